@@ -1,0 +1,66 @@
+//===- TargetInfo.h - GPU resources the cost model sees ---------*- C++ -*-===//
+//
+// Part of flashattn-mlir.
+//
+//===----------------------------------------------------------------------===//
+//
+// A plain description of a GPU (no MLIR dependency) and the table of known
+// targets. The numbers come from NVIDIA's documentation; docs/Targets.md cites
+// the source of each.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FLASHATTN_ANALYSIS_TARGETINFO_H
+#define FLASHATTN_ANALYSIS_TARGETINFO_H
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace mlir {
+namespace fa {
+
+/// Resources of one GPU that decide how attention is tiled.
+struct TargetInfo {
+  /// Short name in the known-targets table (`h100`, `a100`, ...).
+  std::string name;
+  /// SM architecture (`sm_90a`, `sm_80`, ...).
+  std::string arch;
+  /// Shared memory one thread block may use (opt-in maximum), bytes.
+  int64_t sramPerBlock = 0;
+  /// Shared memory of one SM, bytes.
+  int64_t sramPerSM = 0;
+  /// 32-bit registers of one SM.
+  int64_t regsPerSM = 0;
+  /// Registers one thread may use.
+  int64_t maxRegsPerThread = 0;
+  /// Streaming multiprocessors.
+  int64_t smCount = 0;
+  /// Device-memory bandwidth, GB/s.
+  int64_t hbmGBps = 0;
+  /// Dense f16/bf16 tensor-core peak with f32 accumulation, TFLOP/s.
+  int64_t tensorTFlops = 0;
+
+  /// The compute capability as a number (`sm_90a` -> 90), or 0 when `arch`
+  /// does not parse.
+  int64_t getComputeCapability() const;
+
+  /// Returns a message naming the first field that is not usable (e.g. a
+  /// zero SM count), or nullopt when every field is sane.
+  std::optional<std::string> validate() const;
+};
+
+/// Every known target, in table order.
+llvm::ArrayRef<TargetInfo> getKnownTargets();
+
+/// Looks a target up by its short name (`h100`) or by architecture
+/// (`sm_90`, `sm_90a`: the table's first entry of that architecture).
+std::optional<TargetInfo> lookupKnownTarget(llvm::StringRef nameOrArch);
+
+} // namespace fa
+} // namespace mlir
+
+#endif // FLASHATTN_ANALYSIS_TARGETINFO_H

@@ -1,0 +1,52 @@
+//===- FADialect.td - FlashAttention dialect definition ----*- tablegen -*-===//
+//
+// Part of flashattn-mlir.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FLASHATTN_DIALECT_FA_IR_FADIALECT_TD
+#define FLASHATTN_DIALECT_FA_IR_FADIALECT_TD
+
+include "mlir/IR/OpBase.td"
+
+def FA_Dialect : Dialect {
+  let name = "fa";
+  let summary = "IO-aware attention: one high-level op, tiled by an SRAM cost model";
+  let description = [{
+    The `fa` dialect holds `fa.attention`, a scaled dot-product attention on
+    tensors in destination-passing style, and the attributes that drive its
+    compilation to a FlashAttention kernel:
+
+    * `#fa.target<...>` describes the GPU (SRAM per block and per SM,
+      registers, SM count, HBM bandwidth, tensor-core peak). It lives on the
+      `builtin.module` under the name `fa.target`.
+    * `#fa.tiling<...>` records the block sizes the IO cost model chose for one
+      `fa.attention`.
+
+    ```mlir
+    module attributes {fa.target = #fa.target<arch = "sm_90", ...>} {
+      func.func @attn(%q: tensor<2x8x1024x64xbf16>, ...) -> tensor<2x8x1024x64xbf16> {
+        %o = fa.attention ins(%q, %k, %v : ...) outs(%init : ...) {causal}
+               -> tensor<2x8x1024x64xbf16>
+        return %o : tensor<2x8x1024x64xbf16>
+      }
+    }
+    ```
+  }];
+  let cppNamespace = "::mlir::fa";
+  let useDefaultAttributePrinterParser = 1;
+  let hasOperationAttrVerify = 1;
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::tensor::TensorDialect"];
+  let extraClassDeclaration = [{
+    /// Name of the discardable module attribute that holds the target.
+    static constexpr ::llvm::StringLiteral getTargetAttrName() {
+      return ::llvm::StringLiteral("fa.target");
+    }
+  }];
+}
+
+class FA_Op<string mnemonic, list<Trait> traits = []>
+    : Op<FA_Dialect, mnemonic, traits>;
+
+#endif // FLASHATTN_DIALECT_FA_IR_FADIALECT_TD

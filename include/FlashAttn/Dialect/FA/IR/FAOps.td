@@ -1,0 +1,126 @@
+//===- FAOps.td - FlashAttention dialect operations --------*- tablegen -*-===//
+//
+// Part of flashattn-mlir.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FLASHATTN_DIALECT_FA_IR_FAOPS_TD
+#define FLASHATTN_DIALECT_FA_IR_FAOPS_TD
+
+include "FlashAttn/Dialect/FA/IR/FADialect.td"
+include "FlashAttn/Dialect/FA/IR/FAAttrs.td"
+include "mlir/Interfaces/DestinationStyleOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+def FA_AttentionOp : FA_Op<"attention", [
+    Pure, AttrSizedOperandSegments,
+    DestinationStyleOpInterface]> {
+  let summary = "Scaled dot-product attention on tensors";
+  let description = [{
+    Computes, for every batch `b`, query head `h`, query row `i`:
+
+    ```
+    S[j]  = scale * sum_d Q[b, h, i, d] * K[b, h / G, j, d]  (+ bias[b, h, i, j])
+    P     = softmax_j(S)            over the keys j that are not masked
+    O[e]  = sum_j P[j] * V[b, h / G, j, e]
+    lse   = log(sum_j exp(S[j]))    (natural log, of the scaled scores)
+    ```
+
+    with `G = Hq / Hkv` (grouped-query attention; `Hkv = 1` is multi-query).
+
+    Operands and shapes (destination-passing style):
+
+    * `Q: [B, Hq, Nq, D]`, `K: [B, Hkv, Nk, D]`, `V: [B, Hkv, Nk, Dv]`;
+    * optional `mask(...)`: an additive bias of the element types f16, bf16
+      or f32, or an `i1` keep-mask (true keeps the score, false drops it),
+      broadcastable to `[B, Hq, Nq, Nk]` (each dimension equal or 1);
+    * `outs(%o)` of shape `[B, Hq, Nq, Dv]`, and optionally a second init
+      `[B, Hq, Nq]` of f32 that requests the logsumexp result.
+
+    Q, K, V and O share one element type: f16, bf16 or f32. Accumulation is
+    in f32. `B`, `Nq` and `Nk` may be dynamic; head counts and head
+    dimensions are static.
+
+    Attributes:
+
+    * `scale`: a positive, finite f32; `1/sqrt(D)` when absent.
+    * `causal`: query `i` sees key `j` iff `j <= i + (Nk - Nq)`: the mask is
+      aligned to the bottom-right corner of the score matrix, as in
+      FlashAttention-2 (for `Nq == Nk` the usual lower triangle).
+    * `tiling`: the `#fa.tiling` chosen by `fa-select-tiling`.
+
+    A row whose keys are all masked produces an output of 0 (never NaN) and
+    a logsumexp of -inf.
+
+    Example:
+
+    ```mlir
+    %o, %lse = fa.attention
+        ins(%q, %k, %v : tensor<2x8x128x64xf16>, tensor<2x2x256x64xf16>,
+                         tensor<2x2x256x64xf16>)
+        mask(%bias : tensor<1x1x128x256xf32>)
+        outs(%init, %lse_init : tensor<2x8x128x64xf16>, tensor<2x8x128xf32>)
+        {causal, scale = 0.125 : f32}
+        -> tensor<2x8x128x64xf16>, tensor<2x8x128xf32>
+    ```
+  }];
+
+  let arguments = (ins
+    AnyRankedTensor:$query,
+    AnyRankedTensor:$key,
+    AnyRankedTensor:$value,
+    Optional<AnyRankedTensor>:$mask,
+    Variadic<AnyRankedTensor>:$outputs,
+    OptionalAttr<F32Attr>:$scale,
+    UnitAttr:$causal,
+    OptionalAttr<FA_TilingAttr>:$tiling
+  );
+  let results = (outs Variadic<AnyRankedTensor>:$results);
+
+  let assemblyFormat = [{
+    `ins` `(` $query `,` $key `,` $value `:` type($query) `,` type($key) `,`
+        type($value) `)`
+    (`mask` `(` $mask^ `:` type($mask) `)`)?
+    `outs` `(` $outputs `:` type($outputs) `)`
+    attr-dict (`->` type($results)^)?
+  }];
+
+  let builders = [
+    OpBuilder<(ins "Value":$query, "Value":$key, "Value":$value,
+                   "Value":$mask, "ValueRange":$outputs,
+                   "FloatAttr":$scale, "bool":$causal)>
+  ];
+
+  let extraClassDeclaration = [{
+    /// The output init, `[B, Hq, Nq, Dv]`.
+    Value getOutput() { return getOutputs()[0]; }
+    /// The logsumexp init `[B, Hq, Nq]`, or null when not requested.
+    Value getLseInit() {
+      return getOutputs().size() > 1 ? getOutputs()[1] : Value();
+    }
+    /// The attention result.
+    Value getResult() { return getResults()[0]; }
+    /// The logsumexp result, or null when not requested.
+    Value getLse() {
+      return getResults().size() > 1 ? getResults()[1] : Value();
+    }
+    /// The softmax scale: the attribute, or 1/sqrt(D) when absent.
+    double getScaleValue();
+
+    ShapedType getQueryType() { return cast<ShapedType>(getQuery().getType()); }
+    ShapedType getKeyType() { return cast<ShapedType>(getKey().getType()); }
+    ShapedType getValueType() { return cast<ShapedType>(getValue().getType()); }
+    int64_t getNumQueryHeads() { return getQueryType().getDimSize(1); }
+    int64_t getNumKVHeads() { return getKeyType().getDimSize(1); }
+    int64_t getHeadDim() { return getQueryType().getDimSize(3); }
+    int64_t getValueHeadDim() { return getValueType().getDimSize(3); }
+    /// Query heads that share one K/V head (1 for plain multi-head).
+    int64_t getGroupSize() { return getNumQueryHeads() / getNumKVHeads(); }
+
+    MutableOperandRange getDpsInitsMutable() { return getOutputsMutable(); }
+  }];
+
+  let hasVerifier = 1;
+}
+
+#endif // FLASHATTN_DIALECT_FA_IR_FAOPS_TD

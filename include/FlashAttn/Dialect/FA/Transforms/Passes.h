@@ -1,0 +1,36 @@
+//===- Passes.h - FlashAttention dialect passes -----------------*- C++ -*-===//
+//
+// Part of flashattn-mlir.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FLASHATTN_DIALECT_FA_TRANSFORMS_PASSES_H
+#define FLASHATTN_DIALECT_FA_TRANSFORMS_PASSES_H
+
+#include "FlashAttn/Dialect/FA/IR/FAOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir {
+class RewritePatternSet;
+namespace fa {
+
+#define GEN_PASS_DECL
+#include "FlashAttn/Dialect/FA/Transforms/Passes.h.inc"
+
+/// Adds the pattern that rewrites `fa.attention` into the naive reference
+/// computation in linalg on tensors.
+void populateDecomposeAttentionPatterns(RewritePatternSet &patterns);
+
+#define GEN_PASS_REGISTRATION
+#include "FlashAttn/Dialect/FA/Transforms/Passes.h.inc"
+
+} // namespace fa
+} // namespace mlir
+
+#endif // FLASHATTN_DIALECT_FA_TRANSFORMS_PASSES_H

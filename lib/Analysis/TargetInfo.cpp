@@ -1,0 +1,81 @@
+//===- TargetInfo.cpp - Known GPU targets ---------------------------------===//
+//
+// Part of flashattn-mlir.
+//
+//===----------------------------------------------------------------------===//
+
+#include "FlashAttn/Analysis/TargetInfo.h"
+
+#include "llvm/ADT/STLExtras.h"
+
+using namespace mlir;
+using namespace mlir::fa;
+
+// Shared memory, registers and SM counts: CUDA C++ Programming Guide,
+// "Technical Specifications per Compute Capability" (the opt-in maximum of
+// shared memory per block is the sramPerBlock column). Bandwidth and tensor
+// peaks: each product's datasheet, dense (no sparsity), f16/bf16 inputs with
+// f32 accumulation. docs/Targets.md lists the sources.
+static const TargetInfo kKnownTargets[] = {
+    // name      arch       smem/blk     smem/SM      regs   r/t SMs  GB/s  TF
+    {"t4", "sm_75", 64 * 1024, 64 * 1024, 65536, 255, 40, 320, 65},
+    {"a100", "sm_80", 163 * 1024, 164 * 1024, 65536, 255, 108, 2039, 312},
+    {"a10", "sm_86", 99 * 1024, 100 * 1024, 65536, 255, 72, 600, 125},
+    {"rtx3090", "sm_86", 99 * 1024, 100 * 1024, 65536, 255, 82, 936, 71},
+    {"l4", "sm_89", 99 * 1024, 100 * 1024, 65536, 255, 58, 300, 121},
+    {"rtx4090", "sm_89", 99 * 1024, 100 * 1024, 65536, 255, 128, 1008, 165},
+    {"h100", "sm_90a", 227 * 1024, 228 * 1024, 65536, 255, 132, 3350, 989},
+    {"h200", "sm_90a", 227 * 1024, 228 * 1024, 65536, 255, 132, 4800, 989},
+    {"b200", "sm_100a", 227 * 1024, 228 * 1024, 65536, 255, 148, 8000, 2250},
+    {"rtx5090", "sm_120", 99 * 1024, 100 * 1024, 65536, 255, 170, 1792, 209},
+};
+
+int64_t TargetInfo::getComputeCapability() const {
+  llvm::StringRef ref(arch);
+  if (!ref.consume_front("sm_"))
+    return 0;
+  ref = ref.take_while([](char c) { return c >= '0' && c <= '9'; });
+  int64_t cc = 0;
+  if (ref.getAsInteger(10, cc))
+    return 0;
+  return cc;
+}
+
+std::optional<std::string> TargetInfo::validate() const {
+  if (getComputeCapability() < 70)
+    return "arch '" + arch + "' is not an NVIDIA SM architecture of sm_70 or "
+                             "later";
+  auto positive = [](int64_t v) { return v > 0; };
+  if (!positive(sramPerBlock))
+    return std::string("sram_per_block must be positive");
+  if (!positive(sramPerSM) || sramPerSM < sramPerBlock)
+    return std::string("sram_per_sm must be at least sram_per_block");
+  if (!positive(regsPerSM))
+    return std::string("regs_per_sm must be positive");
+  if (!positive(maxRegsPerThread) || maxRegsPerThread > 255)
+    return std::string("max_regs_per_thread must be in [1, 255]");
+  if (!positive(smCount))
+    return std::string("sm_count must be positive");
+  if (!positive(hbmGBps))
+    return std::string("hbm_gbps must be positive");
+  if (!positive(tensorTFlops))
+    return std::string("tensor_tflops must be positive");
+  return std::nullopt;
+}
+
+llvm::ArrayRef<TargetInfo> mlir::fa::getKnownTargets() {
+  return kKnownTargets;
+}
+
+std::optional<TargetInfo> mlir::fa::lookupKnownTarget(llvm::StringRef key) {
+  for (const TargetInfo &t : kKnownTargets)
+    if (t.name == key)
+      return t;
+  // By architecture: "sm_90" finds the first sm_90 or sm_90a entry.
+  for (const TargetInfo &t : kKnownTargets) {
+    llvm::StringRef arch(t.arch);
+    if (arch == key || (arch.ends_with("a") && arch.drop_back() == key))
+      return t;
+  }
+  return std::nullopt;
+}

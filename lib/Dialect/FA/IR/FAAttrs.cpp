@@ -1,0 +1,71 @@
+//===- FAAttrs.cpp - FlashAttention dialect attributes --------------------===//
+//
+// Part of flashattn-mlir.
+//
+//===----------------------------------------------------------------------===//
+
+#include "FlashAttn/Dialect/FA/IR/FAAttrs.h"
+
+#include "FlashAttn/Dialect/FA/IR/FADialect.h"
+#include "mlir/IR/BuiltinOps.h"
+
+using namespace mlir;
+using namespace mlir::fa;
+
+LogicalResult
+TargetAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                   StringRef arch, int64_t sramPerBlock, int64_t sramPerSM,
+                   int64_t regsPerSM, int64_t maxRegsPerThread,
+                   int64_t smCount, int64_t hbmGBps, int64_t tensorTFlops) {
+  TargetInfo info{"",        arch.str(), sramPerBlock,
+                  sramPerSM, regsPerSM,  maxRegsPerThread,
+                  smCount,   hbmGBps,    tensorTFlops};
+  if (std::optional<std::string> problem = info.validate())
+    return emitError() << "invalid #fa.target: " << *problem;
+  return success();
+}
+
+LogicalResult TilingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                 int64_t blockQ, int64_t blockKV,
+                                 int64_t stages, int64_t warps) {
+  if (blockQ <= 0 || blockKV <= 0)
+    return emitError() << "#fa.tiling block sizes must be positive, got "
+                       << "block_q = " << blockQ
+                       << ", block_kv = " << blockKV;
+  if (stages < 1)
+    return emitError() << "#fa.tiling stages must be at least 1, got "
+                       << stages;
+  if (warps < 1 || warps > 32)
+    return emitError() << "#fa.tiling warps must be in [1, 32], got " << warps;
+  return success();
+}
+
+TargetAttr mlir::fa::getTargetAttr(MLIRContext *ctx, const TargetInfo &info) {
+  return TargetAttr::get(ctx, info.arch, info.sramPerBlock, info.sramPerSM,
+                         info.regsPerSM, info.maxRegsPerThread, info.smCount,
+                         info.hbmGBps, info.tensorTFlops);
+}
+
+TargetInfo mlir::fa::getTargetInfo(TargetAttr attr) {
+  TargetInfo info;
+  info.arch = attr.getArch().str();
+  info.sramPerBlock = attr.getSramPerBlock();
+  info.sramPerSM = attr.getSramPerSm();
+  info.regsPerSM = attr.getRegsPerSm();
+  info.maxRegsPerThread = attr.getMaxRegsPerThread();
+  info.smCount = attr.getSmCount();
+  info.hbmGBps = attr.getHbmGbps();
+  info.tensorTFlops = attr.getTensorTflops();
+  return info;
+}
+
+TargetAttr mlir::fa::lookupTarget(Operation *op) {
+  ModuleOp module = dyn_cast<ModuleOp>(op);
+  if (!module)
+    module = op->getParentOfType<ModuleOp>();
+  for (; module; module = module->getParentOfType<ModuleOp>())
+    if (auto target = module->getAttrOfType<TargetAttr>(
+            FADialect::getTargetAttrName()))
+      return target;
+  return {};
+}

@@ -1,0 +1,46 @@
+//===- FADialect.cpp - FlashAttention dialect -----------------------------===//
+//
+// Part of flashattn-mlir.
+//
+//===----------------------------------------------------------------------===//
+
+#include "FlashAttn/Dialect/FA/IR/FADialect.h"
+
+#include "FlashAttn/Dialect/FA/IR/FAAttrs.h"
+#include "FlashAttn/Dialect/FA/IR/FAOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace mlir::fa;
+
+#include "FlashAttn/Dialect/FA/IR/FAOpsDialect.cpp.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "FlashAttn/Dialect/FA/IR/FAAttrs.cpp.inc"
+
+void FADialect::initialize() {
+  addOperations<
+#define GET_OP_LIST
+#include "FlashAttn/Dialect/FA/IR/FAOps.cpp.inc"
+      >();
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "FlashAttn/Dialect/FA/IR/FAAttrs.cpp.inc"
+      >();
+}
+
+LogicalResult FADialect::verifyOperationAttribute(Operation *op,
+                                                  NamedAttribute attr) {
+  if (attr.getName() != getTargetAttrName())
+    return op->emitError() << "unknown fa dialect attribute '"
+                           << attr.getName().getValue() << "'";
+  if (!isa<ModuleOp>(op))
+    return op->emitError() << "'" << getTargetAttrName()
+                           << "' is only allowed on builtin.module";
+  if (!isa<TargetAttr>(attr.getValue()))
+    return op->emitError() << "'" << getTargetAttrName()
+                           << "' must be a #fa.target attribute";
+  return success();
+}

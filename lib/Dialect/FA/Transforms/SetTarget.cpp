@@ -1,0 +1,77 @@
+//===- SetTarget.cpp - Attach #fa.target to a module ----------------------===//
+//
+// Part of flashattn-mlir.
+//
+//===----------------------------------------------------------------------===//
+
+#include "FlashAttn/Dialect/FA/Transforms/Passes.h"
+
+#include "FlashAttn/Analysis/TargetInfo.h"
+#include "FlashAttn/Dialect/FA/IR/FAAttrs.h"
+#include "FlashAttn/Dialect/FA/IR/FADialect.h"
+#include "llvm/ADT/StringExtras.h"
+
+namespace mlir {
+namespace fa {
+#define GEN_PASS_DEF_FASETTARGETPASS
+#include "FlashAttn/Dialect/FA/Transforms/Passes.h.inc"
+} // namespace fa
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::fa;
+
+namespace {
+struct SetTargetPass : public fa::impl::FASetTargetPassBase<SetTargetPass> {
+  using FASetTargetPassBase::FASetTargetPassBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    std::optional<TargetInfo> info;
+    if (!target.empty()) {
+      info = lookupKnownTarget(target);
+      if (!info) {
+        SmallVector<StringRef> names;
+        for (const TargetInfo &t : getKnownTargets())
+          names.push_back(t.name);
+        module.emitError() << "unknown target '" << target
+                           << "'; known targets: " << llvm::join(names, ", ")
+                           << " (or an architecture such as sm_80)";
+        return signalPassFailure();
+      }
+    } else if (TargetAttr existing = lookupTarget(module)) {
+      info = getTargetInfo(existing);
+    } else {
+      module.emitError() << "fa-set-target needs a 'target' option when the "
+                            "module has no fa.target yet";
+      return signalPassFailure();
+    }
+
+    if (!arch.empty())
+      info->arch = arch;
+    auto override = [](int64_t &field, int64_t value) {
+      if (value != 0)
+        field = value;
+    };
+    override(info->sramPerBlock, sramPerBlock);
+    override(info->sramPerSM, sramPerSM);
+    override(info->regsPerSM, regsPerSM);
+    override(info->maxRegsPerThread, maxRegsPerThread);
+    override(info->smCount, smCount);
+    override(info->hbmGBps, hbmGBps);
+    override(info->tensorTFlops, tensorTFlops);
+    // Shrinking the per-block budget below the per-SM one is the common
+    // override; growing it past the SM's capacity grows the SM too.
+    if (sramPerBlock != 0 && sramPerSM == 0 &&
+        info->sramPerSM < info->sramPerBlock)
+      info->sramPerSM = info->sramPerBlock;
+
+    if (std::optional<std::string> problem = info->validate()) {
+      module.emitError() << "invalid target after overrides: " << *problem;
+      return signalPassFailure();
+    }
+    module->setAttr(FADialect::getTargetAttrName(),
+                    getTargetAttr(&getContext(), *info));
+  }
+};
+} // namespace

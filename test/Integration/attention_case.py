@@ -1,0 +1,381 @@
+#!/usr/bin/env python3
+"""Generates and checks one CPU execution case of fa.attention.
+
+`attention_case.py emit ARGS` prints an MLIR module whose @main builds
+random inputs (drawn here with a fixed seed, written in as dense constants),
+runs one fa.attention on them and prints the output (and logsumexp) with
+printMemrefF32. `attention_case.py check ARGS` reads what mlir-runner printed
+on stdin, recomputes the same inputs from the same seed, and compares the
+output against an independent float64 NumPy reference with the
+FlashAttention criterion of shared/DESIGN.md:
+
+    max|ours - ref| <= 2 * max|naive - ref| + floor
+
+where `naive` is the textbook attention computed in the input precision
+(each intermediate rounded to the element type, as PyTorch's math path does
+in bf16/f16). Nothing here reads the compiler's output to make its numbers.
+"""
+
+import argparse
+import math
+import re
+import sys
+
+import numpy as np
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser()
+    p.add_argument("mode", choices=["emit", "check", "run"])
+    p.add_argument("--passes", default="--fa-decompose-attention",
+                   help="run mode: fa-opt options that lower fa.attention")
+    p.add_argument("--b", type=int, default=1)
+    p.add_argument("--hq", type=int, default=2)
+    p.add_argument("--hkv", type=int, default=0, help="0 means hq")
+    p.add_argument("--nq", type=int, default=16)
+    p.add_argument("--nk", type=int, default=0, help="0 means nq")
+    p.add_argument("--d", type=int, default=16)
+    p.add_argument("--dv", type=int, default=0, help="0 means d")
+    p.add_argument("--dtype", choices=["f32", "f16", "bf16"], default="f32")
+    p.add_argument("--causal", action="store_true")
+    p.add_argument("--scale", type=float, default=0.0, help="0 means 1/sqrt(d)")
+    p.add_argument("--mask", choices=["none", "bias", "bool", "bias-row"],
+                   default="none")
+    p.add_argument("--lse", action="store_true")
+    p.add_argument("--dynamic", action="store_true",
+                   help="pass B, Nq, Nk as dynamic dimensions")
+    p.add_argument("--magnitude", type=float, default=1.0,
+                   help="scale of Q and K: 30+ gives scores where exp overflows")
+    p.add_argument("--masked-rows", type=int, default=0,
+                   help="with --mask bool: this many query rows see no key")
+    p.add_argument("--tiling", default="",
+                   help="block_q,block_kv,stages,warps for a #fa.tiling")
+    p.add_argument("--seed", type=int, default=0)
+    a = p.parse_args(argv)
+    a.hkv = a.hkv or a.hq
+    a.nk = a.nk or a.nq
+    a.dv = a.dv or a.d
+    a.scale_value = a.scale or 1.0 / math.sqrt(a.d)
+    return a
+
+
+# --- Rounding to the element type -------------------------------------------
+
+def round_bf16(x):
+    """Round float32 values to the nearest bf16 (ties to even), as float32."""
+    x = np.asarray(x, dtype=np.float32)
+    bits = x.view(np.uint32).astype(np.uint64)
+    rounding = ((bits >> 16) & 1) + 0x7FFF
+    rounded = ((bits + rounding) >> 16) << 16
+    out = rounded.astype(np.uint32).view(np.float32)
+    return np.where(np.isnan(x), x, out)
+
+
+def round_to(x, dtype):
+    x = np.asarray(x, dtype=np.float32)
+    if dtype == "f32":
+        return x
+    if dtype == "f16":
+        with np.errstate(over="ignore"):
+            return x.astype(np.float16).astype(np.float32)
+    return round_bf16(x)
+
+
+# --- Inputs -----------------------------------------------------------------
+
+def make_inputs(a):
+    rng = np.random.default_rng(a.seed)
+    q = rng.standard_normal((a.b, a.hq, a.nq, a.d)) * a.magnitude
+    k = rng.standard_normal((a.b, a.hkv, a.nk, a.d)) * a.magnitude
+    v = rng.standard_normal((a.b, a.hkv, a.nk, a.dv))
+    q, k, v = (round_to(t, a.dtype) for t in (q, k, v))
+    mask = None
+    if a.mask == "bias":
+        mask = round_to(rng.standard_normal((1, a.hq, a.nq, a.nk)), a.dtype)
+    elif a.mask == "bias-row":
+        # Broadcast over batch and heads, with -inf entries.
+        m = rng.standard_normal((1, 1, a.nq, a.nk))
+        m[rng.random(m.shape) < 0.3] = -np.inf
+        mask = round_to(m, a.dtype)
+    elif a.mask == "bool":
+        m = rng.random((a.b, 1, a.nq, a.nk)) < 0.7
+        m[:, :, : a.masked_rows, :] = False
+        mask = m
+    return q, k, v, mask
+
+
+# --- References -------------------------------------------------------------
+
+def visible(a):
+    """[Nq, Nk] bool: causal visibility, bottom-right aligned."""
+    i = np.arange(a.nq)[:, None]
+    j = np.arange(a.nk)[None, :]
+    if not a.causal:
+        return np.ones((a.nq, a.nk), dtype=bool)
+    return j <= i + (a.nk - a.nq)
+
+
+def attention(a, q, k, v, mask, dt, rnd):
+    """Attention with every intermediate in `dt` and rounded by `rnd`."""
+    g = a.hq // a.hkv
+    k = np.repeat(k, g, axis=1).astype(dt)
+    v = np.repeat(v, g, axis=1).astype(dt)
+    q = q.astype(dt)
+    s = rnd(np.einsum("bhid,bhjd->bhij", q, k) * dt(a.scale_value))
+    keep = np.broadcast_to(visible(a), s.shape)
+    if mask is not None:
+        if mask.dtype == bool:
+            keep = keep & np.broadcast_to(mask, s.shape)
+        else:
+            s = rnd(s + mask.astype(dt))
+    s = np.where(keep, s, -np.inf).astype(dt)
+    m = s.max(axis=-1, keepdims=True)
+    m_safe = np.where(np.isneginf(m), 0, m).astype(dt)
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        p = np.exp(s - m_safe)
+        l = p.sum(axis=-1, keepdims=True)
+        p = rnd(np.where(l == 0, 0, p / np.where(l == 0, 1, l)))
+        o = rnd(np.einsum("bhij,bhjd->bhid", p, v))
+        lse = (m_safe + np.log(l))[..., 0]
+    return o, lse
+
+
+def reference(a, q, k, v, mask):
+    return attention(a, q, k, v, mask, np.float64, lambda x: x)
+
+
+def naive(a, q, k, v, mask):
+    if a.dtype == "f32":
+        return attention(a, q, k, v, mask, np.float32, lambda x: x)
+    return attention(a, q, k, v, mask, np.float32,
+                     lambda x: round_to(x, a.dtype))
+
+
+# --- Emission ---------------------------------------------------------------
+
+NONFINITE_HEX = {  # MLIR spells inf and nan in float constants as bit patterns
+    "f32": {"inf": "0x7F800000", "-inf": "0xFF800000", "nan": "0x7FC00000"},
+    "f16": {"inf": "0x7C00", "-inf": "0xFC00", "nan": "0x7E00"},
+    "bf16": {"inf": "0x7F80", "-inf": "0xFF80", "nan": "0x7FC0"},
+}
+
+
+def literal(v, elt):
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if math.isfinite(v):
+        return repr(float(v))
+    key = "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
+    return NONFINITE_HEX[elt][key]
+
+
+def dense(x, elt):
+    flat = ", ".join(literal(v, elt) for v in np.asarray(x).reshape(-1).tolist())
+    return f"dense<[{flat}]>"
+
+
+def ttype(shape, elt, dynamic_dims=()):
+    dims = ["?" if i in dynamic_dims else str(s) for i, s in enumerate(shape)]
+    return "tensor<" + "x".join(dims + [elt]) + ">"
+
+
+def emit(a):
+    q, k, v, mask = make_inputs(a)
+    elt = a.dtype
+    qs, ks, vs = q.shape, k.shape, v.shape
+    os_ = (a.b, a.hq, a.nq, a.dv)
+    dyn = (0, 2) if a.dynamic else ()
+    lines = ["func.func private @printMemrefF32(tensor<*xf32>)",
+             "func.func @main() {"]
+
+    def const(name, x, e):
+        t = ttype(x.shape, e)
+        flat_t = f"tensor<{x.size}x{e}>"
+        lines.append(f"  %{name}_flat = arith.constant {dense(x, e)} : {flat_t}")
+        shape = ", ".join(str(s) for s in x.shape)
+        lines.append(
+            f"  %{name}_st = tensor.expand_shape %{name}_flat "
+            f"[[{', '.join(str(i) for i in range(len(x.shape)))}]] "
+            f"output_shape [{shape}] : {flat_t} into {t}")
+        if a.dynamic and len(x.shape) == 4:
+            dt = ttype(x.shape, e, dyn)
+            lines.append(f"  %{name} = tensor.cast %{name}_st : {t} to {dt}")
+            return dt
+        lines.append(f"  %{name} = tensor.cast %{name}_st : {t} to {t}")
+        return t
+
+    # Reshaping a flat constant keeps the emitted text one line per tensor.
+    tq = const("q", q, elt)
+    tk = const("k", k, elt)
+    tv = const("v", v, elt)
+    mask_part = ""
+    if mask is not None:
+        me = "i1" if mask.dtype == bool else elt
+        mt = ttype(mask.shape, me)
+        flat_t = f"tensor<{mask.size}x{me}>"
+        lines.append(f"  %m_flat = arith.constant {dense(mask, me)} : {flat_t}")
+        lines.append(
+            f"  %m = tensor.expand_shape %m_flat [[0, 1, 2, 3]] output_shape "
+            f"[{', '.join(str(s) for s in mask.shape)}] : {flat_t} into {mt}")
+        mask_part = f" mask(%m : {mt})"
+
+    # Poison the destination: NaN everywhere, so an unwritten element shows.
+    to = ttype(os_, elt, dyn)
+    lines.append("  %nan = arith.constant 0x7FC00000 : f32")
+    lines.append(f"  %nan_e = arith.truncf %nan : f32 to {elt}" if elt != "f32"
+                 else "  %nan_e = arith.addf %nan, %nan : f32")
+    dims = []
+    if a.dynamic:
+        lines.append("  %c0 = arith.constant 0 : index")
+        lines.append("  %c2 = arith.constant 2 : index")
+        lines.append(f"  %db = tensor.dim %q, %c0 : {tq}")
+        lines.append(f"  %dn = tensor.dim %q, %c2 : {tq}")
+        dims = ["%db", "%dn"]
+    lines.append(f"  %oe = tensor.empty({', '.join(dims)}) : {to}")
+    lines.append(f"  %o0 = linalg.fill ins(%nan_e : {elt}) outs(%oe : {to}) -> {to}")
+    outs, out_types = ["%o0"], [to]
+    if a.lse:
+        tl = ttype((a.b, a.hq, a.nq), "f32", (0, 2) if a.dynamic else ())
+        lines.append(f"  %le = tensor.empty({', '.join(dims)}) : {tl}")
+        lines.append(f"  %l0 = linalg.fill ins(%nan : f32) outs(%le : {tl}) -> {tl}")
+        outs.append("%l0")
+        out_types.append(tl)
+    attrs = []
+    if a.causal:
+        attrs.append("causal")
+    if a.scale:
+        attrs.append(f"scale = {a.scale!r} : f32")
+    if a.tiling:
+        bq, bkv, st, w = a.tiling.split(",")
+        attrs.append(f"tiling = #fa.tiling<block_q = {bq}, block_kv = {bkv}, "
+                     f"stages = {st}, warps = {w}>")
+    attr_text = " {" + ", ".join(attrs) + "}" if attrs else ""
+    res = "%r:2" if a.lse else "%r"
+    lines.append(
+        f"  {res} = fa.attention ins(%q, %k, %v : {tq}, {tk}, {tv}){mask_part} "
+        f"outs({', '.join(outs)} : {', '.join(out_types)}){attr_text} "
+        f"-> {', '.join(out_types)}")
+    r0 = "%r#0" if a.lse else "%r"
+    if elt != "f32":
+        ft = ttype(os_, "f32", dyn)
+        lines.append(f"  %of = arith.extf {r0} : {to} to {ft}")
+        r0, to = "%of", ft
+    lines.append(f"  %ou = tensor.cast {r0} : {to} to tensor<*xf32>")
+    lines.append("  call @printMemrefF32(%ou) : (tensor<*xf32>) -> ()")
+    if a.lse:
+        lines.append(f"  %lu = tensor.cast %r#1 : {out_types[1]} to tensor<*xf32>")
+        lines.append("  call @printMemrefF32(%lu) : (tensor<*xf32>) -> ()")
+    lines.append("  return")
+    lines.append("}")
+    print("\n".join(lines))
+
+
+# --- Checking ---------------------------------------------------------------
+
+NUM = re.compile(r"-?(?:nan|inf|\d+(?:\.\d*)?(?:e[-+]?\d+)?)", re.IGNORECASE)
+
+
+def parse_memrefs(text):
+    """Returns the data of each printed memref, flattened, in order."""
+    chunks = text.split("Unranked Memref")[1:]
+    out = []
+    for c in chunks:
+        data = c.split("data =", 1)[1]
+        out.append(np.array([float(t) for t in NUM.findall(data)]))
+    return out
+
+
+def check(a, text):
+    q, k, v, mask = make_inputs(a)
+    ref_o, ref_l = reference(a, q, k, v, mask)
+    nai_o, nai_l = naive(a, q, k, v, mask)
+    got = parse_memrefs(text)
+    expected = 2 if a.lse else 1
+    if len(got) != expected:
+        print(f"FAIL: expected {expected} printed memrefs, got {len(got)}")
+        return 1
+    floor = {"f32": 1e-5, "f16": 1e-4, "bf16": 1e-3}[a.dtype]
+    ok = True
+    pairs = [("output", got[0], ref_o, nai_o)]
+    if a.lse:
+        pairs.append(("logsumexp", got[1], ref_l, nai_l))
+    for name, g, r, n in pairs:
+        r = r.reshape(-1)
+        n = n.reshape(-1)
+        if g.size != r.size:
+            print(f"FAIL: {name} has {g.size} elements, expected {r.size}")
+            return 1
+        # Non-finite reference values must be matched exactly (inf/-inf/nan).
+        fin = np.isfinite(r)
+        same_nonfinite = np.all(
+            (np.isnan(g[~fin]) & np.isnan(r[~fin])) | (g[~fin] == r[~fin]))
+        if np.any(np.isnan(g[fin])) or not same_nonfinite:
+            print(f"FAIL: {name}: non-finite values differ from the reference")
+            ok = False
+            continue
+        err = float(np.max(np.abs(g[fin] - r[fin]), initial=0.0))
+        nerr = float(np.max(np.abs(n[fin] - r[fin]), initial=0.0))
+        # printMemrefF32 prints 6 significant digits: allow that rounding.
+        printed = 6e-6 * float(np.max(np.abs(r[fin]), initial=0.0))
+        bound = 2 * nerr + floor + printed
+        status = "ok" if err <= bound else "FAIL"
+        print(f"{status}: {name} max_abs_err={err:.3e} naive_err={nerr:.3e} "
+              f"bound={bound:.3e} elements={g.size}")
+        ok = ok and err <= bound
+    print("PASSED" if ok else "FAILED")
+    return 0 if ok else 1
+
+
+# Upstream lowering of the (decomposed or tiled) tensor IR to the CPU.
+CPU_LOWERING = [
+    "--convert-elementwise-to-linalg",
+    "--one-shot-bufferize=bufferize-function-boundaries",
+    "--convert-linalg-to-loops", "--expand-strided-metadata", "--lower-affine",
+    "--convert-scf-to-cf", "--convert-to-llvm", "--reconcile-unrealized-casts",
+]
+
+
+def run(a, argv):
+    """emit | fa-opt PASSES | mlir-opt CPU_LOWERING | mlir-runner | check."""
+    import io
+    import os
+    import shlex
+    import subprocess
+
+    buf = io.StringIO()
+    old, sys.stdout = sys.stdout, buf
+    try:
+        emit(a)
+    finally:
+        sys.stdout = old
+    libdir = os.environ.get("MLIR_LIB_DIR", "/usr/lib/llvm-22/lib")
+    stages = [
+        ["fa-opt"] + shlex.split(a.passes),
+        ["mlir-opt"] + CPU_LOWERING,
+        ["mlir-runner", "-e", "main", "-entry-point-result=void",
+         f"-shared-libs={libdir}/libmlir_runner_utils.so,"
+         f"{libdir}/libmlir_c_runner_utils.so"],
+    ]
+    text = buf.getvalue()
+    for cmd in stages:
+        proc = subprocess.run(cmd, input=text, capture_output=True, text=True)
+        if proc.returncode != 0:
+            print(f"FAIL: {shlex.join(cmd)} exited {proc.returncode}\n"
+                  f"{proc.stderr}")
+            return 1
+        text = proc.stdout
+    return check(a, text)
+
+
+def main(argv):
+    a = parse_args(argv)
+    if a.mode == "emit":
+        emit(a)
+        return 0
+    if a.mode == "run":
+        return run(a, argv)
+    return check(a, sys.stdin.read())
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

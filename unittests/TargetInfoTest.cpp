@@ -1,0 +1,58 @@
+//===- TargetInfoTest.cpp - Known-targets table tests ---------------------===//
+//
+// Part of flashattn-mlir.
+//
+//===----------------------------------------------------------------------===//
+
+#include "FlashAttn/Analysis/TargetInfo.h"
+
+#include "gtest/gtest.h"
+
+using namespace mlir::fa;
+
+TEST(TargetInfo, SharedMemoryPerBlockMatchesTheProgrammingGuide) {
+  // CUDA C++ Programming Guide, maximum shared memory per thread block.
+  EXPECT_EQ(lookupKnownTarget("t4")->sramPerBlock, 64 * 1024);
+  EXPECT_EQ(lookupKnownTarget("a100")->sramPerBlock, 163 * 1024);
+  EXPECT_EQ(lookupKnownTarget("sm_86")->sramPerBlock, 99 * 1024);
+  EXPECT_EQ(lookupKnownTarget("sm_89")->sramPerBlock, 99 * 1024);
+  EXPECT_EQ(lookupKnownTarget("sm_120")->sramPerBlock, 99 * 1024);
+  EXPECT_EQ(lookupKnownTarget("h100")->sramPerBlock, 227 * 1024);
+  EXPECT_EQ(lookupKnownTarget("b200")->sramPerBlock, 227 * 1024);
+}
+
+TEST(TargetInfo, LookupByArchitecture) {
+  EXPECT_EQ(lookupKnownTarget("sm_90")->name, "h100");
+  EXPECT_EQ(lookupKnownTarget("sm_90a")->name, "h100");
+  EXPECT_EQ(lookupKnownTarget("sm_80")->name, "a100");
+  EXPECT_EQ(lookupKnownTarget("sm_75")->name, "t4");
+  EXPECT_FALSE(lookupKnownTarget("sm_1000").has_value());
+  EXPECT_FALSE(lookupKnownTarget("").has_value());
+}
+
+TEST(TargetInfo, EveryKnownTargetValidates) {
+  for (const TargetInfo &t : getKnownTargets()) {
+    EXPECT_EQ(t.validate(), std::nullopt) << t.name;
+    EXPECT_LE(t.sramPerBlock, t.sramPerSM) << t.name;
+  }
+}
+
+TEST(TargetInfo, ComputeCapability) {
+  TargetInfo t;
+  t.arch = "sm_90a";
+  EXPECT_EQ(t.getComputeCapability(), 90);
+  t.arch = "sm_120";
+  EXPECT_EQ(t.getComputeCapability(), 120);
+  t.arch = "gfx942";
+  EXPECT_EQ(t.getComputeCapability(), 0);
+}
+
+TEST(TargetInfo, ValidateNamesTheBadField) {
+  TargetInfo t = *lookupKnownTarget("h100");
+  t.smCount = 0;
+  ASSERT_TRUE(t.validate().has_value());
+  EXPECT_NE(t.validate()->find("sm_count"), std::string::npos);
+  t = *lookupKnownTarget("h100");
+  t.sramPerSM = t.sramPerBlock - 1;
+  EXPECT_NE(t.validate()->find("sram_per_sm"), std::string::npos);
+}
