@@ -29,8 +29,11 @@ fi
 
 LLVM=/usr/lib/llvm-22
 BUILD_DIR=${BUILD_DIR:-build}
+LAUNCHER=""
+# ccache speeds up rebuilds where it is installed; it is not required.
+command -v ccache >/dev/null && LAUNCHER="-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache"
 if [ ! -f "$BUILD_DIR/build.ninja" ]; then
-  cmake -G Ninja -S . -B "$BUILD_DIR" \
+  cmake -G Ninja -S . -B "$BUILD_DIR" $LAUNCHER \
     -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_C_COMPILER=$LLVM/bin/clang -DCMAKE_CXX_COMPILER=$LLVM/bin/clang++ \
     -DLLVM_USE_LINKER=lld \
