@@ -1,4 +1,4 @@
-// RUN: fa-opt %s -split-input-file -verify-diagnostics
+// RUN: fa-opt %s -split-input-file -verify-diagnostics -allow-unregistered-dialect
 
 func.func @negative_rank(%q: tensor<8x128x64xf16>, %k: tensor<2x8x128x64xf16>,
     %v: tensor<2x8x128x64xf16>, %o: tensor<2x8x128x64xf16>) -> tensor<2x8x128x64xf16> {
@@ -208,4 +208,12 @@ module attributes {fa.target = #fa.target<arch = "sm_80", sram_per_block = 16691
 
 // expected-error @+1 {{invalid #fa.target: arch 'gfx90a' is not an NVIDIA SM architecture of sm_70 or later}}
 module attributes {fa.target = #fa.target<arch = "gfx90a", sram_per_block = 65536, sram_per_sm = 65536, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 108, hbm_gbps = 2039, tensor_tflops = 312>} {
+}
+
+// -----
+
+func.func @negative_tiling_attr_kind() {
+  // expected-error @+1 {{'fa.tiling' must be a #fa.tiling attribute}}
+  "test.op"() {fa.tiling = 3 : i32} : () -> ()
+  return
 }

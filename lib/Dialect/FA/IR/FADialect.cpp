@@ -33,6 +33,12 @@ void FADialect::initialize() {
 
 LogicalResult FADialect::verifyOperationAttribute(Operation *op,
                                                   NamedAttribute attr) {
+  if (attr.getName() == getTilingAttrName()) {
+    if (!isa<TilingAttr>(attr.getValue()))
+      return op->emitError() << "'" << getTilingAttrName()
+                             << "' must be a #fa.tiling attribute";
+    return success();
+  }
   if (attr.getName() != getTargetAttrName())
     return op->emitError() << "unknown fa dialect attribute '"
                            << attr.getName().getValue() << "'";

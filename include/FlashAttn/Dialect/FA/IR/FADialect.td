@@ -43,6 +43,11 @@ def FA_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral getTargetAttrName() {
       return ::llvm::StringLiteral("fa.target");
     }
+    /// Name of the discardable attribute that carries an fa.attention's
+    /// tiling onto the loop nest that implements it (the thread-block loop).
+    static constexpr ::llvm::StringLiteral getTilingAttrName() {
+      return ::llvm::StringLiteral("fa.tiling");
+    }
   }];
 }
 

@@ -1,0 +1,289 @@
+//===- FAToGPU.cpp - Map the tiled form onto GPU blocks and threads -------===//
+//
+// Part of flashattn-mlir.
+//
+//===----------------------------------------------------------------------===//
+//
+// The thread-block loop of the bufferized tiled form becomes a gpu.launch, its
+// tile buffers views of dynamic shared memory, and each tile-level op a
+// round-robin loop over the block's threads followed by a barrier.
+//
+// Upstream's convert-parallel-loops-to-gpu maps nested parallel loops to
+// threads but inserts no barrier between two of them, and the transform
+// dialect's map_nested_forall_to_threads needs every op tiled to an
+// scf.forall first; the tiled form has a dozen small tile ops in a sequential
+// loop, so distributing each op directly is both simpler and explicit about
+// where the barriers go.
+//
+//===----------------------------------------------------------------------===//
+
+#include "FlashAttn/Conversion/Passes.h"
+
+#include "FlashAttn/Dialect/FA/IR/FAAttrs.h"
+#include "FlashAttn/Dialect/FA/IR/FADialect.h"
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/IRMapping.h"
+
+namespace mlir {
+namespace fa {
+#define GEN_PASS_DEF_CONVERTFATOGPUPASS
+#include "FlashAttn/Conversion/Passes.h.inc"
+} // namespace fa
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::fa;
+
+/// Byte alignment of each tile in shared memory (16 bytes: one vector load).
+static constexpr int64_t kSharedAlignment = 16;
+
+/// Bytes of a statically shaped buffer, or nullopt.
+static std::optional<int64_t> staticBytes(MemRefType type) {
+  if (!type.hasStaticShape() || !type.getLayout().isIdentity())
+    return std::nullopt;
+  Type elt = type.getElementType();
+  if (!elt.isIntOrFloat())
+    return std::nullopt;
+  int64_t bits = elt.getIntOrFloatBitWidth();
+  return type.getNumElements() * llvm::divideCeil(bits, 8);
+}
+
+/// Loads (or takes, for scalars) the value of `operand` at loop indices
+/// `ivs`.
+static Value loadOperand(OpBuilder &b, Location loc, linalg::LinalgOp op,
+                         OpOperand &operand, ArrayRef<Value> ivs) {
+  Value v = operand.get();
+  if (!isa<MemRefType>(v.getType()))
+    return v;
+  AffineMap map = op.getMatchingIndexingMap(&operand);
+  SmallVector<Value> indices;
+  for (AffineExpr e : map.getResults())
+    indices.push_back(affine::AffineApplyOp::create(
+        b, loc, AffineMap::get(map.getNumDims(), 0, e), ivs));
+  return memref::LoadOp::create(b, loc, v, indices);
+}
+
+/// Emits one iteration of `op`'s body at `ivs`: loads, the body, stores.
+static void emitIteration(OpBuilder &b, Location loc, linalg::LinalgOp op,
+                          ArrayRef<Value> ivs) {
+  Block *body = op.getBlock();
+  IRMapping map;
+  for (auto [arg, operand] :
+       llvm::zip(body->getArguments(), op->getOpOperands()))
+    map.map(arg, loadOperand(b, loc, op, operand, ivs));
+  for (Operation &inner : body->without_terminator()) {
+    if (auto index = dyn_cast<linalg::IndexOp>(inner)) {
+      map.map(index.getResult(), ivs[index.getDim()]);
+      continue;
+    }
+    b.clone(inner, map);
+  }
+  auto yield = cast<linalg::YieldOp>(body->getTerminator());
+  for (auto [value, init] :
+       llvm::zip(yield.getValues(), op.getDpsInitsMutable())) {
+    AffineMap m = op.getMatchingIndexingMap(&init);
+    SmallVector<Value> indices;
+    for (AffineExpr e : m.getResults())
+      indices.push_back(affine::AffineApplyOp::create(
+          b, loc, AffineMap::get(m.getNumDims(), 0, e), ivs));
+    memref::StoreOp::create(b, loc, map.lookupOrDefault(value), init.get(),
+                            indices);
+  }
+}
+
+/// Replaces `op` (on buffers) by a loop that deals its parallel iterations
+/// round-robin to the `numThreads` threads of the block, each thread running
+/// the reduction dimensions itself, then a barrier.
+static LogicalResult distributeOverThreads(linalg::LinalgOp op,
+                                           int64_t numThreads) {
+  if (!op.hasPureBufferSemantics())
+    return op->emitError("expected a linalg op on buffers; run one-shot "
+                         "bufferization before convert-fa-to-gpu");
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  SmallVector<Range> ranges = op.createLoopRanges(b, loc);
+  SmallVector<utils::IteratorType> iters = op.getIteratorTypesArray();
+  SmallVector<int64_t> parDims, redDims;
+  for (auto [i, it] : llvm::enumerate(iters))
+    (it == utils::IteratorType::parallel ? parDims : redDims).push_back(i);
+
+  auto size = [&](int64_t d) {
+    return getValueOrCreateConstantIndexOp(b, loc, ranges[d].size);
+  };
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value total = one;
+  for (int64_t d : parDims)
+    total = arith::MulIOp::create(b, loc, total, size(d));
+  Value tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
+  Value step = arith::ConstantIndexOp::create(b, loc, numThreads);
+
+  auto outer = scf::ForOp::create(b, loc, tid, total, step);
+  {
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(outer.getBody());
+    SmallVector<Value> ivs(iters.size(), zero);
+    Value rest = outer.getInductionVar();
+    for (int64_t d : llvm::reverse(parDims)) {
+      Value sz = size(d);
+      ivs[d] = arith::RemUIOp::create(b, loc, rest, sz);
+      rest = arith::DivUIOp::create(b, loc, rest, sz);
+    }
+    // Reduction dimensions: a sequential nest inside the thread.
+    for (int64_t d : redDims) {
+      auto loop = scf::ForOp::create(b, loc, zero, size(d), one);
+      b.setInsertionPointToStart(loop.getBody());
+      ivs[d] = loop.getInductionVar();
+    }
+    emitIteration(b, loc, op, ivs);
+  }
+  b.setInsertionPointAfter(outer);
+  gpu::BarrierOp::create(b, loc);
+  op->erase();
+  return success();
+}
+
+namespace {
+struct ConvertFAToGPUPass
+    : public fa::impl::ConvertFAToGPUPassBase<ConvertFAToGPUPass> {
+  void runOnOperation() override {
+    SmallVector<scf::ForallOp> loops;
+    getOperation()->walk([&](scf::ForallOp loop) {
+      if (loop->hasAttr(FADialect::getTilingAttrName()))
+        loops.push_back(loop);
+    });
+    for (scf::ForallOp loop : loops)
+      if (failed(convert(loop)))
+        return signalPassFailure();
+  }
+
+  LogicalResult convert(scf::ForallOp loop);
+};
+} // namespace
+
+LogicalResult ConvertFAToGPUPass::convert(scf::ForallOp loop) {
+  auto tiling =
+      dyn_cast<TilingAttr>(loop->getAttr(FADialect::getTilingAttrName()));
+  if (!tiling)
+    return loop->emitError("'fa.tiling' must be a #fa.tiling attribute");
+  if (!loop.getOutputs().empty())
+    return loop->emitError("expected the bufferized tiled form (scf.forall "
+                           "without shared_outs); run one-shot bufferization "
+                           "before convert-fa-to-gpu");
+  int64_t rank = loop.getRank();
+  if (rank < 1 || rank > 3)
+    return loop->emitError("expected a thread-block loop of 1 to 3 "
+                           "dimensions, got ")
+           << rank;
+  for (OpFoldResult lb : loop.getMixedLowerBound())
+    if (getConstantIntValue(lb) != 0)
+      return loop->emitError("expected a thread-block loop from 0");
+  for (OpFoldResult st : loop.getMixedStep())
+    if (getConstantIntValue(st) != 1)
+      return loop->emitError("expected a thread-block loop of step 1");
+  if (loop->getParentOfType<gpu::LaunchOp>())
+    return loop->emitError("thread-block loop is already inside a gpu.launch");
+
+  // Pack every buffer allocated in the loop into dynamic shared memory.
+  SmallVector<std::pair<Operation *, int64_t>> allocs; // (alloc, offset)
+  int64_t sharedBytes = 0;
+  WalkResult walk = loop.getBody()->walk([&](Operation *op) {
+    if (!isa<memref::AllocOp, memref::AllocaOp>(op))
+      return WalkResult::advance();
+    auto type = cast<MemRefType>(op->getResult(0).getType());
+    std::optional<int64_t> bytes = staticBytes(type);
+    if (!bytes || op->getNumOperands() != 0) {
+      op->emitError("tile buffer must have a static shape and identity "
+                    "layout to live in shared memory, got ")
+          << type;
+      return WalkResult::interrupt();
+    }
+    sharedBytes = llvm::alignTo(sharedBytes, kSharedAlignment);
+    allocs.push_back({op, sharedBytes});
+    sharedBytes += *bytes;
+    return WalkResult::advance();
+  });
+  if (walk.wasInterrupted())
+    return failure();
+
+  int64_t numThreads = 32 * tiling.getWarps();
+  Location loc = loop.getLoc();
+  OpBuilder b(loop);
+  SmallVector<Value> ubs = getValueOrCreateConstantIndexOp(
+      b, loc, loop.getMixedUpperBound());
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  // Forall dims (.., z, y, x): the last, fastest-varying one is x.
+  Value gx = ubs[rank - 1];
+  Value gy = rank >= 2 ? ubs[rank - 2] : one;
+  Value gz = rank >= 3 ? ubs[rank - 3] : one;
+  Value bx = arith::ConstantIndexOp::create(b, loc, numThreads);
+  Value smem = arith::ConstantIntOp::create(b, loc, b.getI32Type(),
+                                            sharedBytes);
+  auto launch = gpu::LaunchOp::create(b, loc, gx, gy, gz, bx, one, one, smem);
+
+  // Move the loop body into the launch.
+  Block &body = launch.getBody().front();
+  b.setInsertionPointToEnd(&body);
+  auto terminator = gpu::TerminatorOp::create(b, loc);
+  Block *loopBody = loop.getBody();
+  loopBody->getTerminator()->erase();
+  body.getOperations().splice(terminator->getIterator(),
+                              loopBody->getOperations());
+  gpu::KernelDim3 ids = launch.getBlockIds();
+  Value blockIds[3] = {ids.x, ids.y, ids.z};
+  for (int64_t i = 0; i < rank; ++i)
+    loop.getInductionVars()[i].replaceAllUsesWith(blockIds[rank - 1 - i]);
+  loop->erase();
+
+  // Tiles: views of the dynamic shared memory, cast back to the generic
+  // address space so that their users keep their types.
+  b.setInsertionPointToStart(&body);
+  auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(),
+                                              gpu::AddressSpace::Workgroup);
+  Value base = gpu::DynamicSharedMemoryOp::create(
+      b, loc,
+      MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
+                      MemRefLayoutAttrInterface(), workgroup));
+  for (auto [op, offset] : allocs) {
+    auto type = cast<MemRefType>(op->getResult(0).getType());
+    b.setInsertionPoint(op);
+    Value off = arith::ConstantIndexOp::create(b, loc, offset);
+    auto sharedType = MemRefType::get(type.getShape(), type.getElementType(),
+                                      MemRefLayoutAttrInterface(), workgroup);
+    Value view = memref::ViewOp::create(b, op->getLoc(), sharedType, base, off,
+                                        ValueRange{});
+    Value replacement = view;
+    if (type.getMemorySpace() != workgroup)
+      replacement =
+          memref::MemorySpaceCastOp::create(b, op->getLoc(), type, view);
+    for (Operation *user : llvm::make_early_inc_range(
+             op->getResult(0).getUsers()))
+      if (isa<memref::DeallocOp>(user))
+        user->erase();
+    op->getResult(0).replaceAllUsesWith(replacement);
+    op->erase();
+  }
+
+  // Tile ops: copies become linalg.copy, then every linalg op is spread over
+  // the threads.
+  SmallVector<memref::CopyOp> copies;
+  body.walk([&](memref::CopyOp copy) { copies.push_back(copy); });
+  for (memref::CopyOp copy : copies) {
+    b.setInsertionPoint(copy);
+    linalg::CopyOp::create(b, copy.getLoc(), copy.getSource(),
+                           copy.getTarget());
+    copy->erase();
+  }
+  SmallVector<linalg::LinalgOp> tileOps;
+  body.walk([&](linalg::LinalgOp op) { tileOps.push_back(op); });
+  for (linalg::LinalgOp op : tileOps)
+    if (failed(distributeOverThreads(op, numThreads)))
+      return failure();
+  return success();
+}
