@@ -1,0 +1,190 @@
+//===- CostModel.h - IO cost model for attention tiling ---------*- C++ -*-===//
+//
+// Part of flashattn-mlir.
+//
+//===----------------------------------------------------------------------===//
+//
+// Chooses the block sizes of a FlashAttention kernel from the GPU's resources.
+// Plain C++ (no MLIR dependency beyond llvm/ADT): the passes call it, and the
+// unit tests check its arithmetic. docs/CostModel.md derives every formula.
+//
+// The kernel it models: one thread block per (batch, query head, q-block) with
+// `warps` warps; the Q tile and `stages` K and V tiles in shared memory; the
+// f32 O accumulator and the S tile in registers; K/V blocks streamed with an
+// online softmax. Tensor cores: mma.sync m16n8k16 (16 rows per warp) below
+// sm_90, wgmma (64 rows per warpgroup of 4 warps) on sm_90 and later.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FLASHATTN_ANALYSIS_COSTMODEL_H
+#define FLASHATTN_ANALYSIS_COSTMODEL_H
+
+#include "FlashAttn/Analysis/TargetInfo.h"
+#include "llvm/ADT/SmallVector.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+
+namespace mlir {
+namespace fa {
+
+/// The shape of one attention, as the cost model sees it.
+struct AttentionProblem {
+  int64_t batch = 1;
+  int64_t numQueryHeads = 1;
+  int64_t numKVHeads = 1;
+  int64_t seqLenQ = 1;
+  int64_t seqLenKV = 1;
+  int64_t headDim = 64;
+  int64_t valueHeadDim = 64;
+  /// Bytes of one element of Q, K, V and O (2 for f16/bf16, 4 for f32).
+  int64_t elementBytes = 2;
+  /// Bottom-right aligned causal mask: query i sees key j iff
+  /// j <= i + seqLenKV - seqLenQ.
+  bool causal = false;
+  /// Bytes per score element of a mask/bias operand read for every computed
+  /// tile (0 when there is none).
+  int64_t maskElementBytes = 0;
+  /// Fraction of the (q-block, kv-block) tiles that a block-sparse mask keeps,
+  /// applied after causal skipping; 1 for dense attention.
+  double kvBlockDensity = 1.0;
+  /// Whether the f32 logsumexp [B, Hq, Nq] is written.
+  bool writesLse = false;
+
+  /// Returns a message naming the first unusable field, or nullopt.
+  std::optional<std::string> validate() const;
+};
+
+/// One candidate tiling; mirrors `#fa.tiling`.
+struct Tiling {
+  int64_t blockQ = 0;
+  int64_t blockKV = 0;
+  int64_t stages = 1;
+  int64_t warps = 4;
+
+  bool operator==(const Tiling &o) const {
+    return blockQ == o.blockQ && blockKV == o.blockKV && stages == o.stages &&
+           warps == o.warps;
+  }
+  /// `block_q x block_kv, S stages, W warps`.
+  std::string str() const;
+};
+
+/// Shared memory of one thread block: the Q tile plus `stages` K and V tiles,
+/// each buffer padded to 128 bytes. The GPU conversion allocates exactly this,
+/// so the PTX's shared memory equals the prediction.
+int64_t sramBytes(const Tiling &tiling, const AttentionProblem &problem);
+
+/// Registers per thread: the f32 O accumulator, the f32 S tile (P is
+/// converted in place) and a fixed overhead for addresses, loop counters and
+/// the running max and sum of each row the thread owns.
+int64_t registersPerThread(const Tiling &tiling,
+                           const AttentionProblem &problem);
+
+/// Number of kv-blocks that q-block `qBlock` computes: all of them without a
+/// causal mask; with one, those whose first key is visible to the q-block's
+/// last row (j <= i + Nk - Nq).
+int64_t visibleKVBlocks(int64_t qBlock, const Tiling &tiling,
+                        const AttentionProblem &problem);
+
+/// HBM traffic of the whole attention, FlashAttention Theorem 2 accounting:
+/// Q read and O written once; K and V read once per q-block (only the kv
+/// rows of computed blocks); each query head re-reads its K/V head.
+struct HBMTraffic {
+  int64_t readBytes = 0;
+  int64_t writeBytes = 0;
+  int64_t total() const { return readBytes + writeBytes; }
+};
+HBMTraffic hbmTraffic(const Tiling &tiling, const AttentionProblem &problem);
+
+/// Everything the model computed for one candidate.
+struct CandidateCost {
+  Tiling tiling;
+  HBMTraffic hbm;
+  int64_t sramBytes = 0;
+  int64_t registersPerThread = 0;
+  /// Resident thread blocks per SM (as if it fit, when it does not).
+  int64_t blocksPerSM = 0;
+  int64_t numBlocks = 0;
+  int64_t waves = 0;
+  /// Tensor-core FLOPs including the padding of partial tiles.
+  double flops = 0;
+  /// Estimated DRAM traffic: `hbm` less the K/V re-reads served by L2.
+  int64_t dramBytes = 0;
+  /// dramBytes over the HBM bandwidth.
+  double memorySeconds = 0;
+  double computeSeconds = 0;
+  double predictedSeconds = 0;
+  /// Why the candidate cannot run; empty when it fits.
+  std::string rejection;
+
+  bool fits() const { return rejection.empty(); }
+};
+
+/// The result of a selection.
+struct TilingDecision {
+  /// Every candidate evaluated, best first among those that fit, then the
+  /// rejected ones in enumeration order.
+  llvm::SmallVector<CandidateCost> candidates;
+  /// Index of the winner in `candidates`, or -1 when nothing fits.
+  int64_t best = -1;
+  /// Why the winner won (against the runner-up), or why nothing fits.
+  std::string reason;
+
+  bool found() const { return best >= 0; }
+  const CandidateCost &winner() const { return candidates[best]; }
+};
+
+/// Knobs of the model.
+struct CostModelOptions {
+  /// Credit L2 with the K/V re-reads of blocks in the same wave (memory time
+  /// from `dramBytes`); when false, memory time is Theorem 2's `hbm` count.
+  bool l2Reuse = true;
+};
+
+/// The cost model of one target.
+class CostModel {
+public:
+  explicit CostModel(TargetInfo target, CostModelOptions options = {})
+      : target(std::move(target)), options(options) {}
+
+  const TargetInfo &getTarget() const { return target; }
+
+  /// Whether the target runs the wgmma (warpgroup) kernel: sm_90 and later.
+  bool usesWarpgroupMma() const;
+
+  /// The candidate tilings the model enumerates for `problem`: block sizes
+  /// multiples of 16, 1 to 4 stages, and the warp counts whose rows per warp
+  /// (mma.sync: a multiple of 16) or per warpgroup (wgmma: a multiple of 64)
+  /// divide block_q.
+  llvm::SmallVector<Tiling> enumerateCandidates() const;
+
+  /// Scores one tiling; `rejection` says why it does not fit, if it does not.
+  CandidateCost evaluate(const Tiling &tiling,
+                         const AttentionProblem &problem) const;
+
+  /// Model mode: the feasible candidate of lowest predicted time, ties to the
+  /// lower HBM traffic, then the smaller shared memory.
+  TilingDecision select(const AttentionProblem &problem) const;
+
+  /// Paper mode: Algorithm 1 of the FlashAttention paper, with M the shared
+  /// memory per block in elements: Bc = ceil(M / 4d), Br = min(Bc, d), one
+  /// stage, 4 warps. Rejected only when its tiles exceed the shared memory.
+  TilingDecision selectPaper(const AttentionProblem &problem) const;
+
+private:
+  TargetInfo target;
+  CostModelOptions options;
+};
+
+/// Algorithm 1's block sizes for `sramElements` elements of on-chip memory
+/// and head dimension `headDim`: {Br, Bc}.
+std::pair<int64_t, int64_t> paperBlockSizes(int64_t sramElements,
+                                            int64_t headDim);
+
+} // namespace fa
+} // namespace mlir
+
+#endif // FLASHATTN_ANALYSIS_COSTMODEL_H

@@ -1,0 +1,497 @@
+//===- CostModel.cpp - IO cost model for attention tiling -----------------===//
+//
+// Part of flashattn-mlir.
+//
+//===----------------------------------------------------------------------===//
+//
+// docs/CostModel.md derives the formulas; the comments here say which term
+// each piece of code computes.
+//
+//===----------------------------------------------------------------------===//
+
+#include "FlashAttn/Analysis/CostModel.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MathExtras.h"
+
+#include <algorithm>
+#include <cmath>
+#include <tuple>
+
+using namespace mlir;
+using namespace mlir::fa;
+
+//===----------------------------------------------------------------------===//
+// Constants of the model (docs/CostModel.md, "Assumptions")
+//===----------------------------------------------------------------------===//
+
+/// Every shared-memory buffer starts on a 128-byte boundary (swizzled
+/// ldmatrix/TMA layouts need it).
+static constexpr int64_t kSramAlignment = 128;
+/// Registers per thread besides the O and S tiles: addresses, loop counters,
+/// softmax scale (the running max and sum are added per owned row).
+static constexpr int64_t kRegisterOverhead = 24;
+/// Per kv-step latency that no other work hides: the barrier or mbarrier
+/// wait that hands a K/V stage over, and the quad-shuffle row reductions.
+static constexpr double kStepOverheadClocks = 200;
+/// FP32-lane operations per score besides the exponential: scale and
+/// subtract the max, row max, row sum, convert to 16 bits.
+static constexpr double kSoftmaxLaneOpsPerScore = 4;
+/// Special-function units per SM (ex2 throughput), every architecture here.
+static constexpr double kSfuPerSM = 16;
+/// Shared-memory bandwidth per SM, bytes per clock (sm_70 and later).
+static constexpr double kSmemBytesPerClock = 128;
+/// How many kv-blocks the blocks of one wave may drift apart while they
+/// share K/V through L2.
+static constexpr int64_t kL2WindowBlocks = 16;
+/// Candidate block sizes: multiples of the MMA's 16.
+static constexpr int64_t kBlockQSizes[] = {16, 32, 64, 128, 192, 256};
+static constexpr int64_t kMaxBlockKV = 256;
+static constexpr int64_t kWarpCounts[] = {1, 2, 4, 8, 12, 16};
+static constexpr int64_t kMaxStages = 4;
+static constexpr int64_t kMaxThreadsPerBlock = 1024;
+
+namespace {
+/// Per-SM facts of an architecture family that the target table does not
+/// carry (CUDA C++ Programming Guide, compute capability tables; the tensor
+/// rate is that of the data-center part, dense f16 with f32 accumulation).
+struct ArchTraits {
+  double tensorFlopsPerClock;
+  double fp32Lanes;
+  int64_t maxThreadsPerSM;
+  int64_t maxBlocksPerSM;
+  /// Shared memory the driver reserves per resident block.
+  int64_t reservedSramPerBlock;
+  /// L2 capacity of the family's smallest listed part, MiB.
+  int64_t l2MiB;
+};
+} // namespace
+
+static ArchTraits getArchTraits(int64_t cc) {
+  if (cc >= 120)
+    return {1024, 128, 1536, 32, 1024, 96};
+  if (cc >= 100)
+    return {8192, 128, 2048, 32, 1024, 50};
+  if (cc >= 90)
+    return {4096, 128, 2048, 32, 1024, 50};
+  if (cc >= 86)
+    return {1024, 128, 1536, 16, 1024, cc >= 89 ? 48 : 6};
+  if (cc >= 80)
+    return {2048, 64, 2048, 32, 1024, 40};
+  if (cc >= 75)
+    return {1024, 64, 1024, 16, 0, 4};
+  return {1024, 64, 2048, 32, 0, 4};
+}
+
+static int64_t alignSram(int64_t bytes) {
+  return llvm::alignTo(bytes, kSramAlignment);
+}
+
+//===----------------------------------------------------------------------===//
+// Problem and tiling
+//===----------------------------------------------------------------------===//
+
+std::optional<std::string> AttentionProblem::validate() const {
+  if (batch < 1 || numQueryHeads < 1 || numKVHeads < 1)
+    return std::string("batch and head counts must be positive");
+  if (numQueryHeads % numKVHeads != 0)
+    return std::string("query heads must be a multiple of K/V heads");
+  if (seqLenQ < 1 || seqLenKV < 1)
+    return std::string("sequence lengths must be positive");
+  if (headDim < 1 || valueHeadDim < 1)
+    return std::string("head dimensions must be positive");
+  if (elementBytes < 1)
+    return std::string("element bytes must be positive");
+  if (!(kvBlockDensity > 0 && kvBlockDensity <= 1))
+    return std::string("kv block density must be in (0, 1]");
+  return std::nullopt;
+}
+
+std::string Tiling::str() const {
+  return llvm::formatv("{0}x{1}, {2} stage{3}, {4} warps", blockQ, blockKV,
+                       stages, stages == 1 ? "" : "s", warps);
+}
+
+int64_t mlir::fa::sramBytes(const Tiling &t, const AttentionProblem &p) {
+  int64_t e = p.elementBytes;
+  int64_t qTile = alignSram(t.blockQ * p.headDim * e);
+  int64_t kTile = alignSram(t.blockKV * p.headDim * e);
+  int64_t vTile = alignSram(t.blockKV * p.valueHeadDim * e);
+  // S and P never touch shared memory: S is the MMA accumulator and P is
+  // converted in registers into the A operand of P V (mma.sync, and wgmma
+  // with a register-sourced A). O is stored from registers.
+  return qTile + t.stages * (kTile + vTile);
+}
+
+int64_t mlir::fa::registersPerThread(const Tiling &t,
+                                     const AttentionProblem &p) {
+  int64_t threads = 32 * t.warps;
+  int64_t accO = llvm::divideCeil(t.blockQ * p.valueHeadDim, threads);
+  int64_t accS = llvm::divideCeil(t.blockQ * t.blockKV, threads);
+  // An m16 accumulator fragment gives each thread 2 of its 16 rows; each
+  // owned row keeps a running max and a running sum.
+  int64_t rowsPerThread = llvm::divideCeil(t.blockQ / t.warps, 8);
+  return accO + accS + kRegisterOverhead + 2 * rowsPerThread;
+}
+
+int64_t mlir::fa::visibleKVBlocks(int64_t qBlock, const Tiling &t,
+                                  const AttentionProblem &p) {
+  int64_t numKVBlocks = llvm::divideCeil(p.seqLenKV, t.blockKV);
+  if (!p.causal)
+    return numKVBlocks;
+  // The q-block's last row i sees keys j <= i + Nk - Nq (bottom-right).
+  int64_t lastRow = std::min((qBlock + 1) * t.blockQ, p.seqLenQ) - 1;
+  int64_t lastKey = lastRow + p.seqLenKV - p.seqLenQ;
+  if (lastKey < 0)
+    return 0;
+  return std::min(lastKey / t.blockKV + 1, numKVBlocks);
+}
+
+/// Sum over q-blocks of the kv rows they load (a partial last block loads
+/// only its rows) and of the tiles they compute.
+namespace {
+struct BlockCounts {
+  int64_t kvRows = 0;
+  int64_t tiles = 0;
+  /// Score elements of the computed tiles that the mask operand covers.
+  int64_t maskElements = 0;
+};
+} // namespace
+
+static BlockCounts countBlocks(const Tiling &t, const AttentionProblem &p) {
+  BlockCounts counts;
+  int64_t numQBlocks = llvm::divideCeil(p.seqLenQ, t.blockQ);
+  for (int64_t i = 0; i < numQBlocks; ++i) {
+    int64_t blocks = visibleKVBlocks(i, t, p);
+    int64_t rows = std::min(blocks * t.blockKV, p.seqLenKV);
+    int64_t qRows = std::min((i + 1) * t.blockQ, p.seqLenQ) - i * t.blockQ;
+    counts.kvRows += rows;
+    counts.tiles += blocks;
+    counts.maskElements += qRows * rows;
+  }
+  return counts;
+}
+
+HBMTraffic mlir::fa::hbmTraffic(const Tiling &t, const AttentionProblem &p) {
+  BlockCounts counts = countBlocks(t, p);
+  int64_t heads = p.batch * p.numQueryHeads;
+  int64_t e = p.elementBytes;
+  double density = p.kvBlockDensity;
+  // Per (batch, query head): Q once, K and V once per q-block. Grouped-query
+  // heads do not share a thread block, so each re-reads its K/V head.
+  double kvBytes = double(counts.kvRows) * (p.headDim + p.valueHeadDim) * e;
+  double maskBytes = double(counts.maskElements) * p.maskElementBytes;
+  int64_t qBytes = p.seqLenQ * p.headDim * e;
+  HBMTraffic traffic;
+  traffic.readBytes =
+      heads * (qBytes + std::llround((kvBytes + maskBytes) * density));
+  traffic.writeBytes = heads * p.seqLenQ * p.valueHeadDim * e;
+  if (p.writesLse)
+    traffic.writeBytes += heads * p.seqLenQ * 4;
+  return traffic;
+}
+
+/// K/V rows that reach the SMs from DRAM rather than from L2. The grid runs
+/// q-blocks fastest, then query heads, so the query heads of one K/V head
+/// are consecutive: within one wave of `slots` resident blocks, the K/V rows
+/// of a head are fetched once (the largest prefix any of its blocks needs)
+/// and re-read from L2 by the others. The blocks of a wave start together
+/// and walk the keys in the same order, so L2 must hold a window of K/V rows
+/// per head in flight (kL2WindowBlocks kv-blocks of drift); when those
+/// windows exceed half the L2, every block's rows count (Theorem 2).
+static double dramKVRows(const Tiling &t, const AttentionProblem &p,
+                         int64_t slots, int64_t l2Bytes) {
+  int64_t numQBlocks = llvm::divideCeil(p.seqLenQ, t.blockQ);
+  int64_t group = p.numQueryHeads / p.numKVHeads;
+  int64_t blocksPerKVHead = group * numQBlocks;
+  int64_t kvHeadsPerWave = llvm::divideCeil(slots, blocksPerKVHead) + 1;
+  double windowRows = std::min(p.seqLenKV, kL2WindowBlocks * t.blockKV);
+  double kvWindowBytes =
+      windowRows * (p.headDim + p.valueHeadDim) * p.elementBytes;
+  llvm::SmallVector<int64_t> rows(numQBlocks);
+  for (int64_t i = 0; i < numQBlocks; ++i)
+    rows[i] = std::min(visibleKVBlocks(i, t, p) * t.blockKV, p.seqLenKV);
+  if (kvHeadsPerWave * kvWindowBytes > l2Bytes / 2) {
+    double perHead = 0;
+    for (int64_t r : rows)
+      perHead += r;
+    return perHead * p.batch * p.numQueryHeads;
+  }
+  double total = 0;
+  int64_t numKVHeads = p.batch * p.numKVHeads;
+  for (int64_t g = 0; g < numKVHeads; ++g) {
+    int64_t first = g * blocksPerKVHead;
+    int64_t wave = first / slots, waveMax = 0;
+    for (int64_t k = 0; k < blocksPerKVHead; ++k) {
+      int64_t w = (first + k) / slots;
+      if (w != wave) {
+        total += waveMax;
+        wave = w;
+        waveMax = 0;
+      }
+      waveMax = std::max(waveMax, rows[k % numQBlocks]);
+    }
+    total += waveMax;
+  }
+  return total;
+}
+
+std::pair<int64_t, int64_t> mlir::fa::paperBlockSizes(int64_t sramElements,
+                                                      int64_t headDim) {
+  int64_t bc = llvm::divideCeil(sramElements, 4 * headDim);
+  return {std::min(bc, headDim), bc};
+}
+
+//===----------------------------------------------------------------------===//
+// CostModel
+//===----------------------------------------------------------------------===//
+
+bool CostModel::usesWarpgroupMma() const {
+  return target.getComputeCapability() >= 90;
+}
+
+llvm::SmallVector<Tiling> CostModel::enumerateCandidates() const {
+  llvm::SmallVector<Tiling> result;
+  bool wgmma = usesWarpgroupMma();
+  for (int64_t bq : kBlockQSizes) {
+    for (int64_t warps : kWarpCounts) {
+      if (bq % warps != 0)
+        continue;
+      // mma.sync: whole m16 fragments per warp; wgmma: whole m64 per
+      // warpgroup of 4 warps.
+      if (wgmma ? (warps % 4 != 0 || (bq / (warps / 4)) % 64 != 0)
+                : (bq / warps) % 16 != 0)
+        continue;
+      for (int64_t bkv = 16; bkv <= kMaxBlockKV; bkv += 16)
+        for (int64_t stages = 1; stages <= kMaxStages; ++stages)
+          result.push_back({bq, bkv, stages, warps});
+    }
+  }
+  return result;
+}
+
+CandidateCost CostModel::evaluate(const Tiling &t,
+                                  const AttentionProblem &p) const {
+  CandidateCost c;
+  c.tiling = t;
+  c.hbm = hbmTraffic(t, p);
+  c.sramBytes = sramBytes(t, p);
+  c.registersPerThread = registersPerThread(t, p);
+  ArchTraits arch = getArchTraits(target.getComputeCapability());
+
+  // Resources: reject what cannot launch.
+  int64_t threads = 32 * t.warps;
+  int64_t regsPerBlock = llvm::alignTo(c.registersPerThread, 8) * threads;
+  if (threads > kMaxThreadsPerBlock) {
+    c.rejection = llvm::formatv("{0} threads per block exceed {1}", threads,
+                                kMaxThreadsPerBlock);
+  } else if (c.sramBytes > target.sramPerBlock) {
+    c.rejection =
+        llvm::formatv("shared memory {0} B exceeds {1} B per block",
+                      c.sramBytes, target.sramPerBlock);
+  } else if (c.registersPerThread > target.maxRegsPerThread) {
+    c.rejection = llvm::formatv("{0} registers per thread exceed {1}",
+                                c.registersPerThread, target.maxRegsPerThread);
+  } else if (regsPerBlock > target.regsPerSM) {
+    c.rejection = llvm::formatv("{0} registers per block exceed {1} per SM",
+                                regsPerBlock, target.regsPerSM);
+  }
+
+  // Occupancy: resident blocks per SM from shared memory, registers,
+  // threads and the hardware's block limit; the per-block budget is
+  // authoritative, so a block that fits it always gets one slot.
+  int64_t bySram =
+      target.sramPerSM / (c.sramBytes + arch.reservedSramPerBlock);
+  int64_t byRegs = target.regsPerSM / std::max<int64_t>(regsPerBlock, 1);
+  int64_t byThreads = arch.maxThreadsPerSM / threads;
+  c.blocksPerSM = std::max<int64_t>(
+      1, std::min({bySram, byRegs, byThreads, arch.maxBlocksPerSM}));
+
+  // Work: tiles each thread block computes, padded to whole tiles.
+  BlockCounts counts = countBlocks(t, p);
+  int64_t heads = p.batch * p.numQueryHeads;
+  double tiles = double(counts.tiles) * heads * p.kvBlockDensity;
+  double tileFlops =
+      2.0 * t.blockQ * t.blockKV * (p.headDim + p.valueHeadDim);
+  c.flops = tiles * tileFlops;
+  c.numBlocks = heads * llvm::divideCeil(p.seqLenQ, t.blockQ);
+
+  // Per-SM rates, all derived from the table's tensor peak: the clock is the
+  // peak over the architecture's tensor FLOPs per clock per SM.
+  double tensorRate = double(target.tensorTFlops) * 1e12 / target.smCount;
+  double clock = tensorRate / arch.tensorFlopsPerClock;
+  double laneRate = arch.fp32Lanes * clock;
+  double smemRate = kSmemBytesPerClock * clock;
+
+  // One kv step of one thread block, with the SM to itself.
+  double e = double(p.elementBytes);
+  double scores = double(t.blockQ) * t.blockKV;
+  double tensorTime = tileFlops / tensorRate;
+  // ex2 runs on the SFUs: one SFU op costs fp32Lanes / kSfuPerSM lane slots.
+  double laneOpsPerScore = kSoftmaxLaneOpsPerScore + arch.fp32Lanes / kSfuPerSM;
+  // Softmax on the scores, and the O rescale by exp(m_old - m_new).
+  double scalarTime =
+      (laneOpsPerScore * scores + double(t.blockQ) * p.valueHeadDim) /
+      laneRate;
+  // Shared-memory traffic: every warp (mma.sync) or warpgroup (wgmma) reads
+  // the whole K and V tiles, Q is read once per step, and the step's K/V
+  // tiles are written in.
+  int64_t readers = usesWarpgroupMma() ? t.warps / 4 : t.warps;
+  double kvTile = double(t.blockKV) * (p.headDim + p.valueHeadDim) * e;
+  double smemTime =
+      (readers * kvTile + double(t.blockQ) * p.headDim * e + kvTile) /
+      smemRate;
+  // wgmma is asynchronous: softmax of one warpgroup overlaps the MMAs of the
+  // other (FlashAttention-3's ping-pong). mma.sync issues from the same warps
+  // that do the softmax, so those add up.
+  double stepTime =
+      usesWarpgroupMma()
+          ? std::max({tensorTime, scalarTime, smemTime})
+          : std::max(tensorTime, smemTime) + scalarTime;
+  stepTime += kStepOverheadClocks / clock;
+  // A warp issues to one of the SM's 4 sub-partitions: fewer than 4 resident
+  // warps leave tensor cores idle.
+  int64_t residentWarps = c.blocksPerSM * t.warps;
+  double issueEfficiency = std::min(1.0, residentWarps / 4.0);
+  double smSeconds = tiles * stepTime / issueEfficiency;
+
+  // Waves: the last wave may leave SMs idle.
+  int64_t slots = target.smCount * c.blocksPerSM;
+  c.waves = llvm::divideCeil(c.numBlocks, slots);
+  double utilization = double(c.numBlocks) / double(c.waves * slots);
+  c.computeSeconds = smSeconds / target.smCount / utilization;
+  // DRAM traffic: Theorem 2's count, less the K/V re-reads that L2 serves.
+  double kvDramRows =
+      options.l2Reuse
+          ? dramKVRows(t, p, slots, arch.l2MiB * 1024 * 1024)
+          : double(counts.kvRows) * heads;
+  double kvTheorem2 =
+      double(counts.kvRows) * heads * (p.headDim + p.valueHeadDim) * e;
+  double kvDram = kvDramRows * (p.headDim + p.valueHeadDim) * e;
+  c.dramBytes = std::llround(double(c.hbm.total()) -
+                             (kvTheorem2 - kvDram) * p.kvBlockDensity);
+  c.memorySeconds = double(c.dramBytes) / (double(target.hbmGBps) * 1e9);
+
+  // Loads overlap compute when a second stage or a second resident block
+  // exists; a lone single-stage block waits for each tile.
+  bool overlaps = t.stages >= 2 || c.blocksPerSM >= 2;
+  c.predictedSeconds = overlaps
+                           ? std::max(c.memorySeconds, c.computeSeconds)
+                           : c.memorySeconds + c.computeSeconds;
+  return c;
+}
+
+/// Strict total order of feasible candidates: time, then HBM bytes, then
+/// shared memory, then fewer warps, then the tiling itself (so the order is
+/// deterministic). Times within 1e-9 relative count as equal.
+static bool isBetter(const CandidateCost &a, const CandidateCost &b) {
+  double ta = a.predictedSeconds, tb = b.predictedSeconds;
+  if (std::abs(ta - tb) > 1e-9 * std::max(ta, tb))
+    return ta < tb;
+  if (a.hbm.total() != b.hbm.total())
+    return a.hbm.total() < b.hbm.total();
+  if (a.sramBytes != b.sramBytes)
+    return a.sramBytes < b.sramBytes;
+  const Tiling &x = a.tiling, &y = b.tiling;
+  return std::make_tuple(x.warps, x.blockQ, x.blockKV, x.stages) <
+         std::make_tuple(y.warps, y.blockQ, y.blockKV, y.stages);
+}
+
+static std::string formatBytes(double bytes) {
+  if (bytes >= 1e9)
+    return llvm::formatv("{0:f2} GB", bytes / 1e9);
+  if (bytes >= 1e6)
+    return llvm::formatv("{0:f2} MB", bytes / 1e6);
+  return llvm::formatv("{0} B", int64_t(bytes));
+}
+
+static std::string formatTime(double seconds) {
+  if (seconds >= 1e-3)
+    return llvm::formatv("{0:f3} ms", seconds * 1e3);
+  return llvm::formatv("{0:f2} us", seconds * 1e6);
+}
+
+/// Why `w` beats `r`, in one sentence.
+static std::string explainWin(const CandidateCost &w, const CandidateCost &r) {
+  std::string bound = w.memorySeconds >= w.computeSeconds
+                          ? "memory-bound"
+                          : "compute-bound";
+  std::string head = llvm::formatv(
+      "{0} wins: {1} predicted, {2} (memory {3}, compute {4})", w.tiling.str(),
+      formatTime(w.predictedSeconds), bound, formatTime(w.memorySeconds),
+      formatTime(w.computeSeconds));
+  double ta = w.predictedSeconds, tb = r.predictedSeconds;
+  if (std::abs(ta - tb) > 1e-9 * std::max(ta, tb))
+    return head + llvm::formatv("; {0:f1}% faster than the runner-up {1}",
+                                (tb / ta - 1) * 100, r.tiling.str())
+                      .str();
+  if (w.hbm.total() != r.hbm.total())
+    return head + llvm::formatv("; ties the runner-up {0} on time and moves "
+                                "fewer HBM bytes ({1} vs {2})",
+                                r.tiling.str(), formatBytes(w.hbm.total()),
+                                formatBytes(r.hbm.total()))
+                      .str();
+  return head + llvm::formatv("; ties the runner-up {0} on time and traffic "
+                              "and uses less shared memory ({1} B vs {2} B)",
+                              r.tiling.str(), w.sramBytes, r.sramBytes)
+                    .str();
+}
+
+TilingDecision CostModel::select(const AttentionProblem &p) const {
+  TilingDecision decision;
+  llvm::SmallVector<CandidateCost> feasible, rejected;
+  for (const Tiling &t : enumerateCandidates()) {
+    CandidateCost c = evaluate(t, p);
+    (c.fits() ? feasible : rejected).push_back(std::move(c));
+  }
+  llvm::sort(feasible, isBetter);
+  if (feasible.empty()) {
+    // The smallest tile is the most likely to fit; say what it needs.
+    bool wgmma = usesWarpgroupMma();
+    Tiling smallest{wgmma ? 64 : 16, 16, 1, wgmma ? 4 : 1};
+    decision.reason = llvm::formatv(
+        "no tiling fits: the smallest ({0}) needs {1} B of shared memory "
+        "(block {2} B available) and {3} registers per thread ({4} "
+        "available)",
+        smallest.str(), sramBytes(smallest, p), target.sramPerBlock,
+        registersPerThread(smallest, p), target.maxRegsPerThread);
+  } else {
+    decision.best = 0;
+    decision.reason = feasible.size() == 1
+                          ? feasible[0].tiling.str() + " is the only fit"
+                          : explainWin(feasible[0], feasible[1]);
+  }
+  decision.candidates = std::move(feasible);
+  llvm::append_range(decision.candidates, rejected);
+  return decision;
+}
+
+TilingDecision CostModel::selectPaper(const AttentionProblem &p) const {
+  TilingDecision decision;
+  // M: the shared memory of one block, in elements.
+  int64_t sramElements = target.sramPerBlock / p.elementBytes;
+  auto [br, bc] = paperBlockSizes(sramElements, p.headDim);
+  Tiling t{br, bc, /*stages=*/1, /*warps=*/4};
+  CandidateCost c = evaluate(t, p);
+  // Algorithm 1 constrains shared memory only; registers and MMA shapes are
+  // outside the paper's model, so they do not reject its choice.
+  c.rejection.clear();
+  if (c.sramBytes > target.sramPerBlock)
+    c.rejection = llvm::formatv("shared memory {0} B exceeds {1} B per block",
+                                c.sramBytes, target.sramPerBlock);
+  if (c.fits()) {
+    decision.best = 0;
+    decision.reason = llvm::formatv(
+        "Algorithm 1 with M = {0} elements: Bc = ceil(M / 4d) = {1}, "
+        "Br = min(Bc, d) = {2}",
+        sramElements, bc, br);
+  } else {
+    decision.reason = llvm::formatv(
+        "Algorithm 1's tiles (Br = {0}, Bc = {1}) need {2} B of shared "
+        "memory, {3} B available",
+        br, bc, c.sramBytes, target.sramPerBlock);
+  }
+  decision.candidates.push_back(std::move(c));
+  return decision;
+}

@@ -1,0 +1,441 @@
+//===- CostModelTest.cpp - IO cost model tests ----------------------------===//
+//
+// Part of flashattn-mlir.
+//
+//===----------------------------------------------------------------------===//
+//
+// The expected numbers are worked out by hand in the comments (or by a brute
+// force that shares no code with the model), never captured from the model.
+//
+//===----------------------------------------------------------------------===//
+
+#include "FlashAttn/Analysis/CostModel.h"
+
+#include "gtest/gtest.h"
+
+#include <cmath>
+
+using namespace mlir::fa;
+
+namespace {
+
+AttentionProblem makeProblem(int64_t n, int64_t d, bool causal = false) {
+  AttentionProblem p;
+  p.batch = 4;
+  p.numQueryHeads = 16;
+  p.numKVHeads = 16;
+  p.seqLenQ = n;
+  p.seqLenKV = n;
+  p.headDim = d;
+  p.valueHeadDim = d;
+  p.elementBytes = 2;
+  p.causal = causal;
+  return p;
+}
+
+AttentionProblem tinyProblem(int64_t nq, int64_t nk, int64_t d, bool causal) {
+  AttentionProblem p;
+  p.batch = 1;
+  p.numQueryHeads = 1;
+  p.numKVHeads = 1;
+  p.seqLenQ = nq;
+  p.seqLenKV = nk;
+  p.headDim = d;
+  p.valueHeadDim = d;
+  p.elementBytes = 2;
+  p.causal = causal;
+  return p;
+}
+
+TargetInfo target(const char *name) { return *lookupKnownTarget(name); }
+
+using Pair = std::pair<int64_t, int64_t>;
+
+//===----------------------------------------------------------------------===//
+// Paper mode (Algorithm 1)
+//===----------------------------------------------------------------------===//
+
+TEST(CostModelPaper, BlockSizesByHand) {
+  // Bc = ceil(M / 4d), Br = min(Bc, d).
+  EXPECT_EQ(paperBlockSizes(100, 8), Pair(4, 4));
+  // 116224 / 512 = 227 exactly.
+  EXPECT_EQ(paperBlockSizes(116224, 128),
+            Pair(128, 227));
+  // 116224 / 1024 = 113.5 -> 114; min(114, 256) = 114.
+  EXPECT_EQ(paperBlockSizes(116224, 256),
+            Pair(114, 114));
+  // 32768 / 256 = 128; min(128, 64) = 64.
+  EXPECT_EQ(paperBlockSizes(32768, 64),
+            Pair(64, 128));
+}
+
+TEST(CostModelPaper, KnownTargets) {
+  struct Case {
+    const char *target;
+    int64_t d, elementBytes, br, bc;
+  };
+  // M = sram_per_block / element bytes.
+  //   h100: 232448 / 2 = 116224;  a100: 166912 / 2 = 83456;
+  //   t4:   65536 / 2 = 32768, or 16384 in f32.
+  const Case cases[] = {
+      {"h100", 64, 2, 64, 454},  // 116224 / 256 = 454
+      {"h100", 128, 2, 128, 227}, // 116224 / 512 = 227
+      {"h100", 256, 2, 114, 114}, // ceil(113.5)
+      {"a100", 64, 2, 64, 326},   // 83456 / 256 = 326
+      {"a100", 128, 2, 128, 163}, // 83456 / 512 = 163
+      {"a100", 256, 2, 82, 82},   // ceil(81.5)
+      {"t4", 128, 2, 64, 64},     // 32768 / 512 = 64
+      {"t4", 64, 4, 64, 64},      // 16384 / 256 = 64
+  };
+  for (const Case &c : cases) {
+    AttentionProblem p = makeProblem(4096, c.d);
+    p.elementBytes = c.elementBytes;
+    TilingDecision d = CostModel(target(c.target)).selectPaper(p);
+    ASSERT_TRUE(d.found()) << c.target << " d=" << c.d << ": " << d.reason;
+    EXPECT_EQ(d.winner().tiling, (Tiling{c.br, c.bc, 1, 4}))
+        << c.target << " d=" << c.d << " got " << d.winner().tiling.str();
+  }
+}
+
+TEST(CostModelPaper, TheoremTwoScalingInM) {
+  // Theorem 2: HBM accesses are Theta(N^2 d^2 / M). With M <= 4 d^2,
+  // Br = Bc = M / 4d and K, V are read N / Br times: 2 N d e * N / Br
+  // = 8 e N^2 d^2 / M, plus Q and O once (2 N d e).
+  const int64_t n = 4096, d = 64, e = 2;
+  for (int64_t m : {2048, 4096, 8192, 16384}) {
+    TargetInfo t = target("h100");
+    t.sramPerBlock = m * e;
+    AttentionProblem p = tinyProblem(n, n, d, false);
+    TilingDecision dec = CostModel(t).selectPaper(p);
+    ASSERT_TRUE(dec.found()) << dec.reason;
+    double expected = 8.0 * e * n * n * d * d / m + 2.0 * n * d * e;
+    EXPECT_DOUBLE_EQ(double(dec.winner().hbm.total()), expected) << "M=" << m;
+    // The scaling itself: K/V bytes * M / (N^2 d^2) is the constant 8 e, and
+    // the Q/O term keeps the total within 2% of it.
+    double kv = double(dec.winner().hbm.total()) - 2.0 * n * d * e;
+    EXPECT_DOUBLE_EQ(kv * m / (double(n) * n * d * d), 8.0 * e) << "M=" << m;
+    double normalized =
+        double(dec.winner().hbm.total()) * m / (double(n) * n * d * d);
+    EXPECT_NEAR(normalized, 8.0 * e, 0.02 * 8.0 * e) << "M=" << m;
+  }
+}
+
+TEST(CostModelPaper, TheoremTwoScalingInNAndD) {
+  // Fixed M = 4096 elements (M <= 4 d^2 for d = 32 and 64): doubling N
+  // quadruples the K/V traffic, and so does doubling d (Br = M / 4d halves:
+  // 32 for d = 32, 16 for d = 64).
+  TargetInfo t = target("h100");
+  t.sramPerBlock = 4096 * 2;
+  CostModel model(t);
+  auto kvBytes = [&](int64_t n, int64_t d) {
+    AttentionProblem p = tinyProblem(n, n, d, false);
+    TilingDecision dec = model.selectPaper(p);
+    return double(dec.winner().hbm.total()) - 2.0 * n * d * 2;
+  };
+  EXPECT_DOUBLE_EQ(kvBytes(4096, 32) / kvBytes(2048, 32), 4.0);
+  EXPECT_DOUBLE_EQ(kvBytes(4096, 64) / kvBytes(4096, 32), 4.0);
+}
+
+//===----------------------------------------------------------------------===//
+// HBM traffic
+//===----------------------------------------------------------------------===//
+
+TEST(CostModelHBM, SmallCasesByHand) {
+  Tiling t{32, 32, 2, 2};
+  // Nq = Nk = 64, d = 16, 2-byte elements. Q = O = 64 * 16 * 2 = 2048 B.
+  // Non-causal: 2 q-blocks each read all 64 K and V rows:
+  // 2 * 64 * (16 + 16) * 2 = 8192 B.
+  HBMTraffic dense = hbmTraffic(t, tinyProblem(64, 64, 16, false));
+  EXPECT_EQ(dense.readBytes, 2048 + 8192);
+  EXPECT_EQ(dense.writeBytes, 2048);
+  // Causal: q-block 0 reads 32 rows, q-block 1 reads 64: 96 * 64 = 6144 B.
+  HBMTraffic causal = hbmTraffic(t, tinyProblem(64, 64, 16, true));
+  EXPECT_EQ(causal.readBytes, 2048 + 6144);
+  EXPECT_EQ(causal.writeBytes, 2048);
+}
+
+TEST(CostModelHBM, PartialBlocksLoadOnlyTheirRows) {
+  // Nk = 40 with block_kv = 32: 2 blocks, but only 40 rows exist.
+  // Nq = 16 (1 q-block): Q = 16 * 16 * 2 = 512, K/V = 40 * 32 * 2 = 2560.
+  HBMTraffic tr =
+      hbmTraffic(Tiling{16, 32, 1, 1}, tinyProblem(16, 40, 16, false));
+  EXPECT_EQ(tr.readBytes, 512 + 2560);
+  EXPECT_EQ(tr.writeBytes, 512);
+}
+
+TEST(CostModelHBM, GroupedQueryHeadsReReadTheirKVHead) {
+  // 4 query heads over 2 K/V heads: every query head counts its own K/V
+  // reads, so the traffic is 4x the single-head traffic.
+  AttentionProblem p = tinyProblem(64, 64, 16, false);
+  HBMTraffic one = hbmTraffic(Tiling{32, 32, 2, 2}, p);
+  p.numQueryHeads = 4;
+  p.numKVHeads = 2;
+  p.batch = 3;
+  HBMTraffic gqa = hbmTraffic(Tiling{32, 32, 2, 2}, p);
+  EXPECT_EQ(gqa.readBytes, 12 * one.readBytes);
+  EXPECT_EQ(gqa.writeBytes, 12 * one.writeBytes);
+}
+
+TEST(CostModelHBM, LseMaskAndSparsity) {
+  AttentionProblem p = tinyProblem(64, 64, 16, false);
+  Tiling t{32, 32, 2, 2};
+  p.writesLse = true;
+  // + 64 rows * 4 bytes of f32 logsumexp.
+  EXPECT_EQ(hbmTraffic(t, p).writeBytes, 2048 + 256);
+  // An f32 bias read for every computed score: 64 * 64 * 4 = 16384 B.
+  p.maskElementBytes = 4;
+  EXPECT_EQ(hbmTraffic(t, p).readBytes, 2048 + 8192 + 16384);
+  // Half the blocks kept: K/V and mask reads halve, Q does not.
+  p.kvBlockDensity = 0.5;
+  EXPECT_EQ(hbmTraffic(t, p).readBytes, 2048 + (8192 + 16384) / 2);
+}
+
+TEST(CostModelHBM, KVTrafficFallsAsBlockQGrows) {
+  // Theorem 2 in the model's loop order: K/V bytes = ceil(N / Bq) N (d+dv) e.
+  AttentionProblem p = makeProblem(4096, 128);
+  int64_t heads = 4 * 16, qo = heads * 4096 * 128 * 2;
+  for (int64_t bq : {64, 128, 256}) {
+    HBMTraffic tr = hbmTraffic(Tiling{bq, 64, 2, 4}, p);
+    int64_t kv = heads * (4096 / bq) * 4096 * 256 * 2;
+    EXPECT_EQ(tr.readBytes, qo + kv) << "block_q=" << bq;
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Causal block skipping
+//===----------------------------------------------------------------------===//
+
+/// Independent reference: a kv-block is computed iff some (i, j) pair of the
+/// two blocks is visible.
+int64_t bruteForceTiles(const Tiling &t, const AttentionProblem &p) {
+  int64_t tiles = 0;
+  for (int64_t q0 = 0; q0 < p.seqLenQ; q0 += t.blockQ)
+    for (int64_t k0 = 0; k0 < p.seqLenKV; k0 += t.blockKV) {
+      bool any = false;
+      for (int64_t i = q0; i < std::min(q0 + t.blockQ, p.seqLenQ) && !any; ++i)
+        for (int64_t j = k0; j < std::min(k0 + t.blockKV, p.seqLenKV); ++j)
+          if (!p.causal || j <= i + p.seqLenKV - p.seqLenQ) {
+            any = true;
+            break;
+          }
+      tiles += any;
+    }
+  return tiles;
+}
+
+TEST(CostModelCausal, SquareCountsByHand) {
+  // N = 1024, 128 x 128: q-block i computes i + 1 blocks: 1 + ... + 8 = 36.
+  AttentionProblem p = tinyProblem(1024, 1024, 64, true);
+  Tiling t{128, 128, 2, 4};
+  int64_t tiles = 0;
+  for (int64_t i = 0; i < 8; ++i)
+    tiles += visibleKVBlocks(i, t, p);
+  EXPECT_EQ(tiles, 36);
+  // 128 x 64: q-block i computes 2i + 2 blocks: 2 * 36 = 72 (of 128).
+  Tiling narrow{128, 64, 2, 4};
+  tiles = 0;
+  for (int64_t i = 0; i < 8; ++i)
+    tiles += visibleKVBlocks(i, narrow, p);
+  EXPECT_EQ(tiles, 72);
+}
+
+TEST(CostModelCausal, BottomRightAlignment) {
+  // Nq = 96 > Nk = 32: query i sees j <= i - 64, so rows 0..63 see nothing
+  // and q-blocks 0 and 1 (block_q = 32) compute no tile.
+  AttentionProblem p = tinyProblem(96, 32, 16, true);
+  Tiling t{32, 32, 1, 2};
+  EXPECT_EQ(visibleKVBlocks(0, t, p), 0);
+  EXPECT_EQ(visibleKVBlocks(1, t, p), 0);
+  EXPECT_EQ(visibleKVBlocks(2, t, p), 1);
+  // Nq = 32 < Nk = 96: every query sees at least keys 0..64.
+  AttentionProblem wide = tinyProblem(32, 96, 16, true);
+  EXPECT_EQ(visibleKVBlocks(0, Tiling{16, 32, 1, 1}, wide), 3);
+}
+
+TEST(CostModelCausal, MatchesBruteForce) {
+  for (int64_t nq : {1, 17, 64, 100, 257})
+    for (int64_t nk : {1, 31, 64, 100, 300})
+      for (int64_t bq : {16, 64, 128})
+        for (int64_t bkv : {16, 48, 128}) {
+          AttentionProblem p = tinyProblem(nq, nk, 16, true);
+          Tiling t{bq, bkv, 1, 1};
+          int64_t tiles = 0;
+          for (int64_t i = 0; i * bq < nq; ++i)
+            tiles += visibleKVBlocks(i, t, p);
+          EXPECT_EQ(tiles, bruteForceTiles(t, p))
+              << nq << "x" << nk << " tiles " << bq << "x" << bkv;
+        }
+}
+
+TEST(CostModelCausal, SkippedBlocksLeaveTheFlopCount) {
+  // FLOPs are 2 * Bq * Bkv * (d + dv) per computed tile: 36 of 64 tiles.
+  CostModel model(target("a100"));
+  Tiling t{128, 128, 2, 4};
+  CandidateCost dense = model.evaluate(t, tinyProblem(1024, 1024, 64, false));
+  CandidateCost causal = model.evaluate(t, tinyProblem(1024, 1024, 64, true));
+  double tile = 2.0 * 128 * 128 * 128;
+  EXPECT_DOUBLE_EQ(dense.flops, 64 * tile);
+  EXPECT_DOUBLE_EQ(causal.flops, 36 * tile);
+  EXPECT_LT(causal.hbm.total(), dense.hbm.total());
+}
+
+//===----------------------------------------------------------------------===//
+// Resources
+//===----------------------------------------------------------------------===//
+
+TEST(CostModelResources, SramBytesByHand) {
+  AttentionProblem p = makeProblem(4096, 128);
+  // Q 128*128*2 = 32768; K and V 64*128*2 = 16384 each, two stages.
+  EXPECT_EQ(sramBytes(Tiling{128, 64, 2, 4}, p), 32768 + 2 * 32768);
+  // Different value head dim: V tile 64 * 64 * 2 = 8192.
+  p.valueHeadDim = 64;
+  EXPECT_EQ(sramBytes(Tiling{128, 64, 1, 4}, p), 32768 + 16384 + 8192);
+  // d = 6: every 16 x 6 x 2 = 192-byte buffer pads to 256.
+  AttentionProblem odd = tinyProblem(64, 64, 6, false);
+  EXPECT_EQ(sramBytes(Tiling{16, 16, 1, 1}, odd), 3 * 256);
+}
+
+TEST(CostModelResources, RegistersByHand) {
+  // 128 x 64, 4 warps, d = 128: O 128*128/128 = 128, S 128*64/128 = 64,
+  // 24 overhead, 32 rows per warp -> 4 rows per thread -> 8 for max and sum.
+  AttentionProblem p = makeProblem(4096, 128);
+  EXPECT_EQ(registersPerThread(Tiling{128, 64, 2, 4}, p), 128 + 64 + 24 + 8);
+  // 8 warps halve the tiles: 64 + 32 + 24 + 4.
+  EXPECT_EQ(registersPerThread(Tiling{128, 64, 2, 8}, p), 64 + 32 + 24 + 4);
+}
+
+TEST(CostModelResources, RejectsWhatDoesNotFit) {
+  CostModel model(target("h100"));
+  AttentionProblem p = makeProblem(4096, 128);
+  // 32768 + 2 * (65536 + 65536) = 294912 > 232448.
+  CandidateCost big = model.evaluate(Tiling{128, 256, 2, 8}, p);
+  EXPECT_FALSE(big.fits());
+  EXPECT_NE(big.rejection.find("294912 B exceeds 232448 B"),
+            std::string::npos)
+      << big.rejection;
+  // 128 rows on 4 warps with block_kv 128: 128 + 128 + 32 = 288 registers.
+  CandidateCost regs = model.evaluate(Tiling{128, 128, 1, 4}, p);
+  EXPECT_FALSE(regs.fits());
+  EXPECT_NE(regs.rejection.find("288 registers per thread exceed 255"),
+            std::string::npos)
+      << regs.rejection;
+  EXPECT_TRUE(model.evaluate(Tiling{128, 128, 2, 8}, p).fits());
+}
+
+TEST(CostModelResources, NothingFitsATinySram) {
+  // 16 KiB: the smallest wgmma tile (64 x 16, d = 128) needs
+  // 64*128*2 + 16*128*2*2 = 24576 B.
+  TargetInfo t = target("h100");
+  t.sramPerBlock = 16384;
+  TilingDecision d = CostModel(t).select(makeProblem(4096, 128));
+  EXPECT_FALSE(d.found());
+  EXPECT_NE(d.reason.find("no tiling fits"), std::string::npos) << d.reason;
+  EXPECT_NE(d.reason.find("24576 B"), std::string::npos) << d.reason;
+  for (const CandidateCost &c : d.candidates)
+    EXPECT_FALSE(c.fits());
+}
+
+TEST(CostModelResources, SmallerSramChangesTheDecision) {
+  TargetInfo t = target("h100");
+  AttentionProblem p = makeProblem(4096, 128);
+  TilingDecision full = CostModel(t).select(p);
+  t.sramPerBlock = 49152;
+  TilingDecision small = CostModel(t).select(p);
+  ASSERT_TRUE(full.found());
+  ASSERT_TRUE(small.found());
+  EXPECT_FALSE(full.winner().tiling == small.winner().tiling);
+  EXPECT_LE(small.winner().sramBytes, 49152);
+  EXPECT_GT(full.winner().sramBytes, 49152);
+}
+
+//===----------------------------------------------------------------------===//
+// Selection
+//===----------------------------------------------------------------------===//
+
+TEST(CostModelSelect, WinnerIsTheBestFeasibleCandidate) {
+  for (const char *name : {"t4", "a10", "a100", "h100"}) {
+    for (bool causal : {false, true}) {
+      TilingDecision d =
+          CostModel(target(name)).select(makeProblem(4096, 128, causal));
+      ASSERT_TRUE(d.found()) << name;
+      const CandidateCost &w = d.winner();
+      EXPECT_TRUE(w.fits());
+      EXPECT_LE(w.sramBytes, target(name).sramPerBlock);
+      EXPECT_LE(w.registersPerThread, target(name).maxRegsPerThread);
+      for (const CandidateCost &c : d.candidates) {
+        if (!c.fits())
+          continue;
+        // No feasible candidate is faster; at equal time none moves fewer
+        // HBM bytes.
+        EXPECT_GE(c.predictedSeconds, w.predictedSeconds * (1 - 1e-9))
+            << name << " " << c.tiling.str();
+        if (std::abs(c.predictedSeconds - w.predictedSeconds) <=
+            1e-9 * w.predictedSeconds)
+          EXPECT_GE(c.hbm.total(), w.hbm.total()) << c.tiling.str();
+      }
+      EXPECT_FALSE(d.reason.empty());
+    }
+  }
+}
+
+TEST(CostModelSelect, EveryRejectedCandidateSaysWhy) {
+  TilingDecision d = CostModel(target("t4")).select(makeProblem(4096, 256));
+  int rejected = 0;
+  for (const CandidateCost &c : d.candidates) {
+    if (c.fits())
+      continue;
+    ++rejected;
+    EXPECT_NE(c.rejection.find("exceed"), std::string::npos) << c.rejection;
+  }
+  EXPECT_GT(rejected, 0);
+}
+
+TEST(CostModelSelect, DecisionsDifferAcrossTargets) {
+  AttentionProblem p = makeProblem(4096, 128);
+  Tiling t4 = CostModel(target("t4")).select(p).winner().tiling;
+  Tiling a10 = CostModel(target("a10")).select(p).winner().tiling;
+  Tiling a100 = CostModel(target("a100")).select(p).winner().tiling;
+  Tiling h100 = CostModel(target("h100")).select(p).winner().tiling;
+  EXPECT_FALSE(t4 == a100);
+  EXPECT_FALSE(a10 == a100);
+  EXPECT_FALSE(a100 == h100);
+  // sm_90 uses whole warpgroups of 64 rows.
+  EXPECT_EQ(h100.warps % 4, 0);
+  EXPECT_EQ((h100.blockQ / (h100.warps / 4)) % 64, 0);
+}
+
+TEST(CostModelSelect, EnumerationFollowsTheMmaShape) {
+  for (const Tiling &t : CostModel(target("a100")).enumerateCandidates())
+    EXPECT_EQ((t.blockQ / t.warps) % 16, 0) << t.str();
+  for (const Tiling &t : CostModel(target("h100")).enumerateCandidates()) {
+    EXPECT_EQ(t.warps % 4, 0) << t.str();
+    EXPECT_EQ((t.blockQ / (t.warps / 4)) % 64, 0) << t.str();
+  }
+}
+
+TEST(CostModelSelect, WavesQuantizeOverTheSMs) {
+  // 1 x 1 head, N = 1024, 128-row blocks: 8 blocks on 132 SMs is one wave.
+  CostModel model(target("h100"));
+  CandidateCost c =
+      model.evaluate(Tiling{128, 128, 2, 8}, tinyProblem(1024, 1024, 128, false));
+  EXPECT_EQ(c.numBlocks, 8);
+  EXPECT_EQ(c.waves, 1);
+  // 4 x 16 heads: 512 blocks over 132 SMs x blocks per SM.
+  CandidateCost many =
+      model.evaluate(Tiling{128, 128, 2, 8}, makeProblem(1024, 128));
+  EXPECT_EQ(many.numBlocks, 512);
+  EXPECT_EQ(many.waves, (512 + 132 * many.blocksPerSM - 1) /
+                            (132 * many.blocksPerSM));
+}
+
+TEST(CostModelProblem, Validate) {
+  AttentionProblem p = makeProblem(128, 64);
+  EXPECT_EQ(p.validate(), std::nullopt);
+  p.numKVHeads = 5;
+  EXPECT_TRUE(p.validate().has_value());
+  p = makeProblem(128, 64);
+  p.kvBlockDensity = 0;
+  EXPECT_TRUE(p.validate().has_value());
+}
+
+} // namespace
