@@ -109,8 +109,9 @@ std::optional<std::string> AttentionProblem::validate() const {
 }
 
 std::string Tiling::str() const {
-  return llvm::formatv("{0}x{1}, {2} stage{3}, {4} warps", blockQ, blockKV,
-                       stages, stages == 1 ? "" : "s", warps);
+  return llvm::formatv("{0}x{1}, {2} stage{3}, {4} warp{5}", blockQ, blockKV,
+                       stages, stages == 1 ? "" : "s", warps,
+                       warps == 1 ? "" : "s");
 }
 
 int64_t mlir::fa::sramBytes(const Tiling &t, const AttentionProblem &p) {
@@ -452,7 +453,7 @@ TilingDecision CostModel::select(const AttentionProblem &p) const {
     Tiling smallest{wgmma ? 64 : 16, 16, 1, wgmma ? 4 : 1};
     decision.reason = llvm::formatv(
         "no tiling fits: the smallest ({0}) needs {1} B of shared memory "
-        "(block {2} B available) and {3} registers per thread ({4} "
+        "({2} B per block available) and {3} registers per thread ({4} "
         "available)",
         smallest.str(), sramBytes(smallest, p), target.sramPerBlock,
         registersPerThread(smallest, p), target.maxRegsPerThread);

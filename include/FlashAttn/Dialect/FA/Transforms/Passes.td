@@ -75,4 +75,74 @@ def FADecomposeAttentionPass : Pass<"fa-decompose-attention"> {
   ];
 }
 
+def FASelectTilingPass : Pass<"fa-select-tiling"> {
+  let summary = "Choose #fa.tiling for every fa.attention with the IO cost "
+                "model and the module's #fa.target";
+  let description = [{
+    Attaches `tiling = #fa.tiling<block_q = .., block_kv = .., stages = ..,
+    warps = ..>` to every `fa.attention` nested under the op it runs on,
+    using the `fa.target` of the enclosing module (run `fa-set-target`
+    first; without a target the pass fails and says so).
+
+    * `mode=model` (default): the cost model of docs/CostModel.md enumerates
+      block sizes (multiples of 16), 1 to 4 pipeline stages and the warp
+      counts the tensor-core shape allows (16 rows per warp for mma.sync,
+      64 rows per warpgroup for wgmma on sm_90+), rejects what exceeds the
+      shared memory or the registers, and keeps the lowest predicted time
+      (ties to the lower HBM traffic, then the smaller shared memory).
+    * `mode=paper`: FlashAttention's Algorithm 1, with M the shared memory
+      per block in elements: `block_kv = ceil(M / 4d)`,
+      `block_q = min(block_kv, d)`, 1 stage, 4 warps.
+
+    An op that already carries a tiling keeps it, but it is checked: a tiling
+    that exceeds the target's shared memory or registers is an error that
+    names the bytes (or registers) used and available. A head dimension whose
+    smallest tile does not fit is an error too.
+
+    Dynamic sizes: the prediction assumes `assumed-seq-len` (4096) for a
+    dynamic `Nq` or `Nk` and `assumed-batch` (1) for a dynamic batch, and
+    `explain` says so.
+
+    With `explain`, every op gets a remark with the decision and why the
+    winner won, and notes listing the best candidates (HBM bytes, SRAM bytes,
+    registers, predicted time) and the rejection counts.
+
+    ```mlir
+    // fa-opt --fa-set-target=target=a100 --fa-select-tiling
+    %o = fa.attention ins(%q, %k, %v : ...) outs(%init : ...)
+           {tiling = #fa.tiling<block_q = 128, block_kv = 80, stages = 2, warps = 4>}
+           -> tensor<4x16x4096x128xbf16>
+    ```
+  }];
+  let options = [
+    Option<"mode", "mode", "std::string", /*default=*/"\"model\"",
+           "model (the IO cost model) or paper (Algorithm 1)">,
+    Option<"explain", "explain", "bool", /*default=*/"false",
+           "Emit remarks listing the best candidates and why the winner won">,
+    Option<"assumedSeqLen", "assumed-seq-len", "int64_t", /*default=*/"4096",
+           "Sequence length assumed for a dynamic Nq or Nk">,
+    Option<"assumedBatch", "assumed-batch", "int64_t", /*default=*/"1",
+           "Batch size assumed for a dynamic batch">,
+  ];
+  let dependentDialects = ["::mlir::fa::FADialect"];
+}
+
+def FACheckSramBudgetPass : Pass<"fa-check-sram-budget"> {
+  let summary = "Reject fa.attention tilings that exceed the target's shared "
+                "memory";
+  let description = [{
+    For every `fa.attention` that carries a `#fa.tiling`, computes the shared
+    memory of one thread block (the Q tile plus `stages` K and V tiles, each
+    padded to 128 bytes: the same formula the GPU conversion allocates) and
+    fails with a diagnostic naming the bytes used and the bytes available
+    when it exceeds the module's `#fa.target` `sram_per_block`. Ops without
+    a tiling are left alone; a tiled op without a target is an error.
+
+    ```mlir
+    // error: 'fa.attention' op tiling needs 294912 bytes of shared memory
+    // per block but the target allows 232448
+    ```
+  }];
+}
+
 #endif // FLASHATTN_DIALECT_FA_TRANSFORMS_PASSES_TD

@@ -1,0 +1,166 @@
+//===- SelectTiling.cpp - Choose #fa.tiling with the IO cost model --------===//
+//
+// Part of flashattn-mlir.
+//
+//===----------------------------------------------------------------------===//
+
+#include "FlashAttn/Dialect/FA/Transforms/Passes.h"
+
+#include "FlashAttn/Analysis/CostModel.h"
+#include "FlashAttn/Dialect/FA/IR/FAAttrs.h"
+#include "FlashAttn/Dialect/FA/IR/FAOps.h"
+#include "FlashAttn/Dialect/FA/Transforms/TilingUtils.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/FormatVariadic.h"
+
+namespace mlir {
+namespace fa {
+#define GEN_PASS_DEF_FASELECTTILINGPASS
+#include "FlashAttn/Dialect/FA/Transforms/Passes.h.inc"
+} // namespace fa
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::fa;
+
+/// Candidates listed by `explain`.
+static constexpr int64_t kExplainedCandidates = 5;
+
+static std::string formatBytes(int64_t bytes) {
+  if (bytes >= 1000000000)
+    return llvm::formatv("{0:f3} GB", bytes / 1e9);
+  if (bytes >= 1000000)
+    return llvm::formatv("{0:f3} MB", bytes / 1e6);
+  return llvm::formatv("{0} B", bytes);
+}
+
+static std::string formatTime(double seconds) {
+  if (seconds >= 1e-3)
+    return llvm::formatv("{0:f3} ms", seconds * 1e3);
+  return llvm::formatv("{0:f2} us", seconds * 1e6);
+}
+
+static std::string describe(const CandidateCost &c) {
+  return llvm::formatv("{0}: {1}, HBM {2} (DRAM after L2 {3}), SRAM {4} B, "
+                       "{5} registers/thread, {6} block(s)/SM, {7} wave(s)",
+                       c.tiling.str(), formatTime(c.predictedSeconds),
+                       formatBytes(c.hbm.total()), formatBytes(c.dramBytes),
+                       c.sramBytes, c.registersPerThread, c.blocksPerSM,
+                       c.waves);
+}
+
+/// "1200 over shared memory, 30 over registers per thread".
+static std::string summarizeRejections(const TilingDecision &decision) {
+  llvm::StringMap<int64_t> counts;
+  SmallVector<StringRef> order;
+  for (const CandidateCost &c : decision.candidates) {
+    if (c.fits())
+      continue;
+    StringRef why = StringRef(c.rejection).contains("shared memory")
+                        ? "over shared memory"
+                    : StringRef(c.rejection).contains("per thread")
+                        ? "over registers per thread"
+                    : StringRef(c.rejection).contains("per SM")
+                        ? "over the SM's register file"
+                        : "over the thread limit";
+    if (counts[why]++ == 0)
+      order.push_back(why);
+  }
+  std::string result;
+  for (StringRef why : order)
+    result += llvm::formatv("{0}{1} {2}", result.empty() ? "" : ", ",
+                            counts[why], why);
+  return result;
+}
+
+namespace {
+struct SelectTilingPass
+    : public fa::impl::FASelectTilingPassBase<SelectTilingPass> {
+  using FASelectTilingPassBase::FASelectTilingPassBase;
+
+  void runOnOperation() override {
+    if (mode != "model" && mode != "paper") {
+      getOperation()->emitError()
+          << "unknown fa-select-tiling mode '" << mode
+          << "'; expected 'model' or 'paper'";
+      return signalPassFailure();
+    }
+    if (assumedSeqLen < 1 || assumedBatch < 1) {
+      getOperation()->emitError()
+          << "assumed-seq-len and assumed-batch must be positive";
+      return signalPassFailure();
+    }
+    WalkResult result = getOperation()->walk([&](AttentionOp op) {
+      return failed(selectTiling(op)) ? WalkResult::interrupt()
+                                      : WalkResult::advance();
+    });
+    if (result.wasInterrupted())
+      signalPassFailure();
+  }
+
+  LogicalResult selectTiling(AttentionOp op) {
+    TargetAttr targetAttr = lookupTarget(op);
+    if (!targetAttr)
+      return op.emitOpError()
+             << "needs a #fa.target on the enclosing module to choose a "
+                "tiling; run fa-set-target first (e.g. "
+                "--fa-set-target=target=h100)";
+    TargetInfo target = getTargetInfo(targetAttr);
+    CostModel model(target);
+    bool assumed = false;
+    AttentionProblem problem =
+        getAttentionProblem(op, assumedSeqLen, assumedBatch, &assumed);
+
+    // A tiling written earlier (or by hand) stays, if it fits.
+    if (TilingAttr existing = op.getTilingAttr()) {
+      CandidateCost cost = model.evaluate(getTiling(existing), problem);
+      if (!cost.fits())
+        return op.emitOpError()
+               << "tiling " << existing << " does not fit the target ("
+               << target.arch << "): " << cost.rejection;
+      if (explain)
+        op.emitRemark() << "fa-select-tiling: keeps the given tiling "
+                        << existing << " (" << describe(cost) << ")";
+      return success();
+    }
+
+    TilingDecision decision =
+        mode == "paper" ? model.selectPaper(problem) : model.select(problem);
+    if (!decision.found())
+      return op.emitOpError()
+             << "cannot be tiled for " << target.arch << " (head dim "
+             << problem.headDim << ", value head dim " << problem.valueHeadDim
+             << "): " << decision.reason;
+
+    op.setTilingAttr(makeTilingAttr(op.getContext(), decision.winner().tiling));
+    if (explain)
+      emitExplanation(op, decision, problem, assumed);
+    return success();
+  }
+
+  void emitExplanation(AttentionOp op, const TilingDecision &decision,
+                       const AttentionProblem &problem, bool assumed) {
+    InFlightDiagnostic diag = op.emitRemark()
+                              << "fa-select-tiling (" << mode
+                              << "): " << decision.reason;
+    int64_t feasible = 0;
+    for (const CandidateCost &c : decision.candidates) {
+      if (!c.fits())
+        continue;
+      if (feasible < kExplainedCandidates)
+        diag.attachNote() << "#" << feasible + 1 << " " << describe(c);
+      ++feasible;
+    }
+    int64_t rejected = decision.candidates.size() - feasible;
+    if (rejected > 0)
+      diag.attachNote() << rejected << " of " << decision.candidates.size()
+                        << " candidates rejected: "
+                        << summarizeRejections(decision);
+    if (assumed)
+      diag.attachNote() << "dynamic sizes assumed for the prediction: batch = "
+                        << problem.batch << ", Nq = " << problem.seqLenQ
+                        << ", Nk = " << problem.seqLenKV
+                        << " (options assumed-batch, assumed-seq-len)";
+  }
+};
+} // namespace

@@ -1,0 +1,55 @@
+//===- TilingUtils.cpp - fa.attention <-> cost model ----------------------===//
+//
+// Part of flashattn-mlir.
+//
+//===----------------------------------------------------------------------===//
+
+#include "FlashAttn/Dialect/FA/Transforms/TilingUtils.h"
+
+using namespace mlir;
+using namespace mlir::fa;
+
+/// Bytes of one element; i1 masks are stored as bytes.
+static int64_t elementBytes(Type type) {
+  return std::max<int64_t>(1, type.getIntOrFloatBitWidth() / 8);
+}
+
+AttentionProblem mlir::fa::getAttentionProblem(AttentionOp op,
+                                               int64_t assumedSeqLen,
+                                               int64_t assumedBatch,
+                                               bool *usedAssumption) {
+  ShapedType q = op.getQueryType(), k = op.getKeyType(), v = op.getValueType();
+  bool assumed = false;
+  auto size = [&](ShapedType type, unsigned dim, int64_t fallback) {
+    if (!type.isDynamicDim(dim))
+      return type.getDimSize(dim);
+    assumed = true;
+    return fallback;
+  };
+  AttentionProblem p;
+  p.batch = size(q, 0, assumedBatch);
+  p.numQueryHeads = q.getDimSize(1);
+  p.numKVHeads = k.getDimSize(1);
+  p.seqLenQ = size(q, 2, assumedSeqLen);
+  p.seqLenKV = size(k, 2, assumedSeqLen);
+  p.headDim = q.getDimSize(3);
+  p.valueHeadDim = v.getDimSize(3);
+  p.elementBytes = elementBytes(q.getElementType());
+  p.causal = op.getCausal();
+  if (Value mask = op.getMask())
+    p.maskElementBytes =
+        elementBytes(cast<ShapedType>(mask.getType()).getElementType());
+  p.writesLse = static_cast<bool>(op.getLse());
+  if (usedAssumption)
+    *usedAssumption = assumed;
+  return p;
+}
+
+Tiling mlir::fa::getTiling(TilingAttr attr) {
+  return {attr.getBlockQ(), attr.getBlockKv(), attr.getStages(),
+          attr.getWarps()};
+}
+
+TilingAttr mlir::fa::makeTilingAttr(MLIRContext *ctx, const Tiling &t) {
+  return TilingAttr::get(ctx, t.blockQ, t.blockKV, t.stages, t.warps);
+}
