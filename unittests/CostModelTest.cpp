@@ -428,6 +428,23 @@ TEST(CostModelSelect, WavesQuantizeOverTheSMs) {
                             (132 * many.blocksPerSM));
 }
 
+TEST(CostModelSelect, L2ServesReReadsWithinAWave) {
+  // 1 head, N = 1024, d = 128, 128-row blocks: 8 blocks, one wave on 132
+  // SMs. Theorem 2: Q + O = 2 * 1024*128*2 = 524288 B, K/V read 8 times:
+  // 8 * 1024 * 256 * 2 = 4194304 B. DRAM: K/V once, 524288 B.
+  AttentionProblem p = tinyProblem(1024, 1024, 128, false);
+  Tiling t{128, 128, 2, 8};
+  CandidateCost c = CostModel(target("h100")).evaluate(t, p);
+  EXPECT_EQ(c.hbm.total(), 524288 + 4194304);
+  EXPECT_EQ(c.dramBytes, 524288 + 524288);
+  // Without the L2 credit, DRAM is Theorem 2's count.
+  CostModelOptions theorem2;
+  theorem2.l2Reuse = false;
+  CandidateCost raw = CostModel(target("h100"), theorem2).evaluate(t, p);
+  EXPECT_EQ(raw.dramBytes, raw.hbm.total());
+  EXPECT_GT(raw.memorySeconds, c.memorySeconds);
+}
+
 TEST(CostModelProblem, Validate) {
   AttentionProblem p = makeProblem(128, 64);
   EXPECT_EQ(p.validate(), std::nullopt);
