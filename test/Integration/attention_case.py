@@ -330,6 +330,9 @@ def check(a, text):
 CPU_LOWERING = [
     "--convert-elementwise-to-linalg",
     "--one-shot-bufferize=bufferize-function-boundaries",
+    # The tiled form's scf.forall (one iteration per future thread block)
+    # runs sequentially on the CPU.
+    "--scf-forall-to-for",
     "--convert-linalg-to-loops", "--expand-strided-metadata", "--lower-affine",
     "--convert-scf-to-cf", "--convert-to-llvm", "--reconcile-unrealized-casts",
 ]

@@ -145,4 +145,58 @@ def FACheckSramBudgetPass : Pass<"fa-check-sram-budget"> {
   }];
 }
 
+def FATileAttentionPass : Pass<"fa-tile-attention"> {
+  let summary = "Tile fa.attention into the FlashAttention loop nest with "
+                "an online softmax";
+  let description = [{
+    Rewrites every `fa.attention` that carries a `#fa.tiling` into the
+    *tiled form* (docs/TiledForm.md), on tensors:
+
+    * `scf.forall (%b, %h, %qb) in (B, Hq, ceildiv(Nq, block_q))` over the
+      output blocks, one per future thread block;
+    * static tile buffers `Q: block_q x D`, `K: block_kv x D`,
+      `V: block_kv x Dv` (and a mask tile), allocated with
+      `bufferization.alloc_tensor` in `tile-memory-space` and zero-filled
+      beyond the sequence ends;
+    * `scf.for` over the key/value blocks carrying the running row max `m`,
+      the running row sum `l` and the f32 accumulator; for causal attention
+      its upper bound stops at the last block that holds a visible key;
+    * per step `S = Q K^T` and `acc += P V` as `linalg.matmul` on tiles,
+      and `linalg.generic` ops for the scale, masks, max, exp and sums;
+    * `O = acc / l` (0 for a row without visible keys), and
+      `lse = m + log(l)`, inserted into the results by
+      `tensor.parallel_insert_slice`.
+
+    No buffer of `Nq x Nk` exists in the result. `stages` and `warps` of the
+    tiling are not used here: they belong to the GPU conversion. An
+    `fa.attention` without a tiling is left alone, unless `require-tiling`
+    is set, which makes it an error.
+
+    ```mlir
+    %o = fa.attention ins(%q, %k, %v : ...) outs(%init : ...)
+           {tiling = #fa.tiling<block_q = 64, block_kv = 32, stages = 2, warps = 4>}
+           -> tensor<1x8x1000x128xbf16>
+    // becomes scf.forall { Q tile; scf.for { K/V tiles; online softmax };
+    //                      O = acc / l; tensor.parallel_insert_slice }
+    ```
+  }];
+  let options = [
+    Option<"tileMemorySpace", "tile-memory-space", "int64_t",
+           /*default=*/"3",
+           "Memory space of the Q/K/V/mask tile buffers once bufferized "
+           "(3: GPU workgroup memory; 0: the default memory space)">,
+    Option<"requireTiling", "require-tiling", "bool", /*default=*/"false",
+           "Make an fa.attention without a #fa.tiling an error">,
+  ];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect",
+    "::mlir::arith::ArithDialect",
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+}
+
 #endif // FLASHATTN_DIALECT_FA_TRANSFORMS_PASSES_TD

@@ -1,0 +1,556 @@
+//===- TileAttention.cpp - FlashAttention loop nest for fa.attention ------===//
+//
+// Part of flashattn-mlir.
+//
+//===----------------------------------------------------------------------===//
+//
+// Rewrites an fa.attention that carries a #fa.tiling into the tiled form of
+// docs/TiledForm.md: an scf.forall over (batch, query head, query block), a
+// static Q tile per block, and an scf.for over key/value blocks that streams
+// static K/V tiles through an online softmax (running max m, running sum l,
+// f32 accumulator rescaled by exp(m_old - m_new)). Everything stays on
+// tensors; the tiles are bufferization.alloc_tensor ops in the tile memory
+// space, so that one-shot bufferization puts them in workgroup memory.
+//
+// The loop nest is built directly rather than through TilingInterface: the
+// tiles must have the tiling's static shapes (tails zero-filled and masked),
+// the causal loop bound depends on the query block, and K/V are indexed by
+// h / G; docs/TiledForm.md explains the choice.
+//
+//===----------------------------------------------------------------------===//
+
+#include "FlashAttn/Dialect/FA/Transforms/Passes.h"
+
+#include "FlashAttn/Dialect/FA/IR/FAOps.h"
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/PatternMatch.h"
+
+#include <limits>
+
+namespace mlir {
+namespace fa {
+#define GEN_PASS_DEF_FATILEATTENTIONPASS
+#include "FlashAttn/Dialect/FA/Transforms/Passes.h.inc"
+} // namespace fa
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::fa;
+
+static constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+
+static Value cstF32(OpBuilder &b, Location loc, double v) {
+  return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
+}
+
+/// Extends a float scalar to f32 (no-op for f32).
+static Value toF32(OpBuilder &b, Location loc, Value v) {
+  if (v.getType().isF32())
+    return v;
+  return arith::ExtFOp::create(b, loc, b.getF32Type(), v);
+}
+
+/// `init`-filled f32 tensor of a static shape (a register-resident value on
+/// the GPU: scores, probabilities, m, l, the accumulator).
+static Value filledF32(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+                       double init) {
+  Value empty = tensor::EmptyOp::create(b, loc, shape, b.getF32Type());
+  return linalg::FillOp::create(b, loc, cstF32(b, loc, init), empty)
+      .getResult(0);
+}
+
+/// `m` with -inf replaced by 0: the row max a fully masked row subtracts, so
+/// that exp(-inf - 0) = 0 instead of exp(-inf + inf) = NaN.
+static Value safeMax(OpBuilder &b, Location loc, Value m) {
+  Value isNegInf = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, m,
+                                         cstF32(b, loc, kNegInf));
+  return arith::SelectOp::create(b, loc, isNegInf, cstF32(b, loc, 0.0), m);
+}
+
+static int64_t staticOrDynamic(OpFoldResult ofr) {
+  return getConstantIntValue(ofr).value_or(ShapedType::kDynamic);
+}
+
+/// Copies `src[offsets][sizes]`, whose two innermost dims are kept, into the
+/// static tile `buffer` after zero-filling it: elements past a sequence end
+/// read as 0 (and are masked where that matters).
+static Value loadTile(OpBuilder &b, Location loc, Value src,
+                      ArrayRef<OpFoldResult> offsets,
+                      ArrayRef<OpFoldResult> sizes, Value buffer) {
+  auto srcType = cast<RankedTensorType>(src.getType());
+  auto tileType = cast<RankedTensorType>(buffer.getType());
+  SmallVector<OpFoldResult> strides(srcType.getRank(), b.getIndexAttr(1));
+  ArrayRef<OpFoldResult> rowCol = sizes.take_back(2);
+  auto sliceType = RankedTensorType::get(
+      {staticOrDynamic(rowCol[0]), staticOrDynamic(rowCol[1])},
+      srcType.getElementType());
+  Value slice = tensor::ExtractSliceOp::create(b, loc, sliceType, src, offsets,
+                                               sizes, strides);
+  Value zero = arith::ConstantOp::create(
+      b, loc, cast<TypedAttr>(b.getZeroAttr(tileType.getElementType())));
+  Value filled = linalg::FillOp::create(b, loc, zero, buffer).getResult(0);
+  SmallVector<OpFoldResult> origin(2, b.getIndexAttr(0));
+  SmallVector<OpFoldResult> unit(2, b.getIndexAttr(1));
+  return tensor::InsertSliceOp::create(b, loc, slice, filled, origin, rowCol,
+                                       unit);
+}
+
+namespace {
+/// Builds the tiled form of one fa.attention. The members are the values
+/// shared by the stages of the loop nest.
+class AttentionTiler {
+public:
+  AttentionTiler(AttentionOp op, TilingAttr tiling, Attribute memorySpace)
+      : op(op), memorySpace(memorySpace), bq(tiling.getBlockQ()),
+        bkv(tiling.getBlockKv()), d(op.getHeadDim()), dv(op.getValueHeadDim()),
+        group(op.getGroupSize()),
+        elt(getElementTypeOrSelf(op.getQuery().getType())) {}
+
+  /// Replaces the op with the loop nest.
+  void rewrite(RewriterBase &rewriter);
+
+private:
+  /// The body of the scf.forall: one (batch, head, query block).
+  void buildBlock(OpBuilder &b, Location loc, scf::ForallOp forall);
+  /// One step of the online softmax over key/value block `kb`; returns the
+  /// updated (m, l, acc).
+  SmallVector<Value> buildStep(OpBuilder &b, Location loc, Value kb,
+                               ValueRange iterArgs);
+  Value allocTile(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+                  Type type);
+  /// S = scale * Q K^T, with the bias added and every score masked to -inf
+  /// that is out of range, causally hidden or dropped by the keep-mask.
+  Value buildScores(OpBuilder &b, Location loc, Value kTile, Value maskTile,
+                    OpFoldResult k0, OpFoldResult kLen);
+
+  AttentionOp op;
+  Attribute memorySpace;
+  int64_t bq, bkv, d, dv, group;
+  Type elt;
+
+  // Problem sizes, set by rewrite().
+  OpFoldResult nq, nk, numKVFull;
+  // Per-block values, set by buildBlock().
+  Value bIv, hIv, kvHead;
+  OpFoldResult q0, qLen;
+  Value qTile, kBuf, vBuf, maskBuf;
+};
+} // namespace
+
+Value AttentionTiler::allocTile(OpBuilder &b, Location loc,
+                                ArrayRef<int64_t> shape, Type type) {
+  return bufferization::AllocTensorOp::create(
+      b, loc, RankedTensorType::get(shape, type), /*dynamic_sizes=*/{},
+      /*copy=*/Value(), /*size_hint=*/Value(), memorySpace);
+}
+
+void AttentionTiler::rewrite(RewriterBase &rewriter) {
+  Location loc = op.getLoc();
+  MLIRContext *ctx = rewriter.getContext();
+  rewriter.setInsertionPoint(op);
+  Value q = op.getQuery(), k = op.getKey();
+  AffineExpr d0;
+  bindDims(ctx, d0);
+
+  OpFoldResult bSz = tensor::getMixedSize(rewriter, loc, q, 0);
+  nq = tensor::getMixedSize(rewriter, loc, q, 2);
+  nk = tensor::getMixedSize(rewriter, loc, k, 2);
+  OpFoldResult numQB =
+      affine::makeComposedFoldedAffineApply(rewriter, loc, d0.ceilDiv(bq), nq);
+  numKVFull =
+      affine::makeComposedFoldedAffineApply(rewriter, loc, d0.ceilDiv(bkv), nk);
+
+  SmallVector<OpFoldResult> ubs = {
+      bSz, rewriter.getIndexAttr(op.getNumQueryHeads()), numQB};
+  auto forall = scf::ForallOp::create(rewriter, loc, ubs, op.getOutputs(),
+                                      /*mapping=*/std::nullopt);
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPoint(forall.getTerminator());
+  buildBlock(rewriter, loc, forall);
+  rewriter.replaceOp(op, forall.getResults());
+}
+
+void AttentionTiler::buildBlock(OpBuilder &b, Location loc,
+                                scf::ForallOp forall) {
+  MLIRContext *ctx = b.getContext();
+  AffineExpr d0, d1, d2;
+  bindDims(ctx, d0, d1, d2);
+  SmallVector<Value> ivs = forall.getInductionVars();
+  bIv = ivs[0];
+  hIv = ivs[1];
+  Value qb = ivs[2];
+  OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
+
+  q0 = affine::makeComposedFoldedAffineApply(b, loc, d0 * bq, {qb});
+  qLen = affine::makeComposedFoldedAffineMin(
+      b, loc,
+      AffineMap::get(2, 0, {getAffineConstantExpr(bq, ctx), d1 - d0 * bq}, ctx),
+      {qb, nq});
+  kvHead = getValueOrCreateConstantIndexOp(
+      b, loc,
+      affine::makeComposedFoldedAffineApply(b, loc, d0.floorDiv(group), {hIv}));
+
+  // The tile buffers, one each per thread block. The K/V (and mask) buffers
+  // are refilled at every step of the kv loop.
+  Value qBuf = allocTile(b, loc, {bq, d}, elt);
+  kBuf = allocTile(b, loc, {bkv, d}, elt);
+  vBuf = allocTile(b, loc, {bkv, dv}, elt);
+  if (Value mask = op.getMask()) {
+    auto maskType = cast<ShapedType>(mask.getType());
+    // A mask dimension of static size 1 is broadcast: the tile keeps it.
+    int64_t rows = maskType.getDimSize(2) == 1 ? 1 : bq;
+    int64_t cols = maskType.getDimSize(3) == 1 ? 1 : bkv;
+    maskBuf = allocTile(b, loc, {rows, cols}, maskType.getElementType());
+  }
+  qTile = loadTile(b, loc, op.getQuery(), {bIv, hIv, q0, zero},
+                   {one, one, qLen, b.getIndexAttr(d)}, qBuf);
+
+  // Number of kv blocks. Causal: query row i sees keys j <= i + Nk - Nq, so
+  // the block's last row q0 + BQ - 1 (clamped to Nq - 1) sees the keys below
+  // min(q0 + BQ, Nq) + Nk - Nq; blocks past that are skipped, not masked.
+  OpFoldResult numKV = numKVFull;
+  if (op.getCausal()) {
+    OpFoldResult kvEnd = affine::makeComposedFoldedAffineMin(
+        b, loc, AffineMap::get(3, 0, {d0 * bq + bq + d2 - d1, d2}, ctx),
+        {qb, nq, nk});
+    kvEnd = affine::makeComposedFoldedAffineMax(
+        b, loc, AffineMap::get(1, 0, {d0, getAffineConstantExpr(0, ctx)}, ctx),
+        {kvEnd});
+    numKV =
+        affine::makeComposedFoldedAffineApply(b, loc, d0.ceilDiv(bkv), {kvEnd});
+  }
+
+  // Online softmax state: m = -inf, l = 0, acc = 0.
+  SmallVector<Value> init = {filledF32(b, loc, {bq}, kNegInf),
+                             filledF32(b, loc, {bq}, 0.0),
+                             filledF32(b, loc, {bq, dv}, 0.0)};
+  Value lb = arith::ConstantIndexOp::create(b, loc, 0);
+  Value step = arith::ConstantIndexOp::create(b, loc, 1);
+  Value ub = getValueOrCreateConstantIndexOp(b, loc, numKV);
+  auto loop = scf::ForOp::create(
+      b, loc, lb, ub, step, init,
+      [&](OpBuilder &nb, Location nloc, Value kb, ValueRange iterArgs) {
+        scf::YieldOp::create(nb, nloc, buildStep(nb, nloc, kb, iterArgs));
+      });
+  Value m = loop.getResult(0), l = loop.getResult(1), acc = loop.getResult(2);
+
+  // O = acc / l, 0 where l == 0 (no visible key), in the element type.
+  AffineMap id2 = AffineMap::getMultiDimIdentityMap(2, ctx);
+  AffineMap rowOf2 = AffineMap::get(2, 0, {d0}, ctx);
+  auto par = utils::IteratorType::parallel;
+  Value oEmpty =
+      tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{bq, dv}, elt);
+  Value oTile =
+      linalg::GenericOp::create(
+          b, loc, oEmpty.getType(), ValueRange{acc, l}, oEmpty,
+          ArrayRef<AffineMap>{id2, rowOf2, id2},
+          ArrayRef<utils::IteratorType>{par, par},
+          [&](OpBuilder &nb, Location nl, ValueRange args) {
+            Value zeroF = cstF32(nb, nl, 0.0);
+            Value isZero = arith::CmpFOp::create(
+                nb, nl, arith::CmpFPredicate::OEQ, args[1], zeroF);
+            Value div = arith::DivFOp::create(nb, nl, args[0], args[1]);
+            Value o = arith::SelectOp::create(nb, nl, isZero, zeroF, div);
+            if (!elt.isF32())
+              o = arith::TruncFOp::create(nb, nl, elt, o);
+            linalg::YieldOp::create(nb, nl, o);
+          })
+          .getResult(0);
+  OpFoldResult zero0 = b.getIndexAttr(0);
+  auto rowsType = RankedTensorType::get({staticOrDynamic(qLen), dv}, elt);
+  Value oRows =
+      tensor::ExtractSliceOp::create(b, loc, rowsType, oTile, {zero0, zero0},
+                                     {qLen, b.getIndexAttr(dv)}, {one, one});
+
+  // lse = m + log(l): natural log of the scaled scores, -inf without keys.
+  Value lseRows;
+  if (op.getLseInit()) {
+    AffineMap id1 = AffineMap::getMultiDimIdentityMap(1, ctx);
+    Value lEmpty =
+        tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{bq}, b.getF32Type());
+    Value lseTile = linalg::GenericOp::create(
+                        b, loc, lEmpty.getType(), ValueRange{m, l}, lEmpty,
+                        ArrayRef<AffineMap>{id1, id1, id1},
+                        ArrayRef<utils::IteratorType>{par},
+                        [&](OpBuilder &nb, Location nl, ValueRange args) {
+                          Value logSum = math::LogOp::create(nb, nl, args[1]);
+                          linalg::YieldOp::create(
+                              nb, nl,
+                              ValueRange{arith::AddFOp::create(
+                                  nb, nl, safeMax(nb, nl, args[0]), logSum)});
+                        })
+                        .getResult(0);
+    lseRows = tensor::ExtractSliceOp::create(
+        b, loc, RankedTensorType::get({staticOrDynamic(qLen)}, b.getF32Type()),
+        lseTile, {zero0}, {qLen}, {one});
+  }
+
+  // Write the valid rows of this block into the shared outputs.
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(forall.getTerminator().getBody());
+  ValueRange outs = forall.getRegionIterArgs();
+  tensor::ParallelInsertSliceOp::create(
+      b, loc, oRows, outs[0], ArrayRef<OpFoldResult>{bIv, hIv, q0, zero0},
+      ArrayRef<OpFoldResult>{one, one, qLen, b.getIndexAttr(dv)},
+      ArrayRef<OpFoldResult>{one, one, one, one});
+  if (lseRows)
+    tensor::ParallelInsertSliceOp::create(
+        b, loc, lseRows, outs[1], ArrayRef<OpFoldResult>{bIv, hIv, q0},
+        ArrayRef<OpFoldResult>{one, one, qLen},
+        ArrayRef<OpFoldResult>{one, one, one});
+}
+
+Value AttentionTiler::buildScores(OpBuilder &b, Location loc, Value kTile,
+                                  Value maskTile, OpFoldResult k0,
+                                  OpFoldResult kLen) {
+  MLIRContext *ctx = b.getContext();
+  AffineExpr d0, d1, d2, d3;
+  bindDims(ctx, d0, d1, d2, d3);
+  Type f32 = b.getF32Type();
+
+  // S = Q K^T: a matmul with K read transposed, f16/bf16 x f16/bf16 -> f32.
+  Value sInit = filledF32(b, loc, {bq, bkv}, 0.0);
+  SmallVector<AffineMap> qkMaps = {AffineMap::get(3, 0, {d0, d2}, ctx),
+                                   AffineMap::get(3, 0, {d1, d2}, ctx),
+                                   AffineMap::get(3, 0, {d0, d1}, ctx)};
+  Value s =
+      linalg::MatmulOp::create(
+          b, loc, TypeRange{sInit.getType()}, ValueRange{qTile, kTile},
+          ValueRange{sInit},
+          {b.getNamedAttr("indexing_maps", b.getAffineMapArrayAttr(qkMaps))})
+          .getResult(0);
+
+  // Elementwise: scale, bias / keep-mask, key bound, causal mask.
+  AffineMap id2 = AffineMap::getMultiDimIdentityMap(2, ctx);
+  SmallVector<Value> ins = {s};
+  SmallVector<AffineMap> maps = {id2};
+  if (maskTile) {
+    auto tileType = cast<ShapedType>(maskTile.getType());
+    AffineExpr zeroE = getAffineConstantExpr(0, ctx);
+    AffineExpr row = tileType.getDimSize(0) == 1 ? zeroE : d0;
+    AffineExpr col = tileType.getDimSize(1) == 1 ? zeroE : d1;
+    ins.push_back(maskTile);
+    maps.push_back(AffineMap::get(2, 0, {row, col}, ctx));
+  }
+  maps.push_back(id2);
+  Value kLenV = getValueOrCreateConstantIndexOp(b, loc, kLen);
+  // Key j of the tile is visible from row i iff k0 + j <= q0 + i + Nk - Nq,
+  // i.e. j <= i + diag with diag = q0 - k0 + Nk - Nq (may be negative).
+  Value diag;
+  if (op.getCausal())
+    diag = getValueOrCreateConstantIndexOp(
+        b, loc,
+        affine::makeComposedFoldedAffineApply(
+            b, loc, AffineMap::get(4, 0, {d0 - d1 + d2 - d3}, ctx),
+            {q0, k0, nk, nq}));
+  double scale = op.getScaleValue();
+  Value empty =
+      tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{bq, bkv}, f32);
+  auto par = utils::IteratorType::parallel;
+  return linalg::GenericOp::create(
+             b, loc, empty.getType(), ins, empty, maps,
+             ArrayRef<utils::IteratorType>{par, par},
+             [&](OpBuilder &nb, Location nl, ValueRange args) {
+               Value v = arith::MulFOp::create(nb, nl, args[0],
+                                               cstF32(nb, nl, scale));
+               Value i = linalg::IndexOp::create(nb, nl, 0);
+               Value j = linalg::IndexOp::create(nb, nl, 1);
+               Value keep = arith::CmpIOp::create(
+                   nb, nl, arith::CmpIPredicate::ult, j, kLenV);
+               if (maskTile) {
+                 Value m = args[1];
+                 if (m.getType().isInteger(1))
+                   keep = arith::AndIOp::create(nb, nl, keep, m);
+                 else
+                   v = arith::AddFOp::create(nb, nl, v, toF32(nb, nl, m));
+               }
+               if (diag) {
+                 Value limit = arith::AddIOp::create(nb, nl, i, diag);
+                 Value visible = arith::CmpIOp::create(
+                     nb, nl, arith::CmpIPredicate::sle, j, limit);
+                 keep = arith::AndIOp::create(nb, nl, keep, visible);
+               }
+               v = arith::SelectOp::create(nb, nl, keep, v,
+                                           cstF32(nb, nl, kNegInf));
+               linalg::YieldOp::create(nb, nl, v);
+             })
+      .getResult(0);
+}
+
+SmallVector<Value> AttentionTiler::buildStep(OpBuilder &b, Location loc,
+                                             Value kb, ValueRange iterArgs) {
+  MLIRContext *ctx = b.getContext();
+  AffineExpr d0, d1;
+  bindDims(ctx, d0, d1);
+  OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
+  Value m = iterArgs[0], l = iterArgs[1], acc = iterArgs[2];
+
+  OpFoldResult k0 =
+      affine::makeComposedFoldedAffineApply(b, loc, d0 * bkv, {kb});
+  OpFoldResult kLen = affine::makeComposedFoldedAffineMin(
+      b, loc,
+      AffineMap::get(2, 0, {getAffineConstantExpr(bkv, ctx), d1 - d0 * bkv},
+                     ctx),
+      {kb, nk});
+  Value kTile = loadTile(b, loc, op.getKey(), {bIv, kvHead, k0, zero},
+                         {one, one, kLen, b.getIndexAttr(d)}, kBuf);
+  Value vTile = loadTile(b, loc, op.getValue(), {bIv, kvHead, k0, zero},
+                         {one, one, kLen, b.getIndexAttr(dv)}, vBuf);
+  Value maskTile;
+  if (Value mask = op.getMask()) {
+    // Broadcast dimensions (static size 1) are read at index 0.
+    auto maskType = cast<ShapedType>(mask.getType());
+    auto pick = [&](int64_t dim, OpFoldResult full, OpFoldResult size) {
+      return maskType.getDimSize(dim) == 1 ? std::make_pair(zero, one)
+                                           : std::make_pair(full, size);
+    };
+    auto [bOff, bSize] = pick(0, bIv, one);
+    auto [hOff, hSize] = pick(1, hIv, one);
+    auto [rOff, rSize] = pick(2, q0, qLen);
+    auto [cOff, cSize] = pick(3, k0, kLen);
+    maskTile = loadTile(b, loc, mask, {bOff, hOff, rOff, cOff},
+                        {bSize, hSize, rSize, cSize}, maskBuf);
+  }
+  Value s = buildScores(b, loc, kTile, maskTile, k0, kLen);
+
+  AffineMap id2 = AffineMap::getMultiDimIdentityMap(2, ctx);
+  AffineMap id1 = AffineMap::getMultiDimIdentityMap(1, ctx);
+  AffineMap rowOf2 = AffineMap::get(2, 0, {d0}, ctx);
+  auto par = utils::IteratorType::parallel;
+  auto red = utils::IteratorType::reduction;
+  Type f32 = b.getF32Type();
+
+  // m_new = max(m, rowmax(S)). The row max goes to a fresh tensor so that
+  // alpha can read m before m_new overwrites it in place (each loop-carried
+  // value is updated in place, so one-shot bufferization needs no copies).
+  Value rowMax =
+      linalg::GenericOp::create(
+          b, loc, m.getType(), s, filledF32(b, loc, {bq}, kNegInf),
+          ArrayRef<AffineMap>{id2, rowOf2},
+          ArrayRef<utils::IteratorType>{par, red},
+          [&](OpBuilder &nb, Location nl, ValueRange args) {
+            linalg::YieldOp::create(nb, nl,
+                                    ValueRange{arith::MaximumFOp::create(
+                                        nb, nl, args[0], args[1])});
+          })
+          .getResult(0);
+
+  // alpha = exp(m - m_new): the rescale of what was summed so far (0 while
+  // m is -inf, when l and acc are still 0).
+  Value alphaEmpty =
+      tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{bq}, f32);
+  Value alpha =
+      linalg::GenericOp::create(
+          b, loc, alphaEmpty.getType(), ValueRange{m, rowMax}, alphaEmpty,
+          ArrayRef<AffineMap>{id1, id1, id1},
+          ArrayRef<utils::IteratorType>{par},
+          [&](OpBuilder &nb, Location nl, ValueRange args) {
+            Value mNew = arith::MaximumFOp::create(nb, nl, args[0], args[1]);
+            Value x =
+                arith::SubFOp::create(nb, nl, args[0], safeMax(nb, nl, mNew));
+            linalg::YieldOp::create(nb, nl,
+                                    ValueRange{math::ExpOp::create(nb, nl, x)});
+          })
+          .getResult(0);
+  Value mNew =
+      linalg::GenericOp::create(
+          b, loc, m.getType(), ValueRange{rowMax}, m,
+          ArrayRef<AffineMap>{id1, id1}, ArrayRef<utils::IteratorType>{par},
+          [&](OpBuilder &nb, Location nl, ValueRange args) {
+            linalg::YieldOp::create(nb, nl,
+                                    ValueRange{arith::MaximumFOp::create(
+                                        nb, nl, args[1], args[0])});
+          })
+          .getResult(0);
+
+  // P = exp(S - m_new), with the safe max for rows that saw no key yet.
+  Value pEmpty =
+      tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{bq, bkv}, f32);
+  Value p = linalg::GenericOp::create(
+                b, loc, pEmpty.getType(), ValueRange{s, mNew}, pEmpty,
+                ArrayRef<AffineMap>{id2, rowOf2, id2},
+                ArrayRef<utils::IteratorType>{par, par},
+                [&](OpBuilder &nb, Location nl, ValueRange args) {
+                  Value x = arith::SubFOp::create(nb, nl, args[0],
+                                                  safeMax(nb, nl, args[1]));
+                  linalg::YieldOp::create(
+                      nb, nl, ValueRange{math::ExpOp::create(nb, nl, x)});
+                })
+                .getResult(0);
+
+  // l_new = l * alpha + rowsum(P).
+  Value lScaled =
+      linalg::GenericOp::create(
+          b, loc, l.getType(), ValueRange{alpha}, l,
+          ArrayRef<AffineMap>{id1, id1}, ArrayRef<utils::IteratorType>{par},
+          [&](OpBuilder &nb, Location nl, ValueRange args) {
+            linalg::YieldOp::create(
+                nb, nl,
+                ValueRange{arith::MulFOp::create(nb, nl, args[1], args[0])});
+          })
+          .getResult(0);
+  Value lNew =
+      linalg::GenericOp::create(
+          b, loc, l.getType(), ValueRange{p}, lScaled,
+          ArrayRef<AffineMap>{id2, rowOf2},
+          ArrayRef<utils::IteratorType>{par, red},
+          [&](OpBuilder &nb, Location nl, ValueRange args) {
+            linalg::YieldOp::create(
+                nb, nl,
+                ValueRange{arith::AddFOp::create(nb, nl, args[1], args[0])});
+          })
+          .getResult(0);
+
+  // acc_new = acc * alpha + P V (f32 x elt -> f32).
+  Value accScaled =
+      linalg::GenericOp::create(
+          b, loc, acc.getType(), ValueRange{alpha}, acc,
+          ArrayRef<AffineMap>{rowOf2, id2},
+          ArrayRef<utils::IteratorType>{par, par},
+          [&](OpBuilder &nb, Location nl, ValueRange args) {
+            linalg::YieldOp::create(
+                nb, nl,
+                ValueRange{arith::MulFOp::create(nb, nl, args[1], args[0])});
+          })
+          .getResult(0);
+  Value accNew =
+      linalg::MatmulOp::create(b, loc, TypeRange{acc.getType()},
+                               ValueRange{p, vTile}, ValueRange{accScaled})
+          .getResult(0);
+  return {mNew, lNew, accNew};
+}
+
+namespace {
+struct TileAttentionPass
+    : public fa::impl::FATileAttentionPassBase<TileAttentionPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    SmallVector<AttentionOp> ops;
+    getOperation()->walk([&](AttentionOp op) { ops.push_back(op); });
+    Attribute memorySpace;
+    if (tileMemorySpace != 0)
+      memorySpace = IntegerAttr::get(IntegerType::get(&getContext(), 64),
+                                     tileMemorySpace);
+    IRRewriter rewriter(&getContext());
+    for (AttentionOp op : ops) {
+      TilingAttr tiling = op.getTilingAttr();
+      if (!tiling) {
+        if (!requireTiling)
+          continue;
+        op.emitOpError() << "has no #fa.tiling; run fa-select-tiling or "
+                            "attach one";
+        return signalPassFailure();
+      }
+      AttentionTiler(op, tiling, memorySpace).rewrite(rewriter);
+    }
+  }
+};
+} // namespace
