@@ -72,6 +72,7 @@
 // CHECK: %[[OROWS:.+]] = tensor.extract_slice %[[OT]][0, 0] [%[[QLENV]], 128] [1, 1] : tensor<64x128xbf16> to tensor<?x128xbf16>
 // CHECK: scf.forall.in_parallel
 // CHECK-NEXT: tensor.parallel_insert_slice %[[OROWS]] into %[[OUT]][%[[B]], %[[H]], %[[QOFF]], 0] [1, 1, %[[QLENV]], 128] [1, 1, 1, 1] : tensor<?x128xbf16> into tensor<2x8x4096x128xbf16>
+// CHECK: } {fa.tiling = #fa.tiling<block_q = 64, block_kv = 32, stages = 2, warps = 4>}
 // CHECK: return %[[R]]
 
 // No tensor of Nq x Nk exists anywhere in the tiled functions: neither
@@ -126,6 +127,7 @@ func.func @causal_gqa(%q: tensor<2x8x4096x128xbf16>, %k: tensor<2x2x4096x128xbf1
 // CHECK: scf.forall.in_parallel
 // CHECK-NEXT: tensor.parallel_insert_slice %{{.+}} into %[[OUT]]
 // CHECK-NEXT: tensor.parallel_insert_slice %[[LROWS]] into %[[LOUT]][%[[B]], %[[H]], %{{.+}}] [1, 1, %{{.+}}] [1, 1, 1] : tensor<?xf32> into tensor<?x4x?xf32>
+// CHECK: } {fa.tiling = #fa.tiling<block_q = 128, block_kv = 64, stages = 1, warps = 8>}
 // CHECK: return %[[R]]#0, %[[R]]#1
 func.func @dynamic_mask_lse(%q: tensor<?x4x?x64xf16>, %k: tensor<?x1x?x64xf16>,
     %v: tensor<?x1x?x32xf16>, %m: tensor<1x1x?x?xi1>, %o: tensor<?x4x?x32xf16>,

@@ -21,6 +21,7 @@
 
 #include "FlashAttn/Dialect/FA/Transforms/Passes.h"
 
+#include "FlashAttn/Dialect/FA/IR/FADialect.h"
 #include "FlashAttn/Dialect/FA/IR/FAOps.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -171,6 +172,9 @@ void AttentionTiler::rewrite(RewriterBase &rewriter) {
       bSz, rewriter.getIndexAttr(op.getNumQueryHeads()), numQB};
   auto forall = scf::ForallOp::create(rewriter, loc, ubs, op.getOutputs(),
                                       /*mapping=*/std::nullopt);
+  // The tiling travels on the thread-block loop: convert-fa-to-gpu finds
+  // the loop by it and reads `warps` from it.
+  forall->setAttr(FADialect::getTilingAttrName(), op.getTilingAttr());
   OpBuilder::InsertionGuard guard(rewriter);
   rewriter.setInsertionPoint(forall.getTerminator());
   buildBlock(rewriter, loc, forall);

@@ -167,8 +167,10 @@ def FATileAttentionPass : Pass<"fa-tile-attention"> {
       `lse = m + log(l)`, inserted into the results by
       `tensor.parallel_insert_slice`.
 
-    No buffer of `Nq x Nk` exists in the result. `stages` and `warps` of the
-    tiling are not used here: they belong to the GPU conversion. An
+    The `scf.forall` carries the op's tiling as the discardable attribute
+    `fa.tiling`, the marker `convert-fa-to-gpu` looks for. No buffer of
+    `Nq x Nk` exists in the result. `stages` and `warps` of the tiling are
+    not used here: they belong to the GPU conversion. An
     `fa.attention` without a tiling is left alone, unless `require-tiling`
     is set, which makes it an error.
 
