@@ -45,7 +45,7 @@
 // CHECK: %[[VT:.+]] = tensor.insert_slice %{{.+}} into %[[VZ]][0, 0] [%[[KLENV]], 128] [1, 1] : tensor<?x128xbf16> into tensor<32x128xbf16>
 // CHECK: %[[S:.+]] = linalg.matmul indexing_maps = [#[[QK_A]], #[[QK_B]], #[[QK_C]]] ins(%[[QT]], %[[KT]] : tensor<64x128xbf16>, tensor<32x128xbf16>) outs(%{{.+}} : tensor<64x32xf32>)
 // CHECK: %[[DG:.+]] = affine.apply #[[DIAG]](%[[QB]], %[[KB]])
-// CHECK: %[[SM:.+]] = linalg.generic {{.+}} ins(%[[S]] : tensor<64x32xf32>)
+// CHECK: %[[SM:.+]] = linalg.generic {{.+}} outs(%[[S]] : tensor<64x32xf32>)
 // CHECK:   arith.mulf
 // CHECK:   %[[I:.+]] = linalg.index 0
 // CHECK:   %[[J:.+]] = linalg.index 1
@@ -59,17 +59,20 @@
 // CHECK:   math.exp
 // CHECK: %[[MN:.+]] = linalg.generic {{.+}} ins(%[[RM]] : tensor<64xf32>) outs(%[[M]] : tensor<64xf32>)
 // CHECK:   arith.maximumf
-// CHECK: %[[P:.+]] = linalg.generic {{.+}} ins(%[[SM]], %[[MN]] : tensor<64x32xf32>, tensor<64xf32>)
+// CHECK: %[[P:.+]] = linalg.generic {{.+}} ins(%[[MN]] : tensor<64xf32>) outs(%[[SM]] : tensor<64x32xf32>)
 // CHECK:   math.exp
 // CHECK: %[[LS:.+]] = linalg.generic {{.+}} ins(%[[ALPHA]] : tensor<64xf32>) outs(%[[L]] : tensor<64xf32>)
 // CHECK: %[[LN:.+]] = linalg.generic {{.+}} ins(%[[P]] : tensor<64x32xf32>) outs(%[[LS]] : tensor<64xf32>)
 // CHECK: %[[AS:.+]] = linalg.generic {{.+}} ins(%[[ALPHA]] : tensor<64xf32>) outs(%[[ACC]] : tensor<64x128xf32>)
 // CHECK: %[[AN:.+]] = linalg.matmul ins(%[[P]], %[[VT]] : tensor<64x32xf32>, tensor<32x128xbf16>) outs(%[[AS]] : tensor<64x128xf32>)
 // CHECK: scf.yield %[[MN]], %[[LN]], %[[AN]] : tensor<64xf32>, tensor<64xf32>, tensor<64x128xf32>
-// CHECK: %[[OT:.+]] = linalg.generic {{.+}} ins(%[[RES]]#2, %[[RES]]#1 : tensor<64x128xf32>, tensor<64xf32>) outs(%{{.+}} : tensor<64x128xbf16>)
+// The output is written in place into this block's rows of the result.
+// CHECK: %[[ACCR:.+]] = tensor.extract_slice %[[RES]]#2[0, 0] [%[[QLENV]], 128] [1, 1] : tensor<64x128xf32> to tensor<?x128xf32>
+// CHECK: %[[LR:.+]] = tensor.extract_slice %[[RES]]#1[0] [%[[QLENV]]] [1] : tensor<64xf32> to tensor<?xf32>
+// CHECK: %[[ODST:.+]] = tensor.extract_slice %[[OUT]][%[[B]], %[[H]], %[[QOFF]], 0] [1, 1, %[[QLENV]], 128] [1, 1, 1, 1] : tensor<2x8x4096x128xbf16> to tensor<?x128xbf16>
+// CHECK: %[[OROWS:.+]] = linalg.generic {{.+}} ins(%[[ACCR]], %[[LR]] : tensor<?x128xf32>, tensor<?xf32>) outs(%[[ODST]] : tensor<?x128xbf16>)
 // CHECK:   arith.divf
 // CHECK:   arith.truncf {{.+}} : f32 to bf16
-// CHECK: %[[OROWS:.+]] = tensor.extract_slice %[[OT]][0, 0] [%[[QLENV]], 128] [1, 1] : tensor<64x128xbf16> to tensor<?x128xbf16>
 // CHECK: scf.forall.in_parallel
 // CHECK-NEXT: tensor.parallel_insert_slice %[[OROWS]] into %[[OUT]][%[[B]], %[[H]], %[[QOFF]], 0] [1, 1, %[[QLENV]], 128] [1, 1, 1, 1] : tensor<?x128xbf16> into tensor<2x8x4096x128xbf16>
 // CHECK: } {fa.tiling = #fa.tiling<block_q = 64, block_kv = 32, stages = 2, warps = 4>}
@@ -119,11 +122,11 @@ func.func @causal_gqa(%q: tensor<2x8x4096x128xbf16>, %k: tensor<2x2x4096x128xbf1
 // CHECK: linalg.fill ins(%false : i1) outs(%[[MBUF]] : tensor<128x64xi1>)
 // CHECK: %[[MT:.+]] = tensor.insert_slice
 // CHECK: linalg.matmul {{.+}} outs(%{{.+}} : tensor<128x64xf32>)
-// CHECK: linalg.generic {{.+}} ins(%{{.+}}, %[[MT]] : tensor<128x64xf32>, tensor<128x64xi1>)
+// CHECK: linalg.generic {{.+}} ins(%[[MT]] : tensor<128x64xi1>) outs(%{{.+}} : tensor<128x64xf32>)
 // CHECK-NOT: arith.cmpi sle
 // CHECK: scf.yield
+// CHECK: %[[LROWS:.+]] = linalg.generic {{.+}} outs(%{{.+}} : tensor<?xf32>)
 // CHECK: math.log
-// CHECK: %[[LROWS:.+]] = tensor.extract_slice %{{.+}}[0] [%{{.+}}] [1] : tensor<128xf32> to tensor<?xf32>
 // CHECK: scf.forall.in_parallel
 // CHECK-NEXT: tensor.parallel_insert_slice %{{.+}} into %[[OUT]]
 // CHECK-NEXT: tensor.parallel_insert_slice %[[LROWS]] into %[[LOUT]][%[[B]], %[[H]], %{{.+}}] [1, 1, %{{.+}}] [1, 1, 1] : tensor<?xf32> into tensor<?x4x?xf32>
@@ -153,7 +156,7 @@ func.func @dynamic_mask_lse(%q: tensor<?x4x?x64xf16>, %k: tensor<?x1x?x64xf16>,
 // CHECK: scf.for
 // CHECK: tensor.insert_slice %{{.+}} into %{{.+}}[0, 0] [%{{.+}}, 1] [1, 1] : tensor<?x1xbf16> into tensor<32x1xbf16>
 // CHECK: affine.apply #[[DIAG]]
-// CHECK: linalg.generic {indexing_maps = [#{{.+}}, #[[BCAST]], #{{.+}}], {{.+}} ins(%{{.+}}, %{{.+}} : tensor<32x16xf32>, tensor<32x1xbf16>)
+// CHECK: linalg.generic {indexing_maps = [#[[BCAST]], #{{.+}}], {{.+}} ins(%{{.+}} : tensor<32x1xbf16>) outs(%{{.+}} : tensor<32x16xf32>)
 // CHECK:   arith.extf
 // CHECK:   arith.addf
 func.func @bias_broadcast_causal(%q: tensor<1x4x100x16xbf16>, %k: tensor<1x2x70x16xbf16>,

@@ -245,15 +245,27 @@ void AttentionTiler::buildBlock(OpBuilder &b, Location loc,
       });
   Value m = loop.getResult(0), l = loop.getResult(1), acc = loop.getResult(2);
 
-  // O = acc / l, 0 where l == 0 (no visible key), in the element type.
+  // O = acc / l, 0 where l == 0 (no visible key), in the element type,
+  // written straight into this block's rows of the output (no O tile).
   AffineMap id2 = AffineMap::getMultiDimIdentityMap(2, ctx);
   AffineMap rowOf2 = AffineMap::get(2, 0, {d0}, ctx);
   auto par = utils::IteratorType::parallel;
-  Value oEmpty =
-      tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{bq, dv}, elt);
-  Value oTile =
+  OpFoldResult zero0 = b.getIndexAttr(0);
+  ValueRange outs = forall.getRegionIterArgs();
+  auto rowsType = RankedTensorType::get({staticOrDynamic(qLen), dv}, elt);
+  auto rowsF32 = RankedTensorType::get({staticOrDynamic(qLen), dv}, b.getF32Type());
+  auto vecF32 = RankedTensorType::get({staticOrDynamic(qLen)}, b.getF32Type());
+  Value accRows = tensor::ExtractSliceOp::create(
+      b, loc, rowsF32, acc, {zero0, zero0}, {qLen, b.getIndexAttr(dv)},
+      {one, one});
+  Value lRows = tensor::ExtractSliceOp::create(b, loc, vecF32, l, {zero0},
+                                               {qLen}, {one});
+  Value oDest = tensor::ExtractSliceOp::create(
+      b, loc, rowsType, outs[0], {bIv, hIv, q0, zero0},
+      {one, one, qLen, b.getIndexAttr(dv)}, {one, one, one, one});
+  Value oRows =
       linalg::GenericOp::create(
-          b, loc, oEmpty.getType(), ValueRange{acc, l}, oEmpty,
+          b, loc, rowsType, ValueRange{accRows, lRows}, oDest,
           ArrayRef<AffineMap>{id2, rowOf2, id2},
           ArrayRef<utils::IteratorType>{par, par},
           [&](OpBuilder &nb, Location nl, ValueRange args) {
@@ -267,39 +279,33 @@ void AttentionTiler::buildBlock(OpBuilder &b, Location loc,
             linalg::YieldOp::create(nb, nl, o);
           })
           .getResult(0);
-  OpFoldResult zero0 = b.getIndexAttr(0);
-  auto rowsType = RankedTensorType::get({staticOrDynamic(qLen), dv}, elt);
-  Value oRows =
-      tensor::ExtractSliceOp::create(b, loc, rowsType, oTile, {zero0, zero0},
-                                     {qLen, b.getIndexAttr(dv)}, {one, one});
 
   // lse = m + log(l): natural log of the scaled scores, -inf without keys.
   Value lseRows;
   if (op.getLseInit()) {
     AffineMap id1 = AffineMap::getMultiDimIdentityMap(1, ctx);
-    Value lEmpty =
-        tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{bq}, b.getF32Type());
-    Value lseTile = linalg::GenericOp::create(
-                        b, loc, lEmpty.getType(), ValueRange{m, l}, lEmpty,
-                        ArrayRef<AffineMap>{id1, id1, id1},
-                        ArrayRef<utils::IteratorType>{par},
-                        [&](OpBuilder &nb, Location nl, ValueRange args) {
-                          Value logSum = math::LogOp::create(nb, nl, args[1]);
-                          linalg::YieldOp::create(
-                              nb, nl,
-                              ValueRange{arith::AddFOp::create(
-                                  nb, nl, safeMax(nb, nl, args[0]), logSum)});
-                        })
-                        .getResult(0);
-    lseRows = tensor::ExtractSliceOp::create(
-        b, loc, RankedTensorType::get({staticOrDynamic(qLen)}, b.getF32Type()),
-        lseTile, {zero0}, {qLen}, {one});
+    Value mRows = tensor::ExtractSliceOp::create(b, loc, vecF32, m, {zero0},
+                                                 {qLen}, {one});
+    Value lseDest = tensor::ExtractSliceOp::create(
+        b, loc, vecF32, outs[1], {bIv, hIv, q0}, {one, one, qLen},
+        {one, one, one});
+    lseRows = linalg::GenericOp::create(
+                  b, loc, vecF32, ValueRange{mRows, lRows}, lseDest,
+                  ArrayRef<AffineMap>{id1, id1, id1},
+                  ArrayRef<utils::IteratorType>{par},
+                  [&](OpBuilder &nb, Location nl, ValueRange args) {
+                    Value logSum = math::LogOp::create(nb, nl, args[1]);
+                    linalg::YieldOp::create(
+                        nb, nl,
+                        ValueRange{arith::AddFOp::create(
+                            nb, nl, safeMax(nb, nl, args[0]), logSum)});
+                  })
+                  .getResult(0);
   }
 
   // Write the valid rows of this block into the shared outputs.
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(forall.getTerminator().getBody());
-  ValueRange outs = forall.getRegionIterArgs();
   tensor::ParallelInsertSliceOp::create(
       b, loc, oRows, outs[0], ArrayRef<OpFoldResult>{bIv, hIv, q0, zero0},
       ArrayRef<OpFoldResult>{one, one, qLen, b.getIndexAttr(dv)},
@@ -317,7 +323,6 @@ Value AttentionTiler::buildScores(OpBuilder &b, Location loc, Value kTile,
   MLIRContext *ctx = b.getContext();
   AffineExpr d0, d1, d2, d3;
   bindDims(ctx, d0, d1, d2, d3);
-  Type f32 = b.getF32Type();
 
   // S = Q K^T: a matmul with K read transposed, f16/bf16 x f16/bf16 -> f32.
   Value sInit = filledF32(b, loc, {bq, bkv}, 0.0);
@@ -355,21 +360,22 @@ Value AttentionTiler::buildScores(OpBuilder &b, Location loc, Value kTile,
             b, loc, AffineMap::get(4, 0, {d0 - d1 + d2 - d3}, ctx),
             {q0, k0, nk, nq}));
   double scale = op.getScaleValue();
-  Value empty =
-      tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{bq, bkv}, f32);
+  // In place on S: the scores, their masked form and P share one buffer.
+  ins.erase(ins.begin());
+  maps.erase(maps.begin());
   auto par = utils::IteratorType::parallel;
   return linalg::GenericOp::create(
-             b, loc, empty.getType(), ins, empty, maps,
+             b, loc, s.getType(), ins, s, maps,
              ArrayRef<utils::IteratorType>{par, par},
              [&](OpBuilder &nb, Location nl, ValueRange args) {
-               Value v = arith::MulFOp::create(nb, nl, args[0],
+               Value v = arith::MulFOp::create(nb, nl, args.back(),
                                                cstF32(nb, nl, scale));
                Value i = linalg::IndexOp::create(nb, nl, 0);
                Value j = linalg::IndexOp::create(nb, nl, 1);
                Value keep = arith::CmpIOp::create(
                    nb, nl, arith::CmpIPredicate::ult, j, kLenV);
                if (maskTile) {
-                 Value m = args[1];
+                 Value m = args[0];
                  if (m.getType().isInteger(1))
                    keep = arith::AndIOp::create(nb, nl, keep, m);
                  else
@@ -474,16 +480,16 @@ SmallVector<Value> AttentionTiler::buildStep(OpBuilder &b, Location loc,
           })
           .getResult(0);
 
-  // P = exp(S - m_new), with the safe max for rows that saw no key yet.
-  Value pEmpty =
-      tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{bq, bkv}, f32);
+  // P = exp(S - m_new), with the safe max for rows that saw no key yet; in
+  // place on S.
+  AffineMap rowOf2In = AffineMap::get(2, 0, {d0}, ctx);
   Value p = linalg::GenericOp::create(
-                b, loc, pEmpty.getType(), ValueRange{s, mNew}, pEmpty,
-                ArrayRef<AffineMap>{id2, rowOf2, id2},
+                b, loc, s.getType(), ValueRange{mNew}, s,
+                ArrayRef<AffineMap>{rowOf2In, id2},
                 ArrayRef<utils::IteratorType>{par, par},
                 [&](OpBuilder &nb, Location nl, ValueRange args) {
-                  Value x = arith::SubFOp::create(nb, nl, args[0],
-                                                  safeMax(nb, nl, args[1]));
+                  Value x = arith::SubFOp::create(nb, nl, args[1],
+                                                  safeMax(nb, nl, args[0]));
                   linalg::YieldOp::create(
                       nb, nl, ValueRange{math::ExpOp::create(nb, nl, x)});
                 })
