@@ -6,6 +6,7 @@
 
 #include "FlashAttn/RegisterAll.h"
 
+#include "FlashAttn/Conversion/Passes.h"
 #include "FlashAttn/Dialect/FA/IR/FADialect.h"
 #include "FlashAttn/Dialect/FA/Transforms/Passes.h"
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
@@ -71,7 +72,10 @@ void fa::registerFlashAttnDialects(DialectRegistry &registry) {
   registry.insert<fa::FADialect>();
 }
 
-void fa::registerFlashAttnPasses() { fa::registerFAPasses(); }
+void fa::registerFlashAttnPasses() {
+  fa::registerFAPasses();
+  fa::registerFAConversionPasses();
+}
 
 void fa::registerAllDialects(DialectRegistry &registry) {
   registerFlashAttnDialects(registry);

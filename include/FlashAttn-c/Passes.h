@@ -11,9 +11,12 @@
 #include "mlir-c/Pass.h"
 #include "mlir-c/Support.h"
 
-/* Generated from Passes.td: mlirRegisterFAPasses() registers every pass of
-   the fa dialect; for each pass `FA<Name>Pass` there is
-   mlirCreateFAFA<Name>Pass() and mlirRegisterFAFA<Name>Pass(). */
+/* Generated from the Passes.td files: mlirRegisterFAPasses() registers every
+   pass of the fa dialect, mlirRegisterFAConversionPasses() every conversion;
+   for each pass `<Def>` (e.g. FASetTargetPass) there are
+   mlirCreate<Prefix><Def>() and mlirRegister<Prefix><Def>() (e.g.
+   mlirCreateFAFASetTargetPass, mlirCreateFAConversionConvertFAToGPUPass). */
+#include "FlashAttn/Conversion/Passes.capi.h.inc"
 #include "FlashAttn/Dialect/FA/Transforms/Passes.capi.h.inc"
 
 #ifdef __cplusplus

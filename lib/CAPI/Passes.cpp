@@ -6,6 +6,7 @@
 
 #include "FlashAttn-c/Passes.h"
 
+#include "FlashAttn/Conversion/Passes.h"
 #include "FlashAttn/Dialect/FA/Transforms/Passes.h"
 #include "FlashAttn/RegisterAll.h"
 #include "mlir/CAPI/IR.h"
@@ -22,6 +23,7 @@ using namespace mlir;
 using namespace mlir::fa;
 
 extern "C" {
+#include "FlashAttn/Conversion/Passes.capi.cpp.inc"
 #include "FlashAttn/Dialect/FA/Transforms/Passes.capi.cpp.inc"
 }
 
