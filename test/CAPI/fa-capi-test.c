@@ -109,6 +109,37 @@ static int testRunPipeline(void) {
   return 0;
 }
 
+/* faRegisterAllPasses covers every Passes.td: the cost model's passes and
+   the conversions too. */
+static int testProjectPasses(void) {
+  puts("=== testProjectPasses");
+  MlirContext ctx = faContextCreate();
+  MlirModule module = parse(ctx, kAttention);
+  MlirLogicalResult result = faRunPassPipeline(
+      module,
+      mlirStringRefCreateFromCString(
+          "builtin.module(fa-set-target{target=h100},"
+          "func.func(fa-select-tiling,fa-check-sram-budget))"),
+      printToFile, stdout);
+  printf("result: %s\n", mlirLogicalResultIsSuccess(result) ? "success"
+                                                            : "failure");
+  printOp(mlirModuleGetOperation(module));
+  // CHECK-LABEL: === testProjectPasses
+  // CHECK:       result: success
+  // CHECK:       fa.attention
+  // CHECK-SAME:    tiling = #fa.tiling<block_q =
+  result = faRunPassPipeline(
+      module, mlirStringRefCreateFromCString("func.func(convert-fa-to-gpu)"),
+      printToFile, stdout);
+  printf("conversion: %s\n", mlirLogicalResultIsSuccess(result) ? "success"
+                                                                : "failure");
+  // A tensor program is not the bufferized tiled form: nothing to convert.
+  // CHECK:       conversion: success
+  mlirModuleDestroy(module);
+  mlirContextDestroy(ctx);
+  return 0;
+}
+
 /* The upstream C API around ours: a registry filled by faRegisterAllDialects,
    the fa dialect handle, a pass manager built from a string and from a pass
    created by the generated mlirCreate* function. */
@@ -241,7 +272,8 @@ int main(int argc, char **argv) {
   if (argc == 2)
     return runDriver(argv[1]);
   faRegisterAllPasses();
-  if (testRunPipeline() || testUpstreamPassManager() || testErrors())
+  if (testRunPipeline() || testProjectPasses() || testUpstreamPassManager() ||
+      testErrors())
     return 1;
   puts("=== done");
   // CHECK: === done
