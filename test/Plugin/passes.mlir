@@ -13,3 +13,4 @@
 // CHECK-DAG: --fa-decompose-attention
 // CHECK-DAG: --fa-select-tiling
 // CHECK-DAG: --fa-set-target
+// CHECK-DAG: --fa-tile-attention
