@@ -1,0 +1,106 @@
+//===- Passes.cpp - flashattn-mlir passes and pipelines, C API ------------===//
+//
+// Part of flashattn-mlir.
+//
+//===----------------------------------------------------------------------===//
+
+#include "FlashAttn-c/Passes.h"
+
+#include "FlashAttn/Conversion/Passes.h"
+#include "FlashAttn/Dialect/FA/Transforms/Passes.h"
+#include "FlashAttn/RegisterAll.h"
+#include "mlir/CAPI/IR.h"
+#include "mlir/CAPI/Pass.h"
+#include "mlir/CAPI/Support.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Location.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+using namespace mlir::fa;
+
+extern "C" {
+#include "FlashAttn/Conversion/Passes.capi.cpp.inc"
+#include "FlashAttn/Dialect/FA/Transforms/Passes.capi.cpp.inc"
+}
+
+void faRegisterAllPasses(void) { fa::registerAllPasses(); }
+
+MlirContext faContextCreate(void) {
+  DialectRegistry registry;
+  fa::registerAllDialects(registry);
+  return wrap(new MLIRContext(registry));
+}
+
+/// Prints `diag` and its notes the way mlir-opt does: `file:line:col: error:
+/// message`, one line each.
+static void printDiagnostic(Diagnostic &diag, llvm::raw_ostream &os) {
+  if (auto fileLoc = diag.getLocation()->findInstanceOf<FileLineColLoc>())
+    os << fileLoc.getFilename().getValue() << ":" << fileLoc.getLine() << ":"
+       << fileLoc.getColumn() << ": ";
+  else
+    os << diag.getLocation() << ": ";
+  switch (diag.getSeverity()) {
+  case DiagnosticSeverity::Error:
+    os << "error: ";
+    break;
+  case DiagnosticSeverity::Warning:
+    os << "warning: ";
+    break;
+  case DiagnosticSeverity::Note:
+    os << "note: ";
+    break;
+  case DiagnosticSeverity::Remark:
+    os << "remark: ";
+    break;
+  }
+  os << diag << "\n";
+  for (Diagnostic &note : diag.getNotes())
+    printDiagnostic(note, os);
+}
+
+MlirLogicalResult faRunPassPipeline(MlirModule module, MlirStringRef pipeline,
+                                    MlirStringCallback callback,
+                                    void *userData) {
+  ModuleOp moduleOp = unwrap(module);
+  MLIRContext *context = moduleOp.getContext();
+
+  // With a callback, it alone sees this call's diagnostics.
+  std::optional<ScopedDiagnosticHandler> handler;
+  if (callback)
+    handler.emplace(context, [&](Diagnostic &diag) {
+      std::string text;
+      llvm::raw_string_ostream os(text);
+      printDiagnostic(diag, os);
+      callback(wrap(StringRef(text)), userData);
+      return success();
+    });
+
+  // An anchored pipeline names its root op; a bare one runs on the module.
+  // Parsing an anchored one as bare would nest it and silently do nothing.
+  StringRef text = unwrap(pipeline).trim();
+  std::string errors;
+  llvm::raw_string_ostream errorStream(errors);
+  PassManager pm(context, ModuleOp::getOperationName());
+  StringRef anchor = text.take_until([](char c) { return c == '('; });
+  LogicalResult parsed = failure();
+  if (anchor.size() < text.size() &&
+      anchor.trim() == ModuleOp::getOperationName()) {
+    FailureOr<OpPassManager> anchored = parsePassPipeline(text, errorStream);
+    if (succeeded(anchored)) {
+      static_cast<OpPassManager &>(pm) = std::move(*anchored);
+      parsed = success();
+    }
+  } else {
+    parsed = parsePassPipeline(text, pm, errorStream);
+  }
+  if (failed(parsed)) {
+    emitError(moduleOp.getLoc())
+        << "invalid pass pipeline '" << text << "': " << StringRef(errors).trim();
+    return wrap(failure());
+  }
+  return wrap(pm.run(moduleOp));
+}

@@ -1,0 +1,281 @@
+/*===- fa-capi-test.c - Exercise the flashattn-mlir C API --------*- C -*-===*\
+|*                                                                            *|
+|* Part of flashattn-mlir.                                                    *|
+|*                                                                            *|
+\*===----------------------------------------------------------------------===*/
+
+/* A C program that links only libFlashAttn-C.so. Without arguments it runs
+   the checks below and FileCheck reads what it prints. With one argument it
+   is a driver: it parses a module from stdin, runs the textual pipeline given
+   as the argument with faRunPassPipeline and prints the result
+   (test/CAPI/decompose-attention-run.mlir executes what it compiles). */
+
+// RUN: fa-capi-test 2>&1 | FileCheck %s
+
+#include "FlashAttn-c/Dialects.h"
+#include "FlashAttn-c/Passes.h"
+#include "mlir-c/BuiltinAttributes.h"
+#include "mlir-c/Diagnostics.h"
+#include "mlir-c/IR.h"
+#include "mlir-c/Pass.h"
+#include "mlir-c/Support.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void printToFile(MlirStringRef text, void *userData) {
+  fwrite(text.data, 1, text.length, (FILE *)userData);
+}
+
+static void printOp(MlirOperation op) {
+  mlirOperationPrint(op, printToFile, stdout);
+  fputc('\n', stdout);
+}
+
+static MlirLogicalResult printDiagnostic(MlirDiagnostic diag, void *userData) {
+  (void)userData;
+  fputs("diagnostic: ", stdout);
+  mlirDiagnosticPrint(diag, printToFile, stdout);
+  fputc('\n', stdout);
+  return mlirLogicalResultSuccess();
+}
+
+/* A causal grouped-query attention: 4 query heads over 2 K/V heads. */
+static const char *kAttention =
+    "func.func @attention(%q: tensor<1x4x16x32xf16>, %k: tensor<1x2x16x32xf16>,"
+    "                     %v: tensor<1x2x16x32xf16>) -> tensor<1x4x16x32xf16> {\n"
+    "  %init = tensor.empty() : tensor<1x4x16x32xf16>\n"
+    "  %o = fa.attention ins(%q, %k, %v : tensor<1x4x16x32xf16>,\n"
+    "                        tensor<1x2x16x32xf16>, tensor<1x2x16x32xf16>)\n"
+    "       outs(%init : tensor<1x4x16x32xf16>) {causal}\n"
+    "       -> tensor<1x4x16x32xf16>\n"
+    "  return %o : tensor<1x4x16x32xf16>\n"
+    "}\n";
+
+static MlirModule parse(MlirContext ctx, const char *text) {
+  return mlirModuleCreateParse(ctx, mlirStringRefCreateFromCString(text));
+}
+
+static void printTarget(MlirModule module) {
+  MlirAttribute target = mlirOperationGetAttributeByName(
+      mlirModuleGetOperation(module), mlirStringRefCreateFromCString("fa.target"));
+  if (mlirAttributeIsNull(target)) {
+    puts("no fa.target");
+    return;
+  }
+  mlirAttributePrint(target, printToFile, stdout);
+  fputc('\n', stdout);
+}
+
+/* faContextCreate + faRunPassPipeline, anchored and bare pipelines. */
+static int testRunPipeline(void) {
+  puts("=== testRunPipeline");
+  MlirContext ctx = faContextCreate();
+  MlirModule module = parse(ctx, kAttention);
+  if (mlirModuleIsNull(module))
+    return 1;
+  MlirLogicalResult result = faRunPassPipeline(
+      module,
+      mlirStringRefCreateFromCString(
+          "builtin.module(fa-set-target{target=a100 sram-per-block=49152},"
+          "func.func(fa-decompose-attention),canonicalize)"),
+      printToFile, stdout);
+  printf("result: %s\n", mlirLogicalResultIsSuccess(result) ? "success"
+                                                            : "failure");
+  printOp(mlirModuleGetOperation(module));
+  mlirModuleDestroy(module);
+  // CHECK-LABEL: === testRunPipeline
+  // CHECK:       result: success
+  // CHECK:       module attributes {fa.target = #fa.target<arch = "sm_80", sram_per_block = 49152, sram_per_sm = 167936,
+  // CHECK:       func.func @attention
+  // CHECK-NOT:   fa.attention
+  // CHECK:       linalg.generic
+  // CHECK-SAME:    ins(%{{.*}}, %{{.*}} : tensor<1x4x16x32xf16>, tensor<1x2x16x32xf16>)
+  // CHECK:       math.exp
+  // CHECK:       return %{{.*}} : tensor<1x4x16x32xf16>
+
+  module = parse(ctx, kAttention);
+  result = faRunPassPipeline(
+      module, mlirStringRefCreateFromCString(" fa-set-target{target=t4} "),
+      printToFile, stdout);
+  printf("bare result: %s\n", mlirLogicalResultIsSuccess(result) ? "success"
+                                                                 : "failure");
+  printTarget(module);
+  // CHECK:       bare result: success
+  // CHECK-NEXT:  #fa.target<arch = "sm_75", sram_per_block = 65536,
+  mlirModuleDestroy(module);
+  mlirContextDestroy(ctx);
+  return 0;
+}
+
+/* faRegisterAllPasses covers every Passes.td: the cost model's passes and
+   the conversions too. */
+static int testProjectPasses(void) {
+  puts("=== testProjectPasses");
+  MlirContext ctx = faContextCreate();
+  MlirModule module = parse(ctx, kAttention);
+  MlirLogicalResult result = faRunPassPipeline(
+      module,
+      mlirStringRefCreateFromCString(
+          "builtin.module(fa-set-target{target=h100},"
+          "func.func(fa-select-tiling,fa-check-sram-budget))"),
+      printToFile, stdout);
+  printf("result: %s\n", mlirLogicalResultIsSuccess(result) ? "success"
+                                                            : "failure");
+  printOp(mlirModuleGetOperation(module));
+  // CHECK-LABEL: === testProjectPasses
+  // CHECK:       result: success
+  // CHECK:       fa.attention
+  // CHECK-SAME:    tiling = #fa.tiling<block_q =
+  result = faRunPassPipeline(
+      module, mlirStringRefCreateFromCString("func.func(convert-fa-to-gpu)"),
+      printToFile, stdout);
+  printf("conversion: %s\n", mlirLogicalResultIsSuccess(result) ? "success"
+                                                                : "failure");
+  // A tensor program is not the bufferized tiled form: nothing to convert.
+  // CHECK:       conversion: success
+  mlirModuleDestroy(module);
+  mlirContextDestroy(ctx);
+  return 0;
+}
+
+/* The upstream C API around ours: a registry filled by faRegisterAllDialects,
+   the fa dialect handle, a pass manager built from a string and from a pass
+   created by the generated mlirCreate* function. */
+static int testUpstreamPassManager(void) {
+  puts("=== testUpstreamPassManager");
+  MlirContext ctx = mlirContextCreate();
+  MlirDialectRegistry registry = mlirDialectRegistryCreate();
+  faRegisterAllDialects(registry);
+  mlirContextAppendDialectRegistry(ctx, registry);
+  mlirDialectRegistryDestroy(registry);
+
+  MlirDialect fa = mlirDialectHandleLoadDialect(mlirGetDialectHandle__fa__(), ctx);
+  MlirStringRef ns = mlirDialectGetNamespace(fa);
+  printf("dialect: %.*s\n", (int)ns.length, ns.data);
+
+  MlirModule module = parse(ctx, kAttention);
+  MlirPassManager pm = mlirPassManagerCreate(ctx);
+  MlirLogicalResult parsed = mlirParsePassPipeline(
+      mlirPassManagerGetAsOpPassManager(pm),
+      mlirStringRefCreateFromCString("builtin.module(fa-set-target{target=h100})"),
+      printToFile, stdout);
+  printf("parsed: %s\n", mlirLogicalResultIsSuccess(parsed) ? "success"
+                                                            : "failure");
+  mlirPassManagerAddOwnedPass(pm, mlirCreateFAFADecomposeAttentionPass());
+  MlirLogicalResult result =
+      mlirPassManagerRunOnOp(pm, mlirModuleGetOperation(module));
+  printf("result: %s\n", mlirLogicalResultIsSuccess(result) ? "success"
+                                                            : "failure");
+  printTarget(module);
+  printOp(mlirModuleGetOperation(module));
+  // CHECK-LABEL: === testUpstreamPassManager
+  // CHECK:       dialect: fa
+  // CHECK-NEXT:  parsed: success
+  // CHECK-NEXT:  result: success
+  // CHECK-NEXT:  #fa.target<arch = "sm_90a", sram_per_block = 232448,
+  // CHECK-NOT:   fa.attention
+  // CHECK:       linalg.generic
+  // CHECK:       return
+  mlirPassManagerDestroy(pm);
+  mlirModuleDestroy(module);
+  mlirContextDestroy(ctx);
+  return 0;
+}
+
+/* Failures come back as failure() plus text through the callback. */
+static int testErrors(void) {
+  puts("=== testErrors");
+  MlirContext ctx = faContextCreate();
+  const char *pipelines[] = {
+      "fa-no-such-pass",
+      "builtin.module(fa-set-target{target=tpu})",
+      "fa-set-target",
+      "builtin.module(fa-set-target{target=h100 sram-per-block=-1})",
+  };
+  for (size_t i = 0; i < sizeof(pipelines) / sizeof(pipelines[0]); ++i) {
+    MlirModule module = parse(ctx, kAttention);
+    MlirLogicalResult result = faRunPassPipeline(
+        module, mlirStringRefCreateFromCString(pipelines[i]), printToFile,
+        stdout);
+    printf("result %zu: %s\n", i,
+           mlirLogicalResultIsSuccess(result) ? "success" : "failure");
+    mlirModuleDestroy(module);
+  }
+  // CHECK-LABEL: === testErrors
+  // CHECK:       error: invalid pass pipeline 'fa-no-such-pass': {{.*}}'fa-no-such-pass' does not refer to a registered pass
+  // CHECK:       result 0: failure
+  // CHECK:       error: unknown target 'tpu'; known targets: {{.*}}h100
+  // CHECK:       result 1: failure
+  // CHECK:       error: fa-set-target needs a 'target' option when the module has no fa.target yet
+  // CHECK:       result 2: failure
+  // CHECK:       error: invalid target after overrides: sram_per_block must be positive
+  // CHECK:       result 3: failure
+
+  /* Without a callback the diagnostics reach the context's handlers. */
+  MlirDiagnosticHandlerID id =
+      mlirContextAttachDiagnosticHandler(ctx, printDiagnostic, NULL, NULL);
+  MlirModule module = parse(ctx, kAttention);
+  MlirLogicalResult result = faRunPassPipeline(
+      module, mlirStringRefCreateFromCString("fa-set-target{target=tpu}"),
+      (MlirStringCallback)NULL, NULL);
+  printf("no callback: %s\n", mlirLogicalResultIsSuccess(result) ? "success"
+                                                                 : "failure");
+  mlirModuleDestroy(module);
+  // CHECK:       diagnostic: unknown target 'tpu'
+  // CHECK-NEXT:  no callback: failure
+
+  /* Invalid IR does not parse: a null module and a diagnostic. */
+  module = parse(ctx, "func.func @f() { %0 = fa.attention }");
+  printf("invalid IR: %s\n", mlirModuleIsNull(module) ? "null" : "parsed");
+  // CHECK:       diagnostic: custom op 'fa.attention' expected 'ins'
+  // CHECK-NEXT:  invalid IR: null
+  mlirContextDetachDiagnosticHandler(ctx, id);
+  mlirContextDestroy(ctx);
+  return 0;
+}
+
+/* Driver mode: stdin -> pipeline -> stdout. */
+static int runDriver(const char *pipeline) {
+  size_t size = 0, capacity = 1 << 16;
+  char *text = malloc(capacity);
+  size_t n;
+  while (text && (n = fread(text + size, 1, capacity - size - 1, stdin)) > 0) {
+    size += n;
+    if (capacity - size - 1 == 0)
+      text = realloc(text, capacity *= 2);
+  }
+  if (!text)
+    return 1;
+  text[size] = '\0';
+
+  faRegisterAllPasses();
+  MlirContext ctx = faContextCreate();
+  MlirModule module = parse(ctx, text);
+  free(text);
+  int rc = 1;
+  if (!mlirModuleIsNull(module)) {
+    MlirLogicalResult result = faRunPassPipeline(
+        module, mlirStringRefCreateFromCString(pipeline), printToFile, stderr);
+    if (mlirLogicalResultIsSuccess(result)) {
+      printOp(mlirModuleGetOperation(module));
+      rc = 0;
+    }
+    mlirModuleDestroy(module);
+  }
+  mlirContextDestroy(ctx);
+  return rc;
+}
+
+int main(int argc, char **argv) {
+  if (argc == 2)
+    return runDriver(argv[1]);
+  faRegisterAllPasses();
+  if (testRunPipeline() || testProjectPasses() || testUpstreamPassManager() ||
+      testErrors())
+    return 1;
+  puts("=== done");
+  // CHECK: === done
+  return 0;
+}
