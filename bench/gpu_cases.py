@@ -40,6 +40,11 @@ def naive_matrix():
         cases.append(case(dtype, 64, 17, nk=300, causal=True))
         cases.append(case(dtype, 128, 300, nk=17, causal=True))
         cases.append(case(dtype, 64, 200, nk=1000, hq=4, hkv=2))
+    # Negative control: compiled without `causal`, checked as causal. The
+    # checker must report a failure here, or it cannot catch anything.
+    bad = case("bf16", 64, 128, causal=True)
+    bad.update(name="negctl_" + bad["name"], expect="FAIL", compile_causal=False)
+    cases.append(bad)
     return cases
 
 
@@ -60,7 +65,7 @@ def emit(c):
     k = f"tensor<{c['b']}x{c['hkv']}x{c['nk']}x{c['d']}x{t}>"
     v = f"tensor<{c['b']}x{c['hkv']}x{c['nk']}x{c['dv']}x{t}>"
     o = f"tensor<{c['b']}x{c['hq']}x{c['nq']}x{c['dv']}x{t}>"
-    attrs = " {causal}" if c["causal"] else ""
+    attrs = " {causal}" if c.get("compile_causal", c["causal"]) else ""
     return (
         f"// Case {c['name']} (bench/gpu_cases.py).\n"
         f"func.func @attention(%q: {q}, %k: {k}, %v: {v}, %o: {o}) -> {o} {{\n"

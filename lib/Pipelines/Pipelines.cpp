@@ -43,9 +43,27 @@
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/Support/FileSystem.h"
+
+#include <cstdlib>
 
 using namespace mlir;
 using namespace mlir::fa;
+
+/// The CUDA toolkit gpu-module-to-binary links libdevice from (and finds
+/// ptxas in, for format=bin): the option, else $CUDA_ROOT, $CUDA_HOME,
+/// $CUDA_PATH, else /usr/local/cuda when it exists. Without one, math calls
+/// such as __nv_expf stay unresolved in the PTX.
+static std::string findCUDAToolkit(StringRef option) {
+  if (!option.empty())
+    return option.str();
+  for (const char *var : {"CUDA_ROOT", "CUDA_HOME", "CUDA_PATH"})
+    if (const char *value = std::getenv(var); value && *value)
+      return value;
+  if (llvm::sys::fs::is_directory("/usr/local/cuda"))
+    return "/usr/local/cuda";
+  return "";
+}
 
 void mlir::fa::buildFANaiveToGPUPipeline(OpPassManager &pm,
                                          const FAToPTXPipelineOptions &) {
@@ -92,7 +110,7 @@ void mlir::fa::buildFAGPUToPTXPipeline(OpPassManager &pm,
 
   GpuModuleToBinaryPassOptions toBinary;
   toBinary.compilationTarget = options.format;
-  toBinary.toolkitPath = options.toolkit;
+  toBinary.toolkitPath = findCUDAToolkit(options.toolkit);
   pm.addPass(createGpuModuleToBinaryPass(toBinary));
 }
 

@@ -187,6 +187,16 @@ int main(int argc, char **argv) {
   FailureOr<fa::KernelBinary> binary = fa::getKernelBinary(*module);
   if (failed(binary))
     return 1;
+  if (binary->isPTX) {
+    size_t pos = binary->object.find(".extern .func ");
+    if (pos != std::string::npos) {
+      StringRef line = StringRef(binary->object).substr(pos).split('\n').first;
+      llvm::errs() << "fa-compile: the PTX calls an unresolved function ("
+                   << line << "); libdevice was not linked: pass "
+                   << "toolkit=<CUDA path> or set CUDA_HOME\n";
+      return 1;
+    }
+  }
   StringRef base = llvm::sys::path::filename(outputPrefix);
   std::string ptxFile = outputPrefix + ".ptx";
   if (failed(writeFile(ptxFile, binary->object)))

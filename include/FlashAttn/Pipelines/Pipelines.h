@@ -69,7 +69,7 @@ struct FAToPTXPipelineOptions
   Option<std::string> toolkit{
       *this, "toolkit",
       llvm::cl::desc("CUDA toolkit path for libdevice and ptxas (default: "
-                     "MLIR's, usually /usr/local/cuda)"),
+                     "$CUDA_ROOT, $CUDA_HOME, $CUDA_PATH, /usr/local/cuda)"),
       llvm::cl::init("")};
   Option<bool> naive{
       *this, "naive",

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Compiles the GPU correctness matrix here (no GPU needed) into a folder that
+# the device machine runs with bench/gpu_run.sh:
+#   DEST/artifacts/NAME.{ptx,cubin,json,ptxas.log} + cases.json
+#   DEST/runtime/ (sources) DEST/bench/ DEST/run.sh DEST/libfa_runtime.so
+# Usage: scripts/gpu-artifacts.sh [DEST=.stage-gpu] [VARIANT=naive] [TARGET=h100]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+DEST=${1:-.stage-gpu}
+VARIANT=${2:-naive}
+TARGET=${3:-h100}
+BUILD_DIR=${BUILD_DIR:-build}
+FA_COMPILE=$ROOT/$BUILD_DIR/bin/fa-compile
+[ -x "$FA_COMPILE" ] || ninja -C "$BUILD_DIR" fa-compile
+
+OPTS="target=$TARGET"
+[ "$VARIANT" = naive ] && OPTS="$OPTS naive"
+
+mkdir -p "$DEST/artifacts"
+rm -f "$DEST"/artifacts/*
+python3 bench/gpu_cases.py json "$DEST/artifacts" --variant "$VARIANT"
+for name in $(python3 bench/gpu_cases.py list --variant "$VARIANT"); do
+  python3 bench/gpu_cases.py emit "$name" > "$DEST/artifacts/$name.mlir"
+  "$FA_COMPILE" "$DEST/artifacts/$name.mlir" -o "$DEST/artifacts/$name" \
+    --pipeline-options="$OPTS"
+done
+
+rm -rf "$DEST/runtime" "$DEST/bench"
+cp -r runtime "$DEST/runtime"
+mkdir -p "$DEST/bench"
+cp bench/gpu_check.py bench/gpu_run.sh "$DEST/bench/"
+cp bench/gpu_run.sh "$DEST/run.sh"
+# A prebuilt runtime (x86-64, against the CUDA stub) as a fallback for the
+# device machine; gpu_run.sh builds its own first.
+if [ -f "$BUILD_DIR/lib/libfa_runtime.so" ]; then
+  cp "$BUILD_DIR/lib/libfa_runtime.so" "$DEST/libfa_runtime.prebuilt.so"
+fi
+echo "gpu-artifacts: $(ls "$DEST"/artifacts/*.json | grep -vc cases.json) cases in $DEST/artifacts ($VARIANT, $TARGET)"
+du -sh "$DEST"
