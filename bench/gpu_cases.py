@@ -48,7 +48,17 @@ def naive_matrix():
     return cases
 
 
-MATRICES = {"naive": naive_matrix}
+def tiled_matrix():
+    """The FlashAttention path: the naive matrix plus N = 4096."""
+    cases = [c for c in naive_matrix()]
+    for dtype in ("bf16", "f16"):
+        for d in (64, 128):
+            for causal in (False, True):
+                cases.insert(-1, case(dtype, d, 4096, causal=causal))
+    return cases
+
+
+MATRICES = {"naive": naive_matrix, "tiled": tiled_matrix}
 
 
 def find(name):

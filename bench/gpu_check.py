@@ -118,7 +118,10 @@ def check_case(rt, c, art, prefer_cubin, stream):
     v = torch.randn(shape(c["hkv"], c["nk"], c["dv"]), generator=gen, device=device).to(dt)
     out = torch.full(shape(c["hq"], c["nq"], c["dv"]), float("nan"), dtype=dt, device=device)
 
-    handle = rt.load(os.path.join(art, c["name"] + ".json"), prefer_cubin)
+    manifest = os.path.join(art, c["name"] + ".json")
+    if not os.path.exists(manifest):
+        raise RuntimeError("not compiled (see NAME.err from gpu-artifacts.sh)")
+    handle = rt.load(manifest, prefer_cubin)
     try:
         fmt = rt.lib.faRtLoadedFormat(handle).decode()
         kernels = rt.lib.faRtNumKernels(handle)

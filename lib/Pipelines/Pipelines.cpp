@@ -96,9 +96,10 @@ void mlir::fa::buildFAGPUToPTXPipeline(OpPassManager &pm,
   OpPassManager &device = pm.nest<gpu::GPUModuleOp>();
   device.addPass(createStripDebugInfoPass());
   device.addPass(createConvertNVGPUToNVVMPass());
+  // expand-strided-metadata emits affine.apply: lower affine after it.
+  device.addPass(memref::createExpandStridedMetadataPass());
   device.addPass(createLowerAffinePass());
   device.addPass(createSCFToControlFlowPass());
-  device.addPass(memref::createExpandStridedMetadataPass());
   ConvertGpuOpsToNVVMOpsOptions toNVVM;
   toNVVM.indexBitwidth = 64;
   toNVVM.useBarePtrCallConv = false;

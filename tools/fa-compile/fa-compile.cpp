@@ -17,6 +17,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "FlashAttn/Dialect/FA/IR/FAAttrs.h"
 #include "FlashAttn/Dialect/FA/IR/FADialect.h"
 #include "FlashAttn/Pipelines/Pipelines.h"
 #include "FlashAttn/Target/KernelManifest.h"
@@ -73,6 +74,11 @@ static cl::opt<std::string>
               cl::desc("ptxas to assemble the PTX with (default: "
                        "$PATH, then /usr/local/cuda/bin); 'none' skips it"),
               cl::init(""));
+static cl::opt<bool> allowOverBudget(
+    "allow-over-budget",
+    cl::desc("Write the files even when a kernel needs more shared memory "
+             "than the target's sram_per_block (it will not launch)"),
+    cl::init(false));
 static cl::opt<bool>
     dumpIR("dump-ir", cl::desc("Also write PREFIX.mlir, the pipeline's output"),
            cl::init(false));
@@ -221,6 +227,29 @@ int main(int argc, char **argv) {
       fa::buildKernelManifest(*module, functionName, files, resources);
   if (failed(manifest))
     return 1;
+
+  // A launch that asks for more shared memory than the target gives a block
+  // fails at cuFuncSetAttribute; say so here, where it can be fixed.
+  if (fa::TargetAttr target = fa::lookupTarget(*module)) {
+    int64_t budget = target.getSramPerBlock();
+    bool over = false;
+    for (const llvm::json::Value &k : *manifest->getArray("kernels")) {
+      const llvm::json::Object &kernel = *k.getAsObject();
+      int64_t bytes = kernel.getInteger("shared_bytes").value_or(0);
+      if (const llvm::json::Object *r = kernel.getObject("resources"))
+        bytes += r->getInteger("static_shared_bytes").value_or(0);
+      if (bytes <= budget)
+        continue;
+      llvm::errs() << "fa-compile: kernel '"
+                   << kernel.getString("name").value_or("?") << "' needs "
+                   << bytes << " bytes of shared memory; the target ("
+                   << target.getArch() << ") allows " << budget
+                   << " per block\n";
+      over = true;
+    }
+    if (over && !allowOverBudget)
+      return 1;
+  }
   std::string text;
   llvm::raw_string_ostream os(text);
   os << llvm::formatv("{0:2}", llvm::json::Value(std::move(*manifest)))

@@ -21,7 +21,11 @@ ELT = {"f32": 4, "f16": 2, "bf16": 2, "f64": 8, "i64": 8, "i32": 4}
 def entries(ptx):
     result = {}
     for m in re.finditer(r"\.visible \.entry (\w+)\((.*?)\)", ptx, re.S):
-        params = re.findall(r"\.param \.(\w+)", m.group(2))
+        params = []
+        # `.param .u64 name` or, for 16-bit scalars, `.param .align 2 .b8 name[2]`.
+        for nbytes, typ in re.findall(
+                r"\.param (?:\.align \d+ \.b8 \w+\[(\d+)\]|\.(\w+))", m.group(2)):
+            params.append(f"b{8 * int(nbytes)}" if nbytes else typ)
         result[m.group(1)] = params
     return result
 
