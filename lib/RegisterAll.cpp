@@ -9,6 +9,8 @@
 #include "FlashAttn/Conversion/Passes.h"
 #include "FlashAttn/Dialect/FA/IR/FADialect.h"
 #include "FlashAttn/Dialect/FA/Transforms/Passes.h"
+#include "FlashAttn/Pipelines/Pipelines.h"
+#include "FlashAttn/Transforms/Passes.h"
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
 #include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
 #include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVM.h"
@@ -75,6 +77,8 @@ void fa::registerFlashAttnDialects(DialectRegistry &registry) {
 void fa::registerFlashAttnPasses() {
   fa::registerFAPasses();
   fa::registerFAConversionPasses();
+  fa::registerFlashAttnTransformsPasses();
+  fa::registerFAPipelines();
 }
 
 void fa::registerAllDialects(DialectRegistry &registry) {

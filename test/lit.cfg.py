@@ -26,6 +26,7 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.fa_tools_dir, append_path=True)
 
 tools = [
+    "fa-compile",
     "fa-opt",
     ToolSubst("mlir-opt", unresolved="fatal"),
     ToolSubst("mlir-runner", unresolved="fatal"),
@@ -45,6 +46,12 @@ if ptxas:
 # A GPU is only present on the device machine; CI never has one.
 if os.environ.get("FA_GPU_TESTS") == "1":
     config.available_features.add("cuda-gpu")
+
+# runtime/ (CUDA driver API), built when CMake found a CUDA toolkit.
+fa_runtime_lib = os.path.join(config.fa_obj_root, "lib", "libfa_runtime.so")
+if os.path.exists(fa_runtime_lib):
+    config.available_features.add("fa-runtime")
+    config.substitutions.append(("%fa_runtime_lib", fa_runtime_lib))
 
 try:
     import numpy  # noqa: F401

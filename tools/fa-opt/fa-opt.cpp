@@ -7,6 +7,8 @@
 #include "FlashAttn/Conversion/Passes.h"
 #include "FlashAttn/Dialect/FA/IR/FADialect.h"
 #include "FlashAttn/Dialect/FA/Transforms/Passes.h"
+#include "FlashAttn/Pipelines/Pipelines.h"
+#include "FlashAttn/Transforms/Passes.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -39,9 +41,13 @@ int main(int argc, char **argv) {
                   mlir::memref::MemRefDialect, mlir::nvgpu::NVGPUDialect,
                   mlir::NVVM::NVVMDialect, mlir::scf::SCFDialect,
                   mlir::tensor::TensorDialect, mlir::vector::VectorDialect>();
+  mlir::fa::registerFAGPUDialectExtensions(registry);
 
   mlir::fa::registerFAPasses();
   mlir::fa::registerFAConversionPasses();
+  mlir::fa::registerFlashAttnTransformsPasses();
+  mlir::fa::registerFAGPUPasses();
+  mlir::fa::registerFAPipelines();
   mlir::registerTransformsPasses();
   mlir::registerLinalgPasses();
   mlir::bufferization::registerBufferizationPasses();

@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""The GPU correctness matrix and its MLIR inputs.
+
+`gpu_cases.py emit NAME` prints the MLIR of one case (a function
+`@attention(q, k, v, o) -> o` holding one fa.attention, static shapes).
+`gpu_cases.py list --variant naive` prints the case names of a matrix, one a
+line, and `gpu_cases.py json DIR --variant naive` writes DIR/cases.json, which
+bench/gpu_check.py reads next to the compiled artifacts. No MLIR or GPU
+dependency: scripts/gpu-artifacts.sh runs it on the build machine.
+"""
+
+import argparse
+import json
+import math
+import sys
+
+DTYPES = {"bf16": "bf16", "f16": "f16"}
+
+
+def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None):
+    nk = nk or nq
+    hkv = hkv or hq
+    name = f"{dtype}_b{b}_h{hq}x{hkv}_q{nq}_k{nk}_d{d}" + ("_causal" if causal else "")
+    return {"name": name, "dtype": dtype, "b": b, "hq": hq, "hkv": hkv,
+            "nq": nq, "nk": nk, "d": d, "dv": d, "causal": causal,
+            "scale": 1.0 / math.sqrt(d)}
+
+
+def naive_matrix():
+    """Small on purpose: the naive path materializes S = [B, H, Nq, Nk]."""
+    cases = []
+    for dtype in ("bf16", "f16"):
+        for d in (64, 128):
+            for n in (1, 17, 128, 1000):
+                for causal in (False, True):
+                    cases.append(case(dtype, d, n, causal=causal))
+        # GQA / MQA, and Nq != Nk (bottom-right causal, both directions).
+        cases.append(case(dtype, 64, 128, b=2, hq=4, hkv=2, causal=True))
+        cases.append(case(dtype, 128, 77, hq=4, hkv=1))
+        cases.append(case(dtype, 64, 17, nk=300, causal=True))
+        cases.append(case(dtype, 128, 300, nk=17, causal=True))
+        cases.append(case(dtype, 64, 200, nk=1000, hq=4, hkv=2))
+    # Negative control: compiled without `causal`, checked as causal. The
+    # checker must report a failure here, or it cannot catch anything.
+    bad = case("bf16", 64, 128, causal=True)
+    bad.update(name="negctl_" + bad["name"], expect="FAIL", compile_causal=False)
+    cases.append(bad)
+    return cases
+
+
+def tiled_matrix():
+    """The FlashAttention path: the naive matrix plus N = 4096."""
+    cases = [c for c in naive_matrix()]
+    for dtype in ("bf16", "f16"):
+        for d in (64, 128):
+            for causal in (False, True):
+                cases.insert(-1, case(dtype, d, 4096, causal=causal))
+    return cases
+
+
+MATRICES = {"naive": naive_matrix, "tiled": tiled_matrix}
+
+
+def find(name):
+    for matrix in MATRICES.values():
+        for c in matrix():
+            if c["name"] == name:
+                return c
+    raise SystemExit(f"unknown case {name}")
+
+
+def emit(c):
+    t = c["dtype"]
+    q = f"tensor<{c['b']}x{c['hq']}x{c['nq']}x{c['d']}x{t}>"
+    k = f"tensor<{c['b']}x{c['hkv']}x{c['nk']}x{c['d']}x{t}>"
+    v = f"tensor<{c['b']}x{c['hkv']}x{c['nk']}x{c['dv']}x{t}>"
+    o = f"tensor<{c['b']}x{c['hq']}x{c['nq']}x{c['dv']}x{t}>"
+    attrs = " {causal}" if c.get("compile_causal", c["causal"]) else ""
+    return (
+        f"// Case {c['name']} (bench/gpu_cases.py).\n"
+        f"func.func @attention(%q: {q}, %k: {k}, %v: {v}, %o: {o}) -> {o} {{\n"
+        f"  %r = fa.attention ins(%q, %k, %v : {q}, {k}, {v})\n"
+        f"       outs(%o : {o}){attrs} -> {o}\n"
+        f"  return %r : {o}\n"
+        f"}}\n")
+
+
+def main(argv):
+    p = argparse.ArgumentParser()
+    p.add_argument("mode", choices=["emit", "list", "json"])
+    p.add_argument("arg", nargs="?", default="")
+    p.add_argument("--variant", default="naive", choices=sorted(MATRICES))
+    a = p.parse_args(argv)
+    if a.mode == "emit":
+        sys.stdout.write(emit(find(a.arg)))
+    elif a.mode == "list":
+        print("\n".join(c["name"] for c in MATRICES[a.variant]()))
+    else:
+        with open(f"{a.arg}/cases.json", "w") as f:
+            json.dump({"variant": a.variant, "cases": MATRICES[a.variant]()},
+                      f, indent=1)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

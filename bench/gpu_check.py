@@ -1,0 +1,208 @@
+#!/usr/bin/env python3
+"""Runs compiled attention kernels on the GPU and checks them.
+
+Reads DIR/cases.json (bench/gpu_cases.py) and, for each case, DIR/NAME.json,
+the manifest fa-compile wrote next to NAME.ptx / NAME.cubin. Loads each
+through runtime/ (libfa_runtime.so, ctypes), runs it on fresh random inputs
+with the output poisoned (NaN) first, and compares with a float64 PyTorch
+reference using FlashAttention's criterion (../shared/DESIGN.md):
+
+    max|out - ref| <= 2 * max|naive - ref| + floor
+
+where `naive` is PyTorch math attention in the input precision. Needs a
+CUDA GPU and torch; no MLIR. Prints a table with the card's name and writes
+the numbers to --json.
+
+  python3 gpu_check.py --runtime libfa_runtime.so --artifacts DIR [--ptx]
+"""
+
+import argparse
+import ctypes
+import json
+import os
+import sys
+import time
+
+import torch
+
+FLOOR = {"bf16": 1e-3, "f16": 1e-4}
+TORCH_DTYPE = {"bf16": torch.bfloat16, "f16": torch.float16}
+
+
+class Runtime:
+    """ctypes view of runtime/include/fa/runtime.h."""
+
+    def __init__(self, path):
+        lib = ctypes.CDLL(path)
+        lib.faRtGetLastError.restype = ctypes.c_char_p
+        lib.faRtDeviceName.restype = ctypes.c_char_p
+        lib.faRtLoad.restype = ctypes.c_void_p
+        lib.faRtLoad.argtypes = [ctypes.c_char_p, ctypes.c_int]
+        lib.faRtUnload.argtypes = [ctypes.c_void_p]
+        lib.faRtLoadedFormat.restype = ctypes.c_char_p
+        lib.faRtLoadedFormat.argtypes = [ctypes.c_void_p]
+        lib.faRtNumArguments.argtypes = [ctypes.c_void_p]
+        lib.faRtArgumentBytes.restype = ctypes.c_int64
+        lib.faRtArgumentBytes.argtypes = [ctypes.c_void_p, ctypes.c_int]
+        lib.faRtNumKernels.argtypes = [ctypes.c_void_p]
+        lib.faRtLaunch.argtypes = [ctypes.c_void_p,
+                                   ctypes.POINTER(ctypes.c_uint64),
+                                   ctypes.c_int, ctypes.c_void_p]
+        self.lib = lib
+
+    def error(self):
+        return self.lib.faRtGetLastError().decode()
+
+    def check(self, rc, what):
+        if rc != 0:
+            raise RuntimeError(f"{what}: {self.error()}")
+
+    def init(self, ordinal=0):
+        self.check(self.lib.faRtInit(ordinal), "faRtInit")
+
+    def load(self, manifest, prefer_cubin=True):
+        handle = self.lib.faRtLoad(manifest.encode(), int(prefer_cubin))
+        if not handle:
+            raise RuntimeError(f"faRtLoad: {self.error()}")
+        return handle
+
+    def launch(self, handle, tensors, stream):
+        n = self.lib.faRtNumArguments(handle)
+        if n != len(tensors):
+            raise RuntimeError(f"kernel takes {n} buffers, got {len(tensors)}")
+        for i, t in enumerate(tensors):
+            want = self.lib.faRtArgumentBytes(handle, i)
+            have = t.numel() * t.element_size()
+            if want != have or not t.is_contiguous():
+                raise RuntimeError(f"argument {i}: {have} bytes (contiguous="
+                                   f"{t.is_contiguous()}), manifest wants {want}")
+        ptrs = (ctypes.c_uint64 * n)(*[t.data_ptr() for t in tensors])
+        self.check(self.lib.faRtLaunch(handle, ptrs, n, ctypes.c_void_p(stream)),
+                   "faRtLaunch")
+
+    def synchronize(self):
+        self.check(self.lib.faRtSynchronize(), "faRtSynchronize")
+
+
+def visible_mask(c, device):
+    """[Nq, Nk] bool: key j visible from query i (bottom-right causal)."""
+    i = torch.arange(c["nq"], device=device)[:, None]
+    j = torch.arange(c["nk"], device=device)[None, :]
+    if not c["causal"]:
+        return torch.ones(c["nq"], c["nk"], dtype=torch.bool, device=device)
+    return j <= i + (c["nk"] - c["nq"])
+
+
+def attention(c, q, k, v, dtype):
+    """Textbook attention computed in `dtype` (float64 for the reference)."""
+    group = c["hq"] // c["hkv"]
+    q, k, v = (x.to(dtype) for x in (q, k, v))
+    k = k.repeat_interleave(group, dim=1)
+    v = v.repeat_interleave(group, dim=1)
+    s = (q @ k.transpose(-1, -2)) * c["scale"]
+    s = s.masked_fill(~visible_mask(c, q.device), float("-inf"))
+    p = torch.softmax(s, dim=-1)
+    # A row with no visible key is 0 by fa.attention's definition.
+    p = torch.nan_to_num(p, nan=0.0)
+    return p @ v
+
+
+def check_case(rt, c, art, prefer_cubin, stream):
+    device = "cuda"
+    dt = TORCH_DTYPE[c["dtype"]]
+    gen = torch.Generator(device=device)
+    gen.manual_seed(hash(c["name"]) % (2**31) + int(time.time()))
+    shape = lambda h, n, d: (c["b"], h, n, d)
+    q = torch.randn(shape(c["hq"], c["nq"], c["d"]), generator=gen, device=device).to(dt)
+    k = torch.randn(shape(c["hkv"], c["nk"], c["d"]), generator=gen, device=device).to(dt)
+    v = torch.randn(shape(c["hkv"], c["nk"], c["dv"]), generator=gen, device=device).to(dt)
+    out = torch.full(shape(c["hq"], c["nq"], c["dv"]), float("nan"), dtype=dt, device=device)
+
+    manifest = os.path.join(art, c["name"] + ".json")
+    if not os.path.exists(manifest):
+        raise RuntimeError("not compiled (see NAME.err from gpu-artifacts.sh)")
+    handle = rt.load(manifest, prefer_cubin)
+    try:
+        fmt = rt.lib.faRtLoadedFormat(handle).decode()
+        kernels = rt.lib.faRtNumKernels(handle)
+        torch.cuda.synchronize()
+        rt.launch(handle, [q, k, v, out], stream)
+        rt.synchronize()
+        t0 = time.perf_counter()
+        out2 = torch.full_like(out, float("nan"))
+        rt.launch(handle, [q, k, v, out2], stream)
+        rt.synchronize()
+        ms = (time.perf_counter() - t0) * 1e3
+    finally:
+        rt.lib.faRtUnload(handle)
+
+    ref = attention(c, q, k, v, torch.float64)
+    naive = attention(c, q, k, v, dt).to(torch.float64)
+    unwritten = int(torch.isnan(out).sum().item())
+    err = (out.to(torch.float64) - ref).abs().max().item()
+    nerr = (naive - ref).abs().max().item()
+    bound = 2 * nerr + FLOOR[c["dtype"]]
+    # Same inputs twice: a difference is a race or an unwritten element.
+    rerun = (out2.to(torch.float64) - out.to(torch.float64)).abs().max().item()
+    ok = unwritten == 0 and err <= bound and rerun == 0
+    status = "PASS" if ok else "FAIL"
+    if c.get("expect") == "FAIL":
+        # A negative control: the check itself is what is under test.
+        status = "PASS (failed as expected)" if not ok else "FAIL (control passed)"
+    return {"name": c["name"], "format": fmt, "kernels": kernels,
+            "max_abs_err": err, "naive_err": nerr, "bound": bound,
+            "unwritten": unwritten, "rerun_diff": rerun, "ms": ms,
+            "status": status}
+
+
+def main(argv):
+    p = argparse.ArgumentParser()
+    p.add_argument("--runtime", required=True, help="path of libfa_runtime.so")
+    p.add_argument("--artifacts", required=True, help="folder with cases.json")
+    p.add_argument("--ptx", action="store_true",
+                   help="load the PTX (driver JIT) even where a cubin exists")
+    p.add_argument("--only", default="", help="run only cases containing this")
+    p.add_argument("--json", default="", help="write the results here")
+    a = p.parse_args(argv)
+
+    torch.zeros(1, device="cuda")  # creates the primary context
+    rt = Runtime(a.runtime)
+    rt.init(0)
+    card = torch.cuda.get_device_name()
+    stream = torch.cuda.current_stream().cuda_stream
+    with open(os.path.join(a.artifacts, "cases.json")) as f:
+        spec = json.load(f)
+
+    rows = []
+    for c in spec["cases"]:
+        if a.only and a.only not in c["name"]:
+            continue
+        try:
+            rows.append(check_case(rt, c, a.artifacts, not a.ptx, stream))
+        except RuntimeError as e:
+            rows.append({"name": c["name"], "status": "ERROR", "error": str(e)})
+            print(f"ERROR {c['name']}: {e}", file=sys.stderr)
+
+    print(f"\nfa GPU check ({spec['variant']}) on {card}, torch {torch.__version__}")
+    print(f"{'case':44} {'obj':5} {'krn':>3} {'max_err':>9} {'naive':>9} "
+          f"{'bound':>9} {'ms':>8}  result")
+    for r in rows:
+        if r["status"] == "ERROR":
+            print(f"{r['name']:44} ERROR {r['error'][:80]}")
+            continue
+        print(f"{r['name']:44} {r['format']:5} {r['kernels']:3d} "
+              f"{r['max_abs_err']:9.2e} {r['naive_err']:9.2e} {r['bound']:9.2e} "
+              f"{r['ms']:8.2f}  {r['status']}"
+              + ("" if r["unwritten"] == 0 else f" unwritten={r['unwritten']}")
+              + ("" if r["rerun_diff"] == 0 else f" rerun_diff={r['rerun_diff']:.1e}"))
+    passed = sum(r["status"].startswith("PASS") for r in rows)
+    print(f"{passed}/{len(rows)} passed on {card}")
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump({"card": card, "torch": torch.__version__,
+                       "variant": spec["variant"], "rows": rows}, f, indent=1)
+    return 0 if rows and passed == len(rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,73 @@
+//===- Passes.td - flashattn-mlir GPU lowering passes ------*- tablegen -*-===//
+//
+// Part of flashattn-mlir.
+//
+//===----------------------------------------------------------------------===//
+//
+// Passes of the GPU tail that are not tied to the fa dialect: they work on
+// upstream gpu.module / gpu.launch_func IR and read the module's #fa.target.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FLASHATTN_TRANSFORMS_PASSES_TD
+#define FLASHATTN_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def FAAttachNVVMTargetPass : Pass<"fa-attach-nvvm-target", "ModuleOp"> {
+  let summary = "Attach an #nvvm.target derived from the module's #fa.target "
+                "to every gpu.module";
+  let description = [{
+    Reads the `fa.target` attribute of the module (set by `fa-set-target`)
+    and attaches `#nvvm.target<chip = ..., features = ...>` to every
+    `gpu.module` that has no target yet, so that `gpu-module-to-binary`
+    serializes for the architecture the cost model planned for. The chip is
+    the target's `arch` (`sm_90a`, `sm_80`, ...); the PTX ISA version is the
+    lowest one that supports that architecture (`+ptx70` for sm_80, `+ptx80`
+    for sm_90a, ...) unless `features` overrides it.
+
+    ```mlir
+    module attributes {fa.target = #fa.target<arch = "sm_80", ...>} {
+      gpu.module @k { ... }
+    }
+    // becomes
+    gpu.module @k [#nvvm.target<O = 3, chip = "sm_80", features = "+ptx70">]
+    ```
+  }];
+  let options = [
+    Option<"features", "features", "std::string", /*default=*/"\"\"",
+           "PTX features, e.g. +ptx80 (default: the lowest PTX ISA version "
+           "that supports the target's arch)">,
+    Option<"optLevel", "O", "unsigned", /*default=*/"3",
+           "Optimization level of the NVPTX back end">,
+  ];
+  let dependentDialects = [
+    "::mlir::gpu::GPUDialect",
+    "::mlir::NVVM::NVVMDialect",
+  ];
+}
+
+def FAMergeGPUModulesPass : Pass<"fa-merge-gpu-modules", "ModuleOp"> {
+  let summary = "Merge every gpu.module of a module into the first one";
+  let description = [{
+    `gpu-kernel-outlining` puts each kernel in its own `gpu.module`, and
+    `gpu-module-to-binary` then makes one binary (one PTX file) per kernel.
+    This pass moves the kernels (and any helper functions) of all
+    `gpu.module`s into the first one, renaming a kernel that would clash to
+    the name of the module it came from, and retargets every
+    `gpu.launch_func`. The result is one PTX module per compilation unit,
+    which the runtime loads once. Modules that already carry different
+    targets are left alone with an error.
+
+    ```mlir
+    gpu.module @f_kernel   { gpu.func @f_kernel() kernel { ... } }
+    gpu.module @f_kernel_0 { gpu.func @f_kernel() kernel { ... } }
+    // becomes
+    gpu.module @f_kernel { gpu.func @f_kernel() kernel { ... }
+                           gpu.func @f_kernel_0() kernel { ... } }
+    ```
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
+#endif // FLASHATTN_TRANSFORMS_PASSES_TD

@@ -1,0 +1,183 @@
+//===- Pipelines.cpp - Registered end-to-end pipelines --------------------===//
+//
+// Part of flashattn-mlir.
+//
+//===----------------------------------------------------------------------===//
+
+#include "FlashAttn/Pipelines/Pipelines.h"
+
+#include "FlashAttn/Dialect/FA/Transforms/Passes.h"
+#include "FlashAttn/Transforms/Passes.h"
+#include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
+#include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
+#include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
+#include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVM.h"
+#include "mlir/Conversion/GPUToNVVM/GPUToNVVMPass.h"
+#include "mlir/Conversion/IndexToLLVM/IndexToLLVM.h"
+#include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
+#include "mlir/Conversion/NVGPUToNVVM/NVGPUToNVVM.h"
+#include "mlir/Conversion/NVVMToLLVM/NVVMToLLVM.h"
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
+#include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Conversion/SCFToGPU/SCFToGPUPass.h"
+#include "mlir/Conversion/UBToLLVM/UBToLLVM.h"
+#include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVM.h"
+#include "mlir/Dialect/Arith/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Bufferization/Transforms/FuncBufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/Linalg/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Tensor/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Target/LLVM/NVVM/Target.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
+#include "mlir/Transforms/Passes.h"
+#include "llvm/Support/FileSystem.h"
+
+#include <cstdlib>
+
+using namespace mlir;
+using namespace mlir::fa;
+
+/// The CUDA toolkit gpu-module-to-binary links libdevice from (and finds
+/// ptxas in, for format=bin): the option, else $CUDA_ROOT, $CUDA_HOME,
+/// $CUDA_PATH, else /usr/local/cuda when it exists. Without one, math calls
+/// such as __nv_expf stay unresolved in the PTX.
+static std::string findCUDAToolkit(StringRef option) {
+  if (!option.empty())
+    return option.str();
+  for (const char *var : {"CUDA_ROOT", "CUDA_HOME", "CUDA_PATH"})
+    if (const char *value = std::getenv(var); value && *value)
+      return value;
+  if (llvm::sys::fs::is_directory("/usr/local/cuda"))
+    return "/usr/local/cuda";
+  return "";
+}
+
+void mlir::fa::buildFANaiveToGPUPipeline(OpPassManager &pm,
+                                         const FAToPTXPipelineOptions &) {
+  pm.addPass(createFADecomposeAttentionPass());
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(createGpuMapParallelLoopsPass());
+  pm.addNestedPass<func::FuncOp>(createConvertParallelLoopToGpuPass());
+  // Folds the launch sizes to constants, which the manifest records.
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void mlir::fa::buildFAGPUToPTXPipeline(OpPassManager &pm,
+                                       const FAToPTXPipelineOptions &options) {
+  pm.addPass(createGpuKernelOutliningPass());
+  pm.addPass(createFAMergeGPUModulesPass());
+  FAAttachNVVMTargetPassOptions attach;
+  attach.features = options.features;
+  attach.optLevel = options.optLevel;
+  pm.addPass(createFAAttachNVVMTargetPass(attach));
+
+  // Device code only: the host stays on func/memref/gpu.launch_func.
+  OpPassManager &device = pm.nest<gpu::GPUModuleOp>();
+  device.addPass(createStripDebugInfoPass());
+  device.addPass(createConvertNVGPUToNVVMPass());
+  // expand-strided-metadata emits affine.apply: lower affine after it.
+  device.addPass(memref::createExpandStridedMetadataPass());
+  device.addPass(createLowerAffinePass());
+  device.addPass(createSCFToControlFlowPass());
+  ConvertGpuOpsToNVVMOpsOptions toNVVM;
+  toNVVM.indexBitwidth = 64;
+  toNVVM.useBarePtrCallConv = false;
+  device.addPass(createConvertGpuOpsToNVVMOps(toNVVM));
+  device.addPass(createConvertNVVMToLLVMPass());
+  device.addPass(createReconcileUnrealizedCastsPass());
+  device.addPass(createCanonicalizerPass());
+  device.addPass(createCSEPass());
+
+  GpuModuleToBinaryPassOptions toBinary;
+  toBinary.compilationTarget = options.format;
+  toBinary.toolkitPath = findCUDAToolkit(options.toolkit);
+  pm.addPass(createGpuModuleToBinaryPass(toBinary));
+}
+
+void mlir::fa::buildFAToPTXPipeline(OpPassManager &pm,
+                                    const FAToPTXPipelineOptions &options) {
+  FASetTargetPassOptions target;
+  target.target = options.target;
+  target.arch = options.arch;
+  target.sramPerBlock = options.sramPerBlock;
+  target.sramPerSM = options.sramPerSM;
+  target.regsPerSM = options.regsPerSM;
+  target.maxRegsPerThread = options.maxRegsPerThread;
+  target.smCount = options.smCount;
+  pm.addPass(createFASetTargetPass(target));
+  if (options.naive)
+    buildFANaiveToGPUPipeline(pm, options);
+  // The FlashAttention front end (fa-select-tiling, fa-tile-attention,
+  // bufferization, convert-fa-to-gpu) goes here; until it exists the
+  // pipeline lowers IR that is already on the gpu dialect.
+  buildFAGPUToPTXPipeline(pm, options);
+}
+
+void mlir::fa::registerFAPipelines() {
+  PassPipelineRegistration<FAToPTXPipelineOptions>(
+      "fa-to-ptx-pipeline",
+      "Lower fa.attention (or gpu.launch / gpu.module IR) to a gpu.binary "
+      "holding PTX or a cubin for the target",
+      buildFAToPTXPipeline);
+}
+
+void mlir::fa::registerFAGPUPasses() {
+  registerConvertGpuOpsToNVVMOps();
+  registerConvertNVGPUToNVVMPass();
+  registerConvertNVVMToLLVMPass();
+  registerConvertParallelLoopToGpuPass();
+  registerGpuKernelOutliningPass();
+  registerGpuMapParallelLoopsPass();
+  registerGpuModuleToBinaryPass();
+  registerGpuNVVMAttachTarget();
+  registerLowerAffinePass();
+  registerReconcileUnrealizedCastsPass();
+  registerSCFToControlFlowPass();
+  memref::registerExpandStridedMetadataPass();
+}
+
+void mlir::fa::registerFAGPUDialectExtensions(DialectRegistry &registry) {
+  // One-shot bufferization of the naive front end.
+  arith::registerBufferizableOpInterfaceExternalModels(registry);
+  bufferization::func_ext::registerBufferizableOpInterfaceExternalModels(
+      registry);
+  linalg::registerBufferizableOpInterfaceExternalModels(registry);
+  scf::registerBufferizableOpInterfaceExternalModels(registry);
+  tensor::registerBufferizableOpInterfaceExternalModels(registry);
+
+  arith::registerConvertArithToLLVMInterface(registry);
+  cf::registerConvertControlFlowToLLVMInterface(registry);
+  index::registerConvertIndexToLLVMInterface(registry);
+  registerConvertFuncToLLVMInterface(registry);
+  registerConvertMemRefToLLVMInterface(registry);
+  registerConvertNVVMToLLVMInterface(registry);
+  ub::registerConvertUBToLLVMInterface(registry);
+  vector::registerConvertVectorToLLVMInterface(registry);
+
+  registerBuiltinDialectTranslation(registry);
+  registerGPUDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  registerNVVMDialectTranslation(registry);
+  NVVM::registerNVVMTargetInterfaceExternalModels(registry);
+}

@@ -1,0 +1,384 @@
+//===- KernelManifest.cpp - Launch description of compiled kernels --------===//
+//
+// Part of flashattn-mlir.
+//
+//===----------------------------------------------------------------------===//
+
+#include "FlashAttn/Target/KernelManifest.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Matchers.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/Regex.h"
+
+using namespace mlir;
+using namespace mlir::fa;
+namespace json = llvm::json;
+
+llvm::StringMap<KernelResources> mlir::fa::parsePtxasLog(StringRef log) {
+  llvm::StringMap<KernelResources> result;
+  llvm::Regex function("(Compiling entry function|Function properties for) "
+                       "'?([A-Za-z0-9_$.]+)'?");
+  llvm::Regex frame("([0-9]+) bytes stack frame, ([0-9]+) bytes spill "
+                    "stores, ([0-9]+) bytes spill loads");
+  llvm::Regex regs("Used ([0-9]+) registers");
+  llvm::Regex smem("([0-9]+) bytes smem");
+  std::string current;
+  SmallVector<StringRef> lines;
+  log.split(lines, '\n');
+  auto toInt = [](StringRef s) {
+    int64_t v = 0;
+    (void)s.getAsInteger(10, v);
+    return v;
+  };
+  for (StringRef line : lines) {
+    SmallVector<StringRef> m;
+    if (function.match(line, &m)) {
+      current = m[2].str();
+      continue;
+    }
+    if (current.empty())
+      continue;
+    KernelResources &r = result[current];
+    if (frame.match(line, &m)) {
+      r.stackFrameBytes = toInt(m[1]);
+      r.spillStoreBytes = toInt(m[2]);
+      r.spillLoadBytes = toInt(m[3]);
+    }
+    if (regs.match(line, &m))
+      r.registers = toInt(m[1]);
+    if (smem.match(line, &m))
+      r.staticSharedBytes = toInt(m[1]);
+  }
+  return result;
+}
+
+FailureOr<KernelBinary> mlir::fa::getKernelBinary(ModuleOp module) {
+  SmallVector<gpu::BinaryOp> binaries(module.getOps<gpu::BinaryOp>());
+  if (binaries.size() != 1)
+    return module.emitError() << "expected exactly one gpu.binary, found "
+                              << binaries.size()
+                              << " (run fa-to-ptx-pipeline first)";
+  gpu::BinaryOp binary = binaries.front();
+  if (binary.getObjects().size() != 1)
+    return binary.emitError() << "expected one object in gpu.binary @"
+                              << binary.getName();
+  auto object = cast<gpu::ObjectAttr>(binary.getObjects()[0]);
+  KernelBinary result;
+  result.name = binary.getName().str();
+  if (auto nvvm = dyn_cast<NVVM::NVVMTargetAttr>(object.getTarget())) {
+    result.chip = nvvm.getChip().str();
+    result.features = nvvm.getFeatures().str();
+  }
+  switch (object.getFormat()) {
+  case gpu::CompilationTarget::Assembly:
+    result.isPTX = true;
+    break;
+  case gpu::CompilationTarget::Binary:
+    result.isPTX = false;
+    break;
+  default:
+    return binary.emitError()
+           << "gpu.binary @" << binary.getName()
+           << " holds neither PTX nor a cubin (use format=isa or format=bin)";
+  }
+  result.object = object.getObject().getValue().str();
+  return result;
+}
+
+/// The manifest's name of an element type, or "" when the runtime cannot
+/// handle it.
+static std::string dtypeName(Type type) {
+  if (type.isF32())
+    return "f32";
+  if (type.isF16())
+    return "f16";
+  if (type.isBF16())
+    return "bf16";
+  if (type.isF64())
+    return "f64";
+  if (type.isIndex() || type.isInteger(64))
+    return "i64";
+  if (type.isInteger(32))
+    return "i32";
+  if (type.isInteger(16))
+    return "i16";
+  if (type.isInteger(8))
+    return "i8";
+  return "";
+}
+
+static int64_t dtypeBytes(Type type) {
+  if (type.isIndex())
+    return 8;
+  return type.getIntOrFloatBitWidth() / 8;
+}
+
+namespace {
+/// Reads one host function into the manifest's buffers and launches.
+class ManifestBuilder {
+public:
+  ManifestBuilder(func::FuncOp func, StringRef binaryName,
+                  const llvm::StringMap<KernelResources> &resources)
+      : func(func), binaryName(binaryName), resources(resources) {}
+
+  LogicalResult build(json::Object &manifest);
+
+private:
+  FailureOr<json::Object> describeBuffer(Value value, StringRef name,
+                                         Operation *where);
+  LogicalResult addParam(json::Array &params, Value operand, Operation *where);
+  FailureOr<json::Object> describeLaunch(gpu::LaunchFuncOp launch);
+
+  func::FuncOp func;
+  StringRef binaryName;
+  const llvm::StringMap<KernelResources> &resources;
+  llvm::DenseMap<Value, std::string> bufferNames;
+};
+} // namespace
+
+FailureOr<json::Object> ManifestBuilder::describeBuffer(Value value,
+                                                        StringRef name,
+                                                        Operation *where) {
+  auto type = dyn_cast<MemRefType>(value.getType());
+  SmallVector<int64_t> strides;
+  int64_t offset = 0;
+  if (!type || !type.hasStaticShape() ||
+      failed(type.getStridesAndOffset(strides, offset)) || offset != 0 ||
+      !type.getLayout().isIdentity())
+    return where->emitError()
+           << "manifest needs statically shaped memrefs with the identity "
+              "layout, got "
+           << value.getType();
+  std::string dtype = dtypeName(type.getElementType());
+  if (dtype.empty())
+    return where->emitError()
+           << "manifest cannot describe element type " << type.getElementType();
+  // json::Value borrows StringRefs: pass owned strings.
+  json::Object buffer{{"name", name.str()},
+                      {"dtype", dtype},
+                      {"shape", json::Array(type.getShape())},
+                      {"strides", json::Array(strides)},
+                      {"bytes", type.getNumElements() *
+                                    dtypeBytes(type.getElementType())}};
+  if (auto space = type.getMemorySpace())
+    return where->emitError() << "manifest buffers live in global memory, got "
+                                 "memory space "
+                              << space;
+  return buffer;
+}
+
+LogicalResult ManifestBuilder::addParam(json::Array &params, Value operand,
+                                        Operation *where) {
+  if (auto type = dyn_cast<MemRefType>(operand.getType())) {
+    auto it = bufferNames.find(operand);
+    if (it == bufferNames.end())
+      return where->emitError()
+             << "kernel operand is a memref that is neither an argument nor a "
+                "memref.alloc of @"
+             << func.getName();
+    // The LLVM lowering of a memref: allocated and aligned pointers, offset,
+    // sizes, strides (MemRefDescriptor, non-bare-pointer convention).
+    params.push_back(json::Object{{"type", "ptr"}, {"buffer", it->second}});
+    params.push_back(json::Object{{"type", "ptr"}, {"buffer", it->second}});
+    SmallVector<int64_t> strides;
+    int64_t offset = 0;
+    (void)type.getStridesAndOffset(strides, offset);
+    params.push_back(json::Object{{"type", "i64"}, {"value", offset}});
+    for (int64_t size : type.getShape())
+      params.push_back(json::Object{{"type", "i64"}, {"value", size}});
+    for (int64_t stride : strides)
+      params.push_back(json::Object{{"type", "i64"}, {"value", stride}});
+    return success();
+  }
+
+  Attribute value;
+  if (!matchPattern(operand, m_Constant(&value)))
+    return where->emitError()
+           << "kernel operand of type " << operand.getType()
+           << " is not a constant; the manifest only holds static launches";
+  if (auto intAttr = dyn_cast<IntegerAttr>(value)) {
+    std::string dtype = dtypeName(intAttr.getType());
+    if (dtype.empty())
+      return where->emitError()
+             << "manifest cannot pass a scalar of type " << intAttr.getType();
+    params.push_back(json::Object{
+        {"type", dtype}, {"value", intAttr.getValue().getSExtValue()}});
+    return success();
+  }
+  if (auto floatAttr = dyn_cast<FloatAttr>(value)) {
+    std::string dtype = dtypeName(floatAttr.getType());
+    if (dtype.empty())
+      return where->emitError()
+             << "manifest cannot pass a scalar of type " << floatAttr.getType();
+    SmallString<32> repr;
+    floatAttr.getValue().toString(repr);
+    params.push_back(json::Object{
+        {"type", dtype},
+        {"bits", floatAttr.getValue().bitcastToAPInt().getZExtValue()},
+        {"value", std::string(repr)}});
+    return success();
+  }
+  return where->emitError() << "unsupported constant kernel operand " << value;
+}
+
+/// The three constant sizes of a launch dimension, or failure.
+static FailureOr<json::Array> constantDims(gpu::KernelDim3 dims,
+                                           Operation *where, StringRef what) {
+  json::Array result;
+  for (Value v : {dims.x, dims.y, dims.z}) {
+    APInt value;
+    if (!matchPattern(v, m_ConstantInt(&value)))
+      return where->emitError()
+             << "launch " << what << " size is not a constant";
+    result.push_back(value.getSExtValue());
+  }
+  return result;
+}
+
+FailureOr<json::Object>
+ManifestBuilder::describeLaunch(gpu::LaunchFuncOp launch) {
+  if (launch.getAsyncToken() || !launch.getAsyncDependencies().empty() ||
+      launch.hasClusterSize())
+    return launch.emitError() << "manifest handles synchronous launches "
+                                 "without clusters only";
+  if (launch.getKernelModuleName() != binaryName)
+    return launch.emitError() << "launch of @" << launch.getKernelModuleName()
+                              << " but the binary is @" << binaryName;
+  FailureOr<json::Array> grid =
+      constantDims(launch.getGridSizeOperandValues(), launch, "grid");
+  FailureOr<json::Array> block =
+      constantDims(launch.getBlockSizeOperandValues(), launch, "block");
+  if (failed(grid) || failed(block))
+    return failure();
+  int64_t sharedBytes = 0;
+  if (Value dyn = launch.getDynamicSharedMemorySize()) {
+    APInt value;
+    if (!matchPattern(dyn, m_ConstantInt(&value)))
+      return launch.emitError()
+             << "dynamic shared memory size is not a constant";
+    sharedBytes = value.getSExtValue();
+  }
+  json::Array params;
+  for (Value operand : launch.getKernelOperands())
+    if (failed(addParam(params, operand, launch)))
+      return failure();
+  StringRef name = launch.getKernelName().getValue();
+  json::Object kernel{{"name", name.str()},
+                      {"grid", std::move(*grid)},
+                      {"block", std::move(*block)},
+                      {"shared_bytes", sharedBytes},
+                      {"params", std::move(params)}};
+  auto it = resources.find(name);
+  if (it != resources.end()) {
+    const KernelResources &r = it->second;
+    kernel["resources"] = json::Object{
+        {"registers", r.registers},
+        {"static_shared_bytes", r.staticSharedBytes},
+        {"stack_frame_bytes", r.stackFrameBytes},
+        {"spill_store_bytes", r.spillStoreBytes},
+        {"spill_load_bytes", r.spillLoadBytes}};
+  }
+  return kernel;
+}
+
+LogicalResult ManifestBuilder::build(json::Object &manifest) {
+  if (!func.getBody().hasOneBlock())
+    return func.emitError() << "manifest needs a host function of one block";
+  json::Array arguments, scratch, kernels, results;
+  for (BlockArgument arg : func.getArguments()) {
+    std::string name = "arg" + std::to_string(arg.getArgNumber());
+    FailureOr<json::Object> buffer = describeBuffer(arg, name, func);
+    if (failed(buffer))
+      return failure();
+    (*buffer)["index"] = static_cast<int64_t>(arg.getArgNumber());
+    arguments.push_back(std::move(*buffer));
+    bufferNames[arg] = name;
+  }
+  for (Operation &op : func.getBody().front()) {
+    if (auto alloc = dyn_cast<memref::AllocOp>(op)) {
+      std::string name = "tmp" + std::to_string(scratch.size());
+      FailureOr<json::Object> buffer =
+          describeBuffer(alloc.getResult(), name, alloc);
+      if (failed(buffer))
+        return failure();
+      scratch.push_back(std::move(*buffer));
+      bufferNames[alloc.getResult()] = name;
+      continue;
+    }
+    if (auto launch = dyn_cast<gpu::LaunchFuncOp>(op)) {
+      FailureOr<json::Object> kernel = describeLaunch(launch);
+      if (failed(kernel))
+        return failure();
+      kernels.push_back(std::move(*kernel));
+      continue;
+    }
+    if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+      for (Value v : ret.getOperands()) {
+        auto arg = dyn_cast<BlockArgument>(v);
+        if (!arg || arg.getOwner() != &func.getBody().front())
+          return ret.emitError() << "manifest needs every result to be one "
+                                    "of the function's arguments";
+        results.push_back(bufferNames[arg]);
+      }
+      continue;
+    }
+    if (isa<memref::DeallocOp>(op) || matchPattern(&op, m_Constant()))
+      continue;
+    return op.emitError() << "host operation '" << op.getName()
+                          << "' cannot be described by a kernel manifest "
+                             "(only constants, memref.alloc/dealloc and "
+                             "gpu.launch_func are)";
+  }
+  manifest["function"] = func.getName().str();
+  manifest["arguments"] = std::move(arguments);
+  manifest["scratch"] = std::move(scratch);
+  manifest["results"] = std::move(results);
+  manifest["kernels"] = std::move(kernels);
+  return success();
+}
+
+FailureOr<json::Object>
+mlir::fa::buildKernelManifest(ModuleOp module, StringRef funcName,
+                              const llvm::StringMap<std::string> &files,
+                              const llvm::StringMap<KernelResources> &resources) {
+  func::FuncOp func;
+  if (!funcName.empty()) {
+    func = module.lookupSymbol<func::FuncOp>(funcName);
+    if (!func)
+      return module.emitError() << "no function @" << funcName;
+  } else {
+    for (auto candidate : module.getOps<func::FuncOp>()) {
+      if (!candidate.isPublic() || candidate.isExternal())
+        continue;
+      if (func)
+        return module.emitError() << "several public functions; name the one "
+                                     "to describe";
+      func = candidate;
+    }
+    if (!func)
+      return module.emitError() << "no public function to describe";
+  }
+  FailureOr<KernelBinary> binary = getKernelBinary(module);
+  if (failed(binary))
+    return failure();
+
+  json::Object manifest{{"format", "fa-kernel-manifest"},
+                        {"version", 1},
+                        {"arch", binary->chip},
+                        {"features", binary->features}};
+  json::Object fileObject;
+  for (const auto &entry : files)
+    fileObject[entry.getKey()] = entry.getValue();
+  manifest["files"] = std::move(fileObject);
+  ManifestBuilder builder(func, binary->name, resources);
+  if (failed(builder.build(manifest)))
+    return failure();
+  return manifest;
+}

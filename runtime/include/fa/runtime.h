@@ -1,0 +1,83 @@
+/*===- runtime.h - flashattn-mlir kernel runtime, C API -----------*- C -*-===*\
+|*                                                                            *|
+|* Part of flashattn-mlir.                                                    *|
+|*                                                                            *|
+|*===----------------------------------------------------------------------===*|
+|*                                                                            *|
+|* Loads what `fa-compile` writes (a kernel manifest, PTX and/or a cubin) and *|
+|* launches it through the CUDA driver API. No MLIR dependency; plain C so    *|
+|* that Python's ctypes can call it. Every function that can fail returns 0  *|
+|* on success (or a non-null pointer) and otherwise records a message naming *|
+|* the failing CUDA call and its error, read with faRtGetLastError().        *|
+|*                                                                            *|
+\*===----------------------------------------------------------------------===*/
+
+#ifndef FA_RUNTIME_H
+#define FA_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// A loaded manifest: the CUDA module, its kernels and scratch buffers.
+typedef struct FaRtModule FaRtModule;
+
+/// The calling thread's last error message ("" when the last call succeeded).
+const char *faRtGetLastError(void);
+
+/// Initializes the driver and makes device `ordinal`'s primary context
+/// current on the calling thread. The primary context is the one the CUDA
+/// runtime (and PyTorch) use, so device pointers are shared with them.
+int faRtInit(int ordinal);
+
+/// The name of the current device (e.g. "NVIDIA H100 80GB HBM3"), or NULL.
+const char *faRtDeviceName(void);
+
+/// Reads the manifest at `manifestPath` and loads the object it names, from
+/// the manifest's folder: the cubin when `preferCubin` is non-zero and the
+/// manifest has one, else the PTX (compiled by the driver's JIT). Scratch
+/// buffers are allocated here. Returns NULL on failure.
+FaRtModule *faRtLoad(const char *manifestPath, int preferCubin);
+
+/// Frees the scratch buffers and unloads the module. Accepts NULL.
+void faRtUnload(FaRtModule *module);
+
+/// "cubin" or "ptx": what faRtLoad loaded.
+const char *faRtLoadedFormat(const FaRtModule *module);
+
+/// Number of buffers the caller passes to faRtLaunch (the function's
+/// memref arguments), and the size in bytes of argument `index` (-1 when
+/// out of range).
+int faRtNumArguments(const FaRtModule *module);
+int64_t faRtArgumentBytes(const FaRtModule *module, int index);
+
+/// Number of kernels launched by faRtLaunch and the name of kernel `index`.
+int faRtNumKernels(const FaRtModule *module);
+const char *faRtKernelName(const FaRtModule *module, int index);
+
+/// Launches every kernel of the manifest in order on `stream` (NULL: the
+/// legacy default stream), binding argument i to `devicePtrs[i]`. Returns
+/// once the launches are queued; call faRtSynchronize to wait. With the
+/// environment variable FA_RT_SYNC_EACH=1 it synchronizes after every kernel
+/// and names the one that faulted.
+int faRtLaunch(FaRtModule *module, const uint64_t *devicePtrs, int numPtrs,
+               void *stream);
+
+/// Waits for all work of the current context (cuCtxSynchronize).
+int faRtSynchronize(void);
+
+/// Device memory for callers without a framework.
+uint64_t faRtAlloc(size_t bytes);
+int faRtFree(uint64_t devicePtr);
+int faRtCopyToDevice(uint64_t dst, const void *src, size_t bytes);
+int faRtCopyFromDevice(void *dst, uint64_t src, size_t bytes);
+int faRtMemsetD8(uint64_t dst, unsigned char value, size_t bytes);
+
+#ifdef __cplusplus
+} // extern "C"
+#endif
+
+#endif // FA_RUNTIME_H

@@ -1,0 +1,490 @@
+//===- Runtime.cpp - Load and launch fa-compile's kernels -----------------===//
+//
+// Part of flashattn-mlir.
+//
+//===----------------------------------------------------------------------===//
+//
+// The CUDA driver API behind include/fa/runtime.h. Every driver call goes
+// through check(), which records "<call> (<context>) failed: <CUDA error
+// name>: <description>" as the thread's last error.
+//
+//===----------------------------------------------------------------------===//
+
+#include "fa/runtime.h"
+
+#include "Json.h"
+
+#include <cuda.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+using fa::rt::JsonValue;
+
+namespace {
+thread_local std::string lastError;
+CUdevice currentDevice = 0;
+std::string deviceName;
+
+bool setError(const std::string &message) {
+  lastError = message;
+  return false;
+}
+
+/// Records a failing driver call; true when `result` is CUDA_SUCCESS.
+bool check(CUresult result, const char *call, const std::string &context = "") {
+  if (result == CUDA_SUCCESS)
+    return true;
+  const char *name = nullptr;
+  const char *description = nullptr;
+  if (cuGetErrorName(result, &name) != CUDA_SUCCESS)
+    name = "unknown CUresult";
+  if (cuGetErrorString(result, &description) != CUDA_SUCCESS)
+    description = "";
+  std::ostringstream os;
+  os << call;
+  if (!context.empty())
+    os << " (" << context << ")";
+  os << " failed: " << name << " (" << static_cast<int>(result)
+     << "): " << description;
+  return setError(os.str());
+}
+
+bool readFile(const std::string &path, std::string &contents) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return setError("cannot open '" + path + "'");
+  std::ostringstream os;
+  os << in.rdbuf();
+  contents = os.str();
+  return true;
+}
+
+std::string directoryOf(const std::string &path) {
+  size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? "." : path.substr(0, slash);
+}
+
+/// Size in bytes of one kernel parameter of manifest type `type`, or 0.
+size_t paramSize(const std::string &type) {
+  if (type == "ptr" || type == "i64" || type == "f64")
+    return 8;
+  if (type == "i32" || type == "f32")
+    return 4;
+  if (type == "i16" || type == "f16" || type == "bf16")
+    return 2;
+  if (type == "i8")
+    return 1;
+  return 0;
+}
+
+struct Param {
+  /// Index into FaRtModule::buffers for pointers, -1 for scalars.
+  int buffer = -1;
+  uint64_t bits = 0;
+  size_t size = 8;
+};
+
+struct Kernel {
+  std::string name;
+  CUfunction function = nullptr;
+  unsigned grid[3] = {1, 1, 1};
+  unsigned block[3] = {1, 1, 1};
+  unsigned sharedBytes = 0;
+  std::vector<Param> params;
+};
+
+struct Buffer {
+  std::string name;
+  int64_t bytes = 0;
+  /// Scratch buffers own their memory; arguments are bound per launch.
+  bool isArgument = false;
+  CUdeviceptr scratch = 0;
+};
+} // namespace
+
+struct FaRtModule {
+  CUmodule module = nullptr;
+  std::string format;
+  /// Arguments first (in argument order), then scratch buffers.
+  std::vector<Buffer> buffers;
+  int numArguments = 0;
+  std::vector<Kernel> kernels;
+};
+
+namespace {
+bool readDims(const JsonValue *value, unsigned dims[3], const std::string &what) {
+  if (!value || !value->isArray() || value->array.size() != 3)
+    return setError("manifest: " + what + " must be an array of 3 integers");
+  for (int i = 0; i < 3; ++i) {
+    const JsonValue &d = value->array[i];
+    if (!d.isInteger() || d.integer <= 0 || d.integer > 0x7fffffff)
+      return setError("manifest: " + what + " has a non-positive size");
+    dims[i] = static_cast<unsigned>(d.integer);
+  }
+  return true;
+}
+
+bool loadObject(FaRtModule &m, const JsonValue &manifest,
+                const std::string &dir, bool preferCubin) {
+  const JsonValue *files = manifest.get("files");
+  const JsonValue *cubin = files ? files->get("cubin") : nullptr;
+  const JsonValue *ptx = files ? files->get("ptx") : nullptr;
+  bool useCubin = cubin && cubin->isString() && (preferCubin || !ptx);
+  const JsonValue *chosen = useCubin ? cubin : ptx;
+  if (!chosen || !chosen->isString())
+    return setError("manifest: files names neither a ptx nor a cubin");
+  std::string path = dir + "/" + chosen->string;
+  std::string image;
+  if (!readFile(path, image))
+    return false;
+  m.format = useCubin ? "cubin" : "ptx";
+  if (useCubin)
+    return check(cuModuleLoadData(&m.module, image.data()), "cuModuleLoadData",
+                 path);
+
+  // PTX is JIT-compiled by the driver: keep its error log for the message.
+  image.push_back('\0');
+  char log[8192] = {0};
+  CUjit_option options[] = {CU_JIT_ERROR_LOG_BUFFER,
+                            CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES};
+  void *values[] = {log, reinterpret_cast<void *>(sizeof(log))};
+  CUresult result =
+      cuModuleLoadDataEx(&m.module, image.data(), 2, options, values);
+  if (result != CUDA_SUCCESS) {
+    check(result, "cuModuleLoadDataEx", path);
+    lastError += std::string("; JIT log: ") + log;
+    return false;
+  }
+  return true;
+}
+
+bool readBuffers(FaRtModule &m, const JsonValue &manifest,
+                 std::map<std::string, int> &byName) {
+  const JsonValue *args = manifest.get("arguments");
+  const JsonValue *scratch = manifest.get("scratch");
+  if (!args || !args->isArray() || !scratch || !scratch->isArray())
+    return setError("manifest: 'arguments' and 'scratch' must be arrays");
+  for (int pass = 0; pass < 2; ++pass) {
+    for (const JsonValue &b : (pass == 0 ? args : scratch)->array) {
+      const JsonValue *name = b.get("name");
+      const JsonValue *bytes = b.get("bytes");
+      if (!name || !name->isString() || !bytes || !bytes->isInteger() ||
+          bytes->integer <= 0)
+        return setError("manifest: a buffer lacks a name or a positive size");
+      Buffer buffer;
+      buffer.name = name->string;
+      buffer.bytes = bytes->integer;
+      buffer.isArgument = pass == 0;
+      if (!buffer.isArgument &&
+          !check(cuMemAlloc(&buffer.scratch, static_cast<size_t>(buffer.bytes)),
+                 "cuMemAlloc",
+                 "scratch buffer " + buffer.name + ", " +
+                     std::to_string(buffer.bytes) + " bytes"))
+        return false;
+      byName[buffer.name] = static_cast<int>(m.buffers.size());
+      m.buffers.push_back(buffer);
+    }
+    if (pass == 0)
+      m.numArguments = static_cast<int>(m.buffers.size());
+  }
+  return true;
+}
+
+bool readKernel(FaRtModule &m, const JsonValue &k,
+                const std::map<std::string, int> &byName) {
+  Kernel kernel;
+  const JsonValue *name = k.get("name");
+  if (!name || !name->isString())
+    return setError("manifest: a kernel has no name");
+  kernel.name = name->string;
+  if (!readDims(k.get("grid"), kernel.grid, kernel.name + " grid") ||
+      !readDims(k.get("block"), kernel.block, kernel.name + " block"))
+    return false;
+  if (const JsonValue *shared = k.get("shared_bytes"))
+    kernel.sharedBytes = static_cast<unsigned>(shared->integer);
+  if (!check(cuModuleGetFunction(&kernel.function, m.module,
+                                 kernel.name.c_str()),
+             "cuModuleGetFunction", kernel.name))
+    return false;
+  if (kernel.sharedBytes > 48 * 1024 &&
+      !check(cuFuncSetAttribute(kernel.function,
+                                CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                                static_cast<int>(kernel.sharedBytes)),
+             "cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES)", kernel.name))
+    return false;
+
+  const JsonValue *params = k.get("params");
+  if (!params || !params->isArray())
+    return setError("manifest: kernel " + kernel.name + " has no params");
+  for (const JsonValue &p : params->array) {
+    const JsonValue *type = p.get("type");
+    if (!type || !type->isString() || paramSize(type->string) == 0)
+      return setError("manifest: kernel " + kernel.name +
+                      " has a parameter of unknown type");
+    Param param;
+    param.size = paramSize(type->string);
+    if (type->string == "ptr") {
+      const JsonValue *buffer = p.get("buffer");
+      auto it = buffer && buffer->isString() ? byName.find(buffer->string)
+                                             : byName.end();
+      if (it == byName.end())
+        return setError("manifest: kernel " + kernel.name +
+                        " names an unknown buffer");
+      param.buffer = it->second;
+    } else {
+      const JsonValue *bits = p.get("bits");
+      if (!bits)
+        bits = p.get("value");
+      if (!bits || !bits->isInteger())
+        return setError("manifest: kernel " + kernel.name +
+                        " has a scalar without an integer value or bits");
+      param.bits = bits->asBits();
+    }
+    kernel.params.push_back(param);
+  }
+
+#if CUDA_VERSION >= 12040
+  // Cross-check the manifest against the kernel's real signature.
+  for (size_t i = 0;; ++i) {
+    size_t offset = 0, size = 0;
+    CUresult r = cuFuncGetParamInfo(kernel.function, i, &offset, &size);
+    if (r != CUDA_SUCCESS) {
+      if (i != kernel.params.size())
+        return setError("manifest: kernel " + kernel.name + " lists " +
+                        std::to_string(kernel.params.size()) +
+                        " parameters but the kernel has " + std::to_string(i));
+      break;
+    }
+    if (i >= kernel.params.size())
+      return setError("manifest: kernel " + kernel.name + " lists " +
+                      std::to_string(kernel.params.size()) +
+                      " parameters but the kernel has more");
+    if (size != kernel.params[i].size)
+      return setError("manifest: kernel " + kernel.name + " parameter " +
+                      std::to_string(i) + " is " + std::to_string(size) +
+                      " bytes, the manifest says " +
+                      std::to_string(kernel.params[i].size));
+  }
+#endif
+  m.kernels.push_back(std::move(kernel));
+  return true;
+}
+
+bool ensureContext() {
+  CUcontext ctx = nullptr;
+  if (!check(cuCtxGetCurrent(&ctx), "cuCtxGetCurrent"))
+    return false;
+  if (!ctx)
+    return setError("no current CUDA context: call faRtInit first");
+  return true;
+}
+} // namespace
+
+extern "C" {
+
+const char *faRtGetLastError(void) { return lastError.c_str(); }
+
+int faRtInit(int ordinal) {
+  lastError.clear();
+  if (!check(cuInit(0), "cuInit"))
+    return 1;
+  int count = 0;
+  if (!check(cuDeviceGetCount(&count), "cuDeviceGetCount"))
+    return 1;
+  if (ordinal < 0 || ordinal >= count)
+    return setError("device ordinal " + std::to_string(ordinal) +
+                    " out of range (" + std::to_string(count) + " devices)"),
+           1;
+  CUdevice device;
+  CUcontext ctx;
+  if (!check(cuDeviceGet(&device, ordinal), "cuDeviceGet") ||
+      !check(cuDevicePrimaryCtxRetain(&ctx, device),
+             "cuDevicePrimaryCtxRetain") ||
+      !check(cuCtxSetCurrent(ctx), "cuCtxSetCurrent"))
+    return 1;
+  char name[256] = {0};
+  if (!check(cuDeviceGetName(name, sizeof(name), device), "cuDeviceGetName"))
+    return 1;
+  currentDevice = device;
+  deviceName = name;
+  return 0;
+}
+
+const char *faRtDeviceName(void) {
+  return deviceName.empty() ? nullptr : deviceName.c_str();
+}
+
+FaRtModule *faRtLoad(const char *manifestPath, int preferCubin) {
+  lastError.clear();
+  if (!manifestPath || !ensureContext())
+    return nullptr;
+  std::string text, error;
+  JsonValue manifest;
+  if (!readFile(manifestPath, text))
+    return nullptr;
+  if (!fa::rt::parseJson(text, manifest, error)) {
+    setError(std::string(manifestPath) + ": " + error);
+    return nullptr;
+  }
+  const JsonValue *format = manifest.get("format");
+  const JsonValue *version = manifest.get("version");
+  if (!format || format->string != "fa-kernel-manifest" || !version ||
+      version->integer != 1) {
+    setError(std::string(manifestPath) +
+             ": not an fa-kernel-manifest of version 1");
+    return nullptr;
+  }
+  auto *m = new FaRtModule();
+  std::map<std::string, int> byName;
+  bool ok = loadObject(*m, manifest, directoryOf(manifestPath), preferCubin) &&
+            readBuffers(*m, manifest, byName);
+  const JsonValue *kernels = manifest.get("kernels");
+  if (ok && (!kernels || !kernels->isArray()))
+    ok = setError("manifest: 'kernels' must be an array");
+  for (size_t i = 0; ok && i < kernels->array.size(); ++i)
+    ok = readKernel(*m, kernels->array[i], byName);
+  if (!ok) {
+    std::string saved = lastError;
+    faRtUnload(m);
+    lastError = std::string(manifestPath) + ": " + saved;
+    return nullptr;
+  }
+  return m;
+}
+
+void faRtUnload(FaRtModule *module) {
+  if (!module)
+    return;
+  for (Buffer &b : module->buffers)
+    if (b.scratch)
+      check(cuMemFree(b.scratch), "cuMemFree", b.name);
+  if (module->module)
+    check(cuModuleUnload(module->module), "cuModuleUnload");
+  delete module;
+}
+
+const char *faRtLoadedFormat(const FaRtModule *module) {
+  return module ? module->format.c_str() : "";
+}
+
+int faRtNumArguments(const FaRtModule *module) {
+  return module ? module->numArguments : 0;
+}
+
+int64_t faRtArgumentBytes(const FaRtModule *module, int index) {
+  if (!module || index < 0 || index >= module->numArguments)
+    return -1;
+  return module->buffers[index].bytes;
+}
+
+int faRtNumKernels(const FaRtModule *module) {
+  return module ? static_cast<int>(module->kernels.size()) : 0;
+}
+
+const char *faRtKernelName(const FaRtModule *module, int index) {
+  if (!module || index < 0 ||
+      index >= static_cast<int>(module->kernels.size()))
+    return nullptr;
+  return module->kernels[index].name.c_str();
+}
+
+int faRtLaunch(FaRtModule *module, const uint64_t *devicePtrs, int numPtrs,
+               void *stream) {
+  lastError.clear();
+  if (!module)
+    return setError("faRtLaunch: null module"), 1;
+  if (numPtrs != module->numArguments || (numPtrs > 0 && !devicePtrs))
+    return setError("faRtLaunch: expected " +
+                    std::to_string(module->numArguments) +
+                    " device pointers, got " + std::to_string(numPtrs)),
+           1;
+  const char *syncEnv = std::getenv("FA_RT_SYNC_EACH");
+  bool syncEach = syncEnv && std::strcmp(syncEnv, "1") == 0;
+  auto cuStream = static_cast<CUstream>(stream);
+  std::vector<uint64_t> storage;
+  std::vector<void *> pointers;
+  for (size_t k = 0; k < module->kernels.size(); ++k) {
+    const Kernel &kernel = module->kernels[k];
+    storage.assign(kernel.params.size(), 0);
+    pointers.assign(kernel.params.size(), nullptr);
+    for (size_t i = 0; i < kernel.params.size(); ++i) {
+      const Param &p = kernel.params[i];
+      if (p.buffer < 0)
+        storage[i] = p.bits;
+      else if (p.buffer < module->numArguments)
+        storage[i] = devicePtrs[p.buffer];
+      else
+        storage[i] = static_cast<uint64_t>(module->buffers[p.buffer].scratch);
+      // Little-endian: a smaller scalar is the low bytes of its slot.
+      pointers[i] = &storage[i];
+    }
+    std::string what = "kernel " + std::to_string(k) + " '" + kernel.name + "'";
+    if (!check(cuLaunchKernel(kernel.function, kernel.grid[0], kernel.grid[1],
+                              kernel.grid[2], kernel.block[0], kernel.block[1],
+                              kernel.block[2], kernel.sharedBytes, cuStream,
+                              pointers.data(), nullptr),
+               "cuLaunchKernel", what))
+      return 1;
+    if (syncEach &&
+        !check(cuStreamSynchronize(cuStream), "cuStreamSynchronize",
+               "after " + what))
+      return 1;
+  }
+  return 0;
+}
+
+int faRtSynchronize(void) {
+  lastError.clear();
+  return check(cuCtxSynchronize(), "cuCtxSynchronize",
+               "a launched kernel may have faulted; FA_RT_SYNC_EACH=1 names "
+               "it")
+             ? 0
+             : 1;
+}
+
+uint64_t faRtAlloc(size_t bytes) {
+  lastError.clear();
+  CUdeviceptr ptr = 0;
+  if (!check(cuMemAlloc(&ptr, bytes), "cuMemAlloc",
+             std::to_string(bytes) + " bytes"))
+    return 0;
+  return static_cast<uint64_t>(ptr);
+}
+
+int faRtFree(uint64_t devicePtr) {
+  lastError.clear();
+  return check(cuMemFree(static_cast<CUdeviceptr>(devicePtr)), "cuMemFree") ? 0
+                                                                           : 1;
+}
+
+int faRtCopyToDevice(uint64_t dst, const void *src, size_t bytes) {
+  lastError.clear();
+  return check(cuMemcpyHtoD(static_cast<CUdeviceptr>(dst), src, bytes),
+               "cuMemcpyHtoD")
+             ? 0
+             : 1;
+}
+
+int faRtCopyFromDevice(void *dst, uint64_t src, size_t bytes) {
+  lastError.clear();
+  return check(cuMemcpyDtoH(dst, static_cast<CUdeviceptr>(src), bytes),
+               "cuMemcpyDtoH")
+             ? 0
+             : 1;
+}
+
+int faRtMemsetD8(uint64_t dst, unsigned char value, size_t bytes) {
+  lastError.clear();
+  return check(cuMemsetD8(static_cast<CUdeviceptr>(dst), value, bytes),
+               "cuMemsetD8")
+             ? 0
+             : 1;
+}
+
+} // extern "C"

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Compiles the GPU correctness matrix here (no GPU needed) into a folder that
+# the device machine runs with bench/gpu_run.sh:
+#   DEST/artifacts/NAME.{ptx,cubin,json,ptxas.log} + cases.json
+#   DEST/runtime/ (sources) DEST/bench/ DEST/run.sh DEST/libfa_runtime.so
+# Usage: scripts/gpu-artifacts.sh [DEST=.stage-gpu] [VARIANT=naive] [TARGET=h100]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+DEST=${1:-.stage-gpu}
+VARIANT=${2:-naive}
+TARGET=${3:-h100}
+BUILD_DIR=${BUILD_DIR:-build}
+FA_COMPILE=$ROOT/$BUILD_DIR/bin/fa-compile
+[ -x "$FA_COMPILE" ] || ninja -C "$BUILD_DIR" fa-compile fa-opt
+
+FA_OPT=$ROOT/$BUILD_DIR/bin/fa-opt
+OPTS="target=$TARGET"
+[ "$VARIANT" = naive ] && OPTS="$OPTS naive"
+# The tiled (FlashAttention) front end, spelled out until fa-to-ptx-pipeline
+# runs it itself; fa-compile then only adds the GPU tail.
+tiled_front_end() {
+  "$FA_OPT" "$1" --fa-set-target=target="$TARGET" --fa-select-tiling \
+      --fa-tile-attention \
+    | "$FA_OPT" --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
+      --canonicalize \
+    | "$FA_OPT" --convert-fa-to-gpu --canonicalize --cse
+}
+
+mkdir -p "$DEST/artifacts"
+rm -f "$DEST"/artifacts/*
+python3 bench/gpu_cases.py json "$DEST/artifacts" --variant "$VARIANT"
+failed=0
+for name in $(python3 bench/gpu_cases.py list --variant "$VARIANT"); do
+  python3 bench/gpu_cases.py emit "$name" > "$DEST/artifacts/$name.mlir"
+  # A case that does not compile is reported and left out; gpu_check.py then
+  # lists it as not compiled.
+  if [ "$VARIANT" = tiled ]; then
+    tiled_front_end "$DEST/artifacts/$name.mlir" > "$DEST/artifacts/$name.gpu.mlir" &&
+    "$FA_COMPILE" "$DEST/artifacts/$name.gpu.mlir" -o "$DEST/artifacts/$name" \
+      --pipeline-options="target=" 2> "$DEST/artifacts/$name.err" ||
+      { echo "gpu-artifacts: $name did not compile:"; cat "$DEST/artifacts/$name.err"; failed=$((failed+1)); }
+  else
+    "$FA_COMPILE" "$DEST/artifacts/$name.mlir" -o "$DEST/artifacts/$name" \
+      --pipeline-options="$OPTS" 2> "$DEST/artifacts/$name.err" ||
+      { echo "gpu-artifacts: $name did not compile:"; cat "$DEST/artifacts/$name.err"; failed=$((failed+1)); }
+  fi
+  [ -s "$DEST/artifacts/$name.err" ] || rm -f "$DEST/artifacts/$name.err"
+done
+
+rm -rf "$DEST/runtime" "$DEST/bench"
+cp -r runtime "$DEST/runtime"
+mkdir -p "$DEST/bench"
+cp bench/gpu_check.py bench/gpu_run.sh "$DEST/bench/"
+cp bench/gpu_run.sh "$DEST/run.sh"
+# A prebuilt runtime (x86-64, against the CUDA stub) as a fallback for the
+# device machine; gpu_run.sh builds its own first.
+if [ -f "$BUILD_DIR/lib/libfa_runtime.so" ]; then
+  cp "$BUILD_DIR/lib/libfa_runtime.so" "$DEST/libfa_runtime.prebuilt.so"
+fi
+echo "gpu-artifacts: $(ls "$DEST"/artifacts/*.json | grep -vc cases.json) cases in $DEST/artifacts ($VARIANT, $TARGET), $failed did not compile"
+du -sh "$DEST"
