@@ -14,19 +14,8 @@ BUILD_DIR=${BUILD_DIR:-build}
 FA_COMPILE=$ROOT/$BUILD_DIR/bin/fa-compile
 [ -x "$FA_COMPILE" ] || ninja -C "$BUILD_DIR" fa-compile fa-opt
 
-FA_OPT=$ROOT/$BUILD_DIR/bin/fa-opt
 OPTS="target=$TARGET"
 [ "$VARIANT" = naive ] && OPTS="$OPTS naive"
-# The tiled (FlashAttention) front end, spelled out until fa-to-ptx-pipeline
-# runs it itself; fa-compile then only adds the GPU tail.
-tiled_front_end() {
-  "$FA_OPT" "$1" --fa-set-target=target="$TARGET" --fa-select-tiling \
-      --fa-tile-attention \
-    | "$FA_OPT" --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
-      --canonicalize \
-    | "$FA_OPT" --convert-fa-to-gpu --canonicalize --cse
-}
-
 mkdir -p "$DEST/artifacts"
 rm -f "$DEST"/artifacts/*
 python3 bench/gpu_cases.py json "$DEST/artifacts" --variant "$VARIANT"
@@ -35,16 +24,9 @@ for name in $(python3 bench/gpu_cases.py list --variant "$VARIANT"); do
   python3 bench/gpu_cases.py emit "$name" > "$DEST/artifacts/$name.mlir"
   # A case that does not compile is reported and left out; gpu_check.py then
   # lists it as not compiled.
-  if [ "$VARIANT" = tiled ]; then
-    tiled_front_end "$DEST/artifacts/$name.mlir" > "$DEST/artifacts/$name.gpu.mlir" &&
-    "$FA_COMPILE" "$DEST/artifacts/$name.gpu.mlir" -o "$DEST/artifacts/$name" \
-      --pipeline-options="target=" 2> "$DEST/artifacts/$name.err" ||
-      { echo "gpu-artifacts: $name did not compile:"; cat "$DEST/artifacts/$name.err"; failed=$((failed+1)); }
-  else
-    "$FA_COMPILE" "$DEST/artifacts/$name.mlir" -o "$DEST/artifacts/$name" \
-      --pipeline-options="$OPTS" 2> "$DEST/artifacts/$name.err" ||
-      { echo "gpu-artifacts: $name did not compile:"; cat "$DEST/artifacts/$name.err"; failed=$((failed+1)); }
-  fi
+  "$FA_COMPILE" "$DEST/artifacts/$name.mlir" -o "$DEST/artifacts/$name" \
+    --pipeline-options="$OPTS" 2> "$DEST/artifacts/$name.err" ||
+    { echo "gpu-artifacts: $name did not compile:"; cat "$DEST/artifacts/$name.err"; failed=$((failed+1)); }
   [ -s "$DEST/artifacts/$name.err" ] || rm -f "$DEST/artifacts/$name.err"
 done
 

@@ -6,6 +6,7 @@
 
 #include "FlashAttn/Pipelines/Pipelines.h"
 
+#include "FlashAttn/Conversion/Passes.h"
 #include "FlashAttn/Dialect/FA/Transforms/Passes.h"
 #include "FlashAttn/Transforms/Passes.h"
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
@@ -63,6 +64,26 @@ static std::string findCUDAToolkit(StringRef option) {
   if (llvm::sys::fs::is_directory("/usr/local/cuda"))
     return "/usr/local/cuda";
   return "";
+}
+
+void mlir::fa::buildFAFlashToGPUPipeline(OpPassManager &pm,
+                                         const FAToPTXPipelineOptions &) {
+  pm.addPass(createFASelectTilingPass());
+  FATileAttentionPassOptions tile;
+  // convert-fa-to-gpu places every buffer of the thread-block loop in shared
+  // memory itself; default-space tiles let it treat them all alike.
+  tile.tileMemorySpace = 0;
+  tile.requireTiling = true;
+  pm.addPass(createFATileAttentionPass(tile));
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createConvertFAToGPUPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
 }
 
 void mlir::fa::buildFANaiveToGPUPipeline(OpPassManager &pm,
@@ -128,9 +149,8 @@ void mlir::fa::buildFAToPTXPipeline(OpPassManager &pm,
   pm.addPass(createFASetTargetPass(target));
   if (options.naive)
     buildFANaiveToGPUPipeline(pm, options);
-  // The FlashAttention front end (fa-select-tiling, fa-tile-attention,
-  // bufferization, convert-fa-to-gpu) goes here; until it exists the
-  // pipeline lowers IR that is already on the gpu dialect.
+  else
+    buildFAFlashToGPUPipeline(pm, options);
   buildFAGPUToPTXPipeline(pm, options);
 }
 

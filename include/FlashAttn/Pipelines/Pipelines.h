@@ -80,6 +80,13 @@ struct FAToPTXPipelineOptions
       llvm::cl::init(false)};
 };
 
+/// FlashAttention front end: fa-select-tiling (IO cost model) ->
+/// fa-tile-attention (tiled form, tiles in the default memory space) ->
+/// one-shot bufferization -> convert-fa-to-gpu (one gpu.launch per
+/// fa.attention, tiles in dynamic shared memory).
+void buildFAFlashToGPUPipeline(OpPassManager &pm,
+                               const FAToPTXPipelineOptions &options);
+
 /// Front end of the naive baseline: fa.attention -> fa-decompose-attention ->
 /// one-shot bufferization (identity layouts at function boundaries) ->
 /// scf.parallel -> gpu.launch, one launch per linalg op.
@@ -93,7 +100,8 @@ void buildFANaiveToGPUPipeline(OpPassManager &pm,
 void buildFAGPUToPTXPipeline(OpPassManager &pm,
                              const FAToPTXPipelineOptions &options);
 
-/// The whole pipeline: fa-set-target, the front end, the GPU tail.
+/// The whole pipeline: fa-set-target, the front end (FlashAttention, or the
+/// naive baseline with `naive`), the GPU tail.
 void buildFAToPTXPipeline(OpPassManager &pm,
                           const FAToPTXPipelineOptions &options);
 
