@@ -58,7 +58,24 @@ def tiled_matrix():
     return cases
 
 
-MATRICES = {"naive": naive_matrix, "tiled": tiled_matrix}
+def bench_matrix():
+    """The FlashAttention papers' benchmark shapes (shared/DESIGN.md): batch
+    16384/N, heads 2048/D, N from 1k to 16k, D 64 and 128, causal and not,
+    bf16 and fp16."""
+    cases = []
+    for dtype in ("bf16", "f16"):
+        for d in (64, 128):
+            for causal in (False, True):
+                for n in (1024, 2048, 4096, 8192, 16384):
+                    c = case(dtype, d, n, causal=causal, b=16384 // n,
+                             hq=2048 // d)
+                    c["name"] = "bench_" + c["name"]
+                    cases.append(c)
+    return cases
+
+
+MATRICES = {"naive": naive_matrix, "tiled": tiled_matrix,
+            "bench": bench_matrix}
 
 
 def find(name):

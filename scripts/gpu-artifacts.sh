@@ -16,6 +16,7 @@ FA_COMPILE=$ROOT/$BUILD_DIR/bin/fa-compile
 
 OPTS="target=$TARGET"
 [ "$VARIANT" = naive ] && OPTS="$OPTS naive"
+# The benchmark matrix compiles with the FlashAttention front end.
 mkdir -p "$DEST/artifacts"
 rm -f "$DEST"/artifacts/*
 python3 bench/gpu_cases.py json "$DEST/artifacts" --variant "$VARIANT"
@@ -24,8 +25,10 @@ for name in $(python3 bench/gpu_cases.py list --variant "$VARIANT"); do
   python3 bench/gpu_cases.py emit "$name" > "$DEST/artifacts/$name.mlir"
   # A case that does not compile is reported and left out; gpu_check.py then
   # lists it as not compiled.
+  start=$(date +%s%N)
   "$FA_COMPILE" "$DEST/artifacts/$name.mlir" -o "$DEST/artifacts/$name" \
-    --pipeline-options="$OPTS" 2> "$DEST/artifacts/$name.err" ||
+    --pipeline-options="$OPTS" 2> "$DEST/artifacts/$name.err" &&
+    echo $(( ($(date +%s%N) - start) / 1000000 )) > "$DEST/artifacts/$name.compile_ms" ||
     { echo "gpu-artifacts: $name did not compile:"; cat "$DEST/artifacts/$name.err"; failed=$((failed+1)); }
   [ -s "$DEST/artifacts/$name.err" ] || rm -f "$DEST/artifacts/$name.err"
 done
@@ -33,7 +36,7 @@ done
 rm -rf "$DEST/runtime" "$DEST/bench"
 cp -r runtime "$DEST/runtime"
 mkdir -p "$DEST/bench"
-cp bench/gpu_check.py bench/gpu_run.sh "$DEST/bench/"
+cp bench/gpu_check.py bench/benchmark.py bench/gpu_run.sh "$DEST/bench/"
 cp bench/gpu_run.sh "$DEST/run.sh"
 # A prebuilt runtime (x86-64, against the CUDA stub) as a fallback for the
 # device machine; gpu_run.sh builds its own first.

@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""The project's attention benchmark (shared/DESIGN.md, "How speed is measured").
+
+Runs, in one process and on the same inputs, our compiled kernels (the
+artifacts scripts/gpu-artifacts.sh DEST bench wrote: NAME.cubin/.ptx +
+NAME.json manifests, loaded through runtime/ with ctypes) and
+torch.nn.functional.scaled_dot_product_attention with the FLASH
+(FlashAttention-2) and CUDNN backends. Prints TFLOP/s (forward
+4*B*H*N*N*D, halved when causal) and our ratio to each baseline, with the
+card's name. Timing: triton.testing.do_bench (device events, warm-up,
+median). Each of our outputs is also checked against torch's FLASH output
+(max abs difference) so that a fast wrong kernel cannot hide here.
+
+  python3 benchmark.py --runtime libfa_runtime.so --artifacts DIR [--json F]
+  python3 benchmark.py ... --profile NAME   # one launch of NAME, for ncu
+"""
+
+import argparse
+import json
+import os
+import sys
+
+import torch
+import torch.nn.functional as F
+from torch.nn.attention import SDPBackend, sdpa_kernel
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gpu_check import TORCH_DTYPE, Runtime  # noqa: E402
+
+
+def flops(c):
+    f = 4.0 * c["b"] * c["hq"] * c["nq"] * c["nk"] * c["d"]
+    return f / 2 if c["causal"] else f
+
+
+def bench(fn):
+    from triton.testing import do_bench
+    return do_bench(fn, warmup=25, rep=100, return_mode="median")
+
+
+def inputs(c):
+    dt = TORCH_DTYPE[c["dtype"]]
+    g = torch.Generator(device="cuda")
+    g.manual_seed(0)
+    q = torch.randn(c["b"], c["hq"], c["nq"], c["d"], generator=g, device="cuda").to(dt)
+    k = torch.randn(c["b"], c["hkv"], c["nk"], c["d"], generator=g, device="cuda").to(dt)
+    v = torch.randn(c["b"], c["hkv"], c["nk"], c["dv"], generator=g, device="cuda").to(dt)
+    o = torch.full((c["b"], c["hq"], c["nq"], c["dv"]), float("nan"), dtype=dt, device="cuda")
+    return q, k, v, o
+
+
+def torch_sdpa(c, q, k, v, backend):
+    def fn():
+        with sdpa_kernel(backend):
+            return F.scaled_dot_product_attention(q, k, v, is_causal=c["causal"],
+                                                  scale=c["scale"])
+    try:
+        out = fn()
+        return bench(fn), out
+    except RuntimeError as e:  # backend refuses the shape
+        print(f"  {backend.name} unavailable for {c['name']}: {str(e)[:80]}",
+              file=sys.stderr)
+        return None, None
+
+
+def main(argv):
+    p = argparse.ArgumentParser()
+    p.add_argument("--runtime", required=True)
+    p.add_argument("--artifacts", required=True)
+    p.add_argument("--json", default="")
+    p.add_argument("--only", default="")
+    p.add_argument("--profile", default="", help="launch this case once")
+    a = p.parse_args(argv)
+
+    torch.zeros(1, device="cuda")
+    rt = Runtime(a.runtime)
+    rt.init(0)
+    card = torch.cuda.get_device_name()
+    stream = torch.cuda.current_stream().cuda_stream
+    with open(os.path.join(a.artifacts, "cases.json")) as f:
+        cases = json.load(f)["cases"]
+
+    if a.profile:
+        c = next(c for c in cases if c["name"] == a.profile)
+        q, k, v, o = inputs(c)
+        h = rt.load(os.path.join(a.artifacts, c["name"] + ".json"), True)
+        rt.launch(h, [q, k, v, o], stream)
+        rt.synchronize()
+        print(f"profiled {c['name']} on {card}")
+        return 0
+
+    rows = []
+    for c in cases:
+        if a.only and a.only not in c["name"]:
+            continue
+        q, k, v, o = inputs(c)
+        row = {"name": c["name"], "dtype": c["dtype"], "n": c["nq"], "d": c["d"],
+               "causal": c["causal"], "b": c["b"], "h": c["hq"]}
+        cm = os.path.join(a.artifacts, c["name"] + ".compile_ms")
+        row["compile_ms"] = int(open(cm).read()) if os.path.exists(cm) else None
+        for key, backend in (("flash", SDPBackend.FLASH_ATTENTION),
+                             ("cudnn", SDPBackend.CUDNN_ATTENTION)):
+            ms, ref = torch_sdpa(c, q, k, v, backend)
+            row[key + "_ms"] = ms
+            if key == "flash":
+                flash_out = ref
+        try:
+            h = rt.load(os.path.join(a.artifacts, c["name"] + ".json"), True)
+            rt.launch(h, [q, k, v, o], stream)
+            rt.synchronize()
+            row["max_diff_vs_flash"] = (
+                (o.float() - flash_out.float()).abs().max().item()
+                if flash_out is not None else None)
+            row["ours_ms"] = bench(lambda: rt.launch(h, [q, k, v, o], stream))
+            rt.lib.faRtUnload(h)
+        except RuntimeError as e:
+            row["ours_ms"] = None
+            row["error"] = str(e)[:120]
+        f = flops(c)
+        for key in ("ours", "flash", "cudnn"):
+            ms = row.get(key + "_ms")
+            row[key + "_tflops"] = f / (ms * 1e-3) / 1e12 if ms else None
+        rows.append(row)
+        fmt = lambda x: f"{x:8.1f}" if x is not None else "     n/a"
+        print(f"{c['name']:40} ours {fmt(row['ours_tflops'])} flash "
+              f"{fmt(row['flash_tflops'])} cudnn {fmt(row['cudnn_tflops'])} TFLOP/s",
+              flush=True)
+
+    print(f"\nfa benchmark (forward) on {card}, torch {torch.__version__}, "
+          f"cuDNN {torch.backends.cudnn.version()}")
+    print(f"{'dtype':5} {'D':>4} {'causal':>6} {'N':>6} {'B':>3} {'H':>3} "
+          f"{'ours':>8} {'FA2':>8} {'cuDNN':>8} {'/FA2':>6} {'/cuDNN':>7} "
+          f"{'diff':>8} {'compile':>8}")
+    for r in rows:
+        def t(x):
+            return f"{x:8.1f}" if x is not None else "     n/a"
+
+        def ratio(x, y):
+            return f"{x / y:6.3f}" if x and y else "   n/a"
+        diff = r.get("max_diff_vs_flash")
+        print(f"{r['dtype']:5} {r['d']:4d} {str(r['causal']):>6} {r['n']:6d} "
+              f"{r['b']:3d} {r['h']:3d} {t(r['ours_tflops'])} {t(r['flash_tflops'])} "
+              f"{t(r['cudnn_tflops'])} {ratio(r['ours_tflops'], r['flash_tflops'])} "
+              f"{ratio(r['ours_tflops'], r['cudnn_tflops']):>7} "
+              f"{(f'{diff:8.1e}' if diff is not None else '     n/a')} "
+              f"{(str(r['compile_ms']) + 'ms') if r['compile_ms'] else 'n/a':>8}")
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump({"card": card, "torch": torch.__version__, "rows": rows}, f,
+                      indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
