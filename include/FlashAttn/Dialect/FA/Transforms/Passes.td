@@ -201,4 +201,57 @@ def FATileAttentionPass : Pass<"fa-tile-attention"> {
   ];
 }
 
+def FARaiseAttentionPass : Pass<"fa-raise-attention"> {
+  let summary = "Raise attention written in linalg on tensors to fa.attention";
+  let description = [{
+    Finds `softmax(scale * Q K^T (+ bias)) V` the way frontends print it in
+    linalg on tensors (torch-mlir's lowering of
+    `F.scaled_dot_product_attention`, StableHLO-to-linalg's `dot_general`)
+    and replaces the whole chain with one `fa.attention`:
+
+    * `Q K^T`: a batched contraction (`linalg.batch_matmul`, with or without
+      `indexing_maps`, or a `linalg.generic` contraction) on `[B*H, N, D]` or
+      `[B, H, N, D]`, with K transposed by `linalg.transpose`, a transposing
+      `linalg.generic` or the contraction's own map; `tensor.collapse_shape`
+      / `tensor.expand_shape` between the 3-D and 4-D forms;
+    * the scale: elementwise multiplications by (or divisions by) float
+      constants of the scores, of Q or of K, multiplied together;
+    * an optional additive bias after the scale (`s + b`, or torch's
+      `s + b * 1`), read through a broadcasting map or a `linalg.broadcast`.
+      A constant bias that is exactly 0 / -inf in the bottom-right causal
+      pattern becomes `causal`; any other bias becomes the `mask` operand;
+    * softmax over the last axis: `linalg.softmax`, or the chain max
+      reduction, `exp(s - max)`, sum reduction, division;
+    * `P V`: a batched contraction, and GQA: K and V heads repeated by a
+      broadcast to `[B, Hkv, G, N, D]` collapsed to `[B, Hkv*G, N, D]`, or a
+      `linalg.generic` reading head `h floordiv G`.
+
+    Anything not matched completely is left untouched: softmax over another
+    axis, a scale after the softmax or after the bias, a bias multiplied
+    instead of added, a non-constant scale, an intermediate (S, P, the
+    exponentials, the row max or sum) with a use outside the chain. The
+    result is reshaped back to the original result type.
+
+    The raised op accumulates in f32; a frontend program that computes in
+    bf16 or f16 throughout rounds every intermediate, so the raise changes
+    (improves) the rounding. Where a causal constant leaves a row with no
+    visible key (`Nq > Nk`), the linalg program gives NaN and the raised op 0.
+
+    ```mlir
+    %s = linalg.batch_matmul ins(%q, %kt : ...) outs(%zero : ...)
+    %p = linalg.softmax dimension(2) ins(%s : ...) outs(%e : ...)
+    %o = linalg.batch_matmul ins(%p, %v : ...) outs(%zero2 : ...)
+    // becomes
+    %o4 = fa.attention ins(%q4, %k4, %v4 : ...) outs(%init : ...)
+            {scale = 1.0 : f32} -> tensor<8x1x128x64xf32>
+    %o = tensor.collapse_shape %o4 [[0, 1], [2], [3]] : ...
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::fa::FADialect",
+    "::mlir::arith::ArithDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+}
+
 #endif // FLASHATTN_DIALECT_FA_TRANSFORMS_PASSES_TD

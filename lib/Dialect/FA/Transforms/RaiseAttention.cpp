@@ -1,0 +1,998 @@
+//===- RaiseAttention.cpp - Raise linalg attention to fa.attention --------===//
+//
+// Part of flashattn-mlir.
+//
+//===----------------------------------------------------------------------===//
+//
+// Finds softmax(scale * Q K^T (+ bias)) V written in linalg on tensors, the way
+// torch-mlir and StableHLO-to-linalg print it, and replaces it with one
+// fa.attention. The matcher starts at the P V contraction and walks the
+// use-def chain backwards: softmax (linalg.softmax or the max/sub/exp/sum/div
+// chain), the elementwise scale and bias steps, the Q K^T contraction, and on
+// the operand side the reshapes, K transposes, constant scales of Q or K and
+// the GQA head broadcasts. Nothing is changed unless the whole chain matches.
+//
+//===----------------------------------------------------------------------===//
+
+#include "FlashAttn/Dialect/FA/Transforms/Passes.h"
+
+#include "FlashAttn/Dialect/FA/IR/FAOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "llvm/ADT/SetVector.h"
+
+#include <cmath>
+
+namespace mlir {
+namespace fa {
+#define GEN_PASS_DEF_FARAISEATTENTIONPASS
+#include "FlashAttn/Dialect/FA/Transforms/Passes.h.inc"
+} // namespace fa
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::fa;
+
+//===----------------------------------------------------------------------===//
+// Small structural predicates
+//===----------------------------------------------------------------------===//
+
+/// The value the single-result linalg op `op` yields.
+static Value yieldedValue(linalg::LinalgOp op) {
+  Block *block = op.getBlock();
+  if (!block || block->empty())
+    return {};
+  Operation *term = block->getTerminator();
+  if (term->getNumOperands() != 1)
+    return {};
+  return term->getOperand(0);
+}
+
+/// The input operand of `op` that the block argument `v` stands for, or null.
+static OpOperand *inputOf(linalg::LinalgOp op, Value v) {
+  auto arg = dyn_cast<BlockArgument>(v);
+  if (!arg || arg.getOwner() != op.getBlock() ||
+      arg.getArgNumber() >= static_cast<unsigned>(op.getNumDpsInputs()))
+    return nullptr;
+  return op.getDpsInputOperand(arg.getArgNumber());
+}
+
+/// A linalg op on tensors with one result whose loops are all parallel and
+/// whose output is written, not read (elementwise map, broadcast, cast).
+static bool isElementwise(linalg::LinalgOp op) {
+  if (!op || !op.hasPureTensorSemantics() || op.getNumDpsInits() != 1 ||
+      op->getNumResults() != 1 ||
+      op.getNumLoops() != op.getNumParallelLoops())
+    return false;
+  if (!op.getMatchingIndexingMap(op.getDpsInitOperand(0)).isIdentity())
+    return false;
+  return llvm::all_of(op.getRegionOutputArgs(),
+                      [](BlockArgument a) { return a.use_empty(); });
+}
+
+/// A linalg op on tensors with one input and one init, all loops parallel but
+/// the last, which is reduced; the init is read (an accumulator).
+static bool isLastDimReduction(linalg::LinalgOp op) {
+  if (!op || !op.hasPureTensorSemantics() || op.getNumDpsInputs() != 1 ||
+      op.getNumDpsInits() != 1 || op->getNumResults() != 1)
+    return false;
+  SmallVector<utils::IteratorType> it = op.getIteratorTypesArray();
+  if (it.empty() || it.back() != utils::IteratorType::reduction)
+    return false;
+  return llvm::all_of(ArrayRef(it).drop_back(), [](utils::IteratorType t) {
+    return t == utils::IteratorType::parallel;
+  });
+}
+
+/// Whether `map` (of `rank` loops) reads a per-row value: the loops except the
+/// last, in order, optionally followed by a constant 0 on a size-1 dimension.
+static bool isRowMap(AffineMap map, Value operand, unsigned rank) {
+  if (map.getNumDims() != rank || rank < 2)
+    return false;
+  unsigned n = map.getNumResults();
+  if (n != rank - 1 && n != rank)
+    return false;
+  for (unsigned i = 0; i + 1 < rank; ++i) {
+    auto d = dyn_cast<AffineDimExpr>(map.getResult(i));
+    if (!d || d.getPosition() != i)
+      return false;
+  }
+  if (n == rank) {
+    auto c = dyn_cast<AffineConstantExpr>(map.getResult(rank - 1));
+    auto t = cast<ShapedType>(operand.getType());
+    if (!c || c.getValue() != 0 || t.getDimSize(rank - 1) != 1)
+      return false;
+  }
+  return true;
+}
+
+/// Whether `op` is a pure broadcast or permutation: one input, yields it.
+static bool yieldsOnlyInput(linalg::LinalgOp op) {
+  if (isa<linalg::BroadcastOp, linalg::TransposeOp>(op.getOperation()))
+    return true;
+  if (!isElementwise(op) || op.getNumDpsInputs() != 1)
+    return false;
+  Value y = yieldedValue(op);
+  return y && inputOf(op, y) == op.getDpsInputOperand(0);
+}
+
+/// Tensor reading through `operand` of a broadcast-like producer: when `v`
+/// (read with an identity map) is the result of a broadcast, returns its
+/// input and the input's indexing map; otherwise `v` and `map`.
+static std::pair<Value, AffineMap> peelBroadcast(Value v, AffineMap map) {
+  auto op = v.getDefiningOp<linalg::LinalgOp>();
+  if (!map.isIdentity() || !op || !yieldsOnlyInput(op) ||
+      isa<linalg::TransposeOp>(op.getOperation()))
+    return {v, map};
+  OpOperand *in = op.getDpsInputOperand(0);
+  AffineMap inMap = op.getMatchingIndexingMap(in);
+  // A permuting map is a transpose, not a broadcast.
+  if (!inMap.isProjectedPermutation(/*allowZeroInResults=*/true))
+    return {v, map};
+  unsigned last = 0;
+  for (AffineExpr e : inMap.getResults()) {
+    if (auto d = dyn_cast<AffineDimExpr>(e)) {
+      if (d.getPosition() < last)
+        return {v, map};
+      last = d.getPosition();
+    }
+  }
+  return {in->get(), inMap};
+}
+
+//===----------------------------------------------------------------------===//
+// Constants
+//===----------------------------------------------------------------------===//
+
+/// The value of a float constant, looking through extf/truncf (rounded as
+/// they round) and, inside `op`'s region, through a block argument whose input
+/// is a splat constant tensor (or a broadcast of one).
+static std::optional<double> constantFloat(Value v, linalg::LinalgOp op) {
+  if (OpOperand *in = op ? inputOf(op, v) : nullptr) {
+    Value t = in->get();
+    if (auto bc = t.getDefiningOp<linalg::LinalgOp>();
+        bc && yieldsOnlyInput(bc) && !isa<linalg::TransposeOp>(bc.getOperation()))
+      t = bc.getDpsInputOperand(0)->get();
+    DenseFPElementsAttr attr;
+    if (matchPattern(t, m_Constant(&attr)) && attr.isSplat())
+      return attr.getSplatValue<APFloat>().convertToDouble();
+    return std::nullopt;
+  }
+  FloatAttr f;
+  if (matchPattern(v, m_Constant(&f)))
+    return f.getValueAsDouble();
+  if (auto ext = v.getDefiningOp<arith::ExtFOp>())
+    return constantFloat(ext.getIn(), op);
+  if (auto trunc = v.getDefiningOp<arith::TruncFOp>()) {
+    std::optional<double> x = constantFloat(trunc.getIn(), op);
+    if (!x)
+      return std::nullopt;
+    APFloat ap(*x);
+    bool lost;
+    ap.convert(cast<FloatType>(trunc.getType()).getFloatSemantics(),
+               APFloat::rmNearestTiesToEven, &lost);
+    return ap.convertToDouble();
+  }
+  return std::nullopt;
+}
+
+/// The value `init` holds before a reduction: a linalg.fill of a constant or
+/// a splat constant tensor.
+static std::optional<double> initValue(Value init) {
+  if (auto fill = init.getDefiningOp<linalg::FillOp>())
+    return constantFloat(fill.getInputs()[0], {});
+  DenseFPElementsAttr attr;
+  if (matchPattern(init, m_Constant(&attr)) && attr.isSplat())
+    return attr.getSplatValue<APFloat>().convertToDouble();
+  return std::nullopt;
+}
+
+//===----------------------------------------------------------------------===//
+// The match
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// One operand of the raised op: the tensor found under the reshapes, K
+/// transposes, scales and head broadcasts (rank 3 `[B*H, N, D]` or rank 4
+/// `[B, H, N, D]`), and for GQA the number of K/V heads.
+struct Leaf {
+  Value value;
+  /// Set when a head broadcast was peeled: `value` is `[B, Hkv, N, D]`.
+  int64_t kvHeads = 0;
+};
+
+/// Everything the rewrite needs, found without changing the IR.
+struct AttentionMatch {
+  Leaf q, k, v;
+  /// The additive bias in the score space, and how it is read there.
+  Value bias;
+  AffineMap biasMap;
+  double scale = 1.0;
+  bool causal = false;
+  /// The rank of the softmax (score) space, 3 or 4.
+  unsigned scoreRank = 0;
+  /// Query heads when the score space or an operand is 4-D, else 0.
+  int64_t heads = 0;
+  /// The value the fa.attention result replaces.
+  Value result;
+  /// Ops of the chain, all replaced by the raise.
+  SmallVector<Operation *> chain;
+  /// Ops on the operand side that may become dead.
+  SmallVector<Operation *> peeled;
+};
+
+/// The affine form `scale * s (+ bias)` of an elementwise step's yield.
+struct StepForm {
+  double scale = 1.0;
+  OpOperand *bias = nullptr;
+};
+
+class Matcher {
+public:
+  explicit Matcher(AttentionMatch &m) : m(m) {}
+
+  LogicalResult matchRoot(linalg::LinalgOp pv);
+
+private:
+  LogicalResult matchScores(Value s, bool scaledLater);
+  LogicalResult matchSoftmax(Value p, Value &scores);
+  LogicalResult matchQK(linalg::LinalgOp qk);
+  FailureOr<StepForm> evalStep(linalg::LinalgOp op, Value x,
+                               BlockArgument stream);
+  LogicalResult peelOperand(Value v, bool needTranspose, bool allowScale,
+                            Leaf &leaf);
+  void peelHeadBroadcast(Leaf &leaf);
+  LogicalResult setHeads(int64_t h);
+  bool singleUse(Value v) { return v.hasOneUse(); }
+
+  AttentionMatch &m;
+};
+} // namespace
+
+LogicalResult Matcher::setHeads(int64_t h) {
+  if (ShapedType::isDynamic(h))
+    return failure();
+  if (m.heads && m.heads != h)
+    return failure();
+  m.heads = h;
+  return success();
+}
+
+/// Checks that `op` is a batched contraction with the batch loops first, in
+/// order, and returns its (m, n, k) loop positions.
+static FailureOr<std::array<unsigned, 3>> batchedContraction(
+    linalg::LinalgOp op) {
+  if (!op.hasPureTensorSemantics() || !linalg::isaContractionOpInterface(op))
+    return failure();
+  FailureOr<linalg::ContractionDimensions> dims =
+      linalg::inferContractionDims(op);
+  unsigned rank = op.getNumLoops() - 1;
+  if (failed(dims) || dims->m.size() != 1 || dims->n.size() != 1 ||
+      dims->k.size() != 1 || dims->batch.size() + 2 != rank ||
+      (rank != 3 && rank != 4))
+    return failure();
+  for (auto [i, b] : llvm::enumerate(dims->batch))
+    if (b != i)
+      return failure();
+  // The accumulator starts at zero.
+  std::optional<double> init = initValue(op.getDpsInitOperand(0)->get());
+  if (!init || *init != 0.0)
+    return failure();
+  return std::array<unsigned, 3>{dims->m[0], dims->n[0], dims->k[0]};
+}
+
+/// Whether `map` reads (batch..., a, b) for the given loop positions.
+static bool readsAs(AffineMap map, unsigned numBatch, unsigned a, unsigned b) {
+  if (map.getNumResults() != numBatch + 2)
+    return false;
+  for (unsigned i = 0; i < numBatch; ++i)
+    if (map.getResult(i) != getAffineDimExpr(i, map.getContext()))
+      return false;
+  return map.getResult(numBatch) == getAffineDimExpr(a, map.getContext()) &&
+         map.getResult(numBatch + 1) == getAffineDimExpr(b, map.getContext());
+}
+
+/// Whether `c` is a tensor.collapse_shape [[0, 1], [2], [3]] (4-D to 3-D) or
+/// `e` the matching tensor.expand_shape.
+static bool mergesHeads(ArrayRef<ReassociationIndices> r) {
+  return r.size() == 3 && r[0] == ReassociationIndices{0, 1} &&
+         r[1] == ReassociationIndices{2} && r[2] == ReassociationIndices{3};
+}
+
+LogicalResult Matcher::matchRoot(linalg::LinalgOp pv) {
+  FailureOr<std::array<unsigned, 3>> mnk = batchedContraction(pv);
+  if (failed(mnk))
+    return failure();
+  auto [mi, ni, ki] = *mnk;
+  unsigned numBatch = pv.getNumLoops() - 3;
+  OpOperand *pOperand = pv.getDpsInputOperand(0);
+  OpOperand *vOperand = pv.getDpsInputOperand(1);
+  if (!readsAs(pv.getMatchingIndexingMap(pOperand), numBatch, mi, ki) ||
+      !readsAs(pv.getMatchingIndexingMap(vOperand), numBatch, ki, ni) ||
+      !readsAs(pv.getMatchingIndexingMap(pv.getDpsInitOperand(0)), numBatch,
+               mi, ni))
+    return failure();
+  m.chain.push_back(pv);
+
+  // The result, and the expand back to 4-D torch-mlir puts after a 3-D bmm.
+  m.result = pv->getResult(0);
+  if (numBatch == 1 && m.result.hasOneUse())
+    if (auto ex = dyn_cast<tensor::ExpandShapeOp>(*m.result.user_begin());
+        ex && mergesHeads(ex.getReassociationIndices()) &&
+        succeeded(setHeads(ex.getResultType().getDimSize(1)))) {
+      m.chain.push_back(ex);
+      m.result = ex.getResult();
+    }
+
+  // P, possibly collapsed from the 4-D score space.
+  Value p = pOperand->get();
+  if (!singleUse(p))
+    return failure();
+  if (auto col = p.getDefiningOp<tensor::CollapseShapeOp>()) {
+    if (!mergesHeads(col.getReassociationIndices()) ||
+        !singleUse(col.getSrc()) ||
+        failed(setHeads(col.getSrcType().getDimSize(1))))
+      return failure();
+    m.chain.push_back(col);
+    p = col.getSrc();
+  }
+  auto scoreType = cast<ShapedType>(p.getType());
+  m.scoreRank = scoreType.getRank();
+  if (m.scoreRank == 4 && failed(setHeads(scoreType.getDimSize(1))))
+    return failure();
+
+  Value scores;
+  if (failed(matchSoftmax(p, scores)) ||
+      failed(matchScores(scores, /*scaledLater=*/false)))
+    return failure();
+
+  if (failed(peelOperand(vOperand->get(), /*needTranspose=*/false,
+                         /*allowScale=*/false, m.v)))
+    return failure();
+  peelHeadBroadcast(m.k);
+  peelHeadBroadcast(m.v);
+  if (m.k.kvHeads != m.v.kvHeads)
+    return failure();
+  return success();
+}
+
+LogicalResult Matcher::matchSoftmax(Value p, Value &scores) {
+  unsigned rank = m.scoreRank;
+  if (auto sm = p.getDefiningOp<linalg::SoftmaxOp>()) {
+    if (sm.getDimension() != rank - 1 || !singleUse(sm.getInput()))
+      return failure();
+    m.chain.push_back(sm);
+    scores = sm.getInput();
+    return success();
+  }
+
+  // p = e / sum(e), e = exp(s - max(s)).
+  auto div = p.getDefiningOp<linalg::LinalgOp>();
+  if (!isElementwise(div) || div.getNumDpsInputs() != 2)
+    return failure();
+  auto divf = yieldedValue(div).getDefiningOp<arith::DivFOp>();
+  if (!divf)
+    return failure();
+  OpOperand *eIn = inputOf(div, divf.getLhs());
+  OpOperand *lIn = inputOf(div, divf.getRhs());
+  if (!eIn || !lIn || !div.getMatchingIndexingMap(eIn).isIdentity())
+    return failure();
+  auto [l, lMap] = peelBroadcast(lIn->get(), div.getMatchingIndexingMap(lIn));
+  if (!isRowMap(lMap, l, rank))
+    return failure();
+  Value e = eIn->get();
+
+  // l = sum(e) over the last axis.
+  auto sum = l.getDefiningOp<linalg::LinalgOp>();
+  if (!isLastDimReduction(sum) || sum.getDpsInputOperand(0)->get() != e ||
+      !sum.getMatchingIndexingMap(sum.getDpsInputOperand(0)).isIdentity() ||
+      !isRowMap(sum.getMatchingIndexingMap(sum.getDpsInitOperand(0)),
+                sum.getDpsInitOperand(0)->get(), rank))
+    return failure();
+  auto addf = yieldedValue(sum).getDefiningOp<arith::AddFOp>();
+  std::optional<double> zero = initValue(sum.getDpsInitOperand(0)->get());
+  if (!addf || !zero || *zero != 0.0)
+    return failure();
+  if (!llvm::is_contained(
+          ArrayRef<Value>{addf.getLhs(), addf.getRhs()},
+          sum.getMatchingBlockArgument(sum.getDpsInputOperand(0))) ||
+      !llvm::is_contained(
+          ArrayRef<Value>{addf.getLhs(), addf.getRhs()},
+          sum.getMatchingBlockArgument(sum.getDpsInitOperand(0))))
+    return failure();
+  // e feeds the sum and the division, nothing else; l only the division.
+  if (!llvm::all_of(e.getUsers(),
+                    [&](Operation *u) { return u == sum || u == div; }) ||
+      !l.hasOneUse() || !lIn->get().hasOneUse())
+    return failure();
+  if (l != lIn->get())
+    m.chain.push_back(lIn->get().getDefiningOp());
+
+  // e = exp(s - m), in one elementwise op or two.
+  auto expOp = e.getDefiningOp<linalg::LinalgOp>();
+  if (!isElementwise(expOp))
+    return failure();
+  auto exp = yieldedValue(expOp).getDefiningOp<math::ExpOp>();
+  if (!exp)
+    return failure();
+  linalg::LinalgOp subOp = expOp;
+  Value diff = exp.getOperand();
+  if (OpOperand *dIn = inputOf(expOp, diff)) {
+    if (expOp.getNumDpsInputs() != 1 ||
+        !expOp.getMatchingIndexingMap(dIn).isIdentity() ||
+        !singleUse(dIn->get()))
+      return failure();
+    subOp = dIn->get().getDefiningOp<linalg::LinalgOp>();
+    if (!isElementwise(subOp))
+      return failure();
+    diff = yieldedValue(subOp);
+    m.chain.push_back(expOp);
+  }
+  auto subf = diff.getDefiningOp<arith::SubFOp>();
+  if (!subf || subOp.getNumDpsInputs() != 2)
+    return failure();
+  OpOperand *sIn = inputOf(subOp, subf.getLhs());
+  OpOperand *mIn = inputOf(subOp, subf.getRhs());
+  if (!sIn || !mIn || !subOp.getMatchingIndexingMap(sIn).isIdentity())
+    return failure();
+  auto [mx, mxMap] =
+      peelBroadcast(mIn->get(), subOp.getMatchingIndexingMap(mIn));
+  if (!isRowMap(mxMap, mx, rank) || !mx.hasOneUse())
+    return failure();
+  if (mx != mIn->get()) {
+    if (!mIn->get().hasOneUse())
+      return failure();
+    m.chain.push_back(mIn->get().getDefiningOp());
+  }
+  Value s = sIn->get();
+
+  // m = max(s) over the last axis, from -inf (or the lowest finite value).
+  auto maxOp = mx.getDefiningOp<linalg::LinalgOp>();
+  if (!isLastDimReduction(maxOp) || maxOp.getDpsInputOperand(0)->get() != s ||
+      !maxOp.getMatchingIndexingMap(maxOp.getDpsInputOperand(0))
+           .isIdentity() ||
+      !isRowMap(maxOp.getMatchingIndexingMap(maxOp.getDpsInitOperand(0)),
+                maxOp.getDpsInitOperand(0)->get(), rank))
+    return failure();
+  Operation *maxf = yieldedValue(maxOp).getDefiningOp();
+  if (!maxf || !isa<arith::MaximumFOp, arith::MaxNumFOp>(maxf) ||
+      !llvm::is_contained(
+          maxf->getOperands(),
+          maxOp.getMatchingBlockArgument(maxOp.getDpsInputOperand(0))) ||
+      !llvm::is_contained(
+          maxf->getOperands(),
+          maxOp.getMatchingBlockArgument(maxOp.getDpsInitOperand(0))))
+    return failure();
+  std::optional<double> lowest =
+      initValue(maxOp.getDpsInitOperand(0)->get());
+  auto sem = &cast<FloatType>(getElementTypeOrSelf(mx.getType()))
+                  .getFloatSemantics();
+  if (!lowest ||
+      !(std::isinf(*lowest) ? *lowest < 0
+                            : *lowest == APFloat::getLargest(*sem, true)
+                                             .convertToDouble()))
+    return failure();
+  // s feeds the max and the subtraction, nothing else.
+  if (!llvm::all_of(s.getUsers(),
+                    [&](Operation *u) { return u == maxOp || u == subOp; }))
+    return failure();
+  m.chain.append({div, sum, subOp, maxOp});
+  scores = s;
+  return success();
+}
+
+FailureOr<StepForm> Matcher::evalStep(linalg::LinalgOp op, Value x,
+                                      BlockArgument stream) {
+  if (x == stream)
+    return StepForm{};
+  Operation *def = x.getDefiningOp();
+  if (!def || def->getBlock() != op.getBlock())
+    return failure();
+  if (isa<arith::ExtFOp, arith::TruncFOp>(def))
+    return evalStep(op, def->getOperand(0), stream);
+  auto scaled = [&](Value a, Value c, bool divide) -> FailureOr<StepForm> {
+    std::optional<double> k = constantFloat(c, op);
+    FailureOr<StepForm> f = evalStep(op, a, stream);
+    // (s + b) * c would scale the bias too: not the op's semantics.
+    if (!k || failed(f) || f->bias)
+      return failure();
+    f->scale = divide ? f->scale / *k : f->scale * *k;
+    return f;
+  };
+  if (auto mul = dyn_cast<arith::MulFOp>(def)) {
+    FailureOr<StepForm> f = scaled(mul.getLhs(), mul.getRhs(), false);
+    return succeeded(f) ? f : scaled(mul.getRhs(), mul.getLhs(), false);
+  }
+  if (auto div = dyn_cast<arith::DivFOp>(def))
+    return scaled(div.getLhs(), div.getRhs(), true);
+  if (auto add = dyn_cast<arith::AddFOp>(def)) {
+    // The bias is an input read as is, or times 1 (torch's `alpha`).
+    auto biasOf = [&](Value b) -> OpOperand * {
+      while (auto mul = b.getDefiningOp<arith::MulFOp>()) {
+        std::optional<double> lhs = constantFloat(mul.getLhs(), op);
+        std::optional<double> rhs = constantFloat(mul.getRhs(), op);
+        if (rhs && *rhs == 1.0)
+          b = mul.getLhs();
+        else if (lhs && *lhs == 1.0)
+          b = mul.getRhs();
+        else
+          return nullptr;
+      }
+      if (auto ext = b.getDefiningOp<arith::ExtFOp>())
+        b = ext.getIn();
+      OpOperand *in = inputOf(op, b);
+      return in && b != stream ? in : nullptr;
+    };
+    for (auto [a, b] : {std::pair(add.getLhs(), add.getRhs()),
+                        std::pair(add.getRhs(), add.getLhs())}) {
+      OpOperand *bias = biasOf(b);
+      if (!bias)
+        continue;
+      FailureOr<StepForm> f = evalStep(op, a, stream);
+      if (failed(f) || f->bias)
+        continue;
+      f->bias = bias;
+      return f;
+    }
+  }
+  return failure();
+}
+
+LogicalResult Matcher::matchScores(Value s, bool scaledLater) {
+  // The Q K^T contraction, possibly expanded from [B*H, Nq, Nk].
+  if (auto ex = s.getDefiningOp<tensor::ExpandShapeOp>()) {
+    auto qk = ex.getSrc().getDefiningOp<linalg::LinalgOp>();
+    if (!qk || !mergesHeads(ex.getReassociationIndices()) ||
+        !singleUse(ex.getSrc()) ||
+        failed(setHeads(ex.getResultType().getDimSize(1))))
+      return failure();
+    m.chain.push_back(ex);
+    return matchQK(qk);
+  }
+  auto op = s.getDefiningOp<linalg::LinalgOp>();
+  if (!op)
+    return failure();
+  if (!isElementwise(op))
+    return matchQK(op);
+
+  // An elementwise step: scale * s (+ bias), with s read through an
+  // identity map. Try each such input as the stream.
+  Value y = yieldedValue(op);
+  for (OpOperand *in : op.getDpsInputOperands()) {
+    if (!op.getMatchingIndexingMap(in).isIdentity() || !singleUse(in->get()))
+      continue;
+    FailureOr<StepForm> f = evalStep(op, y, op.getMatchingBlockArgument(in));
+    if (failed(f) || !(f->scale > 0.0) || std::isinf(f->scale))
+      continue;
+    if (f->bias && (m.bias || scaledLater || f->bias == in))
+      continue;
+    // Every other input is the bias or a constant.
+    if (llvm::any_of(op.getDpsInputOperands(), [&](OpOperand *o) {
+          return o != in && o != f->bias &&
+                 !constantFloat(op.getMatchingBlockArgument(o), op);
+        }))
+      continue;
+    AttentionMatch saved = m;
+    m.scale *= f->scale;
+    if (f->bias) {
+      std::tie(m.bias, m.biasMap) = peelBroadcast(
+          f->bias->get(), op.getMatchingIndexingMap(f->bias));
+    }
+    m.chain.push_back(op);
+    if (succeeded(matchScores(in->get(), scaledLater || f->scale != 1.0)))
+      return success();
+    m = saved;
+  }
+  return failure();
+}
+
+LogicalResult Matcher::matchQK(linalg::LinalgOp qk) {
+  FailureOr<std::array<unsigned, 3>> mnk = batchedContraction(qk);
+  if (failed(mnk))
+    return failure();
+  auto [mi, ni, ki] = *mnk;
+  unsigned numBatch = qk.getNumLoops() - 3;
+  OpOperand *qOperand = qk.getDpsInputOperand(0);
+  OpOperand *kOperand = qk.getDpsInputOperand(1);
+  if (!readsAs(qk.getMatchingIndexingMap(qOperand), numBatch, mi, ki) ||
+      !readsAs(qk.getMatchingIndexingMap(qk.getDpsInitOperand(0)), numBatch,
+               mi, ni))
+    return failure();
+  bool transposedB =
+      readsAs(qk.getMatchingIndexingMap(kOperand), numBatch, ni, ki);
+  if (!transposedB &&
+      !readsAs(qk.getMatchingIndexingMap(kOperand), numBatch, ki, ni))
+    return failure();
+  m.chain.push_back(qk);
+  if (failed(peelOperand(qOperand->get(), /*needTranspose=*/false,
+                         /*allowScale=*/true, m.q)) ||
+      failed(peelOperand(kOperand->get(), /*needTranspose=*/!transposedB,
+                         /*allowScale=*/true, m.k)))
+    return failure();
+  return success();
+}
+
+LogicalResult Matcher::peelOperand(Value v, bool needTranspose,
+                                   bool allowScale, Leaf &leaf) {
+  bool transposed = false;
+  while (true) {
+    if (auto col = v.getDefiningOp<tensor::CollapseShapeOp>()) {
+      if (!mergesHeads(col.getReassociationIndices()))
+        break;
+      if (failed(setHeads(col.getSrcType().getDimSize(1))))
+        return failure();
+      m.peeled.push_back(col);
+      v = col.getSrc();
+      continue;
+    }
+    auto op = v.getDefiningOp<linalg::LinalgOp>();
+    if (!op || !op.hasPureTensorSemantics() || op.getNumDpsInputs() < 1)
+      break;
+    OpOperand *in = op.getDpsInputOperand(0);
+    unsigned rank = op.getNumLoops();
+    // A transpose of the last two dimensions.
+    if (needTranspose && !transposed && op.getNumDpsInputs() == 1 &&
+        yieldsOnlyInput(op) && rank >= 3) {
+      SmallVector<unsigned> perm = llvm::to_vector(llvm::seq<unsigned>(0, rank));
+      std::swap(perm[rank - 1], perm[rank - 2]);
+      AffineMap swapped = AffineMap::getPermutationMap(perm, op.getContext());
+      AffineMap inMap = op.getMatchingIndexingMap(in);
+      AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+      if (inMap.compose(inversePermutation(outMap)) == swapped ||
+          (outMap.isIdentity() && inMap == swapped)) {
+        transposed = true;
+        m.peeled.push_back(op);
+        v = in->get();
+        continue;
+      }
+    }
+    // A constant scale of Q or K folds into the softmax scale.
+    if (allowScale && isElementwise(op) &&
+        op.getMatchingIndexingMap(in).isIdentity()) {
+      FailureOr<StepForm> f =
+          evalStep(op, yieldedValue(op), op.getMatchingBlockArgument(in));
+      if (succeeded(f) && !f->bias && f->scale > 0.0 &&
+          llvm::all_of(ArrayRef(op.getDpsInputOperands()).drop_front(), [&](auto *o) {
+            return constantFloat(op.getMatchingBlockArgument(o), op)
+                .has_value();
+          })) {
+        m.scale *= f->scale;
+        m.peeled.push_back(op);
+        v = in->get();
+        continue;
+      }
+    }
+    break;
+  }
+  if (needTranspose != transposed)
+    return failure();
+  leaf.value = v;
+  return success();
+}
+
+void Matcher::peelHeadBroadcast(Leaf &leaf) {
+  Value v = leaf.value;
+  auto type = cast<ShapedType>(v.getType());
+  if (type.getRank() != 4)
+    return;
+  // [B, Hkv, N, D] -> [B, Hkv, G, N, D] -> collapse [[0], [1, 2], [3], [4]].
+  if (auto col = v.getDefiningOp<tensor::CollapseShapeOp>()) {
+    SmallVector<ReassociationIndices> r = col.getReassociationIndices();
+    if (r.size() != 4 || r[1] != ReassociationIndices{1, 2})
+      return;
+    auto bc = col.getSrc().getDefiningOp<linalg::LinalgOp>();
+    if (!bc || !yieldsOnlyInput(bc) ||
+        isa<linalg::TransposeOp>(bc.getOperation()))
+      return;
+    OpOperand *in = bc.getDpsInputOperand(0);
+    AffineMap map = bc.getMatchingIndexingMap(in);
+    MLIRContext *ctx = map.getContext();
+    auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+    Value src = in->get();
+    if (map == AffineMap::get(5, 0, {d(0), d(1), d(3), d(4)}, ctx)) {
+      // linalg.broadcast dimensions = [2] or the equivalent generic.
+    } else if (map == AffineMap::get(5, 0,
+                                     {d(0), d(1), getAffineConstantExpr(0, ctx),
+                                      d(3), d(4)},
+                                     ctx)) {
+      // torch-mlir's expand of an unsqueezed [B, Hkv, 1, N, D].
+      auto ex = src.getDefiningOp<tensor::ExpandShapeOp>();
+      if (!ex || ex.getSrcType().getRank() != 4 ||
+          ex.getResultType().getDimSize(2) != 1)
+        return;
+      SmallVector<ReassociationIndices> er = ex.getReassociationIndices();
+      if (er[1] != ReassociationIndices{1, 2} &&
+          er[2] != ReassociationIndices{2, 3})
+        return;
+      m.peeled.push_back(ex);
+      src = ex.getSrc();
+    } else {
+      return;
+    }
+    m.peeled.append({col, bc});
+    leaf.value = src;
+    leaf.kvHeads = cast<ShapedType>(src.getType()).getDimSize(1);
+    return;
+  }
+  // A generic that reads head h / G.
+  auto op = v.getDefiningOp<linalg::LinalgOp>();
+  if (!op || !isElementwise(op) || op.getNumDpsInputs() != 1 ||
+      !yieldsOnlyInput(op))
+    return;
+  OpOperand *in = op.getDpsInputOperand(0);
+  AffineMap map = op.getMatchingIndexingMap(in);
+  int64_t hq = type.getDimSize(1);
+  int64_t hkv = cast<ShapedType>(in->get().getType()).getDimSize(1);
+  MLIRContext *ctx = map.getContext();
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  if (ShapedType::isDynamic(hq) || ShapedType::isDynamic(hkv) || hkv <= 0 ||
+      hq % hkv != 0 ||
+      map != AffineMap::get(4, 0, {d(0), d(1).floorDiv(hq / hkv), d(2), d(3)},
+                            ctx))
+    return;
+  m.peeled.push_back(op);
+  leaf.value = in->get();
+  leaf.kvHeads = hkv;
+}
+
+//===----------------------------------------------------------------------===//
+// The rewrite
+//===----------------------------------------------------------------------===//
+
+/// Reshapes a rank-3 `[B*H, N, D]` leaf to `[B, H, N, D]`.
+static Value toRank4(OpBuilder &b, Location loc, Value v, int64_t heads) {
+  auto t = cast<RankedTensorType>(v.getType());
+  if (t.getRank() == 4)
+    return v;
+  int64_t bh = t.getDimSize(0);
+  SmallVector<OpFoldResult> shape;
+  if (ShapedType::isDynamic(bh)) {
+    Value dim = tensor::DimOp::create(b, loc, v, 0);
+    Value h = arith::ConstantIndexOp::create(b, loc, heads);
+    shape.push_back(arith::DivUIOp::create(b, loc, dim, h).getResult());
+  } else {
+    shape.push_back(b.getIndexAttr(bh / heads));
+  }
+  shape.push_back(b.getIndexAttr(heads));
+  for (int64_t i = 1; i < 3; ++i)
+    shape.push_back(tensor::getMixedSize(b, loc, v, i));
+  SmallVector<int64_t> staticShape = {
+      ShapedType::isDynamic(bh) ? ShapedType::kDynamic : bh / heads, heads,
+      t.getDimSize(1), t.getDimSize(2)};
+  auto type = RankedTensorType::get(staticShape, t.getElementType());
+  return tensor::ExpandShapeOp::create(
+      b, loc, type, v, ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}},
+      shape);
+}
+
+/// Whether the constant `bias`, read through `map` in a score space of rank
+/// `rank`, is exactly the bottom-right causal mask: 0 where key j <= query i
+/// + (Nk - Nq) and -inf elsewhere.
+static bool isCausalConstant(Value bias, AffineMap map, unsigned rank) {
+  DenseFPElementsAttr attr;
+  if (!matchPattern(bias, m_Constant(&attr)))
+    return false;
+  unsigned n = map.getNumResults();
+  auto t = cast<ShapedType>(bias.getType());
+  if (n < 2 || map.getResult(n - 2) != getAffineDimExpr(rank - 2,
+                                                        map.getContext()) ||
+      map.getResult(n - 1) != getAffineDimExpr(rank - 1, map.getContext()))
+    return false;
+  int64_t nq = t.getDimSize(n - 2), nk = t.getDimSize(n - 1);
+  if (nq <= 1 && nk <= 1)
+    return false;
+  int64_t idx = 0;
+  for (APFloat x : attr.getValues<APFloat>()) {
+    int64_t j = idx % nk, i = (idx / nk) % nq;
+    ++idx;
+    bool visible = j <= i + (nk - nq);
+    if (visible ? !x.isZero() : !(x.isInfinity() && x.isNegative()))
+      return false;
+  }
+  return true;
+}
+
+/// Reshapes the bias read through `map` in the score space into a 4-D tensor
+/// broadcastable to [B, Hq, Nq, Nk], or returns null.
+static Value biasToRank4(OpBuilder &b, Location loc, Value bias, AffineMap map,
+                         unsigned rank, int64_t heads) {
+  auto t = cast<RankedTensorType>(bias.getType());
+  // Each result is the loop of its position or a 0 on a size-1 dimension
+  // (torch-mlir), or the results are increasing loops (dropped unit dims).
+  SmallVector<int64_t> shape(rank, 1);
+  SmallVector<ReassociationIndices> groups;
+  if (map.getNumResults() == rank) {
+    for (unsigned i = 0; i < rank; ++i) {
+      AffineExpr e = map.getResult(i);
+      auto d = dyn_cast<AffineDimExpr>(e);
+      auto c = dyn_cast<AffineConstantExpr>(e);
+      if (!(d && d.getPosition() == i) &&
+          !(c && c.getValue() == 0 && t.getDimSize(i) == 1))
+        return {};
+    }
+  } else {
+    unsigned prev = 0, n = map.getNumResults();
+    if (n == 0)
+      return {};
+    for (unsigned r = 0; r < n; ++r) {
+      auto d = dyn_cast<AffineDimExpr>(map.getResult(r));
+      if (!d || (r > 0 && d.getPosition() <= prev))
+        return {};
+      unsigned start = r == 0 ? 0 : prev + 1;
+      unsigned end = r + 1 == n ? rank - 1 : d.getPosition();
+      ReassociationIndices g;
+      for (unsigned i = start; i <= end; ++i)
+        g.push_back(i);
+      groups.push_back(g);
+      shape[d.getPosition()] = t.getDimSize(r);
+      prev = d.getPosition();
+    }
+    if (llvm::any_of(shape, ShapedType::isDynamic))
+      return {};
+    bias = tensor::ExpandShapeOp::create(
+        b, loc, RankedTensorType::get(shape, t.getElementType()), bias, groups);
+  }
+  if (rank == 4)
+    return bias;
+  // Score space [B*H, Nq, Nk]: split the leading dimension like Q.
+  auto t3 = cast<RankedTensorType>(bias.getType());
+  if (t3.getDimSize(0) == 1) {
+    auto type = RankedTensorType::get(
+        {1, 1, t3.getDimSize(1), t3.getDimSize(2)}, t3.getElementType());
+    return tensor::ExpandShapeOp::create(
+        b, loc, type, bias, ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}});
+  }
+  return toRank4(b, loc, bias, heads);
+}
+
+/// Creates the fa.attention for `m` in place of `m.result`, or returns
+/// failure (leaving the IR as it was) when the operands do not fit the op.
+static LogicalResult rewrite(RewriterBase &rewriter, AttentionMatch &m) {
+  auto elt = [](Value v) { return getElementTypeOrSelf(v.getType()); };
+  Type e = elt(m.q.value);
+  if (!(e.isF16() || e.isBF16() || e.isF32()) || elt(m.k.value) != e ||
+      elt(m.v.value) != e || elt(m.result) != e)
+    return failure();
+  float scale = static_cast<float>(m.scale);
+  if (!(scale > 0.0f) || std::isinf(scale))
+    return failure();
+  int64_t heads = m.heads ? m.heads : 1;
+  // Every 4-D operand agrees on the query heads; K/V heads divide them.
+  auto headsOf = [](Value v) {
+    auto t = cast<ShapedType>(v.getType());
+    return t.getRank() == 4 ? t.getDimSize(1) : int64_t(0);
+  };
+  if (headsOf(m.q.value) && headsOf(m.q.value) != heads)
+    return failure();
+  for (Leaf *l : {&m.k, &m.v}) {
+    if (l->kvHeads ? heads % l->kvHeads != 0
+                   : headsOf(l->value) && headsOf(l->value) != heads)
+      return failure();
+  }
+  for (Value v : {m.q.value, m.k.value, m.v.value}) {
+    auto t = cast<ShapedType>(v.getType());
+    if (ShapedType::isDynamic(t.getDimSize(t.getRank() - 1)) ||
+        (t.getRank() == 3 && !ShapedType::isDynamic(t.getDimSize(0)) &&
+         t.getDimSize(0) % heads != 0))
+      return failure();
+  }
+  Type me = m.bias ? elt(m.bias) : Type();
+  if (m.bias && !(me.isF16() || me.isBF16() || me.isF32()))
+    return failure();
+
+  Location loc = m.result.getLoc();
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPointAfterValue(m.result);
+  Operation *anchor = m.result.getDefiningOp();
+  Operation *next = anchor->getNextNode();
+  bool causal =
+      m.bias && isCausalConstant(m.bias, m.biasMap, m.scoreRank);
+  Value mask;
+  if (m.bias && !causal) {
+    mask = biasToRank4(rewriter, loc, m.bias, m.biasMap, m.scoreRank, heads);
+    if (!mask)
+      return failure();
+  }
+  Value q = toRank4(rewriter, loc, m.q.value, heads);
+  Value k = toRank4(rewriter, loc, m.k.value, heads);
+  Value v = toRank4(rewriter, loc, m.v.value, heads);
+  SmallVector<OpFoldResult> outShape = {
+      tensor::getMixedSize(rewriter, loc, q, 0),
+      rewriter.getIndexAttr(heads),
+      tensor::getMixedSize(rewriter, loc, q, 2),
+      tensor::getMixedSize(rewriter, loc, v, 3)};
+  Value init = tensor::EmptyOp::create(rewriter, loc, outShape, e);
+  auto attn = AttentionOp::create(rewriter, loc, q, k, v, mask,
+                                  ValueRange{init},
+                                  rewriter.getF32FloatAttr(scale), causal);
+  LogicalResult valid = success();
+  {
+    ScopedDiagnosticHandler quiet(attn.getContext(),
+                                  [](Diagnostic &) { return success(); });
+    valid = mlir::verify(attn, /*verifyRecursively=*/false);
+  }
+  if (failed(valid)) {
+    // Not expected for IR the matcher accepts: undo what was built.
+    while (anchor->getNextNode() != next)
+      rewriter.eraseOp(next ? next->getPrevNode() : &anchor->getBlock()->back());
+    return failure();
+  }
+  Value result = attn.getResult();
+  auto want = cast<RankedTensorType>(m.result.getType());
+  if (want.getRank() == 3)
+    result = tensor::CollapseShapeOp::create(
+        rewriter, loc, want, result,
+        ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}});
+  else if (result.getType() != want)
+    result = tensor::CastOp::create(rewriter, loc, want, result);
+  rewriter.replaceAllUsesWith(m.result, result);
+  return success();
+}
+
+/// Erases the ops of `ops` that the raise left without uses, users first.
+static void eraseDead(RewriterBase &rewriter, ArrayRef<Operation *> ops,
+                      llvm::DenseSet<Operation *> &erased) {
+  llvm::SetVector<Operation *> worklist(ops.begin(), ops.end());
+  bool changed = true;
+  while (changed) {
+    changed = false;
+    for (Operation *op : worklist) {
+      if (!op || !op->use_empty() || !isMemoryEffectFree(op))
+        continue;
+      SmallVector<Operation *> defs;
+      for (Value operand : op->getOperands())
+        if (Operation *def = operand.getDefiningOp())
+          defs.push_back(def);
+      worklist.remove(op);
+      erased.insert(op);
+      rewriter.eraseOp(op);
+      for (Operation *def : defs)
+        if (!isa<FunctionOpInterface>(def))
+          worklist.insert(def);
+      changed = true;
+      break;
+    }
+  }
+}
+
+namespace {
+struct RaiseAttentionPass
+    : public fa::impl::FARaiseAttentionPassBase<RaiseAttentionPass> {
+  void runOnOperation() override {
+    SmallVector<linalg::LinalgOp> candidates;
+    getOperation()->walk([&](linalg::LinalgOp op) {
+      if (op.getNumDpsInputs() == 2 && op.getNumDpsInits() == 1)
+        candidates.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    llvm::DenseSet<Operation *> erased;
+    for (linalg::LinalgOp pv : candidates) {
+      if (erased.contains(pv))
+        continue;
+      AttentionMatch m;
+      Matcher matcher(m);
+      if (failed(matcher.matchRoot(pv)))
+        continue;
+      // All of the chain sits in one block, and nothing outside it is lost.
+      Block *block = pv->getBlock();
+      if (llvm::any_of(m.chain,
+                       [&](Operation *op) { return op->getBlock() != block; }))
+        continue;
+      if (failed(rewrite(rewriter, m)))
+        continue;
+      SmallVector<Operation *> dead(m.chain.begin(), m.chain.end());
+      dead.append(m.peeled.begin(), m.peeled.end());
+      for (Operation *op : m.chain)
+        for (Value operand : op->getOperands())
+          if (Operation *def = operand.getDefiningOp())
+            dead.push_back(def);
+      eraseDead(rewriter, dead, erased);
+    }
+  }
+};
+} // namespace

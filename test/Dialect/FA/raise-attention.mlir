@@ -1,0 +1,751 @@
+// RUN: fa-opt --split-input-file --fa-raise-attention %s | FileCheck %s
+
+// Inputs written as test/Integration/raise_case.py emits them (torch-mlir,
+// StableHLO-to-linalg and named-op styles); near-misses are negative_*.
+
+// CHECK-LABEL: func.func @torch_sdpa
+// CHECK-SAME: (%[[Q:.+]]: tensor<2x4x16x8xf32>, %[[K:.+]]: tensor<2x4x16x8xf32>, %[[V:.+]]: tensor<2x4x16x8xf32>)
+// CHECK: %[[INIT:.+]] = tensor.empty() : tensor<2x4x16x8xf32>
+// CHECK: %[[O:.+]] = fa.attention ins(%[[Q]], %[[K]], %[[V]] : tensor<2x4x16x8xf32>, tensor<2x4x16x8xf32>, tensor<2x4x16x8xf32>) outs(%[[INIT]] : tensor<2x4x16x8xf32>) {scale = 0.353553385 : f32}
+// CHECK-NOT: linalg.
+// CHECK: return %[[O]]
+func.func @torch_sdpa(%q: tensor<2x4x16x8xf32>, %k: tensor<2x4x16x8xf32>, %v: tensor<2x4x16x8xf32>) -> tensor<2x4x16x8xf32> {
+  %e1 = tensor.empty() : tensor<2x4x8x16xf32>
+  %g2 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d3, d2)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%k : tensor<2x4x16x8xf32>) outs(%e1 : tensor<2x4x8x16xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    linalg.yield %a0 : f32
+  } -> tensor<2x4x8x16xf32>
+  %qc3 = tensor.collapse_shape %q [[0, 1], [2], [3]] : tensor<2x4x16x8xf32> into tensor<8x16x8xf32>
+  %kc4 = tensor.collapse_shape %g2 [[0, 1], [2], [3]] : tensor<2x4x8x16xf32> into tensor<8x8x16xf32>
+  %e5 = tensor.empty() : tensor<8x16x16xf32>
+  %c6 = arith.constant 0.000000e+00 : f32
+  %f7 = linalg.fill ins(%c6 : f32) outs(%e5 : tensor<8x16x16xf32>) -> tensor<8x16x16xf32>
+  %s8 = linalg.batch_matmul ins(%qc3, %kc4 : tensor<8x16x8xf32>, tensor<8x8x16xf32>) outs(%f7 : tensor<8x16x16xf32>) -> tensor<8x16x16xf32>
+  %s9 = tensor.expand_shape %s8 [[0, 1], [2], [3]] output_shape [2, 4, 16, 16] : tensor<8x16x16xf32> into tensor<2x4x16x16xf32>
+  %cf10 = arith.constant 0.35355339059327373 : f64
+  %e11 = tensor.empty() : tensor<2x4x16x16xf32>
+  %g12 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%s9 : tensor<2x4x16x16xf32>) outs(%e11 : tensor<2x4x16x16xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %t = arith.truncf %cf10 : f64 to f32
+    %m = arith.mulf %a0, %t : f32
+    linalg.yield %m : f32
+  } -> tensor<2x4x16x16xf32>
+  %e13 = tensor.empty() : tensor<2x4x16x1xf32>
+  %c14 = arith.constant 0xFF800000 : f32
+  %f15 = linalg.fill ins(%c14 : f32) outs(%e13 : tensor<2x4x16x1xf32>) -> tensor<2x4x16x1xf32>
+  %g16 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%g12 : tensor<2x4x16x16xf32>) outs(%f15 : tensor<2x4x16x1xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %r = arith.maximumf %a0, %out : f32
+    linalg.yield %r : f32
+  } -> tensor<2x4x16x1xf32>
+  %e17 = tensor.empty() : tensor<2x4x16x16xf32>
+  %g18 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%g12, %g16 : tensor<2x4x16x16xf32>, tensor<2x4x16x1xf32>) outs(%e17 : tensor<2x4x16x16xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %out: f32):
+    %r = arith.subf %a0, %a1 : f32
+    linalg.yield %r : f32
+  } -> tensor<2x4x16x16xf32>
+  %e19 = tensor.empty() : tensor<2x4x16x16xf32>
+  %g20 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%g18 : tensor<2x4x16x16xf32>) outs(%e19 : tensor<2x4x16x16xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %r = math.exp %a0 : f32
+    linalg.yield %r : f32
+  } -> tensor<2x4x16x16xf32>
+  %e21 = tensor.empty() : tensor<2x4x16x1xf32>
+  %c22 = arith.constant 0.000000e+00 : f32
+  %f23 = linalg.fill ins(%c22 : f32) outs(%e21 : tensor<2x4x16x1xf32>) -> tensor<2x4x16x1xf32>
+  %g24 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%g20 : tensor<2x4x16x16xf32>) outs(%f23 : tensor<2x4x16x1xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %r = arith.addf %a0, %out : f32
+    linalg.yield %r : f32
+  } -> tensor<2x4x16x1xf32>
+  %e25 = tensor.empty() : tensor<2x4x16x16xf32>
+  %g26 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%g20, %g24 : tensor<2x4x16x16xf32>, tensor<2x4x16x1xf32>) outs(%e25 : tensor<2x4x16x16xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %out: f32):
+    %r = arith.divf %a0, %a1 : f32
+    linalg.yield %r : f32
+  } -> tensor<2x4x16x16xf32>
+  %pc27 = tensor.collapse_shape %g26 [[0, 1], [2], [3]] : tensor<2x4x16x16xf32> into tensor<8x16x16xf32>
+  %vc28 = tensor.collapse_shape %v [[0, 1], [2], [3]] : tensor<2x4x16x8xf32> into tensor<8x16x8xf32>
+  %e29 = tensor.empty() : tensor<8x16x8xf32>
+  %c30 = arith.constant 0.000000e+00 : f32
+  %f31 = linalg.fill ins(%c30 : f32) outs(%e29 : tensor<8x16x8xf32>) -> tensor<8x16x8xf32>
+  %o32 = linalg.batch_matmul ins(%pc27, %vc28 : tensor<8x16x16xf32>, tensor<8x16x8xf32>) outs(%f31 : tensor<8x16x8xf32>) -> tensor<8x16x8xf32>
+  %o33 = tensor.expand_shape %o32 [[0, 1], [2], [3]] output_shape [2, 4, 16, 8] : tensor<8x16x8xf32> into tensor<2x4x16x8xf32>
+  return %o33 : tensor<2x4x16x8xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @torch_sdpa_causal_gqa
+// CHECK-SAME: (%[[Q:.+]]: tensor<1x4x9x16xf32>, %[[K:.+]]: tensor<1x2x13x16xf32>, %[[V:.+]]: tensor<1x2x13x16xf32>)
+// CHECK: fa.attention ins(%[[Q]], %[[K]], %[[V]] : tensor<1x4x9x16xf32>, tensor<1x2x13x16xf32>, tensor<1x2x13x16xf32>) outs(%{{.+}} : tensor<1x4x9x16xf32>) {causal, scale = 2.500000e-01 : f32}
+// CHECK-NOT: linalg.
+func.func @torch_sdpa_causal_gqa(%q: tensor<1x4x9x16xf32>, %k: tensor<1x2x13x16xf32>, %v: tensor<1x2x13x16xf32>) -> tensor<1x4x9x16xf32> {
+  %u1 = tensor.expand_shape %k [[0], [1, 2], [3], [4]] output_shape [1, 2, 1, 13, 16] : tensor<1x2x13x16xf32> into tensor<1x2x1x13x16xf32>
+  %e2 = tensor.empty() : tensor<1x2x2x13x16xf32>
+  %g3 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, 0, d3, d4)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3, d4)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel"]} ins(%u1 : tensor<1x2x1x13x16xf32>) outs(%e2 : tensor<1x2x2x13x16xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    linalg.yield %a0 : f32
+  } -> tensor<1x2x2x13x16xf32>
+  %c4 = tensor.collapse_shape %g3 [[0], [1, 2], [3], [4]] : tensor<1x2x2x13x16xf32> into tensor<1x4x13x16xf32>
+  %u5 = tensor.expand_shape %v [[0], [1, 2], [3], [4]] output_shape [1, 2, 1, 13, 16] : tensor<1x2x13x16xf32> into tensor<1x2x1x13x16xf32>
+  %e6 = tensor.empty() : tensor<1x2x2x13x16xf32>
+  %g7 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, 0, d3, d4)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3, d4)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel"]} ins(%u5 : tensor<1x2x1x13x16xf32>) outs(%e6 : tensor<1x2x2x13x16xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    linalg.yield %a0 : f32
+  } -> tensor<1x2x2x13x16xf32>
+  %c8 = tensor.collapse_shape %g7 [[0], [1, 2], [3], [4]] : tensor<1x2x2x13x16xf32> into tensor<1x4x13x16xf32>
+  %e9 = tensor.empty() : tensor<1x4x16x13xf32>
+  %g10 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d3, d2)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%c4 : tensor<1x4x13x16xf32>) outs(%e9 : tensor<1x4x16x13xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    linalg.yield %a0 : f32
+  } -> tensor<1x4x16x13xf32>
+  %qc11 = tensor.collapse_shape %q [[0, 1], [2], [3]] : tensor<1x4x9x16xf32> into tensor<4x9x16xf32>
+  %kc12 = tensor.collapse_shape %g10 [[0, 1], [2], [3]] : tensor<1x4x16x13xf32> into tensor<4x16x13xf32>
+  %e13 = tensor.empty() : tensor<4x9x13xf32>
+  %c14 = arith.constant 0.000000e+00 : f32
+  %f15 = linalg.fill ins(%c14 : f32) outs(%e13 : tensor<4x9x13xf32>) -> tensor<4x9x13xf32>
+  %s16 = linalg.batch_matmul ins(%qc11, %kc12 : tensor<4x9x16xf32>, tensor<4x16x13xf32>) outs(%f15 : tensor<4x9x13xf32>) -> tensor<4x9x13xf32>
+  %s17 = tensor.expand_shape %s16 [[0, 1], [2], [3]] output_shape [1, 4, 9, 13] : tensor<4x9x13xf32> into tensor<1x4x9x13xf32>
+  %cf18 = arith.constant 0.25 : f64
+  %e19 = tensor.empty() : tensor<1x4x9x13xf32>
+  %g20 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%s17 : tensor<1x4x9x13xf32>) outs(%e19 : tensor<1x4x9x13xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %t = arith.truncf %cf18 : f64 to f32
+    %m = arith.mulf %a0, %t : f32
+    linalg.yield %m : f32
+  } -> tensor<1x4x9x13xf32>
+  %mask21 = arith.constant dense<[[[[0.0, 0.0, 0.0, 0.0, 0.0, 0xFF800000, 0xFF800000, 0xFF800000, 0xFF800000, 0xFF800000, 0xFF800000, 0xFF800000, 0xFF800000], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0xFF800000, 0xFF800000, 0xFF800000, 0xFF800000, 0xFF800000, 0xFF800000, 0xFF800000], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0xFF800000, 0xFF800000, 0xFF800000, 0xFF800000, 0xFF800000, 0xFF800000], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0xFF800000, 0xFF800000, 0xFF800000, 0xFF800000, 0xFF800000], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0xFF800000, 0xFF800000, 0xFF800000, 0xFF800000], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0xFF800000, 0xFF800000, 0xFF800000], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0xFF800000, 0xFF800000], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0xFF800000], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]]]]> : tensor<1x1x9x13xf32>
+  %one22 = arith.constant 1.000000e+00 : f32
+  %e23 = tensor.empty() : tensor<1x4x9x13xf32>
+  %g24 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (0, 0, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%g20, %mask21 : tensor<1x4x9x13xf32>, tensor<1x1x9x13xf32>) outs(%e23 : tensor<1x4x9x13xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %out: f32):
+    %w = arith.mulf %a1, %one22 : f32
+    %r = arith.addf %a0, %w : f32
+    linalg.yield %r : f32
+  } -> tensor<1x4x9x13xf32>
+  %e25 = tensor.empty() : tensor<1x4x9x1xf32>
+  %c26 = arith.constant 0xFF800000 : f32
+  %f27 = linalg.fill ins(%c26 : f32) outs(%e25 : tensor<1x4x9x1xf32>) -> tensor<1x4x9x1xf32>
+  %g28 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%g24 : tensor<1x4x9x13xf32>) outs(%f27 : tensor<1x4x9x1xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %r = arith.maximumf %a0, %out : f32
+    linalg.yield %r : f32
+  } -> tensor<1x4x9x1xf32>
+  %e29 = tensor.empty() : tensor<1x4x9x13xf32>
+  %g30 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%g24, %g28 : tensor<1x4x9x13xf32>, tensor<1x4x9x1xf32>) outs(%e29 : tensor<1x4x9x13xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %out: f32):
+    %r = arith.subf %a0, %a1 : f32
+    linalg.yield %r : f32
+  } -> tensor<1x4x9x13xf32>
+  %e31 = tensor.empty() : tensor<1x4x9x13xf32>
+  %g32 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%g30 : tensor<1x4x9x13xf32>) outs(%e31 : tensor<1x4x9x13xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %r = math.exp %a0 : f32
+    linalg.yield %r : f32
+  } -> tensor<1x4x9x13xf32>
+  %e33 = tensor.empty() : tensor<1x4x9x1xf32>
+  %c34 = arith.constant 0.000000e+00 : f32
+  %f35 = linalg.fill ins(%c34 : f32) outs(%e33 : tensor<1x4x9x1xf32>) -> tensor<1x4x9x1xf32>
+  %g36 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%g32 : tensor<1x4x9x13xf32>) outs(%f35 : tensor<1x4x9x1xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %r = arith.addf %a0, %out : f32
+    linalg.yield %r : f32
+  } -> tensor<1x4x9x1xf32>
+  %e37 = tensor.empty() : tensor<1x4x9x13xf32>
+  %g38 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%g32, %g36 : tensor<1x4x9x13xf32>, tensor<1x4x9x1xf32>) outs(%e37 : tensor<1x4x9x13xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %out: f32):
+    %r = arith.divf %a0, %a1 : f32
+    linalg.yield %r : f32
+  } -> tensor<1x4x9x13xf32>
+  %pc39 = tensor.collapse_shape %g38 [[0, 1], [2], [3]] : tensor<1x4x9x13xf32> into tensor<4x9x13xf32>
+  %vc40 = tensor.collapse_shape %c8 [[0, 1], [2], [3]] : tensor<1x4x13x16xf32> into tensor<4x13x16xf32>
+  %e41 = tensor.empty() : tensor<4x9x16xf32>
+  %c42 = arith.constant 0.000000e+00 : f32
+  %f43 = linalg.fill ins(%c42 : f32) outs(%e41 : tensor<4x9x16xf32>) -> tensor<4x9x16xf32>
+  %o44 = linalg.batch_matmul ins(%pc39, %vc40 : tensor<4x9x13xf32>, tensor<4x13x16xf32>) outs(%f43 : tensor<4x9x16xf32>) -> tensor<4x9x16xf32>
+  %o45 = tensor.expand_shape %o44 [[0, 1], [2], [3]] output_shape [1, 4, 9, 16] : tensor<4x9x16xf32> into tensor<1x4x9x16xf32>
+  return %o45 : tensor<1x4x9x16xf32>
+}
+
+// -----
+
+// The bias is read through (0, d1, d2, d3): passed as the mask operand.
+// CHECK-LABEL: func.func @torch_sdpa_bias_bf16
+// CHECK-SAME: (%[[Q:.+]]: tensor<2x2x8x16xbf16>, %[[K:.+]]: tensor<2x2x12x16xbf16>, %[[V:.+]]: tensor<2x2x12x16xbf16>, %[[B:.+]]: tensor<1x2x8x12xbf16>)
+// CHECK: fa.attention ins(%[[Q]], %[[K]], %[[V]] : {{.*}}) mask(%[[B]] : tensor<1x2x8x12xbf16>) outs(%{{.+}} : tensor<2x2x8x16xbf16>) {scale = 2.500000e-01 : f32}
+// CHECK-NOT: linalg.
+func.func @torch_sdpa_bias_bf16(%q: tensor<2x2x8x16xbf16>, %k: tensor<2x2x12x16xbf16>, %v: tensor<2x2x12x16xbf16>, %bias: tensor<1x2x8x12xbf16>) -> tensor<2x2x8x16xbf16> {
+  %e1 = tensor.empty() : tensor<2x2x16x12xbf16>
+  %g2 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d3, d2)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%k : tensor<2x2x12x16xbf16>) outs(%e1 : tensor<2x2x16x12xbf16>) {
+  ^bb0(%a0: bf16, %out: bf16):
+    linalg.yield %a0 : bf16
+  } -> tensor<2x2x16x12xbf16>
+  %qc3 = tensor.collapse_shape %q [[0, 1], [2], [3]] : tensor<2x2x8x16xbf16> into tensor<4x8x16xbf16>
+  %kc4 = tensor.collapse_shape %g2 [[0, 1], [2], [3]] : tensor<2x2x16x12xbf16> into tensor<4x16x12xbf16>
+  %e5 = tensor.empty() : tensor<4x8x12xbf16>
+  %c6 = arith.constant 0.000000e+00 : bf16
+  %f7 = linalg.fill ins(%c6 : bf16) outs(%e5 : tensor<4x8x12xbf16>) -> tensor<4x8x12xbf16>
+  %s8 = linalg.batch_matmul ins(%qc3, %kc4 : tensor<4x8x16xbf16>, tensor<4x16x12xbf16>) outs(%f7 : tensor<4x8x12xbf16>) -> tensor<4x8x12xbf16>
+  %s9 = tensor.expand_shape %s8 [[0, 1], [2], [3]] output_shape [2, 2, 8, 12] : tensor<4x8x12xbf16> into tensor<2x2x8x12xbf16>
+  %cf10 = arith.constant 0.25 : f64
+  %e11 = tensor.empty() : tensor<2x2x8x12xbf16>
+  %g12 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%s9 : tensor<2x2x8x12xbf16>) outs(%e11 : tensor<2x2x8x12xbf16>) {
+  ^bb0(%a0: bf16, %out: bf16):
+    %t = arith.truncf %cf10 : f64 to bf16
+    %m = arith.mulf %a0, %t : bf16
+    linalg.yield %m : bf16
+  } -> tensor<2x2x8x12xbf16>
+  %one13 = arith.constant 1.000000e+00 : bf16
+  %e14 = tensor.empty() : tensor<2x2x8x12xbf16>
+  %g15 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%g12, %bias : tensor<2x2x8x12xbf16>, tensor<1x2x8x12xbf16>) outs(%e14 : tensor<2x2x8x12xbf16>) {
+  ^bb0(%a0: bf16, %a1: bf16, %out: bf16):
+    %w = arith.mulf %a1, %one13 : bf16
+    %r = arith.addf %a0, %w : bf16
+    linalg.yield %r : bf16
+  } -> tensor<2x2x8x12xbf16>
+  %e16 = tensor.empty() : tensor<2x2x8x1xbf16>
+  %c17 = arith.constant 0xFF80 : bf16
+  %f18 = linalg.fill ins(%c17 : bf16) outs(%e16 : tensor<2x2x8x1xbf16>) -> tensor<2x2x8x1xbf16>
+  %g19 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%g15 : tensor<2x2x8x12xbf16>) outs(%f18 : tensor<2x2x8x1xbf16>) {
+  ^bb0(%a0: bf16, %out: bf16):
+    %r = arith.maximumf %a0, %out : bf16
+    linalg.yield %r : bf16
+  } -> tensor<2x2x8x1xbf16>
+  %e20 = tensor.empty() : tensor<2x2x8x12xbf16>
+  %g21 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%g15, %g19 : tensor<2x2x8x12xbf16>, tensor<2x2x8x1xbf16>) outs(%e20 : tensor<2x2x8x12xbf16>) {
+  ^bb0(%a0: bf16, %a1: bf16, %out: bf16):
+    %r = arith.subf %a0, %a1 : bf16
+    linalg.yield %r : bf16
+  } -> tensor<2x2x8x12xbf16>
+  %e22 = tensor.empty() : tensor<2x2x8x12xbf16>
+  %g23 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%g21 : tensor<2x2x8x12xbf16>) outs(%e22 : tensor<2x2x8x12xbf16>) {
+  ^bb0(%a0: bf16, %out: bf16):
+    %r = math.exp %a0 : bf16
+    linalg.yield %r : bf16
+  } -> tensor<2x2x8x12xbf16>
+  %e24 = tensor.empty() : tensor<2x2x8x1xbf16>
+  %c25 = arith.constant 0.000000e+00 : bf16
+  %f26 = linalg.fill ins(%c25 : bf16) outs(%e24 : tensor<2x2x8x1xbf16>) -> tensor<2x2x8x1xbf16>
+  %g27 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%g23 : tensor<2x2x8x12xbf16>) outs(%f26 : tensor<2x2x8x1xbf16>) {
+  ^bb0(%a0: bf16, %out: bf16):
+    %r = arith.addf %a0, %out : bf16
+    linalg.yield %r : bf16
+  } -> tensor<2x2x8x1xbf16>
+  %e28 = tensor.empty() : tensor<2x2x8x12xbf16>
+  %g29 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%g23, %g27 : tensor<2x2x8x12xbf16>, tensor<2x2x8x1xbf16>) outs(%e28 : tensor<2x2x8x12xbf16>) {
+  ^bb0(%a0: bf16, %a1: bf16, %out: bf16):
+    %r = arith.divf %a0, %a1 : bf16
+    linalg.yield %r : bf16
+  } -> tensor<2x2x8x12xbf16>
+  %pc30 = tensor.collapse_shape %g29 [[0, 1], [2], [3]] : tensor<2x2x8x12xbf16> into tensor<4x8x12xbf16>
+  %vc31 = tensor.collapse_shape %v [[0, 1], [2], [3]] : tensor<2x2x12x16xbf16> into tensor<4x12x16xbf16>
+  %e32 = tensor.empty() : tensor<4x8x16xbf16>
+  %c33 = arith.constant 0.000000e+00 : bf16
+  %f34 = linalg.fill ins(%c33 : bf16) outs(%e32 : tensor<4x8x16xbf16>) -> tensor<4x8x16xbf16>
+  %o35 = linalg.batch_matmul ins(%pc30, %vc31 : tensor<4x8x12xbf16>, tensor<4x12x16xbf16>) outs(%f34 : tensor<4x8x16xbf16>) -> tensor<4x8x16xbf16>
+  %o36 = tensor.expand_shape %o35 [[0, 1], [2], [3]] output_shape [2, 2, 8, 16] : tensor<4x8x16xbf16> into tensor<2x2x8x16xbf16>
+  return %o36 : tensor<2x2x8x16xbf16>
+}
+
+// -----
+
+// dot_general contractions, division by a broadcast sqrt(d), linalg.reduce
+// softmax, GQA by linalg.broadcast; the bias [1, H, Nq, Nk] is collapsed and
+// broadcast: the raise reshapes it back to 4-D.
+// CHECK-LABEL: func.func @stablehlo_bias_gqa
+// CHECK-SAME: (%[[Q:.+]]: tensor<1x4x9x8xf32>, %[[K:.+]]: tensor<1x1x13x8xf32>, %[[V:.+]]: tensor<1x1x13x8xf32>, %[[B:.+]]: tensor<1x4x9x13xf32>)
+// CHECK: %[[C:.+]] = tensor.collapse_shape %[[B]]
+// CHECK: %[[M:.+]] = tensor.expand_shape %[[C]] {{\[\[}}0, 1], [2], [3]] output_shape [1, 4, 9, 13]
+// CHECK: fa.attention ins(%[[Q]], %[[K]], %[[V]] : tensor<1x4x9x8xf32>, tensor<1x1x13x8xf32>, tensor<1x1x13x8xf32>) mask(%[[M]] : tensor<1x4x9x13xf32>) outs(%{{.+}} : tensor<1x4x9x8xf32>) {scale = 0.353553385 : f32}
+// CHECK-NOT: linalg.
+func.func @stablehlo_bias_gqa(%q: tensor<1x4x9x8xf32>, %k: tensor<1x1x13x8xf32>, %v: tensor<1x1x13x8xf32>, %bias: tensor<1x4x9x13xf32>) -> tensor<1x4x9x8xf32> {
+  %e1 = tensor.empty() : tensor<1x1x4x13x8xf32>
+  %r2 = linalg.broadcast ins(%k : tensor<1x1x13x8xf32>) outs(%e1 : tensor<1x1x4x13x8xf32>) dimensions = [2]
+  %c3 = tensor.collapse_shape %r2 [[0], [1, 2], [3], [4]] : tensor<1x1x4x13x8xf32> into tensor<1x4x13x8xf32>
+  %e4 = tensor.empty() : tensor<1x1x4x13x8xf32>
+  %r5 = linalg.broadcast ins(%v : tensor<1x1x13x8xf32>) outs(%e4 : tensor<1x1x4x13x8xf32>) dimensions = [2]
+  %c6 = tensor.collapse_shape %r5 [[0], [1, 2], [3], [4]] : tensor<1x1x4x13x8xf32> into tensor<1x4x13x8xf32>
+  %e7 = tensor.empty() : tensor<1x4x9x13xf32>
+  %c8 = arith.constant 0.000000e+00 : f32
+  %f9 = linalg.fill ins(%c8 : f32) outs(%e7 : tensor<1x4x9x13xf32>) -> tensor<1x4x9x13xf32>
+  %s10 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d4)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d3, d4)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%q, %c3 : tensor<1x4x9x8xf32>, tensor<1x4x13x8xf32>) outs(%f9 : tensor<1x4x9x13xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %r = arith.addf %acc, %p : f32
+    linalg.yield %r : f32
+  } -> tensor<1x4x9x13xf32>
+  %c11 = arith.constant dense<2.8284271247461903> : tensor<1x4x9x13xf32>
+  %e12 = tensor.empty() : tensor<1x4x9x13xf32>
+  %g13 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%s10, %c11 : tensor<1x4x9x13xf32>, tensor<1x4x9x13xf32>) outs(%e12 : tensor<1x4x9x13xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %out: f32):
+    %m = arith.divf %a0, %a1 : f32
+    linalg.yield %m : f32
+  } -> tensor<1x4x9x13xf32>
+  %e14 = tensor.empty() : tensor<1x4x9x13xf32>
+  %bc16 = tensor.collapse_shape %bias [[0, 1], [2], [3]] : tensor<1x4x9x13xf32> into tensor<4x9x13xf32>
+  %bb15 = linalg.broadcast ins(%bc16 : tensor<4x9x13xf32>) outs(%e14 : tensor<1x4x9x13xf32>) dimensions = [0]
+  %e17 = tensor.empty() : tensor<1x4x9x13xf32>
+  %g18 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%g13, %bb15 : tensor<1x4x9x13xf32>, tensor<1x4x9x13xf32>) outs(%e17 : tensor<1x4x9x13xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %out: f32):
+    %r = arith.addf %a0, %a1 : f32
+    linalg.yield %r : f32
+  } -> tensor<1x4x9x13xf32>
+  %e19 = tensor.empty() : tensor<1x4x9xf32>
+  %c20 = arith.constant 0xFF800000 : f32
+  %f21 = linalg.fill ins(%c20 : f32) outs(%e19 : tensor<1x4x9xf32>) -> tensor<1x4x9xf32>
+  %red22 = linalg.reduce ins(%g18 : tensor<1x4x9x13xf32>) outs(%f21 : tensor<1x4x9xf32>) dimensions = [3]
+    (%in: f32, %init: f32) {
+      %r = arith.maximumf %in, %init : f32
+      linalg.yield %r : f32
+    }
+  %e23 = tensor.empty() : tensor<1x4x9x13xf32>
+  %bcast24 = linalg.broadcast ins(%red22 : tensor<1x4x9xf32>) outs(%e23 : tensor<1x4x9x13xf32>) dimensions = [3]
+  %e25 = tensor.empty() : tensor<1x4x9x13xf32>
+  %g26 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%g18, %bcast24 : tensor<1x4x9x13xf32>, tensor<1x4x9x13xf32>) outs(%e25 : tensor<1x4x9x13xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %out: f32):
+    %d = arith.subf %a0, %a1 : f32
+    %r = math.exp %d : f32
+    linalg.yield %r : f32
+  } -> tensor<1x4x9x13xf32>
+  %e27 = tensor.empty() : tensor<1x4x9xf32>
+  %c28 = arith.constant 0.000000e+00 : f32
+  %f29 = linalg.fill ins(%c28 : f32) outs(%e27 : tensor<1x4x9xf32>) -> tensor<1x4x9xf32>
+  %red30 = linalg.reduce ins(%g26 : tensor<1x4x9x13xf32>) outs(%f29 : tensor<1x4x9xf32>) dimensions = [3]
+    (%in: f32, %init: f32) {
+      %r = arith.addf %in, %init : f32
+      linalg.yield %r : f32
+    }
+  %e31 = tensor.empty() : tensor<1x4x9x13xf32>
+  %bcast32 = linalg.broadcast ins(%red30 : tensor<1x4x9xf32>) outs(%e31 : tensor<1x4x9x13xf32>) dimensions = [3]
+  %e33 = tensor.empty() : tensor<1x4x9x13xf32>
+  %g34 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%g26, %bcast32 : tensor<1x4x9x13xf32>, tensor<1x4x9x13xf32>) outs(%e33 : tensor<1x4x9x13xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %out: f32):
+    %r = arith.divf %a0, %a1 : f32
+    linalg.yield %r : f32
+  } -> tensor<1x4x9x13xf32>
+  %e35 = tensor.empty() : tensor<1x4x9x8xf32>
+  %c36 = arith.constant 0.000000e+00 : f32
+  %f37 = linalg.fill ins(%c36 : f32) outs(%e35 : tensor<1x4x9x8xf32>) -> tensor<1x4x9x8xf32>
+  %o38 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d4)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d4, d3)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%g34, %c6 : tensor<1x4x9x13xf32>, tensor<1x4x13x8xf32>) outs(%f37 : tensor<1x4x9x8xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %r = arith.addf %acc, %p : f32
+    linalg.yield %r : f32
+  } -> tensor<1x4x9x8xf32>
+  return %o38 : tensor<1x4x9x8xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @stablehlo_causal_bf16
+// CHECK: fa.attention ins(%arg0, %arg1, %arg2 : tensor<2x2x16x16xbf16>, tensor<2x2x16x16xbf16>, tensor<2x2x16x16xbf16>) outs(%{{.+}} : tensor<2x2x16x16xbf16>) {causal, scale = 2.500000e-01 : f32}
+// CHECK-NOT: linalg.
+func.func @stablehlo_causal_bf16(%q: tensor<2x2x16x16xbf16>, %k: tensor<2x2x16x16xbf16>, %v: tensor<2x2x16x16xbf16>) -> tensor<2x2x16x16xbf16> {
+  %e1 = tensor.empty() : tensor<2x2x16x16xbf16>
+  %c2 = arith.constant 0.000000e+00 : bf16
+  %f3 = linalg.fill ins(%c2 : bf16) outs(%e1 : tensor<2x2x16x16xbf16>) -> tensor<2x2x16x16xbf16>
+  %s4 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d4)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d3, d4)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%q, %k : tensor<2x2x16x16xbf16>, tensor<2x2x16x16xbf16>) outs(%f3 : tensor<2x2x16x16xbf16>) {
+  ^bb0(%x: bf16, %y: bf16, %acc: bf16):
+    %p = arith.mulf %x, %y : bf16
+    %r = arith.addf %acc, %p : bf16
+    linalg.yield %r : bf16
+  } -> tensor<2x2x16x16xbf16>
+  %c5 = arith.constant dense<4.0> : tensor<2x2x16x16xbf16>
+  %e6 = tensor.empty() : tensor<2x2x16x16xbf16>
+  %g7 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%s4, %c5 : tensor<2x2x16x16xbf16>, tensor<2x2x16x16xbf16>) outs(%e6 : tensor<2x2x16x16xbf16>) {
+  ^bb0(%a0: bf16, %a1: bf16, %out: bf16):
+    %m = arith.divf %a0, %a1 : bf16
+    linalg.yield %m : bf16
+  } -> tensor<2x2x16x16xbf16>
+  %mask8 = arith.constant dense<[[0.0, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80], [0.0, 0.0, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80], [0.0, 0.0, 0.0, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80], [0.0, 0.0, 0.0, 0.0, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80], [0.0, 0.0, 0.0, 0.0, 0.0, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0xFF80, 0xFF80, 0xFF80, 0xFF80, 0xFF80], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0xFF80, 0xFF80, 0xFF80, 0xFF80], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0xFF80, 0xFF80, 0xFF80], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0xFF80, 0xFF80], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0xFF80], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]]> : tensor<16x16xbf16>
+  %e9 = tensor.empty() : tensor<2x2x16x16xbf16>
+  %bb10 = linalg.broadcast ins(%mask8 : tensor<16x16xbf16>) outs(%e9 : tensor<2x2x16x16xbf16>) dimensions = [0, 1]
+  %e11 = tensor.empty() : tensor<2x2x16x16xbf16>
+  %g12 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%g7, %bb10 : tensor<2x2x16x16xbf16>, tensor<2x2x16x16xbf16>) outs(%e11 : tensor<2x2x16x16xbf16>) {
+  ^bb0(%a0: bf16, %a1: bf16, %out: bf16):
+    %r = arith.addf %a0, %a1 : bf16
+    linalg.yield %r : bf16
+  } -> tensor<2x2x16x16xbf16>
+  %e13 = tensor.empty() : tensor<2x2x16xbf16>
+  %c14 = arith.constant 0xFF80 : bf16
+  %f15 = linalg.fill ins(%c14 : bf16) outs(%e13 : tensor<2x2x16xbf16>) -> tensor<2x2x16xbf16>
+  %red16 = linalg.reduce ins(%g12 : tensor<2x2x16x16xbf16>) outs(%f15 : tensor<2x2x16xbf16>) dimensions = [3]
+    (%in: bf16, %init: bf16) {
+      %r = arith.maximumf %in, %init : bf16
+      linalg.yield %r : bf16
+    }
+  %e17 = tensor.empty() : tensor<2x2x16x16xbf16>
+  %bcast18 = linalg.broadcast ins(%red16 : tensor<2x2x16xbf16>) outs(%e17 : tensor<2x2x16x16xbf16>) dimensions = [3]
+  %e19 = tensor.empty() : tensor<2x2x16x16xbf16>
+  %g20 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%g12, %bcast18 : tensor<2x2x16x16xbf16>, tensor<2x2x16x16xbf16>) outs(%e19 : tensor<2x2x16x16xbf16>) {
+  ^bb0(%a0: bf16, %a1: bf16, %out: bf16):
+    %d = arith.subf %a0, %a1 : bf16
+    %r = math.exp %d : bf16
+    linalg.yield %r : bf16
+  } -> tensor<2x2x16x16xbf16>
+  %e21 = tensor.empty() : tensor<2x2x16xbf16>
+  %c22 = arith.constant 0.000000e+00 : bf16
+  %f23 = linalg.fill ins(%c22 : bf16) outs(%e21 : tensor<2x2x16xbf16>) -> tensor<2x2x16xbf16>
+  %red24 = linalg.reduce ins(%g20 : tensor<2x2x16x16xbf16>) outs(%f23 : tensor<2x2x16xbf16>) dimensions = [3]
+    (%in: bf16, %init: bf16) {
+      %r = arith.addf %in, %init : bf16
+      linalg.yield %r : bf16
+    }
+  %e25 = tensor.empty() : tensor<2x2x16x16xbf16>
+  %bcast26 = linalg.broadcast ins(%red24 : tensor<2x2x16xbf16>) outs(%e25 : tensor<2x2x16x16xbf16>) dimensions = [3]
+  %e27 = tensor.empty() : tensor<2x2x16x16xbf16>
+  %g28 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%g20, %bcast26 : tensor<2x2x16x16xbf16>, tensor<2x2x16x16xbf16>) outs(%e27 : tensor<2x2x16x16xbf16>) {
+  ^bb0(%a0: bf16, %a1: bf16, %out: bf16):
+    %r = arith.divf %a0, %a1 : bf16
+    linalg.yield %r : bf16
+  } -> tensor<2x2x16x16xbf16>
+  %e29 = tensor.empty() : tensor<2x2x16x16xbf16>
+  %c30 = arith.constant 0.000000e+00 : bf16
+  %f31 = linalg.fill ins(%c30 : bf16) outs(%e29 : tensor<2x2x16x16xbf16>) -> tensor<2x2x16x16xbf16>
+  %o32 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d4)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d4, d3)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%g28, %v : tensor<2x2x16x16xbf16>, tensor<2x2x16x16xbf16>) outs(%f31 : tensor<2x2x16x16xbf16>) {
+  ^bb0(%x: bf16, %y: bf16, %acc: bf16):
+    %p = arith.mulf %x, %y : bf16
+    %r = arith.addf %acc, %p : bf16
+    linalg.yield %r : bf16
+  } -> tensor<2x2x16x16xbf16>
+  return %o32 : tensor<2x2x16x16xbf16>
+}
+
+// -----
+
+// 3-D [B*H, N, D]: Q pre-scaled, linalg.transpose, linalg.batch_matmul,
+// linalg.softmax, P V with indexing_maps, GQA via h floordiv 2.
+// CHECK-LABEL: func.func @named_causal_gqa
+// CHECK-SAME: (%[[Q:.+]]: tensor<8x9x8xf32>, %[[K:.+]]: tensor<4x13x8xf32>, %[[V:.+]]: tensor<4x13x8xf32>)
+// CHECK-DAG: %[[K4:.+]] = tensor.expand_shape %[[K]] {{\[\[}}0, 1], [2], [3]] output_shape [2, 2, 13, 8]
+// CHECK-DAG: %[[V4:.+]] = tensor.expand_shape %[[V]] {{\[\[}}0, 1], [2], [3]] output_shape [2, 2, 13, 8]
+// CHECK-DAG: %[[Q4:.+]] = tensor.expand_shape %[[Q]] {{\[\[}}0, 1], [2], [3]] output_shape [2, 4, 9, 8]
+// CHECK: %[[O:.+]] = fa.attention ins(%[[Q4]], %[[K4]], %[[V4]] : tensor<2x4x9x8xf32>, tensor<2x2x13x8xf32>, tensor<2x2x13x8xf32>) outs(%{{.+}} : tensor<2x4x9x8xf32>) {causal, scale = 0.353553385 : f32}
+// CHECK: %[[R:.+]] = tensor.collapse_shape %[[O]] {{\[\[}}0, 1], [2], [3]] : tensor<2x4x9x8xf32> into tensor<8x9x8xf32>
+// CHECK-NOT: linalg.
+// CHECK: return %[[R]]
+func.func @named_causal_gqa(%q: tensor<8x9x8xf32>, %k: tensor<4x13x8xf32>, %v: tensor<4x13x8xf32>) -> tensor<8x9x8xf32> {
+  %x1 = tensor.expand_shape %k [[0, 1], [2], [3]] output_shape [2, 2, 13, 8] : tensor<4x13x8xf32> into tensor<2x2x13x8xf32>
+  %e2 = tensor.empty() : tensor<2x4x13x8xf32>
+  %g3 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1 floordiv 2, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%x1 : tensor<2x2x13x8xf32>) outs(%e2 : tensor<2x4x13x8xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    linalg.yield %a0 : f32
+  } -> tensor<2x4x13x8xf32>
+  %c4 = tensor.collapse_shape %g3 [[0, 1], [2], [3]] : tensor<2x4x13x8xf32> into tensor<8x13x8xf32>
+  %x5 = tensor.expand_shape %v [[0, 1], [2], [3]] output_shape [2, 2, 13, 8] : tensor<4x13x8xf32> into tensor<2x2x13x8xf32>
+  %e6 = tensor.empty() : tensor<2x4x13x8xf32>
+  %g7 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1 floordiv 2, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%x5 : tensor<2x2x13x8xf32>) outs(%e6 : tensor<2x4x13x8xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    linalg.yield %a0 : f32
+  } -> tensor<2x4x13x8xf32>
+  %c8 = tensor.collapse_shape %g7 [[0, 1], [2], [3]] : tensor<2x4x13x8xf32> into tensor<8x13x8xf32>
+  %c9 = arith.constant 0.35355339059327373 : f32
+  %e10 = tensor.empty() : tensor<8x9x8xf32>
+  %g11 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%q : tensor<8x9x8xf32>) outs(%e10 : tensor<8x9x8xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %m = arith.mulf %a0, %c9 : f32
+    linalg.yield %m : f32
+  } -> tensor<8x9x8xf32>
+  %e12 = tensor.empty() : tensor<8x8x13xf32>
+  %kt13 = linalg.transpose ins(%c4 : tensor<8x13x8xf32>) outs(%e12 : tensor<8x8x13xf32>) permutation = [0, 2, 1]
+  %e14 = tensor.empty() : tensor<8x9x13xf32>
+  %c15 = arith.constant 0.000000e+00 : f32
+  %f16 = linalg.fill ins(%c15 : f32) outs(%e14 : tensor<8x9x13xf32>) -> tensor<8x9x13xf32>
+  %s17 = linalg.batch_matmul ins(%g11, %kt13 : tensor<8x9x8xf32>, tensor<8x8x13xf32>) outs(%f16 : tensor<8x9x13xf32>) -> tensor<8x9x13xf32>
+  %mask18 = arith.constant dense<[[0.0, 0.0, 0.0, 0.0, 0.0, 0xFF800000, 0xFF800000, 0xFF800000, 0xFF800000, 0xFF800000, 0xFF800000, 0xFF800000, 0xFF800000], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0xFF800000, 0xFF800000, 0xFF800000, 0xFF800000, 0xFF800000, 0xFF800000, 0xFF800000], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0xFF800000, 0xFF800000, 0xFF800000, 0xFF800000, 0xFF800000, 0xFF800000], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0xFF800000, 0xFF800000, 0xFF800000, 0xFF800000, 0xFF800000], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0xFF800000, 0xFF800000, 0xFF800000, 0xFF800000], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0xFF800000, 0xFF800000, 0xFF800000], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0xFF800000, 0xFF800000], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0xFF800000], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]]> : tensor<9x13xf32>
+  %e19 = tensor.empty() : tensor<8x9x13xf32>
+  %g20 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%mask18, %s17 : tensor<9x13xf32>, tensor<8x9x13xf32>) outs(%e19 : tensor<8x9x13xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %out: f32):
+    %r = arith.addf %a1, %a0 : f32
+    linalg.yield %r : f32
+  } -> tensor<8x9x13xf32>
+  %e21 = tensor.empty() : tensor<8x9x13xf32>
+  %p22 = linalg.softmax dimension(2) ins(%g20 : tensor<8x9x13xf32>) outs(%e21 : tensor<8x9x13xf32>) -> tensor<8x9x13xf32>
+  %e23 = tensor.empty() : tensor<8x9x8xf32>
+  %c24 = arith.constant 0.000000e+00 : f32
+  %f25 = linalg.fill ins(%c24 : f32) outs(%e23 : tensor<8x9x8xf32>) -> tensor<8x9x8xf32>
+  %o26 = linalg.batch_matmul indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d3, d2)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>] ins(%p22, %c8 : tensor<8x9x13xf32>, tensor<8x13x8xf32>) outs(%f25 : tensor<8x9x8xf32>) -> tensor<8x9x8xf32>
+  return %o26 : tensor<8x9x8xf32>
+}
+
+// -----
+
+// Without a 4-D shape anywhere, [B*H, N, D] becomes [B*H, 1, N, D].
+// CHECK-LABEL: func.func @named_bias_bf16
+// CHECK-SAME: %[[B:[^:]+]]: tensor<3x7x7xbf16>
+// CHECK: %[[M:.+]] = tensor.expand_shape %[[B]] {{\[\[}}0, 1], [2], [3]] output_shape [3, 1, 7, 7]
+// The scale is the bf16 constant the program multiplies Q by.
+// CHECK: fa.attention ins({{.*}}) mask(%[[M]] : tensor<3x1x7x7xbf16>) outs({{.*}}) {scale = 0.353515625 : f32}
+func.func @named_bias_bf16(%q: tensor<3x7x8xbf16>, %k: tensor<3x7x8xbf16>, %v: tensor<3x7x8xbf16>, %bias: tensor<3x7x7xbf16>) -> tensor<3x7x8xbf16> {
+  %c1 = arith.constant 0.35355339059327373 : bf16
+  %e2 = tensor.empty() : tensor<3x7x8xbf16>
+  %g3 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%q : tensor<3x7x8xbf16>) outs(%e2 : tensor<3x7x8xbf16>) {
+  ^bb0(%a0: bf16, %out: bf16):
+    %m = arith.mulf %a0, %c1 : bf16
+    linalg.yield %m : bf16
+  } -> tensor<3x7x8xbf16>
+  %e4 = tensor.empty() : tensor<3x8x7xbf16>
+  %kt5 = linalg.transpose ins(%k : tensor<3x7x8xbf16>) outs(%e4 : tensor<3x8x7xbf16>) permutation = [0, 2, 1]
+  %e6 = tensor.empty() : tensor<3x7x7xbf16>
+  %c7 = arith.constant 0.000000e+00 : bf16
+  %f8 = linalg.fill ins(%c7 : bf16) outs(%e6 : tensor<3x7x7xbf16>) -> tensor<3x7x7xbf16>
+  %s9 = linalg.batch_matmul ins(%g3, %kt5 : tensor<3x7x8xbf16>, tensor<3x8x7xbf16>) outs(%f8 : tensor<3x7x7xbf16>) -> tensor<3x7x7xbf16>
+  %e10 = tensor.empty() : tensor<3x7x7xbf16>
+  %g11 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%bias, %s9 : tensor<3x7x7xbf16>, tensor<3x7x7xbf16>) outs(%e10 : tensor<3x7x7xbf16>) {
+  ^bb0(%a0: bf16, %a1: bf16, %out: bf16):
+    %r = arith.addf %a1, %a0 : bf16
+    linalg.yield %r : bf16
+  } -> tensor<3x7x7xbf16>
+  %e12 = tensor.empty() : tensor<3x7x7xbf16>
+  %p13 = linalg.softmax dimension(2) ins(%g11 : tensor<3x7x7xbf16>) outs(%e12 : tensor<3x7x7xbf16>) -> tensor<3x7x7xbf16>
+  %e14 = tensor.empty() : tensor<3x7x8xbf16>
+  %c15 = arith.constant 0.000000e+00 : bf16
+  %f16 = linalg.fill ins(%c15 : bf16) outs(%e14 : tensor<3x7x8xbf16>) -> tensor<3x7x8xbf16>
+  %o17 = linalg.batch_matmul indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d3, d2)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>] ins(%p13, %v : tensor<3x7x7xbf16>, tensor<3x7x8xbf16>) outs(%f16 : tensor<3x7x8xbf16>) -> tensor<3x7x8xbf16>
+  return %o17 : tensor<3x7x8xbf16>
+}
+
+// -----
+
+// The same chain as the negative cases below, intact: it is raised.
+// CHECK-LABEL: func.func @named_base
+// CHECK: fa.attention ins({{.*}}) outs({{.*}}) {scale = 2.500000e-01 : f32}
+func.func @named_base(%q: tensor<4x8x16xf32>, %k: tensor<4x8x16xf32>, %v: tensor<4x8x16xf32>) -> tensor<4x8x16xf32> {
+  %zero = arith.constant 0.000000e+00 : f32
+  %c = arith.constant 2.500000e-01 : f32
+  %e0 = tensor.empty() : tensor<4x16x8xf32>
+  %kt = linalg.transpose ins(%k : tensor<4x8x16xf32>) outs(%e0 : tensor<4x16x8xf32>) permutation = [0, 2, 1]
+  %e1 = tensor.empty() : tensor<4x8x8xf32>
+  %z1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %s = linalg.batch_matmul ins(%q, %kt : tensor<4x8x16xf32>, tensor<4x16x8xf32>) outs(%z1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %ss = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%s : tensor<4x8x8xf32>) outs(%e1 : tensor<4x8x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.mulf %in, %c : f32
+    linalg.yield %m : f32
+  } -> tensor<4x8x8xf32>
+  %p = linalg.softmax dimension(2) ins(%ss : tensor<4x8x8xf32>) outs(%e1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  
+  %e2 = tensor.empty() : tensor<4x8x16xf32>
+  %z2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  %o = linalg.batch_matmul ins(%p, %v : tensor<4x8x8xf32>, tensor<4x8x16xf32>) outs(%z2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  return %o : tensor<4x8x16xf32>
+}
+
+// -----
+
+// Softmax over the query axis.
+// CHECK-LABEL: func.func @negative_softmax_wrong_axis
+// CHECK-NOT: fa.attention
+func.func @negative_softmax_wrong_axis(%q: tensor<4x8x16xf32>, %k: tensor<4x8x16xf32>, %v: tensor<4x8x16xf32>) -> tensor<4x8x16xf32> {
+  %zero = arith.constant 0.000000e+00 : f32
+  %c = arith.constant 2.500000e-01 : f32
+  %e0 = tensor.empty() : tensor<4x16x8xf32>
+  %kt = linalg.transpose ins(%k : tensor<4x8x16xf32>) outs(%e0 : tensor<4x16x8xf32>) permutation = [0, 2, 1]
+  %e1 = tensor.empty() : tensor<4x8x8xf32>
+  %z1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %s = linalg.batch_matmul ins(%q, %kt : tensor<4x8x16xf32>, tensor<4x16x8xf32>) outs(%z1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %ss = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%s : tensor<4x8x8xf32>) outs(%e1 : tensor<4x8x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.mulf %in, %c : f32
+    linalg.yield %m : f32
+  } -> tensor<4x8x8xf32>
+  %p = linalg.softmax dimension(1) ins(%ss : tensor<4x8x8xf32>) outs(%e1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  
+  %e2 = tensor.empty() : tensor<4x8x16xf32>
+  %z2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  %o = linalg.batch_matmul ins(%p, %v : tensor<4x8x8xf32>, tensor<4x8x16xf32>) outs(%z2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  return %o : tensor<4x8x16xf32>
+}
+
+// -----
+
+// The scale multiplies P, not S.
+// CHECK-LABEL: func.func @negative_scale_after_softmax
+// CHECK-NOT: fa.attention
+func.func @negative_scale_after_softmax(%q: tensor<4x8x16xf32>, %k: tensor<4x8x16xf32>, %v: tensor<4x8x16xf32>) -> tensor<4x8x16xf32> {
+  %zero = arith.constant 0.000000e+00 : f32
+  %c = arith.constant 2.500000e-01 : f32
+  %e0 = tensor.empty() : tensor<4x16x8xf32>
+  %kt = linalg.transpose ins(%k : tensor<4x8x16xf32>) outs(%e0 : tensor<4x16x8xf32>) permutation = [0, 2, 1]
+  %e1 = tensor.empty() : tensor<4x8x8xf32>
+  %z1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %s = linalg.batch_matmul ins(%q, %kt : tensor<4x8x16xf32>, tensor<4x16x8xf32>) outs(%z1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %ss = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%s : tensor<4x8x8xf32>) outs(%e1 : tensor<4x8x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.addf %in, %in : f32
+    linalg.yield %m : f32
+  } -> tensor<4x8x8xf32>
+  %p = linalg.softmax dimension(2) ins(%ss : tensor<4x8x8xf32>) outs(%e1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %p2 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%p : tensor<4x8x8xf32>) outs(%e1 : tensor<4x8x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.mulf %in, %c : f32
+    linalg.yield %m : f32
+  } -> tensor<4x8x8xf32>
+  %e2 = tensor.empty() : tensor<4x8x16xf32>
+  %z2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  %o = linalg.batch_matmul ins(%p2, %v : tensor<4x8x8xf32>, tensor<4x8x16xf32>) outs(%z2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  return %o : tensor<4x8x16xf32>
+}
+
+// -----
+
+// The mask multiplies the scores instead of adding to them.
+// CHECK-LABEL: func.func @negative_mask_multiplied
+// CHECK-NOT: fa.attention
+func.func @negative_mask_multiplied(%q: tensor<4x8x16xf32>, %k: tensor<4x8x16xf32>, %v: tensor<4x8x16xf32>, %mask: tensor<4x8x8xf32>) -> tensor<4x8x16xf32> {
+  %zero = arith.constant 0.000000e+00 : f32
+  %c = arith.constant 2.500000e-01 : f32
+  %e0 = tensor.empty() : tensor<4x16x8xf32>
+  %kt = linalg.transpose ins(%k : tensor<4x8x16xf32>) outs(%e0 : tensor<4x16x8xf32>) permutation = [0, 2, 1]
+  %e1 = tensor.empty() : tensor<4x8x8xf32>
+  %z1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %s = linalg.batch_matmul ins(%q, %kt : tensor<4x8x16xf32>, tensor<4x16x8xf32>) outs(%z1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %ss = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%s : tensor<4x8x8xf32>) outs(%e1 : tensor<4x8x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.mulf %in, %c : f32
+    linalg.yield %m : f32
+  } -> tensor<4x8x8xf32>
+  %p = linalg.softmax dimension(2) ins(%ss : tensor<4x8x8xf32>) outs(%e1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %e9 = tensor.empty() : tensor<4x8x8xf32>
+  %pm = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%p, %mask : tensor<4x8x8xf32>, tensor<4x8x8xf32>) outs(%e9 : tensor<4x8x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %r = arith.mulf %a, %b : f32
+    linalg.yield %r : f32
+  } -> tensor<4x8x8xf32>
+  %e2 = tensor.empty() : tensor<4x8x16xf32>
+  %z2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  %o = linalg.batch_matmul ins(%pm, %v : tensor<4x8x8xf32>, tensor<4x8x16xf32>) outs(%z2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  return %o : tensor<4x8x16xf32>
+}
+
+// -----
+
+// S is returned too: raising would lose it.
+// CHECK-LABEL: func.func @negative_s_used_twice
+// CHECK-NOT: fa.attention
+func.func @negative_s_used_twice(%q: tensor<4x8x16xf32>, %k: tensor<4x8x16xf32>, %v: tensor<4x8x16xf32>) -> (tensor<4x8x16xf32>, tensor<4x8x8xf32>) {
+  %zero = arith.constant 0.000000e+00 : f32
+  %c = arith.constant 2.500000e-01 : f32
+  %e0 = tensor.empty() : tensor<4x16x8xf32>
+  %kt = linalg.transpose ins(%k : tensor<4x8x16xf32>) outs(%e0 : tensor<4x16x8xf32>) permutation = [0, 2, 1]
+  %e1 = tensor.empty() : tensor<4x8x8xf32>
+  %z1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %s = linalg.batch_matmul ins(%q, %kt : tensor<4x8x16xf32>, tensor<4x16x8xf32>) outs(%z1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %ss = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%s : tensor<4x8x8xf32>) outs(%e1 : tensor<4x8x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.mulf %in, %c : f32
+    linalg.yield %m : f32
+  } -> tensor<4x8x8xf32>
+  %p = linalg.softmax dimension(2) ins(%ss : tensor<4x8x8xf32>) outs(%e1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  
+  %e2 = tensor.empty() : tensor<4x8x16xf32>
+  %z2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  %o = linalg.batch_matmul ins(%p, %v : tensor<4x8x8xf32>, tensor<4x8x16xf32>) outs(%z2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  return %o, %s : tensor<4x8x16xf32>, tensor<4x8x8xf32>
+}
+
+// -----
+
+// P is returned too.
+// CHECK-LABEL: func.func @negative_p_used_twice
+// CHECK-NOT: fa.attention
+func.func @negative_p_used_twice(%q: tensor<4x8x16xf32>, %k: tensor<4x8x16xf32>, %v: tensor<4x8x16xf32>) -> (tensor<4x8x16xf32>, tensor<4x8x8xf32>) {
+  %zero = arith.constant 0.000000e+00 : f32
+  %c = arith.constant 2.500000e-01 : f32
+  %e0 = tensor.empty() : tensor<4x16x8xf32>
+  %kt = linalg.transpose ins(%k : tensor<4x8x16xf32>) outs(%e0 : tensor<4x16x8xf32>) permutation = [0, 2, 1]
+  %e1 = tensor.empty() : tensor<4x8x8xf32>
+  %z1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %s = linalg.batch_matmul ins(%q, %kt : tensor<4x8x16xf32>, tensor<4x16x8xf32>) outs(%z1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %ss = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%s : tensor<4x8x8xf32>) outs(%e1 : tensor<4x8x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.mulf %in, %c : f32
+    linalg.yield %m : f32
+  } -> tensor<4x8x8xf32>
+  %p = linalg.softmax dimension(2) ins(%ss : tensor<4x8x8xf32>) outs(%e1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  
+  %e2 = tensor.empty() : tensor<4x8x16xf32>
+  %z2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  %o = linalg.batch_matmul ins(%p, %v : tensor<4x8x8xf32>, tensor<4x8x16xf32>) outs(%z2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  return %o, %p : tensor<4x8x16xf32>, tensor<4x8x8xf32>
+}
+
+// -----
+
+// The scale is a function argument.
+// CHECK-LABEL: func.func @negative_scale_not_constant
+// CHECK-NOT: fa.attention
+func.func @negative_scale_not_constant(%q: tensor<4x8x16xf32>, %k: tensor<4x8x16xf32>, %v: tensor<4x8x16xf32>, %sc: f32) -> tensor<4x8x16xf32> {
+  %zero = arith.constant 0.000000e+00 : f32
+  %c = arith.constant 2.500000e-01 : f32
+  %e0 = tensor.empty() : tensor<4x16x8xf32>
+  %kt = linalg.transpose ins(%k : tensor<4x8x16xf32>) outs(%e0 : tensor<4x16x8xf32>) permutation = [0, 2, 1]
+  %e1 = tensor.empty() : tensor<4x8x8xf32>
+  %z1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %s = linalg.batch_matmul ins(%q, %kt : tensor<4x8x16xf32>, tensor<4x16x8xf32>) outs(%z1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %ss = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%s : tensor<4x8x8xf32>) outs(%e1 : tensor<4x8x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.mulf %in, %sc : f32
+    linalg.yield %m : f32
+  } -> tensor<4x8x8xf32>
+  %p = linalg.softmax dimension(2) ins(%ss : tensor<4x8x8xf32>) outs(%e1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  
+  %e2 = tensor.empty() : tensor<4x8x16xf32>
+  %z2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  %o = linalg.batch_matmul ins(%p, %v : tensor<4x8x8xf32>, tensor<4x8x16xf32>) outs(%z2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  return %o : tensor<4x8x16xf32>
+}
+
+// -----
+
+// K is transposed over the batch and row axes.
+// CHECK-LABEL: func.func @negative_wrong_transpose
+// CHECK-NOT: fa.attention
+func.func @negative_wrong_transpose(%q: tensor<4x8x16xf32>, %k: tensor<16x4x8xf32>, %v: tensor<4x8x16xf32>) -> tensor<4x8x16xf32> {
+  %zero = arith.constant 0.000000e+00 : f32
+  %c = arith.constant 2.500000e-01 : f32
+  %e0 = tensor.empty() : tensor<4x16x8xf32>
+  %kt = linalg.transpose ins(%k : tensor<16x4x8xf32>) outs(%e0 : tensor<4x16x8xf32>) permutation = [1, 0, 2]
+  %e1 = tensor.empty() : tensor<4x8x8xf32>
+  %z1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %s = linalg.batch_matmul ins(%q, %kt : tensor<4x8x16xf32>, tensor<4x16x8xf32>) outs(%z1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %ss = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%s : tensor<4x8x8xf32>) outs(%e1 : tensor<4x8x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.mulf %in, %c : f32
+    linalg.yield %m : f32
+  } -> tensor<4x8x8xf32>
+  %p = linalg.softmax dimension(2) ins(%ss : tensor<4x8x8xf32>) outs(%e1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  
+  %e2 = tensor.empty() : tensor<4x8x16xf32>
+  %z2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  %o = linalg.batch_matmul ins(%p, %v : tensor<4x8x8xf32>, tensor<4x8x16xf32>) outs(%z2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  return %o : tensor<4x8x16xf32>
+}
+
+// -----
+
+// A negative scale is not a softmax scale of fa.attention.
+// CHECK-LABEL: func.func @negative_negative_scale
+// CHECK-NOT: fa.attention
+func.func @negative_negative_scale(%q: tensor<4x8x16xf32>, %k: tensor<4x8x16xf32>, %v: tensor<4x8x16xf32>) -> tensor<4x8x16xf32> {
+  %zero = arith.constant 0.000000e+00 : f32
+  %c = arith.constant 2.500000e-01 : f32
+  %e0 = tensor.empty() : tensor<4x16x8xf32>
+  %kt = linalg.transpose ins(%k : tensor<4x8x16xf32>) outs(%e0 : tensor<4x16x8xf32>) permutation = [0, 2, 1]
+  %e1 = tensor.empty() : tensor<4x8x8xf32>
+  %z1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %s = linalg.batch_matmul ins(%q, %kt : tensor<4x8x16xf32>, tensor<4x16x8xf32>) outs(%z1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %ss = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%s : tensor<4x8x8xf32>) outs(%e1 : tensor<4x8x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %n = arith.negf %c : f32
+    %m = arith.mulf %in, %n : f32
+    linalg.yield %m : f32
+  } -> tensor<4x8x8xf32>
+  %p = linalg.softmax dimension(2) ins(%ss : tensor<4x8x8xf32>) outs(%e1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  
+  %e2 = tensor.empty() : tensor<4x8x16xf32>
+  %z2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  %o = linalg.batch_matmul ins(%p, %v : tensor<4x8x8xf32>, tensor<4x8x16xf32>) outs(%z2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  return %o : tensor<4x8x16xf32>
+}

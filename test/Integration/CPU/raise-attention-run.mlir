@@ -1,0 +1,28 @@
+// fa-raise-attention keeps the meaning of the program: each case writes
+// attention in linalg the way a frontend prints it (torch-mlir, StableHLO to
+// linalg, named linalg ops on [B*H, N, D]), with fixed-seed random inputs, and
+// test/Integration/raise_case.py runs it twice on the CPU, as written and
+// after the raise (exactly one fa.attention, then lowered by
+// fa-decompose-attention or the tiled form), and compares both outputs with a
+// float64 NumPy reference and with each other.
+// REQUIRES: numpy
+
+// torch-mlir style: plain, additive bias, causal constant, GQA, bf16.
+// RUN: %python %fa_src_root/test/Integration/raise_case.py run --style torch --hq 2 --nq 9 --nk 13 --d 8 | FileCheck %s
+// RUN: %python %fa_src_root/test/Integration/raise_case.py run --style torch --mask bias --b 2 --hq 3 --nq 7 --nk 11 --d 16 --seed 1 | FileCheck %s
+// RUN: %python %fa_src_root/test/Integration/raise_case.py run --style torch --mask causal --b 2 --hq 4 --hkv 2 --nq 9 --nk 13 --d 8 --seed 2 | FileCheck %s
+// RUN: %python %fa_src_root/test/Integration/raise_case.py run --style torch --mask causal --dtype bf16 --hq 4 --hkv 1 --nq 12 --d 16 --seed 3 | FileCheck %s
+// StableHLO style.
+// RUN: %python %fa_src_root/test/Integration/raise_case.py run --style stablehlo --mask bias --hq 2 --nq 9 --nk 13 --d 8 --seed 4 | FileCheck %s
+// RUN: %python %fa_src_root/test/Integration/raise_case.py run --style stablehlo --mask causal --b 2 --hq 4 --hkv 1 --nq 13 --nk 9 --d 8 --seed 5 | FileCheck %s
+// RUN: %python %fa_src_root/test/Integration/raise_case.py run --style stablehlo --dtype bf16 --hq 2 --nq 8 --nk 17 --d 16 --seed 6 | FileCheck %s
+// Named ops on [B*H, N, D] (the softmax as a linalg.reduce chain: the
+// upstream CPU lowering has no linalg.softmax).
+// RUN: %python %fa_src_root/test/Integration/raise_case.py run --style named --softmax chain --mask bias --hq 3 --nq 9 --nk 13 --d 8 --seed 7 | FileCheck %s
+// RUN: %python %fa_src_root/test/Integration/raise_case.py run --style named --softmax chain --mask causal --b 2 --hq 4 --hkv 2 --nq 9 --nk 13 --d 8 --seed 8 | FileCheck %s
+// Through the tiled form (tiling chosen for the H100, several blocks).
+// RUN: %python %fa_src_root/test/Integration/raise_case.py run --style torch --mask causal --hq 2 --nq 150 --nk 150 --d 16 --seed 9 --passes="--fa-set-target=target=h100 --fa-select-tiling --fa-tile-attention=tile-memory-space=0" | FileCheck %s
+// RUN: %python %fa_src_root/test/Integration/raise_case.py run --style stablehlo --mask bias --hq 4 --hkv 2 --nq 70 --nk 90 --d 16 --seed 10 --passes="--fa-set-target=target=h100 --fa-select-tiling --fa-tile-attention=tile-memory-space=0" | FileCheck %s
+
+// CHECK-NOT: FAIL
+// CHECK: PASSED
