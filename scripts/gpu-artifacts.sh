@@ -36,7 +36,7 @@ done
 rm -rf "$DEST/runtime" "$DEST/bench"
 cp -r runtime "$DEST/runtime"
 mkdir -p "$DEST/bench"
-cp bench/gpu_check.py bench/benchmark.py bench/gpu_run.sh "$DEST/bench/"
+cp bench/gpu_check.py bench/benchmark.py bench/gpu_run.sh bench/bench_run.sh "$DEST/bench/"
 cp bench/gpu_run.sh "$DEST/run.sh"
 # A prebuilt runtime (x86-64, against the CUDA stub) as a fallback for the
 # device machine; gpu_run.sh builds its own first.
