@@ -184,3 +184,20 @@ def test_no_kernel_without_compiler(monkeypatch):
     # A registered kernel is found without the compiler, whatever its target.
     fa.register(small())
     assert runtime.find_kernel(cfg).config["q_shape"] == list(Q)
+
+
+def test_capi_target_errors():
+    """faGetKernelBinary / faBuildKernelManifest report through the
+    diagnostic callback on a module that was not compiled."""
+    from flashattn_mlir import _capi
+    c = _capi.compiler()
+    module = c.parse(small().mlir("input"))
+    try:
+        with pytest.raises(fa.CompileError) as e:
+            c.kernel_binary(module)
+        assert "gpu.binary" in e.value.diagnostics
+        with pytest.raises(fa.CompileError) as e:
+            c.manifest(module)
+        assert "error:" in e.value.diagnostics
+    finally:
+        c.destroy(module)
