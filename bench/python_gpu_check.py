@@ -61,6 +61,9 @@ def matrix():
         cases.append(case(dtype, 128, 77, hq=4, hkv=1))
         cases.append(case(dtype, 64, 17, nk=300, causal=True))
         cases.append(case(dtype, 128, 300, nk=17, causal=True))
+        bias = case(dtype, 64, 200, nk=333)
+        bias.update(name=bias["name"] + "_bias", mask=[1, 1, 200, 333])
+        cases.append(bias)
     return cases
 
 
@@ -76,7 +79,8 @@ def compile_all(directory, target):
         t0 = time.perf_counter()
         try:
             k = fa.compile(*shapes(c), dtype=c["dtype"], causal=bool(c["causal"]),
-                           target=target)
+                           target=target, mask="bias" if c.get("mask") else None,
+                           mask_shape=c.get("mask"))
         except fa.CompileError as e:
             # Recorded: the run reports the case as not compiled (a failure).
             print(f"{c['name']}: did not compile: {e}", file=sys.stderr)
@@ -94,13 +98,15 @@ def compile_all(directory, target):
     return 0
 
 
-def reference(c, q, k, v, dtype, torch):
+def reference(c, q, k, v, dtype, torch, bias=None):
     """Textbook attention in `dtype` with fa.attention's (bottom-right)
-    causal mask; a row that sees no key is 0."""
+    causal mask and an additive bias; a row that sees no key is 0."""
     g = c["hq"] // c["hkv"]
     q, k, v = (x.to(dtype) for x in (q, k, v))
     k, v = k.repeat_interleave(g, 1), v.repeat_interleave(g, 1)
     s = (q @ k.transpose(-1, -2)) * (1.0 / math.sqrt(c["d"]))
+    if bias is not None:
+        s = s + bias.to(dtype)
     if c["causal"]:
         i = torch.arange(c["nq"], device=q.device)[:, None]
         j = torch.arange(c["nk"], device=q.device)[None, :]
@@ -116,15 +122,18 @@ def run_case(c, torch):
     q, k, v = (torch.randn(s, generator=gen, device="cuda").to(dt) for s in shapes(c))
     out = torch.full((c["b"], c["hq"], c["nq"], c["d"]), float("nan"), dtype=dt,
                      device="cuda")
-    fa.attention(q, k, v, causal=c["causal"], out=out)
+    bias = None
+    if c.get("mask"):
+        bias = torch.randn(c["mask"], generator=gen, device="cuda").to(dt)
+    fa.attention(q, k, v, causal=c["causal"], attn_mask=bias, out=out)
     torch.cuda.synchronize()
     out2 = torch.full_like(out, float("nan"))
     t0 = time.perf_counter()
-    fa.attention(q, k, v, causal=c["causal"], out=out2)
+    fa.attention(q, k, v, causal=c["causal"], attn_mask=bias, out=out2)
     torch.cuda.synchronize()
     ms = (time.perf_counter() - t0) * 1e3
-    ref = reference(c, q, k, v, torch.float64, torch)
-    naive = reference(c, q, k, v, dt, torch).double()
+    ref = reference(c, q, k, v, torch.float64, torch, bias)
+    naive = reference(c, q, k, v, dt, torch, bias).double()
     err = (out.double() - ref).abs().max().item()
     nerr = (naive - ref).abs().max().item()
     bound = 2 * nerr + FLOOR[c["dtype"]]
@@ -134,13 +143,17 @@ def run_case(c, torch):
     if c["nq"] == c["nk"] or not c["causal"]:
         s = F.scaled_dot_product_attention(
             q, k.repeat_interleave(c["hq"] // c["hkv"], 1),
-            v.repeat_interleave(c["hq"] // c["hkv"], 1), is_causal=bool(c["causal"]))
+            v.repeat_interleave(c["hq"] // c["hkv"], 1), attn_mask=bias,
+            is_causal=bool(c["causal"]))
         sdpa = (out.double() - s.double()).abs().max().item()
     ok = unwritten == 0 and err <= bound and rerun == 0
     # Negative control: this output, checked as if the other mask applied
     # (where the two differ: Nq == Nk > 1).
     other = dict(c, causal=not c["causal"] if c["nq"] == c["nk"] > 1 else c["causal"])
-    ctl = (out.double() - reference(other, q, k, v, torch.float64, torch)).abs().max().item()
+    if bias is not None:  # the control drops the bias instead
+        other, bias = dict(c, mask=None), None
+    ctl = (out.double() - reference(other, q, k, v, torch.float64, torch, bias)
+           ).abs().max().item()
     return {"name": c["name"], "max_abs_err": err, "naive_err": nerr, "bound": bound,
             "sdpa_diff": sdpa, "unwritten": unwritten, "rerun_diff": rerun, "ms": ms,
             "control_err": ctl, "control_fails": other == c or ctl > bound,
@@ -157,7 +170,7 @@ def error_checks(torch, cases):
         "mixed dtypes": (lambda: fa.attention(q, k.bfloat16(), v), TypeError),
         "non-contiguous": (lambda: fa.attention(q.transpose(2, 3), k, v), ValueError),
         "3-D": (lambda: fa.attention(q[0], k[0], v[0]), ValueError),
-        "head dims differ": (lambda: fa.attention(q, k[..., :32], v), ValueError),
+        "head dims differ": (lambda: fa.attention(q, k[..., :32].contiguous(), v), ValueError),
         "top-left causal Nq != Nk": (
             lambda: fa.attention(q, k[:, :, :64].contiguous(), v[:, :, :64].contiguous(),
                                  causal=True), ValueError),
