@@ -12,6 +12,8 @@ PACKAGES=(
   libzstd-dev zlib1g-dev libxml2-dev libedit-dev libcurl4-openssl-dev libffi-dev
   # Build tools, unit tests, test scripts.
   cmake ninja-build libgtest-dev python3 python3-numpy
+  # The Python package's tests (python/tests, run by test/Python).
+  python3-pytest
 )
 
 missing=()

@@ -6,6 +6,8 @@
 
 #include "FlashAttn-c/Passes.h"
 
+#include "Diagnostics.h"
+
 #include "FlashAttn/Conversion/Passes.h"
 #include "FlashAttn/Dialect/FA/Transforms/Passes.h"
 #include "FlashAttn/RegisterAll.h"
@@ -35,9 +37,7 @@ MlirContext faContextCreate(void) {
   return wrap(new MLIRContext(registry));
 }
 
-/// Prints `diag` and its notes the way mlir-opt does: `file:line:col: error:
-/// message`, one line each.
-static void printDiagnostic(Diagnostic &diag, llvm::raw_ostream &os) {
+void fa::printDiagnostic(Diagnostic &diag, llvm::raw_ostream &os) {
   if (auto fileLoc = diag.getLocation()->findInstanceOf<FileLineColLoc>())
     os << fileLoc.getFilename().getValue() << ":" << fileLoc.getLine() << ":"
        << fileLoc.getColumn() << ": ";

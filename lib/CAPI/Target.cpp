@@ -1,0 +1,86 @@
+//===- Target.cpp - flashattn-mlir compiled kernels, C API ----------------===//
+//
+// Part of flashattn-mlir.
+//
+//===----------------------------------------------------------------------===//
+
+#include "FlashAttn-c/Target.h"
+
+#include "Diagnostics.h"
+#include "FlashAttn/Target/KernelManifest.h"
+#include "mlir/CAPI/IR.h"
+#include "mlir/CAPI/Support.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <optional>
+
+using namespace mlir;
+using namespace mlir::fa;
+
+namespace {
+/// Routes the context's diagnostics to `callback` while it lives (none when
+/// `callback` is null).
+struct DiagnosticsTo {
+  DiagnosticsTo(MLIRContext *context, MlirStringCallback callback,
+                void *userData) {
+    if (!callback)
+      return;
+    handler.emplace(context, [=](Diagnostic &diag) {
+      std::string text;
+      llvm::raw_string_ostream os(text);
+      printDiagnostic(diag, os);
+      callback(wrap(StringRef(text)), userData);
+      return success();
+    });
+  }
+  std::optional<ScopedDiagnosticHandler> handler;
+};
+} // namespace
+
+MlirLogicalResult faGetKernelBinary(MlirModule module,
+                                    MlirStringCallback callback,
+                                    MlirStringCallback diagCallback,
+                                    void *userData) {
+  ModuleOp moduleOp = unwrap(module);
+  DiagnosticsTo diagnostics(moduleOp.getContext(), diagCallback, userData);
+  FailureOr<KernelBinary> binary = getKernelBinary(moduleOp);
+  if (failed(binary))
+    return wrap(failure());
+  callback(wrap(StringRef(binary->object)), userData);
+  callback(wrap(StringRef(binary->chip)), userData);
+  callback(wrap(StringRef(binary->features)), userData);
+  callback(wrap(StringRef(binary->isPTX ? "ptx" : "cubin")), userData);
+  return wrap(success());
+}
+
+MlirLogicalResult faBuildKernelManifest(MlirModule module,
+                                        MlirStringRef funcName,
+                                        MlirStringRef ptxFile,
+                                        MlirStringRef cubinFile,
+                                        MlirStringRef ptxasLog,
+                                        MlirStringCallback callback,
+                                        MlirStringCallback diagCallback,
+                                        void *userData) {
+  ModuleOp moduleOp = unwrap(module);
+  DiagnosticsTo diagnostics(moduleOp.getContext(), diagCallback, userData);
+  llvm::StringMap<std::string> files;
+  if (ptxFile.length)
+    files["ptx"] = unwrap(ptxFile).str();
+  if (cubinFile.length)
+    files["cubin"] = unwrap(cubinFile).str();
+  llvm::StringMap<KernelResources> resources;
+  if (ptxasLog.length)
+    resources = parsePtxasLog(unwrap(ptxasLog));
+  FailureOr<llvm::json::Object> manifest =
+      buildKernelManifest(moduleOp, unwrap(funcName), files, resources);
+  if (failed(manifest))
+    return wrap(failure());
+  // As fa-compile writes NAME.json.
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << llvm::formatv("{0:2}", llvm::json::Value(std::move(*manifest)))
+     << "\n";
+  callback(wrap(StringRef(text)), userData);
+  return wrap(success());
+}

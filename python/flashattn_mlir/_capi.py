@@ -1,0 +1,211 @@
+"""ctypes view of libFlashAttn-C.so (include/FlashAttn-c/, docs/Embedding.md).
+
+The compiler is reached through the project's C API with nothing but ctypes:
+MLIR's Python bindings are not built here, and a ctypes package needs no
+compilation, so the same files import with any Python 3 (the build machine's
+3.11, the GPU machine's 3.12). Only the compile side needs this library.
+"""
+
+import ctypes
+import os
+
+from ._paths import find_library
+
+
+class CompilerUnavailable(RuntimeError):
+    """libFlashAttn-C.so (and with it LLVM/MLIR) is not available here."""
+
+
+class CompileError(RuntimeError):
+    """The compiler rejected the input; `diagnostics` holds its messages."""
+
+    def __init__(self, message, diagnostics=""):
+        self.diagnostics = diagnostics
+        text = message if not diagnostics else f"{message}:\n{diagnostics.rstrip()}"
+        super().__init__(text)
+
+
+class _StringRef(ctypes.Structure):  # MlirStringRef
+    _fields_ = [("data", ctypes.c_char_p), ("length", ctypes.c_size_t)]
+
+
+class _Handle(ctypes.Structure):  # MlirContext, MlirModule, MlirOperation
+    _fields_ = [("ptr", ctypes.c_void_p)]
+
+
+class _LogicalResult(ctypes.Structure):  # MlirLogicalResult
+    _fields_ = [("value", ctypes.c_int8)]
+
+
+_Callback = ctypes.CFUNCTYPE(None, _StringRef, ctypes.c_void_p)
+# MlirDiagnosticHandler: MlirLogicalResult (*)(MlirDiagnostic, void *). Both
+# structs hold one scalar and pass as it (x86-64 and AArch64 C ABIs).
+_DiagHandler = ctypes.CFUNCTYPE(ctypes.c_int8, ctypes.c_void_p, ctypes.c_void_p)
+_SEVERITY = {0: "error", 1: "warning", 2: "note", 3: "remark"}
+
+
+def _ref(data):
+    if isinstance(data, str):
+        data = data.encode()
+    return _StringRef(data, len(data))
+
+
+class _Chunks:
+    """Collects what a C API callback hands over, as bytes."""
+
+    def __init__(self):
+        self.items = []
+        self.callback = _Callback(self._add)
+
+    def _add(self, ref, _):
+        self.items.append(ctypes.string_at(ref.data, ref.length))
+
+    def text(self):
+        return b"".join(self.items).decode(errors="replace")
+
+
+class Compiler:
+    """One MLIR context in libFlashAttn-C.so. Not thread-safe."""
+
+    def __init__(self, path=None):
+        path = path or find_library("libFlashAttn-C.so", "FLASHATTN_MLIR_LIB")
+        if path is None:
+            raise CompilerUnavailable(
+                "libFlashAttn-C.so not found: build flashattn-mlir "
+                "(ninja -C build FlashAttn-C) or set FLASHATTN_MLIR_LIB; without "
+                "it only precompiled kernels can be run (flashattn_mlir.load)")
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError as e:
+            raise CompilerUnavailable(f"cannot load {path}: {e}") from e
+        self.path = path
+        lib.faContextCreate.restype = _Handle
+        lib.mlirContextDestroy.argtypes = [_Handle]
+        lib.mlirModuleCreateParse.argtypes = [_Handle, _StringRef]
+        lib.mlirModuleCreateParse.restype = _Handle
+        lib.mlirModuleGetOperation.argtypes = [_Handle]
+        lib.mlirModuleGetOperation.restype = _Handle
+        lib.mlirModuleDestroy.argtypes = [_Handle]
+        lib.mlirOperationPrint.argtypes = [_Handle, _Callback, ctypes.c_void_p]
+        lib.mlirContextAttachDiagnosticHandler.argtypes = [
+            _Handle, _DiagHandler, ctypes.c_void_p, ctypes.c_void_p]
+        lib.mlirContextAttachDiagnosticHandler.restype = ctypes.c_uint64
+        lib.mlirContextDetachDiagnosticHandler.argtypes = [_Handle, ctypes.c_uint64]
+        lib.mlirDiagnosticGetSeverity.argtypes = [ctypes.c_void_p]
+        lib.mlirDiagnosticGetSeverity.restype = ctypes.c_int
+        lib.mlirDiagnosticGetLocation.argtypes = [ctypes.c_void_p]
+        lib.mlirDiagnosticGetLocation.restype = _Handle
+        lib.mlirLocationPrint.argtypes = [_Handle, _Callback, ctypes.c_void_p]
+        lib.mlirDiagnosticPrint.argtypes = [ctypes.c_void_p, _Callback, ctypes.c_void_p]
+        lib.faRunPassPipeline.argtypes = [_Handle, _StringRef, _Callback,
+                                          ctypes.c_void_p]
+        lib.faRunPassPipeline.restype = _LogicalResult
+        self.has_target_api = hasattr(lib, "faGetKernelBinary")
+        if self.has_target_api:
+            lib.faGetKernelBinary.argtypes = [_Handle, _Callback, _Callback,
+                                              ctypes.c_void_p]
+            lib.faGetKernelBinary.restype = _LogicalResult
+            lib.faBuildKernelManifest.argtypes = [
+                _Handle, _StringRef, _StringRef, _StringRef, _StringRef,
+                _Callback, _Callback, ctypes.c_void_p]
+            lib.faBuildKernelManifest.restype = _LogicalResult
+        lib.faRegisterAllPasses()
+        self.lib = lib
+        self.ctx = lib.faContextCreate()
+
+    def __del__(self):
+        lib = getattr(self, "lib", None)
+        if lib is not None and self.ctx.ptr:
+            lib.mlirContextDestroy(self.ctx)
+            self.ctx = _Handle(None)
+
+    def parse(self, source):
+        """Returns a module handle; raises CompileError on invalid IR."""
+        diags = _Chunks()
+        lib = self.lib
+
+        def handle(diag, _):
+            # `loc: severity: message`, like faRunPassPipeline's callback.
+            lib.mlirLocationPrint(lib.mlirDiagnosticGetLocation(diag),
+                                  diags.callback, None)
+            sev = _SEVERITY.get(lib.mlirDiagnosticGetSeverity(diag), "error")
+            diags.items.append(f": {sev}: ".encode())
+            lib.mlirDiagnosticPrint(diag, diags.callback, None)
+            diags.items.append(b"\n")
+            return 1
+
+        handler = _DiagHandler(handle)
+        hid = lib.mlirContextAttachDiagnosticHandler(self.ctx, handler, None, None)
+        try:
+            module = lib.mlirModuleCreateParse(self.ctx, _ref(source))
+        finally:
+            lib.mlirContextDetachDiagnosticHandler(self.ctx, hid)
+        if not module.ptr:
+            # The op verifiers run at parse time: bad shapes end up here.
+            raise CompileError("invalid attention", diags.text())
+        return module
+
+    def destroy(self, module):
+        self.lib.mlirModuleDestroy(module)
+
+    def print(self, module):
+        out = _Chunks()
+        self.lib.mlirOperationPrint(self.lib.mlirModuleGetOperation(module),
+                                    out.callback, None)
+        return out.text()
+
+    def run(self, module, pipeline):
+        """Runs a textual pipeline; returns the remarks and warnings it
+        emitted, or raises CompileError with every diagnostic."""
+        diags = _Chunks()
+        ok = self.lib.faRunPassPipeline(module, _ref(pipeline), diags.callback,
+                                        None).value
+        if not ok:
+            raise CompileError(f"pipeline '{pipeline}' failed", diags.text())
+        return diags.text()
+
+    def _need_target_api(self):
+        if not self.has_target_api:
+            raise CompilerUnavailable(
+                f"{self.path} predates faGetKernelBinary (include/FlashAttn-c/"
+                "Target.h): rebuild it")
+
+    def kernel_binary(self, module):
+        """(object bytes, chip, features, format) of the gpu.binary."""
+        self._need_target_api()
+        out, diags = _Chunks(), _Chunks()
+        if not self.lib.faGetKernelBinary(module, out.callback, diags.callback,
+                                          None).value:
+            raise CompileError("no kernel binary", diags.text())
+        obj, chip, features, fmt = out.items
+        return obj, chip.decode(), features.decode(), fmt.decode()
+
+    def manifest(self, module, ptx_file="", cubin_file="", ptxas_log="",
+                 function=""):
+        """The manifest JSON text, as fa-compile writes NAME.json."""
+        self._need_target_api()
+        out, diags = _Chunks(), _Chunks()
+        if not self.lib.faBuildKernelManifest(
+                module, _ref(function), _ref(ptx_file), _ref(cubin_file),
+                _ref(ptxas_log), out.callback, diags.callback, None).value:
+            raise CompileError("cannot build the kernel manifest", diags.text())
+        return out.text()
+
+
+_compiler = None
+
+
+def compiler():
+    """The process's Compiler, created on first use."""
+    global _compiler
+    if _compiler is None:
+        _compiler = Compiler()
+    return _compiler
+
+
+def compiler_available():
+    try:
+        compiler()
+        return True
+    except CompilerUnavailable:
+        return False

@@ -1,0 +1,203 @@
+"""The compile side: no GPU needed (runs in check-fa through test/Python)."""
+
+import json
+import math
+import os
+import re
+import subprocess
+
+import pytest
+
+import flashattn_mlir as fa
+from flashattn_mlir import compiler
+from conftest import fa_compile_path, requires_compiler
+
+pytestmark = requires_compiler
+
+Q = (1, 2, 128, 64)
+
+
+def small(**kw):
+    args = dict(dtype="bf16", causal=True, ptxas="none")
+    args.update(kw)
+    return fa.compile(Q, Q, Q, **args)
+
+
+def test_kernel_contents():
+    k = small()
+    assert ".entry" in k.ptx and ".target sm_90a" in k.ptx
+    m = k.manifest
+    assert m["format"] == "fa-kernel-manifest" and m["arch"] == "sm_90a"
+    # q, k, v, o in the order of the generated function; o is the result.
+    shapes = [a["shape"] for a in m["arguments"]]
+    assert shapes == [list(Q)] * 4
+    assert all(a["dtype"] == "bf16" and a["bytes"] == math.prod(Q) * 2
+               for a in m["arguments"])
+    assert m["results"] == [m["arguments"][3]["name"]]
+    assert k.cubin is None  # ptxas='none'
+
+
+def test_tiling_matches_explanation_and_launch():
+    k = small()
+    assert set(k.tiling) == {"block_q", "block_kv", "stages", "warps"}
+    # The cost model's remark names the same winner...
+    win = re.search(r"(\d+)x(\d+), (\d+) stages?, (\d+) warps? wins", k.explain)
+    assert win, k.explain
+    assert [int(x) for x in win.groups()] == [
+        k.tiling["block_q"], k.tiling["block_kv"], k.tiling["stages"], k.tiling["warps"]]
+    assert "rejected" in k.explain
+    # ...and the launch uses it: one block per (batch, head, query tile).
+    grid = k.manifest["kernels"][0]["grid"]
+    assert math.prod(grid) == Q[0] * Q[1] * math.ceil(Q[2] / k.tiling["block_q"])
+    assert f"block_q = {k.tiling['block_q']}" in k.mlir("tiled")
+
+
+def test_tiling_override():
+    k = small(block_q=32, block_kv=32)
+    assert k.tiling["block_q"] == 32 and k.tiling["block_kv"] == 32
+    grid = k.manifest["kernels"][0]["grid"]
+    assert math.prod(grid) == Q[0] * Q[1] * (Q[2] // 32)
+    assert k.tiling != small().tiling
+
+
+def test_stages():
+    k = small()
+    assert "fa.attention" in k.mlir("input")
+    assert "fa.target" in k.mlir("target")
+    assert "scf.forall" in k.mlir("tiled") and "fa.attention" not in k.mlir("tiled")
+    assert "memref" in k.mlir("bufferized")
+    assert "gpu.launch" in k.mlir("gpu")
+    assert "gpu.binary" in k.mlir("final")
+    with pytest.raises(ValueError, match="unknown stage"):
+        k.mlir("llvm")
+
+
+def test_cache_in_memory():
+    a = small()
+    assert small() is a
+    assert small(causal=False) is not a
+    assert small(scale=0.5) is not a
+    fa.clear_cache()
+    assert small() is not a
+
+
+def test_cache_on_disk(tmp_path, monkeypatch):
+    a = small(cache_dir=str(tmp_path))
+    assert os.path.exists(a.path) and a.path.startswith(str(tmp_path))
+    fa.clear_cache()
+
+    def boom(*args, **kw):
+        raise AssertionError("compiled again despite the disk cache")
+
+    monkeypatch.setattr(compiler, "_compile", boom)
+    b = small(cache_dir=str(tmp_path))
+    assert b is not a and b.ptx == a.ptx and b.manifest == a.manifest
+    assert b.tiling == a.tiling and b.explain == a.explain
+    with pytest.raises(AssertionError):
+        small(causal=False, cache_dir=str(tmp_path))
+
+
+def test_save_load_roundtrip(tmp_path):
+    a = small()
+    path = a.save(str(tmp_path), "case")
+    assert sorted(os.listdir(tmp_path)) == [
+        "case.config.json", "case.json", "case.mlir", "case.ptx"]
+    b = fa.load(path)
+    assert b.config == a.config and b.ptx == a.ptx and b.tiling == a.tiling
+    assert b.manifest["files"] == {"ptx": "case.ptx"}
+    assert [k.name for k in fa.load_dir(str(tmp_path))] == ["case"]
+
+
+def test_manifest_matches_fa_compile(tmp_path):
+    """The C API manifest is fa-compile's: same input, same options."""
+    tool = fa_compile_path()
+    if tool is None:
+        pytest.skip("fa-compile not built")
+    k = small()
+    src = tmp_path / "in.mlir"
+    src.write_text(k.mlir("input"))
+    subprocess.run([tool, str(src), "-o", str(tmp_path / "ref"), "--ptxas=none",
+                    f"--pipeline-options={fa.pipeline_options(k.config)}"],
+                   check=True)
+    ref = json.loads((tmp_path / "ref.json").read_text())
+    mine = dict(k.manifest, files=ref["files"])
+    assert mine == ref
+    assert (tmp_path / "ref.ptx").read_text() == k.ptx
+    # And load() reads fa-compile's files, its input giving the configuration.
+    (tmp_path / "ref.mlir").write_text(k.mlir("input"))
+    loaded = fa.load(str(tmp_path / "ref"))
+    assert compiler.semantic_key(loaded.config) == compiler.semantic_key(k.config)
+
+
+def test_gqa_lse_and_naive():
+    k = fa.compile((1, 4, 64, 64), (1, 2, 64, 64), (1, 2, 64, 64), dtype="f16",
+                   lse=True, ptxas="none")
+    assert [a["shape"] for a in k.manifest["arguments"]][-1] == [1, 4, 64]
+    n = fa.compile(Q, Q, Q, dtype="f16", naive=True, ptxas="none")
+    assert len(n.manifest["kernels"]) > 1 and n.manifest["scratch"]
+
+
+def test_error_unknown_target():
+    with pytest.raises(fa.CompileError, match="unknown target 'mi300'"):
+        small(target="mi300")
+
+
+def test_error_shapes_from_the_verifier():
+    with pytest.raises(fa.CompileError, match="head dimensions differ: 64 vs 32"):
+        fa.compile(Q, (1, 2, 128, 32), Q, ptxas="none")
+    with pytest.raises(fa.CompileError, match="fa.attention"):
+        fa.compile((1, 3, 128, 64), (1, 2, 128, 64), (1, 2, 128, 64), ptxas="none")
+
+
+def test_error_budget_from_the_cost_model():
+    with pytest.raises(fa.CompileError) as e:
+        small(sram_per_block=1024)
+    assert "1024" in str(e.value) and e.value.diagnostics
+
+
+def test_error_arguments():
+    with pytest.raises(TypeError, match="unsupported dtype"):
+        small(dtype="int8")
+    with pytest.raises(ValueError, match="4 positive ints"):
+        fa.compile((128, 64), Q, Q)
+    with pytest.raises(TypeError, match="unknown option 'blockq'"):
+        small(blockq=64)
+    with pytest.raises(ValueError, match="mask must be"):
+        small(mask="float")
+    with pytest.raises(ValueError, match="scale"):
+        small(scale=-1.0)
+
+
+def test_attention_rejects_cpu_arrays():
+    np = pytest.importorskip("numpy")
+    x = np.zeros(Q, dtype=np.float16)
+    with pytest.raises(TypeError, match="__cuda_array_interface__"):
+        fa.attention(x, x, x)
+
+
+def test_no_kernel_without_compiler(monkeypatch):
+    from flashattn_mlir import _capi, runtime
+    monkeypatch.setattr(_capi, "compiler_available", lambda: False)
+    cfg = compiler.make_config(Q, Q, Q, "bf16", causal=True)
+    with pytest.raises(fa.KernelNotFoundError, match="compiler is not available"):
+        runtime.find_kernel(cfg)
+    # A registered kernel is found without the compiler, whatever its target.
+    fa.register(small())
+    assert runtime.find_kernel(cfg).config["q_shape"] == list(Q)
+
+
+def test_capi_target_errors():
+    """faGetKernelBinary / faBuildKernelManifest report through the
+    diagnostic callback on a module that was not compiled."""
+    from flashattn_mlir import _capi
+    c = _capi.compiler()
+    module = c.parse(small().mlir("input"))
+    try:
+        with pytest.raises(fa.CompileError) as e:
+            c.kernel_binary(module)
+        assert "gpu.binary" in e.value.diagnostics
+        with pytest.raises(fa.CompileError) as e:
+            c.manifest(module)
+        assert "error:" in e.value.diagnostics
+    finally:
+        c.destroy(module)
