@@ -286,22 +286,22 @@ TEST(CostModelCausal, SkippedBlocksLeaveTheFlopCount) {
 TEST(CostModelResources, SramBytesByHand) {
   AttentionProblem p = makeProblem(4096, 128);
   // Q 128*128*2 = 32768; K and V 64*128*2 = 16384 each, two stages.
-  EXPECT_EQ(sramBytes(Tiling{128, 64, 2, 4}, p), 32768 + 2 * 32768);
+  EXPECT_EQ(sramBytes(Tiling{128, 64, 2, 4}, p, KernelKind::TensorCore), 32768 + 2 * 32768);
   // Different value head dim: V tile 64 * 64 * 2 = 8192.
   p.valueHeadDim = 64;
-  EXPECT_EQ(sramBytes(Tiling{128, 64, 1, 4}, p), 32768 + 16384 + 8192);
+  EXPECT_EQ(sramBytes(Tiling{128, 64, 1, 4}, p, KernelKind::TensorCore), 32768 + 16384 + 8192);
   // d = 6: every 16 x 6 x 2 = 192-byte buffer pads to 256.
   AttentionProblem odd = tinyProblem(64, 64, 6, false);
-  EXPECT_EQ(sramBytes(Tiling{16, 16, 1, 1}, odd), 3 * 256);
+  EXPECT_EQ(sramBytes(Tiling{16, 16, 1, 1}, odd, KernelKind::TensorCore), 3 * 256);
 }
 
 TEST(CostModelResources, RegistersByHand) {
   // 128 x 64, 4 warps, d = 128: O 128*128/128 = 128, S 128*64/128 = 64,
   // 24 overhead, 32 rows per warp -> 4 rows per thread -> 8 for max and sum.
   AttentionProblem p = makeProblem(4096, 128);
-  EXPECT_EQ(registersPerThread(Tiling{128, 64, 2, 4}, p), 128 + 64 + 24 + 8);
+  EXPECT_EQ(registersPerThread(Tiling{128, 64, 2, 4}, p, KernelKind::TensorCore), 128 + 64 + 24 + 8);
   // 8 warps halve the tiles: 64 + 32 + 24 + 4.
-  EXPECT_EQ(registersPerThread(Tiling{128, 64, 2, 8}, p), 64 + 32 + 24 + 4);
+  EXPECT_EQ(registersPerThread(Tiling{128, 64, 2, 8}, p, KernelKind::TensorCore), 64 + 32 + 24 + 4);
 }
 
 TEST(CostModelResources, RejectsWhatDoesNotFit) {

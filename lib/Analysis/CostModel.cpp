@@ -52,6 +52,33 @@ static constexpr int64_t kWarpCounts[] = {1, 2, 4, 8, 12, 16};
 static constexpr int64_t kMaxStages = 4;
 static constexpr int64_t kMaxThreadsPerBlock = 1024;
 
+/// Simt kernel: the warp counts it is enumerated with (every thread runs
+/// scalar iterations, so any block_q works with either).
+static constexpr int64_t kSimtWarpCounts[] = {4, 8};
+/// Simt kernel: registers per thread. Its accumulators live in shared
+/// memory, so the count does not grow with the tile; ptxas -v reports 30 to
+/// 40 for the kernels of test/Conversion/FAToGPU/ptxas-sram.mlir on sm_80
+/// and sm_90a, and the constant leaves headroom for other shapes.
+static constexpr int64_t kSimtRegistersPerThread = 64;
+/// Simt kernel: f32 softmax vectors of [block_q] in shared memory: running
+/// max m, running sum l, the step's row max and the rescale alpha.
+static constexpr int64_t kSimtRowVectors = 4;
+/// Simt kernel: shared-memory loads per FMA of the tile products (the two
+/// operands; the accumulator's load and store are not counted).
+static constexpr double kSimtSharedLoadsPerFma = 2;
+/// Simt kernel: shared-memory accesses per score outside the products: the
+/// scale/mask pass and exp pass read and write S, the row max and row sum
+/// read it.
+static constexpr double kSimtSharedAccessesPerScore = 6;
+/// Simt kernel: resident warps per SM that hide the latency of its
+/// dependent shared-memory loads (about 30 clocks per iteration of a
+/// product's reduction loop, two loads each, one load instruction per clock
+/// per SM: Little's law gives about 16).
+static constexpr double kSimtLatencyWarps = 16;
+/// Shared-memory accesses per clock per SM: one warp-wide instruction of
+/// 4-byte words, no bank conflicts.
+static constexpr double kSmemAccessesPerClock = kSmemBytesPerClock / 4;
+
 namespace {
 /// Per-SM facts of an architecture family that the target table does not
 /// carry (CUDA C++ Programming Guide, compute capability tables; the tensor
@@ -88,6 +115,18 @@ static int64_t alignSram(int64_t bytes) {
   return llvm::alignTo(bytes, kSramAlignment);
 }
 
+llvm::StringRef mlir::fa::stringifyKernelKind(KernelKind kind) {
+  return kind == KernelKind::Simt ? "simt" : "tensor-core";
+}
+
+std::optional<KernelKind> mlir::fa::parseKernelKind(llvm::StringRef name) {
+  if (name == "simt")
+    return KernelKind::Simt;
+  if (name == "tensor-core")
+    return KernelKind::TensorCore;
+  return std::nullopt;
+}
+
 //===----------------------------------------------------------------------===//
 // Problem and tiling
 //===----------------------------------------------------------------------===//
@@ -114,19 +153,39 @@ std::string Tiling::str() const {
                        warps == 1 ? "" : "s");
 }
 
-int64_t mlir::fa::sramBytes(const Tiling &t, const AttentionProblem &p) {
+int64_t mlir::fa::sramBytes(const Tiling &t, const AttentionProblem &p,
+                            KernelKind kind) {
   int64_t e = p.elementBytes;
   int64_t qTile = alignSram(t.blockQ * p.headDim * e);
   int64_t kTile = alignSram(t.blockKV * p.headDim * e);
   int64_t vTile = alignSram(t.blockKV * p.valueHeadDim * e);
-  // S and P never touch shared memory: S is the MMA accumulator and P is
-  // converted in registers into the A operand of P V (mma.sync, and wgmma
-  // with a register-sourced A). O is stored from registers.
-  return qTile + t.stages * (kTile + vTile);
+  if (kind == KernelKind::TensorCore) {
+    // S and P never touch shared memory: S is the MMA accumulator and P is
+    // converted in registers into the A operand of P V (mma.sync, and wgmma
+    // with a register-sourced A). O is stored from registers.
+    return qTile + t.stages * (kTile + vTile);
+  }
+  // Simt: the buffers one-shot bufferization allocates in the thread-block
+  // loop of the tiled form, one of each (no stages); S, P and the masked
+  // scores share one buffer, O is written from the accumulator directly.
+  constexpr int64_t f32 = 4;
+  int64_t maskTile = 0;
+  if (p.maskElementBytes > 0) {
+    int64_t rows = p.maskBroadcastsRows ? 1 : t.blockQ;
+    int64_t cols = p.maskBroadcastsCols ? 1 : t.blockKV;
+    maskTile = alignSram(rows * cols * p.maskElementBytes);
+  }
+  int64_t scores = alignSram(t.blockQ * t.blockKV * f32);
+  int64_t acc = alignSram(t.blockQ * p.valueHeadDim * f32);
+  int64_t rowVectors = kSimtRowVectors * alignSram(t.blockQ * f32);
+  return qTile + kTile + vTile + maskTile + scores + acc + rowVectors;
 }
 
 int64_t mlir::fa::registersPerThread(const Tiling &t,
-                                     const AttentionProblem &p) {
+                                     const AttentionProblem &p,
+                                     KernelKind kind) {
+  if (kind == KernelKind::Simt)
+    return kSimtRegistersPerThread;
   int64_t threads = 32 * t.warps;
   int64_t accO = llvm::divideCeil(t.blockQ * p.valueHeadDim, threads);
   int64_t accS = llvm::divideCeil(t.blockQ * t.blockKV, threads);
@@ -249,11 +308,20 @@ std::pair<int64_t, int64_t> mlir::fa::paperBlockSizes(int64_t sramElements,
 //===----------------------------------------------------------------------===//
 
 bool CostModel::usesWarpgroupMma() const {
-  return target.getComputeCapability() >= 90;
+  return options.kernel == KernelKind::TensorCore &&
+         target.getComputeCapability() >= 90;
 }
 
 llvm::SmallVector<Tiling> CostModel::enumerateCandidates() const {
   llvm::SmallVector<Tiling> result;
+  if (options.kernel == KernelKind::Simt) {
+    // No pipelining: the tiles are loaded by the threads that use them.
+    for (int64_t bq : kBlockQSizes)
+      for (int64_t warps : kSimtWarpCounts)
+        for (int64_t bkv = 16; bkv <= kMaxBlockKV; bkv += 16)
+          result.push_back({bq, bkv, /*stages=*/1, warps});
+    return result;
+  }
   bool wgmma = usesWarpgroupMma();
   for (int64_t bq : kBlockQSizes) {
     for (int64_t warps : kWarpCounts) {
@@ -272,13 +340,21 @@ llvm::SmallVector<Tiling> CostModel::enumerateCandidates() const {
   return result;
 }
 
+Tiling CostModel::smallestCandidate() const {
+  if (options.kernel == KernelKind::Simt)
+    return {16, 16, 1, kSimtWarpCounts[0]};
+  bool wgmma = usesWarpgroupMma();
+  return {wgmma ? 64 : 16, 16, 1, wgmma ? 4 : 1};
+}
+
 CandidateCost CostModel::evaluate(const Tiling &t,
                                   const AttentionProblem &p) const {
   CandidateCost c;
   c.tiling = t;
   c.hbm = hbmTraffic(t, p);
-  c.sramBytes = sramBytes(t, p);
-  c.registersPerThread = registersPerThread(t, p);
+  KernelKind kind = options.kernel;
+  c.sramBytes = sramBytes(t, p, kind);
+  c.registersPerThread = registersPerThread(t, p, kind);
   ArchTraits arch = getArchTraits(target.getComputeCapability());
 
   // Resources: reject what cannot launch.
@@ -350,11 +426,27 @@ CandidateCost CostModel::evaluate(const Tiling &t,
       usesWarpgroupMma()
           ? std::max({tensorTime, scalarTime, smemTime})
           : std::max(tensorTime, smemTime) + scalarTime;
+  if (kind == KernelKind::Simt) {
+    // Scalar f32 FMAs on the CUDA cores next to the softmax's lane work, and
+    // every operand through the shared-memory pipe: the products' operands,
+    // the passes over S, the rescale of the accumulator and the zero-fill
+    // and copy of the K and V tiles. The busier pipe bounds the step.
+    double fmas = tileFlops / 2;
+    double laneTime = fmas / laneRate + scalarTime;
+    double accesses = kSimtSharedLoadsPerFma * fmas +
+                      kSimtSharedAccessesPerScore * scores +
+                      2.0 * t.blockQ * p.valueHeadDim +
+                      2.0 * t.blockKV * (p.headDim + p.valueHeadDim);
+    double sharedTime = accesses / (kSmemAccessesPerClock * clock);
+    stepTime = std::max(laneTime, sharedTime);
+  }
   stepTime += kStepOverheadClocks / clock;
   // A warp issues to one of the SM's 4 sub-partitions: fewer than 4 resident
   // warps leave tensor cores idle.
+  // The Simt kernel's dependent shared loads need more warps in flight.
   int64_t residentWarps = c.blocksPerSM * t.warps;
-  double issueEfficiency = std::min(1.0, residentWarps / 4.0);
+  double warpsNeeded = kind == KernelKind::Simt ? kSimtLatencyWarps : 4.0;
+  double issueEfficiency = std::min(1.0, residentWarps / warpsNeeded);
   double smSeconds = tiles * stepTime / issueEfficiency;
 
   // Waves: the last wave may leave SMs idle.
@@ -433,9 +525,16 @@ static std::string explainWin(const CandidateCost &w, const CandidateCost &r) {
                                 r.tiling.str(), formatBytes(w.hbm.total()),
                                 formatBytes(r.hbm.total()))
                       .str();
-  return head + llvm::formatv("; ties the runner-up {0} on time and traffic "
-                              "and uses less shared memory ({1} B vs {2} B)",
-                              r.tiling.str(), w.sramBytes, r.sramBytes)
+  if (w.sramBytes != r.sramBytes)
+    return head +
+           llvm::formatv("; ties the runner-up {0} on time and traffic "
+                         "and uses less shared memory ({1} B vs {2} B)",
+                         r.tiling.str(), w.sramBytes, r.sramBytes)
+               .str();
+  return head + llvm::formatv("; ties the runner-up {0} on time, traffic and "
+                              "shared memory ({1} B) and comes first in the "
+                              "order fewer warps, smaller blocks",
+                              r.tiling.str(), w.sramBytes)
                     .str();
 }
 
@@ -449,14 +548,14 @@ TilingDecision CostModel::select(const AttentionProblem &p) const {
   llvm::sort(feasible, isBetter);
   if (feasible.empty()) {
     // The smallest tile is the most likely to fit; say what it needs.
-    bool wgmma = usesWarpgroupMma();
-    Tiling smallest{wgmma ? 64 : 16, 16, 1, wgmma ? 4 : 1};
+    Tiling smallest = smallestCandidate();
     decision.reason = llvm::formatv(
         "no tiling fits: the smallest ({0}) needs {1} B of shared memory "
         "({2} B per block available) and {3} registers per thread ({4} "
         "available)",
-        smallest.str(), sramBytes(smallest, p), target.sramPerBlock,
-        registersPerThread(smallest, p), target.maxRegsPerThread);
+        smallest.str(), sramBytes(smallest, p, options.kernel),
+        target.sramPerBlock, registersPerThread(smallest, p, options.kernel),
+        target.maxRegsPerThread);
   } else {
     decision.best = 0;
     decision.reason = feasible.size() == 1

@@ -8,11 +8,16 @@
 // Plain C++ (no MLIR dependency beyond llvm/ADT): the passes call it, and the
 // unit tests check its arithmetic. docs/CostModel.md derives every formula.
 //
-// The kernel it models: one thread block per (batch, query head, q-block) with
-// `warps` warps; the Q tile and `stages` K and V tiles in shared memory; the
-// f32 O accumulator and the S tile in registers; K/V blocks streamed with an
-// online softmax. Tensor cores: mma.sync m16n8k16 (16 rows per warp) below
-// sm_90, wgmma (64 rows per warpgroup of 4 warps) on sm_90 and later.
+// Two kernels share one thread-block structure: one block per (batch, query
+// head, q-block) with `warps` warps, K/V blocks streamed with an online
+// softmax. They differ in where the tiles live (KernelKind):
+//  - Simt, the kernel convert-fa-to-gpu emits today: every tile buffer (Q,
+//    K, V, mask, the f32 S and accumulator tiles, the softmax vectors) in
+//    shared memory, one stage, the two tile products as scalar f32 FMAs.
+//  - TensorCore, the kernel the speed work builds: the Q tile and `stages` K
+//    and V tiles in shared memory, the f32 O accumulator and the S tile in
+//    registers; mma.sync m16n8k16 (16 rows per warp) below sm_90, wgmma (64
+//    rows per warpgroup of 4 warps) on sm_90 and later.
 //
 //===----------------------------------------------------------------------===//
 
@@ -21,6 +26,7 @@
 
 #include "FlashAttn/Analysis/TargetInfo.h"
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringRef.h"
 
 #include <cstdint>
 #include <optional>
@@ -29,6 +35,22 @@
 
 namespace mlir {
 namespace fa {
+
+/// The GPU kernel whose resources and time the model predicts.
+enum class KernelKind {
+  /// The scalar kernel of convert-fa-to-gpu: all tile buffers in shared
+  /// memory, one stage, products on the CUDA cores (docs/CostModel.md,
+  /// "Kernel kinds").
+  Simt,
+  /// The tensor-core kernel: Q and `stages` K/V tiles in shared memory, the
+  /// accumulators in registers.
+  TensorCore,
+};
+
+/// `simt` or `tensor-core`, the spelling of the passes' `kernel` option.
+llvm::StringRef stringifyKernelKind(KernelKind kind);
+/// Parses `simt` or `tensor-core`; nullopt otherwise.
+std::optional<KernelKind> parseKernelKind(llvm::StringRef name);
 
 /// The shape of one attention, as the cost model sees it.
 struct AttentionProblem {
@@ -47,6 +69,10 @@ struct AttentionProblem {
   /// Bytes per score element of a mask/bias operand read for every computed
   /// tile (0 when there is none).
   int64_t maskElementBytes = 0;
+  /// Whether the mask's query (key) dimension has static size 1 and is
+  /// broadcast, so that its tile is a single row (column).
+  bool maskBroadcastsRows = false;
+  bool maskBroadcastsCols = false;
   /// Fraction of the (q-block, kv-block) tiles that a block-sparse mask keeps,
   /// applied after causal skipping; 1 for dense attention.
   double kvBlockDensity = 1.0;
@@ -72,16 +98,26 @@ struct Tiling {
   std::string str() const;
 };
 
-/// Shared memory of one thread block: the Q tile plus `stages` K and V tiles,
-/// each buffer padded to 128 bytes. The GPU conversion allocates exactly this,
-/// so the PTX's shared memory equals the prediction.
-int64_t sramBytes(const Tiling &tiling, const AttentionProblem &problem);
+/// Shared memory of one thread block, every buffer padded to 128 bytes.
+///  - Simt: Q [Bq, d], K [Bkv, d], V [Bkv, dv] in the element type, the mask
+///    tile ([Bq or 1, Bkv or 1], when there is a mask), S [Bq, Bkv] and the
+///    accumulator [Bq, dv] in f32, and four f32 [Bq] vectors (running max,
+///    running sum, row max, rescale). `stages` is not used. This is exactly
+///    what convert-fa-to-gpu allocates, so the launch's dynamic shared memory
+///    equals the prediction (fa-tile-attention records it as
+///    `fa.predicted_sram`, the conversion checks it).
+///  - TensorCore: the Q tile plus `stages` K and V tiles.
+int64_t sramBytes(const Tiling &tiling, const AttentionProblem &problem,
+                  KernelKind kind);
 
-/// Registers per thread: the f32 O accumulator, the f32 S tile (P is
-/// converted in place) and a fixed overhead for addresses, loop counters and
-/// the running max and sum of each row the thread owns.
+/// Registers per thread.
+///  - Simt: a constant (the accumulators live in shared memory; each thread
+///    holds one scalar iteration's operands and addresses).
+///  - TensorCore: the f32 O accumulator, the f32 S tile (P is converted in
+///    place) and a fixed overhead for addresses, loop counters and the
+///    running max and sum of each row the thread owns.
 int64_t registersPerThread(const Tiling &tiling,
-                           const AttentionProblem &problem);
+                           const AttentionProblem &problem, KernelKind kind);
 
 /// Number of kv-blocks that q-block `qBlock` computes: all of them without a
 /// causal mask; with one, those whose first key is visible to the q-block's
@@ -109,7 +145,7 @@ struct CandidateCost {
   int64_t blocksPerSM = 0;
   int64_t numBlocks = 0;
   int64_t waves = 0;
-  /// Tensor-core FLOPs including the padding of partial tiles.
+  /// FLOPs of the two tile products including the padding of partial tiles.
   double flops = 0;
   /// Estimated DRAM traffic: `hbm` less the K/V re-reads served by L2.
   int64_t dramBytes = 0;
@@ -139,6 +175,11 @@ struct TilingDecision {
 
 /// Knobs of the model.
 struct CostModelOptions {
+  /// The kernel to predict. The C++ default is the tensor-core kernel, the
+  /// one the block-size analysis of docs/CostModel.md is about; the passes
+  /// (fa-select-tiling, fa-check-sram-budget) default to Simt, the kernel
+  /// that convert-fa-to-gpu emits today.
+  KernelKind kernel = KernelKind::TensorCore;
   /// Credit L2 with the K/V re-reads of blocks in the same wave (memory time
   /// from `dramBytes`); when false, memory time is Theorem 2's `hbm` count.
   bool l2Reuse = true;
@@ -151,15 +192,20 @@ public:
       : target(std::move(target)), options(options) {}
 
   const TargetInfo &getTarget() const { return target; }
+  KernelKind getKernelKind() const { return options.kernel; }
 
-  /// Whether the target runs the wgmma (warpgroup) kernel: sm_90 and later.
+  /// Whether the target runs the wgmma (warpgroup) kernel: the tensor-core
+  /// kernel on sm_90 and later.
   bool usesWarpgroupMma() const;
 
-  /// The candidate tilings the model enumerates for `problem`: block sizes
-  /// multiples of 16, 1 to 4 stages, and the warp counts whose rows per warp
+  /// The candidate tilings the model enumerates: block sizes multiples of
+  /// 16. TensorCore: 1 to 4 stages, and the warp counts whose rows per warp
   /// (mma.sync: a multiple of 16) or per warpgroup (wgmma: a multiple of 64)
-  /// divide block_q.
+  /// divide block_q. Simt: 1 stage, 4 or 8 warps.
   llvm::SmallVector<Tiling> enumerateCandidates() const;
+
+  /// The smallest tiling enumerated, named when nothing fits.
+  Tiling smallestCandidate() const;
 
   /// Scores one tiling; `rejection` says why it does not fit, if it does not.
   CandidateCost evaluate(const Tiling &tiling,
@@ -171,7 +217,8 @@ public:
 
   /// Paper mode: Algorithm 1 of the FlashAttention paper, with M the shared
   /// memory per block in elements: Bc = ceil(M / 4d), Br = min(Bc, d), one
-  /// stage, 4 warps. Rejected only when its tiles exceed the shared memory.
+  /// stage, 4 warps. Rejected only when its tiles exceed the shared memory
+  /// (of the kernel kind's formula).
   TilingDecision selectPaper(const AttentionProblem &problem) const;
 
 private:

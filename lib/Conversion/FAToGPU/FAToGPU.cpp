@@ -40,8 +40,11 @@ namespace fa {
 using namespace mlir;
 using namespace mlir::fa;
 
-/// Byte alignment of each tile in shared memory (16 bytes: one vector load).
-static constexpr int64_t kSharedAlignment = 16;
+/// Every tile starts on a 128-byte boundary and is padded to a multiple of
+/// 128 bytes: the packing the cost model's Simt formula counts
+/// (sramBytes(..., KernelKind::Simt)), so the launch's dynamic shared memory
+/// equals `fa.predicted_sram`.
+static constexpr int64_t kSharedAlignment = 128;
 
 /// Bytes of a statically shaped buffer, or nullopt.
 static std::optional<int64_t> staticBytes(MemRefType type) {
@@ -204,13 +207,30 @@ LogicalResult ConvertFAToGPUPass::convert(scf::ForallOp loop) {
           << type;
       return WalkResult::interrupt();
     }
-    sharedBytes = llvm::alignTo(sharedBytes, kSharedAlignment);
     allocs.push_back({op, sharedBytes});
-    sharedBytes += *bytes;
+    sharedBytes += llvm::alignTo(*bytes, kSharedAlignment);
     return WalkResult::advance();
   });
   if (walk.wasInterrupted())
     return failure();
+
+  // The packed buffers must be what the cost model predicted: a mismatch
+  // means the tiled form and the Simt formula of CostModel.cpp disagree.
+  if (auto predicted = loop->getAttrOfType<IntegerAttr>(
+          FADialect::getPredictedSramAttrName());
+      predicted && predicted.getInt() != sharedBytes)
+    return loop->emitError()
+           << "thread block packs " << sharedBytes
+           << " bytes of shared memory but the cost model predicted "
+           << predicted.getInt() << " ('"
+           << FADialect::getPredictedSramAttrName()
+           << "'); the tiled form and the cost model's simt formula disagree";
+  if (TargetAttr target = lookupTarget(loop);
+      target && sharedBytes > target.getSramPerBlock())
+    return loop->emitError()
+           << "thread block needs " << sharedBytes
+           << " bytes of shared memory but the target (" << target.getArch()
+           << ") allows " << target.getSramPerBlock() << " per block";
 
   int64_t numThreads = 32 * tiling.getWarps();
   Location loc = loop.getLoc();

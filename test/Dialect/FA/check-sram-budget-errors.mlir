@@ -1,4 +1,4 @@
-// RUN: fa-opt %s -split-input-file --fa-check-sram-budget -verify-diagnostics
+// RUN: fa-opt %s -split-input-file --fa-check-sram-budget=kernel=tensor-core -verify-diagnostics
 
 // 128*128*2 + 2 * 2 * 128*128*2 = 163840 B against a 48 KiB budget.
 module attributes {fa.target = #fa.target<arch = "sm_90a",

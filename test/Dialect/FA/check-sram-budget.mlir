@@ -1,4 +1,4 @@
-// RUN: fa-opt %s -split-input-file --fa-check-sram-budget | FileCheck %s
+// RUN: fa-opt %s -split-input-file --fa-check-sram-budget=kernel=tensor-core | FileCheck %s
 
 // Within budget (h100, 232448 B per block): the IR passes unchanged.
 // 128*128*2 + 2 * 2 * 128*128*2 = 163840 B fits 232448 B but not 49152 B.

@@ -1,7 +1,12 @@
-// RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling -verify-diagnostics
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling=kernel=tensor-core -verify-diagnostics
 // RUN: not fa-opt %s --fa-set-target=target=h100 --fa-select-tiling=mode=fast 2>&1 | FileCheck %s --check-prefix=MODE
+// RUN: not fa-opt %s --fa-set-target=target=h100 --fa-select-tiling=kernel=wmma 2>&1 | FileCheck %s --check-prefix=KERNEL
 
 // MODE: error: unknown fa-select-tiling mode 'fast'; expected 'model' or 'paper'
+// KERNEL: error: unknown fa-select-tiling kernel 'wmma'; expected 'simt' or 'tensor-core'
+
+// The tensor-core kernel's limits (select-tiling-simt-errors.mlir has the
+// SIMT kernel's).
 
 // A tiling given by hand that exceeds the shared memory:
 // 128*128*2 + 2 * (256*128*2 + 256*128*2) = 294912 > 232448.

@@ -1,5 +1,5 @@
-// RUN: fa-opt %s -split-input-file --fa-set-target=target=a100 --fa-select-tiling=explain --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s
-// RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling="mode=paper explain" --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=PAPER
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=a100 --fa-select-tiling="explain kernel=tensor-core" --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling="mode=paper explain kernel=tensor-core" --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=PAPER
 
 // The remark states the winner, whether it is memory- or compute-bound and
 // why it beat the runner-up; the notes list the best candidates with their
@@ -16,6 +16,7 @@
 // CHECK: note: #4
 // CHECK: note: #5
 // CHECK: note: {{[0-9]+}} of {{[0-9]+}} candidates rejected: {{[0-9]+}} over shared memory, {{[0-9]+}} over registers per thread
+// CHECK: note: kernel=tensor-core: the tensor-core kernel (accumulators in registers, K/V stages in shared memory)
 // CHECK-NOT: dynamic sizes assumed
 // PAPER: remark: fa-select-tiling (paper): Algorithm 1 with M = 116224 elements: Bc = ceil(M / 4d) = 227, Br = min(Bc, d) = 128
 // PAPER: note: #1 128x227, 1 stage, 4 warps

@@ -1,18 +1,22 @@
-// RUN: fa-opt %s -split-input-file --fa-set-target=target=t4 --fa-select-tiling | FileCheck %s --check-prefix=T4
-// RUN: fa-opt %s -split-input-file --fa-set-target=target=a10 --fa-select-tiling | FileCheck %s --check-prefix=A10
-// RUN: fa-opt %s -split-input-file --fa-set-target=target=a100 --fa-select-tiling | FileCheck %s --check-prefix=A100
-// RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling | FileCheck %s --check-prefix=H100
-// RUN: fa-opt %s -split-input-file --fa-set-target="target=h100 sram-per-block=49152" --fa-select-tiling | FileCheck %s --check-prefix=H100-48K
-// RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling=mode=paper | FileCheck %s --check-prefix=PAPER-H100
-// RUN: fa-opt %s -split-input-file --fa-set-target=target=a100 --fa-select-tiling=mode=paper | FileCheck %s --check-prefix=PAPER-A100
-// RUN: fa-opt %s -split-input-file --fa-set-target=target=t4 --fa-select-tiling=mode=paper | FileCheck %s --check-prefix=PAPER-T4
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=t4 --fa-select-tiling=kernel=tensor-core | FileCheck %s --check-prefix=T4
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=a10 --fa-select-tiling=kernel=tensor-core | FileCheck %s --check-prefix=A10
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=a100 --fa-select-tiling=kernel=tensor-core | FileCheck %s --check-prefix=A100
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling=kernel=tensor-core | FileCheck %s --check-prefix=H100
+// RUN: fa-opt %s -split-input-file --fa-set-target="target=h100 sram-per-block=49152" --fa-select-tiling=kernel=tensor-core | FileCheck %s --check-prefix=H100-48K
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling="mode=paper kernel=tensor-core" | FileCheck %s --check-prefix=PAPER-H100
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=a100 --fa-select-tiling="mode=paper kernel=tensor-core" | FileCheck %s --check-prefix=PAPER-A100
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=t4 --fa-select-tiling="mode=paper kernel=tensor-core" | FileCheck %s --check-prefix=PAPER-T4
 
+// These RUN lines pin the decisions for the coming tensor-core kernel
+// (kernel=tensor-core); select-tiling-simt.mlir pins those of the SIMT kernel
+// that convert-fa-to-gpu emits today (the passes' default).
+//
 // The same op gets a different tiling on each target. The values are pinned
 // here; docs/CostModel.md explains each one and compares it with the tilings
 // of FlashAttention-2/3. Every decision fits its target: the RUN lines below
 // re-check the shared memory with fa-check-sram-budget.
-// RUN: fa-opt %s -split-input-file --fa-set-target=target=t4 --fa-select-tiling --fa-check-sram-budget -o /dev/null
-// RUN: fa-opt %s -split-input-file --fa-set-target="target=h100 sram-per-block=49152" --fa-select-tiling --fa-check-sram-budget -o /dev/null
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=t4 --fa-select-tiling=kernel=tensor-core --fa-check-sram-budget=kernel=tensor-core -o /dev/null
+// RUN: fa-opt %s -split-input-file --fa-set-target="target=h100 sram-per-block=49152" --fa-select-tiling=kernel=tensor-core --fa-check-sram-budget=kernel=tensor-core -o /dev/null
 //
 // Paper mode (Algorithm 1), computed by hand with M = sram_per_block / 2:
 //   h100: M = 116224: d=64  Bc = 116224/256  = 454,  Br = 64

@@ -75,7 +75,10 @@
 // CHECK:   arith.truncf {{.+}} : f32 to bf16
 // CHECK: scf.forall.in_parallel
 // CHECK-NEXT: tensor.parallel_insert_slice %[[OROWS]] into %[[OUT]][%[[B]], %[[H]], %[[QOFF]], 0] [1, 1, %[[QLENV]], 128] [1, 1, 1, 1] : tensor<?x128xbf16> into tensor<2x8x4096x128xbf16>
-// CHECK: } {fa.tiling = #fa.tiling<block_q = 64, block_kv = 32, stages = 2, warps = 4>}
+// The cost model's SIMT shared memory, by hand (each buffer padded to 128):
+// Q 64*128*2 = 16384, K and V 32*128*2 = 8192 each, S 64*32*4 = 8192,
+// acc 64*128*4 = 32768, four [64] f32 vectors 4*256 = 1024: 74752.
+// CHECK: } {fa.predicted_sram = 74752 : i64, fa.tiling = #fa.tiling<block_q = 64, block_kv = 32, stages = 2, warps = 4>}
 // CHECK: return %[[R]]
 
 // No tensor of Nq x Nk exists anywhere in the tiled functions: neither
@@ -130,7 +133,10 @@ func.func @causal_gqa(%q: tensor<2x8x4096x128xbf16>, %k: tensor<2x2x4096x128xbf1
 // CHECK: scf.forall.in_parallel
 // CHECK-NEXT: tensor.parallel_insert_slice %{{.+}} into %[[OUT]]
 // CHECK-NEXT: tensor.parallel_insert_slice %[[LROWS]] into %[[LOUT]][%[[B]], %[[H]], %{{.+}}] [1, 1, %{{.+}}] [1, 1, 1] : tensor<?xf32> into tensor<?x4x?xf32>
-// CHECK: } {fa.tiling = #fa.tiling<block_q = 128, block_kv = 64, stages = 1, warps = 8>}
+// SIMT shared memory: Q 128*64*2 = 16384, K 64*64*2 = 8192, V 64*32*2 =
+// 4096, i1 mask 128*64 = 8192, S 128*64*4 = 32768, acc 128*32*4 = 16384,
+// 4 * 128*4 = 2048: 88064 (the dynamic sizes do not enter).
+// CHECK: } {fa.predicted_sram = 88064 : i64, fa.tiling = #fa.tiling<block_q = 128, block_kv = 64, stages = 1, warps = 8>}
 // CHECK: return %[[R]]#0, %[[R]]#1
 func.func @dynamic_mask_lse(%q: tensor<?x4x?x64xf16>, %k: tensor<?x1x?x64xf16>,
     %v: tensor<?x1x?x32xf16>, %m: tensor<1x1x?x?xi1>, %o: tensor<?x4x?x32xf16>,
@@ -159,6 +165,10 @@ func.func @dynamic_mask_lse(%q: tensor<?x4x?x64xf16>, %k: tensor<?x1x?x64xf16>,
 // CHECK: linalg.generic {indexing_maps = [#[[BCAST]], #{{.+}}], {{.+}} ins(%{{.+}} : tensor<32x1xbf16>) outs(%{{.+}} : tensor<32x16xf32>)
 // CHECK:   arith.extf
 // CHECK:   arith.addf
+// SIMT shared memory, padded to 128: Q 32*16*2 = 1024, K 16*16*2 = 512,
+// V 16*8*2 = 256, bias 32*1*2 = 64 -> 128, S 32*16*4 = 2048, acc 32*8*4 =
+// 1024, 4 * 32*4 -> 4 * 128 = 512: 5504.
+// CHECK: } {fa.predicted_sram = 5504 : i64, fa.tiling = #fa.tiling<block_q = 32, block_kv = 16, stages = 2, warps = 4>}
 func.func @bias_broadcast_causal(%q: tensor<1x4x100x16xbf16>, %k: tensor<1x2x70x16xbf16>,
     %v: tensor<1x2x70x8xbf16>, %m: tensor<1x1x100x1xbf16>, %o: tensor<1x4x100x8xbf16>)
     -> tensor<1x4x100x8xbf16> {

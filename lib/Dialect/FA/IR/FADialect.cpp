@@ -39,6 +39,16 @@ LogicalResult FADialect::verifyOperationAttribute(Operation *op,
                              << "' must be a #fa.tiling attribute";
     return success();
   }
+  if (attr.getName() == getPredictedSramAttrName()) {
+    auto bytes = dyn_cast<IntegerAttr>(attr.getValue());
+    if (!bytes || !isa<IntegerType>(bytes.getType()))
+      return op->emitError() << "'" << getPredictedSramAttrName()
+                             << "' must be an integer attribute";
+    if (bytes.getValue().isNegative())
+      return op->emitError() << "'" << getPredictedSramAttrName()
+                             << "' must not be negative";
+    return success();
+  }
   if (attr.getName() != getTargetAttrName())
     return op->emitError() << "unknown fa dialect attribute '"
                            << attr.getName().getValue() << "'";

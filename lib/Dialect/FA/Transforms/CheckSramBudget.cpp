@@ -24,7 +24,16 @@ using namespace mlir::fa;
 namespace {
 struct CheckSramBudgetPass
     : public fa::impl::FACheckSramBudgetPassBase<CheckSramBudgetPass> {
+  using Base::Base;
+
   void runOnOperation() override {
+    std::optional<KernelKind> kind = parseKernelKind(kernel);
+    if (!kind) {
+      getOperation()->emitError()
+          << "unknown fa-check-sram-budget kernel '" << kernel
+          << "'; expected 'simt' or 'tensor-core'";
+      return signalPassFailure();
+    }
     bool failed = false;
     getOperation()->walk([&](AttentionOp op) {
       TilingAttr tiling = op.getTilingAttr();
@@ -38,12 +47,14 @@ struct CheckSramBudgetPass
         return;
       }
       // The shape's dynamic sizes do not enter the shared memory.
-      int64_t used = sramBytes(getTiling(tiling), getAttentionProblem(op));
+      int64_t used =
+          sramBytes(getTiling(tiling), getAttentionProblem(op), *kind);
       int64_t available = target.getSramPerBlock();
       if (used > available) {
         op.emitOpError() << "tiling " << tiling << " needs " << used
                          << " bytes of shared memory per block but the target ("
-                         << target.getArch() << ") allows " << available;
+                         << target.getArch() << ") allows " << available
+                         << " (kernel=" << kernel << ")";
         failed = true;
       }
     });

@@ -85,6 +85,14 @@ struct SelectTilingPass
           << "'; expected 'model' or 'paper'";
       return signalPassFailure();
     }
+    std::optional<KernelKind> kind = parseKernelKind(kernel);
+    if (!kind) {
+      getOperation()->emitError()
+          << "unknown fa-select-tiling kernel '" << kernel
+          << "'; expected 'simt' or 'tensor-core'";
+      return signalPassFailure();
+    }
+    modelOptions.kernel = *kind;
     if (assumedSeqLen < 1 || assumedBatch < 1) {
       getOperation()->emitError()
           << "assumed-seq-len and assumed-batch must be positive";
@@ -106,7 +114,7 @@ struct SelectTilingPass
                 "tiling; run fa-set-target first (e.g. "
                 "--fa-set-target=target=h100)";
     TargetInfo target = getTargetInfo(targetAttr);
-    CostModel model(target);
+    CostModel model(target, modelOptions);
     bool assumed = false;
     AttentionProblem problem =
         getAttentionProblem(op, assumedSeqLen, assumedBatch, &assumed);
@@ -117,7 +125,8 @@ struct SelectTilingPass
       if (!cost.fits())
         return op.emitOpError()
                << "tiling " << existing << " does not fit the target ("
-               << target.arch << "): " << cost.rejection;
+               << target.arch << "): " << cost.rejection << " (kernel="
+               << kernel << ")";
       if (explain)
         op.emitRemark() << "fa-select-tiling: keeps the given tiling "
                         << existing << " (" << describe(cost) << ")";
@@ -130,13 +139,15 @@ struct SelectTilingPass
       return op.emitOpError()
              << "cannot be tiled for " << target.arch << " (head dim "
              << problem.headDim << ", value head dim " << problem.valueHeadDim
-             << "): " << decision.reason;
+             << "): " << decision.reason << " (kernel=" << kernel << ")";
 
     op.setTilingAttr(makeTilingAttr(op.getContext(), decision.winner().tiling));
     if (explain)
       emitExplanation(op, decision, problem, assumed);
     return success();
   }
+
+  CostModelOptions modelOptions;
 
   void emitExplanation(AttentionOp op, const TilingDecision &decision,
                        const AttentionProblem &problem, bool assumed) {
@@ -156,6 +167,12 @@ struct SelectTilingPass
       diag.attachNote() << rejected << " of " << decision.candidates.size()
                         << " candidates rejected: "
                         << summarizeRejections(decision);
+    diag.attachNote() << "kernel=" << kernel << ": "
+                      << (modelOptions.kernel == KernelKind::Simt
+                              ? "the scalar kernel of convert-fa-to-gpu (all "
+                                "tiles in shared memory, 1 stage)"
+                              : "the tensor-core kernel (accumulators in "
+                                "registers, K/V stages in shared memory)");
     if (assumed)
       diag.attachNote() << "dynamic sizes assumed for the prediction: batch = "
                         << problem.batch << ", Nq = " << problem.seqLenQ

@@ -21,8 +21,10 @@
 
 #include "FlashAttn/Dialect/FA/Transforms/Passes.h"
 
+#include "FlashAttn/Analysis/CostModel.h"
 #include "FlashAttn/Dialect/FA/IR/FADialect.h"
 #include "FlashAttn/Dialect/FA/IR/FAOps.h"
+#include "FlashAttn/Dialect/FA/Transforms/TilingUtils.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -175,6 +177,13 @@ void AttentionTiler::rewrite(RewriterBase &rewriter) {
   // The tiling travels on the thread-block loop: convert-fa-to-gpu finds
   // the loop by it and reads `warps` from it.
   forall->setAttr(FADialect::getTilingAttrName(), op.getTilingAttr());
+  // The cost model's shared memory for one block of the SIMT kernel: the
+  // buffers built below, which convert-fa-to-gpu packs and checks against
+  // this number. It does not depend on the dynamic sizes.
+  int64_t sram = sramBytes(getTiling(op.getTilingAttr()),
+                           getAttentionProblem(op), KernelKind::Simt);
+  forall->setAttr(FADialect::getPredictedSramAttrName(),
+                  rewriter.getI64IntegerAttr(sram));
   OpBuilder::InsertionGuard guard(rewriter);
   rewriter.setInsertionPoint(forall.getTerminator());
   buildBlock(rewriter, loc, forall);

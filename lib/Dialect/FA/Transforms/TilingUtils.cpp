@@ -36,9 +36,13 @@ AttentionProblem mlir::fa::getAttentionProblem(AttentionOp op,
   p.valueHeadDim = v.getDimSize(3);
   p.elementBytes = elementBytes(q.getElementType());
   p.causal = op.getCausal();
-  if (Value mask = op.getMask())
-    p.maskElementBytes =
-        elementBytes(cast<ShapedType>(mask.getType()).getElementType());
+  if (Value mask = op.getMask()) {
+    auto maskType = cast<ShapedType>(mask.getType());
+    p.maskElementBytes = elementBytes(maskType.getElementType());
+    // fa-tile-attention keeps a static size-1 dimension in the mask tile.
+    p.maskBroadcastsRows = maskType.getDimSize(2) == 1;
+    p.maskBroadcastsCols = maskType.getDimSize(3) == 1;
+  }
   p.writesLse = static_cast<bool>(op.getLse());
   if (usedAssumption)
     *usedAssumption = assumed;

@@ -21,7 +21,12 @@ def FA_Dialect : Dialect {
       registers, SM count, HBM bandwidth, tensor-core peak). It lives on the
       `builtin.module` under the name `fa.target`.
     * `#fa.tiling<...>` records the block sizes the IO cost model chose for one
-      `fa.attention`.
+      `fa.attention`; `fa-tile-attention` copies it onto the thread-block
+      loop as the discardable attribute `fa.tiling`.
+    * `fa.predicted_sram = <bytes> : i64`, a discardable integer attribute
+      that `fa-tile-attention` puts on the thread-block loop: the shared
+      memory the cost model predicts for one thread block of the SIMT kernel.
+      `convert-fa-to-gpu` checks that the buffers it packs add up to it.
 
     ```mlir
     module attributes {fa.target = #fa.target<arch = "sm_90", ...>} {
@@ -47,6 +52,11 @@ def FA_Dialect : Dialect {
     /// tiling onto the loop nest that implements it (the thread-block loop).
     static constexpr ::llvm::StringLiteral getTilingAttrName() {
       return ::llvm::StringLiteral("fa.tiling");
+    }
+    /// Name of the discardable integer attribute on the thread-block loop
+    /// that holds the cost model's shared memory bytes for one block.
+    static constexpr ::llvm::StringLiteral getPredictedSramAttrName() {
+      return ::llvm::StringLiteral("fa.predicted_sram");
     }
   }];
 }

@@ -84,12 +84,25 @@ def FASelectTilingPass : Pass<"fa-select-tiling"> {
     using the `fa.target` of the enclosing module (run `fa-set-target`
     first; without a target the pass fails and says so).
 
+    `kernel` names the GPU kernel the tiling is for (docs/CostModel.md,
+    "Kernel kinds"):
+
+    * `kernel=simt` (default): the scalar kernel that `convert-fa-to-gpu`
+      emits today. Every tile buffer lives in shared memory (Q, K, V, the
+      mask tile, the f32 score tile and accumulator, four f32 row vectors),
+      there is one stage, and the two tile products run as f32 FMAs on the
+      CUDA cores. Candidates: 1 stage, 4 or 8 warps.
+    * `kernel=tensor-core`: the tensor-core kernel of the speed work: the Q
+      tile and `stages` K/V tiles in shared memory, the accumulators in
+      registers. Candidates: 1 to 4 stages and the warp counts the MMA shape
+      allows (16 rows per warp for mma.sync, 64 rows per warpgroup for wgmma
+      on sm_90+).
+
     * `mode=model` (default): the cost model of docs/CostModel.md enumerates
-      block sizes (multiples of 16), 1 to 4 pipeline stages and the warp
-      counts the tensor-core shape allows (16 rows per warp for mma.sync,
-      64 rows per warpgroup for wgmma on sm_90+), rejects what exceeds the
-      shared memory or the registers, and keeps the lowest predicted time
-      (ties to the lower HBM traffic, then the smaller shared memory).
+      block sizes (multiples of 16) with the kernel's stages and warps,
+      rejects what exceeds the shared memory or the registers, and keeps the
+      lowest predicted time (ties to the lower HBM traffic, then the smaller
+      shared memory).
     * `mode=paper`: FlashAttention's Algorithm 1, with M the shared memory
       per block in elements: `block_kv = ceil(M / 4d)`,
       `block_q = min(block_kv, d)`, 1 stage, 4 warps.
@@ -108,7 +121,7 @@ def FASelectTilingPass : Pass<"fa-select-tiling"> {
     registers, predicted time) and the rejection counts.
 
     ```mlir
-    // fa-opt --fa-set-target=target=a100 --fa-select-tiling
+    // fa-opt --fa-set-target=target=a100 --fa-select-tiling=kernel=tensor-core
     %o = fa.attention ins(%q, %k, %v : ...) outs(%init : ...)
            {tiling = #fa.tiling<block_q = 128, block_kv = 80, stages = 2, warps = 4>}
            -> tensor<4x16x4096x128xbf16>
@@ -117,6 +130,9 @@ def FASelectTilingPass : Pass<"fa-select-tiling"> {
   let options = [
     Option<"mode", "mode", "std::string", /*default=*/"\"model\"",
            "model (the IO cost model) or paper (Algorithm 1)">,
+    Option<"kernel", "kernel", "std::string", /*default=*/"\"simt\"",
+           "The kernel to tile for: simt (the scalar kernel convert-fa-to-gpu "
+           "emits today) or tensor-core">,
     Option<"explain", "explain", "bool", /*default=*/"false",
            "Emit remarks listing the best candidates and why the winner won">,
     Option<"assumedSeqLen", "assumed-seq-len", "int64_t", /*default=*/"4096",
@@ -132,17 +148,30 @@ def FACheckSramBudgetPass : Pass<"fa-check-sram-budget"> {
                 "memory";
   let description = [{
     For every `fa.attention` that carries a `#fa.tiling`, computes the shared
-    memory of one thread block (the Q tile plus `stages` K and V tiles, each
-    padded to 128 bytes: the same formula the GPU conversion allocates) and
-    fails with a diagnostic naming the bytes used and the bytes available
-    when it exceeds the module's `#fa.target` `sram_per_block`. Ops without
-    a tiling are left alone; a tiled op without a target is an error.
+    memory of one thread block with the cost model's formula for `kernel`
+    and fails with a diagnostic naming the bytes used and the bytes
+    available when it exceeds the module's `#fa.target` `sram_per_block`.
+    Ops without a tiling are left alone; a tiled op without a target is an
+    error.
+
+    * `kernel=simt` (default): the scalar kernel `convert-fa-to-gpu` emits
+      today: Q, K, V (and mask) tiles, the f32 score tile and accumulator and
+      four f32 row vectors, each padded to 128 bytes; exactly what the
+      conversion allocates.
+    * `kernel=tensor-core`: the Q tile plus `stages` K and V tiles, each
+      padded to 128 bytes.
 
     ```mlir
-    // error: 'fa.attention' op tiling needs 294912 bytes of shared memory
-    // per block but the target allows 232448
+    // error: 'fa.attention' op tiling #fa.tiling<...> needs 294912 bytes of
+    // shared memory per block but the target (sm_90a) allows 232448
+    // (kernel=tensor-core)
     ```
   }];
+  let options = [
+    Option<"kernel", "kernel", "std::string", /*default=*/"\"simt\"",
+           "The kernel whose shared memory is checked: simt (the scalar "
+           "kernel convert-fa-to-gpu emits today) or tensor-core">,
+  ];
 }
 
 def FATileAttentionPass : Pass<"fa-tile-attention"> {
