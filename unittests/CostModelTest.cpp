@@ -445,6 +445,171 @@ TEST(CostModelSelect, L2ServesReReadsWithinAWave) {
   EXPECT_GT(raw.memorySeconds, c.memorySeconds);
 }
 
+//===----------------------------------------------------------------------===//
+// The SIMT kernel (convert-fa-to-gpu today)
+//===----------------------------------------------------------------------===//
+
+CostModel simtModel(const char *name) {
+  CostModelOptions options;
+  options.kernel = KernelKind::Simt;
+  return CostModel(target(name), options);
+}
+
+TEST(CostModelSimt, SramBytesByHand) {
+  AttentionProblem p = makeProblem(4096, 128);
+  // Q, K, V 64*128*2 = 16384 each; S 64*64*4 = 16384; acc 64*128*4 =
+  // 32768; m, l, row max, alpha 4 * 64*4 = 1024.
+  int64_t base = 3 * 16384 + 16384 + 32768 + 1024;
+  EXPECT_EQ(base, 99328);
+  EXPECT_EQ(sramBytes(Tiling{64, 64, 1, 4}, p, KernelKind::Simt), 99328);
+  // Stages and warps do not enter.
+  EXPECT_EQ(sramBytes(Tiling{64, 64, 3, 8}, p, KernelKind::Simt), 99328);
+  // A bf16 bias tile 64*64*2 = 8192.
+  p.maskElementBytes = 2;
+  EXPECT_EQ(sramBytes(Tiling{64, 64, 1, 4}, p, KernelKind::Simt),
+            99328 + 8192);
+  // An i1 keep-mask broadcast over the queries: one row, 64 bytes -> 128.
+  p.maskElementBytes = 1;
+  p.maskBroadcastsRows = true;
+  EXPECT_EQ(sramBytes(Tiling{64, 64, 1, 4}, p, KernelKind::Simt), 99328 + 128);
+  // Broadcast over the keys too: a 1 x 1 tile, still 128.
+  p.maskBroadcastsCols = true;
+  EXPECT_EQ(sramBytes(Tiling{64, 64, 1, 4}, p, KernelKind::Simt), 99328 + 128);
+  // Broadcast over the keys only: 64 x 1 bytes -> 128.
+  p.maskBroadcastsRows = false;
+  EXPECT_EQ(sramBytes(Tiling{64, 64, 1, 4}, p, KernelKind::Simt), 99328 + 128);
+}
+
+TEST(CostModelSimt, SramBytesOtherShapesByHand) {
+  // dv = 64, 128 x 32: Q 128*128*2 = 32768, K 32*128*2 = 8192, V 32*64*2 =
+  // 4096, S 128*32*4 = 16384, acc 128*64*4 = 32768, vectors 4 * 512 = 2048.
+  AttentionProblem p = makeProblem(4096, 128);
+  p.valueHeadDim = 64;
+  EXPECT_EQ(sramBytes(Tiling{128, 32, 1, 8}, p, KernelKind::Simt),
+            32768 + 8192 + 4096 + 16384 + 32768 + 2048);
+  // d = 6, 16 x 16: Q, K, V 16*6*2 = 192 -> 256 each; S 16*16*4 = 1024;
+  // acc 16*6*4 = 384; vectors 16*4 = 64 -> 128 each.
+  AttentionProblem odd = tinyProblem(64, 64, 6, false);
+  EXPECT_EQ(sramBytes(Tiling{16, 16, 1, 4}, odd, KernelKind::Simt),
+            3 * 256 + 1024 + 384 + 4 * 128);
+  // f32 elements, 32 x 48, d = 64: Q 32*64*4 = 8192, K and V 48*64*4 =
+  // 12288 each, S 32*48*4 = 6144, acc 32*64*4 = 8192, vectors 4 * 128.
+  AttentionProblem f32 = tinyProblem(100, 100, 64, true);
+  f32.elementBytes = 4;
+  EXPECT_EQ(sramBytes(Tiling{32, 48, 1, 4}, f32, KernelKind::Simt),
+            8192 + 2 * 12288 + 6144 + 8192 + 512);
+  // The tensor-core kernel counts Q and the K/V stages only.
+  EXPECT_EQ(sramBytes(Tiling{32, 48, 2, 4}, f32, KernelKind::TensorCore),
+            8192 + 2 * 2 * 12288);
+}
+
+TEST(CostModelSimt, RegistersAreAConstant) {
+  AttentionProblem p = makeProblem(4096, 256);
+  EXPECT_EQ(registersPerThread(Tiling{16, 16, 1, 4}, p, KernelKind::Simt), 64);
+  EXPECT_EQ(registersPerThread(Tiling{256, 256, 1, 8}, p, KernelKind::Simt),
+            64);
+}
+
+TEST(CostModelSimt, EnumeratesOneStageAndFourOrEightWarps) {
+  llvm::SmallVector<Tiling> candidates =
+      simtModel("h100").enumerateCandidates();
+  // 6 block_q sizes x 2 warp counts x 16 block_kv sizes.
+  EXPECT_EQ(candidates.size(), 6u * 2u * 16u);
+  for (const Tiling &t : candidates) {
+    EXPECT_EQ(t.stages, 1) << t.str();
+    EXPECT_TRUE(t.warps == 4 || t.warps == 8) << t.str();
+  }
+  EXPECT_FALSE(simtModel("h100").usesWarpgroupMma());
+}
+
+TEST(CostModelSimt, RejectsByTheSimtBytes) {
+  CostModel model = simtModel("h100");
+  AttentionProblem p = makeProblem(4096, 128);
+  // 128 x 128: 3 * 32768 + 65536 (S) + 65536 (acc) + 2048 = 231424 fits
+  // 232448; 128 x 144: 32768 + 2 * 36864 + 73728 + 65536 + 2048 = 247808.
+  CandidateCost fits = model.evaluate(Tiling{128, 128, 1, 8}, p);
+  EXPECT_TRUE(fits.fits()) << fits.rejection;
+  EXPECT_EQ(fits.sramBytes, 231424);
+  EXPECT_EQ(fits.registersPerThread, 64);
+  CandidateCost big = model.evaluate(Tiling{128, 144, 1, 8}, p);
+  EXPECT_NE(big.rejection.find("247808 B exceeds 232448 B"),
+            std::string::npos)
+      << big.rejection;
+}
+
+TEST(CostModelSimt, ComputeTimeByHand) {
+  // One 64 x 64 block, d = 64, on the h100 (clock = 989e12 / 132 / 4096).
+  // SRAM 3 * 8192 + 16384 + 16384 + 1024 = 58368: 233472 / (58368 + 1024)
+  // = 3 blocks per SM, 12 warps, latency efficiency 12 / 16.
+  // Step: FMAs 64*64*128 = 524288; shared accesses 2 * 524288 + 6 * 4096
+  // (S passes) + 2 * 64*64 (acc rescale) + 2 * 64*128 (K/V fill and copy)
+  // = 1097728 at 32 per clock = 34304 clocks; lanes (524288 + 12 * 4096 +
+  // 4096) / 128 = 4512 clocks; + 200 = 34504 clocks. One block of 396 slots:
+  // compute = 34504 / 0.75 * 396 / 132 = 138016 clocks.
+  AttentionProblem p = tinyProblem(64, 64, 64, false);
+  CandidateCost c = simtModel("h100").evaluate(Tiling{64, 64, 1, 4}, p);
+  ASSERT_TRUE(c.fits()) << c.rejection;
+  EXPECT_EQ(c.sramBytes, 58368);
+  EXPECT_EQ(c.blocksPerSM, 3);
+  double clock = 989e12 / 132 / 4096;
+  EXPECT_NEAR(c.computeSeconds * clock, 138016, 1e-6 * 138016);
+  // The tensor-core kernel's step is far shorter.
+  CandidateCost tc = CostModel(target("h100")).evaluate(Tiling{64, 64, 2, 4}, p);
+  EXPECT_GT(c.computeSeconds, 8 * tc.computeSeconds);
+}
+
+TEST(CostModelSimt, DecisionsFitAndDifferFromTensorCores) {
+  for (const char *name : {"t4", "a100", "h100"}) {
+    for (int64_t d : {64, 128}) {
+      AttentionProblem p = makeProblem(4096, d);
+      TilingDecision simt = simtModel(name).select(p);
+      ASSERT_TRUE(simt.found()) << name;
+      const CandidateCost &w = simt.winner();
+      EXPECT_EQ(w.sramBytes, sramBytes(w.tiling, p, KernelKind::Simt));
+      EXPECT_LE(w.sramBytes, target(name).sramPerBlock);
+      EXPECT_EQ(w.tiling.stages, 1);
+      Tiling tc = CostModel(target(name)).select(p).winner().tiling;
+      EXPECT_FALSE(w.tiling == tc) << name << " d=" << d;
+    }
+  }
+}
+
+TEST(CostModelSimt, SmallerSramChangesTheDecision) {
+  TargetInfo t = target("h100");
+  CostModelOptions options;
+  options.kernel = KernelKind::Simt;
+  AttentionProblem p = makeProblem(4096, 128);
+  TilingDecision full = CostModel(t, options).select(p);
+  t.sramPerBlock = 49152;
+  TilingDecision small = CostModel(t, options).select(p);
+  ASSERT_TRUE(full.found());
+  ASSERT_TRUE(small.found());
+  EXPECT_FALSE(full.winner().tiling == small.winner().tiling);
+  EXPECT_LE(small.winner().sramBytes, 49152);
+  EXPECT_GT(full.winner().sramBytes, 49152);
+}
+
+TEST(CostModelSimt, NothingFitsNamesTheSmallestSimtTile) {
+  // d = 1024 f32, 16 x 16: Q, K, V 16*1024*4 = 65536 each, S 1024, acc
+  // 65536, vectors 4 * 128: 263680 B > 232448.
+  AttentionProblem p = tinyProblem(128, 128, 1024, false);
+  p.elementBytes = 4;
+  TilingDecision d = simtModel("h100").select(p);
+  EXPECT_FALSE(d.found());
+  EXPECT_NE(d.reason.find("the smallest (16x16, 1 stage, 4 warps) needs "
+                          "263680 B"),
+            std::string::npos)
+      << d.reason;
+}
+
+TEST(CostModelSimt, KernelKindNames) {
+  EXPECT_EQ(parseKernelKind("simt"), KernelKind::Simt);
+  EXPECT_EQ(parseKernelKind("tensor-core"), KernelKind::TensorCore);
+  EXPECT_EQ(parseKernelKind("wmma"), std::nullopt);
+  EXPECT_EQ(stringifyKernelKind(KernelKind::Simt), "simt");
+  EXPECT_EQ(stringifyKernelKind(KernelKind::TensorCore), "tensor-core");
+}
+
 TEST(CostModelProblem, Validate) {
   AttentionProblem p = makeProblem(128, 64);
   EXPECT_EQ(p.validate(), std::nullopt);

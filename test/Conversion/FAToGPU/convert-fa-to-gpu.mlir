@@ -1,4 +1,4 @@
-// RUN: fa-opt %s -split-input-file --convert-fa-to-gpu --canonicalize --cse | FileCheck %s
+// RUN: fa-opt %s -split-input-file --convert-fa-to-gpu --canonicalize --cse -allow-unregistered-dialect | FileCheck %s
 
 // CHECK-LABEL: func.func @tiled
 // CHECK-SAME: (%[[Q:[a-z0-9]+]]: memref<2x4x100x16xf32>
@@ -61,4 +61,38 @@ func.func @untouched(%o: memref<8xf32>) {
     memref.store %c, %o[%i] : memref<8xf32>
   }
   return
+}
+
+// -----
+
+// Packing: every buffer starts at a multiple of 128 bytes and takes a
+// multiple of 128: 3*4 = 12 -> 128 at 0, 5*3*2 = 30 -> 128 at 128,
+// 40 x i1 (one byte each) -> 128 at 256, 32*16*4 = 2048 at 384; 2432 in all,
+// which is the prediction written on the loop and fits the target.
+// CHECK-LABEL: func.func @packing
+// CHECK-DAG: %[[SMEM:.+]] = arith.constant 2432 : i32
+// CHECK-DAG: %[[C128:.+]] = arith.constant 128 : index
+// CHECK-DAG: %[[C256:.+]] = arith.constant 256 : index
+// CHECK-DAG: %[[C384:.+]] = arith.constant 384 : index
+// CHECK: gpu.launch {{.+}} dynamic_shared_memory_size %[[SMEM]]
+// CHECK: %[[BASE:.+]] = gpu.dynamic_shared_memory
+// CHECK: memref.view %[[BASE]][%{{.+}}][] : {{.+}} to memref<3xf32, #gpu.address_space<workgroup>>
+// CHECK: memref.view %[[BASE]][%[[C128]]][] : {{.+}} to memref<5x3xbf16, #gpu.address_space<workgroup>>
+// CHECK: memref.view %[[BASE]][%[[C256]]][] : {{.+}} to memref<40xi1, #gpu.address_space<workgroup>>
+// CHECK: memref.view %[[BASE]][%[[C384]]][] : {{.+}} to memref<32x16xf32, #gpu.address_space<workgroup>>
+module attributes {fa.target = #fa.target<arch = "sm_80",
+    sram_per_block = 2432, sram_per_sm = 167936, regs_per_sm = 65536,
+    max_regs_per_thread = 255, sm_count = 108, hbm_gbps = 2039,
+    tensor_tflops = 312>} {
+func.func @packing(%o: memref<8xf32>) {
+  scf.forall (%i) in (8) {
+    %a = memref.alloc() : memref<3xf32>
+    %b = memref.alloc() : memref<5x3xbf16>
+    %c = memref.alloc() : memref<40xi1>
+    %d = memref.alloc() : memref<32x16xf32>
+    "test.use"(%a, %b, %c, %d) : (memref<3xf32>, memref<5x3xbf16>, memref<40xi1>, memref<32x16xf32>) -> ()
+  } {fa.predicted_sram = 2432 : i64,
+     fa.tiling = #fa.tiling<block_q = 32, block_kv = 16, stages = 1, warps = 4>}
+  return
+}
 }

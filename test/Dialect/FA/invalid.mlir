@@ -217,3 +217,19 @@ func.func @negative_tiling_attr_kind() {
   "test.op"() {fa.tiling = 3 : i32} : () -> ()
   return
 }
+
+// -----
+
+func.func @negative_predicted_sram_kind() {
+  // expected-error @+1 {{'fa.predicted_sram' must be an integer attribute}}
+  "test.op"() {fa.predicted_sram = "99328"} : () -> ()
+  return
+}
+
+// -----
+
+func.func @negative_predicted_sram_negative() {
+  // expected-error @+1 {{'fa.predicted_sram' must not be negative}}
+  "test.op"() {fa.predicted_sram = -128 : i64} : () -> ()
+  return
+}
