@@ -63,8 +63,9 @@ static constexpr int64_t kSimtRegistersPerThread = 64;
 /// Simt kernel: f32 softmax vectors of [block_q] in shared memory: running
 /// max m, running sum l, the step's row max and the rescale alpha.
 static constexpr int64_t kSimtRowVectors = 4;
-/// Simt kernel: shared-memory loads per FMA of the tile products (the two
-/// operands; the accumulator's load and store are not counted).
+/// Simt kernel: shared-memory loads per multiply-add of the tile products:
+/// the two operands (LLVM keeps the accumulator in a register across the
+/// reduction loop).
 static constexpr double kSimtSharedLoadsPerFma = 2;
 /// Simt kernel: shared-memory accesses per score outside the products: the
 /// scale/mask pass and exp pass read and write S, the row max and row sum

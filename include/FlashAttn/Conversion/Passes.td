@@ -22,9 +22,16 @@ def ConvertFAToGPUPass : Pass<"convert-fa-to-gpu"> {
       `x`, the q-block; then `y`, the head; then `z`, the batch);
     * each block has `32 * warps` threads;
     * every buffer allocated inside the loop (the SRAM tiles: Q, K, V, the
-      score tile, the running max and sum, the accumulator) becomes a view
-      into the block's dynamic shared memory, at offsets packed with 16-byte
-      alignment; the launch's dynamic shared memory size is their sum;
+      mask tile, the score tile, the accumulator, the running max and sum,
+      the row max and the rescale) becomes a view into the block's dynamic
+      shared memory; each starts on a 128-byte boundary and takes a multiple
+      of 128 bytes, and the launch's dynamic shared memory size is their sum:
+      the cost model's SIMT formula (docs/CostModel.md, "Kernel kinds");
+    * when the loop carries `fa.predicted_sram` (set by `fa-tile-attention`
+      from the cost model), a packed total that differs from it is an error
+      (a compiler bug: the tiled form and the formula disagree); when the
+      module has a `#fa.target`, a total over its `sram_per_block` is an
+      error naming the bytes used and available;
     * every tile-level operation inside (`linalg` ops, `memref.copy`) is
       spread over the block's threads: the parallel iterations of the op are
       dealt round-robin to the threads, its reduction loops run inside one

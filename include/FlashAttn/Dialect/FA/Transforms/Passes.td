@@ -197,7 +197,10 @@ def FATileAttentionPass : Pass<"fa-tile-attention"> {
       `tensor.parallel_insert_slice`.
 
     The `scf.forall` carries the op's tiling as the discardable attribute
-    `fa.tiling`, the marker `convert-fa-to-gpu` looks for. No buffer of
+    `fa.tiling`, the marker `convert-fa-to-gpu` looks for, and
+    `fa.predicted_sram = <bytes> : i64`, the cost model's shared memory for
+    one thread block of the SIMT kernel (`sramBytes(..., Simt)`), which
+    `convert-fa-to-gpu` checks the buffers it packs against. No buffer of
     `Nq x Nk` exists in the result. `stages` and `warps` of the tiling are
     not used here: they belong to the GPU conversion. An
     `fa.attention` without a tiling is left alone, unless `require-tiling`
