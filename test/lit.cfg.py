@@ -42,11 +42,6 @@ ptxas = shutil.which("ptxas") or (
 if ptxas:
     config.available_features.add("ptxas")
     config.substitutions.append(("%ptxas", ptxas))
-    # The toolkit ptxas belongs to: gpu-module-to-binary links libdevice
-    # from it (CUDA_ROOT), or math calls such as __nv_expf stay unresolved.
-    config.substitutions.append(
-        ("%cuda_root", os.path.dirname(os.path.dirname(os.path.realpath(ptxas))))
-    )
 
 # A GPU is only present on the device machine; CI never has one.
 if os.environ.get("FA_GPU_TESTS") == "1":

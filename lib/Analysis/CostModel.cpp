@@ -56,9 +56,10 @@ static constexpr int64_t kMaxThreadsPerBlock = 1024;
 /// scalar iterations, so any block_q works with either).
 static constexpr int64_t kSimtWarpCounts[] = {4, 8};
 /// Simt kernel: registers per thread. Its accumulators live in shared
-/// memory, so the count does not grow with the tile; ptxas -v reports 30 to
-/// 40 for the kernels of test/Conversion/FAToGPU/ptxas-sram.mlir on sm_80
-/// and sm_90a, and the constant leaves headroom for other shapes.
+/// memory, so the count does not grow with the tile; ptxas -v reports 34
+/// (sm_90a) and 40 (sm_80) for the kernel of
+/// test/Conversion/FAToGPU/ptxas-sram.mlir, 30 to 40 for the other shapes
+/// we compiled, and the constant leaves headroom.
 static constexpr int64_t kSimtRegistersPerThread = 64;
 /// Simt kernel: f32 softmax vectors of [block_q] in shared memory: running
 /// max m, running sum l, the step's row max and the rescale alpha.

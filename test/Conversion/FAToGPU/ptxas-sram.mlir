@@ -1,26 +1,28 @@
 // REQUIRES: ptxas
-// The SIMT kernel of one tiled attention, through the upstream NVVM lowering
-// to PTX, assembled by ptxas for sm_90a and sm_80: no spills, and the
-// launch's dynamic shared memory is the cost model's prediction. CUDA_ROOT
-// points gpu-module-to-binary at the toolkit's libdevice (for expf).
+// The SIMT kernel of one tiled attention, compiled to PTX by fa-compile (the
+// GPU tail of fa-to-ptx-pipeline) and assembled by ptxas for sm_90a and
+// sm_80: no spills, and the launch's dynamic shared memory is the cost
+// model's prediction, within the target's budget.
 //
-// DEFINE: %{bufferize} = mlir-opt -allow-unregistered-dialect --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" --canonicalize --cse
+// DEFINE: %{bufferize} = fa-opt --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" --canonicalize --cse
 // DEFINE: %{to-gpu} = fa-opt --convert-fa-to-gpu --canonicalize --cse
-// DEFINE: %{to-ptx} = env CUDA_ROOT=%cuda_root mlir-opt -allow-unregistered-dialect --lower-affine --gpu-kernel-outlining
 //
-// RUN: fa-opt %s --fa-set-target=target=h100 --fa-check-sram-budget --fa-tile-attention=tile-memory-space=0 > %t.sm90.tiled.mlir
-// RUN: FileCheck %s --check-prefix=PREDICTED < %t.sm90.tiled.mlir
-// RUN: %{bufferize} %t.sm90.tiled.mlir | %{to-gpu} | %{to-ptx} --gpu-lower-to-nvvm-pipeline="cubin-chip=sm_90a cubin-features=+ptx80 cubin-format=isa" > %t.sm90.mlir
-// RUN: FileCheck %s --check-prefix=LAUNCH < %t.sm90.mlir
-// RUN: %python %S/Inputs/extract_ptx.py %t.sm90.mlir > %t.sm90.ptx
-// RUN: %ptxas -v -arch=sm_90a %t.sm90.ptx -o %t.sm90.cubin 2>&1 | FileCheck %s --check-prefix=SM90
+// RUN: rm -rf %t && mkdir -p %t
+// RUN: fa-opt %s --fa-set-target=target=h100 --fa-check-sram-budget --fa-tile-attention=tile-memory-space=0 > %t/h100.tiled.mlir
+// RUN: FileCheck %s --check-prefix=PREDICTED < %t/h100.tiled.mlir
+// RUN: %{bufferize} %t/h100.tiled.mlir | %{to-gpu} > %t/h100.gpu.mlir
+// RUN: FileCheck %s --check-prefix=LAUNCH < %t/h100.gpu.mlir
+// RUN: fa-compile %t/h100.gpu.mlir -o %t/h100 --pipeline-options="target="
+// RUN: FileCheck %s --check-prefix=SM90 < %t/h100.ptxas.log
+// RUN: FileCheck %s --check-prefix=MANIFEST < %t/h100.json
 //
-// RUN: fa-opt %s --fa-set-target=target=a100 --fa-check-sram-budget --fa-tile-attention=tile-memory-space=0 > %t.sm80.tiled.mlir
-// RUN: FileCheck %s --check-prefix=PREDICTED < %t.sm80.tiled.mlir
-// RUN: %{bufferize} %t.sm80.tiled.mlir | %{to-gpu} | %{to-ptx} --gpu-lower-to-nvvm-pipeline="cubin-chip=sm_80 cubin-features=+ptx80 cubin-format=isa" > %t.sm80.mlir
-// RUN: FileCheck %s --check-prefix=LAUNCH < %t.sm80.mlir
-// RUN: %python %S/Inputs/extract_ptx.py %t.sm80.mlir > %t.sm80.ptx
-// RUN: %ptxas -v -arch=sm_80 %t.sm80.ptx -o %t.sm80.cubin 2>&1 | FileCheck %s --check-prefix=SM80
+// RUN: fa-opt %s --fa-set-target=target=a100 --fa-check-sram-budget --fa-tile-attention=tile-memory-space=0 > %t/a100.tiled.mlir
+// RUN: FileCheck %s --check-prefix=PREDICTED < %t/a100.tiled.mlir
+// RUN: %{bufferize} %t/a100.tiled.mlir | %{to-gpu} > %t/a100.gpu.mlir
+// RUN: FileCheck %s --check-prefix=LAUNCH < %t/a100.gpu.mlir
+// RUN: fa-compile %t/a100.gpu.mlir -o %t/a100 --pipeline-options="target="
+// RUN: FileCheck %s --check-prefix=SM80 < %t/a100.ptxas.log
+// RUN: FileCheck %s --check-prefix=MANIFEST < %t/a100.json
 
 // Shared memory of one thread block of the SIMT kernel, by hand (64 x 32
 // tiles, d = dv = 64, bf16; every buffer padded to 128 bytes):
@@ -29,25 +31,38 @@
 //   V   32*64*2 =  4096      m, l, row max, alpha: 4 * 64*4 = 1024
 //   total 41984 B, within 232448 (h100) and 166912 (a100) per block.
 // fa-tile-attention records the cost model's number on the thread-block loop;
-// convert-fa-to-gpu packs the buffers, checks the sum against it and the
-// target's budget, and launches with it.
+// convert-fa-to-gpu packs the buffers, checks the sum against it and against
+// the target's budget, and launches with it.
 // PREDICTED: scf.forall
 // PREDICTED: } {fa.predicted_sram = 41984 : i64, fa.tiling = #fa.tiling<block_q = 64, block_kv = 32, stages = 1, warps = 4>}
 
-// 4 q-blocks x 4 heads, 128 threads, 41984 bytes of dynamic shared memory.
-// LAUNCH-DAG: %[[SMEM:.+]] = llvm.mlir.constant(41984 : i32) : i32
-// LAUNCH-DAG: %[[THREADS:.+]] = llvm.mlir.constant(128 : index) : i64
-// LAUNCH: gpu.launch_func @attention_kernel::@attention_kernel blocks in ({{.+}}) threads in (%[[THREADS]], {{.+}}) : i64 dynamic_shared_memory_size %[[SMEM]]
-// LAUNCH: gpu.binary @attention_kernel
+// LAUNCH: %[[SMEM:.+]] = arith.constant 41984 : i32
+// LAUNCH: gpu.launch {{.+}} dynamic_shared_memory_size %[[SMEM]]
 
 // ptxas: no stack, no spills; the only static shared memory is the 1-byte
-// base symbol upstream's lowering declares for the dynamic region.
+// base symbol the upstream lowering declares for the dynamic region.
 // SM90: Compiling entry function 'attention_kernel' for 'sm_90a'
 // SM90: 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
 // SM90: Used {{[0-9]+}} registers, used 1 barriers, 1 bytes smem
 // SM80: Compiling entry function 'attention_kernel' for 'sm_80'
 // SM80: 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
 // SM80: Used {{[0-9]+}} registers, used 1 barriers, 1 bytes smem
+
+// The manifest: 4 q-blocks x 4 heads of 128 threads, launched with the
+// predicted 41984 bytes (fa-compile also checks dynamic + static against
+// the target's budget).
+// MANIFEST:      "block": [
+// MANIFEST-NEXT:   128,
+// MANIFEST:      "grid": [
+// MANIFEST-NEXT:   4,
+// MANIFEST-NEXT:   4,
+// MANIFEST-NEXT:   1
+// MANIFEST:      "resources": {
+// MANIFEST:        "spill_load_bytes": 0,
+// MANIFEST-NEXT:   "spill_store_bytes": 0,
+// MANIFEST-NEXT:   "stack_frame_bytes": 0,
+// MANIFEST-NEXT:   "static_shared_bytes": 1
+// MANIFEST:      "shared_bytes": 41984
 func.func @attention(%q: tensor<1x4x200x64xbf16>, %k: tensor<1x2x200x64xbf16>,
                      %v: tensor<1x2x200x64xbf16>, %o: tensor<1x4x200x64xbf16>)
     -> tensor<1x4x200x64xbf16> {
