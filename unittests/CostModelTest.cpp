@@ -286,22 +286,29 @@ TEST(CostModelCausal, SkippedBlocksLeaveTheFlopCount) {
 TEST(CostModelResources, SramBytesByHand) {
   AttentionProblem p = makeProblem(4096, 128);
   // Q 128*128*2 = 32768; K and V 64*128*2 = 16384 each, two stages.
-  EXPECT_EQ(sramBytes(Tiling{128, 64, 2, 4}, p, KernelKind::TensorCore), 32768 + 2 * 32768);
+  EXPECT_EQ(sramBytes(Tiling{128, 64, 2, 4}, p, KernelKind::TensorCore),
+            32768 + 2 * 32768);
   // Different value head dim: V tile 64 * 64 * 2 = 8192.
   p.valueHeadDim = 64;
-  EXPECT_EQ(sramBytes(Tiling{128, 64, 1, 4}, p, KernelKind::TensorCore), 32768 + 16384 + 8192);
+  EXPECT_EQ(sramBytes(Tiling{128, 64, 1, 4}, p, KernelKind::TensorCore),
+            32768 + 16384 + 8192);
   // d = 6: every 16 x 6 x 2 = 192-byte buffer pads to 256.
   AttentionProblem odd = tinyProblem(64, 64, 6, false);
-  EXPECT_EQ(sramBytes(Tiling{16, 16, 1, 1}, odd, KernelKind::TensorCore), 3 * 256);
+  EXPECT_EQ(sramBytes(Tiling{16, 16, 1, 1}, odd, KernelKind::TensorCore),
+            3 * 256);
 }
 
 TEST(CostModelResources, RegistersByHand) {
   // 128 x 64, 4 warps, d = 128: O 128*128/128 = 128, S 128*64/128 = 64,
   // 24 overhead, 32 rows per warp -> 4 rows per thread -> 8 for max and sum.
   AttentionProblem p = makeProblem(4096, 128);
-  EXPECT_EQ(registersPerThread(Tiling{128, 64, 2, 4}, p, KernelKind::TensorCore), 128 + 64 + 24 + 8);
+  EXPECT_EQ(
+      registersPerThread(Tiling{128, 64, 2, 4}, p, KernelKind::TensorCore),
+      128 + 64 + 24 + 8);
   // 8 warps halve the tiles: 64 + 32 + 24 + 4.
-  EXPECT_EQ(registersPerThread(Tiling{128, 64, 2, 8}, p, KernelKind::TensorCore), 64 + 32 + 24 + 4);
+  EXPECT_EQ(
+      registersPerThread(Tiling{128, 64, 2, 8}, p, KernelKind::TensorCore),
+      64 + 32 + 24 + 4);
 }
 
 TEST(CostModelResources, RejectsWhatDoesNotFit) {
@@ -466,8 +473,7 @@ TEST(CostModelSimt, SramBytesByHand) {
   EXPECT_EQ(sramBytes(Tiling{64, 64, 3, 8}, p, KernelKind::Simt), 99328);
   // A bf16 bias tile 64*64*2 = 8192.
   p.maskElementBytes = 2;
-  EXPECT_EQ(sramBytes(Tiling{64, 64, 1, 4}, p, KernelKind::Simt),
-            99328 + 8192);
+  EXPECT_EQ(sramBytes(Tiling{64, 64, 1, 4}, p, KernelKind::Simt), 99328 + 8192);
   // An i1 keep-mask broadcast over the queries: one row, 64 bytes -> 128.
   p.maskElementBytes = 1;
   p.maskBroadcastsRows = true;
@@ -532,8 +538,7 @@ TEST(CostModelSimt, RejectsByTheSimtBytes) {
   EXPECT_EQ(fits.sramBytes, 231424);
   EXPECT_EQ(fits.registersPerThread, 64);
   CandidateCost big = model.evaluate(Tiling{128, 144, 1, 8}, p);
-  EXPECT_NE(big.rejection.find("247808 B exceeds 232448 B"),
-            std::string::npos)
+  EXPECT_NE(big.rejection.find("247808 B exceeds 232448 B"), std::string::npos)
       << big.rejection;
 }
 
@@ -554,7 +559,8 @@ TEST(CostModelSimt, ComputeTimeByHand) {
   double clock = 989e12 / 132 / 4096;
   EXPECT_NEAR(c.computeSeconds * clock, 138016, 1e-6 * 138016);
   // The tensor-core kernel's step is far shorter.
-  CandidateCost tc = CostModel(target("h100")).evaluate(Tiling{64, 64, 2, 4}, p);
+  CandidateCost tc =
+      CostModel(target("h100")).evaluate(Tiling{64, 64, 2, 4}, p);
   EXPECT_GT(c.computeSeconds, 8 * tc.computeSeconds);
 }
 

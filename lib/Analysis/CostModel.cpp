@@ -183,8 +183,7 @@ int64_t mlir::fa::sramBytes(const Tiling &t, const AttentionProblem &p,
   return qTile + kTile + vTile + maskTile + scores + acc + rowVectors;
 }
 
-int64_t mlir::fa::registersPerThread(const Tiling &t,
-                                     const AttentionProblem &p,
+int64_t mlir::fa::registersPerThread(const Tiling &t, const AttentionProblem &p,
                                      KernelKind kind) {
   if (kind == KernelKind::Simt)
     return kSimtRegistersPerThread;
@@ -528,11 +527,10 @@ static std::string explainWin(const CandidateCost &w, const CandidateCost &r) {
                                 formatBytes(r.hbm.total()))
                       .str();
   if (w.sramBytes != r.sramBytes)
-    return head +
-           llvm::formatv("; ties the runner-up {0} on time and traffic "
-                         "and uses less shared memory ({1} B vs {2} B)",
-                         r.tiling.str(), w.sramBytes, r.sramBytes)
-               .str();
+    return head + llvm::formatv("; ties the runner-up {0} on time and traffic "
+                                "and uses less shared memory ({1} B vs {2} B)",
+                                r.tiling.str(), w.sramBytes, r.sramBytes)
+                      .str();
   return head + llvm::formatv("; ties the runner-up {0} on time, traffic and "
                               "shared memory ({1} B) and comes first in the "
                               "order fewer warps, smaller blocks",

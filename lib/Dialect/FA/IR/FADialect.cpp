@@ -45,8 +45,8 @@ LogicalResult FADialect::verifyOperationAttribute(Operation *op,
       return op->emitError() << "'" << getPredictedSramAttrName()
                              << "' must be an integer attribute";
     if (bytes.getValue().isNegative())
-      return op->emitError() << "'" << getPredictedSramAttrName()
-                             << "' must not be negative";
+      return op->emitError()
+             << "'" << getPredictedSramAttrName() << "' must not be negative";
     return success();
   }
   if (attr.getName() != getTargetAttrName())

@@ -125,8 +125,8 @@ struct SelectTilingPass
       if (!cost.fits())
         return op.emitOpError()
                << "tiling " << existing << " does not fit the target ("
-               << target.arch << "): " << cost.rejection << " (kernel="
-               << kernel << ")";
+               << target.arch << "): " << cost.rejection
+               << " (kernel=" << kernel << ")";
       if (explain)
         op.emitRemark() << "fa-select-tiling: keeps the given tiling "
                         << existing << " (" << describe(cost) << ")";
