@@ -1,26 +1,19 @@
 // REQUIRES: ptxas
-// The SIMT kernel of one tiled attention, compiled to PTX by fa-compile (the
-// GPU tail of fa-to-ptx-pipeline) and assembled by ptxas for sm_90a and
-// sm_80: no spills, and the launch's dynamic shared memory is the cost
-// model's prediction, within the target's budget.
-//
-// DEFINE: %{bufferize} = fa-opt --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" --canonicalize --cse
-// DEFINE: %{to-gpu} = fa-opt --convert-fa-to-gpu --canonicalize --cse
+// The SIMT kernel of one tiled attention, compiled to PTX by fa-compile
+// (fa-to-ptx-pipeline: fa-select-tiling keeps the given tiling,
+// fa-tile-attention, bufferization, convert-fa-to-gpu, the GPU tail) and
+// assembled by ptxas for sm_90a and sm_80: no spills, and the launch's
+// dynamic shared memory is the cost model's prediction, within the target's
+// budget.
 //
 // RUN: rm -rf %t && mkdir -p %t
-// RUN: fa-opt %s --fa-set-target=target=h100 --fa-check-sram-budget --fa-tile-attention=tile-memory-space=0 > %t/h100.tiled.mlir
-// RUN: FileCheck %s --check-prefix=PREDICTED < %t/h100.tiled.mlir
-// RUN: %{bufferize} %t/h100.tiled.mlir | %{to-gpu} > %t/h100.gpu.mlir
-// RUN: FileCheck %s --check-prefix=LAUNCH < %t/h100.gpu.mlir
-// RUN: fa-compile %t/h100.gpu.mlir -o %t/h100 --pipeline-options="target="
+// RUN: fa-opt %s --fa-set-target=target=h100 --fa-check-sram-budget --fa-tile-attention=tile-memory-space=0 | FileCheck %s --check-prefix=PREDICTED
+// RUN: fa-compile %s -o %t/h100 --pipeline-options="target=h100"
 // RUN: FileCheck %s --check-prefix=SM90 < %t/h100.ptxas.log
 // RUN: FileCheck %s --check-prefix=MANIFEST < %t/h100.json
 //
-// RUN: fa-opt %s --fa-set-target=target=a100 --fa-check-sram-budget --fa-tile-attention=tile-memory-space=0 > %t/a100.tiled.mlir
-// RUN: FileCheck %s --check-prefix=PREDICTED < %t/a100.tiled.mlir
-// RUN: %{bufferize} %t/a100.tiled.mlir | %{to-gpu} > %t/a100.gpu.mlir
-// RUN: FileCheck %s --check-prefix=LAUNCH < %t/a100.gpu.mlir
-// RUN: fa-compile %t/a100.gpu.mlir -o %t/a100 --pipeline-options="target="
+// RUN: fa-opt %s --fa-set-target=target=a100 --fa-check-sram-budget --fa-tile-attention=tile-memory-space=0 | FileCheck %s --check-prefix=PREDICTED
+// RUN: fa-compile %s -o %t/a100 --pipeline-options="target=a100"
 // RUN: FileCheck %s --check-prefix=SM80 < %t/a100.ptxas.log
 // RUN: FileCheck %s --check-prefix=MANIFEST < %t/a100.json
 
@@ -35,9 +28,6 @@
 // the target's budget, and launches with it.
 // PREDICTED: scf.forall
 // PREDICTED: } {fa.predicted_sram = 41984 : i64, fa.tiling = #fa.tiling<block_q = 64, block_kv = 32, stages = 1, warps = 4>}
-
-// LAUNCH: %[[SMEM:.+]] = arith.constant 41984 : i32
-// LAUNCH: gpu.launch {{.+}} dynamic_shared_memory_size %[[SMEM]]
 
 // ptxas: no stack, no spills; the only static shared memory is the 1-byte
 // base symbol the upstream lowering declares for the dynamic region.
