@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   # LLVM/MLIR 22 and the compiler that builds against it.
   libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools clang-22 lld-22
+  # ASan/UBSan and libFuzzer runtimes (scripts/test-sanitizers.sh, fuzz.sh).
+  libclang-rt-22-dev
   # Libraries LLVM's CMake package names in its link interface.
   libzstd-dev zlib1g-dev libxml2-dev libedit-dev libcurl4-openssl-dev libffi-dev
   # Build tools, unit tests, test scripts.
@@ -43,5 +45,8 @@ if [ ! -f "$BUILD_DIR/build.ninja" ]; then
     -DLLVM_EXTERNAL_LIT=$LLVM/bin/lit \
     -DPython3_EXECUTABLE=/usr/bin/python3 \
     ${FA_CMAKE_ARGS:-}
+elif [ -n "${FA_CMAKE_ARGS:-}" ]; then
+  # An existing build keeps its cache; options given now still apply.
+  cmake -S . -B "$BUILD_DIR" ${FA_CMAKE_ARGS}
 fi
 ninja -C "$BUILD_DIR" ${FA_BUILD_TARGETS:-all}

@@ -43,6 +43,10 @@ if ptxas:
     config.available_features.add("ptxas")
     config.substitutions.append(("%ptxas", ptxas))
 
+# The libFuzzer target exists in FA_ENABLE_FUZZER builds (docs/Reliability.md).
+if os.path.exists(os.path.join(config.fa_tools_dir, "fa-fuzz")):
+    config.available_features.add("fa-fuzz")
+
 # A GPU is only present on the device machine; CI never has one.
 if os.environ.get("FA_GPU_TESTS") == "1":
     config.available_features.add("cuda-gpu")

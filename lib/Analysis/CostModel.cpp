@@ -113,6 +113,11 @@ static ArchTraits getArchTraits(int64_t cc) {
   return {1024, 64, 2048, 32, 0, 4};
 }
 
+/// Bounds of AttentionProblem::validate.
+static constexpr int64_t kMaxSeqLen = (int64_t(1) << 31) - 1;
+static constexpr int64_t kMaxHeadDim = int64_t(1) << 16;
+static constexpr double kMaxTrafficBytes = 4.611686018427387904e18; // 2^62
+
 static int64_t alignSram(int64_t bytes) {
   return llvm::alignTo(bytes, kSramAlignment);
 }
@@ -146,6 +151,24 @@ std::optional<std::string> AttentionProblem::validate() const {
     return std::string("element bytes must be positive");
   if (!(kvBlockDensity > 0 && kvBlockDensity <= 1))
     return std::string("kv block density must be in (0, 1]");
+  // The model multiplies these in int64 (bytes of tiles and traffic) and
+  // loops over q-blocks: bound them far above any GPU's (a q-block is a
+  // thread block of a grid of at most 2^31 - 1; a head dimension beyond
+  // 2^16 leaves no tile in shared memory).
+  if (seqLenQ > kMaxSeqLen || seqLenKV > kMaxSeqLen)
+    return llvm::formatv("sequence lengths beyond {0} are not supported",
+                         kMaxSeqLen)
+        .str();
+  if (headDim > kMaxHeadDim || valueHeadDim > kMaxHeadDim)
+    return llvm::formatv("head dimensions beyond {0} are not supported",
+                         kMaxHeadDim)
+        .str();
+  // Worst-case traffic (a q-block of one row re-reads K and V per row).
+  double traffic = double(batch) * numQueryHeads * seqLenQ * seqLenKV *
+                   (headDim + valueHeadDim) * elementBytes;
+  if (traffic > kMaxTrafficBytes)
+    return std::string("problem too large: B * Hq * Nq * Nk * (D + Dv) * "
+                       "element bytes exceeds 2^62");
   return std::nullopt;
 }
 

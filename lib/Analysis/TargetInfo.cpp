@@ -56,6 +56,9 @@ std::optional<std::string> TargetInfo::validate() const {
     return std::string("max_regs_per_thread must be in [1, 255]");
   if (!positive(smCount))
     return std::string("sm_count must be positive");
+  // The cost model multiplies it by blocks per SM in int64.
+  if (smCount > 65536)
+    return std::string("sm_count must be at most 65536");
   if (!positive(hbmGBps))
     return std::string("hbm_gbps must be positive");
   if (!positive(tensorTFlops))

@@ -51,7 +51,13 @@ def parse_args(argv):
     p.add_argument("--tiling", default="",
                    help="block_q,block_kv,stages,warps for a #fa.tiling")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--adversarial", default="none",
+                   choices=["none"] + list(ADVERSARIAL),
+                   help="inject hostile values into the inputs "
+                        "(docs/Reliability.md)")
     a = p.parse_args(argv)
+    if a.adversarial == "huge" and not a.scale:
+        a.scale = 1e30
     a.hkv = a.hkv or a.hq
     a.nk = a.nk or a.nq
     a.dv = a.dv or a.d
@@ -101,7 +107,77 @@ def make_inputs(a):
         m = rng.random((a.b, 1, a.nq, a.nk)) < 0.7
         m[:, :, : a.masked_rows, :] = False
         mask = m
+    if a.adversarial != "none":
+        q, k, v, mask = ADVERSARIAL[a.adversarial](a, q, k, v, mask)
     return q, k, v, mask
+
+
+# --- Adversarial inputs (--adversarial) -------------------------------------
+# Each injects values after the random draw, from its own generator, so that
+# the ordinary cases keep their inputs.
+
+def _at(x, *idx):
+    """Index `idx` of the last dims of x, wrapped into its extents."""
+    lead = (0,) * (x.ndim - len(idx))
+    return lead + tuple(i % n for i, n in zip(idx, x.shape[-len(idx):]))
+
+
+def adv_inf(a, q, k, v, mask):
+    # +inf in a key: scores of +-inf (a row whose max is +inf is NaN, a -inf
+    # score drops the key); -inf in a query row; +inf in a value column.
+    q, k, v = q.copy(), k.copy(), v.copy()
+    k[_at(k, 2, 1)] = np.inf
+    q[_at(q, 1, 0)] = -np.inf
+    v[_at(v, 3, 0)] = np.inf
+    return q, k, v, mask
+
+
+def adv_nan(a, q, k, v, mask):
+    # NaN in one query row, one key and one value column.
+    q, k, v = q.copy(), k.copy(), v.copy()
+    q[_at(q, 2, 1)] = np.nan
+    k[_at(k, 4, 0)] = np.nan
+    v[_at(v, 1, 2)] = np.nan
+    return q, k, v, mask
+
+
+def adv_denormal(a, q, k, v, mask):
+    # Q and K subnormal (scores underflow to 0: a uniform softmax), half of V
+    # subnormal.
+    tiny = {"f32": 1e-39, "bf16": 1e-39, "f16": 1e-6}[a.dtype]
+    q, k = (round_to(t * tiny, a.dtype) for t in (q, k))
+    v = v.copy()
+    v[..., ::2, :] = round_to(v[..., ::2, :] * tiny, a.dtype)
+    return q, k, v, mask
+
+
+def adv_f16_overflow(a, q, k, v, mask):
+    # |Q|, |K| ~ 300: every product is ~9e4 and the dot products exceed
+    # f16's 65504. Accumulated in f32 they stay finite.
+    rng = np.random.default_rng(a.seed + 1000)
+    q = round_to(300 * np.sign(q) * (1 + 0.05 * rng.random(q.shape)), a.dtype)
+    k = round_to(300 * np.sign(k) * (1 + 0.05 * rng.random(k.shape)), a.dtype)
+    return q, k, v, mask
+
+
+def adv_huge(a, q, k, v, mask):
+    # Scores of ~1e30 come from scale = 1e30 (parse_args); inputs unchanged.
+    return q, k, v, mask
+
+
+def adv_masked_bias(a, q, k, v, mask):
+    # An additive bias that is -inf on whole rows: output 0, lse -inf.
+    m = np.zeros((1, 1, a.nq, a.nk)) if mask is None or mask.dtype == bool \
+        else mask.copy()
+    m[..., ::3, :] = -np.inf
+    return q, k, v, round_to(m, a.dtype)
+
+
+ADVERSARIAL = {
+    "inf": adv_inf, "nan": adv_nan, "denormal": adv_denormal,
+    "f16-overflow": adv_f16_overflow, "huge": adv_huge,
+    "masked-bias": adv_masked_bias,
+}
 
 
 # --- References -------------------------------------------------------------
@@ -244,7 +320,10 @@ def emit(a):
     if a.causal:
         attrs.append("causal")
     if a.scale:
-        attrs.append(f"scale = {a.scale!r} : f32")
+        text = repr(float(a.scale))
+        if "." not in text:  # MLIR wants 1.0e+30, not 1e+30
+            text = f"{a.scale:.9e}"
+        attrs.append(f"scale = {text} : f32")
     if a.tiling:
         bq, bkv, st, w = a.tiling.split(",")
         attrs.append(f"tiling = #fa.tiling<block_q = {bq}, block_kv = {bkv}, "
@@ -289,6 +368,12 @@ def check(a, text):
     q, k, v, mask = make_inputs(a)
     ref_o, ref_l = reference(a, q, k, v, mask)
     nai_o, nai_l = naive(a, q, k, v, mask)
+    if a.adversarial in ("huge", "f16-overflow"):
+        # Scores beyond 65504 overflow a naive attention in f16 (inf, NaN):
+        # its error bounds nothing. Bound by f32 arithmetic instead, rounded
+        # to the element type at the end, as the kernel's output is.
+        nai_o, nai_l = attention(a, q, k, v, mask, np.float32, lambda x: x)
+        nai_o = round_to(nai_o, a.dtype)
     got = parse_memrefs(text)
     expected = 2 if a.lse else 1
     if len(got) != expected:
@@ -320,7 +405,8 @@ def check(a, text):
         bound = 2 * nerr + floor + printed
         status = "ok" if err <= bound else "FAIL"
         print(f"{status}: {name} max_abs_err={err:.3e} naive_err={nerr:.3e} "
-              f"bound={bound:.3e} elements={g.size}")
+              f"bound={bound:.3e} elements={g.size}"
+              + (f" nonfinite={int((~fin).sum())}" if not fin.all() else ""))
         ok = ok and err <= bound
     print("PASSED" if ok else "FAILED")
     return 0 if ok else 1

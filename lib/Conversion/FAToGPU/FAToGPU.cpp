@@ -29,6 +29,9 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
+#include "llvm/Support/MathExtras.h"
+
+#include <limits>
 
 namespace mlir {
 namespace fa {
@@ -46,15 +49,22 @@ using namespace mlir::fa;
 /// equals `fa.predicted_sram`.
 static constexpr int64_t kSharedAlignment = 128;
 
-/// Bytes of a statically shaped buffer, or nullopt.
+/// The launch's dynamic shared memory size is an i32.
+static constexpr int64_t kMaxSharedBytes = std::numeric_limits<int32_t>::max();
+
+/// Bytes of a statically shaped buffer (saturated at kMaxSharedBytes + 1),
+/// or nullopt.
 static std::optional<int64_t> staticBytes(MemRefType type) {
   if (!type.hasStaticShape() || !type.getLayout().isIdentity())
     return std::nullopt;
   Type elt = type.getElementType();
   if (!elt.isIntOrFloat())
     return std::nullopt;
-  int64_t bits = elt.getIntOrFloatBitWidth();
-  return type.getNumElements() * llvm::divideCeil(bits, 8);
+  int64_t bytes = llvm::divideCeil(elt.getIntOrFloatBitWidth(), 8);
+  for (int64_t dim : type.getShape())
+    if (llvm::MulOverflow(bytes, dim, bytes) || bytes > kMaxSharedBytes)
+      return kMaxSharedBytes + 1;
+  return bytes;
 }
 
 /// Loads (or takes, for scalars) the value of `operand` at loop indices
@@ -209,6 +219,11 @@ LogicalResult ConvertFAToGPUPass::convert(scf::ForallOp loop) {
     }
     allocs.push_back({op, sharedBytes});
     sharedBytes += llvm::alignTo(*bytes, kSharedAlignment);
+    if (*bytes > kMaxSharedBytes || sharedBytes > kMaxSharedBytes) {
+      op->emitError("tile buffers need more than ")
+          << kMaxSharedBytes << " bytes of shared memory";
+      return WalkResult::interrupt();
+    }
     return WalkResult::advance();
   });
   if (walk.wasInterrupted())

@@ -12,6 +12,10 @@
 using namespace mlir;
 using namespace mlir::fa;
 
+/// Bounds of #fa.tiling.
+static constexpr int64_t kMaxTilingBlock = 65536;
+static constexpr int64_t kMaxTilingStages = 16;
+
 LogicalResult
 TargetAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                    StringRef arch, int64_t sramPerBlock, int64_t sramPerSM,
@@ -32,9 +36,15 @@ LogicalResult TilingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "#fa.tiling block sizes must be positive, got "
                        << "block_q = " << blockQ
                        << ", block_kv = " << blockKV;
-  if (stages < 1)
-    return emitError() << "#fa.tiling stages must be at least 1, got "
-                       << stages;
+  // Upper bounds keep the byte counts of fa-check-sram-budget and the cost
+  // model in range; no thread block gets near them.
+  if (blockQ > kMaxTilingBlock || blockKV > kMaxTilingBlock)
+    return emitError() << "#fa.tiling block sizes must be at most "
+                       << kMaxTilingBlock << ", got block_q = " << blockQ
+                       << ", block_kv = " << blockKV;
+  if (stages < 1 || stages > kMaxTilingStages)
+    return emitError() << "#fa.tiling stages must be in [1, "
+                       << kMaxTilingStages << "], got " << stages;
   if (warps < 1 || warps > 32)
     return emitError() << "#fa.tiling warps must be in [1, 32], got " << warps;
   return success();

@@ -47,8 +47,13 @@ struct CheckSramBudgetPass
         return;
       }
       // The shape's dynamic sizes do not enter the shared memory.
-      int64_t used =
-          sramBytes(getTiling(tiling), getAttentionProblem(op), *kind);
+      AttentionProblem problem = getAttentionProblem(op);
+      if (std::optional<std::string> why = problem.validate()) {
+        op.emitOpError() << "cannot check the tiling: " << *why;
+        failed = true;
+        return;
+      }
+      int64_t used = sramBytes(getTiling(tiling), problem, *kind);
       int64_t available = target.getSramPerBlock();
       if (used > available) {
         op.emitOpError() << "tiling " << tiling << " needs " << used

@@ -118,6 +118,8 @@ struct SelectTilingPass
     bool assumed = false;
     AttentionProblem problem =
         getAttentionProblem(op, assumedSeqLen, assumedBatch, &assumed);
+    if (std::optional<std::string> why = problem.validate())
+      return op.emitOpError() << "cannot be tiled: " << *why;
 
     // A tiling written earlier (or by hand) stays, if it fits.
     if (TilingAttr existing = op.getTilingAttr()) {
