@@ -43,6 +43,23 @@ if ptxas:
     config.available_features.add("ptxas")
     config.substitutions.append(("%ptxas", ptxas))
 
+# Sanitizer builds (FA_ENABLE_SANITIZERS, docs/Reliability.md). A host that
+# is not ours but loads our instrumented code (the stock mlir-opt with the
+# plugin, Python with the C API) needs the ASan runtime preloaded; its own
+# allocations at exit are not ours to leak-check. test/Plugin and test/CAPI
+# put fa_host_preload in front of those hosts.
+config.fa_host_preload = ""
+if getattr(config, "fa_sanitizers", "").upper() in ("ON", "1", "TRUE", "YES"):
+    import subprocess
+
+    config.available_features.add("sanitizers")
+    asan_rt = subprocess.check_output(
+        [config.cxx_compiler, "-print-file-name=libclang_rt.asan-x86_64.so"],
+        text=True).strip()
+    config.fa_host_preload = (
+        "env LD_PRELOAD=%s ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 "
+        % asan_rt)
+
 # The libFuzzer target exists in FA_ENABLE_FUZZER builds (docs/Reliability.md).
 if os.path.exists(os.path.join(config.fa_tools_dir, "fa-fuzz")):
     config.available_features.add("fa-fuzz")

@@ -18,26 +18,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "FlashAttn/Conversion/Passes.h"
-#include "FlashAttn/Dialect/FA/IR/FADialect.h"
-#include "FlashAttn/Dialect/FA/Transforms/Passes.h"
-#include "mlir/Dialect/Affine/IR/AffineOps.h"
-#include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
-#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
-#include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/GPU/IR/GPUDialect.h"
-#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
-#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
-#include "mlir/Dialect/Linalg/IR/Linalg.h"
-#include "mlir/Dialect/Linalg/Passes.h"
-#include "mlir/Dialect/Math/IR/Math.h"
-#include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
-#include "mlir/Dialect/SCF/IR/SCF.h"
-#include "mlir/Dialect/Tensor/IR/Tensor.h"
-#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "FlashAttn/RegisterAll.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
@@ -45,7 +26,6 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
-#include "mlir/Transforms/Passes.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdlib>
@@ -64,7 +44,9 @@ static const char *const kPipelines[][8] = {
      "fa-select-tiling{mode=paper explain}", "fa-check-sram-budget",
      "fa-decompose-attention"},
     {"fa-set-target{target=a100}", "fa-select-tiling{assumed-seq-len=1}",
-     "fa-tile-attention", "one-shot-bufferize{bufferize-function-boundaries}",
+     "fa-tile-attention",
+     "one-shot-bufferize{bufferize-function-boundaries "
+     "function-boundary-type-conversion=identity-layout-map}",
      "convert-fa-to-gpu"},
     // On whatever target and tiling the input itself carries.
     {"fa-set-target", "fa-select-tiling{explain}", "fa-check-sram-budget"},
@@ -82,20 +64,6 @@ struct FuzzState {
 } // namespace
 
 static FuzzState *state;
-
-static void registerEverything(DialectRegistry &registry) {
-  registry.insert<fa::FADialect, affine::AffineDialect, arith::ArithDialect,
-                  bufferization::BufferizationDialect, cf::ControlFlowDialect,
-                  func::FuncDialect, gpu::GPUDialect, linalg::LinalgDialect,
-                  LLVM::LLVMDialect, math::MathDialect, memref::MemRefDialect,
-                  nvgpu::NVGPUDialect, NVVM::NVVMDialect, scf::SCFDialect,
-                  tensor::TensorDialect, vector::VectorDialect>();
-  fa::registerFAPasses();
-  fa::registerFAConversionPasses();
-  registerTransformsPasses();
-  registerLinalgPasses();
-  bufferization::registerBufferizationPasses();
-}
 
 /// The pass or pipeline name of `element` ("fa-set-target{target=h100}").
 static StringRef passName(StringRef element) {
@@ -125,7 +93,9 @@ static void checkRoundTrip(Operation *op, MLIRContext &ctx,
 
 extern "C" int LLVMFuzzerInitialize(int *argc, char ***argv) {
   state = new FuzzState;
-  registerEverything(state->registry);
+  // Everything fa-opt, the plugin and the C API know (RegisterAll.h).
+  fa::registerAllDialects(state->registry);
+  fa::registerAllPasses();
   for (const auto &pipeline : kPipelines) {
     std::vector<std::string> passes;
     for (const char *element : pipeline) {
