@@ -24,7 +24,11 @@ function(fa_add_mlir_dylib_objects target)
   target_link_libraries(${target} PRIVATE MLIR LLVM)
   # Every symbol must resolve in the objects or the two shared libraries: an
   # undefined one would only show up when a host dlopen()s the library.
-  target_link_options(${target} PRIVATE LINKER:-z,defs)
+  # Sanitizer builds leave the sanitizer runtime to the host
+  # (docs/Reliability.md).
+  if(NOT FA_ENABLE_SANITIZERS)
+    target_link_options(${target} PRIVATE LINKER:-z,defs)
+  endif()
   # A deferred call evaluates its arguments when it runs: bake them in now.
   cmake_language(EVAL CODE "
     cmake_language(DEFER DIRECTORY [[${PROJECT_SOURCE_DIR}]]

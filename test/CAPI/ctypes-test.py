@@ -25,7 +25,13 @@ class LogicalResult(ctypes.Structure):  # MlirLogicalResult
     _fields_ = [("value", ctypes.c_int8)]
 
 
-Callback = ctypes.CFUNCTYPE(None, StringRef, ctypes.c_void_p)  # MlirStringCallback
+class CallbackStringRef(ctypes.Structure):  # MlirStringRef given to callbacks
+    # Not NUL-terminated: a c_char_p field would be read with strlen, past
+    # the end of MLIR's buffer (AddressSanitizer found it).
+    _fields_ = [("data", ctypes.c_void_p), ("length", ctypes.c_size_t)]
+
+
+Callback = ctypes.CFUNCTYPE(None, CallbackStringRef, ctypes.c_void_p)  # MlirStringCallback
 
 
 def string_ref(data: bytes) -> StringRef:
