@@ -37,7 +37,14 @@ class _LogicalResult(ctypes.Structure):  # MlirLogicalResult
     _fields_ = [("value", ctypes.c_int8)]
 
 
-_Callback = ctypes.CFUNCTYPE(None, _StringRef, ctypes.c_void_p)
+class _CallbackStringRef(ctypes.Structure):  # MlirStringRef given to callbacks
+    # Not NUL-terminated: a c_char_p field would be read with strlen, past
+    # the end of MLIR's buffer (AddressSanitizer found it in
+    # test/CAPI/ctypes-test.py).
+    _fields_ = [("data", ctypes.c_void_p), ("length", ctypes.c_size_t)]
+
+
+_Callback = ctypes.CFUNCTYPE(None, _CallbackStringRef, ctypes.c_void_p)
 # MlirDiagnosticHandler: MlirLogicalResult (*)(MlirDiagnostic, void *). Both
 # structs hold one scalar and pass as it (x86-64 and AArch64 C ABIs).
 _DiagHandler = ctypes.CFUNCTYPE(ctypes.c_int8, ctypes.c_void_p, ctypes.c_void_p)
