@@ -132,6 +132,7 @@ def random_config(rng, targets):
     c["sram"] = None if rng.random() < 0.25 else int(
         2 ** rng.uniform(14, 18)) // 16 * 16
     c["mode"] = pick(rng, ["model", "paper"], [0.8, 0.2])
+    c["kernel"] = pick(rng, ["simt", "tensor-core"], [0.6, 0.4])
     c["gpu"] = False  # set by main: every --gpu-every-th configuration
     if rng.random() < 0.3:
         # Explicit tilings, plausible and absurd (a later pass must reject
@@ -148,7 +149,8 @@ def random_config(rng, targets):
 def describe(c):
     parts = [c["dtype"], f"B={c['b']}", f"Hq={c['hq']}", f"Hkv={c['hkv']}",
              f"Nq={c['nq']}", f"Nk={c['nk']}", f"D={c['d']}", f"Dv={c['dv']}",
-             f"target={c['target']}", f"sram={c['sram']}", c["mode"]]
+             f"target={c['target']}", f"sram={c['sram']}", c["mode"],
+             c["kernel"]]
     if c["dynamic"]:
         parts.append("dyn=" + ",".join(c["dynamic"]))
     if c["causal"]:
@@ -166,6 +168,14 @@ def describe(c):
 
 def mask_shape(c):
     full = [c["b"], c["hq"], c["nq"], c["nk"]]
+    return [1 if bc else s for s, bc in zip(full, c["mask_bcast"])]
+
+
+def emitted_mask_shape(c):
+    """The mask's type as emitted: broadcast dimensions are a static 1."""
+    dyn = set(c["dynamic"])
+    full = ["?" if "b" in dyn else c["b"], c["hq"],
+            "?" if "nq" in dyn else c["nq"], "?" if "nk" in dyn else c["nk"]]
     return [1 if bc else s for s, bc in zip(full, c["mask_bcast"])]
 
 
@@ -187,9 +197,7 @@ def emit(c):
     args = [f"%q: {tq}", f"%k: {tk}", f"%v: {tv}"]
     mask = ""
     if c["mask"]:
-        full = [b, c["hq"], nq, nk]
-        tm = ttype([1 if bc else s for s, bc in zip(full, c["mask_bcast"])],
-                   c["mask_type"])
+        tm = ttype(emitted_mask_shape(c), c["mask_type"])
         args.append(f"%m: {tm}")
         mask = f" mask(%m : {tm})"
     args.append(f"%o: {to}")
@@ -226,12 +234,28 @@ def align(x, a=128):
     return (x + a - 1) // a * a
 
 
-def sram_bytes(c, tiling):
-    """Shared memory of one block (docs/FA/FAPasses.md, fa-check-sram-budget)."""
+def sram_bytes(c, tiling, kernel):
+    """Shared memory of one block, as docs/FA/FAPasses.md states it for
+    fa-check-sram-budget's `kernel` (every buffer padded to 128 bytes)."""
     bq, bkv, stages, _ = tiling
     e = DTYPE_BYTES[c["dtype"]]
-    return align(bq * c["d"] * e) + stages * (
-        align(bkv * c["d"] * e) + align(bkv * c["dv"] * e))
+    q, k, v = (align(bq * c["d"] * e), align(bkv * c["d"] * e),
+               align(bkv * c["dv"] * e))
+    if kernel == "tensor-core":
+        # The Q tile plus `stages` K and V tiles.
+        return q + stages * (k + v)
+    # simt: Q, K, V, the mask tile, the f32 score tile and accumulator and
+    # four f32 row vectors; one stage. A mask dimension of static size 1
+    # stays 1 in the tile.
+    mask = 0
+    if c["mask"]:
+        shape = emitted_mask_shape(c)  # "?" where dynamic
+        rows = 1 if shape[2] == 1 else bq
+        cols = 1 if shape[3] == 1 else bkv
+        mbytes = 1 if c["mask_type"] == "i1" else DTYPE_BYTES[c["mask_type"]]
+        mask = align(rows * cols * mbytes)
+    return (q + k + v + mask + align(bq * bkv * 4) + align(bq * c["dv"] * 4)
+            + 4 * align(bq * 4))
 
 
 def target_budget(text):
@@ -250,23 +274,28 @@ def target_option(c):
 
 def chains(c, passes):
     """Stage chains for `c`: (name, fa-opt arguments, check kind)."""
-    select = "--fa-select-tiling" + ("=mode=paper" if c["mode"] == "paper"
-                                     else "")
-    front = [f"--fa-set-target={target_option(c)}", select,
-             "--fa-check-sram-budget"]
+    def select(kernel):
+        opts = ["mode=paper"] if c["mode"] == "paper" else []
+        if kernel != "simt":
+            opts.append(f"kernel={kernel}")
+        return "--fa-select-tiling" + ("=" + " ".join(opts) if opts else "")
+    check = "--fa-check-sram-budget" + (
+        "" if c["kernel"] == "simt" else f"=kernel={c['kernel']}")
+    target = f"--fa-set-target={target_option(c)}"
+    front = [target, select(c["kernel"]), check]
     result = [("tiling", front, "tiling")]
     if c["tiling"]:
         # The budget check on its own, on the explicit tiling.
-        result.append(("budget", front[:1] + ["--fa-check-sram-budget"],
-                       "budget"))
+        result.append(("budget", [target, check], "budget"))
     if "fa-tile-attention" in passes:
         result.append(("tile", front + ["--fa-tile-attention"], "lowered"))
     result.append(("decompose", ["--fa-decompose-attention"], "lowered"))
     if c["gpu"] and {"fa-tile-attention", "convert-fa-to-gpu"} <= passes:
         # The FlashAttention front end as scripts/gpu-artifacts.sh spells it
         # out, then fa-compile's GPU tail (and ptxas, where it exists).
+        # convert-fa-to-gpu emits the SIMT kernel: tile for it.
         result.append(("gpu", [
-            front[:2] + ["--fa-tile-attention"],
+            [target, select("simt"), "--fa-tile-attention"],
             ["--one-shot-bufferize=bufferize-function-boundaries "
              "function-boundary-type-conversion=identity-layout-map",
              "--canonicalize"],
@@ -313,12 +342,12 @@ def check_success(c, kind, text, ptxas):
             return f"explicit tiling {c['tiling']} was replaced by {got}"
         if c["sram"] and budget != c["sram"]:
             return f"sram_per_block {budget} != requested {c['sram']}"
-        used = sram_bytes(c, got)
+        used = sram_bytes(c, got, c["kernel"])
         if used > budget:
             return f"tiling {got} needs {used} B of shared memory > {budget}"
     elif kind == "budget":
         budget = target_budget(text)
-        used = sram_bytes(c, c["tiling"])
+        used = sram_bytes(c, c["tiling"], c["kernel"])
         if budget is None or used > budget:
             return f"tiling {c['tiling']} needs {used} B > {budget} B but passed"
     elif kind == "lowered":
@@ -327,7 +356,7 @@ def check_success(c, kind, text, ptxas):
     return None
 
 
-def check_rejection(c, reason):
+def check_rejection(c, reason, kernel):
     """A shared-memory rejection must quote our byte count and exceed it."""
     m = (re.search(r"needs (\d+) bytes of shared memory per block but the "
                    r"target \(\w+\) allows (\d+)", reason)
@@ -336,7 +365,7 @@ def check_rejection(c, reason):
     if not m or not c["tiling"]:
         return None
     used, budget = int(m.group(1)), int(m.group(2))
-    expect = sram_bytes(c, c["tiling"])
+    expect = sram_bytes(c, c["tiling"], kernel)
     if used != expect or used <= budget:
         return (f"shared-memory rejection says {used} B > {budget} B; "
                 f"expected {expect} B")
@@ -405,7 +434,8 @@ def run_config(index, c, passes, args):
             if problem:
                 status, detail = "CRASH", "wrong result: " + problem
         elif status == "rejected":
-            problem = check_rejection(c, detail)
+            problem = check_rejection(
+                c, detail, "simt" if kind == "gpu" else c["kernel"])
             if problem:
                 status, detail = "CRASH", "wrong rejection: " + problem
         if status == "CRASH" and proc.stderr:
