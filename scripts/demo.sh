@@ -20,5 +20,15 @@ $FA_OPT "$EXAMPLE" --fa-set-target=target=h100 --fa-select-tiling=explain \
 echo "  chosen: $($FA_OPT "$EXAMPLE" --fa-set-target=target=h100 --fa-select-tiling \
   | grep -o '#fa.tiling<[^>]*>')"
 echo
-echo "== reference lowering (fa-decompose-attention), first ops:"
-$FA_OPT "$EXAMPLE" --fa-decompose-attention | grep -E "linalg\.(generic|fill)" | head -8
+echo "== PTX: fa-compile (fa-to-ptx-pipeline target=h100) -> build/demo/attention.{ptx,json}"
+mkdir -p build/demo
+build/bin/fa-compile "$EXAMPLE" -o build/demo/attention --pipeline-options="target=h100"
+grep -E "^\.(version|target)|\.entry|__dynamic_shmem__0;" build/demo/attention.ptx | head -4
+python3 - <<'PY'
+import json
+m = json.load(open("build/demo/attention.json"))
+for k in m["kernels"]:
+    print(f"  kernel {k['name']}: grid {k['grid']}, block {k['block']}, "
+          f"dynamic shared memory {k['shared_bytes']} B, {len(k['params'])} parameters")
+PY
+echo "  (the manifest build/demo/attention.json gives the launch: docs/GPU.md)"
