@@ -13,6 +13,8 @@
 
 #include "FlashAttn/Dialect/FA/Transforms/Passes.h"
 
+#include "ScalarUtils.h"
+
 #include "FlashAttn/Dialect/FA/IR/FAOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -32,13 +34,8 @@ namespace fa {
 using namespace mlir;
 using namespace mlir::fa;
 
-/// Extends a float scalar to f32 (no-op for f32).
-static Value toF32(OpBuilder &b, Location loc, Value v) {
-  Type f32 = b.getF32Type();
-  if (v.getType() == f32)
-    return v;
-  return arith::ExtFOp::create(b, loc, f32, v);
-}
+using mlir::fa::detail::safeMax;
+using mlir::fa::detail::toF32;
 
 /// Converts an f32 scalar to `type` (no-op for f32).
 static Value fromF32(OpBuilder &b, Location loc, Value v, Type type) {
@@ -180,16 +177,7 @@ struct DecomposeAttention : public OpRewritePattern<AttentionOp> {
                  })
                  .getResult(0);
 
-    // A fully masked row has max -inf; subtracting 0 instead keeps
-    // exp(-inf - 0) = 0 rather than exp(-inf + inf) = NaN.
-    auto safeMax = [&](OpBuilder &b, Location l, Value m) -> Value {
-      Value ninf = arith::ConstantOp::create(b, l, b.getF32FloatAttr(negInf));
-      Value zero = arith::ConstantOp::create(b, l, b.getF32FloatAttr(0.0));
-      Value isNegInf =
-          arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ, m, ninf);
-      return arith::SelectOp::create(b, l, isNegInf, zero, m);
-    };
-
+    // A fully masked row has max -inf: safeMax subtracts 0 instead.
     // P[b,h,i,j] = exp(S - m) (loops b,h,i,j).
     Value probs = tensor::EmptyOp::create(
         rewriter, loc, tensor::getMixedSizes(rewriter, loc, masked), f32);

@@ -21,6 +21,8 @@
 
 #include "FlashAttn/Dialect/FA/Transforms/Passes.h"
 
+#include "ScalarUtils.h"
+
 #include "FlashAttn/Analysis/CostModel.h"
 #include "FlashAttn/Dialect/FA/IR/FADialect.h"
 #include "FlashAttn/Dialect/FA/IR/FAOps.h"
@@ -47,18 +49,10 @@ namespace fa {
 using namespace mlir;
 using namespace mlir::fa;
 
-static constexpr double kNegInf = -std::numeric_limits<double>::infinity();
-
-static Value cstF32(OpBuilder &b, Location loc, double v) {
-  return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
-}
-
-/// Extends a float scalar to f32 (no-op for f32).
-static Value toF32(OpBuilder &b, Location loc, Value v) {
-  if (v.getType().isF32())
-    return v;
-  return arith::ExtFOp::create(b, loc, b.getF32Type(), v);
-}
+using mlir::fa::detail::cstF32;
+using mlir::fa::detail::kNegInf;
+using mlir::fa::detail::safeMax;
+using mlir::fa::detail::toF32;
 
 /// `init`-filled f32 tensor of a static shape (a register-resident value on
 /// the GPU: scores, probabilities, m, l, the accumulator).
@@ -67,14 +61,6 @@ static Value filledF32(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
   Value empty = tensor::EmptyOp::create(b, loc, shape, b.getF32Type());
   return linalg::FillOp::create(b, loc, cstF32(b, loc, init), empty)
       .getResult(0);
-}
-
-/// `m` with -inf replaced by 0: the row max a fully masked row subtracts, so
-/// that exp(-inf - 0) = 0 instead of exp(-inf + inf) = NaN.
-static Value safeMax(OpBuilder &b, Location loc, Value m) {
-  Value isNegInf = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, m,
-                                         cstF32(b, loc, kNegInf));
-  return arith::SelectOp::create(b, loc, isNegInf, cstF32(b, loc, 0.0), m);
 }
 
 static int64_t staticOrDynamic(OpFoldResult ofr) {
