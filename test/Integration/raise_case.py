@@ -18,6 +18,18 @@ frontends emit:
   named      3-D [B*H, N, D] tensors, linalg.transpose, linalg.batch_matmul,
              Q pre-scaled, linalg.softmax, GQA by a generic reading h floordiv G.
 
+Variants of the softmax chain (torch style; `--div recip-fused` also named):
+  --max indices       the row max as torch-mlir lowers aten.max.dim: one
+                      linalg.generic with the values and the (unused) indices,
+                      both results tensor.cast;
+  --div recip         e * (1 / sum) with the reciprocal an elementwise op of
+                      its own over the row (aten.reciprocal, then aten.mul);
+  --div recip-fused   e * (1 / sum) in one linalg.generic;
+  --softmax-dtype f32 bf16/f16 operands with the softmax in f32: the scores
+                      converted by an arith.extf generic, P converted back by
+                      an arith.truncf generic (`softmax(x, dtype=float32)
+                      .to(x.dtype)`).
+
 `raise_case.py run ARGS` builds @main around @attn with fixed-seed random
 inputs, runs (1) the linalg program as written and (2) the program after
 `fa-opt --fa-raise-attention` (which must produce exactly one fa.attention)
@@ -52,14 +64,23 @@ def parse_args(argv):
     p.add_argument("--nq", type=int, default=16)
     p.add_argument("--nk", type=int, default=0)
     p.add_argument("--d", type=int, default=16)
-    p.add_argument("--dtype", choices=["f32", "bf16"], default="f32")
+    p.add_argument("--dtype", choices=["f32", "f16", "bf16"], default="f32")
     p.add_argument("--mask", choices=["none", "bias", "causal"],
                    default="none")
     p.add_argument("--softmax", choices=["op", "chain"], default="op",
                    help="named style: linalg.softmax or the linalg.reduce "
                    "chain (the upstream CPU lowering has no linalg.softmax)")
+    p.add_argument("--max", choices=["values", "indices"], default="values")
+    p.add_argument("--div", choices=["div", "recip", "recip-fused"],
+                   default="div")
+    p.add_argument("--softmax-dtype", choices=["same", "f32"], default="same")
     p.add_argument("--seed", type=int, default=0)
     a = p.parse_args(argv)
+    if a.style != "torch" and (a.max != "values" or a.div == "recip" or
+                               a.softmax_dtype != "same"):
+        p.error("--max, --div recip and --softmax-dtype need --style torch")
+    if a.style == "named" and a.div != "div" and a.softmax != "chain":
+        p.error("--div needs --softmax chain")
     a.hkv = a.hkv or a.hq
     a.nk = a.nk or a.nq
     return a
@@ -96,40 +117,44 @@ class Emitter:
     def emit(self, s):
         self.lines.append("  " + s)
 
-    def empty(self, shape):
+    def empty(self, shape, e=None):
         v = self.name("e")
-        self.emit(f"{v} = tensor.empty() : {t(shape, self.a.dtype)}")
+        self.emit(f"{v} = tensor.empty() : {t(shape, e or self.a.dtype)}")
         return v
 
-    def filled(self, shape, value):
-        e = self.empty(shape)
+    def filled(self, shape, value, e=None):
+        e = e or self.a.dtype
+        init = self.empty(shape, e)
         c = self.name("c")
         v = self.name("f")
-        self.emit(f"{c} = arith.constant {value} : {self.a.dtype}")
-        self.emit(f"{v} = linalg.fill ins({c} : {self.a.dtype}) outs({e} : "
-                  f"{t(shape, self.a.dtype)}) -> {t(shape, self.a.dtype)}")
+        self.emit(f"{c} = arith.constant {value} : {e}")
+        self.emit(f"{v} = linalg.fill ins({c} : {e}) outs({init} : "
+                  f"{t(shape, e)}) -> {t(shape, e)}")
         return v
 
-    def generic(self, ins, maps, out_shape, body, iters=None, init=None):
-        """ins: [(value, shape)], body: lines using %a0.. and %out, ending with
-        the yielded name."""
+    def generic(self, ins, maps, out_shape, body, iters=None, init=None,
+                out_e=None):
+        """ins: [(value, shape)] or [(value, shape, element type)], body: lines
+        using %a0.. and %out, ending with the yielded name."""
         e = self.a.dtype
+        out_e = out_e or e
+        ins = [x if len(x) == 3 else (*x, e) for x in ins]
         rank = len(out_shape)
-        init = init or self.empty(out_shape)
+        init = init or self.empty(out_shape, out_e)
         v = self.name("g")
-        ins_v = ", ".join(x for x, _ in ins)
-        ins_t = ", ".join(t(s, e) for _, s in ins)
-        args = ", ".join(f"%a{i}: {e}" for i in range(len(ins)))
+        ins_v = ", ".join(x for x, _, _ in ins)
+        ins_t = ", ".join(t(s, ie) for _, s, ie in ins)
+        args = ", ".join(f"%a{i}: {ie}" for i, (_, _, ie) in enumerate(ins))
         ms = ", ".join(maps)
         self.emit(f"{v} = linalg.generic {{indexing_maps = [{ms}], "
                   f"iterator_types = {iters or par(rank)}}} ins({ins_v} : "
-                  f"{ins_t}) outs({init} : {t(out_shape, e)}) {{")
-        self.emit(f"^bb0({args}, %out: {e}):")
+                  f"{ins_t}) outs({init} : {t(out_shape, out_e)}) {{")
+        self.emit(f"^bb0({args}, %out: {out_e}):")
         *ops, res = body
         for o in ops:
             self.emit("  " + o)
-        self.emit(f"  linalg.yield {res} : {e}")
-        self.emit(f"}} -> {t(out_shape, e)}")
+        self.emit(f"  linalg.yield {res} : {out_e}")
+        self.emit(f"}} -> {t(out_shape, out_e)}")
         return v
 
 
@@ -149,7 +174,8 @@ def emit_attn(a, bias_arg):
     B, Hq, Hkv, Nq, Nk, D = a.b, a.hq, a.hkv, a.nq, a.nk, a.d
     G = Hq // Hkv
     zero = "0.000000e+00"
-    ninf = "0xFF800000" if e == "f32" else "0xFF80"
+    ninfs = {"f32": "0xFF800000", "bf16": "0xFF80", "f16": "0xFC00"}
+    ninf = ninfs[e]
     three_d = a.style == "named"
     if three_d:
         qs, ks = [B * Hq, Nq, D], [B * Hkv, Nk, D]
@@ -312,20 +338,67 @@ def emit_attn(a, bias_arg):
     elif a.style == "torch":
         keep = row + [1]
         kmap = amap(4, "d0, d1, d2, 0")
-        mi = E.filled(keep, ninf)
-        mx = E.generic([(s, ss)], [identity(4), kmap], keep,
-                       [f"%r = arith.maximumf %a0, %out : {e}", "%r"],
-                       iters=par(4, 1), init=mi)
-        sub = E.generic([(s, ss), (mx, keep)], [identity(4), kmap, identity(4)],
-                        ss, [f"%r = arith.subf %a0, %a1 : {e}", "%r"])
-        ex = E.generic([(sub, ss)], [identity(4)] * 2, ss,
-                       [f"%r = math.exp %a0 : {e}", "%r"])
-        si = E.filled(keep, zero)
-        sm = E.generic([(ex, ss)], [identity(4), kmap], keep,
-                       [f"%r = arith.addf %a0, %out : {e}", "%r"],
-                       iters=par(4, 1), init=si)
-        p = E.generic([(ex, ss), (sm, keep)], [identity(4), kmap, identity(4)],
-                      ss, [f"%r = arith.divf %a0, %a1 : {e}", "%r"])
+        # The softmax's element type: the operands' or f32.
+        se = "f32" if a.softmax_dtype == "f32" else e
+        if se != e:
+            s = E.generic([(s, ss)], [identity(4)] * 2, ss,
+                          [f"%x = arith.extf %a0 : {e} to {se}", "%x"],
+                          out_e=se)
+        mi = E.filled(keep, ninfs[se], se)
+        if a.max == "values":
+            mx = E.generic([(s, ss, se)], [identity(4), kmap], keep,
+                           [f"%r = arith.maximumf %a0, %out : {se}", "%r"],
+                           iters=par(4, 1), init=mi, out_e=se)
+        else:
+            ii = E.filled(keep, "0", "i64")
+            g = E.name("g")
+            E.emit(f"{g}:2 = linalg.generic {{indexing_maps = [{identity(4)}, "
+                   f"{kmap}, {kmap}], iterator_types = {par(4, 1)}}} ins({s} : "
+                   f"{t(ss, se)}) outs({mi}, {ii} : {t(keep, se)}, "
+                   f"{t(keep, 'i64')}) {{")
+            E.emit(f"^bb0(%a0: {se}, %out: {se}, %oi: i64):")
+            E.emit("  %i = linalg.index 3 : index")
+            E.emit("  %ic = arith.index_cast %i : index to i64")
+            E.emit(f"  %r = arith.maximumf %a0, %out : {se}")
+            E.emit(f"  %gt = arith.cmpf ogt, %a0, %out : {se}")
+            E.emit("  %si = arith.select %gt, %ic, %oi : i64")
+            E.emit(f"  linalg.yield %r, %si : {se}, i64")
+            E.emit(f"}} -> ({t(keep, se)}, {t(keep, 'i64')})")
+            mx, idx = E.name("vc"), E.name("ic")
+            E.emit(f"{mx} = tensor.cast {g}#0 : {t(keep, se)} to "
+                   f"{t(keep, se)}")
+            E.emit(f"{idx} = tensor.cast {g}#1 : {t(keep, 'i64')} to "
+                   f"{t(keep, 'i64')}")
+        sub = E.generic([(s, ss, se), (mx, keep, se)],
+                        [identity(4), kmap, identity(4)],
+                        ss, [f"%r = arith.subf %a0, %a1 : {se}", "%r"],
+                        out_e=se)
+        ex = E.generic([(sub, ss, se)], [identity(4)] * 2, ss,
+                       [f"%r = math.exp %a0 : {se}", "%r"], out_e=se)
+        si = E.filled(keep, zero, se)
+        sm = E.generic([(ex, ss, se)], [identity(4), kmap], keep,
+                       [f"%r = arith.addf %a0, %out : {se}", "%r"],
+                       iters=par(4, 1), init=si, out_e=se)
+        one = f"%one = arith.constant 1.000000e+00 : {se}"
+        if a.div == "div":
+            p = E.generic([(ex, ss, se), (sm, keep, se)],
+                          [identity(4), kmap, identity(4)], ss,
+                          [f"%r = arith.divf %a0, %a1 : {se}", "%r"], out_e=se)
+        elif a.div == "recip":
+            r = E.generic([(sm, keep, se)], [identity(4)] * 2, keep,
+                          [one, f"%r = arith.divf %one, %a0 : {se}", "%r"],
+                          out_e=se)
+            p = E.generic([(ex, ss, se), (r, keep, se)],
+                          [identity(4), kmap, identity(4)], ss,
+                          [f"%r = arith.mulf %a0, %a1 : {se}", "%r"], out_e=se)
+        else:
+            p = E.generic([(ex, ss, se), (sm, keep, se)],
+                          [identity(4), kmap, identity(4)], ss,
+                          [one, f"%r = arith.divf %one, %a1 : {se}",
+                           f"%m = arith.mulf %a0, %r : {se}", "%m"], out_e=se)
+        if se != e:
+            p = E.generic([(p, ss, se)], [identity(4)] * 2, ss,
+                          [f"%x = arith.truncf %a0 : {se} to {e}", "%x"])
     else:
         def reduce(x, init_value, op):
             init = E.filled(row, init_value)
@@ -346,8 +419,14 @@ def emit_attn(a, bias_arg):
                        [f"%d = arith.subf %a0, %a1 : {e}",
                         f"%r = math.exp %d : {e}", "%r"])
         sm = reduce(ex, zero, "arith.addf")
-        p = E.generic([(ex, ss), (sm, ss)], [identity(rank)] * 3, ss,
-                      [f"%r = arith.divf %a0, %a1 : {e}", "%r"])
+        if a.div == "div":
+            p = E.generic([(ex, ss), (sm, ss)], [identity(rank)] * 3, ss,
+                          [f"%r = arith.divf %a0, %a1 : {e}", "%r"])
+        else:
+            p = E.generic([(ex, ss), (sm, ss)], [identity(rank)] * 3, ss,
+                          [f"%one = arith.constant 1.000000e+00 : {e}",
+                           f"%r = arith.divf %one, %a1 : {e}",
+                           f"%m = arith.mulf %r, %a0 : {e}", "%m"])
 
     # --- O = P V -------------------------------------------------------------
     if a.style == "torch":
@@ -485,7 +564,7 @@ def run(a):
     q, k, v, mask = ac.make_inputs(ns)
     ref = ac.reference(ns, q, k, v, mask)[0].reshape(-1)
     nai = ac.naive(ns, q, k, v, mask)[0].reshape(-1)
-    floor = {"f32": 1e-5, "bf16": 1e-3}[a.dtype]
+    floor = {"f32": 1e-5, "f16": 1e-4, "bf16": 1e-3}[a.dtype]
     nerr = float(np.max(np.abs(nai - ref)))
     bound = 2 * nerr + floor + 6e-6 * float(np.max(np.abs(ref)))
     # A causal constant with Nq > Nk leaves the first Nq - Nk rows without a

@@ -53,9 +53,20 @@ static Value yieldedValue(linalg::LinalgOp op) {
   return term->getOperand(0);
 }
 
+/// The value the linalg op `op` yields for its result `i`.
+static Value yieldedValue(linalg::LinalgOp op, unsigned i) {
+  Block *block = op.getBlock();
+  if (!block || block->empty())
+    return {};
+  Operation *term = block->getTerminator();
+  if (term->getNumOperands() <= i)
+    return {};
+  return term->getOperand(i);
+}
+
 /// The input operand of `op` that the block argument `v` stands for, or null.
 static OpOperand *inputOf(linalg::LinalgOp op, Value v) {
-  auto arg = dyn_cast<BlockArgument>(v);
+  auto arg = dyn_cast_if_present<BlockArgument>(v);
   if (!arg || arg.getOwner() != op.getBlock() ||
       arg.getArgNumber() >= static_cast<unsigned>(op.getNumDpsInputs()))
     return nullptr;
@@ -75,11 +86,11 @@ static bool isElementwise(linalg::LinalgOp op) {
                       [](BlockArgument a) { return a.use_empty(); });
 }
 
-/// A linalg op on tensors with one input and one init, all loops parallel but
-/// the last, which is reduced; the init is read (an accumulator).
-static bool isLastDimReduction(linalg::LinalgOp op) {
+/// A linalg op on tensors with one input and `numInits` inits (one result
+/// each), all loops parallel but the last, which is reduced.
+static bool isLastDimReduction(linalg::LinalgOp op, unsigned numInits = 1) {
   if (!op || !op.hasPureTensorSemantics() || op.getNumDpsInputs() != 1 ||
-      op.getNumDpsInits() != 1 || op->getNumResults() != 1)
+      op.getNumDpsInits() != numInits || op->getNumResults() != numInits)
     return false;
   SmallVector<utils::IteratorType> it = op.getIteratorTypesArray();
   if (it.empty() || it.back() != utils::IteratorType::reduction)
@@ -87,6 +98,20 @@ static bool isLastDimReduction(linalg::LinalgOp op) {
   return llvm::all_of(ArrayRef(it).drop_back(), [](utils::IteratorType t) {
     return t == utils::IteratorType::parallel;
   });
+}
+
+/// Whether `op` only converts its one input's element type: an elementwise
+/// op with identity maps that yields its input through extf/truncf (what
+/// torch-mlir prints for `aten.to.dtype`). Which conversions are allowed is
+/// decided once the operand type is known (see `rewrite`).
+static bool isConversion(linalg::LinalgOp op) {
+  if (!isElementwise(op) || op.getNumDpsInputs() != 1 ||
+      !op.getMatchingIndexingMap(op.getDpsInputOperand(0)).isIdentity())
+    return false;
+  Value y = yieldedValue(op);
+  while (y && isa_and_nonnull<arith::ExtFOp, arith::TruncFOp>(y.getDefiningOp()))
+    y = y.getDefiningOp()->getOperand(0);
+  return y && inputOf(op, y) == op.getDpsInputOperand(0);
 }
 
 /// Whether `map` (of `rank` loops) reads a per-row value: the loops except the
@@ -190,6 +215,15 @@ static std::optional<double> initValue(Value init) {
   if (matchPattern(init, m_Constant(&attr)) && attr.isSplat())
     return attr.getSplatValue<APFloat>().convertToDouble();
   return std::nullopt;
+}
+
+/// The `x` of a `1 / x` computed inside `op`'s region, or null.
+static Value reciprocalOf(Value v, linalg::LinalgOp op) {
+  auto div = v ? v.getDefiningOp<arith::DivFOp>() : arith::DivFOp();
+  if (!div || div->getBlock() != op.getBlock())
+    return {};
+  std::optional<double> one = constantFloat(div.getLhs(), op);
+  return one && *one == 1.0 ? div.getRhs() : Value();
 }
 
 //===----------------------------------------------------------------------===//
@@ -319,27 +353,55 @@ LogicalResult Matcher::matchRoot(linalg::LinalgOp pv) {
     return failure();
   m.chain.push_back(pv);
 
-  // The result, and the expand back to 4-D torch-mlir puts after a 3-D bmm.
+  // The result, the expand back to 4-D torch-mlir puts after a 3-D bmm, and
+  // a conversion to the operands' type (P V accumulated in f32), in either
+  // order.
   m.result = pv->getResult(0);
-  if (numBatch == 1 && m.result.hasOneUse())
-    if (auto ex = dyn_cast<tensor::ExpandShapeOp>(*m.result.user_begin());
-        ex && mergesHeads(ex.getReassociationIndices()) &&
+  bool expanded = false, converted = false;
+  while (m.result.hasOneUse()) {
+    Operation *user = *m.result.user_begin();
+    if (auto ex = dyn_cast<tensor::ExpandShapeOp>(user);
+        ex && !expanded && numBatch == 1 &&
+        mergesHeads(ex.getReassociationIndices()) &&
         succeeded(setHeads(ex.getResultType().getDimSize(1)))) {
+      expanded = true;
       m.chain.push_back(ex);
       m.result = ex.getResult();
+      continue;
     }
+    auto cv = dyn_cast<linalg::LinalgOp>(user);
+    if (!cv || converted || !isConversion(cv) ||
+        cv.getDpsInputOperand(0)->get() != m.result)
+      break;
+    converted = true;
+    m.chain.push_back(cv);
+    m.result = cv->getResult(0);
+  }
 
-  // P, possibly collapsed from the 4-D score space.
+  // P, possibly collapsed from the 4-D score space, possibly converted from
+  // the type the softmax is computed in (torch-mlir's `.to(dtype)`).
   Value p = pOperand->get();
-  if (!singleUse(p))
-    return failure();
-  if (auto col = p.getDefiningOp<tensor::CollapseShapeOp>()) {
-    if (!mergesHeads(col.getReassociationIndices()) ||
-        !singleUse(col.getSrc()) ||
-        failed(setHeads(col.getSrcType().getDimSize(1))))
+  bool collapsed = false;
+  converted = false;
+  while (true) {
+    if (!singleUse(p))
       return failure();
-    m.chain.push_back(col);
-    p = col.getSrc();
+    if (auto col = p.getDefiningOp<tensor::CollapseShapeOp>();
+        col && !collapsed) {
+      if (!mergesHeads(col.getReassociationIndices()) ||
+          failed(setHeads(col.getSrcType().getDimSize(1))))
+        return failure();
+      collapsed = true;
+      m.chain.push_back(col);
+      p = col.getSrc();
+      continue;
+    }
+    auto cv = p.getDefiningOp<linalg::LinalgOp>();
+    if (!cv || converted || !isConversion(cv))
+      break;
+    converted = true;
+    m.chain.push_back(cv);
+    p = cv.getDpsInputOperand(0)->get();
   }
   auto scoreType = cast<ShapedType>(p.getType());
   m.scoreRank = scoreType.getRank();
@@ -371,20 +433,61 @@ LogicalResult Matcher::matchSoftmax(Value p, Value &scores) {
     return success();
   }
 
-  // p = e / sum(e), e = exp(s - max(s)).
+  // p = e / sum(e), e = exp(s - max(s)). The division may be written
+  // e * (1 / l), the reciprocal in the same op or in an elementwise op of its
+  // own over the row (torch-mlir's aten.reciprocal).
   auto div = p.getDefiningOp<linalg::LinalgOp>();
   if (!isElementwise(div) || div.getNumDpsInputs() != 2)
     return failure();
-  auto divf = yieldedValue(div).getDefiningOp<arith::DivFOp>();
-  if (!divf)
-    return failure();
-  OpOperand *eIn = inputOf(div, divf.getLhs());
-  OpOperand *lIn = inputOf(div, divf.getRhs());
-  if (!eIn || !lIn || !div.getMatchingIndexingMap(eIn).isIdentity())
+  Value y = yieldedValue(div);
+  OpOperand *eIn = nullptr, *lIn = nullptr;
+  linalg::LinalgOp recip;
+  // The row `l` that `rIn` reads as 1 / l through a reciprocal op, or null.
+  auto reciprocalOp = [&](OpOperand *rIn) -> linalg::LinalgOp {
+    Value r =
+        peelBroadcast(rIn->get(), div.getMatchingIndexingMap(rIn)).first;
+    auto op = r.getDefiningOp<linalg::LinalgOp>();
+    if (!op || !isElementwise(op) || op.getNumDpsInputs() != 1 ||
+        !op.getMatchingIndexingMap(op.getDpsInputOperand(0)).isIdentity() ||
+        !r.hasOneUse())
+      return {};
+    Value x = reciprocalOf(yieldedValue(op), op);
+    return x && inputOf(op, x) == op.getDpsInputOperand(0) ? op
+                                                           : linalg::LinalgOp();
+  };
+  if (auto divf = y.getDefiningOp<arith::DivFOp>()) {
+    eIn = inputOf(div, divf.getLhs());
+    lIn = inputOf(div, divf.getRhs());
+  } else if (auto mulf = y.getDefiningOp<arith::MulFOp>()) {
+    for (auto [a, r] : {std::pair(mulf.getLhs(), mulf.getRhs()),
+                        std::pair(mulf.getRhs(), mulf.getLhs())}) {
+      OpOperand *aIn = inputOf(div, a);
+      if (!aIn || !div.getMatchingIndexingMap(aIn).isIdentity())
+        continue;
+      if (OpOperand *xIn = inputOf(div, reciprocalOf(r, div))) {
+        eIn = aIn;
+        lIn = xIn;
+        break;
+      }
+      OpOperand *rIn = inputOf(div, r);
+      if (rIn && rIn != aIn && (recip = reciprocalOp(rIn))) {
+        eIn = aIn;
+        lIn = rIn;
+        break;
+      }
+    }
+  }
+  if (!eIn || !lIn || eIn == lIn ||
+      !div.getMatchingIndexingMap(eIn).isIdentity())
     return failure();
   auto [l, lMap] = peelBroadcast(lIn->get(), div.getMatchingIndexingMap(lIn));
   if (!isRowMap(lMap, l, rank))
     return failure();
+  Value lRead = lIn->get(), lRow = l;
+  if (recip) {
+    m.chain.push_back(recip);
+    l = recip.getDpsInputOperand(0)->get();
+  }
   Value e = eIn->get();
 
   // l = sum(e) over the last axis.
@@ -408,10 +511,10 @@ LogicalResult Matcher::matchSoftmax(Value p, Value &scores) {
   // e feeds the sum and the division, nothing else; l only the division.
   if (!llvm::all_of(e.getUsers(),
                     [&](Operation *u) { return u == sum || u == div; }) ||
-      !l.hasOneUse() || !lIn->get().hasOneUse())
+      !l.hasOneUse() || !lRead.hasOneUse())
     return failure();
-  if (l != lIn->get())
-    m.chain.push_back(lIn->get().getDefiningOp());
+  if (lRow != lRead)
+    m.chain.push_back(lRead.getDefiningOp());
 
   // e = exp(s - m), in one elementwise op or two.
   auto expOp = e.getDefiningOp<linalg::LinalgOp>();
@@ -452,14 +555,38 @@ LogicalResult Matcher::matchSoftmax(Value p, Value &scores) {
   Value s = sIn->get();
 
   // m = max(s) over the last axis, from -inf (or the lowest finite value).
-  auto maxOp = mx.getDefiningOp<linalg::LinalgOp>();
-  if (!isLastDimReduction(maxOp) || maxOp.getDpsInputOperand(0)->get() != s ||
+  // torch-mlir's aten.max.dim also computes the indices, as a second result
+  // that must be unused (or only feed a tensor.cast that is unused), and
+  // casts the values to their static type.
+  Value maxVal = mx;
+  if (auto cast = mx.getDefiningOp<tensor::CastOp>()) {
+    if (!cast.getSource().hasOneUse())
+      return failure();
+    m.chain.push_back(cast);
+    maxVal = cast.getSource();
+  }
+  auto maxOp = maxVal.getDefiningOp<linalg::LinalgOp>();
+  unsigned maxResults = maxOp ? maxOp->getNumResults() : 0;
+  if (maxResults == 2) {
+    if (maxVal != maxOp->getResult(0))
+      return failure();
+    for (Operation *u : maxOp->getResult(1).getUsers()) {
+      if (!isa<tensor::CastOp>(u) || !u->use_empty())
+        return failure();
+      m.chain.push_back(u);
+    }
+  }
+  if ((maxResults != 1 && maxResults != 2) ||
+      !isLastDimReduction(maxOp, maxResults) ||
+      maxOp.getDpsInputOperand(0)->get() != s ||
       !maxOp.getMatchingIndexingMap(maxOp.getDpsInputOperand(0))
            .isIdentity() ||
       !isRowMap(maxOp.getMatchingIndexingMap(maxOp.getDpsInitOperand(0)),
                 maxOp.getDpsInitOperand(0)->get(), rank))
     return failure();
-  Operation *maxf = yieldedValue(maxOp).getDefiningOp();
+  // The values depend only on the input and their own accumulator.
+  Value maxY = yieldedValue(maxOp, 0);
+  Operation *maxf = maxY ? maxY.getDefiningOp() : nullptr;
   if (!maxf || !isa<arith::MaximumFOp, arith::MaxNumFOp>(maxf) ||
       !llvm::is_contained(
           maxf->getOperands(),
@@ -544,6 +671,14 @@ FailureOr<StepForm> Matcher::evalStep(linalg::LinalgOp op, Value x,
 }
 
 LogicalResult Matcher::matchScores(Value s, bool scaledLater) {
+  // A conversion of the scores (to the type the softmax is computed in).
+  if (auto cv = s.getDefiningOp<linalg::LinalgOp>(); cv && isConversion(cv)) {
+    Value in = cv.getDpsInputOperand(0)->get();
+    if (!singleUse(in))
+      return failure();
+    m.chain.push_back(cv);
+    return matchScores(in, scaledLater);
+  }
   // The Q K^T contraction, possibly expanded from [B*H, Nq, Nk].
   if (auto ex = s.getDefiningOp<tensor::ExpandShapeOp>()) {
     auto qk = ex.getSrc().getDefiningOp<linalg::LinalgOp>();
@@ -884,6 +1019,27 @@ static LogicalResult rewrite(RewriterBase &rewriter, AttentionMatch &m) {
   Type me = m.bias ? elt(m.bias) : Type();
   if (m.bias && !(me.isF16() || me.isBF16() || me.isF32()))
     return failure();
+  // fa.attention computes S, P and both sums in f32 and rounds only O to
+  // `e`. A program that computes in `e` or in f32 (mixed precision: bf16
+  // operands, the softmax in f32) only gains precision from the raise; one
+  // that rounds to another type (f16 in a bf16 program, bf16 in an f32 one) or
+  // computes in f64 does not mean the same thing.
+  auto fits = [&](Type t) {
+    t = getElementTypeOrSelf(t);
+    return !isa<FloatType>(t) || t == e || t.isF32();
+  };
+  for (ArrayRef<Operation *> ops : {ArrayRef(m.chain), ArrayRef(m.peeled)})
+    for (Operation *op : ops) {
+      WalkResult r = op->walk([&](Operation *inner) {
+        if (isa<arith::ConstantOp>(inner))
+          return WalkResult::advance();
+        return llvm::all_of(inner->getResultTypes(), fits)
+                   ? WalkResult::advance()
+                   : WalkResult::interrupt();
+      });
+      if (r.wasInterrupted())
+        return failure();
+    }
 
   Location loc = m.result.getLoc();
   OpBuilder::InsertionGuard guard(rewriter);
