@@ -749,3 +749,876 @@ func.func @negative_negative_scale(%q: tensor<4x8x16xf32>, %k: tensor<4x8x16xf32
   %o = linalg.batch_matmul ins(%p, %v : tensor<4x8x8xf32>, tensor<4x8x16xf32>) outs(%z2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
   return %o : tensor<4x8x16xf32>
 }
+
+// -----
+
+// torch-mlir's print of softmax(S, dtype=float32).to(bf16) in a bf16 program:
+// the scores extended to f32 by a linalg.generic, the row max as aten.max.dim
+// lowers it (values and unused indices, both tensor.cast), the division as
+// aten.reciprocal then aten.mul, P truncated back to bf16.
+// CHECK-LABEL: func.func @torch_maxdim_reciprocal_mixed_bf16
+// CHECK-SAME: (%[[Q:.+]]: tensor<1x2x4x8xbf16>, %[[K:.+]]: tensor<1x2x6x8xbf16>, %[[V:.+]]: tensor<1x2x6x8xbf16>)
+// CHECK: %[[O:.+]] = fa.attention ins(%[[Q]], %[[K]], %[[V]] : tensor<1x2x4x8xbf16>, tensor<1x2x6x8xbf16>, tensor<1x2x6x8xbf16>) outs(%{{.+}} : tensor<1x2x4x8xbf16>) {scale = 0.353515625 : f32}
+// CHECK-NOT: linalg.
+// CHECK-NOT: tensor.cast
+// CHECK: return %[[O]]
+func.func @torch_maxdim_reciprocal_mixed_bf16(%q: tensor<1x2x4x8xbf16>, %k: tensor<1x2x6x8xbf16>, %v: tensor<1x2x6x8xbf16>) -> tensor<1x2x4x8xbf16> {
+  %e1 = tensor.empty() : tensor<1x2x8x6xbf16>
+  %g2 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d3, d2)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%k : tensor<1x2x6x8xbf16>) outs(%e1 : tensor<1x2x8x6xbf16>) {
+  ^bb0(%a0: bf16, %out: bf16):
+    linalg.yield %a0 : bf16
+  } -> tensor<1x2x8x6xbf16>
+  %qc3 = tensor.collapse_shape %q [[0, 1], [2], [3]] : tensor<1x2x4x8xbf16> into tensor<2x4x8xbf16>
+  %kc4 = tensor.collapse_shape %g2 [[0, 1], [2], [3]] : tensor<1x2x8x6xbf16> into tensor<2x8x6xbf16>
+  %e5 = tensor.empty() : tensor<2x4x6xbf16>
+  %c6 = arith.constant 0.000000e+00 : bf16
+  %f7 = linalg.fill ins(%c6 : bf16) outs(%e5 : tensor<2x4x6xbf16>) -> tensor<2x4x6xbf16>
+  %s8 = linalg.batch_matmul ins(%qc3, %kc4 : tensor<2x4x8xbf16>, tensor<2x8x6xbf16>) outs(%f7 : tensor<2x4x6xbf16>) -> tensor<2x4x6xbf16>
+  %s9 = tensor.expand_shape %s8 [[0, 1], [2], [3]] output_shape [1, 2, 4, 6] : tensor<2x4x6xbf16> into tensor<1x2x4x6xbf16>
+  %cf10 = arith.constant 0.35355339059327373 : f64
+  %e11 = tensor.empty() : tensor<1x2x4x6xbf16>
+  %g12 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%s9 : tensor<1x2x4x6xbf16>) outs(%e11 : tensor<1x2x4x6xbf16>) {
+  ^bb0(%a0: bf16, %out: bf16):
+    %t = arith.truncf %cf10 : f64 to bf16
+    %m = arith.mulf %a0, %t : bf16
+    linalg.yield %m : bf16
+  } -> tensor<1x2x4x6xbf16>
+  %e13 = tensor.empty() : tensor<1x2x4x6xf32>
+  %g14 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%g12 : tensor<1x2x4x6xbf16>) outs(%e13 : tensor<1x2x4x6xf32>) {
+  ^bb0(%a0: bf16, %out: f32):
+    %x = arith.extf %a0 : bf16 to f32
+    linalg.yield %x : f32
+  } -> tensor<1x2x4x6xf32>
+  %e15 = tensor.empty() : tensor<1x2x4x1xf32>
+  %c16 = arith.constant 0xFF800000 : f32
+  %f17 = linalg.fill ins(%c16 : f32) outs(%e15 : tensor<1x2x4x1xf32>) -> tensor<1x2x4x1xf32>
+  %e18 = tensor.empty() : tensor<1x2x4x1xi64>
+  %c19 = arith.constant 0 : i64
+  %f20 = linalg.fill ins(%c19 : i64) outs(%e18 : tensor<1x2x4x1xi64>) -> tensor<1x2x4x1xi64>
+  %g21:2 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%g14 : tensor<1x2x4x6xf32>) outs(%f17, %f20 : tensor<1x2x4x1xf32>, tensor<1x2x4x1xi64>) {
+  ^bb0(%a0: f32, %out: f32, %oi: i64):
+    %i = linalg.index 3 : index
+    %ic = arith.index_cast %i : index to i64
+    %r = arith.maximumf %a0, %out : f32
+    %gt = arith.cmpf ogt, %a0, %out : f32
+    %si = arith.select %gt, %ic, %oi : i64
+    linalg.yield %r, %si : f32, i64
+  } -> (tensor<1x2x4x1xf32>, tensor<1x2x4x1xi64>)
+  %vc22 = tensor.cast %g21#0 : tensor<1x2x4x1xf32> to tensor<1x2x4x1xf32>
+  %ic23 = tensor.cast %g21#1 : tensor<1x2x4x1xi64> to tensor<1x2x4x1xi64>
+  %e24 = tensor.empty() : tensor<1x2x4x6xf32>
+  %g25 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%g14, %vc22 : tensor<1x2x4x6xf32>, tensor<1x2x4x1xf32>) outs(%e24 : tensor<1x2x4x6xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %out: f32):
+    %r = arith.subf %a0, %a1 : f32
+    linalg.yield %r : f32
+  } -> tensor<1x2x4x6xf32>
+  %e26 = tensor.empty() : tensor<1x2x4x6xf32>
+  %g27 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%g25 : tensor<1x2x4x6xf32>) outs(%e26 : tensor<1x2x4x6xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %r = math.exp %a0 : f32
+    linalg.yield %r : f32
+  } -> tensor<1x2x4x6xf32>
+  %e28 = tensor.empty() : tensor<1x2x4x1xf32>
+  %c29 = arith.constant 0.000000e+00 : f32
+  %f30 = linalg.fill ins(%c29 : f32) outs(%e28 : tensor<1x2x4x1xf32>) -> tensor<1x2x4x1xf32>
+  %g31 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%g27 : tensor<1x2x4x6xf32>) outs(%f30 : tensor<1x2x4x1xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %r = arith.addf %a0, %out : f32
+    linalg.yield %r : f32
+  } -> tensor<1x2x4x1xf32>
+  %e32 = tensor.empty() : tensor<1x2x4x1xf32>
+  %g33 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%g31 : tensor<1x2x4x1xf32>) outs(%e32 : tensor<1x2x4x1xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %one = arith.constant 1.000000e+00 : f32
+    %r = arith.divf %one, %a0 : f32
+    linalg.yield %r : f32
+  } -> tensor<1x2x4x1xf32>
+  %e34 = tensor.empty() : tensor<1x2x4x6xf32>
+  %g35 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%g27, %g33 : tensor<1x2x4x6xf32>, tensor<1x2x4x1xf32>) outs(%e34 : tensor<1x2x4x6xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %out: f32):
+    %r = arith.mulf %a0, %a1 : f32
+    linalg.yield %r : f32
+  } -> tensor<1x2x4x6xf32>
+  %e36 = tensor.empty() : tensor<1x2x4x6xbf16>
+  %g37 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%g35 : tensor<1x2x4x6xf32>) outs(%e36 : tensor<1x2x4x6xbf16>) {
+  ^bb0(%a0: f32, %out: bf16):
+    %x = arith.truncf %a0 : f32 to bf16
+    linalg.yield %x : bf16
+  } -> tensor<1x2x4x6xbf16>
+  %pc38 = tensor.collapse_shape %g37 [[0, 1], [2], [3]] : tensor<1x2x4x6xbf16> into tensor<2x4x6xbf16>
+  %vc39 = tensor.collapse_shape %v [[0, 1], [2], [3]] : tensor<1x2x6x8xbf16> into tensor<2x6x8xbf16>
+  %e40 = tensor.empty() : tensor<2x4x8xbf16>
+  %c41 = arith.constant 0.000000e+00 : bf16
+  %f42 = linalg.fill ins(%c41 : bf16) outs(%e40 : tensor<2x4x8xbf16>) -> tensor<2x4x8xbf16>
+  %o43 = linalg.batch_matmul ins(%pc38, %vc39 : tensor<2x4x6xbf16>, tensor<2x6x8xbf16>) outs(%f42 : tensor<2x4x8xbf16>) -> tensor<2x4x8xbf16>
+  %o44 = tensor.expand_shape %o43 [[0, 1], [2], [3]] output_shape [1, 2, 4, 8] : tensor<2x4x8xbf16> into tensor<1x2x4x8xbf16>
+  return %o44 : tensor<1x2x4x8xbf16>
+}
+
+// -----
+
+// The same in compact form: bf16 operands, softmax in f32 (extf, max with
+// indices, reciprocal op, truncf).
+// CHECK-LABEL: func.func @maxdim_reciprocal_mixed_bf16
+// CHECK: fa.attention ins({{.*}} : tensor<4x1x8x16xbf16>, tensor<4x1x8x16xbf16>, tensor<4x1x8x16xbf16>) outs({{.*}}) {scale = 2.500000e-01 : f32}
+// CHECK-NOT: linalg.
+func.func @maxdim_reciprocal_mixed_bf16(%q: tensor<4x8x16xbf16>, %k: tensor<4x8x16xbf16>, %v: tensor<4x8x16xbf16>) -> tensor<4x8x16xbf16> {
+  %zero = arith.constant 0.000000e+00 : bf16
+  %c = arith.constant 2.500000e-01 : bf16
+  %e0 = tensor.empty() : tensor<4x16x8xbf16>
+  %kt = linalg.transpose ins(%k : tensor<4x8x16xbf16>) outs(%e0 : tensor<4x16x8xbf16>) permutation = [0, 2, 1]
+  %e1 = tensor.empty() : tensor<4x8x8xbf16>
+  %z1 = linalg.fill ins(%zero : bf16) outs(%e1 : tensor<4x8x8xbf16>) -> tensor<4x8x8xbf16>
+  %s = linalg.batch_matmul ins(%q, %kt : tensor<4x8x16xbf16>, tensor<4x16x8xbf16>) outs(%z1 : tensor<4x8x8xbf16>) -> tensor<4x8x8xbf16>
+  %ss_e = tensor.empty() : tensor<4x8x8xbf16>
+  %ss = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%s : tensor<4x8x8xbf16>) outs(%ss_e : tensor<4x8x8xbf16>) {
+  ^bb0(%a0: bf16, %out: bf16):
+    %m = arith.mulf %a0, %c : bf16
+    linalg.yield %m : bf16
+  } -> tensor<4x8x8xbf16>
+  %sx_e = tensor.empty() : tensor<4x8x8xf32>
+  %sx = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%ss : tensor<4x8x8xbf16>) outs(%sx_e : tensor<4x8x8xf32>) {
+  ^bb0(%a0: bf16, %out: f32):
+    %x0 = arith.extf %a0 : bf16 to f32
+    linalg.yield %x0 : f32
+  } -> tensor<4x8x8xf32>
+  %ninf = arith.constant 0xFF800000 : f32
+  %zs = arith.constant 0.000000e+00 : f32
+  %c0 = arith.constant 0 : i64
+  %er = tensor.empty() : tensor<4x8x1xf32>
+  %ei = tensor.empty() : tensor<4x8x1xi64>
+  %mi = linalg.fill ins(%ninf : f32) outs(%er : tensor<4x8x1xf32>) -> tensor<4x8x1xf32>
+  %ii = linalg.fill ins(%c0 : i64) outs(%ei : tensor<4x8x1xi64>) -> tensor<4x8x1xi64>
+  %mx:2 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%sx : tensor<4x8x8xf32>) outs(%mi, %ii : tensor<4x8x1xf32>, tensor<4x8x1xi64>) {
+  ^bb0(%in: f32, %acc: f32, %idx: i64):
+    %i = linalg.index 2 : index
+    %ic = arith.index_cast %i : index to i64
+    %r = arith.maximumf %in, %acc : f32
+    %gt = arith.cmpf ogt, %in, %acc : f32
+    %sel = arith.select %gt, %ic, %idx : i64
+    linalg.yield %r, %sel : f32, i64
+  } -> (tensor<4x8x1xf32>, tensor<4x8x1xi64>)
+  %sub_e = tensor.empty() : tensor<4x8x8xf32>
+  %sub = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%sx, %mx#0 : tensor<4x8x8xf32>, tensor<4x8x1xf32>) outs(%sub_e : tensor<4x8x8xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %out: f32):
+    %d = arith.subf %a0, %a1 : f32
+    linalg.yield %d : f32
+  } -> tensor<4x8x8xf32>
+  %ex_e = tensor.empty() : tensor<4x8x8xf32>
+  %ex = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%sub : tensor<4x8x8xf32>) outs(%ex_e : tensor<4x8x8xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %x = math.exp %a0 : f32
+    linalg.yield %x : f32
+  } -> tensor<4x8x8xf32>
+  %el = tensor.empty() : tensor<4x8x1xf32>
+  %li = linalg.fill ins(%zs : f32) outs(%el : tensor<4x8x1xf32>) -> tensor<4x8x1xf32>
+  %l = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%ex : tensor<4x8x8xf32>) outs(%li : tensor<4x8x1xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %a = arith.addf %a0, %out : f32
+    linalg.yield %a : f32
+  } -> tensor<4x8x1xf32>
+  %rl_e = tensor.empty() : tensor<4x8x1xf32>
+  %rl = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%l : tensor<4x8x1xf32>) outs(%rl_e : tensor<4x8x1xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %one = arith.constant 1.000000e+00 : f32
+    %r = arith.divf %one, %a0 : f32
+    linalg.yield %r : f32
+  } -> tensor<4x8x1xf32>
+  %p_e = tensor.empty() : tensor<4x8x8xf32>
+  %p = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%ex, %rl : tensor<4x8x8xf32>, tensor<4x8x1xf32>) outs(%p_e : tensor<4x8x8xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %out: f32):
+    %m = arith.mulf %a1, %a0 : f32
+    linalg.yield %m : f32
+  } -> tensor<4x8x8xf32>
+  %pt_e = tensor.empty() : tensor<4x8x8xbf16>
+  %pt = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%p : tensor<4x8x8xf32>) outs(%pt_e : tensor<4x8x8xbf16>) {
+  ^bb0(%a0: f32, %out: bf16):
+    %t = arith.truncf %a0 : f32 to bf16
+    linalg.yield %t : bf16
+  } -> tensor<4x8x8xbf16>
+  %e2 = tensor.empty() : tensor<4x8x16xbf16>
+  %z2 = linalg.fill ins(%zero : bf16) outs(%e2 : tensor<4x8x16xbf16>) -> tensor<4x8x16xbf16>
+  %o = linalg.batch_matmul ins(%pt, %v : tensor<4x8x8xbf16>, tensor<4x8x16xbf16>) outs(%z2 : tensor<4x8x16xbf16>) -> tensor<4x8x16xbf16>
+  return %o : tensor<4x8x16xbf16>
+}
+
+// -----
+
+// e * (1 / l) in one linalg.generic (after elementwise fusion).
+// CHECK-LABEL: func.func @maxdim_reciprocal_fused
+// CHECK: fa.attention ins({{.*}}) outs({{.*}}) {scale = 2.500000e-01 : f32}
+// CHECK-NOT: linalg.
+func.func @maxdim_reciprocal_fused(%q: tensor<4x8x16xf32>, %k: tensor<4x8x16xf32>, %v: tensor<4x8x16xf32>) -> tensor<4x8x16xf32> {
+  %zero = arith.constant 0.000000e+00 : f32
+  %c = arith.constant 2.500000e-01 : f32
+  %e0 = tensor.empty() : tensor<4x16x8xf32>
+  %kt = linalg.transpose ins(%k : tensor<4x8x16xf32>) outs(%e0 : tensor<4x16x8xf32>) permutation = [0, 2, 1]
+  %e1 = tensor.empty() : tensor<4x8x8xf32>
+  %z1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %s = linalg.batch_matmul ins(%q, %kt : tensor<4x8x16xf32>, tensor<4x16x8xf32>) outs(%z1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %ss_e = tensor.empty() : tensor<4x8x8xf32>
+  %ss = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%s : tensor<4x8x8xf32>) outs(%ss_e : tensor<4x8x8xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %m = arith.mulf %a0, %c : f32
+    linalg.yield %m : f32
+  } -> tensor<4x8x8xf32>
+  %ninf = arith.constant 0xFF800000 : f32
+  %zs = arith.constant 0.000000e+00 : f32
+  %c0 = arith.constant 0 : i64
+  %er = tensor.empty() : tensor<4x8x1xf32>
+  %ei = tensor.empty() : tensor<4x8x1xi64>
+  %mi = linalg.fill ins(%ninf : f32) outs(%er : tensor<4x8x1xf32>) -> tensor<4x8x1xf32>
+  %ii = linalg.fill ins(%c0 : i64) outs(%ei : tensor<4x8x1xi64>) -> tensor<4x8x1xi64>
+  %mx:2 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%ss : tensor<4x8x8xf32>) outs(%mi, %ii : tensor<4x8x1xf32>, tensor<4x8x1xi64>) {
+  ^bb0(%in: f32, %acc: f32, %idx: i64):
+    %i = linalg.index 2 : index
+    %ic = arith.index_cast %i : index to i64
+    %r = arith.maximumf %in, %acc : f32
+    %gt = arith.cmpf ogt, %in, %acc : f32
+    %sel = arith.select %gt, %ic, %idx : i64
+    linalg.yield %r, %sel : f32, i64
+  } -> (tensor<4x8x1xf32>, tensor<4x8x1xi64>)
+  %sub_e = tensor.empty() : tensor<4x8x8xf32>
+  %sub = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%ss, %mx#0 : tensor<4x8x8xf32>, tensor<4x8x1xf32>) outs(%sub_e : tensor<4x8x8xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %out: f32):
+    %d = arith.subf %a0, %a1 : f32
+    linalg.yield %d : f32
+  } -> tensor<4x8x8xf32>
+  %ex_e = tensor.empty() : tensor<4x8x8xf32>
+  %ex = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%sub : tensor<4x8x8xf32>) outs(%ex_e : tensor<4x8x8xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %x = math.exp %a0 : f32
+    linalg.yield %x : f32
+  } -> tensor<4x8x8xf32>
+  %el = tensor.empty() : tensor<4x8x1xf32>
+  %li = linalg.fill ins(%zs : f32) outs(%el : tensor<4x8x1xf32>) -> tensor<4x8x1xf32>
+  %l = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%ex : tensor<4x8x8xf32>) outs(%li : tensor<4x8x1xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %a = arith.addf %a0, %out : f32
+    linalg.yield %a : f32
+  } -> tensor<4x8x1xf32>
+  %p_e = tensor.empty() : tensor<4x8x8xf32>
+  %p = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%ex, %l : tensor<4x8x8xf32>, tensor<4x8x1xf32>) outs(%p_e : tensor<4x8x8xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %out: f32):
+    %one = arith.constant 1.000000e+00 : f32
+    %r = arith.divf %one, %a1 : f32
+    %m = arith.mulf %a0, %r : f32
+    linalg.yield %m : f32
+  } -> tensor<4x8x8xf32>
+  %e2 = tensor.empty() : tensor<4x8x16xf32>
+  %z2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  %o = linalg.batch_matmul ins(%p, %v : tensor<4x8x8xf32>, tensor<4x8x16xf32>) outs(%z2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  return %o : tensor<4x8x16xf32>
+}
+
+// -----
+
+// The indices of the row max are returned: raising would lose them.
+// CHECK-LABEL: func.func @negative_maxdim_indices_used
+// CHECK-NOT: fa.attention
+func.func @negative_maxdim_indices_used(%q: tensor<4x8x16xf32>, %k: tensor<4x8x16xf32>, %v: tensor<4x8x16xf32>) -> (tensor<4x8x16xf32>, tensor<4x8x1xi64>) {
+  %zero = arith.constant 0.000000e+00 : f32
+  %c = arith.constant 2.500000e-01 : f32
+  %e0 = tensor.empty() : tensor<4x16x8xf32>
+  %kt = linalg.transpose ins(%k : tensor<4x8x16xf32>) outs(%e0 : tensor<4x16x8xf32>) permutation = [0, 2, 1]
+  %e1 = tensor.empty() : tensor<4x8x8xf32>
+  %z1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %s = linalg.batch_matmul ins(%q, %kt : tensor<4x8x16xf32>, tensor<4x16x8xf32>) outs(%z1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %ss_e = tensor.empty() : tensor<4x8x8xf32>
+  %ss = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%s : tensor<4x8x8xf32>) outs(%ss_e : tensor<4x8x8xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %m = arith.mulf %a0, %c : f32
+    linalg.yield %m : f32
+  } -> tensor<4x8x8xf32>
+  %ninf = arith.constant 0xFF800000 : f32
+  %zs = arith.constant 0.000000e+00 : f32
+  %c0 = arith.constant 0 : i64
+  %er = tensor.empty() : tensor<4x8x1xf32>
+  %ei = tensor.empty() : tensor<4x8x1xi64>
+  %mi = linalg.fill ins(%ninf : f32) outs(%er : tensor<4x8x1xf32>) -> tensor<4x8x1xf32>
+  %ii = linalg.fill ins(%c0 : i64) outs(%ei : tensor<4x8x1xi64>) -> tensor<4x8x1xi64>
+  %mx:2 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%ss : tensor<4x8x8xf32>) outs(%mi, %ii : tensor<4x8x1xf32>, tensor<4x8x1xi64>) {
+  ^bb0(%in: f32, %acc: f32, %idx: i64):
+    %i = linalg.index 2 : index
+    %ic = arith.index_cast %i : index to i64
+    %r = arith.maximumf %in, %acc : f32
+    %gt = arith.cmpf ogt, %in, %acc : f32
+    %sel = arith.select %gt, %ic, %idx : i64
+    linalg.yield %r, %sel : f32, i64
+  } -> (tensor<4x8x1xf32>, tensor<4x8x1xi64>)
+  %sub_e = tensor.empty() : tensor<4x8x8xf32>
+  %sub = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%ss, %mx#0 : tensor<4x8x8xf32>, tensor<4x8x1xf32>) outs(%sub_e : tensor<4x8x8xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %out: f32):
+    %d = arith.subf %a0, %a1 : f32
+    linalg.yield %d : f32
+  } -> tensor<4x8x8xf32>
+  %ex_e = tensor.empty() : tensor<4x8x8xf32>
+  %ex = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%sub : tensor<4x8x8xf32>) outs(%ex_e : tensor<4x8x8xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %x = math.exp %a0 : f32
+    linalg.yield %x : f32
+  } -> tensor<4x8x8xf32>
+  %el = tensor.empty() : tensor<4x8x1xf32>
+  %li = linalg.fill ins(%zs : f32) outs(%el : tensor<4x8x1xf32>) -> tensor<4x8x1xf32>
+  %l = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%ex : tensor<4x8x8xf32>) outs(%li : tensor<4x8x1xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %a = arith.addf %a0, %out : f32
+    linalg.yield %a : f32
+  } -> tensor<4x8x1xf32>
+  %rl_e = tensor.empty() : tensor<4x8x1xf32>
+  %rl = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%l : tensor<4x8x1xf32>) outs(%rl_e : tensor<4x8x1xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %one = arith.constant 1.000000e+00 : f32
+    %r = arith.divf %one, %a0 : f32
+    linalg.yield %r : f32
+  } -> tensor<4x8x1xf32>
+  %p_e = tensor.empty() : tensor<4x8x8xf32>
+  %p = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%ex, %rl : tensor<4x8x8xf32>, tensor<4x8x1xf32>) outs(%p_e : tensor<4x8x8xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %out: f32):
+    %m = arith.mulf %a1, %a0 : f32
+    linalg.yield %m : f32
+  } -> tensor<4x8x8xf32>
+  %e2 = tensor.empty() : tensor<4x8x16xf32>
+  %z2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  %o = linalg.batch_matmul ins(%p, %v : tensor<4x8x8xf32>, tensor<4x8x16xf32>) outs(%z2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  return %o, %mx#1 : tensor<4x8x16xf32>, tensor<4x8x1xi64>
+}
+
+// -----
+
+// aten.max.dim over the query axis.
+// CHECK-LABEL: func.func @negative_maxdim_wrong_axis
+// CHECK-NOT: fa.attention
+func.func @negative_maxdim_wrong_axis(%q: tensor<4x8x16xf32>, %k: tensor<4x8x16xf32>, %v: tensor<4x8x16xf32>) -> tensor<4x8x16xf32> {
+  %zero = arith.constant 0.000000e+00 : f32
+  %c = arith.constant 2.500000e-01 : f32
+  %e0 = tensor.empty() : tensor<4x16x8xf32>
+  %kt = linalg.transpose ins(%k : tensor<4x8x16xf32>) outs(%e0 : tensor<4x16x8xf32>) permutation = [0, 2, 1]
+  %e1 = tensor.empty() : tensor<4x8x8xf32>
+  %z1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %s = linalg.batch_matmul ins(%q, %kt : tensor<4x8x16xf32>, tensor<4x16x8xf32>) outs(%z1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %ss_e = tensor.empty() : tensor<4x8x8xf32>
+  %ss = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%s : tensor<4x8x8xf32>) outs(%ss_e : tensor<4x8x8xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %m = arith.mulf %a0, %c : f32
+    linalg.yield %m : f32
+  } -> tensor<4x8x8xf32>
+  %ninf = arith.constant 0xFF800000 : f32
+  %zs = arith.constant 0.000000e+00 : f32
+  %c0 = arith.constant 0 : i64
+  %er = tensor.empty() : tensor<4x1x8xf32>
+  %ei = tensor.empty() : tensor<4x1x8xi64>
+  %mi = linalg.fill ins(%ninf : f32) outs(%er : tensor<4x1x8xf32>) -> tensor<4x1x8xf32>
+  %ii = linalg.fill ins(%c0 : i64) outs(%ei : tensor<4x1x8xi64>) -> tensor<4x1x8xi64>
+  %mx:2 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, 0, d2)>, affine_map<(d0, d1, d2) -> (d0, 0, d2)>], iterator_types = ["parallel", "reduction", "parallel"]} ins(%ss : tensor<4x8x8xf32>) outs(%mi, %ii : tensor<4x1x8xf32>, tensor<4x1x8xi64>) {
+  ^bb0(%in: f32, %acc: f32, %idx: i64):
+    %i = linalg.index 1 : index
+    %ic = arith.index_cast %i : index to i64
+    %r = arith.maximumf %in, %acc : f32
+    %gt = arith.cmpf ogt, %in, %acc : f32
+    %sel = arith.select %gt, %ic, %idx : i64
+    linalg.yield %r, %sel : f32, i64
+  } -> (tensor<4x1x8xf32>, tensor<4x1x8xi64>)
+  %sub_e = tensor.empty() : tensor<4x8x8xf32>
+  %sub = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, 0, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%ss, %mx#0 : tensor<4x8x8xf32>, tensor<4x1x8xf32>) outs(%sub_e : tensor<4x8x8xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %out: f32):
+    %d = arith.subf %a0, %a1 : f32
+    linalg.yield %d : f32
+  } -> tensor<4x8x8xf32>
+  %ex_e = tensor.empty() : tensor<4x8x8xf32>
+  %ex = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%sub : tensor<4x8x8xf32>) outs(%ex_e : tensor<4x8x8xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %x = math.exp %a0 : f32
+    linalg.yield %x : f32
+  } -> tensor<4x8x8xf32>
+  %el = tensor.empty() : tensor<4x8x1xf32>
+  %li = linalg.fill ins(%zs : f32) outs(%el : tensor<4x8x1xf32>) -> tensor<4x8x1xf32>
+  %l = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%ex : tensor<4x8x8xf32>) outs(%li : tensor<4x8x1xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %a = arith.addf %a0, %out : f32
+    linalg.yield %a : f32
+  } -> tensor<4x8x1xf32>
+  %rl_e = tensor.empty() : tensor<4x8x1xf32>
+  %rl = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%l : tensor<4x8x1xf32>) outs(%rl_e : tensor<4x8x1xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %one = arith.constant 1.000000e+00 : f32
+    %r = arith.divf %one, %a0 : f32
+    linalg.yield %r : f32
+  } -> tensor<4x8x1xf32>
+  %p_e = tensor.empty() : tensor<4x8x8xf32>
+  %p = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%ex, %rl : tensor<4x8x8xf32>, tensor<4x8x1xf32>) outs(%p_e : tensor<4x8x8xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %out: f32):
+    %m = arith.mulf %a1, %a0 : f32
+    linalg.yield %m : f32
+  } -> tensor<4x8x8xf32>
+  %e2 = tensor.empty() : tensor<4x8x16xf32>
+  %z2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  %o = linalg.batch_matmul ins(%p, %v : tensor<4x8x8xf32>, tensor<4x8x16xf32>) outs(%z2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  return %o : tensor<4x8x16xf32>
+}
+
+// -----
+
+// e * (2 / l) is not a softmax.
+// CHECK-LABEL: func.func @negative_reciprocal_not_one
+// CHECK-NOT: fa.attention
+func.func @negative_reciprocal_not_one(%q: tensor<4x8x16xf32>, %k: tensor<4x8x16xf32>, %v: tensor<4x8x16xf32>) -> tensor<4x8x16xf32> {
+  %zero = arith.constant 0.000000e+00 : f32
+  %c = arith.constant 2.500000e-01 : f32
+  %e0 = tensor.empty() : tensor<4x16x8xf32>
+  %kt = linalg.transpose ins(%k : tensor<4x8x16xf32>) outs(%e0 : tensor<4x16x8xf32>) permutation = [0, 2, 1]
+  %e1 = tensor.empty() : tensor<4x8x8xf32>
+  %z1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %s = linalg.batch_matmul ins(%q, %kt : tensor<4x8x16xf32>, tensor<4x16x8xf32>) outs(%z1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %ss_e = tensor.empty() : tensor<4x8x8xf32>
+  %ss = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%s : tensor<4x8x8xf32>) outs(%ss_e : tensor<4x8x8xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %m = arith.mulf %a0, %c : f32
+    linalg.yield %m : f32
+  } -> tensor<4x8x8xf32>
+  %ninf = arith.constant 0xFF800000 : f32
+  %zs = arith.constant 0.000000e+00 : f32
+  %c0 = arith.constant 0 : i64
+  %er = tensor.empty() : tensor<4x8x1xf32>
+  %ei = tensor.empty() : tensor<4x8x1xi64>
+  %mi = linalg.fill ins(%ninf : f32) outs(%er : tensor<4x8x1xf32>) -> tensor<4x8x1xf32>
+  %ii = linalg.fill ins(%c0 : i64) outs(%ei : tensor<4x8x1xi64>) -> tensor<4x8x1xi64>
+  %mx:2 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%ss : tensor<4x8x8xf32>) outs(%mi, %ii : tensor<4x8x1xf32>, tensor<4x8x1xi64>) {
+  ^bb0(%in: f32, %acc: f32, %idx: i64):
+    %i = linalg.index 2 : index
+    %ic = arith.index_cast %i : index to i64
+    %r = arith.maximumf %in, %acc : f32
+    %gt = arith.cmpf ogt, %in, %acc : f32
+    %sel = arith.select %gt, %ic, %idx : i64
+    linalg.yield %r, %sel : f32, i64
+  } -> (tensor<4x8x1xf32>, tensor<4x8x1xi64>)
+  %sub_e = tensor.empty() : tensor<4x8x8xf32>
+  %sub = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%ss, %mx#0 : tensor<4x8x8xf32>, tensor<4x8x1xf32>) outs(%sub_e : tensor<4x8x8xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %out: f32):
+    %d = arith.subf %a0, %a1 : f32
+    linalg.yield %d : f32
+  } -> tensor<4x8x8xf32>
+  %ex_e = tensor.empty() : tensor<4x8x8xf32>
+  %ex = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%sub : tensor<4x8x8xf32>) outs(%ex_e : tensor<4x8x8xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %x = math.exp %a0 : f32
+    linalg.yield %x : f32
+  } -> tensor<4x8x8xf32>
+  %el = tensor.empty() : tensor<4x8x1xf32>
+  %li = linalg.fill ins(%zs : f32) outs(%el : tensor<4x8x1xf32>) -> tensor<4x8x1xf32>
+  %l = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%ex : tensor<4x8x8xf32>) outs(%li : tensor<4x8x1xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %a = arith.addf %a0, %out : f32
+    linalg.yield %a : f32
+  } -> tensor<4x8x1xf32>
+  %rl_e = tensor.empty() : tensor<4x8x1xf32>
+  %rl = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%l : tensor<4x8x1xf32>) outs(%rl_e : tensor<4x8x1xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %one = arith.constant 2.000000e+00 : f32
+    %r = arith.divf %one, %a0 : f32
+    linalg.yield %r : f32
+  } -> tensor<4x8x1xf32>
+  %p_e = tensor.empty() : tensor<4x8x8xf32>
+  %p = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%ex, %rl : tensor<4x8x8xf32>, tensor<4x8x1xf32>) outs(%p_e : tensor<4x8x8xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %out: f32):
+    %m = arith.mulf %a1, %a0 : f32
+    linalg.yield %m : f32
+  } -> tensor<4x8x8xf32>
+  %e2 = tensor.empty() : tensor<4x8x16xf32>
+  %z2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  %o = linalg.batch_matmul ins(%p, %v : tensor<4x8x8xf32>, tensor<4x8x16xf32>) outs(%z2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  return %o : tensor<4x8x16xf32>
+}
+
+// -----
+
+// The same, fused in one generic.
+// CHECK-LABEL: func.func @negative_reciprocal_fused_not_one
+// CHECK-NOT: fa.attention
+func.func @negative_reciprocal_fused_not_one(%q: tensor<4x8x16xf32>, %k: tensor<4x8x16xf32>, %v: tensor<4x8x16xf32>) -> tensor<4x8x16xf32> {
+  %zero = arith.constant 0.000000e+00 : f32
+  %c = arith.constant 2.500000e-01 : f32
+  %e0 = tensor.empty() : tensor<4x16x8xf32>
+  %kt = linalg.transpose ins(%k : tensor<4x8x16xf32>) outs(%e0 : tensor<4x16x8xf32>) permutation = [0, 2, 1]
+  %e1 = tensor.empty() : tensor<4x8x8xf32>
+  %z1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %s = linalg.batch_matmul ins(%q, %kt : tensor<4x8x16xf32>, tensor<4x16x8xf32>) outs(%z1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %ss_e = tensor.empty() : tensor<4x8x8xf32>
+  %ss = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%s : tensor<4x8x8xf32>) outs(%ss_e : tensor<4x8x8xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %m = arith.mulf %a0, %c : f32
+    linalg.yield %m : f32
+  } -> tensor<4x8x8xf32>
+  %ninf = arith.constant 0xFF800000 : f32
+  %zs = arith.constant 0.000000e+00 : f32
+  %c0 = arith.constant 0 : i64
+  %er = tensor.empty() : tensor<4x8x1xf32>
+  %ei = tensor.empty() : tensor<4x8x1xi64>
+  %mi = linalg.fill ins(%ninf : f32) outs(%er : tensor<4x8x1xf32>) -> tensor<4x8x1xf32>
+  %ii = linalg.fill ins(%c0 : i64) outs(%ei : tensor<4x8x1xi64>) -> tensor<4x8x1xi64>
+  %mx:2 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%ss : tensor<4x8x8xf32>) outs(%mi, %ii : tensor<4x8x1xf32>, tensor<4x8x1xi64>) {
+  ^bb0(%in: f32, %acc: f32, %idx: i64):
+    %i = linalg.index 2 : index
+    %ic = arith.index_cast %i : index to i64
+    %r = arith.maximumf %in, %acc : f32
+    %gt = arith.cmpf ogt, %in, %acc : f32
+    %sel = arith.select %gt, %ic, %idx : i64
+    linalg.yield %r, %sel : f32, i64
+  } -> (tensor<4x8x1xf32>, tensor<4x8x1xi64>)
+  %sub_e = tensor.empty() : tensor<4x8x8xf32>
+  %sub = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%ss, %mx#0 : tensor<4x8x8xf32>, tensor<4x8x1xf32>) outs(%sub_e : tensor<4x8x8xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %out: f32):
+    %d = arith.subf %a0, %a1 : f32
+    linalg.yield %d : f32
+  } -> tensor<4x8x8xf32>
+  %ex_e = tensor.empty() : tensor<4x8x8xf32>
+  %ex = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%sub : tensor<4x8x8xf32>) outs(%ex_e : tensor<4x8x8xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %x = math.exp %a0 : f32
+    linalg.yield %x : f32
+  } -> tensor<4x8x8xf32>
+  %el = tensor.empty() : tensor<4x8x1xf32>
+  %li = linalg.fill ins(%zs : f32) outs(%el : tensor<4x8x1xf32>) -> tensor<4x8x1xf32>
+  %l = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%ex : tensor<4x8x8xf32>) outs(%li : tensor<4x8x1xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %a = arith.addf %a0, %out : f32
+    linalg.yield %a : f32
+  } -> tensor<4x8x1xf32>
+  %p_e = tensor.empty() : tensor<4x8x8xf32>
+  %p = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%ex, %l : tensor<4x8x8xf32>, tensor<4x8x1xf32>) outs(%p_e : tensor<4x8x8xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %out: f32):
+    %one = arith.constant 2.000000e+00 : f32
+    %r = arith.divf %one, %a1 : f32
+    %m = arith.mulf %a0, %r : f32
+    linalg.yield %m : f32
+  } -> tensor<4x8x8xf32>
+  %e2 = tensor.empty() : tensor<4x8x16xf32>
+  %z2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  %o = linalg.batch_matmul ins(%p, %v : tensor<4x8x8xf32>, tensor<4x8x16xf32>) outs(%z2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  return %o : tensor<4x8x16xf32>
+}
+
+// -----
+
+// e * (1 / max) instead of e * (1 / sum).
+// CHECK-LABEL: func.func @negative_reciprocal_of_max
+// CHECK-NOT: fa.attention
+func.func @negative_reciprocal_of_max(%q: tensor<4x8x16xf32>, %k: tensor<4x8x16xf32>, %v: tensor<4x8x16xf32>) -> tensor<4x8x16xf32> {
+  %zero = arith.constant 0.000000e+00 : f32
+  %c = arith.constant 2.500000e-01 : f32
+  %e0 = tensor.empty() : tensor<4x16x8xf32>
+  %kt = linalg.transpose ins(%k : tensor<4x8x16xf32>) outs(%e0 : tensor<4x16x8xf32>) permutation = [0, 2, 1]
+  %e1 = tensor.empty() : tensor<4x8x8xf32>
+  %z1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %s = linalg.batch_matmul ins(%q, %kt : tensor<4x8x16xf32>, tensor<4x16x8xf32>) outs(%z1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %ss_e = tensor.empty() : tensor<4x8x8xf32>
+  %ss = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%s : tensor<4x8x8xf32>) outs(%ss_e : tensor<4x8x8xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %m = arith.mulf %a0, %c : f32
+    linalg.yield %m : f32
+  } -> tensor<4x8x8xf32>
+  %ninf = arith.constant 0xFF800000 : f32
+  %zs = arith.constant 0.000000e+00 : f32
+  %c0 = arith.constant 0 : i64
+  %er = tensor.empty() : tensor<4x8x1xf32>
+  %ei = tensor.empty() : tensor<4x8x1xi64>
+  %mi = linalg.fill ins(%ninf : f32) outs(%er : tensor<4x8x1xf32>) -> tensor<4x8x1xf32>
+  %ii = linalg.fill ins(%c0 : i64) outs(%ei : tensor<4x8x1xi64>) -> tensor<4x8x1xi64>
+  %mx:2 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%ss : tensor<4x8x8xf32>) outs(%mi, %ii : tensor<4x8x1xf32>, tensor<4x8x1xi64>) {
+  ^bb0(%in: f32, %acc: f32, %idx: i64):
+    %i = linalg.index 2 : index
+    %ic = arith.index_cast %i : index to i64
+    %r = arith.maximumf %in, %acc : f32
+    %gt = arith.cmpf ogt, %in, %acc : f32
+    %sel = arith.select %gt, %ic, %idx : i64
+    linalg.yield %r, %sel : f32, i64
+  } -> (tensor<4x8x1xf32>, tensor<4x8x1xi64>)
+  %sub_e = tensor.empty() : tensor<4x8x8xf32>
+  %sub = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%ss, %mx#0 : tensor<4x8x8xf32>, tensor<4x8x1xf32>) outs(%sub_e : tensor<4x8x8xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %out: f32):
+    %d = arith.subf %a0, %a1 : f32
+    linalg.yield %d : f32
+  } -> tensor<4x8x8xf32>
+  %ex_e = tensor.empty() : tensor<4x8x8xf32>
+  %ex = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%sub : tensor<4x8x8xf32>) outs(%ex_e : tensor<4x8x8xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %x = math.exp %a0 : f32
+    linalg.yield %x : f32
+  } -> tensor<4x8x8xf32>
+  %el = tensor.empty() : tensor<4x8x1xf32>
+  %li = linalg.fill ins(%zs : f32) outs(%el : tensor<4x8x1xf32>) -> tensor<4x8x1xf32>
+  %l = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%ex : tensor<4x8x8xf32>) outs(%li : tensor<4x8x1xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %a = arith.addf %a0, %out : f32
+    linalg.yield %a : f32
+  } -> tensor<4x8x1xf32>
+  %rl_e = tensor.empty() : tensor<4x8x1xf32>
+  %rl = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%mx#0 : tensor<4x8x1xf32>) outs(%rl_e : tensor<4x8x1xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %one = arith.constant 1.000000e+00 : f32
+    %r = arith.divf %one, %a0 : f32
+    linalg.yield %r : f32
+  } -> tensor<4x8x1xf32>
+  %p_e = tensor.empty() : tensor<4x8x8xf32>
+  %p = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%ex, %rl : tensor<4x8x8xf32>, tensor<4x8x1xf32>) outs(%p_e : tensor<4x8x8xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %out: f32):
+    %m = arith.mulf %a1, %a0 : f32
+    linalg.yield %m : f32
+  } -> tensor<4x8x8xf32>
+  %e2 = tensor.empty() : tensor<4x8x16xf32>
+  %z2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  %o = linalg.batch_matmul ins(%p, %v : tensor<4x8x8xf32>, tensor<4x8x16xf32>) outs(%z2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  return %o : tensor<4x8x16xf32>
+}
+
+// -----
+
+// An f32 program that rounds the scores to bf16: fa.attention in f32 cannot express it.
+// CHECK-LABEL: func.func @negative_scores_rounded_to_bf16
+// CHECK-NOT: fa.attention
+func.func @negative_scores_rounded_to_bf16(%q: tensor<4x8x16xf32>, %k: tensor<4x8x16xf32>, %v: tensor<4x8x16xf32>) -> tensor<4x8x16xf32> {
+  %zero = arith.constant 0.000000e+00 : f32
+  %c = arith.constant 2.500000e-01 : f32
+  %e0 = tensor.empty() : tensor<4x16x8xf32>
+  %kt = linalg.transpose ins(%k : tensor<4x8x16xf32>) outs(%e0 : tensor<4x16x8xf32>) permutation = [0, 2, 1]
+  %e1 = tensor.empty() : tensor<4x8x8xf32>
+  %z1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %s = linalg.batch_matmul ins(%q, %kt : tensor<4x8x16xf32>, tensor<4x16x8xf32>) outs(%z1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %ss_e = tensor.empty() : tensor<4x8x8xf32>
+  %ss = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%s : tensor<4x8x8xf32>) outs(%ss_e : tensor<4x8x8xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %m = arith.mulf %a0, %c : f32
+    linalg.yield %m : f32
+  } -> tensor<4x8x8xf32>
+  %sx_e = tensor.empty() : tensor<4x8x8xf32>
+  %sx = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%ss : tensor<4x8x8xf32>) outs(%sx_e : tensor<4x8x8xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %x0 = arith.truncf %a0 : f32 to bf16
+    %x1 = arith.extf %x0 : bf16 to f32
+    linalg.yield %x1 : f32
+  } -> tensor<4x8x8xf32>
+  %ninf = arith.constant 0xFF800000 : f32
+  %zs = arith.constant 0.000000e+00 : f32
+  %c0 = arith.constant 0 : i64
+  %er = tensor.empty() : tensor<4x8x1xf32>
+  %ei = tensor.empty() : tensor<4x8x1xi64>
+  %mi = linalg.fill ins(%ninf : f32) outs(%er : tensor<4x8x1xf32>) -> tensor<4x8x1xf32>
+  %ii = linalg.fill ins(%c0 : i64) outs(%ei : tensor<4x8x1xi64>) -> tensor<4x8x1xi64>
+  %mx:2 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%sx : tensor<4x8x8xf32>) outs(%mi, %ii : tensor<4x8x1xf32>, tensor<4x8x1xi64>) {
+  ^bb0(%in: f32, %acc: f32, %idx: i64):
+    %i = linalg.index 2 : index
+    %ic = arith.index_cast %i : index to i64
+    %r = arith.maximumf %in, %acc : f32
+    %gt = arith.cmpf ogt, %in, %acc : f32
+    %sel = arith.select %gt, %ic, %idx : i64
+    linalg.yield %r, %sel : f32, i64
+  } -> (tensor<4x8x1xf32>, tensor<4x8x1xi64>)
+  %sub_e = tensor.empty() : tensor<4x8x8xf32>
+  %sub = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%sx, %mx#0 : tensor<4x8x8xf32>, tensor<4x8x1xf32>) outs(%sub_e : tensor<4x8x8xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %out: f32):
+    %d = arith.subf %a0, %a1 : f32
+    linalg.yield %d : f32
+  } -> tensor<4x8x8xf32>
+  %ex_e = tensor.empty() : tensor<4x8x8xf32>
+  %ex = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%sub : tensor<4x8x8xf32>) outs(%ex_e : tensor<4x8x8xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %x = math.exp %a0 : f32
+    linalg.yield %x : f32
+  } -> tensor<4x8x8xf32>
+  %el = tensor.empty() : tensor<4x8x1xf32>
+  %li = linalg.fill ins(%zs : f32) outs(%el : tensor<4x8x1xf32>) -> tensor<4x8x1xf32>
+  %l = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%ex : tensor<4x8x8xf32>) outs(%li : tensor<4x8x1xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %a = arith.addf %a0, %out : f32
+    linalg.yield %a : f32
+  } -> tensor<4x8x1xf32>
+  %rl_e = tensor.empty() : tensor<4x8x1xf32>
+  %rl = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%l : tensor<4x8x1xf32>) outs(%rl_e : tensor<4x8x1xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %one = arith.constant 1.000000e+00 : f32
+    %r = arith.divf %one, %a0 : f32
+    linalg.yield %r : f32
+  } -> tensor<4x8x1xf32>
+  %p_e = tensor.empty() : tensor<4x8x8xf32>
+  %p = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%ex, %rl : tensor<4x8x8xf32>, tensor<4x8x1xf32>) outs(%p_e : tensor<4x8x8xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %out: f32):
+    %m = arith.mulf %a1, %a0 : f32
+    linalg.yield %m : f32
+  } -> tensor<4x8x8xf32>
+  %e2 = tensor.empty() : tensor<4x8x16xf32>
+  %z2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  %o = linalg.batch_matmul ins(%p, %v : tensor<4x8x8xf32>, tensor<4x8x16xf32>) outs(%z2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  return %o : tensor<4x8x16xf32>
+}
+
+// -----
+
+// A bf16 program that rounds the scores to f16 (another range) on the way to f32.
+// CHECK-LABEL: func.func @negative_mixed_scores_rounded_to_f16
+// CHECK-NOT: fa.attention
+func.func @negative_mixed_scores_rounded_to_f16(%q: tensor<4x8x16xbf16>, %k: tensor<4x8x16xbf16>, %v: tensor<4x8x16xbf16>) -> tensor<4x8x16xbf16> {
+  %zero = arith.constant 0.000000e+00 : bf16
+  %c = arith.constant 2.500000e-01 : bf16
+  %e0 = tensor.empty() : tensor<4x16x8xbf16>
+  %kt = linalg.transpose ins(%k : tensor<4x8x16xbf16>) outs(%e0 : tensor<4x16x8xbf16>) permutation = [0, 2, 1]
+  %e1 = tensor.empty() : tensor<4x8x8xbf16>
+  %z1 = linalg.fill ins(%zero : bf16) outs(%e1 : tensor<4x8x8xbf16>) -> tensor<4x8x8xbf16>
+  %s = linalg.batch_matmul ins(%q, %kt : tensor<4x8x16xbf16>, tensor<4x16x8xbf16>) outs(%z1 : tensor<4x8x8xbf16>) -> tensor<4x8x8xbf16>
+  %ss_e = tensor.empty() : tensor<4x8x8xbf16>
+  %ss = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%s : tensor<4x8x8xbf16>) outs(%ss_e : tensor<4x8x8xbf16>) {
+  ^bb0(%a0: bf16, %out: bf16):
+    %m = arith.mulf %a0, %c : bf16
+    linalg.yield %m : bf16
+  } -> tensor<4x8x8xbf16>
+  %sx_e = tensor.empty() : tensor<4x8x8xf32>
+  %sx = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%ss : tensor<4x8x8xbf16>) outs(%sx_e : tensor<4x8x8xf32>) {
+  ^bb0(%a0: bf16, %out: f32):
+    %x0 = arith.extf %a0 : bf16 to f32
+    %x1 = arith.truncf %x0 : f32 to f16
+    %x2 = arith.extf %x1 : f16 to f32
+    linalg.yield %x2 : f32
+  } -> tensor<4x8x8xf32>
+  %ninf = arith.constant 0xFF800000 : f32
+  %zs = arith.constant 0.000000e+00 : f32
+  %c0 = arith.constant 0 : i64
+  %er = tensor.empty() : tensor<4x8x1xf32>
+  %ei = tensor.empty() : tensor<4x8x1xi64>
+  %mi = linalg.fill ins(%ninf : f32) outs(%er : tensor<4x8x1xf32>) -> tensor<4x8x1xf32>
+  %ii = linalg.fill ins(%c0 : i64) outs(%ei : tensor<4x8x1xi64>) -> tensor<4x8x1xi64>
+  %mx:2 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%sx : tensor<4x8x8xf32>) outs(%mi, %ii : tensor<4x8x1xf32>, tensor<4x8x1xi64>) {
+  ^bb0(%in: f32, %acc: f32, %idx: i64):
+    %i = linalg.index 2 : index
+    %ic = arith.index_cast %i : index to i64
+    %r = arith.maximumf %in, %acc : f32
+    %gt = arith.cmpf ogt, %in, %acc : f32
+    %sel = arith.select %gt, %ic, %idx : i64
+    linalg.yield %r, %sel : f32, i64
+  } -> (tensor<4x8x1xf32>, tensor<4x8x1xi64>)
+  %sub_e = tensor.empty() : tensor<4x8x8xf32>
+  %sub = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%sx, %mx#0 : tensor<4x8x8xf32>, tensor<4x8x1xf32>) outs(%sub_e : tensor<4x8x8xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %out: f32):
+    %d = arith.subf %a0, %a1 : f32
+    linalg.yield %d : f32
+  } -> tensor<4x8x8xf32>
+  %ex_e = tensor.empty() : tensor<4x8x8xf32>
+  %ex = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%sub : tensor<4x8x8xf32>) outs(%ex_e : tensor<4x8x8xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %x = math.exp %a0 : f32
+    linalg.yield %x : f32
+  } -> tensor<4x8x8xf32>
+  %el = tensor.empty() : tensor<4x8x1xf32>
+  %li = linalg.fill ins(%zs : f32) outs(%el : tensor<4x8x1xf32>) -> tensor<4x8x1xf32>
+  %l = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%ex : tensor<4x8x8xf32>) outs(%li : tensor<4x8x1xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %a = arith.addf %a0, %out : f32
+    linalg.yield %a : f32
+  } -> tensor<4x8x1xf32>
+  %rl_e = tensor.empty() : tensor<4x8x1xf32>
+  %rl = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%l : tensor<4x8x1xf32>) outs(%rl_e : tensor<4x8x1xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %one = arith.constant 1.000000e+00 : f32
+    %r = arith.divf %one, %a0 : f32
+    linalg.yield %r : f32
+  } -> tensor<4x8x1xf32>
+  %p_e = tensor.empty() : tensor<4x8x8xf32>
+  %p = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%ex, %rl : tensor<4x8x8xf32>, tensor<4x8x1xf32>) outs(%p_e : tensor<4x8x8xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %out: f32):
+    %m = arith.mulf %a1, %a0 : f32
+    linalg.yield %m : f32
+  } -> tensor<4x8x8xf32>
+  %pt_e = tensor.empty() : tensor<4x8x8xbf16>
+  %pt = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%p : tensor<4x8x8xf32>) outs(%pt_e : tensor<4x8x8xbf16>) {
+  ^bb0(%a0: f32, %out: bf16):
+    %t = arith.truncf %a0 : f32 to bf16
+    linalg.yield %t : bf16
+  } -> tensor<4x8x8xbf16>
+  %e2 = tensor.empty() : tensor<4x8x16xbf16>
+  %z2 = linalg.fill ins(%zero : bf16) outs(%e2 : tensor<4x8x16xbf16>) -> tensor<4x8x16xbf16>
+  %o = linalg.batch_matmul ins(%pt, %v : tensor<4x8x8xbf16>, tensor<4x8x16xbf16>) outs(%z2 : tensor<4x8x16xbf16>) -> tensor<4x8x16xbf16>
+  return %o : tensor<4x8x16xbf16>
+}
+
+// -----
+
+// The softmax in f64: fa.attention computes in f32, less precisely.
+// CHECK-LABEL: func.func @negative_softmax_in_f64
+// CHECK-NOT: fa.attention
+func.func @negative_softmax_in_f64(%q: tensor<4x8x16xf32>, %k: tensor<4x8x16xf32>, %v: tensor<4x8x16xf32>) -> tensor<4x8x16xf32> {
+  %zero = arith.constant 0.000000e+00 : f32
+  %c = arith.constant 2.500000e-01 : f32
+  %e0 = tensor.empty() : tensor<4x16x8xf32>
+  %kt = linalg.transpose ins(%k : tensor<4x8x16xf32>) outs(%e0 : tensor<4x16x8xf32>) permutation = [0, 2, 1]
+  %e1 = tensor.empty() : tensor<4x8x8xf32>
+  %z1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %s = linalg.batch_matmul ins(%q, %kt : tensor<4x8x16xf32>, tensor<4x16x8xf32>) outs(%z1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %ss_e = tensor.empty() : tensor<4x8x8xf32>
+  %ss = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%s : tensor<4x8x8xf32>) outs(%ss_e : tensor<4x8x8xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %m = arith.mulf %a0, %c : f32
+    linalg.yield %m : f32
+  } -> tensor<4x8x8xf32>
+  %sx_e = tensor.empty() : tensor<4x8x8xf64>
+  %sx = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%ss : tensor<4x8x8xf32>) outs(%sx_e : tensor<4x8x8xf64>) {
+  ^bb0(%a0: f32, %out: f64):
+    %x0 = arith.extf %a0 : f32 to f64
+    linalg.yield %x0 : f64
+  } -> tensor<4x8x8xf64>
+  %ninf = arith.constant 0xFFF0000000000000 : f64
+  %zs = arith.constant 0.000000e+00 : f64
+  %c0 = arith.constant 0 : i64
+  %er = tensor.empty() : tensor<4x8x1xf64>
+  %ei = tensor.empty() : tensor<4x8x1xi64>
+  %mi = linalg.fill ins(%ninf : f64) outs(%er : tensor<4x8x1xf64>) -> tensor<4x8x1xf64>
+  %ii = linalg.fill ins(%c0 : i64) outs(%ei : tensor<4x8x1xi64>) -> tensor<4x8x1xi64>
+  %mx:2 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%sx : tensor<4x8x8xf64>) outs(%mi, %ii : tensor<4x8x1xf64>, tensor<4x8x1xi64>) {
+  ^bb0(%in: f64, %acc: f64, %idx: i64):
+    %i = linalg.index 2 : index
+    %ic = arith.index_cast %i : index to i64
+    %r = arith.maximumf %in, %acc : f64
+    %gt = arith.cmpf ogt, %in, %acc : f64
+    %sel = arith.select %gt, %ic, %idx : i64
+    linalg.yield %r, %sel : f64, i64
+  } -> (tensor<4x8x1xf64>, tensor<4x8x1xi64>)
+  %sub_e = tensor.empty() : tensor<4x8x8xf64>
+  %sub = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%sx, %mx#0 : tensor<4x8x8xf64>, tensor<4x8x1xf64>) outs(%sub_e : tensor<4x8x8xf64>) {
+  ^bb0(%a0: f64, %a1: f64, %out: f64):
+    %d = arith.subf %a0, %a1 : f64
+    linalg.yield %d : f64
+  } -> tensor<4x8x8xf64>
+  %ex_e = tensor.empty() : tensor<4x8x8xf64>
+  %ex = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%sub : tensor<4x8x8xf64>) outs(%ex_e : tensor<4x8x8xf64>) {
+  ^bb0(%a0: f64, %out: f64):
+    %x = math.exp %a0 : f64
+    linalg.yield %x : f64
+  } -> tensor<4x8x8xf64>
+  %el = tensor.empty() : tensor<4x8x1xf64>
+  %li = linalg.fill ins(%zs : f64) outs(%el : tensor<4x8x1xf64>) -> tensor<4x8x1xf64>
+  %l = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%ex : tensor<4x8x8xf64>) outs(%li : tensor<4x8x1xf64>) {
+  ^bb0(%a0: f64, %out: f64):
+    %a = arith.addf %a0, %out : f64
+    linalg.yield %a : f64
+  } -> tensor<4x8x1xf64>
+  %rl_e = tensor.empty() : tensor<4x8x1xf64>
+  %rl = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%l : tensor<4x8x1xf64>) outs(%rl_e : tensor<4x8x1xf64>) {
+  ^bb0(%a0: f64, %out: f64):
+    %one = arith.constant 1.000000e+00 : f64
+    %r = arith.divf %one, %a0 : f64
+    linalg.yield %r : f64
+  } -> tensor<4x8x1xf64>
+  %p_e = tensor.empty() : tensor<4x8x8xf64>
+  %p = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%ex, %rl : tensor<4x8x8xf64>, tensor<4x8x1xf64>) outs(%p_e : tensor<4x8x8xf64>) {
+  ^bb0(%a0: f64, %a1: f64, %out: f64):
+    %m = arith.mulf %a1, %a0 : f64
+    linalg.yield %m : f64
+  } -> tensor<4x8x8xf64>
+  %pt_e = tensor.empty() : tensor<4x8x8xf32>
+  %pt = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%p : tensor<4x8x8xf64>) outs(%pt_e : tensor<4x8x8xf32>) {
+  ^bb0(%a0: f64, %out: f32):
+    %t = arith.truncf %a0 : f64 to f32
+    linalg.yield %t : f32
+  } -> tensor<4x8x8xf32>
+  %e2 = tensor.empty() : tensor<4x8x16xf32>
+  %z2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  %o = linalg.batch_matmul ins(%pt, %v : tensor<4x8x8xf32>, tensor<4x8x16xf32>) outs(%z2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  return %o : tensor<4x8x16xf32>
+}

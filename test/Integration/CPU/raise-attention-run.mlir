@@ -20,6 +20,13 @@
 // upstream CPU lowering has no linalg.softmax).
 // RUN: %python %fa_src_root/test/Integration/raise_case.py run --style named --softmax chain --mask bias --hq 3 --nq 9 --nk 13 --d 8 --seed 7 | FileCheck %s
 // RUN: %python %fa_src_root/test/Integration/raise_case.py run --style named --softmax chain --mask causal --b 2 --hq 4 --hkv 2 --nq 9 --nk 13 --d 8 --seed 8 | FileCheck %s
+// torch-mlir's other spellings of the softmax: aten.max.dim (values and
+// unused indices), reciprocal then multiply (an op of its own or fused), and
+// bf16/f16 operands with the softmax in f32 between extf/truncf conversions.
+// RUN: %python %fa_src_root/test/Integration/raise_case.py run --style torch --max indices --div recip --mask bias --b 2 --hq 3 --nq 7 --nk 11 --d 16 --seed 11 | FileCheck %s
+// RUN: %python %fa_src_root/test/Integration/raise_case.py run --style torch --dtype bf16 --softmax-dtype f32 --max indices --div recip --mask causal --hq 4 --hkv 2 --nq 9 --nk 13 --d 8 --seed 12 | FileCheck %s
+// RUN: %python %fa_src_root/test/Integration/raise_case.py run --style torch --dtype f16 --softmax-dtype f32 --div recip-fused --mask bias --hq 2 --nq 8 --nk 12 --d 16 --seed 13 | FileCheck %s
+// RUN: %python %fa_src_root/test/Integration/raise_case.py run --style named --softmax chain --div recip-fused --mask causal --hq 2 --nq 9 --nk 13 --d 8 --seed 14 | FileCheck %s
 // Through the tiled form (tiling chosen for the H100, several blocks).
 // RUN: %python %fa_src_root/test/Integration/raise_case.py run --style torch --mask causal --hq 2 --nq 150 --nk 150 --d 16 --seed 9 --passes="--fa-set-target=target=h100 --fa-select-tiling --fa-tile-attention=tile-memory-space=0" | FileCheck %s
 // RUN: %python %fa_src_root/test/Integration/raise_case.py run --style stablehlo --mask bias --hq 4 --hkv 2 --nq 70 --nk 90 --d 16 --seed 10 --passes="--fa-set-target=target=h100 --fa-select-tiling --fa-tile-attention=tile-memory-space=0" | FileCheck %s
