@@ -8,9 +8,11 @@
 // torch-mlir and StableHLO-to-linalg print it, and replaces it with one
 // fa.attention. The matcher starts at the P V contraction and walks the
 // use-def chain backwards: softmax (linalg.softmax or the max/sub/exp/sum/div
-// chain), the elementwise scale and bias steps, the Q K^T contraction, and on
-// the operand side the reshapes, K transposes, constant scales of Q or K and
-// the GQA head broadcasts. Nothing is changed unless the whole chain matches.
+// chain, with torch-mlir's aten.max.dim and reciprocal spellings), the
+// elementwise scale and bias steps and extf/truncf conversions, the Q K^T
+// contraction, and on the operand side the reshapes, K transposes, constant
+// scales of Q or K and the GQA head broadcasts. Nothing is changed unless the
+// whole chain matches and computes only in the operands' type or f32.
 //
 //===----------------------------------------------------------------------===//
 

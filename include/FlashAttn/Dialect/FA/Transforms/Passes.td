@@ -253,7 +253,13 @@ def FARaiseAttentionPass : Pass<"fa-raise-attention"> {
       A constant bias that is exactly 0 / -inf in the bottom-right causal
       pattern becomes `causal`; any other bias becomes the `mask` operand;
     * softmax over the last axis: `linalg.softmax`, or the chain max
-      reduction, `exp(s - max)`, sum reduction, division;
+      reduction, `exp(s - max)`, sum reduction, division; the max may be
+      torch-mlir's `aten.max.dim` (values and unused indices in one
+      `linalg.generic`), the division `e * (1 / sum)` (the reciprocal fused
+      or in an op of its own);
+    * conversions (`arith.extf`/`truncf` generics) of the scores, of P and
+      of the result, as frontends print a softmax computed in f32 for bf16
+      or f16 operands;
     * `P V`: a batched contraction, and GQA: K and V heads repeated by a
       broadcast to `[B, Hkv, G, N, D]` collapsed to `[B, Hkv*G, N, D]`, or a
       `linalg.generic` reading head `h floordiv G`.
@@ -266,7 +272,9 @@ def FARaiseAttentionPass : Pass<"fa-raise-attention"> {
 
     The raised op accumulates in f32; a frontend program that computes in
     bf16 or f16 throughout rounds every intermediate, so the raise changes
-    (improves) the rounding. Where a causal constant leaves a row with no
+    (improves) the rounding. Every float the matched ops compute must have
+    the operands' type or f32: a program that rounds to another type (bf16
+    in an f32 program, f16 in a bf16 one) or computes in f64 is left alone. Where a causal constant leaves a row with no
     visible key (`Nq > Nk`), the linalg program gives NaN and the raised op 0.
 
     ```mlir
