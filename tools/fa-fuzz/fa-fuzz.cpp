@@ -27,6 +27,7 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
+#include "llvm/Support/Regex.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdlib>
@@ -90,6 +91,33 @@ static bool isSlowForTheCostModel(ModuleOp module) {
   return slow;
 }
 
+/// Known upstream bug (LLVM/MLIR 22.1, also in Debian's mlir-opt): the custom
+/// parsers of linalg.transpose, linalg.broadcast and linalg.reduce store the
+/// result of DenseI64ArrayAttr::parse without checking it, so a malformed
+/// `permutation = [...]` or `dimensions = [...]` list dereferences a null
+/// attribute (tools/fa-fuzz/upstream-bugs/: scripts/fuzz.sh runs them first).
+/// Not our code and not fixable here: such inputs are skipped. Everything
+/// else about these ops is still fuzzed.
+static bool hitsUpstreamDenseArrayParseBug(StringRef text) {
+  static const llvm::Regex wellFormed(
+      "^(permutation|dimensions)[ \t\r\n]*=[ \t\r\n]*"
+      "\\[[ \t\r\n]*(-?[0-9]{1,18}[ \t\r\n]*(,[ \t\r\n]*-?[0-9]{1,18}"
+      "[ \t\r\n]*)*)?\\]");
+  for (StringRef keyword : {"permutation", "dimensions"}) {
+    for (size_t pos = text.find(keyword); pos != StringRef::npos;
+         pos = text.find(keyword, pos + 1)) {
+      StringRef rest = text.drop_front(pos);
+      StringRef afterKeyword = rest.drop_front(keyword.size()).ltrim();
+      // Only `keyword =` reaches the faulty parser.
+      if (!afterKeyword.starts_with("="))
+        continue;
+      if (!wellFormed.match(rest))
+        return true;
+    }
+  }
+  return false;
+}
+
 /// Aborts with `what`: libFuzzer saves the input as a crash.
 [[noreturn]] static void finding(const Twine &what, Operation *op) {
   llvm::errs() << "fa-fuzz: " << what << "\n";
@@ -147,6 +175,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   // MLIR's lexer reads up to a NUL terminator that libFuzzer's buffer lacks:
   // parse a copy (std::string is NUL-terminated).
   std::string text(reinterpret_cast<const char *>(data), size);
+  if (hitsUpstreamDenseArrayParseBug(text))
+    return 0;
   // The parser verifies what it parsed.
   OwningOpRef<ModuleOp> input =
       parseSourceString<ModuleOp>(text, ParserConfig(&ctx));
