@@ -239,6 +239,26 @@ def find_kernel(config, target=None):
     return kernel
 
 
+_TORCH_NAMES = {"bf16": "bfloat16", "f16": "float16", "f32": "float32"}
+
+
+def _output(given, what, shape, bq, q, stream, dtype=None):
+    """(the output, its _Buf): `given` checked against `shape` and `dtype`
+    (default q's) on q's device, or a new torch tensor for torch inputs."""
+    dtype = dtype or bq.dtype
+    if given is None:
+        if not bq.torch:
+            raise TypeError(f"pass {what}= for inputs that are not torch tensors")
+        import torch
+        given = torch.empty(shape, dtype=getattr(torch, _TORCH_NAMES[dtype]),
+                            device=q.device)
+    b = _Buf(what, given, dtypes=(dtype,), stream=stream)
+    if b.shape != shape or b.device != bq.device:
+        raise ValueError(f"{what} must be {shape} {dtype} on q's device, "
+                         f"got {b.shape} {b.dtype}")
+    return given, b
+
+
 def _torch_stream(x):
     import torch
     return torch.cuda.current_stream(x.device).cuda_stream
@@ -324,35 +344,23 @@ def attention(q, k, v, causal=False, scale=None, kernel=None, attn_mask=None,
                              f"{(B, Hq, Nq, Nk)}")
     config = make_config(bq.shape, bk.shape, bv.shape, bq.dtype, bool(causal),
                          scale, mask=mask, mask_shape=mask_shape, lse=return_lse)
+
+    # Outputs are checked (or allocated) before a kernel is looked for.
+    out, bo = _output(out, "out", (B, Hq, Nq, Dv), bq, q, stream)
+    buffers = [(bq.ptr, bq.nbytes), (bk.ptr, bk.nbytes), (bv.ptr, bv.nbytes)]
+    if bm is not None:
+        buffers.append((bm.ptr, bm.nbytes))
+    buffers.append((bo.ptr, bo.nbytes))
+    if return_lse:
+        lse_out, bl = _output(lse_out, "lse_out", (B, Hq, Nq), bq, q, stream,
+                              dtype="f32")
+        buffers.append((bl.ptr, bl.nbytes))
     if kernel is None:
         kernel = find_kernel(config, target)
     elif kernel.config is None or semantic_key(kernel.config) != semantic_key(config):
         raise ValueError(f"kernel {kernel.name} was compiled for "
                          f"{kernel.config and semantic_key(kernel.config)}; this call "
                          f"needs {semantic_key(config)}")
-
-    def output(given, what, shape, dtype, torch_dtype):
-        if given is None:
-            if not bq.torch:
-                raise TypeError(f"pass {what}= for inputs that are not torch tensors")
-            import torch
-            given = torch.empty(shape, dtype=getattr(torch, torch_dtype),
-                                device=q.device)
-        b = _Buf(what, given, dtypes=(dtype,), stream=stream)
-        if b.shape != shape or b.device != bq.device:
-            raise ValueError(f"{what} must be {shape} {dtype} on q's device, "
-                             f"got {b.shape} {b.dtype}")
-        return given, b
-
-    out, bo = output(out, "out", (B, Hq, Nq, Dv), bq.dtype,
-                     str(getattr(q, "dtype", "")).replace("torch.", ""))
-    buffers = [(bq.ptr, bq.nbytes), (bk.ptr, bk.nbytes), (bv.ptr, bv.nbytes)]
-    if bm is not None:
-        buffers.append((bm.ptr, bm.nbytes))
-    buffers.append((bo.ptr, bo.nbytes))
-    if return_lse:
-        lse_out, bl = output(lse_out, "lse_out", (B, Hq, Nq), "f32", "float32")
-        buffers.append((bl.ptr, bl.nbytes))
 
     ordinal = bq.device or 0
     rt = runtime()
