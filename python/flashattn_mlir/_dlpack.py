@@ -1,5 +1,6 @@
-"""Reads a DLPack tensor (dlpack.h, the unversioned `dltensor` capsule)
-with ctypes: where the data is, its device, dtype, shape and strides.
+"""Reads a DLPack tensor (dlpack.h, the unversioned `dltensor` capsule that
+`__dlpack__()` and torch.utils.dlpack.to_dlpack return) with ctypes: where
+the data is, its device, dtype, shape and strides.
 
 Only what attention() needs: the capsule is read, not consumed, so its
 producer keeps owning the memory (and frees it with the capsule).
@@ -44,6 +45,10 @@ _get_pointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
 _is_valid = ctypes.pythonapi.PyCapsule_IsValid
 _is_valid.restype = ctypes.c_int
 _is_valid.argtypes = [ctypes.py_object, ctypes.c_char_p]
+
+
+def is_capsule(x):
+    return type(x).__name__ == "PyCapsule" and _is_valid(x, b"dltensor") == 1
 
 
 def device_name(device_type, device_id):

@@ -132,10 +132,12 @@ class _Buf:
             self._from_cuda_array_interface(name, x.__cuda_array_interface__)
         elif hasattr(x, "__dlpack__") and hasattr(x, "__dlpack_device__"):
             self._from_dlpack(name, x, stream)
+        elif _dlpack.is_capsule(x):  # torch.utils.dlpack.to_dlpack's
+            self._from_dlpack_view(name, _dlpack.View(x))
         else:
             raise TypeError(f"{name} is a {type(x).__name__}: pass a torch CUDA "
-                            "tensor or an object with __cuda_array_interface__ "
-                            "or __dlpack__")
+                            "tensor, an object with __cuda_array_interface__ "
+                            "or __dlpack__, or a DLPack capsule")
         if self.dtype not in dtypes:
             raise TypeError(f"{name} has dtype {self.dtype}; supported here: "
                             f"{', '.join(dtypes)}")
@@ -185,6 +187,13 @@ class _Buf:
             raise ValueError(f"{name}: __dlpack__ describes "
                              f"{_dlpack.device_name(*view.device)}, "
                              f"__dlpack_device__ {_dlpack.device_name(dev_type, dev_id)}")
+        self._from_dlpack_view(name, view)
+
+    def _from_dlpack_view(self, name, view):
+        if view.device[0] != _dlpack.CUDA:
+            raise ValueError(
+                f"{name} is on {_dlpack.device_name(*view.device)} (DLPack); "
+                "attention() needs CUDA device memory (kDLCUDA)")
         if view.dtype not in _dlpack.DTYPES:
             raise TypeError(f"{name} has DLPack dtype {_dlpack.dtype_name(*view.dtype)}; "
                             "supported: float16, bfloat16, float32, bool")
@@ -193,7 +202,7 @@ class _Buf:
         if view.strides is not None and not _row_major(view.shape, view.strides):
             raise ValueError(f"{name} is not C-contiguous (DLPack strides "
                              f"{view.strides})")
-        self.device, self.ptr, self._view = dev_id, view.data, view
+        self.device, self.ptr, self._view = view.device[1], view.data, view
 
     @property
     def nbytes(self):
@@ -272,8 +281,8 @@ def attention(q, k, v, causal=False, scale=None, kernel=None, attn_mask=None,
 
     * q: [B, Hq, Nq, D], k: [B, Hkv, Nk, D], v: [B, Hkv, Nk, Dv], Hq a
       multiple of Hkv; contiguous, on one CUDA device, one dtype (bf16, f16,
-      f32): torch tensors, or objects with __cuda_array_interface__ or
-      __dlpack__/__dlpack_device__. Returns (or writes into `out`) [B, Hq,
+      f32): torch tensors, objects with __cuda_array_interface__ or
+      __dlpack__/__dlpack_device__, or DLPack capsules. Returns (or writes into `out`) [B, Hq,
       Nq, Dv].
     * scale: default 1/sqrt(D).
     * causal=True is torch's is_causal, which is top-left aligned; for Nq

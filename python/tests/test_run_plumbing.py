@@ -186,6 +186,9 @@ def test_dlpack_arguments(fake):
     assert stream == 0 and q.streams == [1] and m.streams == [1]
     kernel, = fa.registered()
     assert kernel.config["dtype"] == "f16" and kernel.config["mask"]["kind"] == "bool"
+    # Capsules themselves (torch.utils.dlpack.to_dlpack's), read in place.
+    fa.attention(q.__dlpack__(), k.__dlpack__(), v, attn_mask=m.__dlpack__(), out=o)
+    assert fake.launches[1][1] == buffers
 
 
 def test_dlpack_bad_inputs(fake):
@@ -212,4 +215,11 @@ def test_dlpack_bad_inputs(fake):
                      out=o)
     with pytest.raises(TypeError, match="pass out="):
         fa.attention(q, q, q)
+    with pytest.raises(ValueError, match=r"q is on cpu:0 \(DLPack\)"):
+        fa.attention(cpu.__dlpack__(), q, q, out=o)  # `cpu` owns the DLTensor
+    np = pytest.importorskip("numpy")
+    x = np.zeros((1, 2, 64, 64), dtype=np.float16)
+    if hasattr(x, "__dlpack__"):
+        with pytest.raises(ValueError, match="k is on cpu:0"):
+            fa.attention(q, x.__dlpack__(), q, out=o)
     assert fake.launches == []
