@@ -25,7 +25,7 @@ import torch.nn.functional as F
 from torch.nn.attention import SDPBackend, sdpa_kernel
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gpu_check import TORCH_DTYPE, Runtime  # noqa: E402
+from gpu_check import TORCH_DTYPE, Runtime, tensors  # noqa: E402
 
 
 def flops(c):
@@ -84,7 +84,7 @@ def main(argv):
         c = next(c for c in cases if c["name"] == a.profile)
         q, k, v, o = inputs(c)
         h = rt.load(os.path.join(a.artifacts, c["name"] + ".json"), True)
-        rt.launch(h, [q, k, v, o], stream)
+        rt.launch(h, tensors([q, k, v, o]), stream)
         rt.synchronize()
         print(f"profiled {c['name']} on {card}")
         return 0
@@ -106,14 +106,15 @@ def main(argv):
                 flash_out = ref
         try:
             h = rt.load(os.path.join(a.artifacts, c["name"] + ".json"), True)
-            rt.launch(h, [q, k, v, o], stream)
+            buffers = tensors([q, k, v, o])
+            rt.launch(h, buffers, stream)
             rt.synchronize()
             row["max_diff_vs_flash"] = (
                 (o.float() - flash_out.float()).abs().max().item()
                 if flash_out is not None else None)
-            row["ours_ms"] = bench(lambda: rt.launch(h, [q, k, v, o], stream))
-            rt.lib.faRtUnload(h)
-        except RuntimeError as e:
+            row["ours_ms"] = bench(lambda: rt.launch(h, buffers, stream))
+            rt.unload(h)
+        except (RuntimeError, ValueError) as e:
             row["ours_ms"] = None
             row["error"] = str(e)[:120]
         f = flops(c)

@@ -17,7 +17,6 @@ the numbers to --json.
 """
 
 import argparse
-import ctypes
 import json
 import os
 import sys
@@ -25,63 +24,28 @@ import time
 
 import torch
 
+# The runtime's ctypes binding is the Python package's (python/flashattn_mlir,
+# which imports without libFlashAttn-C.so): ../python in the checkout, or
+# python/ next to bench/ in a staged folder (scripts/gpu-artifacts.sh).
+HERE = os.path.dirname(os.path.abspath(__file__))
+for cand in (os.path.join(HERE, "..", "python"), os.path.join(HERE, "python")):
+    if os.path.isdir(os.path.join(cand, "flashattn_mlir")):
+        sys.path.insert(0, os.path.abspath(cand))
+        break
+
+from flashattn_mlir.runtime import Runtime  # noqa: E402
+
 FLOOR = {"bf16": 1e-3, "f16": 1e-4}
 TORCH_DTYPE = {"bf16": torch.bfloat16, "f16": torch.float16}
 
 
-class Runtime:
-    """ctypes view of runtime/include/fa/runtime.h."""
-
-    def __init__(self, path):
-        lib = ctypes.CDLL(path)
-        lib.faRtGetLastError.restype = ctypes.c_char_p
-        lib.faRtDeviceName.restype = ctypes.c_char_p
-        lib.faRtLoad.restype = ctypes.c_void_p
-        lib.faRtLoad.argtypes = [ctypes.c_char_p, ctypes.c_int]
-        lib.faRtUnload.argtypes = [ctypes.c_void_p]
-        lib.faRtLoadedFormat.restype = ctypes.c_char_p
-        lib.faRtLoadedFormat.argtypes = [ctypes.c_void_p]
-        lib.faRtNumArguments.argtypes = [ctypes.c_void_p]
-        lib.faRtArgumentBytes.restype = ctypes.c_int64
-        lib.faRtArgumentBytes.argtypes = [ctypes.c_void_p, ctypes.c_int]
-        lib.faRtNumKernels.argtypes = [ctypes.c_void_p]
-        lib.faRtLaunch.argtypes = [ctypes.c_void_p,
-                                   ctypes.POINTER(ctypes.c_uint64),
-                                   ctypes.c_int, ctypes.c_void_p]
-        self.lib = lib
-
-    def error(self):
-        return self.lib.faRtGetLastError().decode()
-
-    def check(self, rc, what):
-        if rc != 0:
-            raise RuntimeError(f"{what}: {self.error()}")
-
-    def init(self, ordinal=0):
-        self.check(self.lib.faRtInit(ordinal), "faRtInit")
-
-    def load(self, manifest, prefer_cubin=True):
-        handle = self.lib.faRtLoad(manifest.encode(), int(prefer_cubin))
-        if not handle:
-            raise RuntimeError(f"faRtLoad: {self.error()}")
-        return handle
-
-    def launch(self, handle, tensors, stream):
-        n = self.lib.faRtNumArguments(handle)
-        if n != len(tensors):
-            raise RuntimeError(f"kernel takes {n} buffers, got {len(tensors)}")
-        for i, t in enumerate(tensors):
-            want = self.lib.faRtArgumentBytes(handle, i)
-            have = t.numel() * t.element_size()
-            if want != have or not t.is_contiguous():
-                raise RuntimeError(f"argument {i}: {have} bytes (contiguous="
-                                   f"{t.is_contiguous()}), manifest wants {want}")
-        ptrs = (ctypes.c_uint64 * n)(*[t.data_ptr() for t in tensors])
-        self.check(self.lib.faRtLaunch(handle, ptrs, n, ctypes.c_void_p(stream)),
-                   "faRtLaunch")
-
-    def synchronize(self):
-        self.check(self.lib.faRtSynchronize(), "faRtSynchronize")
+def tensors(ts):
+    """(device pointer, bytes) of contiguous tensors, as Runtime.launch
+    takes them."""
+    for i, t in enumerate(ts):
+        if not t.is_contiguous():
+            raise RuntimeError(f"argument {i} is not contiguous")
+    return [(t.data_ptr(), t.numel() * t.element_size()) for t in ts]
 
 
 def visible_mask(c, device):
@@ -123,18 +87,18 @@ def check_case(rt, c, art, prefer_cubin, stream):
         raise RuntimeError("not compiled (see NAME.err from gpu-artifacts.sh)")
     handle = rt.load(manifest, prefer_cubin)
     try:
-        fmt = rt.lib.faRtLoadedFormat(handle).decode()
-        kernels = rt.lib.faRtNumKernels(handle)
+        fmt = rt.loaded_format(handle)
+        kernels = rt.num_kernels(handle)
         torch.cuda.synchronize()
-        rt.launch(handle, [q, k, v, out], stream)
+        rt.launch(handle, tensors([q, k, v, out]), stream)
         rt.synchronize()
         t0 = time.perf_counter()
         out2 = torch.full_like(out, float("nan"))
-        rt.launch(handle, [q, k, v, out2], stream)
+        rt.launch(handle, tensors([q, k, v, out2]), stream)
         rt.synchronize()
         ms = (time.perf_counter() - t0) * 1e3
     finally:
-        rt.lib.faRtUnload(handle)
+        rt.unload(handle)
 
     ref = attention(c, q, k, v, torch.float64)
     naive = attention(c, q, k, v, dt).to(torch.float64)
@@ -179,7 +143,7 @@ def main(argv):
             continue
         try:
             rows.append(check_case(rt, c, a.artifacts, not a.ptx, stream))
-        except RuntimeError as e:
+        except (RuntimeError, ValueError) as e:  # ValueError: sizes disagree
             rows.append({"name": c["name"], "status": "ERROR", "error": str(e)})
             print(f"ERROR {c['name']}: {e}", file=sys.stderr)
 

@@ -2,7 +2,8 @@
 # Compiles the GPU correctness matrix here (no GPU needed) into a folder that
 # the device machine runs with bench/gpu_run.sh:
 #   DEST/artifacts/NAME.{ptx,cubin,json,ptxas.log} + cases.json
-#   DEST/runtime/ (sources) DEST/bench/ DEST/run.sh DEST/libfa_runtime.so
+#   DEST/runtime/ (sources) DEST/bench/ DEST/python/ (the package, for its
+#   runtime binding) DEST/run.sh DEST/libfa_runtime.so
 # Usage: scripts/gpu-artifacts.sh [DEST=.stage-gpu] [VARIANT=naive] [TARGET=h100]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,9 +34,12 @@ for name in $(python3 bench/gpu_cases.py list --variant "$VARIANT"); do
   [ -s "$DEST/artifacts/$name.err" ] || rm -f "$DEST/artifacts/$name.err"
 done
 
-rm -rf "$DEST/runtime" "$DEST/bench"
+rm -rf "$DEST/runtime" "$DEST/bench" "$DEST/python"
 cp -r runtime "$DEST/runtime"
-mkdir -p "$DEST/bench"
+mkdir -p "$DEST/bench" "$DEST/python"
+# The bench scripts load the runtime through the Python package's binding.
+cp -r python/flashattn_mlir "$DEST/python/"
+find "$DEST/python" -name __pycache__ -prune -exec rm -rf {} +
 cp bench/gpu_check.py bench/benchmark.py bench/gpu_run.sh bench/bench_run.sh "$DEST/bench/"
 cp bench/gpu_run.sh "$DEST/run.sh"
 # A prebuilt runtime (x86-64, against the CUDA stub) as a fallback for the

@@ -15,6 +15,7 @@
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/Regex.h"
 
 using namespace mlir;
@@ -111,13 +112,18 @@ static std::string dtypeName(Type type) {
     return "i16";
   if (type.isInteger(8))
     return "i8";
+  // The LLVM lowering stores an i1 in a byte (its alloc size) and NVPTX
+  // passes an i1 scalar as `.param .u8`.
+  if (type.isInteger(1))
+    return "i1";
   return "";
 }
 
+/// Bytes per element in memory: the LLVM alloc size, so 1 for i1.
 static int64_t dtypeBytes(Type type) {
   if (type.isIndex())
     return 8;
-  return type.getIntOrFloatBitWidth() / 8;
+  return llvm::divideCeil(type.getIntOrFloatBitWidth(), 8);
 }
 
 namespace {
@@ -208,8 +214,11 @@ LogicalResult ManifestBuilder::addParam(json::Array &params, Value operand,
     if (dtype.empty())
       return where->emitError()
              << "manifest cannot pass a scalar of type " << intAttr.getType();
-    params.push_back(json::Object{
-        {"type", dtype}, {"value", intAttr.getValue().getSExtValue()}});
+    // An i1 `true` is 1, not the sign-extended -1.
+    const APInt &bits = intAttr.getValue();
+    int64_t scalar =
+        bits.getBitWidth() == 1 ? bits.getZExtValue() : bits.getSExtValue();
+    params.push_back(json::Object{{"type", dtype}, {"value", scalar}});
     return success();
   }
   if (auto floatAttr = dyn_cast<FloatAttr>(value)) {

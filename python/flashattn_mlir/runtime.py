@@ -7,7 +7,7 @@ import math
 import os
 import tempfile
 
-from . import _capi
+from . import _capi, _dlpack
 from ._paths import find_library
 from .compiler import compile as _compile
 from .compiler import make_config, semantic_key
@@ -37,6 +37,7 @@ class Runtime:
         lib.faRtNumArguments.argtypes = [ctypes.c_void_p]
         lib.faRtArgumentBytes.restype = ctypes.c_int64
         lib.faRtArgumentBytes.argtypes = [ctypes.c_void_p, ctypes.c_int]
+        lib.faRtNumKernels.argtypes = [ctypes.c_void_p]
         lib.faRtLaunch.argtypes = [ctypes.c_void_p,
                                    ctypes.POINTER(ctypes.c_uint64),
                                    ctypes.c_int, ctypes.c_void_p]
@@ -74,6 +75,20 @@ class Runtime:
         self._check(self.lib.faRtLaunch(handle, ptrs, n, ctypes.c_void_p(stream)),
                     "faRtLaunch")
 
+    def synchronize(self):
+        """Waits for the current context's work; raises if a kernel faulted."""
+        self._check(self.lib.faRtSynchronize(), "faRtSynchronize")
+
+    def unload(self, handle):
+        self.lib.faRtUnload(handle)
+
+    def loaded_format(self, handle):
+        """'cubin' or 'ptx'."""
+        return self.lib.faRtLoadedFormat(handle).decode()
+
+    def num_kernels(self, handle):
+        return self.lib.faRtNumKernels(handle)
+
 
 _runtime = None
 
@@ -86,55 +101,108 @@ def runtime():
 
 
 _TORCH_DTYPES = {"torch.bfloat16": "bf16", "torch.float16": "f16",
-                 "torch.float32": "f32"}
-_TYPESTR = {"<f2": "f16", "<f4": "f32"}
-_SIZES = {"bf16": 2, "f16": 2, "f32": 4}
+                 "torch.float32": "f32", "torch.bool": "bool"}
+_TYPESTR = {"<f2": "f16", "<f4": "f32", "|b1": "bool"}
+_SIZES = {"bf16": 2, "f16": 2, "f32": 4, "bool": 1}
+_FLOATS = ("bf16", "f16", "f32")
+
+
+def _row_major(shape, strides):
+    """Whether `strides` (in elements) are row-major for `shape`; a size-1
+    dimension's stride does not matter."""
+    acc = 1
+    for d, s in zip(reversed(shape), reversed(strides)):
+        if d != 1 and s != acc:
+            return False
+        acc *= d
+    return True
 
 
 class _Buf:
-    """What attention() needs of one tensor."""
+    """What attention() needs of one tensor: a torch tensor, an object with
+    __cuda_array_interface__, or one with __dlpack__/__dlpack_device__.
+    `dtypes`: the dtypes accepted; `stream`: the CUDA stream the launch
+    will use (handed to __dlpack__ so the producer orders its work)."""
 
-    def __init__(self, name, x):
-        self.obj = x
-        mod = type(x).__module__
-        if mod.startswith("torch"):
-            self.torch = True
-            if not x.is_cuda:
-                raise ValueError(f"{name} is on {x.device}; attention() needs "
-                                 "CUDA tensors")
-            if str(x.dtype) not in _TORCH_DTYPES:
-                raise TypeError(f"{name} has dtype {x.dtype}; supported: "
-                                "bfloat16, float16, float32")
-            self.dtype = _TORCH_DTYPES[str(x.dtype)]
-            self.shape = tuple(x.shape)
-            self.device = x.device.index if x.device.index is not None else 0
-            if not x.is_contiguous():
-                raise ValueError(f"{name} is not contiguous (strides "
-                                 f"{tuple(x.stride())}); pass {name}.contiguous()")
-            self.ptr = x.data_ptr()
-            return
-        iface = getattr(x, "__cuda_array_interface__", None)
-        if iface is None:
+    def __init__(self, name, x, dtypes=_FLOATS, stream=0):
+        self.obj, self.torch, self.device = x, False, None
+        if type(x).__module__.startswith("torch"):
+            self._from_torch(name, x)
+        elif hasattr(x, "__cuda_array_interface__"):
+            self._from_cuda_array_interface(name, x.__cuda_array_interface__)
+        elif hasattr(x, "__dlpack__") and hasattr(x, "__dlpack_device__"):
+            self._from_dlpack(name, x, stream)
+        elif _dlpack.is_capsule(x):  # torch.utils.dlpack.to_dlpack's
+            self._from_dlpack_view(name, _dlpack.View(x))
+        else:
             raise TypeError(f"{name} is a {type(x).__name__}: pass a torch CUDA "
-                            "tensor or an object with __cuda_array_interface__")
-        self.torch = False
+                            "tensor, an object with __cuda_array_interface__ "
+                            "or __dlpack__, or a DLPack capsule")
+        if self.dtype not in dtypes:
+            raise TypeError(f"{name} has dtype {self.dtype}; supported here: "
+                            f"{', '.join(dtypes)}")
+
+    def _from_torch(self, name, x):
+        self.torch = True
+        if not x.is_cuda:
+            raise ValueError(f"{name} is on {x.device}; attention() needs "
+                             "CUDA tensors")
+        if str(x.dtype) not in _TORCH_DTYPES:
+            raise TypeError(f"{name} has dtype {x.dtype}; supported: "
+                            "bfloat16, float16, float32 (bool for attn_mask)")
+        self.dtype = _TORCH_DTYPES[str(x.dtype)]
+        self.shape = tuple(x.shape)
+        self.device = x.device.index if x.device.index is not None else 0
+        if not x.is_contiguous():
+            raise ValueError(f"{name} is not contiguous (strides "
+                             f"{tuple(x.stride())}); pass {name}.contiguous()")
+        self.ptr = x.data_ptr()
+
+    def _from_cuda_array_interface(self, name, iface):
         if iface["typestr"] not in _TYPESTR:
             raise TypeError(f"{name} has typestr {iface['typestr']!r}; supported "
-                            "through __cuda_array_interface__: <f2, <f4")
+                            "through __cuda_array_interface__: <f2, <f4, |b1")
         self.dtype = _TYPESTR[iface["typestr"]]
         self.shape = tuple(iface["shape"])
         strides = iface.get("strides")
         if strides is not None:
-            want, acc = [], _SIZES[self.dtype]
-            for d in reversed(self.shape):
-                want.insert(0, acc)
-                acc *= d
-            if tuple(strides) != tuple(want):
+            size = _SIZES[self.dtype]
+            if (any(s % size for s in strides)
+                    or not _row_major(self.shape, [s // size for s in strides])):
                 raise ValueError(f"{name} is not C-contiguous (strides {strides})")
         if iface.get("mask") is not None:
             raise ValueError(f"{name} is a masked array")
-        self.device = None
         self.ptr = iface["data"][0]
+
+    def _from_dlpack(self, name, x, stream):
+        dev_type, dev_id = (int(v) for v in x.__dlpack_device__())
+        if dev_type != _dlpack.CUDA:
+            # Checked before __dlpack__: a CPU producer refuses a stream.
+            raise ValueError(
+                f"{name} is on {_dlpack.device_name(dev_type, dev_id)} (DLPack); "
+                "attention() needs CUDA device memory (kDLCUDA)")
+        # DLPack's stream convention: 1 is the legacy default stream.
+        view = _dlpack.View(x.__dlpack__(stream=stream or 1))
+        if view.device != (dev_type, dev_id):
+            raise ValueError(f"{name}: __dlpack__ describes "
+                             f"{_dlpack.device_name(*view.device)}, "
+                             f"__dlpack_device__ {_dlpack.device_name(dev_type, dev_id)}")
+        self._from_dlpack_view(name, view)
+
+    def _from_dlpack_view(self, name, view):
+        if view.device[0] != _dlpack.CUDA:
+            raise ValueError(
+                f"{name} is on {_dlpack.device_name(*view.device)} (DLPack); "
+                "attention() needs CUDA device memory (kDLCUDA)")
+        if view.dtype not in _dlpack.DTYPES:
+            raise TypeError(f"{name} has DLPack dtype {_dlpack.dtype_name(*view.dtype)}; "
+                            "supported: float16, bfloat16, float32, bool")
+        self.dtype = _dlpack.DTYPES[view.dtype]
+        self.shape = view.shape
+        if view.strides is not None and not _row_major(view.shape, view.strides):
+            raise ValueError(f"{name} is not C-contiguous (DLPack strides "
+                             f"{view.strides})")
+        self.device, self.ptr, self._view = view.device[1], view.data, view
 
     @property
     def nbytes(self):
@@ -180,27 +248,63 @@ def find_kernel(config, target=None):
     return kernel
 
 
+_TORCH_NAMES = {"bf16": "bfloat16", "f16": "float16", "f32": "float32"}
+
+
+def _output(given, what, shape, bq, q, stream, dtype=None):
+    """(the output, its _Buf): `given` checked against `shape` and `dtype`
+    (default q's) on q's device, or a new torch tensor for torch inputs."""
+    dtype = dtype or bq.dtype
+    if given is None:
+        if not bq.torch:
+            raise TypeError(f"pass {what}= for inputs that are not torch tensors")
+        import torch
+        given = torch.empty(shape, dtype=getattr(torch, _TORCH_NAMES[dtype]),
+                            device=q.device)
+    b = _Buf(what, given, dtypes=(dtype,), stream=stream)
+    if b.shape != shape or b.device != bq.device:
+        raise ValueError(f"{what} must be {shape} {dtype} on q's device, "
+                         f"got {b.shape} {b.dtype}")
+    return given, b
+
+
+def _torch_stream(x):
+    import torch
+    return torch.cuda.current_stream(x.device).cuda_stream
+
+
 def attention(q, k, v, causal=False, scale=None, kernel=None, attn_mask=None,
-              out=None, target=None):
+              out=None, target=None, return_lse=False, lse_out=None):
     """softmax(q k^T * scale [+ mask]) v on the GPU, with the meaning of
     torch.nn.functional.scaled_dot_product_attention(q, k, v,
     attn_mask=attn_mask, is_causal=causal, scale=scale, enable_gqa=True):
 
     * q: [B, Hq, Nq, D], k: [B, Hkv, Nk, D], v: [B, Hkv, Nk, Dv], Hq a
       multiple of Hkv; contiguous, on one CUDA device, one dtype (bf16, f16,
-      f32). Returns (or writes into `out`) [B, Hq, Nq, Dv].
+      f32): torch tensors, objects with __cuda_array_interface__ or
+      __dlpack__/__dlpack_device__, or DLPack capsules. Returns (or writes into `out`) [B, Hq,
+      Nq, Dv].
     * scale: default 1/sqrt(D).
     * causal=True is torch's is_causal, which is top-left aligned; for Nq
       != Nk it is refused. causal='bottom_right' is fa.attention's own mask
       (query i sees key j iff j <= i + Nk - Nq, FlashAttention-2's).
-    * attn_mask: bool (True keeps) or an additive bias of q's dtype,
-      broadcastable to [B, Hq, Nq, Nk] with 4 dimensions.
-    * A query row that sees no key gives 0 (torch gives NaN).
+    * attn_mask: a keep-mask (bool; True keeps; a torch uint8 mask is read
+      as mask != 0) or an additive bias of q's dtype, broadcastable to [B,
+      Hq, Nq, Nk] with 4 dimensions.
+    * return_lse=True also returns the logsumexp of each row's scaled (and
+      masked) scores, f32 [B, Hq, Nq] (natural log): (out, lse); written
+      into `lse_out` when given.
+    * A query row that sees no key gives 0 (torch gives NaN) and an lse of
+      -inf.
 
+    Inputs that are not torch tensors run on the legacy default stream.
     No autograd. Errors (wrong device, dtype, shape, strides, no kernel)
     raise ValueError/TypeError/KernelNotFoundError before anything runs.
     """
-    bq, bk, bv = _Buf("q", q), _Buf("k", k), _Buf("v", v)
+    # The launch stream: torch's current one for torch inputs.
+    is_torch = type(q).__module__.startswith("torch")
+    stream = _torch_stream(q) if is_torch and getattr(q, "is_cuda", False) else 0
+    bq, bk, bv = (_Buf(n, x, stream=stream) for n, x in (("q", q), ("k", k), ("v", v)))
     for b in (bq, bk, bv):
         if len(b.shape) != 4:
             raise ValueError(f"q, k, v must be 4-D [B, H, N, D]; got shapes "
@@ -225,23 +329,41 @@ def attention(q, k, v, causal=False, scale=None, kernel=None, attn_mask=None,
             "causal='bottom_right' for the latter")
     if causal and attn_mask is not None:
         raise ValueError("pass either attn_mask or causal, as with torch SDPA")
+    if not isinstance(return_lse, bool):
+        raise TypeError(f"return_lse must be a bool, got {return_lse!r}")
+    if lse_out is not None and not return_lse:
+        raise ValueError("lse_out= needs return_lse=True")
     mask, mask_shape, bm = None, None, None
     if attn_mask is not None:
-        if type(attn_mask).__module__.startswith("torch") and str(attn_mask.dtype) == "torch.bool":
-            if not attn_mask.is_cuda or not attn_mask.is_contiguous() or attn_mask.dim() != 4:
-                raise ValueError("a bool attn_mask must be a contiguous 4-D CUDA tensor")
-            mask, mask_shape = "bool", tuple(attn_mask.shape)
-            bm = (attn_mask.data_ptr(), attn_mask.numel())
-        else:
-            m = _Buf("attn_mask", attn_mask)
-            if m.dtype != bq.dtype or len(m.shape) != 4:
-                raise ValueError("a float attn_mask must be 4-D and of q's dtype")
-            mask, mask_shape, bm = "bias", m.shape, (m.ptr, m.nbytes)
+        if (type(attn_mask).__module__.startswith("torch")
+                and str(attn_mask.dtype) == "torch.uint8"):
+            attn_mask = attn_mask != 0  # 0/1 bytes are not enough: an i1 is one bit
+        bm = _Buf("attn_mask", attn_mask, dtypes=_FLOATS + ("bool",), stream=stream)
+        if len(bm.shape) != 4:
+            raise ValueError(f"attn_mask must be 4-D, got shape {bm.shape}")
+        if bm.dtype != "bool" and bm.dtype != bq.dtype:
+            raise TypeError(f"a float attn_mask must have q's dtype {bq.dtype}, "
+                            f"got {bm.dtype}")
+        if bm.device != bq.device:
+            raise ValueError("attn_mask is not on q's device")
+        mask = "bool" if bm.dtype == "bool" else "bias"
+        mask_shape = bm.shape
         if any(s not in (1, w) for s, w in zip(mask_shape, (B, Hq, Nq, Nk))):
             raise ValueError(f"attn_mask {mask_shape} does not broadcast to "
                              f"{(B, Hq, Nq, Nk)}")
     config = make_config(bq.shape, bk.shape, bv.shape, bq.dtype, bool(causal),
-                         scale, mask=mask, mask_shape=mask_shape)
+                         scale, mask=mask, mask_shape=mask_shape, lse=return_lse)
+
+    # Outputs are checked (or allocated) before a kernel is looked for.
+    out, bo = _output(out, "out", (B, Hq, Nq, Dv), bq, q, stream)
+    buffers = [(bq.ptr, bq.nbytes), (bk.ptr, bk.nbytes), (bv.ptr, bv.nbytes)]
+    if bm is not None:
+        buffers.append((bm.ptr, bm.nbytes))
+    buffers.append((bo.ptr, bo.nbytes))
+    if return_lse:
+        lse_out, bl = _output(lse_out, "lse_out", (B, Hq, Nq), bq, q, stream,
+                              dtype="f32")
+        buffers.append((bl.ptr, bl.nbytes))
     if kernel is None:
         kernel = find_kernel(config, target)
     elif kernel.config is None or semantic_key(kernel.config) != semantic_key(config):
@@ -249,25 +371,7 @@ def attention(q, k, v, causal=False, scale=None, kernel=None, attn_mask=None,
                          f"{kernel.config and semantic_key(kernel.config)}; this call "
                          f"needs {semantic_key(config)}")
 
-    if out is None:
-        if not bq.torch:
-            raise TypeError("pass out= for inputs that are not torch tensors")
-        import torch
-        out = torch.empty((B, Hq, Nq, Dv), dtype=q.dtype, device=q.device)
-    bo = _Buf("out", out)
-    if bo.shape != (B, Hq, Nq, Dv) or bo.dtype != bq.dtype or bo.device != bq.device:
-        raise ValueError(f"out must be {(B, Hq, Nq, Dv)} {bq.dtype} on q's device, "
-                         f"got {bo.shape} {bo.dtype}")
-    buffers = [(bq.ptr, bq.nbytes), (bk.ptr, bk.nbytes), (bv.ptr, bv.nbytes)]
-    if bm is not None:
-        buffers.append(bm)
-    buffers.append((bo.ptr, bo.nbytes))
-
-    stream = 0
     ordinal = bq.device or 0
-    if bq.torch:
-        import torch
-        stream = torch.cuda.current_stream(q.device).cuda_stream
     rt = runtime()
     rt.init(ordinal)
     handle = kernel._loaded.get(ordinal)
@@ -277,4 +381,4 @@ def attention(q, k, v, causal=False, scale=None, kernel=None, attn_mask=None,
         handle = rt.load(kernel.path, prefer_cubin=True)
         kernel._loaded[ordinal] = handle
     rt.launch(handle, buffers, stream)
-    return out
+    return (out, lse_out) if return_lse else out

@@ -171,8 +171,45 @@ def test_error_arguments():
 def test_attention_rejects_cpu_arrays():
     np = pytest.importorskip("numpy")
     x = np.zeros(Q, dtype=np.float16)
-    with pytest.raises(TypeError, match="__cuda_array_interface__"):
-        fa.attention(x, x, x)
+    if hasattr(x, "__dlpack_device__"):  # numpy >= 1.22: DLPack, on the CPU
+        with pytest.raises(ValueError, match=r"q is on cpu:0 \(DLPack\)"):
+            fa.attention(x, x, x)
+    with pytest.raises(TypeError, match="__cuda_array_interface__ or __dlpack__"):
+        fa.attention([[1.0]], x, x)
+
+
+def test_bool_mask_manifest():
+    """An i1 mask is an argument of one byte per element (the LLVM
+    lowering's storage) and the compiled kernel is fa-compile's."""
+    mshape = (1, 1, 128, 96)
+    k = fa.compile(Q, (1, 2, 96, 64), (1, 2, 96, 64), dtype="f16", mask="bool",
+                   mask_shape=mshape, ptxas="none")
+    assert "xi1>" in k.mlir("input")
+    m = k.manifest["arguments"][3]
+    assert (m["dtype"], m["shape"], m["bytes"]) == ("i1", list(mshape), math.prod(mshape))
+    assert m["strides"] == [96 * 128, 96 * 128, 96, 1]
+    # Every i1 scalar parameter is 0 or 1 (never a sign-extended -1).
+    scalars = [p for kern in k.manifest["kernels"] for p in kern["params"]
+               if p["type"] == "i1"]
+    assert all(p["value"] in (0, 1) for p in scalars)
+    # The default mask shape is [B, Hq, Nq, Nk].
+    full = fa.compile(Q, Q, Q, dtype="bf16", mask="bool", ptxas="none")
+    assert full.manifest["arguments"][3]["bytes"] == math.prod(Q[:3]) * Q[2]
+
+
+def test_lse_signature():
+    """lse=True: the function takes and returns the f32 [B, Hq, Nq] lse
+    after the output; the manifest lists both as results."""
+    k = fa.compile((2, 4, 80, 64), (2, 2, 48, 64), (2, 2, 48, 32), dtype="bf16",
+                   lse=True, ptxas="none")
+    assert re.search(r"-> \(tensor<2x4x80x32xbf16>, tensor<2x4x80xf32>\)",
+                     k.mlir("input"))
+    args = k.manifest["arguments"]
+    assert [(a["dtype"], a["shape"]) for a in args[3:]] == [
+        ("bf16", [2, 4, 80, 32]), ("f32", [2, 4, 80])]
+    assert args[4]["bytes"] == 2 * 4 * 80 * 4
+    assert k.manifest["results"] == [args[3]["name"], args[4]["name"]]
+    assert not small().config["lse"] and k.config["lse"]
 
 
 def test_no_kernel_without_compiler(monkeypatch):

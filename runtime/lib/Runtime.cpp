@@ -78,7 +78,8 @@ size_t paramSize(const std::string &type) {
     return 4;
   if (type == "i16" || type == "f16" || type == "bf16")
     return 2;
-  if (type == "i8")
+  // An i1 is passed as `.param .u8` (NVPTX).
+  if (type == "i8" || type == "i1")
     return 1;
   return 0;
 }

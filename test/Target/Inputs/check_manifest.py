@@ -14,8 +14,12 @@ import re
 import sys
 
 PTX_TYPE = {"ptr": "u64", "i64": "u64", "f64": "f64", "i32": "u32",
-            "f32": "f32", "i16": "u16", "f16": "b16", "bf16": "b16", "i8": "u8"}
-ELT = {"f32": 4, "f16": 2, "bf16": 2, "f64": 8, "i64": 8, "i32": 4}
+            "f32": "f32", "i16": "u16", "f16": "b16", "bf16": "b16", "i8": "u8",
+            # NVPTX passes an i1 scalar as a byte.
+            "i1": "u8"}
+# Bytes per element in memory; an i1 takes a byte (LLVM's alloc size).
+ELT = {"f32": 4, "f16": 2, "bf16": 2, "f64": 8, "i64": 8, "i32": 4, "i16": 2,
+       "i8": 1, "i1": 1}
 
 
 def entries(ptx):
