@@ -74,7 +74,11 @@ def bench_matrix():
     return cases
 
 
+# tiled: the pipeline's default kernel (auto: mma-sync for these cases on
+# sm_80+); simt and mma force convert-fa-to-gpu's scalar kernel or
+# convert-fa-to-nvgpu's mma.sync kernel on the same matrix.
 MATRICES = {"naive": naive_matrix, "tiled": tiled_matrix,
+            "simt": tiled_matrix, "mma": tiled_matrix,
             "bench": bench_matrix}
 
 

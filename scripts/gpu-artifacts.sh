@@ -5,6 +5,7 @@
 #   DEST/runtime/ (sources) DEST/bench/ DEST/python/ (the package, for its
 #   runtime binding) DEST/run.sh DEST/libfa_runtime.so
 # Usage: scripts/gpu-artifacts.sh [DEST=.stage-gpu] [VARIANT=naive] [TARGET=h100]
+#   VARIANT: naive | tiled (the pipeline's default kernel) | simt | mma | bench
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -16,7 +17,11 @@ FA_COMPILE=$ROOT/$BUILD_DIR/bin/fa-compile
 [ -x "$FA_COMPILE" ] || ninja -C "$BUILD_DIR" fa-compile fa-opt
 
 OPTS="target=$TARGET"
-[ "$VARIANT" = naive ] && OPTS="$OPTS naive"
+case "$VARIANT" in
+  naive) OPTS="$OPTS naive" ;;
+  simt) OPTS="$OPTS kernel=simt" ;;
+  mma) OPTS="$OPTS kernel=mma-sync" ;;
+esac
 # The benchmark matrix compiles with the FlashAttention front end.
 mkdir -p "$DEST/artifacts"
 rm -f "$DEST"/artifacts/*

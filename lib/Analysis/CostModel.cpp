@@ -123,12 +123,26 @@ static int64_t alignSram(int64_t bytes) {
 }
 
 llvm::StringRef mlir::fa::stringifyKernelKind(KernelKind kind) {
-  return kind == KernelKind::Simt ? "simt" : "tensor-core";
+  switch (kind) {
+  case KernelKind::Simt:
+    return "simt";
+  case KernelKind::MmaSync:
+    return "mma-sync";
+  case KernelKind::TensorCore:
+    return "tensor-core";
+  }
+  llvm_unreachable("unknown kernel kind");
+}
+
+bool mlir::fa::isGeneratedKernel(KernelKind kind) {
+  return kind == KernelKind::Simt || kind == KernelKind::MmaSync;
 }
 
 std::optional<KernelKind> mlir::fa::parseKernelKind(llvm::StringRef name) {
   if (name == "simt")
     return KernelKind::Simt;
+  if (name == "mma-sync")
+    return KernelKind::MmaSync;
   if (name == "tensor-core")
     return KernelKind::TensorCore;
   return std::nullopt;
@@ -181,6 +195,13 @@ std::string Tiling::str() const {
 int64_t mlir::fa::sramBytes(const Tiling &t, const AttentionProblem &p,
                             KernelKind kind) {
   int64_t e = p.elementBytes;
+  if (kind == KernelKind::MmaSync) {
+    int64_t pad = kMmaSyncRowPadBytes;
+    int64_t qTile = alignSram(t.blockQ * (p.headDim * e + pad));
+    int64_t kTile = alignSram(t.blockKV * (p.headDim * e + pad));
+    int64_t vTile = alignSram(t.blockKV * (p.valueHeadDim * e + pad));
+    return qTile + t.stages * (kTile + vTile);
+  }
   int64_t qTile = alignSram(t.blockQ * p.headDim * e);
   int64_t kTile = alignSram(t.blockKV * p.headDim * e);
   int64_t vTile = alignSram(t.blockKV * p.valueHeadDim * e);
@@ -210,6 +231,7 @@ int64_t mlir::fa::registersPerThread(const Tiling &t, const AttentionProblem &p,
                                      KernelKind kind) {
   if (kind == KernelKind::Simt)
     return kSimtRegistersPerThread;
+  // TensorCore and MmaSync hold the same fragments.
   int64_t threads = 32 * t.warps;
   int64_t accO = llvm::divideCeil(t.blockQ * p.valueHeadDim, threads);
   int64_t accS = llvm::divideCeil(t.blockQ * t.blockKV, threads);
@@ -367,6 +389,7 @@ llvm::SmallVector<Tiling> CostModel::enumerateCandidates() const {
 Tiling CostModel::smallestCandidate() const {
   if (options.kernel == KernelKind::Simt)
     return {16, 16, 1, kSimtWarpCounts[0]};
+  // MmaSync: one m16 fragment, one warp.
   bool wgmma = usesWarpgroupMma();
   return {wgmma ? 64 : 16, 16, 1, wgmma ? 4 : 1};
 }
@@ -384,7 +407,18 @@ CandidateCost CostModel::evaluate(const Tiling &t,
   // Resources: reject what cannot launch.
   int64_t threads = 32 * t.warps;
   int64_t regsPerBlock = llvm::alignTo(c.registersPerThread, 8) * threads;
-  if (threads > kMaxThreadsPerBlock) {
+  if (kind == KernelKind::MmaSync &&
+      (p.headDim % 16 != 0 || p.valueHeadDim % 16 != 0)) {
+    c.rejection = llvm::formatv("mma.sync needs head dimensions that are "
+                                "multiples of 16, got {0} and {1}",
+                                p.headDim, p.valueHeadDim);
+  } else if (kind == KernelKind::MmaSync && p.elementBytes != 2) {
+    c.rejection = "mma.sync needs 2-byte elements (f16 or bf16)";
+  } else if (kind == KernelKind::MmaSync &&
+             (t.blockQ % (16 * t.warps) != 0 || t.blockKV % 16 != 0)) {
+    c.rejection = "mma.sync needs block_q a multiple of 16 rows per warp "
+                  "and block_kv a multiple of 16";
+  } else if (threads > kMaxThreadsPerBlock) {
     c.rejection = llvm::formatv("{0} threads per block exceed {1}", threads,
                                 kMaxThreadsPerBlock);
   } else if (c.sramBytes > target.sramPerBlock) {

@@ -66,14 +66,17 @@ static std::string findCUDAToolkit(StringRef option) {
   return "";
 }
 
-void mlir::fa::buildFAFlashToGPUPipeline(OpPassManager &pm,
-                                         const FAToPTXPipelineOptions &) {
-  pm.addPass(createFASelectTilingPass());
+void mlir::fa::buildFAFlashToGPUPipeline(
+    OpPassManager &pm, const FAToPTXPipelineOptions &options) {
+  FASelectTilingPassOptions select;
+  select.kernel = options.kernel;
+  pm.addPass(createFASelectTilingPass(select));
   FATileAttentionPassOptions tile;
   // convert-fa-to-gpu places every buffer of the thread-block loop in shared
   // memory itself; default-space tiles let it treat them all alike.
   tile.tileMemorySpace = 0;
   tile.requireTiling = true;
+  // Ops of the mma-sync kernel are left to convert-fa-to-nvgpu.
   pm.addPass(createFATileAttentionPass(tile));
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
@@ -82,6 +85,7 @@ void mlir::fa::buildFAFlashToGPUPipeline(OpPassManager &pm,
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createConvertFAToGPUPass());
+  pm.addPass(createConvertFAToNVGPUPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }
@@ -106,6 +110,9 @@ void mlir::fa::buildFANaiveToGPUPipeline(OpPassManager &pm,
 
 void mlir::fa::buildFAGPUToPTXPipeline(OpPassManager &pm,
                                        const FAToPTXPipelineOptions &options) {
+  // Constants the canonicalizer hoisted out of the launches go back in
+  // (the mma-sync kernel's vector constants cannot be kernel arguments).
+  pm.addPass(createGpuLaunchSinkIndexComputationsPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(createFAMergeGPUModulesPass());
   FAAttachNVVMTargetPassOptions attach;

@@ -21,7 +21,7 @@ DTYPES = {"bf16": "bf16", "bfloat16": "bf16", "f16": "f16", "float16": "f16",
 PIPELINE_OPTIONS = {"arch": str, "sram_per_block": int, "sram_per_sm": int,
                     "regs_per_sm": int, "max_regs_per_thread": int,
                     "sm_count": int, "features": str, "opt_level": int,
-                    "toolkit": str, "naive": bool}
+                    "toolkit": str, "naive": bool, "kernel": str}
 TILING_KEYS = ("block_q", "block_kv", "stages", "warps")
 # Overrides that change the compile, not the kernel's meaning.
 OTHER_OPTIONS = {"ptxas": str, "allow_over_budget": bool}
@@ -33,10 +33,10 @@ _BUFFERIZE = ("one-shot-bufferize{bufferize-function-boundaries=true "
 # The FlashAttention front end of fa-to-ptx-pipeline spelled pass by pass
 # (lib/Pipelines/Pipelines.cpp), to show the IR between its steps.
 _STAGE_PASSES = {
-    "tiled": "fa-select-tiling,fa-tile-attention{tile-memory-space=0 "
-             "require-tiling=true}",
+    "tiled": "fa-select-tiling{kernel=KERNEL},"
+             "fa-tile-attention{tile-memory-space=0 require-tiling=true}",
     "bufferized": _BUFFERIZE,
-    "gpu": "convert-fa-to-gpu,canonicalize,cse",
+    "gpu": "convert-fa-to-gpu,convert-fa-to-nvgpu,canonicalize,cse",
 }
 _NAIVE_STAGE_PASSES = {
     "tiled": "fa-select-tiling",
@@ -168,7 +168,7 @@ def build_mlir(config, tiling=None):
 def _target_options(config):
     opts = [f"target={config['target']}"]
     for key, value in sorted(config["options"].items()):
-        if key in ("features", "opt_level", "toolkit", "naive"):
+        if key in ("features", "opt_level", "toolkit", "naive", "kernel"):
             continue
         opts.append(f"{key.replace('_', '-')}={value}")
     return opts
@@ -178,7 +178,7 @@ def pipeline_options(config):
     """fa-to-ptx-pipeline's options for `config`, as fa-compile's
     --pipeline-options takes them."""
     opts = _target_options(config)
-    for key in ("features", "opt_level", "toolkit"):
+    for key in ("features", "opt_level", "toolkit", "kernel"):
         if key in config["options"]:
             opts.append(f"{key.replace('_', '-')}={config['options'][key]}")
     if config["options"].get("naive"):
@@ -284,8 +284,9 @@ def _compile(config, ptxas_choice, allow_over_budget):
     # The cost model's decision and why, as fa-select-tiling{explain} says.
     module = c.parse(source)
     try:
+        kernel = config["options"].get("kernel", "auto")
         remarks = c.run(module, f"fa-set-target{{{' '.join(_target_options(config))}}},"
-                                "fa-select-tiling{explain=true}")
+                                f"fa-select-tiling{{explain=true kernel={kernel}}}")
         selected = c.print(module)
     finally:
         c.destroy(module)
@@ -342,7 +343,8 @@ def stage_mlir(config, source, stage):
     for name in ("tiled", "bufferized", "gpu"):
         if STAGES.index(name) > STAGES.index(stage):
             break
-        steps.append(passes[name])
+        steps.append(passes[name].replace(
+            "KERNEL", config["options"].get("kernel", "auto")))
     c = _capi.compiler()
     module = c.parse(source)
     try:

@@ -64,10 +64,16 @@ def test_stages():
     k = small()
     assert "fa.attention" in k.mlir("input")
     assert "fa.target" in k.mlir("target")
-    assert "scf.forall" in k.mlir("tiled") and "fa.attention" not in k.mlir("tiled")
+    # The default kernel here (bf16, no mask, h100) is mma-sync: the op stays
+    # until convert-fa-to-nvgpu builds the kernel from its buffer form.
+    assert 'fa.kernel = "mma-sync"' in k.mlir("tiled")
     assert "memref" in k.mlir("bufferized")
-    assert "gpu.launch" in k.mlir("gpu")
+    assert "gpu.launch" in k.mlir("gpu") and "nvgpu.ldmatrix" in k.mlir("gpu")
     assert "gpu.binary" in k.mlir("final")
+    # The scalar kernel goes through the tiled form.
+    simt = small(kernel="simt")
+    assert "scf.forall" in simt.mlir("tiled") and "fa.attention" not in simt.mlir("tiled")
+    assert "gpu.launch" in simt.mlir("gpu") and "nvgpu" not in simt.mlir("gpu")
     with pytest.raises(ValueError, match="unknown stage"):
         k.mlir("llvm")
 

@@ -25,10 +25,7 @@
 // JSON-NEXT:       1
 // JSON:          "params": [
 // JSON:              "buffer": "arg3",
-// JSON:              "type": "i1",
-// JSON-NEXT:         "value": 0
 
-// PTX: .param .u8 attention_kernel_param_{{[0-9]+}}
 // PTX: ld.global.b8 [[M:%rs[0-9]+]],
 // PTX: and.b16 %rs{{[0-9]+}}, [[M]], 1;
 

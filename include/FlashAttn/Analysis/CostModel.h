@@ -42,15 +42,30 @@ enum class KernelKind {
   /// memory, one stage, products on the CUDA cores (docs/CostModel.md,
   /// "Kernel kinds").
   Simt,
-  /// The tensor-core kernel: Q and `stages` K/V tiles in shared memory, the
-  /// accumulators in registers.
+  /// The mma.sync kernel of convert-fa-to-nvgpu (sm_80 and later, also on
+  /// sm_90): Q and `stages` K/V tiles in shared memory with rows padded by
+  /// 16 bytes (conflict-free ldmatrix), the accumulators in registers, 16
+  /// rows per mma fragment, block_q / warps rows per warp.
+  MmaSync,
+  /// The best tensor-core kernel of the target: mma.sync below sm_90,
+  /// wgmma (64 rows per warpgroup) on sm_90 and later. Not generated yet:
+  /// the model's prediction for the sm_90 work (docs/performance.md).
   TensorCore,
 };
 
-/// `simt` or `tensor-core`, the spelling of the passes' `kernel` option.
+/// `simt`, `mma-sync` or `tensor-core`, the spelling of the passes'
+/// `kernel` option.
 llvm::StringRef stringifyKernelKind(KernelKind kind);
-/// Parses `simt` or `tensor-core`; nullopt otherwise.
+/// Parses `simt`, `mma-sync` or `tensor-core`; nullopt otherwise.
 std::optional<KernelKind> parseKernelKind(llvm::StringRef name);
+/// Whether a pass generates this kernel (Simt: convert-fa-to-gpu; MmaSync:
+/// convert-fa-to-nvgpu).
+bool isGeneratedKernel(KernelKind kind);
+
+/// Bytes by which the mma.sync kernel pads every shared-memory tile row:
+/// the 8 rows one ldmatrix reads then start 16 bytes apart modulo 128 and
+/// hit all 32 banks once.
+constexpr int64_t kMmaSyncRowPadBytes = 16;
 
 /// The shape of one attention, as the cost model sees it.
 struct AttentionProblem {
@@ -107,6 +122,9 @@ struct Tiling {
 ///    equals the prediction (fa-tile-attention records it as
 ///    `fa.predicted_sram`, the conversion checks it).
 ///  - TensorCore: the Q tile plus `stages` K and V tiles.
+///  - MmaSync: the same with every row padded by kMmaSyncRowPadBytes; Q at
+///    offset 0, then the `stages` K tiles, then the `stages` V tiles, each
+///    tile 128-byte aligned (the layout convert-fa-to-nvgpu allocates).
 int64_t sramBytes(const Tiling &tiling, const AttentionProblem &problem,
                   KernelKind kind);
 

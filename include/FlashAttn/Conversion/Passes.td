@@ -61,4 +61,50 @@ def ConvertFAToGPUPass : Pass<"convert-fa-to-gpu"> {
   ];
 }
 
+def ConvertFAToNVGPUPass : Pass<"convert-fa-to-nvgpu"> {
+  let summary = "Generate the mma.sync FlashAttention-2 kernel for a "
+                "bufferized fa.attention";
+  let description = [{
+    Rewrites every `fa.attention` on memrefs whose `fa.kernel` is
+    `"mma-sync"` (set by `fa-select-tiling`, kernel `mma-sync` or `auto`)
+    into a `gpu.launch` running the FlashAttention-2 forward kernel on
+    tensor cores (docs/GPU.md, "The mma-sync kernel"):
+
+    * grid `(ceil(Nq / block_q), Hq, B)`, `32 * warps` threads, each warp
+      owning `block_q / warps` query rows (whole m16 fragments);
+    * Q and `stages` K/V tiles in dynamic shared memory, rows padded by 16
+      bytes (conflict-free `nvgpu.ldmatrix`), filled by
+      `nvgpu.device_async_copy` (cp.async, zero-filled past the sequence
+      ends) in a ring of `stages` slots: block `j + stages - 1` loads while
+      block `j` is computed. The dynamic shared memory size is the cost
+      model's `mma-sync` formula;
+    * `S = Q K^T` and `O += P V` on `mma.sync.m16n8k16` with f32 accumulators
+      in registers (`nvgpu.mma.sync` for f16; `nvvm.mma.sync` for bf16, whose
+      PTX types `nvgpu.mma.sync` cannot deduce in MLIR 22), the online
+      softmax on the accumulator fragments (row max across a quad of lanes
+      with `gpu.shuffle xor`), `exp2` with `scale * log2(e)` folded into one
+      multiply-add, P converted in registers into the A operand of `P V`;
+    * causal: kv-blocks above the diagonal are not visited (loop bound); the
+      diagonal and the last partial block are masked under a uniform branch.
+      A row that sees no key gets 0 (and a logsumexp of -inf).
+
+    Needs: sm_80 or later, f16/bf16, head dimensions that are multiples of
+    16, no mask operand, identity-layout memrefs (one-shot bufferization
+    with `function-boundary-type-conversion=identity-layout-map`), a
+    `#fa.tiling` whose `block_q` is a multiple of `16 * warps`. Anything
+    else is an error naming the reason. Ops of other kernels are left alone.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::gpu::GPUDialect",
+    "::mlir::LLVM::LLVMDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::NVVM::NVVMDialect",
+    "::mlir::nvgpu::NVGPUDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
 #endif // FLASHATTN_CONVERSION_PASSES_TD

@@ -78,6 +78,14 @@ struct FAToPTXPipelineOptions
                      "parallel-loop mapping. Materializes the N x N score "
                      "matrix in HBM; never the product"),
       llvm::cl::init(false)};
+  Option<std::string> kernel{
+      *this, "kernel",
+      llvm::cl::desc("The FlashAttention kernel: auto (default: mma-sync "
+                     "where it applies, i.e. sm_80+, f16/bf16, head dims "
+                     "multiple of 16, no mask operand; simt elsewhere), "
+                     "mma-sync (an error where it does not apply) or simt "
+                     "(the scalar kernel of convert-fa-to-gpu)"),
+      llvm::cl::init("auto")};
 };
 
 /// FlashAttention front end: fa-select-tiling (IO cost model) ->

@@ -8,12 +8,12 @@
 //
 // RUN: rm -rf %t && mkdir -p %t
 // RUN: fa-opt %s --fa-set-target=target=h100 --fa-check-sram-budget --fa-tile-attention=tile-memory-space=0 | FileCheck %s --check-prefix=PREDICTED
-// RUN: fa-compile %s -o %t/h100 --pipeline-options="target=h100"
+// RUN: fa-compile %s -o %t/h100 --pipeline-options="target=h100 kernel=simt"
 // RUN: FileCheck %s --check-prefix=SM90 < %t/h100.ptxas.log
 // RUN: FileCheck %s --check-prefix=MANIFEST < %t/h100.json
 //
 // RUN: fa-opt %s --fa-set-target=target=a100 --fa-check-sram-budget --fa-tile-attention=tile-memory-space=0 | FileCheck %s --check-prefix=PREDICTED
-// RUN: fa-compile %s -o %t/a100 --pipeline-options="target=a100"
+// RUN: fa-compile %s -o %t/a100 --pipeline-options="target=a100 kernel=simt"
 // RUN: FileCheck %s --check-prefix=SM80 < %t/a100.ptxas.log
 // RUN: FileCheck %s --check-prefix=MANIFEST < %t/a100.json
 

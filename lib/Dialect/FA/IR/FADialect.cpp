@@ -6,6 +6,7 @@
 
 #include "FlashAttn/Dialect/FA/IR/FADialect.h"
 
+#include "FlashAttn/Analysis/CostModel.h"
 #include "FlashAttn/Dialect/FA/IR/FAAttrs.h"
 #include "FlashAttn/Dialect/FA/IR/FAOps.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -47,6 +48,18 @@ LogicalResult FADialect::verifyOperationAttribute(Operation *op,
     if (bytes.getValue().isNegative())
       return op->emitError()
              << "'" << getPredictedSramAttrName() << "' must not be negative";
+    return success();
+  }
+  if (attr.getName() == getKernelAttrName()) {
+    auto name = dyn_cast<StringAttr>(attr.getValue());
+    std::optional<KernelKind> kind =
+        name ? parseKernelKind(name.getValue()) : std::nullopt;
+    if (!kind || !isGeneratedKernel(*kind))
+      return op->emitError() << "'" << getKernelAttrName()
+                             << "' must be \"simt\" or \"mma-sync\"";
+    if (!isa<AttentionOp>(op))
+      return op->emitError() << "'" << getKernelAttrName()
+                             << "' is only allowed on fa.attention";
     return success();
   }
   if (attr.getName() != getTargetAttrName())

@@ -6,6 +6,7 @@
 
 #include "FlashAttn/Dialect/FA/IR/FAOps.h"
 
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
 
@@ -40,6 +41,14 @@ static bool isAttentionElementType(Type t) {
 }
 
 LogicalResult AttentionOp::verify() {
+  // Tensor semantics (results) or buffer semantics (none), never mixed.
+  bool buffers = isa<MemRefType>(getQuery().getType());
+  for (Value operand : getOperation()->getOperands())
+    if (isa<MemRefType>(operand.getType()) != buffers)
+      return emitOpError() << "operands must be all tensors or all memrefs";
+  if (buffers && !getResults().empty())
+    return emitOpError() << "on memrefs has no results (the inits are "
+                            "written in place)";
   auto q = getQueryType(), k = getKeyType(), v = getValueType();
   auto named = {std::make_pair("query", q), std::make_pair("key", k),
                 std::make_pair("value", v)};
@@ -90,7 +99,7 @@ LogicalResult AttentionOp::verify() {
     return emitOpError() << "expects one output init, and optionally a "
                             "logsumexp init; got "
                          << getOutputs().size() << " inits";
-  if (getResults().size() != getOutputs().size())
+  if (!buffers && getResults().size() != getOutputs().size())
     return emitOpError() << "expects one result per init";
   for (auto [init, result] : llvm::zip(getOutputs(), getResults()))
     if (init.getType() != result.getType())
@@ -147,5 +156,73 @@ LogicalResult AttentionOp::verify() {
     if (!(s > 0.0) || std::isinf(s))
       return emitOpError() << "scale must be positive and finite, got " << s;
   }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Side effects and bufferization
+//===----------------------------------------------------------------------===//
+
+void AttentionOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+        &effects) {
+  // On tensors the op is pure; on buffers it reads the inputs and writes
+  // the inits (which it never reads).
+  if (!isa<MemRefType>(getQuery().getType()))
+    return;
+  for (OpOperand &operand : getOperation()->getOpOperands()) {
+    if (isDpsInit(&operand))
+      effects.emplace_back(MemoryEffects::Write::get(), &operand,
+                           SideEffects::DefaultResource::get());
+    else
+      effects.emplace_back(MemoryEffects::Read::get(), &operand,
+                           SideEffects::DefaultResource::get());
+  }
+}
+
+bool AttentionOp::bufferizesToMemoryRead(
+    OpOperand &operand, const bufferization::AnalysisState &) {
+  // The output and logsumexp inits are only written.
+  return !isDpsInit(&operand);
+}
+
+bool AttentionOp::bufferizesToMemoryWrite(
+    OpOperand &operand, const bufferization::AnalysisState &) {
+  return isDpsInit(&operand);
+}
+
+bufferization::AliasingValueList
+AttentionOp::getAliasingValues(OpOperand &operand,
+                               const bufferization::AnalysisState &) {
+  if (!isDpsInit(&operand))
+    return {};
+  return {{getTiedOpResult(&operand), bufferization::BufferRelation::Equivalent,
+           /*isDefinite=*/true}};
+}
+
+LogicalResult
+AttentionOp::bufferize(RewriterBase &rewriter,
+                       const bufferization::BufferizationOptions &options,
+                       bufferization::BufferizationState &state) {
+  SmallVector<Value> buffers;
+  for (Value operand : getOperation()->getOperands()) {
+    FailureOr<Value> buffer =
+        bufferization::getBuffer(rewriter, operand, options, state);
+    if (failed(buffer))
+      return failure();
+    buffers.push_back(*buffer);
+  }
+  ValueRange all(buffers);
+  unsigned numInputs = getMask() ? 4 : 3;
+  rewriter.setInsertionPoint(*this);
+  auto bufferized = AttentionOp::create(
+      rewriter, getLoc(), TypeRange(), all[0], all[1], all[2],
+      getMask() ? all[3] : Value(), all.drop_front(numInputs), getScaleAttr(),
+      getCausalAttr(), getTilingAttr());
+  // Discardable attributes (the kernel choice, the target) carry over.
+  for (NamedAttribute attr : (*this)->getDiscardableAttrs())
+    bufferized->setAttr(attr.getName(), attr.getValue());
+  bufferization::replaceOpWithBufferizedValues(rewriter, *this,
+                                               all.drop_front(numInputs));
   return success();
 }

@@ -31,7 +31,7 @@ struct CheckSramBudgetPass
     if (!kind) {
       getOperation()->emitError()
           << "unknown fa-check-sram-budget kernel '" << kernel
-          << "'; expected 'simt' or 'tensor-core'";
+          << "'; expected 'simt', 'mma-sync' or 'tensor-core'";
       return signalPassFailure();
     }
     bool failed = false;
@@ -53,13 +53,16 @@ struct CheckSramBudgetPass
         failed = true;
         return;
       }
-      int64_t used = sramBytes(getTiling(tiling), problem, *kind);
+      // The op's own kernel (fa.kernel) wins over the option.
+      KernelKind opKind = getKernelKind(op, *kind);
+      int64_t used = sramBytes(getTiling(tiling), problem, opKind);
       int64_t available = target.getSramPerBlock();
       if (used > available) {
         op.emitOpError() << "tiling " << tiling << " needs " << used
                          << " bytes of shared memory per block but the target ("
                          << target.getArch() << ") allows " << available
-                         << " (kernel=" << kernel << ")";
+                         << " (kernel=" << stringifyKernelKind(opKind)
+                         << ")";
         failed = true;
       }
     });

@@ -85,14 +85,12 @@ struct SelectTilingPass
           << "'; expected 'model' or 'paper'";
       return signalPassFailure();
     }
-    std::optional<KernelKind> kind = parseKernelKind(kernel);
-    if (!kind) {
+    if (kernel != "auto" && !parseKernelKind(kernel)) {
       getOperation()->emitError()
           << "unknown fa-select-tiling kernel '" << kernel
-          << "'; expected 'simt' or 'tensor-core'";
+          << "'; expected 'simt', 'mma-sync', 'tensor-core' or 'auto'";
       return signalPassFailure();
     }
-    modelOptions.kernel = *kind;
     if (assumedSeqLen < 1 || assumedBatch < 1) {
       getOperation()->emitError()
           << "assumed-seq-len and assumed-batch must be positive";
@@ -114,12 +112,40 @@ struct SelectTilingPass
                 "tiling; run fa-set-target first (e.g. "
                 "--fa-set-target=target=h100)";
     TargetInfo target = getTargetInfo(targetAttr);
-    CostModel model(target, modelOptions);
     bool assumed = false;
     AttentionProblem problem =
         getAttentionProblem(op, assumedSeqLen, assumedBatch, &assumed);
     if (std::optional<std::string> why = problem.validate())
       return op.emitOpError() << "cannot be tiled: " << *why;
+
+    // The kernel: the op's own `fa.kernel`, else the option (`auto`: the
+    // mma.sync kernel where it applies, the scalar one elsewhere).
+    // A tiling given with the op chooses the kernel too under `auto`: the
+    // scalar kernel when the mma.sync kernel cannot run it.
+    auto mmaSyncFits = [&] {
+      if (mmaSyncUnsupportedReason(op, target))
+        return false;
+      TilingAttr given = op.getTilingAttr();
+      if (!given)
+        return true;
+      CostModelOptions mma = this->modelOptions;
+      mma.kernel = KernelKind::MmaSync;
+      return CostModel(target, mma).evaluate(getTiling(given), problem).fits();
+    };
+    KernelKind kind =
+        kernel == "auto"
+            ? getKernelKind(op, mmaSyncFits() ? KernelKind::MmaSync
+                                              : KernelKind::Simt)
+            : getKernelKind(op, *parseKernelKind(kernel));
+    if (kind == KernelKind::MmaSync)
+      if (std::optional<std::string> why = mmaSyncUnsupportedReason(op, target))
+        return op.emitOpError() << "cannot use the mma-sync kernel: " << *why;
+    if (isGeneratedKernel(kind))
+      op->setAttr(FADialect::getKernelAttrName(),
+                  StringAttr::get(op.getContext(), stringifyKernelKind(kind)));
+    CostModelOptions modelOptions = this->modelOptions;
+    modelOptions.kernel = kind;
+    CostModel model(target, modelOptions);
 
     // A tiling written earlier (or by hand) stays, if it fits.
     if (TilingAttr existing = op.getTilingAttr()) {
@@ -128,7 +154,7 @@ struct SelectTilingPass
         return op.emitOpError()
                << "tiling " << existing << " does not fit the target ("
                << target.arch << "): " << cost.rejection
-               << " (kernel=" << kernel << ")";
+               << " (kernel=" << stringifyKernelKind(kind) << ")";
       if (explain)
         op.emitRemark() << "fa-select-tiling: keeps the given tiling "
                         << existing << " (" << describe(cost) << ")";
@@ -141,18 +167,20 @@ struct SelectTilingPass
       return op.emitOpError()
              << "cannot be tiled for " << target.arch << " (head dim "
              << problem.headDim << ", value head dim " << problem.valueHeadDim
-             << "): " << decision.reason << " (kernel=" << kernel << ")";
+             << "): " << decision.reason
+             << " (kernel=" << stringifyKernelKind(kind) << ")";
 
     op.setTilingAttr(makeTilingAttr(op.getContext(), decision.winner().tiling));
     if (explain)
-      emitExplanation(op, decision, problem, assumed);
+      emitExplanation(op, decision, problem, assumed, kind);
     return success();
   }
 
   CostModelOptions modelOptions;
 
   void emitExplanation(AttentionOp op, const TilingDecision &decision,
-                       const AttentionProblem &problem, bool assumed) {
+                       const AttentionProblem &problem, bool assumed,
+                       KernelKind kind) {
     InFlightDiagnostic diag = op.emitRemark()
                               << "fa-select-tiling (" << mode
                               << "): " << decision.reason;
@@ -169,10 +197,14 @@ struct SelectTilingPass
       diag.attachNote() << rejected << " of " << decision.candidates.size()
                         << " candidates rejected: "
                         << summarizeRejections(decision);
-    diag.attachNote() << "kernel=" << kernel << ": "
-                      << (modelOptions.kernel == KernelKind::Simt
+    diag.attachNote() << "kernel=" << stringifyKernelKind(kind) << ": "
+                      << (kind == KernelKind::Simt
                               ? "the scalar kernel of convert-fa-to-gpu (all "
                                 "tiles in shared memory, 1 stage)"
+                          : kind == KernelKind::MmaSync
+                              ? "the mma.sync kernel of convert-fa-to-nvgpu "
+                                "(accumulators in registers, K/V stages in "
+                                "shared memory, cp.async)"
                               : "the tensor-core kernel (accumulators in "
                                 "registers, K/V stages in shared memory)");
     if (assumed)

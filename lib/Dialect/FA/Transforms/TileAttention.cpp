@@ -546,6 +546,11 @@ struct TileAttentionPass
                                      tileMemorySpace);
     IRRewriter rewriter(&getContext());
     for (AttentionOp op : ops) {
+      // The mma-sync kernel is generated from the op itself, after
+      // bufferization (convert-fa-to-nvgpu); the buffer form is not tiled.
+      if (getKernelKind(op, KernelKind::Simt) == KernelKind::MmaSync ||
+          isa<MemRefType>(op.getQuery().getType()))
+        continue;
       TilingAttr tiling = op.getTilingAttr();
       if (!tiling) {
         if (!requireTiling)

@@ -57,3 +57,28 @@ Tiling mlir::fa::getTiling(TilingAttr attr) {
 TilingAttr mlir::fa::makeTilingAttr(MLIRContext *ctx, const Tiling &t) {
   return TilingAttr::get(ctx, t.blockQ, t.blockKV, t.stages, t.warps);
 }
+
+std::optional<std::string>
+mlir::fa::mmaSyncUnsupportedReason(AttentionOp op, const TargetInfo &target) {
+  if (target.getComputeCapability() < 80)
+    return "the target (" + target.arch +
+           ") has no bf16/f16 mma.sync m16n8k16 with f32 accumulators "
+           "(needs sm_80 or later)";
+  Type elt = op.getQueryType().getElementType();
+  if (!elt.isF16() && !elt.isBF16())
+    return std::string("the element type must be f16 or bf16");
+  if (op.getHeadDim() % 16 != 0 || op.getValueHeadDim() % 16 != 0)
+    return std::string("head dimensions must be multiples of 16");
+  if (op.getMask())
+    return std::string("mask operands are not supported by the mma-sync "
+                       "kernel yet (the simt kernel supports them)");
+  return std::nullopt;
+}
+
+KernelKind mlir::fa::getKernelKind(AttentionOp op, KernelKind fallback) {
+  if (auto name =
+          op->getAttrOfType<StringAttr>(FADialect::getKernelAttrName()))
+    if (std::optional<KernelKind> kind = parseKernelKind(name.getValue()))
+      return *kind;
+  return fallback;
+}

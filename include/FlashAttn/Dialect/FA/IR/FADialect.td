@@ -58,6 +58,12 @@ def FA_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral getPredictedSramAttrName() {
       return ::llvm::StringLiteral("fa.predicted_sram");
     }
+    /// Name of the discardable string attribute on fa.attention that names
+    /// the GPU kernel chosen for it by fa-select-tiling: "simt" (the tiled
+    /// form and convert-fa-to-gpu) or "mma-sync" (convert-fa-to-nvgpu).
+    static constexpr ::llvm::StringLiteral getKernelAttrName() {
+      return ::llvm::StringLiteral("fa.kernel");
+    }
   }];
 }
 

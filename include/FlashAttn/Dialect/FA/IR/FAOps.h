@@ -10,6 +10,7 @@
 #include "FlashAttn/Dialect/FA/IR/FAAttrs.h"
 #include "FlashAttn/Dialect/FA/IR/FADialect.h"
 #include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpDefinition.h"
 #include "mlir/Interfaces/DestinationStyleOpInterface.h"

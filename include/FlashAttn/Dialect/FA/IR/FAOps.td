@@ -11,11 +11,20 @@ include "FlashAttn/Dialect/FA/IR/FADialect.td"
 include "FlashAttn/Dialect/FA/IR/FAAttrs.td"
 include "mlir/Interfaces/DestinationStyleOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.td"
+
+/// fa.attention's shaped operands: all tensors, or (after bufferization) all
+/// memrefs.
+def FA_TensorOrMemRef : AnyTypeOf<[AnyRankedTensor, AnyMemRef]>;
 
 def FA_AttentionOp : FA_Op<"attention", [
-    Pure, AttrSizedOperandSegments,
+    AttrSizedOperandSegments,
+    DeclareOpInterfaceMethods<MemoryEffectsOpInterface>,
+    DeclareOpInterfaceMethods<BufferizableOpInterface,
+        ["bufferizesToMemoryRead", "bufferizesToMemoryWrite",
+         "getAliasingValues", "bufferize"]>,
     DestinationStyleOpInterface]> {
-  let summary = "Scaled dot-product attention on tensors";
+  let summary = "Scaled dot-product attention on tensors or buffers";
   let description = [{
     Computes, for every batch `b`, query head `h`, query row `i`:
 
@@ -36,6 +45,14 @@ def FA_AttentionOp : FA_Op<"attention", [
       broadcastable to `[B, Hq, Nq, Nk]` (each dimension equal or 1);
     * `outs(%o)` of shape `[B, Hq, Nq, Dv]`, and optionally a second init
       `[B, Hq, Nq]` of f32 that requests the logsumexp result.
+
+    Like `linalg` ops, the op has tensor semantics (results, no side
+    effects) or, once bufferized, buffer semantics: every shaped operand a
+    memref, no results, the output and logsumexp written into the init
+    buffers. One-shot bufferization turns the first into the second (the op
+    implements `BufferizableOpInterface`; the inits are written in place and
+    never read). Only `convert-fa-to-nvgpu` consumes the buffer form; the
+    other passes work on tensors.
 
     Q, K, V and O share one element type: f16, bf16 or f32. Accumulation is
     in f32. `B`, `Nq` and `Nk` may be dynamic; head counts and head
@@ -66,11 +83,11 @@ def FA_AttentionOp : FA_Op<"attention", [
   }];
 
   let arguments = (ins
-    AnyRankedTensor:$query,
-    AnyRankedTensor:$key,
-    AnyRankedTensor:$value,
-    Optional<AnyRankedTensor>:$mask,
-    Variadic<AnyRankedTensor>:$outputs,
+    FA_TensorOrMemRef:$query,
+    FA_TensorOrMemRef:$key,
+    FA_TensorOrMemRef:$value,
+    Optional<FA_TensorOrMemRef>:$mask,
+    Variadic<FA_TensorOrMemRef>:$outputs,
     OptionalAttr<F32Attr>:$scale,
     UnitAttr:$causal,
     OptionalAttr<FA_TilingAttr>:$tiling

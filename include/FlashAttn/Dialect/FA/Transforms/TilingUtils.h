@@ -32,6 +32,14 @@ AttentionProblem getAttentionProblem(AttentionOp op,
                                      int64_t assumedBatch = kAssumedBatch,
                                      bool *usedAssumption = nullptr);
 
+/// Why convert-fa-to-nvgpu cannot generate the mma-sync kernel for `op` on
+/// `target`, or nullopt when it can.
+std::optional<std::string> mmaSyncUnsupportedReason(AttentionOp op,
+                                                    const TargetInfo &target);
+
+/// The kernel named by `op`'s `fa.kernel` attribute, or `fallback`.
+KernelKind getKernelKind(AttentionOp op, KernelKind fallback);
+
 /// The plain tiling of an attribute, and back.
 Tiling getTiling(TilingAttr attr);
 TilingAttr makeTilingAttr(MLIRContext *ctx, const Tiling &tiling);
