@@ -15,7 +15,7 @@ g++ -O2 -std=c++17 -shared -fPIC -Iruntime/include -I"$CUDA/include" \
   -L"$CUDA/lib64" -lcuda -o "$LIB" || LIB=$PWD/libfa_runtime.prebuilt.so
 export PYTHONUNBUFFERED=1
 python3 bench/benchmark.py --runtime "$LIB" --artifacts artifacts \
-  --json "$OUT/benchmark.json" ${BENCH_ONLY:+--only "$BENCH_ONLY"} 2>&1 | tee "$OUT/benchmark.log"
+  --json "$OUT/benchmark.json" ${BENCH_ONLY:+--only "$BENCH_ONLY"} ${BENCH_ARGS:-} 2>&1 | tee "$OUT/benchmark.log"
 NCU=$(command -v ncu || ls /usr/local/cuda/bin/ncu 2>/dev/null || true)
 for name in ${PROFILE:-}; do
   [ -n "$NCU" ] || { echo "ncu not found"; break; }

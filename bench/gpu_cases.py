@@ -74,12 +74,37 @@ def bench_matrix():
     return cases
 
 
+SWEEP_TILINGS = [  # (block_q, block_kv, stages, warps)
+    (64, 32, 2, 4), (64, 64, 2, 4), (64, 128, 2, 4), (128, 32, 2, 4),
+    (128, 64, 2, 4), (128, 128, 2, 4), (128, 32, 2, 8), (128, 64, 2, 8),
+    (128, 64, 3, 8), (128, 128, 2, 8), (256, 32, 2, 8), (256, 64, 2, 8),
+    (256, 96, 2, 8), (192, 32, 2, 4)]
+
+
+def sweep_matrix():
+    """Measured tiling sweep of the mma-sync kernel (docs/CostModel.md): a
+    few benchmark shapes, each with the cost model's own choice ('model')
+    and with every tiling of SWEEP_TILINGS forced."""
+    cases = []
+    for d, n, causal in ((64, 4096, False), (64, 16384, False),
+                         (128, 4096, False), (128, 16384, False),
+                         (128, 4096, True)):
+        base = case("bf16", d, n, causal=causal, b=16384 // n, hq=2048 // d)
+        m = dict(base, name="sweep_" + base["name"] + "_model")
+        cases.append(m)
+        for bq, bkv, st, w in SWEEP_TILINGS:
+            c = dict(base, tiling=[bq, bkv, st, w])
+            c["name"] = f"sweep_{base['name']}_t{bq}x{bkv}s{st}w{w}"
+            cases.append(c)
+    return cases
+
+
 # tiled: the pipeline's default kernel (auto: mma-sync for these cases on
 # sm_80+); simt and mma force convert-fa-to-gpu's scalar kernel or
 # convert-fa-to-nvgpu's mma.sync kernel on the same matrix.
 MATRICES = {"naive": naive_matrix, "tiled": tiled_matrix,
             "simt": tiled_matrix, "mma": tiled_matrix,
-            "bench": bench_matrix}
+            "bench": bench_matrix, "sweep": sweep_matrix}
 
 
 def find(name):
@@ -96,7 +121,12 @@ def emit(c):
     k = f"tensor<{c['b']}x{c['hkv']}x{c['nk']}x{c['d']}x{t}>"
     v = f"tensor<{c['b']}x{c['hkv']}x{c['nk']}x{c['dv']}x{t}>"
     o = f"tensor<{c['b']}x{c['hq']}x{c['nq']}x{c['dv']}x{t}>"
-    attrs = " {causal}" if c.get("compile_causal", c["causal"]) else ""
+    items = ["causal"] if c.get("compile_causal", c["causal"]) else []
+    if c.get("tiling"):
+        bq, bkv, st, w = c["tiling"]
+        items.append(f"tiling = #fa.tiling<block_q = {bq}, block_kv = {bkv}, "
+                     f"stages = {st}, warps = {w}>")
+    attrs = " {" + ", ".join(items) + "}" if items else ""
     return (
         f"// Case {c['name']} (bench/gpu_cases.py).\n"
         f"func.func @attention(%q: {q}, %k: {k}, %v: {v}, %o: {o}) -> {o} {{\n"

@@ -6,6 +6,8 @@
 #   runtime binding) DEST/run.sh DEST/libfa_runtime.so
 # Usage: scripts/gpu-artifacts.sh [DEST=.stage-gpu] [VARIANT=naive] [TARGET=h100]
 #   VARIANT: naive | tiled (the pipeline's default kernel) | simt | mma | bench
+#            | sweep (tilings forced; bash bench_run.sh with
+#              BENCH_ARGS=--no-baselines)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -20,7 +22,7 @@ OPTS="target=$TARGET"
 case "$VARIANT" in
   naive) OPTS="$OPTS naive" ;;
   simt) OPTS="$OPTS kernel=simt" ;;
-  mma) OPTS="$OPTS kernel=mma-sync" ;;
+  mma | sweep) OPTS="$OPTS kernel=mma-sync" ;;
 esac
 # The benchmark matrix compiles with the FlashAttention front end.
 mkdir -p "$DEST/artifacts"
@@ -47,6 +49,7 @@ cp -r python/flashattn_mlir "$DEST/python/"
 find "$DEST/python" -name __pycache__ -prune -exec rm -rf {} +
 cp bench/gpu_check.py bench/benchmark.py bench/gpu_run.sh bench/bench_run.sh "$DEST/bench/"
 cp bench/gpu_run.sh "$DEST/run.sh"
+cp bench/bench_run.sh "$DEST/bench_run.sh"
 # A prebuilt runtime (x86-64, against the CUDA stub) as a fallback for the
 # device machine; gpu_run.sh builds its own first.
 if [ -f "$BUILD_DIR/lib/libfa_runtime.so" ]; then

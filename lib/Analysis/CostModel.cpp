@@ -32,6 +32,8 @@ static constexpr int64_t kSramAlignment = 128;
 /// Registers per thread besides the O and S tiles: addresses, loop counters,
 /// softmax scale (the running max and sum are added per owned row).
 static constexpr int64_t kRegisterOverhead = 24;
+/// The fixed part of the mma-sync kernel's register fit (registersPerThread).
+static constexpr int64_t kMmaSyncRegisterBase = 23;
 /// Per kv-step latency that no other work hides: the barrier or mbarrier
 /// wait that hands a K/V stage over, and the quad-shuffle row reductions.
 static constexpr double kStepOverheadClocks = 200;
@@ -231,10 +233,18 @@ int64_t mlir::fa::registersPerThread(const Tiling &t, const AttentionProblem &p,
                                      KernelKind kind) {
   if (kind == KernelKind::Simt)
     return kSimtRegistersPerThread;
-  // TensorCore and MmaSync hold the same fragments.
   int64_t threads = 32 * t.warps;
   int64_t accO = llvm::divideCeil(t.blockQ * p.valueHeadDim, threads);
   int64_t accS = llvm::divideCeil(t.blockQ * t.blockKV, threads);
+  if (kind == KernelKind::MmaSync) {
+    // Fitted to what ptxas allocates for convert-fa-to-nvgpu's kernel
+    // (bench/register_sweep.py, 25 tilings at d = 64 and 128, within 24
+    // registers; docs/CostModel.md): the f32 S tile plus its bf16/f16 copy
+    // P (1.5 x S), the O accumulator plus a third for the rescale and the
+    // addresses of its ldmatrix operands, and a fixed part.
+    return llvm::divideCeil(4 * accO, 3) + llvm::divideCeil(3 * accS, 2) +
+           kMmaSyncRegisterBase;
+  }
   // An m16 accumulator fragment gives each thread 2 of its 16 rows; each
   // owned row keeps a running max and a running sum.
   int64_t rowsPerThread = llvm::divideCeil(t.blockQ / t.warps, 8);

@@ -24,7 +24,8 @@
 //    registers into the A operand of P V (the m16n8 accumulator layout of two
 //    adjacent n-tiles is the m16n8k16 A layout);
 //  * causal blocks above the diagonal are never visited (the loop bound),
-//    the diagonal and tail blocks are masked under a uniform branch.
+//    the diagonal and tail blocks are masked under a uniform branch, and
+//    the q-blocks run longest first (blockIdx.x counts down the rows).
 //
 // The kernel is built directly from the op, not from fa-tile-attention's
 // tiled form: the tiled form's tile ops are whole-tile linalg ops whose
@@ -131,6 +132,16 @@ private:
     return vector::ExtractOp::create(b, v, ArrayRef<int64_t>{i});
   }
   Value shuffleXor(Value v, int64_t offset);
+  /// 2^x as the SFU computes it (ex2.approx.ftz.f32, what FlashAttention
+  /// uses): math.exp2 lowers to the non-ftz form, whose denormal handling
+  /// costs extra instructions per score; the ftz difference (results below
+  /// 2^-126 flush to 0) is far below the output's precision.
+  Value exp2(Value x) {
+    return LLVM::CallIntrinsicOp::create(
+               b, f32, b.getStringAttr("llvm.nvvm.ex2.approx.ftz.f"),
+               ValueRange{x})
+        .getResult(0);
+  }
 
   /// cp.async of a [rows, cols] tile of `src` (rows `rowBase`.. of head
   /// (`batch`, `head`)) into `dst` (at `dstPrefix`), zero-filling rows at or
@@ -273,6 +284,11 @@ void KernelBuilder::build(int64_t sharedBytes) {
   b.setInsertionPointToStart(&body);
 
   Value qBlock = launch.getBlockIds().x;
+  // Causal: the last q-blocks see the most keys; launch them first so that
+  // the short ones fill the last wave (blocks start in blockIdx.x order).
+  if (op.getCausal())
+    qBlock = arith::SubIOp::create(
+        b, arith::SubIOp::create(b, launch.getGridSize().x, qBlock), idx(1));
   Value head = launch.getBlockIds().y;
   Value batch = launch.getBlockIds().z;
   tid = launch.getThreadIds().x;
@@ -467,9 +483,8 @@ void KernelBuilder::build(int64_t sharedBytes) {
                                             negInfF);
         Value used = select(isInf, zeroF, mNew);
         mUse.push_back(used);
-        alphas.push_back(math::Exp2Op::create(
-            b, arith::MulFOp::create(
-                   b, arith::SubFOp::create(b, old, used), c)));
+        alphas.push_back(exp2(arith::MulFOp::create(
+            b, arith::SubFOp::create(b, old, used), c)));
       }
       SmallVector<Value> partial = {zeroF, zeroF};
       for (int64_t nj = 0; nj < nTilesS; ++nj) {
@@ -479,8 +494,7 @@ void KernelBuilder::build(int64_t sharedBytes) {
               b, arith::MulFOp::create(b, mUse[r], c));
           for (int64_t cc = 0; cc < 2; ++cc) {
             Value x = element(s[mi * nTilesS + nj], r, cc);
-            Value p = math::Exp2Op::create(
-                b, math::FmaOp::create(b, x, c, negMc));
+            Value p = exp2(math::FmaOp::create(b, x, c, negMc));
             partial[r] = arith::AddFOp::create(b, partial[r], p);
             elems.push_back(p);
           }

@@ -1,0 +1,90 @@
+// The mma-sync kernel of convert-fa-to-nvgpu, from fa.attention through
+// one-shot bufferization (docs/GPU.md, "The mma-sync kernel").
+// RUN: fa-opt %s --split-input-file --fa-set-target=target=h100 \
+// RUN:   --fa-select-tiling=kernel=mma-sync \
+// RUN:   --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
+// RUN:   --convert-fa-to-nvgpu | FileCheck %s
+// RUN: fa-opt %s --split-input-file --fa-set-target=target=h100 \
+// RUN:   --fa-select-tiling=kernel=mma-sync \
+// RUN:   --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
+// RUN:   | FileCheck %s --check-prefix=BUFFER
+
+// BUFFER-LABEL: func.func @bf16_causal
+// BUFFER:         fa.attention ins(%{{.*}}, %{{.*}}, %{{.*}} : memref<2x4x100x64xbf16>, memref<2x2x130x64xbf16>, memref<2x2x130x64xbf16>)
+// BUFFER-SAME:      outs(%{{.*}}, %{{.*}} : memref<2x4x100x64xbf16>, memref<2x4x100xf32>)
+// BUFFER-SAME:      fa.kernel = "mma-sync"
+// BUFFER-NOT:     ->
+// BUFFER:         return
+
+// Grid (ceil(100 / 64), Hq, B), 4 warps; shared memory = Q 64 x (64 + 8)
+// + 2 stages x (K + V) 32 x (64 + 8) bf16 = 9216 + 18432 bytes.
+// CHECK-LABEL: func.func @bf16_causal
+// CHECK-NOT:     memref.alloc
+// CHECK:         %[[NQB:.*]] = arith.ceildivui %{{.*}}, %c64
+// CHECK:         gpu.launch blocks(%[[QB:[a-z0-9]+]], %{{.*}}, %{{.*}}) in (%{{.*}} = %[[NQB]], %{{.*}} = %c4, %{{.*}} = %{{.*}}) threads({{.*}}) in (%{{.*}} = %c128, %{{.*}} = %c1, %{{.*}} = %c1) dynamic_shared_memory_size %c27648_i32
+// The longest q-block first (causal).
+// CHECK:           %[[REV:.*]] = arith.subi %{{.*}}, %[[QB]]
+// CHECK:           arith.subi %[[REV]], %c1
+// CHECK:           gpu.dynamic_shared_memory
+// CHECK:           memref.view {{.*}} to memref<64x72xbf16, #gpu.address_space<workgroup>>
+// CHECK:           memref.view {{.*}} to memref<2x32x72xbf16, #gpu.address_space<workgroup>>
+// CHECK:           memref.view {{.*}} to memref<2x32x72xbf16, #gpu.address_space<workgroup>>
+// Q, then the first K/V stage, each a cp.async group (zero-fill: srcElements).
+// CHECK:           nvgpu.device_async_copy {{.*}}, 8, %{{.*}} {bypassL1} : memref<2x4x100x64xbf16> to memref<64x72xbf16, #gpu.address_space<workgroup>>
+// CHECK:           nvgpu.device_async_create_group
+// CHECK:           nvgpu.device_async_copy {{.*}} : memref<2x2x130x64xbf16> to memref<2x32x72xbf16, #gpu.address_space<workgroup>>
+// CHECK:           nvgpu.device_async_create_group
+// CHECK:           scf.for
+// CHECK:             nvgpu.device_async_create_group
+// CHECK:             nvgpu.device_async_wait %{{.*}} {numGroups = 1 : i32}
+// CHECK:             gpu.barrier
+// CHECK:             nvgpu.ldmatrix {{.*}} {numTiles = 4 : i32, transpose = false} : memref<64x72xbf16, #gpu.address_space<workgroup>> -> vector<4x2xbf16>
+// CHECK:             nvgpu.ldmatrix {{.*}} {numTiles = 4 : i32, transpose = false} : memref<2x32x72xbf16, #gpu.address_space<workgroup>> -> vector<4x2xbf16>
+// CHECK:             nvvm.mma.sync {{.*}} multiplicandAPtxType = #nvvm.mma_type<bf16>
+// CHECK:             scf.if
+// CHECK:             gpu.shuffle  xor
+// CHECK:             llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f"
+// CHECK:             arith.truncf {{.*}} : vector<2xf32> to vector<2xbf16>
+// CHECK:             nvgpu.ldmatrix {{.*}} {numTiles = 4 : i32, transpose = true}
+// CHECK:             nvvm.mma.sync
+// CHECK:             gpu.barrier
+// CHECK:             scf.yield
+// CHECK:           nvgpu.device_async_wait %{{.*}} {numGroups = 0 : i32}
+// CHECK:           vector.store {{.*}} : memref<2x4x100x64xbf16>, vector<2xbf16>
+// CHECK:           math.log
+// CHECK:           memref.store {{.*}} : memref<2x4x100xf32>
+// CHECK:           gpu.terminator
+// CHECK-NOT:     fa.attention
+func.func @bf16_causal(%q: tensor<2x4x100x64xbf16>, %k: tensor<2x2x130x64xbf16>,
+                       %v: tensor<2x2x130x64xbf16>, %o: tensor<2x4x100x64xbf16>,
+                       %l: tensor<2x4x100xf32>)
+    -> (tensor<2x4x100x64xbf16>, tensor<2x4x100xf32>) {
+  %r:2 = fa.attention ins(%q, %k, %v : tensor<2x4x100x64xbf16>,
+                          tensor<2x2x130x64xbf16>, tensor<2x2x130x64xbf16>)
+         outs(%o, %l : tensor<2x4x100x64xbf16>, tensor<2x4x100xf32>)
+         {causal, tiling = #fa.tiling<block_q = 64, block_kv = 32, stages = 2, warps = 4>}
+         -> tensor<2x4x100x64xbf16>, tensor<2x4x100xf32>
+  return %r#0, %r#1 : tensor<2x4x100x64xbf16>, tensor<2x4x100xf32>
+}
+
+// -----
+
+// f16 runs on nvgpu.mma.sync; one stage waits for its own group; dynamic
+// sizes come from memref.dim.
+// CHECK-LABEL: func.func @f16_dynamic
+// CHECK:         memref.dim %{{.*}}, %c0
+// CHECK:         gpu.launch
+// CHECK:           scf.for
+// CHECK:             nvgpu.device_async_wait %{{.*}} {numGroups = 0 : i32}
+// CHECK:             nvgpu.mma.sync({{.*}}) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
+// CHECK-NOT:         nvvm.mma.sync
+func.func @f16_dynamic(%q: tensor<?x8x?x128xf16>, %k: tensor<?x8x?x128xf16>,
+                       %v: tensor<?x8x?x128xf16>, %o: tensor<?x8x?x128xf16>)
+    -> tensor<?x8x?x128xf16> {
+  %r = fa.attention ins(%q, %k, %v : tensor<?x8x?x128xf16>,
+                        tensor<?x8x?x128xf16>, tensor<?x8x?x128xf16>)
+       outs(%o : tensor<?x8x?x128xf16>)
+       {tiling = #fa.tiling<block_q = 128, block_kv = 64, stages = 1, warps = 8>}
+       -> tensor<?x8x?x128xf16>
+  return %r : tensor<?x8x?x128xf16>
+}

@@ -1,0 +1,70 @@
+// convert-fa-to-nvgpu's own checks, on IR built by hand.
+// RUN: fa-opt %s -split-input-file --convert-fa-to-nvgpu -verify-diagnostics
+
+func.func @negative_tensors(%q: tensor<1x2x64x64xbf16>, %o: tensor<1x2x64x64xbf16>) -> tensor<1x2x64x64xbf16> {
+  // expected-error @below {{expected the bufferized op (memref operands); run one-shot bufferization before convert-fa-to-nvgpu}}
+  %r = fa.attention ins(%q, %q, %q : tensor<1x2x64x64xbf16>, tensor<1x2x64x64xbf16>, tensor<1x2x64x64xbf16>)
+       outs(%o : tensor<1x2x64x64xbf16>) {fa.kernel = "mma-sync"} -> tensor<1x2x64x64xbf16>
+  return %r : tensor<1x2x64x64xbf16>
+}
+
+// -----
+
+func.func @negative_no_tiling(%q: memref<1x2x64x64xbf16>, %o: memref<1x2x64x64xbf16>) {
+  // expected-error @below {{has no #fa.tiling; run fa-select-tiling first}}
+  fa.attention ins(%q, %q, %q : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>)
+       outs(%o : memref<1x2x64x64xbf16>) {fa.kernel = "mma-sync"}
+  return
+}
+
+// -----
+
+func.func @negative_no_target(%q: memref<1x2x64x64xbf16>, %o: memref<1x2x64x64xbf16>) {
+  // expected-error @below {{needs a #fa.target on the enclosing module; run fa-set-target first}}
+  fa.attention ins(%q, %q, %q : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>)
+       outs(%o : memref<1x2x64x64xbf16>)
+       {fa.kernel = "mma-sync", tiling = #fa.tiling<block_q = 64, block_kv = 32, stages = 2, warps = 4>}
+  return
+}
+
+// -----
+
+module attributes {fa.target = #fa.target<arch = "sm_75", sram_per_block = 65536, sram_per_sm = 65536, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 40, hbm_gbps = 320, tensor_tflops = 65>} {
+  func.func @negative_sm75(%q: memref<1x2x64x64xbf16>, %o: memref<1x2x64x64xbf16>) {
+    // expected-error @below {{cannot use the mma-sync kernel: the target (sm_75) has no bf16/f16 mma.sync m16n8k16 with f32 accumulators (needs sm_80 or later)}}
+    fa.attention ins(%q, %q, %q : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>)
+         outs(%o : memref<1x2x64x64xbf16>)
+         {fa.kernel = "mma-sync", tiling = #fa.tiling<block_q = 64, block_kv = 32, stages = 2, warps = 4>}
+    return
+  }
+}
+
+// -----
+
+module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 16384, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
+  func.func @negative_budget(%q: memref<1x2x64x64xbf16>, %o: memref<1x2x64x64xbf16>) {
+    // expected-error @below {{needs 27648 bytes of shared memory per block but the target (sm_90a) allows 16384}}
+    fa.attention ins(%q, %q, %q : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>)
+         outs(%o : memref<1x2x64x64xbf16>)
+         {fa.kernel = "mma-sync", tiling = #fa.tiling<block_q = 64, block_kv = 32, stages = 2, warps = 4>}
+    return
+  }
+}
+
+// -----
+
+func.func @negative_kernel_name(%q: tensor<1x2x64x64xbf16>, %o: tensor<1x2x64x64xbf16>) -> tensor<1x2x64x64xbf16> {
+  // expected-error @below {{'fa.kernel' must be "simt" or "mma-sync"}}
+  %r = fa.attention ins(%q, %q, %q : tensor<1x2x64x64xbf16>, tensor<1x2x64x64xbf16>, tensor<1x2x64x64xbf16>)
+       outs(%o : tensor<1x2x64x64xbf16>) {fa.kernel = "wgmma"} -> tensor<1x2x64x64xbf16>
+  return %r : tensor<1x2x64x64xbf16>
+}
+
+// -----
+
+func.func @negative_mixed(%q: memref<1x2x64x64xbf16>, %k: tensor<1x2x64x64xbf16>, %o: memref<1x2x64x64xbf16>) {
+  // expected-error @below {{operands must be all tensors or all memrefs}}
+  fa.attention ins(%q, %k, %q : memref<1x2x64x64xbf16>, tensor<1x2x64x64xbf16>, memref<1x2x64x64xbf16>)
+       outs(%o : memref<1x2x64x64xbf16>)
+  return
+}
