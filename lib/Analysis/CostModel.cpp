@@ -34,6 +34,16 @@ static constexpr int64_t kSramAlignment = 128;
 static constexpr int64_t kRegisterOverhead = 24;
 /// The fixed part of the mma-sync kernel's register fit (registersPerThread).
 static constexpr int64_t kMmaSyncRegisterBase = 23;
+/// How far the mma-sync estimate may exceed the per-thread limit: ptxas fits
+/// the estimates of 290 (128x64 / 4 warps and 256x64 / 8 warps at d = 128)
+/// into 255 registers with 84 bytes of spills, and those tilings measured
+/// fastest at their shapes (docs/CostModel.md, "mma-sync registers").
+static constexpr int64_t kMmaSyncSpillTolerance = 35;
+/// ... but such a candidate must be predicted this much faster than the best
+/// one within the limit: at d = 64 (256x112 over 256x96, predicted 1.5%
+/// faster) the spills cost 8%, at d = 128 (256x64 over 256x48/32, 7%
+/// faster) the larger block won 3% (docs/CostModel.md).
+static constexpr double kMmaSyncSpillMargin = 0.05;
 /// Per kv-step latency that no other work hides: the barrier or mbarrier
 /// wait that hands a K/V stage over, and the quad-shuffle row reductions.
 static constexpr double kStepOverheadClocks = 200;
@@ -416,7 +426,14 @@ CandidateCost CostModel::evaluate(const Tiling &t,
 
   // Resources: reject what cannot launch.
   int64_t threads = 32 * t.warps;
-  int64_t regsPerBlock = llvm::alignTo(c.registersPerThread, 8) * threads;
+  // mma-sync: an estimate a little over the limit is what ptxas squeezes
+  // into maxRegsPerThread with a few spills (the fit is linear; near the
+  // limit ptxas reuses S's registers for P slice by slice).
+  int64_t regLimit = target.maxRegsPerThread +
+                     (kind == KernelKind::MmaSync ? kMmaSyncSpillTolerance : 0);
+  int64_t allocatedRegs =
+      std::min(c.registersPerThread, target.maxRegsPerThread);
+  int64_t regsPerBlock = llvm::alignTo(allocatedRegs, 8) * threads;
   if (kind == KernelKind::MmaSync &&
       (p.headDim % 16 != 0 || p.valueHeadDim % 16 != 0)) {
     c.rejection = llvm::formatv("mma.sync needs head dimensions that are "
@@ -435,9 +452,9 @@ CandidateCost CostModel::evaluate(const Tiling &t,
     c.rejection =
         llvm::formatv("shared memory {0} B exceeds {1} B per block",
                       c.sramBytes, target.sramPerBlock);
-  } else if (c.registersPerThread > target.maxRegsPerThread) {
+  } else if (c.registersPerThread > regLimit) {
     c.rejection = llvm::formatv("{0} registers per thread exceed {1}",
-                                c.registersPerThread, target.maxRegsPerThread);
+                                c.registersPerThread, regLimit);
   } else if (regsPerBlock > target.regsPerSM) {
     c.rejection = llvm::formatv("{0} registers per block exceed {1} per SM",
                                 regsPerBlock, target.regsPerSM);
@@ -613,6 +630,21 @@ TilingDecision CostModel::select(const AttentionProblem &p) const {
     (c.fits() ? feasible : rejected).push_back(std::move(c));
   }
   llvm::sort(feasible, isBetter);
+  // mma-sync: an estimate over the register limit (ptxas will spill a
+  // little) wins only by a clear margin over the best candidate within it.
+  std::optional<CandidateCost> demoted;
+  if (options.kernel == KernelKind::MmaSync && !feasible.empty() &&
+      feasible[0].registersPerThread > target.maxRegsPerThread) {
+    auto within = llvm::find_if(feasible, [&](const CandidateCost &c) {
+      return c.registersPerThread <= target.maxRegsPerThread;
+    });
+    if (within != feasible.end() &&
+        feasible[0].predictedSeconds >
+            (1.0 - kMmaSyncSpillMargin) * within->predictedSeconds) {
+      demoted = feasible[0];
+      std::rotate(feasible.begin(), within, within + 1);
+    }
+  }
   if (feasible.empty()) {
     // The smallest tile is the most likely to fit; say what it needs.
     Tiling smallest = smallestCandidate();
@@ -628,6 +660,16 @@ TilingDecision CostModel::select(const AttentionProblem &p) const {
     decision.reason = feasible.size() == 1
                           ? feasible[0].tiling.str() + " is the only fit"
                           : explainWin(feasible[0], feasible[1]);
+    if (demoted)
+      decision.reason = llvm::formatv(
+          "{0} wins: the fastest within {1} registers per thread; {2} is "
+          "predicted {3:f1}% faster but needs {4} registers (ptxas would "
+          "spill), and a tiling over the limit must be {5}% faster",
+          feasible[0].tiling.str(), target.maxRegsPerThread,
+          demoted->tiling.str(),
+          100.0 * (1.0 - demoted->predictedSeconds /
+                             feasible[0].predictedSeconds),
+          demoted->registersPerThread, int(kMmaSyncSpillMargin * 100));
   }
   decision.candidates = std::move(feasible);
   llvm::append_range(decision.candidates, rejected);

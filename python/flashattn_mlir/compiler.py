@@ -36,7 +36,7 @@ _STAGE_PASSES = {
     "tiled": "fa-select-tiling{kernel=KERNEL},"
              "fa-tile-attention{tile-memory-space=0 require-tiling=true}",
     "bufferized": _BUFFERIZE,
-    "gpu": "convert-fa-to-gpu,convert-fa-to-nvgpu,canonicalize,cse",
+    "gpu": "convert-fa-to-gpu,canonicalize,cse,convert-fa-to-nvgpu",
 }
 _NAIVE_STAGE_PASSES = {
     "tiled": "fa-select-tiling",

@@ -85,7 +85,7 @@ def ConvertFAToNVGPUPass : Pass<"convert-fa-to-nvgpu"> {
       with `gpu.shuffle xor`), `exp2` with `scale * log2(e)` folded into one
       multiply-add, P converted in registers into the A operand of `P V`;
     * causal: kv-blocks above the diagonal are not visited (loop bound); the
-      diagonal and the last partial block are masked under a uniform branch.
+      diagonal and the last partial block run in a second loop with the masks.
       A row that sees no key gets 0 (and a logsumexp of -inf).
 
     Needs: sm_80 or later, f16/bf16, head dimensions that are multiples of

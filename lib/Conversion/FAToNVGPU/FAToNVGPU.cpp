@@ -24,7 +24,7 @@
 //    registers into the A operand of P V (the m16n8 accumulator layout of two
 //    adjacent n-tiles is the m16n8k16 A layout);
 //  * causal blocks above the diagonal are never visited (the loop bound),
-//    the diagonal and tail blocks are masked under a uniform branch, and
+//    the diagonal and tail blocks run in a second loop with the masks, and
 //    the q-blocks run longest first (blockIdx.x counts down the rows).
 //
 // The kernel is built directly from the op, not from fa-tile-attention's
@@ -269,11 +269,24 @@ void KernelBuilder::build(int64_t sharedBytes) {
   double scale = op.getScaleValue();
   double scaleLog2 = scale * M_LOG2E;
 
-  Value batchSize = memref::DimOp::create(b, q, 0);
-  Value nq = memref::DimOp::create(b, q, 2);
-  Value nk = memref::DimOp::create(b, k, 2);
+  // Static sizes are constants from the start: the launch's grid must fold
+  // to constants for the manifest, and the pipeline does not canonicalize
+  // after this pass (the kernel's thousands of ops made that the slowest
+  // step of the compile).
+  auto dim = [&](Value memref, int64_t i) -> Value {
+    auto type = cast<MemRefType>(memref.getType());
+    if (!type.isDynamicDim(i))
+      return idx(type.getDimSize(i));
+    return memref::DimOp::create(b, memref, i);
+  };
+  Value batchSize = dim(q, 0);
+  Value nq = dim(q, 2);
+  Value nk = dim(k, 2);
   Value one = idx(1);
-  Value numQBlocks = arith::CeilDivUIOp::create(b, nq, idx(t.blockQ));
+  Value numQBlocks =
+      op.getQueryType().isDynamicDim(2)
+          ? Value(arith::CeilDivUIOp::create(b, nq, idx(t.blockQ)))
+          : idx(llvm::divideCeil(op.getQueryType().getDimSize(2), t.blockQ));
   Value smem = arith::ConstantIntOp::create(b, b.getI32Type(), sharedBytes);
   auto launch = gpu::LaunchOp::create(
       b, numQBlocks, idx(op.getNumQueryHeads()), batchSize, idx(threads),
@@ -368,8 +381,11 @@ void KernelBuilder::build(int64_t sharedBytes) {
 
   Value warpRow = mulc(warp, rowsPerWarp);
   Value negInfF = f32c(negInf), zeroF = f32c(0.0), c = f32c(scaleLog2);
-  auto loop = scf::ForOp::create(b, idx(0), kvEnd, one, init);
-  {
+  // One kv-block step; `masked` adds the key masks (the blocks past the
+  // last full block, and causal blocks crossing a row's diagonal).
+  auto buildLoop = [&](Value lb, Value ub, ValueRange loopInit,
+                       bool masked) -> scf::ForOp {
+    auto loop = scf::ForOp::create(b, lb, ub, one, loopInit);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
     Value j = loop.getInductionVar();
@@ -416,21 +432,9 @@ void KernelBuilder::build(int64_t sharedBytes) {
       }
     }
 
-    // Masks, only on the blocks that need them (uniform branch): keys past
-    // Nk, and (causal) keys past a row's diagonal.
-    Value blockEnd = mulc(addc(j, 1), t.blockKV);
-    Value needsMask = cmp(arith::CmpIPredicate::sgt, blockEnd, nk);
-    if (causal)
-      needsMask = arith::OrIOp::create(
-          b, needsMask,
-          cmp(arith::CmpIPredicate::sgt, arith::SubIOp::create(b, blockEnd, one),
-              add(qBase, diagonal)));
-    SmallVector<Type> sTypes(s.size(), accType);
-    auto ifOp = scf::IfOp::create(b, sTypes, needsMask, /*withElse=*/true);
-    {
-      OpBuilder::InsertionGuard g(b);
-      b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-      SmallVector<Value> masked;
+    // Keys past Nk, and (causal) keys right of a row's diagonal.
+    if (masked) {
+      SmallVector<Value> maskedS;
       Value colBase =
           add(mulc(j, t.blockKV), mulc(remc(lane, 4), 2));
       Value rowBase = add(add(qBase, warpRow), divc(lane, 4));
@@ -450,15 +454,11 @@ void KernelBuilder::build(int64_t sharedBytes) {
               elems.push_back(select(keep, element(frag, r, cc), negInfF));
             }
           }
-          masked.push_back(vector::FromElementsOp::create(b, accType, elems));
+          maskedS.push_back(vector::FromElementsOp::create(b, accType, elems));
         }
       }
-      scf::YieldOp::create(b, masked);
-      b.setInsertionPointToStart(&ifOp.getElseRegion().front());
-      scf::YieldOp::create(b, s);
+      s = maskedS;
     }
-    for (auto [i, r] : llvm::enumerate(ifOp.getResults()))
-      s[i] = r;
 
     // Online softmax per row (two rows per lane per m-tile).
     SmallVector<Value> newMax, newSum;
@@ -557,7 +557,24 @@ void KernelBuilder::build(int64_t sharedBytes) {
     yields.append(newMaxRows);
     yields.append(newSum);
     scf::YieldOp::create(b, yields);
+    return loop;
+  };
+  // The blocks before `maskStart` need no mask (FlashAttention-2's split):
+  // j < maskStart iff block j ends within Nk and (causal) its last key is
+  // visible to the q-block's first row: (j + 1) * block_kv - 1 <= qBase +
+  // Nk - Nq.
+  Value maskStart = arith::DivUIOp::create(b, nk, idx(t.blockKV));
+  if (causal) {
+    Value firstRowEnd = addc(add(qBase, diagonal), 1);
+    Value causalStart =
+        arith::FloorDivSIOp::create(b, firstRowEnd, idx(t.blockKV));
+    maskStart = arith::MinSIOp::create(b, maskStart, causalStart);
   }
+  maskStart = arith::MaxSIOp::create(
+      b, arith::MinSIOp::create(b, maskStart, kvEnd), idx(0));
+  scf::ForOp full = buildLoop(idx(0), maskStart, init, /*masked=*/false);
+  scf::ForOp loop =
+      buildLoop(maskStart, kvEnd, full.getResults(), /*masked=*/true);
   // No copy may be in flight when the block exits.
   nvgpu::DeviceAsyncWaitOp::create(b, lastGroup, b.getI32IntegerAttr(0));
 

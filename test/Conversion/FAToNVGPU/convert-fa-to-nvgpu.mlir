@@ -20,8 +20,7 @@
 // + 2 stages x (K + V) 32 x (64 + 8) bf16 = 9216 + 18432 bytes.
 // CHECK-LABEL: func.func @bf16_causal
 // CHECK-NOT:     memref.alloc
-// CHECK:         %[[NQB:.*]] = arith.ceildivui %{{.*}}, %c64
-// CHECK:         gpu.launch blocks(%[[QB:[a-z0-9]+]], %{{.*}}, %{{.*}}) in (%{{.*}} = %[[NQB]], %{{.*}} = %c4, %{{.*}} = %{{.*}}) threads({{.*}}) in (%{{.*}} = %c128, %{{.*}} = %c1, %{{.*}} = %c1) dynamic_shared_memory_size %c27648_i32
+// CHECK:         gpu.launch blocks(%[[QB:[a-z0-9]+]], %{{.*}}, %{{.*}}) in (%{{.*}} = %c2{{(_[0-9]+)?}}, %{{.*}} = %c4, %{{.*}} = %c2{{(_[0-9]+)?}}) threads({{.*}}) in (%{{.*}} = %c128, %{{.*}} = %c1, %{{.*}} = %c1) dynamic_shared_memory_size %c27648_i32
 // The longest q-block first (causal).
 // CHECK:           %[[REV:.*]] = arith.subi %{{.*}}, %[[QB]]
 // CHECK:           arith.subi %[[REV]], %c1
@@ -34,20 +33,28 @@
 // CHECK:           nvgpu.device_async_create_group
 // CHECK:           nvgpu.device_async_copy {{.*}} : memref<2x2x130x64xbf16> to memref<2x32x72xbf16, #gpu.address_space<workgroup>>
 // CHECK:           nvgpu.device_async_create_group
-// CHECK:           scf.for
+// The full blocks (no mask), then the masked ones, state chained.
+// CHECK:           %[[FULL:.*]]:{{[0-9]+}} = scf.for
 // CHECK:             nvgpu.device_async_create_group
 // CHECK:             nvgpu.device_async_wait %{{.*}} {numGroups = 1 : i32}
 // CHECK:             gpu.barrier
 // CHECK:             nvgpu.ldmatrix {{.*}} {numTiles = 4 : i32, transpose = false} : memref<64x72xbf16, #gpu.address_space<workgroup>> -> vector<4x2xbf16>
 // CHECK:             nvgpu.ldmatrix {{.*}} {numTiles = 4 : i32, transpose = false} : memref<2x32x72xbf16, #gpu.address_space<workgroup>> -> vector<4x2xbf16>
 // CHECK:             nvvm.mma.sync {{.*}} multiplicandAPtxType = #nvvm.mma_type<bf16>
-// CHECK:             scf.if
+// CHECK-NOT:         arith.select
 // CHECK:             gpu.shuffle  xor
 // CHECK:             llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f"
 // CHECK:             arith.truncf {{.*}} : vector<2xf32> to vector<2xbf16>
 // CHECK:             nvgpu.ldmatrix {{.*}} {numTiles = 4 : i32, transpose = true}
 // CHECK:             nvvm.mma.sync
 // CHECK:             gpu.barrier
+// CHECK:             scf.yield
+// CHECK:           scf.for {{.*}} iter_args({{.*}} = %[[FULL]]#0
+// CHECK:             nvvm.mma.sync
+// CHECK:             arith.cmpi slt
+// CHECK:             arith.cmpi sle
+// CHECK:             arith.select
+// CHECK:             gpu.shuffle  xor
 // CHECK:             scf.yield
 // CHECK:           nvgpu.device_async_wait %{{.*}} {numGroups = 0 : i32}
 // CHECK:           vector.store {{.*}} : memref<2x4x100x64xbf16>, vector<2xbf16>
