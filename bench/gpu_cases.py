@@ -81,18 +81,26 @@ SWEEP_TILINGS = [  # (block_q, block_kv, stages, warps)
     (256, 96, 2, 8), (192, 32, 2, 4)]
 
 
-def sweep_matrix():
+SWEEP_SHAPES = ((64, 4096, False), (64, 16384, False), (128, 4096, False),
+                (128, 16384, False), (128, 4096, True))
+SMALL_SHAPES = tuple((d, n, c) for d in (64, 128) for n in (1024, 2048)
+                     for c in (False, True))
+SMALL_TILINGS = [(64, 64, 2, 4), (128, 32, 2, 4), (128, 64, 2, 4),
+                 (128, 96, 2, 4), (128, 64, 2, 8), (256, 32, 2, 8),
+                 (256, 64, 2, 8), (256, 96, 2, 8)]
+
+
+def sweep_matrix(shapes=SWEEP_SHAPES, tilings=None):
     """Measured tiling sweep of the mma-sync kernel (docs/CostModel.md): a
     few benchmark shapes, each with the cost model's own choice ('model')
     and with every tiling of SWEEP_TILINGS forced."""
+    tilings = tilings or SWEEP_TILINGS
     cases = []
-    for d, n, causal in ((64, 4096, False), (64, 16384, False),
-                         (128, 4096, False), (128, 16384, False),
-                         (128, 4096, True)):
+    for d, n, causal in shapes:
         base = case("bf16", d, n, causal=causal, b=16384 // n, hq=2048 // d)
         m = dict(base, name="sweep_" + base["name"] + "_model")
         cases.append(m)
-        for bq, bkv, st, w in SWEEP_TILINGS:
+        for bq, bkv, st, w in tilings:
             c = dict(base, tiling=[bq, bkv, st, w])
             c["name"] = f"sweep_{base['name']}_t{bq}x{bkv}s{st}w{w}"
             cases.append(c)
@@ -104,7 +112,8 @@ def sweep_matrix():
 # convert-fa-to-nvgpu's mma.sync kernel on the same matrix.
 MATRICES = {"naive": naive_matrix, "tiled": tiled_matrix,
             "simt": tiled_matrix, "mma": tiled_matrix,
-            "bench": bench_matrix, "sweep": sweep_matrix}
+            "bench": bench_matrix, "sweep": sweep_matrix,
+            "sweep-small": lambda: sweep_matrix(SMALL_SHAPES, SMALL_TILINGS)}
 
 
 def find(name):

@@ -22,7 +22,7 @@ OPTS="target=$TARGET"
 case "$VARIANT" in
   naive) OPTS="$OPTS naive" ;;
   simt) OPTS="$OPTS kernel=simt" ;;
-  mma | sweep) OPTS="$OPTS kernel=mma-sync" ;;
+  mma | sweep | sweep-small) OPTS="$OPTS kernel=mma-sync" ;;
 esac
 # The benchmark matrix compiles with the FlashAttention front end.
 mkdir -p "$DEST/artifacts"

@@ -1,0 +1,30 @@
+// The whole pipeline to PTX in the stock mlir-opt, through the plugin: the
+// same kernels as fa-opt (the mma-sync kernel by default, the scalar one
+// with kernel=simt), byte for byte but for the recorded translation time.
+
+// RUN: %fa-mlir-opt %s --pass-pipeline='builtin.module(fa-to-ptx-pipeline{target=h100})' | sed -E 's/TimeInMs = [0-9]+/TimeInMs = T/' > %t.plugin
+// RUN: fa-opt %s --fa-to-ptx-pipeline=target=h100 | sed -E 's/TimeInMs = [0-9]+/TimeInMs = T/' > %t.fa-opt
+// RUN: diff %t.fa-opt %t.plugin
+// RUN: FileCheck %s < %t.plugin
+// RUN: %fa-mlir-opt %s --pass-pipeline='builtin.module(fa-to-ptx-pipeline{target=a100 kernel=simt})' | FileCheck %s --check-prefix=SIMT
+
+// CHECK: gpu.launch_func @attention_kernel::@attention_kernel
+// CHECK: gpu.binary @attention_kernel
+// CHECK-SAME: .target sm_90a
+// CHECK-SAME: cp.async.cg.shared.global
+// CHECK-SAME: ldmatrix.sync.aligned.m8n8.x4.shared.b16
+// CHECK-SAME: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
+
+// SIMT: gpu.launch_func
+// SIMT: gpu.binary @attention_kernel
+// SIMT-SAME: .target sm_80
+// SIMT-NOT: mma.sync
+
+func.func @attention(%q: tensor<1x2x128x64xbf16>, %k: tensor<1x2x128x64xbf16>,
+                     %v: tensor<1x2x128x64xbf16>, %o: tensor<1x2x128x64xbf16>)
+    -> tensor<1x2x128x64xbf16> {
+  %r = fa.attention ins(%q, %k, %v : tensor<1x2x128x64xbf16>,
+                        tensor<1x2x128x64xbf16>, tensor<1x2x128x64xbf16>)
+       outs(%o : tensor<1x2x128x64xbf16>) {causal} -> tensor<1x2x128x64xbf16>
+  return %r : tensor<1x2x128x64xbf16>
+}
