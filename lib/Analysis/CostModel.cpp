@@ -44,9 +44,17 @@ static constexpr int64_t kMmaSyncSpillTolerance = 35;
 /// faster) the spills cost 8%, at d = 128 (256x64 over 256x48/32, 7%
 /// faster) the larger block won 3% (docs/CostModel.md).
 static constexpr double kMmaSyncSpillMargin = 0.05;
+/// The register fit was measured for 1 to 3 m16 fragments per warp; beyond
+/// that it is not trusted (a 2-warp 128-row block, 4 fragments per warp,
+/// estimated at 290 registers, ran 20% slower than 4-warp tilings).
+static constexpr int64_t kMmaSyncMaxRowsPerWarp = 48;
 /// Per kv-step latency that no other work hides: the barrier or mbarrier
 /// wait that hands a K/V stage over, and the quad-shuffle row reductions.
 static constexpr double kStepOverheadClocks = 200;
+/// mma-sync: per thread block, the DRAM latency of its first loads and the
+/// store of O that no other work of the block hides (about 1.5 us at the
+/// H100's clock; fitted to the small-N tiling sweep, docs/CostModel.md).
+static constexpr double kBlockFixedClocks = 3000;
 /// FP32-lane operations per score besides the exponential: scale and
 /// subtract the max, row max, row sum, convert to 16 bits.
 static constexpr double kSoftmaxLaneOpsPerScore = 4;
@@ -445,6 +453,11 @@ CandidateCost CostModel::evaluate(const Tiling &t,
              (t.blockQ % (16 * t.warps) != 0 || t.blockKV % 16 != 0)) {
     c.rejection = "mma.sync needs block_q a multiple of 16 rows per warp "
                   "and block_kv a multiple of 16";
+  } else if (kind == KernelKind::MmaSync &&
+             t.blockQ / t.warps > kMmaSyncMaxRowsPerWarp) {
+    c.rejection = llvm::formatv(
+        "{0} rows per warp: the mma-sync register fit covers at most {1}",
+        t.blockQ / t.warps, kMmaSyncMaxRowsPerWarp);
   } else if (threads > kMaxThreadsPerBlock) {
     c.rejection = llvm::formatv("{0} threads per block exceed {1}", threads,
                                 kMaxThreadsPerBlock);
@@ -525,7 +538,10 @@ CandidateCost CostModel::evaluate(const Tiling &t,
     double sharedTime = accesses / (kSmemAccessesPerClock * clock);
     stepTime = std::max(laneTime, sharedTime);
   }
-  stepTime += kStepOverheadClocks / clock;
+  // The barrier/wait latency of a step: for mma-sync a second resident
+  // block issues during it (measured in the small-N sweep, as below).
+  stepTime += kStepOverheadClocks / clock /
+              (kind == KernelKind::MmaSync ? double(c.blocksPerSM) : 1.0);
   // A warp issues to one of the SM's 4 sub-partitions: fewer than 4 resident
   // warps leave tensor cores idle.
   // The Simt kernel's dependent shared loads need more warps in flight.
@@ -533,6 +549,14 @@ CandidateCost CostModel::evaluate(const Tiling &t,
   double warpsNeeded = kind == KernelKind::Simt ? kSimtLatencyWarps : 4.0;
   double issueEfficiency = std::min(1.0, residentWarps / warpsNeeded);
   double smSeconds = tiles * stepTime / issueEfficiency;
+  // mma-sync: each thread block starts by waiting for its Q tile and first
+  // K/V stage from DRAM and ends by storing O; a second resident block
+  // computes meanwhile, a lone one leaves the SM idle (measured: at N <=
+  // 2k, 128-row blocks with 2 per SM beat 256-row blocks with 1 per SM by
+  // 3-16%, at N = 16k the reverse; docs/CostModel.md).
+  if (kind == KernelKind::MmaSync)
+    smSeconds += double(c.numBlocks) * kBlockFixedClocks / clock /
+                 double(c.blocksPerSM);
 
   // Waves: the last wave may leave SMs idle.
   int64_t slots = target.smCount * c.blocksPerSM;

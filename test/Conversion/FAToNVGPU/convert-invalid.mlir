@@ -68,3 +68,4 @@ func.func @negative_mixed(%q: memref<1x2x64x64xbf16>, %k: tensor<1x2x64x64xbf16>
        outs(%o : memref<1x2x64x64xbf16>)
   return
 }
+

@@ -65,6 +65,10 @@ struct DecomposeAttention : public OpRewritePattern<AttentionOp> {
 
   LogicalResult matchAndRewrite(AttentionOp op,
                                 PatternRewriter &rewriter) const override {
+    // The reference lowering is on tensors; the bufferized op is
+    // convert-fa-to-nvgpu's (the pass reports it).
+    if (isa<MemRefType>(op.getQuery().getType()))
+      return rewriter.notifyMatchFailure(op, "fa.attention on memrefs");
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
     Value q = op.getQuery(), k = op.getKey(), v = op.getValue();
@@ -274,6 +278,15 @@ struct DecomposeAttentionPass
     populateDecomposeAttentionPatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
+    WalkResult bufferized = getOperation()->walk([](AttentionOp op) {
+      if (!isa<MemRefType>(op.getQuery().getType()))
+        return WalkResult::advance();
+      op.emitOpError("on memrefs cannot be decomposed: fa-decompose-attention "
+                     "works on tensors (run it before bufferization)");
+      return WalkResult::interrupt();
+    });
+    if (bufferized.wasInterrupted())
+      signalPassFailure();
   }
 };
 } // namespace
