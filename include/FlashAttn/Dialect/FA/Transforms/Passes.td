@@ -97,6 +97,18 @@ def FASelectTilingPass : Pass<"fa-select-tiling"> {
       registers. Candidates: 1 to 4 stages and the warp counts the MMA shape
       allows (16 rows per warp for mma.sync, 64 rows per warpgroup for wgmma
       on sm_90+).
+    * `kernel=mma-sync`: the kernel `convert-fa-to-nvgpu` generates (sm_80
+      and later): Q and `stages` K/V tiles in shared memory with rows padded
+      by 16 bytes, S, P and O in registers; registers fitted to ptxas
+      (docs/CostModel.md). An op it cannot run (f32, head dims not multiples
+      of 16, a mask operand, a target below sm_80) is an error.
+    * `kernel=auto`: `mma-sync` for each op it applies to (and whose given
+      tiling fits it), `simt` for the others; what `fa-to-ptx-pipeline`
+      uses.
+
+    With `simt`, `mma-sync` or `auto` the chosen kernel is recorded on the op
+    as `fa.kernel = "simt"` or `"mma-sync"`; an op that already carries
+    `fa.kernel` keeps its kernel whatever the option says.
 
     * `mode=model` (default): the cost model of docs/CostModel.md enumerates
       block sizes (multiples of 16) with the kernel's stages and warps,
@@ -131,8 +143,9 @@ def FASelectTilingPass : Pass<"fa-select-tiling"> {
     Option<"mode", "mode", "std::string", /*default=*/"\"model\"",
            "model (the IO cost model) or paper (Algorithm 1)">,
     Option<"kernel", "kernel", "std::string", /*default=*/"\"simt\"",
-           "The kernel to tile for: simt (the scalar kernel convert-fa-to-gpu "
-           "emits today) or tensor-core">,
+           "The kernel to tile for: simt (convert-fa-to-gpu's scalar "
+           "kernel), mma-sync (convert-fa-to-nvgpu), tensor-core (the "
+           "model's wgmma prediction) or auto (mma-sync where it applies)">,
     Option<"explain", "explain", "bool", /*default=*/"false",
            "Emit remarks listing the best candidates and why the winner won">,
     Option<"assumedSeqLen", "assumed-seq-len", "int64_t", /*default=*/"4096",
@@ -160,6 +173,11 @@ def FACheckSramBudgetPass : Pass<"fa-check-sram-budget"> {
       conversion allocates.
     * `kernel=tensor-core`: the Q tile plus `stages` K and V tiles, each
       padded to 128 bytes.
+    * `kernel=mma-sync`: the same with every tile row padded by 16 bytes:
+      exactly what `convert-fa-to-nvgpu` allocates.
+
+    An op's own `fa.kernel` (set by `fa-select-tiling`) selects the formula
+    for that op, whatever the option says.
 
     ```mlir
     // error: 'fa.attention' op tiling #fa.tiling<...> needs 294912 bytes of
@@ -170,7 +188,8 @@ def FACheckSramBudgetPass : Pass<"fa-check-sram-budget"> {
   let options = [
     Option<"kernel", "kernel", "std::string", /*default=*/"\"simt\"",
            "The kernel whose shared memory is checked: simt (the scalar "
-           "kernel convert-fa-to-gpu emits today) or tensor-core">,
+           "kernel convert-fa-to-gpu emits), mma-sync or tensor-core; an "
+           "op's own fa.kernel attribute wins">,
   ];
 }
 

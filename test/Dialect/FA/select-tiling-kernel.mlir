@@ -1,0 +1,60 @@
+// fa-select-tiling{kernel=auto} chooses the kernel per op and records it as
+// fa.kernel; an op's own fa.kernel wins; fa-check-sram-budget uses the op's
+// kernel formula.
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling=kernel=auto | FileCheck %s
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=t4 --fa-select-tiling=kernel=auto | FileCheck %s --check-prefix=T4
+
+// CHECK-LABEL: func.func @bf16
+// CHECK: fa.kernel = "mma-sync"
+// T4-LABEL: func.func @bf16
+// T4: fa.kernel = "simt"
+func.func @bf16(%q: tensor<1x2x4096x64xbf16>, %o: tensor<1x2x4096x64xbf16>) -> tensor<1x2x4096x64xbf16> {
+  %r = fa.attention ins(%q, %q, %q : tensor<1x2x4096x64xbf16>, tensor<1x2x4096x64xbf16>, tensor<1x2x4096x64xbf16>)
+       outs(%o : tensor<1x2x4096x64xbf16>) -> tensor<1x2x4096x64xbf16>
+  return %r : tensor<1x2x4096x64xbf16>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @f32
+// CHECK: fa.kernel = "simt"
+func.func @f32(%q: tensor<1x2x256x64xf32>, %o: tensor<1x2x256x64xf32>) -> tensor<1x2x256x64xf32> {
+  %r = fa.attention ins(%q, %q, %q : tensor<1x2x256x64xf32>, tensor<1x2x256x64xf32>, tensor<1x2x256x64xf32>)
+       outs(%o : tensor<1x2x256x64xf32>) -> tensor<1x2x256x64xf32>
+  return %r : tensor<1x2x256x64xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @mask
+// CHECK: fa.kernel = "simt"
+func.func @mask(%q: tensor<1x2x256x64xbf16>, %m: tensor<1x1x256x256xi1>, %o: tensor<1x2x256x64xbf16>) -> tensor<1x2x256x64xbf16> {
+  %r = fa.attention ins(%q, %q, %q : tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>)
+       mask(%m : tensor<1x1x256x256xi1>)
+       outs(%o : tensor<1x2x256x64xbf16>) -> tensor<1x2x256x64xbf16>
+  return %r : tensor<1x2x256x64xbf16>
+}
+
+// -----
+
+// A given tiling the mma-sync kernel cannot run (16 rows for 4 warps) keeps
+// the scalar kernel under auto.
+// CHECK-LABEL: func.func @given_tiling
+// CHECK: fa.kernel = "simt", tiling = #fa.tiling<block_q = 16, block_kv = 16, stages = 1, warps = 4>
+func.func @given_tiling(%q: tensor<1x2x256x64xbf16>, %o: tensor<1x2x256x64xbf16>) -> tensor<1x2x256x64xbf16> {
+  %r = fa.attention ins(%q, %q, %q : tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>)
+       outs(%o : tensor<1x2x256x64xbf16>)
+       {tiling = #fa.tiling<block_q = 16, block_kv = 16, stages = 1, warps = 4>} -> tensor<1x2x256x64xbf16>
+  return %r : tensor<1x2x256x64xbf16>
+}
+
+// -----
+
+// The op's own kernel wins over the option.
+// CHECK-LABEL: func.func @given_kernel
+// CHECK: fa.kernel = "simt"
+func.func @given_kernel(%q: tensor<1x2x256x64xbf16>, %o: tensor<1x2x256x64xbf16>) -> tensor<1x2x256x64xbf16> {
+  %r = fa.attention ins(%q, %q, %q : tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>)
+       outs(%o : tensor<1x2x256x64xbf16>) {fa.kernel = "simt"} -> tensor<1x2x256x64xbf16>
+  return %r : tensor<1x2x256x64xbf16>
+}
