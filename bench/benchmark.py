@@ -100,6 +100,8 @@ def main(argv):
                "causal": c["causal"], "b": c["b"], "h": c["hq"]}
         cm = os.path.join(a.artifacts, c["name"] + ".compile_ms")
         row["compile_ms"] = int(open(cm).read()) if os.path.exists(cm) else None
+        pm = os.path.join(a.artifacts, c["name"] + ".ptx_cpu_ms")
+        row["ptx_cpu_ms"] = int(open(pm).read()) if os.path.exists(pm) else None
         flash_out = None
         for key, backend in (() if a.no_baselines else
                              (("flash", SDPBackend.FLASH_ATTENTION),
@@ -135,7 +137,7 @@ def main(argv):
           f"cuDNN {torch.backends.cudnn.version()}")
     print(f"{'dtype':5} {'D':>4} {'causal':>6} {'N':>6} {'B':>3} {'H':>3} "
           f"{'ours':>8} {'FA2':>8} {'cuDNN':>8} {'/FA2':>6} {'/cuDNN':>7} "
-          f"{'diff':>8} {'compile':>8}")
+          f"{'diff':>8} {'compile':>8} {'to PTX':>8}")
     for r in rows:
         def t(x):
             return f"{x:8.1f}" if x is not None else "     n/a"
@@ -148,7 +150,8 @@ def main(argv):
               f"{t(r['cudnn_tflops'])} {ratio(r['ours_tflops'], r['flash_tflops'])} "
               f"{ratio(r['ours_tflops'], r['cudnn_tflops']):>7} "
               f"{(f'{diff:8.1e}' if diff is not None else '     n/a')} "
-              f"{(str(r['compile_ms']) + 'ms') if r['compile_ms'] else 'n/a':>8}")
+              f"{(str(r['compile_ms']) + 'ms') if r['compile_ms'] else 'n/a':>8} "
+              f"{(str(r['ptx_cpu_ms']) + 'ms') if r.get('ptx_cpu_ms') else 'n/a':>8}")
     if a.json:
         with open(a.json, "w") as f:
             json.dump({"card": card, "torch": torch.__version__, "rows": rows}, f,

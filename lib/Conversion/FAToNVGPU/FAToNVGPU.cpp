@@ -572,14 +572,30 @@ void KernelBuilder::build(int64_t sharedBytes) {
   }
   maskStart = arith::MaxSIOp::create(
       b, arith::MinSIOp::create(b, maskStart, kvEnd), idx(0));
-  scf::ForOp full = buildLoop(idx(0), maskStart, init, /*masked=*/false);
-  scf::ForOp loop =
-      buildLoop(maskStart, kvEnd, full.getResults(), /*masked=*/true);
+  // A loop that static sizes leave empty is not built (non-causal with Nk a
+  // multiple of block_kv has no masked block; Nk < block_kv no full one):
+  // half the kernel, half the compile time.
+  std::optional<int64_t> staticNk;
+  if (!op.getKeyType().isDynamicDim(2))
+    staticNk = op.getKeyType().getDimSize(2);
+  bool needFull = causal || !staticNk || *staticNk >= t.blockKV;
+  bool needMasked = causal || !staticNk || *staticNk % t.blockKV != 0;
+  SmallVector<Value> results(init);
+  if (needFull) {
+    scf::ForOp full = buildLoop(idx(0), needMasked ? maskStart : kvEnd,
+                                results, /*masked=*/false);
+    results.assign(full.getResults().begin(), full.getResults().end());
+  }
+  if (needMasked) {
+    scf::ForOp masked = buildLoop(needFull ? maskStart : idx(0), kvEnd,
+                                  results, /*masked=*/true);
+    results.assign(masked.getResults().begin(), masked.getResults().end());
+  }
   // No copy may be in flight when the block exits.
   nvgpu::DeviceAsyncWaitOp::create(b, lastGroup, b.getI32IntegerAttr(0));
 
   // Epilogue: O / l (0 for a row with nothing visible), logsumexp.
-  ValueRange results = loop.getResults();
+
   Value rowBase = add(add(qBase, warpRow), divc(lane, 4));
   Value colBase = mulc(remc(lane, 4), 2);
   Value quadLeader = cmp(arith::CmpIPredicate::eq, remc(lane, 4), idx(0));
