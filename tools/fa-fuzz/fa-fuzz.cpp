@@ -50,6 +50,12 @@ static const char *const kPipelines[][8] = {
      "one-shot-bufferize{bufferize-function-boundaries "
      "function-boundary-type-conversion=identity-layout-map}",
      "convert-fa-to-gpu"},
+    // The mma-sync kernel, from the bufferized op.
+    {"fa-set-target{target=h100}",
+     "fa-select-tiling{kernel=auto assumed-seq-len=1}",
+     "one-shot-bufferize{bufferize-function-boundaries "
+     "function-boundary-type-conversion=identity-layout-map}",
+     "convert-fa-to-nvgpu"},
     // On whatever target and tiling the input itself carries.
     {"fa-set-target", "fa-select-tiling{explain}", "fa-check-sram-budget"},
     {"fa-check-sram-budget"},
