@@ -89,7 +89,7 @@ def ConvertFAToNVGPUPass : Pass<"convert-fa-to-nvgpu"> {
       A row that sees no key gets 0 (and a logsumexp of -inf).
 
     Needs: sm_80 or later, f16/bf16, head dimensions that are multiples of
-    16, no mask operand, identity-layout memrefs (one-shot bufferization
+    16, identity-layout memrefs (one-shot bufferization
     with `function-boundary-type-conversion=identity-layout-map`), a
     `#fa.tiling` whose `block_q` is a multiple of `16 * warps`. Anything
     else is an error naming the reason. Ops of other kernels are left alone.

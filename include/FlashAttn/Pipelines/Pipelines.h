@@ -82,7 +82,7 @@ struct FAToPTXPipelineOptions
       *this, "kernel",
       llvm::cl::desc("The FlashAttention kernel: auto (default: mma-sync "
                      "where it applies, i.e. sm_80+, f16/bf16, head dims "
-                     "multiple of 16, no mask operand; simt elsewhere), "
+                     "multiple of 16; simt elsewhere), "
                      "mma-sync (an error where it does not apply) or simt "
                      "(the scalar kernel of convert-fa-to-gpu)"),
       llvm::cl::init("auto")};

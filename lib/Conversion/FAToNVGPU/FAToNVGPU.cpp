@@ -54,6 +54,7 @@
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 
 #include <cmath>
+#include <functional>
 #include <limits>
 
 namespace mlir {
@@ -381,6 +382,33 @@ void KernelBuilder::build(int64_t sharedBytes) {
 
   Value warpRow = mulc(warp, rowsPerWarp);
   Value negInfF = f32c(negInf), zeroF = f32c(0.0), c = f32c(scaleLog2);
+  // The mask operand at (row, col) of this (batch, head): broadcast
+  // dimensions read index 0, rows and keys clamped into range (the scores
+  // out of range are dropped anyway). Biases come back as f32, keep-masks
+  // as i1.
+  Value mask = op.getMask();
+  Value invScale = f32c(1.0 / scale);
+  std::function<Value(Value, Value)> maskValue;
+  if (mask) {
+    auto maskType = cast<MemRefType>(mask.getType());
+    Value lastRow = arith::SubIOp::create(
+        b, arith::MaxUIOp::create(b, nq, one), one);
+    Value lastCol = arith::SubIOp::create(
+        b, arith::MaxUIOp::create(b, nk, one), one);
+    maskValue = [&, maskType, lastRow, lastCol](Value row, Value col) {
+      auto pick = [&](int64_t dim, Value index) -> Value {
+        return maskType.getDimSize(dim) == 1 ? idx(0) : index;
+      };
+      Value v = memref::LoadOp::create(
+          b, mask,
+          ValueRange{pick(0, batch), pick(1, head),
+                     pick(2, minu(row, lastRow)), pick(3, minu(col, lastCol))});
+      if (v.getType().isInteger(1) || v.getType().isF32())
+        return v;
+      return Value(arith::ExtFOp::create(b, f32, v));
+    };
+  }
+
   // One kv-block step; `masked` adds the key masks (the blocks past the
   // last full block, and causal blocks crossing a row's diagonal).
   auto buildLoop = [&](Value lb, Value ub, ValueRange loopInit,
@@ -451,7 +479,15 @@ void KernelBuilder::build(int64_t sharedBytes) {
               if (causal)
                 keep = arith::AndIOp::create(
                     b, keep, cmp(arith::CmpIPredicate::sle, col, limit));
-              elems.push_back(select(keep, element(frag, r, cc), negInfF));
+              Value score = element(frag, r, cc);
+              if (maskValue) {
+                Value m = maskValue(row, col);
+                if (m.getType().isInteger(1))
+                  keep = arith::AndIOp::create(b, keep, m);
+                else // bias / scale: the scores here are unscaled
+                  score = math::FmaOp::create(b, m, invScale, score);
+              }
+              elems.push_back(select(keep, score, negInfF));
             }
           }
           maskedS.push_back(vector::FromElementsOp::create(b, accType, elems));
@@ -578,8 +614,12 @@ void KernelBuilder::build(int64_t sharedBytes) {
   std::optional<int64_t> staticNk;
   if (!op.getKeyType().isDynamicDim(2))
     staticNk = op.getKeyType().getDimSize(2);
-  bool needFull = causal || !staticNk || *staticNk >= t.blockKV;
-  bool needMasked = causal || !staticNk || *staticNk % t.blockKV != 0;
+  // A mask operand applies to every block: one masked loop.
+  if (mask)
+    maskStart = idx(0);
+  bool needFull = !mask && (causal || !staticNk || *staticNk >= t.blockKV);
+  bool needMasked =
+      mask || causal || !staticNk || *staticNk % t.blockKV != 0;
   SmallVector<Value> results(init);
   if (needFull) {
     scf::ForOp full = buildLoop(idx(0), needMasked ? maskStart : kvEnd,

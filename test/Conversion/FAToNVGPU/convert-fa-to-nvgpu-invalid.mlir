@@ -21,16 +21,6 @@ func.func @negative_head_dim(%q: tensor<1x2x64x72xbf16>, %o: tensor<1x2x64x72xbf
 
 // -----
 
-func.func @negative_mask(%q: tensor<1x2x64x64xbf16>, %m: tensor<1x1x64x64xi1>, %o: tensor<1x2x64x64xbf16>) -> tensor<1x2x64x64xbf16> {
-  // expected-error @below {{cannot use the mma-sync kernel: mask operands are not supported by the mma-sync kernel yet}}
-  %r = fa.attention ins(%q, %q, %q : tensor<1x2x64x64xbf16>, tensor<1x2x64x64xbf16>, tensor<1x2x64x64xbf16>)
-       mask(%m : tensor<1x1x64x64xi1>)
-       outs(%o : tensor<1x2x64x64xbf16>) -> tensor<1x2x64x64xbf16>
-  return %r : tensor<1x2x64x64xbf16>
-}
-
-// -----
-
 func.func @negative_tiling(%q: tensor<1x2x64x64xbf16>, %o: tensor<1x2x64x64xbf16>) -> tensor<1x2x64x64xbf16> {
   // expected-error @below {{does not fit the target (sm_90a): mma.sync needs block_q a multiple of 16 rows per warp and block_kv a multiple of 16 (kernel=mma-sync)}}
   %r = fa.attention ins(%q, %q, %q : tensor<1x2x64x64xbf16>, tensor<1x2x64x64xbf16>, tensor<1x2x64x64xbf16>)

@@ -95,3 +95,45 @@ func.func @f16_dynamic(%q: tensor<?x8x?x128xf16>, %k: tensor<?x8x?x128xf16>,
        -> tensor<?x8x?x128xf16>
   return %r : tensor<?x8x?x128xf16>
 }
+
+// -----
+
+// A mask operand applies to every block: one loop, the masked one, reading
+// the bias (broadcast dims at index 0) and adding bias / scale to the
+// unscaled scores; an i1 mask joins the keep condition.
+// CHECK-LABEL: func.func @bias
+// CHECK:         gpu.launch
+// CHECK:           scf.for
+// CHECK:             memref.load %{{.*}}[%c0{{.*}}, %c0{{.*}}, %{{.*}}, %{{.*}}] : memref<1x1x100x130xf16>
+// CHECK:             arith.extf {{.*}} : f16 to f32
+// CHECK:             math.fma
+// CHECK:             scf.yield
+// CHECK-NOT:       scf.for
+// CHECK:           gpu.terminator
+func.func @bias(%q: tensor<2x4x100x64xf16>, %k: tensor<2x2x130x64xf16>,
+                %v: tensor<2x2x130x64xf16>, %m: tensor<1x1x100x130xf16>,
+                %o: tensor<2x4x100x64xf16>) -> tensor<2x4x100x64xf16> {
+  %r = fa.attention ins(%q, %k, %v : tensor<2x4x100x64xf16>,
+                        tensor<2x2x130x64xf16>, tensor<2x2x130x64xf16>)
+       mask(%m : tensor<1x1x100x130xf16>)
+       outs(%o : tensor<2x4x100x64xf16>)
+       {tiling = #fa.tiling<block_q = 64, block_kv = 32, stages = 2, warps = 4>}
+       -> tensor<2x4x100x64xf16>
+  return %r : tensor<2x4x100x64xf16>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @keep_mask
+// CHECK:             memref.load %{{.*}} : memref<2x1x1x130xi1>
+// CHECK:             arith.andi
+func.func @keep_mask(%q: tensor<2x4x100x64xbf16>, %k: tensor<2x2x130x64xbf16>,
+                     %v: tensor<2x2x130x64xbf16>, %m: tensor<2x1x1x130xi1>,
+                     %o: tensor<2x4x100x64xbf16>) -> tensor<2x4x100x64xbf16> {
+  %r = fa.attention ins(%q, %k, %v : tensor<2x4x100x64xbf16>,
+                        tensor<2x2x130x64xbf16>, tensor<2x2x130x64xbf16>)
+       mask(%m : tensor<2x1x1x130xi1>)
+       outs(%o : tensor<2x4x100x64xbf16>) {causal}
+       -> tensor<2x4x100x64xbf16>
+  return %r : tensor<2x4x100x64xbf16>
+}

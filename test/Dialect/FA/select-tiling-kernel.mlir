@@ -27,7 +27,7 @@ func.func @f32(%q: tensor<1x2x256x64xf32>, %o: tensor<1x2x256x64xf32>) -> tensor
 // -----
 
 // CHECK-LABEL: func.func @mask
-// CHECK: fa.kernel = "simt"
+// CHECK: fa.kernel = "mma-sync"
 func.func @mask(%q: tensor<1x2x256x64xbf16>, %m: tensor<1x1x256x256xi1>, %o: tensor<1x2x256x64xbf16>) -> tensor<1x2x256x64xbf16> {
   %r = fa.attention ins(%q, %q, %q : tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>)
        mask(%m : tensor<1x1x256x256xi1>)

@@ -69,9 +69,6 @@ mlir::fa::mmaSyncUnsupportedReason(AttentionOp op, const TargetInfo &target) {
     return std::string("the element type must be f16 or bf16");
   if (op.getHeadDim() % 16 != 0 || op.getValueHeadDim() % 16 != 0)
     return std::string("head dimensions must be multiples of 16");
-  if (op.getMask())
-    return std::string("mask operands are not supported by the mma-sync "
-                       "kernel yet (the simt kernel supports them)");
   return std::nullopt;
 }
 

@@ -101,7 +101,7 @@ def FASelectTilingPass : Pass<"fa-select-tiling"> {
       and later): Q and `stages` K/V tiles in shared memory with rows padded
       by 16 bytes, S, P and O in registers; registers fitted to ptxas
       (docs/CostModel.md). An op it cannot run (f32, head dims not multiples
-      of 16, a mask operand, a target below sm_80) is an error.
+      of 16, a target below sm_80) is an error.
     * `kernel=auto`: `mma-sync` for each op it applies to (and whose given
       tiling fits it), `simt` for the others; what `fa-to-ptx-pipeline`
       uses.
