@@ -5,6 +5,7 @@
 #   DEST/runtime/ (sources) DEST/bench/ DEST/python/ (the package, for its
 #   runtime binding) DEST/run.sh DEST/libfa_runtime.so
 # Usage: scripts/gpu-artifacts.sh [DEST=.stage-gpu] [VARIANT=naive] [TARGET=h100]
+#   FA_COMPILE_FLAGS: extra fa-compile flags (e.g. LLVM's --nvptx-short-ptr)
 #   VARIANT: naive | tiled (the pipeline's default kernel) | simt | mma | bench
 #            | sweep (tilings forced; bash bench_run.sh with
 #              BENCH_ARGS=--no-baselines)
@@ -44,7 +45,7 @@ for name in $(python3 bench/gpu_cases.py list --variant "$VARIANT"); do
   fi
   start=$(date +%s%N)
   "$FA_COMPILE" "$DEST/artifacts/$name.mlir" -o "$DEST/artifacts/$name" \
-    --pipeline-options="$OPTS" 2> "$DEST/artifacts/$name.err" &&
+    --pipeline-options="$OPTS" ${FA_COMPILE_FLAGS:-} 2> "$DEST/artifacts/$name.err" &&
     echo $(( ($(date +%s%N) - start) / 1000000 )) > "$DEST/artifacts/$name.compile_ms" ||
     { echo "gpu-artifacts: $name did not compile:"; cat "$DEST/artifacts/$name.err"; failed=$((failed+1)); }
   [ -s "$DEST/artifacts/$name.err" ] || rm -f "$DEST/artifacts/$name.err"
