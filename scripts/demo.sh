@@ -13,17 +13,18 @@ echo
 echo "== target: fa-set-target=target=h100"
 $FA_OPT "$EXAMPLE" --fa-set-target=target=h100 | head -1
 echo
-echo "== tiling: fa-select-tiling{explain} (IO cost model, docs/CostModel.md)"
-$FA_OPT "$EXAMPLE" --fa-set-target=target=h100 --fa-select-tiling=explain \
+echo "== tiling: fa-select-tiling{kernel=auto explain} (IO cost model, docs/CostModel.md; what fa-to-ptx-pipeline runs)"
+$FA_OPT "$EXAMPLE" --fa-set-target=target=h100 --fa-select-tiling="kernel=auto explain" \
   --mlir-print-op-on-diagnostic=false 2>&1 >/dev/null \
   | grep -E ': (remark|note): ' | sed -E 's/^[^ ]+: (remark|note): /  /'
-echo "  chosen: $($FA_OPT "$EXAMPLE" --fa-set-target=target=h100 --fa-select-tiling \
-  | grep -o '#fa.tiling<[^>]*>')"
+echo "  chosen: $($FA_OPT "$EXAMPLE" --fa-set-target=target=h100 --fa-select-tiling=kernel=auto \
+  | grep -o 'fa.kernel = "[a-z-]*", tiling = #fa.tiling<[^>]*>')"
 echo
 echo "== PTX: fa-compile (fa-to-ptx-pipeline target=h100) -> build/demo/attention.{ptx,json}"
 mkdir -p build/demo
 build/bin/fa-compile "$EXAMPLE" -o build/demo/attention --pipeline-options="target=h100"
 grep -E "^\.(version|target)|\.entry|__dynamic_shmem__0;" build/demo/attention.ptx | head -4
+echo "  tensor-core instructions: $(grep -c 'mma.sync' build/demo/attention.ptx) mma.sync, $(grep -c 'ldmatrix' build/demo/attention.ptx) ldmatrix, $(grep -c 'cp.async.cg' build/demo/attention.ptx) cp.async"
 python3 - <<'PY'
 import json
 m = json.load(open("build/demo/attention.json"))

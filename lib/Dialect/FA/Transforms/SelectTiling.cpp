@@ -56,7 +56,11 @@ static std::string summarizeRejections(const TilingDecision &decision) {
   for (const CandidateCost &c : decision.candidates) {
     if (c.fits())
       continue;
-    StringRef why = StringRef(c.rejection).contains("shared memory")
+    StringRef why =
+        StringRef(c.rejection).contains("mma.sync") ||
+                StringRef(c.rejection).contains("mma-sync")
+            ? "outside the mma-sync kernel's shapes"
+        : StringRef(c.rejection).contains("shared memory")
                         ? "over shared memory"
                     : StringRef(c.rejection).contains("per thread")
                         ? "over registers per thread"
