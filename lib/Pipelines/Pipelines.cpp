@@ -66,6 +66,17 @@ static std::string findCUDAToolkit(StringRef option) {
   return "";
 }
 
+/// One-shot bufferization with function boundaries and identity layouts:
+/// the kernels index plain row-major buffers, and fa-compile's manifest
+/// describes the function arguments as such.
+static void addBufferization(OpPassManager &pm) {
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+}
+
 void mlir::fa::buildFAFlashToGPUPipeline(
     OpPassManager &pm, const FAToPTXPipelineOptions &options) {
   FASelectTilingPassOptions select;
@@ -78,11 +89,7 @@ void mlir::fa::buildFAFlashToGPUPipeline(
   tile.requireTiling = true;
   // Ops of the mma-sync kernel are left to convert-fa-to-nvgpu.
   pm.addPass(createFATileAttentionPass(tile));
-  bufferization::OneShotBufferizePassOptions bufferize;
-  bufferize.bufferizeFunctionBoundaries = true;
-  bufferize.functionBoundaryTypeConversion =
-      bufferization::LayoutMapOption::IdentityLayoutMap;
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  addBufferization(pm);
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createConvertFAToGPUPass());
   pm.addPass(createCanonicalizerPass());
@@ -96,11 +103,7 @@ void mlir::fa::buildFAFlashToGPUPipeline(
 void mlir::fa::buildFANaiveToGPUPipeline(OpPassManager &pm,
                                          const FAToPTXPipelineOptions &) {
   pm.addPass(createFADecomposeAttentionPass());
-  bufferization::OneShotBufferizePassOptions bufferize;
-  bufferize.bufferizeFunctionBoundaries = true;
-  bufferize.functionBoundaryTypeConversion =
-      bufferization::LayoutMapOption::IdentityLayoutMap;
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  addBufferization(pm);
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createCanonicalizerPass());

@@ -89,6 +89,7 @@ public:
     f32 = b.getF32Type();
     accType = VectorType::get({2, 2}, f32);
     rowType = VectorType::get({2}, f32);
+    pairType = VectorType::get({2}, elt);
   }
 
   void build(int64_t sharedBytes);
@@ -120,6 +121,23 @@ private:
   // Fragments.
   Value ldmatrix(Value smem, ValueRange indices, bool transpose);
   Value mma(Value a, Value bFrag, Value c);
+  /// The two n-tiles 2 * np and 2 * np + 1 of an x4 ldmatrix result times
+  /// every m-tile's A fragment, into accs[mi * nTiles + n].
+  void mmaTilePair(Value x4, ArrayRef<Value> aFrag, MutableArrayRef<Value> accs,
+                   int64_t nTiles, int64_t np) {
+    for (int64_t h = 0; h < 2; ++h) {
+      Value bFrag = half(x4, h);
+      for (int64_t mi = 0; mi < mTiles; ++mi) {
+        Value &acc = accs[mi * nTiles + 2 * np + h];
+        acc = mma(aFrag[mi], bFrag, acc);
+      }
+    }
+  }
+  /// max(n, 1) - 1: the last valid index of a size, clamped for n = 0.
+  Value lastIndex(Value n) {
+    return arith::SubIOp::create(b, arith::MaxUIOp::create(b, n, idx(1)),
+                                 idx(1));
+  }
   /// Rows 0-1 (or 2-3) of an x4 ldmatrix result: the B operand of one n-tile.
   Value half(Value x4, int64_t which);
   Value zeroAcc() {
@@ -160,7 +178,8 @@ private:
   ImplicitLocOpBuilder b;
   Tiling t;
   Type elt, f32;
-  VectorType accType, rowType;
+  /// An accumulator fragment, two rows' f32 pairs, a pair of elements.
+  VectorType accType, rowType, pairType;
   int64_t d, dv, rowsPerWarp, mTiles, threads;
   Value lane, tid;
 };
@@ -192,12 +211,10 @@ Value KernelBuilder::mma(Value a, Value bFrag, Value c) {
                                     ArrayRef<int64_t>{16, 8, 16});
   // bf16: nvvm.mma.sync on the fragments packed as i32 registers.
   auto i32 = b.getI32Type();
-  auto pairType = VectorType::get({2}, elt);
   auto packed = [&](Value frag, int64_t n) {
     SmallVector<Value> regs;
     for (int64_t i = 0; i < n; ++i) {
       Value pair = vector::ExtractOp::create(b, frag, ArrayRef<int64_t>{i});
-      (void)pairType;
       Value asInt = vector::BitCastOp::create(
           b, VectorType::get({1}, i32), pair);
       regs.push_back(element(asInt, 0));
@@ -238,8 +255,7 @@ void KernelBuilder::copyTile(Value src, Value batch, Value head,
   int64_t total = rows * chunksPerRow;
   int64_t perThread = llvm::divideCeil(total, threads);
   Value zero = idx(0), full = idx(kChunk);
-  Value lastRow = arith::SubIOp::create(
-      b, arith::MaxUIOp::create(b, rowEnd, idx(1)), idx(1));
+  Value lastRow = lastIndex(rowEnd);
   for (int64_t i = 0; i < perThread; ++i) {
     Value chunk = addc(tid, i * threads);
     // A thread past the tile repeats its last chunk (same bytes, same
@@ -391,10 +407,7 @@ void KernelBuilder::build(int64_t sharedBytes) {
   std::function<Value(Value, Value)> maskValue;
   if (mask) {
     auto maskType = cast<MemRefType>(mask.getType());
-    Value lastRow = arith::SubIOp::create(
-        b, arith::MaxUIOp::create(b, nq, one), one);
-    Value lastCol = arith::SubIOp::create(
-        b, arith::MaxUIOp::create(b, nk, one), one);
+    Value lastRow = lastIndex(nq), lastCol = lastIndex(nk);
     maskValue = [&, maskType, lastRow, lastCol](Value row, Value col) {
       auto pick = [&](int64_t dim, Value index) -> Value {
         return maskType.getDimSize(dim) == 1 ? idx(0) : index;
@@ -450,13 +463,7 @@ void KernelBuilder::build(int64_t sharedBytes) {
             sK, {slot, add(addc(mulc(laneHalf, 8), 16 * np), laneRow8),
                  addc(mulc(laneQuarter, 8), 16 * kk)},
             /*transpose=*/false);
-        for (int64_t h = 0; h < 2; ++h) {
-          Value bFrag = half(x4, h);
-          for (int64_t mi = 0; mi < mTiles; ++mi) {
-            Value &acc = s[mi * nTilesS + 2 * np + h];
-            acc = mma(aFrag[mi], bFrag, acc);
-          }
-        }
+        mmaTilePair(x4, aFrag, s, nTilesS, np);
       }
     }
 
@@ -557,7 +564,6 @@ void KernelBuilder::build(int64_t sharedBytes) {
           b, rowType, ValueRange{newMax[2 * mi], newMax[2 * mi + 1]}));
 
     // O += P V, P converted in registers into A fragments.
-    auto pairType = VectorType::get({2}, elt);
     auto aType = VectorType::get({4, 2}, elt);
     for (int64_t kk = 0; kk < t.blockKV / 16; ++kk) {
       SmallVector<Value> aFrag;
@@ -578,13 +584,7 @@ void KernelBuilder::build(int64_t sharedBytes) {
             sV, {slot, add(addc(mulc(laneQuarter, 8), 16 * kk), laneRow8),
                  addc(mulc(laneHalf, 8), 16 * np)},
             /*transpose=*/true);
-        for (int64_t h = 0; h < 2; ++h) {
-          Value bFrag = half(x4, h);
-          for (int64_t mi = 0; mi < mTiles; ++mi) {
-            Value &a = acc[mi * nTilesO + 2 * np + h];
-            a = mma(aFrag[mi], bFrag, a);
-          }
-        }
+        mmaTilePair(x4, aFrag, acc, nTilesO, np);
       }
     }
     // The slot is refilled by the next iteration's copies.
@@ -639,7 +639,6 @@ void KernelBuilder::build(int64_t sharedBytes) {
   Value rowBase = add(add(qBase, warpRow), divc(lane, 4));
   Value colBase = mulc(remc(lane, 4), 2);
   Value quadLeader = cmp(arith::CmpIPredicate::eq, remc(lane, 4), idx(0));
-  auto pairType = VectorType::get({2}, elt);
   for (int64_t mi = 0; mi < mTiles; ++mi) {
     Value sumRow = results[mTiles * nTilesO + mTiles + mi];
     Value maxRow = results[mTiles * nTilesO + mi];

@@ -69,3 +69,42 @@ func.func @negative_mixed(%q: memref<1x2x64x64xbf16>, %k: tensor<1x2x64x64xbf16>
   return
 }
 
+
+// -----
+
+module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
+  func.func @negative_tiling_shape(%q: memref<1x2x64x64xbf16>, %o: memref<1x2x64x64xbf16>) {
+    // expected-error @below {{does not fit the mma-sync kernel: block_q must be a multiple of 16 * warps and block_kv a multiple of 16}}
+    fa.attention ins(%q, %q, %q : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>)
+         outs(%o : memref<1x2x64x64xbf16>)
+         {fa.kernel = "mma-sync", tiling = #fa.tiling<block_q = 32, block_kv = 32, stages = 2, warps = 4>}
+    return
+  }
+}
+
+// -----
+
+module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
+  func.func @negative_strided(%q: memref<1x2x64x64xbf16, strided<[16384, 8192, 128, 1]>>, %o: memref<1x2x64x64xbf16>) {
+    // expected-error @below {{expected identity-layout memrefs}}
+    fa.attention ins(%q, %q, %q : memref<1x2x64x64xbf16, strided<[16384, 8192, 128, 1]>>, memref<1x2x64x64xbf16, strided<[16384, 8192, 128, 1]>>, memref<1x2x64x64xbf16, strided<[16384, 8192, 128, 1]>>)
+         outs(%o : memref<1x2x64x64xbf16>)
+         {fa.kernel = "mma-sync", tiling = #fa.tiling<block_q = 64, block_kv = 32, stages = 2, warps = 4>}
+    return
+  }
+}
+
+// -----
+
+func.func @negative_kernel_on_module() attributes {fa.kernel = "simt"} {
+  // expected-error @above {{'fa.kernel' is only allowed on fa.attention}}
+  return
+}
+
+// -----
+
+func.func @negative_buffer_results(%q: memref<1x2x64x64xbf16>, %o: memref<1x2x64x64xbf16>, %t: tensor<1x2x64x64xbf16>) {
+  // expected-error @below {{on memrefs has no results (the inits are written in place)}}
+  %r = "fa.attention"(%q, %q, %q, %o) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 1>}> : (memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>) -> tensor<1x2x64x64xbf16>
+  return
+}
