@@ -107,13 +107,45 @@ def sweep_matrix(shapes=SWEEP_SHAPES, tilings=None):
     return cases
 
 
-# tiled: the pipeline's default kernel (auto: mma-sync for these cases on
-# sm_80+); simt and mma force convert-fa-to-gpu's scalar kernel or
-# convert-fa-to-nvgpu's mma.sync kernel on the same matrix.
+def wgmma_matrix():
+    """The tiled matrix, plus tilings that the wgmma kernel's descriptors and
+    swizzle must get right whatever the model picks: one and three
+    warpgroups, one and three stages, block_kv from 16 to 256, partial
+    blocks, causal diagonals that cut through a warpgroup."""
+    cases = tiled_matrix()
+    extra = [("bf16", 64, 1000, False, (64, 64, 1, 4)),
+             ("bf16", 64, 1000, True, (192, 128, 2, 12)),
+             ("f16", 128, 1000, False, (128, 16, 3, 8)),
+             ("bf16", 64, 300, True, (64, 256, 2, 4)),
+             ("f16", 128, 777, True, (128, 48, 2, 8)),
+             ("bf16", 128, 4096, False, (128, 128, 2, 8)),
+             ("bf16", 128, 4096, True, (128, 176, 2, 8)),
+             ("bf16", 256, 520, True, (64, 64, 2, 4)),
+             ("f16", 192, 333, False, (128, 32, 2, 8))]
+    for dtype, d, n, causal, tiling in extra:
+        c = case(dtype, d, n, causal=causal, hq=4, hkv=2)
+        c["tiling"] = list(tiling)
+        c["name"] += "_t%dx%ds%dw%d" % tiling
+        cases.insert(-1, c)
+    return cases
+
+
+WGMMA_TILINGS = [(64, 64, 2, 4), (64, 128, 2, 4), (128, 64, 2, 8),
+                 (128, 96, 2, 8), (128, 128, 2, 8), (128, 128, 3, 8),
+                 (128, 160, 2, 8), (128, 176, 2, 8), (128, 192, 2, 8),
+                 (192, 64, 2, 12), (192, 96, 2, 12), (192, 128, 2, 12),
+                 (256, 64, 2, 16)]
+
+
+# tiled: the pipeline's default kernel (auto: wgmma for these cases on
+# sm_90a, mma-sync on sm_80+); simt, mma and wgmma force convert-fa-to-gpu's
+# scalar kernel or one of convert-fa-to-nvgpu's tensor-core kernels.
 MATRICES = {"naive": naive_matrix, "tiled": tiled_matrix,
             "simt": tiled_matrix, "mma": tiled_matrix,
             "bench": bench_matrix, "sweep": sweep_matrix,
-            "sweep-small": lambda: sweep_matrix(SMALL_SHAPES, SMALL_TILINGS)}
+            "sweep-small": lambda: sweep_matrix(SMALL_SHAPES, SMALL_TILINGS),
+            "wgmma": wgmma_matrix,
+            "sweep-wgmma": lambda: sweep_matrix(tilings=WGMMA_TILINGS)}
 
 
 def find(name):

@@ -6,9 +6,9 @@
 #   runtime binding) DEST/run.sh DEST/libfa_runtime.so
 # Usage: scripts/gpu-artifacts.sh [DEST=.stage-gpu] [VARIANT=naive] [TARGET=h100]
 #   FA_COMPILE_FLAGS: extra fa-compile flags (e.g. LLVM's --nvptx-short-ptr)
-#   VARIANT: naive | tiled (the pipeline's default kernel) | simt | mma | bench
-#            | sweep (tilings forced; bash bench_run.sh with
-#              BENCH_ARGS=--no-baselines)
+#   VARIANT: naive | tiled (the pipeline's default kernel) | simt | mma
+#            | wgmma | bench | sweep, sweep-small (mma-sync), sweep-wgmma
+#            (tilings forced; bash bench_run.sh with BENCH_ARGS=--no-baselines)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -24,6 +24,7 @@ case "$VARIANT" in
   naive) OPTS="$OPTS naive" ;;
   simt) OPTS="$OPTS kernel=simt" ;;
   mma | sweep | sweep-small) OPTS="$OPTS kernel=mma-sync" ;;
+  wgmma | sweep-wgmma) OPTS="$OPTS kernel=wgmma" ;;
 esac
 # The benchmark matrix compiles with the FlashAttention front end.
 mkdir -p "$DEST/artifacts"

@@ -34,6 +34,8 @@ static constexpr int64_t kSramAlignment = 128;
 static constexpr int64_t kRegisterOverhead = 24;
 /// The fixed part of the mma-sync kernel's register fit (registersPerThread).
 static constexpr int64_t kMmaSyncRegisterBase = 23;
+/// The fixed part of the wgmma kernel's register estimate.
+static constexpr int64_t kWgmmaRegisterBase = 30;
 /// How far the mma-sync estimate may exceed the per-thread limit: ptxas fits
 /// the estimates of 290 (128x64 / 4 warps and 256x64 / 8 warps at d = 128)
 /// into 255 registers with 84 bytes of spills, and those tilings measured
@@ -148,6 +150,8 @@ llvm::StringRef mlir::fa::stringifyKernelKind(KernelKind kind) {
     return "simt";
   case KernelKind::MmaSync:
     return "mma-sync";
+  case KernelKind::Wgmma:
+    return "wgmma";
   case KernelKind::TensorCore:
     return "tensor-core";
   }
@@ -155,7 +159,11 @@ llvm::StringRef mlir::fa::stringifyKernelKind(KernelKind kind) {
 }
 
 bool mlir::fa::isGeneratedKernel(KernelKind kind) {
-  return kind == KernelKind::Simt || kind == KernelKind::MmaSync;
+  return kind == KernelKind::Simt || isNVGPUKernel(kind);
+}
+
+bool mlir::fa::isNVGPUKernel(KernelKind kind) {
+  return kind == KernelKind::MmaSync || kind == KernelKind::Wgmma;
 }
 
 std::optional<KernelKind> mlir::fa::parseKernelKind(llvm::StringRef name) {
@@ -163,6 +171,8 @@ std::optional<KernelKind> mlir::fa::parseKernelKind(llvm::StringRef name) {
     return KernelKind::Simt;
   if (name == "mma-sync")
     return KernelKind::MmaSync;
+  if (name == "wgmma")
+    return KernelKind::Wgmma;
   if (name == "tensor-core")
     return KernelKind::TensorCore;
   return std::nullopt;
@@ -222,6 +232,14 @@ int64_t mlir::fa::sramBytes(const Tiling &t, const AttentionProblem &p,
     int64_t vTile = alignSram(t.blockKV * (p.valueHeadDim * e + pad));
     return qTile + t.stages * (kTile + vTile);
   }
+  if (kind == KernelKind::Wgmma) {
+    auto atoms = [](int64_t bytes) {
+      return llvm::alignTo(bytes, kWgmmaSwizzleAtomBytes);
+    };
+    return kWgmmaSwizzleAtomBytes + atoms(t.blockQ * p.headDim * e) +
+           t.stages * (atoms(t.blockKV * p.headDim * e) +
+                       atoms(t.blockKV * p.valueHeadDim * e));
+  }
   int64_t qTile = alignSram(t.blockQ * p.headDim * e);
   int64_t kTile = alignSram(t.blockKV * p.headDim * e);
   int64_t vTile = alignSram(t.blockKV * p.valueHeadDim * e);
@@ -263,6 +281,8 @@ int64_t mlir::fa::registersPerThread(const Tiling &t, const AttentionProblem &p,
     return llvm::divideCeil(4 * accO, 3) + llvm::divideCeil(3 * accS, 2) +
            kMmaSyncRegisterBase;
   }
+  if (kind == KernelKind::Wgmma)
+    return accO + llvm::divideCeil(3 * accS, 2) + kWgmmaRegisterBase;
   // An m16 accumulator fragment gives each thread 2 of its 16 rows; each
   // owned row keeps a running max and a running sum.
   int64_t rowsPerThread = llvm::divideCeil(t.blockQ / t.warps, 8);
@@ -382,8 +402,9 @@ std::pair<int64_t, int64_t> mlir::fa::paperBlockSizes(int64_t sramElements,
 //===----------------------------------------------------------------------===//
 
 bool CostModel::usesWarpgroupMma() const {
-  return options.kernel == KernelKind::TensorCore &&
-         target.getComputeCapability() >= 90;
+  return options.kernel == KernelKind::Wgmma ||
+         (options.kernel == KernelKind::TensorCore &&
+          target.getComputeCapability() >= 90);
 }
 
 llvm::SmallVector<Tiling> CostModel::enumerateCandidates() const {
@@ -405,6 +426,9 @@ llvm::SmallVector<Tiling> CostModel::enumerateCandidates() const {
       // warpgroup of 4 warps.
       if (wgmma ? (warps % 4 != 0 || (bq / (warps / 4)) % 64 != 0)
                 : (bq / warps) % 16 != 0)
+        continue;
+      // The wgmma kernel: one m64 tile per warpgroup.
+      if (options.kernel == KernelKind::Wgmma && bq != 16 * warps)
         continue;
       for (int64_t bkv = 16; bkv <= kMaxBlockKV; bkv += 16)
         for (int64_t stages = 1; stages <= kMaxStages; ++stages)
@@ -458,6 +482,23 @@ CandidateCost CostModel::evaluate(const Tiling &t,
     c.rejection = llvm::formatv(
         "{0} rows per warp: the mma-sync register fit covers at most {1}",
         t.blockQ / t.warps, kMmaSyncMaxRowsPerWarp);
+  } else if (kind == KernelKind::Wgmma &&
+             target.getComputeCapability() != 90) {
+    c.rejection = llvm::formatv("wgmma needs sm_90a, the target is {0}",
+                                target.arch);
+  } else if (kind == KernelKind::Wgmma && p.elementBytes != 2) {
+    c.rejection = "wgmma needs 2-byte elements (f16 or bf16)";
+  } else if (kind == KernelKind::Wgmma &&
+             (p.headDim % 64 != 0 || p.valueHeadDim % 64 != 0 ||
+              p.headDim > 256 || p.valueHeadDim > 256)) {
+    c.rejection = llvm::formatv("wgmma needs head dimensions that are "
+                                "multiples of 64 up to 256, got {0} and {1}",
+                                p.headDim, p.valueHeadDim);
+  } else if (kind == KernelKind::Wgmma &&
+             (t.warps % 4 != 0 || t.blockQ != 16 * t.warps ||
+              t.blockKV % 16 != 0 || t.blockKV > 256)) {
+    c.rejection = "wgmma needs block_q = 16 * warps (64 rows per warpgroup) "
+                  "and block_kv a multiple of 16 up to 256";
   } else if (threads > kMaxThreadsPerBlock) {
     c.rejection = llvm::formatv("{0} threads per block exceed {1}", threads,
                                 kMaxThreadsPerBlock);
@@ -541,7 +582,7 @@ CandidateCost CostModel::evaluate(const Tiling &t,
   // The barrier/wait latency of a step: for mma-sync a second resident
   // block issues during it (measured in the small-N sweep, as below).
   stepTime += kStepOverheadClocks / clock /
-              (kind == KernelKind::MmaSync ? double(c.blocksPerSM) : 1.0);
+              (isNVGPUKernel(kind) ? double(c.blocksPerSM) : 1.0);
   // A warp issues to one of the SM's 4 sub-partitions: fewer than 4 resident
   // warps leave tensor cores idle.
   // The Simt kernel's dependent shared loads need more warps in flight.
@@ -554,7 +595,7 @@ CandidateCost CostModel::evaluate(const Tiling &t,
   // computes meanwhile, a lone one leaves the SM idle (measured: at N <=
   // 2k, 128-row blocks with 2 per SM beat 256-row blocks with 1 per SM by
   // 3-16%, at N = 16k the reverse; docs/CostModel.md).
-  if (kind == KernelKind::MmaSync)
+  if (isNVGPUKernel(kind))
     smSeconds += double(c.numBlocks) * kBlockFixedClocks / clock /
                  double(c.blocksPerSM);
 

@@ -47,25 +47,40 @@ enum class KernelKind {
   /// 16 bytes (conflict-free ldmatrix), the accumulators in registers, 16
   /// rows per mma fragment, block_q / warps rows per warp.
   MmaSync,
+  /// The wgmma kernel of convert-fa-to-nvgpu (sm_90a only): one warpgroup
+  /// (4 warps) per 64 query rows, so block_q = 16 * warps; Q and `stages`
+  /// K/V tiles in shared memory in the 128-byte swizzled layout that wgmma's
+  /// shared-memory descriptors read, plus 1 KiB to align the base to the
+  /// swizzle atom; S = Q K^T with both operands in shared memory, O += P V
+  /// with P in registers.
+  Wgmma,
   /// The best tensor-core kernel of the target: mma.sync below sm_90,
   /// wgmma (64 rows per warpgroup) on sm_90 and later. Not generated yet:
   /// the model's prediction for the sm_90 work (docs/performance.md).
   TensorCore,
 };
 
-/// `simt`, `mma-sync` or `tensor-core`, the spelling of the passes'
-/// `kernel` option.
+/// `simt`, `mma-sync`, `wgmma` or `tensor-core`, the spelling of the
+/// passes' `kernel` option.
 llvm::StringRef stringifyKernelKind(KernelKind kind);
-/// Parses `simt`, `mma-sync` or `tensor-core`; nullopt otherwise.
+/// Parses `simt`, `mma-sync`, `wgmma` or `tensor-core`; nullopt otherwise.
 std::optional<KernelKind> parseKernelKind(llvm::StringRef name);
-/// Whether a pass generates this kernel (Simt: convert-fa-to-gpu; MmaSync:
-/// convert-fa-to-nvgpu).
+/// Whether a pass generates this kernel (Simt: convert-fa-to-gpu; MmaSync
+/// and Wgmma: convert-fa-to-nvgpu).
 bool isGeneratedKernel(KernelKind kind);
+/// Whether convert-fa-to-nvgpu generates this kernel from the bufferized op
+/// (MmaSync, Wgmma).
+bool isNVGPUKernel(KernelKind kind);
 
 /// Bytes by which the mma.sync kernel pads every shared-memory tile row:
 /// the 8 rows one ldmatrix reads then start 16 bytes apart modulo 128 and
 /// hit all 32 banks once.
 constexpr int64_t kMmaSyncRowPadBytes = 16;
+
+/// The wgmma kernel's swizzle atom: 8 rows of 128 bytes. Every tile starts on
+/// such a boundary, and the kernel allocates this much extra shared memory to
+/// align the dynamic shared memory's base to it.
+constexpr int64_t kWgmmaSwizzleAtomBytes = 1024;
 
 /// The shape of one attention, as the cost model sees it.
 struct AttentionProblem {
@@ -125,6 +140,10 @@ struct Tiling {
 ///  - MmaSync: the same with every row padded by kMmaSyncRowPadBytes; Q at
 ///    offset 0, then the `stages` K tiles, then the `stages` V tiles, each
 ///    tile 128-byte aligned (the layout convert-fa-to-nvgpu allocates).
+///  - Wgmma: kWgmmaSwizzleAtomBytes for the alignment of the base, then Q,
+///    the `stages` K tiles and the `stages` V tiles, unpadded (the swizzle
+///    keeps wgmma's reads and cp.async's writes conflict-free), each a whole
+///    number of swizzle atoms.
 int64_t sramBytes(const Tiling &tiling, const AttentionProblem &problem,
                   KernelKind kind);
 

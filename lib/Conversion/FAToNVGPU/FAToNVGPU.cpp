@@ -52,6 +52,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
+#include "llvm/Support/FormatVariadic.h"
 
 #include <cmath>
 #include <functional>
@@ -78,12 +79,13 @@ namespace {
 /// (vector<2x2xf32> row index 0 and 1) and columns 2(l%4), 2(l%4) + 1.
 class KernelBuilder {
 public:
-  KernelBuilder(AttentionOp op, const Tiling &tiling)
-      : op(op), b(op.getLoc(), op), t(tiling) {
+  KernelBuilder(AttentionOp op, const Tiling &tiling, KernelKind kind)
+      : op(op), b(op.getLoc(), op), t(tiling),
+        wg(kind == KernelKind::Wgmma) {
     elt = op.getQueryType().getElementType();
     d = op.getHeadDim();
     dv = op.getValueHeadDim();
-    rowsPerWarp = t.blockQ / t.warps;
+    rowsPerWarp = t.blockQ / t.warps; // 16 for wgmma
     mTiles = rowsPerWarp / 16;
     threads = 32 * t.warps;
     f32 = b.getF32Type();
@@ -162,13 +164,50 @@ private:
         .getResult(0);
   }
 
+  /// The indices in the destination of the 16-byte chunk at (row, col) of
+  /// a tile.
+  using ChunkIndices = std::function<SmallVector<Value>(Value, Value)>;
   /// cp.async of a [rows, cols] tile of `src` (rows `rowBase`.. of head
-  /// (`batch`, `head`)) into `dst` (at `dstPrefix`), zero-filling rows at or
-  /// past `rowEnd` and every row when `enabled` is false.
+  /// (`batch`, `head`)) into `dst` (at `dstIndices`), zero-filling rows at
+  /// or past `rowEnd` and every row when `enabled` is false.
   void copyTile(Value src, Value batch, Value head, Value rowBase,
                 Value rowEnd, Value enabled, int64_t rows, int64_t cols,
-                Value dst, ValueRange dstPrefix,
+                Value dst, const ChunkIndices &dstIndices,
                 SmallVectorImpl<Value> &tokens);
+
+  // The wgmma kernel (sm_90a).
+  Value i64c(int64_t v) {
+    return arith::ConstantIntOp::create(b, b.getI64Type(), v);
+  }
+  /// Element offset of (row, col) in a [rows, cols] tile at element offset
+  /// `tileBase` in the 128-byte swizzled layout: 64-column blocks of `rows`
+  /// 128-byte rows, the 16-byte chunk c of row r stored at chunk c ^ (r % 8)
+  /// (CUTLASS's Swizzle<3,4,3>, wgmma's layout type 1).
+  Value swizzled(Value tileBase, int64_t rows, Value row, Value col);
+  /// A wgmma shared-memory matrix descriptor (PTX ISA, "Matrix Descriptor
+  /// Format") of the 128-byte swizzled layout: the start address `addr`
+  /// (i64 bytes) and the leading and stride byte offsets, in 16-byte units,
+  /// layout type 1 in bits 62-63.
+  Value descriptor(Value addr, int64_t leadingBytes, int64_t strideBytes);
+  /// `desc` with its start address advanced by `bytes`.
+  Value advance(Value desc, int64_t bytes) {
+    return bytes == 0 ? desc : arith::AddIOp::create(b, desc, i64c(bytes >> 4));
+  }
+  /// The accumulator or operand registers `values` passed through an empty
+  /// asm with side effects: what computes them stays before, what reads them
+  /// after (CUTLASS's warpgroup_fence_operand). wgmma's registers are
+  /// written asynchronously, which LLVM does not know.
+  SmallVector<Value> fenceRegisters(ValueRange values);
+  /// S = Q K^T of this warpgroup's 64 rows: wgmma m64n{block_kv}k16 with
+  /// both operands in shared memory; the m16n8 fragments of the warp.
+  SmallVector<Value> wgmmaScores(Value qDesc, Value kDesc);
+  /// acc += P V: wgmma m64n{dv}k16 with P's A fragments (4 i32 registers
+  /// per k16 step) in registers and V in shared memory (MN-major, so
+  /// transposed).
+  void wgmmaPV(MutableArrayRef<Value> acc, ArrayRef<Value> pRegs,
+               Value vDesc);
+  /// The pairs of a fragment as i32 registers (a 16-bit pair per register).
+  SmallVector<Value> packed(Value frag, int64_t pairs);
   Value commit(ArrayRef<Value> tokens) {
     return nvgpu::DeviceAsyncCreateGroupOp::create(
         b, nvgpu::DeviceAsyncTokenType::get(b.getContext()), tokens);
@@ -177,6 +216,8 @@ private:
   AttentionOp op;
   ImplicitLocOpBuilder b;
   Tiling t;
+  /// The wgmma kernel (else the mma-sync one).
+  bool wg;
   Type elt, f32;
   /// An accumulator fragment, two rows' f32 pairs, a pair of elements.
   VectorType accType, rowType, pairType;
@@ -210,17 +251,6 @@ Value KernelBuilder::mma(Value a, Value bFrag, Value c) {
     return nvgpu::MmaSyncOp::create(b, a, bFrag, c,
                                     ArrayRef<int64_t>{16, 8, 16});
   // bf16: nvvm.mma.sync on the fragments packed as i32 registers.
-  auto i32 = b.getI32Type();
-  auto packed = [&](Value frag, int64_t n) {
-    SmallVector<Value> regs;
-    for (int64_t i = 0; i < n; ++i) {
-      Value pair = vector::ExtractOp::create(b, frag, ArrayRef<int64_t>{i});
-      Value asInt = vector::BitCastOp::create(
-          b, VectorType::get({1}, i32), pair);
-      regs.push_back(element(asInt, 0));
-    }
-    return regs;
-  };
   SmallVector<Value> aRegs = packed(a, 4), bRegs = packed(bFrag, 2);
   SmallVector<Value> cRegs = {element(c, 0, 0), element(c, 0, 1),
                               element(c, 1, 0), element(c, 1, 1)};
@@ -239,6 +269,150 @@ Value KernelBuilder::mma(Value a, Value bFrag, Value c) {
   return vector::FromElementsOp::create(b, accType, out);
 }
 
+SmallVector<Value> KernelBuilder::packed(Value frag, int64_t pairs) {
+  SmallVector<Value> regs;
+  for (int64_t i = 0; i < pairs; ++i) {
+    Value pair = vector::ExtractOp::create(b, frag, ArrayRef<int64_t>{i});
+    Value asInt = vector::BitCastOp::create(
+        b, VectorType::get({1}, b.getI32Type()), pair);
+    regs.push_back(element(asInt, 0));
+  }
+  return regs;
+}
+
+Value KernelBuilder::swizzled(Value tileBase, int64_t rows, Value row,
+                              Value col) {
+  Value block = divc(col, 64);
+  Value chunk = divc(remc(col, 64), kChunk);
+  Value swizzledChunk = arith::XOrIOp::create(b, chunk, remc(row, 8));
+  return add(add(tileBase, mulc(block, rows * 64)),
+             add(mulc(row, 64), mulc(swizzledChunk, kChunk)));
+}
+
+Value KernelBuilder::descriptor(Value addr, int64_t leadingBytes,
+                                int64_t strideBytes) {
+  uint64_t fields = (uint64_t(leadingBytes >> 4) << 16) |
+                    (uint64_t(strideBytes >> 4) << 32) | (uint64_t(1) << 62);
+  Value start = arith::ShRUIOp::create(b, addr, i64c(4));
+  return arith::OrIOp::create(b, start, i64c(int64_t(fields)));
+}
+
+SmallVector<Value> KernelBuilder::fenceRegisters(ValueRange values) {
+  std::string constraints;
+  SmallVector<Type> types;
+  for (Value v : values) {
+    constraints += v.getType().isF32() ? "=f," : "=r,";
+    types.push_back(v.getType());
+  }
+  for (size_t i = 0; i < values.size(); ++i)
+    constraints += std::to_string(i) + (i + 1 < values.size() ? "," : "");
+  auto structType = LLVM::LLVMStructType::getLiteral(b.getContext(), types);
+  Value fenced =
+      LLVM::InlineAsmOp::create(b, structType, values, "", constraints,
+                                /*has_side_effects=*/true,
+                                /*is_align_stack=*/false,
+                                LLVM::TailCallKind::None,
+                                LLVM::AsmDialectAttr(), ArrayAttr())
+          .getRes();
+  SmallVector<Value> result;
+  for (size_t i = 0; i < values.size(); ++i)
+    result.push_back(LLVM::ExtractValueOp::create(b, fenced, i));
+  return result;
+}
+
+SmallVector<Value> KernelBuilder::wgmmaScores(Value qDesc, Value kDesc) {
+  MLIRContext *ctx = b.getContext();
+  int64_t n = t.blockKV;
+  auto structType = LLVM::LLVMStructType::getLiteral(
+      ctx, SmallVector<Type>(n / 2, f32));
+  auto type = elt.isF16() ? NVVM::WGMMATypes::f16 : NVVM::WGMMATypes::bf16;
+  Value acc = LLVM::PoisonOp::create(b, structType);
+  NVVM::WgmmaFenceAlignedOp::create(b);
+  for (int64_t kk = 0; kk < d / 16; ++kk) {
+    // k16 steps walk the 128-byte rows of each 64-column block, 32 bytes a
+    // step; the swizzle applies to the address bits, so the start address
+    // just moves.
+    int64_t block = (16 * kk) / 64, within = ((16 * kk) % 64) * 2;
+    acc = NVVM::WgmmaMmaAsyncOp::create(
+        b, structType, acc, advance(qDesc, block * t.blockQ * 128 + within),
+        advance(kDesc, block * t.blockKV * 128 + within),
+        NVVM::MMAShapeAttr::get(ctx, 64, n, 16), type, type,
+        NVVM::WGMMATypes::f32,
+        kk == 0 ? NVVM::WGMMAScaleOut::zero : NVVM::WGMMAScaleOut::one,
+        NVVM::WGMMAScaleIn::one, NVVM::WGMMAScaleIn::one, NVVM::MMALayout::row,
+        NVVM::MMALayout::col, NVVM::MMAIntOverflowAttr());
+  }
+  NVVM::WgmmaGroupSyncAlignedOp::create(b);
+  NVVM::WgmmaWaitGroupSyncOp::create(b, 0);
+  SmallVector<Value> values;
+  for (int64_t i = 0; i < n / 2; ++i)
+    values.push_back(LLVM::ExtractValueOp::create(b, acc, i));
+  values = fenceRegisters(values);
+  SmallVector<Value> frags;
+  for (int64_t j = 0; j < n / 8; ++j)
+    frags.push_back(vector::FromElementsOp::create(
+        b, accType, ArrayRef<Value>(values).slice(4 * j, 4)));
+  return frags;
+}
+
+void KernelBuilder::wgmmaPV(MutableArrayRef<Value> acc, ArrayRef<Value> pRegs,
+                            Value vDesc) {
+  // nvvm.wgmma.mma_async takes A from shared memory only; the register form
+  // (what FlashAttention-3 uses for P) is written as PTX here.
+  int64_t n = dv, regs = n / 2;
+  SmallVector<Value> values;
+  for (Value frag : acc)
+    for (int64_t r = 0; r < 2; ++r)
+      for (int64_t c = 0; c < 2; ++c)
+        values.push_back(element(frag, r, c));
+  values.append(pRegs.begin(), pRegs.end());
+  values = fenceRegisters(values);
+  SmallVector<Value> out(values.begin(), values.begin() + regs);
+  ArrayRef<Value> a = ArrayRef<Value>(values).drop_front(regs);
+  NVVM::WgmmaFenceAlignedOp::create(b);
+  const char *type = elt.isF16() ? "f16" : "bf16";
+  std::string accList;
+  for (int64_t i = 0; i < regs; ++i)
+    accList += (i ? ", $" : "$") + std::to_string(i);
+  std::string asmString = llvm::formatv(
+      "{{\n.reg .pred p;\nsetp.ne.b32 p, ${0}, 0;\n"
+      "wgmma.mma_async.sync.aligned.m64n{1}k16.f32.{2}.{2} {{{3}}, "
+      "{{${4}, ${5}, ${6}, ${7}}, ${8}, p, 1, 1, 1;\n}\n",
+      regs + 5, n, type, accList, regs, regs + 1, regs + 2, regs + 3,
+      regs + 4);
+  std::string constraints;
+  for (int64_t i = 0; i < regs; ++i)
+    constraints += "=f,";
+  constraints += "r,r,r,r,l,n";
+  for (int64_t i = 0; i < regs; ++i)
+    constraints += "," + std::to_string(i);
+  auto structType = LLVM::LLVMStructType::getLiteral(
+      b.getContext(), SmallVector<Type>(regs, f32));
+  Value one = LLVM::ConstantOp::create(b, b.getI32Type(), 1);
+  for (int64_t kk = 0; kk < t.blockKV / 16; ++kk) {
+    SmallVector<Value> operands(a.slice(4 * kk, 4));
+    // 16 kv rows of 128 bytes per k16 step.
+    operands.push_back(advance(vDesc, kk * 16 * 128));
+    operands.push_back(one);
+    operands.append(out);
+    Value result =
+        LLVM::InlineAsmOp::create(b, structType, operands, asmString,
+                                  constraints, /*has_side_effects=*/true,
+                                  /*is_align_stack=*/false,
+                                  LLVM::TailCallKind::None,
+                                  LLVM::AsmDialectAttr(), ArrayAttr())
+            .getRes();
+    for (int64_t i = 0; i < regs; ++i)
+      out[i] = LLVM::ExtractValueOp::create(b, result, i);
+  }
+  NVVM::WgmmaGroupSyncAlignedOp::create(b);
+  NVVM::WgmmaWaitGroupSyncOp::create(b, 0);
+  out = fenceRegisters(out);
+  for (int64_t j = 0; j < n / 8; ++j)
+    acc[j] = vector::FromElementsOp::create(
+        b, accType, ArrayRef<Value>(out).slice(4 * j, 4));
+}
+
 Value KernelBuilder::shuffleXor(Value v, int64_t offset) {
   Value off = arith::ConstantIntOp::create(b, b.getI32Type(), offset);
   Value width = arith::ConstantIntOp::create(b, b.getI32Type(), 32);
@@ -249,7 +423,7 @@ Value KernelBuilder::shuffleXor(Value v, int64_t offset) {
 void KernelBuilder::copyTile(Value src, Value batch, Value head,
                              Value rowBase, Value rowEnd, Value enabled,
                              int64_t rows, int64_t cols, Value dst,
-                             ValueRange dstPrefix,
+                             const ChunkIndices &dstIndices,
                              SmallVectorImpl<Value> &tokens) {
   int64_t chunksPerRow = cols / kChunk;
   int64_t total = rows * chunksPerRow;
@@ -269,10 +443,8 @@ void KernelBuilder::copyTile(Value src, Value batch, Value head,
         b, enabled, cmp(arith::CmpIPredicate::ult, global, rowEnd));
     Value srcRow = minu(global, lastRow);
     Value srcElements = select(inRange, full, zero);
-    SmallVector<Value> dstIndices(dstPrefix);
-    dstIndices.append({row, col});
     tokens.push_back(nvgpu::DeviceAsyncCopyOp::create(
-        b, dst, dstIndices, src, ValueRange{batch, head, srcRow, col},
+        b, dst, dstIndices(row, col), src, ValueRange{batch, head, srcRow, col},
         b.getIndexAttr(kChunk), srcElements, b.getUnitAttr()));
   }
 }
@@ -334,18 +506,78 @@ void KernelBuilder::build(int64_t sharedBytes) {
   Value base = gpu::DynamicSharedMemoryOp::create(
       b, MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
                          MemRefLayoutAttrInterface(), workgroup));
-  int64_t ldQ = d + kPad, ldK = d + kPad, ldV = dv + kPad;
-  auto qType = MemRefType::get({t.blockQ, ldQ}, elt,
-                               MemRefLayoutAttrInterface(), workgroup);
-  auto kType = MemRefType::get({t.stages, t.blockKV, ldK}, elt,
-                               MemRefLayoutAttrInterface(), workgroup);
-  auto vType = MemRefType::get({t.stages, t.blockKV, ldV}, elt,
-                               MemRefLayoutAttrInterface(), workgroup);
-  int64_t qBytes = t.blockQ * ldQ * 2, kBytes = t.stages * t.blockKV * ldK * 2;
-  Value sQ = memref::ViewOp::create(b, qType, base, idx(0), ValueRange{});
-  Value sK = memref::ViewOp::create(b, kType, base, idx(qBytes), ValueRange{});
-  Value sV = memref::ViewOp::create(b, vType, base, idx(qBytes + kBytes),
-                                    ValueRange{});
+  Value sQ, sK, sV;
+  // Where the copies of a tile go: mma-sync, [slot, row, col] of the padded
+  // tiles; wgmma, the swizzled element offset in one flat view.
+  ChunkIndices qIndices;
+  std::function<ChunkIndices(Value)> kIndices, vIndices;
+  // wgmma: the aligned base's shared address, and the element offsets of
+  // the K and V tiles of a slot.
+  Value sharedBase;
+  std::function<Value(Value)> kOffset, vOffset;
+  if (!wg) {
+    int64_t ldQ = d + kPad, ldK = d + kPad, ldV = dv + kPad;
+    auto qType = MemRefType::get({t.blockQ, ldQ}, elt,
+                                 MemRefLayoutAttrInterface(), workgroup);
+    auto kType = MemRefType::get({t.stages, t.blockKV, ldK}, elt,
+                                 MemRefLayoutAttrInterface(), workgroup);
+    auto vType = MemRefType::get({t.stages, t.blockKV, ldV}, elt,
+                                 MemRefLayoutAttrInterface(), workgroup);
+    int64_t qBytes = t.blockQ * ldQ * 2,
+            kBytes = t.stages * t.blockKV * ldK * 2;
+    sQ = memref::ViewOp::create(b, qType, base, idx(0), ValueRange{});
+    sK = memref::ViewOp::create(b, kType, base, idx(qBytes), ValueRange{});
+    sV = memref::ViewOp::create(b, vType, base, idx(qBytes + kBytes),
+                                ValueRange{});
+    qIndices = [](Value row, Value col) -> SmallVector<Value> {
+      return {row, col};
+    };
+    kIndices = [](Value slot) -> ChunkIndices {
+      return [slot](Value row, Value col) -> SmallVector<Value> {
+        return {slot, row, col};
+      };
+    };
+    vIndices = kIndices;
+  } else {
+    // The dynamic shared memory's base rounded up to the swizzle atom (the
+    // swizzle is a function of the address bits): the launch allocates
+    // kWgmmaSwizzleAtomBytes extra for it.
+    Value address = memref::ExtractAlignedPointerAsIndexOp::create(b, base);
+    Value pad = remc(arith::SubIOp::create(
+                         b, idx(kWgmmaSwizzleAtomBytes),
+                         remc(address, kWgmmaSwizzleAtomBytes)),
+                     kWgmmaSwizzleAtomBytes);
+    int64_t elements = (sharedBytes - kWgmmaSwizzleAtomBytes) / 2;
+    auto flatType = MemRefType::get({ShapedType::kDynamic}, elt,
+                                    MemRefLayoutAttrInterface(), workgroup);
+    Value flat =
+        memref::ViewOp::create(b, flatType, base, pad, ValueRange{idx(elements)});
+    sQ = sK = sV = flat;
+    sharedBase = arith::IndexCastOp::create(b, b.getI64Type(), add(address, pad));
+    int64_t qElements = t.blockQ * d, kElements = t.blockKV * d,
+            vElements = t.blockKV * dv;
+    kOffset = [&, qElements, kElements](Value slot) {
+      return addc(mulc(slot, kElements), qElements);
+    };
+    vOffset = [&, qElements, kElements, vElements](Value slot) {
+      return addc(mulc(slot, vElements), qElements + t.stages * kElements);
+    };
+    qIndices = [this](Value row, Value col) -> SmallVector<Value> {
+      return {swizzled(idx(0), t.blockQ, row, col)};
+    };
+    kIndices = [&](Value slot) -> ChunkIndices {
+      Value offset = kOffset(slot);
+      return [this, offset](Value row, Value col) -> SmallVector<Value> {
+        return {swizzled(offset, t.blockKV, row, col)};
+      };
+    };
+    vIndices = [&](Value slot) -> ChunkIndices {
+      Value offset = vOffset(slot);
+      return [this, offset](Value row, Value col) -> SmallVector<Value> {
+        return {swizzled(offset, t.blockKV, row, col)};
+      };
+    };
+  }
 
   // The kv-blocks this q-block visits: all, or (causal) those whose first
   // key some row of the block sees: key j is visible to row i iff
@@ -365,16 +597,17 @@ void KernelBuilder::build(int64_t sharedBytes) {
   // Prologue: Q, then blocks 0 .. stages-2, one cp.async group each.
   Value trueV = arith::ConstantIntOp::create(b, b.getI1Type(), 1);
   SmallVector<Value> tokens;
-  copyTile(q, batch, head, qBase, nq, trueV, t.blockQ, d, sQ, {}, tokens);
+  copyTile(q, batch, head, qBase, nq, trueV, t.blockQ, d, sQ, qIndices,
+           tokens);
   Value lastGroup = commit(tokens);
   auto loadKV = [&](Value block, Value slot) {
     SmallVector<Value> kvTokens;
     Value rowBase = mulc(block, t.blockKV);
     Value enabled = cmp(arith::CmpIPredicate::slt, block, kvEnd);
-    copyTile(k, batch, kvHead, rowBase, nk, enabled, t.blockKV, d, sK, slot,
-             kvTokens);
-    copyTile(v, batch, kvHead, rowBase, nk, enabled, t.blockKV, dv, sV, slot,
-             kvTokens);
+    copyTile(k, batch, kvHead, rowBase, nk, enabled, t.blockKV, d, sK,
+             kIndices(slot), kvTokens);
+    copyTile(v, batch, kvHead, rowBase, nk, enabled, t.blockKV, dv, sV,
+             vIndices(slot), kvTokens);
     return commit(kvTokens);
   };
   for (int64_t s = 0; s + 1 < t.stages; ++s)
@@ -397,6 +630,15 @@ void KernelBuilder::build(int64_t sharedBytes) {
     init.push_back(zeroRow);
 
   Value warpRow = mulc(warp, rowsPerWarp);
+  // wgmma: this warpgroup's 64 rows of Q (K-major: 8-row groups 1 KiB
+  // apart).
+  Value qDesc;
+  if (wg) {
+    Value rows = arith::IndexCastOp::create(
+        b, b.getI64Type(), mulc(divc(tid, 128), 64 * 128));
+    qDesc = descriptor(arith::AddIOp::create(b, sharedBase, rows),
+                       /*leadingBytes=*/16, /*strideBytes=*/1024);
+  }
   Value negInfF = f32c(negInf), zeroF = f32c(0.0), c = f32c(scaleLog2);
   // The mask operand at (row, col) of this (batch, head): broadcast
   // dimensions read index 0, rows and keys clamped into range (the scores
@@ -442,28 +684,47 @@ void KernelBuilder::build(int64_t sharedBytes) {
     Value group = loadKV(ahead, remc(ahead, t.stages));
     nvgpu::DeviceAsyncWaitOp::create(b, group,
                                      b.getI32IntegerAttr(t.stages - 1));
+    // wgmma reads shared memory through the async proxy: each thread's
+    // completed copies are made visible to it before the barrier.
+    if (wg)
+      NVVM::FenceProxyOp::create(
+          b, NVVM::ProxyKindAttr::get(ctx, NVVM::ProxyKind::async_shared),
+          NVVM::SharedSpaceAttr::get(ctx, NVVM::SharedSpace::shared_cta));
     gpu::BarrierOp::create(b);
     Value slot = remc(j, t.stages);
+    auto sharedAddress = [&](Value elementOffset) -> Value {
+      return arith::AddIOp::create(
+          b, sharedBase,
+          arith::IndexCastOp::create(b, b.getI64Type(),
+                                     mulc(elementOffset, 2)));
+    };
 
     // S = Q K^T.
     SmallVector<Value> s(mTiles * nTilesS);
-    for (Value &x : s)
-      x = zeroAcc();
     Value laneRow16 = remc(lane, 16), laneHalf = divc(lane, 16);
     Value laneRow8 = remc(lane, 8), laneQuarter = remc(divc(lane, 8), 2);
-    for (int64_t kk = 0; kk < d / 16; ++kk) {
-      SmallVector<Value> aFrag;
-      for (int64_t mi = 0; mi < mTiles; ++mi)
-        aFrag.push_back(ldmatrix(
-            sQ, {add(addc(warpRow, 16 * mi), laneRow16),
-                 addc(mulc(laneHalf, 8), 16 * kk)},
-            /*transpose=*/false));
-      for (int64_t np = 0; np < nTilesS / 2; ++np) {
-        Value x4 = ldmatrix(
-            sK, {slot, add(addc(mulc(laneHalf, 8), 16 * np), laneRow8),
-                 addc(mulc(laneQuarter, 8), 16 * kk)},
-            /*transpose=*/false);
-        mmaTilePair(x4, aFrag, s, nTilesS, np);
+    if (wg) {
+      // K [block_kv, d] is K-major for the B operand of Q K^T.
+      s = wgmmaScores(qDesc, descriptor(sharedAddress(kOffset(slot)),
+                                        /*leadingBytes=*/16,
+                                        /*strideBytes=*/1024));
+    } else {
+      for (Value &x : s)
+        x = zeroAcc();
+      for (int64_t kk = 0; kk < d / 16; ++kk) {
+        SmallVector<Value> aFrag;
+        for (int64_t mi = 0; mi < mTiles; ++mi)
+          aFrag.push_back(ldmatrix(
+              sQ, {add(addc(warpRow, 16 * mi), laneRow16),
+                   addc(mulc(laneHalf, 8), 16 * kk)},
+              /*transpose=*/false));
+        for (int64_t np = 0; np < nTilesS / 2; ++np) {
+          Value x4 = ldmatrix(
+              sK, {slot, add(addc(mulc(laneHalf, 8), 16 * np), laneRow8),
+                   addc(mulc(laneQuarter, 8), 16 * kk)},
+              /*transpose=*/false);
+          mmaTilePair(x4, aFrag, s, nTilesS, np);
+        }
       }
     }
 
@@ -565,6 +826,7 @@ void KernelBuilder::build(int64_t sharedBytes) {
 
     // O += P V, P converted in registers into A fragments.
     auto aType = VectorType::get({4, 2}, elt);
+    SmallVector<Value> pRegs;
     for (int64_t kk = 0; kk < t.blockKV / 16; ++kk) {
       SmallVector<Value> aFrag;
       for (int64_t mi = 0; mi < mTiles; ++mi) {
@@ -579,6 +841,10 @@ void KernelBuilder::build(int64_t sharedBytes) {
           }
         aFrag.push_back(vector::FromElementsOp::create(b, aType, regs));
       }
+      if (wg) {
+        pRegs.append(packed(aFrag[0], 4));
+        continue;
+      }
       for (int64_t np = 0; np < nTilesO / 2; ++np) {
         Value x4 = ldmatrix(
             sV, {slot, add(addc(mulc(laneQuarter, 8), 16 * kk), laneRow8),
@@ -587,6 +853,13 @@ void KernelBuilder::build(int64_t sharedBytes) {
         mmaTilePair(x4, aFrag, acc, nTilesO, np);
       }
     }
+    // V [block_kv, dv] is MN-major for the B operand of P V: 64-column
+    // blocks block_kv rows apart, 8-row groups 1 KiB apart.
+    if (wg)
+      wgmmaPV(acc, pRegs,
+              descriptor(sharedAddress(vOffset(slot)),
+                         /*leadingBytes=*/t.blockKV * 128,
+                         /*strideBytes=*/1024));
     // The slot is refilled by the next iteration's copies.
     gpu::BarrierOp::create(b);
     SmallVector<Value> yields(acc);
@@ -687,7 +960,7 @@ struct ConvertFAToNVGPUPass
   void runOnOperation() override {
     SmallVector<AttentionOp> ops;
     getOperation()->walk([&](AttentionOp op) {
-      if (getKernelKind(op, KernelKind::Simt) == KernelKind::MmaSync)
+      if (isNVGPUKernel(getKernelKind(op, KernelKind::Simt)))
         ops.push_back(op);
     });
     for (AttentionOp op : ops) {
@@ -719,22 +992,33 @@ struct ConvertFAToNVGPUPass
       return op.emitOpError("needs a #fa.target on the enclosing module; run "
                             "fa-set-target first");
     TargetInfo target = getTargetInfo(targetAttr);
-    if (std::optional<std::string> why = mmaSyncUnsupportedReason(op, target))
-      return op.emitOpError("cannot use the mma-sync kernel: ") << *why;
+    KernelKind kind = getKernelKind(op, KernelKind::Simt);
+    StringRef name = stringifyKernelKind(kind);
+    if (std::optional<std::string> why =
+            nvgpuKernelUnsupportedReason(op, target, kind))
+      return op.emitOpError("cannot use the ") << name << " kernel: " << *why;
     Tiling tiling = getTiling(tilingAttr);
-    if (tiling.blockQ % (16 * tiling.warps) != 0 || tiling.blockKV % 16 != 0)
+    if (kind == KernelKind::MmaSync &&
+        (tiling.blockQ % (16 * tiling.warps) != 0 || tiling.blockKV % 16 != 0))
       return op.emitOpError("tiling ")
              << tilingAttr
              << " does not fit the mma-sync kernel: block_q must be a "
                 "multiple of 16 * warps and block_kv a multiple of 16";
-    int64_t bytes =
-        sramBytes(tiling, getAttentionProblem(op), KernelKind::MmaSync);
+    if (kind == KernelKind::Wgmma &&
+        (tiling.warps % 4 != 0 || tiling.blockQ != 16 * tiling.warps ||
+         tiling.blockKV % 16 != 0 || tiling.blockKV > 256))
+      return op.emitOpError("tiling ")
+             << tilingAttr
+             << " does not fit the wgmma kernel: block_q must be 16 * warps "
+                "(64 rows per warpgroup of 4 warps) and block_kv a multiple "
+                "of 16 up to 256";
+    int64_t bytes = sramBytes(tiling, getAttentionProblem(op), kind);
     if (bytes > target.sramPerBlock)
       return op.emitOpError("tiling ")
              << tilingAttr << " needs " << bytes
              << " bytes of shared memory per block but the target ("
              << target.arch << ") allows " << target.sramPerBlock;
-    KernelBuilder(op, tiling).build(bytes);
+    KernelBuilder(op, tiling, kind).build(bytes);
     return success();
   }
 };

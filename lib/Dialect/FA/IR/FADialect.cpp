@@ -56,7 +56,7 @@ LogicalResult FADialect::verifyOperationAttribute(Operation *op,
         name ? parseKernelKind(name.getValue()) : std::nullopt;
     if (!kind || !isGeneratedKernel(*kind))
       return op->emitError() << "'" << getKernelAttrName()
-                             << "' must be \"simt\" or \"mma-sync\"";
+                             << "' must be \"simt\", \"mma-sync\" or \"wgmma\"";
     if (!isa<AttentionOp>(op))
       return op->emitError() << "'" << getKernelAttrName()
                              << "' is only allowed on fa.attention";

@@ -31,7 +31,7 @@ struct CheckSramBudgetPass
     if (!kind) {
       getOperation()->emitError()
           << "unknown fa-check-sram-budget kernel '" << kernel
-          << "'; expected 'simt', 'mma-sync' or 'tensor-core'";
+          << "'; expected 'simt', 'mma-sync', 'wgmma' or 'tensor-core'";
       return signalPassFailure();
     }
     bool failed = false;

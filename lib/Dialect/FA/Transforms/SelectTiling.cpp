@@ -60,6 +60,8 @@ static std::string summarizeRejections(const TilingDecision &decision) {
         StringRef(c.rejection).contains("mma.sync") ||
                 StringRef(c.rejection).contains("mma-sync")
             ? "outside the mma-sync kernel's shapes"
+        : StringRef(c.rejection).contains("wgmma")
+            ? "outside the wgmma kernel's shapes"
         : StringRef(c.rejection).contains("shared memory")
                         ? "over shared memory"
                     : StringRef(c.rejection).contains("per thread")
@@ -92,7 +94,7 @@ struct SelectTilingPass
     if (kernel != "auto" && !parseKernelKind(kernel)) {
       getOperation()->emitError()
           << "unknown fa-select-tiling kernel '" << kernel
-          << "'; expected 'simt', 'mma-sync', 'tensor-core' or 'auto'";
+          << "'; expected 'simt', 'mma-sync', 'wgmma', 'tensor-core' or 'auto'";
       return signalPassFailure();
     }
     if (assumedSeqLen < 1 || assumedBatch < 1) {
@@ -126,24 +128,29 @@ struct SelectTilingPass
     // mma.sync kernel where it applies, the scalar one elsewhere).
     // A tiling given with the op chooses the kernel too under `auto`: the
     // scalar kernel when the mma.sync kernel cannot run it.
-    auto mmaSyncFits = [&] {
-      if (mmaSyncUnsupportedReason(op, target))
+    auto fits = [&](KernelKind candidate) {
+      if (nvgpuKernelUnsupportedReason(op, target, candidate))
         return false;
       TilingAttr given = op.getTilingAttr();
       if (!given)
         return true;
-      CostModelOptions mma = this->modelOptions;
-      mma.kernel = KernelKind::MmaSync;
-      return CostModel(target, mma).evaluate(getTiling(given), problem).fits();
+      CostModelOptions options = this->modelOptions;
+      options.kernel = candidate;
+      return CostModel(target, options)
+          .evaluate(getTiling(given), problem)
+          .fits();
     };
     KernelKind kind =
         kernel == "auto"
-            ? getKernelKind(op, mmaSyncFits() ? KernelKind::MmaSync
-                                              : KernelKind::Simt)
+            ? getKernelKind(op, fits(KernelKind::Wgmma)     ? KernelKind::Wgmma
+                                : fits(KernelKind::MmaSync) ? KernelKind::MmaSync
+                                                            : KernelKind::Simt)
             : getKernelKind(op, *parseKernelKind(kernel));
-    if (kind == KernelKind::MmaSync)
-      if (std::optional<std::string> why = mmaSyncUnsupportedReason(op, target))
-        return op.emitOpError() << "cannot use the mma-sync kernel: " << *why;
+    if (std::optional<std::string> why =
+            nvgpuKernelUnsupportedReason(op, target, kind))
+      return op.emitOpError()
+             << "cannot use the " << stringifyKernelKind(kind)
+             << " kernel: " << *why;
     if (isGeneratedKernel(kind))
       op->setAttr(FADialect::getKernelAttrName(),
                   StringAttr::get(op.getContext(), stringifyKernelKind(kind)));
@@ -209,6 +216,10 @@ struct SelectTilingPass
                               ? "the mma.sync kernel of convert-fa-to-nvgpu "
                                 "(accumulators in registers, K/V stages in "
                                 "shared memory, cp.async)"
+                          : kind == KernelKind::Wgmma
+                              ? "the wgmma kernel of convert-fa-to-nvgpu "
+                                "(a warpgroup per 64 rows, swizzled K/V "
+                                "stages in shared memory, cp.async)"
                               : "the tensor-core kernel (accumulators in "
                                 "registers, K/V stages in shared memory)");
     if (assumed)

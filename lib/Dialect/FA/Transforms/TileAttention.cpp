@@ -546,9 +546,10 @@ struct TileAttentionPass
                                      tileMemorySpace);
     IRRewriter rewriter(&getContext());
     for (AttentionOp op : ops) {
-      // The mma-sync kernel is generated from the op itself, after
-      // bufferization (convert-fa-to-nvgpu); the buffer form is not tiled.
-      if (getKernelKind(op, KernelKind::Simt) == KernelKind::MmaSync ||
+      // The mma-sync and wgmma kernels are generated from the op itself,
+      // after bufferization (convert-fa-to-nvgpu); the buffer form is not
+      // tiled.
+      if (isNVGPUKernel(getKernelKind(op, KernelKind::Simt)) ||
           isa<MemRefType>(op.getQuery().getType()))
         continue;
       TilingAttr tiling = op.getTilingAttr();

@@ -34,6 +34,12 @@ AttentionProblem getAttentionProblem(AttentionOp op,
 
 /// Why convert-fa-to-nvgpu cannot generate the mma-sync kernel for `op` on
 /// `target`, or nullopt when it can.
+std::optional<std::string> wgmmaUnsupportedReason(AttentionOp op,
+                                                  const TargetInfo &target);
+/// The reason of the kernel kind's check above (nullopt for the others).
+std::optional<std::string> nvgpuKernelUnsupportedReason(AttentionOp op,
+                                                        const TargetInfo &target,
+                                                        KernelKind kind);
 std::optional<std::string> mmaSyncUnsupportedReason(AttentionOp op,
                                                     const TargetInfo &target);
 
