@@ -34,8 +34,31 @@ static constexpr int64_t kSramAlignment = 128;
 static constexpr int64_t kRegisterOverhead = 24;
 /// The fixed part of the mma-sync kernel's register fit (registersPerThread).
 static constexpr int64_t kMmaSyncRegisterBase = 23;
-/// The fixed part of the wgmma kernel's register estimate.
-static constexpr int64_t kWgmmaRegisterBase = 30;
+/// The wgmma kernel's register fit (registersPerThread): what ptxas
+/// allocated for 24 tilings of the H100 sweep, within 16 registers below
+/// 200 (docs/CostModel.md, "wgmma registers").
+static constexpr int64_t kWgmmaRegisterBase = -20;
+/// wgmma: how far over the block's share of the register file an estimate
+/// may be and still fit without spills (ptxas allocates less when less is
+/// available; measured 24 at 192x96, d = 128).
+static constexpr int64_t kWgmmaRegisterSqueeze = 24;
+/// wgmma: the latency of one kv step that no resource is busy for (the
+/// wgmma waits, the barriers, the quad shuffles), fitted to the H100 sweep
+/// of one resident block (docs/CostModel.md).
+static constexpr double kWgmmaStepLatencyClocks = 530;
+/// wgmma: the share of the shorter of MMA and softmax time hidden by a
+/// second resident block, and by a third warpgroup in the block (fitted to
+/// the H100 sweep: at d = 64, 128x96 with two blocks per SM beat every
+/// one-block tiling by 14-25%; at d = 128, 192x96 beat 128x128 by 1-7%).
+static constexpr double kWgmmaBlockOverlap = 0.25;
+static constexpr double kWgmmaWarpgroupOverlap = 0.1;
+/// wgmma: FP32-lane instructions per 16-byte cp.async chunk (the swizzled
+/// address, the zero-fill predicate, the copy), issued by the same threads
+/// as the softmax: the reason 64-row blocks (one warpgroup issuing every
+/// copy) lose to 128- and 192-row ones at d = 128.
+static constexpr double kWgmmaLaneOpsPerChunk = 12;
+/// wgmma: a step with one stage waits for its own K/V tiles (L2 latency).
+static constexpr double kWgmmaLoadLatencyClocks = 1000;
 /// How far the mma-sync estimate may exceed the per-thread limit: ptxas fits
 /// the estimates of 290 (128x64 / 4 warps and 256x64 / 8 warps at d = 128)
 /// into 255 registers with 84 bytes of spills, and those tilings measured
@@ -282,7 +305,7 @@ int64_t mlir::fa::registersPerThread(const Tiling &t, const AttentionProblem &p,
            kMmaSyncRegisterBase;
   }
   if (kind == KernelKind::Wgmma)
-    return accO + llvm::divideCeil(3 * accS, 2) + kWgmmaRegisterBase;
+    return 2 * accO + llvm::divideCeil(7 * accS, 4) + kWgmmaRegisterBase;
   // An m16 accumulator fragment gives each thread 2 of its 16 rows; each
   // owned row keeps a running max and a running sum.
   int64_t rowsPerThread = llvm::divideCeil(t.blockQ / t.warps, 8);
@@ -463,8 +486,19 @@ CandidateCost CostModel::evaluate(const Tiling &t,
   // limit ptxas reuses S's registers for P slice by slice).
   int64_t regLimit = target.maxRegsPerThread +
                      (kind == KernelKind::MmaSync ? kMmaSyncSpillTolerance : 0);
-  int64_t allocatedRegs =
-      std::min(c.registersPerThread, target.maxRegsPerThread);
+  int64_t regCap = target.maxRegsPerThread;
+  if (kind == KernelKind::Wgmma) {
+    // wgmma: the fit is what ptxas allocates when it may take 255; with
+    // more threads it fits the block's share of the register file without
+    // spills (192x96 at d = 128: estimated 192, allocated 168).
+    // At the per-thread maximum itself there is no such slack (128x192 at
+    // d = 128: estimated 276, allocated 252, 5% slower than 128x128).
+    regCap = std::min(regCap, target.regsPerSM / threads / 8 * 8);
+    regLimit = regCap < target.maxRegsPerThread
+                   ? regCap + kWgmmaRegisterSqueeze
+                   : target.maxRegsPerThread;
+  }
+  int64_t allocatedRegs = std::min(c.registersPerThread, regCap);
   int64_t regsPerBlock = llvm::alignTo(allocatedRegs, 8) * threads;
   if (kind == KernelKind::MmaSync &&
       (p.headDim % 16 != 0 || p.valueHeadDim % 16 != 0)) {
@@ -579,10 +613,32 @@ CandidateCost CostModel::evaluate(const Tiling &t,
     double sharedTime = accesses / (kSmemAccessesPerClock * clock);
     stepTime = std::max(laneTime, sharedTime);
   }
-  // The barrier/wait latency of a step: for mma-sync a second resident
-  // block issues during it (measured in the small-N sweep, as below).
-  stepTime += kStepOverheadClocks / clock /
-              (isNVGPUKernel(kind) ? double(c.blocksPerSM) : 1.0);
+  if (kind == KernelKind::Wgmma) {
+    // The kernel's warpgroups compute S, then the softmax, then P V, with
+    // a barrier per step: the tensor cores idle during the softmax unless
+    // a second resident block fills them (docs/CostModel.md, "wgmma").
+    // A second resident block runs its MMAs under this one's softmax; when
+    // the MMAs are the longer part (d = 128), a third warpgroup in the
+    // block hides a little of them too (the block's warpgroups meet at a
+    // barrier every step; at d = 64 it measured no gain).
+    double chunks = kvTile / 16;
+    double laneTime = scalarTime + kWgmmaLaneOpsPerChunk * chunks / laneRate;
+    double hidden =
+        (c.blocksPerSM >= 2 ? kWgmmaBlockOverlap : 0.0) +
+        (t.warps >= 12 && tensorTime >= laneTime ? kWgmmaWarpgroupOverlap
+                                                 : 0.0);
+    double latency = kWgmmaStepLatencyClocks +
+                     (t.stages == 1 ? kWgmmaLoadLatencyClocks : 0.0);
+    stepTime = std::max(smemTime,
+                        tensorTime + laneTime -
+                            hidden * std::min(tensorTime, laneTime) +
+                            latency / clock / double(c.blocksPerSM));
+  } else {
+    // The barrier/wait latency of a step: for mma-sync a second resident
+    // block issues during it (measured in the small-N sweep, as below).
+    stepTime += kStepOverheadClocks / clock /
+                (isNVGPUKernel(kind) ? double(c.blocksPerSM) : 1.0);
+  }
   // A warp issues to one of the SM's 4 sub-partitions: fewer than 4 resident
   // warps leave tensor cores idle.
   // The Simt kernel's dependent shared loads need more warps in flight.
