@@ -64,11 +64,14 @@ def test_stages():
     k = small()
     assert "fa.attention" in k.mlir("input")
     assert "fa.target" in k.mlir("target")
-    # The default kernel here (bf16, no mask, h100) is mma-sync: the op stays
+    # The default kernel here (bf16, no mask, h100) is wgmma: the op stays
     # until convert-fa-to-nvgpu builds the kernel from its buffer form.
-    assert 'fa.kernel = "mma-sync"' in k.mlir("tiled")
+    assert 'fa.kernel = "wgmma"' in k.mlir("tiled")
     assert "memref" in k.mlir("bufferized")
-    assert "gpu.launch" in k.mlir("gpu") and "nvgpu.ldmatrix" in k.mlir("gpu")
+    assert "gpu.launch" in k.mlir("gpu") and "nvvm.wgmma.mma_async" in k.mlir("gpu")
+    # The sm_80 tensor-core kernel: mma.sync on ldmatrix fragments.
+    mma = small(kernel="mma-sync")
+    assert "nvgpu.ldmatrix" in mma.mlir("gpu")
     assert "gpu.binary" in k.mlir("final")
     # The scalar kernel goes through the tiled form.
     simt = small(kernel="simt")

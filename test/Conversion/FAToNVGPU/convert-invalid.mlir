@@ -54,9 +54,9 @@ module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 1638
 // -----
 
 func.func @negative_kernel_name(%q: tensor<1x2x64x64xbf16>, %o: tensor<1x2x64x64xbf16>) -> tensor<1x2x64x64xbf16> {
-  // expected-error @below {{'fa.kernel' must be "simt" or "mma-sync"}}
+  // expected-error @below {{'fa.kernel' must be "simt", "mma-sync" or "wgmma"}}
   %r = fa.attention ins(%q, %q, %q : tensor<1x2x64x64xbf16>, tensor<1x2x64x64xbf16>, tensor<1x2x64x64xbf16>)
-       outs(%o : tensor<1x2x64x64xbf16>) {fa.kernel = "wgmma"} -> tensor<1x2x64x64xbf16>
+       outs(%o : tensor<1x2x64x64xbf16>) {fa.kernel = "wmma"} -> tensor<1x2x64x64xbf16>
   return %r : tensor<1x2x64x64xbf16>
 }
 

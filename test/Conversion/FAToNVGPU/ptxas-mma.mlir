@@ -8,7 +8,7 @@
 //
 // RUN: rm -rf %t && mkdir -p %t
 // RUN: fa-opt %s --split-input-file --fa-set-target=target=h100 --fa-select-tiling="kernel=mma-sync explain" 2>&1 | FileCheck %s --check-prefix=MODEL90
-// RUN: fa-compile %s -o %t/h100 --pipeline-options="target=h100"
+// RUN: fa-compile %s -o %t/h100 --pipeline-options="target=h100 kernel=mma-sync"
 // RUN: FileCheck %s --check-prefix=PTXAS < %t/h100.ptxas.log
 // RUN: FileCheck %s --check-prefix=MANIFEST90 < %t/h100.json
 // RUN: fa-compile %s -o %t/a100 --pipeline-options="target=a100"

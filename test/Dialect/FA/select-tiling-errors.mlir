@@ -3,7 +3,7 @@
 // RUN: not fa-opt %s --fa-set-target=target=h100 --fa-select-tiling=kernel=wmma 2>&1 | FileCheck %s --check-prefix=KERNEL
 
 // MODE: error: unknown fa-select-tiling mode 'fast'; expected 'model' or 'paper'
-// KERNEL: error: unknown fa-select-tiling kernel 'wmma'; expected 'simt', 'mma-sync', 'tensor-core' or 'auto'
+// KERNEL: error: unknown fa-select-tiling kernel 'wmma'; expected 'simt', 'mma-sync', 'wgmma', 'tensor-core' or 'auto'
 
 // The tensor-core kernel's limits (select-tiling-simt-errors.mlir has the
 // SIMT kernel's).

@@ -3,9 +3,13 @@
 // kernel formula.
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling=kernel=auto | FileCheck %s
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=t4 --fa-select-tiling=kernel=auto | FileCheck %s --check-prefix=T4
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=a100 --fa-select-tiling=kernel=auto | FileCheck %s --check-prefix=A100
 
+// On sm_90a the wgmma kernel, on sm_80 the mma.sync one.
 // CHECK-LABEL: func.func @bf16
-// CHECK: fa.kernel = "mma-sync"
+// CHECK: fa.kernel = "wgmma"
+// A100-LABEL: func.func @bf16
+// A100: fa.kernel = "mma-sync"
 // T4-LABEL: func.func @bf16
 // T4: fa.kernel = "simt"
 func.func @bf16(%q: tensor<1x2x4096x64xbf16>, %o: tensor<1x2x4096x64xbf16>) -> tensor<1x2x4096x64xbf16> {
@@ -27,11 +31,35 @@ func.func @f32(%q: tensor<1x2x256x64xf32>, %o: tensor<1x2x256x64xf32>) -> tensor
 // -----
 
 // CHECK-LABEL: func.func @mask
-// CHECK: fa.kernel = "mma-sync"
+// CHECK: fa.kernel = "wgmma"
 func.func @mask(%q: tensor<1x2x256x64xbf16>, %m: tensor<1x1x256x256xi1>, %o: tensor<1x2x256x64xbf16>) -> tensor<1x2x256x64xbf16> {
   %r = fa.attention ins(%q, %q, %q : tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>)
        mask(%m : tensor<1x1x256x256xi1>)
        outs(%o : tensor<1x2x256x64xbf16>) -> tensor<1x2x256x64xbf16>
+  return %r : tensor<1x2x256x64xbf16>
+}
+
+// -----
+
+// Head dimension 32 is no whole 128-byte swizzle row: mma-sync on sm_90a.
+// CHECK-LABEL: func.func @head_dim_32
+// CHECK: fa.kernel = "mma-sync"
+func.func @head_dim_32(%q: tensor<1x2x256x32xbf16>, %o: tensor<1x2x256x32xbf16>) -> tensor<1x2x256x32xbf16> {
+  %r = fa.attention ins(%q, %q, %q : tensor<1x2x256x32xbf16>, tensor<1x2x256x32xbf16>, tensor<1x2x256x32xbf16>)
+       outs(%o : tensor<1x2x256x32xbf16>) -> tensor<1x2x256x32xbf16>
+  return %r : tensor<1x2x256x32xbf16>
+}
+
+// -----
+
+// A given tiling the wgmma kernel cannot run (2 warps, no warpgroup) falls
+// back to mma-sync under auto.
+// CHECK-LABEL: func.func @given_tiling_mma
+// CHECK: fa.kernel = "mma-sync", tiling = #fa.tiling<block_q = 64, block_kv = 64, stages = 2, warps = 2>
+func.func @given_tiling_mma(%q: tensor<1x2x256x64xbf16>, %o: tensor<1x2x256x64xbf16>) -> tensor<1x2x256x64xbf16> {
+  %r = fa.attention ins(%q, %q, %q : tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>)
+       outs(%o : tensor<1x2x256x64xbf16>)
+       {tiling = #fa.tiling<block_q = 64, block_kv = 64, stages = 2, warps = 2>} -> tensor<1x2x256x64xbf16>
   return %r : tensor<1x2x256x64xbf16>
 }
 
