@@ -108,3 +108,29 @@ func.func @negative_buffer_results(%q: memref<1x2x64x64xbf16>, %o: memref<1x2x64
   %r = "fa.attention"(%q, %q, %q, %o) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 1>}> : (memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>) -> tensor<1x2x64x64xbf16>
   return
 }
+
+// -----
+
+// An op that says wgmma but carries a tiling the kernel cannot run (both
+// can be written by hand), or a target without wgmma.
+module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
+  func.func @negative_wgmma_tiling(%q: memref<1x2x256x64xbf16>, %o: memref<1x2x256x64xbf16>) {
+    // expected-error @below {{does not fit the wgmma kernel: block_q must be 16 * warps (64 rows per warpgroup of 4 warps) and block_kv a multiple of 16 up to 256}}
+    fa.attention ins(%q, %q, %q : memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>)
+         outs(%o : memref<1x2x256x64xbf16>)
+         {fa.kernel = "wgmma", tiling = #fa.tiling<block_q = 64, block_kv = 40, stages = 2, warps = 4>}
+    return
+  }
+}
+
+// -----
+
+module attributes {fa.target = #fa.target<arch = "sm_80", sram_per_block = 166912, sram_per_sm = 167936, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 108, hbm_gbps = 2039, tensor_tflops = 312>} {
+  func.func @negative_wgmma_sm80(%q: memref<1x2x256x64xbf16>, %o: memref<1x2x256x64xbf16>) {
+    // expected-error @below {{cannot use the wgmma kernel: the target (sm_80) has no wgmma (needs sm_90a)}}
+    fa.attention ins(%q, %q, %q : memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>)
+         outs(%o : memref<1x2x256x64xbf16>)
+         {fa.kernel = "wgmma", tiling = #fa.tiling<block_q = 64, block_kv = 64, stages = 2, warps = 4>}
+    return
+  }
+}

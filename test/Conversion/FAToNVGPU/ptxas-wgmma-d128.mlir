@@ -1,0 +1,29 @@
+// REQUIRES: ptxas
+// The wgmma kernel the cost model picks for a benchmark shape (d = 128,
+// N = 4096; ptxas-wgmma.mlir: d = 64), assembled by ptxas for sm_90a: no spills, no wgmma
+// serialization warning (ptxas names the reason when it must wait for a
+// wgmma it cannot track), and the launch's dynamic shared memory is the
+// model's wgmma prediction.
+//
+// RUN: rm -rf %t && mkdir -p %t
+// RUN: fa-opt %s --fa-set-target=target=h100 --fa-select-tiling="kernel=auto explain" 2>&1 | FileCheck %s --check-prefix=MODEL
+// RUN: fa-compile %s -o %t/k --pipeline-options="target=h100"
+// RUN: FileCheck %s --check-prefix=PTXAS < %t/k.ptxas.log
+// RUN: FileCheck %s --check-prefix=MANIFEST < %t/k.json
+
+// MODEL: #1 192x96, 2 stages, 12 warps: {{.*}}, SRAM 148480 B, 192 registers/thread, 1 block(s)/SM
+// MODEL: kernel=wgmma
+// PTXAS-NOT: wgmma.mma_async instructions are serialized
+// PTXAS: 0 bytes spill stores, 0 bytes spill loads
+// PTXAS-NOT: wgmma.mma_async instructions are serialized
+// PTXAS: Used 168 registers
+// MANIFEST: "shared_bytes": 148480
+
+func.func @attention(%q: tensor<4x16x4096x128xbf16>, %k: tensor<4x16x4096x128xbf16>,
+                     %v: tensor<4x16x4096x128xbf16>, %o: tensor<4x16x4096x128xbf16>)
+    -> tensor<4x16x4096x128xbf16> {
+  %r = fa.attention ins(%q, %k, %v : tensor<4x16x4096x128xbf16>,
+                        tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>)
+       outs(%o : tensor<4x16x4096x128xbf16>) -> tensor<4x16x4096x128xbf16>
+  return %r : tensor<4x16x4096x128xbf16>
+}
