@@ -62,13 +62,21 @@ def ConvertFAToGPUPass : Pass<"convert-fa-to-gpu"> {
 }
 
 def ConvertFAToNVGPUPass : Pass<"convert-fa-to-nvgpu"> {
-  let summary = "Generate the mma.sync FlashAttention-2 kernel for a "
-                "bufferized fa.attention";
+  let summary = "Generate the tensor-core FlashAttention kernel (mma.sync "
+                "or wgmma) for a bufferized fa.attention";
   let description = [{
     Rewrites every `fa.attention` on memrefs whose `fa.kernel` is
-    `"mma-sync"` (set by `fa-select-tiling`, kernel `mma-sync` or `auto`)
-    into a `gpu.launch` running the FlashAttention-2 forward kernel on
-    tensor cores (docs/GPU.md, "The mma-sync kernel"):
+    `"mma-sync"` or `"wgmma"` (set by `fa-select-tiling`, kernel
+    `mma-sync`, `wgmma` or `auto`) into a `gpu.launch` running the
+    FlashAttention-2 forward kernel on tensor cores (docs/GPU.md, "The
+    mma-sync kernel" and "The wgmma kernel"). The wgmma kernel (sm_90a) has
+    the structure below with three differences: a warpgroup of 4 warps owns
+    64 rows; the tiles are unpadded in the 128-byte swizzled layout (16-byte
+    chunk c of row r at c ^ (r % 8)) and read by wgmma through shared-memory
+    descriptors, after `fence.proxy.async`; `S = Q K^T` is
+    `nvvm.wgmma.mma_async` with both operands in shared memory and
+    `O += P V` is wgmma with P in registers (PTX inline assembly: MLIR 22's
+    NVVM op takes A from shared memory only). The mma-sync kernel:
 
     * grid `(ceil(Nq / block_q), Hq, B)`, `32 * warps` threads, each warp
       owning `block_q / warps` query rows (whole m16 fragments);

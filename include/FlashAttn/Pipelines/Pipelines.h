@@ -80,11 +80,13 @@ struct FAToPTXPipelineOptions
       llvm::cl::init(false)};
   Option<std::string> kernel{
       *this, "kernel",
-      llvm::cl::desc("The FlashAttention kernel: auto (default: mma-sync "
-                     "where it applies, i.e. sm_80+, f16/bf16, head dims "
-                     "multiple of 16; simt elsewhere), "
-                     "mma-sync (an error where it does not apply) or simt "
-                     "(the scalar kernel of convert-fa-to-gpu)"),
+      llvm::cl::desc("The FlashAttention kernel: auto (default: wgmma "
+                     "where it applies, i.e. sm_90a, f16/bf16, head dims "
+                     "multiples of 64 up to 256; else mma-sync where it "
+                     "applies, i.e. sm_80+, f16/bf16, head dims multiples "
+                     "of 16; simt elsewhere), wgmma or mma-sync (an error "
+                     "where it does not apply) or simt (the scalar kernel "
+                     "of convert-fa-to-gpu)"),
       llvm::cl::init("auto")};
 };
 

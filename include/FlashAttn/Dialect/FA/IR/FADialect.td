@@ -27,8 +27,8 @@ def FA_Dialect : Dialect {
       that `fa-tile-attention` puts on the thread-block loop: the shared
       memory the cost model predicts for one thread block of the SIMT kernel.
       `convert-fa-to-gpu` checks that the buffers it packs add up to it.
-    * `fa.kernel = "simt" | "mma-sync"`, a discardable string attribute on
-      `fa.attention` only (verified): the GPU kernel `fa-select-tiling` chose
+    * `fa.kernel = "simt" | "mma-sync" | "wgmma"`, a discardable string
+      attribute on `fa.attention` only (verified): the GPU kernel `fa-select-tiling` chose
       for the op (`convert-fa-to-gpu` through the tiled form, or
       `convert-fa-to-nvgpu`); later passes and the SRAM check follow it.
 
@@ -64,7 +64,8 @@ def FA_Dialect : Dialect {
     }
     /// Name of the discardable string attribute on fa.attention that names
     /// the GPU kernel chosen for it by fa-select-tiling: "simt" (the tiled
-    /// form and convert-fa-to-gpu) or "mma-sync" (convert-fa-to-nvgpu).
+    /// form and convert-fa-to-gpu), "mma-sync" or "wgmma"
+    /// (convert-fa-to-nvgpu).
     static constexpr ::llvm::StringLiteral getKernelAttrName() {
       return ::llvm::StringLiteral("fa.kernel");
     }

@@ -102,13 +102,20 @@ def FASelectTilingPass : Pass<"fa-select-tiling"> {
       by 16 bytes, S, P and O in registers; registers fitted to ptxas
       (docs/CostModel.md). An op it cannot run (f32, head dims not multiples
       of 16, a target below sm_80) is an error.
-    * `kernel=auto`: `mma-sync` for each op it applies to (and whose given
-      tiling fits it), `simt` for the others; what `fa-to-ptx-pipeline`
-      uses.
+    * `kernel=wgmma`: the kernel `convert-fa-to-nvgpu` generates for sm_90a:
+      one warpgroup (4 warps) per 64 query rows (`block_q = 16 * warps`),
+      Q and `stages` K/V tiles in 128-byte swizzled shared memory, S and O
+      on wgmma; registers and step time fitted to the H100
+      (docs/CostModel.md, "The wgmma kernel"). An op it cannot run (a target
+      other than sm_90a, f32, head dims not multiples of 64 up to 256) is an
+      error.
+    * `kernel=auto`: `wgmma` for each op it applies to (and whose given
+      tiling fits it), else `mma-sync`, else `simt`; what
+      `fa-to-ptx-pipeline` uses.
 
-    With `simt`, `mma-sync` or `auto` the chosen kernel is recorded on the op
-    as `fa.kernel = "simt"` or `"mma-sync"`; an op that already carries
-    `fa.kernel` keeps its kernel whatever the option says.
+    With `simt`, `mma-sync`, `wgmma` or `auto` the chosen kernel is recorded
+    on the op as `fa.kernel`; an op that already carries `fa.kernel` keeps
+    its kernel whatever the option says.
 
     * `mode=model` (default): the cost model of docs/CostModel.md enumerates
       block sizes (multiples of 16) with the kernel's stages and warps,
@@ -144,8 +151,9 @@ def FASelectTilingPass : Pass<"fa-select-tiling"> {
            "model (the IO cost model) or paper (Algorithm 1)">,
     Option<"kernel", "kernel", "std::string", /*default=*/"\"simt\"",
            "The kernel to tile for: simt (convert-fa-to-gpu's scalar "
-           "kernel), mma-sync (convert-fa-to-nvgpu), tensor-core (the "
-           "model's wgmma prediction) or auto (mma-sync where it applies)">,
+           "kernel), mma-sync or wgmma (convert-fa-to-nvgpu), tensor-core "
+           "(the model's generic tensor-core prediction) or auto (wgmma, "
+           "else mma-sync, where it applies)">,
     Option<"explain", "explain", "bool", /*default=*/"false",
            "Emit remarks listing the best candidates and why the winner won">,
     Option<"assumedSeqLen", "assumed-seq-len", "int64_t", /*default=*/"4096",
