@@ -679,18 +679,31 @@ void KernelBuilder::build(int64_t sharedBytes) {
     SmallVector<Value> rowSum(state.begin() + mTiles * nTilesO + mTiles,
                               state.end());
 
-    // Issue block j + stages - 1, then wait for block j.
+    // Issue block j + stages - 1 into the slot block j - 1 used, and wait
+    // for block j. wgmma reads shared memory through the async proxy: each
+    // thread's completed copies are made visible to it
+    // (fence.proxy.async) before the barrier. That fence is a memory
+    // barrier (MEMBAR.ALL.CTA in SASS) that waits for the thread's copies
+    // still in flight, so with 2 or more stages the next block's copies
+    // are issued after it (and after the barrier, which also frees the
+    // slot): waiting for block j then leaves stages - 2 groups in flight.
     Value ahead = addc(j, t.stages - 1);
-    Value group = loadKV(ahead, remc(ahead, t.stages));
-    nvgpu::DeviceAsyncWaitOp::create(b, group,
-                                     b.getI32IntegerAttr(t.stages - 1));
-    // wgmma reads shared memory through the async proxy: each thread's
-    // completed copies are made visible to it before the barrier.
+    bool issueAfterFence = wg && t.stages >= 2;
+    if (!issueAfterFence) {
+      Value group = loadKV(ahead, remc(ahead, t.stages));
+      nvgpu::DeviceAsyncWaitOp::create(b, group,
+                                       b.getI32IntegerAttr(t.stages - 1));
+    } else {
+      nvgpu::DeviceAsyncWaitOp::create(b, lastGroup,
+                                       b.getI32IntegerAttr(t.stages - 2));
+    }
     if (wg)
       NVVM::FenceProxyOp::create(
           b, NVVM::ProxyKindAttr::get(ctx, NVVM::ProxyKind::async_shared),
           NVVM::SharedSpaceAttr::get(ctx, NVVM::SharedSpace::shared_cta));
     gpu::BarrierOp::create(b);
+    if (issueAfterFence)
+      loadKV(ahead, remc(ahead, t.stages));
     Value slot = remc(j, t.stages);
     auto sharedAddress = [&](Value elementOffset) -> Value {
       return arith::AddIOp::create(

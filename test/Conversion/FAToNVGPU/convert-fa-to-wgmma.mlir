@@ -22,10 +22,15 @@
 // The Q descriptor of this warpgroup: 128-byte swizzle (1 << 62), stride
 // byte offset 1024 (64 << 32), leading 16 (1 << 16).
 // CHECK:           arith.constant 4611686293305360384 : i64
+// Wait for block j (2 stages: nothing else in flight), make it visible to
+// the async proxy, then issue block j + 1 (after the fence: it is a memory
+// barrier that would wait for copies in flight).
 // CHECK:           scf.for
-// CHECK:             nvgpu.device_async_wait %{{.*}} {numGroups = 1 : i32}
-// CHECK:             nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
-// CHECK:             gpu.barrier
+// CHECK:             nvgpu.device_async_wait %{{.*}} {numGroups = 0 : i32}
+// CHECK-NEXT:        nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
+// CHECK-NEXT:        gpu.barrier
+// CHECK:             nvgpu.device_async_copy
+// CHECK:             nvgpu.device_async_create_group
 // S = Q K^T: 8 k16 steps over d = 128, the first without the accumulator.
 // CHECK:             nvvm.wgmma.fence.aligned
 // CHECK:             nvvm.wgmma.mma_async {{.*}} <m = 64, n = 64, k = 16>, D[<f32>, <zero>], A[<bf16>, <one>, <row>], B[<bf16>, <one>, <col>]
