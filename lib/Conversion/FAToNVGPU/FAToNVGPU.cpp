@@ -873,8 +873,11 @@ void KernelBuilder::build(int64_t sharedBytes) {
               descriptor(sharedAddress(vOffset(slot)),
                          /*leadingBytes=*/t.blockKV * 128,
                          /*strideBytes=*/1024));
-    // The slot is refilled by the next iteration's copies.
-    gpu::BarrierOp::create(b);
+    // The slot is refilled by the next iteration's copies: a barrier first,
+    // unless they are issued after the next step's barrier anyway (every
+    // thread is then past this step, its wgmmas waited for).
+    if (!issueAfterFence)
+      gpu::BarrierOp::create(b);
     SmallVector<Value> yields(acc);
     yields.append(newMaxRows);
     yields.append(newSum);
