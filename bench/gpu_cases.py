@@ -144,7 +144,7 @@ MATRICES = {"naive": naive_matrix, "tiled": tiled_matrix,
             "simt": tiled_matrix, "mma": tiled_matrix,
             "bench": bench_matrix, "sweep": sweep_matrix,
             "sweep-small": lambda: sweep_matrix(SMALL_SHAPES, SMALL_TILINGS),
-            "wgmma": wgmma_matrix,
+            "wgmma": wgmma_matrix, "bench-mma": bench_matrix,
             "sweep-wgmma": lambda: sweep_matrix(tilings=WGMMA_TILINGS)}
 
 

@@ -7,7 +7,8 @@
 # Usage: scripts/gpu-artifacts.sh [DEST=.stage-gpu] [VARIANT=naive] [TARGET=h100]
 #   FA_COMPILE_FLAGS: extra fa-compile flags (e.g. LLVM's --nvptx-short-ptr)
 #   VARIANT: naive | tiled (the pipeline's default kernel) | simt | mma
-#            | wgmma | bench | sweep, sweep-small (mma-sync), sweep-wgmma
+#            | wgmma | bench | bench-mma (the benchmark with the sm_80 kernel)
+#            | sweep, sweep-small (mma-sync), sweep-wgmma
 #            (tilings forced; bash bench_run.sh with BENCH_ARGS=--no-baselines)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +24,7 @@ OPTS="target=$TARGET"
 case "$VARIANT" in
   naive) OPTS="$OPTS naive" ;;
   simt) OPTS="$OPTS kernel=simt" ;;
-  mma | sweep | sweep-small) OPTS="$OPTS kernel=mma-sync" ;;
+  mma | sweep | sweep-small | bench-mma) OPTS="$OPTS kernel=mma-sync" ;;
   wgmma | sweep-wgmma) OPTS="$OPTS kernel=wgmma" ;;
 esac
 # The benchmark matrix compiles with the FlashAttention front end.
@@ -35,7 +36,7 @@ for name in $(python3 bench/gpu_cases.py list --variant "$VARIANT"); do
   python3 bench/gpu_cases.py emit "$name" > "$DEST/artifacts/$name.mlir"
   # A case that does not compile is reported and left out; gpu_check.py then
   # lists it as not compiled.
-  if [ "$VARIANT" = bench ]; then
+  if [ "$VARIANT" = bench ] || [ "$VARIANT" = bench-mma ]; then
     # fa.attention -> PTX alone, as CPU time (user + sys: other builds may
     # share the machine), for the benchmark's compile column.
     ( TIMEFORMAT='%U %S'; { time "$FA_COMPILE" "$DEST/artifacts/$name.mlir" \

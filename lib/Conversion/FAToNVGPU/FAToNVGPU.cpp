@@ -685,11 +685,13 @@ void KernelBuilder::build(int64_t sharedBytes) {
     // (fence.proxy.async) before the barrier. That fence is a memory
     // barrier (MEMBAR.ALL.CTA in SASS) that waits for the thread's copies
     // still in flight, so with 2 or more stages the next block's copies
-    // are issued after it (and after the barrier, which also frees the
-    // slot): waiting for block j then leaves stages - 2 groups in flight.
+    // are issued after it and after the barrier, which also frees the slot
+    // (every thread is past the previous step): waiting for block j then
+    // leaves stages - 2 groups in flight, and the step needs no closing
+    // barrier. The mma-sync kernel does the same for the one barrier.
     Value ahead = addc(j, t.stages - 1);
-    bool issueAfterFence = wg && t.stages >= 2;
-    if (!issueAfterFence) {
+    bool issueAfterBarrier = t.stages >= 2;
+    if (!issueAfterBarrier) {
       Value group = loadKV(ahead, remc(ahead, t.stages));
       nvgpu::DeviceAsyncWaitOp::create(b, group,
                                        b.getI32IntegerAttr(t.stages - 1));
@@ -702,7 +704,7 @@ void KernelBuilder::build(int64_t sharedBytes) {
           b, NVVM::ProxyKindAttr::get(ctx, NVVM::ProxyKind::async_shared),
           NVVM::SharedSpaceAttr::get(ctx, NVVM::SharedSpace::shared_cta));
     gpu::BarrierOp::create(b);
-    if (issueAfterFence)
+    if (issueAfterBarrier)
       loadKV(ahead, remc(ahead, t.stages));
     Value slot = remc(j, t.stages);
     auto sharedAddress = [&](Value elementOffset) -> Value {
@@ -876,7 +878,7 @@ void KernelBuilder::build(int64_t sharedBytes) {
     // The slot is refilled by the next iteration's copies: a barrier first,
     // unless they are issued after the next step's barrier anyway (every
     // thread is then past this step, its wgmmas waited for).
-    if (!issueAfterFence)
+    if (!issueAfterBarrier)
       gpu::BarrierOp::create(b);
     SmallVector<Value> yields(acc);
     yields.append(newMaxRows);
