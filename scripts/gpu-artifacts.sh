@@ -59,9 +59,11 @@ mkdir -p "$DEST/bench" "$DEST/python"
 # The bench scripts load the runtime through the Python package's binding.
 cp -r python/flashattn_mlir "$DEST/python/"
 find "$DEST/python" -name __pycache__ -prune -exec rm -rf {} +
-cp bench/gpu_check.py bench/benchmark.py bench/gpu_run.sh bench/bench_run.sh "$DEST/bench/"
+cp bench/gpu_check.py bench/benchmark.py bench/gpu_run.sh bench/bench_run.sh \
+  bench/profile_run.sh "$DEST/bench/"
 cp bench/gpu_run.sh "$DEST/run.sh"
 cp bench/bench_run.sh "$DEST/bench_run.sh"
+cp bench/profile_run.sh "$DEST/profile_run.sh"
 # A prebuilt runtime (x86-64, against the CUDA stub) as a fallback for the
 # device machine; gpu_run.sh builds its own first.
 if [ -f "$BUILD_DIR/lib/libfa_runtime.so" ]; then
