@@ -137,6 +137,11 @@ WGMMA_TILINGS = [(64, 64, 2, 4), (64, 128, 2, 4), (128, 64, 2, 8),
                  (256, 64, 2, 16)]
 
 
+# The wgmma kernel's stage count at the model's tilings (docs/CostModel.md).
+STAGE_TILINGS = [(128, 96, 2, 8), (128, 96, 3, 8), (192, 96, 2, 12),
+                 (192, 96, 3, 12), (128, 128, 2, 8), (128, 128, 3, 8)]
+
+
 # tiled: the pipeline's default kernel (auto: wgmma for these cases on
 # sm_90a, mma-sync on sm_80+); simt, mma and wgmma force convert-fa-to-gpu's
 # scalar kernel or one of convert-fa-to-nvgpu's tensor-core kernels.
@@ -145,7 +150,8 @@ MATRICES = {"naive": naive_matrix, "tiled": tiled_matrix,
             "bench": bench_matrix, "sweep": sweep_matrix,
             "sweep-small": lambda: sweep_matrix(SMALL_SHAPES, SMALL_TILINGS),
             "wgmma": wgmma_matrix, "bench-mma": bench_matrix,
-            "sweep-wgmma": lambda: sweep_matrix(tilings=WGMMA_TILINGS)}
+            "sweep-wgmma": lambda: sweep_matrix(tilings=WGMMA_TILINGS),
+            "sweep-stages": lambda: sweep_matrix(tilings=STAGE_TILINGS)}
 
 
 def find(name):
