@@ -627,3 +627,92 @@ TEST(CostModelProblem, Validate) {
 }
 
 } // namespace
+
+//===----------------------------------------------------------------------===//
+// The wgmma kernel (KernelKind::Wgmma)
+//===----------------------------------------------------------------------===//
+
+TEST(CostModelWgmma, KernelKindNames) {
+  EXPECT_EQ(parseKernelKind("wgmma"), KernelKind::Wgmma);
+  EXPECT_EQ(stringifyKernelKind(KernelKind::Wgmma), "wgmma");
+  EXPECT_TRUE(isGeneratedKernel(KernelKind::Wgmma));
+  EXPECT_TRUE(isNVGPUKernel(KernelKind::Wgmma));
+  EXPECT_TRUE(isNVGPUKernel(KernelKind::MmaSync));
+  EXPECT_FALSE(isNVGPUKernel(KernelKind::Simt));
+}
+
+TEST(CostModelWgmma, SramBytesByHand) {
+  // 1 KiB alignment + Q 192*128*2 + 2 * (K + V) 96*128*2, unpadded.
+  AttentionProblem p = makeProblem(4096, 128);
+  EXPECT_EQ(sramBytes(Tiling{192, 96, 2, 12}, p, KernelKind::Wgmma),
+            1024 + 49152 + 2 * (24576 + 24576));
+  // d = 64: every tile is a whole number of 1 KiB swizzle atoms.
+  AttentionProblem small = makeProblem(4096, 64);
+  EXPECT_EQ(sramBytes(Tiling{128, 96, 2, 8}, small, KernelKind::Wgmma),
+            1024 + 16384 + 2 * (12288 + 12288));
+}
+
+TEST(CostModelWgmma, RegistersByHand) {
+  // O 64 * dv / 128 and S 64 * block_kv / 128 f32 per thread (one m64 per
+  // warpgroup): 2 * 64 + 7/4 * 48 - 20 at 192x96, d = 128.
+  AttentionProblem p = makeProblem(4096, 128);
+  EXPECT_EQ(registersPerThread(Tiling{192, 96, 2, 12}, p, KernelKind::Wgmma),
+            2 * 64 + 84 - 20);
+  AttentionProblem small = makeProblem(4096, 64);
+  EXPECT_EQ(
+      registersPerThread(Tiling{128, 96, 2, 8}, small, KernelKind::Wgmma),
+      2 * 32 + 84 - 20);
+}
+
+TEST(CostModelWgmma, EnumeratesOneM64PerWarpgroup) {
+  CostModel model(target("h100"), {KernelKind::Wgmma});
+  for (const Tiling &t : model.enumerateCandidates()) {
+    EXPECT_EQ(t.blockQ, 16 * t.warps) << t.str();
+    EXPECT_EQ(t.warps % 4, 0) << t.str();
+  }
+}
+
+TEST(CostModelWgmma, RejectsWhatTheKernelCannotRun) {
+  CostModel h100(target("h100"), {KernelKind::Wgmma});
+  AttentionProblem p = makeProblem(4096, 128);
+  // 64 rows per warp: not one m64 per warpgroup.
+  CandidateCost rows = h100.evaluate(Tiling{128, 64, 2, 4}, p);
+  EXPECT_NE(rows.rejection.find("block_q = 16 * warps"), std::string::npos)
+      << rows.rejection;
+  // Head dim 96 is no whole 128-byte swizzle row.
+  AttentionProblem d96 = makeProblem(4096, 96);
+  EXPECT_NE(h100.evaluate(Tiling{128, 64, 2, 8}, d96)
+                .rejection.find("multiples of 64 up to 256"),
+            std::string::npos);
+  // The 384-thread block's share of the register file is 168; an estimate
+  // over 168 + 24 is rejected (192x128 at d = 128: 2 * 64 + 112 - 20 = 220).
+  CandidateCost regs = h100.evaluate(Tiling{192, 128, 2, 12}, p);
+  EXPECT_NE(regs.rejection.find("220 registers per thread exceed 192"),
+            std::string::npos)
+      << regs.rejection;
+  // sm_80 has no wgmma.
+  CostModel a100(target("a100"), {KernelKind::Wgmma});
+  EXPECT_NE(a100.evaluate(Tiling{128, 64, 2, 8}, p).rejection.find(
+                "wgmma needs sm_90a"),
+            std::string::npos);
+}
+
+TEST(CostModelWgmma, PicksTheMeasuredBestTilings) {
+  // The H100 sweeps (docs/CostModel.md, "The wgmma kernel"): 128x96 with
+  // two blocks per SM at d = 64, 192x96 with three warpgroups at d = 128.
+  CostModel model(target("h100"), {KernelKind::Wgmma});
+  AttentionProblem d64 = makeProblem(16384, 64);
+  d64.batch = 1;
+  d64.numQueryHeads = d64.numKVHeads = 32;
+  TilingDecision a = model.select(d64);
+  ASSERT_TRUE(a.found());
+  EXPECT_EQ(a.winner().tiling, (Tiling{128, 96, 2, 8})) << a.winner().tiling.str();
+  EXPECT_EQ(a.winner().blocksPerSM, 2);
+  AttentionProblem d128 = makeProblem(16384, 128);
+  d128.batch = 1;
+  d128.numQueryHeads = d128.numKVHeads = 16;
+  TilingDecision b = model.select(d128);
+  ASSERT_TRUE(b.found());
+  EXPECT_EQ(b.winner().tiling, (Tiling{192, 96, 2, 12}))
+      << b.winner().tiling.str();
+}

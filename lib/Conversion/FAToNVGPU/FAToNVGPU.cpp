@@ -1,11 +1,14 @@
-//===- FAToNVGPU.cpp - fa.attention on buffers to an mma.sync kernel ------===//
+//===- FAToNVGPU.cpp - fa.attention on buffers to a tensor-core kernel ----===//
 //
 // Part of flashattn-mlir.
 //
 //===----------------------------------------------------------------------===//
 //
 // Generates the FlashAttention-2 forward kernel for a bufferized fa.attention
-// whose `fa.kernel` is "mma-sync" (docs/GPU.md, "The mma-sync kernel"):
+// whose `fa.kernel` is "mma-sync" (docs/GPU.md, "The mma-sync kernel") or
+// "wgmma" (sm_90a, "The wgmma kernel": a warpgroup per 64 rows, 128-byte
+// swizzled tiles read by wgmma through shared-memory descriptors, P in
+// registers; the rest is shared). The mma-sync kernel:
 //
 //  * one thread block per (q-block, query head, batch), `warps` warps, each
 //    warp owning block_q / warps query rows (whole m16 fragments);
