@@ -142,6 +142,15 @@ STAGE_TILINGS = [(128, 96, 2, 8), (128, 96, 3, 8), (192, 96, 2, 12),
                  (192, 96, 3, 12), (128, 128, 2, 8), (128, 128, 3, 8)]
 
 
+# The wgmma kernel at small N, where blocks have few kv steps.
+SMALL_WGMMA_SHAPES = ((128, 1024, True), (128, 2048, True), (64, 1024, True),
+                      (128, 1024, False))
+SMALL_WGMMA_TILINGS = [(64, 64, 2, 4), (64, 96, 2, 4), (128, 64, 2, 8),
+                       (128, 96, 2, 8), (192, 64, 2, 12), (192, 96, 2, 12),
+                       (128, 128, 2, 8), (64, 32, 2, 4), (64, 48, 2, 4),
+                       (256, 48, 2, 16)]
+
+
 # tiled: the pipeline's default kernel (auto: wgmma for these cases on
 # sm_90a, mma-sync on sm_80+); simt, mma and wgmma force convert-fa-to-gpu's
 # scalar kernel or one of convert-fa-to-nvgpu's tensor-core kernels.
@@ -151,7 +160,9 @@ MATRICES = {"naive": naive_matrix, "tiled": tiled_matrix,
             "sweep-small": lambda: sweep_matrix(SMALL_SHAPES, SMALL_TILINGS),
             "wgmma": wgmma_matrix, "bench-mma": bench_matrix,
             "sweep-wgmma": lambda: sweep_matrix(tilings=WGMMA_TILINGS),
-            "sweep-stages": lambda: sweep_matrix(tilings=STAGE_TILINGS)}
+            "sweep-stages": lambda: sweep_matrix(tilings=STAGE_TILINGS),
+            "sweep-small-wgmma": lambda: sweep_matrix(SMALL_WGMMA_SHAPES,
+                                                      SMALL_WGMMA_TILINGS)}
 
 
 def find(name):

@@ -8,7 +8,8 @@
 #   FA_COMPILE_FLAGS: extra fa-compile flags (e.g. LLVM's --nvptx-short-ptr)
 #   VARIANT: naive | tiled (the pipeline's default kernel) | simt | mma
 #            | wgmma | bench | bench-mma (the benchmark with the sm_80 kernel)
-#            | sweep, sweep-small (mma-sync), sweep-wgmma, sweep-stages
+#            | sweep, sweep-small (mma-sync), sweep-wgmma, sweep-stages,
+#            sweep-small-wgmma
 #            (tilings forced; bash bench_run.sh with BENCH_ARGS=--no-baselines)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +26,7 @@ case "$VARIANT" in
   naive) OPTS="$OPTS naive" ;;
   simt) OPTS="$OPTS kernel=simt" ;;
   mma | sweep | sweep-small | bench-mma) OPTS="$OPTS kernel=mma-sync" ;;
-  wgmma | sweep-wgmma | sweep-stages) OPTS="$OPTS kernel=wgmma" ;;
+  wgmma | sweep-wgmma | sweep-stages | sweep-small-wgmma) OPTS="$OPTS kernel=wgmma" ;;
 esac
 # The benchmark matrix compiles with the FlashAttention front end.
 mkdir -p "$DEST/artifacts"
