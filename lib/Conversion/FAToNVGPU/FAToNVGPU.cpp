@@ -568,18 +568,17 @@ void KernelBuilder::build(int64_t sharedBytes) {
     qIndices = [this](Value row, Value col) -> SmallVector<Value> {
       return {swizzled(idx(0), t.blockQ, row, col)};
     };
-    kIndices = [&](Value slot) -> ChunkIndices {
-      Value offset = kOffset(slot);
-      return [this, offset](Value row, Value col) -> SmallVector<Value> {
-        return {swizzled(offset, t.blockKV, row, col)};
+    // The K or V tile of a slot, at the element offset `offsetOf` gives.
+    auto slotIndices = [this](std::function<Value(Value)> offsetOf) {
+      return [this, offsetOf](Value slot) -> ChunkIndices {
+        Value offset = offsetOf(slot);
+        return [this, offset](Value row, Value col) -> SmallVector<Value> {
+          return {swizzled(offset, t.blockKV, row, col)};
+        };
       };
     };
-    vIndices = [&](Value slot) -> ChunkIndices {
-      Value offset = vOffset(slot);
-      return [this, offset](Value row, Value col) -> SmallVector<Value> {
-        return {swizzled(offset, t.blockKV, row, col)};
-      };
-    };
+    kIndices = slotIndices(kOffset);
+    vIndices = slotIndices(vOffset);
   }
 
   // The kv-blocks this q-block visits: all, or (causal) those whose first
