@@ -36,7 +36,7 @@ static constexpr int64_t kRegisterOverhead = 24;
 static constexpr int64_t kMmaSyncRegisterBase = 23;
 /// The wgmma kernel's register fit (registersPerThread): what ptxas
 /// allocated for 24 tilings of the H100 sweep, within 16 registers below
-/// 200 (docs/CostModel.md, "wgmma registers").
+/// 200 (docs/CostModel.md, "The wgmma kernel: fitted to the H100").
 static constexpr int64_t kWgmmaRegisterBase = -20;
 /// wgmma: how far over the block's share of the register file an estimate
 /// may be and still fit without spills (ptxas allocates less when less is
@@ -187,6 +187,23 @@ bool mlir::fa::isGeneratedKernel(KernelKind kind) {
 
 bool mlir::fa::isNVGPUKernel(KernelKind kind) {
   return kind == KernelKind::MmaSync || kind == KernelKind::Wgmma;
+}
+
+bool mlir::fa::hasWgmma(const TargetInfo &target) {
+  return target.arch == "sm_90a";
+}
+
+bool mlir::fa::isWgmmaHeadDim(int64_t headDim) {
+  return headDim % 64 == 0 && headDim <= 256;
+}
+
+bool mlir::fa::fitsMmaSyncShape(const Tiling &t) {
+  return t.blockQ % (16 * t.warps) == 0 && t.blockKV % 16 == 0;
+}
+
+bool mlir::fa::fitsWgmmaShape(const Tiling &t) {
+  return t.warps % 4 == 0 && t.blockQ == 16 * t.warps &&
+         t.blockKV % 16 == 0 && t.blockKV <= 256;
 }
 
 std::optional<KernelKind> mlir::fa::parseKernelKind(llvm::StringRef name) {
@@ -507,8 +524,7 @@ CandidateCost CostModel::evaluate(const Tiling &t,
                                 p.headDim, p.valueHeadDim);
   } else if (kind == KernelKind::MmaSync && p.elementBytes != 2) {
     c.rejection = "mma.sync needs 2-byte elements (f16 or bf16)";
-  } else if (kind == KernelKind::MmaSync &&
-             (t.blockQ % (16 * t.warps) != 0 || t.blockKV % 16 != 0)) {
+  } else if (kind == KernelKind::MmaSync && !fitsMmaSyncShape(t)) {
     c.rejection = "mma.sync needs block_q a multiple of 16 rows per warp "
                   "and block_kv a multiple of 16";
   } else if (kind == KernelKind::MmaSync &&
@@ -516,21 +532,17 @@ CandidateCost CostModel::evaluate(const Tiling &t,
     c.rejection = llvm::formatv(
         "{0} rows per warp: the mma-sync register fit covers at most {1}",
         t.blockQ / t.warps, kMmaSyncMaxRowsPerWarp);
-  } else if (kind == KernelKind::Wgmma &&
-             target.getComputeCapability() != 90) {
+  } else if (kind == KernelKind::Wgmma && !hasWgmma(target)) {
     c.rejection = llvm::formatv("wgmma needs sm_90a, the target is {0}",
                                 target.arch);
   } else if (kind == KernelKind::Wgmma && p.elementBytes != 2) {
     c.rejection = "wgmma needs 2-byte elements (f16 or bf16)";
   } else if (kind == KernelKind::Wgmma &&
-             (p.headDim % 64 != 0 || p.valueHeadDim % 64 != 0 ||
-              p.headDim > 256 || p.valueHeadDim > 256)) {
+             (!isWgmmaHeadDim(p.headDim) || !isWgmmaHeadDim(p.valueHeadDim))) {
     c.rejection = llvm::formatv("wgmma needs head dimensions that are "
                                 "multiples of 64 up to 256, got {0} and {1}",
                                 p.headDim, p.valueHeadDim);
-  } else if (kind == KernelKind::Wgmma &&
-             (t.warps % 4 != 0 || t.blockQ != 16 * t.warps ||
-              t.blockKV % 16 != 0 || t.blockKV > 256)) {
+  } else if (kind == KernelKind::Wgmma && !fitsWgmmaShape(t)) {
     c.rejection = "wgmma needs block_q = 16 * warps (64 rows per warpgroup) "
                   "and block_kv a multiple of 16 up to 256";
   } else if (threads > kMaxThreadsPerBlock) {
@@ -616,8 +628,9 @@ CandidateCost CostModel::evaluate(const Tiling &t,
   if (kind == KernelKind::Wgmma) {
     // The kernel's warpgroups compute S, then the softmax, then P V, with
     // a barrier per step: the tensor cores idle during the softmax unless
-    // a second resident block fills them (docs/CostModel.md, "wgmma").
-    // A second resident block runs its MMAs under this one's softmax; when
+    // a second resident block fills them (docs/CostModel.md, "The wgmma
+    // kernel"). A second resident block runs its MMAs under this one's
+    // softmax; when
     // the MMAs are the longer part (d = 128), a third warpgroup in the
     // block hides a little of them too (the block's warpgroups meet at a
     // barrier every step; at d = 64 it measured no gain).

@@ -77,6 +77,12 @@ bool isNVGPUKernel(KernelKind kind);
 /// hit all 32 banks once.
 constexpr int64_t kMmaSyncRowPadBytes = 16;
 
+/// Whether the target has wgmma: sm_90a only (neither sm_90 without the `a`
+/// nor later architectures, whose tcgen05 replaces it).
+bool hasWgmma(const TargetInfo &target);
+/// Whether the wgmma kernel takes a head dimension: whole 128-byte swizzle
+/// rows (multiples of 64 of 2-byte elements) up to 256.
+bool isWgmmaHeadDim(int64_t headDim);
 /// The wgmma kernel's swizzle atom: 8 rows of 128 bytes. Every tile starts on
 /// such a boundary, and the kernel allocates this much extra shared memory to
 /// align the dynamic shared memory's base to it.
@@ -127,6 +133,12 @@ struct Tiling {
   /// `block_q x block_kv, S stages, W warps`.
   std::string str() const;
 };
+
+/// Whether a tiling is made of whole fragments: mma-sync, block_q a multiple
+/// of 16 rows per warp and block_kv of 16; wgmma, one m64 per warpgroup of
+/// 4 warps (block_q = 16 * warps) and block_kv a multiple of 16 up to 256.
+bool fitsMmaSyncShape(const Tiling &tiling);
+bool fitsWgmmaShape(const Tiling &tiling);
 
 /// Shared memory of one thread block, every buffer padded to 128 bytes.
 ///  - Simt: Q [Bq, d], K [Bkv, d], V [Bkv, dv] in the element type, the mask

@@ -1018,15 +1018,12 @@ struct ConvertFAToNVGPUPass
             nvgpuKernelUnsupportedReason(op, target, kind))
       return op.emitOpError("cannot use the ") << name << " kernel: " << *why;
     Tiling tiling = getTiling(tilingAttr);
-    if (kind == KernelKind::MmaSync &&
-        (tiling.blockQ % (16 * tiling.warps) != 0 || tiling.blockKV % 16 != 0))
+    if (kind == KernelKind::MmaSync && !fitsMmaSyncShape(tiling))
       return op.emitOpError("tiling ")
              << tilingAttr
              << " does not fit the mma-sync kernel: block_q must be a "
                 "multiple of 16 * warps and block_kv a multiple of 16";
-    if (kind == KernelKind::Wgmma &&
-        (tiling.warps % 4 != 0 || tiling.blockQ != 16 * tiling.warps ||
-         tiling.blockKV % 16 != 0 || tiling.blockKV > 256))
+    if (kind == KernelKind::Wgmma && !fitsWgmmaShape(tiling))
       return op.emitOpError("tiling ")
              << tilingAttr
              << " does not fit the wgmma kernel: block_q must be 16 * warps "

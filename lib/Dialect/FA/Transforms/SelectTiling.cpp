@@ -125,9 +125,9 @@ struct SelectTilingPass
       return op.emitOpError() << "cannot be tiled: " << *why;
 
     // The kernel: the op's own `fa.kernel`, else the option (`auto`: the
-    // mma.sync kernel where it applies, the scalar one elsewhere).
-    // A tiling given with the op chooses the kernel too under `auto`: the
-    // scalar kernel when the mma.sync kernel cannot run it.
+    // wgmma kernel, else the mma.sync kernel, where it applies, the scalar
+    // one elsewhere). A tiling given with the op chooses the kernel too
+    // under `auto`: the first of them that can run it.
     auto fits = [&](KernelKind candidate) {
       if (nvgpuKernelUnsupportedReason(op, target, candidate))
         return false;

@@ -74,15 +74,13 @@ mlir::fa::mmaSyncUnsupportedReason(AttentionOp op, const TargetInfo &target) {
 
 std::optional<std::string>
 mlir::fa::wgmmaUnsupportedReason(AttentionOp op, const TargetInfo &target) {
-  // wgmma is an sm_90a feature: neither sm_90 without the `a` nor later
-  // architectures (sm_100's tcgen05 replaces it) have it.
-  if (target.arch != "sm_90a")
+  if (!hasWgmma(target))
     return "the target (" + target.arch + ") has no wgmma (needs sm_90a)";
   Type elt = op.getQueryType().getElementType();
   if (!elt.isF16() && !elt.isBF16())
     return std::string("the element type must be f16 or bf16");
   int64_t d = op.getHeadDim(), dv = op.getValueHeadDim();
-  if (d % 64 != 0 || dv % 64 != 0 || d > 256 || dv > 256)
+  if (!isWgmmaHeadDim(d) || !isWgmmaHeadDim(dv))
     return std::string("head dimensions must be multiples of 64 up to 256 "
                        "(whole 128-byte swizzle rows)");
   return std::nullopt;

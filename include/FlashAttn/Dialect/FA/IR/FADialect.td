@@ -28,9 +28,10 @@ def FA_Dialect : Dialect {
       memory the cost model predicts for one thread block of the SIMT kernel.
       `convert-fa-to-gpu` checks that the buffers it packs add up to it.
     * `fa.kernel = "simt" | "mma-sync" | "wgmma"`, a discardable string
-      attribute on `fa.attention` only (verified): the GPU kernel `fa-select-tiling` chose
-      for the op (`convert-fa-to-gpu` through the tiled form, or
-      `convert-fa-to-nvgpu`); later passes and the SRAM check follow it.
+      attribute on `fa.attention` only (verified): the GPU kernel
+      `fa-select-tiling` chose for the op (`convert-fa-to-gpu` through the
+      tiled form, or `convert-fa-to-nvgpu`); later passes and the SRAM check
+      follow it.
 
     ```mlir
     module attributes {fa.target = #fa.target<arch = "sm_90", ...>} {

@@ -32,16 +32,17 @@ AttentionProblem getAttentionProblem(AttentionOp op,
                                      int64_t assumedBatch = kAssumedBatch,
                                      bool *usedAssumption = nullptr);
 
-/// Why convert-fa-to-nvgpu cannot generate the mma-sync kernel for `op` on
-/// `target`, or nullopt when it can.
+/// Why convert-fa-to-nvgpu cannot generate the wgmma (mma-sync) kernel for
+/// `op` on `target`, or nullopt when it can.
 std::optional<std::string> wgmmaUnsupportedReason(AttentionOp op,
                                                   const TargetInfo &target);
-/// The reason of the kernel kind's check above (nullopt for the others).
+std::optional<std::string> mmaSyncUnsupportedReason(AttentionOp op,
+                                                    const TargetInfo &target);
+/// The check above of `kind` (nullopt for the kernels that are not
+/// convert-fa-to-nvgpu's).
 std::optional<std::string> nvgpuKernelUnsupportedReason(AttentionOp op,
                                                         const TargetInfo &target,
                                                         KernelKind kind);
-std::optional<std::string> mmaSyncUnsupportedReason(AttentionOp op,
-                                                    const TargetInfo &target);
 
 /// The kernel named by `op`'s `fa.kernel` attribute, or `fallback`.
 KernelKind getKernelKind(AttentionOp op, KernelKind fallback);
