@@ -7,7 +7,9 @@
 # Usage: scripts/gpu-artifacts.sh [DEST=.stage-gpu] [VARIANT=naive] [TARGET=h100]
 #   FA_COMPILE_FLAGS: extra fa-compile flags (e.g. LLVM's --nvptx-short-ptr)
 #   VARIANT: naive | tiled (the pipeline's default kernel) | simt | mma
-#            | wgmma | bench | bench-mma (the benchmark with the sm_80 kernel)
+#            | wgmma | wgmma-cpasync (the wgmma kernel with cp.async loads)
+#            | bench | bench-mma (the benchmark with the sm_80 kernel)
+#            | bench-cpasync (the wgmma kernel with cp.async loads)
 #            | sweep, sweep-small (mma-sync), sweep-wgmma, sweep-stages,
 #            sweep-small-wgmma
 #            (tilings forced; bash bench_run.sh with BENCH_ARGS=--no-baselines)
@@ -27,6 +29,8 @@ case "$VARIANT" in
   simt) OPTS="$OPTS kernel=simt" ;;
   mma | sweep | sweep-small | bench-mma) OPTS="$OPTS kernel=mma-sync" ;;
   wgmma | sweep-wgmma | sweep-stages | sweep-small-wgmma) OPTS="$OPTS kernel=wgmma" ;;
+  wgmma-cpasync) OPTS="$OPTS kernel=wgmma wgmma-loads=cp-async" ;;
+  bench-cpasync) OPTS="$OPTS wgmma-loads=cp-async" ;;
 esac
 # The benchmark matrix compiles with the FlashAttention front end.
 mkdir -p "$DEST/artifacts"
@@ -37,7 +41,7 @@ for name in $(python3 bench/gpu_cases.py list --variant "$VARIANT"); do
   python3 bench/gpu_cases.py emit "$name" > "$DEST/artifacts/$name.mlir"
   # A case that does not compile is reported and left out; gpu_check.py then
   # lists it as not compiled.
-  if [ "$VARIANT" = bench ] || [ "$VARIANT" = bench-mma ]; then
+  if [ "${VARIANT#bench}" != "$VARIANT" ]; then
     # fa.attention -> PTX alone, as CPU time (user + sys: other builds may
     # share the machine), for the benchmark's compile column.
     ( TIMEFORMAT='%U %S'; { time "$FA_COMPILE" "$DEST/artifacts/$name.mlir" \

@@ -642,14 +642,18 @@ TEST(CostModelWgmma, KernelKindNames) {
 }
 
 TEST(CostModelWgmma, SramBytesByHand) {
-  // 1 KiB alignment + Q 192*128*2 + 2 * (K + V) 96*128*2, unpadded.
+  // 1 KiB alignment + Q 192*128*2 + 2 * (K + V) 96*128*2, unpadded, + three
+  // 8-byte mbarriers in 16-byte units.
   AttentionProblem p = makeProblem(4096, 128);
   EXPECT_EQ(sramBytes(Tiling{192, 96, 2, 12}, p, KernelKind::Wgmma),
-            1024 + 49152 + 2 * (24576 + 24576));
-  // d = 64: every tile is a whole number of 1 KiB swizzle atoms.
+            1024 + 49152 + 2 * (24576 + 24576) + 32);
+  // d = 64: every tile is a whole number of 1 KiB swizzle atoms; 4 stages,
+  // 5 mbarriers.
   AttentionProblem small = makeProblem(4096, 64);
-  EXPECT_EQ(sramBytes(Tiling{128, 96, 2, 8}, small, KernelKind::Wgmma),
-            1024 + 16384 + 2 * (12288 + 12288));
+  EXPECT_EQ(sramBytes(Tiling{128, 96, 4, 8}, small, KernelKind::Wgmma),
+            1024 + 16384 + 4 * (12288 + 12288) + 48);
+  EXPECT_EQ(wgmmaBarrierBytes(1), 16);
+  EXPECT_EQ(wgmmaBarrierBytes(4), 48);
 }
 
 TEST(CostModelWgmma, RegistersByHand) {

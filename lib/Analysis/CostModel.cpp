@@ -278,7 +278,8 @@ int64_t mlir::fa::sramBytes(const Tiling &t, const AttentionProblem &p,
     };
     return kWgmmaSwizzleAtomBytes + atoms(t.blockQ * p.headDim * e) +
            t.stages * (atoms(t.blockKV * p.headDim * e) +
-                       atoms(t.blockKV * p.valueHeadDim * e));
+                       atoms(t.blockKV * p.valueHeadDim * e)) +
+           wgmmaBarrierBytes(t.stages);
   }
   int64_t qTile = alignSram(t.blockQ * p.headDim * e);
   int64_t kTile = alignSram(t.blockKV * p.headDim * e);

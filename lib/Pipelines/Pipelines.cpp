@@ -97,7 +97,9 @@ void mlir::fa::buildFAFlashToGPUPipeline(
   // Last, and not canonicalized at this level: its kernel is folded where it
   // is built, and canonicalizing its thousands of ops took half the compile
   // time (the device pipeline canonicalizes the LLVM dialect form).
-  pm.addPass(createConvertFAToNVGPUPass());
+  ConvertFAToNVGPUPassOptions nvgpu;
+  nvgpu.wgmmaLoads = options.wgmmaLoads;
+  pm.addPass(createConvertFAToNVGPUPass(nvgpu));
 }
 
 void mlir::fa::buildFANaiveToGPUPipeline(OpPassManager &pm,
@@ -134,6 +136,7 @@ void mlir::fa::buildFAGPUToPTXPipeline(OpPassManager &pm,
   device.addPass(memref::createExpandStridedMetadataPass());
   device.addPass(createLowerAffinePass());
   device.addPass(createSCFToControlFlowPass());
+  device.addPass(createFALowerTensorMapArgsPass());
   ConvertGpuOpsToNVVMOpsOptions toNVVM;
   toNVVM.indexBitwidth = 64;
   toNVVM.useBarePtrCallConv = false;

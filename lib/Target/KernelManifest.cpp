@@ -11,6 +11,7 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/DenseMap.h"
@@ -141,11 +142,16 @@ private:
                                          Operation *where);
   LogicalResult addParam(json::Array &params, Value operand, Operation *where);
   FailureOr<json::Object> describeLaunch(gpu::LaunchFuncOp launch);
+  LogicalResult describeTensorMap(nvgpu::TmaCreateDescriptorOp op);
 
   func::FuncOp func;
   StringRef binaryName;
   const llvm::StringMap<KernelResources> &resources;
   llvm::DenseMap<Value, std::string> bufferNames;
+  /// Unranked casts of buffers (the operands of tma.create.descriptor).
+  llvm::DenseMap<Value, Value> castSources;
+  /// The kernel parameter describing each tensor map.
+  llvm::DenseMap<Value, json::Object> tensorMaps;
 };
 } // namespace
 
@@ -180,8 +186,57 @@ FailureOr<json::Object> ManifestBuilder::describeBuffer(Value value,
   return buffer;
 }
 
+LogicalResult
+ManifestBuilder::describeTensorMap(nvgpu::TmaCreateDescriptorOp op) {
+  Value source = castSources.lookup(op.getTensor());
+  auto it = source ? bufferNames.find(source) : bufferNames.end();
+  if (it == bufferNames.end())
+    return op.emitError() << "manifest needs the tensor of a tensor map to be "
+                             "a memref.cast of an argument or a memref.alloc";
+  auto type = cast<MemRefType>(source.getType());
+  SmallVector<int64_t> strides, box;
+  int64_t offset = 0;
+  (void)type.getStridesAndOffset(strides, offset);
+  for (Value dim : op.getBoxDimensions()) {
+    APInt value;
+    if (!matchPattern(dim, m_ConstantInt(&value)))
+      return op.emitError() << "tensor map box size is not a constant";
+    box.push_back(value.getSExtValue());
+  }
+  nvgpu::TensorMapDescriptorType mapType = op.getTensorMap().getType();
+  // The runtime's cuTensorMapEncodeTiled arguments, outermost dimension
+  // first (the runtime reverses them); strides in elements.
+  tensorMaps[op.getTensorMap()] = json::Object{
+      {"type", "tensormap"},
+      {"buffer", it->second},
+      {"dtype", dtypeName(type.getElementType())},
+      {"shape", json::Array(type.getShape())},
+      {"strides", json::Array(strides)},
+      {"box", json::Array(box)},
+      {"swizzle",
+       nvgpu::stringifyTensorMapSwizzleKind(mapType.getSwizzle()).str()},
+      {"l2promo",
+       nvgpu::stringifyTensorMapL2PromoKind(mapType.getL2promo()).str()},
+      {"oob", nvgpu::stringifyTensorMapOOBKind(mapType.getOob()).str()},
+      {"interleave",
+       nvgpu::stringifyTensorMapInterleaveKind(mapType.getInterleave())
+           .str()}};
+  return success();
+}
+
 LogicalResult ManifestBuilder::addParam(json::Array &params, Value operand,
                                         Operation *where) {
+  if (isa<nvgpu::TensorMapDescriptorType>(operand.getType())) {
+    auto it = tensorMaps.find(operand);
+    if (it == tensorMaps.end())
+      return where->emitError() << "kernel operand is a tensor map that no "
+                                   "nvgpu.tma.create.descriptor of @"
+                                << func.getName() << " made";
+    // A pointer to the encoded map in device memory (upstream's lowering of
+    // !nvgpu.tensormap.descriptor), which the runtime provides.
+    params.push_back(json::Object(it->second));
+    return success();
+  }
   if (auto type = dyn_cast<MemRefType>(operand.getType())) {
     auto it = bufferNames.find(operand);
     if (it == bufferNames.end())
@@ -338,11 +393,23 @@ LogicalResult ManifestBuilder::build(json::Object &manifest) {
       }
       continue;
     }
+    if (auto cast = dyn_cast<memref::CastOp>(op);
+        cast && isa<UnrankedMemRefType>(cast.getType())) {
+      castSources[cast.getResult()] = cast.getSource();
+      continue;
+    }
+    if (auto map = dyn_cast<nvgpu::TmaCreateDescriptorOp>(op)) {
+      if (failed(describeTensorMap(map)))
+        return failure();
+      continue;
+    }
     if (isa<memref::DeallocOp>(op) || matchPattern(&op, m_Constant()))
       continue;
     return op.emitError() << "host operation '" << op.getName()
                           << "' cannot be described by a kernel manifest "
-                             "(only constants, memref.alloc/dealloc and "
+                             "(only constants, memref.alloc/dealloc, "
+                             "unranked memref.cast, "
+                             "nvgpu.tma.create.descriptor and "
                              "gpu.launch_func are)";
   }
   manifest["function"] = func.getName().str();

@@ -72,7 +72,8 @@ std::string directoryOf(const std::string &path) {
 
 /// Size in bytes of one kernel parameter of manifest type `type`, or 0.
 size_t paramSize(const std::string &type) {
-  if (type == "ptr" || type == "i64" || type == "f64")
+  // A tensor map is passed as a pointer to its encoding in device memory.
+  if (type == "ptr" || type == "tensormap" || type == "i64" || type == "f64")
     return 8;
   if (type == "i32" || type == "f32")
     return 4;
@@ -84,9 +85,30 @@ size_t paramSize(const std::string &type) {
   return 0;
 }
 
+/// A TMA tensor map over a buffer: cuTensorMapEncodeTiled's arguments,
+/// innermost dimension first.
+struct TensorMapSpec {
+  int buffer = -1;
+  CUtensorMapDataType dtype = CU_TENSOR_MAP_DATA_TYPE_UINT8;
+  int64_t elementBytes = 1;
+  cuuint32_t rank = 0;
+  cuuint64_t dims[5] = {};
+  /// Bytes between consecutive indices of dimensions 1 .. rank-1.
+  cuuint64_t strides[4] = {};
+  cuuint32_t box[5] = {};
+  cuuint32_t elementStrides[5] = {1, 1, 1, 1, 1};
+  CUtensorMapInterleave interleave = CU_TENSOR_MAP_INTERLEAVE_NONE;
+  CUtensorMapSwizzle swizzle = CU_TENSOR_MAP_SWIZZLE_NONE;
+  CUtensorMapL2promotion l2promo = CU_TENSOR_MAP_L2_PROMOTION_NONE;
+  CUtensorMapFloatOOBfill oob = CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE;
+};
+
 struct Param {
   /// Index into FaRtModule::buffers for pointers, -1 for scalars.
   int buffer = -1;
+  /// Index into Kernel::tensorMaps for tensor maps (passed as a pointer to
+  /// the encoded map in device memory), -1 otherwise.
+  int tensorMap = -1;
   uint64_t bits = 0;
   size_t size = 8;
 };
@@ -98,6 +120,23 @@ struct Kernel {
   unsigned block[3] = {1, 1, 1};
   unsigned sharedBytes = 0;
   std::vector<Param> params;
+  std::vector<TensorMapSpec> tensorMaps;
+};
+
+/// Encoded tensor maps in device memory, one copy per distinct set of maps
+/// a launch needs and stream (the same buffers give the same maps: a loop
+/// over the same tensors copies once; the copy is ordered before the
+/// launches of its own stream only). A slot is never rewritten while a
+/// kernel may read it: when the chunks are full, the context is synchronized
+/// before they are reused.
+struct TensorMapPool {
+  static constexpr size_t kChunkBytes = 64 * 1024;
+  static constexpr size_t kMaxChunks = 16;
+  std::vector<CUdeviceptr> chunks;
+  size_t current = 0, used = 0;
+  /// (stream, the maps' bytes) -> their device copy. The keys' bytes are
+  /// the copies' sources.
+  std::map<std::pair<uintptr_t, std::string>, CUdeviceptr> copies;
 };
 
 struct Buffer {
@@ -116,6 +155,7 @@ struct FaRtModule {
   std::vector<Buffer> buffers;
   int numArguments = 0;
   std::vector<Kernel> kernels;
+  TensorMapPool tensorMaps;
 };
 
 namespace {
@@ -197,6 +237,89 @@ bool readBuffers(FaRtModule &m, const JsonValue &manifest,
   return true;
 }
 
+/// The enumerator of `name` in `table`, or false.
+template <typename T>
+bool lookupName(const std::pair<const char *, T> *table, size_t n,
+                const std::string &name, T &out) {
+  for (size_t i = 0; i < n; ++i)
+    if (name == table[i].first)
+      return out = table[i].second, true;
+  return false;
+}
+
+bool readTensorMap(const JsonValue &p, const std::string &kernel,
+                   const std::map<std::string, int> &byName,
+                   TensorMapSpec &spec) {
+  std::string what = "manifest: kernel " + kernel + " tensor map ";
+  const JsonValue *buffer = p.get("buffer");
+  auto it = buffer && buffer->isString() ? byName.find(buffer->string)
+                                         : byName.end();
+  if (it == byName.end())
+    return setError(what + "names an unknown buffer");
+  spec.buffer = it->second;
+  static const std::pair<const char *, CUtensorMapDataType> dtypes[] = {
+      {"bf16", CU_TENSOR_MAP_DATA_TYPE_BFLOAT16},
+      {"f16", CU_TENSOR_MAP_DATA_TYPE_FLOAT16},
+      {"f32", CU_TENSOR_MAP_DATA_TYPE_FLOAT32}};
+  static const std::pair<const char *, CUtensorMapSwizzle> swizzles[] = {
+      {"none", CU_TENSOR_MAP_SWIZZLE_NONE},
+      {"swizzle_32b", CU_TENSOR_MAP_SWIZZLE_32B},
+      {"swizzle_64b", CU_TENSOR_MAP_SWIZZLE_64B},
+      {"swizzle_128b", CU_TENSOR_MAP_SWIZZLE_128B}};
+  static const std::pair<const char *, CUtensorMapL2promotion> promos[] = {
+      {"none", CU_TENSOR_MAP_L2_PROMOTION_NONE},
+      {"l2promo_64b", CU_TENSOR_MAP_L2_PROMOTION_L2_64B},
+      {"l2promo_128b", CU_TENSOR_MAP_L2_PROMOTION_L2_128B},
+      {"l2promo_256b", CU_TENSOR_MAP_L2_PROMOTION_L2_256B}};
+  static const std::pair<const char *, CUtensorMapFloatOOBfill> oobs[] = {
+      {"zero", CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE},
+      {"nan", CU_TENSOR_MAP_FLOAT_OOB_FILL_NAN_REQUEST_ZERO_FMA}};
+  static const std::pair<const char *, CUtensorMapInterleave> interleaves[] = {
+      {"none", CU_TENSOR_MAP_INTERLEAVE_NONE},
+      {"interleave_16b", CU_TENSOR_MAP_INTERLEAVE_16B},
+      {"interleave_32b", CU_TENSOR_MAP_INTERLEAVE_32B}};
+  auto str = [&](const char *key) -> std::string {
+    const JsonValue *v = p.get(key);
+    return v && v->isString() ? v->string : std::string();
+  };
+  if (!lookupName(dtypes, 3, str("dtype"), spec.dtype) ||
+      !lookupName(swizzles, 4, str("swizzle"), spec.swizzle) ||
+      !lookupName(promos, 4, str("l2promo"), spec.l2promo) ||
+      !lookupName(oobs, 2, str("oob"), spec.oob) ||
+      !lookupName(interleaves, 3, str("interleave"), spec.interleave))
+    return setError(what + "has an unknown dtype, swizzle, l2promo, oob or "
+                           "interleave");
+  spec.elementBytes = str("dtype") == "f32" ? 4 : 2;
+  const JsonValue *shape = p.get("shape");
+  const JsonValue *strides = p.get("strides");
+  const JsonValue *box = p.get("box");
+  size_t rank = shape && shape->isArray() ? shape->array.size() : 0;
+  if (rank < 1 || rank > 5 || !strides || !strides->isArray() ||
+      strides->array.size() != rank || !box || !box->isArray() ||
+      box->array.size() != rank)
+    return setError(what + "needs shape, strides and box of one rank, 1-5");
+  spec.rank = static_cast<cuuint32_t>(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    // The manifest lists dimensions outermost first.
+    const JsonValue &d = shape->array[rank - 1 - i];
+    const JsonValue &s = strides->array[rank - 1 - i];
+    const JsonValue &b = box->array[rank - 1 - i];
+    if (!d.isInteger() || d.integer <= 0 || !s.isInteger() ||
+        s.integer <= 0 || !b.isInteger() || b.integer <= 0 ||
+        b.integer > 256)
+      return setError(what + "has a non-positive size or stride, or a box "
+                             "size above 256");
+    if (i == 0 && s.integer != 1)
+      return setError(what + "needs a contiguous innermost dimension");
+    spec.dims[i] = static_cast<cuuint64_t>(d.integer);
+    spec.box[i] = static_cast<cuuint32_t>(b.integer);
+    if (i > 0)
+      spec.strides[i - 1] =
+          static_cast<cuuint64_t>(s.integer * spec.elementBytes);
+  }
+  return true;
+}
+
 bool readKernel(FaRtModule &m, const JsonValue &k,
                 const std::map<std::string, int> &byName) {
   Kernel kernel;
@@ -230,7 +353,13 @@ bool readKernel(FaRtModule &m, const JsonValue &k,
                       " has a parameter of unknown type");
     Param param;
     param.size = paramSize(type->string);
-    if (type->string == "ptr") {
+    if (type->string == "tensormap") {
+      TensorMapSpec spec;
+      if (!readTensorMap(p, kernel.name, byName, spec))
+        return false;
+      param.tensorMap = static_cast<int>(kernel.tensorMaps.size());
+      kernel.tensorMaps.push_back(spec);
+    } else if (type->string == "ptr") {
       const JsonValue *buffer = p.get("buffer");
       auto it = buffer && buffer->isString() ? byName.find(buffer->string)
                                              : byName.end();
@@ -274,6 +403,74 @@ bool readKernel(FaRtModule &m, const JsonValue &k,
   }
 #endif
   m.kernels.push_back(std::move(kernel));
+  return true;
+}
+
+/// Encodes `kernel`'s tensor maps over this launch's buffers and returns
+/// (in `out`, one per map) their addresses in device memory, copying them
+/// there on `stream` unless an earlier launch did.
+bool tensorMapPointers(FaRtModule &m, const Kernel &kernel,
+                       const std::vector<uint64_t> &bufferPtrs,
+                       CUstream stream, std::vector<CUdeviceptr> &out) {
+  out.clear();
+  if (kernel.tensorMaps.empty())
+    return true;
+  std::vector<CUtensorMap> maps(kernel.tensorMaps.size());
+  for (size_t i = 0; i < maps.size(); ++i) {
+    const TensorMapSpec &spec = kernel.tensorMaps[i];
+    uint64_t address = bufferPtrs[spec.buffer];
+    const std::string &name = m.buffers[spec.buffer].name;
+    if (address % 16 != 0)
+      return setError("buffer " + name + " (at " + std::to_string(address) +
+                      ") is not 16-byte aligned, which its TMA tensor map "
+                      "needs");
+    if (!check(cuTensorMapEncodeTiled(
+                   &maps[i], spec.dtype, spec.rank,
+                   reinterpret_cast<void *>(address), spec.dims, spec.strides,
+                   spec.box, spec.elementStrides, spec.interleave,
+                   spec.swizzle, spec.l2promo, spec.oob),
+               "cuTensorMapEncodeTiled",
+               "kernel " + kernel.name + ", buffer " + name))
+      return false;
+  }
+  std::string key(reinterpret_cast<const char *>(maps.data()),
+                  maps.size() * sizeof(CUtensorMap));
+  TensorMapPool &pool = m.tensorMaps;
+  auto streamKey = reinterpret_cast<uintptr_t>(stream);
+  auto found = pool.copies.find({streamKey, key});
+  if (found == pool.copies.end()) {
+    if (key.size() > TensorMapPool::kChunkBytes)
+      return setError("kernel " + kernel.name + " has too many tensor maps");
+    if (pool.used + key.size() > TensorMapPool::kChunkBytes) {
+      ++pool.current;
+      pool.used = 0;
+    }
+    if (pool.current == TensorMapPool::kMaxChunks) {
+      // Every slot may still be read by a kernel in flight.
+      if (!check(cuCtxSynchronize(), "cuCtxSynchronize",
+                 "before reusing tensor-map memory"))
+        return false;
+      pool.copies.clear();
+      pool.current = 0;
+    }
+    if (pool.current == pool.chunks.size()) {
+      CUdeviceptr chunk = 0;
+      if (!check(cuMemAlloc(&chunk, TensorMapPool::kChunkBytes), "cuMemAlloc",
+                 "tensor maps"))
+        return false;
+      pool.chunks.push_back(chunk);
+    }
+    CUdeviceptr slot = pool.chunks[pool.current] + pool.used;
+    pool.used += key.size();
+    found = pool.copies.emplace(std::make_pair(streamKey, std::move(key)), slot)
+                .first;
+    const std::string &bytes = found->first.second;
+    if (!check(cuMemcpyHtoDAsync(slot, bytes.data(), bytes.size(), stream),
+               "cuMemcpyHtoDAsync", "tensor maps of kernel " + kernel.name))
+      return false;
+  }
+  for (size_t i = 0; i < maps.size(); ++i)
+    out.push_back(found->second + i * sizeof(CUtensorMap));
   return true;
 }
 
@@ -365,6 +562,10 @@ void faRtUnload(FaRtModule *module) {
   for (Buffer &b : module->buffers)
     if (b.scratch)
       check(cuMemFree(b.scratch), "cuMemFree", b.name);
+  if (!module->tensorMaps.chunks.empty())
+    check(cuCtxSynchronize(), "cuCtxSynchronize", "before freeing tensor maps");
+  for (CUdeviceptr chunk : module->tensorMaps.chunks)
+    check(cuMemFree(chunk), "cuMemFree", "tensor maps");
   if (module->module)
     check(cuModuleUnload(module->module), "cuModuleUnload");
   delete module;
@@ -410,18 +611,26 @@ int faRtLaunch(FaRtModule *module, const uint64_t *devicePtrs, int numPtrs,
   auto cuStream = static_cast<CUstream>(stream);
   std::vector<uint64_t> storage;
   std::vector<void *> pointers;
+  std::vector<uint64_t> bufferPtrs(module->buffers.size());
+  for (size_t i = 0; i < bufferPtrs.size(); ++i)
+    bufferPtrs[i] = static_cast<int>(i) < module->numArguments
+                        ? devicePtrs[i]
+                        : static_cast<uint64_t>(module->buffers[i].scratch);
+  std::vector<CUdeviceptr> maps;
   for (size_t k = 0; k < module->kernels.size(); ++k) {
     const Kernel &kernel = module->kernels[k];
+    if (!tensorMapPointers(*module, kernel, bufferPtrs, cuStream, maps))
+      return 1;
     storage.assign(kernel.params.size(), 0);
     pointers.assign(kernel.params.size(), nullptr);
     for (size_t i = 0; i < kernel.params.size(); ++i) {
       const Param &p = kernel.params[i];
-      if (p.buffer < 0)
+      if (p.tensorMap >= 0)
+        storage[i] = static_cast<uint64_t>(maps[p.tensorMap]);
+      else if (p.buffer < 0)
         storage[i] = p.bits;
-      else if (p.buffer < module->numArguments)
-        storage[i] = devicePtrs[p.buffer];
       else
-        storage[i] = static_cast<uint64_t>(module->buffers[p.buffer].scratch);
+        storage[i] = bufferPtrs[p.buffer];
       // Little-endian: a smaller scalar is the low bytes of its slot.
       pointers[i] = &storage[i];
     }

@@ -13,8 +13,8 @@
 // CHECK: gpu.launch_func @attention_kernel::@attention_kernel
 // CHECK: gpu.binary @attention_kernel
 // CHECK-SAME: .target sm_90a
-// CHECK-SAME: cp.async.cg.shared.global
-// CHECK-SAME: fence.proxy.async.shared::cta
+// CHECK-SAME: mbarrier.init.shared.b64
+// CHECK-SAME: cp.async.bulk.tensor.4d.shared::cluster.global.tile.mbarrier::complete_tx::bytes
 // CHECK-SAME: wgmma.mma_async.sync.aligned.m64n{{[0-9]+}}k16.f32.bf16.bf16
 
 // SM80: gpu.binary @attention_kernel

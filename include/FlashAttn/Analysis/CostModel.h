@@ -87,6 +87,12 @@ bool isWgmmaHeadDim(int64_t headDim);
 /// such a boundary, and the kernel allocates this much extra shared memory to
 /// align the dynamic shared memory's base to it.
 constexpr int64_t kWgmmaSwizzleAtomBytes = 1024;
+/// The wgmma kernel's mbarriers (static shared memory, 8 bytes each): one per
+/// K/V stage and one for Q, on which its TMA loads complete.
+/// ptxas allocates static shared memory in 16-byte units.
+inline int64_t wgmmaBarrierBytes(int64_t stages) {
+  return (8 * (stages + 1) + 15) / 16 * 16;
+}
 
 /// The shape of one attention, as the cost model sees it.
 struct AttentionProblem {
@@ -154,8 +160,8 @@ bool fitsWgmmaShape(const Tiling &tiling);
 ///    tile 128-byte aligned (the layout convert-fa-to-nvgpu allocates).
 ///  - Wgmma: kWgmmaSwizzleAtomBytes for the alignment of the base, then Q,
 ///    the `stages` K tiles and the `stages` V tiles, unpadded (the swizzle
-///    keeps wgmma's reads and cp.async's writes conflict-free), each a whole
-///    number of swizzle atoms.
+///    keeps wgmma's reads and the loads' writes conflict-free), each a whole
+///    number of swizzle atoms, and the mbarriers (wgmmaBarrierBytes).
 int64_t sramBytes(const Tiling &tiling, const AttentionProblem &problem,
                   KernelKind kind);
 

@@ -72,8 +72,12 @@ def ConvertFAToNVGPUPass : Pass<"convert-fa-to-nvgpu"> {
     mma-sync kernel" and "The wgmma kernel"). The wgmma kernel (sm_90a) has
     the structure below with three differences: a warpgroup of 4 warps owns
     64 rows; the tiles are unpadded in the 128-byte swizzled layout (16-byte
-    chunk c of row r at c ^ (r % 8)) and read by wgmma through shared-memory
-    descriptors, after `fence.proxy.async`; `S = Q K^T` is
+    chunk c of row r at c ^ (r % 8)), filled by TMA (`nvgpu.tma.async.load`
+    of [1, 1, rows, 64] boxes through tensor maps that the host function
+    makes with `nvgpu.tma.create.descriptor`; thread 0 issues every load,
+    each slot's mbarrier says when it landed; `wgmma-loads=cp-async` keeps
+    cp.async and `fence.proxy.async` instead) and read by wgmma through
+    shared-memory descriptors; `S = Q K^T` is
     `nvvm.wgmma.mma_async` with both operands in shared memory and
     `O += P V` is wgmma with P in registers (PTX inline assembly: MLIR 22's
     NVVM op takes A from shared memory only). The mma-sync kernel:
@@ -102,6 +106,13 @@ def ConvertFAToNVGPUPass : Pass<"convert-fa-to-nvgpu"> {
     `#fa.tiling` whose `block_q` is a multiple of `16 * warps`. Anything
     else is an error naming the reason. Ops of other kernels are left alone.
   }];
+  let options = [
+    Option<"wgmmaLoads", "wgmma-loads", "std::string", /*default=*/"\"tma\"",
+           "How the wgmma kernel fills shared memory: `tma` (TMA boxes "
+           "through host-built tensor maps, completing on mbarriers) or "
+           "`cp-async` (cp.async by every thread, made visible to wgmma by "
+           "fence.proxy.async)">,
+  ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::gpu::GPUDialect",

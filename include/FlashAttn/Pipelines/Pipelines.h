@@ -88,6 +88,11 @@ struct FAToPTXPipelineOptions
                      "where it does not apply) or simt (the scalar kernel "
                      "of convert-fa-to-gpu)"),
       llvm::cl::init("auto")};
+  Option<std::string> wgmmaLoads{
+      *this, "wgmma-loads",
+      llvm::cl::desc("How the wgmma kernel loads its tiles: tma (default; "
+                     "tensor maps in the kernel manifest) or cp-async"),
+      llvm::cl::init("tma")};
 };
 
 /// FlashAttention front end: fa-select-tiling (IO cost model) ->

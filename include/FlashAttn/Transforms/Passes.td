@@ -70,4 +70,25 @@ def FAMergeGPUModulesPass : Pass<"fa-merge-gpu-modules", "ModuleOp"> {
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }
 
+def FALowerTensorMapArgsPass
+    : Pass<"fa-lower-tensormap-args", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "Give kernel arguments of type !nvgpu.tensormap.descriptor "
+                "their LLVM type, !llvm.ptr";
+  let description = [{
+    A TMA tensor map reaches a kernel as a pointer to its 128 bytes in
+    global memory (upstream's convention: `convert-nvgpu-to-nvvm` lowers the
+    descriptor type to `!llvm.ptr`). Upstream's GPU pipeline runs
+    `convert-nvgpu-to-nvvm` on the host function too, before outlining, so
+    its kernels never take the nvgpu type. flashattn-mlir's host function
+    stays at the `gpu.launch_func` level, where the kernel manifest reads the
+    `nvgpu.tma.create.descriptor` ops that the runtime then encodes, so the
+    outlined kernels do take it, and `convert-gpu-to-nvvm`'s type converter
+    does not know it. Run after `convert-nvgpu-to-nvvm` (whose
+    `unrealized_conversion_cast`s from the argument to `!llvm.ptr` become
+    no-ops) and before `convert-gpu-to-nvvm`; it rewrites the argument types
+    of every `gpu.func` in the module.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 #endif // FLASHATTN_TRANSFORMS_PASSES_TD

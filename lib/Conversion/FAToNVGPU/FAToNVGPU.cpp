@@ -7,7 +7,8 @@
 // Generates the FlashAttention-2 forward kernel for a bufferized fa.attention
 // whose `fa.kernel` is "mma-sync" (docs/GPU.md, "The mma-sync kernel") or
 // "wgmma" (sm_90a, "The wgmma kernel": a warpgroup per 64 rows, 128-byte
-// swizzled tiles read by wgmma through shared-memory descriptors, P in
+// swizzled tiles filled by TMA through host-built tensor maps, completing on
+// mbarriers, and read by wgmma through shared-memory descriptors, P in
 // registers; the rest is shared). The mma-sync kernel:
 //
 //  * one thread block per (q-block, query head, batch), `warps` warps, each
@@ -82,9 +83,10 @@ namespace {
 /// (vector<2x2xf32> row index 0 and 1) and columns 2(l%4), 2(l%4) + 1.
 class KernelBuilder {
 public:
-  KernelBuilder(AttentionOp op, const Tiling &tiling, KernelKind kind)
+  KernelBuilder(AttentionOp op, const Tiling &tiling, KernelKind kind,
+                bool tmaLoads)
       : op(op), b(op.getLoc(), op), t(tiling),
-        wg(kind == KernelKind::Wgmma) {
+        wg(kind == KernelKind::Wgmma), tma(wg && tmaLoads) {
     elt = op.getQueryType().getElementType();
     d = op.getHeadDim();
     dv = op.getValueHeadDim();
@@ -221,6 +223,8 @@ private:
   Tiling t;
   /// The wgmma kernel (else the mma-sync one).
   bool wg;
+  /// wgmma with TMA loads (else cp.async).
+  bool tma;
   Type elt, f32;
   /// An accumulator fragment, two rows' f32 pairs, a pair of elements.
   VectorType accType, rowType, pairType;
@@ -480,6 +484,35 @@ void KernelBuilder::build(int64_t sharedBytes) {
           ? Value(arith::CeilDivUIOp::create(b, nq, idx(t.blockQ)))
           : idx(llvm::divideCeil(op.getQueryType().getDimSize(2), t.blockQ));
   Value smem = arith::ConstantIntOp::create(b, b.getI32Type(), sharedBytes);
+  auto workgroup =
+      gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
+  // TMA: one tensor map per operand, built on the host (the manifest
+  // describes it, the runtime encodes it with cuTensorMapEncodeTiled): the
+  // 4-d tensor, boxes of [1, 1, rows, 64] (64 columns: the 128-byte
+  // swizzle span), swizzled as the wgmma layout, zero-filled out of bounds.
+  auto boxType = [&](int64_t rows) {
+    return MemRefType::get({1, 1, rows, 64}, elt, MemRefLayoutAttrInterface(),
+                           workgroup);
+  };
+  auto tensorMap = [&](Value memref, int64_t rows) -> Value {
+    auto type = cast<MemRefType>(memref.getType());
+    Value unranked = memref::CastOp::create(
+        b, UnrankedMemRefType::get(elt, type.getMemorySpace()), memref);
+    auto mapType = nvgpu::TensorMapDescriptorType::get(
+        ctx, boxType(rows), nvgpu::TensorMapSwizzleKind::SWIZZLE_128B,
+        nvgpu::TensorMapL2PromoKind::L2PROMO_128B,
+        nvgpu::TensorMapOOBKind::OOB_ZERO,
+        nvgpu::TensorMapInterleaveKind::INTERLEAVE_NONE);
+    return nvgpu::TmaCreateDescriptorOp::create(
+        b, mapType, unranked,
+        ValueRange{idx(1), idx(1), idx(rows), idx(64)});
+  };
+  Value qMap, kMap, vMap;
+  if (tma) {
+    qMap = tensorMap(q, t.blockQ);
+    kMap = tensorMap(k, t.blockKV);
+    vMap = tensorMap(v, t.blockKV);
+  }
   auto launch = gpu::LaunchOp::create(
       b, numQBlocks, idx(op.getNumQueryHeads()), batchSize, idx(threads),
       one, one, smem);
@@ -504,8 +537,6 @@ void KernelBuilder::build(int64_t sharedBytes) {
 
   // Shared memory: Q, then the K slots, then the V slots (the cost model's
   // MmaSync layout).
-  auto workgroup =
-      gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
   Value base = gpu::DynamicSharedMemoryOp::create(
       b, MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
                          MemRefLayoutAttrInterface(), workgroup));
@@ -516,7 +547,7 @@ void KernelBuilder::build(int64_t sharedBytes) {
   std::function<ChunkIndices(Value)> kIndices, vIndices;
   // wgmma: the aligned base's shared address, and the element offsets of
   // the K and V tiles of a slot.
-  Value sharedBase;
+  Value sharedBase, pad;
   std::function<Value(Value)> kOffset, vOffset;
   if (!wg) {
     int64_t ldQ = d + kPad, ldK = d + kPad, ldV = dv + kPad;
@@ -546,7 +577,7 @@ void KernelBuilder::build(int64_t sharedBytes) {
     // swizzle is a function of the address bits): the launch allocates
     // kWgmmaSwizzleAtomBytes extra for it.
     Value address = memref::ExtractAlignedPointerAsIndexOp::create(b, base);
-    Value pad = remc(arith::SubIOp::create(
+    pad = remc(arith::SubIOp::create(
                          b, idx(kWgmmaSwizzleAtomBytes),
                          remc(address, kWgmmaSwizzleAtomBytes)),
                      kWgmmaSwizzleAtomBytes);
@@ -596,13 +627,85 @@ void KernelBuilder::build(int64_t sharedBytes) {
     kvEnd = arith::MinSIOp::create(b, blocks, numKV);
   }
 
-  // Prologue: Q, then blocks 0 .. stages-2, one cp.async group each.
+  // TMA: mbarrier `slot` for the K/V slots, mbarrier `stages` for Q, each
+  // completing a phase when its one arrival (thread 0's, with the expected
+  // bytes) and the bytes have landed. Thread 0 issues every load.
+  Value bars, leader;
+  auto ifThen = [&](Value condition, const std::function<void()> &then) {
+    auto ifOp = scf::IfOp::create(b, condition, /*withElse=*/false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+    then();
+  };
+  // Loads the [rows, cols] tile at (batch, headIndex, row) of the tensor
+  // `map` describes into the swizzled tile at element offset `tileBase`:
+  // one TMA box per 64-column block, completing on mbarrier `barId`.
+  auto tmaTile = [&](Value map, Value tileBase, int64_t rows, int64_t cols,
+                     Value row, Value headIndex, Value barId) {
+    for (int64_t block = 0; block < cols / 64; ++block) {
+      Value bytes = add(pad, mulc(addc(tileBase, block * rows * 64), 2));
+      Value dst = memref::ViewOp::create(b, boxType(rows), base, bytes,
+                                         ValueRange{});
+      // Coordinates innermost first (the PTX order): column, row, head,
+      // batch.
+      nvgpu::TmaAsyncLoadOp::create(
+          b, dst, bars, map, ValueRange{idx(64 * block), row, headIndex, batch},
+          barId, /*multicastMask=*/Value(), /*predicate=*/Value());
+    }
+  };
+  auto waitFor = [&](Value barId, Value parity) {
+    Value ticks = idx(10000000);
+    nvgpu::MBarrierTryWaitParityOp::create(
+        b, bars, arith::IndexCastOp::create(b, b.getI1Type(), parity), ticks,
+        barId);
+  };
+  if (tma) {
+    bars = nvgpu::MBarrierCreateOp::create(
+        b, nvgpu::MBarrierGroupType::get(ctx, workgroup, t.stages + 1));
+    leader = cmp(arith::CmpIPredicate::eq, tid, idx(0));
+    ifThen(leader, [&] {
+      for (int64_t i = 0; i <= t.stages; ++i)
+        nvgpu::MBarrierInitOp::create(b, bars, idx(1), idx(i),
+                                      /*predicate=*/Value());
+      NVVM::FenceMbarrierInitOp::create(b);
+      for (Value map : {qMap, kMap, vMap})
+        nvgpu::TmaPrefetchOp::create(b, map, /*predicate=*/Value());
+    });
+    // Every thread waits on the mbarriers after their initialization.
+    gpu::BarrierOp::create(b);
+  }
+
+  // Prologue: Q, then blocks 0 .. stages-2, one cp.async group (or one
+  // mbarrier phase) each.
   Value trueV = arith::ConstantIntOp::create(b, b.getI1Type(), 1);
   SmallVector<Value> tokens;
-  copyTile(q, batch, head, qBase, nq, trueV, t.blockQ, d, sQ, qIndices,
-           tokens);
-  Value lastGroup = commit(tokens);
-  auto loadKV = [&](Value block, Value slot) {
+  Value lastGroup;
+  if (tma) {
+    ifThen(leader, [&] {
+      nvgpu::MBarrierArriveExpectTxOp::create(
+          b, bars, idx(t.blockQ * d * 2), idx(t.stages), /*predicate=*/Value());
+      tmaTile(qMap, idx(0), t.blockQ, d, qBase, head, idx(t.stages));
+    });
+  } else {
+    copyTile(q, batch, head, qBase, nq, trueV, t.blockQ, d, sQ, qIndices,
+             tokens);
+    lastGroup = commit(tokens);
+  }
+  auto loadKV = [&](Value block, Value slot) -> Value {
+    if (tma) {
+      // Blocks past the last visible one are never loaded (nor waited for).
+      Value issue = arith::AndIOp::create(
+          b, leader, cmp(arith::CmpIPredicate::slt, block, kvEnd));
+      ifThen(issue, [&] {
+        nvgpu::MBarrierArriveExpectTxOp::create(
+            b, bars, idx(t.blockKV * (d + dv) * 2), slot,
+            /*predicate=*/Value());
+        Value row = mulc(block, t.blockKV);
+        tmaTile(kMap, kOffset(slot), t.blockKV, d, row, kvHead, slot);
+        tmaTile(vMap, vOffset(slot), t.blockKV, dv, row, kvHead, slot);
+      });
+      return Value();
+    }
     SmallVector<Value> kvTokens;
     Value rowBase = mulc(block, t.blockKV);
     Value enabled = cmp(arith::CmpIPredicate::slt, block, kvEnd);
@@ -693,7 +796,14 @@ void KernelBuilder::build(int64_t sharedBytes) {
     // barrier. The mma-sync kernel does the same for the one barrier.
     Value ahead = addc(j, t.stages - 1);
     bool issueAfterBarrier = t.stages >= 2;
-    if (!issueAfterBarrier) {
+    // TMA: the wait is on block j's mbarrier, whose phase parity flips each
+    // time the slot is refilled; TMA writes and wgmma reads are both in the
+    // async proxy, and the mbarrier's phase orders them: no proxy fence.
+    if (tma) {
+      if (!issueAfterBarrier)
+        loadKV(ahead, remc(ahead, t.stages));
+      waitFor(remc(j, t.stages), remc(divc(j, t.stages), 2));
+    } else if (!issueAfterBarrier) {
       Value group = loadKV(ahead, remc(ahead, t.stages));
       nvgpu::DeviceAsyncWaitOp::create(b, group,
                                        b.getI32IntegerAttr(t.stages - 1));
@@ -701,7 +811,7 @@ void KernelBuilder::build(int64_t sharedBytes) {
       nvgpu::DeviceAsyncWaitOp::create(b, lastGroup,
                                        b.getI32IntegerAttr(t.stages - 2));
     }
-    if (wg)
+    if (wg && !tma)
       NVVM::FenceProxyOp::create(
           b, NVVM::ProxyKindAttr::get(ctx, NVVM::ProxyKind::async_shared),
           NVVM::SharedSpaceAttr::get(ctx, NVVM::SharedSpace::shared_cta));
@@ -913,6 +1023,8 @@ void KernelBuilder::build(int64_t sharedBytes) {
   bool needFull = !mask && (causal || !staticNk || *staticNk >= t.blockKV);
   bool needMasked =
       mask || causal || !staticNk || *staticNk % t.blockKV != 0;
+  if (tma)
+    waitFor(idx(t.stages), idx(0)); // Q
   SmallVector<Value> results(init);
   if (needFull) {
     scf::ForOp full = buildLoop(idx(0), needMasked ? maskStart : kvEnd,
@@ -924,8 +1036,10 @@ void KernelBuilder::build(int64_t sharedBytes) {
                                   results, /*masked=*/true);
     results.assign(masked.getResults().begin(), masked.getResults().end());
   }
-  // No copy may be in flight when the block exits.
-  nvgpu::DeviceAsyncWaitOp::create(b, lastGroup, b.getI32IntegerAttr(0));
+  // No copy may be in flight when the block exits (TMA: every load issued
+  // was waited for).
+  if (!tma)
+    nvgpu::DeviceAsyncWaitOp::create(b, lastGroup, b.getI32IntegerAttr(0));
 
   // Epilogue: O / l (0 for a row with nothing visible), logsumexp.
 
@@ -978,6 +1092,13 @@ struct ConvertFAToNVGPUPass
   using Base::Base;
 
   void runOnOperation() override {
+    if (wgmmaLoads != "tma" && wgmmaLoads != "cp-async") {
+      getOperation()->emitError()
+          << "convert-fa-to-nvgpu: wgmma-loads must be 'tma' or 'cp-async', "
+             "got '"
+          << wgmmaLoads << "'";
+      return signalPassFailure();
+    }
     SmallVector<AttentionOp> ops;
     getOperation()->walk([&](AttentionOp op) {
       if (isNVGPUKernel(getKernelKind(op, KernelKind::Simt)))
@@ -1035,7 +1156,11 @@ struct ConvertFAToNVGPUPass
              << tilingAttr << " needs " << bytes
              << " bytes of shared memory per block but the target ("
              << target.arch << ") allows " << target.sramPerBlock;
-    KernelBuilder(op, tiling, kind).build(bytes);
+    // The wgmma kernel's mbarriers are static shared memory (TMA), or not
+    // needed (cp.async).
+    if (kind == KernelKind::Wgmma)
+      bytes -= wgmmaBarrierBytes(tiling.stages);
+    KernelBuilder(op, tiling, kind, wgmmaLoads == "tma").build(bytes);
     return success();
   }
 };

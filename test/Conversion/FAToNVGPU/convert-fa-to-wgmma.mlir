@@ -1,9 +1,11 @@
 // The wgmma kernel of convert-fa-to-nvgpu (sm_90a), from fa.attention
-// through one-shot bufferization (docs/GPU.md, "The wgmma kernel").
+// through one-shot bufferization (docs/GPU.md, "The wgmma kernel"), with
+// cp.async loads (wgmma-loads=cp-async; the default, TMA, is in
+// convert-fa-to-wgmma-tma.mlir).
 // RUN: fa-opt %s --split-input-file --fa-set-target=target=h100 \
 // RUN:   --fa-select-tiling=kernel=wgmma \
 // RUN:   --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
-// RUN:   --convert-fa-to-nvgpu | FileCheck %s
+// RUN:   --convert-fa-to-nvgpu=wgmma-loads=cp-async | FileCheck %s
 
 // 128 x 64 blocks, 2 stages, 8 warps (2 warpgroups): grid (4096 / 128, Hq,
 // B), 256 threads; shared memory = 1 KiB alignment + Q 128 x 128 + 2 x (K +

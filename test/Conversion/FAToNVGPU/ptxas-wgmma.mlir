@@ -11,11 +11,30 @@
 // RUN: FileCheck %s --check-prefix=PTXAS < %t/k.ptxas.log
 // RUN: FileCheck %s --check-prefix=MANIFEST < %t/k.json
 
-// MODEL: #1 128x96, 2 stages, 8 warps: {{.*}}, SRAM 66560 B, 128 registers/thread, 2 block(s)/SM
+// MODEL: #1 128x96, 2 stages, 8 warps: {{.*}}, SRAM 66592 B, 128 registers/thread, 2 block(s)/SM
 // MODEL: kernel=wgmma
 // PTXAS-NOT: wgmma.mma_async instructions are serialized
 // PTXAS: 0 bytes spill stores, 0 bytes spill loads
 // PTXAS-NOT: wgmma.mma_async instructions are serialized
+// The TMA loads' tensor maps (K's, V's alike): the runtime encodes them
+// over the launch's buffers.
+// MANIFEST:      "box": [
+// MANIFEST-NEXT:   1,
+// MANIFEST-NEXT:   1,
+// MANIFEST-NEXT:   128,
+// MANIFEST-NEXT:   64
+// MANIFEST-NEXT: ],
+// MANIFEST-NEXT: "buffer": "arg0",
+// MANIFEST-NEXT: "dtype": "bf16",
+// MANIFEST-NEXT: "interleave": "none",
+// MANIFEST-NEXT: "l2promo": "l2promo_128b",
+// MANIFEST-NEXT: "oob": "zero",
+// MANIFEST:      "swizzle": "swizzle_128b",
+// MANIFEST-NEXT: "type": "tensormap"
+// MANIFEST:      "buffer": "arg1",
+// MANIFEST:      "type": "tensormap"
+// MANIFEST:      "buffer": "arg2",
+// MANIFEST:      "type": "tensormap"
 // MANIFEST: "shared_bytes": 66560
 
 func.func @attention(%q: tensor<4x32x4096x64xbf16>, %k: tensor<4x32x4096x64xbf16>,

@@ -4,7 +4,8 @@
 The manifest is computed from the host IR; the PTX is what LLVM's NVPTX back
 end emitted for the kernels. For every kernel this checks that the entry
 exists and that its `.param` list has the manifest's length and types
-(pointer/i64 -> .u64, f32 -> .f32, ...), that every PTX entry is launched,
+(pointer/tensor map/i64 -> .u64, f32 -> .f32, ...), that every PTX entry
+is launched, that a tensor map's box fits its buffer's shape,
 and that buffer sizes equal shape x element size. Prints OK or the first
 mismatch.
 """
@@ -13,7 +14,7 @@ import json
 import re
 import sys
 
-PTX_TYPE = {"ptr": "u64", "i64": "u64", "f64": "f64", "i32": "u32",
+PTX_TYPE = {"ptr": "u64", "tensormap": "u64", "i64": "u64", "f64": "f64", "i32": "u32",
             "f32": "f32", "i16": "u16", "f16": "b16", "bf16": "b16", "i8": "u8",
             # NVPTX passes an i1 scalar as a byte.
             "i1": "u8"}
@@ -51,6 +52,15 @@ def main(manifest_path, ptx_path):
             problems.append(f"kernel {k['name']} is not a PTX entry")
             continue
         want = [PTX_TYPE[p["type"]] for p in k["params"]]
+        buffers = {b["name"]: b for b in manifest["arguments"] + manifest["scratch"]}
+        for p in k["params"]:
+            if p["type"] != "tensormap":
+                continue
+            b = buffers[p["buffer"]]
+            if (p["shape"] != b["shape"] or p["dtype"] != b["dtype"] or
+                    len(p["box"]) != len(p["shape"]) or
+                    any(x > 256 for x in p["box"])):
+                problems.append(f"tensor map of {p['buffer']}: {p}")
         have = ptx[k["name"]]
         if want != have:
             problems.append(f"kernel {k['name']}: manifest {want} vs PTX {have}")

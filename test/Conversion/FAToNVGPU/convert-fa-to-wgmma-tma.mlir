@@ -1,0 +1,87 @@
+// The wgmma kernel's TMA loads (the default, wgmma-loads=tma): one tensor
+// map per operand built on the host, mbarriers for Q and each K/V slot,
+// thread 0 issuing every load (docs/GPU.md, "TMA loads").
+// RUN: fa-opt %s --split-input-file --fa-set-target=target=h100 \
+// RUN:   --fa-select-tiling=kernel=wgmma \
+// RUN:   --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
+// RUN:   --convert-fa-to-nvgpu | FileCheck %s
+// RUN: fa-opt %s --split-input-file --fa-set-target=target=h100 \
+// RUN:   --fa-select-tiling=kernel=wgmma \
+// RUN:   --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
+// RUN:   --convert-fa-to-nvgpu | FileCheck %s --check-prefix=NOCPASYNC
+// RUN: not fa-opt %s --split-input-file --convert-fa-to-nvgpu=wgmma-loads=bulk 2>&1 | FileCheck %s --check-prefix=BADOPT
+// BADOPT: error: convert-fa-to-nvgpu: wgmma-loads must be 'tma' or 'cp-async', got 'bulk'
+
+// 128 x 64 blocks, 2 stages, 8 warps, d = 128: boxes of 128 (Q) and 64 (K,
+// V) rows by 64 columns (the 128-byte swizzle span), two per tile; the
+// dynamic shared memory is the cost model's minus its 32 bytes of mbarriers
+// (static).
+// CHECK-LABEL: func.func @bf16_d128
+// CHECK:         %[[QC:.*]] = memref.cast %arg0 : memref<1x16x4096x128xbf16> to memref<*xbf16>
+// CHECK:         %[[QMAP:.*]] = nvgpu.tma.create.descriptor %[[QC]] box[%{{.*}}, %{{.*}}, %c128, %c64] : memref<*xbf16> -> <tensor = memref<1x1x128x64xbf16, #gpu.address_space<workgroup>>, swizzle = swizzle_128b, l2promo = l2promo_128b, oob = zero, interleave = none>
+// CHECK:         %[[KMAP:.*]] = nvgpu.tma.create.descriptor %{{.*}} box[{{.*}}] : memref<*xbf16> -> <tensor = memref<1x1x64x64xbf16
+// CHECK:         %[[VMAP:.*]] = nvgpu.tma.create.descriptor %{{.*}} box[{{.*}}] : memref<*xbf16> -> <tensor = memref<1x1x64x64xbf16
+// CHECK:         gpu.launch {{.*}} dynamic_shared_memory_size %c99328_i32
+// CHECK:           %[[BARS:.*]] = nvgpu.mbarrier.create -> <memorySpace = #gpu.address_space<workgroup>, num_barriers = 3>
+// CHECK:           scf.if
+// CHECK-COUNT-3:     nvgpu.mbarrier.init %[[BARS]][%{{.*}}], %{{.*}} :
+// CHECK:             nvvm.fence.mbarrier.init
+// CHECK:             nvgpu.tma.prefetch.descriptor %[[QMAP]]
+// CHECK:           gpu.barrier
+// Q: 128 x 128 x 2 bytes on mbarrier 2 (= stages), coordinates innermost
+// first: column, row, head, batch.
+// CHECK:           scf.if
+// CHECK:             nvgpu.mbarrier.arrive.expect_tx %[[BARS]][%c2{{.*}}], %c32768
+// CHECK:             nvgpu.tma.async.load %[[QMAP]][%c0{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}], %[[BARS]][%c2{{.*}}] to %{{.*}} : {{.*}} -> memref<1x1x128x64xbf16, #gpu.address_space<workgroup>>
+// CHECK:             nvgpu.tma.async.load %[[QMAP]][%c64{{.*}}
+// The prologue's block 0, if visible: K and V, 2 x 64 x 128 x 2 bytes.
+// CHECK:           scf.if
+// CHECK:             nvgpu.mbarrier.arrive.expect_tx %[[BARS]][%{{.*}}], %c32768
+// CHECK-COUNT-2:     nvgpu.tma.async.load %[[KMAP]]
+// CHECK-COUNT-2:     nvgpu.tma.async.load %[[VMAP]]
+// CHECK:           nvgpu.mbarrier.try_wait.parity %[[BARS]][%c2{{.*}}]
+// Each step: wait for block j's phase, one barrier, then thread 0 refills the
+// slot of block j - 1 with block j + 1; no proxy fence.
+// CHECK:           scf.for %[[J:[a-z0-9_]+]] =
+// CHECK:             %[[SLOT:.*]] = arith.remui %[[J]], %c2
+// CHECK:             %[[PHASE:.*]] = arith.divui %[[J]], %c2
+// CHECK:             %[[PARITY:.*]] = arith.remui %[[PHASE]], %c2
+// CHECK:             %[[P1:.*]] = arith.index_cast %[[PARITY]] : index to i1
+// CHECK-NEXT:        nvgpu.mbarrier.try_wait.parity %[[BARS]][%[[SLOT]]], %[[P1]],
+// CHECK-NEXT:        gpu.barrier
+// CHECK:             scf.if
+// CHECK:               nvgpu.mbarrier.arrive.expect_tx
+// CHECK-COUNT-4:       nvgpu.tma.async.load
+// CHECK:             nvvm.wgmma.mma_async
+// CHECK:             scf.yield
+// CHECK:           vector.store
+// NOCPASYNC-NOT: nvgpu.device_async
+// NOCPASYNC-NOT: nvvm.fence.proxy
+func.func @bf16_d128(%q: tensor<1x16x4096x128xbf16>, %o: tensor<1x16x4096x128xbf16>) -> tensor<1x16x4096x128xbf16> {
+  %r = fa.attention ins(%q, %q, %q : tensor<1x16x4096x128xbf16>, tensor<1x16x4096x128xbf16>, tensor<1x16x4096x128xbf16>)
+       outs(%o : tensor<1x16x4096x128xbf16>)
+       {tiling = #fa.tiling<block_q = 128, block_kv = 64, stages = 2, warps = 8>} -> tensor<1x16x4096x128xbf16>
+  return %r : tensor<1x16x4096x128xbf16>
+}
+
+// -----
+
+// GQA: K and V boxes at the query head's kv head (head / 2); one stage: the
+// step issues its own block before waiting, and keeps the closing barrier.
+// CHECK-LABEL: func.func @f16_gqa_one_stage
+// CHECK:         gpu.launch
+// CHECK:           %[[KVHEAD:.*]] = arith.divui %{{.*}}, %c2
+// CHECK:           %[[BARS:.*]] = nvgpu.mbarrier.create -> <memorySpace = #gpu.address_space<workgroup>, num_barriers = 2>
+// CHECK:           scf.for
+// CHECK:             scf.if
+// CHECK:               nvgpu.tma.async.load %{{.*}}[%{{.*}}, %{{.*}}, %[[KVHEAD]], %{{.*}}]
+// CHECK:             nvgpu.mbarrier.try_wait.parity %[[BARS]]
+// CHECK:             gpu.barrier
+// CHECK:             gpu.barrier
+// CHECK-NEXT:        scf.yield
+func.func @f16_gqa_one_stage(%q: tensor<2x4x300x64xf16>, %k: tensor<2x2x300x64xf16>, %o: tensor<2x4x300x64xf16>) -> tensor<2x4x300x64xf16> {
+  %r = fa.attention ins(%q, %k, %k : tensor<2x4x300x64xf16>, tensor<2x2x300x64xf16>, tensor<2x2x300x64xf16>)
+       outs(%o : tensor<2x4x300x64xf16>)
+       {causal, tiling = #fa.tiling<block_q = 64, block_kv = 64, stages = 1, warps = 4>} -> tensor<2x4x300x64xf16>
+  return %r : tensor<2x4x300x64xf16>
+}
