@@ -127,6 +127,9 @@ def main(argv):
                    help="load the PTX (driver JIT) even where a cubin exists")
     p.add_argument("--only", default="", help="run only cases containing this")
     p.add_argument("--json", default="", help="write the results here")
+    p.add_argument("--trace", action="store_true",
+                   help="name each case on stderr before running it (to find "
+                        "one that hangs)")
     a = p.parse_args(argv)
 
     torch.zeros(1, device="cuda")  # creates the primary context
@@ -141,6 +144,8 @@ def main(argv):
     for c in spec["cases"]:
         if a.only and a.only not in c["name"]:
             continue
+        if a.trace:
+            print(f"running {c['name']}", file=sys.stderr, flush=True)
         try:
             rows.append(check_case(rt, c, a.artifacts, not a.ptx, stream))
         except (RuntimeError, ValueError) as e:  # ValueError: sizes disagree

@@ -48,9 +48,14 @@ struct LowerTensorMapArgsPass
       }
       if (!changed)
         continue;
+      // The function type lists the arguments, not the workgroup and
+      // private attributions that follow them in the entry block.
+      SmallVector<Type> inputs;
+      for (unsigned i = 0, e = func.getFunctionType().getNumInputs(); i < e;
+           ++i)
+        inputs.push_back(func.getBody().getArgument(i).getType());
       func.setFunctionType(FunctionType::get(
-          &getContext(), func.getBody().front().getArgumentTypes(),
-          func.getFunctionType().getResults()));
+          &getContext(), inputs, func.getFunctionType().getResults()));
     }
   }
 };

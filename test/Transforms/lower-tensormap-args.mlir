@@ -14,6 +14,8 @@
 // CHECK:         nvvm.prefetch tensormap
 // CHECK-LABEL: gpu.func @plain
 // CHECK-SAME:    (%{{.*}}: memref<4xf32>) kernel
+// CHECK-LABEL: gpu.func @attributed
+// CHECK-SAME:    (%{{.*}}: !llvm.ptr) workgroup(%{{.*}} : memref<2xi32, #gpu.address_space<workgroup>>) kernel
 // EARLY: error: fa-lower-tensormap-args: tensor map argument 0 of @kernel is still used by 'nvgpu.tma.prefetch.descriptor'; run convert-nvgpu-to-nvvm first
 // LOWERED-LABEL: llvm.func @kernel
 // LOWERED-SAME:    (%[[MAP:[a-z0-9]+]]: !llvm.ptr,
@@ -25,6 +27,12 @@ gpu.module @kernels {
     gpu.return
   }
   gpu.func @plain(%b: memref<4xf32>) kernel {
+    gpu.return
+  }
+  // A workgroup attribution follows the arguments in the entry block but is
+  // not part of the function type.
+  gpu.func @attributed(%a: !map) workgroup(%w: memref<2xi32, #gpu.address_space<workgroup>>) kernel {
+    nvgpu.tma.prefetch.descriptor %a : !map
     gpu.return
   }
 }
