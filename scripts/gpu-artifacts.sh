@@ -10,6 +10,7 @@
 #            | wgmma | wgmma-cpasync (the wgmma kernel with cp.async loads)
 #            | bench | bench-mma (the benchmark with the sm_80 kernel)
 #            | bench-cpasync (the wgmma kernel with cp.async loads)
+#            | wgmma-release, bench-release (slots freed by empty mbarriers)
 #            | sweep, sweep-small (mma-sync), sweep-wgmma, sweep-stages,
 #            sweep-small-wgmma
 #            (tilings forced; bash bench_run.sh with BENCH_ARGS=--no-baselines)
@@ -31,6 +32,8 @@ case "$VARIANT" in
   wgmma | sweep-wgmma | sweep-stages | sweep-small-wgmma) OPTS="$OPTS kernel=wgmma" ;;
   wgmma-cpasync) OPTS="$OPTS kernel=wgmma wgmma-loads=cp-async" ;;
   bench-cpasync) OPTS="$OPTS wgmma-loads=cp-async" ;;
+  wgmma-release) OPTS="$OPTS kernel=wgmma wgmma-release=mbarrier" ;;
+  bench-release) OPTS="$OPTS wgmma-release=mbarrier" ;;
 esac
 # The benchmark matrix compiles with the FlashAttention front end.
 mkdir -p "$DEST/artifacts"

@@ -642,18 +642,18 @@ TEST(CostModelWgmma, KernelKindNames) {
 }
 
 TEST(CostModelWgmma, SramBytesByHand) {
-  // 1 KiB alignment + Q 192*128*2 + 2 * (K + V) 96*128*2, unpadded, + three
-  // 8-byte mbarriers in 16-byte units.
+  // 1 KiB alignment + Q 192*128*2 + 2 * (K + V) 96*128*2, unpadded, + five
+  // 8-byte mbarriers (2 full, 2 empty, Q) in 16-byte units.
   AttentionProblem p = makeProblem(4096, 128);
   EXPECT_EQ(sramBytes(Tiling{192, 96, 2, 12}, p, KernelKind::Wgmma),
-            1024 + 49152 + 2 * (24576 + 24576) + 32);
+            1024 + 49152 + 2 * (24576 + 24576) + 48);
   // d = 64: every tile is a whole number of 1 KiB swizzle atoms; 4 stages,
-  // 5 mbarriers.
+  // 9 mbarriers.
   AttentionProblem small = makeProblem(4096, 64);
   EXPECT_EQ(sramBytes(Tiling{128, 96, 4, 8}, small, KernelKind::Wgmma),
-            1024 + 16384 + 4 * (12288 + 12288) + 48);
-  EXPECT_EQ(wgmmaBarrierBytes(1), 16);
-  EXPECT_EQ(wgmmaBarrierBytes(4), 48);
+            1024 + 16384 + 4 * (12288 + 12288) + 80);
+  EXPECT_EQ(wgmmaBarrierBytes(1), 32);
+  EXPECT_EQ(wgmmaBarrierBytes(4), 80);
 }
 
 TEST(CostModelWgmma, RegistersByHand) {

@@ -99,6 +99,7 @@ void mlir::fa::buildFAFlashToGPUPipeline(
   // time (the device pipeline canonicalizes the LLVM dialect form).
   ConvertFAToNVGPUPassOptions nvgpu;
   nvgpu.wgmmaLoads = options.wgmmaLoads;
+  nvgpu.wgmmaRelease = options.wgmmaRelease;
   pm.addPass(createConvertFAToNVGPUPass(nvgpu));
 }
 

@@ -87,11 +87,14 @@ bool isWgmmaHeadDim(int64_t headDim);
 /// such a boundary, and the kernel allocates this much extra shared memory to
 /// align the dynamic shared memory's base to it.
 constexpr int64_t kWgmmaSwizzleAtomBytes = 1024;
-/// The wgmma kernel's mbarriers (static shared memory, 8 bytes each): one per
-/// K/V stage and one for Q, on which its TMA loads complete.
-/// ptxas allocates static shared memory in 16-byte units.
+/// The wgmma kernel's mbarriers (static shared memory, 8 bytes each): per
+/// K/V stage a "full" one (its TMA loads complete on it) and, with
+/// convert-fa-to-nvgpu's wgmma-release=mbarrier, an "empty" one (the warps
+/// done with the slot arrive on it), and one for Q; counted with the empty
+/// ones so that either variant fits. ptxas allocates static shared memory in
+/// 16-byte units.
 inline int64_t wgmmaBarrierBytes(int64_t stages) {
-  return (8 * (stages + 1) + 15) / 16 * 16;
+  return (8 * (2 * stages + 1) + 15) / 16 * 16;
 }
 
 /// The shape of one attention, as the cost model sees it.

@@ -112,6 +112,12 @@ def ConvertFAToNVGPUPass : Pass<"convert-fa-to-nvgpu"> {
            "through host-built tensor maps, completing on mbarriers) or "
            "`cp-async` (cp.async by every thread, made visible to wgmma by "
            "fence.proxy.async)">,
+    Option<"wgmmaRelease", "wgmma-release", "std::string",
+           /*default=*/"\"barrier\"",
+           "How the TMA wgmma kernel frees a K/V slot for its refill: "
+           "`barrier` (one bar.sync per step, then thread 0 refills) or "
+           "`mbarrier` (each warp arrives on the slot's empty mbarrier; "
+           "thread 0 waits there and refills; no block-wide barrier)">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

@@ -93,6 +93,13 @@ struct FAToPTXPipelineOptions
       llvm::cl::desc("How the wgmma kernel loads its tiles: tma (default; "
                      "tensor maps in the kernel manifest) or cp-async"),
       llvm::cl::init("tma")};
+  Option<std::string> wgmmaRelease{
+      *this, "wgmma-release",
+      llvm::cl::desc("How the TMA wgmma kernel frees a slot for its refill: "
+                     "barrier (default; one bar.sync per step) or mbarrier "
+                     "(empty mbarriers, no block-wide barrier; "
+                     "docs/performance.md section 13)"),
+      llvm::cl::init("barrier")};
 };
 
 /// FlashAttention front end: fa-select-tiling (IO cost model) ->

@@ -84,9 +84,10 @@ namespace {
 class KernelBuilder {
 public:
   KernelBuilder(AttentionOp op, const Tiling &tiling, KernelKind kind,
-                bool tmaLoads)
+                bool tmaLoads, bool emptyBarriers)
       : op(op), b(op.getLoc(), op), t(tiling),
-        wg(kind == KernelKind::Wgmma), tma(wg && tmaLoads) {
+        wg(kind == KernelKind::Wgmma), tma(wg && tmaLoads),
+        release(tma && emptyBarriers) {
     elt = op.getQueryType().getElementType();
     d = op.getHeadDim();
     dv = op.getValueHeadDim();
@@ -225,6 +226,9 @@ private:
   bool wg;
   /// wgmma with TMA loads (else cp.async).
   bool tma;
+  /// TMA with slots released through "empty" mbarriers, no block-wide
+  /// barrier per step (else one `bar.sync` per step).
+  bool release;
   Type elt, f32;
   /// An accumulator fragment, two rows' f32 pairs, a pair of elements.
   VectorType accType, rowType, pairType;
@@ -653,19 +657,36 @@ void KernelBuilder::build(int64_t sharedBytes) {
           barId, /*multicastMask=*/Value(), /*predicate=*/Value());
     }
   };
-  auto waitFor = [&](Value barId, Value parity) {
+  // Waits for the phase of parity `parity` of mbarrier `barId`.
+  auto tryWait = [&](Value barId, Value parity) {
     Value ticks = idx(10000000);
     nvgpu::MBarrierTryWaitParityOp::create(
         b, bars, arith::IndexCastOp::create(b, b.getI1Type(), parity), ticks,
         barId);
   };
+  // The same for a whole warp. Without a barrier per step the warp is
+  // reconverged first (__syncwarp): one of its lanes may come from issuing
+  // loads or arriving alone, the wait's PTX loop branches with `bra.uni`,
+  // and the wgmmas after it are `.aligned`.
+  auto waitFor = [&](Value barId, Value parity) {
+    if (release) // with a barrier per step, the warps are together anyway
+      NVVM::SyncWarpOp::create(
+          b, arith::ConstantIntOp::create(b, b.getI32Type(), -1));
+    tryWait(barId, parity);
+  };
   if (tma) {
     bars = nvgpu::MBarrierCreateOp::create(
-        b, nvgpu::MBarrierGroupType::get(ctx, workgroup, t.stages + 1));
+        b, nvgpu::MBarrierGroupType::get(
+               ctx, workgroup, t.stages + 1 + (release ? t.stages : 0)));
     leader = cmp(arith::CmpIPredicate::eq, tid, idx(0));
     ifThen(leader, [&] {
       for (int64_t i = 0; i <= t.stages; ++i)
         nvgpu::MBarrierInitOp::create(b, bars, idx(1), idx(i),
+                                      /*predicate=*/Value());
+      // The "empty" mbarriers: one arrival per warp done with the slot.
+      for (int64_t i = 0; release && i < t.stages; ++i)
+        nvgpu::MBarrierInitOp::create(b, bars, idx(t.warps),
+                                      idx(t.stages + 1 + i),
                                       /*predicate=*/Value());
       NVVM::FenceMbarrierInitOp::create(b);
       for (Value map : {qMap, kMap, vMap})
@@ -715,7 +736,9 @@ void KernelBuilder::build(int64_t sharedBytes) {
              vIndices(slot), kvTokens);
     return commit(kvTokens);
   };
-  for (int64_t s = 0; s + 1 < t.stages; ++s)
+  // With empty mbarriers every slot is filled here: each step refills its
+  // own slot once every warp is done with it.
+  for (int64_t s = 0; s + 1 < t.stages + (release ? 1 : 0); ++s)
     lastGroup = loadKV(idx(s), idx(s));
 
   // Loop state: O fragments [mTiles][dv / 8], row max and row sum [mTiles]
@@ -799,7 +822,9 @@ void KernelBuilder::build(int64_t sharedBytes) {
     // TMA: the wait is on block j's mbarrier, whose phase parity flips each
     // time the slot is refilled; TMA writes and wgmma reads are both in the
     // async proxy, and the mbarrier's phase orders them: no proxy fence.
-    if (tma) {
+    if (release) {
+      waitFor(remc(j, t.stages), remc(divc(j, t.stages), 2));
+    } else if (tma) {
       if (!issueAfterBarrier)
         loadKV(ahead, remc(ahead, t.stages));
       waitFor(remc(j, t.stages), remc(divc(j, t.stages), 2));
@@ -815,8 +840,9 @@ void KernelBuilder::build(int64_t sharedBytes) {
       NVVM::FenceProxyOp::create(
           b, NVVM::ProxyKindAttr::get(ctx, NVVM::ProxyKind::async_shared),
           NVVM::SharedSpaceAttr::get(ctx, NVVM::SharedSpace::shared_cta));
-    gpu::BarrierOp::create(b);
-    if (issueAfterBarrier)
+    if (!release)
+      gpu::BarrierOp::create(b);
+    if (!release && issueAfterBarrier)
       loadKV(ahead, remc(ahead, t.stages));
     Value slot = remc(j, t.stages);
     auto sharedAddress = [&](Value elementOffset) -> Value {
@@ -990,8 +1016,28 @@ void KernelBuilder::build(int64_t sharedBytes) {
     // The slot is refilled by the next iteration's copies: a barrier first,
     // unless they are issued after the next step's barrier anyway (every
     // thread is then past this step, its wgmmas waited for).
-    if (!issueAfterBarrier)
+    if (!release && !issueAfterBarrier)
       gpu::BarrierOp::create(b);
+    // TMA: the warp is done with the slot (its wgmmas waited for): its first
+    // lane arrives on the slot's empty mbarrier; thread 0 waits there for
+    // every warp (CUTLASS's consumer release / producer acquire) and refills
+    // the slot with block j + stages. Only warp 0 waits; no block-wide
+    // barrier.
+    if (release) {
+      Value slotIndex = remc(j, t.stages);
+      Value emptyId = addc(slotIndex, t.stages + 1);
+      ifThen(cmp(arith::CmpIPredicate::eq, lane, idx(0)), [&] {
+        nvgpu::MBarrierArriveOp::create(
+            b, nvgpu::MBarrierTokenType::get(ctx), bars, emptyId);
+      });
+      Value next = addc(j, t.stages);
+      Value refill = arith::AndIOp::create(
+          b, leader, cmp(arith::CmpIPredicate::slt, next, kvEnd));
+      ifThen(refill, [&] {
+        tryWait(emptyId, remc(divc(j, t.stages), 2));
+        loadKV(next, slotIndex);
+      });
+    }
     SmallVector<Value> yields(acc);
     yields.append(newMaxRows);
     yields.append(newSum);
@@ -1099,6 +1145,13 @@ struct ConvertFAToNVGPUPass
           << wgmmaLoads << "'";
       return signalPassFailure();
     }
+    if (wgmmaRelease != "barrier" && wgmmaRelease != "mbarrier") {
+      getOperation()->emitError()
+          << "convert-fa-to-nvgpu: wgmma-release must be 'barrier' or "
+             "'mbarrier', got '"
+          << wgmmaRelease << "'";
+      return signalPassFailure();
+    }
     SmallVector<AttentionOp> ops;
     getOperation()->walk([&](AttentionOp op) {
       if (isNVGPUKernel(getKernelKind(op, KernelKind::Simt)))
@@ -1160,7 +1213,9 @@ struct ConvertFAToNVGPUPass
     // needed (cp.async).
     if (kind == KernelKind::Wgmma)
       bytes -= wgmmaBarrierBytes(tiling.stages);
-    KernelBuilder(op, tiling, kind, wgmmaLoads == "tma").build(bytes);
+    KernelBuilder(op, tiling, kind, wgmmaLoads == "tma",
+                  wgmmaRelease == "mbarrier")
+        .build(bytes);
     return success();
   }
 };

@@ -9,8 +9,39 @@
 // RUN:   --fa-select-tiling=kernel=wgmma \
 // RUN:   --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
 // RUN:   --convert-fa-to-nvgpu | FileCheck %s --check-prefix=NOCPASYNC
+// RUN: fa-opt %s --split-input-file --fa-set-target=target=h100 \
+// RUN:   --fa-select-tiling=kernel=wgmma \
+// RUN:   --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
+// RUN:   --convert-fa-to-nvgpu=wgmma-release=mbarrier | FileCheck %s --check-prefix=RELEASE
 // RUN: not fa-opt %s --split-input-file --convert-fa-to-nvgpu=wgmma-loads=bulk 2>&1 | FileCheck %s --check-prefix=BADOPT
 // BADOPT: error: convert-fa-to-nvgpu: wgmma-loads must be 'tma' or 'cp-async', got 'bulk'
+// RUN: not fa-opt %s --split-input-file --convert-fa-to-nvgpu=wgmma-release=fence 2>&1 | FileCheck %s --check-prefix=BADREL
+// BADREL: error: convert-fa-to-nvgpu: wgmma-release must be 'barrier' or 'mbarrier', got 'fence'
+
+// wgmma-release=mbarrier: an "empty" mbarrier per slot (arrival count: the
+// 8 warps), every slot filled in the prologue, and per step: the warp
+// reconverges and waits for its block, then after P V the first lane of
+// each warp arrives on the slot's empty mbarrier and thread 0 waits there
+// before refilling the slot with block j + 2. No block-wide barrier.
+// RELEASE-LABEL: func.func @bf16_d128
+// RELEASE:         %[[BARS:.*]] = nvgpu.mbarrier.create -> <memorySpace = #gpu.address_space<workgroup>, num_barriers = 5>
+// RELEASE:           nvgpu.mbarrier.init %[[BARS]][%c3], %c8
+// RELEASE:           nvgpu.mbarrier.init %[[BARS]][%c4{{.*}}], %c8
+// RELEASE:         gpu.barrier
+// RELEASE-COUNT-2:   nvgpu.mbarrier.arrive.expect_tx %[[BARS]][%c{{[01]}}_{{.*}}], %c32768
+// RELEASE:         nvvm.bar.warp.sync
+// RELEASE:         nvgpu.mbarrier.try_wait.parity %[[BARS]][%c2]
+// RELEASE:         scf.for
+// RELEASE:           nvvm.bar.warp.sync
+// RELEASE:           nvgpu.mbarrier.try_wait.parity
+// RELEASE-NOT:       gpu.barrier
+// RELEASE:           nvgpu.mbarrier.arrive %[[BARS]]
+// RELEASE-NOT:       gpu.barrier
+// RELEASE:           nvgpu.mbarrier.try_wait.parity %[[BARS]]
+// RELEASE:             nvgpu.mbarrier.arrive.expect_tx
+// RELEASE-COUNT-4:     nvgpu.tma.async.load
+// RELEASE-NOT:       gpu.barrier
+// RELEASE:           scf.yield
 
 // 128 x 64 blocks, 2 stages, 8 warps, d = 128: boxes of 128 (Q) and 64 (K,
 // V) rows by 64 columns (the 128-byte swizzle span), two per tile; the

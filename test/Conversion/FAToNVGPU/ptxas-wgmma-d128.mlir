@@ -11,7 +11,7 @@
 // RUN: FileCheck %s --check-prefix=PTXAS < %t/k.ptxas.log
 // RUN: FileCheck %s --check-prefix=MANIFEST < %t/k.json
 
-// MODEL: #1 192x96, 2 stages, 12 warps: {{.*}}, SRAM 148512 B, 192 registers/thread, 1 block(s)/SM
+// MODEL: #1 192x96, 2 stages, 12 warps: {{.*}}, SRAM 148528 B, 192 registers/thread, 1 block(s)/SM
 // MODEL: kernel=wgmma
 // PTXAS-NOT: wgmma.mma_async instructions are serialized
 // PTXAS: 0 bytes spill stores, 0 bytes spill loads

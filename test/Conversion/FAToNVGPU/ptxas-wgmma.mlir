@@ -11,7 +11,7 @@
 // RUN: FileCheck %s --check-prefix=PTXAS < %t/k.ptxas.log
 // RUN: FileCheck %s --check-prefix=MANIFEST < %t/k.json
 
-// MODEL: #1 128x96, 2 stages, 8 warps: {{.*}}, SRAM 66592 B, 128 registers/thread, 2 block(s)/SM
+// MODEL: #1 128x96, 2 stages, 8 warps: {{.*}}, SRAM 66608 B, 128 registers/thread, 2 block(s)/SM
 // MODEL: kernel=wgmma
 // PTXAS-NOT: wgmma.mma_async instructions are serialized
 // PTXAS: 0 bytes spill stores, 0 bytes spill loads
