@@ -1138,20 +1138,19 @@ struct ConvertFAToNVGPUPass
   using Base::Base;
 
   void runOnOperation() override {
-    if (wgmmaLoads != "tma" && wgmmaLoads != "cp-async") {
+    // An option with two spellings: an error naming both otherwise.
+    auto isOneOf = [&](StringRef name, StringRef value, StringRef first,
+                       StringRef second) {
+      if (value == first || value == second)
+        return true;
       getOperation()->emitError()
-          << "convert-fa-to-nvgpu: wgmma-loads must be 'tma' or 'cp-async', "
-             "got '"
-          << wgmmaLoads << "'";
+          << "convert-fa-to-nvgpu: " << name << " must be '" << first
+          << "' or '" << second << "', got '" << value << "'";
+      return false;
+    };
+    if (!isOneOf("wgmma-loads", wgmmaLoads, "tma", "cp-async") ||
+        !isOneOf("wgmma-release", wgmmaRelease, "barrier", "mbarrier"))
       return signalPassFailure();
-    }
-    if (wgmmaRelease != "barrier" && wgmmaRelease != "mbarrier") {
-      getOperation()->emitError()
-          << "convert-fa-to-nvgpu: wgmma-release must be 'barrier' or "
-             "'mbarrier', got '"
-          << wgmmaRelease << "'";
-      return signalPassFailure();
-    }
     SmallVector<AttentionOp> ops;
     getOperation()->walk([&](AttentionOp op) {
       if (isNVGPUKernel(getKernelKind(op, KernelKind::Simt)))
