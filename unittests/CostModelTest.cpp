@@ -702,8 +702,9 @@ TEST(CostModelWgmma, RejectsWhatTheKernelCannotRun) {
 }
 
 TEST(CostModelWgmma, PicksTheMeasuredBestTilings) {
-  // The H100 sweeps (docs/CostModel.md, "The wgmma kernel"): 128x96 with
-  // two blocks per SM at d = 64, 192x96 with three warpgroups at d = 128.
+  // The H100 sweeps of the TMA kernel (docs/CostModel.md, "TMA"): 128x96
+  // with two blocks per SM at d = 64, 128x160 with two warpgroups at
+  // d = 128 (192x96 with three before TMA).
   CostModel model(target("h100"), {KernelKind::Wgmma});
   AttentionProblem d64 = makeProblem(16384, 64);
   d64.batch = 1;
@@ -717,6 +718,15 @@ TEST(CostModelWgmma, PicksTheMeasuredBestTilings) {
   d128.numQueryHeads = d128.numKVHeads = 16;
   TilingDecision b = model.select(d128);
   ASSERT_TRUE(b.found());
-  EXPECT_EQ(b.winner().tiling, (Tiling{192, 96, 2, 12}))
+  EXPECT_EQ(b.winner().tiling, (Tiling{128, 160, 2, 8}))
       << b.winner().tiling.str();
+  // Causal N = 4k: 128x128.
+  AttentionProblem causal = makeProblem(4096, 128);
+  causal.batch = 4;
+  causal.numQueryHeads = causal.numKVHeads = 16;
+  causal.causal = true;
+  TilingDecision c = model.select(causal);
+  ASSERT_TRUE(c.found());
+  EXPECT_EQ(c.winner().tiling, (Tiling{128, 128, 2, 8}))
+      << c.winner().tiling.str();
 }

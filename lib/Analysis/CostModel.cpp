@@ -47,15 +47,18 @@ static constexpr int64_t kWgmmaRegisterSqueeze = 24;
 /// of one resident block (docs/CostModel.md).
 static constexpr double kWgmmaStepLatencyClocks = 530;
 /// wgmma: the share of the shorter of MMA and softmax time hidden by a
-/// second resident block, and by a third warpgroup in the block (fitted to
-/// the H100 sweep: at d = 64, 128x96 with two blocks per SM beat every
-/// one-block tiling by 14-25%; at d = 128, 192x96 beat 128x128 by 1-7%).
+/// second resident block (fitted to the H100 sweep: at d = 64, 128x96 with
+/// two blocks per SM beat every one-block tiling by 14-25%). The cp.async
+/// kernel also had a third warpgroup hide 10% (192x96 beat 128x128 by 1-7%
+/// at d = 128); with TMA loads 128x160 beats 192x96 by 6-8% and that term
+/// is gone (docs/CostModel.md, "TMA").
 static constexpr double kWgmmaBlockOverlap = 0.25;
-static constexpr double kWgmmaWarpgroupOverlap = 0.1;
-/// wgmma: FP32-lane instructions per 16-byte cp.async chunk (the swizzled
-/// address, the zero-fill predicate, the copy), issued by the same threads
-/// as the softmax: the reason 64-row blocks (one warpgroup issuing every
-/// copy) lose to 128- and 192-row ones at d = 128.
+/// wgmma: FP32-lane instructions per 16-byte chunk of K and V, charged to
+/// the threads of the block. Fitted when the kernel issued cp.async from
+/// every thread (the swizzled address, the zero-fill predicate, the copy);
+/// with TMA one thread issues the loads, but the same value still orders
+/// the measured d = 64 tilings (128x96 over 64x128 by 3-7%; at 3 lane
+/// instructions the model picks 64x128), so it stays as fitted.
 static constexpr double kWgmmaLaneOpsPerChunk = 12;
 /// wgmma: a step with one stage waits for its own K/V tiles (L2 latency).
 static constexpr double kWgmmaLoadLatencyClocks = 1000;
@@ -631,16 +634,10 @@ CandidateCost CostModel::evaluate(const Tiling &t,
     // a barrier per step: the tensor cores idle during the softmax unless
     // a second resident block fills them (docs/CostModel.md, "The wgmma
     // kernel"). A second resident block runs its MMAs under this one's
-    // softmax; when
-    // the MMAs are the longer part (d = 128), a third warpgroup in the
-    // block hides a little of them too (the block's warpgroups meet at a
-    // barrier every step; at d = 64 it measured no gain).
+    // softmax.
     double chunks = kvTile / 16;
     double laneTime = scalarTime + kWgmmaLaneOpsPerChunk * chunks / laneRate;
-    double hidden =
-        (c.blocksPerSM >= 2 ? kWgmmaBlockOverlap : 0.0) +
-        (t.warps >= 12 && tensorTime >= laneTime ? kWgmmaWarpgroupOverlap
-                                                 : 0.0);
+    double hidden = c.blocksPerSM >= 2 ? kWgmmaBlockOverlap : 0.0;
     double latency = kWgmmaStepLatencyClocks +
                      (t.stages == 1 ? kWgmmaLoadLatencyClocks : 0.0);
     stepTime = std::max(smemTime,
