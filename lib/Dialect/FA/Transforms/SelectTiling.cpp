@@ -219,7 +219,7 @@ struct SelectTilingPass
                           : kind == KernelKind::Wgmma
                               ? "the wgmma kernel of convert-fa-to-nvgpu "
                                 "(a warpgroup per 64 rows, swizzled K/V "
-                                "stages in shared memory, cp.async)"
+                                "stages in shared memory, TMA loads)"
                               : "the tensor-core kernel (accumulators in "
                                 "registers, K/V stages in shared memory)");
     if (assumed)
