@@ -62,7 +62,11 @@ const char *faRtKernelName(const FaRtModule *module, int index);
 /// legacy default stream), binding argument i to `devicePtrs[i]`. Returns
 /// once the launches are queued; call faRtSynchronize to wait. With the
 /// environment variable FA_RT_SYNC_EACH=1 it synchronizes after every kernel
-/// and names the one that faulted.
+/// and names the one that faulted. A kernel's TMA tensor maps (manifest
+/// parameters of type "tensormap") are encoded over the bound buffers with
+/// cuTensorMapEncodeTiled, which needs 16-byte-aligned addresses (an error
+/// naming the buffer otherwise), and copied to device memory on `stream`
+/// once per distinct set of maps and stream.
 int faRtLaunch(FaRtModule *module, const uint64_t *devicePtrs, int numPtrs,
                void *stream);
 
