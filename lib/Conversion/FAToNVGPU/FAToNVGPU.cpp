@@ -698,8 +698,6 @@ void KernelBuilder::build(int64_t sharedBytes) {
 
   // Prologue: Q, then blocks 0 .. stages-2, one cp.async group (or one
   // mbarrier phase) each.
-  Value trueV = arith::ConstantIntOp::create(b, b.getI1Type(), 1);
-  SmallVector<Value> tokens;
   Value lastGroup;
   if (tma) {
     ifThen(leader, [&] {
@@ -708,7 +706,9 @@ void KernelBuilder::build(int64_t sharedBytes) {
       tmaTile(qMap, idx(0), t.blockQ, d, qBase, head, idx(t.stages));
     });
   } else {
-    copyTile(q, batch, head, qBase, nq, trueV, t.blockQ, d, sQ, qIndices,
+    SmallVector<Value> tokens;
+    Value always = arith::ConstantIntOp::create(b, b.getI1Type(), 1);
+    copyTile(q, batch, head, qBase, nq, always, t.blockQ, d, sQ, qIndices,
              tokens);
     lastGroup = commit(tokens);
   }
@@ -822,10 +822,8 @@ void KernelBuilder::build(int64_t sharedBytes) {
     // TMA: the wait is on block j's mbarrier, whose phase parity flips each
     // time the slot is refilled; TMA writes and wgmma reads are both in the
     // async proxy, and the mbarrier's phase orders them: no proxy fence.
-    if (release) {
-      waitFor(remc(j, t.stages), remc(divc(j, t.stages), 2));
-    } else if (tma) {
-      if (!issueAfterBarrier)
+    if (tma) {
+      if (!release && !issueAfterBarrier)
         loadKV(ahead, remc(ahead, t.stages));
       waitFor(remc(j, t.stages), remc(divc(j, t.stages), 2));
     } else if (!issueAfterBarrier) {
