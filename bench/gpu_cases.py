@@ -144,11 +144,11 @@ STAGE_TILINGS = [(128, 96, 2, 8), (128, 96, 3, 8), (192, 96, 2, 12),
 
 # The wgmma kernel at small N, where blocks have few kv steps.
 SMALL_WGMMA_SHAPES = ((128, 1024, True), (128, 2048, True), (64, 1024, True),
-                      (128, 1024, False))
+                      (64, 2048, True), (128, 1024, False))
 SMALL_WGMMA_TILINGS = [(64, 64, 2, 4), (64, 96, 2, 4), (128, 64, 2, 8),
                        (128, 96, 2, 8), (192, 64, 2, 12), (192, 96, 2, 12),
                        (128, 128, 2, 8), (64, 32, 2, 4), (64, 48, 2, 4),
-                       (256, 48, 2, 16)]
+                       (256, 48, 2, 16), (64, 80, 2, 4)]
 
 
 # tiled: the pipeline's default kernel (auto: wgmma for these cases on

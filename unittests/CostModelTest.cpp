@@ -730,3 +730,28 @@ TEST(CostModelWgmma, PicksTheMeasuredBestTilings) {
   EXPECT_EQ(c.winner().tiling, (Tiling{128, 128, 2, 8}))
       << c.winner().tiling.str();
 }
+
+TEST(CostModelWgmma, PicksTheMeasuredBestTilingsAtSmallN) {
+  // The small-N sweeps of the TMA kernel (docs/CostModel.md, "Small N with
+  // TMA"): at causal N = 1k one-warpgroup 64-row blocks, several per SM,
+  // beat the 128-row blocks by 9-11%; at causal N = 2k (d = 128) and
+  // non-causal N = 1k the 128-row blocks stay ahead.
+  CostModel model(target("h100"), {KernelKind::Wgmma});
+  auto pick = [&](int64_t n, int64_t d, bool causal) {
+    AttentionProblem p = makeProblem(n, d);
+    p.batch = 16384 / n;
+    p.numQueryHeads = p.numKVHeads = 2048 / d;
+    p.causal = causal;
+    TilingDecision decision = model.select(p);
+    EXPECT_TRUE(decision.found());
+    return decision.found() ? decision.winner() : CandidateCost{};
+  };
+  CandidateCost c128 = pick(1024, 128, true);
+  EXPECT_EQ(c128.tiling, (Tiling{64, 48, 2, 4})) << c128.tiling.str();
+  EXPECT_EQ(c128.blocksPerSM, 3);
+  CandidateCost c64 = pick(1024, 64, true);
+  EXPECT_EQ(c64.tiling, (Tiling{64, 64, 2, 4})) << c64.tiling.str();
+  EXPECT_EQ(c64.blocksPerSM, 4);
+  EXPECT_EQ(pick(2048, 128, true).tiling, (Tiling{128, 128, 2, 8}));
+  EXPECT_EQ(pick(1024, 128, false).tiling, (Tiling{128, 128, 2, 8}));
+}

@@ -83,6 +83,11 @@ static constexpr double kStepOverheadClocks = 200;
 /// store of O that no other work of the block hides (about 1.5 us at the
 /// H100's clock; fitted to the small-N tiling sweep, docs/CostModel.md).
 static constexpr double kBlockFixedClocks = 3000;
+/// wgmma: resident blocks beyond this many hide none of a step's latency
+/// (fitted to the TMA kernel's small-N sweep: at d = 64 causal N = 1k, 64x64
+/// with 4 blocks per SM beat 64x32 with 7 and 64x48 with 5 by 5-9%;
+/// docs/CostModel.md, "Small N with TMA").
+static constexpr double kWgmmaLatencyHidingBlocks = 4;
 /// FP32-lane operations per score besides the exponential: scale and
 /// subtract the max, row max, row sum, convert to 16 bits.
 static constexpr double kSoftmaxLaneOpsPerScore = 4;
@@ -643,7 +648,9 @@ CandidateCost CostModel::evaluate(const Tiling &t,
     stepTime = std::max(smemTime,
                         tensorTime + laneTime -
                             hidden * std::min(tensorTime, laneTime) +
-                            latency / clock / double(c.blocksPerSM));
+                            latency / clock /
+                                std::min<double>(c.blocksPerSM,
+                                                 kWgmmaLatencyHidingBlocks));
   } else {
     // The barrier/wait latency of a step: for mma-sync a second resident
     // block issues during it (measured in the small-N sweep, as below).
@@ -662,9 +669,20 @@ CandidateCost CostModel::evaluate(const Tiling &t,
   // computes meanwhile, a lone one leaves the SM idle (measured: at N <=
   // 2k, 128-row blocks with 2 per SM beat 256-row blocks with 1 per SM by
   // 3-16%, at N = 16k the reverse; docs/CostModel.md).
-  if (isNVGPUKernel(kind))
-    smSeconds += double(c.numBlocks) * kBlockFixedClocks / clock /
-                 double(c.blocksPerSM);
+  // wgmma: on top of the latency, the block waits for its Q tile and half
+  // of its O store at the SM's share of the DRAM bandwidth (all SMs start
+  // and end blocks together; the other half of the store drains while the
+  // next block starts). Fitted to the TMA kernel's small-N sweeps: any
+  // weight of the Q and O bytes from 0.5 to 0.85 gives the measured best
+  // tilings at causal N = 1k and 2k (docs/CostModel.md, "Small N with
+  // TMA"). The mma-sync fit keeps the latency alone.
+  if (isNVGPUKernel(kind)) {
+    double fixedSeconds = kBlockFixedClocks / clock;
+    if (kind == KernelKind::Wgmma)
+      fixedSeconds += double(t.blockQ) * (p.headDim + p.valueHeadDim / 2.0) *
+                      e / (double(target.hbmGBps) * 1e9 / target.smCount);
+    smSeconds += double(c.numBlocks) * fixedSeconds / double(c.blocksPerSM);
+  }
 
   // Waves: the last wave may leave SMs idle.
   int64_t slots = target.smCount * c.blocksPerSM;
