@@ -100,6 +100,7 @@ void mlir::fa::buildFAFlashToGPUPipeline(
   ConvertFAToNVGPUPassOptions nvgpu;
   nvgpu.wgmmaLoads = options.wgmmaLoads;
   nvgpu.wgmmaRelease = options.wgmmaRelease;
+  nvgpu.wgmmaSchedule = options.wgmmaSchedule;
   pm.addPass(createConvertFAToNVGPUPass(nvgpu));
 }
 

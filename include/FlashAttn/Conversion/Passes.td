@@ -118,6 +118,14 @@ def ConvertFAToNVGPUPass : Pass<"convert-fa-to-nvgpu"> {
            "`barrier` (one bar.sync per step, then thread 0 refills) or "
            "`mbarrier` (each warp arrives on the slot's empty mbarrier; "
            "thread 0 waits there and refills; no block-wide barrier)">,
+    Option<"wgmmaSchedule", "wgmma-schedule", "std::string",
+           /*default=*/"\"serial\"",
+           "The order of a TMA wgmma kernel step: `serial` (S = Q K^T, its "
+           "softmax, then P V, each waited for) or `overlap` "
+           "(FlashAttention-3's intra-warpgroup overlap: step j issues S_j "
+           "and P_{j-1} V_{j-1} and computes S_j's softmax while P V runs; "
+           "K and V complete on separate mbarriers, V one block behind; "
+           "needs `wgmma-loads=tma` and `wgmma-release=barrier`)">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

@@ -100,6 +100,14 @@ struct FAToPTXPipelineOptions
                      "(empty mbarriers, no block-wide barrier; "
                      "docs/performance.md section 13)"),
       llvm::cl::init("barrier")};
+  Option<std::string> wgmmaSchedule{
+      *this, "wgmma-schedule",
+      llvm::cl::desc("The order of a TMA wgmma kernel step: serial (S, "
+                     "softmax, P V) or overlap (FlashAttention-3's "
+                     "intra-warpgroup overlap: the softmax of S_j runs "
+                     "under the wgmmas of P_{j-1} V_{j-1}; "
+                     "docs/performance.md section 16)"),
+      llvm::cl::init("serial")};
 };
 
 /// FlashAttention front end: fa-select-tiling (IO cost model) ->

@@ -84,10 +84,11 @@ namespace {
 class KernelBuilder {
 public:
   KernelBuilder(AttentionOp op, const Tiling &tiling, KernelKind kind,
-                bool tmaLoads, bool emptyBarriers)
+                bool tmaLoads, bool emptyBarriers, bool overlapSchedule)
       : op(op), b(op.getLoc(), op), t(tiling),
         wg(kind == KernelKind::Wgmma), tma(wg && tmaLoads),
-        release(tma && emptyBarriers) {
+        release(tma && emptyBarriers),
+        overlap(tma && !release && overlapSchedule) {
     elt = op.getQueryType().getElementType();
     d = op.getHeadDim();
     dv = op.getValueHeadDim();
@@ -206,12 +207,38 @@ private:
   SmallVector<Value> fenceRegisters(ValueRange values);
   /// S = Q K^T of this warpgroup's 64 rows: wgmma m64n{block_kv}k16 with
   /// both operands in shared memory; the m16n8 fragments of the warp.
-  SmallVector<Value> wgmmaScores(Value qDesc, Value kDesc);
+  SmallVector<Value> wgmmaScores(Value qDesc, Value kDesc) {
+    Value acc = issueScores(qDesc, kDesc);
+    NVVM::WgmmaWaitGroupSyncOp::create(b, 0);
+    return scoreFragments(acc);
+  }
+  /// The wgmmas of S = Q K^T, committed as one group and not waited for:
+  /// the accumulator struct.
+  Value issueScores(Value qDesc, Value kDesc);
+  /// The m16n8 fragments of a completed S accumulator.
+  SmallVector<Value> scoreFragments(Value acc);
   /// acc += P V: wgmma m64n{dv}k16 with P's A fragments (4 i32 registers
   /// per k16 step) in registers and V in shared memory (MN-major, so
   /// transposed).
   void wgmmaPV(MutableArrayRef<Value> acc, ArrayRef<Value> pRegs,
-               Value vDesc);
+               Value vDesc) {
+    SmallVector<Value> out = issuePV(acc, pRegs, vDesc);
+    NVVM::WgmmaWaitGroupSyncOp::create(b, 0);
+    finishPV(acc, out);
+  }
+  /// The wgmmas of acc += P V, committed as one group and not waited for:
+  /// the accumulator registers they write.
+  SmallVector<Value> issuePV(ArrayRef<Value> acc, ArrayRef<Value> pRegs,
+                             Value vDesc, ArrayRef<Value> vDescs = {});
+  /// The V descriptor of each k16 step of P V (16 rows of 128 bytes each).
+  SmallVector<Value> pvDescriptors(Value vDesc) {
+    SmallVector<Value> descs;
+    for (int64_t kk = 0; kk < t.blockKV / 16; ++kk)
+      descs.push_back(advance(vDesc, kk * 16 * 128));
+    return descs;
+  }
+  /// `acc` from the registers of a completed P V group.
+  void finishPV(MutableArrayRef<Value> acc, ArrayRef<Value> out);
   /// The pairs of a fragment as i32 registers (a 16-bit pair per register).
   SmallVector<Value> packed(Value frag, int64_t pairs);
   Value commit(ArrayRef<Value> tokens) {
@@ -229,6 +256,10 @@ private:
   /// TMA with slots released through "empty" mbarriers, no block-wide
   /// barrier per step (else one `bar.sync` per step).
   bool release;
+  /// TMA with barrier release and FlashAttention-3's intra-warpgroup
+  /// overlap: step j issues S_j = Q K_j^T and then P_{j-1} V_{j-1}, and
+  /// computes the softmax of S_j while the P V wgmmas run.
+  bool overlap;
   Type elt, f32;
   /// An accumulator fragment, two rows' f32 pairs, a pair of elements.
   VectorType accType, rowType, pairType;
@@ -331,7 +362,7 @@ SmallVector<Value> KernelBuilder::fenceRegisters(ValueRange values) {
   return result;
 }
 
-SmallVector<Value> KernelBuilder::wgmmaScores(Value qDesc, Value kDesc) {
+Value KernelBuilder::issueScores(Value qDesc, Value kDesc) {
   MLIRContext *ctx = b.getContext();
   int64_t n = t.blockKV;
   auto structType = LLVM::LLVMStructType::getLiteral(
@@ -354,7 +385,11 @@ SmallVector<Value> KernelBuilder::wgmmaScores(Value qDesc, Value kDesc) {
         NVVM::MMALayout::col, NVVM::MMAIntOverflowAttr());
   }
   NVVM::WgmmaGroupSyncAlignedOp::create(b);
-  NVVM::WgmmaWaitGroupSyncOp::create(b, 0);
+  return acc;
+}
+
+SmallVector<Value> KernelBuilder::scoreFragments(Value acc) {
+  int64_t n = t.blockKV;
   SmallVector<Value> values;
   for (int64_t i = 0; i < n / 2; ++i)
     values.push_back(LLVM::ExtractValueOp::create(b, acc, i));
@@ -366,8 +401,9 @@ SmallVector<Value> KernelBuilder::wgmmaScores(Value qDesc, Value kDesc) {
   return frags;
 }
 
-void KernelBuilder::wgmmaPV(MutableArrayRef<Value> acc, ArrayRef<Value> pRegs,
-                            Value vDesc) {
+SmallVector<Value> KernelBuilder::issuePV(ArrayRef<Value> acc,
+                                          ArrayRef<Value> pRegs, Value vDesc,
+                                          ArrayRef<Value> vDescs) {
   // nvvm.wgmma.mma_async takes A from shared memory only; the register form
   // (what FlashAttention-3 uses for P) is written as PTX here.
   int64_t n = dv, regs = n / 2;
@@ -403,7 +439,8 @@ void KernelBuilder::wgmmaPV(MutableArrayRef<Value> acc, ArrayRef<Value> pRegs,
   for (int64_t kk = 0; kk < t.blockKV / 16; ++kk) {
     SmallVector<Value> operands(a.slice(4 * kk, 4));
     // 16 kv rows of 128 bytes per k16 step.
-    operands.push_back(advance(vDesc, kk * 16 * 128));
+    operands.push_back(vDescs.empty() ? advance(vDesc, kk * 16 * 128)
+                                      : vDescs[kk]);
     operands.push_back(one);
     operands.append(out);
     Value result =
@@ -417,11 +454,15 @@ void KernelBuilder::wgmmaPV(MutableArrayRef<Value> acc, ArrayRef<Value> pRegs,
       out[i] = LLVM::ExtractValueOp::create(b, result, i);
   }
   NVVM::WgmmaGroupSyncAlignedOp::create(b);
-  NVVM::WgmmaWaitGroupSyncOp::create(b, 0);
-  out = fenceRegisters(out);
+  return out;
+}
+
+void KernelBuilder::finishPV(MutableArrayRef<Value> acc, ArrayRef<Value> out) {
+  int64_t n = dv;
+  SmallVector<Value> fenced = fenceRegisters(out);
   for (int64_t j = 0; j < n / 8; ++j)
     acc[j] = vector::FromElementsOp::create(
-        b, accType, ArrayRef<Value>(out).slice(4 * j, 4));
+        b, accType, ArrayRef<Value>(fenced).slice(4 * j, 4));
 }
 
 Value KernelBuilder::shuffleXor(Value v, int64_t offset) {
@@ -677,10 +718,11 @@ void KernelBuilder::build(int64_t sharedBytes) {
   if (tma) {
     bars = nvgpu::MBarrierCreateOp::create(
         b, nvgpu::MBarrierGroupType::get(
-               ctx, workgroup, t.stages + 1 + (release ? t.stages : 0)));
+               ctx, workgroup,
+               t.stages + 1 + (release || overlap ? t.stages : 0)));
     leader = cmp(arith::CmpIPredicate::eq, tid, idx(0));
     ifThen(leader, [&] {
-      for (int64_t i = 0; i <= t.stages; ++i)
+      for (int64_t i = 0; i <= t.stages + (overlap ? t.stages : 0); ++i)
         nvgpu::MBarrierInitOp::create(b, bars, idx(1), idx(i),
                                       /*predicate=*/Value());
       // The "empty" mbarriers: one arrival per warp done with the slot.
@@ -712,19 +754,29 @@ void KernelBuilder::build(int64_t sharedBytes) {
              tokens);
     lastGroup = commit(tokens);
   }
+  // TMA: thread 0 loads kv-block `block`'s K and/or V tiles into `slot`,
+  // completing on mbarrier `barId`. Blocks past the last visible one are
+  // never loaded (nor waited for).
+  auto tmaKV = [&](Value block, Value slot, Value barId, bool withK,
+                   bool withV) {
+    Value issue = arith::AndIOp::create(
+        b, leader, cmp(arith::CmpIPredicate::slt, block, kvEnd));
+    ifThen(issue, [&] {
+      int64_t cols = (withK ? d : 0) + (withV ? dv : 0);
+      nvgpu::MBarrierArriveExpectTxOp::create(
+          b, bars, idx(t.blockKV * cols * 2), barId, /*predicate=*/Value());
+      Value row = mulc(block, t.blockKV);
+      if (withK)
+        tmaTile(kMap, kOffset(slot), t.blockKV, d, row, kvHead, barId);
+      if (withV)
+        tmaTile(vMap, vOffset(slot), t.blockKV, dv, row, kvHead, barId);
+    });
+  };
+  // overlap: V tiles complete on mbarriers stages + 1 + slot, apart from K.
+  auto vBar = [&](Value slot) { return addc(slot, t.stages + 1); };
   auto loadKV = [&](Value block, Value slot) -> Value {
     if (tma) {
-      // Blocks past the last visible one are never loaded (nor waited for).
-      Value issue = arith::AndIOp::create(
-          b, leader, cmp(arith::CmpIPredicate::slt, block, kvEnd));
-      ifThen(issue, [&] {
-        nvgpu::MBarrierArriveExpectTxOp::create(
-            b, bars, idx(t.blockKV * (d + dv) * 2), slot,
-            /*predicate=*/Value());
-        Value row = mulc(block, t.blockKV);
-        tmaTile(kMap, kOffset(slot), t.blockKV, d, row, kvHead, slot);
-        tmaTile(vMap, vOffset(slot), t.blockKV, dv, row, kvHead, slot);
-      });
+      tmaKV(block, slot, slot, /*withK=*/true, /*withV=*/true);
       return Value();
     }
     SmallVector<Value> kvTokens;
@@ -737,9 +789,14 @@ void KernelBuilder::build(int64_t sharedBytes) {
     return commit(kvTokens);
   };
   // With empty mbarriers every slot is filled here: each step refills its
-  // own slot once every warp is done with it.
-  for (int64_t s = 0; s + 1 < t.stages + (release ? 1 : 0); ++s)
+  // own slot once every warp is done with it. overlap: K runs one block
+  // ahead of V (step j reads K_j and V_{j-1}).
+  for (int64_t s = 0; !overlap && s + 1 < t.stages + (release ? 1 : 0); ++s)
     lastGroup = loadKV(idx(s), idx(s));
+  for (int64_t s = 0; overlap && s < t.stages; ++s)
+    tmaKV(idx(s), idx(s), idx(s), /*withK=*/true, /*withV=*/false);
+  for (int64_t s = 0; overlap && s + 1 < t.stages; ++s)
+    tmaKV(idx(s), idx(s), vBar(idx(s)), /*withK=*/false, /*withV=*/true);
 
   // Loop state: O fragments [mTiles][dv / 8], row max and row sum [mTiles]
   // (raw, unscaled scores; each lane's partial sum over its columns).
@@ -792,131 +849,55 @@ void KernelBuilder::build(int64_t sharedBytes) {
     };
   }
 
-  // One kv-block step; `masked` adds the key masks (the blocks past the
-  // last full block, and causal blocks crossing a row's diagonal).
-  auto buildLoop = [&](Value lb, Value ub, ValueRange loopInit,
-                       bool masked) -> scf::ForOp {
-    auto loop = scf::ForOp::create(b, lb, ub, one, loopInit);
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(loop.getBody());
-    Value j = loop.getInductionVar();
-    ValueRange state = loop.getRegionIterArgs();
-    SmallVector<Value> acc(state.begin(), state.begin() + mTiles * nTilesO);
-    SmallVector<Value> rowMax(state.begin() + mTiles * nTilesO,
-                              state.begin() + mTiles * nTilesO + mTiles);
-    SmallVector<Value> rowSum(state.begin() + mTiles * nTilesO + mTiles,
-                              state.end());
-
-    // Issue block j + stages - 1 into the slot block j - 1 used, and wait
-    // for block j. wgmma reads shared memory through the async proxy: each
-    // thread's completed copies are made visible to it
-    // (fence.proxy.async) before the barrier. That fence is a memory
-    // barrier (MEMBAR.ALL.CTA in SASS) that waits for the thread's copies
-    // still in flight, so with 2 or more stages the next block's copies
-    // are issued after it and after the barrier, which also frees the slot
-    // (every thread is past the previous step): waiting for block j then
-    // leaves stages - 2 groups in flight, and the step needs no closing
-    // barrier. The mma-sync kernel does the same for the one barrier.
-    Value ahead = addc(j, t.stages - 1);
-    bool issueAfterBarrier = t.stages >= 2;
-    // TMA: the wait is on block j's mbarrier, whose phase parity flips each
-    // time the slot is refilled; TMA writes and wgmma reads are both in the
-    // async proxy, and the mbarrier's phase orders them: no proxy fence.
-    if (tma) {
-      if (!release && !issueAfterBarrier)
-        loadKV(ahead, remc(ahead, t.stages));
-      waitFor(remc(j, t.stages), remc(divc(j, t.stages), 2));
-    } else if (!issueAfterBarrier) {
-      Value group = loadKV(ahead, remc(ahead, t.stages));
-      nvgpu::DeviceAsyncWaitOp::create(b, group,
-                                       b.getI32IntegerAttr(t.stages - 1));
-    } else {
-      nvgpu::DeviceAsyncWaitOp::create(b, lastGroup,
-                                       b.getI32IntegerAttr(t.stages - 2));
-    }
-    if (wg && !tma)
-      NVVM::FenceProxyOp::create(
-          b, NVVM::ProxyKindAttr::get(ctx, NVVM::ProxyKind::async_shared),
-          NVVM::SharedSpaceAttr::get(ctx, NVVM::SharedSpace::shared_cta));
-    if (!release)
-      gpu::BarrierOp::create(b);
-    if (!release && issueAfterBarrier)
-      loadKV(ahead, remc(ahead, t.stages));
-    Value slot = remc(j, t.stages);
-    auto sharedAddress = [&](Value elementOffset) -> Value {
-      return arith::AddIOp::create(
-          b, sharedBase,
-          arith::IndexCastOp::create(b, b.getI64Type(),
-                                     mulc(elementOffset, 2)));
-    };
-
-    // S = Q K^T.
-    SmallVector<Value> s(mTiles * nTilesS);
-    Value laneRow16 = remc(lane, 16), laneHalf = divc(lane, 16);
-    Value laneRow8 = remc(lane, 8), laneQuarter = remc(divc(lane, 8), 2);
-    if (wg) {
-      // K [block_kv, d] is K-major for the B operand of Q K^T.
-      s = wgmmaScores(qDesc, descriptor(sharedAddress(kOffset(slot)),
-                                        /*leadingBytes=*/16,
-                                        /*strideBytes=*/1024));
-    } else {
-      for (Value &x : s)
-        x = zeroAcc();
-      for (int64_t kk = 0; kk < d / 16; ++kk) {
-        SmallVector<Value> aFrag;
-        for (int64_t mi = 0; mi < mTiles; ++mi)
-          aFrag.push_back(ldmatrix(
-              sQ, {add(addc(warpRow, 16 * mi), laneRow16),
-                   addc(mulc(laneHalf, 8), 16 * kk)},
-              /*transpose=*/false));
-        for (int64_t np = 0; np < nTilesS / 2; ++np) {
-          Value x4 = ldmatrix(
-              sK, {slot, add(addc(mulc(laneHalf, 8), 16 * np), laneRow8),
-                   addc(mulc(laneQuarter, 8), 16 * kk)},
-              /*transpose=*/false);
-          mmaTilePair(x4, aFrag, s, nTilesS, np);
-        }
-      }
-    }
-
-    // Keys past Nk, and (causal) keys right of a row's diagonal.
-    if (masked) {
-      SmallVector<Value> maskedS;
-      Value colBase =
-          add(mulc(j, t.blockKV), mulc(remc(lane, 4), 2));
-      Value rowBase = add(add(qBase, warpRow), divc(lane, 4));
-      for (int64_t mi = 0; mi < mTiles; ++mi) {
-        for (int64_t nj = 0; nj < nTilesS; ++nj) {
-          SmallVector<Value> elems;
-          Value frag = s[mi * nTilesS + nj];
-          for (int64_t r = 0; r < 2; ++r) {
-            Value row = addc(rowBase, 16 * mi + 8 * r);
-            Value limit = add(row, diagonal);
-            for (int64_t cc = 0; cc < 2; ++cc) {
-              Value col = addc(colBase, 8 * nj + cc);
-              Value keep = cmp(arith::CmpIPredicate::slt, col, nk);
-              if (causal)
-                keep = arith::AndIOp::create(
-                    b, keep, cmp(arith::CmpIPredicate::sle, col, limit));
-              Value score = element(frag, r, cc);
-              if (maskValue) {
-                Value m = maskValue(row, col);
-                if (m.getType().isInteger(1))
-                  keep = arith::AndIOp::create(b, keep, m);
-                else // bias / scale: the scores here are unscaled
-                  score = math::FmaOp::create(b, m, invScale, score);
-              }
-              elems.push_back(select(keep, score, negInfF));
+  // Keys past Nk, and (causal) keys right of a row's diagonal, in the
+  // scores `s` of kv-block j.
+  auto maskScores = [&](ArrayRef<Value> s, Value j) {
+    SmallVector<Value> maskedS;
+    Value colBase =
+        add(mulc(j, t.blockKV), mulc(remc(lane, 4), 2));
+    Value rowBase = add(add(qBase, warpRow), divc(lane, 4));
+    for (int64_t mi = 0; mi < mTiles; ++mi) {
+      for (int64_t nj = 0; nj < nTilesS; ++nj) {
+        SmallVector<Value> elems;
+        Value frag = s[mi * nTilesS + nj];
+        for (int64_t r = 0; r < 2; ++r) {
+          Value row = addc(rowBase, 16 * mi + 8 * r);
+          Value limit = add(row, diagonal);
+          for (int64_t cc = 0; cc < 2; ++cc) {
+            Value col = addc(colBase, 8 * nj + cc);
+            Value keep = cmp(arith::CmpIPredicate::slt, col, nk);
+            if (causal)
+              keep = arith::AndIOp::create(
+                  b, keep, cmp(arith::CmpIPredicate::sle, col, limit));
+            Value score = element(frag, r, cc);
+            if (maskValue) {
+              Value m = maskValue(row, col);
+              if (m.getType().isInteger(1))
+                keep = arith::AndIOp::create(b, keep, m);
+              else // bias / scale: the scores here are unscaled
+                score = math::FmaOp::create(b, m, invScale, score);
             }
+            elems.push_back(select(keep, score, negInfF));
           }
-          maskedS.push_back(vector::FromElementsOp::create(b, accType, elems));
         }
+        maskedS.push_back(vector::FromElementsOp::create(b, accType, elems));
       }
-      s = maskedS;
     }
+    return maskedS;
+  };
 
-    // Online softmax per row (two rows per lane per m-tile).
-    SmallVector<Value> newMax, newSum;
+  // The online softmax of the scores `s` (two rows per lane per m-tile)
+  // against the running max and sum: P's fragments, the new max and sum
+  // rows and each m-tile's rescale factor of O, applied to `acc` unless
+  // it is empty.
+  struct Softmax {
+    SmallVector<SmallVector<Value>> pFrags;
+    SmallVector<Value> maxRows, sums, scales;
+  };
+  auto softmax = [&](ArrayRef<Value> s, ArrayRef<Value> rowMax,
+                     ArrayRef<Value> rowSum,
+                     MutableArrayRef<Value> acc) -> Softmax {
+    SmallVector<Value> newMax, newSum, scales;
     SmallVector<SmallVector<Value>> pFrags(mTiles);
     for (int64_t mi = 0; mi < mTiles; ++mi) {
       SmallVector<Value> alphas, mUse;
@@ -965,7 +946,8 @@ void KernelBuilder::build(int64_t sharedBytes) {
       newSum.push_back(vector::FromElementsOp::create(b, rowType, sums));
       Value scaleAcc = vector::FromElementsOp::create(
           b, accType, ValueRange{alphas[0], alphas[0], alphas[1], alphas[1]});
-      for (int64_t dn = 0; dn < nTilesO; ++dn) {
+      scales.push_back(scaleAcc);
+      for (int64_t dn = 0; !acc.empty() && dn < nTilesO; ++dn) {
         Value &a = acc[mi * nTilesO + dn];
         a = arith::MulFOp::create(b, a, scaleAcc);
       }
@@ -974,24 +956,149 @@ void KernelBuilder::build(int64_t sharedBytes) {
     for (int64_t mi = 0; mi < mTiles; ++mi)
       newMaxRows.push_back(vector::FromElementsOp::create(
           b, rowType, ValueRange{newMax[2 * mi], newMax[2 * mi + 1]}));
+    return {pFrags, newMaxRows, newSum, scales};
+  };
+
+  // P's A fragments of k16 step kk (one per m-tile), converted in
+  // registers.
+  auto aType = VectorType::get({4, 2}, elt);
+  auto aFragments = [&](ArrayRef<SmallVector<Value>> pFrags, int64_t kk) {
+    SmallVector<Value> aFrag;
+    for (int64_t mi = 0; mi < mTiles; ++mi) {
+      SmallVector<Value> regs;
+      for (int64_t h = 0; h < 2; ++h)
+        for (int64_t r = 0; r < 2; ++r) {
+          Value row = vector::ExtractOp::create(
+              b, pFrags[mi][2 * kk + h], ArrayRef<int64_t>{r});
+          Value narrow = arith::TruncFOp::create(b, pairType, row);
+          regs.push_back(element(narrow, 0));
+          regs.push_back(element(narrow, 1));
+        }
+      aFrag.push_back(vector::FromElementsOp::create(b, aType, regs));
+    }
+    return aFrag;
+  };
+
+  auto sharedAddress = [&](Value elementOffset) -> Value {
+    return arith::AddIOp::create(
+        b, sharedBase,
+        arith::IndexCastOp::create(b, b.getI64Type(), mulc(elementOffset, 2)));
+  };
+  // wgmma descriptors of a slot's tiles. K [block_kv, d] is K-major for the
+  // B operand of Q K^T; V [block_kv, dv] is MN-major for the B operand of
+  // P V: 64-column blocks block_kv rows apart, 8-row groups 1 KiB apart.
+  auto kDescriptor = [&](Value slot) {
+    return descriptor(sharedAddress(kOffset(slot)), /*leadingBytes=*/16,
+                      /*strideBytes=*/1024);
+  };
+  auto vDescriptor = [&](Value slot) {
+    return descriptor(sharedAddress(vOffset(slot)),
+                      /*leadingBytes=*/t.blockKV * 128, /*strideBytes=*/1024);
+  };
+  // P's registers for the A operand of the P V wgmma.
+  auto pRegisters = [&](ArrayRef<SmallVector<Value>> pFrags) {
+    SmallVector<Value> pRegs;
+    for (int64_t kk = 0; kk < t.blockKV / 16; ++kk)
+      pRegs.append(packed(aFragments(pFrags, kk)[0], 4));
+    return pRegs;
+  };
+
+  // An scf.for over kv-blocks [lb, ub) carrying `loopInit`, the builder
+  // moved into its body (the caller's guard restores it).
+  auto openLoop = [&](Value lb, Value ub, ValueRange loopInit) {
+    auto loop = scf::ForOp::create(b, lb, ub, one, loopInit);
+    b.setInsertionPointToStart(loop.getBody());
+    return loop;
+  };
+
+  // One kv-block step; `masked` adds the key masks (the blocks past the
+  // last full block, and causal blocks crossing a row's diagonal).
+  auto buildLoop = [&](Value lb, Value ub, ValueRange loopInit,
+                       bool masked) -> scf::ForOp {
+    OpBuilder::InsertionGuard guard(b);
+    scf::ForOp loop = openLoop(lb, ub, loopInit);
+    Value j = loop.getInductionVar();
+    ValueRange state = loop.getRegionIterArgs();
+    SmallVector<Value> acc(state.begin(), state.begin() + mTiles * nTilesO);
+    SmallVector<Value> rowMax(state.begin() + mTiles * nTilesO,
+                              state.begin() + mTiles * nTilesO + mTiles);
+    SmallVector<Value> rowSum(state.begin() + mTiles * nTilesO + mTiles,
+                              state.end());
+
+    // Issue block j + stages - 1 into the slot block j - 1 used, and wait
+    // for block j. wgmma reads shared memory through the async proxy: each
+    // thread's completed copies are made visible to it
+    // (fence.proxy.async) before the barrier. That fence is a memory
+    // barrier (MEMBAR.ALL.CTA in SASS) that waits for the thread's copies
+    // still in flight, so with 2 or more stages the next block's copies
+    // are issued after it and after the barrier, which also frees the slot
+    // (every thread is past the previous step): waiting for block j then
+    // leaves stages - 2 groups in flight, and the step needs no closing
+    // barrier. The mma-sync kernel does the same for the one barrier.
+    Value ahead = addc(j, t.stages - 1);
+    bool issueAfterBarrier = t.stages >= 2;
+    // TMA: the wait is on block j's mbarrier, whose phase parity flips each
+    // time the slot is refilled; TMA writes and wgmma reads are both in the
+    // async proxy, and the mbarrier's phase orders them: no proxy fence.
+    if (tma) {
+      if (!release && !issueAfterBarrier)
+        loadKV(ahead, remc(ahead, t.stages));
+      waitFor(remc(j, t.stages), remc(divc(j, t.stages), 2));
+    } else if (!issueAfterBarrier) {
+      Value group = loadKV(ahead, remc(ahead, t.stages));
+      nvgpu::DeviceAsyncWaitOp::create(b, group,
+                                       b.getI32IntegerAttr(t.stages - 1));
+    } else {
+      nvgpu::DeviceAsyncWaitOp::create(b, lastGroup,
+                                       b.getI32IntegerAttr(t.stages - 2));
+    }
+    if (wg && !tma)
+      NVVM::FenceProxyOp::create(
+          b, NVVM::ProxyKindAttr::get(ctx, NVVM::ProxyKind::async_shared),
+          NVVM::SharedSpaceAttr::get(ctx, NVVM::SharedSpace::shared_cta));
+    if (!release)
+      gpu::BarrierOp::create(b);
+    if (!release && issueAfterBarrier)
+      loadKV(ahead, remc(ahead, t.stages));
+    Value slot = remc(j, t.stages);
+
+    // S = Q K^T.
+    SmallVector<Value> s(mTiles * nTilesS);
+    Value laneRow16 = remc(lane, 16), laneHalf = divc(lane, 16);
+    Value laneRow8 = remc(lane, 8), laneQuarter = remc(divc(lane, 8), 2);
+    if (wg) {
+      s = wgmmaScores(qDesc, kDescriptor(slot));
+    } else {
+      for (Value &x : s)
+        x = zeroAcc();
+      for (int64_t kk = 0; kk < d / 16; ++kk) {
+        SmallVector<Value> aFrag;
+        for (int64_t mi = 0; mi < mTiles; ++mi)
+          aFrag.push_back(ldmatrix(
+              sQ, {add(addc(warpRow, 16 * mi), laneRow16),
+                   addc(mulc(laneHalf, 8), 16 * kk)},
+              /*transpose=*/false));
+        for (int64_t np = 0; np < nTilesS / 2; ++np) {
+          Value x4 = ldmatrix(
+              sK, {slot, add(addc(mulc(laneHalf, 8), 16 * np), laneRow8),
+                   addc(mulc(laneQuarter, 8), 16 * kk)},
+              /*transpose=*/false);
+          mmaTilePair(x4, aFrag, s, nTilesS, np);
+        }
+      }
+    }
+
+    if (masked)
+      s = maskScores(s, j);
+
+    // Online softmax per row.
+    auto [pFrags, newMaxRows, newSum, scales] =
+        softmax(s, rowMax, rowSum, acc);
 
     // O += P V, P converted in registers into A fragments.
-    auto aType = VectorType::get({4, 2}, elt);
     SmallVector<Value> pRegs;
     for (int64_t kk = 0; kk < t.blockKV / 16; ++kk) {
-      SmallVector<Value> aFrag;
-      for (int64_t mi = 0; mi < mTiles; ++mi) {
-        SmallVector<Value> regs;
-        for (int64_t h = 0; h < 2; ++h)
-          for (int64_t r = 0; r < 2; ++r) {
-            Value row = vector::ExtractOp::create(
-                b, pFrags[mi][2 * kk + h], ArrayRef<int64_t>{r});
-            Value narrow = arith::TruncFOp::create(b, pairType, row);
-            regs.push_back(element(narrow, 0));
-            regs.push_back(element(narrow, 1));
-          }
-        aFrag.push_back(vector::FromElementsOp::create(b, aType, regs));
-      }
+      SmallVector<Value> aFrag = aFragments(pFrags, kk);
       if (wg) {
         pRegs.append(packed(aFrag[0], 4));
         continue;
@@ -1004,13 +1111,8 @@ void KernelBuilder::build(int64_t sharedBytes) {
         mmaTilePair(x4, aFrag, acc, nTilesO, np);
       }
     }
-    // V [block_kv, dv] is MN-major for the B operand of P V: 64-column
-    // blocks block_kv rows apart, 8-row groups 1 KiB apart.
     if (wg)
-      wgmmaPV(acc, pRegs,
-              descriptor(sharedAddress(vOffset(slot)),
-                         /*leadingBytes=*/t.blockKV * 128,
-                         /*strideBytes=*/1024));
+      wgmmaPV(acc, pRegs, vDescriptor(slot));
     // The slot is refilled by the next iteration's copies: a barrier first,
     // unless they are issued after the next step's barrier anyway (every
     // thread is then past this step, its wgmmas waited for).
@@ -1042,6 +1144,58 @@ void KernelBuilder::build(int64_t sharedBytes) {
     scf::YieldOp::create(b, yields);
     return loop;
   };
+  // overlap: the step of kv-block j >= 1, after block 0's scores and
+  // softmax. The loop state is the serial loop's plus P_{j-1}'s registers.
+  // Step j frees K slot (j - 1) % stages (S_{j-1} was waited for) and V
+  // slot (j - 2) % stages (P_{j-2} V_{j-2} too) once every warpgroup is
+  // past the barrier, and thread 0 refills them with K_{j+stages-1} and
+  // V_{j+stages-2}.
+  auto buildOverlapLoop = [&](Value lb, Value ub, ValueRange loopInit,
+                              bool masked) -> scf::ForOp {
+    OpBuilder::InsertionGuard guard(b);
+    scf::ForOp loop = openLoop(lb, ub, loopInit);
+    Value j = loop.getInductionVar();
+    ValueRange state = loop.getRegionIterArgs();
+    SmallVector<Value> acc(state.begin(), state.begin() + nTilesO);
+    Value rowMax = state[nTilesO], rowSum = state[nTilesO + 1];
+    SmallVector<Value> pRegs(state.begin() + nTilesO + 2, state.end());
+    gpu::BarrierOp::create(b);
+    Value kAhead = addc(j, t.stages - 1), vAhead = addc(j, t.stages - 2);
+    Value kSlot = remc(kAhead, t.stages), vSlot = remc(vAhead, t.stages);
+    tmaKV(kAhead, kSlot, kSlot, /*withK=*/true, /*withV=*/false);
+    tmaKV(vAhead, vSlot, vBar(vSlot), /*withK=*/false, /*withV=*/true);
+    // S_j, then P_{j-1} V_{j-1}: two wgmma groups; the first is waited for,
+    // the softmax runs while the second is in flight.
+    Value prev = arith::SubIOp::create(b, j, one);
+    Value prevSlot = remc(prev, t.stages);
+    Value vDesc = vDescriptor(prevSlot);
+    SmallVector<Value> vDescs = pvDescriptors(vDesc);
+    Value kDesc = kDescriptor(remc(j, t.stages));
+    waitFor(remc(j, t.stages), remc(divc(j, t.stages), 2));
+    Value scores = issueScores(qDesc, kDesc);
+    waitFor(vBar(prevSlot), remc(divc(prev, t.stages), 2));
+    SmallVector<Value> out = issuePV(acc, pRegs, vDesc, vDescs);
+    NVVM::WgmmaWaitGroupSyncOp::create(b, 1);
+    SmallVector<Value> sj = scoreFragments(scores);
+    if (masked)
+      sj = maskScores(sj, j);
+    Softmax step = softmax(sj, rowMax, rowSum, {});
+    // P_j's 16-bit registers only after P_{j-1} V_{j-1} is done: LLVM gives
+    // them P_{j-1}'s registers, which the wgmmas still read (ptxas would
+    // serialize the wgmmas).
+    NVVM::WgmmaWaitGroupSyncOp::create(b, 0);
+    SmallVector<Value> nextP = pRegisters(step.pFrags);
+    SmallVector<Value> yields;
+    finishPV(acc, out);
+    for (Value &a : acc)
+      yields.push_back(arith::MulFOp::create(b, a, step.scales[0]));
+    yields.append(step.maxRows);
+    yields.append(step.sums);
+    yields.append(nextP);
+    scf::YieldOp::create(b, yields);
+    return loop;
+  };
+
   // The blocks before `maskStart` need no mask (FlashAttention-2's split):
   // j < maskStart iff block j ends within Nk and (causal) its last key is
   // visible to the q-block's first row: (j + 1) * block_kv - 1 <= qBase +
@@ -1070,12 +1224,78 @@ void KernelBuilder::build(int64_t sharedBytes) {
   if (tma)
     waitFor(idx(t.stages), idx(0)); // Q
   SmallVector<Value> results(init);
-  if (needFull) {
+  if (overlap) {
+    // Block 0 (when the q-block sees any): its scores and softmax, with the
+    // masks (whether it needs them or not); its P V is the next step's.
+    Value any = cmp(arith::CmpIPredicate::sgt, kvEnd, idx(0));
+    SmallVector<Value> pZero(
+        t.blockKV / 4,
+        arith::ConstantIntOp::create(b, b.getI32Type(), 0).getResult());
+    SmallVector<Value> state(init);
+    state.append(pZero);
+    auto first = scf::IfOp::create(b, ValueRange(state).getTypes(), any,
+                                   /*withElseRegion=*/true);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(&first.getThenRegion().front());
+      waitFor(idx(0), idx(0));
+      SmallVector<Value> s0 = maskScores(
+          wgmmaScores(qDesc, kDescriptor(idx(0))), idx(0));
+      Softmax step = softmax(s0, init[nTilesO], init[nTilesO + 1], {});
+      SmallVector<Value> yields(init.begin(), init.begin() + nTilesO);
+      yields.append(step.maxRows);
+      yields.append(step.sums);
+      yields.append(pRegisters(step.pFrags));
+      scf::YieldOp::create(b, yields);
+      b.setInsertionPointToStart(&first.getElseRegion().front());
+      scf::YieldOp::create(b, state);
+    }
+    state.assign(first.getResults().begin(), first.getResults().end());
+    Value split = arith::MaxSIOp::create(b, maskStart, one);
+    if (needFull) {
+      scf::ForOp full = buildOverlapLoop(one, needMasked ? split : kvEnd,
+                                         state, /*masked=*/false);
+      state.assign(full.getResults().begin(), full.getResults().end());
+    }
+    if (needMasked) {
+      scf::ForOp masked = buildOverlapLoop(needFull ? split : one, kvEnd,
+                                           state, /*masked=*/true);
+      state.assign(masked.getResults().begin(), masked.getResults().end());
+    }
+    // The last block's P V.
+    SmallVector<Value> acc(state.begin(), state.begin() + nTilesO);
+    auto last = scf::IfOp::create(b, ValueRange(acc).getTypes(), any,
+                                  /*withElseRegion=*/true);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(&last.getThenRegion().front());
+      Value lastBlock = arith::SubIOp::create(b, kvEnd, one);
+      Value lastSlot = remc(lastBlock, t.stages);
+      // One stage: the steps loaded V up to the one before; the slot is free
+      // once every warpgroup is past its last P V.
+      if (t.stages == 1) {
+        gpu::BarrierOp::create(b);
+        tmaKV(lastBlock, lastSlot, vBar(lastSlot), /*withK=*/false,
+              /*withV=*/true);
+      }
+      waitFor(vBar(lastSlot), remc(divc(lastBlock, t.stages), 2));
+      SmallVector<Value> sum(acc);
+      wgmmaPV(sum, ArrayRef<Value>(state).drop_front(nTilesO + 2),
+              vDescriptor(lastSlot));
+      scf::YieldOp::create(b, sum);
+      b.setInsertionPointToStart(&last.getElseRegion().front());
+      scf::YieldOp::create(b, acc);
+    }
+    results.assign(last.getResults().begin(), last.getResults().end());
+    results.push_back(state[nTilesO]);
+    results.push_back(state[nTilesO + 1]);
+  }
+  if (!overlap && needFull) {
     scf::ForOp full = buildLoop(idx(0), needMasked ? maskStart : kvEnd,
                                 results, /*masked=*/false);
     results.assign(full.getResults().begin(), full.getResults().end());
   }
-  if (needMasked) {
+  if (!overlap && needMasked) {
     scf::ForOp masked = buildLoop(needFull ? maskStart : idx(0), kvEnd,
                                   results, /*masked=*/true);
     results.assign(masked.getResults().begin(), masked.getResults().end());
@@ -1147,8 +1367,16 @@ struct ConvertFAToNVGPUPass
       return false;
     };
     if (!isOneOf("wgmma-loads", wgmmaLoads, "tma", "cp-async") ||
-        !isOneOf("wgmma-release", wgmmaRelease, "barrier", "mbarrier"))
+        !isOneOf("wgmma-release", wgmmaRelease, "barrier", "mbarrier") ||
+        !isOneOf("wgmma-schedule", wgmmaSchedule, "serial", "overlap"))
       return signalPassFailure();
+    if (wgmmaSchedule == "overlap" &&
+        (wgmmaLoads != "tma" || wgmmaRelease != "barrier")) {
+      getOperation()->emitError()
+          << "convert-fa-to-nvgpu: wgmma-schedule=overlap needs "
+             "wgmma-loads=tma and wgmma-release=barrier";
+      return signalPassFailure();
+    }
     SmallVector<AttentionOp> ops;
     getOperation()->walk([&](AttentionOp op) {
       if (isNVGPUKernel(getKernelKind(op, KernelKind::Simt)))
@@ -1211,7 +1439,7 @@ struct ConvertFAToNVGPUPass
     if (kind == KernelKind::Wgmma)
       bytes -= wgmmaBarrierBytes(tiling.stages);
     KernelBuilder(op, tiling, kind, wgmmaLoads == "tma",
-                  wgmmaRelease == "mbarrier")
+                  wgmmaRelease == "mbarrier", wgmmaSchedule == "overlap")
         .build(bytes);
     return success();
   }

@@ -17,6 +17,57 @@
 // BADOPT: error: convert-fa-to-nvgpu: wgmma-loads must be 'tma' or 'cp-async', got 'bulk'
 // RUN: not fa-opt %s --split-input-file --convert-fa-to-nvgpu=wgmma-release=fence 2>&1 | FileCheck %s --check-prefix=BADREL
 // BADREL: error: convert-fa-to-nvgpu: wgmma-release must be 'barrier' or 'mbarrier', got 'fence'
+// RUN: fa-opt %s --split-input-file --fa-set-target=target=h100 \
+// RUN:   --fa-select-tiling=kernel=wgmma \
+// RUN:   --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
+// RUN:   --convert-fa-to-nvgpu=wgmma-schedule=overlap | FileCheck %s --check-prefix=OVERLAP
+// RUN: not fa-opt %s --split-input-file --convert-fa-to-nvgpu=wgmma-schedule=pingpong 2>&1 | FileCheck %s --check-prefix=BADSCHED
+// BADSCHED: error: convert-fa-to-nvgpu: wgmma-schedule must be 'serial' or 'overlap', got 'pingpong'
+// RUN: not fa-opt %s --split-input-file --convert-fa-to-nvgpu="wgmma-schedule=overlap wgmma-release=mbarrier" 2>&1 | FileCheck %s --check-prefix=BADCOMBO
+// RUN: not fa-opt %s --split-input-file --convert-fa-to-nvgpu="wgmma-schedule=overlap wgmma-loads=cp-async" 2>&1 | FileCheck %s --check-prefix=BADCOMBO
+// BADCOMBO: error: convert-fa-to-nvgpu: wgmma-schedule=overlap needs wgmma-loads=tma and wgmma-release=barrier
+
+// wgmma-schedule=overlap: K and V complete on separate mbarriers (K: 0, 1;
+// Q: 2; V: 3, 4), V one block behind K: the prologue loads K_0, K_1 and V_0.
+// Block 0's scores and softmax come before the loop, when visible; step j
+// refills K slot j + 1 and V slot j after the barrier, waits for K_j, issues
+// S_j, waits for V_{j-1}, issues P_{j-1} V_{j-1}, waits for S_j alone
+// (wait_group 1), runs the softmax, then waits for P V (wait_group 0). The
+// last block's P V follows the loop.
+// OVERLAP-LABEL: func.func @bf16_d128
+// OVERLAP:         %[[BARS:.*]] = nvgpu.mbarrier.create -> <memorySpace = #gpu.address_space<workgroup>, num_barriers = 5>
+// OVERLAP-COUNT-5:   nvgpu.mbarrier.init %[[BARS]][%{{.*}}], %c1{{[_0-9]*}} :
+// OVERLAP:           nvgpu.mbarrier.arrive.expect_tx %[[BARS]][%c2{{.*}}], %c32768
+// OVERLAP:           nvgpu.mbarrier.arrive.expect_tx %[[BARS]][%c0{{.*}}], %c16384
+// OVERLAP-COUNT-2:     nvgpu.tma.async.load %[[KMAP:[0-9]+]]
+// OVERLAP:           nvgpu.mbarrier.arrive.expect_tx %[[BARS]][%c1{{.*}}], %c16384
+// OVERLAP:           nvgpu.mbarrier.arrive.expect_tx %[[BARS]][%{{[0-9]+}}], %c16384
+// OVERLAP-COUNT-2:     nvgpu.tma.async.load %[[VMAP:[0-9]+]]
+// OVERLAP:         nvgpu.mbarrier.try_wait.parity %[[BARS]][%c2{{.*}}]
+// OVERLAP:         scf.if
+// OVERLAP:           nvgpu.mbarrier.try_wait.parity %[[BARS]][%c0{{.*}}]
+// OVERLAP:           nvvm.wgmma.wait.group.sync.aligned 0
+// OVERLAP:           scf.yield
+// OVERLAP:         scf.for
+// OVERLAP:           gpu.barrier
+// OVERLAP:           nvgpu.tma.async.load %[[KMAP]]
+// OVERLAP:           nvgpu.tma.async.load %[[VMAP]]
+// OVERLAP:           nvgpu.mbarrier.try_wait.parity %[[BARS]]
+// OVERLAP:           nvvm.wgmma.mma_async
+// OVERLAP:           nvvm.wgmma.commit.group.sync.aligned
+// OVERLAP-NOT:       nvvm.wgmma.wait.group
+// OVERLAP:           nvgpu.mbarrier.try_wait.parity %[[BARS]]
+// OVERLAP:           llvm.inline_asm {{.*}}wgmma.mma_async
+// OVERLAP:           nvvm.wgmma.commit.group.sync.aligned
+// OVERLAP-NEXT:      nvvm.wgmma.wait.group.sync.aligned 1
+// OVERLAP:           llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f"
+// OVERLAP:           nvvm.wgmma.wait.group.sync.aligned 0
+// OVERLAP:           scf.yield
+// OVERLAP:         scf.if
+// OVERLAP:           nvgpu.mbarrier.try_wait.parity %[[BARS]]
+// OVERLAP:           llvm.inline_asm {{.*}}wgmma.mma_async
+// OVERLAP:           nvvm.wgmma.wait.group.sync.aligned 0
+// OVERLAP:         vector.store
 
 // wgmma-release=mbarrier: an "empty" mbarrier per slot (arrival count: the
 // 8 warps), every slot filled in the prologue, and per step: the warp

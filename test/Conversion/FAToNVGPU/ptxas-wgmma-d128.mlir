@@ -10,6 +10,10 @@
 // RUN: fa-compile %s -o %t/k --pipeline-options="target=h100"
 // RUN: FileCheck %s --check-prefix=PTXAS < %t/k.ptxas.log
 // RUN: FileCheck %s --check-prefix=MANIFEST < %t/k.json
+// wgmma-schedule=overlap: the same, with P_{j-1} V_{j-1} in flight under
+// the softmax (P_j's 16-bit registers are written only after it).
+// RUN: fa-compile %s -o %t/o --pipeline-options="target=h100 wgmma-schedule=overlap"
+// RUN: FileCheck %s --check-prefix=PTXAS < %t/o.ptxas.log
 
 // MODEL: #1 128x160, 2 stages, 8 warps: {{.*}}, SRAM 197680 B, 248 registers/thread, 1 block(s)/SM
 // MODEL: kernel=wgmma
