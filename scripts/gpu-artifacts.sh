@@ -11,7 +11,8 @@
 #            | bench | bench-mma (the benchmark with the sm_80 kernel)
 #            | bench-cpasync (the wgmma kernel with cp.async loads)
 #            | wgmma-release, bench-release (slots freed by empty mbarriers)
-#            | wgmma-overlap, bench-overlap (softmax under the P V wgmmas)
+#            | wgmma-overlap, bench-overlap, sweep-overlap (softmax under
+#            the P V wgmmas)
 #            | sweep, sweep-small (mma-sync), sweep-wgmma, sweep-stages,
 #            sweep-small-wgmma
 #            (tilings forced; bash bench_run.sh with BENCH_ARGS=--no-baselines)
@@ -37,6 +38,7 @@ case "$VARIANT" in
   bench-release) OPTS="$OPTS wgmma-release=mbarrier" ;;
   wgmma-overlap) OPTS="$OPTS kernel=wgmma wgmma-schedule=overlap" ;;
   bench-overlap) OPTS="$OPTS wgmma-schedule=overlap" ;;
+  sweep-overlap) OPTS="$OPTS kernel=wgmma wgmma-schedule=overlap" ;;
 esac
 # The benchmark matrix compiles with the FlashAttention front end.
 mkdir -p "$DEST/artifacts"

@@ -1180,10 +1180,27 @@ void KernelBuilder::build(int64_t sharedBytes) {
     if (masked)
       sj = maskScores(sj, j);
     Softmax step = softmax(sj, rowMax, rowSum, {});
-    // P_j's 16-bit registers only after P_{j-1} V_{j-1} is done: LLVM gives
-    // them P_{j-1}'s registers, which the wgmmas still read (ptxas would
-    // serialize the wgmmas).
+    // The wait for P V starts a basic block: ptxas schedules within one and
+    // would move the wait up to the first exponentials (the softmax would
+    // then not overlap the wgmmas); it keeps the block order. The branch
+    // before it is never taken (blockIdx.x < gridDim.x) and traps; its
+    // condition reads the row sums, so LLVM keeps every exponential before
+    // it instead of sinking them to their uses after the wait, through a
+    // warp vote: a divergent branch there makes ptxas serialize the wgmmas.
+    Value sums = step.sums[0];
+    Value unordered = NVVM::VoteSyncOp::create(
+        b, b.getI1Type(), arith::ConstantIntOp::create(b, b.getI32Type(), -1),
+        arith::CmpFOp::create(b, arith::CmpFPredicate::UNO, element(sums, 0),
+                              element(sums, 1)),
+        NVVM::VoteSyncKind::any);
+    ifThen(arith::AndIOp::create(
+               b, cmp(arith::CmpIPredicate::uge, launch.getBlockIds().x,
+                      launch.getGridSize().x),
+               unordered),
+           [&] { LLVM::Trap::create(b); });
     NVVM::WgmmaWaitGroupSyncOp::create(b, 0);
+    // P_j's 16-bit registers only after P V: they take P_{j-1}'s registers,
+    // which the wgmmas still read.
     SmallVector<Value> nextP = pRegisters(step.pFrags);
     SmallVector<Value> yields;
     finishPV(acc, out);
