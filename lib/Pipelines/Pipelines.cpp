@@ -44,6 +44,7 @@
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 
 #include <cstdlib>
@@ -118,6 +119,19 @@ void mlir::fa::buildFANaiveToGPUPipeline(OpPassManager &pm,
   pm.addPass(createCSEPass());
 }
 
+/// gpu-module-to-binary runs LLVM's default O<n> pipeline, which MLIR builds
+/// with the SLP vectorizer on and no option to leave it out; the vectorizer
+/// reads LLVM's process-wide `-vectorize-slp` when it runs. That flag is set
+/// here, as the pipeline is built, unless the command line gave it
+/// (`fa-compile --vectorize-slp=true`).
+static void setLLVMSLPVectorizer(bool enable) {
+  auto &registered = llvm::cl::getRegisteredOptions();
+  auto it = registered.find("vectorize-slp");
+  if (it == registered.end() || it->second->getNumOccurrences() > 0)
+    return;
+  static_cast<llvm::cl::opt<bool> *>(it->second)->setValue(enable);
+}
+
 void mlir::fa::buildFAGPUToPTXPipeline(OpPassManager &pm,
                                        const FAToPTXPipelineOptions &options) {
   // Constants the canonicalizer hoisted out of the launches go back in
@@ -148,6 +162,7 @@ void mlir::fa::buildFAGPUToPTXPipeline(OpPassManager &pm,
   device.addPass(createCanonicalizerPass());
   device.addPass(createCSEPass());
 
+  setLLVMSLPVectorizer(options.llvmSLP);
   GpuModuleToBinaryPassOptions toBinary;
   toBinary.compilationTarget = options.format;
   toBinary.toolkitPath = findCUDAToolkit(options.toolkit);
