@@ -12,7 +12,8 @@
 #            | bench-cpasync (the wgmma kernel with cp.async loads)
 #            | wgmma-release, bench-release (slots freed by empty mbarriers)
 #            | wgmma-overlap, bench-overlap, sweep-overlap (softmax under
-#            the P V wgmmas)
+#            the P V wgmmas) | wgmma-producer, bench-producer (a producer
+#            warpgroup issues the loads)
 #            | sweep, sweep-small (mma-sync), sweep-wgmma, sweep-stages,
 #            sweep-small-wgmma
 #            (tilings forced; bash bench_run.sh with BENCH_ARGS=--no-baselines)
@@ -39,6 +40,8 @@ case "$VARIANT" in
   wgmma-overlap) OPTS="$OPTS kernel=wgmma wgmma-schedule=overlap" ;;
   bench-overlap) OPTS="$OPTS wgmma-schedule=overlap" ;;
   sweep-overlap) OPTS="$OPTS kernel=wgmma wgmma-schedule=overlap" ;;
+  wgmma-producer) OPTS="$OPTS kernel=wgmma wgmma-release=producer" ;;
+  bench-producer) OPTS="$OPTS wgmma-release=producer" ;;
 esac
 # The benchmark matrix compiles with the FlashAttention front end.
 mkdir -p "$DEST/artifacts"

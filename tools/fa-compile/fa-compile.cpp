@@ -116,6 +116,9 @@ static FailureOr<std::string> runPtxas(StringRef ptxas, StringRef chip,
   std::string arch = "-arch=" + chip.str();
   SmallVector<StringRef> args = {ptxas, "-v", "-O3", arch, ptxFile, "-o",
                                  cubinFile};
+  // The redirection does not truncate: a longer log of an earlier run would
+  // leave its tail behind (and a second "Used N registers" line).
+  llvm::sys::fs::remove(logFile);
   std::optional<StringRef> redirects[] = {std::nullopt, logFile, logFile};
   std::string error;
   int rc = llvm::sys::ExecuteAndWait(ptxas, args, std::nullopt, redirects,

@@ -113,11 +113,15 @@ def ConvertFAToNVGPUPass : Pass<"convert-fa-to-nvgpu"> {
            "`cp-async` (cp.async by every thread, made visible to wgmma by "
            "fence.proxy.async)">,
     Option<"wgmmaRelease", "wgmma-release", "std::string",
-           /*default=*/"\"barrier\"",
+           /*default=*/"\"auto\"",
            "How the TMA wgmma kernel frees a K/V slot for its refill: "
-           "`barrier` (one bar.sync per step, then thread 0 refills) or "
+           "`barrier` (one bar.sync per step, then thread 0 refills), "
            "`mbarrier` (each warp arrives on the slot's empty mbarrier; "
-           "thread 0 waits there and refills; no block-wide barrier)">,
+           "thread 0 waits there and refills; no block-wide barrier), "
+           "`producer` (the same, with one more warpgroup that issues every "
+           "load and gives its registers to the others through setmaxnreg) "
+           "or `auto` (`producer` for two warpgroups that run one block per "
+           "SM in the cost model, else `barrier`)">,
     Option<"wgmmaSchedule", "wgmma-schedule", "std::string",
            /*default=*/"\"serial\"",
            "The order of a TMA wgmma kernel step: `serial` (S = Q K^T, its "
@@ -125,7 +129,8 @@ def ConvertFAToNVGPUPass : Pass<"convert-fa-to-nvgpu"> {
            "(FlashAttention-3's intra-warpgroup overlap: step j issues S_j "
            "and P_{j-1} V_{j-1} and computes S_j's softmax while P V runs; "
            "K and V complete on separate mbarriers, V one block behind; "
-           "needs `wgmma-loads=tma` and `wgmma-release=barrier`)">,
+           "needs `wgmma-loads=tma` and `wgmma-release=barrier` or `auto`, "
+           "which then means `barrier`)">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

@@ -105,10 +105,13 @@ struct FAToPTXPipelineOptions
   Option<std::string> wgmmaRelease{
       *this, "wgmma-release",
       llvm::cl::desc("How the TMA wgmma kernel frees a slot for its refill: "
-                     "barrier (default; one bar.sync per step) or mbarrier "
-                     "(empty mbarriers, no block-wide barrier; "
-                     "docs/performance.md section 13)"),
-      llvm::cl::init("barrier")};
+                     "auto (default: producer for two warpgroups at one "
+                     "block per SM, else barrier), barrier (one bar.sync per "
+                     "step), mbarrier (empty mbarriers, no block-wide "
+                     "barrier) or producer (empty mbarriers and a producer "
+                     "warpgroup with setmaxnreg; docs/performance.md "
+                     "sections 13 and 18)"),
+      llvm::cl::init("auto")};
   Option<std::string> wgmmaSchedule{
       *this, "wgmma-schedule",
       llvm::cl::desc("The order of a TMA wgmma kernel step: serial (S, "

@@ -91,4 +91,24 @@ def FALowerTensorMapArgsPass
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def FASetKernelMaxRegistersPass
+    : Pass<"fa-set-kernel-max-registers", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "Give kernels that use setmaxnreg the register count they "
+                "start with (nvvm.maxnreg)";
+  let description = [{
+    `setmaxnreg` (`nvvm.setmaxregister`) moves registers between the
+    warpgroups of a block; ptxas applies it only when the kernel declares
+    how many registers each thread starts with (`.maxnreg`), and otherwise
+    ignores it or allocates the whole kernel within the entry count (with
+    spills). Upstream's outlining does not carry attributes from the
+    `gpu.launch` to the kernel, so this pass sets `nvvm.maxnreg` on every
+    `gpu.func` kernel that contains `nvvm.setmaxregister`: the register
+    file (65536 registers) over the kernel's `known_block_size` threads,
+    rounded down to ptxas's granularity of 8. A kernel without a known block
+    size is an error; one that already has `nvvm.maxnreg` keeps it. Run
+    before `convert-gpu-to-nvvm`, which carries the attribute to the
+    `llvm.func` (PTX `.maxnreg`).
+  }];
+}
+
 #endif // FLASHATTN_TRANSFORMS_PASSES_TD

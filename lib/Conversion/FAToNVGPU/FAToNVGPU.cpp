@@ -74,6 +74,8 @@ using namespace mlir::fa;
 
 /// Elements copied by one cp.async (16 bytes of f16/bf16).
 static constexpr int64_t kChunk = 8;
+/// The producer warpgroup's registers per thread (setmaxnreg's minimum).
+static constexpr int64_t kProducerRegs = 24;
 /// Elements of padding per shared-memory row (kMmaSyncRowPadBytes).
 static constexpr int64_t kPad = kMmaSyncRowPadBytes / 2;
 
@@ -84,10 +86,12 @@ namespace {
 class KernelBuilder {
 public:
   KernelBuilder(AttentionOp op, const Tiling &tiling, KernelKind kind,
-                bool tmaLoads, bool emptyBarriers, bool overlapSchedule)
+                bool tmaLoads, bool emptyBarriers, bool producerWarp,
+                bool overlapSchedule)
       : op(op), b(op.getLoc(), op), t(tiling),
         wg(kind == KernelKind::Wgmma), tma(wg && tmaLoads),
-        release(tma && emptyBarriers),
+        release(tma && (emptyBarriers || producerWarp)),
+        producer(release && producerWarp),
         overlap(tma && !release && overlapSchedule) {
     elt = op.getQueryType().getElementType();
     d = op.getHeadDim();
@@ -256,6 +260,11 @@ private:
   /// TMA with slots released through "empty" mbarriers, no block-wide
   /// barrier per step (else one `bar.sync` per step).
   bool release;
+  /// release, with one more warpgroup whose first thread issues every load
+  /// (the producer) and that computes nothing: no consumer warp waits for
+  /// another. The producer gives its registers to the consumers
+  /// (setmaxnreg).
+  bool producer;
   /// TMA with barrier release and FlashAttention-3's intra-warpgroup
   /// overlap: step j issues S_j = Q K_j^T and then P_{j-1} V_{j-1}, and
   /// computes the softmax of S_j while the P V wgmmas run.
@@ -559,7 +568,8 @@ void KernelBuilder::build(int64_t sharedBytes) {
     vMap = tensorMap(v, t.blockKV);
   }
   auto launch = gpu::LaunchOp::create(
-      b, numQBlocks, idx(op.getNumQueryHeads()), batchSize, idx(threads),
+      b, numQBlocks, idx(op.getNumQueryHeads()), batchSize,
+      idx(threads + (producer ? 128 : 0)),
       one, one, smem);
   Block &body = launch.getBody().front();
   b.setInsertionPointToStart(&body);
@@ -720,7 +730,8 @@ void KernelBuilder::build(int64_t sharedBytes) {
         b, nvgpu::MBarrierGroupType::get(
                ctx, workgroup,
                t.stages + 1 + (release || overlap ? t.stages : 0)));
-    leader = cmp(arith::CmpIPredicate::eq, tid, idx(0));
+    // The producer warpgroup's first thread, or thread 0.
+    leader = cmp(arith::CmpIPredicate::eq, tid, idx(producer ? threads : 0));
     ifThen(leader, [&] {
       for (int64_t i = 0; i <= t.stages + (overlap ? t.stages : 0); ++i)
         nvgpu::MBarrierInitOp::create(b, bars, idx(1), idx(i),
@@ -1133,10 +1144,11 @@ void KernelBuilder::build(int64_t sharedBytes) {
       Value next = addc(j, t.stages);
       Value refill = arith::AndIOp::create(
           b, leader, cmp(arith::CmpIPredicate::slt, next, kvEnd));
-      ifThen(refill, [&] {
-        tryWait(emptyId, remc(divc(j, t.stages), 2));
-        loadKV(next, slotIndex);
-      });
+      if (!producer)
+        ifThen(refill, [&] {
+          tryWait(emptyId, remc(divc(j, t.stages), 2));
+          loadKV(next, slotIndex);
+        });
     }
     SmallVector<Value> yields(acc);
     yields.append(newMaxRows);
@@ -1238,6 +1250,40 @@ void KernelBuilder::build(int64_t sharedBytes) {
   bool needFull = !mask && (causal || !staticNk || *staticNk >= t.blockKV);
   bool needMasked =
       mask || causal || !staticNk || *staticNk % t.blockKV != 0;
+  // The producer warpgroup refills each slot with block j once every
+  // consumer warp has released block j - stages from it; the consumer warps
+  // run the rest of the kernel. The block starts with 65536 / its threads
+  // registers each (ptxas allocates at most that); the producer keeps 24 and
+  // the consumers share the rest (FlashAttention-3's split).
+  if (producer) {
+    auto split = scf::IfOp::create(
+        b, cmp(arith::CmpIPredicate::ult, tid, idx(threads)),
+        /*withElseRegion=*/true);
+    int64_t consumerRegs =
+        std::min<int64_t>(256, (65536 / 128 - kProducerRegs) /
+                                   (t.warps / 4) / 8 * 8);
+    b.setInsertionPointToStart(&split.getThenRegion().front());
+    NVVM::SetMaxRegisterOp::create(
+        b, b.getI32IntegerAttr(consumerRegs),
+        NVVM::SetMaxRegisterActionAttr::get(
+            ctx, NVVM::SetMaxRegisterAction::increase));
+    b.setInsertionPointToStart(&split.getElseRegion().front());
+    NVVM::SetMaxRegisterOp::create(
+        b, b.getI32IntegerAttr(kProducerRegs),
+        NVVM::SetMaxRegisterActionAttr::get(
+            ctx, NVVM::SetMaxRegisterAction::decrease));
+    ifThen(leader, [&] {
+      auto refills = scf::ForOp::create(b, idx(t.stages), kvEnd, one);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(refills.getBody());
+      Value block = refills.getInductionVar();
+      Value slot = remc(block, t.stages);
+      tryWait(addc(slot, t.stages + 1),
+              remc(addc(divc(block, t.stages), -1), 2));
+      loadKV(block, slot);
+    });
+    b.setInsertionPoint(split.getThenRegion().front().getTerminator());
+  }
   if (tma)
     waitFor(idx(t.stages), idx(0)); // Q
   SmallVector<Value> results(init);
@@ -1373,22 +1419,28 @@ struct ConvertFAToNVGPUPass
   using Base::Base;
 
   void runOnOperation() override {
-    // An option with two spellings: an error naming both otherwise.
-    auto isOneOf = [&](StringRef name, StringRef value, StringRef first,
-                       StringRef second) {
-      if (value == first || value == second)
+    // An option with a few spellings: an error naming them otherwise.
+    auto isOneOf = [&](StringRef name, StringRef value,
+                       ArrayRef<StringRef> spellings) {
+      if (llvm::is_contained(spellings, value))
         return true;
-      getOperation()->emitError()
-          << "convert-fa-to-nvgpu: " << name << " must be '" << first
-          << "' or '" << second << "', got '" << value << "'";
+      InFlightDiagnostic diag = getOperation()->emitError()
+                                << "convert-fa-to-nvgpu: " << name
+                                << " must be ";
+      for (auto [i, spelling] : llvm::enumerate(spellings))
+        diag << (i == 0 ? "" : i + 1 == spellings.size() ? " or " : ", ")
+             << "'" << spelling << "'";
+      diag << ", got '" << value << "'";
       return false;
     };
-    if (!isOneOf("wgmma-loads", wgmmaLoads, "tma", "cp-async") ||
-        !isOneOf("wgmma-release", wgmmaRelease, "barrier", "mbarrier") ||
-        !isOneOf("wgmma-schedule", wgmmaSchedule, "serial", "overlap"))
+    if (!isOneOf("wgmma-loads", wgmmaLoads, {"tma", "cp-async"}) ||
+        !isOneOf("wgmma-release", wgmmaRelease,
+                 {"auto", "barrier", "mbarrier", "producer"}) ||
+        !isOneOf("wgmma-schedule", wgmmaSchedule, {"serial", "overlap"}))
       return signalPassFailure();
     if (wgmmaSchedule == "overlap" &&
-        (wgmmaLoads != "tma" || wgmmaRelease != "barrier")) {
+        (wgmmaLoads != "tma" ||
+         (wgmmaRelease != "barrier" && wgmmaRelease != "auto"))) {
       getOperation()->emitError()
           << "convert-fa-to-nvgpu: wgmma-schedule=overlap needs "
              "wgmma-loads=tma and wgmma-release=barrier";
@@ -1455,8 +1507,22 @@ struct ConvertFAToNVGPUPass
     // needed (cp.async).
     if (kind == KernelKind::Wgmma)
       bytes -= wgmmaBarrierBytes(tiling.stages);
+    // auto: the producer warpgroup where its registers cost nothing, i.e.
+    // two consumer warpgroups that run one block per SM anyway (measured:
+    // +2-13% at d = 128; with two blocks per SM, or one warpgroup, it costs
+    // the block's neighbours; docs/performance.md section 18). The serial
+    // schedule only (overlap keeps the barrier).
+    bool producer = wgmmaRelease == "producer";
+    if (wgmmaRelease == "auto" && kind == KernelKind::Wgmma &&
+        wgmmaLoads == "tma" && wgmmaSchedule == "serial" &&
+        tiling.warps == 8) {
+      CostModel model(target, {KernelKind::Wgmma});
+      producer =
+          model.evaluate(tiling, getAttentionProblem(op)).blocksPerSM == 1;
+    }
     KernelBuilder(op, tiling, kind, wgmmaLoads == "tma",
-                  wgmmaRelease == "mbarrier", wgmmaSchedule == "overlap")
+                  wgmmaRelease == "mbarrier", producer,
+                  wgmmaSchedule == "overlap")
         .build(bytes);
     return success();
   }

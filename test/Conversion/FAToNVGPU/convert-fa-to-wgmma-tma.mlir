@@ -4,7 +4,11 @@
 // RUN: fa-opt %s --split-input-file --fa-set-target=target=h100 \
 // RUN:   --fa-select-tiling=kernel=wgmma \
 // RUN:   --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
-// RUN:   --convert-fa-to-nvgpu | FileCheck %s
+// RUN:   --convert-fa-to-nvgpu=wgmma-release=barrier | FileCheck %s
+// RUN: fa-opt %s --split-input-file --fa-set-target=target=h100 \
+// RUN:   --fa-select-tiling=kernel=wgmma \
+// RUN:   --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
+// RUN:   --convert-fa-to-nvgpu | FileCheck %s --check-prefix=PRODUCER
 // RUN: fa-opt %s --split-input-file --fa-set-target=target=h100 \
 // RUN:   --fa-select-tiling=kernel=wgmma \
 // RUN:   --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
@@ -16,7 +20,7 @@
 // RUN: not fa-opt %s --split-input-file --convert-fa-to-nvgpu=wgmma-loads=bulk 2>&1 | FileCheck %s --check-prefix=BADOPT
 // BADOPT: error: convert-fa-to-nvgpu: wgmma-loads must be 'tma' or 'cp-async', got 'bulk'
 // RUN: not fa-opt %s --split-input-file --convert-fa-to-nvgpu=wgmma-release=fence 2>&1 | FileCheck %s --check-prefix=BADREL
-// BADREL: error: convert-fa-to-nvgpu: wgmma-release must be 'barrier' or 'mbarrier', got 'fence'
+// BADREL: error: convert-fa-to-nvgpu: wgmma-release must be 'auto', 'barrier', 'mbarrier' or 'producer', got 'fence'
 // RUN: fa-opt %s --split-input-file --fa-set-target=target=h100 \
 // RUN:   --fa-select-tiling=kernel=wgmma \
 // RUN:   --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
@@ -68,6 +72,41 @@
 // OVERLAP:           llvm.inline_asm {{.*}}wgmma.mma_async
 // OVERLAP:           nvvm.wgmma.wait.group.sync.aligned 0
 // OVERLAP:         vector.store
+
+// wgmma-release=auto (the default) on 128 x 64 blocks of 8 warps at
+// d = 128, which the cost model runs one per SM: a producer warpgroup
+// (threads 256-383) whose first thread issues every load; the consumers
+// raise their registers to 240, the producer lowers its own to 24, waits
+// on each slot's empty mbarrier (8 consumer warps arrive) and refills it.
+// The consumer steps have no block-wide barrier. The one-warpgroup GQA
+// kernel below keeps the barrier.
+// PRODUCER-LABEL: func.func @bf16_d128
+// PRODUCER:         gpu.launch {{.*}} threads({{.*}}) in (%{{.*}} = %c384,
+// PRODUCER:           %[[BARS:.*]] = nvgpu.mbarrier.create -> <memorySpace = #gpu.address_space<workgroup>, num_barriers = 5>
+// PRODUCER:           %[[LEADER:.*]] = arith.cmpi eq, %{{.*}}, %c256 : index
+// PRODUCER:           nvgpu.mbarrier.init %[[BARS]][%c3], %c8
+// PRODUCER:           nvgpu.mbarrier.init %[[BARS]][%c4], %c8
+// PRODUCER:           %[[CONSUMER:.*]] = arith.cmpi ult, %{{.*}}, %c256{{.*}} : index
+// PRODUCER-NEXT:      scf.if %[[CONSUMER]] {
+// PRODUCER-NEXT:        nvvm.setmaxregister increase 240
+// PRODUCER:             scf.for
+// PRODUCER-NOT:           gpu.barrier
+// PRODUCER:               nvgpu.mbarrier.arrive %[[BARS]]
+// PRODUCER-NOT:           gpu.barrier
+// PRODUCER:               scf.yield
+// PRODUCER:             vector.store
+// PRODUCER:           } else {
+// PRODUCER-NEXT:        nvvm.setmaxregister decrease 24
+// PRODUCER-NEXT:        scf.if %[[LEADER]] {
+// PRODUCER:              scf.for %{{.*}} = %c2{{.*}} to
+// PRODUCER:                 nvgpu.mbarrier.try_wait.parity %[[BARS]]
+// PRODUCER:                 nvgpu.mbarrier.arrive.expect_tx
+// PRODUCER-COUNT-4:         nvgpu.tma.async.load
+// PRODUCER-LABEL: func.func @f16_gqa_one_stage
+// PRODUCER-NOT:     setmaxregister
+// PRODUCER:         gpu.barrier
+// PRODUCER:         scf.for
+// PRODUCER:           gpu.barrier
 
 // wgmma-release=mbarrier: an "empty" mbarrier per slot (arrival count: the
 // 8 warps), every slot filled in the prologue, and per step: the warp

@@ -10,6 +10,14 @@
 // RUN: fa-compile %s -o %t/k --pipeline-options="target=h100"
 // RUN: FileCheck %s --check-prefix=PTXAS < %t/k.ptxas.log
 // RUN: FileCheck %s --check-prefix=MANIFEST < %t/k.json
+// One block per SM of two warpgroups: wgmma-release=auto adds the producer
+// warpgroup; the block starts at 65536 / 384 registers a thread (168) and
+// the consumers take 240 of the producer's.
+// RUN: FileCheck %s --check-prefix=PTX < %t/k.ptx
+// PTX: .maxntid 384, 1, 1
+// PTX-NEXT: .maxnreg 168
+// PTX: setmaxnreg.inc.sync.aligned.u32 240;
+// PTX: setmaxnreg.dec.sync.aligned.u32 24;
 // wgmma-schedule=overlap: the same, with P_{j-1} V_{j-1} in flight under
 // the softmax (P_j's 16-bit registers are written only after it).
 // RUN: fa-compile %s -o %t/o --pipeline-options="target=h100 wgmma-schedule=overlap"

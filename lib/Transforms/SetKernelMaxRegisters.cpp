@@ -1,0 +1,57 @@
+//===- SetKernelMaxRegisters.cpp - .maxnreg for setmaxnreg kernels --------===//
+//
+// Part of flashattn-mlir.
+//
+//===----------------------------------------------------------------------===//
+
+#include "FlashAttn/Transforms/Passes.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+
+namespace mlir {
+namespace fa {
+#define GEN_PASS_DEF_FASETKERNELMAXREGISTERSPASS
+#include "FlashAttn/Transforms/Passes.h.inc"
+} // namespace fa
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::fa;
+
+/// 32-bit registers per SM (sm_70 and later) and ptxas's allocation
+/// granularity per thread.
+static constexpr int64_t kRegisterFile = 65536;
+static constexpr int64_t kRegisterGranularity = 8;
+
+namespace {
+struct SetKernelMaxRegistersPass
+    : public fa::impl::FASetKernelMaxRegistersPassBase<
+          SetKernelMaxRegistersPass> {
+  void runOnOperation() override {
+    StringRef name = NVVM::NVVMDialect::getMaxnregAttrName();
+    for (auto func : getOperation().getOps<gpu::GPUFuncOp>()) {
+      if (!func.isKernel() || func->hasAttr(name))
+        continue;
+      if (!func.walk([](NVVM::SetMaxRegisterOp) {
+                 return WalkResult::interrupt();
+               }).wasInterrupted())
+        continue;
+      std::optional<ArrayRef<int32_t>> block = func.getKnownBlockSize();
+      if (!block) {
+        func.emitError() << "fa-set-kernel-max-registers: kernel @"
+                         << func.getName()
+                         << " uses setmaxnreg but has no known_block_size";
+        return signalPassFailure();
+      }
+      int64_t threads = 1;
+      for (int32_t extent : *block)
+        threads *= extent;
+      int64_t regs = kRegisterFile / threads / kRegisterGranularity *
+                     kRegisterGranularity;
+      func->setAttr(name, IntegerAttr::get(
+                              IntegerType::get(&getContext(), 32), regs));
+    }
+  }
+};
+} // namespace
