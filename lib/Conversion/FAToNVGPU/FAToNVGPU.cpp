@@ -426,42 +426,56 @@ SmallVector<Value> KernelBuilder::issuePV(ArrayRef<Value> acc,
   SmallVector<Value> out(values.begin(), values.begin() + regs);
   ArrayRef<Value> a = ArrayRef<Value>(values).drop_front(regs);
   NVVM::WgmmaFenceAlignedOp::create(b);
+  // One asm statement for all k16 steps (one per step made LLVM's
+  // CodeGenPrepare and instruction selection a fifth of the compile time,
+  // docs/performance.md section 17). Operands: the accumulators ($0 ..),
+  // then each step's 4 A registers, each step's V descriptor, the scale-d
+  // flag, and the accumulators again, tied to the outputs.
+  int64_t steps = t.blockKV / 16;
+  int64_t aBase = regs, descBase = regs + 4 * steps,
+          scaleIndex = descBase + steps;
   const char *type = elt.isF16() ? "f16" : "bf16";
   std::string accList;
   for (int64_t i = 0; i < regs; ++i)
     accList += (i ? ", $" : "$") + std::to_string(i);
-  std::string asmString = llvm::formatv(
-      "{{\n.reg .pred p;\nsetp.ne.b32 p, ${0}, 0;\n"
-      "wgmma.mma_async.sync.aligned.m64n{1}k16.f32.{2}.{2} {{{3}}, "
-      "{{${4}, ${5}, ${6}, ${7}}, ${8}, p, 1, 1, 1;\n}\n",
-      regs + 5, n, type, accList, regs, regs + 1, regs + 2, regs + 3,
-      regs + 4);
+  std::string asmString =
+      llvm::formatv("{{\n.reg .pred p;\nsetp.ne.b32 p, ${0}, 0;\n",
+                    scaleIndex);
+  for (int64_t kk = 0; kk < steps; ++kk)
+    asmString += llvm::formatv(
+        "wgmma.mma_async.sync.aligned.m64n{0}k16.f32.{1}.{1} {{{2}}, "
+        "{{${3}, ${4}, ${5}, ${6}}, ${7}, p, 1, 1, 1;\n",
+        n, type, accList, aBase + 4 * kk, aBase + 4 * kk + 1,
+        aBase + 4 * kk + 2, aBase + 4 * kk + 3, descBase + kk);
+  asmString += "}\n";
   std::string constraints;
   for (int64_t i = 0; i < regs; ++i)
     constraints += "=f,";
-  constraints += "r,r,r,r,l,n";
+  for (int64_t i = 0; i < 4 * steps; ++i)
+    constraints += "r,";
+  for (int64_t i = 0; i < steps; ++i)
+    constraints += "l,";
+  constraints += "n";
   for (int64_t i = 0; i < regs; ++i)
     constraints += "," + std::to_string(i);
   auto structType = LLVM::LLVMStructType::getLiteral(
       b.getContext(), SmallVector<Type>(regs, f32));
-  Value one = LLVM::ConstantOp::create(b, b.getI32Type(), 1);
-  for (int64_t kk = 0; kk < t.blockKV / 16; ++kk) {
-    SmallVector<Value> operands(a.slice(4 * kk, 4));
-    // 16 kv rows of 128 bytes per k16 step.
+  SmallVector<Value> operands(a.take_front(4 * steps));
+  // 16 kv rows of 128 bytes per k16 step.
+  for (int64_t kk = 0; kk < steps; ++kk)
     operands.push_back(vDescs.empty() ? advance(vDesc, kk * 16 * 128)
                                       : vDescs[kk]);
-    operands.push_back(one);
-    operands.append(out);
-    Value result =
-        LLVM::InlineAsmOp::create(b, structType, operands, asmString,
-                                  constraints, /*has_side_effects=*/true,
-                                  /*is_align_stack=*/false,
-                                  LLVM::TailCallKind::None,
-                                  LLVM::AsmDialectAttr(), ArrayAttr())
-            .getRes();
-    for (int64_t i = 0; i < regs; ++i)
-      out[i] = LLVM::ExtractValueOp::create(b, result, i);
-  }
+  operands.push_back(LLVM::ConstantOp::create(b, b.getI32Type(), 1));
+  operands.append(out);
+  Value result =
+      LLVM::InlineAsmOp::create(b, structType, operands, asmString,
+                                constraints, /*has_side_effects=*/true,
+                                /*is_align_stack=*/false,
+                                LLVM::TailCallKind::None,
+                                LLVM::AsmDialectAttr(), ArrayAttr())
+          .getRes();
+  for (int64_t i = 0; i < regs; ++i)
+    out[i] = LLVM::ExtractValueOp::create(b, result, i);
   NVVM::WgmmaGroupSyncAlignedOp::create(b);
   return out;
 }
