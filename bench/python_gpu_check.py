@@ -114,7 +114,7 @@ def shapes(c):
             (c["b"], c["hkv"], c["nk"], c["d"]))
 
 
-def compile_all(directory, target):
+def compile_all(directory, target, overrides=()):
     os.makedirs(directory, exist_ok=True)
     cases, failed = matrix(), 0
     for c in cases:
@@ -122,7 +122,8 @@ def compile_all(directory, target):
         try:
             k = fa.compile(*shapes(c), dtype=c["dtype"], causal=bool(c["causal"]),
                            target=target, mask=c.get("mask_kind"),
-                           mask_shape=c.get("mask"), lse=c.get("lse", False))
+                           mask_shape=c.get("mask"), lse=c.get("lse", False),
+                           **dict(overrides))
         except fa.CompileError as e:
             # Recorded: the run reports the case as not compiled (a failure).
             print(f"{c['name']}: did not compile: {e}", file=sys.stderr)
@@ -394,11 +395,15 @@ def main(argv):
     p.add_argument("--target", default="h100")
     p.add_argument("--runtime", default="", help="libfa_runtime.so (else $FA_RUNTIME_LIB)")
     p.add_argument("--json", default="")
+    p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                   help="a compile() override for every case (compile mode), "
+                        "e.g. wgmma_release=producer")
     a = p.parse_args(argv)
     if a.runtime:
         os.environ["FA_RUNTIME_LIB"] = a.runtime
     if a.mode == "compile":
-        return compile_all(a.dir, a.target)
+        return compile_all(a.dir, a.target,
+                           [o.split("=", 1) for o in a.option])
     return run_all(a.dir, a.json)
 
 

@@ -6,6 +6,8 @@
 #   DEST/runtime/       runtime sources; DEST/libfa_runtime.prebuilt.so
 #   DEST/run.sh         builds libfa_runtime.so with g++ and runs the check
 # Usage: scripts/python-gpu-artifacts.sh [DEST=.stage-python] [TARGET=h100]
+# PY_CHECK_OPTIONS: extra compile-mode flags of python_gpu_check.py, e.g.
+#   "--option wgmma_release=producer"
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DEST=${1:-.stage-python}
@@ -15,7 +17,8 @@ BUILD_DIR=${BUILD_DIR:-build}
 rm -rf "$DEST/kernels" "$DEST/python" "$DEST/bench" "$DEST/runtime"
 mkdir -p "$DEST/bench"
 FLASHATTN_MLIR_LIB=$PWD/$BUILD_DIR/lib/libFlashAttn-C.so \
-  /usr/bin/python3 bench/python_gpu_check.py compile "$DEST/kernels" --target "$TARGET"
+  /usr/bin/python3 bench/python_gpu_check.py compile "$DEST/kernels" --target "$TARGET" \
+  ${PY_CHECK_OPTIONS:-}
 mkdir -p "$DEST/python"
 cp -r python/flashattn_mlir "$DEST/python/"
 find "$DEST/python" -name __pycache__ -prune -exec rm -rf {} +

@@ -21,7 +21,9 @@ DTYPES = {"bf16": "bf16", "bfloat16": "bf16", "f16": "f16", "float16": "f16",
 PIPELINE_OPTIONS = {"arch": str, "sram_per_block": int, "sram_per_sm": int,
                     "regs_per_sm": int, "max_regs_per_thread": int,
                     "sm_count": int, "features": str, "opt_level": int,
-                    "toolkit": str, "naive": bool, "kernel": str}
+                    "toolkit": str, "naive": bool, "kernel": str,
+                    "wgmma_loads": str, "wgmma_release": str,
+                    "wgmma_schedule": str}
 TILING_KEYS = ("block_q", "block_kv", "stages", "warps")
 # Overrides that change the compile, not the kernel's meaning.
 OTHER_OPTIONS = {"ptxas": str, "allow_over_budget": bool}
@@ -165,10 +167,15 @@ def build_mlir(config, tiling=None):
         f"}}\n")
 
 
+# The pipeline's options past fa-set-target's.
+_CODEGEN_OPTIONS = ("features", "opt_level", "toolkit", "kernel",
+                    "wgmma_loads", "wgmma_release", "wgmma_schedule")
+
+
 def _target_options(config):
     opts = [f"target={config['target']}"]
     for key, value in sorted(config["options"].items()):
-        if key in ("features", "opt_level", "toolkit", "naive", "kernel"):
+        if key in _CODEGEN_OPTIONS or key == "naive":
             continue
         opts.append(f"{key.replace('_', '-')}={value}")
     return opts
@@ -178,7 +185,7 @@ def pipeline_options(config):
     """fa-to-ptx-pipeline's options for `config`, as fa-compile's
     --pipeline-options takes them."""
     opts = _target_options(config)
-    for key in ("features", "opt_level", "toolkit", "kernel"):
+    for key in _CODEGEN_OPTIONS:
         if key in config["options"]:
             opts.append(f"{key.replace('_', '-')}={config['options'][key]}")
     if config["options"].get("naive"):

@@ -247,3 +247,14 @@ def test_capi_target_errors():
         assert "error:" in e.value.diagnostics
     finally:
         c.destroy(module)
+
+
+def test_wgmma_options():
+    # The wgmma kernel's options reach fa-to-ptx-pipeline: a producer
+    # warpgroup (setmaxnreg) on demand, and the serial kernel by default on
+    # this small 64-row tiling.
+    assert "setmaxnreg" not in small().ptx
+    assert "setmaxnreg.inc" in small(wgmma_release="producer").ptx
+    assert "setmaxnreg" not in small(wgmma_release="barrier").ptx
+    with pytest.raises(fa.CompileError, match="wgmma-release must be"):
+        small(wgmma_release="fence")
