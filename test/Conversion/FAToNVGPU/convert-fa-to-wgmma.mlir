@@ -48,7 +48,8 @@
 // in the leading byte offset field: 512 << 16 | 64 << 32 | 1 << 62).
 // CHECK:             arith.constant 4611686293338849280 : i64
 // CHECK:             nvvm.wgmma.fence.aligned
-// CHECK-COUNT-4:     llvm.inline_asm has_side_effects {{.*}}wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {{.*}}p, 1, 1, 1;
+// One asm statement for the 4 steps.
+// CHECK:             llvm.inline_asm has_side_effects "{{(.*wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 [^;]*p, 1, 1, 1;){4}[\]}}0A}\0A"
 // CHECK:             nvvm.wgmma.commit.group.sync.aligned
 // CHECK:             nvvm.wgmma.wait.group.sync.aligned 0
 // No closing barrier: the next step's barrier precedes its copies.
