@@ -86,12 +86,13 @@ namespace {
 class KernelBuilder {
 public:
   KernelBuilder(AttentionOp op, const Tiling &tiling, KernelKind kind,
-                bool tmaLoads, bool emptyBarriers, bool producerWarp,
+                bool tmaLoads, bool emptyBarriers, int64_t producerConsumerRegs,
                 bool overlapSchedule)
       : op(op), b(op.getLoc(), op), t(tiling),
         wg(kind == KernelKind::Wgmma), tma(wg && tmaLoads),
-        release(tma && (emptyBarriers || producerWarp)),
-        producer(release && producerWarp),
+        release(tma && (emptyBarriers || producerConsumerRegs > 0)),
+        producer(release && producerConsumerRegs > 0),
+        consumerRegs(producerConsumerRegs),
         overlap(tma && !release && overlapSchedule) {
     elt = op.getQueryType().getElementType();
     d = op.getHeadDim();
@@ -226,14 +227,15 @@ private:
   /// transposed).
   void wgmmaPV(MutableArrayRef<Value> acc, ArrayRef<Value> pRegs,
                Value vDesc) {
-    SmallVector<Value> out = issuePV(acc, pRegs, vDesc);
+    SmallVector<Value> out = issuePV(acc, pRegs, pvDescriptors(vDesc));
     NVVM::WgmmaWaitGroupSyncOp::create(b, 0);
     finishPV(acc, out);
   }
   /// The wgmmas of acc += P V, committed as one group and not waited for:
   /// the accumulator registers they write.
+  /// `vDescs`: V's descriptor for each k16 step (pvDescriptors).
   SmallVector<Value> issuePV(ArrayRef<Value> acc, ArrayRef<Value> pRegs,
-                             Value vDesc, ArrayRef<Value> vDescs = {});
+                             ArrayRef<Value> vDescs);
   /// The V descriptor of each k16 step of P V (16 rows of 128 bytes each).
   SmallVector<Value> pvDescriptors(Value vDesc) {
     SmallVector<Value> descs;
@@ -265,6 +267,8 @@ private:
   /// another. The producer gives its registers to the consumers
   /// (setmaxnreg).
   bool producer;
+  /// producer: the consumer warpgroups' registers per thread (setmaxnreg).
+  int64_t consumerRegs;
   /// TMA with barrier release and FlashAttention-3's intra-warpgroup
   /// overlap: step j issues S_j = Q K_j^T and then P_{j-1} V_{j-1}, and
   /// computes the softmax of S_j while the P V wgmmas run.
@@ -411,7 +415,7 @@ SmallVector<Value> KernelBuilder::scoreFragments(Value acc) {
 }
 
 SmallVector<Value> KernelBuilder::issuePV(ArrayRef<Value> acc,
-                                          ArrayRef<Value> pRegs, Value vDesc,
+                                          ArrayRef<Value> pRegs,
                                           ArrayRef<Value> vDescs) {
   // nvvm.wgmma.mma_async takes A from shared memory only; the register form
   // (what FlashAttention-3 uses for P) is written as PTX here.
@@ -461,10 +465,7 @@ SmallVector<Value> KernelBuilder::issuePV(ArrayRef<Value> acc,
   auto structType = LLVM::LLVMStructType::getLiteral(
       b.getContext(), SmallVector<Type>(regs, f32));
   SmallVector<Value> operands(a.take_front(4 * steps));
-  // 16 kv rows of 128 bytes per k16 step.
-  for (int64_t kk = 0; kk < steps; ++kk)
-    operands.push_back(vDescs.empty() ? advance(vDesc, kk * 16 * 128)
-                                      : vDescs[kk]);
+  operands.append(vDescs.begin(), vDescs.end());
   operands.push_back(LLVM::ConstantOp::create(b, b.getI32Type(), 1));
   operands.append(out);
   Value result =
@@ -1122,12 +1123,10 @@ void KernelBuilder::build(int64_t sharedBytes) {
 
     // O += P V, P converted in registers into A fragments.
     SmallVector<Value> pRegs;
-    for (int64_t kk = 0; kk < t.blockKV / 16; ++kk) {
+    if (wg)
+      pRegs = pRegisters(pFrags);
+    for (int64_t kk = 0; !wg && kk < t.blockKV / 16; ++kk) {
       SmallVector<Value> aFrag = aFragments(pFrags, kk);
-      if (wg) {
-        pRegs.append(packed(aFrag[0], 4));
-        continue;
-      }
       for (int64_t np = 0; np < nTilesO / 2; ++np) {
         Value x4 = ldmatrix(
             sV, {slot, add(addc(mulc(laneQuarter, 8), 16 * kk), laneRow8),
@@ -1194,13 +1193,12 @@ void KernelBuilder::build(int64_t sharedBytes) {
     // the softmax runs while the second is in flight.
     Value prev = arith::SubIOp::create(b, j, one);
     Value prevSlot = remc(prev, t.stages);
-    Value vDesc = vDescriptor(prevSlot);
-    SmallVector<Value> vDescs = pvDescriptors(vDesc);
+    SmallVector<Value> vDescs = pvDescriptors(vDescriptor(prevSlot));
     Value kDesc = kDescriptor(remc(j, t.stages));
     waitFor(remc(j, t.stages), remc(divc(j, t.stages), 2));
     Value scores = issueScores(qDesc, kDesc);
     waitFor(vBar(prevSlot), remc(divc(prev, t.stages), 2));
-    SmallVector<Value> out = issuePV(acc, pRegs, vDesc, vDescs);
+    SmallVector<Value> out = issuePV(acc, pRegs, vDescs);
     NVVM::WgmmaWaitGroupSyncOp::create(b, 1);
     SmallVector<Value> sj = scoreFragments(scores);
     if (masked)
@@ -1266,16 +1264,13 @@ void KernelBuilder::build(int64_t sharedBytes) {
       mask || causal || !staticNk || *staticNk % t.blockKV != 0;
   // The producer warpgroup refills each slot with block j once every
   // consumer warp has released block j - stages from it; the consumer warps
-  // run the rest of the kernel. The block starts with 65536 / its threads
-  // registers each (ptxas allocates at most that); the producer keeps 24 and
-  // the consumers share the rest (FlashAttention-3's split).
+  // run the rest of the kernel. The block starts with the register file
+  // over its threads each (ptxas allocates at most that); the producer keeps
+  // 24 and the consumers share the rest (FlashAttention-3's split).
   if (producer) {
     auto split = scf::IfOp::create(
         b, cmp(arith::CmpIPredicate::ult, tid, idx(threads)),
         /*withElseRegion=*/true);
-    int64_t consumerRegs =
-        std::min<int64_t>(256, (65536 / 128 - kProducerRegs) /
-                                   (t.warps / 4) / 8 * 8);
     b.setInsertionPointToStart(&split.getThenRegion().front());
     NVVM::SetMaxRegisterOp::create(
         b, b.getI32IntegerAttr(consumerRegs),
@@ -1534,8 +1529,16 @@ struct ConvertFAToNVGPUPass
       producer =
           model.evaluate(tiling, getAttentionProblem(op)).blocksPerSM == 1;
     }
+    // The producer keeps kProducerRegs registers a thread; the consumer
+    // warpgroups share the rest of the register file, in setmaxnreg's
+    // steps of 8 up to 256.
+    int64_t consumerRegs = 0;
+    if (producer)
+      consumerRegs = std::min<int64_t>(
+          256, (target.regsPerSM / 128 - kProducerRegs) /
+                   std::max<int64_t>(tiling.warps / 4, 1) / 8 * 8);
     KernelBuilder(op, tiling, kind, wgmmaLoads == "tma",
-                  wgmmaRelease == "mbarrier", producer,
+                  wgmmaRelease == "mbarrier", consumerRegs,
                   wgmmaSchedule == "overlap")
         .build(bytes);
     return success();
