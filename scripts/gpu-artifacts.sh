@@ -13,7 +13,12 @@
 #            | wgmma-release, bench-release (slots freed by empty mbarriers)
 #            | wgmma-overlap, bench-overlap, sweep-overlap (softmax under
 #            the P V wgmmas) | wgmma-producer, bench-producer (a producer
-#            warpgroup issues the loads)
+#            warpgroup issues the loads; with it the default is the
+#            overlapped step with turns) | wgmma-pingpong, bench-pingpong
+#            (the serial step with turns; the matrix forces the producer
+#            everywhere) | wgmma-overlap-pingpong, bench-overlap-pingpong,
+#            sweep-overlap-pingpong (both, forced) | bench-serial (the
+#            serial step everywhere: the default before section 19)
 #            | sweep, sweep-small (mma-sync), sweep-wgmma, sweep-stages,
 #            sweep-small-wgmma
 #            (tilings forced; bash bench_run.sh with BENCH_ARGS=--no-baselines)
@@ -42,6 +47,12 @@ case "$VARIANT" in
   sweep-overlap) OPTS="$OPTS kernel=wgmma wgmma-schedule=overlap" ;;
   wgmma-producer) OPTS="$OPTS kernel=wgmma wgmma-release=producer" ;;
   bench-producer) OPTS="$OPTS wgmma-release=producer" ;;
+  wgmma-pingpong) OPTS="$OPTS kernel=wgmma wgmma-release=producer wgmma-schedule=serial wgmma-pingpong=on" ;;
+  bench-pingpong) OPTS="$OPTS wgmma-schedule=serial wgmma-pingpong=on" ;;
+  bench-serial) OPTS="$OPTS wgmma-schedule=serial" ;;
+  wgmma-overlap-pingpong) OPTS="$OPTS kernel=wgmma wgmma-release=producer wgmma-schedule=overlap wgmma-pingpong=on" ;;
+  bench-overlap-pingpong) OPTS="$OPTS wgmma-schedule=overlap wgmma-pingpong=on" ;;
+  sweep-overlap-pingpong) OPTS="$OPTS kernel=wgmma wgmma-schedule=overlap wgmma-pingpong=on" ;;
 esac
 # The benchmark matrix compiles with the FlashAttention front end.
 mkdir -p "$DEST/artifacts"

@@ -102,6 +102,7 @@ void mlir::fa::buildFAFlashToGPUPipeline(
   nvgpu.wgmmaLoads = options.wgmmaLoads;
   nvgpu.wgmmaRelease = options.wgmmaRelease;
   nvgpu.wgmmaSchedule = options.wgmmaSchedule;
+  nvgpu.wgmmaPingpong = options.wgmmaPingpong;
   pm.addPass(createConvertFAToNVGPUPass(nvgpu));
 }
 

@@ -258,3 +258,20 @@ def test_wgmma_options():
     assert "setmaxnreg" not in small(wgmma_release="barrier").ptx
     with pytest.raises(fa.CompileError, match="wgmma-release must be"):
         small(wgmma_release="fence")
+    # With the producer the step is the overlapped one (wait_group 1 before
+    # the softmax; two kv-blocks make a loop) unless wgmma_schedule says
+    # serial; turns need two consumer warpgroups (block_q = 128, 8 warps).
+    wait1 = re.compile(r"wait_group\.sync\.aligned\s+1;")
+    one = dict(block_q=64, block_kv=64, stages=2, warps=4)
+    assert wait1.search(small(wgmma_release="producer", **one).ptx)
+    assert not wait1.search(small(wgmma_release="producer",
+                                  wgmma_schedule="serial", **one).ptx)
+    assert "bar.arrive" not in small(wgmma_release="producer").ptx
+    two = small(wgmma_release="producer", block_q=128, block_kv=64,
+                stages=2, warps=8)
+    assert "bar.arrive" in two.ptx
+    assert "bar.arrive" not in small(
+        wgmma_release="producer", wgmma_pingpong="off", block_q=128,
+        block_kv=64, stages=2, warps=8).ptx
+    with pytest.raises(fa.CompileError, match="wgmma-pingpong must be"):
+        small(wgmma_pingpong="yes")

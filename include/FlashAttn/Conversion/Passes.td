@@ -123,14 +123,28 @@ def ConvertFAToNVGPUPass : Pass<"convert-fa-to-nvgpu"> {
            "or `auto` (`producer` for two warpgroups that run one block per "
            "SM in the cost model, else `barrier`)">,
     Option<"wgmmaSchedule", "wgmma-schedule", "std::string",
-           /*default=*/"\"serial\"",
+           /*default=*/"\"auto\"",
            "The order of a TMA wgmma kernel step: `serial` (S = Q K^T, its "
-           "softmax, then P V, each waited for) or `overlap` "
+           "softmax, then P V, each waited for), `overlap` "
            "(FlashAttention-3's intra-warpgroup overlap: step j issues S_j "
            "and P_{j-1} V_{j-1} and computes S_j's softmax while P V runs; "
            "K and V complete on separate mbarriers, V one block behind; "
-           "needs `wgmma-loads=tma` and `wgmma-release=barrier` or `auto`, "
-           "which then means `barrier`)">,
+           "needs `wgmma-loads=tma` and `wgmma-release=barrier`, `producer` "
+           "or `auto`; with the producer, each warp frees a K slot once "
+           "S_j is done and a V slot once P_{j-1} V_{j-1} is, on separate "
+           "empty mbarriers) or `auto` (`overlap` where the kernel has the "
+           "producer warpgroup, else `serial`)">,
+    Option<"wgmmaPingpong", "wgmma-pingpong", "std::string",
+           /*default=*/"\"auto\"",
+           "Whether the producer kernel's consumer warpgroups take turns at "
+           "the tensor cores (FlashAttention-3's inter-warpgroup ping-pong, "
+           "named barriers 1 .. warpgroups): a warpgroup's turn covers the "
+           "issue of its wgmmas (serial: its P_{j-1} V_{j-1} and S_j; "
+           "overlap: S_j and P_{j-1} V_{j-1}) and the others' softmax runs "
+           "under them. `on` (needs `wgmma-loads=tma` and "
+           "`wgmma-release=producer` or `auto`), `off`, or `auto` (on for the "
+           "overlapped step of the producer kernel). Kernels without the "
+           "producer, or with one consumer warpgroup, never take turns">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

@@ -114,12 +114,21 @@ struct FAToPTXPipelineOptions
       llvm::cl::init("auto")};
   Option<std::string> wgmmaSchedule{
       *this, "wgmma-schedule",
-      llvm::cl::desc("The order of a TMA wgmma kernel step: serial (S, "
-                     "softmax, P V) or overlap (FlashAttention-3's "
-                     "intra-warpgroup overlap: the softmax of S_j runs "
-                     "under the wgmmas of P_{j-1} V_{j-1}; "
-                     "docs/performance.md section 16)"),
-      llvm::cl::init("serial")};
+      llvm::cl::desc("The order of a TMA wgmma kernel step: auto (default: "
+                     "overlap where the kernel has the producer warpgroup, "
+                     "else serial), serial (S, softmax, P V) or overlap "
+                     "(FlashAttention-3's intra-warpgroup overlap: the "
+                     "softmax of S_j runs under the wgmmas of "
+                     "P_{j-1} V_{j-1}; docs/performance.md sections 16 and "
+                     "19)"),
+      llvm::cl::init("auto")};
+  Option<std::string> wgmmaPingpong{
+      *this, "wgmma-pingpong",
+      llvm::cl::desc("Whether the producer kernel's consumer warpgroups "
+                     "take turns at the tensor cores (FlashAttention-3's "
+                     "ping-pong): auto (default: with the overlapped step), "
+                     "on or off; docs/performance.md section 19"),
+      llvm::cl::init("auto")};
 };
 
 /// FlashAttention front end: fa-select-tiling (IO cost model) ->

@@ -87,13 +87,14 @@ class KernelBuilder {
 public:
   KernelBuilder(AttentionOp op, const Tiling &tiling, KernelKind kind,
                 bool tmaLoads, bool emptyBarriers, int64_t producerConsumerRegs,
-                bool overlapSchedule)
+                bool overlapSchedule, bool pingpongSchedule)
       : op(op), b(op.getLoc(), op), t(tiling),
         wg(kind == KernelKind::Wgmma), tma(wg && tmaLoads),
         release(tma && (emptyBarriers || producerConsumerRegs > 0)),
         producer(release && producerConsumerRegs > 0),
         consumerRegs(producerConsumerRegs),
-        overlap(tma && !release && overlapSchedule) {
+        overlap(tma && (!release || producer) && overlapSchedule),
+        pingpong(producer && pingpongSchedule && tiling.warps >= 8) {
     elt = op.getQueryType().getElementType();
     d = op.getHeadDim();
     dv = op.getValueHeadDim();
@@ -269,10 +270,18 @@ private:
   bool producer;
   /// producer: the consumer warpgroups' registers per thread (setmaxnreg).
   int64_t consumerRegs;
-  /// TMA with barrier release and FlashAttention-3's intra-warpgroup
-  /// overlap: step j issues S_j = Q K_j^T and then P_{j-1} V_{j-1}, and
-  /// computes the softmax of S_j while the P V wgmmas run.
+  /// TMA with barrier release or the producer, and FlashAttention-3's
+  /// intra-warpgroup overlap: step j issues S_j = Q K_j^T and then
+  /// P_{j-1} V_{j-1}, and computes the softmax of S_j while the P V wgmmas
+  /// run.
   bool overlap;
+  /// producer with two or more consumer warpgroups, which take turns at the
+  /// tensor cores (FlashAttention-3's inter-warpgroup "ping-pong"): a
+  /// warpgroup's turn covers the issue of its wgmmas (serial: from its
+  /// P_{j-1} V_{j-1} to the issue of S_j; overlap: S_j and P_{j-1} V_{j-1})
+  /// and the next warpgroup's softmax runs under them. Named barriers 1 ..
+  /// (one per consumer warpgroup) pass the turn around the ring.
+  bool pingpong;
   Type elt, f32;
   /// An accumulator fragment, two rows' f32 pairs, a pair of elements.
   VectorType accType, rowType, pairType;
@@ -740,11 +749,14 @@ void KernelBuilder::build(int64_t sharedBytes) {
           b, arith::ConstantIntOp::create(b, b.getI32Type(), -1));
     tryWait(barId, parity);
   };
+  // The "empty" mbarriers follow (release): one per slot, or (overlap) one
+  // per K slot and then one per V slot.
+  int64_t emptyBase = t.stages + 1 + (overlap ? t.stages : 0);
+  int64_t emptyBars = release ? (overlap ? 2 : 1) * t.stages : 0;
   if (tma) {
     bars = nvgpu::MBarrierCreateOp::create(
-        b, nvgpu::MBarrierGroupType::get(
-               ctx, workgroup,
-               t.stages + 1 + (release || overlap ? t.stages : 0)));
+        b, nvgpu::MBarrierGroupType::get(ctx, workgroup,
+                                         emptyBase + emptyBars));
     // The producer warpgroup's first thread, or thread 0.
     leader = cmp(arith::CmpIPredicate::eq, tid, idx(producer ? threads : 0));
     ifThen(leader, [&] {
@@ -752,9 +764,9 @@ void KernelBuilder::build(int64_t sharedBytes) {
         nvgpu::MBarrierInitOp::create(b, bars, idx(1), idx(i),
                                       /*predicate=*/Value());
       // The "empty" mbarriers: one arrival per warp done with the slot.
-      for (int64_t i = 0; release && i < t.stages; ++i)
+      for (int64_t i = 0; i < emptyBars; ++i)
         nvgpu::MBarrierInitOp::create(b, bars, idx(t.warps),
-                                      idx(t.stages + 1 + i),
+                                      idx(emptyBase + i),
                                       /*predicate=*/Value());
       NVVM::FenceMbarrierInitOp::create(b);
       for (Value map : {qMap, kMap, vMap})
@@ -800,6 +812,20 @@ void KernelBuilder::build(int64_t sharedBytes) {
   };
   // overlap: V tiles complete on mbarriers stages + 1 + slot, apart from K.
   auto vBar = [&](Value slot) { return addc(slot, t.stages + 1); };
+  // release: the empty mbarrier of a slot (overlap: of a K slot, and of a
+  // V slot).
+  auto emptyBar = [&](Value slot) { return addc(slot, emptyBase); };
+  auto vEmptyBar = [&](Value slot) {
+    return addc(slot, emptyBase + t.stages);
+  };
+  // The warp is done with a slot (its wgmmas waited for): its first lane
+  // arrives on the slot's empty mbarrier.
+  auto arriveEmpty = [&](Value barId) {
+    ifThen(cmp(arith::CmpIPredicate::eq, lane, idx(0)), [&] {
+      nvgpu::MBarrierArriveOp::create(b, nvgpu::MBarrierTokenType::get(ctx),
+                                      bars, barId);
+    });
+  };
   auto loadKV = [&](Value block, Value slot) -> Value {
     if (tma) {
       tmaKV(block, slot, slot, /*withK=*/true, /*withV=*/true);
@@ -816,12 +842,13 @@ void KernelBuilder::build(int64_t sharedBytes) {
   };
   // With empty mbarriers every slot is filled here: each step refills its
   // own slot once every warp is done with it. overlap: K runs one block
-  // ahead of V (step j reads K_j and V_{j-1}).
+  // ahead of V (step j reads K_j and V_{j-1}); with the producer, every
+  // K and V slot is filled here.
   for (int64_t s = 0; !overlap && s + 1 < t.stages + (release ? 1 : 0); ++s)
     lastGroup = loadKV(idx(s), idx(s));
   for (int64_t s = 0; overlap && s < t.stages; ++s)
     tmaKV(idx(s), idx(s), idx(s), /*withK=*/true, /*withV=*/false);
-  for (int64_t s = 0; overlap && s + 1 < t.stages; ++s)
+  for (int64_t s = 0; overlap && s + 1 < t.stages + (producer ? 1 : 0); ++s)
     tmaKV(idx(s), idx(s), vBar(idx(s)), /*withK=*/false, /*withV=*/true);
 
   // Loop state: O fragments [mTiles][dv / 8], row max and row sum [mTiles]
@@ -849,6 +876,29 @@ void KernelBuilder::build(int64_t sharedBytes) {
         b, b.getI64Type(), mulc(divc(tid, 128), 64 * 128));
     qDesc = descriptor(arith::AddIOp::create(b, sharedBase, rows),
                        /*leadingBytes=*/16, /*strideBytes=*/1024);
+  }
+  // pingpong: named barrier 1 + i is consumer warpgroup i's turn; it waits
+  // there (bar.sync of its 128 threads) for the previous warpgroup's 128
+  // arrivals (bar.arrive), and arrives on the next one's. The ids are
+  // warp-uniform, so each warp passes the barrier as a whole.
+  int64_t consumerGroups = t.warps / 4;
+  std::function<void()> waitTurn, passTurn;
+  Value wgIndex;
+  if (pingpong) {
+    wgIndex = divc(tid, 128);
+    auto i32 = [&](Value v) {
+      return arith::IndexCastOp::create(b, b.getI32Type(), v);
+    };
+    Value pair = arith::ConstantIntOp::create(b, b.getI32Type(), 256);
+    Value mine = i32(addc(wgIndex, 1));
+    Value next = i32(addc(remc(addc(wgIndex, 1), consumerGroups), 1));
+    waitTurn = [&, mine, pair] {
+      NVVM::BarrierOp::create(b, TypeRange{}, mine, pair,
+                              /*reductionOp=*/{}, /*reductionPredicate=*/Value());
+    };
+    passTurn = [&, next, pair] {
+      NVVM::BarrierArriveOp::create(b, next, pair);
+    };
   }
   Value negInfF = f32c(negInf), zeroF = f32c(0.0), c = f32c(scaleLog2);
   // The mask operand at (row, col) of this (batch, head): broadcast
@@ -1092,7 +1142,14 @@ void KernelBuilder::build(int64_t sharedBytes) {
     SmallVector<Value> s(mTiles * nTilesS);
     Value laneRow16 = remc(lane, 16), laneHalf = divc(lane, 16);
     Value laneRow8 = remc(lane, 8), laneQuarter = remc(divc(lane, 8), 2);
-    if (wg) {
+    if (pingpong) {
+      // The turn passes once S_j is issued: the next warpgroup's wgmmas
+      // queue behind it while this one computes the softmax.
+      Value scores = issueScores(qDesc, kDescriptor(slot));
+      passTurn();
+      NVVM::WgmmaWaitGroupSyncOp::create(b, 0);
+      s = scoreFragments(scores);
+    } else if (wg) {
       s = wgmmaScores(qDesc, kDescriptor(slot));
     } else {
       for (Value &x : s)
@@ -1135,6 +1192,8 @@ void KernelBuilder::build(int64_t sharedBytes) {
         mmaTilePair(x4, aFrag, acc, nTilesO, np);
       }
     }
+    if (pingpong)
+      waitTurn();
     if (wg)
       wgmmaPV(acc, pRegs, vDescriptor(slot));
     // The slot is refilled by the next iteration's copies: a barrier first,
@@ -1149,11 +1208,8 @@ void KernelBuilder::build(int64_t sharedBytes) {
     // barrier.
     if (release) {
       Value slotIndex = remc(j, t.stages);
-      Value emptyId = addc(slotIndex, t.stages + 1);
-      ifThen(cmp(arith::CmpIPredicate::eq, lane, idx(0)), [&] {
-        nvgpu::MBarrierArriveOp::create(
-            b, nvgpu::MBarrierTokenType::get(ctx), bars, emptyId);
-      });
+      Value emptyId = emptyBar(slotIndex);
+      arriveEmpty(emptyId);
       Value next = addc(j, t.stages);
       Value refill = arith::AndIOp::create(
           b, leader, cmp(arith::CmpIPredicate::slt, next, kvEnd));
@@ -1174,7 +1230,9 @@ void KernelBuilder::build(int64_t sharedBytes) {
   // Step j frees K slot (j - 1) % stages (S_{j-1} was waited for) and V
   // slot (j - 2) % stages (P_{j-2} V_{j-2} too) once every warpgroup is
   // past the barrier, and thread 0 refills them with K_{j+stages-1} and
-  // V_{j+stages-2}.
+  // V_{j+stages-2}. With the producer each warp releases K slot j % stages
+  // once S_j is done and V slot (j - 1) % stages once P_{j-1} V_{j-1} is,
+  // on their empty mbarriers, and the producer refills them.
   auto buildOverlapLoop = [&](Value lb, Value ub, ValueRange loopInit,
                               bool masked) -> scf::ForOp {
     OpBuilder::InsertionGuard guard(b);
@@ -1184,22 +1242,44 @@ void KernelBuilder::build(int64_t sharedBytes) {
     SmallVector<Value> acc(state.begin(), state.begin() + nTilesO);
     Value rowMax = state[nTilesO], rowSum = state[nTilesO + 1];
     SmallVector<Value> pRegs(state.begin() + nTilesO + 2, state.end());
-    gpu::BarrierOp::create(b);
-    Value kAhead = addc(j, t.stages - 1), vAhead = addc(j, t.stages - 2);
-    Value kSlot = remc(kAhead, t.stages), vSlot = remc(vAhead, t.stages);
-    tmaKV(kAhead, kSlot, kSlot, /*withK=*/true, /*withV=*/false);
-    tmaKV(vAhead, vSlot, vBar(vSlot), /*withK=*/false, /*withV=*/true);
+    if (!producer) {
+      gpu::BarrierOp::create(b);
+      Value kAhead = addc(j, t.stages - 1), vAhead = addc(j, t.stages - 2);
+      Value kSlot = remc(kAhead, t.stages), vSlot = remc(vAhead, t.stages);
+      tmaKV(kAhead, kSlot, kSlot, /*withK=*/true, /*withV=*/false);
+      tmaKV(vAhead, vSlot, vBar(vSlot), /*withK=*/false, /*withV=*/true);
+    }
     // S_j, then P_{j-1} V_{j-1}: two wgmma groups; the first is waited for,
     // the softmax runs while the second is in flight.
     Value prev = arith::SubIOp::create(b, j, one);
     Value prevSlot = remc(prev, t.stages);
     SmallVector<Value> vDescs = pvDescriptors(vDescriptor(prevSlot));
-    Value kDesc = kDescriptor(remc(j, t.stages));
-    waitFor(remc(j, t.stages), remc(divc(j, t.stages), 2));
+    Value kSlot = remc(j, t.stages);
+    Value kDesc = kDescriptor(kSlot);
+    waitFor(kSlot, remc(divc(j, t.stages), 2));
+    // pingpong: this warpgroup's turn covers the issue of S_j and
+    // P_{j-1} V_{j-1}. Warpgroup 0 holds the first turn; the last
+    // warpgroup keeps its last one (every barrier gets as many arrivals as
+    // waits).
+    if (pingpong)
+      ifThen(arith::OrIOp::create(b, cmp(arith::CmpIPredicate::ne, wgIndex,
+                                         idx(0)),
+                                  cmp(arith::CmpIPredicate::ne, j, one)),
+             [&] { waitTurn(); });
     Value scores = issueScores(qDesc, kDesc);
     waitFor(vBar(prevSlot), remc(divc(prev, t.stages), 2));
     SmallVector<Value> out = issuePV(acc, pRegs, vDescs);
+    if (pingpong)
+      ifThen(arith::OrIOp::create(
+                 b,
+                 cmp(arith::CmpIPredicate::ne, wgIndex,
+                     idx(consumerGroups - 1)),
+                 cmp(arith::CmpIPredicate::ne, j,
+                     arith::SubIOp::create(b, kvEnd, one))),
+             [&] { passTurn(); });
     NVVM::WgmmaWaitGroupSyncOp::create(b, 1);
+    if (producer)
+      arriveEmpty(emptyBar(kSlot));
     SmallVector<Value> sj = scoreFragments(scores);
     if (masked)
       sj = maskScores(sj, j);
@@ -1207,10 +1287,13 @@ void KernelBuilder::build(int64_t sharedBytes) {
     // The wait for P V starts a basic block: ptxas schedules within one and
     // would move the wait up to the first exponentials (the softmax would
     // then not overlap the wgmmas); it keeps the block order. The branch
-    // before it is never taken (blockIdx.x < gridDim.x) and traps; its
-    // condition reads the row sums, so LLVM keeps every exponential before
-    // it instead of sinking them to their uses after the wait, through a
-    // warp vote: a divergent branch there makes ptxas serialize the wgmmas.
+    // before it is never taken (blockIdx.x < gridDim.x); its condition
+    // reads the row sums, so LLVM keeps every exponential before it instead
+    // of sinking them to their uses after the wait, through a warp vote: a
+    // divergent branch there makes ptxas serialize the wgmmas. The branch
+    // runs a `nanosleep 0` that ptxas cannot drop; a `trap` there made
+    // ptxas allocate the producer kernel's consumers within the kernel's
+    // .maxnreg instead of their setmaxnreg budget (1,280 bytes of spills).
     Value sums = step.sums[0];
     Value unordered = NVVM::VoteSyncOp::create(
         b, b.getI1Type(), arith::ConstantIntOp::create(b, b.getI32Type(), -1),
@@ -1221,8 +1304,17 @@ void KernelBuilder::build(int64_t sharedBytes) {
                b, cmp(arith::CmpIPredicate::uge, launch.getBlockIds().x,
                       launch.getGridSize().x),
                unordered),
-           [&] { LLVM::Trap::create(b); });
+           [&] {
+             LLVM::InlineAsmOp::create(b, TypeRange{}, ValueRange{},
+                                       "nanosleep.u32 0;", "",
+                                       /*has_side_effects=*/true,
+                                       /*is_align_stack=*/false,
+                                       LLVM::TailCallKind::None,
+                                       LLVM::AsmDialectAttr(), ArrayAttr());
+           });
     NVVM::WgmmaWaitGroupSyncOp::create(b, 0);
+    if (producer)
+      arriveEmpty(vEmptyBar(prevSlot));
     // P_j's 16-bit registers only after P V: they take P_{j-1}'s registers,
     // which the wgmmas still read.
     SmallVector<Value> nextP = pRegisters(step.pFrags);
@@ -1287,14 +1379,31 @@ void KernelBuilder::build(int64_t sharedBytes) {
       b.setInsertionPointToStart(refills.getBody());
       Value block = refills.getInductionVar();
       Value slot = remc(block, t.stages);
-      tryWait(addc(slot, t.stages + 1),
-              remc(addc(divc(block, t.stages), -1), 2));
-      loadKV(block, slot);
+      Value parity = remc(addc(divc(block, t.stages), -1), 2);
+      tryWait(emptyBar(slot), parity);
+      if (!overlap) {
+        loadKV(block, slot);
+        return;
+      }
+      // overlap: K and V slots are freed and refilled apart.
+      tmaKV(block, slot, slot, /*withK=*/true, /*withV=*/false);
+      tryWait(vEmptyBar(slot), parity);
+      tmaKV(block, slot, vBar(slot), /*withK=*/false, /*withV=*/true);
     });
     b.setInsertionPoint(split.getThenRegion().front().getTerminator());
   }
   if (tma)
     waitFor(idx(t.stages), idx(0)); // Q
+  // pingpong (serial): warpgroup 0 takes the first turn (its own arrivals
+  // complete its barrier), the others wait for theirs.
+  if (pingpong && !overlap) {
+    ifThen(cmp(arith::CmpIPredicate::eq, wgIndex, idx(0)), [&] {
+      NVVM::BarrierArriveOp::create(
+          b, arith::ConstantIntOp::create(b, b.getI32Type(), 1),
+          arith::ConstantIntOp::create(b, b.getI32Type(), 256));
+    });
+    waitTurn();
+  }
   SmallVector<Value> results(init);
   if (overlap) {
     // Block 0 (when the q-block sees any): its scores and softmax, with the
@@ -1313,6 +1422,8 @@ void KernelBuilder::build(int64_t sharedBytes) {
       waitFor(idx(0), idx(0));
       SmallVector<Value> s0 = maskScores(
           wgmmaScores(qDesc, kDescriptor(idx(0))), idx(0));
+      if (producer)
+        arriveEmpty(emptyBar(idx(0)));
       Softmax step = softmax(s0, init[nTilesO], init[nTilesO + 1], {});
       SmallVector<Value> yields(init.begin(), init.begin() + nTilesO);
       yields.append(step.maxRows);
@@ -1345,7 +1456,7 @@ void KernelBuilder::build(int64_t sharedBytes) {
       Value lastSlot = remc(lastBlock, t.stages);
       // One stage: the steps loaded V up to the one before; the slot is free
       // once every warpgroup is past its last P V.
-      if (t.stages == 1) {
+      if (t.stages == 1 && !producer) {
         gpu::BarrierOp::create(b);
         tmaKV(lastBlock, lastSlot, vBar(lastSlot), /*withK=*/false,
               /*withV=*/true);
@@ -1372,6 +1483,12 @@ void KernelBuilder::build(int64_t sharedBytes) {
                                   results, /*masked=*/true);
     results.assign(masked.getResults().begin(), masked.getResults().end());
   }
+  // pingpong: the last turn passes on, except from the last warpgroup,
+  // whose next (warpgroup 0) waits for no further turn: every barrier gets
+  // as many arrivals as waits.
+  if (pingpong && !overlap)
+    ifThen(cmp(arith::CmpIPredicate::ne, wgIndex, idx(consumerGroups - 1)),
+           [&] { passTurn(); });
   // No copy may be in flight when the block exits (TMA: every load issued
   // was waited for).
   if (!tma)
@@ -1445,14 +1562,23 @@ struct ConvertFAToNVGPUPass
     if (!isOneOf("wgmma-loads", wgmmaLoads, {"tma", "cp-async"}) ||
         !isOneOf("wgmma-release", wgmmaRelease,
                  {"auto", "barrier", "mbarrier", "producer"}) ||
-        !isOneOf("wgmma-schedule", wgmmaSchedule, {"serial", "overlap"}))
+        !isOneOf("wgmma-schedule", wgmmaSchedule,
+                 {"auto", "serial", "overlap"}) ||
+        !isOneOf("wgmma-pingpong", wgmmaPingpong, {"auto", "on", "off"}))
       return signalPassFailure();
     if (wgmmaSchedule == "overlap" &&
-        (wgmmaLoads != "tma" ||
-         (wgmmaRelease != "barrier" && wgmmaRelease != "auto"))) {
+        (wgmmaLoads != "tma" || wgmmaRelease == "mbarrier")) {
       getOperation()->emitError()
           << "convert-fa-to-nvgpu: wgmma-schedule=overlap needs "
-             "wgmma-loads=tma and wgmma-release=barrier";
+             "wgmma-loads=tma and wgmma-release=barrier, producer or auto";
+      return signalPassFailure();
+    }
+    if (wgmmaPingpong == "on" &&
+        (wgmmaLoads != "tma" ||
+         (wgmmaRelease != "producer" && wgmmaRelease != "auto"))) {
+      getOperation()->emitError()
+          << "convert-fa-to-nvgpu: wgmma-pingpong=on needs wgmma-loads=tma "
+             "and wgmma-release=producer or auto";
       return signalPassFailure();
     }
     SmallVector<AttentionOp> ops;
@@ -1519,12 +1645,10 @@ struct ConvertFAToNVGPUPass
     // auto: the producer warpgroup where its registers cost nothing, i.e.
     // two consumer warpgroups that run one block per SM anyway (measured:
     // +2-13% at d = 128; with two blocks per SM, or one warpgroup, it costs
-    // the block's neighbours; docs/performance.md section 18). The serial
-    // schedule only (overlap keeps the barrier).
+    // the block's neighbours; docs/performance.md section 18).
     bool producer = wgmmaRelease == "producer";
     if (wgmmaRelease == "auto" && kind == KernelKind::Wgmma &&
-        wgmmaLoads == "tma" && wgmmaSchedule == "serial" &&
-        tiling.warps == 8) {
+        wgmmaLoads == "tma" && tiling.warps == 8) {
       CostModel model(target, {KernelKind::Wgmma});
       producer =
           model.evaluate(tiling, getAttentionProblem(op)).blocksPerSM == 1;
@@ -1537,9 +1661,17 @@ struct ConvertFAToNVGPUPass
       consumerRegs = std::min<int64_t>(
           256, (target.regsPerSM / 128 - kProducerRegs) /
                    std::max<int64_t>(tiling.warps / 4, 1) / 8 * 8);
+    // auto: with the producer, the overlapped step and the consumer
+    // warpgroups' turns (measured together: +5-15% over the producer's
+    // serial step at d = 128, docs/performance.md section 19; without the
+    // producer the overlapped step measured -4 to +5%, section 16, and
+    // turns on the serial step -2 to -8%).
+    bool overlap = wgmmaSchedule == "overlap" ||
+                   (wgmmaSchedule == "auto" && producer);
+    bool pingpong = wgmmaPingpong == "on" ||
+                    (wgmmaPingpong == "auto" && producer && overlap);
     KernelBuilder(op, tiling, kind, wgmmaLoads == "tma",
-                  wgmmaRelease == "mbarrier", consumerRegs,
-                  wgmmaSchedule == "overlap")
+                  wgmmaRelease == "mbarrier", consumerRegs, overlap, pingpong)
         .build(bytes);
     return success();
   }

@@ -8,7 +8,11 @@
 // RUN: fa-opt %s --split-input-file --fa-set-target=target=h100 \
 // RUN:   --fa-select-tiling=kernel=wgmma \
 // RUN:   --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
-// RUN:   --convert-fa-to-nvgpu | FileCheck %s --check-prefix=PRODUCER
+// RUN:   --convert-fa-to-nvgpu=wgmma-schedule=serial | FileCheck %s --check-prefix=PRODUCER
+// RUN: fa-opt %s --split-input-file --fa-set-target=target=h100 \
+// RUN:   --fa-select-tiling=kernel=wgmma \
+// RUN:   --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
+// RUN:   --convert-fa-to-nvgpu | FileCheck %s --check-prefix=DEFAULT
 // RUN: fa-opt %s --split-input-file --fa-set-target=target=h100 \
 // RUN:   --fa-select-tiling=kernel=wgmma \
 // RUN:   --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
@@ -24,12 +28,70 @@
 // RUN: fa-opt %s --split-input-file --fa-set-target=target=h100 \
 // RUN:   --fa-select-tiling=kernel=wgmma \
 // RUN:   --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
-// RUN:   --convert-fa-to-nvgpu=wgmma-schedule=overlap | FileCheck %s --check-prefix=OVERLAP
+// RUN:   --convert-fa-to-nvgpu="wgmma-schedule=overlap wgmma-release=barrier" | FileCheck %s --check-prefix=OVERLAP
 // RUN: not fa-opt %s --split-input-file --convert-fa-to-nvgpu=wgmma-schedule=pingpong 2>&1 | FileCheck %s --check-prefix=BADSCHED
-// BADSCHED: error: convert-fa-to-nvgpu: wgmma-schedule must be 'serial' or 'overlap', got 'pingpong'
+// BADSCHED: error: convert-fa-to-nvgpu: wgmma-schedule must be 'auto', 'serial' or 'overlap', got 'pingpong'
+// RUN: not fa-opt %s --split-input-file --convert-fa-to-nvgpu=wgmma-pingpong=true 2>&1 | FileCheck %s --check-prefix=BADPING
+// BADPING: error: convert-fa-to-nvgpu: wgmma-pingpong must be 'auto', 'on' or 'off', got 'true'
+// RUN: not fa-opt %s --split-input-file --convert-fa-to-nvgpu="wgmma-pingpong=on wgmma-release=barrier" 2>&1 | FileCheck %s --check-prefix=BADPINGCOMBO
+// RUN: not fa-opt %s --split-input-file --convert-fa-to-nvgpu="wgmma-pingpong=on wgmma-loads=cp-async" 2>&1 | FileCheck %s --check-prefix=BADPINGCOMBO
+// BADPINGCOMBO: error: convert-fa-to-nvgpu: wgmma-pingpong=on needs wgmma-loads=tma and wgmma-release=producer or auto
 // RUN: not fa-opt %s --split-input-file --convert-fa-to-nvgpu="wgmma-schedule=overlap wgmma-release=mbarrier" 2>&1 | FileCheck %s --check-prefix=BADCOMBO
 // RUN: not fa-opt %s --split-input-file --convert-fa-to-nvgpu="wgmma-schedule=overlap wgmma-loads=cp-async" 2>&1 | FileCheck %s --check-prefix=BADCOMBO
-// BADCOMBO: error: convert-fa-to-nvgpu: wgmma-schedule=overlap needs wgmma-loads=tma and wgmma-release=barrier
+// BADCOMBO: error: convert-fa-to-nvgpu: wgmma-schedule=overlap needs wgmma-loads=tma and wgmma-release=barrier, producer or auto
+
+// The default on 128 x 64 blocks of 8 warps at d = 128 (one block per SM):
+// the producer warpgroup, the overlapped step and turns (docs/performance.md
+// section 19). mbarriers: K full 0-1, Q 2, V full 3-4, K empty 5-6, V empty
+// 7-8 (8 consumer warps arrive on each empty one). The prologue fills both
+// K and both V slots. Block 0's S frees its K slot. Step j: wait for K_j,
+// take the turn (named barrier 1 + warpgroup, 256 threads: this warpgroup
+// and the previous one's arrival), issue S_j, wait for V_{j-1}, issue
+// P_{j-1} V_{j-1}, pass the turn (bar.arrive on the next warpgroup's
+// barrier), wait for S_j (wait_group 1) and free K_j's slot, the softmax,
+// the never-taken branch (nanosleep), wait for P V and free V_{j-1}'s slot.
+// The producer refills K after the K slot's empty mbarrier, V after the V
+// slot's.
+// DEFAULT-LABEL: func.func @bf16_d128
+// DEFAULT:         gpu.launch {{.*}} threads({{.*}}) in (%{{.*}} = %c384,
+// DEFAULT:           %[[BARS:.*]] = nvgpu.mbarrier.create -> <memorySpace = #gpu.address_space<workgroup>, num_barriers = 9>
+// DEFAULT-COUNT-5:     nvgpu.mbarrier.init %[[BARS]][%{{.*}}], %c1{{[_0-9]*}} :
+// DEFAULT-COUNT-4:     nvgpu.mbarrier.init %[[BARS]][%{{.*}}], %c8{{[_0-9]*}} :
+// DEFAULT-COUNT-2:   nvgpu.mbarrier.arrive.expect_tx %[[BARS]][%c{{[01]}}_{{.*}}], %c16384
+// DEFAULT-COUNT-2:   nvgpu.mbarrier.arrive.expect_tx %[[BARS]][%{{[0-9]+}}], %c16384
+// DEFAULT:           nvvm.setmaxregister increase 240
+// DEFAULT:             nvgpu.mbarrier.try_wait.parity %[[BARS]][%c0{{.*}}]
+// DEFAULT:             nvvm.wgmma.wait.group.sync.aligned 0
+// DEFAULT:             nvgpu.mbarrier.arrive %[[BARS]]
+// DEFAULT:           scf.for
+// DEFAULT-NOT:         gpu.barrier
+// DEFAULT:             nvgpu.mbarrier.try_wait.parity %[[BARS]]
+// DEFAULT:             nvvm.barrier id = %{{.*}} number_of_threads = %c256_i32
+// DEFAULT:             nvvm.wgmma.mma_async
+// DEFAULT:             nvvm.wgmma.commit.group.sync.aligned
+// DEFAULT:             nvgpu.mbarrier.try_wait.parity %[[BARS]]
+// DEFAULT:             llvm.inline_asm {{.*}}wgmma.mma_async
+// DEFAULT:             nvvm.wgmma.commit.group.sync.aligned
+// DEFAULT:             nvvm.barrier.arrive id = %{{.*}} number_of_threads = %c256_i32
+// DEFAULT:             nvvm.wgmma.wait.group.sync.aligned 1
+// DEFAULT:             nvgpu.mbarrier.arrive %[[BARS]]
+// DEFAULT:             llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f"
+// DEFAULT:             llvm.inline_asm has_side_effects "nanosleep.u32 0;"
+// DEFAULT:             nvvm.wgmma.wait.group.sync.aligned 0
+// DEFAULT:             nvgpu.mbarrier.arrive %[[BARS]]
+// DEFAULT-NOT:         gpu.barrier
+// DEFAULT:             scf.yield
+// DEFAULT:           nvvm.setmaxregister decrease 24
+// DEFAULT:             scf.for
+// DEFAULT:               nvgpu.mbarrier.try_wait.parity %[[BARS]]
+// DEFAULT-COUNT-2:       nvgpu.tma.async.load %[[KMAP:[0-9]+]]
+// DEFAULT:               nvgpu.mbarrier.try_wait.parity %[[BARS]]
+// DEFAULT-COUNT-2:       nvgpu.tma.async.load %[[VMAP:[0-9]+]]
+// DEFAULT-LABEL: func.func @f16_gqa_one_stage
+// DEFAULT-NOT:     setmaxregister
+// DEFAULT-NOT:     nvvm.barrier id
+// DEFAULT:         scf.for
+// DEFAULT:           gpu.barrier
 
 // wgmma-schedule=overlap: K and V complete on separate mbarriers (K: 0, 1;
 // Q: 2; V: 3, 4), V one block behind K: the prologue loads K_0, K_1 and V_0.
@@ -73,7 +135,7 @@
 // OVERLAP:           nvvm.wgmma.wait.group.sync.aligned 0
 // OVERLAP:         vector.store
 
-// wgmma-release=auto (the default) on 128 x 64 blocks of 8 warps at
+// wgmma-release=auto (the default) with the serial step on 128 x 64 blocks of 8 warps at
 // d = 128, which the cost model runs one per SM: a producer warpgroup
 // (threads 256-383) whose first thread issues every load; the consumers
 // raise their registers to 240, the producer lowers its own to 24, waits

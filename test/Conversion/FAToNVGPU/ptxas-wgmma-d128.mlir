@@ -16,12 +16,23 @@
 // RUN: FileCheck %s --check-prefix=PTX < %t/k.ptx
 // PTX: .maxntid 384, 1, 1
 // PTX-NEXT: .maxnreg 168
+// With the producer the step is the overlapped one (P_{j-1} V_{j-1} in
+// flight under the softmax) and the two consumer warpgroups take turns on
+// named barriers 1 and 2: bar.sync on their own, bar.arrive on the other's.
+// PTXAS below: no spills within the consumers' setmaxnreg budget.
 // PTX: setmaxnreg.inc.sync.aligned.u32 240;
-// PTX: setmaxnreg.dec.sync.aligned.u32 24;
-// wgmma-schedule=overlap: the same, with P_{j-1} V_{j-1} in flight under
-// the softmax (P_j's 16-bit registers are written only after it).
-// RUN: fa-compile %s -o %t/o --pipeline-options="target=h100 wgmma-schedule=overlap"
-// RUN: FileCheck %s --check-prefix=PTXAS < %t/o.ptxas.log
+// PTX: bar.sync {{.*}}, 256;
+// PTX: bar.arrive {{.*}}, 256;
+// PTX: wgmma.wait_group.sync.aligned 1;
+// PTX: nanosleep.u32 0;
+// RUN: FileCheck %s --check-prefix=PTXDEC < %t/k.ptx
+// PTXDEC: setmaxnreg.dec.sync.aligned.u32 24;
+// The serial step (the default before the overlapped one), and the serial
+// step with turns.
+// RUN: fa-compile %s -o %t/s --pipeline-options="target=h100 wgmma-schedule=serial"
+// RUN: FileCheck %s --check-prefix=PTXAS < %t/s.ptxas.log
+// RUN: fa-compile %s -o %t/p --pipeline-options="target=h100 wgmma-schedule=serial wgmma-pingpong=on"
+// RUN: FileCheck %s --check-prefix=PTXAS < %t/p.ptxas.log
 
 // MODEL: #1 128x160, 2 stages, 8 warps: {{.*}}, SRAM 197680 B, 248 registers/thread, 1 block(s)/SM
 // MODEL: kernel=wgmma
