@@ -19,6 +19,8 @@
 #            everywhere) | wgmma-overlap-pingpong, bench-overlap-pingpong,
 #            sweep-overlap-pingpong (both, forced) | bench-serial (the
 #            serial step everywhere: the default before section 19)
+#            | sweep-producer (the producer kernel, with its default step,
+#            on every tiling)
 #            | sweep, sweep-small (mma-sync), sweep-wgmma, sweep-stages,
 #            sweep-small-wgmma
 #            (tilings forced; bash bench_run.sh with BENCH_ARGS=--no-baselines)
@@ -50,6 +52,7 @@ case "$VARIANT" in
   wgmma-pingpong) OPTS="$OPTS kernel=wgmma wgmma-release=producer wgmma-schedule=serial wgmma-pingpong=on" ;;
   bench-pingpong) OPTS="$OPTS wgmma-schedule=serial wgmma-pingpong=on" ;;
   bench-serial) OPTS="$OPTS wgmma-schedule=serial" ;;
+  sweep-producer) OPTS="$OPTS kernel=wgmma wgmma-release=producer" ;;
   wgmma-overlap-pingpong) OPTS="$OPTS kernel=wgmma wgmma-release=producer wgmma-schedule=overlap wgmma-pingpong=on" ;;
   bench-overlap-pingpong) OPTS="$OPTS wgmma-schedule=overlap wgmma-pingpong=on" ;;
   sweep-overlap-pingpong) OPTS="$OPTS kernel=wgmma wgmma-schedule=overlap wgmma-pingpong=on" ;;

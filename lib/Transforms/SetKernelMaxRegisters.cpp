@@ -6,6 +6,7 @@
 
 #include "FlashAttn/Transforms/Passes.h"
 
+#include "FlashAttn/Analysis/TargetInfo.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 
@@ -22,7 +23,6 @@ using namespace mlir::fa;
 /// 32-bit registers per SM (sm_70 and later) and ptxas's allocation
 /// granularity per thread.
 static constexpr int64_t kRegisterFile = 65536;
-static constexpr int64_t kRegisterGranularity = 8;
 
 namespace {
 struct SetKernelMaxRegistersPass
@@ -47,8 +47,7 @@ struct SetKernelMaxRegistersPass
       int64_t threads = 1;
       for (int32_t extent : *block)
         threads *= extent;
-      int64_t regs = kRegisterFile / threads / kRegisterGranularity *
-                     kRegisterGranularity;
+      int64_t regs = blockStartRegisters(kRegisterFile, threads);
       func->setAttr(name, IntegerAttr::get(
                               IntegerType::get(&getContext(), 32), regs));
     }

@@ -53,6 +53,14 @@ struct TargetInfo {
   std::optional<std::string> validate() const;
 };
 
+/// Registers per thread of a block of `threads` threads that must fit the
+/// register file alone (`regsPerSM`), in the allocation granularity of 8:
+/// the `.maxnreg` that fa-set-kernel-max-registers gives a kernel using
+/// setmaxnreg, and so the pool its warpgroups' setmaxnreg moves between.
+inline int64_t blockStartRegisters(int64_t regsPerSM, int64_t threads) {
+  return regsPerSM / threads / 8 * 8;
+}
+
 /// Every known target, in table order.
 llvm::ArrayRef<TargetInfo> getKnownTargets();
 

@@ -1654,13 +1654,18 @@ struct ConvertFAToNVGPUPass
           model.evaluate(tiling, getAttentionProblem(op)).blocksPerSM == 1;
     }
     // The producer keeps kProducerRegs registers a thread; the consumer
-    // warpgroups share the rest of the register file, in setmaxnreg's
-    // steps of 8 up to 256.
+    // warpgroups share the rest of what the block starts with (setmaxnreg
+    // moves registers within the block's pool: a larger request never
+    // returns), in setmaxnreg's steps of 8 up to 256.
     int64_t consumerRegs = 0;
-    if (producer)
+    if (producer) {
+      int64_t consumerThreads = 32 * std::max<int64_t>(tiling.warps, 4);
+      int64_t blockThreads = consumerThreads + 128;
+      int64_t pool =
+          blockStartRegisters(target.regsPerSM, blockThreads) * blockThreads;
       consumerRegs = std::min<int64_t>(
-          256, (target.regsPerSM / 128 - kProducerRegs) /
-                   std::max<int64_t>(tiling.warps / 4, 1) / 8 * 8);
+          256, (pool - 128 * kProducerRegs) / consumerThreads / 8 * 8);
+    }
     // auto: with the producer, the overlapped step and the consumer
     // warpgroups' turns (measured together: +5-15% over the producer's
     // serial step at d = 128, docs/performance.md section 19; without the
