@@ -1258,14 +1258,11 @@ void KernelBuilder::build(int64_t sharedBytes) {
     Value kDesc = kDescriptor(kSlot);
     waitFor(kSlot, remc(divc(j, t.stages), 2));
     // pingpong: this warpgroup's turn covers the issue of S_j and
-    // P_{j-1} V_{j-1}. Warpgroup 0 holds the first turn; the last
+    // P_{j-1} V_{j-1} (block 0's S was the first turn). The last
     // warpgroup keeps its last one (every barrier gets as many arrivals as
     // waits).
     if (pingpong)
-      ifThen(arith::OrIOp::create(b, cmp(arith::CmpIPredicate::ne, wgIndex,
-                                         idx(0)),
-                                  cmp(arith::CmpIPredicate::ne, j, one)),
-             [&] { waitTurn(); });
+      waitTurn();
     Value scores = issueScores(qDesc, kDesc);
     waitFor(vBar(prevSlot), remc(divc(prev, t.stages), 2));
     SmallVector<Value> out = issuePV(acc, pRegs, vDescs);
@@ -1420,8 +1417,21 @@ void KernelBuilder::build(int64_t sharedBytes) {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(&first.getThenRegion().front());
       waitFor(idx(0), idx(0));
-      SmallVector<Value> s0 = maskScores(
-          wgmmaScores(qDesc, kDescriptor(idx(0))), idx(0));
+      // pingpong: block 0's S is a turn too (warpgroup 0 holds the first),
+      // so the warpgroups' first softmaxes do not coincide.
+      if (pingpong)
+        ifThen(cmp(arith::CmpIPredicate::ne, wgIndex, idx(0)),
+               [&] { waitTurn(); });
+      Value scores0 = issueScores(qDesc, kDescriptor(idx(0)));
+      if (pingpong)
+        ifThen(arith::OrIOp::create(
+                   b,
+                   cmp(arith::CmpIPredicate::ne, wgIndex,
+                       idx(consumerGroups - 1)),
+                   cmp(arith::CmpIPredicate::ne, kvEnd, one)),
+               [&] { passTurn(); });
+      NVVM::WgmmaWaitGroupSyncOp::create(b, 0);
+      SmallVector<Value> s0 = maskScores(scoreFragments(scores0), idx(0));
       if (producer)
         arriveEmpty(emptyBar(idx(0)));
       Softmax step = softmax(s0, init[nTilesO], init[nTilesO + 1], {});

@@ -44,7 +44,8 @@
 // the producer warpgroup, the overlapped step and turns (docs/performance.md
 // section 19). mbarriers: K full 0-1, Q 2, V full 3-4, K empty 5-6, V empty
 // 7-8 (8 consumer warps arrive on each empty one). The prologue fills both
-// K and both V slots. Block 0's S frees its K slot. Step j: wait for K_j,
+// K and both V slots. Block 0's S is the first turn (warpgroup 0 holds it)
+// and frees its K slot. Step j: wait for K_j,
 // take the turn (named barrier 1 + warpgroup, 256 threads: this warpgroup
 // and the previous one's arrival), issue S_j, wait for V_{j-1}, issue
 // P_{j-1} V_{j-1}, pass the turn (bar.arrive on the next warpgroup's
@@ -61,6 +62,9 @@
 // DEFAULT-COUNT-2:   nvgpu.mbarrier.arrive.expect_tx %[[BARS]][%{{[0-9]+}}], %c16384
 // DEFAULT:           nvvm.setmaxregister increase 240
 // DEFAULT:             nvgpu.mbarrier.try_wait.parity %[[BARS]][%c0{{.*}}]
+// DEFAULT:             nvvm.barrier id
+// DEFAULT:             nvvm.wgmma.mma_async
+// DEFAULT:             nvvm.barrier.arrive id
 // DEFAULT:             nvvm.wgmma.wait.group.sync.aligned 0
 // DEFAULT:             nvgpu.mbarrier.arrive %[[BARS]]
 // DEFAULT:           scf.for
