@@ -20,8 +20,7 @@ namespace fa {
 using namespace mlir;
 using namespace mlir::fa;
 
-/// 32-bit registers per SM (sm_70 and later) and ptxas's allocation
-/// granularity per thread.
+/// 32-bit registers per SM (sm_70 and later).
 static constexpr int64_t kRegisterFile = 65536;
 
 namespace {

@@ -760,7 +760,8 @@ void KernelBuilder::build(int64_t sharedBytes) {
     // The producer warpgroup's first thread, or thread 0.
     leader = cmp(arith::CmpIPredicate::eq, tid, idx(producer ? threads : 0));
     ifThen(leader, [&] {
-      for (int64_t i = 0; i <= t.stages + (overlap ? t.stages : 0); ++i)
+      // The "full" mbarriers (K/V or K, Q, V): the leader's one arrival.
+      for (int64_t i = 0; i < emptyBase; ++i)
         nvgpu::MBarrierInitOp::create(b, bars, idx(1), idx(i),
                                       /*predicate=*/Value());
       // The "empty" mbarriers: one arrival per warp done with the slot.
@@ -881,8 +882,11 @@ void KernelBuilder::build(int64_t sharedBytes) {
   // there (bar.sync of its 128 threads) for the previous warpgroup's 128
   // arrivals (bar.arrive), and arrives on the next one's. The ids are
   // warp-uniform, so each warp passes the barrier as a whole.
+  // The last warpgroup keeps its turn after the tile's last kv-block
+  // (passTurnUnlessLast), so every barrier gets as many arrivals as waits.
   int64_t consumerGroups = t.warps / 4;
-  std::function<void()> waitTurn, passTurn;
+  std::function<void()> waitTurn, passTurn, takeFirstTurn;
+  std::function<void(Value)> passTurnUnlessLast;
   Value wgIndex;
   if (pingpong) {
     wgIndex = divc(tid, 128);
@@ -898,6 +902,20 @@ void KernelBuilder::build(int64_t sharedBytes) {
     };
     passTurn = [&, next, pair] {
       NVVM::BarrierArriveOp::create(b, next, pair);
+    };
+    // Warpgroup 0's own arrival on its barrier: its first wait returns.
+    takeFirstTurn = [&, mine, pair] {
+      ifThen(cmp(arith::CmpIPredicate::eq, wgIndex, idx(0)),
+             [&] { NVVM::BarrierArriveOp::create(b, mine, pair); });
+    };
+    passTurnUnlessLast = [&](Value block) {
+      ifThen(arith::OrIOp::create(
+                 b,
+                 cmp(arith::CmpIPredicate::ne, wgIndex,
+                     idx(consumerGroups - 1)),
+                 cmp(arith::CmpIPredicate::ne, block,
+                     arith::SubIOp::create(b, kvEnd, one))),
+             [&] { passTurn(); });
     };
   }
   Value negInfF = f32c(negInf), zeroF = f32c(0.0), c = f32c(scaleLog2);
@@ -1258,22 +1276,14 @@ void KernelBuilder::build(int64_t sharedBytes) {
     Value kDesc = kDescriptor(kSlot);
     waitFor(kSlot, remc(divc(j, t.stages), 2));
     // pingpong: this warpgroup's turn covers the issue of S_j and
-    // P_{j-1} V_{j-1} (block 0's S was the first turn). The last
-    // warpgroup keeps its last one (every barrier gets as many arrivals as
-    // waits).
+    // P_{j-1} V_{j-1} (block 0's S was the first turn).
     if (pingpong)
       waitTurn();
     Value scores = issueScores(qDesc, kDesc);
     waitFor(vBar(prevSlot), remc(divc(prev, t.stages), 2));
     SmallVector<Value> out = issuePV(acc, pRegs, vDescs);
     if (pingpong)
-      ifThen(arith::OrIOp::create(
-                 b,
-                 cmp(arith::CmpIPredicate::ne, wgIndex,
-                     idx(consumerGroups - 1)),
-                 cmp(arith::CmpIPredicate::ne, j,
-                     arith::SubIOp::create(b, kvEnd, one))),
-             [&] { passTurn(); });
+      passTurnUnlessLast(j);
     NVVM::WgmmaWaitGroupSyncOp::create(b, 1);
     if (producer)
       arriveEmpty(emptyBar(kSlot));
@@ -1394,11 +1404,7 @@ void KernelBuilder::build(int64_t sharedBytes) {
   // pingpong (serial): warpgroup 0 takes the first turn (its own arrivals
   // complete its barrier), the others wait for theirs.
   if (pingpong && !overlap) {
-    ifThen(cmp(arith::CmpIPredicate::eq, wgIndex, idx(0)), [&] {
-      NVVM::BarrierArriveOp::create(
-          b, arith::ConstantIntOp::create(b, b.getI32Type(), 1),
-          arith::ConstantIntOp::create(b, b.getI32Type(), 256));
-    });
+    takeFirstTurn();
     waitTurn();
   }
   SmallVector<Value> results(init);
@@ -1424,12 +1430,7 @@ void KernelBuilder::build(int64_t sharedBytes) {
                [&] { waitTurn(); });
       Value scores0 = issueScores(qDesc, kDescriptor(idx(0)));
       if (pingpong)
-        ifThen(arith::OrIOp::create(
-                   b,
-                   cmp(arith::CmpIPredicate::ne, wgIndex,
-                       idx(consumerGroups - 1)),
-                   cmp(arith::CmpIPredicate::ne, kvEnd, one)),
-               [&] { passTurn(); });
+        passTurnUnlessLast(idx(0));
       NVVM::WgmmaWaitGroupSyncOp::create(b, 0);
       SmallVector<Value> s0 = maskScores(scoreFragments(scores0), idx(0));
       if (producer)
