@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""Experiment tool: derived PTX of a wgmma kernel, to locate its fixed cost.
+
+Not part of the compiler. Takes the PTX fa-compile wrote for one benchmark
+case and writes variants next to it (each assembled with `ptxas -v -O3`, with
+a manifest NAME__VARIANT.json), for bench/tile_trace.py on the device:
+
+  trace    clock64 / globaltimer stamps on each consumer warpgroup's thread 0
+           at kernel entry, after setmaxnreg, after the Q and first K waits,
+           after block 0's S, before the last P V's wait, after the last P V
+           and after the epilogue's stores; written over the first 80 bytes
+           of the warpgroup's first O row (the output is then wrong there).
+  nostore  the epilogue's O stores removed: an upper bound of their cost.
+  b32      each pair of adjacent bf16/f16 stores merged into one 32-bit store.
+
+  python3 bench/ptx_variants.py DIR NAME [VARIANT...]
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+STAMP = "\tmov.u64 \t%trc{0}, %clock64;\n"
+
+
+def kernel_lines(ptx):
+    return ptx.splitlines(keepends=True)
+
+
+def first_index(lines, pred, start=0):
+    for i in range(start, len(lines)):
+        if pred(lines[i]):
+            return i
+    raise ValueError("anchor not found")
+
+
+def last_index(lines, pred, end=None):
+    end = len(lines) if end is None else end
+    for i in range(end - 1, -1, -1):
+        if pred(lines[i]):
+            return i
+    raise ValueError("anchor not found")
+
+
+def epilogue_bounds(lines):
+    """(first O store, the label before `ret`) of the consumer epilogue."""
+    ret = last_index(lines, lambda l: l.strip() == "ret;")
+    label = last_index(lines, lambda l: l.startswith("$L__"), ret)
+    first = first_index(lines, lambda l: "st.global.b16" in l)
+    return first, label
+
+
+def trace(ptx):
+    lines = kernel_lines(ptx)
+    first_store, end_label = epilogue_bounds(lines)
+    addr = re.search(r"\[(%rd\d+)\]", lines[first_store]).group(1)
+    # Insertions from the bottom up so that indices stay valid.
+    inserts = []
+    body = ("\tmov.u64 \t%trc6, %clock64;\n"
+            "\tmov.u64 \t%trg1, %globaltimer;\n"
+            "\tmov.u32 \t%trs, %smid;\n"
+            "\tcvt.u64.u32 \t%trc7, %trs;\n"
+            "\tfence.acq_rel.cta;\n"
+            "\tbar.warp.sync \t-1;\n"
+            "\tmov.u32 \t%trs, %tid.x;\n"
+            "\tand.b32 \t%trs, %trs, 127;\n"
+            "\tsetp.eq.u32 \t%trp, %trs, 0;\n"
+            f"\t@%trp st.global.v2.u64 \t[{addr}], {{%trc0, %trg0}};\n"
+            f"\t@%trp st.global.v2.u64 \t[{addr}+16], {{%trc1, %trc2}};\n"
+            f"\t@%trp st.global.v2.u64 \t[{addr}+32], {{%trc3, %trc4}};\n"
+            f"\t@%trp st.global.v2.u64 \t[{addr}+48], {{%trc5, %trc6}};\n"
+            f"\t@%trp st.global.v2.u64 \t[{addr}+64], {{%trg1, %trc7}};\n")
+    inserts.append((end_label, body))
+    last_wait = last_index(
+        lines, lambda l: "wgmma.wait_group.sync.aligned" in l and l.strip().endswith("0;"))
+    inserts.append((last_wait + 1, STAMP.format(5)))
+    last_mbar = last_index(lines, lambda l: "mbarrier.try_wait" in l, last_wait)
+    warp_sync = last_index(lines, lambda l: "bar.warp.sync" in l, last_mbar)
+    inserts.append((warp_sync, STAMP.format(4)))
+    setmax = first_index(lines, lambda l: "setmaxnreg.inc" in l)
+    first_wait = first_index(
+        lines, lambda l: "wgmma.wait_group.sync.aligned" in l, setmax)
+    inserts.append((first_wait + 1, STAMP.format(3)))
+    ends = [i for i in range(setmax, first_wait) if "// end inline asm" in lines[i]]
+    inserts.append((ends[1] + 1, STAMP.format(2)))
+    inserts.append((setmax + 1, STAMP.format(1)))
+    first_instr = first_index(lines, lambda l: "ld.param" in l)
+    inserts.append((first_instr, STAMP.format(0) +
+                    "\tmov.u64 \t%trg0, %globaltimer;\n"))
+    decl = first_index(lines, lambda l: l.strip().startswith(".reg .b64"))
+    inserts.append((decl + 1, "\t.reg .b64 \t%trc<8>;\n\t.reg .b64 \t%trg<2>;\n"
+                    "\t.reg .b32 \t%trs;\n\t.reg .pred \t%trp;\n"))
+    for at, text in sorted(inserts, key=lambda x: -x[0]):
+        lines.insert(at, text)
+    return "".join(lines)
+
+
+def nostore(ptx):
+    lines = kernel_lines(ptx)
+    return "".join(l for l in lines if "st.global.b16" not in l)
+
+
+PAIR = re.compile(
+    r"\tst\.global\.b16 \t\[(%rd\d+)(\+(\d+))?\], (%r\d+);\n"
+    r"\tshr\.u32 \t(%r\d+), \4, 16;\n"
+    r"\tst\.global\.b16 \t\[\1\+(\d+)\], \5;\n")
+
+
+def b32(ptx):
+    def merge(m):
+        off = int(m.group(3) or 0)
+        if int(m.group(6)) != off + 2:
+            return m.group(0)
+        sfx = f"+{off}" if off else ""
+        return f"\tst.global.b32 \t[{m.group(1)}{sfx}], {m.group(4)};\n"
+    out, n = PAIR.subn(merge, ptx)
+    if n == 0:
+        raise ValueError("no store pairs found")
+    return out
+
+
+VARIANTS = {"trace": trace, "nostore": nostore, "b32": b32}
+
+
+def main(argv):
+    folder, name = argv[0], argv[1]
+    wanted = argv[2:] or list(VARIANTS)
+    with open(os.path.join(folder, name + ".json")) as f:
+        manifest = json.load(f)
+    ptx = open(os.path.join(folder, manifest["files"]["ptx"])).read()
+    arch = manifest["arch"]
+    for v in wanted:
+        out = f"{name}__{v}"
+        open(os.path.join(folder, out + ".ptx"), "w").write(VARIANTS[v](ptx))
+        log = subprocess.run(
+            ["ptxas", "-v", "-O3", f"-arch={arch}", out + ".ptx", "-o", out + ".cubin"],
+            cwd=folder, capture_output=True, text=True, check=True).stderr
+        regs = re.search(r"Used (\d+) registers", log).group(1)
+        spill = re.search(r"(\d+) bytes spill stores", log).group(1)
+        print(f"{out}: {regs} registers, {spill} bytes spill stores")
+        m = dict(manifest, files={"ptx": out + ".ptx", "cubin": out + ".cubin"})
+        with open(os.path.join(folder, out + ".json"), "w") as f:
+            json.dump(m, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

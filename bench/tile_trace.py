@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+"""Experiment tool: where a wgmma kernel's time per tile goes (device side).
+
+Times NAME and its variants from bench/ptx_variants.py (NAME__b32,
+NAME__nostore, NAME__trace) in one process, then launches NAME__trace once
+and reads its stamps back from O: per phase of a tile (cycles, median over
+tiles and consumer warpgroups), the steps it equals, and the gap between
+one block's end and the next block's start on the same SM.
+
+  python3 bench/tile_trace.py --runtime LIB --artifacts DIR NAME...
+"""
+
+import argparse
+import json
+import math
+import os
+import sys
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchmark import bench, flops, inputs  # noqa: E402
+from gpu_check import Runtime, tensors  # noqa: E402
+
+# Columns of the int64 view: entry clk, entry gt, setmaxnreg, waits, S0,
+# before the last P V, after it, after the stores, end gt, smid.
+ENTRY_CLK, ENTRY_GT, END_GT, SMID = 0, 1, 8, 9
+
+
+def median(xs):
+    xs = sorted(xs)
+    return xs[len(xs) // 2] if xs else float("nan")
+
+
+def analyse(c, manifest, o):
+    kern = manifest["kernels"][0]
+    block_m = kern["params"][0]["box"][2]
+    block_n = kern["params"][1]["box"][2]
+    b, h, n, d = c["b"], c["hq"], c["nq"], c["dv"]
+    words = o.view(torch.int64).reshape(b, h, n, d // 4)[..., :10]
+    wgs = block_m // 64
+    rows = torch.arange(0, n, block_m, device=o.device)
+    recs = torch.stack([words[:, :, rows + 64 * w, :] for w in range(wgs)], 3)
+    recs = recs.reshape(-1, wgs, 10).cpu().tolist()  # [tile][wg][word]
+    def ph(i, j):
+        return median([r[j] - r[i] for t in recs for r in t])
+    names = [("entry -> setmaxnreg", 0, 2), ("setmaxnreg -> Q,K0 ready", 2, 3),
+             ("Q,K0 ready -> S0 done", 3, 4), ("S0 done -> last PV wait", 4, 5),
+             ("last P V", 5, 6), ("epilogue (normalize, stores)", 6, 7),
+             ("whole tile (entry -> stores done)", 0, 7)]
+    nblocks = math.ceil(c["nk"] / block_n)
+    loop = ph(4, 5)
+    step = loop / max(nblocks - 1, 1) if not c["causal"] else float("nan")
+    print(f"  tile {block_m}x{block_n}, {nblocks} kv blocks; cycles (median over "
+          f"{len(recs)} tiles x {wgs} warpgroups):")
+    for name, i, j in names:
+        v = ph(i, j)
+        s = f"  = {v / step:5.2f} steps" if step == step else ""
+        print(f"    {name:38} {v:10.0f}{s}")
+    if step == step:
+        total = ph(0, 7)
+        print(f"    step (loop / {nblocks - 1}) {step:.0f} cycles; fixed cost "
+              f"{(total - nblocks * step) / step:.2f} steps a tile")
+    # Warpgroup stagger at block 0's S and at the end.
+    if wgs > 1:
+        print(f"    warpgroup 1 - warpgroup 0: S0 done "
+              f"{median([t[1][4] - t[0][4] for t in recs]):.0f}, stores done "
+              f"{median([t[1][7] - t[0][7] for t in recs]):.0f} cycles")
+    # Blocks on each SM, in time order: the gap between one's end and the next's start.
+    blocks = {}
+    for t in recs:
+        sm = t[0][SMID]
+        start = min(r[ENTRY_GT] for r in t)
+        end = max(r[END_GT] for r in t)
+        blocks.setdefault(sm, []).append((start, end))
+    gaps, per_sm, t0, t1, last_ends = [], [], None, None, []
+    for sm, bl in blocks.items():
+        bl.sort()
+        per_sm.append(len(bl))
+        gaps += [bl[i + 1][0] - bl[i][1] for i in range(len(bl) - 1)]
+        t0 = min(t0, bl[0][0]) if t0 is not None else bl[0][0]
+        t1 = max(t1, bl[-1][1]) if t1 is not None else bl[-1][1]
+        last_ends.append(bl[-1][1])
+    cyc_per_ns = median([(r[7] - r[0]) / max(r[END_GT] - r[ENTRY_GT], 1)
+                         for t in recs for r in t])
+    print(f"    SMs {len(blocks)}, blocks per SM {min(per_sm)}-{max(per_sm)}; "
+          f"gap between blocks on an SM: median {median(gaps):.0f} ns, "
+          f"max {max(gaps) if gaps else 0:.0f} ns; clock {cyc_per_ns * 1e3:.0f} MHz")
+    last_ends.sort()
+    print(f"    kernel span {(t1 - t0) / 1e3:.1f} us; SMs idle at the end: first "
+          f"SM done {(t1 - last_ends[0]) / 1e3:.1f} us before the last, median "
+          f"{(t1 - median(last_ends)) / 1e3:.1f} us")
+
+
+def main(argv):
+    p = argparse.ArgumentParser()
+    p.add_argument("--runtime", required=True)
+    p.add_argument("--artifacts", required=True)
+    p.add_argument("names", nargs="+")
+    a = p.parse_args(argv)
+    torch.zeros(1, device="cuda")
+    rt = Runtime(a.runtime)
+    rt.init(0)
+    stream = torch.cuda.current_stream().cuda_stream
+    print(f"tile trace on {torch.cuda.get_device_name()}")
+    with open(os.path.join(a.artifacts, "cases.json")) as f:
+        cases = {c["name"]: c for c in json.load(f)["cases"]}
+    for name in a.names:
+        c = cases[name]
+        q, k, v, o = inputs(c)
+        buffers = tensors([q, k, v, o])
+        print(f"== {name}")
+        ref = None
+        for var in ("", "__b32", "__nostore", "__trace"):
+            path = os.path.join(a.artifacts, name + var + ".json")
+            if not os.path.exists(path):
+                continue
+            h = rt.load(path, True)
+            o.fill_(float("nan"))
+            rt.launch(h, buffers, stream)
+            rt.synchronize()
+            if var == "":
+                ref = o.clone()
+            elif var == "__b32":
+                same = torch.equal(o, ref)
+                print(f"  b32 output identical to the original: {same}")
+            ms = bench(lambda: rt.launch(h, buffers, stream))
+            print(f"  {var or 'original':10} {flops(c) / (ms * 1e-3) / 1e12:7.1f} TFLOP/s "
+                  f"({ms * 1e3:.1f} us)")
+            if var == "__trace":
+                o.fill_(0)
+                rt.launch(h, buffers, stream)
+                rt.synchronize()
+                with open(path) as f:
+                    analyse(c, json.load(f), o)
+            rt.unload(h)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
