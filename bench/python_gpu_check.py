@@ -19,9 +19,9 @@ flashattn_mlir.attention() on the GPU machine (torch, CUDA, no LLVM).
                 Some cases pass their tensors through DLPack or
                 __cuda_array_interface__ wrappers, or a uint8 mask. Then
                 checks that bad calls raise (wrong device, dtype, strides,
-                shapes, no kernel) and negative controls (a non-causal
-                result checked as causal, a masked one checked without its
-                mask, a base-2 lse) must fail. Exit status 0 iff all pass.
+                shapes, an unaligned out, no kernel) and negative controls
+                (a non-causal result checked as causal, a masked one checked
+                without its mask, a base-2 lse) must fail. Exit status 0 iff all pass.
 
 The package comes from PYTHONPATH (or ../python next to this script); the
 runtime from FA_RUNTIME_LIB or --runtime.
@@ -320,6 +320,10 @@ def error_checks(torch, cases):
         "lse_out of the wrong shape": (
             lambda: fa.attention(q, k, v, return_lse=True, lse_out=torch.empty(
                 c["b"], c["hq"], c["nq"] + 1, device="cuda")), ValueError),
+        "out not 16-byte aligned": (
+            lambda: fa.attention(q, k, v, out=torch.empty(
+                q.numel() + 8, dtype=q.dtype, device="cuda")[1:q.numel() + 1].view(
+                    q.shape)), ValueError),
         "kernel for another call": (
             lambda: fa.attention(q, k, v, causal=True,
                                  kernel=fa.find_kernel(fa.compiler.make_config(

@@ -273,6 +273,24 @@ def _torch_stream(x):
     return torch.cuda.current_stream(x.device).cuda_stream
 
 
+def _check_tensor_map_alignment(kernel, buffers, names):
+    """The buffers a kernel reads or writes through TMA tensor maps (the
+    sm_90a kernel's q, k, v and out) must be 16-byte aligned
+    (cuTensorMapEncodeTiled): a ValueError naming the argument, before
+    anything runs."""
+    manifest = kernel.manifest or {}
+    index = {a["name"]: a["index"] for a in manifest.get("arguments", [])}
+    for k in manifest.get("kernels", []):
+        for p in k.get("params", []):
+            i = index.get(p.get("buffer")) if p.get("type") == "tensormap" else None
+            if i is not None and i < len(buffers) and buffers[i][0] % 16:
+                raise ValueError(
+                    f"{names[i]} (at {buffers[i][0]:#x}) is not 16-byte aligned, "
+                    f"which kernel {kernel.name} needs: it moves {names[i]} with "
+                    f"TMA; pass a tensor whose data starts on 16 bytes (a fresh "
+                    f"allocation or a copy)")
+
+
 def attention(q, k, v, causal=False, scale=None, kernel=None, attn_mask=None,
               out=None, target=None, return_lse=False, lse_out=None):
     """softmax(q k^T * scale [+ mask]) v on the GPU, with the meaning of
@@ -357,13 +375,17 @@ def attention(q, k, v, causal=False, scale=None, kernel=None, attn_mask=None,
     # Outputs are checked (or allocated) before a kernel is looked for.
     out, bo = _output(out, "out", (B, Hq, Nq, Dv), bq, q, stream)
     buffers = [(bq.ptr, bq.nbytes), (bk.ptr, bk.nbytes), (bv.ptr, bv.nbytes)]
+    names = ["q", "k", "v"]
     if bm is not None:
         buffers.append((bm.ptr, bm.nbytes))
+        names.append("attn_mask")
     buffers.append((bo.ptr, bo.nbytes))
+    names.append("out")
     if return_lse:
         lse_out, bl = _output(lse_out, "lse_out", (B, Hq, Nq), bq, q, stream,
                               dtype="f32")
         buffers.append((bl.ptr, bl.nbytes))
+        names.append("lse_out")
     if kernel is None:
         kernel = find_kernel(config, target)
     elif kernel.config is None or semantic_key(kernel.config) != semantic_key(config):
@@ -371,6 +393,7 @@ def attention(q, k, v, causal=False, scale=None, kernel=None, attn_mask=None,
                          f"{kernel.config and semantic_key(kernel.config)}; this call "
                          f"needs {semantic_key(config)}")
 
+    _check_tensor_map_alignment(kernel, buffers, names)
     ordinal = bq.device or 0
     rt = runtime()
     rt.init(ordinal)

@@ -90,6 +90,26 @@ def test_bad_calls_raise_before_launch(fake):
     assert fake.launches == []
 
 
+def test_tensor_map_buffers_must_be_16_byte_aligned(fake):
+    # The sm_90a kernel (the default target, h100) moves q, k, v and out
+    # with TMA.
+    q, o = Arr((1, 2, 64, 64)), Arr((1, 2, 64, 64))
+    kernel = fa.compile((1, 2, 64, 64), (1, 2, 64, 64), (1, 2, 64, 64), dtype="f16",
+                        ptxas="none")
+    maps = [p["buffer"] for p in kernel.manifest["kernels"][0]["params"]
+            if p["type"] == "tensormap"]
+    assert maps == ["arg0", "arg1", "arg2", "arg3"]
+    for name, args in (("out", lambda m: (q, q, q, m)), ("k", lambda m: (q, m, q, o))):
+        bad = Arr((1, 2, 64, 64))
+        bad.__cuda_array_interface__["data"] = (bad.ptr + 2, False)
+        qq, kk, vv, oo = args(bad)
+        with pytest.raises(ValueError, match=f"{name} .* is not 16-byte aligned"):
+            fa.attention(qq, kk, vv, out=oo, kernel=kernel)
+    assert fake.launches == []
+    fa.attention(q, q, q, out=o, kernel=kernel)
+    assert len(fake.launches) == 1
+
+
 def test_bottom_right_causal(fake):
     q, kv, o = Arr((1, 2, 16, 64)), Arr((1, 2, 48, 64)), Arr((1, 2, 16, 64))
     fa.attention(q, kv, kv, causal="bottom_right", out=o)

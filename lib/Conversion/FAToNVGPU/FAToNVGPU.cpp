@@ -98,6 +98,7 @@ public:
     elt = op.getQueryType().getElementType();
     d = op.getHeadDim();
     dv = op.getValueHeadDim();
+    tmaStore = tma && dv <= d && dv % 64 == 0;
     rowsPerWarp = t.blockQ / t.warps; // 16 for wgmma
     mTiles = rowsPerWarp / 16;
     threads = 32 * t.warps;
@@ -192,8 +193,9 @@ private:
   Value i64c(int64_t v) {
     return arith::ConstantIntOp::create(b, b.getI64Type(), v);
   }
-  /// Element offset of (row, col) in a [rows, cols] tile at element offset
-  /// `tileBase` in the 128-byte swizzled layout: 64-column blocks of `rows`
+  /// Element offset of (row, col), col a multiple of 8 (the first element of
+  /// a 16-byte chunk), in a [rows, cols] tile at element offset `tileBase`
+  /// in the 128-byte swizzled layout: 64-column blocks of `rows`
   /// 128-byte rows, the 16-byte chunk c of row r stored at chunk c ^ (r % 8)
   /// (CUTLASS's Swizzle<3,4,3>, wgmma's layout type 1).
   Value swizzled(Value tileBase, int64_t rows, Value row, Value col);
@@ -282,6 +284,10 @@ private:
   /// and the next warpgroup's softmax runs under them. Named barriers 1 ..
   /// (one per consumer warpgroup) pass the turn around the ring.
   bool pingpong;
+  /// TMA, and O's rows fit in Q's: each warp writes its normalized O rows
+  /// over its own Q rows in shared memory (swizzled as the TMA layout) and
+  /// stores them with TMA (else one store a lane per element pair).
+  bool tmaStore;
   Type elt, f32;
   /// An accumulator fragment, two rows' f32 pairs, a pair of elements.
   VectorType accType, rowType, pairType;
@@ -585,12 +591,15 @@ void KernelBuilder::build(int64_t sharedBytes) {
         b, mapType, unranked,
         ValueRange{idx(1), idx(1), idx(rows), idx(64)});
   };
-  Value qMap, kMap, vMap;
+  Value qMap, kMap, vMap, oMap;
   if (tma) {
     qMap = tensorMap(q, t.blockQ);
     kMap = tensorMap(k, t.blockKV);
     vMap = tensorMap(v, t.blockKV);
   }
+  // tmaStore: boxes of one warp's rows.
+  if (tmaStore)
+    oMap = tensorMap(o, rowsPerWarp);
   auto launch = gpu::LaunchOp::create(
       b, numQBlocks, idx(op.getNumQueryHeads()), batchSize,
       idx(threads + (producer ? 128 : 0)),
@@ -770,8 +779,9 @@ void KernelBuilder::build(int64_t sharedBytes) {
                                       idx(emptyBase + i),
                                       /*predicate=*/Value());
       NVVM::FenceMbarrierInitOp::create(b);
-      for (Value map : {qMap, kMap, vMap})
-        nvgpu::TmaPrefetchOp::create(b, map, /*predicate=*/Value());
+      for (Value map : {qMap, kMap, vMap, oMap})
+        if (map)
+          nvgpu::TmaPrefetchOp::create(b, map, /*predicate=*/Value());
     });
     // Every thread waits on the mbarriers after their initialization.
     gpu::BarrierOp::create(b);
@@ -1506,8 +1516,12 @@ void KernelBuilder::build(int64_t sharedBytes) {
     nvgpu::DeviceAsyncWaitOp::create(b, lastGroup, b.getI32IntegerAttr(0));
 
   // Epilogue: O / l (0 for a row with nothing visible), logsumexp.
+  // tmaStore: O goes to this warp's Q rows in shared memory (the warpgroup's
+  // wgmmas, which read them, are all done), then to global memory through
+  // TMA, which drops the rows past Nq.
 
-  Value rowBase = add(add(qBase, warpRow), divc(lane, 4));
+  Value tileRowBase = add(warpRow, divc(lane, 4));
+  Value rowBase = add(qBase, tileRowBase);
   Value colBase = mulc(remc(lane, 4), 2);
   Value quadLeader = cmp(arith::CmpIPredicate::eq, remc(lane, 4), idx(0));
   for (int64_t mi = 0; mi < mTiles; ++mi) {
@@ -1521,21 +1535,37 @@ void KernelBuilder::build(int64_t sharedBytes) {
           arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, l, zeroF);
       Value inv = select(empty, zeroF,
                          arith::DivFOp::create(b, f32c(1.0), l));
+      auto normalized = [&](int64_t dn) -> Value {
+        Value frag = results[mi * nTilesO + dn];
+        Value pair = vector::ExtractOp::create(b, frag, ArrayRef<int64_t>{r});
+        Value scaled = arith::MulFOp::create(
+            b, pair, vector::BroadcastOp::create(b, rowType, inv));
+        return arith::TruncFOp::create(b, pairType, scaled);
+      };
+      if (tmaStore) {
+        // The pair at column colBase (< 8) of the dn-th 8-column chunk: a
+        // pair never crosses a 16-byte chunk (4-byte aligned stores), and a
+        // row's chunks move by row % 8 (no bank conflicts).
+        Value tileRow = addc(tileRowBase, 16 * mi + 8 * r);
+        for (int64_t dn = 0; dn < nTilesO; ++dn)
+          vector::StoreOp::create(
+              b, normalized(dn), sQ,
+              ValueRange{add(swizzled(idx(0), t.blockQ, tileRow,
+                                      idx(8 * dn)),
+                             colBase)},
+              /*nontemporal=*/false, llvm::Align(4));
+        if (!lse)
+          continue;
+      }
       Value row = addc(rowBase, 16 * mi + 8 * r);
       Value inBounds = cmp(arith::CmpIPredicate::ult, row, nq);
       auto ifRow = scf::IfOp::create(b, inBounds, /*withElse=*/false);
       OpBuilder::InsertionGuard g(b);
       b.setInsertionPointToStart(&ifRow.getThenRegion().front());
-      for (int64_t dn = 0; dn < nTilesO; ++dn) {
-        Value frag = results[mi * nTilesO + dn];
-        Value pair = vector::ExtractOp::create(b, frag, ArrayRef<int64_t>{r});
-        Value scaled = arith::MulFOp::create(
-            b, pair, vector::BroadcastOp::create(b, rowType, inv));
-        Value narrow = arith::TruncFOp::create(b, pairType, scaled);
-        vector::StoreOp::create(b, narrow, o,
+      for (int64_t dn = 0; !tmaStore && dn < nTilesO; ++dn)
+        vector::StoreOp::create(b, normalized(dn), o,
                                 ValueRange{batch, head, row,
                                            addc(colBase, 8 * dn)});
-      }
       if (lse) {
         auto ifLeader = scf::IfOp::create(b, quadLeader, /*withElse=*/false);
         b.setInsertionPointToStart(&ifLeader.getThenRegion().front());
@@ -1547,6 +1577,31 @@ void KernelBuilder::build(int64_t sharedBytes) {
         memref::StoreOp::create(b, value, lse, ValueRange{batch, head, row});
       }
     }
+  }
+  if (tmaStore) {
+    // The warp's shared-memory writes, made visible to the async proxy, then
+    // its first lane's stores of the warp's rows, one box per 64 columns.
+    // The block may exit only once TMA has read them.
+    NVVM::FenceProxyOp::create(
+        b, NVVM::ProxyKindAttr::get(ctx, NVVM::ProxyKind::async_shared),
+        NVVM::SharedSpaceAttr::get(ctx, NVVM::SharedSpace::shared_cta));
+    NVVM::SyncWarpOp::create(
+        b, arith::ConstantIntOp::create(b, b.getI32Type(), -1));
+    ifThen(cmp(arith::CmpIPredicate::eq, lane, idx(0)), [&] {
+      for (int64_t block = 0; block < dv / 64; ++block) {
+        Value offset = add(idx(block * t.blockQ * 64), mulc(warpRow, 64));
+        Value bytes = add(pad, mulc(offset, 2));
+        Value src = memref::ViewOp::create(b, boxType(rowsPerWarp), base,
+                                           bytes, ValueRange{});
+        nvgpu::TmaAsyncStoreOp::create(
+            b, src, oMap,
+            ValueRange{idx(64 * block), add(qBase, warpRow), head, batch},
+            /*predicate=*/Value());
+      }
+      NVVM::CpAsyncBulkCommitGroupOp::create(b);
+      NVVM::CpAsyncBulkWaitGroupOp::create(b, b.getI32IntegerAttr(0),
+                                           b.getUnitAttr());
+    });
   }
 }
 

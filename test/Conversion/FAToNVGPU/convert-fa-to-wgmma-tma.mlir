@@ -202,18 +202,21 @@
 // 128 x 64 blocks, 2 stages, 8 warps, d = 128: boxes of 128 (Q) and 64 (K,
 // V) rows by 64 columns (the 128-byte swizzle span), two per tile; the
 // dynamic shared memory is the cost model's minus its 32 bytes of mbarriers
-// (static).
+// (static). O's map has boxes of one warp's 16 rows (the TMA store).
 // CHECK-LABEL: func.func @bf16_d128
 // CHECK:         %[[QC:.*]] = memref.cast %arg0 : memref<1x16x4096x128xbf16> to memref<*xbf16>
 // CHECK:         %[[QMAP:.*]] = nvgpu.tma.create.descriptor %[[QC]] box[%{{.*}}, %{{.*}}, %c128, %c64] : memref<*xbf16> -> <tensor = memref<1x1x128x64xbf16, #gpu.address_space<workgroup>>, swizzle = swizzle_128b, l2promo = l2promo_128b, oob = zero, interleave = none>
 // CHECK:         %[[KMAP:.*]] = nvgpu.tma.create.descriptor %{{.*}} box[{{.*}}] : memref<*xbf16> -> <tensor = memref<1x1x64x64xbf16
 // CHECK:         %[[VMAP:.*]] = nvgpu.tma.create.descriptor %{{.*}} box[{{.*}}] : memref<*xbf16> -> <tensor = memref<1x1x64x64xbf16
+// CHECK:         %[[OC:.*]] = memref.cast %arg1 : memref<1x16x4096x128xbf16> to memref<*xbf16>
+// CHECK:         %[[OMAP:.*]] = nvgpu.tma.create.descriptor %[[OC]] box[%{{.*}}, %{{.*}}, %c16, %c64{{.*}}] : memref<*xbf16> -> <tensor = memref<1x1x16x64xbf16, #gpu.address_space<workgroup>>, swizzle = swizzle_128b
 // CHECK:         gpu.launch {{.*}} dynamic_shared_memory_size %c99328_i32
 // CHECK:           %[[BARS:.*]] = nvgpu.mbarrier.create -> <memorySpace = #gpu.address_space<workgroup>, num_barriers = 3>
 // CHECK:           scf.if
 // CHECK-COUNT-3:     nvgpu.mbarrier.init %[[BARS]][%{{.*}}], %{{.*}} :
 // CHECK:             nvvm.fence.mbarrier.init
 // CHECK:             nvgpu.tma.prefetch.descriptor %[[QMAP]]
+// CHECK:             nvgpu.tma.prefetch.descriptor %[[OMAP]]
 // CHECK:           gpu.barrier
 // Q: 128 x 128 x 2 bytes on mbarrier 2 (= stages), coordinates innermost
 // first: column, row, head, batch.
@@ -241,9 +244,28 @@
 // CHECK-COUNT-4:       nvgpu.tma.async.load
 // CHECK:             nvvm.wgmma.mma_async
 // CHECK:             scf.yield
-// CHECK:           vector.store
+// The epilogue: each lane's 32 normalized pairs (4-byte stores) over its
+// warp's Q rows in shared memory, a proxy fence and the warp's
+// reconvergence, then its first lane's TMA stores of the warp's 16 rows
+// (two 64-column boxes at column 0 and 64), waited for (reads) before exit.
+// No store to global memory.
+// CHECK-NOT:       vector.store {{.*}} memref<1x16x4096x128xbf16>
+// CHECK-COUNT-32:  vector.store %{{.*}}, %{{.*}}[%{{.*}}] {alignment = 4 : i64} : memref<?xbf16, #gpu.address_space<workgroup>>, vector<2xbf16>
+// CHECK-NEXT:      nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
+// CHECK:           nvvm.bar.warp.sync
+// CHECK:           scf.if
+// CHECK:             nvgpu.tma.async.store %{{.*}} to %[[OMAP]][%c0{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}] : memref<1x1x16x64xbf16, #gpu.address_space<workgroup>>
+// CHECK:             nvgpu.tma.async.store %{{.*}} to %[[OMAP]][%c64{{.*}}
+// CHECK-NEXT:        nvvm.cp.async.bulk.commit.group
+// CHECK-NEXT:        nvvm.cp.async.bulk.wait_group 0 {read}
+// CHECK-NOT:       vector.store {{.*}} memref<1x16x4096x128xbf16>
+// CHECK:           gpu.terminator
 // NOCPASYNC-NOT: nvgpu.device_async
+// No proxy fence before the epilogue's (TMA loads need none).
 // NOCPASYNC-NOT: nvvm.fence.proxy
+// NOCPASYNC:     vector.store {{.*}} {alignment = 4 : i64}
+// NOCPASYNC:     nvvm.fence.proxy
+// NOCPASYNC-NOT: nvgpu.device_async
 func.func @bf16_d128(%q: tensor<1x16x4096x128xbf16>, %o: tensor<1x16x4096x128xbf16>) -> tensor<1x16x4096x128xbf16> {
   %r = fa.attention ins(%q, %q, %q : tensor<1x16x4096x128xbf16>, tensor<1x16x4096x128xbf16>, tensor<1x16x4096x128xbf16>)
        outs(%o : tensor<1x16x4096x128xbf16>)

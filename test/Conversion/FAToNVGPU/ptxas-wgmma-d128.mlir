@@ -25,6 +25,16 @@
 // PTX: bar.arrive {{.*}}, 256;
 // PTX: wgmma.wait_group.sync.aligned 1;
 // PTX: nanosleep.u32 0;
+// The epilogue: O through shared memory (32-bit stores) and a TMA store of
+// each warp's rows, waited for (reads) before exit; no store to global
+// memory from registers.
+// PTX-NOT: st.global
+// PTX: st.shared.b32
+// PTX: fence.proxy.async.shared::cta;
+// PTX: cp.async.bulk.tensor.4d.global.shared::cta.tile.bulk_group
+// PTX: cp.async.bulk.commit_group;
+// PTX-NEXT: cp.async.bulk.wait_group.read 0;
+// PTX-NOT: st.global
 // RUN: FileCheck %s --check-prefix=PTXDEC < %t/k.ptx
 // PTXDEC: setmaxnreg.dec.sync.aligned.u32 24;
 // The serial step (the default before the overlapped one), and the serial
@@ -40,6 +50,15 @@
 // PTXAS: 0 bytes spill stores, 0 bytes spill loads
 // PTXAS-NOT: wgmma.mma_async instructions are serialized
 // PTXAS: Used {{(1[0-9][0-9]|2[0-4][0-9]|25[0-5])}} registers
+// O's tensor map (the fourth, after V's): boxes of one warp's 16 rows.
+// MANIFEST: "buffer": "arg2",
+// MANIFEST: "box": [
+// MANIFEST-NEXT: 1,
+// MANIFEST-NEXT: 1,
+// MANIFEST-NEXT: 16,
+// MANIFEST-NEXT: 64
+// MANIFEST-NEXT: ],
+// MANIFEST-NEXT: "buffer": "arg3",
 // MANIFEST: "shared_bytes": 197632
 
 func.func @attention(%q: tensor<4x16x4096x128xbf16>, %k: tensor<4x16x4096x128xbf16>,
