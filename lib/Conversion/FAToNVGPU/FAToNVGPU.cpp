@@ -1515,70 +1515,83 @@ void KernelBuilder::build(int64_t sharedBytes) {
   if (!tma)
     nvgpu::DeviceAsyncWaitOp::create(b, lastGroup, b.getI32IntegerAttr(0));
 
-  // Epilogue: O / l (0 for a row with nothing visible), logsumexp.
-  // tmaStore: O goes to this warp's Q rows in shared memory (the warpgroup's
-  // wgmmas, which read them, are all done), then to global memory through
-  // TMA, which drops the rows past Nq.
-
+  // Epilogue: O / l (0 for a row with nothing visible), logsumexp. O's
+  // rows go to global memory one of three ways:
+  // * tmaStore: over this warp's Q rows in shared memory (the warpgroup's
+  //   wgmmas, which read them, are all done), then through TMA, which drops
+  //   the rows past Nq;
+  // * stagedStore (mma-sync), when O is 16-byte aligned: over this warp's Q
+  //   rows (only this warp's ldmatrix read them), then 16 bytes a lane,
+  //   rows < Nq;
+  // * else one store a lane per element pair, rows < Nq.
+  bool stagedStore = !wg && dv <= d;
   Value tileRowBase = add(warpRow, divc(lane, 4));
   Value rowBase = add(qBase, tileRowBase);
   Value colBase = mulc(remc(lane, 4), 2);
   Value quadLeader = cmp(arith::CmpIPredicate::eq, remc(lane, 4), idx(0));
+  // Row (mi, r) of the lane: its quad's sum, whether it is empty, 1 / sum.
+  SmallVector<Value> sums, empties, inverses;
   for (int64_t mi = 0; mi < mTiles; ++mi) {
     Value sumRow = results[mTiles * nTilesO + mTiles + mi];
-    Value maxRow = results[mTiles * nTilesO + mi];
     for (int64_t r = 0; r < 2; ++r) {
       Value l = element(sumRow, r);
       l = arith::AddFOp::create(b, l, shuffleXor(l, 1));
       l = arith::AddFOp::create(b, l, shuffleXor(l, 2));
       Value empty =
           arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, l, zeroF);
-      Value inv = select(empty, zeroF,
-                         arith::DivFOp::create(b, f32c(1.0), l));
-      auto normalized = [&](int64_t dn) -> Value {
-        Value frag = results[mi * nTilesO + dn];
-        Value pair = vector::ExtractOp::create(b, frag, ArrayRef<int64_t>{r});
-        Value scaled = arith::MulFOp::create(
-            b, pair, vector::BroadcastOp::create(b, rowType, inv));
-        return arith::TruncFOp::create(b, pairType, scaled);
-      };
-      if (tmaStore) {
-        // The pair at column colBase (< 8) of the dn-th 8-column chunk: a
-        // pair never crosses a 16-byte chunk (4-byte aligned stores), and a
-        // row's chunks move by row % 8 (no bank conflicts).
-        Value tileRow = addc(tileRowBase, 16 * mi + 8 * r);
-        for (int64_t dn = 0; dn < nTilesO; ++dn)
-          vector::StoreOp::create(
-              b, normalized(dn), sQ,
-              ValueRange{add(swizzled(idx(0), t.blockQ, tileRow,
-                                      idx(8 * dn)),
-                             colBase)},
-              /*nontemporal=*/false, llvm::Align(4));
-        if (!lse)
-          continue;
-      }
-      Value row = addc(rowBase, 16 * mi + 8 * r);
-      Value inBounds = cmp(arith::CmpIPredicate::ult, row, nq);
-      auto ifRow = scf::IfOp::create(b, inBounds, /*withElse=*/false);
-      OpBuilder::InsertionGuard g(b);
-      b.setInsertionPointToStart(&ifRow.getThenRegion().front());
-      for (int64_t dn = 0; !tmaStore && dn < nTilesO; ++dn)
-        vector::StoreOp::create(b, normalized(dn), o,
-                                ValueRange{batch, head, row,
-                                           addc(colBase, 8 * dn)});
-      if (lse) {
-        auto ifLeader = scf::IfOp::create(b, quadLeader, /*withElse=*/false);
-        b.setInsertionPointToStart(&ifLeader.getThenRegion().front());
-        Value m = element(maxRow, r);
-        Value value = arith::AddFOp::create(
-            b, arith::MulFOp::create(b, m, f32c(scale)),
-            math::LogOp::create(b, l));
-        value = select(empty, negInfF, value);
-        memref::StoreOp::create(b, value, lse, ValueRange{batch, head, row});
-      }
+      sums.push_back(l);
+      empties.push_back(empty);
+      inverses.push_back(
+          select(empty, zeroF, arith::DivFOp::create(b, f32c(1.0), l)));
     }
   }
+  // The lane's pair of row (mi, r), columns colBase + 8 dn, normalized.
+  auto normalized = [&](int64_t mi, int64_t r, int64_t dn) -> Value {
+    Value frag = results[mi * nTilesO + dn];
+    Value pair = vector::ExtractOp::create(b, frag, ArrayRef<int64_t>{r});
+    Value scaled = arith::MulFOp::create(
+        b, pair,
+        vector::BroadcastOp::create(b, rowType, inverses[mi * 2 + r]));
+    return arith::TruncFOp::create(b, pairType, scaled);
+  };
+  // Runs `body(mi, r, row)` for the lane's rows below Nq.
+  auto forRowsInBounds =
+      [&](const std::function<void(int64_t, int64_t, Value)> &body) {
+        for (int64_t mi = 0; mi < mTiles; ++mi)
+          for (int64_t r = 0; r < 2; ++r) {
+            Value row = addc(rowBase, 16 * mi + 8 * r);
+            ifThen(cmp(arith::CmpIPredicate::ult, row, nq),
+                   [&] { body(mi, r, row); });
+          }
+      };
+  auto storePairsToGlobal = [&] {
+    forRowsInBounds([&](int64_t mi, int64_t r, Value row) {
+      for (int64_t dn = 0; dn < nTilesO; ++dn)
+        vector::StoreOp::create(b, normalized(mi, r, dn), o,
+                                ValueRange{batch, head, row,
+                                           addc(colBase, 8 * dn)});
+    });
+  };
+  // Each pair over the warp's Q rows in shared memory, 4-byte aligned (a
+  // pair never crosses a 16-byte chunk) and free of bank conflicts (padded
+  // rows; swizzled ones, whose chunks move by row % 8).
+  auto storePairsToShared = [&] {
+    for (int64_t mi = 0; mi < mTiles; ++mi)
+      for (int64_t r = 0; r < 2; ++r) {
+        Value tileRow = addc(tileRowBase, 16 * mi + 8 * r);
+        for (int64_t dn = 0; dn < nTilesO; ++dn) {
+          SmallVector<Value> at =
+              wg ? SmallVector<Value>{add(swizzled(idx(0), t.blockQ, tileRow,
+                                                   idx(8 * dn)),
+                                          colBase)}
+                 : SmallVector<Value>{tileRow, addc(colBase, 8 * dn)};
+          vector::StoreOp::create(b, normalized(mi, r, dn), sQ, at,
+                                  /*nontemporal=*/false, llvm::Align(4));
+        }
+      }
+  };
   if (tmaStore) {
+    storePairsToShared();
     // The warp's shared-memory writes, made visible to the async proxy, then
     // its first lane's stores of the warp's rows, one box per 64 columns.
     // The block may exit only once TMA has read them.
@@ -1601,6 +1614,51 @@ void KernelBuilder::build(int64_t sharedBytes) {
       NVVM::CpAsyncBulkCommitGroupOp::create(b);
       NVVM::CpAsyncBulkWaitGroupOp::create(b, b.getI32IntegerAttr(0),
                                            b.getUnitAttr());
+    });
+  } else if (stagedStore) {
+    // O's rows are dv * 2 bytes (a multiple of 16): 16-byte stores need its
+    // base 16-byte aligned, checked here (warp-uniform).
+    Value address = memref::ExtractAlignedPointerAsIndexOp::create(b, o);
+    Value aligned = cmp(arith::CmpIPredicate::eq, remc(address, 16), idx(0));
+    auto ifAligned = scf::IfOp::create(b, aligned, /*withElse=*/true);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(&ifAligned.getThenRegion().front());
+      storePairsToShared();
+      NVVM::SyncWarpOp::create(
+          b, arith::ConstantIntOp::create(b, b.getI32Type(), -1));
+      int64_t chunksPerRow = dv / kChunk;
+      auto chunkType = VectorType::get({kChunk}, elt);
+      for (int64_t i = 0; i < rowsPerWarp * chunksPerRow / 32; ++i) {
+        Value chunk = addc(lane, 32 * i);
+        Value tileRow = add(warpRow, divc(chunk, chunksPerRow));
+        Value col = mulc(remc(chunk, chunksPerRow), kChunk);
+        Value row = add(qBase, tileRow);
+        Value data = vector::LoadOp::create(
+            b, chunkType, sQ, ValueRange{tileRow, col}, /*nontemporal=*/false,
+            llvm::Align(16));
+        ifThen(cmp(arith::CmpIPredicate::ult, row, nq), [&] {
+          vector::StoreOp::create(b, data, o,
+                                  ValueRange{batch, head, row, col},
+                                  /*nontemporal=*/false, llvm::Align(16));
+        });
+      }
+      b.setInsertionPointToStart(&ifAligned.getElseRegion().front());
+      storePairsToGlobal();
+    }
+  } else {
+    storePairsToGlobal();
+  }
+  if (lse) {
+    forRowsInBounds([&](int64_t mi, int64_t r, Value row) {
+      ifThen(quadLeader, [&] {
+        Value m = element(results[mTiles * nTilesO + mi], r);
+        Value value = arith::AddFOp::create(
+            b, arith::MulFOp::create(b, m, f32c(scale)),
+            math::LogOp::create(b, sums[mi * 2 + r]));
+        value = select(empties[mi * 2 + r], negInfF, value);
+        memref::StoreOp::create(b, value, lse, ValueRange{batch, head, row});
+      });
     });
   }
 }

@@ -61,7 +61,24 @@
 // CHECK:             gpu.shuffle  xor
 // CHECK:             scf.yield
 // CHECK:           nvgpu.device_async_wait %{{.*}} {numGroups = 0 : i32}
-// CHECK:           vector.store {{.*}} : memref<2x4x100x64xbf16>, vector<2xbf16>
+// The epilogue: when O is 16-byte aligned (checked at run time), each lane's
+// 16 pairs (16 rows a warp, 64 columns) over the warp's Q rows in shared
+// memory, the warp reconverges, then 4 chunks of 16 bytes a lane (16 rows
+// x 8 chunks / 32 lanes) to the rows below Nq = 100; else the pairs straight
+// to global memory.
+// CHECK:           %[[OPTR:.*]] = memref.extract_aligned_pointer_as_index %{{.*}} : memref<2x4x100x64xbf16> -> index
+// CHECK:           %[[MIS:.*]] = arith.remui %[[OPTR]], %c16
+// CHECK:           %[[ALIGNED:.*]] = arith.cmpi eq, %[[MIS]], %c0
+// CHECK:           scf.if %[[ALIGNED]] {
+// CHECK-COUNT-16:    vector.store %{{.*}}, %{{.*}}[%{{.*}}, %{{.*}}] {alignment = 4 : i64} : memref<64x72xbf16, #gpu.address_space<workgroup>>, vector<2xbf16>
+// CHECK:             nvvm.bar.warp.sync
+// CHECK-COUNT-4:     vector.load %{{.*}}[%{{.*}}, %{{.*}}] {alignment = 16 : i64} : memref<64x72xbf16, #gpu.address_space<workgroup>>, vector<8xbf16>
+// CHECK:             arith.cmpi ult, %{{.*}}, %c100
+// CHECK:             scf.if
+// CHECK-NEXT:          vector.store %{{.*}} {alignment = 16 : i64} : memref<2x4x100x64xbf16>, vector<8xbf16>
+// CHECK:           } else {
+// CHECK:             vector.store {{.*}} : memref<2x4x100x64xbf16>, vector<2xbf16>
+// CHECK:           }
 // CHECK:           math.log
 // CHECK:           memref.store {{.*}} : memref<2x4x100xf32>
 // CHECK:           gpu.terminator
