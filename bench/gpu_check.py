@@ -18,6 +18,7 @@ the numbers to --json.
 
 import argparse
 import json
+import math
 import os
 import sys
 import time
@@ -71,7 +72,16 @@ def attention(c, q, k, v, dtype):
     return p @ v
 
 
-def check_case(rt, c, art, prefer_cubin, stream):
+def poisoned(shape, dt, device, unaligned):
+    """A NaN-filled output; `unaligned`: starting 2 bytes into its
+    allocation (not 16-byte aligned), to run the kernels' unaligned paths."""
+    if not unaligned:
+        return torch.full(shape, float("nan"), dtype=dt, device=device)
+    n = math.prod(shape)
+    return torch.full((n + 8,), float("nan"), dtype=dt, device=device)[1:n + 1].view(shape)
+
+
+def check_case(rt, c, art, prefer_cubin, stream, unaligned_out=False):
     device = "cuda"
     dt = TORCH_DTYPE[c["dtype"]]
     gen = torch.Generator(device=device)
@@ -80,7 +90,7 @@ def check_case(rt, c, art, prefer_cubin, stream):
     q = torch.randn(shape(c["hq"], c["nq"], c["d"]), generator=gen, device=device).to(dt)
     k = torch.randn(shape(c["hkv"], c["nk"], c["d"]), generator=gen, device=device).to(dt)
     v = torch.randn(shape(c["hkv"], c["nk"], c["dv"]), generator=gen, device=device).to(dt)
-    out = torch.full(shape(c["hq"], c["nq"], c["dv"]), float("nan"), dtype=dt, device=device)
+    out = poisoned(shape(c["hq"], c["nq"], c["dv"]), dt, device, unaligned_out)
 
     manifest = os.path.join(art, c["name"] + ".json")
     if not os.path.exists(manifest):
@@ -93,7 +103,7 @@ def check_case(rt, c, art, prefer_cubin, stream):
         rt.launch(handle, tensors([q, k, v, out]), stream)
         rt.synchronize()
         t0 = time.perf_counter()
-        out2 = torch.full_like(out, float("nan"))
+        out2 = poisoned(out.shape, dt, device, unaligned_out)
         rt.launch(handle, tensors([q, k, v, out2]), stream)
         rt.synchronize()
         ms = (time.perf_counter() - t0) * 1e3
@@ -127,6 +137,9 @@ def main(argv):
                    help="load the PTX (driver JIT) even where a cubin exists")
     p.add_argument("--only", default="", help="run only cases containing this")
     p.add_argument("--json", default="", help="write the results here")
+    p.add_argument("--unaligned-out", action="store_true",
+                   help="outputs 2 bytes past a 16-byte boundary (the mma-sync "
+                        "kernel's unaligned epilogue; TMA kernels refuse them)")
     p.add_argument("--trace", action="store_true",
                    help="name each case on stderr before running it (to find "
                         "one that hangs)")
@@ -147,7 +160,8 @@ def main(argv):
         if a.trace:
             print(f"running {c['name']}", file=sys.stderr, flush=True)
         try:
-            rows.append(check_case(rt, c, a.artifacts, not a.ptx, stream))
+            rows.append(check_case(rt, c, a.artifacts, not a.ptx, stream,
+                                   a.unaligned_out))
         except (RuntimeError, ValueError) as e:  # ValueError: sizes disagree
             rows.append({"name": c["name"], "status": "ERROR", "error": str(e)})
             print(f"ERROR {c['name']}: {e}", file=sys.stderr)

@@ -8,10 +8,12 @@ a manifest NAME__VARIANT.json), for bench/tile_trace.py on the device:
   trace    clock64 / globaltimer stamps on each consumer warpgroup's thread 0
            at kernel entry, after setmaxnreg, after the Q and first K waits,
            after block 0's S, before the last P V's wait, after the last P V
-           and after the epilogue's stores; written over the first 80 bytes
-           of the warpgroup's first O row (the output is then wrong there).
-  nostore  the epilogue's O stores removed: an upper bound of their cost.
-  b32      each pair of adjacent bf16/f16 stores merged into one 32-bit store.
+           and at the end of the epilogue, with the SM's id, into a trace
+           buffer passed as one more argument (the manifest says so).
+  nostore  the epilogue's st.global.b16 removed (pair-store kernels; ptxas
+           may then drop the work feeding them: not a clean bound).
+  b32      each pair of adjacent bf16/f16 stores merged into one 32-bit store
+           (pair-store kernels).
 
   python3 bench/ptx_variants.py DIR NAME [VARIANT...]
 """
@@ -54,24 +56,38 @@ def epilogue_bounds(lines):
 
 def trace(ptx):
     lines = kernel_lines(ptx)
-    first_store, end_label = epilogue_bounds(lines)
-    addr = re.search(r"\[(%rd\d+)\]", lines[first_store]).group(1)
-    # Insertions from the bottom up so that indices stay valid.
+    ret = last_index(lines, lambda l: l.strip() == "ret;")
+    end_label = last_index(lines, lambda l: l.startswith("$L__"), ret)
+    # Insertions from the bottom up so that indices stay valid. The stamps
+    # go to the trace buffer (one more kernel parameter): 80 bytes for each
+    # of up to 4 consumer warpgroups of each block, written by the
+    # warpgroup's thread 0 (which runs the epilogue's last lines: lane 0).
     inserts = []
     body = ("\tmov.u64 \t%trc6, %clock64;\n"
             "\tmov.u64 \t%trg1, %globaltimer;\n"
             "\tmov.u32 \t%trs, %smid;\n"
             "\tcvt.u64.u32 \t%trc7, %trs;\n"
-            "\tfence.acq_rel.cta;\n"
-            "\tbar.warp.sync \t-1;\n"
             "\tmov.u32 \t%trs, %tid.x;\n"
-            "\tand.b32 \t%trs, %trs, 127;\n"
-            "\tsetp.eq.u32 \t%trp, %trs, 0;\n"
-            f"\t@%trp st.global.v2.u64 \t[{addr}], {{%trc0, %trg0}};\n"
-            f"\t@%trp st.global.v2.u64 \t[{addr}+16], {{%trc1, %trc2}};\n"
-            f"\t@%trp st.global.v2.u64 \t[{addr}+32], {{%trc3, %trc4}};\n"
-            f"\t@%trp st.global.v2.u64 \t[{addr}+48], {{%trc5, %trc6}};\n"
-            f"\t@%trp st.global.v2.u64 \t[{addr}+64], {{%trg1, %trc7}};\n")
+            "\tand.b32 \t%trt, %trs, 127;\n"
+            "\tsetp.eq.u32 \t%trp, %trt, 0;\n"
+            "\tshr.u32 \t%trs, %trs, 7;\n"
+            "\tmov.u32 \t%trt, %ctaid.z;\n"
+            "\tmov.u32 \t%tru, %nctaid.y;\n"
+            "\tmov.u32 \t%trv, %ctaid.y;\n"
+            "\tmad.lo.u32 \t%trt, %trt, %tru, %trv;\n"
+            "\tmov.u32 \t%tru, %nctaid.x;\n"
+            "\tmov.u32 \t%trv, %ctaid.x;\n"
+            "\tmad.lo.u32 \t%trt, %trt, %tru, %trv;\n"
+            "\tmad.lo.u32 \t%trt, %trt, 4, %trs;\n"
+            "\tmul.wide.u32 \t%trb, %trt, 80;\n"
+            "\tld.param.u64 \t%tra, [attention_kernel_param_trace];\n"
+            "\tcvta.to.global.u64 \t%tra, %tra;\n"
+            "\tadd.s64 \t%tra, %tra, %trb;\n"
+            "\t@%trp st.global.v2.u64 \t[%tra], {%trc0, %trg0};\n"
+            "\t@%trp st.global.v2.u64 \t[%tra+16], {%trc1, %trc2};\n"
+            "\t@%trp st.global.v2.u64 \t[%tra+32], {%trc3, %trc4};\n"
+            "\t@%trp st.global.v2.u64 \t[%tra+48], {%trc5, %trc6};\n"
+            "\t@%trp st.global.v2.u64 \t[%tra+64], {%trg1, %trc7};\n")
     inserts.append((end_label, body))
     last_wait = last_index(
         lines, lambda l: "wgmma.wait_group.sync.aligned" in l and l.strip().endswith("0;"))
@@ -91,10 +107,31 @@ def trace(ptx):
                     "\tmov.u64 \t%trg0, %globaltimer;\n"))
     decl = first_index(lines, lambda l: l.strip().startswith(".reg .b64"))
     inserts.append((decl + 1, "\t.reg .b64 \t%trc<8>;\n\t.reg .b64 \t%trg<2>;\n"
-                    "\t.reg .b32 \t%trs;\n\t.reg .pred \t%trp;\n"))
+                    "\t.reg .b64 \t%tra;\n\t.reg .b64 \t%trb;\n"
+                    "\t.reg .b32 \t%trs;\n\t.reg .b32 \t%trt;\n"
+                    "\t.reg .b32 \t%tru;\n\t.reg .b32 \t%trv;\n"
+                    "\t.reg .pred \t%trp;\n"))
+    # The trace buffer: one more parameter, after the last.
+    close = first_index(lines, lambda l: l.strip() == ")")
+    lines[close - 1] = lines[close - 1].rstrip("\n") + ",\n"
+    inserts.append((close, "\t.param .u64 .ptr .align 1 attention_kernel_param_trace\n"))
     for at, text in sorted(inserts, key=lambda x: -x[0]):
         lines.insert(at, text)
     return "".join(lines)
+
+
+def add_trace_buffer(manifest):
+    """The manifest of the trace variant: one more argument (the stamps, 80
+    bytes per consumer warpgroup slot, 4 a block) passed as the last
+    parameter."""
+    kern = manifest["kernels"][0]
+    blocks = kern["grid"][0] * kern["grid"][1] * kern["grid"][2]
+    index = len(manifest["arguments"])
+    manifest["arguments"].append({"name": "trace", "index": index, "bytes": blocks * 4 * 80,
+                                  "dtype": "i64", "shape": [blocks * 4 * 10],
+                                  "strides": [1]})
+    kern["params"].append({"type": "ptr", "buffer": "trace"})
+    return manifest
 
 
 def nostore(ptx):
@@ -140,7 +177,10 @@ def main(argv):
         regs = re.search(r"Used (\d+) registers", log).group(1)
         spill = re.search(r"(\d+) bytes spill stores", log).group(1)
         print(f"{out}: {regs} registers, {spill} bytes spill stores")
-        m = dict(manifest, files={"ptx": out + ".ptx", "cubin": out + ".cubin"})
+        m = dict(json.loads(json.dumps(manifest)),
+                 files={"ptx": out + ".ptx", "cubin": out + ".cubin"})
+        if v == "trace":
+            m = add_trace_buffer(m)
         with open(os.path.join(folder, out + ".json"), "w") as f:
             json.dump(m, f, indent=1)
     return 0

@@ -2,10 +2,11 @@
 """Experiment tool: where a wgmma kernel's time per tile goes (device side).
 
 Times NAME and its variants from bench/ptx_variants.py (NAME__b32,
-NAME__nostore, NAME__trace) in one process, then launches NAME__trace once
-and reads its stamps back from O: per phase of a tile (cycles, median over
-tiles and consumer warpgroups), the steps it equals, and the gap between
-one block's end and the next block's start on the same SM.
+NAME__nostore, NAME__trace: those present) in one process, then launches
+NAME__trace once more and reads its stamps from its trace buffer: per
+phase of a tile (cycles, median over tiles and consumer warpgroups), the
+steps it equals, and the gap between one block's end and the next block's
+start on the same SM.
 
   python3 bench/tile_trace.py --runtime LIB --artifacts DIR NAME...
 """
@@ -32,21 +33,20 @@ def median(xs):
     return xs[len(xs) // 2] if xs else float("nan")
 
 
-def analyse(c, manifest, o):
+def analyse(c, manifest, trace):
     kern = manifest["kernels"][0]
     block_m = kern["params"][0]["box"][2]
     block_n = kern["params"][1]["box"][2]
-    b, h, n, d = c["b"], c["hq"], c["nq"], c["dv"]
-    words = o.view(torch.int64).reshape(b, h, n, d // 4)[..., :10]
-    wgs = block_m // 64
-    rows = torch.arange(0, n, block_m, device=o.device)
-    recs = torch.stack([words[:, :, rows + 64 * w, :] for w in range(wgs)], 3)
-    recs = recs.reshape(-1, wgs, 10).cpu().tolist()  # [tile][wg][word]
+    blocks = kern["grid"][0] * kern["grid"][1] * kern["grid"][2]
+    words = trace.view(blocks, 4, 10).cpu()
+    wgs = int((words[0, :, ENTRY_GT] != 0).sum())
+    recs = words[:, :wgs, :].tolist()  # [block][warpgroup][word]
+
     def ph(i, j):
         return median([r[j] - r[i] for t in recs for r in t])
     names = [("entry -> setmaxnreg", 0, 2), ("setmaxnreg -> Q,K0 ready", 2, 3),
              ("Q,K0 ready -> S0 done", 3, 4), ("S0 done -> last PV wait", 4, 5),
-             ("last P V", 5, 6), ("epilogue (normalize, stores)", 6, 7),
+             ("last P V", 5, 6), ("epilogue (to the end of its stores)", 6, 7),
              ("whole tile (entry -> stores done)", 0, 7)]
     nblocks = math.ceil(c["nk"] / block_n)
     loop = ph(4, 5)
@@ -115,24 +115,30 @@ def main(argv):
             path = os.path.join(a.artifacts, name + var + ".json")
             if not os.path.exists(path):
                 continue
+            with open(path) as f:
+                manifest = json.load(f)
+            args = buffers
+            if var == "__trace":
+                trace = torch.zeros(manifest["arguments"][-1]["bytes"] // 8,
+                                    dtype=torch.int64, device="cuda")
+                args = buffers + tensors([trace])
             h = rt.load(path, True)
             o.fill_(float("nan"))
-            rt.launch(h, buffers, stream)
+            rt.launch(h, args, stream)
             rt.synchronize()
             if var == "":
                 ref = o.clone()
-            elif var == "__b32":
-                same = torch.equal(o, ref)
-                print(f"  b32 output identical to the original: {same}")
-            ms = bench(lambda: rt.launch(h, buffers, stream))
+            else:
+                print(f"  {var[2:]} output identical to the original: "
+                      f"{torch.equal(o, ref)}")
+            ms = bench(lambda: rt.launch(h, args, stream))
             print(f"  {var or 'original':10} {flops(c) / (ms * 1e-3) / 1e12:7.1f} TFLOP/s "
                   f"({ms * 1e3:.1f} us)")
             if var == "__trace":
-                o.fill_(0)
-                rt.launch(h, buffers, stream)
+                trace.zero_()
+                rt.launch(h, args, stream)
                 rt.synchronize()
-                with open(path) as f:
-                    analyse(c, json.load(f), o)
+                analyse(c, manifest, trace)
             rt.unload(h)
     return 0
 
