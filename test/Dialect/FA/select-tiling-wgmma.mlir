@@ -1,0 +1,88 @@
+// The cost model's wgmma picks at the benchmark's shapes (bf16, batch
+// 16384 / N, heads 2048 / d; docs/CostModel.md), each the fastest or within
+// noise of it in the H100 sweeps (docs/results/sweep_*_v9_h100.log).
+// At d = 128 a 128-row block of two consumer warpgroups runs one block per
+// SM and gets the producer kernel, whose turns hide most of the softmax
+// under the other warpgroup's MMAs ("The producer kernel's step"): it wins
+// down to causal N = 1k. At d = 64 the softmax is the longer part, which a
+// lone block's warps issue too slowly: two blocks of 128x96 per SM, and
+// 64-row blocks at causal N = 1k.
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling=kernel=auto | FileCheck %s
+
+// CHECK-LABEL: func.func @d128_n4k
+// CHECK: fa.kernel = "wgmma", tiling = #fa.tiling<block_q = 128, block_kv = 160, stages = 2, warps = 8>
+func.func @d128_n4k(%q: tensor<4x16x4096x128xbf16>, %o: tensor<4x16x4096x128xbf16>) -> tensor<4x16x4096x128xbf16> {
+  %r = fa.attention ins(%q, %q, %q : tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>)
+       outs(%o : tensor<4x16x4096x128xbf16>) -> tensor<4x16x4096x128xbf16>
+  return %r : tensor<4x16x4096x128xbf16>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @d128_n8k
+// CHECK: fa.kernel = "wgmma", tiling = #fa.tiling<block_q = 128, block_kv = 160, stages = 2, warps = 8>
+func.func @d128_n8k(%q: tensor<2x16x8192x128xbf16>, %o: tensor<2x16x8192x128xbf16>) -> tensor<2x16x8192x128xbf16> {
+  %r = fa.attention ins(%q, %q, %q : tensor<2x16x8192x128xbf16>, tensor<2x16x8192x128xbf16>, tensor<2x16x8192x128xbf16>)
+       outs(%o : tensor<2x16x8192x128xbf16>) -> tensor<2x16x8192x128xbf16>
+  return %r : tensor<2x16x8192x128xbf16>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @d128_n16k
+// CHECK: fa.kernel = "wgmma", tiling = #fa.tiling<block_q = 128, block_kv = 160, stages = 2, warps = 8>
+func.func @d128_n16k(%q: tensor<1x16x16384x128xbf16>, %o: tensor<1x16x16384x128xbf16>) -> tensor<1x16x16384x128xbf16> {
+  %r = fa.attention ins(%q, %q, %q : tensor<1x16x16384x128xbf16>, tensor<1x16x16384x128xbf16>, tensor<1x16x16384x128xbf16>)
+       outs(%o : tensor<1x16x16384x128xbf16>) -> tensor<1x16x16384x128xbf16>
+  return %r : tensor<1x16x16384x128xbf16>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @d128_causal_n1k
+// CHECK: fa.kernel = "wgmma", tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>
+func.func @d128_causal_n1k(%q: tensor<16x16x1024x128xbf16>, %o: tensor<16x16x1024x128xbf16>) -> tensor<16x16x1024x128xbf16> {
+  %r = fa.attention ins(%q, %q, %q : tensor<16x16x1024x128xbf16>, tensor<16x16x1024x128xbf16>, tensor<16x16x1024x128xbf16>)
+       outs(%o : tensor<16x16x1024x128xbf16>) {causal} -> tensor<16x16x1024x128xbf16>
+  return %r : tensor<16x16x1024x128xbf16>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @d128_causal_n4k
+// CHECK: fa.kernel = "wgmma", tiling = #fa.tiling<block_q = 128, block_kv = 160, stages = 2, warps = 8>
+func.func @d128_causal_n4k(%q: tensor<4x16x4096x128xbf16>, %o: tensor<4x16x4096x128xbf16>) -> tensor<4x16x4096x128xbf16> {
+  %r = fa.attention ins(%q, %q, %q : tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>)
+       outs(%o : tensor<4x16x4096x128xbf16>) {causal} -> tensor<4x16x4096x128xbf16>
+  return %r : tensor<4x16x4096x128xbf16>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @d64_n4k
+// CHECK: fa.kernel = "wgmma", tiling = #fa.tiling<block_q = 128, block_kv = 96, stages = 2, warps = 8>
+func.func @d64_n4k(%q: tensor<4x32x4096x64xbf16>, %o: tensor<4x32x4096x64xbf16>) -> tensor<4x32x4096x64xbf16> {
+  %r = fa.attention ins(%q, %q, %q : tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>)
+       outs(%o : tensor<4x32x4096x64xbf16>) -> tensor<4x32x4096x64xbf16>
+  return %r : tensor<4x32x4096x64xbf16>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @d64_n16k
+// CHECK: fa.kernel = "wgmma", tiling = #fa.tiling<block_q = 128, block_kv = 96, stages = 2, warps = 8>
+func.func @d64_n16k(%q: tensor<1x32x16384x64xbf16>, %o: tensor<1x32x16384x64xbf16>) -> tensor<1x32x16384x64xbf16> {
+  %r = fa.attention ins(%q, %q, %q : tensor<1x32x16384x64xbf16>, tensor<1x32x16384x64xbf16>, tensor<1x32x16384x64xbf16>)
+       outs(%o : tensor<1x32x16384x64xbf16>) -> tensor<1x32x16384x64xbf16>
+  return %r : tensor<1x32x16384x64xbf16>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @d64_causal_n1k
+// CHECK: fa.kernel = "wgmma", tiling = #fa.tiling<block_q = 64, block_kv = 64, stages = 2, warps = 4>
+func.func @d64_causal_n1k(%q: tensor<16x32x1024x64xbf16>, %o: tensor<16x32x1024x64xbf16>) -> tensor<16x32x1024x64xbf16> {
+  %r = fa.attention ins(%q, %q, %q : tensor<16x32x1024x64xbf16>, tensor<16x32x1024x64xbf16>, tensor<16x32x1024x64xbf16>)
+       outs(%o : tensor<16x32x1024x64xbf16>) {causal} -> tensor<16x32x1024x64xbf16>
+  return %r : tensor<16x32x1024x64xbf16>
+}
