@@ -783,8 +783,6 @@ void KernelBuilder::build(int64_t sharedBytes) {
         if (map)
           nvgpu::TmaPrefetchOp::create(b, map, /*predicate=*/Value());
     });
-    // Every thread waits on the mbarriers after their initialization.
-    gpu::BarrierOp::create(b);
   }
 
   // Prologue: Q, then blocks 0 .. stages-2, one cp.async group (or one
@@ -861,6 +859,11 @@ void KernelBuilder::build(int64_t sharedBytes) {
     tmaKV(idx(s), idx(s), idx(s), /*withK=*/true, /*withV=*/false);
   for (int64_t s = 0; overlap && s + 1 < t.stages + (producer ? 1 : 0); ++s)
     tmaKV(idx(s), idx(s), vBar(idx(s)), /*withK=*/false, /*withV=*/true);
+  // TMA: every thread waits on the mbarriers after their initialization;
+  // the leader issues the prologue's loads first, so that they are in
+  // flight during the barrier (docs/performance.md section 24).
+  if (tma)
+    gpu::BarrierOp::create(b);
 
   // Loop state: O fragments [mTiles][dv / 8], row max and row sum [mTiles]
   // (raw, unscaled scores; each lane's partial sum over its columns).

@@ -183,8 +183,8 @@
 // RELEASE:         %[[BARS:.*]] = nvgpu.mbarrier.create -> <memorySpace = #gpu.address_space<workgroup>, num_barriers = 5>
 // RELEASE:           nvgpu.mbarrier.init %[[BARS]][%c3], %c8
 // RELEASE:           nvgpu.mbarrier.init %[[BARS]][%c4{{.*}}], %c8
-// RELEASE:         gpu.barrier
 // RELEASE-COUNT-2:   nvgpu.mbarrier.arrive.expect_tx %[[BARS]][%c{{[01]}}_{{.*}}], %c32768
+// RELEASE:         gpu.barrier
 // RELEASE:         nvvm.bar.warp.sync
 // RELEASE:         nvgpu.mbarrier.try_wait.parity %[[BARS]][%c2]
 // RELEASE:         scf.for
@@ -217,9 +217,11 @@
 // CHECK:             nvvm.fence.mbarrier.init
 // CHECK:             nvgpu.tma.prefetch.descriptor %[[QMAP]]
 // CHECK:             nvgpu.tma.prefetch.descriptor %[[OMAP]]
-// CHECK:           gpu.barrier
+// CHECK-NOT:       gpu.barrier
 // Q: 128 x 128 x 2 bytes on mbarrier 2 (= stages), coordinates innermost
-// first: column, row, head, batch.
+// first: column, row, head, batch. The leader issues the prologue's loads
+// before the block barrier, after which every thread may wait on the
+// mbarriers.
 // CHECK:           scf.if
 // CHECK:             nvgpu.mbarrier.arrive.expect_tx %[[BARS]][%c2{{.*}}], %c32768
 // CHECK:             nvgpu.tma.async.load %[[QMAP]][%c0{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}], %[[BARS]][%c2{{.*}}] to %{{.*}} : {{.*}} -> memref<1x1x128x64xbf16, #gpu.address_space<workgroup>>
@@ -229,6 +231,7 @@
 // CHECK:             nvgpu.mbarrier.arrive.expect_tx %[[BARS]][%{{.*}}], %c32768
 // CHECK-COUNT-2:     nvgpu.tma.async.load %[[KMAP]]
 // CHECK-COUNT-2:     nvgpu.tma.async.load %[[VMAP]]
+// CHECK:           gpu.barrier
 // CHECK:           nvgpu.mbarrier.try_wait.parity %[[BARS]][%c2{{.*}}]
 // Each step: wait for block j's phase, one barrier, then thread 0 refills the
 // slot of block j - 1 with block j + 1; no proxy fence.
