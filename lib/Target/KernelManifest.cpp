@@ -360,6 +360,11 @@ LogicalResult ManifestBuilder::build(json::Object &manifest) {
     if (failed(buffer))
       return failure();
     (*buffer)["index"] = static_cast<int64_t>(arg.getArgNumber());
+    // The kernel's alignment requirement, when it has one (fa.align, which
+    // FADialect::getAlignAttrName() names and the dialect verifies).
+    if (auto align =
+            func.getArgAttrOfType<IntegerAttr>(arg.getArgNumber(), "fa.align"))
+      (*buffer)["align"] = align.getInt();
     arguments.push_back(std::move(*buffer));
     bufferNames[arg] = name;
   }

@@ -273,22 +273,30 @@ def _torch_stream(x):
     return torch.cuda.current_stream(x.device).cuda_stream
 
 
-def _check_tensor_map_alignment(kernel, buffers, names):
-    """The buffers a kernel reads or writes through TMA tensor maps (the
-    sm_90a kernel's q, k, v and out) must be 16-byte aligned
-    (cuTensorMapEncodeTiled): a ValueError naming the argument, before
-    anything runs."""
+def _check_alignment(kernel, buffers, names):
+    """The buffers a kernel moves through TMA tensor maps (the sm_90a
+    kernel's q, k, v and out) or reads with 16-byte cp.async copies (the
+    sm_80 kernel's q, k, v; the manifest's "align") must be aligned: a
+    ValueError naming the argument, before anything runs (else the
+    runtime's error, or a misaligned-address fault)."""
     manifest = kernel.manifest or {}
-    index = {a["name"]: a["index"] for a in manifest.get("arguments", [])}
+    need = {}
+    index = {}
+    for a in manifest.get("arguments", []):
+        index[a["name"]] = a["index"]
+        if a.get("align", 1) > 1:
+            need[a["index"]] = (a["align"], "reads it with aligned loads")
     for k in manifest.get("kernels", []):
         for p in k.get("params", []):
             i = index.get(p.get("buffer")) if p.get("type") == "tensormap" else None
-            if i is not None and i < len(buffers) and buffers[i][0] % 16:
-                raise ValueError(
-                    f"{names[i]} (at {buffers[i][0]:#x}) is not 16-byte aligned, "
-                    f"which kernel {kernel.name} needs: it moves {names[i]} with "
-                    f"TMA; pass a tensor whose data starts on 16 bytes (a fresh "
-                    f"allocation or a copy)")
+            if i is not None:
+                need[i] = (max(16, need.get(i, (1, ""))[0]), "moves it with TMA")
+    for i, (align, why) in sorted(need.items()):
+        if i < len(buffers) and buffers[i][0] % align:
+            raise ValueError(
+                f"{names[i]} (at {buffers[i][0]:#x}) is not {align}-byte aligned, "
+                f"which kernel {kernel.name} needs: it {why}; pass a tensor whose "
+                f"data starts on {align} bytes (a fresh allocation or a copy)")
 
 
 def attention(q, k, v, causal=False, scale=None, kernel=None, attn_mask=None,
@@ -393,7 +401,7 @@ def attention(q, k, v, causal=False, scale=None, kernel=None, attn_mask=None,
                          f"{kernel.config and semantic_key(kernel.config)}; this call "
                          f"needs {semantic_key(config)}")
 
-    _check_tensor_map_alignment(kernel, buffers, names)
+    _check_alignment(kernel, buffers, names)
     ordinal = bq.device or 0
     rt = runtime()
     rt.init(ordinal)

@@ -110,6 +110,22 @@ def test_tensor_map_buffers_must_be_16_byte_aligned(fake):
     assert len(fake.launches) == 1
 
 
+def test_cp_async_buffers_must_be_16_byte_aligned(fake):
+    # The sm_80 kernel reads q, k and v with 16-byte cp.async copies (the
+    # manifest's "align"); its out may be unaligned (the epilogue checks).
+    q, o = Arr((1, 2, 64, 64)), Arr((1, 2, 64, 64))
+    kernel = fa.compile((1, 2, 64, 64), (1, 2, 64, 64), (1, 2, 64, 64), dtype="f16",
+                        target="a100", ptxas="none")
+    assert [a.get("align", 1) for a in kernel.manifest["arguments"]] == [16, 16, 16, 1]
+    bad = Arr((1, 2, 64, 64))
+    bad.__cuda_array_interface__["data"] = (bad.ptr + 2, False)
+    with pytest.raises(ValueError, match="v .* is not 16-byte aligned.*aligned loads"):
+        fa.attention(q, q, bad, out=o, kernel=kernel)
+    assert fake.launches == []
+    fa.attention(q, q, q, out=bad, kernel=kernel)
+    assert len(fake.launches) == 1
+
+
 def test_bottom_right_causal(fake):
     q, kv, o = Arr((1, 2, 16, 64)), Arr((1, 2, 48, 64)), Arr((1, 2, 16, 64))
     fa.attention(q, kv, kv, causal="bottom_right", out=o)

@@ -144,6 +144,9 @@ struct Buffer {
   int64_t bytes = 0;
   /// Scratch buffers own their memory; arguments are bound per launch.
   bool isArgument = false;
+  /// The byte alignment the kernel needs of an argument's address (the
+  /// manifest's optional "align"; 1: none).
+  int64_t align = 1;
   CUdeviceptr scratch = 0;
 };
 } // namespace
@@ -222,6 +225,13 @@ bool readBuffers(FaRtModule &m, const JsonValue &manifest,
       buffer.name = name->string;
       buffer.bytes = bytes->integer;
       buffer.isArgument = pass == 0;
+      if (const JsonValue *align = b.get("align")) {
+        if (!align->isInteger() || align->integer <= 0 ||
+            (align->integer & (align->integer - 1)) != 0)
+          return setError("manifest: buffer " + buffer.name +
+                          ": 'align' must be a positive power of two");
+        buffer.align = align->integer;
+      }
       if (!buffer.isArgument &&
           !check(cuMemAlloc(&buffer.scratch, static_cast<size_t>(buffer.bytes)),
                  "cuMemAlloc",
@@ -608,6 +618,17 @@ int faRtLaunch(FaRtModule *module, const uint64_t *devicePtrs, int numPtrs,
            1;
   const char *syncEnv = std::getenv("FA_RT_SYNC_EACH");
   bool syncEach = syncEnv && std::strcmp(syncEnv, "1") == 0;
+  // Before anything is launched: an argument the kernel reads with aligned
+  // accesses (cp.async's 16-byte copies) would fault the context.
+  for (int i = 0; i < numPtrs; ++i) {
+    const Buffer &buffer = module->buffers[i];
+    if (devicePtrs[i] % static_cast<uint64_t>(buffer.align) != 0)
+      return setError("buffer " + buffer.name + " (at " +
+                      std::to_string(devicePtrs[i]) + ") is not " +
+                      std::to_string(buffer.align) +
+                      "-byte aligned, which the kernel's loads need"),
+             1;
+  }
   auto cuStream = static_cast<CUstream>(stream);
   std::vector<uint64_t> storage;
   std::vector<void *> pointers;

@@ -56,6 +56,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <cmath>
@@ -540,9 +541,34 @@ void KernelBuilder::copyTile(Value src, Value batch, Value head,
   }
 }
 
+/// The kernel reads `memref` with accesses that need its address aligned to
+/// `bytes`: an argument of the enclosing function gets `fa.align` (the
+/// largest asked for), which the launch manifest records and the runtime
+/// checks before a launch. Other buffers come from allocations, aligned
+/// further than any access here.
+static void requireAlignment(Value memref, int64_t bytes) {
+  auto arg = dyn_cast<BlockArgument>(memref);
+  if (!arg)
+    return;
+  auto func = dyn_cast<FunctionOpInterface>(arg.getOwner()->getParentOp());
+  if (!func)
+    return;
+  StringRef name = FADialect::getAlignAttrName();
+  if (auto old = func.getArgAttrOfType<IntegerAttr>(arg.getArgNumber(), name))
+    bytes = std::max(bytes, old.getInt());
+  func.setArgAttr(arg.getArgNumber(), name,
+                  IntegerAttr::get(IntegerType::get(memref.getContext(), 64),
+                                   bytes));
+}
+
 void KernelBuilder::build(int64_t sharedBytes) {
   MLIRContext *ctx = b.getContext();
   Value q = op.getQuery(), k = op.getKey(), v = op.getValue();
+  // cp.async copies 16-byte chunks of Q, K and V (TMA: their tensor maps,
+  // which the runtime checks itself).
+  if (!tma)
+    for (Value operand : {q, k, v})
+      requireAlignment(operand, kChunk * 2);
   Value o = op.getOutput(), lse = op.getLseInit();
   int64_t group = op.getGroupSize();
   bool causal = op.getCausal();

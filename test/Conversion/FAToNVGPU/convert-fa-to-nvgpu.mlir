@@ -18,7 +18,14 @@
 
 // Grid (ceil(100 / 64), Hq, B), 4 warps; shared memory = Q 64 x (64 + 8)
 // + 2 stages x (K + V) 32 x (64 + 8) bf16 = 9216 + 18432 bytes.
-// CHECK-LABEL: func.func @bf16_causal
+// Q, K and V, read with 16-byte cp.async copies, must be 16-byte aligned
+// (fa.align: the manifest records it, the runtime checks it); O and the
+// logsumexp need nothing (the epilogue checks O's alignment itself).
+// CHECK-LABEL: func.func @bf16_causal(
+// CHECK-SAME:      %arg0: memref<2x4x100x64xbf16> {fa.align = 16 : i64},
+// CHECK-SAME:      %arg1: memref<2x2x130x64xbf16> {fa.align = 16 : i64},
+// CHECK-SAME:      %arg2: memref<2x2x130x64xbf16> {fa.align = 16 : i64},
+// CHECK-SAME:      %arg3: memref<2x4x100x64xbf16>, %arg4: memref<2x4x100xf32>)
 // CHECK-NOT:     memref.alloc
 // CHECK:         gpu.launch blocks(%[[QB:[a-z0-9]+]], %{{.*}}, %{{.*}}) in (%{{.*}} = %c2{{(_[0-9]+)?}}, %{{.*}} = %c4, %{{.*}} = %c2{{(_[0-9]+)?}}) threads({{.*}}) in (%{{.*}} = %c128, %{{.*}} = %c1, %{{.*}} = %c1) dynamic_shared_memory_size %c27648_i32
 // The longest q-block first (causal).

@@ -16,6 +16,17 @@
 
 // MODEL90: 256x96, 2 stages, 8 warps wins: the fastest within 255 registers per thread; 256x112, 2 stages, 8 warps is predicted 1.4% faster but needs 277 registers (ptxas would spill), and a tiling over the limit must be 5% faster
 // MODEL90: #1 256x96, 2 stages, 8 warps: {{.*}}, SRAM 92160 B, 253 registers/thread
+// Q, K and V (cp.async's 16-byte copies) must be 16-byte aligned; O not.
+// MANIFEST90: "arguments": [
+// MANIFEST90-NEXT: {
+// MANIFEST90-NEXT: "align": 16,
+// MANIFEST90: "name": "arg0",
+// MANIFEST90: "align": 16,
+// MANIFEST90: "name": "arg1",
+// MANIFEST90: "align": 16,
+// MANIFEST90: "name": "arg2",
+// MANIFEST90-NOT: "align"
+// MANIFEST90: "name": "arg3",
 // MANIFEST90: "shared_bytes": 92160
 // PTXAS: {{ [0-9]?[0-9]}} bytes spill stores, {{[0-9]?[0-9]}} bytes spill loads
 // PTXAS: Used {{[0-9]+}} registers

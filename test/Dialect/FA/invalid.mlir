@@ -233,3 +233,32 @@ func.func @negative_predicted_sram_negative() {
   "test.op"() {fa.predicted_sram = -128 : i64} : () -> ()
   return
 }
+
+// -----
+
+// fa.align: a memref argument's byte alignment (convert-fa-to-nvgpu).
+// expected-error @+1 {{'fa.align' must be a positive power of two (i64)}}
+func.func @align_not_power_of_two(%q: memref<4xf16> {fa.align = 12 : i64}) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'fa.align' must be a positive power of two (i64)}}
+func.func @align_not_i64(%q: memref<4xf16> {fa.align = 16 : i32}) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'fa.align' is only allowed on a memref argument}}
+func.func @align_not_memref(%q: f16 {fa.align = 16 : i64}) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{unknown fa dialect argument attribute 'fa.alignment'}}
+func.func @unknown_arg_attr(%q: memref<4xf16> {fa.alignment = 16 : i64}) {
+  return
+}

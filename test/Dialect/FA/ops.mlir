@@ -53,3 +53,12 @@ func.func @dynamic_keep_mask_tiling(%q: tensor<?x4x?x128xf32>, %k: tensor<?x4x?x
 // CHECK: module attributes {fa.target = #fa.target<arch = "sm_80", sram_per_block = 166912, sram_per_sm = 167936, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 108, hbm_gbps = 2039, tensor_tflops = 312>}
 module attributes {fa.target = #fa.target<arch = "sm_80", sram_per_block = 166912, sram_per_sm = 167936, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 108, hbm_gbps = 2039, tensor_tflops = 312>} {
 }
+
+// -----
+
+// The kernel's alignment requirement on a memref argument.
+// CHECK-LABEL: func.func @aligned_argument
+// CHECK-SAME: (%{{.*}}: memref<2x8x128x64xf16> {fa.align = 16 : i64})
+func.func @aligned_argument(%q: memref<2x8x128x64xf16> {fa.align = 16 : i64}) {
+  return
+}

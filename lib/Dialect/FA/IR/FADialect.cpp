@@ -32,6 +32,26 @@ void FADialect::initialize() {
       >();
 }
 
+LogicalResult FADialect::verifyRegionArgAttribute(Operation *op,
+                                                  unsigned regionIndex,
+                                                  unsigned argIndex,
+                                                  NamedAttribute attr) {
+  if (attr.getName() != getAlignAttrName())
+    return op->emitError() << "unknown fa dialect argument attribute '"
+                           << attr.getName().getValue() << "'";
+  auto bytes = dyn_cast<IntegerAttr>(attr.getValue());
+  if (!bytes || !bytes.getType().isInteger(64) || bytes.getInt() <= 0 ||
+      !llvm::isPowerOf2_64(bytes.getInt()))
+    return op->emitError() << "'" << getAlignAttrName()
+                           << "' must be a positive power of two (i64)";
+  Region &region = op->getRegion(regionIndex);
+  if (region.empty() ||
+      !isa<BaseMemRefType>(region.getArgument(argIndex).getType()))
+    return op->emitError() << "'" << getAlignAttrName()
+                           << "' is only allowed on a memref argument";
+  return success();
+}
+
 LogicalResult FADialect::verifyOperationAttribute(Operation *op,
                                                   NamedAttribute attr) {
   if (attr.getName() == getTilingAttrName()) {

@@ -32,6 +32,11 @@ def FA_Dialect : Dialect {
       `fa-select-tiling` chose for the op (`convert-fa-to-gpu` through the
       tiled form, or `convert-fa-to-nvgpu`); later passes and the SRAM check
       follow it.
+    * `fa.align = N : i64`, a discardable argument attribute of a memref
+      function argument (verified: a power of two): the byte alignment the
+      generated kernel needs of that buffer's address (`convert-fa-to-nvgpu`
+      sets 16 on the operands its cp.async copies read); the launch manifest
+      records it and the runtime checks it before a launch.
 
     ```mlir
     module attributes {fa.target = #fa.target<arch = "sm_90", ...>} {
@@ -46,6 +51,7 @@ def FA_Dialect : Dialect {
   let cppNamespace = "::mlir::fa";
   let useDefaultAttributePrinterParser = 1;
   let hasOperationAttrVerify = 1;
+  let hasRegionArgAttrVerify = 1;
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::tensor::TensorDialect"];
   let extraClassDeclaration = [{
@@ -69,6 +75,11 @@ def FA_Dialect : Dialect {
     /// (convert-fa-to-nvgpu).
     static constexpr ::llvm::StringLiteral getKernelAttrName() {
       return ::llvm::StringLiteral("fa.kernel");
+    }
+    /// Name of the discardable i64 argument attribute that holds the byte
+    /// alignment a generated kernel needs of a memref argument's address.
+    static constexpr ::llvm::StringLiteral getAlignAttrName() {
+      return ::llvm::StringLiteral("fa.align");
     }
   }];
 }
