@@ -20,7 +20,8 @@
 #            sweep-overlap-pingpong (both, forced) | bench-serial (the
 #            serial step everywhere: the default before section 19)
 #            | sweep-producer (the producer kernel, with its default step,
-#            on every tiling)
+#            on every tiling) | sweep-producer-d64 (the same at d = 64,
+#            192-row three-warpgroup tilings, N = 1k-16k, causal too)
 #            | sweep, sweep-small (mma-sync), sweep-wgmma, sweep-stages,
 #            sweep-small-wgmma
 #            (tilings forced; bash bench_run.sh with BENCH_ARGS=--no-baselines)
@@ -52,7 +53,7 @@ case "$VARIANT" in
   wgmma-pingpong) OPTS="$OPTS kernel=wgmma wgmma-release=producer wgmma-schedule=serial wgmma-pingpong=on" ;;
   bench-pingpong) OPTS="$OPTS wgmma-schedule=serial wgmma-pingpong=on" ;;
   bench-serial) OPTS="$OPTS wgmma-schedule=serial" ;;
-  sweep-producer) OPTS="$OPTS kernel=wgmma wgmma-release=producer" ;;
+  sweep-producer | sweep-producer-d64) OPTS="$OPTS kernel=wgmma wgmma-release=producer" ;;
   wgmma-overlap-pingpong) OPTS="$OPTS kernel=wgmma wgmma-release=producer wgmma-schedule=overlap wgmma-pingpong=on" ;;
   bench-overlap-pingpong) OPTS="$OPTS wgmma-schedule=overlap wgmma-pingpong=on" ;;
   sweep-overlap-pingpong) OPTS="$OPTS kernel=wgmma wgmma-schedule=overlap wgmma-pingpong=on" ;;
