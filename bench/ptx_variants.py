@@ -13,7 +13,8 @@ a manifest NAME__VARIANT.json), for bench/tile_trace.py on the device:
   nostore  the epilogue's st.global.b16 removed (pair-store kernels; ptxas
            may then drop the work feeding them: not a clean bound).
   b32      each pair of adjacent bf16/f16 stores merged into one 32-bit store
-           (pair-store kernels).
+           (where the PTX stores a converted pair's low half, then its high
+           half: the v8 wgmma kernel's epilogue; an error elsewhere).
 
   python3 bench/ptx_variants.py DIR NAME [VARIANT...]
 """
@@ -25,10 +26,6 @@ import subprocess
 import sys
 
 STAMP = "\tmov.u64 \t%trc{0}, %clock64;\n"
-
-
-def kernel_lines(ptx):
-    return ptx.splitlines(keepends=True)
 
 
 def first_index(lines, pred, start=0):
@@ -46,16 +43,8 @@ def last_index(lines, pred, end=None):
     raise ValueError("anchor not found")
 
 
-def epilogue_bounds(lines):
-    """(first O store, the label before `ret`) of the consumer epilogue."""
-    ret = last_index(lines, lambda l: l.strip() == "ret;")
-    label = last_index(lines, lambda l: l.startswith("$L__"), ret)
-    first = first_index(lines, lambda l: "st.global.b16" in l)
-    return first, label
-
-
 def trace(ptx):
-    lines = kernel_lines(ptx)
+    lines = ptx.splitlines(keepends=True)
     ret = last_index(lines, lambda l: l.strip() == "ret;")
     end_label = last_index(lines, lambda l: l.startswith("$L__"), ret)
     # Insertions from the bottom up so that indices stay valid. The stamps
@@ -135,7 +124,7 @@ def add_trace_buffer(manifest):
 
 
 def nostore(ptx):
-    lines = kernel_lines(ptx)
+    lines = ptx.splitlines(keepends=True)
     return "".join(l for l in lines if "st.global.b16" not in l)
 
 

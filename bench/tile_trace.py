@@ -23,9 +23,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchmark import bench, flops, inputs  # noqa: E402
 from gpu_check import Runtime, tensors  # noqa: E402
 
-# Columns of the int64 view: entry clk, entry gt, setmaxnreg, waits, S0,
-# before the last P V, after it, after the stores, end gt, smid.
-ENTRY_CLK, ENTRY_GT, END_GT, SMID = 0, 1, 8, 9
+# Words of a warpgroup's record (bench/ptx_variants.py's trace): entry
+# clock, entry globaltimer, then clocks after setmaxnreg, the Q/K0 waits,
+# block 0's S, before the last P V, after it, after the stores; end
+# globaltimer, SM id.
+ENTRY_GT, END_GT, SMID = 1, 8, 9
 
 
 def median(xs):
