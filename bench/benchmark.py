@@ -33,9 +33,9 @@ def flops(c):
     return f / 2 if c["causal"] else f
 
 
-def bench(fn):
+def bench(fn, rep_ms=100):
     from triton.testing import do_bench
-    return do_bench(fn, warmup=25, rep=100, return_mode="median")
+    return do_bench(fn, warmup=25, rep=rep_ms, return_mode="median")
 
 
 def inputs(c):

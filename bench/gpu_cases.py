@@ -162,6 +162,35 @@ PRODUCER_D64_TILINGS = [(192, 64, 2, 12), (192, 96, 2, 12), (192, 128, 2, 12),
                         (128, 192, 2, 8)]
 
 
+# Round-robin A/B runs (bench/ab.py) of the tilings the cost model weighs
+# closely, each shape with its model case: d = 128 causal, where 128x128
+# measured 1.7% (2 stages) and 2.7% (3 stages) ahead of 128x160 at N = 4k
+# (docs/CostModel.md, "Masked steps"); d = 64 N = 1k, where the tail block
+# (1024 = 10 * 96 + 64) is masked for 128x96 and not for 64x128; d = 64
+# causal N = 2k, where 64x80 measured 2.6% ahead of the model's 128x96.
+AB_MODEL_CASES = (
+    [((128, n, True), [(128, 128, 2, 8), (128, 128, 3, 8), (128, 160, 2, 8)])
+     for n in (4096, 8192)]
+    + [((64, 1024, False), [(128, 96, 2, 8), (64, 128, 2, 4), (128, 128, 2, 8),
+                            (64, 64, 2, 4)]),
+       ((64, 2048, True), [(64, 64, 2, 4), (64, 80, 2, 4), (128, 96, 2, 8)])])
+# The same for the mma-sync kernel (kernel=mma-sync), where one stage against
+# two measured 10.7% slower at 128x64 (d = 64 causal N = 1k): the model's
+# picks with and without the one-stage latency term.
+AB_MODEL_MMA_CASES = (
+    [((64, n, True), [(128, 64, 1, 4), (128, 64, 2, 4), (64, 64, 2, 2),
+                      (128, 96, 1, 4), (128, 96, 2, 4)]) for n in (1024, 2048)]
+    + [((128, n, True), [(128, 64, 1, 4), (128, 64, 2, 4)])
+       for n in (1024, 2048)])
+
+
+def ab_model_matrix(groups=AB_MODEL_CASES):
+    cases = []
+    for shape, tilings in groups:
+        cases += sweep_matrix((shape,), tilings)
+    return cases
+
+
 # tiled: the pipeline's default kernel (auto: wgmma for these cases on
 # sm_90a, mma-sync on sm_80+); simt, mma and wgmma force convert-fa-to-gpu's
 # scalar kernel or one of convert-fa-to-nvgpu's tensor-core kernels.
@@ -183,6 +212,8 @@ MATRICES = {"naive": naive_matrix, "tiled": tiled_matrix,
             "sweep-producer-d64": lambda: sweep_matrix(PRODUCER_D64_SHAPES,
                                                        PRODUCER_D64_TILINGS),
             "sweep-wgmma": lambda: sweep_matrix(tilings=WGMMA_TILINGS),
+            "ab-model": ab_model_matrix,
+            "ab-model-mma": lambda: ab_model_matrix(AB_MODEL_MMA_CASES),
             "sweep-stages": lambda: sweep_matrix(tilings=STAGE_TILINGS),
             "sweep-small-wgmma": lambda: sweep_matrix(SMALL_WGMMA_SHAPES,
                                                       SMALL_WGMMA_TILINGS)}

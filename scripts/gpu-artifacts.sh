@@ -23,7 +23,8 @@
 #            on every tiling) | sweep-producer-d64 (the same at d = 64,
 #            192-row three-warpgroup tilings, N = 1k-16k, causal too)
 #            | sweep, sweep-small (mma-sync), sweep-wgmma, sweep-stages,
-#            sweep-small-wgmma
+#            sweep-small-wgmma, ab-model, ab-model-mma (close calls of
+#            the model, for bench/ab.py)
 #            (tilings forced; bash bench_run.sh with BENCH_ARGS=--no-baselines)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,8 +40,8 @@ OPTS="target=$TARGET"
 case "$VARIANT" in
   naive) OPTS="$OPTS naive" ;;
   simt) OPTS="$OPTS kernel=simt" ;;
-  mma | sweep | sweep-small | bench-mma) OPTS="$OPTS kernel=mma-sync" ;;
-  wgmma | sweep-wgmma | sweep-stages | sweep-small-wgmma) OPTS="$OPTS kernel=wgmma" ;;
+  mma | sweep | sweep-small | bench-mma | ab-model-mma) OPTS="$OPTS kernel=mma-sync" ;;
+  wgmma | sweep-wgmma | sweep-stages | sweep-small-wgmma | ab-model) OPTS="$OPTS kernel=wgmma" ;;
   wgmma-cpasync) OPTS="$OPTS kernel=wgmma wgmma-loads=cp-async" ;;
   bench-cpasync) OPTS="$OPTS wgmma-loads=cp-async" ;;
   wgmma-release) OPTS="$OPTS kernel=wgmma wgmma-release=mbarrier" ;;
@@ -90,7 +91,7 @@ mkdir -p "$DEST/bench" "$DEST/python"
 # The bench scripts load the runtime through the Python package's binding.
 cp -r python/flashattn_mlir "$DEST/python/"
 find "$DEST/python" -name __pycache__ -prune -exec rm -rf {} +
-cp bench/gpu_check.py bench/benchmark.py bench/gpu_run.sh bench/bench_run.sh \
+cp bench/gpu_check.py bench/benchmark.py bench/ab.py bench/gpu_run.sh bench/bench_run.sh \
   bench/profile_run.sh "$DEST/bench/"
 cp bench/gpu_run.sh "$DEST/run.sh"
 cp bench/bench_run.sh "$DEST/bench_run.sh"

@@ -720,18 +720,65 @@ TEST(CostModelWgmma, PicksTheMeasuredBestTilings) {
   ASSERT_TRUE(b.found());
   EXPECT_EQ(b.winner().tiling, (Tiling{128, 160, 2, 8}))
       << b.winner().tiling.str();
-  // Causal N = 4k: 128x160 since the model knows the producer kernel's
-  // step (docs/CostModel.md, "The producer kernel's step"; the v9 sweep
-  // measured it within 1% of 128x128).
+  // Causal N = 4k: 128x128, whose q-blocks cross the diagonal in one
+  // kv-block where 128x160's cross it in one or two (docs/CostModel.md,
+  // "Masked steps and one stage"; 0.5-1.9% ahead in three round-robin runs).
   AttentionProblem causal = makeProblem(4096, 128);
   causal.batch = 4;
   causal.numQueryHeads = causal.numKVHeads = 16;
   causal.causal = true;
   TilingDecision c = model.select(causal);
   ASSERT_TRUE(c.found());
-  EXPECT_EQ(c.winner().tiling, (Tiling{128, 160, 2, 8}))
+  EXPECT_EQ(c.winner().tiling, (Tiling{128, 128, 2, 8}))
       << c.winner().tiling.str();
   EXPECT_EQ(c.winner().blocksPerSM, 1);
+}
+
+TEST(CostModel, MaskedStepsCostMore) {
+  // The same tiling and work: a causal problem's diagonal blocks and a
+  // ragged Nk's tail block run the masked loop, which the model charges.
+  CostModel model(target("h100"), {KernelKind::Wgmma});
+  Tiling t{128, 128, 2, 8};
+  AttentionProblem even = makeProblem(4096, 128);
+  AttentionProblem ragged = even;
+  ragged.seqLenKV = 4096 - 64; // 31.5 blocks: the last one masked
+  CandidateCost full = model.evaluate(t, even);
+  CandidateCost tail = model.evaluate(t, ragged);
+  ASSERT_TRUE(full.fits() && tail.fits());
+  // Same tile count (the tail block is computed whole), more time.
+  EXPECT_DOUBLE_EQ(full.flops, tail.flops);
+  EXPECT_GT(tail.computeSeconds, full.computeSeconds);
+  // A mask operand masks every block.
+  AttentionProblem masked = even;
+  masked.maskElementBytes = 1;
+  EXPECT_GT(model.evaluate(t, masked).computeSeconds, tail.computeSeconds);
+}
+
+TEST(CostModelMmaSync, OneStageWaitsForItsLoads) {
+  // One K/V slot: block j + 1's loads start only once block j is done with
+  // it. Measured on the H100 (docs/CostModel.md, "Masked steps and one
+  // stage"): two stages 2.5-11.6% faster than one at the same tiling, so
+  // the causal small-N picks have two.
+  CostModel model(target("h100"), {KernelKind::MmaSync});
+  AttentionProblem p = makeProblem(1024, 64);
+  p.batch = 16;
+  p.numQueryHeads = p.numKVHeads = 32;
+  p.causal = true;
+  CandidateCost one = model.evaluate(Tiling{128, 64, 1, 4}, p);
+  CandidateCost two = model.evaluate(Tiling{128, 64, 2, 4}, p);
+  ASSERT_TRUE(one.fits() && two.fits());
+  EXPECT_EQ(one.blocksPerSM, two.blocksPerSM);
+  EXPECT_GT(one.predictedSeconds, two.predictedSeconds);
+  // The measured best tilings at d = 64 causal N = 2k and d = 128 causal
+  // N = 1k.
+  p.seqLenQ = p.seqLenKV = 2048;
+  p.batch = 8;
+  EXPECT_EQ(model.select(p).winner().tiling, (Tiling{128, 96, 2, 4}));
+  AttentionProblem d128 = makeProblem(1024, 128);
+  d128.batch = 16;
+  d128.numQueryHeads = d128.numKVHeads = 16;
+  d128.causal = true;
+  EXPECT_EQ(model.select(d128).winner().tiling, (Tiling{128, 64, 2, 4}));
 }
 
 TEST(CostModelWgmma, PicksTheMeasuredBestTilingsAtSmallN) {

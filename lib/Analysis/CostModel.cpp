@@ -70,8 +70,11 @@ static constexpr double kWgmmaProducerOverlap = 0.8;
 /// the measured d = 64 tilings (128x96 over 64x128 by 3-7%; at 3 lane
 /// instructions the model picks 64x128), so it stays as fitted.
 static constexpr double kWgmmaLaneOpsPerChunk = 12;
-/// wgmma: a step with one stage waits for its own K/V tiles (L2 latency).
-static constexpr double kWgmmaLoadLatencyClocks = 1000;
+/// A step with one stage waits for its own K/V tiles (L2 latency): the
+/// tensor-core kernels issue block j + 1's loads into the one slot only
+/// once block j is done with it. Fitted for wgmma; for mma-sync measured
+/// since (docs/CostModel.md, "Masked steps and one stage").
+static constexpr double kLoadLatencyClocks = 1000;
 /// How far the mma-sync estimate may exceed the per-thread limit: ptxas fits
 /// the estimates of 290 (128x64 / 4 warps and 256x64 / 8 warps at d = 128)
 /// into 255 registers with 84 bytes of spills, and those tilings measured
@@ -101,6 +104,12 @@ static constexpr double kWgmmaLatencyHidingBlocks = 4;
 /// FP32-lane operations per score besides the exponential: scale and
 /// subtract the max, row max, row sum, convert to 16 bits.
 static constexpr double kSoftmaxLaneOpsPerScore = 4;
+/// FP32-lane operations per score that a masked kv-block adds to its
+/// softmax (convert-fa-to-nvgpu's maskScores): the compare of the key with
+/// the row's limit and the select of -inf; the key's index and the Nk
+/// compare are per column, the limit per row, shared by the fragment.
+/// Counted from the kernel, not fitted (docs/CostModel.md, "Masked steps").
+static constexpr double kMaskLaneOpsPerScore = 5;
 /// Special-function units per SM (ex2 throughput), every architecture here.
 static constexpr double kSfuPerSM = 16;
 /// Shared-memory bandwidth per SM, bytes per clock (sm_70 and later).
@@ -369,6 +378,10 @@ struct BlockCounts {
   int64_t tiles = 0;
   /// Score elements of the computed tiles that the mask operand covers.
   int64_t maskElements = 0;
+  /// Tiles that convert-fa-to-nvgpu's kernels compute in their masked loop:
+  /// the blocks crossing a row's causal diagonal or the end of the keys,
+  /// or every block when a mask operand applies.
+  int64_t maskedTiles = 0;
 };
 } // namespace
 
@@ -382,6 +395,17 @@ static BlockCounts countBlocks(const Tiling &t, const AttentionProblem &p) {
     counts.kvRows += rows;
     counts.tiles += blocks;
     counts.maskElements += qRows * rows;
+    // The kernel's split (FlashAttention-2's): block j needs no mask iff it
+    // ends within Nk and, causal, its last key is visible to the q-block's
+    // first row.
+    int64_t maskStart = p.seqLenKV / t.blockKV;
+    if (p.causal)
+      maskStart = std::min(
+          maskStart, llvm::divideFloorSigned(
+                         i * t.blockQ + p.seqLenKV - p.seqLenQ + 1, t.blockKV));
+    if (p.maskElementBytes > 0)
+      maskStart = 0;
+    counts.maskedTiles += blocks - std::clamp<int64_t>(maskStart, 0, blocks);
   }
   return counts;
 }
@@ -609,66 +633,86 @@ CandidateCost CostModel::evaluate(const Tiling &t,
   double e = double(p.elementBytes);
   double scores = double(t.blockQ) * t.blockKV;
   double tensorTime = tileFlops / tensorRate;
-  // ex2 runs on the SFUs: one SFU op costs fp32Lanes / kSfuPerSM lane slots.
-  double laneOpsPerScore = kSoftmaxLaneOpsPerScore + arch.fp32Lanes / kSfuPerSM;
-  // Softmax on the scores, and the O rescale by exp(m_old - m_new).
-  double scalarTime =
-      (laneOpsPerScore * scores + double(t.blockQ) * p.valueHeadDim) /
-      laneRate;
-  // Shared-memory traffic: every warp (mma.sync) or warpgroup (wgmma) reads
-  // the whole K and V tiles, Q is read once per step, and the step's K/V
-  // tiles are written in.
-  int64_t readers = usesWarpgroupMma() ? t.warps / 4 : t.warps;
-  double kvTile = double(t.blockKV) * (p.headDim + p.valueHeadDim) * e;
-  double smemTime =
-      (readers * kvTile + double(t.blockQ) * p.headDim * e + kvTile) /
-      smemRate;
-  // wgmma is asynchronous: softmax of one warpgroup overlaps the MMAs of the
-  // other (FlashAttention-3's ping-pong). mma.sync issues from the same warps
-  // that do the softmax, so those add up.
-  double stepTime =
-      usesWarpgroupMma()
-          ? std::max({tensorTime, scalarTime, smemTime})
-          : std::max(tensorTime, smemTime) + scalarTime;
-  if (kind == KernelKind::Simt) {
-    // Scalar f32 FMAs on the CUDA cores next to the softmax's lane work, and
-    // every operand through the shared-memory pipe: the products' operands,
-    // the passes over S, the rescale of the accumulator and the zero-fill
-    // and copy of the K and V tiles. The busier pipe bounds the step.
-    double fmas = tileFlops / 2;
-    double laneTime = fmas / laneRate + scalarTime;
-    double accesses = kSimtSharedLoadsPerFma * fmas +
-                      kSimtSharedAccessesPerScore * scores +
-                      2.0 * t.blockQ * p.valueHeadDim +
-                      2.0 * t.blockKV * (p.headDim + p.valueHeadDim);
-    double sharedTime = accesses / (kSmemAccessesPerClock * clock);
-    stepTime = std::max(laneTime, sharedTime);
-  }
-  if (kind == KernelKind::Wgmma) {
-    // The kernel's warpgroups compute S, then the softmax, then P V, with
-    // a barrier per step: the tensor cores idle during the softmax unless
-    // a second resident block fills them (docs/CostModel.md, "The wgmma
-    // kernel"). A second resident block runs its MMAs under this one's
-    // softmax.
-    double chunks = kvTile / 16;
-    double laneTime = scalarTime + kWgmmaLaneOpsPerChunk * chunks / laneRate;
-    double hidden = c.blocksPerSM >= 2 ? kWgmmaBlockOverlap : 0.0;
-    // The producer kernel (what wgmma-release=auto builds for this tiling).
-    if (t.warps == 8 && c.blocksPerSM == 1 && laneTime <= tensorTime)
-      hidden = kWgmmaProducerOverlap;
-    double latency = kWgmmaStepLatencyClocks +
-                     (t.stages == 1 ? kWgmmaLoadLatencyClocks : 0.0);
-    stepTime = std::max(smemTime,
-                        tensorTime + laneTime -
-                            hidden * std::min(tensorTime, laneTime) +
-                            latency / clock /
-                                std::min<double>(c.blocksPerSM,
-                                                 kWgmmaLatencyHidingBlocks));
-  } else {
-    // The barrier/wait latency of a step: for mma-sync a second resident
-    // block issues during it (measured in the small-N sweep, as below).
-    stepTime += kStepOverheadClocks / clock /
-                (isNVGPUKernel(kind) ? double(c.blocksPerSM) : 1.0);
+  // The time of one step, with `maskOps` more lane operations per score
+  // (a masked kv-block).
+  auto stepTimeWith = [&](double maskOps) {
+    // ex2 runs on the SFUs: one SFU op costs fp32Lanes / kSfuPerSM lane slots.
+    double laneOpsPerScore =
+        kSoftmaxLaneOpsPerScore + arch.fp32Lanes / kSfuPerSM + maskOps;
+    // Softmax on the scores, and the O rescale by exp(m_old - m_new).
+    double scalarTime =
+        (laneOpsPerScore * scores + double(t.blockQ) * p.valueHeadDim) /
+        laneRate;
+    // Shared-memory traffic: every warp (mma.sync) or warpgroup (wgmma) reads
+    // the whole K and V tiles, Q is read once per step, and the step's K/V
+    // tiles are written in.
+    int64_t readers = usesWarpgroupMma() ? t.warps / 4 : t.warps;
+    double kvTile = double(t.blockKV) * (p.headDim + p.valueHeadDim) * e;
+    double smemTime =
+        (readers * kvTile + double(t.blockQ) * p.headDim * e + kvTile) /
+        smemRate;
+    // wgmma is asynchronous: softmax of one warpgroup overlaps the MMAs of the
+    // other (FlashAttention-3's ping-pong). mma.sync issues from the same warps
+    // that do the softmax, so those add up.
+    double stepTime =
+        usesWarpgroupMma()
+            ? std::max({tensorTime, scalarTime, smemTime})
+            : std::max(tensorTime, smemTime) + scalarTime;
+    if (kind == KernelKind::Simt) {
+      // Scalar f32 FMAs on the CUDA cores next to the softmax's lane work, and
+      // every operand through the shared-memory pipe: the products' operands,
+      // the passes over S, the rescale of the accumulator and the zero-fill
+      // and copy of the K and V tiles. The busier pipe bounds the step.
+      double fmas = tileFlops / 2;
+      double laneTime = fmas / laneRate + scalarTime;
+      double accesses = kSimtSharedLoadsPerFma * fmas +
+                        kSimtSharedAccessesPerScore * scores +
+                        2.0 * t.blockQ * p.valueHeadDim +
+                        2.0 * t.blockKV * (p.headDim + p.valueHeadDim);
+      double sharedTime = accesses / (kSmemAccessesPerClock * clock);
+      stepTime = std::max(laneTime, sharedTime);
+    }
+    if (kind == KernelKind::Wgmma) {
+      // The kernel's warpgroups compute S, then the softmax, then P V, with
+      // a barrier per step: the tensor cores idle during the softmax unless
+      // a second resident block fills them (docs/CostModel.md, "The wgmma
+      // kernel"). A second resident block runs its MMAs under this one's
+      // softmax.
+      double chunks = kvTile / 16;
+      double laneTime = scalarTime + kWgmmaLaneOpsPerChunk * chunks / laneRate;
+      double hidden = c.blocksPerSM >= 2 ? kWgmmaBlockOverlap : 0.0;
+      // The producer kernel (what wgmma-release=auto builds for this tiling;
+      // whether its turns gain is the tiling's, so unmasked, property).
+      double unmaskedLaneTime = laneTime - maskOps * scores / laneRate;
+      if (t.warps == 8 && c.blocksPerSM == 1 && unmaskedLaneTime <= tensorTime)
+        hidden = kWgmmaProducerOverlap;
+      double latency = kWgmmaStepLatencyClocks +
+                       (t.stages == 1 ? kLoadLatencyClocks : 0.0);
+      stepTime = std::max(smemTime,
+                          tensorTime + laneTime -
+                              hidden * std::min(tensorTime, laneTime) +
+                              latency / clock /
+                                  std::min<double>(c.blocksPerSM,
+                                                   kWgmmaLatencyHidingBlocks));
+    } else {
+      // The barrier/wait latency of a step, and with one stage the wait for
+      // its K/V tiles: for mma-sync a second resident block issues during
+      // them (measured in the small-N sweep, as below).
+      double latency = kStepOverheadClocks;
+      if (kind == KernelKind::MmaSync && t.stages == 1)
+        latency += kLoadLatencyClocks;
+      stepTime += latency / clock /
+                  (isNVGPUKernel(kind) ? double(c.blocksPerSM) : 1.0);
+    }
+    return stepTime;
+  };
+  double stepTime = stepTimeWith(0);
+  // Masked kv-blocks (causal diagonals, the keys' tail, a mask operand)
+  // run the tensor-core kernels' masked loop, whose softmax does more.
+  double maskedTiles = 0, maskedStepTime = stepTime;
+  if (isNVGPUKernel(kind)) {
+    maskedTiles = double(counts.maskedTiles) * heads * p.kvBlockDensity;
+    maskedStepTime = stepTimeWith(kMaskLaneOpsPerScore);
   }
   // A warp issues to one of the SM's 4 sub-partitions: fewer than 4 resident
   // warps leave tensor cores idle.
@@ -676,7 +720,9 @@ CandidateCost CostModel::evaluate(const Tiling &t,
   int64_t residentWarps = c.blocksPerSM * t.warps;
   double warpsNeeded = kind == KernelKind::Simt ? kSimtLatencyWarps : 4.0;
   double issueEfficiency = std::min(1.0, residentWarps / warpsNeeded);
-  double smSeconds = tiles * stepTime / issueEfficiency;
+  double smSeconds =
+      ((tiles - maskedTiles) * stepTime + maskedTiles * maskedStepTime) /
+      issueEfficiency;
   // mma-sync: each thread block starts by waiting for its Q tile and first
   // K/V stage from DRAM and ends by storing O; a second resident block
   // computes meanwhile, a lone one leaves the SM idle (measured: at N <=

@@ -1,6 +1,7 @@
 // The cost model's wgmma picks at the benchmark's shapes (bf16, batch
 // 16384 / N, heads 2048 / d; docs/CostModel.md), each the fastest or within
-// noise of it in the H100 sweeps (docs/results/sweep_*_v9_h100.log).
+// noise of it in the H100 sweeps (docs/results/sweep_*_v9_h100.log) and
+// round-robin A/B runs (docs/results/ab_*_h100.log).
 // At d = 128 a 128-row block of two consumer warpgroups runs one block per
 // SM and gets the producer kernel, whose turns hide most of the softmax
 // under the other warpgroup's MMAs ("The producer kernel's step"): it wins
@@ -49,12 +50,28 @@ func.func @d128_causal_n1k(%q: tensor<16x16x1024x128xbf16>, %o: tensor<16x16x102
 
 // -----
 
+// Causal: the blocks crossing the diagonal run the masked loop, whose
+// softmax does about 5 lane-slots more per score ("Masked steps"): 128x160
+// has 1-2 of them per q-block, 128x128 one. Measured in three leases
+// (bench/ab.py, round-robin): 128x128 ahead by 0.5-1.9%.
 // CHECK-LABEL: func.func @d128_causal_n4k
-// CHECK: fa.kernel = "wgmma", tiling = #fa.tiling<block_q = 128, block_kv = 160, stages = 2, warps = 8>
+// CHECK: fa.kernel = "wgmma", tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>
 func.func @d128_causal_n4k(%q: tensor<4x16x4096x128xbf16>, %o: tensor<4x16x4096x128xbf16>) -> tensor<4x16x4096x128xbf16> {
   %r = fa.attention ins(%q, %q, %q : tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>)
        outs(%o : tensor<4x16x4096x128xbf16>) {causal} -> tensor<4x16x4096x128xbf16>
   return %r : tensor<4x16x4096x128xbf16>
+}
+
+// -----
+
+// N = 1k: 128x96's last kv-block (1024 = 10 * 96 + 64) is masked in every
+// q-block, 64x128 has none; measured within 0.1% of each other.
+// CHECK-LABEL: func.func @d64_n1k
+// CHECK: fa.kernel = "wgmma", tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 4>
+func.func @d64_n1k(%q: tensor<16x32x1024x64xbf16>, %o: tensor<16x32x1024x64xbf16>) -> tensor<16x32x1024x64xbf16> {
+  %r = fa.attention ins(%q, %q, %q : tensor<16x32x1024x64xbf16>, tensor<16x32x1024x64xbf16>, tensor<16x32x1024x64xbf16>)
+       outs(%o : tensor<16x32x1024x64xbf16>) -> tensor<16x32x1024x64xbf16>
+  return %r : tensor<16x32x1024x64xbf16>
 }
 
 // -----
