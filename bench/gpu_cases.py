@@ -184,6 +184,14 @@ AB_MODEL_MMA_CASES = (
        for n in (1024, 2048)])
 
 
+# d = 64 with one or two consumer warpgroups a block, for refitting the
+# wgmma kernel's per-chunk lane cost (docs/CostModel.md, "Masked steps and
+# one stage": the 64-row tilings' known miss at causal N = 2k).
+AB_D64_CASES = [((64, n, c), [(128, 96, 2, 8), (64, 128, 2, 4), (64, 80, 2, 4),
+                              (64, 64, 2, 4)])
+                for n in (2048, 4096, 16384) for c in (False, True)]
+
+
 def ab_model_matrix(groups=AB_MODEL_CASES):
     cases = []
     for shape, tilings in groups:
@@ -214,6 +222,7 @@ MATRICES = {"naive": naive_matrix, "tiled": tiled_matrix,
             "sweep-wgmma": lambda: sweep_matrix(tilings=WGMMA_TILINGS),
             "ab-model": ab_model_matrix,
             "ab-model-mma": lambda: ab_model_matrix(AB_MODEL_MMA_CASES),
+            "ab-d64": lambda: ab_model_matrix(AB_D64_CASES),
             "sweep-stages": lambda: sweep_matrix(tilings=STAGE_TILINGS),
             "sweep-small-wgmma": lambda: sweep_matrix(SMALL_WGMMA_SHAPES,
                                                       SMALL_WGMMA_TILINGS)}

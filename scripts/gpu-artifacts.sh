@@ -23,8 +23,8 @@
 #            on every tiling) | sweep-producer-d64 (the same at d = 64,
 #            192-row three-warpgroup tilings, N = 1k-16k, causal too)
 #            | sweep, sweep-small (mma-sync), sweep-wgmma, sweep-stages,
-#            sweep-small-wgmma, ab-model, ab-model-mma (close calls of
-#            the model, for bench/ab.py)
+#            sweep-small-wgmma, ab-model, ab-model-mma, ab-d64 (close
+#            calls of the model, for bench/ab.py)
 #            (tilings forced; bash bench_run.sh with BENCH_ARGS=--no-baselines)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,7 +41,7 @@ case "$VARIANT" in
   naive) OPTS="$OPTS naive" ;;
   simt) OPTS="$OPTS kernel=simt" ;;
   mma | sweep | sweep-small | bench-mma | ab-model-mma) OPTS="$OPTS kernel=mma-sync" ;;
-  wgmma | sweep-wgmma | sweep-stages | sweep-small-wgmma | ab-model) OPTS="$OPTS kernel=wgmma" ;;
+  wgmma | sweep-wgmma | sweep-stages | sweep-small-wgmma | ab-model | ab-d64) OPTS="$OPTS kernel=wgmma" ;;
   wgmma-cpasync) OPTS="$OPTS kernel=wgmma wgmma-loads=cp-async" ;;
   bench-cpasync) OPTS="$OPTS wgmma-loads=cp-async" ;;
   wgmma-release) OPTS="$OPTS kernel=wgmma wgmma-release=mbarrier" ;;
