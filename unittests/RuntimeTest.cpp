@@ -630,6 +630,28 @@ TEST_F(RuntimeTest, TensorMapsNeedSixteenByteAlignment) {
   EXPECT_EQ(driver().launches.size(), 1u);
 }
 
+TEST_F(RuntimeTest, AFailedTensorMapCopyIsNotReused) {
+  Module m = load(kTmaManifest);
+  ASSERT_NE(m, nullptr) << faRtGetLastError();
+  uint64_t ptrs[] = {0x200000, 0x400000};
+  driver().failNext("cuMemcpyHtoDAsync", CUDA_ERROR_ILLEGAL_ADDRESS);
+  EXPECT_EQ(faRtLaunch(m.get(), ptrs, 2, nullptr), 1);
+  EXPECT_STREQ(faRtGetLastError(),
+               "cuMemcpyHtoDAsync (tensor maps of kernel wgmma_kernel) "
+               "failed: CUDA_ERROR_ILLEGAL_ADDRESS (700): fake driver error");
+  EXPECT_TRUE(driver().launches.empty());
+  // The maps never reached device memory: the next launch copies them
+  // rather than pass the kernel a slot that holds garbage.
+  ASSERT_EQ(faRtLaunch(m.get(), ptrs, 2, nullptr), 0) << faRtGetLastError();
+  EXPECT_EQ(driver().asyncCopies.size(), 1u);
+  ASSERT_EQ(driver().launches.size(), 1u);
+  for (int i = 0; i < 2; ++i)
+    EXPECT_EQ(
+        reinterpret_cast<const CUtensorMap *>(driver().launches[0].params[i])
+            ->opaque[0],
+        ptrs[i]);
+}
+
 TEST_F(RuntimeTest, TensorMapMemoryIsReusedAfterASynchronize) {
   Module m = load(kTmaManifest);
   ASSERT_NE(m, nullptr) << faRtGetLastError();
