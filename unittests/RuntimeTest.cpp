@@ -110,6 +110,12 @@ bool contains(const std::string &text, const std::string &part) {
   return text.find(part) != std::string::npos;
 }
 
+/// The buffer address in the fake's encoding of the tensor map that a
+/// kernel parameter points to (device memory is host memory here).
+uint64_t encodedAddress(uint64_t mapPointer) {
+  return reinterpret_cast<const CUtensorMap *>(mapPointer)->opaque[0];
+}
+
 struct Unloader {
   void operator()(FaRtModule *m) const { faRtUnload(m); }
 };
@@ -397,8 +403,9 @@ TEST_F(RuntimeTest, LoadRejectsMalformedManifests) {
     SCOPED_TRACE(c.error);
     loadError(replaced(kManifest, c.from, c.to), c.error);
   }
-  // Not JSON at all: the parser's message, after the path.
+  // Not JSON, or not an object: the parser's message or the format's.
   loadError("{\"format\": ", manifestPath() + ": ");
+  loadError("[1, 2]", "not an fa-kernel-manifest of version 1");
 }
 
 TEST_F(RuntimeTest, LoadRejectsMalformedTensorMaps) {
@@ -580,9 +587,7 @@ TEST_F(RuntimeTest, TensorMapsAreEncodedOverTheBuffers) {
   EXPECT_EQ(driver().asyncCopies[0].bytes, 2 * sizeof(CUtensorMap));
   EXPECT_EQ(driver().asyncCopies[0].stream, stream);
   for (int i = 0; i < 2; ++i)
-    EXPECT_EQ(
-        reinterpret_cast<const CUtensorMap *>(launch.params[i])->opaque[0],
-        ptrs[i]);
+    EXPECT_EQ(encodedAddress(launch.params[i]), ptrs[i]);
 
   // The same buffers on the same stream: no second copy.
   ASSERT_EQ(faRtLaunch(m.get(), ptrs, 2, stream), 0) << faRtGetLastError();
@@ -646,10 +651,7 @@ TEST_F(RuntimeTest, AFailedTensorMapCopyIsNotReused) {
   EXPECT_EQ(driver().asyncCopies.size(), 1u);
   ASSERT_EQ(driver().launches.size(), 1u);
   for (int i = 0; i < 2; ++i)
-    EXPECT_EQ(
-        reinterpret_cast<const CUtensorMap *>(driver().launches[0].params[i])
-            ->opaque[0],
-        ptrs[i]);
+    EXPECT_EQ(encodedAddress(driver().launches[0].params[i]), ptrs[i]);
 }
 
 TEST_F(RuntimeTest, TensorMapMemoryIsReusedAfterASynchronize) {
