@@ -476,8 +476,12 @@ bool tensorMapPointers(FaRtModule &m, const Kernel &kernel,
                 .first;
     const std::string &bytes = found->first.second;
     if (!check(cuMemcpyHtoDAsync(slot, bytes.data(), bytes.size(), stream),
-               "cuMemcpyHtoDAsync", "tensor maps of kernel " + kernel.name))
+               "cuMemcpyHtoDAsync", "tensor maps of kernel " + kernel.name)) {
+      // The slot was never written: a later launch with the same maps must
+      // copy them again, not pass the kernel whatever the slot holds.
+      pool.copies.erase(found);
       return false;
+    }
   }
   for (size_t i = 0; i < maps.size(); ++i)
     out.push_back(found->second + i * sizeof(CUtensorMap));

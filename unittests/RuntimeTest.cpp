@@ -1,0 +1,710 @@
+//===- RuntimeTest.cpp - runtime/ against a fake CUDA driver --------------===//
+//
+// Part of flashattn-mlir.
+//
+//===----------------------------------------------------------------------===//
+//
+// CI has no GPU, so the runtime's checks (alignment, manifest validation,
+// error reporting) and what it hands cuLaunchKernel are tested here against
+// FakeCudaDriver.cpp, which records every driver call. The manifests have
+// the shape fa-compile writes (lib/Target/KernelManifest.cpp).
+//
+//===----------------------------------------------------------------------===//
+
+#include "fa/runtime.h"
+
+#include "FakeCudaDriver.h"
+
+#include "gtest/gtest.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <unistd.h>
+
+using fa::fake::driver;
+
+namespace {
+/// Two kernels over Q, K, V (which cp.async reads: align 16), the output
+/// and two scratch buffers, with scalars of every width.
+const char *const kManifest = R"({
+  "format": "fa-kernel-manifest", "version": 1,
+  "function": "attention", "arch": "sm_80", "features": "+ptx80",
+  "files": {"ptx": "attention.ptx", "cubin": "attention.cubin"},
+  "arguments": [
+    {"name": "arg0", "index": 0, "dtype": "bf16", "shape": [1, 2, 64, 64],
+     "strides": [8192, 4096, 64, 1], "bytes": 16384, "align": 16},
+    {"name": "arg1", "index": 1, "dtype": "bf16", "shape": [1, 2, 96, 64],
+     "strides": [12288, 6144, 64, 1], "bytes": 24576, "align": 16},
+    {"name": "arg2", "index": 2, "dtype": "bf16", "shape": [1, 2, 96, 64],
+     "strides": [12288, 6144, 64, 1], "bytes": 24576, "align": 16},
+    {"name": "arg3", "index": 3, "dtype": "f32", "shape": [1, 2, 64, 64],
+     "strides": [8192, 4096, 64, 1], "bytes": 32768}],
+  "scratch": [
+    {"name": "tmp0", "dtype": "f32", "shape": [1, 2, 64], "strides": [128, 64, 1],
+     "bytes": 512},
+    {"name": "tmp1", "dtype": "f32", "shape": [1, 2, 32], "strides": [64, 32, 1],
+     "bytes": 256}],
+  "results": ["arg3"],
+  "kernels": [
+    {"name": "attention_kernel", "grid": [1, 2, 3], "block": [128, 1, 1],
+     "shared_bytes": 98304,
+     "params": [{"type": "f32", "bits": 1040187392, "value": "0.125"},
+                {"type": "ptr", "buffer": "arg0"},
+                {"type": "ptr", "buffer": "arg1"},
+                {"type": "ptr", "buffer": "arg2"},
+                {"type": "i64", "value": -3},
+                {"type": "ptr", "buffer": "tmp0"},
+                {"type": "i32", "value": -7},
+                {"type": "i16", "value": 513},
+                {"type": "i1", "value": 1},
+                {"type": "bf16", "bits": 16256, "value": "1"}]},
+    {"name": "attention_kernel_0", "grid": [4, 1, 1], "block": [256, 1, 1],
+     "shared_bytes": 0,
+     "params": [{"type": "ptr", "buffer": "tmp1"},
+                {"type": "ptr", "buffer": "arg3"},
+                {"type": "f64", "bits": 18442240474082181120, "value": "-inf"}]}]
+})";
+
+/// The wgmma kernel's TMA loads and store: tensor maps over Q (no manifest
+/// alignment: only the tensor map needs one) and O.
+const char *const kTmaManifest = R"({
+  "format": "fa-kernel-manifest", "version": 1,
+  "function": "attention", "arch": "sm_90a", "features": "+ptx80",
+  "files": {"ptx": "attention.ptx"},
+  "arguments": [
+    {"name": "arg0", "index": 0, "dtype": "bf16", "shape": [1, 2, 128, 64],
+     "strides": [16384, 8192, 64, 1], "bytes": 32768},
+    {"name": "arg1", "index": 1, "dtype": "f32", "shape": [1, 2, 128, 64],
+     "strides": [16384, 8192, 64, 1], "bytes": 65536}],
+  "scratch": [],
+  "results": ["arg1"],
+  "kernels": [
+    {"name": "wgmma_kernel", "grid": [1, 2, 1], "block": [384, 1, 1],
+     "shared_bytes": 1024,
+     "params": [{"type": "tensormap", "buffer": "arg0", "dtype": "bf16",
+                 "shape": [1, 2, 128, 64], "strides": [16384, 8192, 64, 1],
+                 "box": [1, 1, 64, 64], "swizzle": "swizzle_128b",
+                 "l2promo": "l2promo_256b", "oob": "zero",
+                 "interleave": "none"},
+                {"type": "tensormap", "buffer": "arg1", "dtype": "f32",
+                 "shape": [1, 2, 128, 64], "strides": [16384, 8192, 64, 1],
+                 "box": [1, 1, 32, 64], "swizzle": "none",
+                 "l2promo": "none", "oob": "nan", "interleave": "none"},
+                {"type": "ptr", "buffer": "arg1"}]}]
+})";
+
+/// `text` with the first occurrence of `from` replaced by `to`.
+std::string replaced(std::string text, const std::string &from,
+                     const std::string &to) {
+  size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos)
+    text.replace(at, from.size(), to);
+  return text;
+}
+
+bool contains(const std::string &text, const std::string &part) {
+  return text.find(part) != std::string::npos;
+}
+
+/// The buffer address in the fake's encoding of the tensor map that a
+/// kernel parameter points to (device memory is host memory here).
+uint64_t encodedAddress(uint64_t mapPointer) {
+  return reinterpret_cast<const CUtensorMap *>(mapPointer)->opaque[0];
+}
+
+struct Unloader {
+  void operator()(FaRtModule *m) const { faRtUnload(m); }
+};
+using Module = std::unique_ptr<FaRtModule, Unloader>;
+
+class RuntimeTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    fa::fake::reset();
+    driver().kernels = {{"attention_kernel", {4, 8, 8, 8, 8, 8, 4, 2, 1, 2}},
+                        {"attention_kernel_0", {8, 8, 8}},
+                        {"wgmma_kernel", {8, 8, 8}}};
+    std::string pattern = ::testing::TempDir() + "fa-runtime-test-XXXXXX";
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir = pattern;
+    write("attention.ptx", ".version 8.0\n.target sm_90a\n");
+    ASSERT_EQ(faRtInit(0), 0) << faRtGetLastError();
+  }
+
+  void TearDown() override {
+    // Every path, failing ones included, frees what it allocated.
+    EXPECT_TRUE(driver().allocations.empty());
+    EXPECT_EQ(driver().liveModules, 0);
+    unsetenv("FA_RT_SYNC_EACH");
+    for (const std::string &f : files)
+      std::remove((dir + "/" + f).c_str());
+    rmdir(dir.c_str());
+    fa::fake::reset();
+  }
+
+  void write(const std::string &name, const std::string &text) {
+    std::ofstream(dir + "/" + name) << text;
+    files.push_back(name);
+  }
+
+  std::string manifestPath() const { return dir + "/attention.json"; }
+
+  Module load(const std::string &manifest, int preferCubin = 0) {
+    write("attention.json", manifest);
+    return Module(faRtLoad(manifestPath().c_str(), preferCubin));
+  }
+
+  /// Loads `manifest` and expects a failure whose message has `part` and
+  /// names the manifest.
+  void loadError(const std::string &manifest, const std::string &part) {
+    Module m = load(manifest);
+    std::string error = faRtGetLastError();
+    EXPECT_EQ(m, nullptr);
+    EXPECT_TRUE(contains(error, part)) << error;
+    EXPECT_TRUE(contains(error, manifestPath())) << error;
+  }
+
+  /// Addresses for the arguments of `m`: 64 KiB apart, so aligned for any
+  /// manifest "align" (the kernels are not run: nothing reads them).
+  std::vector<uint64_t> arguments(FaRtModule *m) {
+    std::vector<uint64_t> ptrs;
+    for (int i = 0; i < faRtNumArguments(m); ++i)
+      ptrs.push_back(0x100000 + 0x10000 * static_cast<uint64_t>(i));
+    return ptrs;
+  }
+
+  std::string dir;
+  std::vector<std::string> files;
+};
+
+TEST_F(RuntimeTest, InitNamesTheDevice) {
+  EXPECT_STREQ(faRtGetLastError(), "");
+  EXPECT_STREQ(faRtDeviceName(), "Fake CUDA Device 0");
+  EXPECT_EQ(faRtInit(1), 1);
+  EXPECT_STREQ(faRtGetLastError(), "device ordinal 1 out of range (1 devices)");
+  driver().failNext("cuInit", CUDA_ERROR_NO_DEVICE);
+  EXPECT_EQ(faRtInit(0), 1);
+  EXPECT_STREQ(faRtGetLastError(),
+               "cuInit failed: CUDA_ERROR_NO_DEVICE (100): fake driver error");
+}
+
+TEST_F(RuntimeTest, LoadNeedsACurrentContext) {
+  driver().current = nullptr;
+  Module m = load(kManifest);
+  EXPECT_EQ(m, nullptr);
+  EXPECT_STREQ(faRtGetLastError(),
+               "no current CUDA context: call faRtInit first");
+}
+
+TEST_F(RuntimeTest, LoadReadsTheManifest) {
+  Module m = load(kManifest);
+  ASSERT_NE(m, nullptr) << faRtGetLastError();
+  EXPECT_STREQ(faRtLoadedFormat(m.get()), "ptx");
+  ASSERT_EQ(driver().loadedImages.size(), 1u);
+  EXPECT_EQ(driver().loadedImages[0].second, ".version 8.0\n.target sm_90a\n");
+  EXPECT_EQ(faRtNumArguments(m.get()), 4);
+  EXPECT_EQ(faRtArgumentBytes(m.get(), 0), 16384);
+  EXPECT_EQ(faRtArgumentBytes(m.get(), 2), 24576);
+  EXPECT_EQ(faRtArgumentBytes(m.get(), 3), 32768);
+  // Scratch buffers are not arguments.
+  EXPECT_EQ(faRtArgumentBytes(m.get(), 4), -1);
+  EXPECT_EQ(faRtArgumentBytes(m.get(), -1), -1);
+  EXPECT_EQ(faRtNumKernels(m.get()), 2);
+  EXPECT_STREQ(faRtKernelName(m.get(), 1), "attention_kernel_0");
+  EXPECT_EQ(faRtKernelName(m.get(), 2), nullptr);
+  // The scratch buffers, allocated at load.
+  EXPECT_EQ(driver().allocations.size(), 2u);
+  // Only the kernel above 48 KiB of dynamic shared memory opts in.
+  ASSERT_EQ(driver().attributes.size(), 1u);
+  EXPECT_EQ(driver().attributes[0].first, "attention_kernel");
+  EXPECT_EQ(driver().attributes[0].second.first,
+            CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES);
+  EXPECT_EQ(driver().attributes[0].second.second, 98304);
+
+  EXPECT_EQ(faRtNumArguments(nullptr), 0);
+  EXPECT_EQ(faRtNumKernels(nullptr), 0);
+  EXPECT_STREQ(faRtLoadedFormat(nullptr), "");
+  faRtUnload(nullptr);
+}
+
+TEST_F(RuntimeTest, LoadPrefersTheCubinWhenAsked) {
+  write("attention.cubin", "fake cubin");
+  Module m = load(kManifest, /*preferCubin=*/1);
+  ASSERT_NE(m, nullptr) << faRtGetLastError();
+  EXPECT_STREQ(faRtLoadedFormat(m.get()), "cubin");
+  m.reset();
+  // Without a PTX the cubin is loaded either way.
+  m = load(replaced(kManifest, R"("ptx": "attention.ptx", )", ""), 0);
+  ASSERT_NE(m, nullptr) << faRtGetLastError();
+  EXPECT_STREQ(faRtLoadedFormat(m.get()), "cubin");
+  ASSERT_EQ(driver().loadedImages.size(), 2u);
+  EXPECT_EQ(driver().loadedImages[1].first, "cubin");
+  EXPECT_EQ(driver().loadedImages[1].second, "fake cubin");
+}
+
+TEST_F(RuntimeTest, LaunchPassesTheManifestsParameters) {
+  Module m = load(kManifest);
+  ASSERT_NE(m, nullptr) << faRtGetLastError();
+  std::vector<uint64_t> ptrs = arguments(m.get());
+  auto *stream = reinterpret_cast<void *>(0x5157);
+  ASSERT_EQ(faRtLaunch(m.get(), ptrs.data(), 4, stream), 0)
+      << faRtGetLastError();
+  EXPECT_STREQ(faRtGetLastError(), "");
+  const auto &launches = driver().launches;
+  ASSERT_EQ(launches.size(), 2u);
+  // The scratch buffers' addresses, in allocation order.
+  uint64_t tmp0 = driver().allocations.begin()->first;
+  uint64_t tmp1 = std::next(driver().allocations.begin())->first;
+  if (driver().allocations.at(tmp0) != 512)
+    std::swap(tmp0, tmp1);
+
+  const fa::fake::Launch &a = launches[0];
+  EXPECT_EQ(a.kernel, "attention_kernel");
+  EXPECT_EQ(a.grid[0], 1u);
+  EXPECT_EQ(a.grid[1], 2u);
+  EXPECT_EQ(a.grid[2], 3u);
+  EXPECT_EQ(a.block[0], 128u);
+  EXPECT_EQ(a.block[1], 1u);
+  EXPECT_EQ(a.sharedBytes, 98304u);
+  EXPECT_EQ(a.stream, stream);
+  std::vector<uint64_t> expected = {
+      0x3e000000u,  // f32 0.125, its bits
+      ptrs[0],      // arg0
+      ptrs[1],      // arg1
+      ptrs[2],      // arg2
+      ~uint64_t(2), // i64 -3
+      tmp0,         // scratch
+      0xfffffff9u,  // i32 -7: four bytes
+      0x0201u,      // i16 513
+      1u,           // i1: one byte
+      0x3f80u,      // bf16 1.0
+  };
+  EXPECT_EQ(a.params, expected);
+
+  const fa::fake::Launch &b = launches[1];
+  EXPECT_EQ(b.kernel, "attention_kernel_0");
+  EXPECT_EQ(b.grid[0], 4u);
+  EXPECT_EQ(b.block[0], 256u);
+  EXPECT_EQ(b.sharedBytes, 0u);
+  expected = {tmp1, ptrs[3], 0xfff0000000000000ull};
+  EXPECT_EQ(b.params, expected);
+  // Launches are queued, not waited for.
+  EXPECT_EQ(driver().count("cuStreamSynchronize"), 0);
+  EXPECT_EQ(driver().count("cuCtxSynchronize"), 0);
+}
+
+TEST_F(RuntimeTest, LaunchRefusesAMisalignedArgumentAndStaysUsable) {
+  Module m = load(kManifest);
+  ASSERT_NE(m, nullptr) << faRtGetLastError();
+  std::vector<uint64_t> ptrs = arguments(m.get());
+  ptrs[1] += 8;
+  driver().calls.clear();
+  EXPECT_EQ(faRtLaunch(m.get(), ptrs.data(), 4, nullptr), 1);
+  EXPECT_EQ(std::string(faRtGetLastError()),
+            "buffer arg1 (at " + std::to_string(ptrs[1]) +
+                ") is not 16-byte aligned, which the kernel's loads need");
+  // Refused before any driver call: nothing was launched.
+  EXPECT_TRUE(driver().calls.empty());
+  EXPECT_TRUE(driver().launches.empty());
+
+  // An argument without "align" may be anywhere.
+  ptrs[1] -= 8;
+  ptrs[3] += 1;
+  EXPECT_EQ(faRtLaunch(m.get(), ptrs.data(), 4, nullptr), 0)
+      << faRtGetLastError();
+  EXPECT_EQ(driver().launches.size(), 2u);
+  EXPECT_STREQ(faRtGetLastError(), "");
+}
+
+TEST_F(RuntimeTest, LaunchChecksThePointerCount) {
+  Module m = load(kManifest);
+  ASSERT_NE(m, nullptr) << faRtGetLastError();
+  std::vector<uint64_t> ptrs = arguments(m.get());
+  EXPECT_EQ(faRtLaunch(m.get(), ptrs.data(), 3, nullptr), 1);
+  EXPECT_STREQ(faRtGetLastError(),
+               "faRtLaunch: expected 4 device pointers, got 3");
+  EXPECT_EQ(faRtLaunch(m.get(), nullptr, 4, nullptr), 1);
+  EXPECT_STREQ(faRtGetLastError(),
+               "faRtLaunch: expected 4 device pointers, got 4");
+  EXPECT_EQ(faRtLaunch(nullptr, ptrs.data(), 4, nullptr), 1);
+  EXPECT_STREQ(faRtGetLastError(), "faRtLaunch: null module");
+  EXPECT_TRUE(driver().launches.empty());
+}
+
+TEST_F(RuntimeTest, AlignMustBeAPositivePowerOfTwo) {
+  for (const char *align : {"0", "-16", "12", "\"16\"", "1.5"}) {
+    SCOPED_TRACE(align);
+    loadError(replaced(kManifest, R"("bytes": 24576, "align": 16)",
+                       std::string(R"("bytes": 24576, "align": )") + align),
+              "manifest: buffer arg1: 'align' must be a positive power of "
+              "two");
+  }
+  // On a scratch buffer too, after the first one was allocated.
+  loadError(
+      replaced(kManifest, R"("bytes": 256)", R"("bytes": 256, "align": 3)"),
+      "manifest: buffer tmp1: 'align' must be a positive power of two");
+  // 1 is a power of two: no constraint.
+  Module m = load(replaced(kManifest, R"("bytes": 24576, "align": 16)",
+                           R"("bytes": 24576, "align": 1)"));
+  EXPECT_NE(m, nullptr) << faRtGetLastError();
+}
+
+TEST_F(RuntimeTest, LoadRejectsMalformedManifests) {
+  struct Case {
+    const char *from, *to, *error;
+  };
+  const Case cases[] = {
+      {R"("format": "fa-kernel-manifest")", R"("format": "fa-manifest")",
+       "not an fa-kernel-manifest of version 1"},
+      {R"("version": 1)", R"("version": 2)",
+       "not an fa-kernel-manifest of version 1"},
+      {R"("version": 1,)", "", "not an fa-kernel-manifest of version 1"},
+      {R"("arguments")", R"("args")",
+       "manifest: 'arguments' and 'scratch' must be arrays"},
+      {R"("scratch": [)", R"("scratch": 0, "unused": [)",
+       "manifest: 'arguments' and 'scratch' must be arrays"},
+      {R"("kernels")", R"("kernel_list")",
+       "manifest: 'kernels' must be an array"},
+      {R"("files")", R"("outputs")",
+       "manifest: files names neither a ptx nor a cubin"},
+      {"attention.ptx", "missing.ptx", "cannot open '"},
+      {R"("bytes": 16384)", R"("bytes": 0)",
+       "manifest: a buffer lacks a name or a positive size"},
+      {R"("bytes": 16384)", R"("bytes": -64)",
+       "manifest: a buffer lacks a name or a positive size"},
+      {R"("bytes": 16384)", R"("size": 16384)",
+       "manifest: a buffer lacks a name or a positive size"},
+      {R"("bytes": 512)", R"("bytes": 0)",
+       "manifest: a buffer lacks a name or a positive size"},
+      {R"("name": "arg2")", R"("name": 2)",
+       "manifest: a buffer lacks a name or a positive size"},
+      {R"("name": "attention_kernel")", R"("name": 7)",
+       "manifest: a kernel has no name"},
+      {R"("grid": [1, 2, 3])", R"("grid": [1, 2])",
+       "manifest: attention_kernel grid must be an array of 3 integers"},
+      {R"("block": [128, 1, 1])", R"("block": [128, 0, 1])",
+       "manifest: attention_kernel block has a non-positive size"},
+      {R"("params": [{"type": "f32")", R"("parameters": [{"type": "f32")",
+       "manifest: kernel attention_kernel has no params"},
+      {R"({"type": "f32", "bits")", R"({"type": "f8", "bits")",
+       "manifest: kernel attention_kernel has a parameter of unknown type"},
+      {R"({"type": "ptr", "buffer": "tmp1"})",
+       R"({"type": "ptr", "buffer": "tmp9"})",
+       "manifest: kernel attention_kernel_0 names an unknown buffer"},
+      {R"({"type": "i32", "value": -7})", R"({"type": "i32", "value": "-7"})",
+       "manifest: kernel attention_kernel has a scalar without an integer "
+       "value or bits"},
+  };
+  for (const Case &c : cases) {
+    SCOPED_TRACE(c.error);
+    loadError(replaced(kManifest, c.from, c.to), c.error);
+  }
+  // Not JSON, or not an object: the parser's message or the format's.
+  loadError("{\"format\": ", manifestPath() + ": ");
+  loadError("[1, 2]", "not an fa-kernel-manifest of version 1");
+}
+
+TEST_F(RuntimeTest, LoadRejectsMalformedTensorMaps) {
+  struct Case {
+    const char *from, *to, *error;
+  };
+  const Case cases[] = {
+      {R"("buffer": "arg0", "dtype": "bf16")",
+       R"("buffer": "tmp0", "dtype": "bf16")", "names an unknown buffer"},
+      {R"("buffer": "arg0", "dtype": "bf16")",
+       R"("buffer": "arg0", "dtype": "f8")",
+       "has an unknown dtype, swizzle, l2promo, oob or interleave"},
+      {R"("swizzle": "swizzle_128b")", R"("swizzle": "swizzle_256b")",
+       "has an unknown dtype, swizzle, l2promo, oob or interleave"},
+      {R"("box": [1, 1, 64, 64])", R"("box": [1, 64, 64])",
+       "needs shape, strides and box of one rank, 1-5"},
+      {R"("box": [1, 1, 64, 64])", R"("box": [1, 1, 64, 512])",
+       "has a non-positive size or stride, or a box size above 256"},
+      {R"("shape": [1, 2, 128, 64], "strides": [16384, 8192, 64, 1])",
+       R"("shape": [1, 2, 128, 64], "strides": [16384, 8192, 64, 2])",
+       "needs a contiguous innermost dimension"},
+  };
+  for (const Case &c : cases) {
+    SCOPED_TRACE(c.error);
+    loadError(replaced(kTmaManifest, c.from, c.to),
+              std::string("manifest: kernel wgmma_kernel tensor map ") +
+                  c.error);
+  }
+}
+
+#if CUDA_VERSION >= 12040
+TEST_F(RuntimeTest, LoadCrossChecksTheKernelSignature) {
+  driver().kernels["attention_kernel_0"] = {8, 8};
+  loadError(kManifest, "manifest: kernel attention_kernel_0 lists 3 "
+                       "parameters but the kernel has 2");
+  driver().kernels["attention_kernel_0"] = {8, 8, 8, 8};
+  loadError(kManifest, "manifest: kernel attention_kernel_0 lists 3 "
+                       "parameters but the kernel has more");
+  driver().kernels["attention_kernel_0"] = {8, 8, 4};
+  loadError(kManifest, "manifest: kernel attention_kernel_0 parameter 2 is "
+                       "4 bytes, the manifest says 8");
+}
+#endif
+
+TEST_F(RuntimeTest, DriverErrorsNameTheCall) {
+  // A load that fails after the scratch buffers were allocated frees them
+  // (TearDown checks).
+  driver().kernels.erase("attention_kernel_0");
+  loadError(kManifest, "cuModuleGetFunction (attention_kernel_0) failed: "
+                       "CUDA_ERROR_NOT_FOUND (500): fake driver error");
+  driver().kernels["attention_kernel_0"] = {8, 8, 8};
+
+  driver().failNext("cuMemAlloc", CUDA_ERROR_OUT_OF_MEMORY, 1, /*after=*/1);
+  loadError(kManifest, "cuMemAlloc (scratch buffer tmp1, 256 bytes) failed: "
+                       "CUDA_ERROR_OUT_OF_MEMORY (2): fake driver error");
+
+  driver().failNext("cuModuleLoadDataEx", CUDA_ERROR_INVALID_PTX);
+  loadError(kManifest, "/attention.ptx) failed: CUDA_ERROR_INVALID_PTX "
+                       "(218): fake driver error; JIT log: ptxas fatal: "
+                       "fake JIT error");
+
+  driver().failNext("cuFuncSetAttribute", CUDA_ERROR_INVALID_VALUE);
+  loadError(kManifest, "cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES) "
+                       "(attention_kernel) failed: CUDA_ERROR_INVALID_VALUE");
+
+  Module m = load(kManifest);
+  ASSERT_NE(m, nullptr) << faRtGetLastError();
+  std::vector<uint64_t> ptrs = arguments(m.get());
+  driver().failNext("cuLaunchKernel", CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES, 1,
+                    /*after=*/1);
+  EXPECT_EQ(faRtLaunch(m.get(), ptrs.data(), 4, nullptr), 1);
+  EXPECT_STREQ(faRtGetLastError(),
+               "cuLaunchKernel (kernel 1 'attention_kernel_0') failed: "
+               "CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES (701): fake driver error");
+  // The module is still usable.
+  driver().launches.clear();
+  EXPECT_EQ(faRtLaunch(m.get(), ptrs.data(), 4, nullptr), 0)
+      << faRtGetLastError();
+  EXPECT_EQ(driver().launches.size(), 2u);
+
+  driver().failNext("cuCtxSynchronize", CUDA_ERROR_ILLEGAL_ADDRESS);
+  EXPECT_EQ(faRtSynchronize(), 1);
+  EXPECT_STREQ(faRtGetLastError(),
+               "cuCtxSynchronize (a launched kernel may have faulted; "
+               "FA_RT_SYNC_EACH=1 names it) failed: CUDA_ERROR_ILLEGAL_ADDRESS "
+               "(700): fake driver error");
+  EXPECT_EQ(faRtSynchronize(), 0);
+  EXPECT_STREQ(faRtGetLastError(), "");
+
+  // A code that cuGetErrorName refuses (the fake names only some) still
+  // reports the call.
+  driver().failNext("cuCtxSynchronize", CUDA_ERROR_UNKNOWN);
+  EXPECT_EQ(faRtSynchronize(), 1);
+  EXPECT_STREQ(faRtGetLastError(),
+               "cuCtxSynchronize (a launched kernel may have faulted; "
+               "FA_RT_SYNC_EACH=1 names it) failed: unknown CUresult "
+               "(999): ");
+}
+
+TEST_F(RuntimeTest, SyncEachSynchronizesAfterEveryKernel) {
+  Module m = load(kManifest);
+  ASSERT_NE(m, nullptr) << faRtGetLastError();
+  std::vector<uint64_t> ptrs = arguments(m.get());
+  auto *stream = reinterpret_cast<void *>(0x5157);
+  auto launchCalls = [&] {
+    std::vector<std::string> calls;
+    for (const std::string &c : driver().calls)
+      if (c == "cuLaunchKernel" || c == "cuStreamSynchronize")
+        calls.push_back(c);
+    driver().calls.clear();
+    return calls;
+  };
+  driver().calls.clear();
+
+  setenv("FA_RT_SYNC_EACH", "0", 1);
+  ASSERT_EQ(faRtLaunch(m.get(), ptrs.data(), 4, stream), 0);
+  EXPECT_EQ(launchCalls(),
+            (std::vector<std::string>{"cuLaunchKernel", "cuLaunchKernel"}));
+
+  setenv("FA_RT_SYNC_EACH", "1", 1);
+  ASSERT_EQ(faRtLaunch(m.get(), ptrs.data(), 4, stream), 0);
+  EXPECT_EQ(launchCalls(), (std::vector<std::string>{
+                               "cuLaunchKernel", "cuStreamSynchronize",
+                               "cuLaunchKernel", "cuStreamSynchronize"}));
+
+  // The first kernel faults: it is named, and the second is not launched.
+  driver().failNext("cuStreamSynchronize", CUDA_ERROR_ILLEGAL_ADDRESS);
+  EXPECT_EQ(faRtLaunch(m.get(), ptrs.data(), 4, stream), 1);
+  EXPECT_STREQ(faRtGetLastError(),
+               "cuStreamSynchronize (after kernel 0 'attention_kernel') "
+               "failed: CUDA_ERROR_ILLEGAL_ADDRESS (700): fake driver error");
+  EXPECT_EQ(launchCalls(), (std::vector<std::string>{"cuLaunchKernel",
+                                                     "cuStreamSynchronize"}));
+}
+
+TEST_F(RuntimeTest, TensorMapsAreEncodedOverTheBuffers) {
+  Module m = load(kTmaManifest);
+  ASSERT_NE(m, nullptr) << faRtGetLastError();
+  // arg0 is 16-byte but not 256-byte aligned: enough for TMA.
+  uint64_t ptrs[] = {0x200010, 0x400000};
+  auto *stream = reinterpret_cast<void *>(0x5157);
+  ASSERT_EQ(faRtLaunch(m.get(), ptrs, 2, stream), 0) << faRtGetLastError();
+
+  ASSERT_EQ(driver().encodes.size(), 2u);
+  const fa::fake::Encode &q = driver().encodes[0];
+  EXPECT_EQ(q.dtype, CU_TENSOR_MAP_DATA_TYPE_BFLOAT16);
+  EXPECT_EQ(q.rank, 4u);
+  EXPECT_EQ(q.address, ptrs[0]);
+  // Innermost first; strides in bytes, of dimensions 1 .. rank-1.
+  EXPECT_EQ(q.dims, (std::vector<uint64_t>{64, 128, 2, 1}));
+  EXPECT_EQ(q.strides, (std::vector<uint64_t>{128, 16384, 32768}));
+  EXPECT_EQ(q.box, (std::vector<unsigned>{64, 64, 1, 1}));
+  EXPECT_EQ(q.elementStrides, (std::vector<unsigned>{1, 1, 1, 1}));
+  EXPECT_EQ(q.swizzle, CU_TENSOR_MAP_SWIZZLE_128B);
+  EXPECT_EQ(q.l2promo, CU_TENSOR_MAP_L2_PROMOTION_L2_256B);
+  EXPECT_EQ(q.oob, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+  EXPECT_EQ(q.interleave, CU_TENSOR_MAP_INTERLEAVE_NONE);
+  const fa::fake::Encode &o = driver().encodes[1];
+  EXPECT_EQ(o.dtype, CU_TENSOR_MAP_DATA_TYPE_FLOAT32);
+  EXPECT_EQ(o.address, ptrs[1]);
+  EXPECT_EQ(o.strides, (std::vector<uint64_t>{256, 32768, 65536}));
+  EXPECT_EQ(o.box, (std::vector<unsigned>{64, 32, 1, 1}));
+  EXPECT_EQ(o.swizzle, CU_TENSOR_MAP_SWIZZLE_NONE);
+  EXPECT_EQ(o.oob, CU_TENSOR_MAP_FLOAT_OOB_FILL_NAN_REQUEST_ZERO_FMA);
+
+  // The kernel gets pointers to the encoded maps, copied on its stream.
+  ASSERT_EQ(driver().launches.size(), 1u);
+  // A copy: later launches grow the vector.
+  const fa::fake::Launch launch = driver().launches[0];
+  EXPECT_EQ(launch.kernel, "wgmma_kernel");
+  EXPECT_EQ(launch.block[0], 384u);
+  EXPECT_EQ(launch.sharedBytes, 1024u);
+  EXPECT_EQ(launch.stream, stream);
+  ASSERT_EQ(launch.params.size(), 3u);
+  EXPECT_EQ(launch.params[1], launch.params[0] + sizeof(CUtensorMap));
+  EXPECT_EQ(launch.params[2], ptrs[1]);
+  ASSERT_EQ(driver().asyncCopies.size(), 1u);
+  EXPECT_EQ(driver().asyncCopies[0].dst, launch.params[0]);
+  EXPECT_EQ(driver().asyncCopies[0].bytes, 2 * sizeof(CUtensorMap));
+  EXPECT_EQ(driver().asyncCopies[0].stream, stream);
+  for (int i = 0; i < 2; ++i)
+    EXPECT_EQ(encodedAddress(launch.params[i]), ptrs[i]);
+
+  // The same buffers on the same stream: no second copy.
+  ASSERT_EQ(faRtLaunch(m.get(), ptrs, 2, stream), 0) << faRtGetLastError();
+  EXPECT_EQ(driver().asyncCopies.size(), 1u);
+  EXPECT_EQ(driver().launches[1].params, launch.params);
+  // Another stream, or another buffer: copied again.
+  ASSERT_EQ(faRtLaunch(m.get(), ptrs, 2, nullptr), 0) << faRtGetLastError();
+  EXPECT_EQ(driver().asyncCopies.size(), 2u);
+  EXPECT_EQ(driver().asyncCopies[1].stream, nullptr);
+  ptrs[0] += 16;
+  ASSERT_EQ(faRtLaunch(m.get(), ptrs, 2, stream), 0) << faRtGetLastError();
+  EXPECT_EQ(driver().asyncCopies.size(), 3u);
+  EXPECT_NE(driver().launches[3].params[0], launch.params[0]);
+
+  // Unloading waits for the kernels that may read the maps, then frees them.
+  driver().calls.clear();
+  m.reset();
+  EXPECT_EQ(driver().calls,
+            (std::vector<std::string>{"cuCtxSynchronize", "cuMemFree",
+                                      "cuModuleUnload"}));
+}
+
+TEST_F(RuntimeTest, TensorMapsNeedSixteenByteAlignment) {
+  Module m = load(kTmaManifest);
+  ASSERT_NE(m, nullptr) << faRtGetLastError();
+  uint64_t ptrs[] = {0x200008, 0x400000};
+  EXPECT_EQ(faRtLaunch(m.get(), ptrs, 2, nullptr), 1);
+  EXPECT_EQ(std::string(faRtGetLastError()),
+            "buffer arg0 (at " + std::to_string(ptrs[0]) +
+                ") is not 16-byte aligned, which its TMA tensor map needs");
+  EXPECT_TRUE(driver().encodes.empty());
+  EXPECT_TRUE(driver().launches.empty());
+  EXPECT_TRUE(driver().allocations.empty());
+
+  ptrs[0] = 0x200000;
+  driver().failNext("cuTensorMapEncodeTiled", CUDA_ERROR_INVALID_VALUE, 1,
+                    /*after=*/1);
+  EXPECT_EQ(faRtLaunch(m.get(), ptrs, 2, nullptr), 1);
+  EXPECT_STREQ(faRtGetLastError(),
+               "cuTensorMapEncodeTiled (kernel wgmma_kernel, buffer arg1) "
+               "failed: CUDA_ERROR_INVALID_VALUE (1): fake driver error");
+  EXPECT_TRUE(driver().launches.empty());
+
+  EXPECT_EQ(faRtLaunch(m.get(), ptrs, 2, nullptr), 0) << faRtGetLastError();
+  EXPECT_EQ(driver().launches.size(), 1u);
+}
+
+TEST_F(RuntimeTest, AFailedTensorMapCopyIsNotReused) {
+  Module m = load(kTmaManifest);
+  ASSERT_NE(m, nullptr) << faRtGetLastError();
+  uint64_t ptrs[] = {0x200000, 0x400000};
+  driver().failNext("cuMemcpyHtoDAsync", CUDA_ERROR_ILLEGAL_ADDRESS);
+  EXPECT_EQ(faRtLaunch(m.get(), ptrs, 2, nullptr), 1);
+  EXPECT_STREQ(faRtGetLastError(),
+               "cuMemcpyHtoDAsync (tensor maps of kernel wgmma_kernel) "
+               "failed: CUDA_ERROR_ILLEGAL_ADDRESS (700): fake driver error");
+  EXPECT_TRUE(driver().launches.empty());
+  // The maps never reached device memory: the next launch copies them
+  // rather than pass the kernel a slot that holds garbage.
+  ASSERT_EQ(faRtLaunch(m.get(), ptrs, 2, nullptr), 0) << faRtGetLastError();
+  EXPECT_EQ(driver().asyncCopies.size(), 1u);
+  ASSERT_EQ(driver().launches.size(), 1u);
+  for (int i = 0; i < 2; ++i)
+    EXPECT_EQ(encodedAddress(driver().launches[0].params[i]), ptrs[i]);
+}
+
+TEST_F(RuntimeTest, TensorMapMemoryIsReusedAfterASynchronize) {
+  Module m = load(kTmaManifest);
+  ASSERT_NE(m, nullptr) << faRtGetLastError();
+  // 64 KiB chunks hold 256 launches' two maps; 16 chunks at most.
+  const int perChunk = 64 * 1024 / (2 * sizeof(CUtensorMap));
+  const int distinct = 16 * perChunk;
+  uint64_t ptrs[] = {0x200000, 0x400000};
+  driver().calls.clear();
+  for (int i = 0; i < distinct; ++i) {
+    ptrs[0] = 0x200000 + 16 * static_cast<uint64_t>(i);
+    ASSERT_EQ(faRtLaunch(m.get(), ptrs, 2, nullptr), 0) << faRtGetLastError();
+  }
+  EXPECT_EQ(driver().count("cuMemAlloc"), 16);
+  EXPECT_EQ(driver().count("cuCtxSynchronize"), 0);
+  uint64_t first = driver().launches[0].params[0];
+  // One more set of maps: every slot may be in use, so wait, then reuse.
+  ptrs[0] += 16;
+  ASSERT_EQ(faRtLaunch(m.get(), ptrs, 2, nullptr), 0) << faRtGetLastError();
+  EXPECT_EQ(driver().count("cuCtxSynchronize"), 1);
+  EXPECT_EQ(driver().count("cuMemAlloc"), 16);
+  EXPECT_EQ(driver().launches.back().params[0], first);
+  EXPECT_EQ(driver().asyncCopies.size(), static_cast<size_t>(distinct) + 1);
+  // The copies made before the synchronize are forgotten.
+  ptrs[0] = 0x200000 + 16;
+  ASSERT_EQ(faRtLaunch(m.get(), ptrs, 2, nullptr), 0) << faRtGetLastError();
+  EXPECT_EQ(driver().asyncCopies.size(), static_cast<size_t>(distinct) + 2);
+}
+
+TEST_F(RuntimeTest, MemoryHelpers) {
+  uint64_t p = faRtAlloc(64);
+  ASSERT_NE(p, 0u) << faRtGetLastError();
+  const char text[] = "flash attention";
+  EXPECT_EQ(faRtMemsetD8(p, 0x2a, 64), 0);
+  EXPECT_EQ(faRtCopyToDevice(p, text, sizeof(text)), 0);
+  char back[64] = {};
+  EXPECT_EQ(faRtCopyFromDevice(back, p, sizeof(back)), 0);
+  EXPECT_STREQ(back, text);
+  EXPECT_EQ(back[63], 0x2a);
+  EXPECT_EQ(faRtCopyFromDevice(back, p, 65), 1);
+  EXPECT_STREQ(faRtGetLastError(), "cuMemcpyDtoH failed: "
+                                   "CUDA_ERROR_INVALID_VALUE (1): fake driver "
+                                   "error");
+  EXPECT_EQ(faRtFree(p), 0);
+  EXPECT_EQ(faRtFree(p), 1);
+  EXPECT_STREQ(faRtGetLastError(), "cuMemFree failed: "
+                                   "CUDA_ERROR_INVALID_VALUE (1): fake driver "
+                                   "error");
+  driver().failNext("cuMemAlloc", CUDA_ERROR_OUT_OF_MEMORY);
+  EXPECT_EQ(faRtAlloc(1024), 0u);
+  EXPECT_STREQ(faRtGetLastError(), "cuMemAlloc (1024 bytes) failed: "
+                                   "CUDA_ERROR_OUT_OF_MEMORY (2): fake driver "
+                                   "error");
+}
+} // namespace
