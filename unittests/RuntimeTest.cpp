@@ -398,6 +398,19 @@ TEST_F(RuntimeTest, LoadRejectsMalformedManifests) {
       {R"({"type": "i32", "value": -7})", R"({"type": "i32", "value": "-7"})",
        "manifest: kernel attention_kernel has a scalar without an integer "
        "value or bits"},
+      // A size the launch would wrap to 4 GiB or read as 0.
+      {R"("shared_bytes": 98304)", R"("shared_bytes": -1)",
+       "manifest: kernel attention_kernel: 'shared_bytes' must be an integer "
+       "from 0 to 2147483647"},
+      {R"("shared_bytes": 98304)", R"("shared_bytes": "98304")",
+       "manifest: kernel attention_kernel: 'shared_bytes' must be an integer "
+       "from 0 to 2147483647"},
+      {R"("shared_bytes": 98304)", R"("shared_bytes": 4294967296)",
+       "manifest: kernel attention_kernel: 'shared_bytes' must be an integer "
+       "from 0 to 2147483647"},
+      {R"("shared_bytes": 98304)", R"("shared_bytes": 18446744073709551615)",
+       "manifest: kernel attention_kernel: 'shared_bytes' must be an integer "
+       "from 0 to 2147483647"},
   };
   for (const Case &c : cases) {
     SCOPED_TRACE(c.error);

@@ -19,6 +19,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <sstream>
 #include <string>
@@ -340,8 +341,15 @@ bool readKernel(FaRtModule &m, const JsonValue &k,
   if (!readDims(k.get("grid"), kernel.grid, kernel.name + " grid") ||
       !readDims(k.get("block"), kernel.block, kernel.name + " block"))
     return false;
-  if (const JsonValue *shared = k.get("shared_bytes"))
+  if (const JsonValue *shared = k.get("shared_bytes")) {
+    // cuLaunchKernel takes an unsigned count and cuFuncSetAttribute an int.
+    if (shared->kind != JsonValue::Kind::Int || shared->integer < 0 ||
+        shared->integer > std::numeric_limits<int>::max())
+      return setError("manifest: kernel " + kernel.name +
+                      ": 'shared_bytes' must be an integer from 0 to " +
+                      std::to_string(std::numeric_limits<int>::max()));
     kernel.sharedBytes = static_cast<unsigned>(shared->integer);
+  }
   if (!check(cuModuleGetFunction(&kernel.function, m.module,
                                  kernel.name.c_str()),
              "cuModuleGetFunction", kernel.name))
