@@ -192,6 +192,25 @@ AB_D64_CASES = [((64, n, c), [(128, 96, 2, 8), (64, 128, 2, 4), (64, 80, 2, 4),
                 for n in (2048, 4096, 16384) for c in (False, True)]
 
 
+# d = 64: the default kernel against the producer kernel with three
+# consumer warpgroups (192 rows), which a sequential sweep had ahead by
+# 3.5-6.3% at two large-N points and behind at small N (docs/CostModel.md,
+# "The producer kernel's step"), now round-robin.
+def ab_d64_producer_matrix():
+    cases = []
+    for n in (2048, 4096, 8192, 16384):
+        for c in (False, True):
+            group = sweep_matrix(((64, n, c),), [(128, 96, 2, 8)])
+            for bq, bkv in ((192, 128), (192, 96)):
+                x = dict(group[0], tiling=[bq, bkv, 2, 12],
+                         options="wgmma-release=producer")
+                x["name"] = group[0]["name"][:-len("_model")] + \
+                    f"_t{bq}x{bkv}s2w12_producer"
+                group.append(x)
+            cases += group
+    return cases
+
+
 def ab_model_matrix(groups=AB_MODEL_CASES):
     cases = []
     for shape, tilings in groups:
@@ -223,6 +242,7 @@ MATRICES = {"naive": naive_matrix, "tiled": tiled_matrix,
             "ab-model": ab_model_matrix,
             "ab-model-mma": lambda: ab_model_matrix(AB_MODEL_MMA_CASES),
             "ab-d64": lambda: ab_model_matrix(AB_D64_CASES),
+            "ab-d64-producer": ab_d64_producer_matrix,
             "sweep-stages": lambda: sweep_matrix(tilings=STAGE_TILINGS),
             "sweep-small-wgmma": lambda: sweep_matrix(SMALL_WGMMA_SHAPES,
                                                       SMALL_WGMMA_TILINGS)}
@@ -259,7 +279,7 @@ def emit(c):
 
 def main(argv):
     p = argparse.ArgumentParser()
-    p.add_argument("mode", choices=["emit", "list", "json"])
+    p.add_argument("mode", choices=["emit", "list", "json", "options"])
     p.add_argument("arg", nargs="?", default="")
     p.add_argument("--variant", default="naive", choices=sorted(MATRICES))
     a = p.parse_args(argv)
@@ -267,6 +287,10 @@ def main(argv):
         sys.stdout.write(emit(find(a.arg)))
     elif a.mode == "list":
         print("\n".join(c["name"] for c in MATRICES[a.variant]()))
+    elif a.mode == "options":
+        # A case's own fa-to-ptx-pipeline options, added to the variant's.
+        case = next(c for c in MATRICES[a.variant]() if c["name"] == a.arg)
+        print(case.get("options", ""))
     else:
         with open(f"{a.arg}/cases.json", "w") as f:
             json.dump({"variant": a.variant, "cases": MATRICES[a.variant]()},

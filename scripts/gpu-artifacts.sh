@@ -23,8 +23,9 @@
 #            on every tiling) | sweep-producer-d64 (the same at d = 64,
 #            192-row three-warpgroup tilings, N = 1k-16k, causal too)
 #            | sweep, sweep-small (mma-sync), sweep-wgmma, sweep-stages,
-#            sweep-small-wgmma, ab-model, ab-model-mma, ab-d64 (close
-#            calls of the model, for bench/ab.py)
+#            sweep-small-wgmma, ab-model, ab-model-mma, ab-d64,
+#            ab-d64-producer (close calls of the model, for bench/ab.py;
+#            a case may add its own pipeline options)
 #            (tilings forced; bash bench_run.sh with BENCH_ARGS=--no-baselines)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,7 +42,7 @@ case "$VARIANT" in
   naive) OPTS="$OPTS naive" ;;
   simt) OPTS="$OPTS kernel=simt" ;;
   mma | sweep | sweep-small | bench-mma | ab-model-mma) OPTS="$OPTS kernel=mma-sync" ;;
-  wgmma | sweep-wgmma | sweep-stages | sweep-small-wgmma | ab-model | ab-d64) OPTS="$OPTS kernel=wgmma" ;;
+  wgmma | sweep-wgmma | sweep-stages | sweep-small-wgmma | ab-model | ab-d64 | ab-d64-producer) OPTS="$OPTS kernel=wgmma" ;;
   wgmma-cpasync) OPTS="$OPTS kernel=wgmma wgmma-loads=cp-async" ;;
   bench-cpasync) OPTS="$OPTS wgmma-loads=cp-async" ;;
   wgmma-release) OPTS="$OPTS kernel=wgmma wgmma-release=mbarrier" ;;
@@ -77,9 +78,10 @@ for name in $(python3 bench/gpu_cases.py list --variant "$VARIANT"); do
       awk '{ printf "%d\n", ($1 + $2) * 1000 }' > "$DEST/artifacts/$name.ptx_cpu_ms"
     rm -f "$DEST/artifacts/ptxonly-$name".*
   fi
+  CASE_OPTS=$(python3 bench/gpu_cases.py options "$name" --variant "$VARIANT")
   start=$(date +%s%N)
   "$FA_COMPILE" "$DEST/artifacts/$name.mlir" -o "$DEST/artifacts/$name" \
-    --pipeline-options="$OPTS" ${FA_COMPILE_FLAGS:-} 2> "$DEST/artifacts/$name.err" &&
+    --pipeline-options="$OPTS${CASE_OPTS:+ $CASE_OPTS}" ${FA_COMPILE_FLAGS:-} 2> "$DEST/artifacts/$name.err" &&
     echo $(( ($(date +%s%N) - start) / 1000000 )) > "$DEST/artifacts/$name.compile_ms" ||
     { echo "gpu-artifacts: $name did not compile:"; cat "$DEST/artifacts/$name.err"; failed=$((failed+1)); }
   [ -s "$DEST/artifacts/$name.err" ] || rm -f "$DEST/artifacts/$name.err"

@@ -702,17 +702,28 @@ TEST(CostModelWgmma, RejectsWhatTheKernelCannotRun) {
 }
 
 TEST(CostModelWgmma, PicksTheMeasuredBestTilings) {
-  // The H100 sweeps of the TMA kernel (docs/CostModel.md, "TMA"): 128x96
-  // with two blocks per SM at d = 64, 128x160 with two warpgroups at
-  // d = 128 (192x96 with three before TMA).
+  // The H100 runs of the TMA kernel (docs/CostModel.md): at d = 64 N = 16k
+  // three consumer warpgroups at one block per SM, the producer kernel
+  // ("Three consumer warpgroups"; two blocks of 128x96 before it), 128x160
+  // with two warpgroups at d = 128.
   CostModel model(target("h100"), {KernelKind::Wgmma});
   AttentionProblem d64 = makeProblem(16384, 64);
   d64.batch = 1;
   d64.numQueryHeads = d64.numKVHeads = 32;
   TilingDecision a = model.select(d64);
   ASSERT_TRUE(a.found());
-  EXPECT_EQ(a.winner().tiling, (Tiling{128, 96, 2, 8})) << a.winner().tiling.str();
-  EXPECT_EQ(a.winner().blocksPerSM, 2);
+  EXPECT_EQ(a.winner().tiling, (Tiling{192, 128, 2, 12}))
+      << a.winner().tiling.str();
+  EXPECT_EQ(a.winner().blocksPerSM, 1);
+  EXPECT_TRUE(buildsWgmmaProducer(a.winner().tiling, a.winner(),
+                                  target("h100")));
+  // Causal N = 4k: two blocks of 128x96 (the three-warpgroup kernel
+  // measured 5% slower there).
+  AttentionProblem d64c = makeProblem(4096, 64);
+  d64c.batch = 4;
+  d64c.numQueryHeads = d64c.numKVHeads = 32;
+  d64c.causal = true;
+  EXPECT_EQ(model.select(d64c).winner().tiling, (Tiling{128, 96, 2, 8}));
   AttentionProblem d128 = makeProblem(16384, 128);
   d128.batch = 1;
   d128.numQueryHeads = d128.numKVHeads = 16;
@@ -732,6 +743,28 @@ TEST(CostModelWgmma, PicksTheMeasuredBestTilings) {
   EXPECT_EQ(c.winner().tiling, (Tiling{128, 128, 2, 8}))
       << c.winner().tiling.str();
   EXPECT_EQ(c.winner().blocksPerSM, 1);
+}
+
+TEST(CostModelWgmma, ProducerForTwoOrThreeWarpgroupsThatFitItsRegisters) {
+  // wgmma-release=auto's producer kernel: one block per SM, two consumer
+  // warpgroups, or three whose register estimate fits the consumers' share
+  // (160 of the H100's register file with 512 threads).
+  TargetInfo h100 = target("h100");
+  EXPECT_EQ(producerConsumerRegisters(h100.regsPerSM, 8), 240);
+  EXPECT_EQ(producerConsumerRegisters(h100.regsPerSM, 12), 160);
+  CostModel model(h100, {KernelKind::Wgmma});
+  AttentionProblem d64 = makeProblem(16384, 64);
+  Tiling fits{192, 128, 2, 12}, spills{192, 160, 2, 12}, two{128, 96, 2, 8};
+  CandidateCost c = model.evaluate(fits, d64);
+  EXPECT_EQ(c.registersPerThread, 156);
+  EXPECT_TRUE(buildsWgmmaProducer(fits, c, h100));
+  CandidateCost s = model.evaluate(spills, d64);
+  EXPECT_GT(s.registersPerThread, 160); // ptxas spilled 248 B there
+  EXPECT_FALSE(buildsWgmmaProducer(spills, s, h100));
+  // Two blocks per SM: no producer.
+  CandidateCost t = model.evaluate(two, d64);
+  EXPECT_EQ(t.blocksPerSM, 2);
+  EXPECT_FALSE(buildsWgmmaProducer(two, t, h100));
 }
 
 TEST(CostModel, MaskedStepsCostMore) {

@@ -63,6 +63,10 @@ static constexpr double kWgmmaBlockOverlap = 0.25;
 /// shapes; 0.8 gives the measured times (within 4% at d = 128 N = 1k causal
 /// to 16k).
 static constexpr double kWgmmaProducerOverlap = 0.8;
+/// wgmma, the producer kernel with three consumer warpgroups: the share of
+/// the shorter of MMA and softmax time that turns hide (docs/CostModel.md,
+/// "Three consumer warpgroups"; fitted to the round-robin d = 64 runs).
+static constexpr double kWgmmaProducer3Overlap = 0.35;
 /// wgmma: FP32-lane instructions per 16-byte chunk of K and V, charged to
 /// the threads of the block. Fitted when the kernel issued cp.async from
 /// every thread (the swizzled address, the zero-fill predicate, the copy);
@@ -210,6 +214,18 @@ llvm::StringRef mlir::fa::stringifyKernelKind(KernelKind kind) {
 
 bool mlir::fa::isGeneratedKernel(KernelKind kind) {
   return kind == KernelKind::Simt || isNVGPUKernel(kind);
+}
+
+bool mlir::fa::buildsWgmmaProducer(const Tiling &tiling,
+                                   const CandidateCost &cost,
+                                   const TargetInfo &target) {
+  if (cost.blocksPerSM != 1)
+    return false;
+  if (tiling.warps == 8)
+    return true;
+  return tiling.warps == 12 &&
+         cost.registersPerThread <=
+             producerConsumerRegisters(target.regsPerSM, tiling.warps);
 }
 
 bool mlir::fa::isNVGPUKernel(KernelKind kind) {
@@ -682,10 +698,17 @@ CandidateCost CostModel::evaluate(const Tiling &t,
       double laneTime = scalarTime + kWgmmaLaneOpsPerChunk * chunks / laneRate;
       double hidden = c.blocksPerSM >= 2 ? kWgmmaBlockOverlap : 0.0;
       // The producer kernel (what wgmma-release=auto builds for this tiling;
-      // whether its turns gain is the tiling's, so unmasked, property).
+      // whether its turns gain is the tiling's, so unmasked, property). Two
+      // consumer warpgroups gain where the MMAs are the longer part; with
+      // three, two softmaxes run under the third's MMAs even where the
+      // softmax is the longer part (d = 64).
       double unmaskedLaneTime = laneTime - maskOps * scores / laneRate;
-      if (t.warps == 8 && c.blocksPerSM == 1 && unmaskedLaneTime <= tensorTime)
-        hidden = kWgmmaProducerOverlap;
+      if (buildsWgmmaProducer(t, c, target)) {
+        if (t.warps == 8 && unmaskedLaneTime <= tensorTime)
+          hidden = kWgmmaProducerOverlap;
+        else if (t.warps == 12)
+          hidden = kWgmmaProducer3Overlap;
+      }
       double latency = kWgmmaStepLatencyClocks +
                        (t.stages == 1 ? kLoadLatencyClocks : 0.0);
       stepTime = std::max(smemTime,

@@ -217,6 +217,14 @@ struct CandidateCost {
   bool fits() const { return rejection.empty(); }
 };
 
+/// Whether `wgmma-release=auto` builds the producer kernel for a wgmma
+/// tiling the model evaluated as `cost`: two or three consumer warpgroups
+/// that run one block per SM anyway, whose registers fit the consumers'
+/// share of the block's pool (three warpgroups get 160 on the H100; a
+/// tiling estimated above it spills there: docs/CostModel.md).
+bool buildsWgmmaProducer(const Tiling &tiling, const CandidateCost &cost,
+                         const TargetInfo &target);
+
 /// The result of a selection.
 struct TilingDecision {
   /// Every candidate evaluated, best first among those that fit, then the

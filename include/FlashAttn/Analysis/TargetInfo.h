@@ -61,6 +61,23 @@ inline int64_t blockStartRegisters(int64_t regsPerSM, int64_t threads) {
   return regsPerSM / threads / 8 * 8;
 }
 
+/// The producer warpgroup's registers per thread in the wgmma kernel's
+/// producer form (setmaxnreg's minimum).
+inline constexpr int64_t kProducerRegisters = 24;
+
+/// Registers per thread of the consumer warpgroups (`warps` warps) of the
+/// producer kernel: the block starts with blockStartRegisters over all its
+/// threads, the producer keeps kProducerRegisters and the consumers share
+/// the rest (setmaxnreg moves registers within the block's pool: a larger
+/// request never returns), in setmaxnreg's steps of 8 up to 256.
+inline int64_t producerConsumerRegisters(int64_t regsPerSM, int64_t warps) {
+  int64_t consumerThreads = 32 * (warps < 4 ? 4 : warps);
+  int64_t blockThreads = consumerThreads + 128;
+  int64_t pool = blockStartRegisters(regsPerSM, blockThreads) * blockThreads;
+  int64_t regs = (pool - 128 * kProducerRegisters) / consumerThreads / 8 * 8;
+  return regs < 256 ? regs : 256;
+}
+
 /// Every known target, in table order.
 llvm::ArrayRef<TargetInfo> getKnownTargets();
 

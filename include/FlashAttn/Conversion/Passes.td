@@ -120,8 +120,10 @@ def ConvertFAToNVGPUPass : Pass<"convert-fa-to-nvgpu"> {
            "thread 0 waits there and refills; no block-wide barrier), "
            "`producer` (the same, with one more warpgroup that issues every "
            "load and gives its registers to the others through setmaxnreg) "
-           "or `auto` (`producer` for two warpgroups that run one block per "
-           "SM in the cost model, else `barrier`)">,
+           "or `auto` (`producer` for two warpgroups, or three whose "
+           "register estimate fits the consumers' share of the block's "
+           "registers, that run one block per SM in the cost model, else "
+           "`barrier`)">,
     Option<"wgmmaSchedule", "wgmma-schedule", "std::string",
            /*default=*/"\"auto\"",
            "The order of a TMA wgmma kernel step: `serial` (S = Q K^T, its "

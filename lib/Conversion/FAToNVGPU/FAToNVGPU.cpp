@@ -75,8 +75,6 @@ using namespace mlir::fa;
 
 /// Elements copied by one cp.async (16 bytes of f16/bf16).
 static constexpr int64_t kChunk = 8;
-/// The producer warpgroup's registers per thread (setmaxnreg's minimum).
-static constexpr int64_t kProducerRegs = 24;
 /// Elements of padding per shared-memory row (kMmaSyncRowPadBytes).
 static constexpr int64_t kPad = kMmaSyncRowPadBytes / 2;
 
@@ -1416,7 +1414,7 @@ void KernelBuilder::build(int64_t sharedBytes) {
             ctx, NVVM::SetMaxRegisterAction::increase));
     b.setInsertionPointToStart(&split.getElseRegion().front());
     NVVM::SetMaxRegisterOp::create(
-        b, b.getI32IntegerAttr(kProducerRegs),
+        b, b.getI32IntegerAttr(kProducerRegisters),
         NVVM::SetMaxRegisterActionAttr::get(
             ctx, NVVM::SetMaxRegisterAction::decrease));
     ifThen(leader, [&] {
@@ -1796,29 +1794,21 @@ struct ConvertFAToNVGPUPass
     if (kind == KernelKind::Wgmma)
       bytes -= wgmmaBarrierBytes(tiling.stages);
     // auto: the producer warpgroup where its registers cost nothing, i.e.
-    // two consumer warpgroups that run one block per SM anyway (measured:
-    // +2-13% at d = 128; with two blocks per SM, or one warpgroup, it costs
-    // the block's neighbours; docs/performance.md section 18).
+    // two or three consumer warpgroups that run one block per SM anyway and
+    // fit the consumers' register share (measured: +2-13% at d = 128 with
+    // two, +3-7% at d = 64 large N with three; with two blocks per SM, or
+    // one warpgroup, it costs the block's neighbours; docs/performance.md
+    // sections 18 and 26).
     bool producer = wgmmaRelease == "producer";
     if (wgmmaRelease == "auto" && kind == KernelKind::Wgmma &&
-        wgmmaLoads == "tma" && tiling.warps == 8) {
+        wgmmaLoads == "tma") {
       CostModel model(target, {KernelKind::Wgmma});
-      producer =
-          model.evaluate(tiling, getAttentionProblem(op)).blocksPerSM == 1;
+      producer = buildsWgmmaProducer(
+          tiling, model.evaluate(tiling, getAttentionProblem(op)), target);
     }
-    // The producer keeps kProducerRegs registers a thread; the consumer
-    // warpgroups share the rest of what the block starts with (setmaxnreg
-    // moves registers within the block's pool: a larger request never
-    // returns), in setmaxnreg's steps of 8 up to 256.
-    int64_t consumerRegs = 0;
-    if (producer) {
-      int64_t consumerThreads = 32 * std::max<int64_t>(tiling.warps, 4);
-      int64_t blockThreads = consumerThreads + 128;
-      int64_t pool =
-          blockStartRegisters(target.regsPerSM, blockThreads) * blockThreads;
-      consumerRegs = std::min<int64_t>(
-          256, (pool - 128 * kProducerRegs) / consumerThreads / 8 * 8);
-    }
+    int64_t consumerRegs =
+        producer ? producerConsumerRegisters(target.regsPerSM, tiling.warps)
+                 : 0;
     // auto: with the producer, the overlapped step and the consumer
     // warpgroups' turns (measured together: +5-15% over the producer's
     // serial step at d = 128, docs/performance.md section 19; without the
