@@ -211,6 +211,14 @@ def ab_d64_producer_matrix():
     return cases
 
 
+# d = 128 at N <= 2k, where the benchmark is below cuDNN: the model's
+# picks against their neighbours, round-robin.
+AB_SMALL_D128_CASES = [
+    ((128, n, c), [(128, 128, 2, 8), (128, 96, 2, 8), (128, 160, 2, 8),
+                   (128, 64, 2, 8), (128, 128, 3, 8), (64, 128, 2, 4)])
+    for n in (1024, 2048) for c in (False, True)]
+
+
 def ab_model_matrix(groups=AB_MODEL_CASES):
     cases = []
     for shape, tilings in groups:
@@ -243,6 +251,7 @@ MATRICES = {"naive": naive_matrix, "tiled": tiled_matrix,
             "ab-model-mma": lambda: ab_model_matrix(AB_MODEL_MMA_CASES),
             "ab-d64": lambda: ab_model_matrix(AB_D64_CASES),
             "ab-d64-producer": ab_d64_producer_matrix,
+            "ab-small-d128": lambda: ab_model_matrix(AB_SMALL_D128_CASES),
             "sweep-stages": lambda: sweep_matrix(tilings=STAGE_TILINGS),
             "sweep-small-wgmma": lambda: sweep_matrix(SMALL_WGMMA_SHAPES,
                                                       SMALL_WGMMA_TILINGS)}
