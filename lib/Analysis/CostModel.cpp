@@ -108,11 +108,13 @@ static constexpr double kWgmmaLatencyHidingBlocks = 4;
 /// FP32-lane operations per score besides the exponential: scale and
 /// subtract the max, row max, row sum, convert to 16 bits.
 static constexpr double kSoftmaxLaneOpsPerScore = 4;
-/// FP32-lane operations per score that a masked kv-block adds to its
-/// softmax (convert-fa-to-nvgpu's maskScores): the compare of the key with
-/// the row's limit and the select of -inf; the key's index and the Nk
-/// compare are per column, the limit per row, shared by the fragment.
-/// Counted from the kernel, not fitted (docs/CostModel.md, "Masked steps").
+/// FP32-lane slots per score that a masked kv-block adds to its softmax
+/// (convert-fa-to-nvgpu's maskScores): the compare of the key with the
+/// row's limit and the select of -inf, with the index arithmetic about 2.5
+/// integer instructions per score in the masked loop's PTX (612 against the
+/// unmasked loop's 453 for 64 scores), which issue at half the FP32 rate.
+/// Counted from the kernel, not fitted (docs/CostModel.md, "Masked steps
+/// and one stage").
 static constexpr double kMaskLaneOpsPerScore = 5;
 /// Special-function units per SM (ex2 throughput), every architecture here.
 static constexpr double kSfuPerSM = 16;
