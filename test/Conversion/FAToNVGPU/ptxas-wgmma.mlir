@@ -17,6 +17,7 @@
 
 // MODEL: #1 192x128, 2 stages, 12 warps: {{.*}}, SRAM 91184 B, 156 registers/thread, 1 block(s)/SM
 // MODEL: kernel=wgmma
+// MODEL: wgmma-release=auto (the default) builds the producer kernel: one more warpgroup issues the loads, 3 consumer warpgroups at 160 registers a thread
 // PTXAS-NOT: wgmma.mma_async instructions are serialized
 // PTXAS: 0 bytes spill stores, 0 bytes spill loads
 // PTXAS-NOT: wgmma.mma_async instructions are serialized

@@ -183,7 +183,7 @@ struct SelectTilingPass
 
     op.setTilingAttr(makeTilingAttr(op.getContext(), decision.winner().tiling));
     if (explain)
-      emitExplanation(op, decision, problem, assumed, kind);
+      emitExplanation(op, decision, problem, assumed, kind, target);
     return success();
   }
 
@@ -191,7 +191,7 @@ struct SelectTilingPass
 
   void emitExplanation(AttentionOp op, const TilingDecision &decision,
                        const AttentionProblem &problem, bool assumed,
-                       KernelKind kind) {
+                       KernelKind kind, const TargetInfo &target) {
     InFlightDiagnostic diag = op.emitRemark()
                               << "fa-select-tiling (" << mode
                               << "): " << decision.reason;
@@ -222,6 +222,22 @@ struct SelectTilingPass
                                 "stages in shared memory, TMA loads)"
                               : "the tensor-core kernel (accumulators in "
                                 "registers, K/V stages in shared memory)");
+    // Which form convert-fa-to-nvgpu's default (wgmma-release=auto) builds:
+    // the model priced that one.
+    if (kind == KernelKind::Wgmma) {
+      const CandidateCost &w = decision.winner();
+      if (buildsWgmmaProducer(w.tiling, w, target))
+        diag.attachNote()
+            << "wgmma-release=auto (the default) builds the producer kernel: "
+            << "one more warpgroup issues the loads, "
+            << w.tiling.warps / 4 << " consumer warpgroups at "
+            << producerConsumerRegisters(target.regsPerSM, w.tiling.warps)
+            << " registers a thread take turns at the tensor cores";
+      else
+        diag.attachNote() << "wgmma-release=auto (the default) builds the "
+                             "barrier kernel ("
+                          << w.blocksPerSM << " block(s) per SM)";
+    }
     if (assumed)
       diag.attachNote() << "dynamic sizes assumed for the prediction: batch = "
                         << problem.batch << ", Nq = " << problem.seqLenQ
