@@ -100,9 +100,14 @@ def sweep_matrix(shapes=SWEEP_SHAPES, tilings=None):
         base = case("bf16", d, n, causal=causal, b=16384 // n, hq=2048 // d)
         m = dict(base, name="sweep_" + base["name"] + "_model")
         cases.append(m)
-        for bq, bkv, st, w in tilings:
+        # A tiling may carry the case's own pipeline options (an "opt=value"
+        # string), named after the value.
+        for bq, bkv, st, w, *options in tilings:
             c = dict(base, tiling=[bq, bkv, st, w])
             c["name"] = f"sweep_{base['name']}_t{bq}x{bkv}s{st}w{w}"
+            if options:
+                c["options"] = options[0]
+                c["name"] += "_" + options[0].split("=")[-1]
             cases.append(c)
     return cases
 
@@ -196,19 +201,11 @@ AB_D64_CASES = [((64, n, c), [(128, 96, 2, 8), (64, 128, 2, 4), (64, 80, 2, 4),
 # consumer warpgroups (192 rows), which a sequential sweep had ahead by
 # 3.5-6.3% at two large-N points and behind at small N (docs/CostModel.md,
 # "The producer kernel's step"), now round-robin.
-def ab_d64_producer_matrix():
-    cases = []
-    for n in (2048, 4096, 8192, 16384):
-        for c in (False, True):
-            group = sweep_matrix(((64, n, c),), [(128, 96, 2, 8)])
-            for bq, bkv in ((192, 128), (192, 96)):
-                x = dict(group[0], tiling=[bq, bkv, 2, 12],
-                         options="wgmma-release=producer")
-                x["name"] = group[0]["name"][:-len("_model")] + \
-                    f"_t{bq}x{bkv}s2w12_producer"
-                group.append(x)
-            cases += group
-    return cases
+AB_D64_PRODUCER_CASES = [
+    ((64, n, c), [(128, 96, 2, 8),
+                  (192, 128, 2, 12, "wgmma-release=producer"),
+                  (192, 96, 2, 12, "wgmma-release=producer")])
+    for n in (2048, 4096, 8192, 16384) for c in (False, True)]
 
 
 # d = 128 at N <= 2k, where the benchmark is below cuDNN: the model's
@@ -250,7 +247,7 @@ MATRICES = {"naive": naive_matrix, "tiled": tiled_matrix,
             "ab-model": ab_model_matrix,
             "ab-model-mma": lambda: ab_model_matrix(AB_MODEL_MMA_CASES),
             "ab-d64": lambda: ab_model_matrix(AB_D64_CASES),
-            "ab-d64-producer": ab_d64_producer_matrix,
+            "ab-d64-producer": lambda: ab_model_matrix(AB_D64_PRODUCER_CASES),
             "ab-small-d128": lambda: ab_model_matrix(AB_SMALL_D128_CASES),
             "sweep-stages": lambda: sweep_matrix(tilings=STAGE_TILINGS),
             "sweep-small-wgmma": lambda: sweep_matrix(SMALL_WGMMA_SHAPES,

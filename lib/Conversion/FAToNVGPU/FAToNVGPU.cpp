@@ -192,6 +192,11 @@ private:
   Value i64c(int64_t v) {
     return arith::ConstantIntOp::create(b, b.getI64Type(), v);
   }
+  /// __syncwarp() over all 32 lanes.
+  void syncWarp() {
+    NVVM::SyncWarpOp::create(
+        b, arith::ConstantIntOp::create(b, b.getI32Type(), -1));
+  }
   /// Element offset of (row, col), col a multiple of 8 (the first element of
   /// a 16-byte chunk), in a [rows, cols] tile at element offset `tileBase`
   /// in the 128-byte swizzled layout: 64-column blocks of `rows`
@@ -778,8 +783,7 @@ void KernelBuilder::build(int64_t sharedBytes) {
   // and the wgmmas after it are `.aligned`.
   auto waitFor = [&](Value barId, Value parity) {
     if (release) // with a barrier per step, the warps are together anyway
-      NVVM::SyncWarpOp::create(
-          b, arith::ConstantIntOp::create(b, b.getI32Type(), -1));
+      syncWarp();
     tryWait(barId, parity);
   };
   // The "empty" mbarriers follow (release): one per slot, or (overlap) one
@@ -1625,8 +1629,7 @@ void KernelBuilder::build(int64_t sharedBytes) {
     NVVM::FenceProxyOp::create(
         b, NVVM::ProxyKindAttr::get(ctx, NVVM::ProxyKind::async_shared),
         NVVM::SharedSpaceAttr::get(ctx, NVVM::SharedSpace::shared_cta));
-    NVVM::SyncWarpOp::create(
-        b, arith::ConstantIntOp::create(b, b.getI32Type(), -1));
+    syncWarp();
     ifThen(cmp(arith::CmpIPredicate::eq, lane, idx(0)), [&] {
       for (int64_t block = 0; block < dv / 64; ++block) {
         Value offset = add(idx(block * t.blockQ * 64), mulc(warpRow, 64));
@@ -1652,8 +1655,7 @@ void KernelBuilder::build(int64_t sharedBytes) {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(&ifAligned.getThenRegion().front());
       storePairsToShared();
-      NVVM::SyncWarpOp::create(
-          b, arith::ConstantIntOp::create(b, b.getI32Type(), -1));
+      syncWarp();
       int64_t chunksPerRow = dv / kChunk;
       auto chunkType = VectorType::get({kChunk}, elt);
       for (int64_t i = 0; i < rowsPerWarp * chunksPerRow / 32; ++i) {
