@@ -188,6 +188,18 @@ AB_MODEL_MMA_CASES = (
     + [((128, n, True), [(128, 64, 1, 4), (128, 64, 2, 4), (256, 64, 2, 8)])
        for n in (1024, 2048)])
 
+# The mma-sync step's cp.async copies and warp-count barrier (docs/CostModel.md,
+# "mma-sync copies and barriers"): the shapes whose mma-sync pick on the H100
+# moves with them (d = 64 causal N = 1k, 4k, 8k; d = 128 causal N = 4k), one
+# where it stays (d = 128 causal N = 2k), and two non-causal controls where
+# the model keeps 8-warp blocks.
+AB_MMA_COPY_CASES = (
+    [((64, 1024, True), [(128, 64, 2, 4), (64, 64, 2, 2), (128, 96, 2, 4)])]
+    + [((64, n, True), [(256, 96, 2, 8), (128, 96, 2, 4), (128, 64, 2, 4)])
+       for n in (4096, 8192)]
+    + [((128, n, True), [(256, 64, 2, 8), (128, 64, 2, 4)]) for n in (2048, 4096)]
+    + [((64, 4096, False), [(256, 96, 2, 8), (128, 96, 2, 4)]),
+       ((128, 16384, False), [(256, 64, 2, 8), (128, 64, 2, 4)])])
 
 # d = 64 with one or two consumer warpgroups a block, for refitting the
 # wgmma kernel's per-chunk lane cost (docs/CostModel.md, "Masked steps and
@@ -246,6 +258,7 @@ MATRICES = {"naive": naive_matrix, "tiled": tiled_matrix,
             "sweep-wgmma": lambda: sweep_matrix(tilings=WGMMA_TILINGS),
             "ab-model": ab_model_matrix,
             "ab-model-mma": lambda: ab_model_matrix(AB_MODEL_MMA_CASES),
+            "ab-mma-copy": lambda: ab_model_matrix(AB_MMA_COPY_CASES),
             "ab-d64": lambda: ab_model_matrix(AB_D64_CASES),
             "ab-d64-producer": lambda: ab_model_matrix(AB_D64_PRODUCER_CASES),
             "ab-small-d128": lambda: ab_model_matrix(AB_SMALL_D128_CASES),

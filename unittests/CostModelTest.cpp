@@ -33,6 +33,24 @@ AttentionProblem makeProblem(int64_t n, int64_t d, bool causal = false) {
   return p;
 }
 
+/// The benchmark's shape at sequence length n and head dimension d: batch
+/// 16384 / n, 2048 / d heads.
+AttentionProblem benchmarkProblem(int64_t n, int64_t d, bool causal) {
+  AttentionProblem p = makeProblem(n, d, causal);
+  p.batch = 16384 / n;
+  p.numQueryHeads = p.numKVHeads = 2048 / d;
+  return p;
+}
+
+/// The model's winner for the benchmark's shape.
+CandidateCost benchmarkPick(const CostModel &model, int64_t n, int64_t d,
+                            bool causal) {
+  AttentionProblem p = benchmarkProblem(n, d, causal);
+  TilingDecision decision = model.select(p);
+  EXPECT_TRUE(decision.found());
+  return decision.found() ? decision.winner() : CandidateCost{};
+}
+
 AttentionProblem tinyProblem(int64_t nq, int64_t nk, int64_t d, bool causal) {
   AttentionProblem p;
   p.batch = 1;
@@ -793,10 +811,7 @@ TEST(CostModelMmaSync, OneStageWaitsForItsLoads) {
   // stage"): two stages 2.5-11.6% faster than one at the same tiling, so
   // the causal small-N picks have two.
   CostModel model(target("h100"), {KernelKind::MmaSync});
-  AttentionProblem p = makeProblem(1024, 64);
-  p.batch = 16;
-  p.numQueryHeads = p.numKVHeads = 32;
-  p.causal = true;
+  AttentionProblem p = benchmarkProblem(1024, 64, true);
   CandidateCost one = model.evaluate(Tiling{128, 64, 1, 4}, p);
   CandidateCost two = model.evaluate(Tiling{128, 64, 2, 4}, p);
   ASSERT_TRUE(one.fits() && two.fits());
@@ -804,14 +819,39 @@ TEST(CostModelMmaSync, OneStageWaitsForItsLoads) {
   EXPECT_GT(one.predictedSeconds, two.predictedSeconds);
   // The measured best tilings at d = 64 causal N = 2k and d = 128 causal
   // N = 1k.
-  p.seqLenQ = p.seqLenKV = 2048;
-  p.batch = 8;
-  EXPECT_EQ(model.select(p).winner().tiling, (Tiling{128, 96, 2, 4}));
-  AttentionProblem d128 = makeProblem(1024, 128);
-  d128.batch = 16;
-  d128.numQueryHeads = d128.numKVHeads = 16;
-  d128.causal = true;
-  EXPECT_EQ(model.select(d128).winner().tiling, (Tiling{128, 64, 2, 4}));
+  EXPECT_EQ(benchmarkPick(model, 2048, 64, true).tiling,
+            (Tiling{128, 96, 2, 4}));
+  EXPECT_EQ(benchmarkPick(model, 1024, 128, true).tiling,
+            (Tiling{128, 64, 2, 4}));
+}
+
+TEST(CostModelMmaSync, CopiesAndBarriersScaleWithTheBlock) {
+  // Every thread of an mma-sync block issues its share of the step's
+  // cp.async copies, and the step's barrier joins all its warps
+  // (docs/CostModel.md, "mma-sync copies and barriers"). Measured on the
+  // H100, round-robin: at d = 64 causal N = 1k 128x64 with 4 warps beat
+  // 64x64 with 2 by 2.5-5.8%; at N = 4k 128x96 with 4 warps beat 256x96
+  // with 8 by 1.3-2.3%, at N = 8k the reverse by 1.1-2.9%.
+  CostModel model(target("h100"), {KernelKind::MmaSync});
+  auto pick = [&](int64_t n, int64_t d, bool causal) {
+    return benchmarkPick(model, n, d, causal).tiling;
+  };
+  EXPECT_EQ(pick(1024, 64, true), (Tiling{128, 64, 2, 4}));
+  EXPECT_EQ(pick(4096, 64, true), (Tiling{128, 96, 2, 4}));
+  EXPECT_EQ(pick(8192, 64, true), (Tiling{256, 96, 2, 8}));
+  // Large N keeps the 256-row blocks (measured 6.5-8.0% ahead of 128 rows).
+  EXPECT_EQ(pick(4096, 64, false), (Tiling{256, 96, 2, 8}));
+  EXPECT_EQ(pick(16384, 128, false), (Tiling{256, 64, 2, 8}));
+
+  // Half the threads copy the same tile: the 2-warp block's step is longer
+  // than the 4-warp block's by more than its rows' share of the work.
+  // Both run 8 warps an SM.
+  AttentionProblem p = benchmarkProblem(1024, 64, true);
+  CandidateCost two = model.evaluate(Tiling{64, 64, 2, 2}, p);
+  CandidateCost four = model.evaluate(Tiling{128, 64, 2, 4}, p);
+  ASSERT_TRUE(two.fits() && four.fits());
+  EXPECT_EQ(two.blocksPerSM * 2, four.blocksPerSM * 4);
+  EXPECT_GT(two.computeSeconds, four.computeSeconds);
 }
 
 TEST(CostModelWgmma, PicksTheMeasuredBestTilingsAtSmallN) {
@@ -823,13 +863,7 @@ TEST(CostModelWgmma, PicksTheMeasuredBestTilingsAtSmallN) {
   // kernel's step"), as at causal N = 2k and non-causal N = 1k.
   CostModel model(target("h100"), {KernelKind::Wgmma});
   auto pick = [&](int64_t n, int64_t d, bool causal) {
-    AttentionProblem p = makeProblem(n, d);
-    p.batch = 16384 / n;
-    p.numQueryHeads = p.numKVHeads = 2048 / d;
-    p.causal = causal;
-    TilingDecision decision = model.select(p);
-    EXPECT_TRUE(decision.found());
-    return decision.found() ? decision.winner() : CandidateCost{};
+    return benchmarkPick(model, n, d, causal);
   };
   CandidateCost c128 = pick(1024, 128, true);
   EXPECT_EQ(c128.tiling, (Tiling{128, 128, 2, 8})) << c128.tiling.str();

@@ -96,6 +96,21 @@ static constexpr int64_t kMmaSyncMaxRowsPerWarp = 48;
 /// Per kv-step latency that no other work hides: the barrier or mbarrier
 /// wait that hands a K/V stage over, and the quad-shuffle row reductions.
 static constexpr double kStepOverheadClocks = 200;
+/// mma-sync: the step's block barrier waits for the slowest of the block's
+/// warps, so its latency grows with them: kStepOverheadClocks is the
+/// 4-warp block's. Measured: 256x64 with 8 warps 4.6-6.0% (d = 128 causal
+/// N = 2k) and 9.6% (1k) slower than 128x64 with 4, at the same 8 warps an
+/// SM and fewer instructions a thread in the loop (875 against 907, PTX;
+/// docs/CostModel.md, "mma-sync copies and barriers").
+static constexpr double kMmaSyncBarrierWarps = 4;
+/// mma-sync: lane slots per 16-byte chunk of the K/V tiles a step copies
+/// with cp.async, which every thread issues its share of: about 5
+/// instructions a chunk (the copy and its address arithmetic), integer ones
+/// at half rate. PTX, d = 64: the 2-warp 64x64 block's loop issues 682
+/// instructions a thread against the 4-warp 128x64 block's 643 for the same
+/// 64 scores, with 16 chunks a thread instead of 8. Counted from the
+/// kernel; 10 to 16 give the same picks at every measured point.
+static constexpr double kMmaSyncLaneOpsPerCopy = 10;
 /// mma-sync: per thread block, the DRAM latency of its first loads and the
 /// store of O that no other work of the block hides (about 1.5 us at the
 /// H100's clock; fitted to the small-N tiling sweep, docs/CostModel.md).
@@ -722,10 +737,16 @@ CandidateCost CostModel::evaluate(const Tiling &t,
     } else {
       // The barrier/wait latency of a step, and with one stage the wait for
       // its K/V tiles: for mma-sync a second resident block issues during
-      // them (measured in the small-N sweep, as below).
+      // them (measured in the small-N sweep, as below). mma-sync's threads
+      // also issue the step's cp.async copies, and its barrier joins all
+      // the block's warps.
       double latency = kStepOverheadClocks;
-      if (kind == KernelKind::MmaSync && t.stages == 1)
-        latency += kLoadLatencyClocks;
+      if (kind == KernelKind::MmaSync) {
+        stepTime += kMmaSyncLaneOpsPerCopy * kvTile / 16 / laneRate;
+        latency *= t.warps / kMmaSyncBarrierWarps;
+        if (t.stages == 1)
+          latency += kLoadLatencyClocks;
+      }
       stepTime += latency / clock /
                   (isNVGPUKernel(kind) ? double(c.blocksPerSM) : 1.0);
     }
