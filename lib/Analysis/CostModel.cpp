@@ -479,30 +479,31 @@ static double dramKVRows(const Tiling &t, const AttentionProblem &p,
   double windowRows = std::min(p.seqLenKV, kL2WindowBlocks * t.blockKV);
   double kvWindowBytes =
       windowRows * (p.headDim + p.valueHeadDim) * p.elementBytes;
-  llvm::SmallVector<int64_t> rows(numQBlocks);
-  for (int64_t i = 0; i < numQBlocks; ++i)
-    rows[i] = std::min(visibleKVBlocks(i, t, p) * t.blockKV, p.seqLenKV);
+  // The K/V rows q-block i needs: non-decreasing in i.
+  auto rowsOf = [&](int64_t i) {
+    return std::min(visibleKVBlocks(i, t, p) * t.blockKV, p.seqLenKV);
+  };
   if (kvHeadsPerWave * kvWindowBytes > l2Bytes / 2) {
     double perHead = 0;
-    for (int64_t r : rows)
-      perHead += r;
+    for (int64_t i = 0; i < numQBlocks; ++i)
+      perHead += rowsOf(i);
     return perHead * p.batch * p.numQueryHeads;
   }
+  // Block k of a K/V head runs q-block k % numQBlocks. Each wave's share of
+  // a head's blocks fetches the largest prefix among them once: that of its
+  // last q-block, or the largest of all when the share wraps around.
+  int64_t rowsMax = rowsOf(numQBlocks - 1);
   double total = 0;
   int64_t numKVHeads = p.batch * p.numKVHeads;
   for (int64_t g = 0; g < numKVHeads; ++g) {
     int64_t first = g * blocksPerKVHead;
-    int64_t wave = first / slots, waveMax = 0;
-    for (int64_t k = 0; k < blocksPerKVHead; ++k) {
-      int64_t w = (first + k) / slots;
-      if (w != wave) {
-        total += waveMax;
-        wave = w;
-        waveMax = 0;
-      }
-      waveMax = std::max(waveMax, rows[k % numQBlocks]);
+    for (int64_t a = 0; a < blocksPerKVHead;) {
+      int64_t b = std::min(blocksPerKVHead, ((first + a) / slots + 1) * slots -
+                                                first);
+      int64_t start = a % numQBlocks, len = b - a;
+      total += start + len > numQBlocks ? rowsMax : rowsOf(start + len - 1);
+      a = b;
     }
-    total += waveMax;
   }
   return total;
 }
