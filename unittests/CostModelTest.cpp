@@ -872,5 +872,10 @@ TEST(CostModelWgmma, PicksTheMeasuredBestTilingsAtSmallN) {
   EXPECT_EQ(c64.tiling, (Tiling{64, 64, 2, 4})) << c64.tiling.str();
   EXPECT_EQ(c64.blocksPerSM, 4);
   EXPECT_EQ(pick(2048, 128, true).tiling, (Tiling{128, 128, 2, 8}));
+  // Four resident single-warpgroup blocks hide more than two blocks of two
+  // (docs/CostModel.md, "Four resident blocks"): d = 64 causal N = 2k.
+  CandidateCost c64n2k = pick(2048, 64, true);
+  EXPECT_EQ(c64n2k.tiling, (Tiling{64, 80, 2, 4})) << c64n2k.tiling.str();
+  EXPECT_EQ(c64n2k.blocksPerSM, 4);
   EXPECT_EQ(pick(1024, 128, false).tiling, (Tiling{128, 128, 2, 8}));
 }

@@ -53,6 +53,15 @@ static constexpr double kWgmmaStepLatencyClocks = 530;
 /// at d = 128); with TMA loads 128x160 beats 192x96 by 6-8% and that term
 /// is gone (docs/CostModel.md, "TMA").
 static constexpr double kWgmmaBlockOverlap = 0.25;
+/// wgmma: the share with four or more resident blocks (one warpgroup each
+/// at the tilings that get there: 64-row blocks): four warpgroups that
+/// share no barrier, where two blocks of two warpgroups are two pairs in
+/// lockstep. The same share as three consumer warpgroups taking turns;
+/// 0.35 to 0.4 pick the measured best at every round-robin shape (d = 64
+/// causal N = 2k: 64x80 with four blocks, 0.9-2.6% ahead of 128x96 in four
+/// leases; docs/CostModel.md, "Four resident blocks").
+static constexpr double kWgmmaFourBlockOverlap = 0.35;
+static constexpr int64_t kWgmmaFourBlocks = 4;
 /// wgmma: the share of the shorter of MMA and softmax time that the
 /// producer kernel hides (two consumer warpgroups at one block per SM get
 /// the producer warpgroup, the overlapped step and turns: one warpgroup's
@@ -714,7 +723,9 @@ CandidateCost CostModel::evaluate(const Tiling &t,
       // softmax.
       double chunks = kvTile / 16;
       double laneTime = scalarTime + kWgmmaLaneOpsPerChunk * chunks / laneRate;
-      double hidden = c.blocksPerSM >= 2 ? kWgmmaBlockOverlap : 0.0;
+      double hidden = c.blocksPerSM >= kWgmmaFourBlocks ? kWgmmaFourBlockOverlap
+                      : c.blocksPerSM >= 2               ? kWgmmaBlockOverlap
+                                                         : 0.0;
       // The producer kernel (what wgmma-release=auto builds for this tiling;
       // whether its turns gain is the tiling's, so unmasked, property). Two
       // consumer warpgroups gain where the MMAs are the longer part; with
