@@ -200,6 +200,13 @@ AB_MMA_COPY_CASES = (
     + [((128, n, True), [(256, 64, 2, 8), (128, 64, 2, 4)]) for n in (2048, 4096)]
     + [((64, 4096, False), [(256, 96, 2, 8), (128, 96, 2, 4)]),
        ((128, 16384, False), [(256, 64, 2, 8), (128, 64, 2, 4)])])
+# Where the mma-sync model's 256-row / 128-row crossover lies at d = 128
+# (it picks 256x64 with 8 warps from causal N = 4k and non-causal N = 1k
+# up; 128x64 with 4 measured 1.7-3.5% ahead at causal N = 4k).
+AB_MMA_D128_CASES = (
+    [((128, n, True), [(256, 64, 2, 8), (128, 64, 2, 4)]) for n in (8192, 16384)]
+    + [((128, n, False), [(256, 64, 2, 8), (128, 64, 2, 4)])
+       for n in (1024, 4096)])
 
 # d = 64 with one or two consumer warpgroups a block, for refitting the
 # wgmma kernel's per-chunk lane cost (docs/CostModel.md, "Masked steps and
@@ -259,6 +266,7 @@ MATRICES = {"naive": naive_matrix, "tiled": tiled_matrix,
             "ab-model": ab_model_matrix,
             "ab-model-mma": lambda: ab_model_matrix(AB_MODEL_MMA_CASES),
             "ab-mma-copy": lambda: ab_model_matrix(AB_MMA_COPY_CASES),
+            "ab-mma-d128": lambda: ab_model_matrix(AB_MMA_D128_CASES),
             "ab-d64": lambda: ab_model_matrix(AB_D64_CASES),
             "ab-d64-producer": lambda: ab_model_matrix(AB_D64_PRODUCER_CASES),
             "ab-small-d128": lambda: ab_model_matrix(AB_SMALL_D128_CASES),
