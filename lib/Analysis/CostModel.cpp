@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <tuple>
 
 using namespace mlir;
@@ -867,10 +868,16 @@ static std::string explainWin(const CandidateCost &w, const CandidateCost &r) {
       formatTime(w.predictedSeconds), bound, formatTime(w.memorySeconds),
       formatTime(w.computeSeconds));
   double ta = w.predictedSeconds, tb = r.predictedSeconds;
-  if (std::abs(ta - tb) > 1e-9 * std::max(ta, tb))
-    return head + llvm::formatv("; {0:f1}% faster than the runner-up {1}",
-                                (tb / ta - 1) * 100, r.tiling.str())
+  if (std::abs(ta - tb) > 1e-9 * std::max(ta, tb)) {
+    // A margin under 0.1% keeps its digits rather than reading "0.0%".
+    double percent = (tb / ta - 1) * 100;
+    char margin[32];
+    std::snprintf(margin, sizeof(margin), percent < 0.1 ? "%.2g" : "%.1f",
+                  percent);
+    return head + llvm::formatv("; {0}% faster than the runner-up {1}", margin,
+                                r.tiling.str())
                       .str();
+  }
   if (w.hbm.total() != r.hbm.total())
     return head + llvm::formatv("; ties the runner-up {0} on time and moves "
                                 "fewer HBM bytes ({1} vs {2})",

@@ -24,3 +24,16 @@ func.func @d64_causal(%q: tensor<4x32x4096x64xbf16>, %o: tensor<4x32x4096x64xbf1
        outs(%o : tensor<4x32x4096x64xbf16>) {causal} -> tensor<4x32x4096x64xbf16>
   return %r : tensor<4x32x4096x64xbf16>
 }
+
+// -----
+
+// d = 64 causal N = 2k: four 64-row blocks per SM ("Four resident blocks"),
+// the barrier kernel; a margin under 0.1% keeps its digits.
+// CHECK: remark: fa-select-tiling (model): 64x80, 2 stages, 4 warps wins: {{.*}}; 0.0081% faster than the runner-up 64x64, 2 stages, 4 warps
+// CHECK: note: #1 64x80, 2 stages, 4 warps: {{.*}}, 4 block(s)/SM
+// CHECK: note: wgmma-release=auto (the default) builds the barrier kernel (4 block(s) per SM)
+func.func @d64_causal_2k(%q: tensor<8x32x2048x64xbf16>, %o: tensor<8x32x2048x64xbf16>) -> tensor<8x32x2048x64xbf16> {
+  %r = fa.attention ins(%q, %q, %q : tensor<8x32x2048x64xbf16>, tensor<8x32x2048x64xbf16>, tensor<8x32x2048x64xbf16>)
+       outs(%o : tensor<8x32x2048x64xbf16>) {causal} -> tensor<8x32x2048x64xbf16>
+  return %r : tensor<8x32x2048x64xbf16>
+}
