@@ -208,6 +208,16 @@ AB_MMA_D128_CASES = (
     + [((128, n, False), [(256, 64, 2, 8), (128, 64, 2, 4)])
        for n in (1024, 4096)])
 
+# The third K/V stage at d = 128 (docs/CostModel.md, "Masked steps and one
+# stage": +0.4-1.9% at causal N = 4k in four leases, within twice the noise
+# floor, and -1.9/-3.6% non-causal at N <= 2k; the model prices it at
+# nothing): causal N = 4k-16k and a non-causal control.
+AB_STAGES_D128_CASES = (
+    [((128, n, True), [(128, 128, 2, 8), (128, 128, 3, 8), (128, 160, 2, 8)])
+     for n in (4096, 8192, 16384)]
+    + [((128, 4096, False), [(128, 128, 2, 8), (128, 128, 3, 8),
+                             (128, 160, 2, 8)])])
+
 # d = 64 with one or two consumer warpgroups a block, for refitting the
 # wgmma kernel's per-chunk lane cost (docs/CostModel.md, "Masked steps and
 # one stage": the 64-row tilings' known miss at causal N = 2k).
@@ -267,6 +277,7 @@ MATRICES = {"naive": naive_matrix, "tiled": tiled_matrix,
             "ab-model-mma": lambda: ab_model_matrix(AB_MODEL_MMA_CASES),
             "ab-mma-copy": lambda: ab_model_matrix(AB_MMA_COPY_CASES),
             "ab-mma-d128": lambda: ab_model_matrix(AB_MMA_D128_CASES),
+            "ab-stages-d128": lambda: ab_model_matrix(AB_STAGES_D128_CASES),
             "ab-d64": lambda: ab_model_matrix(AB_D64_CASES),
             "ab-d64-producer": lambda: ab_model_matrix(AB_D64_PRODUCER_CASES),
             "ab-small-d128": lambda: ab_model_matrix(AB_SMALL_D128_CASES),

@@ -24,7 +24,7 @@
 #            192-row three-warpgroup tilings, N = 1k-16k, causal too)
 #            | sweep, sweep-small (mma-sync), sweep-wgmma, sweep-stages,
 #            sweep-small-wgmma, ab-model, ab-model-mma, ab-mma-copy, ab-mma-d128, ab-d64,
-#            ab-d64-producer, ab-small-d128 (close calls of the model, for bench/ab.py;
+#            ab-d64-producer, ab-small-d128, ab-stages-d128 (close calls of the model, for bench/ab.py;
 #            a case may add its own pipeline options)
 #            (tilings forced; bash bench_run.sh with BENCH_ARGS=--no-baselines)
 set -euo pipefail
@@ -42,7 +42,7 @@ case "$VARIANT" in
   naive) OPTS="$OPTS naive" ;;
   simt) OPTS="$OPTS kernel=simt" ;;
   mma | sweep | sweep-small | bench-mma | ab-model-mma | ab-mma-copy | ab-mma-d128) OPTS="$OPTS kernel=mma-sync" ;;
-  wgmma | sweep-wgmma | sweep-stages | sweep-small-wgmma | ab-model | ab-d64 | ab-d64-producer | ab-small-d128) OPTS="$OPTS kernel=wgmma" ;;
+  wgmma | sweep-wgmma | sweep-stages | sweep-small-wgmma | ab-model | ab-d64 | ab-d64-producer | ab-small-d128 | ab-stages-d128) OPTS="$OPTS kernel=wgmma" ;;
   wgmma-cpasync) OPTS="$OPTS kernel=wgmma wgmma-loads=cp-async" ;;
   bench-cpasync) OPTS="$OPTS wgmma-loads=cp-async" ;;
   wgmma-release) OPTS="$OPTS kernel=wgmma wgmma-release=mbarrier" ;;
