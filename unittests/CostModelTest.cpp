@@ -470,6 +470,59 @@ TEST(CostModelSelect, L2ServesReReadsWithinAWave) {
   EXPECT_GT(raw.memorySeconds, c.memorySeconds);
 }
 
+TEST(CostModelSelect, L2EstimateMatchesAWalkOverEveryBlock) {
+  // The L2 estimate walks each K/V head's share of every wave; this is the
+  // walk over every block it replaced (docs/performance.md section 28):
+  // blocks run q-blocks fastest, a wave's share of a head fetches the
+  // largest prefix its blocks need once. Few SMs, so that shares wrap
+  // around heads and waves split them; causal, ragged and GQA shapes.
+  for (int64_t sms : {3, 5, 7}) {
+    TargetInfo tgt = target("h100");
+    tgt.smCount = sms;
+    CostModel model(tgt, {KernelKind::Wgmma});
+    for (bool causal : {false, true})
+      for (int64_t n : {1000, 1024, 1500})
+        for (int64_t group : {1, 2}) {
+          AttentionProblem p = tinyProblem(n, n + 64, 64, causal);
+          p.batch = 3;
+          p.numKVHeads = 2;
+          p.numQueryHeads = 2 * group;
+          for (Tiling t : {Tiling{64, 64, 2, 4}, Tiling{128, 96, 2, 8}}) {
+            CandidateCost c = model.evaluate(t, p);
+            ASSERT_TRUE(c.fits()) << c.rejection;
+            int64_t slots = sms * c.blocksPerSM;
+            int64_t numQBlocks = (n + t.blockQ - 1) / t.blockQ;
+            int64_t perKVHead = group * numQBlocks;
+            auto rows = [&](int64_t i) {
+              return std::min(visibleKVBlocks(i, t, p) * t.blockKV,
+                              p.seqLenKV);
+            };
+            double walked = 0, theorem2 = 0;
+            for (int64_t g = 0; g < p.batch * p.numKVHeads; ++g) {
+              int64_t first = g * perKVHead, wave = first / slots;
+              int64_t waveMax = 0;
+              for (int64_t k = 0; k < perKVHead; ++k) {
+                if ((first + k) / slots != wave) {
+                  walked += waveMax;
+                  wave = (first + k) / slots;
+                  waveMax = 0;
+                }
+                waveMax = std::max(waveMax, rows(k % numQBlocks));
+                theorem2 += rows(k % numQBlocks);
+              }
+              walked += waveMax;
+            }
+            double rowBytes = double(p.headDim + p.valueHeadDim) * 2;
+            EXPECT_EQ(c.dramBytes,
+                      std::llround(double(c.hbm.total()) -
+                                   (theorem2 - walked) * rowBytes))
+                << "sms " << sms << " causal " << causal << " n " << n
+                << " group " << group << " " << t.str();
+          }
+        }
+  }
+}
+
 //===----------------------------------------------------------------------===//
 // The SIMT kernel (convert-fa-to-gpu today)
 //===----------------------------------------------------------------------===//
