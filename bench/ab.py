@@ -31,11 +31,9 @@ import statistics
 import sys
 
 import torch
-import torch.nn.functional as F
-from torch.nn.attention import SDPBackend, sdpa_kernel
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchmark import bench, flops, inputs  # noqa: E402
+from benchmark import BASELINES, bench, inputs, sdpa_fn, tflops  # noqa: E402
 from gpu_check import Runtime, tensors  # noqa: E402
 
 
@@ -61,13 +59,8 @@ def run_group(rt, art, cases, rounds, rep_ms, baselines, stream):
         h = rt.load(os.path.join(art, c["name"] + ".json"), True)
         runners.append((c["name"], lambda h=h: rt.launch(h, buffers, stream), h))
     if baselines:
-        for name, backend in (("flash", SDPBackend.FLASH_ATTENTION),
-                              ("cudnn", SDPBackend.CUDNN_ATTENTION)):
-            def fn(backend=backend):
-                with sdpa_kernel(backend):
-                    return F.scaled_dot_product_attention(
-                        q, k, v, is_causal=c0["causal"], scale=c0["scale"])
-            runners.append((name, fn, None))
+        for name, backend in BASELINES:
+            runners.append((name, sdpa_fn(c0, q, k, v, backend), None))
     times = {name: [] for name, _, _ in runners}
     for r in range(rounds):
         order = runners[r % len(runners):] + runners[:r % len(runners)]
@@ -107,13 +100,12 @@ def main(argv):
     for key, group in groups.items():
         times = run_group(rt, a.artifacts, group, a.rounds, a.rep_ms,
                           a.baselines, stream)
-        f = flops(group[0])
         digests = {c["name"]: ptx_digest(a.artifacts, c["name"]) for c in group}
         first = None
         print(f"\n{key[0]} B={key[1]} H={key[2]} N={key[4]} D={key[6]} "
               f"causal={key[8]}")
         for name, ts in times.items():
-            tf = [f / (t * 1e-3) / 1e12 for t in ts]
+            tf = [tflops(group[0], t) for t in ts]
             med = statistics.median(tf)
             first = first or med
             twins = [n for n, d in digests.items()

@@ -33,6 +33,16 @@ def flops(c):
     return f / 2 if c["causal"] else f
 
 
+def tflops(c, ms):
+    """TFLOP/s of case c run in ms milliseconds."""
+    return flops(c) / (ms * 1e-3) / 1e12
+
+
+# torch SDPA's backends the benchmark compares against, by report name.
+BASELINES = (("flash", SDPBackend.FLASH_ATTENTION),
+             ("cudnn", SDPBackend.CUDNN_ATTENTION))
+
+
 def bench(fn, rep_ms=100):
     from triton.testing import do_bench
     return do_bench(fn, warmup=25, rep=rep_ms, return_mode="median")
@@ -49,11 +59,17 @@ def inputs(c):
     return q, k, v, o
 
 
-def torch_sdpa(c, q, k, v, backend):
+def sdpa_fn(c, q, k, v, backend):
+    """torch SDPA on backend for case c's inputs, as a callable."""
     def fn():
         with sdpa_kernel(backend):
             return F.scaled_dot_product_attention(q, k, v, is_causal=c["causal"],
                                                   scale=c["scale"])
+    return fn
+
+
+def torch_sdpa(c, q, k, v, backend):
+    fn = sdpa_fn(c, q, k, v, backend)
     try:
         out = fn()
         return bench(fn), out
@@ -103,9 +119,7 @@ def main(argv):
         pm = os.path.join(a.artifacts, c["name"] + ".ptx_cpu_ms")
         row["ptx_cpu_ms"] = int(open(pm).read()) if os.path.exists(pm) else None
         flash_out = None
-        for key, backend in (() if a.no_baselines else
-                             (("flash", SDPBackend.FLASH_ATTENTION),
-                              ("cudnn", SDPBackend.CUDNN_ATTENTION))):
+        for key, backend in (() if a.no_baselines else BASELINES):
             ms, ref = torch_sdpa(c, q, k, v, backend)
             row[key + "_ms"] = ms
             if key == "flash":
@@ -123,10 +137,9 @@ def main(argv):
         except (RuntimeError, ValueError) as e:
             row["ours_ms"] = None
             row["error"] = str(e)[:120]
-        f = flops(c)
         for key in ("ours", "flash", "cudnn"):
             ms = row.get(key + "_ms")
-            row[key + "_tflops"] = f / (ms * 1e-3) / 1e12 if ms else None
+            row[key + "_tflops"] = tflops(c, ms) if ms else None
         rows.append(row)
         fmt = lambda x: f"{x:8.1f}" if x is not None else "     n/a"
         print(f"{c['name']:40} ours {fmt(row['ours_tflops'])} flash "

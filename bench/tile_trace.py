@@ -20,7 +20,7 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchmark import bench, flops, inputs  # noqa: E402
+from benchmark import bench, inputs, tflops  # noqa: E402
 from gpu_check import Runtime, tensors  # noqa: E402
 
 # Words of a warpgroup's record (bench/ptx_variants.py's trace): entry
@@ -134,7 +134,7 @@ def main(argv):
                 print(f"  {var[2:]} output identical to the original: "
                       f"{torch.equal(o, ref)}")
             ms = bench(lambda: rt.launch(h, args, stream))
-            print(f"  {var or 'original':10} {flops(c) / (ms * 1e-3) / 1e12:7.1f} TFLOP/s "
+            print(f"  {var or 'original':10} {tflops(c, ms):7.1f} TFLOP/s "
                   f"({ms * 1e3:.1f} us)")
             if var == "__trace":
                 trace.zero_()

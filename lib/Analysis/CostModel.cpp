@@ -54,15 +54,6 @@ static constexpr double kWgmmaStepLatencyClocks = 530;
 /// at d = 128); with TMA loads 128x160 beats 192x96 by 6-8% and that term
 /// is gone (docs/CostModel.md, "TMA").
 static constexpr double kWgmmaBlockOverlap = 0.25;
-/// wgmma: the share with four or more resident blocks (one warpgroup each
-/// at the tilings that get there: 64-row blocks): four warpgroups that
-/// share no barrier, where two blocks of two warpgroups are two pairs in
-/// lockstep. The same share as three consumer warpgroups taking turns;
-/// 0.35 to 0.4 pick the measured best at every round-robin shape (d = 64
-/// causal N = 2k: 64x80 with four blocks, 0.9-2.6% ahead of 128x96 in four
-/// leases; docs/CostModel.md, "Four resident blocks").
-static constexpr double kWgmmaFourBlockOverlap = 0.35;
-static constexpr int64_t kWgmmaFourBlocks = 4;
 /// wgmma: the share of the shorter of MMA and softmax time that the
 /// producer kernel hides (two consumer warpgroups at one block per SM get
 /// the producer warpgroup, the overlapped step and turns: one warpgroup's
@@ -77,6 +68,15 @@ static constexpr double kWgmmaProducerOverlap = 0.8;
 /// the shorter of MMA and softmax time that turns hide (docs/CostModel.md,
 /// "Three consumer warpgroups"; fitted to the round-robin d = 64 runs).
 static constexpr double kWgmmaProducer3Overlap = 0.35;
+/// wgmma: the share with four or more resident blocks (one warpgroup each
+/// at the tilings that get there: 64-row blocks): four warpgroups that
+/// share no barrier, where two blocks of two warpgroups are two pairs in
+/// lockstep. The same share as three consumer warpgroups taking turns;
+/// 0.35 to 0.4 pick the measured best at every round-robin shape (d = 64
+/// causal N = 2k: 64x80 with four blocks, 0.9-2.6% ahead of 128x96 in four
+/// leases; docs/CostModel.md, "Four resident blocks").
+static constexpr double kWgmmaFourBlockOverlap = kWgmmaProducer3Overlap;
+static constexpr int64_t kWgmmaFourBlocks = 4;
 /// wgmma: FP32-lane instructions per 16-byte chunk of K and V, charged to
 /// the threads of the block. Fitted when the kernel issued cp.async from
 /// every thread (the swizzled address, the zero-fill predicate, the copy);
@@ -692,6 +692,8 @@ CandidateCost CostModel::evaluate(const Tiling &t,
     // tiles are written in.
     int64_t readers = usesWarpgroupMma() ? t.warps / 4 : t.warps;
     double kvTile = double(t.blockKV) * (p.headDim + p.valueHeadDim) * e;
+    // The step's K/V tiles in 16-byte chunks (one cp.async each).
+    double chunks = kvTile / 16;
     double smemTime =
         (readers * kvTile + double(t.blockQ) * p.headDim * e + kvTile) /
         smemRate;
@@ -722,7 +724,6 @@ CandidateCost CostModel::evaluate(const Tiling &t,
       // a second resident block fills them (docs/CostModel.md, "The wgmma
       // kernel"). A second resident block runs its MMAs under this one's
       // softmax.
-      double chunks = kvTile / 16;
       double laneTime = scalarTime + kWgmmaLaneOpsPerChunk * chunks / laneRate;
       double hidden = c.blocksPerSM >= kWgmmaFourBlocks ? kWgmmaFourBlockOverlap
                       : c.blocksPerSM >= 2               ? kWgmmaBlockOverlap
@@ -755,7 +756,7 @@ CandidateCost CostModel::evaluate(const Tiling &t,
       // the block's warps.
       double latency = kStepOverheadClocks;
       if (kind == KernelKind::MmaSync) {
-        stepTime += kMmaSyncLaneOpsPerCopy * kvTile / 16 / laneRate;
+        stepTime += kMmaSyncLaneOpsPerCopy * chunks / laneRate;
         latency *= t.warps / kMmaSyncBarrierWarps;
         if (t.stages == 1)
           latency += kLoadLatencyClocks;
