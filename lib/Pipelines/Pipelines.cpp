@@ -148,13 +148,14 @@ void mlir::fa::buildFAGPUToPTXPipeline(OpPassManager &pm,
   // Device code only: the host stays on func/memref/gpu.launch_func.
   OpPassManager &device = pm.nest<gpu::GPUModuleOp>();
   device.addPass(createStripDebugInfoPass());
-  // expand-strided-metadata emits affine.apply: lower affine after it. It
-  // runs before convert-nvgpu-to-nvvm, on a quarter of the ops (the mma
-  // fragments are not unpacked yet): the same PTX, 3% less compile time.
+  // expand-strided-metadata emits affine.apply: lower affine after it.
+  // These three run before convert-nvgpu-to-nvvm, on a quarter of the ops
+  // (the mma fragments are not unpacked yet): the same PTX, 3% and 4% less
+  // compile time (docs/performance.md sections 28 and 31).
   device.addPass(memref::createExpandStridedMetadataPass());
-  device.addPass(createConvertNVGPUToNVVMPass());
   device.addPass(createLowerAffinePass());
   device.addPass(createSCFToControlFlowPass());
+  device.addPass(createConvertNVGPUToNVVMPass());
   device.addPass(createFALowerTensorMapArgsPass());
   device.addPass(createFASetKernelMaxRegistersPass());
   ConvertGpuOpsToNVVMOpsOptions toNVVM;

@@ -159,11 +159,12 @@ private:
     return arith::ConstantOp::create(
         b, DenseElementsAttr::get(accType, b.getF32FloatAttr(0.0f)));
   }
+  // Folded as built: an element of a vector.from_elements is its operand.
   Value element(Value v, int64_t i, int64_t j) {
-    return vector::ExtractOp::create(b, v, ArrayRef<int64_t>{i, j});
+    return b.createOrFold<vector::ExtractOp>(v, ArrayRef<int64_t>{i, j});
   }
   Value element(Value v, int64_t i) {
-    return vector::ExtractOp::create(b, v, ArrayRef<int64_t>{i});
+    return b.createOrFold<vector::ExtractOp>(v, ArrayRef<int64_t>{i});
   }
   Value shuffleXor(Value v, int64_t offset);
   /// 2^x as the SFU computes it (ex2.approx.ftz.f32, what FlashAttention
