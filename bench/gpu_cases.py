@@ -208,6 +208,22 @@ AB_MMA_D128_CASES = (
     + [((128, n, False), [(256, 64, 2, 8), (128, 64, 2, 4)])
        for n in (1024, 4096)])
 
+# The mma-sync kernel's masked kv-blocks in a second loop (FlashAttention-2's
+# split) or in the same loop under a block-uniform branch
+# (`mma-masked-steps`, docs/performance.md section 32): the model's tilings
+# at every benchmark shape with a masked block next to unmasked ones (d = 64,
+# whose 96-key blocks leave a ragged last block, and d = 128 causal).
+AB_MMA_BRANCH_CASES = [
+    ((d, n, c), [(bq, bkv, 2, w, "mma-masked-steps=split"),
+                 (bq, bkv, 2, w, "mma-masked-steps=branch")])
+    for d, c, n, (bq, bkv, w) in
+    [(64, False, n, (256, 96, 8)) for n in (1024, 2048, 4096, 8192, 16384)]
+    + [(64, True, 1024, (128, 64, 4))]
+    + [(64, True, n, (128, 96, 4)) for n in (2048, 4096)]
+    + [(64, True, n, (256, 96, 8)) for n in (8192, 16384)]
+    + [(128, True, n, (128, 64, 4)) for n in (1024, 2048)]
+    + [(128, True, n, (256, 64, 8)) for n in (4096, 8192, 16384)]]
+
 # The third K/V stage at d = 128 (docs/CostModel.md, "Masked steps and one
 # stage": +0.4-1.9% at causal N = 4k in four leases, within twice the noise
 # floor, and -1.9/-3.6% non-causal at N <= 2k; the model prices it at
@@ -277,6 +293,8 @@ MATRICES = {"naive": naive_matrix, "tiled": tiled_matrix,
             "ab-model-mma": lambda: ab_model_matrix(AB_MODEL_MMA_CASES),
             "ab-mma-copy": lambda: ab_model_matrix(AB_MMA_COPY_CASES),
             "ab-mma-d128": lambda: ab_model_matrix(AB_MMA_D128_CASES),
+            "ab-mma-branch": lambda: ab_model_matrix(AB_MMA_BRANCH_CASES),
+            "mma-branch": tiled_matrix,
             "ab-stages-d128": lambda: ab_model_matrix(AB_STAGES_D128_CASES),
             "ab-d64": lambda: ab_model_matrix(AB_D64_CASES),
             "ab-d64-producer": lambda: ab_model_matrix(AB_D64_PRODUCER_CASES),

@@ -23,7 +23,8 @@
 #            on every tiling) | sweep-producer-d64 (the same at d = 64,
 #            192-row three-warpgroup tilings, N = 1k-16k, causal too)
 #            | sweep, sweep-small (mma-sync), sweep-wgmma, sweep-stages,
-#            sweep-small-wgmma, ab-model, ab-model-mma, ab-mma-copy, ab-mma-d128, ab-d64,
+#            sweep-small-wgmma, ab-model, ab-model-mma, ab-mma-copy, ab-mma-d128,
+#            ab-mma-branch, mma-branch (mma-masked-steps=branch), ab-d64,
 #            ab-d64-producer, ab-small-d128, ab-stages-d128 (close calls of the model, for bench/ab.py;
 #            a case may add its own pipeline options)
 #            (tilings forced; bash bench_run.sh with BENCH_ARGS=--no-baselines)
@@ -41,7 +42,8 @@ OPTS="target=$TARGET"
 case "$VARIANT" in
   naive) OPTS="$OPTS naive" ;;
   simt) OPTS="$OPTS kernel=simt" ;;
-  mma | sweep | sweep-small | bench-mma | ab-model-mma | ab-mma-copy | ab-mma-d128) OPTS="$OPTS kernel=mma-sync" ;;
+  mma | sweep | sweep-small | bench-mma | ab-model-mma | ab-mma-copy | ab-mma-d128 | ab-mma-branch) OPTS="$OPTS kernel=mma-sync" ;;
+  mma-branch) OPTS="$OPTS kernel=mma-sync mma-masked-steps=branch" ;;
   wgmma | sweep-wgmma | sweep-stages | sweep-small-wgmma | ab-model | ab-d64 | ab-d64-producer | ab-small-d128 | ab-stages-d128) OPTS="$OPTS kernel=wgmma" ;;
   wgmma-cpasync) OPTS="$OPTS kernel=wgmma wgmma-loads=cp-async" ;;
   bench-cpasync) OPTS="$OPTS wgmma-loads=cp-async" ;;

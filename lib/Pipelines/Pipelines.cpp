@@ -103,6 +103,7 @@ void mlir::fa::buildFAFlashToGPUPipeline(
   nvgpu.wgmmaRelease = options.wgmmaRelease;
   nvgpu.wgmmaSchedule = options.wgmmaSchedule;
   nvgpu.wgmmaPingpong = options.wgmmaPingpong;
+  nvgpu.mmaMaskedSteps = options.mmaMaskedSteps;
   pm.addPass(createConvertFAToNVGPUPass(nvgpu));
 }
 

@@ -23,7 +23,8 @@ PIPELINE_OPTIONS = {"arch": str, "sram_per_block": int, "sram_per_sm": int,
                     "sm_count": int, "features": str, "opt_level": int,
                     "toolkit": str, "naive": bool, "kernel": str,
                     "wgmma_loads": str, "wgmma_release": str,
-                    "wgmma_schedule": str, "wgmma_pingpong": str}
+                    "wgmma_schedule": str, "wgmma_pingpong": str,
+                    "mma_masked_steps": str}
 TILING_KEYS = ("block_q", "block_kv", "stages", "warps")
 # Overrides that change the compile, not the kernel's meaning.
 OTHER_OPTIONS = {"ptxas": str, "allow_over_budget": bool}
@@ -170,7 +171,7 @@ def build_mlir(config, tiling=None):
 # The pipeline's options past fa-set-target's.
 _CODEGEN_OPTIONS = ("features", "opt_level", "toolkit", "kernel",
                     "wgmma_loads", "wgmma_release", "wgmma_schedule",
-                    "wgmma_pingpong")
+                    "wgmma_pingpong", "mma_masked_steps")
 
 
 def _target_options(config):

@@ -275,3 +275,13 @@ def test_wgmma_options():
         block_kv=64, stages=2, warps=8).ptx
     with pytest.raises(fa.CompileError, match="wgmma-pingpong must be"):
         small(wgmma_pingpong="yes")
+
+
+def test_mma_masked_steps():
+    # Causal: unmasked blocks and the diagonal. split builds the step twice
+    # (a second loop for the masked blocks), branch once.
+    split = small(kernel="mma-sync", mma_masked_steps="split").ptx
+    branch = small(kernel="mma-sync", mma_masked_steps="branch").ptx
+    assert branch.count("mma.sync") * 2 == split.count("mma.sync")
+    with pytest.raises(fa.CompileError, match="mma-masked-steps must be"):
+        small(kernel="mma-sync", mma_masked_steps="loop")

@@ -97,8 +97,11 @@ def ConvertFAToNVGPUPass : Pass<"convert-fa-to-nvgpu"> {
       with `gpu.shuffle xor`), `exp2` with `scale * log2(e)` folded into one
       multiply-add, P converted in registers into the A operand of `P V`;
     * causal: kv-blocks above the diagonal are not visited (loop bound); the
-      diagonal and the last partial block run in a second loop with the masks.
-      A row that sees no key gets 0 (and a logsumexp of -inf).
+      diagonal and the last partial block run in a second loop with the masks
+      (`mma-masked-steps=split`), or in the same loop with the masks under a
+      block-uniform branch (`branch`; `auto` picks it where the register
+      estimate is over the per-thread limit). A row that sees no key gets 0
+      (and a logsumexp of -inf).
 
     Needs: sm_80 or later, f16/bf16, head dimensions that are multiples of
     16, identity-layout memrefs (one-shot bufferization
@@ -147,6 +150,16 @@ def ConvertFAToNVGPUPass : Pass<"convert-fa-to-nvgpu"> {
            "`wgmma-release=producer` or `auto`), `off`, or `auto` (on for the "
            "overlapped step of the producer kernel). Kernels without the "
            "producer, or with one consumer warpgroup, never take turns">,
+    Option<"mmaMaskedSteps", "mma-masked-steps", "std::string",
+           /*default=*/"\"auto\"",
+           "How the mma-sync kernel runs the kv-blocks that need a mask (the "
+           "causal diagonal, a ragged last block) when it also has blocks "
+           "that need none: `split` (FlashAttention-2's split: a second "
+           "loop, a second copy of the step), `branch` (one loop; the mask "
+           "under a branch that is uniform across the block) or `auto` "
+           "(`branch` where the cost model's register estimate is over the "
+           "target's registers per thread, else `split`; docs/performance.md "
+           "section 32)">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

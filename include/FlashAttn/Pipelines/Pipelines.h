@@ -129,6 +129,16 @@ struct FAToPTXPipelineOptions
                      "ping-pong): auto (default: with the overlapped step), "
                      "on or off; docs/performance.md section 19"),
       llvm::cl::init("auto")};
+  Option<std::string> mmaMaskedSteps{
+      *this, "mma-masked-steps",
+      llvm::cl::desc("How the mma-sync kernel runs its masked kv-blocks "
+                     "next to unmasked ones: auto (default: branch where "
+                     "the register estimate is over the per-thread limit, "
+                     "else split), split (a second loop, FlashAttention-2's "
+                     "split) or branch (one loop, the mask under a "
+                     "block-uniform branch; docs/performance.md section "
+                     "32)"),
+      llvm::cl::init("auto")};
 };
 
 /// FlashAttention front end: fa-select-tiling (IO cost model) ->

@@ -86,14 +86,15 @@ class KernelBuilder {
 public:
   KernelBuilder(AttentionOp op, const Tiling &tiling, KernelKind kind,
                 bool tmaLoads, bool emptyBarriers, int64_t producerConsumerRegs,
-                bool overlapSchedule, bool pingpongSchedule)
-      : op(op), b(op.getLoc(), op), t(tiling),
-        wg(kind == KernelKind::Wgmma), tma(wg && tmaLoads),
+                bool overlapSchedule, bool pingpongSchedule, bool branchMasked)
+      : op(op), b(op.getLoc(), op), t(tiling), wg(kind == KernelKind::Wgmma),
+        tma(wg && tmaLoads),
         release(tma && (emptyBarriers || producerConsumerRegs > 0)),
         producer(release && producerConsumerRegs > 0),
         consumerRegs(producerConsumerRegs),
         overlap(tma && (!release || producer) && overlapSchedule),
-        pingpong(producer && pingpongSchedule && tiling.warps >= 8) {
+        pingpong(producer && pingpongSchedule && tiling.warps >= 8),
+        branchMasked(!wg && branchMasked) {
     elt = op.getQueryType().getElementType();
     d = op.getHeadDim();
     dv = op.getValueHeadDim();
@@ -289,6 +290,10 @@ private:
   /// and the next warpgroup's softmax runs under them. Named barriers 1 ..
   /// (one per consumer warpgroup) pass the turn around the ring.
   bool pingpong;
+  /// mma-sync: the masked kv-blocks run in the unmasked blocks' loop, the
+  /// mask under a branch on the block index (uniform across the block),
+  /// instead of in a second loop with its own copy of the step.
+  bool branchMasked;
   /// TMA, and O's rows fit in Q's: each warp writes its normalized O rows
   /// over its own Q rows in shared memory (swizzled as the TMA layout) and
   /// stores them with TMA (else one store a lane per element pair).
@@ -1149,8 +1154,8 @@ void KernelBuilder::build(int64_t sharedBytes) {
 
   // One kv-block step; `masked` adds the key masks (the blocks past the
   // last full block, and causal blocks crossing a row's diagonal).
-  auto buildLoop = [&](Value lb, Value ub, ValueRange loopInit,
-                       bool masked) -> scf::ForOp {
+  auto buildLoop = [&](Value lb, Value ub, ValueRange loopInit, bool masked,
+                       Value maskFrom = Value()) -> scf::ForOp {
     OpBuilder::InsertionGuard guard(b);
     scf::ForOp loop = openLoop(lb, ub, loopInit);
     Value j = loop.getInductionVar();
@@ -1231,8 +1236,23 @@ void KernelBuilder::build(int64_t sharedBytes) {
       }
     }
 
-    if (masked)
+    // maskFrom: blocks j >= maskFrom take the mask, the others skip it.
+    if (masked && maskFrom) {
+      SmallVector<Type> types(s.size(), accType);
+      auto branch = scf::IfOp::create(
+          b, types, cmp(arith::CmpIPredicate::sge, j, maskFrom),
+          /*withElseRegion=*/true);
+      {
+        OpBuilder::InsertionGuard ifGuard(b);
+        b.setInsertionPointToStart(&branch.getThenRegion().front());
+        scf::YieldOp::create(b, maskScores(s, j));
+        b.setInsertionPointToStart(&branch.getElseRegion().front());
+        scf::YieldOp::create(b, s);
+      }
+      s.assign(branch.getResults().begin(), branch.getResults().end());
+    } else if (masked) {
       s = maskScores(s, j);
+    }
 
     // Online softmax per row.
     auto [pFrags, newMaxRows, newSum, scales] =
@@ -1526,6 +1546,12 @@ void KernelBuilder::build(int64_t sharedBytes) {
     results.push_back(state[nTilesO]);
     results.push_back(state[nTilesO + 1]);
   }
+  if (branchMasked && needFull && needMasked) {
+    scf::ForOp both = buildLoop(idx(0), kvEnd, results, /*masked=*/true,
+                                /*maskFrom=*/maskStart);
+    results.assign(both.getResults().begin(), both.getResults().end());
+    needFull = needMasked = false;
+  }
   if (!overlap && needFull) {
     scf::ForOp full = buildLoop(idx(0), needMasked ? maskStart : kvEnd,
                                 results, /*masked=*/false);
@@ -1718,7 +1744,9 @@ struct ConvertFAToNVGPUPass
                  {"auto", "barrier", "mbarrier", "producer"}) ||
         !isOneOf("wgmma-schedule", wgmmaSchedule,
                  {"auto", "serial", "overlap"}) ||
-        !isOneOf("wgmma-pingpong", wgmmaPingpong, {"auto", "on", "off"}))
+        !isOneOf("wgmma-pingpong", wgmmaPingpong, {"auto", "on", "off"}) ||
+        !isOneOf("mma-masked-steps", mmaMaskedSteps,
+                 {"auto", "split", "branch"}))
       return signalPassFailure();
     if (wgmmaSchedule == "overlap" &&
         (wgmmaLoads != "tma" || wgmmaRelease == "mbarrier")) {
@@ -1821,8 +1849,18 @@ struct ConvertFAToNVGPUPass
                    (wgmmaSchedule == "auto" && producer);
     bool pingpong = wgmmaPingpong == "on" ||
                     (wgmmaPingpong == "auto" && producer && overlap);
+    // auto: one loop where the register estimate is over the per-thread
+    // limit (ptxas spills there, and one copy of the step spills less:
+    // 48 bytes against 88 stored at d = 128, +3-5.5% measured); two loops
+    // (FlashAttention-2's split) elsewhere, where neither spills and the
+    // branch measured -1.8 to +1.8% (docs/performance.md section 32).
+    bool branchMasked = mmaMaskedSteps == "branch";
+    if (mmaMaskedSteps == "auto" && kind == KernelKind::MmaSync)
+      branchMasked = registersPerThread(tiling, getAttentionProblem(op), kind) >
+                     target.maxRegsPerThread;
     KernelBuilder(op, tiling, kind, wgmmaLoads == "tma",
-                  wgmmaRelease == "mbarrier", consumerRegs, overlap, pingpong)
+                  wgmmaRelease == "mbarrier", consumerRegs, overlap, pingpong,
+                  branchMasked)
         .build(bytes);
     return success();
   }

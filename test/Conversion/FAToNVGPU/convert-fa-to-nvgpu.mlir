@@ -8,6 +8,32 @@
 // RUN:   --fa-select-tiling=kernel=mma-sync \
 // RUN:   --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
 // RUN:   | FileCheck %s --check-prefix=BUFFER
+// RUN: fa-opt %s --split-input-file --fa-set-target=target=h100 \
+// RUN:   --fa-select-tiling=kernel=mma-sync \
+// RUN:   --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
+// RUN:   --convert-fa-to-nvgpu=mma-masked-steps=branch | FileCheck %s --check-prefix=BRANCH
+// RUN: not fa-opt %s --split-input-file --convert-fa-to-nvgpu=mma-masked-steps=loop 2>&1 | FileCheck %s --check-prefix=BADMASKED
+// BADMASKED: error: convert-fa-to-nvgpu: mma-masked-steps must be 'auto', 'split' or 'branch', got 'loop'
+
+// mma-masked-steps=branch: one loop over every kv-block; the blocks from
+// the first masked one on (FlashAttention-2's split point) take the mask
+// under a branch on the block index, the others skip it.
+// BRANCH-LABEL: func.func @bf16_causal(
+// BRANCH:         scf.for %[[J:[a-z0-9]+]] = %c0{{(_[0-9]+)?}} to
+// BRANCH:           nvvm.mma.sync
+// BRANCH:           %[[MASKED:.*]] = arith.cmpi sge, %[[J]], %{{.*}} : index
+// BRANCH-NEXT:      scf.if %[[MASKED]] -> (vector<2x2xf32>
+// BRANCH:             arith.cmpi slt
+// BRANCH:             arith.cmpi sle
+// BRANCH:             arith.select
+// BRANCH:           } else {
+// BRANCH-NOT:         arith.select
+// BRANCH:           }
+// BRANCH:           gpu.shuffle  xor
+// BRANCH:           nvvm.mma.sync
+// BRANCH:           scf.yield
+// BRANCH-NOT:     scf.for
+// BRANCH:         nvgpu.device_async_wait %{{.*}} {numGroups = 0 : i32}
 
 // BUFFER-LABEL: func.func @bf16_causal
 // BUFFER:         fa.attention ins(%{{.*}}, %{{.*}}, %{{.*}} : memref<2x4x100x64xbf16>, memref<2x2x130x64xbf16>, memref<2x2x130x64xbf16>)
