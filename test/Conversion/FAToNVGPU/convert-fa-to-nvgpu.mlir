@@ -191,3 +191,31 @@ func.func @keep_mask(%q: tensor<2x4x100x64xbf16>, %k: tensor<2x2x130x64xbf16>,
        -> tensor<2x4x100x64xbf16>
   return %r : tensor<2x4x100x64xbf16>
 }
+
+// -----
+
+// mma-masked-steps=auto at d = 128: the cost model's register estimate for
+// 128x64 with 4 warps is 290, over the 255 a thread can have, so the masked
+// blocks run in the same loop under the branch (one copy of the step; with
+// a second copy ptxas spills more: ptxas-mma-masked-steps.mlir). @bf16_causal
+// above (d = 64, estimate under 255) keeps the two loops.
+// CHECK-LABEL: func.func @d128_causal_one_loop
+// CHECK:           scf.for %[[J:[a-z0-9]+]] = %c0{{(_[0-9]+)?}} to
+// CHECK:             nvvm.mma.sync
+// CHECK:             arith.cmpi sge, %[[J]], %{{.*}} : index
+// CHECK-NEXT:        scf.if
+// CHECK:             scf.yield
+// CHECK-NOT:       scf.for
+// CHECK:           gpu.terminator
+func.func @d128_causal_one_loop(%q: tensor<1x2x256x128xbf16>,
+                                %k: tensor<1x2x256x128xbf16>,
+                                %v: tensor<1x2x256x128xbf16>,
+                                %o: tensor<1x2x256x128xbf16>)
+    -> tensor<1x2x256x128xbf16> {
+  %r = fa.attention ins(%q, %k, %v : tensor<1x2x256x128xbf16>,
+                        tensor<1x2x256x128xbf16>, tensor<1x2x256x128xbf16>)
+       outs(%o : tensor<1x2x256x128xbf16>)
+       {causal, tiling = #fa.tiling<block_q = 128, block_kv = 64, stages = 2, warps = 4>}
+       -> tensor<1x2x256x128xbf16>
+  return %r : tensor<1x2x256x128xbf16>
+}
