@@ -1153,7 +1153,8 @@ void KernelBuilder::build(int64_t sharedBytes) {
   };
 
   // One kv-block step; `masked` adds the key masks (the blocks past the
-  // last full block, and causal blocks crossing a row's diagonal).
+  // last full block, and causal blocks crossing a row's diagonal), with
+  // `maskFrom` only to blocks j >= maskFrom, under a branch.
   auto buildLoop = [&](Value lb, Value ub, ValueRange loopInit, bool masked,
                        Value maskFrom = Value()) -> scf::ForOp {
     OpBuilder::InsertionGuard guard(b);
@@ -1851,7 +1852,7 @@ struct ConvertFAToNVGPUPass
                     (wgmmaPingpong == "auto" && producer && overlap);
     // auto: one loop where the register estimate is over the per-thread
     // limit (ptxas spills there, and one copy of the step spills less:
-    // 48 bytes against 88 stored at d = 128, +3-5.5% measured); two loops
+    // 48 bytes against 88 stored at d = 128, +3.1-5.2% measured); two loops
     // (FlashAttention-2's split) elsewhere, where neither spills and the
     // branch measured -1.8 to +1.8% (docs/performance.md section 32).
     bool branchMasked = mmaMaskedSteps == "branch";
