@@ -907,6 +907,37 @@ TEST(CostModelMmaSync, CopiesAndBarriersScaleWithTheBlock) {
   EXPECT_GT(two.computeSeconds, four.computeSeconds);
 }
 
+TEST(CostModelMmaSync, SpillingBlocksWaitLongerAtTheBarrier) {
+  // Every d = 128 mma-sync tiling's register estimate is over the 255 a
+  // thread can have, and ptxas spills; the spilling block's warps reach the
+  // step's barrier at different times (Nsight Compute: 2.0-2.3x the barrier
+  // stalls for 8 warps against 4 at d = 128, 0.3-0.5x at d = 64 where
+  // neither spills). Measured on the H100, round-robin: at d = 128 causal
+  // N = 4k and 8k 128x64 with 4 warps beat 256x64 with 8 (1.7-5.9%,
+  // 0.9-4.0%), at 16k the reverse (2.6-4.5%); d = 64 causal N = 8k keeps
+  // its 8-warp blocks (1.1-2.9% ahead).
+  CostModel model(target("h100"), {KernelKind::MmaSync});
+  auto pick = [&](int64_t n, int64_t d, bool causal) {
+    return benchmarkPick(model, n, d, causal).tiling;
+  };
+  EXPECT_EQ(pick(2048, 128, true), (Tiling{128, 64, 2, 4}));
+  EXPECT_EQ(pick(4096, 128, true), (Tiling{128, 64, 2, 4}));
+  EXPECT_EQ(pick(8192, 128, true), (Tiling{128, 64, 2, 4}));
+  EXPECT_EQ(pick(16384, 128, true), (Tiling{256, 64, 2, 8}));
+  EXPECT_EQ(pick(8192, 64, true), (Tiling{256, 96, 2, 8}));
+
+  // The same two tilings at d = 128 causal N = 4k: both spill and have the
+  // same 8 warps an SM; the 8-warp block's barrier is the longer, and more
+  // so than it would be without the spills.
+  AttentionProblem p = benchmarkProblem(4096, 128, true);
+  CandidateCost eight = model.evaluate(Tiling{256, 64, 2, 8}, p);
+  CandidateCost four = model.evaluate(Tiling{128, 64, 2, 4}, p);
+  ASSERT_TRUE(eight.fits() && four.fits());
+  EXPECT_GT(eight.registersPerThread, 255);
+  EXPECT_GT(four.registersPerThread, 255);
+  EXPECT_GT(eight.computeSeconds, four.computeSeconds);
+}
+
 TEST(CostModelWgmma, PicksTheMeasuredBestTilingsAtSmallN) {
   // The small-N sweeps of the TMA kernel (docs/CostModel.md, "Small N with
   // TMA"): at causal N = 1k, d = 64, one-warpgroup 64-row blocks, several

@@ -113,6 +113,15 @@ static constexpr double kStepOverheadClocks = 200;
 /// SM and fewer instructions a thread in the loop (875 against 907, PTX;
 /// docs/CostModel.md, "mma-sync copies and barriers").
 static constexpr double kMmaSyncBarrierWarps = 4;
+/// mma-sync: the barrier of a block whose threads spill (register estimate
+/// over the per-thread limit) waits this much longer: the warps reach it
+/// at different times behind their local-memory loads. Nsight Compute,
+/// barrier stalls of 256x64 / 8 warps against 128x64 / 4: 2.0-2.3x at
+/// d = 128 (both spill), 0.3-0.5x for 256x96 / 8 against 128x96 / 4 at
+/// d = 64 (neither does). 1.6 to 1.8 pick the measured best at every
+/// mma-sync round-robin shape (docs/CostModel.md, "Spilling blocks wait
+/// longer at the barrier").
+static constexpr double kMmaSyncSpillBarrier = 1.7;
 /// mma-sync: lane slots per 16-byte chunk of the K/V tiles a step copies
 /// with cp.async, which every thread issues its share of: about 5
 /// instructions a chunk (the copy and its address arithmetic), integer ones
@@ -758,6 +767,8 @@ CandidateCost CostModel::evaluate(const Tiling &t,
       if (kind == KernelKind::MmaSync) {
         stepTime += kMmaSyncLaneOpsPerCopy * chunks / laneRate;
         latency *= t.warps / kMmaSyncBarrierWarps;
+        if (c.registersPerThread > target.maxRegsPerThread)
+          latency *= kMmaSyncSpillBarrier;
         if (t.stages == 1)
           latency += kLoadLatencyClocks;
       }

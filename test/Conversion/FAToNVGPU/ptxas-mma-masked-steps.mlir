@@ -14,7 +14,7 @@
 // RUN: grep -c "mma.sync.aligned" %t/auto.ptx | FileCheck %s --check-prefix=AUTOMMA
 // RUN: grep -c "mma.sync.aligned" %t/split.ptx | FileCheck %s --check-prefix=SPLITMMA
 
-// MODEL: #1 256x64, 2 stages, 8 warps: {{.*}}, 290 registers/thread
+// MODEL: #1 128x64, 2 stages, 4 warps: {{.*}}, 290 registers/thread
 // AUTO: {{ [0-5]?[0-9]}} bytes spill stores
 // SPLIT: {{ (6[0-9]|[7-9][0-9]|[1-9][0-9][0-9])}} bytes spill stores
 // A step per warp (32 rows): Q K^T 8 k-slices x 8 n-tiles x 2 m-tiles and
