@@ -117,7 +117,7 @@ static constexpr double kMmaSyncBarrierWarps = 4;
 /// over the per-thread limit) waits this much longer: the warps reach it
 /// at different times behind their local-memory loads. Nsight Compute,
 /// barrier stalls of 256x64 / 8 warps against 128x64 / 4: 2.0-2.3x at
-/// d = 128 (both spill), 0.3-0.5x for 256x96 / 8 against 128x96 / 4 at
+/// d = 128 (both spill), 0.3-0.55x for 256x96 / 8 against 128x96 / 4 at
 /// d = 64 (neither does). 1.6 to 1.8 pick the measured best at every
 /// mma-sync round-robin shape (docs/CostModel.md, "Spilling blocks wait
 /// longer at the barrier").
