@@ -252,6 +252,11 @@ bool mlir::fa::isGeneratedKernel(KernelKind kind) {
   return kind == KernelKind::Simt || isNVGPUKernel(kind);
 }
 
+bool mlir::fa::overRegisterLimit(const CandidateCost &cost,
+                                 const TargetInfo &target) {
+  return cost.registersPerThread > target.maxRegsPerThread;
+}
+
 bool mlir::fa::buildsWgmmaProducer(const Tiling &tiling,
                                    const CandidateCost &cost,
                                    const TargetInfo &target) {
@@ -767,7 +772,7 @@ CandidateCost CostModel::evaluate(const Tiling &t,
       if (kind == KernelKind::MmaSync) {
         stepTime += kMmaSyncLaneOpsPerCopy * chunks / laneRate;
         latency *= t.warps / kMmaSyncBarrierWarps;
-        if (c.registersPerThread > target.maxRegsPerThread)
+        if (overRegisterLimit(c, target))
           latency *= kMmaSyncSpillBarrier;
         if (t.stages == 1)
           latency += kLoadLatencyClocks;
@@ -920,9 +925,9 @@ TilingDecision CostModel::select(const AttentionProblem &p) const {
   // little) wins only by a clear margin over the best candidate within it.
   std::optional<CandidateCost> demoted;
   if (options.kernel == KernelKind::MmaSync && !feasible.empty() &&
-      feasible[0].registersPerThread > target.maxRegsPerThread) {
+      overRegisterLimit(feasible[0], target)) {
     auto within = llvm::find_if(feasible, [&](const CandidateCost &c) {
-      return c.registersPerThread <= target.maxRegsPerThread;
+      return !overRegisterLimit(c, target);
     });
     if (within != feasible.end() &&
         feasible[0].predictedSeconds >

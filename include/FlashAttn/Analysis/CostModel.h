@@ -225,6 +225,12 @@ struct CandidateCost {
 bool buildsWgmmaProducer(const Tiling &tiling, const CandidateCost &cost,
                          const TargetInfo &target);
 
+/// Whether an evaluated tiling's register estimate is over the target's
+/// registers per thread, where ptxas spills: such an mma-sync tiling wins
+/// only by a clear margin, its block waits longer at the step barrier, and
+/// `mma-masked-steps=auto` builds its step once (docs/CostModel.md).
+bool overRegisterLimit(const CandidateCost &cost, const TargetInfo &target);
+
 /// The result of a selection.
 struct TilingDecision {
   /// Every candidate evaluated, best first among those that fit, then the

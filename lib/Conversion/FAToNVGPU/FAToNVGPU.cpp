@@ -1856,9 +1856,11 @@ struct ConvertFAToNVGPUPass
     // (FlashAttention-2's split) elsewhere, where neither spills and the
     // branch measured -1.8 to +1.8% (docs/performance.md section 32).
     bool branchMasked = mmaMaskedSteps == "branch";
-    if (mmaMaskedSteps == "auto" && kind == KernelKind::MmaSync)
-      branchMasked = registersPerThread(tiling, getAttentionProblem(op), kind) >
-                     target.maxRegsPerThread;
+    if (mmaMaskedSteps == "auto" && kind == KernelKind::MmaSync) {
+      CostModel model(target, {KernelKind::MmaSync});
+      branchMasked = overRegisterLimit(
+          model.evaluate(tiling, getAttentionProblem(op)), target);
+    }
     KernelBuilder(op, tiling, kind, wgmmaLoads == "tma",
                   wgmmaRelease == "mbarrier", consumerRegs, overlap, pingpong,
                   branchMasked)
