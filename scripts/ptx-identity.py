@@ -119,11 +119,13 @@ def main(argv):
     p.add_argument("--subset", choices=["all", "ci"], default="all")
     p.add_argument("--sets", default="")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
-    p.add_argument("--fa-compile",
-                   default=os.path.join(ROOT, os.environ.get("BUILD_DIR", "build"),
-                                        "bin", "fa-compile"))
+    p.add_argument("--tools", default=os.path.join(
+        ROOT, os.environ.get("BUILD_DIR", "build"), "bin"),
+        help="the folder holding fa-compile (default: build/bin)")
+    p.add_argument("--fa-compile", help="fa-compile itself (default: in --tools)")
     a = p.parse_args(argv)
     ci = a.subset == "ci"
+    a.fa_compile = a.fa_compile or os.path.join(a.tools, "fa-compile")
     names = (a.sets.split(",") if a.sets else CI_SETS if ci else list(SETS))
     for n in names:
         if n not in SETS:
