@@ -18,7 +18,7 @@ $FA_OPT "$EXAMPLE" --fa-set-target=target=h100 --fa-select-tiling="kernel=auto e
   --mlir-print-op-on-diagnostic=false 2>&1 >/dev/null \
   | grep -E ': (remark|note): ' | sed -E 's/^[^ ]+: (remark|note): /  /'
 echo "  chosen: $($FA_OPT "$EXAMPLE" --fa-set-target=target=h100 --fa-select-tiling=kernel=auto \
-  | grep -o 'fa.kernel = "[a-z-]*", tiling = #fa.tiling<[^>]*>')"
+  | grep -o 'schedule = #fa.schedule<[^>]*>, tiling = #fa.tiling<[^>]*>')"
 echo
 echo "== PTX: fa-compile (fa-to-ptx-pipeline target=h100) -> build/demo/attention.{ptx,json}"
 mkdir -p build/demo

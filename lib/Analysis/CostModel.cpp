@@ -244,6 +244,8 @@ llvm::StringRef mlir::fa::stringifyKernelKind(KernelKind kind) {
     return "wgmma";
   case KernelKind::TensorCore:
     return "tensor-core";
+  case KernelKind::Auto:
+    return "auto";
   }
   llvm_unreachable("unknown kernel kind");
 }
@@ -299,6 +301,8 @@ std::optional<KernelKind> mlir::fa::parseKernelKind(llvm::StringRef name) {
     return KernelKind::Wgmma;
   if (name == "tensor-core")
     return KernelKind::TensorCore;
+  if (name == "auto")
+    return KernelKind::Auto;
   return std::nullopt;
 }
 

@@ -80,15 +80,21 @@ static void addBufferization(OpPassManager &pm) {
 
 void mlir::fa::buildFAFlashToGPUPipeline(
     OpPassManager &pm, const FAToPTXPipelineOptions &options) {
+  // Every decision of the kernel, made once: its tiling and its schedule.
   FASelectTilingPassOptions select;
   select.kernel = options.kernel;
+  select.wgmmaLoads = options.wgmmaLoads;
+  select.wgmmaRelease = options.wgmmaRelease;
+  select.wgmmaSchedule = options.wgmmaSchedule;
+  select.wgmmaPingpong = options.wgmmaPingpong;
+  select.mmaMaskedSteps = options.mmaMaskedSteps;
   pm.addPass(createFASelectTilingPass(select));
   FATileAttentionPassOptions tile;
   // convert-fa-to-gpu places every buffer of the thread-block loop in shared
   // memory itself; default-space tiles let it treat them all alike.
   tile.tileMemorySpace = 0;
   tile.requireTiling = true;
-  // Ops of the mma-sync kernel are left to convert-fa-to-nvgpu.
+  // Ops of the mma-sync and wgmma kernels are left to convert-fa-to-nvgpu.
   pm.addPass(createFATileAttentionPass(tile));
   addBufferization(pm);
   pm.addPass(createCanonicalizerPass());
@@ -98,13 +104,7 @@ void mlir::fa::buildFAFlashToGPUPipeline(
   // Last, and not canonicalized at this level: its kernel is folded where it
   // is built, and canonicalizing its thousands of ops took half the compile
   // time (gpu-module-to-binary's LLVM pipeline folds what is left).
-  ConvertFAToNVGPUPassOptions nvgpu;
-  nvgpu.wgmmaLoads = options.wgmmaLoads;
-  nvgpu.wgmmaRelease = options.wgmmaRelease;
-  nvgpu.wgmmaSchedule = options.wgmmaSchedule;
-  nvgpu.wgmmaPingpong = options.wgmmaPingpong;
-  nvgpu.mmaMaskedSteps = options.mmaMaskedSteps;
-  pm.addPass(createConvertFAToNVGPUPass(nvgpu));
+  pm.addPass(createConvertFAToNVGPUPass());
 }
 
 void mlir::fa::buildFANaiveToGPUPipeline(OpPassManager &pm,
@@ -187,6 +187,8 @@ void mlir::fa::buildFAToPTXPipeline(OpPassManager &pm,
   target.regsPerSM = options.regsPerSM;
   target.maxRegsPerThread = options.maxRegsPerThread;
   target.smCount = options.smCount;
+  target.hbmGBps = options.hbmGBps;
+  target.tensorTFlops = options.tensorTFlops;
   pm.addPass(createFASetTargetPass(target));
   if (options.naive)
     buildFANaiveToGPUPipeline(pm, options);

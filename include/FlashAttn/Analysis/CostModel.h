@@ -56,14 +56,22 @@ enum class KernelKind {
   Wgmma,
   /// The best tensor-core kernel of the target: mma.sync below sm_90,
   /// wgmma (64 rows per warpgroup) on sm_90 and later. Not generated yet:
-  /// the model's prediction for the sm_90 work (docs/performance.md).
+  /// the model's prediction for the sm_90 work.
   TensorCore,
+  /// A pass option's value only, never a chosen kernel: the best generated
+  /// kernel that applies (wgmma, else mma-sync, else simt).
+  Auto,
 };
 
-/// `simt`, `mma-sync`, `wgmma` or `tensor-core`, the spelling of the
+/// How fa-select-tiling chooses a tiling: the cost model, or the
+/// FlashAttention paper's Algorithm 1.
+enum class SelectionMode { Model, Paper };
+
+/// `simt`, `mma-sync`, `wgmma`, `tensor-core` or `auto`, the spelling of the
 /// passes' `kernel` option.
 llvm::StringRef stringifyKernelKind(KernelKind kind);
-/// Parses `simt`, `mma-sync`, `wgmma` or `tensor-core`; nullopt otherwise.
+/// Parses `simt`, `mma-sync`, `wgmma`, `tensor-core` or `auto`; nullopt
+/// otherwise.
 std::optional<KernelKind> parseKernelKind(llvm::StringRef name);
 /// Whether a pass generates this kernel (Simt: convert-fa-to-gpu; MmaSync
 /// and Wgmma: convert-fa-to-nvgpu).

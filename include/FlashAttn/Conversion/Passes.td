@@ -65,9 +65,9 @@ def ConvertFAToNVGPUPass : Pass<"convert-fa-to-nvgpu"> {
   let summary = "Generate the tensor-core FlashAttention kernel (mma.sync "
                 "or wgmma) for a bufferized fa.attention";
   let description = [{
-    Rewrites every `fa.attention` on memrefs whose `fa.kernel` is
-    `"mma-sync"` or `"wgmma"` (set by `fa-select-tiling`, kernel
-    `mma-sync`, `wgmma` or `auto`) into a `gpu.launch` running the
+    Rewrites every `fa.attention` on memrefs whose `#fa.schedule` kernel is
+    `mma_sync` or `wgmma` (set by `fa-select-tiling`, kernel `mma-sync`,
+    `wgmma` or `auto`) into a `gpu.launch` running the
     FlashAttention-2 forward kernel on tensor cores (docs/GPU.md, "The
     mma-sync kernel" and "The wgmma kernel"). The wgmma kernel (sm_90a) has
     the structure below with three differences: a warpgroup of 4 warps owns
@@ -75,8 +75,8 @@ def ConvertFAToNVGPUPass : Pass<"convert-fa-to-nvgpu"> {
     chunk c of row r at c ^ (r % 8)), filled by TMA (`nvgpu.tma.async.load`
     of [1, 1, rows, 64] boxes through tensor maps that the host function
     makes with `nvgpu.tma.create.descriptor`; thread 0 issues every load,
-    each slot's mbarrier says when it landed; `wgmma-loads=cp-async` keeps
-    cp.async and `fence.proxy.async` instead) and read by wgmma through
+    each slot's mbarrier says when it landed; a schedule with
+    `loads = cp_async` keeps cp.async and `fence.proxy.async` instead) and read by wgmma through
     shared-memory descriptors; `S = Q K^T` is
     `nvvm.wgmma.mma_async` with both operands in shared memory and
     `O += P V` is wgmma with P in registers (PTX inline assembly: MLIR 22's
@@ -98,69 +98,19 @@ def ConvertFAToNVGPUPass : Pass<"convert-fa-to-nvgpu"> {
       multiply-add, P converted in registers into the A operand of `P V`;
     * causal: kv-blocks above the diagonal are not visited (loop bound); the
       diagonal and the last partial block run in a second loop with the masks
-      (`mma-masked-steps=split`), or in the same loop with the masks under a
-      block-uniform branch (`branch`; `auto` picks it where the register
-      estimate is over the per-thread limit). A row that sees no key gets 0
+      (`masked_steps = split`), or in the same loop with the masks under a
+      block-uniform branch (`branch`). A row that sees no key gets 0
       (and a logsumexp of -inf).
 
     Needs: sm_80 or later, f16/bf16, head dimensions that are multiples of
     16, identity-layout memrefs (one-shot bufferization
     with `function-boundary-type-conversion=identity-layout-map`), a
-    `#fa.tiling` whose `block_q` is a multiple of `16 * warps`. Anything
-    else is an error naming the reason. Ops of other kernels are left alone.
+    `#fa.tiling` whose `block_q` is a multiple of `16 * warps`, and a
+    `#fa.schedule` that the kernel can build. The pass decides nothing: every
+    choice (loads, slot release, step order, ping-pong, masked steps,
+    epilogue, the producer's registers) is the schedule's. Anything else is
+    an error naming the reason. Ops of other kernels are left alone.
   }];
-  let options = [
-    Option<"wgmmaLoads", "wgmma-loads", "std::string", /*default=*/"\"tma\"",
-           "How the wgmma kernel fills shared memory: `tma` (TMA boxes "
-           "through host-built tensor maps, completing on mbarriers) or "
-           "`cp-async` (cp.async by every thread, made visible to wgmma by "
-           "fence.proxy.async)">,
-    Option<"wgmmaRelease", "wgmma-release", "std::string",
-           /*default=*/"\"auto\"",
-           "How the TMA wgmma kernel frees a K/V slot for its refill: "
-           "`barrier` (one bar.sync per step, then thread 0 refills), "
-           "`mbarrier` (each warp arrives on the slot's empty mbarrier; "
-           "thread 0 waits there and refills; no block-wide barrier), "
-           "`producer` (the same, with one more warpgroup that issues every "
-           "load and gives its registers to the others through setmaxnreg) "
-           "or `auto` (`producer` for two warpgroups, or three whose "
-           "register estimate fits the consumers' share of the block's "
-           "registers, that run one block per SM in the cost model, else "
-           "`barrier`)">,
-    Option<"wgmmaSchedule", "wgmma-schedule", "std::string",
-           /*default=*/"\"auto\"",
-           "The order of a TMA wgmma kernel step: `serial` (S = Q K^T, its "
-           "softmax, then P V, each waited for), `overlap` "
-           "(FlashAttention-3's intra-warpgroup overlap: step j issues S_j "
-           "and P_{j-1} V_{j-1} and computes S_j's softmax while P V runs; "
-           "K and V complete on separate mbarriers, V one block behind; "
-           "needs `wgmma-loads=tma` and `wgmma-release=barrier`, `producer` "
-           "or `auto`; with the producer, each warp frees a K slot once "
-           "S_j is done and a V slot once P_{j-1} V_{j-1} is, on separate "
-           "empty mbarriers) or `auto` (`overlap` where the kernel has the "
-           "producer warpgroup, else `serial`)">,
-    Option<"wgmmaPingpong", "wgmma-pingpong", "std::string",
-           /*default=*/"\"auto\"",
-           "Whether the producer kernel's consumer warpgroups take turns at "
-           "the tensor cores (FlashAttention-3's inter-warpgroup ping-pong, "
-           "named barriers 1 .. warpgroups): a warpgroup's turn covers the "
-           "issue of its wgmmas (serial: its P_{j-1} V_{j-1} and S_j; "
-           "overlap: S_j and P_{j-1} V_{j-1}) and the others' softmax runs "
-           "under them. `on` (needs `wgmma-loads=tma` and "
-           "`wgmma-release=producer` or `auto`), `off`, or `auto` (on for the "
-           "overlapped step of the producer kernel). Kernels without the "
-           "producer, or with one consumer warpgroup, never take turns">,
-    Option<"mmaMaskedSteps", "mma-masked-steps", "std::string",
-           /*default=*/"\"auto\"",
-           "How the mma-sync kernel runs the kv-blocks that need a mask (the "
-           "causal diagonal, a ragged last block) when it also has blocks "
-           "that need none: `split` (FlashAttention-2's split: a second "
-           "loop, a second copy of the step), `branch` (one loop; the mask "
-           "under a branch that is uniform across the block) or `auto` "
-           "(`branch` where the cost model's register estimate is over the "
-           "target's registers per thread, else `split`; docs/performance.md "
-           "section 32)">,
-  ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::gpu::GPUDialect",

@@ -12,6 +12,7 @@
 #ifndef FLASHATTN_PIPELINES_PIPELINES_H
 #define FLASHATTN_PIPELINES_PIPELINES_H
 
+#include "FlashAttn/Analysis/KernelSchedule.h"
 #include "mlir/Pass/PassOptions.h"
 
 #include <string>
@@ -52,6 +53,13 @@ struct FAToPTXPipelineOptions
   Option<int64_t> smCount{*this, "sm-count",
                           llvm::cl::desc("Override the number of SMs"),
                           llvm::cl::init(0)};
+  Option<int64_t> hbmGBps{
+      *this, "hbm-gbps",
+      llvm::cl::desc("Override the HBM bandwidth, GB/s"), llvm::cl::init(0)};
+  Option<int64_t> tensorTFlops{
+      *this, "tensor-tflops",
+      llvm::cl::desc("Override the dense f16/bf16 tensor-core peak, TFLOP/s"),
+      llvm::cl::init(0)};
   Option<std::string> format{
       *this, "format",
       llvm::cl::desc("What gpu-module-to-binary produces: isa (PTX text), "
@@ -87,58 +95,83 @@ struct FAToPTXPipelineOptions
                      "parallel-loop mapping. Materializes the N x N score "
                      "matrix in HBM; never the product"),
       llvm::cl::init(false)};
-  Option<std::string> kernel{
+  // The kernel and the schedule fields fa-select-tiling decides (its
+  // options of the same names; `auto` lets the cost model decide).
+  Option<KernelKind> kernel{
       *this, "kernel",
-      llvm::cl::desc("The FlashAttention kernel: auto (default: wgmma "
-                     "where it applies, i.e. sm_90a, f16/bf16, head dims "
-                     "multiples of 64 up to 256; else mma-sync where it "
-                     "applies, i.e. sm_80+, f16/bf16, head dims multiples "
-                     "of 16; simt elsewhere), wgmma or mma-sync (an error "
-                     "where it does not apply) or simt (the scalar kernel "
-                     "of convert-fa-to-gpu)"),
-      llvm::cl::init("auto")};
-  Option<std::string> wgmmaLoads{
+      llvm::cl::desc("The FlashAttention kernel (fa-select-tiling's kernel)"),
+      llvm::cl::init(KernelKind::Auto),
+      llvm::cl::values(
+          clEnumValN(KernelKind::Auto, "auto",
+                     "wgmma where it applies (sm_90a, f16/bf16, head dims "
+                     "multiples of 64 up to 256), else mma-sync where it "
+                     "applies (sm_80+, f16/bf16, head dims multiples of 16), "
+                     "else simt"),
+          clEnumValN(KernelKind::Wgmma, "wgmma",
+                     "an error where it does not apply"),
+          clEnumValN(KernelKind::MmaSync, "mma-sync",
+                     "an error where it does not apply"),
+          clEnumValN(KernelKind::Simt, "simt",
+                     "the scalar kernel of convert-fa-to-gpu"))};
+  Option<LoadMechanism> wgmmaLoads{
       *this, "wgmma-loads",
-      llvm::cl::desc("How the wgmma kernel loads its tiles: tma (default; "
-                     "tensor maps in the kernel manifest) or cp-async"),
-      llvm::cl::init("tma")};
-  Option<std::string> wgmmaRelease{
+      llvm::cl::desc("How the wgmma kernel loads its tiles"),
+      llvm::cl::init(LoadMechanism::Tma),
+      llvm::cl::values(
+          clEnumValN(LoadMechanism::Tma, "tma",
+                     "TMA; tensor maps in the kernel manifest"),
+          clEnumValN(LoadMechanism::CpAsync, "cp-async", "cp.async"))};
+  Option<SlotRelease> wgmmaRelease{
       *this, "wgmma-release",
-      llvm::cl::desc("How the TMA wgmma kernel frees a slot for its refill: "
-                     "auto (default: producer for two warpgroups at one "
-                     "block per SM, else barrier), barrier (one bar.sync per "
-                     "step), mbarrier (empty mbarriers, no block-wide "
-                     "barrier) or producer (empty mbarriers and a producer "
-                     "warpgroup with setmaxnreg; docs/performance.md "
-                     "sections 13 and 18)"),
-      llvm::cl::init("auto")};
-  Option<std::string> wgmmaSchedule{
+      llvm::cl::desc("How the TMA wgmma kernel frees a slot for its refill"),
+      llvm::cl::init(SlotRelease::Auto),
+      llvm::cl::values(
+          clEnumValN(SlotRelease::Auto, "auto",
+                     "producer for two warpgroups at one block per SM, else "
+                     "barrier"),
+          clEnumValN(SlotRelease::Barrier, "barrier",
+                     "one bar.sync per step"),
+          clEnumValN(SlotRelease::MBarrier, "mbarrier",
+                     "empty mbarriers, no block-wide barrier"),
+          clEnumValN(SlotRelease::Producer, "producer",
+                     "empty mbarriers and a producer warpgroup with "
+                     "setmaxnreg"))};
+  Option<StepOrder> wgmmaSchedule{
       *this, "wgmma-schedule",
-      llvm::cl::desc("The order of a TMA wgmma kernel step: auto (default: "
+      llvm::cl::desc("The order of a TMA wgmma kernel step"),
+      llvm::cl::init(StepOrder::Auto),
+      llvm::cl::values(
+          clEnumValN(StepOrder::Auto, "auto",
                      "overlap where the kernel has the producer warpgroup, "
-                     "else serial), serial (S, softmax, P V) or overlap "
-                     "(FlashAttention-3's intra-warpgroup overlap: the "
+                     "else serial"),
+          clEnumValN(StepOrder::Serial, "serial", "S, softmax, P V"),
+          clEnumValN(StepOrder::Overlap, "overlap",
+                     "FlashAttention-3's intra-warpgroup overlap: the "
                      "softmax of S_j runs under the wgmmas of "
-                     "P_{j-1} V_{j-1}; docs/performance.md sections 16 and "
-                     "19)"),
-      llvm::cl::init("auto")};
-  Option<std::string> wgmmaPingpong{
+                     "P_{j-1} V_{j-1}"))};
+  Option<Toggle> wgmmaPingpong{
       *this, "wgmma-pingpong",
-      llvm::cl::desc("Whether the producer kernel's consumer warpgroups "
-                     "take turns at the tensor cores (FlashAttention-3's "
-                     "ping-pong): auto (default: with the overlapped step), "
-                     "on or off; docs/performance.md section 19"),
-      llvm::cl::init("auto")};
-  Option<std::string> mmaMaskedSteps{
+      llvm::cl::desc("Whether the producer kernel's consumer warpgroups take "
+                     "turns at the tensor cores (FlashAttention-3's "
+                     "ping-pong)"),
+      llvm::cl::init(Toggle::Auto),
+      llvm::cl::values(
+          clEnumValN(Toggle::Auto, "auto", "with the overlapped step"),
+          clEnumValN(Toggle::On, "on", "wherever the kernel has the producer"),
+          clEnumValN(Toggle::Off, "off", "never"))};
+  Option<MaskedSteps> mmaMaskedSteps{
       *this, "mma-masked-steps",
-      llvm::cl::desc("How the mma-sync kernel runs its masked kv-blocks "
-                     "next to unmasked ones: auto (default: branch where "
-                     "the register estimate is over the per-thread limit, "
-                     "else split), split (a second loop, FlashAttention-2's "
-                     "split) or branch (one loop, the mask under a "
-                     "block-uniform branch; docs/performance.md section "
-                     "32)"),
-      llvm::cl::init("auto")};
+      llvm::cl::desc("How the mma-sync kernel runs its masked kv-blocks next "
+                     "to unmasked ones"),
+      llvm::cl::init(MaskedSteps::Auto),
+      llvm::cl::values(
+          clEnumValN(MaskedSteps::Auto, "auto",
+                     "branch where the register estimate is over the "
+                     "per-thread limit, else split"),
+          clEnumValN(MaskedSteps::Split, "split",
+                     "a second loop (FlashAttention-2's split)"),
+          clEnumValN(MaskedSteps::Branch, "branch",
+                     "one loop, the mask under a block-uniform branch"))};
 };
 
 /// FlashAttention front end: fa-select-tiling (IO cost model) ->

@@ -5,8 +5,8 @@
 //===----------------------------------------------------------------------===//
 //
 // Generates the FlashAttention-2 forward kernel for a bufferized fa.attention
-// whose `fa.kernel` is "mma-sync" (docs/GPU.md, "The mma-sync kernel") or
-// "wgmma" (sm_90a, "The wgmma kernel": a warpgroup per 64 rows, 128-byte
+// whose `#fa.schedule` kernel is mma_sync (docs/GPU.md, "The mma-sync
+// kernel") or wgmma (sm_90a, "The wgmma kernel": a warpgroup per 64 rows, 128-byte
 // swizzled tiles filled by TMA through host-built tensor maps, completing on
 // mbarriers, and read by wgmma through shared-memory descriptors, P in
 // registers; the rest is shared). The mma-sync kernel:
@@ -42,6 +42,7 @@
 #include "FlashAttn/Conversion/Passes.h"
 
 #include "FlashAttn/Analysis/CostModel.h"
+#include "FlashAttn/Analysis/KernelSchedule.h"
 #include "FlashAttn/Dialect/FA/IR/FAAttrs.h"
 #include "FlashAttn/Dialect/FA/IR/FADialect.h"
 #include "FlashAttn/Dialect/FA/IR/FAOps.h"
@@ -84,21 +85,20 @@ namespace {
 /// (vector<2x2xf32> row index 0 and 1) and columns 2(l%4), 2(l%4) + 1.
 class KernelBuilder {
 public:
-  KernelBuilder(AttentionOp op, const Tiling &tiling, KernelKind kind,
-                bool tmaLoads, bool emptyBarriers, int64_t producerConsumerRegs,
-                bool overlapSchedule, bool pingpongSchedule, bool branchMasked)
-      : op(op), b(op.getLoc(), op), t(tiling), wg(kind == KernelKind::Wgmma),
-        tma(wg && tmaLoads),
-        release(tma && (emptyBarriers || producerConsumerRegs > 0)),
-        producer(release && producerConsumerRegs > 0),
-        consumerRegs(producerConsumerRegs),
-        overlap(tma && (!release || producer) && overlapSchedule),
-        pingpong(producer && pingpongSchedule && tiling.warps >= 8),
-        branchMasked(!wg && branchMasked) {
+  KernelBuilder(AttentionOp op, const Tiling &tiling,
+                const KernelSchedule &schedule)
+      : op(op), b(op.getLoc(), op), t(tiling),
+        wg(schedule.kernel == KernelKind::Wgmma), tma(schedule.usesTma()),
+        release(schedule.releasesWithMBarriers()),
+        producer(schedule.hasProducer()),
+        consumerRegs(schedule.consumerRegisters),
+        overlap(schedule.overlapsSteps()), pingpong(schedule.pingpong),
+        branchMasked(schedule.branchesMaskedSteps()),
+        tmaStore(schedule.epilogue == Epilogue::TmaStore),
+        stagedStore(schedule.epilogue == Epilogue::Staged) {
     elt = op.getQueryType().getElementType();
     d = op.getHeadDim();
     dv = op.getValueHeadDim();
-    tmaStore = tma && dv <= d && dv % 64 == 0;
     rowsPerWarp = t.blockQ / t.warps; // 16 for wgmma
     mTiles = rowsPerWarp / 16;
     threads = 32 * t.warps;
@@ -298,6 +298,9 @@ private:
   /// over its own Q rows in shared memory (swizzled as the TMA layout) and
   /// stores them with TMA (else one store a lane per element pair).
   bool tmaStore;
+  /// mma-sync, O's rows fit in Q's: the same through the warp's padded Q
+  /// rows, then 16 bytes a lane when O is 16-byte aligned.
+  bool stagedStore;
   Type elt, f32;
   /// An accumulator fragment, two rows' f32 pairs, a pair of elements.
   VectorType accType, rowType, pairType;
@@ -1583,7 +1586,6 @@ void KernelBuilder::build(int64_t sharedBytes) {
   //   rows (only this warp's ldmatrix read them), then 16 bytes a lane,
   //   rows < Nq;
   // * else one store a lane per element pair, rows < Nq.
-  bool stagedStore = !wg && dv <= d;
   Value tileRowBase = add(warpRow, divc(lane, 4));
   Value rowBase = add(qBase, tileRowBase);
   Value colBase = mulc(remc(lane, 4), 2);
@@ -1726,44 +1728,6 @@ struct ConvertFAToNVGPUPass
   using Base::Base;
 
   void runOnOperation() override {
-    // An option with a few spellings: an error naming them otherwise.
-    auto isOneOf = [&](StringRef name, StringRef value,
-                       ArrayRef<StringRef> spellings) {
-      if (llvm::is_contained(spellings, value))
-        return true;
-      InFlightDiagnostic diag = getOperation()->emitError()
-                                << "convert-fa-to-nvgpu: " << name
-                                << " must be ";
-      for (auto [i, spelling] : llvm::enumerate(spellings))
-        diag << (i == 0 ? "" : i + 1 == spellings.size() ? " or " : ", ")
-             << "'" << spelling << "'";
-      diag << ", got '" << value << "'";
-      return false;
-    };
-    if (!isOneOf("wgmma-loads", wgmmaLoads, {"tma", "cp-async"}) ||
-        !isOneOf("wgmma-release", wgmmaRelease,
-                 {"auto", "barrier", "mbarrier", "producer"}) ||
-        !isOneOf("wgmma-schedule", wgmmaSchedule,
-                 {"auto", "serial", "overlap"}) ||
-        !isOneOf("wgmma-pingpong", wgmmaPingpong, {"auto", "on", "off"}) ||
-        !isOneOf("mma-masked-steps", mmaMaskedSteps,
-                 {"auto", "split", "branch"}))
-      return signalPassFailure();
-    if (wgmmaSchedule == "overlap" &&
-        (wgmmaLoads != "tma" || wgmmaRelease == "mbarrier")) {
-      getOperation()->emitError()
-          << "convert-fa-to-nvgpu: wgmma-schedule=overlap needs "
-             "wgmma-loads=tma and wgmma-release=barrier, producer or auto";
-      return signalPassFailure();
-    }
-    if (wgmmaPingpong == "on" &&
-        (wgmmaLoads != "tma" ||
-         (wgmmaRelease != "producer" && wgmmaRelease != "auto"))) {
-      getOperation()->emitError()
-          << "convert-fa-to-nvgpu: wgmma-pingpong=on needs wgmma-loads=tma "
-             "and wgmma-release=producer or auto";
-      return signalPassFailure();
-    }
     SmallVector<AttentionOp> ops;
     getOperation()->walk([&](AttentionOp op) {
       if (isNVGPUKernel(getKernelKind(op, KernelKind::Simt)))
@@ -1798,7 +1762,8 @@ struct ConvertFAToNVGPUPass
       return op.emitOpError("needs a #fa.target on the enclosing module; run "
                             "fa-set-target first");
     TargetInfo target = getTargetInfo(targetAttr);
-    KernelKind kind = getKernelKind(op, KernelKind::Simt);
+    KernelSchedule schedule = getKernelSchedule(op.getScheduleAttr());
+    KernelKind kind = schedule.kernel;
     StringRef name = stringifyKernelKind(kind);
     if (std::optional<std::string> why =
             nvgpuKernelUnsupportedReason(op, target, kind))
@@ -1815,7 +1780,12 @@ struct ConvertFAToNVGPUPass
              << " does not fit the wgmma kernel: block_q must be 16 * warps "
                 "(64 rows per warpgroup of 4 warps) and block_kv a multiple "
                 "of 16 up to 256";
-    int64_t bytes = sramBytes(tiling, getAttentionProblem(op), kind);
+    AttentionProblem problem = getAttentionProblem(op);
+    if (std::optional<std::string> why =
+            scheduleUnsupportedReason(schedule, tiling, problem, target))
+      return op.emitOpError("schedule ")
+             << op.getScheduleAttr() << " cannot be built: " << *why;
+    int64_t bytes = sramBytes(tiling, problem, kind);
     if (bytes > target.sramPerBlock)
       return op.emitOpError("tiling ")
              << tilingAttr << " needs " << bytes
@@ -1825,46 +1795,7 @@ struct ConvertFAToNVGPUPass
     // needed (cp.async).
     if (kind == KernelKind::Wgmma)
       bytes -= wgmmaBarrierBytes(tiling.stages);
-    // auto: the producer warpgroup where its registers cost nothing, i.e.
-    // two or three consumer warpgroups that run one block per SM anyway and
-    // fit the consumers' register share (measured: +2-13% at d = 128 with
-    // two, +3-7% at d = 64 large N with three; with two blocks per SM, or
-    // one warpgroup, it costs the block's neighbours; docs/performance.md
-    // sections 18 and 26).
-    bool producer = wgmmaRelease == "producer";
-    if (wgmmaRelease == "auto" && kind == KernelKind::Wgmma &&
-        wgmmaLoads == "tma") {
-      CostModel model(target, {KernelKind::Wgmma});
-      producer = buildsWgmmaProducer(
-          tiling, model.evaluate(tiling, getAttentionProblem(op)), target);
-    }
-    int64_t consumerRegs =
-        producer ? producerConsumerRegisters(target.regsPerSM, tiling.warps)
-                 : 0;
-    // auto: with the producer, the overlapped step and the consumer
-    // warpgroups' turns (measured together: +5-15% over the producer's
-    // serial step at d = 128, docs/performance.md section 19; without the
-    // producer the overlapped step measured -4 to +5%, section 16, and
-    // turns on the serial step -2 to -8%).
-    bool overlap = wgmmaSchedule == "overlap" ||
-                   (wgmmaSchedule == "auto" && producer);
-    bool pingpong = wgmmaPingpong == "on" ||
-                    (wgmmaPingpong == "auto" && producer && overlap);
-    // auto: one loop where the register estimate is over the per-thread
-    // limit (ptxas spills there, and one copy of the step spills less:
-    // 48 bytes against 88 stored at d = 128, +3.1-5.2% measured); two loops
-    // (FlashAttention-2's split) elsewhere, where neither spills and the
-    // branch measured -1.8 to +1.8% (docs/performance.md section 32).
-    bool branchMasked = mmaMaskedSteps == "branch";
-    if (mmaMaskedSteps == "auto" && kind == KernelKind::MmaSync) {
-      CostModel model(target, {KernelKind::MmaSync});
-      branchMasked = overRegisterLimit(
-          model.evaluate(tiling, getAttentionProblem(op)), target);
-    }
-    KernelBuilder(op, tiling, kind, wgmmaLoads == "tma",
-                  wgmmaRelease == "mbarrier", consumerRegs, overlap, pingpong,
-                  branchMasked)
-        .build(bytes);
+    KernelBuilder(op, tiling, schedule).build(bytes);
     return success();
   }
 };

@@ -9,11 +9,11 @@
 // RUN:   --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
 // RUN:   | FileCheck %s --check-prefix=BUFFER
 // RUN: fa-opt %s --split-input-file --fa-set-target=target=h100 \
-// RUN:   --fa-select-tiling=kernel=mma-sync \
+// RUN:   --fa-select-tiling="kernel=mma-sync mma-masked-steps=branch" \
 // RUN:   --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
-// RUN:   --convert-fa-to-nvgpu=mma-masked-steps=branch | FileCheck %s --check-prefix=BRANCH
-// RUN: not fa-opt %s --split-input-file --convert-fa-to-nvgpu=mma-masked-steps=loop 2>&1 | FileCheck %s --check-prefix=BADMASKED
-// BADMASKED: error: convert-fa-to-nvgpu: mma-masked-steps must be 'auto', 'split' or 'branch', got 'loop'
+// RUN:   --convert-fa-to-nvgpu | FileCheck %s --check-prefix=BRANCH
+// RUN: not fa-opt %s --split-input-file --fa-select-tiling=mma-masked-steps=loop 2>&1 | FileCheck %s --check-prefix=BADMASKED
+// BADMASKED: for the --mma-masked-steps option: Cannot find option named 'loop'!
 
 // mma-masked-steps=branch: one loop over every kv-block; the blocks from
 // the first masked one on (FlashAttention-2's split point) take the mask
@@ -38,7 +38,7 @@
 // BUFFER-LABEL: func.func @bf16_causal
 // BUFFER:         fa.attention ins(%{{.*}}, %{{.*}}, %{{.*}} : memref<2x4x100x64xbf16>, memref<2x2x130x64xbf16>, memref<2x2x130x64xbf16>)
 // BUFFER-SAME:      outs(%{{.*}}, %{{.*}} : memref<2x4x100x64xbf16>, memref<2x4x100xf32>)
-// BUFFER-SAME:      fa.kernel = "mma-sync"
+// BUFFER-SAME:      schedule = #fa.schedule<kernel = mma_sync, epilogue = staged>
 // BUFFER-NOT:     ->
 // BUFFER:         return
 

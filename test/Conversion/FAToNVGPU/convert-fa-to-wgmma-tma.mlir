@@ -2,13 +2,13 @@
 // map per operand built on the host, mbarriers for Q and each K/V slot,
 // thread 0 issuing every load (docs/GPU.md, "TMA loads").
 // RUN: fa-opt %s --split-input-file --fa-set-target=target=h100 \
-// RUN:   --fa-select-tiling=kernel=wgmma \
+// RUN:   --fa-select-tiling="kernel=wgmma wgmma-release=barrier" \
 // RUN:   --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
-// RUN:   --convert-fa-to-nvgpu=wgmma-release=barrier | FileCheck %s
+// RUN:   --convert-fa-to-nvgpu | FileCheck %s
 // RUN: fa-opt %s --split-input-file --fa-set-target=target=h100 \
-// RUN:   --fa-select-tiling=kernel=wgmma \
+// RUN:   --fa-select-tiling="kernel=wgmma wgmma-schedule=serial" \
 // RUN:   --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
-// RUN:   --convert-fa-to-nvgpu=wgmma-schedule=serial | FileCheck %s --check-prefix=PRODUCER
+// RUN:   --convert-fa-to-nvgpu | FileCheck %s --check-prefix=PRODUCER
 // RUN: fa-opt %s --split-input-file --fa-set-target=target=h100 \
 // RUN:   --fa-select-tiling=kernel=wgmma \
 // RUN:   --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
@@ -18,27 +18,27 @@
 // RUN:   --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
 // RUN:   --convert-fa-to-nvgpu | FileCheck %s --check-prefix=NOCPASYNC
 // RUN: fa-opt %s --split-input-file --fa-set-target=target=h100 \
-// RUN:   --fa-select-tiling=kernel=wgmma \
+// RUN:   --fa-select-tiling="kernel=wgmma wgmma-release=mbarrier" \
 // RUN:   --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
-// RUN:   --convert-fa-to-nvgpu=wgmma-release=mbarrier | FileCheck %s --check-prefix=RELEASE
-// RUN: not fa-opt %s --split-input-file --convert-fa-to-nvgpu=wgmma-loads=bulk 2>&1 | FileCheck %s --check-prefix=BADOPT
-// BADOPT: error: convert-fa-to-nvgpu: wgmma-loads must be 'tma' or 'cp-async', got 'bulk'
-// RUN: not fa-opt %s --split-input-file --convert-fa-to-nvgpu=wgmma-release=fence 2>&1 | FileCheck %s --check-prefix=BADREL
-// BADREL: error: convert-fa-to-nvgpu: wgmma-release must be 'auto', 'barrier', 'mbarrier' or 'producer', got 'fence'
+// RUN:   --convert-fa-to-nvgpu | FileCheck %s --check-prefix=RELEASE
+// RUN: not fa-opt %s --split-input-file --fa-select-tiling=wgmma-loads=bulk 2>&1 | FileCheck %s --check-prefix=BADOPT
+// BADOPT: for the --wgmma-loads option: Cannot find option named 'bulk'!
+// RUN: not fa-opt %s --split-input-file --fa-select-tiling=wgmma-release=fence 2>&1 | FileCheck %s --check-prefix=BADREL
+// BADREL: for the --wgmma-release option: Cannot find option named 'fence'!
 // RUN: fa-opt %s --split-input-file --fa-set-target=target=h100 \
-// RUN:   --fa-select-tiling=kernel=wgmma \
+// RUN:   --fa-select-tiling="kernel=wgmma wgmma-schedule=overlap wgmma-release=barrier" \
 // RUN:   --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
-// RUN:   --convert-fa-to-nvgpu="wgmma-schedule=overlap wgmma-release=barrier" | FileCheck %s --check-prefix=OVERLAP
-// RUN: not fa-opt %s --split-input-file --convert-fa-to-nvgpu=wgmma-schedule=pingpong 2>&1 | FileCheck %s --check-prefix=BADSCHED
-// BADSCHED: error: convert-fa-to-nvgpu: wgmma-schedule must be 'auto', 'serial' or 'overlap', got 'pingpong'
-// RUN: not fa-opt %s --split-input-file --convert-fa-to-nvgpu=wgmma-pingpong=true 2>&1 | FileCheck %s --check-prefix=BADPING
-// BADPING: error: convert-fa-to-nvgpu: wgmma-pingpong must be 'auto', 'on' or 'off', got 'true'
-// RUN: not fa-opt %s --split-input-file --convert-fa-to-nvgpu="wgmma-pingpong=on wgmma-release=barrier" 2>&1 | FileCheck %s --check-prefix=BADPINGCOMBO
-// RUN: not fa-opt %s --split-input-file --convert-fa-to-nvgpu="wgmma-pingpong=on wgmma-loads=cp-async" 2>&1 | FileCheck %s --check-prefix=BADPINGCOMBO
-// BADPINGCOMBO: error: convert-fa-to-nvgpu: wgmma-pingpong=on needs wgmma-loads=tma and wgmma-release=producer or auto
-// RUN: not fa-opt %s --split-input-file --convert-fa-to-nvgpu="wgmma-schedule=overlap wgmma-release=mbarrier" 2>&1 | FileCheck %s --check-prefix=BADCOMBO
-// RUN: not fa-opt %s --split-input-file --convert-fa-to-nvgpu="wgmma-schedule=overlap wgmma-loads=cp-async" 2>&1 | FileCheck %s --check-prefix=BADCOMBO
-// BADCOMBO: error: convert-fa-to-nvgpu: wgmma-schedule=overlap needs wgmma-loads=tma and wgmma-release=barrier, producer or auto
+// RUN:   --convert-fa-to-nvgpu | FileCheck %s --check-prefix=OVERLAP
+// RUN: not fa-opt %s --split-input-file --fa-select-tiling=wgmma-schedule=pingpong 2>&1 | FileCheck %s --check-prefix=BADSCHED
+// BADSCHED: for the --wgmma-schedule option: Cannot find option named 'pingpong'!
+// RUN: not fa-opt %s --split-input-file --fa-select-tiling=wgmma-pingpong=true 2>&1 | FileCheck %s --check-prefix=BADPING
+// BADPING: for the --wgmma-pingpong option: Cannot find option named 'true'!
+// RUN: not fa-opt %s --split-input-file --fa-select-tiling="wgmma-pingpong=on wgmma-release=barrier" 2>&1 | FileCheck %s --check-prefix=BADPINGCOMBO
+// RUN: not fa-opt %s --split-input-file --fa-select-tiling="wgmma-pingpong=on wgmma-loads=cp-async" 2>&1 | FileCheck %s --check-prefix=BADPINGCOMBO
+// BADPINGCOMBO: error: fa-select-tiling: wgmma-pingpong=on needs wgmma-loads=tma and wgmma-release=producer or auto
+// RUN: not fa-opt %s --split-input-file --fa-select-tiling="wgmma-schedule=overlap wgmma-release=mbarrier" 2>&1 | FileCheck %s --check-prefix=BADCOMBO
+// RUN: not fa-opt %s --split-input-file --fa-select-tiling="wgmma-schedule=overlap wgmma-loads=cp-async" 2>&1 | FileCheck %s --check-prefix=BADCOMBO
+// BADCOMBO: error: fa-select-tiling: wgmma-schedule=overlap needs wgmma-loads=tma and wgmma-release=barrier, producer or auto
 
 // The default on 128 x 64 blocks of 8 warps at d = 128 (one block per SM):
 // the producer warpgroup, the overlapped step and turns (docs/performance.md

@@ -3,9 +3,9 @@
 // cp.async loads (wgmma-loads=cp-async; the default, TMA, is in
 // convert-fa-to-wgmma-tma.mlir).
 // RUN: fa-opt %s --split-input-file --fa-set-target=target=h100 \
-// RUN:   --fa-select-tiling=kernel=wgmma \
+// RUN:   --fa-select-tiling="kernel=wgmma wgmma-loads=cp-async" \
 // RUN:   --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
-// RUN:   --convert-fa-to-nvgpu=wgmma-loads=cp-async | FileCheck %s
+// RUN:   --convert-fa-to-nvgpu | FileCheck %s
 
 // 128 x 64 blocks, 2 stages, 8 warps (2 warpgroups): grid (4096 / 128, Hq,
 // B), 256 threads; shared memory = 1 KiB alignment + Q 128 x 128 + 2 x (K +

@@ -4,7 +4,7 @@
 func.func @negative_tensors(%q: tensor<1x2x64x64xbf16>, %o: tensor<1x2x64x64xbf16>) -> tensor<1x2x64x64xbf16> {
   // expected-error @below {{expected the bufferized op (memref operands); run one-shot bufferization before convert-fa-to-nvgpu}}
   %r = fa.attention ins(%q, %q, %q : tensor<1x2x64x64xbf16>, tensor<1x2x64x64xbf16>, tensor<1x2x64x64xbf16>)
-       outs(%o : tensor<1x2x64x64xbf16>) {fa.kernel = "mma-sync"} -> tensor<1x2x64x64xbf16>
+       outs(%o : tensor<1x2x64x64xbf16>) {schedule = #fa.schedule<kernel = mma_sync>} -> tensor<1x2x64x64xbf16>
   return %r : tensor<1x2x64x64xbf16>
 }
 
@@ -13,7 +13,7 @@ func.func @negative_tensors(%q: tensor<1x2x64x64xbf16>, %o: tensor<1x2x64x64xbf1
 func.func @negative_no_tiling(%q: memref<1x2x64x64xbf16>, %o: memref<1x2x64x64xbf16>) {
   // expected-error @below {{has no #fa.tiling; run fa-select-tiling first}}
   fa.attention ins(%q, %q, %q : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>)
-       outs(%o : memref<1x2x64x64xbf16>) {fa.kernel = "mma-sync"}
+       outs(%o : memref<1x2x64x64xbf16>) {schedule = #fa.schedule<kernel = mma_sync>}
   return
 }
 
@@ -23,7 +23,7 @@ func.func @negative_no_target(%q: memref<1x2x64x64xbf16>, %o: memref<1x2x64x64xb
   // expected-error @below {{needs a #fa.target on the enclosing module; run fa-set-target first}}
   fa.attention ins(%q, %q, %q : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>)
        outs(%o : memref<1x2x64x64xbf16>)
-       {fa.kernel = "mma-sync", tiling = #fa.tiling<block_q = 64, block_kv = 32, stages = 2, warps = 4>}
+       {schedule = #fa.schedule<kernel = mma_sync>, tiling = #fa.tiling<block_q = 64, block_kv = 32, stages = 2, warps = 4>}
   return
 }
 
@@ -34,7 +34,7 @@ module attributes {fa.target = #fa.target<arch = "sm_75", sram_per_block = 65536
     // expected-error @below {{cannot use the mma-sync kernel: the target (sm_75) has no bf16/f16 mma.sync m16n8k16 with f32 accumulators (needs sm_80 or later)}}
     fa.attention ins(%q, %q, %q : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>)
          outs(%o : memref<1x2x64x64xbf16>)
-         {fa.kernel = "mma-sync", tiling = #fa.tiling<block_q = 64, block_kv = 32, stages = 2, warps = 4>}
+         {schedule = #fa.schedule<kernel = mma_sync>, tiling = #fa.tiling<block_q = 64, block_kv = 32, stages = 2, warps = 4>}
     return
   }
 }
@@ -46,7 +46,7 @@ module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 1638
     // expected-error @below {{needs 27648 bytes of shared memory per block but the target (sm_90a) allows 16384}}
     fa.attention ins(%q, %q, %q : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>)
          outs(%o : memref<1x2x64x64xbf16>)
-         {fa.kernel = "mma-sync", tiling = #fa.tiling<block_q = 64, block_kv = 32, stages = 2, warps = 4>}
+         {schedule = #fa.schedule<kernel = mma_sync>, tiling = #fa.tiling<block_q = 64, block_kv = 32, stages = 2, warps = 4>}
     return
   }
 }
@@ -54,9 +54,10 @@ module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 1638
 // -----
 
 func.func @negative_kernel_name(%q: tensor<1x2x64x64xbf16>, %o: tensor<1x2x64x64xbf16>) -> tensor<1x2x64x64xbf16> {
-  // expected-error @below {{'fa.kernel' must be "simt", "mma-sync" or "wgmma"}}
+  // expected-error @+3 {{unknown #fa.schedule kernel 'wmma'}}
+  // expected-error @+2 {{failed to parse FA_ScheduleAttr parameter 'kernel'}}
   %r = fa.attention ins(%q, %q, %q : tensor<1x2x64x64xbf16>, tensor<1x2x64x64xbf16>, tensor<1x2x64x64xbf16>)
-       outs(%o : tensor<1x2x64x64xbf16>) {fa.kernel = "wmma"} -> tensor<1x2x64x64xbf16>
+       outs(%o : tensor<1x2x64x64xbf16>) {schedule = #fa.schedule<kernel = wmma>} -> tensor<1x2x64x64xbf16>
   return %r : tensor<1x2x64x64xbf16>
 }
 
@@ -77,7 +78,7 @@ module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 2324
     // expected-error @below {{does not fit the mma-sync kernel: block_q must be a multiple of 16 * warps and block_kv a multiple of 16}}
     fa.attention ins(%q, %q, %q : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>)
          outs(%o : memref<1x2x64x64xbf16>)
-         {fa.kernel = "mma-sync", tiling = #fa.tiling<block_q = 32, block_kv = 32, stages = 2, warps = 4>}
+         {schedule = #fa.schedule<kernel = mma_sync>, tiling = #fa.tiling<block_q = 32, block_kv = 32, stages = 2, warps = 4>}
     return
   }
 }
@@ -89,7 +90,7 @@ module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 2324
     // expected-error @below {{expected identity-layout memrefs}}
     fa.attention ins(%q, %q, %q : memref<1x2x64x64xbf16, strided<[16384, 8192, 128, 1]>>, memref<1x2x64x64xbf16, strided<[16384, 8192, 128, 1]>>, memref<1x2x64x64xbf16, strided<[16384, 8192, 128, 1]>>)
          outs(%o : memref<1x2x64x64xbf16>)
-         {fa.kernel = "mma-sync", tiling = #fa.tiling<block_q = 64, block_kv = 32, stages = 2, warps = 4>}
+         {schedule = #fa.schedule<kernel = mma_sync>, tiling = #fa.tiling<block_q = 64, block_kv = 32, stages = 2, warps = 4>}
     return
   }
 }
@@ -97,7 +98,7 @@ module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 2324
 // -----
 
 func.func @negative_kernel_on_module() attributes {fa.kernel = "simt"} {
-  // expected-error @above {{'fa.kernel' is only allowed on fa.attention}}
+  // expected-error @above {{unknown fa dialect attribute 'fa.kernel'}}
   return
 }
 
@@ -118,7 +119,7 @@ module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 2324
     // expected-error @below {{does not fit the wgmma kernel: block_q must be 16 * warps (64 rows per warpgroup of 4 warps) and block_kv a multiple of 16 up to 256}}
     fa.attention ins(%q, %q, %q : memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>)
          outs(%o : memref<1x2x256x64xbf16>)
-         {fa.kernel = "wgmma", tiling = #fa.tiling<block_q = 64, block_kv = 40, stages = 2, warps = 4>}
+         {schedule = #fa.schedule<kernel = wgmma, loads = tma>, tiling = #fa.tiling<block_q = 64, block_kv = 40, stages = 2, warps = 4>}
     return
   }
 }
@@ -130,7 +131,7 @@ module attributes {fa.target = #fa.target<arch = "sm_80", sram_per_block = 16691
     // expected-error @below {{cannot use the wgmma kernel: the target (sm_80) has no wgmma (needs sm_90a)}}
     fa.attention ins(%q, %q, %q : memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>)
          outs(%o : memref<1x2x256x64xbf16>)
-         {fa.kernel = "wgmma", tiling = #fa.tiling<block_q = 64, block_kv = 64, stages = 2, warps = 4>}
+         {schedule = #fa.schedule<kernel = wgmma, loads = tma>, tiling = #fa.tiling<block_q = 64, block_kv = 64, stages = 2, warps = 4>}
     return
   }
 }

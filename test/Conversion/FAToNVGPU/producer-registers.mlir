@@ -8,7 +8,11 @@
 //
 // RUN: fa-opt %s --split-input-file --fa-set-target=target=h100 \
 // RUN:   --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
-// RUN:   --convert-fa-to-nvgpu=wgmma-release=producer | FileCheck %s
+// RUN:   --convert-fa-to-nvgpu -verify-diagnostics | FileCheck %s
+//
+// fa-select-tiling decides C (producerConsumerRegisters); these schedules
+// write its values by hand, and convert-fa-to-nvgpu checks the bound above
+// before it builds anything (negative_over_budget).
 
 // Two consumer warpgroups, 384 threads: R = 168, C = (64512 - 3072) / 256 = 240.
 // CHECK-LABEL: func.func @two_groups
@@ -18,7 +22,7 @@
 func.func @two_groups(%q: tensor<1x2x512x64xbf16>, %o: tensor<1x2x512x64xbf16>) -> tensor<1x2x512x64xbf16> {
   %r = fa.attention ins(%q, %q, %q : tensor<1x2x512x64xbf16>, tensor<1x2x512x64xbf16>, tensor<1x2x512x64xbf16>)
        outs(%o : tensor<1x2x512x64xbf16>)
-       {fa.kernel = "wgmma", tiling = #fa.tiling<block_q = 128, block_kv = 64, stages = 2, warps = 8>} -> tensor<1x2x512x64xbf16>
+       {schedule = #fa.schedule<kernel = wgmma, loads = tma, release = producer, consumer_regs = 240>, tiling = #fa.tiling<block_q = 128, block_kv = 64, stages = 2, warps = 8>} -> tensor<1x2x512x64xbf16>
   return %r : tensor<1x2x512x64xbf16>
 }
 
@@ -31,7 +35,7 @@ func.func @two_groups(%q: tensor<1x2x512x64xbf16>, %o: tensor<1x2x512x64xbf16>) 
 func.func @three_groups(%q: tensor<1x2x576x64xbf16>, %o: tensor<1x2x576x64xbf16>) -> tensor<1x2x576x64xbf16> {
   %r = fa.attention ins(%q, %q, %q : tensor<1x2x576x64xbf16>, tensor<1x2x576x64xbf16>, tensor<1x2x576x64xbf16>)
        outs(%o : tensor<1x2x576x64xbf16>)
-       {fa.kernel = "wgmma", tiling = #fa.tiling<block_q = 192, block_kv = 64, stages = 2, warps = 12>} -> tensor<1x2x576x64xbf16>
+       {schedule = #fa.schedule<kernel = wgmma, loads = tma, release = producer, consumer_regs = 160>, tiling = #fa.tiling<block_q = 192, block_kv = 64, stages = 2, warps = 12>} -> tensor<1x2x576x64xbf16>
   return %r : tensor<1x2x576x64xbf16>
 }
 
@@ -46,6 +50,20 @@ func.func @three_groups(%q: tensor<1x2x576x64xbf16>, %o: tensor<1x2x576x64xbf16>
 func.func @four_groups(%q: tensor<1x2x512x64xbf16>, %o: tensor<1x2x512x64xbf16>) -> tensor<1x2x512x64xbf16> {
   %r = fa.attention ins(%q, %q, %q : tensor<1x2x512x64xbf16>, tensor<1x2x512x64xbf16>, tensor<1x2x512x64xbf16>)
        outs(%o : tensor<1x2x512x64xbf16>)
-       {fa.kernel = "wgmma", tiling = #fa.tiling<block_q = 256, block_kv = 64, stages = 2, warps = 16>} -> tensor<1x2x512x64xbf16>
+       {schedule = #fa.schedule<kernel = wgmma, loads = tma, release = producer, consumer_regs = 112>, tiling = #fa.tiling<block_q = 256, block_kv = 64, stages = 2, warps = 16>} -> tensor<1x2x512x64xbf16>
   return %r : tensor<1x2x512x64xbf16>
+}
+
+// -----
+
+// More than the pool can grant (two groups: 240 at most) would hang in
+// setmaxnreg.inc: an error, never a kernel.
+module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
+  func.func @negative_over_budget(%q: memref<1x2x512x64xbf16>, %o: memref<1x2x512x64xbf16>) {
+    // expected-error @below {{consumer_regs = 248 is not a setmaxnreg count}}
+    fa.attention ins(%q, %q, %q : memref<1x2x512x64xbf16>, memref<1x2x512x64xbf16>, memref<1x2x512x64xbf16>)
+         outs(%o : memref<1x2x512x64xbf16>)
+         {schedule = #fa.schedule<kernel = wgmma, loads = tma, release = producer, consumer_regs = 248>, tiling = #fa.tiling<block_q = 128, block_kv = 64, stages = 2, warps = 8>}
+    return
+  }
 }

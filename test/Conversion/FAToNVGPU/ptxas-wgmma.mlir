@@ -17,7 +17,7 @@
 
 // MODEL: #1 192x128, 2 stages, 12 warps: {{.*}}, SRAM 91184 B, 156 registers/thread, 1 block(s)/SM
 // MODEL: kernel=wgmma
-// MODEL: wgmma-release=auto (the default) builds the producer kernel: one more warpgroup issues the loads, 3 consumer warpgroups at 160 registers a thread
+// MODEL: remark: fa-select-tiling: schedule #fa.schedule<kernel = wgmma, loads = tma, release = producer, step = overlap, pingpong = true, epilogue = tma_store, consumer_regs = 160>: the producer kernel: one more warpgroup issues the loads, 3 consumer warpgroup(s) at 160 registers a thread
 // PTXAS-NOT: wgmma.mma_async instructions are serialized
 // PTXAS: 0 bytes spill stores, 0 bytes spill loads
 // PTXAS-NOT: wgmma.mma_async instructions are serialized

@@ -2,7 +2,7 @@
 // RUN: fa-opt %s -split-input-file --fa-check-sram-budget=kernel=simt -verify-diagnostics
 // RUN: not fa-opt %s --fa-check-sram-budget=kernel=wmma 2>&1 | FileCheck %s --check-prefix=KERNEL
 
-// KERNEL: error: unknown fa-check-sram-budget kernel 'wmma'; expected 'simt', 'mma-sync', 'wgmma' or 'tensor-core'
+// KERNEL: for the --kernel option: Cannot find option named 'wmma'!
 
 // The SIMT kernel (the default): Q 128*128*2 = 32768, K and V 32768 each,
 // S 128*128*4 = 65536, acc 128*128*4 = 65536, vectors 4 * 512 = 2048:

@@ -2,8 +2,8 @@
 // RUN: not fa-opt %s --fa-set-target=target=h100 --fa-select-tiling=mode=fast 2>&1 | FileCheck %s --check-prefix=MODE
 // RUN: not fa-opt %s --fa-set-target=target=h100 --fa-select-tiling=kernel=wmma 2>&1 | FileCheck %s --check-prefix=KERNEL
 
-// MODE: error: unknown fa-select-tiling mode 'fast'; expected 'model' or 'paper'
-// KERNEL: error: unknown fa-select-tiling kernel 'wmma'; expected 'simt', 'mma-sync', 'wgmma', 'tensor-core' or 'auto'
+// MODE: for the --mode option: Cannot find option named 'fast'!
+// KERNEL: for the --kernel option: Cannot find option named 'wmma'!
 
 // The tensor-core kernel's limits (select-tiling-simt-errors.mlir has the
 // SIMT kernel's).

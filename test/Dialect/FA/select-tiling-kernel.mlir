@@ -1,17 +1,17 @@
-// fa-select-tiling{kernel=auto} chooses the kernel per op and records it as
-// fa.kernel; an op's own fa.kernel wins; fa-check-sram-budget uses the op's
-// kernel formula.
+// fa-select-tiling{kernel=auto} chooses the kernel per op and records it in
+// the op's #fa.schedule; an op's own schedule wins (select-tiling-schedule.mlir
+// has the other fields).
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling=kernel=auto | FileCheck %s
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=t4 --fa-select-tiling=kernel=auto | FileCheck %s --check-prefix=T4
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=a100 --fa-select-tiling=kernel=auto | FileCheck %s --check-prefix=A100
 
 // On sm_90a the wgmma kernel, on sm_80 the mma.sync one.
 // CHECK-LABEL: func.func @bf16
-// CHECK: fa.kernel = "wgmma"
+// CHECK: schedule = #fa.schedule<kernel = wgmma
 // A100-LABEL: func.func @bf16
-// A100: fa.kernel = "mma-sync"
+// A100: schedule = #fa.schedule<kernel = mma_sync
 // T4-LABEL: func.func @bf16
-// T4: fa.kernel = "simt"
+// T4: schedule = #fa.schedule<kernel = simt>
 func.func @bf16(%q: tensor<1x2x4096x64xbf16>, %o: tensor<1x2x4096x64xbf16>) -> tensor<1x2x4096x64xbf16> {
   %r = fa.attention ins(%q, %q, %q : tensor<1x2x4096x64xbf16>, tensor<1x2x4096x64xbf16>, tensor<1x2x4096x64xbf16>)
        outs(%o : tensor<1x2x4096x64xbf16>) -> tensor<1x2x4096x64xbf16>
@@ -21,7 +21,7 @@ func.func @bf16(%q: tensor<1x2x4096x64xbf16>, %o: tensor<1x2x4096x64xbf16>) -> t
 // -----
 
 // CHECK-LABEL: func.func @f32
-// CHECK: fa.kernel = "simt"
+// CHECK: schedule = #fa.schedule<kernel = simt>
 func.func @f32(%q: tensor<1x2x256x64xf32>, %o: tensor<1x2x256x64xf32>) -> tensor<1x2x256x64xf32> {
   %r = fa.attention ins(%q, %q, %q : tensor<1x2x256x64xf32>, tensor<1x2x256x64xf32>, tensor<1x2x256x64xf32>)
        outs(%o : tensor<1x2x256x64xf32>) -> tensor<1x2x256x64xf32>
@@ -31,7 +31,7 @@ func.func @f32(%q: tensor<1x2x256x64xf32>, %o: tensor<1x2x256x64xf32>) -> tensor
 // -----
 
 // CHECK-LABEL: func.func @mask
-// CHECK: fa.kernel = "wgmma"
+// CHECK: schedule = #fa.schedule<kernel = wgmma
 func.func @mask(%q: tensor<1x2x256x64xbf16>, %m: tensor<1x1x256x256xi1>, %o: tensor<1x2x256x64xbf16>) -> tensor<1x2x256x64xbf16> {
   %r = fa.attention ins(%q, %q, %q : tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>)
        mask(%m : tensor<1x1x256x256xi1>)
@@ -43,7 +43,7 @@ func.func @mask(%q: tensor<1x2x256x64xbf16>, %m: tensor<1x1x256x256xi1>, %o: ten
 
 // Head dimension 32 is no whole 128-byte swizzle row: mma-sync on sm_90a.
 // CHECK-LABEL: func.func @head_dim_32
-// CHECK: fa.kernel = "mma-sync"
+// CHECK: schedule = #fa.schedule<kernel = mma_sync
 func.func @head_dim_32(%q: tensor<1x2x256x32xbf16>, %o: tensor<1x2x256x32xbf16>) -> tensor<1x2x256x32xbf16> {
   %r = fa.attention ins(%q, %q, %q : tensor<1x2x256x32xbf16>, tensor<1x2x256x32xbf16>, tensor<1x2x256x32xbf16>)
        outs(%o : tensor<1x2x256x32xbf16>) -> tensor<1x2x256x32xbf16>
@@ -55,7 +55,7 @@ func.func @head_dim_32(%q: tensor<1x2x256x32xbf16>, %o: tensor<1x2x256x32xbf16>)
 // A given tiling the wgmma kernel cannot run (2 warps, no warpgroup) falls
 // back to mma-sync under auto.
 // CHECK-LABEL: func.func @given_tiling_mma
-// CHECK: fa.kernel = "mma-sync", tiling = #fa.tiling<block_q = 64, block_kv = 64, stages = 2, warps = 2>
+// CHECK: schedule = #fa.schedule<kernel = mma_sync, epilogue = staged>, tiling = #fa.tiling<block_q = 64, block_kv = 64, stages = 2, warps = 2>
 func.func @given_tiling_mma(%q: tensor<1x2x256x64xbf16>, %o: tensor<1x2x256x64xbf16>) -> tensor<1x2x256x64xbf16> {
   %r = fa.attention ins(%q, %q, %q : tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>)
        outs(%o : tensor<1x2x256x64xbf16>)
@@ -68,7 +68,7 @@ func.func @given_tiling_mma(%q: tensor<1x2x256x64xbf16>, %o: tensor<1x2x256x64xb
 // A given tiling the mma-sync kernel cannot run (16 rows for 4 warps) keeps
 // the scalar kernel under auto.
 // CHECK-LABEL: func.func @given_tiling
-// CHECK: fa.kernel = "simt", tiling = #fa.tiling<block_q = 16, block_kv = 16, stages = 1, warps = 4>
+// CHECK: schedule = #fa.schedule<kernel = simt>, tiling = #fa.tiling<block_q = 16, block_kv = 16, stages = 1, warps = 4>
 func.func @given_tiling(%q: tensor<1x2x256x64xbf16>, %o: tensor<1x2x256x64xbf16>) -> tensor<1x2x256x64xbf16> {
   %r = fa.attention ins(%q, %q, %q : tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>)
        outs(%o : tensor<1x2x256x64xbf16>)
@@ -80,9 +80,9 @@ func.func @given_tiling(%q: tensor<1x2x256x64xbf16>, %o: tensor<1x2x256x64xbf16>
 
 // The op's own kernel wins over the option.
 // CHECK-LABEL: func.func @given_kernel
-// CHECK: fa.kernel = "simt"
+// CHECK: schedule = #fa.schedule<kernel = simt>
 func.func @given_kernel(%q: tensor<1x2x256x64xbf16>, %o: tensor<1x2x256x64xbf16>) -> tensor<1x2x256x64xbf16> {
   %r = fa.attention ins(%q, %q, %q : tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>)
-       outs(%o : tensor<1x2x256x64xbf16>) {fa.kernel = "simt"} -> tensor<1x2x256x64xbf16>
+       outs(%o : tensor<1x2x256x64xbf16>) {schedule = #fa.schedule<kernel = simt>} -> tensor<1x2x256x64xbf16>
   return %r : tensor<1x2x256x64xbf16>
 }

@@ -15,7 +15,7 @@
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling=kernel=auto | FileCheck %s
 
 // CHECK-LABEL: func.func @d128_n4k
-// CHECK: fa.kernel = "wgmma", tiling = #fa.tiling<block_q = 128, block_kv = 160, stages = 2, warps = 8>
+// CHECK: schedule = #fa.schedule<kernel = wgmma, loads = tma, release = producer, step = overlap, pingpong = true, epilogue = tma_store, consumer_regs = 240>, tiling = #fa.tiling<block_q = 128, block_kv = 160, stages = 2, warps = 8>
 func.func @d128_n4k(%q: tensor<4x16x4096x128xbf16>, %o: tensor<4x16x4096x128xbf16>) -> tensor<4x16x4096x128xbf16> {
   %r = fa.attention ins(%q, %q, %q : tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>)
        outs(%o : tensor<4x16x4096x128xbf16>) -> tensor<4x16x4096x128xbf16>
@@ -25,7 +25,7 @@ func.func @d128_n4k(%q: tensor<4x16x4096x128xbf16>, %o: tensor<4x16x4096x128xbf1
 // -----
 
 // CHECK-LABEL: func.func @d128_n8k
-// CHECK: fa.kernel = "wgmma", tiling = #fa.tiling<block_q = 128, block_kv = 160, stages = 2, warps = 8>
+// CHECK: schedule = #fa.schedule<kernel = wgmma, loads = tma, release = producer, step = overlap, pingpong = true, epilogue = tma_store, consumer_regs = 240>, tiling = #fa.tiling<block_q = 128, block_kv = 160, stages = 2, warps = 8>
 func.func @d128_n8k(%q: tensor<2x16x8192x128xbf16>, %o: tensor<2x16x8192x128xbf16>) -> tensor<2x16x8192x128xbf16> {
   %r = fa.attention ins(%q, %q, %q : tensor<2x16x8192x128xbf16>, tensor<2x16x8192x128xbf16>, tensor<2x16x8192x128xbf16>)
        outs(%o : tensor<2x16x8192x128xbf16>) -> tensor<2x16x8192x128xbf16>
@@ -35,7 +35,7 @@ func.func @d128_n8k(%q: tensor<2x16x8192x128xbf16>, %o: tensor<2x16x8192x128xbf1
 // -----
 
 // CHECK-LABEL: func.func @d128_n16k
-// CHECK: fa.kernel = "wgmma", tiling = #fa.tiling<block_q = 128, block_kv = 160, stages = 2, warps = 8>
+// CHECK: schedule = #fa.schedule<kernel = wgmma, loads = tma, release = producer, step = overlap, pingpong = true, epilogue = tma_store, consumer_regs = 240>, tiling = #fa.tiling<block_q = 128, block_kv = 160, stages = 2, warps = 8>
 func.func @d128_n16k(%q: tensor<1x16x16384x128xbf16>, %o: tensor<1x16x16384x128xbf16>) -> tensor<1x16x16384x128xbf16> {
   %r = fa.attention ins(%q, %q, %q : tensor<1x16x16384x128xbf16>, tensor<1x16x16384x128xbf16>, tensor<1x16x16384x128xbf16>)
        outs(%o : tensor<1x16x16384x128xbf16>) -> tensor<1x16x16384x128xbf16>
@@ -45,7 +45,7 @@ func.func @d128_n16k(%q: tensor<1x16x16384x128xbf16>, %o: tensor<1x16x16384x128x
 // -----
 
 // CHECK-LABEL: func.func @d128_causal_n1k
-// CHECK: fa.kernel = "wgmma", tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>
+// CHECK: schedule = #fa.schedule<kernel = wgmma, loads = tma, release = producer, step = overlap, pingpong = true, epilogue = tma_store, consumer_regs = 240>, tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>
 func.func @d128_causal_n1k(%q: tensor<16x16x1024x128xbf16>, %o: tensor<16x16x1024x128xbf16>) -> tensor<16x16x1024x128xbf16> {
   %r = fa.attention ins(%q, %q, %q : tensor<16x16x1024x128xbf16>, tensor<16x16x1024x128xbf16>, tensor<16x16x1024x128xbf16>)
        outs(%o : tensor<16x16x1024x128xbf16>) {causal} -> tensor<16x16x1024x128xbf16>
@@ -59,7 +59,7 @@ func.func @d128_causal_n1k(%q: tensor<16x16x1024x128xbf16>, %o: tensor<16x16x102
 // has 1-2 of them per q-block, 128x128 one. Measured in three leases
 // (bench/ab.py, round-robin): 128x128 ahead by 0.5-1.9%.
 // CHECK-LABEL: func.func @d128_causal_n4k
-// CHECK: fa.kernel = "wgmma", tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>
+// CHECK: schedule = #fa.schedule<kernel = wgmma, loads = tma, release = producer, step = overlap, pingpong = true, epilogue = tma_store, consumer_regs = 240>, tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>
 func.func @d128_causal_n4k(%q: tensor<4x16x4096x128xbf16>, %o: tensor<4x16x4096x128xbf16>) -> tensor<4x16x4096x128xbf16> {
   %r = fa.attention ins(%q, %q, %q : tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>)
        outs(%o : tensor<4x16x4096x128xbf16>) {causal} -> tensor<4x16x4096x128xbf16>
@@ -71,7 +71,7 @@ func.func @d128_causal_n4k(%q: tensor<4x16x4096x128xbf16>, %o: tensor<4x16x4096x
 // N = 1k: 128x96's last kv-block (1024 = 10 * 96 + 64) is masked in every
 // q-block, 64x128 has none; measured within 0.1% of each other.
 // CHECK-LABEL: func.func @d64_n1k
-// CHECK: fa.kernel = "wgmma", tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 4>
+// CHECK: schedule = #fa.schedule<kernel = wgmma, loads = tma, epilogue = tma_store>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 4>
 func.func @d64_n1k(%q: tensor<16x32x1024x64xbf16>, %o: tensor<16x32x1024x64xbf16>) -> tensor<16x32x1024x64xbf16> {
   %r = fa.attention ins(%q, %q, %q : tensor<16x32x1024x64xbf16>, tensor<16x32x1024x64xbf16>, tensor<16x32x1024x64xbf16>)
        outs(%o : tensor<16x32x1024x64xbf16>) -> tensor<16x32x1024x64xbf16>
@@ -81,7 +81,7 @@ func.func @d64_n1k(%q: tensor<16x32x1024x64xbf16>, %o: tensor<16x32x1024x64xbf16
 // -----
 
 // CHECK-LABEL: func.func @d64_n4k
-// CHECK: fa.kernel = "wgmma", tiling = #fa.tiling<block_q = 192, block_kv = 128, stages = 2, warps = 12>
+// CHECK: schedule = #fa.schedule<kernel = wgmma, loads = tma, release = producer, step = overlap, pingpong = true, epilogue = tma_store, consumer_regs = 160>, tiling = #fa.tiling<block_q = 192, block_kv = 128, stages = 2, warps = 12>
 func.func @d64_n4k(%q: tensor<4x32x4096x64xbf16>, %o: tensor<4x32x4096x64xbf16>) -> tensor<4x32x4096x64xbf16> {
   %r = fa.attention ins(%q, %q, %q : tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>)
        outs(%o : tensor<4x32x4096x64xbf16>) -> tensor<4x32x4096x64xbf16>
@@ -91,7 +91,7 @@ func.func @d64_n4k(%q: tensor<4x32x4096x64xbf16>, %o: tensor<4x32x4096x64xbf16>)
 // -----
 
 // CHECK-LABEL: func.func @d64_n16k
-// CHECK: fa.kernel = "wgmma", tiling = #fa.tiling<block_q = 192, block_kv = 128, stages = 2, warps = 12>
+// CHECK: schedule = #fa.schedule<kernel = wgmma, loads = tma, release = producer, step = overlap, pingpong = true, epilogue = tma_store, consumer_regs = 160>, tiling = #fa.tiling<block_q = 192, block_kv = 128, stages = 2, warps = 12>
 func.func @d64_n16k(%q: tensor<1x32x16384x64xbf16>, %o: tensor<1x32x16384x64xbf16>) -> tensor<1x32x16384x64xbf16> {
   %r = fa.attention ins(%q, %q, %q : tensor<1x32x16384x64xbf16>, tensor<1x32x16384x64xbf16>, tensor<1x32x16384x64xbf16>)
        outs(%o : tensor<1x32x16384x64xbf16>) -> tensor<1x32x16384x64xbf16>
@@ -101,7 +101,7 @@ func.func @d64_n16k(%q: tensor<1x32x16384x64xbf16>, %o: tensor<1x32x16384x64xbf1
 // -----
 
 // CHECK-LABEL: func.func @d64_causal_n1k
-// CHECK: fa.kernel = "wgmma", tiling = #fa.tiling<block_q = 64, block_kv = 64, stages = 2, warps = 4>
+// CHECK: schedule = #fa.schedule<kernel = wgmma, loads = tma, epilogue = tma_store>, tiling = #fa.tiling<block_q = 64, block_kv = 64, stages = 2, warps = 4>
 func.func @d64_causal_n1k(%q: tensor<16x32x1024x64xbf16>, %o: tensor<16x32x1024x64xbf16>) -> tensor<16x32x1024x64xbf16> {
   %r = fa.attention ins(%q, %q, %q : tensor<16x32x1024x64xbf16>, tensor<16x32x1024x64xbf16>, tensor<16x32x1024x64xbf16>)
        outs(%o : tensor<16x32x1024x64xbf16>) {causal} -> tensor<16x32x1024x64xbf16>
@@ -114,7 +114,7 @@ func.func @d64_causal_n1k(%q: tensor<16x32x1024x64xbf16>, %o: tensor<16x32x1024x
 // more of the softmax than two blocks of two ("Four resident blocks"):
 // 64x80 measured 0.9-2.6% ahead of 128x96 here in four leases.
 // CHECK-LABEL: func.func @d64_causal_n2k
-// CHECK: fa.kernel = "wgmma", tiling = #fa.tiling<block_q = 64, block_kv = 80, stages = 2, warps = 4>
+// CHECK: schedule = #fa.schedule<kernel = wgmma, loads = tma, epilogue = tma_store>, tiling = #fa.tiling<block_q = 64, block_kv = 80, stages = 2, warps = 4>
 func.func @d64_causal_n2k(%q: tensor<8x32x2048x64xbf16>, %o: tensor<8x32x2048x64xbf16>) -> tensor<8x32x2048x64xbf16> {
   %r = fa.attention ins(%q, %q, %q : tensor<8x32x2048x64xbf16>, tensor<8x32x2048x64xbf16>, tensor<8x32x2048x64xbf16>)
        outs(%o : tensor<8x32x2048x64xbf16>) {causal} -> tensor<8x32x2048x64xbf16>
@@ -124,7 +124,7 @@ func.func @d64_causal_n2k(%q: tensor<8x32x2048x64xbf16>, %o: tensor<8x32x2048x64
 // -----
 
 // CHECK-LABEL: func.func @d64_causal_n4k
-// CHECK: fa.kernel = "wgmma", tiling = #fa.tiling<block_q = 128, block_kv = 96, stages = 2, warps = 8>
+// CHECK: schedule = #fa.schedule<kernel = wgmma, loads = tma, epilogue = tma_store>, tiling = #fa.tiling<block_q = 128, block_kv = 96, stages = 2, warps = 8>
 func.func @d64_causal_n4k(%q: tensor<4x32x4096x64xbf16>, %o: tensor<4x32x4096x64xbf16>) -> tensor<4x32x4096x64xbf16> {
   %r = fa.attention ins(%q, %q, %q : tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>)
        outs(%o : tensor<4x32x4096x64xbf16>) {causal} -> tensor<4x32x4096x64xbf16>
@@ -134,7 +134,7 @@ func.func @d64_causal_n4k(%q: tensor<4x32x4096x64xbf16>, %o: tensor<4x32x4096x64
 // -----
 
 // CHECK-LABEL: func.func @d64_causal_n16k
-// CHECK: fa.kernel = "wgmma", tiling = #fa.tiling<block_q = 192, block_kv = 128, stages = 2, warps = 12>
+// CHECK: schedule = #fa.schedule<kernel = wgmma, loads = tma, release = producer, step = overlap, pingpong = true, epilogue = tma_store, consumer_regs = 160>, tiling = #fa.tiling<block_q = 192, block_kv = 128, stages = 2, warps = 12>
 func.func @d64_causal_n16k(%q: tensor<1x32x16384x64xbf16>, %o: tensor<1x32x16384x64xbf16>) -> tensor<1x32x16384x64xbf16> {
   %r = fa.attention ins(%q, %q, %q : tensor<1x32x16384x64xbf16>, tensor<1x32x16384x64xbf16>, tensor<1x32x16384x64xbf16>)
        outs(%o : tensor<1x32x16384x64xbf16>) {causal} -> tensor<1x32x16384x64xbf16>

@@ -50,6 +50,64 @@ LogicalResult TilingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   return success();
 }
 
+LogicalResult ScheduleAttr::verify(
+    function_ref<InFlightDiagnostic()> emitError, KernelKind kernel,
+    LoadMechanism loads, SlotRelease release, StepOrder step, bool pingpong,
+    MaskedSteps maskedSteps, Epilogue epilogue, int64_t consumerRegs) {
+  if (!isGeneratedKernel(kernel))
+    return emitError() << "#fa.schedule kernel must be simt, mma_sync or "
+                          "wgmma, got "
+                       << getScheduleKeyword(stringifyKernelKind(kernel));
+  if (release == SlotRelease::Auto || step == StepOrder::Auto ||
+      maskedSteps == MaskedSteps::Auto)
+    return emitError() << "#fa.schedule holds decided values, not 'auto'";
+  if (consumerRegs < 0)
+    return emitError() << "#fa.schedule consumer_regs must not be negative, "
+                          "got "
+                       << consumerRegs;
+  return success();
+}
+
+std::string mlir::fa::getScheduleKeyword(llvm::StringRef spelling) {
+  std::string keyword = spelling.str();
+  for (char &c : keyword)
+    if (c == '-')
+      c = '_';
+  return keyword;
+}
+
+FailureOr<bool> mlir::fa::parseScheduleFlag(AsmParser &parser) {
+  llvm::SMLoc loc = parser.getCurrentLocation();
+  StringRef keyword;
+  if (failed(parser.parseKeyword(&keyword)))
+    return failure();
+  if (keyword == "true" || keyword == "false")
+    return keyword == "true";
+  return parser.emitError(loc)
+         << "expected 'true' or 'false' in #fa.schedule, got '" << keyword
+         << "'";
+}
+
+ScheduleAttr mlir::fa::getScheduleAttr(MLIRContext *ctx,
+                                       const KernelSchedule &s) {
+  return ScheduleAttr::get(ctx, s.kernel, s.loads, s.release, s.step,
+                           s.pingpong, s.maskedSteps, s.epilogue,
+                           s.consumerRegisters);
+}
+
+KernelSchedule mlir::fa::getKernelSchedule(ScheduleAttr attr) {
+  KernelSchedule s;
+  s.kernel = attr.getKernel();
+  s.loads = attr.getLoads();
+  s.release = attr.getRelease();
+  s.step = attr.getStep();
+  s.pingpong = attr.getPingpong();
+  s.maskedSteps = attr.getMaskedSteps();
+  s.epilogue = attr.getEpilogue();
+  s.consumerRegisters = attr.getConsumerRegs();
+  return s;
+}
+
 TargetAttr mlir::fa::getTargetAttr(MLIRContext *ctx, const TargetInfo &info) {
   return TargetAttr::get(ctx, info.arch, info.sramPerBlock, info.sramPerSM,
                          info.regsPerSM, info.maxRegsPerThread, info.smCount,

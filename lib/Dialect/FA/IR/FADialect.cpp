@@ -70,18 +70,6 @@ LogicalResult FADialect::verifyOperationAttribute(Operation *op,
              << "'" << getPredictedSramAttrName() << "' must not be negative";
     return success();
   }
-  if (attr.getName() == getKernelAttrName()) {
-    auto name = dyn_cast<StringAttr>(attr.getValue());
-    std::optional<KernelKind> kind =
-        name ? parseKernelKind(name.getValue()) : std::nullopt;
-    if (!kind || !isGeneratedKernel(*kind))
-      return op->emitError() << "'" << getKernelAttrName()
-                             << "' must be \"simt\", \"mma-sync\" or \"wgmma\"";
-    if (!isa<AttentionOp>(op))
-      return op->emitError() << "'" << getKernelAttrName()
-                             << "' is only allowed on fa.attention";
-    return success();
-  }
   if (attr.getName() != getTargetAttrName())
     return op->emitError() << "unknown fa dialect attribute '"
                            << attr.getName().getValue() << "'";

@@ -22,7 +22,7 @@ void AttentionOp::build(OpBuilder &b, OperationState &state, Value query,
                         Value key, Value value, Value mask,
                         ValueRange outputs, FloatAttr scale, bool causal) {
   build(b, state, outputs.getTypes(), query, key, value, mask, outputs, scale,
-        causal, /*tiling=*/TilingAttr());
+        causal, /*tiling=*/TilingAttr(), /*schedule=*/ScheduleAttr());
 }
 
 double AttentionOp::getScaleValue() {
@@ -218,8 +218,8 @@ AttentionOp::bufferize(RewriterBase &rewriter,
   auto bufferized = AttentionOp::create(
       rewriter, getLoc(), TypeRange(), all[0], all[1], all[2],
       getMask() ? all[3] : Value(), all.drop_front(numInputs), getScaleAttr(),
-      getCausalAttr(), getTilingAttr());
-  // Discardable attributes (the kernel choice, the target) carry over.
+      getCausalAttr(), getTilingAttr(), getScheduleAttr());
+  // Discardable attributes carry over.
   for (NamedAttribute attr : (*this)->getDiscardableAttrs())
     bufferized->setAttr(attr.getName(), attr.getValue());
   bufferization::replaceOpWithBufferizedValues(rewriter, *this,

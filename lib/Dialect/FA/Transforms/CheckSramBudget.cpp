@@ -27,13 +27,6 @@ struct CheckSramBudgetPass
   using Base::Base;
 
   void runOnOperation() override {
-    std::optional<KernelKind> kind = parseKernelKind(kernel);
-    if (!kind) {
-      getOperation()->emitError()
-          << "unknown fa-check-sram-budget kernel '" << kernel
-          << "'; expected 'simt', 'mma-sync', 'wgmma' or 'tensor-core'";
-      return signalPassFailure();
-    }
     bool failed = false;
     getOperation()->walk([&](AttentionOp op) {
       TilingAttr tiling = op.getTilingAttr();
@@ -53,8 +46,8 @@ struct CheckSramBudgetPass
         failed = true;
         return;
       }
-      // The op's own kernel (fa.kernel) wins over the option.
-      KernelKind opKind = getKernelKind(op, *kind);
+      // The op's own kernel (its #fa.schedule) wins over the option.
+      KernelKind opKind = getKernelKind(op, kernel);
       int64_t used = sramBytes(getTiling(tiling), problem, opKind);
       int64_t available = target.getSramPerBlock();
       if (used > available) {

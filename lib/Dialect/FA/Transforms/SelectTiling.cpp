@@ -7,6 +7,7 @@
 #include "FlashAttn/Dialect/FA/Transforms/Passes.h"
 
 #include "FlashAttn/Analysis/CostModel.h"
+#include "FlashAttn/Analysis/KernelSchedule.h"
 #include "FlashAttn/Dialect/FA/IR/FAAttrs.h"
 #include "FlashAttn/Dialect/FA/IR/FAOps.h"
 #include "FlashAttn/Dialect/FA/Transforms/TilingUtils.h"
@@ -85,21 +86,13 @@ struct SelectTilingPass
   using FASelectTilingPassBase::FASelectTilingPassBase;
 
   void runOnOperation() override {
-    if (mode != "model" && mode != "paper") {
-      getOperation()->emitError()
-          << "unknown fa-select-tiling mode '" << mode
-          << "'; expected 'model' or 'paper'";
-      return signalPassFailure();
-    }
-    if (kernel != "auto" && !parseKernelKind(kernel)) {
-      getOperation()->emitError()
-          << "unknown fa-select-tiling kernel '" << kernel
-          << "'; expected 'simt', 'mma-sync', 'wgmma', 'tensor-core' or 'auto'";
-      return signalPassFailure();
-    }
     if (assumedSeqLen < 1 || assumedBatch < 1) {
       getOperation()->emitError()
           << "assumed-seq-len and assumed-batch must be positive";
+      return signalPassFailure();
+    }
+    if (std::optional<std::string> conflict = request().conflict()) {
+      getOperation()->emitError() << "fa-select-tiling: " << *conflict;
       return signalPassFailure();
     }
     WalkResult result = getOperation()->walk([&](AttentionOp op) {
@@ -108,6 +101,41 @@ struct SelectTilingPass
     });
     if (result.wasInterrupted())
       signalPassFailure();
+  }
+
+  /// The schedule fields the options force.
+  ScheduleRequest request() const {
+    ScheduleRequest r;
+    r.wgmmaLoads = wgmmaLoads;
+    r.wgmmaRelease = wgmmaRelease;
+    r.wgmmaStep = wgmmaSchedule;
+    r.wgmmaPingpong = wgmmaPingpong;
+    r.mmaMaskedSteps = mmaMaskedSteps;
+    return r;
+  }
+
+  /// The kernel of `op`: its own schedule's, else the option's (`auto`: the
+  /// wgmma kernel, else the mma.sync kernel, where it applies, the scalar
+  /// one elsewhere; a tiling given with the op chooses the kernel too: the
+  /// first of them that can run it).
+  KernelKind chooseKernel(AttentionOp op, const TargetInfo &target,
+                          const AttentionProblem &problem) {
+    auto fits = [&](KernelKind candidate) {
+      if (nvgpuKernelUnsupportedReason(op, target, candidate))
+        return false;
+      TilingAttr given = op.getTilingAttr();
+      if (!given)
+        return true;
+      return CostModel(target, {candidate})
+          .evaluate(getTiling(given), problem)
+          .fits();
+    };
+    KernelKind option = kernel;
+    if (option == KernelKind::Auto)
+      option = fits(KernelKind::Wgmma)     ? KernelKind::Wgmma
+               : fits(KernelKind::MmaSync) ? KernelKind::MmaSync
+                                           : KernelKind::Simt;
+    return getKernelKind(op, option);
   }
 
   LogicalResult selectTiling(AttentionOp op) {
@@ -124,43 +152,18 @@ struct SelectTilingPass
     if (std::optional<std::string> why = problem.validate())
       return op.emitOpError() << "cannot be tiled: " << *why;
 
-    // The kernel: the op's own `fa.kernel`, else the option (`auto`: the
-    // wgmma kernel, else the mma.sync kernel, where it applies, the scalar
-    // one elsewhere). A tiling given with the op chooses the kernel too
-    // under `auto`: the first of them that can run it.
-    auto fits = [&](KernelKind candidate) {
-      if (nvgpuKernelUnsupportedReason(op, target, candidate))
-        return false;
-      TilingAttr given = op.getTilingAttr();
-      if (!given)
-        return true;
-      CostModelOptions options = this->modelOptions;
-      options.kernel = candidate;
-      return CostModel(target, options)
-          .evaluate(getTiling(given), problem)
-          .fits();
-    };
-    KernelKind kind =
-        kernel == "auto"
-            ? getKernelKind(op, fits(KernelKind::Wgmma)     ? KernelKind::Wgmma
-                                : fits(KernelKind::MmaSync) ? KernelKind::MmaSync
-                                                            : KernelKind::Simt)
-            : getKernelKind(op, *parseKernelKind(kernel));
+    KernelKind kind = chooseKernel(op, target, problem);
     if (std::optional<std::string> why =
             nvgpuKernelUnsupportedReason(op, target, kind))
       return op.emitOpError()
              << "cannot use the " << stringifyKernelKind(kind)
              << " kernel: " << *why;
-    if (isGeneratedKernel(kind))
-      op->setAttr(FADialect::getKernelAttrName(),
-                  StringAttr::get(op.getContext(), stringifyKernelKind(kind)));
-    CostModelOptions modelOptions = this->modelOptions;
-    modelOptions.kernel = kind;
-    CostModel model(target, modelOptions);
+    CostModel model(target, {kind});
 
     // A tiling written earlier (or by hand) stays, if it fits.
+    CandidateCost cost;
     if (TilingAttr existing = op.getTilingAttr()) {
-      CandidateCost cost = model.evaluate(getTiling(existing), problem);
+      cost = model.evaluate(getTiling(existing), problem);
       if (!cost.fits())
         return op.emitOpError()
                << "tiling " << existing << " does not fit the target ("
@@ -169,32 +172,79 @@ struct SelectTilingPass
       if (explain)
         op.emitRemark() << "fa-select-tiling: keeps the given tiling "
                         << existing << " (" << describe(cost) << ")";
-      return success();
+    } else {
+      TilingDecision decision = mode == SelectionMode::Paper
+                                    ? model.selectPaper(problem)
+                                    : model.select(problem);
+      if (!decision.found())
+        return op.emitOpError()
+               << "cannot be tiled for " << target.arch << " (head dim "
+               << problem.headDim << ", value head dim "
+               << problem.valueHeadDim << "): " << decision.reason
+               << " (kernel=" << stringifyKernelKind(kind) << ")";
+      cost = decision.winner();
+      op.setTilingAttr(makeTilingAttr(op.getContext(), cost.tiling));
+      if (explain)
+        emitExplanation(op, decision, problem, assumed, kind);
     }
+    if (!isGeneratedKernel(kind))
+      return success();
+    return recordSchedule(op, kind, cost, problem, target);
+  }
 
-    TilingDecision decision =
-        mode == "paper" ? model.selectPaper(problem) : model.select(problem);
-    if (!decision.found())
-      return op.emitOpError()
-             << "cannot be tiled for " << target.arch << " (head dim "
-             << problem.headDim << ", value head dim " << problem.valueHeadDim
-             << "): " << decision.reason
-             << " (kernel=" << stringifyKernelKind(kind) << ")";
-
-    op.setTilingAttr(makeTilingAttr(op.getContext(), decision.winner().tiling));
+  /// Decides the schedule of `op`'s kernel for the tiling evaluated as
+  /// `cost` and records it, or checks the one the op carries.
+  LogicalResult recordSchedule(AttentionOp op, KernelKind kind,
+                               const CandidateCost &cost,
+                               const AttentionProblem &problem,
+                               const TargetInfo &target) {
+    ScheduleAttr attr = op.getScheduleAttr();
+    if (attr) {
+      if (std::optional<std::string> why = scheduleUnsupportedReason(
+              getKernelSchedule(attr), cost.tiling, problem, target))
+        return op.emitOpError() << "schedule " << attr << " cannot be built: "
+                                << *why;
+    } else {
+      attr = getScheduleAttr(op.getContext(),
+                             decideSchedule(kind, cost.tiling, cost, problem,
+                                            target, request()));
+      op.setScheduleAttr(attr);
+    }
     if (explain)
-      emitExplanation(op, decision, problem, assumed, kind, target);
+      op.emitRemark() << "fa-select-tiling: schedule " << attr << ": "
+                      << explainSchedule(getKernelSchedule(attr), cost);
     return success();
   }
 
-  CostModelOptions modelOptions;
+  /// Why the schedule's deciding fields are what they are.
+  static std::string explainSchedule(const KernelSchedule &s,
+                                     const CandidateCost &cost) {
+    if (s.kernel == KernelKind::Wgmma && s.hasProducer())
+      return llvm::formatv(
+          "the producer kernel: one more warpgroup issues the loads, {0} "
+          "consumer warpgroup(s) at {1} registers a thread{2}",
+          cost.tiling.warps / 4, s.consumerRegisters,
+          s.pingpong ? " take turns at the tensor cores" : "");
+    if (s.kernel == KernelKind::Wgmma && s.usesTma())
+      return llvm::formatv("the barrier kernel ({0} block(s) per SM)",
+                           cost.blocksPerSM);
+    if (s.kernel == KernelKind::MmaSync)
+      return llvm::formatv(
+          "register estimate {0} {1} the per-thread limit: masked steps "
+          "{2}",
+          cost.registersPerThread,
+          s.branchesMaskedSteps() ? "over" : "within",
+          stringifyMaskedSteps(s.maskedSteps));
+    return "the fields' defaults";
+  }
 
   void emitExplanation(AttentionOp op, const TilingDecision &decision,
                        const AttentionProblem &problem, bool assumed,
-                       KernelKind kind, const TargetInfo &target) {
-    InFlightDiagnostic diag = op.emitRemark()
-                              << "fa-select-tiling (" << mode
-                              << "): " << decision.reason;
+                       KernelKind kind) {
+    InFlightDiagnostic diag =
+        op.emitRemark() << "fa-select-tiling ("
+                        << (mode == SelectionMode::Paper ? "paper" : "model")
+                        << "): " << decision.reason;
     int64_t feasible = 0;
     for (const CandidateCost &c : decision.candidates) {
       if (!c.fits())
@@ -222,22 +272,6 @@ struct SelectTilingPass
                                 "stages in shared memory, TMA loads)"
                               : "the tensor-core kernel (accumulators in "
                                 "registers, K/V stages in shared memory)");
-    // Which form convert-fa-to-nvgpu's default (wgmma-release=auto) builds:
-    // the model priced that one.
-    if (kind == KernelKind::Wgmma) {
-      const CandidateCost &w = decision.winner();
-      if (buildsWgmmaProducer(w.tiling, w, target))
-        diag.attachNote()
-            << "wgmma-release=auto (the default) builds the producer kernel: "
-            << "one more warpgroup issues the loads, "
-            << w.tiling.warps / 4 << " consumer warpgroups at "
-            << producerConsumerRegisters(target.regsPerSM, w.tiling.warps)
-            << " registers a thread take turns at the tensor cores";
-      else
-        diag.attachNote() << "wgmma-release=auto (the default) builds the "
-                             "barrier kernel ("
-                          << w.blocksPerSM << " block(s) per SM)";
-    }
     if (assumed)
       diag.attachNote() << "dynamic sizes assumed for the prediction: batch = "
                         << problem.batch << ", Nq = " << problem.seqLenQ

@@ -96,9 +96,7 @@ std::optional<std::string> mlir::fa::nvgpuKernelUnsupportedReason(
 }
 
 KernelKind mlir::fa::getKernelKind(AttentionOp op, KernelKind fallback) {
-  if (auto name =
-          op->getAttrOfType<StringAttr>(FADialect::getKernelAttrName()))
-    if (std::optional<KernelKind> kind = parseKernelKind(name.getValue()))
-      return *kind;
+  if (ScheduleAttr schedule = op.getScheduleAttr())
+    return schedule.getKernel();
   return fallback;
 }

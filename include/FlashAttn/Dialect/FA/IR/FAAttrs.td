@@ -81,4 +81,85 @@ def FA_TilingAttr : FA_Attr<"Tiling", "tiling"> {
   let genVerifyDecl = 1;
 }
 
+/// A field of `#fa.schedule` whose C++ type is one of the schedule's enums
+/// (FlashAttn/Analysis/KernelSchedule.h), spelled as a keyword: the pass
+/// option's spelling with `-` written `_`.
+class FA_ScheduleEnumParameter<string enumName, string desc>
+    : AttrParameter<"::mlir::fa::" # enumName, desc> {
+  let parser = "::mlir::fa::parseScheduleKeyword<::mlir::fa::" # enumName #
+               ">($_parser, ::mlir::fa::parse" # enumName # ", \"" # desc #
+               "\")";
+  let printer = "$_printer << ::mlir::fa::getScheduleKeyword("
+                "::mlir::fa::stringify" # enumName # "($_self))";
+}
+
+class FA_DefaultedScheduleEnumParameter<string enumName, string value,
+                                        string desc>
+    : FA_ScheduleEnumParameter<enumName, desc> {
+  let defaultValue = "::mlir::fa::" # enumName # "::" # value;
+}
+
+/// A boolean field of `#fa.schedule`, `true` or `false`, default false.
+class FA_FlagParameter<string desc> : AttrParameter<"bool", desc> {
+  let parser = "::mlir::fa::parseScheduleFlag($_parser)";
+  let printer = "$_printer << (($_self) ? \"true\" : \"false\")";
+  let defaultValue = "false";
+}
+
+def FA_ScheduleAttr : FA_Attr<"Schedule", "schedule"> {
+  let summary = "The kernel schedule decided for one fa.attention";
+  let description = [{
+    Everything the GPU conversions build besides the block sizes of
+    `#fa.tiling`, decided once by `fa-select-tiling` (from the cost model's
+    numbers and the pass's options, docs/GPU.md "The kernel schedule") and
+    only read by `convert-fa-to-gpu` and `convert-fa-to-nvgpu`:
+
+    * `kernel`: `simt` (convert-fa-to-gpu's scalar kernel), `mma_sync` or
+      `wgmma` (convert-fa-to-nvgpu).
+    * `loads`: `cp_async` (default) or `tma` (wgmma only).
+    * `release`: how a TMA kernel frees a K/V slot: `barrier` (default),
+      `mbarrier` or `producer` (a producer warpgroup issues every load).
+    * `step`: `serial` (default) or `overlap` (FlashAttention-3's
+      intra-warpgroup overlap; TMA, release `barrier` or `producer`).
+    * `pingpong`: the producer kernel's consumer warpgroups take turns at the
+      tensor cores (default `false`).
+    * `masked_steps`: how the mma-sync kernel runs its masked kv-blocks:
+      `split` (default; a second loop) or `branch` (one loop).
+    * `epilogue`: how O is stored: `direct` (default), `staged` (mma-sync,
+      through shared memory) or `tma_store`.
+    * `consumer_regs`: the producer kernel's consumer registers per thread
+      (setmaxnreg; default 0, no producer).
+
+    Fields at their default are not printed. The keywords are the pass
+    options' spellings with `-` written `_`. A schedule may be written by
+    hand; the passes check it against the op and the target.
+
+    ```mlir
+    %o = fa.attention ins(%q, %k, %v : ...) outs(%init : ...)
+           {schedule = #fa.schedule<kernel = wgmma, loads = tma,
+                                    release = producer, step = overlap,
+                                    pingpong = true, epilogue = tma_store,
+                                    consumer_regs = 240>,
+            tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>}
+           -> tensor<1x16x4096x128xbf16>
+    ```
+  }];
+  let parameters = (ins
+    FA_ScheduleEnumParameter<"KernelKind", "kernel">:$kernel,
+    FA_DefaultedScheduleEnumParameter<"LoadMechanism", "CpAsync",
+                                      "loads">:$loads,
+    FA_DefaultedScheduleEnumParameter<"SlotRelease", "Barrier",
+                                      "release">:$release,
+    FA_DefaultedScheduleEnumParameter<"StepOrder", "Serial", "step">:$step,
+    FA_FlagParameter<"pingpong">:$pingpong,
+    FA_DefaultedScheduleEnumParameter<"MaskedSteps", "Split",
+                                      "masked steps">:$masked_steps,
+    FA_DefaultedScheduleEnumParameter<"Epilogue", "Direct",
+                                      "epilogue">:$epilogue,
+    DefaultValuedParameter<"int64_t", "0">:$consumer_regs
+  );
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
 #endif // FLASHATTN_DIALECT_FA_IR_FAATTRS_TD

@@ -20,6 +20,8 @@ def FA_Dialect : Dialect {
     * `#fa.target<...>` describes the GPU (SRAM per block and per SM,
       registers, SM count, HBM bandwidth, tensor-core peak). It lives on the
       `builtin.module` under the name `fa.target`.
+    * `#fa.schedule<...>` records the kernel and its schedule decided with
+      the tiling (the `schedule` attribute of `fa.attention`).
     * `#fa.tiling<...>` records the block sizes the IO cost model chose for one
       `fa.attention`; `fa-tile-attention` copies it onto the thread-block
       loop as the discardable attribute `fa.tiling`.
@@ -27,11 +29,6 @@ def FA_Dialect : Dialect {
       that `fa-tile-attention` puts on the thread-block loop: the shared
       memory the cost model predicts for one thread block of the SIMT kernel.
       `convert-fa-to-gpu` checks that the buffers it packs add up to it.
-    * `fa.kernel = "simt" | "mma-sync" | "wgmma"`, a discardable string
-      attribute on `fa.attention` only (verified): the GPU kernel
-      `fa-select-tiling` chose for the op (`convert-fa-to-gpu` through the
-      tiled form, or `convert-fa-to-nvgpu`); later passes and the SRAM check
-      follow it.
     * `fa.align = N : i64`, a discardable argument attribute of a memref
       function argument (verified: a power of two): the byte alignment the
       generated kernel needs of that buffer's address (`convert-fa-to-nvgpu`
@@ -68,13 +65,6 @@ def FA_Dialect : Dialect {
     /// that holds the cost model's shared memory bytes for one block.
     static constexpr ::llvm::StringLiteral getPredictedSramAttrName() {
       return ::llvm::StringLiteral("fa.predicted_sram");
-    }
-    /// Name of the discardable string attribute on fa.attention that names
-    /// the GPU kernel chosen for it by fa-select-tiling: "simt" (the tiled
-    /// form and convert-fa-to-gpu), "mma-sync" or "wgmma"
-    /// (convert-fa-to-nvgpu).
-    static constexpr ::llvm::StringLiteral getKernelAttrName() {
-      return ::llvm::StringLiteral("fa.kernel");
     }
     /// Name of the discardable i64 argument attribute that holds the byte
     /// alignment a generated kernel needs of a memref argument's address.

@@ -65,6 +65,8 @@ def FA_AttentionOp : FA_Op<"attention", [
       aligned to the bottom-right corner of the score matrix, as in
       FlashAttention-2 (for `Nq == Nk` the usual lower triangle).
     * `tiling`: the `#fa.tiling` chosen by `fa-select-tiling`.
+    * `schedule`: the `#fa.schedule` (kernel, loads, release, step, ...)
+      decided by `fa-select-tiling` with the tiling.
 
     A row whose keys are all masked produces an output of 0 (never NaN) and
     a logsumexp of -inf.
@@ -90,7 +92,8 @@ def FA_AttentionOp : FA_Op<"attention", [
     Variadic<FA_TensorOrMemRef>:$outputs,
     OptionalAttr<F32Attr>:$scale,
     UnitAttr:$causal,
-    OptionalAttr<FA_TilingAttr>:$tiling
+    OptionalAttr<FA_TilingAttr>:$tiling,
+    OptionalAttr<FA_ScheduleAttr>:$schedule
   );
   let results = (outs Variadic<AnyRankedTensor>:$results);
 

@@ -113,9 +113,20 @@ def FASelectTilingPass : Pass<"fa-select-tiling"> {
       tiling fits it), else `mma-sync`, else `simt`; what
       `fa-to-ptx-pipeline` uses.
 
-    With `simt`, `mma-sync`, `wgmma` or `auto` the chosen kernel is recorded
-    on the op as `fa.kernel`; an op that already carries `fa.kernel` keeps
-    its kernel whatever the option says.
+    The default is `simt`, the kernel of the pass's first use; the
+    `fa-to-ptx-pipeline` passes `auto`, and `explain` names the kernel the
+    decision was made for.
+
+    With `simt`, `mma-sync`, `wgmma` or `auto` the chosen kernel and its
+    whole schedule are recorded on the op as `#fa.schedule`
+    (docs/GPU.md, "The kernel schedule"): the loads, the release of K/V
+    slots, the order of a step, ping-pong, the masked steps, the epilogue
+    and the producer's registers, each decided here from the cost model's
+    numbers and the `wgmma-*` and `mma-masked-steps` options (`auto` lets
+    the model decide; a forced value is kept, and forced values that cannot
+    go together are an error). The conversions only read it. An op that
+    already carries a `#fa.schedule` keeps it whatever the options say; it
+    is checked against the op, its tiling and the target.
 
     * `mode=model` (default): the cost model of docs/CostModel.md enumerates
       block sizes (multiples of 16) with the kernel's stages and warps,
@@ -147,19 +158,99 @@ def FASelectTilingPass : Pass<"fa-select-tiling"> {
     ```
   }];
   let options = [
-    Option<"mode", "mode", "std::string", /*default=*/"\"model\"",
-           "model (the IO cost model) or paper (Algorithm 1)">,
-    Option<"kernel", "kernel", "std::string", /*default=*/"\"simt\"",
-           "The kernel to tile for: simt (convert-fa-to-gpu's scalar "
-           "kernel), mma-sync or wgmma (convert-fa-to-nvgpu), tensor-core "
-           "(the model's generic tensor-core prediction) or auto (wgmma, "
-           "else mma-sync, where it applies)">,
+    Option<"mode", "mode", "::mlir::fa::SelectionMode",
+           /*default=*/"::mlir::fa::SelectionMode::Model",
+           "How the tiling is chosen",
+           [{::llvm::cl::values(
+             clEnumValN(::mlir::fa::SelectionMode::Model, "model",
+                        "the IO cost model"),
+             clEnumValN(::mlir::fa::SelectionMode::Paper, "paper",
+                        "FlashAttention's Algorithm 1"))}]>,
+    Option<"kernel", "kernel", "::mlir::fa::KernelKind",
+           /*default=*/"::mlir::fa::KernelKind::Simt",
+           "The kernel to tile for (default simt; fa-to-ptx-pipeline passes "
+           "auto)",
+           [{::llvm::cl::values(
+             clEnumValN(::mlir::fa::KernelKind::Simt, "simt",
+                        "convert-fa-to-gpu's scalar kernel"),
+             clEnumValN(::mlir::fa::KernelKind::MmaSync, "mma-sync",
+                        "convert-fa-to-nvgpu's mma.sync kernel"),
+             clEnumValN(::mlir::fa::KernelKind::Wgmma, "wgmma",
+                        "convert-fa-to-nvgpu's wgmma kernel (sm_90a)"),
+             clEnumValN(::mlir::fa::KernelKind::TensorCore, "tensor-core",
+                        "the model's generic tensor-core prediction"),
+             clEnumValN(::mlir::fa::KernelKind::Auto, "auto",
+                        "wgmma, else mma-sync, where it applies, else "
+                        "simt"))}]>,
     Option<"explain", "explain", "bool", /*default=*/"false",
            "Emit remarks listing the best candidates and why the winner won">,
     Option<"assumedSeqLen", "assumed-seq-len", "int64_t", /*default=*/"4096",
            "Sequence length assumed for a dynamic Nq or Nk">,
     Option<"assumedBatch", "assumed-batch", "int64_t", /*default=*/"1",
            "Batch size assumed for a dynamic batch">,
+    Option<"wgmmaLoads", "wgmma-loads", "::mlir::fa::LoadMechanism",
+           /*default=*/"::mlir::fa::LoadMechanism::Tma",
+           "How the wgmma kernel fills shared memory",
+           [{::llvm::cl::values(
+             clEnumValN(::mlir::fa::LoadMechanism::Tma, "tma",
+                        "TMA boxes through host-built tensor maps, "
+                        "completing on mbarriers"),
+             clEnumValN(::mlir::fa::LoadMechanism::CpAsync, "cp-async",
+                        "cp.async by every thread, made visible to wgmma by "
+                        "fence.proxy.async"))}]>,
+    Option<"wgmmaRelease", "wgmma-release", "::mlir::fa::SlotRelease",
+           /*default=*/"::mlir::fa::SlotRelease::Auto",
+           "How the TMA wgmma kernel frees a K/V slot for its refill",
+           [{::llvm::cl::values(
+             clEnumValN(::mlir::fa::SlotRelease::Auto, "auto",
+                        "producer for two warpgroups, or three whose "
+                        "register estimate fits the consumers' share, at "
+                        "one block per SM; else barrier"),
+             clEnumValN(::mlir::fa::SlotRelease::Barrier, "barrier",
+                        "one bar.sync per step, then thread 0 refills"),
+             clEnumValN(::mlir::fa::SlotRelease::MBarrier, "mbarrier",
+                        "each warp arrives on the slot's empty mbarrier; "
+                        "thread 0 waits there and refills"),
+             clEnumValN(::mlir::fa::SlotRelease::Producer, "producer",
+                        "mbarrier, with a producer warpgroup that issues "
+                        "every load (setmaxnreg)"))}]>,
+    Option<"wgmmaSchedule", "wgmma-schedule", "::mlir::fa::StepOrder",
+           /*default=*/"::mlir::fa::StepOrder::Auto",
+           "The order of a TMA wgmma kernel step",
+           [{::llvm::cl::values(
+             clEnumValN(::mlir::fa::StepOrder::Auto, "auto",
+                        "overlap with the producer warpgroup, else serial"),
+             clEnumValN(::mlir::fa::StepOrder::Serial, "serial",
+                        "S = Q K^T, its softmax, then P V, each waited for"),
+             clEnumValN(::mlir::fa::StepOrder::Overlap, "overlap",
+                        "FlashAttention-3's intra-warpgroup overlap (needs "
+                        "wgmma-loads=tma and wgmma-release=barrier, producer "
+                        "or auto)"))}]>,
+    Option<"wgmmaPingpong", "wgmma-pingpong", "::mlir::fa::Toggle",
+           /*default=*/"::mlir::fa::Toggle::Auto",
+           "Whether the producer kernel's consumer warpgroups take turns at "
+           "the tensor cores (FlashAttention-3's ping-pong)",
+           [{::llvm::cl::values(
+             clEnumValN(::mlir::fa::Toggle::Auto, "auto",
+                        "with the producer's overlapped step"),
+             clEnumValN(::mlir::fa::Toggle::On, "on",
+                        "wherever the kernel has the producer and two or "
+                        "more consumer warpgroups (needs wgmma-loads=tma and "
+                        "wgmma-release=producer or auto)"),
+             clEnumValN(::mlir::fa::Toggle::Off, "off", "never"))}]>,
+    Option<"mmaMaskedSteps", "mma-masked-steps", "::mlir::fa::MaskedSteps",
+           /*default=*/"::mlir::fa::MaskedSteps::Auto",
+           "How the mma-sync kernel runs the kv-blocks that need a mask next "
+           "to blocks that need none",
+           [{::llvm::cl::values(
+             clEnumValN(::mlir::fa::MaskedSteps::Auto, "auto",
+                        "branch where the register estimate is over the "
+                        "target's registers per thread, else split"),
+             clEnumValN(::mlir::fa::MaskedSteps::Split, "split",
+                        "FlashAttention-2's split: a second loop"),
+             clEnumValN(::mlir::fa::MaskedSteps::Branch, "branch",
+                        "one loop, the mask under a block-uniform "
+                        "branch"))}]>,
   ];
   let dependentDialects = ["::mlir::fa::FADialect"];
 }
@@ -184,8 +275,8 @@ def FACheckSramBudgetPass : Pass<"fa-check-sram-budget"> {
     * `kernel=mma-sync`: the same with every tile row padded by 16 bytes:
       exactly what `convert-fa-to-nvgpu` allocates.
 
-    An op's own `fa.kernel` (set by `fa-select-tiling`) selects the formula
-    for that op, whatever the option says.
+    An op's own `#fa.schedule` (set by `fa-select-tiling`) selects the
+    formula for that op, whatever the option says.
 
     ```mlir
     // error: 'fa.attention' op tiling #fa.tiling<...> needs 294912 bytes of
@@ -194,10 +285,19 @@ def FACheckSramBudgetPass : Pass<"fa-check-sram-budget"> {
     ```
   }];
   let options = [
-    Option<"kernel", "kernel", "std::string", /*default=*/"\"simt\"",
-           "The kernel whose shared memory is checked: simt (the scalar "
-           "kernel convert-fa-to-gpu emits), mma-sync or tensor-core; an "
-           "op's own fa.kernel attribute wins">,
+    Option<"kernel", "kernel", "::mlir::fa::KernelKind",
+           /*default=*/"::mlir::fa::KernelKind::Simt",
+           "The kernel whose shared memory is checked; an op's own "
+           "#fa.schedule wins",
+           [{::llvm::cl::values(
+             clEnumValN(::mlir::fa::KernelKind::Simt, "simt",
+                        "the scalar kernel convert-fa-to-gpu emits"),
+             clEnumValN(::mlir::fa::KernelKind::MmaSync, "mma-sync",
+                        "convert-fa-to-nvgpu's mma.sync kernel"),
+             clEnumValN(::mlir::fa::KernelKind::Wgmma, "wgmma",
+                        "convert-fa-to-nvgpu's wgmma kernel"),
+             clEnumValN(::mlir::fa::KernelKind::TensorCore, "tensor-core",
+                        "the model's generic tensor-core kernel"))}]>,
   ];
 }
 

@@ -44,7 +44,7 @@ std::optional<std::string> nvgpuKernelUnsupportedReason(AttentionOp op,
                                                         const TargetInfo &target,
                                                         KernelKind kind);
 
-/// The kernel named by `op`'s `fa.kernel` attribute, or `fallback`.
+/// The kernel of `op`'s `#fa.schedule`, or `fallback` when it has none.
 KernelKind getKernelKind(AttentionOp op, KernelKind fallback);
 
 /// The plain tiling of an attribute, and back.

@@ -1,0 +1,234 @@
+//===- KernelSchedule.cpp - The decided schedule of one kernel -------------===//
+//
+// Part of flashattn-mlir.
+//
+//===----------------------------------------------------------------------===//
+
+#include "FlashAttn/Analysis/KernelSchedule.h"
+
+#include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/ErrorHandling.h"
+
+using namespace mlir;
+using namespace mlir::fa;
+
+llvm::StringRef mlir::fa::stringifyLoadMechanism(LoadMechanism value) {
+  switch (value) {
+  case LoadMechanism::CpAsync:
+    return "cp-async";
+  case LoadMechanism::Tma:
+    return "tma";
+  }
+  llvm_unreachable("unknown load mechanism");
+}
+
+llvm::StringRef mlir::fa::stringifySlotRelease(SlotRelease value) {
+  switch (value) {
+  case SlotRelease::Auto:
+    return "auto";
+  case SlotRelease::Barrier:
+    return "barrier";
+  case SlotRelease::MBarrier:
+    return "mbarrier";
+  case SlotRelease::Producer:
+    return "producer";
+  }
+  llvm_unreachable("unknown slot release");
+}
+
+llvm::StringRef mlir::fa::stringifyStepOrder(StepOrder value) {
+  switch (value) {
+  case StepOrder::Auto:
+    return "auto";
+  case StepOrder::Serial:
+    return "serial";
+  case StepOrder::Overlap:
+    return "overlap";
+  }
+  llvm_unreachable("unknown step order");
+}
+
+llvm::StringRef mlir::fa::stringifyMaskedSteps(MaskedSteps value) {
+  switch (value) {
+  case MaskedSteps::Auto:
+    return "auto";
+  case MaskedSteps::Split:
+    return "split";
+  case MaskedSteps::Branch:
+    return "branch";
+  }
+  llvm_unreachable("unknown masked steps");
+}
+
+llvm::StringRef mlir::fa::stringifyEpilogue(Epilogue value) {
+  switch (value) {
+  case Epilogue::Direct:
+    return "direct";
+  case Epilogue::Staged:
+    return "staged";
+  case Epilogue::TmaStore:
+    return "tma-store";
+  }
+  llvm_unreachable("unknown epilogue");
+}
+
+std::optional<LoadMechanism> mlir::fa::parseLoadMechanism(llvm::StringRef s) {
+  return llvm::StringSwitch<std::optional<LoadMechanism>>(s)
+      .Case("cp-async", LoadMechanism::CpAsync)
+      .Case("tma", LoadMechanism::Tma)
+      .Default(std::nullopt);
+}
+
+std::optional<SlotRelease> mlir::fa::parseSlotRelease(llvm::StringRef s) {
+  return llvm::StringSwitch<std::optional<SlotRelease>>(s)
+      .Case("auto", SlotRelease::Auto)
+      .Case("barrier", SlotRelease::Barrier)
+      .Case("mbarrier", SlotRelease::MBarrier)
+      .Case("producer", SlotRelease::Producer)
+      .Default(std::nullopt);
+}
+
+std::optional<StepOrder> mlir::fa::parseStepOrder(llvm::StringRef s) {
+  return llvm::StringSwitch<std::optional<StepOrder>>(s)
+      .Case("auto", StepOrder::Auto)
+      .Case("serial", StepOrder::Serial)
+      .Case("overlap", StepOrder::Overlap)
+      .Default(std::nullopt);
+}
+
+std::optional<MaskedSteps> mlir::fa::parseMaskedSteps(llvm::StringRef s) {
+  return llvm::StringSwitch<std::optional<MaskedSteps>>(s)
+      .Case("auto", MaskedSteps::Auto)
+      .Case("split", MaskedSteps::Split)
+      .Case("branch", MaskedSteps::Branch)
+      .Default(std::nullopt);
+}
+
+std::optional<Epilogue> mlir::fa::parseEpilogue(llvm::StringRef s) {
+  return llvm::StringSwitch<std::optional<Epilogue>>(s)
+      .Case("direct", Epilogue::Direct)
+      .Case("staged", Epilogue::Staged)
+      .Case("tma-store", Epilogue::TmaStore)
+      .Default(std::nullopt);
+}
+
+std::optional<std::string> ScheduleRequest::conflict() const {
+  bool tma = wgmmaLoads == LoadMechanism::Tma;
+  if (!tma && (wgmmaRelease == SlotRelease::MBarrier ||
+               wgmmaRelease == SlotRelease::Producer))
+    return "wgmma-release=" + stringifySlotRelease(wgmmaRelease).str() +
+           " needs wgmma-loads=tma";
+  if (wgmmaStep == StepOrder::Overlap &&
+      (!tma || wgmmaRelease == SlotRelease::MBarrier))
+    return std::string("wgmma-schedule=overlap needs wgmma-loads=tma and "
+                       "wgmma-release=barrier, producer or auto");
+  if (wgmmaPingpong == Toggle::On &&
+      (!tma || (wgmmaRelease != SlotRelease::Producer &&
+                wgmmaRelease != SlotRelease::Auto)))
+    return std::string("wgmma-pingpong=on needs wgmma-loads=tma and "
+                       "wgmma-release=producer or auto");
+  return std::nullopt;
+}
+
+Epilogue mlir::fa::chooseEpilogue(KernelKind kernel, LoadMechanism loads,
+                                  int64_t headDim, int64_t valueHeadDim) {
+  if (kernel == KernelKind::Wgmma && loads == LoadMechanism::Tma &&
+      valueHeadDim <= headDim && valueHeadDim % 64 == 0)
+    return Epilogue::TmaStore;
+  if (kernel == KernelKind::MmaSync && valueHeadDim <= headDim)
+    return Epilogue::Staged;
+  return Epilogue::Direct;
+}
+
+KernelSchedule mlir::fa::decideSchedule(KernelKind kernel, const Tiling &tiling,
+                                        const CandidateCost &cost,
+                                        const AttentionProblem &problem,
+                                        const TargetInfo &target,
+                                        const ScheduleRequest &request) {
+  KernelSchedule s;
+  s.kernel = kernel;
+  if (kernel == KernelKind::Wgmma) {
+    s.loads = request.wgmmaLoads;
+    if (s.usesTma()) {
+      s.release = request.wgmmaRelease;
+      if (s.release == SlotRelease::Auto)
+        s.release = buildsWgmmaProducer(tiling, cost, target)
+                        ? SlotRelease::Producer
+                        : SlotRelease::Barrier;
+      if (s.hasProducer())
+        s.consumerRegisters =
+            producerConsumerRegisters(target.regsPerSM, tiling.warps);
+      s.step = request.wgmmaStep;
+      if (s.step == StepOrder::Auto)
+        s.step = s.hasProducer() ? StepOrder::Overlap : StepOrder::Serial;
+      // Turns need a second consumer warpgroup to pass them to.
+      s.pingpong = s.hasProducer() && tiling.warps >= 8 &&
+                   (request.wgmmaPingpong == Toggle::On ||
+                    (request.wgmmaPingpong == Toggle::Auto &&
+                     s.overlapsSteps()));
+    }
+  }
+  if (kernel == KernelKind::MmaSync) {
+    s.maskedSteps = request.mmaMaskedSteps;
+    if (s.maskedSteps == MaskedSteps::Auto)
+      s.maskedSteps = overRegisterLimit(cost, target) ? MaskedSteps::Branch
+                                                      : MaskedSteps::Split;
+  }
+  s.epilogue = chooseEpilogue(kernel, s.loads, problem.headDim,
+                              problem.valueHeadDim);
+  return s;
+}
+
+std::optional<std::string>
+mlir::fa::scheduleUnsupportedReason(const KernelSchedule &s,
+                                    const Tiling &tiling,
+                                    const AttentionProblem &problem,
+                                    const TargetInfo &target) {
+  if (!isGeneratedKernel(s.kernel))
+    return "kernel " + stringifyKernelKind(s.kernel).str() +
+           " is a prediction, not a generated kernel";
+  if (s.release == SlotRelease::Auto || s.step == StepOrder::Auto ||
+      s.maskedSteps == MaskedSteps::Auto)
+    return std::string("a schedule holds decided values, not 'auto'");
+  bool wgmma = s.kernel == KernelKind::Wgmma;
+  if (!wgmma && s.usesTma())
+    return std::string("TMA loads need the wgmma kernel");
+  if (s.kernel != KernelKind::MmaSync && s.branchesMaskedSteps())
+    return std::string("masked_steps = branch needs the mma-sync kernel");
+  if (!s.usesTma() && s.release != SlotRelease::Barrier)
+    return "release = " + stringifySlotRelease(s.release).str() +
+           " needs TMA loads";
+  if (s.overlapsSteps() && (!s.usesTma() || s.release == SlotRelease::MBarrier))
+    return std::string(
+        "step = overlap needs TMA loads and release = barrier or producer");
+  if (s.pingpong && (!s.hasProducer() || tiling.warps < 8))
+    return std::string("pingpong needs the producer and two or more consumer "
+                       "warpgroups");
+  if (s.hasProducer()) {
+    // More than the block's pool can grant never returns from
+    // setmaxnreg.inc: the kernel would hang.
+    int64_t most = producerConsumerRegisters(target.regsPerSM, tiling.warps);
+    if (s.consumerRegisters % 8 != 0 ||
+        s.consumerRegisters < kProducerRegisters || s.consumerRegisters > most)
+      return "consumer_regs = " + std::to_string(s.consumerRegisters) +
+             " is not a setmaxnreg count (a multiple of 8) from " +
+             std::to_string(kProducerRegisters) + " to " +
+             std::to_string(most) + ", what the block's registers grant " +
+             std::to_string(tiling.warps / 4) + " consumer warpgroup(s)";
+  } else if (s.consumerRegisters != 0) {
+    return std::string("consumer_regs needs release = producer");
+  }
+  if (s.epilogue == Epilogue::TmaStore &&
+      (!s.usesTma() || problem.valueHeadDim > problem.headDim ||
+       problem.valueHeadDim % 64 != 0))
+    return std::string("epilogue = tma_store needs TMA loads and a value head "
+                       "dim that is a multiple of 64 up to the head dim");
+  if (s.epilogue == Epilogue::Staged &&
+      (s.kernel != KernelKind::MmaSync ||
+       problem.valueHeadDim > problem.headDim))
+    return std::string("epilogue = staged needs the mma-sync kernel and a "
+                       "value head dim up to the head dim");
+  if (s.kernel == KernelKind::Simt && !(s == KernelSchedule{}))
+    return std::string("the simt kernel has no schedule fields");
+  return std::nullopt;
+}
