@@ -36,8 +36,9 @@ ROOT=$PWD
 DEST=${1:-.stage-gpu}
 VARIANT=${2:-naive}
 TARGET=${3:-h100}
-BUILD_DIR=${BUILD_DIR:-build}
-FA_COMPILE=$ROOT/$BUILD_DIR/bin/fa-compile
+BUILD_DIR=${BUILD_DIR:-build}  # relative to the checkout, or absolute
+case "$BUILD_DIR" in /*) ;; *) BUILD_DIR=$ROOT/$BUILD_DIR ;; esac
+FA_COMPILE=$BUILD_DIR/bin/fa-compile
 [ -x "$FA_COMPILE" ] || ninja -C "$BUILD_DIR" fa-compile fa-opt
 
 OPTS="target=$TARGET"

@@ -12,11 +12,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DEST=${1:-.stage-python}
 TARGET=${2:-h100}
-BUILD_DIR=${BUILD_DIR:-build}
+BUILD_DIR=${BUILD_DIR:-build}  # relative to the checkout, or absolute
+case "$BUILD_DIR" in /*) ;; *) BUILD_DIR=$PWD/$BUILD_DIR ;; esac
 [ -f "$BUILD_DIR/lib/libFlashAttn-C.so" ] || ninja -C "$BUILD_DIR" FlashAttn-C
 rm -rf "$DEST/kernels" "$DEST/python" "$DEST/bench" "$DEST/runtime"
 mkdir -p "$DEST/bench/correctness"
-FLASHATTN_MLIR_LIB=$PWD/$BUILD_DIR/lib/libFlashAttn-C.so \
+FLASHATTN_MLIR_LIB=$BUILD_DIR/lib/libFlashAttn-C.so \
   /usr/bin/python3 bench/correctness/python_gpu_check.py compile "$DEST/kernels" --target "$TARGET" \
   ${PY_CHECK_OPTIONS:-}
 mkdir -p "$DEST/python"
