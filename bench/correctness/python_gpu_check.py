@@ -326,7 +326,7 @@ def error_checks(torch, cases):
                     q.shape)), ValueError),
         "kernel for another call": (
             lambda: fa.attention(q, k, v, causal=True,
-                                 kernel=fa.find_kernel(fa.compiler.make_config(
+                                 kernel=fa.find_kernel(fa._config.make_config(
                                      *shapes(c), "f16", False))), ValueError),
     }
     rows = []

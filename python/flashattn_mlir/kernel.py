@@ -7,8 +7,8 @@ import math
 import os
 import re
 
-from .compiler import (STAGES, default_name, make_config, parse_tiling,
-                       semantic_key, stage_mlir)
+from ._config import default_name, make_config, parse_tiling, semantic_key
+from ._stages import STAGES, stage_mlir
 
 
 class Kernel:
