@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Compiles the GPU correctness matrix here (no GPU needed) into a folder that
-# the device machine runs with bench/gpu_run.sh:
+# the device machine runs with bench/correctness/gpu_run.sh (bench/README.md):
 #   DEST/artifacts/NAME.{ptx,cubin,json,ptxas.log} + cases.json
-#   DEST/runtime/ (sources) DEST/bench/ DEST/python/ (the package, for its
-#   runtime binding) DEST/run.sh DEST/libfa_runtime.so
+#   DEST/runtime/ (sources) DEST/python/ (the package, for its runtime
+#   binding) DEST/bench/{correctness,benchmark,experiments}/ (the device
+#   scripts, in the checkout's layout) DEST/run.sh DEST/bench_run.sh
+#   DEST/profile_run.sh DEST/libfa_runtime.prebuilt.so
 # Usage: scripts/gpu-artifacts.sh [DEST=.stage-gpu] [VARIANT=naive] [TARGET=h100]
 #   FA_COMPILE_FLAGS: extra fa-compile flags (e.g. LLVM's --nvptx-short-ptr)
 #   VARIANT: naive | tiled (the pipeline's default kernel) | simt | mma
@@ -25,7 +27,7 @@
 #            | sweep, sweep-small (mma-sync), sweep-wgmma, sweep-stages,
 #            sweep-small-wgmma, ab-model, ab-model-mma, ab-mma-copy, ab-mma-d128,
 #            ab-mma-branch, mma-branch (mma-masked-steps=branch), ab-d64,
-#            ab-d64-producer, ab-small-d128, ab-stages-d128 (close calls of the model, for bench/ab.py;
+#            ab-d64-producer, ab-small-d128, ab-stages-d128 (close calls of the model, for bench/experiments/ab.py;
 #            a case may add its own pipeline options)
 #            (tilings forced; bash bench_run.sh with BENCH_ARGS=--no-baselines)
 set -euo pipefail
@@ -34,8 +36,9 @@ ROOT=$PWD
 DEST=${1:-.stage-gpu}
 VARIANT=${2:-naive}
 TARGET=${3:-h100}
-BUILD_DIR=${BUILD_DIR:-build}
-FA_COMPILE=$ROOT/$BUILD_DIR/bin/fa-compile
+BUILD_DIR=${BUILD_DIR:-build}  # relative to the checkout, or absolute
+case "$BUILD_DIR" in /*) ;; *) BUILD_DIR=$ROOT/$BUILD_DIR ;; esac
+FA_COMPILE=$BUILD_DIR/bin/fa-compile
 [ -x "$FA_COMPILE" ] || ninja -C "$BUILD_DIR" fa-compile fa-opt
 
 OPTS="target=$TARGET"
@@ -65,10 +68,10 @@ esac
 # The benchmark matrix compiles with the FlashAttention front end.
 mkdir -p "$DEST/artifacts"
 rm -f "$DEST"/artifacts/*
-python3 bench/gpu_cases.py json "$DEST/artifacts" --variant "$VARIANT"
+python3 bench/correctness/gpu_cases.py json "$DEST/artifacts" --variant "$VARIANT"
 failed=0
-for name in $(python3 bench/gpu_cases.py list --variant "$VARIANT"); do
-  python3 bench/gpu_cases.py emit "$name" > "$DEST/artifacts/$name.mlir"
+for name in $(python3 bench/correctness/gpu_cases.py list --variant "$VARIANT"); do
+  python3 bench/correctness/gpu_cases.py emit "$name" > "$DEST/artifacts/$name.mlir"
   # A case that does not compile is reported and left out; gpu_check.py then
   # lists it as not compiled.
   if [ "${VARIANT#bench}" != "$VARIANT" ]; then
@@ -80,7 +83,7 @@ for name in $(python3 bench/gpu_cases.py list --variant "$VARIANT"); do
       awk '{ printf "%d\n", ($1 + $2) * 1000 }' > "$DEST/artifacts/$name.ptx_cpu_ms"
     rm -f "$DEST/artifacts/ptxonly-$name".*
   fi
-  CASE_OPTS=$(python3 bench/gpu_cases.py options "$name" --variant "$VARIANT")
+  CASE_OPTS=$(python3 bench/correctness/gpu_cases.py options "$name" --variant "$VARIANT")
   start=$(date +%s%N)
   "$FA_COMPILE" "$DEST/artifacts/$name.mlir" -o "$DEST/artifacts/$name" \
     --pipeline-options="$OPTS${CASE_OPTS:+ $CASE_OPTS}" ${FA_COMPILE_FLAGS:-} 2> "$DEST/artifacts/$name.err" &&
@@ -91,17 +94,22 @@ done
 
 rm -rf "$DEST/runtime" "$DEST/bench" "$DEST/python"
 cp -r runtime "$DEST/runtime"
-mkdir -p "$DEST/bench" "$DEST/python"
-# The bench scripts load the runtime through the Python package's binding.
+mkdir -p "$DEST/bench/correctness" "$DEST/bench/benchmark" \
+  "$DEST/bench/experiments" "$DEST/python"
+# The bench scripts load the runtime through the Python package's binding
+# (python/ two folders above them, as in the checkout) and import each
+# other from their sibling folders.
 cp -r python/flashattn_mlir "$DEST/python/"
 find "$DEST/python" -name __pycache__ -prune -exec rm -rf {} +
-cp bench/gpu_check.py bench/benchmark.py bench/ab.py bench/gpu_run.sh bench/bench_run.sh \
-  bench/profile_run.sh "$DEST/bench/"
-cp bench/gpu_run.sh "$DEST/run.sh"
-cp bench/bench_run.sh "$DEST/bench_run.sh"
-cp bench/profile_run.sh "$DEST/profile_run.sh"
+cp bench/correctness/gpu_check.py "$DEST/bench/correctness/"
+cp bench/benchmark/benchmark.py "$DEST/bench/benchmark/"
+cp bench/experiments/ab.py bench/experiments/tile_trace.py "$DEST/bench/experiments/"
+# The run scripts work from the folder they are in: DEST.
+cp bench/correctness/gpu_run.sh "$DEST/run.sh"
+cp bench/benchmark/bench_run.sh "$DEST/bench_run.sh"
+cp bench/experiments/profile_run.sh "$DEST/profile_run.sh"
 # A prebuilt runtime (x86-64, against the CUDA stub) as a fallback for the
-# device machine; gpu_run.sh builds its own first.
+# device machine; run.sh, bench_run.sh and profile_run.sh build their own first.
 if [ -f "$BUILD_DIR/lib/libfa_runtime.so" ]; then
   cp "$BUILD_DIR/lib/libfa_runtime.so" "$DEST/libfa_runtime.prebuilt.so"
 fi

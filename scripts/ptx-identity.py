@@ -14,7 +14,7 @@ the case does not compile) in test/PTXIdentity/baseline.txt.
                                           commit which kernels changed, and why)
   scripts/ptx-identity.py --sets wgmma-h100,bench-h200   some sets only
 
-The sets are the matrices of bench/gpu_cases.py compiled with the pipeline
+The sets are the matrices of bench/correctness/gpu_cases.py compiled with the pipeline
 options of scripts/gpu-artifacts.sh's variants, on the h100, h200 and a100
 targets. Exit status 1 names every kernel that changed.
 """
@@ -28,7 +28,7 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "bench"))
+sys.path.insert(0, os.path.join(ROOT, "bench", "correctness"))
 import gpu_cases  # noqa: E402
 
 BASELINE = os.path.join(ROOT, "test", "PTXIdentity", "baseline.txt")

@@ -4,10 +4,17 @@ Pure Python over ctypes (docs/Python.md): the compile side calls the
 project's C API in libFlashAttn-C.so ($FLASHATTN_MLIR_LIB, default
 build/lib/), the run side the CUDA runtime in libfa_runtime.so
 ($FA_RUNTIME_LIB), which needs no LLVM.
+
+Modules, each importing only those listed after it: runtime (attention(),
+find_kernel), compiler (compile()), kernel (Kernel, load, the registry),
+_stages (the IR at each stage), _config (a kernel's configuration, name,
+keys and pipeline options), _capi (the C API), _dlpack, _paths.
 """
 
 from ._capi import CompileError, CompilerUnavailable, compiler_available
-from .compiler import STAGES, clear_cache, compile, pipeline_options
+from ._config import pipeline_options
+from ._stages import STAGES
+from .compiler import clear_cache, compile
 from .kernel import Kernel, load, load_dir, register, registered
 from .runtime import KernelNotFoundError, attention, find_kernel
 

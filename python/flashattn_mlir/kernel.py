@@ -7,8 +7,8 @@ import math
 import os
 import re
 
-from .compiler import (STAGES, default_name, make_config, parse_tiling,
-                       semantic_key, stage_mlir)
+from ._config import default_name, make_config, parse_tiling, semantic_key
+from ._stages import STAGES, stage_mlir
 
 
 class Kernel:
@@ -105,8 +105,8 @@ _ARG = re.compile(r"%(\w+): tensor<([0-9x]+)x(\w+)>")
 
 
 def _config_from_mlir(text, manifest):
-    """The configuration of an fa-compile input (bench/gpu_cases.py emits
-    `@attention(%q, %k, %v, %o)`), or None when it is not that form."""
+    """The configuration of an fa-compile input (bench/correctness/gpu_cases.py
+    emits `@attention(%q, %k, %v, %o)`), or None when it is not that form."""
     if text.count("fa.attention") != 1 or "mask(" in text:
         return None
     args = {m.group(1): ([int(d) for d in m.group(2).split("x")], m.group(3))

@@ -9,8 +9,8 @@ import tempfile
 
 from . import _capi, _dlpack
 from ._paths import find_library
+from ._config import make_config, semantic_key
 from .compiler import compile as _compile
-from .compiler import make_config, semantic_key
 from .kernel import _registry, load_dir, register
 
 

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 import flashattn_mlir as fa
-from flashattn_mlir import compiler
+from flashattn_mlir import _config, compiler
 from conftest import fa_compile_path, requires_compiler
 
 pytestmark = requires_compiler
@@ -135,7 +135,7 @@ def test_manifest_matches_fa_compile(tmp_path):
     # And load() reads fa-compile's files, its input giving the configuration.
     (tmp_path / "ref.mlir").write_text(k.mlir("input"))
     loaded = fa.load(str(tmp_path / "ref"))
-    assert compiler.semantic_key(loaded.config) == compiler.semantic_key(k.config)
+    assert _config.semantic_key(loaded.config) == _config.semantic_key(k.config)
 
 
 def test_gqa_lse_and_naive():
@@ -224,7 +224,7 @@ def test_lse_signature():
 def test_no_kernel_without_compiler(monkeypatch):
     from flashattn_mlir import _capi, runtime
     monkeypatch.setattr(_capi, "compiler_available", lambda: False)
-    cfg = compiler.make_config(Q, Q, Q, "bf16", causal=True)
+    cfg = _config.make_config(Q, Q, Q, "bf16", causal=True)
     with pytest.raises(fa.KernelNotFoundError, match="compiler is not available"):
         runtime.find_kernel(cfg)
     # A registered kernel is found without the compiler, whatever its target.

@@ -1,5 +1,6 @@
 """The run side: attention() against torch SDPA on a CUDA GPU (skipped
-without one; bench/python_gpu_check.py is the full check on the H100)."""
+without one; bench/correctness/python_gpu_check.py is the full check on the
+H100)."""
 
 import math
 

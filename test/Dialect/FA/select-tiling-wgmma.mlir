@@ -57,7 +57,7 @@ func.func @d128_causal_n1k(%q: tensor<16x16x1024x128xbf16>, %o: tensor<16x16x102
 // Causal: the blocks crossing the diagonal run the masked loop, whose
 // softmax does about 5 lane-slots more per score ("Masked steps"): 128x160
 // has 1-2 of them per q-block, 128x128 one. Measured in three leases
-// (bench/ab.py, round-robin): 128x128 ahead by 0.5-1.9%.
+// (bench/experiments/ab.py, round-robin): 128x128 ahead by 0.5-1.9%.
 // CHECK-LABEL: func.func @d128_causal_n4k
 // CHECK: schedule = #fa.schedule<kernel = wgmma, loads = tma, release = producer, step = overlap, pingpong = true, epilogue = tma_store, consumer_regs = 240>, tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>
 func.func @d128_causal_n4k(%q: tensor<4x16x4096x128xbf16>, %o: tensor<4x16x4096x128xbf16>) -> tensor<4x16x4096x128xbf16> {

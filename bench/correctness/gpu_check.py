@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """Runs compiled attention kernels on the GPU and checks them.
 
-Reads DIR/cases.json (bench/gpu_cases.py) and, for each case, DIR/NAME.json,
-the manifest fa-compile wrote next to NAME.ptx / NAME.cubin. Loads each
-through runtime/ (libfa_runtime.so, ctypes), runs it on fresh random inputs
-with the output poisoned (NaN) first, and compares with a float64 PyTorch
-reference using FlashAttention's criterion (../shared/DESIGN.md):
+Reads DIR/cases.json (gpu_cases.py, next to this file) and, for each case,
+DIR/NAME.json, the manifest fa-compile wrote next to NAME.ptx / NAME.cubin.
+Loads each through runtime/ (libfa_runtime.so, ctypes), runs it on fresh
+random inputs with the output poisoned (NaN) first, and compares with a
+float64 PyTorch reference using FlashAttention's criterion (../shared/DESIGN.md):
 
     max|out - ref| <= 2 * max|naive - ref| + floor
 
@@ -13,7 +13,8 @@ where `naive` is PyTorch math attention in the input precision. Needs a
 CUDA GPU and torch; no MLIR. Prints a table with the card's name and writes
 the numbers to --json.
 
-  python3 gpu_check.py --runtime libfa_runtime.so --artifacts DIR [--ptx]
+  python3 bench/correctness/gpu_check.py --runtime libfa_runtime.so \
+      --artifacts DIR [--ptx]
 """
 
 import argparse
@@ -26,13 +27,11 @@ import time
 import torch
 
 # The runtime's ctypes binding is the Python package's (python/flashattn_mlir,
-# which imports without libFlashAttn-C.so): ../python in the checkout, or
-# python/ next to bench/ in a staged folder (scripts/gpu-artifacts.sh).
-HERE = os.path.dirname(os.path.abspath(__file__))
-for cand in (os.path.join(HERE, "..", "python"), os.path.join(HERE, "python")):
-    if os.path.isdir(os.path.join(cand, "flashattn_mlir")):
-        sys.path.insert(0, os.path.abspath(cand))
-        break
+# which imports without libFlashAttn-C.so): python/ two folders up, in the
+# checkout and in a folder scripts/gpu-artifacts.sh staged (same layout).
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+if os.path.isdir(os.path.join(ROOT, "python", "flashattn_mlir")):
+    sys.path.insert(0, os.path.join(ROOT, "python"))
 
 from flashattn_mlir.runtime import Runtime  # noqa: E402
 

@@ -5,8 +5,9 @@
 `@attention(q, k, v, o) -> o` holding one fa.attention, static shapes).
 `gpu_cases.py list --variant naive` prints the case names of a matrix, one a
 line, and `gpu_cases.py json DIR --variant naive` writes DIR/cases.json, which
-bench/gpu_check.py reads next to the compiled artifacts. No MLIR or GPU
-dependency: scripts/gpu-artifacts.sh runs it on the build machine.
+gpu_check.py (next to this file) reads next to the compiled artifacts. No
+MLIR or GPU dependency: scripts/gpu-artifacts.sh runs it on the build
+machine.
 """
 
 import argparse
@@ -167,7 +168,8 @@ PRODUCER_D64_TILINGS = [(192, 64, 2, 12), (192, 96, 2, 12), (192, 128, 2, 12),
                         (128, 192, 2, 8)]
 
 
-# Round-robin A/B runs (bench/ab.py) of the tilings the cost model weighs
+# Round-robin A/B runs (bench/experiments/ab.py) of the tilings the cost
+# model weighs
 # closely, each shape with its model case: d = 128 causal, where 128x128
 # measured 1.7% (2 stages) and 2.7% (3 stages) ahead of 128x160 at N = 4k
 # (docs/CostModel.md, "Masked steps"); d = 64 N = 1k, where the tail block
@@ -325,7 +327,7 @@ def emit(c):
                      f"stages = {st}, warps = {w}>")
     attrs = " {" + ", ".join(items) + "}" if items else ""
     return (
-        f"// Case {c['name']} (bench/gpu_cases.py).\n"
+        f"// Case {c['name']} (bench/correctness/gpu_cases.py).\n"
         f"func.func @attention(%q: {q}, %k: {k}, %v: {v}, %o: {o}) -> {o} {{\n"
         f"  %r = fa.attention ins(%q, %k, %v : {q}, {k}, {v})\n"
         f"       outs(%o : {o}){attrs} -> {o}\n"

@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
 """Experiment tool: where a wgmma kernel's time per tile goes (device side).
 
-Times NAME and its variants from bench/ptx_variants.py (NAME__b32,
+Times NAME and its variants from ptx_variants.py (next to this file; NAME__b32,
 NAME__nostore, NAME__trace: those present) in one process, then launches
 NAME__trace once more and reads its stamps from its trace buffer: per
 phase of a tile (cycles, median over tiles and consumer warpgroups), the
 steps it equals, and the gap between one block's end and the next block's
 start on the same SM.
 
-  python3 bench/tile_trace.py --runtime LIB --artifacts DIR NAME...
+  python3 bench/experiments/tile_trace.py --runtime LIB --artifacts DIR NAME...
 """
 
 import argparse
@@ -19,12 +19,15 @@ import sys
 
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# The benchmark's timing and SDPA baselines, gpu_check's runtime binding.
+BENCH = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path[:0] = [os.path.join(BENCH, "benchmark"),
+                os.path.join(BENCH, "correctness")]
 from benchmark import bench, inputs, tflops  # noqa: E402
 from gpu_check import Runtime, tensors  # noqa: E402
 
-# Words of a warpgroup's record (bench/ptx_variants.py's trace): entry
-# clock, entry globaltimer, then clocks after setmaxnreg, the Q/K0 waits,
+# Words of a warpgroup's record (ptx_variants.py's trace): entry clock,
+# entry globaltimer, then clocks after setmaxnreg, the Q/K0 waits,
 # block 0's S, before the last P V, after it, after the stores; end
 # globaltimer, SM id.
 ENTRY_GT, END_GT, SMID = 1, 8, 9

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs on the device machine (CUDA + torch, no LLVM/MLIR), from the folder
-# scripts/gpu-artifacts.sh filled: builds runtime/ with g++ against the
-# driver API, then checks every case (cubin, then a PTX/JIT pass).
+# scripts/gpu-artifacts.sh filled (staged there as DEST/run.sh): builds
+# runtime/ with g++ against the driver API, then checks every case (cubin,
+# then a PTX/JIT pass).
 # Writes logs and results under $OUT when it is set.
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -23,8 +24,9 @@ fi
 
 export PYTHONUNBUFFERED=1
 rc=0
-python3 bench/gpu_check.py --runtime "$LIB" --artifacts artifacts \
+python3 bench/correctness/gpu_check.py --runtime "$LIB" --artifacts artifacts \
   --json "$OUT/gpu_check_cubin.json" 2>&1 | tee "$OUT/gpu_check_cubin.log" || rc=1
-python3 bench/gpu_check.py --runtime "$LIB" --artifacts artifacts --ptx \
-  --json "$OUT/gpu_check_ptx.json" 2>&1 | tee "$OUT/gpu_check_ptx.log" | tail -3 || rc=1
+python3 bench/correctness/gpu_check.py --runtime "$LIB" --artifacts artifacts \
+  --ptx --json "$OUT/gpu_check_ptx.json" 2>&1 | tee "$OUT/gpu_check_ptx.log" |
+  tail -3 || rc=1
 exit $rc

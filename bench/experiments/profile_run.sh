@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs on the device machine from a folder scripts/gpu-artifacts.sh filled
-# (bench or sweep variants): for each case named in PROFILE (space
-# separated), Nsight Compute's speed-of-light, compute, warp-state,
-# instruction and occupancy sections, and the kernel's SASS (cuobjdump),
-# under $OUT. Prints the lines that say where the time goes.
+# (bench or sweep variants; staged there as DEST/profile_run.sh): for each
+# case named in PROFILE (space separated), Nsight Compute's speed-of-light,
+# compute, warp-state, instruction and occupancy sections, and the kernel's
+# SASS (cuobjdump), under $OUT. Prints the lines that say where the time goes.
 set -uo pipefail
 cd "$(dirname "$0")"
 OUT=${OUT:-/tmp/fa-profile-out}
@@ -21,7 +21,7 @@ for name in ${PROFILE:?set PROFILE to case names}; do
   "$NCU" --kernel-name regex:attention --launch-count 1 \
     --section SpeedOfLight --section ComputeWorkloadAnalysis \
     --section WarpStateStats --section InstructionStats --section Occupancy \
-    python3 bench/benchmark.py --runtime "$LIB" --artifacts artifacts \
+    python3 bench/benchmark/benchmark.py --runtime "$LIB" --artifacts artifacts \
     --profile "$name" > "$OUT/$name.ncu.txt" 2>&1
   grep -E "Throughput|Issue Slots|Warp Cycles Per Issued|Executed Ipc Active|Achieved Active Warps|highest-utilized" \
     "$OUT/$name.ncu.txt" | sed 's/^ *//'

@@ -16,8 +16,8 @@ cost model is asked to resolve. This script removes what differed:
   the ratio to the group's first kernel, and marks kernels whose PTX is
   byte-identical to another's: their difference is the noise floor.
 
-  python3 ab.py --runtime libfa_runtime.so --artifacts DIR [--rounds 7]
-      [--only SUBSTR] [--baselines] [--json F]
+  python3 bench/experiments/ab.py --runtime libfa_runtime.so --artifacts DIR
+      [--rounds 7] [--only SUBSTR] [--baselines] [--json F]
 
 --baselines adds torch SDPA's FLASH and CUDNN kernels to each group's
 rotation (named flash and cudnn), on the same inputs.
@@ -32,7 +32,10 @@ import sys
 
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# The benchmark's timing and SDPA baselines, gpu_check's runtime binding.
+BENCH = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path[:0] = [os.path.join(BENCH, "benchmark"),
+                os.path.join(BENCH, "correctness")]
 from benchmark import BASELINES, bench, inputs, sdpa_fn, tflops  # noqa: E402
 from gpu_check import Runtime, tensors  # noqa: E402
 

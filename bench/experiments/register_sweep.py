@@ -7,7 +7,7 @@ estimate (fa-select-tiling{explain} on the same tiling). The evidence behind
 the mma-sync register formula of docs/CostModel.md; runs on the build
 machine (no GPU).
 
-    bench/register_sweep.py [--build build] [--d 64 128] [--jobs 2]
+    bench/experiments/register_sweep.py [--build build] [--d 64 128] [--jobs 2]
 """
 import argparse
 import concurrent.futures

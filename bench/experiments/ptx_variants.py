@@ -3,7 +3,8 @@
 
 Not part of the compiler. Takes the PTX fa-compile wrote for one benchmark
 case and writes variants next to it (each assembled with `ptxas -v -O3`, with
-a manifest NAME__VARIANT.json), for bench/tile_trace.py on the device:
+a manifest NAME__VARIANT.json), for tile_trace.py (next to this file) on the
+device:
 
   trace    clock64 / globaltimer stamps on each consumer warpgroup's thread 0
            at kernel entry, after setmaxnreg, after the Q and first K waits,
@@ -16,7 +17,7 @@ a manifest NAME__VARIANT.json), for bench/tile_trace.py on the device:
            (where the PTX stores a converted pair's low half, then its high
            half: the v8 wgmma kernel's epilogue; an error elsewhere).
 
-  python3 bench/ptx_variants.py DIR NAME [VARIANT...]
+  python3 bench/experiments/ptx_variants.py DIR NAME [VARIANT...]
 """
 
 import json

@@ -23,8 +23,8 @@ flashattn_mlir.attention() on the GPU machine (torch, CUDA, no LLVM).
                 (a non-causal result checked as causal, a masked one checked
                 without its mask, a base-2 lse) must fail. Exit status 0 iff all pass.
 
-The package comes from PYTHONPATH (or ../python next to this script); the
-runtime from FA_RUNTIME_LIB or --runtime.
+The package comes from python/ two folders up (the checkout's, or the staged
+folder's), else PYTHONPATH; the runtime from FA_RUNTIME_LIB or --runtime.
 """
 
 import argparse
@@ -34,11 +34,11 @@ import os
 import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-for cand in (os.path.join(HERE, "..", "python"), os.path.join(HERE, "python")):
-    if os.path.isdir(os.path.join(cand, "flashattn_mlir")):
-        sys.path.insert(0, os.path.abspath(cand))
-        break
+# python/ two folders up: the checkout, or the folder
+# scripts/python-gpu-artifacts.sh staged (same layout).
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+if os.path.isdir(os.path.join(ROOT, "python", "flashattn_mlir")):
+    sys.path.insert(0, os.path.join(ROOT, "python"))
 
 import flashattn_mlir as fa  # noqa: E402
 
@@ -326,7 +326,7 @@ def error_checks(torch, cases):
                     q.shape)), ValueError),
         "kernel for another call": (
             lambda: fa.attention(q, k, v, causal=True,
-                                 kernel=fa.find_kernel(fa.compiler.make_config(
+                                 kernel=fa.find_kernel(fa._config.make_config(
                                      *shapes(c), "f16", False))), ValueError),
     }
     rows = []

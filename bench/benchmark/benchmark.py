@@ -11,8 +11,9 @@ card's name. Timing: triton.testing.do_bench (device events, warm-up,
 median). Each of our outputs is also checked against torch's FLASH output
 (max abs difference) so that a fast wrong kernel cannot hide here.
 
-  python3 benchmark.py --runtime libfa_runtime.so --artifacts DIR [--json F]
-  python3 benchmark.py ... --profile NAME   # one launch of NAME, for ncu
+  python3 bench/benchmark/benchmark.py --runtime libfa_runtime.so \
+      --artifacts DIR [--json F]
+  python3 bench/benchmark/benchmark.py ... --profile NAME   # one launch, for ncu
 """
 
 import argparse
@@ -24,7 +25,8 @@ import torch
 import torch.nn.functional as F
 from torch.nn.attention import SDPBackend, sdpa_kernel
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+BENCH = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(BENCH, "correctness"))
 from gpu_check import TORCH_DTYPE, Runtime, tensors  # noqa: E402
 
 
