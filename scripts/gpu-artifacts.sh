@@ -20,7 +20,7 @@
 #            (the serial step with turns; the matrix forces the producer
 #            everywhere) | wgmma-overlap-pingpong, bench-overlap-pingpong,
 #            sweep-overlap-pingpong (both, forced) | bench-serial (the
-#            serial step everywhere: the default before section 19)
+#            serial step everywhere: the default before docs/decisions.md, D27)
 #            | sweep-producer (the producer kernel, with its default step,
 #            on every tiling) | sweep-producer-d64 (the same at d = 64,
 #            192-row three-warpgroup tilings, N = 1k-16k, causal too)

@@ -478,7 +478,7 @@ TEST(CostModelSelect, L2ServesReReadsWithinAWave) {
 
 TEST(CostModelSelect, L2EstimateMatchesAWalkOverEveryBlock) {
   // The L2 estimate walks each K/V head's share of every wave; this is the
-  // walk over every block it replaced (docs/performance.md section 28):
+  // walk over every block it replaced (docs/decisions.md, D40):
   // blocks run q-blocks fastest, a wave's share of a head fetches the
   // largest prefix its blocks need once. Few SMs, so that shares wrap
   // around heads and waves split them; causal, ragged and GQA shapes.

@@ -212,7 +212,7 @@ AB_MMA_D128_CASES = (
 
 # The mma-sync kernel's masked kv-blocks in a second loop (FlashAttention-2's
 # split) or in the same loop under a block-uniform branch
-# (`mma-masked-steps`, docs/performance.md section 32): the model's tilings
+# (`mma-masked-steps`, docs/decisions.md, D45): the model's tilings
 # at every benchmark shape with a masked block next to unmasked ones (d = 64,
 # whose 96-key blocks leave a ragged last block, and d = 128 causal).
 AB_MMA_BRANCH_CASES = [

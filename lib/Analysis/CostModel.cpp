@@ -403,7 +403,7 @@ int64_t mlir::fa::registersPerThread(const Tiling &t, const AttentionProblem &p,
   int64_t accS = llvm::divideCeil(t.blockQ * t.blockKV, threads);
   if (kind == KernelKind::MmaSync) {
     // Fitted to what ptxas allocates for convert-fa-to-nvgpu's kernel
-    // (bench/register_sweep.py, 25 tilings at d = 64 and 128, within 24
+    // (bench/experiments/register_sweep.py, 25 tilings at d = 64 and 128, within 24
     // registers; docs/CostModel.md): the f32 S tile plus its bf16/f16 copy
     // P (1.5 x S), the O accumulator plus a third for the rescale and the
     // addresses of its ldmatrix operands, and a fixed part.

@@ -132,6 +132,8 @@ std::optional<std::string> ScheduleRequest::conflict() const {
 
 Epilogue mlir::fa::chooseEpilogue(KernelKind kernel, LoadMechanism loads,
                                   int64_t headDim, int64_t valueHeadDim) {
+  // O is staged over the warp's own Q rows, so its rows must fit them
+  // (docs/decisions.md, D31 and D32).
   if (kernel == KernelKind::Wgmma && loads == LoadMechanism::Tma &&
       valueHeadDim <= headDim && valueHeadDim % 64 == 0)
     return Epilogue::TmaStore;
@@ -151,6 +153,8 @@ KernelSchedule mlir::fa::decideSchedule(KernelKind kernel, const Tiling &tiling,
     s.loads = request.wgmmaLoads;
     if (s.usesTma()) {
       s.release = request.wgmmaRelease;
+      // The producer where its registers cost nothing (docs/decisions.md,
+      // D22, D38).
       if (s.release == SlotRelease::Auto)
         s.release = buildsWgmmaProducer(tiling, cost, target)
                         ? SlotRelease::Producer
@@ -159,6 +163,7 @@ KernelSchedule mlir::fa::decideSchedule(KernelKind kernel, const Tiling &tiling,
         s.consumerRegisters =
             producerConsumerRegisters(target.regsPerSM, tiling.warps);
       s.step = request.wgmmaStep;
+      // Overlap and turns pay off with the producer only (D21, D26, D27).
       if (s.step == StepOrder::Auto)
         s.step = s.hasProducer() ? StepOrder::Overlap : StepOrder::Serial;
       // Turns need a second consumer warpgroup to pass them to.
@@ -170,6 +175,7 @@ KernelSchedule mlir::fa::decideSchedule(KernelKind kernel, const Tiling &tiling,
   }
   if (kernel == KernelKind::MmaSync) {
     s.maskedSteps = request.mmaMaskedSteps;
+    // One copy of the step spills less where ptxas spills anyway (D45).
     if (s.maskedSteps == MaskedSteps::Auto)
       s.maskedSteps = overRegisterLimit(cost, target) ? MaskedSteps::Branch
                                                       : MaskedSteps::Split;

@@ -152,7 +152,7 @@ void mlir::fa::buildFAGPUToPTXPipeline(OpPassManager &pm,
   // expand-strided-metadata emits affine.apply: lower affine after it.
   // These three run before convert-nvgpu-to-nvvm, on a quarter of the ops
   // (the mma fragments are not unpacked yet): the same PTX, 3% and 4% less
-  // compile time (docs/performance.md sections 28 and 31).
+  // compile time (docs/decisions.md, D40 and D43).
   device.addPass(memref::createExpandStridedMetadataPass());
   device.addPass(createLowerAffinePass());
   device.addPass(createSCFToControlFlowPass());
@@ -167,7 +167,7 @@ void mlir::fa::buildFAGPUToPTXPipeline(OpPassManager &pm,
   device.addPass(createReconcileUnrealizedCastsPass());
   // No canonicalize/CSE here: gpu-module-to-binary's LLVM pipeline does the
   // same folding, and the PTX is byte-identical without them (every kernel
-  // of bench/gpu_cases.py's matrices, docs/performance.md section 28),
+  // of bench/correctness/gpu_cases.py's matrices, docs/decisions.md, D40),
   // which were 5% of an mma-sync kernel's compile.
 
   setLLVMSLPVectorizer(options.llvmSLP);

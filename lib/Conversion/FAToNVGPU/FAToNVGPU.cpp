@@ -460,7 +460,7 @@ SmallVector<Value> KernelBuilder::issuePV(ArrayRef<Value> acc,
   NVVM::WgmmaFenceAlignedOp::create(b);
   // One asm statement for all k16 steps (one per step made LLVM's
   // CodeGenPrepare and instruction selection a fifth of the compile time,
-  // docs/performance.md section 17). Operands: the accumulators ($0 ..),
+  // docs/decisions.md, D24). Operands: the accumulators ($0 ..),
   // then each step's 4 A registers, each step's V descriptor, the scale-d
   // flag, and the accumulators again, tied to the outputs.
   int64_t steps = t.blockKV / 16;
@@ -898,7 +898,7 @@ void KernelBuilder::build(int64_t sharedBytes) {
     tmaKV(idx(s), idx(s), vBar(idx(s)), /*withK=*/false, /*withV=*/true);
   // TMA: every thread waits on the mbarriers after their initialization;
   // the leader issues the prologue's loads first, so that they are in
-  // flight during the barrier (docs/performance.md section 24).
+  // flight during the barrier (docs/decisions.md, D34).
   if (tma)
     gpu::BarrierOp::create(b);
 

@@ -41,8 +41,8 @@
 // BADCOMBO: error: fa-select-tiling: wgmma-schedule=overlap needs wgmma-loads=tma and wgmma-release=barrier, producer or auto
 
 // The default on 128 x 64 blocks of 8 warps at d = 128 (one block per SM):
-// the producer warpgroup, the overlapped step and turns (docs/performance.md
-// section 19). mbarriers: K full 0-1, Q 2, V full 3-4, K empty 5-6, V empty
+// the producer warpgroup, the overlapped step and turns (docs/decisions.md,
+// D27). mbarriers: K full 0-1, Q 2, V full 3-4, K empty 5-6, V empty
 // 7-8 (8 consumer warps arrive on each empty one). The prologue fills both
 // K and both V slots. Block 0's S is the first turn (warpgroup 0 holds it)
 // and frees its K slot. Step j: wait for K_j,

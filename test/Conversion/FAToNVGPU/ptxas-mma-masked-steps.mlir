@@ -1,6 +1,6 @@
 // REQUIRES: ptxas
-// Why mma-masked-steps=auto takes the branch at d = 128 (docs/performance.md
-// section 32): every d = 128 mma-sync tiling's register estimate is over the
+// Why mma-masked-steps=auto takes the branch at d = 128 (docs/decisions.md,
+// D45): every d = 128 mma-sync tiling's register estimate is over the
 // 255 a thread can have, so ptxas spills; with the masked kv-blocks in a
 // second loop (split) the kernel holds two copies of the step and spills
 // more than with one copy and the masks under a branch.

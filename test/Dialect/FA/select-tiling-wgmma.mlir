@@ -1,7 +1,7 @@
 // The cost model's wgmma picks at the benchmark's shapes (bf16, batch
 // 16384 / N, heads 2048 / d; docs/CostModel.md), each the fastest or within
-// noise of it in the H100 sweeps (docs/results/sweep_*_v9_h100.log) and
-// round-robin A/B runs (docs/results/ab_*_h100.log).
+// noise of it in the H100 sweeps (docs/results/2026-11-27-producer-step-cost-model/sweep-*-v9-h100.log) and
+// round-robin A/B runs (docs/results/*/ab-*-h100.log).
 // At d = 128 a 128-row block of two consumer warpgroups runs one block per
 // SM and gets the producer kernel, whose turns hide most of the softmax
 // under the other warpgroup's MMAs ("The producer kernel's step"): it wins
