@@ -1,0 +1,203 @@
+//===- KernelContext.cpp - What every part of the kernel emits and reads --===//
+//
+// Part of flashattn-mlir.
+//
+//===----------------------------------------------------------------------===//
+//
+// The arithmetic every part emits (Emitter), the kernel's context (sizes,
+// launch ids, the visited kv-blocks, the step's constants) and the fragment
+// conversions both tensor-core families share.
+//
+//===----------------------------------------------------------------------===//
+
+#include "KernelParts.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+#include <cmath>
+#include <limits>
+
+using namespace mlir;
+using namespace mlir::fa;
+using namespace mlir::fa::nvgpu_kernel;
+
+//===----------------------------------------------------------------------===//
+// Emitter
+//===----------------------------------------------------------------------===//
+
+void Emitter::ifThen(Value condition, const std::function<void()> &then) {
+  auto ifOp = scf::IfOp::create(b, condition, /*withElse=*/false);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+  then();
+}
+
+Value Emitter::shuffleXor(Value v, int64_t offset) {
+  Value off = arith::ConstantIntOp::create(b, b.getI32Type(), offset);
+  Value width = arith::ConstantIntOp::create(b, b.getI32Type(), 32);
+  return gpu::ShuffleOp::create(b, v, off, width, gpu::ShuffleMode::XOR)
+      .getShuffleResult();
+}
+
+Value Emitter::exp2(Value x) {
+  return LLVM::CallIntrinsicOp::create(
+             b, b.getF32Type(), b.getStringAttr("llvm.nvvm.ex2.approx.ftz.f"),
+             ValueRange{x})
+      .getResult(0);
+}
+
+void Emitter::syncWarp() {
+  NVVM::SyncWarpOp::create(
+      b, arith::ConstantIntOp::create(b, b.getI32Type(), -1));
+}
+
+SmallVector<Value> Emitter::fenceRegisters(ValueRange values) {
+  std::string constraints;
+  SmallVector<Type> types;
+  for (Value v : values) {
+    constraints += v.getType().isF32() ? "=f," : "=r,";
+    types.push_back(v.getType());
+  }
+  for (size_t i = 0; i < values.size(); ++i)
+    constraints += std::to_string(i) + (i + 1 < values.size() ? "," : "");
+  auto structType = LLVM::LLVMStructType::getLiteral(b.getContext(), types);
+  Value fenced =
+      LLVM::InlineAsmOp::create(b, structType, values, "", constraints,
+                                /*has_side_effects=*/true,
+                                /*is_align_stack=*/false,
+                                LLVM::TailCallKind::None,
+                                LLVM::AsmDialectAttr(), ArrayAttr())
+          .getRes();
+  SmallVector<Value> result;
+  for (size_t i = 0; i < values.size(); ++i)
+    result.push_back(LLVM::ExtractValueOp::create(b, fenced, i));
+  return result;
+}
+
+void Emitter::fenceAsyncProxy() {
+  MLIRContext *ctx = b.getContext();
+  NVVM::FenceProxyOp::create(
+      b, NVVM::ProxyKindAttr::get(ctx, NVVM::ProxyKind::async_shared),
+      NVVM::SharedSpaceAttr::get(ctx, NVVM::SharedSpace::shared_cta));
+}
+
+
+//===----------------------------------------------------------------------===//
+// KernelContext
+//===----------------------------------------------------------------------===//
+
+KernelContext::KernelContext(AttentionOp op, ImplicitLocOpBuilder &b,
+                             const Tiling &tiling,
+                             const KernelSchedule &schedule)
+    : Emitter(b), op(op), t(tiling), schedule(schedule),
+      wg(schedule.kernel == KernelKind::Wgmma), tma(schedule.usesTma()),
+      release(schedule.releasesWithMBarriers()),
+      producer(schedule.hasProducer()), overlap(schedule.overlapsSteps()),
+      pingpong(schedule.pingpong) {
+  elt = op.getQueryType().getElementType();
+  f32 = b.getF32Type();
+  accType = VectorType::get({2, 2}, f32);
+  rowType = VectorType::get({2}, f32);
+  pairType = VectorType::get({2}, elt);
+  d = op.getHeadDim();
+  dv = op.getValueHeadDim();
+  rowsPerWarp = t.blockQ / t.warps; // 16 for wgmma
+  mTiles = rowsPerWarp / 16;
+  threads = 32 * t.warps;
+  nTilesS = t.blockKV / 8;
+  nTilesO = dv / 8;
+  causal = op.getCausal();
+  scale = op.getScaleValue();
+}
+
+void KernelContext::setUpLaunch(Value numQBlocks, Value batchSize,
+                                Value smem) {
+  launch = gpu::LaunchOp::create(
+      b, numQBlocks, idx(op.getNumQueryHeads()), batchSize,
+      idx(threads + (producer ? 128 : 0)), one, one, smem);
+  Block &body = launch.getBody().front();
+  b.setInsertionPointToStart(&body);
+  gpu::TerminatorOp::create(b);
+  b.setInsertionPointToStart(&body);
+
+  qBlock = launch.getBlockIds().x;
+  // Causal: the last q-blocks see the most keys; launch them first so that
+  // the short ones fill the last wave (blocks start in blockIdx.x order).
+  if (causal)
+    qBlock = arith::SubIOp::create(
+        b, arith::SubIOp::create(b, launch.getGridSize().x, qBlock), idx(1));
+  head = launch.getBlockIds().y;
+  batch = launch.getBlockIds().z;
+  tid = launch.getThreadIds().x;
+  lane = remc(tid, 32);
+  warp = divc(tid, 32);
+  kvHead = divc(head, op.getGroupSize());
+  qBase = mulc(qBlock, t.blockQ);
+}
+
+void KernelContext::setUpKVRange() {
+  // Key j is visible to row i iff j <= i + Nk - Nq.
+  Value numKV = arith::CeilDivUIOp::create(b, nk, idx(t.blockKV));
+  kvEnd = numKV;
+  diagonal = arith::SubIOp::create(b, nk, nq); // Nk - Nq (signed)
+  if (!causal)
+    return;
+  Value lastRow = arith::SubIOp::create(
+      b, arith::MinSIOp::create(b, addc(qBase, t.blockQ), nq), one);
+  Value lastKey = add(lastRow, diagonal);
+  Value blocks =
+      addc(arith::FloorDivSIOp::create(b, lastKey, idx(t.blockKV)), 1);
+  blocks = arith::MaxSIOp::create(b, blocks, idx(0));
+  kvEnd = arith::MinSIOp::create(b, blocks, numKV);
+}
+
+scf::ForOp KernelContext::openLoop(Value lb, Value ub, ValueRange init) {
+  auto loop = scf::ForOp::create(b, lb, ub, one, init);
+  b.setInsertionPointToStart(loop.getBody());
+  return loop;
+}
+
+void KernelContext::setUpConstants() {
+  negInfF = f32c(-std::numeric_limits<float>::infinity());
+  zeroF = f32c(0.0);
+  scaleLog2 = f32c(scale * M_LOG2E);
+  invScale = f32c(1.0 / scale);
+}
+
+//===----------------------------------------------------------------------===//
+// Fragments
+//===----------------------------------------------------------------------===//
+
+SmallVector<Value> mlir::fa::nvgpu_kernel::pAFragments(
+    KernelContext &k, ArrayRef<SmallVector<Value>> pFrags, int64_t kk) {
+  auto aType = VectorType::get({4, 2}, k.elt);
+  SmallVector<Value> aFrag;
+  for (int64_t mi = 0; mi < k.mTiles; ++mi) {
+    SmallVector<Value> regs;
+    for (int64_t h = 0; h < 2; ++h)
+      for (int64_t r = 0; r < 2; ++r) {
+        Value row = vector::ExtractOp::create(k.b, pFrags[mi][2 * kk + h],
+                                              ArrayRef<int64_t>{r});
+        Value narrow = arith::TruncFOp::create(k.b, k.pairType, row);
+        regs.push_back(k.element(narrow, 0));
+        regs.push_back(k.element(narrow, 1));
+      }
+    aFrag.push_back(vector::FromElementsOp::create(k.b, aType, regs));
+  }
+  return aFrag;
+}
+
+SmallVector<Value> mlir::fa::nvgpu_kernel::packedPairs(KernelContext &k,
+                                                       Value frag,
+                                                       int64_t pairs) {
+  SmallVector<Value> regs;
+  for (int64_t i = 0; i < pairs; ++i) {
+    Value pair = vector::ExtractOp::create(k.b, frag, ArrayRef<int64_t>{i});
+    Value asInt = vector::BitCastOp::create(
+        k.b, VectorType::get({1}, k.b.getI32Type()), pair);
+    regs.push_back(k.element(asInt, 0));
+  }
+  return regs;
+}
+

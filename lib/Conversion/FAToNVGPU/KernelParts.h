@@ -1,0 +1,550 @@
+//===- KernelParts.h - The named parts of the tensor-core kernels -*- C++ -*-===//
+//
+// Part of flashattn-mlir.
+//
+//===----------------------------------------------------------------------===//
+//
+// The FlashAttention kernels of convert-fa-to-nvgpu are composed of parts,
+// each a type with a small interface (docs/GPU.md, "The generator's parts"):
+//
+//  * KernelContext: the op, its tiling and schedule, the sizes, the launch's
+//    ids and the arithmetic every part emits (Emitter);
+//  * SharedTiles: the shared-memory views of Q and the K/V stages, padded
+//    rows (mma-sync) or the 128-byte swizzle (wgmma), and wgmma's matrix
+//    descriptors;
+//  * LoadPipeline: how tiles reach shared memory, with a cp.async
+//    (CpAsyncLoads) and a TMA (TmaLoads: mbarriers, slot release, the
+//    producer warpgroup) implementation;
+//  * TileMath: S = Q K^T and O += P V, on mma.sync (MmaSyncMath) or wgmma
+//    (WgmmaMath);
+//  * OnlineSoftmax: the masks, the row max and sum, the rescale of O, shared
+//    by both families;
+//  * Turns: the consumer warpgroups' turns at the tensor cores (ping-pong);
+//  * MainLoop: the kv-block loops (serial, overlapped, split or branch
+//    masked);
+//  * EpilogueWriter: O / l, its store (TMA, staged, direct) and the
+//    logsumexp.
+//
+// Every part reads the decided #fa.schedule through the context; none
+// decides anything. The parts emit ops in the order the kernel runs them,
+// so the generated kernel is one well-defined sequence (the PTX identity
+// check pins it).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FLASHATTN_LIB_CONVERSION_FATONVGPU_KERNELPARTS_H
+#define FLASHATTN_LIB_CONVERSION_FATONVGPU_KERNELPARTS_H
+
+#include "FlashAttn/Analysis/CostModel.h"
+#include "FlashAttn/Analysis/KernelSchedule.h"
+#include "FlashAttn/Dialect/FA/IR/FAOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
+
+#include <functional>
+
+namespace mlir {
+namespace fa {
+namespace nvgpu_kernel {
+
+/// Elements copied by one cp.async (16 bytes of f16/bf16).
+constexpr int64_t kChunk = 8;
+/// Elements of padding per shared-memory row (kMmaSyncRowPadBytes).
+constexpr int64_t kPad = kMmaSyncRowPadBytes / 2;
+
+/// The arithmetic every part emits, folded as built where MLIR allows.
+class Emitter {
+public:
+  explicit Emitter(ImplicitLocOpBuilder &b) : b(b) {}
+
+  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, v); }
+  Value i64c(int64_t v) {
+    return arith::ConstantIntOp::create(b, b.getI64Type(), v);
+  }
+  Value i32c(int64_t v) {
+    return arith::ConstantIntOp::create(b, b.getI32Type(), v);
+  }
+  Value f32c(double v) {
+    return arith::ConstantOp::create(b, b.getF32FloatAttr(v));
+  }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, x, y); }
+  Value sub(Value x, Value y) { return arith::SubIOp::create(b, x, y); }
+  Value mul(Value x, Value y) { return arith::MulIOp::create(b, x, y); }
+  Value addc(Value x, int64_t c) { return c == 0 ? x : add(x, idx(c)); }
+  Value mulc(Value x, int64_t c) { return c == 1 ? x : mul(x, idx(c)); }
+  Value divc(Value x, int64_t c) {
+    return arith::DivUIOp::create(b, x, idx(c));
+  }
+  Value remc(Value x, int64_t c) {
+    return arith::RemUIOp::create(b, x, idx(c));
+  }
+  Value minu(Value x, Value y) { return arith::MinUIOp::create(b, x, y); }
+  Value cmp(arith::CmpIPredicate p, Value x, Value y) {
+    return arith::CmpIOp::create(b, p, x, y);
+  }
+  Value select(Value c, Value x, Value y) {
+    return arith::SelectOp::create(b, c, x, y);
+  }
+  /// max(n, 1) - 1: the last valid index of a size, clamped for n = 0.
+  Value lastIndex(Value n) {
+    return arith::SubIOp::create(b, arith::MaxUIOp::create(b, n, idx(1)),
+                                 idx(1));
+  }
+  /// Element (i, j) / (i) of a vector; an element of a vector.from_elements
+  /// is its operand.
+  Value element(Value v, int64_t i, int64_t j) {
+    return b.createOrFold<vector::ExtractOp>(v, ArrayRef<int64_t>{i, j});
+  }
+  Value element(Value v, int64_t i) {
+    return b.createOrFold<vector::ExtractOp>(v, ArrayRef<int64_t>{i});
+  }
+  /// Runs `then` inside an scf.if on `condition` (no results, no else).
+  void ifThen(Value condition, const std::function<void()> &then);
+  /// The value of lane (lane ^ offset) of the warp.
+  Value shuffleXor(Value v, int64_t offset);
+  /// 2^x as the SFU computes it (ex2.approx.ftz.f32, what FlashAttention
+  /// uses): math.exp2 lowers to the non-ftz form, whose denormal handling
+  /// costs extra instructions per score; the ftz difference (results below
+  /// 2^-126 flush to 0) is far below the output's precision.
+  Value exp2(Value x);
+  /// __syncwarp() over all 32 lanes.
+  void syncWarp();
+  /// `values` passed through an empty asm with side effects: what computes
+  /// them stays before, what reads them after (CUTLASS's
+  /// warpgroup_fence_operand). wgmma's registers are written
+  /// asynchronously, which LLVM does not know.
+  SmallVector<Value> fenceRegisters(ValueRange values);
+  /// fence.proxy.async on shared memory: this thread's shared-memory writes
+  /// made visible to the async proxy (TMA, wgmma).
+  void fenceAsyncProxy();
+  ImplicitLocOpBuilder &b;
+};
+
+/// What every part reads: the op, its decided tiling and schedule, the sizes
+/// and the values of the launch. Built in the order the kernel needs them
+/// (setUpLaunch, then the parts).
+class KernelContext : public Emitter {
+public:
+  KernelContext(AttentionOp op, ImplicitLocOpBuilder &b, const Tiling &tiling,
+                const KernelSchedule &schedule);
+
+  /// The launch (grid, block, dynamic shared memory `smem` bytes), the
+  /// builder moved into its body, and the ids every part uses.
+  void setUpLaunch(Value numQBlocks, Value batchSize, Value smem);
+  /// The kv-blocks this q-block visits ([0, kvEnd)): all, or (causal) those
+  /// whose first key some row of the block sees.
+  void setUpKVRange();
+  /// The loop-invariant f32 constants of the step.
+  void setUpConstants();
+  /// An scf.for over kv-blocks [lb, ub) carrying `init`, the builder moved
+  /// into its body (the caller's guard restores it).
+  scf::ForOp openLoop(Value lb, Value ub, ValueRange init);
+
+  AttentionOp op;
+  Tiling t;
+  KernelSchedule schedule;
+  /// Shorthands of the schedule.
+  bool wg, tma, release, producer, overlap, pingpong;
+  Type elt, f32;
+  /// An accumulator fragment (m16n8 f32: two rows of pairs), two rows' f32
+  /// pairs, a pair of elements.
+  VectorType accType, rowType, pairType;
+  int64_t d, dv, rowsPerWarp, mTiles, threads, nTilesS, nTilesO;
+  bool causal;
+  double scale;
+
+  // Host side.
+  Value nq, nk, one;
+  // The launch.
+  gpu::LaunchOp launch;
+  Value qBlock, head, batch, tid, lane, warp, kvHead, qBase, warpRow;
+  /// Kv-blocks [0, kvEnd) are visited; Nk - Nq (signed) is the causal
+  /// diagonal's offset.
+  Value kvEnd, diagonal;
+  /// -inf, 0 and scale * log2(e) in f32; 1 / scale.
+  Value negInfF, zeroF, scaleLog2, invScale;
+};
+
+/// The indices in a tile's shared-memory view of the 16-byte chunk at
+/// (row, col).
+using ChunkIndices = std::function<SmallVector<Value>(Value, Value)>;
+
+/// The shared-memory layout of Q and the `stages` K/V slots (the cost
+/// model's sramBytes for the kind): padded rows for ldmatrix (mma-sync), or
+/// 128-byte swizzled tiles for TMA and wgmma's descriptors, after the
+/// dynamic shared memory's base is aligned to the swizzle atom.
+class SharedTiles {
+public:
+  SharedTiles(KernelContext &k, int64_t sharedBytes)
+      : k(k), sharedBytes(sharedBytes) {}
+  /// The views, at the start of the launch's body.
+  void setUp();
+
+  /// Where the chunk (row, col) of Q, and of slot `slot`'s K or V, goes.
+  SmallVector<Value> qIndices(Value row, Value col);
+  ChunkIndices kIndices(Value slot);
+  ChunkIndices vIndices(Value slot);
+  /// wgmma: the element offsets of slot `slot`'s K and V tiles.
+  Value kOffset(Value slot);
+  Value vOffset(Value slot);
+  /// wgmma: element offset of (row, col), col the first element of a
+  /// 16-byte chunk, in a [rows, cols] tile at element offset `tileBase` in
+  /// the 128-byte swizzled layout: 64-column blocks of `rows` 128-byte rows,
+  /// the chunk c of row r stored at chunk c ^ (r % 8) (CUTLASS's
+  /// Swizzle<3,4,3>, wgmma's layout type 1).
+  Value swizzled(Value tileBase, int64_t rows, Value row, Value col);
+  /// wgmma: a TMA box [1, 1, rows, 64] at byte `bytes` past the aligned
+  /// base, or its type.
+  MemRefType boxType(int64_t rows);
+  Value box(int64_t rows, Value bytes);
+  /// wgmma: the aligned base's shared address plus `elementOffset` elements,
+  /// as i64 bytes.
+  Value sharedAddress(Value elementOffset);
+
+  /// The views: mma-sync, Q [block_q, d + pad] and K/V [stages, block_kv,
+  /// d + pad]; wgmma, one flat element view for all three.
+  Value sQ, sK, sV;
+  /// wgmma: the bytes from the dynamic shared memory's base to the swizzle
+  /// atom it is aligned to, and the aligned base's address.
+  Value pad, sharedBase;
+
+private:
+  KernelContext &k;
+  int64_t sharedBytes;
+  Value base;
+};
+
+/// How tiles reach shared memory: Q and the kv-blocks of a (serial) step.
+class LoadPipeline {
+public:
+  virtual ~LoadPipeline() = default;
+  /// Q and the first kv-blocks, in flight before the loop.
+  virtual void issuePrologue() = 0;
+  /// Waits until Q has landed (nothing for cp.async: the first step's wait
+  /// covers it).
+  virtual void waitForQ() = 0;
+  /// The head of the serial step of kv-block `j`: refills, waits for block
+  /// j and makes it visible; returns its slot.
+  virtual Value beginStep(Value j) = 0;
+  /// The tail of the serial step: frees block j's slot for its refill.
+  virtual void endStep(Value j) = 0;
+  /// After the loops: nothing may be in flight when the block exits.
+  virtual void drain() = 0;
+};
+
+/// cp.async by every thread into padded (mma-sync) or swizzled (wgmma)
+/// tiles, one commit group per block; one block-wide barrier per step.
+class CpAsyncLoads : public LoadPipeline {
+public:
+  CpAsyncLoads(KernelContext &k, SharedTiles &tiles) : k(k), tiles(tiles) {}
+  void issuePrologue() override;
+  void waitForQ() override {}
+  Value beginStep(Value j) override;
+  void endStep(Value j) override;
+  void drain() override;
+
+private:
+  /// cp.async of a [rows, cols] tile of `src` (rows `rowBase`.. of head
+  /// (batch, `head`)) into `dst` at `dstIndices`, zero-filling rows at or
+  /// past `rowEnd` and every row when `enabled` is false.
+  void copyTile(Value src, Value head, Value rowBase, Value rowEnd,
+                Value enabled, int64_t rows, int64_t cols, Value dst,
+                const ChunkIndices &dstIndices, SmallVectorImpl<Value> &tokens);
+  /// Kv-block `block`'s K and V into `slot`: its commit group.
+  Value loadKV(Value block, Value slot);
+
+  KernelContext &k;
+  SharedTiles &tiles;
+  /// The last commit group of the prologue.
+  Value lastGroup;
+};
+
+/// TMA: boxes through host-built tensor maps, thread 0 (or the producer
+/// warpgroup's first thread) issuing every load, each K/V slot (and Q)
+/// completing on a "full" mbarrier; slots freed by a block-wide barrier or
+/// through "empty" mbarriers (release), refilled by thread 0 or the
+/// producer warpgroup.
+class TmaLoads : public LoadPipeline {
+public:
+  TmaLoads(KernelContext &k, SharedTiles &tiles) : k(k), tiles(tiles) {}
+  /// On the host, before the launch: the tensor maps.
+  void createTensorMaps(bool withOutput);
+  /// In the kernel: the mbarriers, initialized by the leader.
+  void createBarriers();
+  void issuePrologue() override;
+  void waitForQ() override { waitFor(k.idx(k.t.stages), k.idx(0)); }
+  Value beginStep(Value j) override;
+  void endStep(Value j) override;
+  void drain() override {}
+
+  /// The producer warpgroup's loop: refill each slot once every consumer
+  /// warp has released it. Leaves the builder in the consumers' branch.
+  void splitProducer();
+  /// Thread 0 loads kv-block `block`'s K and/or V into `slot`, completing
+  /// on mbarrier `barId`; blocks at or past kvEnd are never loaded.
+  void loadKV(Value block, Value slot, Value barId, bool withK, bool withV);
+  /// Waits (as a whole warp) for phase `parity` of mbarrier `barId`.
+  void waitFor(Value barId, Value parity);
+  /// The warp is done with a slot: its first lane arrives on `barId`.
+  void arriveEmpty(Value barId);
+  /// The mbarriers of V slots apart from K (overlap), and the empty ones.
+  Value vBar(Value slot) { return k.addc(slot, k.t.stages + 1); }
+  Value emptyBar(Value slot) { return k.addc(slot, emptyBase()); }
+  Value vEmptyBar(Value slot) {
+    return k.addc(slot, emptyBase() + k.t.stages);
+  }
+  /// The output's tensor map (the TMA store), or null.
+  Value outputMap() const { return oMap; }
+
+private:
+  Value tensorMap(Value memref, int64_t rows);
+  void loadTile(Value map, Value tileBase, int64_t rows, int64_t cols,
+                Value row, Value headIndex, Value barId);
+  void tryWait(Value barId, Value parity);
+  int64_t emptyBase() const {
+    return k.t.stages + 1 + (k.overlap ? k.t.stages : 0);
+  }
+
+  KernelContext &k;
+  SharedTiles &tiles;
+  Value qMap, kMap, vMap, oMap;
+  Value bars, leader;
+};
+
+/// S = Q K^T and O += P V of one kv-block for the lane's rows.
+class TileMath {
+public:
+  virtual ~TileMath() = default;
+  /// S of slot `slot`: [mTiles][nTilesS] accumulator fragments.
+  /// `afterIssue` (may be null) runs once the products are issued, before
+  /// they are waited for (asynchronous kernels).
+  virtual SmallVector<Value> scores(Value slot,
+                                    const std::function<void()> &afterIssue) = 0;
+  /// acc += P V of slot `slot`, P as the softmax's fragments.
+  /// `beforeIssue` (may be null) runs just before the products are issued.
+  virtual void accumulatePV(MutableArrayRef<Value> acc,
+                            ArrayRef<SmallVector<Value>> pFrags, Value slot,
+                            const std::function<void()> &beforeIssue) = 0;
+};
+
+/// P's A fragments of k16 step kk (one per m-tile), converted in registers:
+/// the m16n8 accumulator layout of two adjacent n-tiles is the m16n8k16 A
+/// layout.
+SmallVector<Value> pAFragments(KernelContext &k,
+                               ArrayRef<SmallVector<Value>> pFrags,
+                               int64_t kk);
+/// The pairs of a fragment as i32 registers (a 16-bit pair per register).
+SmallVector<Value> packedPairs(KernelContext &k, Value frag, int64_t pairs);
+
+/// mma.sync m16n8k16 on ldmatrix fragments of padded tiles.
+class MmaSyncMath : public TileMath {
+public:
+  MmaSyncMath(KernelContext &k, SharedTiles &tiles) : k(k), tiles(tiles) {}
+  SmallVector<Value> scores(Value slot,
+                            const std::function<void()> &afterIssue) override;
+  void accumulatePV(MutableArrayRef<Value> acc,
+                    ArrayRef<SmallVector<Value>> pFrags, Value slot,
+                    const std::function<void()> &beforeIssue) override;
+
+private:
+  Value ldmatrix(Value smem, ValueRange indices, bool transpose);
+  /// Rows 0-1 (or 2-3) of an x4 ldmatrix result: one n-tile's B operand.
+  Value half(Value x4, int64_t which);
+  Value mma(Value a, Value bFrag, Value c);
+  /// The n-tiles 2 np and 2 np + 1 of an x4 ldmatrix result times every
+  /// m-tile's A fragment, into accs[mi * nTiles + n].
+  void mmaTilePair(Value x4, ArrayRef<Value> aFrag,
+                   MutableArrayRef<Value> accs, int64_t nTiles, int64_t np);
+
+  KernelContext &k;
+  SharedTiles &tiles;
+  /// The lane's ldmatrix row and column offsets of the current step.
+  Value laneRow16, laneHalf, laneRow8, laneQuarter;
+};
+
+/// wgmma: a warpgroup per 64 rows, both operands of S in shared memory, P
+/// in registers for P V. The issue and the wait of each product are
+/// separate so that the main loop can overlap them.
+class WgmmaMath : public TileMath {
+public:
+  WgmmaMath(KernelContext &k, SharedTiles &tiles) : k(k), tiles(tiles) {}
+  /// This warpgroup's 64 rows of Q (K-major: 8-row groups 1 KiB apart).
+  void setUpQDescriptor();
+  SmallVector<Value> scores(Value slot,
+                            const std::function<void()> &afterIssue) override;
+  void accumulatePV(MutableArrayRef<Value> acc,
+                    ArrayRef<SmallVector<Value>> pFrags, Value slot,
+                    const std::function<void()> &beforeIssue) override;
+
+  /// wgmma descriptors of a slot's K (K-major) and V (MN-major) tiles.
+  Value kDescriptor(Value slot);
+  Value vDescriptor(Value slot);
+  /// The wgmmas of S = Q K^T, committed as one group and not waited for.
+  Value issueScores(Value kDesc);
+  /// The m16n8 fragments of a completed S accumulator.
+  SmallVector<Value> scoreFragments(Value acc);
+  /// The V descriptor of each k16 step of P V.
+  SmallVector<Value> pvDescriptors(Value vDesc);
+  /// The wgmmas of acc += P V, committed and not waited for: the
+  /// accumulator registers they write.
+  SmallVector<Value> issuePV(ArrayRef<Value> acc, ArrayRef<Value> pRegs,
+                             ArrayRef<Value> vDescs);
+  /// `acc` from the registers of a completed P V group.
+  void finishPV(MutableArrayRef<Value> acc, ArrayRef<Value> out);
+  /// acc += P V, waited for.
+  void wgmmaPV(MutableArrayRef<Value> acc, ArrayRef<Value> pRegs,
+               Value vDesc);
+  /// P's registers (A operand of P V) from the softmax's fragments.
+  SmallVector<Value> pRegisters(ArrayRef<SmallVector<Value>> pFrags);
+
+private:
+  /// A shared-memory matrix descriptor of the 128-byte swizzled layout.
+  Value descriptor(Value addr, int64_t leadingBytes, int64_t strideBytes);
+  Value advance(Value desc, int64_t bytes);
+
+  KernelContext &k;
+  SharedTiles &tiles;
+  Value qDesc;
+};
+
+/// The online softmax on accumulator fragments (two rows a lane per
+/// m-tile, a quad of lanes a row), shared by both kernels.
+class OnlineSoftmax {
+public:
+  /// P's fragments, the new max and sum rows and each m-tile's rescale
+  /// factor of O.
+  struct Step {
+    SmallVector<SmallVector<Value>> pFrags;
+    SmallVector<Value> maxRows, sums, scales;
+  };
+
+  explicit OnlineSoftmax(KernelContext &k) : k(k) {}
+  /// The mask operand's reader (before the loops: its clamps are
+  /// loop-invariant).
+  void setUpMask();
+  /// Keys past Nk, (causal) keys right of a row's diagonal, and the mask
+  /// operand, in the scores `s` of kv-block `j`.
+  SmallVector<Value> maskScores(ArrayRef<Value> s, Value j);
+  /// One step against the running max and sum; rescales `acc` unless empty.
+  Step step(ArrayRef<Value> s, ArrayRef<Value> rowMax, ArrayRef<Value> rowSum,
+            MutableArrayRef<Value> acc);
+
+private:
+  Value maskValue(Value row, Value col);
+
+  KernelContext &k;
+  Value lastRow, lastCol;
+};
+
+/// The consumer warpgroups' turns at the tensor cores (FlashAttention-3's
+/// ping-pong): named barrier 1 + i is warpgroup i's turn.
+class Turns {
+public:
+  explicit Turns(KernelContext &k) : k(k) {}
+  void setUp();
+  /// Waits for this warpgroup's turn.
+  void wait();
+  /// Passes the turn to the next warpgroup.
+  void pass();
+  /// Warpgroup 0's own arrival: its first wait returns.
+  void takeFirst();
+  /// Passes the turn unless this is the last warpgroup at the last block:
+  /// every barrier gets as many arrivals as waits.
+  void passUnlessLast(Value block);
+  /// The end of the serial step's loops: the last turn passes on, except
+  /// from the last warpgroup.
+  void passLast();
+  /// Waits for this warpgroup's turn unless it is warpgroup 0, which holds
+  /// the first.
+  void waitUnlessFirst();
+
+private:
+  KernelContext &k;
+  Value wgIndex, pair, mine, next;
+};
+
+/// The kv-block loops: the loop state is O's fragments, the row max and the
+/// row sum (and, overlapped, P_{j-1}'s registers).
+class MainLoop {
+public:
+  MainLoop(KernelContext &k, LoadPipeline &loads, TileMath &math,
+           OnlineSoftmax &softmax, Turns *turns)
+      : k(k), loads(loads), math(math), softmax(softmax), turns(turns) {}
+  /// The overlapped step's parts (schedule step = overlap: TMA and wgmma).
+  void setOverlapParts(TmaLoads &tma, WgmmaMath &wgmma) {
+    tmaLoads = &tma;
+    wgmmaMath = &wgmma;
+  }
+
+  /// The blocks before the first that needs a mask (FlashAttention-2's
+  /// split), and whether each loop is needed.
+  void setUpMaskSplit();
+  /// Every loop; returns the final state.
+  SmallVector<Value> build(ValueRange init);
+
+private:
+  /// One serial step per kv-block in [lb, ub); `masked` adds the masks,
+  /// with `maskFrom` only to blocks j >= maskFrom, under a branch.
+  scf::ForOp buildSerialLoop(Value lb, Value ub, ValueRange init, bool masked,
+                             Value maskFrom = Value());
+  /// The serial loops: split, or one loop with the masks under a branch.
+  SmallVector<Value> buildSerial(SmallVector<Value> state);
+  /// The overlapped step of kv-block j >= 1 over [lb, ub).
+  scf::ForOp buildOverlapLoop(Value lb, Value ub, ValueRange init,
+                              bool masked);
+  /// Block 0's scores and softmax, the overlapped loops, the last P V.
+  SmallVector<Value> buildOverlapped(ValueRange init);
+  /// A branch LLVM cannot remove before the overlapped step's P V wait,
+  /// which keeps the softmax's exponentials above it.
+  void keepSoftmaxBeforeWait(Value sums);
+
+  KernelContext &k;
+  LoadPipeline &loads;
+  TileMath &math;
+  OnlineSoftmax &softmax;
+  Turns *turns;
+  TmaLoads *tmaLoads = nullptr;
+  WgmmaMath *wgmmaMath = nullptr;
+  Value maskStart;
+  bool needFull = false, needMasked = false;
+};
+
+/// O / l (0 for a row with nothing visible), its store and the logsumexp.
+class EpilogueWriter {
+public:
+  EpilogueWriter(KernelContext &k, SharedTiles &tiles, Value outputMap)
+      : k(k), tiles(tiles), outputMap(outputMap) {}
+  /// `state`: the main loop's final O fragments, max rows and sum rows.
+  void build(ArrayRef<Value> state);
+
+private:
+  Value normalized(int64_t mi, int64_t r, int64_t dn);
+  void forRowsInBounds(const std::function<void(int64_t, int64_t, Value)> &);
+  void storePairsToGlobal();
+  void storePairsToShared();
+  void storeThroughTma();
+  void storeStaged();
+  void storeLogsumexp();
+
+  KernelContext &k;
+  SharedTiles &tiles;
+  Value outputMap;
+  ArrayRef<Value> state;
+  Value tileRowBase, rowBase, colBase, quadLeader;
+  SmallVector<Value> sums, empties, inverses;
+};
+
+/// Builds the kernel of `op` (bufferized, its tiling and schedule checked)
+/// in place of the op: the host side, the launch and the parts.
+void buildKernel(AttentionOp op, const Tiling &tiling,
+                 const KernelSchedule &schedule, int64_t sharedBytes);
+
+} // namespace nvgpu_kernel
+} // namespace fa
+} // namespace mlir
+
+#endif // FLASHATTN_LIB_CONVERSION_FATONVGPU_KERNELPARTS_H

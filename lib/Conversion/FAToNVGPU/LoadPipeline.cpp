@@ -1,0 +1,362 @@
+//===- LoadPipeline.cpp - cp.async and TMA loads of Q and the K/V slots ---===//
+//
+// Part of flashattn-mlir.
+//
+//===----------------------------------------------------------------------===//
+//
+// A ring of `stages` K/V slots: block j + stages - 1 is in flight while
+// block j is computed. cp.async copies 16-byte chunks by every thread (one
+// commit group per block); TMA copies boxes issued by one thread, each
+// completing on an mbarrier whose phase parity flips with every refill.
+//
+//===----------------------------------------------------------------------===//
+
+#include "KernelParts.h"
+
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+using namespace mlir;
+using namespace mlir::fa;
+using namespace mlir::fa::nvgpu_kernel;
+
+//===----------------------------------------------------------------------===//
+// CpAsyncLoads
+//===----------------------------------------------------------------------===//
+
+void CpAsyncLoads::copyTile(Value src, Value head, Value rowBase, Value rowEnd,
+                            Value enabled, int64_t rows, int64_t cols,
+                            Value dst, const ChunkIndices &dstIndices,
+                            SmallVectorImpl<Value> &tokens) {
+  int64_t chunksPerRow = cols / kChunk;
+  int64_t total = rows * chunksPerRow;
+  int64_t perThread = llvm::divideCeil(total, k.threads);
+  Value zero = k.idx(0), full = k.idx(kChunk);
+  Value lastRow = k.lastIndex(rowEnd);
+  for (int64_t i = 0; i < perThread; ++i) {
+    Value chunk = k.addc(k.tid, i * k.threads);
+    // A thread past the tile repeats its last chunk (same bytes, same
+    // place): no divergent branch around the copy.
+    if ((i + 1) * k.threads > total)
+      chunk = k.minu(chunk, k.idx(total - 1));
+    Value row = k.divc(chunk, chunksPerRow);
+    Value col = k.mulc(k.remc(chunk, chunksPerRow), kChunk);
+    Value global = k.add(rowBase, row);
+    Value inRange = arith::AndIOp::create(
+        k.b, enabled, k.cmp(arith::CmpIPredicate::ult, global, rowEnd));
+    Value srcRow = k.minu(global, lastRow);
+    Value srcElements = k.select(inRange, full, zero);
+    tokens.push_back(nvgpu::DeviceAsyncCopyOp::create(
+        k.b, dst, dstIndices(row, col), src,
+        ValueRange{k.batch, head, srcRow, col}, k.b.getIndexAttr(kChunk),
+        srcElements, k.b.getUnitAttr()));
+  }
+}
+
+static Value commit(ImplicitLocOpBuilder &b, ArrayRef<Value> tokens) {
+  return nvgpu::DeviceAsyncCreateGroupOp::create(
+      b, nvgpu::DeviceAsyncTokenType::get(b.getContext()), tokens);
+}
+
+Value CpAsyncLoads::loadKV(Value block, Value slot) {
+  SmallVector<Value> kvTokens;
+  Value rowBase = k.mulc(block, k.t.blockKV);
+  Value enabled = k.cmp(arith::CmpIPredicate::slt, block, k.kvEnd);
+  copyTile(k.op.getKey(), k.kvHead, rowBase, k.nk, enabled, k.t.blockKV, k.d,
+           tiles.sK, tiles.kIndices(slot), kvTokens);
+  copyTile(k.op.getValue(), k.kvHead, rowBase, k.nk, enabled, k.t.blockKV,
+           k.dv, tiles.sV, tiles.vIndices(slot), kvTokens);
+  return commit(k.b, kvTokens);
+}
+
+void CpAsyncLoads::issuePrologue() {
+  // Q, then blocks 0 .. stages-2, one commit group each.
+  SmallVector<Value> tokens;
+  Value always = arith::ConstantIntOp::create(k.b, k.b.getI1Type(), 1);
+  copyTile(k.op.getQuery(), k.head, k.qBase, k.nq, always, k.t.blockQ, k.d,
+           tiles.sQ,
+           [this](Value row, Value col) { return tiles.qIndices(row, col); },
+           tokens);
+  lastGroup = commit(k.b, tokens);
+  for (int64_t s = 0; s + 1 < k.t.stages; ++s)
+    lastGroup = loadKV(k.idx(s), k.idx(s));
+}
+
+Value CpAsyncLoads::beginStep(Value j) {
+  // Issue block j + stages - 1 into the slot block j - 1 used, and wait for
+  // block j. wgmma reads shared memory through the async proxy: each
+  // thread's completed copies are made visible to it (fence.proxy.async)
+  // before the barrier. That fence is a memory barrier (MEMBAR.ALL.CTA in
+  // SASS) that waits for the thread's copies still in flight, so with 2 or
+  // more stages the next block's copies are issued after it and after the
+  // barrier, which also frees the slot (every thread is past the previous
+  // step): waiting for block j then leaves stages - 2 groups in flight, and
+  // the step needs no closing barrier. The mma-sync kernel does the same
+  // for the one barrier.
+  Value ahead = k.addc(j, k.t.stages - 1);
+  bool issueAfterBarrier = k.t.stages >= 2;
+  if (!issueAfterBarrier) {
+    Value group = loadKV(ahead, k.remc(ahead, k.t.stages));
+    nvgpu::DeviceAsyncWaitOp::create(k.b, group,
+                                     k.b.getI32IntegerAttr(k.t.stages - 1));
+  } else {
+    nvgpu::DeviceAsyncWaitOp::create(k.b, lastGroup,
+                                     k.b.getI32IntegerAttr(k.t.stages - 2));
+  }
+  if (k.wg)
+    k.fenceAsyncProxy();
+  gpu::BarrierOp::create(k.b);
+  if (issueAfterBarrier)
+    loadKV(ahead, k.remc(ahead, k.t.stages));
+  return k.remc(j, k.t.stages);
+}
+
+void CpAsyncLoads::endStep(Value j) {
+  // The slot is refilled by the next step's copies: a barrier first, unless
+  // they are issued after the next step's barrier anyway.
+  if (k.t.stages < 2)
+    gpu::BarrierOp::create(k.b);
+}
+
+void CpAsyncLoads::drain() {
+  nvgpu::DeviceAsyncWaitOp::create(k.b, lastGroup, k.b.getI32IntegerAttr(0));
+}
+
+//===----------------------------------------------------------------------===//
+// TmaLoads
+//===----------------------------------------------------------------------===//
+
+Value TmaLoads::tensorMap(Value memref, int64_t rows) {
+  // One tensor map per operand, built on the host (the manifest describes
+  // it, the runtime encodes it with cuTensorMapEncodeTiled): the 4-d
+  // tensor, boxes of [1, 1, rows, 64] (64 columns: the 128-byte swizzle
+  // span), swizzled as the wgmma layout, zero-filled out of bounds.
+  ImplicitLocOpBuilder &b = k.b;
+  auto type = cast<MemRefType>(memref.getType());
+  Value unranked = memref::CastOp::create(
+      b, UnrankedMemRefType::get(k.elt, type.getMemorySpace()), memref);
+  auto mapType = nvgpu::TensorMapDescriptorType::get(
+      b.getContext(), tiles.boxType(rows),
+      nvgpu::TensorMapSwizzleKind::SWIZZLE_128B,
+      nvgpu::TensorMapL2PromoKind::L2PROMO_128B,
+      nvgpu::TensorMapOOBKind::OOB_ZERO,
+      nvgpu::TensorMapInterleaveKind::INTERLEAVE_NONE);
+  return nvgpu::TmaCreateDescriptorOp::create(
+      b, mapType, unranked,
+      ValueRange{k.idx(1), k.idx(1), k.idx(rows), k.idx(64)});
+}
+
+void TmaLoads::createTensorMaps(bool withOutput) {
+  qMap = tensorMap(k.op.getQuery(), k.t.blockQ);
+  kMap = tensorMap(k.op.getKey(), k.t.blockKV);
+  vMap = tensorMap(k.op.getValue(), k.t.blockKV);
+  // The TMA store: boxes of one warp's rows.
+  if (withOutput)
+    oMap = tensorMap(k.op.getOutput(), k.rowsPerWarp);
+}
+
+void TmaLoads::createBarriers() {
+  // mbarrier `slot` for the K/V slots (overlap: K; V at stages + 1 +
+  // slot), mbarrier `stages` for Q, each completing a phase when its one
+  // arrival (the leader's, with the expected bytes) and the bytes have
+  // landed; then the empty ones (release): one per slot, or (overlap) one
+  // per K slot and then one per V slot.
+  ImplicitLocOpBuilder &b = k.b;
+  MLIRContext *ctx = b.getContext();
+  int64_t emptyBars = k.release ? (k.overlap ? 2 : 1) * k.t.stages : 0;
+  bars = nvgpu::MBarrierCreateOp::create(
+      b, nvgpu::MBarrierGroupType::get(
+             ctx, gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup),
+             emptyBase() + emptyBars));
+  // The producer warpgroup's first thread, or thread 0.
+  leader = k.cmp(arith::CmpIPredicate::eq, k.tid,
+                 k.idx(k.producer ? k.threads : 0));
+  k.ifThen(leader, [&] {
+    for (int64_t i = 0; i < emptyBase(); ++i)
+      nvgpu::MBarrierInitOp::create(b, bars, k.idx(1), k.idx(i),
+                                    /*predicate=*/Value());
+    // The empty mbarriers: one arrival per warp done with the slot.
+    for (int64_t i = 0; i < emptyBars; ++i)
+      nvgpu::MBarrierInitOp::create(b, bars, k.idx(k.t.warps),
+                                    k.idx(emptyBase() + i),
+                                    /*predicate=*/Value());
+    NVVM::FenceMbarrierInitOp::create(b);
+    for (Value map : {qMap, kMap, vMap, oMap})
+      if (map)
+        nvgpu::TmaPrefetchOp::create(b, map, /*predicate=*/Value());
+  });
+}
+
+void TmaLoads::loadTile(Value map, Value tileBase, int64_t rows, int64_t cols,
+                        Value row, Value headIndex, Value barId) {
+  // One box per 64-column block; coordinates innermost first (the PTX
+  // order): column, row, head, batch.
+  for (int64_t block = 0; block < cols / 64; ++block) {
+    Value bytes =
+        k.add(tiles.pad, k.mulc(k.addc(tileBase, block * rows * 64), 2));
+    Value dst = tiles.box(rows, bytes);
+    nvgpu::TmaAsyncLoadOp::create(
+        k.b, dst, bars, map,
+        ValueRange{k.idx(64 * block), row, headIndex, k.batch}, barId,
+        /*multicastMask=*/Value(), /*predicate=*/Value());
+  }
+}
+
+void TmaLoads::tryWait(Value barId, Value parity) {
+  Value ticks = k.idx(10000000);
+  nvgpu::MBarrierTryWaitParityOp::create(
+      k.b, bars, arith::IndexCastOp::create(k.b, k.b.getI1Type(), parity),
+      ticks, barId);
+}
+
+void TmaLoads::waitFor(Value barId, Value parity) {
+  // Without a barrier per step the warp is reconverged first: one of its
+  // lanes may come from issuing loads or arriving alone, the wait's PTX
+  // loop branches with `bra.uni`, and the wgmmas after it are `.aligned`.
+  if (k.release)
+    k.syncWarp();
+  tryWait(barId, parity);
+}
+
+void TmaLoads::arriveEmpty(Value barId) {
+  k.ifThen(k.cmp(arith::CmpIPredicate::eq, k.lane, k.idx(0)), [&] {
+    nvgpu::MBarrierArriveOp::create(
+        k.b, nvgpu::MBarrierTokenType::get(k.b.getContext()), bars, barId);
+  });
+}
+
+void TmaLoads::loadKV(Value block, Value slot, Value barId, bool withK,
+                      bool withV) {
+  Value issue = arith::AndIOp::create(
+      k.b, leader, k.cmp(arith::CmpIPredicate::slt, block, k.kvEnd));
+  k.ifThen(issue, [&] {
+    int64_t cols = (withK ? k.d : 0) + (withV ? k.dv : 0);
+    nvgpu::MBarrierArriveExpectTxOp::create(k.b, bars,
+                                            k.idx(k.t.blockKV * cols * 2),
+                                            barId, /*predicate=*/Value());
+    Value row = k.mulc(block, k.t.blockKV);
+    if (withK)
+      loadTile(kMap, tiles.kOffset(slot), k.t.blockKV, k.d, row, k.kvHead,
+               barId);
+    if (withV)
+      loadTile(vMap, tiles.vOffset(slot), k.t.blockKV, k.dv, row, k.kvHead,
+               barId);
+  });
+}
+
+void TmaLoads::issuePrologue() {
+  // Q, then the first blocks. With empty mbarriers every slot is filled
+  // here: each step refills its own slot once every warp is done with it.
+  // overlap: K runs one block ahead of V (step j reads K_j and V_{j-1});
+  // with the producer, every K and V slot is filled here.
+  k.ifThen(leader, [&] {
+    nvgpu::MBarrierArriveExpectTxOp::create(
+        k.b, bars, k.idx(k.t.blockQ * k.d * 2), k.idx(k.t.stages),
+        /*predicate=*/Value());
+    loadTile(qMap, k.idx(0), k.t.blockQ, k.d, k.qBase, k.head,
+             k.idx(k.t.stages));
+  });
+  int64_t stages = k.t.stages;
+  for (int64_t s = 0; !k.overlap && s + 1 < stages + (k.release ? 1 : 0);
+       ++s) {
+    Value block = k.idx(s), slot = k.idx(s);
+    loadKV(block, slot, slot, /*withK=*/true, /*withV=*/true);
+  }
+  for (int64_t s = 0; k.overlap && s < stages; ++s)
+    loadKV(k.idx(s), k.idx(s), k.idx(s), /*withK=*/true, /*withV=*/false);
+  for (int64_t s = 0; k.overlap && s + 1 < stages + (k.producer ? 1 : 0); ++s)
+    loadKV(k.idx(s), k.idx(s), vBar(k.idx(s)), /*withK=*/false,
+           /*withV=*/true);
+  // Every thread waits on the mbarriers after their initialization; the
+  // leader issues the prologue's loads first, so that they are in flight
+  // during the barrier (docs/decisions.md, D34).
+  gpu::BarrierOp::create(k.b);
+}
+
+Value TmaLoads::beginStep(Value j) {
+  // The wait is on block j's mbarrier, whose phase parity flips each time
+  // the slot is refilled; TMA writes and wgmma reads are both in the async
+  // proxy, and the mbarrier's phase orders them: no proxy fence.
+  Value ahead = k.addc(j, k.t.stages - 1);
+  bool issueAfterBarrier = k.t.stages >= 2;
+  if (!k.release && !issueAfterBarrier) {
+    Value slot = k.remc(ahead, k.t.stages);
+    loadKV(ahead, slot, slot, /*withK=*/true, /*withV=*/true);
+  }
+  waitFor(k.remc(j, k.t.stages), k.remc(k.divc(j, k.t.stages), 2));
+  if (!k.release)
+    gpu::BarrierOp::create(k.b);
+  if (!k.release && issueAfterBarrier) {
+    Value slot = k.remc(ahead, k.t.stages);
+    loadKV(ahead, slot, slot, /*withK=*/true, /*withV=*/true);
+  }
+  return k.remc(j, k.t.stages);
+}
+
+void TmaLoads::endStep(Value j) {
+  if (!k.release) {
+    // As cp.async: a barrier before the refill unless the next step's
+    // refill comes after its barrier.
+    if (k.t.stages < 2)
+      gpu::BarrierOp::create(k.b);
+    return;
+  }
+  // The warp is done with the slot (its wgmmas waited for): its first lane
+  // arrives on the slot's empty mbarrier; thread 0 waits there for every
+  // warp (CUTLASS's consumer release / producer acquire) and refills the
+  // slot with block j + stages. Only warp 0 waits; no block-wide barrier.
+  Value slotIndex = k.remc(j, k.t.stages);
+  Value emptyId = emptyBar(slotIndex);
+  arriveEmpty(emptyId);
+  Value next = k.addc(j, k.t.stages);
+  Value refill = arith::AndIOp::create(
+      k.b, leader, k.cmp(arith::CmpIPredicate::slt, next, k.kvEnd));
+  if (!k.producer)
+    k.ifThen(refill, [&] {
+      tryWait(emptyId, k.remc(k.divc(j, k.t.stages), 2));
+      loadKV(next, slotIndex, slotIndex, /*withK=*/true, /*withV=*/true);
+    });
+}
+
+void TmaLoads::splitProducer() {
+  // The producer warpgroup refills each slot with block j once every
+  // consumer warp has released block j - stages from it; the consumer warps
+  // run the rest of the kernel. The block starts with the register file
+  // over its threads each (ptxas allocates at most that); the producer keeps
+  // kProducerRegisters and the consumers share the rest (FlashAttention-3's
+  // split; the schedule's consumer_regs).
+  ImplicitLocOpBuilder &b = k.b;
+  MLIRContext *ctx = b.getContext();
+  auto split = scf::IfOp::create(
+      b, k.cmp(arith::CmpIPredicate::ult, k.tid, k.idx(k.threads)),
+      /*withElseRegion=*/true);
+  b.setInsertionPointToStart(&split.getThenRegion().front());
+  NVVM::SetMaxRegisterOp::create(
+      b, b.getI32IntegerAttr(k.schedule.consumerRegisters),
+      NVVM::SetMaxRegisterActionAttr::get(
+          ctx, NVVM::SetMaxRegisterAction::increase));
+  b.setInsertionPointToStart(&split.getElseRegion().front());
+  NVVM::SetMaxRegisterOp::create(
+      b, b.getI32IntegerAttr(kProducerRegisters),
+      NVVM::SetMaxRegisterActionAttr::get(
+          ctx, NVVM::SetMaxRegisterAction::decrease));
+  k.ifThen(leader, [&] {
+    auto refills = scf::ForOp::create(b, k.idx(k.t.stages), k.kvEnd, k.one);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(refills.getBody());
+    Value block = refills.getInductionVar();
+    Value slot = k.remc(block, k.t.stages);
+    Value parity = k.remc(k.addc(k.divc(block, k.t.stages), -1), 2);
+    tryWait(emptyBar(slot), parity);
+    if (!k.overlap) {
+      loadKV(block, slot, slot, /*withK=*/true, /*withV=*/true);
+      return;
+    }
+    // overlap: K and V slots are freed and refilled apart.
+    loadKV(block, slot, slot, /*withK=*/true, /*withV=*/false);
+    tryWait(vEmptyBar(slot), parity);
+    loadKV(block, slot, vBar(slot), /*withK=*/false, /*withV=*/true);
+  });
+  b.setInsertionPoint(split.getThenRegion().front().getTerminator());
+}

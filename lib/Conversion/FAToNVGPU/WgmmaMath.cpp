@@ -1,0 +1,219 @@
+//===- WgmmaMath.cpp - S = Q K^T and O += P V on wgmma (sm_90a) -----------===//
+//
+// Part of flashattn-mlir.
+//
+//===----------------------------------------------------------------------===//
+//
+// A warpgroup owns 64 query rows. S = Q K^T is nvvm.wgmma.mma_async with
+// both operands in shared memory (128-byte swizzled, read through matrix
+// descriptors); O += P V is wgmma with P in registers, written as PTX
+// (MLIR 22's NVVM op takes A from shared memory only). Each product is
+// issued as one commit group and waited for separately, so that the main
+// loop can run the softmax while one is in flight.
+//
+//===----------------------------------------------------------------------===//
+
+#include "KernelParts.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "llvm/Support/FormatVariadic.h"
+
+using namespace mlir;
+using namespace mlir::fa;
+using namespace mlir::fa::nvgpu_kernel;
+
+Value WgmmaMath::descriptor(Value addr, int64_t leadingBytes,
+                            int64_t strideBytes) {
+  // PTX ISA, "Matrix Descriptor Format": the start address and the leading
+  // and stride byte offsets in 16-byte units, layout type 1 (128-byte
+  // swizzle) in bits 62-63.
+  uint64_t fields = (uint64_t(leadingBytes >> 4) << 16) |
+                    (uint64_t(strideBytes >> 4) << 32) | (uint64_t(1) << 62);
+  Value start = arith::ShRUIOp::create(k.b, addr, k.i64c(4));
+  return arith::OrIOp::create(k.b, start, k.i64c(int64_t(fields)));
+}
+
+Value WgmmaMath::advance(Value desc, int64_t bytes) {
+  return bytes == 0 ? desc
+                    : arith::AddIOp::create(k.b, desc, k.i64c(bytes >> 4));
+}
+
+void WgmmaMath::setUpQDescriptor() {
+  Value rows = arith::IndexCastOp::create(
+      k.b, k.b.getI64Type(), k.mulc(k.divc(k.tid, 128), 64 * 128));
+  qDesc = descriptor(arith::AddIOp::create(k.b, tiles.sharedBase, rows),
+                     /*leadingBytes=*/16, /*strideBytes=*/1024);
+}
+
+Value WgmmaMath::kDescriptor(Value slot) {
+  // K [block_kv, d] is K-major for the B operand of Q K^T.
+  return descriptor(tiles.sharedAddress(tiles.kOffset(slot)),
+                    /*leadingBytes=*/16, /*strideBytes=*/1024);
+}
+
+Value WgmmaMath::vDescriptor(Value slot) {
+  // V [block_kv, dv] is MN-major for the B operand of P V: 64-column blocks
+  // block_kv rows apart, 8-row groups 1 KiB apart.
+  return descriptor(tiles.sharedAddress(tiles.vOffset(slot)),
+                    /*leadingBytes=*/k.t.blockKV * 128, /*strideBytes=*/1024);
+}
+
+Value WgmmaMath::issueScores(Value kDesc) {
+  ImplicitLocOpBuilder &b = k.b;
+  MLIRContext *ctx = b.getContext();
+  int64_t n = k.t.blockKV;
+  auto structType = LLVM::LLVMStructType::getLiteral(
+      ctx, SmallVector<Type>(n / 2, k.f32));
+  auto type = k.elt.isF16() ? NVVM::WGMMATypes::f16 : NVVM::WGMMATypes::bf16;
+  Value acc = LLVM::PoisonOp::create(b, structType);
+  NVVM::WgmmaFenceAlignedOp::create(b);
+  for (int64_t kk = 0; kk < k.d / 16; ++kk) {
+    // k16 steps walk the 128-byte rows of each 64-column block, 32 bytes a
+    // step; the swizzle applies to the address bits, so the start address
+    // just moves.
+    int64_t block = (16 * kk) / 64, within = ((16 * kk) % 64) * 2;
+    acc = NVVM::WgmmaMmaAsyncOp::create(
+        b, structType, acc, advance(qDesc, block * k.t.blockQ * 128 + within),
+        advance(kDesc, block * k.t.blockKV * 128 + within),
+        NVVM::MMAShapeAttr::get(ctx, 64, n, 16), type, type,
+        NVVM::WGMMATypes::f32,
+        kk == 0 ? NVVM::WGMMAScaleOut::zero : NVVM::WGMMAScaleOut::one,
+        NVVM::WGMMAScaleIn::one, NVVM::WGMMAScaleIn::one, NVVM::MMALayout::row,
+        NVVM::MMALayout::col, NVVM::MMAIntOverflowAttr());
+  }
+  NVVM::WgmmaGroupSyncAlignedOp::create(b);
+  return acc;
+}
+
+SmallVector<Value> WgmmaMath::scoreFragments(Value acc) {
+  int64_t n = k.t.blockKV;
+  SmallVector<Value> values;
+  for (int64_t i = 0; i < n / 2; ++i)
+    values.push_back(LLVM::ExtractValueOp::create(k.b, acc, i));
+  values = k.fenceRegisters(values);
+  SmallVector<Value> frags;
+  for (int64_t j = 0; j < n / 8; ++j)
+    frags.push_back(vector::FromElementsOp::create(
+        k.b, k.accType, ArrayRef<Value>(values).slice(4 * j, 4)));
+  return frags;
+}
+
+SmallVector<Value>
+WgmmaMath::scores(Value slot, const std::function<void()> &afterIssue) {
+  Value acc = issueScores(kDescriptor(slot));
+  if (afterIssue)
+    afterIssue();
+  NVVM::WgmmaWaitGroupSyncOp::create(k.b, 0);
+  return scoreFragments(acc);
+}
+
+SmallVector<Value> WgmmaMath::pvDescriptors(Value vDesc) {
+  // 16 rows of 128 bytes a k16 step.
+  SmallVector<Value> descs;
+  for (int64_t kk = 0; kk < k.t.blockKV / 16; ++kk)
+    descs.push_back(advance(vDesc, kk * 16 * 128));
+  return descs;
+}
+
+/// The PTX of the P V wgmmas: one asm statement for all k16 steps (one per
+/// step made LLVM's CodeGenPrepare and instruction selection a fifth of the
+/// compile time; docs/decisions.md, D24). Operands: the accumulators
+/// ($0 ..), then each step's 4 A registers, each step's V descriptor, the
+/// scale-d flag, and the accumulators again, tied to the outputs.
+static std::string pvAsm(int64_t n, int64_t steps, const char *type,
+                         std::string &constraints) {
+  int64_t regs = n / 2;
+  int64_t aBase = regs, descBase = regs + 4 * steps,
+          scaleIndex = descBase + steps;
+  std::string accList;
+  for (int64_t i = 0; i < regs; ++i)
+    accList += (i ? ", $" : "$") + std::to_string(i);
+  std::string asmString = llvm::formatv(
+      "{{\n.reg .pred p;\nsetp.ne.b32 p, ${0}, 0;\n", scaleIndex);
+  for (int64_t kk = 0; kk < steps; ++kk)
+    asmString += llvm::formatv(
+        "wgmma.mma_async.sync.aligned.m64n{0}k16.f32.{1}.{1} {{{2}}, "
+        "{{${3}, ${4}, ${5}, ${6}}, ${7}, p, 1, 1, 1;\n",
+        n, type, accList, aBase + 4 * kk, aBase + 4 * kk + 1,
+        aBase + 4 * kk + 2, aBase + 4 * kk + 3, descBase + kk);
+  asmString += "}\n";
+  for (int64_t i = 0; i < regs; ++i)
+    constraints += "=f,";
+  for (int64_t i = 0; i < 4 * steps; ++i)
+    constraints += "r,";
+  for (int64_t i = 0; i < steps; ++i)
+    constraints += "l,";
+  constraints += "n";
+  for (int64_t i = 0; i < regs; ++i)
+    constraints += "," + std::to_string(i);
+  return asmString;
+}
+
+SmallVector<Value> WgmmaMath::issuePV(ArrayRef<Value> acc,
+                                      ArrayRef<Value> pRegs,
+                                      ArrayRef<Value> vDescs) {
+  ImplicitLocOpBuilder &b = k.b;
+  int64_t n = k.dv, regs = n / 2;
+  SmallVector<Value> values;
+  for (Value frag : acc)
+    for (int64_t r = 0; r < 2; ++r)
+      for (int64_t c = 0; c < 2; ++c)
+        values.push_back(k.element(frag, r, c));
+  values.append(pRegs.begin(), pRegs.end());
+  values = k.fenceRegisters(values);
+  SmallVector<Value> out(values.begin(), values.begin() + regs);
+  ArrayRef<Value> a = ArrayRef<Value>(values).drop_front(regs);
+  NVVM::WgmmaFenceAlignedOp::create(b);
+  int64_t steps = k.t.blockKV / 16;
+  std::string constraints;
+  std::string asmString =
+      pvAsm(n, steps, k.elt.isF16() ? "f16" : "bf16", constraints);
+  auto structType = LLVM::LLVMStructType::getLiteral(
+      b.getContext(), SmallVector<Type>(regs, k.f32));
+  SmallVector<Value> operands(a.take_front(4 * steps));
+  operands.append(vDescs.begin(), vDescs.end());
+  operands.push_back(LLVM::ConstantOp::create(b, b.getI32Type(), 1));
+  operands.append(out);
+  Value result =
+      LLVM::InlineAsmOp::create(b, structType, operands, asmString,
+                                constraints, /*has_side_effects=*/true,
+                                /*is_align_stack=*/false,
+                                LLVM::TailCallKind::None,
+                                LLVM::AsmDialectAttr(), ArrayAttr())
+          .getRes();
+  for (int64_t i = 0; i < regs; ++i)
+    out[i] = LLVM::ExtractValueOp::create(b, result, i);
+  NVVM::WgmmaGroupSyncAlignedOp::create(b);
+  return out;
+}
+
+void WgmmaMath::finishPV(MutableArrayRef<Value> acc, ArrayRef<Value> out) {
+  SmallVector<Value> fenced = k.fenceRegisters(out);
+  for (int64_t j = 0; j < k.dv / 8; ++j)
+    acc[j] = vector::FromElementsOp::create(
+        k.b, k.accType, ArrayRef<Value>(fenced).slice(4 * j, 4));
+}
+
+void WgmmaMath::wgmmaPV(MutableArrayRef<Value> acc, ArrayRef<Value> pRegs,
+                        Value vDesc) {
+  SmallVector<Value> out = issuePV(acc, pRegs, pvDescriptors(vDesc));
+  NVVM::WgmmaWaitGroupSyncOp::create(k.b, 0);
+  finishPV(acc, out);
+}
+
+SmallVector<Value>
+WgmmaMath::pRegisters(ArrayRef<SmallVector<Value>> pFrags) {
+  SmallVector<Value> pRegs;
+  for (int64_t kk = 0; kk < k.t.blockKV / 16; ++kk)
+    pRegs.append(packedPairs(k, pAFragments(k, pFrags, kk)[0], 4));
+  return pRegs;
+}
+
+void WgmmaMath::accumulatePV(MutableArrayRef<Value> acc,
+                             ArrayRef<SmallVector<Value>> pFrags, Value slot,
+                             const std::function<void()> &beforeIssue) {
+  SmallVector<Value> pRegs = pRegisters(pFrags);
+  if (beforeIssue)
+    beforeIssue();
+  wgmmaPV(acc, pRegs, vDescriptor(slot));
+}
