@@ -52,7 +52,7 @@
 // H100-48K-SAME: tiling = #fa.tiling<block_q = 64, block_kv = 32, stages = 1, warps = 8>
 // EXPLAIN: remark: fa-select-tiling (model): 128x64, 1 stage, 8 warps wins
 // EXPLAIN: note: #1 128x64, 1 stage, 8 warps: {{.*}} SRAM 100352 B, 64 registers/thread, 2 block(s)/SM
-// EXPLAIN: note: kernel=simt: the scalar kernel of convert-fa-to-gpu (all tiles in shared memory, 1 stage)
+// EXPLAIN: note: kernel=simt: the scalar kernel of convert-fa-to-gpu (all tiles in shared memory, 1 stage; the pass's default kernel, fa-to-ptx-pipeline passes kernel=auto)
 func.func @d64_full(%q: tensor<4x16x4096x64xbf16>, %k: tensor<4x16x4096x64xbf16>, %v: tensor<4x16x4096x64xbf16>) -> tensor<4x16x4096x64xbf16> {
   %init = tensor.empty() : tensor<4x16x4096x64xbf16>
   %o = fa.attention ins(%q, %k, %v : tensor<4x16x4096x64xbf16>, tensor<4x16x4096x64xbf16>, tensor<4x16x4096x64xbf16>)

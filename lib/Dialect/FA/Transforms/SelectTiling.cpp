@@ -261,7 +261,9 @@ struct SelectTilingPass
     diag.attachNote() << "kernel=" << stringifyKernelKind(kind) << ": "
                       << (kind == KernelKind::Simt
                               ? "the scalar kernel of convert-fa-to-gpu (all "
-                                "tiles in shared memory, 1 stage)"
+                                "tiles in shared memory, 1 stage; the pass's "
+                                "default kernel, fa-to-ptx-pipeline passes "
+                                "kernel=auto)"
                           : kind == KernelKind::MmaSync
                               ? "the mma.sync kernel of convert-fa-to-nvgpu "
                                 "(accumulators in registers, K/V stages in "

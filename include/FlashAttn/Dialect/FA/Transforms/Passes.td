@@ -333,6 +333,14 @@ def FATileAttentionPass : Pass<"fa-tile-attention"> {
     `fa.attention` without a tiling is left alone, unless `require-tiling`
     is set, which makes it an error.
 
+    Ops whose `#fa.schedule` names a tensor-core kernel (`mma_sync`,
+    `wgmma`) are left alone on purpose, whatever `require-tiling` says:
+    `convert-fa-to-nvgpu` builds their kernel from the bufferized op itself
+    (the tiled form's whole-tile linalg ops have no mapping onto mma
+    fragments). `fa-to-ptx-pipeline` runs both; the tiled form of such an op,
+    for the CPU, comes from running this pass on the op without its
+    schedule. Ops already on memrefs are left alone too.
+
     ```mlir
     %o = fa.attention ins(%q, %k, %v : ...) outs(%init : ...)
            {tiling = #fa.tiling<block_q = 64, block_kv = 32, stages = 2, warps = 4>}
