@@ -12,7 +12,7 @@
 #ifndef FLASHATTN_PIPELINES_PIPELINES_H
 #define FLASHATTN_PIPELINES_PIPELINES_H
 
-#include "FlashAttn/Analysis/KernelSchedule.h"
+#include "FlashAttn/Analysis/ScheduleOptions.h"
 #include "mlir/Pass/PassOptions.h"
 
 #include <string>
@@ -101,77 +101,35 @@ struct FAToPTXPipelineOptions
       *this, "kernel",
       llvm::cl::desc("The FlashAttention kernel (fa-select-tiling's kernel)"),
       llvm::cl::init(KernelKind::Auto),
-      llvm::cl::values(
-          clEnumValN(KernelKind::Auto, "auto",
-                     "wgmma where it applies (sm_90a, f16/bf16, head dims "
-                     "multiples of 64 up to 256), else mma-sync where it "
-                     "applies (sm_80+, f16/bf16, head dims multiples of 16), "
-                     "else simt"),
-          clEnumValN(KernelKind::Wgmma, "wgmma",
-                     "an error where it does not apply"),
-          clEnumValN(KernelKind::MmaSync, "mma-sync",
-                     "an error where it does not apply"),
-          clEnumValN(KernelKind::Simt, "simt",
-                     "the scalar kernel of convert-fa-to-gpu"))};
+      generatedKernelValues()};
   Option<LoadMechanism> wgmmaLoads{
       *this, "wgmma-loads",
       llvm::cl::desc("How the wgmma kernel loads its tiles"),
       llvm::cl::init(LoadMechanism::Tma),
-      llvm::cl::values(
-          clEnumValN(LoadMechanism::Tma, "tma",
-                     "TMA; tensor maps in the kernel manifest"),
-          clEnumValN(LoadMechanism::CpAsync, "cp-async", "cp.async"))};
+      loadMechanismValues()};
   Option<SlotRelease> wgmmaRelease{
       *this, "wgmma-release",
       llvm::cl::desc("How the TMA wgmma kernel frees a slot for its refill"),
       llvm::cl::init(SlotRelease::Auto),
-      llvm::cl::values(
-          clEnumValN(SlotRelease::Auto, "auto",
-                     "producer for two warpgroups at one block per SM, else "
-                     "barrier"),
-          clEnumValN(SlotRelease::Barrier, "barrier",
-                     "one bar.sync per step"),
-          clEnumValN(SlotRelease::MBarrier, "mbarrier",
-                     "empty mbarriers, no block-wide barrier"),
-          clEnumValN(SlotRelease::Producer, "producer",
-                     "empty mbarriers and a producer warpgroup with "
-                     "setmaxnreg"))};
+      slotReleaseValues()};
   Option<StepOrder> wgmmaSchedule{
       *this, "wgmma-schedule",
       llvm::cl::desc("The order of a TMA wgmma kernel step"),
       llvm::cl::init(StepOrder::Auto),
-      llvm::cl::values(
-          clEnumValN(StepOrder::Auto, "auto",
-                     "overlap where the kernel has the producer warpgroup, "
-                     "else serial"),
-          clEnumValN(StepOrder::Serial, "serial", "S, softmax, P V"),
-          clEnumValN(StepOrder::Overlap, "overlap",
-                     "FlashAttention-3's intra-warpgroup overlap: the "
-                     "softmax of S_j runs under the wgmmas of "
-                     "P_{j-1} V_{j-1}"))};
+      stepOrderValues()};
   Option<Toggle> wgmmaPingpong{
       *this, "wgmma-pingpong",
       llvm::cl::desc("Whether the producer kernel's consumer warpgroups take "
                      "turns at the tensor cores (FlashAttention-3's "
                      "ping-pong)"),
       llvm::cl::init(Toggle::Auto),
-      llvm::cl::values(
-          clEnumValN(Toggle::Auto, "auto", "with the overlapped step"),
-          clEnumValN(Toggle::On, "on", "wherever the kernel has the producer"),
-          clEnumValN(Toggle::Off, "off", "never"))};
+      toggleValues()};
   Option<MaskedSteps> mmaMaskedSteps{
       *this, "mma-masked-steps",
       llvm::cl::desc("How the mma-sync kernel runs its masked kv-blocks next "
                      "to unmasked ones"),
       llvm::cl::init(MaskedSteps::Auto),
-      llvm::cl::values(
-          clEnumValN(MaskedSteps::Auto, "auto",
-                     "branch where the register estimate is over the "
-                     "per-thread limit, else split"),
-          clEnumValN(MaskedSteps::Split, "split",
-                     "a second loop (FlashAttention-2's split)"),
-          clEnumValN(MaskedSteps::Branch, "branch",
-                     "one loop, the mask under a block-uniform branch"))};
+      maskedStepsValues()};
 };
 
 /// FlashAttention front end: fa-select-tiling (IO cost model) ->

@@ -7,6 +7,7 @@
 #ifndef FLASHATTN_DIALECT_FA_TRANSFORMS_PASSES_H
 #define FLASHATTN_DIALECT_FA_TRANSFORMS_PASSES_H
 
+#include "FlashAttn/Analysis/ScheduleOptions.h"
 #include "FlashAttn/Dialect/FA/IR/FAOps.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"

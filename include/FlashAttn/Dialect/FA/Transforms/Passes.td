@@ -170,18 +170,7 @@ def FASelectTilingPass : Pass<"fa-select-tiling"> {
            /*default=*/"::mlir::fa::KernelKind::Simt",
            "The kernel to tile for (default simt; fa-to-ptx-pipeline passes "
            "auto)",
-           [{::llvm::cl::values(
-             clEnumValN(::mlir::fa::KernelKind::Simt, "simt",
-                        "convert-fa-to-gpu's scalar kernel"),
-             clEnumValN(::mlir::fa::KernelKind::MmaSync, "mma-sync",
-                        "convert-fa-to-nvgpu's mma.sync kernel"),
-             clEnumValN(::mlir::fa::KernelKind::Wgmma, "wgmma",
-                        "convert-fa-to-nvgpu's wgmma kernel (sm_90a)"),
-             clEnumValN(::mlir::fa::KernelKind::TensorCore, "tensor-core",
-                        "the model's generic tensor-core prediction"),
-             clEnumValN(::mlir::fa::KernelKind::Auto, "auto",
-                        "wgmma, else mma-sync, where it applies, else "
-                        "simt"))}]>,
+           "::mlir::fa::selectableKernelValues()">,
     Option<"explain", "explain", "bool", /*default=*/"false",
            "Emit remarks listing the best candidates and why the winner won">,
     Option<"assumedSeqLen", "assumed-seq-len", "int64_t", /*default=*/"4096",
@@ -191,66 +180,25 @@ def FASelectTilingPass : Pass<"fa-select-tiling"> {
     Option<"wgmmaLoads", "wgmma-loads", "::mlir::fa::LoadMechanism",
            /*default=*/"::mlir::fa::LoadMechanism::Tma",
            "How the wgmma kernel fills shared memory",
-           [{::llvm::cl::values(
-             clEnumValN(::mlir::fa::LoadMechanism::Tma, "tma",
-                        "TMA boxes through host-built tensor maps, "
-                        "completing on mbarriers"),
-             clEnumValN(::mlir::fa::LoadMechanism::CpAsync, "cp-async",
-                        "cp.async by every thread, made visible to wgmma by "
-                        "fence.proxy.async"))}]>,
+           "::mlir::fa::loadMechanismValues()">,
     Option<"wgmmaRelease", "wgmma-release", "::mlir::fa::SlotRelease",
            /*default=*/"::mlir::fa::SlotRelease::Auto",
            "How the TMA wgmma kernel frees a K/V slot for its refill",
-           [{::llvm::cl::values(
-             clEnumValN(::mlir::fa::SlotRelease::Auto, "auto",
-                        "producer for two warpgroups, or three whose "
-                        "register estimate fits the consumers' share, at "
-                        "one block per SM; else barrier"),
-             clEnumValN(::mlir::fa::SlotRelease::Barrier, "barrier",
-                        "one bar.sync per step, then thread 0 refills"),
-             clEnumValN(::mlir::fa::SlotRelease::MBarrier, "mbarrier",
-                        "each warp arrives on the slot's empty mbarrier; "
-                        "thread 0 waits there and refills"),
-             clEnumValN(::mlir::fa::SlotRelease::Producer, "producer",
-                        "mbarrier, with a producer warpgroup that issues "
-                        "every load (setmaxnreg)"))}]>,
+           "::mlir::fa::slotReleaseValues()">,
     Option<"wgmmaSchedule", "wgmma-schedule", "::mlir::fa::StepOrder",
            /*default=*/"::mlir::fa::StepOrder::Auto",
            "The order of a TMA wgmma kernel step",
-           [{::llvm::cl::values(
-             clEnumValN(::mlir::fa::StepOrder::Auto, "auto",
-                        "overlap with the producer warpgroup, else serial"),
-             clEnumValN(::mlir::fa::StepOrder::Serial, "serial",
-                        "S = Q K^T, its softmax, then P V, each waited for"),
-             clEnumValN(::mlir::fa::StepOrder::Overlap, "overlap",
-                        "FlashAttention-3's intra-warpgroup overlap (needs "
-                        "wgmma-loads=tma and wgmma-release=barrier, producer "
-                        "or auto)"))}]>,
+           "::mlir::fa::stepOrderValues()">,
     Option<"wgmmaPingpong", "wgmma-pingpong", "::mlir::fa::Toggle",
            /*default=*/"::mlir::fa::Toggle::Auto",
            "Whether the producer kernel's consumer warpgroups take turns at "
            "the tensor cores (FlashAttention-3's ping-pong)",
-           [{::llvm::cl::values(
-             clEnumValN(::mlir::fa::Toggle::Auto, "auto",
-                        "with the producer's overlapped step"),
-             clEnumValN(::mlir::fa::Toggle::On, "on",
-                        "wherever the kernel has the producer and two or "
-                        "more consumer warpgroups (needs wgmma-loads=tma and "
-                        "wgmma-release=producer or auto)"),
-             clEnumValN(::mlir::fa::Toggle::Off, "off", "never"))}]>,
+           "::mlir::fa::toggleValues()">,
     Option<"mmaMaskedSteps", "mma-masked-steps", "::mlir::fa::MaskedSteps",
            /*default=*/"::mlir::fa::MaskedSteps::Auto",
            "How the mma-sync kernel runs the kv-blocks that need a mask next "
            "to blocks that need none",
-           [{::llvm::cl::values(
-             clEnumValN(::mlir::fa::MaskedSteps::Auto, "auto",
-                        "branch where the register estimate is over the "
-                        "target's registers per thread, else split"),
-             clEnumValN(::mlir::fa::MaskedSteps::Split, "split",
-                        "FlashAttention-2's split: a second loop"),
-             clEnumValN(::mlir::fa::MaskedSteps::Branch, "branch",
-                        "one loop, the mask under a block-uniform "
-                        "branch"))}]>,
+           "::mlir::fa::maskedStepsValues()">,
   ];
   let dependentDialects = ["::mlir::fa::FADialect"];
 }
@@ -289,15 +237,7 @@ def FACheckSramBudgetPass : Pass<"fa-check-sram-budget"> {
            /*default=*/"::mlir::fa::KernelKind::Simt",
            "The kernel whose shared memory is checked; an op's own "
            "#fa.schedule wins",
-           [{::llvm::cl::values(
-             clEnumValN(::mlir::fa::KernelKind::Simt, "simt",
-                        "the scalar kernel convert-fa-to-gpu emits"),
-             clEnumValN(::mlir::fa::KernelKind::MmaSync, "mma-sync",
-                        "convert-fa-to-nvgpu's mma.sync kernel"),
-             clEnumValN(::mlir::fa::KernelKind::Wgmma, "wgmma",
-                        "convert-fa-to-nvgpu's wgmma kernel"),
-             clEnumValN(::mlir::fa::KernelKind::TensorCore, "tensor-core",
-                        "the model's generic tensor-core kernel"))}]>,
+           "::mlir::fa::budgetKernelValues()">,
   ];
 }
 

@@ -1,0 +1,125 @@
+//===- ScheduleOptions.h - One spelling of the schedule's options -*- C++ -*-===//
+//
+// Part of flashattn-mlir.
+//
+//===----------------------------------------------------------------------===//
+//
+// The values of the options that force a kernel or a schedule field, as
+// llvm::cl value lists: fa-select-tiling's options (Passes.td), the
+// fa-to-ptx-pipeline options that forward to them (Pipelines.h) and
+// fa-check-sram-budget's kernel all spell them from here, so the parser
+// rejects the same bad values everywhere and a new value is added once.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FLASHATTN_ANALYSIS_SCHEDULEOPTIONS_H
+#define FLASHATTN_ANALYSIS_SCHEDULEOPTIONS_H
+
+#include "FlashAttn/Analysis/KernelSchedule.h"
+#include "llvm/Support/CommandLine.h"
+
+namespace mlir {
+namespace fa {
+
+/// The `kernel` options' values, each spelled once.
+namespace kernel_values {
+inline const llvm::cl::OptionEnumValue simt =
+    clEnumValN(KernelKind::Simt, "simt", "convert-fa-to-gpu's scalar kernel");
+inline const llvm::cl::OptionEnumValue mmaSync = clEnumValN(
+    KernelKind::MmaSync, "mma-sync",
+    "convert-fa-to-nvgpu's mma.sync kernel (sm_80+, f16/bf16, head dims "
+    "multiples of 16; an error where it does not apply)");
+inline const llvm::cl::OptionEnumValue wgmma = clEnumValN(
+    KernelKind::Wgmma, "wgmma",
+    "convert-fa-to-nvgpu's wgmma kernel (sm_90a, f16/bf16, head dims "
+    "multiples of 64 up to 256; an error where it does not apply)");
+inline const llvm::cl::OptionEnumValue tensorCore =
+    clEnumValN(KernelKind::TensorCore, "tensor-core",
+               "the model's generic tensor-core prediction");
+inline const llvm::cl::OptionEnumValue automatic = clEnumValN(
+    KernelKind::Auto, "auto",
+    "wgmma, else mma-sync, where it applies, else simt");
+} // namespace kernel_values
+
+/// fa-select-tiling's kernel: every kind and `auto`.
+inline llvm::cl::ValuesClass selectableKernelValues() {
+  using namespace kernel_values;
+  return llvm::cl::ValuesClass(
+      {simt, mmaSync, wgmma, tensorCore, automatic});
+}
+
+/// fa-check-sram-budget's kernel: a kind, no `auto`.
+inline llvm::cl::ValuesClass budgetKernelValues() {
+  using namespace kernel_values;
+  return llvm::cl::ValuesClass({simt, mmaSync, wgmma, tensorCore});
+}
+
+/// fa-to-ptx-pipeline's kernel: the generated kernels and `auto`.
+inline llvm::cl::ValuesClass generatedKernelValues() {
+  using namespace kernel_values;
+  return llvm::cl::ValuesClass({automatic, wgmma, mmaSync, simt});
+}
+
+inline llvm::cl::ValuesClass loadMechanismValues() {
+  return llvm::cl::values(
+      clEnumValN(LoadMechanism::Tma, "tma",
+                 "TMA boxes through host-built tensor maps, completing on "
+                 "mbarriers"),
+      clEnumValN(LoadMechanism::CpAsync, "cp-async",
+                 "cp.async by every thread, made visible to wgmma by "
+                 "fence.proxy.async"));
+}
+
+inline llvm::cl::ValuesClass slotReleaseValues() {
+  return llvm::cl::values(
+      clEnumValN(SlotRelease::Auto, "auto",
+                 "producer for two warpgroups, or three whose register "
+                 "estimate fits the consumers' share, at one block per SM; "
+                 "else barrier"),
+      clEnumValN(SlotRelease::Barrier, "barrier",
+                 "one bar.sync per step, then thread 0 refills"),
+      clEnumValN(SlotRelease::MBarrier, "mbarrier",
+                 "each warp arrives on the slot's empty mbarrier; thread 0 "
+                 "waits there and refills"),
+      clEnumValN(SlotRelease::Producer, "producer",
+                 "mbarrier, with a producer warpgroup that issues every load "
+                 "(setmaxnreg)"));
+}
+
+inline llvm::cl::ValuesClass stepOrderValues() {
+  return llvm::cl::values(
+      clEnumValN(StepOrder::Auto, "auto",
+                 "overlap with the producer warpgroup, else serial"),
+      clEnumValN(StepOrder::Serial, "serial",
+                 "S = Q K^T, its softmax, then P V, each waited for"),
+      clEnumValN(StepOrder::Overlap, "overlap",
+                 "FlashAttention-3's intra-warpgroup overlap (needs "
+                 "wgmma-loads=tma and wgmma-release=barrier, producer or "
+                 "auto)"));
+}
+
+inline llvm::cl::ValuesClass toggleValues() {
+  return llvm::cl::values(
+      clEnumValN(Toggle::Auto, "auto", "with the producer's overlapped step"),
+      clEnumValN(Toggle::On, "on",
+                 "wherever the kernel has the producer and two or more "
+                 "consumer warpgroups (needs wgmma-loads=tma and "
+                 "wgmma-release=producer or auto)"),
+      clEnumValN(Toggle::Off, "off", "never"));
+}
+
+inline llvm::cl::ValuesClass maskedStepsValues() {
+  return llvm::cl::values(
+      clEnumValN(MaskedSteps::Auto, "auto",
+                 "branch where the register estimate is over the target's "
+                 "registers per thread, else split"),
+      clEnumValN(MaskedSteps::Split, "split",
+                 "FlashAttention-2's split: a second loop"),
+      clEnumValN(MaskedSteps::Branch, "branch",
+                 "one loop, the mask under a block-uniform branch"));
+}
+
+} // namespace fa
+} // namespace mlir
+
+#endif // FLASHATTN_ANALYSIS_SCHEDULEOPTIONS_H
