@@ -440,6 +440,10 @@ TEST_F(RuntimeTest, LoadRejectsMalformedTensorMaps) {
       {R"("shape": [1, 2, 128, 64], "strides": [16384, 8192, 64, 1])",
        R"("shape": [1, 2, 128, 64], "strides": [16384, 8192, 64, 2])",
        "needs a contiguous innermost dimension"},
+      // Issue 27, item 3: stride * element bytes wrapped to 0.
+      {R"("shape": [1, 2, 128, 64], "strides": [16384, 8192, 64, 1])",
+       R"("shape": [1, 2, 128, 64], "strides": [16384, 8192, 9223372036854775807, 1])",
+       "has a stride of more than 2^63 - 1 bytes"},
   };
   for (const Case &c : cases) {
     SCOPED_TRACE(c.error);

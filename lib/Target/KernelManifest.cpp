@@ -16,6 +16,7 @@
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CheckedArithmetic.h"
 #include "llvm/Support/MathExtras.h"
 #include "llvm/Support/Regex.h"
 
@@ -127,6 +128,16 @@ static int64_t dtypeBytes(Type type) {
   return llvm::divideCeil(type.getIntOrFloatBitWidth(), 8);
 }
 
+/// Bytes of a statically shaped memref, or nullopt when they do not fit an
+/// int64 (ShapedType::getNumElements would wrap silently).
+static std::optional<int64_t> bufferBytes(MemRefType type) {
+  std::optional<int64_t> bytes = dtypeBytes(type.getElementType());
+  for (int64_t size : type.getShape())
+    if (bytes)
+      bytes = llvm::checkedMul(*bytes, size);
+  return bytes;
+}
+
 namespace {
 /// Reads one host function into the manifest's buffers and launches.
 class ManifestBuilder {
@@ -172,13 +183,17 @@ FailureOr<json::Object> ManifestBuilder::describeBuffer(Value value,
   if (dtype.empty())
     return where->emitError()
            << "manifest cannot describe element type " << type.getElementType();
+  std::optional<int64_t> bytes = bufferBytes(type);
+  if (!bytes)
+    return where->emitError() << "manifest buffer " << name << " of type "
+                              << value.getType()
+                              << " has more than 2^63 - 1 bytes";
   // json::Value borrows StringRefs: pass owned strings.
   json::Object buffer{{"name", name.str()},
                       {"dtype", dtype},
                       {"shape", json::Array(type.getShape())},
                       {"strides", json::Array(strides)},
-                      {"bytes", type.getNumElements() *
-                                    dtypeBytes(type.getElementType())}};
+                      {"bytes", *bytes}};
   if (auto space = type.getMemorySpace())
     return where->emitError() << "manifest buffers live in global memory, got "
                                  "memory space "

@@ -324,9 +324,11 @@ bool readTensorMap(const JsonValue &p, const std::string &kernel,
       return setError(what + "needs a contiguous innermost dimension");
     spec.dims[i] = static_cast<cuuint64_t>(d.integer);
     spec.box[i] = static_cast<cuuint32_t>(b.integer);
+    int64_t strideBytes = 0;
+    if (__builtin_mul_overflow(s.integer, spec.elementBytes, &strideBytes))
+      return setError(what + "has a stride of more than 2^63 - 1 bytes");
     if (i > 0)
-      spec.strides[i - 1] =
-          static_cast<cuuint64_t>(s.integer * spec.elementBytes);
+      spec.strides[i - 1] = static_cast<cuuint64_t>(strideBytes);
   }
   return true;
 }
