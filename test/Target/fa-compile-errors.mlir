@@ -1,9 +1,9 @@
 // The manifest describes static launches only; anything else is an error
 // that names the problem.
-// RUN: not fa-compile %s -o %t/dyn --pipeline-options="naive" --ptxas=none --function=negative_dynamic 2>&1 | FileCheck %s --check-prefix=DYN
-// RUN: not fa-compile %s -o %t/res --pipeline-options="naive" --ptxas=none --function=negative_new_result 2>&1 | FileCheck %s --check-prefix=RES
-// RUN: not fa-compile %s -o %t/fmt --pipeline-options="naive format=bin" 2>&1 | FileCheck %s --check-prefix=FMT
-// RUN: not fa-compile %s -o %t/huge --pipeline-options="naive" --ptxas=none --function=negative_huge_naive 2>&1 | FileCheck %s --check-prefix=HUGE
+// RUN: not fa-compile %s -o %t/dyn --pipeline-options="target=h100 naive" --ptxas=none --function=negative_dynamic 2>&1 | FileCheck %s --check-prefix=DYN
+// RUN: not fa-compile %s -o %t/res --pipeline-options="target=h100 naive" --ptxas=none --function=negative_new_result 2>&1 | FileCheck %s --check-prefix=RES
+// RUN: not fa-compile %s -o %t/fmt --pipeline-options="target=h100 naive format=bin" 2>&1 | FileCheck %s --check-prefix=FMT
+// RUN: not fa-compile %s -o %t/huge --pipeline-options="target=h100 naive" --ptxas=none --function=negative_huge_naive 2>&1 | FileCheck %s --check-prefix=HUGE
 
 // DYN: error: manifest needs statically shaped memrefs with the identity layout, got 'memref<?x2x16x8xf32>'
 func.func @negative_dynamic(%q: tensor<?x2x16x8xf32>, %k: tensor<?x2x16x8xf32>,

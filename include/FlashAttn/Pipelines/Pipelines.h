@@ -29,8 +29,9 @@ struct FAToPTXPipelineOptions
   Option<std::string> target{
       *this, "target",
       llvm::cl::desc("Known target name or SM architecture (h100, a100, "
-                     "sm_80, ...); empty keeps the module's fa.target"),
-      llvm::cl::init("h100")};
+                     "sm_80, ...). Default: the module's #fa.target; a "
+                     "module without one needs this option"),
+      llvm::cl::init("")};
   Option<std::string> arch{
       *this, "arch", llvm::cl::desc("Override the SM architecture (sm_90a)"),
       llvm::cl::init("")};

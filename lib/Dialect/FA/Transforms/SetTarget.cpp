@@ -43,7 +43,10 @@ struct SetTargetPass : public fa::impl::FASetTargetPassBase<SetTargetPass> {
       info = getTargetInfo(existing);
     } else {
       module.emitError() << "fa-set-target needs a 'target' option when the "
-                            "module has no fa.target yet";
+                            "module has no fa.target yet: pass target=NAME "
+                            "(to fa-set-target or fa-to-ptx-pipeline; a "
+                            "known target such as h100 or an architecture "
+                            "such as sm_80) or attach a #fa.target";
       return signalPassFailure();
     }
 
