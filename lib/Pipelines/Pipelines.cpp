@@ -78,6 +78,18 @@ static void addBufferization(OpPassManager &pm) {
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
 }
 
+StringRef mlir::fa::stringifyBinaryFormat(BinaryFormat format) {
+  switch (format) {
+  case BinaryFormat::Isa:
+    return "isa";
+  case BinaryFormat::Bin:
+    return "bin";
+  case BinaryFormat::Fatbin:
+    return "fatbin";
+  }
+  llvm_unreachable("unknown binary format");
+}
+
 void mlir::fa::buildFAFlashToGPUPipeline(
     OpPassManager &pm, const FAToPTXPipelineOptions &options) {
   // Every decision of the kernel, made once: its tiling and its schedule.
@@ -172,7 +184,7 @@ void mlir::fa::buildFAGPUToPTXPipeline(OpPassManager &pm,
 
   setLLVMSLPVectorizer(options.llvmSLP);
   GpuModuleToBinaryPassOptions toBinary;
-  toBinary.compilationTarget = options.format;
+  toBinary.compilationTarget = stringifyBinaryFormat(options.format).str();
   toBinary.toolkitPath = findCUDAToolkit(options.toolkit);
   pm.addPass(createGpuModuleToBinaryPass(toBinary));
 }

@@ -9,6 +9,7 @@
 // RUN: FileCheck %s < %t.plugin
 // RUN: %fa-mlir-opt %s --pass-pipeline='builtin.module(fa-to-ptx-pipeline{target=a100})' | FileCheck %s --check-prefix=SM80
 // RUN: %fa-mlir-opt %s --pass-pipeline='builtin.module(fa-to-ptx-pipeline{target=a100 kernel=simt})' | FileCheck %s --check-prefix=SIMT
+// RUN: not %fa-mlir-opt %s --pass-pipeline='builtin.module(fa-to-ptx-pipeline{target=h100 format=bogus})' 2>&1 | FileCheck %s --check-prefix=FORMAT
 
 // CHECK: gpu.launch_func @attention_kernel::@attention_kernel
 // CHECK: gpu.binary @attention_kernel
@@ -21,6 +22,10 @@
 // SM80-SAME: .target sm_80
 // SM80-SAME: ldmatrix.sync.aligned.m8n8.x4.shared.b16
 // SM80-SAME: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
+
+// A bad format is an error of the option parser (issue 27, item 5).
+// FORMAT: for the --format option: Cannot find option named 'bogus'!
+// FORMAT-NOT: gpu.binary
 
 // SIMT: gpu.launch_func
 // SIMT: gpu.binary @attention_kernel

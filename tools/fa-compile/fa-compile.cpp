@@ -175,7 +175,7 @@ int main(int argc, char **argv) {
     llvm::errs() << "fa-compile: bad --pipeline-options\n";
     return 1;
   }
-  if (options->format != "isa") {
+  if (options->format != fa::BinaryFormat::Isa) {
     llvm::errs() << "fa-compile: writes PTX (format=isa) and assembles it "
                     "with ptxas itself; drop the format option\n";
     return 1;

@@ -22,6 +22,12 @@ class DialectRegistry;
 class OpPassManager;
 namespace fa {
 
+/// What gpu-module-to-binary makes of the kernels (the pipeline's `format`).
+enum class BinaryFormat { Isa, Bin, Fatbin };
+
+/// gpu-module-to-binary's spelling of `format`.
+llvm::StringRef stringifyBinaryFormat(BinaryFormat format);
+
 /// Options of `fa-to-ptx-pipeline`. The target fields are forwarded to
 /// `fa-set-target`; the rest choose the front end and the binary format.
 struct FAToPTXPipelineOptions
@@ -61,11 +67,13 @@ struct FAToPTXPipelineOptions
       *this, "tensor-tflops",
       llvm::cl::desc("Override the dense f16/bf16 tensor-core peak, TFLOP/s"),
       llvm::cl::init(0)};
-  Option<std::string> format{
-      *this, "format",
-      llvm::cl::desc("What gpu-module-to-binary produces: isa (PTX text), "
-                     "bin (cubin, runs ptxas) or fatbin"),
-      llvm::cl::init("isa")};
+  Option<BinaryFormat> format{
+      *this, "format", llvm::cl::desc("What gpu-module-to-binary produces"),
+      llvm::cl::init(BinaryFormat::Isa),
+      llvm::cl::values(
+          clEnumValN(BinaryFormat::Isa, "isa", "PTX text"),
+          clEnumValN(BinaryFormat::Bin, "bin", "a cubin (runs ptxas)"),
+          clEnumValN(BinaryFormat::Fatbin, "fatbin", "a fat binary"))};
   Option<std::string> features{
       *this, "features",
       llvm::cl::desc("PTX features (default: the lowest PTX ISA version that "
