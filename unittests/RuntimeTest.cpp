@@ -388,6 +388,21 @@ TEST_F(RuntimeTest, LoadRejectsMalformedManifests) {
        "manifest: attention_kernel grid must be an array of 3 integers"},
       {R"("block": [128, 1, 1])", R"("block": [128, 0, 1])",
        "manifest: attention_kernel block has a non-positive size"},
+      // CUDA's launch limits (issue 27, item 6): cuLaunchKernel would fail.
+      {R"("grid": [1, 2, 3])", R"("grid": [2147483648, 2, 3])",
+       "manifest: attention_kernel grid size x = 2147483648 exceeds CUDA's "
+       "2147483647"},
+      {R"("grid": [1, 2, 3])", R"("grid": [1, 65536, 3])",
+       "manifest: attention_kernel grid size y = 65536 exceeds CUDA's 65535"},
+      {R"("grid": [1, 2, 3])", R"("grid": [1, 2, 65536])",
+       "manifest: attention_kernel grid size z = 65536 exceeds CUDA's 65535"},
+      {R"("block": [128, 1, 1])", R"("block": [1025, 1, 1])",
+       "manifest: attention_kernel block size x = 1025 exceeds CUDA's 1024"},
+      {R"("block": [128, 1, 1])", R"("block": [1, 1, 65])",
+       "manifest: attention_kernel block size z = 65 exceeds CUDA's 64"},
+      {R"("block": [128, 1, 1])", R"("block": [128, 16, 1])",
+       "manifest: attention_kernel block has 2048 threads; CUDA allows at "
+       "most 1024"},
       {R"("params": [{"type": "f32")", R"("parameters": [{"type": "f32")",
        "manifest: kernel attention_kernel has no params"},
       {R"({"type": "f32", "bits")", R"({"type": "f8", "bits")",

@@ -148,6 +148,8 @@ static void setLLVMSLPVectorizer(bool enable) {
 
 void mlir::fa::buildFAGPUToPTXPipeline(OpPassManager &pm,
                                        const FAToPTXPipelineOptions &options) {
+  // Either front end's launches, before anything is compiled for them.
+  pm.addNestedPass<func::FuncOp>(createFACheckLaunchLimitsPass());
   // Constants the canonicalizer hoisted out of the launches go back in
   // (the mma-sync kernel's vector constants cannot be kernel arguments).
   pm.addPass(createGpuLaunchSinkIndexComputationsPass());

@@ -163,13 +163,24 @@ struct FaRtModule {
 };
 
 namespace {
-bool readDims(const JsonValue *value, unsigned dims[3], const std::string &what) {
+/// CUDA's launch limits (CUDA C++ Programming Guide, "Technical
+/// Specifications per Compute Capability"; the same from 3.0 on).
+constexpr int64_t kMaxGridSize[3] = {0x7fffffff, 65535, 65535};
+constexpr int64_t kMaxBlockSize[3] = {1024, 1024, 64};
+constexpr int64_t kMaxBlockThreads = 1024;
+
+bool readDims(const JsonValue *value, unsigned dims[3], const std::string &what,
+              const int64_t (&limits)[3]) {
   if (!value || !value->isArray() || value->array.size() != 3)
     return setError("manifest: " + what + " must be an array of 3 integers");
   for (int i = 0; i < 3; ++i) {
     const JsonValue &d = value->array[i];
-    if (!d.isInteger() || d.integer <= 0 || d.integer > 0x7fffffff)
+    if (d.kind != JsonValue::Kind::Int || d.integer <= 0)
       return setError("manifest: " + what + " has a non-positive size");
+    if (d.integer > limits[i])
+      return setError("manifest: " + what + " size " + "xyz"[i] + " = " +
+                      std::to_string(d.integer) + " exceeds CUDA's " +
+                      std::to_string(limits[i]));
     dims[i] = static_cast<unsigned>(d.integer);
   }
   return true;
@@ -340,9 +351,18 @@ bool readKernel(FaRtModule &m, const JsonValue &k,
   if (!name || !name->isString())
     return setError("manifest: a kernel has no name");
   kernel.name = name->string;
-  if (!readDims(k.get("grid"), kernel.grid, kernel.name + " grid") ||
-      !readDims(k.get("block"), kernel.block, kernel.name + " block"))
+  if (!readDims(k.get("grid"), kernel.grid, kernel.name + " grid",
+                kMaxGridSize) ||
+      !readDims(k.get("block"), kernel.block, kernel.name + " block",
+                kMaxBlockSize))
     return false;
+  if (int64_t(kernel.block[0]) * kernel.block[1] * kernel.block[2] >
+      kMaxBlockThreads)
+    return setError("manifest: " + kernel.name + " block has " +
+                    std::to_string(int64_t(kernel.block[0]) * kernel.block[1] *
+                                   kernel.block[2]) +
+                    " threads; CUDA allows at most " +
+                    std::to_string(kMaxBlockThreads));
   if (const JsonValue *shared = k.get("shared_bytes")) {
     // cuLaunchKernel takes an unsigned count and cuFuncSetAttribute an int.
     if (shared->kind != JsonValue::Kind::Int || shared->integer < 0 ||

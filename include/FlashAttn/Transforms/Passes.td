@@ -70,6 +70,32 @@ def FAMergeGPUModulesPass : Pass<"fa-merge-gpu-modules", "ModuleOp"> {
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }
 
+def FACheckLaunchLimitsPass
+    : InterfacePass<"fa-check-launch-limits", "::mlir::FunctionOpInterface"> {
+  let summary = "Refuse gpu.launch / gpu.launch_func sizes beyond CUDA's "
+                "limits";
+  let description = [{
+    A launch whose grid or block exceeds what CUDA launches fails at
+    `cuLaunchKernel` (`CUDA_ERROR_INVALID_VALUE`), on the GPU machine and
+    long after compiling. This pass refuses, with an error on the launch,
+    every constant size outside CUDA's limits (the same on every compute
+    capability from 3.0 on): grid x from 1 to 2^31 - 1, grid y and z from 1
+    to 65535, block x and y from 1 to 1024, block z from 1 to 64, and at
+    most 1024 threads a block. A size that is not a constant is left to the
+    runtime, which checks the manifest's sizes the same way.
+    `fa-to-ptx-pipeline` runs it first in its GPU tail, on the launches of
+    either front end.
+
+    ```mlir
+    // error: gpu.launch grid y = 65536 exceeds CUDA's limit of 65535
+    gpu.launch blocks(%bx, %by, %bz) in (%x = %c4, %y = %c65536, %z = %c1)
+               threads(%tx, %ty, %tz) in (%a = %c128, %b = %c1, %c = %c1) {
+      ...
+    }
+    ```
+  }];
+}
+
 def FALowerTensorMapArgsPass
     : Pass<"fa-lower-tensormap-args", "::mlir::gpu::GPUModuleOp"> {
   let summary = "Give kernel arguments of type !nvgpu.tensormap.descriptor "
