@@ -150,6 +150,29 @@ func.func @negative_scale_zero(%q: tensor<2x8x128x64xf16>, %k: tensor<2x8x128x64
 
 // -----
 
+// scale * log2(e) overflows f32 (issue 27, item 8: the tensor-core kernels'
+// output was NaN where the math is finite).
+func.func @negative_scale_huge(%q: tensor<2x8x128x64xf16>, %k: tensor<2x8x128x64xf16>,
+    %v: tensor<2x8x128x64xf16>, %o: tensor<2x8x128x64xf16>) -> tensor<2x8x128x64xf16> {
+  // expected-error @+1 {{scale must be between about 2.94e-39 and 2.36e38 (scale * log2(e) and 1 / scale are finite f32), got 2.400000e+38}}
+  %r = fa.attention ins(%q, %k, %v : tensor<2x8x128x64xf16>, tensor<2x8x128x64xf16>, tensor<2x8x128x64xf16>)
+       outs(%o : tensor<2x8x128x64xf16>) {scale = 2.4e38 : f32} -> tensor<2x8x128x64xf16>
+  return %r : tensor<2x8x128x64xf16>
+}
+
+// -----
+
+// 1 / scale overflows f32 (the kernels divide an additive mask by it).
+func.func @negative_scale_tiny(%q: tensor<2x8x128x64xf16>, %k: tensor<2x8x128x64xf16>,
+    %v: tensor<2x8x128x64xf16>, %o: tensor<2x8x128x64xf16>) -> tensor<2x8x128x64xf16> {
+  // expected-error @+1 {{scale must be between about 2.94e-39 and 2.36e38}}
+  %r = fa.attention ins(%q, %k, %v : tensor<2x8x128x64xf16>, tensor<2x8x128x64xf16>, tensor<2x8x128x64xf16>)
+       outs(%o : tensor<2x8x128x64xf16>) {scale = 1.0e-39 : f32} -> tensor<2x8x128x64xf16>
+  return %r : tensor<2x8x128x64xf16>
+}
+
+// -----
+
 func.func @negative_lse_type(%q: tensor<2x8x128x64xf16>, %k: tensor<2x8x128x64xf16>,
     %v: tensor<2x8x128x64xf16>, %o: tensor<2x8x128x64xf16>, %l: tensor<2x8x128xf16>)
     -> (tensor<2x8x128x64xf16>, tensor<2x8x128xf16>) {

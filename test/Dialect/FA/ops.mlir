@@ -62,3 +62,18 @@ module attributes {fa.target = #fa.target<arch = "sm_80", sram_per_block = 16691
 func.func @aligned_argument(%q: memref<2x8x128x64xf16> {fa.align = 16 : i64}) {
   return
 }
+
+// -----
+
+// The extreme scales the verifier accepts: scale * log2(e) and 1 / scale are
+// still finite f32 (test/Dialect/FA/invalid.mlir has the ones just past).
+// CHECK-LABEL: func.func @extreme_scales
+// CHECK: scale = 2.350000e+38 : f32
+// CHECK: scale = 3.000000e-39 : f32
+func.func @extreme_scales(%q: tensor<1x1x16x16xf16>) -> (tensor<1x1x16x16xf16>, tensor<1x1x16x16xf16>) {
+  %a = fa.attention ins(%q, %q, %q : tensor<1x1x16x16xf16>, tensor<1x1x16x16xf16>, tensor<1x1x16x16xf16>)
+       outs(%q : tensor<1x1x16x16xf16>) {scale = 2.35e38 : f32} -> tensor<1x1x16x16xf16>
+  %b = fa.attention ins(%q, %q, %q : tensor<1x1x16x16xf16>, tensor<1x1x16x16xf16>, tensor<1x1x16x16xf16>)
+       outs(%q : tensor<1x1x16x16xf16>) {scale = 3.0e-39 : f32} -> tensor<1x1x16x16xf16>
+  return %a, %b : tensor<1x1x16x16xf16>, tensor<1x1x16x16xf16>
+}

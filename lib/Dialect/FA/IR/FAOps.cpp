@@ -155,6 +155,15 @@ LogicalResult AttentionOp::verify() {
     double s = scale->convertToDouble();
     if (!(s > 0.0) || std::isinf(s))
       return emitOpError() << "scale must be positive and finite, got " << s;
+    // The tensor-core kernels fold the scale into exp2 as the f32
+    // scale * log2(e) and divide an additive mask by it (1 / scale in f32):
+    // both must be finite, or every score becomes inf or NaN.
+    if (!std::isfinite(static_cast<float>(s * M_LOG2E)) ||
+        !std::isfinite(static_cast<float>(1.0 / s)))
+      return emitOpError() << "scale must be between about 2.94e-39 and "
+                              "2.36e38 (scale * log2(e) and 1 / scale are "
+                              "finite f32), got "
+                           << s;
   }
   return success();
 }

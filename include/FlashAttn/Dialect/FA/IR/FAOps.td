@@ -60,7 +60,9 @@ def FA_AttentionOp : FA_Op<"attention", [
 
     Attributes:
 
-    * `scale`: a positive, finite f32; `1/sqrt(D)` when absent.
+    * `scale`: a positive f32 from about 2.94e-39 to 2.36e38, so that
+      `scale * log2(e)` and `1 / scale` are finite f32 (the tensor-core
+      kernels compute both); `1/sqrt(D)` when absent.
     * `causal`: query `i` sees key `j` iff `j <= i + (Nk - Nq)`: the mask is
       aligned to the bottom-right corner of the score matrix, as in
       FlashAttention-2 (for `Nq == Nk` the usual lower triangle).
