@@ -426,6 +426,31 @@ TEST_F(RuntimeTest, LoadRejectsMalformedManifests) {
       {R"("shared_bytes": 98304)", R"("shared_bytes": 18446744073709551615)",
        "manifest: kernel attention_kernel: 'shared_bytes' must be an integer "
        "from 0 to 2147483647"},
+      // Issue 27, item 9. A second `kernels` array was appended to the first
+      // (both launched); a second buffer of a name took every use.
+      {R"("kernels": [)", R"("kernels": [], "kernels": [)",
+       R"(duplicate key "kernels")"},
+      {R"("format": "fa-kernel-manifest")",
+       R"("format": "fa-kernel-manifest", "format": "x")",
+       R"(duplicate key "format")"},
+      {R"("name": "arg1")", R"("name": "arg0")",
+       "manifest: two buffers are named 'arg0'"},
+      {R"("name": "tmp1")", R"("name": "arg3")",
+       "manifest: two buffers are named 'arg3'"},
+      {R"("dtype": "bf16", "shape": [1, 2, 64, 64])",
+       R"("dtype": 16, "shape": [1, 2, 64, 64])",
+       "manifest: buffer arg0: 'dtype' must be a string"},
+      // The kernel is read from the manifest's folder only.
+      {"attention.ptx", "../../../etc/hostname",
+       "manifest: files names '../../../etc/hostname', not a file name of "
+       "the manifest's folder"},
+      {"attention.ptx", "/etc/hostname",
+       "manifest: files names '/etc/hostname', not a file name"},
+      {"attention.ptx", "..", "manifest: files names '..', not a file name"},
+      {R"("attention.ptx")", R"("")",
+       "manifest: files names '', not a file name"},
+      {R"("attention.ptx")", R"("attention.ptx\u0000.txt")",
+       "manifest: files names 'attention.ptx\\u0000.txt', not a file name"},
   };
   for (const Case &c : cases) {
     SCOPED_TRACE(c.error);
@@ -459,6 +484,23 @@ TEST_F(RuntimeTest, LoadRejectsMalformedTensorMaps) {
       {R"("shape": [1, 2, 128, 64], "strides": [16384, 8192, 64, 1])",
        R"("shape": [1, 2, 128, 64], "strides": [16384, 8192, 9223372036854775807, 1])",
        "has a stride of more than 2^63 - 1 bytes"},
+      // Issue 27, item 9: a map must stay within its buffer, of its type
+      // (TMA reads and writes whatever the map describes).
+      {R"("buffer": "arg0", "dtype": "bf16")",
+       R"("buffer": "arg0", "dtype": "f16")",
+       "of dtype f16 is over buffer arg0 of dtype bf16"},
+      {R"("buffer": "arg1", "dtype": "f32")",
+       R"("buffer": "arg0", "dtype": "f32")",
+       "of dtype f32 is over buffer arg0 of dtype bf16"},
+      {R"("shape": [1, 2, 128, 64], "strides": [16384, 8192, 64, 1])",
+       R"("shape": [1, 4, 128, 64], "strides": [16384, 8192, 64, 1])",
+       "spans 65536 bytes, beyond buffer arg0's 32768"},
+      {R"("shape": [1, 2, 128, 64], "strides": [16384, 8192, 64, 1])",
+       R"("shape": [1, 2, 128, 64], "strides": [16384, 8192, 128, 1])",
+       "spans 49024 bytes, beyond buffer arg0's 32768"},
+      {R"("shape": [1, 2, 128, 64], "strides": [16384, 8192, 64, 1])",
+       R"("shape": [3, 2, 128, 64], "strides": [2305843009213693952, 8192, 64, 1])",
+       "spans more than 2^63 - 1 bytes"},
   };
   for (const Case &c : cases) {
     SCOPED_TRACE(c.error);

@@ -56,6 +56,24 @@ bool check(CUresult result, const char *call, const std::string &context = "") {
   return setError(os.str());
 }
 
+/// `text` with its control characters escaped as \u00XX (a NUL would end
+/// the C string of faRtGetLastError).
+std::string printable(const std::string &text) {
+  std::string out;
+  for (char c : text) {
+    auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20) {
+      out += c;
+      continue;
+    }
+    const char *hex = "0123456789abcdef";
+    out += "\\u00";
+    out += hex[byte >> 4];
+    out += hex[byte & 15];
+  }
+  return out;
+}
+
 bool readFile(const std::string &path, std::string &contents) {
   std::ifstream in(path, std::ios::binary);
   if (!in)
@@ -142,6 +160,8 @@ struct TensorMapPool {
 
 struct Buffer {
   std::string name;
+  /// The manifest's element type ("" when it gives none).
+  std::string dtype;
   int64_t bytes = 0;
   /// Scratch buffers own their memory; arguments are bound per launch.
   bool isArgument = false;
@@ -195,7 +215,16 @@ bool loadObject(FaRtModule &m, const JsonValue &manifest,
   const JsonValue *chosen = useCubin ? cubin : ptx;
   if (!chosen || !chosen->isString())
     return setError("manifest: files names neither a ptx nor a cubin");
-  std::string path = dir + "/" + chosen->string;
+  // A file of the manifest's own folder (fa-compile writes a bare name): a
+  // path could load any file of the machine as the kernel.
+  const std::string &name = chosen->string;
+  bool plainName = !name.empty() && name != "." && name != "..";
+  for (char c : name)
+    plainName &= c != '/' && static_cast<unsigned char>(c) >= 0x20;
+  if (!plainName)
+    return setError("manifest: files names '" + printable(name) +
+                    "', not a file name of the manifest's folder");
+  std::string path = dir + "/" + name;
   std::string image;
   if (!readFile(path, image))
     return false;
@@ -237,6 +266,16 @@ bool readBuffers(FaRtModule &m, const JsonValue &manifest,
       buffer.name = name->string;
       buffer.bytes = bytes->integer;
       buffer.isArgument = pass == 0;
+      // Kernels name buffers: a second one of a name would take every use.
+      if (byName.count(buffer.name))
+        return setError("manifest: two buffers are named '" + buffer.name +
+                        "'");
+      if (const JsonValue *dtype = b.get("dtype")) {
+        if (!dtype->isString())
+          return setError("manifest: buffer " + buffer.name +
+                          ": 'dtype' must be a string");
+        buffer.dtype = dtype->string;
+      }
       if (const JsonValue *align = b.get("align")) {
         if (!align->isInteger() || align->integer <= 0 ||
             (align->integer & (align->integer - 1)) != 0)
@@ -269,7 +308,8 @@ bool lookupName(const std::pair<const char *, T> *table, size_t n,
   return false;
 }
 
-bool readTensorMap(const JsonValue &p, const std::string &kernel,
+bool readTensorMap(const FaRtModule &m, const JsonValue &p,
+                   const std::string &kernel,
                    const std::map<std::string, int> &byName,
                    TensorMapSpec &spec) {
   std::string what = "manifest: kernel " + kernel + " tensor map ";
@@ -279,6 +319,7 @@ bool readTensorMap(const JsonValue &p, const std::string &kernel,
   if (it == byName.end())
     return setError(what + "names an unknown buffer");
   spec.buffer = it->second;
+  const Buffer &target = m.buffers[spec.buffer];
   static const std::pair<const char *, CUtensorMapDataType> dtypes[] = {
       {"bf16", CU_TENSOR_MAP_DATA_TYPE_BFLOAT16},
       {"f16", CU_TENSOR_MAP_DATA_TYPE_FLOAT16},
@@ -312,6 +353,9 @@ bool readTensorMap(const JsonValue &p, const std::string &kernel,
     return setError(what + "has an unknown dtype, swizzle, l2promo, oob or "
                            "interleave");
   spec.elementBytes = str("dtype") == "f32" ? 4 : 2;
+  if (!target.dtype.empty() && target.dtype != str("dtype"))
+    return setError(what + "of dtype " + str("dtype") + " is over buffer " +
+                    target.name + " of dtype " + target.dtype);
   const JsonValue *shape = p.get("shape");
   const JsonValue *strides = p.get("strides");
   const JsonValue *box = p.get("box");
@@ -341,6 +385,20 @@ bool readTensorMap(const JsonValue &p, const std::string &kernel,
     if (i > 0)
       spec.strides[i - 1] = static_cast<cuuint64_t>(strideBytes);
   }
+  // The last byte the map can address must lie in its buffer: TMA reads
+  // and writes whatever the map describes.
+  int64_t extent = spec.elementBytes;
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t stride = strides->array[i].integer, span = 0;
+    if (__builtin_mul_overflow(shape->array[i].integer - 1, stride, &span) ||
+        __builtin_mul_overflow(span, spec.elementBytes, &span) ||
+        __builtin_add_overflow(extent, span, &extent))
+      return setError(what + "spans more than 2^63 - 1 bytes");
+  }
+  if (extent > target.bytes)
+    return setError(what + "spans " + std::to_string(extent) +
+                    " bytes, beyond buffer " + target.name + "'s " +
+                    std::to_string(target.bytes));
   return true;
 }
 
@@ -395,7 +453,7 @@ bool readKernel(FaRtModule &m, const JsonValue &k,
     param.size = paramSize(type->string);
     if (type->string == "tensormap") {
       TensorMapSpec spec;
-      if (!readTensorMap(p, kernel.name, byName, spec))
+      if (!readTensorMap(m, p, kernel.name, byName, spec))
         return false;
       param.tensorMap = static_cast<int>(kernel.tensorMaps.size());
       kernel.tensorMaps.push_back(spec);
