@@ -100,7 +100,7 @@ struct AttachNVVMTargetPass
     }
     if (optLevel > 3) {
       module.emitError() << "optimization level must be in [0, 3], got "
-                         << optLevel;
+                         << optLevel.getValue();
       return signalPassFailure();
     }
     auto nvvmTarget = NVVM::NVVMTargetAttr::get(

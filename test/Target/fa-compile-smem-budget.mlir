@@ -1,10 +1,12 @@
 // A kernel asking for more shared memory than the target's sram_per_block
 // would fail at launch; fa-compile refuses it unless told otherwise.
-// RUN: rm -rf %t && not fa-compile %s -o %t/over --pipeline-options="target=" --ptxas=none 2>&1 | FileCheck %s
-// RUN: fa-compile %s -o %t/over --pipeline-options="target=" --ptxas=none --allow-over-budget 2>&1 | FileCheck %s
+// RUN: rm -rf %t && not fa-compile %s -o %t/over --pipeline-options="target=" --ptxas=none 2>&1 | FileCheck %s --check-prefixes=CHECK,ERROR
+// RUN: fa-compile %s -o %t/over --pipeline-options="target=" --ptxas=none --allow-over-budget 2>&1 | FileCheck %s --check-prefixes=CHECK,WARNING
 // RUN: %python %S/Inputs/check_manifest.py %t/over.json %t/over.ptx | FileCheck %s --check-prefix=XCHECK
 
-// CHECK: fa-compile: kernel 'negative_smem_kernel' needs 4096 bytes of shared memory; the target (sm_80) allows 1024 per block
+// ERROR: fa-compile: error: kernel 'negative_smem_kernel'
+// WARNING: fa-compile: warning: kernel 'negative_smem_kernel'
+// CHECK-SAME: needs 4096 bytes of shared memory; the target (sm_80) allows 1024 per block
 // XCHECK: OK 1 kernels, 5 params
 module attributes {fa.target = #fa.target<arch = "sm_80", sram_per_block = 1024, sram_per_sm = 167936, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 108, hbm_gbps = 2039, tensor_tflops = 312>} {
   func.func @negative_smem(%m: memref<128xf32>) {

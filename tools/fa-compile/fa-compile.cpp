@@ -90,11 +90,19 @@ static cl::opt<bool> verifyEach(
              "input and the pipeline's output are verified"),
     cl::init(false));
 
+/// The start of one of fa-compile's own diagnostics, in MLIR's form.
+static llvm::raw_ostream &reportError() {
+  return llvm::errs() << "fa-compile: error: ";
+}
+static llvm::raw_ostream &reportWarning() {
+  return llvm::errs() << "fa-compile: warning: ";
+}
+
 static LogicalResult writeFile(StringRef path, StringRef contents) {
   std::string error;
   auto out = openOutputFile(path, &error);
   if (!out) {
-    llvm::errs() << "fa-compile: " << error << "\n";
+    reportError() << error << "\n";
     return failure();
   }
   out->os() << contents;
@@ -124,8 +132,10 @@ static FailureOr<std::string> runPtxas(StringRef ptxas, StringRef chip,
   SmallVector<StringRef> args = {ptxas, "-v", "-O3", arch, ptxFile, "-o",
                                  cubinFile};
   // The redirection does not truncate: a longer log of an earlier run would
-  // leave its tail behind (and a second "Used N registers" line).
+  // leave its tail behind (and a second "Used N registers" line). A cubin of
+  // an earlier run would pass for this one's.
   llvm::sys::fs::remove(logFile);
+  llvm::sys::fs::remove(cubinFile);
   std::optional<StringRef> redirects[] = {std::nullopt, logFile, logFile};
   std::string error;
   int rc = llvm::sys::ExecuteAndWait(ptxas, args, std::nullopt, redirects,
@@ -134,9 +144,15 @@ static FailureOr<std::string> runPtxas(StringRef ptxas, StringRef chip,
   auto log = llvm::MemoryBuffer::getFile(logFile);
   std::string text = log ? (*log)->getBuffer().str() : "";
   if (rc != 0) {
-    llvm::errs() << "fa-compile: ptxas failed (" << rc << ") " << error
-                 << "\n"
-                 << text;
+    reportError() << "ptxas failed (" << rc << ") " << error << "\n" << text;
+    return failure();
+  }
+  // The manifest will name the cubin: it must exist (`--ptxas=/bin/true`
+  // exits 0 without writing one).
+  uint64_t size = 0;
+  if (llvm::sys::fs::file_size(cubinFile, size) || size == 0) {
+    reportError() << "'" << ptxas << "' exited 0 but wrote no " << cubinFile
+              << "\n";
     return failure();
   }
   return text;
@@ -161,7 +177,7 @@ int main(int argc, char **argv) {
   std::string error;
   auto input = openInputFile(inputFile, &error);
   if (!input) {
-    llvm::errs() << "fa-compile: " << error << "\n";
+    reportError() << error << "\n";
     return 1;
   }
   sourceMgr.AddNewSourceBuffer(std::move(input), llvm::SMLoc());
@@ -172,11 +188,11 @@ int main(int argc, char **argv) {
 
   auto options = fa::FAToPTXPipelineOptions::createFromString(pipelineOptions);
   if (!options) {
-    llvm::errs() << "fa-compile: bad --pipeline-options\n";
+    reportError() << "bad --pipeline-options\n";
     return 1;
   }
   if (options->format != fa::BinaryFormat::Isa) {
-    llvm::errs() << "fa-compile: writes PTX (format=isa) and assembles it "
+    reportError() << "writes PTX (format=isa) and assembles it "
                     "with ptxas itself; drop the format option\n";
     return 1;
   }
@@ -199,7 +215,7 @@ int main(int argc, char **argv) {
   StringRef parent = llvm::sys::path::parent_path(outputPrefix);
   if (!parent.empty()) {
     if (std::error_code ec = llvm::sys::fs::create_directories(parent)) {
-      llvm::errs() << "fa-compile: cannot create '" << parent
+      reportError() << "cannot create '" << parent
                    << "': " << ec.message() << "\n";
       return 1;
     }
@@ -211,7 +227,7 @@ int main(int argc, char **argv) {
     size_t pos = binary->object.find(".extern .func ");
     if (pos != std::string::npos) {
       StringRef line = StringRef(binary->object).substr(pos).split('\n').first;
-      llvm::errs() << "fa-compile: the PTX calls an unresolved function ("
+      reportError() << "the PTX calls an unresolved function ("
                    << line << "); libdevice was not linked: pass "
                    << "toolkit=<CUDA path> or set CUDA_HOME\n";
       return 1;
@@ -254,7 +270,7 @@ int main(int argc, char **argv) {
         bytes += r->getInteger("static_shared_bytes").value_or(0);
       if (bytes <= budget)
         continue;
-      llvm::errs() << "fa-compile: kernel '"
+      (allowOverBudget ? reportWarning() : reportError()) << "kernel '"
                    << kernel.getString("name").value_or("?") << "' needs "
                    << bytes << " bytes of shared memory; the target ("
                    << target.getArch() << ") allows " << budget

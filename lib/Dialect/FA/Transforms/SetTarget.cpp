@@ -25,6 +25,20 @@ namespace {
 struct SetTargetPass : public fa::impl::FASetTargetPassBase<SetTargetPass> {
   using FASetTargetPassBase::FASetTargetPassBase;
 
+  /// llvm::cl prints a bad value (`sram-per-block=99999999999999999999`)
+  /// to stderr itself and leaves MLIR's error handler an empty message,
+  /// which fa-opt printed as an empty `error:` line.
+  LogicalResult initializeOptions(
+      StringRef options,
+      function_ref<LogicalResult(const Twine &)> errorHandler) override {
+    return Pass::initializeOptions(options, [&](const Twine &message) {
+      if (!message.isTriviallyEmpty() && !message.str().empty())
+        return errorHandler(message);
+      return errorHandler("invalid fa-set-target options '" + options +
+                          "' (the option parser's message is above)");
+    });
+  }
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     std::optional<TargetInfo> info;
@@ -52,6 +66,10 @@ struct SetTargetPass : public fa::impl::FASetTargetPassBase<SetTargetPass> {
 
     if (!arch.empty())
       info->arch = arch;
+    // 0, the options' default, keeps the field: no field can be 0 (every
+    // one must be positive), and a printed pipeline lists every option with
+    // its value, so a default must parse back as "not given". A negative
+    // value is an override that validate() refuses.
     auto override = [](int64_t &field, int64_t value) {
       if (value != 0)
         field = value;

@@ -21,6 +21,12 @@ def FASetTargetPass : Pass<"fa-set-target", "ModuleOp"> {
     the SRAM budget of a target chosen earlier. It is an error when neither
     exists.
 
+    0 means "not given" rather than an error because no field of a target
+    can be 0 (each must be positive) and a printed pipeline
+    (`--dump-pass-pipeline`, crash reproducers) lists every option with its
+    value: the default must parse back as the default. A negative value, or
+    one that leaves the target invalid, is an error.
+
     Example: `fa-opt --fa-set-target="target=h100 sram-per-block=49152"`
     gives the H100's numbers with a 48 KiB shared-memory budget per block.
   }];
