@@ -151,8 +151,8 @@ void mlir::fa::buildFAGPUToPTXPipeline(OpPassManager &pm,
   device.addPass(createStripDebugInfoPass());
   // expand-strided-metadata emits affine.apply: lower affine after it.
   // These three run before convert-nvgpu-to-nvvm, on a quarter of the ops
-  // (the mma fragments are not unpacked yet): the same PTX, 3% and 4% less
-  // compile time (docs/decisions.md, D40 and D43).
+  // (the mma fragments are not unpacked yet): the same PTX in less compile
+  // time (docs/decisions.md, D40 and D43).
   device.addPass(memref::createExpandStridedMetadataPass());
   device.addPass(createLowerAffinePass());
   device.addPass(createSCFToControlFlowPass());
@@ -166,9 +166,8 @@ void mlir::fa::buildFAGPUToPTXPipeline(OpPassManager &pm,
   device.addPass(createConvertNVVMToLLVMPass());
   device.addPass(createReconcileUnrealizedCastsPass());
   // No canonicalize/CSE here: gpu-module-to-binary's LLVM pipeline does the
-  // same folding, and the PTX is byte-identical without them (every kernel
-  // of bench/correctness/gpu_cases.py's matrices, docs/decisions.md, D40),
-  // which were 5% of an mma-sync kernel's compile.
+  // same folding, and the PTX is byte-identical without them (the PTX
+  // identity check; docs/decisions.md, D40).
 
   setLLVMSLPVectorizer(options.llvmSLP);
   GpuModuleToBinaryPassOptions toBinary;
