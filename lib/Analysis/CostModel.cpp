@@ -29,9 +29,6 @@ using namespace mlir::fa;
 // Constants of the candidates and the resources
 //===----------------------------------------------------------------------===//
 
-/// Every shared-memory buffer starts on a 128-byte boundary (swizzled
-/// ldmatrix/TMA layouts need it).
-static constexpr int64_t kSramAlignment = 128;
 /// The register fit was measured for 1 to 3 m16 fragments per warp; beyond
 /// that it is not trusted (a 2-warp 128-row block, 4 fragments per warp,
 /// estimated at 290 registers, ran 20% slower than 4-warp tilings).
@@ -46,13 +43,6 @@ static constexpr int64_t kMaxThreadsPerBlock = 1024;
 /// Simt kernel: the warp counts it is enumerated with (every thread runs
 /// scalar iterations, so any block_q works with either).
 static constexpr int64_t kSimtWarpCounts[] = {4, 8};
-/// Simt kernel: f32 softmax vectors of [block_q] in shared memory: running
-/// max m, running sum l, the step's row max and the rescale alpha.
-static constexpr int64_t kSimtRowVectors = 4;
-
-static int64_t alignSram(int64_t bytes) {
-  return llvm::alignTo(bytes, kSramAlignment);
-}
 
 bool mlir::fa::hasWgmma(const TargetInfo &target) {
   return target.arch == "sm_90a";
@@ -69,54 +59,6 @@ bool mlir::fa::fitsMmaSyncShape(const Tiling &t) {
 bool mlir::fa::fitsWgmmaShape(const Tiling &t) {
   return t.warps % 4 == 0 && t.blockQ == 16 * t.warps &&
          t.blockKV % 16 == 0 && t.blockKV <= 256;
-}
-
-//===----------------------------------------------------------------------===//
-// Shared memory
-//===----------------------------------------------------------------------===//
-
-int64_t mlir::fa::sramBytes(const Tiling &t, const AttentionProblem &p,
-                            KernelKind kind) {
-  int64_t e = p.elementBytes;
-  if (kind == KernelKind::MmaSync) {
-    int64_t pad = kMmaSyncRowPadBytes;
-    int64_t qTile = alignSram(t.blockQ * (p.headDim * e + pad));
-    int64_t kTile = alignSram(t.blockKV * (p.headDim * e + pad));
-    int64_t vTile = alignSram(t.blockKV * (p.valueHeadDim * e + pad));
-    return qTile + t.stages * (kTile + vTile);
-  }
-  if (kind == KernelKind::Wgmma) {
-    auto atoms = [](int64_t bytes) {
-      return llvm::alignTo(bytes, kWgmmaSwizzleAtomBytes);
-    };
-    return kWgmmaSwizzleAtomBytes + atoms(t.blockQ * p.headDim * e) +
-           t.stages * (atoms(t.blockKV * p.headDim * e) +
-                       atoms(t.blockKV * p.valueHeadDim * e)) +
-           wgmmaBarrierBytes(t.stages);
-  }
-  int64_t qTile = alignSram(t.blockQ * p.headDim * e);
-  int64_t kTile = alignSram(t.blockKV * p.headDim * e);
-  int64_t vTile = alignSram(t.blockKV * p.valueHeadDim * e);
-  if (kind == KernelKind::TensorCore) {
-    // S and P never touch shared memory: S is the MMA accumulator and P is
-    // converted in registers into the A operand of P V (mma.sync, and wgmma
-    // with a register-sourced A). O is stored from registers.
-    return qTile + t.stages * (kTile + vTile);
-  }
-  // Simt: the buffers one-shot bufferization allocates in the thread-block
-  // loop of the tiled form, one of each (no stages); S, P and the masked
-  // scores share one buffer, O is written from the accumulator directly.
-  constexpr int64_t f32 = 4;
-  int64_t maskTile = 0;
-  if (p.maskElementBytes > 0) {
-    int64_t rows = p.maskBroadcastsRows ? 1 : t.blockQ;
-    int64_t cols = p.maskBroadcastsCols ? 1 : t.blockKV;
-    maskTile = alignSram(rows * cols * p.maskElementBytes);
-  }
-  int64_t scores = alignSram(t.blockQ * t.blockKV * f32);
-  int64_t acc = alignSram(t.blockQ * p.valueHeadDim * f32);
-  int64_t rowVectors = kSimtRowVectors * alignSram(t.blockQ * f32);
-  return qTile + kTile + vTile + maskTile + scores + acc + rowVectors;
 }
 
 std::pair<int64_t, int64_t> mlir::fa::paperBlockSizes(int64_t sramElements,

@@ -16,6 +16,7 @@
 #define FLASHATTN_ANALYSIS_COSTMODEL_H
 
 #include "FlashAttn/Analysis/AttentionProblem.h"
+#include "FlashAttn/Analysis/SharedLayout.h"
 #include "FlashAttn/Analysis/TargetInfo.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
@@ -32,55 +33,17 @@ namespace fa {
 /// FlashAttention paper's Algorithm 1.
 enum class SelectionMode { Model, Paper };
 
-/// Bytes by which the mma.sync kernel pads every shared-memory tile row:
-/// the 8 rows one ldmatrix reads then start 16 bytes apart modulo 128 and
-/// hit all 32 banks once.
-constexpr int64_t kMmaSyncRowPadBytes = 16;
-
 /// Whether the target has wgmma: sm_90a only (neither sm_90 without the `a`
 /// nor later architectures, whose tcgen05 replaces it).
 bool hasWgmma(const TargetInfo &target);
 /// Whether the wgmma kernel takes a head dimension: whole 128-byte swizzle
 /// rows (multiples of 64 of 2-byte elements) up to 256.
 bool isWgmmaHeadDim(int64_t headDim);
-/// The wgmma kernel's swizzle atom: 8 rows of 128 bytes. Every tile starts on
-/// such a boundary, and the kernel allocates this much extra shared memory to
-/// align the dynamic shared memory's base to it.
-constexpr int64_t kWgmmaSwizzleAtomBytes = 1024;
-/// The wgmma kernel's mbarriers (static shared memory, 8 bytes each): per
-/// K/V stage a "full" one (its TMA loads complete on it) and, with
-/// convert-fa-to-nvgpu's wgmma-release=mbarrier, an "empty" one (the warps
-/// done with the slot arrive on it), and one for Q; counted with the empty
-/// ones so that either variant fits. ptxas allocates static shared memory in
-/// 16-byte units.
-inline int64_t wgmmaBarrierBytes(int64_t stages) {
-  return (8 * (2 * stages + 1) + 15) / 16 * 16;
-}
-
 /// Whether a tiling is made of whole fragments: mma-sync, block_q a multiple
 /// of 16 rows per warp and block_kv of 16; wgmma, one m64 per warpgroup of
 /// 4 warps (block_q = 16 * warps) and block_kv a multiple of 16 up to 256.
 bool fitsMmaSyncShape(const Tiling &tiling);
 bool fitsWgmmaShape(const Tiling &tiling);
-
-/// Shared memory of one thread block, every buffer padded to 128 bytes.
-///  - Simt: Q [Bq, d], K [Bkv, d], V [Bkv, dv] in the element type, the mask
-///    tile ([Bq or 1, Bkv or 1], when there is a mask), S [Bq, Bkv] and the
-///    accumulator [Bq, dv] in f32, and four f32 [Bq] vectors (running max,
-///    running sum, row max, rescale). `stages` is not used. This is exactly
-///    what convert-fa-to-gpu allocates, so the launch's dynamic shared memory
-///    equals the prediction (fa-tile-attention records it as
-///    `fa.predicted_sram`, the conversion checks it).
-///  - TensorCore: the Q tile plus `stages` K and V tiles.
-///  - MmaSync: the same with every row padded by kMmaSyncRowPadBytes; Q at
-///    offset 0, then the `stages` K tiles, then the `stages` V tiles, each
-///    tile 128-byte aligned (the layout convert-fa-to-nvgpu allocates).
-///  - Wgmma: kWgmmaSwizzleAtomBytes for the alignment of the base, then Q,
-///    the `stages` K tiles and the `stages` V tiles, unpadded (the swizzle
-///    keeps wgmma's reads and the loads' writes conflict-free), each a whole
-///    number of swizzle atoms, and the mbarriers (wgmmaBarrierBytes).
-int64_t sramBytes(const Tiling &tiling, const AttentionProblem &problem,
-                  KernelKind kind);
 
 /// Registers per thread.
 ///  - Simt: a constant (the accumulators live in shared memory; each thread
