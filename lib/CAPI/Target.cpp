@@ -7,6 +7,7 @@
 #include "FlashAttn-c/Target.h"
 
 #include "Diagnostics.h"
+#include "FlashAttn/Target/CUDAToolkit.h"
 #include "FlashAttn/Target/KernelManifest.h"
 #include "mlir/CAPI/IR.h"
 #include "mlir/CAPI/Support.h"
@@ -82,5 +83,34 @@ MlirLogicalResult faBuildKernelManifest(MlirModule module,
   os << llvm::formatv("{0:2}", llvm::json::Value(std::move(*manifest)))
      << "\n";
   callback(wrap(StringRef(text)), userData);
+  return wrap(success());
+}
+
+MlirLogicalResult faFindCUDAToolkit(MlirStringRef path,
+                                    MlirStringCallback callback,
+                                    MlirStringCallback errorCallback,
+                                    void *userData) {
+  CUDAToolkit toolkit = findCUDAToolkit(unwrap(path));
+  if (toolkit.path.empty()) {
+    if (errorCallback)
+      errorCallback(wrap(StringRef(describeMissingCUDAToolkit())), userData);
+    return wrap(failure());
+  }
+  callback(wrap(StringRef(toolkit.path)), userData);
+  return wrap(success());
+}
+
+MlirLogicalResult faFindPtxas(MlirStringRef path, MlirStringRef toolkit,
+                              MlirStringCallback callback,
+                              MlirStringCallback errorCallback,
+                              void *userData) {
+  llvm::Expected<std::string> ptxas = findPtxas(unwrap(path), unwrap(toolkit));
+  if (!ptxas) {
+    std::string message = llvm::toString(ptxas.takeError());
+    if (errorCallback)
+      errorCallback(wrap(StringRef(message)), userData);
+    return wrap(failure());
+  }
+  callback(wrap(StringRef(*ptxas)), userData);
   return wrap(success());
 }

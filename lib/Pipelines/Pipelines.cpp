@@ -8,6 +8,7 @@
 
 #include "FlashAttn/Conversion/Passes.h"
 #include "FlashAttn/Dialect/FA/Transforms/Passes.h"
+#include "FlashAttn/Target/CUDAToolkit.h"
 #include "FlashAttn/Transforms/Passes.h"
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
@@ -45,27 +46,9 @@
 #include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/Support/CommandLine.h"
-#include "llvm/Support/FileSystem.h"
-
-#include <cstdlib>
 
 using namespace mlir;
 using namespace mlir::fa;
-
-/// The CUDA toolkit gpu-module-to-binary links libdevice from (and finds
-/// ptxas in, for format=bin): the option, else $CUDA_ROOT, $CUDA_HOME,
-/// $CUDA_PATH, else /usr/local/cuda when it exists. Without one, math calls
-/// such as __nv_expf stay unresolved in the PTX.
-static std::string findCUDAToolkit(StringRef option) {
-  if (!option.empty())
-    return option.str();
-  for (const char *var : {"CUDA_ROOT", "CUDA_HOME", "CUDA_PATH"})
-    if (const char *value = std::getenv(var); value && *value)
-      return value;
-  if (llvm::sys::fs::is_directory("/usr/local/cuda"))
-    return "/usr/local/cuda";
-  return "";
-}
 
 /// One-shot bufferization with function boundaries and identity layouts:
 /// the kernels index plain row-major buffers, and fa-compile's manifest
@@ -173,7 +156,9 @@ void mlir::fa::buildFAGPUToPTXPipeline(OpPassManager &pm,
   setLLVMSLPVectorizer(options.llvmSLP);
   GpuModuleToBinaryPassOptions toBinary;
   toBinary.compilationTarget = options.format;
-  toBinary.toolkitPath = findCUDAToolkit(options.toolkit);
+  // Without a toolkit, math calls such as __nv_expf stay unresolved in the
+  // PTX (libdevice is not linked).
+  toBinary.toolkitPath = findCUDAToolkit(options.toolkit).path;
   pm.addPass(createGpuModuleToBinaryPass(toBinary));
 }
 

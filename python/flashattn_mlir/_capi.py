@@ -71,6 +71,35 @@ class _Chunks:
         return b"".join(self.items).decode(errors="replace")
 
 
+# The C functions the package calls: name -> (argument types, result type).
+_FUNCTIONS = {
+    "faContextCreate": ([], _Handle),
+    "mlirContextDestroy": ([_Handle], None),
+    "mlirModuleCreateParse": ([_Handle, _StringRef], _Handle),
+    "mlirModuleGetOperation": ([_Handle], _Handle),
+    "mlirModuleDestroy": ([_Handle], None),
+    "mlirOperationPrint": ([_Handle, _Callback, ctypes.c_void_p], None),
+    "mlirContextAttachDiagnosticHandler": (
+        [_Handle, _DiagHandler, ctypes.c_void_p, ctypes.c_void_p], ctypes.c_uint64),
+    "mlirContextDetachDiagnosticHandler": ([_Handle, ctypes.c_uint64], None),
+    "mlirDiagnosticGetSeverity": ([ctypes.c_void_p], ctypes.c_int),
+    "mlirDiagnosticGetLocation": ([ctypes.c_void_p], _Handle),
+    "mlirLocationPrint": ([_Handle, _Callback, ctypes.c_void_p], None),
+    "mlirDiagnosticPrint": ([ctypes.c_void_p, _Callback, ctypes.c_void_p], None),
+    "faRegisterAllPasses": ([], None),
+    "faRunPassPipeline": ([_Handle, _StringRef, _Callback, ctypes.c_void_p],
+                          _LogicalResult),
+    # include/FlashAttn-c/Target.h
+    "faGetKernelBinary": ([_Handle, _Callback, _Callback, ctypes.c_void_p],
+                          _LogicalResult),
+    "faBuildKernelManifest": (
+        [_Handle, _StringRef, _StringRef, _StringRef, _StringRef, _Callback,
+         _Callback, ctypes.c_void_p], _LogicalResult),
+    "faFindPtxas": ([_StringRef, _StringRef, _Callback, _Callback,
+                     ctypes.c_void_p], _LogicalResult),
+}
+
+
 class Compiler:
     """One MLIR context in libFlashAttn-C.so. Not thread-safe."""
 
@@ -86,36 +115,15 @@ class Compiler:
         except OSError as e:
             raise CompilerUnavailable(f"cannot load {path}: {e}") from e
         self.path = path
-        lib.faContextCreate.restype = _Handle
-        lib.mlirContextDestroy.argtypes = [_Handle]
-        lib.mlirModuleCreateParse.argtypes = [_Handle, _StringRef]
-        lib.mlirModuleCreateParse.restype = _Handle
-        lib.mlirModuleGetOperation.argtypes = [_Handle]
-        lib.mlirModuleGetOperation.restype = _Handle
-        lib.mlirModuleDestroy.argtypes = [_Handle]
-        lib.mlirOperationPrint.argtypes = [_Handle, _Callback, ctypes.c_void_p]
-        lib.mlirContextAttachDiagnosticHandler.argtypes = [
-            _Handle, _DiagHandler, ctypes.c_void_p, ctypes.c_void_p]
-        lib.mlirContextAttachDiagnosticHandler.restype = ctypes.c_uint64
-        lib.mlirContextDetachDiagnosticHandler.argtypes = [_Handle, ctypes.c_uint64]
-        lib.mlirDiagnosticGetSeverity.argtypes = [ctypes.c_void_p]
-        lib.mlirDiagnosticGetSeverity.restype = ctypes.c_int
-        lib.mlirDiagnosticGetLocation.argtypes = [ctypes.c_void_p]
-        lib.mlirDiagnosticGetLocation.restype = _Handle
-        lib.mlirLocationPrint.argtypes = [_Handle, _Callback, ctypes.c_void_p]
-        lib.mlirDiagnosticPrint.argtypes = [ctypes.c_void_p, _Callback, ctypes.c_void_p]
-        lib.faRunPassPipeline.argtypes = [_Handle, _StringRef, _Callback,
-                                          ctypes.c_void_p]
-        lib.faRunPassPipeline.restype = _LogicalResult
-        self.has_target_api = hasattr(lib, "faGetKernelBinary")
-        if self.has_target_api:
-            lib.faGetKernelBinary.argtypes = [_Handle, _Callback, _Callback,
-                                              ctypes.c_void_p]
-            lib.faGetKernelBinary.restype = _LogicalResult
-            lib.faBuildKernelManifest.argtypes = [
-                _Handle, _StringRef, _StringRef, _StringRef, _StringRef,
-                _Callback, _Callback, ctypes.c_void_p]
-            lib.faBuildKernelManifest.restype = _LogicalResult
+        missing = [name for name in _FUNCTIONS if not hasattr(lib, name)]
+        if missing:
+            raise CompilerUnavailable(
+                f"{path} predates {', '.join(missing)} (include/FlashAttn-c/): "
+                "rebuild it (ninja -C build FlashAttn-C)")
+        for name, (argtypes, restype) in _FUNCTIONS.items():
+            function = getattr(lib, name)
+            function.argtypes = argtypes
+            function.restype = restype
         lib.faRegisterAllPasses()
         self.lib = lib
         self.ctx = lib.faContextCreate()
@@ -171,15 +179,8 @@ class Compiler:
             raise CompileError(f"pipeline '{pipeline}' failed", diags.text())
         return diags.text()
 
-    def _need_target_api(self):
-        if not self.has_target_api:
-            raise CompilerUnavailable(
-                f"{self.path} predates faGetKernelBinary (include/FlashAttn-c/"
-                "Target.h): rebuild it")
-
     def kernel_binary(self, module):
         """(object bytes, chip, features, format) of the gpu.binary."""
-        self._need_target_api()
         out, diags = _Chunks(), _Chunks()
         if not self.lib.faGetKernelBinary(module, out.callback, diags.callback,
                                           None).value:
@@ -190,13 +191,22 @@ class Compiler:
     def manifest(self, module, ptx_file="", cubin_file="", ptxas_log="",
                  function=""):
         """The manifest JSON text, as fa-compile writes NAME.json."""
-        self._need_target_api()
         out, diags = _Chunks(), _Chunks()
         if not self.lib.faBuildKernelManifest(
                 module, _ref(function), _ref(ptx_file), _ref(cubin_file),
                 _ref(ptxas_log), out.callback, diags.callback, None).value:
             raise CompileError("cannot build the kernel manifest", diags.text())
         return out.text()
+
+    def find_ptxas(self, path="", toolkit=""):
+        """ptxas as fa-compile finds it (faFindPtxas): `path`, else the bin
+        of `toolkit`, else $PATH, else the bin of the toolkit the pipeline
+        finds. Returns (its path, None) or (None, where it looked)."""
+        out, error = _Chunks(), _Chunks()
+        if self.lib.faFindPtxas(_ref(path), _ref(toolkit), out.callback,
+                                error.callback, None).value:
+            return out.text(), None
+        return None, error.text()
 
 
 _compiler = None

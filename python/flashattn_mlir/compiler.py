@@ -4,7 +4,6 @@ Kernel (PTX, cubin, manifest, tiling, explanation, MLIR at each stage)."""
 import json
 import os
 import re
-import shutil
 import subprocess
 import tempfile
 
@@ -63,19 +62,16 @@ _LOC = re.compile(r"^(?:loc\(.*?\)|[^\s:]+:\d+:\d+): (remark|note|warning|error)
                   re.MULTILINE)
 
 
-def _find_ptxas(choice):
+def _find_ptxas(c, choice, toolkit):
+    """The ptxas to run, as fa-compile finds it (faFindPtxas): None for
+    'none' or when the search finds none; ValueError when the one asked for
+    is not there."""
     if choice == "none":
         return None
-    if choice:
-        return choice
-    found = shutil.which("ptxas")
-    if found:
-        return found
-    for d in (os.environ.get("CUDA_HOME"), os.environ.get("CUDA_PATH"),
-              "/usr/local/cuda"):
-        if d and os.path.exists(os.path.join(d, "bin", "ptxas")):
-            return os.path.join(d, "bin", "ptxas")
-    return None
+    ptxas, error = c.find_ptxas(choice or "", toolkit or "")
+    if choice and ptxas is None:
+        raise ValueError(error)
+    return ptxas
 
 
 def _run_ptxas(ptxas, chip, ptx):
@@ -141,6 +137,7 @@ def compile(q_shape, k_shape, v_shape, dtype="bf16", causal=False, scale=None,
 
 def _compile(config, ptxas_choice, allow_over_budget):
     c = _capi.compiler()
+    ptxas = _find_ptxas(c, ptxas_choice, config["options"].get("toolkit"))
     source = build_mlir(config)
 
     # The cost model's decision and why, as fa-select-tiling{explain} says.
@@ -169,7 +166,6 @@ def _compile(config, ptxas_choice, allow_over_budget):
                 f"the PTX calls an unresolved function ({line}); libdevice was "
                 "not linked: pass toolkit=<CUDA path> or set CUDA_HOME")
         cubin, log = None, ""
-        ptxas = _find_ptxas(ptxas_choice)
         if ptxas:
             cubin, log = _run_ptxas(ptxas, chip, obj)
         manifest = json.loads(c.manifest(

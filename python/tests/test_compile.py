@@ -285,3 +285,17 @@ def test_mma_masked_steps():
     assert branch.count("mma.sync") * 2 == split.count("mma.sync")
     with pytest.raises(fa.CompileError, match="mma-masked-steps=loop"):
         small(kernel="mma-sync", mma_masked_steps="loop")
+
+
+def test_ptxas_search(tmp_path):
+    """ptxas is found by the C++ search fa-compile uses (faFindPtxas); one
+    asked for must exist, before anything compiles."""
+    from flashattn_mlir import _capi
+    c = _capi.compiler()
+    assert c.find_ptxas("/bin/sh") == ("/bin/sh", None)
+    path, error = c.find_ptxas("", str(tmp_path))
+    assert path is None
+    assert error == (f"no ptxas in the CUDA toolkit '{tmp_path}' "
+                     f"({tmp_path}/bin/ptxas is not an executable file)")
+    with pytest.raises(ValueError, match="ptxas '/nonexistent/ptxas' is not an executable file"):
+        small(ptxas="/nonexistent/ptxas")

@@ -12,8 +12,12 @@
 
 // RUN: fa-capi-test 2>&1 | FileCheck %s
 
+/* setenv (testFindToolkit). */
+#define _POSIX_C_SOURCE 200112L
+
 #include "FlashAttn-c/Dialects.h"
 #include "FlashAttn-c/Passes.h"
+#include "FlashAttn-c/Target.h"
 #include "mlir-c/BuiltinAttributes.h"
 #include "mlir-c/Diagnostics.h"
 #include "mlir-c/IR.h"
@@ -236,6 +240,64 @@ static int testErrors(void) {
   return 0;
 }
 
+static void printValue(MlirStringRef text, void *userData) {
+  printf("  %s '%.*s'\n", (const char *)userData, (int)text.length,
+         text.data);
+}
+
+static void printError(MlirStringRef text, void *userData) {
+  (void)userData;
+  printf("  error: %.*s\n", (int)text.length, text.data);
+}
+
+static void printFound(const char *what, MlirLogicalResult result) {
+  printf("%s: %s\n", what,
+         mlirLogicalResultIsSuccess(result) ? "found" : "not found");
+}
+
+/* faFindCUDAToolkit and faFindPtxas: an explicit path is taken as given
+   (a toolkit) or checked (ptxas); a toolkit named explicitly is where ptxas
+   is looked for; the environment is read when nothing is given. Last: it
+   changes $PATH and $CUDA_ROOT. */
+static int testFindToolkit(void) {
+  puts("=== testFindToolkit");
+  MlirStringRef none = mlirStringRefCreateFromCString("");
+  MlirStringRef sh = mlirStringRefCreateFromCString("/bin/sh");
+  MlirStringRef missing = mlirStringRefCreateFromCString("/nonexistent");
+  char toolkit[] = "toolkit", ptxas[] = "ptxas";
+  printFound("toolkit option", faFindCUDAToolkit(missing, printValue,
+                                                 printError, toolkit));
+  printFound("ptxas option",
+             faFindPtxas(sh, none, printValue, printError, ptxas));
+  printFound("missing ptxas",
+             faFindPtxas(missing, none, printValue, printError, ptxas));
+  printFound("toolkit without ptxas",
+             faFindPtxas(none, missing, printValue, printError, ptxas));
+  // CHECK-LABEL: === testFindToolkit
+  // CHECK-NEXT:    toolkit '/nonexistent'
+  // CHECK-NEXT:  toolkit option: found
+  // CHECK-NEXT:    ptxas '/bin/sh'
+  // CHECK-NEXT:  ptxas option: found
+  // CHECK-NEXT:    error: ptxas '/nonexistent' is not an executable file
+  // CHECK-NEXT:  missing ptxas: not found
+  // CHECK-NEXT:    error: no ptxas in the CUDA toolkit '/nonexistent' (/nonexistent/bin/ptxas is not an executable file)
+  // CHECK-NEXT:  toolkit without ptxas: not found
+
+  setenv("PATH", "/nonexistent", 1);
+  setenv("CUDA_ROOT", "/nonexistent-cuda", 1);
+  printFound("environment toolkit",
+             faFindCUDAToolkit(none, printValue, printError, toolkit));
+  printFound("search", faFindPtxas(none, none, printValue, printError, ptxas));
+  printFound("no error callback",
+             faFindPtxas(none, none, printValue, NULL, ptxas));
+  // CHECK-NEXT:    toolkit '/nonexistent-cuda'
+  // CHECK-NEXT:  environment toolkit: found
+  // CHECK-NEXT:    error: ptxas not found: not on $PATH, and not in the CUDA toolkit of $CUDA_ROOT (/nonexistent-cuda/bin/ptxas is not an executable file)
+  // CHECK-NEXT:  search: not found
+  // CHECK-NEXT:  no error callback: not found
+  return 0;
+}
+
 /* Driver mode: stdin -> pipeline -> stdout. */
 static int runDriver(const char *pipeline) {
   size_t size = 0, capacity = 1 << 16;
@@ -273,7 +335,7 @@ int main(int argc, char **argv) {
     return runDriver(argv[1]);
   faRegisterAllPasses();
   if (testRunPipeline() || testProjectPasses() || testUpstreamPassManager() ||
-      testErrors())
+      testErrors() || testFindToolkit())
     return 1;
   puts("=== done");
   // CHECK: === done
