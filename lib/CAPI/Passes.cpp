@@ -16,7 +16,6 @@
 #include "mlir/CAPI/Support.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
-#include "mlir/IR/Location.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "llvm/Support/raw_ostream.h"
@@ -37,31 +36,6 @@ MlirContext faContextCreate(void) {
   return wrap(new MLIRContext(registry));
 }
 
-void fa::printDiagnostic(Diagnostic &diag, llvm::raw_ostream &os) {
-  if (auto fileLoc = diag.getLocation()->findInstanceOf<FileLineColLoc>())
-    os << fileLoc.getFilename().getValue() << ":" << fileLoc.getLine() << ":"
-       << fileLoc.getColumn() << ": ";
-  else
-    os << diag.getLocation() << ": ";
-  switch (diag.getSeverity()) {
-  case DiagnosticSeverity::Error:
-    os << "error: ";
-    break;
-  case DiagnosticSeverity::Warning:
-    os << "warning: ";
-    break;
-  case DiagnosticSeverity::Note:
-    os << "note: ";
-    break;
-  case DiagnosticSeverity::Remark:
-    os << "remark: ";
-    break;
-  }
-  os << diag << "\n";
-  for (Diagnostic &note : diag.getNotes())
-    printDiagnostic(note, os);
-}
-
 MlirLogicalResult faRunPassPipeline(MlirModule module, MlirStringRef pipeline,
                                     MlirStringCallback callback,
                                     void *userData) {
@@ -69,15 +43,7 @@ MlirLogicalResult faRunPassPipeline(MlirModule module, MlirStringRef pipeline,
   MLIRContext *context = moduleOp.getContext();
 
   // With a callback, it alone sees this call's diagnostics.
-  std::optional<ScopedDiagnosticHandler> handler;
-  if (callback)
-    handler.emplace(context, [&](Diagnostic &diag) {
-      std::string text;
-      llvm::raw_string_ostream os(text);
-      printDiagnostic(diag, os);
-      callback(wrap(StringRef(text)), userData);
-      return success();
-    });
+  DiagnosticsTo diagnostics(context, callback, userData);
 
   // An anchored pipeline names its root op; a bare one runs on the module.
   // Parsing an anchored one as bare would nest it and silently do nothing.

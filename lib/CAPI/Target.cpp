@@ -14,30 +14,8 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/FormatVariadic.h"
 
-#include <optional>
-
 using namespace mlir;
 using namespace mlir::fa;
-
-namespace {
-/// Routes the context's diagnostics to `callback` while it lives (none when
-/// `callback` is null).
-struct DiagnosticsTo {
-  DiagnosticsTo(MLIRContext *context, MlirStringCallback callback,
-                void *userData) {
-    if (!callback)
-      return;
-    handler.emplace(context, [=](Diagnostic &diag) {
-      std::string text;
-      llvm::raw_string_ostream os(text);
-      printDiagnostic(diag, os);
-      callback(wrap(StringRef(text)), userData);
-      return success();
-    });
-  }
-  std::optional<ScopedDiagnosticHandler> handler;
-};
-} // namespace
 
 MlirLogicalResult faGetKernelBinary(MlirModule module,
                                     MlirStringCallback callback,

@@ -15,6 +15,7 @@
 /* setenv (testFindToolkit). */
 #define _POSIX_C_SOURCE 200112L
 
+#include "FlashAttn-c/Attention.h"
 #include "FlashAttn-c/Dialects.h"
 #include "FlashAttn-c/Passes.h"
 #include "FlashAttn-c/Target.h"
@@ -240,6 +241,131 @@ static int testErrors(void) {
   return 0;
 }
 
+/* A wgmma attention with a tiling and a schedule written by hand, every
+   schedule field away from its default. */
+static const char *kScheduled =
+    "func.func @scheduled(%q: tensor<1x2x256x64xbf16>, %o: tensor<1x2x256x64xbf16>)"
+    "    -> tensor<1x2x256x64xbf16> {\n"
+    "  %r = fa.attention ins(%q, %q, %q : tensor<1x2x256x64xbf16>,"
+    "      tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>)"
+    "      outs(%o : tensor<1x2x256x64xbf16>)"
+    "      {schedule = #fa.schedule<kernel = mma_sync, loads = tma,"
+    "         release = mbarrier, step = overlap, pingpong = true,"
+    "         masked_steps = branch, epilogue = tma_store, consumer_regs = 232>,"
+    "       tiling = #fa.tiling<block_q = 128, block_kv = 32, stages = 3, warps = 8>}"
+    "      -> tensor<1x2x256x64xbf16>\n"
+    "  return %r : tensor<1x2x256x64xbf16>\n"
+    "}\n";
+
+static void printStringRef(const char *name, MlirStringRef value) {
+  printf(" %s=%.*s", name, (int)value.length, value.data);
+}
+
+/* What the C API reads from an fa.attention, printed in one line each. */
+static void printDecisions(MlirOperation op) {
+  FATiling tiling;
+  if (faAttentionGetTiling(op, &tiling))
+    printf("tiling: %lld %lld %lld %lld\n", (long long)tiling.blockQ,
+           (long long)tiling.blockKV, (long long)tiling.stages,
+           (long long)tiling.warps);
+  else
+    puts("tiling: none");
+  FASchedule s;
+  if (faAttentionGetSchedule(op, &s)) {
+    fputs("schedule:", stdout);
+    printStringRef("kernel", s.kernel);
+    printStringRef("loads", s.loads);
+    printStringRef("release", s.release);
+    printStringRef("step", s.step);
+    printf(" pingpong=%s", s.pingpong ? "true" : "false");
+    printStringRef("masked_steps", s.maskedSteps);
+    printStringRef("epilogue", s.epilogue);
+    printf(" consumer_regs=%lld\n", (long long)s.consumerRegs);
+  } else {
+    puts("schedule: none");
+  }
+  FATarget t;
+  if (faGetTarget(op, &t))
+    printf("target: %.*s %lld %lld %lld %lld %lld %lld %lld\n",
+           (int)t.arch.length, t.arch.data, (long long)t.sramPerBlock,
+           (long long)t.sramPerSM, (long long)t.regsPerSM,
+           (long long)t.maxRegsPerThread, (long long)t.smCount,
+           (long long)t.hbmGBps, (long long)t.tensorTFlops);
+  else
+    puts("target: none");
+  FASharedMemory smem;
+  if (mlirLogicalResultIsSuccess(
+          faAttentionGetSharedMemory(op, &smem, printToFile, stdout)))
+    printf("shared memory: %lld of %lld\n", (long long)smem.bytes,
+           (long long)smem.budget);
+  else
+    puts("shared memory: failed");
+}
+
+/* The decisions of fa-select-tiling as the C API reads them, against the
+   attributes the op prints and fa-check-sram-budget's own numbers. */
+static int testAttention(void) {
+  puts("=== testAttention");
+  MlirContext ctx = faContextCreate();
+  MlirModule module = parse(ctx, kAttention);
+  MlirOperation moduleOp = mlirModuleGetOperation(module);
+  printf("ops: %ld, is attention: %d %d, past the end: %s\n",
+         (long)faModuleGetNumAttentionOps(module),
+         faOperationIsAAttention(faModuleGetAttentionOp(module, 0)),
+         faOperationIsAAttention(moduleOp),
+         mlirOperationIsNull(faModuleGetAttentionOp(module, 1)) ? "null"
+                                                                 : "op");
+  // CHECK-LABEL: === testAttention
+  // CHECK-NEXT:  ops: 1, is attention: 1 0, past the end: null
+  MlirOperation op = faModuleGetAttentionOp(module, 0);
+  printDecisions(op);
+  // CHECK-NEXT:  tiling: none
+  // CHECK-NEXT:  schedule: none
+  // CHECK-NEXT:  target: none
+  // CHECK-NEXT:  error: 'fa.attention' op has no #fa.tiling to size its shared memory; run fa-select-tiling
+  // CHECK:       shared memory: failed
+  FASharedMemory smem;
+  faAttentionGetSharedMemory(moduleOp, &smem, printToFile, stdout);
+  // CHECK-NEXT:  error: expected an fa.attention, got 'builtin.module'
+
+  faRunPassPipeline(module,
+                    mlirStringRefCreateFromCString(
+                        "fa-set-target{target=h100},"
+                        "fa-select-tiling{kernel=auto}"),
+                    printToFile, stdout);
+  printOp(moduleOp);
+  printDecisions(op);
+  // CHECK:       #fa.target<arch = "[[ARCH:sm_90a]]", sram_per_block = [[SPB:[0-9]+]], sram_per_sm = [[SPS:[0-9]+]], regs_per_sm = [[RPS:[0-9]+]], max_regs_per_thread = [[MRT:[0-9]+]], sm_count = [[SMS:[0-9]+]], hbm_gbps = [[HBM:[0-9]+]], tensor_tflops = [[TF:[0-9]+]]>
+  // CHECK:       schedule = #fa.schedule<kernel = mma_sync, epilogue = staged>
+  // CHECK-SAME:  tiling = #fa.tiling<block_q = [[BQ:[0-9]+]], block_kv = [[BKV:[0-9]+]], stages = [[ST:[0-9]+]], warps = [[W:[0-9]+]]>
+  // CHECK:       tiling: [[BQ]] [[BKV]] [[ST]] [[W]]
+  // CHECK-NEXT:  schedule: kernel=mma-sync loads=cp-async release=barrier step=serial pingpong=false masked_steps=split epilogue=staged consumer_regs=0
+  // CHECK-NEXT:  target: [[ARCH]] [[SPB]] [[SPS]] [[RPS]] [[MRT]] [[SMS]] [[HBM]] [[TF]]
+  // CHECK-NEXT:  shared memory: [[BYTES:[0-9]+]] of [[SPB]]
+
+  /* fa-check-sram-budget names the same bytes when the budget is smaller. */
+  faRunPassPipeline(
+      module,
+      mlirStringRefCreateFromCString(
+          "fa-set-target{sram-per-block=1024},fa-check-sram-budget"),
+      printToFile, stdout);
+  printDecisions(op);
+  // CHECK:       error: 'fa.attention' op tiling #fa.tiling<{{.*}}> needs [[BYTES]] bytes of shared memory per block but the target (sm_90a) allows 1024 (kernel=mma-sync)
+  // CHECK:       shared memory: [[BYTES]] of 1024
+  mlirModuleDestroy(module);
+
+  module = parse(ctx, kScheduled);
+  printDecisions(faModuleGetAttentionOp(module, 0));
+  // CHECK-NEXT:  tiling: 128 32 3 8
+  // CHECK-NEXT:  schedule: kernel=mma-sync loads=tma release=mbarrier step=overlap pingpong=true masked_steps=branch epilogue=tma-store consumer_regs=232
+  // CHECK-NEXT:  target: none
+  // CHECK-NEXT:  error: 'fa.attention' op has no #fa.target on the enclosing module to take the shared-memory budget from; run fa-set-target
+  // CHECK:       shared memory: failed
+  mlirModuleDestroy(module);
+  mlirContextDestroy(ctx);
+  return 0;
+}
+
 static void printValue(MlirStringRef text, void *userData) {
   printf("  %s '%.*s'\n", (const char *)userData, (int)text.length,
          text.data);
@@ -335,7 +461,7 @@ int main(int argc, char **argv) {
     return runDriver(argv[1]);
   faRegisterAllPasses();
   if (testRunPipeline() || testProjectPasses() || testUpstreamPassManager() ||
-      testErrors() || testFindToolkit())
+      testErrors() || testAttention() || testFindToolkit())
     return 1;
   puts("=== done");
   // CHECK: === done
