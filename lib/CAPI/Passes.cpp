@@ -10,6 +10,7 @@
 
 #include "FlashAttn/Conversion/Passes.h"
 #include "FlashAttn/Dialect/FA/Transforms/Passes.h"
+#include "FlashAttn/Pipelines/Pipelines.h"
 #include "FlashAttn/RegisterAll.h"
 #include "mlir/CAPI/IR.h"
 #include "mlir/CAPI/Pass.h"
@@ -69,4 +70,29 @@ MlirLogicalResult faRunPassPipeline(MlirModule module, MlirStringRef pipeline,
     return wrap(failure());
   }
   return wrap(pm.run(moduleOp));
+}
+
+MlirLogicalResult faGetPipelineOptions(MlirStringRef pipeline,
+                                       FAPipelineOptionCallback callback,
+                                       void *userData) {
+  FailureOr<SmallVector<PipelineOptionInfo>> options =
+      describePipelineOptions(unwrap(pipeline));
+  if (failed(options))
+    return wrap(failure());
+  for (const PipelineOptionInfo &o : *options) {
+    SmallVector<MlirStringRef> values, descriptions;
+    for (const auto &[value, description] : o.values) {
+      values.push_back(wrap(StringRef(value)));
+      descriptions.push_back(wrap(StringRef(description)));
+    }
+    FAPipelineOption option = {wrap(StringRef(o.name)),
+                               wrap(StringRef(o.description)),
+                               wrap(StringRef(o.type)),
+                               wrap(StringRef(o.defaultValue)),
+                               static_cast<intptr_t>(values.size()),
+                               values.data(),
+                               descriptions.data()};
+    callback(&option, userData);
+  }
+  return wrap(success());
 }

@@ -47,6 +47,9 @@
 #include "mlir/Transforms/Passes.h"
 #include "llvm/Support/CommandLine.h"
 
+#include <string>
+#include <type_traits>
+
 using namespace mlir;
 using namespace mlir::fa;
 
@@ -182,9 +185,64 @@ void mlir::fa::buildFAToPTXPipeline(OpPassManager &pm,
   buildFAGPUToPTXPipeline(pm, options);
 }
 
+/// The name fa-to-ptx-pipeline is registered under.
+static constexpr llvm::StringLiteral kFAToPTXPipeline = "fa-to-ptx-pipeline";
+
+/// Describes `option` of a default-constructed options struct (its value is
+/// the default) from its cl::opt: name, help, type and an enum's values.
+template <typename OptionT>
+static PipelineOptionInfo describeOption(OptionT &option) {
+  using ValueT = std::decay_t<decltype(option.getValue())>;
+  PipelineOptionInfo info;
+  info.name = option.ArgStr.str();
+  info.description = option.HelpStr.str();
+  const ValueT &value = option.getValue();
+  if constexpr (std::is_enum_v<ValueT>) {
+    auto &parser = option.getParser();
+    info.type = "enum";
+    info.defaultValue =
+        parser.findArgStrForValue(value).value_or(StringRef()).str();
+    for (unsigned i = 0, e = parser.getNumOptions(); i < e; ++i)
+      info.values.push_back(
+          {parser.getOption(i).str(), parser.getDescription(i).str()});
+  } else if constexpr (std::is_same_v<ValueT, bool>) {
+    info.type = "bool";
+    info.defaultValue = value ? "true" : "false";
+  } else if constexpr (std::is_same_v<ValueT, std::string>) {
+    info.type = "string";
+    info.defaultValue = value;
+  } else {
+    static_assert(std::is_integral_v<ValueT>, "an option of another type");
+    info.type = std::is_unsigned_v<ValueT> ? "uint" : "int";
+    info.defaultValue = std::to_string(value);
+  }
+  return info;
+}
+
+FailureOr<SmallVector<PipelineOptionInfo>>
+mlir::fa::describePipelineOptions(StringRef pipeline) {
+  if (pipeline != kFAToPTXPipeline)
+    return failure();
+  // Every member of FAToPTXPipelineOptions, in declaration order
+  // (unittests/PipelineOptionsTest.cpp checks them against its --help).
+  FAToPTXPipelineOptions o;
+  return SmallVector<PipelineOptionInfo>{
+      describeOption(o.target),         describeOption(o.arch),
+      describeOption(o.sramPerBlock),   describeOption(o.sramPerSM),
+      describeOption(o.regsPerSM),      describeOption(o.maxRegsPerThread),
+      describeOption(o.smCount),        describeOption(o.hbmGBps),
+      describeOption(o.tensorTFlops),   describeOption(o.format),
+      describeOption(o.features),       describeOption(o.optLevel),
+      describeOption(o.llvmSLP),        describeOption(o.toolkit),
+      describeOption(o.naive),          describeOption(o.kernel),
+      describeOption(o.wgmmaLoads),     describeOption(o.wgmmaRelease),
+      describeOption(o.wgmmaSchedule),  describeOption(o.wgmmaPingpong),
+      describeOption(o.mmaMaskedSteps)};
+}
+
 void mlir::fa::registerFAPipelines() {
   PassPipelineRegistration<FAToPTXPipelineOptions>(
-      "fa-to-ptx-pipeline",
+      kFAToPTXPipeline,
       "Lower fa.attention (or gpu.launch / gpu.module IR) to a gpu.binary "
       "holding PTX or a cubin for the target",
       buildFAToPTXPipeline);

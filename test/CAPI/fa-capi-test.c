@@ -366,6 +366,56 @@ static int testAttention(void) {
   return 0;
 }
 
+/* One line per option: name, type, default, then the enum's values. */
+static void printOption(const FAPipelineOption *option, void *userData) {
+  int *count = (int *)userData;
+  ++*count;
+  printf("option %.*s %.*s '%.*s'", (int)option->name.length,
+         option->name.data, (int)option->type.length, option->type.data,
+         (int)option->defaultValue.length, option->defaultValue.data);
+  for (intptr_t i = 0; i < option->numValues; ++i)
+    printf(" %.*s", (int)option->values[i].length, option->values[i].data);
+  if (option->description.length == 0 ||
+      (option->numValues > 0 && option->valueDescriptions[0].length == 0))
+    fputs(" (undescribed)", stdout);
+  fputc('\n', stdout);
+}
+
+/* faGetPipelineOptions: fa-to-ptx-pipeline's options with their types,
+   defaults and allowed values (unittests/PipelineOptionsTest.cpp checks
+   them all against the pipeline's parser). */
+static int testPipelineOptions(void) {
+  puts("=== testPipelineOptions");
+  int count = 0;
+  MlirLogicalResult result = faGetPipelineOptions(
+      mlirStringRefCreateFromCString("fa-to-ptx-pipeline"), printOption,
+      &count);
+  printf("%s, %d options\n",
+         mlirLogicalResultIsSuccess(result) ? "success" : "failure", count);
+  // CHECK-LABEL: === testPipelineOptions
+  // CHECK-NEXT:  option target string 'h100'
+  // CHECK-NEXT:  option arch string ''
+  // CHECK-NEXT:  option sram-per-block int '0'
+  // CHECK:       option opt-level uint '3'
+  // CHECK:       option naive bool 'false'
+  // CHECK-NEXT:  option kernel enum 'auto' auto wgmma mma-sync simt
+  // CHECK-NEXT:  option wgmma-loads enum 'tma' tma cp-async
+  // CHECK-NEXT:  option wgmma-release enum 'auto' auto barrier mbarrier producer
+  // CHECK-NEXT:  option wgmma-schedule enum 'auto' auto serial overlap
+  // CHECK-NEXT:  option wgmma-pingpong enum 'auto' auto on off
+  // CHECK-NEXT:  option mma-masked-steps enum 'auto' auto split branch
+  // CHECK-NEXT:  success, {{[0-9]+}} options
+  // CHECK-NOT:   undescribed
+  count = 0;
+  result = faGetPipelineOptions(
+      mlirStringRefCreateFromCString("gpu-lower-to-nvvm-pipeline"),
+      printOption, &count);
+  printf("%s, %d options\n",
+         mlirLogicalResultIsSuccess(result) ? "success" : "failure", count);
+  // CHECK-NEXT:  failure, 0 options
+  return 0;
+}
+
 static void printValue(MlirStringRef text, void *userData) {
   printf("  %s '%.*s'\n", (const char *)userData, (int)text.length,
          text.data);
@@ -461,7 +511,8 @@ int main(int argc, char **argv) {
     return runDriver(argv[1]);
   faRegisterAllPasses();
   if (testRunPipeline() || testProjectPasses() || testUpstreamPassManager() ||
-      testErrors() || testAttention() || testFindToolkit())
+      testErrors() || testAttention() || testPipelineOptions() ||
+      testFindToolkit())
     return 1;
   puts("=== done");
   // CHECK: === done

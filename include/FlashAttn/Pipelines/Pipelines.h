@@ -14,8 +14,10 @@
 
 #include "FlashAttn/Analysis/KernelSchedule.h"
 #include "mlir/Pass/PassOptions.h"
+#include "llvm/ADT/SmallVector.h"
 
 #include <string>
+#include <utility>
 
 namespace mlir {
 class DialectRegistry;
@@ -173,6 +175,28 @@ struct FAToPTXPipelineOptions
           clEnumValN(MaskedSteps::Branch, "branch",
                      "one loop, the mask under a block-uniform branch"))};
 };
+
+/// One option of a registered pipeline as its parser sees it, for embedders
+/// that check option values before they run the pipeline (the C API,
+/// Python).
+struct PipelineOptionInfo {
+  /// As written in the pipeline, e.g. `wgmma-release`.
+  std::string name;
+  std::string description;
+  /// `string`, `int`, `uint`, `bool` or `enum`.
+  std::string type;
+  /// The default value, spelled as the parser reads it.
+  std::string defaultValue;
+  /// An enum's allowed values and their descriptions, in declaration order.
+  llvm::SmallVector<std::pair<std::string, std::string>> values;
+};
+
+/// Every option of the pipeline registered as `pipeline`, in declaration
+/// order, or failure for a pipeline that does not describe its options (only
+/// `fa-to-ptx-pipeline` does: MLIR's registry does not expose a pipeline's
+/// options).
+FailureOr<llvm::SmallVector<PipelineOptionInfo>>
+describePipelineOptions(llvm::StringRef pipeline);
 
 /// FlashAttention front end: fa-select-tiling (IO cost model) ->
 /// fa-tile-attention (tiled form, tiles in the default memory space) ->
