@@ -53,6 +53,13 @@
 using namespace mlir;
 using namespace mlir::fa;
 
+/// Whether `options` end the pipeline before the passes of `stage`.
+static bool stopsBefore(const FAToPTXPipelineOptions &options,
+                        PipelineStage stage) {
+  return static_cast<int>(options.stopAfter.getValue()) <
+         static_cast<int>(stage);
+}
+
 /// One-shot bufferization with function boundaries and identity layouts:
 /// the kernels index plain row-major buffers, and fa-compile's manifest
 /// describes the function arguments as such.
@@ -74,7 +81,10 @@ void mlir::fa::buildFAFlashToGPUPipeline(
   select.wgmmaSchedule = options.wgmmaSchedule;
   select.wgmmaPingpong = options.wgmmaPingpong;
   select.mmaMaskedSteps = options.mmaMaskedSteps;
+  select.explain = options.explain;
   pm.addPass(createFASelectTilingPass(select));
+  if (stopsBefore(options, PipelineStage::Tiled))
+    return;
   FATileAttentionPassOptions tile;
   // convert-fa-to-gpu places every buffer of the thread-block loop in shared
   // memory itself; default-space tiles let it treat them all alike.
@@ -82,8 +92,12 @@ void mlir::fa::buildFAFlashToGPUPipeline(
   tile.requireTiling = true;
   // Ops of the mma-sync and wgmma kernels are left to convert-fa-to-nvgpu.
   pm.addPass(createFATileAttentionPass(tile));
+  if (stopsBefore(options, PipelineStage::Bufferized))
+    return;
   addBufferization(pm);
   pm.addPass(createCanonicalizerPass());
+  if (stopsBefore(options, PipelineStage::GPU))
+    return;
   pm.addPass(createConvertFAToGPUPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -93,11 +107,16 @@ void mlir::fa::buildFAFlashToGPUPipeline(
   pm.addPass(createConvertFAToNVGPUPass());
 }
 
-void mlir::fa::buildFANaiveToGPUPipeline(OpPassManager &pm,
-                                         const FAToPTXPipelineOptions &) {
+void mlir::fa::buildFANaiveToGPUPipeline(
+    OpPassManager &pm, const FAToPTXPipelineOptions &options) {
+  // Nothing is selected or tiled.
+  if (stopsBefore(options, PipelineStage::Bufferized))
+    return;
   pm.addPass(createFADecomposeAttentionPass());
   addBufferization(pm);
   pm.addPass(createCanonicalizerPass());
+  if (stopsBefore(options, PipelineStage::GPU))
+    return;
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(createGpuMapParallelLoopsPass());
@@ -178,10 +197,14 @@ void mlir::fa::buildFAToPTXPipeline(OpPassManager &pm,
   target.hbmGBps = options.hbmGBps;
   target.tensorTFlops = options.tensorTFlops;
   pm.addPass(createFASetTargetPass(target));
+  if (stopsBefore(options, PipelineStage::Selected))
+    return;
   if (options.naive)
     buildFANaiveToGPUPipeline(pm, options);
   else
     buildFAFlashToGPUPipeline(pm, options);
+  if (stopsBefore(options, PipelineStage::Binary))
+    return;
   buildFAGPUToPTXPipeline(pm, options);
 }
 
@@ -234,7 +257,8 @@ mlir::fa::describePipelineOptions(StringRef pipeline) {
       describeOption(o.tensorTFlops),   describeOption(o.format),
       describeOption(o.features),       describeOption(o.optLevel),
       describeOption(o.llvmSLP),        describeOption(o.toolkit),
-      describeOption(o.naive),          describeOption(o.kernel),
+      describeOption(o.naive),          describeOption(o.explain),
+      describeOption(o.stopAfter),      describeOption(o.kernel),
       describeOption(o.wgmmaLoads),     describeOption(o.wgmmaRelease),
       describeOption(o.wgmmaSchedule),  describeOption(o.wgmmaPingpong),
       describeOption(o.mmaMaskedSteps)};

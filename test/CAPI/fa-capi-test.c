@@ -398,6 +398,8 @@ static int testPipelineOptions(void) {
   // CHECK-NEXT:  option sram-per-block int '0'
   // CHECK:       option opt-level uint '3'
   // CHECK:       option naive bool 'false'
+  // CHECK-NEXT:  option explain bool 'false'
+  // CHECK-NEXT:  option stop-after enum 'binary' target selected tiled bufferized gpu binary
   // CHECK-NEXT:  option kernel enum 'auto' auto wgmma mma-sync simt
   // CHECK-NEXT:  option wgmma-loads enum 'tma' tma cp-async
   // CHECK-NEXT:  option wgmma-release enum 'auto' auto barrier mbarrier producer

@@ -170,6 +170,12 @@ int main(int argc, char **argv) {
                     "with ptxas itself; drop the format option\n";
     return 1;
   }
+  if (options->stopAfter != fa::PipelineStage::Binary) {
+    llvm::errs() << "fa-compile: writes the compiled kernel; drop the "
+                    "stop-after option (fa-opt's --fa-to-ptx-pipeline prints "
+                    "the IR at a stage)\n";
+    return 1;
+  }
   // The parser verified the input; the passes' own invariants are checked
   // after the whole pipeline unless --verify-each asks for every step (as
   // LLVM's opt, unlike mlir-opt, does by default).

@@ -24,6 +24,24 @@ class DialectRegistry;
 class OpPassManager;
 namespace fa {
 
+/// Where `fa-to-ptx-pipeline` stops (its stop-after option), so that the IR
+/// between its steps can be shown without a copy of its pass list.
+enum class PipelineStage {
+  /// After fa-set-target.
+  Target,
+  /// After fa-select-tiling: fa.attention carries its #fa.tiling and
+  /// #fa.schedule (the naive front end selects nothing: as Target).
+  Selected,
+  /// After fa-tile-attention (naive: as Target).
+  Tiled,
+  /// After one-shot bufferization (naive: of the decomposed attention).
+  Bufferized,
+  /// After the conversions to the gpu dialect: the kernels are built.
+  GPU,
+  /// The whole pipeline: the gpu.binary.
+  Binary,
+};
+
 /// Options of `fa-to-ptx-pipeline`. The target fields are forwarded to
 /// `fa-set-target`; the rest choose the front end and the binary format.
 struct FAToPTXPipelineOptions
@@ -97,6 +115,28 @@ struct FAToPTXPipelineOptions
                      "parallel-loop mapping. Materializes the N x N score "
                      "matrix in HBM; never the product"),
       llvm::cl::init(false)};
+  Option<bool> explain{
+      *this, "explain",
+      llvm::cl::desc("Remarks from fa-select-tiling: why this tiling and this "
+                     "schedule (its explain option)"),
+      llvm::cl::init(false)};
+  Option<PipelineStage> stopAfter{
+      *this, "stop-after",
+      llvm::cl::desc("Stop after a stage, to see the IR between the "
+                     "pipeline's steps"),
+      llvm::cl::init(PipelineStage::Binary),
+      llvm::cl::values(
+          clEnumValN(PipelineStage::Target, "target", "after fa-set-target"),
+          clEnumValN(PipelineStage::Selected, "selected",
+                     "after fa-select-tiling: the op's tiling and schedule"),
+          clEnumValN(PipelineStage::Tiled, "tiled",
+                     "after fa-tile-attention"),
+          clEnumValN(PipelineStage::Bufferized, "bufferized",
+                     "after one-shot bufferization"),
+          clEnumValN(PipelineStage::GPU, "gpu",
+                     "after the conversions to the gpu dialect"),
+          clEnumValN(PipelineStage::Binary, "binary",
+                     "the whole pipeline: the gpu.binary"))};
   // The kernel and the schedule fields fa-select-tiling decides (its
   // options of the same names; `auto` lets the cost model decide).
   Option<KernelKind> kernel{
