@@ -3,6 +3,7 @@
 // RUN: not fa-compile %s -o %t/dyn --pipeline-options="naive" --ptxas=none --function=negative_dynamic 2>&1 | FileCheck %s --check-prefix=DYN
 // RUN: not fa-compile %s -o %t/res --pipeline-options="naive" --ptxas=none --function=negative_new_result 2>&1 | FileCheck %s --check-prefix=RES
 // RUN: not fa-compile %s -o %t/fmt --pipeline-options="naive format=bin" 2>&1 | FileCheck %s --check-prefix=FMT
+// RUN: not fa-compile %s -o %t/stop --pipeline-options="naive stop-after=gpu" 2>&1 | FileCheck %s --check-prefix=STOP
 
 // DYN: error: manifest needs statically shaped memrefs with the identity layout, got 'memref<?x2x16x8xf32>'
 func.func @negative_dynamic(%q: tensor<?x2x16x8xf32>, %k: tensor<?x2x16x8xf32>,
@@ -25,3 +26,4 @@ func.func @negative_new_result(%q: tensor<1x2x16x8xf32>, %k: tensor<1x2x16x8xf32
 }
 
 // FMT: fa-compile: writes PTX (format=isa) and assembles it with ptxas itself; drop the format option
+// STOP: fa-compile: writes the compiled kernel; drop the stop-after option (fa-opt's --fa-to-ptx-pipeline prints the IR at a stage)

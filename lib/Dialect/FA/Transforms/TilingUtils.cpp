@@ -49,6 +49,15 @@ AttentionProblem mlir::fa::getAttentionProblem(AttentionOp op,
   return p;
 }
 
+FailureOr<int64_t> mlir::fa::getSharedMemoryBytes(AttentionOp op,
+                                                  TilingAttr tiling,
+                                                  KernelKind fallback) {
+  AttentionProblem problem = getAttentionProblem(op);
+  if (std::optional<std::string> why = problem.validate())
+    return op.emitOpError() << "cannot check the tiling: " << *why;
+  return sramBytes(getTiling(tiling), problem, getKernelKind(op, fallback));
+}
+
 Tiling mlir::fa::getTiling(TilingAttr attr) {
   return {attr.getBlockQ(), attr.getBlockKv(), attr.getStages(),
           attr.getWarps()};

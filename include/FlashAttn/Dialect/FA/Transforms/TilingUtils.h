@@ -47,6 +47,13 @@ std::optional<std::string> nvgpuKernelUnsupportedReason(AttentionOp op,
 /// The kernel of `op`'s `#fa.schedule`, or `fallback` when it has none.
 KernelKind getKernelKind(AttentionOp op, KernelKind fallback);
 
+/// The shared memory one thread block of `op`'s kernel needs with `tiling`:
+/// the cost model's sramBytes for the kernel of its #fa.schedule
+/// (`fallback` without one). An error on `op` when the cost model cannot
+/// read its shape (the dynamic sizes do not enter it).
+FailureOr<int64_t> getSharedMemoryBytes(AttentionOp op, TilingAttr tiling,
+                                        KernelKind fallback);
+
 /// The plain tiling of an attribute, and back.
 Tiling getTiling(TilingAttr attr);
 TilingAttr makeTilingAttr(MLIRContext *ctx, const Tiling &tiling);
