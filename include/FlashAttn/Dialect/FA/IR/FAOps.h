@@ -16,6 +16,16 @@
 #include "mlir/Interfaces/DestinationStyleOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include <optional>
+
+namespace mlir {
+namespace fa {
+/// The softmax scale of an attention op: `scale` when given, else
+/// 1/sqrt(headDim).
+double getAttentionScale(std::optional<llvm::APFloat> scale, int64_t headDim);
+} // namespace fa
+} // namespace mlir
+
 #define GET_OP_CLASSES
 #include "FlashAttn/Dialect/FA/IR/FAOps.h.inc"
 
