@@ -48,8 +48,8 @@ def FASetTargetPass : Pass<"fa-set-target", "ModuleOp"> {
 }
 
 def FADecomposeAttentionPass : Pass<"fa-decompose-attention"> {
-  let summary = "Lower fa.attention to the naive matmul-softmax-matmul in "
-                "linalg on tensors";
+  let summary = "Lower fa.attention and fa.attention_grad to the naive "
+                "computation in linalg on tensors";
   let description = [{
     The reference semantics of `fa.attention`: the full score matrix
     `S = scale * Q K^T (+ mask)` of shape `[B, Hq, Nq, Nk]` in f32, a
@@ -58,9 +58,19 @@ def FADecomposeAttentionPass : Pass<"fa-decompose-attention"> {
     tensors. It materializes the N x N matrix, so it is for testing and for
     the CPU, never the GPU path: every later stage is tested against it.
 
-    The pass is op-agnostic (it rewrites every `fa.attention` nested under the
-    op it runs on) so that `fa-opt --fa-decompose-attention` works on a
-    module of functions of any kind.
+    The reference semantics of `fa.attention_grad` (docs/Backward.md): the
+    same masked scores, `P = exp(S - lse)` from the forward's logsumexp
+    (0 for a row without visible keys), `D = rowsum(dO * O)`,
+    `dP = dO V^T`, `dS = P * (dP - D)`, then `dQ = scale * dS K`,
+    `dK = scale * dS^T Q` and `dV = P^T dO` (summed over the query heads
+    of a GQA group) and `dBias = dS` summed over the bias's broadcast
+    dimensions, all in f32 and rounded to the gradients' element types at
+    the end.
+
+    The pass is op-agnostic (it rewrites every `fa.attention` and
+    `fa.attention_grad` nested under the op it runs on) so that
+    `fa-opt --fa-decompose-attention` works on a module of functions of any
+    kind.
 
     ```mlir
     %o = fa.attention ins(%q, %k, %v : ...) outs(%init : ...) -> ...
