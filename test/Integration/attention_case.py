@@ -202,20 +202,24 @@ def visible(a):
     return j <= i + (a.nk - a.nq)
 
 
-def attention(a, q, k, v, mask, dt, rnd):
-    """Attention with every intermediate in `dt` and rounded by `rnd`."""
-    g = a.hq // a.hkv
-    k = np.repeat(k, g, axis=1).astype(dt)
-    v = np.repeat(v, g, axis=1).astype(dt)
-    q = q.astype(dt)
-    s = rnd(np.einsum("bhid,bhjd->bhij", q, k) * dt(a.scale_value))
+def masked_scores(a, q, k, mask, dt, rnd):
+    """S = scale * Q K^T (+ bias), [B, Hq, Nq, Nk] in `dt` rounded by `rnd`,
+    -inf where the causal mask or the keep-mask hides the key."""
+    k = np.repeat(k, a.hq // a.hkv, axis=1).astype(dt)
+    s = rnd(np.einsum("bhid,bhjd->bhij", q.astype(dt), k) * dt(a.scale_value))
     keep = np.broadcast_to(visible(a), s.shape)
     if mask is not None:
         if mask.dtype == bool:
             keep = keep & np.broadcast_to(mask, s.shape)
         else:
             s = rnd(s + mask.astype(dt))
-    s = np.where(keep, s, -np.inf).astype(dt)
+    return np.where(keep, s, -np.inf).astype(dt)
+
+
+def attention(a, q, k, v, mask, dt, rnd):
+    """Attention with every intermediate in `dt` and rounded by `rnd`."""
+    v = np.repeat(v, a.hq // a.hkv, axis=1).astype(dt)
+    s = masked_scores(a, q, k, mask, dt, rnd)
     m = s.max(axis=-1, keepdims=True)
     m_safe = np.where(np.isneginf(m), 0, m).astype(dt)
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
@@ -408,6 +412,9 @@ def emit(a):
 
 # --- Checking ---------------------------------------------------------------
 
+# The absolute floor of the criterion, per element type.
+FLOOR = {"f32": 1e-5, "f16": 1e-4, "bf16": 1e-3}
+
 NUM = re.compile(r"-?(?:nan|inf|\d+(?:\.\d*)?(?:e[-+]?\d+)?)", re.IGNORECASE)
 
 
@@ -419,6 +426,35 @@ def parse_memrefs(text):
         data = c.split("data =", 1)[1]
         out.append(np.array([float(t) for t in NUM.findall(data)]))
     return out
+
+
+def compare(name, g, r, n, dtype):
+    """Compares the printed values `g` with the reference `r` by the
+    criterion max|g - r| <= 2 * max|n - r| + floor (`n`: the naive
+    implementation's values); prints one line. True when within the bound,
+    False when not, None when the sizes differ."""
+    r = np.asarray(r).reshape(-1)
+    n = np.asarray(n).reshape(-1)
+    if g.size != r.size:
+        print(f"FAIL: {name} has {g.size} elements, expected {r.size}")
+        return None
+    # Non-finite reference values must be matched exactly (inf/-inf/nan).
+    fin = np.isfinite(r)
+    same_nonfinite = np.all(
+        (np.isnan(g[~fin]) & np.isnan(r[~fin])) | (g[~fin] == r[~fin]))
+    if np.any(~np.isfinite(g[fin])) or not same_nonfinite:
+        print(f"FAIL: {name}: non-finite values differ from the reference")
+        return False
+    err = float(np.max(np.abs(g[fin] - r[fin]), initial=0.0))
+    nerr = float(np.max(np.abs(n[fin] - r[fin]), initial=0.0))
+    ref = float(np.max(np.abs(r[fin]), initial=0.0))
+    # printMemrefF32 prints 6 significant digits: allow that rounding.
+    bound = 2 * nerr + FLOOR[dtype] + 6e-6 * ref
+    status = "ok" if err <= bound else "FAIL"
+    print(f"{status}: {name} max_abs_err={err:.3e} naive_err={nerr:.3e} "
+          f"bound={bound:.3e} max_abs_ref={ref:.3e} elements={g.size}"
+          + (f" nonfinite={int((~fin).sum())}" if not fin.all() else ""))
+    return err <= bound
 
 
 def check(a, text):
@@ -436,35 +472,15 @@ def check(a, text):
     if len(got) != expected:
         print(f"FAIL: expected {expected} printed memrefs, got {len(got)}")
         return 1
-    floor = {"f32": 1e-5, "f16": 1e-4, "bf16": 1e-3}[a.dtype]
     ok = True
     pairs = [("output", got[0], ref_o, nai_o)]
     if a.lse:
         pairs.append(("logsumexp", got[1], ref_l, nai_l))
     for name, g, r, n in pairs:
-        r = r.reshape(-1)
-        n = n.reshape(-1)
-        if g.size != r.size:
-            print(f"FAIL: {name} has {g.size} elements, expected {r.size}")
+        within = compare(name, g, r, n, a.dtype)
+        if within is None:
             return 1
-        # Non-finite reference values must be matched exactly (inf/-inf/nan).
-        fin = np.isfinite(r)
-        same_nonfinite = np.all(
-            (np.isnan(g[~fin]) & np.isnan(r[~fin])) | (g[~fin] == r[~fin]))
-        if np.any(np.isnan(g[fin])) or not same_nonfinite:
-            print(f"FAIL: {name}: non-finite values differ from the reference")
-            ok = False
-            continue
-        err = float(np.max(np.abs(g[fin] - r[fin]), initial=0.0))
-        nerr = float(np.max(np.abs(n[fin] - r[fin]), initial=0.0))
-        # printMemrefF32 prints 6 significant digits: allow that rounding.
-        printed = 6e-6 * float(np.max(np.abs(r[fin]), initial=0.0))
-        bound = 2 * nerr + floor + printed
-        status = "ok" if err <= bound else "FAIL"
-        print(f"{status}: {name} max_abs_err={err:.3e} naive_err={nerr:.3e} "
-              f"bound={bound:.3e} elements={g.size}"
-              + (f" nonfinite={int((~fin).sum())}" if not fin.all() else ""))
-        ok = ok and err <= bound
+        ok = ok and within
     print("PASSED" if ok else "FAILED")
     return 0 if ok else 1
 
