@@ -26,8 +26,8 @@ double mlir::fa::getAttentionScale(std::optional<APFloat> scale,
 }
 
 void AttentionOp::build(OpBuilder &b, OperationState &state, Value query,
-                        Value key, Value value, Value mask,
-                        ValueRange outputs, FloatAttr scale, bool causal) {
+                        Value key, Value value, Value mask, ValueRange outputs,
+                        FloatAttr scale, bool causal) {
   build(b, state, outputs.getTypes(), query, key, value, mask, outputs, scale,
         causal, /*tiling=*/TilingAttr(), /*schedule=*/ScheduleAttr());
 }
@@ -88,9 +88,9 @@ static LogicalResult verifyResultsMatchInits(Operation *op, ValueRange inits) {
     return op->emitOpError() << "expects one result per init";
   for (auto [init, result] : llvm::zip(inits, op->getResults()))
     if (init.getType() != result.getType())
-      return op->emitOpError() << "result type " << result.getType()
-                               << " does not match its init type "
-                               << init.getType();
+      return op->emitOpError()
+             << "result type " << result.getType()
+             << " does not match its init type " << init.getType();
   return success();
 }
 
@@ -111,10 +111,10 @@ static LogicalResult verifyQueryKeyValue(Operation *op, ShapedType q,
     return op->emitOpError()
            << "element type must be f16, bf16 or f32, got " << elt;
   if (k.getElementType() != elt || v.getElementType() != elt)
-    return op->emitOpError() << "query, key and value must share one element "
-                                "type, got "
-                             << elt << ", " << k.getElementType() << ", "
-                             << v.getElementType();
+    return op->emitOpError()
+           << "query, key and value must share one element "
+              "type, got "
+           << elt << ", " << k.getElementType() << ", " << v.getElementType();
 
   // Head counts and head dims are static; batch and sequence may be dynamic.
   for (auto [name, type] : named)
@@ -136,13 +136,15 @@ static LogicalResult verifyQueryKeyValue(Operation *op, ShapedType q,
            << ") must be a positive multiple of key/value heads (" << hkv
            << ")";
   if (q.getDimSize(3) != k.getDimSize(3))
-    return op->emitOpError() << "query and key head dimensions differ: "
-                             << q.getDimSize(3) << " vs " << k.getDimSize(3);
+    return op->emitOpError()
+           << "query and key head dimensions differ: " << q.getDimSize(3)
+           << " vs " << k.getDimSize(3);
   if (q.getDimSize(3) <= 0 || v.getDimSize(3) <= 0)
     return op->emitOpError() << "head dimensions must be positive";
   if (!compatible(k.getDimSize(2), v.getDimSize(2)))
-    return op->emitOpError() << "key and value sequence lengths differ: "
-                             << k.getDimSize(2) << " vs " << v.getDimSize(2);
+    return op->emitOpError()
+           << "key and value sequence lengths differ: " << k.getDimSize(2)
+           << " vs " << v.getDimSize(2);
   return success();
 }
 
@@ -196,8 +198,7 @@ static LogicalResult verifyMask(Operation *op, ShapedType m, ShapedType q,
   return success();
 }
 
-static LogicalResult verifyScale(Operation *op,
-                                 std::optional<APFloat> scale) {
+static LogicalResult verifyScale(Operation *op, std::optional<APFloat> scale) {
   if (!scale)
     return success();
   double s = scale->convertToDouble();
@@ -206,17 +207,33 @@ static LogicalResult verifyScale(Operation *op,
   return success();
 }
 
+/// The checks both ops share: tensors or buffers, Q/K/V, mask and scale.
+template <typename OpTy> static LogicalResult verifyAttentionInputs(OpTy op) {
+  if (failed(verifyTensorOrBufferForm(op, op.getQuery())) ||
+      failed(verifyQueryKeyValue(op, op.getQueryType(), op.getKeyType(),
+                                 op.getValueType())))
+    return failure();
+  if (Value mask = op.getMask())
+    if (failed(verifyMask(op, cast<ShapedType>(mask.getType()),
+                          op.getQueryType(), op.getKeyType())))
+      return failure();
+  return verifyScale(op, op.getScale());
+}
+
+/// The shape of O (and dO): [B, Hq, Nq, Dv].
+static SmallVector<int64_t> getOutputShape(ShapedType q, ShapedType v) {
+  return {q.getDimSize(0), q.getDimSize(1), q.getDimSize(2), v.getDimSize(3)};
+}
+
 //===----------------------------------------------------------------------===//
 // AttentionOp
 //===----------------------------------------------------------------------===//
 
 LogicalResult AttentionOp::verify() {
   Operation *op = getOperation();
-  if (failed(verifyTensorOrBufferForm(op, getQuery())))
+  if (failed(verifyAttentionInputs(*this)))
     return failure();
-  auto q = getQueryType(), k = getKeyType(), v = getValueType();
-  if (failed(verifyQueryKeyValue(op, q, k, v)))
-    return failure();
+  auto q = getQueryType();
 
   if (getOutputs().empty() || getOutputs().size() > 2)
     return emitOpError() << "expects one output init, and optionally a "
@@ -225,21 +242,15 @@ LogicalResult AttentionOp::verify() {
   if (failed(verifyResultsMatchInits(op, getOutputs())))
     return failure();
 
-  Type elt = q.getElementType();
-  SmallVector<int64_t> expectO = {q.getDimSize(0), q.getDimSize(1),
-                                  q.getDimSize(2), v.getDimSize(3)};
   if (failed(verifyOperandShape(op, "output",
                                 cast<ShapedType>(getOutput().getType()),
-                                expectO, "[B, Hq, Nq, Dv]", elt)))
+                                getOutputShape(q, getValueType()),
+                                "[B, Hq, Nq, Dv]", q.getElementType())))
     return failure();
   if (Value lse = getLseInit())
-    if (failed(verifyLogsumexp(op, "logsumexp init",
-                               cast<ShapedType>(lse.getType()), q)))
-      return failure();
-  if (Value mask = getMask())
-    if (failed(verifyMask(op, cast<ShapedType>(mask.getType()), q, k)))
-      return failure();
-  return verifyScale(op, getScale());
+    return verifyLogsumexp(op, "logsumexp init",
+                           cast<ShapedType>(lse.getType()), q);
+  return success();
 }
 
 //===----------------------------------------------------------------------===//
@@ -248,27 +259,21 @@ LogicalResult AttentionOp::verify() {
 
 LogicalResult AttentionGradOp::verify() {
   Operation *op = getOperation();
-  if (failed(verifyTensorOrBufferForm(op, getQuery())))
+  if (failed(verifyAttentionInputs(*this)))
     return failure();
   auto q = getQueryType(), k = getKeyType(), v = getValueType();
-  if (failed(verifyQueryKeyValue(op, q, k, v)))
-    return failure();
 
   Type elt = q.getElementType();
-  SmallVector<int64_t> expectO = {q.getDimSize(0), q.getDimSize(1),
-                                  q.getDimSize(2), v.getDimSize(3)};
   auto named = {std::make_pair("out", getOut()),
                 std::make_pair("out_grad", getOutGrad())};
   for (auto [name, value] : named)
     if (failed(verifyOperandShape(op, name, cast<ShapedType>(value.getType()),
-                                  expectO, "[B, Hq, Nq, Dv]", elt)))
+                                  getOutputShape(q, v), "[B, Hq, Nq, Dv]",
+                                  elt)))
       return failure();
   if (failed(verifyLogsumexp(op, "logsumexp",
                              cast<ShapedType>(getLogsumexp().getType()), q)))
     return failure();
-  if (Value mask = getMask())
-    if (failed(verifyMask(op, cast<ShapedType>(mask.getType()), q, k)))
-      return failure();
 
   if (getOutputs().size() < 3 || getOutputs().size() > 4)
     return emitOpError() << "expects the query, key and value gradient inits, "
@@ -310,14 +315,15 @@ LogicalResult AttentionGradOp::verify() {
                               "and element type "
                            << m << ", got " << db;
   }
-  return verifyScale(op, getScale());
+  return success();
 }
 
 //===----------------------------------------------------------------------===//
 // Side effects and bufferization
 //===----------------------------------------------------------------------===//
 //
-// Both ops read every input and write every init, which they never read.
+// Both ops read every input and write every init, which they never read;
+// one model implements BufferizableOpInterface for both.
 
 static void getDpsEffects(
     DestinationStyleOpInterface op,
@@ -337,41 +343,67 @@ static void getDpsEffects(
   }
 }
 
-static bufferization::AliasingValueList
-getDpsAliasingValues(DestinationStyleOpInterface op, OpOperand &operand) {
-  if (!op.isDpsInit(&operand))
-    return {};
-  return {{op.getTiedOpResult(&operand),
-           bufferization::BufferRelation::Equivalent,
-           /*isDefinite=*/true}};
-}
-
-/// Rebuilds `op` on the buffers of its operands, without results (the
-/// inits are written in place); attributes and properties carry over.
-static LogicalResult
-bufferizeDpsOp(RewriterBase &rewriter, DestinationStyleOpInterface op,
-               const bufferization::BufferizationOptions &options,
-               bufferization::BufferizationState &state) {
-  SmallVector<Value> buffers;
-  for (Value operand : op->getOperands()) {
-    FailureOr<Value> buffer =
-        bufferization::getBuffer(rewriter, operand, options, state);
-    if (failed(buffer))
-      return failure();
-    buffers.push_back(*buffer);
+namespace {
+/// BufferizableOpInterface of the fa ops (destination-passing style): the
+/// inputs are read, the inits are written in place and never read, and the
+/// op is rebuilt on the buffers without results, its attributes and
+/// properties kept.
+template <typename OpTy>
+struct DpsOpBufferizationModel
+    : public bufferization::BufferizableOpInterface::ExternalModel<
+          DpsOpBufferizationModel<OpTy>, OpTy> {
+  bool bufferizesToMemoryRead(Operation *op, OpOperand &operand,
+                              const bufferization::AnalysisState &) const {
+    return !cast<OpTy>(op).isDpsInit(&operand);
   }
-  rewriter.setInsertionPoint(op);
-  SmallVector<NamedAttribute> discardable =
-      llvm::to_vector(op->getDiscardableAttrs());
-  OperationState bufferized(op->getLoc(), op->getName(), buffers,
-                            /*types=*/TypeRange(), discardable);
-  bufferized.propertiesAttr = op->getPropertiesAsAttribute();
-  rewriter.create(bufferized);
-  SmallVector<Value> inits;
-  for (OpOperand &init : op.getDpsInitsMutable())
-    inits.push_back(buffers[init.getOperandNumber()]);
-  bufferization::replaceOpWithBufferizedValues(rewriter, op, inits);
-  return success();
+
+  bool bufferizesToMemoryWrite(Operation *op, OpOperand &operand,
+                               const bufferization::AnalysisState &) const {
+    return cast<OpTy>(op).isDpsInit(&operand);
+  }
+
+  bufferization::AliasingValueList
+  getAliasingValues(Operation *op, OpOperand &operand,
+                    const bufferization::AnalysisState &) const {
+    auto dpsOp = cast<OpTy>(op);
+    if (!dpsOp.isDpsInit(&operand))
+      return {};
+    return {{dpsOp.getTiedOpResult(&operand),
+             bufferization::BufferRelation::Equivalent,
+             /*isDefinite=*/true}};
+  }
+
+  LogicalResult bufferize(Operation *op, RewriterBase &rewriter,
+                          const bufferization::BufferizationOptions &options,
+                          bufferization::BufferizationState &state) const {
+    SmallVector<Value> buffers;
+    for (Value operand : op->getOperands()) {
+      FailureOr<Value> buffer =
+          bufferization::getBuffer(rewriter, operand, options, state);
+      if (failed(buffer))
+        return failure();
+      buffers.push_back(*buffer);
+    }
+    rewriter.setInsertionPoint(op);
+    SmallVector<NamedAttribute> discardable =
+        llvm::to_vector(op->getDiscardableAttrs());
+    OperationState bufferized(op->getLoc(), op->getName(), buffers,
+                              /*types=*/TypeRange(), discardable);
+    bufferized.propertiesAttr = op->getPropertiesAsAttribute();
+    rewriter.create(bufferized);
+    SmallVector<Value> inits;
+    for (OpOperand &init : cast<OpTy>(op).getDpsInitsMutable())
+      inits.push_back(buffers[init.getOperandNumber()]);
+    bufferization::replaceOpWithBufferizedValues(rewriter, op, inits);
+    return success();
+  }
+};
+} // namespace
+
+void mlir::fa::detail::attachBufferizationModels(MLIRContext *ctx) {
+  AttentionOp::attachInterface<DpsOpBufferizationModel<AttentionOp>>(*ctx);
+  AttentionGradOp::attachInterface<DpsOpBufferizationModel<AttentionGradOp>>(
+      *ctx);
 }
 
 void AttentionOp::getEffects(
@@ -380,54 +412,8 @@ void AttentionOp::getEffects(
   getDpsEffects(*this, effects);
 }
 
-bool AttentionOp::bufferizesToMemoryRead(
-    OpOperand &operand, const bufferization::AnalysisState &) {
-  return !isDpsInit(&operand);
-}
-
-bool AttentionOp::bufferizesToMemoryWrite(
-    OpOperand &operand, const bufferization::AnalysisState &) {
-  return isDpsInit(&operand);
-}
-
-bufferization::AliasingValueList
-AttentionOp::getAliasingValues(OpOperand &operand,
-                               const bufferization::AnalysisState &) {
-  return getDpsAliasingValues(*this, operand);
-}
-
-LogicalResult
-AttentionOp::bufferize(RewriterBase &rewriter,
-                       const bufferization::BufferizationOptions &options,
-                       bufferization::BufferizationState &state) {
-  return bufferizeDpsOp(rewriter, *this, options, state);
-}
-
 void AttentionGradOp::getEffects(
     SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
         &effects) {
   getDpsEffects(*this, effects);
-}
-
-bool AttentionGradOp::bufferizesToMemoryRead(
-    OpOperand &operand, const bufferization::AnalysisState &) {
-  return !isDpsInit(&operand);
-}
-
-bool AttentionGradOp::bufferizesToMemoryWrite(
-    OpOperand &operand, const bufferization::AnalysisState &) {
-  return isDpsInit(&operand);
-}
-
-bufferization::AliasingValueList
-AttentionGradOp::getAliasingValues(OpOperand &operand,
-                                   const bufferization::AnalysisState &) {
-  return getDpsAliasingValues(*this, operand);
-}
-
-LogicalResult
-AttentionGradOp::bufferize(RewriterBase &rewriter,
-                           const bufferization::BufferizationOptions &options,
-                           bufferization::BufferizationState &state) {
-  return bufferizeDpsOp(rewriter, *this, options, state);
 }

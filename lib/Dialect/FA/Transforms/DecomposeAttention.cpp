@@ -83,30 +83,49 @@ buildGeneric(OpBuilder &b, Location loc, ValueRange ins, Value init,
 static Value buildContraction(OpBuilder &b, Location loc, Value lhs, Value rhs,
                               Value init, ArrayRef<AffineMap> maps,
                               ArrayRef<utils::IteratorType> iters) {
-  return buildGeneric(b, loc, {lhs, rhs}, init, maps, iters,
-                      [](OpBuilder &nb, Location nl, ValueRange args) {
-                        Value prod = arith::MulFOp::create(
-                            nb, nl, toF32(nb, nl, args[0]),
-                            toF32(nb, nl, args[1]));
-                        return arith::AddFOp::create(nb, nl, args[2], prod)
-                            .getResult();
-                      });
+  return buildGeneric(
+      b, loc, {lhs, rhs}, init, maps, iters,
+      [](OpBuilder &nb, Location nl, ValueRange args) {
+        Value prod = arith::MulFOp::create(nb, nl, toF32(nb, nl, args[0]),
+                                           toF32(nb, nl, args[1]));
+        return arith::AddFOp::create(nb, nl, args[2], prod).getResult();
+      });
 }
 
 /// `init` <- scale * acc, rounded to `init`'s element type (elementwise).
 static Value buildScaledCopy(OpBuilder &b, Location loc, Value acc, Value init,
                              double scale) {
   auto type = cast<ShapedType>(init.getType());
-  AffineMap id = AffineMap::getMultiDimIdentityMap(type.getRank(),
-                                                   b.getContext());
+  AffineMap id =
+      AffineMap::getMultiDimIdentityMap(type.getRank(), b.getContext());
+  return buildGeneric(b, loc, acc, init, {id, id},
+                      SmallVector<utils::IteratorType>(type.getRank(), kPar),
+                      [&](OpBuilder &nb, Location nl, ValueRange args) {
+                        Value v = args[0];
+                        if (scale != 1.0)
+                          v = arith::MulFOp::create(nb, nl, v,
+                                                    cstF32(nb, nl, scale));
+                        return fromF32(nb, nl, v, type.getElementType());
+                      });
+}
+
+/// P[b,h,i,j] = exp(S[b,h,i,j] - safe(r[b,h,i])) with r the row max or the
+/// logsumexp: safe(-inf) = 0 keeps a row without visible keys at
+/// exp(-inf) = 0 rather than NaN.
+static Value buildShiftedExp(OpBuilder &b, Location loc, Value scores,
+                             Value rowShift) {
+  MLIRContext *ctx = b.getContext();
+  AffineExpr d0, d1, d2;
+  bindDims(ctx, d0, d1, d2);
+  AffineMap id4 = AffineMap::getMultiDimIdentityMap(4, ctx);
   return buildGeneric(
-      b, loc, acc, init, {id, id},
-      SmallVector<utils::IteratorType>(type.getRank(), kPar),
-      [&](OpBuilder &nb, Location nl, ValueRange args) {
-        Value v = args[0];
-        if (scale != 1.0)
-          v = arith::MulFOp::create(nb, nl, v, cstF32(nb, nl, scale));
-        return fromF32(nb, nl, v, type.getElementType());
+      b, loc, {scores, rowShift}, emptyF32Like(b, loc, scores),
+      {id4, AffineMap::get(4, 0, {d0, d1, d2}, ctx), id4},
+      SmallVector<utils::IteratorType>(4, kPar),
+      [](OpBuilder &nb, Location l, ValueRange args) {
+        Value x =
+            arith::SubFOp::create(nb, l, args[0], safeMax(nb, l, args[1]));
+        return math::ExpOp::create(nb, l, x).getResult();
       });
 }
 
@@ -135,9 +154,8 @@ static Value expandGroups(OpBuilder &b, Location loc, Value x, int64_t group) {
   auto type = cast<RankedTensorType>(x.getType());
   SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, x);
   int64_t hkv = type.getDimSize(1) / group;
-  SmallVector<OpFoldResult> outSizes = {sizes[0], b.getIndexAttr(hkv),
-                                        b.getIndexAttr(group), sizes[2],
-                                        sizes[3]};
+  SmallVector<OpFoldResult> outSizes = {
+      sizes[0], b.getIndexAttr(hkv), b.getIndexAttr(group), sizes[2], sizes[3]};
   SmallVector<int64_t> shape = {type.getDimSize(0), hkv, group,
                                 type.getDimSize(2), type.getDimSize(3)};
   return tensor::ExpandShapeOp::create(
@@ -209,8 +227,8 @@ static MaskedScores buildMaskedScores(OpBuilder &b, Location loc, OpTy op) {
           Value i = linalg::IndexOp::create(nb, l, 2);
           Value j = linalg::IndexOp::create(nb, l, 3);
           Value limit = arith::AddIOp::create(nb, l, i, causalOffset);
-          Value keep = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sle,
-                                             j, limit);
+          Value keep =
+              arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sle, j, limit);
           s = arith::SelectOp::create(nb, l, keep, s, ninf);
         }
         return s;
@@ -244,26 +262,22 @@ struct DecomposeAttention : public OpRewritePattern<AttentionOp> {
 
     // Row max m[b,h,i] (loops b,h,i,j).
     Value rowMax = buildGeneric(
-        rewriter, loc, masked, filledTensor(rewriter, loc, {s.b, s.h, s.nq}, kNegInf),
-        {id4, rowMap}, {kPar, kPar, kPar, kRed},
+        rewriter, loc, masked,
+        filledTensor(rewriter, loc, {s.b, s.h, s.nq}, kNegInf), {id4, rowMap},
+        {kPar, kPar, kPar, kRed},
         [](OpBuilder &b, Location l, ValueRange args) {
           return arith::MaximumFOp::create(b, l, args[0], args[1]).getResult();
         });
 
     // A fully masked row has max -inf: safeMax subtracts 0 instead.
     // P[b,h,i,j] = exp(S - m) (loops b,h,i,j).
-    Value probs = buildGeneric(
-        rewriter, loc, {masked, rowMax}, emptyF32Like(rewriter, loc, masked),
-        {id4, rowMap, id4}, SmallVector<utils::IteratorType>(4, kPar),
-        [](OpBuilder &b, Location l, ValueRange args) {
-          Value x = arith::SubFOp::create(b, l, args[0], safeMax(b, l, args[1]));
-          return math::ExpOp::create(b, l, x).getResult();
-        });
+    Value probs = buildShiftedExp(rewriter, loc, masked, rowMax);
 
     // l[b,h,i] = sum_j P (loops b,h,i,j).
     Value rowSum = buildGeneric(
-        rewriter, loc, probs, filledTensor(rewriter, loc, {s.b, s.h, s.nq}, 0.0),
-        {id4, rowMap}, {kPar, kPar, kPar, kRed},
+        rewriter, loc, probs,
+        filledTensor(rewriter, loc, {s.b, s.h, s.nq}, 0.0), {id4, rowMap},
+        {kPar, kPar, kPar, kRed},
         [](OpBuilder &b, Location l, ValueRange args) {
           return arith::AddFOp::create(b, l, args[0], args[1]).getResult();
         });
@@ -284,8 +298,8 @@ struct DecomposeAttention : public OpRewritePattern<AttentionOp> {
         SmallVector<utils::IteratorType>(4, kPar),
         [&](OpBuilder &b, Location l, ValueRange args) {
           Value zero = cstF32(b, l, 0.0);
-          Value isZero = arith::CmpFOp::create(
-              b, l, arith::CmpFPredicate::OEQ, args[1], zero);
+          Value isZero = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ,
+                                               args[1], zero);
           Value div = arith::DivFOp::create(b, l, args[0], args[1]);
           Value o = arith::SelectOp::create(b, l, isZero, zero, div);
           return fromF32(b, l, o, outElt);
@@ -346,26 +360,20 @@ struct DecomposeAttentionGrad : public OpRewritePattern<AttentionGradOp> {
     // P[b,h,i,j] = exp(S - lse): the softmax recomputed from the forward's
     // logsumexp. A row without visible keys has lse = -inf and S = -inf:
     // safeMax makes it exp(-inf - 0) = 0 rather than NaN.
-    Value probs = buildGeneric(
-        rewriter, loc, {s.scores, op.getLogsumexp()},
-        emptyF32Like(rewriter, loc, s.scores), {id4, rowMap, id4}, par4,
-        [](OpBuilder &b, Location l, ValueRange args) {
-          Value x = arith::SubFOp::create(b, l, args[0], safeMax(b, l, args[1]));
-          return math::ExpOp::create(b, l, x).getResult();
-        });
+    Value probs = buildShiftedExp(rewriter, loc, s.scores, op.getLogsumexp());
 
     // D[b,h,i] = sum_e dO[b,h,i,e] * O[b,h,i,e]   (loops b,h,i,e)
-    Value rowDot = buildContraction(
-        rewriter, loc, dO, op.getOut(),
-        filledTensor(rewriter, loc, {s.b, s.h, s.nq}, 0.0),
-        {id4, id4, rowMap}, {kPar, kPar, kPar, kRed});
+    Value rowDot =
+        buildContraction(rewriter, loc, dO, op.getOut(),
+                         filledTensor(rewriter, loc, {s.b, s.h, s.nq}, 0.0),
+                         {id4, id4, rowMap}, {kPar, kPar, kPar, kRed});
 
     // dV[b,hk,j,e] = sum_{g,i} P[b,hk*G+g,i,j] * dO[b,hk*G+g,i,e]
     Value dV = buildContraction(
         rewriter, loc, expandGroups(rewriter, loc, probs, group),
         expandGroups(rewriter, loc, dO, group),
-        filledTensor(rewriter, loc, {s.b, hkvSz, s.nk, dvSz}, 0.0),
-        groupedMaps, grouped);
+        filledTensor(rewriter, loc, {s.b, hkvSz, s.nk, dvSz}, 0.0), groupedMaps,
+        grouped);
 
     // dP[b,h,i,j] = sum_e dO[b,h,i,e] * V[b,h/G,j,e]   (loops b,h,i,j,e)
     Value dP = buildContraction(
@@ -398,8 +406,8 @@ struct DecomposeAttentionGrad : public OpRewritePattern<AttentionGradOp> {
     Value dK = buildContraction(
         rewriter, loc, expandGroups(rewriter, loc, dS, group),
         expandGroups(rewriter, loc, q, group),
-        filledTensor(rewriter, loc, {s.b, hkvSz, s.nk, dSz}, 0.0),
-        groupedMaps, grouped);
+        filledTensor(rewriter, loc, {s.b, hkvSz, s.nk, dSz}, 0.0), groupedMaps,
+        grouped);
 
     SmallVector<Value> results = {
         buildScaledCopy(rewriter, loc, dQ, op.getQueryGradInit(), scale),

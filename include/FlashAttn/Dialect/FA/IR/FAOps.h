@@ -23,6 +23,12 @@ namespace fa {
 /// The softmax scale of an attention op: `scale` when given, else
 /// 1/sqrt(headDim).
 double getAttentionScale(std::optional<llvm::APFloat> scale, int64_t headDim);
+
+namespace detail {
+/// Attaches BufferizableOpInterface to fa.attention and fa.attention_grad
+/// (called when the dialect is loaded).
+void attachBufferizationModels(MLIRContext *ctx);
+} // namespace detail
 } // namespace fa
 } // namespace mlir
 

@@ -11,7 +11,6 @@ include "FlashAttn/Dialect/FA/IR/FADialect.td"
 include "FlashAttn/Dialect/FA/IR/FAAttrs.td"
 include "mlir/Interfaces/DestinationStyleOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
-include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.td"
 
 /// fa.attention's shaped operands: all tensors, or (after bufferization) all
 /// memrefs.
@@ -42,9 +41,6 @@ defvar FA_AttentionCommonDecls = [{
 def FA_AttentionOp : FA_Op<"attention", [
     AttrSizedOperandSegments,
     DeclareOpInterfaceMethods<MemoryEffectsOpInterface>,
-    DeclareOpInterfaceMethods<BufferizableOpInterface,
-        ["bufferizesToMemoryRead", "bufferizesToMemoryWrite",
-         "getAliasingValues", "bufferize"]>,
     DestinationStyleOpInterface]> {
   let summary = "Scaled dot-product attention on tensors or buffers";
   let description = [{
@@ -154,9 +150,6 @@ def FA_AttentionOp : FA_Op<"attention", [
 def FA_AttentionGradOp : FA_Op<"attention_grad", [
     AttrSizedOperandSegments,
     DeclareOpInterfaceMethods<MemoryEffectsOpInterface>,
-    DeclareOpInterfaceMethods<BufferizableOpInterface,
-        ["bufferizesToMemoryRead", "bufferizesToMemoryWrite",
-         "getAliasingValues", "bufferize"]>,
     DestinationStyleOpInterface]> {
   let summary = "Gradients of fa.attention with respect to Q, K, V and the "
                 "bias";
