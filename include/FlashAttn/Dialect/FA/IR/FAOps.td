@@ -67,9 +67,9 @@ def FA_AttentionOp : FA_Op<"attention", [
     Like `linalg` ops, the op has tensor semantics (results, no side
     effects) or, once bufferized, buffer semantics: every shaped operand a
     memref, no results, the output and logsumexp written into the init
-    buffers. One-shot bufferization turns the first into the second (the op
-    implements `BufferizableOpInterface`; the inits are written in place and
-    never read). Only `convert-fa-to-nvgpu` consumes the buffer form; the
+    buffers. One-shot bufferization turns the first into the second (the
+    dialect attaches a `BufferizableOpInterface` model to the op; the inits
+    are written in place and never read). Only `convert-fa-to-nvgpu` consumes the buffer form; the
     other passes work on tensors.
 
     Q, K, V and O share one element type: f16, bf16 or f32. Accumulation is
@@ -200,7 +200,8 @@ def FA_AttentionGradOp : FA_Op<"attention_grad", [
 
     Like `fa.attention`, the op has tensor semantics (results) or, after
     one-shot bufferization, buffer semantics (memrefs, no results, the
-    inits written in place and never read).
+    inits written in place and never read; the dialect attaches the same
+    `BufferizableOpInterface` model to both ops).
 
     Example:
 

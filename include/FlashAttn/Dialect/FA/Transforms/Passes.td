@@ -313,7 +313,7 @@ def FACheckSramBudgetPass : Pass<"fa-check-sram-budget"> {
 
 def FATileAttentionPass : Pass<"fa-tile-attention"> {
   let summary = "Tile fa.attention into the FlashAttention loop nest with "
-                "an online softmax";
+                "an online softmax (and fa.attention_grad into the backward's)";
   let description = [{
     Rewrites every `fa.attention` that carries a `#fa.tiling` into the
     *tiled form* (docs/TiledForm.md), on tensors:
@@ -350,6 +350,19 @@ def FATileAttentionPass : Pass<"fa-tile-attention"> {
     // becomes scf.forall { Q tile; scf.for { K/V tiles; online softmax };
     //                      O = acc / l; tensor.parallel_insert_slice }
     ```
+
+    An `fa.attention_grad` with a `#fa.tiling` (set by hand: the cost model
+    does not choose the backward's yet) becomes the backward's tiled form
+    (docs/Backward.md), four `scf.forall` nests on tensors: `D =
+    rowsum(dO * O)` per query block; FlashAttention-2's K/V-stationary
+    nest per (batch, KV head, key block), which keeps the K/V tiles and the
+    f32 `dK`/`dV` accumulators while the query blocks of the group's heads
+    stream past (P recomputed from the logsumexp, causal blocks skipped);
+    a Q-stationary nest for `dQ` (deterministic; tensors have no atomic
+    add); and, when requested, a nest per tile of the bias that sums `dS`
+    over its broadcast dimensions. These loops carry no `fa.tiling` marker:
+    no GPU conversion takes them yet. Without a tiling the op is left alone
+    (an error with `require-tiling`).
   }];
   let options = [
     Option<"tileMemorySpace", "tile-memory-space", "int64_t",
@@ -357,7 +370,8 @@ def FATileAttentionPass : Pass<"fa-tile-attention"> {
            "Memory space of the Q/K/V/mask tile buffers once bufferized "
            "(3: GPU workgroup memory; 0: the default memory space)">,
     Option<"requireTiling", "require-tiling", "bool", /*default=*/"false",
-           "Make an fa.attention without a #fa.tiling an error">,
+           "Make an fa.attention or fa.attention_grad without a #fa.tiling "
+           "an error">,
   ];
   let dependentDialects = [
     "::mlir::affine::AffineDialect",
