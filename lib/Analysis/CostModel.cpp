@@ -26,40 +26,18 @@ using namespace mlir;
 using namespace mlir::fa;
 
 //===----------------------------------------------------------------------===//
-// Constants of the candidates and the resources
+// Candidates
 //===----------------------------------------------------------------------===//
 
-/// The register fit was measured for 1 to 3 m16 fragments per warp; beyond
-/// that it is not trusted (a 2-warp 128-row block, 4 fragments per warp,
-/// estimated at 290 registers, ran 20% slower than 4-warp tilings).
-static constexpr int64_t kMmaSyncMaxRowsPerWarp = 48;
 /// Candidate block sizes: multiples of the MMA's 16.
 static constexpr int64_t kBlockQSizes[] = {16, 32, 64, 128, 192, 256};
 static constexpr int64_t kMaxBlockKV = 256;
 static constexpr int64_t kWarpCounts[] = {1, 2, 4, 8, 12, 16};
 static constexpr int64_t kMaxStages = 4;
-static constexpr int64_t kMaxThreadsPerBlock = 1024;
 
 /// Simt kernel: the warp counts it is enumerated with (every thread runs
 /// scalar iterations, so any block_q works with either).
 static constexpr int64_t kSimtWarpCounts[] = {4, 8};
-
-bool mlir::fa::hasWgmma(const TargetInfo &target) {
-  return target.arch == "sm_90a";
-}
-
-bool mlir::fa::isWgmmaHeadDim(int64_t headDim) {
-  return headDim % 64 == 0 && headDim <= 256;
-}
-
-bool mlir::fa::fitsMmaSyncShape(const Tiling &t) {
-  return t.blockQ % (16 * t.warps) == 0 && t.blockKV % 16 == 0;
-}
-
-bool mlir::fa::fitsWgmmaShape(const Tiling &t) {
-  return t.warps % 4 == 0 && t.blockQ == 16 * t.warps &&
-         t.blockKV % 16 == 0 && t.blockKV <= 256;
-}
 
 std::pair<int64_t, int64_t> mlir::fa::paperBlockSizes(int64_t sramElements,
                                                       int64_t headDim) {
@@ -115,57 +93,6 @@ Tiling CostModel::smallestCandidate() const {
   bool wgmma = usesWarpgroupMma();
   return {wgmma ? 64 : 16, 16, 1, wgmma ? 4 : 1};
 }
-/// Why tiling `t` of `kind` cannot run on `target`, or an empty string: the
-/// kernel's shape rules, then the block's threads, shared memory and
-/// registers (`regsPerBlock` as allocated under `budget`).
-static std::string rejection(const Tiling &t, const AttentionProblem &p,
-                             KernelKind kind, const TargetInfo &target,
-                             const CandidateCost &c,
-                             const detail::RegisterBudget &budget,
-                             int64_t regsPerBlock) {
-  int64_t threads = 32 * t.warps;
-  if (kind == KernelKind::MmaSync &&
-      (p.headDim % 16 != 0 || p.valueHeadDim % 16 != 0))
-    return llvm::formatv("mma.sync needs head dimensions that are "
-                         "multiples of 16, got {0} and {1}",
-                         p.headDim, p.valueHeadDim);
-  if (kind == KernelKind::MmaSync && p.elementBytes != 2)
-    return "mma.sync needs 2-byte elements (f16 or bf16)";
-  if (kind == KernelKind::MmaSync && !fitsMmaSyncShape(t))
-    return "mma.sync needs block_q a multiple of 16 rows per warp "
-           "and block_kv a multiple of 16";
-  if (kind == KernelKind::MmaSync &&
-      t.blockQ / t.warps > kMmaSyncMaxRowsPerWarp)
-    return llvm::formatv(
-        "{0} rows per warp: the mma-sync register fit covers at most {1}",
-        t.blockQ / t.warps, kMmaSyncMaxRowsPerWarp);
-  if (kind == KernelKind::Wgmma && !hasWgmma(target))
-    return llvm::formatv("wgmma needs sm_90a, the target is {0}", target.arch);
-  if (kind == KernelKind::Wgmma && p.elementBytes != 2)
-    return "wgmma needs 2-byte elements (f16 or bf16)";
-  if (kind == KernelKind::Wgmma &&
-      (!isWgmmaHeadDim(p.headDim) || !isWgmmaHeadDim(p.valueHeadDim)))
-    return llvm::formatv("wgmma needs head dimensions that are "
-                         "multiples of 64 up to 256, got {0} and {1}",
-                         p.headDim, p.valueHeadDim);
-  if (kind == KernelKind::Wgmma && !fitsWgmmaShape(t))
-    return "wgmma needs block_q = 16 * warps (64 rows per warpgroup) "
-           "and block_kv a multiple of 16 up to 256";
-  if (threads > kMaxThreadsPerBlock)
-    return llvm::formatv("{0} threads per block exceed {1}", threads,
-                         kMaxThreadsPerBlock);
-  if (c.sramBytes > target.sramPerBlock)
-    return llvm::formatv("shared memory {0} B exceeds {1} B per block",
-                         c.sramBytes, target.sramPerBlock);
-  if (c.registersPerThread > budget.limit)
-    return llvm::formatv("{0} registers per thread exceed {1}",
-                         c.registersPerThread, budget.limit);
-  if (regsPerBlock > target.regsPerSM)
-    return llvm::formatv("{0} registers per block exceed {1} per SM",
-                         regsPerBlock, target.regsPerSM);
-  return "";
-}
-
 CandidateCost CostModel::evaluate(const Tiling &t,
                                   const AttentionProblem &p) const {
   const detail::KernelModel &kernel = detail::getKernelModel(options.kernel);
@@ -180,8 +107,7 @@ CandidateCost CostModel::evaluate(const Tiling &t,
   detail::RegisterBudget budget = kernel.registerBudget(t, target);
   int64_t regsPerBlock =
       detail::registersPerBlock(t, c.registersPerThread, budget);
-  c.rejection =
-      rejection(t, p, options.kernel, target, c, budget, regsPerBlock);
+  c.legality = checkLegality(options.kernel, p, target, t);
   c.blocksPerSM =
       detail::residentBlocks(t, c.sramBytes, regsPerBlock, target, arch);
 
@@ -346,10 +272,7 @@ TilingDecision CostModel::selectPaper(const AttentionProblem &p) const {
   CandidateCost c = evaluate(t, p);
   // Algorithm 1 constrains shared memory only; registers and MMA shapes are
   // outside the paper's model, so they do not reject its choice.
-  c.rejection.clear();
-  if (c.sramBytes > target.sramPerBlock)
-    c.rejection = llvm::formatv("shared memory {0} B exceeds {1} B per block",
-                                c.sramBytes, target.sramPerBlock);
+  c.legality = checkSharedMemory(c.sramBytes, target);
   if (c.fits()) {
     decision.best = 0;
     decision.reason = llvm::formatv(

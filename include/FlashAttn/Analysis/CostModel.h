@@ -16,6 +16,7 @@
 #define FLASHATTN_ANALYSIS_COSTMODEL_H
 
 #include "FlashAttn/Analysis/AttentionProblem.h"
+#include "FlashAttn/Analysis/Legality.h"
 #include "FlashAttn/Analysis/SharedLayout.h"
 #include "FlashAttn/Analysis/TargetInfo.h"
 #include "llvm/ADT/SmallVector.h"
@@ -32,18 +33,6 @@ namespace fa {
 /// How fa-select-tiling chooses a tiling: the cost model, or the
 /// FlashAttention paper's Algorithm 1.
 enum class SelectionMode { Model, Paper };
-
-/// Whether the target has wgmma: sm_90a only (neither sm_90 without the `a`
-/// nor later architectures, whose tcgen05 replaces it).
-bool hasWgmma(const TargetInfo &target);
-/// Whether the wgmma kernel takes a head dimension: whole 128-byte swizzle
-/// rows (multiples of 64 of 2-byte elements) up to 256.
-bool isWgmmaHeadDim(int64_t headDim);
-/// Whether a tiling is made of whole fragments: mma-sync, block_q a multiple
-/// of 16 rows per warp and block_kv of 16; wgmma, one m64 per warpgroup of
-/// 4 warps (block_q = 16 * warps) and block_kv a multiple of 16 up to 256.
-bool fitsMmaSyncShape(const Tiling &tiling);
-bool fitsWgmmaShape(const Tiling &tiling);
 
 /// Registers per thread.
 ///  - Simt: a constant (the accumulators live in shared memory; each thread
@@ -88,10 +77,11 @@ struct CandidateCost {
   double memorySeconds = 0;
   double computeSeconds = 0;
   double predictedSeconds = 0;
-  /// Why the candidate cannot run; empty when it fits.
-  std::string rejection;
+  /// checkLegality's verdict: why the candidate cannot run (the reason and
+  /// the words), or Legal.
+  Legality legality;
 
-  bool fits() const { return rejection.empty(); }
+  bool fits() const { return legality.isLegal(); }
 };
 
 /// Whether `wgmma-release=auto` builds the producer kernel for a wgmma
@@ -156,7 +146,8 @@ public:
   /// The smallest tiling enumerated, named when nothing fits.
   Tiling smallestCandidate() const;
 
-  /// Scores one tiling; `rejection` says why it does not fit, if it does not.
+  /// Scores one tiling; its `legality` says why it does not fit, if it does
+  /// not.
   CandidateCost evaluate(const Tiling &tiling,
                          const AttentionProblem &problem) const;
 

@@ -45,14 +45,13 @@ struct CheckSramBudgetPass
         anyFailed = true;
         return;
       }
-      int64_t available = target.getSramPerBlock();
-      if (*used > available) {
+      if (!checkSharedMemory(*used, getTargetInfo(target)).isLegal()) {
         KernelKind opKind = getKernelKind(op, kernel);
         op.emitOpError() << "tiling " << tiling << " needs " << *used
                          << " bytes of shared memory per block but the target ("
-                         << target.getArch() << ") allows " << available
-                         << " (kernel=" << stringifyKernelKind(opKind)
-                         << ")";
+                         << target.getArch() << ") allows "
+                         << target.getSramPerBlock()
+                         << " (kernel=" << stringifyKernelKind(opKind) << ")";
         anyFailed = true;
       }
     });
