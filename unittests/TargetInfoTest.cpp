@@ -56,3 +56,23 @@ TEST(TargetInfo, ValidateNamesTheBadField) {
   t.sramPerSM = t.sramPerBlock - 1;
   EXPECT_NE(t.validate()->find("sram_per_sm"), std::string::npos);
 }
+
+TEST(TargetInfo, ValidateAcceptsOnlyArchsTheNVPTXBackEndKnows) {
+  TargetInfo t = *lookupKnownTarget("h100");
+  for (const char *arch : {"sm_70", "sm_72", "sm_88", "sm_90", "sm_90a",
+                           "sm_100f", "sm_103a", "sm_110", "sm_121a"}) {
+    t.arch = arch;
+    EXPECT_EQ(t.validate(), std::nullopt) << arch;
+  }
+  // Issue 27, item 1: these passed the sm_70 check and aborted LLVM's
+  // instruction selection, or were written into the PTX as they are.
+  for (const char *arch : {"sm_81", "sm_91", "sm_999", "sm_90abc", "sm_70x",
+                           "sm_60", "sm_", "gfx942", ""}) {
+    t.arch = arch;
+    std::optional<std::string> why = t.validate();
+    ASSERT_TRUE(why.has_value()) << arch;
+    EXPECT_NE(why->find("NVPTX back end knows (sm_70, sm_72, "),
+              std::string::npos)
+        << *why;
+  }
+}

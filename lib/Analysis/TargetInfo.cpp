@@ -7,6 +7,14 @@
 #include "FlashAttn/Analysis/TargetInfo.h"
 
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/ErrorHandling.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/TargetParser/Triple.h"
+
+#include <memory>
 
 using namespace mlir;
 using namespace mlir::fa;
@@ -41,10 +49,44 @@ int64_t TargetInfo::getComputeCapability() const {
   return cc;
 }
 
+/// The NVPTX back end's subtarget table, which lists every processor
+/// (`sm_90a`, ...) it can generate code for. An arch it does not list
+/// reaches instruction selection without the features of any SM and aborts
+/// there (`LLVM ERROR: Cannot select`), or is written into the PTX as is.
+static const llvm::MCSubtargetInfo &getNVPTXSubtargetInfo() {
+  static const std::unique_ptr<llvm::MCSubtargetInfo> info = [] {
+    LLVMInitializeNVPTXTargetInfo();
+    LLVMInitializeNVPTXTargetMC();
+    llvm::Triple triple("nvptx64-nvidia-cuda");
+    std::string error;
+    const llvm::Target *target =
+        llvm::TargetRegistry::lookupTarget(triple, error);
+    if (!target)
+      llvm::report_fatal_error(llvm::Twine("NVPTX back end: ") + error);
+    return std::unique_ptr<llvm::MCSubtargetInfo>(
+        target->createMCSubtargetInfo(triple, "sm_70", ""));
+  }();
+  return *info;
+}
+
 std::optional<std::string> TargetInfo::validate() const {
-  if (getComputeCapability() < 70)
-    return "arch '" + arch + "' is not an NVIDIA SM architecture of sm_70 or "
-                             "later";
+  if (getComputeCapability() < 70 ||
+      !getNVPTXSubtargetInfo().isCPUStringValid(arch)) {
+    // In compute-capability order (the table is sorted by name).
+    llvm::SmallVector<std::pair<int64_t, llvm::StringRef>> known;
+    for (const llvm::SubtargetSubTypeKV &cpu :
+         getNVPTXSubtargetInfo().getAllProcessorDescriptions()) {
+      TargetInfo candidate;
+      candidate.arch = cpu.Key;
+      if (candidate.getComputeCapability() >= 70)
+        known.push_back({candidate.getComputeCapability(), cpu.Key});
+    }
+    llvm::sort(known);
+    return "arch '" + arch +
+           "' is not an NVIDIA SM architecture of sm_70 or later that the "
+           "NVPTX back end knows (" +
+           llvm::join(llvm::make_second_range(known), ", ") + ")";
+  }
   auto positive = [](int64_t v) { return v > 0; };
   if (!positive(sramPerBlock))
     return std::string("sram_per_block must be positive");

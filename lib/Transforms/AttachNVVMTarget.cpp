@@ -10,6 +10,8 @@
 #include "FlashAttn/Dialect/FA/IR/FAAttrs.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/FormatVariadic.h"
 
 namespace mlir {
 namespace fa {
@@ -21,35 +23,56 @@ namespace fa {
 using namespace mlir;
 using namespace mlir::fa;
 
-std::string mlir::fa::getDefaultPTXFeatures(StringRef arch) {
-  TargetInfo info;
-  info.arch = arch.str();
-  int64_t cc = info.getComputeCapability();
-  bool archSpecific = arch.ends_with("a") || arch.ends_with("f");
+std::optional<int> mlir::fa::getMinimumPTXVersion(StringRef arch) {
   // The lowest PTX ISA version LLVM's NVPTX back end accepts for each
-  // architecture (PTX ISA manual, "PTX Versions and Target Architectures").
-  int ptx = 0;
-  if (cc >= 120)
-    ptx = 87;
-  else if (cc >= 100)
-    ptx = 86;
-  else if (cc >= 90)
-    ptx = archSpecific ? 80 : 78;
-  else if (cc >= 89)
-    ptx = 78;
-  else if (cc >= 87)
-    ptx = 74;
-  else if (cc >= 86)
-    ptx = 71;
-  else if (cc >= 80)
-    ptx = 70;
-  else if (cc >= 75)
-    ptx = 63;
-  else if (cc >= 70)
-    ptx = 60;
-  if (ptx == 0)
-    return "";
-  return "+ptx" + std::to_string(ptx);
+  // architecture of sm_70 or later (NVPTXSubtarget.cpp's
+  // getMinPTXVersionForSM, which follows the PTX ISA manual's "PTX Release
+  // History"); a lower +ptx feature is a fatal error there.
+  return llvm::StringSwitch<std::optional<int>>(arch)
+      .Case("sm_70", 60)
+      .Case("sm_72", 61)
+      .Case("sm_75", 63)
+      .Case("sm_80", 70)
+      .Case("sm_86", 71)
+      .Case("sm_87", 74)
+      .Cases({"sm_89", "sm_90"}, 78)
+      .Case("sm_90a", 80)
+      .Cases({"sm_100", "sm_100a", "sm_101", "sm_101a"}, 86)
+      .Cases({"sm_120", "sm_120a"}, 87)
+      .Cases({"sm_100f", "sm_101f", "sm_103", "sm_103a", "sm_103f",
+              "sm_120f", "sm_121", "sm_121a", "sm_121f"},
+             88)
+      .Cases({"sm_88", "sm_110", "sm_110a", "sm_110f"}, 90)
+      .Default(std::nullopt);
+}
+
+std::string mlir::fa::getDefaultPTXFeatures(StringRef arch) {
+  std::optional<int> ptx = getMinimumPTXVersion(arch);
+  return ptx ? "+ptx" + std::to_string(*ptx) : "";
+}
+
+/// Why `features` cannot be given to the NVPTX back end for `arch` (a PTX
+/// ISA version below the architecture's minimum), or nullopt.
+static std::optional<std::string> ptxFeaturesProblem(StringRef arch,
+                                                     StringRef features) {
+  std::optional<int> minimum = getMinimumPTXVersion(arch);
+  if (!minimum)
+    return std::nullopt;
+  SmallVector<StringRef> parts;
+  features.split(parts, ',', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
+  for (StringRef part : parts) {
+    StringRef digits = part.trim();
+    int version = 0;
+    if (!digits.consume_front("+ptx") || digits.getAsInteger(10, version) ||
+        version >= *minimum)
+      continue;
+    return llvm::formatv("PTX ISA {0}.{1} ('{2}') does not support {3}; it "
+                         "needs +ptx{4} or later",
+                         version / 10, version % 10, part.trim(), arch,
+                         *minimum)
+        .str();
+  }
+  return std::nullopt;
 }
 
 namespace {
@@ -65,12 +88,14 @@ struct AttachNVVMTargetPass
                             "module (run fa-set-target first)";
       return signalPassFailure();
     }
+    // The #fa.target verifier checked that the NVPTX back end knows the
+    // arch. Without a +ptx feature the back end picks the arch's lowest PTX
+    // version itself; the table names it for the archs it lists.
     StringRef chip = target.getArch();
     std::string ptxFeatures =
         features.empty() ? getDefaultPTXFeatures(chip) : features.getValue();
-    if (ptxFeatures.empty()) {
-      module.emitError() << "no PTX version known for arch '" << chip
-                         << "'; pass the 'features' option";
+    if (std::optional<std::string> why = ptxFeaturesProblem(chip, ptxFeatures)) {
+      module.emitError() << "features: " << *why;
       return signalPassFailure();
     }
     if (optLevel > 3) {
@@ -78,7 +103,6 @@ struct AttachNVVMTargetPass
                          << optLevel;
       return signalPassFailure();
     }
-    // fa-set-target validated the arch (sm_70 or later).
     auto nvvmTarget = NVVM::NVVMTargetAttr::get(
         &getContext(), static_cast<int>(optLevel.getValue()),
         "nvptx64-nvidia-cuda", chip, ptxFeatures);

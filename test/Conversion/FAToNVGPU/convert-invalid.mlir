@@ -135,3 +135,59 @@ module attributes {fa.target = #fa.target<arch = "sm_80", sram_per_block = 16691
     return
   }
 }
+
+// -----
+
+// A hand-written tiling and kernel skip fa-select-tiling's bounds; the
+// conversion checks them itself (issue 27, item 2: D = 2^62 overflowed
+// sramBytes, and the kernel unrolls D / 16 slices).
+module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
+  func.func @negative_huge_head_dim(%q: memref<1x1x64x4611686018427387904xbf16>, %v: memref<1x1x64x16xbf16>, %o: memref<1x1x64x16xbf16>) {
+    // expected-error @below {{'fa.attention' op cannot be converted: head dimensions beyond 65536 are not supported}}
+    fa.attention ins(%q, %q, %v : memref<1x1x64x4611686018427387904xbf16>, memref<1x1x64x4611686018427387904xbf16>, memref<1x1x64x16xbf16>)
+         outs(%o : memref<1x1x64x16xbf16>)
+         {schedule = #fa.schedule<kernel = mma_sync>, tiling = #fa.tiling<block_q = 64, block_kv = 32, stages = 2, warps = 4>}
+    return
+  }
+}
+
+// -----
+
+// Within the bounds, but with a budget no GPU has: the kernel would unroll
+// 2 * 4096 + 2 mma.sync per kv-step (the conversion and the NVPTX back end
+// took about a minute).
+module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 1099511627776, sram_per_sm = 1099511627776, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
+  func.func @negative_unrolled_step(%q: memref<1x1x64x65536xbf16>, %v: memref<1x1x64x16xbf16>, %o: memref<1x1x64x16xbf16>) {
+    // expected-error @below {{'fa.attention' op tiling #fa.tiling<block_q = 16, block_kv = 16, stages = 1, warps = 1> is beyond the mma-sync kernel (head dims 65536 and 16): a warp's kv-step unrolls 8194 mma.sync, more than 2048}}
+    fa.attention ins(%q, %q, %v : memref<1x1x64x65536xbf16>, memref<1x1x64x65536xbf16>, memref<1x1x64x16xbf16>)
+         outs(%o : memref<1x1x64x16xbf16>)
+         {schedule = #fa.schedule<kernel = mma_sync, masked_steps = split>, tiling = #fa.tiling<block_q = 16, block_kv = 16, stages = 1, warps = 1>}
+    return
+  }
+}
+
+// -----
+
+// 64 row tiles of a warp: the back end had not finished after 15 minutes.
+module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 1099511627776, sram_per_sm = 1099511627776, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
+  func.func @negative_row_tiles(%q: memref<1x1x64x16xbf16>, %o: memref<1x1x64x16xbf16>) {
+    // expected-error @below {{is beyond the mma-sync kernel (head dims 16 and 16): 1024 rows per warp exceed 128}}
+    fa.attention ins(%q, %q, %q : memref<1x1x64x16xbf16>, memref<1x1x64x16xbf16>, memref<1x1x64x16xbf16>)
+         outs(%o : memref<1x1x64x16xbf16>)
+         {schedule = #fa.schedule<kernel = mma_sync, masked_steps = split>, tiling = #fa.tiling<block_q = 1024, block_kv = 16, stages = 1, warps = 1>}
+    return
+  }
+}
+
+// -----
+
+// An O tile of 1024 fragments carried across the kv loop.
+module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 1099511627776, sram_per_sm = 1099511627776, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
+  func.func @negative_fragments(%q: memref<1x1x64x16xbf16>, %v: memref<1x1x64x8192xbf16>, %o: memref<1x1x64x8192xbf16>) {
+    // expected-error @below {{is beyond the mma-sync kernel (head dims 16 and 8192): a warp's S and O tiles are 2 and 1024 m16n8 fragments, more than 128}}
+    fa.attention ins(%q, %q, %v : memref<1x1x64x16xbf16>, memref<1x1x64x16xbf16>, memref<1x1x64x8192xbf16>)
+         outs(%o : memref<1x1x64x8192xbf16>)
+         {schedule = #fa.schedule<kernel = mma_sync, masked_steps = split>, tiling = #fa.tiling<block_q = 16, block_kv = 16, stages = 1, warps = 1>}
+    return
+  }
+}

@@ -212,6 +212,41 @@ module attributes {fa.target = #fa.target<arch = "gfx90a", sram_per_block = 6553
 
 // -----
 
+// Not an arch of the NVPTX back end (issue 27, item 1: these aborted LLVM).
+// expected-error @+1 {{invalid #fa.target: arch 'sm_81' is not an NVIDIA SM architecture of sm_70 or later that the NVPTX back end knows (sm_70, sm_72,}}
+module attributes {fa.target = #fa.target<arch = "sm_81", sram_per_block = 65536, sram_per_sm = 65536, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 108, hbm_gbps = 2039, tensor_tflops = 312>} {
+}
+
+// -----
+
+// Not an arch of the NVPTX back end (issue 27, item 1: these aborted LLVM).
+// expected-error @+1 {{invalid #fa.target: arch 'sm_91' is not an NVIDIA SM architecture of sm_70 or later that the NVPTX back end knows (sm_70, sm_72,}}
+module attributes {fa.target = #fa.target<arch = "sm_91", sram_per_block = 65536, sram_per_sm = 65536, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 108, hbm_gbps = 2039, tensor_tflops = 312>} {
+}
+
+// -----
+
+// Not an arch of the NVPTX back end (issue 27, item 1: these aborted LLVM).
+// expected-error @+1 {{invalid #fa.target: arch 'sm_999' is not an NVIDIA SM architecture of sm_70 or later that the NVPTX back end knows (sm_70, sm_72,}}
+module attributes {fa.target = #fa.target<arch = "sm_999", sram_per_block = 65536, sram_per_sm = 65536, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 108, hbm_gbps = 2039, tensor_tflops = 312>} {
+}
+
+// -----
+
+// Not an arch of the NVPTX back end (issue 27, item 1: these aborted LLVM).
+// expected-error @+1 {{invalid #fa.target: arch 'sm_90abc' is not an NVIDIA SM architecture of sm_70 or later that the NVPTX back end knows (sm_70, sm_72,}}
+module attributes {fa.target = #fa.target<arch = "sm_90abc", sram_per_block = 65536, sram_per_sm = 65536, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 108, hbm_gbps = 2039, tensor_tflops = 312>} {
+}
+
+// -----
+
+// Not an arch of the NVPTX back end (issue 27, item 1: these aborted LLVM).
+// expected-error @+1 {{invalid #fa.target: arch 'sm_70x' is not an NVIDIA SM architecture of sm_70 or later that the NVPTX back end knows (sm_70, sm_72,}}
+module attributes {fa.target = #fa.target<arch = "sm_70x", sram_per_block = 65536, sram_per_sm = 65536, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 108, hbm_gbps = 2039, tensor_tflops = 312>} {
+}
+
+// -----
+
 func.func @negative_tiling_attr_kind() {
   // expected-error @+1 {{'fa.tiling' must be a #fa.tiling attribute}}
   "test.op"() {fa.tiling = 3 : i32} : () -> ()

@@ -392,6 +392,13 @@ struct TileAttentionPass
                             "attach one";
         return signalPassFailure();
       }
+      // A tiling written by hand skips fa-select-tiling's checks: the
+      // problem's bounds keep the byte counts below in range.
+      if (std::optional<std::string> why =
+              getAttentionProblem(op).validate()) {
+        op.emitOpError() << "cannot be tiled: " << *why;
+        return signalPassFailure();
+      }
       AttentionTiler(op, tiling, memorySpace).rewrite(rewriter);
     }
 
