@@ -89,3 +89,9 @@ config.substitutions.append(
     ("%attn-case",
      config.python_executable + " "
      + os.path.join(config.fa_src_root, "test", "Integration", "attention_case.py")))
+# The same for the gradients of fa.attention_grad (attention_grad_case.py).
+config.substitutions.append(
+    ("%attn-grad-case",
+     config.python_executable + " "
+     + os.path.join(config.fa_src_root, "test", "Integration",
+                    "attention_grad_case.py")))

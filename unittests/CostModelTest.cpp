@@ -340,16 +340,16 @@ TEST(CostModelResources, RejectsWhatDoesNotFit) {
   AttentionProblem p = makeProblem(4096, 128);
   // 32768 + 2 * (65536 + 65536) = 294912 > 232448.
   CandidateCost big = model.evaluate(Tiling{128, 256, 2, 8}, p);
-  EXPECT_FALSE(big.fits());
-  EXPECT_NE(big.rejection.find("294912 B exceeds 232448 B"),
+  EXPECT_EQ(big.legality.reason, LegalityReason::SharedMemory);
+  EXPECT_NE(big.legality.message.find("294912 B exceeds 232448 B"),
             std::string::npos)
-      << big.rejection;
+      << big.legality.message;
   // 128 rows on 4 warps with block_kv 128: 128 + 128 + 32 = 288 registers.
   CandidateCost regs = model.evaluate(Tiling{128, 128, 1, 4}, p);
-  EXPECT_FALSE(regs.fits());
-  EXPECT_NE(regs.rejection.find("288 registers per thread exceed 255"),
+  EXPECT_EQ(regs.legality.reason, LegalityReason::RegistersPerThread);
+  EXPECT_NE(regs.legality.message.find("288 registers per thread exceed 255"),
             std::string::npos)
-      << regs.rejection;
+      << regs.legality.message;
   EXPECT_TRUE(model.evaluate(Tiling{128, 128, 2, 8}, p).fits());
 }
 
@@ -416,7 +416,9 @@ TEST(CostModelSelect, EveryRejectedCandidateSaysWhy) {
     if (c.fits())
       continue;
     ++rejected;
-    EXPECT_NE(c.rejection.find("exceed"), std::string::npos) << c.rejection;
+    EXPECT_FALSE(isKernelRule(c.legality.reason)) << c.legality.message;
+    EXPECT_NE(c.legality.message.find("exceed"), std::string::npos)
+        << c.legality.message;
   }
   EXPECT_GT(rejected, 0);
 }
@@ -495,7 +497,7 @@ TEST(CostModelSelect, L2EstimateMatchesAWalkOverEveryBlock) {
           p.numQueryHeads = 2 * group;
           for (Tiling t : {Tiling{64, 64, 2, 4}, Tiling{128, 96, 2, 8}}) {
             CandidateCost c = model.evaluate(t, p);
-            ASSERT_TRUE(c.fits()) << c.rejection;
+            ASSERT_TRUE(c.fits()) << c.legality.message;
             int64_t slots = sms * c.blocksPerSM;
             int64_t numQBlocks = (n + t.blockQ - 1) / t.blockQ;
             int64_t perKVHead = group * numQBlocks;
@@ -611,12 +613,14 @@ TEST(CostModelSimt, RejectsByTheSimtBytes) {
   // 128 x 128: 3 * 32768 + 65536 (S) + 65536 (acc) + 2048 = 231424 fits
   // 232448; 128 x 144: 32768 + 2 * 36864 + 73728 + 65536 + 2048 = 247808.
   CandidateCost fits = model.evaluate(Tiling{128, 128, 1, 8}, p);
-  EXPECT_TRUE(fits.fits()) << fits.rejection;
+  EXPECT_TRUE(fits.fits()) << fits.legality.message;
   EXPECT_EQ(fits.sramBytes, 231424);
   EXPECT_EQ(fits.registersPerThread, 64);
   CandidateCost big = model.evaluate(Tiling{128, 144, 1, 8}, p);
-  EXPECT_NE(big.rejection.find("247808 B exceeds 232448 B"), std::string::npos)
-      << big.rejection;
+  EXPECT_EQ(big.legality.reason, LegalityReason::SharedMemory);
+  EXPECT_NE(big.legality.message.find("247808 B exceeds 232448 B"),
+            std::string::npos)
+      << big.legality.message;
 }
 
 TEST(CostModelSimt, ComputeTimeByHand) {
@@ -630,7 +634,7 @@ TEST(CostModelSimt, ComputeTimeByHand) {
   // compute = 34504 / 0.75 * 396 / 132 = 138016 clocks.
   AttentionProblem p = tinyProblem(64, 64, 64, false);
   CandidateCost c = simtModel("h100").evaluate(Tiling{64, 64, 1, 4}, p);
-  ASSERT_TRUE(c.fits()) << c.rejection;
+  ASSERT_TRUE(c.fits()) << c.legality.message;
   EXPECT_EQ(c.sramBytes, 58368);
   EXPECT_EQ(c.blocksPerSM, 3);
   double clock = 989e12 / 132 / 4096;
@@ -758,24 +762,29 @@ TEST(CostModelWgmma, RejectsWhatTheKernelCannotRun) {
   AttentionProblem p = makeProblem(4096, 128);
   // 64 rows per warp: not one m64 per warpgroup.
   CandidateCost rows = h100.evaluate(Tiling{128, 64, 2, 4}, p);
-  EXPECT_NE(rows.rejection.find("block_q = 16 * warps"), std::string::npos)
-      << rows.rejection;
+  EXPECT_EQ(rows.legality.reason, LegalityReason::KernelShape);
+  EXPECT_NE(rows.legality.message.find("block_q = 16 * warps"),
+            std::string::npos)
+      << rows.legality.message;
   // Head dim 96 is no whole 128-byte swizzle row.
   AttentionProblem d96 = makeProblem(4096, 96);
-  EXPECT_NE(h100.evaluate(Tiling{128, 64, 2, 8}, d96)
-                .rejection.find("multiples of 64 up to 256"),
+  CandidateCost headDim = h100.evaluate(Tiling{128, 64, 2, 8}, d96);
+  EXPECT_EQ(headDim.legality.reason, LegalityReason::HeadDim);
+  EXPECT_NE(headDim.legality.message.find("multiples of 64 up to 256"),
             std::string::npos);
   // The 384-thread block's share of the register file is 168; an estimate
   // over 168 + 24 is rejected (192x128 at d = 128: 2 * 64 + 112 - 20 = 220).
   CandidateCost regs = h100.evaluate(Tiling{192, 128, 2, 12}, p);
-  EXPECT_NE(regs.rejection.find("220 registers per thread exceed 192"),
+  EXPECT_EQ(regs.legality.reason, LegalityReason::RegistersPerThread);
+  EXPECT_NE(regs.legality.message.find("220 registers per thread exceed 192"),
             std::string::npos)
-      << regs.rejection;
+      << regs.legality.message;
   // sm_80 has no wgmma.
   CostModel a100(target("a100"), {KernelKind::Wgmma});
-  EXPECT_NE(a100.evaluate(Tiling{128, 64, 2, 8}, p).rejection.find(
-                "wgmma needs sm_90a"),
-            std::string::npos);
+  CandidateCost arch = a100.evaluate(Tiling{128, 64, 2, 8}, p);
+  EXPECT_EQ(arch.legality.reason, LegalityReason::Arch);
+  EXPECT_EQ(arch.legality.message,
+            "the target (sm_80) has no wgmma (needs sm_90a)");
 }
 
 TEST(CostModelWgmma, PicksTheMeasuredBestTilings) {

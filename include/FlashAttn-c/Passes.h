@@ -47,6 +47,31 @@ MLIR_CAPI_EXPORTED MlirLogicalResult
 faRunPassPipeline(MlirModule module, MlirStringRef pipeline,
                   MlirStringCallback callback, void *userData);
 
+/* One option of a registered pipeline (faGetPipelineOptions). The strings
+   and arrays live until the callback returns. */
+typedef struct FAPipelineOption {
+  MlirStringRef name;         /* as written in the pipeline: wgmma-release */
+  MlirStringRef description;
+  MlirStringRef type;         /* string, int, uint, bool or enum */
+  MlirStringRef defaultValue; /* spelled as the parser reads it */
+  intptr_t numValues;         /* enum: the values the parser accepts; else 0 */
+  const MlirStringRef *values;
+  const MlirStringRef *valueDescriptions;
+} FAPipelineOption;
+
+typedef void (*FAPipelineOptionCallback)(const FAPipelineOption *option,
+                                         void *userData);
+
+/* Passes every option of the pipeline registered as `pipeline` to
+   `callback`, in declaration order, so that a caller can check option
+   values (an enum's allowed values included) before it runs the pipeline.
+   Fails for a pipeline that does not describe its options: only
+   fa-to-ptx-pipeline does (MLIR's registry does not expose a pipeline's
+   options). */
+MLIR_CAPI_EXPORTED MlirLogicalResult
+faGetPipelineOptions(MlirStringRef pipeline, FAPipelineOptionCallback callback,
+                     void *userData);
+
 #ifdef __cplusplus
 }
 #endif

@@ -43,6 +43,25 @@ MLIR_CAPI_EXPORTED MlirLogicalResult faBuildKernelManifest(
     MlirStringCallback callback, MlirStringCallback diagCallback,
     void *userData);
 
+/* The CUDA toolkit, found as fa-to-ptx-pipeline finds it for its `toolkit`
+   option (include/FlashAttn/Target/CUDAToolkit.h): `path` when not empty,
+   else the first of $CUDA_ROOT, $CUDA_HOME and $CUDA_PATH that is set, else
+   /usr/local/cuda when it exists. Passes its root to `callback`; fails,
+   with a message to `errorCallback` (when not null), when there is none. */
+MLIR_CAPI_EXPORTED MlirLogicalResult
+faFindCUDAToolkit(MlirStringRef path, MlirStringCallback callback,
+                  MlirStringCallback errorCallback, void *userData);
+
+/* ptxas, found as fa-compile finds it: `path` when not empty (it must be an
+   executable file), else bin/ptxas of `toolkit` when that is not empty,
+   else the first ptxas on $PATH, else bin/ptxas of the toolkit
+   faFindCUDAToolkit finds. Passes its path to `callback`; fails, with a
+   message that says where it looked to `errorCallback` (when not null),
+   otherwise. */
+MLIR_CAPI_EXPORTED MlirLogicalResult faFindPtxas(
+    MlirStringRef path, MlirStringRef toolkit, MlirStringCallback callback,
+    MlirStringCallback errorCallback, void *userData);
+
 #ifdef __cplusplus
 }
 #endif

@@ -10,13 +10,13 @@
 
 #include "FlashAttn/Conversion/Passes.h"
 #include "FlashAttn/Dialect/FA/Transforms/Passes.h"
+#include "FlashAttn/Pipelines/Pipelines.h"
 #include "FlashAttn/RegisterAll.h"
 #include "mlir/CAPI/IR.h"
 #include "mlir/CAPI/Pass.h"
 #include "mlir/CAPI/Support.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
-#include "mlir/IR/Location.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "llvm/Support/raw_ostream.h"
@@ -37,31 +37,6 @@ MlirContext faContextCreate(void) {
   return wrap(new MLIRContext(registry));
 }
 
-void fa::printDiagnostic(Diagnostic &diag, llvm::raw_ostream &os) {
-  if (auto fileLoc = diag.getLocation()->findInstanceOf<FileLineColLoc>())
-    os << fileLoc.getFilename().getValue() << ":" << fileLoc.getLine() << ":"
-       << fileLoc.getColumn() << ": ";
-  else
-    os << diag.getLocation() << ": ";
-  switch (diag.getSeverity()) {
-  case DiagnosticSeverity::Error:
-    os << "error: ";
-    break;
-  case DiagnosticSeverity::Warning:
-    os << "warning: ";
-    break;
-  case DiagnosticSeverity::Note:
-    os << "note: ";
-    break;
-  case DiagnosticSeverity::Remark:
-    os << "remark: ";
-    break;
-  }
-  os << diag << "\n";
-  for (Diagnostic &note : diag.getNotes())
-    printDiagnostic(note, os);
-}
-
 MlirLogicalResult faRunPassPipeline(MlirModule module, MlirStringRef pipeline,
                                     MlirStringCallback callback,
                                     void *userData) {
@@ -69,15 +44,7 @@ MlirLogicalResult faRunPassPipeline(MlirModule module, MlirStringRef pipeline,
   MLIRContext *context = moduleOp.getContext();
 
   // With a callback, it alone sees this call's diagnostics.
-  std::optional<ScopedDiagnosticHandler> handler;
-  if (callback)
-    handler.emplace(context, [&](Diagnostic &diag) {
-      std::string text;
-      llvm::raw_string_ostream os(text);
-      printDiagnostic(diag, os);
-      callback(wrap(StringRef(text)), userData);
-      return success();
-    });
+  DiagnosticsTo diagnostics(context, callback, userData);
 
   // An anchored pipeline names its root op; a bare one runs on the module.
   // Parsing an anchored one as bare would nest it and silently do nothing.
@@ -103,4 +70,29 @@ MlirLogicalResult faRunPassPipeline(MlirModule module, MlirStringRef pipeline,
     return wrap(failure());
   }
   return wrap(pm.run(moduleOp));
+}
+
+MlirLogicalResult faGetPipelineOptions(MlirStringRef pipeline,
+                                       FAPipelineOptionCallback callback,
+                                       void *userData) {
+  FailureOr<SmallVector<PipelineOptionInfo>> options =
+      describePipelineOptions(unwrap(pipeline));
+  if (failed(options))
+    return wrap(failure());
+  for (const PipelineOptionInfo &o : *options) {
+    SmallVector<MlirStringRef> values, descriptions;
+    for (const auto &[value, description] : o.values) {
+      values.push_back(wrap(StringRef(value)));
+      descriptions.push_back(wrap(StringRef(description)));
+    }
+    FAPipelineOption option = {wrap(StringRef(o.name)),
+                               wrap(StringRef(o.description)),
+                               wrap(StringRef(o.type)),
+                               wrap(StringRef(o.defaultValue)),
+                               static_cast<intptr_t>(values.size()),
+                               values.data(),
+                               descriptions.data()};
+    callback(&option, userData);
+  }
+  return wrap(success());
 }

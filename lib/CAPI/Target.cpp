@@ -7,36 +7,15 @@
 #include "FlashAttn-c/Target.h"
 
 #include "Diagnostics.h"
+#include "FlashAttn/Target/CUDAToolkit.h"
 #include "FlashAttn/Target/KernelManifest.h"
 #include "mlir/CAPI/IR.h"
 #include "mlir/CAPI/Support.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/FormatVariadic.h"
 
-#include <optional>
-
 using namespace mlir;
 using namespace mlir::fa;
-
-namespace {
-/// Routes the context's diagnostics to `callback` while it lives (none when
-/// `callback` is null).
-struct DiagnosticsTo {
-  DiagnosticsTo(MLIRContext *context, MlirStringCallback callback,
-                void *userData) {
-    if (!callback)
-      return;
-    handler.emplace(context, [=](Diagnostic &diag) {
-      std::string text;
-      llvm::raw_string_ostream os(text);
-      printDiagnostic(diag, os);
-      callback(wrap(StringRef(text)), userData);
-      return success();
-    });
-  }
-  std::optional<ScopedDiagnosticHandler> handler;
-};
-} // namespace
 
 MlirLogicalResult faGetKernelBinary(MlirModule module,
                                     MlirStringCallback callback,
@@ -82,5 +61,34 @@ MlirLogicalResult faBuildKernelManifest(MlirModule module,
   os << llvm::formatv("{0:2}", llvm::json::Value(std::move(*manifest)))
      << "\n";
   callback(wrap(StringRef(text)), userData);
+  return wrap(success());
+}
+
+MlirLogicalResult faFindCUDAToolkit(MlirStringRef path,
+                                    MlirStringCallback callback,
+                                    MlirStringCallback errorCallback,
+                                    void *userData) {
+  CUDAToolkit toolkit = findCUDAToolkit(unwrap(path));
+  if (toolkit.path.empty()) {
+    if (errorCallback)
+      errorCallback(wrap(StringRef(describeMissingCUDAToolkit())), userData);
+    return wrap(failure());
+  }
+  callback(wrap(StringRef(toolkit.path)), userData);
+  return wrap(success());
+}
+
+MlirLogicalResult faFindPtxas(MlirStringRef path, MlirStringRef toolkit,
+                              MlirStringCallback callback,
+                              MlirStringCallback errorCallback,
+                              void *userData) {
+  llvm::Expected<std::string> ptxas = findPtxas(unwrap(path), unwrap(toolkit));
+  if (!ptxas) {
+    std::string message = llvm::toString(ptxas.takeError());
+    if (errorCallback)
+      errorCallback(wrap(StringRef(message)), userData);
+    return wrap(failure());
+  }
+  callback(wrap(StringRef(*ptxas)), userData);
   return wrap(success());
 }

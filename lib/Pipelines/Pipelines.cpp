@@ -8,6 +8,7 @@
 
 #include "FlashAttn/Conversion/Passes.h"
 #include "FlashAttn/Dialect/FA/Transforms/Passes.h"
+#include "FlashAttn/Target/CUDAToolkit.h"
 #include "FlashAttn/Transforms/Passes.h"
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
@@ -45,26 +46,18 @@
 #include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/Support/CommandLine.h"
-#include "llvm/Support/FileSystem.h"
 
-#include <cstdlib>
+#include <string>
+#include <type_traits>
 
 using namespace mlir;
 using namespace mlir::fa;
 
-/// The CUDA toolkit gpu-module-to-binary links libdevice from (and finds
-/// ptxas in, for format=bin): the option, else $CUDA_ROOT, $CUDA_HOME,
-/// $CUDA_PATH, else /usr/local/cuda when it exists. Without one, math calls
-/// such as __nv_expf stay unresolved in the PTX.
-static std::string findCUDAToolkit(StringRef option) {
-  if (!option.empty())
-    return option.str();
-  for (const char *var : {"CUDA_ROOT", "CUDA_HOME", "CUDA_PATH"})
-    if (const char *value = std::getenv(var); value && *value)
-      return value;
-  if (llvm::sys::fs::is_directory("/usr/local/cuda"))
-    return "/usr/local/cuda";
-  return "";
+/// Whether `options` end the pipeline before the passes of `stage`.
+static bool stopsBefore(const FAToPTXPipelineOptions &options,
+                        PipelineStage stage) {
+  return static_cast<int>(options.stopAfter.getValue()) <
+         static_cast<int>(stage);
 }
 
 /// One-shot bufferization with function boundaries and identity layouts:
@@ -100,7 +93,10 @@ void mlir::fa::buildFAFlashToGPUPipeline(
   select.wgmmaSchedule = options.wgmmaSchedule;
   select.wgmmaPingpong = options.wgmmaPingpong;
   select.mmaMaskedSteps = options.mmaMaskedSteps;
+  select.explain = options.explain;
   pm.addPass(createFASelectTilingPass(select));
+  if (stopsBefore(options, PipelineStage::Tiled))
+    return;
   FATileAttentionPassOptions tile;
   // convert-fa-to-gpu places every buffer of the thread-block loop in shared
   // memory itself; default-space tiles let it treat them all alike.
@@ -108,8 +104,12 @@ void mlir::fa::buildFAFlashToGPUPipeline(
   tile.requireTiling = true;
   // Ops of the mma-sync and wgmma kernels are left to convert-fa-to-nvgpu.
   pm.addPass(createFATileAttentionPass(tile));
+  if (stopsBefore(options, PipelineStage::Bufferized))
+    return;
   addBufferization(pm);
   pm.addPass(createCanonicalizerPass());
+  if (stopsBefore(options, PipelineStage::GPU))
+    return;
   pm.addPass(createConvertFAToGPUPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -119,11 +119,16 @@ void mlir::fa::buildFAFlashToGPUPipeline(
   pm.addPass(createConvertFAToNVGPUPass());
 }
 
-void mlir::fa::buildFANaiveToGPUPipeline(OpPassManager &pm,
-                                         const FAToPTXPipelineOptions &) {
+void mlir::fa::buildFANaiveToGPUPipeline(
+    OpPassManager &pm, const FAToPTXPipelineOptions &options) {
+  // Nothing is selected or tiled.
+  if (stopsBefore(options, PipelineStage::Bufferized))
+    return;
   pm.addPass(createFADecomposeAttentionPass());
   addBufferization(pm);
   pm.addPass(createCanonicalizerPass());
+  if (stopsBefore(options, PipelineStage::GPU))
+    return;
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(createGpuMapParallelLoopsPass());
@@ -165,8 +170,8 @@ void mlir::fa::buildFAGPUToPTXPipeline(OpPassManager &pm,
   device.addPass(createStripDebugInfoPass());
   // expand-strided-metadata emits affine.apply: lower affine after it.
   // These three run before convert-nvgpu-to-nvvm, on a quarter of the ops
-  // (the mma fragments are not unpacked yet): the same PTX, 3% and 4% less
-  // compile time (docs/decisions.md, D40 and D43).
+  // (the mma fragments are not unpacked yet): the same PTX in less compile
+  // time (docs/decisions.md, D40 and D43).
   device.addPass(memref::createExpandStridedMetadataPass());
   device.addPass(createLowerAffinePass());
   device.addPass(createSCFToControlFlowPass());
@@ -180,14 +185,15 @@ void mlir::fa::buildFAGPUToPTXPipeline(OpPassManager &pm,
   device.addPass(createConvertNVVMToLLVMPass());
   device.addPass(createReconcileUnrealizedCastsPass());
   // No canonicalize/CSE here: gpu-module-to-binary's LLVM pipeline does the
-  // same folding, and the PTX is byte-identical without them (every kernel
-  // of bench/correctness/gpu_cases.py's matrices, docs/decisions.md, D40),
-  // which were 5% of an mma-sync kernel's compile.
+  // same folding, and the PTX is byte-identical without them (the PTX
+  // identity check; docs/decisions.md, D40).
 
   setLLVMSLPVectorizer(options.llvmSLP);
   GpuModuleToBinaryPassOptions toBinary;
   toBinary.compilationTarget = stringifyBinaryFormat(options.format).str();
-  toBinary.toolkitPath = findCUDAToolkit(options.toolkit);
+  // Without a toolkit, math calls such as __nv_expf stay unresolved in the
+  // PTX (libdevice is not linked).
+  toBinary.toolkitPath = findCUDAToolkit(options.toolkit).path;
   pm.addPass(createGpuModuleToBinaryPass(toBinary));
 }
 
@@ -204,16 +210,76 @@ void mlir::fa::buildFAToPTXPipeline(OpPassManager &pm,
   target.hbmGBps = options.hbmGBps;
   target.tensorTFlops = options.tensorTFlops;
   pm.addPass(createFASetTargetPass(target));
+  if (stopsBefore(options, PipelineStage::Selected))
+    return;
   if (options.naive)
     buildFANaiveToGPUPipeline(pm, options);
   else
     buildFAFlashToGPUPipeline(pm, options);
+  if (stopsBefore(options, PipelineStage::Binary))
+    return;
   buildFAGPUToPTXPipeline(pm, options);
+}
+
+/// The name fa-to-ptx-pipeline is registered under.
+static constexpr llvm::StringLiteral kFAToPTXPipeline = "fa-to-ptx-pipeline";
+
+/// Describes `option` of a default-constructed options struct (its value is
+/// the default) from its cl::opt: name, help, type and an enum's values.
+template <typename OptionT>
+static PipelineOptionInfo describeOption(OptionT &option) {
+  using ValueT = std::decay_t<decltype(option.getValue())>;
+  PipelineOptionInfo info;
+  info.name = option.ArgStr.str();
+  info.description = option.HelpStr.str();
+  const ValueT &value = option.getValue();
+  if constexpr (std::is_enum_v<ValueT>) {
+    auto &parser = option.getParser();
+    info.type = "enum";
+    info.defaultValue =
+        parser.findArgStrForValue(value).value_or(StringRef()).str();
+    for (unsigned i = 0, e = parser.getNumOptions(); i < e; ++i)
+      info.values.push_back(
+          {parser.getOption(i).str(), parser.getDescription(i).str()});
+  } else if constexpr (std::is_same_v<ValueT, bool>) {
+    info.type = "bool";
+    info.defaultValue = value ? "true" : "false";
+  } else if constexpr (std::is_same_v<ValueT, std::string>) {
+    info.type = "string";
+    info.defaultValue = value;
+  } else {
+    static_assert(std::is_integral_v<ValueT>, "an option of another type");
+    info.type = std::is_unsigned_v<ValueT> ? "uint" : "int";
+    info.defaultValue = std::to_string(value);
+  }
+  return info;
+}
+
+FailureOr<SmallVector<PipelineOptionInfo>>
+mlir::fa::describePipelineOptions(StringRef pipeline) {
+  if (pipeline != kFAToPTXPipeline)
+    return failure();
+  // Every member of FAToPTXPipelineOptions, in declaration order
+  // (unittests/PipelineOptionsTest.cpp checks them against its --help).
+  FAToPTXPipelineOptions o;
+  return SmallVector<PipelineOptionInfo>{
+      describeOption(o.target),         describeOption(o.arch),
+      describeOption(o.sramPerBlock),   describeOption(o.sramPerSM),
+      describeOption(o.regsPerSM),      describeOption(o.maxRegsPerThread),
+      describeOption(o.smCount),        describeOption(o.hbmGBps),
+      describeOption(o.tensorTFlops),   describeOption(o.format),
+      describeOption(o.features),       describeOption(o.optLevel),
+      describeOption(o.llvmSLP),        describeOption(o.toolkit),
+      describeOption(o.naive),          describeOption(o.explain),
+      describeOption(o.stopAfter),      describeOption(o.kernel),
+      describeOption(o.wgmmaLoads),     describeOption(o.wgmmaRelease),
+      describeOption(o.wgmmaSchedule),  describeOption(o.wgmmaPingpong),
+      describeOption(o.mmaMaskedSteps)};
 }
 
 void mlir::fa::registerFAPipelines() {
   PassPipelineRegistration<FAToPTXPipelineOptions>(
-      "fa-to-ptx-pipeline",
+      kFAToPTXPipeline,
       "Lower fa.attention (or gpu.launch / gpu.module IR) to a gpu.binary "
       "holding PTX or a cubin for the target",
       buildFAToPTXPipeline);

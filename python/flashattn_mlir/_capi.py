@@ -51,6 +51,57 @@ _DiagHandler = ctypes.CFUNCTYPE(ctypes.c_int8, ctypes.c_void_p, ctypes.c_void_p)
 _SEVERITY = {0: "error", 1: "warning", 2: "note", 3: "remark"}
 
 
+def _text(ref):
+    """The str of an MlirStringRef (not NUL-terminated)."""
+    return ctypes.string_at(ref.data, ref.length).decode() if ref.length else ""
+
+
+# include/FlashAttn-c/Attention.h
+class _Tiling(ctypes.Structure):  # FATiling
+    _fields_ = [("block_q", ctypes.c_int64), ("block_kv", ctypes.c_int64),
+                ("stages", ctypes.c_int64), ("warps", ctypes.c_int64)]
+
+
+class _Schedule(ctypes.Structure):  # FASchedule
+    _fields_ = [("kernel", _CallbackStringRef), ("loads", _CallbackStringRef),
+                ("release", _CallbackStringRef), ("step", _CallbackStringRef),
+                ("pingpong", ctypes.c_bool),
+                ("masked_steps", _CallbackStringRef),
+                ("epilogue", _CallbackStringRef),
+                ("consumer_regs", ctypes.c_int64)]
+
+
+class _Target(ctypes.Structure):  # FATarget
+    _fields_ = [("arch", _CallbackStringRef)] + [
+        (name, ctypes.c_int64) for name in (
+            "sram_per_block", "sram_per_sm", "regs_per_sm",
+            "max_regs_per_thread", "sm_count", "hbm_gbps", "tensor_tflops")]
+
+
+class _SharedMemory(ctypes.Structure):  # FASharedMemory
+    _fields_ = [("bytes", ctypes.c_int64), ("budget", ctypes.c_int64)]
+
+
+# include/FlashAttn-c/Passes.h
+class _PipelineOption(ctypes.Structure):  # FAPipelineOption
+    _fields_ = [("name", _CallbackStringRef), ("description", _CallbackStringRef),
+                ("type", _CallbackStringRef), ("default", _CallbackStringRef),
+                ("num_values", ctypes.c_ssize_t),
+                ("values", ctypes.POINTER(_CallbackStringRef)),
+                ("value_descriptions", ctypes.POINTER(_CallbackStringRef))]
+
+
+_OptionCallback = ctypes.CFUNCTYPE(None, ctypes.POINTER(_PipelineOption),
+                                   ctypes.c_void_p)
+
+
+def _fields(struct):
+    """A ctypes struct as a dict, its string fields as str."""
+    return {name: _text(value) if isinstance(value, _CallbackStringRef) else value
+            for name, value in ((f[0], getattr(struct, f[0]))
+                                for f in struct._fields_)}
+
+
 def _ref(data):
     if isinstance(data, str):
         data = data.encode()
@@ -71,6 +122,61 @@ class _Chunks:
         return b"".join(self.items).decode(errors="replace")
 
 
+# The C functions the package calls: name -> (argument types, result type).
+_FUNCTIONS = {
+    "faContextCreate": ([], _Handle),
+    "mlirContextDestroy": ([_Handle], None),
+    "mlirModuleCreateParse": ([_Handle, _StringRef], _Handle),
+    "mlirModuleGetOperation": ([_Handle], _Handle),
+    "mlirModuleDestroy": ([_Handle], None),
+    "mlirOperationPrint": ([_Handle, _Callback, ctypes.c_void_p], None),
+    "mlirContextAttachDiagnosticHandler": (
+        [_Handle, _DiagHandler, ctypes.c_void_p, ctypes.c_void_p], ctypes.c_uint64),
+    "mlirContextDetachDiagnosticHandler": ([_Handle, ctypes.c_uint64], None),
+    "mlirDiagnosticGetSeverity": ([ctypes.c_void_p], ctypes.c_int),
+    "mlirDiagnosticGetLocation": ([ctypes.c_void_p], _Handle),
+    "mlirLocationPrint": ([_Handle, _Callback, ctypes.c_void_p], None),
+    "mlirDiagnosticPrint": ([ctypes.c_void_p, _Callback, ctypes.c_void_p], None),
+    "faRegisterAllPasses": ([], None),
+    "faRunPassPipeline": ([_Handle, _StringRef, _Callback, ctypes.c_void_p],
+                          _LogicalResult),
+    # include/FlashAttn-c/Target.h
+    "faGetKernelBinary": ([_Handle, _Callback, _Callback, ctypes.c_void_p],
+                          _LogicalResult),
+    "faBuildKernelManifest": (
+        [_Handle, _StringRef, _StringRef, _StringRef, _StringRef, _Callback,
+         _Callback, ctypes.c_void_p], _LogicalResult),
+    "faFindPtxas": ([_StringRef, _StringRef, _Callback, _Callback,
+                     ctypes.c_void_p], _LogicalResult),
+    # include/FlashAttn-c/Passes.h
+    "faGetPipelineOptions": ([_StringRef, _OptionCallback, ctypes.c_void_p],
+                             _LogicalResult),
+    # include/FlashAttn-c/Attention.h
+    "faModuleGetNumAttentionOps": ([_Handle], ctypes.c_ssize_t),
+    "faModuleGetAttentionOp": ([_Handle, ctypes.c_ssize_t], _Handle),
+    "faAttentionGetTiling": ([_Handle, ctypes.POINTER(_Tiling)], ctypes.c_bool),
+    "faAttentionGetSchedule": ([_Handle, ctypes.POINTER(_Schedule)],
+                               ctypes.c_bool),
+    "faGetTarget": ([_Handle, ctypes.POINTER(_Target)], ctypes.c_bool),
+    "faAttentionGetSharedMemory": (
+        [_Handle, ctypes.POINTER(_SharedMemory), _Callback, ctypes.c_void_p],
+        _LogicalResult),
+    # The op's operands and attributes (mlir-c/IR.h, BuiltinTypes.h,
+    # BuiltinAttributes.h): MlirValue, MlirType and MlirAttribute are
+    # handles too.
+    "mlirOperationGetNumOperands": ([_Handle], ctypes.c_ssize_t),
+    "mlirOperationGetOperand": ([_Handle, ctypes.c_ssize_t], _Handle),
+    "mlirOperationGetNumResults": ([_Handle], ctypes.c_ssize_t),
+    "mlirOperationGetAttributeByName": ([_Handle, _StringRef], _Handle),
+    "mlirValueGetType": ([_Handle], _Handle),
+    "mlirShapedTypeGetRank": ([_Handle], ctypes.c_int64),
+    "mlirShapedTypeGetDimSize": ([_Handle, ctypes.c_ssize_t], ctypes.c_int64),
+    "mlirShapedTypeGetElementType": ([_Handle], _Handle),
+    "mlirTypePrint": ([_Handle, _Callback, ctypes.c_void_p], None),
+    "mlirFloatAttrGetValueDouble": ([_Handle], ctypes.c_double),
+}
+
+
 class Compiler:
     """One MLIR context in libFlashAttn-C.so. Not thread-safe."""
 
@@ -86,39 +192,19 @@ class Compiler:
         except OSError as e:
             raise CompilerUnavailable(f"cannot load {path}: {e}") from e
         self.path = path
-        lib.faContextCreate.restype = _Handle
-        lib.mlirContextDestroy.argtypes = [_Handle]
-        lib.mlirModuleCreateParse.argtypes = [_Handle, _StringRef]
-        lib.mlirModuleCreateParse.restype = _Handle
-        lib.mlirModuleGetOperation.argtypes = [_Handle]
-        lib.mlirModuleGetOperation.restype = _Handle
-        lib.mlirModuleDestroy.argtypes = [_Handle]
-        lib.mlirOperationPrint.argtypes = [_Handle, _Callback, ctypes.c_void_p]
-        lib.mlirContextAttachDiagnosticHandler.argtypes = [
-            _Handle, _DiagHandler, ctypes.c_void_p, ctypes.c_void_p]
-        lib.mlirContextAttachDiagnosticHandler.restype = ctypes.c_uint64
-        lib.mlirContextDetachDiagnosticHandler.argtypes = [_Handle, ctypes.c_uint64]
-        lib.mlirDiagnosticGetSeverity.argtypes = [ctypes.c_void_p]
-        lib.mlirDiagnosticGetSeverity.restype = ctypes.c_int
-        lib.mlirDiagnosticGetLocation.argtypes = [ctypes.c_void_p]
-        lib.mlirDiagnosticGetLocation.restype = _Handle
-        lib.mlirLocationPrint.argtypes = [_Handle, _Callback, ctypes.c_void_p]
-        lib.mlirDiagnosticPrint.argtypes = [ctypes.c_void_p, _Callback, ctypes.c_void_p]
-        lib.faRunPassPipeline.argtypes = [_Handle, _StringRef, _Callback,
-                                          ctypes.c_void_p]
-        lib.faRunPassPipeline.restype = _LogicalResult
-        self.has_target_api = hasattr(lib, "faGetKernelBinary")
-        if self.has_target_api:
-            lib.faGetKernelBinary.argtypes = [_Handle, _Callback, _Callback,
-                                              ctypes.c_void_p]
-            lib.faGetKernelBinary.restype = _LogicalResult
-            lib.faBuildKernelManifest.argtypes = [
-                _Handle, _StringRef, _StringRef, _StringRef, _StringRef,
-                _Callback, _Callback, ctypes.c_void_p]
-            lib.faBuildKernelManifest.restype = _LogicalResult
+        missing = [name for name in _FUNCTIONS if not hasattr(lib, name)]
+        if missing:
+            raise CompilerUnavailable(
+                f"{path} predates {', '.join(missing)} (include/FlashAttn-c/): "
+                "rebuild it (ninja -C build FlashAttn-C)")
+        for name, (argtypes, restype) in _FUNCTIONS.items():
+            function = getattr(lib, name)
+            function.argtypes = argtypes
+            function.restype = restype
         lib.faRegisterAllPasses()
         self.lib = lib
         self.ctx = lib.faContextCreate()
+        self._pipeline_options = {}
 
     def __del__(self):
         lib = getattr(self, "lib", None)
@@ -171,15 +257,8 @@ class Compiler:
             raise CompileError(f"pipeline '{pipeline}' failed", diags.text())
         return diags.text()
 
-    def _need_target_api(self):
-        if not self.has_target_api:
-            raise CompilerUnavailable(
-                f"{self.path} predates faGetKernelBinary (include/FlashAttn-c/"
-                "Target.h): rebuild it")
-
     def kernel_binary(self, module):
         """(object bytes, chip, features, format) of the gpu.binary."""
-        self._need_target_api()
         out, diags = _Chunks(), _Chunks()
         if not self.lib.faGetKernelBinary(module, out.callback, diags.callback,
                                           None).value:
@@ -190,13 +269,103 @@ class Compiler:
     def manifest(self, module, ptx_file="", cubin_file="", ptxas_log="",
                  function=""):
         """The manifest JSON text, as fa-compile writes NAME.json."""
-        self._need_target_api()
         out, diags = _Chunks(), _Chunks()
         if not self.lib.faBuildKernelManifest(
                 module, _ref(function), _ref(ptx_file), _ref(cubin_file),
                 _ref(ptxas_log), out.callback, diags.callback, None).value:
             raise CompileError("cannot build the kernel manifest", diags.text())
         return out.text()
+
+    def find_ptxas(self, path="", toolkit=""):
+        """ptxas as fa-compile finds it (faFindPtxas): `path`, else the bin
+        of `toolkit`, else $PATH, else the bin of the toolkit the pipeline
+        finds. Returns (its path, None) or (None, where it looked)."""
+        out, error = _Chunks(), _Chunks()
+        if self.lib.faFindPtxas(_ref(path), _ref(toolkit), out.callback,
+                                error.callback, None).value:
+            return out.text(), None
+        return None, error.text()
+
+    def pipeline_options(self, pipeline="fa-to-ptx-pipeline"):
+        """The options of `pipeline` (faGetPipelineOptions), in declaration
+        order: name -> {"type": string, int, uint, bool or enum, "default",
+        "description", "values": an enum's allowed values}."""
+        if pipeline not in self._pipeline_options:
+            options = {}
+
+            def add(option, _):
+                o = option.contents
+                options[_text(o.name)] = {
+                    "type": _text(o.type), "default": _text(o.default),
+                    "description": _text(o.description),
+                    "values": [_text(o.values[i]) for i in range(o.num_values)]}
+
+            callback = _OptionCallback(add)
+            if not self.lib.faGetPipelineOptions(_ref(pipeline), callback,
+                                                 None).value:
+                raise ValueError(f"{pipeline} does not describe its options")
+            self._pipeline_options[pipeline] = options
+        return self._pipeline_options[pipeline]
+
+    def _attention(self, module):
+        """The module's single fa.attention, or None."""
+        if self.lib.faModuleGetNumAttentionOps(module) != 1:
+            return None
+        return self.lib.faModuleGetAttentionOp(module, 0)
+
+    def decisions(self, module):
+        """What fa-select-tiling decided for the module's single
+        fa.attention (include/FlashAttn-c/Attention.h), each None when
+        absent: "tiling" and "schedule" (its #fa.tiling and #fa.schedule as
+        dicts, the schedule's enum fields spelled as the options spell them),
+        "target" (the module's #fa.target) and "shared_memory" ({"bytes":
+        what its kernel needs, "budget": the target's sram_per_block})."""
+        lib, op = self.lib, self._attention(module)
+        if op is None:
+            raise CompileError("expected one fa.attention in the module")
+        tiling, schedule, target = _Tiling(), _Schedule(), _Target()
+        smem = _SharedMemory()
+        return {
+            "tiling": _fields(tiling) if lib.faAttentionGetTiling(op, tiling) else None,
+            "schedule": (_fields(schedule)
+                         if lib.faAttentionGetSchedule(op, schedule) else None),
+            "target": _fields(target) if lib.faGetTarget(op, target) else None,
+            "shared_memory": (_fields(smem) if lib.faAttentionGetSharedMemory(
+                op, smem, _Chunks().callback, None).value else None)}
+
+    def _type(self, value):
+        """(shape, element type) of a shaped value: ([1, 2, 128, 64], "bf16")."""
+        lib = self.lib
+        t = lib.mlirValueGetType(value)
+        shape = [lib.mlirShapedTypeGetDimSize(t, i)
+                 for i in range(lib.mlirShapedTypeGetRank(t))]
+        out = _Chunks()
+        lib.mlirTypePrint(lib.mlirShapedTypeGetElementType(t), out.callback, None)
+        return shape, out.text()
+
+    def attention_operands(self, module):
+        """The module's single fa.attention as compile() describes it, or
+        None when there is not one: "q", "k", "v" and "mask" (None without
+        one) as (shape, element type), "causal", "scale" (None when the op
+        has none), "lse" (whether it returns the logsumexp too), and its
+        "tiling" and "schedule" as decisions() reads them."""
+        lib, op = self.lib, self._attention(module)
+        if op is None:
+            return None
+        results = lib.mlirOperationGetNumResults(op)
+        operands = [lib.mlirOperationGetOperand(op, i)
+                    for i in range(lib.mlirOperationGetNumOperands(op))]
+        # q, k, v, the optional mask, then one output per result.
+        has_mask = len(operands) == 4 + results
+        scale = lib.mlirOperationGetAttributeByName(op, _ref("scale"))
+        causal = lib.mlirOperationGetAttributeByName(op, _ref("causal"))
+        decided = self.decisions(module)
+        return {"q": self._type(operands[0]), "k": self._type(operands[1]),
+                "v": self._type(operands[2]),
+                "mask": self._type(operands[3]) if has_mask else None,
+                "causal": bool(causal.ptr), "lse": results == 2,
+                "scale": lib.mlirFloatAttrGetValueDouble(scale) if scale.ptr else None,
+                "tiling": decided["tiling"], "schedule": decided["schedule"]}
 
 
 _compiler = None

@@ -1,28 +1,24 @@
 """A kernel's configuration: what it computes and how it is compiled, as a
-JSON-able dict made from compile()'s arguments; its name and keys, the
-fa-to-ptx-pipeline options it stands for, and the #fa.tiling an MLIR text
-carries. Pure Python: compiler.py, kernel.py and runtime.py share it."""
+JSON-able dict made from compile()'s arguments; its name and keys, and the
+fa-to-ptx-pipeline options it stands for. Pure Python: compiler.py,
+kernel.py and runtime.py share it. The pipeline's options, their types and
+allowed values come from the compiler (Compiler.pipeline_options(), the C
+API): there is no copy of them here."""
 
 import hashlib
 import json
 import math
-import re
 import struct
 
 DTYPES = {"bf16": "bf16", "bfloat16": "bf16", "f16": "f16", "float16": "f16",
           "half": "f16", "f32": "f32", "float32": "f32", "float": "f32"}
 
-# compile()'s keyword overrides that are fa-to-ptx-pipeline options.
-PIPELINE_OPTIONS = {"arch": str, "sram_per_block": int, "sram_per_sm": int,
-                    "regs_per_sm": int, "max_regs_per_thread": int,
-                    "sm_count": int, "features": str, "opt_level": int,
-                    "toolkit": str, "naive": bool, "kernel": str,
-                    "wgmma_loads": str, "wgmma_release": str,
-                    "wgmma_schedule": str, "wgmma_pingpong": str,
-                    "mma_masked_steps": str}
 TILING_KEYS = ("block_q", "block_kv", "stages", "warps")
 # Overrides that change the compile, not the kernel's meaning.
 OTHER_OPTIONS = {"ptxas": str, "allow_over_budget": bool}
+# fa-to-ptx-pipeline options that compile() sets itself: `target` is its
+# argument, and it needs the whole pipeline's PTX.
+OWN_OPTIONS = ("target", "format", "explain", "stop-after")
 
 
 def _f32(x):
@@ -37,11 +33,60 @@ def _shape(name, s):
     return [int(d) for d in s]
 
 
+def _option_value(key, value, option):
+    """`value` of compile()'s override `key` as fa-to-ptx-pipeline's
+    `option` (Compiler.pipeline_options()'s entry) takes it; ValueError
+    naming what it takes otherwise."""
+    kind = option["type"]
+    if kind == "bool":
+        if isinstance(value, str) and value in ("true", "false"):
+            return value == "true"  # the pipeline's spelling
+        if value in (True, False):
+            return bool(value)
+        raise ValueError(f"{key} must be True or False, got {value!r}")
+    if kind in ("int", "uint"):
+        try:
+            number = int(value) if not isinstance(value, (bool, float)) else None
+        except (TypeError, ValueError):
+            number = None
+        if number is None or (kind == "uint" and number < 0):
+            raise ValueError(f"{key} must be a{' non-negative' if kind == 'uint' else 'n'} "
+                             f"integer, got {value!r}")
+        return number
+    if not isinstance(value, str):
+        raise TypeError(f"{key} must be a str, got {value!r}")
+    if kind == "enum" and value not in option["values"]:
+        raise ValueError(f"{key}={value!r} is not one of "
+                         f"{', '.join(option['values'])}")
+    return value
+
+
+def check_options(options, pipeline):
+    """compile()'s overrides that are fa-to-ptx-pipeline options, checked
+    against `pipeline` (Compiler.pipeline_options(): the options' types and
+    allowed values) and converted to their types: TypeError for an unknown
+    option, ValueError naming the allowed values for a bad one."""
+    known = {name.replace("-", "_"): option for name, option in pipeline.items()
+             if name not in OWN_OPTIONS}
+    checked = {}
+    for key, value in options.items():
+        if key not in known:
+            raise TypeError(
+                f"compile() got an unknown option {key!r} (known: "
+                f"{', '.join(sorted(known) + list(TILING_KEYS) + sorted(OTHER_OPTIONS))})")
+        checked[key] = _option_value(key, value, known[key])
+    return checked
+
+
 def make_config(q_shape, k_shape, v_shape, dtype="bf16", causal=False,
                 scale=None, mask=None, mask_shape=None, lse=False,
-                target="h100", **overrides):
+                target="h100", pipeline=None, **overrides):
     """Normalizes compile()'s arguments to a JSON-able dict: the cache key
-    and what attention() matches kernels with."""
+    and what attention() matches kernels with. `pipeline` describes
+    fa-to-ptx-pipeline's options (Compiler.pipeline_options()); the
+    overrides that are neither a tiling nor compile()'s own are checked
+    against it (check_options), and kept as given without it (no compiler:
+    nothing will compile them)."""
     q, k, v = _shape("q_shape", q_shape), _shape("k_shape", k_shape), \
         _shape("v_shape", v_shape)
     if str(dtype) not in DTYPES and str(dtype).replace("torch.", "") not in DTYPES:
@@ -65,15 +110,12 @@ def make_config(q_shape, k_shape, v_shape, dtype="bf16", causal=False,
         raise TypeError(f"target must be a name such as 'h100', got {target!r}")
     options, tiling = {}, {}
     for key, value in sorted(overrides.items()):
-        if key in PIPELINE_OPTIONS:
-            options[key] = PIPELINE_OPTIONS[key](value)
-        elif key in TILING_KEYS:
+        if key in TILING_KEYS:
             tiling[key] = int(value)
-        elif key in OTHER_OPTIONS:
-            continue
-        else:
-            raise TypeError(f"compile() got an unknown option {key!r} (known: "
-                            f"{', '.join(sorted(PIPELINE_OPTIONS) + list(TILING_KEYS) + sorted(OTHER_OPTIONS))})")
+        elif key not in OTHER_OPTIONS:
+            options[key] = value
+    if pipeline is not None:
+        options = check_options(options, pipeline)
     return {"q_shape": q, "k_shape": k, "v_shape": v, "dtype": dtype,
             "causal": bool(causal), "scale": _f32(scale), "mask": mask_cfg,
             "lse": bool(lse), "target": target, "options": options,
@@ -99,40 +141,12 @@ def default_name(config):
             + ("_causal" if config["causal"] else "") + f"_{h}")
 
 
-# The pipeline's options past fa-set-target's.
-_CODEGEN_OPTIONS = ("features", "opt_level", "toolkit", "kernel",
-                    "wgmma_loads", "wgmma_release", "wgmma_schedule",
-                    "wgmma_pingpong", "mma_masked_steps")
-
-
-def target_options(config):
-    """fa-set-target's options for `config` (the pipeline's first step)."""
-    opts = [f"target={config['target']}"]
-    for key, value in sorted(config["options"].items()):
-        if key in _CODEGEN_OPTIONS or key == "naive":
-            continue
-        opts.append(f"{key.replace('_', '-')}={value}")
-    return opts
-
-
 def pipeline_options(config):
     """fa-to-ptx-pipeline's options for `config`, as fa-compile's
     --pipeline-options takes them."""
-    opts = target_options(config)
-    for key in _CODEGEN_OPTIONS:
-        if key in config["options"]:
-            opts.append(f"{key.replace('_', '-')}={config['options'][key]}")
-    if config["options"].get("naive"):
-        opts.append("naive=true")
+    opts = [f"target={config['target']}"]
+    for key, value in sorted(config["options"].items()):
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        opts.append(f"{key.replace('_', '-')}={value}")
     return " ".join(opts)
-
-
-_TILING = re.compile(r"#fa\.tiling<([^>]*)>")
-
-
-def parse_tiling(text):
-    m = _TILING.search(text)
-    if not m:
-        return None
-    return {k.strip(): int(v) for k, v in
-            (item.split("=") for item in m.group(1).split(","))}

@@ -4,14 +4,13 @@ Kernel (PTX, cubin, manifest, tiling, explanation, MLIR at each stage)."""
 import json
 import os
 import re
-import shutil
 import subprocess
 import tempfile
 
 from . import _capi
 from ._capi import CompileError
-from ._config import (TILING_KEYS, config_key, default_name, make_config,
-                      parse_tiling, pipeline_options, target_options)
+from ._config import TILING_KEYS, config_key, default_name, make_config
+from ._stages import run_pipeline
 from .kernel import Kernel, load
 
 _cache = {}  # config key -> Kernel
@@ -63,19 +62,16 @@ _LOC = re.compile(r"^(?:loc\(.*?\)|[^\s:]+:\d+:\d+): (remark|note|warning|error)
                   re.MULTILINE)
 
 
-def _find_ptxas(choice):
+def _find_ptxas(c, choice, toolkit):
+    """The ptxas to run, as fa-compile finds it (faFindPtxas): None for
+    'none' or when the search finds none; ValueError when the one asked for
+    is not there."""
     if choice == "none":
         return None
-    if choice:
-        return choice
-    found = shutil.which("ptxas")
-    if found:
-        return found
-    for d in (os.environ.get("CUDA_HOME"), os.environ.get("CUDA_PATH"),
-              "/usr/local/cuda"):
-        if d and os.path.exists(os.path.join(d, "bin", "ptxas")):
-            return os.path.join(d, "bin", "ptxas")
-    return None
+    ptxas, error = c.find_ptxas(choice or "", toolkit or "")
+    if choice and ptxas is None:
+        raise ValueError(error)
+    return ptxas
 
 
 def _run_ptxas(ptxas, chip, ptx):
@@ -111,15 +107,20 @@ def compile(q_shape, k_shape, v_shape, dtype="bf16", causal=False, scale=None,
     additive bias in `dtype`) or 'bool' (a keep-mask), of `mask_shape`
     (default [B, Hq, Nq, Nk]; each dimension may be 1). `lse` adds the f32
     logsumexp output [B, Hq, Nq]. Overrides: fa-to-ptx-pipeline options
-    (arch, sram_per_block, sm_count, naive, ...), a tiling (block_q,
-    block_kv, stages, warps; unset ones come from the cost model), `ptxas`
-    ('none' skips the cubin) and `allow_over_budget`.
+    (arch, sram_per_block, sm_count, naive, ...; checked against the
+    compiler's description of them: ValueError names the allowed values), a
+    tiling (block_q, block_kv, stages, warps; unset ones come from the cost
+    model), `ptxas` ('none' skips the cubin) and `allow_over_budget`.
 
     Kernels are cached by configuration in memory, and on disk in
     `cache_dir` (or $FLASHATTN_MLIR_CACHE) when set.
     """
+    # The pipeline's options are checked against the compiler's own
+    # description of them, before anything runs.
+    pipeline = (_capi.compiler().pipeline_options()
+                if _capi.compiler_available() else None)
     config = make_config(q_shape, k_shape, v_shape, dtype, causal, scale, mask,
-                         mask_shape, lse, target, **overrides)
+                         mask_shape, lse, target, pipeline, **overrides)
     key = config_key(config)
     if key in _cache:
         return _cache[key]
@@ -139,28 +140,36 @@ def compile(q_shape, k_shape, v_shape, dtype="bf16", causal=False, scale=None,
     return kernel
 
 
+def _select(config, source, explain=False):
+    """fa-to-ptx-pipeline up to fa-select-tiling on `source`: its remarks
+    (with `explain`) and what it decided (Compiler.decisions)."""
+    c, module, remarks = run_pipeline(config, source, "selected", explain)
+    try:
+        return remarks, c.decisions(module)
+    finally:
+        c.destroy(module)
+
+
 def _compile(config, ptxas_choice, allow_over_budget):
     c = _capi.compiler()
+    ptxas = _find_ptxas(c, ptxas_choice, config["options"].get("toolkit"))
     source = build_mlir(config)
 
     # The cost model's decision and why, as fa-select-tiling{explain} says.
-    module = c.parse(source)
-    try:
-        kernel = config["options"].get("kernel", "auto")
-        remarks = c.run(module, f"fa-set-target{{{' '.join(target_options(config))}}},"
-                                f"fa-select-tiling{{explain=true kernel={kernel}}}")
-        selected = c.print(module)
-    finally:
-        c.destroy(module)
-    tiling = parse_tiling(selected)
-    sram = re.search(r"sram_per_block = (\d+)", selected)
+    remarks, decided = _select(config, source, explain=True)
     if config["tiling"]:
-        tiling = dict(tiling or {}, **config["tiling"])
+        # The fields not given are the model's; the schedule is decided for
+        # the whole tiling.
+        tiling = dict(decided["tiling"] or {}, **config["tiling"])
+        missing = [k for k in TILING_KEYS if k not in tiling]
+        if missing:
+            raise ValueError(f"{', '.join(missing)} must be given too: this "
+                             "kernel has no tiling of the cost model's")
         source = build_mlir(config, tiling)
+        _, decided = _select(config, source)
 
-    module = c.parse(source)
+    c, module, _ = run_pipeline(config, source)
     try:
-        c.run(module, f"fa-to-ptx-pipeline{{{pipeline_options(config)}}}")
         final = c.print(module)
         obj, chip, features, fmt = c.kernel_binary(module)
         if fmt == "ptx" and b".extern .func " in obj:
@@ -169,7 +178,6 @@ def _compile(config, ptxas_choice, allow_over_budget):
                 f"the PTX calls an unresolved function ({line}); libdevice was "
                 "not linked: pass toolkit=<CUDA path> or set CUDA_HOME")
         cubin, log = None, ""
-        ptxas = _find_ptxas(ptxas_choice)
         if ptxas:
             cubin, log = _run_ptxas(ptxas, chip, obj)
         manifest = json.loads(c.manifest(
@@ -179,9 +187,10 @@ def _compile(config, ptxas_choice, allow_over_budget):
         c.destroy(module)
 
     # A launch over the shared-memory budget fails in cuFuncSetAttribute:
-    # refuse it here, like fa-compile.
-    if sram and not allow_over_budget:
-        budget = int(sram.group(1))
+    # refuse it here, like fa-compile. What the launches ask for (and what
+    # ptxas adds) is checked: the cost model's number is a prediction.
+    if decided["target"] and not allow_over_budget:
+        budget = decided["target"]["sram_per_block"]
         for kern in manifest["kernels"]:
             used = kern.get("shared_bytes", 0) + kern.get("resources", {}).get(
                 "static_shared_bytes", 0)
@@ -190,8 +199,10 @@ def _compile(config, ptxas_choice, allow_over_budget):
                     f"kernel '{kern['name']}' needs {used} bytes of shared memory; "
                     f"the target allows {budget} per block")
     return Kernel(config, ptx=obj, cubin=cubin, manifest=manifest,
-                  tiling=tiling, explain=_clean_remarks(remarks),
-                  ptxas_log=log, source=source, final_mlir=final)
+                  tiling=decided["tiling"], explain=_clean_remarks(remarks),
+                  ptxas_log=log, source=source, final_mlir=final,
+                  schedule=decided["schedule"],
+                  shared_memory=decided["shared_memory"])
 
 
 def clear_cache():

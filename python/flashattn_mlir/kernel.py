@@ -5,9 +5,10 @@ NAME.config.json, the configuration that attention() matches."""
 import json
 import math
 import os
-import re
 
-from ._config import default_name, make_config, parse_tiling, semantic_key
+from . import _capi
+from ._capi import CompileError
+from ._config import default_name, make_config, semantic_key
 from ._stages import STAGES, stage_mlir
 
 
@@ -17,19 +18,22 @@ class Kernel:
     Attributes: `config` (what it computes: shapes, dtype, causal, scale,
     mask, lse, target, options; None when loaded from files that do not say),
     `ptx` (str), `cubin` (bytes or None), `manifest` (dict, docs/GPU.md),
-    `tiling` (the chosen #fa.tiling as a dict), `explain` (the cost model's
+    `tiling` (the chosen #fa.tiling as a dict), `schedule` and
+    `shared_memory` (properties, below), `explain` (the cost model's
     remarks), `ptxas_log`, `name`, `path` (its manifest once saved or
     loaded). `mlir(stage)` returns the IR at a stage (needs the compiler).
     """
 
     def __init__(self, config, ptx, cubin, manifest, tiling=None, explain="",
                  ptxas_log="", source=None, final_mlir=None, name=None,
-                 path=None):
+                 path=None, schedule=None, shared_memory=None):
         self.config = config
         self.ptx = ptx.decode() if isinstance(ptx, bytes) else ptx
         self.cubin = cubin
         self.manifest = manifest
         self.tiling = tiling
+        self._schedule = schedule
+        self._shared_memory = shared_memory
         self.explain = explain
         self.ptxas_log = ptxas_log
         self.name = name or (default_name(config) if config else "kernel")
@@ -43,6 +47,23 @@ class Kernel:
         c = self.config or {}
         return (f"Kernel({self.name!r}, dtype={c.get('dtype')}, q={c.get('q_shape')}, "
                 f"k={c.get('k_shape')}, causal={c.get('causal')}, tiling={self.tiling})")
+
+    @property
+    def schedule(self):
+        """The #fa.schedule fa-select-tiling decided, as a dict: `kernel`
+        (simt, mma-sync, wgmma), `loads`, `release`, `step`, `pingpong`,
+        `masked_steps`, `epilogue` (spelled as the pipeline's options spell
+        them) and `consumer_regs`; None for the naive kernel and for a
+        kernel loaded without it."""
+        return self._schedule
+
+    @property
+    def shared_memory(self):
+        """{"bytes": the shared memory one thread block of the kernel needs
+        (the cost model's number for its tiling), "budget": the target's
+        sram_per_block}, or None (the naive kernel, a kernel loaded without
+        it)."""
+        return self._shared_memory
 
     @property
     def source(self):
@@ -88,6 +109,8 @@ class Kernel:
                 f.write(self._source)
         with open(base + ".config.json", "w") as f:
             json.dump({"config": self.config, "tiling": self.tiling,
+                       "schedule": self.schedule,
+                       "shared_memory": self.shared_memory,
                        "explain": self.explain}, f, indent=2, sort_keys=True)
             f.write("\n")
         # Written last: a manifest means the kernel is complete.
@@ -101,33 +124,46 @@ class Kernel:
         return self.path
 
 
-_ARG = re.compile(r"%(\w+): tensor<([0-9x]+)x(\w+)>")
-
-
-def _config_from_mlir(text, manifest):
-    """The configuration of an fa-compile input (bench/correctness/gpu_cases.py
-    emits `@attention(%q, %k, %v, %o)`), or None when it is not that form."""
-    if text.count("fa.attention") != 1 or "mask(" in text:
-        return None
-    args = {m.group(1): ([int(d) for d in m.group(2).split("x")], m.group(3))
-            for m in _ARG.finditer(text.split("{")[0])}
-    if not all(a in args for a in ("q", "k", "v")):
-        return None
-    attrs = text.split("outs(", 1)[1]
-    causal = re.search(r"\{[^}]*\bcausal\b", attrs) is not None
-    scale = re.search(r"scale = ([0-9.eE+-]+)", attrs)
-    q, k, v = args["q"][0], args["k"][0], args["v"][0]
-    return make_config(q, k, v, args["q"][1], causal,
-                       float(scale.group(1)) if scale else 1.0 / math.sqrt(q[3]),
-                       lse=len(manifest.get("results", [])) == 2,
-                       target=manifest.get("arch", "h100"))
+def _from_mlir(text, manifest):
+    """The configuration, tiling and schedule of an fa-compile input with
+    one fa.attention (bench/correctness/gpu_cases.py writes them), read from
+    the op through the C API; Nones without the compiler or for another
+    input."""
+    if not _capi.compiler_available():
+        return None, None, None
+    c = _capi.compiler()
+    try:
+        module = c.parse(text)
+    except CompileError:
+        return None, None, None
+    try:
+        op = c.attention_operands(module)
+    finally:
+        c.destroy(module)
+    if op is None:
+        return None, None, None
+    (q, dtype), (k, _), (v, _) = op["q"], op["k"], op["v"]
+    mask, mask_shape = None, None
+    if op["mask"]:
+        mask_shape, mask_type = op["mask"]
+        mask = "bool" if mask_type == "i1" else "bias"
+    try:
+        config = make_config(q, k, v, dtype, op["causal"],
+                             op["scale"] if op["scale"] is not None
+                             else 1.0 / math.sqrt(q[-1]),
+                             mask, mask_shape, op["lse"],
+                             target=manifest.get("arch", "h100"))
+    except (TypeError, ValueError):  # dynamic sizes, another element type
+        return None, None, None
+    return config, op["tiling"], op["schedule"]
 
 
 def load(path):
     """Loads a kernel saved by Kernel.save or written by fa-compile: `path`
     is NAME.json or the prefix NAME. The configuration comes from
     NAME.config.json, else from NAME.mlir (fa-compile's input, when next to
-    it), else it is None and attention() will not pick the kernel."""
+    it, read by the compiler where it is available), else it is None and
+    attention() will not pick the kernel."""
     base = path[:-5] if path.endswith(".json") else path
     with open(base + ".json") as f:
         manifest = json.load(f)
@@ -141,7 +177,8 @@ def load(path):
     if "cubin" in files and os.path.exists(os.path.join(directory, files["cubin"])):
         with open(os.path.join(directory, files["cubin"]), "rb") as f:
             cubin = f.read()
-    config, tiling, explain, source, log = None, None, "", None, ""
+    config, tiling, schedule, shared_memory = None, None, None, None
+    explain, source, log = "", None, ""
     if os.path.exists(base + ".mlir"):
         with open(base + ".mlir") as f:
             source = f.read()
@@ -152,11 +189,12 @@ def load(path):
         with open(base + ".config.json") as f:
             side = json.load(f)
         config, tiling, explain = side["config"], side.get("tiling"), side.get("explain", "")
+        schedule, shared_memory = side.get("schedule"), side.get("shared_memory")
     elif source is not None:
-        config = _config_from_mlir(source, manifest)
-        tiling = parse_tiling(source)
+        config, tiling, schedule = _from_mlir(source, manifest)
     return Kernel(config, ptx, cubin, manifest, tiling, explain, log, source,
-                  name=os.path.basename(base), path=base + ".json")
+                  name=os.path.basename(base), path=base + ".json",
+                  schedule=schedule, shared_memory=shared_memory)
 
 
 _registry = {}  # semantic_key -> Kernel, for attention()

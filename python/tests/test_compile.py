@@ -113,6 +113,7 @@ def test_save_load_roundtrip(tmp_path):
         "case.config.json", "case.json", "case.mlir", "case.ptx"]
     b = fa.load(path)
     assert b.config == a.config and b.ptx == a.ptx and b.tiling == a.tiling
+    assert b.schedule == a.schedule and b.shared_memory == a.shared_memory
     assert b.manifest["files"] == {"ptx": "case.ptx"}
     assert [k.name for k in fa.load_dir(str(tmp_path))] == ["case"]
 
@@ -256,7 +257,8 @@ def test_wgmma_options():
     assert "setmaxnreg" not in small().ptx
     assert "setmaxnreg.inc" in small(wgmma_release="producer").ptx
     assert "setmaxnreg" not in small(wgmma_release="barrier").ptx
-    with pytest.raises(fa.CompileError, match="wgmma-release=fence"):
+    with pytest.raises(ValueError, match="wgmma_release='fence' is not one of "
+                                         "auto, barrier, mbarrier, producer"):
         small(wgmma_release="fence")
     # With the producer the step is the overlapped one (wait_group 1 before
     # the softmax; two kv-blocks make a loop) unless wgmma_schedule says
@@ -273,7 +275,8 @@ def test_wgmma_options():
     assert "bar.arrive" not in small(
         wgmma_release="producer", wgmma_pingpong="off", block_q=128,
         block_kv=64, stages=2, warps=8).ptx
-    with pytest.raises(fa.CompileError, match="wgmma-pingpong=yes"):
+    with pytest.raises(ValueError, match="wgmma_pingpong='yes' is not one of "
+                                         "auto, on, off"):
         small(wgmma_pingpong="yes")
 
 
@@ -283,5 +286,123 @@ def test_mma_masked_steps():
     split = small(kernel="mma-sync", mma_masked_steps="split").ptx
     branch = small(kernel="mma-sync", mma_masked_steps="branch").ptx
     assert branch.count("mma.sync") * 2 == split.count("mma.sync")
-    with pytest.raises(fa.CompileError, match="mma-masked-steps=loop"):
+    with pytest.raises(ValueError, match="mma_masked_steps='loop' is not one "
+                                         "of auto, split, branch"):
         small(kernel="mma-sync", mma_masked_steps="loop")
+
+
+def test_ptxas_search(tmp_path):
+    """ptxas is found by the C++ search fa-compile uses (faFindPtxas); one
+    asked for must exist, before anything compiles."""
+    from flashattn_mlir import _capi
+    c = _capi.compiler()
+    assert c.find_ptxas("/bin/sh") == ("/bin/sh", None)
+    path, error = c.find_ptxas("", str(tmp_path))
+    assert path is None
+    assert error == (f"no ptxas in the CUDA toolkit '{tmp_path}' "
+                     f"({tmp_path}/bin/ptxas is not an executable file)")
+    with pytest.raises(ValueError, match="ptxas '/nonexistent/ptxas' is not an executable file"):
+        small(ptxas="/nonexistent/ptxas")
+
+
+def _printed_schedule(text):
+    """The #fa.schedule fields an MLIR text prints (the defaults are not
+    printed), as the options spell them."""
+    m = re.search(r"#fa\.schedule<([^>]*)>", text)
+    return {k.strip(): v.strip().replace("_", "-") for k, v in
+            (item.split("=") for item in m.group(1).split(","))}
+
+
+def test_schedule():
+    """Kernel.schedule is the #fa.schedule the pipeline decided and built
+    from (its printed fields agree; forced options show), read through the
+    C API."""
+    keys = {"kernel", "loads", "release", "step", "pingpong", "masked_steps",
+            "epilogue", "consumer_regs"}
+    k = small()
+    assert set(k.schedule) == keys
+    printed = _printed_schedule(k.mlir("tiled"))
+    assert {key: str(k.schedule[key]) for key in printed} == printed
+    assert (k.schedule["kernel"], k.schedule["loads"]) == ("wgmma", "tma")
+    p = small(wgmma_release="producer", block_q=128, block_kv=64, stages=2,
+              warps=8)
+    assert (p.schedule["release"], p.schedule["step"], p.schedule["pingpong"]) == (
+        "producer", "overlap", True)
+    assert p.schedule["consumer_regs"] > 0 and "setmaxnreg.inc" in p.ptx
+    assert p.tiling == {"block_q": 128, "block_kv": 64, "stages": 2, "warps": 8}
+    m = small(kernel="mma-sync", mma_masked_steps="branch")
+    assert (m.schedule["kernel"], m.schedule["masked_steps"]) == ("mma-sync", "branch")
+    assert small(kernel="simt").schedule["kernel"] == "simt"
+    n = fa.compile(Q, Q, Q, dtype="f16", naive=True, ptxas="none")
+    assert n.schedule is None and n.tiling is None and n.shared_memory is None
+
+
+def test_shared_memory():
+    """Kernel.shared_memory: the cost model's bytes (the scalar kernel's
+    launch asks for exactly them) and the target's budget."""
+    s = small(kernel="simt")
+    assert s.shared_memory["bytes"] == s.manifest["kernels"][0]["shared_bytes"]
+    assert s.shared_memory["budget"] == 232448  # the H100's sram_per_block
+    k = small(sram_per_block=100000)
+    assert k.shared_memory["budget"] == 100000
+    assert 0 < k.shared_memory["bytes"] <= 100000
+
+
+def test_option_values_checked_before_compiling(monkeypatch):
+    """Option names, types and enum values are checked against the
+    pipeline's description (the C API) before anything runs."""
+    def boom(*args, **kw):
+        raise AssertionError("compiled an invalid configuration")
+
+    monkeypatch.setattr(compiler, "_compile", boom)
+    with pytest.raises(ValueError, match="kernel='tensor-core' is not one of "
+                                         "auto, wgmma, mma-sync, simt"):
+        small(kernel="tensor-core")
+    with pytest.raises(ValueError, match="sram_per_block must be an integer"):
+        small(sram_per_block="a lot")
+    with pytest.raises(ValueError, match="opt_level must be a non-negative integer"):
+        small(opt_level=-1)
+    with pytest.raises(ValueError, match="naive must be True or False"):
+        small(naive="yes")
+    with pytest.raises(TypeError, match="unknown option 'format'"):
+        small(format="bin")
+    with pytest.raises(TypeError, match="unknown option 'stop_after'"):
+        small(stop_after="gpu")
+
+
+def test_option_values_come_from_the_compiler():
+    """make_config keeps no list of values: it takes the description it is
+    given (Compiler.pipeline_options())."""
+    from flashattn_mlir import _capi
+    described = _capi.compiler().pipeline_options()
+    assert described["wgmma-release"]["values"] == [
+        "auto", "barrier", "mbarrier", "producer"]
+    assert (described["opt-level"]["type"], described["opt-level"]["default"]) == (
+        "uint", "3")
+    fake = {"wgmma-release": {"type": "enum", "values": ["fence"]},
+            "hbm-gbps": {"type": "int", "values": []}}
+    cfg = _config.make_config(Q, Q, Q, pipeline=fake, wgmma_release="fence",
+                              hbm_gbps="4000")
+    assert cfg["options"] == {"wgmma_release": "fence", "hbm_gbps": 4000}
+    # Values as a command line gives them (bench/correctness/python_gpu_check.py).
+    cfg = _config.make_config(Q, Q, Q, pipeline=described, naive="true",
+                              sram_per_block="49152")
+    assert cfg["options"] == {"naive": True, "sram_per_block": 49152}
+    with pytest.raises(ValueError, match="not one of fence"):
+        _config.make_config(Q, Q, Q, pipeline=fake, wgmma_release="auto")
+    # Every fa-set-target field reaches compile() (hbm_gbps was not one).
+    assert small(hbm_gbps=1000, tensor_tflops=500).config["options"] == {
+        "hbm_gbps": 1000, "tensor_tflops": 500}
+
+
+def test_load_reads_the_input_through_the_capi(tmp_path):
+    """A kernel without NAME.config.json takes its configuration from
+    NAME.mlir, read by the compiler: masks and the lse included."""
+    k = fa.compile(Q, (1, 2, 96, 64), (1, 2, 96, 64), dtype="f16", mask="bool",
+                   mask_shape=(1, 1, 128, 96), lse=True, scale=0.25,
+                   ptxas="none")
+    path = k.save(str(tmp_path), "masked")
+    os.remove(tmp_path / "masked.config.json")
+    loaded = fa.load(path)
+    assert _config.semantic_key(loaded.config) == _config.semantic_key(k.config)
+    assert loaded.tiling is None and loaded.schedule is None  # not in the input

@@ -12,8 +12,13 @@
 
 // RUN: fa-capi-test 2>&1 | FileCheck %s
 
+/* setenv (testFindToolkit). */
+#define _POSIX_C_SOURCE 200112L
+
+#include "FlashAttn-c/Attention.h"
 #include "FlashAttn-c/Dialects.h"
 #include "FlashAttn-c/Passes.h"
+#include "FlashAttn-c/Target.h"
 #include "mlir-c/BuiltinAttributes.h"
 #include "mlir-c/Diagnostics.h"
 #include "mlir-c/IR.h"
@@ -236,6 +241,242 @@ static int testErrors(void) {
   return 0;
 }
 
+/* A wgmma attention with a tiling and a schedule written by hand, every
+   schedule field away from its default. */
+static const char *kScheduled =
+    "func.func @scheduled(%q: tensor<1x2x256x64xbf16>, %o: tensor<1x2x256x64xbf16>)"
+    "    -> tensor<1x2x256x64xbf16> {\n"
+    "  %r = fa.attention ins(%q, %q, %q : tensor<1x2x256x64xbf16>,"
+    "      tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>)"
+    "      outs(%o : tensor<1x2x256x64xbf16>)"
+    "      {schedule = #fa.schedule<kernel = mma_sync, loads = tma,"
+    "         release = mbarrier, step = overlap, pingpong = true,"
+    "         masked_steps = branch, epilogue = tma_store, consumer_regs = 232>,"
+    "       tiling = #fa.tiling<block_q = 128, block_kv = 32, stages = 3, warps = 8>}"
+    "      -> tensor<1x2x256x64xbf16>\n"
+    "  return %r : tensor<1x2x256x64xbf16>\n"
+    "}\n";
+
+static void printStringRef(const char *name, MlirStringRef value) {
+  printf(" %s=%.*s", name, (int)value.length, value.data);
+}
+
+/* What the C API reads from an fa.attention, printed in one line each. */
+static void printDecisions(MlirOperation op) {
+  FATiling tiling;
+  if (faAttentionGetTiling(op, &tiling))
+    printf("tiling: %lld %lld %lld %lld\n", (long long)tiling.blockQ,
+           (long long)tiling.blockKV, (long long)tiling.stages,
+           (long long)tiling.warps);
+  else
+    puts("tiling: none");
+  FASchedule s;
+  if (faAttentionGetSchedule(op, &s)) {
+    fputs("schedule:", stdout);
+    printStringRef("kernel", s.kernel);
+    printStringRef("loads", s.loads);
+    printStringRef("release", s.release);
+    printStringRef("step", s.step);
+    printf(" pingpong=%s", s.pingpong ? "true" : "false");
+    printStringRef("masked_steps", s.maskedSteps);
+    printStringRef("epilogue", s.epilogue);
+    printf(" consumer_regs=%lld\n", (long long)s.consumerRegs);
+  } else {
+    puts("schedule: none");
+  }
+  FATarget t;
+  if (faGetTarget(op, &t))
+    printf("target: %.*s %lld %lld %lld %lld %lld %lld %lld\n",
+           (int)t.arch.length, t.arch.data, (long long)t.sramPerBlock,
+           (long long)t.sramPerSM, (long long)t.regsPerSM,
+           (long long)t.maxRegsPerThread, (long long)t.smCount,
+           (long long)t.hbmGBps, (long long)t.tensorTFlops);
+  else
+    puts("target: none");
+  FASharedMemory smem;
+  if (mlirLogicalResultIsSuccess(
+          faAttentionGetSharedMemory(op, &smem, printToFile, stdout)))
+    printf("shared memory: %lld of %lld\n", (long long)smem.bytes,
+           (long long)smem.budget);
+  else
+    puts("shared memory: failed");
+}
+
+/* The decisions of fa-select-tiling as the C API reads them, against the
+   attributes the op prints and fa-check-sram-budget's own numbers. */
+static int testAttention(void) {
+  puts("=== testAttention");
+  MlirContext ctx = faContextCreate();
+  MlirModule module = parse(ctx, kAttention);
+  MlirOperation moduleOp = mlirModuleGetOperation(module);
+  printf("ops: %ld, is attention: %d %d, past the end: %s\n",
+         (long)faModuleGetNumAttentionOps(module),
+         faOperationIsAAttention(faModuleGetAttentionOp(module, 0)),
+         faOperationIsAAttention(moduleOp),
+         mlirOperationIsNull(faModuleGetAttentionOp(module, 1)) ? "null"
+                                                                 : "op");
+  // CHECK-LABEL: === testAttention
+  // CHECK-NEXT:  ops: 1, is attention: 1 0, past the end: null
+  MlirOperation op = faModuleGetAttentionOp(module, 0);
+  printDecisions(op);
+  // CHECK-NEXT:  tiling: none
+  // CHECK-NEXT:  schedule: none
+  // CHECK-NEXT:  target: none
+  // CHECK-NEXT:  error: 'fa.attention' op has no #fa.tiling to size its shared memory; run fa-select-tiling
+  // CHECK:       shared memory: failed
+  FASharedMemory smem;
+  faAttentionGetSharedMemory(moduleOp, &smem, printToFile, stdout);
+  // CHECK-NEXT:  error: expected an fa.attention, got 'builtin.module'
+
+  faRunPassPipeline(module,
+                    mlirStringRefCreateFromCString(
+                        "fa-set-target{target=h100},"
+                        "fa-select-tiling{kernel=auto}"),
+                    printToFile, stdout);
+  printOp(moduleOp);
+  printDecisions(op);
+  // CHECK:       #fa.target<arch = "[[ARCH:sm_90a]]", sram_per_block = [[SPB:[0-9]+]], sram_per_sm = [[SPS:[0-9]+]], regs_per_sm = [[RPS:[0-9]+]], max_regs_per_thread = [[MRT:[0-9]+]], sm_count = [[SMS:[0-9]+]], hbm_gbps = [[HBM:[0-9]+]], tensor_tflops = [[TF:[0-9]+]]>
+  // CHECK:       schedule = #fa.schedule<kernel = mma_sync, epilogue = staged>
+  // CHECK-SAME:  tiling = #fa.tiling<block_q = [[BQ:[0-9]+]], block_kv = [[BKV:[0-9]+]], stages = [[ST:[0-9]+]], warps = [[W:[0-9]+]]>
+  // CHECK:       tiling: [[BQ]] [[BKV]] [[ST]] [[W]]
+  // CHECK-NEXT:  schedule: kernel=mma-sync loads=cp-async release=barrier step=serial pingpong=false masked_steps=split epilogue=staged consumer_regs=0
+  // CHECK-NEXT:  target: [[ARCH]] [[SPB]] [[SPS]] [[RPS]] [[MRT]] [[SMS]] [[HBM]] [[TF]]
+  // CHECK-NEXT:  shared memory: [[BYTES:[0-9]+]] of [[SPB]]
+
+  /* fa-check-sram-budget names the same bytes when the budget is smaller. */
+  faRunPassPipeline(
+      module,
+      mlirStringRefCreateFromCString(
+          "fa-set-target{sram-per-block=1024},fa-check-sram-budget"),
+      printToFile, stdout);
+  printDecisions(op);
+  // CHECK:       error: 'fa.attention' op tiling #fa.tiling<{{.*}}> needs [[BYTES]] bytes of shared memory per block but the target (sm_90a) allows 1024 (kernel=mma-sync)
+  // CHECK:       shared memory: [[BYTES]] of 1024
+  mlirModuleDestroy(module);
+
+  module = parse(ctx, kScheduled);
+  printDecisions(faModuleGetAttentionOp(module, 0));
+  // CHECK-NEXT:  tiling: 128 32 3 8
+  // CHECK-NEXT:  schedule: kernel=mma-sync loads=tma release=mbarrier step=overlap pingpong=true masked_steps=branch epilogue=tma-store consumer_regs=232
+  // CHECK-NEXT:  target: none
+  // CHECK-NEXT:  error: 'fa.attention' op has no #fa.target on the enclosing module to take the shared-memory budget from; run fa-set-target
+  // CHECK:       shared memory: failed
+  mlirModuleDestroy(module);
+  mlirContextDestroy(ctx);
+  return 0;
+}
+
+/* One line per option: name, type, default, then the enum's values. */
+static void printOption(const FAPipelineOption *option, void *userData) {
+  int *count = (int *)userData;
+  ++*count;
+  printf("option %.*s %.*s '%.*s'", (int)option->name.length,
+         option->name.data, (int)option->type.length, option->type.data,
+         (int)option->defaultValue.length, option->defaultValue.data);
+  for (intptr_t i = 0; i < option->numValues; ++i)
+    printf(" %.*s", (int)option->values[i].length, option->values[i].data);
+  if (option->description.length == 0 ||
+      (option->numValues > 0 && option->valueDescriptions[0].length == 0))
+    fputs(" (undescribed)", stdout);
+  fputc('\n', stdout);
+}
+
+/* faGetPipelineOptions: fa-to-ptx-pipeline's options with their types,
+   defaults and allowed values (unittests/PipelineOptionsTest.cpp checks
+   them all against the pipeline's parser). */
+static int testPipelineOptions(void) {
+  puts("=== testPipelineOptions");
+  int count = 0;
+  MlirLogicalResult result = faGetPipelineOptions(
+      mlirStringRefCreateFromCString("fa-to-ptx-pipeline"), printOption,
+      &count);
+  printf("%s, %d options\n",
+         mlirLogicalResultIsSuccess(result) ? "success" : "failure", count);
+  // CHECK-LABEL: === testPipelineOptions
+  // CHECK-NEXT:  option target string ''
+  // CHECK-NEXT:  option arch string ''
+  // CHECK-NEXT:  option sram-per-block int '0'
+  // CHECK:       option format enum 'isa' isa bin fatbin
+  // CHECK:       option opt-level uint '3'
+  // CHECK:       option naive bool 'false'
+  // CHECK-NEXT:  option explain bool 'false'
+  // CHECK-NEXT:  option stop-after enum 'binary' target selected tiled bufferized gpu binary
+  // CHECK-NEXT:  option kernel enum 'auto' auto wgmma mma-sync simt
+  // CHECK-NEXT:  option wgmma-loads enum 'tma' tma cp-async
+  // CHECK-NEXT:  option wgmma-release enum 'auto' auto barrier mbarrier producer
+  // CHECK-NEXT:  option wgmma-schedule enum 'auto' auto serial overlap
+  // CHECK-NEXT:  option wgmma-pingpong enum 'auto' auto on off
+  // CHECK-NEXT:  option mma-masked-steps enum 'auto' auto split branch
+  // CHECK-NEXT:  success, {{[0-9]+}} options
+  // CHECK-NOT:   undescribed
+  count = 0;
+  result = faGetPipelineOptions(
+      mlirStringRefCreateFromCString("gpu-lower-to-nvvm-pipeline"),
+      printOption, &count);
+  printf("%s, %d options\n",
+         mlirLogicalResultIsSuccess(result) ? "success" : "failure", count);
+  // CHECK-NEXT:  failure, 0 options
+  return 0;
+}
+
+static void printValue(MlirStringRef text, void *userData) {
+  printf("  %s '%.*s'\n", (const char *)userData, (int)text.length,
+         text.data);
+}
+
+static void printError(MlirStringRef text, void *userData) {
+  (void)userData;
+  printf("  error: %.*s\n", (int)text.length, text.data);
+}
+
+static void printFound(const char *what, MlirLogicalResult result) {
+  printf("%s: %s\n", what,
+         mlirLogicalResultIsSuccess(result) ? "found" : "not found");
+}
+
+/* faFindCUDAToolkit and faFindPtxas: an explicit path is taken as given
+   (a toolkit) or checked (ptxas); a toolkit named explicitly is where ptxas
+   is looked for; the environment is read when nothing is given. Last: it
+   changes $PATH and $CUDA_ROOT. */
+static int testFindToolkit(void) {
+  puts("=== testFindToolkit");
+  MlirStringRef none = mlirStringRefCreateFromCString("");
+  MlirStringRef sh = mlirStringRefCreateFromCString("/bin/sh");
+  MlirStringRef missing = mlirStringRefCreateFromCString("/nonexistent");
+  char toolkit[] = "toolkit", ptxas[] = "ptxas";
+  printFound("toolkit option", faFindCUDAToolkit(missing, printValue,
+                                                 printError, toolkit));
+  printFound("ptxas option",
+             faFindPtxas(sh, none, printValue, printError, ptxas));
+  printFound("missing ptxas",
+             faFindPtxas(missing, none, printValue, printError, ptxas));
+  printFound("toolkit without ptxas",
+             faFindPtxas(none, missing, printValue, printError, ptxas));
+  // CHECK-LABEL: === testFindToolkit
+  // CHECK-NEXT:    toolkit '/nonexistent'
+  // CHECK-NEXT:  toolkit option: found
+  // CHECK-NEXT:    ptxas '/bin/sh'
+  // CHECK-NEXT:  ptxas option: found
+  // CHECK-NEXT:    error: ptxas '/nonexistent' is not an executable file
+  // CHECK-NEXT:  missing ptxas: not found
+  // CHECK-NEXT:    error: no ptxas in the CUDA toolkit '/nonexistent' (/nonexistent/bin/ptxas is not an executable file)
+  // CHECK-NEXT:  toolkit without ptxas: not found
+
+  setenv("PATH", "/nonexistent", 1);
+  setenv("CUDA_ROOT", "/nonexistent-cuda", 1);
+  printFound("environment toolkit",
+             faFindCUDAToolkit(none, printValue, printError, toolkit));
+  printFound("search", faFindPtxas(none, none, printValue, printError, ptxas));
+  printFound("no error callback",
+             faFindPtxas(none, none, printValue, NULL, ptxas));
+  // CHECK-NEXT:    toolkit '/nonexistent-cuda'
+  // CHECK-NEXT:  environment toolkit: found
+  // CHECK-NEXT:    error: ptxas not found: not on $PATH, and not in the CUDA toolkit of $CUDA_ROOT (/nonexistent-cuda/bin/ptxas is not an executable file)
+  // CHECK-NEXT:  search: not found
+  // CHECK-NEXT:  no error callback: not found
+  return 0;
+}
+
 /* Driver mode: stdin -> pipeline -> stdout. */
 static int runDriver(const char *pipeline) {
   size_t size = 0, capacity = 1 << 16;
@@ -273,7 +514,8 @@ int main(int argc, char **argv) {
     return runDriver(argv[1]);
   faRegisterAllPasses();
   if (testRunPipeline() || testProjectPasses() || testUpstreamPassManager() ||
-      testErrors())
+      testErrors() || testAttention() || testPipelineOptions() ||
+      testFindToolkit())
     return 1;
   puts("=== done");
   // CHECK: === done

@@ -39,7 +39,8 @@ def parse_args(argv):
     p.add_argument("--dtype", choices=["f32", "f16", "bf16"], default="f32")
     p.add_argument("--causal", action="store_true")
     p.add_argument("--scale", type=float, default=0.0, help="0 means 1/sqrt(d)")
-    p.add_argument("--mask", choices=["none", "bias", "bool", "bias-row"],
+    p.add_argument("--mask", choices=["none", "bias", "bool", "bias-row",
+                                      "bias-full", "bias-key", "bias-query"],
                    default="none")
     p.add_argument("--lse", action="store_true")
     p.add_argument("--dynamic", action="store_true",
@@ -103,6 +104,16 @@ def make_inputs(a):
         m = rng.standard_normal((1, 1, a.nq, a.nk))
         m[rng.random(m.shape) < 0.3] = -np.inf
         mask = round_to(m, a.dtype)
+    elif a.mask == "bias-full":
+        mask = round_to(rng.standard_normal((a.b, a.hq, a.nq, a.nk)), a.dtype)
+    elif a.mask == "bias-key":
+        # Per key, broadcast over heads and queries; -inf pads keys out.
+        m = rng.standard_normal((a.b, 1, 1, a.nk))
+        m[rng.random(m.shape) < 0.2] = -np.inf
+        mask = round_to(m, a.dtype)
+    elif a.mask == "bias-query":
+        # Per query row and head, broadcast over batch and keys.
+        mask = round_to(rng.standard_normal((1, a.hq, a.nq, 1)), a.dtype)
     elif a.mask == "bool":
         m = rng.random((a.b, 1, a.nq, a.nk)) < 0.7
         m[:, :, : a.masked_rows, :] = False
@@ -191,20 +202,24 @@ def visible(a):
     return j <= i + (a.nk - a.nq)
 
 
-def attention(a, q, k, v, mask, dt, rnd):
-    """Attention with every intermediate in `dt` and rounded by `rnd`."""
-    g = a.hq // a.hkv
-    k = np.repeat(k, g, axis=1).astype(dt)
-    v = np.repeat(v, g, axis=1).astype(dt)
-    q = q.astype(dt)
-    s = rnd(np.einsum("bhid,bhjd->bhij", q, k) * dt(a.scale_value))
+def masked_scores(a, q, k, mask, dt, rnd):
+    """S = scale * Q K^T (+ bias), [B, Hq, Nq, Nk] in `dt` rounded by `rnd`,
+    -inf where the causal mask or the keep-mask hides the key."""
+    k = np.repeat(k, a.hq // a.hkv, axis=1).astype(dt)
+    s = rnd(np.einsum("bhid,bhjd->bhij", q.astype(dt), k) * dt(a.scale_value))
     keep = np.broadcast_to(visible(a), s.shape)
     if mask is not None:
         if mask.dtype == bool:
             keep = keep & np.broadcast_to(mask, s.shape)
         else:
             s = rnd(s + mask.astype(dt))
-    s = np.where(keep, s, -np.inf).astype(dt)
+    return np.where(keep, s, -np.inf).astype(dt)
+
+
+def attention(a, q, k, v, mask, dt, rnd):
+    """Attention with every intermediate in `dt` and rounded by `rnd`."""
+    v = np.repeat(v, a.hq // a.hkv, axis=1).astype(dt)
+    s = masked_scores(a, q, k, mask, dt, rnd)
     m = s.max(axis=-1, keepdims=True)
     m_safe = np.where(np.isneginf(m), 0, m).astype(dt)
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
@@ -255,67 +270,95 @@ def ttype(shape, elt, dynamic_dims=()):
     return "tensor<" + "x".join(dims + [elt]) + ">"
 
 
-def emit(a):
-    q, k, v, mask = make_inputs(a)
-    elt = a.dtype
-    qs, ks, vs = q.shape, k.shape, v.shape
-    os_ = (a.b, a.hq, a.nq, a.dv)
-    dyn = (0, 2) if a.dynamic else ()
-    lines = ["func.func private @printMemrefF32(tensor<*xf32>)",
-             "func.func @main() {"]
+class Program:
+    """The lines of an MLIR @main that builds constant inputs, runs ops on
+    them and prints results; shared by the forward and backward cases."""
 
-    def const(name, x, e):
+    def __init__(self, dynamic):
+        self.dynamic = dynamic
+        self.dyn = (0, 2) if dynamic else ()  # B and N dynamic
+        self.lines = ["func.func private @printMemrefF32(tensor<*xf32>)",
+                      "func.func @main() {"]
+        self.dims = None
+        self.types = {}  # constant name -> its type
+
+    def add(self, line):
+        self.lines.append("  " + line)
+
+    def const(self, name, x, e, dynamic=None):
+        """%name = x (reshaped from a flat constant: one line per tensor);
+        rank-4 inputs get dynamic B and N with --dynamic."""
+        dynamic = self.dynamic if dynamic is None else dynamic
         t = ttype(x.shape, e)
         flat_t = f"tensor<{x.size}x{e}>"
-        lines.append(f"  %{name}_flat = arith.constant {dense(x, e)} : {flat_t}")
+        self.add(f"%{name}_flat = arith.constant {dense(x, e)} : {flat_t}")
         shape = ", ".join(str(s) for s in x.shape)
-        lines.append(
-            f"  %{name}_st = tensor.expand_shape %{name}_flat "
-            f"[[{', '.join(str(i) for i in range(len(x.shape)))}]] "
-            f"output_shape [{shape}] : {flat_t} into {t}")
-        if a.dynamic and len(x.shape) == 4:
-            dt = ttype(x.shape, e, dyn)
-            lines.append(f"  %{name} = tensor.cast %{name}_st : {t} to {dt}")
-            return dt
-        lines.append(f"  %{name} = tensor.cast %{name}_st : {t} to {t}")
+        self.add(f"%{name}_st = tensor.expand_shape %{name}_flat "
+                 f"[[{', '.join(str(i) for i in range(len(x.shape)))}]] "
+                 f"output_shape [{shape}] : {flat_t} into {t}")
+        if dynamic and len(x.shape) == 4:
+            dt = ttype(x.shape, e, self.dyn)
+            self.add(f"%{name} = tensor.cast %{name}_st : {t} to {dt}")
+            t = dt
+        else:
+            self.add(f"%{name} = tensor.cast %{name}_st : {t} to {t}")
+        self.types[name] = t
         return t
 
-    # Reshaping a flat constant keeps the emitted text one line per tensor.
-    tq = const("q", q, elt)
-    tk = const("k", k, elt)
-    tv = const("v", v, elt)
-    mask_part = ""
-    if mask is not None:
+    def mask(self, mask, elt):
+        """The mask constant (static shape) and its `mask(...)` clause."""
+        if mask is None:
+            return ""
         me = "i1" if mask.dtype == bool else elt
-        mt = ttype(mask.shape, me)
-        flat_t = f"tensor<{mask.size}x{me}>"
-        lines.append(f"  %m_flat = arith.constant {dense(mask, me)} : {flat_t}")
-        lines.append(
-            f"  %m = tensor.expand_shape %m_flat [[0, 1, 2, 3]] output_shape "
-            f"[{', '.join(str(s) for s in mask.shape)}] : {flat_t} into {mt}")
-        mask_part = f" mask(%m : {mt})"
+        mt = self.const("m", mask, me, dynamic=False)
+        return f" mask(%m : {mt})"
 
-    # Poison the destination: NaN everywhere, so an unwritten element shows.
-    to = ttype(os_, elt, dyn)
-    lines.append("  %nan = arith.constant 0x7FC00000 : f32")
-    lines.append(f"  %nan_e = arith.truncf %nan : f32 to {elt}" if elt != "f32"
-                 else "  %nan_e = arith.addf %nan, %nan : f32")
-    dims = []
-    if a.dynamic:
-        lines.append("  %c0 = arith.constant 0 : index")
-        lines.append("  %c2 = arith.constant 2 : index")
-        lines.append(f"  %db = tensor.dim %q, %c0 : {tq}")
-        lines.append(f"  %dn = tensor.dim %q, %c2 : {tq}")
-        dims = ["%db", "%dn"]
-    lines.append(f"  %oe = tensor.empty({', '.join(dims)}) : {to}")
-    lines.append(f"  %o0 = linalg.fill ins(%nan_e : {elt}) outs(%oe : {to}) -> {to}")
-    outs, out_types = ["%o0"], [to]
-    if a.lse:
-        tl = ttype((a.b, a.hq, a.nq), "f32", (0, 2) if a.dynamic else ())
-        lines.append(f"  %le = tensor.empty({', '.join(dims)}) : {tl}")
-        lines.append(f"  %l0 = linalg.fill ins(%nan : f32) outs(%le : {tl}) -> {tl}")
-        outs.append("%l0")
-        out_types.append(tl)
+    def poisoned(self, name, shape, elt, like="q", dynamic=True):
+        """An init of `shape` filled with NaN, so that an unwritten element
+        shows; with --dynamic, B and N are those of input %like (`dynamic`
+        False: static)."""
+        if not hasattr(self, "_nan"):
+            self._nan = {}
+            self.add("%nan = arith.constant 0x7FC00000 : f32")
+            self._nan["f32"] = "%nan"
+        if elt not in self._nan:
+            self.add(f"%nan_{elt} = arith.truncf %nan : f32 to {elt}")
+            self._nan[elt] = f"%nan_{elt}"
+        dyn = self.dyn if dynamic else ()
+        dims = []
+        if dyn:
+            if self.dims is None:
+                self.add("%c0 = arith.constant 0 : index")
+                self.add("%c2 = arith.constant 2 : index")
+                self.dims = {}
+            if like not in self.dims:
+                t = self.types[like]
+                self.add(f"%{like}_db = tensor.dim %{like}, %c0 : {t}")
+                self.add(f"%{like}_dn = tensor.dim %{like}, %c2 : {t}")
+                self.dims[like] = [f"%{like}_db", f"%{like}_dn"]
+            dims = self.dims[like]
+        t = ttype(shape, elt, dyn)
+        self.add(f"%{name}_e = tensor.empty({', '.join(dims)}) : {t}")
+        self.add(f"%{name} = linalg.fill ins({self._nan[elt]} : {elt}) "
+                 f"outs(%{name}_e : {t}) -> {t}")
+        return t
+
+    def print_f32(self, value, t, elt):
+        """printMemrefF32 of `value` (extended to f32 first)."""
+        name = value.lstrip("%").replace("#", "_")
+        if elt != "f32":
+            ft = t.replace(f"x{elt}>", "xf32>")
+            self.add(f"%{name}_f = arith.extf {value} : {t} to {ft}")
+            value, t = f"%{name}_f", ft
+        self.add(f"%{name}_u = tensor.cast {value} : {t} to tensor<*xf32>")
+        self.add(f"call @printMemrefF32(%{name}_u) : (tensor<*xf32>) -> ()")
+
+    def text(self):
+        return "\n".join(self.lines + ["  return", "}"])
+
+
+def attr_text(a):
+    """The ` {causal, scale = .., tiling = ..}` of an op, from the args."""
     attrs = []
     if a.causal:
         attrs.append("causal")
@@ -328,28 +371,49 @@ def emit(a):
         bq, bkv, st, w = a.tiling.split(",")
         attrs.append(f"tiling = #fa.tiling<block_q = {bq}, block_kv = {bkv}, "
                      f"stages = {st}, warps = {w}>")
-    attr_text = " {" + ", ".join(attrs) + "}" if attrs else ""
-    res = "%r:2" if a.lse else "%r"
-    lines.append(
-        f"  {res} = fa.attention ins(%q, %k, %v : {tq}, {tk}, {tv}){mask_part} "
-        f"outs({', '.join(outs)} : {', '.join(out_types)}){attr_text} "
-        f"-> {', '.join(out_types)}")
-    r0 = "%r#0" if a.lse else "%r"
-    if elt != "f32":
-        ft = ttype(os_, "f32", dyn)
-        lines.append(f"  %of = arith.extf {r0} : {to} to {ft}")
-        r0, to = "%of", ft
-    lines.append(f"  %ou = tensor.cast {r0} : {to} to tensor<*xf32>")
-    lines.append("  call @printMemrefF32(%ou) : (tensor<*xf32>) -> ()")
+    return " {" + ", ".join(attrs) + "}" if attrs else ""
+
+
+def emit_inputs(a, prog, q, k, v, mask):
+    """Q, K, V and the mask as constants; returns their types and the
+    `ins(...)` operands text and the mask clause."""
+    elt = a.dtype
+    tq = prog.const("q", q, elt)
+    tk = prog.const("k", k, elt)
+    tv = prog.const("v", v, elt)
+    return tq, tk, tv, prog.mask(mask, elt)
+
+
+def emit_forward(a, prog, tq, tk, tv, mask_part, lse):
+    """%r = fa.attention on %q, %k, %v; returns the result names and types."""
+    to = prog.poisoned("o0", (a.b, a.hq, a.nq, a.dv), a.dtype)
+    outs, types = ["%o0"], [to]
+    if lse:
+        outs.append("%l0")
+        types.append(prog.poisoned("l0", (a.b, a.hq, a.nq), "f32"))
+    res = "%r:2" if lse else "%r"
+    prog.add(f"{res} = fa.attention ins(%q, %k, %v : {tq}, {tk}, {tv})"
+             f"{mask_part} outs({', '.join(outs)} : {', '.join(types)})"
+             f"{attr_text(a)} -> {', '.join(types)}")
+    names = ["%r#0", "%r#1"] if lse else ["%r"]
+    return names, types
+
+
+def emit(a):
+    q, k, v, mask = make_inputs(a)
+    prog = Program(a.dynamic)
+    tq, tk, tv, mask_part = emit_inputs(a, prog, q, k, v, mask)
+    names, types = emit_forward(a, prog, tq, tk, tv, mask_part, a.lse)
+    prog.print_f32(names[0], types[0], a.dtype)
     if a.lse:
-        lines.append(f"  %lu = tensor.cast %r#1 : {out_types[1]} to tensor<*xf32>")
-        lines.append("  call @printMemrefF32(%lu) : (tensor<*xf32>) -> ()")
-    lines.append("  return")
-    lines.append("}")
-    print("\n".join(lines))
+        prog.print_f32(names[1], types[1], "f32")
+    print(prog.text())
 
 
 # --- Checking ---------------------------------------------------------------
+
+# The absolute floor of the criterion, per element type.
+FLOOR = {"f32": 1e-5, "f16": 1e-4, "bf16": 1e-3}
 
 NUM = re.compile(r"-?(?:nan|inf|\d+(?:\.\d*)?(?:e[-+]?\d+)?)", re.IGNORECASE)
 
@@ -362,6 +426,35 @@ def parse_memrefs(text):
         data = c.split("data =", 1)[1]
         out.append(np.array([float(t) for t in NUM.findall(data)]))
     return out
+
+
+def compare(name, g, r, n, dtype):
+    """Compares the printed values `g` with the reference `r` by the
+    criterion max|g - r| <= 2 * max|n - r| + floor (`n`: the naive
+    implementation's values); prints one line. True when within the bound,
+    False when not, None when the sizes differ."""
+    r = np.asarray(r).reshape(-1)
+    n = np.asarray(n).reshape(-1)
+    if g.size != r.size:
+        print(f"FAIL: {name} has {g.size} elements, expected {r.size}")
+        return None
+    # Non-finite reference values must be matched exactly (inf/-inf/nan).
+    fin = np.isfinite(r)
+    same_nonfinite = np.all(
+        (np.isnan(g[~fin]) & np.isnan(r[~fin])) | (g[~fin] == r[~fin]))
+    if np.any(~np.isfinite(g[fin])) or not same_nonfinite:
+        print(f"FAIL: {name}: non-finite values differ from the reference")
+        return False
+    err = float(np.max(np.abs(g[fin] - r[fin]), initial=0.0))
+    nerr = float(np.max(np.abs(n[fin] - r[fin]), initial=0.0))
+    ref = float(np.max(np.abs(r[fin]), initial=0.0))
+    # printMemrefF32 prints 6 significant digits: allow that rounding.
+    bound = 2 * nerr + FLOOR[dtype] + 6e-6 * ref
+    status = "ok" if err <= bound else "FAIL"
+    print(f"{status}: {name} max_abs_err={err:.3e} naive_err={nerr:.3e} "
+          f"bound={bound:.3e} max_abs_ref={ref:.3e} elements={g.size}"
+          + (f" nonfinite={int((~fin).sum())}" if not fin.all() else ""))
+    return err <= bound
 
 
 def check(a, text):
@@ -379,35 +472,15 @@ def check(a, text):
     if len(got) != expected:
         print(f"FAIL: expected {expected} printed memrefs, got {len(got)}")
         return 1
-    floor = {"f32": 1e-5, "f16": 1e-4, "bf16": 1e-3}[a.dtype]
     ok = True
     pairs = [("output", got[0], ref_o, nai_o)]
     if a.lse:
         pairs.append(("logsumexp", got[1], ref_l, nai_l))
     for name, g, r, n in pairs:
-        r = r.reshape(-1)
-        n = n.reshape(-1)
-        if g.size != r.size:
-            print(f"FAIL: {name} has {g.size} elements, expected {r.size}")
+        within = compare(name, g, r, n, a.dtype)
+        if within is None:
             return 1
-        # Non-finite reference values must be matched exactly (inf/-inf/nan).
-        fin = np.isfinite(r)
-        same_nonfinite = np.all(
-            (np.isnan(g[~fin]) & np.isnan(r[~fin])) | (g[~fin] == r[~fin]))
-        if np.any(np.isnan(g[fin])) or not same_nonfinite:
-            print(f"FAIL: {name}: non-finite values differ from the reference")
-            ok = False
-            continue
-        err = float(np.max(np.abs(g[fin] - r[fin]), initial=0.0))
-        nerr = float(np.max(np.abs(n[fin] - r[fin]), initial=0.0))
-        # printMemrefF32 prints 6 significant digits: allow that rounding.
-        printed = 6e-6 * float(np.max(np.abs(r[fin]), initial=0.0))
-        bound = 2 * nerr + floor + printed
-        status = "ok" if err <= bound else "FAIL"
-        print(f"{status}: {name} max_abs_err={err:.3e} naive_err={nerr:.3e} "
-              f"bound={bound:.3e} elements={g.size}"
-              + (f" nonfinite={int((~fin).sum())}" if not fin.all() else ""))
-        ok = ok and err <= bound
+        ok = ok and within
     print("PASSED" if ok else "FAILED")
     return 0 if ok else 1
 
@@ -424,22 +497,16 @@ CPU_LOWERING = [
 ]
 
 
-def run(a, argv):
-    """emit | fa-opt PASSES | mlir-opt CPU_LOWERING | mlir-runner | check."""
-    import io
+def run_pipeline(text, passes):
+    """emit | fa-opt PASSES | mlir-opt CPU_LOWERING | mlir-runner: what the
+    program printed, or None after printing why it failed."""
     import os
     import shlex
     import subprocess
 
-    buf = io.StringIO()
-    old, sys.stdout = sys.stdout, buf
-    try:
-        emit(a)
-    finally:
-        sys.stdout = old
     libdir = os.environ.get("MLIR_LIB_DIR", "/usr/lib/llvm-22/lib")
     stages = [
-        ["fa-opt"] + shlex.split(a.passes),
+        ["fa-opt"] + shlex.split(passes),
         # The tiled form's scf.forall carries the fa.tiling marker, an
         # attribute of a dialect upstream mlir-opt does not know.
         ["mlir-opt", "--allow-unregistered-dialect"] + CPU_LOWERING,
@@ -447,15 +514,28 @@ def run(a, argv):
          f"-shared-libs={libdir}/libmlir_runner_utils.so,"
          f"{libdir}/libmlir_c_runner_utils.so"],
     ]
-    text = buf.getvalue()
     for cmd in stages:
         proc = subprocess.run(cmd, input=text, capture_output=True, text=True)
         if proc.returncode != 0:
             print(f"FAIL: {shlex.join(cmd)} exited {proc.returncode}\n"
                   f"{proc.stderr}")
-            return 1
+            return None
         text = proc.stdout
-    return check(a, text)
+    return text
+
+
+def run(a, argv):
+    """emit | fa-opt PASSES | mlir-opt CPU_LOWERING | mlir-runner | check."""
+    import io
+
+    buf = io.StringIO()
+    old, sys.stdout = sys.stdout, buf
+    try:
+        emit(a)
+    finally:
+        sys.stdout = old
+    text = run_pipeline(buf.getvalue(), a.passes)
+    return 1 if text is None else check(a, text)
 
 
 def main(argv):

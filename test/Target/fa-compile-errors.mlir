@@ -4,6 +4,7 @@
 // RUN: not fa-compile %s -o %t/res --pipeline-options="target=h100 naive" --ptxas=none --function=negative_new_result 2>&1 | FileCheck %s --check-prefix=RES
 // RUN: not fa-compile %s -o %t/fmt --pipeline-options="target=h100 naive format=bin" 2>&1 | FileCheck %s --check-prefix=FMT
 // RUN: not fa-compile %s -o %t/opt --pipeline-options="target=h100 format=bogus" 2>&1 | FileCheck %s --check-prefix=OPTS
+// RUN: not fa-compile %s -o %t/stop --pipeline-options="target=h100 naive stop-after=gpu" 2>&1 | FileCheck %s --check-prefix=STOP
 
 // DYN: error: manifest needs statically shaped memrefs with the identity layout, got 'memref<?x2x16x8xf32>'
 func.func @negative_dynamic(%q: tensor<?x2x16x8xf32>, %k: tensor<?x2x16x8xf32>,
@@ -29,3 +30,4 @@ func.func @negative_new_result(%q: tensor<1x2x16x8xf32>, %k: tensor<1x2x16x8xf32
 // OPTS: for the --format option: Cannot find option named 'bogus'!
 // OPTS: fa-compile: error: bad --pipeline-options
 // FMT: fa-compile: error: writes PTX (format=isa) and assembles it with ptxas itself; drop the format option
+// STOP: fa-compile: error: writes the compiled kernel; drop the stop-after option (fa-opt's --fa-to-ptx-pipeline prints the IR at a stage)

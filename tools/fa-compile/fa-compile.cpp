@@ -20,6 +20,7 @@
 #include "FlashAttn/Dialect/FA/IR/FAAttrs.h"
 #include "FlashAttn/Dialect/FA/IR/FADialect.h"
 #include "FlashAttn/Pipelines/Pipelines.h"
+#include "FlashAttn/Target/CUDAToolkit.h"
 #include "FlashAttn/Target/KernelManifest.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -72,8 +73,10 @@ static cl::opt<std::string>
                  cl::init(""));
 static cl::opt<std::string>
     ptxasPath("ptxas",
-              cl::desc("ptxas to assemble the PTX with (default: "
-                       "$PATH, then /usr/local/cuda/bin); 'none' skips it"),
+              cl::desc("ptxas to assemble the PTX with (default: the "
+                       "toolkit option's bin, else $PATH, else the bin of "
+                       "$CUDA_ROOT, $CUDA_HOME, $CUDA_PATH or "
+                       "/usr/local/cuda); 'none' skips it"),
               cl::init(""));
 static cl::opt<bool> allowOverBudget(
     "allow-over-budget",
@@ -108,19 +111,6 @@ static LogicalResult writeFile(StringRef path, StringRef contents) {
   out->os() << contents;
   out->keep();
   return success();
-}
-
-static std::string findPtxas() {
-  if (ptxasPath == "none")
-    return "";
-  if (!ptxasPath.empty())
-    return ptxasPath;
-  if (auto found = llvm::sys::findProgramByName("ptxas"))
-    return *found;
-  if (auto found =
-          llvm::sys::findProgramByName("ptxas", {"/usr/local/cuda/bin"}))
-    return *found;
-  return "";
 }
 
 /// Assembles `ptxFile` into `cubinFile` with `ptxas -v`; returns its log, or
@@ -196,6 +186,12 @@ int main(int argc, char **argv) {
                     "with ptxas itself; drop the format option\n";
     return 1;
   }
+  if (options->stopAfter != fa::PipelineStage::Binary) {
+    reportError() << "writes the compiled kernel; drop the "
+                    "stop-after option (fa-opt's --fa-to-ptx-pipeline prints "
+                    "the IR at a stage)\n";
+    return 1;
+  }
   // The parser verified the input; the passes' own invariants are checked
   // after the whole pipeline unless --verify-each asks for every step (as
   // LLVM's opt, unlike mlir-opt, does by default).
@@ -240,8 +236,23 @@ int main(int argc, char **argv) {
   llvm::StringMap<std::string> files;
   files["ptx"] = (base + ".ptx").str();
 
+  // Found as the pipeline finds its toolkit. A ptxas that was asked for
+  // must exist; without one found, the PTX is written alone.
+  std::string ptxas;
+  if (ptxasPath != "none") {
+    llvm::Expected<std::string> found =
+        fa::findPtxas(ptxasPath, options->toolkit);
+    if (found) {
+      ptxas = *found;
+    } else if (!ptxasPath.empty()) {
+      reportError() << llvm::toString(found.takeError()) << "\n";
+      return 1;
+    } else {
+      reportWarning() << llvm::toString(found.takeError())
+                   << "; writing no cubin (--ptxas=none skips ptxas)\n";
+    }
+  }
   llvm::StringMap<fa::KernelResources> resources;
-  std::string ptxas = findPtxas();
   if (!ptxas.empty()) {
     std::string cubinFile = outputPrefix + ".cubin";
     std::string logFile = outputPrefix + ".ptxas.log";

@@ -8,22 +8,16 @@
 // Plain C++ (no MLIR dependency beyond llvm/ADT): the passes call it, and the
 // unit tests check its arithmetic. docs/CostModel.md derives every formula.
 //
-// Two kernels share one thread-block structure: one block per (batch, query
-// head, q-block) with `warps` warps, K/V blocks streamed with an online
-// softmax. They differ in where the tiles live (KernelKind):
-//  - Simt, the kernel convert-fa-to-gpu emits today: every tile buffer (Q,
-//    K, V, mask, the f32 S and accumulator tiles, the softmax vectors) in
-//    shared memory, one stage, the two tile products as scalar f32 FMAs.
-//  - TensorCore, the kernel the speed work builds: the Q tile and `stages` K
-//    and V tiles in shared memory, the f32 O accumulator and the S tile in
-//    registers; mma.sync m16n8k16 (16 rows per warp) below sm_90, wgmma (64
-//    rows per warpgroup of 4 warps) on sm_90 and later.
+// The kernels it models are described with KernelKind (AttentionProblem.h).
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef FLASHATTN_ANALYSIS_COSTMODEL_H
 #define FLASHATTN_ANALYSIS_COSTMODEL_H
 
+#include "FlashAttn/Analysis/AttentionProblem.h"
+#include "FlashAttn/Analysis/Legality.h"
+#include "FlashAttn/Analysis/SharedLayout.h"
 #include "FlashAttn/Analysis/TargetInfo.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
@@ -36,145 +30,9 @@
 namespace mlir {
 namespace fa {
 
-/// The GPU kernel whose resources and time the model predicts.
-enum class KernelKind {
-  /// The scalar kernel of convert-fa-to-gpu: all tile buffers in shared
-  /// memory, one stage, products on the CUDA cores (docs/CostModel.md,
-  /// "Kernel kinds").
-  Simt,
-  /// The mma.sync kernel of convert-fa-to-nvgpu (sm_80 and later, also on
-  /// sm_90): Q and `stages` K/V tiles in shared memory with rows padded by
-  /// 16 bytes (conflict-free ldmatrix), the accumulators in registers, 16
-  /// rows per mma fragment, block_q / warps rows per warp.
-  MmaSync,
-  /// The wgmma kernel of convert-fa-to-nvgpu (sm_90a only): one warpgroup
-  /// (4 warps) per 64 query rows, so block_q = 16 * warps; Q and `stages`
-  /// K/V tiles in shared memory in the 128-byte swizzled layout that wgmma's
-  /// shared-memory descriptors read, plus 1 KiB to align the base to the
-  /// swizzle atom; S = Q K^T with both operands in shared memory, O += P V
-  /// with P in registers.
-  Wgmma,
-  /// The best tensor-core kernel of the target: mma.sync below sm_90,
-  /// wgmma (64 rows per warpgroup) on sm_90 and later. Not generated yet:
-  /// the model's prediction for the sm_90 work.
-  TensorCore,
-  /// A pass option's value only, never a chosen kernel: the best generated
-  /// kernel that applies (wgmma, else mma-sync, else simt).
-  Auto,
-};
-
 /// How fa-select-tiling chooses a tiling: the cost model, or the
 /// FlashAttention paper's Algorithm 1.
 enum class SelectionMode { Model, Paper };
-
-/// `simt`, `mma-sync`, `wgmma`, `tensor-core` or `auto`, the spelling of the
-/// passes' `kernel` option.
-llvm::StringRef stringifyKernelKind(KernelKind kind);
-/// Parses `simt`, `mma-sync`, `wgmma`, `tensor-core` or `auto`; nullopt
-/// otherwise.
-std::optional<KernelKind> parseKernelKind(llvm::StringRef name);
-/// Whether a pass generates this kernel (Simt: convert-fa-to-gpu; MmaSync
-/// and Wgmma: convert-fa-to-nvgpu).
-bool isGeneratedKernel(KernelKind kind);
-/// Whether convert-fa-to-nvgpu generates this kernel from the bufferized op
-/// (MmaSync, Wgmma).
-bool isNVGPUKernel(KernelKind kind);
-
-/// Bytes by which the mma.sync kernel pads every shared-memory tile row:
-/// the 8 rows one ldmatrix reads then start 16 bytes apart modulo 128 and
-/// hit all 32 banks once.
-constexpr int64_t kMmaSyncRowPadBytes = 16;
-
-/// Whether the target has wgmma: sm_90a only (neither sm_90 without the `a`
-/// nor later architectures, whose tcgen05 replaces it).
-bool hasWgmma(const TargetInfo &target);
-/// Whether the wgmma kernel takes a head dimension: whole 128-byte swizzle
-/// rows (multiples of 64 of 2-byte elements) up to 256.
-bool isWgmmaHeadDim(int64_t headDim);
-/// The wgmma kernel's swizzle atom: 8 rows of 128 bytes. Every tile starts on
-/// such a boundary, and the kernel allocates this much extra shared memory to
-/// align the dynamic shared memory's base to it.
-constexpr int64_t kWgmmaSwizzleAtomBytes = 1024;
-/// The wgmma kernel's mbarriers (static shared memory, 8 bytes each): per
-/// K/V stage a "full" one (its TMA loads complete on it) and, with
-/// convert-fa-to-nvgpu's wgmma-release=mbarrier, an "empty" one (the warps
-/// done with the slot arrive on it), and one for Q; counted with the empty
-/// ones so that either variant fits. ptxas allocates static shared memory in
-/// 16-byte units.
-inline int64_t wgmmaBarrierBytes(int64_t stages) {
-  return (8 * (2 * stages + 1) + 15) / 16 * 16;
-}
-
-/// The shape of one attention, as the cost model sees it.
-struct AttentionProblem {
-  int64_t batch = 1;
-  int64_t numQueryHeads = 1;
-  int64_t numKVHeads = 1;
-  int64_t seqLenQ = 1;
-  int64_t seqLenKV = 1;
-  int64_t headDim = 64;
-  int64_t valueHeadDim = 64;
-  /// Bytes of one element of Q, K, V and O (2 for f16/bf16, 4 for f32).
-  int64_t elementBytes = 2;
-  /// Bottom-right aligned causal mask: query i sees key j iff
-  /// j <= i + seqLenKV - seqLenQ.
-  bool causal = false;
-  /// Bytes per score element of a mask/bias operand read for every computed
-  /// tile (0 when there is none).
-  int64_t maskElementBytes = 0;
-  /// Whether the mask's query (key) dimension has static size 1 and is
-  /// broadcast, so that its tile is a single row (column).
-  bool maskBroadcastsRows = false;
-  bool maskBroadcastsCols = false;
-  /// Fraction of the (q-block, kv-block) tiles that a block-sparse mask keeps,
-  /// applied after causal skipping; 1 for dense attention.
-  double kvBlockDensity = 1.0;
-  /// Whether the f32 logsumexp [B, Hq, Nq] is written.
-  bool writesLse = false;
-
-  /// Returns a message naming the first unusable field, or nullopt.
-  std::optional<std::string> validate() const;
-};
-
-/// One candidate tiling; mirrors `#fa.tiling`.
-struct Tiling {
-  int64_t blockQ = 0;
-  int64_t blockKV = 0;
-  int64_t stages = 1;
-  int64_t warps = 4;
-
-  bool operator==(const Tiling &o) const {
-    return blockQ == o.blockQ && blockKV == o.blockKV && stages == o.stages &&
-           warps == o.warps;
-  }
-  /// `block_q x block_kv, S stages, W warps`.
-  std::string str() const;
-};
-
-/// Whether a tiling is made of whole fragments: mma-sync, block_q a multiple
-/// of 16 rows per warp and block_kv of 16; wgmma, one m64 per warpgroup of
-/// 4 warps (block_q = 16 * warps) and block_kv a multiple of 16 up to 256.
-bool fitsMmaSyncShape(const Tiling &tiling);
-bool fitsWgmmaShape(const Tiling &tiling);
-
-/// Shared memory of one thread block, every buffer padded to 128 bytes.
-///  - Simt: Q [Bq, d], K [Bkv, d], V [Bkv, dv] in the element type, the mask
-///    tile ([Bq or 1, Bkv or 1], when there is a mask), S [Bq, Bkv] and the
-///    accumulator [Bq, dv] in f32, and four f32 [Bq] vectors (running max,
-///    running sum, row max, rescale). `stages` is not used. This is exactly
-///    what convert-fa-to-gpu allocates, so the launch's dynamic shared memory
-///    equals the prediction (fa-tile-attention records it as
-///    `fa.predicted_sram`, the conversion checks it).
-///  - TensorCore: the Q tile plus `stages` K and V tiles.
-///  - MmaSync: the same with every row padded by kMmaSyncRowPadBytes; Q at
-///    offset 0, then the `stages` K tiles, then the `stages` V tiles, each
-///    tile 128-byte aligned (the layout convert-fa-to-nvgpu allocates).
-///  - Wgmma: kWgmmaSwizzleAtomBytes for the alignment of the base, then Q,
-///    the `stages` K tiles and the `stages` V tiles, unpadded (the swizzle
-///    keeps wgmma's reads and the loads' writes conflict-free), each a whole
-///    number of swizzle atoms, and the mbarriers (wgmmaBarrierBytes).
-int64_t sramBytes(const Tiling &tiling, const AttentionProblem &problem,
-                  KernelKind kind);
 
 /// Registers per thread.
 ///  - Simt: a constant (the accumulators live in shared memory; each thread
@@ -219,10 +77,11 @@ struct CandidateCost {
   double memorySeconds = 0;
   double computeSeconds = 0;
   double predictedSeconds = 0;
-  /// Why the candidate cannot run; empty when it fits.
-  std::string rejection;
+  /// checkLegality's verdict: why the candidate cannot run (the reason and
+  /// the words), or Legal.
+  Legality legality;
 
-  bool fits() const { return rejection.empty(); }
+  bool fits() const { return legality.isLegal(); }
 };
 
 /// Whether `wgmma-release=auto` builds the producer kernel for a wgmma
@@ -287,7 +146,8 @@ public:
   /// The smallest tiling enumerated, named when nothing fits.
   Tiling smallestCandidate() const;
 
-  /// Scores one tiling; `rejection` says why it does not fit, if it does not.
+  /// Scores one tiling; its `legality` says why it does not fit, if it does
+  /// not.
   CandidateCost evaluate(const Tiling &tiling,
                          const AttentionProblem &problem) const;
 

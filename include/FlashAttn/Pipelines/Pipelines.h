@@ -14,8 +14,10 @@
 
 #include "FlashAttn/Analysis/ScheduleOptions.h"
 #include "mlir/Pass/PassOptions.h"
+#include "llvm/ADT/SmallVector.h"
 
 #include <string>
+#include <utility>
 
 namespace mlir {
 class DialectRegistry;
@@ -27,6 +29,24 @@ enum class BinaryFormat { Isa, Bin, Fatbin };
 
 /// gpu-module-to-binary's spelling of `format`.
 llvm::StringRef stringifyBinaryFormat(BinaryFormat format);
+
+/// Where `fa-to-ptx-pipeline` stops (its stop-after option), so that the IR
+/// between its steps can be shown without a copy of its pass list.
+enum class PipelineStage {
+  /// After fa-set-target.
+  Target,
+  /// After fa-select-tiling: fa.attention carries its #fa.tiling and
+  /// #fa.schedule (the naive front end selects nothing: as Target).
+  Selected,
+  /// After fa-tile-attention (naive: as Target).
+  Tiled,
+  /// After one-shot bufferization (naive: of the decomposed attention).
+  Bufferized,
+  /// After the conversions to the gpu dialect: the kernels are built.
+  GPU,
+  /// The whole pipeline: the gpu.binary.
+  Binary,
+};
 
 /// Options of `fa-to-ptx-pipeline`. The target fields are forwarded to
 /// `fa-set-target`; the rest choose the front end and the binary format.
@@ -104,6 +124,28 @@ struct FAToPTXPipelineOptions
                      "parallel-loop mapping. Materializes the N x N score "
                      "matrix in HBM; never the product"),
       llvm::cl::init(false)};
+  Option<bool> explain{
+      *this, "explain",
+      llvm::cl::desc("Remarks from fa-select-tiling: why this tiling and this "
+                     "schedule (its explain option)"),
+      llvm::cl::init(false)};
+  Option<PipelineStage> stopAfter{
+      *this, "stop-after",
+      llvm::cl::desc("Stop after a stage, to see the IR between the "
+                     "pipeline's steps"),
+      llvm::cl::init(PipelineStage::Binary),
+      llvm::cl::values(
+          clEnumValN(PipelineStage::Target, "target", "after fa-set-target"),
+          clEnumValN(PipelineStage::Selected, "selected",
+                     "after fa-select-tiling: the op's tiling and schedule"),
+          clEnumValN(PipelineStage::Tiled, "tiled",
+                     "after fa-tile-attention"),
+          clEnumValN(PipelineStage::Bufferized, "bufferized",
+                     "after one-shot bufferization"),
+          clEnumValN(PipelineStage::GPU, "gpu",
+                     "after the conversions to the gpu dialect"),
+          clEnumValN(PipelineStage::Binary, "binary",
+                     "the whole pipeline: the gpu.binary"))};
   // The kernel and the schedule fields fa-select-tiling decides (its
   // options of the same names; `auto` lets the cost model decide).
   Option<KernelKind> kernel{
@@ -140,6 +182,28 @@ struct FAToPTXPipelineOptions
       llvm::cl::init(MaskedSteps::Auto),
       maskedStepsValues()};
 };
+
+/// One option of a registered pipeline as its parser sees it, for embedders
+/// that check option values before they run the pipeline (the C API,
+/// Python).
+struct PipelineOptionInfo {
+  /// As written in the pipeline, e.g. `wgmma-release`.
+  std::string name;
+  std::string description;
+  /// `string`, `int`, `uint`, `bool` or `enum`.
+  std::string type;
+  /// The default value, spelled as the parser reads it.
+  std::string defaultValue;
+  /// An enum's allowed values and their descriptions, in declaration order.
+  llvm::SmallVector<std::pair<std::string, std::string>> values;
+};
+
+/// Every option of the pipeline registered as `pipeline`, in declaration
+/// order, or failure for a pipeline that does not describe its options (only
+/// `fa-to-ptx-pipeline` does: MLIR's registry does not expose a pipeline's
+/// options).
+FailureOr<llvm::SmallVector<PipelineOptionInfo>>
+describePipelineOptions(llvm::StringRef pipeline);
 
 /// FlashAttention front end: fa-select-tiling (IO cost model) ->
 /// fa-tile-attention (tiled form, tiles in the default memory space) ->

@@ -1,5 +1,6 @@
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=a100 --fa-select-tiling="explain kernel=tensor-core" --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling="mode=paper explain kernel=tensor-core" --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=PAPER
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=a100 --fa-select-tiling="explain kernel=mma-sync" --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=MMA
 
 // The remark states the winner, whether it is memory- or compute-bound and
 // why it beat the runner-up; the notes list the best candidates with their
@@ -18,6 +19,11 @@
 // CHECK: note: {{[0-9]+}} of {{[0-9]+}} candidates rejected: {{[0-9]+}} over shared memory, {{[0-9]+}} over registers per thread
 // CHECK: note: kernel=tensor-core: the tensor-core kernel (accumulators in registers, K/V stages in shared memory)
 // CHECK-NOT: dynamic sizes assumed
+// The mma-sync kernel's candidates: 19 (block_q, warps) pairs with whole
+// m16 fragments a warp, each with 16 block_kv and 4 stages: 1216. The
+// pairs over 48 rows a warp, (64, 1), (128, 1 or 2), (192, 1 or 2) and
+// (256, 1, 2 or 4), break the kernel's own rule: 8 * 64 = 512.
+// MMA: note: {{[0-9]+}} of 1216 candidates rejected: {{.*}}512 outside the mma-sync kernel's shapes
 // PAPER: remark: fa-select-tiling (paper): Algorithm 1 with M = 116224 elements: Bc = ceil(M / 4d) = 227, Br = min(Bc, d) = 128
 // PAPER: note: #1 128x227, 1 stage, 4 warps
 func.func @explained(%q: tensor<4x16x4096x128xbf16>, %k: tensor<4x16x4096x128xbf16>,

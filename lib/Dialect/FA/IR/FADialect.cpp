@@ -30,6 +30,7 @@ void FADialect::initialize() {
 #define GET_ATTRDEF_LIST
 #include "FlashAttn/Dialect/FA/IR/FAAttrs.cpp.inc"
       >();
+  detail::attachBufferizationModels(getContext());
 }
 
 LogicalResult FADialect::verifyRegionArgAttribute(Operation *op,

@@ -27,7 +27,7 @@ struct CheckSramBudgetPass
   using Base::Base;
 
   void runOnOperation() override {
-    bool failed = false;
+    bool anyFailed = false;
     getOperation()->walk([&](AttentionOp op) {
       TilingAttr tiling = op.getTilingAttr();
       if (!tiling)
@@ -36,30 +36,26 @@ struct CheckSramBudgetPass
       if (!target) {
         op.emitOpError() << "has a tiling but no #fa.target on the enclosing "
                             "module to check it against; run fa-set-target";
-        failed = true;
-        return;
-      }
-      // The shape's dynamic sizes do not enter the shared memory.
-      AttentionProblem problem = getAttentionProblem(op);
-      if (std::optional<std::string> why = problem.validate()) {
-        op.emitOpError() << "cannot check the tiling: " << *why;
-        failed = true;
+        anyFailed = true;
         return;
       }
       // The op's own kernel (its #fa.schedule) wins over the option.
-      KernelKind opKind = getKernelKind(op, kernel);
-      int64_t used = sramBytes(getTiling(tiling), problem, opKind);
-      int64_t available = target.getSramPerBlock();
-      if (used > available) {
-        op.emitOpError() << "tiling " << tiling << " needs " << used
+      FailureOr<int64_t> used = getSharedMemoryBytes(op, tiling, kernel);
+      if (failed(used)) {
+        anyFailed = true;
+        return;
+      }
+      if (!checkSharedMemory(*used, getTargetInfo(target)).isLegal()) {
+        KernelKind opKind = getKernelKind(op, kernel);
+        op.emitOpError() << "tiling " << tiling << " needs " << *used
                          << " bytes of shared memory per block but the target ("
-                         << target.getArch() << ") allows " << available
-                         << " (kernel=" << stringifyKernelKind(opKind)
-                         << ")";
-        failed = true;
+                         << target.getArch() << ") allows "
+                         << target.getSramPerBlock()
+                         << " (kernel=" << stringifyKernelKind(opKind) << ")";
+        anyFailed = true;
       }
     });
-    if (failed)
+    if (anyFailed)
       signalPassFailure();
   }
 };

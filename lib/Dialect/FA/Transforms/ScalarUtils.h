@@ -6,7 +6,8 @@
 //
 // The scalar pieces that the reference lowering (fa-decompose-attention) and
 // the tiled form (fa-tile-attention) must compute identically: the f32
-// extension of inputs and the "safe" row max of a fully masked row.
+// extension of inputs, the rounding of results and the "safe" row max (or
+// logsumexp) of a fully masked row.
 //
 //===----------------------------------------------------------------------===//
 
@@ -34,6 +35,13 @@ inline Value toF32(OpBuilder &b, Location loc, Value v) {
   if (v.getType().isF32())
     return v;
   return arith::ExtFOp::create(b, loc, b.getF32Type(), v);
+}
+
+/// Rounds an f32 scalar to the float `type` (no-op for f32).
+inline Value fromF32(OpBuilder &b, Location loc, Value v, Type type) {
+  if (v.getType() == type)
+    return v;
+  return arith::TruncFOp::create(b, loc, type, v);
 }
 
 /// `m` with -inf replaced by 0: the row max a fully masked row subtracts, so

@@ -12,6 +12,7 @@
 #include "FlashAttn/Dialect/FA/IR/FAOps.h"
 #include "FlashAttn/Dialect/FA/Transforms/TilingUtils.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/FormatVariadic.h"
 
 namespace mlir {
@@ -50,33 +51,44 @@ static std::string describe(const CandidateCost &c) {
                        c.waves);
 }
 
-/// "1200 over shared memory, 30 over registers per thread".
-static std::string summarizeRejections(const TilingDecision &decision) {
+/// The words a rejection counts under in the summary: one group per
+/// resource, and one for all the rules of the `kind` kernel.
+static StringRef rejectionGroup(LegalityReason reason, KernelKind kind) {
+  if (isKernelRule(reason))
+    return kind == KernelKind::Wgmma ? "outside the wgmma kernel's shapes"
+                                     : "outside the mma-sync kernel's shapes";
+  switch (reason) {
+  case LegalityReason::SharedMemory:
+    return "over shared memory";
+  case LegalityReason::RegistersPerThread:
+    return "over registers per thread";
+  case LegalityReason::RegisterFile:
+    return "over the SM's register file";
+  case LegalityReason::ThreadLimit:
+    return "over the thread limit";
+  default:
+    llvm_unreachable("not a reason to reject a candidate");
+  }
+}
+
+/// "1200 over shared memory, 30 over registers per thread": the rejected
+/// candidates of the `kind` kernel counted by group, in order of first
+/// appearance.
+static std::string summarizeRejections(const TilingDecision &decision,
+                                       KernelKind kind) {
   llvm::StringMap<int64_t> counts;
   SmallVector<StringRef> order;
   for (const CandidateCost &c : decision.candidates) {
     if (c.fits())
       continue;
-    StringRef why =
-        StringRef(c.rejection).contains("mma.sync") ||
-                StringRef(c.rejection).contains("mma-sync")
-            ? "outside the mma-sync kernel's shapes"
-        : StringRef(c.rejection).contains("wgmma")
-            ? "outside the wgmma kernel's shapes"
-        : StringRef(c.rejection).contains("shared memory")
-                        ? "over shared memory"
-                    : StringRef(c.rejection).contains("per thread")
-                        ? "over registers per thread"
-                    : StringRef(c.rejection).contains("per SM")
-                        ? "over the SM's register file"
-                        : "over the thread limit";
-    if (counts[why]++ == 0)
-      order.push_back(why);
+    StringRef group = rejectionGroup(c.legality.reason, kind);
+    if (counts[group]++ == 0)
+      order.push_back(group);
   }
   std::string result;
-  for (StringRef why : order)
+  for (StringRef group : order)
     result += llvm::formatv("{0}{1} {2}", result.empty() ? "" : ", ",
-                            counts[why], why);
+                            counts[group], group);
   return result;
 }
 
@@ -120,15 +132,11 @@ struct SelectTilingPass
   /// first of them that can run it).
   KernelKind chooseKernel(AttentionOp op, const TargetInfo &target,
                           const AttentionProblem &problem) {
+    std::optional<Tiling> given;
+    if (TilingAttr attr = op.getTilingAttr())
+      given = getTiling(attr);
     auto fits = [&](KernelKind candidate) {
-      if (nvgpuKernelUnsupportedReason(op, target, candidate))
-        return false;
-      TilingAttr given = op.getTilingAttr();
-      if (!given)
-        return true;
-      return CostModel(target, {candidate})
-          .evaluate(getTiling(given), problem)
-          .fits();
+      return checkLegality(candidate, problem, target, given).isLegal();
     };
     KernelKind option = kernel;
     if (option == KernelKind::Auto)
@@ -153,11 +161,10 @@ struct SelectTilingPass
       return op.emitOpError() << "cannot be tiled: " << *why;
 
     KernelKind kind = chooseKernel(op, target, problem);
-    if (std::optional<std::string> why =
-            nvgpuKernelUnsupportedReason(op, target, kind))
-      return op.emitOpError()
-             << "cannot use the " << stringifyKernelKind(kind)
-             << " kernel: " << *why;
+    if (Legality support = checkLegality(kind, problem, target);
+        !support.isLegal())
+      return op.emitOpError() << "cannot use the " << stringifyKernelKind(kind)
+                              << " kernel: " << support.message;
     CostModel model(target, {kind});
 
     // A tiling written earlier (or by hand) stays, if it fits.
@@ -167,7 +174,7 @@ struct SelectTilingPass
       if (!cost.fits())
         return op.emitOpError()
                << "tiling " << existing << " does not fit the target ("
-               << target.arch << "): " << cost.rejection
+               << target.arch << "): " << cost.legality.message
                << " (kernel=" << stringifyKernelKind(kind) << ")";
       if (explain)
         op.emitRemark() << "fa-select-tiling: keeps the given tiling "
@@ -257,7 +264,7 @@ struct SelectTilingPass
     if (rejected > 0)
       diag.attachNote() << rejected << " of " << decision.candidates.size()
                         << " candidates rejected: "
-                        << summarizeRejections(decision);
+                        << summarizeRejections(decision, kind);
     diag.attachNote() << "kernel=" << stringifyKernelKind(kind) << ": "
                       << (kind == KernelKind::Simt
                               ? "the scalar kernel of convert-fa-to-gpu (all "

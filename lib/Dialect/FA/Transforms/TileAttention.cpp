@@ -22,6 +22,8 @@
 #include "FlashAttn/Dialect/FA/Transforms/Passes.h"
 
 #include "ScalarUtils.h"
+#include "TileAttentionGrad.h"
+#include "TileBuilders.h"
 
 #include "FlashAttn/Analysis/CostModel.h"
 #include "FlashAttn/Dialect/FA/IR/FADialect.h"
@@ -49,47 +51,7 @@ namespace fa {
 using namespace mlir;
 using namespace mlir::fa;
 
-using mlir::fa::detail::cstF32;
-using mlir::fa::detail::kNegInf;
-using mlir::fa::detail::safeMax;
-using mlir::fa::detail::toF32;
-
-/// `init`-filled f32 tensor of a static shape (a register-resident value on
-/// the GPU: scores, probabilities, m, l, the accumulator).
-static Value filledF32(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
-                       double init) {
-  Value empty = tensor::EmptyOp::create(b, loc, shape, b.getF32Type());
-  return linalg::FillOp::create(b, loc, cstF32(b, loc, init), empty)
-      .getResult(0);
-}
-
-static int64_t staticOrDynamic(OpFoldResult ofr) {
-  return getConstantIntValue(ofr).value_or(ShapedType::kDynamic);
-}
-
-/// Copies `src[offsets][sizes]`, whose two innermost dims are kept, into the
-/// static tile `buffer` after zero-filling it: elements past a sequence end
-/// read as 0 (and are masked where that matters).
-static Value loadTile(OpBuilder &b, Location loc, Value src,
-                      ArrayRef<OpFoldResult> offsets,
-                      ArrayRef<OpFoldResult> sizes, Value buffer) {
-  auto srcType = cast<RankedTensorType>(src.getType());
-  auto tileType = cast<RankedTensorType>(buffer.getType());
-  SmallVector<OpFoldResult> strides(srcType.getRank(), b.getIndexAttr(1));
-  ArrayRef<OpFoldResult> rowCol = sizes.take_back(2);
-  auto sliceType = RankedTensorType::get(
-      {staticOrDynamic(rowCol[0]), staticOrDynamic(rowCol[1])},
-      srcType.getElementType());
-  Value slice = tensor::ExtractSliceOp::create(b, loc, sliceType, src, offsets,
-                                               sizes, strides);
-  Value zero = arith::ConstantOp::create(
-      b, loc, cast<TypedAttr>(b.getZeroAttr(tileType.getElementType())));
-  Value filled = linalg::FillOp::create(b, loc, zero, buffer).getResult(0);
-  SmallVector<OpFoldResult> origin(2, b.getIndexAttr(0));
-  SmallVector<OpFoldResult> unit(2, b.getIndexAttr(1));
-  return tensor::InsertSliceOp::create(b, loc, slice, filled, origin, rowCol,
-                                       unit);
-}
+using namespace mlir::fa::detail;
 
 namespace {
 /// Builds the tiled form of one fa.attention. The members are the values
@@ -113,11 +75,9 @@ private:
   SmallVector<Value> buildStep(OpBuilder &b, Location loc, Value kb,
                                ValueRange iterArgs);
   Value allocTile(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
-                  Type type);
-  /// S = scale * Q K^T, with the bias added and every score masked to -inf
-  /// that is out of range, causally hidden or dropped by the keep-mask.
-  Value buildScores(OpBuilder &b, Location loc, Value kTile, Value maskTile,
-                    OpFoldResult k0, OpFoldResult kLen);
+                  Type type) {
+    return fa::detail::allocTile(b, loc, shape, type, memorySpace);
+  }
 
   AttentionOp op;
   Attribute memorySpace;
@@ -132,13 +92,6 @@ private:
   Value qTile, kBuf, vBuf, maskBuf;
 };
 } // namespace
-
-Value AttentionTiler::allocTile(OpBuilder &b, Location loc,
-                                ArrayRef<int64_t> shape, Type type) {
-  return bufferization::AllocTensorOp::create(
-      b, loc, RankedTensorType::get(shape, type), /*dynamic_sizes=*/{},
-      /*copy=*/Value(), /*size_hint=*/Value(), memorySpace);
-}
 
 void AttentionTiler::rewrite(RewriterBase &rewriter) {
   Location loc = op.getLoc();
@@ -179,19 +132,15 @@ void AttentionTiler::rewrite(RewriterBase &rewriter) {
 void AttentionTiler::buildBlock(OpBuilder &b, Location loc,
                                 scf::ForallOp forall) {
   MLIRContext *ctx = b.getContext();
-  AffineExpr d0, d1, d2;
-  bindDims(ctx, d0, d1, d2);
+  AffineExpr d0;
+  bindDims(ctx, d0);
   SmallVector<Value> ivs = forall.getInductionVars();
   bIv = ivs[0];
   hIv = ivs[1];
   Value qb = ivs[2];
   OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
 
-  q0 = affine::makeComposedFoldedAffineApply(b, loc, d0 * bq, {qb});
-  qLen = affine::makeComposedFoldedAffineMin(
-      b, loc,
-      AffineMap::get(2, 0, {getAffineConstantExpr(bq, ctx), d1 - d0 * bq}, ctx),
-      {qb, nq});
+  std::tie(q0, qLen) = getBlockRange(b, loc, qb, bq, nq);
   kvHead = getValueOrCreateConstantIndexOp(
       b, loc,
       affine::makeComposedFoldedAffineApply(b, loc, d0.floorDiv(group), {hIv}));
@@ -201,30 +150,16 @@ void AttentionTiler::buildBlock(OpBuilder &b, Location loc,
   Value qBuf = allocTile(b, loc, {bq, d}, elt);
   kBuf = allocTile(b, loc, {bkv, d}, elt);
   vBuf = allocTile(b, loc, {bkv, dv}, elt);
-  if (Value mask = op.getMask()) {
-    auto maskType = cast<ShapedType>(mask.getType());
-    // A mask dimension of static size 1 is broadcast: the tile keeps it.
-    int64_t rows = maskType.getDimSize(2) == 1 ? 1 : bq;
-    int64_t cols = maskType.getDimSize(3) == 1 ? 1 : bkv;
-    maskBuf = allocTile(b, loc, {rows, cols}, maskType.getElementType());
-  }
+  maskBuf = allocMaskTile(b, loc, op.getMask(), bq, bkv, memorySpace);
   qTile = loadTile(b, loc, op.getQuery(), {bIv, hIv, q0, zero},
                    {one, one, qLen, b.getIndexAttr(d)}, qBuf);
 
-  // Number of kv blocks. Causal: query row i sees keys j <= i + Nk - Nq, so
-  // the block's last row q0 + BQ - 1 (clamped to Nq - 1) sees the keys below
-  // min(q0 + BQ, Nq) + Nk - Nq; blocks past that are skipped, not masked.
-  OpFoldResult numKV = numKVFull;
-  if (op.getCausal()) {
-    OpFoldResult kvEnd = affine::makeComposedFoldedAffineMin(
-        b, loc, AffineMap::get(3, 0, {d0 * bq + bq + d2 - d1, d2}, ctx),
-        {qb, nq, nk});
-    kvEnd = affine::makeComposedFoldedAffineMax(
-        b, loc, AffineMap::get(1, 0, {d0, getAffineConstantExpr(0, ctx)}, ctx),
-        {kvEnd});
-    numKV =
-        affine::makeComposedFoldedAffineApply(b, loc, d0.ceilDiv(bkv), {kvEnd});
-  }
+  // Number of kv blocks: fewer when causal (the blocks above the diagonal
+  // are skipped, not masked).
+  OpFoldResult numKV =
+      op.getCausal()
+          ? getKeyBlockCount(b, loc, /*causal=*/true, qb, bq, bkv, nq, nk)
+          : numKVFull;
 
   // Online softmax state: m = -inf, l = 0, acc = 0.
   SmallVector<Value> init = {filledF32(b, loc, {bq}, kNegInf),
@@ -269,9 +204,7 @@ void AttentionTiler::buildBlock(OpBuilder &b, Location loc,
                 nb, nl, arith::CmpFPredicate::OEQ, args[1], zeroF);
             Value div = arith::DivFOp::create(nb, nl, args[0], args[1]);
             Value o = arith::SelectOp::create(nb, nl, isZero, zeroF, div);
-            if (!elt.isF32())
-              o = arith::TruncFOp::create(nb, nl, elt, o);
-            linalg::YieldOp::create(nb, nl, o);
+            linalg::YieldOp::create(nb, nl, fromF32(nb, nl, o, elt));
           })
           .getResult(0);
 
@@ -299,131 +232,41 @@ void AttentionTiler::buildBlock(OpBuilder &b, Location loc,
   }
 
   // Write the valid rows of this block into the shared outputs.
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(forall.getTerminator().getBody());
-  tensor::ParallelInsertSliceOp::create(
-      b, loc, oRows, outs[0], ArrayRef<OpFoldResult>{bIv, hIv, q0, zero0},
-      ArrayRef<OpFoldResult>{one, one, qLen, b.getIndexAttr(dv)},
-      ArrayRef<OpFoldResult>{one, one, one, one});
+  insertInParallel(b, loc, forall, oRows, outs[0], {bIv, hIv, q0, zero0},
+                   {one, one, qLen, b.getIndexAttr(dv)});
   if (lseRows)
-    tensor::ParallelInsertSliceOp::create(
-        b, loc, lseRows, outs[1], ArrayRef<OpFoldResult>{bIv, hIv, q0},
-        ArrayRef<OpFoldResult>{one, one, qLen},
-        ArrayRef<OpFoldResult>{one, one, one});
-}
-
-Value AttentionTiler::buildScores(OpBuilder &b, Location loc, Value kTile,
-                                  Value maskTile, OpFoldResult k0,
-                                  OpFoldResult kLen) {
-  MLIRContext *ctx = b.getContext();
-  AffineExpr d0, d1, d2, d3;
-  bindDims(ctx, d0, d1, d2, d3);
-
-  // S = Q K^T: a matmul with K read transposed, f16/bf16 x f16/bf16 -> f32.
-  Value sInit = filledF32(b, loc, {bq, bkv}, 0.0);
-  SmallVector<AffineMap> qkMaps = {AffineMap::get(3, 0, {d0, d2}, ctx),
-                                   AffineMap::get(3, 0, {d1, d2}, ctx),
-                                   AffineMap::get(3, 0, {d0, d1}, ctx)};
-  Value s =
-      linalg::MatmulOp::create(
-          b, loc, TypeRange{sInit.getType()}, ValueRange{qTile, kTile},
-          ValueRange{sInit},
-          {b.getNamedAttr("indexing_maps", b.getAffineMapArrayAttr(qkMaps))})
-          .getResult(0);
-
-  // Elementwise: scale, bias / keep-mask, key bound, causal mask.
-  AffineMap id2 = AffineMap::getMultiDimIdentityMap(2, ctx);
-  SmallVector<Value> ins = {s};
-  SmallVector<AffineMap> maps = {id2};
-  if (maskTile) {
-    auto tileType = cast<ShapedType>(maskTile.getType());
-    AffineExpr zeroE = getAffineConstantExpr(0, ctx);
-    AffineExpr row = tileType.getDimSize(0) == 1 ? zeroE : d0;
-    AffineExpr col = tileType.getDimSize(1) == 1 ? zeroE : d1;
-    ins.push_back(maskTile);
-    maps.push_back(AffineMap::get(2, 0, {row, col}, ctx));
-  }
-  maps.push_back(id2);
-  Value kLenV = getValueOrCreateConstantIndexOp(b, loc, kLen);
-  // Key j of the tile is visible from row i iff k0 + j <= q0 + i + Nk - Nq,
-  // i.e. j <= i + diag with diag = q0 - k0 + Nk - Nq (may be negative).
-  Value diag;
-  if (op.getCausal())
-    diag = getValueOrCreateConstantIndexOp(
-        b, loc,
-        affine::makeComposedFoldedAffineApply(
-            b, loc, AffineMap::get(4, 0, {d0 - d1 + d2 - d3}, ctx),
-            {q0, k0, nk, nq}));
-  double scale = op.getScaleValue();
-  // In place on S: the scores, their masked form and P share one buffer.
-  ins.erase(ins.begin());
-  maps.erase(maps.begin());
-  auto par = utils::IteratorType::parallel;
-  return linalg::GenericOp::create(
-             b, loc, s.getType(), ins, s, maps,
-             ArrayRef<utils::IteratorType>{par, par},
-             [&](OpBuilder &nb, Location nl, ValueRange args) {
-               Value v = arith::MulFOp::create(nb, nl, args.back(),
-                                               cstF32(nb, nl, scale));
-               Value i = linalg::IndexOp::create(nb, nl, 0);
-               Value j = linalg::IndexOp::create(nb, nl, 1);
-               Value keep = arith::CmpIOp::create(
-                   nb, nl, arith::CmpIPredicate::ult, j, kLenV);
-               if (maskTile) {
-                 Value m = args[0];
-                 if (m.getType().isInteger(1))
-                   keep = arith::AndIOp::create(nb, nl, keep, m);
-                 else
-                   v = arith::AddFOp::create(nb, nl, v, toF32(nb, nl, m));
-               }
-               if (diag) {
-                 Value limit = arith::AddIOp::create(nb, nl, i, diag);
-                 Value visible = arith::CmpIOp::create(
-                     nb, nl, arith::CmpIPredicate::sle, j, limit);
-                 keep = arith::AndIOp::create(nb, nl, keep, visible);
-               }
-               v = arith::SelectOp::create(nb, nl, keep, v,
-                                           cstF32(nb, nl, kNegInf));
-               linalg::YieldOp::create(nb, nl, v);
-             })
-      .getResult(0);
+    insertInParallel(b, loc, forall, lseRows, outs[1], {bIv, hIv, q0},
+                     {one, one, qLen});
 }
 
 SmallVector<Value> AttentionTiler::buildStep(OpBuilder &b, Location loc,
                                              Value kb, ValueRange iterArgs) {
   MLIRContext *ctx = b.getContext();
-  AffineExpr d0, d1;
-  bindDims(ctx, d0, d1);
+  AffineExpr d0;
+  bindDims(ctx, d0);
   OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
   Value m = iterArgs[0], l = iterArgs[1], acc = iterArgs[2];
 
-  OpFoldResult k0 =
-      affine::makeComposedFoldedAffineApply(b, loc, d0 * bkv, {kb});
-  OpFoldResult kLen = affine::makeComposedFoldedAffineMin(
-      b, loc,
-      AffineMap::get(2, 0, {getAffineConstantExpr(bkv, ctx), d1 - d0 * bkv},
-                     ctx),
-      {kb, nk});
+  auto [k0, kLen] = getBlockRange(b, loc, kb, bkv, nk);
   Value kTile = loadTile(b, loc, op.getKey(), {bIv, kvHead, k0, zero},
                          {one, one, kLen, b.getIndexAttr(d)}, kBuf);
   Value vTile = loadTile(b, loc, op.getValue(), {bIv, kvHead, k0, zero},
                          {one, one, kLen, b.getIndexAttr(dv)}, vBuf);
   Value maskTile;
-  if (Value mask = op.getMask()) {
-    // Broadcast dimensions (static size 1) are read at index 0.
-    auto maskType = cast<ShapedType>(mask.getType());
-    auto pick = [&](int64_t dim, OpFoldResult full, OpFoldResult size) {
-      return maskType.getDimSize(dim) == 1 ? std::make_pair(zero, one)
-                                           : std::make_pair(full, size);
-    };
-    auto [bOff, bSize] = pick(0, bIv, one);
-    auto [hOff, hSize] = pick(1, hIv, one);
-    auto [rOff, rSize] = pick(2, q0, qLen);
-    auto [cOff, cSize] = pick(3, k0, kLen);
-    maskTile = loadTile(b, loc, mask, {bOff, hOff, rOff, cOff},
-                        {bSize, hSize, rSize, cSize}, maskBuf);
-  }
-  Value s = buildScores(b, loc, kTile, maskTile, k0, kLen);
+  if (Value mask = op.getMask())
+    maskTile =
+        loadMaskTile(b, loc, mask, maskBuf, bIv, hIv, q0, qLen, k0, kLen);
+  // The rows past Nq are not masked (no qLen): their results are dropped.
+  ScoreTileParams params;
+  params.scale = op.getScaleValue();
+  params.maskTile = maskTile;
+  params.causal = op.getCausal();
+  params.q0 = q0;
+  params.k0 = k0;
+  params.nq = nq;
+  params.nk = nk;
+  params.kLen = kLen;
+  Value s = buildMaskedScoreTile(b, loc, qTile, kTile, params);
 
   AffineMap id2 = AffineMap::getMultiDimIdentityMap(2, ctx);
   AffineMap id1 = AffineMap::getMultiDimIdentityMap(1, ctx);
@@ -477,18 +320,7 @@ SmallVector<Value> AttentionTiler::buildStep(OpBuilder &b, Location loc,
 
   // P = exp(S - m_new), with the safe max for rows that saw no key yet; in
   // place on S.
-  AffineMap rowOf2In = AffineMap::get(2, 0, {d0}, ctx);
-  Value p = linalg::GenericOp::create(
-                b, loc, s.getType(), ValueRange{mNew}, s,
-                ArrayRef<AffineMap>{rowOf2In, id2},
-                ArrayRef<utils::IteratorType>{par, par},
-                [&](OpBuilder &nb, Location nl, ValueRange args) {
-                  Value x = arith::SubFOp::create(nb, nl, args[1],
-                                                  safeMax(nb, nl, args[0]));
-                  linalg::YieldOp::create(
-                      nb, nl, ValueRange{math::ExpOp::create(nb, nl, x)});
-                })
-                .getResult(0);
+  Value p = buildShiftedExpTile(b, loc, s, mNew);
 
   // l_new = l * alpha + rowsum(P).
   Value lScaled =
@@ -568,6 +400,21 @@ struct TileAttentionPass
         return signalPassFailure();
       }
       AttentionTiler(op, tiling, memorySpace).rewrite(rewriter);
+    }
+
+    SmallVector<AttentionGradOp> gradOps;
+    getOperation()->walk([&](AttentionGradOp op) { gradOps.push_back(op); });
+    for (AttentionGradOp op : gradOps) {
+      if (isa<MemRefType>(op.getQuery().getType()))
+        continue;
+      if (!op.getTilingAttr()) {
+        if (!requireTiling)
+          continue;
+        op.emitOpError() << "has no #fa.tiling; attach one (fa-select-tiling "
+                            "does not choose the backward's tiling yet)";
+        return signalPassFailure();
+      }
+      tileAttentionGrad(rewriter, op, memorySpace);
     }
   }
 };

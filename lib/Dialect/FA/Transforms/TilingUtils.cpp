@@ -49,6 +49,15 @@ AttentionProblem mlir::fa::getAttentionProblem(AttentionOp op,
   return p;
 }
 
+FailureOr<int64_t> mlir::fa::getSharedMemoryBytes(AttentionOp op,
+                                                  TilingAttr tiling,
+                                                  KernelKind fallback) {
+  AttentionProblem problem = getAttentionProblem(op);
+  if (std::optional<std::string> why = problem.validate())
+    return op.emitOpError() << "cannot check the tiling: " << *why;
+  return sramBytes(getTiling(tiling), problem, getKernelKind(op, fallback));
+}
+
 Tiling mlir::fa::getTiling(TilingAttr attr) {
   return {attr.getBlockQ(), attr.getBlockKv(), attr.getStages(),
           attr.getWarps()};
@@ -58,41 +67,14 @@ TilingAttr mlir::fa::makeTilingAttr(MLIRContext *ctx, const Tiling &t) {
   return TilingAttr::get(ctx, t.blockQ, t.blockKV, t.stages, t.warps);
 }
 
-std::optional<std::string>
-mlir::fa::mmaSyncUnsupportedReason(AttentionOp op, const TargetInfo &target) {
-  if (target.getComputeCapability() < 80)
-    return "the target (" + target.arch +
-           ") has no bf16/f16 mma.sync m16n8k16 with f32 accumulators "
-           "(needs sm_80 or later)";
-  Type elt = op.getQueryType().getElementType();
-  if (!elt.isF16() && !elt.isBF16())
-    return std::string("the element type must be f16 or bf16");
-  if (op.getHeadDim() % 16 != 0 || op.getValueHeadDim() % 16 != 0)
-    return std::string("head dimensions must be multiples of 16");
-  return std::nullopt;
-}
-
-std::optional<std::string>
-mlir::fa::wgmmaUnsupportedReason(AttentionOp op, const TargetInfo &target) {
-  if (!hasWgmma(target))
-    return "the target (" + target.arch + ") has no wgmma (needs sm_90a)";
-  Type elt = op.getQueryType().getElementType();
-  if (!elt.isF16() && !elt.isBF16())
-    return std::string("the element type must be f16 or bf16");
-  int64_t d = op.getHeadDim(), dv = op.getValueHeadDim();
-  if (!isWgmmaHeadDim(d) || !isWgmmaHeadDim(dv))
-    return std::string("head dimensions must be multiples of 64 up to 256 "
-                       "(whole 128-byte swizzle rows)");
-  return std::nullopt;
-}
-
 std::optional<std::string> mlir::fa::nvgpuKernelUnsupportedReason(
     AttentionOp op, const TargetInfo &target, KernelKind kind) {
-  if (kind == KernelKind::Wgmma)
-    return wgmmaUnsupportedReason(op, target);
-  if (kind == KernelKind::MmaSync)
-    return mmaSyncUnsupportedReason(op, target);
-  return std::nullopt;
+  if (!isNVGPUKernel(kind))
+    return std::nullopt;
+  Legality legality = checkLegality(kind, getAttentionProblem(op), target);
+  if (legality.isLegal())
+    return std::nullopt;
+  return legality.message;
 }
 
 KernelKind mlir::fa::getKernelKind(AttentionOp op, KernelKind fallback) {

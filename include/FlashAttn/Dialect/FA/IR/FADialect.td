@@ -14,8 +14,9 @@ def FA_Dialect : Dialect {
   let summary = "IO-aware attention: one high-level op, tiled by an SRAM cost model";
   let description = [{
     The `fa` dialect holds `fa.attention`, a scaled dot-product attention on
-    tensors in destination-passing style, and the attributes that drive its
-    compilation to a FlashAttention kernel:
+    tensors in destination-passing style, its backward `fa.attention_grad`,
+    and the attributes that drive their compilation to FlashAttention
+    kernels:
 
     * `#fa.target<...>` describes the GPU (SRAM per block and per SM,
       registers, SM count, HBM bandwidth, tensor-core peak). It lives on the

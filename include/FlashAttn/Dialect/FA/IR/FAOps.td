@@ -11,18 +11,36 @@ include "FlashAttn/Dialect/FA/IR/FADialect.td"
 include "FlashAttn/Dialect/FA/IR/FAAttrs.td"
 include "mlir/Interfaces/DestinationStyleOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
-include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.td"
 
 /// fa.attention's shaped operands: all tensors, or (after bufferization) all
 /// memrefs.
 def FA_TensorOrMemRef : AnyTypeOf<[AnyRankedTensor, AnyMemRef]>;
 
+/// The accessors fa.attention and fa.attention_grad share: both have the
+/// operands `query`, `key`, `value`, the inits `outputs` and the attribute
+/// `scale`.
+defvar FA_AttentionCommonDecls = [{
+    /// The softmax scale: the attribute, or 1/sqrt(D) when absent.
+    double getScaleValue() {
+      return ::mlir::fa::getAttentionScale(getScale(), getHeadDim());
+    }
+
+    ShapedType getQueryType() { return cast<ShapedType>(getQuery().getType()); }
+    ShapedType getKeyType() { return cast<ShapedType>(getKey().getType()); }
+    ShapedType getValueType() { return cast<ShapedType>(getValue().getType()); }
+    int64_t getNumQueryHeads() { return getQueryType().getDimSize(1); }
+    int64_t getNumKVHeads() { return getKeyType().getDimSize(1); }
+    int64_t getHeadDim() { return getQueryType().getDimSize(3); }
+    int64_t getValueHeadDim() { return getValueType().getDimSize(3); }
+    /// Query heads that share one K/V head (1 for plain multi-head).
+    int64_t getGroupSize() { return getNumQueryHeads() / getNumKVHeads(); }
+
+    MutableOperandRange getDpsInitsMutable() { return getOutputsMutable(); }
+}];
+
 def FA_AttentionOp : FA_Op<"attention", [
     AttrSizedOperandSegments,
     DeclareOpInterfaceMethods<MemoryEffectsOpInterface>,
-    DeclareOpInterfaceMethods<BufferizableOpInterface,
-        ["bufferizesToMemoryRead", "bufferizesToMemoryWrite",
-         "getAliasingValues", "bufferize"]>,
     DestinationStyleOpInterface]> {
   let summary = "Scaled dot-product attention on tensors or buffers";
   let description = [{
@@ -49,9 +67,9 @@ def FA_AttentionOp : FA_Op<"attention", [
     Like `linalg` ops, the op has tensor semantics (results, no side
     effects) or, once bufferized, buffer semantics: every shaped operand a
     memref, no results, the output and logsumexp written into the init
-    buffers. One-shot bufferization turns the first into the second (the op
-    implements `BufferizableOpInterface`; the inits are written in place and
-    never read). Only `convert-fa-to-nvgpu` consumes the buffer form; the
+    buffers. One-shot bufferization turns the first into the second (the
+    dialect attaches a `BufferizableOpInterface` model to the op; the inits
+    are written in place and never read). Only `convert-fa-to-nvgpu` consumes the buffer form; the
     other passes work on tensors.
 
     Q, K, V and O share one element type: f16, bf16 or f32. Accumulation is
@@ -113,7 +131,7 @@ def FA_AttentionOp : FA_Op<"attention", [
                    "FloatAttr":$scale, "bool":$causal)>
   ];
 
-  let extraClassDeclaration = [{
+  let extraClassDeclaration = !strconcat([{
     /// The output init, `[B, Hq, Nq, Dv]`.
     Value getOutput() { return getOutputs()[0]; }
     /// The logsumexp init `[B, Hq, Nq]`, or null when not requested.
@@ -126,21 +144,118 @@ def FA_AttentionOp : FA_Op<"attention", [
     Value getLse() {
       return getResults().size() > 1 ? getResults()[1] : Value();
     }
-    /// The softmax scale: the attribute, or 1/sqrt(D) when absent.
-    double getScaleValue();
+  }], FA_AttentionCommonDecls);
 
-    ShapedType getQueryType() { return cast<ShapedType>(getQuery().getType()); }
-    ShapedType getKeyType() { return cast<ShapedType>(getKey().getType()); }
-    ShapedType getValueType() { return cast<ShapedType>(getValue().getType()); }
-    int64_t getNumQueryHeads() { return getQueryType().getDimSize(1); }
-    int64_t getNumKVHeads() { return getKeyType().getDimSize(1); }
-    int64_t getHeadDim() { return getQueryType().getDimSize(3); }
-    int64_t getValueHeadDim() { return getValueType().getDimSize(3); }
-    /// Query heads that share one K/V head (1 for plain multi-head).
-    int64_t getGroupSize() { return getNumQueryHeads() / getNumKVHeads(); }
+  let hasVerifier = 1;
+}
 
-    MutableOperandRange getDpsInitsMutable() { return getOutputsMutable(); }
+def FA_AttentionGradOp : FA_Op<"attention_grad", [
+    AttrSizedOperandSegments,
+    DeclareOpInterfaceMethods<MemoryEffectsOpInterface>,
+    DestinationStyleOpInterface]> {
+  let summary = "Gradients of fa.attention with respect to Q, K, V and the "
+                "bias";
+  let description = [{
+    The backward pass of `fa.attention`: given the forward's inputs, its
+    output `O`, the gradient `dO` of a loss with respect to `O` and the
+    forward's logsumexp `lse`, computes for every batch `b`, query head `h`
+    (key/value head `h / G`), query row `i` and key `j`:
+
+    ```
+    S[i, j]  = scale * sum_d Q[i, d] * K[j, d]  (+ bias[i, j])   -inf where masked
+    P[i, j]  = exp(S[i, j] - lse[i])            0 where masked
+    D[i]     = sum_e dO[i, e] * O[i, e]
+    dP[i, j] = sum_e dO[i, e] * V[j, e]
+    dS[i, j] = P[i, j] * (dP[i, j] - D[i])
+    dQ[i, d] = scale * sum_j dS[i, j] * K[j, d]
+    dK[j, d] = scale * sum_{h in group, i} dS[i, j] * Q[i, d]
+    dV[j, e] = sum_{h in group, i} P[i, j] * dO[i, e]
+    dBias    = dS summed over the dimensions the bias broadcasts
+    ```
+
+    with `G = Hq / Hkv`: the gradients of a K/V head sum over the `G` query
+    heads that share it, so `dK` and `dV` have the shapes of `K` and `V`.
+
+    Operands and shapes (destination-passing style):
+
+    * `ins(Q, K, V, O, dO, lse)`: `Q: [B, Hq, Nq, D]`, `K: [B, Hkv, Nk, D]`,
+      `V: [B, Hkv, Nk, Dv]`, `O` and `dO: [B, Hq, Nq, Dv]`, all of one
+      element type (f16, bf16 or f32), and `lse: [B, Hq, Nq]` of f32, the
+      natural-log logsumexp of the scaled scores that `fa.attention`
+      returns (-inf for a row with no visible key);
+    * optional `mask(...)`: as for `fa.attention`, an additive bias (f16,
+      bf16 or f32) or an `i1` keep-mask, broadcastable to `[B, Hq, Nq, Nk]`;
+    * `outs(dQ, dK, dV)` of the shapes and element type of `Q`, `K`, `V`,
+      and optionally a fourth init that requests the bias gradient: it has
+      the bias's own shape and element type (the gradient is summed over
+      each broadcast dimension, a static 1 of the bias). It is an error
+      without a bias, or with an `i1` keep-mask, which has no gradient.
+
+    Accumulation is in f32; each gradient is rounded to its element type
+    once, at the end. The attributes `scale` and `causal` mean what they
+    mean on `fa.attention` and must be the ones the forward ran with;
+    `tiling` gives the block sizes `fa-tile-attention` tiles the op with
+    (`block_q`, `block_kv`; until the cost model covers the backward it is
+    set by hand, and `stages` and `warps` are unused). A row whose keys are
+    all masked (`lse = -inf`) has `P = 0`: it contributes nothing and gets
+    `dQ = 0`, never NaN.
+
+    Like `fa.attention`, the op has tensor semantics (results) or, after
+    one-shot bufferization, buffer semantics (memrefs, no results, the
+    inits written in place and never read; the dialect attaches the same
+    `BufferizableOpInterface` model to both ops).
+
+    Example:
+
+    ```mlir
+    %dq, %dk, %dv, %dbias = fa.attention_grad
+        ins(%q, %k, %v, %o, %do, %lse
+            : tensor<2x8x128x64xbf16>, tensor<2x2x256x64xbf16>,
+              tensor<2x2x256x64xbf16>, tensor<2x8x128x64xbf16>,
+              tensor<2x8x128x64xbf16>, tensor<2x8x128xf32>)
+        mask(%bias : tensor<1x8x128x256xf32>)
+        outs(%dq0, %dk0, %dv0, %db0
+            : tensor<2x8x128x64xbf16>, tensor<2x2x256x64xbf16>,
+              tensor<2x2x256x64xbf16>, tensor<1x8x128x256xf32>)
+        {causal, scale = 0.125 : f32}
+        -> tensor<2x8x128x64xbf16>, tensor<2x2x256x64xbf16>,
+           tensor<2x2x256x64xbf16>, tensor<1x8x128x256xf32>
+    ```
   }];
+
+  let arguments = (ins
+    FA_TensorOrMemRef:$query,
+    FA_TensorOrMemRef:$key,
+    FA_TensorOrMemRef:$value,
+    FA_TensorOrMemRef:$out,
+    FA_TensorOrMemRef:$out_grad,
+    FA_TensorOrMemRef:$logsumexp,
+    Optional<FA_TensorOrMemRef>:$mask,
+    Variadic<FA_TensorOrMemRef>:$outputs,
+    OptionalAttr<F32Attr>:$scale,
+    UnitAttr:$causal,
+    OptionalAttr<FA_TilingAttr>:$tiling
+  );
+  let results = (outs Variadic<AnyRankedTensor>:$results);
+
+  let assemblyFormat = [{
+    `ins` `(` $query `,` $key `,` $value `,` $out `,` $out_grad `,`
+        $logsumexp `:` type($query) `,` type($key) `,` type($value) `,`
+        type($out) `,` type($out_grad) `,` type($logsumexp) `)`
+    (`mask` `(` $mask^ `:` type($mask) `)`)?
+    `outs` `(` $outputs `:` type($outputs) `)`
+    attr-dict (`->` type($results)^)?
+  }];
+
+  let extraClassDeclaration = !strconcat([{
+    /// The inits of dQ, dK, dV, and of dBias (null when not requested).
+    Value getQueryGradInit() { return getOutputs()[0]; }
+    Value getKeyGradInit() { return getOutputs()[1]; }
+    Value getValueGradInit() { return getOutputs()[2]; }
+    Value getBiasGradInit() {
+      return getOutputs().size() > 3 ? getOutputs()[3] : Value();
+    }
+  }], FA_AttentionCommonDecls);
 
   let hasVerifier = 1;
 }

@@ -54,8 +54,8 @@ def FASetTargetPass : Pass<"fa-set-target", "ModuleOp"> {
 }
 
 def FADecomposeAttentionPass : Pass<"fa-decompose-attention"> {
-  let summary = "Lower fa.attention to the naive matmul-softmax-matmul in "
-                "linalg on tensors";
+  let summary = "Lower fa.attention and fa.attention_grad to the naive "
+                "computation in linalg on tensors";
   let description = [{
     The reference semantics of `fa.attention`: the full score matrix
     `S = scale * Q K^T (+ mask)` of shape `[B, Hq, Nq, Nk]` in f32, a
@@ -64,9 +64,19 @@ def FADecomposeAttentionPass : Pass<"fa-decompose-attention"> {
     tensors. It materializes the N x N matrix, so it is for testing and for
     the CPU, never the GPU path: every later stage is tested against it.
 
-    The pass is op-agnostic (it rewrites every `fa.attention` nested under the
-    op it runs on) so that `fa-opt --fa-decompose-attention` works on a
-    module of functions of any kind.
+    The reference semantics of `fa.attention_grad` (docs/Backward.md): the
+    same masked scores, `P = exp(S - lse)` from the forward's logsumexp
+    (0 for a row without visible keys), `D = rowsum(dO * O)`,
+    `dP = dO V^T`, `dS = P * (dP - D)`, then `dQ = scale * dS K`,
+    `dK = scale * dS^T Q` and `dV = P^T dO` (summed over the query heads
+    of a GQA group) and `dBias = dS` summed over the bias's broadcast
+    dimensions, all in f32 and rounded to the gradients' element types at
+    the end.
+
+    The pass is op-agnostic (it rewrites every `fa.attention` and
+    `fa.attention_grad` nested under the op it runs on) so that
+    `fa-opt --fa-decompose-attention` works on a module of functions of any
+    kind.
 
     ```mlir
     %o = fa.attention ins(%q, %k, %v : ...) outs(%init : ...) -> ...
@@ -249,7 +259,7 @@ def FACheckSramBudgetPass : Pass<"fa-check-sram-budget"> {
 
 def FATileAttentionPass : Pass<"fa-tile-attention"> {
   let summary = "Tile fa.attention into the FlashAttention loop nest with "
-                "an online softmax";
+                "an online softmax (and fa.attention_grad into the backward's)";
   let description = [{
     Rewrites every `fa.attention` that carries a `#fa.tiling` into the
     *tiled form* (docs/TiledForm.md), on tensors:
@@ -294,6 +304,19 @@ def FATileAttentionPass : Pass<"fa-tile-attention"> {
     // becomes scf.forall { Q tile; scf.for { K/V tiles; online softmax };
     //                      O = acc / l; tensor.parallel_insert_slice }
     ```
+
+    An `fa.attention_grad` with a `#fa.tiling` (set by hand: the cost model
+    does not choose the backward's yet) becomes the backward's tiled form
+    (docs/Backward.md), four `scf.forall` nests on tensors: `D =
+    rowsum(dO * O)` per query block; FlashAttention-2's K/V-stationary
+    nest per (batch, KV head, key block), which keeps the K/V tiles and the
+    f32 `dK`/`dV` accumulators while the query blocks of the group's heads
+    stream past (P recomputed from the logsumexp, causal blocks skipped);
+    a Q-stationary nest for `dQ` (deterministic; tensors have no atomic
+    add); and, when requested, a nest per tile of the bias that sums `dS`
+    over its broadcast dimensions. These loops carry no `fa.tiling` marker:
+    no GPU conversion takes them yet. Without a tiling the op is left alone
+    (an error with `require-tiling`).
   }];
   let options = [
     Option<"tileMemorySpace", "tile-memory-space", "int64_t",
@@ -301,7 +324,8 @@ def FATileAttentionPass : Pass<"fa-tile-attention"> {
            "Memory space of the Q/K/V/mask tile buffers once bufferized "
            "(3: GPU workgroup memory; 0: the default memory space)">,
     Option<"requireTiling", "require-tiling", "bool", /*default=*/"false",
-           "Make an fa.attention without a #fa.tiling an error">,
+           "Make an fa.attention or fa.attention_grad without a #fa.tiling "
+           "an error">,
   ];
   let dependentDialects = [
     "::mlir::affine::AffineDialect",

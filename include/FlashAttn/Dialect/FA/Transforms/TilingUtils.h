@@ -32,20 +32,23 @@ AttentionProblem getAttentionProblem(AttentionOp op,
                                      int64_t assumedBatch = kAssumedBatch,
                                      bool *usedAssumption = nullptr);
 
-/// Why convert-fa-to-nvgpu cannot generate the wgmma (mma-sync) kernel for
-/// `op` on `target`, or nullopt when it can.
-std::optional<std::string> wgmmaUnsupportedReason(AttentionOp op,
-                                                  const TargetInfo &target);
-std::optional<std::string> mmaSyncUnsupportedReason(AttentionOp op,
-                                                    const TargetInfo &target);
-/// The check above of `kind` (nullopt for the kernels that are not
-/// convert-fa-to-nvgpu's).
+/// Why convert-fa-to-nvgpu cannot generate the `kind` kernel for `op` on
+/// `target` (checkLegality's message without a tiling), or nullopt when it
+/// can or when `kind` is not one of its kernels. The conversion's spelling
+/// of the check, until it calls checkLegality itself.
 std::optional<std::string> nvgpuKernelUnsupportedReason(AttentionOp op,
                                                         const TargetInfo &target,
                                                         KernelKind kind);
 
 /// The kernel of `op`'s `#fa.schedule`, or `fallback` when it has none.
 KernelKind getKernelKind(AttentionOp op, KernelKind fallback);
+
+/// The shared memory one thread block of `op`'s kernel needs with `tiling`:
+/// the cost model's sramBytes for the kernel of its #fa.schedule
+/// (`fallback` without one). An error on `op` when the cost model cannot
+/// read its shape (the dynamic sizes do not enter it).
+FailureOr<int64_t> getSharedMemoryBytes(AttentionOp op, TilingAttr tiling,
+                                        KernelKind fallback);
 
 /// The plain tiling of an attribute, and back.
 Tiling getTiling(TilingAttr attr);

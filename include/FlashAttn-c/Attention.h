@@ -1,0 +1,109 @@
+/*===- Attention.h - What was decided for an fa.attention, C API -*- C -*-===*\
+|*                                                                            *|
+|* Part of flashattn-mlir.                                                    *|
+|*                                                                            *|
+|* What fa-select-tiling decided for one fa.attention and what it is checked *|
+|* against: the op's #fa.tiling and #fa.schedule, the module's #fa.target,   *|
+|* and the shared memory the op's kernel needs against the target's budget   *|
+|* (fa-check-sram-budget's check). They are read from the op after           *|
+|* fa-select-tiling and before the kernel replaces it (not from the output   *|
+|* of the whole fa-to-ptx-pipeline).                                         *|
+|*                                                                            *|
+\*===----------------------------------------------------------------------===*/
+
+#ifndef FLASHATTN_C_ATTENTION_H
+#define FLASHATTN_C_ATTENTION_H
+
+#include "mlir-c/IR.h"
+#include "mlir-c/Support.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* #fa.tiling: block_q rows of Q per thread block, block_kv rows of K and V
+   per step, stages K/V tiles in flight, warps per thread block. */
+typedef struct FATiling {
+  int64_t blockQ;
+  int64_t blockKV;
+  int64_t stages;
+  int64_t warps;
+} FATiling;
+
+/* #fa.schedule (docs/GPU.md, "The kernel schedule"). The enum fields are
+   spelled as the pass options spell them (`mma-sync`, `cp-async`,
+   `tma-store`; #fa.schedule's keywords write `-` as `_`); the strings are
+   static. */
+typedef struct FASchedule {
+  MlirStringRef kernel;      /* simt, mma-sync or wgmma */
+  MlirStringRef loads;       /* cp-async or tma */
+  MlirStringRef release;     /* barrier, mbarrier or producer */
+  MlirStringRef step;        /* serial or overlap */
+  bool pingpong;             /* consumer warpgroups take turns */
+  MlirStringRef maskedSteps; /* split or branch */
+  MlirStringRef epilogue;    /* direct, staged or tma-store */
+  int64_t consumerRegs;      /* producer kernel's setmaxnreg; 0 without */
+} FASchedule;
+
+/* #fa.target: the GPU the module is compiled for. `arch` is owned by the
+   context. */
+typedef struct FATarget {
+  MlirStringRef arch;
+  int64_t sramPerBlock;
+  int64_t sramPerSM;
+  int64_t regsPerSM;
+  int64_t maxRegsPerThread;
+  int64_t smCount;
+  int64_t hbmGBps;
+  int64_t tensorTFlops;
+} FATarget;
+
+/* Shared memory of one thread block: what the op's kernel needs with its
+   tiling (the cost model's sramBytes) and the target's sram_per_block. */
+typedef struct FASharedMemory {
+  int64_t bytes;
+  int64_t budget;
+} FASharedMemory;
+
+/* Whether `op` is an fa.attention. */
+MLIR_CAPI_EXPORTED bool faOperationIsAAttention(MlirOperation op);
+
+/* The number of fa.attention ops in `module`, and the one at `pos` in
+   program order (a null operation when `pos` is out of range). */
+MLIR_CAPI_EXPORTED intptr_t faModuleGetNumAttentionOps(MlirModule module);
+MLIR_CAPI_EXPORTED MlirOperation faModuleGetAttentionOp(MlirModule module,
+                                                        intptr_t pos);
+
+/* Fills `*tiling` (`*schedule`) from the fa.attention `op`'s #fa.tiling
+   (#fa.schedule); returns false, leaving it alone, when the op has none or
+   is not an fa.attention. */
+MLIR_CAPI_EXPORTED bool faAttentionGetTiling(MlirOperation op,
+                                             FATiling *tiling);
+MLIR_CAPI_EXPORTED bool faAttentionGetSchedule(MlirOperation op,
+                                               FASchedule *schedule);
+
+/* Fills `*target` from the #fa.target of `op`'s closest enclosing module,
+   or of `op` itself when it is a module; returns false, leaving it alone,
+   when there is none. */
+MLIR_CAPI_EXPORTED bool faGetTarget(MlirOperation op, FATarget *target);
+
+/* Fills `*sharedMemory` for the fa.attention `op`: the bytes its kernel (of
+   its #fa.schedule; the scalar kernel without one, as fa-check-sram-budget
+   assumes by default) needs with its #fa.tiling, and the budget of its
+   module's #fa.target. The op fits when bytes <= budget. Fails, with the
+   diagnostic on `diagCallback` (one string per diagnostic, formatted like
+   faRunPassPipeline's) or, when it is null, on the context's handlers, when
+   `op` is not an fa.attention, has no tiling, has no target, or its shape
+   is not one the cost model reads. */
+MLIR_CAPI_EXPORTED MlirLogicalResult
+faAttentionGetSharedMemory(MlirOperation op, FASharedMemory *sharedMemory,
+                           MlirStringCallback diagCallback, void *userData);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif // FLASHATTN_C_ATTENTION_H

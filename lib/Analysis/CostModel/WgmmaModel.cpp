@@ -1,0 +1,175 @@
+//===- WgmmaModel.cpp - The wgmma kernel's registers and step -------------===//
+//
+// Part of flashattn-mlir.
+//
+//===----------------------------------------------------------------------===//
+//
+// convert-fa-to-nvgpu's wgmma kernel (sm_90a): its register fit and its
+// step, fitted to the H100 sweeps (docs/CostModel.md, "The wgmma kernel:
+// fitted to the H100" and the sections after it).
+//
+//===----------------------------------------------------------------------===//
+
+#include "KernelModel.h"
+
+#include "llvm/Support/MathExtras.h"
+
+#include <algorithm>
+
+using namespace mlir;
+using namespace mlir::fa;
+using namespace mlir::fa::detail;
+
+/// The register fit (registersPerThread): what ptxas allocated for 24
+/// tilings of the H100 sweep, within 16 registers below 200
+/// (docs/CostModel.md, "The wgmma kernel: fitted to the H100").
+static constexpr int64_t kWgmmaRegisterBase = -20;
+/// How far over the block's share of the register file an estimate may be
+/// and still fit without spills (ptxas allocates less when less is
+/// available; measured 24 at 192x96, d = 128).
+static constexpr int64_t kWgmmaRegisterSqueeze = 24;
+/// The latency of one kv step that no resource is busy for (the wgmma
+/// waits, the barriers, the quad shuffles), fitted to the H100 sweep of one
+/// resident block (docs/CostModel.md).
+static constexpr double kWgmmaStepLatencyClocks = 530;
+/// The share of the shorter of MMA and softmax time hidden by a second
+/// resident block (fitted to the H100 sweep: at d = 64, 128x96 with two
+/// blocks per SM beat every one-block tiling by 14-25%). The cp.async
+/// kernel also had a third warpgroup hide 10% (192x96 beat 128x128 by 1-7%
+/// at d = 128); with TMA loads 128x160 beats 192x96 by 6-8% and that term
+/// is gone (docs/CostModel.md, "TMA").
+static constexpr double kWgmmaBlockOverlap = 0.25;
+/// The share of the shorter of MMA and softmax time that the producer
+/// kernel hides (two consumer warpgroups at one block per SM get the
+/// producer warpgroup, the overlapped step and turns: one warpgroup's
+/// softmax runs under the other's wgmmas), where the MMAs are the longer
+/// part; where the softmax is (d = 64), a lone block's 8 warps issue it too
+/// slowly to gain, as measured (docs/CostModel.md, "The producer kernel's
+/// step"). Any value from 0.2 to 1 gives the same picks at the benchmark's
+/// shapes; 0.8 gives the measured times (within 4% at d = 128 N = 1k causal
+/// to 16k).
+static constexpr double kWgmmaProducerOverlap = 0.8;
+/// The producer kernel with three consumer warpgroups: the share of the
+/// shorter of MMA and softmax time that turns hide (docs/CostModel.md,
+/// "Three consumer warpgroups"; fitted to the round-robin d = 64 runs).
+static constexpr double kWgmmaProducer3Overlap = 0.35;
+/// The share with four or more resident blocks (one warpgroup each at the
+/// tilings that get there: 64-row blocks): four warpgroups that share no
+/// barrier, where two blocks of two warpgroups are two pairs in lockstep.
+/// The same share as three consumer warpgroups taking turns; 0.35 to 0.4
+/// pick the measured best at every round-robin shape (d = 64 causal N = 2k:
+/// 64x80 with four blocks, 0.9-2.6% ahead of 128x96 in four leases;
+/// docs/CostModel.md, "Four resident blocks").
+static constexpr double kWgmmaFourBlockOverlap = kWgmmaProducer3Overlap;
+static constexpr int64_t kWgmmaFourBlocks = 4;
+/// FP32-lane instructions per 16-byte chunk of K and V, charged to the
+/// threads of the block. Fitted when the kernel issued cp.async from every
+/// thread (the swizzled address, the zero-fill predicate, the copy); with
+/// TMA one thread issues the loads, but the same value still orders the
+/// measured d = 64 tilings (128x96 over 64x128 by 3-7%; at 3 lane
+/// instructions the model picks 64x128), so it stays as fitted.
+static constexpr double kWgmmaLaneOpsPerChunk = 12;
+/// Resident blocks beyond this many hide none of a step's latency (fitted
+/// to the TMA kernel's small-N sweep: at d = 64 causal N = 1k, 64x64 with 4
+/// blocks per SM beat 64x32 with 7 and 64x48 with 5 by 5-9%;
+/// docs/CostModel.md, "Small N with TMA").
+static constexpr double kWgmmaLatencyHidingBlocks = 4;
+
+bool mlir::fa::buildsWgmmaProducer(const Tiling &tiling,
+                                   const CandidateCost &cost,
+                                   const TargetInfo &target) {
+  if (cost.blocksPerSM != 1)
+    return false;
+  if (tiling.warps == 8)
+    return true;
+  return tiling.warps == 12 &&
+         cost.registersPerThread <=
+             producerConsumerRegisters(target.regsPerSM, tiling.warps);
+}
+
+namespace {
+class WgmmaModel final : public KernelModel {
+public:
+  int64_t registersPerThread(const Tiling &t,
+                             const AttentionProblem &p) const override {
+    Accumulators acc = getAccumulators(t, p);
+    return 2 * acc.o + llvm::divideCeil(7 * acc.s, 4) + kWgmmaRegisterBase;
+  }
+
+  /// The fit is what ptxas allocates when it may take 255; with more threads
+  /// it fits the block's share of the register file without spills (192x96
+  /// at d = 128: estimated 192, allocated 168). At the per-thread maximum
+  /// itself there is no such slack (128x192 at d = 128: estimated 276,
+  /// allocated 252, 5% slower than 128x128).
+  RegisterBudget registerBudget(const Tiling &t,
+                                const TargetInfo &target) const override {
+    int64_t cap = std::min(target.maxRegsPerThread,
+                           blockStartRegisters(target.regsPerSM, 32 * t.warps));
+    int64_t limit = cap < target.maxRegsPerThread ? cap + kWgmmaRegisterSqueeze
+                                                  : target.maxRegsPerThread;
+    return {limit, cap};
+  }
+
+  /// The kernel's warpgroups compute S, then the softmax, then P V, with a
+  /// barrier per step: the tensor cores idle during the softmax unless a
+  /// second resident block, or the producer kernel's turns, fill them
+  /// (docs/CostModel.md, "The wgmma kernel").
+  double stepSeconds(const StepInputs &in, double maskLaneOps) const override {
+    const Tiling &t = in.tiling;
+    const CandidateCost &c = in.cost;
+    StepWork work = getStepWork(in, maskLaneOps);
+    double tensorSeconds = work.tensorSeconds;
+    double laneSeconds = work.softmaxSeconds + kWgmmaLaneOpsPerChunk *
+                                                   work.kvChunks /
+                                                   in.rates.laneOps;
+    double hidden = c.blocksPerSM >= kWgmmaFourBlocks ? kWgmmaFourBlockOverlap
+                    : c.blocksPerSM >= 2              ? kWgmmaBlockOverlap
+                                                      : 0.0;
+    // The producer kernel (what wgmma-release=auto builds for this tiling;
+    // whether its turns gain is the tiling's, so unmasked, property). Two
+    // consumer warpgroups gain where the MMAs are the longer part; with
+    // three, two softmaxes run under the third's MMAs even where the
+    // softmax is the longer part (d = 64).
+    double unmaskedLaneSeconds =
+        laneSeconds - maskLaneOps * work.scores / in.rates.laneOps;
+    if (buildsWgmmaProducer(t, c, in.target)) {
+      if (t.warps == 8 && unmaskedLaneSeconds <= tensorSeconds)
+        hidden = kWgmmaProducerOverlap;
+      else if (t.warps == 12)
+        hidden = kWgmmaProducer3Overlap;
+    }
+    double latency =
+        kWgmmaStepLatencyClocks + (t.stages == 1 ? kLoadLatencyClocks : 0.0);
+    return std::max(
+        work.sharedSeconds,
+        tensorSeconds + laneSeconds -
+            hidden * std::min(tensorSeconds, laneSeconds) +
+            latency / in.rates.clock /
+                std::min<double>(c.blocksPerSM, kWgmmaLatencyHidingBlocks));
+  }
+
+  bool hasMaskedSteps() const override { return true; }
+
+  /// On top of the latency of the first loads and the store (as mma-sync),
+  /// the block waits for its Q tile and half of its O store at the SM's
+  /// share of the DRAM bandwidth (all SMs start and end blocks together; the
+  /// other half of the store drains while the next block starts). Fitted to
+  /// the TMA kernel's small-N sweeps: any weight of the Q and O bytes from
+  /// 0.5 to 0.85 gives the measured best tilings at causal N = 1k and 2k
+  /// (docs/CostModel.md, "Small N with TMA").
+  double blockFixedSeconds(const StepInputs &in) const override {
+    const Tiling &t = in.tiling;
+    const AttentionProblem &p = in.problem;
+    double e = double(p.elementBytes);
+    double seconds = kBlockFixedClocks / in.rates.clock;
+    seconds += double(t.blockQ) * (p.headDim + p.valueHeadDim / 2.0) * e /
+               (double(in.target.hbmGBps) * 1e9 / in.target.smCount);
+    return seconds;
+  }
+};
+} // namespace
+
+const KernelModel &detail::getWgmmaModel() {
+  static const WgmmaModel model;
+  return model;
+}

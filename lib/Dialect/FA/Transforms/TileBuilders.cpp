@@ -1,0 +1,306 @@
+//===- TileBuilders.cpp - Tile-level IR of the attention loop nests -------===//
+//
+// Part of flashattn-mlir.
+//
+//===----------------------------------------------------------------------===//
+
+#include "TileBuilders.h"
+
+#include "ScalarUtils.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+using namespace mlir::fa;
+using namespace mlir::fa::detail;
+
+int64_t mlir::fa::detail::staticOrDynamic(OpFoldResult ofr) {
+  return getConstantIntValue(ofr).value_or(ShapedType::kDynamic);
+}
+
+Value mlir::fa::detail::filledF32(OpBuilder &b, Location loc,
+                                  ArrayRef<int64_t> shape, double init) {
+  Value empty = tensor::EmptyOp::create(b, loc, shape, b.getF32Type());
+  return linalg::FillOp::create(b, loc, cstF32(b, loc, init), empty)
+      .getResult(0);
+}
+
+Value mlir::fa::detail::allocTile(OpBuilder &b, Location loc,
+                                  ArrayRef<int64_t> shape, Type type,
+                                  Attribute memorySpace) {
+  return bufferization::AllocTensorOp::create(
+      b, loc, RankedTensorType::get(shape, type), /*dynamic_sizes=*/{},
+      /*copy=*/Value(), /*size_hint=*/Value(), memorySpace);
+}
+
+Value mlir::fa::detail::loadTile(OpBuilder &b, Location loc, Value src,
+                                 ArrayRef<OpFoldResult> offsets,
+                                 ArrayRef<OpFoldResult> sizes, Value buffer) {
+  auto srcType = cast<RankedTensorType>(src.getType());
+  auto tileType = cast<RankedTensorType>(buffer.getType());
+  int64_t rank = tileType.getRank();
+  SmallVector<OpFoldResult> strides(srcType.getRank(), b.getIndexAttr(1));
+  ArrayRef<OpFoldResult> kept = sizes.take_back(rank);
+  auto sliceType = RankedTensorType::get(
+      llvm::map_to_vector(kept, staticOrDynamic), srcType.getElementType());
+  Value slice = tensor::ExtractSliceOp::create(b, loc, sliceType, src, offsets,
+                                               sizes, strides);
+  Value zero = arith::ConstantOp::create(
+      b, loc, cast<TypedAttr>(b.getZeroAttr(tileType.getElementType())));
+  Value filled = linalg::FillOp::create(b, loc, zero, buffer).getResult(0);
+  SmallVector<OpFoldResult> origin(rank, b.getIndexAttr(0));
+  SmallVector<OpFoldResult> unit(rank, b.getIndexAttr(1));
+  return tensor::InsertSliceOp::create(b, loc, slice, filled, origin, kept,
+                                       unit);
+}
+
+Value mlir::fa::detail::allocMaskTile(OpBuilder &b, Location loc, Value mask,
+                                      int64_t blockQ, int64_t blockKV,
+                                      Attribute memorySpace) {
+  if (!mask)
+    return Value();
+  auto maskType = cast<ShapedType>(mask.getType());
+  // A mask dimension of static size 1 is broadcast: the tile keeps it.
+  int64_t rows = maskType.getDimSize(2) == 1 ? 1 : blockQ;
+  int64_t cols = maskType.getDimSize(3) == 1 ? 1 : blockKV;
+  return allocTile(b, loc, {rows, cols}, maskType.getElementType(),
+                   memorySpace);
+}
+
+Value mlir::fa::detail::loadMaskTile(OpBuilder &b, Location loc, Value mask,
+                                     Value buffer, OpFoldResult batch,
+                                     OpFoldResult head, OpFoldResult q0,
+                                     OpFoldResult qLen, OpFoldResult k0,
+                                     OpFoldResult kLen) {
+  OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
+  // Broadcast dimensions (static size 1) are read at index 0.
+  auto maskType = cast<ShapedType>(mask.getType());
+  auto pick = [&](int64_t dim, OpFoldResult full, OpFoldResult size) {
+    return maskType.getDimSize(dim) == 1 ? std::make_pair(zero, one)
+                                         : std::make_pair(full, size);
+  };
+  auto [bOff, bSize] = pick(0, batch, one);
+  auto [hOff, hSize] = pick(1, head, one);
+  auto [rOff, rSize] = pick(2, q0, qLen);
+  auto [cOff, cSize] = pick(3, k0, kLen);
+  return loadTile(b, loc, mask, {bOff, hOff, rOff, cOff},
+                  {bSize, hSize, rSize, cSize}, buffer);
+}
+
+Value mlir::fa::detail::buildTileMatmul(OpBuilder &b, Location loc, Value lhs,
+                                        Value rhs, Value acc, bool transposeLhs,
+                                        bool transposeRhs) {
+  MLIRContext *ctx = b.getContext();
+  AffineExpr m, n, k;
+  bindDims(ctx, m, n, k);
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(3, 0, {transposeLhs ? k : m, transposeLhs ? m : k}, ctx),
+      AffineMap::get(3, 0, {transposeRhs ? n : k, transposeRhs ? k : n}, ctx),
+      AffineMap::get(3, 0, {m, n}, ctx)};
+  return linalg::MatmulOp::create(
+             b, loc, TypeRange{acc.getType()}, ValueRange{lhs, rhs},
+             ValueRange{acc},
+             {b.getNamedAttr("indexing_maps", b.getAffineMapArrayAttr(maps))})
+      .getResult(0);
+}
+
+Value mlir::fa::detail::buildMaskedScoreTile(OpBuilder &b, Location loc,
+                                             Value qTile, Value kTile,
+                                             const ScoreTileParams &p) {
+  MLIRContext *ctx = b.getContext();
+  AffineExpr d0, d1, d2, d3;
+  bindDims(ctx, d0, d1, d2, d3);
+  int64_t bq = cast<ShapedType>(qTile.getType()).getDimSize(0);
+  int64_t bkv = cast<ShapedType>(kTile.getType()).getDimSize(0);
+
+  // S = Q K^T: a matmul with K read transposed, f16/bf16 x f16/bf16 -> f32.
+  Value s =
+      buildTileMatmul(b, loc, qTile, kTile, filledF32(b, loc, {bq, bkv}, 0.0),
+                      /*transposeLhs=*/false, /*transposeRhs=*/true);
+
+  // Elementwise, in place on S (the scores, their masked form and P share
+  // one buffer): scale, bias / keep-mask, bounds, causal mask.
+  AffineMap id2 = AffineMap::getMultiDimIdentityMap(2, ctx);
+  SmallVector<Value> ins;
+  SmallVector<AffineMap> maps;
+  Value maskTile = p.maskTile;
+  if (maskTile) {
+    auto tileType = cast<ShapedType>(maskTile.getType());
+    AffineExpr zeroE = getAffineConstantExpr(0, ctx);
+    AffineExpr row = tileType.getDimSize(0) == 1 ? zeroE : d0;
+    AffineExpr col = tileType.getDimSize(1) == 1 ? zeroE : d1;
+    ins.push_back(maskTile);
+    maps.push_back(AffineMap::get(2, 0, {row, col}, ctx));
+  }
+  maps.push_back(id2);
+  Value kLenV = getValueOrCreateConstantIndexOp(b, loc, p.kLen);
+  // Key j of the tile is visible from row i iff k0 + j <= q0 + i + Nk - Nq,
+  // i.e. j <= i + diag with diag = q0 - k0 + Nk - Nq (may be negative).
+  Value diag;
+  if (p.causal)
+    diag = getValueOrCreateConstantIndexOp(
+        b, loc,
+        affine::makeComposedFoldedAffineApply(
+            b, loc, AffineMap::get(4, 0, {d0 - d1 + d2 - d3}, ctx),
+            {p.q0, p.k0, p.nk, p.nq}));
+  Value qLenV;
+  if (p.qLen)
+    qLenV = getValueOrCreateConstantIndexOp(b, loc, p.qLen);
+  double scale = p.scale;
+  auto par = utils::IteratorType::parallel;
+  return linalg::GenericOp::create(
+             b, loc, s.getType(), ins, s, maps,
+             ArrayRef<utils::IteratorType>{par, par},
+             [&](OpBuilder &nb, Location nl, ValueRange args) {
+               Value v = arith::MulFOp::create(nb, nl, args.back(),
+                                               cstF32(nb, nl, scale));
+               Value i = linalg::IndexOp::create(nb, nl, 0);
+               Value j = linalg::IndexOp::create(nb, nl, 1);
+               Value keep = arith::CmpIOp::create(
+                   nb, nl, arith::CmpIPredicate::ult, j, kLenV);
+               if (qLenV)
+                 keep = arith::AndIOp::create(
+                     nb, nl, keep,
+                     arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::ult, i,
+                                           qLenV));
+               if (maskTile) {
+                 Value m = args[0];
+                 if (m.getType().isInteger(1))
+                   keep = arith::AndIOp::create(nb, nl, keep, m);
+                 else
+                   v = arith::AddFOp::create(nb, nl, v, toF32(nb, nl, m));
+               }
+               if (diag) {
+                 Value limit = arith::AddIOp::create(nb, nl, i, diag);
+                 Value visible = arith::CmpIOp::create(
+                     nb, nl, arith::CmpIPredicate::sle, j, limit);
+                 keep = arith::AndIOp::create(nb, nl, keep, visible);
+               }
+               v = arith::SelectOp::create(nb, nl, keep, v,
+                                           cstF32(nb, nl, kNegInf));
+               linalg::YieldOp::create(nb, nl, v);
+             })
+      .getResult(0);
+}
+
+Value mlir::fa::detail::buildShiftedExpTile(OpBuilder &b, Location loc,
+                                            Value scores, Value rowShift) {
+  MLIRContext *ctx = b.getContext();
+  AffineExpr d0;
+  bindDims(ctx, d0);
+  auto par = utils::IteratorType::parallel;
+  return linalg::GenericOp::create(
+             b, loc, scores.getType(), ValueRange{rowShift}, scores,
+             ArrayRef<AffineMap>{AffineMap::get(2, 0, {d0}, ctx),
+                                 AffineMap::getMultiDimIdentityMap(2, ctx)},
+             ArrayRef<utils::IteratorType>{par, par},
+             [&](OpBuilder &nb, Location nl, ValueRange args) {
+               Value x = arith::SubFOp::create(nb, nl, args[1],
+                                               safeMax(nb, nl, args[0]));
+               linalg::YieldOp::create(
+                   nb, nl, ValueRange{math::ExpOp::create(nb, nl, x)});
+             })
+      .getResult(0);
+}
+
+OpFoldResult mlir::fa::detail::getKeyBlockCount(OpBuilder &b, Location loc,
+                                                bool causal, Value qb,
+                                                int64_t blockQ, int64_t blockKV,
+                                                OpFoldResult nq,
+                                                OpFoldResult nk) {
+  MLIRContext *ctx = b.getContext();
+  AffineExpr d0, d1, d2;
+  bindDims(ctx, d0, d1, d2);
+  if (!causal)
+    return affine::makeComposedFoldedAffineApply(b, loc, d0.ceilDiv(blockKV),
+                                                 {nk});
+  // Causal: query row i sees keys j <= i + Nk - Nq, so the block's last row
+  // q0 + BQ - 1 (clamped to Nq - 1) sees the keys below
+  // min(q0 + BQ, Nq) + Nk - Nq; blocks past that are skipped, not masked.
+  OpFoldResult kvEnd = affine::makeComposedFoldedAffineMin(
+      b, loc, AffineMap::get(3, 0, {d0 * blockQ + blockQ + d2 - d1, d2}, ctx),
+      {qb, nq, nk});
+  kvEnd = affine::makeComposedFoldedAffineMax(
+      b, loc, AffineMap::get(1, 0, {d0, getAffineConstantExpr(0, ctx)}, ctx),
+      {kvEnd});
+  return affine::makeComposedFoldedAffineApply(b, loc, d0.ceilDiv(blockKV),
+                                               {kvEnd});
+}
+
+OpFoldResult mlir::fa::detail::getFirstQueryBlock(OpBuilder &b, Location loc,
+                                                  bool causal, OpFoldResult k0,
+                                                  int64_t blockQ,
+                                                  OpFoldResult nq,
+                                                  OpFoldResult nk) {
+  if (!causal)
+    return b.getIndexAttr(0);
+  MLIRContext *ctx = b.getContext();
+  AffineExpr d0, d1, d2;
+  bindDims(ctx, d0, d1, d2);
+  // Row i sees key k0 iff k0 <= i + Nk - Nq: the first such row is
+  // k0 + Nq - Nk (clamped to 0); the rows above it see none of the block.
+  OpFoldResult firstRow = affine::makeComposedFoldedAffineMax(
+      b, loc,
+      AffineMap::get(3, 0, {d0 + d1 - d2, getAffineConstantExpr(0, ctx)}, ctx),
+      {k0, nq, nk});
+  return affine::makeComposedFoldedAffineApply(b, loc, d0.floorDiv(blockQ),
+                                               {firstRow});
+}
+
+std::pair<OpFoldResult, OpFoldResult>
+mlir::fa::detail::getBlockRange(OpBuilder &b, Location loc, Value blk,
+                                int64_t block, OpFoldResult n) {
+  MLIRContext *ctx = b.getContext();
+  AffineExpr d0, d1;
+  bindDims(ctx, d0, d1);
+  OpFoldResult offset =
+      affine::makeComposedFoldedAffineApply(b, loc, d0 * block, {blk});
+  OpFoldResult len = affine::makeComposedFoldedAffineMin(
+      b, loc,
+      AffineMap::get(2, 0, {getAffineConstantExpr(block, ctx), d1 - d0 * block},
+                     ctx),
+      {blk, n});
+  return {offset, len};
+}
+
+Value mlir::fa::detail::buildScaledRows(OpBuilder &b, Location loc, Value acc,
+                                        OpFoldResult rows, OpFoldResult cols,
+                                        Value dest, double scale) {
+  MLIRContext *ctx = b.getContext();
+  OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
+  auto destType = cast<RankedTensorType>(dest.getType());
+  auto sliceType = RankedTensorType::get(destType.getShape(), b.getF32Type());
+  Value accRows = tensor::ExtractSliceOp::create(
+      b, loc, sliceType, acc, {zero, zero}, {rows, cols}, {one, one});
+  AffineMap id = AffineMap::getMultiDimIdentityMap(destType.getRank(), ctx);
+  auto par = utils::IteratorType::parallel;
+  Type elt = destType.getElementType();
+  return linalg::GenericOp::create(
+             b, loc, destType, accRows, dest, ArrayRef<AffineMap>{id, id},
+             SmallVector<utils::IteratorType>(destType.getRank(), par),
+             [&](OpBuilder &nb, Location nl, ValueRange args) {
+               Value v = args[0];
+               if (scale != 1.0)
+                 v = arith::MulFOp::create(nb, nl, v, cstF32(nb, nl, scale));
+               linalg::YieldOp::create(nb, nl, fromF32(nb, nl, v, elt));
+             })
+      .getResult(0);
+}
+
+void mlir::fa::detail::insertInParallel(OpBuilder &b, Location loc,
+                                        scf::ForallOp forall, Value value,
+                                        Value dest,
+                                        ArrayRef<OpFoldResult> offsets,
+                                        ArrayRef<OpFoldResult> sizes) {
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToEnd(forall.getTerminator().getBody());
+  SmallVector<OpFoldResult> strides(offsets.size(), b.getIndexAttr(1));
+  tensor::ParallelInsertSliceOp::create(b, loc, value, dest, offsets, sizes,
+                                        strides);
+}

@@ -1,0 +1,125 @@
+//===- TileBuilders.h - Tiles of the attention loop nests -------*- C++ -*-===//
+//
+// Part of flashattn-mlir.
+//
+//===----------------------------------------------------------------------===//
+//
+// The pieces of the tiled form (docs/TiledForm.md, docs/Backward.md) that
+// fa-tile-attention's forward nest and its backward nests build alike: static
+// tile buffers filled from a slice of an operand, the masked score tile of a
+// (query block, key block) pair, the causal bounds of the block loops, and
+// the write of a block's valid rows into a result.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FLASHATTN_LIB_DIALECT_FA_TRANSFORMS_TILEBUILDERS_H
+#define FLASHATTN_LIB_DIALECT_FA_TRANSFORMS_TILEBUILDERS_H
+
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/Builders.h"
+
+namespace mlir {
+namespace fa {
+namespace detail {
+
+/// `ofr` as a static size, or ShapedType::kDynamic.
+int64_t staticOrDynamic(OpFoldResult ofr);
+
+/// An `init`-filled f32 tensor of a static shape (a register-resident value
+/// on the GPU: scores, probabilities, row vectors, accumulators).
+Value filledF32(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+                double init);
+
+/// A tile buffer of a static shape in `memorySpace` (null: the default
+/// space): a `bufferization.alloc_tensor` that one-shot bufferization turns
+/// into one allocation per thread block.
+Value allocTile(OpBuilder &b, Location loc, ArrayRef<int64_t> shape, Type type,
+                Attribute memorySpace);
+
+/// Copies `src[offsets][sizes]`, whose innermost dims (as many as `buffer`
+/// has) are kept, into the static tile `buffer` after zero-filling it:
+/// elements past a sequence end read as 0 (and are masked where that
+/// matters).
+Value loadTile(OpBuilder &b, Location loc, Value src,
+               ArrayRef<OpFoldResult> offsets, ArrayRef<OpFoldResult> sizes,
+               Value buffer);
+
+/// The mask tile buffer of an op's mask for blocks of `blockQ` x `blockKV`
+/// (a dimension of static size 1 is broadcast and stays 1), or null.
+Value allocMaskTile(OpBuilder &b, Location loc, Value mask, int64_t blockQ,
+                    int64_t blockKV, Attribute memorySpace);
+
+/// Loads the mask tile of batch `batch`, query head `head`, rows
+/// [q0, q0 + qLen) and keys [k0, k0 + kLen) into `buffer`; broadcast
+/// dimensions (static size 1) are read at index 0.
+Value loadMaskTile(OpBuilder &b, Location loc, Value mask, Value buffer,
+                   OpFoldResult batch, OpFoldResult head, OpFoldResult q0,
+                   OpFoldResult qLen, OpFoldResult k0, OpFoldResult kLen);
+
+/// acc += lhs rhs on tiles, as a linalg.matmul (operands extended to acc's
+/// f32): `transposeLhs` reads lhs as [K, M], `transposeRhs` reads rhs as
+/// [N, K].
+Value buildTileMatmul(OpBuilder &b, Location loc, Value lhs, Value rhs,
+                      Value acc, bool transposeLhs, bool transposeRhs);
+
+/// Where a (query block, key block) pair lies and what masks it.
+struct ScoreTileParams {
+  double scale = 1.0;
+  /// The bias or keep-mask tile, or null.
+  Value maskTile;
+  /// Bottom-right causal masking, with the blocks' offsets and the
+  /// sequence lengths.
+  bool causal = false;
+  OpFoldResult q0, k0, nq, nk;
+  /// The valid keys of the K tile; and of the rows of the Q tile, or null
+  /// when the rows past the end need no masking (the forward drops them).
+  OpFoldResult kLen, qLen;
+};
+
+/// S = scale * Q K^T (+ bias) of a Q tile [BQ, D] and a K tile [BKV, D], in
+/// f32, with -inf wherever the key is past the end, causally hidden or
+/// dropped by the keep-mask (and the row past the end when `qLen` is set).
+Value buildMaskedScoreTile(OpBuilder &b, Location loc, Value qTile, Value kTile,
+                           const ScoreTileParams &params);
+
+/// exp(S - safe(r)) in place on the f32 tile S, with r one value per row
+/// (the running max, or the logsumexp): safe(r) is 0 for r = -inf, a row
+/// that sees no key, so that its exp(-inf - 0) is 0 rather than NaN.
+Value buildShiftedExpTile(OpBuilder &b, Location loc, Value scores,
+                          Value rowShift);
+
+/// The number of key blocks that query block `qb` visits: ceil(Nk / BKV), or
+/// with `causal` only those up to the last key its last row sees (keys
+/// j <= i + Nk - Nq); 0 when it sees none.
+OpFoldResult getKeyBlockCount(OpBuilder &b, Location loc, bool causal, Value qb,
+                              int64_t blockQ, int64_t blockKV, OpFoldResult nq,
+                              OpFoldResult nk);
+
+/// The first query block that sees a key of the key block at `k0`: 0, or
+/// with `causal` the block of row max(0, k0 + Nq - Nk).
+OpFoldResult getFirstQueryBlock(OpBuilder &b, Location loc, bool causal,
+                                OpFoldResult k0, int64_t blockQ,
+                                OpFoldResult nq, OpFoldResult nk);
+
+/// The offset `blk * block` and the valid length min(block, n - blk * block)
+/// of block `blk` of a sequence of length `n`.
+std::pair<OpFoldResult, OpFoldResult> getBlockRange(OpBuilder &b, Location loc,
+                                                    Value blk, int64_t block,
+                                                    OpFoldResult n);
+
+/// The rows [0, rows) and columns [0, cols) of the f32 tile `acc`, times
+/// `scale` and rounded into `dest` (a slice of that size of a result).
+Value buildScaledRows(OpBuilder &b, Location loc, Value acc, OpFoldResult rows,
+                      OpFoldResult cols, Value dest, double scale);
+
+/// `tensor.parallel_insert_slice` of `value` into `dest` in the terminator
+/// of `forall`, with unit strides.
+void insertInParallel(OpBuilder &b, Location loc, scf::ForallOp forall,
+                      Value value, Value dest, ArrayRef<OpFoldResult> offsets,
+                      ArrayRef<OpFoldResult> sizes);
+
+} // namespace detail
+} // namespace fa
+} // namespace mlir
+
+#endif // FLASHATTN_LIB_DIALECT_FA_TRANSFORMS_TILEBUILDERS_H

@@ -1,0 +1,53 @@
+// The backward's tiled form runs: each case draws Q, K, V, the mask and dO
+// with a fixed seed, computes O and the logsumexp with fa.attention, feeds
+// them to fa.attention_grad, tiles both with fa-tile-attention (the
+// #fa.tiling given by --tiling), lowers them with upstream passes, runs the
+// program with mlir-runner and compares dQ, dK, dV (and dBias) with their
+// float64 NumPy closed form (test/Integration/attention_grad_case.py;
+// criterion of shared/DESIGN.md). Rows without a visible key must get
+// dQ = 0 exactly.
+// REQUIRES: numpy
+
+// Sequence lengths that are not multiples of the blocks; N = 1; Dv != D.
+// RUN: %attn-grad-case run --passes="--fa-tile-attention" --tiling 16,8,1,4 --hq 2 --nq 16 --d 16 | FileCheck %s
+// RUN: %attn-grad-case run --passes="--fa-tile-attention" --tiling 16,8,1,4 --hq 1 --nq 1 --d 8 --seed 1 | FileCheck %s
+// RUN: %attn-grad-case run --passes="--fa-tile-attention" --tiling 16,8,1,4 --b 2 --hq 3 --nq 37 --nk 29 --d 12 --dv 20 --seed 2 | FileCheck %s
+// Causal, square and with Nq != Nk both ways (whole blocks skipped in both
+// directions: key blocks of a query block, query blocks of a key block).
+// RUN: %attn-grad-case run --passes="--fa-tile-attention" --tiling 16,8,1,4 --nq 35 --causal --seed 3 | FileCheck %s
+// RUN: %attn-grad-case run --passes="--fa-tile-attention" --tiling 16,8,1,4 --nq 9 --nk 43 --causal --seed 4 | FileCheck %s
+// RUN: %attn-grad-case run --passes="--fa-tile-attention" --tiling 16,8,1,4 --nq 43 --nk 9 --causal --seed 5 | FileCheck %s
+// GQA (dK_j, dV_j accumulated over a group of 3 query heads) and MQA.
+// RUN: %attn-grad-case run --passes="--fa-tile-attention" --tiling 8,8,1,4 --b 2 --hq 6 --hkv 2 --nq 17 --nk 13 --d 8 --dv 12 --causal --seed 6 | FileCheck %s
+// RUN: %attn-grad-case run --passes="--fa-tile-attention" --tiling 16,8,1,4 --hq 4 --hkv 1 --nq 21 --nk 30 --d 16 --seed 7 | FileCheck %s
+// Bias gradients: full; broadcast over batch; over batch and heads with
+// -inf entries; per key with -inf padding (rows summed in the tile); per
+// query row (keys summed; the gradient is 0).
+// RUN: %attn-grad-case run --passes="--fa-tile-attention" --tiling 16,8,1,4 --b 2 --hq 2 --nq 21 --nk 19 --mask bias-full --dbias --seed 8 | FileCheck %s
+// RUN: %attn-grad-case run --passes="--fa-tile-attention" --tiling 16,8,1,4 --b 2 --hq 4 --hkv 2 --nq 13 --nk 21 --mask bias --dbias --causal --seed 9 | FileCheck %s
+// RUN: %attn-grad-case run --passes="--fa-tile-attention" --tiling 4,8,1,4 --b 2 --hq 2 --nq 11 --nk 10 --mask bias-row --dbias --seed 10 | FileCheck %s
+// RUN: %attn-grad-case run --passes="--fa-tile-attention" --tiling 8,4,1,4 --b 2 --hq 4 --hkv 2 --nq 19 --nk 13 --mask bias-key --dbias --causal --seed 11 | FileCheck %s
+// RUN: %attn-grad-case run --passes="--fa-tile-attention" --tiling 8,16,1,4 --hq 3 --nq 27 --nk 10 --mask bias-query --dbias --seed 12 | FileCheck %s
+// Keep-masks with fully masked rows (zero gradients, never NaN).
+// RUN: %attn-grad-case run --passes="--fa-tile-attention" --tiling 16,8,1,4 --nq 27 --causal --mask bool --masked-rows 3 --seed 14 | FileCheck %s
+// RUN: %attn-grad-case run --passes="--fa-tile-attention" --tiling 16,8,1,4 --b 2 --hq 2 --nq 18 --nk 25 --mask bool --masked-rows 17 --seed 15 | FileCheck %s
+// Explicit scale; scores of magnitude 30+.
+// RUN: %attn-grad-case run --passes="--fa-tile-attention" --tiling 16,8,1,4 --nq 16 --scale 0.5 --seed 16 | FileCheck %s
+// RUN: %attn-grad-case run --passes="--fa-tile-attention" --tiling 16,8,1,4 --nq 24 --nk 40 --magnitude 30 --causal --seed 17 | FileCheck %s
+// Dynamic batch and sequence lengths.
+// RUN: %attn-grad-case run --passes="--fa-tile-attention" --tiling 16,8,1,4 --b 2 --hq 4 --hkv 1 --nq 19 --nk 30 --dynamic --mask bias --dbias --causal --seed 18 | FileCheck %s
+// bf16 and f16.
+// RUN: %attn-grad-case run --passes="--fa-tile-attention" --tiling 16,8,1,4 --dtype bf16 --b 2 --hq 4 --hkv 2 --nq 19 --nk 13 --causal --mask bias-key --dbias --seed 19 | FileCheck %s
+// RUN: %attn-grad-case run --passes="--fa-tile-attention" --tiling 16,8,1,4 --dtype bf16 --nq 17 --causal --mask bool --masked-rows 3 --d 32 --seed 20 | FileCheck %s
+// RUN: %attn-grad-case run --passes="--fa-tile-attention" --tiling 16,8,1,4 --dtype f16 --hq 2 --nq 9 --nk 20 --mask bias-row --dbias --dynamic --seed 21 | FileCheck %s
+// One problem, several tilings (blocks larger than N, of size 1, not powers
+// of two): the same answer within the criterion.
+// RUN: %attn-grad-case run --passes="--fa-tile-attention" --tiling 16,8,1,4 --b 2 --hq 4 --hkv 2 --nq 29 --nk 37 --causal --mask bias --dbias --seed 23 | FileCheck %s
+// RUN: %attn-grad-case run --passes="--fa-tile-attention" --tiling 64,64,1,4 --b 2 --hq 4 --hkv 2 --nq 29 --nk 37 --causal --mask bias --dbias --seed 23 | FileCheck %s
+// RUN: %attn-grad-case run --passes="--fa-tile-attention" --tiling 1,1,1,1 --b 2 --hq 4 --hkv 2 --nq 29 --nk 37 --causal --mask bias --dbias --seed 23 | FileCheck %s
+// RUN: %attn-grad-case run --passes="--fa-tile-attention" --tiling 5,3,1,4 --b 2 --hq 4 --hkv 2 --nq 29 --nk 37 --causal --mask bias --dbias --seed 23 | FileCheck %s
+// The tile memory space does not change the numbers (0: default space).
+// RUN: %attn-grad-case run --passes="--fa-tile-attention=tile-memory-space=0" --tiling 16,8,1,4 --nq 20 --causal --seed 24 | FileCheck %s
+
+// CHECK-NOT: FAIL
+// CHECK: PASSED
