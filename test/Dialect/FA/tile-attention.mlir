@@ -191,3 +191,19 @@ func.func @untiled(%q: tensor<1x1x8x16xf32>, %k: tensor<1x1x8x16xf32>,
        outs(%o : tensor<1x1x8x16xf32>) -> tensor<1x1x8x16xf32>
   return %r : tensor<1x1x8x16xf32>
 }
+
+// -----
+
+// One thread block: the loop is mapped to GPU blocks, or the canonicalizer
+// folds it away before convert-fa-to-gpu and the pipeline makes no kernel
+// (the block ran on the host; found while testing issue 27, item 1). Loops
+// of more blocks stay unmapped (@causal_gqa).
+// CHECK-LABEL: func.func @one_block
+// CHECK: scf.forall (%{{.+}}, %{{.+}}, %{{.+}}) in (1, 1, 1)
+// CHECK: mapping = [#gpu.block<z>, #gpu.block<y>, #gpu.block<x>]
+func.func @one_block(%q: tensor<1x1x16x16xf32>, %o: tensor<1x1x16x16xf32>) -> tensor<1x1x16x16xf32> {
+  %r = fa.attention ins(%q, %q, %q : tensor<1x1x16x16xf32>, tensor<1x1x16x16xf32>, tensor<1x1x16x16xf32>)
+       outs(%o : tensor<1x1x16x16xf32>)
+       {tiling = #fa.tiling<block_q = 64, block_kv = 64, stages = 1, warps = 4>} -> tensor<1x1x16x16xf32>
+  return %r : tensor<1x1x16x16xf32>
+}
