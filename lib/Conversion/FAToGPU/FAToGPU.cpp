@@ -29,8 +29,11 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/IR/OperationSupport.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/Support/MathExtras.h"
 
+#include <algorithm>
 #include <limits>
 
 namespace mlir {
@@ -49,6 +52,10 @@ using namespace mlir::fa;
 /// equals `fa.predicted_sram`.
 static constexpr int64_t kSharedAlignment = 128;
 
+/// The most dimensions of a thread-block loop: z, y and x, with the trailing
+/// ones past the third linearized into x.
+static constexpr int64_t kMaxLoopRank = 4;
+
 /// The launch's dynamic shared memory size is an i32.
 static constexpr int64_t kMaxSharedBytes = std::numeric_limits<int32_t>::max();
 
@@ -65,6 +72,17 @@ static std::optional<int64_t> staticBytes(MemRefType type) {
     if (llvm::MulOverflow(bytes, dim, bytes) || bytes > kMaxSharedBytes)
       return kMaxSharedBytes + 1;
   return bytes;
+}
+
+/// Whether `a` and `b` are the same view: one value, or two identical
+/// side-effect-free ops (subviews) of the same operands.
+static bool isSameView(Value a, Value b) {
+  if (a == b)
+    return true;
+  Operation *opA = a.getDefiningOp(), *opB = b.getDefiningOp();
+  return opA && opB && isMemoryEffectFree(opA) &&
+         OperationEquivalence::isEquivalentTo(
+             opA, opB, OperationEquivalence::IgnoreLocations);
 }
 
 /// Loads (or takes, for scalars) the value of `operand` at loop indices
@@ -190,10 +208,9 @@ LogicalResult ConvertFAToGPUPass::convert(scf::ForallOp loop) {
                            "without shared_outs); run one-shot bufferization "
                            "before convert-fa-to-gpu");
   int64_t rank = loop.getRank();
-  if (rank < 1 || rank > 3)
-    return loop->emitError("expected a thread-block loop of 1 to 3 "
-                           "dimensions, got ")
-           << rank;
+  if (rank < 1 || rank > kMaxLoopRank)
+    return loop->emitError("expected a thread-block loop of 1 to ")
+           << kMaxLoopRank << " dimensions, got " << rank;
   for (OpFoldResult lb : loop.getMixedLowerBound())
     if (getConstantIntValue(lb) != 0)
       return loop->emitError("expected a thread-block loop from 0");
@@ -253,10 +270,15 @@ LogicalResult ConvertFAToGPUPass::convert(scf::ForallOp loop) {
   SmallVector<Value> ubs = getValueOrCreateConstantIndexOp(
       b, loc, loop.getMixedUpperBound());
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
-  // Forall dims (.., z, y, x): the last, fastest-varying one is x.
+  // Forall dims (.., z, y, x): the last, fastest-varying one is x. A loop
+  // of more than 3 dimensions (the backward's dBias nest) has its trailing
+  // ones linearized into x, whose limit (2^31 - 1) is the grid's largest.
+  int64_t xDims = std::max<int64_t>(1, rank - 2);
   Value gx = ubs[rank - 1];
-  Value gy = rank >= 2 ? ubs[rank - 2] : one;
-  Value gz = rank >= 3 ? ubs[rank - 3] : one;
+  for (int64_t i = rank - xDims; i < rank - 1; ++i)
+    gx = arith::MulIOp::create(b, loc, ubs[i], gx);
+  Value gy = rank >= 2 ? ubs[rank - xDims - 1] : one;
+  Value gz = rank >= 3 ? ubs[0] : one;
   Value bx = arith::ConstantIndexOp::create(b, loc, numThreads);
   Value smem = arith::ConstantIntOp::create(b, loc, b.getI32Type(),
                                             sharedBytes);
@@ -271,9 +293,22 @@ LogicalResult ConvertFAToGPUPass::convert(scf::ForallOp loop) {
   body.getOperations().splice(terminator->getIterator(),
                               loopBody->getOperations());
   gpu::KernelDim3 ids = launch.getBlockIds();
-  Value blockIds[3] = {ids.x, ids.y, ids.z};
+  // The loop's indices: z and y for the leading dimensions, then x (split
+  // back into the linearized ones, the last fastest).
+  SmallVector<Value> ivs = {ids.z, ids.y};
+  ivs.erase(ivs.begin(), ivs.begin() + (2 - (rank - xDims)));
+  b.setInsertionPointToStart(&body);
+  SmallVector<Value> xIvs(xDims);
+  Value rest = ids.x;
+  for (int64_t i = xDims - 1; i > 0; --i) {
+    Value size = ubs[rank - xDims + i];
+    xIvs[i] = arith::RemUIOp::create(b, loc, rest, size);
+    rest = arith::DivUIOp::create(b, loc, rest, size);
+  }
+  xIvs[0] = rest;
+  ivs.append(xIvs);
   for (int64_t i = 0; i < rank; ++i)
-    loop.getInductionVars()[i].replaceAllUsesWith(blockIds[rank - 1 - i]);
+    loop.getInductionVars()[i].replaceAllUsesWith(ivs[i]);
   loop->erase();
 
   // Tiles: views of the dynamic shared memory, cast back to the generic
@@ -305,11 +340,16 @@ LogicalResult ConvertFAToGPUPass::convert(scf::ForallOp loop) {
     op->erase();
   }
 
-  // Tile ops: copies become linalg.copy, then every linalg op is spread over
-  // the threads.
+  // Tile ops: copies become linalg.copy (a copy of a view onto the same
+  // view, which bufferization leaves where a nest's result block is written
+  // in place, is dropped), then every linalg op is spread over the threads.
   SmallVector<memref::CopyOp> copies;
   body.walk([&](memref::CopyOp copy) { copies.push_back(copy); });
   for (memref::CopyOp copy : copies) {
+    if (isSameView(copy.getSource(), copy.getTarget())) {
+      copy->erase();
+      continue;
+    }
     b.setInsertionPoint(copy);
     linalg::CopyOp::create(b, copy.getLoc(), copy.getSource(),
                            copy.getTarget());

@@ -33,7 +33,6 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
-#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -114,24 +113,8 @@ void AttentionTiler::rewrite(RewriterBase &rewriter) {
       bSz, rewriter.getIndexAttr(op.getNumQueryHeads()), numQB};
   auto forall = scf::ForallOp::create(rewriter, loc, ubs, op.getOutputs(),
                                       /*mapping=*/std::nullopt);
-  // The tiling travels on the thread-block loop: convert-fa-to-gpu finds
-  // the loop by it and reads `warps` from it.
-  forall->setAttr(FADialect::getTilingAttrName(), op.getTilingAttr());
-  // A loop of one iteration in every dimension (one thread block) would be
-  // folded away by the canonicalizer before convert-fa-to-gpu, leaving the
-  // block's code on the host and the pipeline without a kernel; upstream
-  // does not fold a loop mapped to GPU blocks. Loops of more blocks keep
-  // their unit dimensions foldable (the kernels' code is built from that).
-  if (llvm::all_of(ubs, [](OpFoldResult ub) {
-        return isConstantIntValue(ub, 1);
-      })) {
-    auto block = [&](gpu::MappingId id) -> Attribute {
-      return gpu::GPUBlockMappingAttr::get(ctx, id);
-    };
-    forall.setMappingAttr(rewriter.getArrayAttr(
-        {block(gpu::MappingId::DimZ), block(gpu::MappingId::DimY),
-         block(gpu::MappingId::DimX)}));
-  }
+  // The tiling travels on the thread-block loop.
+  markThreadBlockLoop(forall, op.getTilingAttr());
   // The cost model's shared memory for one block of the SIMT kernel: the
   // buffers built below, which convert-fa-to-gpu packs and checks against
   // this number. It does not depend on the dynamic sizes.

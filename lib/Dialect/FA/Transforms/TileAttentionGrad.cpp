@@ -98,8 +98,8 @@ private:
   /// Nest 4: dBias.
   Value buildBiasGrad(OpBuilder &b, Location loc, Value rowDot);
 
-  /// An scf.forall over `ubs` whose shared outputs are `inits`, with the
-  /// insertion point set in its body.
+  /// A thread-block loop (markThreadBlockLoop) over `ubs` whose shared
+  /// outputs are `inits`, with the insertion point set in its body.
   scf::ForallOp createForall(OpBuilder &b, Location loc,
                              ArrayRef<OpFoldResult> ubs, ValueRange inits);
   TileBuffers allocBuffers(OpBuilder &b, Location loc);
@@ -156,6 +156,9 @@ scf::ForallOp AttentionGradTiler::createForall(OpBuilder &b, Location loc,
                                                ValueRange inits) {
   auto forall =
       scf::ForallOp::create(b, loc, ubs, inits, /*mapping=*/std::nullopt);
+  // Each nest is a kernel: convert-fa-to-gpu makes it a gpu.launch of its
+  // own, launched in the nests' order.
+  markThreadBlockLoop(forall, op.getTilingAttr());
   b.setInsertionPoint(forall.getTerminator());
   return forall;
 }

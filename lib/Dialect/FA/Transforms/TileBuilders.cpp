@@ -12,13 +12,41 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
+#include "FlashAttn/Dialect/FA/IR/FADialect.h"
+
 using namespace mlir;
 using namespace mlir::fa;
 using namespace mlir::fa::detail;
+
+void mlir::fa::detail::markThreadBlockLoop(scf::ForallOp forall,
+                                           Attribute tiling) {
+  forall->setAttr(FADialect::getTilingAttrName(), tiling);
+  if (!llvm::all_of(forall.getMixedUpperBound(), [](OpFoldResult ub) {
+        return isConstantIntValue(ub, 1);
+      }))
+    return;
+  // Up to three dimensions (..., z, y, x) as the grid takes them; more as
+  // linear block ids, last dimension first.
+  MLIRContext *ctx = forall.getContext();
+  int64_t rank = forall.getRank();
+  static constexpr gpu::MappingId kGrid[] = {
+      gpu::MappingId::DimZ, gpu::MappingId::DimY, gpu::MappingId::DimX};
+  SmallVector<Attribute> mapping;
+  for (int64_t i = 0; i < rank; ++i) {
+    gpu::MappingId id =
+        rank <= 3 ? kGrid[3 - rank + i]
+                  : static_cast<gpu::MappingId>(
+                        static_cast<int64_t>(gpu::MappingId::LinearDim0) +
+                        rank - 1 - i);
+    mapping.push_back(gpu::GPUBlockMappingAttr::get(ctx, id));
+  }
+  forall.setMappingAttr(ArrayAttr::get(ctx, mapping));
+}
 
 int64_t mlir::fa::detail::staticOrDynamic(OpFoldResult ofr) {
   return getConstantIntValue(ofr).value_or(ShapedType::kDynamic);

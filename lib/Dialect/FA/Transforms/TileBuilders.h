@@ -22,6 +22,15 @@ namespace mlir {
 namespace fa {
 namespace detail {
 
+/// Marks `forall` as a thread-block loop: the `fa.tiling` convert-fa-to-gpu
+/// finds it by (and reads `warps` from). A loop of one iteration in every
+/// dimension (one thread block) would be folded away by the canonicalizer
+/// before convert-fa-to-gpu, leaving the block's code on the host and the
+/// pipeline without a kernel; upstream does not fold a loop mapped to GPU
+/// blocks, so such a loop gets a block mapping. Loops of more blocks keep
+/// their unit dimensions foldable (the kernels' code is built from that).
+void markThreadBlockLoop(scf::ForallOp forall, Attribute tiling);
+
 /// `ofr` as a static size, or ShapedType::kDynamic.
 int64_t staticOrDynamic(OpFoldResult ofr);
 
