@@ -60,3 +60,14 @@ func.func @negative_over_target_budget(%o: memref<8xf32>) {
   return
 }
 }
+
+// -----
+
+// Up to 4 dimensions (the backward's dBias nest): z, y, and the rest
+// linearized into x.
+func.func @negative_rank(%o: memref<8xf32>) {
+  // expected-error @+1 {{expected a thread-block loop of 1 to 4 dimensions, got 5}}
+  scf.forall (%a, %b, %c, %d, %e) in (2, 2, 2, 2, 2) {
+  } {fa.tiling = #fa.tiling<block_q = 32, block_kv = 16, stages = 1, warps = 4>}
+  return
+}

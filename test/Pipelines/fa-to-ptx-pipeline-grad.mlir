@@ -1,0 +1,61 @@
+// fa-to-ptx-pipeline on fa.attention_grad: the tiling written on the op is
+// kept (fa-select-tiling leaves the backward alone), and the four nests
+// become four SIMT kernels launched in order.
+// RUN: fa-opt %s -split-input-file --fa-to-ptx-pipeline="target=h100" -verify-diagnostics | FileCheck %s
+// RUN: fa-opt %s -split-input-file --fa-to-ptx-pipeline="target=h100 kernel=simt" -verify-diagnostics | FileCheck %s
+
+// A problem of one thread block per nest (B = Hq = 1, N <= block_q): each
+// one-iteration loop is mapped to GPU blocks, so that the canonicalizer
+// keeps it and it becomes a kernel (test/Pipelines/fa-to-ptx-pipeline-one-block.mlir).
+// CHECK-LABEL: func.func @one_block
+// CHECK: %[[D:.+]] = memref.alloc() {{.+}} : memref<1x1x16xf32>
+// CHECK: gpu.launch_func @one_block_kernel::@one_block_kernel blocks
+// CHECK-SAME: %[[D]]
+// CHECK: gpu.launch_func @one_block_kernel::@one_block_kernel_0 blocks
+// CHECK: gpu.launch_func @one_block_kernel::@one_block_kernel_1 blocks
+// CHECK-NOT: gpu.launch_func
+// CHECK-NOT: linalg.
+// CHECK: gpu.binary @one_block_kernel
+func.func @one_block(%q: tensor<1x1x16x16xf32>, %l: tensor<1x1x16xf32>,
+    %dq: tensor<1x1x16x16xf32>, %dk: tensor<1x1x16x16xf32>, %dv: tensor<1x1x16x16xf32>)
+    -> (tensor<1x1x16x16xf32>, tensor<1x1x16x16xf32>, tensor<1x1x16x16xf32>) {
+  %r:3 = fa.attention_grad ins(%q, %q, %q, %q, %q, %l : tensor<1x1x16x16xf32>, tensor<1x1x16x16xf32>,
+             tensor<1x1x16x16xf32>, tensor<1x1x16x16xf32>, tensor<1x1x16x16xf32>, tensor<1x1x16xf32>)
+         outs(%dq, %dk, %dv : tensor<1x1x16x16xf32>, tensor<1x1x16x16xf32>, tensor<1x1x16x16xf32>)
+         {tiling = #fa.tiling<block_q = 16, block_kv = 16, stages = 1, warps = 1>}
+         -> tensor<1x1x16x16xf32>, tensor<1x1x16x16xf32>, tensor<1x1x16x16xf32>
+  return %r#0, %r#1, %r#2 : tensor<1x1x16x16xf32>, tensor<1x1x16x16xf32>, tensor<1x1x16x16xf32>
+}
+
+// -----
+
+// A tiling whose SIMT tiles do not fit the target: the same error as the
+// forward's, on the op. (dK/dV kernel: Q, dO, K, V 128 x 128 bf16 (32768
+// each), lse and D (512 each), S and dP 128 x 128 f32 (65536 each), dK_j
+// and dV_j 128 x 128 f32 (65536 each): 394240 bytes.)
+func.func @too_big(%q: tensor<1x2x4096x128xbf16>, %l: tensor<1x2x4096xf32>,
+    %dq: tensor<1x2x4096x128xbf16>, %dk: tensor<1x2x4096x128xbf16>, %dv: tensor<1x2x4096x128xbf16>)
+    -> (tensor<1x2x4096x128xbf16>, tensor<1x2x4096x128xbf16>, tensor<1x2x4096x128xbf16>) {
+  // expected-error @+1 {{thread block needs 394240 bytes of shared memory but the target (sm_90a) allows 232448 per block}}
+  %r:3 = fa.attention_grad ins(%q, %q, %q, %q, %q, %l : tensor<1x2x4096x128xbf16>, tensor<1x2x4096x128xbf16>,
+             tensor<1x2x4096x128xbf16>, tensor<1x2x4096x128xbf16>, tensor<1x2x4096x128xbf16>, tensor<1x2x4096xf32>)
+         outs(%dq, %dk, %dv : tensor<1x2x4096x128xbf16>, tensor<1x2x4096x128xbf16>, tensor<1x2x4096x128xbf16>)
+         {tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 1, warps = 8>}
+         -> tensor<1x2x4096x128xbf16>, tensor<1x2x4096x128xbf16>, tensor<1x2x4096x128xbf16>
+  return %r#0, %r#1, %r#2 : tensor<1x2x4096x128xbf16>, tensor<1x2x4096x128xbf16>, tensor<1x2x4096x128xbf16>
+}
+
+// -----
+
+// Tiles beyond what a launch's i32 shared memory size can say.
+func.func @huge(%q: tensor<1x2x4096x128xbf16>, %l: tensor<1x2x4096xf32>,
+    %dq: tensor<1x2x4096x128xbf16>, %dk: tensor<1x2x4096x128xbf16>, %dv: tensor<1x2x4096x128xbf16>)
+    -> (tensor<1x2x4096x128xbf16>, tensor<1x2x4096x128xbf16>, tensor<1x2x4096x128xbf16>) {
+  // expected-error @+1 {{tile buffers need more than 2147483647 bytes of shared memory}}
+  %r:3 = fa.attention_grad ins(%q, %q, %q, %q, %q, %l : tensor<1x2x4096x128xbf16>, tensor<1x2x4096x128xbf16>,
+             tensor<1x2x4096x128xbf16>, tensor<1x2x4096x128xbf16>, tensor<1x2x4096x128xbf16>, tensor<1x2x4096xf32>)
+         outs(%dq, %dk, %dv : tensor<1x2x4096x128xbf16>, tensor<1x2x4096x128xbf16>, tensor<1x2x4096x128xbf16>)
+         {tiling = #fa.tiling<block_q = 65536, block_kv = 65536, stages = 1, warps = 8>}
+         -> tensor<1x2x4096x128xbf16>, tensor<1x2x4096x128xbf16>, tensor<1x2x4096x128xbf16>
+  return %r#0, %r#1, %r#2 : tensor<1x2x4096x128xbf16>, tensor<1x2x4096x128xbf16>, tensor<1x2x4096x128xbf16>
+}
