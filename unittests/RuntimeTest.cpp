@@ -756,6 +756,156 @@ TEST_F(RuntimeTest, TensorMapMemoryIsReusedAfterASynchronize) {
   EXPECT_EQ(driver().asyncCopies.size(), static_cast<size_t>(distinct) + 2);
 }
 
+/// A row-major buffer of the backward test below: its name and shape.
+struct BufferShape {
+  std::string name;
+  std::vector<int64_t> shape;
+};
+
+/// Row-major strides of `shape`.
+std::vector<int64_t> rowMajorStrides(const std::vector<int64_t> &shape) {
+  std::vector<int64_t> strides(shape.size(), 1);
+  for (size_t i = shape.size(); i-- > 1;)
+    strides[i - 1] = strides[i] * shape[i];
+  return strides;
+}
+
+/// The parameters fa-compile's manifest gives a memref kernel argument (its
+/// descriptor): allocated and aligned pointers, offset 0, sizes, strides.
+std::string descriptorParams(const BufferShape &b) {
+  std::string text = R"({"type": "ptr", "buffer": ")" + b.name +
+                     R"("}, {"type": "ptr", "buffer": ")" + b.name +
+                     R"("}, {"type": "i64", "value": 0})";
+  std::vector<int64_t> values = b.shape;
+  for (int64_t s : rowMajorStrides(b.shape))
+    values.push_back(s);
+  for (int64_t v : values)
+    text += R"(, {"type": "i64", "value": )" + std::to_string(v) + "}";
+  return text;
+}
+
+TEST_F(RuntimeTest, BackwardManifestLaunchesItsKernelsInOrder) {
+  // What fa-compile writes for a causal fa.attention_grad (B = 1, Hq = 2,
+  // Hkv = 1, N = 64, d = 16, f16, 32 x 32 blocks, 4 warps;
+  // test/Target/fa-compile-grad.mlir): D = rowsum(dO * O) into the scratch
+  // buffer tmp0, then dK/dV, then dQ, which read it, on one stream.
+  const BufferShape q{"arg0", {1, 2, 64, 16}}, k{"arg1", {1, 1, 64, 16}},
+      v{"arg2", {1, 1, 64, 16}}, o{"arg3", {1, 2, 64, 16}},
+      dO{"arg4", {1, 2, 64, 16}}, lse{"arg5", {1, 2, 64}},
+      dQ{"arg6", {1, 2, 64, 16}}, dK{"arg7", {1, 1, 64, 16}},
+      dV{"arg8", {1, 1, 64, 16}}, rowDot{"tmp0", {1, 2, 64}};
+  auto buffer = [](const BufferShape &b, const char *dtype, int64_t bytes,
+                   int index) {
+    std::string shape, strides;
+    std::vector<int64_t> st = rowMajorStrides(b.shape);
+    for (size_t i = 0; i < b.shape.size(); ++i) {
+      shape += (i ? ", " : "") + std::to_string(b.shape[i]);
+      strides += (i ? ", " : "") + std::to_string(st[i]);
+    }
+    std::string text = R"({"name": ")" + b.name + R"(", "dtype": ")" + dtype +
+                       R"(", "shape": [)" + shape + R"(], "strides": [)" +
+                       strides + R"(], "bytes": )" + std::to_string(bytes);
+    if (index >= 0)
+      text += R"(, "index": )" + std::to_string(index);
+    return text + "}";
+  };
+  struct Kernel {
+    std::string name;
+    unsigned grid[3];
+    unsigned sharedBytes;
+    std::vector<BufferShape> buffers;
+  };
+  const std::vector<Kernel> kernels = {
+      {"attention_grad_kernel", {2, 2, 1}, 0, {dO, o, rowDot}},
+      {"attention_grad_kernel_0",
+       {2, 1, 1},
+       16640,
+       {k, v, q, dO, lse, rowDot, dK, dV}},
+      {"attention_grad_kernel_1",
+       {2, 2, 1},
+       14592,
+       {q, dO, lse, rowDot, k, v, dQ}}};
+
+  std::string manifest = R"({
+  "format": "fa-kernel-manifest", "version": 1,
+  "function": "attention_grad", "arch": "sm_90a", "features": "+ptx80",
+  "files": {"ptx": "attention.ptx"}, "arguments": [)";
+  const BufferShape args[] = {q, k, v, o, dO, lse, dQ, dK, dV};
+  for (int i = 0; i < 9; ++i) {
+    bool isLse = i == 5;
+    int64_t elements = 1;
+    for (int64_t s : args[i].shape)
+      elements *= s;
+    manifest += (i ? ", " : "") + buffer(args[i], isLse ? "f32" : "f16",
+                                         elements * (isLse ? 4 : 2), i);
+  }
+  manifest += R"(], "scratch": [)" + buffer(rowDot, "f32", 512, -1) +
+              R"(], "results": ["arg6", "arg7", "arg8"], "kernels": [)";
+  driver().kernels.clear();
+  for (size_t i = 0; i < kernels.size(); ++i) {
+    const Kernel &kernel = kernels[i];
+    std::string params;
+    size_t count = 0;
+    for (const BufferShape &b : kernel.buffers) {
+      params += (params.empty() ? "" : ", ") + descriptorParams(b);
+      count += 3 + 2 * b.shape.size();
+    }
+    driver().kernels[kernel.name] = std::vector<size_t>(count, 8);
+    manifest += (i ? ", " : "") + std::string(R"({"name": ")") + kernel.name +
+                R"(", "grid": [)" + std::to_string(kernel.grid[0]) + ", " +
+                std::to_string(kernel.grid[1]) + ", " +
+                std::to_string(kernel.grid[2]) +
+                R"(], "block": [128, 1, 1], "shared_bytes": )" +
+                std::to_string(kernel.sharedBytes) + R"(, "params": [)" +
+                params + "]}";
+  }
+  manifest += "]}";
+
+  Module m = load(manifest);
+  ASSERT_NE(m, nullptr) << faRtGetLastError();
+  ASSERT_EQ(faRtNumArguments(m.get()), 9);
+  ASSERT_EQ(faRtNumKernels(m.get()), 3);
+  // D is allocated by the runtime, once, when the module loads.
+  ASSERT_EQ(driver().allocations.size(), 1u);
+  uint64_t rowDotPtr = driver().allocations.begin()->first;
+  EXPECT_EQ(driver().allocations.begin()->second, 512u);
+
+  std::vector<uint64_t> ptrs = arguments(m.get());
+  auto *stream = reinterpret_cast<void *>(0x5157);
+  ASSERT_EQ(faRtLaunch(m.get(), ptrs.data(), 9, stream), 0)
+      << faRtGetLastError();
+  const auto &launches = driver().launches;
+  ASSERT_EQ(launches.size(), kernels.size());
+  for (size_t i = 0; i < kernels.size(); ++i) {
+    const Kernel &kernel = kernels[i];
+    const fa::fake::Launch &launch = launches[i];
+    EXPECT_EQ(faRtKernelName(m.get(), static_cast<int>(i)), kernel.name);
+    EXPECT_EQ(launch.kernel, kernel.name);
+    for (int d = 0; d < 3; ++d)
+      EXPECT_EQ(launch.grid[d], kernel.grid[d]) << kernel.name << " " << d;
+    EXPECT_EQ(launch.block[0], 128u);
+    EXPECT_EQ(launch.sharedBytes, kernel.sharedBytes);
+    EXPECT_EQ(launch.stream, stream);
+    // Every buffer's descriptor: its address twice, offset, sizes, strides.
+    std::vector<uint64_t> expected;
+    for (const BufferShape &b : kernel.buffers) {
+      uint64_t address =
+          b.name == "tmp0" ? rowDotPtr : ptrs[std::stoi(b.name.substr(3))];
+      expected.insert(expected.end(), {address, address, 0});
+      for (int64_t s : b.shape)
+        expected.push_back(static_cast<uint64_t>(s));
+      for (int64_t s : rowMajorStrides(b.shape))
+        expected.push_back(static_cast<uint64_t>(s));
+    }
+    EXPECT_EQ(launch.params, expected) << kernel.name;
+  }
+  // Queued in order, not waited for; a second launch reuses D.
+  EXPECT_EQ(driver().count("cuStreamSynchronize"), 0);
+  ASSERT_EQ(faRtLaunch(m.get(), ptrs.data(), 9, stream), 0);
+  EXPECT_EQ(driver().launches.size(), 2 * kernels.size());
+  EXPECT_EQ(driver().allocations.size(), 1u);
+}
+
 TEST_F(RuntimeTest, MemoryHelpers) {
   uint64_t p = faRtAlloc(64);
   ASSERT_NE(p, 0u) << faRtGetLastError();
