@@ -128,6 +128,19 @@ def check_case(rt, c, art, prefer_cubin, stream, unaligned_out=False):
             "status": status}
 
 
+def open_matrix(runtime, artifacts):
+    """The runtime (on the primary context), the card's name, torch's
+    current stream and the staged matrix (ARTIFACTS/cases.json)."""
+    torch.zeros(1, device="cuda")  # creates the primary context
+    rt = Runtime(runtime)
+    rt.init(0)
+    card = torch.cuda.get_device_name()
+    stream = torch.cuda.current_stream().cuda_stream
+    with open(os.path.join(artifacts, "cases.json")) as f:
+        spec = json.load(f)
+    return rt, card, stream, spec
+
+
 def main(argv):
     p = argparse.ArgumentParser()
     p.add_argument("--runtime", required=True, help="path of libfa_runtime.so")
@@ -144,13 +157,7 @@ def main(argv):
                         "one that hangs)")
     a = p.parse_args(argv)
 
-    torch.zeros(1, device="cuda")  # creates the primary context
-    rt = Runtime(a.runtime)
-    rt.init(0)
-    card = torch.cuda.get_device_name()
-    stream = torch.cuda.current_stream().cuda_stream
-    with open(os.path.join(a.artifacts, "cases.json")) as f:
-        spec = json.load(f)
+    rt, card, stream, spec = open_matrix(a.runtime, a.artifacts)
 
     rows = []
     for c in spec["cases"]:

@@ -411,6 +411,17 @@ LogicalResult ManifestBuilder::build(json::Object &manifest) {
       }
       continue;
     }
+    // A reshape of a buffer (the reference lowering's GQA view of the
+    // query-head operands as [B, Hkv, G, N, .]) is that buffer: a kernel
+    // operand of the view names it, with the view's sizes and strides.
+    if (isa<memref::ExpandShapeOp, memref::CollapseShapeOp>(op)) {
+      auto it = bufferNames.find(op.getOperand(0));
+      auto type = cast<MemRefType>(op.getResult(0).getType());
+      if (it != bufferNames.end() && type.getLayout().isIdentity()) {
+        bufferNames[op.getResult(0)] = it->second;
+        continue;
+      }
+    }
     if (auto cast = dyn_cast<memref::CastOp>(op);
         cast && isa<UnrankedMemRefType>(cast.getType())) {
       castSources[cast.getResult()] = cast.getSource();
@@ -425,7 +436,7 @@ LogicalResult ManifestBuilder::build(json::Object &manifest) {
     return op.emitError() << "host operation '" << op.getName()
                           << "' cannot be described by a kernel manifest "
                              "(only constants, memref.alloc/dealloc, "
-                             "unranked memref.cast, "
+                             "reshapes of buffers, unranked memref.cast, "
                              "nvgpu.tma.create.descriptor and "
                              "gpu.launch_func are)";
   }

@@ -15,7 +15,18 @@
 // RUN: %python %S/Inputs/check_manifest.py %t/a100.json %t/a100.ptx | FileCheck %s --check-prefix=XCHECK
 // RUN: FileCheck %s --check-prefix=PTX80 < %t/a100.ptx
 
+// The naive front end: fa-decompose-attention's textbook backward, one
+// kernel per linalg op over the full [B, Hq, Nq, Nk] matrices; its GQA
+// views of the query-head operands ([B, Hkv, G, N, .], memref.expand_shape
+// on the host) are described as the buffers they reshape.
+// RUN: fa-compile %s -o %t/naive --pipeline-options="target=h100 naive" --ptxas=none
+// RUN: %python %S/Inputs/check_manifest.py %t/naive.json %t/naive.ptx | FileCheck %s --check-prefix=NAIVE
+// RUN: %python %S/Inputs/summarize_manifest.py %t/naive.json | FileCheck %s --check-prefix=NAIVE-SUMMARY
+
 // XCHECK: OK 4 kernels, 294 params
+// NAIVE: OK 21 kernels
+// NAIVE-SUMMARY: scratch tmp0
+// NAIVE-SUMMARY: results arg7 arg8 arg9 arg10
 
 // Q, K, V, O, dO, lse, bias are arg0..arg6; dQ, dK, dV, dBias arg7..arg10.
 // CHECK: kernel attention_grad_kernel grid [4, 4, 2] block [128, 1, 1] smem 0 buffers arg4 arg3 tmp0

@@ -1,0 +1,472 @@
+#!/usr/bin/env python3
+"""GPU correctness of the backward's SIMT kernels (fa.attention_grad through
+convert-fa-to-gpu, docs/Backward.md): issue 21's item 7 matrix, as far as
+the SIMT kernels go. NOT YET RUN ON A GPU (written in a session without
+one); the first run on the H200 is what verifies them.
+
+  stage DEST [--target h100] [--only S] [--build build] [--fa-compile F]
+        (build machine) writes DEST/artifacts/NAME.{mlir,ptx,cubin,json,
+        ptxas.log} with fa-compile (fa-to-ptx-pipeline kernel=simt) and
+        DEST/artifacts/cases.json, copies runtime/,
+        python/flashattn_mlir, this script and gpu_check.py in the
+        checkout's layout, and DEST/run.sh (bench/correctness/gpu_run.sh's
+        runtime build, then this script's `run`; its arguments go to `run`).
+  list, emit NAME
+        the matrix's case names; one case's MLIR.
+  run --runtime LIB --artifacts DIR [--ptx] [--only S] [--json FILE]
+        (GPU machine: torch + CUDA, no MLIR) for each case draws random Q,
+        K, V, dO (and the mask), computes O and the logsumexp in float64
+        (the forward's outputs, rounded to what fa.attention returns),
+        poisons dQ, dK, dV (dBias) with NaN, launches the manifest's kernels
+        twice and applies ../shared/DESIGN.md's criterion to every gradient:
+
+            max|grad - ref| <= 2 * max|naive - ref| + floor
+
+        ref: the closed form of docs/Backward.md in float64; naive: the same
+        math in the input precision (torch matmuls in bf16/f16); floor 1e-3
+        for bf16, 1e-4 for f16. Both runs must agree bit for bit (the SIMT
+        kernels have no atomics: the backward is deterministic), and no
+        element may stay NaN. The reference walks the query rows in chunks,
+        so the long (N = 65536) and the > 2^31-element cases fit in memory.
+
+On the device machine (bench/README.md; the staged folder is git-ignored
+and travels as a carried path, 13 MiB):
+
+  python3 bench/correctness/backward_simt.py stage .stage-bwd    # here
+  cd .stage-bwd && bash run.sh                                   # GPU; --ptx: JIT
+
+Each case's MLIR carries its tiling (fa-select-tiling does not choose the
+backward's yet): 64 x 64 blocks, 4 warps, up to head dim 128, 32 x 32 above
+(what fits the SIMT kernel's tiles in the H200's 227 KiB per block).
+"""
+
+import argparse
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+FLOOR = {"bf16": 1e-3, "f16": 1e-4}
+MLIR_TYPE = {"bf16": "bf16", "f16": "f16"}
+
+
+def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
+         mask=None, mask_kind="bias", bias_grad=None, pattern="random"):
+    """One backward case. `mask`: the mask's shape (dimensions of 1 are
+    broadcast); `mask_kind`: 'bias' (f32, additive; its gradient is asked
+    for unless `bias_grad` is False) or 'bool' (an i1 keep-mask);
+    `pattern`: how a keep-mask is drawn ('random' with some fully masked
+    rows, 'padding': trailing keys masked per batch, batch 0 entirely)."""
+    nk = nk or nq
+    hkv = hkv or hq
+    dv = dv or d
+    if bias_grad is None:
+        bias_grad = mask is not None and mask_kind == "bias"
+    name = (f"bwd_{dtype}_b{b}_h{hq}x{hkv}_q{nq}_k{nk}_d{d}"
+            + (f"v{dv}" if dv != d else "") + ("_causal" if causal else "")
+            + (f"_{mask_kind}" + "x".join(map(str, mask)) if mask else "")
+            + (f"_{pattern}" if mask_kind == "bool" and mask else ""))
+    block = 64 if max(d, dv) <= 128 else 32
+    return {"name": name, "dtype": dtype, "b": b, "hq": hq, "hkv": hkv,
+            "nq": nq, "nk": nk, "d": d, "dv": dv, "causal": causal,
+            "mask": list(mask) if mask else None, "mask_kind": mask_kind,
+            "bias_grad": bias_grad, "pattern": pattern,
+            "scale": 1.0 / math.sqrt(d), "tiling": [block, block, 1, 4]}
+
+
+def matrix():
+    """Issue 21, item 7, for the SIMT kernels."""
+    cases = []
+    # Every head dim, both types, causal and not.
+    for dtype in ("bf16", "f16"):
+        for d, dv in ((64, 64), (80, 80), (96, 96), (128, 128), (192, 128),
+                      (256, 256)):
+            for causal in (False, True):
+                cases.append(case(dtype, d, 128, dv=dv, causal=causal))
+    # Every length (a partial last block, one row, several blocks).
+    for dtype, d in (("bf16", 64), ("f16", 128)):
+        for n in (1, 17, 128, 777, 1000, 2049, 4096, 8192):
+            for causal in (False, True):
+                cases.append(case(dtype, d, n, causal=causal))
+    # Nq != Nk both ways, causal (bottom-right: rows that see no key).
+    for nq, nk in ((777, 1000), (1000, 777), (17, 2049), (2049, 17)):
+        cases.append(case("bf16", 64, nq, nk, causal=True))
+        cases.append(case("f16", 128, nq, nk, causal=True))
+    # GQA 8/1 and 6/2: dK, dV summed over the group.
+    for hq, hkv in ((8, 1), (6, 2)):
+        for causal in (False, True):
+            cases.append(case("bf16", 128, 1000, causal=causal, b=2, hq=hq,
+                              hkv=hkv))
+    # Biases with their gradient: full, per head and key (broadcast rows and
+    # batch), one for all heads; keep-masks: random with fully masked rows,
+    # key padding (a batch with no visible key at all).
+    b, h, n = 2, 4, 777
+    for shape in ((b, h, n, n), (1, h, 1, n), (b, 1, n, n), (1, 1, n, n)):
+        cases.append(case("bf16", 64, n, causal=True, b=b, hq=h, mask=shape))
+    cases.append(case("f16", 128, n, b=b, hq=h, mask=(b, h, n, n)))
+    cases.append(case("bf16", 64, n, b=b, hq=h, mask=(b, h, n, n),
+                      bias_grad=False))
+    cases.append(case("bf16", 64, n, b=b, hq=h, mask=(b, h, n, n),
+                      mask_kind="bool", pattern="random"))
+    cases.append(case("f16", 128, n, causal=True, b=b, hq=h,
+                      mask=(b, 1, 1, n), mask_kind="bool", pattern="padding"))
+    # A long sequence, and a bias of more than 2^31 elements (with its
+    # gradient: 64-bit indexing in the dBias kernel).
+    cases.append(case("bf16", 64, 65536, causal=True, b=1, hq=1))
+    cases.append(case("bf16", 64, 65536, 32769, b=1, hq=1,
+                      mask=(1, 1, 65536, 32769)))
+    return cases
+
+
+def emit(c):
+    """The fa.attention_grad function of case `c`: arguments Q, K, V, O,
+    dO, lse, [mask], dQ, dK, dV, [dBias] (the manifest's order)."""
+    t = MLIR_TYPE[c["dtype"]]
+    ty = lambda *shape, e=t: "tensor<" + "x".join(map(str, shape)) + f"x{e}>"
+    b, hq, hkv, nq, nk, d, dv = (c[k] for k in
+                                 ("b", "hq", "hkv", "nq", "nk", "d", "dv"))
+    q, k, v, o = ty(b, hq, nq, d), ty(b, hkv, nk, d), ty(b, hkv, nk, dv), \
+        ty(b, hq, nq, dv)
+    lse = ty(b, hq, nq, e="f32")
+    ins = [("q", q), ("k", k), ("v", v), ("o", o), ("do", o), ("lse", lse)]
+    outs = [("dq", q), ("dk", k), ("dv", v)]
+    mask = ""
+    if c["mask"]:
+        m = ty(*c["mask"], e="f32" if c["mask_kind"] == "bias" else "i1")
+        mask = f"\n         mask(%m : {m})"
+        if c["bias_grad"]:
+            outs.append(("db", m))
+    args = ins + ([("m", m)] if c["mask"] else []) + outs
+    items = (["causal"] if c["causal"] else []) + [
+        "tiling = #fa.tiling<block_q = {}, block_kv = {}, stages = {}, "
+        "warps = {}>".format(*c["tiling"])]
+    results = ", ".join(t for _, t in outs)
+    sig = ", ".join(f"%{n}: {t}" for n, t in args)
+    use = lambda xs: ", ".join("%" + n for n, _ in xs)
+    types = lambda xs: ", ".join(t for _, t in xs)
+    ret = ", ".join(f"%r#{i}" for i in range(len(outs)))
+    return (f"// Case {c['name']} (bench/correctness/backward_simt.py).\n"
+            f"func.func @attention_grad({sig}) -> ({results}) {{\n"
+            f"  %r:{len(outs)} = fa.attention_grad ins({use(ins)} : "
+            f"{types(ins)}){mask}\n"
+            f"         outs({use(outs)} : {types(outs)})\n"
+            f"         {{{', '.join(items)}}} -> {results}\n"
+            f"  return {ret} : {results}\n}}\n")
+
+
+def stage(a):
+    """Compiles the matrix into DEST/artifacts and copies what the device
+    run needs."""
+    fa_compile = shutil.which(a.fa_compile or
+                              os.path.join(a.build, "bin", "fa-compile"))
+    if not fa_compile:
+        raise SystemExit("backward_simt: no fa-compile (build it, or pass "
+                         "--build or --fa-compile)")
+    art = os.path.join(a.dest, "artifacts")
+    os.makedirs(art, exist_ok=True)
+    cases = [c for c in matrix() if a.only in c["name"]]
+    opts = f"target={a.target} kernel=simt"
+    failed = 0
+    for c in cases:
+        mlir = os.path.join(art, c["name"] + ".mlir")
+        with open(mlir, "w") as f:
+            f.write(emit(c))
+        r = subprocess.run([fa_compile, mlir, "-o", os.path.join(art, c["name"]),
+                            f"--pipeline-options={opts}"],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            failed += 1
+            with open(os.path.join(art, c["name"] + ".err"), "w") as f:
+                f.write(r.stderr)
+            print(f"backward_simt: {c['name']} did not compile:\n{r.stderr}")
+    with open(os.path.join(art, "cases.json"), "w") as f:
+        json.dump({"variant": "backward-simt", "target": a.target,
+                   "cases": cases}, f, indent=1)
+    for sub in ("runtime", os.path.join("python", "flashattn_mlir")):
+        dst = os.path.join(a.dest, sub)
+        shutil.rmtree(dst, ignore_errors=True)
+        shutil.copytree(os.path.join(ROOT, sub), dst,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    os.makedirs(os.path.join(a.dest, "bench", "correctness"), exist_ok=True)
+    for script in ("backward_simt.py", "gpu_check.py"):
+        shutil.copy(os.path.join(HERE, script),
+                    os.path.join(a.dest, "bench", "correctness"))
+    prebuilt = os.path.join(a.build, "lib", "libfa_runtime.so")
+    if os.path.exists(prebuilt):
+        shutil.copy(prebuilt, os.path.join(a.dest, "libfa_runtime.prebuilt.so"))
+    # gpu_run.sh's runtime build, then this script.
+    with open(os.path.join(HERE, "gpu_run.sh")) as f:
+        head, marker, _ = f.read().partition("export PYTHONUNBUFFERED=1")
+    if not marker:
+        raise SystemExit("backward_simt: gpu_run.sh has no "
+                         "'export PYTHONUNBUFFERED=1' line to start from")
+    run = head
+    with open(os.path.join(a.dest, "run.sh"), "w") as f:
+        f.write(run + "export PYTHONUNBUFFERED=1\n"
+                "python3 bench/correctness/backward_simt.py run --runtime \"$LIB\" "
+                "--artifacts artifacts --json \"$OUT/backward_simt.json\" \"$@\" "
+                "2>&1 | tee \"$OUT/backward_simt.log\"\n"
+                "exit ${PIPESTATUS[0]}\n")
+    print(f"backward_simt: {len(cases) - failed} cases in {art} "
+          f"({a.target}), {failed} did not compile")
+    return 1 if failed else 0
+
+
+# ----------------------------------------------------------------- device --
+
+def draw_mask(c, gen, device, torch):
+    """The case's mask: an f32 bias, or a bool keep-mask (True: visible)."""
+    shape = c["mask"]
+    if c["mask_kind"] == "bias":
+        return torch.randn(shape, generator=gen, device=device)
+    if c["pattern"] == "padding":
+        # Batch i sees its first nk * i / b keys: batch 0 sees none.
+        nk = c["nk"]
+        keep = torch.zeros(shape, dtype=torch.bool, device=device)
+        for i in range(shape[0]):
+            keep[i, ..., : nk * i // shape[0]] = True
+        return keep
+    keep = torch.rand(shape, generator=gen, device=device) < 0.7
+    keep[..., ::7, :] = False  # every 7th row sees no key
+    return keep
+
+
+def chunk_rows(c):
+    """Query rows per reference chunk: about 2^27 scores at a time."""
+    return max(1, min(c["nq"], (1 << 27) // (c["b"] * c["hq"] * c["nk"])))
+
+
+def chunks(c, q, k, v, mask, dt):
+    """Walks the query rows in chunks; yields (r0, r1, Q rows, K, V, S) in
+    `dt`, with K and V repeated over each KV group and S = scale * Q K^T +
+    bias, -inf where masked (causal, keep-mask)."""
+    import torch
+    g = c["hq"] // c["hkv"]
+    ke = k.to(dt).repeat_interleave(g, dim=1)
+    ve = v.to(dt).repeat_interleave(g, dim=1)
+    rows = torch.arange(c["nq"], device=q.device)[:, None]
+    cols = torch.arange(c["nk"], device=q.device)[None, :]
+    step = chunk_rows(c)
+    for r0 in range(0, c["nq"], step):
+        r1 = min(c["nq"], r0 + step)
+        qc = q[:, :, r0:r1].to(dt)
+        s = (qc @ ke.transpose(-1, -2)) * c["scale"]
+        if mask is not None:
+            m = mask[:, :, r0:r1] if mask.shape[2] != 1 else mask
+            s = (s + m.to(dt)) if c["mask_kind"] == "bias" else \
+                s.masked_fill(~m, float("-inf"))
+        if c["causal"]:
+            s = s.masked_fill(cols > rows[r0:r1] + (c["nk"] - c["nq"]),
+                              float("-inf"))
+        yield r0, r1, qc, ke, ve, s
+
+
+def forward(c, q, k, v, mask):
+    """O (rounded to the input type) and the f32 logsumexp, from float64:
+    what fa.attention returns, the backward's inputs."""
+    import torch
+    o = torch.empty(c["b"], c["hq"], c["nq"], c["dv"], dtype=q.dtype,
+                    device=q.device)
+    lse = torch.empty(c["b"], c["hq"], c["nq"], dtype=torch.float32,
+                      device=q.device)
+    for r0, r1, _, _, ve, s in chunks(c, q, k, v, mask, torch.float64):
+        p = torch.nan_to_num(torch.softmax(s, dim=-1), nan=0.0)
+        o[:, :, r0:r1] = (p @ ve).to(q.dtype)
+        lse[:, :, r0:r1] = torch.logsumexp(s, dim=-1).float()
+    return o, lse
+
+
+def gradients(c, q, k, v, do, mask, dt, db_out):
+    """dQ, dK, dV by docs/Backward.md's closed form, every step in `dt`
+    (float64: the reference; the input type: the naive error), P from the
+    softmax itself and D from O = P V. dS is summed over the bias's
+    broadcast dimensions into `db_out` (float64, the bias's shape) when it
+    is given."""
+    import torch
+    g = c["hq"] // c["hkv"]
+    do = do.to(dt)
+    dq = torch.empty(q.shape, dtype=dt, device=q.device)
+    # dK and dV sum over the chunks as one matmul over all rows would: in
+    # f32 for the input types (a matmul's accumulator), rounded once.
+    acc = torch.float64 if dt == torch.float64 else torch.float32
+    dke = dve = 0
+    full = [c["b"], c["hq"], c["nq"], c["nk"]]
+    for r0, r1, qc, ke, ve, s in chunks(c, q, k, v, mask, dt):
+        p = torch.nan_to_num(torch.softmax(s, dim=-1), nan=0.0)
+        doc = do[:, :, r0:r1]
+        rowdot = (doc * (p @ ve)).sum(-1, keepdim=True)
+        ds = p * (doc @ ve.transpose(-1, -2) - rowdot)
+        dq[:, :, r0:r1] = (ds @ ke) * c["scale"]
+        dke = dke + ((ds.transpose(-1, -2) @ qc) * c["scale"]).to(acc)
+        dve = dve + (p.transpose(-1, -2) @ doc).to(acc)
+        if db_out is not None:
+            shape = c["mask"]
+            red = [i for i in range(4) if shape[i] == 1 and full[i] != 1]
+            part = ds.double().sum(dim=red, keepdim=True) if red else ds.double()
+            if shape[2] == 1:
+                db_out += part
+            else:
+                db_out[:, :, r0:r1] = part
+    group = lambda x: x.view(c["b"], c["hkv"], g, *x.shape[2:]).sum(2).to(dt)
+    return dq, group(dke), group(dve)
+
+
+def max_diff(a, b):
+    """max |a - b| in float64, a block of rows at a time (the > 2^31-element
+    bias gradient would need several such copies at once)."""
+    rows = max(1, (1 << 27) // max(1, a.numel() // max(1, a.shape[2])))
+    return max((a[:, :, r:r + rows].double() - b[:, :, r:r + rows].double())
+               .abs().max().item() for r in range(0, a.shape[2], rows))
+
+
+def bits(x):
+    """`x`'s bits, for a NaN-safe bitwise comparison."""
+    import torch
+    return x.view({2: torch.int16, 4: torch.int32}[x.element_size()])
+
+
+def check_case(rt, c, art, prefer_cubin, stream):
+    import torch
+    from gpu_check import tensors  # noqa: E402  (run() put it on the path)
+    device = "cuda"
+    dt = {"bf16": torch.bfloat16, "f16": torch.float16}[c["dtype"]]
+    gen = torch.Generator(device=device)
+    gen.manual_seed(hash(c["name"]) % (2**31) + int(time.time()))
+    rnd = lambda *s: torch.randn(s, generator=gen, device=device).to(dt)
+    b, hq, hkv, nq, nk, d, dv = (c[k] for k in
+                                 ("b", "hq", "hkv", "nq", "nk", "d", "dv"))
+    q, k, v, do = rnd(b, hq, nq, d), rnd(b, hkv, nk, d), rnd(b, hkv, nk, dv), \
+        rnd(b, hq, nq, dv)
+    mask = draw_mask(c, gen, device, torch) if c["mask"] else None
+    o, lse = forward(c, q, k, v, mask)
+    nan = lambda x, t=dt: torch.full(x.shape, float("nan"), dtype=t,
+                                     device=device)
+    manifest = os.path.join(art, c["name"] + ".json")
+    if not os.path.exists(manifest):
+        raise RuntimeError("not compiled (see NAME.err)")
+    ins = [q, k, v, o, do, lse] + ([mask] if mask is not None else [])
+    handle = rt.load(manifest, prefer_cubin)
+    runs = []
+    try:
+        fmt = rt.loaded_format(handle)
+        kernels = rt.num_kernels(handle)
+        for _ in range(2):
+            grads = [nan(q), nan(k), nan(v)]
+            if c["bias_grad"]:
+                grads.append(nan(mask, torch.float32))
+            torch.cuda.synchronize()
+            t0 = time.perf_counter()
+            rt.launch(handle, tensors(ins + grads), stream)
+            rt.synchronize()
+            runs.append((grads, (time.perf_counter() - t0) * 1e3))
+    finally:
+        rt.unload(handle)
+    first, (grads, ms) = runs[0][0], runs[1]
+    unwritten = sum(int(torch.isnan(x).sum().item()) for x in grads)
+    rerun_equal = all(torch.equal(bits(x), bits(y))
+                      for x, y in zip(first, grads))
+    del first, runs
+
+    names = ["dQ", "dK", "dV"] + (["dBias"] if c["bias_grad"] else [])
+    err, nerr = {}, {}
+    # The bias gradient is the largest tensor (over 2^31 elements in one
+    # case): the reference's and the naive one's in float64, compared a
+    # block of rows at a time.
+    db = (lambda: torch.zeros(c["mask"], dtype=torch.float64, device=device)) \
+        if c["bias_grad"] else (lambda: None)
+    ref_db = db()
+    ref = gradients(c, q, k, v, do, mask, torch.float64, ref_db)
+    if c["bias_grad"]:
+        err["dBias"] = max_diff(grads[3], ref_db)
+        naive_db = db()
+        naive = gradients(c, q, k, v, do, mask, dt, naive_db)
+        nerr["dBias"] = max_diff(naive_db, ref_db)
+        del naive_db, ref_db
+    else:
+        naive = gradients(c, q, k, v, do, mask, dt, None)
+    for i, n in enumerate(["dQ", "dK", "dV"]):
+        err[n] = max_diff(grads[i], ref[i])
+        nerr[n] = max_diff(naive[i], ref[i])
+    bound = {n: 2 * nerr[n] + FLOOR[c["dtype"]] for n in names}
+    ok = unwritten == 0 and rerun_equal and all(err[n] <= bound[n]
+                                                for n in names)
+    return {"name": c["name"], "format": fmt, "kernels": kernels,
+            "max_abs_err": err, "naive_err": nerr, "bound": bound,
+            "unwritten": unwritten, "bitwise_rerun": rerun_equal, "ms": ms,
+            "status": "PASS" if ok else "FAIL"}
+
+
+def run(a):
+    import torch
+    sys.path.insert(0, HERE)
+    # gpu_check (next to this file) finds the package's runtime binding.
+    from gpu_check import open_matrix  # noqa: E402
+    rt, card, stream, spec = open_matrix(a.runtime, a.artifacts)
+    rows = []
+    for c in spec["cases"]:
+        if a.only not in c["name"]:
+            continue
+        print(f"running {c['name']}", file=sys.stderr, flush=True)
+        try:
+            rows.append(check_case(rt, c, a.artifacts, not a.ptx, stream))
+        except (RuntimeError, ValueError, torch.cuda.OutOfMemoryError) as e:
+            rows.append({"name": c["name"], "status": "ERROR", "error": str(e)})
+    print(f"\nfa backward (SIMT) GPU check on {card}, torch {torch.__version__}")
+    for r in rows:
+        if r["status"] == "ERROR":
+            print(f"{r['name']:56} ERROR {r['error'][:100]}")
+            continue
+        detail = " ".join(f"{n} {r['max_abs_err'][n]:.1e}/{r['bound'][n]:.1e}"
+                          for n in r["max_abs_err"])
+        print(f"{r['name']:56} {r['format']:5} {r['ms']:9.2f} ms  {detail}  "
+              f"{r['status']}" + ("" if r["bitwise_rerun"] else " rerun-differs")
+              + ("" if r["unwritten"] == 0 else f" unwritten={r['unwritten']}"))
+    passed = sum(r["status"] == "PASS" for r in rows)
+    print(f"{passed}/{len(rows)} passed on {card}")
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump({"card": card, "torch": torch.__version__,
+                       "rows": rows}, f, indent=1)
+    return 0 if rows and passed == len(rows) else 1
+
+
+def main(argv):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = p.add_subparsers(dest="mode", required=True)
+    s = sub.add_parser("stage")
+    s.add_argument("dest")
+    s.add_argument("--target", default="h100")
+    s.add_argument("--only", default="")
+    s.add_argument("--build", default=os.path.join(ROOT, "build"))
+    s.add_argument("--fa-compile", default="",
+                   help="fa-compile to run (default: BUILD/bin/fa-compile)")
+    r = sub.add_parser("run")
+    r.add_argument("--runtime", required=True)
+    r.add_argument("--artifacts", required=True)
+    r.add_argument("--ptx", action="store_true",
+                   help="load the PTX (driver JIT) even where a cubin exists")
+    r.add_argument("--only", default="")
+    r.add_argument("--json", default="")
+    sub.add_parser("list")
+    e = sub.add_parser("emit")
+    e.add_argument("name")
+    a = p.parse_args(argv)
+    if a.mode == "list":
+        print("\n".join(c["name"] for c in matrix()))
+        return 0
+    if a.mode == "emit":
+        found = [c for c in matrix() if c["name"] == a.name]
+        if not found:
+            raise SystemExit(f"unknown case {a.name}")
+        sys.stdout.write(emit(found[0]))
+        return 0
+    return stage(a) if a.mode == "stage" else run(a)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
