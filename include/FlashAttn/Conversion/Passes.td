@@ -15,11 +15,13 @@ def ConvertFAToGPUPass : Pass<"convert-fa-to-gpu"> {
   let description = [{
     Runs after `fa-tile-attention` and one-shot bufferization. Every
     `scf.forall` that carries an `fa.tiling` attribute (the thread-block loop
-    over batch, head and q-block that `fa-tile-attention` creates) becomes a
-    `gpu.launch`:
+    over batch, head and q-block that `fa-tile-attention` creates for an
+    `fa.attention`, and each of the four nests of an `fa.attention_grad`:
+    D, dK/dV, dQ, dBias) becomes a `gpu.launch`, in program order:
 
     * the forall's iterations become thread blocks (its last dimension is
-      `x`, the q-block; then `y`, the head; then `z`, the batch);
+      `x`, the q-block; then `y`, the head; then `z`, the batch); a loop of
+      four dimensions (the dBias nest) has its last two linearized into `x`;
     * each block has `32 * warps` threads;
     * every buffer allocated inside the loop (the SRAM tiles: Q, K, V, the
       mask tile, the score tile, the accumulator, the running max and sum,
@@ -35,7 +37,8 @@ def ConvertFAToGPUPass : Pass<"convert-fa-to-gpu"> {
     * every tile-level operation inside (`linalg` ops, `memref.copy`) is
       spread over the block's threads: the parallel iterations of the op are
       dealt round-robin to the threads, its reduction loops run inside one
-      thread, and a `gpu.barrier` follows it.
+      thread, and a `gpu.barrier` follows it (a copy of a view onto itself
+      is dropped).
 
     The result is ordinary GPU dialect IR for `gpu-kernel-outlining` and the
     NVVM lowering. This is the scalar (SIMT) mapping: the two tile

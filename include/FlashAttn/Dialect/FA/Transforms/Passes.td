@@ -314,9 +314,11 @@ def FATileAttentionPass : Pass<"fa-tile-attention"> {
     stream past (P recomputed from the logsumexp, causal blocks skipped);
     a Q-stationary nest for `dQ` (deterministic; tensors have no atomic
     add); and, when requested, a nest per tile of the bias that sums `dS`
-    over its broadcast dimensions. These loops carry no `fa.tiling` marker:
-    no GPU conversion takes them yet. Without a tiling the op is left alone
-    (an error with `require-tiling`).
+    over its broadcast dimensions. Each loop carries the op's `fa.tiling`
+    (one of one iteration also a GPU block mapping, as the forward's), so
+    `convert-fa-to-gpu` makes each a kernel of its own (docs/GPU.md, "The
+    backward"). Without a tiling the op is left alone (an error with
+    `require-tiling`).
   }];
   let options = [
     Option<"tileMemorySpace", "tile-memory-space", "int64_t",
