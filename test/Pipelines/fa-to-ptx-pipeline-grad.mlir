@@ -29,6 +29,26 @@ func.func @one_block(%q: tensor<1x1x16x16xf32>, %l: tensor<1x1x16xf32>,
 
 // -----
 
+// With a bias gradient the dBias nest of one block has four dimensions:
+// linear block ids map it.
+// CHECK-LABEL: func.func @one_block_bias
+// CHECK-COUNT-4: gpu.launch_func
+// CHECK-NOT: gpu.launch_func
+// CHECK: gpu.binary @one_block_bias_kernel
+func.func @one_block_bias(%q: tensor<1x1x16x16xf32>, %l: tensor<1x1x16xf32>, %bias: tensor<1x1x16x16xf32>,
+    %dq: tensor<1x1x16x16xf32>, %dk: tensor<1x1x16x16xf32>, %dv: tensor<1x1x16x16xf32>, %db: tensor<1x1x16x16xf32>)
+    -> (tensor<1x1x16x16xf32>, tensor<1x1x16x16xf32>, tensor<1x1x16x16xf32>, tensor<1x1x16x16xf32>) {
+  %r:4 = fa.attention_grad ins(%q, %q, %q, %q, %q, %l : tensor<1x1x16x16xf32>, tensor<1x1x16x16xf32>,
+             tensor<1x1x16x16xf32>, tensor<1x1x16x16xf32>, tensor<1x1x16x16xf32>, tensor<1x1x16xf32>)
+         mask(%bias : tensor<1x1x16x16xf32>)
+         outs(%dq, %dk, %dv, %db : tensor<1x1x16x16xf32>, tensor<1x1x16x16xf32>, tensor<1x1x16x16xf32>, tensor<1x1x16x16xf32>)
+         {tiling = #fa.tiling<block_q = 16, block_kv = 16, stages = 1, warps = 1>}
+         -> tensor<1x1x16x16xf32>, tensor<1x1x16x16xf32>, tensor<1x1x16x16xf32>, tensor<1x1x16x16xf32>
+  return %r#0, %r#1, %r#2, %r#3 : tensor<1x1x16x16xf32>, tensor<1x1x16x16xf32>, tensor<1x1x16x16xf32>, tensor<1x1x16x16xf32>
+}
+
+// -----
+
 // A tiling whose SIMT tiles do not fit the target: the same error as the
 // forward's, on the op. (dK/dV kernel: Q, dO, K, V 128 x 128 bf16 (32768
 // each), lse and D (512 each), S and dP 128 x 128 f32 (65536 each), dK_j

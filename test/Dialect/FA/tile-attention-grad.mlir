@@ -1,6 +1,7 @@
 // RUN: fa-opt %s -split-input-file --fa-tile-attention -mlir-print-local-scope | FileCheck %s
 // RUN: fa-opt %s -split-input-file --fa-tile-attention=tile-memory-space=0 -mlir-print-local-scope | FileCheck %s --check-prefix=NOSPACE
 // RUN: fa-opt %s -split-input-file --fa-tile-attention -mlir-print-local-scope | FileCheck %s --check-prefix=NOBIG
+// RUN: fa-opt %s -split-input-file --fa-tile-attention | FileCheck %s --check-prefix=MARK
 // Structure of the backward's tiled form (docs/Backward.md); its numbers are
 // checked by test/Integration/CPU/tile-attention-grad-run.mlir.
 
@@ -80,6 +81,15 @@
 // NOBIG-NOT: 4096x4096
 // NOBIG-NOT: ?x?xf32
 // NOBIG: func.func @dynamic_keep_mask
+// Each nest is a thread-block loop for convert-fa-to-gpu: the op's tiling
+// on it; loops of more than one block get no GPU mapping (the one-block
+// case: test/Pipelines/fa-to-ptx-pipeline-grad.mlir).
+// MARK-LABEL: func.func @causal_gqa_bias
+// MARK-NOT: mapping
+// MARK-COUNT-4: } {fa.tiling = #fa.tiling<block_q = 64, block_kv = 32, stages = 1, warps = 4>}
+// MARK-NOT: mapping
+// MARK-LABEL: func.func @dynamic_keep_mask
+// MARK-COUNT-3: } {fa.tiling = #fa.tiling<block_q = 16, block_kv = 8, stages = 1, warps = 4>}
 // NOSPACE-LABEL: func.func @causal_gqa_bias
 // NOSPACE: bufferization.alloc_tensor() : tensor<64x64xbf16>
 // NOSPACE-NOT: memory_space
