@@ -79,3 +79,20 @@ func.func @huge(%q: tensor<1x2x4096x128xbf16>, %l: tensor<1x2x4096xf32>,
          -> tensor<1x2x4096x128xbf16>, tensor<1x2x4096x128xbf16>, tensor<1x2x4096x128xbf16>
   return %r#0, %r#1, %r#2 : tensor<1x2x4096x128xbf16>, tensor<1x2x4096x128xbf16>, tensor<1x2x4096x128xbf16>
 }
+
+// -----
+
+// CUDA's launch limits (fa-check-launch-limits) hold for each of the
+// backward's kernels: a batch of 70000 is grid z of the D, dK/dV and dQ
+// kernels, reported on the op.
+func.func @grid_z(%q: tensor<70000x2x32x16xf32>, %l: tensor<70000x2x32xf32>,
+    %dq: tensor<70000x2x32x16xf32>, %dk: tensor<70000x2x32x16xf32>, %dv: tensor<70000x2x32x16xf32>)
+    -> (tensor<70000x2x32x16xf32>, tensor<70000x2x32x16xf32>, tensor<70000x2x32x16xf32>) {
+  // expected-error @+1 {{gpu.launch grid z = 70000 is outside CUDA's limits (1 to 65535)}}
+  %r:3 = fa.attention_grad ins(%q, %q, %q, %q, %q, %l : tensor<70000x2x32x16xf32>, tensor<70000x2x32x16xf32>,
+             tensor<70000x2x32x16xf32>, tensor<70000x2x32x16xf32>, tensor<70000x2x32x16xf32>, tensor<70000x2x32xf32>)
+         outs(%dq, %dk, %dv : tensor<70000x2x32x16xf32>, tensor<70000x2x32x16xf32>, tensor<70000x2x32x16xf32>)
+         {tiling = #fa.tiling<block_q = 16, block_kv = 16, stages = 1, warps = 1>}
+         -> tensor<70000x2x32x16xf32>, tensor<70000x2x32x16xf32>, tensor<70000x2x32x16xf32>
+  return %r#0, %r#1, %r#2 : tensor<70000x2x32x16xf32>, tensor<70000x2x32x16xf32>, tensor<70000x2x32x16xf32>
+}
