@@ -180,6 +180,60 @@ static LogicalResult distributeOverThreads(linalg::LinalgOp op,
   return success();
 }
 
+/// Replaces the thread-block loop `loop` by a gpu.launch of `numThreads`
+/// threads per block and `sharedBytes` of dynamic shared memory, its body
+/// moved into the launch and its indices replaced by the block ids.
+static gpu::LaunchOp replaceByLaunch(scf::ForallOp loop, int64_t numThreads,
+                                     int64_t sharedBytes) {
+  int64_t rank = loop.getRank();
+  Location loc = loop.getLoc();
+  OpBuilder b(loop);
+  SmallVector<Value> ubs = getValueOrCreateConstantIndexOp(
+      b, loc, loop.getMixedUpperBound());
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  // Forall dims (.., z, y, x): the last, fastest-varying one is x. A loop
+  // of more than 3 dimensions (the backward's dBias nest) has its trailing
+  // ones linearized into x, whose limit (2^31 - 1) is the grid's largest.
+  int64_t xDims = std::max<int64_t>(1, rank - 2);
+  Value gx = ubs[rank - 1];
+  for (int64_t i = rank - xDims; i < rank - 1; ++i)
+    gx = arith::MulIOp::create(b, loc, ubs[i], gx);
+  Value gy = rank >= 2 ? ubs[rank - xDims - 1] : one;
+  Value gz = rank >= 3 ? ubs[0] : one;
+  Value bx = arith::ConstantIndexOp::create(b, loc, numThreads);
+  Value smem = arith::ConstantIntOp::create(b, loc, b.getI32Type(),
+                                            sharedBytes);
+  auto launch = gpu::LaunchOp::create(b, loc, gx, gy, gz, bx, one, one, smem);
+
+  // Move the loop body into the launch.
+  Block &body = launch.getBody().front();
+  b.setInsertionPointToEnd(&body);
+  auto terminator = gpu::TerminatorOp::create(b, loc);
+  Block *loopBody = loop.getBody();
+  loopBody->getTerminator()->erase();
+  body.getOperations().splice(terminator->getIterator(),
+                              loopBody->getOperations());
+  gpu::KernelDim3 ids = launch.getBlockIds();
+  // The loop's indices: z and y for the leading dimensions, then x (split
+  // back into the linearized ones, the last fastest).
+  SmallVector<Value> ivs = {ids.z, ids.y};
+  ivs.erase(ivs.begin(), ivs.begin() + (2 - (rank - xDims)));
+  b.setInsertionPointToStart(&body);
+  SmallVector<Value> xIvs(xDims);
+  Value rest = ids.x;
+  for (int64_t i = xDims - 1; i > 0; --i) {
+    Value size = ubs[rank - xDims + i];
+    xIvs[i] = arith::RemUIOp::create(b, loc, rest, size);
+    rest = arith::DivUIOp::create(b, loc, rest, size);
+  }
+  xIvs[0] = rest;
+  ivs.append(xIvs);
+  for (int64_t i = 0; i < rank; ++i)
+    loop.getInductionVars()[i].replaceAllUsesWith(ivs[i]);
+  loop->erase();
+  return launch;
+}
+
 namespace {
 struct ConvertFAToGPUPass
     : public fa::impl::ConvertFAToGPUPassBase<ConvertFAToGPUPass> {
@@ -264,52 +318,11 @@ LogicalResult ConvertFAToGPUPass::convert(scf::ForallOp loop) {
            << " bytes of shared memory but the target (" << target.getArch()
            << ") allows " << target.getSramPerBlock() << " per block";
 
-  int64_t numThreads = 32 * tiling.getWarps();
   Location loc = loop.getLoc();
-  OpBuilder b(loop);
-  SmallVector<Value> ubs = getValueOrCreateConstantIndexOp(
-      b, loc, loop.getMixedUpperBound());
-  Value one = arith::ConstantIndexOp::create(b, loc, 1);
-  // Forall dims (.., z, y, x): the last, fastest-varying one is x. A loop
-  // of more than 3 dimensions (the backward's dBias nest) has its trailing
-  // ones linearized into x, whose limit (2^31 - 1) is the grid's largest.
-  int64_t xDims = std::max<int64_t>(1, rank - 2);
-  Value gx = ubs[rank - 1];
-  for (int64_t i = rank - xDims; i < rank - 1; ++i)
-    gx = arith::MulIOp::create(b, loc, ubs[i], gx);
-  Value gy = rank >= 2 ? ubs[rank - xDims - 1] : one;
-  Value gz = rank >= 3 ? ubs[0] : one;
-  Value bx = arith::ConstantIndexOp::create(b, loc, numThreads);
-  Value smem = arith::ConstantIntOp::create(b, loc, b.getI32Type(),
-                                            sharedBytes);
-  auto launch = gpu::LaunchOp::create(b, loc, gx, gy, gz, bx, one, one, smem);
-
-  // Move the loop body into the launch.
+  int64_t numThreads = 32 * tiling.getWarps();
+  gpu::LaunchOp launch = replaceByLaunch(loop, numThreads, sharedBytes);
   Block &body = launch.getBody().front();
-  b.setInsertionPointToEnd(&body);
-  auto terminator = gpu::TerminatorOp::create(b, loc);
-  Block *loopBody = loop.getBody();
-  loopBody->getTerminator()->erase();
-  body.getOperations().splice(terminator->getIterator(),
-                              loopBody->getOperations());
-  gpu::KernelDim3 ids = launch.getBlockIds();
-  // The loop's indices: z and y for the leading dimensions, then x (split
-  // back into the linearized ones, the last fastest).
-  SmallVector<Value> ivs = {ids.z, ids.y};
-  ivs.erase(ivs.begin(), ivs.begin() + (2 - (rank - xDims)));
-  b.setInsertionPointToStart(&body);
-  SmallVector<Value> xIvs(xDims);
-  Value rest = ids.x;
-  for (int64_t i = xDims - 1; i > 0; --i) {
-    Value size = ubs[rank - xDims + i];
-    xIvs[i] = arith::RemUIOp::create(b, loc, rest, size);
-    rest = arith::DivUIOp::create(b, loc, rest, size);
-  }
-  xIvs[0] = rest;
-  ivs.append(xIvs);
-  for (int64_t i = 0; i < rank; ++i)
-    loop.getInductionVars()[i].replaceAllUsesWith(ivs[i]);
-  loop->erase();
+  OpBuilder b(launch);
 
   // Tiles: views of the dynamic shared memory, cast back to the generic
   // address space so that their users keep their types.
