@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "../FloorSum.h"
 #include "KernelModel.h"
 
 #include "llvm/Support/MathExtras.h"
@@ -38,30 +39,6 @@ int64_t mlir::fa::visibleKVBlocks(int64_t qBlock, const Tiling &t,
   return std::min(lastKey / t.blockKV + 1, numKVBlocks);
 }
 
-/// sum_{i=0}^{n-1} floor((a * i + b) / m) for n, a, b >= 0 and m > 0, in
-/// O(log) steps (the Euclidean-like reduction of the floor sum).
-static int64_t floorSum(int64_t n, int64_t m, int64_t a, int64_t b) {
-  using Wide = unsigned __int128;
-  Wide sum = 0, wn = n, wm = m, wa = a, wb = b;
-  while (wn > 0) {
-    if (wa >= wm) {
-      sum += wn * (wn - 1) / 2 * (wa / wm);
-      wa %= wm;
-    }
-    if (wb >= wm) {
-      sum += wn * (wb / wm);
-      wb %= wm;
-    }
-    Wide yMax = wa * wn + wb;
-    if (yMax < wm)
-      break;
-    wn = yMax / wm;
-    wb = yMax % wm;
-    std::swap(wm, wa);
-  }
-  return static_cast<int64_t>(sum);
-}
-
 namespace {
 /// The function i -> clamp(floor((a * i + b) / m), 0, hi) on 0 <= i < n
 /// (a >= 0, m > 0, hi >= 0): the number of kv-blocks a q-block sees, and
@@ -83,9 +60,7 @@ struct ClampedFloor {
     int64_t high = std::max(low, firstReaching(hi * m, n));
     return floorSum(high - low, m, a, a * low + b) + hi * (n - high);
   }
-  int64_t countAtHi(int64_t n) const {
-    return n - firstReaching(hi * m, n);
-  }
+  int64_t countAtHi(int64_t n) const { return n - firstReaching(hi * m, n); }
 };
 } // namespace
 
@@ -130,15 +105,13 @@ BlockCounts detail::countBlocks(const Tiling &t, const AttentionProblem &p) {
                : ClampedFloor{0, numKVBlocks, 1, numKVBlocks};
   int64_t tiles = blocks.sum(n);
   // A block's rows are Bkv, but Nk for the q-blocks that see every block.
-  int64_t kvRows =
-      tiles * t.blockKV -
-      blocks.countAtHi(n) * (numKVBlocks * t.blockKV - p.seqLenKV);
+  int64_t kvRows = tiles * t.blockKV -
+                   blocks.countAtHi(n) * (numKVBlocks * t.blockKV - p.seqLenKV);
   // Where the masked blocks start, clamped to [0, blocks] (never above the
   // blocks seen: docs/CostModel.md), as in countOneBlock.
   int64_t unmaskedEnd = p.seqLenKV / t.blockKV;
   ClampedFloor maskStart =
-      p.maskElementBytes > 0
-          ? ClampedFloor{0, 0, 1, 0}
+      p.maskElementBytes > 0 ? ClampedFloor{0, 0, 1, 0}
       : p.causal ? ClampedFloor{t.blockQ, shift + 1, t.blockKV, unmaskedEnd}
                  : ClampedFloor{0, unmaskedEnd, 1, unmaskedEnd};
   counts.kvRows += kvRows;
@@ -213,14 +186,13 @@ static double dramKVRows(const Tiling &t, const AttentionProblem &p,
   int64_t shareStride = llvm::divideCeil(maxShares, kMaxSharesPerHead);
   int64_t sampledShares = llvm::divideCeil(maxShares, shareStride);
   int64_t headStride = std::max<int64_t>(
-      1, int64_t(std::ceil(double(numKVHeads) * sampledShares /
-                           kMaxWaveShares)));
+      1,
+      int64_t(std::ceil(double(numKVHeads) * sampledShares / kMaxWaveShares)));
   double total = 0;
   for (int64_t g = 0; g < numKVHeads; g += headStride) {
     int64_t first = g * blocksPerKVHead;
     int64_t firstEnd = std::min(blocksPerKVHead, slots - first % slots);
-    int64_t shares =
-        1 + llvm::divideCeil(blocksPerKVHead - firstEnd, slots);
+    int64_t shares = 1 + llvm::divideCeil(blocksPerKVHead - firstEnd, slots);
     double headRows = 0;
     for (int64_t k = 0; k < shares; k += shareStride) {
       int64_t a = k == 0 ? 0 : firstEnd + (k - 1) * slots;
@@ -237,10 +209,9 @@ int64_t detail::dramBytes(const Tiling &t, const AttentionProblem &p,
                           int64_t slots, const ArchTraits &arch, bool l2Reuse) {
   int64_t heads = p.batch * p.numQueryHeads;
   double e = double(p.elementBytes);
-  double kvDramRows = l2Reuse
-                          ? dramKVRows(t, p, counts, slots,
-                                       arch.l2MiB * 1024 * 1024)
-                          : double(counts.kvRows) * heads;
+  double kvDramRows =
+      l2Reuse ? dramKVRows(t, p, counts, slots, arch.l2MiB * 1024 * 1024)
+              : double(counts.kvRows) * heads;
   double kvTheorem2 =
       double(counts.kvRows) * heads * (p.headDim + p.valueHeadDim) * e;
   double kvDram = kvDramRows * (p.headDim + p.valueHeadDim) * e;
