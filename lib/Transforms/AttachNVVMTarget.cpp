@@ -39,8 +39,8 @@ std::optional<int> mlir::fa::getMinimumPTXVersion(StringRef arch) {
       .Case("sm_90a", 80)
       .Cases({"sm_100", "sm_100a", "sm_101", "sm_101a"}, 86)
       .Cases({"sm_120", "sm_120a"}, 87)
-      .Cases({"sm_100f", "sm_101f", "sm_103", "sm_103a", "sm_103f",
-              "sm_120f", "sm_121", "sm_121a", "sm_121f"},
+      .Cases({"sm_100f", "sm_101f", "sm_103", "sm_103a", "sm_103f", "sm_120f",
+              "sm_121", "sm_121a", "sm_121f"},
              88)
       .Cases({"sm_88", "sm_110", "sm_110a", "sm_110f"}, 90)
       .Default(std::nullopt);
@@ -76,6 +76,60 @@ static std::optional<std::string> ptxFeaturesProblem(StringRef arch,
 }
 
 namespace {
+/// An NVVM op that the NVPTX back end selects only from `minSM` on (and,
+/// with `archSpecific`, only for the `a` and `f` archs), where upstream's
+/// NVVMRequiresSM traits, which the gpu.module's verifier checks, do not
+/// say so: on another arch gpu-module-to-binary aborts ("Cannot select").
+struct ArchRequirement {
+  llvm::StringLiteral op;
+  llvm::StringLiteral instruction;
+  int minSM;
+  bool archSpecific;
+};
+} // namespace
+
+static constexpr ArchRequirement kArchRequirements[] = {
+    {"nvvm.setmaxregister", "setmaxnreg", 90, /*archSpecific=*/true},
+};
+
+/// Whether `chip` (sm_<number><suffix>) has what `requirement` needs.
+static bool satisfies(StringRef chip, const ArchRequirement &requirement) {
+  StringRef rest = chip;
+  int sm = 0;
+  if (!rest.consume_front("sm_") || rest.consumeInteger(10, sm))
+    return false;
+  return sm >= requirement.minSM &&
+         (!requirement.archSpecific || rest == "a" || rest == "f");
+}
+
+/// Refuses the ops of `gpuModule` that its NVVM targets' archs lack.
+static LogicalResult checkArchRequirements(gpu::GPUModuleOp gpuModule) {
+  ArrayAttr targets = gpuModule.getTargetsAttr();
+  if (!targets)
+    return success();
+  WalkResult result =
+      gpuModule.walk([&](Operation *op) {
+        for (const ArchRequirement &requirement : kArchRequirements) {
+          if (op->getName().getStringRef() != requirement.op)
+            continue;
+          for (auto target : targets.getAsRange<NVVM::NVVMTargetAttr>()) {
+            if (satisfies(target.getChip(), requirement))
+              continue;
+            op->emitOpError()
+                << "(" << requirement.instruction << ") needs "
+                << (requirement.archSpecific ? "an arch-specific " : "a ")
+                << "target of sm_" << requirement.minSM << " or later"
+                << (requirement.archSpecific ? " (sm_90a, sm_100f, ...)" : "")
+                << "; the gpu.module targets " << target.getChip();
+            return WalkResult::interrupt();
+          }
+        }
+        return WalkResult::advance();
+      });
+  return failure(result.wasInterrupted());
+}
+
+namespace {
 struct AttachNVVMTargetPass
     : public fa::impl::FAAttachNVVMTargetPassBase<AttachNVVMTargetPass> {
   using FAAttachNVVMTargetPassBase::FAAttachNVVMTargetPassBase;
@@ -94,7 +148,8 @@ struct AttachNVVMTargetPass
     StringRef chip = target.getArch();
     std::string ptxFeatures =
         features.empty() ? getDefaultPTXFeatures(chip) : features.getValue();
-    if (std::optional<std::string> why = ptxFeaturesProblem(chip, ptxFeatures)) {
+    if (std::optional<std::string> why =
+            ptxFeaturesProblem(chip, ptxFeatures)) {
       module.emitError() << "features: " << *why;
       return signalPassFailure();
     }
@@ -107,9 +162,10 @@ struct AttachNVVMTargetPass
         &getContext(), static_cast<int>(optLevel.getValue()),
         "nvptx64-nvidia-cuda", chip, ptxFeatures);
     for (auto gpuModule : module.getOps<gpu::GPUModuleOp>()) {
-      if (gpuModule.getTargetsAttr())
-        continue;
-      gpuModule.setTargetsAttr(ArrayAttr::get(&getContext(), {nvvmTarget}));
+      if (!gpuModule.getTargetsAttr())
+        gpuModule.setTargetsAttr(ArrayAttr::get(&getContext(), {nvvmTarget}));
+      if (failed(checkArchRequirements(gpuModule)))
+        return signalPassFailure();
     }
   }
 };
