@@ -76,56 +76,85 @@ static std::optional<std::string> ptxFeaturesProblem(StringRef arch,
 }
 
 namespace {
-/// An NVVM op that the NVPTX back end selects only from `minSM` on (and,
-/// with `archSpecific`, only for the `a` and `f` archs), where upstream's
-/// NVVMRequiresSM traits, which the gpu.module's verifier checks, do not
-/// say so: on another arch gpu-module-to-binary aborts ("Cannot select").
+/// An NVVM op, or an op that lowers to one, (with `attribute`, when not
+/// empty) that the NVPTX back end
+/// selects only from `minSM` on (only for the `a` and `f` archs when
+/// `archSpecific`) and PTX ISA `minPTX`, where upstream's NVVMRequiresSM
+/// traits, which the gpu.module's verifier checks, do not say so: on
+/// another target gpu-module-to-binary aborts ("Cannot select").
 struct ArchRequirement {
   llvm::StringLiteral op;
+  llvm::StringLiteral attribute;
   llvm::StringLiteral instruction;
   int minSM;
   bool archSpecific;
+  int minPTX;
 };
 } // namespace
 
 static constexpr ArchRequirement kArchRequirements[] = {
-    {"nvvm.setmaxregister", "setmaxnreg", 90, /*archSpecific=*/true},
+    {"nvvm.setmaxregister", "", "setmaxnreg", 90, /*archSpecific=*/true, 80},
+    {"nvvm.prefetch", "tensormap", "prefetch.tensormap", 90,
+     /*archSpecific=*/false, 80},
+    // What convert-nvgpu-to-nvvm, later in the GPU tail, lowers to one.
+    {"nvgpu.tma.prefetch.descriptor", "", "prefetch.tensormap", 90,
+     /*archSpecific=*/false, 80},
 };
 
-/// Whether `chip` (sm_<number><suffix>) has what `requirement` needs.
-static bool satisfies(StringRef chip, const ArchRequirement &requirement) {
-  StringRef rest = chip;
+/// The PTX ISA version of `target`: its +ptx feature, else the lowest its
+/// arch accepts (what the back end picks).
+static int ptxVersion(NVVM::NVVMTargetAttr target) {
+  SmallVector<StringRef> parts;
+  target.getFeatures().split(parts, ',', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
+  for (StringRef part : parts) {
+    StringRef digits = part.trim();
+    int version = 0;
+    if (digits.consume_front("+ptx") && !digits.getAsInteger(10, version))
+      return version;
+  }
+  return getMinimumPTXVersion(target.getChip()).value_or(0);
+}
+
+/// Whether `target` has what `requirement` needs.
+static bool satisfies(NVVM::NVVMTargetAttr target,
+                      const ArchRequirement &requirement) {
+  StringRef rest = target.getChip();
   int sm = 0;
   if (!rest.consume_front("sm_") || rest.consumeInteger(10, sm))
     return false;
   return sm >= requirement.minSM &&
-         (!requirement.archSpecific || rest == "a" || rest == "f");
+         (!requirement.archSpecific || rest == "a" || rest == "f") &&
+         ptxVersion(target) >= requirement.minPTX;
 }
 
-/// Refuses the ops of `gpuModule` that its NVVM targets' archs lack.
+/// Refuses the ops of `gpuModule` that its NVVM targets lack.
 static LogicalResult checkArchRequirements(gpu::GPUModuleOp gpuModule) {
   ArrayAttr targets = gpuModule.getTargetsAttr();
   if (!targets)
     return success();
-  WalkResult result =
-      gpuModule.walk([&](Operation *op) {
-        for (const ArchRequirement &requirement : kArchRequirements) {
-          if (op->getName().getStringRef() != requirement.op)
-            continue;
-          for (auto target : targets.getAsRange<NVVM::NVVMTargetAttr>()) {
-            if (satisfies(target.getChip(), requirement))
-              continue;
-            op->emitOpError()
-                << "(" << requirement.instruction << ") needs "
-                << (requirement.archSpecific ? "an arch-specific " : "a ")
-                << "target of sm_" << requirement.minSM << " or later"
-                << (requirement.archSpecific ? " (sm_90a, sm_100f, ...)" : "")
-                << "; the gpu.module targets " << target.getChip();
-            return WalkResult::interrupt();
-          }
-        }
-        return WalkResult::advance();
-      });
+  WalkResult result = gpuModule.walk([&](Operation *op) {
+    for (const ArchRequirement &r : kArchRequirements) {
+      if (op->getName().getStringRef() != r.op ||
+          (!r.attribute.empty() && !op->hasAttr(r.attribute)))
+        continue;
+      for (Attribute attr : targets) {
+        auto target = dyn_cast<NVVM::NVVMTargetAttr>(attr);
+        if (!target || satisfies(target, r))
+          continue;
+        int ptx = ptxVersion(target);
+        op->emitOpError() << "(" << r.instruction << ") needs "
+                          << (r.archSpecific ? "an arch-specific (a or f) "
+                                             : "a ")
+                          << "target of sm_" << r.minSM
+                          << " or later with PTX ISA " << r.minPTX / 10 << "."
+                          << r.minPTX % 10 << " or later; the gpu.module "
+                          << "targets " << target.getChip() << " with PTX ISA "
+                          << ptx / 10 << "." << ptx % 10;
+        return WalkResult::interrupt();
+      }
+    }
+    return WalkResult::advance();
+  });
   return failure(result.wasInterrupted());
 }
 
