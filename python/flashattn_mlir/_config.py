@@ -148,10 +148,20 @@ def default_name(config):
 
 def pipeline_options(config):
     """fa-to-ptx-pipeline's options for `config`, as fa-compile's
-    --pipeline-options takes them."""
-    opts = [f"target={config['target']}"]
+    --pipeline-options takes them. A configuration not made by make_config
+    is checked as it is pasted: names of letters and _, values bools,
+    integers or strings without the option syntax's characters."""
+    if not isinstance(config, dict) or not isinstance(config.get("options"), dict):
+        raise TypeError(f"config must be a configuration dict (make_config), got {config!r}")
+    opts = [f"target={_checks.pipeline_word('target', config.get('target'))}"]
     for key, value in sorted(config["options"].items()):
+        if not (isinstance(key, str) and re.fullmatch(r"[a-z][a-z0-9_]*", key)):
+            raise ValueError(f"option name {key!r} is not a pipeline option's name")
         if isinstance(value, bool):
             value = "true" if value else "false"
+        elif isinstance(value, int):
+            value = str(value)
+        else:
+            value = _checks.pipeline_word(key, value)
         opts.append(f"{key.replace('_', '-')}={value}")
     return " ".join(opts)

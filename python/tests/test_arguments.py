@@ -239,3 +239,17 @@ def test_checks_name_the_argument():
     with pytest.raises(ValueError, match="^x='a b' is not a valid value"):
         _checks.pipeline_word("x", "a b")
     assert _checks.pipeline_word("x", "/usr/local/cuda-13.0") == "/usr/local/cuda-13.0"
+
+
+def test_pipeline_options_checks_a_hand_made_config():
+    """fa.pipeline_options(config) pastes the configuration into the
+    pipeline's text: a hand-made one is checked too."""
+    cfg = _config.make_config(Q, Q, Q, target="a100", naive=True, sram_per_block=49152)
+    assert fa.pipeline_options(cfg) == "target=a100 naive=true sram-per-block=49152"
+    for bad, error in ((dict(cfg, target="h100 naive=true"), ValueError),
+                       (dict(cfg, options={"features": "+ptx80 naive=true"}), ValueError),
+                       (dict(cfg, options={"naive} x{": True}), ValueError),
+                       (dict(cfg, options=None), TypeError),
+                       ("target=h100", TypeError)):
+        with pytest.raises(error):
+            fa.pipeline_options(bad)
