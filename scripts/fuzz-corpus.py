@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Writes the fa-fuzz seed corpus: every test/**/*.mlir and examples/*.mlir,
-split at `// -----` like `fa-opt -split-input-file`, one file per chunk.
+"""Writes the fa-fuzz seed corpus: every test/**/*.mlir, examples/*.mlir and
+tools/fa-fuzz/corpus/*.mlir (issue reproducers), split at `// -----` like
+`fa-opt -split-input-file`, one file per chunk.
 
     fuzz-corpus.py OUT_DIR [SRC_ROOT]
 
@@ -30,7 +31,8 @@ def main(argv):
     out.mkdir(parents=True, exist_ok=True)
     count = 0
     sources = sorted(root.glob("test/**/*.mlir")) + sorted(
-        root.glob("examples/**/*.mlir"))
+        root.glob("examples/**/*.mlir")) + sorted(
+        root.glob("tools/fa-fuzz/corpus/*.mlir"))
     for src in sources:
         rel = src.relative_to(root).with_suffix("")
         stem = re.sub(r"[^A-Za-z0-9]+", "_", str(rel))

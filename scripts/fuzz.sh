@@ -2,6 +2,10 @@
 # Runs the fa-fuzz libFuzzer target for a bounded time (docs/Reliability.md).
 #
 #   scripts/fuzz.sh [SECONDS] [extra libFuzzer flags]     (default 60 s)
+#   scripts/fuzz.sh --runs=N [extra libFuzzer flags]      (N executions, no
+#                                                          time limit)
+#
+# The output is also written to $BUILD_DIR/fuzz/fuzz.log (FA_FUZZ_LOG).
 #
 # Builds fa-fuzz in $BUILD_DIR (default build-asan, shared with
 # scripts/test-sanitizers.sh), writes the seed corpus from test/ and
@@ -11,7 +15,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SECONDS_TO_RUN=${1:-60}
+# A time limit in seconds, or --runs=N executions (the long run).
+LIMIT="-max_total_time=${1:-60}"
+case "${1:-}" in
+  --runs=*) LIMIT="-runs=${1#--runs=}" ;;
+esac
 shift || true
 BUILD_DIR=${BUILD_DIR:-build-asan}
 export BUILD_DIR
@@ -36,14 +44,15 @@ case=test/Integration/attention_case.py
 # would also hide our own findings' messages, so it is not used.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:abort_on_error=1:print_stacktrace=1}
-# Inputs that crash upstream MLIR's own parser (not our code; the target
-# skips them, see hitsUpstreamDenseArrayParseBug): each must run cleanly.
+# Inputs that hit upstream MLIR bugs (not our code; the target skips them,
+# see hitsUpstreamDenseArrayParseBug and hitsUpstreamExpandShapeBug): each
+# must run cleanly.
 "$BUILD_DIR/bin/fa-fuzz" tools/fa-fuzz/upstream-bugs/*.mlir
 # A fixed seed: the same build explores the same inputs, so a CI failure
 # reproduces (FA_FUZZ_SEED=0 lets libFuzzer pick one).
 "$BUILD_DIR/bin/fa-fuzz" "$FUZZ/corpus" "$FUZZ/seeds" \
   -seed="${FA_FUZZ_SEED:-1}" \
   -dict=tools/fa-fuzz/mlir.dict \
-  -max_total_time="$SECONDS_TO_RUN" -max_len=8192 -timeout=20 \
+  "$LIMIT" -max_len=8192 -timeout=20 \
   -rss_limit_mb=4096 -print_final_stats=1 \
-  -artifact_prefix="$FUZZ/artifacts/" "$@"
+  -artifact_prefix="$FUZZ/artifacts/" "$@" 2>&1 | tee "${FA_FUZZ_LOG:-$FUZZ/fuzz.log}"

@@ -10,9 +10,12 @@
 //===----------------------------------------------------------------------===//
 
 #include "FlashAttn/Analysis/CostModel.h"
+// The cost model's parts (detail::countBlocks), not installed.
+#include "../lib/Analysis/CostModel/KernelModel.h"
 
 #include "gtest/gtest.h"
 
+#include <chrono>
 #include <cmath>
 
 using namespace mlir::fa;
@@ -289,6 +292,106 @@ TEST(CostModelCausal, MatchesBruteForce) {
           EXPECT_EQ(tiles, bruteForceTiles(t, p))
               << nq << "x" << nk << " tiles " << bq << "x" << bkv;
         }
+}
+
+/// countBlocks by brute force over every tile of one (batch, head): a tile
+/// is computed when any of its keys is visible to any of its rows, and is
+/// masked when a mask operand applies, it runs past Nk, or (causal) its
+/// last key is hidden from the q-block's first row.
+detail::BlockCounts bruteForceCounts(const Tiling &t,
+                                     const AttentionProblem &p) {
+  detail::BlockCounts c;
+  int64_t shift = p.seqLenKV - p.seqLenQ;
+  for (int64_t q0 = 0; q0 < p.seqLenQ; q0 += t.blockQ) {
+    int64_t qRows = std::min(q0 + t.blockQ, p.seqLenQ) - q0;
+    int64_t rows = 0;
+    for (int64_t k0 = 0; k0 < p.seqLenKV; k0 += t.blockKV) {
+      int64_t k1 = std::min(k0 + t.blockKV, p.seqLenKV);
+      bool computed = false;
+      for (int64_t i = q0; i < q0 + qRows && !computed; ++i)
+        computed = !p.causal || k0 <= i + shift;
+      if (!computed)
+        continue;
+      ++c.tiles;
+      rows += k1 - k0;
+      c.maskedTiles += p.maskElementBytes > 0 || k0 + t.blockKV > p.seqLenKV ||
+                       (p.causal && k0 + t.blockKV - 1 > q0 + shift);
+    }
+    c.kvRows += rows;
+    c.maskElements += qRows * rows;
+  }
+  return c;
+}
+
+TEST(CostModelCounts, ClosedFormMatchesBruteForce) {
+  // countBlocks sums the q-blocks in closed form (floor sums), so that the
+  // selection's time does not grow with Nq.
+  for (int64_t nq : {1, 5, 16, 17, 100, 257})
+    for (int64_t nk : {1, 7, 64, 100, 300})
+      for (int64_t bq : {1, 16, 48, 128})
+        for (int64_t bkv : {1, 16, 48, 128})
+          for (bool causal : {false, true})
+            for (int64_t maskBytes : {0, 2}) {
+              AttentionProblem p = tinyProblem(nq, nk, 16, causal);
+              p.maskElementBytes = maskBytes;
+              Tiling t{bq, bkv, 1, 1};
+              detail::BlockCounts got = detail::countBlocks(t, p);
+              detail::BlockCounts want = bruteForceCounts(t, p);
+              std::string where = std::to_string(nq) + "x" +
+                                  std::to_string(nk) + " tiles " +
+                                  std::to_string(bq) + "x" +
+                                  std::to_string(bkv) +
+                                  (causal ? " causal" : "") +
+                                  (maskBytes ? " mask" : "");
+              EXPECT_EQ(got.tiles, want.tiles) << where;
+              EXPECT_EQ(got.kvRows, want.kvRows) << where;
+              EXPECT_EQ(got.maskElements, want.maskElements) << where;
+              EXPECT_EQ(got.maskedTiles, want.maskedTiles) << where;
+            }
+}
+
+TEST(CostModelCounts, LargestSequenceInClosedForm) {
+  // Nq = 2^31 - 1 in 16-row q-blocks: 2^27 of them, summed without a loop.
+  // Non-causal, every q-block loads all Nk rows; causal with Nq > Nk, the
+  // rows j <= i + Nk - Nq: q-block i sees min(16 (i + 1) + Nk - Nq, Nk)
+  // keys, rounded up to 16 (sums checked against the arithmetic series).
+  AttentionProblem p = tinyProblem(2147483647, 1024, 64, false);
+  Tiling t{16, 16, 1, 1};
+  int64_t numQBlocks = (p.seqLenQ + 15) / 16;
+  detail::BlockCounts dense = detail::countBlocks(t, p);
+  EXPECT_EQ(dense.tiles, numQBlocks * 64);
+  EXPECT_EQ(dense.kvRows, numQBlocks * 1024);
+  p.causal = true;
+  detail::BlockCounts causal = detail::countBlocks(t, p);
+  // Rows q0 .. q0 + 15 with q0 = 16 i see keys up to q0 + 15 - (Nq - Nk),
+  // and Nq - Nk = 2147482623 = 16 * 134217663 + 15: q-block i sees
+  // i - 134217663 + 1 blocks once that is positive, at most 64.
+  int64_t first = 134217663; // the first q-block that sees a key
+  int64_t ramp = 64 * 65 / 2;  // 1 + ... + 64 blocks
+  int64_t full = numQBlocks - (first + 64);
+  EXPECT_EQ(causal.tiles, ramp + full * 64);
+}
+
+TEST(CostModelTime, LargestGridsAreFast) {
+  // The selection evaluates ~1,500 candidates; each must take microseconds
+  // whatever the sizes (docs/Reliability.md, "Time bounds").
+  AttentionProblem p = makeProblem(1024, 16);
+  p.batch = 1 << 24;
+  p.numQueryHeads = 1024;
+  p.numKVHeads = 1;
+  CostModel model(target("h100"));
+  auto start = std::chrono::steady_clock::now();
+  CandidateCost c = model.evaluate(Tiling{16, 16, 1, 1}, p);
+  double seconds = std::chrono::duration<double>(
+                       std::chrono::steady_clock::now() - start)
+                       .count();
+  EXPECT_LT(seconds, 0.05);
+  // Sampled shares of the waves: between every K/V head read once and
+  // Theorem 2's count.
+  int64_t kvOnce = p.batch * p.numKVHeads * p.seqLenKV * 2 * 16 * 2;
+  int64_t qAndO = p.batch * p.numQueryHeads * p.seqLenQ * 2 * 16 * 2;
+  EXPECT_LE(c.dramBytes, c.hbm.total());
+  EXPECT_GE(c.dramBytes, qAndO + kvOnce);
 }
 
 TEST(CostModelCausal, SkippedBlocksLeaveTheFlopCount) {

@@ -406,8 +406,11 @@ def main(argv):
     if a.runtime:
         os.environ["FA_RUNTIME_LIB"] = a.runtime
     if a.mode == "compile":
-        return compile_all(a.dir, a.target,
-                           [o.split("=", 1) for o in a.option])
+        # Typed as compile() takes them ('true' a bool, digits an int).
+        described = fa._capi.compiler().pipeline_options()
+        return compile_all(a.dir, a.target, [
+            (key, fa._config.option_from_text(key, value, described))
+            for key, value in (o.split("=", 1) for o in a.option)])
     return run_all(a.dir, a.json)
 
 

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "FlashAttn/Analysis/BackwardCostModel.h"
+#include "FloorSum.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/ErrorHandling.h"
@@ -40,29 +41,6 @@ llvm::StringRef mlir::fa::stringifyDqAccumulation(DqAccumulation value) {
   llvm_unreachable("unknown dQ accumulation");
 }
 
-/// sum_{i=0}^{n-1} floor((a * i + b) / m) for a, b >= 0, m > 0 (the
-/// standard floor-sum recursion; O(log) steps).
-static __int128 floorSum(__int128 n, __int128 m, __int128 a, __int128 b) {
-  __int128 sum = 0;
-  while (n > 0) {
-    if (a >= m) {
-      sum += (n - 1) * n / 2 * (a / m);
-      a %= m;
-    }
-    if (b >= m) {
-      sum += n * (b / m);
-      b %= m;
-    }
-    __int128 yMax = a * n + b;
-    if (yMax < m)
-      break;
-    n = yMax / m;
-    b = yMax % m;
-    std::swap(m, a);
-  }
-  return sum;
-}
-
 std::pair<int64_t, int64_t>
 mlir::fa::backwardPairs(const Tiling &t, const AttentionProblem &p) {
   int64_t nQ = llvm::divideCeil(p.seqLenQ, t.blockQ);
@@ -84,8 +62,8 @@ mlir::fa::backwardPairs(const Tiling &t, const AttentionProblem &p) {
   __int128 pairs = __int128(jA + 1) * nQ;
   if (jB > jA) {
     int64_t n = jB - jA;
-    pairs += __int128(n) * nQ -
-             floorSum(n, t.blockQ, t.blockKV, (jA + 1) * t.blockKV - diag);
+    pairs += __int128(n) * nQ - detail::floorSum(n, t.blockQ, t.blockKV,
+                                                 (jA + 1) * t.blockKV - diag);
   }
   return {int64_t(pairs), count(0)};
 }

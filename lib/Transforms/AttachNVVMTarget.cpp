@@ -39,8 +39,8 @@ std::optional<int> mlir::fa::getMinimumPTXVersion(StringRef arch) {
       .Case("sm_90a", 80)
       .Cases({"sm_100", "sm_100a", "sm_101", "sm_101a"}, 86)
       .Cases({"sm_120", "sm_120a"}, 87)
-      .Cases({"sm_100f", "sm_101f", "sm_103", "sm_103a", "sm_103f",
-              "sm_120f", "sm_121", "sm_121a", "sm_121f"},
+      .Cases({"sm_100f", "sm_101f", "sm_103", "sm_103a", "sm_103f", "sm_120f",
+              "sm_121", "sm_121a", "sm_121f"},
              88)
       .Cases({"sm_88", "sm_110", "sm_110a", "sm_110f"}, 90)
       .Default(std::nullopt);
@@ -76,6 +76,89 @@ static std::optional<std::string> ptxFeaturesProblem(StringRef arch,
 }
 
 namespace {
+/// An NVVM op, or an op that lowers to one, (with `attribute`, when not
+/// empty) that the NVPTX back end
+/// selects only from `minSM` on (only for the `a` and `f` archs when
+/// `archSpecific`) and PTX ISA `minPTX`, where upstream's NVVMRequiresSM
+/// traits, which the gpu.module's verifier checks, do not say so: on
+/// another target gpu-module-to-binary aborts ("Cannot select").
+struct ArchRequirement {
+  llvm::StringLiteral op;
+  llvm::StringLiteral attribute;
+  llvm::StringLiteral instruction;
+  int minSM;
+  bool archSpecific;
+  int minPTX;
+};
+} // namespace
+
+static constexpr ArchRequirement kArchRequirements[] = {
+    {"nvvm.setmaxregister", "", "setmaxnreg", 90, /*archSpecific=*/true, 80},
+    {"nvvm.prefetch", "tensormap", "prefetch.tensormap", 90,
+     /*archSpecific=*/false, 80},
+    // What convert-nvgpu-to-nvvm, later in the GPU tail, lowers to one.
+    {"nvgpu.tma.prefetch.descriptor", "", "prefetch.tensormap", 90,
+     /*archSpecific=*/false, 80},
+};
+
+/// The PTX ISA version of `target`: its +ptx feature, else the lowest its
+/// arch accepts (what the back end picks).
+static int ptxVersion(NVVM::NVVMTargetAttr target) {
+  SmallVector<StringRef> parts;
+  target.getFeatures().split(parts, ',', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
+  for (StringRef part : parts) {
+    StringRef digits = part.trim();
+    int version = 0;
+    if (digits.consume_front("+ptx") && !digits.getAsInteger(10, version))
+      return version;
+  }
+  return getMinimumPTXVersion(target.getChip()).value_or(0);
+}
+
+/// Whether `target` has what `requirement` needs.
+static bool satisfies(NVVM::NVVMTargetAttr target,
+                      const ArchRequirement &requirement) {
+  StringRef rest = target.getChip();
+  int sm = 0;
+  if (!rest.consume_front("sm_") || rest.consumeInteger(10, sm))
+    return false;
+  return sm >= requirement.minSM &&
+         (!requirement.archSpecific || rest == "a" || rest == "f") &&
+         ptxVersion(target) >= requirement.minPTX;
+}
+
+/// Refuses the ops of `gpuModule` that its NVVM targets lack.
+static LogicalResult checkArchRequirements(gpu::GPUModuleOp gpuModule) {
+  ArrayAttr targets = gpuModule.getTargetsAttr();
+  if (!targets)
+    return success();
+  WalkResult result = gpuModule.walk([&](Operation *op) {
+    for (const ArchRequirement &r : kArchRequirements) {
+      if (op->getName().getStringRef() != r.op ||
+          (!r.attribute.empty() && !op->hasAttr(r.attribute)))
+        continue;
+      for (Attribute attr : targets) {
+        auto target = dyn_cast<NVVM::NVVMTargetAttr>(attr);
+        if (!target || satisfies(target, r))
+          continue;
+        int ptx = ptxVersion(target);
+        op->emitOpError() << "(" << r.instruction << ") needs "
+                          << (r.archSpecific ? "an arch-specific (a or f) "
+                                             : "a ")
+                          << "target of sm_" << r.minSM
+                          << " or later with PTX ISA " << r.minPTX / 10 << "."
+                          << r.minPTX % 10 << " or later; the gpu.module "
+                          << "targets " << target.getChip() << " with PTX ISA "
+                          << ptx / 10 << "." << ptx % 10;
+        return WalkResult::interrupt();
+      }
+    }
+    return WalkResult::advance();
+  });
+  return failure(result.wasInterrupted());
+}
+
+namespace {
 struct AttachNVVMTargetPass
     : public fa::impl::FAAttachNVVMTargetPassBase<AttachNVVMTargetPass> {
   using FAAttachNVVMTargetPassBase::FAAttachNVVMTargetPassBase;
@@ -94,7 +177,8 @@ struct AttachNVVMTargetPass
     StringRef chip = target.getArch();
     std::string ptxFeatures =
         features.empty() ? getDefaultPTXFeatures(chip) : features.getValue();
-    if (std::optional<std::string> why = ptxFeaturesProblem(chip, ptxFeatures)) {
+    if (std::optional<std::string> why =
+            ptxFeaturesProblem(chip, ptxFeatures)) {
       module.emitError() << "features: " << *why;
       return signalPassFailure();
     }
@@ -107,9 +191,10 @@ struct AttachNVVMTargetPass
         &getContext(), static_cast<int>(optLevel.getValue()),
         "nvptx64-nvidia-cuda", chip, ptxFeatures);
     for (auto gpuModule : module.getOps<gpu::GPUModuleOp>()) {
-      if (gpuModule.getTargetsAttr())
-        continue;
-      gpuModule.setTargetsAttr(ArrayAttr::get(&getContext(), {nvvmTarget}));
+      if (!gpuModule.getTargetsAttr())
+        gpuModule.setTargetsAttr(ArrayAttr::get(&getContext(), {nvvmTarget}));
+      if (failed(checkArchRequirements(gpuModule)))
+        return signalPassFailure();
     }
   }
 };

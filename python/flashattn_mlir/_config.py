@@ -8,14 +8,19 @@ API): there is no copy of them here."""
 import hashlib
 import json
 import math
+import os
+import re
 import struct
+
+from . import _checks
 
 DTYPES = {"bf16": "bf16", "bfloat16": "bf16", "f16": "f16", "float16": "f16",
           "half": "f16", "f32": "f32", "float32": "f32", "float": "f32"}
 
 TILING_KEYS = ("block_q", "block_kv", "stages", "warps")
-# Overrides that change the compile, not the kernel's meaning.
-OTHER_OPTIONS = {"ptxas": str, "allow_over_budget": bool}
+# Overrides that change the compile, not the kernel's meaning, and their
+# checks (compiler.py finds the ptxas).
+OTHER_OPTIONS = {"ptxas": _checks.path, "allow_over_budget": _checks.boolean}
 # fa-to-ptx-pipeline options that compile() sets itself: `target` is its
 # argument, and it needs the whole pipeline's PTX.
 OWN_OPTIONS = ("target", "format", "explain", "stop-after")
@@ -25,39 +30,37 @@ def _f32(x):
     return struct.unpack("f", struct.pack("f", float(x)))[0]
 
 
-def _shape(name, s):
-    if (not isinstance(s, (tuple, list)) or len(s) != 4
-            or not all(isinstance(d, int) and not isinstance(d, bool) and d > 0
-                       for d in s)):
-        raise ValueError(f"{name} must be 4 positive ints [B, H, N, D], got {s!r}")
-    return [int(d) for d in s]
-
-
 def _option_value(key, value, option):
     """`value` of compile()'s override `key` as fa-to-ptx-pipeline's
-    `option` (Compiler.pipeline_options()'s entry) takes it; ValueError
-    naming what it takes otherwise."""
+    `option` (Compiler.pipeline_options()'s entry) takes it: a bool for a
+    bool, an integer for an int, one of the values for an enum, a string
+    without the pipeline syntax's characters for a string; TypeError or
+    ValueError naming `key` otherwise."""
     kind = option["type"]
     if kind == "bool":
-        if isinstance(value, str) and value in ("true", "false"):
-            return value == "true"  # the pipeline's spelling
-        if value in (True, False):
-            return bool(value)
-        raise ValueError(f"{key} must be True or False, got {value!r}")
+        return _checks.boolean(key, value)
     if kind in ("int", "uint"):
-        try:
-            number = int(value) if not isinstance(value, (bool, float)) else None
-        except (TypeError, ValueError):
-            number = None
-        if number is None or (kind == "uint" and number < 0):
-            raise ValueError(f"{key} must be a{' non-negative' if kind == 'uint' else 'n'} "
-                             f"integer, got {value!r}")
-        return number
-    if not isinstance(value, str):
-        raise TypeError(f"{key} must be a str, got {value!r}")
-    if kind == "enum" and value not in option["values"]:
-        raise ValueError(f"{key}={value!r} is not one of "
-                         f"{', '.join(option['values'])}")
+        return _checks.integer(key, value, minimum=0 if kind == "uint" else None)
+    _checks.text(key, value)
+    if kind == "enum":
+        if value not in option["values"]:
+            raise ValueError(f"{key}={value!r} is not one of "
+                             f"{', '.join(option['values'])}")
+        return value
+    return _checks.pipeline_word(key, value)
+
+
+def option_from_text(key, value, pipeline):
+    """A command line's `key=value` (both str) as compile() takes the
+    override: 'true'/'false' for a bool, digits for an int, per the
+    pipeline's description of `key`; tiling keys are ints, other keys stay
+    strings."""
+    option = pipeline.get(key.replace("_", "-"))
+    kind = option["type"] if option else ("int" if key in TILING_KEYS else "string")
+    if kind == "bool" and value in ("true", "false"):
+        return value == "true"
+    if kind in ("int", "uint") and re.fullmatch(r"-?[0-9]+", value):
+        return int(value)
     return value
 
 
@@ -87,38 +90,40 @@ def make_config(q_shape, k_shape, v_shape, dtype="bf16", causal=False,
     overrides that are neither a tiling nor compile()'s own are checked
     against it (check_options), and kept as given without it (no compiler:
     nothing will compile them)."""
-    q, k, v = _shape("q_shape", q_shape), _shape("k_shape", k_shape), \
-        _shape("v_shape", v_shape)
-    if str(dtype) not in DTYPES and str(dtype).replace("torch.", "") not in DTYPES:
+    q, k, v = (_checks.shape(name, value) for name, value in (
+        ("q_shape", q_shape), ("k_shape", k_shape), ("v_shape", v_shape)))
+    name = DTYPES.get(str(dtype).replace("torch.", "")) if isinstance(
+        dtype, str) or type(dtype).__module__.startswith("torch") else None
+    if name is None:
         raise TypeError(f"unsupported dtype {dtype!r}: use bf16, f16 or f32")
-    dtype = DTYPES.get(str(dtype), DTYPES.get(str(dtype).replace("torch.", "")))
-    if causal not in (False, True):
-        raise TypeError(f"causal must be a bool, got {causal!r}")
-    if scale is None:
-        scale = 1.0 / math.sqrt(q[3])
-    if not (isinstance(scale, (int, float)) and math.isfinite(scale) and scale > 0):
-        raise ValueError(f"scale must be a positive finite number, got {scale!r}")
-    if mask not in (None, "bias", "bool"):
-        raise ValueError(f"mask must be None, 'bias' or 'bool', got {mask!r}")
+    causal = _checks.boolean("causal", causal)
+    lse = _checks.boolean("lse", lse)
+    scale = _checks.f32_scale("scale", 1.0 / math.sqrt(q[3]) if scale is None
+                              else scale)
+    _checks.one_of("mask", mask, (None, "bias", "bool"))
     mask_cfg = None
     if mask is not None:
-        ms = mask_shape or (q[0], q[1], q[2], k[2])
-        mask_cfg = {"kind": mask, "shape": _shape("mask_shape", list(ms))}
+        ms = (q[0], q[1], q[2], k[2]) if mask_shape is None else mask_shape
+        mask_cfg = {"kind": mask, "shape": _checks.shape("mask_shape", ms)}
     elif mask_shape is not None:
         raise ValueError("mask_shape given without mask='bias' or 'bool'")
-    if not isinstance(target, str) or not target:
-        raise TypeError(f"target must be a name such as 'h100', got {target!r}")
+    _checks.pipeline_word("target", target)
     options, tiling = {}, {}
     for key, value in sorted(overrides.items()):
         if key in TILING_KEYS:
-            tiling[key] = int(value)
-        elif key not in OTHER_OPTIONS:
+            tiling[key] = _checks.integer(key, value, minimum=1)
+        elif key in OTHER_OPTIONS:
+            OTHER_OPTIONS[key](key, value)
+        else:
             options[key] = value
     if pipeline is not None:
         options = check_options(options, pipeline)
-    return {"q_shape": q, "k_shape": k, "v_shape": v, "dtype": dtype,
-            "causal": bool(causal), "scale": _f32(scale), "mask": mask_cfg,
-            "lse": bool(lse), "target": target, "options": options,
+    if "toolkit" in options and not os.path.isdir(options["toolkit"]):
+        raise ValueError(f"toolkit={options['toolkit']!r} is not a folder "
+                         "(a CUDA toolkit's root)")
+    return {"q_shape": q, "k_shape": k, "v_shape": v, "dtype": name,
+            "causal": causal, "scale": _f32(scale), "mask": mask_cfg,
+            "lse": lse, "target": target, "options": options,
             "tiling": tiling}
 
 
@@ -143,10 +148,20 @@ def default_name(config):
 
 def pipeline_options(config):
     """fa-to-ptx-pipeline's options for `config`, as fa-compile's
-    --pipeline-options takes them."""
-    opts = [f"target={config['target']}"]
+    --pipeline-options takes them. A configuration not made by make_config
+    is checked as it is pasted: names of letters and _, values bools,
+    integers or strings without the option syntax's characters."""
+    if not isinstance(config, dict) or not isinstance(config.get("options"), dict):
+        raise TypeError(f"config must be a configuration dict (make_config), got {config!r}")
+    opts = [f"target={_checks.pipeline_word('target', config.get('target'))}"]
     for key, value in sorted(config["options"].items()):
+        if not (isinstance(key, str) and re.fullmatch(r"[a-z][a-z0-9_]*", key)):
+            raise ValueError(f"option name {key!r} is not a pipeline option's name")
         if isinstance(value, bool):
             value = "true" if value else "false"
+        elif isinstance(value, int):
+            value = str(value)
+        else:
+            value = _checks.pipeline_word(key, value)
         opts.append(f"{key.replace('_', '-')}={value}")
     return " ".join(opts)

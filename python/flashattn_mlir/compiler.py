@@ -7,7 +7,7 @@ import re
 import subprocess
 import tempfile
 
-from . import _capi
+from . import _capi, _checks
 from ._capi import CompileError
 from ._config import TILING_KEYS, config_key, default_name, make_config
 from ._stages import run_pipeline
@@ -80,11 +80,17 @@ def _run_ptxas(ptxas, chip, ptx):
         src, out = os.path.join(d, "k.ptx"), os.path.join(d, "k.cubin")
         with open(src, "wb") as f:
             f.write(ptx)
-        p = subprocess.run([ptxas, "-v", "-O3", f"-arch={chip}", src, "-o", out],
-                           capture_output=True, text=True)
+        try:
+            p = subprocess.run([ptxas, "-v", "-O3", f"-arch={chip}", src, "-o", out],
+                               capture_output=True, text=True)
+        except OSError as e:  # found, but not a program this system runs
+            raise CompileError(f"ptxas '{ptxas}' did not run: {e}") from e
         log = p.stdout + p.stderr
         if p.returncode != 0:
             raise CompileError(f"ptxas failed ({p.returncode})", log)
+        if not os.path.exists(out):
+            raise CompileError(f"ptxas '{ptxas}' exited 0 without writing the cubin",
+                               log)
         with open(out, "rb") as f:
             return f.read(), log
 
@@ -121,6 +127,12 @@ def compile(q_shape, k_shape, v_shape, dtype="bf16", causal=False, scale=None,
                 if _capi.compiler_available() else None)
     config = make_config(q_shape, k_shape, v_shape, dtype, causal, scale, mask,
                          mask_shape, lse, target, pipeline, **overrides)
+    if cache_dir is not None:
+        cache_dir = _checks.path("cache_dir", cache_dir)
+    # A ptxas asked for must exist, even when the kernel is cached.
+    ptxas = (_find_ptxas(_capi.compiler(), os.fspath(overrides.get("ptxas", "")),
+                         config["options"].get("toolkit"))
+             if pipeline is not None else None)
     key = config_key(config)
     if key in _cache:
         return _cache[key]
@@ -132,7 +144,7 @@ def compile(q_shape, k_shape, v_shape, dtype="bf16", causal=False, scale=None,
             if kernel.config is not None and config_key(kernel.config) == key:
                 _cache[key] = kernel
                 return kernel
-    kernel = _compile(config, overrides.get("ptxas", ""),
+    kernel = _compile(config, ptxas,
                       bool(overrides.get("allow_over_budget", False)))
     if cache_dir:
         kernel.save(cache_dir)
@@ -150,9 +162,8 @@ def _select(config, source, explain=False):
         c.destroy(module)
 
 
-def _compile(config, ptxas_choice, allow_over_budget):
+def _compile(config, ptxas, allow_over_budget):
     c = _capi.compiler()
-    ptxas = _find_ptxas(c, ptxas_choice, config["options"].get("toolkit"))
     source = build_mlir(config)
 
     # The cost model's decision and why, as fa-select-tiling{explain} says.

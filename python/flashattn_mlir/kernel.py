@@ -6,7 +6,7 @@ import json
 import math
 import os
 
-from . import _capi
+from . import _capi, _checks
 from ._capi import CompileError
 from ._config import default_name, make_config, semantic_key
 from ._stages import STAGES, stage_mlir
@@ -27,6 +27,19 @@ class Kernel:
     def __init__(self, config, ptx, cubin, manifest, tiling=None, explain="",
                  ptxas_log="", source=None, final_mlir=None, name=None,
                  path=None, schedule=None, shared_memory=None):
+        for arg, value, types in (
+                ("config", config, (dict, type(None))), ("ptx", ptx, (str, bytes)),
+                ("cubin", cubin, (bytes, type(None))), ("manifest", manifest, (dict,)),
+                ("tiling", tiling, (dict, type(None))), ("explain", explain, (str,)),
+                ("ptxas_log", ptxas_log, (str,)), ("source", source, (str, type(None))),
+                ("final_mlir", final_mlir, (str, type(None))),
+                ("schedule", schedule, (dict, type(None))),
+                ("shared_memory", shared_memory, (dict, type(None)))):
+            if not isinstance(value, types):
+                raise TypeError(f"Kernel's {arg} must be "
+                                f"{' or '.join(t.__name__ for t in types)}, got {value!r}")
+        if name is not None:
+            _checks.file_name("name", name)
         self.config = config
         self.ptx = ptx.decode() if isinstance(ptx, bytes) else ptx
         self.cubin = cubin
@@ -75,6 +88,7 @@ class Kernel:
         'target' (fa-set-target), 'tiled' (fa-select-tiling and
         fa-tile-attention), 'bufferized', 'gpu' (convert-fa-to-gpu), 'final'
         (fa-to-ptx-pipeline's output: host code and the gpu.binary)."""
+        _checks.text("stage", stage)
         if stage == "final" and self._final is not None:
             return self._final
         if stage not in STAGES:
@@ -89,7 +103,8 @@ class Kernel:
         """Writes the kernel as fa-compile does (NAME.ptx, NAME.cubin,
         NAME.ptxas.log, NAME.json) plus NAME.mlir (the input) and
         NAME.config.json; returns the manifest's path."""
-        name = name or self.name
+        directory = _checks.path("directory", directory)
+        name = self.name if name is None else _checks.file_name("name", name)
         os.makedirs(directory, exist_ok=True)
         base = os.path.join(directory, name)
         manifest = dict(self.manifest)
@@ -164,6 +179,7 @@ def load(path):
     NAME.config.json, else from NAME.mlir (fa-compile's input, when next to
     it, read by the compiler where it is available), else it is None and
     attention() will not pick the kernel."""
+    path = _checks.path("path", path)
     base = path[:-5] if path.endswith(".json") else path
     with open(base + ".json") as f:
         manifest = json.load(f)
@@ -202,6 +218,8 @@ _registry = {}  # semantic_key -> Kernel, for attention()
 
 def register(kernel):
     """Makes attention() use `kernel` for its configuration."""
+    if not isinstance(kernel, Kernel):
+        raise TypeError(f"kernel must be a Kernel (compile(), load()), got {kernel!r}")
     if kernel.config is None:
         raise ValueError(f"kernel {kernel.name} has no configuration (no "
                          "NAME.config.json or NAME.mlir next to it)")
@@ -212,6 +230,7 @@ def load_dir(directory):
     """Loads and registers every kernel manifest in `directory`; returns the
     kernels (those without a configuration are skipped)."""
     kernels = []
+    directory = _checks.path("directory", directory)
     for entry in sorted(os.listdir(directory)):
         if not entry.endswith(".json") or entry.endswith(".config.json"):
             continue

@@ -7,11 +7,11 @@ import math
 import os
 import tempfile
 
-from . import _capi, _dlpack
+from . import _capi, _checks, _dlpack
 from ._paths import find_library
 from ._config import make_config, semantic_key
 from .compiler import compile as _compile
-from .kernel import _registry, load_dir, register
+from .kernel import Kernel, _registry, load_dir, register
 
 
 class KernelNotFoundError(LookupError):
@@ -327,6 +327,18 @@ def attention(q, k, v, causal=False, scale=None, kernel=None, attn_mask=None,
     No autograd. Errors (wrong device, dtype, shape, strides, no kernel)
     raise ValueError/TypeError/KernelNotFoundError before anything runs.
     """
+    # The arguments that are not tensors first, before any tensor is read.
+    if isinstance(causal, str):
+        _checks.one_of("causal", causal, ("bottom_right",))
+    elif not isinstance(causal, bool):
+        raise TypeError(f"causal must be False, True or 'bottom_right', got {causal!r}")
+    _checks.boolean("return_lse", return_lse)
+    if kernel is not None and not isinstance(kernel, Kernel):
+        raise TypeError(f"kernel must be a Kernel (compile(), load()), got {kernel!r}")
+    if target is not None:
+        _checks.pipeline_word("target", target)
+    if scale is not None:
+        _checks.f32_scale("scale", scale)
     # The launch stream: torch's current one for torch inputs.
     is_torch = type(q).__module__.startswith("torch")
     stream = _torch_stream(q) if is_torch and getattr(q, "is_cuda", False) else 0
@@ -346,8 +358,6 @@ def attention(q, k, v, causal=False, scale=None, kernel=None, attn_mask=None,
     devices = {b.device for b in (bq, bk, bv)}
     if len(devices) != 1:
         raise ValueError(f"q, k, v are on different devices: {sorted(map(str, devices))}")
-    if causal not in (False, True, "bottom_right"):
-        raise ValueError(f"causal must be False, True or 'bottom_right', got {causal!r}")
     if causal is True and Nq != Nk:
         raise ValueError(
             f"causal=True with Nq={Nq} != Nk={Nk}: torch's is_causal is top-left "
@@ -355,8 +365,6 @@ def attention(q, k, v, causal=False, scale=None, kernel=None, attn_mask=None,
             "causal='bottom_right' for the latter")
     if causal and attn_mask is not None:
         raise ValueError("pass either attn_mask or causal, as with torch SDPA")
-    if not isinstance(return_lse, bool):
-        raise TypeError(f"return_lse must be a bool, got {return_lse!r}")
     if lse_out is not None and not return_lse:
         raise ValueError("lse_out= needs return_lse=True")
     mask, mask_shape, bm = None, None, None

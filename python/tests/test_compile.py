@@ -358,11 +358,11 @@ def test_option_values_checked_before_compiling(monkeypatch):
     with pytest.raises(ValueError, match="kernel='tensor-core' is not one of "
                                          "auto, wgmma, mma-sync, simt"):
         small(kernel="tensor-core")
-    with pytest.raises(ValueError, match="sram_per_block must be an integer"):
+    with pytest.raises(TypeError, match="sram_per_block must be an integer"):
         small(sram_per_block="a lot")
-    with pytest.raises(ValueError, match="opt_level must be a non-negative integer"):
+    with pytest.raises(ValueError, match="opt_level must be at least 0"):
         small(opt_level=-1)
-    with pytest.raises(ValueError, match="naive must be True or False"):
+    with pytest.raises(TypeError, match="naive must be True or False"):
         small(naive="yes")
     with pytest.raises(TypeError, match="unknown option 'format'"):
         small(format="bin")
@@ -382,11 +382,13 @@ def test_option_values_come_from_the_compiler():
     fake = {"wgmma-release": {"type": "enum", "values": ["fence"]},
             "hbm-gbps": {"type": "int", "values": []}}
     cfg = _config.make_config(Q, Q, Q, pipeline=fake, wgmma_release="fence",
-                              hbm_gbps="4000")
+                              hbm_gbps=4000)
     assert cfg["options"] == {"wgmma_release": "fence", "hbm_gbps": 4000}
-    # Values as a command line gives them (bench/correctness/python_gpu_check.py).
-    cfg = _config.make_config(Q, Q, Q, pipeline=described, naive="true",
-                              sram_per_block="49152")
+    # Values as a command line gives them are typed first
+    # (bench/correctness/python_gpu_check.py), never taken as strings.
+    cfg = _config.make_config(Q, Q, Q, pipeline=described, **{
+        k: _config.option_from_text(k, v, described)
+        for k, v in (("naive", "true"), ("sram_per_block", "49152"))})
     assert cfg["options"] == {"naive": True, "sram_per_block": 49152}
     with pytest.raises(ValueError, match="not one of fence"):
         _config.make_config(Q, Q, Q, pipeline=fake, wgmma_release="auto")

@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "../FloorSum.h"
 #include "KernelModel.h"
 
 #include "llvm/Support/MathExtras.h"
@@ -38,28 +39,85 @@ int64_t mlir::fa::visibleKVBlocks(int64_t qBlock, const Tiling &t,
   return std::min(lastKey / t.blockKV + 1, numKVBlocks);
 }
 
-BlockCounts detail::countBlocks(const Tiling &t, const AttentionProblem &p) {
-  BlockCounts counts;
-  int64_t numQBlocks = llvm::divideCeil(p.seqLenQ, t.blockQ);
-  for (int64_t i = 0; i < numQBlocks; ++i) {
-    int64_t blocks = visibleKVBlocks(i, t, p);
-    int64_t rows = std::min(blocks * t.blockKV, p.seqLenKV);
-    int64_t qRows = std::min((i + 1) * t.blockQ, p.seqLenQ) - i * t.blockQ;
-    counts.kvRows += rows;
-    counts.tiles += blocks;
-    counts.maskElements += qRows * rows;
-    // The kernel's split (FlashAttention-2's): block j needs no mask iff it
-    // ends within Nk and, causal, its last key is visible to the q-block's
-    // first row.
-    int64_t maskStart = p.seqLenKV / t.blockKV;
-    if (p.causal)
-      maskStart = std::min(
-          maskStart, llvm::divideFloorSigned(
-                         i * t.blockQ + p.seqLenKV - p.seqLenQ + 1, t.blockKV));
-    if (p.maskElementBytes > 0)
-      maskStart = 0;
-    counts.maskedTiles += blocks - std::clamp<int64_t>(maskStart, 0, blocks);
+namespace {
+/// The function i -> clamp(floor((a * i + b) / m), 0, hi) on 0 <= i < n
+/// (a >= 0, m > 0, hi >= 0): the number of kv-blocks a q-block sees, and
+/// where it starts its masked ones, are of this form. Its sum, and how many
+/// i reach `hi`, in O(log) instead of a loop over the q-blocks.
+struct ClampedFloor {
+  int64_t a, b, m, hi;
+
+  /// The first i >= 0 with a * i + b >= target (n when none below n).
+  int64_t firstReaching(int64_t target, int64_t n) const {
+    if (b >= target)
+      return 0;
+    if (a == 0)
+      return n;
+    return std::min<int64_t>(n, llvm::divideCeil(target - b, a));
   }
+  int64_t sum(int64_t n) const {
+    int64_t low = firstReaching(0, n);
+    int64_t high = std::max(low, firstReaching(hi * m, n));
+    return floorSum(high - low, m, a, a * low + b) + hi * (n - high);
+  }
+  int64_t countAtHi(int64_t n) const { return n - firstReaching(hi * m, n); }
+};
+} // namespace
+
+/// The counts of q-block `i` alone.
+static BlockCounts countOneBlock(int64_t i, const Tiling &t,
+                                 const AttentionProblem &p) {
+  BlockCounts counts;
+  int64_t blocks = visibleKVBlocks(i, t, p);
+  int64_t rows = std::min(blocks * t.blockKV, p.seqLenKV);
+  int64_t qRows = std::min((i + 1) * t.blockQ, p.seqLenQ) - i * t.blockQ;
+  counts.kvRows = rows;
+  counts.tiles = blocks;
+  counts.maskElements = qRows * rows;
+  // The kernel's split (FlashAttention-2's): block j needs no mask iff it
+  // ends within Nk and, causal, its last key is visible to the q-block's
+  // first row.
+  int64_t maskStart = p.seqLenKV / t.blockKV;
+  if (p.causal)
+    maskStart = std::min(
+        maskStart, llvm::divideFloorSigned(
+                       i * t.blockQ + p.seqLenKV - p.seqLenQ + 1, t.blockKV));
+  if (p.maskElementBytes > 0)
+    maskStart = 0;
+  counts.maskedTiles = blocks - std::clamp<int64_t>(maskStart, 0, blocks);
+  return counts;
+}
+
+BlockCounts detail::countBlocks(const Tiling &t, const AttentionProblem &p) {
+  // The last q-block may be partial: counted alone. The others in closed
+  // form (the selection's time must not grow with Nq: docs/Reliability.md),
+  // equal to summing countOneBlock over them (CostModelTest checks it).
+  int64_t numQBlocks = llvm::divideCeil(p.seqLenQ, t.blockQ);
+  BlockCounts counts = countOneBlock(numQBlocks - 1, t, p);
+  int64_t n = numQBlocks - 1;
+  int64_t numKVBlocks = llvm::divideCeil(p.seqLenKV, t.blockKV);
+  int64_t shift = p.seqLenKV - p.seqLenQ;
+  // Blocks q-block i < n sees: floor(((i + 1) * Bq - 1 + shift) / Bkv) + 1,
+  // clamped to [0, numKVBlocks] (visibleKVBlocks); without causal, all.
+  ClampedFloor blocks =
+      p.causal ? ClampedFloor{t.blockQ, t.blockQ - 1 + shift + t.blockKV,
+                              t.blockKV, numKVBlocks}
+               : ClampedFloor{0, numKVBlocks, 1, numKVBlocks};
+  int64_t tiles = blocks.sum(n);
+  // A block's rows are Bkv, but Nk for the q-blocks that see every block.
+  int64_t kvRows = tiles * t.blockKV -
+                   blocks.countAtHi(n) * (numKVBlocks * t.blockKV - p.seqLenKV);
+  // Where the masked blocks start, clamped to [0, blocks] (never above the
+  // blocks seen: docs/CostModel.md), as in countOneBlock.
+  int64_t unmaskedEnd = p.seqLenKV / t.blockKV;
+  ClampedFloor maskStart =
+      p.maskElementBytes > 0 ? ClampedFloor{0, 0, 1, 0}
+      : p.causal ? ClampedFloor{t.blockQ, shift + 1, t.blockKV, unmaskedEnd}
+                 : ClampedFloor{0, unmaskedEnd, 1, unmaskedEnd};
+  counts.kvRows += kvRows;
+  counts.tiles += tiles;
+  counts.maskElements += t.blockQ * kvRows;
+  counts.maskedTiles += tiles - maskStart.sum(n);
   return counts;
 }
 
@@ -82,6 +140,14 @@ HBMTraffic mlir::fa::hbmTraffic(const Tiling &t, const AttentionProblem &p) {
   return traffic;
 }
 
+/// Beyond this many shares of K/V heads among waves (below), dramKVRows
+/// sums an evenly spaced sample of them, each weighted by the shares it
+/// stands for; below it, every one: the selection's time must not grow with
+/// the grid (docs/Reliability.md, "Time bounds").
+static constexpr int64_t kMaxWaveShares = 1 << 14;
+/// At most this many shares of one head are sampled.
+static constexpr int64_t kMaxSharesPerHead = 1 << 7;
+
 /// K/V rows that reach the SMs from DRAM rather than from L2. The grid runs
 /// q-blocks fastest, then query heads, so the query heads of one K/V head
 /// are consecutive: within one wave of `slots` resident blocks, the K/V rows
@@ -91,7 +157,8 @@ HBMTraffic mlir::fa::hbmTraffic(const Tiling &t, const AttentionProblem &p) {
 /// per head in flight (kL2WindowBlocks kv-blocks of drift); when those
 /// windows exceed half the L2, every block's rows count (Theorem 2).
 static double dramKVRows(const Tiling &t, const AttentionProblem &p,
-                         int64_t slots, int64_t l2Bytes) {
+                         const BlockCounts &counts, int64_t slots,
+                         int64_t l2Bytes) {
   int64_t numQBlocks = llvm::divideCeil(p.seqLenQ, t.blockQ);
   int64_t group = p.numQueryHeads / p.numKVHeads;
   int64_t blocksPerKVHead = group * numQBlocks;
@@ -99,31 +166,40 @@ static double dramKVRows(const Tiling &t, const AttentionProblem &p,
   double windowRows = std::min(p.seqLenKV, kL2WindowBlocks * t.blockKV);
   double kvWindowBytes =
       windowRows * (p.headDim + p.valueHeadDim) * p.elementBytes;
+  if (kvHeadsPerWave * kvWindowBytes > l2Bytes / 2)
+    return double(counts.kvRows) * p.batch * p.numQueryHeads;
   // The K/V rows q-block i needs: non-decreasing in i.
   auto rowsOf = [&](int64_t i) {
     return std::min(visibleKVBlocks(i, t, p) * t.blockKV, p.seqLenKV);
   };
-  if (kvHeadsPerWave * kvWindowBytes > l2Bytes / 2) {
-    double perHead = 0;
-    for (int64_t i = 0; i < numQBlocks; ++i)
-      perHead += rowsOf(i);
-    return perHead * p.batch * p.numQueryHeads;
-  }
-  // Block k of a K/V head runs q-block k % numQBlocks. Each wave's share of
-  // a head's blocks fetches the largest prefix among them once: that of its
-  // last q-block, or the largest of all when the share wraps around.
+  // Block k of a K/V head runs q-block k % numQBlocks. The head's blocks
+  // are split where a wave ends (multiples of `slots` of the grid's block
+  // index); each share fetches the largest prefix among its blocks once:
+  // that of its last q-block, or the largest of all when it wraps around.
   int64_t rowsMax = rowsOf(numQBlocks - 1);
-  double total = 0;
+  auto shareRows = [&](int64_t a, int64_t b) {
+    int64_t start = a % numQBlocks, len = b - a;
+    return start + len > numQBlocks ? rowsMax : rowsOf(start + len - 1);
+  };
   int64_t numKVHeads = p.batch * p.numKVHeads;
-  for (int64_t g = 0; g < numKVHeads; ++g) {
+  int64_t maxShares = blocksPerKVHead / slots + 2;
+  int64_t shareStride = llvm::divideCeil(maxShares, kMaxSharesPerHead);
+  int64_t sampledShares = llvm::divideCeil(maxShares, shareStride);
+  int64_t headStride = std::max<int64_t>(
+      1,
+      int64_t(std::ceil(double(numKVHeads) * sampledShares / kMaxWaveShares)));
+  double total = 0;
+  for (int64_t g = 0; g < numKVHeads; g += headStride) {
     int64_t first = g * blocksPerKVHead;
-    for (int64_t a = 0; a < blocksPerKVHead;) {
-      int64_t b =
-          std::min(blocksPerKVHead, ((first + a) / slots + 1) * slots - first);
-      int64_t start = a % numQBlocks, len = b - a;
-      total += start + len > numQBlocks ? rowsMax : rowsOf(start + len - 1);
-      a = b;
+    int64_t firstEnd = std::min(blocksPerKVHead, slots - first % slots);
+    int64_t shares = 1 + llvm::divideCeil(blocksPerKVHead - firstEnd, slots);
+    double headRows = 0;
+    for (int64_t k = 0; k < shares; k += shareStride) {
+      int64_t a = k == 0 ? 0 : firstEnd + (k - 1) * slots;
+      int64_t b = k == 0 ? firstEnd : std::min(blocksPerKVHead, a + slots);
+      headRows += double(std::min(shareStride, shares - k)) * shareRows(a, b);
     }
+    total += double(std::min(headStride, numKVHeads - g)) * headRows;
   }
   return total;
 }
@@ -133,9 +209,9 @@ int64_t detail::dramBytes(const Tiling &t, const AttentionProblem &p,
                           int64_t slots, const ArchTraits &arch, bool l2Reuse) {
   int64_t heads = p.batch * p.numQueryHeads;
   double e = double(p.elementBytes);
-  double kvDramRows = l2Reuse
-                          ? dramKVRows(t, p, slots, arch.l2MiB * 1024 * 1024)
-                          : double(counts.kvRows) * heads;
+  double kvDramRows =
+      l2Reuse ? dramKVRows(t, p, counts, slots, arch.l2MiB * 1024 * 1024)
+              : double(counts.kvRows) * heads;
   double kvTheorem2 =
       double(counts.kvRows) * heads * (p.headDim + p.valueHeadDim) * e;
   double kvDram = kvDramRows * (p.headDim + p.valueHeadDim) * e;

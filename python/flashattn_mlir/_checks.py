@@ -1,0 +1,126 @@
+"""Checks of the public functions' arguments, each error naming the
+argument: TypeError for a value of the wrong type, ValueError for a value
+of the right type outside what the argument takes.
+
+Nothing a caller passes reaches the compiler unchecked: strings are
+pasted into a textual pass pipeline (`fa-to-ptx-pipeline{key=value ...}`),
+where a space, a brace or a quote would start another option or pass, so
+string values are restricted to characters that carry no meaning there
+(docs/Python.md, "Errors")."""
+
+import math
+import numbers
+import operator
+import os
+import re
+
+# What a string value pasted into a pass pipeline may hold: no whitespace,
+# braces, quotes, `=` or backslashes (the option parser's syntax).
+_PIPELINE_WORD = re.compile(r"[A-Za-z0-9_.+,:/@%~-]+")
+# A kernel's name: one plain file name (Kernel.save writes NAME.* into its
+# folder, nowhere else).
+_FILE_NAME = re.compile(r"[^/\\\0.][^/\\\0]*")
+
+
+def boolean(name, value):
+    """`value` if it is a bool (True, False, numpy.bool_); TypeError
+    otherwise: 'false', 0 and None are not bools."""
+    if isinstance(value, bool):
+        return value
+    if type(value).__name__ == "bool_" and type(value).__module__ == "numpy":
+        return bool(value)
+    raise TypeError(f"{name} must be True or False, got {value!r}")
+
+
+def integer(name, value, minimum=None):
+    """`value` as an int if it is integral (int, numpy integers, anything
+    with __index__) and at least `minimum`; TypeError for bools, floats,
+    strings; ValueError below `minimum`."""
+    if isinstance(value, bool) or (type(value).__name__ == "bool_"):
+        raise TypeError(f"{name} must be an integer, got {value!r}")
+    try:
+        number = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be an integer, got {value!r}") from None
+    if minimum is not None and number < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {number}")
+    return number
+
+
+def real(name, value):
+    """`value` as a float if it is a real number (not a bool), else
+    TypeError."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {value!r}")
+    return float(value)
+
+
+def f32_scale(name, value):
+    """A positive number that stays finite and non-zero in f32 (the op's
+    `scale` attribute); ValueError otherwise."""
+    number = real(name, value)
+    # f32's largest finite value and smallest subnormal.
+    if not (math.isfinite(number) and 1.4e-45 <= number <= 3.4028234663852886e38):
+        raise ValueError(f"{name} must be a positive finite f32 number, got {value!r}")
+    return number
+
+
+def shape(name, value, rank=4):
+    """A list of `rank` positive ints from a sequence (tuple, list,
+    torch.Size, numpy array) of integers; ValueError naming `name`."""
+    if isinstance(value, (str, bytes, dict, set)) or not hasattr(value, "__len__"):
+        raise ValueError(f"{name} must be {rank} positive ints [B, H, N, D], "
+                         f"got {value!r}")
+    items = list(value)
+    if len(items) != rank:
+        raise ValueError(f"{name} must be {rank} positive ints [B, H, N, D], "
+                         f"got {value!r}")
+    return [integer(f"{name}[{i}]", d, minimum=1) for i, d in enumerate(items)]
+
+
+def text(name, value):
+    """`value` if it is a str, else TypeError."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, got {value!r}")
+    return value
+
+
+def pipeline_word(name, value):
+    """A non-empty string that can be pasted into a pass pipeline as an
+    option's value; ValueError naming the characters allowed."""
+    text(name, value)
+    if not _PIPELINE_WORD.fullmatch(value):
+        raise ValueError(
+            f"{name}={value!r} is not a valid value: use letters, digits and "
+            "_ . + , : / @ % ~ - (no spaces, braces, quotes or '=')")
+    return value
+
+
+def path(name, value):
+    """A str or os.PathLike as a str; TypeError otherwise."""
+    if not isinstance(value, (str, os.PathLike)):
+        raise TypeError(f"{name} must be a path (str or os.PathLike), got {value!r}")
+    value = os.fspath(value)
+    if not isinstance(value, str) or not value or "\0" in value:
+        raise ValueError(f"{name} must be a non-empty path, got {value!r}")
+    return value
+
+
+def file_name(name, value):
+    """A plain file name (no folder, no leading dot)."""
+    text(name, value)
+    if not _FILE_NAME.fullmatch(value):
+        raise ValueError(f"{name} must be a plain file name (no folder, no "
+                         f"leading dot), got {value!r}")
+    return value
+
+
+def one_of(name, value, allowed):
+    """`value` if it equals one of `allowed` (strings or None, compared
+    with `is` for None and by type for strings), else ValueError."""
+    for a in allowed:
+        if (a is None and value is None) or (
+                isinstance(a, str) and isinstance(value, str) and a == value):
+            return value
+    raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}, "
+                     f"got {value!r}")
