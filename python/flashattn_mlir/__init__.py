@@ -6,7 +6,7 @@ build/lib/), the run side the CUDA runtime in libfa_runtime.so
 ($FA_RUNTIME_LIB), which needs no LLVM.
 
 Modules, each importing only those listed after it: runtime (attention(),
-find_kernel), compiler (compile()), kernel (Kernel, load, the registry),
+find_kernel), backward (compile_backward()), compiler (compile()), kernel (Kernel, load, the registry),
 _stages (the IR at each stage), _config (a kernel's configuration, name,
 keys and pipeline options), _capi (the C API), _dlpack, _paths.
 """
@@ -15,10 +15,11 @@ from ._capi import CompileError, CompilerUnavailable, compiler_available
 from ._config import pipeline_options
 from ._stages import STAGES
 from .compiler import clear_cache, compile
+from .backward import compile_backward
 from .kernel import Kernel, load, load_dir, register, registered
 from .runtime import KernelNotFoundError, attention, find_kernel
 
 __all__ = ["CompileError", "CompilerUnavailable", "Kernel",
            "KernelNotFoundError", "STAGES", "attention", "clear_cache",
-           "compile", "compiler_available", "find_kernel", "load", "load_dir",
+           "compile", "compile_backward", "compiler_available", "find_kernel", "load", "load_dir",
            "pipeline_options", "register", "registered"]

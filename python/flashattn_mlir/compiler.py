@@ -163,7 +163,6 @@ def _select(config, source, explain=False):
 
 
 def _compile(config, ptxas, allow_over_budget):
-    c = _capi.compiler()
     source = build_mlir(config)
 
     # The cost model's decision and why, as fa-select-tiling{explain} says.
@@ -179,6 +178,19 @@ def _compile(config, ptxas, allow_over_budget):
         source = build_mlir(config, tiling)
         _, decided = _select(config, source)
 
+    return compile_module(
+        config, source, ptxas,
+        budget=(decided["target"]["sram_per_block"]
+                if decided["target"] and not allow_over_budget else None),
+        tiling=decided["tiling"], explain=_clean_remarks(remarks),
+        schedule=decided["schedule"], shared_memory=decided["shared_memory"])
+
+
+def compile_module(config, source, ptxas, budget=None, **kernel_args):
+    """`source` through the whole pipeline to a Kernel (PTX, cubin when
+    `ptxas`, manifest): compile()'s and compile_backward()'s last step.
+    `budget`: the shared memory per block each kernel may use (None: not
+    checked here); `kernel_args` go to Kernel."""
     c, module, _ = run_pipeline(config, source)
     try:
         final = c.print(module)
@@ -200,8 +212,7 @@ def _compile(config, ptxas, allow_over_budget):
     # A launch over the shared-memory budget fails in cuFuncSetAttribute:
     # refuse it here, like fa-compile. What the launches ask for (and what
     # ptxas adds) is checked: the cost model's number is a prediction.
-    if decided["target"] and not allow_over_budget:
-        budget = decided["target"]["sram_per_block"]
+    if budget is not None:
         for kern in manifest["kernels"]:
             used = kern.get("shared_bytes", 0) + kern.get("resources", {}).get(
                 "static_shared_bytes", 0)
@@ -210,10 +221,7 @@ def _compile(config, ptxas, allow_over_budget):
                     f"kernel '{kern['name']}' needs {used} bytes of shared memory; "
                     f"the target allows {budget} per block")
     return Kernel(config, ptx=obj, cubin=cubin, manifest=manifest,
-                  tiling=decided["tiling"], explain=_clean_remarks(remarks),
-                  ptxas_log=log, source=source, final_mlir=final,
-                  schedule=decided["schedule"],
-                  shared_memory=decided["shared_memory"])
+                  ptxas_log=log, source=source, final_mlir=final, **kernel_args)
 
 
 def clear_cache():

@@ -1,0 +1,170 @@
+"""compile_backward(): fa.attention_grad from shapes and options, through the
+C API, to a Kernel whose manifest holds the backward's kernels (D =
+rowsum(dO * O) into a scratch buffer, dK/dV, dQ, dBias; docs/Backward.md),
+cached like compile()'s."""
+
+import os
+import re
+
+from . import _capi, _checks
+from ._config import TILING_KEYS, config_key, default_name, make_config
+from ._stages import run_pipeline
+from .compiler import _cache, _find_ptxas, _ttype, compile_module
+from .kernel import load
+
+# The tiling of an fa.attention_grad when fa-select-tiling leaves the op
+# without one (it chooses forward tilings only, until the backward's
+# selection lands): the SIMT kernels' tiles all live in shared memory, and
+# 64 x 64 blocks up to head dim 128, 32 x 32 above, fit the H200's 227 KiB
+# (docs/Backward.md, "On the GPU"). Once the compiler decides, its tiling is
+# used and this is not.
+FALLBACK_TILING = ({"block_q": 64, "block_kv": 64, "stages": 1, "warps": 4},
+                   {"block_q": 32, "block_kv": 32, "stages": 1, "warps": 4})
+
+
+def fallback_tiling(config):
+    d = max(config["q_shape"][3], config["v_shape"][3])
+    return dict(FALLBACK_TILING[0 if d <= 128 else 1])
+
+
+def make_grad_config(q_shape, k_shape, v_shape, dtype="bf16", causal=False,
+                     scale=None, mask=None, mask_shape=None, bias_grad=False,
+                     deterministic=False, target="h100", pipeline=None,
+                     **overrides):
+    """compile_backward()'s arguments as a configuration: make_config's
+    (without `lse`, which the backward always reads) plus "grad":
+    {"bias_grad", "deterministic"}."""
+    bias_grad = _checks.boolean("bias_grad", bias_grad)
+    deterministic = _checks.boolean("deterministic", deterministic)
+    config = make_config(q_shape, k_shape, v_shape, dtype, causal, scale, mask,
+                         mask_shape, False, target, pipeline, **overrides)
+    if bias_grad and (config["mask"] is None or config["mask"]["kind"] != "bias"):
+        raise ValueError("bias_grad=True needs mask='bias': a keep-mask (bool) "
+                         "has no gradient")
+    q, k, v = config["q_shape"], config["k_shape"], config["v_shape"]
+    if not (q[0] == k[0] == v[0] and k[1] == v[1] and k[2] == v[2]
+            and q[3] == k[3] and k[1] > 0 and q[1] % k[1] == 0):
+        raise ValueError(f"incompatible shapes q={q} k={k} v={v}: need q "
+                         "[B, Hq, Nq, D], k [B, Hkv, Nk, D], v [B, Hkv, Nk, Dv] "
+                         "with Hq a multiple of Hkv")
+    if config["mask"]:
+        full = (q[0], q[1], q[2], k[2])
+        if any(s not in (1, w) for s, w in zip(config["mask"]["shape"], full)):
+            raise ValueError(f"mask_shape {config['mask']['shape']} does not "
+                             f"broadcast to {list(full)}")
+    config["grad"] = {"bias_grad": bias_grad, "deterministic": deterministic}
+    return config
+
+
+def build_grad_mlir(config, tiling=None):
+    """The backward module: `@attention_grad(q, k, v, o, do, lse[, mask],
+    dq, dk, dv[, dbias]) -> (dq, dk, dv[, dbias])`, one fa.attention_grad,
+    gradients written in place (the manifest's results, in this order)."""
+    elt = config["dtype"]
+    q, k, v = config["q_shape"], config["k_shape"], config["v_shape"]
+    tq, tk, tv = (_ttype(s, elt) for s in (q, k, v))
+    to, tl = _ttype([q[0], q[1], q[2], v[3]], elt), _ttype(q[:3], "f32")
+    ins = [("q", tq), ("k", tk), ("v", tv), ("o", to), ("do", to), ("lse", tl)]
+    outs = [("dq", tq), ("dk", tk), ("dv", tv)]
+    mask_part, masks = "", []
+    if config["mask"]:
+        tm = _ttype(config["mask"]["shape"],
+                    "i1" if config["mask"]["kind"] == "bool" else elt)
+        masks = [("mask", tm)]
+        mask_part = f" mask(%mask : {tm})"
+        if config["grad"]["bias_grad"]:
+            outs.append(("dbias", tm))
+    attrs = [f"scale = {config['scale']!r} : f32"]
+    if config["causal"]:
+        attrs.insert(0, "causal")
+    if tiling:
+        attrs.append("tiling = #fa.tiling<" + ", ".join(
+            f"{k_} = {tiling[k_]}" for k_ in TILING_KEYS) + ">")
+    names = lambda xs: ", ".join("%" + n for n, _ in xs)
+    types = lambda xs: ", ".join(t for _, t in xs)
+    sig = ", ".join(f"%{n}: {t}" for n, t in ins + masks + outs)
+    rets = ", ".join(f"%r#{i}" for i in range(len(outs)))
+    return (
+        f"func.func @attention_grad({sig}) -> ({types(outs)}) {{\n"
+        f"  %r:{len(outs)} = fa.attention_grad ins({names(ins)} : {types(ins)})"
+        f"{mask_part}\n"
+        f"       outs({names(outs)} : {types(outs)})"
+        f" {{{', '.join(attrs)}}} -> {types(outs)}\n"
+        f"  return {rets} : {types(outs)}\n"
+        f"}}\n")
+
+
+_TILING = re.compile(r"fa\.attention_grad\b[^\n]*?#fa\.tiling<([^>]*)>")
+
+
+def selected_tiling(config, source):
+    """The #fa.tiling fa-select-tiling leaves on the module's
+    fa.attention_grad (read from the printed module: the C API's decisions()
+    reads fa.attention only), or None when it decides none."""
+    c, module, _ = run_pipeline(config, source, "selected")
+    try:
+        text = c.print(module)
+    finally:
+        c.destroy(module)
+    m = _TILING.search(text)
+    if m is None:
+        return None
+    fields = dict(re.findall(r"(\w+)\s*=\s*(\d+)", m.group(1)))
+    return {k: int(fields[k]) for k in TILING_KEYS if k in fields}
+
+
+def compile_backward(q_shape, k_shape, v_shape, dtype="bf16", causal=False,
+                     scale=None, mask=None, mask_shape=None, bias_grad=False,
+                     deterministic=False, target="h100", cache_dir=None,
+                     **overrides):
+    """Compiles the backward of compile()'s attention for the GPU; see
+    docs/Python.md ("Training").
+
+    The arguments are compile()'s (without `lse`: the backward reads the
+    forward's logsumexp), plus `bias_grad` (with mask='bias': also compute
+    dBias, in the bias's own shape, summed over its broadcast dimensions)
+    and `deterministic` (a result bit-identical run to run; the SIMT
+    kernels compute dQ in a separate pass without atomics, so every backward
+    is). The kernel's manifest arguments are q, k, v, o, do, lse, [mask],
+    dq, dk, dv, [dbias]; D = rowsum(dO * O) is a scratch buffer the runtime
+    allocates. Cached as compile()'s kernels are.
+    """
+    pipeline = (_capi.compiler().pipeline_options()
+                if _capi.compiler_available() else None)
+    config = make_grad_config(q_shape, k_shape, v_shape, dtype, causal, scale,
+                              mask, mask_shape, bias_grad, deterministic,
+                              target, pipeline, **overrides)
+    if cache_dir is not None:
+        cache_dir = _checks.path("cache_dir", cache_dir)
+    ptxas = (_find_ptxas(_capi.compiler(), os.fspath(overrides.get("ptxas", "")),
+                         config["options"].get("toolkit"))
+             if pipeline is not None else None)
+    key = config_key(config)
+    if key in _cache:
+        return _cache[key]
+    name = grad_name(config)
+    cache_dir = cache_dir or os.environ.get("FLASHATTN_MLIR_CACHE")
+    if cache_dir:
+        path = os.path.join(cache_dir, name + ".json")
+        if os.path.exists(path):
+            kernel = load(path)
+            if kernel.config is not None and config_key(kernel.config) == key:
+                _cache[key] = kernel
+                return kernel
+    source = build_grad_mlir(config)
+    tiling = selected_tiling(config, source)
+    if tiling is None:
+        tiling = fallback_tiling(config)
+    tiling.update(config["tiling"])
+    source = build_grad_mlir(config, tiling)
+    # convert-fa-to-gpu refuses tiles over the target's shared memory per
+    # block, naming the bytes.
+    kernel = compile_module(config, source, ptxas, tiling=tiling, name=name)
+    if cache_dir:
+        kernel.save(cache_dir)
+    _cache[key] = kernel
+    return kernel
+
+
+def grad_name(config):
+    return default_name(config).replace("fa_", "fa_grad_", 1)
