@@ -134,9 +134,10 @@ def config_key(config):
 def semantic_key(config):
     """What a kernel computes, without how it was compiled (target,
     options, tiling): what attention() matches kernels by."""
-    return json.dumps({k: config[k] for k in ("q_shape", "k_shape", "v_shape",
-                                              "dtype", "causal", "scale",
-                                              "mask", "lse")}, sort_keys=True)
+    keys = ("q_shape", "k_shape", "v_shape", "dtype", "causal", "scale",
+            "mask", "lse", "grad")  # grad: compile_backward()'s kernels
+    return json.dumps({k: config[k] for k in keys if k in config},
+                      sort_keys=True)
 
 
 def default_name(config):

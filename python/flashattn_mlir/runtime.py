@@ -10,6 +10,7 @@ import tempfile
 from . import _capi, _checks, _dlpack
 from ._paths import find_library
 from ._config import make_config, semantic_key
+from .backward import compile_backward, make_grad_config
 from .compiler import compile as _compile
 from .kernel import Kernel, _registry, load_dir, register
 
@@ -248,6 +249,31 @@ def find_kernel(config, target=None):
     return kernel
 
 
+def find_grad_kernel(config, bias_grad, deterministic, target=None):
+    """The backward kernel for the forward `config` (attention()'s): a
+    registered one, else compile_backward() now where the compiler is
+    available, else KernelNotFoundError."""
+    _load_env_dirs()
+    c = config
+    kw = dict(mask=c["mask"]["kind"] if c["mask"] else None,
+              mask_shape=c["mask"]["shape"] if c["mask"] else None,
+              bias_grad=bias_grad, deterministic=deterministic,
+              target=target or os.environ.get("FLASHATTN_MLIR_TARGET", "h100"))
+    args = (c["q_shape"], c["k_shape"], c["v_shape"], c["dtype"], c["causal"],
+            c["scale"])
+    key = semantic_key(make_grad_config(*args, **kw))
+    if key in _registry:
+        return _registry[key]
+    if not _capi.compiler_available():
+        raise KernelNotFoundError(
+            f"no compiled backward kernel for {key} and the compiler is not "
+            "available here (libFlashAttn-C.so); compile_backward() it on the "
+            "build machine and load_dir() it")
+    kernel = compile_backward(*args, **kw)
+    register(kernel)
+    return kernel
+
+
 _TORCH_NAMES = {"bf16": "bfloat16", "f16": "float16", "f32": "float32"}
 
 
@@ -300,7 +326,8 @@ def _check_alignment(kernel, buffers, names):
 
 
 def attention(q, k, v, causal=False, scale=None, kernel=None, attn_mask=None,
-              out=None, target=None, return_lse=False, lse_out=None):
+              out=None, target=None, return_lse=False, lse_out=None,
+              deterministic=False):
     """softmax(q k^T * scale [+ mask]) v on the GPU, with the meaning of
     torch.nn.functional.scaled_dot_product_attention(q, k, v,
     attn_mask=attn_mask, is_causal=causal, scale=scale, enable_gqa=True):
@@ -323,9 +350,18 @@ def attention(q, k, v, causal=False, scale=None, kernel=None, attn_mask=None,
     * A query row that sees no key gives 0 (torch gives NaN) and an lse of
       -inf.
 
+    * Differentiable (docs/Python.md, "Training"): when torch's grad mode
+      is on and q, k, v or a float attn_mask requires grad, the call records
+      a torch.autograd.Function whose backward runs compile_backward()'s
+      kernels; dK, dV are summed over each KV group, a bias's gradient is
+      reduced to its own (broadcast) shape, a keep-mask has none, lse is
+      not differentiable. `out=`/`lse_out=` are refused then.
+      `deterministic=True` asks for a backward bit-identical run to run
+      (every backward is today: dQ is a separate pass without atomics).
+
     Inputs that are not torch tensors run on the legacy default stream.
-    No autograd. Errors (wrong device, dtype, shape, strides, no kernel)
-    raise ValueError/TypeError/KernelNotFoundError before anything runs.
+    Errors (wrong device, dtype, shape, strides, no kernel) raise
+    ValueError/TypeError/KernelNotFoundError before anything runs.
     """
     # The arguments that are not tensors first, before any tensor is read.
     if isinstance(causal, str):
@@ -333,6 +369,7 @@ def attention(q, k, v, causal=False, scale=None, kernel=None, attn_mask=None,
     elif not isinstance(causal, bool):
         raise TypeError(f"causal must be False, True or 'bottom_right', got {causal!r}")
     _checks.boolean("return_lse", return_lse)
+    _checks.boolean("deterministic", deterministic)
     if kernel is not None and not isinstance(kernel, Kernel):
         raise TypeError(f"kernel must be a Kernel (compile(), load()), got {kernel!r}")
     if target is not None:
@@ -387,6 +424,15 @@ def attention(q, k, v, causal=False, scale=None, kernel=None, attn_mask=None,
                              f"{(B, Hq, Nq, Nk)}")
     config = make_config(bq.shape, bk.shape, bv.shape, bq.dtype, bool(causal),
                          scale, mask=mask, mask_shape=mask_shape, lse=return_lse)
+    if is_torch:
+        from . import autograd  # torch is there: q is a torch tensor
+        if autograd.wants_grad((q, k, v, attn_mask)):
+            if out is not None or lse_out is not None:
+                raise ValueError("out= and lse_out= are not differentiable: leave "
+                                 "them out when an input requires grad")
+            return autograd.attention_with_grad(
+                q, k, v, attn_mask, causal, scale, kernel, target, return_lse,
+                deterministic, config)
 
     # Outputs are checked (or allocated) before a kernel is looked for.
     out, bo = _output(out, "out", (B, Hq, Nq, Dv), bq, q, stream)
@@ -409,8 +455,15 @@ def attention(q, k, v, causal=False, scale=None, kernel=None, attn_mask=None,
                          f"{kernel.config and semantic_key(kernel.config)}; this call "
                          f"needs {semantic_key(config)}")
 
+    launch(kernel, buffers, names, bq.device or 0, stream)
+    return (out, lse_out) if return_lse else out
+
+
+def launch(kernel, buffers, names, ordinal, stream):
+    """Runs `kernel`'s manifest (all its kernels, in order) on `buffers`
+    ((pointer, bytes) per manifest argument, `names` for messages) on
+    device `ordinal`, loading it there once."""
     _check_alignment(kernel, buffers, names)
-    ordinal = bq.device or 0
     rt = runtime()
     rt.init(ordinal)
     handle = kernel._loaded.get(ordinal)
@@ -420,4 +473,3 @@ def attention(q, k, v, causal=False, scale=None, kernel=None, attn_mask=None,
         handle = rt.load(kernel.path, prefer_cubin=True)
         kernel._loaded[ordinal] = handle
     rt.launch(handle, buffers, stream)
-    return (out, lse_out) if return_lse else out

@@ -1,0 +1,139 @@
+"""compile_backward(): the fa.attention_grad module, its kernels and
+manifest, caching, registration and argument errors; no GPU, no torch
+(runs in check-fa through test/Python)."""
+
+import math
+
+import pytest
+
+import flashattn_mlir as fa
+from flashattn_mlir import _capi, backward, runtime
+from conftest import requires_compiler
+
+pytestmark = requires_compiler
+
+Q, KV = (1, 4, 100, 64), (1, 2, 70, 64)
+
+
+def grad(**kw):
+    args = dict(dtype="bf16", causal=True, ptxas="none")
+    args.update(kw)
+    return fa.compile_backward(Q, KV, KV, **args)
+
+
+def test_kernels_and_manifest():
+    k = grad()
+    m = k.manifest
+    assert m["function"] == "attention_grad" and m["arch"] == "sm_90a"
+    # D = rowsum(dO * O), dK/dV, dQ: in order, on one stream.
+    assert [x["name"] for x in m["kernels"]] == [
+        "attention_grad_kernel", "attention_grad_kernel_0", "attention_grad_kernel_1"]
+    # q, k, v, o, do, lse, dq, dk, dv; the gradients are the results.
+    shapes = [a["shape"] for a in m["arguments"]]
+    o = [1, 4, 100, 64]
+    assert shapes == [list(Q), list(KV), list(KV), o, o, [1, 4, 100],
+                      list(Q), list(KV), list(KV)]
+    assert [a["dtype"] for a in m["arguments"]] == ["bf16"] * 5 + ["f32"] + ["bf16"] * 3
+    assert m["results"] == [a["name"] for a in m["arguments"][6:]]
+    # D is scratch: [B, Hq, Nq] f32, allocated by the runtime.
+    (d,) = m["scratch"]
+    assert d["shape"] == [1, 4, 100] and d["dtype"] == "f32"
+    assert k.config["grad"] == {"bias_grad": False, "deterministic": False}
+    assert k.name.startswith("fa_grad_bf16_b1_h4x2_q100_k70_d64_causal")
+
+
+def test_module_parses_and_carries_the_tiling():
+    k = grad()
+    assert "fa.attention_grad" in k.source and "causal" in k.source
+    # Until fa-select-tiling chooses backward tilings, the fallback's.
+    assert k.tiling == {"block_q": 64, "block_kv": 64, "stages": 1, "warps": 4}
+    assert "block_q = 64, block_kv = 64" in k.source
+    c = _capi.compiler()
+    module = c.parse(k.source)
+    c.destroy(module)
+    assert "gpu.launch" in k.mlir("gpu") or "gpu.launch_func" in k.mlir("gpu")
+
+
+def test_fallback_tiling_by_head_dim():
+    big = (1, 2, 33, 192)
+    k = fa.compile_backward(big, big, (1, 2, 33, 128), ptxas="none")
+    assert k.tiling["block_q"] == 32 and k.tiling["block_kv"] == 32
+    assert k.manifest["arguments"][3]["shape"] == [1, 2, 33, 128]  # O: Dv
+
+
+def test_selected_tiling_reads_the_op():
+    cfg = backward.make_grad_config(Q, KV, KV, target="h100")
+    assert backward.selected_tiling(cfg, backward.build_grad_mlir(cfg)) is None
+    t = {"block_q": 32, "block_kv": 16, "stages": 1, "warps": 2}
+    assert backward.selected_tiling(cfg, backward.build_grad_mlir(cfg, t)) == t
+
+
+def test_tiling_override():
+    k = grad(block_q=32, warps=2)
+    assert k.tiling == {"block_q": 32, "block_kv": 64, "stages": 1, "warps": 2}
+    # dQ's grid: one block per query block.
+    assert math.prod(k.manifest["kernels"][2]["grid"]) == 4 * math.ceil(100 / 32)
+
+
+@pytest.mark.parametrize("shape", [(1, 4, 100, 70), (1, 1, 1, 70), (1, 4, 1, 70),
+                                   (1, 1, 100, 70)])
+def test_bias_gradient_in_the_bias_shape(shape):
+    k = grad(mask="bias", mask_shape=shape, bias_grad=True)
+    m = k.manifest
+    assert len(m["kernels"]) == 4  # + dBias
+    args = m["arguments"]
+    assert args[6]["shape"] == list(shape) and args[6]["dtype"] == "bf16"
+    assert args[-1]["shape"] == list(shape) and args[-1]["dtype"] == "bf16"
+    assert m["results"] == [a["name"] for a in args[7:]]
+
+
+def test_mask_without_gradient():
+    for kind in ("bias", "bool"):
+        k = grad(mask=kind, mask_shape=(1, 1, 100, 70))
+        args = k.manifest["arguments"]
+        assert len(args) == 10 and len(k.manifest["kernels"]) == 3
+        assert args[6]["dtype"] == ("i1" if kind == "bool" else "bf16")
+
+
+def test_cache_and_registry(tmp_path):
+    k = grad()
+    assert grad() is k
+    assert grad(deterministic=True) is not k
+    path = k.save(str(tmp_path))
+    fa.clear_cache()
+    loaded = fa.load(path)
+    assert loaded.config == k.config
+    fa.register(loaded)
+    cfg = fa._config.make_config(Q, KV, KV, "bf16", True)
+    assert runtime.find_grad_kernel(cfg, False, False) is loaded
+    # A forward lookup of the same shapes does not find the backward.
+    assert fa._config.semantic_key(cfg) not in fa.kernel._registry
+    # From the disk cache, by configuration.
+    fa.clear_cache()
+    assert grad(cache_dir=str(tmp_path)).path == path
+
+
+def test_errors_before_compiling():
+    cases = [
+        (dict(bias_grad=True), ValueError, "needs mask='bias'"),
+        (dict(mask="bool", bias_grad=True), ValueError, "keep-mask"),
+        (dict(bias_grad=1), TypeError, "bias_grad"),
+        (dict(deterministic="yes"), TypeError, "deterministic"),
+        (dict(mask="bias", mask_shape=(1, 4, 100, 7)), ValueError, "broadcast"),
+        (dict(dtype="f64"), TypeError, "dtype"),
+        (dict(block_q=0), ValueError, "block_q"),
+        (dict(bogus=1), TypeError, "unknown option"),
+    ]
+    for kw, err, text in cases:
+        with pytest.raises(err, match=text):
+            grad(**kw)
+    with pytest.raises(ValueError, match="incompatible shapes"):
+        fa.compile_backward(Q, (1, 3, 70, 64), (1, 3, 70, 64))
+    with pytest.raises(TypeError):
+        fa.compile_backward(Q, KV, KV, lse=True)
+
+
+def test_compile_errors_name_the_problem():
+    # A tiling over the target's shared memory: convert-fa-to-gpu says so.
+    with pytest.raises(fa.CompileError, match="shared"):
+        grad(block_q=256, block_kv=256)
