@@ -22,12 +22,18 @@ _PIPELINE_WORD = re.compile(r"[A-Za-z0-9_.+,:/@%~-]+")
 _FILE_NAME = re.compile(r"[^/\\\0.][^/\\\0]*")
 
 
+def _numpy_bool(value):
+    """numpy.bool_ (spelled numpy.bool since NumPy 2)."""
+    return (type(value).__module__ == "numpy"
+            and type(value).__name__ in ("bool_", "bool"))
+
+
 def boolean(name, value):
     """`value` if it is a bool (True, False, numpy.bool_); TypeError
     otherwise: 'false', 0 and None are not bools."""
     if isinstance(value, bool):
         return value
-    if type(value).__name__ == "bool_" and type(value).__module__ == "numpy":
+    if _numpy_bool(value):
         return bool(value)
     raise TypeError(f"{name} must be True or False, got {value!r}")
 
@@ -36,7 +42,7 @@ def integer(name, value, minimum=None):
     """`value` as an int if it is integral (int, numpy integers, anything
     with __index__) and at least `minimum`; TypeError for bools, floats,
     strings; ValueError below `minimum`."""
-    if isinstance(value, bool) or (type(value).__name__ == "bool_"):
+    if isinstance(value, bool) or _numpy_bool(value):
         raise TypeError(f"{name} must be an integer, got {value!r}")
     try:
         number = operator.index(value)
