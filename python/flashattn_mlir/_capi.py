@@ -210,7 +210,7 @@ class Compiler:
         lib = getattr(self, "lib", None)
         if lib is not None and self.ctx.ptr:
             lib.mlirContextDestroy(self.ctx)
-            self.ctx = _Handle(None)
+            self.ctx = type(self.ctx)(None)  # no module global: it may be gone at exit
 
     def parse(self, source):
         """Returns a module handle; raises CompileError on invalid IR."""

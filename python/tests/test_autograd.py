@@ -1,0 +1,283 @@
+"""attention()'s autograd without a GPU: CPU torch tensors stand for device
+memory (the real _Buf checks run on a view that says it is on CUDA) and a
+fake runtime computes each launched manifest's outputs from its buffers in
+float64 (the forward: O and the logsumexp; the backward: the closed form of
+docs/Backward.md from O, dO and the logsumexp it is handed). The gradients
+are compared with torch's autograd through the same math, so the
+plumbing is what is checked: which kernels run, the buffers in the
+manifest's order, what is saved, dBias's shape, the errors. Needs torch
+(skipped without it: CI has none) and the compiler."""
+
+import json
+
+import pytest
+
+import flashattn_mlir as fa
+from flashattn_mlir import runtime
+from conftest import requires_compiler
+
+torch = pytest.importorskip("torch")
+pytestmark = requires_compiler
+
+
+class _OnCuda:
+    """`t` as _Buf._from_torch sees a CUDA tensor."""
+    is_cuda = True
+
+    def __init__(self, t):
+        self._t = t
+
+    def __getattr__(self, name):
+        return getattr(self._t, name)
+
+
+def scores(cfg, q, k, mask):
+    """scale * Q K^T (+ bias), -inf where masked, float64, K repeated over
+    each KV group."""
+    g = q.shape[1] // k.shape[1]
+    s = q.double() @ k.double().repeat_interleave(g, 1).transpose(-1, -2)
+    s = s * cfg["scale"]
+    if mask is not None:
+        s = s + mask.double() if mask.dtype != torch.bool else \
+            s.masked_fill(~mask, float("-inf"))
+    if cfg["causal"]:
+        nq, nk = q.shape[2], k.shape[2]
+        i = torch.arange(nq)[:, None]
+        j = torch.arange(nk)[None, :]
+        s = s.masked_fill(j > i + nk - nq, float("-inf"))
+    return s
+
+
+class FakeRuntime:
+    """Runs a manifest's kernels on CPU tensors (found by data pointer)."""
+
+    def __init__(self):
+        self.tensors, self.configs, self.launches = {}, [], []
+
+    def init(self, ordinal):
+        pass
+
+    def load(self, manifest, prefer_cubin=True):
+        with open(manifest[:-5] + ".config.json") as f:
+            self.configs.append(json.load(f)["config"])
+        return len(self.configs) - 1
+
+    def launch(self, handle, buffers, stream):
+        cfg = self.configs[handle]
+        ts = [self.tensors[p] for p, _ in buffers]
+        assert [t.numel() * t.element_size() for t in ts] == [n for _, n in buffers]
+        self.launches.append((cfg, [p for p, _ in buffers]))
+        (self._backward if "grad" in cfg else self._forward)(cfg, ts)
+
+    @staticmethod
+    def _forward(cfg, ts):
+        q, k, v = ts[:3]
+        mask = ts[3] if cfg["mask"] else None
+        o, lse = ts[-2:] if cfg["lse"] else (ts[-1], None)
+        s = scores(cfg, q, k, mask)
+        m = torch.logsumexp(s, -1)
+        p = torch.nan_to_num(torch.exp(s - m[..., None]), nan=0.0)
+        g = q.shape[1] // k.shape[1]
+        o.copy_(p @ v.double().repeat_interleave(g, 1))
+        if lse is not None:
+            lse.copy_(m)
+
+    @staticmethod
+    def _backward(cfg, ts):
+        q, k, v, o, do, lse = ts[:6]
+        mask = ts[6] if cfg["mask"] else None
+        dq, dk, dv = ts[7:10] if mask is not None else ts[6:9]
+        g = q.shape[1] // k.shape[1]
+        ke = k.double().repeat_interleave(g, 1)
+        ve = v.double().repeat_interleave(g, 1)
+        p = torch.nan_to_num(torch.exp(scores(cfg, q, k, mask) - lse.double()[..., None]),
+                             nan=0.0)
+        dp = do.double() @ ve.transpose(-1, -2)
+        ds = p * (dp - (do.double() * o.double()).sum(-1, keepdim=True))
+        group = lambda x: x.unflatten(1, (k.shape[1], g)).sum(2)
+        dq.copy_(cfg["scale"] * ds @ ke)
+        dk.copy_(group(cfg["scale"] * ds.transpose(-1, -2) @ q.double()))
+        dv.copy_(group(p.transpose(-1, -2) @ do.double()))
+        if cfg["grad"]["bias_grad"]:
+            ts[-1].copy_(ds.sum_to_size(ts[-1].shape))
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    rt = FakeRuntime()
+    real = runtime._Buf._from_torch
+
+    def from_torch(self, name, x):
+        rt.tensors[x.data_ptr()] = x
+        return real(self, name, _OnCuda(x))
+
+    monkeypatch.setattr(runtime._Buf, "_from_torch", from_torch)
+    monkeypatch.setattr(runtime, "_runtime", rt)
+    return rt
+
+
+def reference(q, k, v, mask, causal, scale=None):
+    """The same attention in float64 through torch's autograd."""
+    cfg = {"scale": scale or q.shape[-1] ** -0.5, "causal": causal}
+    s = scores(cfg, q, k, mask)
+    # A row that sees no key gives 0 (torch's softmax gives NaN).
+    seen = torch.isfinite(s).any(-1, keepdim=True)
+    p = torch.softmax(torch.where(seen, s, 0.0), -1) * seen
+    g = q.shape[1] // k.shape[1]
+    return p @ v.double().repeat_interleave(g, 1)
+
+
+def leaves(*shapes, dtype=torch.float32, grad=True):
+    gen = torch.Generator().manual_seed(0)
+    return [torch.randn(s, generator=gen, dtype=dtype).requires_grad_(grad)
+            for s in shapes]
+
+
+def check(q, k, v, mask=None, causal=False, **kw):
+    """Our forward and backward against the reference's, for every input
+    that requires grad; returns the output."""
+    out = fa.attention(q, k, v, causal=causal, attn_mask=mask, **kw)
+    dout = torch.randn(out.shape, generator=torch.Generator().manual_seed(1))
+    inputs = [t for t in (q, k, v, mask) if t is not None and t.requires_grad]
+    ours = torch.autograd.grad(out, inputs, dout)
+    copies = [t.detach().double().requires_grad_(t.requires_grad)
+              if t is not None and t.dtype != torch.bool else t for t in (q, k, v, mask)]
+    ref = reference(*copies, bool(causal), kw.get("scale"))
+    theirs = torch.autograd.grad(ref, [c for c in copies if c is not None and
+                                       c.dtype != torch.bool and c.requires_grad],
+                                 dout.double())
+    torch.testing.assert_close(out.double(), ref.detach(), rtol=1e-5, atol=1e-5)
+    for a, b in zip(ours, theirs):
+        assert a.shape == b.shape and a.dtype == q.dtype
+        torch.testing.assert_close(a.double(), b, rtol=1e-4, atol=1e-5)
+    return out
+
+
+def test_gqa_causal(fake):
+    q, k, v = leaves((2, 4, 33, 32), (2, 2, 33, 32), (2, 2, 33, 16))
+    out = check(q, k, v, causal=True)
+    # Forward then the backward's manifest, each launched once.
+    (fwd, fbufs), (bwd, bbufs) = fake.launches
+    assert fwd["lse"] and "grad" not in fwd and bwd["grad"]["bias_grad"] is False
+    # The backward reads q, k, v, the forward's O and lse, then dO.
+    assert bbufs[:3] == fbufs[:3] and bbufs[3:4] == [out.data_ptr()]
+    assert bbufs[5] == fbufs[4]  # lse
+
+
+def test_bottom_right_nq_ne_nk(fake):
+    q, k, v = leaves((1, 2, 17, 32), (1, 2, 40, 32), (1, 2, 40, 32))
+    check(q, k, v, causal="bottom_right", scale=0.3)
+    q, k, v = leaves((1, 2, 40, 32), (1, 2, 17, 32), (1, 2, 17, 32))
+    check(q, k, v, causal="bottom_right")
+
+
+@pytest.mark.parametrize("shape", [(2, 4, 24, 40), (1, 4, 1, 40), (2, 1, 24, 40),
+                                   (1, 1, 1, 40)])
+def test_bias_gradient_in_its_shape(fake, shape):
+    q, k, v, bias = leaves((2, 4, 24, 32), (2, 2, 40, 32), (2, 2, 40, 32), shape)
+    check(q, k, v, bias)
+    assert fake.launches[-1][0]["grad"]["bias_grad"]
+    assert fake.launches[-1][0]["mask"]["shape"] == list(shape)
+
+
+def test_bias_without_grad_and_keep_mask(fake):
+    q, k, v = leaves((1, 2, 24, 32), (1, 2, 24, 32), (1, 2, 24, 32))
+    (bias,) = leaves((1, 2, 24, 24), grad=False)
+    check(q, k, v, bias)
+    assert fake.launches[-1][0]["grad"]["bias_grad"] is False
+    keep = torch.rand(1, 1, 24, 24, generator=torch.Generator().manual_seed(2)) < 0.8
+    keep[..., 0] = True  # every row sees a key (the reference gives NaN else)
+    check(q, k, v, keep)
+    assert fake.launches[-1][0]["mask"]["kind"] == "bool"
+
+
+def test_only_some_inputs_require_grad(fake):
+    q, = leaves((1, 2, 16, 32))
+    k, v = leaves((1, 2, 16, 32), (1, 2, 16, 32), grad=False)
+    out = fa.attention(q, k, v)
+    out.sum().backward()
+    assert q.grad is not None and k.grad is None and v.grad is None
+
+
+def test_return_lse_and_deterministic(fake):
+    q, k, v = leaves((1, 2, 16, 32), (1, 2, 16, 32), (1, 2, 16, 32))
+    out, lse = fa.attention(q, k, v, return_lse=True, deterministic=True)
+    assert out.requires_grad and not lse.requires_grad and lse.dtype == torch.float32
+    out.sum().backward()
+    assert fake.launches[-1][0]["grad"]["deterministic"] is True
+    # A second backward of a new graph reuses the kernels: loaded once.
+    fa.attention(q, k, v, deterministic=True).sum().backward()
+    assert len(fake.configs) == 2 and len(fake.launches) == 4
+
+
+def test_non_contiguous_grad_output(fake):
+    q, k, v = leaves((1, 2, 16, 32), (1, 2, 16, 32), (1, 2, 16, 32))
+    out = fa.attention(q, k, v)
+    g = torch.randn(1, 2, 32, 16).transpose(-1, -2)
+    assert not g.is_contiguous()
+    (dq,) = torch.autograd.grad(out, [q], g)
+    copies = [t.detach().double().requires_grad_() for t in (q, k, v)]
+    (want,) = torch.autograd.grad(reference(*copies, None, False), copies[:1],
+                                  g.double())
+    torch.testing.assert_close(dq.double(), want, rtol=1e-4, atol=1e-5)
+
+
+def test_saved_tensors_are_checked(fake):
+    q, k, v = leaves((1, 2, 16, 32), (1, 2, 16, 32), (1, 2, 16, 32))
+    out = fa.attention(q * 1, k, v)  # q * 1: a non-leaf that can change in place
+    assert type(out.grad_fn).__name__ == "_AttentionBackward"
+    q2 = out.grad_fn.saved_tensors[0]
+    with torch.no_grad():
+        q2.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        out.sum().backward()
+
+
+def test_no_graph_without_grad(fake):
+    q, k, v = leaves((1, 2, 16, 32), (1, 2, 16, 32), (1, 2, 16, 32))
+    with torch.no_grad():
+        out = fa.attention(q, k, v)
+    assert out.grad_fn is None and len(fake.configs) == 1  # no backward compiled
+
+
+def test_errors_before_anything_runs(fake):
+    q, k, v = leaves((1, 2, 16, 32), (1, 2, 16, 32), (1, 2, 16, 32))
+    (full,) = leaves((1, 2, 16, 16))
+    (row,) = leaves((1, 1, 1, 16))
+    cases = [
+        (lambda: fa.attention(q, k, v, out=torch.empty(1, 2, 16, 32)), ValueError,
+         "not differentiable"),
+        (lambda: fa.attention(q, k, v, return_lse=True, lse_out=torch.empty(1, 2, 16)),
+         ValueError, "not differentiable"),
+        (lambda: fa.attention(q, k, v, deterministic=1), TypeError, "deterministic"),
+        # A broadcast bias made by expand: strides of 0, which the kernel
+        # does not read; its gradient flows back through .contiguous().
+        (lambda: fa.attention(q, k, v, attn_mask=row.expand(1, 2, 16, 16)), ValueError,
+         "contiguous"),
+        (lambda: fa.attention(q, k, v, attn_mask=full.double()), TypeError, "dtype"),
+        (lambda: fa.attention(q, k.half(), v), TypeError, "differ"),
+        (lambda: fa.attention(q, k, v, attn_mask=full, causal=True), ValueError,
+         "either attn_mask or causal"),
+    ]
+    for call, err, text in cases:
+        with pytest.raises(err, match=text):
+            call()
+    assert fake.launches == []
+    # The expanded bias made contiguous: dBias reaches the [1, 1, 1, 16] leaf.
+    check(q, k, v, row.expand(1, 2, 16, 16).contiguous())
+    assert row.grad is None  # check() uses autograd.grad, not .backward()
+    out = fa.attention(q, k, v, attn_mask=row.expand(1, 2, 16, 16).contiguous())
+    out.sum().backward()
+    assert row.grad.shape == (1, 1, 1, 16)
+
+
+def test_grad_kernel_errors_come_first(fake, monkeypatch):
+    # Without the compiler and no backward kernel registered: the error is
+    # raised before the forward runs.
+    q, k, v = leaves((1, 2, 16, 32), (1, 2, 16, 32), (1, 2, 16, 32))
+    fa.attention(q.detach(), k.detach(), v.detach(), return_lse=True)  # registers
+    n = len(fake.launches)
+    monkeypatch.setattr(fa._capi, "compiler_available", lambda: False)
+    with pytest.raises(fa.KernelNotFoundError, match="backward"):
+        fa.attention(q, k, v)
+    assert len(fake.launches) == n
