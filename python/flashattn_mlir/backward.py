@@ -77,6 +77,11 @@ def build_grad_mlir(config, tiling=None):
     attrs = [f"scale = {config['scale']!r} : f32"]
     if config["causal"]:
         attrs.insert(0, "causal")
+    if config["grad"]["deterministic"]:
+        # The request, for the backward's selection (fa-select-tiling then
+        # picks a dQ accumulation without atomics); every kernel built
+        # today is deterministic.
+        attrs.insert(0, "deterministic")
     if tiling:
         attrs.append("tiling = #fa.tiling<" + ", ".join(
             f"{k_} = {tiling[k_]}" for k_ in TILING_KEYS) + ">")

@@ -98,7 +98,9 @@ def test_mask_without_gradient():
 def test_cache_and_registry(tmp_path):
     k = grad()
     assert grad() is k
-    assert grad(deterministic=True) is not k
+    det = grad(deterministic=True)
+    assert det is not k and "deterministic" in det.source
+    assert "deterministic" not in k.source
     path = k.save(str(tmp_path))
     fa.clear_cache()
     loaded = fa.load(path)
