@@ -329,6 +329,12 @@ def error_checks(torch, cases):
                                  kernel=fa.find_kernel(fa._config.make_config(
                                      *shapes(c), "f16", False))), ValueError),
     }
+    return expect_raises(checks)
+
+
+def expect_raises(checks):
+    """{name: (call, exception type)}: a row per check, PASS when the call
+    raises that exception."""
     rows = []
     for name, (call, exc) in checks.items():
         try:
@@ -344,8 +350,10 @@ def error_checks(torch, cases):
     return rows
 
 
-def run_all(directory, as_json):
-    import torch
+def run_cases(directory, run_case, torch):
+    """load_dir(directory), then `run_case(c, torch)` for each case of its
+    cases.json: (the card, the cases, a row per case; ERROR rows for a case
+    that did not compile or raised)."""
     torch.zeros(1, device="cuda")
     card = torch.cuda.get_device_name()
     kernels = fa.load_dir(directory)
@@ -363,6 +371,12 @@ def run_all(directory, as_json):
             rows.append(run_case(c, torch))
         except Exception as e:  # noqa: BLE001
             rows.append({"name": c["name"], "status": "ERROR", "error": str(e)})
+    return card, cases, rows
+
+
+def run_all(directory, as_json):
+    import torch
+    card, cases, rows = run_cases(directory, run_case, torch)
     print(f"\nflashattn_mlir.attention() on {card}, torch {torch.__version__}")
     print(f"{'case':52} {'max_err':>9} {'bound':>9} {'vs_sdpa':>9} {'ms':>7}  result")
     for r in rows:

@@ -139,3 +139,31 @@ def test_compile_errors_name_the_problem():
     # A tiling over the target's shared memory: convert-fa-to-gpu says so.
     with pytest.raises(fa.CompileError, match="shared"):
         grad(block_q=256, block_kv=256)
+
+
+def test_gpu_check_kernels_load_without_the_compiler(tmp_path, monkeypatch):
+    """bench/correctness/python_autograd_check.py's staging: a case's
+    forward (with lse) and backward, saved, are found on a machine without
+    the compiler by the lookups autograd makes."""
+    import importlib.util
+    import os
+    from conftest import ROOT
+    path = os.path.join(ROOT, "bench", "correctness", "python_autograd_check.py")
+    spec = importlib.util.spec_from_file_location("python_autograd_check", path)
+    check = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(check)
+    names = [c["name"] for c in check.matrix()]
+    assert len(names) == len(set(names))
+    c = next(c for c in check.matrix() if c.get("mask") == [1, 4, 1, 333])
+    check.compile_case(c, str(tmp_path), "h100")
+    fa.clear_cache()
+    fa.kernel._registry.clear()
+    monkeypatch.setattr(_capi, "compiler_available", lambda: False)
+    assert len(fa.load_dir(str(tmp_path))) == 2
+    cfg = fa._config.make_config(*check.shapes(c), c["dtype"], False,
+                                 mask="bias", mask_shape=c["mask"], lse=True)
+    assert fa.find_kernel(cfg).config["lse"]
+    bwd = runtime.find_grad_kernel(cfg, True, False)
+    assert bwd.config["grad"]["bias_grad"] and len(bwd.manifest["kernels"]) == 4
+    with pytest.raises(fa.KernelNotFoundError, match="backward"):
+        runtime.find_grad_kernel(cfg, False, False)
