@@ -159,6 +159,8 @@ struct SharedRegion {
 ///    wgmma's reads and the loads' writes conflict-free), each buffer a whole
 ///    number of swizzle atoms; the dynamic allocation adds baseSlackBytes to
 ///    round its base up to an atom, and the mbarriers are static.
+///    Both kernels' epilogues stage O in Q's region (each warp over its own
+///    Q rows, whose reads are done), so O needs no region of its own.
 ///  - tensor-core: Q and the `stages` K and V tiles, Dense.
 ///  - SIMT: one Q, K and V tile (no stages), then the mask tile, S, the
 ///    accumulator and the row vectors, every buffer 128-byte aligned.
