@@ -67,16 +67,6 @@ TilingAttr mlir::fa::makeTilingAttr(MLIRContext *ctx, const Tiling &t) {
   return TilingAttr::get(ctx, t.blockQ, t.blockKV, t.stages, t.warps);
 }
 
-std::optional<std::string> mlir::fa::nvgpuKernelUnsupportedReason(
-    AttentionOp op, const TargetInfo &target, KernelKind kind) {
-  if (!isNVGPUKernel(kind))
-    return std::nullopt;
-  Legality legality = checkLegality(kind, getAttentionProblem(op), target);
-  if (legality.isLegal())
-    return std::nullopt;
-  return legality.message;
-}
-
 KernelKind mlir::fa::getKernelKind(AttentionOp op, KernelKind fallback) {
   if (ScheduleAttr schedule = op.getScheduleAttr())
     return schedule.getKernel();

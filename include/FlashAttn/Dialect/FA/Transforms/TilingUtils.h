@@ -32,14 +32,6 @@ AttentionProblem getAttentionProblem(AttentionOp op,
                                      int64_t assumedBatch = kAssumedBatch,
                                      bool *usedAssumption = nullptr);
 
-/// Why convert-fa-to-nvgpu cannot generate the `kind` kernel for `op` on
-/// `target` (checkLegality's message without a tiling), or nullopt when it
-/// can or when `kind` is not one of its kernels. The conversion's spelling
-/// of the check, until it calls checkLegality itself.
-std::optional<std::string> nvgpuKernelUnsupportedReason(AttentionOp op,
-                                                        const TargetInfo &target,
-                                                        KernelKind kind);
-
 /// The kernel of `op`'s `#fa.schedule`, or `fallback` when it has none.
 KernelKind getKernelKind(AttentionOp op, KernelKind fallback);
 
