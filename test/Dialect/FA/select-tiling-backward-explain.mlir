@@ -21,16 +21,18 @@
 
 // MMA: remark: fa-select-tiling (backward, model): {{.*}} wins (ordered dQ)
 // MMA: note: kernel=mma-sync: the model of the mma.sync backward kernel
-// MMA: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = mma_sync, dq = ordered>: dq=ordered: forced
+// MMA: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = mma_sync, dq = ordered>: dq=ordered: forced (the dq option)
 
 // A tiling given with the op is kept, and explained; dynamic sizes are
-// assumed and said so.
+// assumed and said so; a schedule given with the op is kept.
 // SIMT: remark: fa-select-tiling: keeps the given tiling #fa.tiling<block_q = 64, block_kv = 64, stages = 1, warps = 4> (64x64, 1 stage, 4 warps: {{.*}}, SRAM 98816 B, 64 registers/thread
 // SIMT: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = simt>
 // SIMT: remark: fa-select-tiling (backward, model)
 // SIMT: note: dynamic sizes assumed for the prediction: batch = 1, Nq = 4096, Nk = 4096 (options assumed-batch, assumed-seq-len)
 // WGMMA: remark: fa-select-tiling: keeps the given tiling
 // WGMMA: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = ordered>: dq=ordered: deterministic requested
+// SIMT: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = mma_sync, dq = ordered>: dq=ordered: given with the op, deterministic
+// WGMMA: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = mma_sync, dq = ordered>: dq=ordered: given with the op, deterministic
 
 func.func @grad(%q: tensor<2x8x2048x128xbf16>, %k: tensor<2x2x2048x128xbf16>, %v: tensor<2x2x2048x128xbf16>, %o: tensor<2x8x2048x128xbf16>, %do: tensor<2x8x2048x128xbf16>, %l: tensor<2x8x2048xf32>, %dq0: tensor<2x8x2048x128xbf16>, %dk0: tensor<2x2x2048x128xbf16>, %dv0: tensor<2x2x2048x128xbf16>) -> (tensor<2x8x2048x128xbf16>, tensor<2x2x2048x128xbf16>, tensor<2x2x2048x128xbf16>) {
   %r:3 = fa.attention_grad ins(%q, %k, %v, %o, %do, %l : tensor<2x8x2048x128xbf16>, tensor<2x2x2048x128xbf16>, tensor<2x2x2048x128xbf16>, tensor<2x8x2048x128xbf16>, tensor<2x8x2048x128xbf16>, tensor<2x8x2048xf32>)
@@ -57,3 +59,11 @@ func.func @dynamic(%q: tensor<?x2x?x64xbf16>, %k: tensor<?x2x?x64xbf16>, %v: ten
   return %r#0, %r#1, %r#2 : tensor<?x2x?x64xbf16>, tensor<?x2x?x64xbf16>, tensor<?x2x?x64xbf16>
 }
 
+// -----
+
+func.func @given_schedule(%q: tensor<1x2x1024x64xbf16>, %k: tensor<1x2x1024x64xbf16>, %v: tensor<1x2x1024x64xbf16>, %o: tensor<1x2x1024x64xbf16>, %do: tensor<1x2x1024x64xbf16>, %l: tensor<1x2x1024xf32>, %dq0: tensor<1x2x1024x64xbf16>, %dk0: tensor<1x2x1024x64xbf16>, %dv0: tensor<1x2x1024x64xbf16>) -> (tensor<1x2x1024x64xbf16>, tensor<1x2x1024x64xbf16>, tensor<1x2x1024x64xbf16>) {
+  %r:3 = fa.attention_grad ins(%q, %k, %v, %o, %do, %l : tensor<1x2x1024x64xbf16>, tensor<1x2x1024x64xbf16>, tensor<1x2x1024x64xbf16>, tensor<1x2x1024x64xbf16>, tensor<1x2x1024x64xbf16>, tensor<1x2x1024xf32>)
+      outs(%dq0, %dk0, %dv0 : tensor<1x2x1024x64xbf16>, tensor<1x2x1024x64xbf16>, tensor<1x2x1024x64xbf16>) {deterministic, schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>}
+      -> tensor<1x2x1024x64xbf16>, tensor<1x2x1024x64xbf16>, tensor<1x2x1024x64xbf16>
+  return %r#0, %r#1, %r#2 : tensor<1x2x1024x64xbf16>, tensor<1x2x1024x64xbf16>, tensor<1x2x1024x64xbf16>
+}

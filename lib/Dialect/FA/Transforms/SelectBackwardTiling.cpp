@@ -69,11 +69,15 @@ static StringRef describeKernel(KernelKind kind) {
   }
 }
 
-/// Why `dq` was decided.
+/// Where a dQ mode that the model did not decide comes from.
+enum class DqSource { Model, Option, Op };
+
+/// Why `dq` is what it is.
 static std::string explainDq(DqAccumulation dq, bool deterministic,
-                             bool forced) {
+                             DqSource source) {
   std::string why =
-      forced ? std::string("forced")
+      source == DqSource::Op       ? std::string("given with the op")
+      : source == DqSource::Option ? std::string("forced (the dq option)")
       : dq == DqAccumulation::Separate
           ? std::string("the simt kernel's only mode (deterministic)")
       : dq == DqAccumulation::Ordered
@@ -81,7 +85,7 @@ static std::string explainDq(DqAccumulation dq, bool deterministic,
                         "bit-identical run to run")
           : std::string("the cheapest: unordered f32 atomic adds (not "
                         "deterministic)");
-  if (forced && deterministic)
+  if (source != DqSource::Model && deterministic)
     why += ", deterministic";
   return llvm::formatv("dq={0}: {1}", stringifyDqAccumulation(dq), why);
 }
@@ -218,7 +222,9 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
   }
 
   BackwardScheduleAttr schedule = op.getScheduleAttr();
-  bool forced = schedule || options.dq != DqAccumulation::Auto;
+  DqSource source = schedule                            ? DqSource::Op
+                    : options.dq != DqAccumulation::Auto ? DqSource::Option
+                                                         : DqSource::Model;
   if (!schedule) {
     schedule = BackwardScheduleAttr::get(op.getContext(), *kind, *dq);
     op.setScheduleAttr(schedule);
@@ -231,6 +237,6 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
                                  cost.sramBytes));
   if (options.explain)
     op.emitRemark() << "fa-select-tiling: backward schedule " << schedule
-                    << ": " << explainDq(*dq, deterministic, forced);
+                    << ": " << explainDq(*dq, deterministic, source);
   return success();
 }
