@@ -424,10 +424,23 @@ BackwardDecision BackwardCostModel::select(const AttentionProblem &problem,
                                   w.predictedSeconds * 1e6);
   if (fitting.size() > 1) {
     const BackwardCost &r = fitting[1];
-    decision.reason += llvm::formatv(
-        ", {0:f1}% faster than the runner-up {1}",
-        100.0 * (r.predictedSeconds - w.predictedSeconds) / r.predictedSeconds,
-        r.tiling.str());
+    // The tie-breaks: the lower HBM traffic, then the smaller shared memory.
+    if (r.predictedSeconds == w.predictedSeconds)
+      decision.reason += llvm::formatv(
+          ", as fast as the runner-up {0} with {1}", r.tiling.str(),
+          r.hbm.total() != w.hbm.total()
+              ? llvm::formatv("fewer HBM bytes ({0} against {1})",
+                              w.hbm.total(), r.hbm.total())
+                    .str()
+              : llvm::formatv("less shared memory ({0} B against {1} B)",
+                              w.sramBytes, r.sramBytes)
+                    .str());
+    else
+      decision.reason += llvm::formatv(
+          ", {0:f1}% faster than the runner-up {1}",
+          100.0 * (r.predictedSeconds - w.predictedSeconds) /
+              r.predictedSeconds,
+          r.tiling.str());
   }
   return decision;
 }
