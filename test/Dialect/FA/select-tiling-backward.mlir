@@ -29,6 +29,9 @@
 // RUN: not fa-opt %s -split-input-file --fa-set-target=target=h200 --fa-select-tiling="kernel=wgmma dq=ordered" 2> %t.H200-WG-ORD | FileCheck %s --check-prefix=H200-WG-ORD
 // RUN: FileCheck %s --check-prefix=H200-WG-ORD-ERR < %t.H200-WG-ORD
 //
+// Every decision fits its target by fa-check-sram-budget's count:
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=a10 --fa-select-tiling --fa-check-sram-budget -o /dev/null
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=a100 --fa-select-tiling=kernel=mma-sync --fa-check-sram-budget -o /dev/null
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=a100 --fa-select-tiling=kernel=auto | FileCheck %s --check-prefix=A100
 // Every decision is printed back as it was parsed:
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling | fa-opt -split-input-file --fa-select-tiling | FileCheck %s --check-prefix=H100

@@ -76,6 +76,23 @@ FailureOr<int64_t> mlir::fa::getSharedMemoryBytes(AttentionOp op,
   return sramBytes(getTiling(tiling), problem, getKernelKind(op, fallback));
 }
 
+FailureOr<int64_t>
+mlir::fa::getBackwardSharedMemoryBytes(AttentionGradOp op, TilingAttr tiling,
+                                       const TargetInfo &target) {
+  AttentionProblem problem = getAttentionProblem(op);
+  if (std::optional<std::string> why = problem.validate())
+    return op.emitOpError() << "cannot check the tiling: " << *why;
+  KernelKind kind = getBackwardKernelKind(op, KernelKind::Simt);
+  bool biasGrad = static_cast<bool>(op.getBiasGradInit());
+  if (kind == KernelKind::Simt)
+    return simtBackwardSramBytes(getTiling(tiling), problem, biasGrad)
+        .maxBytes();
+  // The dQ mode does not change the shared memory.
+  return BackwardCostModel(target, kind, biasGrad)
+      .evaluate(getTiling(tiling), problem, DqAccumulation::Atomic)
+      .sramBytes;
+}
+
 FailureOr<TargetInfo> mlir::fa::getRequiredTarget(Operation *op) {
   TargetAttr target = lookupTarget(op);
   if (!target)

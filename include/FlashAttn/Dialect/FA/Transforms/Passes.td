@@ -265,6 +265,11 @@ def FACheckSramBudgetPass : Pass<"fa-check-sram-budget"> {
     An op's own `#fa.schedule` (set by `fa-select-tiling`) selects the
     formula for that op, whatever the option says.
 
+    An `fa.attention_grad` with a tiling is checked with the shared memory
+    of its `#fa.backward_schedule`'s kernel, else the SIMT kernel's (the
+    largest nest of the tiled form, `simtBackwardSramBytes`); the option
+    is the forward's.
+
     ```mlir
     // error: 'fa.attention' op tiling #fa.tiling<...> needs 294912 bytes of
     // shared memory per block but the target (sm_90a) allows 232448

@@ -39,6 +39,14 @@ AttentionProblem getAttentionProblem(AttentionGradOp op,
                                      int64_t assumedBatch = kAssumedBatch,
                                      bool *usedAssumption = nullptr);
 
+/// Shared memory of one thread block of `op`'s backward kernel for
+/// `tiling`: the kernel of its #fa.backward_schedule, else the SIMT
+/// kernel's (simtBackwardSramBytes, its largest nest); an error on `op` when
+/// its shapes are out of the model's range.
+FailureOr<int64_t> getBackwardSharedMemoryBytes(AttentionGradOp op,
+                                                TilingAttr tiling,
+                                                const TargetInfo &target);
+
 /// The `#fa.target` of the module around `op` (fa-select-tiling's), or an
 /// error on `op` that says to run fa-set-target.
 FailureOr<TargetInfo> getRequiredTarget(Operation *op);
