@@ -265,4 +265,20 @@ TEST(BackwardCostModel, DqDecisions) {
   EXPECT_FALSE(parseDqAccumulation("sorted"));
 }
 
+TEST(BackwardCostModel, HugeProblemsSaturate) {
+  // B * Hq * Nq * Nk * (D + Dv) * 2 = 2^62, validate()'s bound, tiled by
+  // hand into 1 x 1 blocks: the byte counts saturate instead of wrapping.
+  AttentionProblem p = problem(1 << 20, 1 << 20, 64, false);
+  p.batch = 1;
+  p.numQueryHeads = p.numKVHeads = 1 << 14;
+  ASSERT_FALSE(p.validate()) << *p.validate();
+  for (KernelKind kind : {KernelKind::Simt, KernelKind::MmaSync}) {
+    BackwardCost c = BackwardCostModel(*lookupKnownTarget("h100"), kind)
+                         .evaluate({1, 1, 1, 4}, p, DqAccumulation::Atomic);
+    EXPECT_GT(c.hbm.total(), 0);
+    EXPECT_GT(c.hbm.readBytes, int64_t(1) << 60);
+    EXPECT_GT(c.predictedSeconds, 0);
+  }
+}
+
 } // namespace

@@ -12,6 +12,7 @@
 #include "llvm/Support/MathExtras.h"
 
 #include <algorithm>
+#include <limits>
 
 using namespace mlir;
 using namespace mlir::fa;
@@ -166,6 +167,14 @@ mlir::fa::backwardPairs(const Tiling &t, const AttentionProblem &p) {
   return {int64_t(pairs), count(0)};
 }
 
+/// HBM byte counts, saturated where a hand-written tiling of tiny blocks on
+/// a problem at validate()'s bounds would overflow (their sum stays in
+/// int64 too).
+static int64_t saturatedBytes(__int128 bytes) {
+  constexpr int64_t kMaxBytes = std::numeric_limits<int64_t>::max() / 4;
+  return bytes > kMaxBytes ? kMaxBytes : int64_t(bytes);
+}
+
 static int64_t alignRegion(int64_t bytes) {
   return llvm::alignTo(bytes, kRegionAlignment);
 }
@@ -298,10 +307,11 @@ BackwardCost BackwardCostModel::evaluate(const Tiling &t,
   int64_t dqPerPair = br * d * 4;
   // D = rowsum(dO * O) reads O and dO and writes D; dQ's accumulator is
   // zeroed, then converted.
-  c.hbm.readBytes = kv + c.pairs * (perPair + dqPerPair) +
-                    2 * rows * dv * e + rows * d * 4;
-  c.hbm.writeBytes =
-      kv + c.pairs * dqPerPair + rows * 4 + rows * d * 4 + rows * d * e;
+  c.hbm.readBytes =
+      saturatedBytes(kv + __int128(c.pairs) * (perPair + dqPerPair) +
+                     2 * rows * dv * e + rows * d * 4);
+  c.hbm.writeBytes = saturatedBytes(kv + __int128(c.pairs) * dqPerPair +
+                                    rows * 4 + rows * d * 4 + rows * d * e);
   double bandwidth = double(target.hbmGBps) * 1e9;
   c.memorySeconds = double(c.hbm.total()) / bandwidth;
   // Ordered adds: kv-block j's add of a q-block's dQ waits for j - 1's, a
@@ -374,11 +384,13 @@ BackwardCost BackwardCostModel::evaluateSimt(const Tiling &t,
   int64_t kv = p.batch * p.numKVHeads * p.seqLenKV * (d + dv) * e;
   int64_t maskTile = p.maskElementBytes * (p.maskBroadcastsRows ? 1 : br) *
                      (p.maskBroadcastsCols ? 1 : bc);
-  c.hbm.readBytes = 2 * rows * dv * e + kv +
-                    c.pairs * (br * (d + dv) * e + 2 * br * kF32Bytes) +
-                    rows * ((d + dv) * e + 2 * kF32Bytes) +
-                    c.pairs * bc * (d + dv) * e + 2 * c.pairs * maskTile;
-  c.hbm.writeBytes = rows * kF32Bytes + kv + rows * d * e;
+  __int128 pairs128 = c.pairs;
+  c.hbm.readBytes = saturatedBytes(
+      2 * rows * dv * e + kv +
+      pairs128 * (br * (d + dv) * e + 2 * br * kF32Bytes) +
+      rows * ((d + dv) * e + 2 * kF32Bytes) + pairs128 * bc * (d + dv) * e +
+      2 * pairs128 * maskTile);
+  c.hbm.writeBytes = saturatedBytes(rows * kF32Bytes + kv + rows * d * e);
   c.memorySeconds =
       double(c.hbm.total()) / (double(target.hbmGBps) * 1e9);
   c.predictedSeconds = std::max(c.computeSeconds, c.memorySeconds);
