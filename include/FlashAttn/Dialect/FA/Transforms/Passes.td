@@ -166,6 +166,21 @@ def FASelectTilingPass : Pass<"fa-select-tiling"> {
     winner won, and notes listing the best candidates (HBM bytes, SRAM bytes,
     registers, predicted time) and the rejection counts.
 
+    Every `fa.attention_grad` gets its tiling from the backward cost model
+    (docs/Backward.md, "The tiling"; docs/CostModel.md, "The backward
+    pass"), recorded with `schedule = #fa.backward_schedule<kernel = ..,
+    dq = ..>` and, for the SIMT kernel, `fa.predicted_sram` (its largest
+    nest's shared memory). `kernel=auto` and `simt` select the SIMT
+    kernel, built from `fa-tile-attention`'s tiled form (the only backward
+    kernel built yet); `mma-sync` and `wgmma` select with the tensor-core
+    backward model and record it, and `fa-tile-attention` then rejects the
+    op; `tensor-core` is an error there. `dq` forces the dQ accumulation
+    (`separate` for simt; `atomic` or `ordered` for the tensor-core
+    kernels; `auto`: separate, else atomic, else ordered when
+    deterministic). `deterministic` (or the op's `deterministic`
+    attribute) asks for a bit-identical result: no unordered atomic adds,
+    and a forced `dq=atomic` is an error.
+
     ```mlir
     // fa-opt --fa-set-target=target=a100 --fa-select-tiling=kernel=tensor-core
     %o = fa.attention ins(%q, %k, %v : ...) outs(%init : ...)
@@ -215,6 +230,14 @@ def FASelectTilingPass : Pass<"fa-select-tiling"> {
            "How the mma-sync kernel runs the kv-blocks that need a mask next "
            "to blocks that need none",
            "::mlir::fa::maskedStepsValues()">,
+    Option<"dq", "dq", "::mlir::fa::DqAccumulation",
+           /*default=*/"::mlir::fa::DqAccumulation::Auto",
+           "How the backward (fa.attention_grad) accumulates dQ",
+           "::mlir::fa::dqAccumulationValues()">,
+    Option<"deterministic", "deterministic", "bool", /*default=*/"false",
+           "Every fa.attention_grad must give a bit-identical result run to "
+           "run (as its own `deterministic` attribute asks): no unordered "
+           "atomic dQ adds">,
   ];
   let dependentDialects = ["::mlir::fa::FADialect"];
 }
@@ -241,6 +264,11 @@ def FACheckSramBudgetPass : Pass<"fa-check-sram-budget"> {
 
     An op's own `#fa.schedule` (set by `fa-select-tiling`) selects the
     formula for that op, whatever the option says.
+
+    An `fa.attention_grad` with a tiling is checked with the shared memory
+    of its `#fa.backward_schedule`'s kernel, else the SIMT kernel's (the
+    largest nest of the tiled form, `simtBackwardSramBytes`); the option
+    is the forward's.
 
     ```mlir
     // error: 'fa.attention' op tiling #fa.tiling<...> needs 294912 bytes of
