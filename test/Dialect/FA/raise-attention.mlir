@@ -1,4 +1,5 @@
 // RUN: fa-opt --split-input-file --fa-raise-attention %s | FileCheck %s
+// RUN: fa-opt --split-input-file --fa-raise-attention=explain --verify-diagnostics %s -o /dev/null
 
 // Inputs written as test/Integration/raise_case.py emits them (torch-mlir,
 // StableHLO-to-linalg and named-op styles); near-misses are negative_*.
@@ -69,6 +70,7 @@ func.func @torch_sdpa(%q: tensor<2x4x16x8xf32>, %k: tensor<2x4x16x8xf32>, %v: te
   %e29 = tensor.empty() : tensor<8x16x8xf32>
   %c30 = arith.constant 0.000000e+00 : f32
   %f31 = linalg.fill ins(%c30 : f32) outs(%e29 : tensor<8x16x8xf32>) -> tensor<8x16x8xf32>
+  // expected-remark @below {{raised to fa.attention}}
   %o32 = linalg.batch_matmul ins(%pc27, %vc28 : tensor<8x16x16xf32>, tensor<8x16x8xf32>) outs(%f31 : tensor<8x16x8xf32>) -> tensor<8x16x8xf32>
   %o33 = tensor.expand_shape %o32 [[0, 1], [2], [3]] output_shape [2, 4, 16, 8] : tensor<8x16x8xf32> into tensor<2x4x16x8xf32>
   return %o33 : tensor<2x4x16x8xf32>
@@ -163,6 +165,7 @@ func.func @torch_sdpa_causal_gqa(%q: tensor<1x4x9x16xf32>, %k: tensor<1x2x13x16x
   %e41 = tensor.empty() : tensor<4x9x16xf32>
   %c42 = arith.constant 0.000000e+00 : f32
   %f43 = linalg.fill ins(%c42 : f32) outs(%e41 : tensor<4x9x16xf32>) -> tensor<4x9x16xf32>
+  // expected-remark @below {{raised to fa.attention}}
   %o44 = linalg.batch_matmul ins(%pc39, %vc40 : tensor<4x9x13xf32>, tensor<4x13x16xf32>) outs(%f43 : tensor<4x9x16xf32>) -> tensor<4x9x16xf32>
   %o45 = tensor.expand_shape %o44 [[0, 1], [2], [3]] output_shape [1, 4, 9, 16] : tensor<4x9x16xf32> into tensor<1x4x9x16xf32>
   return %o45 : tensor<1x4x9x16xf32>
@@ -243,6 +246,7 @@ func.func @torch_sdpa_bias_bf16(%q: tensor<2x2x8x16xbf16>, %k: tensor<2x2x12x16x
   %e32 = tensor.empty() : tensor<4x8x16xbf16>
   %c33 = arith.constant 0.000000e+00 : bf16
   %f34 = linalg.fill ins(%c33 : bf16) outs(%e32 : tensor<4x8x16xbf16>) -> tensor<4x8x16xbf16>
+  // expected-remark @below {{raised to fa.attention}}
   %o35 = linalg.batch_matmul ins(%pc30, %vc31 : tensor<4x8x12xbf16>, tensor<4x12x16xbf16>) outs(%f34 : tensor<4x8x16xbf16>) -> tensor<4x8x16xbf16>
   %o36 = tensor.expand_shape %o35 [[0, 1], [2], [3]] output_shape [2, 2, 8, 16] : tensor<4x8x16xbf16> into tensor<2x2x8x16xbf16>
   return %o36 : tensor<2x2x8x16xbf16>
@@ -327,6 +331,7 @@ func.func @stablehlo_bias_gqa(%q: tensor<1x4x9x8xf32>, %k: tensor<1x1x13x8xf32>,
   %e35 = tensor.empty() : tensor<1x4x9x8xf32>
   %c36 = arith.constant 0.000000e+00 : f32
   %f37 = linalg.fill ins(%c36 : f32) outs(%e35 : tensor<1x4x9x8xf32>) -> tensor<1x4x9x8xf32>
+  // expected-remark @below {{raised to fa.attention}}
   %o38 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d4)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d4, d3)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%g34, %c6 : tensor<1x4x9x13xf32>, tensor<1x4x13x8xf32>) outs(%f37 : tensor<1x4x9x8xf32>) {
   ^bb0(%x: f32, %y: f32, %acc: f32):
     %p = arith.mulf %x, %y : f32
@@ -403,6 +408,7 @@ func.func @stablehlo_causal_bf16(%q: tensor<2x2x16x16xbf16>, %k: tensor<2x2x16x1
   %e29 = tensor.empty() : tensor<2x2x16x16xbf16>
   %c30 = arith.constant 0.000000e+00 : bf16
   %f31 = linalg.fill ins(%c30 : bf16) outs(%e29 : tensor<2x2x16x16xbf16>) -> tensor<2x2x16x16xbf16>
+  // expected-remark @below {{raised to fa.attention}}
   %o32 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d4)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d4, d3)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%g28, %v : tensor<2x2x16x16xbf16>, tensor<2x2x16x16xbf16>) outs(%f31 : tensor<2x2x16x16xbf16>) {
   ^bb0(%x: bf16, %y: bf16, %acc: bf16):
     %p = arith.mulf %x, %y : bf16
@@ -465,6 +471,7 @@ func.func @named_causal_gqa(%q: tensor<8x9x8xf32>, %k: tensor<4x13x8xf32>, %v: t
   %e23 = tensor.empty() : tensor<8x9x8xf32>
   %c24 = arith.constant 0.000000e+00 : f32
   %f25 = linalg.fill ins(%c24 : f32) outs(%e23 : tensor<8x9x8xf32>) -> tensor<8x9x8xf32>
+  // expected-remark @below {{raised to fa.attention}}
   %o26 = linalg.batch_matmul indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d3, d2)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>] ins(%p22, %c8 : tensor<8x9x13xf32>, tensor<8x13x8xf32>) outs(%f25 : tensor<8x9x8xf32>) -> tensor<8x9x8xf32>
   return %o26 : tensor<8x9x8xf32>
 }
@@ -502,6 +509,7 @@ func.func @named_bias_bf16(%q: tensor<3x7x8xbf16>, %k: tensor<3x7x8xbf16>, %v: t
   %e14 = tensor.empty() : tensor<3x7x8xbf16>
   %c15 = arith.constant 0.000000e+00 : bf16
   %f16 = linalg.fill ins(%c15 : bf16) outs(%e14 : tensor<3x7x8xbf16>) -> tensor<3x7x8xbf16>
+  // expected-remark @below {{raised to fa.attention}}
   %o17 = linalg.batch_matmul indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d3, d2)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>] ins(%p13, %v : tensor<3x7x7xbf16>, tensor<3x7x8xbf16>) outs(%f16 : tensor<3x7x8xbf16>) -> tensor<3x7x8xbf16>
   return %o17 : tensor<3x7x8xbf16>
 }
@@ -528,6 +536,7 @@ func.func @named_base(%q: tensor<4x8x16xf32>, %k: tensor<4x8x16xf32>, %v: tensor
   
   %e2 = tensor.empty() : tensor<4x8x16xf32>
   %z2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  // expected-remark @below {{raised to fa.attention}}
   %o = linalg.batch_matmul ins(%p, %v : tensor<4x8x8xf32>, tensor<4x8x16xf32>) outs(%z2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
   return %o : tensor<4x8x16xf32>
 }
@@ -554,6 +563,7 @@ func.func @negative_softmax_wrong_axis(%q: tensor<4x8x16xf32>, %k: tensor<4x8x16
   
   %e2 = tensor.empty() : tensor<4x8x16xf32>
   %z2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  // expected-remark @below {{not raised to fa.attention: linalg.softmax is not over the last axis}}
   %o = linalg.batch_matmul ins(%p, %v : tensor<4x8x8xf32>, tensor<4x8x16xf32>) outs(%z2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
   return %o : tensor<4x8x16xf32>
 }
@@ -584,6 +594,7 @@ func.func @negative_scale_after_softmax(%q: tensor<4x8x16xf32>, %k: tensor<4x8x1
   } -> tensor<4x8x8xf32>
   %e2 = tensor.empty() : tensor<4x8x16xf32>
   %z2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  // expected-remark @below {{not raised to fa.attention: P is neither linalg.softmax nor e / sum(e) (or e * (1 / sum(e))) in an elementwise op}}
   %o = linalg.batch_matmul ins(%p2, %v : tensor<4x8x8xf32>, tensor<4x8x16xf32>) outs(%z2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
   return %o : tensor<4x8x16xf32>
 }
@@ -615,6 +626,7 @@ func.func @negative_mask_multiplied(%q: tensor<4x8x16xf32>, %k: tensor<4x8x16xf3
   } -> tensor<4x8x8xf32>
   %e2 = tensor.empty() : tensor<4x8x16xf32>
   %z2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  // expected-remark @below {{not raised to fa.attention: P is neither linalg.softmax nor e / sum(e) (or e * (1 / sum(e))) in an elementwise op}}
   %o = linalg.batch_matmul ins(%pm, %v : tensor<4x8x8xf32>, tensor<4x8x16xf32>) outs(%z2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
   return %o : tensor<4x8x16xf32>
 }
@@ -641,6 +653,7 @@ func.func @negative_s_used_twice(%q: tensor<4x8x16xf32>, %k: tensor<4x8x16xf32>,
   
   %e2 = tensor.empty() : tensor<4x8x16xf32>
   %z2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  // expected-remark @below {{not raised to fa.attention: the scores have a use outside the attention}}
   %o = linalg.batch_matmul ins(%p, %v : tensor<4x8x8xf32>, tensor<4x8x16xf32>) outs(%z2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
   return %o, %s : tensor<4x8x16xf32>, tensor<4x8x8xf32>
 }
@@ -667,6 +680,7 @@ func.func @negative_p_used_twice(%q: tensor<4x8x16xf32>, %k: tensor<4x8x16xf32>,
   
   %e2 = tensor.empty() : tensor<4x8x16xf32>
   %z2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  // expected-remark @below {{not raised to fa.attention: P has a use outside the attention}}
   %o = linalg.batch_matmul ins(%p, %v : tensor<4x8x8xf32>, tensor<4x8x16xf32>) outs(%z2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
   return %o, %p : tensor<4x8x16xf32>, tensor<4x8x8xf32>
 }
@@ -693,6 +707,7 @@ func.func @negative_scale_not_constant(%q: tensor<4x8x16xf32>, %k: tensor<4x8x16
   
   %e2 = tensor.empty() : tensor<4x8x16xf32>
   %z2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  // expected-remark @below {{not raised to fa.attention: the elementwise op on the scores is not scale * s (+ bias) with a positive constant scale and one bias}}
   %o = linalg.batch_matmul ins(%p, %v : tensor<4x8x8xf32>, tensor<4x8x16xf32>) outs(%z2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
   return %o : tensor<4x8x16xf32>
 }
@@ -719,6 +734,7 @@ func.func @negative_wrong_transpose(%q: tensor<4x8x16xf32>, %k: tensor<16x4x8xf3
   
   %e2 = tensor.empty() : tensor<4x8x16xf32>
   %z2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  // expected-remark @below {{not raised to fa.attention: K is not transposed by the contraction's map or by a transpose of its last two axes}}
   %o = linalg.batch_matmul ins(%p, %v : tensor<4x8x8xf32>, tensor<4x8x16xf32>) outs(%z2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
   return %o : tensor<4x8x16xf32>
 }
@@ -746,6 +762,7 @@ func.func @negative_negative_scale(%q: tensor<4x8x16xf32>, %k: tensor<4x8x16xf32
   
   %e2 = tensor.empty() : tensor<4x8x16xf32>
   %z2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  // expected-remark @below {{not raised to fa.attention: the elementwise op on the scores is not scale * s (+ bias) with a positive constant scale and one bias}}
   %o = linalg.batch_matmul ins(%p, %v : tensor<4x8x8xf32>, tensor<4x8x16xf32>) outs(%z2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
   return %o : tensor<4x8x16xf32>
 }
@@ -850,6 +867,7 @@ func.func @torch_maxdim_reciprocal_mixed_bf16(%q: tensor<1x2x4x8xbf16>, %k: tens
   %e40 = tensor.empty() : tensor<2x4x8xbf16>
   %c41 = arith.constant 0.000000e+00 : bf16
   %f42 = linalg.fill ins(%c41 : bf16) outs(%e40 : tensor<2x4x8xbf16>) -> tensor<2x4x8xbf16>
+  // expected-remark @below {{raised to fa.attention}}
   %o43 = linalg.batch_matmul ins(%pc38, %vc39 : tensor<2x4x6xbf16>, tensor<2x6x8xbf16>) outs(%f42 : tensor<2x4x8xbf16>) -> tensor<2x4x8xbf16>
   %o44 = tensor.expand_shape %o43 [[0, 1], [2], [3]] output_shape [1, 2, 4, 8] : tensor<2x4x8xbf16> into tensor<1x2x4x8xbf16>
   return %o44 : tensor<1x2x4x8xbf16>
@@ -938,6 +956,7 @@ func.func @maxdim_reciprocal_mixed_bf16(%q: tensor<4x8x16xbf16>, %k: tensor<4x8x
   } -> tensor<4x8x8xbf16>
   %e2 = tensor.empty() : tensor<4x8x16xbf16>
   %z2 = linalg.fill ins(%zero : bf16) outs(%e2 : tensor<4x8x16xbf16>) -> tensor<4x8x16xbf16>
+  // expected-remark @below {{raised to fa.attention}}
   %o = linalg.batch_matmul ins(%pt, %v : tensor<4x8x8xbf16>, tensor<4x8x16xbf16>) outs(%z2 : tensor<4x8x16xbf16>) -> tensor<4x8x16xbf16>
   return %o : tensor<4x8x16xbf16>
 }
@@ -1007,6 +1026,7 @@ func.func @maxdim_reciprocal_fused(%q: tensor<4x8x16xf32>, %k: tensor<4x8x16xf32
   } -> tensor<4x8x8xf32>
   %e2 = tensor.empty() : tensor<4x8x16xf32>
   %z2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  // expected-remark @below {{raised to fa.attention}}
   %o = linalg.batch_matmul ins(%p, %v : tensor<4x8x8xf32>, tensor<4x8x16xf32>) outs(%z2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
   return %o : tensor<4x8x16xf32>
 }
@@ -1080,6 +1100,7 @@ func.func @negative_maxdim_indices_used(%q: tensor<4x8x16xf32>, %k: tensor<4x8x1
   } -> tensor<4x8x8xf32>
   %e2 = tensor.empty() : tensor<4x8x16xf32>
   %z2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  // expected-remark @below {{not raised to fa.attention: the indices of the row max are used}}
   %o = linalg.batch_matmul ins(%p, %v : tensor<4x8x8xf32>, tensor<4x8x16xf32>) outs(%z2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
   return %o, %mx#1 : tensor<4x8x16xf32>, tensor<4x8x1xi64>
 }
@@ -1153,6 +1174,7 @@ func.func @negative_maxdim_wrong_axis(%q: tensor<4x8x16xf32>, %k: tensor<4x8x16x
   } -> tensor<4x8x8xf32>
   %e2 = tensor.empty() : tensor<4x8x16xf32>
   %z2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  // expected-remark @below {{not raised to fa.attention: the value subtracted in exp(s - m) is not one per row}}
   %o = linalg.batch_matmul ins(%p, %v : tensor<4x8x8xf32>, tensor<4x8x16xf32>) outs(%z2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
   return %o : tensor<4x8x16xf32>
 }
@@ -1226,6 +1248,7 @@ func.func @negative_reciprocal_not_one(%q: tensor<4x8x16xf32>, %k: tensor<4x8x16
   } -> tensor<4x8x8xf32>
   %e2 = tensor.empty() : tensor<4x8x16xf32>
   %z2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  // expected-remark @below {{not raised to fa.attention: P is neither linalg.softmax nor e / sum(e) (or e * (1 / sum(e))) in an elementwise op}}
   %o = linalg.batch_matmul ins(%p, %v : tensor<4x8x8xf32>, tensor<4x8x16xf32>) outs(%z2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
   return %o : tensor<4x8x16xf32>
 }
@@ -1294,6 +1317,7 @@ func.func @negative_reciprocal_fused_not_one(%q: tensor<4x8x16xf32>, %k: tensor<
   } -> tensor<4x8x8xf32>
   %e2 = tensor.empty() : tensor<4x8x16xf32>
   %z2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  // expected-remark @below {{not raised to fa.attention: P is neither linalg.softmax nor e / sum(e) (or e * (1 / sum(e))) in an elementwise op}}
   %o = linalg.batch_matmul ins(%p, %v : tensor<4x8x8xf32>, tensor<4x8x16xf32>) outs(%z2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
   return %o : tensor<4x8x16xf32>
 }
@@ -1367,6 +1391,7 @@ func.func @negative_reciprocal_of_max(%q: tensor<4x8x16xf32>, %k: tensor<4x8x16x
   } -> tensor<4x8x8xf32>
   %e2 = tensor.empty() : tensor<4x8x16xf32>
   %z2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  // expected-remark @below {{not raised to fa.attention: the softmax divisor is not a reduction over the last axis of the dividend}}
   %o = linalg.batch_matmul ins(%p, %v : tensor<4x8x8xf32>, tensor<4x8x16xf32>) outs(%z2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
   return %o : tensor<4x8x16xf32>
 }
@@ -1447,6 +1472,7 @@ func.func @negative_scores_rounded_to_bf16(%q: tensor<4x8x16xf32>, %k: tensor<4x
   } -> tensor<4x8x8xf32>
   %e2 = tensor.empty() : tensor<4x8x16xf32>
   %z2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  // expected-remark @below {{not raised to fa.attention: an op of the chain computes in a float type other than the operands' or f32}}
   %o = linalg.batch_matmul ins(%p, %v : tensor<4x8x8xf32>, tensor<4x8x16xf32>) outs(%z2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
   return %o : tensor<4x8x16xf32>
 }
@@ -1534,6 +1560,7 @@ func.func @negative_mixed_scores_rounded_to_f16(%q: tensor<4x8x16xbf16>, %k: ten
   } -> tensor<4x8x8xbf16>
   %e2 = tensor.empty() : tensor<4x8x16xbf16>
   %z2 = linalg.fill ins(%zero : bf16) outs(%e2 : tensor<4x8x16xbf16>) -> tensor<4x8x16xbf16>
+  // expected-remark @below {{not raised to fa.attention: an op of the chain computes in a float type other than the operands' or f32}}
   %o = linalg.batch_matmul ins(%pt, %v : tensor<4x8x8xbf16>, tensor<4x8x16xbf16>) outs(%z2 : tensor<4x8x16xbf16>) -> tensor<4x8x16xbf16>
   return %o : tensor<4x8x16xbf16>
 }
@@ -1619,6 +1646,20 @@ func.func @negative_softmax_in_f64(%q: tensor<4x8x16xf32>, %k: tensor<4x8x16xf32
   } -> tensor<4x8x8xf32>
   %e2 = tensor.empty() : tensor<4x8x16xf32>
   %z2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  // expected-remark @below {{not raised to fa.attention: an op of the chain computes in a float type other than the operands' or f32}}
   %o = linalg.batch_matmul ins(%pt, %v : tensor<4x8x8xf32>, tensor<4x8x16xf32>) outs(%z2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  return %o : tensor<4x8x16xf32>
+}
+
+// -----
+
+// A contraction no softmax feeds is not a candidate: no remark.
+// CHECK-LABEL: func.func @not_a_candidate
+// CHECK: linalg.batch_matmul
+func.func @not_a_candidate(%a: tensor<4x8x8xf32>, %b: tensor<4x8x16xf32>) -> tensor<4x8x16xf32> {
+  %zero = arith.constant 0.000000e+00 : f32
+  %e = tensor.empty() : tensor<4x8x16xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  %o = linalg.batch_matmul ins(%a, %b : tensor<4x8x8xf32>, tensor<4x8x16xf32>) outs(%z : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
   return %o : tensor<4x8x16xf32>
 }

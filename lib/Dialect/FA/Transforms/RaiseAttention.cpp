@@ -285,16 +285,27 @@ private:
   void peelHeadBroadcast(Leaf &leaf);
   LogicalResult setHeads(int64_t h);
   bool singleUse(Value v) { return v.hasOneUse(); }
+  /// Records `reason` as why the match failed and returns failure. The last
+  /// reason recorded names the step that did not match (a step that tries
+  /// alternatives keeps the reason of the last one it tried).
+  LogicalResult fail(const Twine &reason) {
+    why = reason.str();
+    return failure();
+  }
 
   AttentionMatch &m;
+
+public:
+  /// Why `matchRoot` failed, for fa-raise-attention{explain}.
+  std::string why;
 };
 } // namespace
 
 LogicalResult Matcher::setHeads(int64_t h) {
   if (ShapedType::isDynamic(h))
-    return failure();
+    return fail("the number of heads is dynamic");
   if (m.heads && m.heads != h)
-    return failure();
+    return fail("the reshapes disagree on the number of heads");
   m.heads = h;
   return success();
 }
@@ -343,7 +354,8 @@ static bool mergesHeads(ArrayRef<ReassociationIndices> r) {
 LogicalResult Matcher::matchRoot(linalg::LinalgOp pv) {
   FailureOr<std::array<unsigned, 3>> mnk = batchedContraction(pv);
   if (failed(mnk))
-    return failure();
+    return fail("P V is not a batched contraction (batch loops first, rank 3 "
+                "or 4, accumulator filled with 0)");
   auto [mi, ni, ki] = *mnk;
   unsigned numBatch = pv.getNumLoops() - 3;
   OpOperand *pOperand = pv.getDpsInputOperand(0);
@@ -352,7 +364,7 @@ LogicalResult Matcher::matchRoot(linalg::LinalgOp pv) {
       !readsAs(pv.getMatchingIndexingMap(vOperand), numBatch, ki, ni) ||
       !readsAs(pv.getMatchingIndexingMap(pv.getDpsInitOperand(0)), numBatch,
                mi, ni))
-    return failure();
+    return fail("P V does not contract P's last axis with V's rows");
   m.chain.push_back(pv);
 
   // The result, the expand back to 4-D torch-mlir puts after a 3-D bmm, and
@@ -387,11 +399,12 @@ LogicalResult Matcher::matchRoot(linalg::LinalgOp pv) {
   converted = false;
   while (true) {
     if (!singleUse(p))
-      return failure();
+      return fail("P has a use outside the attention");
     if (auto col = p.getDefiningOp<tensor::CollapseShapeOp>();
         col && !collapsed) {
-      if (!mergesHeads(col.getReassociationIndices()) ||
-          failed(setHeads(col.getSrcType().getDimSize(1))))
+      if (!mergesHeads(col.getReassociationIndices()))
+        return fail("P is collapsed other than [B, H, N, N] to [B*H, N, N]");
+      if (failed(setHeads(col.getSrcType().getDimSize(1))))
         return failure();
       collapsed = true;
       m.chain.push_back(col);
@@ -421,15 +434,17 @@ LogicalResult Matcher::matchRoot(linalg::LinalgOp pv) {
   peelHeadBroadcast(m.k);
   peelHeadBroadcast(m.v);
   if (m.k.kvHeads != m.v.kvHeads)
-    return failure();
+    return fail("K and V are repeated over different numbers of heads");
   return success();
 }
 
 LogicalResult Matcher::matchSoftmax(Value p, Value &scores) {
   unsigned rank = m.scoreRank;
   if (auto sm = p.getDefiningOp<linalg::SoftmaxOp>()) {
-    if (sm.getDimension() != rank - 1 || !singleUse(sm.getInput()))
-      return failure();
+    if (sm.getDimension() != rank - 1)
+      return fail("linalg.softmax is not over the last axis");
+    if (!singleUse(sm.getInput()))
+      return fail("the scores have a use outside the softmax");
     m.chain.push_back(sm);
     scores = sm.getInput();
     return success();
@@ -438,9 +453,12 @@ LogicalResult Matcher::matchSoftmax(Value p, Value &scores) {
   // p = e / sum(e), e = exp(s - max(s)). The division may be written
   // e * (1 / l), the reciprocal in the same op or in an elementwise op of its
   // own over the row (torch-mlir's aten.reciprocal).
+  StringLiteral notSoftmax =
+      "P is neither linalg.softmax nor e / sum(e) (or e * (1 / sum(e))) in an "
+      "elementwise op";
   auto div = p.getDefiningOp<linalg::LinalgOp>();
   if (!isElementwise(div) || div.getNumDpsInputs() != 2)
-    return failure();
+    return fail(notSoftmax);
   Value y = yieldedValue(div);
   OpOperand *eIn = nullptr, *lIn = nullptr;
   linalg::LinalgOp recip;
@@ -481,10 +499,11 @@ LogicalResult Matcher::matchSoftmax(Value p, Value &scores) {
   }
   if (!eIn || !lIn || eIn == lIn ||
       !div.getMatchingIndexingMap(eIn).isIdentity())
-    return failure();
+    return fail(notSoftmax);
   auto [l, lMap] = peelBroadcast(lIn->get(), div.getMatchingIndexingMap(lIn));
   if (!isRowMap(lMap, l, rank))
-    return failure();
+    return fail("the softmax divisor is not one value per row (the softmax is "
+                "not over the last axis)");
   Value lRead = lIn->get(), lRow = l;
   if (recip) {
     m.chain.push_back(recip);
@@ -498,60 +517,62 @@ LogicalResult Matcher::matchSoftmax(Value p, Value &scores) {
       !sum.getMatchingIndexingMap(sum.getDpsInputOperand(0)).isIdentity() ||
       !isRowMap(sum.getMatchingIndexingMap(sum.getDpsInitOperand(0)),
                 sum.getDpsInitOperand(0)->get(), rank))
-    return failure();
+    return fail("the softmax divisor is not a reduction over the last axis of "
+                "the dividend");
   auto addf = yieldedValue(sum).getDefiningOp<arith::AddFOp>();
   std::optional<double> zero = initValue(sum.getDpsInitOperand(0)->get());
   if (!addf || !zero || *zero != 0.0)
-    return failure();
+    return fail("the softmax divisor is not a sum from 0 (only the sum, no "
+                "epsilon)");
   if (!llvm::is_contained(
           ArrayRef<Value>{addf.getLhs(), addf.getRhs()},
           sum.getMatchingBlockArgument(sum.getDpsInputOperand(0))) ||
       !llvm::is_contained(
           ArrayRef<Value>{addf.getLhs(), addf.getRhs()},
           sum.getMatchingBlockArgument(sum.getDpsInitOperand(0))))
-    return failure();
+    return fail("the softmax divisor adds something else than the dividend");
   // e feeds the sum and the division, nothing else; l only the division.
   if (!llvm::all_of(e.getUsers(),
                     [&](Operation *u) { return u == sum || u == div; }) ||
       !l.hasOneUse() || !lRead.hasOneUse())
-    return failure();
+    return fail("the exponentials or their row sum have a use outside the "
+                "softmax");
   if (lRow != lRead)
     m.chain.push_back(lRead.getDefiningOp());
 
   // e = exp(s - m), in one elementwise op or two.
   auto expOp = e.getDefiningOp<linalg::LinalgOp>();
-  if (!isElementwise(expOp))
-    return failure();
+  if (!isElementwise(expOp) ||
+      !yieldedValue(expOp).getDefiningOp<math::ExpOp>())
+    return fail("the softmax dividend is not math.exp in an elementwise op");
   auto exp = yieldedValue(expOp).getDefiningOp<math::ExpOp>();
-  if (!exp)
-    return failure();
   linalg::LinalgOp subOp = expOp;
   Value diff = exp.getOperand();
   if (OpOperand *dIn = inputOf(expOp, diff)) {
     if (expOp.getNumDpsInputs() != 1 ||
         !expOp.getMatchingIndexingMap(dIn).isIdentity() ||
         !singleUse(dIn->get()))
-      return failure();
+      return fail("the argument of exp is read transposed, broadcast or has "
+                  "another use");
     subOp = dIn->get().getDefiningOp<linalg::LinalgOp>();
     if (!isElementwise(subOp))
-      return failure();
+      return fail("the argument of exp is not computed elementwise");
     diff = yieldedValue(subOp);
     m.chain.push_back(expOp);
   }
   auto subf = diff.getDefiningOp<arith::SubFOp>();
-  if (!subf || subOp.getNumDpsInputs() != 2)
-    return failure();
-  OpOperand *sIn = inputOf(subOp, subf.getLhs());
-  OpOperand *mIn = inputOf(subOp, subf.getRhs());
-  if (!sIn || !mIn || !subOp.getMatchingIndexingMap(sIn).isIdentity())
-    return failure();
+  OpOperand *sIn = subf ? inputOf(subOp, subf.getLhs()) : nullptr;
+  OpOperand *mIn = subf ? inputOf(subOp, subf.getRhs()) : nullptr;
+  if (subOp.getNumDpsInputs() != 2 || !sIn || !mIn ||
+      !subOp.getMatchingIndexingMap(sIn).isIdentity())
+    return fail("the argument of exp is not s - max(s) (no max subtraction)");
   auto [mx, mxMap] =
       peelBroadcast(mIn->get(), subOp.getMatchingIndexingMap(mIn));
-  if (!isRowMap(mxMap, mx, rank) || !mx.hasOneUse())
-    return failure();
+  if (!isRowMap(mxMap, mx, rank))
+    return fail("the value subtracted in exp(s - m) is not one per row");
+  if (!mx.hasOneUse() || (mx != mIn->get() && !mIn->get().hasOneUse()))
+    return fail("the row max has a use outside the softmax");
   if (mx != mIn->get()) {
-    if (!mIn->get().hasOneUse())
-      return failure();
     m.chain.push_back(mIn->get().getDefiningOp());
   }
   Value s = sIn->get();
@@ -563,7 +584,7 @@ LogicalResult Matcher::matchSoftmax(Value p, Value &scores) {
   Value maxVal = mx;
   if (auto cast = mx.getDefiningOp<tensor::CastOp>()) {
     if (!cast.getSource().hasOneUse())
-      return failure();
+      return fail("the row max has a use outside the softmax");
     m.chain.push_back(cast);
     maxVal = cast.getSource();
   }
@@ -571,10 +592,10 @@ LogicalResult Matcher::matchSoftmax(Value p, Value &scores) {
   unsigned maxResults = maxOp ? maxOp->getNumResults() : 0;
   if (maxResults == 2) {
     if (maxVal != maxOp->getResult(0))
-      return failure();
+      return fail("the row max is not the first result of its reduction");
     for (Operation *u : maxOp->getResult(1).getUsers()) {
       if (!isa<tensor::CastOp>(u) || !u->use_empty())
-        return failure();
+        return fail("the indices of the row max are used");
       m.chain.push_back(u);
     }
   }
@@ -585,7 +606,8 @@ LogicalResult Matcher::matchSoftmax(Value p, Value &scores) {
            .isIdentity() ||
       !isRowMap(maxOp.getMatchingIndexingMap(maxOp.getDpsInitOperand(0)),
                 maxOp.getDpsInitOperand(0)->get(), rank))
-    return failure();
+    return fail("the value subtracted in exp(s - m) is not a reduction over "
+                "the last axis of the scores");
   // The values depend only on the input and their own accumulator.
   Value maxY = yieldedValue(maxOp, 0);
   Operation *maxf = maxY ? maxY.getDefiningOp() : nullptr;
@@ -596,7 +618,8 @@ LogicalResult Matcher::matchSoftmax(Value p, Value &scores) {
       !llvm::is_contained(
           maxf->getOperands(),
           maxOp.getMatchingBlockArgument(maxOp.getDpsInitOperand(0))))
-    return failure();
+    return fail("the row reduction is not arith.maximumf or arith.maxnumf of "
+                "the scores and its accumulator");
   std::optional<double> lowest =
       initValue(maxOp.getDpsInitOperand(0)->get());
   auto sem = &cast<FloatType>(getElementTypeOrSelf(mx.getType()))
@@ -605,11 +628,12 @@ LogicalResult Matcher::matchSoftmax(Value p, Value &scores) {
       !(std::isinf(*lowest) ? *lowest < 0
                             : *lowest == APFloat::getLargest(*sem, true)
                                              .convertToDouble()))
-    return failure();
+    return fail("the row max does not start from -inf or the lowest finite "
+                "value");
   // s feeds the max and the subtraction, nothing else.
   if (!llvm::all_of(s.getUsers(),
                     [&](Operation *u) { return u == maxOp || u == subOp; }))
-    return failure();
+    return fail("the scores have a use outside the softmax");
   m.chain.append({div, sum, subOp, maxOp});
   scores = s;
   return success();
@@ -677,7 +701,7 @@ LogicalResult Matcher::matchScores(Value s, bool scaledLater) {
   if (auto cv = s.getDefiningOp<linalg::LinalgOp>(); cv && isConversion(cv)) {
     Value in = cv.getDpsInputOperand(0)->get();
     if (!singleUse(in))
-      return failure();
+      return fail("the scores have a use outside the attention");
     m.chain.push_back(cv);
     return matchScores(in, scaledLater);
   }
@@ -685,15 +709,17 @@ LogicalResult Matcher::matchScores(Value s, bool scaledLater) {
   if (auto ex = s.getDefiningOp<tensor::ExpandShapeOp>()) {
     auto qk = ex.getSrc().getDefiningOp<linalg::LinalgOp>();
     if (!qk || !mergesHeads(ex.getReassociationIndices()) ||
-        !singleUse(ex.getSrc()) ||
-        failed(setHeads(ex.getResultType().getDimSize(1))))
+        !singleUse(ex.getSrc()))
+      return fail("the scores are expanded from something else than Q K^T on "
+                  "[B*H, N, N]");
+    if (failed(setHeads(ex.getResultType().getDimSize(1))))
       return failure();
     m.chain.push_back(ex);
     return matchQK(qk);
   }
   auto op = s.getDefiningOp<linalg::LinalgOp>();
   if (!op)
-    return failure();
+    return fail("the scores are not computed by a linalg op");
   if (!isElementwise(op))
     return matchQK(op);
 
@@ -701,8 +727,12 @@ LogicalResult Matcher::matchScores(Value s, bool scaledLater) {
   // identity map. Try each such input as the stream.
   Value y = yieldedValue(op);
   for (OpOperand *in : op.getDpsInputOperands()) {
-    if (!op.getMatchingIndexingMap(in).isIdentity() || !singleUse(in->get()))
+    if (!op.getMatchingIndexingMap(in).isIdentity())
       continue;
+    if (!singleUse(in->get())) {
+      (void)fail("the scores have a use outside the attention");
+      continue;
+    }
     FailureOr<StepForm> f = evalStep(op, y, op.getMatchingBlockArgument(in));
     if (failed(f) || !(f->scale > 0.0) || std::isinf(f->scale))
       continue;
@@ -725,13 +755,17 @@ LogicalResult Matcher::matchScores(Value s, bool scaledLater) {
       return success();
     m = saved;
   }
+  if (why.empty())
+    return fail("the elementwise op on the scores is not scale * s (+ bias) "
+                "with a positive constant scale and one bias");
   return failure();
 }
 
 LogicalResult Matcher::matchQK(linalg::LinalgOp qk) {
   FailureOr<std::array<unsigned, 3>> mnk = batchedContraction(qk);
   if (failed(mnk))
-    return failure();
+    return fail("the scores are not a batched contraction Q K^T (batch loops "
+                "first, rank 3 or 4, accumulator filled with 0)");
   auto [mi, ni, ki] = *mnk;
   unsigned numBatch = qk.getNumLoops() - 3;
   OpOperand *qOperand = qk.getDpsInputOperand(0);
@@ -739,12 +773,12 @@ LogicalResult Matcher::matchQK(linalg::LinalgOp qk) {
   if (!readsAs(qk.getMatchingIndexingMap(qOperand), numBatch, mi, ki) ||
       !readsAs(qk.getMatchingIndexingMap(qk.getDpsInitOperand(0)), numBatch,
                mi, ni))
-    return failure();
+    return fail("Q K^T does not read Q as [.., Nq, D] into [.., Nq, Nk]");
   bool transposedB =
       readsAs(qk.getMatchingIndexingMap(kOperand), numBatch, ni, ki);
   if (!transposedB &&
       !readsAs(qk.getMatchingIndexingMap(kOperand), numBatch, ki, ni))
-    return failure();
+    return fail("Q K^T does not contract Q's last axis with K's");
   m.chain.push_back(qk);
   if (failed(peelOperand(qOperand->get(), /*needTranspose=*/false,
                          /*allowScale=*/true, m.q)) ||
@@ -807,7 +841,8 @@ LogicalResult Matcher::peelOperand(Value v, bool needTranspose,
     break;
   }
   if (needTranspose != transposed)
-    return failure();
+    return fail("K is not transposed by the contraction's map or by a "
+                "transpose of its last two axes");
   leaf.value = v;
   return success();
 }
@@ -987,40 +1022,52 @@ static Value biasToRank4(OpBuilder &b, Location loc, Value bias, AffineMap map,
   return toRank4(b, loc, bias, heads);
 }
 
+/// Records `reason` in `why` and returns failure.
+static LogicalResult refuse(std::string &why, const Twine &reason) {
+  why = reason.str();
+  return failure();
+}
+
 /// Creates the fa.attention for `m` in place of `m.result`, or returns
-/// failure (leaving the IR as it was) when the operands do not fit the op.
-static LogicalResult rewrite(RewriterBase &rewriter, AttentionMatch &m) {
+/// failure (leaving the IR as it was, the reason in `why`) when the operands
+/// do not fit the op.
+static LogicalResult rewrite(RewriterBase &rewriter, AttentionMatch &m,
+                             std::string &why) {
   auto elt = [](Value v) { return getElementTypeOrSelf(v.getType()); };
   Type e = elt(m.q.value);
   if (!(e.isF16() || e.isBF16() || e.isF32()) || elt(m.k.value) != e ||
       elt(m.v.value) != e || elt(m.result) != e)
-    return failure();
+    return refuse(why, "Q, K, V and the result do not share one element type "
+                       "of f16, bf16 or f32");
   float scale = static_cast<float>(m.scale);
   if (!(scale > 0.0f) || std::isinf(scale))
-    return failure();
+    return refuse(why, "the scale is not a positive finite f32");
   int64_t heads = m.heads ? m.heads : 1;
   // Every 4-D operand agrees on the query heads; K/V heads divide them.
   auto headsOf = [](Value v) {
     auto t = cast<ShapedType>(v.getType());
     return t.getRank() == 4 ? t.getDimSize(1) : int64_t(0);
   };
+  StringLiteral badHeads =
+      "Q, K and V disagree on the number of heads (K/V heads must divide Q's)";
   if (headsOf(m.q.value) && headsOf(m.q.value) != heads)
-    return failure();
+    return refuse(why, badHeads);
   for (Leaf *l : {&m.k, &m.v}) {
     if (l->kvHeads ? heads % l->kvHeads != 0
                    : headsOf(l->value) && headsOf(l->value) != heads)
-      return failure();
+      return refuse(why, badHeads);
   }
   for (Value v : {m.q.value, m.k.value, m.v.value}) {
     auto t = cast<ShapedType>(v.getType());
     if (ShapedType::isDynamic(t.getDimSize(t.getRank() - 1)) ||
         (t.getRank() == 3 && !ShapedType::isDynamic(t.getDimSize(0)) &&
          t.getDimSize(0) % heads != 0))
-      return failure();
+      return refuse(why, "a head dimension is dynamic or B*H is not a "
+                         "multiple of the heads");
   }
   Type me = m.bias ? elt(m.bias) : Type();
   if (m.bias && !(me.isF16() || me.isBF16() || me.isF32()))
-    return failure();
+    return refuse(why, "the bias is not f16, bf16 or f32");
   // fa.attention computes S, P and both sums in f32 and rounds only O to
   // `e`. A program that computes in `e` or in f32 (mixed precision: bf16
   // operands, the softmax in f32) only gains precision from the raise; one
@@ -1040,7 +1087,8 @@ static LogicalResult rewrite(RewriterBase &rewriter, AttentionMatch &m) {
                    : WalkResult::interrupt();
       });
       if (r.wasInterrupted())
-        return failure();
+        return refuse(why, "an op of the chain computes in a float type other "
+                           "than the operands' or f32");
     }
 
   Location loc = m.result.getLoc();
@@ -1054,7 +1102,8 @@ static LogicalResult rewrite(RewriterBase &rewriter, AttentionMatch &m) {
   if (m.bias && !causal) {
     mask = biasToRank4(rewriter, loc, m.bias, m.biasMap, m.scoreRank, heads);
     if (!mask)
-      return failure();
+      return refuse(why, "the bias is read through a map the mask operand "
+                         "cannot express");
   }
   Value q = toRank4(rewriter, loc, m.q.value, heads);
   Value k = toRank4(rewriter, loc, m.k.value, heads);
@@ -1069,16 +1118,21 @@ static LogicalResult rewrite(RewriterBase &rewriter, AttentionMatch &m) {
                                   ValueRange{init},
                                   rewriter.getF32FloatAttr(scale), causal);
   LogicalResult valid = success();
+  std::string verifierMessage;
   {
-    ScopedDiagnosticHandler quiet(attn.getContext(),
-                                  [](Diagnostic &) { return success(); });
+    ScopedDiagnosticHandler quiet(attn.getContext(), [&](Diagnostic &d) {
+      if (verifierMessage.empty())
+        verifierMessage = d.str();
+      return success();
+    });
     valid = mlir::verify(attn, /*verifyRecursively=*/false);
   }
   if (failed(valid)) {
     // Not expected for IR the matcher accepts: undo what was built.
     while (anchor->getNextNode() != next)
       rewriter.eraseOp(next ? next->getPrevNode() : &anchor->getBlock()->back());
-    return failure();
+    return refuse(why, "the fa.attention built does not verify: " +
+                           verifierMessage);
   }
   Value result = attn.getResult();
   auto want = cast<RankedTensorType>(m.result.getType());
@@ -1118,9 +1172,46 @@ static void eraseDead(RewriterBase &rewriter, ArrayRef<Operation *> ops,
   }
 }
 
+/// Whether a softmax feeds the contraction `op`'s first input: a
+/// linalg.softmax or an op that computes math.exp among the producers of
+/// that input, a few ops up and not past another contraction. These are the
+/// candidates fa-raise-attention{explain} reports on.
+static bool isExplainCandidate(linalg::LinalgOp op) {
+  if (op.getNumDpsInputs() != 2 || !linalg::isaContractionOpInterface(op))
+    return false;
+  // Far enough for the longest chain the matcher accepts between P and the
+  // exponentials: conversion, collapse, reciprocal, division.
+  constexpr unsigned kMaxDepth = 5;
+  SmallVector<std::pair<Value, unsigned>> worklist = {
+      {op.getDpsInputOperand(0)->get(), 0}};
+  llvm::SmallPtrSet<Operation *, 8> seen;
+  while (!worklist.empty()) {
+    auto [v, depth] = worklist.pop_back_val();
+    Operation *def = v.getDefiningOp();
+    if (!def || depth > kMaxDepth || !seen.insert(def).second)
+      continue;
+    if (isa<linalg::SoftmaxOp>(def))
+      return true;
+    auto producer = dyn_cast<linalg::LinalgOp>(def);
+    if (producer && linalg::isaContractionOpInterface(producer))
+      continue;
+    if (producer && llvm::any_of(producer.getBlock()->getOperations(),
+                                 llvm::IsaPred<math::ExpOp>))
+      return true;
+    if (!producer && !isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp,
+                          tensor::CastOp>(def))
+      continue;
+    for (Value operand : def->getOperands())
+      worklist.push_back({operand, depth + 1});
+  }
+  return false;
+}
+
 namespace {
 struct RaiseAttentionPass
     : public fa::impl::FARaiseAttentionPassBase<RaiseAttentionPass> {
+  using Base::Base;
+
   void runOnOperation() override {
     SmallVector<linalg::LinalgOp> candidates;
     getOperation()->walk([&](linalg::LinalgOp op) {
@@ -1132,16 +1223,28 @@ struct RaiseAttentionPass
     for (linalg::LinalgOp pv : candidates) {
       if (erased.contains(pv))
         continue;
+      // Only a contraction fed by a softmax is worth a remark.
+      bool report = explain && isExplainCandidate(pv);
       AttentionMatch m;
       Matcher matcher(m);
-      if (failed(matcher.matchRoot(pv)))
-        continue;
+      LogicalResult raised = matcher.matchRoot(pv);
+      std::string why = failed(raised) ? matcher.why : std::string();
       // All of the chain sits in one block, and nothing outside it is lost.
       Block *block = pv->getBlock();
-      if (llvm::any_of(m.chain,
-                       [&](Operation *op) { return op->getBlock() != block; }))
-        continue;
-      if (failed(rewrite(rewriter, m)))
+      if (succeeded(raised) && llvm::any_of(m.chain, [&](Operation *op) {
+            return op->getBlock() != block;
+          })) {
+        raised = failure();
+        why = "the ops of the attention are in different blocks";
+      }
+      if (succeeded(raised))
+        raised = rewrite(rewriter, m, why);
+      if (report && failed(raised))
+        pv->emitRemark("not raised to fa.attention: ")
+            << (why.empty() ? "the attention does not match" : why);
+      else if (report)
+        pv->emitRemark("raised to fa.attention");
+      if (failed(raised))
         continue;
       SmallVector<Operation *> dead(m.chain.begin(), m.chain.end());
       dead.append(m.peeled.begin(), m.peeled.end());

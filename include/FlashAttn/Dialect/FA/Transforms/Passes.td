@@ -383,6 +383,11 @@ def FARaiseAttentionPass : Pass<"fa-raise-attention"> {
     in an f32 program, f16 in a bf16 one) or computes in f64 is left alone. Where a causal constant leaves a row with no
     visible key (`Nq > Nk`), the linalg program gives NaN and the raised op 0.
 
+    With `explain`, every candidate (a contraction whose first operand a
+    softmax feeds: `linalg.softmax`, or an op computing `math.exp`, a few ops
+    up) gets a remark: `raised to fa.attention`, or `not raised to
+    fa.attention: <reason>` naming the step of the chain that did not match.
+
     ```mlir
     %s = linalg.batch_matmul ins(%q, %kt : ...) outs(%zero : ...)
     %p = linalg.softmax dimension(2) ins(%s : ...) outs(%e : ...)
@@ -397,6 +402,11 @@ def FARaiseAttentionPass : Pass<"fa-raise-attention"> {
     "::mlir::fa::FADialect",
     "::mlir::arith::ArithDialect",
     "::mlir::tensor::TensorDialect",
+  ];
+  let options = [
+    Option<"explain", "explain", "bool", /*default=*/"false",
+           "Emit a remark per candidate: raised, or the step that did not "
+           "match">,
   ];
 }
 
