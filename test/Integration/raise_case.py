@@ -18,6 +18,11 @@ frontends emit:
   named      3-D [B*H, N, D] tensors, linalg.transpose, linalg.batch_matmul,
              Q pre-scaled, linalg.softmax, GQA by a generic reading h floordiv G.
 
+Masks written with arith.select (torch style): `--mask keep` is
+`select(keep, s, -inf)` with an i1 [B, 1, Nq, Nk] argument (Hugging Face's
+masked_fill, JAX's where), `--mask causal-index` the select of the causal
+condition `j <= i + (Nk - Nq)` computed from linalg.index.
+
 Variants of the softmax chain (torch style; `--div recip-fused` also named):
   --max indices       the row max as torch-mlir lowers aten.max.dim: one
                       linalg.generic with the values and the (unused) indices,
@@ -65,20 +70,29 @@ def parse_args(argv):
     p.add_argument("--nk", type=int, default=0)
     p.add_argument("--d", type=int, default=16)
     p.add_argument("--dtype", choices=["f32", "f16", "bf16"], default="f32")
-    p.add_argument("--mask", choices=["none", "bias", "causal"],
+    p.add_argument("--mask", choices=["none", "bias", "causal", "keep",
+                                      "causal-index"],
                    default="none")
     p.add_argument("--softmax", choices=["op", "chain"], default="op",
                    help="named style: linalg.softmax or the linalg.reduce "
                    "chain (the upstream CPU lowering has no linalg.softmax)")
-    p.add_argument("--max", choices=["values", "indices"], default="values")
+    p.add_argument("--max", choices=["values", "indices", "maxnumf-nan"],
+                   default="values",
+                   help="maxnumf-nan (named style, softmax chain): the row max "
+                   "as upstream's linalg.softmax decomposition writes it, "
+                   "arith.maxnumf from a NaN init")
     p.add_argument("--div", choices=["div", "recip", "recip-fused"],
                    default="div")
     p.add_argument("--softmax-dtype", choices=["same", "f32"], default="same")
     p.add_argument("--seed", type=int, default=0)
     a = p.parse_args(argv)
-    if a.style != "torch" and (a.max != "values" or a.div == "recip" or
+    if a.max == "maxnumf-nan" and (a.style != "named" or a.softmax != "chain"):
+        p.error("--max maxnumf-nan needs --style named --softmax chain")
+    if a.style != "torch" and (a.max == "indices" or a.div == "recip" or
                                a.softmax_dtype != "same"):
         p.error("--max, --div recip and --softmax-dtype need --style torch")
+    if a.style != "torch" and a.mask in ("keep", "causal-index"):
+        p.error("--mask keep and causal-index need --style torch")
     if a.style == "named" and a.div != "div" and a.softmax != "chain":
         p.error("--div needs --softmax chain")
     a.hkv = a.hkv or a.hq
@@ -183,7 +197,9 @@ def emit_attn(a, bias_arg):
         qs, ks = [B, Hq, Nq, D], [B, Hkv, Nk, D]
     vs = ks
     args = [("%q", qs), ("%k", ks), ("%v", vs)]
-    if bias_arg:
+    if a.mask == "keep":
+        args.append(("%keep", [B, 1, Nq, Nk], "i1"))
+    elif bias_arg:
         # 3-D programs carry a per-head bias [H, Nq, Nk] (batch 1).
         args.append(("%bias", [1, Hq, Nq, Nk] if not three_d else
                      [B * Hq, Nq, Nk]))
@@ -288,7 +304,21 @@ def emit_attn(a, bias_arg):
     rank = len(ss)
 
     # --- Bias ---------------------------------------------------------------
-    if a.mask != "none":
+    if a.mask == "keep":
+        s = E.generic([(s, ss), ("%keep", [B, 1, Nq, Nk], "i1")],
+                      [identity(4), amap(4, "d0, 0, d2, d3"), identity(4)], ss,
+                      [f"%n = arith.constant {ninf} : {e}",
+                       f"%r = arith.select %a1, %a0, %n : {e}", "%r"])
+    elif a.mask == "causal-index":
+        s = E.generic([(s, ss)], [identity(4)] * 2, ss,
+                      ["%i = linalg.index 2 : index",
+                       "%j = linalg.index 3 : index",
+                       f"%off = arith.constant {Nk - Nq} : index",
+                       "%lim = arith.addi %i, %off : index",
+                       "%keep = arith.cmpi sle, %j, %lim : index",
+                       f"%n = arith.constant {ninf} : {e}",
+                       f"%r = arith.select %keep, %a0, %n : {e}", "%r"])
+    elif a.mask != "none":
         if a.mask == "causal":
             i = np.arange(Nq)[:, None]
             j = np.arange(Nk)[None, :]
@@ -414,7 +444,11 @@ def emit_attn(a, bias_arg):
             E.emit(f"{b} = linalg.broadcast ins({r} : {t(row, e)}) outs({init2}"
                    f" : {t(ss, e)}) dimensions = [{rank - 1}]")
             return b
-        mx = reduce(s, ninf, "arith.maximumf")
+        if a.max == "maxnumf-nan":
+            nans = {"f32": "0xFFC00000", "bf16": "0xFFC0", "f16": "0xFE00"}
+            mx = reduce(s, nans[e], "arith.maxnumf")
+        else:
+            mx = reduce(s, ninf, "arith.maximumf")
         ex = E.generic([(s, ss), (mx, ss)], [identity(rank)] * 3, ss,
                        [f"%d = arith.subf %a0, %a1 : {e}",
                         f"%r = math.exp %d : {e}", "%r"])
@@ -465,7 +499,7 @@ def emit_attn(a, bias_arg):
                f"{amap(4, 'd0, d1, d2')}] ins({p}, {v} : {t(ss, e)}, "
                f"{t([B * Hq, Nk, D], e)}) outs({z} : {t(out_shape, e)}) -> "
                f"{t(out_shape, e)}")
-    sig = ", ".join(f"{n}: {t(s, e)}" for n, s in args)
+    sig = ", ".join(f"{x[0]}: {t(x[1], (x + (e,))[2])}" for x in args)
     head = f"func.func @attn({sig}) -> {t(out_shape, e)} {{"
     text = "\n".join([head] + E.lines + [f"  return {o} : {t(out_shape, e)}",
                                          "}"])
@@ -477,8 +511,10 @@ def case_args(a):
     ns = ac.parse_args(["check", "--b", str(a.b), "--hq", str(a.hq), "--hkv",
                         str(a.hkv), "--nq", str(a.nq), "--nk", str(a.nk), "--d",
                         str(a.d), "--dtype", a.dtype, "--seed", str(a.seed)]
-                       + (["--causal"] if a.mask == "causal" else [])
-                       + (["--mask", "bias"] if a.mask == "bias" else []))
+                       + (["--causal"] if a.mask in ("causal", "causal-index")
+                          else [])
+                       + (["--mask", "bias"] if a.mask == "bias" else [])
+                       + (["--mask", "bool"] if a.mask == "keep" else []))
     return ns
 
 
@@ -489,18 +525,19 @@ def emit_module(a):
     e = a.dtype
     lines = ["func.func private @printMemrefF32(tensor<*xf32>)", text,
              "func.func @main() {"]
-    vals = {"%q": q, "%k": k, "%v": v, "%bias": mask}
+    vals = {"%q": q, "%k": k, "%v": v, "%bias": mask, "%keep": mask}
     names = []
-    for n, shape in args:
+    for n, shape, *elt in args:
+        ae = elt[0] if elt else e
         x = vals[n].reshape(shape)
-        flat = t([x.size], e)
-        lines.append(f"  {n}_flat = arith.constant {ac.dense(x, e)} : {flat}")
+        flat = t([x.size], ae)
+        lines.append(f"  {n}_flat = arith.constant {ac.dense(x, ae)} : {flat}")
         lines.append(f"  {n} = tensor.expand_shape {n}_flat "
                      f"[[{', '.join(str(i) for i in range(len(shape)))}]] "
                      f"output_shape [{', '.join(map(str, shape))}] : {flat} "
-                     f"into {t(shape, e)}")
+                     f"into {t(shape, ae)}")
         names.append(n)
-    sig = ", ".join(t(s, e) for _, s in args)
+    sig = ", ".join(t(x[1], (x + (e,))[2]) for x in args)
     lines.append(f"  %o = call @attn({', '.join(names)}) : ({sig}) -> "
                  f"{t(out_shape, e)}")
     o = "%o"
@@ -571,7 +608,8 @@ def run(a):
     # visible key: the linalg program divides 0 by 0 there (NaN), the raised
     # op gives 0 as the reference does. Compare the linalg program elsewhere.
     row = (np.arange(ref.size) // a.d) % a.nq
-    blind = (row < a.nq - a.nk) if a.mask == "causal" else np.zeros(ref.size, bool)
+    blind = ((row < a.nq - a.nk) if a.mask in ("causal", "causal-index")
+             else np.zeros(ref.size, bool))
     if not np.all(np.isnan(original[blind])):
         print("FAIL: linalg: rows without a visible key are not NaN")
         return 1

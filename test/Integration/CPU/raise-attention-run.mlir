@@ -27,6 +27,16 @@
 // RUN: %python %fa_src_root/test/Integration/raise_case.py run --style torch --dtype bf16 --softmax-dtype f32 --max indices --div recip --mask causal --hq 4 --hkv 2 --nq 9 --nk 13 --d 8 --seed 12 | FileCheck %s
 // RUN: %python %fa_src_root/test/Integration/raise_case.py run --style torch --dtype f16 --softmax-dtype f32 --div recip-fused --mask bias --hq 2 --nq 8 --nk 12 --d 16 --seed 13 | FileCheck %s
 // RUN: %python %fa_src_root/test/Integration/raise_case.py run --style named --softmax chain --div recip-fused --mask causal --hq 2 --nq 9 --nk 13 --d 8 --seed 14 | FileCheck %s
+// Masks written with arith.select (issue 26): an i1 keep-mask argument
+// (Hugging Face masked_fill, JAX where) and the causal condition computed from
+// linalg.index; the row max as upstream's linalg.softmax decomposition writes
+// it (arith.maxnumf from NaN).
+// RUN: %python %fa_src_root/test/Integration/raise_case.py run --style torch --mask keep --b 2 --hq 3 --nq 7 --nk 11 --d 16 --seed 21 | FileCheck %s
+// RUN: %python %fa_src_root/test/Integration/raise_case.py run --style torch --mask causal-index --b 2 --hq 4 --hkv 2 --nq 9 --nk 13 --d 8 --seed 22 | FileCheck %s
+// RUN: %python %fa_src_root/test/Integration/raise_case.py run --style torch --mask causal-index --dtype bf16 --hq 2 --nq 13 --nk 9 --d 16 --seed 23 | FileCheck %s
+// RUN: %python %fa_src_root/test/Integration/raise_case.py run --style torch --mask keep --dtype f16 --softmax-dtype f32 --hq 4 --hkv 1 --nq 8 --nk 12 --d 16 --seed 24 | FileCheck %s
+// RUN: %python %fa_src_root/test/Integration/raise_case.py run --style named --softmax chain --max maxnumf-nan --mask causal --hq 2 --nq 9 --nk 13 --d 8 --seed 25 | FileCheck %s
+// RUN: %python %fa_src_root/test/Integration/raise_case.py run --style named --softmax chain --max maxnumf-nan --mask bias --dtype bf16 --hq 3 --nq 8 --nk 8 --d 16 --seed 26 | FileCheck %s
 // Through the tiled form (tiling chosen for the H100, several blocks).
 // RUN: %python %fa_src_root/test/Integration/raise_case.py run --style torch --mask causal --hq 2 --nq 150 --nk 150 --d 16 --seed 9 --passes="--fa-set-target=target=h100 --fa-select-tiling --fa-tile-attention=tile-memory-space=0" | FileCheck %s
 // RUN: %python %fa_src_root/test/Integration/raise_case.py run --style stablehlo --mask bias --hq 4 --hkv 2 --nq 70 --nk 90 --d 16 --seed 10 --passes="--fa-set-target=target=h100 --fa-select-tiling --fa-tile-attention=tile-memory-space=0" | FileCheck %s

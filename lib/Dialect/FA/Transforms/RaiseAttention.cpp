@@ -248,6 +248,9 @@ struct AttentionMatch {
   /// The additive bias in the score space, and how it is read there.
   Value bias;
   AffineMap biasMap;
+  /// The i1 keep-mask of an `arith.select`, and how it is read there.
+  Value keep;
+  AffineMap keepMap;
   double scale = 1.0;
   bool causal = false;
   /// The rank of the softmax (score) space, 3 or 4.
@@ -266,6 +269,16 @@ struct AttentionMatch {
 struct StepForm {
   double scale = 1.0;
   OpOperand *bias = nullptr;
+  /// For `select(keep, x, -inf)` (or `select(drop, -inf, x)`, negated): the
+  /// i1 condition in the op's body that keeps a score.
+  Value keep;
+  bool keepNegated = false;
+};
+
+/// `i * query + j * key + c` over the last two loops of a score space: the
+/// index arithmetic a causal condition is written in.
+struct IndexForm {
+  int64_t query = 0, key = 0, c = 0;
 };
 
 class Matcher {
@@ -284,6 +297,8 @@ private:
                             Leaf &leaf);
   void peelHeadBroadcast(Leaf &leaf);
   LogicalResult setHeads(int64_t h);
+  LogicalResult matchKeep(linalg::LinalgOp op, const StepForm &f,
+                          OpOperand *&keepIn);
   bool singleUse(Value v) { return v.hasOneUse(); }
   /// Records `reason` as why the match failed and returns failure. The last
   /// reason recorded names the step that did not match (a step that tries
@@ -624,12 +639,17 @@ LogicalResult Matcher::matchSoftmax(Value p, Value &scores) {
       initValue(maxOp.getDpsInitOperand(0)->get());
   auto sem = &cast<FloatType>(getElementTypeOrSelf(mx.getType()))
                   .getFloatSemantics();
+  // NaN is maxnumf's identity (upstream's linalg.softmax decomposition
+  // starts from it); maximumf would propagate it.
+  bool nanIdentity =
+      lowest && std::isnan(*lowest) && isa<arith::MaxNumFOp>(maxf);
   if (!lowest ||
-      !(std::isinf(*lowest) ? *lowest < 0
-                            : *lowest == APFloat::getLargest(*sem, true)
-                                             .convertToDouble()))
-    return fail("the row max does not start from -inf or the lowest finite "
-                "value");
+      !(nanIdentity ||
+        (std::isinf(*lowest) ? *lowest < 0
+                             : *lowest == APFloat::getLargest(*sem, true)
+                                              .convertToDouble())))
+    return fail("the row max does not start from -inf, the lowest finite "
+                "value or (for arith.maxnumf) NaN");
   // s feeds the max and the subtraction, nothing else.
   if (!llvm::all_of(s.getUsers(),
                     [&](Operation *u) { return u == maxOp || u == subOp; }))
@@ -637,6 +657,105 @@ LogicalResult Matcher::matchSoftmax(Value p, Value &scores) {
   m.chain.append({div, sum, subOp, maxOp});
   scores = s;
   return success();
+}
+
+/// The form `v` takes in the index arithmetic of a score space of `rank`
+/// loops, or nothing when it is not a sum of the last two loops' indices and
+/// constants.
+static std::optional<IndexForm> indexForm(Value v, unsigned rank) {
+  Operation *def = v.getDefiningOp();
+  if (!def)
+    return std::nullopt;
+  if (auto index = dyn_cast<linalg::IndexOp>(def)) {
+    if (index.getDim() + 2 == rank)
+      return IndexForm{1, 0, 0};
+    if (index.getDim() + 1 == rank)
+      return IndexForm{0, 1, 0};
+    return std::nullopt;
+  }
+  APInt c;
+  if (matchPattern(v, m_ConstantInt(&c)))
+    return IndexForm{0, 0, c.getSExtValue()};
+  if (isa<arith::IndexCastOp, arith::ExtSIOp>(def))
+    return indexForm(def->getOperand(0), rank);
+  if (!isa<arith::AddIOp, arith::SubIOp>(def))
+    return std::nullopt;
+  std::optional<IndexForm> a = indexForm(def->getOperand(0), rank);
+  std::optional<IndexForm> b = indexForm(def->getOperand(1), rank);
+  if (!a || !b)
+    return std::nullopt;
+  int64_t sign = isa<arith::SubIOp>(def) ? -1 : 1;
+  return IndexForm{a->query + sign * b->query, a->key + sign * b->key,
+                   a->c + sign * b->c};
+}
+
+/// Whether `cond` (negated when `negated`), computed in the body of `op`
+/// over a score space [.., Nq, Nk], is the bottom-right causal condition
+/// `j <= i + (Nk - Nq)` for query i and key j.
+static bool isCausalCondition(linalg::LinalgOp op, Value cond, bool negated) {
+  auto cmp = cond.getDefiningOp<arith::CmpIOp>();
+  if (!cmp || cmp->getBlock() != op.getBlock())
+    return false;
+  auto type = cast<ShapedType>(op->getResult(0).getType());
+  unsigned rank = type.getRank();
+  int64_t nq = type.getDimSize(rank - 2), nk = type.getDimSize(rank - 1);
+  std::optional<IndexForm> lhs = indexForm(cmp.getLhs(), rank);
+  std::optional<IndexForm> rhs = indexForm(cmp.getRhs(), rank);
+  if (!lhs || !rhs || ShapedType::isDynamic(nq) || ShapedType::isDynamic(nk))
+    return false;
+  arith::CmpIPredicate pred = cmp.getPredicate();
+  if (negated)
+    pred = arith::invertPredicate(pred);
+  // Normalize to d <= 0 with d = lhs - rhs (or rhs - lhs), over integers.
+  IndexForm d{lhs->query - rhs->query, lhs->key - rhs->key, lhs->c - rhs->c};
+  auto flip = [&] { d = {-d.query, -d.key, -d.c}; };
+  switch (pred) {
+  case arith::CmpIPredicate::sle:
+    break;
+  case arith::CmpIPredicate::slt:
+    d.c += 1;
+    break;
+  case arith::CmpIPredicate::sge:
+    flip();
+    break;
+  case arith::CmpIPredicate::sgt:
+    flip();
+    d.c += 1;
+    break;
+  default:
+    // Unsigned and equality comparisons are not the causal pattern.
+    return false;
+  }
+  // j - i + c <= 0, i.e. j <= i + (Nk - Nq).
+  return d.key == 1 && d.query == -1 && -d.c == nk - nq;
+}
+
+LogicalResult Matcher::matchKeep(linalg::LinalgOp op, const StepForm &f,
+                                 OpOperand *&keepIn) {
+  Value cond = f.keep;
+  bool negated = f.keepNegated;
+  // `not x` is written `x xor true`.
+  while (auto x = cond.getDefiningOp<arith::XOrIOp>()) {
+    if (matchPattern(x.getRhs(), m_One()))
+      cond = x.getLhs();
+    else if (matchPattern(x.getLhs(), m_One()))
+      cond = x.getRhs();
+    else
+      break;
+    negated = !negated;
+  }
+  if (OpOperand *in = inputOf(op, cond)) {
+    if (negated)
+      return fail("the select drops the scores its i1 mask is true for (a "
+                  "drop-mask; fa.attention takes a keep-mask)");
+    keepIn = in;
+    return success();
+  }
+  if (isCausalCondition(op, cond, negated))
+    return success();
+  return fail("the select's condition is neither an i1 input nor the "
+              "bottom-right causal condition j <= i + (Nk - Nq) on "
+              "linalg.index");
 }
 
 FailureOr<StepForm> Matcher::evalStep(linalg::LinalgOp op, Value x,
@@ -663,6 +782,23 @@ FailureOr<StepForm> Matcher::evalStep(linalg::LinalgOp op, Value x,
   }
   if (auto div = dyn_cast<arith::DivFOp>(def))
     return scaled(div.getLhs(), div.getRhs(), true);
+  if (auto sel = dyn_cast<arith::SelectOp>(def)) {
+    // masked_fill / where: the masked scores are -inf.
+    auto isNegInf = [&](Value c) {
+      std::optional<double> x = constantFloat(c, op);
+      return x && std::isinf(*x) && *x < 0;
+    };
+    bool negated = isNegInf(sel.getTrueValue());
+    if (!negated && !isNegInf(sel.getFalseValue()))
+      return failure();
+    FailureOr<StepForm> f = evalStep(
+        op, negated ? sel.getFalseValue() : sel.getTrueValue(), stream);
+    if (failed(f) || f->bias || f->keep || !sel.getCondition().getType().isInteger(1))
+      return failure();
+    f->keep = sel.getCondition();
+    f->keepNegated = negated;
+    return f;
+  }
   if (auto add = dyn_cast<arith::AddFOp>(def)) {
     // The bias is an input read as is, or times 1 (torch's `alpha`).
     auto biasOf = [&](Value b) -> OpOperand * {
@@ -738,14 +874,23 @@ LogicalResult Matcher::matchScores(Value s, bool scaledLater) {
       continue;
     if (f->bias && (m.bias || scaledLater || f->bias == in))
       continue;
-    // Every other input is the bias or a constant.
+    OpOperand *keepIn = nullptr;
+    if (f->keep && (m.keep || m.causal || failed(matchKeep(op, *f, keepIn))))
+      continue;
+    // Every other input is the bias, the keep-mask or a constant.
     if (llvm::any_of(op.getDpsInputOperands(), [&](OpOperand *o) {
-          return o != in && o != f->bias &&
+          return o != in && o != f->bias && o != keepIn &&
                  !constantFloat(op.getMatchingBlockArgument(o), op);
         }))
       continue;
     AttentionMatch saved = m;
     m.scale *= f->scale;
+    if (keepIn) {
+      std::tie(m.keep, m.keepMap) =
+          peelBroadcast(keepIn->get(), op.getMatchingIndexingMap(keepIn));
+    } else if (f->keep) {
+      m.causal = true;
+    }
     if (f->bias) {
       std::tie(m.bias, m.biasMap) = peelBroadcast(
           f->bias->get(), op.getMatchingIndexingMap(f->bias));
@@ -827,7 +972,7 @@ LogicalResult Matcher::peelOperand(Value v, bool needTranspose,
         op.getMatchingIndexingMap(in).isIdentity()) {
       FailureOr<StepForm> f =
           evalStep(op, yieldedValue(op), op.getMatchingBlockArgument(in));
-      if (succeeded(f) && !f->bias && f->scale > 0.0 &&
+      if (succeeded(f) && !f->bias && !f->keep && f->scale > 0.0 &&
           llvm::all_of(ArrayRef(op.getDpsInputOperands()).drop_front(), [&](auto *o) {
             return constantFloat(op.getMatchingBlockArgument(o), op)
                 .has_value();
@@ -1066,6 +1211,11 @@ static LogicalResult rewrite(RewriterBase &rewriter, AttentionMatch &m,
                          "multiple of the heads");
   }
   Type me = m.bias ? elt(m.bias) : Type();
+  bool biasCausal =
+      m.bias && isCausalConstant(m.bias, m.biasMap, m.scoreRank);
+  if (m.keep && m.bias && !biasCausal)
+    return refuse(why, "the scores have both an additive bias and an i1 "
+                       "keep-mask; fa.attention takes one mask");
   if (m.bias && !(me.isF16() || me.isBF16() || me.isF32()))
     return refuse(why, "the bias is not f16, bf16 or f32");
   // fa.attention computes S, P and both sums in f32 and rounds only O to
@@ -1096,11 +1246,13 @@ static LogicalResult rewrite(RewriterBase &rewriter, AttentionMatch &m,
   rewriter.setInsertionPointAfterValue(m.result);
   Operation *anchor = m.result.getDefiningOp();
   Operation *next = anchor->getNextNode();
-  bool causal =
-      m.bias && isCausalConstant(m.bias, m.biasMap, m.scoreRank);
+  bool causal = m.causal || biasCausal;
   Value mask;
-  if (m.bias && !causal) {
-    mask = biasToRank4(rewriter, loc, m.bias, m.biasMap, m.scoreRank, heads);
+  if (m.keep || (m.bias && !biasCausal)) {
+    mask = m.keep ? biasToRank4(rewriter, loc, m.keep, m.keepMap, m.scoreRank,
+                                heads)
+                  : biasToRank4(rewriter, loc, m.bias, m.biasMap, m.scoreRank,
+                                heads);
     if (!mask)
       return refuse(why, "the bias is read through a map the mask operand "
                          "cannot express");

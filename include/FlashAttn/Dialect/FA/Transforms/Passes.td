@@ -358,8 +358,12 @@ def FARaiseAttentionPass : Pass<"fa-raise-attention"> {
       `s + b * 1`), read through a broadcasting map or a `linalg.broadcast`.
       A constant bias that is exactly 0 / -inf in the bottom-right causal
       pattern becomes `causal`; any other bias becomes the `mask` operand;
+    * a mask written `select(keep, s, -inf)` (or `select(drop, -inf, s)`):
+      an i1 input becomes the i1 keep-mask, the condition
+      `j <= i + (Nk - Nq)` computed from `linalg.index` becomes `causal`;
     * softmax over the last axis: `linalg.softmax`, or the chain max
-      reduction, `exp(s - max)`, sum reduction, division; the max may be
+      reduction (from -inf, or `arith.maxnumf` from NaN as upstream's
+      decomposition of `linalg.softmax` writes it), `exp(s - max)`, sum reduction, division; the max may be
       torch-mlir's `aten.max.dim` (values and unused indices in one
       `linalg.generic`), the division `e * (1 / sum)` (the reciprocal fused
       or in an op of its own);
