@@ -21,7 +21,11 @@ frontends emit:
 Masks written with arith.select (torch style): `--mask keep` is
 `select(keep, s, -inf)` with an i1 [B, 1, Nq, Nk] argument (Hugging Face's
 masked_fill, JAX's where), `--mask causal-index` the select of the causal
-condition `j <= i + (Nk - Nq)` computed from linalg.index.
+condition `j <= i + (Nk - Nq)` computed from linalg.index, and `--mask
+causal-generated` the 0 / -inf bias torch-mlir builds for SDPA's is_causal: a
+linalg.generic selecting on its indices, added to the scores.
+`--repeat expand` (torch style, --hkv 1) repeats K and V over the heads as
+torch's expand of a [B, 1, N, D] tensor does: a generic reading head 0.
 
 Variants of the softmax chain (torch style; `--div recip-fused` also named):
   --max indices       the row max as torch-mlir lowers aten.max.dim: one
@@ -71,7 +75,7 @@ def parse_args(argv):
     p.add_argument("--d", type=int, default=16)
     p.add_argument("--dtype", choices=["f32", "f16", "bf16"], default="f32")
     p.add_argument("--mask", choices=["none", "bias", "causal", "keep",
-                                      "causal-index"],
+                                      "causal-index", "causal-generated"],
                    default="none")
     p.add_argument("--softmax", choices=["op", "chain"], default="op",
                    help="named style: linalg.softmax or the linalg.reduce "
@@ -84,6 +88,8 @@ def parse_args(argv):
     p.add_argument("--div", choices=["div", "recip", "recip-fused"],
                    default="div")
     p.add_argument("--softmax-dtype", choices=["same", "f32"], default="same")
+    p.add_argument("--repeat", choices=["unsqueeze", "expand"],
+                   default="unsqueeze")
     p.add_argument("--seed", type=int, default=0)
     a = p.parse_args(argv)
     if a.max == "maxnumf-nan" and (a.style != "named" or a.softmax != "chain"):
@@ -91,8 +97,12 @@ def parse_args(argv):
     if a.style != "torch" and (a.max == "indices" or a.div == "recip" or
                                a.softmax_dtype != "same"):
         p.error("--max, --div recip and --softmax-dtype need --style torch")
-    if a.style != "torch" and a.mask in ("keep", "causal-index"):
-        p.error("--mask keep and causal-index need --style torch")
+    if a.style != "torch" and a.mask in ("keep", "causal-index",
+                                         "causal-generated"):
+        p.error("--mask keep, causal-index and causal-generated need "
+                "--style torch")
+    if a.repeat == "expand" and (a.style != "torch" or a.hkv != 1):
+        p.error("--repeat expand needs --style torch --hkv 1")
     if a.style == "named" and a.div != "div" and a.softmax != "chain":
         p.error("--div needs --softmax chain")
     a.hkv = a.hkv or a.hq
@@ -158,12 +168,13 @@ class Emitter:
         v = self.name("g")
         ins_v = ", ".join(x for x, _, _ in ins)
         ins_t = ", ".join(t(s, ie) for _, s, ie in ins)
-        args = ", ".join(f"%a{i}: {ie}" for i, (_, _, ie) in enumerate(ins))
+        args = "".join(f"%a{i}: {ie}, " for i, (_, _, ie) in enumerate(ins))
         ms = ", ".join(maps)
         self.emit(f"{v} = linalg.generic {{indexing_maps = [{ms}], "
-                  f"iterator_types = {iters or par(rank)}}} ins({ins_v} : "
-                  f"{ins_t}) outs({init} : {t(out_shape, out_e)}) {{")
-        self.emit(f"^bb0({args}, %out: {out_e}):")
+                  f"iterator_types = {iters or par(rank)}}} "
+                  + (f"ins({ins_v} : {ins_t}) " if ins else "")
+                  + f"outs({init} : {t(out_shape, out_e)}) {{")
+        self.emit(f"^bb0({args}%out: {out_e}):")
         *ops, res = body
         for o in ops:
             self.emit("  " + o)
@@ -211,6 +222,9 @@ def emit_attn(a, bias_arg):
     def repeat(x):
         if G == 1:
             return x
+        if a.style == "torch" and a.repeat == "expand":
+            return E.generic([(x, ks)], [amap(4, "d0, 0, d2, d3"), identity(4)],
+                             [B, Hq, Nk, D], ["%a0"])
         if a.style == "torch":
             u = E.name("u")
             E.emit(f"{u} = tensor.expand_shape {x} [[0], [1, 2], [3], [4]] "
@@ -319,7 +333,18 @@ def emit_attn(a, bias_arg):
                        f"%n = arith.constant {ninf} : {e}",
                        f"%r = arith.select %keep, %a0, %n : {e}", "%r"])
     elif a.mask != "none":
-        if a.mask == "causal":
+        if a.mask == "causal-generated":
+            ms = [1, 1, Nq, Nk]
+            bv = E.generic([], [identity(4)], ms,
+                           ["%i = linalg.index 2 : index",
+                            "%j = linalg.index 3 : index",
+                            f"%off = arith.constant {Nk - Nq} : index",
+                            "%lim = arith.addi %i, %off : index",
+                            "%keep = arith.cmpi sle, %j, %lim : index",
+                            f"%z = arith.constant {zero} : {e}",
+                            f"%n = arith.constant {ninf} : {e}",
+                            f"%r = arith.select %keep, %z, %n : {e}", "%r"])
+        elif a.mask == "causal":
             i = np.arange(Nq)[:, None]
             j = np.arange(Nk)[None, :]
             m = np.where(j <= i + (Nk - Nq), 0.0, -np.inf)
@@ -511,8 +536,7 @@ def case_args(a):
     ns = ac.parse_args(["check", "--b", str(a.b), "--hq", str(a.hq), "--hkv",
                         str(a.hkv), "--nq", str(a.nq), "--nk", str(a.nk), "--d",
                         str(a.d), "--dtype", a.dtype, "--seed", str(a.seed)]
-                       + (["--causal"] if a.mask in ("causal", "causal-index")
-                          else [])
+                       + (["--causal"] if a.mask.startswith("causal") else [])
                        + (["--mask", "bias"] if a.mask == "bias" else [])
                        + (["--mask", "bool"] if a.mask == "keep" else []))
     return ns
@@ -608,7 +632,7 @@ def run(a):
     # visible key: the linalg program divides 0 by 0 there (NaN), the raised
     # op gives 0 as the reference does. Compare the linalg program elsewhere.
     row = (np.arange(ref.size) // a.d) % a.nq
-    blind = ((row < a.nq - a.nk) if a.mask in ("causal", "causal-index")
+    blind = ((row < a.nq - a.nk) if a.mask.startswith("causal")
              else np.zeros(ref.size, bool))
     if not np.all(np.isnan(original[blind])):
         print("FAIL: linalg: rows without a visible key are not NaN")

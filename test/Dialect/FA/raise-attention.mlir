@@ -1942,3 +1942,275 @@ func.func @negative_select_zero(%q: tensor<4x8x16xf32>, %k: tensor<4x8x16xf32>, 
   %o = linalg.batch_matmul ins(%p, %v : tensor<4x8x8xf32>, tensor<4x8x16xf32>) outs(%z2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
   return %o : tensor<4x8x16xf32>
 }
+
+// -----
+
+// torch-mlir's SDPA with is_causal: a 0 / -inf bias generic built from
+// linalg.index, bottom-right: causal, and the generic goes.
+// CHECK-LABEL: func.func @torch_sdpa_is_causal
+// CHECK: fa.attention ins({{.*}}) outs({{.*}}) {causal, scale = 0.353553385 : f32}
+// CHECK-NOT: linalg.
+func.func @torch_sdpa_is_causal(%q: tensor<1x2x4x8xf32>, %k: tensor<1x2x6x8xf32>, %v: tensor<1x2x6x8xf32>) -> tensor<1x2x4x8xf32> {
+  %e1 = tensor.empty() : tensor<1x2x8x6xf32>
+  %g2 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d3, d2)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%k : tensor<1x2x6x8xf32>) outs(%e1 : tensor<1x2x8x6xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    linalg.yield %a0 : f32
+  } -> tensor<1x2x8x6xf32>
+  %qc3 = tensor.collapse_shape %q [[0, 1], [2], [3]] : tensor<1x2x4x8xf32> into tensor<2x4x8xf32>
+  %kc4 = tensor.collapse_shape %g2 [[0, 1], [2], [3]] : tensor<1x2x8x6xf32> into tensor<2x8x6xf32>
+  %e5 = tensor.empty() : tensor<2x4x6xf32>
+  %c6 = arith.constant 0.000000e+00 : f32
+  %f7 = linalg.fill ins(%c6 : f32) outs(%e5 : tensor<2x4x6xf32>) -> tensor<2x4x6xf32>
+  %s8 = linalg.batch_matmul ins(%qc3, %kc4 : tensor<2x4x8xf32>, tensor<2x8x6xf32>) outs(%f7 : tensor<2x4x6xf32>) -> tensor<2x4x6xf32>
+  %s9 = tensor.expand_shape %s8 [[0, 1], [2], [3]] output_shape [1, 2, 4, 6] : tensor<2x4x6xf32> into tensor<1x2x4x6xf32>
+  %cf10 = arith.constant 0.35355339059327373 : f64
+  %e11 = tensor.empty() : tensor<1x2x4x6xf32>
+  %g12 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%s9 : tensor<1x2x4x6xf32>) outs(%e11 : tensor<1x2x4x6xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %t = arith.truncf %cf10 : f64 to f32
+    %m = arith.mulf %a0, %t : f32
+    linalg.yield %m : f32
+  } -> tensor<1x2x4x6xf32>
+  %e13 = tensor.empty() : tensor<1x1x4x6xf32>
+  %g14 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} outs(%e13 : tensor<1x1x4x6xf32>) {
+  ^bb0(%out: f32):
+    %i = linalg.index 2 : index
+    %j = linalg.index 3 : index
+    %off = arith.constant 2 : index
+    %lim = arith.addi %i, %off : index
+    %keep = arith.cmpi sle, %j, %lim : index
+    %z = arith.constant 0.000000e+00 : f32
+    %n = arith.constant 0xFF800000 : f32
+    %r = arith.select %keep, %z, %n : f32
+    linalg.yield %r : f32
+  } -> tensor<1x1x4x6xf32>
+  %one15 = arith.constant 1.000000e+00 : f32
+  %e16 = tensor.empty() : tensor<1x2x4x6xf32>
+  %g17 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (0, 0, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%g12, %g14 : tensor<1x2x4x6xf32>, tensor<1x1x4x6xf32>) outs(%e16 : tensor<1x2x4x6xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %out: f32):
+    %w = arith.mulf %a1, %one15 : f32
+    %r = arith.addf %a0, %w : f32
+    linalg.yield %r : f32
+  } -> tensor<1x2x4x6xf32>
+  %e18 = tensor.empty() : tensor<1x2x4x1xf32>
+  %c19 = arith.constant 0xFF800000 : f32
+  %f20 = linalg.fill ins(%c19 : f32) outs(%e18 : tensor<1x2x4x1xf32>) -> tensor<1x2x4x1xf32>
+  %g21 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%g17 : tensor<1x2x4x6xf32>) outs(%f20 : tensor<1x2x4x1xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %r = arith.maximumf %a0, %out : f32
+    linalg.yield %r : f32
+  } -> tensor<1x2x4x1xf32>
+  %e22 = tensor.empty() : tensor<1x2x4x6xf32>
+  %g23 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%g17, %g21 : tensor<1x2x4x6xf32>, tensor<1x2x4x1xf32>) outs(%e22 : tensor<1x2x4x6xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %out: f32):
+    %r = arith.subf %a0, %a1 : f32
+    linalg.yield %r : f32
+  } -> tensor<1x2x4x6xf32>
+  %e24 = tensor.empty() : tensor<1x2x4x6xf32>
+  %g25 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%g23 : tensor<1x2x4x6xf32>) outs(%e24 : tensor<1x2x4x6xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %r = math.exp %a0 : f32
+    linalg.yield %r : f32
+  } -> tensor<1x2x4x6xf32>
+  %e26 = tensor.empty() : tensor<1x2x4x1xf32>
+  %c27 = arith.constant 0.000000e+00 : f32
+  %f28 = linalg.fill ins(%c27 : f32) outs(%e26 : tensor<1x2x4x1xf32>) -> tensor<1x2x4x1xf32>
+  %g29 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%g25 : tensor<1x2x4x6xf32>) outs(%f28 : tensor<1x2x4x1xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %r = arith.addf %a0, %out : f32
+    linalg.yield %r : f32
+  } -> tensor<1x2x4x1xf32>
+  %e30 = tensor.empty() : tensor<1x2x4x6xf32>
+  %g31 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%g25, %g29 : tensor<1x2x4x6xf32>, tensor<1x2x4x1xf32>) outs(%e30 : tensor<1x2x4x6xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %out: f32):
+    %r = arith.divf %a0, %a1 : f32
+    linalg.yield %r : f32
+  } -> tensor<1x2x4x6xf32>
+  %pc32 = tensor.collapse_shape %g31 [[0, 1], [2], [3]] : tensor<1x2x4x6xf32> into tensor<2x4x6xf32>
+  %vc33 = tensor.collapse_shape %v [[0, 1], [2], [3]] : tensor<1x2x6x8xf32> into tensor<2x6x8xf32>
+  %e34 = tensor.empty() : tensor<2x4x8xf32>
+  %c35 = arith.constant 0.000000e+00 : f32
+  %f36 = linalg.fill ins(%c35 : f32) outs(%e34 : tensor<2x4x8xf32>) -> tensor<2x4x8xf32>
+  // expected-remark @below {{raised to fa.attention}}
+  %o37 = linalg.batch_matmul ins(%pc32, %vc33 : tensor<2x4x6xf32>, tensor<2x6x8xf32>) outs(%f36 : tensor<2x4x8xf32>) -> tensor<2x4x8xf32>
+  %o38 = tensor.expand_shape %o37 [[0, 1], [2], [3]] output_shape [1, 2, 4, 8] : tensor<2x4x8xf32> into tensor<1x2x4x8xf32>
+  return %o38 : tensor<1x2x4x8xf32>
+}
+
+// -----
+
+// The top-left causal mask (j <= i with Nq < Nk) is not fa.attention's causal:
+// it stays a mask operand.
+// CHECK-LABEL: func.func @torch_sdpa_is_causal_top_left
+// CHECK: %[[M:.+]] = linalg.generic
+// CHECK: fa.attention ins({{.*}}) mask(%[[M]] : tensor<1x1x4x6xf32>) outs({{.*}}) {scale = 0.353553385 : f32}
+func.func @torch_sdpa_is_causal_top_left(%q: tensor<1x2x4x8xf32>, %k: tensor<1x2x6x8xf32>, %v: tensor<1x2x6x8xf32>) -> tensor<1x2x4x8xf32> {
+  %e1 = tensor.empty() : tensor<1x2x8x6xf32>
+  %g2 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d3, d2)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%k : tensor<1x2x6x8xf32>) outs(%e1 : tensor<1x2x8x6xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    linalg.yield %a0 : f32
+  } -> tensor<1x2x8x6xf32>
+  %qc3 = tensor.collapse_shape %q [[0, 1], [2], [3]] : tensor<1x2x4x8xf32> into tensor<2x4x8xf32>
+  %kc4 = tensor.collapse_shape %g2 [[0, 1], [2], [3]] : tensor<1x2x8x6xf32> into tensor<2x8x6xf32>
+  %e5 = tensor.empty() : tensor<2x4x6xf32>
+  %c6 = arith.constant 0.000000e+00 : f32
+  %f7 = linalg.fill ins(%c6 : f32) outs(%e5 : tensor<2x4x6xf32>) -> tensor<2x4x6xf32>
+  %s8 = linalg.batch_matmul ins(%qc3, %kc4 : tensor<2x4x8xf32>, tensor<2x8x6xf32>) outs(%f7 : tensor<2x4x6xf32>) -> tensor<2x4x6xf32>
+  %s9 = tensor.expand_shape %s8 [[0, 1], [2], [3]] output_shape [1, 2, 4, 6] : tensor<2x4x6xf32> into tensor<1x2x4x6xf32>
+  %cf10 = arith.constant 0.35355339059327373 : f64
+  %e11 = tensor.empty() : tensor<1x2x4x6xf32>
+  %g12 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%s9 : tensor<1x2x4x6xf32>) outs(%e11 : tensor<1x2x4x6xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %t = arith.truncf %cf10 : f64 to f32
+    %m = arith.mulf %a0, %t : f32
+    linalg.yield %m : f32
+  } -> tensor<1x2x4x6xf32>
+  %e13 = tensor.empty() : tensor<1x1x4x6xf32>
+  %g14 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} outs(%e13 : tensor<1x1x4x6xf32>) {
+  ^bb0(%out: f32):
+    %i = linalg.index 2 : index
+    %j = linalg.index 3 : index
+    %off = arith.constant 0 : index
+    %lim = arith.addi %i, %off : index
+    %keep = arith.cmpi sle, %j, %lim : index
+    %z = arith.constant 0.000000e+00 : f32
+    %n = arith.constant 0xFF800000 : f32
+    %r = arith.select %keep, %z, %n : f32
+    linalg.yield %r : f32
+  } -> tensor<1x1x4x6xf32>
+  %one15 = arith.constant 1.000000e+00 : f32
+  %e16 = tensor.empty() : tensor<1x2x4x6xf32>
+  %g17 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (0, 0, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%g12, %g14 : tensor<1x2x4x6xf32>, tensor<1x1x4x6xf32>) outs(%e16 : tensor<1x2x4x6xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %out: f32):
+    %w = arith.mulf %a1, %one15 : f32
+    %r = arith.addf %a0, %w : f32
+    linalg.yield %r : f32
+  } -> tensor<1x2x4x6xf32>
+  %e18 = tensor.empty() : tensor<1x2x4x1xf32>
+  %c19 = arith.constant 0xFF800000 : f32
+  %f20 = linalg.fill ins(%c19 : f32) outs(%e18 : tensor<1x2x4x1xf32>) -> tensor<1x2x4x1xf32>
+  %g21 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%g17 : tensor<1x2x4x6xf32>) outs(%f20 : tensor<1x2x4x1xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %r = arith.maximumf %a0, %out : f32
+    linalg.yield %r : f32
+  } -> tensor<1x2x4x1xf32>
+  %e22 = tensor.empty() : tensor<1x2x4x6xf32>
+  %g23 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%g17, %g21 : tensor<1x2x4x6xf32>, tensor<1x2x4x1xf32>) outs(%e22 : tensor<1x2x4x6xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %out: f32):
+    %r = arith.subf %a0, %a1 : f32
+    linalg.yield %r : f32
+  } -> tensor<1x2x4x6xf32>
+  %e24 = tensor.empty() : tensor<1x2x4x6xf32>
+  %g25 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%g23 : tensor<1x2x4x6xf32>) outs(%e24 : tensor<1x2x4x6xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %r = math.exp %a0 : f32
+    linalg.yield %r : f32
+  } -> tensor<1x2x4x6xf32>
+  %e26 = tensor.empty() : tensor<1x2x4x1xf32>
+  %c27 = arith.constant 0.000000e+00 : f32
+  %f28 = linalg.fill ins(%c27 : f32) outs(%e26 : tensor<1x2x4x1xf32>) -> tensor<1x2x4x1xf32>
+  %g29 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%g25 : tensor<1x2x4x6xf32>) outs(%f28 : tensor<1x2x4x1xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %r = arith.addf %a0, %out : f32
+    linalg.yield %r : f32
+  } -> tensor<1x2x4x1xf32>
+  %e30 = tensor.empty() : tensor<1x2x4x6xf32>
+  %g31 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%g25, %g29 : tensor<1x2x4x6xf32>, tensor<1x2x4x1xf32>) outs(%e30 : tensor<1x2x4x6xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %out: f32):
+    %r = arith.divf %a0, %a1 : f32
+    linalg.yield %r : f32
+  } -> tensor<1x2x4x6xf32>
+  %pc32 = tensor.collapse_shape %g31 [[0, 1], [2], [3]] : tensor<1x2x4x6xf32> into tensor<2x4x6xf32>
+  %vc33 = tensor.collapse_shape %v [[0, 1], [2], [3]] : tensor<1x2x6x8xf32> into tensor<2x6x8xf32>
+  %e34 = tensor.empty() : tensor<2x4x8xf32>
+  %c35 = arith.constant 0.000000e+00 : f32
+  %f36 = linalg.fill ins(%c35 : f32) outs(%e34 : tensor<2x4x8xf32>) -> tensor<2x4x8xf32>
+  // expected-remark @below {{raised to fa.attention}}
+  %o37 = linalg.batch_matmul ins(%pc32, %vc33 : tensor<2x4x6xf32>, tensor<2x6x8xf32>) outs(%f36 : tensor<2x4x8xf32>) -> tensor<2x4x8xf32>
+  %o38 = tensor.expand_shape %o37 [[0, 1], [2], [3]] output_shape [1, 2, 4, 8] : tensor<2x4x8xf32> into tensor<1x2x4x8xf32>
+  return %o38 : tensor<1x2x4x8xf32>
+}
+
+// -----
+
+// torch's expand of a [B, 1, N, D] K and V over the heads (multi-query):
+// grouped heads, K and V not repeated.
+// CHECK-LABEL: func.func @torch_expand_mqa
+// CHECK-SAME: (%[[Q:.+]]: tensor<1x4x4x8xf32>, %[[K:.+]]: tensor<1x1x4x8xf32>, %[[V:.+]]: tensor<1x1x4x8xf32>)
+// CHECK: fa.attention ins(%[[Q]], %[[K]], %[[V]] : tensor<1x4x4x8xf32>, tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32>)
+// CHECK-NOT: linalg.
+func.func @torch_expand_mqa(%q: tensor<1x4x4x8xf32>, %k: tensor<1x1x4x8xf32>, %v: tensor<1x1x4x8xf32>) -> tensor<1x4x4x8xf32> {
+  %e1 = tensor.empty() : tensor<1x4x4x8xf32>
+  %g2 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, 0, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%k : tensor<1x1x4x8xf32>) outs(%e1 : tensor<1x4x4x8xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    linalg.yield %a0 : f32
+  } -> tensor<1x4x4x8xf32>
+  %e3 = tensor.empty() : tensor<1x4x4x8xf32>
+  %g4 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, 0, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v : tensor<1x1x4x8xf32>) outs(%e3 : tensor<1x4x4x8xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    linalg.yield %a0 : f32
+  } -> tensor<1x4x4x8xf32>
+  %e5 = tensor.empty() : tensor<1x4x8x4xf32>
+  %g6 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d3, d2)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%g2 : tensor<1x4x4x8xf32>) outs(%e5 : tensor<1x4x8x4xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    linalg.yield %a0 : f32
+  } -> tensor<1x4x8x4xf32>
+  %qc7 = tensor.collapse_shape %q [[0, 1], [2], [3]] : tensor<1x4x4x8xf32> into tensor<4x4x8xf32>
+  %kc8 = tensor.collapse_shape %g6 [[0, 1], [2], [3]] : tensor<1x4x8x4xf32> into tensor<4x8x4xf32>
+  %e9 = tensor.empty() : tensor<4x4x4xf32>
+  %c10 = arith.constant 0.000000e+00 : f32
+  %f11 = linalg.fill ins(%c10 : f32) outs(%e9 : tensor<4x4x4xf32>) -> tensor<4x4x4xf32>
+  %s12 = linalg.batch_matmul ins(%qc7, %kc8 : tensor<4x4x8xf32>, tensor<4x8x4xf32>) outs(%f11 : tensor<4x4x4xf32>) -> tensor<4x4x4xf32>
+  %s13 = tensor.expand_shape %s12 [[0, 1], [2], [3]] output_shape [1, 4, 4, 4] : tensor<4x4x4xf32> into tensor<1x4x4x4xf32>
+  %cf14 = arith.constant 0.35355339059327373 : f64
+  %e15 = tensor.empty() : tensor<1x4x4x4xf32>
+  %g16 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%s13 : tensor<1x4x4x4xf32>) outs(%e15 : tensor<1x4x4x4xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %t = arith.truncf %cf14 : f64 to f32
+    %m = arith.mulf %a0, %t : f32
+    linalg.yield %m : f32
+  } -> tensor<1x4x4x4xf32>
+  %e17 = tensor.empty() : tensor<1x4x4x1xf32>
+  %c18 = arith.constant 0xFF800000 : f32
+  %f19 = linalg.fill ins(%c18 : f32) outs(%e17 : tensor<1x4x4x1xf32>) -> tensor<1x4x4x1xf32>
+  %g20 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%g16 : tensor<1x4x4x4xf32>) outs(%f19 : tensor<1x4x4x1xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %r = arith.maximumf %a0, %out : f32
+    linalg.yield %r : f32
+  } -> tensor<1x4x4x1xf32>
+  %e21 = tensor.empty() : tensor<1x4x4x4xf32>
+  %g22 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%g16, %g20 : tensor<1x4x4x4xf32>, tensor<1x4x4x1xf32>) outs(%e21 : tensor<1x4x4x4xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %out: f32):
+    %r = arith.subf %a0, %a1 : f32
+    linalg.yield %r : f32
+  } -> tensor<1x4x4x4xf32>
+  %e23 = tensor.empty() : tensor<1x4x4x4xf32>
+  %g24 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%g22 : tensor<1x4x4x4xf32>) outs(%e23 : tensor<1x4x4x4xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %r = math.exp %a0 : f32
+    linalg.yield %r : f32
+  } -> tensor<1x4x4x4xf32>
+  %e25 = tensor.empty() : tensor<1x4x4x1xf32>
+  %c26 = arith.constant 0.000000e+00 : f32
+  %f27 = linalg.fill ins(%c26 : f32) outs(%e25 : tensor<1x4x4x1xf32>) -> tensor<1x4x4x1xf32>
+  %g28 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%g24 : tensor<1x4x4x4xf32>) outs(%f27 : tensor<1x4x4x1xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %r = arith.addf %a0, %out : f32
+    linalg.yield %r : f32
+  } -> tensor<1x4x4x1xf32>
+  %e29 = tensor.empty() : tensor<1x4x4x4xf32>
+  %g30 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%g24, %g28 : tensor<1x4x4x4xf32>, tensor<1x4x4x1xf32>) outs(%e29 : tensor<1x4x4x4xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %out: f32):
+    %r = arith.divf %a0, %a1 : f32
+    linalg.yield %r : f32
+  } -> tensor<1x4x4x4xf32>
+  %pc31 = tensor.collapse_shape %g30 [[0, 1], [2], [3]] : tensor<1x4x4x4xf32> into tensor<4x4x4xf32>
+  %vc32 = tensor.collapse_shape %g4 [[0, 1], [2], [3]] : tensor<1x4x4x8xf32> into tensor<4x4x8xf32>
+  %e33 = tensor.empty() : tensor<4x4x8xf32>
+  %c34 = arith.constant 0.000000e+00 : f32
+  %f35 = linalg.fill ins(%c34 : f32) outs(%e33 : tensor<4x4x8xf32>) -> tensor<4x4x8xf32>
+  // expected-remark @below {{raised to fa.attention}}
+  %o36 = linalg.batch_matmul ins(%pc31, %vc32 : tensor<4x4x4xf32>, tensor<4x4x8xf32>) outs(%f35 : tensor<4x4x8xf32>) -> tensor<4x4x8xf32>
+  %o37 = tensor.expand_shape %o36 [[0, 1], [2], [3]] output_shape [1, 4, 4, 8] : tensor<4x4x8xf32> into tensor<1x4x4x8xf32>
+  return %o37 : tensor<1x4x4x8xf32>
+}

@@ -37,6 +37,12 @@
 // RUN: %python %fa_src_root/test/Integration/raise_case.py run --style torch --mask keep --dtype f16 --softmax-dtype f32 --hq 4 --hkv 1 --nq 8 --nk 12 --d 16 --seed 24 | FileCheck %s
 // RUN: %python %fa_src_root/test/Integration/raise_case.py run --style named --softmax chain --max maxnumf-nan --mask causal --hq 2 --nq 9 --nk 13 --d 8 --seed 25 | FileCheck %s
 // RUN: %python %fa_src_root/test/Integration/raise_case.py run --style named --softmax chain --max maxnumf-nan --mask bias --dtype bf16 --hq 3 --nq 8 --nk 8 --d 16 --seed 26 | FileCheck %s
+// torch-mlir's is_causal bias built by a generic from linalg.index, and
+// torch's expand of a single K/V head (multi-query).
+// RUN: %python %fa_src_root/test/Integration/raise_case.py run --style torch --mask causal-generated --b 2 --hq 2 --nq 9 --nk 13 --d 8 --seed 27 | FileCheck %s
+// RUN: %python %fa_src_root/test/Integration/raise_case.py run --style torch --mask causal-generated --dtype bf16 --hq 2 --nq 13 --nk 9 --d 16 --seed 28 | FileCheck %s
+// RUN: %python %fa_src_root/test/Integration/raise_case.py run --style torch --repeat expand --hq 4 --hkv 1 --mask bias --nq 9 --nk 13 --d 8 --seed 29 | FileCheck %s
+// RUN: %python %fa_src_root/test/Integration/raise_case.py run --style torch --repeat expand --hq 3 --hkv 1 --mask causal --dtype bf16 --nq 8 --d 16 --seed 30 | FileCheck %s
 // Through the tiled form (tiling chosen for the H100, several blocks).
 // RUN: %python %fa_src_root/test/Integration/raise_case.py run --style torch --mask causal --hq 2 --nq 150 --nk 150 --d 16 --seed 9 --passes="--fa-set-target=target=h100 --fa-select-tiling --fa-tile-attention=tile-memory-space=0" | FileCheck %s
 // RUN: %python %fa_src_root/test/Integration/raise_case.py run --style stablehlo --mask bias --hq 4 --hkv 2 --nq 70 --nk 90 --d 16 --seed 10 --passes="--fa-set-target=target=h100 --fa-select-tiling --fa-tile-attention=tile-memory-space=0" | FileCheck %s

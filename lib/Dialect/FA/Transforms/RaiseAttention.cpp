@@ -1036,7 +1036,8 @@ void Matcher::peelHeadBroadcast(Leaf &leaf) {
     leaf.kvHeads = cast<ShapedType>(src.getType()).getDimSize(1);
     return;
   }
-  // A generic that reads head h / G.
+  // A generic that reads head h / G, or head 0 of one (torch's expand of a
+  // [B, 1, N, D] K or V: multi-query attention).
   auto op = v.getDefiningOp<linalg::LinalgOp>();
   if (!op || !isElementwise(op) || op.getNumDpsInputs() != 1 ||
       !yieldsOnlyInput(op))
@@ -1048,9 +1049,13 @@ void Matcher::peelHeadBroadcast(Leaf &leaf) {
   MLIRContext *ctx = map.getContext();
   auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
   if (ShapedType::isDynamic(hq) || ShapedType::isDynamic(hkv) || hkv <= 0 ||
-      hq % hkv != 0 ||
-      map != AffineMap::get(4, 0, {d(0), d(1).floorDiv(hq / hkv), d(2), d(3)},
-                            ctx))
+      hq % hkv != 0)
+    return;
+  AffineMap grouped =
+      AffineMap::get(4, 0, {d(0), d(1).floorDiv(hq / hkv), d(2), d(3)}, ctx);
+  AffineMap single = AffineMap::get(
+      4, 0, {d(0), getAffineConstantExpr(0, ctx), d(2), d(3)}, ctx);
+  if (map != grouped && !(hkv == 1 && map == single))
     return;
   m.peeled.push_back(op);
   leaf.value = in->get();
@@ -1112,6 +1117,31 @@ static bool isCausalConstant(Value bias, AffineMap map, unsigned rank) {
       return false;
   }
   return true;
+}
+
+/// Whether `bias`, read through `map` in a score space of rank `rank`, is a
+/// linalg.generic that computes the bottom-right causal mask from its
+/// indices: `select(j <= i + (Nk - Nq), 0, -inf)` (or the negated condition
+/// with the branches swapped), as torch-mlir builds SDPA's `is_causal` mask.
+static bool isCausalGenerated(Value bias, AffineMap map, unsigned rank) {
+  auto op = bias.getDefiningOp<linalg::GenericOp>();
+  unsigned n = map.getNumResults();
+  if (!op || !isElementwise(op) || n < 2 ||
+      map.getResult(n - 2) != getAffineDimExpr(rank - 2, map.getContext()) ||
+      map.getResult(n - 1) != getAffineDimExpr(rank - 1, map.getContext()))
+    return false;
+  auto sel = yieldedValue(op).getDefiningOp<arith::SelectOp>();
+  if (!sel || sel->getBlock() != op.getBlock())
+    return false;
+  std::optional<double> t = constantFloat(sel.getTrueValue(), op);
+  std::optional<double> f = constantFloat(sel.getFalseValue(), op);
+  auto isNegInf = [](std::optional<double> x) {
+    return x && std::isinf(*x) && *x < 0;
+  };
+  bool keepWhenTrue = t && *t == 0.0 && isNegInf(f);
+  if (!keepWhenTrue && !(f && *f == 0.0 && isNegInf(t)))
+    return false;
+  return isCausalCondition(op, sel.getCondition(), !keepWhenTrue);
 }
 
 /// Reshapes the bias read through `map` in the score space into a 4-D tensor
@@ -1212,7 +1242,8 @@ static LogicalResult rewrite(RewriterBase &rewriter, AttentionMatch &m,
   }
   Type me = m.bias ? elt(m.bias) : Type();
   bool biasCausal =
-      m.bias && isCausalConstant(m.bias, m.biasMap, m.scoreRank);
+      m.bias && (isCausalConstant(m.bias, m.biasMap, m.scoreRank) ||
+                 isCausalGenerated(m.bias, m.biasMap, m.scoreRank));
   if (m.keep && m.bias && !biasCausal)
     return refuse(why, "the scores have both an additive bias and an i1 "
                        "keep-mask; fa.attention takes one mask");

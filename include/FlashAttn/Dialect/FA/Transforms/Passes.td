@@ -356,8 +356,9 @@ def FARaiseAttentionPass : Pass<"fa-raise-attention"> {
       constants of the scores, of Q or of K, multiplied together;
     * an optional additive bias after the scale (`s + b`, or torch's
       `s + b * 1`), read through a broadcasting map or a `linalg.broadcast`.
-      A constant bias that is exactly 0 / -inf in the bottom-right causal
-      pattern becomes `causal`; any other bias becomes the `mask` operand;
+      A bias that is exactly 0 / -inf in the bottom-right causal pattern (a
+      constant, or a `linalg.generic` computing it from `linalg.index`)
+      becomes `causal`; any other bias becomes the `mask` operand;
     * a mask written `select(keep, s, -inf)` (or `select(drop, -inf, s)`):
       an i1 input becomes the i1 keep-mask, the condition
       `j <= i + (Nk - Nq)` computed from `linalg.index` becomes `causal`;
@@ -372,7 +373,7 @@ def FARaiseAttentionPass : Pass<"fa-raise-attention"> {
       or f16 operands;
     * `P V`: a batched contraction, and GQA: K and V heads repeated by a
       broadcast to `[B, Hkv, G, N, D]` collapsed to `[B, Hkv*G, N, D]`, or a
-      `linalg.generic` reading head `h floordiv G`.
+      `linalg.generic` reading head `h floordiv G` (or head 0 of one).
 
     Anything not matched completely is left untouched: softmax over another
     axis, a scale after the softmax or after the bias, a bias multiplied
