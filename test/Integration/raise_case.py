@@ -16,7 +16,9 @@ frontends emit:
              constant sqrt(d), linalg.reduce / linalg.broadcast softmax, GQA by
              linalg.broadcast + collapse;
   named      3-D [B*H, N, D] tensors, linalg.transpose, linalg.batch_matmul,
-             Q pre-scaled, linalg.softmax, GQA by a generic reading h floordiv G.
+             Q pre-scaled, linalg.softmax, GQA by a generic reading h floordiv G;
+  matmul     one head as 2-D [N, D] tensors: as named, with linalg.matmul
+             (B = Hq = 1).
 
 Masks written with arith.select (torch style): `--mask keep` is
 `select(keep, s, -inf)` with an i1 [B, 1, Nq, Nk] argument (Hugging Face's
@@ -64,7 +66,8 @@ import attention_case as ac  # noqa: E402
 def parse_args(argv):
     p = argparse.ArgumentParser()
     p.add_argument("mode", choices=["emit", "run"])
-    p.add_argument("--style", choices=["torch", "stablehlo", "named"],
+    p.add_argument("--style", choices=["torch", "stablehlo", "named",
+                                       "matmul"],
                    default="torch")
     p.add_argument("--passes", default="--fa-decompose-attention")
     p.add_argument("--b", type=int, default=1)
@@ -105,6 +108,12 @@ def parse_args(argv):
         p.error("--repeat expand needs --style torch --hkv 1")
     if a.style == "named" and a.div != "div" and a.softmax != "chain":
         p.error("--div needs --softmax chain")
+    if a.style == "matmul" and (a.b != 1 or a.hq != 1 or a.hkv not in (0, 1)):
+        p.error("--style matmul is one head: --b 1 --hq 1")
+    if a.style == "matmul":
+        a.style, a.two_d = "named", True
+    else:
+        a.two_d = False
     a.hkv = a.hkv or a.hq
     a.nk = a.nk or a.nq
     return a
@@ -202,7 +211,9 @@ def emit_attn(a, bias_arg):
     ninfs = {"f32": "0xFF800000", "bf16": "0xFF80", "f16": "0xFC00"}
     ninf = ninfs[e]
     three_d = a.style == "named"
-    if three_d:
+    if a.two_d:
+        qs, ks = [Nq, D], [Nk, D]
+    elif three_d:
         qs, ks = [B * Hq, Nq, D], [B * Hkv, Nk, D]
     else:
         qs, ks = [B, Hq, Nq, D], [B, Hkv, Nk, D]
@@ -213,8 +224,9 @@ def emit_attn(a, bias_arg):
     elif bias_arg:
         # 3-D programs carry a per-head bias [H, Nq, Nk] (batch 1).
         args.append(("%bias", [1, Hq, Nq, Nk] if not three_d else
-                     [B * Hq, Nq, Nk]))
-    out_shape = [B, Hq, Nq, D] if not three_d else [B * Hq, Nq, D]
+                     [Nq, Nk] if a.two_d else [B * Hq, Nq, Nk]))
+    out_shape = ([B, Hq, Nq, D] if not three_d else
+                 [Nq, D] if a.two_d else [B * Hq, Nq, D])
     scale = 1.0 / math.sqrt(D)
     q, k, v = "%q", "%k", "%v"
 
@@ -302,19 +314,25 @@ def emit_attn(a, bias_arg):
         s = E.generic([(s, ss), (c, ss)], [identity(4)] * 3, ss,
                       ["%m = arith.divf %a0, %a1 : " + e, "%m"])
     else:
-        ss = [B * Hq, Nq, Nk]
+        # Named ops: Q pre-scaled, K transposed, a (batch_)matmul; the batch
+        # dimension is absent for one head.
+        lead = [] if a.two_d else [B * Hq]
+        ss = lead + [Nq, Nk]
+        kts = lead + [D, Nk]
+        perm = "[1, 0]" if a.two_d else "[0, 2, 1]"
+        mm = "linalg.matmul" if a.two_d else "linalg.batch_matmul"
         c = E.name("c")
         E.emit(f"{c} = arith.constant {scale!r} : {e}")
-        q = E.generic([(q, qs)], [identity(3)] * 2, qs,
+        q = E.generic([(q, qs)], [identity(len(qs))] * 2, qs,
                       ["%m = arith.mulf %a0, " + c + " : " + e, "%m"])
-        init = E.empty([B * Hq, D, Nk])
+        init = E.empty(kts)
         kt = E.name("kt")
-        E.emit(f"{kt} = linalg.transpose ins({k} : {t([B * Hq, Nk, D], e)}) "
-               f"outs({init} : {t([B * Hq, D, Nk], e)}) permutation = [0, 2, 1]")
+        E.emit(f"{kt} = linalg.transpose ins({k} : {t(lead + [Nk, D], e)}) "
+               f"outs({init} : {t(kts, e)}) permutation = {perm}")
         z = E.filled(ss, zero)
         s = E.name("s")
-        E.emit(f"{s} = linalg.batch_matmul ins({q}, {kt} : {t(qs, e)}, "
-               f"{t([B * Hq, D, Nk], e)}) outs({z} : {t(ss, e)}) -> {t(ss, e)}")
+        E.emit(f"{s} = {mm} ins({q}, {kt} : {t(qs, e)}, "
+               f"{t(kts, e)}) outs({z} : {t(ss, e)}) -> {t(ss, e)}")
     rank = len(ss)
 
     # --- Bias ---------------------------------------------------------------
@@ -378,8 +396,9 @@ def emit_attn(a, bias_arg):
             s = E.generic([(s, ss), (bb, ss)], [identity(4)] * 3, ss,
                           [f"%r = arith.addf %a0, %a1 : {e}", "%r"])
         else:
-            bm = identity(3) if len(ms) == 3 else amap(3, "d1, d2")
-            s = E.generic([(bv, ms), (s, ss)], [bm, identity(3), identity(3)],
+            rk = len(ss)
+            bm = identity(rk) if len(ms) == rk else amap(3, "d1, d2")
+            s = E.generic([(bv, ms), (s, ss)], [bm, identity(rk), identity(rk)],
                           ss,
                           [f"%r = arith.addf %a1, %a0 : {e}", "%r"])
 
@@ -516,6 +535,11 @@ def emit_attn(a, bias_arg):
         E.emit(f"  %r = arith.addf %acc, %p : {e}")
         E.emit(f"  linalg.yield %r : {e}")
         E.emit(f"}} -> {t(out_shape, e)}")
+    elif a.two_d:
+        z = E.filled(out_shape, zero)
+        o = E.name("o")
+        E.emit(f"{o} = linalg.matmul ins({p}, {v} : {t(ss, e)}, {t(vs, e)}) "
+               f"outs({z} : {t(out_shape, e)}) -> {t(out_shape, e)}")
     else:
         z = E.filled(out_shape, zero)
         o = E.name("o")
@@ -611,7 +635,7 @@ def run(a):
         print(f"FAIL: fa-opt --fa-raise-attention\n{raised.stderr}")
         return 1
     n = raised.stdout.count("fa.attention")
-    if n != 1 or "linalg.batch_matmul" in raised.stdout:
+    if n != 1 or re.search(r"linalg\.(batch_)?matmul", raised.stdout):
         print(f"FAIL: expected one fa.attention and no batch_matmul after the "
               f"raise, got {n} fa.attention")
         return 1

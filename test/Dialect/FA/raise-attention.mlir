@@ -2214,3 +2214,52 @@ func.func @torch_expand_mqa(%q: tensor<1x4x4x8xf32>, %k: tensor<1x1x4x8xf32>, %v
   %o37 = tensor.expand_shape %o36 [[0, 1], [2], [3]] output_shape [1, 4, 4, 8] : tensor<4x4x8xf32> into tensor<1x4x4x8xf32>
   return %o37 : tensor<1x4x4x8xf32>
 }
+
+// -----
+
+// One head as 2-D linalg.matmul, K transposed by the contraction's map.
+// CHECK-LABEL: func.func @matmul_single_head
+// CHECK-SAME: (%[[Q:.+]]: tensor<8x16xf32>, %[[K:.+]]: tensor<12x16xf32>, %[[V:.+]]: tensor<12x16xf32>)
+// CHECK-DAG: %[[Q4:.+]] = tensor.expand_shape %[[Q]] {{\[}}[0, 1, 2], [3]] output_shape [1, 1, 8, 16]
+// CHECK-DAG: %[[K4:.+]] = tensor.expand_shape %[[K]] {{\[}}[0, 1, 2], [3]] output_shape [1, 1, 12, 16]
+// CHECK-DAG: %[[V4:.+]] = tensor.expand_shape %[[V]] {{\[}}[0, 1, 2], [3]] output_shape [1, 1, 12, 16]
+// CHECK: %[[O:.+]] = fa.attention ins(%[[Q4]], %[[K4]], %[[V4]] : {{.*}}) outs({{.*}}) {scale = 2.500000e-01 : f32} -> tensor<1x1x8x16xf32>
+// CHECK: %[[O2:.+]] = tensor.collapse_shape %[[O]] {{\[}}[0, 1, 2], [3]] : tensor<1x1x8x16xf32> into tensor<8x16xf32>
+// CHECK-NOT: linalg.
+// CHECK: return %[[O2]]
+func.func @matmul_single_head(%q: tensor<8x16xf32>, %k: tensor<12x16xf32>, %v: tensor<12x16xf32>) -> tensor<8x16xf32> {
+  %zero = arith.constant 0.000000e+00 : f32
+  %c = arith.constant 2.500000e-01 : f32
+  %e1 = tensor.empty() : tensor<8x12xf32>
+  %z1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<8x12xf32>) -> tensor<8x12xf32>
+  %s = linalg.matmul indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>] ins(%q, %k : tensor<8x16xf32>, tensor<12x16xf32>) outs(%z1 : tensor<8x12xf32>) -> tensor<8x12xf32>
+  %ss = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%s : tensor<8x12xf32>) outs(%e1 : tensor<8x12xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.mulf %in, %c : f32
+    linalg.yield %m : f32
+  } -> tensor<8x12xf32>
+  %p = linalg.softmax dimension(1) ins(%ss : tensor<8x12xf32>) outs(%e1 : tensor<8x12xf32>) -> tensor<8x12xf32>
+  %e2 = tensor.empty() : tensor<8x16xf32>
+  %z2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<8x16xf32>) -> tensor<8x16xf32>
+  // expected-remark @below {{raised to fa.attention}}
+  %o = linalg.matmul ins(%p, %v : tensor<8x12xf32>, tensor<12x16xf32>) outs(%z2 : tensor<8x16xf32>) -> tensor<8x16xf32>
+  return %o : tensor<8x16xf32>
+}
+
+// -----
+
+// P V contracting P's query axis (P^T V).
+// CHECK-LABEL: func.func @negative_pv_wrong_axis
+// CHECK-NOT: fa.attention
+func.func @negative_pv_wrong_axis(%q: tensor<8x16xf32>, %k: tensor<8x16xf32>, %v: tensor<8x16xf32>) -> tensor<8x16xf32> {
+  %zero = arith.constant 0.000000e+00 : f32
+  %e1 = tensor.empty() : tensor<8x8xf32>
+  %z1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<8x8xf32>) -> tensor<8x8xf32>
+  %s = linalg.matmul indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>] ins(%q, %k : tensor<8x16xf32>, tensor<8x16xf32>) outs(%z1 : tensor<8x8xf32>) -> tensor<8x8xf32>
+  %p = linalg.softmax dimension(1) ins(%s : tensor<8x8xf32>) outs(%e1 : tensor<8x8xf32>) -> tensor<8x8xf32>
+  %e2 = tensor.empty() : tensor<8x16xf32>
+  %z2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<8x16xf32>) -> tensor<8x16xf32>
+  // expected-remark @below {{not raised to fa.attention: P V does not contract P's last axis with V's rows}}
+  %o = linalg.matmul indexing_maps = [affine_map<(d0, d1, d2) -> (d2, d0)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>] ins(%p, %v : tensor<8x8xf32>, tensor<8x16xf32>) outs(%z2 : tensor<8x16xf32>) -> tensor<8x16xf32>
+  return %o : tensor<8x16xf32>
+}

@@ -43,6 +43,9 @@
 // RUN: %python %fa_src_root/test/Integration/raise_case.py run --style torch --mask causal-generated --dtype bf16 --hq 2 --nq 13 --nk 9 --d 16 --seed 28 | FileCheck %s
 // RUN: %python %fa_src_root/test/Integration/raise_case.py run --style torch --repeat expand --hq 4 --hkv 1 --mask bias --nq 9 --nk 13 --d 8 --seed 29 | FileCheck %s
 // RUN: %python %fa_src_root/test/Integration/raise_case.py run --style torch --repeat expand --hq 3 --hkv 1 --mask causal --dtype bf16 --nq 8 --d 16 --seed 30 | FileCheck %s
+// One head as 2-D linalg.matmul.
+// RUN: %python %fa_src_root/test/Integration/raise_case.py run --style matmul --softmax chain --mask bias --hq 1 --nq 9 --nk 13 --d 8 --seed 31 | FileCheck %s
+// RUN: %python %fa_src_root/test/Integration/raise_case.py run --style matmul --softmax chain --mask causal --dtype bf16 --hq 1 --nq 13 --nk 9 --d 16 --seed 32 | FileCheck %s
 // Through the tiled form (tiling chosen for the H100, several blocks).
 // RUN: %python %fa_src_root/test/Integration/raise_case.py run --style torch --mask causal --hq 2 --nq 150 --nk 150 --d 16 --seed 9 --passes="--fa-set-target=target=h100 --fa-select-tiling --fa-tile-attention=tile-memory-space=0" | FileCheck %s
 // RUN: %python %fa_src_root/test/Integration/raise_case.py run --style stablehlo --mask bias --hq 4 --hkv 2 --nq 70 --nk 90 --d 16 --seed 10 --passes="--fa-set-target=target=h100 --fa-select-tiling --fa-tile-attention=tile-memory-space=0" | FileCheck %s

@@ -325,8 +325,9 @@ LogicalResult Matcher::setHeads(int64_t h) {
   return success();
 }
 
-/// Checks that `op` is a batched contraction with the batch loops first, in
-/// order, and returns its (m, n, k) loop positions.
+/// Checks that `op` is a contraction (batched or, on one head, a plain
+/// matmul) with the batch loops first, in order, and returns its (m, n, k)
+/// loop positions.
 static FailureOr<std::array<unsigned, 3>> batchedContraction(
     linalg::LinalgOp op) {
   if (!op.hasPureTensorSemantics() || !linalg::isaContractionOpInterface(op))
@@ -336,7 +337,7 @@ static FailureOr<std::array<unsigned, 3>> batchedContraction(
   unsigned rank = op.getNumLoops() - 1;
   if (failed(dims) || dims->m.size() != 1 || dims->n.size() != 1 ||
       dims->k.size() != 1 || dims->batch.size() + 2 != rank ||
-      (rank != 3 && rank != 4))
+      (rank < 2 || rank > 4))
     return failure();
   for (auto [i, b] : llvm::enumerate(dims->batch))
     if (b != i)
@@ -369,8 +370,8 @@ static bool mergesHeads(ArrayRef<ReassociationIndices> r) {
 LogicalResult Matcher::matchRoot(linalg::LinalgOp pv) {
   FailureOr<std::array<unsigned, 3>> mnk = batchedContraction(pv);
   if (failed(mnk))
-    return fail("P V is not a batched contraction (batch loops first, rank 3 "
-                "or 4, accumulator filled with 0)");
+    return fail("P V is not a batched contraction (batch loops first, rank 2 "
+                "to 4, accumulator filled with 0)");
   auto [mi, ni, ki] = *mnk;
   unsigned numBatch = pv.getNumLoops() - 3;
   OpOperand *pOperand = pv.getDpsInputOperand(0);
@@ -910,7 +911,7 @@ LogicalResult Matcher::matchQK(linalg::LinalgOp qk) {
   FailureOr<std::array<unsigned, 3>> mnk = batchedContraction(qk);
   if (failed(mnk))
     return fail("the scores are not a batched contraction Q K^T (batch loops "
-                "first, rank 3 or 4, accumulator filled with 0)");
+                "first, rank 2 to 4, accumulator filled with 0)");
   auto [mi, ni, ki] = *mnk;
   unsigned numBatch = qk.getNumLoops() - 3;
   OpOperand *qOperand = qk.getDpsInputOperand(0);
@@ -953,7 +954,7 @@ LogicalResult Matcher::peelOperand(Value v, bool needTranspose,
     unsigned rank = op.getNumLoops();
     // A transpose of the last two dimensions.
     if (needTranspose && !transposed && op.getNumDpsInputs() == 1 &&
-        yieldsOnlyInput(op) && rank >= 3) {
+        yieldsOnlyInput(op) && rank >= 2) {
       SmallVector<unsigned> perm = llvm::to_vector(llvm::seq<unsigned>(0, rank));
       std::swap(perm[rank - 1], perm[rank - 2]);
       AffineMap swapped = AffineMap::getPermutationMap(perm, op.getContext());
@@ -1066,11 +1067,27 @@ void Matcher::peelHeadBroadcast(Leaf &leaf) {
 // The rewrite
 //===----------------------------------------------------------------------===//
 
-/// Reshapes a rank-3 `[B*H, N, D]` leaf to `[B, H, N, D]`.
+/// Reshapes a rank-2 `[N, D]` value (one head of a `linalg.matmul` program)
+/// to `[1, 1, N, D]`.
+static Value singleHeadToRank4(OpBuilder &b, Location loc, Value v) {
+  auto t = cast<RankedTensorType>(v.getType());
+  auto type = RankedTensorType::get({1, 1, t.getDimSize(0), t.getDimSize(1)},
+                                    t.getElementType());
+  SmallVector<OpFoldResult> shape = {b.getIndexAttr(1), b.getIndexAttr(1),
+                                     tensor::getMixedSize(b, loc, v, 0),
+                                     tensor::getMixedSize(b, loc, v, 1)};
+  return tensor::ExpandShapeOp::create(
+      b, loc, type, v, ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}}, shape);
+}
+
+/// Reshapes a rank-3 `[B*H, N, D]` leaf to `[B, H, N, D]` (a rank-2 one to
+/// `[1, 1, N, D]`).
 static Value toRank4(OpBuilder &b, Location loc, Value v, int64_t heads) {
   auto t = cast<RankedTensorType>(v.getType());
   if (t.getRank() == 4)
     return v;
+  if (t.getRank() == 2)
+    return singleHeadToRank4(b, loc, v);
   int64_t bh = t.getDimSize(0);
   SmallVector<OpFoldResult> shape;
   if (ShapedType::isDynamic(bh)) {
@@ -1186,6 +1203,9 @@ static Value biasToRank4(OpBuilder &b, Location loc, Value bias, AffineMap map,
   }
   if (rank == 4)
     return bias;
+  // Score space [Nq, Nk] of one head.
+  if (rank == 2)
+    return singleHeadToRank4(b, loc, bias);
   // Score space [B*H, Nq, Nk]: split the leading dimension like Q.
   auto t3 = cast<RankedTensorType>(bias.getType());
   if (t3.getDimSize(0) == 1) {
@@ -1323,6 +1343,10 @@ static LogicalResult rewrite(RewriterBase &rewriter, AttentionMatch &m,
     result = tensor::CollapseShapeOp::create(
         rewriter, loc, want, result,
         ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}});
+  else if (want.getRank() == 2)
+    result = tensor::CollapseShapeOp::create(
+        rewriter, loc, want, result,
+        ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}});
   else if (result.getType() != want)
     result = tensor::CastOp::create(rewriter, loc, want, result);
   rewriter.replaceAllUsesWith(m.result, result);

@@ -349,7 +349,7 @@ def FARaiseAttentionPass : Pass<"fa-raise-attention"> {
 
     * `Q K^T`: a batched contraction (`linalg.batch_matmul`, with or without
       `indexing_maps`, or a `linalg.generic` contraction) on `[B*H, N, D]` or
-      `[B, H, N, D]`, with K transposed by `linalg.transpose`, a transposing
+      `[B, H, N, D]`, or `linalg.matmul` on one head's `[N, D]`, with K transposed by `linalg.transpose`, a transposing
       `linalg.generic` or the contraction's own map; `tensor.collapse_shape`
       / `tensor.expand_shape` between the 3-D and 4-D forms;
     * the scale: elementwise multiplications by (or divisions by) float
