@@ -2263,3 +2263,119 @@ func.func @negative_pv_wrong_axis(%q: tensor<8x16xf32>, %k: tensor<8x16xf32>, %v
   %o = linalg.matmul indexing_maps = [affine_map<(d0, d1, d2) -> (d2, d0)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>] ins(%p, %v : tensor<8x8xf32>, tensor<8x16xf32>) outs(%z2 : tensor<8x16xf32>) -> tensor<8x16xf32>
   return %o : tensor<8x16xf32>
 }
+
+// -----
+
+// exp(s) without the row max subtracted (overflows where exp(s - max) does
+// not).
+// CHECK-LABEL: func.func @negative_no_max_subtraction
+// CHECK-NOT: fa.attention
+func.func @negative_no_max_subtraction(%q: tensor<4x8x16xf32>, %k: tensor<4x8x16xf32>, %v: tensor<4x8x16xf32>) -> tensor<4x8x16xf32> {
+  %zero = arith.constant 0.000000e+00 : f32
+  %nan = arith.constant 0xFFC00000 : f32
+  %e0 = tensor.empty() : tensor<4x16x8xf32>
+  %kt = linalg.transpose ins(%k : tensor<4x8x16xf32>) outs(%e0 : tensor<4x16x8xf32>) permutation = [0, 2, 1]
+  %e1 = tensor.empty() : tensor<4x8x8xf32>
+  %z1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %s = linalg.batch_matmul ins(%q, %kt : tensor<4x8x16xf32>, tensor<4x16x8xf32>) outs(%z1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %er = tensor.empty() : tensor<4x8xf32>
+  %ex = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%s : tensor<4x8x8xf32>) outs(%e1 : tensor<4x8x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %x = math.exp %in : f32
+    linalg.yield %x : f32
+  } -> tensor<4x8x8xf32>
+  %si = linalg.fill ins(%zero : f32) outs(%er : tensor<4x8xf32>) -> tensor<4x8xf32>
+  %sm = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%ex : tensor<4x8x8xf32>) outs(%si : tensor<4x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %a = arith.addf %in, %out : f32
+    linalg.yield %a : f32
+  } -> tensor<4x8xf32>
+  %p = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%ex, %sm : tensor<4x8x8xf32>, tensor<4x8xf32>) outs(%e1 : tensor<4x8x8xf32>) {
+  ^bb0(%in: f32, %in_2: f32, %out: f32):
+    %d = arith.divf %in, %in_2 : f32
+    linalg.yield %d : f32
+  } -> tensor<4x8x8xf32>
+  %e2 = tensor.empty() : tensor<4x8x16xf32>
+  %z2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  // expected-remark @below {{not raised to fa.attention: the argument of exp is not s - max(s) (no max subtraction)}}
+  %o = linalg.batch_matmul ins(%p, %v : tensor<4x8x8xf32>, tensor<4x8x16xf32>) outs(%z2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  return %o : tensor<4x8x16xf32>
+}
+
+// -----
+
+// e / (sum(e) + eps): not the softmax.
+// CHECK-LABEL: func.func @negative_eps_in_denominator
+// CHECK-NOT: fa.attention
+func.func @negative_eps_in_denominator(%q: tensor<4x8x16xf32>, %k: tensor<4x8x16xf32>, %v: tensor<4x8x16xf32>) -> tensor<4x8x16xf32> {
+  %zero = arith.constant 0.000000e+00 : f32
+  %nan = arith.constant 0xFFC00000 : f32
+  %e0 = tensor.empty() : tensor<4x16x8xf32>
+  %kt = linalg.transpose ins(%k : tensor<4x8x16xf32>) outs(%e0 : tensor<4x16x8xf32>) permutation = [0, 2, 1]
+  %e1 = tensor.empty() : tensor<4x8x8xf32>
+  %z1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %s = linalg.batch_matmul ins(%q, %kt : tensor<4x8x16xf32>, tensor<4x16x8xf32>) outs(%z1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %er = tensor.empty() : tensor<4x8xf32>
+  %mi = linalg.fill ins(%nan : f32) outs(%er : tensor<4x8xf32>) -> tensor<4x8xf32>
+  %mx = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%s : tensor<4x8x8xf32>) outs(%mi : tensor<4x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = arith.maxnumf %in, %out : f32
+    linalg.yield %r : f32
+  } -> tensor<4x8xf32>
+  %ex = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%s, %mx : tensor<4x8x8xf32>, tensor<4x8xf32>) outs(%e1 : tensor<4x8x8xf32>) {
+  ^bb0(%in: f32, %in_2: f32, %out: f32):
+    %d = arith.subf %in, %in_2 : f32
+    %x = math.exp %d : f32
+    linalg.yield %x : f32
+  } -> tensor<4x8x8xf32>
+  %si = linalg.fill ins(%zero : f32) outs(%er : tensor<4x8xf32>) -> tensor<4x8xf32>
+  %sm = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%ex : tensor<4x8x8xf32>) outs(%si : tensor<4x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %a = arith.addf %in, %out : f32
+    linalg.yield %a : f32
+  } -> tensor<4x8xf32>
+  %p = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%ex, %sm : tensor<4x8x8xf32>, tensor<4x8xf32>) outs(%e1 : tensor<4x8x8xf32>) {
+  ^bb0(%in: f32, %in_2: f32, %out: f32):
+    %eps = arith.constant 9.99999997E-7 : f32
+    %l = arith.addf %in_2, %eps : f32
+    %d = arith.divf %in, %l : f32
+    linalg.yield %d : f32
+  } -> tensor<4x8x8xf32>
+  %e2 = tensor.empty() : tensor<4x8x16xf32>
+  %z2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  // expected-remark @below {{not raised to fa.attention: P is neither linalg.softmax nor e / sum(e) (or e * (1 / sum(e))) in an elementwise op}}
+  %o = linalg.batch_matmul ins(%p, %v : tensor<4x8x8xf32>, tensor<4x8x16xf32>) outs(%z2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  return %o : tensor<4x8x16xf32>
+}
+
+// -----
+
+// Dropout after the softmax: P times a keep/scale tensor.
+// CHECK-LABEL: func.func @negative_dropout_after_softmax
+// CHECK-NOT: fa.attention
+func.func @negative_dropout_after_softmax(%q: tensor<4x8x16xf32>, %k: tensor<4x8x16xf32>, %v: tensor<4x8x16xf32>, %drop: tensor<4x8x8xf32>) -> tensor<4x8x16xf32> {
+  %zero = arith.constant 0.000000e+00 : f32
+  %c = arith.constant 2.500000e-01 : f32
+  %e0 = tensor.empty() : tensor<4x16x8xf32>
+  %kt = linalg.transpose ins(%k : tensor<4x8x16xf32>) outs(%e0 : tensor<4x16x8xf32>) permutation = [0, 2, 1]
+  %e1 = tensor.empty() : tensor<4x8x8xf32>
+  %z1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %s = linalg.batch_matmul ins(%q, %kt : tensor<4x8x16xf32>, tensor<4x16x8xf32>) outs(%z1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %ss = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%s : tensor<4x8x8xf32>) outs(%e1 : tensor<4x8x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.mulf %in, %c : f32
+    linalg.yield %m : f32
+  } -> tensor<4x8x8xf32>
+  %p0 = linalg.softmax dimension(2) ins(%ss : tensor<4x8x8xf32>) outs(%e1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %p = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%p0, %drop : tensor<4x8x8xf32>, tensor<4x8x8xf32>) outs(%e1 : tensor<4x8x8xf32>) {
+  ^bb0(%in: f32, %w: f32, %out: f32):
+    %m = arith.mulf %in, %w : f32
+    linalg.yield %m : f32
+  } -> tensor<4x8x8xf32>
+  
+  %e2 = tensor.empty() : tensor<4x8x16xf32>
+  %z2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  // expected-remark @below {{not raised to fa.attention: P is neither linalg.softmax nor e / sum(e) (or e * (1 / sum(e))) in an elementwise op}}
+  %o = linalg.batch_matmul ins(%p, %v : tensor<4x8x8xf32>, tensor<4x8x16xf32>) outs(%z2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  return %o : tensor<4x8x16xf32>
+}

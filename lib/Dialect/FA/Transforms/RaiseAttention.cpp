@@ -562,6 +562,8 @@ LogicalResult Matcher::matchSoftmax(Value p, Value &scores) {
       !yieldedValue(expOp).getDefiningOp<math::ExpOp>())
     return fail("the softmax dividend is not math.exp in an elementwise op");
   auto exp = yieldedValue(expOp).getDefiningOp<math::ExpOp>();
+  StringLiteral noMax =
+      "the argument of exp is not s - max(s) (no max subtraction)";
   linalg::LinalgOp subOp = expOp;
   Value diff = exp.getOperand();
   if (OpOperand *dIn = inputOf(expOp, diff)) {
@@ -572,7 +574,7 @@ LogicalResult Matcher::matchSoftmax(Value p, Value &scores) {
                   "another use");
     subOp = dIn->get().getDefiningOp<linalg::LinalgOp>();
     if (!isElementwise(subOp))
-      return fail("the argument of exp is not computed elementwise");
+      return fail(noMax);
     diff = yieldedValue(subOp);
     m.chain.push_back(expOp);
   }
@@ -581,7 +583,7 @@ LogicalResult Matcher::matchSoftmax(Value p, Value &scores) {
   OpOperand *mIn = subf ? inputOf(subOp, subf.getRhs()) : nullptr;
   if (subOp.getNumDpsInputs() != 2 || !sIn || !mIn ||
       !subOp.getMatchingIndexingMap(sIn).isIdentity())
-    return fail("the argument of exp is not s - max(s) (no max subtraction)");
+    return fail(noMax);
   auto [mx, mxMap] =
       peelBroadcast(mIn->get(), subOp.getMatchingIndexingMap(mIn));
   if (!isRowMap(mxMap, mx, rank))
