@@ -26,6 +26,9 @@ masked_fill, JAX's where), `--mask causal-index` the select of the causal
 condition `j <= i + (Nk - Nq)` computed from linalg.index, and `--mask
 causal-generated` the 0 / -inf bias torch-mlir builds for SDPA's is_causal: a
 linalg.generic selecting on its indices, added to the scores.
+`--k-layout` (torch style, no GQA) gives K in another layout:
+`pre-transposed` as a [B, H, D, N] argument fed to the matmul as is, `bnhd`
+as a [B, N, H, D] argument permuted by permute(0, 2, 3, 1) (Whisper).
 `--repeat expand` (torch style, --hkv 1) repeats K and V over the heads as
 torch's expand of a [B, 1, N, D] tensor does: a generic reading head 0.
 
@@ -93,6 +96,8 @@ def parse_args(argv):
     p.add_argument("--softmax-dtype", choices=["same", "f32"], default="same")
     p.add_argument("--repeat", choices=["unsqueeze", "expand"],
                    default="unsqueeze")
+    p.add_argument("--k-layout", choices=["bhnd", "pre-transposed", "bnhd"],
+                   default="bhnd")
     p.add_argument("--seed", type=int, default=0)
     a = p.parse_args(argv)
     if a.max == "maxnumf-nan" and (a.style != "named" or a.softmax != "chain"):
@@ -104,6 +109,8 @@ def parse_args(argv):
                                          "causal-generated"):
         p.error("--mask keep, causal-index and causal-generated need "
                 "--style torch")
+    if a.k_layout != "bhnd" and (a.style != "torch" or a.hkv not in (0, a.hq)):
+        p.error("--k-layout needs --style torch and no GQA")
     if a.repeat == "expand" and (a.style != "torch" or a.hkv != 1):
         p.error("--repeat expand needs --style torch --hkv 1")
     if a.style == "named" and a.div != "div" and a.softmax != "chain":
@@ -218,7 +225,9 @@ def emit_attn(a, bias_arg):
     else:
         qs, ks = [B, Hq, Nq, D], [B, Hkv, Nk, D]
     vs = ks
-    args = [("%q", qs), ("%k", ks), ("%v", vs)]
+    k_arg = {"bhnd": ks, "pre-transposed": [B, Hkv, D, Nk],
+             "bnhd": [B, Nk, Hkv, D]}[a.k_layout]
+    args = [("%q", qs), ("%k", k_arg), ("%v", vs)]
     if a.mask == "keep":
         args.append(("%keep", [B, 1, Nq, Nk], "i1"))
     elif bias_arg:
@@ -272,9 +281,17 @@ def emit_attn(a, bias_arg):
 
     # --- S = Q K^T -------------------------------------------------------
     if a.style == "torch":
-        kt = E.generic([(k, [B, Hq, Nk, D])],
-                       [amap(4, "d0, d1, d3, d2"), identity(4)],
-                       [B, Hq, D, Nk], ["%a0"])
+        if a.k_layout == "pre-transposed":
+            kt = k
+        elif a.k_layout == "bnhd":
+            # permute(0, 2, 3, 1): out[b, h, d, n] = in[b, n, h, d].
+            kt = E.generic([(k, k_arg)],
+                           [amap(4, "d0, d3, d1, d2"), identity(4)],
+                           [B, Hq, D, Nk], ["%a0"])
+        else:
+            kt = E.generic([(k, [B, Hq, Nk, D])],
+                           [amap(4, "d0, d1, d3, d2"), identity(4)],
+                           [B, Hq, D, Nk], ["%a0"])
         qc, ktc = E.name("qc"), E.name("kc")
         E.emit(f"{qc} = tensor.collapse_shape {q} [[0, 1], [2], [3]] : "
                f"{t([B, Hq, Nq, D], e)} into {t([B * Hq, Nq, D], e)}")
@@ -577,7 +594,11 @@ def emit_module(a):
     names = []
     for n, shape, *elt in args:
         ae = elt[0] if elt else e
-        x = vals[n].reshape(shape)
+        x = vals[n]
+        if n == "%k" and a.k_layout != "bhnd":
+            x = x.transpose((0, 1, 3, 2) if a.k_layout == "pre-transposed"
+                            else (0, 2, 1, 3))
+        x = x.reshape(shape)
         flat = t([x.size], ae)
         lines.append(f"  {n}_flat = arith.constant {ac.dense(x, ae)} : {flat}")
         lines.append(f"  {n} = tensor.expand_shape {n}_flat "

@@ -714,10 +714,14 @@ func.func @negative_scale_not_constant(%q: tensor<4x8x16xf32>, %k: tensor<4x8x16
 
 // -----
 
-// K is transposed over the batch and row axes.
-// CHECK-LABEL: func.func @negative_wrong_transpose
-// CHECK-NOT: fa.attention
-func.func @negative_wrong_transpose(%q: tensor<4x8x16xf32>, %k: tensor<16x4x8xf32>, %v: tensor<4x8x16xf32>) -> tensor<4x8x16xf32> {
+// K permuted over more than its last two axes ([D, B, N] here): K is that
+// permutation of the input, which the raise transposes into [B, N, D].
+// CHECK-LABEL: func.func @permuted_k
+// CHECK-SAME: %[[K:[a-z0-9]+]]: tensor<16x4x8xf32>
+// CHECK: %[[KT:.+]] = linalg.transpose ins(%[[K]] : tensor<16x4x8xf32>) outs(%{{.+}} : tensor<4x8x16xf32>) permutation = [1, 2, 0]
+// CHECK: %[[K4:.+]] = tensor.expand_shape %[[KT]] {{\[}}[0, 1], [2], [3]]
+// CHECK: fa.attention ins(%{{.+}}, %[[K4]], %{{.+}} : {{.*}}) outs({{.*}}) {scale = 2.500000e-01 : f32}
+func.func @permuted_k(%q: tensor<4x8x16xf32>, %k: tensor<16x4x8xf32>, %v: tensor<4x8x16xf32>) -> tensor<4x8x16xf32> {
   %zero = arith.constant 0.000000e+00 : f32
   %c = arith.constant 2.500000e-01 : f32
   %e0 = tensor.empty() : tensor<4x16x8xf32>
@@ -734,7 +738,7 @@ func.func @negative_wrong_transpose(%q: tensor<4x8x16xf32>, %k: tensor<16x4x8xf3
   
   %e2 = tensor.empty() : tensor<4x8x16xf32>
   %z2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
-  // expected-remark @below {{not raised to fa.attention: K is not transposed by the contraction's map or by a transpose of its last two axes}}
+  // expected-remark @below {{raised to fa.attention}}
   %o = linalg.batch_matmul ins(%p, %v : tensor<4x8x8xf32>, tensor<4x8x16xf32>) outs(%z2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
   return %o : tensor<4x8x16xf32>
 }
@@ -2378,4 +2382,149 @@ func.func @negative_dropout_after_softmax(%q: tensor<4x8x16xf32>, %k: tensor<4x8
   // expected-remark @below {{not raised to fa.attention: P is neither linalg.softmax nor e / sum(e) (or e * (1 / sum(e))) in an elementwise op}}
   %o = linalg.batch_matmul ins(%p, %v : tensor<4x8x8xf32>, tensor<4x8x16xf32>) outs(%z2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
   return %o : tensor<4x8x16xf32>
+}
+
+// -----
+
+// Whisper: K given as [B, N, H, D] and permuted by torch's permute(0, 2, 3, 1)
+// into [B, H, D, N]: the raise transposes it into [B, H, N, D].
+// CHECK-LABEL: func.func @torch_permute_bnhd_k
+// CHECK-SAME: %[[K:[a-z0-9]+]]: tensor<1x6x2x8xf32>
+// CHECK: %[[KT:.+]] = linalg.transpose ins(%[[K]] : tensor<1x6x2x8xf32>) outs(%{{.+}} : tensor<1x2x6x8xf32>) permutation = [0, 2, 1, 3]
+// CHECK: fa.attention ins(%{{.+}}, %[[KT]], %{{.+}} : {{.*}}) outs({{.*}}) {scale = 0.353553385 : f32}
+// CHECK-NOT: linalg.generic
+// CHECK-NOT: linalg.batch_matmul
+func.func @torch_permute_bnhd_k(%q: tensor<1x2x4x8xf32>, %k: tensor<1x6x2x8xf32>, %v: tensor<1x2x6x8xf32>) -> tensor<1x2x4x8xf32> {
+  %e1 = tensor.empty() : tensor<1x2x8x6xf32>
+  %g2 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d3, d1, d2)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%k : tensor<1x6x2x8xf32>) outs(%e1 : tensor<1x2x8x6xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    linalg.yield %a0 : f32
+  } -> tensor<1x2x8x6xf32>
+  %qc3 = tensor.collapse_shape %q [[0, 1], [2], [3]] : tensor<1x2x4x8xf32> into tensor<2x4x8xf32>
+  %kc4 = tensor.collapse_shape %g2 [[0, 1], [2], [3]] : tensor<1x2x8x6xf32> into tensor<2x8x6xf32>
+  %e5 = tensor.empty() : tensor<2x4x6xf32>
+  %c6 = arith.constant 0.000000e+00 : f32
+  %f7 = linalg.fill ins(%c6 : f32) outs(%e5 : tensor<2x4x6xf32>) -> tensor<2x4x6xf32>
+  %s8 = linalg.batch_matmul ins(%qc3, %kc4 : tensor<2x4x8xf32>, tensor<2x8x6xf32>) outs(%f7 : tensor<2x4x6xf32>) -> tensor<2x4x6xf32>
+  %s9 = tensor.expand_shape %s8 [[0, 1], [2], [3]] output_shape [1, 2, 4, 6] : tensor<2x4x6xf32> into tensor<1x2x4x6xf32>
+  %cf10 = arith.constant 0.35355339059327373 : f64
+  %e11 = tensor.empty() : tensor<1x2x4x6xf32>
+  %g12 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%s9 : tensor<1x2x4x6xf32>) outs(%e11 : tensor<1x2x4x6xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %t = arith.truncf %cf10 : f64 to f32
+    %m = arith.mulf %a0, %t : f32
+    linalg.yield %m : f32
+  } -> tensor<1x2x4x6xf32>
+  %e13 = tensor.empty() : tensor<1x2x4x1xf32>
+  %c14 = arith.constant 0xFF800000 : f32
+  %f15 = linalg.fill ins(%c14 : f32) outs(%e13 : tensor<1x2x4x1xf32>) -> tensor<1x2x4x1xf32>
+  %g16 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%g12 : tensor<1x2x4x6xf32>) outs(%f15 : tensor<1x2x4x1xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %r = arith.maximumf %a0, %out : f32
+    linalg.yield %r : f32
+  } -> tensor<1x2x4x1xf32>
+  %e17 = tensor.empty() : tensor<1x2x4x6xf32>
+  %g18 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%g12, %g16 : tensor<1x2x4x6xf32>, tensor<1x2x4x1xf32>) outs(%e17 : tensor<1x2x4x6xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %out: f32):
+    %r = arith.subf %a0, %a1 : f32
+    linalg.yield %r : f32
+  } -> tensor<1x2x4x6xf32>
+  %e19 = tensor.empty() : tensor<1x2x4x6xf32>
+  %g20 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%g18 : tensor<1x2x4x6xf32>) outs(%e19 : tensor<1x2x4x6xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %r = math.exp %a0 : f32
+    linalg.yield %r : f32
+  } -> tensor<1x2x4x6xf32>
+  %e21 = tensor.empty() : tensor<1x2x4x1xf32>
+  %c22 = arith.constant 0.000000e+00 : f32
+  %f23 = linalg.fill ins(%c22 : f32) outs(%e21 : tensor<1x2x4x1xf32>) -> tensor<1x2x4x1xf32>
+  %g24 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%g20 : tensor<1x2x4x6xf32>) outs(%f23 : tensor<1x2x4x1xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %r = arith.addf %a0, %out : f32
+    linalg.yield %r : f32
+  } -> tensor<1x2x4x1xf32>
+  %e25 = tensor.empty() : tensor<1x2x4x6xf32>
+  %g26 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%g20, %g24 : tensor<1x2x4x6xf32>, tensor<1x2x4x1xf32>) outs(%e25 : tensor<1x2x4x6xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %out: f32):
+    %r = arith.divf %a0, %a1 : f32
+    linalg.yield %r : f32
+  } -> tensor<1x2x4x6xf32>
+  %pc27 = tensor.collapse_shape %g26 [[0, 1], [2], [3]] : tensor<1x2x4x6xf32> into tensor<2x4x6xf32>
+  %vc28 = tensor.collapse_shape %v [[0, 1], [2], [3]] : tensor<1x2x6x8xf32> into tensor<2x6x8xf32>
+  %e29 = tensor.empty() : tensor<2x4x8xf32>
+  %c30 = arith.constant 0.000000e+00 : f32
+  %f31 = linalg.fill ins(%c30 : f32) outs(%e29 : tensor<2x4x8xf32>) -> tensor<2x4x8xf32>
+  // expected-remark @below {{raised to fa.attention}}
+  %o32 = linalg.batch_matmul ins(%pc27, %vc28 : tensor<2x4x6xf32>, tensor<2x6x8xf32>) outs(%f31 : tensor<2x4x8xf32>) -> tensor<2x4x8xf32>
+  %o33 = tensor.expand_shape %o32 [[0, 1], [2], [3]] output_shape [1, 2, 4, 8] : tensor<2x4x8xf32> into tensor<1x2x4x8xf32>
+  return %o33 : tensor<1x2x4x8xf32>
+}
+
+// -----
+
+// K given already transposed, [B, H, D, N], to the matmul: the raise
+// transposes it back.
+// CHECK-LABEL: func.func @torch_pre_transposed_k
+// CHECK-SAME: %[[K:[a-z0-9]+]]: tensor<1x2x8x6xf32>
+// CHECK: %[[KT:.+]] = linalg.transpose ins(%[[K]] : tensor<1x2x8x6xf32>) outs(%{{.+}} : tensor<1x2x6x8xf32>) permutation = [0, 1, 3, 2]
+// CHECK: fa.attention ins(%{{.+}}, %[[KT]], %{{.+}} : {{.*}}) outs({{.*}}) {scale = 0.353553385 : f32}
+func.func @torch_pre_transposed_k(%q: tensor<1x2x4x8xf32>, %k: tensor<1x2x8x6xf32>, %v: tensor<1x2x6x8xf32>) -> tensor<1x2x4x8xf32> {
+  %qc1 = tensor.collapse_shape %q [[0, 1], [2], [3]] : tensor<1x2x4x8xf32> into tensor<2x4x8xf32>
+  %kc2 = tensor.collapse_shape %k [[0, 1], [2], [3]] : tensor<1x2x8x6xf32> into tensor<2x8x6xf32>
+  %e3 = tensor.empty() : tensor<2x4x6xf32>
+  %c4 = arith.constant 0.000000e+00 : f32
+  %f5 = linalg.fill ins(%c4 : f32) outs(%e3 : tensor<2x4x6xf32>) -> tensor<2x4x6xf32>
+  %s6 = linalg.batch_matmul ins(%qc1, %kc2 : tensor<2x4x8xf32>, tensor<2x8x6xf32>) outs(%f5 : tensor<2x4x6xf32>) -> tensor<2x4x6xf32>
+  %s7 = tensor.expand_shape %s6 [[0, 1], [2], [3]] output_shape [1, 2, 4, 6] : tensor<2x4x6xf32> into tensor<1x2x4x6xf32>
+  %cf8 = arith.constant 0.35355339059327373 : f64
+  %e9 = tensor.empty() : tensor<1x2x4x6xf32>
+  %g10 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%s7 : tensor<1x2x4x6xf32>) outs(%e9 : tensor<1x2x4x6xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %t = arith.truncf %cf8 : f64 to f32
+    %m = arith.mulf %a0, %t : f32
+    linalg.yield %m : f32
+  } -> tensor<1x2x4x6xf32>
+  %e11 = tensor.empty() : tensor<1x2x4x1xf32>
+  %c12 = arith.constant 0xFF800000 : f32
+  %f13 = linalg.fill ins(%c12 : f32) outs(%e11 : tensor<1x2x4x1xf32>) -> tensor<1x2x4x1xf32>
+  %g14 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%g10 : tensor<1x2x4x6xf32>) outs(%f13 : tensor<1x2x4x1xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %r = arith.maximumf %a0, %out : f32
+    linalg.yield %r : f32
+  } -> tensor<1x2x4x1xf32>
+  %e15 = tensor.empty() : tensor<1x2x4x6xf32>
+  %g16 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%g10, %g14 : tensor<1x2x4x6xf32>, tensor<1x2x4x1xf32>) outs(%e15 : tensor<1x2x4x6xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %out: f32):
+    %r = arith.subf %a0, %a1 : f32
+    linalg.yield %r : f32
+  } -> tensor<1x2x4x6xf32>
+  %e17 = tensor.empty() : tensor<1x2x4x6xf32>
+  %g18 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%g16 : tensor<1x2x4x6xf32>) outs(%e17 : tensor<1x2x4x6xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %r = math.exp %a0 : f32
+    linalg.yield %r : f32
+  } -> tensor<1x2x4x6xf32>
+  %e19 = tensor.empty() : tensor<1x2x4x1xf32>
+  %c20 = arith.constant 0.000000e+00 : f32
+  %f21 = linalg.fill ins(%c20 : f32) outs(%e19 : tensor<1x2x4x1xf32>) -> tensor<1x2x4x1xf32>
+  %g22 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%g18 : tensor<1x2x4x6xf32>) outs(%f21 : tensor<1x2x4x1xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %r = arith.addf %a0, %out : f32
+    linalg.yield %r : f32
+  } -> tensor<1x2x4x1xf32>
+  %e23 = tensor.empty() : tensor<1x2x4x6xf32>
+  %g24 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%g18, %g22 : tensor<1x2x4x6xf32>, tensor<1x2x4x1xf32>) outs(%e23 : tensor<1x2x4x6xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %out: f32):
+    %r = arith.divf %a0, %a1 : f32
+    linalg.yield %r : f32
+  } -> tensor<1x2x4x6xf32>
+  %pc25 = tensor.collapse_shape %g24 [[0, 1], [2], [3]] : tensor<1x2x4x6xf32> into tensor<2x4x6xf32>
+  %vc26 = tensor.collapse_shape %v [[0, 1], [2], [3]] : tensor<1x2x6x8xf32> into tensor<2x6x8xf32>
+  %e27 = tensor.empty() : tensor<2x4x8xf32>
+  %c28 = arith.constant 0.000000e+00 : f32
+  %f29 = linalg.fill ins(%c28 : f32) outs(%e27 : tensor<2x4x8xf32>) -> tensor<2x4x8xf32>
+  // expected-remark @below {{raised to fa.attention}}
+  %o30 = linalg.batch_matmul ins(%pc25, %vc26 : tensor<2x4x6xf32>, tensor<2x6x8xf32>) outs(%f29 : tensor<2x4x8xf32>) -> tensor<2x4x8xf32>
+  %o31 = tensor.expand_shape %o30 [[0, 1], [2], [3]] output_shape [1, 2, 4, 8] : tensor<2x4x8xf32> into tensor<1x2x4x8xf32>
+  return %o31 : tensor<1x2x4x8xf32>
 }

@@ -46,6 +46,11 @@
 // One head as 2-D linalg.matmul.
 // RUN: %python %fa_src_root/test/Integration/raise_case.py run --style matmul --softmax chain --mask bias --hq 1 --nq 9 --nk 13 --d 8 --seed 31 | FileCheck %s
 // RUN: %python %fa_src_root/test/Integration/raise_case.py run --style matmul --softmax chain --mask causal --dtype bf16 --hq 1 --nq 13 --nk 9 --d 16 --seed 32 | FileCheck %s
+// K in another layout: given pre-transposed, and [B, N, H, D] permuted by
+// permute(0, 2, 3, 1) (the raise inserts the transpose).
+// RUN: %python %fa_src_root/test/Integration/raise_case.py run --style torch --k-layout pre-transposed --mask bias --b 2 --hq 3 --nq 7 --nk 11 --d 16 --seed 34 | FileCheck %s
+// RUN: %python %fa_src_root/test/Integration/raise_case.py run --style torch --k-layout bnhd --mask causal --b 2 --hq 2 --nq 9 --nk 13 --d 8 --seed 35 | FileCheck %s
+// RUN: %python %fa_src_root/test/Integration/raise_case.py run --style torch --k-layout bnhd --dtype bf16 --hq 4 --nq 8 --nk 12 --d 16 --seed 36 | FileCheck %s
 // Through the tiled form (tiling chosen for the H100, several blocks).
 // RUN: %python %fa_src_root/test/Integration/raise_case.py run --style torch --mask causal --hq 2 --nq 150 --nk 150 --d 16 --seed 9 --passes="--fa-set-target=target=h100 --fa-select-tiling --fa-tile-attention=tile-memory-space=0" | FileCheck %s
 // RUN: %python %fa_src_root/test/Integration/raise_case.py run --style stablehlo --mask bias --hq 4 --hkv 2 --nq 70 --nk 90 --d 16 --seed 10 --passes="--fa-set-target=target=h100 --fa-select-tiling --fa-tile-attention=tile-memory-space=0" | FileCheck %s

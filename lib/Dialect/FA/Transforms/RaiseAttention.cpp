@@ -240,7 +240,22 @@ struct Leaf {
   Value value;
   /// Set when a head broadcast was peeled: `value` is `[B, Hkv, N, D]`.
   int64_t kvHeads = 0;
+  /// Set for a K in another layout (pre-transposed, or permuted with more
+  /// than its last two axes): the operand is `linalg.transpose` of `value`
+  /// by this permutation, which the rewrite inserts.
+  SmallVector<int64_t> perm;
 };
+
+/// The type of `leaf`'s operand: its value's, permuted by its `perm`.
+static RankedTensorType leafType(const Leaf &leaf) {
+  auto t = cast<RankedTensorType>(leaf.value.getType());
+  if (leaf.perm.empty())
+    return t;
+  SmallVector<int64_t> shape;
+  for (int64_t p : leaf.perm)
+    shape.push_back(t.getDimSize(p));
+  return RankedTensorType::get(shape, t.getElementType());
+}
 
 /// Everything the rewrite needs, found without changing the IR.
 struct AttentionMatch {
@@ -969,6 +984,18 @@ LogicalResult Matcher::peelOperand(Value v, bool needTranspose,
         v = in->get();
         continue;
       }
+      // Any other permutation (torch's permute(0, 2, 3, 1) of a [B, N, H, D]
+      // K): K is the input permuted; the rewrite transposes it, O(N D) work.
+      if (inMap.isPermutation() && outMap.isPermutation()) {
+        SmallVector<int64_t> kPerm;
+        for (unsigned i = 0; i < rank; ++i)
+          kPerm.push_back(*inMap.getResultPosition(
+              outMap.getResult(perm[i])));
+        m.peeled.push_back(op);
+        leaf.value = in->get();
+        leaf.perm = kPerm;
+        return success();
+      }
     }
     // A constant scale of Q or K folds into the softmax scale.
     if (allowScale && isElementwise(op) &&
@@ -988,15 +1015,22 @@ LogicalResult Matcher::peelOperand(Value v, bool needTranspose,
     }
     break;
   }
-  if (needTranspose != transposed)
-    return fail("K is not transposed by the contraction's map or by a "
-                "transpose of its last two axes");
+  if (!needTranspose && transposed)
+    return fail("K is transposed twice");
   leaf.value = v;
+  // A K given already transposed ([.., D, N]): the rewrite transposes it.
+  if (needTranspose && !transposed) {
+    unsigned rank = cast<ShapedType>(v.getType()).getRank();
+    leaf.perm = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+    std::swap(leaf.perm[rank - 1], leaf.perm[rank - 2]);
+  }
   return success();
 }
 
 void Matcher::peelHeadBroadcast(Leaf &leaf) {
   Value v = leaf.value;
+  if (!leaf.perm.empty())
+    return;
   auto type = cast<ShapedType>(v.getType());
   if (type.getRank() != 4)
     return;
@@ -1241,21 +1275,21 @@ static LogicalResult rewrite(RewriterBase &rewriter, AttentionMatch &m,
     return refuse(why, "the scale is not a positive finite f32");
   int64_t heads = m.heads ? m.heads : 1;
   // Every 4-D operand agrees on the query heads; K/V heads divide them.
-  auto headsOf = [](Value v) {
-    auto t = cast<ShapedType>(v.getType());
+  auto headsOf = [](const Leaf &l) {
+    RankedTensorType t = leafType(l);
     return t.getRank() == 4 ? t.getDimSize(1) : int64_t(0);
   };
   StringLiteral badHeads =
       "Q, K and V disagree on the number of heads (K/V heads must divide Q's)";
-  if (headsOf(m.q.value) && headsOf(m.q.value) != heads)
+  if (headsOf(m.q) && headsOf(m.q) != heads)
     return refuse(why, badHeads);
   for (Leaf *l : {&m.k, &m.v}) {
     if (l->kvHeads ? heads % l->kvHeads != 0
-                   : headsOf(l->value) && headsOf(l->value) != heads)
+                   : headsOf(*l) && headsOf(*l) != heads)
       return refuse(why, badHeads);
   }
-  for (Value v : {m.q.value, m.k.value, m.v.value}) {
-    auto t = cast<ShapedType>(v.getType());
+  for (Leaf *l : {&m.q, &m.k, &m.v}) {
+    RankedTensorType t = leafType(*l);
     if (ShapedType::isDynamic(t.getDimSize(t.getRank() - 1)) ||
         (t.getRank() == 3 && !ShapedType::isDynamic(t.getDimSize(0)) &&
          t.getDimSize(0) % heads != 0))
@@ -1311,7 +1345,16 @@ static LogicalResult rewrite(RewriterBase &rewriter, AttentionMatch &m,
                          "cannot express");
   }
   Value q = toRank4(rewriter, loc, m.q.value, heads);
-  Value k = toRank4(rewriter, loc, m.k.value, heads);
+  Value kLeaf = m.k.value;
+  if (!m.k.perm.empty()) {
+    SmallVector<OpFoldResult> shape;
+    for (int64_t p : m.k.perm)
+      shape.push_back(tensor::getMixedSize(rewriter, loc, kLeaf, p));
+    Value init = tensor::EmptyOp::create(rewriter, loc, shape, e);
+    kLeaf = linalg::TransposeOp::create(rewriter, loc, kLeaf, init, m.k.perm)
+                ->getResult(0);
+  }
+  Value k = toRank4(rewriter, loc, kLeaf, heads);
   Value v = toRank4(rewriter, loc, m.v.value, heads);
   SmallVector<OpFoldResult> outShape = {
       tensor::getMixedSize(rewriter, loc, q, 0),

@@ -349,9 +349,12 @@ def FARaiseAttentionPass : Pass<"fa-raise-attention"> {
 
     * `Q K^T`: a batched contraction (`linalg.batch_matmul`, with or without
       `indexing_maps`, or a `linalg.generic` contraction) on `[B*H, N, D]` or
-      `[B, H, N, D]`, or `linalg.matmul` on one head's `[N, D]`, with K transposed by `linalg.transpose`, a transposing
-      `linalg.generic` or the contraction's own map; `tensor.collapse_shape`
-      / `tensor.expand_shape` between the 3-D and 4-D forms;
+      `[B, H, N, D]`, or `linalg.matmul` on one head's `[N, D]`, with K
+      transposed by `linalg.transpose`, a transposing `linalg.generic` or
+      the contraction's own map; a K given transposed, or permuted over more
+      axes (torch's `permute(0, 2, 3, 1)` of `[B, N, H, D]`), gets a
+      `linalg.transpose` inserted; `tensor.collapse_shape` /
+      `tensor.expand_shape` between the 3-D and 4-D forms;
     * the scale: elementwise multiplications by (or divisions by) float
       constants of the scores, of Q or of K, multiplied together;
     * an optional additive bias after the scale (`s + b`, or torch's
