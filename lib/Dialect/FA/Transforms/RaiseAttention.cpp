@@ -1408,10 +1408,15 @@ static void eraseDead(RewriterBase &rewriter, ArrayRef<Operation *> ops,
     for (Operation *op : worklist) {
       if (!op || !op->use_empty() || !isMemoryEffectFree(op))
         continue;
+      // The producers of its operands and of the values its body captures
+      // (a constant scale used inside a linalg.generic) may die with it.
       SmallVector<Operation *> defs;
-      for (Value operand : op->getOperands())
-        if (Operation *def = operand.getDefiningOp())
-          defs.push_back(def);
+      op->walk([&](Operation *inner) {
+        for (Value operand : inner->getOperands())
+          if (Operation *def = operand.getDefiningOp();
+              def && !op->isAncestor(def))
+            defs.push_back(def);
+      });
       worklist.remove(op);
       erased.insert(op);
       rewriter.eraseOp(op);
