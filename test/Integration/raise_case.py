@@ -29,6 +29,9 @@ linalg.generic selecting on its indices, added to the scores.
 `--k-layout` (torch style, no GQA) gives K in another layout:
 `pre-transposed` as a [B, H, D, N] argument fed to the matmul as is, `bnhd`
 as a [B, N, H, D] argument permuted by permute(0, 2, 3, 1) (Whisper).
+`--layout bnhd` (stablehlo style, no GQA) is JAX/Flax's layout: Q, K, V and
+the result are [B, N, H, D], the dot_generals read them with the heads after
+the sequence and the result is transposed from [B, H, N, D].
 `--repeat expand` (torch style, --hkv 1) repeats K and V over the heads as
 torch's expand of a [B, 1, N, D] tensor does: a generic reading head 0.
 
@@ -98,6 +101,7 @@ def parse_args(argv):
                    default="unsqueeze")
     p.add_argument("--k-layout", choices=["bhnd", "pre-transposed", "bnhd"],
                    default="bhnd")
+    p.add_argument("--layout", choices=["bhnd", "bnhd"], default="bhnd")
     p.add_argument("--seed", type=int, default=0)
     a = p.parse_args(argv)
     if a.max == "maxnumf-nan" and (a.style != "named" or a.softmax != "chain"):
@@ -111,6 +115,9 @@ def parse_args(argv):
                 "--style torch")
     if a.k_layout != "bhnd" and (a.style != "torch" or a.hkv not in (0, a.hq)):
         p.error("--k-layout needs --style torch and no GQA")
+    if a.layout == "bnhd" and (a.style != "stablehlo" or
+                               a.hkv not in (0, a.hq)):
+        p.error("--layout bnhd needs --style stablehlo and no GQA")
     if a.repeat == "expand" and (a.style != "torch" or a.hkv != 1):
         p.error("--repeat expand needs --style torch --hkv 1")
     if a.style == "named" and a.div != "div" and a.softmax != "chain":
@@ -227,6 +234,9 @@ def emit_attn(a, bias_arg):
     vs = ks
     k_arg = {"bhnd": ks, "pre-transposed": [B, Hkv, D, Nk],
              "bnhd": [B, Nk, Hkv, D]}[a.k_layout]
+    bnhd = a.layout == "bnhd"
+    if bnhd:
+        qs, k_arg, vs = [B, Nq, Hq, D], [B, Nk, Hq, D], [B, Nk, Hq, D]
     args = [("%q", qs), ("%k", k_arg), ("%v", vs)]
     if a.mask == "keep":
         args.append(("%keep", [B, 1, Nq, Nk], "i1"))
@@ -316,10 +326,13 @@ def emit_attn(a, bias_arg):
         z = E.filled([B, Hq, Nq, Nk], zero)
         s = E.name("s")
         ss = [B, Hq, Nq, Nk]
+        qm, km = (("d0, d2, d1, d4", "d0, d3, d1, d4") if bnhd else
+                  ("d0, d1, d2, d4", "d0, d1, d3, d4"))
         E.emit(f"{s} = linalg.generic {{indexing_maps = ["
-               f"{amap(5, 'd0, d1, d2, d4')}, {amap(5, 'd0, d1, d3, d4')}, "
+               f"{amap(5, qm)}, {amap(5, km)}, "
                f"{amap(5, 'd0, d1, d2, d3')}], iterator_types = {par(5, 1)}}} "
-               f"ins({q}, {k} : {t([B, Hq, Nq, D], e)}, {t([B, Hq, Nk, D], e)}) "
+               f"ins({q}, {k} : {t(qs, e)}, "
+               f"{t(k_arg if bnhd else [B, Hq, Nk, D], e)}) "
                f"outs({z} : {t(ss, e)}) {{")
         E.emit(f"^bb0(%x: {e}, %y: {e}, %acc: {e}):")
         E.emit(f"  %p = arith.mulf %x, %y : {e}")
@@ -542,16 +555,24 @@ def emit_attn(a, bias_arg):
     elif a.style == "stablehlo":
         z = E.filled(out_shape, zero)
         o = E.name("o")
+        vm = "d0, d4, d1, d3" if bnhd else "d0, d1, d4, d3"
         E.emit(f"{o} = linalg.generic {{indexing_maps = ["
-               f"{amap(5, 'd0, d1, d2, d4')}, {amap(5, 'd0, d1, d4, d3')}, "
+               f"{amap(5, 'd0, d1, d2, d4')}, {amap(5, vm)}, "
                f"{amap(5, 'd0, d1, d2, d3')}], iterator_types = {par(5, 1)}}} "
-               f"ins({p}, {v} : {t(ss, e)}, {t([B, Hq, Nk, D], e)}) "
+               f"ins({p}, {v} : {t(ss, e)}, "
+               f"{t(vs if bnhd else [B, Hq, Nk, D], e)}) "
                f"outs({z} : {t(out_shape, e)}) {{")
         E.emit(f"^bb0(%x: {e}, %y: {e}, %acc: {e}):")
         E.emit(f"  %p = arith.mulf %x, %y : {e}")
         E.emit(f"  %r = arith.addf %acc, %p : {e}")
         E.emit(f"  linalg.yield %r : {e}")
         E.emit(f"}} -> {t(out_shape, e)}")
+        if bnhd:
+            # dot_general gives [B, H, Nq, D]; JAX transposes it back.
+            o_shape = out_shape
+            out_shape = [B, Nq, Hq, D]
+            o = E.generic([(o, o_shape)], [amap(4, "d0, d2, d1, d3"),
+                                           identity(4)], out_shape, ["%a0"])
     elif a.two_d:
         z = E.filled(out_shape, zero)
         o = E.name("o")
@@ -595,6 +616,8 @@ def emit_module(a):
     for n, shape, *elt in args:
         ae = elt[0] if elt else e
         x = vals[n]
+        if a.layout == "bnhd" and n in ("%q", "%k", "%v"):
+            x = x.transpose(0, 2, 1, 3)
         if n == "%k" and a.k_layout != "bhnd":
             x = x.transpose((0, 1, 3, 2) if a.k_layout == "pre-transposed"
                             else (0, 2, 1, 3))
@@ -668,15 +691,18 @@ def run(a):
         return 1
     ns = case_args(a)
     q, k, v, mask = ac.make_inputs(ns)
-    ref = ac.reference(ns, q, k, v, mask)[0].reshape(-1)
-    nai = ac.naive(ns, q, k, v, mask)[0].reshape(-1)
+    # The outputs in the program's layout, flattened.
+    axes = (0, 2, 1, 3) if a.layout == "bnhd" else (0, 1, 2, 3)
+    ref = ac.reference(ns, q, k, v, mask)[0].transpose(axes).reshape(-1)
+    nai = ac.naive(ns, q, k, v, mask)[0].transpose(axes).reshape(-1)
     floor = {"f32": 1e-5, "f16": 1e-4, "bf16": 1e-3}[a.dtype]
     nerr = float(np.max(np.abs(nai - ref)))
     bound = 2 * nerr + floor + 6e-6 * float(np.max(np.abs(ref)))
     # A causal constant with Nq > Nk leaves the first Nq - Nk rows without a
     # visible key: the linalg program divides 0 by 0 there (NaN), the raised
     # op gives 0 as the reference does. Compare the linalg program elsewhere.
-    row = (np.arange(ref.size) // a.d) % a.nq
+    row = np.broadcast_to(np.arange(a.nq)[None, None, :, None],
+                          (a.b, a.hq, a.nq, a.d)).transpose(axes).reshape(-1)
     blind = ((row < a.nq - a.nk) if a.mask.startswith("causal")
              else np.zeros(ref.size, bool))
     if not np.all(np.isnan(original[blind])):

@@ -2532,3 +2532,83 @@ func.func @torch_pre_transposed_k(%q: tensor<1x2x4x8xf32>, %k: tensor<1x2x8x6xf3
   %o31 = tensor.expand_shape %o30 [[0, 1], [2], [3]] output_shape [1, 2, 4, 8] : tensor<2x4x8xf32> into tensor<1x2x4x8xf32>
   return %o31 : tensor<1x2x4x8xf32>
 }
+
+// -----
+
+// JAX/Flax's [B, N, H, D] layout: the dot_generals read Q, K and V with the
+// heads after the sequence; each gets one transpose into [B, H, N, D], and the
+// program's own transpose of the result stays.
+// CHECK-LABEL: func.func @jax_bnhd
+// CHECK-SAME: (%[[Q:.+]]: tensor<1x4x2x8xf32>, %[[K:.+]]: tensor<1x6x2x8xf32>, %[[V:.+]]: tensor<1x6x2x8xf32>)
+// CHECK-DAG: %[[QT:.+]] = linalg.transpose ins(%[[Q]] : tensor<1x4x2x8xf32>) outs(%{{.+}} : tensor<1x2x4x8xf32>) permutation = [0, 2, 1, 3]
+// CHECK-DAG: %[[KT:.+]] = linalg.transpose ins(%[[K]] : tensor<1x6x2x8xf32>) outs(%{{.+}} : tensor<1x2x6x8xf32>) permutation = [0, 2, 1, 3]
+// CHECK-DAG: %[[VT:.+]] = linalg.transpose ins(%[[V]] : tensor<1x6x2x8xf32>) outs(%{{.+}} : tensor<1x2x6x8xf32>) permutation = [0, 2, 1, 3]
+// CHECK: %[[O:.+]] = fa.attention ins(%[[QT]], %[[KT]], %[[VT]] : {{.*}}) outs({{.*}}) {scale = 0.353553385 : f32}
+// CHECK: linalg.generic {{.*}} ins(%[[O]] : tensor<1x2x4x8xf32>) outs(%{{.+}} : tensor<1x4x2x8xf32>)
+func.func @jax_bnhd(%q: tensor<1x4x2x8xf32>, %k: tensor<1x6x2x8xf32>, %v: tensor<1x6x2x8xf32>) -> tensor<1x4x2x8xf32> {
+  %e1 = tensor.empty() : tensor<1x2x4x6xf32>
+  %c2 = arith.constant 0.000000e+00 : f32
+  %f3 = linalg.fill ins(%c2 : f32) outs(%e1 : tensor<1x2x4x6xf32>) -> tensor<1x2x4x6xf32>
+  %s4 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4) -> (d0, d2, d1, d4)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d3, d1, d4)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%q, %k : tensor<1x4x2x8xf32>, tensor<1x6x2x8xf32>) outs(%f3 : tensor<1x2x4x6xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %r = arith.addf %acc, %p : f32
+    linalg.yield %r : f32
+  } -> tensor<1x2x4x6xf32>
+  %c5 = arith.constant dense<2.8284271247461903> : tensor<1x2x4x6xf32>
+  %e6 = tensor.empty() : tensor<1x2x4x6xf32>
+  %g7 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%s4, %c5 : tensor<1x2x4x6xf32>, tensor<1x2x4x6xf32>) outs(%e6 : tensor<1x2x4x6xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %out: f32):
+    %m = arith.divf %a0, %a1 : f32
+    linalg.yield %m : f32
+  } -> tensor<1x2x4x6xf32>
+  %e8 = tensor.empty() : tensor<1x2x4xf32>
+  %c9 = arith.constant 0xFF800000 : f32
+  %f10 = linalg.fill ins(%c9 : f32) outs(%e8 : tensor<1x2x4xf32>) -> tensor<1x2x4xf32>
+  %red11 = linalg.reduce ins(%g7 : tensor<1x2x4x6xf32>) outs(%f10 : tensor<1x2x4xf32>) dimensions = [3]
+    (%in: f32, %init: f32) {
+      %r = arith.maximumf %in, %init : f32
+      linalg.yield %r : f32
+    }
+  %e12 = tensor.empty() : tensor<1x2x4x6xf32>
+  %bcast13 = linalg.broadcast ins(%red11 : tensor<1x2x4xf32>) outs(%e12 : tensor<1x2x4x6xf32>) dimensions = [3]
+  %e14 = tensor.empty() : tensor<1x2x4x6xf32>
+  %g15 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%g7, %bcast13 : tensor<1x2x4x6xf32>, tensor<1x2x4x6xf32>) outs(%e14 : tensor<1x2x4x6xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %out: f32):
+    %d = arith.subf %a0, %a1 : f32
+    %r = math.exp %d : f32
+    linalg.yield %r : f32
+  } -> tensor<1x2x4x6xf32>
+  %e16 = tensor.empty() : tensor<1x2x4xf32>
+  %c17 = arith.constant 0.000000e+00 : f32
+  %f18 = linalg.fill ins(%c17 : f32) outs(%e16 : tensor<1x2x4xf32>) -> tensor<1x2x4xf32>
+  %red19 = linalg.reduce ins(%g15 : tensor<1x2x4x6xf32>) outs(%f18 : tensor<1x2x4xf32>) dimensions = [3]
+    (%in: f32, %init: f32) {
+      %r = arith.addf %in, %init : f32
+      linalg.yield %r : f32
+    }
+  %e20 = tensor.empty() : tensor<1x2x4x6xf32>
+  %bcast21 = linalg.broadcast ins(%red19 : tensor<1x2x4xf32>) outs(%e20 : tensor<1x2x4x6xf32>) dimensions = [3]
+  %e22 = tensor.empty() : tensor<1x2x4x6xf32>
+  %g23 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%g15, %bcast21 : tensor<1x2x4x6xf32>, tensor<1x2x4x6xf32>) outs(%e22 : tensor<1x2x4x6xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %out: f32):
+    %r = arith.divf %a0, %a1 : f32
+    linalg.yield %r : f32
+  } -> tensor<1x2x4x6xf32>
+  %e24 = tensor.empty() : tensor<1x2x4x8xf32>
+  %c25 = arith.constant 0.000000e+00 : f32
+  %f26 = linalg.fill ins(%c25 : f32) outs(%e24 : tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32>
+  // expected-remark @below {{raised to fa.attention}}
+  %o27 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d4)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d4, d1, d3)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%g23, %v : tensor<1x2x4x6xf32>, tensor<1x6x2x8xf32>) outs(%f26 : tensor<1x2x4x8xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %r = arith.addf %acc, %p : f32
+    linalg.yield %r : f32
+  } -> tensor<1x2x4x8xf32>
+  %e28 = tensor.empty() : tensor<1x4x2x8xf32>
+  %g29 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d2, d1, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%o27 : tensor<1x2x4x8xf32>) outs(%e28 : tensor<1x4x2x8xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    linalg.yield %a0 : f32
+  } -> tensor<1x4x2x8xf32>
+  return %g29 : tensor<1x4x2x8xf32>
+}

@@ -309,7 +309,7 @@ private:
   FailureOr<StepForm> evalStep(linalg::LinalgOp op, Value x,
                                BlockArgument stream);
   LogicalResult peelOperand(Value v, bool needTranspose, bool allowScale,
-                            Leaf &leaf);
+                            Leaf &leaf, ArrayRef<int64_t> readPerm = {});
   void peelHeadBroadcast(Leaf &leaf);
   LogicalResult setHeads(int64_t h);
   LogicalResult matchKeep(linalg::LinalgOp op, const StepForm &f,
@@ -375,6 +375,29 @@ static bool readsAs(AffineMap map, unsigned numBatch, unsigned a, unsigned b) {
          map.getResult(numBatch + 1) == getAffineDimExpr(b, map.getContext());
 }
 
+/// The permutation that brings an operand read through `map` into the order
+/// (batch..., a, b) of loop positions: empty when `map` reads in that order,
+/// nothing when it reads other loops. JAX's `dot_general` on [B, N, H, D]
+/// reads Q, K and V with the heads after the sequence.
+static std::optional<SmallVector<int64_t>>
+readPermutation(AffineMap map, unsigned numBatch, unsigned a, unsigned b) {
+  if (map.getNumResults() != numBatch + 2)
+    return std::nullopt;
+  SmallVector<unsigned> loops = llvm::to_vector(llvm::seq(0u, numBatch));
+  loops.append({a, b});
+  SmallVector<int64_t> perm;
+  for (unsigned loop : loops) {
+    std::optional<unsigned> pos =
+        map.getResultPosition(getAffineDimExpr(loop, map.getContext()));
+    if (!pos)
+      return std::nullopt;
+    perm.push_back(*pos);
+  }
+  if (llvm::equal(perm, llvm::seq<int64_t>(0, perm.size())))
+    perm.clear();
+  return perm;
+}
+
 /// Whether `c` is a tensor.collapse_shape [[0, 1], [2], [3]] (4-D to 3-D) or
 /// `e` the matching tensor.expand_shape.
 static bool mergesHeads(ArrayRef<ReassociationIndices> r) {
@@ -391,8 +414,10 @@ LogicalResult Matcher::matchRoot(linalg::LinalgOp pv) {
   unsigned numBatch = pv.getNumLoops() - 3;
   OpOperand *pOperand = pv.getDpsInputOperand(0);
   OpOperand *vOperand = pv.getDpsInputOperand(1);
+  std::optional<SmallVector<int64_t>> vPerm =
+      readPermutation(pv.getMatchingIndexingMap(vOperand), numBatch, ki, ni);
   if (!readsAs(pv.getMatchingIndexingMap(pOperand), numBatch, mi, ki) ||
-      !readsAs(pv.getMatchingIndexingMap(vOperand), numBatch, ki, ni) ||
+      !vPerm ||
       !readsAs(pv.getMatchingIndexingMap(pv.getDpsInitOperand(0)), numBatch,
                mi, ni))
     return fail("P V does not contract P's last axis with V's rows");
@@ -460,7 +485,7 @@ LogicalResult Matcher::matchRoot(linalg::LinalgOp pv) {
     return failure();
 
   if (failed(peelOperand(vOperand->get(), /*needTranspose=*/false,
-                         /*allowScale=*/false, m.v)))
+                         /*allowScale=*/false, m.v, *vPerm)))
     return failure();
   peelHeadBroadcast(m.k);
   peelHeadBroadcast(m.v);
@@ -933,29 +958,42 @@ LogicalResult Matcher::matchQK(linalg::LinalgOp qk) {
   unsigned numBatch = qk.getNumLoops() - 3;
   OpOperand *qOperand = qk.getDpsInputOperand(0);
   OpOperand *kOperand = qk.getDpsInputOperand(1);
-  if (!readsAs(qk.getMatchingIndexingMap(qOperand), numBatch, mi, ki) ||
+  std::optional<SmallVector<int64_t>> qPerm =
+      readPermutation(qk.getMatchingIndexingMap(qOperand), numBatch, mi, ki);
+  if (!qPerm ||
       !readsAs(qk.getMatchingIndexingMap(qk.getDpsInitOperand(0)), numBatch,
                mi, ni))
     return fail("Q K^T does not read Q as [.., Nq, D] into [.., Nq, Nk]");
-  bool transposedB =
-      readsAs(qk.getMatchingIndexingMap(kOperand), numBatch, ni, ki);
-  if (!transposedB &&
-      !readsAs(qk.getMatchingIndexingMap(kOperand), numBatch, ki, ni))
+  // K read as [.., Nk, D] (possibly permuted), or as K^T [.., D, Nk] in
+  // order, which peelOperand undoes.
+  AffineMap kMap = qk.getMatchingIndexingMap(kOperand);
+  std::optional<SmallVector<int64_t>> kPerm =
+      readPermutation(kMap, numBatch, ni, ki);
+  bool transposedB = kPerm && kPerm->empty();
+  if (!kPerm && !readsAs(kMap, numBatch, ki, ni))
     return fail("Q K^T does not contract Q's last axis with K's");
+  if (!transposedB && readsAs(kMap, numBatch, ki, ni))
+    kPerm = SmallVector<int64_t>();
   m.chain.push_back(qk);
   if (failed(peelOperand(qOperand->get(), /*needTranspose=*/false,
-                         /*allowScale=*/true, m.q)) ||
-      failed(peelOperand(kOperand->get(), /*needTranspose=*/!transposedB,
-                         /*allowScale=*/true, m.k)))
+                         /*allowScale=*/true, m.q, *qPerm)) ||
+      failed(peelOperand(kOperand->get(),
+                         /*needTranspose=*/!transposedB && kPerm->empty(),
+                         /*allowScale=*/true, m.k, *kPerm)))
     return failure();
   return success();
 }
 
 LogicalResult Matcher::peelOperand(Value v, bool needTranspose,
-                                   bool allowScale, Leaf &leaf) {
+                                   bool allowScale, Leaf &leaf,
+                                   ArrayRef<int64_t> readPerm) {
+  // An operand the contraction reads permuted (JAX's [B, N, H, D]): only
+  // elementwise scales, which keep the layout, are looked through.
+  bool permuted = !readPerm.empty();
   bool transposed = false;
   while (true) {
-    if (auto col = v.getDefiningOp<tensor::CollapseShapeOp>()) {
+    if (auto col = v.getDefiningOp<tensor::CollapseShapeOp>();
+        col && !permuted) {
       if (!mergesHeads(col.getReassociationIndices()))
         break;
       if (failed(setHeads(col.getSrcType().getDimSize(1))))
@@ -1018,6 +1056,8 @@ LogicalResult Matcher::peelOperand(Value v, bool needTranspose,
   if (!needTranspose && transposed)
     return fail("K is transposed twice");
   leaf.value = v;
+  if (permuted)
+    leaf.perm = llvm::to_vector(readPerm);
   // A K given already transposed ([.., D, N]): the rewrite transposes it.
   if (needTranspose && !transposed) {
     unsigned rank = cast<ShapedType>(v.getType()).getRank();
@@ -1344,18 +1384,22 @@ static LogicalResult rewrite(RewriterBase &rewriter, AttentionMatch &m,
       return refuse(why, "the bias is read through a map the mask operand "
                          "cannot express");
   }
-  Value q = toRank4(rewriter, loc, m.q.value, heads);
-  Value kLeaf = m.k.value;
-  if (!m.k.perm.empty()) {
-    SmallVector<OpFoldResult> shape;
-    for (int64_t p : m.k.perm)
-      shape.push_back(tensor::getMixedSize(rewriter, loc, kLeaf, p));
-    Value init = tensor::EmptyOp::create(rewriter, loc, shape, e);
-    kLeaf = linalg::TransposeOp::create(rewriter, loc, kLeaf, init, m.k.perm)
-                ->getResult(0);
-  }
-  Value k = toRank4(rewriter, loc, kLeaf, heads);
-  Value v = toRank4(rewriter, loc, m.v.value, heads);
+  // An operand in another layout is transposed into [B, H, N, D] first.
+  auto operand = [&](const Leaf &leaf) {
+    Value x = leaf.value;
+    if (!leaf.perm.empty()) {
+      SmallVector<OpFoldResult> shape;
+      for (int64_t p : leaf.perm)
+        shape.push_back(tensor::getMixedSize(rewriter, loc, x, p));
+      Value init = tensor::EmptyOp::create(rewriter, loc, shape, e);
+      x = linalg::TransposeOp::create(rewriter, loc, x, init, leaf.perm)
+              ->getResult(0);
+    }
+    return toRank4(rewriter, loc, x, heads);
+  };
+  Value q = operand(m.q);
+  Value k = operand(m.k);
+  Value v = operand(m.v);
   SmallVector<OpFoldResult> outShape = {
       tensor::getMixedSize(rewriter, loc, q, 0),
       rewriter.getIndexAttr(heads),

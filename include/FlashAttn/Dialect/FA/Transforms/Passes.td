@@ -353,7 +353,8 @@ def FARaiseAttentionPass : Pass<"fa-raise-attention"> {
       transposed by `linalg.transpose`, a transposing `linalg.generic` or
       the contraction's own map; a K given transposed, or permuted over more
       axes (torch's `permute(0, 2, 3, 1)` of `[B, N, H, D]`), gets a
-      `linalg.transpose` inserted; `tensor.collapse_shape` /
+      `linalg.transpose` inserted, as do Q, K and V read with the heads
+      after the sequence (JAX's `[B, N, H, D]`); `tensor.collapse_shape` /
       `tensor.expand_shape` between the 3-D and 4-D forms;
     * the scale: elementwise multiplications by (or divisions by) float
       constants of the scores, of Q or of K, multiplied together;
