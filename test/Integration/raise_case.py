@@ -25,7 +25,9 @@ Masks written with arith.select (torch style): `--mask keep` is
 masked_fill, JAX's where), `--mask causal-index` the select of the causal
 condition `j <= i + (Nk - Nq)` computed from linalg.index, and `--mask
 causal-generated` the 0 / -inf bias torch-mlir builds for SDPA's is_causal: a
-linalg.generic selecting on its indices, added to the scores.
+linalg.generic selecting on its indices, added to the scores; `--mask window`
+a sliding window `i + (Nk - Nq) - 4 < j <= i + (Nk - Nq)` selected on
+linalg.index, which the raise builds as an i1 mask.
 `--k-layout` (torch style, no GQA) gives K in another layout:
 `pre-transposed` as a [B, H, D, N] argument fed to the matmul as is, `bnhd`
 as a [B, N, H, D] argument permuted by permute(0, 2, 3, 1) (Whisper).
@@ -84,7 +86,8 @@ def parse_args(argv):
     p.add_argument("--d", type=int, default=16)
     p.add_argument("--dtype", choices=["f32", "f16", "bf16"], default="f32")
     p.add_argument("--mask", choices=["none", "bias", "causal", "keep",
-                                      "causal-index", "causal-generated"],
+                                      "causal-index", "causal-generated",
+                                      "window"],
                    default="none")
     p.add_argument("--softmax", choices=["op", "chain"], default="op",
                    help="named style: linalg.softmax or the linalg.reduce "
@@ -109,8 +112,10 @@ def parse_args(argv):
     if a.style != "torch" and (a.max == "indices" or a.div == "recip" or
                                a.softmax_dtype != "same"):
         p.error("--max, --div recip and --softmax-dtype need --style torch")
+    if a.mask == "window" and a.nk and a.nq > a.nk:
+        p.error("--mask window needs Nq <= Nk (every row sees a key)")
     if a.style != "torch" and a.mask in ("keep", "causal-index",
-                                         "causal-generated"):
+                                         "causal-generated", "window"):
         p.error("--mask keep, causal-index and causal-generated need "
                 "--style torch")
     if a.k_layout != "bhnd" and (a.style != "torch" or a.hkv not in (0, a.hq)):
@@ -131,6 +136,17 @@ def parse_args(argv):
     a.hkv = a.hkv or a.hq
     a.nk = a.nk or a.nq
     return a
+
+
+# The width of --mask window.
+WINDOW = 4
+
+
+def window_mask(a):
+    """The keep-mask [1, 1, Nq, Nk] of --mask window."""
+    i = np.arange(a.nq)[:, None] + (a.nk - a.nq)
+    j = np.arange(a.nk)[None, :]
+    return ((j <= i) & (j > i - WINDOW))[None, None]
 
 
 def t(shape, e):
@@ -371,13 +387,20 @@ def emit_attn(a, bias_arg):
                       [identity(4), amap(4, "d0, 0, d2, d3"), identity(4)], ss,
                       [f"%n = arith.constant {ninf} : {e}",
                        f"%r = arith.select %a1, %a0, %n : {e}", "%r"])
-    elif a.mask == "causal-index":
+    elif a.mask in ("causal-index", "window"):
+        window = ([f"%w = arith.constant {WINDOW} : index",
+                   "%lo = arith.subi %lim, %w : index",
+                   "%in = arith.cmpi sgt, %j, %lo : index",
+                   "%keep = arith.andi %upto, %in : i1"]
+                  if a.mask == "window" else [])
+        upto = "%upto" if window else "%keep"
         s = E.generic([(s, ss)], [identity(4)] * 2, ss,
                       ["%i = linalg.index 2 : index",
                        "%j = linalg.index 3 : index",
                        f"%off = arith.constant {Nk - Nq} : index",
                        "%lim = arith.addi %i, %off : index",
-                       "%keep = arith.cmpi sle, %j, %lim : index",
+                       f"{upto} = arith.cmpi sle, %j, %lim : index"]
+                      + window + [
                        f"%n = arith.constant {ninf} : {e}",
                        f"%r = arith.select %keep, %a0, %n : {e}", "%r"])
     elif a.mask != "none":
@@ -691,6 +714,8 @@ def run(a):
         return 1
     ns = case_args(a)
     q, k, v, mask = ac.make_inputs(ns)
+    if a.mask == "window":
+        mask = window_mask(a)
     # The outputs in the program's layout, flattened.
     axes = (0, 2, 1, 3) if a.layout == "bnhd" else (0, 1, 2, 3)
     ref = ac.reference(ns, q, k, v, mask)[0].transpose(axes).reshape(-1)

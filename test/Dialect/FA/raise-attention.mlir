@@ -1865,11 +1865,20 @@ func.func @select_causal_drop(%q: tensor<4x8x16xf32>, %k: tensor<4x8x16xf32>, %v
 
 // -----
 
-// j < i hides the diagonal too: not the causal pattern, and no i1 mask is
-// built for a condition.
-// CHECK-LABEL: func.func @negative_select_strictly_lower
-// CHECK-NOT: fa.attention
-func.func @negative_select_strictly_lower(%q: tensor<4x8x16xf32>, %k: tensor<4x8x16xf32>, %v: tensor<4x8x16xf32>) -> tensor<4x8x16xf32> {
+// Another condition computed from linalg.index alone (j < i hides the
+// diagonal too: not causal) becomes an i1 mask built by a generic over the
+// score space.
+// CHECK-LABEL: func.func @select_index_mask
+// CHECK: %[[E:.+]] = tensor.empty() : tensor<4x8x8xi1>
+// CHECK: %[[M:.+]] = linalg.generic {{.*}} outs(%[[E]] : tensor<4x8x8xi1>)
+// CHECK: %[[I:.+]] = linalg.index 1 : index
+// CHECK: %[[J:.+]] = linalg.index 2 : index
+// CHECK: %[[C:.+]] = arith.cmpi slt, %[[J]], %[[I]] : index
+// CHECK: linalg.yield %[[C]] : i1
+// CHECK: %[[M4:.+]] = tensor.expand_shape %[[M]] {{\[}}[0, 1], [2], [3]]
+// CHECK: fa.attention ins({{.*}}) mask(%[[M4]] : tensor<4x1x8x8xi1>) outs({{.*}}) {scale = 2.500000e-01 : f32}
+// CHECK-NOT: linalg.batch_matmul
+func.func @select_index_mask(%q: tensor<4x8x16xf32>, %k: tensor<4x8x16xf32>, %v: tensor<4x8x16xf32>) -> tensor<4x8x16xf32> {
   %zero = arith.constant 0.000000e+00 : f32
   %c = arith.constant 2.500000e-01 : f32
   %ninf = arith.constant 0xFF800000 : f32
@@ -1890,7 +1899,38 @@ func.func @negative_select_strictly_lower(%q: tensor<4x8x16xf32>, %k: tensor<4x8
   %p = linalg.softmax dimension(2) ins(%ss : tensor<4x8x8xf32>) outs(%e1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
   %e2 = tensor.empty() : tensor<4x8x16xf32>
   %z2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
-  // expected-remark @below {{not raised to fa.attention: the select's condition is neither an i1 input nor the bottom-right causal condition j <= i + (Nk - Nq) on linalg.index}}
+  // expected-remark @below {{raised to fa.attention}}
+  %o = linalg.batch_matmul ins(%p, %v : tensor<4x8x8xf32>, tensor<4x8x16xf32>) outs(%z2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  return %o : tensor<4x8x16xf32>
+}
+
+// -----
+
+// A condition on the scores' values (select(s > 0, s, -inf)) is not a mask.
+// CHECK-LABEL: func.func @negative_select_on_values
+// CHECK-NOT: fa.attention
+func.func @negative_select_on_values(%q: tensor<4x8x16xf32>, %k: tensor<4x8x16xf32>, %v: tensor<4x8x16xf32>) -> tensor<4x8x16xf32> {
+  %zero = arith.constant 0.000000e+00 : f32
+  %c = arith.constant 2.500000e-01 : f32
+  %ninf = arith.constant 0xFF800000 : f32
+  %e0 = tensor.empty() : tensor<4x16x8xf32>
+  %kt = linalg.transpose ins(%k : tensor<4x8x16xf32>) outs(%e0 : tensor<4x16x8xf32>) permutation = [0, 2, 1]
+  %e1 = tensor.empty() : tensor<4x8x8xf32>
+  %z1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %s = linalg.batch_matmul ins(%q, %kt : tensor<4x8x16xf32>, tensor<4x16x8xf32>) outs(%z1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %ss = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%s : tensor<4x8x8xf32>) outs(%e1 : tensor<4x8x8xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %i = linalg.index 1 : index
+    %j = linalg.index 2 : index
+    %x = arith.mulf %a0, %c : f32
+    %keep = arith.cmpf ogt, %a0, %zero : f32
+    %r = arith.select %keep, %x, %ninf : f32
+    linalg.yield %r : f32
+  } -> tensor<4x8x8xf32>
+  %p = linalg.softmax dimension(2) ins(%ss : tensor<4x8x8xf32>) outs(%e1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %e2 = tensor.empty() : tensor<4x8x16xf32>
+  %z2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  // expected-remark @below {{not raised to fa.attention: the select's condition is neither an i1 input, the bottom-right causal condition nor computed from linalg.index alone on static shapes}}
   %o = linalg.batch_matmul ins(%p, %v : tensor<4x8x8xf32>, tensor<4x8x16xf32>) outs(%z2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
   return %o : tensor<4x8x16xf32>
 }

@@ -23,6 +23,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
@@ -266,6 +267,12 @@ struct AttentionMatch {
   /// The i1 keep-mask of an `arith.select`, and how it is read there.
   Value keep;
   AffineMap keepMap;
+  /// Or a keep condition that `keepOp`'s body computes from its indices
+  /// alone (negated when `keepNegated`): the rewrite materializes it as an
+  /// i1 tensor over `keepOp`'s iteration space.
+  Value keepCond;
+  bool keepNegated = false;
+  Operation *keepOp = nullptr;
   double scale = 1.0;
   bool causal = false;
   /// The rank of the softmax (score) space, 3 or 4.
@@ -288,6 +295,17 @@ struct StepForm {
   /// i1 condition in the op's body that keeps a score.
   Value keep;
   bool keepNegated = false;
+};
+
+/// What the condition of a masking `arith.select` is.
+struct KeepForm {
+  /// An i1 input that keeps the scores it is true for.
+  OpOperand *input = nullptr;
+  /// The bottom-right causal condition.
+  bool causal = false;
+  /// Otherwise: a condition computed from the op's indices alone.
+  Value cond;
+  bool negated = false;
 };
 
 /// `i * query + j * key + c` over the last two loops of a score space: the
@@ -313,7 +331,7 @@ private:
   void peelHeadBroadcast(Leaf &leaf);
   LogicalResult setHeads(int64_t h);
   LogicalResult matchKeep(linalg::LinalgOp op, const StepForm &f,
-                          OpOperand *&keepIn);
+                          KeepForm &keep);
   bool singleUse(Value v) { return v.hasOneUse(); }
   /// Records `reason` as why the match failed and returns failure. The last
   /// reason recorded names the step that did not match (a step that tries
@@ -773,8 +791,31 @@ static bool isCausalCondition(linalg::LinalgOp op, Value cond, bool negated) {
   return d.key == 1 && d.query == -1 && -d.c == nk - nq;
 }
 
+/// Whether `v`, used in `body`, is computed from the body's linalg.index ops,
+/// constants and values defined outside it only (no block argument: no
+/// element of an input), by ops without side effects or regions.
+static bool isIndexComputation(Value v, Block *body) {
+  SmallVector<Value> worklist = {v};
+  llvm::SmallPtrSet<Operation *, 8> seen;
+  while (!worklist.empty()) {
+    Value x = worklist.pop_back_val();
+    if (auto arg = dyn_cast<BlockArgument>(x)) {
+      if (arg.getOwner() == body)
+        return false;
+      continue;
+    }
+    Operation *def = x.getDefiningOp();
+    if (def->getBlock() != body || !seen.insert(def).second)
+      continue;
+    if (def->getNumRegions() != 0 || !isMemoryEffectFree(def))
+      return false;
+    llvm::append_range(worklist, def->getOperands());
+  }
+  return true;
+}
+
 LogicalResult Matcher::matchKeep(linalg::LinalgOp op, const StepForm &f,
-                                 OpOperand *&keepIn) {
+                                 KeepForm &keep) {
   Value cond = f.keep;
   bool negated = f.keepNegated;
   // `not x` is written `x xor true`.
@@ -791,14 +832,21 @@ LogicalResult Matcher::matchKeep(linalg::LinalgOp op, const StepForm &f,
     if (negated)
       return fail("the select drops the scores its i1 mask is true for (a "
                   "drop-mask; fa.attention takes a keep-mask)");
-    keepIn = in;
+    keep.input = in;
     return success();
   }
-  if (isCausalCondition(op, cond, negated))
+  if (isCausalCondition(op, cond, negated)) {
+    keep.causal = true;
     return success();
-  return fail("the select's condition is neither an i1 input nor the "
-              "bottom-right causal condition j <= i + (Nk - Nq) on "
-              "linalg.index");
+  }
+  if (!cast<ShapedType>(op->getResult(0).getType()).hasStaticShape() ||
+      !isIndexComputation(cond, op.getBlock()))
+    return fail("the select's condition is neither an i1 input, the "
+                "bottom-right causal condition nor computed from "
+                "linalg.index alone on static shapes");
+  keep.cond = cond;
+  keep.negated = negated;
+  return success();
 }
 
 FailureOr<StepForm> Matcher::evalStep(linalg::LinalgOp op, Value x,
@@ -917,9 +965,11 @@ LogicalResult Matcher::matchScores(Value s, bool scaledLater) {
       continue;
     if (f->bias && (m.bias || scaledLater || f->bias == in))
       continue;
-    OpOperand *keepIn = nullptr;
-    if (f->keep && (m.keep || m.causal || failed(matchKeep(op, *f, keepIn))))
+    KeepForm keep;
+    if (f->keep && (m.keep || m.keepCond || m.causal ||
+                    failed(matchKeep(op, *f, keep))))
       continue;
+    OpOperand *keepIn = keep.input;
     // Every other input is the bias, the keep-mask or a constant.
     if (llvm::any_of(op.getDpsInputOperands(), [&](OpOperand *o) {
           return o != in && o != f->bias && o != keepIn &&
@@ -931,8 +981,12 @@ LogicalResult Matcher::matchScores(Value s, bool scaledLater) {
     if (keepIn) {
       std::tie(m.keep, m.keepMap) =
           peelBroadcast(keepIn->get(), op.getMatchingIndexingMap(keepIn));
-    } else if (f->keep) {
+    } else if (keep.causal) {
       m.causal = true;
+    } else if (keep.cond) {
+      m.keepCond = keep.cond;
+      m.keepNegated = keep.negated;
+      m.keepOp = op;
     }
     if (f->bias) {
       std::tie(m.bias, m.biasMap) = peelBroadcast(
@@ -1293,6 +1347,43 @@ static Value biasToRank4(OpBuilder &b, Location loc, Value bias, AffineMap map,
   return toRank4(b, loc, bias, heads);
 }
 
+/// Builds the i1 tensor over `m.keepOp`'s iteration space (the score space)
+/// that holds `m.keepCond`: a linalg.generic without inputs whose body is
+/// the condition's computation, cloned.
+static Value materializeKeep(OpBuilder &b, Location loc,
+                             const AttentionMatch &m) {
+  auto op = cast<linalg::LinalgOp>(m.keepOp);
+  auto scores = cast<RankedTensorType>(op->getResult(0).getType());
+  auto type = RankedTensorType::get(scores.getShape(), b.getI1Type());
+  Value init = tensor::EmptyOp::create(b, loc, type.getShape(),
+                                       type.getElementType());
+  // The ops of the body the condition depends on, in order.
+  llvm::SmallPtrSet<Operation *, 8> slice;
+  SmallVector<Value> worklist = {m.keepCond};
+  while (!worklist.empty()) {
+    Operation *def = worklist.pop_back_val().getDefiningOp();
+    if (def && def->getBlock() == op.getBlock() && slice.insert(def).second)
+      llvm::append_range(worklist, def->getOperands());
+  }
+  SmallVector<utils::IteratorType> parallel(scores.getRank(),
+                                            utils::IteratorType::parallel);
+  auto keep = linalg::GenericOp::create(
+      b, loc, TypeRange{type}, ValueRange{}, ValueRange{init},
+      SmallVector<AffineMap>{b.getMultiDimIdentityMap(scores.getRank())},
+      parallel, [&](OpBuilder &nb, Location nloc, ValueRange) {
+        IRMapping map;
+        for (Operation &inner : op.getBlock()->without_terminator())
+          if (slice.contains(&inner))
+            nb.clone(inner, map);
+        Value c = map.lookupOrDefault(m.keepCond);
+        if (m.keepNegated)
+          c = arith::XOrIOp::create(
+              nb, nloc, c, arith::ConstantIntOp::create(nb, nloc, 1, 1));
+        linalg::YieldOp::create(nb, nloc, c);
+      });
+  return keep->getResult(0);
+}
+
 /// Records `reason` in `why` and returns failure.
 static LogicalResult refuse(std::string &why, const Twine &reason) {
   why = reason.str();
@@ -1340,7 +1431,7 @@ static LogicalResult rewrite(RewriterBase &rewriter, AttentionMatch &m,
   bool biasCausal =
       m.bias && (isCausalConstant(m.bias, m.biasMap, m.scoreRank) ||
                  isCausalGenerated(m.bias, m.biasMap, m.scoreRank));
-  if (m.keep && m.bias && !biasCausal)
+  if ((m.keep || m.keepCond) && m.bias && !biasCausal)
     return refuse(why, "the scores have both an additive bias and an i1 "
                        "keep-mask; fa.attention takes one mask");
   if (m.bias && !(me.isF16() || me.isBF16() || me.isF32()))
@@ -1375,6 +1466,10 @@ static LogicalResult rewrite(RewriterBase &rewriter, AttentionMatch &m,
   Operation *next = anchor->getNextNode();
   bool causal = m.causal || biasCausal;
   Value mask;
+  if (m.keepCond) {
+    m.keep = materializeKeep(rewriter, loc, m);
+    m.keepMap = rewriter.getMultiDimIdentityMap(m.scoreRank);
+  }
   if (m.keep || (m.bias && !biasCausal)) {
     mask = m.keep ? biasToRank4(rewriter, loc, m.keep, m.keepMap, m.scoreRank,
                                 heads)

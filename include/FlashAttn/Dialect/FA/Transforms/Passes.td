@@ -365,7 +365,9 @@ def FARaiseAttentionPass : Pass<"fa-raise-attention"> {
       becomes `causal`; any other bias becomes the `mask` operand;
     * a mask written `select(keep, s, -inf)` (or `select(drop, -inf, s)`):
       an i1 input becomes the i1 keep-mask, the condition
-      `j <= i + (Nk - Nq)` computed from `linalg.index` becomes `causal`;
+      `j <= i + (Nk - Nq)` computed from `linalg.index` becomes `causal`,
+      another condition computed from `linalg.index` alone an i1 mask that a
+      new `linalg.generic` builds;
     * softmax over the last axis: `linalg.softmax`, or the chain max
       reduction (from -inf, or `arith.maxnumf` from NaN as upstream's
       decomposition of `linalg.softmax` writes it), `exp(s - max)`, sum reduction, division; the max may be
