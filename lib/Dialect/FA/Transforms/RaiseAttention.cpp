@@ -323,6 +323,8 @@ public:
 private:
   LogicalResult matchScores(Value s, bool scaledLater);
   LogicalResult matchSoftmax(Value p, Value &scores);
+  LogicalResult matchRowMax(Value mx, Value s, linalg::LinalgOp subOp,
+                            linalg::LinalgOp &maxOp);
   LogicalResult matchQK(linalg::LinalgOp qk);
   FailureOr<StepForm> evalStep(linalg::LinalgOp op, Value x,
                                BlockArgument stream);
@@ -653,10 +655,22 @@ LogicalResult Matcher::matchSoftmax(Value p, Value &scores) {
   }
   Value s = sIn->get();
 
-  // m = max(s) over the last axis, from -inf (or the lowest finite value).
-  // torch-mlir's aten.max.dim also computes the indices, as a second result
-  // that must be unused (or only feed a tensor.cast that is unused), and
-  // casts the values to their static type.
+  linalg::LinalgOp maxOp;
+  if (failed(matchRowMax(mx, s, subOp, maxOp)))
+    return failure();
+  m.chain.append({div, sum, subOp, maxOp});
+  scores = s;
+  return success();
+}
+
+/// Matches `mx`, the row max that `subOp` subtracts from the scores `s`:
+/// max(s) over the last axis, from -inf (or the lowest finite value).
+/// torch-mlir's aten.max.dim also computes the indices, as a second result
+/// that must be unused (or only feed a tensor.cast that is unused), and
+/// casts the values to their static type.
+LogicalResult Matcher::matchRowMax(Value mx, Value s, linalg::LinalgOp subOp,
+                                   linalg::LinalgOp &maxOp) {
+  unsigned rank = m.scoreRank;
   Value maxVal = mx;
   if (auto cast = mx.getDefiningOp<tensor::CastOp>()) {
     if (!cast.getSource().hasOneUse())
@@ -664,7 +678,7 @@ LogicalResult Matcher::matchSoftmax(Value p, Value &scores) {
     m.chain.push_back(cast);
     maxVal = cast.getSource();
   }
-  auto maxOp = maxVal.getDefiningOp<linalg::LinalgOp>();
+  maxOp = maxVal.getDefiningOp<linalg::LinalgOp>();
   unsigned maxResults = maxOp ? maxOp->getNumResults() : 0;
   if (maxResults == 2) {
     if (maxVal != maxOp->getResult(0))
@@ -715,8 +729,6 @@ LogicalResult Matcher::matchSoftmax(Value p, Value &scores) {
   if (!llvm::all_of(s.getUsers(),
                     [&](Operation *u) { return u == maxOp || u == subOp; }))
     return fail("the scores have a use outside the softmax");
-  m.chain.append({div, sum, subOp, maxOp});
-  scores = s;
   return success();
 }
 
