@@ -22,7 +22,9 @@ frontends emit:
 
 Masks written with arith.select (torch style): `--mask keep` is
 `select(keep, s, -inf)` with an i1 [B, 1, Nq, Nk] argument (Hugging Face's
-masked_fill, JAX's where), `--mask causal-index` the select of the causal
+masked_fill, JAX's where), `--mask drop` `select(drop, -inf, s)` with an i1
+drop-mask, `--mask pad` Hugging Face's `masked_fill(mask == 0, -inf)` with
+an i32 0/1 mask, `--mask causal-index` the select of the causal
 condition `j <= i + (Nk - Nq)` computed from linalg.index, and `--mask
 causal-generated` the 0 / -inf bias torch-mlir builds for SDPA's is_causal: a
 linalg.generic selecting on its indices, added to the scores; `--mask window`
@@ -87,7 +89,7 @@ def parse_args(argv):
     p.add_argument("--dtype", choices=["f32", "f16", "bf16"], default="f32")
     p.add_argument("--mask", choices=["none", "bias", "causal", "keep",
                                       "causal-index", "causal-generated",
-                                      "window"],
+                                      "window", "drop", "pad"],
                    default="none")
     p.add_argument("--softmax", choices=["op", "chain"], default="op",
                    help="named style: linalg.softmax or the linalg.reduce "
@@ -115,7 +117,8 @@ def parse_args(argv):
     if a.mask == "window" and a.nk and a.nq > a.nk:
         p.error("--mask window needs Nq <= Nk (every row sees a key)")
     if a.style != "torch" and a.mask in ("keep", "causal-index",
-                                         "causal-generated", "window"):
+                                         "causal-generated", "window",
+                                         "drop", "pad"):
         p.error("--mask keep, causal-index and causal-generated need "
                 "--style torch")
     if a.k_layout != "bhnd" and (a.style != "torch" or a.hkv not in (0, a.hq)):
@@ -254,8 +257,9 @@ def emit_attn(a, bias_arg):
     if bnhd:
         qs, k_arg, vs = [B, Nq, Hq, D], [B, Nk, Hq, D], [B, Nk, Hq, D]
     args = [("%q", qs), ("%k", k_arg), ("%v", vs)]
-    if a.mask == "keep":
-        args.append(("%keep", [B, 1, Nq, Nk], "i1"))
+    if a.mask in ("keep", "drop", "pad"):
+        args.append(("%keep", [B, 1, Nq, Nk],
+                     "i32" if a.mask == "pad" else "i1"))
     elif bias_arg:
         # 3-D programs carry a per-head bias [H, Nq, Nk] (batch 1).
         args.append(("%bias", [1, Hq, Nq, Nk] if not three_d else
@@ -382,11 +386,18 @@ def emit_attn(a, bias_arg):
     rank = len(ss)
 
     # --- Bias ---------------------------------------------------------------
-    if a.mask == "keep":
-        s = E.generic([(s, ss), ("%keep", [B, 1, Nq, Nk], "i1")],
+    if a.mask in ("keep", "drop", "pad"):
+        # %keep holds the keep-mask, its negation (drop) or 1/0 (pad).
+        select = {"keep": ["%r = arith.select %a1, %a0, %n"],
+                  "drop": ["%r = arith.select %a1, %n, %a0"],
+                  "pad": ["%z = arith.constant 0 : i32",
+                          "%p = arith.cmpi eq, %a1, %z : i32",
+                          "%r = arith.select %p, %n, %a0"]}[a.mask]
+        select[-1] += f" : {e}"
+        s = E.generic([(s, ss), ("%keep", [B, 1, Nq, Nk],
+                                 "i32" if a.mask == "pad" else "i1")],
                       [identity(4), amap(4, "d0, 0, d2, d3"), identity(4)], ss,
-                      [f"%n = arith.constant {ninf} : {e}",
-                       f"%r = arith.select %a1, %a0, %n : {e}", "%r"])
+                      [f"%n = arith.constant {ninf} : {e}"] + select + ["%r"])
     elif a.mask in ("causal-index", "window"):
         window = ([f"%w = arith.constant {WINDOW} : index",
                    "%lo = arith.subi %lim, %w : index",
@@ -623,7 +634,8 @@ def case_args(a):
                         str(a.d), "--dtype", a.dtype, "--seed", str(a.seed)]
                        + (["--causal"] if a.mask.startswith("causal") else [])
                        + (["--mask", "bias"] if a.mask == "bias" else [])
-                       + (["--mask", "bool"] if a.mask == "keep" else []))
+                       + (["--mask", "bool"] if a.mask in ("keep", "drop", "pad")
+                          else []))
     return ns
 
 
@@ -644,9 +656,15 @@ def emit_module(a):
         if n == "%k" and a.k_layout != "bhnd":
             x = x.transpose((0, 1, 3, 2) if a.k_layout == "pre-transposed"
                             else (0, 2, 1, 3))
+        if n == "%keep" and a.mask == "drop":
+            x = ~x
         x = x.reshape(shape)
         flat = t([x.size], ae)
-        lines.append(f"  {n}_flat = arith.constant {ac.dense(x, ae)} : {flat}")
+        if ae == "i32":
+            lit = "dense<[" + ", ".join(str(int(y)) for y in x.reshape(-1)) + "]>"
+        else:
+            lit = ac.dense(x, ae)
+        lines.append(f"  {n}_flat = arith.constant {lit} : {flat}")
         lines.append(f"  {n} = tensor.expand_shape {n}_flat "
                      f"[[{', '.join(str(i) for i in range(len(shape)))}]] "
                      f"output_shape [{', '.join(map(str, shape))}] : {flat} "

@@ -1930,17 +1930,25 @@ func.func @negative_select_on_values(%q: tensor<4x8x16xf32>, %k: tensor<4x8x16xf
   %p = linalg.softmax dimension(2) ins(%ss : tensor<4x8x8xf32>) outs(%e1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
   %e2 = tensor.empty() : tensor<4x8x16xf32>
   %z2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
-  // expected-remark @below {{not raised to fa.attention: the select's condition is neither an i1 input, the bottom-right causal condition nor computed from linalg.index alone on static shapes}}
+  // expected-remark @below {{not raised to fa.attention: the select's condition depends on the scores' values, or the scores' shape is dynamic}}
   %o = linalg.batch_matmul ins(%p, %v : tensor<4x8x8xf32>, tensor<4x8x16xf32>) outs(%z2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
   return %o : tensor<4x8x16xf32>
 }
 
 // -----
 
-// select(m, -inf, s) with an i1 input drops where m is true.
-// CHECK-LABEL: func.func @negative_select_drop_mask
-// CHECK-NOT: fa.attention
-func.func @negative_select_drop_mask(%q: tensor<4x8x16xf32>, %k: tensor<4x8x16xf32>, %v: tensor<4x8x16xf32>, %m: tensor<4x8x8xi1>) -> tensor<4x8x16xf32> {
+// select(m, -inf, s) with an i1 input drops where m is true: the keep-mask
+// is its negation, built by a generic that reads it.
+// CHECK-LABEL: func.func @select_drop_mask
+// CHECK-SAME: %[[M:[a-z0-9]+]]: tensor<4x8x8xi1>
+// CHECK: %[[K:.+]] = linalg.generic {{.*}} ins(%[[M]] : tensor<4x8x8xi1>) outs(%{{.+}} : tensor<4x8x8xi1>)
+// CHECK: ^bb0(%[[IN:.+]]: i1, %{{.+}}: i1):
+// CHECK: %[[T:.+]] = arith.constant true
+// CHECK: %[[X:.+]] = arith.xori %[[IN]], %[[T]] : i1
+// CHECK: linalg.yield %[[X]] : i1
+// CHECK: %[[K4:.+]] = tensor.expand_shape %[[K]]
+// CHECK: fa.attention ins({{.*}}) mask(%[[K4]] : tensor<4x1x8x8xi1>)
+func.func @select_drop_mask(%q: tensor<4x8x16xf32>, %k: tensor<4x8x16xf32>, %v: tensor<4x8x16xf32>, %m: tensor<4x8x8xi1>) -> tensor<4x8x16xf32> {
   %zero = arith.constant 0.000000e+00 : f32
   %c = arith.constant 2.500000e-01 : f32
   %ninf = arith.constant 0xFF800000 : f32
@@ -1958,7 +1966,7 @@ func.func @negative_select_drop_mask(%q: tensor<4x8x16xf32>, %k: tensor<4x8x16xf
   %p = linalg.softmax dimension(2) ins(%ss : tensor<4x8x8xf32>) outs(%e1 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
   %e2 = tensor.empty() : tensor<4x8x16xf32>
   %z2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
-  // expected-remark @below {{not raised to fa.attention: the select drops the scores its i1 mask is true for (a drop-mask; fa.attention takes a keep-mask)}}
+  // expected-remark @below {{raised to fa.attention}}
   %o = linalg.batch_matmul ins(%p, %v : tensor<4x8x8xf32>, tensor<4x8x16xf32>) outs(%z2 : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
   return %o : tensor<4x8x16xf32>
 }
@@ -2651,4 +2659,90 @@ func.func @jax_bnhd(%q: tensor<1x4x2x8xf32>, %k: tensor<1x6x2x8xf32>, %v: tensor
     linalg.yield %a0 : f32
   } -> tensor<1x4x2x8xf32>
   return %g29 : tensor<1x4x2x8xf32>
+}
+
+// -----
+
+// Hugging Face's masked_fill(mask == 0, -inf) with an i32 0/1 mask read
+// broadcast over the heads: the keep-mask is built by a generic that reads
+// the mask through the same map and compares it.
+// CHECK-LABEL: func.func @hf_masked_fill_pad
+// CHECK-SAME: %[[M:[a-z0-9]+]]: tensor<1x1x4x6xi32>
+// CHECK: %[[K:.+]] = linalg.generic {{.*}} ins(%[[M]] : tensor<1x1x4x6xi32>) outs(%{{.+}} : tensor<1x2x4x6xi1>)
+// CHECK: arith.cmpi eq
+// CHECK: fa.attention ins({{.*}}) mask(%[[K]] : tensor<1x2x4x6xi1>)
+// CHECK-NOT: linalg.batch_matmul
+func.func @hf_masked_fill_pad(%q: tensor<1x2x4x8xf32>, %k: tensor<1x2x6x8xf32>, %v: tensor<1x2x6x8xf32>, %keep: tensor<1x1x4x6xi32>) -> tensor<1x2x4x8xf32> {
+  %e1 = tensor.empty() : tensor<1x2x8x6xf32>
+  %g2 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d3, d2)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%k : tensor<1x2x6x8xf32>) outs(%e1 : tensor<1x2x8x6xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    linalg.yield %a0 : f32
+  } -> tensor<1x2x8x6xf32>
+  %qc3 = tensor.collapse_shape %q [[0, 1], [2], [3]] : tensor<1x2x4x8xf32> into tensor<2x4x8xf32>
+  %kc4 = tensor.collapse_shape %g2 [[0, 1], [2], [3]] : tensor<1x2x8x6xf32> into tensor<2x8x6xf32>
+  %e5 = tensor.empty() : tensor<2x4x6xf32>
+  %c6 = arith.constant 0.000000e+00 : f32
+  %f7 = linalg.fill ins(%c6 : f32) outs(%e5 : tensor<2x4x6xf32>) -> tensor<2x4x6xf32>
+  %s8 = linalg.batch_matmul ins(%qc3, %kc4 : tensor<2x4x8xf32>, tensor<2x8x6xf32>) outs(%f7 : tensor<2x4x6xf32>) -> tensor<2x4x6xf32>
+  %s9 = tensor.expand_shape %s8 [[0, 1], [2], [3]] output_shape [1, 2, 4, 6] : tensor<2x4x6xf32> into tensor<1x2x4x6xf32>
+  %cf10 = arith.constant 0.35355339059327373 : f64
+  %e11 = tensor.empty() : tensor<1x2x4x6xf32>
+  %g12 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%s9 : tensor<1x2x4x6xf32>) outs(%e11 : tensor<1x2x4x6xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %t = arith.truncf %cf10 : f64 to f32
+    %m = arith.mulf %a0, %t : f32
+    linalg.yield %m : f32
+  } -> tensor<1x2x4x6xf32>
+  %e13 = tensor.empty() : tensor<1x2x4x6xf32>
+  %g14 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, 0, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%g12, %keep : tensor<1x2x4x6xf32>, tensor<1x1x4x6xi32>) outs(%e13 : tensor<1x2x4x6xf32>) {
+  ^bb0(%a0: f32, %a1: i32, %out: f32):
+    %n = arith.constant 0xFF800000 : f32
+    %z = arith.constant 0 : i32
+    %p = arith.cmpi eq, %a1, %z : i32
+    %r = arith.select %p, %n, %a0 : f32
+    linalg.yield %r : f32
+  } -> tensor<1x2x4x6xf32>
+  %e15 = tensor.empty() : tensor<1x2x4x1xf32>
+  %c16 = arith.constant 0xFF800000 : f32
+  %f17 = linalg.fill ins(%c16 : f32) outs(%e15 : tensor<1x2x4x1xf32>) -> tensor<1x2x4x1xf32>
+  %g18 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%g14 : tensor<1x2x4x6xf32>) outs(%f17 : tensor<1x2x4x1xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %r = arith.maximumf %a0, %out : f32
+    linalg.yield %r : f32
+  } -> tensor<1x2x4x1xf32>
+  %e19 = tensor.empty() : tensor<1x2x4x6xf32>
+  %g20 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%g14, %g18 : tensor<1x2x4x6xf32>, tensor<1x2x4x1xf32>) outs(%e19 : tensor<1x2x4x6xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %out: f32):
+    %r = arith.subf %a0, %a1 : f32
+    linalg.yield %r : f32
+  } -> tensor<1x2x4x6xf32>
+  %e21 = tensor.empty() : tensor<1x2x4x6xf32>
+  %g22 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%g20 : tensor<1x2x4x6xf32>) outs(%e21 : tensor<1x2x4x6xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %r = math.exp %a0 : f32
+    linalg.yield %r : f32
+  } -> tensor<1x2x4x6xf32>
+  %e23 = tensor.empty() : tensor<1x2x4x1xf32>
+  %c24 = arith.constant 0.000000e+00 : f32
+  %f25 = linalg.fill ins(%c24 : f32) outs(%e23 : tensor<1x2x4x1xf32>) -> tensor<1x2x4x1xf32>
+  %g26 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%g22 : tensor<1x2x4x6xf32>) outs(%f25 : tensor<1x2x4x1xf32>) {
+  ^bb0(%a0: f32, %out: f32):
+    %r = arith.addf %a0, %out : f32
+    linalg.yield %r : f32
+  } -> tensor<1x2x4x1xf32>
+  %e27 = tensor.empty() : tensor<1x2x4x6xf32>
+  %g28 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%g22, %g26 : tensor<1x2x4x6xf32>, tensor<1x2x4x1xf32>) outs(%e27 : tensor<1x2x4x6xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %out: f32):
+    %r = arith.divf %a0, %a1 : f32
+    linalg.yield %r : f32
+  } -> tensor<1x2x4x6xf32>
+  %pc29 = tensor.collapse_shape %g28 [[0, 1], [2], [3]] : tensor<1x2x4x6xf32> into tensor<2x4x6xf32>
+  %vc30 = tensor.collapse_shape %v [[0, 1], [2], [3]] : tensor<1x2x6x8xf32> into tensor<2x6x8xf32>
+  %e31 = tensor.empty() : tensor<2x4x8xf32>
+  %c32 = arith.constant 0.000000e+00 : f32
+  %f33 = linalg.fill ins(%c32 : f32) outs(%e31 : tensor<2x4x8xf32>) -> tensor<2x4x8xf32>
+  // expected-remark @below {{raised to fa.attention}}
+  %o34 = linalg.batch_matmul ins(%pc29, %vc30 : tensor<2x4x6xf32>, tensor<2x6x8xf32>) outs(%f33 : tensor<2x4x8xf32>) -> tensor<2x4x8xf32>
+  %o35 = tensor.expand_shape %o34 [[0, 1], [2], [3]] output_shape [1, 2, 4, 8] : tensor<2x4x8xf32> into tensor<1x2x4x8xf32>
+  return %o35 : tensor<1x2x4x8xf32>
 }

@@ -59,6 +59,10 @@
 // A sliding window selected on linalg.index: built as an i1 mask.
 // RUN: %python %fa_src_root/test/Integration/raise_case.py run --style torch --mask window --b 2 --hq 3 --nq 7 --nk 11 --d 16 --seed 40 | FileCheck %s
 // RUN: %python %fa_src_root/test/Integration/raise_case.py run --style torch --mask window --dtype bf16 --hq 2 --nq 12 --d 16 --seed 41 | FileCheck %s
+// A drop-mask (select(m, -inf, s)) and Hugging Face's masked_fill(mask == 0,
+// -inf) of an i32 mask: the keep-mask is built from the input.
+// RUN: %python %fa_src_root/test/Integration/raise_case.py run --style torch --mask drop --b 2 --hq 3 --nq 7 --nk 11 --d 16 --seed 42 | FileCheck %s
+// RUN: %python %fa_src_root/test/Integration/raise_case.py run --style torch --mask pad --dtype bf16 --hq 2 --nq 8 --nk 12 --d 16 --seed 43 | FileCheck %s
 // Through the tiled form (tiling chosen for the H100, several blocks).
 // RUN: %python %fa_src_root/test/Integration/raise_case.py run --style torch --mask causal --hq 2 --nq 150 --nk 150 --d 16 --seed 9 --passes="--fa-set-target=target=h100 --fa-select-tiling --fa-tile-attention=tile-memory-space=0" | FileCheck %s
 // RUN: %python %fa_src_root/test/Integration/raise_case.py run --style stablehlo --mask bias --hq 4 --hkv 2 --nq 70 --nk 90 --d 16 --seed 10 --passes="--fa-set-target=target=h100 --fa-select-tiling --fa-tile-attention=tile-memory-space=0" | FileCheck %s

@@ -267,12 +267,14 @@ struct AttentionMatch {
   /// The i1 keep-mask of an `arith.select`, and how it is read there.
   Value keep;
   AffineMap keepMap;
-  /// Or a keep condition that `keepOp`'s body computes from its indices
-  /// alone (negated when `keepNegated`): the rewrite materializes it as an
-  /// i1 tensor over `keepOp`'s iteration space.
+  /// Or a keep condition that `keepOp`'s body computes from its indices and
+  /// the inputs in `keepReads` (negated when `keepNegated`): the rewrite
+  /// materializes it as an i1 tensor over `keepOp`'s iteration space.
   Value keepCond;
   bool keepNegated = false;
   Operation *keepOp = nullptr;
+  /// The inputs of `keepOp` the condition reads.
+  SmallVector<OpOperand *> keepReads;
   double scale = 1.0;
   bool causal = false;
   /// The rank of the softmax (score) space, 3 or 4.
@@ -303,9 +305,12 @@ struct KeepForm {
   OpOperand *input = nullptr;
   /// The bottom-right causal condition.
   bool causal = false;
-  /// Otherwise: a condition computed from the op's indices alone.
+  /// Otherwise: a condition computed from the op's indices and the
+  /// elements of `reads`, inputs other than the scores (an int or i1 mask
+  /// compared, negated: Hugging Face's masked_fill(mask == 0, -inf)).
   Value cond;
   bool negated = false;
+  SmallVector<OpOperand *> reads;
 };
 
 /// `i * query + j * key + c` over the last two loops of a score space: the
@@ -333,7 +338,7 @@ private:
   void peelHeadBroadcast(Leaf &leaf);
   LogicalResult setHeads(int64_t h);
   LogicalResult matchKeep(linalg::LinalgOp op, const StepForm &f,
-                          KeepForm &keep);
+                          BlockArgument stream, KeepForm &keep);
   bool singleUse(Value v) { return v.hasOneUse(); }
   /// Records `reason` as why the match failed and returns failure. The last
   /// reason recorded names the step that did not match (a step that tries
@@ -803,17 +808,26 @@ static bool isCausalCondition(linalg::LinalgOp op, Value cond, bool negated) {
   return d.key == 1 && d.query == -1 && -d.c == nk - nq;
 }
 
-/// Whether `v`, used in `body`, is computed from the body's linalg.index ops,
-/// constants and values defined outside it only (no block argument: no
-/// element of an input), by ops without side effects or regions.
-static bool isIndexComputation(Value v, Block *body) {
+/// Whether `v`, used in `op`'s body, is computed from the body's
+/// linalg.index ops, constants, values defined outside it and elements of
+/// inputs other than `stream` (the scores), by ops without side effects or
+/// regions. Collects the inputs it reads in `reads`.
+static bool isMaskComputation(Value v, linalg::LinalgOp op,
+                              BlockArgument stream,
+                              SmallVector<OpOperand *> &reads) {
+  Block *body = op.getBlock();
   SmallVector<Value> worklist = {v};
   llvm::SmallPtrSet<Operation *, 8> seen;
   while (!worklist.empty()) {
     Value x = worklist.pop_back_val();
     if (auto arg = dyn_cast<BlockArgument>(x)) {
-      if (arg.getOwner() == body)
+      if (arg.getOwner() != body)
+        continue;
+      OpOperand *in = inputOf(op, arg);
+      if (!in || arg == stream)
         return false;
+      if (!llvm::is_contained(reads, in))
+        reads.push_back(in);
       continue;
     }
     Operation *def = x.getDefiningOp();
@@ -827,7 +841,7 @@ static bool isIndexComputation(Value v, Block *body) {
 }
 
 LogicalResult Matcher::matchKeep(linalg::LinalgOp op, const StepForm &f,
-                                 KeepForm &keep) {
+                                 BlockArgument stream, KeepForm &keep) {
   Value cond = f.keep;
   bool negated = f.keepNegated;
   // `not x` is written `x xor true`.
@@ -840,10 +854,9 @@ LogicalResult Matcher::matchKeep(linalg::LinalgOp op, const StepForm &f,
       break;
     negated = !negated;
   }
-  if (OpOperand *in = inputOf(op, cond)) {
-    if (negated)
-      return fail("the select drops the scores its i1 mask is true for (a "
-                  "drop-mask; fa.attention takes a keep-mask)");
+  // An i1 keep input is the mask as is; a drop-mask input is negated into
+  // a new one below.
+  if (OpOperand *in = inputOf(op, cond); in && !negated) {
     keep.input = in;
     return success();
   }
@@ -852,10 +865,9 @@ LogicalResult Matcher::matchKeep(linalg::LinalgOp op, const StepForm &f,
     return success();
   }
   if (!cast<ShapedType>(op->getResult(0).getType()).hasStaticShape() ||
-      !isIndexComputation(cond, op.getBlock()))
-    return fail("the select's condition is neither an i1 input, the "
-                "bottom-right causal condition nor computed from "
-                "linalg.index alone on static shapes");
+      !isMaskComputation(cond, op, stream, keep.reads))
+    return fail("the select's condition depends on the scores' values, or "
+                "the scores' shape is dynamic");
   keep.cond = cond;
   keep.negated = negated;
   return success();
@@ -978,13 +990,15 @@ LogicalResult Matcher::matchScores(Value s, bool scaledLater) {
     if (f->bias && (m.bias || scaledLater || f->bias == in))
       continue;
     KeepForm keep;
-    if (f->keep && (m.keep || m.keepCond || m.causal ||
-                    failed(matchKeep(op, *f, keep))))
+    if (f->keep &&
+        (m.keep || m.keepCond || m.causal ||
+         failed(matchKeep(op, *f, op.getMatchingBlockArgument(in), keep))))
       continue;
     OpOperand *keepIn = keep.input;
-    // Every other input is the bias, the keep-mask or a constant.
+    // Every other input is the bias, read by the keep-mask or a constant.
     if (llvm::any_of(op.getDpsInputOperands(), [&](OpOperand *o) {
           return o != in && o != f->bias && o != keepIn &&
+                 !llvm::is_contained(keep.reads, o) &&
                  !constantFloat(op.getMatchingBlockArgument(o), op);
         }))
       continue;
@@ -998,6 +1012,7 @@ LogicalResult Matcher::matchScores(Value s, bool scaledLater) {
     } else if (keep.cond) {
       m.keepCond = keep.cond;
       m.keepNegated = keep.negated;
+      m.keepReads = keep.reads;
       m.keepOp = op;
     }
     if (f->bias) {
@@ -1360,8 +1375,8 @@ static Value biasToRank4(OpBuilder &b, Location loc, Value bias, AffineMap map,
 }
 
 /// Builds the i1 tensor over `m.keepOp`'s iteration space (the score space)
-/// that holds `m.keepCond`: a linalg.generic without inputs whose body is
-/// the condition's computation, cloned.
+/// that holds `m.keepCond`: a linalg.generic that reads the inputs the
+/// condition reads and whose body is the condition's computation, cloned.
 static Value materializeKeep(OpBuilder &b, Location loc,
                              const AttentionMatch &m) {
   auto op = cast<linalg::LinalgOp>(m.keepOp);
@@ -1379,11 +1394,20 @@ static Value materializeKeep(OpBuilder &b, Location loc,
   }
   SmallVector<utils::IteratorType> parallel(scores.getRank(),
                                             utils::IteratorType::parallel);
+  // The inputs the condition reads, through the same maps.
+  SmallVector<Value> inputs;
+  SmallVector<AffineMap> maps;
+  for (OpOperand *read : m.keepReads) {
+    inputs.push_back(read->get());
+    maps.push_back(op.getMatchingIndexingMap(read));
+  }
+  maps.push_back(b.getMultiDimIdentityMap(scores.getRank()));
   auto keep = linalg::GenericOp::create(
-      b, loc, TypeRange{type}, ValueRange{}, ValueRange{init},
-      SmallVector<AffineMap>{b.getMultiDimIdentityMap(scores.getRank())},
-      parallel, [&](OpBuilder &nb, Location nloc, ValueRange) {
+      b, loc, TypeRange{type}, inputs, ValueRange{init}, maps, parallel,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
         IRMapping map;
+        for (auto [read, arg] : llvm::zip(m.keepReads, args))
+          map.map(op.getMatchingBlockArgument(read), arg);
         for (Operation &inner : op.getBlock()->without_terminator())
           if (slice.contains(&inner))
             nb.clone(inner, map);

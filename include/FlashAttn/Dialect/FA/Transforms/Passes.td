@@ -366,13 +366,14 @@ def FARaiseAttentionPass : Pass<"fa-raise-attention"> {
     * a mask written `select(keep, s, -inf)` (or `select(drop, -inf, s)`):
       an i1 input becomes the i1 keep-mask, the condition
       `j <= i + (Nk - Nq)` computed from `linalg.index` becomes `causal`,
-      another condition computed from `linalg.index` alone an i1 mask that a
-      new `linalg.generic` builds;
+      another condition computed from `linalg.index` and inputs other than
+      the scores (a drop-mask, `mask == 0`) an i1 mask that a new
+      `linalg.generic` builds;
     * softmax over the last axis: `linalg.softmax`, or the chain max
       reduction (from -inf, or `arith.maxnumf` from NaN as upstream's
-      decomposition of `linalg.softmax` writes it), `exp(s - max)`, sum reduction, division; the max may be
-      torch-mlir's `aten.max.dim` (values and unused indices in one
-      `linalg.generic`), the division `e * (1 / sum)` (the reciprocal fused
+      decomposition of `linalg.softmax` writes it), `exp(s - max)`, sum
+      reduction, division; the max may be torch-mlir's `aten.max.dim`
+      (values and unused indices in one `linalg.generic`), the division `e * (1 / sum)` (the reciprocal fused
       or in an op of its own);
     * conversions (`arith.extf`/`truncf` generics) of the scores, of P and
       of the result, as frontends print a softmax computed in f32 for bf16
@@ -391,8 +392,8 @@ def FARaiseAttentionPass : Pass<"fa-raise-attention"> {
     bf16 or f16 throughout rounds every intermediate, so the raise changes
     (improves) the rounding. Every float the matched ops compute must have
     the operands' type or f32: a program that rounds to another type (bf16
-    in an f32 program, f16 in a bf16 one) or computes in f64 is left alone. Where a causal constant leaves a row with no
-    visible key (`Nq > Nk`), the linalg program gives NaN and the raised op 0.
+    in an f32 program, f16 in a bf16 one) or computes in f64 is left alone.
+    Where a causal constant leaves a row with no visible key (`Nq > Nk`), the linalg program gives NaN and the raised op 0.
 
     With `explain`, every candidate (a contraction whose first operand a
     softmax feeds: `linalg.softmax`, or an op computing `math.exp`, a few ops
