@@ -157,4 +157,128 @@ TEST(BackwardCostModel, NothingFitsATinySram) {
             std::string::npos);
 }
 
+TEST(BackwardCostModel, SimtSramByHand) {
+  // bf16, D = 64, Dv = 32, 64 x 32, a bias per key [1, 4, 1, N]: the
+  // buffers one-shot bufferization allocates in each nest's block.
+  AttentionProblem p = problem(256, 256, 64, true);
+  p.valueHeadDim = 32;
+  p.maskElementBytes = 4;
+  p.maskBroadcastsRows = true;
+  Tiling t{64, 32, 1, 4};
+  // Q 8192, dO 4096, lse 256, D 256, K 4096, V 2048, bias tile 1 x 32 x 4
+  // = 128; S and dP 64 x 32 x 4 = 8192 each.
+  int64_t tiles = 8192 + 4096 + 256 + 256 + 4096 + 2048 + 128;
+  int64_t scores = 2 * 8192;
+  SimtBackwardSram sram = simtBackwardSramBytes(t, p, /*biasGrad=*/true);
+  EXPECT_EQ(sram.rowDot, 0);
+  // dK_j 32 x 64 x 4, dV_j 32 x 32 x 4.
+  EXPECT_EQ(sram.keyValue, tiles + scores + 8192 + 4096);
+  // dQ_i 64 x 64 x 4.
+  EXPECT_EQ(sram.query, tiles + scores + 16384);
+  // The bias gradient's tile: one row of 32 f32.
+  EXPECT_EQ(sram.biasGrad, tiles + scores + 128);
+  EXPECT_EQ(sram.maxBytes(), sram.query);
+  EXPECT_EQ(simtBackwardSramBytes(t, p, /*biasGrad=*/false).biasGrad, 0);
+
+  // An i1 keep-mask [B, H, Nq, Nk]: a 64 x 32 byte tile, padded to 128.
+  p.maskElementBytes = 1;
+  p.maskBroadcastsRows = false;
+  EXPECT_EQ(simtBackwardSramBytes(t, p, false).keyValue,
+            tiles - 128 + 2048 + scores + 8192 + 4096);
+  // Every buffer is padded to 128 bytes: Bq = 16, D = Dv = 8, f32.
+  AttentionProblem small = problem(100, 100, 8, false);
+  small.elementBytes = 4;
+  EXPECT_EQ(simtBackwardSramBytes({16, 16, 1, 4}, small, false).query,
+            4 * 512 + 2 * 128 + 2 * 1024 + 512);
+}
+
+TEST(BackwardCostModel, SimtModel) {
+  TargetInfo a100 = *lookupKnownTarget("a100");
+  BackwardCostModel model(a100, KernelKind::Simt);
+  AttentionProblem p = problem(4096, 4096, 128, false);
+  // The shared memory is the largest nest's, and the only limit.
+  BackwardCost c = model.evaluate({64, 64, 1, 8}, p, DqAccumulation::Separate);
+  EXPECT_TRUE(c.fits()) << c.rejection;
+  EXPECT_EQ(c.sramBytes,
+            simtBackwardSramBytes({64, 64, 1, 8}, p, false).maxBytes());
+  EXPECT_EQ(c.registersPerThread, 64);
+  EXPECT_EQ(c.numBlocks, 2 * 2 * 64);
+  BackwardCost big =
+      model.evaluate({256, 256, 1, 8}, p, DqAccumulation::Separate);
+  EXPECT_NE(big.rejection.find("shared memory"), std::string::npos);
+  // 1 stage, 4 or 8 warps, blocks multiples of 16.
+  for (const Tiling &t : model.enumerateCandidates()) {
+    EXPECT_EQ(t.stages, 1);
+    EXPECT_TRUE(t.warps == 4 || t.warps == 8);
+    EXPECT_EQ(t.blockQ % 16, 0);
+    EXPECT_EQ(t.blockKV % 16, 0);
+  }
+  // Every target gets a SIMT tiling within its shared memory, dQ separate.
+  for (const char *name : {"t4", "a10", "l4", "a100", "h100", "h200"}) {
+    TargetInfo target = *lookupKnownTarget(name);
+    for (int64_t d : {64, 128, 256}) {
+      BackwardDecision decision = BackwardCostModel(target, KernelKind::Simt)
+                                      .select(problem(4096, 4096, d, true),
+                                              /*deterministic=*/false);
+      // t4's 64 KiB: the smallest d = 256 block needs 67840 B (16 x 16:
+      // the four 16 x 256 bf16 tiles 32768, lse and D 256, S and dP 2048,
+      // dK_j and dV_j 32768).
+      if (std::string(name) == "t4" && d == 256) {
+        EXPECT_FALSE(decision.found());
+        EXPECT_EQ(decision.candidates.front().sramBytes, 67840);
+        continue;
+      }
+      ASSERT_TRUE(decision.found()) << name << " d " << d;
+      EXPECT_EQ(decision.dq, DqAccumulation::Separate);
+      EXPECT_LE(decision.winner().sramBytes, target.sramPerBlock);
+    }
+  }
+}
+
+TEST(BackwardCostModel, DqDecisions) {
+  auto decide = [](KernelKind kind, bool deterministic, DqAccumulation dq) {
+    return decideDqAccumulation(kind, deterministic, dq);
+  };
+  using DQ = DqAccumulation;
+  auto mode = [](const std::variant<DQ, std::string> &v) {
+    return std::get<DQ>(v);
+  };
+  auto error = [](const std::variant<DQ, std::string> &v) {
+    return std::get<std::string>(v);
+  };
+  EXPECT_EQ(mode(decide(KernelKind::Simt, false, DQ::Auto)), DQ::Separate);
+  EXPECT_EQ(mode(decide(KernelKind::Simt, true, DQ::Auto)), DQ::Separate);
+  EXPECT_EQ(mode(decide(KernelKind::MmaSync, false, DQ::Auto)), DQ::Atomic);
+  EXPECT_EQ(mode(decide(KernelKind::Wgmma, true, DQ::Auto)), DQ::Ordered);
+  EXPECT_EQ(mode(decide(KernelKind::Wgmma, false, DQ::Ordered)), DQ::Ordered);
+  EXPECT_NE(error(decide(KernelKind::Wgmma, true, DQ::Atomic))
+                .find("cannot be deterministic"),
+            std::string::npos);
+  EXPECT_NE(error(decide(KernelKind::Simt, false, DQ::Atomic))
+                .find("dq=separate"),
+            std::string::npos);
+  EXPECT_NE(error(decide(KernelKind::MmaSync, false, DQ::Separate))
+                .find("simt kernel's"),
+            std::string::npos);
+  for (DQ dq : {DQ::Auto, DQ::Atomic, DQ::Ordered, DQ::Separate})
+    EXPECT_EQ(parseDqAccumulation(stringifyDqAccumulation(dq)), dq);
+  EXPECT_FALSE(parseDqAccumulation("sorted"));
+}
+
+TEST(BackwardCostModel, HugeProblemsSaturate) {
+  // B * Hq * Nq * Nk * (D + Dv) * 2 = 2^62, validate()'s bound, tiled by
+  // hand into 1 x 1 blocks: the byte counts saturate instead of wrapping.
+  AttentionProblem p = problem(1 << 20, 1 << 20, 64, false);
+  p.batch = 1;
+  p.numQueryHeads = p.numKVHeads = 1 << 14;
+  ASSERT_FALSE(p.validate()) << *p.validate();
+  for (KernelKind kind : {KernelKind::Simt, KernelKind::MmaSync}) {
+    BackwardCost c = BackwardCostModel(*lookupKnownTarget("h100"), kind)
+                         .evaluate({1, 1, 1, 4}, p, DqAccumulation::Atomic);
+    EXPECT_GT(c.hbm.total(), 0);
+    EXPECT_GT(c.hbm.readBytes, int64_t(1) << 60);
+    EXPECT_GT(c.predictedSeconds, 0);
+  }
+}
+
 } // namespace

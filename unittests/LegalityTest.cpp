@@ -18,6 +18,7 @@
 #include <iterator>
 #include <set>
 #include <string>
+#include <utility>
 
 using namespace mlir::fa;
 
@@ -48,6 +49,7 @@ TEST(Legality, ReasonNames) {
                                 LegalityReason::ElementType,
                                 LegalityReason::HeadDim,
                                 LegalityReason::KernelShape,
+                                LegalityReason::CodeSize,
                                 LegalityReason::RowsPerWarp,
                                 LegalityReason::ThreadLimit,
                                 LegalityReason::SharedMemory,
@@ -64,6 +66,12 @@ TEST(Legality, ReasonNames) {
     EXPECT_EQ(isKernelRule(r),
               r >= LegalityReason::Arch && r <= LegalityReason::RowsPerWarp)
         << stringifyLegalityReason(r).str();
+  // Of those, the ones that do not depend on the tiling.
+  for (LegalityReason r : all)
+    EXPECT_EQ(isProblemRule(r),
+              r >= LegalityReason::Arch && r <= LegalityReason::HeadDim)
+        << stringifyLegalityReason(r).str();
+  EXPECT_EQ(stringifyLegalityReason(LegalityReason::CodeSize), "code-size");
 }
 
 TEST(Legality, SimtAndTensorCoreTakeAnyProblem) {
@@ -160,6 +168,79 @@ TEST(Legality, KernelShapes) {
       LegalityReason::HeadDim);
 }
 
+TEST(Legality, MmaSyncCodeSize) {
+  // 1024 rows on one warp: 64 m16 row tiles, the generator unrolls 8.
+  Legality rows = checkLegality(KernelKind::MmaSync, problem(16),
+                                target("h100"), Tiling{1024, 16, 1, 1});
+  EXPECT_EQ(rows.reason, LegalityReason::CodeSize);
+  EXPECT_EQ(rows.message,
+            "1024 rows per warp exceed the 128 the mma-sync kernel unrolls");
+  // d = 2048 with 16 x 16 tiles: 2 * 128 + 2 * 1 = 258 mma.sync a step,
+  // fine; dv = 2048 makes O 256 fragments.
+  AttentionProblem wide = problem(16);
+  wide.valueHeadDim = 2048;
+  Legality frags = checkLegality(KernelKind::MmaSync, wide, target("h100"),
+                                 Tiling{16, 16, 1, 1});
+  EXPECT_EQ(frags.reason, LegalityReason::CodeSize);
+  EXPECT_EQ(frags.message, "with head dims 16 and 2048, a warp's S and O "
+                           "tiles are 2 and 256 m16n8 fragments, more than "
+                           "128");
+  // d = 16400: 2 * 1025 + 2 = 2052 mma.sync a kv-step, over 2048; 16384
+  // (2050) too, 16352 (2046) not (with shared memory no GPU has).
+  TargetInfo huge = target("h100");
+  huge.sramPerBlock = huge.sramPerSM = int64_t(1) << 40;
+  for (auto [d, legal] : {std::pair<int64_t, bool>{16400, false},
+                          {16384, false},
+                          {16352, true}}) {
+    AttentionProblem deep = problem(d);
+    deep.valueHeadDim = 16;
+    Legality step =
+        checkLegality(KernelKind::MmaSync, deep, huge, Tiling{16, 16, 1, 1},
+                      LegalityScope::Generation);
+    EXPECT_EQ(step.isLegal(), legal) << d << ": " << step.message;
+    if (!legal)
+      EXPECT_EQ(step.reason, LegalityReason::CodeSize);
+  }
+}
+
+/// The mma-sync verdicts on `tiling` in both scopes.
+std::pair<LegalityReason, LegalityReason>
+scopeReasons(int64_t d, const char *targetName, const Tiling &tiling) {
+  auto reason = [&](LegalityScope scope) {
+    return checkLegality(KernelKind::MmaSync, problem(d), target(targetName),
+                         tiling, scope)
+        .reason;
+  };
+  return {reason(LegalityScope::Selection),
+          reason(LegalityScope::Generation)};
+}
+
+TEST(Legality, GenerationScope) {
+  // What convert-fa-to-nvgpu builds from a hand-written tiling: 64 rows per
+  // warp is outside the register fit (Selection) but within what the
+  // generator unrolls (Generation).
+  EXPECT_EQ(scopeReasons(64, "a100", Tiling{128, 64, 2, 2}),
+            std::make_pair(LegalityReason::RowsPerWarp, LegalityReason::Legal));
+  // Nor do the register estimates apply (ptxas spills what does not fit):
+  // the 578-register tiling of Resources below.
+  EXPECT_EQ(scopeReasons(128, "h100", Tiling{128, 256, 1, 4}),
+            std::make_pair(LegalityReason::RegistersPerThread,
+                           LegalityReason::Legal));
+  // The kernel's rules, threads and shared memory do.
+  EXPECT_EQ(checkLegality(KernelKind::MmaSync, problem(64), target("a100"),
+                          Tiling{48, 64, 2, 2}, LegalityScope::Generation)
+                .reason,
+            LegalityReason::KernelShape);
+  EXPECT_EQ(checkLegality(KernelKind::MmaSync, problem(64), target("a100"),
+                          Tiling{1024, 16, 1, 64}, LegalityScope::Generation)
+                .reason,
+            LegalityReason::ThreadLimit);
+  EXPECT_EQ(checkLegality(KernelKind::MmaSync, problem(64), target("a100"),
+                          Tiling{128, 256, 4, 8}, LegalityScope::Generation)
+                .reason,
+            LegalityReason::SharedMemory);
+}
+
 TEST(Legality, Resources) {
   // 64 warps: 2048 threads (the shape is fine: 16 rows per warp).
   Legality threads = checkLegality(KernelKind::MmaSync, problem(64),
@@ -207,6 +288,14 @@ TEST(Legality, SharedMemoryAlone) {
   EXPECT_EQ(
       checkLegality(KernelKind::MmaSync, problem(128), small, regsOnly).message,
       l.message);
+  // A launch's dynamic shared memory is an i32, whatever the target says.
+  TargetInfo huge = target("h100");
+  huge.sramPerBlock = int64_t(1) << 40;
+  EXPECT_TRUE(checkSharedMemory(2147483647, huge).isLegal());
+  Legality launch = checkSharedMemory(2147483648, huge);
+  EXPECT_EQ(launch.reason, LegalityReason::SharedMemory);
+  EXPECT_EQ(launch.message, "shared memory 2147483648 B exceeds the "
+                            "2147483647 B a launch can request");
 }
 
 TEST(Legality, TheCostModelRecordsTheVerdict) {

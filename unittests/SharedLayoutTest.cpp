@@ -246,6 +246,51 @@ TEST(SharedLayout, MatchesTheGeneratorsOffsets) {
   }
 }
 
+TEST(SharedLayout, WgmmaBarrierIndices) {
+  // K/V loaded together, slots freed by a barrier: 2 full, Q's; 24 bytes in
+  // ptxas's 16-byte units.
+  WgmmaBarriers plain{2, /*separateV=*/false, /*empties=*/false};
+  EXPECT_EQ(plain.q(), 2);
+  EXPECT_EQ(plain.count(), 3);
+  EXPECT_EQ(plain.bytes(), 32);
+  // With empty mbarriers: 3 .. 4; what the cost model counts.
+  WgmmaBarriers empties{2, /*separateV=*/false, /*empties=*/true};
+  EXPECT_EQ(empties.emptyBase(), 3);
+  EXPECT_EQ(empties.count(), 5);
+  EXPECT_EQ(empties.bytes(), 48);
+  EXPECT_EQ(wgmmaBarrierBytes(2), 48);
+  // The overlapped producer step: K full 0 .. 1, Q 2, V full 3 .. 4, K
+  // empty 5 .. 6, V empty 7 .. 8: 72 bytes, 80 allocated.
+  WgmmaBarriers overlap{2, /*separateV=*/true, /*empties=*/true};
+  EXPECT_EQ(overlap.q(), 2);
+  EXPECT_EQ(overlap.vFullBase(), 3);
+  EXPECT_EQ(overlap.fullCount(), 5);
+  EXPECT_EQ(overlap.emptyBase(), 5);
+  EXPECT_EQ(overlap.vEmptyBase(), 7);
+  EXPECT_EQ(overlap.count(), 9);
+  EXPECT_EQ(overlap.bytes(), 80);
+}
+
+TEST(SharedLayout, SwizzledColumnBlocks) {
+  // wgmma, d = 128, dv = 64: a K buffer is two 64-column blocks of 96 rows
+  // of 128 bytes (96 * 64 elements apart), V one block.
+  SharedLayout w =
+      SharedLayout::get(Tiling{128, 96, 2, 8}, problem(128, 64),
+                        KernelKind::Wgmma);
+  EXPECT_EQ(w.k.rowPitch, 64);
+  EXPECT_EQ(w.k.pitchedElements(), 96 * 64);
+  EXPECT_EQ(w.k.bufferBytes, 2 * w.k.pitchedElements() * 2);
+  EXPECT_EQ(w.v.bufferBytes, w.v.pitchedElements() * 2);
+  EXPECT_EQ(w.q.pitchedElements(), 128 * 64);
+  // mma-sync: the padded rows of a buffer, which needs no alignment of its
+  // own (the generator's views assume it).
+  SharedLayout m =
+      SharedLayout::get(Tiling{64, 32, 3, 4}, problem(64, 64),
+                        KernelKind::MmaSync);
+  EXPECT_EQ(m.k.pitchedElements(), 32 * 72);
+  EXPECT_EQ(m.k.bufferBytes, m.k.pitchedElements() * 2);
+}
+
 //===----------------------------------------------------------------------===//
 // The total against the formula
 //===----------------------------------------------------------------------===//

@@ -35,9 +35,10 @@ and travels as a carried path, 13 MiB):
   python3 bench/correctness/backward_simt.py stage .stage-bwd    # here
   cd .stage-bwd && bash run.sh                                   # GPU; --ptx: JIT
 
-Each case's MLIR carries its tiling (fa-select-tiling does not choose the
-backward's yet): 64 x 64 blocks, 4 warps, up to head dim 128, 32 x 32 above
-(what fits the SIMT kernel's tiles in the H200's 227 KiB per block).
+Each case's MLIR carries its tiling, so that the check does not move when
+the backward model's choice does (fa-select-tiling keeps and checks it):
+64 x 64 blocks, 4 warps, up to head dim 128, 32 x 32 above (what fits the
+SIMT kernel's tiles in the H200's 227 KiB per block).
 """
 
 import argparse

@@ -19,6 +19,10 @@
 extern "C" {
 #endif
 
+/* Every function here that takes a result callback and a diagnostic (or
+   error) callback passes its one `userData` to both: give it a struct that
+   holds what each callback needs (test/CAPI/fa-capi-test.c does). */
+
 /* Passes the module's single gpu.binary to `callback` four times, in this
    order: its object (PTX text, or cubin bytes), its chip (`sm_90a`), its PTX
    features (`+ptx80`) and its format (`ptx` or `cubin`). Fails without

@@ -13,6 +13,7 @@
 #include "llvm/Support/MathExtras.h"
 
 #include <algorithm>
+#include <limits>
 
 using namespace mlir;
 using namespace mlir::fa;
@@ -30,15 +31,91 @@ static constexpr double kBackwardTensorEfficiency = 0.6;
 static constexpr double kBackwardPairSeconds = 0.3e-6;
 /// Shared memory regions are 128-byte aligned.
 static constexpr int64_t kRegionAlignment = 128;
+/// Bytes of an f32.
+static constexpr int64_t kF32Bytes = 4;
+/// The SIMT kernel's registers per thread: its tiles and accumulators are in
+/// shared memory; a thread holds one scalar iteration's operands (as the
+/// forward's SIMT kernel, docs/CostModel.md "The SIMT kernel").
+static constexpr int64_t kSimtRegisters = 64;
+/// Shared-memory accesses one SM serves per clock (one warp-wide load), and
+/// the clock the SIMT estimate assumes on every target. Not fitted: the SIMT
+/// backward is not measured; its estimate ranks tilings of one target.
+static constexpr double kSimtSharedAccessesPerClock = 32;
+static constexpr double kSimtClockHz = 1.5e9;
+/// Resident warps that hide the latency of the dependent shared loads.
+static constexpr int64_t kSimtLatencyWarps = 16;
+/// Shared-memory accesses per score besides the products: S's scale and
+/// mask, exp, dP - D, dS (reads and writes).
+static constexpr int64_t kSimtElementwiseAccesses = 8;
 
 llvm::StringRef mlir::fa::stringifyDqAccumulation(DqAccumulation value) {
   switch (value) {
+  case DqAccumulation::Auto:
+    return "auto";
   case DqAccumulation::Atomic:
     return "atomic";
   case DqAccumulation::Ordered:
     return "ordered";
+  case DqAccumulation::Separate:
+    return "separate";
   }
   llvm_unreachable("unknown dQ accumulation");
+}
+
+std::optional<DqAccumulation>
+mlir::fa::parseDqAccumulation(llvm::StringRef name) {
+  for (DqAccumulation value :
+       {DqAccumulation::Auto, DqAccumulation::Atomic, DqAccumulation::Ordered,
+        DqAccumulation::Separate})
+    if (name == stringifyDqAccumulation(value))
+      return value;
+  return std::nullopt;
+}
+
+std::optional<std::string> mlir::fa::dqUnsupportedReason(KernelKind kind,
+                                                         DqAccumulation dq) {
+  if (dq == DqAccumulation::Auto)
+    return std::string("'auto' is a request, not a decided dQ mode");
+  if (kind == KernelKind::Simt) {
+    if (dq != DqAccumulation::Separate)
+      return llvm::formatv("the simt backward kernel accumulates dQ in its "
+                           "own pass (dq=separate), not dq={0}",
+                           stringifyDqAccumulation(dq))
+          .str();
+    return std::nullopt;
+  }
+  if (kind != KernelKind::MmaSync && kind != KernelKind::Wgmma)
+    return llvm::formatv("no backward kernel of kind {0}",
+                         stringifyKernelKind(kind))
+        .str();
+  if (dq == DqAccumulation::Separate)
+    return llvm::formatv("the {0} backward kernel adds dQ from its K/V "
+                         "blocks (dq=atomic or dq=ordered); dq=separate is "
+                         "the simt kernel's",
+                         stringifyKernelKind(kind))
+        .str();
+  return std::nullopt;
+}
+
+std::variant<DqAccumulation, std::string>
+mlir::fa::decideDqAccumulation(KernelKind kind, bool deterministic,
+                               DqAccumulation forced) {
+  if (forced == DqAccumulation::Atomic && deterministic)
+    return std::string("dq=atomic cannot be deterministic: the f32 atomic "
+                       "adds are rounded in the order the blocks reach them "
+                       "(use dq=ordered, or drop deterministic)");
+  DqAccumulation dq = forced;
+  if (dq == DqAccumulation::Auto)
+    dq = kind == KernelKind::Simt ? DqAccumulation::Separate
+         : deterministic          ? DqAccumulation::Ordered
+                                  : DqAccumulation::Atomic;
+  if (std::optional<std::string> why = dqUnsupportedReason(kind, dq))
+    return *why;
+  return dq;
+}
+
+int64_t SimtBackwardSram::maxBytes() const {
+  return std::max({rowDot, keyValue, query, biasGrad});
 }
 
 std::pair<int64_t, int64_t>
@@ -68,12 +145,55 @@ mlir::fa::backwardPairs(const Tiling &t, const AttentionProblem &p) {
   return {int64_t(pairs), count(0)};
 }
 
+/// HBM byte counts, saturated where a hand-written tiling of tiny blocks on
+/// a problem at validate()'s bounds would overflow (their sum stays in
+/// int64 too).
+static int64_t saturatedBytes(__int128 bytes) {
+  constexpr int64_t kMaxBytes = std::numeric_limits<int64_t>::max() / 4;
+  return bytes > kMaxBytes ? kMaxBytes : int64_t(bytes);
+}
+
 static int64_t alignRegion(int64_t bytes) {
   return llvm::alignTo(bytes, kRegionAlignment);
 }
 
+SimtBackwardSram mlir::fa::simtBackwardSramBytes(const Tiling &t,
+                                                 const AttentionProblem &p,
+                                                 bool biasGrad) {
+  int64_t e = p.elementBytes, d = p.headDim, dv = p.valueHeadDim;
+  int64_t bq = t.blockQ, bkv = t.blockKV;
+  int64_t tiles = alignRegion(bq * d * e) + alignRegion(bq * dv * e) +
+                  2 * alignRegion(bq * kF32Bytes) + alignRegion(bkv * d * e) +
+                  alignRegion(bkv * dv * e);
+  if (p.maskElementBytes > 0)
+    tiles += alignRegion((p.maskBroadcastsRows ? 1 : bq) *
+                         (p.maskBroadcastsCols ? 1 : bkv) *
+                         p.maskElementBytes);
+  // S (P in place) and dP (dS in place).
+  int64_t scores = 2 * alignRegion(bq * bkv * kF32Bytes);
+  SimtBackwardSram sram;
+  sram.keyValue = tiles + scores + alignRegion(bkv * d * kF32Bytes) +
+                  alignRegion(bkv * dv * kF32Bytes);
+  sram.query = tiles + scores + alignRegion(bq * d * kF32Bytes);
+  if (biasGrad) {
+    // One row (column) where the bias broadcasts over a query (key) length
+    // other than 1, as the nest's thread blocks see it.
+    int64_t rows = p.maskBroadcastsRows && p.seqLenQ != 1 ? 1 : bq;
+    int64_t cols = p.maskBroadcastsCols && p.seqLenKV != 1 ? 1 : bkv;
+    sram.biasGrad = tiles + scores + alignRegion(rows * cols * kF32Bytes);
+  }
+  return sram;
+}
+
 llvm::SmallVector<Tiling> BackwardCostModel::enumerateCandidates() const {
   llvm::SmallVector<Tiling> candidates;
+  if (kind == KernelKind::Simt) {
+    for (int64_t warps : {4, 8})
+      for (int64_t blockKV = 16; blockKV <= 256; blockKV += 16)
+        for (int64_t blockQ = 16; blockQ <= 256; blockQ += 16)
+          candidates.push_back({blockQ, blockKV, 1, warps});
+    return candidates;
+  }
   bool wg = kind == KernelKind::Wgmma;
   for (int64_t warps : {2, 4, 8, 12, 16}) {
     if (wg && warps % 4 != 0)
@@ -95,6 +215,8 @@ llvm::SmallVector<Tiling> BackwardCostModel::enumerateCandidates() const {
 BackwardCost BackwardCostModel::evaluate(const Tiling &t,
                                          const AttentionProblem &p,
                                          DqAccumulation dq) const {
+  if (kind == KernelKind::Simt)
+    return evaluateSimt(t, p);
   BackwardCost c;
   c.tiling = t;
   int64_t e = p.elementBytes, d = p.headDim, dv = p.valueHeadDim;
@@ -163,10 +285,11 @@ BackwardCost BackwardCostModel::evaluate(const Tiling &t,
   int64_t dqPerPair = br * d * 4;
   // D = rowsum(dO * O) reads O and dO and writes D; dQ's accumulator is
   // zeroed, then converted.
-  c.hbm.readBytes = kv + c.pairs * (perPair + dqPerPair) +
-                    2 * rows * dv * e + rows * d * 4;
-  c.hbm.writeBytes =
-      kv + c.pairs * dqPerPair + rows * 4 + rows * d * 4 + rows * d * e;
+  c.hbm.readBytes =
+      saturatedBytes(kv + __int128(c.pairs) * (perPair + dqPerPair) +
+                     2 * rows * dv * e + rows * d * 4);
+  c.hbm.writeBytes = saturatedBytes(kv + __int128(c.pairs) * dqPerPair +
+                                    rows * 4 + rows * d * 4 + rows * d * e);
   double bandwidth = double(target.hbmGBps) * 1e9;
   c.memorySeconds = double(c.hbm.total()) / bandwidth;
   // Ordered adds: kv-block j's add of a q-block's dQ waits for j - 1's, a
@@ -181,10 +304,87 @@ BackwardCost BackwardCostModel::evaluate(const Tiling &t,
   return c;
 }
 
+BackwardCost BackwardCostModel::evaluateSimt(const Tiling &t,
+                                             const AttentionProblem &p) const {
+  BackwardCost c;
+  c.tiling = t;
+  int64_t e = p.elementBytes, d = p.headDim, dv = p.valueHeadDim;
+  int64_t br = t.blockQ, bc = t.blockKV, threads = 32 * t.warps;
+  c.sramBytes = simtBackwardSramBytes(t, p, biasGrad).maxBytes();
+  c.registersPerThread = kSimtRegisters;
+  if (threads > 1024)
+    c.rejection = llvm::formatv("{0} threads exceed 1024", threads);
+  else if (c.sramBytes > target.sramPerBlock)
+    c.rejection = llvm::formatv("shared memory {0} B exceeds {1} B per block",
+                                c.sramBytes, target.sramPerBlock);
+  c.blocksPerSM = std::max<int64_t>(
+      1, std::min({target.sramPerSM / std::max<int64_t>(c.sramBytes, 1),
+                   target.regsPerSM / (kSimtRegisters * threads),
+                   int64_t(2048 / threads)}));
+
+  int64_t nQ = llvm::divideCeil(p.seqLenQ, br);
+  int64_t nK = llvm::divideCeil(p.seqLenKV, bc);
+  int64_t group = p.numQueryHeads / p.numKVHeads;
+  auto [pairs, maxPairs] = backwardPairs(t, p);
+  c.pairs = pairs * p.batch * p.numQueryHeads;
+  c.maxPairsPerBlock = maxPairs * group;
+  // Nest 2: a block per (batch, K/V head, kv-block); nest 3: a block per
+  // (batch, query head, q-block), each visiting at most every kv-block.
+  c.numBlocks = p.batch * p.numKVHeads * nK;
+  int64_t queryBlocks = p.batch * p.numQueryHeads * nQ;
+  int64_t slots = c.blocksPerSM * target.smCount;
+  c.waves = llvm::divideCeil(c.numBlocks, slots);
+  int64_t queryWaves = llvm::divideCeil(queryBlocks, slots);
+
+  // Scalar products, two shared-memory reads a multiply-add: S, dP, dV, dK
+  // in nest 2; S, dP, dQ again in nest 3.
+  int64_t scores = br * bc;
+  double keyValueAccesses =
+      double(scores) * (2 * (2 * d + 2 * dv) + kSimtElementwiseAccesses);
+  double queryAccesses =
+      double(scores) * (2 * (2 * d + dv) + kSimtElementwiseAccesses);
+  c.flops = double(c.pairs) * 2.0 * double(scores) * (4 * d + 3 * dv);
+  double efficiency =
+      std::min(1.0, double(c.blocksPerSM * t.warps) / kSimtLatencyWarps);
+  double accessRate = kSimtSharedAccessesPerClock * kSimtClockHz * efficiency;
+  double keyValueSeconds = double(c.waves) * double(c.blocksPerSM) *
+                           double(c.maxPairsPerBlock) * keyValueAccesses /
+                           accessRate;
+  double querySeconds = double(queryWaves) * double(c.blocksPerSM) *
+                        double(nK) * queryAccesses / accessRate;
+  c.computeSeconds = keyValueSeconds + querySeconds;
+
+  // Nest 1 reads O and dO, writes D; nest 2 reads K, V once and the
+  // streamed Q, dO, lse, D tiles a pair, writes dK, dV; nest 3 reads its Q,
+  // dO, lse, D once and K, V tiles a pair, writes dQ; both read a mask tile
+  // a pair.
+  int64_t rows = p.batch * p.numQueryHeads * p.seqLenQ;
+  int64_t kv = p.batch * p.numKVHeads * p.seqLenKV * (d + dv) * e;
+  int64_t maskTile = p.maskElementBytes * (p.maskBroadcastsRows ? 1 : br) *
+                     (p.maskBroadcastsCols ? 1 : bc);
+  __int128 pairs128 = c.pairs;
+  c.hbm.readBytes = saturatedBytes(
+      2 * rows * dv * e + kv +
+      pairs128 * (br * (d + dv) * e + 2 * br * kF32Bytes) +
+      rows * ((d + dv) * e + 2 * kF32Bytes) + pairs128 * bc * (d + dv) * e +
+      2 * pairs128 * maskTile);
+  c.hbm.writeBytes = saturatedBytes(rows * kF32Bytes + kv + rows * d * e);
+  c.memorySeconds =
+      double(c.hbm.total()) / (double(target.hbmGBps) * 1e9);
+  c.predictedSeconds = std::max(c.computeSeconds, c.memorySeconds);
+  return c;
+}
+
 BackwardDecision BackwardCostModel::select(const AttentionProblem &problem,
                                            bool deterministic) const {
+  auto dq = decideDqAccumulation(kind, deterministic, DqAccumulation::Auto);
+  return select(problem, std::get<DqAccumulation>(dq));
+}
+
+BackwardDecision BackwardCostModel::select(const AttentionProblem &problem,
+                                           DqAccumulation dq) const {
   BackwardDecision decision;
-  decision.dq = deterministic ? DqAccumulation::Ordered : DqAccumulation::Atomic;
+  decision.dq = dq;
   llvm::SmallVector<BackwardCost> fitting, rejected;
   for (const Tiling &t : enumerateCandidates()) {
     BackwardCost c = evaluate(t, problem, decision.dq);
@@ -214,10 +414,23 @@ BackwardDecision BackwardCostModel::select(const AttentionProblem &problem,
                                   w.predictedSeconds * 1e6);
   if (fitting.size() > 1) {
     const BackwardCost &r = fitting[1];
-    decision.reason += llvm::formatv(
-        ", {0:f1}% faster than the runner-up {1}",
-        100.0 * (r.predictedSeconds - w.predictedSeconds) / r.predictedSeconds,
-        r.tiling.str());
+    // The tie-breaks: the lower HBM traffic, then the smaller shared memory.
+    if (r.predictedSeconds == w.predictedSeconds)
+      decision.reason += llvm::formatv(
+          ", as fast as the runner-up {0} with {1}", r.tiling.str(),
+          r.hbm.total() != w.hbm.total()
+              ? llvm::formatv("fewer HBM bytes ({0} against {1})",
+                              w.hbm.total(), r.hbm.total())
+                    .str()
+              : llvm::formatv("less shared memory ({0} B against {1} B)",
+                              w.sramBytes, r.sramBytes)
+                    .str());
+    else
+      decision.reason += llvm::formatv(
+          ", {0:f1}% faster than the runner-up {1}",
+          100.0 * (r.predictedSeconds - w.predictedSeconds) /
+              r.predictedSeconds,
+          r.tiling.str());
   }
   return decision;
 }

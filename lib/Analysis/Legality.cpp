@@ -11,16 +11,27 @@
 #include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include <limits>
+
 using namespace mlir;
 using namespace mlir::fa;
 
 /// CUDA's limit on the threads of one block.
 static constexpr int64_t kMaxThreadsPerBlock = 1024;
-/// The mma-sync register fit was measured for 1 to 3 m16 fragments per
-/// warp; beyond that it is not trusted (a 2-warp 128-row block, 4 fragments
-/// per warp, estimated at 290 registers, ran 20% slower than 4-warp
-/// tilings).
+/// The mma-sync register fit is trusted for 1 to 3 m16 fragments per warp:
+/// a tiling outside that range was a measured miss (docs/decisions.md, D08).
 static constexpr int64_t kMmaSyncMaxRowsPerWarp = 48;
+/// What the mma-sync generator unrolls per warp: its m16 row tiles, its S
+/// and O tiles as m16n8 fragments (O across the kv loop), and the mma.sync
+/// of one kv-step (S = Q K^T and P V unrolled completely). Beyond these the
+/// conversion and the NVPTX back end take minutes (docs/Reliability.md,
+/// "Hand-written tilings"); cost-model tilings stay far below.
+static constexpr int64_t kMaxMmaSyncRowTiles = 8;
+static constexpr int64_t kMaxMmaSyncFragments = 128;
+static constexpr int64_t kMaxMmaSyncStepInstructions = 2048;
+/// A launch's dynamic shared memory size is an i32.
+static constexpr int64_t kMaxLaunchSharedBytes =
+    std::numeric_limits<int32_t>::max();
 
 llvm::StringRef mlir::fa::stringifyLegalityReason(LegalityReason reason) {
   switch (reason) {
@@ -34,6 +45,8 @@ llvm::StringRef mlir::fa::stringifyLegalityReason(LegalityReason reason) {
     return "head-dim";
   case LegalityReason::KernelShape:
     return "kernel-shape";
+  case LegalityReason::CodeSize:
+    return "code-size";
   case LegalityReason::RowsPerWarp:
     return "rows-per-warp";
   case LegalityReason::ThreadLimit:
@@ -54,11 +67,18 @@ bool mlir::fa::isKernelRule(LegalityReason reason) {
   case LegalityReason::ElementType:
   case LegalityReason::HeadDim:
   case LegalityReason::KernelShape:
+  case LegalityReason::CodeSize:
   case LegalityReason::RowsPerWarp:
     return true;
   default:
     return false;
   }
+}
+
+bool mlir::fa::isProblemRule(LegalityReason reason) {
+  return reason == LegalityReason::Arch ||
+         reason == LegalityReason::ElementType ||
+         reason == LegalityReason::HeadDim;
 }
 
 bool mlir::fa::hasWgmma(const TargetInfo &target) {
@@ -82,10 +102,41 @@ static Legality illegal(LegalityReason reason, std::string message) {
   return {reason, std::move(message)};
 }
 
+/// The code the mma-sync generator unrolls for a tiling of its shape.
+static Legality checkMmaSyncCodeSize(const AttentionProblem &p,
+                                     const Tiling &t) {
+  int64_t rowTiles = t.blockQ / (16 * t.warps);
+  int64_t sFragments = rowTiles * (t.blockKV / 8);
+  int64_t oFragments = rowTiles * (p.valueHeadDim / 8);
+  int64_t stepInstructions =
+      rowTiles * (t.blockKV / 8 * (p.headDim / 16) +
+                  p.valueHeadDim / 8 * (t.blockKV / 16));
+  if (rowTiles > kMaxMmaSyncRowTiles)
+    return illegal(LegalityReason::CodeSize,
+                   llvm::formatv("{0} rows per warp exceed the {1} the "
+                                 "mma-sync kernel unrolls",
+                                 16 * rowTiles, 16 * kMaxMmaSyncRowTiles));
+  if (sFragments > kMaxMmaSyncFragments || oFragments > kMaxMmaSyncFragments)
+    return illegal(
+        LegalityReason::CodeSize,
+        llvm::formatv("with head dims {0} and {1}, a warp's S and O tiles are "
+                      "{2} and {3} m16n8 fragments, more than {4}",
+                      p.headDim, p.valueHeadDim, sFragments, oFragments,
+                      kMaxMmaSyncFragments));
+  if (stepInstructions > kMaxMmaSyncStepInstructions)
+    return illegal(LegalityReason::CodeSize,
+                   llvm::formatv("with head dims {0} and {1}, a warp's "
+                                 "kv-step unrolls {2} mma.sync, more than {3}",
+                                 p.headDim, p.valueHeadDim, stepInstructions,
+                                 kMaxMmaSyncStepInstructions));
+  return {};
+}
+
 /// What the mma.sync kernel supports, and its tiling's shape.
 static Legality checkMmaSync(const AttentionProblem &p,
                              const TargetInfo &target,
-                             const std::optional<Tiling> &t) {
+                             const std::optional<Tiling> &t,
+                             LegalityScope scope) {
   if (target.getComputeCapability() < 80)
     return illegal(LegalityReason::Arch,
                    "the target (" + target.arch +
@@ -103,7 +154,10 @@ static Legality checkMmaSync(const AttentionProblem &p,
     return illegal(LegalityReason::KernelShape,
                    "mma.sync needs block_q a multiple of 16 rows per warp "
                    "and block_kv a multiple of 16");
-  if (t->blockQ / t->warps > kMmaSyncMaxRowsPerWarp)
+  if (Legality code = checkMmaSyncCodeSize(p, *t); !code.isLegal())
+    return code;
+  if (scope == LegalityScope::Selection &&
+      t->blockQ / t->warps > kMmaSyncMaxRowsPerWarp)
     return illegal(
         LegalityReason::RowsPerWarp,
         llvm::formatv(
@@ -135,13 +189,14 @@ static Legality checkWgmma(const AttentionProblem &p, const TargetInfo &target,
 /// The kernel's own rules: the problems it takes and its tilings' shapes.
 static Legality checkKernelRules(KernelKind kind, const AttentionProblem &p,
                                  const TargetInfo &target,
-                                 const std::optional<Tiling> &t) {
+                                 const std::optional<Tiling> &t,
+                                 LegalityScope scope) {
   switch (kind) {
   case KernelKind::Simt:
   case KernelKind::TensorCore:
     return {};
   case KernelKind::MmaSync:
-    return checkMmaSync(p, target, t);
+    return checkMmaSync(p, target, t, scope);
   case KernelKind::Wgmma:
     return checkWgmma(p, target, t);
   case KernelKind::Auto:
@@ -155,13 +210,18 @@ Legality mlir::fa::checkSharedMemory(int64_t bytes, const TargetInfo &target) {
     return illegal(LegalityReason::SharedMemory,
                    llvm::formatv("shared memory {0} B exceeds {1} B per block",
                                  bytes, target.sramPerBlock));
+  if (bytes > kMaxLaunchSharedBytes)
+    return illegal(LegalityReason::SharedMemory,
+                   llvm::formatv("shared memory {0} B exceeds the {1} B a "
+                                 "launch can request",
+                                 bytes, kMaxLaunchSharedBytes));
   return {};
 }
 
 /// The thread block's resources: threads, shared memory, registers.
 static Legality checkResources(KernelKind kind, const Tiling &t,
                                const AttentionProblem &p,
-                               const TargetInfo &target) {
+                               const TargetInfo &target, LegalityScope scope) {
   int64_t threads = 32 * t.warps;
   if (threads > kMaxThreadsPerBlock)
     return illegal(LegalityReason::ThreadLimit,
@@ -170,6 +230,8 @@ static Legality checkResources(KernelKind kind, const Tiling &t,
   if (Legality shared = checkSharedMemory(sramBytes(t, p, kind), target);
       !shared.isLegal())
     return shared;
+  if (scope == LegalityScope::Generation)
+    return {};
   const detail::KernelModel &model = detail::getKernelModel(kind);
   int64_t registers = model.registersPerThread(t, p);
   detail::RegisterBudget budget = model.registerBudget(t, target);
@@ -187,9 +249,10 @@ static Legality checkResources(KernelKind kind, const Tiling &t,
 
 Legality mlir::fa::checkLegality(KernelKind kind, const AttentionProblem &p,
                                  const TargetInfo &target,
-                                 const std::optional<Tiling> &tiling) {
-  if (Legality rules = checkKernelRules(kind, p, target, tiling);
+                                 const std::optional<Tiling> &tiling,
+                                 LegalityScope scope) {
+  if (Legality rules = checkKernelRules(kind, p, target, tiling, scope);
       !rules.isLegal() || !tiling)
     return rules;
-  return checkResources(kind, *tiling, p, target);
+  return checkResources(kind, *tiling, p, target, scope);
 }

@@ -41,6 +41,9 @@ fa::DiagnosticsTo::DiagnosticsTo(MLIRContext *context,
                                  MlirStringCallback callback, void *userData) {
   if (!callback)
     return;
+  this->context = context;
+  printedOp = context->shouldPrintOpOnDiagnostic();
+  context->printOpOnDiagnostic(false);
   handler.emplace(context, [=](Diagnostic &diag) {
     std::string text;
     llvm::raw_string_ostream os(text);
@@ -50,3 +53,7 @@ fa::DiagnosticsTo::DiagnosticsTo(MLIRContext *context,
   });
 }
 
+fa::DiagnosticsTo::~DiagnosticsTo() {
+  if (context)
+    context->printOpOnDiagnostic(printedOp);
+}

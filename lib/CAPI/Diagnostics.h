@@ -21,15 +21,20 @@ namespace fa {
 void printDiagnostic(Diagnostic &diag, llvm::raw_ostream &os);
 
 /// While it lives, sends every diagnostic of `context` to `callback` as
-/// printDiagnostic's text, one call each, and to no other handler. Does
-/// nothing when `callback` is null: the context's handlers see them.
+/// printDiagnostic's text, one call each, and to no other handler, without
+/// the "see current operation" note that would print the whole op (a
+/// module, for a pass that fails on it). Does nothing when `callback` is
+/// null: the context's handlers see them.
 class DiagnosticsTo {
 public:
   DiagnosticsTo(MLIRContext *context, MlirStringCallback callback,
                 void *userData);
+  ~DiagnosticsTo();
 
 private:
   std::optional<ScopedDiagnosticHandler> handler;
+  MLIRContext *context = nullptr;
+  bool printedOp = false;
 };
 
 } // namespace fa

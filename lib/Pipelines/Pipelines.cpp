@@ -197,8 +197,9 @@ void mlir::fa::buildFAGPUToPTXPipeline(OpPassManager &pm,
   pm.addPass(createGpuModuleToBinaryPass(toBinary));
 }
 
-void mlir::fa::buildFAToPTXPipeline(OpPassManager &pm,
-                                    const FAToPTXPipelineOptions &options) {
+/// The stages of fa-to-ptx-pipeline up to `options.stopAfter`.
+static void addFAToPTXStages(OpPassManager &pm,
+                             const FAToPTXPipelineOptions &options) {
   FASetTargetPassOptions target;
   target.target = options.target;
   target.arch = options.arch;
@@ -219,6 +220,15 @@ void mlir::fa::buildFAToPTXPipeline(OpPassManager &pm,
   if (stopsBefore(options, PipelineStage::Binary))
     return;
   buildFAGPUToPTXPipeline(pm, options);
+}
+
+void mlir::fa::buildFAToPTXPipeline(OpPassManager &pm,
+                                    const FAToPTXPipelineOptions &options) {
+  // Only fa ops and GPU IR become kernels: a module without them would end
+  // with none, an error rather than an empty success (usually an attention
+  // that fa-raise-attention did not raise).
+  pm.addPass(createFARequireKernelPass());
+  addFAToPTXStages(pm, options);
 }
 
 /// The name fa-to-ptx-pipeline is registered under.

@@ -214,6 +214,7 @@ static int testErrors(void) {
   // CHECK:       error: unknown target 'tpu'; known targets: {{.*}}h100
   // CHECK:       result 1: failure
   // CHECK:       error: fa-set-target needs a 'target' option when the module has no fa.target yet
+  // CHECK-NOT:   see current operation
   // CHECK:       result 2: failure
   // CHECK:       error: invalid target after overrides: sram_per_block must be positive
   // CHECK:       result 3: failure
@@ -424,9 +425,11 @@ static void printValue(MlirStringRef text, void *userData) {
          text.data);
 }
 
+/* The error callback gets the same userData as the result callback (the
+   header says so): it prints which search failed. */
 static void printError(MlirStringRef text, void *userData) {
-  (void)userData;
-  printf("  error: %.*s\n", (int)text.length, text.data);
+  printf("  error (%s): %.*s\n", (const char *)userData, (int)text.length,
+         text.data);
 }
 
 static void printFound(const char *what, MlirLogicalResult result) {
@@ -457,9 +460,9 @@ static int testFindToolkit(void) {
   // CHECK-NEXT:  toolkit option: found
   // CHECK-NEXT:    ptxas '/bin/sh'
   // CHECK-NEXT:  ptxas option: found
-  // CHECK-NEXT:    error: ptxas '/nonexistent' is not an executable file
+  // CHECK-NEXT:    error (ptxas): ptxas '/nonexistent' is not an executable file
   // CHECK-NEXT:  missing ptxas: not found
-  // CHECK-NEXT:    error: no ptxas in the CUDA toolkit '/nonexistent' (/nonexistent/bin/ptxas is not an executable file)
+  // CHECK-NEXT:    error (ptxas): no ptxas in the CUDA toolkit '/nonexistent' (/nonexistent/bin/ptxas is not an executable file)
   // CHECK-NEXT:  toolkit without ptxas: not found
 
   setenv("PATH", "/nonexistent", 1);
@@ -471,7 +474,7 @@ static int testFindToolkit(void) {
              faFindPtxas(none, none, printValue, NULL, ptxas));
   // CHECK-NEXT:    toolkit '/nonexistent-cuda'
   // CHECK-NEXT:  environment toolkit: found
-  // CHECK-NEXT:    error: ptxas not found: not on $PATH, and not in the CUDA toolkit of $CUDA_ROOT (/nonexistent-cuda/bin/ptxas is not an executable file)
+  // CHECK-NEXT:    error (ptxas): ptxas not found: not on $PATH, and not in the CUDA toolkit of $CUDA_ROOT (/nonexistent-cuda/bin/ptxas is not an executable file)
   // CHECK-NEXT:  search: not found
   // CHECK-NEXT:  no error callback: not found
   return 0;

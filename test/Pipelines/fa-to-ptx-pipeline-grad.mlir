@@ -49,14 +49,15 @@ func.func @one_block_bias(%q: tensor<1x1x16x16xf32>, %l: tensor<1x1x16xf32>, %bi
 
 // -----
 
-// A tiling whose SIMT tiles do not fit the target: the same error as the
-// forward's, on the op. (dK/dV kernel: Q, dO, K, V 128 x 128 bf16 (32768
+// A tiling whose SIMT tiles do not fit the target: fa-select-tiling checks a
+// given tiling with simtBackwardSramBytes, the count convert-fa-to-gpu's
+// launch gets (convert-fa-to-gpu-grad.mlir), before anything is built. (dK/dV kernel: Q, dO, K, V 128 x 128 bf16 (32768
 // each), lse and D (512 each), S and dP 128 x 128 f32 (65536 each), dK_j
 // and dV_j 128 x 128 f32 (65536 each): 394240 bytes.)
 func.func @too_big(%q: tensor<1x2x4096x128xbf16>, %l: tensor<1x2x4096xf32>,
     %dq: tensor<1x2x4096x128xbf16>, %dk: tensor<1x2x4096x128xbf16>, %dv: tensor<1x2x4096x128xbf16>)
     -> (tensor<1x2x4096x128xbf16>, tensor<1x2x4096x128xbf16>, tensor<1x2x4096x128xbf16>) {
-  // expected-error @+1 {{thread block needs 394240 bytes of shared memory but the target (sm_90a) allows 232448 per block}}
+  // expected-error @+1 {{tiling #fa.tiling<block_q = 128, block_kv = 128, stages = 1, warps = 8> does not fit the target (sm_90a): shared memory 394240 B exceeds 232448 B per block (backward kernel=simt)}}
   %r:3 = fa.attention_grad ins(%q, %q, %q, %q, %q, %l : tensor<1x2x4096x128xbf16>, tensor<1x2x4096x128xbf16>,
              tensor<1x2x4096x128xbf16>, tensor<1x2x4096x128xbf16>, tensor<1x2x4096x128xbf16>, tensor<1x2x4096xf32>)
          outs(%dq, %dk, %dv : tensor<1x2x4096x128xbf16>, tensor<1x2x4096x128xbf16>, tensor<1x2x4096x128xbf16>)
@@ -67,11 +68,13 @@ func.func @too_big(%q: tensor<1x2x4096x128xbf16>, %l: tensor<1x2x4096xf32>,
 
 // -----
 
-// Tiles beyond what a launch's i32 shared memory size can say.
+// Tiles beyond what a launch's i32 shared memory size can say: the same
+// check, in 64-bit arithmetic (convert-fa-to-gpu's i32 limit is
+// test/Regression/convert-fa-to-gpu-huge-tiles.mlir).
 func.func @huge(%q: tensor<1x2x4096x128xbf16>, %l: tensor<1x2x4096xf32>,
     %dq: tensor<1x2x4096x128xbf16>, %dk: tensor<1x2x4096x128xbf16>, %dv: tensor<1x2x4096x128xbf16>)
     -> (tensor<1x2x4096x128xbf16>, tensor<1x2x4096x128xbf16>, tensor<1x2x4096x128xbf16>) {
-  // expected-error @+1 {{tile buffers need more than 2147483647 bytes of shared memory}}
+  // expected-error @+1 {{shared memory 34494480384 B exceeds 232448 B per block (backward kernel=simt)}}
   %r:3 = fa.attention_grad ins(%q, %q, %q, %q, %q, %l : tensor<1x2x4096x128xbf16>, tensor<1x2x4096x128xbf16>,
              tensor<1x2x4096x128xbf16>, tensor<1x2x4096x128xbf16>, tensor<1x2x4096x128xbf16>, tensor<1x2x4096xf32>)
          outs(%dq, %dk, %dv : tensor<1x2x4096x128xbf16>, tensor<1x2x4096x128xbf16>, tensor<1x2x4096x128xbf16>)

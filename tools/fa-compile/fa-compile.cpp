@@ -89,8 +89,8 @@ static cl::opt<bool>
 static cl::opt<bool> verifyEach(
     "verify-each",
     cl::desc("Verify the IR after every pass of the pipeline (MLIR's "
-             "default, 15% of a d = 128 kernel's compile); without it the "
-             "input and the pipeline's output are verified"),
+             "default, off here for compile time: decision D25); without it "
+             "the input and the pipeline's output are verified"),
     cl::init(false));
 
 /// The start of one of fa-compile's own diagnostics, in MLIR's form.

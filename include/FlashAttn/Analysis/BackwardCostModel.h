@@ -30,12 +30,15 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <variant>
 
 namespace mlir {
 namespace fa {
 
-/// How dQ, summed over the kv-blocks, is accumulated.
+/// How dQ, summed over the kv-blocks, is accumulated. `Auto` is a request
+/// only (a decision is never Auto).
 enum class DqAccumulation {
+  Auto,
   /// f32 atomic adds into a dQ accumulator in global memory, in whatever
   /// order the kv-blocks reach them, then a kernel that converts it to the
   /// element type. The sum's rounding depends on that order.
@@ -44,10 +47,59 @@ enum class DqAccumulation {
   /// of a q-block's dQ once the block of j - 1 has (a per-q-block counter
   /// in global memory), so the result is bit-identical run to run.
   Ordered,
+  /// A Q-stationary pass of its own that recomputes S and dP for each
+  /// (q-block, kv-block) pair and sums dQ_i in its block (the tiled form's
+  /// nest 3): no atomics, bit-identical run to run. The SIMT kernel's only
+  /// mode (it is built from the tiled form); the tensor-core model does not
+  /// price it.
+  Separate,
 };
 
-/// `atomic` or `ordered`.
+/// `auto`, `atomic`, `ordered` or `separate`, and back.
 llvm::StringRef stringifyDqAccumulation(DqAccumulation value);
+std::optional<DqAccumulation> parseDqAccumulation(llvm::StringRef name);
+
+/// Whether the backward kernel `kind` builds `dq`: the SIMT kernel only
+/// `separate`, the tensor-core kernels (mma-sync, wgmma) `atomic` and
+/// `ordered`. Returns why not, or nullopt.
+std::optional<std::string> dqUnsupportedReason(KernelKind kind,
+                                               DqAccumulation dq);
+
+/// The dQ accumulation of the backward kernel `kind` (Simt, MmaSync or
+/// Wgmma) for a request: a forced mode (`forced` not Auto) is kept;
+/// otherwise the SIMT kernel's `separate`, and for the tensor-core kernels
+/// `atomic` (the model's cheapest: ordering only adds a wait) or, when
+/// `deterministic`, `ordered`. Returns the error instead when the forced
+/// mode is not one `kind` builds, or is `atomic` with `deterministic`.
+std::variant<DqAccumulation, std::string>
+decideDqAccumulation(KernelKind kind, bool deterministic,
+                     DqAccumulation forced);
+
+/// Shared memory of one thread block of each nest of the backward's tiled
+/// form (fa-tile-attention, docs/Backward.md), as the SIMT kernel allocates
+/// it: every buffer one-shot bufferization allocates in the nest's
+/// thread-block loop, each padded to 128 bytes.
+struct SimtBackwardSram {
+  /// Nest 1, D = rowsum(dO * O): no tile.
+  int64_t rowDot = 0;
+  /// Nests 2 (dK, dV), 3 (dQ) and 4 (dBias; 0 without a bias gradient).
+  int64_t keyValue = 0;
+  int64_t query = 0;
+  int64_t biasGrad = 0;
+
+  /// The largest nest's: what one block of the backward needs.
+  int64_t maxBytes() const;
+};
+
+/// The tiles every nest allocates (Q [Bq, D], dO [Bq, Dv], K [Bkv, D],
+/// V [Bkv, Dv] in the element type, lse and D [Bq] in f32, the mask tile),
+/// the f32 S and dP [Bq, Bkv], and each nest's f32 accumulators: dK_j
+/// [Bkv, D] and dV_j [Bkv, Dv] (nest 2), dQ_i [Bq, D] (nest 3), the bias
+/// gradient's tile (nest 4, when `biasGrad`: one row or column where the
+/// bias broadcasts). `stages` and `warps` do not enter.
+SimtBackwardSram simtBackwardSramBytes(const Tiling &tiling,
+                                       const AttentionProblem &problem,
+                                       bool biasGrad);
 
 /// Everything the backward model computed for one candidate tiling
 /// (block_q: rows of a streamed q-block; block_kv: rows of the resident
@@ -99,17 +151,20 @@ struct BackwardDecision {
   const BackwardCost &winner() const { return candidates[best]; }
 };
 
-/// The backward's cost model of one target and tensor-core kernel kind
-/// (MmaSync or Wgmma).
+/// The backward's cost model of one target and kernel kind: the tensor-core
+/// kernels (MmaSync, Wgmma; not built yet) or the SIMT kernel of the tiled
+/// form (Simt). `biasGrad`: the op asks for the bias gradient (the SIMT
+/// kernel's nest 4).
 class BackwardCostModel {
 public:
-  BackwardCostModel(TargetInfo target, KernelKind kind)
-      : target(std::move(target)), kind(kind) {}
+  BackwardCostModel(TargetInfo target, KernelKind kind, bool biasGrad = false)
+      : target(std::move(target)), kind(kind), biasGrad(biasGrad) {}
 
-  /// block_q and block_kv multiples of 16 up to 256, 1 or 2 stages of the
-  /// streamed tiles, and 2 to 16 warps (wgmma: block_kv 64 rows per
-  /// warpgroup; mma-sync: the warps split dK's m16n8 fragments, which
-  /// evaluate checks against the head dimension).
+  /// Tensor-core kernels: block_q and block_kv multiples of 16 up to 256, 1
+  /// or 2 stages of the streamed tiles, and 2 to 16 warps (wgmma: block_kv
+  /// 64 rows per warpgroup; mma-sync: the warps split dK's m16n8 fragments,
+  /// which evaluate checks against the head dimension). SIMT: block_q and
+  /// block_kv multiples of 16 up to 256, 1 stage, 4 or 8 warps.
   llvm::SmallVector<Tiling> enumerateCandidates() const;
 
   /// Scores one tiling for `dq`; `rejection` says why it does not fit.
@@ -117,14 +172,24 @@ public:
                         DqAccumulation dq) const;
 
   /// The feasible candidate of lowest predicted time (ties to the lower HBM
-  /// traffic, then the smaller shared memory); `deterministic` asks for
-  /// ordered dQ adds.
+  /// traffic, then the smaller shared memory) for `dq` (decided, not Auto).
+  BackwardDecision select(const AttentionProblem &problem,
+                          DqAccumulation dq) const;
+  /// The same for the dQ mode decideDqAccumulation gives with nothing
+  /// forced.
   BackwardDecision select(const AttentionProblem &problem,
                           bool deterministic) const;
 
+  KernelKind getKind() const { return kind; }
+
 private:
+  /// evaluate's SIMT kernel.
+  BackwardCost evaluateSimt(const Tiling &tiling,
+                            const AttentionProblem &problem) const;
+
   TargetInfo target;
   KernelKind kind;
+  bool biasGrad;
 };
 
 /// (q-block, kv-block) pairs a causal or dense backward computes for one

@@ -41,6 +41,9 @@ enum class LegalityReason {
   /// The tiling is not made of the kernel's fragments (fitsMmaSyncShape,
   /// fitsWgmmaShape).
   KernelShape,
+  /// More unrolled code per warp than the generator builds (the mma-sync
+  /// kernel's row tiles, fragments and mma.sync per kv-step).
+  CodeSize,
   /// More rows per warp than the mma-sync register fit was measured for.
   RowsPerWarp,
   /// More threads per block than CUDA allows.
@@ -56,13 +59,30 @@ enum class LegalityReason {
 };
 
 /// `legal`, `arch`, `element-type`, `head-dim`, `kernel-shape`,
-/// `rows-per-warp`, `thread-limit`, `shared-memory`, `registers-per-thread`
-/// or `register-file`.
+/// `code-size`, `rows-per-warp`, `thread-limit`, `shared-memory`,
+/// `registers-per-thread` or `register-file`.
 llvm::StringRef stringifyLegalityReason(LegalityReason reason);
 
 /// Whether `reason` is one of the kernel's own rules (Arch, ElementType,
-/// HeadDim, KernelShape, RowsPerWarp) rather than a resource of the block.
+/// HeadDim, KernelShape, CodeSize, RowsPerWarp) rather than a resource of
+/// the block.
 bool isKernelRule(LegalityReason reason);
+
+/// Whether `reason` depends on the problem and the target only, not on the
+/// tiling (Arch, ElementType, HeadDim).
+bool isProblemRule(LegalityReason reason);
+
+/// Which of checkLegality's rules apply.
+enum class LegalityScope {
+  /// Every rule: what the cost model may choose (fa-select-tiling,
+  /// fa-check-sram-budget, explain).
+  Selection,
+  /// What convert-fa-to-nvgpu builds from a tiling, also one written by
+  /// hand: every rule but the cost model's own ranges and estimates
+  /// (RowsPerWarp, RegistersPerThread, RegisterFile; ptxas spills what does
+  /// not fit in registers).
+  Generation,
+};
 
 /// A verdict of checkLegality.
 struct Legality {
@@ -91,21 +111,25 @@ bool fitsWgmmaShape(const Tiling &tiling);
 ///  1. What the kernel supports (any problem for simt and tensor-core):
 ///     - mma-sync: sm_80 or later, f16/bf16, head dims multiples of 16;
 ///     - wgmma: sm_90a, f16/bf16, head dims multiples of 64 up to 256.
-///  2. The tiling's shape: mma-sync, fitsMmaSyncShape and at most 48 rows
-///     per warp (the register fit's range); wgmma, fitsWgmmaShape.
+///  2. The tiling's shape: mma-sync, fitsMmaSyncShape, at most 128 rows,
+///     128 S or O fragments and 2048 mma.sync per warp and kv-step (what
+///     the generator unrolls) and (Selection) at most 48 rows per warp (the
+///     register fit's range); wgmma, fitsWgmmaShape.
 ///  3. The block's resources: at most 1024 threads, shared memory
-///     (sramBytes) within `sram_per_block`, the register estimate
-///     (registersPerThread) within the kernel's per-thread limit (mma-sync:
-///     35 over the target's, where ptxas spills a little; wgmma: the block's
-///     share of the register file plus 24, where ptxas squeezes), and the
-///     block's allocated registers within the SM's.
+///     (sramBytes) within `sram_per_block` and a launch's i32, and
+///     (Selection) the register estimate (registersPerThread) within the
+///     kernel's per-thread limit (mma-sync: 35 over the target's, where
+///     ptxas spills a little; wgmma: the block's share of the register file
+///     plus 24, where ptxas squeezes), and the block's allocated registers
+///     within the SM's.
 Legality checkLegality(KernelKind kind, const AttentionProblem &problem,
                        const TargetInfo &target,
-                       const std::optional<Tiling> &tiling = std::nullopt);
+                       const std::optional<Tiling> &tiling = std::nullopt,
+                       LegalityScope scope = LegalityScope::Selection);
 
 /// The shared-memory rule of checkLegality alone: SharedMemory when a
 /// block's `bytes` (sramBytes, SharedLayout's total) exceed the target's
-/// `sram_per_block`.
+/// `sram_per_block` or what a launch can request (an i32).
 Legality checkSharedMemory(int64_t bytes, const TargetInfo &target);
 
 } // namespace fa

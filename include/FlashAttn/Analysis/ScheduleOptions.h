@@ -15,6 +15,7 @@
 #ifndef FLASHATTN_ANALYSIS_SCHEDULEOPTIONS_H
 #define FLASHATTN_ANALYSIS_SCHEDULEOPTIONS_H
 
+#include "FlashAttn/Analysis/BackwardCostModel.h"
 #include "FlashAttn/Analysis/KernelSchedule.h"
 #include "llvm/Support/CommandLine.h"
 
@@ -106,6 +107,22 @@ inline llvm::cl::ValuesClass toggleValues() {
                  "consumer warpgroups (needs wgmma-loads=tma and "
                  "wgmma-release=producer or auto)"),
       clEnumValN(Toggle::Off, "off", "never"));
+}
+
+/// fa-select-tiling's dQ accumulation of the backward.
+inline llvm::cl::ValuesClass dqAccumulationValues() {
+  return llvm::cl::values(
+      clEnumValN(DqAccumulation::Auto, "auto",
+                 "separate for the simt kernel; atomic for the tensor-core "
+                 "kernels, ordered when deterministic"),
+      clEnumValN(DqAccumulation::Atomic, "atomic",
+                 "f32 atomic adds, then a conversion kernel (tensor-core "
+                 "kernels; not deterministic)"),
+      clEnumValN(DqAccumulation::Ordered, "ordered",
+                 "the same adds in kv-block order (tensor-core kernels; "
+                 "deterministic)"),
+      clEnumValN(DqAccumulation::Separate, "separate",
+                 "a Q-stationary pass of its own (the simt kernel)"));
 }
 
 inline llvm::cl::ValuesClass maskedStepsValues() {

@@ -42,14 +42,63 @@ constexpr int64_t kWgmmaSwizzleAtomBytes = 1024;
 /// [rows x 128 B], its 16-byte chunks permuted by the row modulo 8.
 constexpr int64_t kWgmmaSwizzleRowBytes = 128;
 
-/// The wgmma kernel's mbarriers (static shared memory, 8 bytes each): per
-/// K/V stage a "full" one (its TMA loads complete on it) and, with
-/// convert-fa-to-nvgpu's wgmma-release=mbarrier, an "empty" one (the warps
-/// done with the slot arrive on it), and one for Q; counted with the empty
-/// ones so that either variant fits. ptxas allocates static shared memory in
-/// 16-byte units.
+/// Rows of one swizzle atom: the 16-byte chunks of a swizzled row are
+/// permuted by the row modulo this.
+constexpr int64_t kWgmmaSwizzleAtomRows =
+    kWgmmaSwizzleAtomBytes / kWgmmaSwizzleRowBytes;
+
+/// The unit the kernels move and permute shared memory in: one cp.async,
+/// one ldmatrix row address, one chunk of the 128-byte swizzle.
+constexpr int64_t kSharedChunkBytes = 16;
+
+/// Bytes of one mbarrier; ptxas allocates static shared memory in units of
+/// kStaticSharedUnitBytes.
+constexpr int64_t kMBarrierBytes = 8;
+constexpr int64_t kStaticSharedUnitBytes = 16;
+
+/// The wgmma kernel's mbarriers, one static array indexed as follows:
+/// per K/V slot a "full" one its TMA loads complete on (K's alone when V is
+/// loaded apart), then Q's, then (V apart) the V slots' full ones, then
+/// (slots released through mbarriers) the "empty" ones the warps done with
+/// a slot arrive on: one per slot, or per K slot and then per V slot.
+struct WgmmaBarriers {
+  /// K/V slots (the tiling's stages).
+  int64_t stages = 1;
+  /// V is loaded apart from K (the overlapped step: K runs a block ahead).
+  bool separateV = false;
+  /// Slots are freed through empty mbarriers (release = mbarrier/producer).
+  bool empties = false;
+
+  /// Slot s's full mbarrier is fullBase() + s (K's when separateV).
+  int64_t fullBase() const { return 0; }
+  int64_t q() const { return stages; }
+  /// separateV: V slot s's full mbarrier is vFullBase() + s.
+  int64_t vFullBase() const { return stages + 1; }
+  /// The mbarriers one arrival completes (the leader's, with the bytes).
+  int64_t fullCount() const { return stages + 1 + (separateV ? stages : 0); }
+  /// empties: slot s's (K slot s's) empty mbarrier is emptyBase() + s, V
+  /// slot s's vEmptyBase() + s.
+  int64_t emptyBase() const { return fullCount(); }
+  int64_t vEmptyBase() const { return emptyBase() + stages; }
+  int64_t emptyCount() const {
+    return empties ? (separateV ? 2 : 1) * stages : 0;
+  }
+  int64_t count() const { return fullCount() + emptyCount(); }
+  /// Static shared memory of the array, as ptxas allocates it.
+  int64_t bytes() const {
+    return (kMBarrierBytes * count() + kStaticSharedUnitBytes - 1) /
+           kStaticSharedUnitBytes * kStaticSharedUnitBytes;
+  }
+};
+
+/// The static shared memory the cost model counts for the wgmma kernel's
+/// mbarriers: WgmmaBarriers of `stages` slots with the empty ones and V
+/// loaded with K. The overlapped step with mbarrier release uses `stages`
+/// to 2 * `stages` more (WgmmaBarriers::bytes), which the 1 KiB granularity
+/// of the dynamic part leaves room for on every known target; fa-compile
+/// checks the kernel's real static shared memory.
 inline int64_t wgmmaBarrierBytes(int64_t stages) {
-  return (8 * (2 * stages + 1) + 15) / 16 * 16;
+  return WgmmaBarriers{stages, /*separateV=*/false, /*empties=*/true}.bytes();
 }
 
 /// How the rows of a kernel's Q, K and V tiles sit in shared memory.
@@ -90,6 +139,10 @@ struct SharedRegion {
   int64_t bufferOffset(int64_t index) const {
     return offset + index * bufferBytes;
   }
+  /// Elements of `rows` rows of `rowPitch`: a Dense or Padded buffer
+  /// before its alignment; a Swizzled128B buffer's 64-column block (the
+  /// distance from one block to the next).
+  int64_t pitchedElements() const { return rows * rowPitch; }
   /// Bytes of all the region's buffers.
   int64_t bytes() const { return count * bufferBytes; }
   /// Bytes from the layout's base to the end of the region.
@@ -106,6 +159,8 @@ struct SharedRegion {
 ///    wgmma's reads and the loads' writes conflict-free), each buffer a whole
 ///    number of swizzle atoms; the dynamic allocation adds baseSlackBytes to
 ///    round its base up to an atom, and the mbarriers are static.
+///    Both kernels' epilogues stage O in Q's region (each warp over its own
+///    Q rows, whose reads are done), so O needs no region of its own.
 ///  - tensor-core: Q and the `stages` K and V tiles, Dense.
 ///  - SIMT: one Q, K and V tile (no stages), then the mask tile, S, the
 ///    accumulator and the row vectors, every buffer 128-byte aligned.

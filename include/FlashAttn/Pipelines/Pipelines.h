@@ -107,8 +107,9 @@ struct FAToPTXPipelineOptions
       *this, "llvm-slp",
       llvm::cl::desc("Run LLVM's SLP vectorizer in gpu-module-to-binary's "
                      "O1-O3 pipeline. Off by default: the kernels' PTX is "
-                     "the same without it, and it was 5-23% of the compile "
-                     "time. Sets LLVM's process-wide -vectorize-slp when "
+                     "the same without it, at a fraction of the compile "
+                     "time (docs/decisions.md, D23). Sets LLVM's "
+                     "process-wide -vectorize-slp when "
                      "the pipeline is built, unless the command line gave "
                      "it"),
       llvm::cl::init(false)};

@@ -70,6 +70,30 @@ def FAMergeGPUModulesPass : Pass<"fa-merge-gpu-modules", "ModuleOp"> {
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }
 
+def FARequireKernelPass : Pass<"fa-require-kernel", "ModuleOp"> {
+  let summary = "Fail when the module holds no kernel";
+  let description = [{
+    `fa-to-ptx-pipeline` makes kernels of `fa` ops and of GPU IR
+    (`gpu.launch`, `gpu.launch_func`, `gpu.module`, `gpu.binary`) only: a
+    module with none of them ends with no kernel, and a pipeline that exits
+    0 on it hides the usual cause, an attention written in linalg that
+    `fa-raise-attention` did not raise. This pass fails on such a module
+    with an error that says so and points to
+    `fa-raise-attention{explain=true}`, which names the step of each
+    candidate that did not match. `fa-to-ptx-pipeline` runs it first, so
+    every `stop-after` stage refuses such a module.
+
+    ```mlir
+    // error: the module holds no kernel: no fa.attention, gpu.launch or
+    // gpu.module (run fa-raise-attention{explain=true} to see why an
+    // attention written in linalg was not raised)
+    module {
+      func.func @f(%x: tensor<4xf32>) -> tensor<4xf32> { return %x : tensor<4xf32> }
+    }
+    ```
+  }];
+}
+
 def FACheckLaunchLimitsPass
     : InterfacePass<"fa-check-launch-limits", "::mlir::FunctionOpInterface"> {
   let summary = "Refuse gpu.launch / gpu.launch_func sizes beyond CUDA's "

@@ -36,13 +36,11 @@ namespace detail {
 inline constexpr double kStepOverheadClocks = 200;
 /// A step with one stage waits for its own K/V tiles (L2 latency): the
 /// tensor-core kernels issue block j + 1's loads into the one slot only
-/// once block j is done with it. Fitted for wgmma; for mma-sync measured
-/// since (docs/CostModel.md, "Masked steps and one stage").
+/// once block j is done with it (docs/decisions.md, D37).
 inline constexpr double kLoadLatencyClocks = 1000;
 /// mma-sync and wgmma: per thread block, the DRAM latency of its first loads
-/// and the store of O that no other work of the block hides (about 1.5 us at
-/// the H100's clock; fitted to the mma-sync small-N tiling sweep,
-/// docs/CostModel.md).
+/// and the store of O that no other work of the block hides (fitted to the
+/// mma-sync small-N tiling sweep; docs/decisions.md, D08).
 inline constexpr double kBlockFixedClocks = 3000;
 /// FP32-lane operations per score besides the exponential: scale and
 /// subtract the max, row max, row sum, convert to 16 bits.

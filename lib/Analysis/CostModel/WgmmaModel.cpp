@@ -20,59 +20,44 @@ using namespace mlir;
 using namespace mlir::fa;
 using namespace mlir::fa::detail;
 
-/// The register fit (registersPerThread): what ptxas allocated for 24
-/// tilings of the H100 sweep, within 16 registers below 200
-/// (docs/CostModel.md, "The wgmma kernel: fitted to the H100").
+/// The register fit (registersPerThread): what ptxas allocated for the
+/// tilings of the H100 sweep (docs/decisions.md, D12).
 static constexpr int64_t kWgmmaRegisterBase = -20;
 /// How far over the block's share of the register file an estimate may be
-/// and still fit without spills (ptxas allocates less when less is
-/// available; measured 24 at 192x96, d = 128).
+/// and still fit without spills: ptxas allocates less when less is
+/// available (D12).
 static constexpr int64_t kWgmmaRegisterSqueeze = 24;
 /// The latency of one kv step that no resource is busy for (the wgmma
 /// waits, the barriers, the quad shuffles), fitted to the H100 sweep of one
-/// resident block (docs/CostModel.md).
+/// resident block (D12).
 static constexpr double kWgmmaStepLatencyClocks = 530;
 /// The share of the shorter of MMA and softmax time hidden by a second
-/// resident block (fitted to the H100 sweep: at d = 64, 128x96 with two
-/// blocks per SM beat every one-block tiling by 14-25%). The cp.async
-/// kernel also had a third warpgroup hide 10% (192x96 beat 128x128 by 1-7%
-/// at d = 128); with TMA loads 128x160 beats 192x96 by 6-8% and that term
-/// is gone (docs/CostModel.md, "TMA").
+/// resident block (D12). A third warpgroup hid time only while the kernel
+/// loaded with cp.async, so no term of its own (D19).
 static constexpr double kWgmmaBlockOverlap = 0.25;
 /// The share of the shorter of MMA and softmax time that the producer
 /// kernel hides (two consumer warpgroups at one block per SM get the
 /// producer warpgroup, the overlapped step and turns: one warpgroup's
 /// softmax runs under the other's wgmmas), where the MMAs are the longer
 /// part; where the softmax is (d = 64), a lone block's 8 warps issue it too
-/// slowly to gain, as measured (docs/CostModel.md, "The producer kernel's
-/// step"). Any value from 0.2 to 1 gives the same picks at the benchmark's
-/// shapes; 0.8 gives the measured times (within 4% at d = 128 N = 1k causal
-/// to 16k).
+/// slowly to gain (D33).
 static constexpr double kWgmmaProducerOverlap = 0.8;
 /// The producer kernel with three consumer warpgroups: the share of the
-/// shorter of MMA and softmax time that turns hide (docs/CostModel.md,
-/// "Three consumer warpgroups"; fitted to the round-robin d = 64 runs).
+/// shorter of MMA and softmax time that turns hide (D38).
 static constexpr double kWgmmaProducer3Overlap = 0.35;
 /// The share with four or more resident blocks (one warpgroup each at the
 /// tilings that get there: 64-row blocks): four warpgroups that share no
-/// barrier, where two blocks of two warpgroups are two pairs in lockstep.
-/// The same share as three consumer warpgroups taking turns; 0.35 to 0.4
-/// pick the measured best at every round-robin shape (d = 64 causal N = 2k:
-/// 64x80 with four blocks, 0.9-2.6% ahead of 128x96 in four leases;
-/// docs/CostModel.md, "Four resident blocks").
+/// barrier, where two blocks of two warpgroups are two pairs in lockstep;
+/// the same share as three consumer warpgroups taking turns (D41).
 static constexpr double kWgmmaFourBlockOverlap = kWgmmaProducer3Overlap;
 static constexpr int64_t kWgmmaFourBlocks = 4;
 /// FP32-lane instructions per 16-byte chunk of K and V, charged to the
 /// threads of the block. Fitted when the kernel issued cp.async from every
 /// thread (the swizzled address, the zero-fill predicate, the copy); with
-/// TMA one thread issues the loads, but the same value still orders the
-/// measured d = 64 tilings (128x96 over 64x128 by 3-7%; at 3 lane
-/// instructions the model picks 64x128), so it stays as fitted.
+/// TMA one thread issues the loads, but the fitted value still orders the
+/// d = 64 tilings as measured, so it stays (D12, D19).
 static constexpr double kWgmmaLaneOpsPerChunk = 12;
-/// Resident blocks beyond this many hide none of a step's latency (fitted
-/// to the TMA kernel's small-N sweep: at d = 64 causal N = 1k, 64x64 with 4
-/// blocks per SM beat 64x32 with 7 and 64x48 with 5 by 5-9%;
-/// docs/CostModel.md, "Small N with TMA").
+/// Resident blocks beyond this many hide none of a step's latency (D20).
 static constexpr double kWgmmaLatencyHidingBlocks = 4;
 
 bool mlir::fa::buildsWgmmaProducer(const Tiling &tiling,
@@ -97,10 +82,9 @@ public:
   }
 
   /// The fit is what ptxas allocates when it may take 255; with more threads
-  /// it fits the block's share of the register file without spills (192x96
-  /// at d = 128: estimated 192, allocated 168). At the per-thread maximum
-  /// itself there is no such slack (128x192 at d = 128: estimated 276,
-  /// allocated 252, 5% slower than 128x128).
+  /// it fits the block's share of the register file without spills. At the
+  /// per-thread maximum itself there is no such slack: ptxas spills (D12;
+  /// docs/CostModel.md, "The wgmma kernel: fitted to the H100").
   RegisterBudget registerBudget(const Tiling &t,
                                 const TargetInfo &target) const override {
     int64_t cap = std::min(target.maxRegsPerThread,
@@ -153,10 +137,7 @@ public:
   /// On top of the latency of the first loads and the store (as mma-sync),
   /// the block waits for its Q tile and half of its O store at the SM's
   /// share of the DRAM bandwidth (all SMs start and end blocks together; the
-  /// other half of the store drains while the next block starts). Fitted to
-  /// the TMA kernel's small-N sweeps: any weight of the Q and O bytes from
-  /// 0.5 to 0.85 gives the measured best tilings at causal N = 1k and 2k
-  /// (docs/CostModel.md, "Small N with TMA").
+  /// other half of the store drains while the next block starts; D20).
   double blockFixedSeconds(const StepInputs &in) const override {
     const Tiling &t = in.tiling;
     const AttentionProblem &p = in.problem;

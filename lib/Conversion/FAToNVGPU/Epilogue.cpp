@@ -61,13 +61,15 @@ void EpilogueWriter::storePairsToShared() {
   // Each pair over the warp's Q rows, 4-byte aligned (a pair never crosses
   // a 16-byte chunk) and free of bank conflicts (padded rows; swizzled
   // ones, whose chunks move by row % 8).
+  const SharedRegion &q = tiles.getLayout().q;
+  int64_t qOffset = q.offset / q.elementBytes;
   for (int64_t mi = 0; mi < k.mTiles; ++mi)
     for (int64_t r = 0; r < 2; ++r) {
       Value tileRow = k.addc(tileRowBase, 16 * mi + 8 * r);
       for (int64_t dn = 0; dn < k.nTilesO; ++dn) {
         SmallVector<Value> at =
             k.wg ? SmallVector<Value>{k.add(
-                       tiles.swizzled(k.idx(0), k.t.blockQ, tileRow,
+                       tiles.swizzled(k.idx(qOffset), k.t.blockQ, tileRow,
                                       k.idx(8 * dn)),
                        colBase)}
                  : SmallVector<Value>{tileRow, k.addc(colBase, 8 * dn)};
@@ -85,14 +87,17 @@ void EpilogueWriter::storeThroughTma() {
   k.fenceAsyncProxy();
   k.syncWarp();
   k.ifThen(k.cmp(arith::CmpIPredicate::eq, k.lane, k.idx(0)), [&] {
-    for (int64_t block = 0; block < k.dv / 64; ++block) {
+    // The warp's rows of Q's 64-column blocks.
+    const SharedRegion &q = tiles.getLayout().q;
+    int64_t columns = tiles.swizzleColumns();
+    for (int64_t block = 0; block < k.dv / columns; ++block) {
       Value offset =
-          k.add(k.idx(block * k.t.blockQ * 64), k.mulc(k.warpRow, 64));
-      Value bytes = k.add(tiles.pad, k.mulc(offset, 2));
-      Value src = tiles.box(k.rowsPerWarp, bytes);
+          k.add(k.idx(q.offset / q.elementBytes + block * q.pitchedElements()),
+                k.mulc(k.warpRow, columns));
+      Value src = tiles.boxAt(k.rowsPerWarp, offset);
       nvgpu::TmaAsyncStoreOp::create(
           k.b, src, outputMap,
-          ValueRange{k.idx(64 * block), k.add(k.qBase, k.warpRow), k.head,
+          ValueRange{k.idx(columns * block), k.add(k.qBase, k.warpRow), k.head,
                      k.batch},
           /*predicate=*/Value());
     }
@@ -103,31 +108,33 @@ void EpilogueWriter::storeThroughTma() {
 }
 
 void EpilogueWriter::storeStaged() {
-  // O's rows are dv * 2 bytes (a multiple of 16): 16-byte stores need its
-  // base 16-byte aligned, checked here (warp-uniform).
+  // O's rows are whole 16-byte chunks (dv a multiple of 16): 16-byte stores
+  // need its base 16-byte aligned, checked here (warp-uniform).
   ImplicitLocOpBuilder &b = k.b;
   Value o = k.op.getOutput();
   Value address = memref::ExtractAlignedPointerAsIndexOp::create(b, o);
   Value aligned =
-      k.cmp(arith::CmpIPredicate::eq, k.remc(address, 16), k.idx(0));
+      k.cmp(arith::CmpIPredicate::eq, k.remc(address, kSharedChunkBytes),
+            k.idx(0));
   auto ifAligned = scf::IfOp::create(b, aligned, /*withElse=*/true);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&ifAligned.getThenRegion().front());
   storePairsToShared();
   k.syncWarp();
-  int64_t chunksPerRow = k.dv / kChunk;
-  auto chunkType = VectorType::get({kChunk}, k.elt);
+  int64_t width = tiles.chunkElements();
+  int64_t chunksPerRow = k.dv / width;
+  auto chunkType = VectorType::get({width}, k.elt);
   for (int64_t i = 0; i < k.rowsPerWarp * chunksPerRow / 32; ++i) {
     Value chunk = k.addc(k.lane, 32 * i);
     Value tileRow = k.add(k.warpRow, k.divc(chunk, chunksPerRow));
-    Value col = k.mulc(k.remc(chunk, chunksPerRow), kChunk);
+    Value col = k.mulc(k.remc(chunk, chunksPerRow), width);
     Value row = k.add(k.qBase, tileRow);
     Value data = vector::LoadOp::create(b, chunkType, tiles.sQ,
                                         ValueRange{tileRow, col},
-                                        /*nontemporal=*/false, llvm::Align(16));
+                                        /*nontemporal=*/false, llvm::Align(kSharedChunkBytes));
     k.ifThen(k.cmp(arith::CmpIPredicate::ult, row, k.nq), [&] {
       vector::StoreOp::create(b, data, o, ValueRange{k.batch, k.head, row, col},
-                              /*nontemporal=*/false, llvm::Align(16));
+                              /*nontemporal=*/false, llvm::Align(kSharedChunkBytes));
     });
   }
   b.setInsertionPointToStart(&ifAligned.getElseRegion().front());

@@ -5,8 +5,8 @@
 //===----------------------------------------------------------------------===//
 //
 // The pass: checks a bufferized fa.attention whose #fa.schedule kernel is
-// mma_sync or wgmma (its tiling, its schedule with the one legality
-// function, the shared memory against the target) and builds its
+// mma_sync or wgmma (its problem and tiling with the one legality function,
+// checkLegality; its schedule) and builds its
 // FlashAttention-2 forward kernel from the generator's parts
 // (KernelParts.h; docs/GPU.md, "The mma-sync kernel", "The wgmma kernel"
 // and "The generator's parts"). It decides nothing: every choice is the
@@ -25,12 +25,11 @@
 
 #include "FlashAttn/Analysis/CostModel.h"
 #include "FlashAttn/Analysis/KernelSchedule.h"
+#include "FlashAttn/Analysis/Legality.h"
+#include "FlashAttn/Analysis/SharedLayout.h"
 #include "FlashAttn/Dialect/FA/IR/FAAttrs.h"
 #include "FlashAttn/Dialect/FA/IR/FAOps.h"
 #include "FlashAttn/Dialect/FA/Transforms/TilingUtils.h"
-#include "llvm/Support/FormatVariadic.h"
-
-#include <limits>
 
 namespace mlir {
 namespace fa {
@@ -41,47 +40,6 @@ namespace fa {
 
 using namespace mlir;
 using namespace mlir::fa;
-
-/// Limits of the mma-sync kernel's code, per warp. It keeps its rows as
-/// m16 row tiles, its S and O tiles in registers as m16n8 fragments (O
-/// across the kv loop) and unrolls a kv-step completely: S = Q K^T is
-/// block_kv / 8 mma.sync per row tile and 16 columns of the head dim, P V is
-/// value head dim / 8 per row tile and 16 keys. Beyond these the conversion
-/// and the NVPTX back end ran for minutes (64 row tiles: 15 minutes, not
-/// finished; D = 2^16 with 16 x 16 tiles: one minute); at them, about 20 s.
-/// The cost model's register fit keeps what fa-select-tiling chooses far
-/// below (3 row tiles, 48 fragments, 2,016 mma.sync at 256 KiB of shared
-/// memory).
-static constexpr int64_t kMaxMmaSyncRowTiles = 8;
-static constexpr int64_t kMaxMmaSyncFragments = 128;
-static constexpr int64_t kMaxMmaSyncStepInstructions = 2048;
-
-/// Why the mma-sync kernel of `tiling` (which fits its shape) is beyond
-/// those limits, or nullopt.
-static std::optional<std::string>
-mmaSyncLimitProblem(const Tiling &tiling, const AttentionProblem &problem) {
-  int64_t rowTiles = tiling.blockQ / (16 * tiling.warps);
-  int64_t sFragments = rowTiles * (tiling.blockKV / 8);
-  int64_t oFragments = rowTiles * (problem.valueHeadDim / 8);
-  int64_t stepInstructions =
-      rowTiles * (tiling.blockKV / 8 * (problem.headDim / 16) +
-                  problem.valueHeadDim / 8 * (tiling.blockKV / 16));
-  if (rowTiles > kMaxMmaSyncRowTiles)
-    return llvm::formatv("{0} rows per warp exceed {1}", 16 * rowTiles,
-                         16 * kMaxMmaSyncRowTiles)
-        .str();
-  if (sFragments > kMaxMmaSyncFragments || oFragments > kMaxMmaSyncFragments)
-    return llvm::formatv("a warp's S and O tiles are {0} and {1} m16n8 "
-                         "fragments, more than {2}",
-                         sFragments, oFragments, kMaxMmaSyncFragments)
-        .str();
-  if (stepInstructions > kMaxMmaSyncStepInstructions)
-    return llvm::formatv("a warp's kv-step unrolls {0} mma.sync, more than "
-                         "{1}",
-                         stepInstructions, kMaxMmaSyncStepInstructions)
-        .str();
-  return std::nullopt;
-}
 
 namespace {
 struct ConvertFAToNVGPUPass
@@ -130,49 +88,30 @@ struct ConvertFAToNVGPUPass
     TargetInfo target = getTargetInfo(targetAttr);
     KernelSchedule schedule = getKernelSchedule(op.getScheduleAttr());
     KernelKind kind = schedule.kernel;
-    StringRef name = stringifyKernelKind(kind);
-    if (std::optional<std::string> why =
-            nvgpuKernelUnsupportedReason(op, target, kind))
-      return op.emitOpError("cannot use the ") << name << " kernel: " << *why;
     Tiling tiling = getTiling(tilingAttr);
-    if (kind == KernelKind::MmaSync && !fitsMmaSyncShape(tiling))
+    // What the kernel supports and what a block may use, as checkLegality
+    // states it for the kernel generator (a hand-written tiling may be
+    // outside the cost model's ranges).
+    Legality legality = checkLegality(kind, problem, target, tiling,
+                                      LegalityScope::Generation);
+    StringRef name = stringifyKernelKind(kind);
+    if (isProblemRule(legality.reason))
+      return op.emitOpError("cannot use the ")
+             << name << " kernel: " << legality.message;
+    if (isKernelRule(legality.reason))
       return op.emitOpError("tiling ")
-             << tilingAttr
-             << " does not fit the mma-sync kernel: block_q must be a "
-                "multiple of 16 * warps and block_kv a multiple of 16";
-    if (kind == KernelKind::Wgmma && !fitsWgmmaShape(tiling))
+             << tilingAttr << " does not fit the " << name
+             << " kernel: " << legality.message;
+    if (!legality.isLegal())
       return op.emitOpError("tiling ")
-             << tilingAttr
-             << " does not fit the wgmma kernel: block_q must be 16 * warps "
-                "(64 rows per warpgroup of 4 warps) and block_kv a multiple "
-                "of 16 up to 256";
-    if (kind == KernelKind::MmaSync)
-      if (std::optional<std::string> why = mmaSyncLimitProblem(tiling, problem))
-        return op.emitOpError("tiling ")
-               << tilingAttr << " is beyond the mma-sync kernel (head dims "
-               << problem.headDim << " and " << problem.valueHeadDim
-               << "): " << *why;
+             << tilingAttr << " does not fit the target (" << target.arch
+             << "): " << legality.message << " (kernel=" << name << ")";
     if (std::optional<std::string> why =
             scheduleUnsupportedReason(schedule, tiling, problem, target))
       return op.emitOpError("schedule ")
              << op.getScheduleAttr() << " cannot be built: " << *why;
-    int64_t bytes = sramBytes(tiling, problem, kind);
-    if (bytes > target.sramPerBlock)
-      return op.emitOpError("tiling ")
-             << tilingAttr << " needs " << bytes
-             << " bytes of shared memory per block but the target ("
-             << target.arch << ") allows " << target.sramPerBlock;
-    // The launch's dynamic shared memory size is an i32.
-    if (bytes > std::numeric_limits<int32_t>::max())
-      return op.emitOpError("tiling ")
-             << tilingAttr << " needs " << bytes
-             << " bytes of shared memory per block; a launch takes at most "
-             << std::numeric_limits<int32_t>::max();
-    // The wgmma kernel's mbarriers are static shared memory (TMA), or not
-    // needed (cp.async).
-    if (kind == KernelKind::Wgmma)
-      bytes -= wgmmaBarrierBytes(tiling.stages);
-    nvgpu_kernel::buildKernel(op, tiling, schedule, bytes);
+    nvgpu_kernel::buildKernel(op, tiling, schedule,
+                              SharedLayout::get(tiling, problem, kind));
     return success();
   }
 };

@@ -115,7 +115,7 @@ void KernelContext::setUpLaunch(Value numQBlocks, Value batchSize,
                                 Value smem) {
   launch = gpu::LaunchOp::create(
       b, numQBlocks, idx(op.getNumQueryHeads()), batchSize,
-      idx(threads + (producer ? 128 : 0)), one, one, smem);
+      idx(threads + (producer ? kWarpgroupThreads : 0)), one, one, smem);
   Block &body = launch.getBody().front();
   b.setInsertionPointToStart(&body);
   gpu::TerminatorOp::create(b);

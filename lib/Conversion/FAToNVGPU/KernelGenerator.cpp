@@ -71,14 +71,14 @@ static SmallVector<Value> initialState(KernelContext &k) {
 
 void mlir::fa::nvgpu_kernel::buildKernel(AttentionOp op, const Tiling &tiling,
                                          const KernelSchedule &schedule,
-                                         int64_t sharedBytes) {
+                                         const SharedLayout &layout) {
   ImplicitLocOpBuilder b(op.getLoc(), op);
   KernelContext k(op, b, tiling, schedule);
   // cp.async copies 16-byte chunks of Q, K and V (TMA: their tensor maps,
   // which the runtime checks itself).
   if (!k.tma)
     for (Value operand : {op.getQuery(), op.getKey(), op.getValue()})
-      requireAlignment(operand, kChunk * 2);
+      requireAlignment(operand, kSharedChunkBytes);
 
   // Static sizes are constants from the start: the launch's grid must fold
   // to constants for the manifest, and the pipeline does not canonicalize
@@ -100,10 +100,11 @@ void mlir::fa::nvgpu_kernel::buildKernel(AttentionOp op, const Tiling &tiling,
           : k.idx(llvm::divideCeil(op.getQueryType().getDimSize(2),
                                    tiling.blockQ));
 
-  Value smem = arith::ConstantIntOp::create(b, b.getI32Type(), sharedBytes);
+  Value smem = arith::ConstantIntOp::create(b, b.getI32Type(),
+                                           layout.dynamicBytes());
 
   // The parts; TMA's tensor maps are made on the host, before the launch.
-  SharedTiles tiles(k, sharedBytes);
+  SharedTiles tiles(k, layout);
   std::unique_ptr<LoadPipeline> loads;
   TmaLoads *tma = nullptr;
   if (k.tma) {

@@ -37,6 +37,7 @@
 
 #include "FlashAttn/Analysis/CostModel.h"
 #include "FlashAttn/Analysis/KernelSchedule.h"
+#include "FlashAttn/Analysis/SharedLayout.h"
 #include "FlashAttn/Dialect/FA/IR/FAOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -51,10 +52,9 @@ namespace mlir {
 namespace fa {
 namespace nvgpu_kernel {
 
-/// Elements copied by one cp.async (16 bytes of f16/bf16).
-constexpr int64_t kChunk = 8;
-/// Elements of padding per shared-memory row (kMmaSyncRowPadBytes).
-constexpr int64_t kPad = kMmaSyncRowPadBytes / 2;
+/// Threads of a warpgroup, and the rows of its m64 wgmma tile.
+constexpr int64_t kWarpgroupThreads = 128;
+constexpr int64_t kWarpgroupRows = 64;
 
 /// The arithmetic every part emits, folded as built where MLIR allows.
 class Emitter {
@@ -173,16 +173,28 @@ public:
 /// (row, col).
 using ChunkIndices = std::function<SmallVector<Value>(Value, Value)>;
 
-/// The shared-memory layout of Q and the `stages` K/V slots (the cost
-/// model's sramBytes for the kind): padded rows for ldmatrix (mma-sync), or
-/// 128-byte swizzled tiles for TMA and wgmma's descriptors, after the
-/// dynamic shared memory's base is aligned to the swizzle atom.
+/// The shared-memory views of Q and the `stages` K/V slots, at the offsets
+/// of the kind's SharedLayout (the one the cost model's sramBytes totals):
+/// padded rows for ldmatrix (mma-sync), or 128-byte swizzled tiles for TMA
+/// and wgmma's descriptors, after the dynamic shared memory's base is
+/// aligned to the swizzle atom.
 class SharedTiles {
 public:
-  SharedTiles(KernelContext &k, int64_t sharedBytes)
-      : k(k), sharedBytes(sharedBytes) {}
+  SharedTiles(KernelContext &k, const SharedLayout &layout)
+      : k(k), layout(layout) {}
   /// The views, at the start of the launch's body.
   void setUp();
+
+  /// The layout the views follow.
+  const SharedLayout &getLayout() const { return layout; }
+  /// Bytes of one element of Q, K and V.
+  int64_t elementBytes() const { return layout.q.elementBytes; }
+  /// Elements of one 16-byte chunk (kSharedChunkBytes).
+  int64_t chunkElements() const { return kSharedChunkBytes / elementBytes(); }
+  /// wgmma: the columns of a 64-column block (one 128-byte swizzle row).
+  int64_t swizzleColumns() const {
+    return kWgmmaSwizzleRowBytes / elementBytes();
+  }
 
   /// Where the chunk (row, col) of Q, and of slot `slot`'s K or V, goes.
   SmallVector<Value> qIndices(Value row, Value col);
@@ -197,24 +209,30 @@ public:
   /// the chunk c of row r stored at chunk c ^ (r % 8) (CUTLASS's
   /// Swizzle<3,4,3>, wgmma's layout type 1).
   Value swizzled(Value tileBase, int64_t rows, Value row, Value col);
-  /// wgmma: a TMA box [1, 1, rows, 64] at byte `bytes` past the aligned
-  /// base, or its type.
+  /// wgmma: the type of a TMA box [1, 1, rows, 64], and the box at
+  /// `elementOffset` elements past the aligned base.
   MemRefType boxType(int64_t rows);
-  Value box(int64_t rows, Value bytes);
+  Value boxAt(int64_t rows, Value elementOffset);
   /// wgmma: the aligned base's shared address plus `elementOffset` elements,
   /// as i64 bytes.
   Value sharedAddress(Value elementOffset);
 
-  /// The views: mma-sync, Q [block_q, d + pad] and K/V [stages, block_kv,
-  /// d + pad]; wgmma, one flat element view for all three.
+  /// The views: mma-sync, Q [block_q, row pitch] and K/V [stages, block_kv,
+  /// row pitch]; wgmma, one flat element view of all the regions.
   Value sQ, sK, sV;
   /// wgmma: the bytes from the dynamic shared memory's base to the swizzle
   /// atom it is aligned to, and the aligned base's address.
   Value pad, sharedBase;
 
 private:
+  /// mma-sync: the view of a Padded region ([rows, pitch], or with `staged`
+  /// [count, rows, pitch]).
+  Value paddedView(const SharedRegion &region, bool staged);
+  /// The element offset of `region`'s buffer `slot`.
+  Value bufferOffset(const SharedRegion &region, Value slot);
+
   KernelContext &k;
-  int64_t sharedBytes;
+  SharedLayout layout;
   Value base;
 };
 
@@ -270,13 +288,15 @@ private:
 /// producer warpgroup.
 class TmaLoads : public LoadPipeline {
 public:
-  TmaLoads(KernelContext &k, SharedTiles &tiles) : k(k), tiles(tiles) {}
+  TmaLoads(KernelContext &k, SharedTiles &tiles)
+      : k(k), tiles(tiles), barriers{k.t.stages, /*separateV=*/k.overlap,
+                                     /*empties=*/k.release} {}
   /// On the host, before the launch: the tensor maps.
   void createTensorMaps(bool withOutput);
   /// In the kernel: the mbarriers, initialized by the leader.
   void createBarriers();
   void issuePrologue() override;
-  void waitForQ() override { waitFor(k.idx(k.t.stages), k.idx(0)); }
+  void waitForQ() override { waitFor(k.idx(barriers.q()), k.idx(0)); }
   Value beginStep(Value j) override;
   void endStep(Value j) override;
   void drain() override {}
@@ -292,11 +312,9 @@ public:
   /// The warp is done with a slot: its first lane arrives on `barId`.
   void arriveEmpty(Value barId);
   /// The mbarriers of V slots apart from K (overlap), and the empty ones.
-  Value vBar(Value slot) { return k.addc(slot, k.t.stages + 1); }
-  Value emptyBar(Value slot) { return k.addc(slot, emptyBase()); }
-  Value vEmptyBar(Value slot) {
-    return k.addc(slot, emptyBase() + k.t.stages);
-  }
+  Value vBar(Value slot) { return k.addc(slot, barriers.vFullBase()); }
+  Value emptyBar(Value slot) { return k.addc(slot, barriers.emptyBase()); }
+  Value vEmptyBar(Value slot) { return k.addc(slot, barriers.vEmptyBase()); }
   /// The output's tensor map (the TMA store), or null.
   Value outputMap() const { return oMap; }
 
@@ -305,12 +323,11 @@ private:
   void loadTile(Value map, Value tileBase, int64_t rows, int64_t cols,
                 Value row, Value headIndex, Value barId);
   void tryWait(Value barId, Value parity);
-  int64_t emptyBase() const {
-    return k.t.stages + 1 + (k.overlap ? k.t.stages : 0);
-  }
 
   KernelContext &k;
   SharedTiles &tiles;
+  /// The mbarriers' indices (SharedLayout.h).
+  WgmmaBarriers barriers;
   Value qMap, kMap, vMap, oMap;
   Value bars, leader;
 };
@@ -539,9 +556,10 @@ private:
 };
 
 /// Builds the kernel of `op` (bufferized, its tiling and schedule checked)
-/// in place of the op: the host side, the launch and the parts.
+/// in place of the op: the host side, the launch (its dynamic shared memory
+/// `layout`'s) and the parts.
 void buildKernel(AttentionOp op, const Tiling &tiling,
-                 const KernelSchedule &schedule, int64_t sharedBytes);
+                 const KernelSchedule &schedule, const SharedLayout &layout);
 
 } // namespace nvgpu_kernel
 } // namespace fa

@@ -29,10 +29,11 @@ void CpAsyncLoads::copyTile(Value src, Value head, Value rowBase, Value rowEnd,
                             Value enabled, int64_t rows, int64_t cols,
                             Value dst, const ChunkIndices &dstIndices,
                             SmallVectorImpl<Value> &tokens) {
-  int64_t chunksPerRow = cols / kChunk;
+  int64_t width = tiles.chunkElements();
+  int64_t chunksPerRow = cols / width;
   int64_t total = rows * chunksPerRow;
   int64_t perThread = llvm::divideCeil(total, k.threads);
-  Value zero = k.idx(0), full = k.idx(kChunk);
+  Value zero = k.idx(0), full = k.idx(width);
   Value lastRow = k.lastIndex(rowEnd);
   for (int64_t i = 0; i < perThread; ++i) {
     Value chunk = k.addc(k.tid, i * k.threads);
@@ -41,7 +42,7 @@ void CpAsyncLoads::copyTile(Value src, Value head, Value rowBase, Value rowEnd,
     if ((i + 1) * k.threads > total)
       chunk = k.minu(chunk, k.idx(total - 1));
     Value row = k.divc(chunk, chunksPerRow);
-    Value col = k.mulc(k.remc(chunk, chunksPerRow), kChunk);
+    Value col = k.mulc(k.remc(chunk, chunksPerRow), width);
     Value global = k.add(rowBase, row);
     Value inRange = arith::AndIOp::create(
         k.b, enabled, k.cmp(arith::CmpIPredicate::ult, global, rowEnd));
@@ -49,7 +50,7 @@ void CpAsyncLoads::copyTile(Value src, Value head, Value rowBase, Value rowEnd,
     Value srcElements = k.select(inRange, full, zero);
     tokens.push_back(nvgpu::DeviceAsyncCopyOp::create(
         k.b, dst, dstIndices(row, col), src,
-        ValueRange{k.batch, head, srcRow, col}, k.b.getIndexAttr(kChunk),
+        ValueRange{k.batch, head, srcRow, col}, k.b.getIndexAttr(width),
         srcElements, k.b.getUnitAttr()));
   }
 }
@@ -131,7 +132,7 @@ Value TmaLoads::tensorMap(Value memref, int64_t rows) {
   // One tensor map per operand, built on the host (the manifest describes
   // it, the runtime encodes it with cuTensorMapEncodeTiled): the 4-d
   // tensor, boxes of [1, 1, rows, 64] (64 columns: the 128-byte swizzle
-  // span), swizzled as the wgmma layout, zero-filled out of bounds.
+  // row), swizzled as the wgmma layout, zero-filled out of bounds.
   ImplicitLocOpBuilder &b = k.b;
   auto type = cast<MemRefType>(memref.getType());
   Value unranked = memref::CastOp::create(
@@ -144,7 +145,8 @@ Value TmaLoads::tensorMap(Value memref, int64_t rows) {
       nvgpu::TensorMapInterleaveKind::INTERLEAVE_NONE);
   return nvgpu::TmaCreateDescriptorOp::create(
       b, mapType, unranked,
-      ValueRange{k.idx(1), k.idx(1), k.idx(rows), k.idx(64)});
+      ValueRange{k.idx(1), k.idx(1), k.idx(rows),
+                 k.idx(tiles.swizzleColumns())});
 }
 
 void TmaLoads::createTensorMaps(bool withOutput) {
@@ -157,29 +159,26 @@ void TmaLoads::createTensorMaps(bool withOutput) {
 }
 
 void TmaLoads::createBarriers() {
-  // mbarrier `slot` for the K/V slots (overlap: K; V at stages + 1 +
-  // slot), mbarrier `stages` for Q, each completing a phase when its one
+  // The full mbarriers (WgmmaBarriers) complete a phase when their one
   // arrival (the leader's, with the expected bytes) and the bytes have
-  // landed; then the empty ones (release): one per slot, or (overlap) one
-  // per K slot and then one per V slot.
+  // landed; the empty ones when every warp has arrived.
   ImplicitLocOpBuilder &b = k.b;
   MLIRContext *ctx = b.getContext();
-  int64_t emptyBars = k.release ? (k.overlap ? 2 : 1) * k.t.stages : 0;
   bars = nvgpu::MBarrierCreateOp::create(
       b, nvgpu::MBarrierGroupType::get(
              ctx, gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup),
-             emptyBase() + emptyBars));
+             barriers.count()));
   // The producer warpgroup's first thread, or thread 0.
   leader = k.cmp(arith::CmpIPredicate::eq, k.tid,
                  k.idx(k.producer ? k.threads : 0));
   k.ifThen(leader, [&] {
-    for (int64_t i = 0; i < emptyBase(); ++i)
+    for (int64_t i = 0; i < barriers.fullCount(); ++i)
       nvgpu::MBarrierInitOp::create(b, bars, k.idx(1), k.idx(i),
                                     /*predicate=*/Value());
     // The empty mbarriers: one arrival per warp done with the slot.
-    for (int64_t i = 0; i < emptyBars; ++i)
+    for (int64_t i = 0; i < barriers.emptyCount(); ++i)
       nvgpu::MBarrierInitOp::create(b, bars, k.idx(k.t.warps),
-                                    k.idx(emptyBase() + i),
+                                    k.idx(barriers.emptyBase() + i),
                                     /*predicate=*/Value());
     NVVM::FenceMbarrierInitOp::create(b);
     for (Value map : {qMap, kMap, vMap, oMap})
@@ -192,13 +191,12 @@ void TmaLoads::loadTile(Value map, Value tileBase, int64_t rows, int64_t cols,
                         Value row, Value headIndex, Value barId) {
   // One box per 64-column block; coordinates innermost first (the PTX
   // order): column, row, head, batch.
-  for (int64_t block = 0; block < cols / 64; ++block) {
-    Value bytes =
-        k.add(tiles.pad, k.mulc(k.addc(tileBase, block * rows * 64), 2));
-    Value dst = tiles.box(rows, bytes);
+  int64_t columns = tiles.swizzleColumns();
+  for (int64_t block = 0; block < cols / columns; ++block) {
+    Value dst = tiles.boxAt(rows, k.addc(tileBase, block * rows * columns));
     nvgpu::TmaAsyncLoadOp::create(
         k.b, dst, bars, map,
-        ValueRange{k.idx(64 * block), row, headIndex, k.batch}, barId,
+        ValueRange{k.idx(columns * block), row, headIndex, k.batch}, barId,
         /*multicastMask=*/Value(), /*predicate=*/Value());
   }
 }
@@ -232,9 +230,9 @@ void TmaLoads::loadKV(Value block, Value slot, Value barId, bool withK,
       k.b, leader, k.cmp(arith::CmpIPredicate::slt, block, k.kvEnd));
   k.ifThen(issue, [&] {
     int64_t cols = (withK ? k.d : 0) + (withV ? k.dv : 0);
-    nvgpu::MBarrierArriveExpectTxOp::create(k.b, bars,
-                                            k.idx(k.t.blockKV * cols * 2),
-                                            barId, /*predicate=*/Value());
+    nvgpu::MBarrierArriveExpectTxOp::create(
+        k.b, bars, k.idx(k.t.blockKV * cols * tiles.elementBytes()), barId,
+        /*predicate=*/Value());
     Value row = k.mulc(block, k.t.blockKV);
     if (withK)
       loadTile(kMap, tiles.kOffset(slot), k.t.blockKV, k.d, row, k.kvHead,
@@ -252,10 +250,10 @@ void TmaLoads::issuePrologue() {
   // with the producer, every K and V slot is filled here.
   k.ifThen(leader, [&] {
     nvgpu::MBarrierArriveExpectTxOp::create(
-        k.b, bars, k.idx(k.t.blockQ * k.d * 2), k.idx(k.t.stages),
-        /*predicate=*/Value());
-    loadTile(qMap, k.idx(0), k.t.blockQ, k.d, k.qBase, k.head,
-             k.idx(k.t.stages));
+        k.b, bars, k.idx(k.t.blockQ * k.d * tiles.elementBytes()),
+        k.idx(barriers.q()), /*predicate=*/Value());
+    loadTile(qMap, k.idx(tiles.getLayout().q.offset), k.t.blockQ, k.d,
+             k.qBase, k.head, k.idx(barriers.q()));
   });
   int64_t stages = k.t.stages;
   for (int64_t s = 0; !k.overlap && s + 1 < stages + (k.release ? 1 : 0);

@@ -32,7 +32,7 @@ void Turns::setUp() {
   // for the previous warpgroup's 128 arrivals (bar.arrive), and arrives on
   // the next one's. The ids are warp-uniform, so each warp passes the
   // barrier as a whole.
-  wgIndex = k.divc(k.tid, 128);
+  wgIndex = k.divc(k.tid, kWarpgroupThreads);
   auto i32 = [&](Value v) {
     return arith::IndexCastOp::create(k.b, k.b.getI32Type(), v);
   };

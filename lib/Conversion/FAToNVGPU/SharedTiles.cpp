@@ -4,11 +4,12 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// Q, then the `stages` K slots, then the `stages` V slots: the cost model's
-// layout of the kernel kind (sramBytes). mma-sync pads every row by 16 bytes
-// so that the 8 row addresses of an ldmatrix hit distinct banks; wgmma keeps
-// unpadded tiles in the 128-byte swizzled layout that TMA writes and wgmma's
-// descriptors read, after aligning the base to the swizzle atom.
+// Q, then the `stages` K slots, then the `stages` V slots, at the offsets of
+// the kind's SharedLayout (the cost model's sramBytes is its total).
+// mma-sync pads every row so that the 8 row addresses of an ldmatrix hit
+// distinct banks; wgmma keeps unpadded tiles in the 128-byte swizzled
+// layout that TMA writes and wgmma's descriptors read, after aligning the
+// base to the swizzle atom.
 //
 //===----------------------------------------------------------------------===//
 
@@ -24,38 +25,44 @@ static gpu::AddressSpaceAttr workgroupSpace(MLIRContext *ctx) {
   return gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
 }
 
+Value SharedTiles::paddedView(const SharedRegion &region, bool staged) {
+  // The view's shape spells the layout's buffer: its rows at the row pitch,
+  // and (staged) its buffers one buffer's bytes apart.
+  assert(region.bufferBytes ==
+             region.pitchedElements() * region.elementBytes &&
+         "a padded buffer must need no alignment padding of its own");
+  SmallVector<int64_t> shape = {region.rows, region.rowPitch};
+  if (staged)
+    shape.insert(shape.begin(), region.count);
+  auto type = MemRefType::get(shape, k.elt, MemRefLayoutAttrInterface(),
+                              workgroupSpace(k.b.getContext()));
+  return memref::ViewOp::create(k.b, type, base, k.idx(region.offset),
+                                ValueRange{});
+}
+
 void SharedTiles::setUp() {
   ImplicitLocOpBuilder &b = k.b;
   Attribute workgroup = workgroupSpace(b.getContext());
   base = gpu::DynamicSharedMemoryOp::create(
       b, MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
                          MemRefLayoutAttrInterface(), workgroup));
-  if (!k.wg) {
-    const Tiling &t = k.t;
-    int64_t ldQ = k.d + kPad, ldK = k.d + kPad, ldV = k.dv + kPad;
-    auto qType = MemRefType::get({t.blockQ, ldQ}, k.elt,
-                                 MemRefLayoutAttrInterface(), workgroup);
-    auto kType = MemRefType::get({t.stages, t.blockKV, ldK}, k.elt,
-                                 MemRefLayoutAttrInterface(), workgroup);
-    auto vType = MemRefType::get({t.stages, t.blockKV, ldV}, k.elt,
-                                 MemRefLayoutAttrInterface(), workgroup);
-    int64_t qBytes = t.blockQ * ldQ * 2,
-            kBytes = t.stages * t.blockKV * ldK * 2;
-    sQ = memref::ViewOp::create(b, qType, base, k.idx(0), ValueRange{});
-    sK = memref::ViewOp::create(b, kType, base, k.idx(qBytes), ValueRange{});
-    sV = memref::ViewOp::create(b, vType, base, k.idx(qBytes + kBytes),
-                                ValueRange{});
+  if (layout.format == SharedTileFormat::Padded) {
+    sQ = paddedView(layout.q, /*staged=*/false);
+    sK = paddedView(layout.k, /*staged=*/true);
+    sV = paddedView(layout.v, /*staged=*/true);
     return;
   }
+  assert(layout.format == SharedTileFormat::Swizzled128B &&
+         "the tensor-core kernels' tiles are padded or swizzled");
   // The dynamic shared memory's base rounded up to the swizzle atom (the
-  // swizzle is a function of the address bits): the launch allocates
-  // kWgmmaSwizzleAtomBytes extra for it.
+  // swizzle is a function of the address bits): the launch allocates the
+  // layout's base slack for it.
+  int64_t atom = layout.alignment;
+  assert(layout.baseSlackBytes >= atom && "no room to align the base");
   Value address = memref::ExtractAlignedPointerAsIndexOp::create(b, base);
-  pad = k.remc(arith::SubIOp::create(
-                   b, k.idx(kWgmmaSwizzleAtomBytes),
-                   k.remc(address, kWgmmaSwizzleAtomBytes)),
-               kWgmmaSwizzleAtomBytes);
-  int64_t elements = (sharedBytes - kWgmmaSwizzleAtomBytes) / 2;
+  pad = k.remc(arith::SubIOp::create(b, k.idx(atom), k.remc(address, atom)),
+               atom);
+  int64_t elements = layout.regionBytes() / elementBytes();
   auto flatType = MemRefType::get({ShapedType::kDynamic}, k.elt,
                                   MemRefLayoutAttrInterface(), workgroup);
   Value flat = memref::ViewOp::create(b, flatType, base, pad,
@@ -68,7 +75,8 @@ void SharedTiles::setUp() {
 SmallVector<Value> SharedTiles::qIndices(Value row, Value col) {
   if (!k.wg)
     return {row, col};
-  return {swizzled(k.idx(0), k.t.blockQ, row, col)};
+  return {swizzled(k.idx(layout.q.offset / elementBytes()), k.t.blockQ, row,
+                   col)};
 }
 
 ChunkIndices SharedTiles::kIndices(Value slot) {
@@ -93,32 +101,34 @@ ChunkIndices SharedTiles::vIndices(Value slot) {
   };
 }
 
-Value SharedTiles::kOffset(Value slot) {
-  int64_t qElements = k.t.blockQ * k.d, kElements = k.t.blockKV * k.d;
-  return k.addc(k.mulc(slot, kElements), qElements);
+Value SharedTiles::bufferOffset(const SharedRegion &region, Value slot) {
+  int64_t e = region.elementBytes;
+  return k.addc(k.mulc(slot, region.bufferBytes / e), region.offset / e);
 }
 
-Value SharedTiles::vOffset(Value slot) {
-  int64_t qElements = k.t.blockQ * k.d, kElements = k.t.blockKV * k.d,
-          vElements = k.t.blockKV * k.dv;
-  return k.addc(k.mulc(slot, vElements), qElements + k.t.stages * kElements);
-}
+Value SharedTiles::kOffset(Value slot) { return bufferOffset(layout.k, slot); }
+
+Value SharedTiles::vOffset(Value slot) { return bufferOffset(layout.v, slot); }
 
 Value SharedTiles::swizzled(Value tileBase, int64_t rows, Value row,
                             Value col) {
-  Value block = k.divc(col, 64);
-  Value chunk = k.divc(k.remc(col, 64), kChunk);
-  Value swizzledChunk = arith::XOrIOp::create(k.b, chunk, k.remc(row, 8));
-  return k.add(k.add(tileBase, k.mulc(block, rows * 64)),
-               k.add(k.mulc(row, 64), k.mulc(swizzledChunk, kChunk)));
+  int64_t columns = swizzleColumns(), width = chunkElements();
+  Value block = k.divc(col, columns);
+  Value chunk = k.divc(k.remc(col, columns), width);
+  Value swizzledChunk = arith::XOrIOp::create(
+      k.b, chunk, k.remc(row, kWgmmaSwizzleAtomRows));
+  return k.add(k.add(tileBase, k.mulc(block, rows * columns)),
+               k.add(k.mulc(row, columns), k.mulc(swizzledChunk, width)));
 }
 
 MemRefType SharedTiles::boxType(int64_t rows) {
-  return MemRefType::get({1, 1, rows, 64}, k.elt, MemRefLayoutAttrInterface(),
+  return MemRefType::get({1, 1, rows, swizzleColumns()}, k.elt,
+                         MemRefLayoutAttrInterface(),
                          workgroupSpace(k.b.getContext()));
 }
 
-Value SharedTiles::box(int64_t rows, Value bytes) {
+Value SharedTiles::boxAt(int64_t rows, Value elementOffset) {
+  Value bytes = k.add(pad, k.mulc(elementOffset, elementBytes()));
   return memref::ViewOp::create(k.b, boxType(rows), base, bytes,
                                 ValueRange{});
 }
@@ -127,5 +137,5 @@ Value SharedTiles::sharedAddress(Value elementOffset) {
   return arith::AddIOp::create(
       k.b, sharedBase,
       arith::IndexCastOp::create(k.b, k.b.getI64Type(),
-                                 k.mulc(elementOffset, 2)));
+                                 k.mulc(elementOffset, elementBytes())));
 }

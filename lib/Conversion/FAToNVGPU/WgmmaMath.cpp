@@ -33,29 +33,44 @@ Value WgmmaMath::descriptor(Value addr, int64_t leadingBytes,
   return arith::OrIOp::create(k.b, start, k.i64c(int64_t(fields)));
 }
 
+/// The leading byte offset of a K-major operand: unused by the 128-byte
+/// swizzle (the rows of a 64-column block are contiguous), written as one
+/// 16-byte unit as CUTLASS does.
+static constexpr int64_t kKMajorLeadingBytes = 16;
+
 Value WgmmaMath::advance(Value desc, int64_t bytes) {
   return bytes == 0 ? desc
                     : arith::AddIOp::create(k.b, desc, k.i64c(bytes >> 4));
 }
 
 void WgmmaMath::setUpQDescriptor() {
+  const SharedRegion &q = tiles.getLayout().q;
   Value rows = arith::IndexCastOp::create(
-      k.b, k.b.getI64Type(), k.mulc(k.divc(k.tid, 128), 64 * 128));
-  qDesc = descriptor(arith::AddIOp::create(k.b, tiles.sharedBase, rows),
-                     /*leadingBytes=*/16, /*strideBytes=*/1024);
+      k.b, k.b.getI64Type(),
+      k.mulc(k.divc(k.tid, kWarpgroupThreads),
+             kWarpgroupRows * kWgmmaSwizzleRowBytes));
+  Value qBase = q.offset == 0 ? tiles.sharedBase
+                              : tiles.sharedAddress(
+                                    k.idx(q.offset / q.elementBytes));
+  qDesc = descriptor(arith::AddIOp::create(k.b, qBase, rows),
+                     kKMajorLeadingBytes,
+                     /*strideBytes=*/kWgmmaSwizzleAtomBytes);
 }
 
 Value WgmmaMath::kDescriptor(Value slot) {
   // K [block_kv, d] is K-major for the B operand of Q K^T.
   return descriptor(tiles.sharedAddress(tiles.kOffset(slot)),
-                    /*leadingBytes=*/16, /*strideBytes=*/1024);
+                    kKMajorLeadingBytes,
+                    /*strideBytes=*/kWgmmaSwizzleAtomBytes);
 }
 
 Value WgmmaMath::vDescriptor(Value slot) {
   // V [block_kv, dv] is MN-major for the B operand of P V: 64-column blocks
-  // block_kv rows apart, 8-row groups 1 KiB apart.
+  // block_kv rows apart, 8-row groups one swizzle atom apart.
+  const SharedRegion &v = tiles.getLayout().v;
   return descriptor(tiles.sharedAddress(tiles.vOffset(slot)),
-                    /*leadingBytes=*/k.t.blockKV * 128, /*strideBytes=*/1024);
+                    /*leadingBytes=*/v.pitchedElements() * v.elementBytes,
+                    /*strideBytes=*/kWgmmaSwizzleAtomBytes);
 }
 
 Value WgmmaMath::issueScores(Value kDesc) {
@@ -67,14 +82,18 @@ Value WgmmaMath::issueScores(Value kDesc) {
   auto type = k.elt.isF16() ? NVVM::WGMMATypes::f16 : NVVM::WGMMATypes::bf16;
   Value acc = LLVM::PoisonOp::create(b, structType);
   NVVM::WgmmaFenceAlignedOp::create(b);
+  const SharedLayout &layout = tiles.getLayout();
+  int64_t columns = tiles.swizzleColumns(), e = tiles.elementBytes();
+  int64_t qBlockBytes = layout.q.pitchedElements() * e,
+          kBlockBytes = layout.k.pitchedElements() * e;
   for (int64_t kk = 0; kk < k.d / 16; ++kk) {
     // k16 steps walk the 128-byte rows of each 64-column block, 32 bytes a
     // step; the swizzle applies to the address bits, so the start address
     // just moves.
-    int64_t block = (16 * kk) / 64, within = ((16 * kk) % 64) * 2;
+    int64_t block = (16 * kk) / columns, within = ((16 * kk) % columns) * e;
     acc = NVVM::WgmmaMmaAsyncOp::create(
-        b, structType, acc, advance(qDesc, block * k.t.blockQ * 128 + within),
-        advance(kDesc, block * k.t.blockKV * 128 + within),
+        b, structType, acc, advance(qDesc, block * qBlockBytes + within),
+        advance(kDesc, block * kBlockBytes + within),
         NVVM::MMAShapeAttr::get(ctx, 64, n, 16), type, type,
         NVVM::WGMMATypes::f32,
         kk == 0 ? NVVM::WGMMAScaleOut::zero : NVVM::WGMMAScaleOut::one,
@@ -111,7 +130,7 @@ SmallVector<Value> WgmmaMath::pvDescriptors(Value vDesc) {
   // 16 rows of 128 bytes a k16 step.
   SmallVector<Value> descs;
   for (int64_t kk = 0; kk < k.t.blockKV / 16; ++kk)
-    descs.push_back(advance(vDesc, kk * 16 * 128));
+    descs.push_back(advance(vDesc, kk * 16 * kWgmmaSwizzleRowBytes));
   return descs;
 }
 

@@ -43,7 +43,7 @@ module attributes {fa.target = #fa.target<arch = "sm_75", sram_per_block = 65536
 
 module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 16384, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
   func.func @negative_budget(%q: memref<1x2x64x64xbf16>, %o: memref<1x2x64x64xbf16>) {
-    // expected-error @below {{needs 27648 bytes of shared memory per block but the target (sm_90a) allows 16384}}
+    // expected-error @below {{does not fit the target (sm_90a): shared memory 27648 B exceeds 16384 B per block (kernel=mma-sync)}}
     fa.attention ins(%q, %q, %q : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>)
          outs(%o : memref<1x2x64x64xbf16>)
          {schedule = #fa.schedule<kernel = mma_sync>, tiling = #fa.tiling<block_q = 64, block_kv = 32, stages = 2, warps = 4>}
@@ -75,7 +75,7 @@ func.func @negative_mixed(%q: memref<1x2x64x64xbf16>, %k: tensor<1x2x64x64xbf16>
 
 module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
   func.func @negative_tiling_shape(%q: memref<1x2x64x64xbf16>, %o: memref<1x2x64x64xbf16>) {
-    // expected-error @below {{does not fit the mma-sync kernel: block_q must be a multiple of 16 * warps and block_kv a multiple of 16}}
+    // expected-error @below {{does not fit the mma-sync kernel: mma.sync needs block_q a multiple of 16 rows per warp and block_kv a multiple of 16}}
     fa.attention ins(%q, %q, %q : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>)
          outs(%o : memref<1x2x64x64xbf16>)
          {schedule = #fa.schedule<kernel = mma_sync>, tiling = #fa.tiling<block_q = 32, block_kv = 32, stages = 2, warps = 4>}
@@ -116,7 +116,7 @@ func.func @negative_buffer_results(%q: memref<1x2x64x64xbf16>, %o: memref<1x2x64
 // can be written by hand), or a target without wgmma.
 module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
   func.func @negative_wgmma_tiling(%q: memref<1x2x256x64xbf16>, %o: memref<1x2x256x64xbf16>) {
-    // expected-error @below {{does not fit the wgmma kernel: block_q must be 16 * warps (64 rows per warpgroup of 4 warps) and block_kv a multiple of 16 up to 256}}
+    // expected-error @below {{does not fit the wgmma kernel: wgmma needs block_q = 16 * warps (64 rows per warpgroup) and block_kv a multiple of 16 up to 256}}
     fa.attention ins(%q, %q, %q : memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>)
          outs(%o : memref<1x2x256x64xbf16>)
          {schedule = #fa.schedule<kernel = wgmma, loads = tma>, tiling = #fa.tiling<block_q = 64, block_kv = 40, stages = 2, warps = 4>}
@@ -158,7 +158,7 @@ module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 2324
 // took about a minute).
 module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 1099511627776, sram_per_sm = 1099511627776, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
   func.func @negative_unrolled_step(%q: memref<1x1x64x65536xbf16>, %v: memref<1x1x64x16xbf16>, %o: memref<1x1x64x16xbf16>) {
-    // expected-error @below {{'fa.attention' op tiling #fa.tiling<block_q = 16, block_kv = 16, stages = 1, warps = 1> is beyond the mma-sync kernel (head dims 65536 and 16): a warp's kv-step unrolls 8194 mma.sync, more than 2048}}
+    // expected-error @below {{'fa.attention' op tiling #fa.tiling<block_q = 16, block_kv = 16, stages = 1, warps = 1> does not fit the mma-sync kernel: with head dims 65536 and 16, a warp's kv-step unrolls 8194 mma.sync, more than 2048}}
     fa.attention ins(%q, %q, %v : memref<1x1x64x65536xbf16>, memref<1x1x64x65536xbf16>, memref<1x1x64x16xbf16>)
          outs(%o : memref<1x1x64x16xbf16>)
          {schedule = #fa.schedule<kernel = mma_sync, masked_steps = split>, tiling = #fa.tiling<block_q = 16, block_kv = 16, stages = 1, warps = 1>}
@@ -171,7 +171,7 @@ module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 1099
 // 64 row tiles of a warp: the back end had not finished after 15 minutes.
 module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 1099511627776, sram_per_sm = 1099511627776, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
   func.func @negative_row_tiles(%q: memref<1x1x64x16xbf16>, %o: memref<1x1x64x16xbf16>) {
-    // expected-error @below {{is beyond the mma-sync kernel (head dims 16 and 16): 1024 rows per warp exceed 128}}
+    // expected-error @below {{does not fit the mma-sync kernel: 1024 rows per warp exceed the 128 the mma-sync kernel unrolls}}
     fa.attention ins(%q, %q, %q : memref<1x1x64x16xbf16>, memref<1x1x64x16xbf16>, memref<1x1x64x16xbf16>)
          outs(%o : memref<1x1x64x16xbf16>)
          {schedule = #fa.schedule<kernel = mma_sync, masked_steps = split>, tiling = #fa.tiling<block_q = 1024, block_kv = 16, stages = 1, warps = 1>}
@@ -184,7 +184,7 @@ module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 1099
 // An O tile of 1024 fragments carried across the kv loop.
 module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 1099511627776, sram_per_sm = 1099511627776, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
   func.func @negative_fragments(%q: memref<1x1x64x16xbf16>, %v: memref<1x1x64x8192xbf16>, %o: memref<1x1x64x8192xbf16>) {
-    // expected-error @below {{is beyond the mma-sync kernel (head dims 16 and 8192): a warp's S and O tiles are 2 and 1024 m16n8 fragments, more than 128}}
+    // expected-error @below {{does not fit the mma-sync kernel: with head dims 16 and 8192, a warp's S and O tiles are 2 and 1024 m16n8 fragments, more than 128}}
     fa.attention ins(%q, %q, %v : memref<1x1x64x16xbf16>, memref<1x1x64x16xbf16>, memref<1x1x64x8192xbf16>)
          outs(%o : memref<1x1x64x8192xbf16>)
          {schedule = #fa.schedule<kernel = mma_sync, masked_steps = split>, tiling = #fa.tiling<block_q = 16, block_kv = 16, stages = 1, warps = 1>}

@@ -14,7 +14,7 @@ func.func @negative_grad_no_tiling(%q: tensor<1x1x8x16xf32>, %k: tensor<1x1x8x16
     %v: tensor<1x1x8x16xf32>, %o: tensor<1x1x8x16xf32>, %do: tensor<1x1x8x16xf32>,
     %l: tensor<1x1x8xf32>, %dq: tensor<1x1x8x16xf32>, %dk: tensor<1x1x8x16xf32>,
     %dv: tensor<1x1x8x16xf32>) -> (tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32>) {
-  // expected-error @+1 {{'fa.attention_grad' op has no #fa.tiling; attach one (fa-select-tiling does not choose the backward's tiling yet)}}
+  // expected-error @+1 {{'fa.attention_grad' op has no #fa.tiling; run fa-select-tiling or attach one}}
   %r:3 = fa.attention_grad ins(%q, %k, %v, %o, %do, %l : tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32>,
              tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32>, tensor<1x1x8xf32>)
          outs(%dq, %dk, %dv : tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32>)
@@ -62,4 +62,20 @@ func.func @negative_empty_sequence(%q: tensor<1x1x0x16xf32>, %o: tensor<1x1x0x16
       {tiling = #fa.tiling<block_q = 64, block_kv = 64, stages = 1, warps = 4>}
       -> tensor<1x1x0x16xf32>
   return %r : tensor<1x1x0x16xf32>
+}
+
+// -----
+
+// The tensor-core backward kernels fa-select-tiling can choose are not built
+// yet: an op decided for one is an error, not left untiled.
+func.func @negative_grad_wgmma(%q: tensor<1x1x64x64xbf16>, %l: tensor<1x1x64xf32>)
+    -> (tensor<1x1x64x64xbf16>, tensor<1x1x64x64xbf16>, tensor<1x1x64x64xbf16>) {
+  // expected-error @+1 {{'fa.attention_grad' op is scheduled for the wgmma backward kernel, which is not built yet; select kernel=simt (or auto)}}
+  %r:3 = fa.attention_grad ins(%q, %q, %q, %q, %q, %l : tensor<1x1x64x64xbf16>, tensor<1x1x64x64xbf16>,
+             tensor<1x1x64x64xbf16>, tensor<1x1x64x64xbf16>, tensor<1x1x64x64xbf16>, tensor<1x1x64xf32>)
+         outs(%q, %q, %q : tensor<1x1x64x64xbf16>, tensor<1x1x64x64xbf16>, tensor<1x1x64x64xbf16>)
+         {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>,
+          tiling = #fa.tiling<block_q = 64, block_kv = 64, stages = 2, warps = 4>}
+         -> tensor<1x1x64x64xbf16>, tensor<1x1x64x64xbf16>, tensor<1x1x64x64xbf16>
+  return %r#0, %r#1, %r#2 : tensor<1x1x64x64xbf16>, tensor<1x1x64x64xbf16>, tensor<1x1x64x64xbf16>
 }

@@ -47,6 +47,10 @@
 // RUN: %attn-grad-case run --passes="--fa-tile-attention" --tiling 1,1,1,1 --b 2 --hq 4 --hkv 2 --nq 29 --nk 37 --causal --mask bias --dbias --seed 23 | FileCheck %s
 // RUN: %attn-grad-case run --passes="--fa-tile-attention" --tiling 5,3,1,4 --b 2 --hq 4 --hkv 2 --nq 29 --nk 37 --causal --mask bias --dbias --seed 23 | FileCheck %s
 // The tile memory space does not change the numbers (0: default space).
+// The tilings fa-select-tiling chooses (SIMT kernel; the op then also
+// carries #fa.backward_schedule and fa.predicted_sram), deterministic or not:
+// RUN: %attn-grad-case run --passes="--fa-set-target=target=a100 --fa-select-tiling --fa-tile-attention" --b 2 --hq 4 --hkv 2 --nq 29 --nk 37 --causal --mask bias --dbias --seed 25 | FileCheck %s
+// RUN: %attn-grad-case run --passes="--fa-set-target=target=a10 --fa-select-tiling=deterministic --fa-tile-attention" --dtype bf16 --hq 2 --nq 70 --nk 100 --d 32 --dv 16 --causal --seed 26 | FileCheck %s
 // RUN: %attn-grad-case run --passes="--fa-tile-attention=tile-memory-space=0" --tiling 16,8,1,4 --nq 20 --causal --seed 24 | FileCheck %s
 
 // CHECK-NOT: FAIL

@@ -68,6 +68,25 @@ LogicalResult ScheduleAttr::verify(
   return success();
 }
 
+LogicalResult
+BackwardScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                             KernelKind kernel, DqAccumulation dq) {
+  if (!isGeneratedKernel(kernel))
+    return emitError() << "#fa.backward_schedule kernel must be simt, "
+                          "mma_sync or wgmma, got "
+                       << getScheduleKeyword(stringifyKernelKind(kernel));
+  if (std::optional<std::string> why = dqUnsupportedReason(kernel, dq))
+    return emitError() << "invalid #fa.backward_schedule: " << *why;
+  return success();
+}
+
+KernelKind mlir::fa::getBackwardKernelKind(Operation *op,
+                                           KernelKind fallback) {
+  if (auto attr = op->getAttrOfType<BackwardScheduleAttr>("schedule"))
+    return attr.getKernel();
+  return fallback;
+}
+
 std::string mlir::fa::getScheduleKeyword(llvm::StringRef spelling) {
   std::string keyword = spelling.str();
   for (char &c : keyword)

@@ -324,6 +324,13 @@ LogicalResult AttentionGradOp::verify() {
                               "and element type "
                            << m << ", got " << db;
   }
+  // A recorded decision may not break the request for a bit-identical
+  // result.
+  if (BackwardScheduleAttr schedule = getScheduleAttr();
+      schedule && getDeterministic() &&
+      schedule.getDq() == DqAccumulation::Atomic)
+    return emitOpError() << "is deterministic but its schedule " << schedule
+                         << " accumulates dQ with unordered atomic adds";
   return success();
 }
 

@@ -28,6 +28,10 @@ struct CheckSramBudgetPass
 
   void runOnOperation() override {
     bool anyFailed = false;
+    getOperation()->walk([&](AttentionGradOp op) {
+      if (failed(checkBackward(op)))
+        anyFailed = true;
+    });
     getOperation()->walk([&](AttentionOp op) {
       TilingAttr tiling = op.getTilingAttr();
       if (!tiling)
@@ -57,6 +61,32 @@ struct CheckSramBudgetPass
     });
     if (anyFailed)
       signalPassFailure();
+  }
+
+  /// The backward's check: the kernel of its #fa.backward_schedule, else
+  /// the SIMT kernel (the `kernel` option is the forward's).
+  LogicalResult checkBackward(AttentionGradOp op) {
+    TilingAttr tiling = op.getTilingAttr();
+    if (!tiling)
+      return success();
+    TargetAttr targetAttr = lookupTarget(op);
+    if (!targetAttr)
+      return op.emitOpError() << "has a tiling but no #fa.target on the "
+                                 "enclosing module to check it against; run "
+                                 "fa-set-target";
+    TargetInfo target = getTargetInfo(targetAttr);
+    FailureOr<int64_t> used = getBackwardSharedMemoryBytes(op, tiling, target);
+    if (failed(used))
+      return failure();
+    if (checkSharedMemory(*used, target).isLegal())
+      return success();
+    return op.emitOpError()
+           << "tiling " << tiling << " needs " << *used
+           << " bytes of shared memory per block but the target ("
+           << target.arch << ") allows " << target.sramPerBlock
+           << " (backward kernel="
+           << stringifyKernelKind(getBackwardKernelKind(op, KernelKind::Simt))
+           << ")";
   }
 };
 } // namespace

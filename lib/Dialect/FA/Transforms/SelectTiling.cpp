@@ -107,12 +107,29 @@ struct SelectTilingPass
       getOperation()->emitError() << "fa-select-tiling: " << *conflict;
       return signalPassFailure();
     }
-    WalkResult result = getOperation()->walk([&](AttentionOp op) {
-      return failed(selectTiling(op)) ? WalkResult::interrupt()
-                                      : WalkResult::advance();
+    WalkResult result = getOperation()->walk([&](Operation *op) {
+      LogicalResult selected = success();
+      if (auto forward = dyn_cast<AttentionOp>(op))
+        selected = selectTiling(forward);
+      else if (auto backward = dyn_cast<AttentionGradOp>(op))
+        selected = selectBackwardTiling(backward, backwardOptions());
+      return failed(selected) ? WalkResult::interrupt()
+                              : WalkResult::advance();
     });
     if (result.wasInterrupted())
       signalPassFailure();
+  }
+
+  /// The options that apply to fa.attention_grad.
+  BackwardSelectOptions backwardOptions() const {
+    BackwardSelectOptions o;
+    o.kernel = kernel;
+    o.dq = dq;
+    o.deterministic = deterministic;
+    o.explain = explain;
+    o.assumedSeqLen = assumedSeqLen;
+    o.assumedBatch = assumedBatch;
+    return o;
   }
 
   /// The schedule fields the options force.
@@ -147,13 +164,10 @@ struct SelectTilingPass
   }
 
   LogicalResult selectTiling(AttentionOp op) {
-    TargetAttr targetAttr = lookupTarget(op);
-    if (!targetAttr)
-      return op.emitOpError()
-             << "needs a #fa.target on the enclosing module to choose a "
-                "tiling; run fa-set-target first (e.g. "
-                "--fa-set-target=target=h100)";
-    TargetInfo target = getTargetInfo(targetAttr);
+    FailureOr<TargetInfo> required = getRequiredTarget(op);
+    if (failed(required))
+      return failure();
+    const TargetInfo &target = *required;
     bool assumed = false;
     AttentionProblem problem =
         getAttentionProblem(op, assumedSeqLen, assumedBatch, &assumed);

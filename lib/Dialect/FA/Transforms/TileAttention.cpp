@@ -409,8 +409,18 @@ struct TileAttentionPass
       if (!op.getTilingAttr()) {
         if (!requireTiling)
           continue;
-        op.emitOpError() << "has no #fa.tiling; attach one (fa-select-tiling "
-                            "does not choose the backward's tiling yet)";
+        op.emitOpError() << "has no #fa.tiling; run fa-select-tiling or "
+                            "attach one";
+        return signalPassFailure();
+      }
+      // The tensor-core backward kernels the cost model can choose are not
+      // built yet: an op decided for one is an error, not left behind.
+      if (KernelKind kind = getBackwardKernelKind(op, KernelKind::Simt);
+          kind != KernelKind::Simt) {
+        op.emitOpError() << "is scheduled for the "
+                         << stringifyKernelKind(kind)
+                         << " backward kernel, which is not built yet; "
+                            "select kernel=simt (or auto)";
         return signalPassFailure();
       }
       tileAttentionGrad(rewriter, op, memorySpace);

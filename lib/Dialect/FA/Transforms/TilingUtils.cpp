@@ -6,6 +6,8 @@
 
 #include "FlashAttn/Dialect/FA/Transforms/TilingUtils.h"
 
+#include <type_traits>
+
 using namespace mlir;
 using namespace mlir::fa;
 
@@ -14,10 +16,11 @@ static int64_t elementBytes(Type type) {
   return std::max<int64_t>(1, type.getIntOrFloatBitWidth() / 8);
 }
 
-AttentionProblem mlir::fa::getAttentionProblem(AttentionOp op,
-                                               int64_t assumedSeqLen,
-                                               int64_t assumedBatch,
-                                               bool *usedAssumption) {
+/// The problem of `op` (fa.attention or fa.attention_grad).
+template <typename OpTy>
+static AttentionProblem getProblem(OpTy op, int64_t assumedSeqLen,
+                                   int64_t assumedBatch,
+                                   bool *usedAssumption) {
   ShapedType q = op.getQueryType(), k = op.getKeyType(), v = op.getValueType();
   bool assumed = false;
   auto size = [&](ShapedType type, unsigned dim, int64_t fallback) {
@@ -43,10 +46,25 @@ AttentionProblem mlir::fa::getAttentionProblem(AttentionOp op,
     p.maskBroadcastsRows = maskType.getDimSize(2) == 1;
     p.maskBroadcastsCols = maskType.getDimSize(3) == 1;
   }
-  p.writesLse = static_cast<bool>(op.getLse());
+  if constexpr (std::is_same_v<OpTy, AttentionOp>)
+    p.writesLse = static_cast<bool>(op.getLse());
   if (usedAssumption)
     *usedAssumption = assumed;
   return p;
+}
+
+AttentionProblem mlir::fa::getAttentionProblem(AttentionOp op,
+                                               int64_t assumedSeqLen,
+                                               int64_t assumedBatch,
+                                               bool *usedAssumption) {
+  return getProblem(op, assumedSeqLen, assumedBatch, usedAssumption);
+}
+
+AttentionProblem mlir::fa::getAttentionProblem(AttentionGradOp op,
+                                               int64_t assumedSeqLen,
+                                               int64_t assumedBatch,
+                                               bool *usedAssumption) {
+  return getProblem(op, assumedSeqLen, assumedBatch, usedAssumption);
 }
 
 FailureOr<int64_t> mlir::fa::getSharedMemoryBytes(AttentionOp op,
@@ -58,6 +76,33 @@ FailureOr<int64_t> mlir::fa::getSharedMemoryBytes(AttentionOp op,
   return sramBytes(getTiling(tiling), problem, getKernelKind(op, fallback));
 }
 
+FailureOr<int64_t>
+mlir::fa::getBackwardSharedMemoryBytes(AttentionGradOp op, TilingAttr tiling,
+                                       const TargetInfo &target) {
+  AttentionProblem problem = getAttentionProblem(op);
+  if (std::optional<std::string> why = problem.validate())
+    return op.emitOpError() << "cannot check the tiling: " << *why;
+  KernelKind kind = getBackwardKernelKind(op, KernelKind::Simt);
+  bool biasGrad = static_cast<bool>(op.getBiasGradInit());
+  if (kind == KernelKind::Simt)
+    return simtBackwardSramBytes(getTiling(tiling), problem, biasGrad)
+        .maxBytes();
+  // The dQ mode does not change the shared memory.
+  return BackwardCostModel(target, kind, biasGrad)
+      .evaluate(getTiling(tiling), problem, DqAccumulation::Atomic)
+      .sramBytes;
+}
+
+FailureOr<TargetInfo> mlir::fa::getRequiredTarget(Operation *op) {
+  TargetAttr target = lookupTarget(op);
+  if (!target)
+    return op->emitOpError()
+           << "needs a #fa.target on the enclosing module to choose a "
+              "tiling; run fa-set-target first (e.g. "
+              "--fa-set-target=target=h100)";
+  return getTargetInfo(target);
+}
+
 Tiling mlir::fa::getTiling(TilingAttr attr) {
   return {attr.getBlockQ(), attr.getBlockKv(), attr.getStages(),
           attr.getWarps()};
@@ -65,16 +110,6 @@ Tiling mlir::fa::getTiling(TilingAttr attr) {
 
 TilingAttr mlir::fa::makeTilingAttr(MLIRContext *ctx, const Tiling &t) {
   return TilingAttr::get(ctx, t.blockQ, t.blockKV, t.stages, t.warps);
-}
-
-std::optional<std::string> mlir::fa::nvgpuKernelUnsupportedReason(
-    AttentionOp op, const TargetInfo &target, KernelKind kind) {
-  if (!isNVGPUKernel(kind))
-    return std::nullopt;
-  Legality legality = checkLegality(kind, getAttentionProblem(op), target);
-  if (legality.isLegal())
-    return std::nullopt;
-  return legality.message;
 }
 
 KernelKind mlir::fa::getKernelKind(AttentionOp op, KernelKind fallback) {

@@ -7,6 +7,7 @@
 #ifndef FLASHATTN_DIALECT_FA_IR_FAATTRS_H
 #define FLASHATTN_DIALECT_FA_IR_FAATTRS_H
 
+#include "FlashAttn/Analysis/BackwardCostModel.h"
 #include "FlashAttn/Analysis/KernelSchedule.h"
 #include "FlashAttn/Analysis/TargetInfo.h"
 #include "mlir/IR/Attributes.h"
@@ -27,12 +28,13 @@ std::string getScheduleKeyword(llvm::StringRef spelling);
 FailureOr<bool> parseScheduleFlag(AsmParser &parser);
 
 /// Parses a schedule field's keyword with `parse` (which takes the option
-/// spelling); an error naming `what` otherwise.
+/// spelling); an error naming `what` of `attr` otherwise.
 template <typename Enum>
 FailureOr<Enum> parseScheduleKeyword(AsmParser &parser,
                                      std::optional<Enum> (*parse)(
                                          llvm::StringRef),
-                                     llvm::StringRef what) {
+                                     llvm::StringRef what,
+                                     llvm::StringRef attr = "#fa.schedule") {
   llvm::SMLoc loc = parser.getCurrentLocation();
   llvm::StringRef keyword;
   if (failed(parser.parseKeyword(&keyword)))
@@ -44,7 +46,7 @@ FailureOr<Enum> parseScheduleKeyword(AsmParser &parser,
   if (std::optional<Enum> value = parse(spelling))
     return *value;
   return parser.emitError(loc)
-         << "unknown #fa.schedule " << what << " '" << keyword << "'";
+         << "unknown " << attr << " " << what << " '" << keyword << "'";
 }
 
 } // namespace fa
@@ -66,6 +68,9 @@ TargetInfo getTargetInfo(TargetAttr attr);
 /// The attribute of a decided schedule, and back.
 ScheduleAttr getScheduleAttr(MLIRContext *ctx, const KernelSchedule &schedule);
 KernelSchedule getKernelSchedule(ScheduleAttr attr);
+
+/// The kernel of `op`'s #fa.backward_schedule, or `fallback` without one.
+KernelKind getBackwardKernelKind(Operation *op, KernelKind fallback);
 
 /// The `fa.target` of the closest enclosing module of `op` (or `op` itself
 /// when it is a module), or null when there is none.

@@ -162,4 +162,60 @@ def FA_ScheduleAttr : FA_Attr<"Schedule", "schedule"> {
   let genVerifyDecl = 1;
 }
 
+/// A field of `#fa.backward_schedule`, spelled as `#fa.schedule`'s are;
+/// `value` names its default (none when empty).
+class FA_BackwardScheduleEnumParameter<string enumName, string desc,
+                                       string value = "">
+    : AttrParameter<"::mlir::fa::" # enumName, desc> {
+  let parser = "::mlir::fa::parseScheduleKeyword<::mlir::fa::" # enumName #
+               ">($_parser, ::mlir::fa::parse" # enumName # ", \"" # desc #
+               "\", \"#fa.backward_schedule\")";
+  let printer = "$_printer << ::mlir::fa::getScheduleKeyword("
+                "::mlir::fa::stringify" # enumName # "($_self))";
+  let defaultValue =
+      !if(!empty(value), "", "::mlir::fa::" # enumName # "::" # value);
+}
+
+def FA_BackwardScheduleAttr : FA_Attr<"BackwardSchedule", "backward_schedule"> {
+  let summary = "The backward kernel and dQ accumulation decided for one "
+                "fa.attention_grad";
+  let description = [{
+    The decision `fa-select-tiling` makes for an `fa.attention_grad` besides
+    its `#fa.tiling` (docs/Backward.md, "The tiling"), recorded once and only
+    read downstream:
+
+    * `kernel`: the backward kernel the tiling is for: `simt` (the scalar
+      kernels built from `fa-tile-attention`'s tiled form; what `auto`
+      selects today), `mma_sync` or `wgmma` (the tensor-core backward
+      kernels of the cost model; not built yet, so the passes that would
+      build them reject the op with an error).
+    * `dq`: how dQ, summed over the kv-blocks, is accumulated: `separate`
+      (default; a Q-stationary pass of its own that recomputes S and dP,
+      deterministic; the SIMT kernel's only mode), `atomic` (f32 atomic
+      adds, then a conversion kernel; the sum's rounding depends on the
+      order the blocks reach it) or `ordered` (the same adds in kv-block
+      order; bit-identical run to run). The tensor-core kernels take
+      `atomic` or `ordered`.
+
+    Fields at their default are not printed. It may be written by hand;
+    `fa-select-tiling` then keeps it and checks it against the op (an
+    `atomic` dQ on a `deterministic` op is an error).
+
+    ```mlir
+    %g:3 = fa.attention_grad ins(...) outs(...)
+             {deterministic,
+              schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>,
+              tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
+             -> ...
+    ```
+  }];
+  let parameters = (ins
+    FA_BackwardScheduleEnumParameter<"KernelKind", "kernel">:$kernel,
+    FA_BackwardScheduleEnumParameter<"DqAccumulation", "dq",
+                                     "Separate">:$dq
+  );
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
 #endif // FLASHATTN_DIALECT_FA_IR_FAATTRS_TD

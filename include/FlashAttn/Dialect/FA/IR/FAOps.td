@@ -195,8 +195,14 @@ def FA_AttentionGradOp : FA_Op<"attention_grad", [
     once, at the end. The attributes `scale` and `causal` mean what they
     mean on `fa.attention` and must be the ones the forward ran with;
     `tiling` gives the block sizes `fa-tile-attention` tiles the op with
-    (`block_q`, `block_kv`; until the cost model covers the backward it is
-    set by hand, and `stages` and `warps` are unused). A row whose keys are
+    (`block_q`, `block_kv`; `stages` and `warps` are the kernel's).
+    `fa-select-tiling` chooses it with the backward cost model and records
+    the rest of its decision as `schedule = #fa.backward_schedule<kernel =
+    .., dq = ..>` (the backward kernel and how dQ is accumulated); both may
+    be written by hand. `deterministic` asks that the result be
+    bit-identical run to run: the selection then never accumulates dQ with
+    unordered atomic adds, and a `#fa.backward_schedule` with `dq = atomic`
+    is rejected by the verifier. A row whose keys are
     all masked (`lse = -inf`) has `P = 0`: it contributes nothing and gets
     `dQ = 0`, never NaN.
 
@@ -234,7 +240,9 @@ def FA_AttentionGradOp : FA_Op<"attention_grad", [
     Variadic<FA_TensorOrMemRef>:$outputs,
     OptionalAttr<F32Attr>:$scale,
     UnitAttr:$causal,
-    OptionalAttr<FA_TilingAttr>:$tiling
+    UnitAttr:$deterministic,
+    OptionalAttr<FA_TilingAttr>:$tiling,
+    OptionalAttr<FA_BackwardScheduleAttr>:$schedule
   );
   let results = (outs Variadic<AnyRankedTensor>:$results);
 

@@ -166,6 +166,21 @@ def FASelectTilingPass : Pass<"fa-select-tiling"> {
     winner won, and notes listing the best candidates (HBM bytes, SRAM bytes,
     registers, predicted time) and the rejection counts.
 
+    Every `fa.attention_grad` gets its tiling from the backward cost model
+    (docs/Backward.md, "The tiling"; docs/CostModel.md, "The backward
+    pass"), recorded with `schedule = #fa.backward_schedule<kernel = ..,
+    dq = ..>` and, for the SIMT kernel, `fa.predicted_sram` (its largest
+    nest's shared memory). `kernel=auto` and `simt` select the SIMT
+    kernel, built from `fa-tile-attention`'s tiled form (the only backward
+    kernel built yet); `mma-sync` and `wgmma` select with the tensor-core
+    backward model and record it, and `fa-tile-attention` then rejects the
+    op; `tensor-core` is an error there. `dq` forces the dQ accumulation
+    (`separate` for simt; `atomic` or `ordered` for the tensor-core
+    kernels; `auto`: separate, else atomic, else ordered when
+    deterministic). `deterministic` (or the op's `deterministic`
+    attribute) asks for a bit-identical result: no unordered atomic adds,
+    and a forced `dq=atomic` is an error.
+
     ```mlir
     // fa-opt --fa-set-target=target=a100 --fa-select-tiling=kernel=tensor-core
     %o = fa.attention ins(%q, %k, %v : ...) outs(%init : ...)
@@ -215,6 +230,14 @@ def FASelectTilingPass : Pass<"fa-select-tiling"> {
            "How the mma-sync kernel runs the kv-blocks that need a mask next "
            "to blocks that need none",
            "::mlir::fa::maskedStepsValues()">,
+    Option<"dq", "dq", "::mlir::fa::DqAccumulation",
+           /*default=*/"::mlir::fa::DqAccumulation::Auto",
+           "How the backward (fa.attention_grad) accumulates dQ",
+           "::mlir::fa::dqAccumulationValues()">,
+    Option<"deterministic", "deterministic", "bool", /*default=*/"false",
+           "Every fa.attention_grad must give a bit-identical result run to "
+           "run (as its own `deterministic` attribute asks): no unordered "
+           "atomic dQ adds">,
   ];
   let dependentDialects = ["::mlir::fa::FADialect"];
 }
@@ -241,6 +264,11 @@ def FACheckSramBudgetPass : Pass<"fa-check-sram-budget"> {
 
     An op's own `#fa.schedule` (set by `fa-select-tiling`) selects the
     formula for that op, whatever the option says.
+
+    An `fa.attention_grad` with a tiling is checked with the shared memory
+    of its `#fa.backward_schedule`'s kernel, else the SIMT kernel's (the
+    largest nest of the tiled form, `simtBackwardSramBytes`); the option
+    is the forward's.
 
     ```mlir
     // error: 'fa.attention' op tiling #fa.tiling<...> needs 294912 bytes of
@@ -351,26 +379,38 @@ def FARaiseAttentionPass : Pass<"fa-raise-attention"> {
 
     * `Q K^T`: a batched contraction (`linalg.batch_matmul`, with or without
       `indexing_maps`, or a `linalg.generic` contraction) on `[B*H, N, D]` or
-      `[B, H, N, D]`, with K transposed by `linalg.transpose`, a transposing
-      `linalg.generic` or the contraction's own map; `tensor.collapse_shape`
-      / `tensor.expand_shape` between the 3-D and 4-D forms;
+      `[B, H, N, D]`, or `linalg.matmul` on one head's `[N, D]`, with K
+      transposed by `linalg.transpose`, a transposing `linalg.generic` or
+      the contraction's own map; a K given transposed, or permuted over more
+      axes (torch's `permute(0, 2, 3, 1)` of `[B, N, H, D]`), gets a
+      `linalg.transpose` inserted, as do Q, K and V read with the heads
+      after the sequence (JAX's `[B, N, H, D]`); `tensor.collapse_shape` /
+      `tensor.expand_shape` between the 3-D and 4-D forms;
     * the scale: elementwise multiplications by (or divisions by) float
       constants of the scores, of Q or of K, multiplied together;
     * an optional additive bias after the scale (`s + b`, or torch's
       `s + b * 1`), read through a broadcasting map or a `linalg.broadcast`.
-      A constant bias that is exactly 0 / -inf in the bottom-right causal
-      pattern becomes `causal`; any other bias becomes the `mask` operand;
+      A bias that is exactly 0 / -inf in the bottom-right causal pattern (a
+      constant, or a `linalg.generic` computing it from `linalg.index`)
+      becomes `causal`; any other bias becomes the `mask` operand;
+    * a mask written `select(keep, s, -inf)` (or `select(drop, -inf, s)`):
+      an i1 input becomes the i1 keep-mask, the condition
+      `j <= i + (Nk - Nq)` computed from `linalg.index` becomes `causal`,
+      another condition computed from `linalg.index` and inputs other than
+      the scores (a drop-mask, `mask == 0`) an i1 mask that a new
+      `linalg.generic` builds;
     * softmax over the last axis: `linalg.softmax`, or the chain max
-      reduction, `exp(s - max)`, sum reduction, division; the max may be
-      torch-mlir's `aten.max.dim` (values and unused indices in one
-      `linalg.generic`), the division `e * (1 / sum)` (the reciprocal fused
+      reduction (from -inf, or `arith.maxnumf` from NaN as upstream's
+      decomposition of `linalg.softmax` writes it), `exp(s - max)`, sum
+      reduction, division; the max may be torch-mlir's `aten.max.dim`
+      (values and unused indices in one `linalg.generic`), the division `e * (1 / sum)` (the reciprocal fused
       or in an op of its own);
     * conversions (`arith.extf`/`truncf` generics) of the scores, of P and
       of the result, as frontends print a softmax computed in f32 for bf16
       or f16 operands;
     * `P V`: a batched contraction, and GQA: K and V heads repeated by a
       broadcast to `[B, Hkv, G, N, D]` collapsed to `[B, Hkv*G, N, D]`, or a
-      `linalg.generic` reading head `h floordiv G`.
+      `linalg.generic` reading head `h floordiv G` (or head 0 of one).
 
     Anything not matched completely is left untouched: softmax over another
     axis, a scale after the softmax or after the bias, a bias multiplied
@@ -382,8 +422,13 @@ def FARaiseAttentionPass : Pass<"fa-raise-attention"> {
     bf16 or f16 throughout rounds every intermediate, so the raise changes
     (improves) the rounding. Every float the matched ops compute must have
     the operands' type or f32: a program that rounds to another type (bf16
-    in an f32 program, f16 in a bf16 one) or computes in f64 is left alone. Where a causal constant leaves a row with no
-    visible key (`Nq > Nk`), the linalg program gives NaN and the raised op 0.
+    in an f32 program, f16 in a bf16 one) or computes in f64 is left alone.
+    Where a causal constant leaves a row with no visible key (`Nq > Nk`), the linalg program gives NaN and the raised op 0.
+
+    With `explain`, every candidate (a contraction whose first operand a
+    softmax feeds: `linalg.softmax`, or an op computing `math.exp`, a few ops
+    up) gets a remark: `raised to fa.attention`, or `not raised to
+    fa.attention: <reason>` naming the step of the chain that did not match.
 
     ```mlir
     %s = linalg.batch_matmul ins(%q, %kt : ...) outs(%zero : ...)
@@ -399,6 +444,11 @@ def FARaiseAttentionPass : Pass<"fa-raise-attention"> {
     "::mlir::fa::FADialect",
     "::mlir::arith::ArithDialect",
     "::mlir::tensor::TensorDialect",
+  ];
+  let options = [
+    Option<"explain", "explain", "bool", /*default=*/"false",
+           "Emit a remark per candidate: raised, or the step that did not "
+           "match">,
   ];
 }
 

@@ -13,6 +13,7 @@
 #ifndef FLASHATTN_DIALECT_FA_TRANSFORMS_TILINGUTILS_H
 #define FLASHATTN_DIALECT_FA_TRANSFORMS_TILINGUTILS_H
 
+#include "FlashAttn/Analysis/BackwardCostModel.h"
 #include "FlashAttn/Analysis/CostModel.h"
 #include "FlashAttn/Dialect/FA/IR/FAOps.h"
 
@@ -31,14 +32,42 @@ AttentionProblem getAttentionProblem(AttentionOp op,
                                      int64_t assumedSeqLen = kAssumedSeqLen,
                                      int64_t assumedBatch = kAssumedBatch,
                                      bool *usedAssumption = nullptr);
+/// The same for the backward (fa.attention_grad): the shapes of its Q, K,
+/// V and mask.
+AttentionProblem getAttentionProblem(AttentionGradOp op,
+                                     int64_t assumedSeqLen = kAssumedSeqLen,
+                                     int64_t assumedBatch = kAssumedBatch,
+                                     bool *usedAssumption = nullptr);
 
-/// Why convert-fa-to-nvgpu cannot generate the `kind` kernel for `op` on
-/// `target` (checkLegality's message without a tiling), or nullopt when it
-/// can or when `kind` is not one of its kernels. The conversion's spelling
-/// of the check, until it calls checkLegality itself.
-std::optional<std::string> nvgpuKernelUnsupportedReason(AttentionOp op,
-                                                        const TargetInfo &target,
-                                                        KernelKind kind);
+/// Shared memory of one thread block of `op`'s backward kernel for
+/// `tiling`: the kernel of its #fa.backward_schedule, else the SIMT
+/// kernel's (simtBackwardSramBytes, its largest nest); an error on `op` when
+/// its shapes are out of the model's range.
+FailureOr<int64_t> getBackwardSharedMemoryBytes(AttentionGradOp op,
+                                                TilingAttr tiling,
+                                                const TargetInfo &target);
+
+/// The `#fa.target` of the module around `op` (fa-select-tiling's), or an
+/// error on `op` that says to run fa-set-target.
+FailureOr<TargetInfo> getRequiredTarget(Operation *op);
+
+/// fa-select-tiling's choices for one fa.attention_grad: its options.
+struct BackwardSelectOptions {
+  KernelKind kernel = KernelKind::Simt;
+  DqAccumulation dq = DqAccumulation::Auto;
+  bool deterministic = false;
+  bool explain = false;
+  int64_t assumedSeqLen = kAssumedSeqLen;
+  int64_t assumedBatch = kAssumedBatch;
+};
+
+/// Chooses the tiling of `op` with the backward cost model and records it
+/// with the #fa.backward_schedule (kernel, dQ accumulation) and, for the
+/// SIMT kernel, `fa.predicted_sram` (simtBackwardSramBytes); keeps and
+/// checks what the op already carries. Emits the error (and, with
+/// `explain`, the remarks) itself.
+LogicalResult selectBackwardTiling(AttentionGradOp op,
+                                   const BackwardSelectOptions &options);
 
 /// The kernel of `op`'s `#fa.schedule`, or `fallback` when it has none.
 KernelKind getKernelKind(AttentionOp op, KernelKind fallback);

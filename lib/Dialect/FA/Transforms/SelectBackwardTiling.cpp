@@ -1,0 +1,242 @@
+//===- SelectBackwardTiling.cpp - fa-select-tiling for fa.attention_grad --===//
+//
+// Part of flashattn-mlir.
+//
+//===----------------------------------------------------------------------===//
+//
+// The backward's half of fa-select-tiling: the kernel, the tiling (the
+// backward cost model, docs/CostModel.md "The backward pass") and the dQ
+// accumulation of one fa.attention_grad, decided once and recorded as
+// `#fa.tiling` and `#fa.backward_schedule` (plus `fa.predicted_sram` for
+// the SIMT kernel).
+//
+//===----------------------------------------------------------------------===//
+
+#include "FlashAttn/Dialect/FA/Transforms/TilingUtils.h"
+
+#include "FlashAttn/Analysis/Legality.h"
+#include "FlashAttn/Dialect/FA/IR/FAAttrs.h"
+#include "FlashAttn/Dialect/FA/IR/FADialect.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/FormatVariadic.h"
+
+using namespace mlir;
+using namespace mlir::fa;
+
+/// Candidates listed by `explain`.
+static constexpr int64_t kExplainedCandidates = 5;
+
+static std::string describe(const BackwardCost &c) {
+  return llvm::formatv("{0}: {1:f2} us (compute {2:f2} us, memory {3:f2} "
+                       "us), HBM {4} B, SRAM {5} B, {6} registers/thread, "
+                       "{7} block(s)/SM, {8} wave(s)",
+                       c.tiling.str(), c.predictedSeconds * 1e6,
+                       c.computeSeconds * 1e6, c.memorySeconds * 1e6,
+                       c.hbm.total(), c.sramBytes, c.registersPerThread,
+                       c.blocksPerSM, c.waves);
+}
+
+/// The resource a rejection names, for the summary's counts.
+static StringRef rejectionGroup(StringRef rejection) {
+  if (rejection.starts_with("shared memory"))
+    return "over shared memory";
+  if (rejection.contains("per thread"))
+    return "over registers per thread";
+  if (rejection.contains("registers exceed"))
+    return "over the SM's register file";
+  if (rejection.contains("threads exceed"))
+    return "over the thread limit";
+  return "outside the kernel's shapes";
+}
+
+/// What `kind` means for the backward.
+static StringRef describeKernel(KernelKind kind) {
+  switch (kind) {
+  case KernelKind::Simt:
+    return "the scalar kernels built from fa-tile-attention's tiled form "
+           "(four nests, every tile in shared memory, dQ in its own pass); "
+           "kernel=auto selects it while no tensor-core backward kernel is "
+           "built";
+  case KernelKind::MmaSync:
+    return "the model of the mma.sync backward kernel (K_j, V_j and the "
+           "streamed Q_i, dO_i in shared memory, dK_j, dV_j in registers); "
+           "not built yet: the decision is recorded, and fa-tile-attention "
+           "rejects the op";
+  default:
+    return "the model of the wgmma backward kernel (a warpgroup per 64 kv "
+           "rows); not built yet: the decision is recorded, and "
+           "fa-tile-attention rejects the op";
+  }
+}
+
+/// Where a dQ mode that the model did not decide comes from.
+enum class DqSource { Model, Option, Op };
+
+/// Why `dq` is what it is.
+static std::string explainDq(DqAccumulation dq, bool deterministic,
+                             DqSource source) {
+  std::string why =
+      source == DqSource::Op       ? std::string("given with the op")
+      : source == DqSource::Option ? std::string("forced (the dq option)")
+      : dq == DqAccumulation::Separate
+          ? std::string("the simt kernel's only mode (deterministic)")
+      : dq == DqAccumulation::Ordered
+          ? std::string("deterministic requested: kv-block order, "
+                        "bit-identical run to run")
+          : std::string("the cheapest: unordered f32 atomic adds (not "
+                        "deterministic)");
+  if (source != DqSource::Model && deterministic)
+    why += ", deterministic";
+  return llvm::formatv("dq={0}: {1}", stringifyDqAccumulation(dq), why);
+}
+
+static void emitExplanation(AttentionGradOp op,
+                            const BackwardDecision &decision,
+                            const AttentionProblem &problem, bool assumed,
+                            KernelKind kind) {
+  InFlightDiagnostic diag = op.emitRemark()
+                            << "fa-select-tiling (backward, model): "
+                            << decision.reason;
+  int64_t feasible = 0;
+  llvm::StringMap<int64_t> counts;
+  SmallVector<StringRef> order;
+  for (const BackwardCost &c : decision.candidates) {
+    if (!c.fits()) {
+      StringRef group = rejectionGroup(c.rejection);
+      if (counts[group]++ == 0)
+        order.push_back(group);
+      continue;
+    }
+    if (feasible < kExplainedCandidates)
+      diag.attachNote() << "#" << feasible + 1 << " " << describe(c);
+    ++feasible;
+  }
+  int64_t rejected = decision.candidates.size() - feasible;
+  if (rejected > 0) {
+    std::string summary;
+    for (StringRef group : order)
+      summary += llvm::formatv("{0}{1} {2}", summary.empty() ? "" : ", ",
+                               counts[group], group);
+    diag.attachNote() << rejected << " of " << decision.candidates.size()
+                      << " candidates rejected: " << summary;
+  }
+  diag.attachNote() << "kernel=" << stringifyKernelKind(kind) << ": "
+                    << describeKernel(kind);
+  if (assumed)
+    diag.attachNote() << "dynamic sizes assumed for the prediction: batch = "
+                      << problem.batch << ", Nq = " << problem.seqLenQ
+                      << ", Nk = " << problem.seqLenKV
+                      << " (options assumed-batch, assumed-seq-len)";
+}
+
+/// The backward kernel of `op`: its schedule's, else the option's (`auto`:
+/// the SIMT kernel, the only one built).
+static FailureOr<KernelKind> chooseKernel(AttentionGradOp op,
+                                          const BackwardSelectOptions &options,
+                                          const AttentionProblem &problem,
+                                          const TargetInfo &target) {
+  KernelKind kind = options.kernel;
+  if (BackwardScheduleAttr given = op.getScheduleAttr())
+    kind = given.getKernel();
+  if (kind == KernelKind::Auto)
+    kind = KernelKind::Simt;
+  if (kind == KernelKind::TensorCore)
+    return op.emitOpError()
+           << "has no kernel=tensor-core backward: the backward's kernels "
+              "are simt, mma-sync and wgmma (or auto)";
+  if (isNVGPUKernel(kind))
+    if (Legality support = checkLegality(kind, problem, target);
+        !support.isLegal())
+      return op.emitOpError()
+             << "cannot use the " << stringifyKernelKind(kind)
+             << " backward kernel: " << support.message;
+  return kind;
+}
+
+/// The dQ accumulation of `op`: its schedule's (checked), else decided.
+static FailureOr<DqAccumulation>
+chooseDq(AttentionGradOp op, const BackwardSelectOptions &options,
+         KernelKind kind, bool deterministic) {
+  if (BackwardScheduleAttr given = op.getScheduleAttr()) {
+    if (deterministic && given.getDq() == DqAccumulation::Atomic)
+      return op.emitOpError()
+             << "schedule " << given
+             << " accumulates dQ with unordered atomic adds, but "
+                "fa-select-tiling was asked for a deterministic result";
+    return given.getDq();
+  }
+  auto decided = decideDqAccumulation(kind, deterministic, options.dq);
+  if (auto *why = std::get_if<std::string>(&decided))
+    return op.emitOpError() << "fa-select-tiling: " << *why
+                            << " (kernel=" << stringifyKernelKind(kind) << ")";
+  return std::get<DqAccumulation>(decided);
+}
+
+LogicalResult
+mlir::fa::selectBackwardTiling(AttentionGradOp op,
+                               const BackwardSelectOptions &options) {
+  FailureOr<TargetInfo> required = getRequiredTarget(op);
+  if (failed(required))
+    return failure();
+  const TargetInfo &target = *required;
+  bool assumed = false;
+  AttentionProblem problem = getAttentionProblem(
+      op, options.assumedSeqLen, options.assumedBatch, &assumed);
+  if (std::optional<std::string> why = problem.validate())
+    return op.emitOpError() << "cannot be tiled: " << *why;
+
+  bool deterministic = options.deterministic || op.getDeterministic();
+  FailureOr<KernelKind> kind = chooseKernel(op, options, problem, target);
+  if (failed(kind))
+    return failure();
+  FailureOr<DqAccumulation> dq = chooseDq(op, options, *kind, deterministic);
+  if (failed(dq))
+    return failure();
+  BackwardCostModel model(target, *kind,
+                          static_cast<bool>(op.getBiasGradInit()));
+
+  // A tiling written earlier (or by hand) stays, if it fits.
+  BackwardCost cost;
+  if (TilingAttr existing = op.getTilingAttr()) {
+    cost = model.evaluate(getTiling(existing), problem, *dq);
+    if (!cost.fits())
+      return op.emitOpError()
+             << "tiling " << existing << " does not fit the target ("
+             << target.arch << "): " << cost.rejection
+             << " (backward kernel=" << stringifyKernelKind(*kind) << ")";
+    if (options.explain)
+      op.emitRemark() << "fa-select-tiling: keeps the given tiling "
+                      << existing << " (" << describe(cost) << ")";
+  } else {
+    BackwardDecision decision = model.select(problem, *dq);
+    if (!decision.found())
+      return op.emitOpError()
+             << "cannot be tiled for " << target.arch << " (head dim "
+             << problem.headDim << ", value head dim "
+             << problem.valueHeadDim << "): " << decision.reason
+             << " (backward kernel=" << stringifyKernelKind(*kind) << ")";
+    cost = decision.winner();
+    op.setTilingAttr(makeTilingAttr(op.getContext(), cost.tiling));
+    if (options.explain)
+      emitExplanation(op, decision, problem, assumed, *kind);
+  }
+
+  BackwardScheduleAttr schedule = op.getScheduleAttr();
+  DqSource source = schedule                            ? DqSource::Op
+                    : options.dq != DqAccumulation::Auto ? DqSource::Option
+                                                         : DqSource::Model;
+  if (!schedule) {
+    schedule = BackwardScheduleAttr::get(op.getContext(), *kind, *dq);
+    op.setScheduleAttr(schedule);
+  }
+  // The SIMT kernel's shared memory, as the forward's fa-tile-attention
+  // records it: the largest nest's block.
+  if (*kind == KernelKind::Simt)
+    op->setAttr(FADialect::getPredictedSramAttrName(),
+                IntegerAttr::get(IntegerType::get(op.getContext(), 64),
+                                 cost.sramBytes));
+  if (options.explain)
+    op.emitRemark() << "fa-select-tiling: backward schedule " << schedule
+                    << ": " << explainDq(*dq, deterministic, source);
+  return success();
+}

@@ -1,0 +1,82 @@
+// #fa.backward_schedule's own checks (keywords, decided values, the dQ modes
+// each kernel builds) and the fa.attention_grad verifier's deterministic
+// rule.
+// RUN: fa-opt %s -split-input-file -verify-diagnostics
+
+func.func @negative_unknown_dq() attributes {
+  // expected-error @below {{unknown #fa.backward_schedule dq 'sorted'}}
+  // expected-error @below {{failed to parse FA_BackwardScheduleAttr parameter 'dq'}}
+  test.attr = #fa.backward_schedule<kernel = wgmma, dq = sorted>} {
+  return
+}
+
+// -----
+
+func.func @negative_unknown_kernel() attributes {
+  // expected-error @below {{unknown #fa.backward_schedule kernel 'wmma'}}
+  // expected-error @below {{failed to parse FA_BackwardScheduleAttr parameter 'kernel'}}
+  test.attr = #fa.backward_schedule<kernel = wmma>} {
+  return
+}
+
+// -----
+
+func.func @negative_no_kernel() attributes {
+  // expected-error @below {{struct is missing required parameter: kernel}}
+  test.attr = #fa.backward_schedule<dq = atomic>} {
+  return
+}
+
+// -----
+
+func.func @negative_auto_kernel() attributes {
+  // expected-error @below {{#fa.backward_schedule kernel must be simt, mma_sync or wgmma, got auto}}
+  test.attr = #fa.backward_schedule<kernel = auto>} {
+  return
+}
+
+// -----
+
+func.func @negative_prediction_kernel() attributes {
+  // expected-error @below {{#fa.backward_schedule kernel must be simt, mma_sync or wgmma, got tensor_core}}
+  test.attr = #fa.backward_schedule<kernel = tensor_core>} {
+  return
+}
+
+// -----
+
+func.func @negative_auto_dq() attributes {
+  // expected-error @below {{invalid #fa.backward_schedule: 'auto' is a request, not a decided dQ mode}}
+  test.attr = #fa.backward_schedule<kernel = wgmma, dq = auto>} {
+  return
+}
+
+// -----
+
+func.func @negative_simt_atomic() attributes {
+  // expected-error @below {{invalid #fa.backward_schedule: the simt backward kernel accumulates dQ in its own pass (dq=separate), not dq=atomic}}
+  test.attr = #fa.backward_schedule<kernel = simt, dq = atomic>} {
+  return
+}
+
+// -----
+
+func.func @negative_mma_sync_separate() attributes {
+  // expected-error @below {{invalid #fa.backward_schedule: the mma-sync backward kernel adds dQ from its K/V blocks (dq=atomic or dq=ordered); dq=separate is the simt kernel's}}
+  test.attr = #fa.backward_schedule<kernel = mma_sync, dq = separate>} {
+  return
+}
+
+// -----
+
+// A deterministic op cannot carry a decision of unordered atomic adds.
+func.func @negative_deterministic_atomic(%q: tensor<1x2x16x16xbf16>, %k: tensor<1x2x16x16xbf16>,
+    %l: tensor<1x2x16xf32>) -> (tensor<1x2x16x16xbf16>, tensor<1x2x16x16xbf16>, tensor<1x2x16x16xbf16>) {
+  // expected-error @below {{'fa.attention_grad' op is deterministic but its schedule #fa.backward_schedule<kernel = wgmma, dq = atomic> accumulates dQ with unordered atomic adds}}
+  %r:3 = fa.attention_grad ins(%q, %k, %k, %q, %q, %l : tensor<1x2x16x16xbf16>, tensor<1x2x16x16xbf16>,
+             tensor<1x2x16x16xbf16>, tensor<1x2x16x16xbf16>, tensor<1x2x16x16xbf16>, tensor<1x2x16xf32>)
+         outs(%q, %k, %k : tensor<1x2x16x16xbf16>, tensor<1x2x16x16xbf16>, tensor<1x2x16x16xbf16>)
+         {deterministic, schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>}
+         -> tensor<1x2x16x16xbf16>, tensor<1x2x16x16xbf16>, tensor<1x2x16x16xbf16>
+  return %r#0, %r#1, %r#2 : tensor<1x2x16x16xbf16>, tensor<1x2x16x16xbf16>, tensor<1x2x16x16xbf16>
+}

@@ -1,0 +1,70 @@
+// fa-select-tiling=explain on fa.attention_grad: the decision and why, the
+// best candidates, the rejection counts, the kernel, and the schedule with
+// the reason for its dQ mode (docs/CostModel.md, "The backward pass").
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling=explain --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=SIMT
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling="explain kernel=wgmma deterministic" --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=WGMMA
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling="explain kernel=mma-sync dq=ordered" --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=MMA
+
+// Ties on time go to the fewer HBM bytes, then the smaller shared memory:
+// SIMT: remark: fa-select-tiling (backward, model): 64x32, 1 stage, 8 warps wins (separate dQ): {{[0-9.]+}} us predicted, as fast as the runner-up 64x16, 1 stage, 8 warps with fewer HBM bytes (889847808 against 1452146688)
+// SIMT: note: #1 64x32, 1 stage, 8 warps: {{.*}} us (compute {{.*}} us, memory {{.*}} us), HBM 889847808 B, SRAM 98816 B, 64 registers/thread, 2 block(s)/SM, 1 wave(s)
+// SIMT: note: #5
+// SIMT-NOT: note: #6
+// SIMT: note: 410 of 512 candidates rejected: 410 over shared memory
+// SIMT: note: kernel=simt: the scalar kernels built from fa-tile-attention's tiled form (four nests, every tile in shared memory, dQ in its own pass); kernel=auto selects it while no tensor-core backward kernel is built
+// SIMT: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = simt>: dq=separate: the simt kernel's only mode (deterministic)
+
+// WGMMA: remark: fa-select-tiling (backward, model): 64x128, 1 stage, 8 warps wins (ordered dQ): {{.*}} us predicted, as fast as the runner-up 64x128, 2 stages, 8 warps with less shared memory (132640 B against 165936 B)
+// WGMMA: note: #1 64x128, 1 stage, 8 warps: {{.*}}, SRAM 132640 B, 224 registers/thread, 1 block(s)/SM, 1 wave(s)
+// WGMMA: note: 112 of 128 candidates rejected: 25 over registers per thread, 71 over shared memory, 16 over the SM's register file
+// WGMMA: note: kernel=wgmma: the model of the wgmma backward kernel (a warpgroup per 64 kv rows); not built yet: the decision is recorded, and fa-tile-attention rejects the op
+// WGMMA: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = ordered>: dq=ordered: deterministic requested: kv-block order, bit-identical run to run
+
+// MMA: remark: fa-select-tiling (backward, model): {{.*}} wins (ordered dQ)
+// MMA: note: kernel=mma-sync: the model of the mma.sync backward kernel
+// MMA: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = mma_sync, dq = ordered>: dq=ordered: forced (the dq option)
+
+// A tiling given with the op is kept, and explained; dynamic sizes are
+// assumed and said so; a schedule given with the op is kept.
+// SIMT: remark: fa-select-tiling: keeps the given tiling #fa.tiling<block_q = 64, block_kv = 64, stages = 1, warps = 4> (64x64, 1 stage, 4 warps: {{.*}}, SRAM 98816 B, 64 registers/thread
+// SIMT: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = simt>
+// SIMT: remark: fa-select-tiling (backward, model)
+// SIMT: note: dynamic sizes assumed for the prediction: batch = 1, Nq = 4096, Nk = 4096 (options assumed-batch, assumed-seq-len)
+// WGMMA: remark: fa-select-tiling: keeps the given tiling
+// WGMMA: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = ordered>: dq=ordered: deterministic requested
+// SIMT: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = mma_sync, dq = ordered>: dq=ordered: given with the op, deterministic
+// WGMMA: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = mma_sync, dq = ordered>: dq=ordered: given with the op, deterministic
+
+func.func @grad(%q: tensor<2x8x2048x128xbf16>, %k: tensor<2x2x2048x128xbf16>, %v: tensor<2x2x2048x128xbf16>, %o: tensor<2x8x2048x128xbf16>, %do: tensor<2x8x2048x128xbf16>, %l: tensor<2x8x2048xf32>, %dq0: tensor<2x8x2048x128xbf16>, %dk0: tensor<2x2x2048x128xbf16>, %dv0: tensor<2x2x2048x128xbf16>) -> (tensor<2x8x2048x128xbf16>, tensor<2x2x2048x128xbf16>, tensor<2x2x2048x128xbf16>) {
+  %r:3 = fa.attention_grad ins(%q, %k, %v, %o, %do, %l : tensor<2x8x2048x128xbf16>, tensor<2x2x2048x128xbf16>, tensor<2x2x2048x128xbf16>, tensor<2x8x2048x128xbf16>, tensor<2x8x2048x128xbf16>, tensor<2x8x2048xf32>)
+      outs(%dq0, %dk0, %dv0 : tensor<2x8x2048x128xbf16>, tensor<2x2x2048x128xbf16>, tensor<2x2x2048x128xbf16>) {causal}
+      -> tensor<2x8x2048x128xbf16>, tensor<2x2x2048x128xbf16>, tensor<2x2x2048x128xbf16>
+  return %r#0, %r#1, %r#2 : tensor<2x8x2048x128xbf16>, tensor<2x2x2048x128xbf16>, tensor<2x2x2048x128xbf16>
+}
+
+// -----
+
+func.func @given(%q: tensor<1x2x1024x64xbf16>, %k: tensor<1x2x1024x64xbf16>, %v: tensor<1x2x1024x64xbf16>, %o: tensor<1x2x1024x64xbf16>, %do: tensor<1x2x1024x64xbf16>, %l: tensor<1x2x1024xf32>, %dq0: tensor<1x2x1024x64xbf16>, %dk0: tensor<1x2x1024x64xbf16>, %dv0: tensor<1x2x1024x64xbf16>) -> (tensor<1x2x1024x64xbf16>, tensor<1x2x1024x64xbf16>, tensor<1x2x1024x64xbf16>) {
+  %r:3 = fa.attention_grad ins(%q, %k, %v, %o, %do, %l : tensor<1x2x1024x64xbf16>, tensor<1x2x1024x64xbf16>, tensor<1x2x1024x64xbf16>, tensor<1x2x1024x64xbf16>, tensor<1x2x1024x64xbf16>, tensor<1x2x1024xf32>)
+      outs(%dq0, %dk0, %dv0 : tensor<1x2x1024x64xbf16>, tensor<1x2x1024x64xbf16>, tensor<1x2x1024x64xbf16>) {deterministic, tiling = #fa.tiling<block_q = 64, block_kv = 64, stages = 1, warps = 4>}
+      -> tensor<1x2x1024x64xbf16>, tensor<1x2x1024x64xbf16>, tensor<1x2x1024x64xbf16>
+  return %r#0, %r#1, %r#2 : tensor<1x2x1024x64xbf16>, tensor<1x2x1024x64xbf16>, tensor<1x2x1024x64xbf16>
+}
+
+// -----
+
+func.func @dynamic(%q: tensor<?x2x?x64xbf16>, %k: tensor<?x2x?x64xbf16>, %v: tensor<?x2x?x64xbf16>, %o: tensor<?x2x?x64xbf16>, %do: tensor<?x2x?x64xbf16>, %l: tensor<?x2x?xf32>, %dq0: tensor<?x2x?x64xbf16>, %dk0: tensor<?x2x?x64xbf16>, %dv0: tensor<?x2x?x64xbf16>) -> (tensor<?x2x?x64xbf16>, tensor<?x2x?x64xbf16>, tensor<?x2x?x64xbf16>) {
+  %r:3 = fa.attention_grad ins(%q, %k, %v, %o, %do, %l : tensor<?x2x?x64xbf16>, tensor<?x2x?x64xbf16>, tensor<?x2x?x64xbf16>, tensor<?x2x?x64xbf16>, tensor<?x2x?x64xbf16>, tensor<?x2x?xf32>)
+      outs(%dq0, %dk0, %dv0 : tensor<?x2x?x64xbf16>, tensor<?x2x?x64xbf16>, tensor<?x2x?x64xbf16>)
+      -> tensor<?x2x?x64xbf16>, tensor<?x2x?x64xbf16>, tensor<?x2x?x64xbf16>
+  return %r#0, %r#1, %r#2 : tensor<?x2x?x64xbf16>, tensor<?x2x?x64xbf16>, tensor<?x2x?x64xbf16>
+}
+
+// -----
+
+func.func @given_schedule(%q: tensor<1x2x1024x64xbf16>, %k: tensor<1x2x1024x64xbf16>, %v: tensor<1x2x1024x64xbf16>, %o: tensor<1x2x1024x64xbf16>, %do: tensor<1x2x1024x64xbf16>, %l: tensor<1x2x1024xf32>, %dq0: tensor<1x2x1024x64xbf16>, %dk0: tensor<1x2x1024x64xbf16>, %dv0: tensor<1x2x1024x64xbf16>) -> (tensor<1x2x1024x64xbf16>, tensor<1x2x1024x64xbf16>, tensor<1x2x1024x64xbf16>) {
+  %r:3 = fa.attention_grad ins(%q, %k, %v, %o, %do, %l : tensor<1x2x1024x64xbf16>, tensor<1x2x1024x64xbf16>, tensor<1x2x1024x64xbf16>, tensor<1x2x1024x64xbf16>, tensor<1x2x1024x64xbf16>, tensor<1x2x1024xf32>)
+      outs(%dq0, %dk0, %dv0 : tensor<1x2x1024x64xbf16>, tensor<1x2x1024x64xbf16>, tensor<1x2x1024x64xbf16>) {deterministic, schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>}
+      -> tensor<1x2x1024x64xbf16>, tensor<1x2x1024x64xbf16>, tensor<1x2x1024x64xbf16>
+  return %r#0, %r#1, %r#2 : tensor<1x2x1024x64xbf16>, tensor<1x2x1024x64xbf16>, tensor<1x2x1024x64xbf16>
+}

@@ -1,0 +1,219 @@
+// fa-select-tiling's decisions for fa.attention_grad (docs/Backward.md, "The
+// tiling"), pinned per target and head dimension at the forward's decision
+// table's shape (B = 4, H = 16, N = 4096, bf16).
+//
+// The SIMT kernel (the default kernel=simt, and kernel=auto): the tiling
+// whose largest nest of the tiled form fits sram_per_block
+// (simtBackwardSramBytes, stamped as fa.predicted_sram), dQ in its own pass
+// (dq = separate, the default, not printed). By hand, a100 d = 64, 32 x 64:
+// tiles Q 4096 + dO 4096 + lse 128 + D 128 + K 8192 + V 8192 = 24832, S and
+// dP 2 x 8192, dK_j and dV_j 2 x 16384: 73984 B (nest 3: 49408 B); two such
+// blocks of 8 warps fit an SM (the estimate wants 16 warps resident).
+//
+// kernel=mma-sync and kernel=wgmma: the tensor-core backward model, recorded
+// (the kernels are not built yet); dq = atomic, or ordered when the op or
+// the pass asks for deterministic. wgmma has no tiling at d = 256 (every
+// candidate is over the registers): an error.
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=a100 --fa-select-tiling | FileCheck %s --check-prefix=A100
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling | FileCheck %s --check-prefix=H100
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=h200 --fa-select-tiling | FileCheck %s --check-prefix=H100
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=a10 --fa-select-tiling | FileCheck %s --check-prefix=A10
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=l4 --fa-select-tiling | FileCheck %s --check-prefix=L4
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=a100 --fa-select-tiling=kernel=mma-sync | FileCheck %s --check-prefix=A100-MMA
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=a100 --fa-select-tiling="kernel=mma-sync deterministic" | FileCheck %s --check-prefix=A100-MMA-DET
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=a10 --fa-select-tiling=kernel=mma-sync | FileCheck %s --check-prefix=A10-MMA
+// RUN: not fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling=kernel=wgmma 2> %t.H100-WG | FileCheck %s --check-prefix=H100-WG
+// RUN: FileCheck %s --check-prefix=H100-WG-ERR < %t.H100-WG
+// RUN: not fa-opt %s -split-input-file --fa-set-target=target=h200 --fa-select-tiling=kernel=wgmma 2> %t.H200-WG | FileCheck %s --check-prefix=H200-WG
+// RUN: FileCheck %s --check-prefix=H200-WG-ERR < %t.H200-WG
+// RUN: not fa-opt %s -split-input-file --fa-set-target=target=h200 --fa-select-tiling="kernel=wgmma dq=ordered" 2> %t.H200-WG-ORD | FileCheck %s --check-prefix=H200-WG-ORD
+// RUN: FileCheck %s --check-prefix=H200-WG-ORD-ERR < %t.H200-WG-ORD
+//
+// Every decision fits its target by fa-check-sram-budget's count:
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=a10 --fa-select-tiling --fa-check-sram-budget -o /dev/null
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=a100 --fa-select-tiling=kernel=mma-sync --fa-check-sram-budget -o /dev/null
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=a100 --fa-select-tiling=kernel=auto | FileCheck %s --check-prefix=A100
+// Every decision is printed back as it was parsed:
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling | fa-opt -split-input-file --fa-select-tiling | FileCheck %s --check-prefix=H100
+
+// A100-LABEL: func.func @d64
+// A100: {fa.predicted_sram = 73984 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 32, block_kv = 64, stages = 1, warps = 8>}
+// A100-LABEL: func.func @d128
+// A100: {fa.predicted_sram = 73984 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 32, block_kv = 32, stages = 1, warps = 8>}
+// A100-LABEL: func.func @d256
+// A100: {fa.predicted_sram = 67840 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 16, block_kv = 16, stages = 1, warps = 8>}
+// A100-LABEL: func.func @d192_dv128
+// A100: {fa.predicted_sram = 76032 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 16, block_kv = 32, stages = 1, warps = 8>}
+// A100-LABEL: func.func @gqa_causal_bias_grad
+// A100: {causal, fa.predicted_sram = 82560 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 64, block_kv = 16, stages = 1, warps = 8>}
+// A100-LABEL: func.func @deterministic_op
+// A100: {deterministic, fa.predicted_sram = 73984 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 32, block_kv = 32, stages = 1, warps = 8>}
+//
+// H100-LABEL: func.func @d64
+// H100: {fa.predicted_sram = 33024 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 16, block_kv = 32, stages = 1, warps = 4>}
+// H100-LABEL: func.func @d128
+// H100: {fa.predicted_sram = 73984 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 32, block_kv = 32, stages = 1, warps = 8>}
+// H100-LABEL: func.func @d256
+// H100: {fa.predicted_sram = 67840 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 16, block_kv = 16, stages = 1, warps = 8>}
+// H100-LABEL: func.func @d192_dv128
+// H100: {fa.predicted_sram = 43264 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 16, block_kv = 16, stages = 1, warps = 4>}
+// H100-LABEL: func.func @gqa_causal_bias_grad
+// H100: {causal, fa.predicted_sram = 115072 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 16, block_kv = 64, stages = 1, warps = 8>}
+// H100-LABEL: func.func @deterministic_op
+// H100: {deterministic, fa.predicted_sram = 73984 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 32, block_kv = 32, stages = 1, warps = 8>}
+//
+// A10-LABEL: func.func @d64
+// A10: {fa.predicted_sram = 41216 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 32, block_kv = 32, stages = 1, warps = 8>}
+// A10-LABEL: func.func @d128
+// A10: {fa.predicted_sram = 45312 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 32, block_kv = 16, stages = 1, warps = 8>}
+// A10-LABEL: func.func @d256
+// A10: {fa.predicted_sram = 86272 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 32, block_kv = 16, stages = 1, warps = 8>}
+// A10-LABEL: func.func @d192_dv128
+// A10: {fa.predicted_sram = 43264 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 16, block_kv = 16, stages = 1, warps = 8>}
+// A10-LABEL: func.func @gqa_causal_bias_grad
+// A10: {causal, fa.predicted_sram = 45440 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 32, block_kv = 16, stages = 1, warps = 8>}
+// A10-LABEL: func.func @deterministic_op
+// A10: {deterministic, fa.predicted_sram = 45312 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 32, block_kv = 16, stages = 1, warps = 8>}
+//
+// L4-LABEL: func.func @d64
+// L4: {fa.predicted_sram = 41216 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 32, block_kv = 32, stages = 1, warps = 8>}
+// L4-LABEL: func.func @d128
+// L4: {fa.predicted_sram = 45312 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 32, block_kv = 16, stages = 1, warps = 8>}
+// L4-LABEL: func.func @d256
+// L4: {fa.predicted_sram = 67840 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 16, block_kv = 16, stages = 1, warps = 8>}
+// L4-LABEL: func.func @d192_dv128
+// L4: {fa.predicted_sram = 43264 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 16, block_kv = 16, stages = 1, warps = 8>}
+// L4-LABEL: func.func @gqa_causal_bias_grad
+// L4: {causal, fa.predicted_sram = 45440 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 32, block_kv = 16, stages = 1, warps = 8>}
+// L4-LABEL: func.func @deterministic_op
+// L4: {deterministic, fa.predicted_sram = 45312 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 32, block_kv = 16, stages = 1, warps = 8>}
+//
+// A100-MMA-LABEL: func.func @d64
+// A100-MMA: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 1, warps = 8>}
+// A100-MMA-LABEL: func.func @d128
+// A100-MMA: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
+// A100-MMA-LABEL: func.func @d256
+// A100-MMA: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 16, block_kv = 96, stages = 1, warps = 8>}
+// A100-MMA-LABEL: func.func @d192_dv128
+// A100-MMA: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 48, block_kv = 128, stages = 1, warps = 8>}
+// A100-MMA-LABEL: func.func @gqa_causal_bias_grad
+// A100-MMA: {causal, schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 128, block_kv = 80, stages = 1, warps = 8>}
+// A100-MMA-LABEL: func.func @deterministic_op
+// A100-MMA: {deterministic, schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
+//
+// A100-MMA-DET-LABEL: func.func @d64
+// A100-MMA-DET: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>, tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 1, warps = 8>}
+// A100-MMA-DET-LABEL: func.func @d128
+// A100-MMA-DET: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
+// A100-MMA-DET-LABEL: func.func @d256
+// A100-MMA-DET: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>, tiling = #fa.tiling<block_q = 16, block_kv = 96, stages = 1, warps = 8>}
+// A100-MMA-DET-LABEL: func.func @d192_dv128
+// A100-MMA-DET: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>, tiling = #fa.tiling<block_q = 48, block_kv = 128, stages = 1, warps = 8>}
+// A100-MMA-DET-LABEL: func.func @gqa_causal_bias_grad
+// A100-MMA-DET: {causal, schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
+// A100-MMA-DET-LABEL: func.func @deterministic_op
+// A100-MMA-DET: {deterministic, schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
+//
+// A10-MMA-LABEL: func.func @d64
+// A10-MMA: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 32, block_kv = 208, stages = 1, warps = 8>}
+// A10-MMA-LABEL: func.func @d128
+// A10-MMA: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 16, block_kv = 144, stages = 1, warps = 8>}
+// A10-MMA-LABEL: func.func @d256
+// A10-MMA: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 16, block_kv = 64, stages = 1, warps = 8>}
+// A10-MMA-LABEL: func.func @d192_dv128
+// A10-MMA: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 16, block_kv = 112, stages = 1, warps = 8>}
+// A10-MMA-LABEL: func.func @gqa_causal_bias_grad
+// A10-MMA: {causal, schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 80, stages = 1, warps = 8>}
+// A10-MMA-LABEL: func.func @deterministic_op
+// A10-MMA: {deterministic, schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>, tiling = #fa.tiling<block_q = 16, block_kv = 144, stages = 1, warps = 8>}
+//
+// H100-WG-LABEL: func.func @d64
+// H100-WG: {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 192, stages = 1, warps = 12>}
+// H100-WG-LABEL: func.func @d128
+// H100-WG: {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 16, block_kv = 128, stages = 1, warps = 8>}
+// H100-WG-LABEL: func.func @d192_dv128
+// H100-WG: {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 16, block_kv = 128, stages = 1, warps = 8>}
+// H100-WG-LABEL: func.func @gqa_causal_bias_grad
+// H100-WG: {causal, schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 80, block_kv = 128, stages = 1, warps = 8>}
+// H100-WG-LABEL: func.func @deterministic_op
+// H100-WG: {deterministic, schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 16, block_kv = 128, stages = 1, warps = 8>}
+// H100-WG-ERR: error: 'fa.attention_grad' op cannot be tiled for sm_90a (head dim 256, value head dim 256): no backward tiling fits: 128 candidates rejected (the smallest: 328 registers per thread exceed 255) (backward kernel=wgmma)
+//
+// H200-WG-LABEL: func.func @d64
+// H200-WG: {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 1, warps = 8>}
+// H200-WG-LABEL: func.func @d128
+// H200-WG: {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
+// H200-WG-LABEL: func.func @d192_dv128
+// H200-WG: {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 1, warps = 8>}
+// H200-WG-LABEL: func.func @gqa_causal_bias_grad
+// H200-WG: {causal, schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 80, block_kv = 128, stages = 1, warps = 8>}
+// H200-WG-LABEL: func.func @deterministic_op
+// H200-WG: {deterministic, schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
+// H200-WG-ERR: error: 'fa.attention_grad' op cannot be tiled for sm_90a (head dim 256, value head dim 256): no backward tiling fits: 128 candidates rejected (the smallest: 328 registers per thread exceed 255) (backward kernel=wgmma)
+//
+// H200-WG-ORD-LABEL: func.func @d64
+// H200-WG-ORD: {schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 192, stages = 1, warps = 12>}
+// H200-WG-ORD-LABEL: func.func @d128
+// H200-WG-ORD: {schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
+// H200-WG-ORD-LABEL: func.func @d192_dv128
+// H200-WG-ORD: {schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 1, warps = 8>}
+// H200-WG-ORD-LABEL: func.func @gqa_causal_bias_grad
+// H200-WG-ORD: {causal, schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 80, block_kv = 128, stages = 1, warps = 8>}
+// H200-WG-ORD-LABEL: func.func @deterministic_op
+// H200-WG-ORD: {deterministic, schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
+// H200-WG-ORD-ERR: error: 'fa.attention_grad' op cannot be tiled for sm_90a (head dim 256, value head dim 256): no backward tiling fits: 128 candidates rejected (the smallest: 328 registers per thread exceed 255) (backward kernel=wgmma)
+
+// B = 4, H = 16, N = 4096, bf16 (the forward's decision table's shape).
+func.func @d64(%q: tensor<4x16x4096x64xbf16>, %k: tensor<4x16x4096x64xbf16>, %v: tensor<4x16x4096x64xbf16>, %o: tensor<4x16x4096x64xbf16>, %do: tensor<4x16x4096x64xbf16>, %l: tensor<4x16x4096xf32>, %dq0: tensor<4x16x4096x64xbf16>, %dk0: tensor<4x16x4096x64xbf16>, %dv0: tensor<4x16x4096x64xbf16>) -> (tensor<4x16x4096x64xbf16>, tensor<4x16x4096x64xbf16>, tensor<4x16x4096x64xbf16>) {
+  %r:3 = fa.attention_grad ins(%q, %k, %v, %o, %do, %l : tensor<4x16x4096x64xbf16>, tensor<4x16x4096x64xbf16>, tensor<4x16x4096x64xbf16>, tensor<4x16x4096x64xbf16>, tensor<4x16x4096x64xbf16>, tensor<4x16x4096xf32>)
+      outs(%dq0, %dk0, %dv0 : tensor<4x16x4096x64xbf16>, tensor<4x16x4096x64xbf16>, tensor<4x16x4096x64xbf16>)
+      -> tensor<4x16x4096x64xbf16>, tensor<4x16x4096x64xbf16>, tensor<4x16x4096x64xbf16>
+  return %r#0, %r#1, %r#2 : tensor<4x16x4096x64xbf16>, tensor<4x16x4096x64xbf16>, tensor<4x16x4096x64xbf16>
+}
+
+// -----
+
+func.func @d128(%q: tensor<4x16x4096x128xbf16>, %k: tensor<4x16x4096x128xbf16>, %v: tensor<4x16x4096x128xbf16>, %o: tensor<4x16x4096x128xbf16>, %do: tensor<4x16x4096x128xbf16>, %l: tensor<4x16x4096xf32>, %dq0: tensor<4x16x4096x128xbf16>, %dk0: tensor<4x16x4096x128xbf16>, %dv0: tensor<4x16x4096x128xbf16>) -> (tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>) {
+  %r:3 = fa.attention_grad ins(%q, %k, %v, %o, %do, %l : tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>, tensor<4x16x4096xf32>)
+      outs(%dq0, %dk0, %dv0 : tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>)
+      -> tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>
+  return %r#0, %r#1, %r#2 : tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>
+}
+
+// -----
+
+func.func @d256(%q: tensor<4x16x4096x256xbf16>, %k: tensor<4x16x4096x256xbf16>, %v: tensor<4x16x4096x256xbf16>, %o: tensor<4x16x4096x256xbf16>, %do: tensor<4x16x4096x256xbf16>, %l: tensor<4x16x4096xf32>, %dq0: tensor<4x16x4096x256xbf16>, %dk0: tensor<4x16x4096x256xbf16>, %dv0: tensor<4x16x4096x256xbf16>) -> (tensor<4x16x4096x256xbf16>, tensor<4x16x4096x256xbf16>, tensor<4x16x4096x256xbf16>) {
+  %r:3 = fa.attention_grad ins(%q, %k, %v, %o, %do, %l : tensor<4x16x4096x256xbf16>, tensor<4x16x4096x256xbf16>, tensor<4x16x4096x256xbf16>, tensor<4x16x4096x256xbf16>, tensor<4x16x4096x256xbf16>, tensor<4x16x4096xf32>)
+      outs(%dq0, %dk0, %dv0 : tensor<4x16x4096x256xbf16>, tensor<4x16x4096x256xbf16>, tensor<4x16x4096x256xbf16>)
+      -> tensor<4x16x4096x256xbf16>, tensor<4x16x4096x256xbf16>, tensor<4x16x4096x256xbf16>
+  return %r#0, %r#1, %r#2 : tensor<4x16x4096x256xbf16>, tensor<4x16x4096x256xbf16>, tensor<4x16x4096x256xbf16>
+}
+
+// -----
+
+func.func @d192_dv128(%q: tensor<4x16x4096x192xbf16>, %k: tensor<4x16x4096x192xbf16>, %v: tensor<4x16x4096x128xbf16>, %o: tensor<4x16x4096x128xbf16>, %do: tensor<4x16x4096x128xbf16>, %l: tensor<4x16x4096xf32>, %dq0: tensor<4x16x4096x192xbf16>, %dk0: tensor<4x16x4096x192xbf16>, %dv0: tensor<4x16x4096x128xbf16>) -> (tensor<4x16x4096x192xbf16>, tensor<4x16x4096x192xbf16>, tensor<4x16x4096x128xbf16>) {
+  %r:3 = fa.attention_grad ins(%q, %k, %v, %o, %do, %l : tensor<4x16x4096x192xbf16>, tensor<4x16x4096x192xbf16>, tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>, tensor<4x16x4096xf32>)
+      outs(%dq0, %dk0, %dv0 : tensor<4x16x4096x192xbf16>, tensor<4x16x4096x192xbf16>, tensor<4x16x4096x128xbf16>)
+      -> tensor<4x16x4096x192xbf16>, tensor<4x16x4096x192xbf16>, tensor<4x16x4096x128xbf16>
+  return %r#0, %r#1, %r#2 : tensor<4x16x4096x192xbf16>, tensor<4x16x4096x192xbf16>, tensor<4x16x4096x128xbf16>
+}
+
+// -----
+
+// GQA 16/4, causal, a per-key bias whose gradient is asked for (nest 4).
+func.func @gqa_causal_bias_grad(%q: tensor<4x16x4096x128xbf16>, %k: tensor<4x4x4096x128xbf16>, %v: tensor<4x4x4096x128xbf16>, %o: tensor<4x16x4096x128xbf16>, %do: tensor<4x16x4096x128xbf16>, %l: tensor<4x16x4096xf32>, %b: tensor<1x16x1x4096xbf16>, %dq0: tensor<4x16x4096x128xbf16>, %dk0: tensor<4x4x4096x128xbf16>, %dv0: tensor<4x4x4096x128xbf16>, %db0: tensor<1x16x1x4096xbf16>) -> (tensor<4x16x4096x128xbf16>, tensor<4x4x4096x128xbf16>, tensor<4x4x4096x128xbf16>, tensor<1x16x1x4096xbf16>) {
+  %r:4 = fa.attention_grad ins(%q, %k, %v, %o, %do, %l : tensor<4x16x4096x128xbf16>, tensor<4x4x4096x128xbf16>, tensor<4x4x4096x128xbf16>, tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>, tensor<4x16x4096xf32>) mask(%b : tensor<1x16x1x4096xbf16>)
+      outs(%dq0, %dk0, %dv0, %db0 : tensor<4x16x4096x128xbf16>, tensor<4x4x4096x128xbf16>, tensor<4x4x4096x128xbf16>, tensor<1x16x1x4096xbf16>) {causal}
+      -> tensor<4x16x4096x128xbf16>, tensor<4x4x4096x128xbf16>, tensor<4x4x4096x128xbf16>, tensor<1x16x1x4096xbf16>
+  return %r#0, %r#1, %r#2, %r#3 : tensor<4x16x4096x128xbf16>, tensor<4x4x4096x128xbf16>, tensor<4x4x4096x128xbf16>, tensor<1x16x1x4096xbf16>
+}
+
+// -----
+
+// The op asks for a bit-identical result: ordered adds for the tensor-core kernels.
+func.func @deterministic_op(%q: tensor<4x16x4096x128xbf16>, %k: tensor<4x16x4096x128xbf16>, %v: tensor<4x16x4096x128xbf16>, %o: tensor<4x16x4096x128xbf16>, %do: tensor<4x16x4096x128xbf16>, %l: tensor<4x16x4096xf32>, %dq0: tensor<4x16x4096x128xbf16>, %dk0: tensor<4x16x4096x128xbf16>, %dv0: tensor<4x16x4096x128xbf16>) -> (tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>) {
+  %r:3 = fa.attention_grad ins(%q, %k, %v, %o, %do, %l : tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>, tensor<4x16x4096xf32>)
+      outs(%dq0, %dk0, %dv0 : tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>) {deterministic}
+      -> tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>
+  return %r#0, %r#1, %r#2 : tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>
+}
