@@ -3,28 +3,13 @@ C API, to a Kernel whose manifest holds the backward's kernels (D =
 rowsum(dO * O) into a scratch buffer, dK/dV, dQ, dBias; docs/Backward.md),
 cached like compile()'s."""
 
-import os
 import re
 
 from . import _capi, _checks
-from ._config import TILING_KEYS, config_key, default_name, make_config
+from ._capi import CompileError
+from ._config import TILING_KEYS, default_name, make_config
 from ._stages import run_pipeline
-from .compiler import _cache, _find_ptxas, _ttype, compile_module
-from .kernel import load
-
-# The tiling of an fa.attention_grad when fa-select-tiling leaves the op
-# without one (it chooses forward tilings only, until the backward's
-# selection lands): the SIMT kernels' tiles all live in shared memory, and
-# 64 x 64 blocks up to head dim 128, 32 x 32 above, fit the H200's 227 KiB
-# (docs/Backward.md, "On the GPU"). Once the compiler decides, its tiling is
-# used and this is not.
-FALLBACK_TILING = ({"block_q": 64, "block_kv": 64, "stages": 1, "warps": 4},
-                   {"block_q": 32, "block_kv": 32, "stages": 1, "warps": 4})
-
-
-def fallback_tiling(config):
-    d = max(config["q_shape"][3], config["v_shape"][3])
-    return dict(FALLBACK_TILING[0 if d <= 128 else 1])
+from .compiler import _clean_remarks, _ttype, cached, compile_module
 
 
 def make_grad_config(q_shape, k_shape, v_shape, dtype="bf16", causal=False,
@@ -99,23 +84,37 @@ def build_grad_mlir(config, tiling=None):
         f"}}\n")
 
 
-_TILING = re.compile(r"fa\.attention_grad\b[^\n]*?#fa\.tiling<([^>]*)>")
+def _fields(text):
+    """`a = 1, b = x` as {"a": 1, "b": "x"} (integers as int)."""
+    return {k: int(v) if v.isdigit() else v
+            for k, v in re.findall(r"(\w+)\s*=\s*([\w-]+)", text)}
 
 
-def selected_tiling(config, source):
-    """The #fa.tiling fa-select-tiling leaves on the module's
-    fa.attention_grad (read from the printed module: the C API's decisions()
-    reads fa.attention only), or None when it decides none."""
-    c, module, _ = run_pipeline(config, source, "selected")
+def select(config, source, explain=False):
+    """fa-to-ptx-pipeline up to fa-select-tiling on `source`: its remarks
+    (with `explain`) and what it decided for the fa.attention_grad, read
+    from the printed module (the C API's decisions() reads fa.attention
+    only): "tiling" and "schedule" (its #fa.tiling and
+    #fa.backward_schedule as dicts), "shared_memory" ({"bytes": its
+    fa.predicted_sram, "budget": the target's sram_per_block}); None where
+    absent."""
+    c, module, remarks = run_pipeline(config, source, "selected", explain)
     try:
         text = c.print(module)
     finally:
         c.destroy(module)
-    m = _TILING.search(text)
-    if m is None:
-        return None
-    fields = dict(re.findall(r"(\w+)\s*=\s*(\d+)", m.group(1)))
-    return {k: int(fields[k]) for k in TILING_KEYS if k in fields}
+    op = next((line for line in text.splitlines() if "fa.attention_grad" in line), "")
+    found = lambda pattern, where=op: re.search(pattern, where)
+    tiling = found(r"#fa\.tiling<([^>]*)>")
+    schedule = found(r"#fa\.backward_schedule<([^>]*)>")
+    sram = found(r"fa\.predicted_sram = (\d+)")
+    budget = found(r"sram_per_block = (\d+)", text)
+    return remarks, {
+        "tiling": _fields(tiling.group(1)) if tiling else None,
+        "schedule": _fields(schedule.group(1)) if schedule else None,
+        "shared_memory": ({"bytes": int(sram.group(1)),
+                           "budget": int(budget.group(1)) if budget else None}
+                          if sram else None)}
 
 
 def compile_backward(q_shape, k_shape, v_shape, dtype="bf16", causal=False,
@@ -139,37 +138,28 @@ def compile_backward(q_shape, k_shape, v_shape, dtype="bf16", causal=False,
     config = make_grad_config(q_shape, k_shape, v_shape, dtype, causal, scale,
                               mask, mask_shape, bias_grad, deterministic,
                               target, pipeline, **overrides)
-    if cache_dir is not None:
-        cache_dir = _checks.path("cache_dir", cache_dir)
-    ptxas = (_find_ptxas(_capi.compiler(), os.fspath(overrides.get("ptxas", "")),
-                         config["options"].get("toolkit"))
-             if pipeline is not None else None)
-    key = config_key(config)
-    if key in _cache:
-        return _cache[key]
-    name = grad_name(config)
-    cache_dir = cache_dir or os.environ.get("FLASHATTN_MLIR_CACHE")
-    if cache_dir:
-        path = os.path.join(cache_dir, name + ".json")
-        if os.path.exists(path):
-            kernel = load(path)
-            if kernel.config is not None and config_key(kernel.config) == key:
-                _cache[key] = kernel
-                return kernel
-    source = build_grad_mlir(config)
-    tiling = selected_tiling(config, source)
-    if tiling is None:
-        tiling = fallback_tiling(config)
-    tiling.update(config["tiling"])
-    source = build_grad_mlir(config, tiling)
-    # convert-fa-to-gpu refuses tiles over the target's shared memory per
-    # block, naming the bytes.
-    kernel = compile_module(config, source, ptxas, tiling=tiling, name=name)
-    if cache_dir:
-        kernel.save(cache_dir)
-    _cache[key] = kernel
-    return kernel
+    return cached(config, overrides, cache_dir, grad_name(config), _compile)
 
 
 def grad_name(config):
     return default_name(config).replace("fa_", "fa_grad_", 1)
+
+
+def _compile(config, ptxas, allow_over_budget, name):
+    # The backward cost model's decision and why (fa-select-tiling{explain}).
+    source = build_grad_mlir(config)
+    remarks, decided = select(config, source, explain=True)
+    if decided["tiling"] is None:
+        raise CompileError("fa-select-tiling chose no tiling for the "
+                           "fa.attention_grad:\n" + _clean_remarks(remarks))
+    if config["tiling"]:
+        # The fields not given are the model's; the given tiling is checked
+        # and the schedule decided for it.
+        source = build_grad_mlir(config, dict(decided["tiling"], **config["tiling"]))
+        _, decided = select(config, source)
+    smem = decided["shared_memory"]
+    return compile_module(
+        config, source, ptxas,
+        budget=smem["budget"] if smem and not allow_over_budget else None,
+        tiling=decided["tiling"], explain=_clean_remarks(remarks),
+        schedule=decided["schedule"], shared_memory=smem, name=name)

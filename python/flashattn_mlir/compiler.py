@@ -127,25 +127,33 @@ def compile(q_shape, k_shape, v_shape, dtype="bf16", causal=False, scale=None,
                 if _capi.compiler_available() else None)
     config = make_config(q_shape, k_shape, v_shape, dtype, causal, scale, mask,
                          mask_shape, lse, target, pipeline, **overrides)
+    return cached(config, overrides, cache_dir, default_name(config), _compile)
+
+
+def cached(config, overrides, cache_dir, name, build):
+    """The kernel of `config` (compile()'s, compile_backward()'s): from the
+    memory cache, else NAME.json in `cache_dir` (or $FLASHATTN_MLIR_CACHE)
+    when it was compiled for the same configuration, else `build(config,
+    ptxas, allow_over_budget, name)`, saved there."""
     if cache_dir is not None:
         cache_dir = _checks.path("cache_dir", cache_dir)
     # A ptxas asked for must exist, even when the kernel is cached.
     ptxas = (_find_ptxas(_capi.compiler(), os.fspath(overrides.get("ptxas", "")),
                          config["options"].get("toolkit"))
-             if pipeline is not None else None)
+             if _capi.compiler_available() else None)
     key = config_key(config)
     if key in _cache:
         return _cache[key]
     cache_dir = cache_dir or os.environ.get("FLASHATTN_MLIR_CACHE")
     if cache_dir:
-        path = os.path.join(cache_dir, default_name(config) + ".json")
+        path = os.path.join(cache_dir, name + ".json")
         if os.path.exists(path):
             kernel = load(path)
             if kernel.config is not None and config_key(kernel.config) == key:
                 _cache[key] = kernel
                 return kernel
-    kernel = _compile(config, ptxas,
-                      bool(overrides.get("allow_over_budget", False)))
+    kernel = build(config, ptxas, bool(overrides.get("allow_over_budget", False)),
+                   name)
     if cache_dir:
         kernel.save(cache_dir)
     _cache[key] = kernel
@@ -162,7 +170,7 @@ def _select(config, source, explain=False):
         c.destroy(module)
 
 
-def _compile(config, ptxas, allow_over_budget):
+def _compile(config, ptxas, allow_over_budget, name):
     source = build_mlir(config)
 
     # The cost model's decision and why, as fa-select-tiling{explain} says.
@@ -183,7 +191,8 @@ def _compile(config, ptxas, allow_over_budget):
         budget=(decided["target"]["sram_per_block"]
                 if decided["target"] and not allow_over_budget else None),
         tiling=decided["tiling"], explain=_clean_remarks(remarks),
-        schedule=decided["schedule"], shared_memory=decided["shared_memory"])
+        schedule=decided["schedule"], shared_memory=decided["shared_memory"],
+        name=name)
 
 
 def compile_module(config, source, ptxas, budget=None, **kernel_args):

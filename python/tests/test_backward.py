@@ -3,6 +3,7 @@ manifest, caching, registration and argument errors; no GPU, no torch
 (runs in check-fa through test/Python)."""
 
 import math
+import re
 
 import pytest
 
@@ -42,35 +43,48 @@ def test_kernels_and_manifest():
     assert k.name.startswith("fa_grad_bf16_b1_h4x2_q100_k70_d64_causal")
 
 
-def test_module_parses_and_carries_the_tiling():
+def test_module_parses_and_the_tiling_is_the_compilers():
     k = grad()
     assert "fa.attention_grad" in k.source and "causal" in k.source
-    # Until fa-select-tiling chooses backward tilings, the fallback's.
-    assert k.tiling == {"block_q": 64, "block_kv": 64, "stages": 1, "warps": 4}
-    assert "block_q = 64, block_kv = 64" in k.source
     c = _capi.compiler()
     module = c.parse(k.source)
     c.destroy(module)
-    assert "gpu.launch" in k.mlir("gpu") or "gpu.launch_func" in k.mlir("gpu")
+    # fa-select-tiling's backward decision and why, as for the forward.
+    assert "#fa.tiling" not in k.source
+    win = re.search(r"(\d+)x(\d+), (\d+) stages?, (\d+) warps? wins", k.explain)
+    assert win and "backward" in k.explain, k.explain
+    assert [int(x) for x in win.groups()] == [
+        k.tiling[f] for f in ("block_q", "block_kv", "stages", "warps")]
+    assert k.schedule == {"kernel": "simt"}
+    assert 0 < k.shared_memory["bytes"] <= k.shared_memory["budget"] == 232448
+    tiled = k.mlir("tiled")
+    assert f"block_q = {k.tiling['block_q']}" in tiled
+    # The launches use it: dQ has one block per (head, query block).
+    grid = k.manifest["kernels"][2]["grid"]
+    assert math.prod(grid) == 4 * math.ceil(100 / k.tiling["block_q"])
 
 
-def test_fallback_tiling_by_head_dim():
+def test_head_dims_and_deterministic():
     big = (1, 2, 33, 192)
     k = fa.compile_backward(big, big, (1, 2, 33, 128), ptxas="none")
-    assert k.tiling["block_q"] == 32 and k.tiling["block_kv"] == 32
     assert k.manifest["arguments"][3]["shape"] == [1, 2, 33, 128]  # O: Dv
+    assert k.shared_memory["bytes"] <= k.shared_memory["budget"]
+    det = grad(deterministic=True)
+    assert "deterministic" in det.source and "deterministic" in det.explain
 
 
-def test_selected_tiling_reads_the_op():
+def test_select_reads_the_op():
     cfg = backward.make_grad_config(Q, KV, KV, target="h100")
-    assert backward.selected_tiling(cfg, backward.build_grad_mlir(cfg)) is None
     t = {"block_q": 32, "block_kv": 16, "stages": 1, "warps": 2}
-    assert backward.selected_tiling(cfg, backward.build_grad_mlir(cfg, t)) == t
+    _, got = backward.select(cfg, backward.build_grad_mlir(cfg, t))
+    assert got["tiling"] == t and got["schedule"] == {"kernel": "simt"}
+    assert got["shared_memory"]["budget"] == 232448
 
 
 def test_tiling_override():
-    k = grad(block_q=32, warps=2)
+    k = grad(block_q=32, block_kv=64, warps=2)
     assert k.tiling == {"block_q": 32, "block_kv": 64, "stages": 1, "warps": 2}
+    assert "block_q = 32, block_kv = 64" in k.source
     # dQ's grid: one block per query block.
     assert math.prod(k.manifest["kernels"][2]["grid"]) == 4 * math.ceil(100 / 32)
 
