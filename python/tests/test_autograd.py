@@ -281,3 +281,24 @@ def test_grad_kernel_errors_come_first(fake, monkeypatch):
     with pytest.raises(fa.KernelNotFoundError, match="backward"):
         fa.attention(q, k, v)
     assert len(fake.launches) == n
+
+
+def test_no_double_backward(fake):
+    q, k, v = leaves((1, 2, 16, 32), (1, 2, 16, 32), (1, 2, 16, 32))
+    # dO = 2 * out depends on q: a second derivative would need the
+    # backward's own; it raises instead of being silently wrong.
+    (dq,) = torch.autograd.grad(fa.attention(q, k, v).square().sum(), [q],
+                                create_graph=True)
+    with pytest.raises(RuntimeError, match="once_differentiable"):
+        dq.sum().backward()
+
+
+def test_kernel_argument_needs_lse(fake):
+    q, k, v = leaves((1, 2, 16, 32), (1, 2, 16, 32), (1, 2, 16, 32))
+    plain = fa.compile(q.shape, k.shape, v.shape, dtype="f32", ptxas="none")
+    with pytest.raises(ValueError, match="compiled for"):
+        fa.attention(q, k, v, kernel=plain)
+    with_lse = fa.compile(q.shape, k.shape, v.shape, dtype="f32", lse=True,
+                          ptxas="none")
+    check(q, k, v, kernel=with_lse)
+    assert len(fake.launches) == 2  # the given forward, then the backward
