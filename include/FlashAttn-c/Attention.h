@@ -68,6 +68,15 @@ typedef struct FASharedMemory {
   int64_t budget;
 } FASharedMemory;
 
+/* #fa.backward_schedule of an fa.attention_grad (docs/Backward.md, "The
+   tiling"), with the op's `deterministic` request. The strings are static
+   and spelled as the pass options spell them. */
+typedef struct FABackwardSchedule {
+  MlirStringRef kernel; /* simt, mma-sync or wgmma */
+  MlirStringRef dq;     /* separate, atomic or ordered */
+  bool deterministic;   /* the op asks for a bit-identical result */
+} FABackwardSchedule;
+
 /* Whether `op` is an fa.attention. */
 MLIR_CAPI_EXPORTED bool faOperationIsAAttention(MlirOperation op);
 
@@ -77,13 +86,28 @@ MLIR_CAPI_EXPORTED intptr_t faModuleGetNumAttentionOps(MlirModule module);
 MLIR_CAPI_EXPORTED MlirOperation faModuleGetAttentionOp(MlirModule module,
                                                         intptr_t pos);
 
+/* Whether `op` is an fa.attention_grad; the number of them in `module`,
+   and the one at `pos` in program order (a null operation when `pos` is out
+   of range). */
+MLIR_CAPI_EXPORTED bool faOperationIsAAttentionGrad(MlirOperation op);
+MLIR_CAPI_EXPORTED intptr_t faModuleGetNumAttentionGradOps(MlirModule module);
+MLIR_CAPI_EXPORTED MlirOperation faModuleGetAttentionGradOp(MlirModule module,
+                                                            intptr_t pos);
+
 /* Fills `*tiling` (`*schedule`) from the fa.attention `op`'s #fa.tiling
    (#fa.schedule); returns false, leaving it alone, when the op has none or
-   is not an fa.attention. */
+   is not an fa.attention. faAttentionGetTiling reads an fa.attention_grad's
+   #fa.tiling too. */
 MLIR_CAPI_EXPORTED bool faAttentionGetTiling(MlirOperation op,
                                              FATiling *tiling);
 MLIR_CAPI_EXPORTED bool faAttentionGetSchedule(MlirOperation op,
                                                FASchedule *schedule);
+
+/* Fills `*schedule` from the fa.attention_grad `op`'s #fa.backward_schedule
+   and `deterministic` attribute; returns false, leaving it alone, when the
+   op has no schedule or is not an fa.attention_grad. */
+MLIR_CAPI_EXPORTED bool faAttentionGradGetSchedule(MlirOperation op,
+                                                   FABackwardSchedule *schedule);
 
 /* Fills `*target` from the #fa.target of `op`'s closest enclosing module,
    or of `op` itself when it is a module; returns false, leaving it alone,
@@ -93,11 +117,13 @@ MLIR_CAPI_EXPORTED bool faGetTarget(MlirOperation op, FATarget *target);
 /* Fills `*sharedMemory` for the fa.attention `op`: the bytes its kernel (of
    its #fa.schedule; the scalar kernel without one, as fa-check-sram-budget
    assumes by default) needs with its #fa.tiling, and the budget of its
-   module's #fa.target. The op fits when bytes <= budget. Fails, with the
-   diagnostic on `diagCallback` (one string per diagnostic, formatted like
-   faRunPassPipeline's) or, when it is null, on the context's handlers, when
-   `op` is not an fa.attention, has no tiling, has no target, or its shape
-   is not one the cost model reads. */
+   module's #fa.target. For an fa.attention_grad: the bytes of one thread
+   block of its backward kernel (its #fa.backward_schedule's; the SIMT
+   kernel's largest nest without one), fa-check-sram-budget's count. The op
+   fits when bytes <= budget. Fails, with the diagnostic on `diagCallback`
+   (one string per diagnostic, formatted like faRunPassPipeline's) or, when
+   it is null, on the context's handlers, when `op` is neither op, has no
+   tiling, has no target, or its shape is not one the cost model reads. */
 MLIR_CAPI_EXPORTED MlirLogicalResult
 faAttentionGetSharedMemory(MlirOperation op, FASharedMemory *sharedMemory,
                            MlirStringCallback diagCallback, void *userData);

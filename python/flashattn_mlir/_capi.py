@@ -71,6 +71,11 @@ class _Schedule(ctypes.Structure):  # FASchedule
                 ("consumer_regs", ctypes.c_int64)]
 
 
+class _BackwardSchedule(ctypes.Structure):  # FABackwardSchedule
+    _fields_ = [("kernel", _CallbackStringRef), ("dq", _CallbackStringRef),
+                ("deterministic", ctypes.c_bool)]
+
+
 class _Target(ctypes.Structure):  # FATarget
     _fields_ = [("arch", _CallbackStringRef)] + [
         (name, ctypes.c_int64) for name in (
@@ -157,6 +162,10 @@ _FUNCTIONS = {
     "faAttentionGetTiling": ([_Handle, ctypes.POINTER(_Tiling)], ctypes.c_bool),
     "faAttentionGetSchedule": ([_Handle, ctypes.POINTER(_Schedule)],
                                ctypes.c_bool),
+    "faModuleGetNumAttentionGradOps": ([_Handle], ctypes.c_ssize_t),
+    "faModuleGetAttentionGradOp": ([_Handle, ctypes.c_ssize_t], _Handle),
+    "faAttentionGradGetSchedule": ([_Handle, ctypes.POINTER(_BackwardSchedule)],
+                                   ctypes.c_bool),
     "faGetTarget": ([_Handle, ctypes.POINTER(_Target)], ctypes.c_bool),
     "faAttentionGetSharedMemory": (
         [_Handle, ctypes.POINTER(_SharedMemory), _Callback, ctypes.c_void_p],
@@ -320,15 +329,28 @@ class Compiler:
         dicts, the schedule's enum fields spelled as the options spell them),
         "target" (the module's #fa.target) and "shared_memory" ({"bytes":
         what its kernel needs, "budget": the target's sram_per_block})."""
-        lib, op = self.lib, self._attention(module)
+        op = self._attention(module)
         if op is None:
             raise CompileError("expected one fa.attention in the module")
-        tiling, schedule, target = _Tiling(), _Schedule(), _Target()
-        smem = _SharedMemory()
+        return self._decided(op, _Schedule(), self.lib.faAttentionGetSchedule)
+
+    def backward_decisions(self, module):
+        """decisions() for the module's single fa.attention_grad: "tiling",
+        "schedule" (its #fa.backward_schedule: kernel, dq, and the op's
+        deterministic request), "target" and "shared_memory" (its backward
+        kernel's bytes, fa-check-sram-budget's count, and the budget)."""
+        lib = self.lib
+        if lib.faModuleGetNumAttentionGradOps(module) != 1:
+            raise CompileError("expected one fa.attention_grad in the module")
+        return self._decided(lib.faModuleGetAttentionGradOp(module, 0),
+                             _BackwardSchedule(), lib.faAttentionGradGetSchedule)
+
+    def _decided(self, op, schedule, get_schedule):
+        """decisions()' dict for `op`, its schedule read by `get_schedule`."""
+        lib, tiling, target, smem = self.lib, _Tiling(), _Target(), _SharedMemory()
         return {
             "tiling": _fields(tiling) if lib.faAttentionGetTiling(op, tiling) else None,
-            "schedule": (_fields(schedule)
-                         if lib.faAttentionGetSchedule(op, schedule) else None),
+            "schedule": _fields(schedule) if get_schedule(op, schedule) else None,
             "target": _fields(target) if lib.faGetTarget(op, target) else None,
             "shared_memory": (_fields(smem) if lib.faAttentionGetSharedMemory(
                 op, smem, _Chunks().callback, None).value else None)}

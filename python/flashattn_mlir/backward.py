@@ -3,7 +3,6 @@ C API, to a Kernel whose manifest holds the backward's kernels (D =
 rowsum(dO * O) into a scratch buffer, dK/dV, dQ, dBias; docs/Backward.md),
 cached like compile()'s."""
 
-import re
 
 from . import _capi, _checks
 from ._capi import CompileError
@@ -84,37 +83,16 @@ def build_grad_mlir(config, tiling=None):
         f"}}\n")
 
 
-def _fields(text):
-    """`a = 1, b = x` as {"a": 1, "b": "x"} (integers as int)."""
-    return {k: int(v) if v.isdigit() else v
-            for k, v in re.findall(r"(\w+)\s*=\s*([\w-]+)", text)}
-
-
 def select(config, source, explain=False):
     """fa-to-ptx-pipeline up to fa-select-tiling on `source`: its remarks
-    (with `explain`) and what it decided for the fa.attention_grad, read
-    from the printed module (the C API's decisions() reads fa.attention
-    only): "tiling" and "schedule" (its #fa.tiling and
-    #fa.backward_schedule as dicts), "shared_memory" ({"bytes": its
-    fa.predicted_sram, "budget": the target's sram_per_block}); None where
-    absent."""
+    (with `explain`) and what it decided for the fa.attention_grad
+    (Compiler.backward_decisions): "tiling", "schedule" (#fa.backward_schedule
+    and the op's deterministic request), "target", "shared_memory"."""
     c, module, remarks = run_pipeline(config, source, "selected", explain)
     try:
-        text = c.print(module)
+        return remarks, c.backward_decisions(module)
     finally:
         c.destroy(module)
-    op = next((line for line in text.splitlines() if "fa.attention_grad" in line), "")
-    found = lambda pattern, where=op: re.search(pattern, where)
-    tiling = found(r"#fa\.tiling<([^>]*)>")
-    schedule = found(r"#fa\.backward_schedule<([^>]*)>")
-    sram = found(r"fa\.predicted_sram = (\d+)")
-    budget = found(r"sram_per_block = (\d+)", text)
-    return remarks, {
-        "tiling": _fields(tiling.group(1)) if tiling else None,
-        "schedule": _fields(schedule.group(1)) if schedule else None,
-        "shared_memory": ({"bytes": int(sram.group(1)),
-                           "budget": int(budget.group(1)) if budget else None}
-                          if sram else None)}
 
 
 def compile_backward(q_shape, k_shape, v_shape, dtype="bf16", causal=False,

@@ -55,7 +55,8 @@ def test_module_parses_and_the_tiling_is_the_compilers():
     assert win and "backward" in k.explain, k.explain
     assert [int(x) for x in win.groups()] == [
         k.tiling[f] for f in ("block_q", "block_kv", "stages", "warps")]
-    assert k.schedule == {"kernel": "simt"}
+    assert k.schedule == {"kernel": "simt", "dq": "separate",
+                          "deterministic": False}
     assert 0 < k.shared_memory["bytes"] <= k.shared_memory["budget"] == 232448
     tiled = k.mlir("tiled")
     assert f"block_q = {k.tiling['block_q']}" in tiled
@@ -71,14 +72,25 @@ def test_head_dims_and_deterministic():
     assert k.shared_memory["bytes"] <= k.shared_memory["budget"]
     det = grad(deterministic=True)
     assert "deterministic" in det.source and "deterministic" in det.explain
+    assert det.schedule["deterministic"] and det.schedule["dq"] == "separate"
 
 
 def test_select_reads_the_op():
     cfg = backward.make_grad_config(Q, KV, KV, target="h100")
     t = {"block_q": 32, "block_kv": 16, "stages": 1, "warps": 2}
     _, got = backward.select(cfg, backward.build_grad_mlir(cfg, t))
-    assert got["tiling"] == t and got["schedule"] == {"kernel": "simt"}
+    assert got["tiling"] == t and got["schedule"]["kernel"] == "simt"
     assert got["shared_memory"]["budget"] == 232448
+    assert got["target"]["arch"] == "sm_90a"
+    # The bytes are fa-check-sram-budget's count, fa.predicted_sram.
+    c = _capi.compiler()
+    module = c.parse(backward.build_grad_mlir(cfg, t))
+    try:
+        c.run(module, "fa-set-target{target=h100},fa-select-tiling")
+        assert (f"fa.predicted_sram = {got['shared_memory']['bytes']} "
+                in c.print(module))
+    finally:
+        c.destroy(module)
 
 
 def test_tiling_override():

@@ -327,7 +327,7 @@ static int testAttention(void) {
   // CHECK:       shared memory: failed
   FASharedMemory smem;
   faAttentionGetSharedMemory(moduleOp, &smem, printToFile, stdout);
-  // CHECK-NEXT:  error: expected an fa.attention, got 'builtin.module'
+  // CHECK-NEXT:  error: expected an fa.attention or fa.attention_grad, got 'builtin.module'
 
   faRunPassPipeline(module,
                     mlirStringRefCreateFromCString(
@@ -362,6 +362,73 @@ static int testAttention(void) {
   // CHECK-NEXT:  target: none
   // CHECK-NEXT:  error: 'fa.attention' op has no #fa.target on the enclosing module to take the shared-memory budget from; run fa-set-target
   // CHECK:       shared memory: failed
+  mlirModuleDestroy(module);
+  mlirContextDestroy(ctx);
+  return 0;
+}
+
+/* A deterministic GQA backward (4 query heads on 2 K/V heads). */
+static const char *kAttentionGrad =
+    "func.func @grad(%q: tensor<1x4x64x32xbf16>, %k: tensor<1x2x64x32xbf16>,"
+    "    %l: tensor<1x4x64xf32>) -> (tensor<1x4x64x32xbf16>,"
+    "    tensor<1x2x64x32xbf16>, tensor<1x2x64x32xbf16>) {\n"
+    "  %r:3 = fa.attention_grad ins(%q, %k, %k, %q, %q, %l : tensor<1x4x64x32xbf16>,"
+    "      tensor<1x2x64x32xbf16>, tensor<1x2x64x32xbf16>, tensor<1x4x64x32xbf16>,"
+    "      tensor<1x4x64x32xbf16>, tensor<1x4x64xf32>)"
+    "      outs(%q, %k, %k : tensor<1x4x64x32xbf16>, tensor<1x2x64x32xbf16>,"
+    "      tensor<1x2x64x32xbf16>) {causal, deterministic}"
+    "      -> tensor<1x4x64x32xbf16>, tensor<1x2x64x32xbf16>, tensor<1x2x64x32xbf16>\n"
+    "  return %r#0, %r#1, %r#2 : tensor<1x4x64x32xbf16>, tensor<1x2x64x32xbf16>,"
+    "      tensor<1x2x64x32xbf16>\n"
+    "}\n";
+
+/* The backward's decisions as the C API reads them: its tiling, its
+   #fa.backward_schedule with the op's deterministic request, and its
+   shared memory (fa-check-sram-budget's count, fa.predicted_sram). */
+static int testAttentionGrad(void) {
+  puts("=== testAttentionGrad");
+  MlirContext ctx = faContextCreate();
+  MlirModule module = parse(ctx, kAttentionGrad);
+  MlirOperation op = faModuleGetAttentionGradOp(module, 0);
+  printf("ops: %ld %ld, is grad: %d %d, past the end: %s\n",
+         (long)faModuleGetNumAttentionGradOps(module),
+         (long)faModuleGetNumAttentionOps(module),
+         faOperationIsAAttentionGrad(op), faOperationIsAAttention(op),
+         mlirOperationIsNull(faModuleGetAttentionGradOp(module, 1)) ? "null"
+                                                                     : "op");
+  // CHECK-LABEL: === testAttentionGrad
+  // CHECK-NEXT:  ops: 1 0, is grad: 1 0, past the end: null
+  FABackwardSchedule s;
+  FASchedule forward;
+  printf("before: schedule %d, forward schedule %d\n",
+         faAttentionGradGetSchedule(op, &s), faAttentionGetSchedule(op, &forward));
+  // CHECK-NEXT:  before: schedule 0, forward schedule 0
+  faRunPassPipeline(module,
+                    mlirStringRefCreateFromCString(
+                        "fa-set-target{target=h100},fa-select-tiling"),
+                    printToFile, stdout);
+  printOp(mlirModuleGetOperation(module));
+  // CHECK:       fa.predicted_sram = [[BYTES:[0-9]+]]
+  // CHECK-SAME:  tiling = #fa.tiling<block_q = [[BQ:[0-9]+]], block_kv = [[BKV:[0-9]+]], stages = [[ST:[0-9]+]], warps = [[W:[0-9]+]]>
+  FATiling tiling;
+  if (faAttentionGetTiling(op, &tiling))
+    printf("tiling: %lld %lld %lld %lld\n", (long long)tiling.blockQ,
+           (long long)tiling.blockKV, (long long)tiling.stages,
+           (long long)tiling.warps);
+  // CHECK:       tiling: [[BQ]] [[BKV]] [[ST]] [[W]]
+  if (faAttentionGradGetSchedule(op, &s)) {
+    fputs("schedule:", stdout);
+    printStringRef("kernel", s.kernel);
+    printStringRef("dq", s.dq);
+    printf(" deterministic=%s\n", s.deterministic ? "true" : "false");
+  }
+  // CHECK-NEXT:  schedule: kernel=simt dq=separate deterministic=true
+  FASharedMemory smem;
+  if (mlirLogicalResultIsSuccess(
+          faAttentionGetSharedMemory(op, &smem, printToFile, stdout)))
+    printf("shared memory: %lld of %lld\n", (long long)smem.bytes,
+           (long long)smem.budget);
+  // CHECK-NEXT:  shared memory: [[BYTES]] of 232448
   mlirModuleDestroy(module);
   mlirContextDestroy(ctx);
   return 0;
@@ -517,7 +584,8 @@ int main(int argc, char **argv) {
     return runDriver(argv[1]);
   faRegisterAllPasses();
   if (testRunPipeline() || testProjectPasses() || testUpstreamPassManager() ||
-      testErrors() || testAttention() || testPipelineOptions() ||
+      testErrors() || testAttention() || testAttentionGrad() ||
+      testPipelineOptions() ||
       testFindToolkit())
     return 1;
   puts("=== done");
