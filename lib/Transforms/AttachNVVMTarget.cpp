@@ -94,8 +94,8 @@ struct ArchRequirement {
 
 static constexpr ArchRequirement kArchRequirements[] = {
     {"nvvm.setmaxregister", "", "setmaxnreg", 90, /*archSpecific=*/true, 80},
-    {"nvvm.prefetch", "tensormap", "prefetch.tensormap", 90,
-     /*archSpecific=*/false, 80},
+    // Every form: prefetch.L1, .L2, .tensormap, ...
+    {"nvvm.prefetch", "", "prefetch", 90, /*archSpecific=*/false, 80},
     // What convert-nvgpu-to-nvvm, later in the GPU tail, lowers to one.
     {"nvgpu.tma.prefetch.descriptor", "", "prefetch.tensormap", 90,
      /*archSpecific=*/false, 80},

@@ -79,14 +79,26 @@ module @setmaxnreg_sm_100a_given attributes {fa.target = #fa.target<arch = "sm_8
 
 // -----
 
-// prefetch.tensormap: sm_90 with PTX ISA 8.0 (sm_90's default is 7.8).
-// PIPELINE: error: 'nvvm.prefetch' op (prefetch.tensormap) needs a target of sm_90 or later with PTX ISA 8.0 or later; the gpu.module targets sm_80 with PTX ISA 7.0
+// Every prefetch: sm_90 with PTX ISA 8.0 (sm_90's default is 7.8); the L2
+// one on t4 (sm_75) was the fuzzer's third finding.
+// PIPELINE: error: 'nvvm.prefetch' op (prefetch) needs a target of sm_90 or later with PTX ISA 8.0 or later; the gpu.module targets sm_80 with PTX ISA 7.0
 module @negative_prefetch_tensormap_ptx78 attributes {fa.target = #fa.target<arch = "sm_90", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
   gpu.module @k {
     llvm.func @prefetch(%p: !llvm.ptr) {
-      // expected-error @below {{'nvvm.prefetch' op (prefetch.tensormap) needs a target of sm_90 or later with PTX ISA 8.0 or later; the gpu.module targets sm_90 with PTX ISA 7.8}}
+      // expected-error @below {{'nvvm.prefetch' op (prefetch) needs a target of sm_90 or later with PTX ISA 8.0 or later; the gpu.module targets sm_90 with PTX ISA 7.8}}
       nvvm.prefetch tensormap, %p : !llvm.ptr
-      // Other prefetches run everywhere.
+      llvm.return
+    }
+  }
+}
+
+// -----
+
+// PIPELINE: error: 'nvvm.prefetch' op (prefetch) needs a target of sm_90 or later with PTX ISA 8.0 or later; the gpu.module targets sm_80 with PTX ISA 7.0
+module @negative_prefetch_l2_sm_75 attributes {fa.target = #fa.target<arch = "sm_75", sram_per_block = 65536, sram_per_sm = 65536, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 40, hbm_gbps = 320, tensor_tflops = 65>} {
+  gpu.module @k {
+    llvm.func @prefetch(%p: !llvm.ptr) {
+      // expected-error @below {{'nvvm.prefetch' op (prefetch) needs a target of sm_90 or later with PTX ISA 8.0 or later; the gpu.module targets sm_75 with PTX ISA 6.3}}
       nvvm.prefetch level = L2, %p : !llvm.ptr
       llvm.return
     }
@@ -95,12 +107,13 @@ module @negative_prefetch_tensormap_ptx78 attributes {fa.target = #fa.target<arc
 
 // -----
 
-// CHECK-LABEL: module @prefetch_tensormap_ptx80
+// CHECK-LABEL: module @prefetch_ptx80
 // CHECK: gpu.module @k [#nvvm.target<chip = "sm_90", features = "+ptx80">]
-module @prefetch_tensormap_ptx80 attributes {fa.target = #fa.target<arch = "sm_90", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
+module @prefetch_ptx80 attributes {fa.target = #fa.target<arch = "sm_90", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
   gpu.module @k [#nvvm.target<chip = "sm_90", features = "+ptx80">] {
     llvm.func @prefetch(%p: !llvm.ptr) {
       nvvm.prefetch tensormap, %p : !llvm.ptr
+      nvvm.prefetch level = L2, %p : !llvm.ptr
       llvm.return
     }
   }
