@@ -83,6 +83,7 @@ void fa::registerFlashAttnPasses() {
 
 void fa::registerAllDialects(DialectRegistry &registry) {
   registerFlashAttnDialects(registry);
+  registerAttentionInterfaceExternalModels(registry);
   registry.insert<affine::AffineDialect, arith::ArithDialect,
                   bufferization::BufferizationDialect, cf::ControlFlowDialect,
                   DLTIDialect, func::FuncDialect, gpu::GPUDialect,
