@@ -32,6 +32,7 @@
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Interfaces/TilingInterface.h"
+#include "llvm/Support/FormatVariadic.h"
 
 using namespace mlir;
 using namespace mlir::fa;
@@ -56,18 +57,29 @@ struct KVHeadTile {
 /// The K/V heads of the query heads [h0, h0 + sh). A tile is an
 /// fa.attention of its own when its heads are whole groups (sh a multiple
 /// of G) or lie in one group (sh a divisor of G), with h0 a multiple of the
-/// smaller of the two, as the tiling loops give it. Fails otherwise, or
-/// when sh is dynamic (head counts are static).
+/// smaller of the two, as the tiling loops give it. Fails, with `why` set,
+/// otherwise or when sh is dynamic (head counts are static).
 static FailureOr<KVHeadTile> getKVHeadTile(OpBuilder &b, Location loc,
                                            AttentionOp op, OpFoldResult h0,
-                                           OpFoldResult hSize) {
+                                           OpFoldResult hSize,
+                                           std::string &why) {
   std::optional<int64_t> sh = getConstantIntValue(hSize);
   int64_t group = op.getGroupSize();
-  if (!sh || *sh <= 0 || (*sh % group != 0 && group % *sh != 0))
+  if (!sh || *sh <= 0) {
+    why = "the tile of the query heads has no static size (a tile size "
+          "that does not divide the head count?)";
     return failure();
+  }
   std::optional<int64_t> h = getConstantIntValue(h0);
-  if (h && *h % std::min(*sh, group) != 0)
+  if ((*sh % group != 0 && group % *sh != 0) ||
+      (h && *h % std::min(*sh, group) != 0)) {
+    why = llvm::formatv("a tile of {0} query heads is neither whole groups "
+                        "of the {1} query heads that share a K/V head nor "
+                        "within one group",
+                        *sh, group)
+              .str();
     return failure();
+  }
   AffineExpr d0 = getAffineDimExpr(0, b.getContext());
   return KVHeadTile{
       affine::makeComposedFoldedAffineApply(b, loc, d0.floorDiv(group), {h0}),
@@ -85,25 +97,35 @@ static Value slice(OpBuilder &b, Location loc, Value source,
 /// The fa.attention computing the output tile [b0, h0, i0, e0] of sizes
 /// `sizes` (and its logsumexp rows) from slices of the operands. With
 /// `causal`, the keys are cut to the first Nk - Nq + i0 + si (at least 0):
-/// the keys later ones than these are masked for every row of the tile, and
-/// the cut keeps the bottom-right alignment j <= i + (Nk - Nq) of the tile's
-/// rows exact.
+/// the keys after these are masked for every row of the tile, and the cut
+/// keeps the bottom-right alignment j <= i + (Nk - Nq) of the tile's rows
+/// exact. Fails, with `why` set, on a tile that is no fa.attention.
 static FailureOr<TilingResult> tileAttention(AttentionOp op, OpBuilder &b,
                                              ArrayRef<OpFoldResult> offsets,
-                                             ArrayRef<OpFoldResult> sizes) {
-  if (isa<MemRefType>(op.getQuery().getType()) || offsets.size() != 4 ||
-      sizes.size() != 4)
+                                             ArrayRef<OpFoldResult> sizes,
+                                             std::string &why) {
+  if (isa<MemRefType>(op.getQuery().getType())) {
+    why = "only the tensor form is tiled";
     return failure();
+  }
+  if (offsets.size() != 4 || sizes.size() != 4) {
+    why = "a tile has 4 dimensions (B, Hq, Nq, Dv)";
+    return failure();
+  }
   Location loc = op.getLoc();
-  FailureOr<KVHeadTile> kv = getKVHeadTile(b, loc, op, offsets[1], sizes[1]);
+  FailureOr<KVHeadTile> kv =
+      getKVHeadTile(b, loc, op, offsets[1], sizes[1], why);
   if (failed(kv))
     return failure();
   // The logsumexp of a row does not depend on e: tiles of Dv would write it
   // more than once (overlapping result tiles).
   int64_t dv = op.getValueHeadDim();
   if (op.getLseInit() &&
-      (!isZeroInteger(offsets[3]) || getConstantIntValue(sizes[3]) != dv))
+      (!isZeroInteger(offsets[3]) || getConstantIntValue(sizes[3]) != dv)) {
+    why = "Dv is tiled only without the logsumexp result (every tile of Dv "
+          "would write the same logsumexp)";
     return failure();
+  }
 
   OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
   OpFoldResult d = b.getIndexAttr(op.getHeadDim());
@@ -179,7 +201,12 @@ struct AttentionTilingModel
   getTiledImplementation(Operation *op, OpBuilder &b,
                          ArrayRef<OpFoldResult> offsets,
                          ArrayRef<OpFoldResult> sizes) const {
-    return tileAttention(cast<AttentionOp>(op), b, offsets, sizes);
+    std::string why;
+    FailureOr<TilingResult> tiled =
+        tileAttention(cast<AttentionOp>(op), b, offsets, sizes, why);
+    if (failed(tiled))
+      op->emitOpError("cannot be tiled: ") << why;
+    return tiled;
   }
 
   LogicalResult
@@ -212,7 +239,8 @@ struct AttentionTilingModel
       off.push_back(b.getIndexAttr(0));
       sz.push_back(b.getIndexAttr(attn.getValueHeadDim()));
     }
-    return tileAttention(attn, b, off, sz);
+    std::string why; // Fusion that cannot happen is no error.
+    return tileAttention(attn, b, off, sz, why);
   }
 };
 
