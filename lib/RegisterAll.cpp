@@ -72,6 +72,8 @@ using namespace mlir;
 
 void fa::registerFlashAttnDialects(DialectRegistry &registry) {
   registry.insert<fa::FADialect>();
+  // TilingInterface and AggregatedOpInterface of the fa ops.
+  registerAttentionInterfaceExternalModels(registry);
 }
 
 void fa::registerFlashAttnPasses() {
@@ -83,7 +85,6 @@ void fa::registerFlashAttnPasses() {
 
 void fa::registerAllDialects(DialectRegistry &registry) {
   registerFlashAttnDialects(registry);
-  registerAttentionInterfaceExternalModels(registry);
   registry.insert<affine::AffineDialect, arith::ArithDialect,
                   bufferization::BufferizationDialect, cf::ControlFlowDialect,
                   DLTIDialect, func::FuncDialect, gpu::GPUDialect,

@@ -21,6 +21,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/Linalg/TransformOps/DialectExtension.h"
+#include "mlir/Dialect/Linalg/Transforms/TilingInterfaceImpl.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
@@ -50,6 +51,9 @@ int main(int argc, char **argv) {
   mlir::fa::registerAttentionInterfaceExternalModels(registry);
   registry.insert<mlir::transform::TransformDialect>();
   mlir::linalg::registerTransformDialectExtension(registry);
+  // linalg's own TilingInterface, so that a consumer of fa.attention is
+  // tiled and the attention fused into its loops.
+  mlir::linalg::registerTilingInterfaceExternalModels(registry);
 
   mlir::fa::registerFAPasses();
   mlir::fa::registerFAConversionPasses();

@@ -140,3 +140,62 @@ module attributes {transform.with_named_sequence} {
     transform.yield
   }
 }
+
+// -----
+
+// Producer fusion: the consumer is tiled by (Hq, Nq) = (2, 8) and the
+// attention fused into its loop through generateResultTileValue: the tile
+// that the consumer reads, with the causal key cut.
+// CHECK-LABEL: func.func @fuse_into_consumer
+// CHECK: scf.forall
+// CHECK: %[[KEYS:.+]] = affine.max
+// CHECK: tensor.extract_slice %{{.+}}[0, %{{.+}}, 0, 0] [1, 1, %[[KEYS]], 16]
+// CHECK: %[[T:.+]] = fa.attention ins({{.+}} : tensor<1x2x8x16xf32>, tensor<1x1x?x16xf32>, tensor<1x1x?x16xf32>) outs(%{{.+}} : tensor<1x2x8x16xf32>) {causal}
+// CHECK: linalg.negf ins(%[[T]] : tensor<1x2x8x16xf32>)
+// CHECK: scf.forall.in_parallel
+func.func @fuse_into_consumer(%q: tensor<1x4x32x16xf32>, %k: tensor<1x2x32x16xf32>,
+    %v: tensor<1x2x32x16xf32>, %o: tensor<1x4x32x16xf32>) -> tensor<1x4x32x16xf32> {
+  %r = fa.attention ins(%q, %k, %v : tensor<1x4x32x16xf32>, tensor<1x2x32x16xf32>, tensor<1x2x32x16xf32>)
+       outs(%o : tensor<1x4x32x16xf32>) {causal} -> tensor<1x4x32x16xf32>
+  %e = tensor.empty() : tensor<1x4x32x16xf32>
+  %n = linalg.negf ins(%r : tensor<1x4x32x16xf32>) outs(%e : tensor<1x4x32x16xf32>) -> tensor<1x4x32x16xf32>
+  return %n : tensor<1x4x32x16xf32>
+}
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %a = transform.structured.match ops{["fa.attention"]} in %root : (!transform.any_op) -> !transform.any_op
+    %n = transform.structured.match ops{["linalg.negf"]} in %root : (!transform.any_op) -> !transform.any_op
+    %t, %f = transform.structured.tile_using_forall %n tile_sizes [0, 2, 8]
+        : (!transform.any_op) -> (!transform.any_op, !transform.any_op)
+    %fused, %f2 = transform.structured.fuse_into_containing_op %a into %f
+        : (!transform.any_op, !transform.any_op) -> (!transform.any_op, !transform.any_op)
+    transform.yield
+  }
+}
+
+// -----
+
+// Tile-and-fuse of a consumer of the logsumexp: the fused attention computes
+// the consumer's rows over all of Dv, and the consumer reads its second
+// result.
+// CHECK-LABEL: func.func @fuse_lse_consumer
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: %[[T:.+]]:2 = fa.attention ins({{.+}} : tensor<1x2x8x16xf32>, tensor<1x1x32x16xf32>, tensor<1x1x32x16xf32>) outs(%{{.+}}, %{{.+}} : tensor<1x2x8x16xf32>, tensor<1x2x8xf32>)
+// CHECK: linalg.negf ins(%[[T]]#1 : tensor<1x2x8xf32>)
+func.func @fuse_lse_consumer(%q: tensor<1x4x32x16xf32>, %k: tensor<1x2x32x16xf32>,
+    %v: tensor<1x2x32x16xf32>, %o: tensor<1x4x32x16xf32>, %l: tensor<1x4x32xf32>) -> tensor<1x4x32xf32> {
+  %r:2 = fa.attention ins(%q, %k, %v : tensor<1x4x32x16xf32>, tensor<1x2x32x16xf32>, tensor<1x2x32x16xf32>)
+       outs(%o, %l : tensor<1x4x32x16xf32>, tensor<1x4x32xf32>) -> tensor<1x4x32x16xf32>, tensor<1x4x32xf32>
+  %e = tensor.empty() : tensor<1x4x32xf32>
+  %n = linalg.negf ins(%r#1 : tensor<1x4x32xf32>) outs(%e : tensor<1x4x32xf32>) -> tensor<1x4x32xf32>
+  return %n : tensor<1x4x32xf32>
+}
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %n = transform.structured.match ops{["linalg.negf"]} in %root : (!transform.any_op) -> !transform.any_op
+    %t, %l:2 = transform.structured.fuse %n tile_sizes [0, 2, 8]
+        : (!transform.any_op) -> (!transform.any_op, !transform.any_op, !transform.any_op)
+    transform.yield
+  }
+}

@@ -224,8 +224,8 @@ struct AttentionTilingModel
     return success();
   }
 
-  /// The tile of result `resultNumber` at `offsets`/`sizes`: for the
-  /// logsumexp, the rows' tile over all of Dv.
+  /// The tile of result `resultNumber` at `offsets`/`sizes` (its one
+  /// value): for the logsumexp, the rows' tile over all of Dv.
   FailureOr<TilingResult>
   generateResultTileValue(Operation *op, OpBuilder &b, unsigned resultNumber,
                           ArrayRef<OpFoldResult> offsets,
@@ -240,7 +240,12 @@ struct AttentionTilingModel
       sz.push_back(b.getIndexAttr(attn.getValueHeadDim()));
     }
     std::string why; // Fusion that cannot happen is no error.
-    return tileAttention(attn, b, off, sz, why);
+    FailureOr<TilingResult> tiled = tileAttention(attn, b, off, sz, why);
+    if (failed(tiled))
+      return failure();
+    // The one value asked for (the fused consumer reads it).
+    tiled->tiledValues = {tiled->tiledValues[resultNumber]};
+    return tiled;
   }
 };
 
