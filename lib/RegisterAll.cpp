@@ -72,6 +72,8 @@ using namespace mlir;
 
 void fa::registerFlashAttnDialects(DialectRegistry &registry) {
   registry.insert<fa::FADialect>();
+  // TilingInterface and AggregatedOpInterface of the fa ops.
+  registerAttentionInterfaceExternalModels(registry);
 }
 
 void fa::registerFlashAttnPasses() {

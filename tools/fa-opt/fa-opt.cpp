@@ -20,11 +20,15 @@
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/Linalg/TransformOps/DialectExtension.h"
+#include "mlir/Dialect/Linalg/Transforms/TilingInterfaceImpl.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Transform/IR/TransformDialect.h"
+#include "mlir/Dialect/Transform/Transforms/Passes.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
@@ -42,6 +46,14 @@ int main(int argc, char **argv) {
                   mlir::NVVM::NVVMDialect, mlir::scf::SCFDialect,
                   mlir::tensor::TensorDialect, mlir::vector::VectorDialect>();
   mlir::fa::registerFAGPUDialectExtensions(registry);
+  // fa.attention's TilingInterface and AggregatedOpInterface, driven by the
+  // transform dialect's linalg ops (`-transform-interpreter`).
+  mlir::fa::registerAttentionInterfaceExternalModels(registry);
+  registry.insert<mlir::transform::TransformDialect>();
+  mlir::linalg::registerTransformDialectExtension(registry);
+  // linalg's own TilingInterface, so that a consumer of fa.attention is
+  // tiled and the attention fused into its loops.
+  mlir::linalg::registerTilingInterfaceExternalModels(registry);
 
   mlir::fa::registerFAPasses();
   mlir::fa::registerFAConversionPasses();
@@ -49,6 +61,7 @@ int main(int argc, char **argv) {
   mlir::fa::registerFAGPUPasses();
   mlir::fa::registerFAPipelines();
   mlir::registerTransformsPasses();
+  mlir::transform::registerTransformPasses();
   mlir::registerLinalgPasses();
   mlir::bufferization::registerBufferizationPasses();
 

@@ -118,15 +118,14 @@ static Value buildShiftedExp(OpBuilder &b, Location loc, Value scores,
   AffineExpr d0, d1, d2;
   bindDims(ctx, d0, d1, d2);
   AffineMap id4 = AffineMap::getMultiDimIdentityMap(4, ctx);
-  return buildGeneric(
-      b, loc, {scores, rowShift}, emptyF32Like(b, loc, scores),
-      {id4, AffineMap::get(4, 0, {d0, d1, d2}, ctx), id4},
-      SmallVector<utils::IteratorType>(4, kPar),
-      [](OpBuilder &nb, Location l, ValueRange args) {
-        Value x =
-            arith::SubFOp::create(nb, l, args[0], safeMax(nb, l, args[1]));
-        return math::ExpOp::create(nb, l, x).getResult();
-      });
+  return buildGeneric(b, loc, {scores, rowShift}, emptyF32Like(b, loc, scores),
+                      {id4, AffineMap::get(4, 0, {d0, d1, d2}, ctx), id4},
+                      SmallVector<utils::IteratorType>(4, kPar),
+                      [](OpBuilder &nb, Location l, ValueRange args) {
+                        Value x = arith::SubFOp::create(
+                            nb, l, args[0], safeMax(nb, l, args[1]));
+                        return math::ExpOp::create(nb, l, x).getResult();
+                      });
 }
 
 /// True when dimension `dim` of `mask` is broadcast against the full
@@ -236,204 +235,206 @@ static MaskedScores buildMaskedScores(OpBuilder &b, Location loc, OpTy op) {
   return r;
 }
 
-namespace {
-struct DecomposeAttention : public OpRewritePattern<AttentionOp> {
-  using OpRewritePattern::OpRewritePattern;
+FailureOr<SmallVector<Value>> mlir::fa::decomposeAttentionOp(OpBuilder &b,
+                                                             AttentionOp op) {
+  // The reference lowering is on tensors; the bufferized op is
+  // convert-fa-to-nvgpu's (fa-decompose-attention reports it).
+  if (isa<MemRefType>(op.getQuery().getType()))
+    return failure();
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(op);
+  Location loc = op.getLoc();
+  MLIRContext *ctx = b.getContext();
+  Value v = op.getValue();
+  int64_t group = op.getGroupSize();
 
-  LogicalResult matchAndRewrite(AttentionOp op,
-                                PatternRewriter &rewriter) const override {
-    // The reference lowering is on tensors; the bufferized op is
-    // convert-fa-to-nvgpu's (the pass reports it).
-    if (isa<MemRefType>(op.getQuery().getType()))
-      return rewriter.notifyMatchFailure(op, "fa.attention on memrefs");
-    Location loc = op.getLoc();
-    MLIRContext *ctx = rewriter.getContext();
-    Value v = op.getValue();
-    int64_t group = op.getGroupSize();
+  MaskedScores s = buildMaskedScores(b, loc, op);
+  Value masked = s.scores;
+  OpFoldResult dvSz = dimOf(b, loc, v, 3);
 
-    MaskedScores s = buildMaskedScores(rewriter, loc, op);
-    Value masked = s.scores;
-    OpFoldResult dvSz = dimOf(rewriter, loc, v, 3);
+  AffineExpr d0, d1, d2, d3, d4;
+  bindDims(ctx, d0, d1, d2, d3, d4);
+  AffineMap id4 = AffineMap::getMultiDimIdentityMap(4, ctx);
+  AffineMap rowMap = AffineMap::get(4, 0, {d0, d1, d2}, ctx);
 
-    AffineExpr d0, d1, d2, d3, d4;
-    bindDims(ctx, d0, d1, d2, d3, d4);
-    AffineMap id4 = AffineMap::getMultiDimIdentityMap(4, ctx);
-    AffineMap rowMap = AffineMap::get(4, 0, {d0, d1, d2}, ctx);
+  // Row max m[b,h,i] (loops b,h,i,j).
+  Value rowMax = buildGeneric(
+      b, loc, masked, filledTensor(b, loc, {s.b, s.h, s.nq}, kNegInf),
+      {id4, rowMap}, {kPar, kPar, kPar, kRed},
+      [](OpBuilder &b, Location l, ValueRange args) {
+        return arith::MaximumFOp::create(b, l, args[0], args[1]).getResult();
+      });
 
-    // Row max m[b,h,i] (loops b,h,i,j).
-    Value rowMax = buildGeneric(
-        rewriter, loc, masked,
-        filledTensor(rewriter, loc, {s.b, s.h, s.nq}, kNegInf), {id4, rowMap},
-        {kPar, kPar, kPar, kRed},
+  // A fully masked row has max -inf: safeMax subtracts 0 instead.
+  // P[b,h,i,j] = exp(S - m) (loops b,h,i,j).
+  Value probs = buildShiftedExp(b, loc, masked, rowMax);
+
+  // l[b,h,i] = sum_j P (loops b,h,i,j).
+  Value rowSum = buildGeneric(
+      b, loc, probs, filledTensor(b, loc, {s.b, s.h, s.nq}, 0.0), {id4, rowMap},
+      {kPar, kPar, kPar, kRed}, [](OpBuilder &b, Location l, ValueRange args) {
+        return arith::AddFOp::create(b, l, args[0], args[1]).getResult();
+      });
+
+  // acc[b,h,i,e] = sum_j P[b,h,i,j] * V[b,h/G,j,e]   (loops b,h,i,e,j)
+  Value acc = buildContraction(
+      b, loc, probs, v, filledTensor(b, loc, {s.b, s.h, s.nq, dvSz}, 0.0),
+      {AffineMap::get(5, 0, {d0, d1, d2, d4}, ctx),
+       AffineMap::get(5, 0, {d0, d1.floorDiv(group), d4, d3}, ctx),
+       AffineMap::get(5, 0, {d0, d1, d2, d3}, ctx)},
+      {kPar, kPar, kPar, kPar, kRed});
+
+  // O = acc / l, 0 where l == 0 (a fully masked row).
+  Type outElt = getElementTypeOrSelf(op.getOutput().getType());
+  Value out =
+      buildGeneric(b, loc, {acc, rowSum}, op.getOutput(), {id4, rowMap, id4},
+                   SmallVector<utils::IteratorType>(4, kPar),
+                   [&](OpBuilder &b, Location l, ValueRange args) {
+                     Value zero = cstF32(b, l, 0.0);
+                     Value isZero = arith::CmpFOp::create(
+                         b, l, arith::CmpFPredicate::OEQ, args[1], zero);
+                     Value div = arith::DivFOp::create(b, l, args[0], args[1]);
+                     Value o = arith::SelectOp::create(b, l, isZero, zero, div);
+                     return fromF32(b, l, o, outElt);
+                   });
+
+  SmallVector<Value> results = {out};
+  if (Value lseInit = op.getLseInit()) {
+    // lse = m + log(l); -inf for a fully masked row.
+    AffineMap id3 = AffineMap::getMultiDimIdentityMap(3, ctx);
+    results.push_back(buildGeneric(
+        b, loc, {rowMax, rowSum}, lseInit, {id3, id3, id3},
+        SmallVector<utils::IteratorType>(3, kPar),
         [](OpBuilder &b, Location l, ValueRange args) {
-          return arith::MaximumFOp::create(b, l, args[0], args[1]).getResult();
-        });
+          Value logSum = math::LogOp::create(b, l, args[1]);
+          return arith::AddFOp::create(b, l, safeMax(b, l, args[0]), logSum)
+              .getResult();
+        }));
+  }
+  return results;
+}
 
-    // A fully masked row has max -inf: safeMax subtracts 0 instead.
-    // P[b,h,i,j] = exp(S - m) (loops b,h,i,j).
-    Value probs = buildShiftedExp(rewriter, loc, masked, rowMax);
+FailureOr<SmallVector<Value>>
+mlir::fa::decomposeAttentionGradOp(OpBuilder &b, AttentionGradOp op) {
+  if (isa<MemRefType>(op.getQuery().getType()))
+    return failure();
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(op);
+  Location loc = op.getLoc();
+  MLIRContext *ctx = b.getContext();
+  Value q = op.getQuery(), k = op.getKey(), v = op.getValue();
+  Value dO = op.getOutGrad();
+  int64_t group = op.getGroupSize();
+  double scale = op.getScaleValue();
 
-    // l[b,h,i] = sum_j P (loops b,h,i,j).
-    Value rowSum = buildGeneric(
-        rewriter, loc, probs,
-        filledTensor(rewriter, loc, {s.b, s.h, s.nq}, 0.0), {id4, rowMap},
-        {kPar, kPar, kPar, kRed},
+  MaskedScores s = buildMaskedScores(b, loc, op);
+  OpFoldResult hkvSz = dimOf(b, loc, k, 1);
+  OpFoldResult dSz = dimOf(b, loc, q, 3);
+  OpFoldResult dvSz = dimOf(b, loc, v, 3);
+
+  AffineExpr d0, d1, d2, d3, d4, d5;
+  bindDims(ctx, d0, d1, d2, d3, d4, d5);
+  AffineMap id4 = AffineMap::getMultiDimIdentityMap(4, ctx);
+  AffineMap rowMap = AffineMap::get(4, 0, {d0, d1, d2}, ctx);
+  auto par4 = SmallVector<utils::IteratorType>(4, kPar);
+  SmallVector<utils::IteratorType> batched = {kPar, kPar, kPar, kPar, kRed};
+  // Loops (b, hkv, j, d, g, i) of dK and dV, over operands viewed as
+  // [B, Hkv, G, Nq, .] (query head hkv * G + g).
+  SmallVector<utils::IteratorType> grouped = {kPar, kPar, kPar,
+                                              kPar, kRed, kRed};
+  SmallVector<AffineMap> groupedMaps = {
+      AffineMap::get(6, 0, {d0, d1, d4, d5, d2}, ctx),
+      AffineMap::get(6, 0, {d0, d1, d4, d5, d3}, ctx),
+      AffineMap::get(6, 0, {d0, d1, d2, d3}, ctx)};
+
+  // P[b,h,i,j] = exp(S - lse): the softmax recomputed from the forward's
+  // logsumexp. A row without visible keys has lse = -inf and S = -inf:
+  // safeMax makes it exp(-inf - 0) = 0 rather than NaN.
+  Value probs = buildShiftedExp(b, loc, s.scores, op.getLogsumexp());
+
+  // D[b,h,i] = sum_e dO[b,h,i,e] * O[b,h,i,e]   (loops b,h,i,e)
+  Value rowDot = buildContraction(b, loc, dO, op.getOut(),
+                                  filledTensor(b, loc, {s.b, s.h, s.nq}, 0.0),
+                                  {id4, id4, rowMap}, {kPar, kPar, kPar, kRed});
+
+  // dV[b,hk,j,e] = sum_{g,i} P[b,hk*G+g,i,j] * dO[b,hk*G+g,i,e]
+  Value dV =
+      buildContraction(b, loc, expandGroups(b, loc, probs, group),
+                       expandGroups(b, loc, dO, group),
+                       filledTensor(b, loc, {s.b, hkvSz, s.nk, dvSz}, 0.0),
+                       groupedMaps, grouped);
+
+  // dP[b,h,i,j] = sum_e dO[b,h,i,e] * V[b,h/G,j,e]   (loops b,h,i,j,e)
+  Value dP = buildContraction(
+      b, loc, dO, v, filledTensor(b, loc, {s.b, s.h, s.nq, s.nk}, 0.0),
+      {AffineMap::get(5, 0, {d0, d1, d2, d4}, ctx),
+       AffineMap::get(5, 0, {d0, d1.floorDiv(group), d3, d4}, ctx),
+       AffineMap::get(5, 0, {d0, d1, d2, d3}, ctx)},
+      batched);
+
+  // dS = P * (dP - D), in place on dP: the gradient of the scaled,
+  // biased scores (0 wherever P is).
+  Value dS = buildGeneric(
+      b, loc, {probs, rowDot}, dP, {id4, rowMap, id4}, par4,
+      [](OpBuilder &b, Location l, ValueRange args) {
+        Value diff = arith::SubFOp::create(b, l, args[2], args[1]);
+        return arith::MulFOp::create(b, l, args[0], diff).getResult();
+      });
+
+  // dQ[b,h,i,d] = scale * sum_j dS[b,h,i,j] * K[b,h/G,j,d]
+  Value dQ = buildContraction(
+      b, loc, dS, k, filledTensor(b, loc, {s.b, s.h, s.nq, dSz}, 0.0),
+      {AffineMap::get(5, 0, {d0, d1, d2, d4}, ctx),
+       AffineMap::get(5, 0, {d0, d1.floorDiv(group), d4, d3}, ctx),
+       AffineMap::get(5, 0, {d0, d1, d2, d3}, ctx)},
+      batched);
+
+  // dK[b,hk,j,d] = scale * sum_{g,i} dS[b,hk*G+g,i,j] * Q[b,hk*G+g,i,d]
+  Value dK = buildContraction(
+      b, loc, expandGroups(b, loc, dS, group), expandGroups(b, loc, q, group),
+      filledTensor(b, loc, {s.b, hkvSz, s.nk, dSz}, 0.0), groupedMaps, grouped);
+
+  SmallVector<Value> results = {
+      buildScaledCopy(b, loc, dQ, op.getQueryGradInit(), scale),
+      buildScaledCopy(b, loc, dK, op.getKeyGradInit(), scale),
+      buildScaledCopy(b, loc, dV, op.getValueGradInit(), 1.0)};
+
+  if (Value dBiasInit = op.getBiasGradInit()) {
+    // dBias = dS summed over the dimensions the bias broadcasts (loops
+    // b,h,i,j; those dimensions are reductions read at index 0 of the
+    // bias-shaped accumulator).
+    auto maskType = cast<ShapedType>(op.getMask().getType());
+    auto fullType = cast<ShapedType>(dS.getType());
+    SmallVector<utils::IteratorType> iters;
+    for (int64_t i = 0; i < 4; ++i)
+      iters.push_back(isBroadcastDim(maskType, fullType, i) ? kRed : kPar);
+    Value acc = buildGeneric(
+        b, loc, dS,
+        filledTensor(b, loc, tensor::getMixedSizes(b, loc, dBiasInit), 0.0),
+        {id4, getMaskMap(maskType, fullType)}, iters,
         [](OpBuilder &b, Location l, ValueRange args) {
           return arith::AddFOp::create(b, l, args[0], args[1]).getResult();
         });
-
-    // acc[b,h,i,e] = sum_j P[b,h,i,j] * V[b,h/G,j,e]   (loops b,h,i,e,j)
-    Value acc = buildContraction(
-        rewriter, loc, probs, v,
-        filledTensor(rewriter, loc, {s.b, s.h, s.nq, dvSz}, 0.0),
-        {AffineMap::get(5, 0, {d0, d1, d2, d4}, ctx),
-         AffineMap::get(5, 0, {d0, d1.floorDiv(group), d4, d3}, ctx),
-         AffineMap::get(5, 0, {d0, d1, d2, d3}, ctx)},
-        {kPar, kPar, kPar, kPar, kRed});
-
-    // O = acc / l, 0 where l == 0 (a fully masked row).
-    Type outElt = getElementTypeOrSelf(op.getOutput().getType());
-    Value out = buildGeneric(
-        rewriter, loc, {acc, rowSum}, op.getOutput(), {id4, rowMap, id4},
-        SmallVector<utils::IteratorType>(4, kPar),
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          Value zero = cstF32(b, l, 0.0);
-          Value isZero = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ,
-                                               args[1], zero);
-          Value div = arith::DivFOp::create(b, l, args[0], args[1]);
-          Value o = arith::SelectOp::create(b, l, isZero, zero, div);
-          return fromF32(b, l, o, outElt);
-        });
-
-    SmallVector<Value> results = {out};
-    if (Value lseInit = op.getLseInit()) {
-      // lse = m + log(l); -inf for a fully masked row.
-      AffineMap id3 = AffineMap::getMultiDimIdentityMap(3, ctx);
-      results.push_back(buildGeneric(
-          rewriter, loc, {rowMax, rowSum}, lseInit, {id3, id3, id3},
-          SmallVector<utils::IteratorType>(3, kPar),
-          [](OpBuilder &b, Location l, ValueRange args) {
-            Value logSum = math::LogOp::create(b, l, args[1]);
-            return arith::AddFOp::create(b, l, safeMax(b, l, args[0]), logSum)
-                .getResult();
-          }));
-    }
-    rewriter.replaceOp(op, results);
-    return success();
+    results.push_back(buildScaledCopy(b, loc, acc, dBiasInit, 1.0));
   }
-};
+  return results;
+}
 
-struct DecomposeAttentionGrad : public OpRewritePattern<AttentionGradOp> {
-  using OpRewritePattern::OpRewritePattern;
+namespace {
+/// Replaces an op of type OpTy (tensor form) by its reference lowering,
+/// `decompose(builder, op)`: the function AggregatedOpInterface's
+/// decomposeOperation calls too.
+template <typename OpTy,
+          FailureOr<SmallVector<Value>> (*decompose)(OpBuilder &, OpTy)>
+struct DecomposePattern : public OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
 
-  LogicalResult matchAndRewrite(AttentionGradOp op,
+  LogicalResult matchAndRewrite(OpTy op,
                                 PatternRewriter &rewriter) const override {
-    if (isa<MemRefType>(op.getQuery().getType()))
-      return rewriter.notifyMatchFailure(op, "fa.attention_grad on memrefs");
-    Location loc = op.getLoc();
-    MLIRContext *ctx = rewriter.getContext();
-    Value q = op.getQuery(), k = op.getKey(), v = op.getValue();
-    Value dO = op.getOutGrad();
-    int64_t group = op.getGroupSize();
-    double scale = op.getScaleValue();
-
-    MaskedScores s = buildMaskedScores(rewriter, loc, op);
-    OpFoldResult hkvSz = dimOf(rewriter, loc, k, 1);
-    OpFoldResult dSz = dimOf(rewriter, loc, q, 3);
-    OpFoldResult dvSz = dimOf(rewriter, loc, v, 3);
-
-    AffineExpr d0, d1, d2, d3, d4, d5;
-    bindDims(ctx, d0, d1, d2, d3, d4, d5);
-    AffineMap id4 = AffineMap::getMultiDimIdentityMap(4, ctx);
-    AffineMap rowMap = AffineMap::get(4, 0, {d0, d1, d2}, ctx);
-    auto par4 = SmallVector<utils::IteratorType>(4, kPar);
-    SmallVector<utils::IteratorType> batched = {kPar, kPar, kPar, kPar, kRed};
-    // Loops (b, hkv, j, d, g, i) of dK and dV, over operands viewed as
-    // [B, Hkv, G, Nq, .] (query head hkv * G + g).
-    SmallVector<utils::IteratorType> grouped = {kPar, kPar, kPar,
-                                                kPar, kRed, kRed};
-    SmallVector<AffineMap> groupedMaps = {
-        AffineMap::get(6, 0, {d0, d1, d4, d5, d2}, ctx),
-        AffineMap::get(6, 0, {d0, d1, d4, d5, d3}, ctx),
-        AffineMap::get(6, 0, {d0, d1, d2, d3}, ctx)};
-
-    // P[b,h,i,j] = exp(S - lse): the softmax recomputed from the forward's
-    // logsumexp. A row without visible keys has lse = -inf and S = -inf:
-    // safeMax makes it exp(-inf - 0) = 0 rather than NaN.
-    Value probs = buildShiftedExp(rewriter, loc, s.scores, op.getLogsumexp());
-
-    // D[b,h,i] = sum_e dO[b,h,i,e] * O[b,h,i,e]   (loops b,h,i,e)
-    Value rowDot =
-        buildContraction(rewriter, loc, dO, op.getOut(),
-                         filledTensor(rewriter, loc, {s.b, s.h, s.nq}, 0.0),
-                         {id4, id4, rowMap}, {kPar, kPar, kPar, kRed});
-
-    // dV[b,hk,j,e] = sum_{g,i} P[b,hk*G+g,i,j] * dO[b,hk*G+g,i,e]
-    Value dV = buildContraction(
-        rewriter, loc, expandGroups(rewriter, loc, probs, group),
-        expandGroups(rewriter, loc, dO, group),
-        filledTensor(rewriter, loc, {s.b, hkvSz, s.nk, dvSz}, 0.0), groupedMaps,
-        grouped);
-
-    // dP[b,h,i,j] = sum_e dO[b,h,i,e] * V[b,h/G,j,e]   (loops b,h,i,j,e)
-    Value dP = buildContraction(
-        rewriter, loc, dO, v,
-        filledTensor(rewriter, loc, {s.b, s.h, s.nq, s.nk}, 0.0),
-        {AffineMap::get(5, 0, {d0, d1, d2, d4}, ctx),
-         AffineMap::get(5, 0, {d0, d1.floorDiv(group), d3, d4}, ctx),
-         AffineMap::get(5, 0, {d0, d1, d2, d3}, ctx)},
-        batched);
-
-    // dS = P * (dP - D), in place on dP: the gradient of the scaled,
-    // biased scores (0 wherever P is).
-    Value dS = buildGeneric(
-        rewriter, loc, {probs, rowDot}, dP, {id4, rowMap, id4}, par4,
-        [](OpBuilder &b, Location l, ValueRange args) {
-          Value diff = arith::SubFOp::create(b, l, args[2], args[1]);
-          return arith::MulFOp::create(b, l, args[0], diff).getResult();
-        });
-
-    // dQ[b,h,i,d] = scale * sum_j dS[b,h,i,j] * K[b,h/G,j,d]
-    Value dQ = buildContraction(
-        rewriter, loc, dS, k,
-        filledTensor(rewriter, loc, {s.b, s.h, s.nq, dSz}, 0.0),
-        {AffineMap::get(5, 0, {d0, d1, d2, d4}, ctx),
-         AffineMap::get(5, 0, {d0, d1.floorDiv(group), d4, d3}, ctx),
-         AffineMap::get(5, 0, {d0, d1, d2, d3}, ctx)},
-        batched);
-
-    // dK[b,hk,j,d] = scale * sum_{g,i} dS[b,hk*G+g,i,j] * Q[b,hk*G+g,i,d]
-    Value dK = buildContraction(
-        rewriter, loc, expandGroups(rewriter, loc, dS, group),
-        expandGroups(rewriter, loc, q, group),
-        filledTensor(rewriter, loc, {s.b, hkvSz, s.nk, dSz}, 0.0), groupedMaps,
-        grouped);
-
-    SmallVector<Value> results = {
-        buildScaledCopy(rewriter, loc, dQ, op.getQueryGradInit(), scale),
-        buildScaledCopy(rewriter, loc, dK, op.getKeyGradInit(), scale),
-        buildScaledCopy(rewriter, loc, dV, op.getValueGradInit(), 1.0)};
-
-    if (Value dBiasInit = op.getBiasGradInit()) {
-      // dBias = dS summed over the dimensions the bias broadcasts (loops
-      // b,h,i,j; those dimensions are reductions read at index 0 of the
-      // bias-shaped accumulator).
-      auto maskType = cast<ShapedType>(op.getMask().getType());
-      auto fullType = cast<ShapedType>(dS.getType());
-      SmallVector<utils::IteratorType> iters;
-      for (int64_t i = 0; i < 4; ++i)
-        iters.push_back(isBroadcastDim(maskType, fullType, i) ? kRed : kPar);
-      Value acc = buildGeneric(
-          rewriter, loc, dS,
-          filledTensor(rewriter, loc,
-                       tensor::getMixedSizes(rewriter, loc, dBiasInit), 0.0),
-          {id4, getMaskMap(maskType, fullType)}, iters,
-          [](OpBuilder &b, Location l, ValueRange args) {
-            return arith::AddFOp::create(b, l, args[0], args[1]).getResult();
-          });
-      results.push_back(buildScaledCopy(rewriter, loc, acc, dBiasInit, 1.0));
-    }
-    rewriter.replaceOp(op, results);
+    FailureOr<SmallVector<Value>> results = decompose(rewriter, op);
+    if (failed(results))
+      return rewriter.notifyMatchFailure(op, "on memrefs");
+    rewriter.replaceOp(op, *results);
     return success();
   }
 };
@@ -460,6 +461,7 @@ struct DecomposeAttentionPass
 } // namespace
 
 void mlir::fa::populateDecomposeAttentionPatterns(RewritePatternSet &patterns) {
-  patterns.add<DecomposeAttention, DecomposeAttentionGrad>(
+  patterns.add<DecomposePattern<AttentionOp, decomposeAttentionOp>,
+               DecomposePattern<AttentionGradOp, decomposeAttentionGradOp>>(
       patterns.getContext());
 }

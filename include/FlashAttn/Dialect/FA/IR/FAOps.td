@@ -91,6 +91,15 @@ def FA_AttentionOp : FA_Op<"attention", [
     A row whose keys are all masked produces an output of 0 (never NaN) and
     a logsumexp of -inf.
 
+    Upstream interfaces (attached with the dialect): `TilingInterface` over
+    the parallel loops `(B, Hq, Nq, Dv)` of the tensor form, so that
+    `transform.structured.tile_using_for` / `tile_using_forall` tile it into
+    `fa.attention`s on slices (a head tile must be whole K/V groups or lie
+    in one; a causal tile reads only the keys its rows see; `Dv` is tiled
+    only without the logsumexp), and linalg's `AggregatedOpInterface`,
+    whose `decomposeOperation` is `fa-decompose-attention`'s reference
+    lowering. See docs/Embedding.md.
+
     Example:
 
     ```mlir
@@ -210,6 +219,11 @@ def FA_AttentionGradOp : FA_Op<"attention_grad", [
     one-shot bufferization, buffer semantics (memrefs, no results, the
     inits written in place and never read; the dialect attaches the same
     `BufferizableOpInterface` model to both ops).
+
+    The op implements linalg's `AggregatedOpInterface` (`decomposeOperation`
+    is `fa-decompose-attention`'s reference lowering), not
+    `TilingInterface`: `dK` and `dV` sum over all query rows and the query
+    heads of a group, which a tile of the parallel loops cannot express.
 
     Example:
 

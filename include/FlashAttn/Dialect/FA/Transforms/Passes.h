@@ -32,6 +32,19 @@ namespace fa {
 /// computation in linalg on tensors.
 void populateDecomposeAttentionPatterns(RewritePatternSet &patterns);
 
+/// The reference linalg lowering of one fa.attention (fa.attention_grad) on
+/// tensors, built before `op`: one value per result of `op`. Fails, building
+/// nothing, on the memref form. fa-decompose-attention's patterns and the
+/// ops' AggregatedOpInterface::decomposeOperation both call it.
+FailureOr<SmallVector<Value>> decomposeAttentionOp(OpBuilder &b,
+                                                   AttentionOp op);
+FailureOr<SmallVector<Value>> decomposeAttentionGradOp(OpBuilder &b,
+                                                       AttentionGradOp op);
+
+/// Attaches TilingInterface (fa.attention) and linalg's AggregatedOpInterface
+/// (fa.attention, fa.attention_grad) to the fa ops; docs/Embedding.md.
+void registerAttentionInterfaceExternalModels(DialectRegistry &registry);
+
 #define GEN_PASS_REGISTRATION
 #include "FlashAttn/Dialect/FA/Transforms/Passes.h.inc"
 
