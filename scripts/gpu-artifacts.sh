@@ -27,7 +27,7 @@
 #            | sweep, sweep-small (mma-sync), sweep-wgmma, sweep-stages,
 #            sweep-small-wgmma, ab-model, ab-model-mma, ab-mma-copy, ab-mma-d128,
 #            ab-mma-branch, mma-branch (mma-masked-steps=branch), ab-d64,
-#            ab-d64-producer, ab-small-d128, ab-stages-d128 (close calls of the model, for bench/experiments/ab.py;
+#            ab-d64-producer, ab-small-d128, ab-stages-d128, ab-d256 (close calls of the model, for bench/experiments/ab.py;
 #            a case may add its own pipeline options)
 #            (tilings forced; bash bench_run.sh with BENCH_ARGS=--no-baselines)
 set -euo pipefail
@@ -47,7 +47,7 @@ case "$VARIANT" in
   simt) OPTS="$OPTS kernel=simt" ;;
   mma | sweep | sweep-small | bench-mma | ab-model-mma | ab-mma-copy | ab-mma-d128 | ab-mma-branch) OPTS="$OPTS kernel=mma-sync" ;;
   mma-branch) OPTS="$OPTS kernel=mma-sync mma-masked-steps=branch" ;;
-  wgmma | sweep-wgmma | sweep-stages | sweep-small-wgmma | ab-model | ab-d64 | ab-d64-producer | ab-small-d128 | ab-stages-d128) OPTS="$OPTS kernel=wgmma" ;;
+  wgmma | sweep-wgmma | sweep-stages | sweep-small-wgmma | ab-model | ab-d64 | ab-d64-producer | ab-small-d128 | ab-stages-d128 | ab-d256) OPTS="$OPTS kernel=wgmma" ;;
   wgmma-cpasync) OPTS="$OPTS kernel=wgmma wgmma-loads=cp-async" ;;
   bench-cpasync) OPTS="$OPTS wgmma-loads=cp-async" ;;
   wgmma-release) OPTS="$OPTS kernel=wgmma wgmma-release=mbarrier" ;;

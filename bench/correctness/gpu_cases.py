@@ -263,6 +263,16 @@ AB_SMALL_D128_CASES = [
     for n in (1024, 2048) for c in (False, True)]
 
 
+# d = 256: the pick before D47 (64x16), the issue's 128x16, and the tilings
+# D47's register estimate keeps that ptxas assembles without spills
+# (128x64 is the pick after D47), round-robin (docs/decisions.md, D47).
+AB_D256_CASES = [
+    ((256, n, c), [(64, 16, 2, 4), (128, 16, 2, 8), (128, 32, 2, 8),
+                   (128, 48, 2, 8), (128, 64, 2, 8), (128, 80, 2, 8),
+                   (64, 64, 2, 4), (64, 80, 2, 4)])
+    for n in (1024, 4096, 16384) for c in (False, True)]
+
+
 def ab_model_matrix(groups=AB_MODEL_CASES):
     cases = []
     for shape, tilings in groups:
@@ -301,6 +311,7 @@ MATRICES = {"naive": naive_matrix, "tiled": tiled_matrix,
             "ab-d64": lambda: ab_model_matrix(AB_D64_CASES),
             "ab-d64-producer": lambda: ab_model_matrix(AB_D64_PRODUCER_CASES),
             "ab-small-d128": lambda: ab_model_matrix(AB_SMALL_D128_CASES),
+            "ab-d256": lambda: ab_model_matrix(AB_D256_CASES),
             "sweep-stages": lambda: sweep_matrix(tilings=STAGE_TILINGS),
             "sweep-small-wgmma": lambda: sweep_matrix(SMALL_WGMMA_SHAPES,
                                                       SMALL_WGMMA_TILINGS)}

@@ -104,7 +104,7 @@ CandidateCost CostModel::evaluate(const Tiling &t,
   c.hbm = hbmTraffic(t, p);
   c.sramBytes = sramBytes(t, p, options.kernel);
   c.registersPerThread = kernel.registersPerThread(t, p);
-  detail::RegisterBudget budget = kernel.registerBudget(t, target);
+  detail::RegisterBudget budget = kernel.registerBudget(t, p, target);
   int64_t regsPerBlock =
       detail::registersPerBlock(t, c.registersPerThread, budget);
   c.legality = checkLegality(options.kernel, p, target, t);

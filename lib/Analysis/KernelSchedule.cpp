@@ -156,7 +156,7 @@ KernelSchedule mlir::fa::decideSchedule(KernelKind kernel, const Tiling &tiling,
       // The producer where its registers cost nothing (docs/decisions.md,
       // D22, D38).
       if (s.release == SlotRelease::Auto)
-        s.release = buildsWgmmaProducer(tiling, cost, target)
+        s.release = buildsWgmmaProducer(tiling, cost, problem, target)
                         ? SlotRelease::Producer
                         : SlotRelease::Barrier;
       if (s.hasProducer())

@@ -234,7 +234,7 @@ static Legality checkResources(KernelKind kind, const Tiling &t,
     return {};
   const detail::KernelModel &model = detail::getKernelModel(kind);
   int64_t registers = model.registersPerThread(t, p);
-  detail::RegisterBudget budget = model.registerBudget(t, target);
+  detail::RegisterBudget budget = model.registerBudget(t, p, target);
   if (registers > budget.limit)
     return illegal(LegalityReason::RegistersPerThread,
                    llvm::formatv("{0} registers per thread exceed {1}",

@@ -88,8 +88,11 @@ struct CandidateCost {
 /// tiling the model evaluated as `cost`: two or three consumer warpgroups
 /// that run one block per SM anyway, whose registers fit the consumers'
 /// share of the block's pool (three warpgroups get 160 on the H100; a
-/// tiling estimated above it spills there: docs/CostModel.md).
+/// tiling estimated above it spills there: docs/CostModel.md). Two
+/// warpgroups get 240, which ptxas squeezes an estimate a little over into
+/// unless the O accumulator is past the register fit's range (d = 256: D47).
 bool buildsWgmmaProducer(const Tiling &tiling, const CandidateCost &cost,
+                         const AttentionProblem &problem,
                          const TargetInfo &target);
 
 /// Whether an evaluated tiling's register estimate is over the target's

@@ -218,6 +218,7 @@ public:
   /// The registers a tiling may use on `target`: by default up to the
   /// per-thread maximum.
   virtual RegisterBudget registerBudget(const Tiling &tiling,
+                                        const AttentionProblem &problem,
                                         const TargetInfo &target) const;
   /// Seconds of one kv step of one thread block with the SM to itself, with
   /// `maskLaneOps` more lane operations per score (a masked kv-block).

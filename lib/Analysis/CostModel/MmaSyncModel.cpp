@@ -59,7 +59,7 @@ public:
   /// An estimate a little over the limit is what ptxas squeezes into
   /// maxRegsPerThread with a few spills (the fit is linear; near the limit
   /// ptxas reuses S's registers for P slice by slice).
-  RegisterBudget registerBudget(const Tiling &,
+  RegisterBudget registerBudget(const Tiling &, const AttentionProblem &,
                                 const TargetInfo &target) const override {
     return {target.maxRegsPerThread + kMmaSyncSpillTolerance,
             target.maxRegsPerThread};

@@ -83,6 +83,7 @@ double detail::smSeconds(const KernelModel &kernel, const StepInputs &in,
 KernelModel::~KernelModel() = default;
 
 RegisterBudget KernelModel::registerBudget(const Tiling &,
+                                           const AttentionProblem &,
                                            const TargetInfo &target) const {
   return {target.maxRegsPerThread, target.maxRegsPerThread};
 }

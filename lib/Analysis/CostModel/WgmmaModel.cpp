@@ -23,6 +23,10 @@ using namespace mlir::fa::detail;
 /// The register fit (registersPerThread): what ptxas allocated for the
 /// tilings of the H100 sweep (docs/decisions.md, D12).
 static constexpr int64_t kWgmmaRegisterBase = -20;
+/// The O accumulator registers the fit's 2 x O holds for (d <= 128 at one
+/// warp per 16 rows); past them one register per O register (d = 256:
+/// bench/experiments/register_vs_ptxas.py, D47).
+static constexpr int64_t kWgmmaRegisterFitO = 64;
 /// How far over the block's share of the register file an estimate may be
 /// and still fit without spills: ptxas allocates less when less is
 /// available (D12).
@@ -62,14 +66,19 @@ static constexpr double kWgmmaLatencyHidingBlocks = 4;
 
 bool mlir::fa::buildsWgmmaProducer(const Tiling &tiling,
                                    const CandidateCost &cost,
+                                   const AttentionProblem &problem,
                                    const TargetInfo &target) {
   if (cost.blocksPerSM != 1)
     return false;
+  bool withinConsumers =
+      cost.registersPerThread <=
+      producerConsumerRegisters(target.regsPerSM, tiling.warps);
+  // Two warpgroups: ptxas squeezes the fitted part of an estimate a little
+  // over the consumers' share, not an O accumulator past the fit (D47).
   if (tiling.warps == 8)
-    return true;
-  return tiling.warps == 12 &&
-         cost.registersPerThread <=
-             producerConsumerRegisters(target.regsPerSM, tiling.warps);
+    return withinConsumers ||
+           detail::getAccumulators(tiling, problem).o <= kWgmmaRegisterFitO;
+  return tiling.warps == 12 && withinConsumers;
 }
 
 namespace {
@@ -78,19 +87,24 @@ public:
   int64_t registersPerThread(const Tiling &t,
                              const AttentionProblem &p) const override {
     Accumulators acc = getAccumulators(t, p);
-    return 2 * acc.o + llvm::divideCeil(7 * acc.s, 4) + kWgmmaRegisterBase;
+    int64_t fitted = std::min(acc.o, kWgmmaRegisterFitO);
+    int64_t beyond = acc.o - fitted;
+    return 2 * fitted + beyond +
+           llvm::divideCeil(7 * acc.s, 4) + kWgmmaRegisterBase;
   }
 
   /// The fit is what ptxas allocates when it may take 255; with more threads
   /// it fits the block's share of the register file without spills. At the
   /// per-thread maximum itself there is no such slack: ptxas spills (D12;
-  /// docs/CostModel.md, "The wgmma kernel: fitted to the H100").
-  RegisterBudget registerBudget(const Tiling &t,
+  /// docs/CostModel.md, "The wgmma kernel: fitted to the H100"); nor where
+  /// the O accumulator is past the fit's range (d = 256: D47).
+  RegisterBudget registerBudget(const Tiling &t, const AttentionProblem &p,
                                 const TargetInfo &target) const override {
     int64_t cap = std::min(target.maxRegsPerThread,
                            blockStartRegisters(target.regsPerSM, 32 * t.warps));
-    int64_t limit = cap < target.maxRegsPerThread ? cap + kWgmmaRegisterSqueeze
-                                                  : target.maxRegsPerThread;
+    bool squeezes = cap < target.maxRegsPerThread &&
+                    getAccumulators(t, p).o <= kWgmmaRegisterFitO;
+    int64_t limit = squeezes ? cap + kWgmmaRegisterSqueeze : cap;
     return {limit, cap};
   }
 
@@ -116,7 +130,7 @@ public:
     // softmax is the longer part (d = 64).
     double unmaskedLaneSeconds =
         laneSeconds - maskLaneOps * work.scores / in.rates.laneOps;
-    if (buildsWgmmaProducer(t, c, in.target)) {
+    if (buildsWgmmaProducer(t, c, in.problem, in.target)) {
       if (t.warps == 8 && unmaskedLaneSeconds <= tensorSeconds)
         hidden = kWgmmaProducerOverlap;
       else if (t.warps == 12)
