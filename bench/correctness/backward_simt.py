@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """GPU correctness of the backward's SIMT kernels (fa.attention_grad through
 convert-fa-to-gpu, docs/Backward.md): issue 21's item 7 matrix, as far as
-the SIMT kernels go. NOT YET RUN ON A GPU (written in a session without
-one); the first run on the H200 is what verifies them.
+the SIMT kernels go. Passes on the H200
+(docs/results/2026-12-05-h200-correctness).
 
   stage DEST [--target h100] [--only S] [--build build] [--fa-compile F]
         (build machine) writes DEST/artifacts/NAME.{mlir,ptx,cubin,json,
