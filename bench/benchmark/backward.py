@@ -1,0 +1,269 @@
+#!/usr/bin/env python3
+"""The backward benchmark: our backward (and forward + backward) against
+torch SDPA's FLASH (FlashAttention-2) and CUDNN backends, through
+torch.autograd, in one process on the same inputs (shared/DESIGN.md, "How
+speed is measured"; issues 21 item 8 and 22).
+
+  stage DEST [--target h200] [--kernel auto|simt|mma-sync|wgmma]
+             [--shapes fa|quick|gqa] [--only S1,S2,...]
+        (build machine, with the compiler) compiles, for every shape, the
+        forward with its logsumexp (what autograd runs) and the backward
+        with the Python package (compile(lse=True), compile_backward()) into
+        DEST/bwd-kernels, and writes DEST/run_backward.sh (the runtime's g++
+        build, then this script's `run`). DEST must already hold a staged
+        Python package: scripts/python-gpu-artifacts.sh DEST first.
+  run DIR [--rounds 3] [--json F]
+        (GPU machine: torch, CUDA, triton; no LLVM) load_dir(DIR), then for
+        each shape times, round-robin over the implementations (ours, flash,
+        cudnn) and `--rounds` rounds:
+          bwd      torch.autograd.grad(out, (q, k, v), dO), out computed once;
+          fwd+bwd  out = attention(q, k, v); the same grad.
+        Each time is triton.testing.do_bench's median; a row's time is the
+        median over rounds. TFLOP/s count the backward as 2.5x the forward's
+        FLOPs (4 B H Nq Nk D, halved when causal) and forward + backward as
+        3.5x. Before timing, our gradients are compared with FLASH's (max
+        abs difference printed) so that a fast wrong kernel cannot hide.
+
+Shapes (bf16): `fa` are the FlashAttention papers' (batch 16384/N, heads
+2048/D, N 1k..16k, D 64 and 128, causal and not) plus the GQA shape (B=4,
+Hq=32, Hkv=8, N=8192, D=128, causal); `quick` the N <= 4k ones and GQA;
+`gqa` the GQA shape alone.
+
+  bash scripts/python-gpu-artifacts.sh .stage-bwdbench h200          # here
+  python3 bench/benchmark/backward.py stage .stage-bwdbench --kernel mma-sync
+  bash .stage-bwdbench/run_backward.sh                               # GPU
+"""
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+if os.path.isdir(os.path.join(ROOT, "python", "flashattn_mlir")):
+    sys.path.insert(0, os.path.join(ROOT, "python"))
+
+import flashattn_mlir as fa  # noqa: E402
+
+
+def shape(n, d, causal, b=None, hq=None, hkv=None, dtype="bf16"):
+    b = b or max(1, 16384 // n)
+    hq = hq or 2048 // d
+    hkv = hkv or hq
+    name = (f"bwd_{dtype}_b{b}_h{hq}x{hkv}_n{n}_d{d}"
+            + ("_causal" if causal else ""))
+    return {"name": name, "dtype": dtype, "b": b, "hq": hq, "hkv": hkv,
+            "n": n, "d": d, "causal": causal}
+
+
+def shapes(which):
+    gqa = [shape(8192, 128, True, b=4, hq=32, hkv=8)]
+    if which == "gqa":
+        return gqa
+    ns = (1024, 2048, 4096) if which == "quick" else (1024, 2048, 4096, 8192,
+                                                        16384)
+    return [shape(n, d, causal) for d in (64, 128) for n in ns
+            for causal in (False, True)] + gqa
+
+
+def qkv_shapes(c):
+    return ((c["b"], c["hq"], c["n"], c["d"]), (c["b"], c["hkv"], c["n"], c["d"]),
+            (c["b"], c["hkv"], c["n"], c["d"]))
+
+
+def stage(a):
+    if not os.path.exists(os.path.join(a.dest, "run.sh")):
+        raise SystemExit(f"backward: {a.dest}/run.sh is missing: run "
+                         f"scripts/python-gpu-artifacts.sh {a.dest} first")
+    directory = os.path.join(a.dest, "bwd-kernels")
+    shutil.rmtree(directory, ignore_errors=True)
+    os.makedirs(directory)
+    cases, failed = [], 0
+    options = {} if a.kernel == "auto" else {"kernel": a.kernel}
+    for c in shapes(a.shapes):
+        if not any(o in c["name"] for o in a.only.split(",")):
+            continue
+        t0 = time.perf_counter()
+        args = dict(dtype=c["dtype"], causal=c["causal"], target=a.target)
+        try:
+            fa.compile(*qkv_shapes(c), lse=True, **args).save(
+                directory, c["name"] + "_fwd")
+            k = fa.compile_backward(*qkv_shapes(c), **args, **options)
+            k.save(directory, c["name"] + "_bwd")
+        except fa.CompileError as e:
+            print(f"{c['name']}: did not compile: {e}", file=sys.stderr)
+            c["compile_error"] = str(e)
+            failed += 1
+        else:
+            c["tiling"] = k.tiling
+            print(f"{c['name']:40} {k.tiling} {time.perf_counter() - t0:.2f} s")
+        cases.append(c)
+    with open(os.path.join(directory, "cases.json"), "w") as f:
+        json.dump({"target": a.target, "kernel": a.kernel, "cases": cases}, f,
+                  indent=1)
+    shutil.rmtree(os.path.join(a.dest, "python", "flashattn_mlir"),
+                  ignore_errors=True)
+    shutil.copytree(os.path.join(ROOT, "python", "flashattn_mlir"),
+                    os.path.join(a.dest, "python", "flashattn_mlir"),
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    os.makedirs(os.path.join(a.dest, "bench", "benchmark"), exist_ok=True)
+    shutil.copy(os.path.abspath(__file__),
+                os.path.join(a.dest, "bench", "benchmark"))
+    with open(os.path.join(a.dest, "run.sh")) as f:
+        head, marker, _ = f.read().partition("export PYTHONUNBUFFERED=1")
+    if not marker:
+        raise SystemExit("backward: run.sh has no 'export PYTHONUNBUFFERED=1' "
+                         "line to start from")
+    with open(os.path.join(a.dest, "run_backward.sh"), "w") as f:
+        f.write(head + "export PYTHONUNBUFFERED=1 FA_RUNTIME_LIB=$LIB "
+                "PYTHONPATH=$PWD/python\n"
+                "python3 bench/benchmark/backward.py run bwd-kernels "
+                "--json \"$OUT/backward_bench.json\" \"$@\" "
+                "2>&1 | tee \"$OUT/backward_bench.log\"\n"
+                "exit \"${PIPESTATUS[0]}\"\n")
+    print(f"{len(cases) - failed}/{len(cases)} shapes compiled into {directory}")
+    return 1 if failed else 0
+
+
+# ----------------------------------------------------------------- device --
+
+def fwd_flops(c):
+    f = 4.0 * c["b"] * c["hq"] * c["n"] * c["n"] * c["d"]
+    return f / 2 if c["causal"] else f
+
+
+def implementations(c, torch):
+    """name -> out = f(q, k, v) for ours and torch SDPA's backends."""
+    import torch.nn.functional as F
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+
+    def sdpa(backend):
+        def f(q, k, v):
+            with sdpa_kernel(backend):
+                return F.scaled_dot_product_attention(
+                    q, k, v, is_causal=c["causal"],
+                    enable_gqa=c["hq"] != c["hkv"])
+        return f
+    return {"ours": lambda q, k, v: fa.attention(q, k, v, causal=c["causal"]),
+            "flash": sdpa(SDPBackend.FLASH_ATTENTION),
+            "cudnn": sdpa(SDPBackend.CUDNN_ATTENTION)}
+
+
+def bench_case(c, rounds, torch):
+    from triton.testing import do_bench
+    dt = {"bf16": torch.bfloat16, "f16": torch.float16}[c["dtype"]]
+    gen = torch.Generator(device="cuda")
+    gen.manual_seed(0)
+    q, k, v = (torch.randn(s, generator=gen, device="cuda").to(dt)
+               .requires_grad_() for s in qkv_shapes(c))
+    dout = torch.randn(c["b"], c["hq"], c["n"], c["d"], generator=gen,
+                       device="cuda").to(dt)
+    impls, usable, grads = implementations(c, torch), {}, {}
+    for name, f in impls.items():
+        try:
+            out = f(q, k, v)
+            grads[name] = torch.autograd.grad(out, (q, k, v), dout)
+            usable[name] = f
+        except RuntimeError as e:  # a backend that refuses the shape
+            print(f"  {name} unavailable for {c['name']}: {str(e)[:100]}",
+                  file=sys.stderr)
+    row = {"name": c["name"], **{x: c[x] for x in ("b", "hq", "hkv", "n", "d",
+                                                  "causal", "dtype")}}
+    if "ours" in grads and "flash" in grads:
+        row["max_diff_vs_flash"] = max(
+            (a.float() - b.float()).abs().max().item()
+            for a, b in zip(grads["ours"], grads["flash"]))
+    del grads
+    times = {name: {"bwd": [], "fwdbwd": []} for name in usable}
+    for _ in range(rounds):
+        for name, f in usable.items():
+            out = f(q, k, v)
+            times[name]["bwd"].append(do_bench(
+                lambda: torch.autograd.grad(out, (q, k, v), dout,
+                                            retain_graph=True),
+                warmup=25, rep=100, return_mode="median"))
+            del out
+            times[name]["fwdbwd"].append(do_bench(
+                lambda: torch.autograd.grad(f(q, k, v), (q, k, v), dout),
+                warmup=25, rep=100, return_mode="median"))
+    for name, t in times.items():
+        for kind, factor in (("bwd", 2.5), ("fwdbwd", 3.5)):
+            ms = statistics.median(t[kind])
+            row[f"{name}_{kind}_ms"] = ms
+            row[f"{name}_{kind}_tflops"] = factor * fwd_flops(c) / (ms * 1e-3) / 1e12
+    return row
+
+
+def run(a):
+    import torch
+    torch.zeros(1, device="cuda")
+    card = torch.cuda.get_device_name()
+    fa.load_dir(a.dir)
+    with open(os.path.join(a.dir, "cases.json")) as f:
+        spec = json.load(f)
+    print(f"backward benchmark on {card}, torch {torch.__version__}, "
+          f"our backward kernel: {spec['kernel']}")
+    rows = []
+    fmt = lambda x: f"{x:7.1f}" if x is not None else "    n/a"
+    for c in spec["cases"]:
+        if "compile_error" in c:
+            rows.append({"name": c["name"], "error": c["compile_error"]})
+            print(f"{c['name']:40} not compiled")
+            continue
+        try:
+            row = bench_case(c, a.rounds, torch)
+        except Exception as e:  # noqa: BLE001  (reported, the run goes on)
+            rows.append({"name": c["name"], "error": str(e)[:200]})
+            print(f"{c['name']:40} ERROR {str(e)[:120]}")
+            continue
+        rows.append(row)
+        get = lambda k: row.get(k)
+        ratio = lambda x, y: (f"{get(x) / get(y):5.2f}x"
+                              if get(x) and get(y) else "  n/a")
+        print(f"{c['name']:40} bwd TFLOP/s ours {fmt(get('ours_bwd_tflops'))} "
+              f"flash {fmt(get('flash_bwd_tflops'))} cudnn "
+              f"{fmt(get('cudnn_bwd_tflops'))} (vs flash "
+              f"{ratio('ours_bwd_tflops', 'flash_bwd_tflops')}, vs cudnn "
+              f"{ratio('ours_bwd_tflops', 'cudnn_bwd_tflops')}) | fwd+bwd "
+              f"ours {fmt(get('ours_fwdbwd_tflops'))} flash "
+              f"{fmt(get('flash_fwdbwd_tflops'))} cudnn "
+              f"{fmt(get('cudnn_fwdbwd_tflops'))} | max diff vs flash "
+              f"{get('max_diff_vs_flash')}", flush=True)
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump({"card": card, "torch": torch.__version__,
+                       "kernel": spec["kernel"], "rows": rows}, f, indent=1)
+    return 0 if all("error" not in r for r in rows) else 1
+
+
+def main(argv):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = p.add_subparsers(dest="mode", required=True)
+    s = sub.add_parser("stage")
+    s.add_argument("dest")
+    s.add_argument("--target", default="h200")
+    s.add_argument("--kernel", default="auto",
+                   choices=["auto", "simt", "mma-sync", "wgmma"])
+    s.add_argument("--shapes", default="fa", choices=["fa", "quick", "gqa"])
+    s.add_argument("--only", default="",
+                   help="comma-separated substrings of the shapes' names")
+    r = sub.add_parser("run")
+    r.add_argument("dir")
+    r.add_argument("--rounds", type=int, default=3)
+    r.add_argument("--json", default="")
+    r.add_argument("--runtime", default="",
+                   help="libfa_runtime.so (else $FA_RUNTIME_LIB)")
+    a = p.parse_args(argv)
+    if a.mode == "stage":
+        return stage(a)
+    if a.runtime:
+        os.environ["FA_RUNTIME_LIB"] = a.runtime
+    return run(a)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
