@@ -1,0 +1,72 @@
+"""bench/benchmark/backward.py, the backward benchmark: its shapes, and
+`stage` (forward with lse + backward per shape, saved, found again on a
+machine without the compiler; the device script); no GPU, no torch."""
+
+import importlib.util
+import json
+import os
+
+import pytest
+
+import flashattn_mlir as fa
+from flashattn_mlir import _capi, runtime
+from conftest import ROOT, requires_compiler
+
+pytestmark = requires_compiler
+
+
+def bench_module():
+    path = os.path.join(ROOT, "bench", "benchmark", "backward.py")
+    spec = importlib.util.spec_from_file_location("bench_backward", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_shapes_are_the_flashattention_ones():
+    bench = bench_module()
+    full = bench.shapes("fa")
+    names = [c["name"] for c in full]
+    assert len(names) == len(set(names)) == 21
+    for c in full[:-1]:
+        assert c["b"] * c["n"] == 16384 and c["hq"] * c["d"] == 2048
+    gqa = full[-1]
+    assert (gqa["b"], gqa["hq"], gqa["hkv"], gqa["n"], gqa["d"],
+            gqa["causal"]) == (4, 32, 8, 8192, 128, True)
+    assert max(c["n"] for c in bench.shapes("quick")) == 8192  # the GQA shape
+    assert bench.shapes("gqa") == [gqa]
+    # Backward FLOPs: 2.5x the forward's, halved when causal.
+    assert bench.fwd_flops(full[0]) == 4.0 * 16 * 32 * 1024 * 1024 * 64
+    assert bench.fwd_flops(full[1]) == bench.fwd_flops(full[0]) / 2
+
+
+def test_stage_then_load_without_the_compiler(tmp_path, monkeypatch):
+    bench = bench_module()
+    dest = tmp_path / "s"
+    dest.mkdir()
+    # What scripts/python-gpu-artifacts.sh writes: the runtime's build, then
+    # the check; stage keeps the build and runs the benchmark instead.
+    (dest / "run.sh").write_text("g++ runtime\nexport PYTHONUNBUFFERED=1\ncheck\n")
+    assert bench.main(["stage", str(dest), "--target", "h100",
+                       "--only", "n1024_d64_causal"]) == 0
+    script = (dest / "run_backward.sh").read_text()
+    assert script.startswith("g++ runtime\n") and "check" not in script
+    assert "bench/benchmark/backward.py run bwd-kernels" in script
+    assert (dest / "bench" / "benchmark" / "backward.py").exists()
+    assert (dest / "python" / "flashattn_mlir" / "runtime.py").exists()
+    spec = json.loads((dest / "bwd-kernels" / "cases.json").read_text())
+    assert spec["kernel"] == "auto"
+    [c] = spec["cases"]
+    assert c["name"] == "bwd_bf16_b16_h32x32_n1024_d64_causal" and c["tiling"]
+    fa.clear_cache()
+    fa.kernel._registry.clear()
+    monkeypatch.setattr(_capi, "compiler_available", lambda: False)
+    assert len(fa.load_dir(str(dest / "bwd-kernels"))) == 2
+    cfg = fa._config.make_config(*bench.qkv_shapes(c), "bf16", True, lse=True)
+    assert fa.find_kernel(cfg).config["lse"]
+    assert runtime.find_grad_kernel(cfg, False, False).config["grad"]
+
+
+def test_stage_needs_the_staged_package(tmp_path):
+    with pytest.raises(SystemExit, match="python-gpu-artifacts.sh"):
+        bench_module().main(["stage", str(tmp_path), "--only", "n1024_d64"])
