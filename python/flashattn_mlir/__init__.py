@@ -11,6 +11,8 @@ _stages (the IR at each stage), _config (a kernel's configuration, name,
 keys and pipeline options), _capi (the C API), _dlpack, _paths.
 """
 
+import sys
+
 from ._capi import CompileError, CompilerUnavailable, compiler_available
 from ._config import pipeline_options
 from ._stages import STAGES
@@ -23,3 +25,10 @@ __all__ = ["CompileError", "CompilerUnavailable", "Kernel",
            "KernelNotFoundError", "STAGES", "attention", "clear_cache",
            "compile", "compile_backward", "compiler_available", "find_kernel", "load", "load_dir",
            "pipeline_options", "register", "registered"]
+
+# The torch custom ops (torch.ops.flashattn_mlir.attention, ...) are
+# registered by flashattn_mlir.autograd: now when torch is already
+# imported, else on attention()'s first torch call (or by importing
+# flashattn_mlir.autograd). The package itself does not need torch.
+if "torch" in sys.modules:
+    from . import autograd  # noqa: F401

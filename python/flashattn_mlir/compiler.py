@@ -11,7 +11,7 @@ from . import _capi, _checks
 from ._capi import CompileError
 from ._config import TILING_KEYS, config_key, default_name, make_config
 from ._stages import run_pipeline
-from .kernel import Kernel, load
+from .kernel import Kernel, load, plans
 
 _cache = {}  # config key -> Kernel
 
@@ -236,3 +236,4 @@ def compile_module(config, source, ptxas, budget=None, **kernel_args):
 def clear_cache():
     """Forgets the in-memory kernels (the disk cache stays)."""
     _cache.clear()
+    plans.clear()

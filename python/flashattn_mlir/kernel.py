@@ -55,6 +55,7 @@ class Kernel:
         self._final = final_mlir
         self._stages = {}
         self._loaded = {}  # device ordinal -> runtime module handle
+        self._alignment = None  # runtime.alignment_needs(), from the manifest
 
     def __repr__(self):
         c = self.config or {}
@@ -214,6 +215,10 @@ def load(path):
 
 
 _registry = {}  # semantic_key -> Kernel, for attention()
+# attention()'s launch plans for torch tensors (autograd.py), keyed on what
+# a call's checks depend on; they hold the kernel found for that key, so a
+# kernel registered later (which may replace one) forgets them all.
+plans = {}
 
 
 def register(kernel):
@@ -224,6 +229,7 @@ def register(kernel):
         raise ValueError(f"kernel {kernel.name} has no configuration (no "
                          "NAME.config.json or NAME.mlir next to it)")
     _registry[semantic_key(kernel.config)] = kernel
+    plans.clear()
 
 
 def load_dir(directory):
