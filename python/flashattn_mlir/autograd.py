@@ -18,7 +18,7 @@ import weakref
 
 import torch
 
-from . import runtime
+from . import aot, runtime
 from .kernel import plans
 
 # The op's schema cannot hold a Kernel: `kernel=` travels as a token.
@@ -53,6 +53,13 @@ def attention(q, k, v, attn_mask, causal, scale, kernel, target, return_lse,
         _tokens[token] = kernel
     how = (_causal_name(causal), scale, return_lse or grad, grad, bias_grad,
            deterministic, token, target or "")
+    calls = aot.recording()
+    if calls is not None:  # aot.record(): note the call, compute with torch
+        runtime.check_shapes(q.shape, k.shape, v.shape,
+                             None if attn_mask is None else attn_mask.shape, causal)
+        aot.note(calls, q, k, v, attn_mask, *how[:6])
+        out, lse = aot.reference(q, k, v, attn_mask, how[0], scale)
+        return (out, lse.detach()) if return_lse else out
     if torch.compiler.is_compiling():
         out, lse = torch.ops.flashattn_mlir.attention(q, k, v, attn_mask, *how)
     elif grad:

@@ -246,13 +246,7 @@ def find_kernel(config, target=None):
     if key in _registry:
         return _registry[key]
     if not _capi.compiler_available():
-        have = "\n  ".join(repr(k) for k in _registry.values()) or "(none)"
-        raise KernelNotFoundError(
-            "no compiled kernel for dtype={dtype} q={q_shape} k={k_shape} "
-            "v={v_shape} causal={causal} scale={scale} mask={mask} and the "
-            "compiler is not available here (libFlashAttn-C.so); compile it on "
-            "the build machine and load_dir() it. Registered kernels:\n  ".format(**config)
-            + have)
+        raise _not_found("forward", config)
     c = config
     kernel = _compile(c["q_shape"], c["k_shape"], c["v_shape"], c["dtype"],
                       c["causal"], c["scale"],
@@ -262,6 +256,25 @@ def find_kernel(config, target=None):
                       target=target or os.environ.get("FLASHATTN_MLIR_TARGET", "h100"))
     register(kernel)
     return kernel
+
+
+def _not_found(what, config):
+    """KernelNotFoundError for a call that no registered kernel matches,
+    naming the call and what to do."""
+    c = config
+    call = (f"dtype={c['dtype']} q={c['q_shape']} k={c['k_shape']} v={c['v_shape']} "
+            f"causal={c['causal']} scale={c['scale']} mask={c['mask']} "
+            f"lse={c['lse']}" + (f" {c['grad']}" if "grad" in c else ""))
+    have = [repr(k) for k in _registry.values()]
+    more = f"\n  ... and {len(have) - 5} more" if len(have) > 5 else ""
+    return KernelNotFoundError(
+        f"no compiled {what} kernel for the call {call}, and the compiler is not "
+        "available here (libFlashAttn-C.so). On a machine with the compiler, "
+        "record the model's calls (flashattn_mlir.aot.record()) or list them, "
+        "run `python -m flashattn_mlir.aot compile CALLS.json DIR`, then here "
+        "load_dir(DIR) or set FLASHATTN_MLIR_KERNELS=DIR (docs/Training.md). "
+        f"Registered kernels ({len(have)}):\n  " + ("\n  ".join(have[:5]) or "(none)")
+        + more)
 
 
 def find_grad_kernel(config, bias_grad, deterministic, target=None):
@@ -280,10 +293,7 @@ def find_grad_kernel(config, bias_grad, deterministic, target=None):
     if key in _registry:
         return _registry[key]
     if not _capi.compiler_available():
-        raise KernelNotFoundError(
-            f"no compiled backward kernel for {key} and the compiler is not "
-            "available here (libFlashAttn-C.so); compile_backward() it on the "
-            "build machine and load_dir() it")
+        raise _not_found("backward", make_grad_config(*args, **kw))
     kernel = compile_backward(*args, **kw)
     register(kernel)
     return kernel
