@@ -129,8 +129,8 @@ def _causal_arg(causal):
 
 def forward(q, k, v, mask, causal, scale, lse, grad, bias_grad, deterministic,
             token, target):
-    """The forward (the op's implementation): (out, lse), lse f32 [B, Hq,
-    Nq] when `lse`, else an empty tensor. With `grad` the backward's kernel
+    """The forward: (out, lse), lse f32 [B, Hq, Nq] when `lse`, else None
+    (the op returns an empty tensor instead). With `grad` the backward's kernel
     is found first (its errors come before anything runs)."""
     key = ("fwd", _meta(q), _meta(k), _meta(v), _meta(mask), causal, scale, lse,
            grad, bias_grad, deterministic, token, target)
@@ -140,7 +140,7 @@ def forward(q, k, v, mask, causal, scale, lse, grad, bias_grad, deterministic,
                                           bias_grad, deterministic, token, target)
     tensors = [q, k, v] if mask is None else [q, k, v, mask]
     outs = plan.run(tensors, q.device)
-    return outs[0], outs[1] if lse else q.new_empty((0,), dtype=torch.float32)
+    return outs[0], outs[1] if lse else None
 
 
 def _forward_plan(q, k, v, mask, causal, scale, lse, grad, bias_grad,
@@ -238,8 +238,11 @@ def _attention_op(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
     'top_left' (torch's is_causal, Nq == Nk only) or 'bottom_right'; lse:
     compute the logsumexp (else the second output is empty); grad: find the
     backward's kernel now; kernel: a token of attention()'s kernel=, or ''."""
-    return forward(q, k, v, attn_mask, causal, scale, lse, grad, bias_grad,
-                   deterministic, kernel, target)
+    out, logsumexp = forward(q, k, v, attn_mask, causal, scale, lse, grad,
+                             bias_grad, deterministic, kernel, target)
+    if logsumexp is None:
+        logsumexp = q.new_empty((0,), dtype=torch.float32)
+    return out, logsumexp
 
 
 @_attention_op.register_fake
