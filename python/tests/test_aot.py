@@ -4,7 +4,6 @@ not, and the error for a call the bundle does not cover. Needs the
 compiler; the recording tests need torch."""
 
 import json
-import os
 
 import pytest
 
