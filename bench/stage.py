@@ -8,6 +8,7 @@ builds libfa_runtime.so with g++ and runs them."""
 import os
 import shutil
 import stat
+import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -60,3 +61,19 @@ def write_run(dest, name, what, body):
         f.write(_RUN.format(name=name, what=what, body=body.strip() + "\n"))
     os.chmod(path, os.stat(path).st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     return path
+
+
+def stage_with_bundle(dest, calls, target, scripts, name, what, command):
+    """stage() plus DEST/kernels compiled from `calls` (flashattn_mlir.aot's
+    format) and DEST/run_NAME.sh running `command` (its output also in
+    $OUT/NAME.log)."""
+    sys.path.insert(0, os.path.join(ROOT, "python"))
+    from flashattn_mlir import aot
+    dest = os.path.abspath(dest)
+    kernels = aot.compile_bundle(calls, os.path.join(dest, "kernels"), target=target)
+    stage(dest, scripts)
+    write_run(dest, name, what,
+              f'{command} 2>&1 | tee "$OUT/{name}.log"\nexit "${{PIPESTATUS[0]}}"')
+    print(f"{len(kernels)} kernels; staged in {dest}: bash {dest}/run_{name}.sh "
+          "on the GPU machine")
+    return 0

@@ -151,15 +151,10 @@ def host(args):
 
 def stage(args):
     import stage as staging
-    from flashattn_mlir import aot
-    dest = os.path.abspath(args.dest)
-    aot.compile_bundle(calls_json(), os.path.join(dest, "kernels"), target=args.target)
-    staging.stage(dest, ["benchmark/overhead.py"])
-    staging.write_run(dest, "overhead", "time attention() against SDPA per call",
-                      'python3 bench/benchmark/overhead.py run --json "$OUT/overhead.json" '
-                      '2>&1 | tee "$OUT/overhead.log"\nexit "${PIPESTATUS[0]}"')
-    print(f"staged in {dest}: bash {dest}/run_overhead.sh on the GPU machine")
-    return 0
+    return staging.stage_with_bundle(
+        args.dest, calls_json(), args.target, ["benchmark/overhead.py"], "overhead",
+        "time attention() against SDPA per call",
+        'python3 bench/benchmark/overhead.py run --json "$OUT/overhead.json"')
 
 
 def main():

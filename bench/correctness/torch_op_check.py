@@ -126,16 +126,10 @@ def run(args):
 
 def stage(args):
     import stage as staging
-    from flashattn_mlir import aot
-    dest = os.path.abspath(args.dest)
-    aot.compile_bundle(calls(), os.path.join(dest, "kernels"), target=args.target)
-    staging.stage(dest, ["correctness/torch_op_check.py"])
-    staging.write_run(dest, "torch_op", "check the custom op under torch.compile "
-                      "and CUDA graphs",
-                      'python3 bench/correctness/torch_op_check.py run 2>&1 | '
-                      'tee "$OUT/torch_op_check.log"\nexit "${PIPESTATUS[0]}"')
-    print(f"staged in {dest}: bash {dest}/run_torch_op.sh on the GPU machine")
-    return 0
+    return staging.stage_with_bundle(
+        args.dest, calls(), args.target, ["correctness/torch_op_check.py"],
+        "torch_op", "check the custom op under torch.compile and CUDA graphs",
+        "python3 bench/correctness/torch_op_check.py run")
 
 
 def main():
