@@ -77,3 +77,15 @@ def stage_with_bundle(dest, calls, target, scripts, name, what, command):
     print(f"{len(kernels)} kernels; staged in {dest}: bash {dest}/run_{name}.sh "
           "on the GPU machine")
     return 0
+
+
+def command_line(doc):
+    """(parser, subparsers) for a staged script: its description from `doc`
+    and the `stage DEST [--target T]` command; the script adds its own."""
+    import argparse
+    p = argparse.ArgumentParser(description=doc.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("stage", help="build machine: compile, copy, write the run script")
+    s.add_argument("dest")
+    s.add_argument("--target", default="h100")
+    return p, sub

@@ -21,7 +21,6 @@ session without one).
   bash .stage-overhead/run_overhead.sh                         # GPU
 """
 
-import argparse
 import json
 import os
 import sys
@@ -158,11 +157,8 @@ def stage(args):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    sub = p.add_subparsers(dest="command", required=True)
-    s = sub.add_parser("stage")
-    s.add_argument("dest")
-    s.add_argument("--target", default="h100")
+    import stage as staging
+    p, sub = staging.command_line(__doc__)
     r = sub.add_parser("run")
     r.add_argument("--json")
     sub.add_parser("host")

@@ -21,7 +21,6 @@ with a fake runtime, CUDA graphs excepted.
   bash .stage-torch-op/run_torch_op.sh                                # GPU
 """
 
-import argparse
 import os
 import sys
 
@@ -133,11 +132,8 @@ def stage(args):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    sub = p.add_subparsers(dest="command", required=True)
-    s = sub.add_parser("stage")
-    s.add_argument("dest")
-    s.add_argument("--target", default="h100")
+    import stage as staging
+    p, sub = staging.command_line(__doc__)
     sub.add_parser("run")
     args = p.parse_args()
     return {"stage": stage, "run": run}[args.command](args)

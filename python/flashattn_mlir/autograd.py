@@ -44,6 +44,7 @@ def attention(q, k, v, attn_mask, causal, scale, kernel, target, return_lse,
     forward."""
     if attn_mask is not None and attn_mask.dtype == torch.uint8:
         attn_mask = attn_mask != 0  # the kernel reads one bit per byte
+    q, k, v, attn_mask = _autocast(q, k, v, attn_mask)
     grad = wants_grad((q, k, v, attn_mask))
     bias_grad = (grad and attn_mask is not None
                  and attn_mask.dtype != torch.bool and attn_mask.requires_grad)
@@ -67,6 +68,18 @@ def attention(q, k, v, attn_mask, causal, scale, kernel, target, return_lse,
     else:
         out, lse = forward(q, k, v, attn_mask, *how)
     return (out, lse) if return_lse else out
+
+
+def _autocast(q, k, v, mask):
+    """Under torch.autocast for q's device, q, k, v and a float mask in the
+    autocast dtype, as autocast does for scaled_dot_product_attention (a
+    model's rotary embedding may hand over f32 q and k with a bf16 v)."""
+    device = q.device.type
+    if device not in ("cuda", "cpu") or not torch.is_autocast_enabled(device):
+        return q, k, v, mask
+    dtype = torch.get_autocast_dtype(device)
+    cast = lambda t: t.to(dtype) if t is not None and t.is_floating_point() else t  # noqa: E731
+    return cast(q), cast(k), cast(v), cast(mask)
 
 
 def _meta(t):

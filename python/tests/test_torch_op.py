@@ -156,3 +156,21 @@ def test_compiled_graph_holds_the_op(fake):
     f(q, k, v).sum().backward()
     (code,) = graphs  # one graph: no break
     assert "flashattn_mlir.attention" in code
+
+
+def test_autocast(fake):
+    """Under autocast, q, k, v (and a float mask) go in the autocast dtype,
+    as SDPA's do: f32 q and k with a bf16 v (a rotary embedding's output)
+    run the bf16 kernel, in eager and compiled."""
+    q, k = leaves((1, 2, 16, 32), (1, 2, 16, 32))
+    (v,) = leaves((1, 2, 16, 32), dtype=torch.bfloat16)
+    (bias,) = leaves((1, 1, 16, 16), grad=False)
+    f = lambda q, k, v, b: fa.attention(q, k, v, attn_mask=b)  # noqa: E731
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out = f(q, k, v, bias)
+        compiled = torch.compile(f, backend="aot_eager", fullgraph=True)(q, k, v, bias)
+    assert out.dtype == compiled.dtype == torch.bfloat16
+    assert fake.launches[-1][0]["dtype"] == "bf16"
+    torch.testing.assert_close(compiled, out)
+    out.float().sum().backward()
+    assert q.grad.dtype == torch.float32 and v.grad.dtype == torch.bfloat16
