@@ -14,16 +14,10 @@ them are functions of the key) but the alignment of its data pointers,
 which can change from call to call.
 """
 
-import weakref
-
 import torch
 
 from . import aot, runtime
-from .kernel import plans
-
-# The op's schema cannot hold a Kernel: `kernel=` travels as a token.
-_tokens = weakref.WeakValueDictionary()
-
+from .kernel import by_token, plans
 
 def wants_grad(tensors):
     """Whether attention() on `tensors` (q, k, v and the mask, or None) must
@@ -48,10 +42,7 @@ def attention(q, k, v, attn_mask, causal, scale, kernel, target, return_lse,
     grad = wants_grad((q, k, v, attn_mask))
     bias_grad = (grad and attn_mask is not None
                  and attn_mask.dtype != torch.bool and attn_mask.requires_grad)
-    token = ""
-    if kernel is not None:
-        token = f"{kernel.name}@{id(kernel)}"
-        _tokens[token] = kernel
+    token = "" if kernel is None else kernel.token
     how = (_causal_name(causal), scale, return_lse or grad, grad, bias_grad,
            deterministic, token, target or "")
     calls = aot.recording()
@@ -131,7 +122,7 @@ def _numel(shape):
 
 def _kernel(token):
     try:
-        return _tokens[token] if token else None
+        return by_token[token] if token else None
     except KeyError:
         raise ValueError(f"kernel {token} is gone (the Kernel was freed)") from None
 

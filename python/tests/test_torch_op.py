@@ -174,3 +174,14 @@ def test_autocast(fake):
     torch.testing.assert_close(compiled, out)
     out.float().sum().backward()
     assert q.grad.dtype == torch.float32 and v.grad.dtype == torch.bfloat16
+
+
+def test_compile_with_kernel_argument(fake):
+    """kernel= travels through the op's schema as the Kernel's token."""
+    q, k, v = leaves((1, 2, 16, 32), (1, 2, 16, 32), (1, 2, 16, 32))
+    kern = fa.compile(q.shape, k.shape, v.shape, dtype="f32", lse=True, ptxas="none",
+                      block_q=16, block_kv=16)
+    _compare(lambda q, k, v: fa.attention(q, k, v, kernel=kern), [q, k, v],
+             "aot_eager")
+    assert all(c["tiling"] == {"block_kv": 16, "block_q": 16}
+               for c, _ in fake.launches if "grad" not in c)
