@@ -134,3 +134,27 @@ def test_float_mask_is_a_bias(fake):
                                                             scale=0.2)
     torch.testing.assert_close(out, want.transpose(1, 2))
     assert fake.launches[-1][0]["mask"] == {"kind": "bias", "shape": [1, 1, 8, 8]}
+
+
+@pytest.mark.parametrize("name", ["gpt2", "llama"])
+def test_compiled_model(fake, name):
+    """torch.compile(fullgraph=True) of the whole model: no graph break on
+    the backend; the same logits and gradients as the model run eagerly."""
+    torch._dynamo.reset()
+    config, cls = MODELS[name]
+    torch.manual_seed(0)
+    model = cls._from_config(config(), attn_implementation=fa_hf.NAME).train()
+    ids = torch.randint(0, 97, (2, 16), generator=torch.Generator().manual_seed(5))
+
+    def run(fn):
+        model.zero_grad(set_to_none=True)
+        out = fn(input_ids=ids).logits
+        out.square().mean().backward()
+        return out.detach(), [p.grad.clone() for p in model.parameters()]
+
+    eager_out, eager_grads = run(model)
+    out, grads = run(torch.compile(model, backend="aot_eager", fullgraph=True))
+    torch._dynamo.reset()
+    torch.testing.assert_close(out, eager_out, rtol=1e-5, atol=1e-6)
+    for a, b in zip(grads, eager_grads):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-6)
