@@ -41,6 +41,8 @@ def record(path=None):
     """Records attention()'s calls on torch tensors instead of running
     kernels (see the module's text); yields the list of calls (dicts, each
     once), written to `path` as JSON on exit when given."""
+    if path is not None:
+        path = _checks.path("path", path)
     calls = []
     _recording.append(calls)
     try:
@@ -48,7 +50,7 @@ def record(path=None):
     finally:
         _recording.pop()
         if path is not None:
-            with open(_checks.path("path", path), "w") as f:
+            with open(path, "w") as f:
                 json.dump(calls, f, indent=1)
                 f.write("\n")
 
@@ -121,6 +123,10 @@ def compile_bundle(calls, folder, target="h100", **overrides):
                 call.get("causal", False), call.get("scale"), call.get("mask"),
                 call.get("mask_shape"))
         grad = call.get("backward")
+        if grad is not None and not (isinstance(grad, dict)
+                                     and set(grad) <= {"bias_grad", "deterministic"}):
+            raise ValueError(f"calls[{i}]['backward'] must be null or "
+                             f"{{'bias_grad': ..., 'deterministic': ...}}, got {grad!r}")
         made = [compile_forward(*args, lse=bool(call.get("lse")) or bool(grad),
                                 target=target, **overrides)]
         if grad:

@@ -76,6 +76,15 @@ def test_bad_calls():
         aot.compile_bundle([{"q": [1, 1, 1, 1]}], "x")
     with pytest.raises(ValueError, match="unknown keys"):
         aot.compile_bundle([dict(CALLS[1], heads=3)], "x")
+    with pytest.raises(ValueError, match=r"\['backward'\] must be null"):
+        aot.compile_bundle([dict(CALLS[1], backward=True)], "x")
+    with pytest.raises(ValueError, match=r"\['backward'\] must be null"):
+        aot.compile_bundle([dict(CALLS[1], backward={"bias": True})], "x")
+    with pytest.raises(TypeError, match="bias_grad"):
+        aot.compile_bundle([dict(CALLS[1], backward={"bias_grad": "no"})], "x")
+    with pytest.raises(TypeError, match="path"):
+        with aot.record(3):
+            pass
 
 
 def test_record_on_meta_and_cpu(tmp_path):
