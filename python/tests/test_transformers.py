@@ -158,3 +158,27 @@ def test_compiled_model(fake, name):
     torch.testing.assert_close(out, eager_out, rtol=1e-5, atol=1e-6)
     for a, b in zip(grads, eager_grads):
         torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_meta_recording_matches_autocast_training(name):
+    """bench/train/train_models.py records a model's calls on the meta
+    device in bf16; the GPU run trains in f32 under bf16 autocast. Both
+    must make the same calls (else the bundle misses kernels): checked here
+    on the CPU with CPU autocast."""
+    from flashattn_mlir import aot
+    fa_hf.register()
+    config, cls = MODELS[name]
+    with aot.record() as on_meta:
+        with torch.device("meta"):
+            model = cls._from_config(config(), attn_implementation=fa_hf.NAME,
+                                     dtype=torch.bfloat16).train()
+        ids = torch.zeros(2, 16, dtype=torch.long, device="meta")
+        model(input_ids=ids, labels=ids).loss.backward()
+    with aot.record() as autocast:
+        model = cls._from_config(config(), attn_implementation=fa_hf.NAME).train()
+        ids = torch.randint(0, 97, (2, 16))
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            loss = model(input_ids=ids, labels=ids).loss
+        loss.backward()
+    assert on_meta == autocast and on_meta[0]["dtype"] == "bf16"
