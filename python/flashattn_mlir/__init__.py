@@ -5,11 +5,17 @@ project's C API in libFlashAttn-C.so ($FLASHATTN_MLIR_LIB, default
 build/lib/), the run side the CUDA runtime in libfa_runtime.so
 ($FA_RUNTIME_LIB), which needs no LLVM.
 
-Modules, each importing only those listed after it: runtime (attention(),
-find_kernel), backward (compile_backward()), compiler (compile()), kernel (Kernel, load, the registry),
-_stages (the IR at each stage), _config (a kernel's configuration, name,
-keys and pipeline options), _capi (the C API), _dlpack, _paths.
+Modules, each importing only those listed after it: integrations.transformers
+(the transformers backend, imported on demand), autograd (torch tensors:
+the custom ops, launch plans; imported when torch is), aot (record calls,
+compile bundles), runtime (attention(), find_kernel), backward
+(compile_backward()), compiler (compile(), the caches), _disk_cache, kernel
+(Kernel, load, the registry), _stages (the IR at each stage), _config (a
+kernel's configuration, name, keys and pipeline options), _capi (the C
+API), _dlpack, _paths.
 """
+
+import sys
 
 from ._capi import CompileError, CompilerUnavailable, compiler_available
 from ._config import pipeline_options
@@ -23,3 +29,10 @@ __all__ = ["CompileError", "CompilerUnavailable", "Kernel",
            "KernelNotFoundError", "STAGES", "attention", "clear_cache",
            "compile", "compile_backward", "compiler_available", "find_kernel", "load", "load_dir",
            "pipeline_options", "register", "registered"]
+
+# The torch custom ops (torch.ops.flashattn_mlir.attention, ...) are
+# registered by flashattn_mlir.autograd: now when torch is already
+# imported, else on attention()'s first torch call (or by importing
+# flashattn_mlir.autograd). The package itself does not need torch.
+if "torch" in sys.modules:
+    from . import autograd  # noqa: F401

@@ -1,89 +1,303 @@
-"""attention()'s autograd (docs/Python.md, "Training"): a
-torch.autograd.Function whose forward runs the forward kernel with the
-logsumexp and saves O and it, and whose backward runs the backward kernels
-of compile_backward() (D, dK/dV, dQ, dBias). Imported only when torch
-inputs require grad."""
+"""attention() on torch tensors (docs/Python.md, "Training"; docs/Training.md):
+the custom op `torch.ops.flashattn_mlir.attention` and its backward op
+`attention_backward`, with fake implementations and the autograd
+registration, for torch.compile and torch.export; launch plans that make a
+call cheap once its shapes were seen; and, outside torch.compile, the same
+forward and backward through a torch.autograd.Function (the op's Python
+dispatch costs more host time than the launch itself: docs/Training.md,
+"Per-call overhead"). Imported only when attention() gets torch tensors.
+
+A launch plan is what a call's checks concluded, stored under what they
+depend on: the shapes, dtypes, strides and devices of the tensors and the
+call's options. A later call with the same key skips the checks (all of
+them are functions of the key) but the alignment of its data pointers,
+which can change from call to call.
+"""
 
 import torch
 
-from . import runtime
-
+from . import aot, runtime
+from .kernel import by_token, plans
 
 def wants_grad(tensors):
-    """Whether attention() on `tensors` (q, k, v, attn_mask or None) must
+    """Whether attention() on `tensors` (q, k, v and the mask, or None) must
     record a graph: torch's grad mode is on and one requires grad."""
     return torch.is_grad_enabled() and any(
-        getattr(t, "requires_grad", False) for t in tensors)
+        t is not None and t.requires_grad for t in tensors)
 
 
-def attention_with_grad(q, k, v, attn_mask, causal, scale, kernel, target,
-                        return_lse, deterministic, config):
-    """attention() when an input requires grad; `config` is the forward's
-    (runtime.attention checked every argument). The backward's kernel is
-    found (or compiled) here, before anything runs, so that its errors come
-    first."""
-    for name, t in (("q", q), ("k", k), ("v", v), ("attn_mask", attn_mask)):
-        if t is not None and not isinstance(t, torch.Tensor):
-            raise TypeError(f"{name} is a {type(t).__name__}: with inputs that "
-                            "require grad, q, k, v and attn_mask must be torch "
-                            "tensors")
-    bias_grad = (attn_mask is not None and attn_mask.dtype != torch.bool
-                 and attn_mask.requires_grad)
-    grad_kernel = runtime.find_grad_kernel(config, bias_grad, deterministic,
-                                           target)
-    out, lse = _Attention.apply(q, k, v, attn_mask,
-                                (causal, scale, kernel, target, grad_kernel))
+def _causal_name(causal):
+    return {False: "none", True: "top_left"}.get(causal, causal)
+
+
+def attention(q, k, v, attn_mask, causal, scale, kernel, target, return_lse,
+              deterministic):
+    """runtime.attention() for torch tensors without out=/lse_out= (its
+    flags already checked): under torch.compile the custom op, else the
+    autograd.Function when an input requires grad, else the plain
+    forward."""
+    if attn_mask is not None and attn_mask.dtype == torch.uint8:
+        attn_mask = attn_mask != 0  # the kernel reads one bit per byte
+    q, k, v, attn_mask = _autocast(q, k, v, attn_mask)
+    grad = wants_grad((q, k, v, attn_mask))
+    bias_grad = (grad and attn_mask is not None
+                 and attn_mask.dtype != torch.bool and attn_mask.requires_grad)
+    token = "" if kernel is None else kernel.token
+    how = (_causal_name(causal), scale, return_lse or grad, grad, bias_grad,
+           deterministic, token, target or "")
+    calls = aot.recording()
+    if calls is not None:  # aot.record(): note the call, compute with torch
+        runtime.check_shapes(q.shape, k.shape, v.shape,
+                             None if attn_mask is None else attn_mask.shape, causal)
+        aot.note(calls, q, k, v, attn_mask, *how[:6])
+        out, lse = aot.reference(q, k, v, attn_mask, how[0], scale)
+        return (out, lse.detach()) if return_lse else out
+    if torch.compiler.is_compiling():
+        out, lse = torch.ops.flashattn_mlir.attention(q, k, v, attn_mask, *how)
+    elif grad:
+        out, lse = _Attention.apply(q, k, v, attn_mask, how)
+    else:
+        out, lse = forward(q, k, v, attn_mask, *how)
     return (out, lse) if return_lse else out
 
 
+def _autocast(q, k, v, mask):
+    """Under torch.autocast for q's device, q, k, v and a float mask in the
+    autocast dtype, as autocast does for scaled_dot_product_attention (a
+    model's rotary embedding may hand over f32 q and k with a bf16 v)."""
+    device = q.device.type
+    if device not in ("cuda", "cpu") or not torch.is_autocast_enabled(device):
+        return q, k, v, mask
+    dtype = torch.get_autocast_dtype(device)
+    cast = lambda t: t.to(dtype) if t is not None and t.is_floating_point() else t  # noqa: E731
+    return cast(q), cast(k), cast(v), cast(mask)
+
+
+def _meta(t):
+    return None if t is None else (t.shape, t.dtype, t.stride(), t.device)
+
+
+class _Plan:
+    """One call's checked launch: `kernel` (and its module `handle` on the
+    device), the outputs' shapes, the alignment each argument needs."""
+
+    def __init__(self, kernel, tensors, outputs, cuda):
+        ordinal = tensors[0][1].device.index or 0
+        self.kernel, self.outputs, self.cuda = kernel, outputs, cuda
+        self.ordinal = ordinal
+        self.rt, self.handle = runtime.loaded(kernel, ordinal)
+        self.align = [(i, a) for i, a, _ in runtime.alignment_needs(kernel)]
+        self.names = [n for n, _ in tensors] + [n for n, _, _ in outputs]
+        want = self.rt.argument_bytes(self.handle)
+        shapes = [tuple(t.shape) for _, t in tensors] + [s for _, s, _ in outputs]
+        sizes = [t.element_size() for _, t in tensors] + [
+            torch.empty((), dtype=d).element_size() for _, _, d in outputs]
+        have = [_numel(s) * e for s, e in zip(shapes, sizes)]
+        if want != have:
+            raise ValueError(f"kernel {kernel.name} takes buffers of {want} bytes "
+                             f"({', '.join(self.names)}); this call has {have}")
+
+    def run(self, tensors, device):
+        """Allocates the outputs on `device`, launches on torch's current
+        stream; returns the outputs."""
+        outs = [torch.empty(s, dtype=d, device=device) for _, s, d in self.outputs]
+        tensors = tensors + outs
+        pointers = [t.data_ptr() for t in tensors]
+        for i, a in self.align:
+            if pointers[i] % a:
+                buffers = [(p, 0) for p in pointers]
+                runtime._check_alignment(self.kernel, buffers, self.names)
+        stream = (torch._C._cuda_getCurrentRawStream(self.ordinal)
+                  if self.cuda else 0)
+        self.rt.launch_tensors(self.handle, tensors, pointers, stream)
+        return outs
+
+
+def _numel(shape):
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+
+
+def _kernel(token):
+    try:
+        return by_token[token] if token else None
+    except KeyError:
+        raise ValueError(f"kernel {token} is gone (the Kernel was freed)") from None
+
+
+def _causal_arg(causal):
+    return {"none": False, "top_left": True}.get(causal, causal)
+
+
+def forward(q, k, v, mask, causal, scale, lse, grad, bias_grad, deterministic,
+            token, target):
+    """The forward: (out, lse), lse f32 [B, Hq, Nq] when `lse`, else None
+    (the op returns an empty tensor instead). With `grad` the backward's kernel
+    is found first (its errors come before anything runs)."""
+    key = ("fwd", _meta(q), _meta(k), _meta(v), _meta(mask), causal, scale, lse,
+           grad, bias_grad, deterministic, token, target)
+    plan = plans.get(key)
+    if plan is None:
+        plan = plans[key] = _forward_plan(q, k, v, mask, causal, scale, lse, grad,
+                                          bias_grad, deterministic, token, target)
+    tensors = [q, k, v] if mask is None else [q, k, v, mask]
+    outs = plan.run(tensors, q.device)
+    return outs[0], outs[1] if lse else None
+
+
+def _forward_plan(q, k, v, mask, causal, scale, lse, grad, bias_grad,
+                  deterministic, token, target):
+    stream = 0  # only DLPack inputs need it; these are torch tensors
+    bq, _, bv, _, config = runtime.check_call(q, k, v, mask, _causal_arg(causal),
+                                              scale, lse, stream)
+    if grad:
+        runtime.find_grad_kernel(config, bias_grad, deterministic, target or None)
+    kernel = runtime.chosen_kernel(_kernel(token), config, target or None)
+    B, Hq, Nq, _ = bq.shape
+    outputs = [("out", (B, Hq, Nq, bv.shape[3]), q.dtype)]
+    if lse:
+        outputs.append(("lse", (B, Hq, Nq), torch.float32))
+    named = [("q", q), ("k", k), ("v", v)] + ([("attn_mask", mask)] if mask is not None
+                                              else [])
+    return _Plan(kernel, named, outputs, q.is_cuda)
+
+
+def backward(dout, q, k, v, mask, out, lse, causal, scale, bias_grad,
+             deterministic, target):
+    """The backward (the backward op's implementation): (dq, dk, dv, dbias),
+    dbias in the mask's shape when `bias_grad`, else an empty tensor."""
+    if lse.numel() == 0:
+        raise RuntimeError("attention's forward ran without the logsumexp "
+                           "(no input required grad then); run it again with "
+                           "grad mode on")
+    dout = dout.contiguous()
+    key = ("bwd", _meta(q), _meta(k), _meta(v), _meta(mask), _meta(out),
+           _meta(dout), causal, scale, bias_grad, deterministic, target)
+    plan = plans.get(key)
+    if plan is None:
+        plan = plans[key] = _backward_plan(dout, q, k, v, mask, out, lse, causal,
+                                           scale, bias_grad, deterministic, target)
+    tensors = [q, k, v, out, dout, lse] + ([mask] if mask is not None else [])
+    grads = plan.run(tensors, q.device)
+    dbias = grads[3] if bias_grad else q.new_empty((0,))
+    return grads[0], grads[1], grads[2], dbias
+
+
+def _backward_plan(dout, q, k, v, mask, out, lse, causal, scale, bias_grad,
+                   deterministic, target):
+    if dout.dtype != out.dtype:
+        raise TypeError(f"the gradient of out has dtype {dout.dtype}, out "
+                        f"{out.dtype}")
+    _, _, _, bm, config = runtime.check_call(q, k, v, mask, _causal_arg(causal),
+                                             scale, False, 0)
+    for name, t in (("out", out), ("grad_out", dout), ("lse", lse)):
+        runtime._Buf(name, t, dtypes=runtime._FLOATS)
+    kernel = runtime.find_grad_kernel(config, bias_grad, deterministic, target or None)
+    named = [("q", q), ("k", k), ("v", v), ("out", out), ("grad_out", dout),
+             ("lse", lse)] + ([("attn_mask", mask)] if mask is not None else [])
+    outputs = [("dq", tuple(q.shape), q.dtype), ("dk", tuple(k.shape), k.dtype),
+               ("dv", tuple(v.shape), v.dtype)]
+    if bias_grad:
+        outputs.append(("dbias", tuple(mask.shape), mask.dtype))
+    return _Plan(kernel, named, outputs, q.is_cuda)
+
+
 class _Attention(torch.autograd.Function):
-    """q, k, v, mask -> (out, lse); lse is not differentiable (a loss that
-    uses it gets no gradient through it, as torch documents for outputs
-    marked so)."""
+    """Outside torch.compile: q, k, v, mask -> (out, lse); lse is not
+    differentiable (a loss that uses it gets no gradient through it)."""
 
     @staticmethod
     def forward(ctx, q, k, v, mask, how):
-        causal, scale, kernel, target, grad_kernel = how
-        # Grad mode is off in here: this is attention()'s plain path.
-        out, lse = runtime.attention(q, k, v, causal=causal, scale=scale,
-                                     kernel=kernel, attn_mask=mask,
-                                     target=target, return_lse=True)
+        out, lse = forward(q, k, v, mask, *how)
         ctx.mark_non_differentiable(lse)
         ctx.save_for_backward(q, k, v, mask, out, lse)
-        ctx.grad_kernel = grad_kernel
+        ctx.how = how
         return out, lse
 
     @staticmethod
     @torch.autograd.function.once_differentiable  # no double backward
     def backward(ctx, dout, _dlse):
         q, k, v, mask, out, lse = ctx.saved_tensors
-        if dout.dtype != out.dtype:
-            raise TypeError(f"the gradient of out has dtype {dout.dtype}, out "
-                            f"{out.dtype}")
-        dq, dk, dv, dbias = run_backward(ctx.grad_kernel, q, k, v, out,
-                                         dout.contiguous(), lse, mask)
+        causal, scale, _, _, bias_grad, deterministic, _, target = ctx.how
+        dq, dk, dv, dbias = backward(dout, q, k, v, mask, out, lse, causal, scale,
+                                     bias_grad, deterministic, target)
         need = ctx.needs_input_grad
         return (dq if need[0] else None, dk if need[1] else None,
-                dv if need[2] else None, dbias if need[3] else None, None)
+                dv if need[2] else None, dbias if need[3] and bias_grad else None,
+                None)
 
 
-def run_backward(kernel, q, k, v, out, dout, lse, mask):
-    """Launches the backward `kernel` (compile_backward()'s) on torch
-    tensors: (dq, dk, dv, dbias), dbias None unless the kernel computes it
-    (in the mask's shape and dtype)."""
-    grad = kernel.config["grad"]
-    dq, dk, dv = torch.empty_like(q), torch.empty_like(k), torch.empty_like(v)
-    dbias = torch.empty_like(mask) if grad["bias_grad"] else None
-    stream = runtime._torch_stream(q) if q.is_cuda else 0
-    named = [("q", q), ("k", k), ("v", v), ("out", out), ("grad_out", dout),
-             ("lse", lse)]
-    if mask is not None:
-        named.append(("attn_mask", mask))
-    named += [("dq", dq), ("dk", dk), ("dv", dv)]
-    if dbias is not None:
-        named.append(("dbias", dbias))
-    bufs = [runtime._Buf(n, t, dtypes=runtime._FLOATS + ("bool",), stream=stream)
-            for n, t in named]
-    runtime.launch(kernel, [(b.ptr, b.nbytes) for b in bufs],
-                   [n for n, _ in named], bufs[0].device or 0, stream)
-    return dq, dk, dv, dbias
+# The custom ops. Their real implementations are forward() and backward()
+# above, for every device (CUDA in use; the tests' fake runtime runs them on
+# CPU tensors); the fake ones give torch.compile the outputs' metadata.
+
+@torch.library.custom_op("flashattn_mlir::attention", mutates_args=())
+def _attention_op(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
+                  attn_mask: torch.Tensor | None, causal: str, scale: float | None,
+                  lse: bool, grad: bool, bias_grad: bool, deterministic: bool,
+                  kernel: str, target: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """softmax(q k^T * scale [+ mask]) v: (out, lse). causal: 'none',
+    'top_left' (torch's is_causal, Nq == Nk only) or 'bottom_right'; lse:
+    compute the logsumexp (else the second output is empty); grad: find the
+    backward's kernel now; kernel: a token of attention()'s kernel=, or ''."""
+    out, logsumexp = forward(q, k, v, attn_mask, causal, scale, lse, grad,
+                             bias_grad, deterministic, kernel, target)
+    if logsumexp is None:
+        logsumexp = q.new_empty((0,), dtype=torch.float32)
+    return out, logsumexp
+
+
+@_attention_op.register_fake
+def _(q, k, v, attn_mask, causal, scale, lse, grad, bias_grad, deterministic,
+      kernel, target):
+    runtime.check_shapes(q.shape, k.shape, v.shape,
+                         None if attn_mask is None else attn_mask.shape,
+                         _causal_arg(causal))
+    B, Hq, Nq, _ = q.shape
+    out = q.new_empty((B, Hq, Nq, v.shape[3]))
+    return out, q.new_empty((B, Hq, Nq) if lse else (0,), dtype=torch.float32)
+
+
+@torch.library.custom_op("flashattn_mlir::attention_backward", mutates_args=())
+def _attention_backward_op(
+        dout: torch.Tensor, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
+        attn_mask: torch.Tensor | None, out: torch.Tensor, lse: torch.Tensor,
+        causal: str, scale: float | None, bias_grad: bool, deterministic: bool,
+        target: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(dq, dk, dv, dbias) of flashattn_mlir::attention; dbias is empty
+    unless bias_grad."""
+    return backward(dout, q, k, v, attn_mask, out, lse, causal, scale, bias_grad,
+                    deterministic, target)
+
+
+@_attention_backward_op.register_fake
+def _(dout, q, k, v, attn_mask, out, lse, causal, scale, bias_grad,
+      deterministic, target):
+    dbias = (torch.empty_like(attn_mask) if bias_grad
+             else q.new_empty((0,)))
+    return torch.empty_like(q), torch.empty_like(k), torch.empty_like(v), dbias
+
+
+def _setup_context(ctx, inputs, output):
+    q, k, v, mask, causal, scale, _, _, bias_grad, deterministic, _, target = inputs
+    out, lse = output
+    ctx.save_for_backward(q, k, v, mask, out, lse)
+    ctx.how = (causal, scale, bias_grad, deterministic, target)
+    ctx.mark_non_differentiable(lse)
+
+
+def _op_backward(ctx, dout, _dlse):
+    q, k, v, mask, out, lse = ctx.saved_tensors
+    causal, scale, bias_grad, deterministic, target = ctx.how
+    dq, dk, dv, dbias = torch.ops.flashattn_mlir.attention_backward(
+        dout, q, k, v, mask, out, lse, causal, scale, bias_grad, deterministic,
+        target)
+    need = ctx.needs_input_grad
+    return (dq if need[0] else None, dk if need[1] else None,
+            dv if need[2] else None, dbias if need[3] and bias_grad else None,
+            None, None, None, None, None, None, None, None)
+
+
+_attention_op.register_autograd(_op_backward, setup_context=_setup_context)

@@ -2,18 +2,31 @@
 Kernel (PTX, cubin, manifest, tiling, explanation, MLIR at each stage)."""
 
 import json
+import logging
 import os
 import re
 import subprocess
+import sys
 import tempfile
+import time
 
-from . import _capi, _checks
+from . import _capi, _checks, _disk_cache
 from ._capi import CompileError
 from ._config import TILING_KEYS, config_key, default_name, make_config
 from ._stages import run_pipeline
-from .kernel import Kernel, load
+from .kernel import Kernel, load, plans
 
 _cache = {}  # config key -> Kernel
+
+# Progress lines ("compiling ...", "compiled ... in 0.4 s") go to stderr
+# unless FLASHATTN_MLIR_QUIET=1; the logger's level or handlers silence or
+# redirect them (docs/Training.md, "The kernel cache").
+_log = logging.getLogger("flashattn_mlir")
+if not _log.handlers and os.environ.get("FLASHATTN_MLIR_QUIET", "") != "1":
+    _handler = logging.StreamHandler(sys.stderr)
+    _handler.setFormatter(logging.Formatter("flashattn_mlir: %(message)s"))
+    _log.addHandler(_handler)
+    _log.setLevel(logging.INFO)
 
 
 def _ttype(shape, elt):
@@ -119,7 +132,8 @@ def compile(q_shape, k_shape, v_shape, dtype="bf16", causal=False, scale=None,
     model), `ptxas` ('none' skips the cubin) and `allow_over_budget`.
 
     Kernels are cached by configuration in memory, and on disk in
-    `cache_dir` (or $FLASHATTN_MLIR_CACHE) when set.
+    `cache_dir`, else $FLASHATTN_MLIR_CACHE, else ~/.cache/flashattn_mlir
+    (FLASHATTN_MLIR_CACHE=off: not on disk); docs/Training.md.
     """
     # The pipeline's options are checked against the compiler's own
     # description of them, before anything runs.
@@ -132,9 +146,11 @@ def compile(q_shape, k_shape, v_shape, dtype="bf16", causal=False, scale=None,
 
 def cached(config, overrides, cache_dir, name, build):
     """The kernel of `config` (compile()'s, compile_backward()'s): from the
-    memory cache, else NAME.json in `cache_dir` (or $FLASHATTN_MLIR_CACHE)
-    when it was compiled for the same configuration, else `build(config,
-    ptxas, allow_over_budget, name)`, saved there."""
+    memory cache, else the disk cache (_disk_cache: `cache_dir`, else
+    $FLASHATTN_MLIR_CACHE, else ~/.cache/flashattn_mlir) when it holds the
+    same configuration made by the same compiler and ptxas, else `build(config,
+    ptxas, allow_over_budget, name)`, stored there. A build logs a progress
+    line (logger "flashattn_mlir", on stderr unless FLASHATTN_MLIR_QUIET=1)."""
     if cache_dir is not None:
         cache_dir = _checks.path("cache_dir", cache_dir)
     # A ptxas asked for must exist, even when the kernel is cached.
@@ -144,18 +160,22 @@ def cached(config, overrides, cache_dir, name, build):
     key = config_key(config)
     if key in _cache:
         return _cache[key]
-    cache_dir = cache_dir or os.environ.get("FLASHATTN_MLIR_CACHE")
-    if cache_dir:
-        path = os.path.join(cache_dir, name + ".json")
-        if os.path.exists(path):
-            kernel = load(path)
-            if kernel.config is not None and config_key(kernel.config) == key:
-                _cache[key] = kernel
-                return kernel
-    kernel = build(config, ptxas, bool(overrides.get("allow_over_budget", False)),
-                   name)
-    if cache_dir:
-        kernel.save(cache_dir)
+    root = _disk_cache.root(cache_dir)
+    folder = (os.path.join(root, _disk_cache.identity(ptxas))
+              if root and _capi.compiler_available() else None)
+    kernel = folder and _disk_cache.lookup(folder, name, key, load)
+    if not kernel:
+        what = "backward" if "grad" in config else "forward"
+        _log.info("compiling the %s kernel %s (%s q=%s k=%s%s)%s", what, name,
+                  config["dtype"], config["q_shape"], config["k_shape"],
+                  " causal" if config["causal"] else "",
+                  f"; cache {folder}" if folder else "")
+        start = time.monotonic()
+        kernel = build(config, ptxas, bool(overrides.get("allow_over_budget", False)),
+                       name)
+        if folder:
+            kernel = _disk_cache.store(folder, name, kernel, load)
+        _log.info("compiled %s in %.2f s", name, time.monotonic() - start)
     _cache[key] = kernel
     return kernel
 
@@ -236,3 +256,4 @@ def compile_module(config, source, ptxas, budget=None, **kernel_args):
 def clear_cache():
     """Forgets the in-memory kernels (the disk cache stays)."""
     _cache.clear()
+    plans.clear()

@@ -5,6 +5,7 @@ NAME.config.json, the configuration that attention() matches."""
 import json
 import math
 import os
+import weakref
 
 from . import _capi, _checks
 from ._capi import CompileError
@@ -55,6 +56,11 @@ class Kernel:
         self._final = final_mlir
         self._stages = {}
         self._loaded = {}  # device ordinal -> runtime module handle
+        # What the torch custom op's schema carries for attention()'s
+        # kernel= (a str; autograd.py), set here, outside any tracing.
+        self.token = f"{self.name}@{id(self):x}"
+        by_token[self.token] = self
+        self._alignment = None  # runtime.alignment_needs(), from the manifest
 
     def __repr__(self):
         c = self.config or {}
@@ -213,7 +219,12 @@ def load(path):
                   schedule=schedule, shared_memory=shared_memory)
 
 
+by_token = weakref.WeakValueDictionary()  # Kernel.token -> Kernel
 _registry = {}  # semantic_key -> Kernel, for attention()
+# attention()'s launch plans for torch tensors (autograd.py), keyed on what
+# a call's checks depend on; they hold the kernel found for that key, so a
+# kernel registered later (which may replace one) forgets them all.
+plans = {}
 
 
 def register(kernel):
@@ -224,6 +235,7 @@ def register(kernel):
         raise ValueError(f"kernel {kernel.name} has no configuration (no "
                          "NAME.config.json or NAME.mlir next to it)")
     _registry[semantic_key(kernel.config)] = kernel
+    plans.clear()
 
 
 def load_dir(directory):

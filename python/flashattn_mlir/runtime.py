@@ -42,6 +42,7 @@ class Runtime:
         lib.faRtLaunch.argtypes = [ctypes.c_void_p,
                                    ctypes.POINTER(ctypes.c_uint64),
                                    ctypes.c_int, ctypes.c_void_p]
+        self._launch = lib.faRtLaunch
         self.lib, self.path, self.ordinal = lib, path, None
 
     def _check(self, rc, what):
@@ -63,18 +64,32 @@ class Runtime:
                                f"{self.lib.faRtGetLastError().decode()}")
         return handle
 
+    def argument_bytes(self, handle):
+        """The bytes of each manifest argument of a loaded module."""
+        return [self.lib.faRtArgumentBytes(handle, i)
+                for i in range(self.lib.faRtNumArguments(handle))]
+
     def launch(self, handle, buffers, stream):
         """`buffers`: (pointer, bytes) per manifest argument, in order."""
-        n = self.lib.faRtNumArguments(handle)
-        if n != len(buffers):
-            raise ValueError(f"the kernel takes {n} buffers, got {len(buffers)}")
-        for i, (_, nbytes) in enumerate(buffers):
-            want = self.lib.faRtArgumentBytes(handle, i)
-            if want != nbytes:
-                raise ValueError(f"buffer {i}: {nbytes} bytes, the kernel wants {want}")
-        ptrs = (ctypes.c_uint64 * n)(*[p for p, _ in buffers])
-        self._check(self.lib.faRtLaunch(handle, ptrs, n, ctypes.c_void_p(stream)),
+        want = self.argument_bytes(handle)
+        if len(want) != len(buffers):
+            raise ValueError(f"the kernel takes {len(want)} buffers, got {len(buffers)}")
+        for i, ((_, nbytes), w) in enumerate(zip(buffers, want)):
+            if w != nbytes:
+                raise ValueError(f"buffer {i}: {nbytes} bytes, the kernel wants {w}")
+        self.launch_pointers(handle, [p for p, _ in buffers], stream)
+
+    def launch_pointers(self, handle, pointers, stream):
+        """The launch itself: one device pointer per argument, sizes already
+        checked (attention()'s launch plans check them once per shape)."""
+        n = len(pointers)
+        self._check(self._launch(handle, (ctypes.c_uint64 * n)(*pointers), n, stream),
                     "faRtLaunch")
+
+    def launch_tensors(self, handle, tensors, pointers, stream):
+        """launch_pointers for torch tensors (`pointers` their data_ptr()s);
+        the tests' fake runtime reads `tensors`."""
+        self.launch_pointers(handle, pointers, stream)
 
     def synchronize(self):
         """Waits for the current context's work; raises if a kernel faulted."""
@@ -231,13 +246,7 @@ def find_kernel(config, target=None):
     if key in _registry:
         return _registry[key]
     if not _capi.compiler_available():
-        have = "\n  ".join(repr(k) for k in _registry.values()) or "(none)"
-        raise KernelNotFoundError(
-            "no compiled kernel for dtype={dtype} q={q_shape} k={k_shape} "
-            "v={v_shape} causal={causal} scale={scale} mask={mask} and the "
-            "compiler is not available here (libFlashAttn-C.so); compile it on "
-            "the build machine and load_dir() it. Registered kernels:\n  ".format(**config)
-            + have)
+        raise _not_found("forward", config)
     c = config
     kernel = _compile(c["q_shape"], c["k_shape"], c["v_shape"], c["dtype"],
                       c["causal"], c["scale"],
@@ -247,6 +256,25 @@ def find_kernel(config, target=None):
                       target=target or os.environ.get("FLASHATTN_MLIR_TARGET", "h100"))
     register(kernel)
     return kernel
+
+
+def _not_found(what, config):
+    """KernelNotFoundError for a call that no registered kernel matches,
+    naming the call and what to do."""
+    c = config
+    call = (f"dtype={c['dtype']} q={c['q_shape']} k={c['k_shape']} v={c['v_shape']} "
+            f"causal={c['causal']} scale={c['scale']} mask={c['mask']} "
+            f"lse={c['lse']}" + (f" {c['grad']}" if "grad" in c else ""))
+    have = [repr(k) for k in _registry.values()]
+    more = f"\n  ... and {len(have) - 5} more" if len(have) > 5 else ""
+    return KernelNotFoundError(
+        f"no compiled {what} kernel for the call {call}, and the compiler is not "
+        "available here (libFlashAttn-C.so). On a machine with the compiler, "
+        "record the model's calls (flashattn_mlir.aot.record()) or list them, "
+        "run `python -m flashattn_mlir.aot compile CALLS.json DIR`, then here "
+        "load_dir(DIR) or set FLASHATTN_MLIR_KERNELS=DIR (docs/Training.md). "
+        f"Registered kernels ({len(have)}):\n  " + ("\n  ".join(have[:5]) or "(none)")
+        + more)
 
 
 def find_grad_kernel(config, bias_grad, deterministic, target=None):
@@ -265,10 +293,7 @@ def find_grad_kernel(config, bias_grad, deterministic, target=None):
     if key in _registry:
         return _registry[key]
     if not _capi.compiler_available():
-        raise KernelNotFoundError(
-            f"no compiled backward kernel for {key} and the compiler is not "
-            "available here (libFlashAttn-C.so); compile_backward() it on the "
-            "build machine and load_dir() it")
+        raise _not_found("backward", make_grad_config(*args, **kw))
     kernel = compile_backward(*args, **kw)
     register(kernel)
     return kernel
@@ -299,12 +324,13 @@ def _torch_stream(x):
     return torch.cuda.current_stream(x.device).cuda_stream
 
 
-def _check_alignment(kernel, buffers, names):
-    """The buffers a kernel moves through TMA tensor maps (the sm_90a
-    kernel's q, k, v and out) or reads with 16-byte cp.async copies (the
-    sm_80 kernel's q, k, v; the manifest's "align") must be aligned: a
-    ValueError naming the argument, before anything runs (else the
-    runtime's error, or a misaligned-address fault)."""
+def alignment_needs(kernel):
+    """[(argument index, bytes, why)] for the buffers a kernel moves through
+    TMA tensor maps (the sm_90a kernel's q, k, v and out) or reads with
+    16-byte cp.async copies (the sm_80 kernel's q, k, v; the manifest's
+    "align"); read from the manifest once per kernel."""
+    if kernel._alignment is not None:
+        return kernel._alignment
     manifest = kernel.manifest or {}
     need = {}
     index = {}
@@ -317,7 +343,15 @@ def _check_alignment(kernel, buffers, names):
             i = index.get(p.get("buffer")) if p.get("type") == "tensormap" else None
             if i is not None:
                 need[i] = (max(16, need.get(i, (1, ""))[0]), "moves it with TMA")
-    for i, (align, why) in sorted(need.items()):
+    kernel._alignment = [(i, align, why) for i, (align, why) in sorted(need.items())]
+    return kernel._alignment
+
+
+def _check_alignment(kernel, buffers, names):
+    """The buffers alignment_needs() names must be aligned: a ValueError
+    naming the argument, before anything runs (else the runtime's error,
+    or a misaligned-address fault)."""
+    for i, align, why in alignment_needs(kernel):
         if i < len(buffers) and buffers[i][0] % align:
             raise ValueError(
                 f"{names[i]} (at {buffers[i][0]:#x}) is not {align}-byte aligned, "
@@ -363,76 +397,30 @@ def attention(q, k, v, causal=False, scale=None, kernel=None, attn_mask=None,
     Errors (wrong device, dtype, shape, strides, no kernel) raise
     ValueError/TypeError/KernelNotFoundError before anything runs.
     """
-    # The arguments that are not tensors first, before any tensor is read.
-    if isinstance(causal, str):
-        _checks.one_of("causal", causal, ("bottom_right",))
-    elif not isinstance(causal, bool):
-        raise TypeError(f"causal must be False, True or 'bottom_right', got {causal!r}")
-    _checks.boolean("return_lse", return_lse)
-    _checks.boolean("deterministic", deterministic)
-    if kernel is not None and not isinstance(kernel, Kernel):
-        raise TypeError(f"kernel must be a Kernel (compile(), load()), got {kernel!r}")
-    if target is not None:
-        _checks.pipeline_word("target", target)
-    if scale is not None:
-        _checks.f32_scale("scale", scale)
+    check_flags(causal, scale, kernel, target, return_lse, deterministic)
+    tensors = (q, k, v) if attn_mask is None else (q, k, v, attn_mask)
+    if all(type(t).__module__.startswith("torch") for t in tensors):
+        from . import autograd  # torch is there
+        if out is None and lse_out is None:
+            # The launch-plan path (autograd.py): the custom op under
+            # torch.compile, else the kernels directly.
+            return autograd.attention(q, k, v, attn_mask, causal, scale, kernel,
+                                      target, return_lse, deterministic)
+        if autograd.wants_grad(tensors):
+            raise ValueError("out= and lse_out= are not differentiable: leave "
+                             "them out when an input requires grad")
+    elif any(getattr(t, "requires_grad", False) for t in tensors):
+        raise TypeError("with inputs that require grad, q, k, v and attn_mask "
+                        "must be torch tensors")
     # The launch stream: torch's current one for torch inputs.
     is_torch = type(q).__module__.startswith("torch")
     stream = _torch_stream(q) if is_torch and getattr(q, "is_cuda", False) else 0
-    bq, bk, bv = (_Buf(n, x, stream=stream) for n, x in (("q", q), ("k", k), ("v", v)))
-    for b in (bq, bk, bv):
-        if len(b.shape) != 4:
-            raise ValueError(f"q, k, v must be 4-D [B, H, N, D]; got shapes "
-                             f"{bq.shape}, {bk.shape}, {bv.shape}")
-    if not (bq.dtype == bk.dtype == bv.dtype):
-        raise TypeError(f"q, k, v dtypes differ: {bq.dtype}, {bk.dtype}, {bv.dtype}")
-    (B, Hq, Nq, D), (Bk, Hkv, Nk, Dk), (Bv, Hv, Nv, Dv) = bq.shape, bk.shape, bv.shape
-    if not (B == Bk == Bv and Hkv == Hv and Nk == Nv and D == Dk
-            and Hkv > 0 and Hq % Hkv == 0):
-        raise ValueError(f"incompatible shapes q={bq.shape} k={bk.shape} "
-                         f"v={bv.shape}: need q [B, Hq, Nq, D], k [B, Hkv, Nk, D], "
-                         "v [B, Hkv, Nk, Dv] with Hq a multiple of Hkv")
-    devices = {b.device for b in (bq, bk, bv)}
-    if len(devices) != 1:
-        raise ValueError(f"q, k, v are on different devices: {sorted(map(str, devices))}")
-    if causal is True and Nq != Nk:
-        raise ValueError(
-            f"causal=True with Nq={Nq} != Nk={Nk}: torch's is_causal is top-left "
-            "aligned, fa.attention's causal mask is bottom-right aligned; pass "
-            "causal='bottom_right' for the latter")
-    if causal and attn_mask is not None:
-        raise ValueError("pass either attn_mask or causal, as with torch SDPA")
     if lse_out is not None and not return_lse:
         raise ValueError("lse_out= needs return_lse=True")
-    mask, mask_shape, bm = None, None, None
-    if attn_mask is not None:
-        if (type(attn_mask).__module__.startswith("torch")
-                and str(attn_mask.dtype) == "torch.uint8"):
-            attn_mask = attn_mask != 0  # 0/1 bytes are not enough: an i1 is one bit
-        bm = _Buf("attn_mask", attn_mask, dtypes=_FLOATS + ("bool",), stream=stream)
-        if len(bm.shape) != 4:
-            raise ValueError(f"attn_mask must be 4-D, got shape {bm.shape}")
-        if bm.dtype != "bool" and bm.dtype != bq.dtype:
-            raise TypeError(f"a float attn_mask must have q's dtype {bq.dtype}, "
-                            f"got {bm.dtype}")
-        if bm.device != bq.device:
-            raise ValueError("attn_mask is not on q's device")
-        mask = "bool" if bm.dtype == "bool" else "bias"
-        mask_shape = bm.shape
-        if any(s not in (1, w) for s, w in zip(mask_shape, (B, Hq, Nq, Nk))):
-            raise ValueError(f"attn_mask {mask_shape} does not broadcast to "
-                             f"{(B, Hq, Nq, Nk)}")
-    config = make_config(bq.shape, bk.shape, bv.shape, bq.dtype, bool(causal),
-                         scale, mask=mask, mask_shape=mask_shape, lse=return_lse)
-    if is_torch:
-        from . import autograd  # torch is there: q is a torch tensor
-        if autograd.wants_grad((q, k, v, attn_mask)):
-            if out is not None or lse_out is not None:
-                raise ValueError("out= and lse_out= are not differentiable: leave "
-                                 "them out when an input requires grad")
-            return autograd.attention_with_grad(
-                q, k, v, attn_mask, causal, scale, kernel, target, return_lse,
-                deterministic, config)
+    bq, bk, bv, bm, config = check_call(q, k, v, attn_mask, causal, scale,
+                                        return_lse, stream)
+    B, Hq, Nq, _ = bq.shape
+    Dv = bv.shape[3]
 
     # Outputs are checked (or allocated) before a kernel is looked for.
     out, bo = _output(out, "out", (B, Hq, Nq, Dv), bq, q, stream)
@@ -448,15 +436,96 @@ def attention(q, k, v, causal=False, scale=None, kernel=None, attn_mask=None,
                               dtype="f32")
         buffers.append((bl.ptr, bl.nbytes))
         names.append("lse_out")
+    kernel = chosen_kernel(kernel, config, target)
+    launch(kernel, buffers, names, bq.device or 0, stream)
+    return (out, lse_out) if return_lse else out
+
+
+def check_flags(causal, scale, kernel, target, return_lse, deterministic):
+    """attention()'s arguments that are not tensors, before any tensor is
+    read."""
+    if isinstance(causal, str):
+        _checks.one_of("causal", causal, ("bottom_right",))
+    elif not isinstance(causal, bool):
+        raise TypeError(f"causal must be False, True or 'bottom_right', got {causal!r}")
+    _checks.boolean("return_lse", return_lse)
+    _checks.boolean("deterministic", deterministic)
+    if kernel is not None and not isinstance(kernel, Kernel):
+        raise TypeError(f"kernel must be a Kernel (compile(), load()), got {kernel!r}")
+    if target is not None:
+        _checks.pipeline_word("target", target)
+    if scale is not None:
+        _checks.f32_scale("scale", scale)
+
+
+def check_shapes(q, k, v, mask, causal):
+    """The shapes of a call (tuples; `mask` None or a shape): ValueError
+    unless q [B, Hq, Nq, D], k [B, Hkv, Nk, D], v [B, Hkv, Nk, Dv], Hq a
+    multiple of Hkv, a 4-D mask broadcasting to [B, Hq, Nq, Nk], and
+    causal=True (top-left) only with Nq == Nk. Also the custom op's fake
+    implementation (autograd.py), so torch.compile raises the same."""
+    if any(len(s) != 4 for s in (q, k, v)):
+        raise ValueError(f"q, k, v must be 4-D [B, H, N, D]; got shapes "
+                         f"{tuple(q)}, {tuple(k)}, {tuple(v)}")
+    (B, Hq, Nq, D), (Bk, Hkv, Nk, Dk), (Bv, Hv, Nv, _) = q, k, v
+    if not (B == Bk == Bv and Hkv == Hv and Nk == Nv and D == Dk
+            and Hkv > 0 and Hq % Hkv == 0):
+        raise ValueError(f"incompatible shapes q={tuple(q)} k={tuple(k)} "
+                         f"v={tuple(v)}: need q [B, Hq, Nq, D], k [B, Hkv, Nk, D], "
+                         "v [B, Hkv, Nk, Dv] with Hq a multiple of Hkv")
+    if causal is True and Nq != Nk:
+        raise ValueError(
+            f"causal=True with Nq={Nq} != Nk={Nk}: torch's is_causal is top-left "
+            "aligned, fa.attention's causal mask is bottom-right aligned; pass "
+            "causal='bottom_right' for the latter")
+    if causal and mask is not None:
+        raise ValueError("pass either attn_mask or causal, as with torch SDPA")
+    if mask is not None:
+        if len(mask) != 4:
+            raise ValueError(f"attn_mask must be 4-D, got shape {tuple(mask)}")
+        if any(s not in (1, w) for s, w in zip(mask, (B, Hq, Nq, Nk))):
+            raise ValueError(f"attn_mask {tuple(mask)} does not broadcast to "
+                             f"{(B, Hq, Nq, Nk)}")
+
+
+def check_call(q, k, v, attn_mask, causal, scale, return_lse, stream):
+    """The tensors of a call checked (device, dtype, strides, shapes) and
+    its configuration: (bq, bk, bv, bm or None, config), _Bufs."""
+    bq, bk, bv = (_Buf(n, x, stream=stream) for n, x in (("q", q), ("k", k), ("v", v)))
+    if not (bq.dtype == bk.dtype == bv.dtype):
+        raise TypeError(f"q, k, v dtypes differ: {bq.dtype}, {bk.dtype}, {bv.dtype}")
+    devices = {b.device for b in (bq, bk, bv)}
+    if len(devices) != 1:
+        raise ValueError(f"q, k, v are on different devices: {sorted(map(str, devices))}")
+    mask, bm = None, None
+    if attn_mask is not None:
+        if (type(attn_mask).__module__.startswith("torch")
+                and str(attn_mask.dtype) == "torch.uint8"):
+            attn_mask = attn_mask != 0  # 0/1 bytes are not enough: an i1 is one bit
+        bm = _Buf("attn_mask", attn_mask, dtypes=_FLOATS + ("bool",), stream=stream)
+        if bm.dtype != "bool" and bm.dtype != bq.dtype:
+            raise TypeError(f"a float attn_mask must have q's dtype {bq.dtype}, "
+                            f"got {bm.dtype}")
+        if bm.device != bq.device:
+            raise ValueError("attn_mask is not on q's device")
+        mask = "bool" if bm.dtype == "bool" else "bias"
+    check_shapes(bq.shape, bk.shape, bv.shape, bm and bm.shape, causal)
+    config = make_config(bq.shape, bk.shape, bv.shape, bq.dtype, bool(causal),
+                         scale, mask=mask, mask_shape=bm and bm.shape,
+                         lse=return_lse)
+    return bq, bk, bv, bm, config
+
+
+def chosen_kernel(kernel, config, target):
+    """The forward kernel of a call: `kernel` when it was compiled for
+    `config` (ValueError otherwise), else find_kernel's."""
     if kernel is None:
-        kernel = find_kernel(config, target)
-    elif kernel.config is None or semantic_key(kernel.config) != semantic_key(config):
+        return find_kernel(config, target)
+    if kernel.config is None or semantic_key(kernel.config) != semantic_key(config):
         raise ValueError(f"kernel {kernel.name} was compiled for "
                          f"{kernel.config and semantic_key(kernel.config)}; this call "
                          f"needs {semantic_key(config)}")
-
-    launch(kernel, buffers, names, bq.device or 0, stream)
-    return (out, lse_out) if return_lse else out
+    return kernel
 
 
 def launch(kernel, buffers, names, ordinal, stream):
@@ -464,6 +533,13 @@ def launch(kernel, buffers, names, ordinal, stream):
     ((pointer, bytes) per manifest argument, `names` for messages) on
     device `ordinal`, loading it there once."""
     _check_alignment(kernel, buffers, names)
+    rt, handle = loaded(kernel, ordinal)
+    rt.launch(handle, buffers, stream)
+
+
+def loaded(kernel, ordinal):
+    """(the runtime, `kernel`'s module handle on device `ordinal`), loading
+    it there the first time."""
     rt = runtime()
     rt.init(ordinal)
     handle = kernel._loaded.get(ordinal)
@@ -472,4 +548,4 @@ def launch(kernel, buffers, names, ordinal, stream):
             kernel.save(tempfile.mkdtemp(prefix="flashattn-mlir-"))
         handle = rt.load(kernel.path, prefer_cubin=True)
         kernel._loaded[ordinal] = handle
-    rt.launch(handle, buffers, stream)
+    return rt, handle

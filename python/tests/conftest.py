@@ -39,7 +39,10 @@ def fa_compile_path():
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
+def _fresh_cache(monkeypatch):
+    # No disk cache unless a test asks for one (cache_dir=, or its own
+    # FLASHATTN_MLIR_CACHE): the tests never write into ~/.cache.
+    monkeypatch.setenv("FLASHATTN_MLIR_CACHE", "off")
     flashattn_mlir.clear_cache()
     flashattn_mlir.kernel._registry.clear()
     yield

@@ -1,0 +1,2 @@
+"""Integrations with training frameworks: `transformers` (an attention
+backend, docs/Training.md)."""

@@ -1,0 +1,120 @@
+"""A fake of flashattn_mlir.runtime.Runtime for torch without a GPU: CPU
+torch tensors stand for device memory (the real _Buf checks run on a view
+that says it is on CUDA) and each launched manifest's outputs are computed
+from its buffers in float64 (the forward: O and the logsumexp; the
+backward: the closed form of docs/Backward.md from O, dO and the logsumexp
+it is handed). Shared by the torch tests (test_autograd.py, test_torch_op.py,
+test_transformers.py)."""
+
+import json
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from flashattn_mlir import runtime  # noqa: E402
+
+
+class _OnCuda:
+    """`t` as _Buf._from_torch sees a CUDA tensor."""
+    is_cuda = True
+
+    def __init__(self, t):
+        self._t = t
+
+    def __getattr__(self, name):
+        return getattr(self._t, name)
+
+
+def scores(cfg, q, k, mask):
+    """scale * Q K^T (+ bias), -inf where masked, float64, K repeated over
+    each KV group."""
+    g = q.shape[1] // k.shape[1]
+    s = q.double() @ k.double().repeat_interleave(g, 1).transpose(-1, -2)
+    s = s * cfg["scale"]
+    if mask is not None:
+        s = s + mask.double() if mask.dtype != torch.bool else \
+            s.masked_fill(~mask, float("-inf"))
+    if cfg["causal"]:
+        nq, nk = q.shape[2], k.shape[2]
+        i = torch.arange(nq)[:, None]
+        j = torch.arange(nk)[None, :]
+        s = s.masked_fill(j > i + nk - nq, float("-inf"))
+    return s
+
+
+class FakeRuntime:
+    """Runs a manifest's kernels on CPU tensors (found by data pointer)."""
+
+    def __init__(self):
+        self.tensors, self.configs, self.launches, self.bytes = {}, [], [], []
+
+    def init(self, ordinal):
+        pass
+
+    def load(self, manifest, prefer_cubin=True):
+        with open(manifest[:-5] + ".config.json") as f:
+            self.configs.append(json.load(f)["config"])
+        with open(manifest) as f:
+            self.bytes.append([a["bytes"] for a in json.load(f)["arguments"]])
+        return len(self.configs) - 1
+
+    def argument_bytes(self, handle):
+        return self.bytes[handle]
+
+    def launch(self, handle, buffers, stream):
+        self.launch_tensors(handle, [self.tensors[p] for p, _ in buffers],
+                            [p for p, _ in buffers], stream)
+
+    def launch_tensors(self, handle, ts, pointers, stream):
+        cfg = self.configs[handle]
+        assert [t.numel() * t.element_size() for t in ts] == self.bytes[handle]
+        assert pointers == [t.data_ptr() for t in ts]
+        self.launches.append((cfg, pointers))
+        (self._backward if "grad" in cfg else self._forward)(cfg, ts)
+
+    @staticmethod
+    def _forward(cfg, ts):
+        q, k, v = ts[:3]
+        mask = ts[3] if cfg["mask"] else None
+        o, lse = ts[-2:] if cfg["lse"] else (ts[-1], None)
+        s = scores(cfg, q, k, mask)
+        m = torch.logsumexp(s, -1)
+        p = torch.nan_to_num(torch.exp(s - m[..., None]), nan=0.0)
+        g = q.shape[1] // k.shape[1]
+        o.copy_(p @ v.double().repeat_interleave(g, 1))
+        if lse is not None:
+            lse.copy_(m)
+
+    @staticmethod
+    def _backward(cfg, ts):
+        q, k, v, o, do, lse = ts[:6]
+        mask = ts[6] if cfg["mask"] else None
+        dq, dk, dv = ts[7:10] if mask is not None else ts[6:9]
+        g = q.shape[1] // k.shape[1]
+        ke = k.double().repeat_interleave(g, 1)
+        ve = v.double().repeat_interleave(g, 1)
+        p = torch.nan_to_num(torch.exp(scores(cfg, q, k, mask) - lse.double()[..., None]),
+                             nan=0.0)
+        dp = do.double() @ ve.transpose(-1, -2)
+        ds = p * (dp - (do.double() * o.double()).sum(-1, keepdim=True))
+        group = lambda x: x.unflatten(1, (k.shape[1], g)).sum(2)
+        dq.copy_(cfg["scale"] * ds @ ke)
+        dk.copy_(group(cfg["scale"] * ds.transpose(-1, -2) @ q.double()))
+        dv.copy_(group(p.transpose(-1, -2) @ do.double()))
+        if cfg["grad"]["bias_grad"]:
+            ts[-1].copy_(ds.sum_to_size(ts[-1].shape))
+
+
+def install(monkeypatch):
+    """Makes attention() run on CPU tensors with a FakeRuntime; returns it."""
+    rt = FakeRuntime()
+    real = runtime._Buf._from_torch
+
+    def from_torch(self, name, x):
+        rt.tensors[x.data_ptr()] = x
+        return real(self, name, _OnCuda(x))
+
+    monkeypatch.setattr(runtime._Buf, "_from_torch", from_torch)
+    monkeypatch.setattr(runtime, "_runtime", rt)
+    return rt

@@ -1,0 +1,98 @@
+"""attention()'s launch plans on torch tensors (flashattn_mlir/autograd.py):
+a call's checks run once per key and are reused; what changes between
+calls with one key (the data pointers' alignment) is checked every call;
+a kernel registered later forgets the plans. On the fake runtime of
+fake_runtime.py; needs torch and the compiler."""
+
+import pytest
+
+import flashattn_mlir as fa
+from flashattn_mlir import runtime
+from conftest import requires_compiler
+
+torch = pytest.importorskip("torch")
+from fake_runtime import install  # noqa: E402
+
+pytestmark = requires_compiler
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    rt = install(monkeypatch)
+    checks = []
+    real = runtime.check_call
+
+    def counting(*args):
+        checks.append(args[0].shape)
+        return real(*args)
+
+    monkeypatch.setattr(runtime, "check_call", counting)
+    rt.checks = checks
+    return rt
+
+
+def qkv(shape=(1, 2, 16, 32), dtype=torch.float32, grad=False):
+    gen = torch.Generator().manual_seed(0)
+    return [torch.randn(shape, generator=gen, dtype=dtype).requires_grad_(grad)
+            for _ in range(3)]
+
+
+def test_checks_once_per_key(fake):
+    q, k, v = qkv()
+    a = fa.attention(q, k, v, causal=True)
+    b = fa.attention(*qkv(), causal=True)  # new tensors, same key
+    assert len(fake.checks) == 1 and len(fake.launches) == 2
+    torch.testing.assert_close(a, b)
+    assert a.data_ptr() != b.data_ptr()  # a new output each call
+    # Another key: shape, dtype, strides' order, causal, a scale, the lse.
+    fa.attention(*qkv((1, 2, 24, 32)), causal=True)
+    fa.attention(*qkv(dtype=torch.bfloat16), causal=True)
+    fa.attention(q, k, v)
+    fa.attention(q, k, v, causal=True, scale=0.3)
+    fa.attention(q, k, v, causal=True, return_lse=True)
+    assert len(fake.checks) == 6
+
+
+def test_training_plans(fake):
+    q, k, v = qkv(grad=True)
+    for _ in range(3):
+        fa.attention(q, k, v, causal=True).sum().backward()
+    # One forward plan and one backward plan (check_call runs in both).
+    assert len(fake.checks) == 2 and len(fake.launches) == 6
+
+
+def test_what_changes_is_checked_every_call(fake):
+    q, k, v = qkv()
+    kernel = fa.compile(q.shape, k.shape, v.shape, dtype="f32", ptxas="none")
+    fa.register(kernel)
+    fa.attention(q, k, v)
+    # The kernel reads q with aligned loads: a misaligned view of the same
+    # key (shape, dtype, strides, device) is refused before the launch.
+    kernel._alignment = [(0, 16, "reads it with aligned loads")]
+    fa.kernel.plans.clear()
+    fa.attention(q, k, v)
+    base = torch.randn(1 * 2 * 16 * 32 + 1)
+    odd = base[1:].view(1, 2, 16, 32)
+    assert odd.data_ptr() % 16
+    n = len(fake.launches)
+    with pytest.raises(ValueError, match="q .* is not 16-byte aligned"):
+        fa.attention(odd, k, v)
+    assert len(fake.launches) == n
+    # Not contiguous: another key, and the check refuses it.
+    with pytest.raises(ValueError, match="not contiguous"):
+        fa.attention(q.transpose(-1, -2).contiguous().transpose(-1, -2), k, v)
+
+
+def test_register_forgets_plans(fake):
+    q, k, v = qkv()
+    fa.attention(q, k, v)
+    first = fake.launches[-1][0]
+    other = fa.compile(q.shape, k.shape, v.shape, dtype="f32", ptxas="none",
+                       block_q=16, block_kv=16)
+    fa.register(other)  # the same call, another kernel
+    fa.attention(q, k, v)
+    assert len(fake.checks) == 2 and len(fake.configs) == 2
+    assert fake.launches[-1][0]["tiling"] == {"block_kv": 16, "block_q": 16} != first["tiling"]
+    fa.clear_cache()
+    fa.attention(q, k, v)
+    assert len(fake.checks) == 3
