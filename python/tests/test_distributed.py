@@ -156,3 +156,20 @@ def test_reference_op_rows_without_keys():
     dq, dk, dv = op.backward(do, q, k, v, out, lse, False, 0.3, keep)
     assert torch.equal(dq[:, :, 2], torch.zeros(1, 2, 8))
     assert not any(torch.isnan(t).any() for t in (dq, dk, dv))
+
+
+def test_doc_examples_run():
+    """docs/Distributed.md's ```python blocks, in order, in one fresh
+    process (they initialize a one-rank gloo group)."""
+    import re
+    import subprocess
+    import sys
+    root = os.path.dirname(PYTHON_DIR)
+    with open(os.path.join(root, "docs", "Distributed.md")) as f:
+        code = "\n".join(re.findall(r"```python\n(.*?)```", f.read(), re.DOTALL))
+    assert "ring_attention" in code
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [PYTHON_DIR, os.environ.get("PYTHONPATH", "")]))
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]

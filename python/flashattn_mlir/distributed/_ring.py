@@ -17,27 +17,41 @@ from . import _layout
 from ._merge import merge_
 
 
+def staged(x, group):
+    """`x`, through host memory where `group` is gloo and `x` on CUDA (gloo
+    sends CPU tensors; several ranks on one GPU cannot use NCCL)."""
+    if x.is_cuda and dist.get_backend(group) == dist.Backend.GLOO:
+        return x.cpu()
+    return x
+
+
+# Message tags: K/V and the dK/dV accumulators are both in flight between
+# the same two ranks in the backward; gloo matches receives by tag.
+KV_TAG, DKV_TAG = 1, 2
+
+
 class _Rotation:
     """Sends `tensors` (one dtype) to the next rank and receives the
     previous rank's, of the same shapes, asynchronously."""
 
-    def __init__(self, tensors, spec):
+    def __init__(self, tensors, spec, tag=KV_TAG):
         self._shapes = [t.shape for t in tensors]
-        self._send = torch.cat([t.reshape(-1) for t in tensors])
+        self._device = tensors[0].device
+        self._send = staged(torch.cat([t.reshape(-1) for t in tensors]), spec.group)
         self._recv = torch.empty_like(self._send)
         nxt = dist.get_global_rank(spec.group, (spec.rank + 1) % spec.world)
         prv = dist.get_global_rank(spec.group, (spec.rank - 1) % spec.world)
         self._works = dist.batch_isend_irecv([
-            dist.P2POp(dist.isend, self._send, nxt, spec.group),
-            dist.P2POp(dist.irecv, self._recv, prv, spec.group)])
+            dist.P2POp(dist.isend, self._send, nxt, spec.group, tag),
+            dist.P2POp(dist.irecv, self._recv, prv, spec.group, tag)])
 
     def wait(self):
         for w in self._works:
             w.wait()
-        out, at = [], 0
+        recv, out, at = self._recv.to(self._device), [], 0
         for shape in self._shapes:
             n = shape.numel()
-            out.append(self._recv[at:at + n].view(shape))
+            out.append(recv[at:at + n].view(shape))
             at += n
         return out
 
@@ -127,7 +141,7 @@ def _backward(spec, dout, q, k, v, out, lse):
             _layout.part(dkv[0], kp).add_(grads[1])
             _layout.part(dkv[1], kp).add_(grads[2])
         if spec.world > 1:  # the accumulators follow their block; the last send takes them home
-            pending_dkv = _Rotation(dkv, spec)
+            pending_dkv = _Rotation(dkv, spec, DKV_TAG)
         if pending_kv is not None:
             kv = pending_kv.wait()
     if pending_dkv is not None:

@@ -8,13 +8,16 @@ back along the sequence."""
 import torch
 import torch.distributed as dist
 
+from ._ring import staged
+
 
 def _all_to_all(x, group, world):
     """x [W, ...] contiguous: chunk j goes to rank j; returns the chunks
     received, chunk j from rank j."""
-    y = torch.empty_like(x)
-    dist.all_to_all_single(y, x, group=group)
-    return y
+    xs = staged(x, group)
+    y = torch.empty_like(xs)
+    dist.all_to_all_single(y, xs, group=group)
+    return y.to(x.device)
 
 
 def seq_to_heads(x, group, world):
