@@ -173,3 +173,46 @@ def test_doc_examples_run():
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
+
+
+def test_kernel_op_calls_the_kernels(monkeypatch):
+    """KernelOp's plumbing without a GPU: the forward is attention() with
+    the logsumexp (inputs contiguous and on 16 bytes, the keep-mask);
+    the backward finds the backward kernel of that forward's configuration
+    and runs it with the merged out and lse."""
+    from flashattn_mlir import autograd, runtime
+    seen = {}
+
+    def attention(q, k, v, **kw):
+        seen["forward"] = (all(t.is_contiguous() and t.data_ptr() % 16 == 0
+                               for t in (q, k, v)), k.shape, kw)
+        return torch.zeros(*q.shape[:3], v.shape[3]), torch.zeros(q.shape[:3])
+
+    def find_grad_kernel(config, bias_grad, deterministic, target):
+        seen["config"] = (config, bias_grad, deterministic, target)
+        return "grad-kernel"
+
+    def run_backward(kernel, q, k, v, out, dout, lse, mask):
+        seen["backward"] = (kernel, out is not None, lse.shape, mask.shape)
+        return torch.ones_like(q), torch.ones_like(k), torch.ones_like(v), None
+
+    monkeypatch.setattr(runtime, "attention", attention)
+    monkeypatch.setattr(runtime, "find_grad_kernel", find_grad_kernel)
+    monkeypatch.setattr(autograd, "run_backward", run_backward)
+    q = torch.randn(1, 4, 16, 8)[:, :, 8:]           # a half: not contiguous
+    # A view 4 bytes into a buffer, as after a received K/V buffer's split.
+    k = v = torch.randn(1 + 2 * 16 * 8)[1:].view(1, 2, 16, 8)
+    keep = torch.ones(1, 1, 8, 16, dtype=torch.bool)
+    op = fd.KernelOp(target="h100", deterministic=True)
+    out, lse = op.forward(q, k, v, False, 0.25, keep)
+    contiguous, k_shape, kw = seen["forward"]
+    assert contiguous and k_shape == (1, 2, 16, 8)
+    assert kw == dict(causal=False, scale=0.25, attn_mask=keep, return_lse=True,
+                      target="h100")
+    grads = op.backward(torch.zeros_like(out), q, k, v, out, lse, False, 0.25, keep)
+    config, bias_grad, deterministic, target = seen["config"]
+    assert config["mask"] == {"kind": "bool", "shape": [1, 1, 8, 16]}
+    assert config["q_shape"] == [1, 4, 8, 8] and config["lse"] is True
+    assert (bias_grad, deterministic, target) == (False, True, "h100")
+    assert seen["backward"][0] == "grad-kernel" and [g.shape for g in grads] == [
+        q.shape, k.shape, v.shape]

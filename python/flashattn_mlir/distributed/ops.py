@@ -69,6 +69,14 @@ class ReferenceOp:
         return dq, dk, dv
 
 
+def _aligned(t):
+    """`t` contiguous and starting on 16 bytes, as the kernels' TMA and
+    16-byte loads need (docs/Python.md): a view into a received K/V buffer
+    may start anywhere."""
+    t = t.contiguous()
+    return t if t.data_ptr() % 16 == 0 else t.clone()
+
+
 class KernelOp:
     """flashattn_mlir's kernels: attention(return_lse=True) forward and the
     backward kernels of compile_backward() (docs/Python.md), on CUDA
@@ -82,11 +90,11 @@ class KernelOp:
     def forward(self, q, k, v, causal, scale, mask):
         with torch.no_grad():
             return _runtime.attention(
-                q.contiguous(), k.contiguous(), v.contiguous(), causal=causal,
+                _aligned(q), _aligned(k), _aligned(v), causal=causal,
                 scale=scale, attn_mask=mask, return_lse=True, target=self.target)
 
     def backward(self, dout, q, k, v, out, lse, causal, scale, mask):
-        q, k, v, out, dout, lse = (t.contiguous() for t in (q, k, v, out, dout, lse))
+        q, k, v, out, dout, lse = (_aligned(t) for t in (q, k, v, out, dout, lse))
         config = _config.make_config(
             q.shape, k.shape, v.shape, q.dtype, causal, scale,
             mask=None if mask is None else "bool",
