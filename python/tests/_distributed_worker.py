@@ -108,6 +108,30 @@ def run_case(rank, world, strategy, causal, hq, hkv, mask=None, dtype=torch.floa
     return errors
 
 
+def context_parallel_case(rank, world):
+    """Buffers sharded by PyTorch's context_parallel() (its default
+    head-tail load balancing) and restored after: our ring and PyTorch's
+    ring on them, causal, against full attention (forward)."""
+    from torch.distributed.device_mesh import init_device_mesh
+    from torch.distributed.tensor.experimental import context_parallel
+    from torch.distributed.tensor.experimental._context_parallel._attention import (
+        context_parallel_unshard)
+    from flashattn_mlir import distributed as fd
+    mesh = init_device_mesh("cpu", (world,))
+    gen = torch.Generator().manual_seed(7)
+    q, k, v = (torch.randn(1, 4, N, D, generator=gen) for _ in range(3))
+    ref = reference(q, k, v, torch.zeros_like(q), keep_mask(None, True)[1], D ** -0.5)[0]
+    bufs = [q.clone(), k.clone(), v.clone()]
+    with context_parallel(mesh, buffers=bufs, buffer_seq_dims=[2, 2, 2]):
+        outs = [fn(*bufs, causal=True, op=fd.ReferenceOp())
+                for fn in (fd.ring_attention, fd.torch_ring_attention)]
+    restored = all(torch.equal(b, t) for b, t in zip(bufs, (q, k, v)))
+    full = context_parallel_unshard(mesh, outs, [2, 2])
+    return {"ring": (full[0].double() - ref).abs().max().item(),
+            "torch": (full[1].double() - ref).abs().max().item(),
+            "restored": restored}
+
+
 def error_cases(rank, world):
     """Bad calls: each must raise the named exception."""
     from flashattn_mlir import distributed as fd
@@ -147,6 +171,10 @@ def main(rank, world, init_file, out_dir):
         except Exception:  # noqa: BLE001 - recorded, the parent fails the case
             results[name] = {"error": traceback.format_exc()}
     results["errors"] = error_cases(rank, world)
+    try:
+        results["context_parallel"] = context_parallel_case(rank, world)
+    except Exception:  # noqa: BLE001 - recorded, the parent fails the test
+        results["context_parallel"] = {"error": traceback.format_exc()}
     with open(os.path.join(out_dir, f"rank{rank}.json"), "w") as f:
         json.dump(results, f)
     dist.barrier()

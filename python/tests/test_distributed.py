@@ -74,6 +74,17 @@ def test_bad_calls_raise(world):
         assert ("ulysses_heads" in res["errors"]) == (world > 2)
 
 
+@pytest.mark.parametrize("world", WORLDS)
+def test_under_context_parallel(world):
+    """On buffers that PyTorch's context_parallel() sharded, both rings
+    give full attention (the layouts agree)."""
+    for rank, res in enumerate(_run(world)):
+        got = res["context_parallel"]
+        assert "error" not in got, f"rank {rank}: {got.get('error')}"
+        assert got["restored"], "context_parallel() did not restore the buffers"
+        assert got["ring"] <= TOLERANCE["f32"] and got["torch"] <= TOLERANCE["f32"], got
+
+
 def test_zigzag_positions():
     # 2 ranks, 8 positions, chunks of 2: rank 0 holds chunks 0 and 3.
     assert fd.positions(0, 2, 4, "zigzag").tolist() == [0, 1, 6, 7]
