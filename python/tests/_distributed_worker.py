@@ -56,7 +56,7 @@ def reference(q, k, v, dout, keep, scale):
 def cases(world):
     """(name, kwargs) of every case at this world size: each strategy
     causal with GQA and not causal without, the masks with the strategies
-    that take them (PyTorch's ring takes no per-step mask), one bf16."""
+    that take them (PyTorch's ring takes no per-step mask), bf16 and f16."""
     out = []
     for strategy in ("ring", "ring_contiguous", "ulysses", "torch"):
         out += [(f"{strategy}-causal-h8x4", dict(strategy=strategy, causal=True, hq=8, hkv=4)),
@@ -66,8 +66,9 @@ def cases(world):
         for mask, causal in (("document", True), ("block", False), ("block", True)):
             out.append((f"{strategy}-{mask}-{'causal' if causal else 'full'}",
                         dict(strategy=strategy, causal=causal, hq=8, hkv=4, mask=mask)))
-    out.append(("ring-causal-bf16", dict(strategy="ring", causal=True, hq=4, hkv=2,
-                                         dtype=torch.bfloat16)))
+    out += [(f"ring-causal-{name}", dict(strategy="ring", causal=True, hq=4, hkv=2,
+                                         dtype=dtype))
+            for name, dtype in (("bf16", torch.bfloat16), ("f16", torch.float16))]
     return out
 
 
