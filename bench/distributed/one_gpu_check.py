@@ -1,0 +1,353 @@
+#!/usr/bin/env python3
+"""flashattn_mlir.distributed on one GPU with the real kernels: several
+ranks as processes on one GPU (gloo; NCCL refuses two ranks on one
+device), each running ring attention (zigzag, contiguous), all-to-all over
+heads or PyTorch's ring with KernelOp, forward and backward, against
+single-GPU attention. NOT YET RUN ON A GPU (written in a session without
+one); the first run on the H200 is what verifies it.
+
+  stage DEST  (build machine) runs every case on the CPU with a recording
+              block op (gloo, spawned ranks) to learn which kernels the
+              ranks call, compiles them (forward with lse, backward) and
+              those of single-GPU attention on the whole sequence into
+              DEST/kernels, copies the package, the runtime sources and
+              this script, and writes DEST/run.sh.
+  run DIR     (GPU machine) the cases with KernelOp (FLASHATTN_MLIR_KERNELS
+              = DIR), then for each: the distributed out, lse, dQ, dK, dV
+              gathered (unshard) and checked with ../shared/DESIGN.md's
+              criterion against float64 attention:
+
+                  max|x - ref| <= 2 * max|naive - ref| + floor
+
+              naive: the same math in the input precision (the lse: in
+              f32, its precision; floor 1e-4), the lse's -inf rows exactly. The
+              difference to single-GPU fa.attention() is printed too.
+              Exit status 0 iff all pass.
+
+  python3 bench/distributed/one_gpu_check.py stage .stage-dist    # here
+  bash .stage-dist/run.sh                                         # GPU
+
+FA_DIST_DRY_RUN=1 ... run DIR runs the same on the CPU with ReferenceOp and
+sequences 16 times shorter (no kernels, DIR unused): a check of this
+script where there is no GPU.
+"""
+
+import argparse
+import datetime
+import json
+import math
+import os
+import shutil
+import sys
+import tempfile
+import zlib
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+for path in (os.path.join(ROOT, "python"), os.path.join(ROOT, "bench", "correctness")):
+    if os.path.isdir(path):
+        sys.path.insert(0, path)
+
+import torch  # noqa: E402
+import torch.distributed as dist  # noqa: E402
+import torch.multiprocessing as mp  # noqa: E402
+
+import flashattn_mlir as fa  # noqa: E402
+from flashattn_mlir import distributed as fd  # noqa: E402
+
+# FA_DIST_DRY_RUN=1: `run` on the CPU with ReferenceOp and sequences 16x
+# shorter, which checks this script (not the kernels) where there is no GPU.
+DRY = os.environ.get("FA_DIST_DRY_RUN") == "1"
+DEVICE = "cpu" if DRY else "cuda"
+FLOOR = {"bf16": 1e-3, "f16": 1e-4}   # python_gpu_check.py's
+LSE_FLOOR = 1e-4
+DTYPES = {"bf16": torch.bfloat16, "f16": torch.float16}
+
+
+def case(strategy, world, dtype="bf16", d=128, n=4096, hq=8, hkv=4, causal=True,
+         mask=None, layout="zigzag", b=1):
+    if DRY:
+        n = max(2 * world, n // 16 // (2 * world) * (2 * world))
+    name = (f"{strategy}-{layout}-w{world}-{dtype}-d{d}-n{n}-h{hq}x{hkv}"
+            + ("-causal" if causal else "") + (f"-{mask}" if mask else ""))
+    return dict(name=name, strategy=strategy, world=world, dtype=dtype, d=d, n=n,
+                hq=hq, hkv=hkv, causal=causal, mask=mask, layout=layout, b=b)
+
+
+def cases():
+    out = []
+    for world in (2, 4):
+        out += [case("ring", world), case("ring", world, causal=False),
+                case("ring", world, layout="contiguous"),
+                case("ulysses", world), case("torch", world),
+                case("ring", world, mask="document"),
+                case("ring", world, causal=False, mask="block")]
+    out += [case("ring", 2, dtype="f16", d=64, n=2000, hq=6, hkv=2),
+            case("ulysses", 2, mask="block")]
+    return out
+
+
+def mask_mod(c):
+    """The case's keep-mask of global positions, or None. document: three
+    documents of unequal lengths; block: query rows in [n/8, n/4) see no
+    key, keys in [n/2, 5n/8) are seen by nobody."""
+    n = c["n"]
+    if c["mask"] == "document":
+        ends = torch.tensor([n // 3, n // 3 + n // 5])
+        return lambda qp, kp: (torch.bucketize(qp, ends.to(qp.device), right=True)
+                               == torch.bucketize(kp, ends.to(kp.device), right=True))
+    if c["mask"] == "block":
+        return lambda qp, kp: (((qp < n // 8) | (qp >= n // 4))
+                               & ((kp < n // 2) | (kp >= 5 * n // 8)))
+    return None
+
+
+def full_keep(c, device):
+    """The whole [n, n] keep-mask (causal and mask_mod), or None."""
+    mod = mask_mod(c)
+    if mod is None and not c["causal"]:
+        return None
+    pos = torch.arange(c["n"], device=device)
+    keep = torch.ones(c["n"], c["n"], dtype=torch.bool, device=device)
+    if mod is not None:
+        keep &= mod(pos[:, None], pos[None, :])
+    if c["causal"]:
+        keep &= pos[:, None] >= pos[None, :]
+    return keep
+
+
+def inputs(c, device):
+    gen = torch.Generator().manual_seed(zlib.crc32(c["name"].encode()))
+    b, hq, hkv, n, d = c["b"], c["hq"], c["hkv"], c["n"], c["d"]
+    shapes = [(b, hq, n, d), (b, hkv, n, d), (b, hkv, n, d), (b, hq, n, d)]
+    return [torch.randn(s, generator=gen).to(device, DTYPES[c["dtype"]]) for s in shapes]
+
+
+class RecordingOp:
+    """A block op that records the kernels it would need and returns
+    zeros (stage: the CPU run that learns the ranks' calls)."""
+
+    def __init__(self):
+        self.calls = set()
+
+    def _record(self, q, k, v, causal, scale, mask):
+        self.calls.add(json.dumps([list(q.shape), list(k.shape), list(v.shape),
+                                   str(q.dtype).replace("torch.", ""), causal, scale,
+                                   None if mask is None else list(mask.shape)]))
+
+    def forward(self, q, k, v, causal, scale, mask):
+        self._record(q, k, v, causal, scale, mask)
+        return (torch.zeros(*q.shape[:3], v.shape[3], dtype=q.dtype),
+                torch.zeros(q.shape[:3]))
+
+    def backward(self, dout, q, k, v, out, lse, causal, scale, mask):
+        self._record(q, k, v, causal, scale, mask)
+        return torch.zeros_like(q), torch.zeros_like(k), torch.zeros_like(v)
+
+
+def run_strategy(c, op, rank, world, device):
+    """This rank's (out, lse, dq, dk, dv) of case `c`."""
+    q, k, v, dout = inputs(c, "cpu" if device == "cpu" else device)
+    layout = c["layout"]
+    lq, lk, lv = (fd.shard(t, rank, world, layout).requires_grad_() for t in (q, k, v))
+    kw = dict(causal=c["causal"], op=op, return_lse=True)
+    if c["strategy"] == "torch":
+        out, lse = fd.torch_ring_attention(lq, lk, lv, **kw)
+    else:
+        fn = fd.ulysses_attention if c["strategy"] == "ulysses" else fd.ring_attention
+        out, lse = fn(lq, lk, lv, layout=layout, mask_mod=mask_mod(c), **kw)
+    grads = torch.autograd.grad(out, (lq, lk, lv), fd.shard(dout, rank, world, layout))
+    return [t.detach() for t in (out, lse, *grads)]
+
+
+def rank_main(rank, world, init_file, out_dir, mode, names):
+    # A rank that fails while the others wait in a collective: they time out.
+    dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank,
+                            world_size=world, timeout=datetime.timedelta(minutes=5))
+    device = "cpu" if mode == "record" or DRY else "cuda:0"
+    recorder = RecordingOp()
+    for c in cases():
+        if c["world"] != world or c["name"] not in names:
+            continue
+        op = recorder if mode == "record" else fd.ReferenceOp() if DRY else fd.KernelOp()
+        try:
+            result = run_strategy(c, op, rank, world, device)
+            if mode == "run":
+                torch.save([t.cpu() for t in result],
+                           os.path.join(out_dir, f"{c['name']}.rank{rank}.pt"))
+        except Exception as e:  # noqa: BLE001 - reported as the case's ERROR
+            with open(os.path.join(out_dir, f"{c['name']}.rank{rank}.error"), "w") as f:
+                f.write(f"{type(e).__name__}: {e}")
+        dist.barrier()
+    if mode == "record":
+        with open(os.path.join(out_dir, f"calls.w{world}.rank{rank}.json"), "w") as f:
+            json.dump(sorted(recorder.calls), f)
+    dist.destroy_process_group()
+
+
+def spawn_all(mode, out_dir, names):
+    for world in sorted({c["world"] for c in cases() if c["name"] in names}):
+        init = tempfile.mktemp(prefix="fa-dist-init-")
+        mp.spawn(rank_main, args=(world, init, out_dir, mode, names), nprocs=world)
+
+
+def single_gpu_calls(c):
+    """The kernels single-GPU attention() on the whole sequence needs."""
+    b, hq, hkv, n, d = c["b"], c["hq"], c["hkv"], c["n"], c["d"]
+    mask = None if c["mask"] is None else [1, 1, n, n]
+    return json.dumps([[b, hq, n, d], [b, hkv, n, d], [b, hkv, n, d],
+                       {"bf16": "bfloat16", "f16": "float16"}[c["dtype"]],
+                       c["causal"] and mask is None, 1.0 / math.sqrt(c["d"]), mask])
+
+
+def stage(dest, target):
+    names = {c["name"] for c in cases()}
+    work = tempfile.mkdtemp(prefix="fa-dist-stage-")
+    spawn_all("record", work, names)
+    errors = sorted(f for f in os.listdir(work) if f.endswith(".error"))
+    for f in errors:
+        print(f"ERROR {f}: {open(os.path.join(work, f)).read()}")
+    if errors:
+        sys.exit(1)
+    calls = {single_gpu_calls(c) for c in cases()}
+    for f in os.listdir(work):
+        if f.startswith("calls."):
+            calls.update(json.load(open(os.path.join(work, f))))
+    kernels = os.path.join(dest, "kernels")
+    shutil.rmtree(kernels, ignore_errors=True)
+    os.makedirs(kernels)
+    for call in sorted(calls):
+        qs, ks, vs, dtype, causal, scale, mask_shape = json.loads(call)
+        mask = None if mask_shape is None else "bool"
+        kw = dict(dtype=dtype, causal=causal, scale=scale, mask=mask,
+                  mask_shape=mask_shape, target=target)
+        fwd = fa.compile(qs, ks, vs, lse=True, **kw)
+        fwd.save(kernels, fwd.name)
+        bwd = fa.compile_backward(qs, ks, vs, **kw)
+        bwd.save(kernels, bwd.name)
+    print(f"one_gpu_check: {2 * len(calls)} kernels in {kernels}")
+    _copy_tree(dest)
+
+
+def _copy_tree(dest):
+    """The package, the runtime sources, this script and run.sh."""
+    from _stage import copy_tree
+    copy_tree(dest, os.path.abspath(__file__))
+    shutil.copy(os.path.join(HERE, "run.sh.in"), os.path.join(dest, "run.sh"))
+    os.chmod(os.path.join(dest, "run.sh"), 0o755)
+
+
+def attention_math(q, k, v, keep, dtype):
+    """Textbook attention in `dtype` with autograd (a row that sees no key
+    gives 0): (out, lse, function of dout -> grads); the lse in f32 below
+    float64."""
+    q, k, v = (t.detach().to(dtype).requires_grad_() for t in (q, k, v))
+    lse_dtype = torch.float64 if dtype == torch.float64 else torch.float32
+    g = q.shape[1] // k.shape[1]
+    s = q @ k.repeat_interleave(g, 1).transpose(-1, -2) * (1.0 / math.sqrt(q.shape[-1]))
+    if keep is None:
+        p = torch.softmax(s.float(), -1).to(dtype)
+        lse = torch.logsumexp(s.detach().to(lse_dtype), -1)
+    else:
+        row = keep.any(-1, keepdim=True)
+        masked = s.masked_fill(~keep, float("-inf"))
+        p = (torch.softmax(masked.masked_fill(~row, 0.0).float(), -1) * row).to(dtype)
+        lse = torch.logsumexp(masked.detach().to(lse_dtype), -1)
+    out = p @ v.repeat_interleave(g, 1)
+    return out, lse, lambda dout: torch.autograd.grad(out, (q, k, v), dout.to(dtype))
+
+
+def check_case(c, got):
+    """A row per quantity: (name, error, bound, pass)."""
+    q, k, v, dout = inputs(c, DEVICE)
+    keep = full_keep(c, DEVICE)
+    ref_out, ref_lse, ref_grad = attention_math(q, k, v, keep, torch.float64)
+    nv_out, _, nv_grad = attention_math(q, k, v, keep, q.dtype)
+    nv_lse = attention_math(q, k, v, keep, torch.float32)[1]   # the lse's precision
+    refs = [ref_out, ref_lse, *ref_grad(dout)]
+    naive = [nv_out, nv_lse, *nv_grad(dout)]
+    rows = []
+    for name, x, ref, nv in zip(("out", "lse", "dq", "dk", "dv"), got, refs, naive):
+        x = x.to(DEVICE).double()
+        if name == "lse":
+            inf = torch.isinf(ref)
+            same_inf = torch.equal(inf, torch.isinf(x))
+            fin = ~inf
+            err = (x[fin] - ref[fin]).abs().max().item() if fin.any() else 0.0
+            bound = 2 * ((nv.double()[fin] - ref[fin]).abs().max().item()
+                         if fin.any() else 0.0) + LSE_FLOOR
+            rows.append((name, err, bound, same_inf and err <= bound))
+            continue
+        err = (x - ref).abs().max().item()
+        bound = 2 * (nv.double() - ref).abs().max().item() + FLOOR[c["dtype"]]
+        rows.append((name, err, bound, not torch.isnan(x).any().item() and err <= bound))
+    return rows
+
+
+def single_gpu(c):
+    """fa.attention() on the whole sequence (its autograd): out and grads."""
+    q, k, v, dout = inputs(c, DEVICE)
+    q, k, v = (t.requires_grad_() for t in (q, k, v))
+    keep = full_keep(c, DEVICE)
+    if c["mask"] is None:
+        out = fa.attention(q, k, v, causal=c["causal"])
+    else:
+        out = fa.attention(q, k, v, attn_mask=keep.reshape(1, 1, *keep.shape))
+    return [out.detach(), *torch.autograd.grad(out, (q, k, v), dout)]
+
+
+def run(directory):
+    os.environ["FLASHATTN_MLIR_KERNELS"] = os.path.abspath(directory)
+    card = "CPU dry run" if DRY else torch.cuda.get_device_name()
+    print(f"card: {card}, torch {torch.__version__}")
+    work = tempfile.mkdtemp(prefix="fa-dist-run-")
+    spawn_all("run", work, {c["name"] for c in cases()})
+    failed = 0
+    for c in cases():
+        err_files = [f for f in os.listdir(work) if f.startswith(c["name"] + ".rank")
+                     and f.endswith(".error")]
+        if err_files:
+            failed += 1
+            print(f"ERROR {c['name']}: {open(os.path.join(work, err_files[0])).read()}")
+            continue
+        parts = [torch.load(os.path.join(work, f"{c['name']}.rank{r}.pt"))
+                 for r in range(c["world"])]
+        got = [fd.unshard([p[i] for p in parts], c["layout"]) for i in range(5)]
+        rows = check_case(c, got)
+        try:
+            if DRY:
+                raise RuntimeError("skipped in a dry run")
+            single = single_gpu(c)
+            vs_single = max((g.to(DEVICE).double() - s.double()).abs().max().item()
+                            for g, s in zip([got[0], *got[2:]], single))
+        except Exception as e:  # noqa: BLE001 - printed, not a failure of the ring
+            vs_single = f"{type(e).__name__}: {e}"
+        ok = all(r[3] for r in rows)
+        failed += not ok
+        print(f"{'PASS' if ok else 'FAIL'} {c['name']}: "
+              + ", ".join(f"{n} {e:.3g} (<= {b:.3g})" for n, e, b, _ in rows)
+              + f"; max |distributed - single GPU| {vs_single}")
+    print(f"{len(cases()) - failed} of {len(cases())} cases pass")
+    return 1 if failed else 0
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = p.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("stage")
+    s.add_argument("dest")
+    s.add_argument("--target", default="h100")
+    r = sub.add_parser("run")
+    r.add_argument("directory")
+    sub.add_parser("list")
+    a = p.parse_args()
+    if a.cmd == "stage":
+        stage(a.dest, a.target)
+    elif a.cmd == "list":
+        print("\n".join(c["name"] for c in cases()))
+    else:
+        sys.exit(run(a.directory))
+
+
+if __name__ == "__main__":
+    main()

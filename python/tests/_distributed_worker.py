@@ -1,0 +1,187 @@
+"""One rank of test_distributed.py's gloo runs (spawned processes): every
+case's local results against full attention computed here in float64 with
+torch autograd, written to DIR/rank<r>.json as {case: {quantity: max abs
+error, or "error": message}}. Not a test module (no pytest import: the
+spawned interpreter imports it)."""
+
+import json
+import os
+import sys
+import traceback
+
+import torch
+import torch.distributed as dist
+
+N, D = 32, 16   # N divides into 2W chunks for W in 1, 2, 4
+
+
+def keep_mask(name, causal):
+    """(mask_mod or None, full [N, N] keep-mask) for the case's mask."""
+    pos = torch.arange(N)
+    mods = {
+        None: None,
+        # Documents of lengths 5, 11, 9, 7: a row sees its own document.
+        "document": lambda qp, kp: _doc(qp) == _doc(kp),
+        # Query rows 4..7 see no key at all; others see keys outside 16..23
+        # (blocks of a rank's chunk see nothing in some steps).
+        "block": lambda qp, kp: ((qp // 4) != 1) & ((kp // 8) != 2),
+    }
+    mod = mods[name]
+    keep = torch.ones(N, N, dtype=torch.bool)
+    if mod is not None:
+        keep = keep & mod(pos[:, None], pos[None, :])
+    if causal:
+        keep = keep & (pos[:, None] >= pos[None, :])
+    return mod, keep
+
+
+def _doc(p):
+    return torch.bucketize(p, torch.tensor([5, 16, 25]), right=True)
+
+
+def reference(q, k, v, dout, keep, scale):
+    """Full attention in float64 with autograd: out, lse, dq, dk, dv; a row
+    that sees no key gives 0 and lse -inf."""
+    q, k, v = (t.detach().double().requires_grad_() for t in (q, k, v))
+    g = q.shape[1] // k.shape[1]
+    s = q @ k.repeat_interleave(g, 1).transpose(-1, -2) * scale
+    row = keep.any(-1, keepdim=True)
+    p = torch.softmax(s.masked_fill(~keep, float("-inf")).masked_fill(~row, 0.0), -1) * row
+    out = p @ v.repeat_interleave(g, 1)
+    lse = torch.logsumexp(s.detach().masked_fill(~keep, float("-inf")), -1)
+    dq, dk, dv = torch.autograd.grad(out, (q, k, v), dout.double())
+    return out.detach(), lse, dq, dk, dv
+
+
+def cases(world):
+    """(name, kwargs) of every case at this world size: each strategy
+    causal with GQA and not causal without, the masks with the strategies
+    that take them (PyTorch's ring takes no per-step mask), bf16 and f16."""
+    out = []
+    for strategy in ("ring", "ring_contiguous", "ulysses", "torch"):
+        out += [(f"{strategy}-causal-h8x4", dict(strategy=strategy, causal=True, hq=8, hkv=4)),
+                (f"{strategy}-full-h4x4", dict(strategy=strategy, causal=False, hq=4, hkv=4))]
+        if strategy == "torch":
+            continue
+        for mask, causal in (("document", True), ("block", False), ("block", True)):
+            out.append((f"{strategy}-{mask}-{'causal' if causal else 'full'}",
+                        dict(strategy=strategy, causal=causal, hq=8, hkv=4, mask=mask)))
+    out += [(f"ring-causal-{name}", dict(strategy="ring", causal=True, hq=4, hkv=2,
+                                         dtype=dtype))
+            for name, dtype in (("bf16", torch.bfloat16), ("f16", torch.float16))]
+    return out
+
+
+def run_case(rank, world, strategy, causal, hq, hkv, mask=None, dtype=torch.float32):
+    from flashattn_mlir import distributed as fd
+    gen = torch.Generator().manual_seed(1234)
+    q = torch.randn(2, hq, N, D, generator=gen)
+    k, v = (torch.randn(2, hkv, N, D, generator=gen) for _ in range(2))
+    dout = torch.randn(2, hq, N, D, generator=gen)
+    q, k, v, dout = (t.to(dtype) for t in (q, k, v, dout))
+    mod, keep = keep_mask(mask, causal)
+    scale = D ** -0.5
+    ref = reference(q, k, v, dout, keep, scale)
+    layout = "contiguous" if strategy == "ring_contiguous" else "zigzag"
+    lq, lk, lv, ldo = (fd.shard(t, rank, world, layout).requires_grad_(t is not dout)
+                       for t in (q, k, v, dout))
+    kw = dict(causal=causal, scale=scale, op=fd.ReferenceOp(), return_lse=True)
+    if strategy == "torch":
+        out, lse = fd.torch_ring_attention(lq, lk, lv, **kw)
+    else:
+        fn = fd.ulysses_attention if strategy == "ulysses" else fd.ring_attention
+        out, lse = fn(lq, lk, lv, layout=layout, mask_mod=mod, **kw)
+    dq, dk, dv = torch.autograd.grad(out, (lq, lk, lv), ldo)
+    errors = {}
+    for name, got, want in zip(("out", "lse", "dq", "dk", "dv"),
+                               (out, lse, dq, dk, dv), ref):
+        want = fd.shard(want, rank, world, layout)
+        got = got.double()
+        if torch.isnan(got).any():
+            errors[name] = "nan"
+            continue
+        inf = torch.isinf(want)
+        if not torch.equal(inf, torch.isinf(got)):
+            errors[name] = "-inf rows differ"
+            continue
+        errors[name] = (got[~inf] - want[~inf]).abs().max().item() if (~inf).any() else 0.0
+    errors["masked_rows"] = int(torch.isinf(ref[1]).sum())
+    return errors
+
+
+def context_parallel_case(rank, world):
+    """Buffers sharded by PyTorch's context_parallel() (its default
+    head-tail load balancing) and restored after: our ring and PyTorch's
+    ring on them, causal, against full attention (forward)."""
+    from torch.distributed.device_mesh import init_device_mesh
+    from torch.distributed.tensor.experimental import context_parallel
+    from torch.distributed.tensor.experimental._context_parallel._attention import (
+        context_parallel_unshard)
+    from flashattn_mlir import distributed as fd
+    mesh = init_device_mesh("cpu", (world,))
+    gen = torch.Generator().manual_seed(7)
+    q, k, v = (torch.randn(1, 4, N, D, generator=gen) for _ in range(3))
+    ref = reference(q, k, v, torch.zeros_like(q), keep_mask(None, True)[1], D ** -0.5)[0]
+    bufs = [q.clone(), k.clone(), v.clone()]
+    with context_parallel(mesh, buffers=bufs, buffer_seq_dims=[2, 2, 2]):
+        outs = [fn(*bufs, causal=True, op=fd.ReferenceOp())
+                for fn in (fd.ring_attention, fd.torch_ring_attention)]
+    restored = all(torch.equal(b, t) for b, t in zip(bufs, (q, k, v)))
+    full = context_parallel_unshard(mesh, outs, [2, 2])
+    return {"ring": (full[0].double() - ref).abs().max().item(),
+            "torch": (full[1].double() - ref).abs().max().item(),
+            "restored": restored}
+
+
+def error_cases(rank, world):
+    """Bad calls: each must raise the named exception."""
+    from flashattn_mlir import distributed as fd
+    x = torch.zeros(1, 2, 8, 4)
+    checks = {
+        "causal_not_bool": (TypeError, lambda: fd.ring_attention(x, x, x, causal=1)),
+        "odd_zigzag": (ValueError, lambda: fd.ring_attention(
+            x[:, :, :7], x[:, :, :7], x[:, :, :7])),
+        "bad_layout": (ValueError, lambda: fd.ring_attention(x, x, x, layout="ring")),
+        "gqa_shapes": (ValueError, lambda: fd.ring_attention(x, x[:, :1].repeat(1, 3, 1, 1), x)),
+        "mask_not_bool": (TypeError, lambda: fd.ring_attention(
+            x, x, x, mask_mod=lambda a, b: (a - b).float())),
+        "bad_op": (TypeError, lambda: fd.ring_attention(x, x, x, op=object())),
+    }
+    if world > 2:
+        checks["ulysses_heads"] = (ValueError, lambda: fd.ulysses_attention(x, x, x))
+    result = {}
+    for name, (exc, call) in checks.items():
+        try:
+            call()
+            result[name] = "no exception"
+        except exc as e:
+            result[name] = "ok: " + str(e)
+        except Exception as e:  # noqa: BLE001 - recorded as a failure
+            result[name] = f"{type(e).__name__}: {e}"
+    return result
+
+
+def main(rank, world, init_file, out_dir):
+    dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank,
+                            world_size=world)
+    torch.set_num_threads(1)  # W processes share the CPUs
+    results = {}
+    for name, kw in cases(world):
+        try:
+            results[name] = run_case(rank, world, **kw)
+        except Exception:  # noqa: BLE001 - recorded, the parent fails the case
+            results[name] = {"error": traceback.format_exc()}
+    results["errors"] = error_cases(rank, world)
+    try:
+        results["context_parallel"] = context_parallel_case(rank, world)
+    except Exception:  # noqa: BLE001 - recorded, the parent fails the test
+        results["context_parallel"] = {"error": traceback.format_exc()}
+    with open(os.path.join(out_dir, f"rank{rank}.json"), "w") as f:
+        json.dump(results, f)
+    dist.barrier()
+    dist.destroy_process_group()
+
+
+def spawned(rank, world, init_file, out_dir, python_dir):
+    sys.path.insert(0, python_dir)
+    main(rank, world, init_file, out_dir)

@@ -1,0 +1,230 @@
+"""flashattn_mlir.distributed without a GPU: ring attention (zigzag and
+contiguous layouts), all-to-all over heads and PyTorch's own ring, with
+the reference block op (torch math in f32), on the gloo process group in
+spawned processes at world sizes 1, 2 and 4 (_distributed_worker.py),
+against full attention in float64 with torch autograd: out, lse, dq, dk,
+dv, causal and not, GQA, document and block keep-masks with rows that see
+no key (lse -inf, out and gradients 0, never NaN). Plus the layout, the
+merge, the argument checks, and the guard on PyTorch's private ring
+signatures. Needs torch (skipped without it: CI has none)."""
+
+import json
+import os
+import tempfile
+import time
+
+import pytest
+
+torch = pytest.importorskip("torch")
+dist = pytest.importorskip("torch.distributed")
+if not (dist.is_available() and dist.is_gloo_available()):
+    pytest.skip("torch.distributed with gloo is not available", allow_module_level=True)
+
+import _distributed_worker as worker  # noqa: E402
+from flashattn_mlir import distributed as fd  # noqa: E402
+from flashattn_mlir.distributed import _layout, torch_ring  # noqa: E402
+from flashattn_mlir.distributed._merge import merge_  # noqa: E402
+
+PYTHON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+WORLDS = (1, 2, 4)
+CASES = [name for name, _ in worker.cases(1)]
+# f32 inputs against float64; bf16 and f16 inputs (rounded O, gradients)
+# looser.
+TOLERANCE = {"f32": 1e-5, "bf16": 5e-2, "f16": 1e-2}
+_results = {}
+
+
+def _run(world, timeout=180):
+    """Every rank's results at `world` (spawned once per world size)."""
+    if world not in _results:
+        import torch.multiprocessing as mp
+        d = tempfile.mkdtemp(prefix="fa-dist-")
+        ctx = mp.spawn(worker.spawned, args=(world, os.path.join(d, "init"), d,
+                                             PYTHON_DIR), nprocs=world, join=False)
+        deadline = time.monotonic() + timeout
+        while not ctx.join(timeout=1):
+            if time.monotonic() > deadline:
+                for p in ctx.processes:
+                    p.kill()
+                pytest.fail(f"world size {world}: the ranks did not finish in {timeout} s")
+        _results[world] = [json.load(open(os.path.join(d, f"rank{r}.json")))
+                           for r in range(world)]
+    return _results[world]
+
+
+@pytest.mark.parametrize("name", CASES)
+@pytest.mark.parametrize("world", WORLDS)
+def test_against_full_attention(world, name):
+    tol = TOLERANCE[name.rsplit("-", 1)[1] if name.endswith(("bf16", "f16")) else "f32"]
+    for rank, res in enumerate(_run(world)):
+        errors = res[name]
+        assert "error" not in errors, f"rank {rank}: {errors.get('error')}"
+        for quantity in ("out", "lse", "dq", "dk", "dv"):
+            e = errors[quantity]
+            assert isinstance(e, float) and e <= tol, \
+                f"rank {rank} {quantity}: {e} (tolerance {tol})"
+    if "block" in name:   # the case has rows that see no key at all
+        assert sum(res[name]["masked_rows"] for res in _run(world)) > 0
+
+
+@pytest.mark.parametrize("world", WORLDS)
+def test_bad_calls_raise(world):
+    for rank, res in enumerate(_run(world)):
+        for check, outcome in res["errors"].items():
+            assert outcome.startswith("ok: "), f"rank {rank} {check}: {outcome}"
+        assert ("ulysses_heads" in res["errors"]) == (world > 2)
+
+
+@pytest.mark.parametrize("world", WORLDS)
+def test_under_context_parallel(world):
+    """On buffers that PyTorch's context_parallel() sharded, both rings
+    give full attention (the layouts agree)."""
+    for rank, res in enumerate(_run(world)):
+        got = res["context_parallel"]
+        assert "error" not in got, f"rank {rank}: {got.get('error')}"
+        assert got["restored"], "context_parallel() did not restore the buffers"
+        assert got["ring"] <= TOLERANCE["f32"] and got["torch"] <= TOLERANCE["f32"], got
+
+
+def test_zigzag_positions():
+    # 2 ranks, 8 positions, chunks of 2: rank 0 holds chunks 0 and 3.
+    assert fd.positions(0, 2, 4, "zigzag").tolist() == [0, 1, 6, 7]
+    assert fd.positions(1, 2, 4, "zigzag").tolist() == [2, 3, 4, 5]
+    assert fd.positions(1, 2, 4, "contiguous").tolist() == [4, 5, 6, 7]
+    x = torch.arange(2 * 3 * 24).reshape(2, 3, 24)
+    for layout in fd.LAYOUTS:
+        parts = [fd.shard(x, r, 4, layout) for r in range(4)]
+        assert torch.equal(fd.unshard(parts, layout), x)
+    with pytest.raises(ValueError, match="multiple of the world size"):
+        fd.shard(x, 0, 5)
+
+
+def test_step_plan_covers_causal_exactly():
+    """Each (query, key) pair with k <= q is computed exactly once over
+    the ring's steps, and no other pair (zigzag and contiguous)."""
+    world, n = 4, 8
+    for layout in fd.LAYOUTS:
+        seen = torch.zeros(world * n, world * n, dtype=torch.int64)
+        for rank in range(world):
+            for src in range(world):
+                plan = _layout.step_plan(rank, src, world, True, layout)
+                if plan is None:
+                    continue
+                qp, kp, causal = plan
+                qpos = _layout.part(fd.positions(rank, world, n, layout), qp, 0)
+                kpos = _layout.part(fd.positions(src, world, n, layout), kp, 0)
+                pairs = torch.ones(qpos.numel(), kpos.numel(), dtype=torch.int64)
+                if causal:
+                    pairs = pairs.tril()
+                seen[qpos[:, None], kpos[None, :]] += pairs
+        assert torch.equal(seen, torch.ones_like(seen).tril()), layout
+
+
+def test_merge_rows_without_keys():
+    """-inf on one side keeps the other; on both sides gives out 0, lse -inf."""
+    out = torch.tensor([[1.0, 2.0], [3.0, 4.0], [0.0, 0.0]])
+    lse = torch.tensor([0.5, float("-inf"), float("-inf")])
+    part = torch.tensor([[5.0, 6.0], [7.0, 8.0], [0.0, 0.0]])
+    plse = torch.tensor([0.5, 1.0, float("-inf")])
+    merge_(out, lse, part, plse)
+    assert torch.allclose(out[0], torch.tensor([3.0, 4.0]))
+    assert torch.allclose(lse[0], torch.tensor(0.5 + torch.log(torch.tensor(2.0)).item()))
+    assert torch.equal(out[1], torch.tensor([7.0, 8.0])) and lse[1].item() == 1.0
+    assert torch.equal(out[2], torch.zeros(2)) and lse[2].item() == float("-inf")
+
+
+def test_torch_ring_signatures_are_the_tested_ones():
+    """Fails loudly (naming both signatures) when the installed torch's
+    private _templated_ring_attention(_backward) differ from the pinned
+    ones: flashattn_mlir.distributed.torch_ring must then be adapted."""
+    torch_ring.check_signatures()
+
+
+def test_changed_torch_ring_signature_is_refused(monkeypatch):
+    monkeypatch.setitem(torch_ring.PINNED, "_templated_ring_attention",
+                        "(group, seq_dim, op, query, key, value)")
+    with pytest.raises(RuntimeError, match="must be adapted"):
+        torch_ring.check_signatures()
+
+
+def test_without_process_group():
+    x = torch.zeros(1, 2, 8, 4)
+    if dist.is_initialized():
+        pytest.skip("a process group is initialized in this process")
+    with pytest.raises(RuntimeError, match="init_process_group"):
+        fd.ring_attention(x, x, x)
+
+
+def test_reference_op_rows_without_keys():
+    """The reference op itself: a fully masked row gives out 0, lse -inf,
+    zero gradients."""
+    q, k, v, do = (torch.randn(1, 2, 4, 8) for _ in range(4))
+    keep = torch.ones(1, 1, 4, 4, dtype=torch.bool)
+    keep[..., 2, :] = False
+    op = fd.ReferenceOp()
+    out, lse = op.forward(q, k, v, False, 0.3, keep)
+    assert torch.equal(out[:, :, 2], torch.zeros(1, 2, 8))
+    assert torch.isneginf(lse[:, :, 2]).all() and torch.isfinite(lse[:, :, [0, 1, 3]]).all()
+    dq, dk, dv = op.backward(do, q, k, v, out, lse, False, 0.3, keep)
+    assert torch.equal(dq[:, :, 2], torch.zeros(1, 2, 8))
+    assert not any(torch.isnan(t).any() for t in (dq, dk, dv))
+
+
+def test_doc_examples_run():
+    """docs/Distributed.md's ```python blocks, in order, in one fresh
+    process (they initialize a one-rank gloo group)."""
+    import re
+    import subprocess
+    import sys
+    root = os.path.dirname(PYTHON_DIR)
+    with open(os.path.join(root, "docs", "Distributed.md")) as f:
+        code = "\n".join(re.findall(r"```python\n(.*?)```", f.read(), re.DOTALL))
+    assert "ring_attention" in code
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [PYTHON_DIR, os.environ.get("PYTHONPATH", "")]))
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
+def test_kernel_op_calls_the_kernels(monkeypatch):
+    """KernelOp's plumbing without a GPU: the forward is attention() with
+    the logsumexp (inputs contiguous and on 16 bytes, the keep-mask);
+    the backward finds the backward kernel of that forward's configuration
+    and runs it with the merged out and lse."""
+    from flashattn_mlir import autograd, runtime
+    seen = {}
+
+    def attention(q, k, v, **kw):
+        seen["forward"] = (all(t.is_contiguous() and t.data_ptr() % 16 == 0
+                               for t in (q, k, v)), k.shape, kw)
+        return torch.zeros(*q.shape[:3], v.shape[3]), torch.zeros(q.shape[:3])
+
+    def find_grad_kernel(config, bias_grad, deterministic, target):
+        seen["config"] = (config, bias_grad, deterministic, target)
+        return "grad-kernel"
+
+    def run_backward(kernel, q, k, v, out, dout, lse, mask):
+        seen["backward"] = (kernel, out is not None, lse.shape, mask.shape)
+        return torch.ones_like(q), torch.ones_like(k), torch.ones_like(v), None
+
+    monkeypatch.setattr(runtime, "attention", attention)
+    monkeypatch.setattr(runtime, "find_grad_kernel", find_grad_kernel)
+    monkeypatch.setattr(autograd, "run_backward", run_backward)
+    q = torch.randn(1, 4, 16, 8)[:, :, 8:]           # a half: not contiguous
+    # A view 4 bytes into a buffer, as after a received K/V buffer's split.
+    k = v = torch.randn(1 + 2 * 16 * 8)[1:].view(1, 2, 16, 8)
+    keep = torch.ones(1, 1, 8, 16, dtype=torch.bool)
+    op = fd.KernelOp(target="h100", deterministic=True)
+    out, lse = op.forward(q, k, v, False, 0.25, keep)
+    contiguous, k_shape, kw = seen["forward"]
+    assert contiguous and k_shape == (1, 2, 16, 8)
+    assert kw == dict(causal=False, scale=0.25, attn_mask=keep, return_lse=True,
+                      target="h100")
+    grads = op.backward(torch.zeros_like(out), q, k, v, out, lse, False, 0.25, keep)
+    config, bias_grad, deterministic, target = seen["config"]
+    assert config["mask"] == {"kind": "bool", "shape": [1, 1, 8, 16]}
+    assert config["q_shape"] == [1, 4, 8, 8] and config["lse"] is True
+    assert (bias_grad, deterministic, target) == (False, True, "h100")
+    assert seen["backward"][0] == "grad-kernel" and [g.shape for g in grads] == [
+        q.shape, k.shape, v.shape]
