@@ -189,9 +189,9 @@ def test_doc_examples_run():
 
 def test_kernel_op_calls_the_kernels(monkeypatch):
     """KernelOp's plumbing without a GPU: the forward is attention() with
-    the logsumexp (inputs contiguous and on 16 bytes, the keep-mask);
-    the backward finds the backward kernel of that forward's configuration
-    and runs it with the merged out and lse."""
+    the logsumexp (inputs contiguous and on 16 bytes, the keep-mask); the
+    backward is attention()'s own backward (its kernel found from the
+    forward's configuration) on the merged out and lse."""
     from flashattn_mlir import autograd, runtime
     seen = {}
 
@@ -200,17 +200,17 @@ def test_kernel_op_calls_the_kernels(monkeypatch):
                                for t in (q, k, v)), k.shape, kw)
         return torch.zeros(*q.shape[:3], v.shape[3]), torch.zeros(q.shape[:3])
 
-    def find_grad_kernel(config, bias_grad, deterministic, target):
-        seen["config"] = (config, bias_grad, deterministic, target)
-        return "grad-kernel"
-
-    def run_backward(kernel, q, k, v, out, dout, lse, mask):
-        seen["backward"] = (kernel, out is not None, lse.shape, mask.shape)
-        return torch.ones_like(q), torch.ones_like(k), torch.ones_like(v), None
+    def backward(dout, q, k, v, mask, out, lse, causal, scale, bias_grad,
+                 deterministic, target):
+        seen["backward"] = (all(t.is_contiguous() and t.data_ptr() % 16 == 0
+                                for t in (q, k, v, out, dout, lse)),
+                            mask.shape, causal, scale, bias_grad, deterministic,
+                            target)
+        return (torch.ones_like(q), torch.ones_like(k), torch.ones_like(v),
+                q.new_empty((0,)))
 
     monkeypatch.setattr(runtime, "attention", attention)
-    monkeypatch.setattr(runtime, "find_grad_kernel", find_grad_kernel)
-    monkeypatch.setattr(autograd, "run_backward", run_backward)
+    monkeypatch.setattr(autograd, "backward", backward)
     q = torch.randn(1, 4, 16, 8)[:, :, 8:]           # a half: not contiguous
     # A view 4 bytes into a buffer, as after a received K/V buffer's split.
     k = v = torch.randn(1 + 2 * 16 * 8)[1:].view(1, 2, 16, 8)
@@ -221,10 +221,7 @@ def test_kernel_op_calls_the_kernels(monkeypatch):
     assert contiguous and k_shape == (1, 2, 16, 8)
     assert kw == dict(causal=False, scale=0.25, attn_mask=keep, return_lse=True,
                       target="h100")
-    grads = op.backward(torch.zeros_like(out), q, k, v, out, lse, False, 0.25, keep)
-    config, bias_grad, deterministic, target = seen["config"]
-    assert config["mask"] == {"kind": "bool", "shape": [1, 1, 8, 16]}
-    assert config["q_shape"] == [1, 4, 8, 8] and config["lse"] is True
-    assert (bias_grad, deterministic, target) == (False, True, "h100")
-    assert seen["backward"][0] == "grad-kernel" and [g.shape for g in grads] == [
-        q.shape, k.shape, v.shape]
+    grads = op.backward(torch.zeros_like(out), q, k, v, out, lse, True, 0.25, keep)
+    assert seen["backward"] == (True, (1, 1, 8, 16), "top_left", 0.25, False,
+                                True, "h100")
+    assert [g.shape for g in grads] == [q.shape, k.shape, v.shape]

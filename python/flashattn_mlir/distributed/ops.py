@@ -16,7 +16,6 @@ float dtype: the ring accumulates them in f32."""
 
 import torch
 
-from .. import _config
 from .. import autograd as _autograd
 from .. import runtime as _runtime
 
@@ -94,15 +93,13 @@ class KernelOp:
                 scale=scale, attn_mask=mask, return_lse=True, target=self.target)
 
     def backward(self, dout, q, k, v, out, lse, causal, scale, mask):
+        # attention()'s own backward: the backward kernel of this forward's
+        # configuration (found, or compiled where the compiler is), through
+        # the same launch plan.
         q, k, v, out, dout, lse = (_aligned(t) for t in (q, k, v, out, dout, lse))
-        config = _config.make_config(
-            q.shape, k.shape, v.shape, q.dtype, causal, scale,
-            mask=None if mask is None else "bool",
-            mask_shape=None if mask is None else mask.shape, lse=True)
-        kernel = _runtime.find_grad_kernel(config, False, self.deterministic,
-                                           self.target)
-        dq, dk, dv, _ = _autograd.run_backward(kernel, q, k, v, out, dout,
-                                               lse, mask)
+        dq, dk, dv, _ = _autograd.backward(
+            dout, q, k, v, mask, out, lse, _autograd._causal_name(causal), scale,
+            False, self.deterministic, self.target or "")
         return dq, dk, dv
 
 
