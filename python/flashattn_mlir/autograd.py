@@ -32,7 +32,8 @@ def attention_with_grad(q, k, v, attn_mask, causal, scale, kernel, target,
     grad_kernel = runtime.find_grad_kernel(config, bias_grad, deterministic,
                                            target)
     out, lse = _Attention.apply(q, k, v, attn_mask,
-                                (causal, scale, kernel, target, grad_kernel))
+                                (causal, scale, kernel, target, grad_kernel,
+                                 config.get("window")))
     return (out, lse) if return_lse else out
 
 
@@ -43,11 +44,12 @@ class _Attention(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, q, k, v, mask, how):
-        causal, scale, kernel, target, grad_kernel = how
+        causal, scale, kernel, target, grad_kernel, window = how
         # Grad mode is off in here: this is attention()'s plain path.
         out, lse = runtime.attention(q, k, v, causal=causal, scale=scale,
                                      kernel=kernel, attn_mask=mask,
-                                     target=target, return_lse=True)
+                                     target=target, return_lse=True,
+                                     window=window)
         ctx.mark_non_differentiable(lse)
         ctx.save_for_backward(q, k, v, mask, out, lse)
         ctx.grad_kernel = grad_kernel

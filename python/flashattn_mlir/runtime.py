@@ -244,7 +244,8 @@ def find_kernel(config, target=None):
                       mask=c["mask"]["kind"] if c["mask"] else None,
                       mask_shape=c["mask"]["shape"] if c["mask"] else None,
                       lse=c["lse"],
-                      target=target or os.environ.get("FLASHATTN_MLIR_TARGET", "h100"))
+                      target=target or os.environ.get("FLASHATTN_MLIR_TARGET", "h100"),
+                      window=c.get("window"))
     register(kernel)
     return kernel
 
@@ -258,7 +259,8 @@ def find_grad_kernel(config, bias_grad, deterministic, target=None):
     kw = dict(mask=c["mask"]["kind"] if c["mask"] else None,
               mask_shape=c["mask"]["shape"] if c["mask"] else None,
               bias_grad=bias_grad, deterministic=deterministic,
-              target=target or os.environ.get("FLASHATTN_MLIR_TARGET", "h100"))
+              target=target or os.environ.get("FLASHATTN_MLIR_TARGET", "h100"),
+              window=c.get("window"))
     args = (c["q_shape"], c["k_shape"], c["v_shape"], c["dtype"], c["causal"],
             c["scale"])
     key = semantic_key(make_grad_config(*args, **kw))
@@ -327,7 +329,7 @@ def _check_alignment(kernel, buffers, names):
 
 def attention(q, k, v, causal=False, scale=None, kernel=None, attn_mask=None,
               out=None, target=None, return_lse=False, lse_out=None,
-              deterministic=False):
+              deterministic=False, window=None):
     """softmax(q k^T * scale [+ mask]) v on the GPU, with the meaning of
     torch.nn.functional.scaled_dot_product_attention(q, k, v,
     attn_mask=attn_mask, is_causal=causal, scale=scale, enable_gqa=True):
@@ -341,6 +343,11 @@ def attention(q, k, v, causal=False, scale=None, kernel=None, attn_mask=None,
     * causal=True is torch's is_causal, which is top-left aligned; for Nq
       != Nk it is refused. causal='bottom_right' is fa.attention's own mask
       (query i sees key j iff j <= i + Nk - Nq, FlashAttention-2's).
+    * window=(left, right): a sliding window (fa.attention's #fa.window):
+      query i sees only keys i' - left <= j <= i' + right, i' = i + Nk - Nq
+      (bottom-right aligned, as causal='bottom_right'); with causal, right
+      must be 0. Key blocks outside every row's window are never loaded.
+      ValueError for a window that is not a pair of extents >= 0.
     * attn_mask: a keep-mask (bool; True keeps; a torch uint8 mask is read
       as mask != 0) or an additive bias of q's dtype, broadcastable to [B,
       Hq, Nq, Nk] with 4 dimensions.
@@ -370,6 +377,7 @@ def attention(q, k, v, causal=False, scale=None, kernel=None, attn_mask=None,
         raise TypeError(f"causal must be False, True or 'bottom_right', got {causal!r}")
     _checks.boolean("return_lse", return_lse)
     _checks.boolean("deterministic", deterministic)
+    _checks.window("window", window, bool(causal))
     if kernel is not None and not isinstance(kernel, Kernel):
         raise TypeError(f"kernel must be a Kernel (compile(), load()), got {kernel!r}")
     if target is not None:
@@ -423,7 +431,8 @@ def attention(q, k, v, causal=False, scale=None, kernel=None, attn_mask=None,
             raise ValueError(f"attn_mask {mask_shape} does not broadcast to "
                              f"{(B, Hq, Nq, Nk)}")
     config = make_config(bq.shape, bk.shape, bv.shape, bq.dtype, bool(causal),
-                         scale, mask=mask, mask_shape=mask_shape, lse=return_lse)
+                         scale, mask=mask, mask_shape=mask_shape, lse=return_lse,
+                         window=window)
     if is_torch:
         from . import autograd  # torch is there: q is a torch tensor
         if autograd.wants_grad((q, k, v, attn_mask)):
