@@ -99,6 +99,22 @@ def bench_matrix():
     return cases
 
 
+def bench_window_matrix():
+    """The sliding-window benchmark (issue 24): a causal window of 1024,
+    N 8k-32k, D = 128, B = 1, H = 16, bf16, and a non-causal window of
+    (512, 512) at 16k; benchmark.py compares it with dense SDPA (FLASH,
+    cuDNN, causal) and FlexAttention with the same window."""
+    cases = []
+    for n in (8192, 16384, 32768):
+        c = case("bf16", 128, n, causal=True, hq=16, window=(1024, 0))
+        c["name"] = "bench_" + c["name"]
+        cases.append(c)
+    c = case("bf16", 128, 16384, hq=16, window=(512, 512))
+    c["name"] = "bench_" + c["name"]
+    cases.append(c)
+    return cases
+
+
 SWEEP_TILINGS = [  # (block_q, block_kv, stages, warps)
     (64, 32, 2, 4), (64, 64, 2, 4), (64, 128, 2, 4), (128, 32, 2, 4),
     (128, 64, 2, 4), (128, 128, 2, 4), (128, 32, 2, 8), (128, 64, 2, 8),
@@ -310,6 +326,7 @@ def ab_model_matrix(groups=AB_MODEL_CASES):
 MATRICES = {"naive": naive_matrix, "tiled": tiled_matrix,
             "simt": tiled_matrix, "mma": tiled_matrix,
             "bench": bench_matrix, "sweep": sweep_matrix,
+            "bench-window": bench_window_matrix,
             "sweep-small": lambda: sweep_matrix(SMALL_SHAPES, SMALL_TILINGS),
             "wgmma": wgmma_matrix, "bench-mma": bench_matrix,
             "bench-cpasync": bench_matrix, "wgmma-cpasync": wgmma_matrix,
