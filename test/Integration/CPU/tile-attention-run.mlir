@@ -59,6 +59,11 @@
 // RUN: %attn-case run --passes="--fa-tile-attention" --tiling 1,1,1,1 --b 2 --hq 4 --hkv 2 --nq 29 --nk 37 --window 4,1 --mask bias --lse --seed 31 | FileCheck %s
 // RUN: %attn-case run --passes="--fa-tile-attention" --tiling 16,8,1,4 --b 2 --nq 19 --nk 30 --dynamic --causal --window 6,0 --lse --seed 32 | FileCheck %s
 // RUN: %attn-case run --passes="--fa-tile-attention" --tiling 16,8,1,4 --dtype bf16 --nq 40 --window 5,5 --mask bool --masked-rows 3 --lse --seed 33 | FileCheck %s
+// Windows wider than the blocks (blocks fully inside the window between the
+// edges), with Nq != Nk and dynamic sizes.
+// RUN: %attn-case run --passes="--fa-tile-attention" --tiling 8,8,1,4 --nq 100 --window 40,10 --lse --seed 34 | FileCheck %s
+// RUN: %attn-case run --passes="--fa-tile-attention" --tiling 8,8,1,4 --nq 70 --nk 90 --causal --window 30,0 --lse --seed 35 | FileCheck %s
+// RUN: %attn-case run --passes="--fa-tile-attention" --tiling 16,8,1,4 --b 2 --nq 61 --nk 45 --dynamic --window 33,17 --lse --dtype bf16 --seed 36 | FileCheck %s
 // The tile memory space does not change the numbers (0: default space).
 // RUN: %attn-case run --passes="--fa-tile-attention=tile-memory-space=0" --tiling 16,8,1,4 --nq 20 --causal --lse --seed 24 | FileCheck %s
 
