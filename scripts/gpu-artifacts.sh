@@ -11,6 +11,8 @@
 #   VARIANT: naive | tiled (the pipeline's default kernel) | simt | mma
 #            | wgmma | wgmma-cpasync (the wgmma kernel with cp.async loads)
 #            | bench | bench-mma (the benchmark with the sm_80 kernel)
+#            | bench-window (sliding windows against dense SDPA and
+#            FlexAttention)
 #            | bench-cpasync (the wgmma kernel with cp.async loads)
 #            | wgmma-release, bench-release (slots freed by empty mbarriers)
 #            | wgmma-overlap, bench-overlap, sweep-overlap (softmax under

@@ -350,6 +350,93 @@ TEST(CostModelCounts, ClosedFormMatchesBruteForce) {
             }
 }
 
+/// countBlocks of a windowed problem by brute force over every element of
+/// every tile: a tile is computed when any of its keys is in the window of
+/// any of its rows, and needs no mask when it ends within Nk, no mask
+/// operand applies and every key is in the window of every row.
+detail::BlockCounts bruteForceWindowCounts(const Tiling &t,
+                                           const AttentionProblem &p) {
+  detail::BlockCounts c;
+  int64_t shift = p.seqLenKV - p.seqLenQ;
+  auto visible = [&](int64_t i, int64_t j) {
+    return j >= i + shift - p.windowLeft && j <= i + shift + p.windowRight &&
+           (!p.causal || j <= i + shift);
+  };
+  for (int64_t q0 = 0; q0 < p.seqLenQ; q0 += t.blockQ) {
+    int64_t q1 = std::min(q0 + t.blockQ, p.seqLenQ);
+    int64_t rows = 0;
+    for (int64_t k0 = 0; k0 < p.seqLenKV; k0 += t.blockKV) {
+      int64_t k1 = std::min(k0 + t.blockKV, p.seqLenKV);
+      bool any = false, all = k0 + t.blockKV <= p.seqLenKV;
+      for (int64_t i = q0; i < q1; ++i)
+        for (int64_t j = k0; j < k1; ++j) {
+          any |= visible(i, j);
+          all &= visible(i, j);
+        }
+      if (!any)
+        continue;
+      ++c.tiles;
+      rows += k1 - k0;
+      c.maskedTiles += p.maskElementBytes > 0 || !all;
+    }
+    c.kvRows += rows;
+    c.maskElements += (q1 - q0) * rows;
+  }
+  return c;
+}
+
+TEST(CostModelCounts, WindowClosedFormMatchesBruteForce) {
+  // Sliding windows: the kv range [first, last] of each q-block, the full
+  // blocks between the masked edges, narrow and wide windows, with causal,
+  // Nq != Nk both ways.
+  for (int64_t nq : {1, 17, 100, 257})
+    for (int64_t nk : {1, 64, 100, 300})
+      for (int64_t bq : {1, 16, 48})
+        for (int64_t bkv : {1, 16, 48})
+          for (int64_t left : {0, 5, 40, 129, 1000})
+            for (int64_t right : {0, 3, 64, 1000})
+              for (bool causal : {false, true})
+                for (int64_t maskBytes : {0, 2}) {
+                  if (causal && right != 0)
+                    continue;
+                  AttentionProblem p = tinyProblem(nq, nk, 16, causal);
+                  p.window = true;
+                  p.windowLeft = left;
+                  p.windowRight = right;
+                  p.maskElementBytes = maskBytes;
+                  Tiling t{bq, bkv, 1, 1};
+                  detail::BlockCounts got = detail::countBlocks(t, p);
+                  detail::BlockCounts want = bruteForceWindowCounts(t, p);
+                  std::string where =
+                      std::to_string(nq) + "x" + std::to_string(nk) +
+                      " tiles " + std::to_string(bq) + "x" +
+                      std::to_string(bkv) + " window " +
+                      std::to_string(left) + "," + std::to_string(right) +
+                      (causal ? " causal" : "") + (maskBytes ? " mask" : "");
+                  ASSERT_EQ(got.tiles, want.tiles) << where;
+                  ASSERT_EQ(got.kvRows, want.kvRows) << where;
+                  ASSERT_EQ(got.maskElements, want.maskElements) << where;
+                  ASSERT_EQ(got.maskedTiles, want.maskedTiles) << where;
+                }
+}
+
+TEST(CostModelCounts, WindowDensity) {
+  // N = 8192, a causal window of 1024, 128 x 128 blocks: q-block i computes
+  // blocks i - 8 .. i (9, fewer for the first 8): 9 * 64 - 36 = 540 of
+  // 64 * 64 pairs; dense causal computes 64 * 65 / 2 = 2080.
+  AttentionProblem p = tinyProblem(8192, 8192, 128, true);
+  Tiling t{128, 128, 2, 8};
+  EXPECT_DOUBLE_EQ(computedBlockDensity(t, p), 2080.0 / 4096.0);
+  p.window = true;
+  p.windowLeft = 1024;
+  EXPECT_DOUBLE_EQ(computedBlockDensity(t, p), 540.0 / 4096.0);
+  EXPECT_EQ(firstKVBlock(20, t, p), 12);
+  EXPECT_EQ(visibleKVBlocks(20, t, p), 9);
+  // The traffic falls with the blocks: K and V of 540 tiles, not 2080.
+  AttentionProblem dense = tinyProblem(8192, 8192, 128, true);
+  EXPECT_LT(hbmTraffic(t, p).readBytes, hbmTraffic(t, dense).readBytes / 3);
+}
+
 TEST(CostModelCounts, LargestSequenceInClosedForm) {
   // Nq = 2^31 - 1 in 16-row q-blocks: 2^27 of them, summed without a loop.
   // Non-causal, every q-block loads all Nk rows; causal with Nq > Nk, the

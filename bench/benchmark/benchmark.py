@@ -30,7 +30,22 @@ sys.path.insert(0, os.path.join(BENCH, "correctness"))
 from gpu_check import TORCH_DTYPE, Runtime, tensors  # noqa: E402
 
 
+def visible_pairs(c):
+    """The (query, key) pairs a sliding window keeps (bottom-right
+    aligned, as fa.attention's #fa.window)."""
+    left, right = c["window"]
+    right = 0 if c["causal"] else right
+    shift = c["nk"] - c["nq"]
+    return sum(max(0, min(c["nk"] - 1, i + shift + right)
+                   - max(0, i + shift - left) + 1) for i in range(c["nq"]))
+
+
 def flops(c):
+    """4 B H D per computed pair: all pairs, half when causal, or (window)
+    the window's pairs; dense baselines of a window case are timed against
+    the window's useful work, so every ratio is a time ratio."""
+    if c.get("window"):
+        return 4.0 * c["b"] * c["hq"] * c["d"] * visible_pairs(c)
     f = 4.0 * c["b"] * c["hq"] * c["nq"] * c["nk"] * c["d"]
     return f / 2 if c["causal"] else f
 
@@ -68,6 +83,40 @@ def sdpa_fn(c, q, k, v, backend):
             return F.scaled_dot_product_attention(q, k, v, is_causal=c["causal"],
                                                   scale=c["scale"])
     return fn
+
+
+def flex_fn(c, q, k, v):
+    """torch's FlexAttention (compiled) with the case's sliding window as a
+    BlockMask, as a callable."""
+    from torch.nn.attention.flex_attention import (create_block_mask,
+                                                   flex_attention)
+    left, right = c["window"]
+    right = 0 if c["causal"] else right
+    shift = c["nk"] - c["nq"]
+
+    def window(b, h, qi, kj):
+        diag = qi + shift
+        return (kj >= diag - left) & (kj <= diag + right)
+
+    mask = create_block_mask(window, None, None, c["nq"], c["nk"],
+                             device="cuda")
+    attend = torch.compile(flex_attention)
+    gqa = c["hq"] != c["hkv"]
+    return lambda: attend(q, k, v, block_mask=mask, scale=c["scale"],
+                          enable_gqa=gqa)
+
+
+def flex(c, q, k, v):
+    """(ms, output) of FlexAttention on a window case, (None, None) where
+    torch has no FlexAttention or it fails."""
+    try:
+        fn = flex_fn(c, q, k, v)
+        out = fn()
+        return bench(fn), out
+    except Exception as e:  # noqa: BLE001 (torch.compile raises many kinds)
+        print(f"  flex unavailable for {c['name']}: {str(e)[:80]}",
+              file=sys.stderr)
+        return None, None
 
 
 def torch_sdpa(c, q, k, v, backend):
@@ -115,7 +164,8 @@ def main(argv):
             continue
         q, k, v, o = inputs(c)
         row = {"name": c["name"], "dtype": c["dtype"], "n": c["nq"], "d": c["d"],
-               "causal": c["causal"], "b": c["b"], "h": c["hq"]}
+               "causal": c["causal"], "b": c["b"], "h": c["hq"],
+               "window": c.get("window")}
         cm = os.path.join(a.artifacts, c["name"] + ".compile_ms")
         row["compile_ms"] = int(open(cm).read()) if os.path.exists(cm) else None
         pm = os.path.join(a.artifacts, c["name"] + ".ptx_cpu_ms")
@@ -126,6 +176,10 @@ def main(argv):
             row[key + "_ms"] = ms
             if key == "flash":
                 flash_out = ref
+        if c.get("window") and not a.no_baselines:
+            # FLASH and cuDNN ran dense (causal) attention; the window's own
+            # output is FlexAttention's.
+            row["flex_ms"], flash_out = flex(c, q, k, v)
         try:
             h = rt.load(os.path.join(a.artifacts, c["name"] + ".json"), True)
             buffers = tensors([q, k, v, o])
@@ -139,14 +193,15 @@ def main(argv):
         except (RuntimeError, ValueError) as e:
             row["ours_ms"] = None
             row["error"] = str(e)[:120]
-        for key in ("ours", "flash", "cudnn"):
+        for key in ("ours", "flash", "cudnn", "flex"):
             ms = row.get(key + "_ms")
             row[key + "_tflops"] = tflops(c, ms) if ms else None
         rows.append(row)
         fmt = lambda x: f"{x:8.1f}" if x is not None else "     n/a"
         print(f"{c['name']:40} ours {fmt(row['ours_tflops'])} flash "
-              f"{fmt(row['flash_tflops'])} cudnn {fmt(row['cudnn_tflops'])} TFLOP/s",
-              flush=True)
+              f"{fmt(row['flash_tflops'])} cudnn {fmt(row['cudnn_tflops'])}"
+              + (f" flex {fmt(row['flex_tflops'])}" if c.get("window") else "")
+              + " TFLOP/s", flush=True)
 
     print(f"\nfa benchmark (forward) on {card}, torch {torch.__version__}, "
           f"cuDNN {torch.backends.cudnn.version()}")
@@ -167,6 +222,21 @@ def main(argv):
               f"{(f'{diff:8.1e}' if diff is not None else '     n/a')} "
               f"{(str(r['compile_ms']) + 'ms') if r['compile_ms'] else 'n/a':>8} "
               f"{(str(r['ptx_cpu_ms']) + 'ms') if r.get('ptx_cpu_ms') else 'n/a':>8}")
+    windows = [r for r in rows if r["window"]]
+    if windows:
+        print("\nsliding windows: ours and FlexAttention with the window, "
+              "FA2 and cuDNN dense (causal as the case); times in us")
+        print(f"{'N':>6} {'window':>10} {'causal':>6} {'ours':>9} {'flex':>9} "
+              f"{'FA2':>9} {'cuDNN':>9} {'flex/ours':>9}")
+        for r in windows:
+            def us(key):
+                ms = r.get(key + "_ms")
+                return f"{ms * 1e3:9.1f}" if ms else "      n/a"
+            speedup = (f"{r['flex_ms'] / r['ours_ms']:9.3f}"
+                       if r.get("flex_ms") and r.get("ours_ms") else "      n/a")
+            print(f"{r['n']:6d} {'%dx%d' % tuple(r['window']):>10} "
+                  f"{str(r['causal']):>6} {us('ours')} {us('flex')} "
+                  f"{us('flash')} {us('cudnn')} {speedup}")
     if a.json:
         with open(a.json, "w") as f:
             json.dump({"card": card, "torch": torch.__version__, "rows": rows}, f,

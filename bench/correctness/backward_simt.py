@@ -57,7 +57,8 @@ MLIR_TYPE = {"bf16": "bf16", "f16": "f16"}
 
 
 def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
-         mask=None, mask_kind="bias", bias_grad=None, pattern="random"):
+         mask=None, mask_kind="bias", bias_grad=None, pattern="random",
+         window=None):
     """One backward case. `mask`: the mask's shape (dimensions of 1 are
     broadcast); `mask_kind`: 'bias' (f32, additive; its gradient is asked
     for unless `bias_grad` is False) or 'bool' (an i1 keep-mask);
@@ -71,13 +72,15 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
     name = (f"bwd_{dtype}_b{b}_h{hq}x{hkv}_q{nq}_k{nk}_d{d}"
             + (f"v{dv}" if dv != d else "") + ("_causal" if causal else "")
             + (f"_{mask_kind}" + "x".join(map(str, mask)) if mask else "")
-            + (f"_{pattern}" if mask_kind == "bool" and mask else ""))
+            + (f"_{pattern}" if mask_kind == "bool" and mask else "")
+            + ("_win%dx%d" % window if window else ""))
     block = 64 if max(d, dv) <= 128 else 32
     return {"name": name, "dtype": dtype, "b": b, "hq": hq, "hkv": hkv,
             "nq": nq, "nk": nk, "d": d, "dv": dv, "causal": causal,
             "mask": list(mask) if mask else None, "mask_kind": mask_kind,
             "bias_grad": bias_grad, "pattern": pattern,
-            "scale": 1.0 / math.sqrt(d), "tiling": [block, block, 1, 4]}
+            "scale": 1.0 / math.sqrt(d), "tiling": [block, block, 1, 4],
+            "window": list(window) if window else None}
 
 
 def matrix():
@@ -116,6 +119,20 @@ def matrix():
                       mask_kind="bool", pattern="random"))
     cases.append(case("f16", 128, n, causal=True, b=b, hq=h,
                       mask=(b, 1, 1, n), mask_kind="bool", pattern="padding"))
+    # Sliding windows (#fa.window): with and without causal, Nq != Nk both
+    # ways, wider than N, (0, 0), GQA, a bias gradient under a window.
+    for dtype, d, nq, nk, causal, window in (
+            ("bf16", 64, 1000, None, False, (100, 37)),
+            ("f16", 128, 1000, None, True, (257, 0)),
+            ("bf16", 64, 777, 1000, False, (64, 64)),
+            ("bf16", 128, 1000, 777, True, (31, 0)),
+            ("f16", 64, 300, None, False, (5000, 5000)),
+            ("bf16", 64, 333, None, True, (0, 0)),
+            ("bf16", 64, 4096, None, True, (1024, 0))):
+        cases.append(case(dtype, d, nq, nk, causal=causal, window=window))
+    cases.append(case("bf16", 128, 1000, b=2, hq=6, hkv=2, window=(200, 10)))
+    cases.append(case("bf16", 64, 777, b=2, hq=4, mask=(2, 4, 777, 777),
+                      window=(90, 20)))
     # A long sequence, and a bias of more than 2^31 elements (with its
     # gradient: 64-bit indexing in the dBias kernel).
     cases.append(case("bf16", 64, 65536, causal=True, b=1, hq=1))
@@ -143,7 +160,9 @@ def emit(c):
         if c["bias_grad"]:
             outs.append(("db", m))
     args = ins + ([("m", m)] if c["mask"] else []) + outs
-    items = (["causal"] if c["causal"] else []) + [
+    items = (["causal"] if c["causal"] else []) + (
+        ["window = #fa.window<left = %d, right = %d>" % tuple(c["window"])]
+        if c.get("window") else []) + [
         "tiling = #fa.tiling<block_q = {}, block_kv = {}, stages = {}, "
         "warps = {}>".format(*c["tiling"])]
     results = ", ".join(t for _, t in outs)
@@ -245,7 +264,7 @@ def chunk_rows(c):
 def chunks(c, q, k, v, mask, dt):
     """Walks the query rows in chunks; yields (r0, r1, Q rows, K, V, S) in
     `dt`, with K and V repeated over each KV group and S = scale * Q K^T +
-    bias, -inf where masked (causal, keep-mask)."""
+    bias, -inf where masked (causal, window, keep-mask)."""
     import torch
     g = c["hq"] // c["hkv"]
     ke = k.to(dt).repeat_interleave(g, dim=1)
@@ -261,8 +280,12 @@ def chunks(c, q, k, v, mask, dt):
             m = mask[:, :, r0:r1] if mask.shape[2] != 1 else mask
             s = (s + m.to(dt)) if c["mask_kind"] == "bias" else \
                 s.masked_fill(~m, float("-inf"))
+        diag = rows[r0:r1] + (c["nk"] - c["nq"])
         if c["causal"]:
-            s = s.masked_fill(cols > rows[r0:r1] + (c["nk"] - c["nq"]),
+            s = s.masked_fill(cols > diag, float("-inf"))
+        if c.get("window"):
+            left, right = c["window"]
+            s = s.masked_fill((cols < diag - left) | (cols > diag + right),
                               float("-inf"))
         yield r0, r1, qc, ke, ve, s
 

@@ -18,13 +18,34 @@ import sys
 DTYPES = {"bf16": "bf16", "f16": "f16"}
 
 
-def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None):
+def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None,
+         window=None):
     nk = nk or nq
     hkv = hkv or hq
     name = f"{dtype}_b{b}_h{hq}x{hkv}_q{nq}_k{nk}_d{d}" + ("_causal" if causal else "")
-    return {"name": name, "dtype": dtype, "b": b, "hq": hq, "hkv": hkv,
-            "nq": nq, "nk": nk, "d": d, "dv": d, "causal": causal,
-            "scale": 1.0 / math.sqrt(d)}
+    c = {"name": name, "dtype": dtype, "b": b, "hq": hq, "hkv": hkv,
+         "nq": nq, "nk": nk, "d": d, "dv": d, "causal": causal,
+         "scale": 1.0 / math.sqrt(d)}
+    # Only a windowed case has the key (#fa.window<left, right>).
+    if window is not None:
+        c["window"] = list(window)
+        c["name"] += "_win%dx%d" % window
+    return c
+
+
+def window_cases():
+    """Sliding windows (#fa.window): with and without causal, N not a
+    multiple of any block, Nq != Nk both ways (bottom-right aligned),
+    windows wider than N, the diagonal only (0, 0), GQA, and the benchmark's
+    window of 1024 at N = 4k."""
+    return [case("bf16", 64, 1000, window=(100, 37)),
+            case("bf16", 128, 1000, causal=True, window=(257, 0)),
+            case("f16", 64, 300, nk=1000, hq=4, hkv=2, window=(64, 64)),
+            case("bf16", 128, 1000, nk=300, causal=True, window=(31, 0)),
+            case("bf16", 64, 777, window=(5000, 5000)),
+            case("f16", 128, 333, causal=True, window=(0, 0)),
+            case("bf16", 64, 200, window=(0, 0)),
+            case("bf16", 128, 4096, causal=True, window=(1024, 0))]
 
 
 def naive_matrix():
@@ -50,12 +71,15 @@ def naive_matrix():
 
 
 def tiled_matrix():
-    """The FlashAttention path: the naive matrix plus N = 4096."""
+    """The FlashAttention path: the naive matrix plus N = 4096 and the
+    sliding windows."""
     cases = [c for c in naive_matrix()]
     for dtype in ("bf16", "f16"):
         for d in (64, 128):
             for causal in (False, True):
                 cases.insert(-1, case(dtype, d, 4096, causal=causal))
+    for c in window_cases():
+        cases.insert(-1, c)
     return cases
 
 
@@ -72,6 +96,22 @@ def bench_matrix():
                              hq=2048 // d)
                     c["name"] = "bench_" + c["name"]
                     cases.append(c)
+    return cases
+
+
+def bench_window_matrix():
+    """The sliding-window benchmark (issue 24): a causal window of 1024,
+    N 8k-32k, D = 128, B = 1, H = 16, bf16, and a non-causal window of
+    (512, 512) at 16k; benchmark.py compares it with dense SDPA (FLASH,
+    cuDNN, causal) and FlexAttention with the same window."""
+    cases = []
+    for n in (8192, 16384, 32768):
+        c = case("bf16", 128, n, causal=True, hq=16, window=(1024, 0))
+        c["name"] = "bench_" + c["name"]
+        cases.append(c)
+    c = case("bf16", 128, 16384, hq=16, window=(512, 512))
+    c["name"] = "bench_" + c["name"]
+    cases.append(c)
     return cases
 
 
@@ -286,6 +326,7 @@ def ab_model_matrix(groups=AB_MODEL_CASES):
 MATRICES = {"naive": naive_matrix, "tiled": tiled_matrix,
             "simt": tiled_matrix, "mma": tiled_matrix,
             "bench": bench_matrix, "sweep": sweep_matrix,
+            "bench-window": bench_window_matrix,
             "sweep-small": lambda: sweep_matrix(SMALL_SHAPES, SMALL_TILINGS),
             "wgmma": wgmma_matrix, "bench-mma": bench_matrix,
             "bench-cpasync": bench_matrix, "wgmma-cpasync": wgmma_matrix,
@@ -332,6 +373,9 @@ def emit(c):
     v = f"tensor<{c['b']}x{c['hkv']}x{c['nk']}x{c['dv']}x{t}>"
     o = f"tensor<{c['b']}x{c['hq']}x{c['nq']}x{c['dv']}x{t}>"
     items = ["causal"] if c.get("compile_causal", c["causal"]) else []
+    if c.get("window"):
+        items.append("window = #fa.window<left = %d, right = %d>"
+                     % tuple(c["window"]))
     if c.get("tiling"):
         bq, bkv, st, w = c["tiling"]
         items.append(f"tiling = #fa.tiling<block_q = {bq}, block_kv = {bkv}, "

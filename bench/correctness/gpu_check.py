@@ -49,12 +49,18 @@ def tensors(ts):
 
 
 def visible_mask(c, device):
-    """[Nq, Nk] bool: key j visible from query i (bottom-right causal)."""
+    """[Nq, Nk] bool: key j visible from query i (bottom-right causal, and
+    the sliding window i' - left <= j <= i' + right, i' = i + Nk - Nq)."""
     i = torch.arange(c["nq"], device=device)[:, None]
     j = torch.arange(c["nk"], device=device)[None, :]
-    if not c["causal"]:
-        return torch.ones(c["nq"], c["nk"], dtype=torch.bool, device=device)
-    return j <= i + (c["nk"] - c["nq"])
+    keep = torch.ones(c["nq"], c["nk"], dtype=torch.bool, device=device)
+    diag = i + (c["nk"] - c["nq"])
+    if c["causal"]:
+        keep = keep & (j <= diag)
+    if c.get("window"):
+        left, right = c["window"]
+        keep = keep & (j >= diag - left) & (j <= diag + right)
+    return keep
 
 
 def attention(c, q, k, v, dtype):

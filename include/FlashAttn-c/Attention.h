@@ -33,6 +33,13 @@ typedef struct FATiling {
   int64_t warps;
 } FATiling;
 
+/* #fa.window: query row i sees keys i' - left .. i' + right, i' = i + Nk -
+   Nq (docs/TiledForm.md, "Sliding windows"). */
+typedef struct FAWindow {
+  int64_t left;
+  int64_t right;
+} FAWindow;
+
 /* #fa.schedule (docs/GPU.md, "The kernel schedule"). The enum fields are
    spelled as the pass options spell them (`mma-sync`, `cp-async`,
    `tma-store`; #fa.schedule's keywords write `-` as `_`); the strings are
@@ -102,6 +109,12 @@ MLIR_CAPI_EXPORTED bool faAttentionGetTiling(MlirOperation op,
                                              FATiling *tiling);
 MLIR_CAPI_EXPORTED bool faAttentionGetSchedule(MlirOperation op,
                                                FASchedule *schedule);
+
+/* Fills `*window` from the fa.attention or fa.attention_grad `op`'s
+   #fa.window; returns false, leaving it alone, when the op has none or is
+   neither op. */
+MLIR_CAPI_EXPORTED bool faAttentionGetWindow(MlirOperation op,
+                                             FAWindow *window);
 
 /* Fills `*schedule` from the fa.attention_grad `op`'s #fa.backward_schedule
    and `deterministic` attribute; returns false, leaving it alone, when the

@@ -66,6 +66,12 @@ std::optional<std::string> AttentionProblem::validate() const {
     return std::string("head dimensions must be positive");
   if (elementBytes < 1)
     return std::string("element bytes must be positive");
+  if (window && (windowLeft < 0 || windowRight < 0 ||
+                 windowLeft > kMaxSeqLen || windowRight > kMaxSeqLen))
+    return llvm::formatv("window extents must be in [0, {0}]", kMaxSeqLen)
+        .str();
+  if (window && causal && windowRight != 0)
+    return std::string("a causal window has a right extent of 0");
   if (!(kvBlockDensity > 0 && kvBlockDensity <= 1))
     return std::string("kv block density must be in (0, 1]");
   // The model multiplies these in int64 (bytes of tiles and traffic) and

@@ -73,6 +73,18 @@ bool faAttentionGetTiling(MlirOperation op, FATiling *tiling) {
   return true;
 }
 
+bool faAttentionGetWindow(MlirOperation op, FAWindow *window) {
+  WindowAttr attr;
+  if (auto attention = dyn_cast<AttentionOp>(unwrap(op)))
+    attr = attention.getWindowAttr();
+  else if (auto grad = dyn_cast<AttentionGradOp>(unwrap(op)))
+    attr = grad.getWindowAttr();
+  if (!attr)
+    return false;
+  *window = {attr.getLeft(), attr.getRight()};
+  return true;
+}
+
 bool faAttentionGradGetSchedule(MlirOperation op,
                                 FABackwardSchedule *schedule) {
   auto grad = dyn_cast<AttentionGradOp>(unwrap(op));

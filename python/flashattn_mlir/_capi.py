@@ -62,6 +62,10 @@ class _Tiling(ctypes.Structure):  # FATiling
                 ("stages", ctypes.c_int64), ("warps", ctypes.c_int64)]
 
 
+class _Window(ctypes.Structure):  # FAWindow
+    _fields_ = [("left", ctypes.c_int64), ("right", ctypes.c_int64)]
+
+
 class _Schedule(ctypes.Structure):  # FASchedule
     _fields_ = [("kernel", _CallbackStringRef), ("loads", _CallbackStringRef),
                 ("release", _CallbackStringRef), ("step", _CallbackStringRef),
@@ -162,6 +166,7 @@ _FUNCTIONS = {
     "faAttentionGetTiling": ([_Handle, ctypes.POINTER(_Tiling)], ctypes.c_bool),
     "faAttentionGetSchedule": ([_Handle, ctypes.POINTER(_Schedule)],
                                ctypes.c_bool),
+    "faAttentionGetWindow": ([_Handle, ctypes.POINTER(_Window)], ctypes.c_bool),
     "faModuleGetNumAttentionGradOps": ([_Handle], ctypes.c_ssize_t),
     "faModuleGetAttentionGradOp": ([_Handle, ctypes.c_ssize_t], _Handle),
     "faAttentionGradGetSchedule": ([_Handle, ctypes.POINTER(_BackwardSchedule)],
@@ -368,8 +373,8 @@ class Compiler:
     def attention_operands(self, module):
         """The module's single fa.attention as compile() describes it, or
         None when there is not one: "q", "k", "v" and "mask" (None without
-        one) as (shape, element type), "causal", "scale" (None when the op
-        has none), "lse" (whether it returns the logsumexp too), and its
+        one) as (shape, element type), "causal", "window" ([left, right],
+        None when the op has none), "scale" (None when the op has none), "lse" (whether it returns the logsumexp too), and its
         "tiling" and "schedule" as decisions() reads them."""
         lib, op = self.lib, self._attention(module)
         if op is None:
@@ -382,7 +387,9 @@ class Compiler:
         scale = lib.mlirOperationGetAttributeByName(op, _ref("scale"))
         causal = lib.mlirOperationGetAttributeByName(op, _ref("causal"))
         decided = self.decisions(module)
-        return {"q": self._type(operands[0]), "k": self._type(operands[1]),
+        window = _Window()
+        return {"window": ([window.left, window.right]
+                           if lib.faAttentionGetWindow(op, window) else None),"q": self._type(operands[0]), "k": self._type(operands[1]),
                 "v": self._type(operands[2]),
                 "mask": self._type(operands[3]) if has_mask else None,
                 "causal": bool(causal.ptr), "lse": results == 2,

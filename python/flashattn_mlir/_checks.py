@@ -130,3 +130,23 @@ def one_of(name, value, allowed):
             return value
     raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}, "
                      f"got {value!r}")
+
+
+def window(name, value, causal):
+    """A sliding window (left, right) as [left, right], or None for none:
+    two integers of at least 0 (TypeError for other types), right 0 with
+    `causal` (causal is the window's right edge); ValueError otherwise."""
+    if value is None:
+        return None
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") \
+            or len(value) != 2:
+        raise ValueError(f"{name} must be a pair (left, right) of key counts, "
+                         f"got {value!r}")
+    left, right = (integer(f"{name}[{i}]", v) for i, v in enumerate(value))
+    if left < 0 or right < 0:
+        raise ValueError(f"{name} extents must not be negative, got "
+                         f"({left}, {right})")
+    if causal and right != 0:
+        raise ValueError(f"{name} with causal must have right = 0 (causal is "
+                         f"the window's right edge), got ({left}, {right})")
+    return [left, right]

@@ -83,7 +83,7 @@ def check_options(options, pipeline):
 
 def make_config(q_shape, k_shape, v_shape, dtype="bf16", causal=False,
                 scale=None, mask=None, mask_shape=None, lse=False,
-                target="h100", pipeline=None, **overrides):
+                target="h100", pipeline=None, window=None, **overrides):
     """Normalizes compile()'s arguments to a JSON-able dict: the cache key
     and what attention() matches kernels with. `pipeline` describes
     fa-to-ptx-pipeline's options (Compiler.pipeline_options()); the
@@ -97,6 +97,7 @@ def make_config(q_shape, k_shape, v_shape, dtype="bf16", causal=False,
     if name is None:
         raise TypeError(f"unsupported dtype {dtype!r}: use bf16, f16 or f32")
     causal = _checks.boolean("causal", causal)
+    window = _checks.window("window", window, causal)
     lse = _checks.boolean("lse", lse)
     scale = _checks.f32_scale("scale", 1.0 / math.sqrt(q[3]) if scale is None
                               else scale)
@@ -121,10 +122,15 @@ def make_config(q_shape, k_shape, v_shape, dtype="bf16", causal=False,
     if "toolkit" in options and not os.path.isdir(options["toolkit"]):
         raise ValueError(f"toolkit={options['toolkit']!r} is not a folder "
                          "(a CUDA toolkit's root)")
-    return {"q_shape": q, "k_shape": k, "v_shape": v, "dtype": name,
-            "causal": causal, "scale": _f32(scale), "mask": mask_cfg,
-            "lse": lse, "target": target, "options": options,
-            "tiling": tiling}
+    config = {"q_shape": q, "k_shape": k, "v_shape": v, "dtype": name,
+              "causal": causal, "scale": _f32(scale), "mask": mask_cfg,
+              "lse": lse, "target": target, "options": options,
+              "tiling": tiling}
+    # Only a windowed configuration has the key: the others keep their
+    # cache keys and names.
+    if window is not None:
+        config["window"] = window
+    return config
 
 
 def config_key(config):
@@ -134,8 +140,8 @@ def config_key(config):
 def semantic_key(config):
     """What a kernel computes, without how it was compiled (target,
     options, tiling): what attention() matches kernels by."""
-    keys = ("q_shape", "k_shape", "v_shape", "dtype", "causal", "scale",
-            "mask", "lse", "grad")  # grad: compile_backward()'s kernels
+    keys = ("q_shape", "k_shape", "v_shape", "dtype", "causal", "window",
+            "scale", "mask", "lse", "grad")  # grad: compile_backward()'s kernels
     return json.dumps({k: config[k] for k in keys if k in config},
                       sort_keys=True)
 
@@ -144,7 +150,9 @@ def default_name(config):
     q, k = config["q_shape"], config["k_shape"]
     h = hashlib.sha1(config_key(config).encode()).hexdigest()[:8]
     return (f"fa_{config['dtype']}_b{q[0]}_h{q[1]}x{k[1]}_q{q[2]}_k{k[2]}_d{q[3]}"
-            + ("_causal" if config["causal"] else "") + f"_{h}")
+            + ("_causal" if config["causal"] else "")
+            + ("_win{}x{}".format(*config["window"]) if config.get("window")
+               else "") + f"_{h}")
 
 
 def pipeline_options(config):

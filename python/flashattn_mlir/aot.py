@@ -61,7 +61,7 @@ def recording():
 
 
 def note(calls, q, k, v, mask, causal, scale, lse, grad, bias_grad,
-         deterministic):
+         deterministic, window=None):
     """Adds attention()'s call (autograd.forward's arguments) to `calls`
     unless it is there."""
     call = {"q": list(q.shape), "k": list(k.shape), "v": list(v.shape),
@@ -74,14 +74,17 @@ def note(calls, q, k, v, mask, causal, scale, lse, grad, bias_grad,
             "lse": bool(lse or grad),
             "backward": {"bias_grad": bias_grad, "deterministic": deterministic}
             if grad else None}
+    if window is not None:  # only a windowed call has the key
+        call["window"] = list(window)
     if call not in calls:
         calls.append(call)
 
 
-def reference(q, k, v, mask, causal, scale):
+def reference(q, k, v, mask, causal, scale, window=None):
     """attention's math with torch operations in float32 on the inputs'
     device (CPU, meta): (out in q's dtype, lse f32). `causal`: 'none',
-    'top_left' or 'bottom_right' (the same for Nq == Nk)."""
+    'top_left' or 'bottom_right' (the same for Nq == Nk); `window`: (left,
+    right) of a sliding window, bottom-right aligned, or None."""
     import torch
     g = q.shape[1] // k.shape[1]
     kk = k.float().repeat_interleave(g, 1)
@@ -96,6 +99,12 @@ def reference(q, k, v, mask, causal, scale):
         i = torch.arange(nq, device=q.device)[:, None]
         j = torch.arange(nk, device=q.device)[None, :]
         s = s.masked_fill(j > i + nk - nq, float("-inf"))
+    if window is not None:
+        nq, nk = q.shape[2], k.shape[2]
+        i = torch.arange(nq, device=q.device)[:, None] + nk - nq
+        j = torch.arange(nk, device=q.device)[None, :]
+        s = s.masked_fill((j < i - window[0]) | (j > i + window[1]),
+                          float("-inf"))
     lse = torch.logsumexp(s, -1)
     seen = torch.isfinite(lse)[..., None]
     p = torch.where(seen, torch.exp(s - torch.where(seen, lse[..., None], 0.0)), 0.0)
@@ -116,7 +125,7 @@ def compile_bundle(calls, folder, target="h100", **overrides):
             raise ValueError(f"calls[{i}] is not a call (a dict with q, k, v, ...): "
                              f"{call!r}")
         unknown = set(call) - {"q", "k", "v", "dtype", "causal", "scale", "mask",
-                               "mask_shape", "lse", "backward"}
+                               "mask_shape", "lse", "backward", "window"}
         if unknown:
             raise ValueError(f"calls[{i}] has unknown keys {sorted(unknown)}")
         args = (call["q"], call["k"], call["v"], call.get("dtype", "bf16"),
@@ -127,13 +136,14 @@ def compile_bundle(calls, folder, target="h100", **overrides):
                                      and set(grad) <= {"bias_grad", "deterministic"}):
             raise ValueError(f"calls[{i}]['backward'] must be null or "
                              f"{{'bias_grad': ..., 'deterministic': ...}}, got {grad!r}")
+        window = call.get("window")
         made = [compile_forward(*args, lse=bool(call.get("lse")) or bool(grad),
-                                target=target, **overrides)]
+                                target=target, window=window, **overrides)]
         if grad:
             made.append(compile_backward(
                 *args, bias_grad=grad.get("bias_grad", False),
                 deterministic=grad.get("deterministic", False), target=target,
-                **overrides))
+                window=window, **overrides))
         for kernel in made:
             if kernel not in kernels:
                 kernel.save(folder)

@@ -31,7 +31,7 @@ def _causal_name(causal):
 
 
 def attention(q, k, v, attn_mask, causal, scale, kernel, target, return_lse,
-              deterministic):
+              deterministic, window=None):
     """runtime.attention() for torch tensors without out=/lse_out= (its
     flags already checked): under torch.compile the custom op, else the
     autograd.Function when an input requires grad, else the plain
@@ -44,16 +44,18 @@ def attention(q, k, v, attn_mask, causal, scale, kernel, target, return_lse,
                  and attn_mask.dtype != torch.bool and attn_mask.requires_grad)
     token = "" if kernel is None else kernel.token
     how = (_causal_name(causal), scale, return_lse or grad, grad, bias_grad,
-           deterministic, token, target or "")
+           deterministic, token, target or "",
+           None if window is None else tuple(window))
     calls = aot.recording()
     if calls is not None:  # aot.record(): note the call, compute with torch
         runtime.check_shapes(q.shape, k.shape, v.shape,
                              None if attn_mask is None else attn_mask.shape, causal)
-        aot.note(calls, q, k, v, attn_mask, *how[:6])
-        out, lse = aot.reference(q, k, v, attn_mask, how[0], scale)
+        aot.note(calls, q, k, v, attn_mask, *how[:6], window=how[8])
+        out, lse = aot.reference(q, k, v, attn_mask, how[0], scale, how[8])
         return (out, lse.detach()) if return_lse else out
     if torch.compiler.is_compiling():
-        out, lse = torch.ops.flashattn_mlir.attention(q, k, v, attn_mask, *how)
+        out, lse = torch.ops.flashattn_mlir.attention(
+            q, k, v, attn_mask, *how[:8], _op_window(how[8]))
     elif grad:
         out, lse = _Attention.apply(q, k, v, attn_mask, how)
     else:
@@ -131,27 +133,38 @@ def _causal_arg(causal):
     return {"none": False, "top_left": True}.get(causal, causal)
 
 
+def _op_window(window):
+    """A window as the custom ops take it (int[]?), and back."""
+    return None if window is None else list(window)
+
+
+def _plan_window(window):
+    return None if window is None else tuple(window)
+
+
 def forward(q, k, v, mask, causal, scale, lse, grad, bias_grad, deterministic,
-            token, target):
+            token, target, window=None):
     """The forward: (out, lse), lse f32 [B, Hq, Nq] when `lse`, else None
     (the op returns an empty tensor instead). With `grad` the backward's kernel
     is found first (its errors come before anything runs)."""
+    window = _plan_window(window)
     key = ("fwd", _meta(q), _meta(k), _meta(v), _meta(mask), causal, scale, lse,
-           grad, bias_grad, deterministic, token, target)
+           grad, bias_grad, deterministic, token, target, window)
     plan = plans.get(key)
     if plan is None:
         plan = plans[key] = _forward_plan(q, k, v, mask, causal, scale, lse, grad,
-                                          bias_grad, deterministic, token, target)
+                                          bias_grad, deterministic, token, target,
+                                          window)
     tensors = [q, k, v] if mask is None else [q, k, v, mask]
     outs = plan.run(tensors, q.device)
     return outs[0], outs[1] if lse else None
 
 
 def _forward_plan(q, k, v, mask, causal, scale, lse, grad, bias_grad,
-                  deterministic, token, target):
+                  deterministic, token, target, window):
     stream = 0  # only DLPack inputs need it; these are torch tensors
     bq, _, bv, _, config = runtime.check_call(q, k, v, mask, _causal_arg(causal),
-                                              scale, lse, stream)
+                                              scale, lse, stream, window)
     if grad:
         runtime.find_grad_kernel(config, bias_grad, deterministic, target or None)
     kernel = runtime.chosen_kernel(_kernel(token), config, target or None)
@@ -165,7 +178,7 @@ def _forward_plan(q, k, v, mask, causal, scale, lse, grad, bias_grad,
 
 
 def backward(dout, q, k, v, mask, out, lse, causal, scale, bias_grad,
-             deterministic, target):
+             deterministic, target, window=None):
     """The backward (the backward op's implementation): (dq, dk, dv, dbias),
     dbias in the mask's shape when `bias_grad`, else an empty tensor."""
     if lse.numel() == 0:
@@ -173,12 +186,14 @@ def backward(dout, q, k, v, mask, out, lse, causal, scale, bias_grad,
                            "(no input required grad then); run it again with "
                            "grad mode on")
     dout = dout.contiguous()
+    window = _plan_window(window)
     key = ("bwd", _meta(q), _meta(k), _meta(v), _meta(mask), _meta(out),
-           _meta(dout), causal, scale, bias_grad, deterministic, target)
+           _meta(dout), causal, scale, bias_grad, deterministic, target, window)
     plan = plans.get(key)
     if plan is None:
         plan = plans[key] = _backward_plan(dout, q, k, v, mask, out, lse, causal,
-                                           scale, bias_grad, deterministic, target)
+                                           scale, bias_grad, deterministic, target,
+                                           window)
     tensors = [q, k, v, out, dout, lse] + ([mask] if mask is not None else [])
     grads = plan.run(tensors, q.device)
     dbias = grads[3] if bias_grad else q.new_empty((0,))
@@ -186,12 +201,12 @@ def backward(dout, q, k, v, mask, out, lse, causal, scale, bias_grad,
 
 
 def _backward_plan(dout, q, k, v, mask, out, lse, causal, scale, bias_grad,
-                   deterministic, target):
+                   deterministic, target, window):
     if dout.dtype != out.dtype:
         raise TypeError(f"the gradient of out has dtype {dout.dtype}, out "
                         f"{out.dtype}")
     _, _, _, bm, config = runtime.check_call(q, k, v, mask, _causal_arg(causal),
-                                             scale, False, 0)
+                                             scale, False, 0, window)
     for name, t in (("out", out), ("grad_out", dout), ("lse", lse)):
         runtime._Buf(name, t, dtypes=runtime._FLOATS)
     kernel = runtime.find_grad_kernel(config, bias_grad, deterministic, target or None)
@@ -220,9 +235,9 @@ class _Attention(torch.autograd.Function):
     @torch.autograd.function.once_differentiable  # no double backward
     def backward(ctx, dout, _dlse):
         q, k, v, mask, out, lse = ctx.saved_tensors
-        causal, scale, _, _, bias_grad, deterministic, _, target = ctx.how
+        causal, scale, _, _, bias_grad, deterministic, _, target, window = ctx.how
         dq, dk, dv, dbias = backward(dout, q, k, v, mask, out, lse, causal, scale,
-                                     bias_grad, deterministic, target)
+                                     bias_grad, deterministic, target, window)
         need = ctx.needs_input_grad
         return (dq if need[0] else None, dk if need[1] else None,
                 dv if need[2] else None, dbias if need[3] and bias_grad else None,
@@ -237,13 +252,16 @@ class _Attention(torch.autograd.Function):
 def _attention_op(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
                   attn_mask: torch.Tensor | None, causal: str, scale: float | None,
                   lse: bool, grad: bool, bias_grad: bool, deterministic: bool,
-                  kernel: str, target: str) -> tuple[torch.Tensor, torch.Tensor]:
+                  kernel: str, target: str,
+                  window: list[int] | None = None
+                  ) -> tuple[torch.Tensor, torch.Tensor]:
     """softmax(q k^T * scale [+ mask]) v: (out, lse). causal: 'none',
     'top_left' (torch's is_causal, Nq == Nk only) or 'bottom_right'; lse:
     compute the logsumexp (else the second output is empty); grad: find the
-    backward's kernel now; kernel: a token of attention()'s kernel=, or ''."""
+    backward's kernel now; kernel: a token of attention()'s kernel=, or '';
+    window: [left, right] of a sliding window, or None."""
     out, logsumexp = forward(q, k, v, attn_mask, causal, scale, lse, grad,
-                             bias_grad, deterministic, kernel, target)
+                             bias_grad, deterministic, kernel, target, window)
     if logsumexp is None:
         logsumexp = q.new_empty((0,), dtype=torch.float32)
     return out, logsumexp
@@ -251,7 +269,7 @@ def _attention_op(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
 
 @_attention_op.register_fake
 def _(q, k, v, attn_mask, causal, scale, lse, grad, bias_grad, deterministic,
-      kernel, target):
+      kernel, target, window=None):
     runtime.check_shapes(q.shape, k.shape, v.shape,
                          None if attn_mask is None else attn_mask.shape,
                          _causal_arg(causal))
@@ -265,39 +283,41 @@ def _attention_backward_op(
         dout: torch.Tensor, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
         attn_mask: torch.Tensor | None, out: torch.Tensor, lse: torch.Tensor,
         causal: str, scale: float | None, bias_grad: bool, deterministic: bool,
-        target: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        target: str, window: list[int] | None = None
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """(dq, dk, dv, dbias) of flashattn_mlir::attention; dbias is empty
     unless bias_grad."""
     return backward(dout, q, k, v, attn_mask, out, lse, causal, scale, bias_grad,
-                    deterministic, target)
+                    deterministic, target, window)
 
 
 @_attention_backward_op.register_fake
 def _(dout, q, k, v, attn_mask, out, lse, causal, scale, bias_grad,
-      deterministic, target):
+      deterministic, target, window=None):
     dbias = (torch.empty_like(attn_mask) if bias_grad
              else q.new_empty((0,)))
     return torch.empty_like(q), torch.empty_like(k), torch.empty_like(v), dbias
 
 
 def _setup_context(ctx, inputs, output):
-    q, k, v, mask, causal, scale, _, _, bias_grad, deterministic, _, target = inputs
+    (q, k, v, mask, causal, scale, _, _, bias_grad, deterministic, _, target,
+     window) = inputs
     out, lse = output
     ctx.save_for_backward(q, k, v, mask, out, lse)
-    ctx.how = (causal, scale, bias_grad, deterministic, target)
+    ctx.how = (causal, scale, bias_grad, deterministic, target, window)
     ctx.mark_non_differentiable(lse)
 
 
 def _op_backward(ctx, dout, _dlse):
     q, k, v, mask, out, lse = ctx.saved_tensors
-    causal, scale, bias_grad, deterministic, target = ctx.how
+    causal, scale, bias_grad, deterministic, target, window = ctx.how
     dq, dk, dv, dbias = torch.ops.flashattn_mlir.attention_backward(
         dout, q, k, v, mask, out, lse, causal, scale, bias_grad, deterministic,
-        target)
+        target, window)
     need = ctx.needs_input_grad
     return (dq if need[0] else None, dk if need[1] else None,
             dv if need[2] else None, dbias if need[3] and bias_grad else None,
-            None, None, None, None, None, None, None, None)
+            None, None, None, None, None, None, None, None, None)
 
 
 _attention_op.register_autograd(_op_backward, setup_context=_setup_context)

@@ -8,20 +8,22 @@ from . import _capi, _checks
 from ._capi import CompileError
 from ._config import TILING_KEYS, default_name, make_config
 from ._stages import run_pipeline
-from .compiler import _clean_remarks, _ttype, cached, compile_module
+from .compiler import (_clean_remarks, _ttype, cached, compile_module,
+                       window_attrs)
 
 
 def make_grad_config(q_shape, k_shape, v_shape, dtype="bf16", causal=False,
                      scale=None, mask=None, mask_shape=None, bias_grad=False,
                      deterministic=False, target="h100", pipeline=None,
-                     **overrides):
+                     window=None, **overrides):
     """compile_backward()'s arguments as a configuration: make_config's
     (without `lse`, which the backward always reads) plus "grad":
     {"bias_grad", "deterministic"}."""
     bias_grad = _checks.boolean("bias_grad", bias_grad)
     deterministic = _checks.boolean("deterministic", deterministic)
     config = make_config(q_shape, k_shape, v_shape, dtype, causal, scale, mask,
-                         mask_shape, False, target, pipeline, **overrides)
+                         mask_shape, False, target, pipeline, window=window,
+                         **overrides)
     if bias_grad and (config["mask"] is None or config["mask"]["kind"] != "bias"):
         raise ValueError("bias_grad=True needs mask='bias': a keep-mask (bool) "
                          "has no gradient")
@@ -58,7 +60,7 @@ def build_grad_mlir(config, tiling=None):
         mask_part = f" mask(%mask : {tm})"
         if config["grad"]["bias_grad"]:
             outs.append(("dbias", tm))
-    attrs = [f"scale = {config['scale']!r} : f32"]
+    attrs = [f"scale = {config['scale']!r} : f32"] + window_attrs(config)
     if config["causal"]:
         attrs.insert(0, "causal")
     if config["grad"]["deterministic"]:
@@ -98,12 +100,12 @@ def select(config, source, explain=False):
 def compile_backward(q_shape, k_shape, v_shape, dtype="bf16", causal=False,
                      scale=None, mask=None, mask_shape=None, bias_grad=False,
                      deterministic=False, target="h100", cache_dir=None,
-                     **overrides):
+                     window=None, **overrides):
     """Compiles the backward of compile()'s attention for the GPU; see
     docs/Python.md ("Training").
 
     The arguments are compile()'s (without `lse`: the backward reads the
-    forward's logsumexp), plus `bias_grad` (with mask='bias': also compute
+    forward's logsumexp; `window` as the forward's), plus `bias_grad` (with mask='bias': also compute
     dBias, in the bias's own shape, summed over its broadcast dimensions)
     and `deterministic` (a result bit-identical run to run; the SIMT
     kernels compute dQ in a separate pass without atomics, so every backward
@@ -115,7 +117,7 @@ def compile_backward(q_shape, k_shape, v_shape, dtype="bf16", causal=False,
                 if _capi.compiler_available() else None)
     config = make_grad_config(q_shape, k_shape, v_shape, dtype, causal, scale,
                               mask, mask_shape, bias_grad, deterministic,
-                              target, pipeline, **overrides)
+                              target, pipeline, window=window, **overrides)
     return cached(config, overrides, cache_dir, grad_name(config), _compile)
 
 

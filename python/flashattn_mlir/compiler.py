@@ -54,7 +54,7 @@ def build_mlir(config, tiling=None):
         args.append(f"%lse: {tl}")
         outs.append("%lse")
         types.append(tl)
-    attrs = [f"scale = {config['scale']!r} : f32"]
+    attrs = [f"scale = {config['scale']!r} : f32"] + window_attrs(config)
     if config["causal"]:
         attrs.insert(0, "causal")
     if tiling:
@@ -69,6 +69,15 @@ def build_mlir(config, tiling=None):
         f" {{{', '.join(attrs)}}} -> {', '.join(types)}\n"
         f"  return {rets} : {', '.join(types)}\n"
         f"}}\n")
+
+
+def window_attrs(config):
+    """The op's `window = #fa.window<...>` attribute text, in a list (empty
+    without a window)."""
+    if not config.get("window"):
+        return []
+    left, right = config["window"]
+    return [f"window = #fa.window<left = {left}, right = {right}>"]
 
 
 _LOC = re.compile(r"^(?:loc\(.*?\)|[^\s:]+:\d+:\d+): (remark|note|warning|error): ",
@@ -117,12 +126,14 @@ def _clean_remarks(text):
 
 def compile(q_shape, k_shape, v_shape, dtype="bf16", causal=False, scale=None,
             mask=None, mask_shape=None, lse=False, target="h100",
-            cache_dir=None, **overrides):
+            cache_dir=None, window=None, **overrides):
     """Compiles one attention for the GPU; see docs/Python.md.
 
     Shapes are [B, H, N, D] (Q: [B, Hq, Nq, D], K: [B, Hkv, Nk, D], V: [B,
     Hkv, Nk, Dv], Hq a multiple of Hkv). `causal` is bottom-right aligned
-    (query i sees key j iff j <= i + Nk - Nq). `mask` is None, 'bias' (an
+    (query i sees key j iff j <= i + Nk - Nq). `window` is None or
+    (left, right): query i sees only keys i' - left <= j <= i' + right,
+    i' = i + Nk - Nq (right 0 with causal; ValueError otherwise). `mask` is None, 'bias' (an
     additive bias in `dtype`) or 'bool' (a keep-mask), of `mask_shape`
     (default [B, Hq, Nq, Nk]; each dimension may be 1). `lse` adds the f32
     logsumexp output [B, Hq, Nq]. Overrides: fa-to-ptx-pipeline options
@@ -140,7 +151,8 @@ def compile(q_shape, k_shape, v_shape, dtype="bf16", causal=False, scale=None,
     pipeline = (_capi.compiler().pipeline_options()
                 if _capi.compiler_available() else None)
     config = make_config(q_shape, k_shape, v_shape, dtype, causal, scale, mask,
-                         mask_shape, lse, target, pipeline, **overrides)
+                         mask_shape, lse, target, pipeline, window=window,
+                         **overrides)
     return cached(config, overrides, cache_dir, default_name(config), _compile)
 
 

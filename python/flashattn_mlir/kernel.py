@@ -173,7 +173,8 @@ def _from_mlir(text, manifest):
                              op["scale"] if op["scale"] is not None
                              else 1.0 / math.sqrt(q[-1]),
                              mask, mask_shape, op["lse"],
-                             target=manifest.get("arch", "h100"))
+                             target=manifest.get("arch", "h100"),
+                             window=op["window"])
     except (TypeError, ValueError):  # dynamic sizes, another element type
         return None, None, None
     return config, op["tiling"], op["schedule"]

@@ -253,7 +253,8 @@ def find_kernel(config, target=None):
                       mask=c["mask"]["kind"] if c["mask"] else None,
                       mask_shape=c["mask"]["shape"] if c["mask"] else None,
                       lse=c["lse"],
-                      target=target or os.environ.get("FLASHATTN_MLIR_TARGET", "h100"))
+                      target=target or os.environ.get("FLASHATTN_MLIR_TARGET", "h100"),
+                      window=c.get("window"))
     register(kernel)
     return kernel
 
@@ -286,7 +287,8 @@ def find_grad_kernel(config, bias_grad, deterministic, target=None):
     kw = dict(mask=c["mask"]["kind"] if c["mask"] else None,
               mask_shape=c["mask"]["shape"] if c["mask"] else None,
               bias_grad=bias_grad, deterministic=deterministic,
-              target=target or os.environ.get("FLASHATTN_MLIR_TARGET", "h100"))
+              target=target or os.environ.get("FLASHATTN_MLIR_TARGET", "h100"),
+              window=c.get("window"))
     args = (c["q_shape"], c["k_shape"], c["v_shape"], c["dtype"], c["causal"],
             c["scale"])
     key = semantic_key(make_grad_config(*args, **kw))
@@ -361,7 +363,7 @@ def _check_alignment(kernel, buffers, names):
 
 def attention(q, k, v, causal=False, scale=None, kernel=None, attn_mask=None,
               out=None, target=None, return_lse=False, lse_out=None,
-              deterministic=False):
+              deterministic=False, window=None):
     """softmax(q k^T * scale [+ mask]) v on the GPU, with the meaning of
     torch.nn.functional.scaled_dot_product_attention(q, k, v,
     attn_mask=attn_mask, is_causal=causal, scale=scale, enable_gqa=True):
@@ -375,6 +377,11 @@ def attention(q, k, v, causal=False, scale=None, kernel=None, attn_mask=None,
     * causal=True is torch's is_causal, which is top-left aligned; for Nq
       != Nk it is refused. causal='bottom_right' is fa.attention's own mask
       (query i sees key j iff j <= i + Nk - Nq, FlashAttention-2's).
+    * window=(left, right): a sliding window (fa.attention's #fa.window):
+      query i sees only keys i' - left <= j <= i' + right, i' = i + Nk - Nq
+      (bottom-right aligned, as causal='bottom_right'); with causal, right
+      must be 0. Key blocks outside every row's window are never loaded.
+      ValueError for a window that is not a pair of extents >= 0.
     * attn_mask: a keep-mask (bool; True keeps; a torch uint8 mask is read
       as mask != 0) or an additive bias of q's dtype, broadcastable to [B,
       Hq, Nq, Nk] with 4 dimensions.
@@ -397,7 +404,7 @@ def attention(q, k, v, causal=False, scale=None, kernel=None, attn_mask=None,
     Errors (wrong device, dtype, shape, strides, no kernel) raise
     ValueError/TypeError/KernelNotFoundError before anything runs.
     """
-    check_flags(causal, scale, kernel, target, return_lse, deterministic)
+    check_flags(causal, scale, kernel, target, return_lse, deterministic, window)
     tensors = (q, k, v) if attn_mask is None else (q, k, v, attn_mask)
     if all(type(t).__module__.startswith("torch") for t in tensors):
         from . import autograd  # torch is there
@@ -405,7 +412,7 @@ def attention(q, k, v, causal=False, scale=None, kernel=None, attn_mask=None,
             # The launch-plan path (autograd.py): the custom op under
             # torch.compile, else the kernels directly.
             return autograd.attention(q, k, v, attn_mask, causal, scale, kernel,
-                                      target, return_lse, deterministic)
+                                      target, return_lse, deterministic, window)
         if autograd.wants_grad(tensors):
             raise ValueError("out= and lse_out= are not differentiable: leave "
                              "them out when an input requires grad")
@@ -418,7 +425,7 @@ def attention(q, k, v, causal=False, scale=None, kernel=None, attn_mask=None,
     if lse_out is not None and not return_lse:
         raise ValueError("lse_out= needs return_lse=True")
     bq, bk, bv, bm, config = check_call(q, k, v, attn_mask, causal, scale,
-                                        return_lse, stream)
+                                        return_lse, stream, window)
     B, Hq, Nq, _ = bq.shape
     Dv = bv.shape[3]
 
@@ -441,7 +448,8 @@ def attention(q, k, v, causal=False, scale=None, kernel=None, attn_mask=None,
     return (out, lse_out) if return_lse else out
 
 
-def check_flags(causal, scale, kernel, target, return_lse, deterministic):
+def check_flags(causal, scale, kernel, target, return_lse, deterministic,
+                window=None):
     """attention()'s arguments that are not tensors, before any tensor is
     read."""
     if isinstance(causal, str):
@@ -450,6 +458,7 @@ def check_flags(causal, scale, kernel, target, return_lse, deterministic):
         raise TypeError(f"causal must be False, True or 'bottom_right', got {causal!r}")
     _checks.boolean("return_lse", return_lse)
     _checks.boolean("deterministic", deterministic)
+    _checks.window("window", window, bool(causal))
     if kernel is not None and not isinstance(kernel, Kernel):
         raise TypeError(f"kernel must be a Kernel (compile(), load()), got {kernel!r}")
     if target is not None:
@@ -488,9 +497,11 @@ def check_shapes(q, k, v, mask, causal):
                              f"{(B, Hq, Nq, Nk)}")
 
 
-def check_call(q, k, v, attn_mask, causal, scale, return_lse, stream):
+def check_call(q, k, v, attn_mask, causal, scale, return_lse, stream,
+               window=None):
     """The tensors of a call checked (device, dtype, strides, shapes) and
-    its configuration: (bq, bk, bv, bm or None, config), _Bufs."""
+    its configuration (with `window`, a checked (left, right) or None):
+    (bq, bk, bv, bm or None, config), _Bufs."""
     bq, bk, bv = (_Buf(n, x, stream=stream) for n, x in (("q", q), ("k", k), ("v", v)))
     if not (bq.dtype == bk.dtype == bv.dtype):
         raise TypeError(f"q, k, v dtypes differ: {bq.dtype}, {bk.dtype}, {bv.dtype}")
@@ -512,7 +523,7 @@ def check_call(q, k, v, attn_mask, causal, scale, return_lse, stream):
     check_shapes(bq.shape, bk.shape, bv.shape, bm and bm.shape, causal)
     config = make_config(bq.shape, bk.shape, bv.shape, bq.dtype, bool(causal),
                          scale, mask=mask, mask_shape=bm and bm.shape,
-                         lse=return_lse)
+                         lse=return_lse, window=window)
     return bq, bk, bv, bm, config
 
 

@@ -35,11 +35,15 @@ def scores(cfg, q, k, mask):
     if mask is not None:
         s = s + mask.double() if mask.dtype != torch.bool else \
             s.masked_fill(~mask, float("-inf"))
+    nq, nk = q.shape[2], k.shape[2]
+    i = torch.arange(nq)[:, None]
+    j = torch.arange(nk)[None, :]
     if cfg["causal"]:
-        nq, nk = q.shape[2], k.shape[2]
-        i = torch.arange(nq)[:, None]
-        j = torch.arange(nk)[None, :]
         s = s.masked_fill(j > i + nk - nq, float("-inf"))
+    if cfg.get("window"):
+        left, right = cfg["window"]
+        s = s.masked_fill((j < i + nk - nq - left) | (j > i + nk - nq + right),
+                          float("-inf"))
     return s
 
 

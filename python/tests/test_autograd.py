@@ -24,9 +24,10 @@ def fake(monkeypatch):
     return install(monkeypatch)
 
 
-def reference(q, k, v, mask, causal, scale=None):
+def reference(q, k, v, mask, causal, scale=None, window=None):
     """The same attention in float64 through torch's autograd."""
-    cfg = {"scale": scale or q.shape[-1] ** -0.5, "causal": causal}
+    cfg = {"scale": scale or q.shape[-1] ** -0.5, "causal": causal,
+           "window": window}
     s = scores(cfg, q, k, mask)
     # A row that sees no key gives 0 (torch's softmax gives NaN).
     seen = torch.isfinite(s).any(-1, keepdim=True)
@@ -50,7 +51,7 @@ def check(q, k, v, mask=None, causal=False, **kw):
     ours = torch.autograd.grad(out, inputs, dout)
     copies = [t.detach().double().requires_grad_(t.requires_grad)
               if t is not None and t.dtype != torch.bool else t for t in (q, k, v, mask)]
-    ref = reference(*copies, bool(causal), kw.get("scale"))
+    ref = reference(*copies, bool(causal), kw.get("scale"), kw.get("window"))
     theirs = torch.autograd.grad(ref, [c for c in copies if c is not None and
                                        c.dtype != torch.bool and c.requires_grad],
                                  dout.double())
@@ -70,6 +71,19 @@ def test_gqa_causal(fake):
     # The backward reads q, k, v, the forward's O and lse, then dO.
     assert bbufs[:3] == fbufs[:3] and bbufs[3:4] == [out.data_ptr()]
     assert bbufs[5] == fbufs[4]  # lse
+
+
+def test_sliding_window(fake):
+    """window= reaches both kernels: the forward's and the backward's
+    configurations carry it (the fake runtime applies it), and the
+    gradients are the window's."""
+    q, k, v = leaves((1, 4, 40, 16), (1, 2, 40, 16), (1, 2, 40, 16))
+    check(q, k, v, window=(5, 3))
+    (fwd, _), (bwd, _) = fake.launches
+    assert fwd["window"] == [5, 3] and bwd["window"] == [5, 3]
+    q, k, v = leaves((1, 2, 24, 16), (1, 2, 40, 16), (1, 2, 40, 16))
+    check(q, k, v, causal="bottom_right", window=(7, 0))
+    assert fake.launches[-1][0]["window"] == [7, 0]
 
 
 def test_bottom_right_nq_ne_nk(fake):

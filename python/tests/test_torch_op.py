@@ -124,6 +124,19 @@ def test_compile_bias_grad_and_lse(fake):
     assert fake.launches[-1][0]["grad"]["bias_grad"]
 
 
+def test_compile_sliding_window(fake):
+    """window= reaches the custom ops (forward and backward) under
+    torch.compile as it does eagerly."""
+    q, k, v = leaves((1, 2, 24, 32), (1, 2, 40, 32), (1, 2, 40, 32))
+
+    def windowed(q, k, v):
+        return fa.attention(q, k, v, causal="bottom_right", window=(6, 0))
+
+    _compare(windowed, [q, k, v], "aot_eager")
+    assert fake.launches[-1][0]["window"] == [6, 0]
+    assert fake.launches[-1][0]["grad"]
+
+
 def test_compile_no_grad_and_keep_mask(fake):
     q, k, v = leaves((1, 2, 16, 32), (1, 2, 16, 32), (1, 2, 16, 32), grad=False)
     keep = torch.rand(1, 1, 16, 16, generator=torch.Generator().manual_seed(4)) < 0.7

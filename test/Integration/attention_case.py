@@ -38,6 +38,9 @@ def parse_args(argv):
     p.add_argument("--dv", type=int, default=0, help="0 means d")
     p.add_argument("--dtype", choices=["f32", "f16", "bf16"], default="f32")
     p.add_argument("--causal", action="store_true")
+    p.add_argument("--window", default="",
+                   help="left,right: a #fa.window (keys i' - left .. "
+                        "i' + right)")
     p.add_argument("--scale", type=float, default=0.0, help="0 means 1/sqrt(d)")
     p.add_argument("--mask", choices=["none", "bias", "bool", "bias-row",
                                       "bias-full", "bias-key", "bias-query"],
@@ -194,12 +197,17 @@ ADVERSARIAL = {
 # --- References -------------------------------------------------------------
 
 def visible(a):
-    """[Nq, Nk] bool: causal visibility, bottom-right aligned."""
+    """[Nq, Nk] bool: causal and window visibility, bottom-right aligned."""
     i = np.arange(a.nq)[:, None]
     j = np.arange(a.nk)[None, :]
-    if not a.causal:
-        return np.ones((a.nq, a.nk), dtype=bool)
-    return j <= i + (a.nk - a.nq)
+    keep = np.ones((a.nq, a.nk), dtype=bool)
+    diag = i + (a.nk - a.nq)
+    if a.causal:
+        keep &= j <= diag
+    if a.window:
+        left, right = (int(x) for x in a.window.split(","))
+        keep &= (j >= diag - left) & (j <= diag + right)
+    return keep
 
 
 def masked_scores(a, q, k, mask, dt, rnd):
@@ -362,6 +370,9 @@ def attr_text(a):
     attrs = []
     if a.causal:
         attrs.append("causal")
+    if a.window:
+        left, right = a.window.split(",")
+        attrs.append(f"window = #fa.window<left = {left}, right = {right}>")
     if a.scale:
         text = repr(float(a.scale))
         if "." not in text:  # MLIR wants 1.0e+30, not 1e+30

@@ -89,6 +89,12 @@ struct AttentionProblem {
   /// Bottom-right aligned causal mask: query i sees key j iff
   /// j <= i + seqLenKV - seqLenQ.
   bool causal = false;
+  /// A sliding window (#fa.window): query i sees only keys
+  /// i' - windowLeft <= j <= i' + windowRight, i' = i + seqLenKV - seqLenQ;
+  /// the blocks outside every row's window are not computed.
+  bool window = false;
+  int64_t windowLeft = 0;
+  int64_t windowRight = 0;
   /// Bytes per score element of a mask/bias operand read for every computed
   /// tile (0 when there is none).
   int64_t maskElementBytes = 0;

@@ -45,9 +45,19 @@ int64_t registersPerThread(const Tiling &tiling,
 
 /// Number of kv-blocks that q-block `qBlock` computes: all of them without a
 /// causal mask; with one, those whose first key is visible to the q-block's
-/// last row (j <= i + Nk - Nq).
+/// last row (j <= i + Nk - Nq); with a window, those from the block of its
+/// first row's first key (firstKVBlock) to that of its last row's last.
 int64_t visibleKVBlocks(int64_t qBlock, const Tiling &tiling,
                         const AttentionProblem &problem);
+/// The first kv-block q-block `qBlock` computes: 0, or with a window the
+/// block of key max(0, qBlock * block_q + Nk - Nq - left).
+int64_t firstKVBlock(int64_t qBlock, const Tiling &tiling,
+                     const AttentionProblem &problem);
+/// The (q-block, kv-block) pairs the kernels compute over all pairs of the
+/// tiling, in (0, 1]: what `explain` reports as the density (causal and
+/// windowed attention skip the blocks no row sees).
+double computedBlockDensity(const Tiling &tiling,
+                            const AttentionProblem &problem);
 
 /// HBM traffic of the whole attention, FlashAttention Theorem 2 accounting:
 /// Q read and O written once; K and V read once per q-block (only the kv

@@ -26,17 +26,38 @@ using namespace mlir::fa::detail;
 /// share K/V through L2.
 static constexpr int64_t kL2WindowBlocks = 16;
 
-int64_t mlir::fa::visibleKVBlocks(int64_t qBlock, const Tiling &t,
-                                  const AttentionProblem &p) {
+int64_t mlir::fa::firstKVBlock(int64_t qBlock, const Tiling &t,
+                               const AttentionProblem &p) {
+  if (!p.window)
+    return 0;
+  // The q-block's first row sees keys from its diagonal less the left
+  // extent; every later row from further right.
+  int64_t firstKey =
+      qBlock * t.blockQ + p.seqLenKV - p.seqLenQ - p.windowLeft;
+  return std::max<int64_t>(llvm::divideFloorSigned(firstKey, t.blockKV), 0);
+}
+
+/// The end of the kv-blocks q-block `qBlock` computes.
+static int64_t kvBlockEnd(int64_t qBlock, const Tiling &t,
+                          const AttentionProblem &p) {
   int64_t numKVBlocks = llvm::divideCeil(p.seqLenKV, t.blockKV);
-  if (!p.causal)
+  if (!p.causal && !p.window)
     return numKVBlocks;
-  // The q-block's last row i sees keys j <= i + Nk - Nq (bottom-right).
+  // The q-block's last row i sees keys j <= i + Nk - Nq (+ the window's
+  // right extent; bottom-right).
   int64_t lastRow = std::min((qBlock + 1) * t.blockQ, p.seqLenQ) - 1;
   int64_t lastKey = lastRow + p.seqLenKV - p.seqLenQ;
+  if (p.window)
+    lastKey += p.windowRight;
   if (lastKey < 0)
     return 0;
   return std::min(lastKey / t.blockKV + 1, numKVBlocks);
+}
+
+int64_t mlir::fa::visibleKVBlocks(int64_t qBlock, const Tiling &t,
+                                  const AttentionProblem &p) {
+  return std::max<int64_t>(
+      kvBlockEnd(qBlock, t, p) - firstKVBlock(qBlock, t, p), 0);
 }
 
 namespace {
@@ -64,27 +85,84 @@ struct ClampedFloor {
 };
 } // namespace
 
+/// The end of the kv-blocks that need no mask for the q-block at row
+/// `qBase` (FlashAttention-2's split): block j ends within Nk and (causal
+/// or windowed) its last key is in the window of the q-block's first row.
+static int64_t unmaskedBlockEnd(int64_t qBase, const Tiling &t,
+                                const AttentionProblem &p) {
+  int64_t end = p.seqLenKV / t.blockKV;
+  if (p.causal || p.window)
+    end = std::min(end, llvm::divideFloorSigned(
+                            qBase + p.seqLenKV - p.seqLenQ + 1 +
+                                (p.window ? p.windowRight : 0),
+                            t.blockKV));
+  return end;
+}
+
 /// The counts of q-block `i` alone.
 static BlockCounts countOneBlock(int64_t i, const Tiling &t,
                                  const AttentionProblem &p) {
   BlockCounts counts;
-  int64_t blocks = visibleKVBlocks(i, t, p);
-  int64_t rows = std::min(blocks * t.blockKV, p.seqLenKV);
-  int64_t qRows = std::min((i + 1) * t.blockQ, p.seqLenQ) - i * t.blockQ;
+  int64_t begin = firstKVBlock(i, t, p);
+  int64_t end = kvBlockEnd(i, t, p);
+  int64_t blocks = std::max<int64_t>(end - begin, 0);
+  int64_t rows = std::max<int64_t>(
+      std::min(end * t.blockKV, p.seqLenKV) - begin * t.blockKV, 0);
+  int64_t lastRow = std::min((i + 1) * t.blockQ, p.seqLenQ) - 1;
+  int64_t qRows = lastRow + 1 - i * t.blockQ;
   counts.kvRows = rows;
   counts.tiles = blocks;
   counts.maskElements = qRows * rows;
-  // The kernel's split (FlashAttention-2's): block j needs no mask iff it
-  // ends within Nk and, causal, its last key is visible to the q-block's
-  // first row.
-  int64_t maskStart = p.seqLenKV / t.blockKV;
-  if (p.causal)
-    maskStart = std::min(
-        maskStart, llvm::divideFloorSigned(
-                       i * t.blockQ + p.seqLenKV - p.seqLenQ + 1, t.blockKV));
+  // The kernel's split (FlashAttention-2's): the blocks [fullStart,
+  // maskStart) need no mask; with a window fullStart is the first block
+  // whose first key is in the window of the q-block's last row.
+  int64_t maskStart = unmaskedBlockEnd(i * t.blockQ, t, p);
+  int64_t fullStart = begin;
+  if (p.window)
+    fullStart = std::max(
+        fullStart, llvm::divideCeilSigned(lastRow + p.seqLenKV - p.seqLenQ -
+                                              p.windowLeft,
+                                          t.blockKV));
+  int64_t full = std::max<int64_t>(std::min(maskStart, end) - fullStart, 0);
   if (p.maskElementBytes > 0)
-    maskStart = 0;
-  counts.maskedTiles = blocks - std::clamp<int64_t>(maskStart, 0, blocks);
+    full = 0;
+  counts.maskedTiles = blocks - full;
+  return counts;
+}
+
+/// countBlocks for a window, over q-blocks [0, n) (all full ones): every
+/// count is a sum of ClampedFloor functions of the q-block (begin, end and
+/// the full blocks' bounds of countOneBlock).
+static BlockCounts countWindowBlocks(int64_t n, const Tiling &t,
+                                     const AttentionProblem &p) {
+  int64_t bq = t.blockQ, bkv = t.blockKV;
+  int64_t numKVBlocks = llvm::divideCeil(p.seqLenKV, bkv);
+  int64_t shift = p.seqLenKV - p.seqLenQ;
+  int64_t left = p.windowLeft, right = p.windowRight;
+  // begin(i) = floor((i Bq + shift - L) / Bkv), end(i) = floor((i Bq + Bq -
+  // 1 + shift + R) / Bkv) + 1, both clamped to [0, numKVBlocks].
+  ClampedFloor begin{bq, shift - left, bkv, numKVBlocks};
+  ClampedFloor end{bq, bq - 1 + shift + right + bkv, bkv, numKVBlocks};
+  BlockCounts counts;
+  counts.tiles = end.sum(n) - begin.sum(n);
+  counts.kvRows = counts.tiles * bkv -
+                  end.countAtHi(n) * (numKVBlocks * bkv - p.seqLenKV);
+  counts.maskElements = bq * counts.kvRows;
+  // Full blocks: maskStart(i) - fullStart(i) where positive, fullStart =
+  // ceil((i Bq + Bq - 1 + shift - L) / Bkv) (>= begin). With the same slope,
+  // the difference is <= 0 everywhere when maskStart's offset is below
+  // fullStart's; otherwise it is >= 0 until fullStart passes Nk / Bkv
+  // (maskStart's clamp), and negative after.
+  int64_t unmaskedEnd = p.seqLenKV / bkv;
+  ClampedFloor maskStart{bq, shift + 1 + right, bkv, unmaskedEnd};
+  ClampedFloor fullStart{bq, bq - 1 + shift - left + bkv - 1, bkv,
+                         numKVBlocks};
+  int64_t full = 0;
+  if (p.maskElementBytes == 0 && maskStart.b >= fullStart.b) {
+    int64_t upTo = fullStart.firstReaching((unmaskedEnd + 1) * bkv, n);
+    full = maskStart.sum(upTo) - fullStart.sum(upTo);
+  }
+  counts.maskedTiles = counts.tiles - full;
   return counts;
 }
 
@@ -95,6 +173,14 @@ BlockCounts detail::countBlocks(const Tiling &t, const AttentionProblem &p) {
   int64_t numQBlocks = llvm::divideCeil(p.seqLenQ, t.blockQ);
   BlockCounts counts = countOneBlock(numQBlocks - 1, t, p);
   int64_t n = numQBlocks - 1;
+  if (p.window) {
+    BlockCounts rest = countWindowBlocks(n, t, p);
+    counts.kvRows += rest.kvRows;
+    counts.tiles += rest.tiles;
+    counts.maskElements += rest.maskElements;
+    counts.maskedTiles += rest.maskedTiles;
+    return counts;
+  }
   int64_t numKVBlocks = llvm::divideCeil(p.seqLenKV, t.blockKV);
   int64_t shift = p.seqLenKV - p.seqLenQ;
   // Blocks q-block i < n sees: floor(((i + 1) * Bq - 1 + shift) / Bkv) + 1,
@@ -217,4 +303,11 @@ int64_t detail::dramBytes(const Tiling &t, const AttentionProblem &p,
   double kvDram = kvDramRows * (p.headDim + p.valueHeadDim) * e;
   return std::llround(double(hbm.total()) -
                       (kvTheorem2 - kvDram) * p.kvBlockDensity);
+}
+
+double mlir::fa::computedBlockDensity(const Tiling &t,
+                                      const AttentionProblem &p) {
+  double all = double(llvm::divideCeil(p.seqLenQ, t.blockQ)) *
+               double(llvm::divideCeil(p.seqLenKV, t.blockKV));
+  return double(countBlocks(t, p).tiles) / all;
 }

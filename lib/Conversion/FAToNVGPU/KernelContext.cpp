@@ -108,6 +108,7 @@ KernelContext::KernelContext(AttentionOp op, ImplicitLocOpBuilder &b,
   nTilesS = t.blockKV / 8;
   nTilesO = dv / 8;
   causal = op.getCausal();
+  window = op.getWindowAttr();
   scale = op.getScaleValue();
 }
 
@@ -141,15 +142,27 @@ void KernelContext::setUpKVRange() {
   Value numKV = arith::CeilDivUIOp::create(b, nk, idx(t.blockKV));
   kvEnd = numKV;
   diagonal = arith::SubIOp::create(b, nk, nq); // Nk - Nq (signed)
-  if (!causal)
+  if (!causal && !window)
     return;
-  Value lastRow = arith::SubIOp::create(
+  lastRow = arith::SubIOp::create(
       b, arith::MinSIOp::create(b, addc(qBase, t.blockQ), nq), one);
   Value lastKey = add(lastRow, diagonal);
+  // A window sees right extent keys past the diagonal (0 with causal).
+  if (window && window.getRight() != 0)
+    lastKey = addc(lastKey, window.getRight());
   Value blocks =
       addc(arith::FloorDivSIOp::create(b, lastKey, idx(t.blockKV)), 1);
   blocks = arith::MaxSIOp::create(b, blocks, idx(0));
   kvEnd = arith::MinSIOp::create(b, blocks, numKV);
+  if (!window)
+    return;
+  // The first row sees keys from qBase + Nk - Nq - left: the blocks before
+  // its block are never loaded; the loops count steps from kvBegin.
+  Value firstKey = addc(add(qBase, diagonal), -window.getLeft());
+  kvBegin = arith::MaxSIOp::create(
+      b, arith::FloorDivSIOp::create(b, firstKey, idx(t.blockKV)), idx(0));
+  kvEnd = arith::MaxSIOp::create(b, arith::SubIOp::create(b, kvEnd, kvBegin),
+                                 idx(0));
 }
 
 scf::ForOp KernelContext::openLoop(Value lb, Value ub, ValueRange init) {

@@ -136,8 +136,12 @@ public:
   /// builder moved into its body, and the ids every part uses.
   void setUpLaunch(Value numQBlocks, Value batchSize, Value smem);
   /// The kv-blocks this q-block visits ([0, kvEnd)): all, or (causal) those
-  /// whose first key some row of the block sees.
+  /// whose first key some row of the block sees; with a window, steps
+  /// [0, kvEnd) of the blocks from kvBegin.
   void setUpKVRange();
+  /// The kv-block of loop step `step`: the step itself, or kvBegin + step
+  /// with a window.
+  Value keyBlock(Value step) { return kvBegin ? add(step, kvBegin) : step; }
   /// The loop-invariant f32 constants of the step.
   void setUpConstants();
   /// An scf.for over kv-blocks [lb, ub) carrying `init`, the builder moved
@@ -155,6 +159,8 @@ public:
   VectorType accType, rowType, pairType;
   int64_t d, dv, rowsPerWarp, mTiles, threads, nTilesS, nTilesO;
   bool causal;
+  /// The #fa.window, or null.
+  WindowAttr window;
   double scale;
 
   // Host side.
@@ -162,9 +168,12 @@ public:
   // The launch.
   gpu::LaunchOp launch;
   Value qBlock, head, batch, tid, lane, warp, kvHead, qBase, warpRow;
-  /// Kv-blocks [0, kvEnd) are visited; Nk - Nq (signed) is the causal
+  /// Kv-blocks [0, kvEnd) are visited (with a window: loop steps, of the
+  /// blocks from kvBegin; null without); Nk - Nq (signed) is the causal
   /// diagonal's offset.
-  Value kvEnd, diagonal;
+  Value kvEnd, diagonal, kvBegin;
+  /// The q-block's last row within Nq (causal or window).
+  Value lastRow;
   /// -inf, 0 and scale * log2(e) in f32; 1 / scale.
   Value negInfF, zeroF, scaleLog2, invScale;
 };
@@ -452,6 +461,9 @@ public:
 
 private:
   Value maskValue(Value row, Value col);
+  /// Whether key `col` lies in the window of the row whose diagonal key is
+  /// `diagonalKey` (row + Nk - Nq).
+  Value inWindow(Value col, Value diagonalKey);
 
   KernelContext &k;
   Value lastRow, lastCol;
@@ -498,16 +510,21 @@ public:
   }
 
   /// The blocks before the first that needs a mask (FlashAttention-2's
-  /// split), and whether each loop is needed.
+  /// split; with a window, the full blocks [fullStart, maskStart) between
+  /// the masked edges), and whether each loop is needed.
   void setUpMaskSplit();
   /// Every loop; returns the final state.
   SmallVector<Value> build(ValueRange init);
 
 private:
   /// One serial step per kv-block in [lb, ub); `masked` adds the masks,
-  /// with `maskFrom` only to blocks j >= maskFrom, under a branch.
+  /// with `maskFrom` only to blocks j >= maskFrom (or, with a window,
+  /// j < fullStart), under a branch.
   scf::ForOp buildSerialLoop(Value lb, Value ub, ValueRange init, bool masked,
                              Value maskFrom = Value());
+  /// setUpMaskSplit's window part: the masked edges around the full
+  /// blocks, in steps.
+  void setUpWindowSplit();
   /// The serial loops: split, or one loop with the masks under a branch.
   SmallVector<Value> buildSerial(SmallVector<Value> state);
   /// The overlapped step of kv-block j >= 1 over [lb, ub).
@@ -527,6 +544,8 @@ private:
   TmaLoads *tmaLoads = nullptr;
   WgmmaMath *wgmmaMath = nullptr;
   Value maskStart;
+  /// With a window: the first step with no key left of any row's window.
+  Value fullStart;
   bool needFull = false, needMasked = false;
 };
 

@@ -62,7 +62,7 @@ static Value commit(ImplicitLocOpBuilder &b, ArrayRef<Value> tokens) {
 
 Value CpAsyncLoads::loadKV(Value block, Value slot) {
   SmallVector<Value> kvTokens;
-  Value rowBase = k.mulc(block, k.t.blockKV);
+  Value rowBase = k.mulc(k.keyBlock(block), k.t.blockKV);
   Value enabled = k.cmp(arith::CmpIPredicate::slt, block, k.kvEnd);
   copyTile(k.op.getKey(), k.kvHead, rowBase, k.nk, enabled, k.t.blockKV, k.d,
            tiles.sK, tiles.kIndices(slot), kvTokens);
@@ -233,7 +233,7 @@ void TmaLoads::loadKV(Value block, Value slot, Value barId, bool withK,
     nvgpu::MBarrierArriveExpectTxOp::create(
         k.b, bars, k.idx(k.t.blockKV * cols * tiles.elementBytes()), barId,
         /*predicate=*/Value());
-    Value row = k.mulc(block, k.t.blockKV);
+    Value row = k.mulc(k.keyBlock(block), k.t.blockKV);
     if (withK)
       loadTile(kMap, tiles.kOffset(slot), k.t.blockKV, k.d, row, k.kvHead,
                barId);

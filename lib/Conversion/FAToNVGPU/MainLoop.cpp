@@ -5,7 +5,9 @@
 //===----------------------------------------------------------------------===//
 //
 // The q-block streams its kv-blocks [0, kvEnd): causal blocks above the
-// diagonal are never visited (the loop bound). The blocks before maskStart
+// diagonal are never visited (the loop bound); with a window the steps
+// start at its first block (kvBegin), so blocks left of it are neither
+// loaded nor computed, and its masked left edge is a loop of its own. The blocks before maskStart
 // need no mask (FlashAttention-2's split); the rest (the causal diagonal,
 // a ragged last block, every block with a mask operand) run with the masks,
 // in a second loop or, with masked_steps = branch, in the same loop under a
@@ -90,6 +92,10 @@ void MainLoop::setUpMaskSplit() {
         arith::FloorDivSIOp::create(b, firstRowEnd, k.idx(k.t.blockKV));
     maskStart = arith::MinSIOp::create(b, maskStart, causalStart);
   }
+  if (k.window) {
+    setUpWindowSplit();
+    return;
+  }
   maskStart = arith::MaxSIOp::create(
       b, arith::MinSIOp::create(b, maskStart, k.kvEnd), k.idx(0));
   // A loop that static sizes leave empty is not built (non-causal with Nk a
@@ -105,6 +111,42 @@ void MainLoop::setUpMaskSplit() {
   needFull = !mask && (k.causal || !staticNk || *staticNk >= k.t.blockKV);
   needMasked =
       mask || k.causal || !staticNk || *staticNk % k.t.blockKV != 0;
+}
+
+void MainLoop::setUpWindowSplit() {
+  // Steps [0, fullStart) and [maskStart, kvEnd) are masked, the full blocks
+  // between them are not: block j is full iff its first key is in the
+  // window of the q-block's last row (j * block_kv >= lastRow + Nk - Nq -
+  // left) and its last key within Nk and in the window of the first row
+  // (maskStart's bound so far; without causal, the window's right edge).
+  ImplicitLocOpBuilder &b = k.b;
+  if (!k.causal) {
+    Value rowEnd =
+        k.addc(k.add(k.qBase, k.diagonal), 1 + k.window.getRight());
+    maskStart = arith::MinSIOp::create(
+        b, maskStart,
+        arith::FloorDivSIOp::create(b, rowEnd, k.idx(k.t.blockKV)));
+  }
+  Value lastLeft = k.addc(k.add(k.lastRow, k.diagonal), -k.window.getLeft());
+  fullStart = arith::CeilDivSIOp::create(b, lastLeft, k.idx(k.t.blockKV));
+  // In steps from kvBegin, clamped: 0 <= fullStart <= maskStart <= kvEnd.
+  fullStart = arith::MaxSIOp::create(
+      b,
+      arith::MinSIOp::create(
+          b, arith::SubIOp::create(b, fullStart, k.kvBegin), k.kvEnd),
+      k.idx(0));
+  maskStart = arith::MaxSIOp::create(
+      b,
+      arith::MinSIOp::create(
+          b, arith::SubIOp::create(b, maskStart, k.kvBegin), k.kvEnd),
+      fullStart);
+  bool mask = static_cast<bool>(k.op.getMask());
+  if (mask) {
+    fullStart = k.idx(0);
+    maskStart = k.idx(0);
+  }
+  needFull = !mask;
+  needMasked = true;
 }
 
 scf::ForOp MainLoop::buildSerialLoop(Value lb, Value ub, ValueRange init,
@@ -127,9 +169,12 @@ scf::ForOp MainLoop::buildSerialLoop(Value lb, Value ub, ValueRange init,
       slot, turns ? std::function<void()>([&] { turns->pass(); }) : nullptr);
   if (masked && maskFrom) {
     SmallVector<Type> types(s.size(), k.accType);
-    auto branch = scf::IfOp::create(
-        b, types, k.cmp(arith::CmpIPredicate::sge, j, maskFrom),
-        /*withElseRegion=*/true);
+    Value needsMask = k.cmp(arith::CmpIPredicate::sge, j, maskFrom);
+    if (fullStart)
+      needsMask = arith::OrIOp::create(
+          b, needsMask, k.cmp(arith::CmpIPredicate::slt, j, fullStart));
+    auto branch = scf::IfOp::create(b, types, needsMask,
+                                    /*withElseRegion=*/true);
     {
       OpBuilder::InsertionGuard ifGuard(b);
       b.setInsertionPointToStart(&branch.getThenRegion().front());
@@ -160,9 +205,16 @@ SmallVector<Value> MainLoop::buildSerial(SmallVector<Value> state) {
     state.assign(both.getResults().begin(), both.getResults().end());
     return state;
   }
+  // A window's masked left edge comes first.
+  if (fullStart && needFull) {
+    scf::ForOp edge = buildSerialLoop(k.idx(0), fullStart, state,
+                                      /*masked=*/true);
+    state.assign(edge.getResults().begin(), edge.getResults().end());
+  }
   if (needFull) {
     scf::ForOp full = buildSerialLoop(
-        k.idx(0), needMasked ? maskStart : k.kvEnd, state, /*masked=*/false);
+        fullStart ? fullStart : k.idx(0), needMasked ? maskStart : k.kvEnd,
+        state, /*masked=*/false);
     state.assign(full.getResults().begin(), full.getResults().end());
   }
   if (needMasked) {
@@ -319,8 +371,16 @@ SmallVector<Value> MainLoop::buildOverlapped(ValueRange init) {
   }
   state.assign(first.getResults().begin(), first.getResults().end());
   Value split = arith::MaxSIOp::create(b, maskStart, k.one);
+  // A window's masked left edge (after block 0) comes first.
+  Value fullFrom = k.one;
+  if (fullStart && needFull) {
+    fullFrom = arith::MaxSIOp::create(b, fullStart, k.one);
+    scf::ForOp edge =
+        buildOverlapLoop(k.one, fullFrom, state, /*masked=*/true);
+    state.assign(edge.getResults().begin(), edge.getResults().end());
+  }
   if (needFull) {
-    scf::ForOp full = buildOverlapLoop(k.one, needMasked ? split : k.kvEnd,
+    scf::ForOp full = buildOverlapLoop(fullFrom, needMasked ? split : k.kvEnd,
                                        state, /*masked=*/false);
     state.assign(full.getResults().begin(), full.getResults().end());
   }

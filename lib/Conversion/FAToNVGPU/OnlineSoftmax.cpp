@@ -46,10 +46,25 @@ Value OnlineSoftmax::maskValue(Value row, Value col) {
   return arith::ExtFOp::create(k.b, k.f32, v);
 }
 
+Value OnlineSoftmax::inWindow(Value col, Value diagonalKey) {
+  // diagonalKey - left <= col <= diagonalKey + right (causal checks the
+  // right edge, its right extent is 0).
+  ImplicitLocOpBuilder &b = k.b;
+  Value keep = k.cmp(arith::CmpIPredicate::sge, col,
+                     k.addc(diagonalKey, -k.window.getLeft()));
+  if (!k.causal)
+    keep = arith::AndIOp::create(
+        b, keep,
+        k.cmp(arith::CmpIPredicate::sle, col,
+              k.addc(diagonalKey, k.window.getRight())));
+  return keep;
+}
+
 SmallVector<Value> OnlineSoftmax::maskScores(ArrayRef<Value> s, Value j) {
   ImplicitLocOpBuilder &b = k.b;
   SmallVector<Value> maskedS;
-  Value colBase = k.add(k.mulc(j, k.t.blockKV), k.mulc(k.remc(k.lane, 4), 2));
+  Value colBase =
+      k.add(k.mulc(k.keyBlock(j), k.t.blockKV), k.mulc(k.remc(k.lane, 4), 2));
   Value rowBase = k.add(k.add(k.qBase, k.warpRow), k.divc(k.lane, 4));
   bool hasMask = static_cast<bool>(k.op.getMask());
   for (int64_t mi = 0; mi < k.mTiles; ++mi) {
@@ -65,6 +80,8 @@ SmallVector<Value> OnlineSoftmax::maskScores(ArrayRef<Value> s, Value j) {
           if (k.causal)
             keep = arith::AndIOp::create(
                 b, keep, k.cmp(arith::CmpIPredicate::sle, col, limit));
+          if (k.window)
+            keep = arith::AndIOp::create(b, keep, inWindow(col, limit));
           Value score = k.element(frag, r, cc);
           if (hasMask) {
             Value m = maskValue(row, col);

@@ -207,3 +207,29 @@ func.func @one_block(%q: tensor<1x1x16x16xf32>, %o: tensor<1x1x16x16xf32>) -> te
        {tiling = #fa.tiling<block_q = 64, block_kv = 64, stages = 1, warps = 4>} -> tensor<1x1x16x16xf32>
   return %r : tensor<1x1x16x16xf32>
 }
+
+// -----
+
+// A window of 100 keys left and 20 right: q-block qb (rows 64 qb ..
+// 64 qb + 63) visits the kv blocks from that of key 64 qb - 100, i.e.
+// max(2 qb - 4, 0), to the one of key 64 qb + 63 + 20: the blocks outside
+// are never loaded; the score tile masks both edges.
+// CHECK-DAG: #[[KVEND:.+]] = affine_map<(d0) -> (d0 * 64 + 84, 1024)>
+// CHECK-DAG: #[[KVBEGIN:.+]] = affine_map<(d0) -> (d0 * 2 - 4, 0)>
+// CHECK-LABEL: func.func @window
+// CHECK: scf.forall (%{{.+}}, %{{.+}}, %[[QB:.+]]) in (1, 2, 16)
+// CHECK: %[[END:.+]] = affine.min #[[KVEND]](%[[QB]])
+// CHECK: %[[BEGIN:.+]] = affine.max #[[KVBEGIN]](%[[QB]])
+// CHECK: scf.for %{{.+}} = %[[BEGIN]] to %{{.+}} step
+// CHECK: linalg.generic
+// CHECK: arith.cmpi sge
+// CHECK: arith.cmpi sle
+func.func @window(%q: tensor<1x2x1024x64xf16>, %k: tensor<1x2x1024x64xf16>,
+                  %v: tensor<1x2x1024x64xf16>, %o: tensor<1x2x1024x64xf16>)
+    -> tensor<1x2x1024x64xf16> {
+  %r = fa.attention ins(%q, %k, %v : tensor<1x2x1024x64xf16>, tensor<1x2x1024x64xf16>, tensor<1x2x1024x64xf16>)
+       outs(%o : tensor<1x2x1024x64xf16>)
+       {window = #fa.window<left = 100, right = 20>, tiling = #fa.tiling<block_q = 64, block_kv = 32, stages = 2, warps = 4>}
+       -> tensor<1x2x1024x64xf16>
+  return %r : tensor<1x2x1024x64xf16>
+}

@@ -102,3 +102,23 @@ module attributes {transform.with_named_sequence} {
     transform.yield
   }
 }
+
+// -----
+
+func.func @window_rows_without_causal(%q: tensor<1x2x16x8xf32>, %k: tensor<1x2x16x8xf32>,
+    %v: tensor<1x2x16x8xf32>, %o: tensor<1x2x16x8xf32>) -> tensor<1x2x16x8xf32> {
+  // expected-error @below {{'fa.attention' op cannot be tiled: a window without causal is aligned to the last query row: the query rows are not tiled}}
+  // expected-error @below {{faild to tile operation}}
+  // expected-error @below {{failed to generate tiling loops}}
+  %r = fa.attention ins(%q, %k, %v : tensor<1x2x16x8xf32>, tensor<1x2x16x8xf32>, tensor<1x2x16x8xf32>)
+       outs(%o : tensor<1x2x16x8xf32>) {window = #fa.window<left = 3, right = 2>} -> tensor<1x2x16x8xf32>
+  return %r : tensor<1x2x16x8xf32>
+}
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %a = transform.structured.match ops{["fa.attention"]} in %root : (!transform.any_op) -> !transform.any_op
+    %t, %l = transform.structured.tile_using_for %a tile_sizes [0, 0, 8]
+        : (!transform.any_op) -> (!transform.any_op, !transform.any_op)
+    transform.yield
+  }
+}

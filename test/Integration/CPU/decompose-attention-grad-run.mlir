@@ -44,6 +44,16 @@
 // RUN: %attn-grad-case run --dtype bf16 --nq 17 --causal --mask bool --masked-rows 3 --d 32 --seed 20 | FileCheck %s
 // RUN: %attn-grad-case run --dtype f16 --hq 2 --nq 9 --nk 20 --mask bias-row --dbias --dynamic --seed 21 | FileCheck %s
 // RUN: %attn-grad-case run --dtype f16 --nq 1 --nk 5 --seed 22 | FileCheck %s
+// Sliding windows (#fa.window): with and without causal, Nq != Nk, a
+// window wider than N, the diagonal only, rows that see no key, a bias
+// gradient under a window.
+// RUN: %attn-grad-case run --nq 19 --window 4,2 --seed 23 | FileCheck %s
+// RUN: %attn-grad-case run --nq 17 --causal --window 3,0 --seed 24 | FileCheck %s
+// RUN: %attn-grad-case run --hq 4 --hkv 2 --nq 9 --nk 23 --window 2,5 --seed 25 | FileCheck %s
+// RUN: %attn-grad-case run --nq 23 --nk 9 --causal --window 2,0 --seed 26 | FileCheck %s
+// RUN: %attn-grad-case run --nq 11 --window 50,50 --seed 27 | FileCheck %s
+// RUN: %attn-grad-case run --nq 12 --window 0,0 --seed 28 | FileCheck %s
+// RUN: %attn-grad-case run --b 2 --hq 2 --nq 13 --nk 21 --mask bias --dbias --window 5,1 --seed 29 | FileCheck %s
 
 // CHECK-NOT: FAIL
 // CHECK: PASSED

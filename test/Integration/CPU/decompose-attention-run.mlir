@@ -29,6 +29,18 @@
 // RUN: %attn-case run --dtype bf16 --nq 17 --causal --mask bool --masked-rows 3 --lse --seed 14 | FileCheck %s
 // RUN: %attn-case run --dtype f16 --hq 2 --nq 9 --nk 20 --mask bias-row --dynamic --lse --seed 15 | FileCheck %s
 // RUN: %attn-case run --dtype f16 --nq 1 --nk 5 --seed 16 | FileCheck %s
+// Sliding windows (#fa.window): with and without causal, Nq != Nk both
+// ways (bottom-right aligned), windows wider than N, the diagonal only
+// (0, 0), rows that see no key, with a keep-mask, GQA.
+// RUN: %attn-case run --nq 23 --window 4,2 --lse --seed 18 | FileCheck %s
+// RUN: %attn-case run --nq 23 --causal --window 5,0 --lse --seed 19 | FileCheck %s
+// RUN: %attn-case run --nq 9 --nk 27 --window 3,1 --lse --seed 20 | FileCheck %s
+// RUN: %attn-case run --nq 27 --nk 9 --causal --window 2,0 --lse --seed 21 | FileCheck %s
+// RUN: %attn-case run --nq 12 --window 100,100 --lse --seed 22 | FileCheck %s
+// RUN: %attn-case run --nq 12 --window 0,0 --lse --seed 23 | FileCheck %s
+// RUN: %attn-case run --nq 16 --nk 5 --window 1,0 --lse --seed 24 | FileCheck %s
+// RUN: %attn-case run --b 2 --hq 4 --hkv 2 --nq 17 --window 6,3 --mask bool --masked-rows 2 --lse --dtype bf16 --seed 25 | FileCheck %s
+// RUN: %attn-case run --nq 19 --nk 30 --window 7,2 --dynamic --lse --seed 26 | FileCheck %s
 // The tiling attribute does not change the reference semantics.
 // RUN: %attn-case run --nq 20 --tiling 16,8,2,4 --causal --seed 17 | FileCheck %s
 

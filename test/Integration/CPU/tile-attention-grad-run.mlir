@@ -52,6 +52,16 @@
 // RUN: %attn-grad-case run --passes="--fa-set-target=target=a100 --fa-select-tiling --fa-tile-attention" --b 2 --hq 4 --hkv 2 --nq 29 --nk 37 --causal --mask bias --dbias --seed 25 | FileCheck %s
 // RUN: %attn-grad-case run --passes="--fa-set-target=target=a10 --fa-select-tiling=deterministic --fa-tile-attention" --dtype bf16 --hq 2 --nq 70 --nk 100 --d 32 --dv 16 --causal --seed 26 | FileCheck %s
 // RUN: %attn-grad-case run --passes="--fa-tile-attention=tile-memory-space=0" --tiling 16,8,1,4 --nq 20 --causal --seed 24 | FileCheck %s
+// Sliding windows: the dQ nest visits the key blocks of the q-block's
+// window, the dK/dV nest the query blocks that see the key block; with and
+// without causal, Nq != Nk, windows wider than N, (0, 0), a bias gradient.
+// RUN: %attn-grad-case run --passes="--fa-tile-attention" --tiling 16,8,1,4 --nq 45 --window 9,3 --seed 30 | FileCheck %s
+// RUN: %attn-grad-case run --passes="--fa-tile-attention" --tiling 8,16,1,4 --nq 45 --causal --window 20,0 --seed 31 | FileCheck %s
+// RUN: %attn-grad-case run --passes="--fa-tile-attention" --tiling 16,8,1,4 --hq 4 --hkv 2 --nq 13 --nk 50 --window 2,17 --seed 32 | FileCheck %s
+// RUN: %attn-grad-case run --passes="--fa-tile-attention" --tiling 16,8,1,4 --nq 50 --nk 13 --causal --window 3,0 --seed 33 | FileCheck %s
+// RUN: %attn-grad-case run --passes="--fa-tile-attention" --tiling 16,8,1,4 --nq 30 --window 200,200 --seed 34 | FileCheck %s
+// RUN: %attn-grad-case run --passes="--fa-tile-attention" --tiling 5,3,1,4 --nq 30 --window 0,0 --seed 35 | FileCheck %s
+// RUN: %attn-grad-case run --passes="--fa-tile-attention" --tiling 16,8,1,4 --b 2 --hq 2 --nq 29 --nk 37 --window 4,1 --mask bias --dbias --seed 36 | FileCheck %s
 
 // CHECK-NOT: FAIL
 // CHECK: PASSED

@@ -46,6 +46,24 @@
 // RUN: %attn-case run --passes="--fa-tile-attention" --tiling 1,1,1,1 --b 2 --hq 4 --hkv 2 --nq 29 --nk 37 --causal --mask bias --lse --seed 23 | FileCheck %s
 // RUN: %attn-case run --passes="--fa-tile-attention" --tiling 5,3,1,4 --b 2 --hq 4 --hkv 2 --nq 29 --nk 37 --causal --mask bias --lse --seed 23 | FileCheck %s
 // RUN: %attn-case run --passes="--fa-tile-attention" --tiling 32,16,3,8 --b 2 --hq 4 --hkv 2 --nq 29 --nk 37 --causal --mask bias --lse --seed 23 | FileCheck %s
+// Sliding windows: the kv loop runs from the first block the q-block's
+// first row sees to the last its last row sees; with and without causal,
+// Nq != Nk both ways, windows wider than N, the diagonal only (0, 0),
+// windows narrower and wider than a block, blocks of size 1, dynamic sizes.
+// RUN: %attn-case run --passes="--fa-tile-attention" --tiling 16,8,1,4 --nq 45 --window 9,3 --lse --seed 25 | FileCheck %s
+// RUN: %attn-case run --passes="--fa-tile-attention" --tiling 16,8,1,4 --nq 45 --causal --window 20,0 --lse --seed 26 | FileCheck %s
+// RUN: %attn-case run --passes="--fa-tile-attention" --tiling 8,16,1,4 --nq 13 --nk 50 --window 2,17 --lse --seed 27 | FileCheck %s
+// RUN: %attn-case run --passes="--fa-tile-attention" --tiling 16,8,1,4 --nq 50 --nk 13 --causal --window 3,0 --lse --seed 28 | FileCheck %s
+// RUN: %attn-case run --passes="--fa-tile-attention" --tiling 16,8,1,4 --nq 30 --window 200,200 --lse --seed 29 | FileCheck %s
+// RUN: %attn-case run --passes="--fa-tile-attention" --tiling 16,8,1,4 --nq 30 --window 0,0 --lse --seed 30 | FileCheck %s
+// RUN: %attn-case run --passes="--fa-tile-attention" --tiling 1,1,1,1 --b 2 --hq 4 --hkv 2 --nq 29 --nk 37 --window 4,1 --mask bias --lse --seed 31 | FileCheck %s
+// RUN: %attn-case run --passes="--fa-tile-attention" --tiling 16,8,1,4 --b 2 --nq 19 --nk 30 --dynamic --causal --window 6,0 --lse --seed 32 | FileCheck %s
+// RUN: %attn-case run --passes="--fa-tile-attention" --tiling 16,8,1,4 --dtype bf16 --nq 40 --window 5,5 --mask bool --masked-rows 3 --lse --seed 33 | FileCheck %s
+// Windows wider than the blocks (blocks fully inside the window between the
+// edges), with Nq != Nk and dynamic sizes.
+// RUN: %attn-case run --passes="--fa-tile-attention" --tiling 8,8,1,4 --nq 100 --window 40,10 --lse --seed 34 | FileCheck %s
+// RUN: %attn-case run --passes="--fa-tile-attention" --tiling 8,8,1,4 --nq 70 --nk 90 --causal --window 30,0 --lse --seed 35 | FileCheck %s
+// RUN: %attn-case run --passes="--fa-tile-attention" --tiling 16,8,1,4 --b 2 --nq 61 --nk 45 --dynamic --window 33,17 --lse --dtype bf16 --seed 36 | FileCheck %s
 // The tile memory space does not change the numbers (0: default space).
 // RUN: %attn-case run --passes="--fa-tile-attention=tile-memory-space=0" --tiling 16,8,1,4 --nq 20 --causal --lse --seed 24 | FileCheck %s
 

@@ -17,6 +17,9 @@
 // RUN: %attn-case run --nq 17 --causal --mask bool --masked-rows 3 --lse --seed 9 --passes "--transform-preload-library=transform-library-paths=%S/Inputs/tile-for.mlir --transform-interpreter --fa-decompose-attention" | FileCheck %s
 // RUN: %attn-case run --b 2 --nq 9 --nk 14 --dynamic --causal --lse --seed 12 --passes "--transform-preload-library=transform-library-paths=%S/Inputs/tile-for.mlir --transform-interpreter --fa-decompose-attention" | FileCheck %s
 // RUN: %attn-case run --dtype bf16 --b 2 --hq 4 --hkv 1 --nq 33 --nk 7 --causal --d 32 --lse --seed 13 --passes "--transform-preload-library=transform-library-paths=%S/Inputs/tile-for.mlir --transform-interpreter --fa-decompose-attention" | FileCheck %s
+// A causal window keeps its alignment through the causal cut of the keys.
+// RUN: %attn-case run --b 2 --hq 4 --hkv 2 --nq 17 --nk 33 --d 16 --dv 8 --causal --window 6,0 --lse --seed 30 --passes "--transform-preload-library=transform-library-paths=%S/Inputs/tile-for.mlir --transform-interpreter --fa-decompose-attention" | FileCheck %s
+// RUN: %attn-case run --nq 23 --nk 9 --causal --window 2,0 --lse --seed 31 --passes "--transform-preload-library=transform-library-paths=%S/Inputs/tile-for.mlir --transform-interpreter --fa-decompose-attention" | FileCheck %s
 
 // scf.forall over (Hq, Nq) by (2, 7): a whole group of 2 per tile, half a
 // group of 4 (MQA), broadcast masks.

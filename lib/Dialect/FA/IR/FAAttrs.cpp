@@ -50,6 +50,15 @@ LogicalResult TilingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   return success();
 }
 
+LogicalResult WindowAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                 int64_t left, int64_t right) {
+  if (left < 0 || right < 0)
+    return emitError() << "#fa.window extents must not be negative, got left "
+                          "= "
+                       << left << ", right = " << right;
+  return success();
+}
+
 LogicalResult ScheduleAttr::verify(
     function_ref<InFlightDiagnostic()> emitError, KernelKind kernel,
     LoadMechanism loads, SlotRelease release, StepOrder step, bool pingpong,

@@ -29,7 +29,8 @@ void AttentionOp::build(OpBuilder &b, OperationState &state, Value query,
                         Value key, Value value, Value mask, ValueRange outputs,
                         FloatAttr scale, bool causal) {
   build(b, state, outputs.getTypes(), query, key, value, mask, outputs, scale,
-        causal, /*tiling=*/TilingAttr(), /*schedule=*/ScheduleAttr());
+        causal, /*tiling=*/TilingAttr(), /*schedule=*/ScheduleAttr(),
+        /*window=*/WindowAttr());
 }
 
 //===----------------------------------------------------------------------===//
@@ -226,7 +227,16 @@ template <typename OpTy> static LogicalResult verifyAttentionInputs(OpTy op) {
     if (failed(verifyMask(op, cast<ShapedType>(mask.getType()),
                           op.getQueryType(), op.getKeyType())))
       return failure();
-  return verifyScale(op, op.getScale());
+  if (failed(verifyScale(op, op.getScale())))
+    return failure();
+  // Causal is the window's right edge: a right extent past it would be
+  // ignored, so it is refused.
+  if (WindowAttr window = op.getWindowAttr();
+      window && op.getCausal() && window.getRight() != 0)
+    return op.emitOpError() << "with causal, the window's right extent must "
+                               "be 0, got "
+                            << window.getRight();
+  return success();
 }
 
 /// The shape of O (and dO): [B, Hq, Nq, Dv].

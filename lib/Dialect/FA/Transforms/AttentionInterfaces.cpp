@@ -99,7 +99,7 @@ static Value slice(OpBuilder &b, Location loc, Value source,
 /// `causal`, the keys are cut to the first Nk - Nq + i0 + si (at least 0):
 /// the keys after these are masked for every row of the tile, and the cut
 /// keeps the bottom-right alignment j <= i + (Nk - Nq) of the tile's rows
-/// exact. Fails, with `why` set, on a tile that is no fa.attention.
+/// exact (and of a window's left edge). Fails, with `why` set, on a tile that is no fa.attention.
 static FailureOr<TilingResult> tileAttention(AttentionOp op, OpBuilder &b,
                                              ArrayRef<OpFoldResult> offsets,
                                              ArrayRef<OpFoldResult> sizes,
@@ -130,6 +130,16 @@ static FailureOr<TilingResult> tileAttention(AttentionOp op, OpBuilder &b,
   OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
   OpFoldResult d = b.getIndexAttr(op.getHeadDim());
   OpFoldResult keys = sizeOf(b, loc, op.getKey(), 2);
+  // A window is aligned to the bottom-right corner: the causal cut below
+  // keeps it, but without causal a tile of the rows would move it.
+  if (op.getWindowAttr() && !op.getCausal() &&
+      !(isZeroInteger(offsets[2]) &&
+        isEqualConstantIntOrValue(sizes[2],
+                                  sizeOf(b, loc, op.getQuery(), 2)))) {
+    why = "a window without causal is aligned to the last query row: the "
+          "query rows are not tiled";
+    return failure();
+  }
   if (op.getCausal()) {
     MLIRContext *ctx = b.getContext();
     AffineExpr nk, nq, i0, si;

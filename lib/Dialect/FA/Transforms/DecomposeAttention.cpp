@@ -164,8 +164,8 @@ static Value expandGroups(OpBuilder &b, Location loc, Value x, int64_t group) {
 
 namespace {
 /// The scores of an attention op in f32, `[B, Hq, Nq, Nk]`:
-/// `scale * Q K^T (+ bias)`, -inf where the keep-mask or the causal mask
-/// hides the key. The forward and the backward reference share it.
+/// `scale * Q K^T (+ bias)`, -inf where the keep-mask, the causal mask or
+/// the window hides the key. The forward and the backward reference share it.
 struct MaskedScores {
   Value scores;
   OpFoldResult b, h, nq, nk;
@@ -202,7 +202,8 @@ static MaskedScores buildMaskedScores(OpBuilder &b, Location loc, OpTy op) {
   }
   maps.push_back(id4);
   Value causalOffset;
-  if (op.getCausal()) {
+  WindowAttr window = op.getWindowAttr();
+  if (op.getCausal() || window) {
     Value nq = getValueOrCreateConstantIndexOp(b, loc, r.nq);
     Value nk = getValueOrCreateConstantIndexOp(b, loc, r.nk);
     causalOffset = arith::SubIOp::create(b, loc, nk, nq);
@@ -221,13 +222,30 @@ static MaskedScores buildMaskedScores(OpBuilder &b, Location loc, OpTy op) {
           else
             s = arith::AddFOp::create(nb, l, s, toF32(nb, l, m));
         }
-        if (causalOffset) {
+        if (op.getCausal()) {
           // Key j is visible from query i iff j <= i + (Nk - Nq).
           Value i = linalg::IndexOp::create(nb, l, 2);
           Value j = linalg::IndexOp::create(nb, l, 3);
           Value limit = arith::AddIOp::create(nb, l, i, causalOffset);
           Value keep =
               arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sle, j, limit);
+          s = arith::SelectOp::create(nb, l, keep, s, ninf);
+        }
+        if (window) {
+          // And iff i + (Nk - Nq) - left <= j <= i + (Nk - Nq) + right.
+          Value i = linalg::IndexOp::create(nb, l, 2);
+          Value j = linalg::IndexOp::create(nb, l, 3);
+          Value diag = arith::AddIOp::create(nb, l, i, causalOffset);
+          Value lo = arith::SubIOp::create(
+              nb, l, diag,
+              arith::ConstantIndexOp::create(nb, l, window.getLeft()));
+          Value hi = arith::AddIOp::create(
+              nb, l, diag,
+              arith::ConstantIndexOp::create(nb, l, window.getRight()));
+          Value keep = arith::AndIOp::create(
+              nb, l,
+              arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sge, j, lo),
+              arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sle, j, hi));
           s = arith::SelectOp::create(nb, l, keep, s, ninf);
         }
         return s;

@@ -144,6 +144,14 @@ static FailureOr<KernelKind> chooseKernel(AttentionGradOp op,
     return op.emitOpError()
            << "has no kernel=tensor-core backward: the backward's kernels "
               "are simt, mma-sync and wgmma (or auto)";
+  // Only the SIMT kernels (the tiled backward nests) apply a window: another
+  // kernel would compute the dense gradients.
+  if (op.getWindowAttr() && kind != KernelKind::Simt)
+    return op.emitOpError()
+           << "has a #fa.window, which only the simt backward kernel "
+              "applies (its nests skip and mask the blocks outside the "
+              "window); select kernel=simt (or auto), not "
+           << stringifyKernelKind(kind);
   if (isNVGPUKernel(kind))
     if (Legality support = checkLegality(kind, problem, target);
         !support.isLegal())

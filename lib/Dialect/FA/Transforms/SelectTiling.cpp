@@ -192,7 +192,10 @@ struct SelectTilingPass
                << " (kernel=" << stringifyKernelKind(kind) << ")";
       if (explain)
         op.emitRemark() << "fa-select-tiling: keeps the given tiling "
-                        << existing << " (" << describe(cost) << ")";
+                        << existing << " (" << describe(cost) << ")"
+                        << (problem.window
+                                ? "; " + describeDensity(cost.tiling, problem)
+                                : std::string());
     } else {
       TilingDecision decision = mode == SelectionMode::Paper
                                     ? model.selectPaper(problem)
@@ -259,6 +262,16 @@ struct SelectTilingPass
     return "the fields' defaults";
   }
 
+  /// The blocks a window leaves to compute, for `tiling`.
+  static std::string describeDensity(const Tiling &tiling,
+                                     const AttentionProblem &problem) {
+    return llvm::formatv("density {0:F4}: {1} computes {0:F4} of the (q-block, "
+                         "kv-block) pairs (the window's; traffic and time "
+                         "count only those)",
+                         computedBlockDensity(tiling, problem), tiling.str())
+        .str();
+  }
+
   void emitExplanation(AttentionOp op, const TilingDecision &decision,
                        const AttentionProblem &problem, bool assumed,
                        KernelKind kind) {
@@ -266,6 +279,8 @@ struct SelectTilingPass
         op.emitRemark() << "fa-select-tiling ("
                         << (mode == SelectionMode::Paper ? "paper" : "model")
                         << "): " << decision.reason;
+    if (problem.window)
+      diag.attachNote() << describeDensity(decision.winner().tiling, problem);
     int64_t feasible = 0;
     for (const CandidateCost &c : decision.candidates) {
       if (!c.fits())

@@ -153,18 +153,20 @@ void AttentionTiler::buildBlock(OpBuilder &b, Location loc,
   qTile = loadTile(b, loc, op.getQuery(), {bIv, hIv, q0, zero},
                    {one, one, qLen, b.getIndexAttr(d)}, qBuf);
 
-  // Number of kv blocks: fewer when causal (the blocks above the diagonal
-  // are skipped, not masked).
+  // The kv blocks [kvBegin, kvEnd) the block's rows see: fewer when causal
+  // or windowed (the blocks right of the diagonal, or left of the window,
+  // are skipped, never loaded).
+  std::optional<int64_t> right = getRightExtent(op);
   OpFoldResult numKV =
-      op.getCausal()
-          ? getKeyBlockCount(b, loc, /*causal=*/true, qb, bq, bkv, nq, nk)
-          : numKVFull;
+      right ? getKeyBlockCount(b, loc, right, qb, bq, bkv, nq, nk) : numKVFull;
+  OpFoldResult kvBegin =
+      getFirstKeyBlock(b, loc, getLeftExtent(op), qb, bq, bkv, nq, nk);
 
   // Online softmax state: m = -inf, l = 0, acc = 0.
   SmallVector<Value> init = {filledF32(b, loc, {bq}, kNegInf),
                              filledF32(b, loc, {bq}, 0.0),
                              filledF32(b, loc, {bq, dv}, 0.0)};
-  Value lb = arith::ConstantIndexOp::create(b, loc, 0);
+  Value lb = getValueOrCreateConstantIndexOp(b, loc, kvBegin);
   Value step = arith::ConstantIndexOp::create(b, loc, 1);
   Value ub = getValueOrCreateConstantIndexOp(b, loc, numKV);
   auto loop = scf::ForOp::create(
@@ -260,6 +262,8 @@ SmallVector<Value> AttentionTiler::buildStep(OpBuilder &b, Location loc,
   params.scale = op.getScaleValue();
   params.maskTile = maskTile;
   params.causal = op.getCausal();
+  params.windowLeft = getLeftExtent(op);
+  params.windowRight = getRightExtent(op);
   params.q0 = q0;
   params.k0 = k0;
   params.nq = nq;

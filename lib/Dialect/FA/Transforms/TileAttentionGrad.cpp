@@ -235,6 +235,8 @@ std::pair<Value, Value> AttentionGradTiler::buildProbsAndScoreGrad(
   params.scale = scale;
   params.maskTile = maskTile;
   params.causal = op.getCausal();
+  params.windowLeft = getLeftExtent(op);
+  params.windowRight = getRightExtent(op);
   params.q0 = qBlock.q0;
   params.k0 = kBlock.k0;
   params.nq = nq;
@@ -331,15 +333,21 @@ SmallVector<Value> AttentionGradTiler::buildKeyValueGrads(OpBuilder &b,
                              filledF32(b, loc, {bkv, dv}, 0.0)};
 
   // Stream the query blocks of every query head of the group; with causal
-  // masking the blocks above the first row that sees key k0 are skipped.
+  // masking (or a window) the blocks above the first row that sees key k0
+  // are skipped, and with a window those below the last row that sees the
+  // block's last key.
   AffineExpr d0, d1;
   bindDims(ctx, d0, d1);
   OpFoldResult firstQB =
-      getFirstQueryBlock(b, loc, op.getCausal(), kBlock.k0, bq, nq, nk);
+      getFirstQueryBlock(b, loc, getRightExtent(op), kBlock.k0, bq, nq, nk);
+  std::optional<int64_t> left = getLeftExtent(op);
+  OpFoldResult endQB =
+      left ? getQueryBlockEnd(b, loc, left, kBlock.k0, bq, bkv, nq, nk)
+           : numQB;
   SmallVector<Value> lbs = {arith::ConstantIndexOp::create(b, loc, 0),
                             getValueOrCreateConstantIndexOp(b, loc, firstQB)};
   SmallVector<Value> ubs = {arith::ConstantIndexOp::create(b, loc, group),
-                            getValueOrCreateConstantIndexOp(b, loc, numQB)};
+                            getValueOrCreateConstantIndexOp(b, loc, endQB)};
   Value step = arith::ConstantIndexOp::create(b, loc, 1);
   scf::LoopNest loops = scf::buildLoopNest(
       b, loc, lbs, ubs, {step, step}, accs,
@@ -399,8 +407,9 @@ Value AttentionGradTiler::buildQueryGrad(OpBuilder &b, Location loc,
   TileBuffers bufs = allocBuffers(b, loc);
   QueryBlock qBlock = loadQueryBlock(b, loc, bufs, rowDot, batch, head, qb);
   OpFoldResult numKV =
-      getKeyBlockCount(b, loc, op.getCausal(), qb, bq, bkv, nq, nk);
-  Value lb = arith::ConstantIndexOp::create(b, loc, 0);
+      getKeyBlockCount(b, loc, getRightExtent(op), qb, bq, bkv, nq, nk);
+  Value lb = getValueOrCreateConstantIndexOp(
+      b, loc, getFirstKeyBlock(b, loc, getLeftExtent(op), qb, bq, bkv, nq, nk));
   Value step = arith::ConstantIndexOp::create(b, loc, 1);
   Value ub = getValueOrCreateConstantIndexOp(b, loc, numKV);
   auto loop = scf::ForOp::create(

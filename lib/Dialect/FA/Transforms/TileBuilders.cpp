@@ -171,7 +171,7 @@ Value mlir::fa::detail::buildMaskedScoreTile(OpBuilder &b, Location loc,
   // Key j of the tile is visible from row i iff k0 + j <= q0 + i + Nk - Nq,
   // i.e. j <= i + diag with diag = q0 - k0 + Nk - Nq (may be negative).
   Value diag;
-  if (p.causal)
+  if (p.causal || p.windowLeft)
     diag = getValueOrCreateConstantIndexOp(
         b, loc,
         affine::makeComposedFoldedAffineApply(
@@ -204,11 +204,28 @@ Value mlir::fa::detail::buildMaskedScoreTile(OpBuilder &b, Location loc,
                  else
                    v = arith::AddFOp::create(nb, nl, v, toF32(nb, nl, m));
                }
-               if (diag) {
+               if (p.causal) {
                  Value limit = arith::AddIOp::create(nb, nl, i, diag);
                  Value visible = arith::CmpIOp::create(
                      nb, nl, arith::CmpIPredicate::sle, j, limit);
                  keep = arith::AndIOp::create(nb, nl, keep, visible);
+               }
+               if (p.windowLeft) {
+                 // i + diag - left <= j <= i + diag + right.
+                 Value at = arith::AddIOp::create(nb, nl, i, diag);
+                 Value lo = arith::SubIOp::create(
+                     nb, nl, at,
+                     arith::ConstantIndexOp::create(nb, nl, *p.windowLeft));
+                 Value hi = arith::AddIOp::create(
+                     nb, nl, at,
+                     arith::ConstantIndexOp::create(nb, nl, *p.windowRight));
+                 Value inside = arith::AndIOp::create(
+                     nb, nl,
+                     arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::sge,
+                                           j, lo),
+                     arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::sle,
+                                           j, hi));
+                 keep = arith::AndIOp::create(nb, nl, keep, inside);
                }
                v = arith::SelectOp::create(nb, nl, keep, v,
                                            cstF32(nb, nl, kNegInf));
@@ -237,48 +254,101 @@ Value mlir::fa::detail::buildShiftedExpTile(OpBuilder &b, Location loc,
       .getResult(0);
 }
 
+/// ceil(max(min(end, bound), 0) / block): the end of the blocks of a
+/// sequence of length `bound` that hold its elements before `end` (affine
+/// in `operands`).
+static OpFoldResult getClampedBlockEnd(OpBuilder &b, Location loc,
+                                       AffineExpr end, AffineExpr bound,
+                                       ArrayRef<OpFoldResult> operands,
+                                       int64_t block) {
+  MLIRContext *ctx = b.getContext();
+  AffineExpr d0 = getAffineDimExpr(0, ctx);
+  OpFoldResult clamped = affine::makeComposedFoldedAffineMin(
+      b, loc, AffineMap::get(operands.size(), 0, {end, bound}, ctx), operands);
+  clamped = affine::makeComposedFoldedAffineMax(
+      b, loc, AffineMap::get(1, 0, {d0, getAffineConstantExpr(0, ctx)}, ctx),
+      {clamped});
+  return affine::makeComposedFoldedAffineApply(b, loc, d0.ceilDiv(block),
+                                               {clamped});
+}
+
 OpFoldResult mlir::fa::detail::getKeyBlockCount(OpBuilder &b, Location loc,
-                                                bool causal, Value qb,
-                                                int64_t blockQ, int64_t blockKV,
+                                                std::optional<int64_t> right,
+                                                Value qb, int64_t blockQ,
+                                                int64_t blockKV,
                                                 OpFoldResult nq,
                                                 OpFoldResult nk) {
   MLIRContext *ctx = b.getContext();
   AffineExpr d0, d1, d2;
   bindDims(ctx, d0, d1, d2);
-  if (!causal)
+  if (!right)
     return affine::makeComposedFoldedAffineApply(b, loc, d0.ceilDiv(blockKV),
                                                  {nk});
-  // Causal: query row i sees keys j <= i + Nk - Nq, so the block's last row
+  // Query row i sees keys j <= i + Nk - Nq + R, so the block's last row
   // q0 + BQ - 1 (clamped to Nq - 1) sees the keys below
-  // min(q0 + BQ, Nq) + Nk - Nq; blocks past that are skipped, not masked.
-  OpFoldResult kvEnd = affine::makeComposedFoldedAffineMin(
-      b, loc, AffineMap::get(3, 0, {d0 * blockQ + blockQ + d2 - d1, d2}, ctx),
-      {qb, nq, nk});
-  kvEnd = affine::makeComposedFoldedAffineMax(
-      b, loc, AffineMap::get(1, 0, {d0, getAffineConstantExpr(0, ctx)}, ctx),
-      {kvEnd});
-  return affine::makeComposedFoldedAffineApply(b, loc, d0.ceilDiv(blockKV),
-                                               {kvEnd});
+  // min(q0 + BQ, Nq) + Nk - Nq + R; blocks past that are skipped, not
+  // masked.
+  return getClampedBlockEnd(b, loc, d0 * blockQ + blockQ + d2 - d1 + *right,
+                            d2, {qb, nq, nk}, blockKV);
 }
 
-OpFoldResult mlir::fa::detail::getFirstQueryBlock(OpBuilder &b, Location loc,
-                                                  bool causal, OpFoldResult k0,
-                                                  int64_t blockQ,
-                                                  OpFoldResult nq,
-                                                  OpFoldResult nk) {
-  if (!causal)
+OpFoldResult mlir::fa::detail::getFirstKeyBlock(OpBuilder &b, Location loc,
+                                                std::optional<int64_t> left,
+                                                Value qb, int64_t blockQ,
+                                                int64_t blockKV,
+                                                OpFoldResult nq,
+                                                OpFoldResult nk) {
+  if (!left)
     return b.getIndexAttr(0);
   MLIRContext *ctx = b.getContext();
   AffineExpr d0, d1, d2;
   bindDims(ctx, d0, d1, d2);
-  // Row i sees key k0 iff k0 <= i + Nk - Nq: the first such row is
-  // k0 + Nq - Nk (clamped to 0); the rows above it see none of the block.
+  // The first row q0 sees keys from q0 + Nk - Nq - L; every later row from
+  // further right.
+  return affine::makeComposedFoldedAffineMax(
+      b, loc,
+      AffineMap::get(
+          3, 0,
+          {(d0 * blockQ + d2 - d1 - *left).floorDiv(blockKV),
+           getAffineConstantExpr(0, ctx)},
+          ctx),
+      {qb, nq, nk});
+}
+
+OpFoldResult mlir::fa::detail::getFirstQueryBlock(
+    OpBuilder &b, Location loc, std::optional<int64_t> right, OpFoldResult k0,
+    int64_t blockQ, OpFoldResult nq, OpFoldResult nk) {
+  if (!right)
+    return b.getIndexAttr(0);
+  MLIRContext *ctx = b.getContext();
+  AffineExpr d0, d1, d2;
+  bindDims(ctx, d0, d1, d2);
+  // Row i sees key k0 iff k0 <= i + Nk - Nq + R: the first such row is
+  // k0 + Nq - Nk - R (clamped to 0); the rows above it see none of the
+  // block.
   OpFoldResult firstRow = affine::makeComposedFoldedAffineMax(
       b, loc,
-      AffineMap::get(3, 0, {d0 + d1 - d2, getAffineConstantExpr(0, ctx)}, ctx),
+      AffineMap::get(3, 0, {d0 + d1 - d2 - *right, getAffineConstantExpr(0, ctx)},
+                     ctx),
       {k0, nq, nk});
   return affine::makeComposedFoldedAffineApply(b, loc, d0.floorDiv(blockQ),
                                                {firstRow});
+}
+
+OpFoldResult mlir::fa::detail::getQueryBlockEnd(
+    OpBuilder &b, Location loc, std::optional<int64_t> left, OpFoldResult k0,
+    int64_t blockQ, int64_t blockKV, OpFoldResult nq, OpFoldResult nk) {
+  MLIRContext *ctx = b.getContext();
+  AffineExpr d0, d1, d2;
+  bindDims(ctx, d0, d1, d2);
+  if (!left)
+    return affine::makeComposedFoldedAffineApply(b, loc, d0.ceilDiv(blockQ),
+                                                 {nq});
+  // Row i sees the block's last key k0 + BKV - 1 iff
+  // k0 + BKV - 1 >= i + Nk - Nq - L; the rows after the last such row see
+  // none of the block.
+  return getClampedBlockEnd(b, loc, d0 + blockKV + d1 - d2 + *left, d1,
+                            {k0, nq, nk}, blockQ);
 }
 
 std::pair<OpFoldResult, OpFoldResult>

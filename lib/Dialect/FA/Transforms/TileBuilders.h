@@ -18,6 +18,8 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
 
+#include <optional>
+
 namespace mlir {
 namespace fa {
 namespace detail {
@@ -79,6 +81,9 @@ struct ScoreTileParams {
   /// Bottom-right causal masking, with the blocks' offsets and the
   /// sequence lengths.
   bool causal = false;
+  /// A #fa.window's extents (keys i' - left .. i' + right, i' = i + Nk -
+  /// Nq), or none.
+  std::optional<int64_t> windowLeft, windowRight;
   OpFoldResult q0, k0, nq, nk;
   /// The valid keys of the K tile; and of the rows of the Q tile, or null
   /// when the rows past the end need no masking (the forward drops them).
@@ -97,18 +102,52 @@ Value buildMaskedScoreTile(OpBuilder &b, Location loc, Value qTile, Value kTile,
 Value buildShiftedExpTile(OpBuilder &b, Location loc, Value scores,
                           Value rowShift);
 
-/// The number of key blocks that query block `qb` visits: ceil(Nk / BKV), or
-/// with `causal` only those up to the last key its last row sees (keys
-/// j <= i + Nk - Nq); 0 when it sees none.
-OpFoldResult getKeyBlockCount(OpBuilder &b, Location loc, bool causal, Value qb,
+/// How far right and left of its diagonal i' = i + Nk - Nq a query row
+/// sees keys: the right extent is 0 with causal, a #fa.window's extents
+/// otherwise, none (unbounded) without either.
+template <typename OpTy> std::optional<int64_t> getRightExtent(OpTy op) {
+  if (op.getCausal())
+    return 0;
+  if (auto window = op.getWindowAttr())
+    return window.getRight();
+  return std::nullopt;
+}
+template <typename OpTy> std::optional<int64_t> getLeftExtent(OpTy op) {
+  if (auto window = op.getWindowAttr())
+    return window.getLeft();
+  return std::nullopt;
+}
+
+/// The end of the key blocks that query block `qb` visits: ceil(Nk / BKV),
+/// or with a right extent R only those up to the last key its last row sees
+/// (keys j <= i + Nk - Nq + R); 0 when it sees none.
+OpFoldResult getKeyBlockCount(OpBuilder &b, Location loc,
+                              std::optional<int64_t> right, Value qb,
+                              int64_t blockQ, int64_t blockKV, OpFoldResult nq,
+                              OpFoldResult nk);
+
+/// The first key block that query block `qb` visits: 0, or with a left
+/// extent L the block of key max(0, q0 + Nk - Nq - L), the first its first
+/// row sees (the blocks before it are skipped, never loaded).
+OpFoldResult getFirstKeyBlock(OpBuilder &b, Location loc,
+                              std::optional<int64_t> left, Value qb,
                               int64_t blockQ, int64_t blockKV, OpFoldResult nq,
                               OpFoldResult nk);
 
 /// The first query block that sees a key of the key block at `k0`: 0, or
-/// with `causal` the block of row max(0, k0 + Nq - Nk).
-OpFoldResult getFirstQueryBlock(OpBuilder &b, Location loc, bool causal,
-                                OpFoldResult k0, int64_t blockQ,
-                                OpFoldResult nq, OpFoldResult nk);
+/// with a right extent R the block of row max(0, k0 + Nq - Nk - R).
+OpFoldResult getFirstQueryBlock(OpBuilder &b, Location loc,
+                                std::optional<int64_t> right, OpFoldResult k0,
+                                int64_t blockQ, OpFoldResult nq,
+                                OpFoldResult nk);
+
+/// The end of the query blocks that see a key of the key block at `k0`:
+/// ceil(Nq / BQ), or with a left extent L those up to the last row whose
+/// window reaches the block's last key, row k0 + BKV - 1 + Nq - Nk + L.
+OpFoldResult getQueryBlockEnd(OpBuilder &b, Location loc,
+                              std::optional<int64_t> left, OpFoldResult k0,
+                              int64_t blockQ, int64_t blockKV,
+                              OpFoldResult nq, OpFoldResult nk);
 
 /// The offset `blk * block` and the valid length min(block, n - blk * block)
 /// of block `blk` of a sequence of length `n`.

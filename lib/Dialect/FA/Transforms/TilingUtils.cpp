@@ -39,6 +39,11 @@ static AttentionProblem getProblem(OpTy op, int64_t assumedSeqLen,
   p.valueHeadDim = v.getDimSize(3);
   p.elementBytes = elementBytes(q.getElementType());
   p.causal = op.getCausal();
+  if (WindowAttr window = op.getWindowAttr()) {
+    p.window = true;
+    p.windowLeft = window.getLeft();
+    p.windowRight = window.getRight();
+  }
   if (Value mask = op.getMask()) {
     auto maskType = cast<ShapedType>(mask.getType());
     p.maskElementBytes = elementBytes(maskType.getElementType());

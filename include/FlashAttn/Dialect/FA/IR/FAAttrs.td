@@ -81,6 +81,31 @@ def FA_TilingAttr : FA_Attr<"Tiling", "tiling"> {
   let genVerifyDecl = 1;
 }
 
+def FA_WindowAttr : FA_Attr<"Window", "window"> {
+  let summary = "A sliding window of keys around each query row";
+  let description = [{
+    The keys each query row of `fa.attention` (and `fa.attention_grad`)
+    sees: query row `i`, aligned to the bottom-right corner of the score
+    matrix like `causal` (in key coordinates `i' = i + Nk - Nq`), sees the
+    keys `j` with `i' - left <= j <= i' + right`. Both extents are
+    non-negative numbers of keys; `left = 0, right = 0` keeps the diagonal
+    only. With `causal` the right extent must be 0 (causal is the window's
+    right edge). The window is a structured mask: the compiler classifies
+    each (query block, key block) pair of a tiling as empty (never loaded
+    or computed), full (no mask arithmetic) or partial (masked) from these
+    two numbers alone (docs/TiledForm.md, "Sliding windows").
+
+    ```mlir
+    %o = fa.attention ins(%q, %k, %v : ...) outs(%init : ...)
+           {causal, window = #fa.window<left = 1024, right = 0>}
+           -> tensor<1x16x8192x128xbf16>
+    ```
+  }];
+  let parameters = (ins "int64_t":$left, "int64_t":$right);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
 /// A field of `#fa.schedule` whose C++ type is one of the schedule's enums
 /// (FlashAttn/Analysis/KernelSchedule.h), spelled as a keyword: the pass
 /// option's spelling with `-` written `_`.

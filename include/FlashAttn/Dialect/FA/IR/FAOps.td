@@ -84,6 +84,10 @@ def FA_AttentionOp : FA_Op<"attention", [
     * `causal`: query `i` sees key `j` iff `j <= i + (Nk - Nq)`: the mask is
       aligned to the bottom-right corner of the score matrix, as in
       FlashAttention-2 (for `Nq == Nk` the usual lower triangle).
+    * `window`: a `#fa.window<left = L, right = R>`: query `i` sees key `j`
+      iff `i' - L <= j <= i' + R` with `i' = i + (Nk - Nq)` (bottom-right
+      aligned like `causal`; with `causal`, `R` must be 0). Key blocks a
+      query block cannot see are never loaded.
     * `tiling`: the `#fa.tiling` chosen by `fa-select-tiling`.
     * `schedule`: the `#fa.schedule` (kernel, loads, release, step, ...)
       decided by `fa-select-tiling` with the tiling.
@@ -122,7 +126,8 @@ def FA_AttentionOp : FA_Op<"attention", [
     OptionalAttr<F32Attr>:$scale,
     UnitAttr:$causal,
     OptionalAttr<FA_TilingAttr>:$tiling,
-    OptionalAttr<FA_ScheduleAttr>:$schedule
+    OptionalAttr<FA_ScheduleAttr>:$schedule,
+    OptionalAttr<FA_WindowAttr>:$window
   );
   let results = (outs Variadic<AnyRankedTensor>:$results);
 
@@ -201,8 +206,8 @@ def FA_AttentionGradOp : FA_Op<"attention_grad", [
       without a bias, or with an `i1` keep-mask, which has no gradient.
 
     Accumulation is in f32; each gradient is rounded to its element type
-    once, at the end. The attributes `scale` and `causal` mean what they
-    mean on `fa.attention` and must be the ones the forward ran with;
+    once, at the end. The attributes `scale`, `causal` and `window` mean
+    what they mean on `fa.attention` and must be the ones the forward ran with;
     `tiling` gives the block sizes `fa-tile-attention` tiles the op with
     (`block_q`, `block_kv`; `stages` and `warps` are the kernel's).
     `fa-select-tiling` chooses it with the backward cost model and records
@@ -256,7 +261,8 @@ def FA_AttentionGradOp : FA_Op<"attention_grad", [
     UnitAttr:$causal,
     UnitAttr:$deterministic,
     OptionalAttr<FA_TilingAttr>:$tiling,
-    OptionalAttr<FA_BackwardScheduleAttr>:$schedule
+    OptionalAttr<FA_BackwardScheduleAttr>:$schedule,
+    OptionalAttr<FA_WindowAttr>:$window
   );
   let results = (outs Variadic<AnyRankedTensor>:$results);
 
