@@ -75,10 +75,10 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
             + (f"_{mask_kind}" + "x".join(map(str, mask)) if mask else "")
             + (f"_{pattern}" if mask_kind == "bool" and mask else ""))
     block = 64 if max(d, dv) <= 128 else 32
-    # mma-sync: 8 warps of 16 kv rows, 64-row q-blocks (32 above head dim
-    # 64: the registers of dK_j, dV_j, S and dP; docs/Backward.md).
+    # mma-sync: 8 warps of 16 kv rows, q-blocks of 4096 / (D + Dv) rows
+    # (the registers of dK_j, dV_j, S and dP; docs/Backward.md).
     tiling = [block, block, 1, 4] if kernel == "simt" else \
-        [64 if max(d, dv) <= 64 else 32, 128, 1, 8]
+        [4096 // (d + dv) // 16 * 16, 128, 1, 8]
     return {"name": name, "kernel": kernel, "perf": perf, "dtype": dtype, "b": b, "hq": hq, "hkv": hkv,
             "nq": nq, "nk": nk, "d": d, "dv": dv, "causal": causal,
             "mask": list(mask) if mask else None, "mask_kind": mask_kind,

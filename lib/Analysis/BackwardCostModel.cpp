@@ -21,6 +21,12 @@ using namespace mlir::fa;
 /// Registers per thread besides the tiles: addresses, loop counters, the
 /// logsumexp and D of the lane's rows.
 static constexpr int64_t kBackwardRegisterOverhead = 32;
+/// The mma-sync backward's largest block_q x (D + Dv): per thread it holds
+/// (D + Dv) / 2 accumulator registers of dK_j, dV_j and block_q of S^T and
+/// dP^T; ptxas (CUDA 13, sm_80 and sm_90a) assembles block_q 32 at D = 64
+/// and 16 at D = 128 without spills, and spills at twice those. Above
+/// D + Dv = 256 only block_q 16 is left (it spills; docs/Backward.md).
+static constexpr int64_t kMmaSyncBackwardRowColumns = 4096;
 /// The share of the tensor-core peak the backward's products reach between
 /// its softmax recomputation, dS and the barriers. Not fitted yet: the
 /// backward kernels are not measured (docs/CostModel.md, "The backward
@@ -249,6 +255,12 @@ BackwardCost BackwardCostModel::evaluate(const Tiling &t,
         "outside the mma-sync backward's shapes: block_kv must be 16 rows per "
         "warp ({0}) and stages 1, got block_kv = {1}, stages = {2}",
         16 * t.warps, bc, t.stages);
+  else if (kind == KernelKind::MmaSync && t.blockQ > 16 &&
+           t.blockQ * (d + dv) > kMmaSyncBackwardRowColumns)
+    c.rejection = llvm::formatv(
+        "outside the mma-sync backward's shapes: block_q x (D + Dv) = {0} "
+        "exceeds {1} (dK_j, dV_j, S^T and dP^T would spill registers)",
+        t.blockQ * (d + dv), kMmaSyncBackwardRowColumns);
   else if (c.sramBytes > target.sramPerBlock)
     c.rejection = llvm::formatv("shared memory {0} B exceeds {1} B per block",
                                 c.sramBytes, target.sramPerBlock);

@@ -88,6 +88,19 @@ struct ConvertFAToNVGPUPass
     return success();
   }
 
+  /// The op is bufferized and has a tiling and a target.
+  static LogicalResult checkOp(Operation *op, Value query,
+                               TilingAttr tilingAttr, TargetAttr targetAttr) {
+    if (failed(checkBuffers(op, query)))
+      return failure();
+    if (!tilingAttr)
+      return op->emitOpError("has no #fa.tiling; run fa-select-tiling first");
+    if (!targetAttr)
+      return op->emitOpError("needs a #fa.target on the enclosing module; "
+                             "run fa-set-target first");
+    return success();
+  }
+
   /// Why the mma.sync backward kernel cannot build `op` with `tiling`, or
   /// nullopt (docs/Backward.md, "On the GPU: the mma.sync kernels").
   static std::optional<std::string>
@@ -122,15 +135,10 @@ struct ConvertFAToNVGPUPass
   }
 
   LogicalResult convertGrad(AttentionGradOp op) {
-    if (failed(checkBuffers(op, op.getQuery())))
-      return failure();
     TilingAttr tilingAttr = op.getTilingAttr();
-    if (!tilingAttr)
-      return op.emitOpError("has no #fa.tiling; run fa-select-tiling first");
     TargetAttr targetAttr = lookupTarget(op);
-    if (!targetAttr)
-      return op.emitOpError("needs a #fa.target on the enclosing module; run "
-                            "fa-set-target first");
+    if (failed(checkOp(op, op.getQuery(), tilingAttr, targetAttr)))
+      return failure();
     if (op.getScheduleAttr().getDq() != DqAccumulation::Atomic)
       return op.emitOpError("schedule ")
              << op.getScheduleAttr()
@@ -147,15 +155,10 @@ struct ConvertFAToNVGPUPass
   }
 
   LogicalResult convert(AttentionOp op) {
-    if (failed(checkBuffers(op, op.getQuery())))
-      return failure();
     TilingAttr tilingAttr = op.getTilingAttr();
-    if (!tilingAttr)
-      return op.emitOpError("has no #fa.tiling; run fa-select-tiling first");
     TargetAttr targetAttr = lookupTarget(op);
-    if (!targetAttr)
-      return op.emitOpError("needs a #fa.target on the enclosing module; run "
-                            "fa-set-target first");
+    if (failed(checkOp(op, op.getQuery(), tilingAttr, targetAttr)))
+      return failure();
     // The tiling may be hand-written: bound the problem before any size
     // arithmetic (the byte counts of sramBytes, the unrolled loops).
     AttentionProblem problem = getAttentionProblem(op);
