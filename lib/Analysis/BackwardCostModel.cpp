@@ -255,6 +255,11 @@ BackwardCost BackwardCostModel::evaluate(const Tiling &t,
         "outside the mma-sync backward's shapes: block_kv must be 16 rows per "
         "warp ({0}) and stages 1, got block_kv = {1}, stages = {2}",
         16 * t.warps, bc, t.stages);
+  else if (kind == KernelKind::MmaSync && t.warps > 8)
+    c.rejection = llvm::formatv(
+        "outside the mma-sync backward's shapes: {0} warps leave ptxas {1} "
+        "registers per thread (the kernel needs up to 255: 8 warps at most)",
+        t.warps, target.regsPerSM / threads);
   else if (kind == KernelKind::MmaSync && t.blockQ > 16 &&
            t.blockQ * (d + dv) > kMmaSyncBackwardRowColumns)
     c.rejection = llvm::formatv(
