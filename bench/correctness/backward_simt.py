@@ -29,6 +29,17 @@ one); the first run on the H200 is what verifies them.
         element may stay NaN. The reference walks the query rows in chunks,
         so the long (N = 65536) and the > 2^31-element cases fit in memory.
 
+`--kernel mma-sync` (stage and list) builds the mma.sync backward instead
+(docs/Backward.md, "On the GPU: the mma.sync kernels") with its own matrix
+(matrix_mma: no bias, head dims 64 and 128) and two timed cases
+(D = 128, N = 4096, B = 4, H = 16, dense and causal) against torch SDPA's
+FLASH backward; its dQ is summed with unordered atomics, so its reruns are
+not required to agree bit for bit. Run on the H200 on 2026-12-05 (54 of 54
+pass; docs/results/2026-12-05-mma-sync-backward):
+
+  python3 bench/correctness/backward_simt.py stage .stage-bwdmma --kernel mma-sync --target h200
+  cd .stage-bwdmma && bash run.sh
+
 On the device machine (bench/README.md; the staged folder is git-ignored
 and travels as a carried path, 13 MiB):
 

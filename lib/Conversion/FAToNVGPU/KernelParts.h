@@ -23,7 +23,11 @@
 //  * MainLoop: the kv-block loops (serial, overlapped, split or branch
 //    masked);
 //  * EpilogueWriter: O / l, its store (TMA, staged, direct) and the
-//    logsumexp.
+//    logsumexp;
+//  * MmaSyncProducts, AsyncTileCopy: ldmatrix + mma.sync on any padded tile
+//    and the cp.async row-tile copy, which the forward's MmaSyncMath and
+//    CpAsyncLoads and the backward's kernels (buildBackwardKernels,
+//    BackwardKernels.cpp) share.
 //
 // Every part reads the decided #fa.schedule through the context; none
 // decides anything. The parts emit ops in the order the kernel runs them,
