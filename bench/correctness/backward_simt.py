@@ -69,7 +69,7 @@ MLIR_TYPE = {"bf16": "bf16", "f16": "f16"}
 
 def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
          mask=None, mask_kind="bias", bias_grad=None, pattern="random",
-         kernel="simt", perf=False, stages=2):
+         kernel="simt", perf=False):
     """One backward case. `mask`: the mask's shape (dimensions of 1 are
     broadcast); `mask_kind`: 'bias' (f32, additive; its gradient is asked
     for unless `bias_grad` is False) or 'bool' (an i1 keep-mask);
@@ -84,14 +84,12 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
     name = (("perf_" if perf else "") + f"{prefix}_{dtype}_b{b}_h{hq}x{hkv}_q{nq}_k{nk}_d{d}"
             + (f"v{dv}" if dv != d else "") + ("_causal" if causal else "")
             + (f"_{mask_kind}" + "x".join(map(str, mask)) if mask else "")
-            + (f"_{pattern}" if mask_kind == "bool" and mask else "")
-            + ("_s1" if kernel == "mma-sync" and stages == 1 else ""))
+            + (f"_{pattern}" if mask_kind == "bool" and mask else ""))
     block = 64 if max(d, dv) <= 128 else 32
     # mma-sync: 8 warps of 16 kv rows, q-blocks of 4096 / (D + Dv) rows
-    # (the registers of dK_j, dV_j, S and dP; docs/Backward.md), Q_i and
-    # dO_i double-buffered unless `stages` is 1.
+    # (the registers of dK_j, dV_j, S and dP; docs/Backward.md).
     tiling = [block, block, 1, 4] if kernel == "simt" else \
-        [4096 // (d + dv) // 16 * 16, 128, stages, 8]
+        [4096 // (d + dv) // 16 * 16, 128, 1, 8]
     return {"name": name, "kernel": kernel, "perf": perf, "dtype": dtype, "b": b, "hq": hq, "hkv": hkv,
             "nq": nq, "nk": nk, "d": d, "dv": dv, "causal": causal,
             "mask": list(mask) if mask else None, "mask_kind": mask_kind,
@@ -168,16 +166,9 @@ def matrix_mma():
                    mask_kind="bool", pattern="random"))
     cases.append(m("f16", 128, n, causal=True, b=b, hq=h, mask=(b, 1, 1, n),
                    mask_kind="bool", pattern="padding"))
-    # One stage (no prefetch of the next Q_i, dO_i).
-    cases.append(m("bf16", 64, 777, causal=True, stages=1))
-    cases.append(m("f16", 128, 2049, stages=1))
-    cases.append(m("bf16", 128, 1000, causal=True, b=2, hq=8, hkv=1,
-                   stages=1))
     for causal in (False, True):
-        for stages in (1, 2):
-            cases.append(m("bf16", 128, 4096, causal=causal, b=4, hq=16,
-                           perf=True, stages=stages))
-    cases.append(m("bf16", 64, 4096, b=4, hq=16, perf=True))
+        cases.append(m("bf16", 128, 4096, causal=causal, b=4, hq=16,
+                       perf=True))
     return cases
 
 

@@ -210,9 +210,12 @@ llvm::SmallVector<Tiling> BackwardCostModel::enumerateCandidates() const {
       // kv rows of dK_j and dV_j, docs/Backward.md).
       if (blockKV != 16 * warps)
         continue;
+      // mma-sync streams Q_i and dO_i through one buffer (no double
+      // buffering yet).
       for (int64_t blockQ = 16; blockQ <= 256; blockQ += 16)
         for (int64_t stages : {1, 2})
-          candidates.push_back({blockQ, blockKV, stages, warps});
+          if (wg || stages == 1)
+            candidates.push_back({blockQ, blockKV, stages, warps});
     }
   }
   return candidates;
@@ -246,11 +249,12 @@ BackwardCost BackwardCostModel::evaluate(const Tiling &t,
 
   if (threads > 1024)
     c.rejection = llvm::formatv("{0} threads exceed 1024", threads);
-  else if (kind == KernelKind::MmaSync && bc != 16 * t.warps)
+  else if (kind == KernelKind::MmaSync &&
+           (bc != 16 * t.warps || t.stages != 1))
     c.rejection = llvm::formatv(
         "outside the mma-sync backward's shapes: block_kv must be 16 rows per "
-        "warp ({0}), got {1}",
-        16 * t.warps, bc);
+        "warp ({0}) and stages 1, got block_kv = {1}, stages = {2}",
+        16 * t.warps, bc, t.stages);
   else if (kind == KernelKind::MmaSync && t.warps > 8)
     c.rejection = llvm::formatv(
         "outside the mma-sync backward's shapes: {0} warps leave ptxas {1} "
@@ -292,14 +296,8 @@ BackwardCost BackwardCostModel::evaluate(const Tiling &t,
   c.flops = pairFlops * double(c.pairs);
   double smPeak = target.tensorTFlops * 1e12 / target.smCount *
                   kBackwardTensorEfficiency;
-  // The mma-sync kernel with 2 stages loads the next pair's Q_i and dO_i
-  // during this one: only the barriers of the fixed cost remain (half). The
-  // wgmma kernel's stages are not priced (it is not built).
-  double pairSeconds = kind == KernelKind::MmaSync && t.stages > 1
-                           ? kBackwardPairSeconds / 2
-                           : kBackwardPairSeconds;
   double blockSeconds =
-      double(c.maxPairsPerBlock) * (pairFlops / smPeak + pairSeconds);
+      double(c.maxPairsPerBlock) * (pairFlops / smPeak + kBackwardPairSeconds);
   c.computeSeconds = double(c.waves) * double(c.blocksPerSM) * blockSeconds;
 
   int64_t kv = p.batch * p.numKVHeads * p.seqLenKV * (d + dv) * e;

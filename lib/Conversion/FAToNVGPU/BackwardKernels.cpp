@@ -38,49 +38,33 @@ using namespace mlir::fa::nvgpu_kernel;
 
 namespace {
 
-/// `count` padded [rows, cols + 8] tiles of the main kernel's shared
-/// memory, one after the other.
+/// A padded [rows, cols + 8] tile of the main kernel's shared memory.
 struct PaddedTile {
-  int64_t rows, cols, offset, count;
-  /// Viewed as [count, rows, pitch] (Q_i and dO_i), else [rows, pitch].
-  bool staged;
+  int64_t rows, cols, offset;
   int64_t pitch() const { return cols + kMmaSyncRowPadBytes / 2; }
   int64_t bytes(int64_t elementBytes) const {
-    return count * rows * pitch() * elementBytes;
+    return rows * pitch() * elementBytes;
   }
 };
 
-/// A tile's view and, for the staged Q_i and dO_i, the slot in use: the
-/// indices of (row, col) in it.
-struct TileRef {
-  Value view, slot;
-  SmallVector<Value> at(Value row, Value col) const {
-    if (slot)
-      return {slot, row, col};
-    return {row, col};
-  }
-};
-
-/// The main kernel's shared memory: K_j, V_j, the tiling's `stages` Q_i and
-/// dO_i buffers and dS_i (stored [q rows, kv rows]), each at a 128-byte
-/// aligned offset.
+/// The main kernel's shared memory: K_j, V_j, Q_i, dO_i and dS_i (stored
+/// [q rows, kv rows]), each at a 128-byte aligned offset.
 struct BackwardSharedLayout {
   PaddedTile k, v, q, dO, dS;
   int64_t totalBytes = 0;
 
   BackwardSharedLayout(const Tiling &t, int64_t d, int64_t dv,
                        int64_t elementBytes) {
-    auto place = [&](int64_t rows, int64_t cols, int64_t count) {
-      PaddedTile tile{rows, cols, totalBytes, count, /*staged=*/count > 1};
+    auto place = [&](int64_t rows, int64_t cols) {
+      PaddedTile tile{rows, cols, totalBytes};
       totalBytes += llvm::alignTo(tile.bytes(elementBytes), 128);
       return tile;
     };
-    k = place(t.blockKV, d, 1);
-    v = place(t.blockKV, dv, 1);
-    q = place(t.blockQ, d, t.stages);
-    dO = place(t.blockQ, dv, t.stages);
-    q.staged = dO.staged = true;
-    dS = place(t.blockQ, t.blockKV, 1);
+    k = place(t.blockKV, d);
+    v = place(t.blockKV, dv);
+    q = place(t.blockQ, d);
+    dO = place(t.blockQ, dv);
+    dS = place(t.blockQ, t.blockKV);
   }
 };
 
@@ -169,18 +153,15 @@ public:
 private:
   // The main kernel's parts, in the order a step runs them.
   void setUpMain();
-  /// The query head and first row of step t of the flattened (head,
-  /// q-block) loop.
-  std::pair<Value, Value> stepRows(Value t);
-  SmallVector<Value> step(Value t, ValueRange accs);
-  Value loadQBlock(Value t, Value slot, Value enabled);
-  SmallVector<Value> productRows(TileRef a0, TileRef tile, int64_t kSteps,
+  SmallVector<Value> step(Value h, Value qBlock, ValueRange accs);
+  void loadQBlock(Value h, Value qBase);
+  SmallVector<Value> productRows(Value a0, Value tile, int64_t kSteps,
                                  int64_t nPairs);
   SmallVector<Value> probabilities(ArrayRef<Value> s, Value h, Value qBase);
   SmallVector<Value> scoreGradients(ArrayRef<Value> p, ArrayRef<Value> dp,
                                     Value h, Value qBase);
   void accumulateTransposed(MutableArrayRef<Value> acc, ArrayRef<Value> lhs,
-                            TileRef tile, int64_t nTiles);
+                            Value tile, int64_t nTiles);
   void storeScoreGradients(ArrayRef<Value> ds);
   void addQueryGradient(Value h, Value qBase);
   Value visible(Value kvRow, Value qRow, Value h);
@@ -196,9 +177,6 @@ private:
   MmaSyncProducts ops;
   Value sK, sV, sQ, sDO, sDS;
   Value kvBase, warpRow, quadRow, quadCol;
-  /// The first q-block of the kv-block, the q-blocks per head and the
-  /// steps (heads x q-blocks) of the main loop.
-  Value first, perHead, total;
   Value laneRow16, laneHalf, laneRow8, laneQuarter;
   Value scaleLog2, log2e, negInf, zero;
 };
@@ -304,11 +282,8 @@ Value BackwardKernels::sharedView(const PaddedTile &tile) {
   auto i8Type = MemRefType::get({ShapedType::kDynamic}, k.b.getI8Type(),
                                 MemRefLayoutAttrInterface(), workgroup);
   Value base = gpu::DynamicSharedMemoryOp::create(k.b, i8Type);
-  SmallVector<int64_t> shape = {tile.rows, tile.pitch()};
-  if (tile.staged)
-    shape.insert(shape.begin(), tile.count);
-  auto type = MemRefType::get(shape, k.elt, MemRefLayoutAttrInterface(),
-                              workgroup);
+  auto type = MemRefType::get({tile.rows, tile.pitch()}, k.elt,
+                              MemRefLayoutAttrInterface(), workgroup);
   return memref::ViewOp::create(k.b, type, base, k.idx(tile.offset),
                                 ValueRange{});
 }
@@ -351,64 +326,55 @@ void BackwardKernels::buildMain() {
             sV, at, tokens);
   Value kvGroup = commitAsyncGroup(b, tokens);
 
-  // The first q-block that sees key kvBase: row kvBase + Nq - Nk (causal);
-  // one step per (query head of the group, q-block from there): at least
-  // one, as kvBase < Nk.
-  first = k.idx(0);
+  // The first q-block that sees key kvBase: row kvBase + Nq - Nk (causal).
+  Value first = k.idx(0);
   if (k.causal) {
     Value row = k.sub(kvBase, k.sub(k.nk, k.nq));
     row = arith::MaxSIOp::create(b, row, k.idx(0));
     first = k.divc(row, k.t.blockQ);
   }
-  perHead = k.sub(k.numQBlocks, first);
-  total = k.mulc(perHead, k.group);
   SmallVector<Value> init;
   for (int64_t i = 0; i < (k.d + k.dv) / 8; ++i)
     init.push_back(ops.zero());
-  // Two stages: step 0's Q_i and dO_i are in flight before the loop, and
-  // each step issues the next one's.
-  if (k.t.stages > 1)
-    loadQBlock(k.idx(0), k.idx(0), always);
   SmallVector<Value> accs;
   {
     OpBuilder::InsertionGuard guard(b);
-    scf::ForOp loop = k.openLoop(k.idx(0), total, k.one, init);
+    scf::ForOp heads = k.openLoop(k.idx(0), k.idx(k.group), k.one, init);
+    Value h = k.add(k.mulc(k.head, k.group), heads.getInductionVar());
+    scf::ForOp qLoop = k.openLoop(first, k.numQBlocks, k.one,
+                                  heads.getRegionIterArgs());
     SmallVector<Value> next =
-        step(loop.getInductionVar(), loop.getRegionIterArgs());
+        step(h, qLoop.getInductionVar(), qLoop.getRegionIterArgs());
     scf::YieldOp::create(b, next);
-    b.setInsertionPointAfter(loop);
-    accs.assign(loop.getResults().begin(), loop.getResults().end());
+    b.setInsertionPointAfter(qLoop);
+    scf::YieldOp::create(b, qLoop.getResults());
+    b.setInsertionPointAfter(heads);
+    accs.assign(heads.getResults().begin(), heads.getResults().end());
   }
-  // Nothing may be in flight when the block exits.
+  // Nothing may be in flight when the block exits (no q-block visited).
   nvgpu::DeviceAsyncWaitOp::create(b, kvGroup, b.getI32IntegerAttr(0));
   writeKeyValueGradients(accs);
 }
 
-std::pair<Value, Value> BackwardKernels::stepRows(Value t) {
-  Value h = k.add(k.mulc(k.head, k.group), k.b.createOrFold<arith::DivUIOp>(
-                                               t, perHead));
-  Value qBlock =
-      k.add(first, k.b.createOrFold<arith::RemUIOp>(t, perHead));
-  return {h, k.mulc(qBlock, k.t.blockQ)};
-}
-
-Value BackwardKernels::loadQBlock(Value t, Value slot, Value enabled) {
-  // Q_i and dO_i of step t (rows past Nq, and every row when not
-  // `enabled`, zero-filled) into `slot`: one commit group.
-  auto [h, qBase] = stepRows(t);
+void BackwardKernels::loadQBlock(Value h, Value qBase) {
+  // Every warp is done with the previous step's Q, dO and dS.
+  gpu::BarrierOp::create(k.b);
   AsyncTileCopy copy{k, k.tid, k.threads, k.batch, kSharedChunkBytes / 2};
-  auto at = [slot](Value row, Value col) -> SmallVector<Value> {
-    return {slot, row, col};
+  auto at = [](Value row, Value col) -> SmallVector<Value> {
+    return {row, col};
   };
+  Value always = arith::ConstantIntOp::create(k.b, k.b.getI1Type(), 1);
   SmallVector<Value> tokens;
-  copy.copy(k.op.getQuery(), h, qBase, k.nq, enabled, k.t.blockQ, k.d, sQ, at,
+  copy.copy(k.op.getQuery(), h, qBase, k.nq, always, k.t.blockQ, k.d, sQ, at,
             tokens);
-  copy.copy(k.op.getOutGrad(), h, qBase, k.nq, enabled, k.t.blockQ, k.dv,
-            sDO, at, tokens);
-  return commitAsyncGroup(k.b, tokens);
+  copy.copy(k.op.getOutGrad(), h, qBase, k.nq, always, k.t.blockQ, k.dv, sDO,
+            at, tokens);
+  Value group = commitAsyncGroup(k.b, tokens);
+  nvgpu::DeviceAsyncWaitOp::create(k.b, group, k.b.getI32IntegerAttr(0));
+  gpu::BarrierOp::create(k.b);
 }
 
-SmallVector<Value> BackwardKernels::productRows(TileRef a0, TileRef tile,
+SmallVector<Value> BackwardKernels::productRows(Value a0, Value tile,
                                                 int64_t kSteps,
                                                 int64_t nPairs) {
   // [16 warp rows of `a0`] x [tile rows]^T: A by ldmatrix of the warp's
@@ -417,15 +383,14 @@ SmallVector<Value> BackwardKernels::productRows(TileRef a0, TileRef tile,
   for (Value &x : acc)
     x = ops.zero();
   for (int64_t kk = 0; kk < kSteps; ++kk) {
-    Value a = ops.ldmatrix(a0.view,
-                           a0.at(k.add(warpRow, laneRow16),
-                                 k.addc(k.mulc(laneHalf, 8), 16 * kk)),
+    Value a = ops.ldmatrix(a0, {k.add(warpRow, laneRow16),
+                                k.addc(k.mulc(laneHalf, 8), 16 * kk)},
                            /*transpose=*/false);
     for (int64_t np = 0; np < nPairs; ++np) {
       Value x4 = ops.ldmatrix(
-          tile.view,
-          tile.at(k.add(k.addc(k.mulc(laneHalf, 8), 16 * np), laneRow8),
-                  k.addc(k.mulc(laneQuarter, 8), 16 * kk)),
+          tile,
+          {k.add(k.addc(k.mulc(laneHalf, 8), 16 * np), laneRow8),
+           k.addc(k.mulc(laneQuarter, 8), 16 * kk)},
           /*transpose=*/false);
       for (int64_t h = 0; h < 2; ++h)
         acc[2 * np + h] = ops.mma(a, ops.half(x4, h), acc[2 * np + h]);
@@ -435,7 +400,7 @@ SmallVector<Value> BackwardKernels::productRows(TileRef a0, TileRef tile,
 }
 
 void BackwardKernels::accumulateTransposed(MutableArrayRef<Value> acc,
-                                           ArrayRef<Value> lhs, TileRef tile,
+                                           ArrayRef<Value> lhs, Value tile,
                                            int64_t nTiles) {
   // acc += lhs tile: lhs the warp's [16, block_q] accumulators as A
   // fragments, tile [block_q, cols] k-major (ldmatrix.trans, as the
@@ -444,9 +409,9 @@ void BackwardKernels::accumulateTransposed(MutableArrayRef<Value> acc,
     Value a = accumulatorsToA(k, k.elt, lhs[2 * kk], lhs[2 * kk + 1]);
     for (int64_t np = 0; np < nTiles / 2; ++np) {
       Value x4 = ops.ldmatrix(
-          tile.view,
-          tile.at(k.add(k.addc(k.mulc(laneQuarter, 8), 16 * kk), laneRow8),
-                  k.addc(k.mulc(laneHalf, 8), 16 * np)),
+          tile,
+          {k.add(k.addc(k.mulc(laneQuarter, 8), 16 * kk), laneRow8),
+           k.addc(k.mulc(laneHalf, 8), 16 * np)},
           /*transpose=*/true);
       for (int64_t h = 0; h < 2; ++h)
         acc[2 * np + h] = ops.mma(a, ops.half(x4, h), acc[2 * np + h]);
@@ -591,39 +556,21 @@ void BackwardKernels::addQueryGradient(Value h, Value qBase) {
   }
 }
 
-SmallVector<Value> BackwardKernels::step(Value t, ValueRange accs) {
-  auto [h, qBase] = stepRows(t);
-  // Every warp is done with the previous step's Q_i, dO_i and dS. One
-  // stage: load this step's tiles and wait. Two: issue the next step's
-  // (into the slot the previous step used; past the last step, clamped
-  // and zero-filled) and wait for this one's, issued a step before.
-  gpu::BarrierOp::create(k.b);
-  Value slot = k.idx(0);
-  if (k.t.stages > 1) {
-    Value next = k.addc(t, 1);
-    Value enabled = k.cmp(arith::CmpIPredicate::ult, next, total);
-    Value group = loadQBlock(k.minu(next, k.lastIndex(total)),
-                             k.remc(next, 2), enabled);
-    nvgpu::DeviceAsyncWaitOp::create(k.b, group, k.b.getI32IntegerAttr(1));
-    slot = k.remc(t, 2);
-  } else {
-    Value group = loadQBlock(t, slot, arith::ConstantIntOp::create(
-                                          k.b, k.b.getI1Type(), 1));
-    nvgpu::DeviceAsyncWaitOp::create(k.b, group, k.b.getI32IntegerAttr(0));
-  }
-  gpu::BarrierOp::create(k.b);
-  TileRef q{sQ, slot}, dO{sDO, slot}, kTile{sK, Value()}, vTile{sV, Value()};
+SmallVector<Value> BackwardKernels::step(Value h, Value qBlock,
+                                         ValueRange accs) {
+  Value qBase = k.mulc(qBlock, k.t.blockQ);
+  loadQBlock(h, qBase);
   int64_t qPairs = k.t.blockQ / 16;
   SmallVector<Value> dK(accs.begin(), accs.begin() + k.d / 8);
   SmallVector<Value> dV(accs.begin() + k.d / 8, accs.end());
   // S^T = K_j Q_i^T and P^T; dV_j += P^T dO_i.
-  SmallVector<Value> s = productRows(kTile, q, k.d / 16, qPairs);
+  SmallVector<Value> s = productRows(sK, sQ, k.d / 16, qPairs);
   SmallVector<Value> p = probabilities(s, h, qBase);
-  accumulateTransposed(dV, p, dO, k.dv / 8);
+  accumulateTransposed(dV, p, sDO, k.dv / 8);
   // dP^T = V_j dO_i^T, dS^T; dK_j += dS^T Q_i.
-  SmallVector<Value> dp = productRows(vTile, dO, k.dv / 16, qPairs);
+  SmallVector<Value> dp = productRows(sV, sDO, k.dv / 16, qPairs);
   SmallVector<Value> ds = scoreGradients(p, dp, h, qBase);
-  accumulateTransposed(dK, ds, q, k.d / 8);
+  accumulateTransposed(dK, ds, sQ, k.d / 8);
   storeScoreGradients(ds);
   addQueryGradient(h, qBase);
   SmallVector<Value> next(dK);
