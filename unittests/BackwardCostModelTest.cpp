@@ -80,13 +80,22 @@ TEST(BackwardCostModel, SharedMemoryAndRegistersByHand) {
   // 17408 each, lse and D rows 256 each; P and dS: 64 x 136 x 2 = 17408
   // each. Two stages would need 175104 > 166912.
   EXPECT_EQ(c.sramBytes, 2 * 34816 + (2 * 17408 + 2 * 256) + 2 * 17408);
+  // The kernel streams Q_i and dO_i through one buffer: 2 stages are
+  // outside its shapes.
   EXPECT_NE(model.evaluate({64, 128, 2, 8}, p, DqAccumulation::Atomic)
-                .rejection.find("shared memory"),
+                .rejection.find("stages 1"),
             std::string::npos);
   // dK, dV: 128 x 256 / 256 = 128; S/P + dP: 2 x 64 x 128 / 256 = 64 (dS
   // and dQ's part: (8192 + 8192) / 256 = 64); overhead 32.
   EXPECT_EQ(c.registersPerThread, 128 + 64 + 32);
-  EXPECT_TRUE(c.fits()) << c.rejection;
+  // Within the registers the estimate counts, but past the kernel's
+  // measured rule: block_q (D + Dv) <= 4096 above block_q 16 (ptxas
+  // spills beyond it).
+  EXPECT_NE(c.rejection.find("block_q x (D + Dv) = 16384 exceeds 4096"),
+            std::string::npos)
+      << c.rejection;
+  EXPECT_TRUE(model.evaluate({16, 128, 1, 8}, p, DqAccumulation::Atomic)
+                  .fits());
   EXPECT_EQ(c.numBlocks, 2 * 2 * 32);
   EXPECT_EQ(c.pairs, 64 * 32 * 2 * 8);
   EXPECT_EQ(c.maxPairsPerBlock, 64 * 4);
@@ -98,21 +107,38 @@ TEST(BackwardCostModel, RejectsWhatDoesNotFit) {
   TargetInfo a100 = *lookupKnownTarget("a100");
   BackwardCostModel model(a100, KernelKind::MmaSync);
   AttentionProblem p = problem(4096, 4096, 256, false);
-  BackwardCost big =
-      model.evaluate({256, 256, 2, 16}, p, DqAccumulation::Atomic);
+  // K_j, V_j: 128 x 264 x 2 B each, over a 100000 B block.
+  TargetInfo small = a100;
+  small.sramPerBlock = 100000;
+  BackwardCost big = BackwardCostModel(small, KernelKind::MmaSync)
+                         .evaluate({16, 128, 1, 8}, p, DqAccumulation::Atomic);
   EXPECT_FALSE(big.fits());
   EXPECT_NE(big.rejection.find("shared memory"), std::string::npos);
+  // More than 8 warps would leave ptxas fewer than 255 registers.
+  EXPECT_NE(model.evaluate({16, 256, 1, 16}, p, DqAccumulation::Atomic)
+                .rejection.find("8 warps at most"),
+            std::string::npos);
+  // dK_j, dV_j alone: 32 x 512 / 64 = 256 registers per thread.
   BackwardCost regs =
-      model.evaluate({128, 128, 1, 2}, problem(1024, 1024, 64, false),
-                     DqAccumulation::Atomic);
+      model.evaluate({16, 32, 1, 2}, p, DqAccumulation::Atomic);
   EXPECT_NE(regs.rejection.find("registers per thread"), std::string::npos);
+  // Kv rows other than 16 per warp are outside the kernel's shapes.
+  EXPECT_NE(model.evaluate({16, 64, 1, 8}, problem(1024, 1024, 64, false),
+                           DqAccumulation::Atomic)
+                .rejection.find("16 rows per warp"),
+            std::string::npos);
 }
 
 TEST(BackwardCostModel, SelectsPerTargetAndHeadDim) {
   for (const char *name : {"a100", "h100", "rtx4090"}) {
     std::optional<TargetInfo> target = lookupKnownTarget(name);
     ASSERT_TRUE(target) << name;
-    for (int64_t d : {64, 128, 256}) {
+    // D = 256: dK_j and dV_j need 256 registers per thread (16 kv rows a
+    // warp): no tiling.
+    EXPECT_FALSE(BackwardCostModel(*target, KernelKind::MmaSync)
+                     .select(problem(4096, 4096, 256, true), false)
+                     .found());
+    for (int64_t d : {64, 128}) {
       BackwardDecision decision =
           BackwardCostModel(*target, KernelKind::MmaSync)
               .select(problem(4096, 4096, d, true), false);

@@ -20,6 +20,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <string>
 #include <unistd.h>
@@ -784,18 +785,35 @@ std::string descriptorParams(const BufferShape &b) {
   return text;
 }
 
-TEST_F(RuntimeTest, BackwardManifestLaunchesItsKernelsInOrder) {
-  // What fa-compile writes for a causal fa.attention_grad (B = 1, Hq = 2,
-  // Hkv = 1, N = 64, d = 16, f16, 32 x 32 blocks, 4 warps;
-  // test/Target/fa-compile-grad.mlir): D = rowsum(dO * O) into the scratch
-  // buffer tmp0, then dK/dV, then dQ, which read it, on one stream.
+/// A backward's manifest as fa-compile writes it (arguments Q, K, V, O, dO,
+/// lse, dQ, dK, dV; f16; B = 1, Hq = 2, Hkv = 1, N = 64, d = 16), its
+/// kernels and f32 scratch buffers given: the runtime allocates the scratch
+/// buffers once, at load, and launches the kernels in order on one stream
+/// with each kernel's buffers.
+class BackwardManifestTest : public RuntimeTest {
+protected:
+  struct Kernel {
+    std::string name;
+    unsigned grid[3];
+    unsigned sharedBytes;
+    std::vector<BufferShape> buffers;
+  };
+
   const BufferShape q{"arg0", {1, 2, 64, 16}}, k{"arg1", {1, 1, 64, 16}},
       v{"arg2", {1, 1, 64, 16}}, o{"arg3", {1, 2, 64, 16}},
       dO{"arg4", {1, 2, 64, 16}}, lse{"arg5", {1, 2, 64}},
       dQ{"arg6", {1, 2, 64, 16}}, dK{"arg7", {1, 1, 64, 16}},
-      dV{"arg8", {1, 1, 64, 16}}, rowDot{"tmp0", {1, 2, 64}};
-  auto buffer = [](const BufferShape &b, const char *dtype, int64_t bytes,
-                   int index) {
+      dV{"arg8", {1, 1, 64, 16}};
+
+  static int64_t elements(const BufferShape &b) {
+    int64_t n = 1;
+    for (int64_t s : b.shape)
+      n *= s;
+    return n;
+  }
+
+  static std::string buffer(const BufferShape &b, const char *dtype,
+                            int64_t bytes, int index) {
     std::string shape, strides;
     std::vector<int64_t> st = rowMajorStrides(b.shape);
     for (size_t i = 0; i < b.shape.size(); ++i) {
@@ -808,102 +826,137 @@ TEST_F(RuntimeTest, BackwardManifestLaunchesItsKernelsInOrder) {
     if (index >= 0)
       text += R"(, "index": )" + std::to_string(index);
     return text + "}";
-  };
-  struct Kernel {
-    std::string name;
-    unsigned grid[3];
-    unsigned sharedBytes;
-    std::vector<BufferShape> buffers;
-  };
-  const std::vector<Kernel> kernels = {
-      {"attention_grad_kernel", {2, 2, 1}, 0, {dO, o, rowDot}},
-      {"attention_grad_kernel_0",
-       {2, 1, 1},
-       16640,
-       {k, v, q, dO, lse, rowDot, dK, dV}},
-      {"attention_grad_kernel_1",
-       {2, 2, 1},
-       14592,
-       {q, dO, lse, rowDot, k, v, dQ}}};
+  }
 
-  std::string manifest = R"({
+  std::string manifestOf(const std::vector<Kernel> &kernels,
+                         const std::vector<BufferShape> &scratch) {
+    std::string manifest = R"({
   "format": "fa-kernel-manifest", "version": 1,
   "function": "attention_grad", "arch": "sm_90a", "features": "+ptx80",
   "files": {"ptx": "attention.ptx"}, "arguments": [)";
-  const BufferShape args[] = {q, k, v, o, dO, lse, dQ, dK, dV};
-  for (int i = 0; i < 9; ++i) {
-    bool isLse = i == 5;
-    int64_t elements = 1;
-    for (int64_t s : args[i].shape)
-      elements *= s;
-    manifest += (i ? ", " : "") + buffer(args[i], isLse ? "f32" : "f16",
-                                         elements * (isLse ? 4 : 2), i);
-  }
-  manifest += R"(], "scratch": [)" + buffer(rowDot, "f32", 512, -1) +
-              R"(], "results": ["arg6", "arg7", "arg8"], "kernels": [)";
-  driver().kernels.clear();
-  for (size_t i = 0; i < kernels.size(); ++i) {
-    const Kernel &kernel = kernels[i];
-    std::string params;
-    size_t count = 0;
-    for (const BufferShape &b : kernel.buffers) {
-      params += (params.empty() ? "" : ", ") + descriptorParams(b);
-      count += 3 + 2 * b.shape.size();
+    const BufferShape args[] = {q, k, v, o, dO, lse, dQ, dK, dV};
+    for (int i = 0; i < 9; ++i) {
+      bool isLse = i == 5;
+      manifest += (i ? ", " : "") +
+                  buffer(args[i], isLse ? "f32" : "f16",
+                         elements(args[i]) * (isLse ? 4 : 2), i);
     }
-    driver().kernels[kernel.name] = std::vector<size_t>(count, 8);
-    manifest += (i ? ", " : "") + std::string(R"({"name": ")") + kernel.name +
-                R"(", "grid": [)" + std::to_string(kernel.grid[0]) + ", " +
-                std::to_string(kernel.grid[1]) + ", " +
-                std::to_string(kernel.grid[2]) +
-                R"(], "block": [128, 1, 1], "shared_bytes": )" +
-                std::to_string(kernel.sharedBytes) + R"(, "params": [)" +
-                params + "]}";
-  }
-  manifest += "]}";
-
-  Module m = load(manifest);
-  ASSERT_NE(m, nullptr) << faRtGetLastError();
-  ASSERT_EQ(faRtNumArguments(m.get()), 9);
-  ASSERT_EQ(faRtNumKernels(m.get()), 3);
-  // D is allocated by the runtime, once, when the module loads.
-  ASSERT_EQ(driver().allocations.size(), 1u);
-  uint64_t rowDotPtr = driver().allocations.begin()->first;
-  EXPECT_EQ(driver().allocations.begin()->second, 512u);
-
-  std::vector<uint64_t> ptrs = arguments(m.get());
-  auto *stream = reinterpret_cast<void *>(0x5157);
-  ASSERT_EQ(faRtLaunch(m.get(), ptrs.data(), 9, stream), 0)
-      << faRtGetLastError();
-  const auto &launches = driver().launches;
-  ASSERT_EQ(launches.size(), kernels.size());
-  for (size_t i = 0; i < kernels.size(); ++i) {
-    const Kernel &kernel = kernels[i];
-    const fa::fake::Launch &launch = launches[i];
-    EXPECT_EQ(faRtKernelName(m.get(), static_cast<int>(i)), kernel.name);
-    EXPECT_EQ(launch.kernel, kernel.name);
-    for (int d = 0; d < 3; ++d)
-      EXPECT_EQ(launch.grid[d], kernel.grid[d]) << kernel.name << " " << d;
-    EXPECT_EQ(launch.block[0], 128u);
-    EXPECT_EQ(launch.sharedBytes, kernel.sharedBytes);
-    EXPECT_EQ(launch.stream, stream);
-    // Every buffer's descriptor: its address twice, offset, sizes, strides.
-    std::vector<uint64_t> expected;
-    for (const BufferShape &b : kernel.buffers) {
-      uint64_t address =
-          b.name == "tmp0" ? rowDotPtr : ptrs[std::stoi(b.name.substr(3))];
-      expected.insert(expected.end(), {address, address, 0});
-      for (int64_t s : b.shape)
-        expected.push_back(static_cast<uint64_t>(s));
-      for (int64_t s : rowMajorStrides(b.shape))
-        expected.push_back(static_cast<uint64_t>(s));
+    manifest += R"(], "scratch": [)";
+    for (size_t i = 0; i < scratch.size(); ++i)
+      manifest += (i ? ", " : "") +
+                  buffer(scratch[i], "f32", elements(scratch[i]) * 4, -1);
+    manifest += R"(], "results": ["arg6", "arg7", "arg8"], "kernels": [)";
+    driver().kernels.clear();
+    for (size_t i = 0; i < kernels.size(); ++i) {
+      const Kernel &kernel = kernels[i];
+      std::string params;
+      size_t count = 0;
+      for (const BufferShape &b : kernel.buffers) {
+        params += (params.empty() ? "" : ", ") + descriptorParams(b);
+        count += 3 + 2 * b.shape.size();
+      }
+      driver().kernels[kernel.name] = std::vector<size_t>(count, 8);
+      manifest += (i ? ", " : "") + std::string(R"({"name": ")") +
+                  kernel.name + R"(", "grid": [)" +
+                  std::to_string(kernel.grid[0]) + ", " +
+                  std::to_string(kernel.grid[1]) + ", " +
+                  std::to_string(kernel.grid[2]) +
+                  R"(], "block": [128, 1, 1], "shared_bytes": )" +
+                  std::to_string(kernel.sharedBytes) + R"(, "params": [)" +
+                  params + "]}";
     }
-    EXPECT_EQ(launch.params, expected) << kernel.name;
+    return manifest + "]}";
   }
-  // Queued in order, not waited for; a second launch reuses D.
-  EXPECT_EQ(driver().count("cuStreamSynchronize"), 0);
-  ASSERT_EQ(faRtLaunch(m.get(), ptrs.data(), 9, stream), 0);
-  EXPECT_EQ(driver().launches.size(), 2 * kernels.size());
-  EXPECT_EQ(driver().allocations.size(), 1u);
+
+  void checkLaunchesInOrder(const std::vector<Kernel> &kernels,
+                            const std::vector<BufferShape> &scratch) {
+    Module m = load(manifestOf(kernels, scratch));
+    ASSERT_NE(m, nullptr) << faRtGetLastError();
+    ASSERT_EQ(faRtNumArguments(m.get()), 9);
+    ASSERT_EQ(faRtNumKernels(m.get()), static_cast<int>(kernels.size()));
+    // The scratch buffers are allocated by the runtime, once, when the
+    // module loads (told apart here by their sizes).
+    ASSERT_EQ(driver().allocations.size(), scratch.size());
+    std::map<std::string, uint64_t> scratchPtr;
+    for (const BufferShape &b : scratch)
+      for (const auto &[ptr, bytes] : driver().allocations)
+        if (static_cast<int64_t>(bytes) == elements(b) * 4)
+          scratchPtr[b.name] = ptr;
+    ASSERT_EQ(scratchPtr.size(), scratch.size());
+
+    std::vector<uint64_t> ptrs = arguments(m.get());
+    auto *stream = reinterpret_cast<void *>(0x5157);
+    ASSERT_EQ(faRtLaunch(m.get(), ptrs.data(), 9, stream), 0)
+        << faRtGetLastError();
+    const auto &launches = driver().launches;
+    ASSERT_EQ(launches.size(), kernels.size());
+    for (size_t i = 0; i < kernels.size(); ++i) {
+      const Kernel &kernel = kernels[i];
+      const fa::fake::Launch &launch = launches[i];
+      EXPECT_EQ(faRtKernelName(m.get(), static_cast<int>(i)), kernel.name);
+      EXPECT_EQ(launch.kernel, kernel.name);
+      for (int d = 0; d < 3; ++d)
+        EXPECT_EQ(launch.grid[d], kernel.grid[d]) << kernel.name << " " << d;
+      EXPECT_EQ(launch.block[0], 128u);
+      EXPECT_EQ(launch.sharedBytes, kernel.sharedBytes);
+      EXPECT_EQ(launch.stream, stream);
+      // Every buffer's descriptor: its address twice, offset, sizes,
+      // strides.
+      std::vector<uint64_t> expected;
+      for (const BufferShape &b : kernel.buffers) {
+        uint64_t address = b.name.rfind("tmp", 0) == 0
+                               ? scratchPtr[b.name]
+                               : ptrs[std::stoi(b.name.substr(3))];
+        expected.insert(expected.end(), {address, address, 0});
+        for (int64_t s : b.shape)
+          expected.push_back(static_cast<uint64_t>(s));
+        for (int64_t s : rowMajorStrides(b.shape))
+          expected.push_back(static_cast<uint64_t>(s));
+      }
+      EXPECT_EQ(launch.params, expected) << kernel.name;
+    }
+    // Queued in order, not waited for; a second launch reuses the scratch
+    // buffers.
+    EXPECT_EQ(driver().count("cuStreamSynchronize"), 0);
+    ASSERT_EQ(faRtLaunch(m.get(), ptrs.data(), 9, stream), 0);
+    EXPECT_EQ(driver().launches.size(), 2 * kernels.size());
+    EXPECT_EQ(driver().allocations.size(), scratch.size());
+  }
+};
+
+TEST_F(BackwardManifestTest, BackwardManifestLaunchesItsKernelsInOrder) {
+  // The SIMT backward of a causal fa.attention_grad (32 x 32 blocks, 4
+  // warps; test/Target/fa-compile-grad.mlir): D = rowsum(dO * O) into the
+  // scratch buffer tmp0, then dK/dV, then dQ, which read it.
+  const BufferShape rowDot{"tmp0", {1, 2, 64}};
+  checkLaunchesInOrder(
+      {{"attention_grad_kernel", {2, 2, 1}, 0, {dO, o, rowDot}},
+       {"attention_grad_kernel_0",
+        {2, 1, 1},
+        16640,
+        {k, v, q, dO, lse, rowDot, dK, dV}},
+       {"attention_grad_kernel_1",
+        {2, 2, 1},
+        14592,
+        {q, dO, lse, rowDot, k, v, dQ}}},
+      {rowDot});
+}
+
+TEST_F(BackwardManifestTest, MmaSyncBackwardManifestLaunchesItsKernelsInOrder) {
+  // The mma.sync backward (kernel=mma-sync; test/Target/fa-compile-grad-
+  // mma.mlir's layout, 32 x 128 blocks): D and the zeroed f32 dQ
+  // accumulator (scratch tmp0, tmp1), the K/V-stationary main kernel, which
+  // reads D and adds into the accumulator, then dQ's conversion from it.
+  const BufferShape rowDot{"tmp0", {1, 2, 64}},
+      dqAcc{"tmp1", {1, 2, 64, 16}};
+  checkLaunchesInOrder(
+      {{"attention_grad_kernel", {2, 2, 1}, 0, {dO, o, rowDot, dqAcc}},
+       {"attention_grad_kernel_0",
+        {1, 1, 1},
+        23040,
+        {k, v, q, dO, lse, rowDot, dqAcc, dK, dV}},
+       {"attention_grad_kernel_1", {2, 2, 1}, 0, {dqAcc, dQ}}},
+      {rowDot, dqAcc});
 }
 
 TEST_F(RuntimeTest, MemoryHelpers) {

@@ -21,6 +21,12 @@ using namespace mlir::fa;
 /// Registers per thread besides the tiles: addresses, loop counters, the
 /// logsumexp and D of the lane's rows.
 static constexpr int64_t kBackwardRegisterOverhead = 32;
+/// The mma-sync backward's largest block_q x (D + Dv): per thread it holds
+/// (D + Dv) / 2 accumulator registers of dK_j, dV_j and block_q of S^T and
+/// dP^T; ptxas (CUDA 13, sm_80 and sm_90a) assembles block_q 32 at D = 64
+/// and 16 at D = 128 without spills, and spills at twice those. Above
+/// D + Dv = 256 only block_q 16 is left (it spills; docs/Backward.md).
+static constexpr int64_t kMmaSyncBackwardRowColumns = 4096;
 /// The share of the tensor-core peak the backward's products reach between
 /// its softmax recomputation, dS and the barriers. Not fitted yet: the
 /// backward kernels are not measured (docs/CostModel.md, "The backward
@@ -200,13 +206,16 @@ llvm::SmallVector<Tiling> BackwardCostModel::enumerateCandidates() const {
       continue;
     for (int64_t blockKV = 16; blockKV <= 256; blockKV += 16) {
       // The kv rows are the accumulators' rows: whole m64 per warpgroup
-      // (wgmma); mma.sync warps split them into m16 fragments and the head
-      // dimension into n8 ones (evaluate checks the head dimension).
-      if (wg && blockKV != 16 * warps)
+      // (wgmma), one m16 fragment row per warp (mma-sync: each warp owns 16
+      // kv rows of dK_j and dV_j, docs/Backward.md).
+      if (blockKV != 16 * warps)
         continue;
+      // mma-sync streams Q_i and dO_i through one buffer (no double
+      // buffering yet).
       for (int64_t blockQ = 16; blockQ <= 256; blockQ += 16)
         for (int64_t stages : {1, 2})
-          candidates.push_back({blockQ, blockKV, stages, warps});
+          if (wg || stages == 1)
+            candidates.push_back({blockQ, blockKV, stages, warps});
     }
   }
   return candidates;
@@ -240,11 +249,23 @@ BackwardCost BackwardCostModel::evaluate(const Tiling &t,
 
   if (threads > 1024)
     c.rejection = llvm::formatv("{0} threads exceed 1024", threads);
-  else if (kind == KernelKind::MmaSync && (bc / 16) * (d / 8) % t.warps != 0)
+  else if (kind == KernelKind::MmaSync &&
+           (bc != 16 * t.warps || t.stages != 1))
     c.rejection = llvm::formatv(
-        "outside the mma-sync backward's shapes: {0} warps do not split the "
-        "{1} m16n8 fragments of dK",
-        t.warps, (bc / 16) * (d / 8));
+        "outside the mma-sync backward's shapes: block_kv must be 16 rows per "
+        "warp ({0}) and stages 1, got block_kv = {1}, stages = {2}",
+        16 * t.warps, bc, t.stages);
+  else if (kind == KernelKind::MmaSync && t.warps > 8)
+    c.rejection = llvm::formatv(
+        "outside the mma-sync backward's shapes: {0} warps leave ptxas {1} "
+        "registers per thread (the kernel needs up to 255: 8 warps at most)",
+        t.warps, target.regsPerSM / threads);
+  else if (kind == KernelKind::MmaSync && t.blockQ > 16 &&
+           t.blockQ * (d + dv) > kMmaSyncBackwardRowColumns)
+    c.rejection = llvm::formatv(
+        "outside the mma-sync backward's shapes: block_q x (D + Dv) = {0} "
+        "exceeds {1} (dK_j, dV_j, S^T and dP^T would spill registers)",
+        t.blockQ * (d + dv), kMmaSyncBackwardRowColumns);
   else if (c.sramBytes > target.sramPerBlock)
     c.rejection = llvm::formatv("shared memory {0} B exceeds {1} B per block",
                                 c.sramBytes, target.sramPerBlock);

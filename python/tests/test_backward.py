@@ -163,6 +163,34 @@ def test_errors_before_compiling():
         fa.compile_backward(Q, KV, KV, lse=True)
 
 
+def test_mma_sync_kernel():
+    # kernel="mma-sync": convert-fa-to-nvgpu's tensor-core backward (docs/
+    # Backward.md, "On the GPU: the mma.sync kernels"): D and the zeroed f32
+    # dQ accumulator, the K/V-stationary main kernel, dQ's conversion; both
+    # scratch buffers in the manifest.
+    k = grad(kernel="mma-sync")
+    m = k.manifest
+    assert [x["name"] for x in m["kernels"]] == [
+        "attention_grad_kernel", "attention_grad_kernel_0", "attention_grad_kernel_1"]
+    d, acc = m["scratch"]
+    assert d["shape"] == [1, 4, 100] and acc["shape"] == list(Q)
+    assert acc["dtype"] == "f32"
+    assert k.schedule == {"kernel": "mma-sync", "dq": "atomic",
+                          "deterministic": False}
+    # 16 kv rows a warp; block_q (D + Dv) <= 4096.
+    assert k.tiling["block_kv"] == 16 * k.tiling["warps"]
+    assert k.tiling["block_q"] * 128 <= 4096
+    # The main kernel's grid: (kv-blocks, Hkv, B).
+    assert m["kernels"][1]["grid"] == [
+        math.ceil(70 / k.tiling["block_kv"]), 2, 1]
+    assert k.name != grad().name
+    # What it does not build is an error naming why, before any kernel.
+    with pytest.raises(fa.CompileError, match="additive bias"):
+        grad(kernel="mma-sync", mask="bias")
+    with pytest.raises(fa.CompileError, match="dq = ordered is not built"):
+        grad(kernel="mma-sync", deterministic=True)
+
+
 def test_compile_errors_name_the_problem():
     # A tiling over the target's shared memory: convert-fa-to-gpu says so.
     with pytest.raises(fa.CompileError, match="shared"):

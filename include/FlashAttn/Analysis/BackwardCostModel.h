@@ -152,7 +152,8 @@ struct BackwardDecision {
 };
 
 /// The backward's cost model of one target and kernel kind: the tensor-core
-/// kernels (MmaSync, Wgmma; not built yet) or the SIMT kernel of the tiled
+/// kernels (MmaSync, built by convert-fa-to-nvgpu; Wgmma, not built yet) or
+/// the SIMT kernel of the tiled
 /// form (Simt). `biasGrad`: the op asks for the bias gradient (the SIMT
 /// kernel's nest 4).
 class BackwardCostModel {
@@ -160,10 +161,11 @@ public:
   BackwardCostModel(TargetInfo target, KernelKind kind, bool biasGrad = false)
       : target(std::move(target)), kind(kind), biasGrad(biasGrad) {}
 
-  /// Tensor-core kernels: block_q and block_kv multiples of 16 up to 256, 1
-  /// or 2 stages of the streamed tiles, and 2 to 16 warps (wgmma: block_kv
-  /// 64 rows per warpgroup; mma-sync: the warps split dK's m16n8 fragments,
-  /// which evaluate checks against the head dimension). SIMT: block_q and
+  /// Tensor-core kernels: block_q multiples of 16 up to 256 and block_kv 16
+  /// rows per warp (wgmma: 4 warps a warpgroup, 1 or 2 stages of the
+  /// streamed tiles; mma-sync: 2 to 16 warps and 1 stage, which evaluate
+  /// narrows to the kernel's shapes: at most 8 warps, block_q (D + Dv) <=
+  /// 4096 above block_q 16). SIMT: block_q and
   /// block_kv multiples of 16 up to 256, 1 stage, 4 or 8 warps.
   llvm::SmallVector<Tiling> enumerateCandidates() const;
 

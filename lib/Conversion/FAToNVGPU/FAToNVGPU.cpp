@@ -23,6 +23,7 @@
 
 #include "KernelParts.h"
 
+#include "FlashAttn/Analysis/BackwardCostModel.h"
 #include "FlashAttn/Analysis/CostModel.h"
 #include "FlashAttn/Analysis/KernelSchedule.h"
 #include "FlashAttn/Analysis/Legality.h"
@@ -57,29 +58,107 @@ struct ConvertFAToNVGPUPass
         return signalPassFailure();
       op->erase();
     }
+    SmallVector<AttentionGradOp> gradOps;
+    getOperation()->walk([&](AttentionGradOp op) {
+      if (getBackwardKernelKind(op, KernelKind::Simt) == KernelKind::MmaSync)
+        gradOps.push_back(op);
+    });
+    for (AttentionGradOp op : gradOps) {
+      if (failed(convertGrad(op)))
+        return signalPassFailure();
+      op->erase();
+    }
   }
 
-  LogicalResult convert(AttentionOp op) {
-    if (!isa<MemRefType>(op.getQuery().getType()))
-      return op.emitOpError(
+  /// The op's operands are identity-layout buffers.
+  static LogicalResult checkBuffers(Operation *op, Value query) {
+    if (!isa<MemRefType>(query.getType()))
+      return op->emitOpError(
           "expected the bufferized op (memref operands); run one-shot "
           "bufferization before convert-fa-to-nvgpu");
     for (Value operand : op->getOperands()) {
       auto type = cast<MemRefType>(operand.getType());
       if (!type.getLayout().isIdentity())
-        return op.emitOpError("expected identity-layout memrefs (one-shot "
-                              "bufferization with "
-                              "function-boundary-type-conversion="
-                              "identity-layout-map), got ")
+        return op->emitOpError("expected identity-layout memrefs (one-shot "
+                               "bufferization with "
+                               "function-boundary-type-conversion="
+                               "identity-layout-map), got ")
                << type;
     }
-    TilingAttr tilingAttr = op.getTilingAttr();
+    return success();
+  }
+
+  /// The op is bufferized and has a tiling and a target.
+  static LogicalResult checkOp(Operation *op, Value query,
+                               TilingAttr tilingAttr, TargetAttr targetAttr) {
+    if (failed(checkBuffers(op, query)))
+      return failure();
     if (!tilingAttr)
-      return op.emitOpError("has no #fa.tiling; run fa-select-tiling first");
-    TargetAttr targetAttr = lookupTarget(op);
+      return op->emitOpError("has no #fa.tiling; run fa-select-tiling first");
     if (!targetAttr)
-      return op.emitOpError("needs a #fa.target on the enclosing module; run "
-                            "fa-set-target first");
+      return op->emitOpError("needs a #fa.target on the enclosing module; "
+                             "run fa-set-target first");
+    return success();
+  }
+
+  /// Why the mma.sync backward kernel cannot build `op` with `tiling`, or
+  /// nullopt (docs/Backward.md, "On the GPU: the mma.sync kernels").
+  static std::optional<std::string>
+  gradUnsupportedReason(AttentionGradOp op, const Tiling &t,
+                        const TargetInfo &target) {
+    Type elt = op.getQueryType().getElementType();
+    int64_t d = op.getHeadDim(), dv = op.getValueHeadDim();
+    if (target.getComputeCapability() < 80)
+      return "mma.sync m16n8k16 needs sm_80 or newer, the target is " +
+             target.arch;
+    if (!elt.isF16() && !elt.isBF16())
+      return std::string("the element type must be f16 or bf16");
+    if (d % 16 != 0 || dv % 16 != 0 || d > 256 || dv > 256)
+      return "head dims must be multiples of 16 up to 256, got D = " +
+             std::to_string(d) + ", Dv = " + std::to_string(dv);
+    if (Value mask = op.getMask();
+        mask && !cast<ShapedType>(mask.getType()).getElementType().isInteger(1))
+      return std::string("an additive bias (and its gradient) is not built "
+                         "for the mma_sync backward yet; use kernel=simt");
+    if (t.blockKV != 16 * t.warps || t.blockQ % 16 != 0 || t.stages != 1)
+      return "block_kv must be 16 rows per warp (" +
+             std::to_string(16 * t.warps) +
+             "), block_q a multiple of 16 and stages 1 (Q_i and dO_i are not "
+             "double-buffered yet)";
+    int64_t bytes = nvgpu_kernel::backwardSharedBytes(
+        t, d, dv, elt.getIntOrFloatBitWidth() / 8);
+    if (bytes > target.sramPerBlock)
+      return "its shared memory, " + std::to_string(bytes) +
+             " B, exceeds the target's " +
+             std::to_string(target.sramPerBlock) + " B per block";
+    return std::nullopt;
+  }
+
+  LogicalResult convertGrad(AttentionGradOp op) {
+    TilingAttr tilingAttr = op.getTilingAttr();
+    TargetAttr targetAttr = lookupTarget(op);
+    if (failed(checkOp(op, op.getQuery(), tilingAttr, targetAttr)))
+      return failure();
+    if (op.getScheduleAttr().getDq() != DqAccumulation::Atomic)
+      return op.emitOpError("schedule ")
+             << op.getScheduleAttr()
+             << " cannot be built: the mma_sync backward kernel adds dQ with "
+                "unordered atomics only (dq = atomic); dq = ordered is not "
+                "built yet";
+    Tiling tiling = getTiling(tilingAttr);
+    if (std::optional<std::string> why =
+            gradUnsupportedReason(op, tiling, getTargetInfo(targetAttr)))
+      return op.emitOpError("cannot use the mma_sync backward kernel with ")
+             << tilingAttr << ": " << *why;
+    nvgpu_kernel::buildBackwardKernels(op, tiling);
+    return success();
+  }
+
+  LogicalResult convert(AttentionOp op) {
+    TilingAttr tilingAttr = op.getTilingAttr();
+    TargetAttr targetAttr = lookupTarget(op);
+    if (failed(checkOp(op, op.getQuery(), tilingAttr, targetAttr)))
+      return failure();
     // The tiling may be hand-written: bound the problem before any size
     // arithmetic (the byte counts of sramBytes, the unrolled loops).
     AttentionProblem problem = getAttentionProblem(op);

@@ -182,35 +182,38 @@ void KernelContext::setUpConstants() {
 // Fragments
 //===----------------------------------------------------------------------===//
 
+Value mlir::fa::nvgpu_kernel::accumulatorsToA(Emitter &e, Type elt, Value lo,
+                                              Value hi) {
+  auto aType = VectorType::get({4, 2}, elt);
+  auto pairType = VectorType::get({2}, elt);
+  SmallVector<Value> regs;
+  for (Value frag : {lo, hi})
+    for (int64_t r = 0; r < 2; ++r) {
+      Value row = vector::ExtractOp::create(e.b, frag, ArrayRef<int64_t>{r});
+      Value narrow = arith::TruncFOp::create(e.b, pairType, row);
+      regs.push_back(e.element(narrow, 0));
+      regs.push_back(e.element(narrow, 1));
+    }
+  return vector::FromElementsOp::create(e.b, aType, regs);
+}
+
 SmallVector<Value> mlir::fa::nvgpu_kernel::pAFragments(
     KernelContext &k, ArrayRef<SmallVector<Value>> pFrags, int64_t kk) {
-  auto aType = VectorType::get({4, 2}, k.elt);
   SmallVector<Value> aFrag;
-  for (int64_t mi = 0; mi < k.mTiles; ++mi) {
-    SmallVector<Value> regs;
-    for (int64_t h = 0; h < 2; ++h)
-      for (int64_t r = 0; r < 2; ++r) {
-        Value row = vector::ExtractOp::create(k.b, pFrags[mi][2 * kk + h],
-                                              ArrayRef<int64_t>{r});
-        Value narrow = arith::TruncFOp::create(k.b, k.pairType, row);
-        regs.push_back(k.element(narrow, 0));
-        regs.push_back(k.element(narrow, 1));
-      }
-    aFrag.push_back(vector::FromElementsOp::create(k.b, aType, regs));
-  }
+  for (int64_t mi = 0; mi < k.mTiles; ++mi)
+    aFrag.push_back(accumulatorsToA(k, k.elt, pFrags[mi][2 * kk],
+                                    pFrags[mi][2 * kk + 1]));
   return aFrag;
 }
 
-SmallVector<Value> mlir::fa::nvgpu_kernel::packedPairs(KernelContext &k,
-                                                       Value frag,
+SmallVector<Value> mlir::fa::nvgpu_kernel::packedPairs(Emitter &e, Value frag,
                                                        int64_t pairs) {
   SmallVector<Value> regs;
   for (int64_t i = 0; i < pairs; ++i) {
-    Value pair = vector::ExtractOp::create(k.b, frag, ArrayRef<int64_t>{i});
+    Value pair = vector::ExtractOp::create(e.b, frag, ArrayRef<int64_t>{i});
     Value asInt = vector::BitCastOp::create(
-        k.b, VectorType::get({1}, k.b.getI32Type()), pair);
-    regs.push_back(k.element(asInt, 0));
+        e.b, VectorType::get({1}, e.b.getI32Type()), pair);
+    regs.push_back(e.element(asInt, 0));
   }
   return regs;
 }
-

@@ -34,7 +34,7 @@ using namespace mlir::fa::nvgpu_kernel;
 /// largest asked for), which the launch manifest records and the runtime
 /// checks before a launch. Other buffers come from allocations, aligned
 /// further than any access here.
-static void requireAlignment(Value memref, int64_t bytes) {
+void mlir::fa::nvgpu_kernel::requireAlignment(Value memref, int64_t bytes) {
   auto arg = dyn_cast<BlockArgument>(memref);
   if (!arg)
     return;

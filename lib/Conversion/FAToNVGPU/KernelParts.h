@@ -23,7 +23,11 @@
 //  * MainLoop: the kv-block loops (serial, overlapped, split or branch
 //    masked);
 //  * EpilogueWriter: O / l, its store (TMA, staged, direct) and the
-//    logsumexp.
+//    logsumexp;
+//  * MmaSyncProducts, AsyncTileCopy: ldmatrix + mma.sync on any padded tile
+//    and the cp.async row-tile copy, which the forward's MmaSyncMath and
+//    CpAsyncLoads and the backward's kernels (buildBackwardKernels,
+//    BackwardKernels.cpp) share.
 //
 // Every part reads the decided #fa.schedule through the context; none
 // decides anything. The parts emit ops in the order the kernel runs them,
@@ -263,6 +267,30 @@ public:
   virtual void drain() = 0;
 };
 
+/// cp.async of [rows, cols] row tiles of a [B, H, N, cols] buffer by every
+/// thread of a block, in 16-byte chunks: the copy the forward's loads and
+/// the backward's kernel share.
+struct AsyncTileCopy {
+  Emitter &e;
+  /// The thread's index in the block and the block's threads; the batch.
+  Value tid;
+  int64_t threads;
+  Value batch;
+  /// Elements of one 16-byte chunk.
+  int64_t width;
+
+  /// cp.async of a [rows, cols] tile of `src` (rows `rowBase`.. of head
+  /// (batch, `head`)) into `dst` at `dstIndices`, zero-filling rows at or
+  /// past `rowEnd` and every row when `enabled` is false.
+  void copy(Value src, Value head, Value rowBase, Value rowEnd, Value enabled,
+            int64_t rows, int64_t cols, Value dst,
+            const ChunkIndices &dstIndices,
+            SmallVectorImpl<Value> &tokens) const;
+};
+
+/// One cp.async commit group of `tokens`.
+Value commitAsyncGroup(ImplicitLocOpBuilder &b, ArrayRef<Value> tokens);
+
 /// cp.async by every thread into padded (mma-sync) or swizzled (wgmma)
 /// tiles, one commit group per block; one block-wide barrier per step.
 class CpAsyncLoads : public LoadPipeline {
@@ -275,9 +303,7 @@ public:
   void drain() override;
 
 private:
-  /// cp.async of a [rows, cols] tile of `src` (rows `rowBase`.. of head
-  /// (batch, `head`)) into `dst` at `dstIndices`, zero-filling rows at or
-  /// past `rowEnd` and every row when `enabled` is false.
+  /// AsyncTileCopy::copy with the launch's threads.
   void copyTile(Value src, Value head, Value rowBase, Value rowEnd,
                 Value enabled, int64_t rows, int64_t cols, Value dst,
                 const ChunkIndices &dstIndices, SmallVectorImpl<Value> &tokens);
@@ -357,19 +383,44 @@ public:
                             const std::function<void()> &beforeIssue) = 0;
 };
 
-/// P's A fragments of k16 step kk (one per m-tile), converted in registers:
-/// the m16n8 accumulator layout of two adjacent n-tiles is the m16n8k16 A
-/// layout.
+/// The m16n8k16 A fragment of the f32 m16n8 accumulators of two adjacent
+/// n-tiles `lo`, `hi`, rounded to `elt` in registers: the accumulator
+/// layout of two n-tiles is the A layout of one k16 step.
+Value accumulatorsToA(Emitter &e, Type elt, Value lo, Value hi);
+/// P's A fragments of k16 step kk (one per m-tile), converted in registers
+/// (accumulatorsToA).
 SmallVector<Value> pAFragments(KernelContext &k,
                                ArrayRef<SmallVector<Value>> pFrags,
                                int64_t kk);
 /// The pairs of a fragment as i32 registers (a 16-bit pair per register).
-SmallVector<Value> packedPairs(KernelContext &k, Value frag, int64_t pairs);
+SmallVector<Value> packedPairs(Emitter &e, Value frag, int64_t pairs);
+
+/// The mma.sync product part: m16n8k16 with f32 accumulators of `elt`
+/// operands, and the ldmatrix loads of its operands from any padded shared
+/// tile (a B operand stored n-major is loaded as is, one stored k-major with
+/// `.trans`). The forward's MmaSyncMath and the backward's kernel use it.
+class MmaSyncProducts {
+public:
+  MmaSyncProducts(Emitter &e, Type elt) : e(e), elt(elt) {}
+  /// ldmatrix.x4 at the lane's `indices` of `smem`.
+  Value ldmatrix(Value smem, ValueRange indices, bool transpose);
+  /// Rows 0-1 (or 2-3) of an x4 ldmatrix result: one n-tile's B operand.
+  Value half(Value x4, int64_t which);
+  /// c + a b (nvgpu.mma.sync for f16, nvvm.mma.sync for bf16).
+  Value mma(Value a, Value bFrag, Value c);
+  /// An m16n8 f32 accumulator of zeros.
+  Value zero();
+
+private:
+  Emitter &e;
+  Type elt;
+};
 
 /// mma.sync m16n8k16 on ldmatrix fragments of padded tiles.
 class MmaSyncMath : public TileMath {
 public:
-  MmaSyncMath(KernelContext &k, SharedTiles &tiles) : k(k), tiles(tiles) {}
+  MmaSyncMath(KernelContext &k, SharedTiles &tiles)
+      : k(k), tiles(tiles), ops(k, k.elt) {}
   SmallVector<Value> scores(Value slot,
                             const std::function<void()> &afterIssue) override;
   void accumulatePV(MutableArrayRef<Value> acc,
@@ -377,10 +428,6 @@ public:
                     const std::function<void()> &beforeIssue) override;
 
 private:
-  Value ldmatrix(Value smem, ValueRange indices, bool transpose);
-  /// Rows 0-1 (or 2-3) of an x4 ldmatrix result: one n-tile's B operand.
-  Value half(Value x4, int64_t which);
-  Value mma(Value a, Value bFrag, Value c);
   /// The n-tiles 2 np and 2 np + 1 of an x4 ldmatrix result times every
   /// m-tile's A fragment, into accs[mi * nTiles + n].
   void mmaTilePair(Value x4, ArrayRef<Value> aFrag,
@@ -388,6 +435,7 @@ private:
 
   KernelContext &k;
   SharedTiles &tiles;
+  MmaSyncProducts ops;
   /// The lane's ldmatrix row and column offsets of the current step.
   Value laneRow16, laneHalf, laneRow8, laneQuarter;
 };
@@ -573,6 +621,21 @@ private:
   Value tileRowBase, rowBase, colBase, quadLeader;
   SmallVector<Value> sums, empties, inverses;
 };
+
+/// Records on the enclosing function's argument `memref` (if it is one)
+/// that the kernel's accesses need it aligned to `bytes` (`fa.align`, which
+/// the manifest records and the runtime checks).
+void requireAlignment(Value memref, int64_t bytes);
+
+/// Bytes of shared memory of the mma.sync backward's main kernel: padded
+/// K_j, V_j, Q_i, dO_i and dS tiles (BackwardKernels.cpp).
+int64_t backwardSharedBytes(const Tiling &tiling, int64_t d, int64_t dv,
+                            int64_t elementBytes);
+
+/// Builds the mma.sync backward of `op` (bufferized, scheduled `kernel =
+/// mma_sync, dq = atomic`, its tiling checked) in place of the op: the
+/// scratch buffers and the preprocess, main and convert kernels.
+void buildBackwardKernels(AttentionGradOp op, const Tiling &tiling);
 
 /// Builds the kernel of `op` (bufferized, its tiling and schedule checked)
 /// in place of the op: the host side, the launch (its dynamic shared memory

@@ -25,39 +25,48 @@ using namespace mlir::fa::nvgpu_kernel;
 // CpAsyncLoads
 //===----------------------------------------------------------------------===//
 
+void AsyncTileCopy::copy(Value src, Value head, Value rowBase, Value rowEnd,
+                         Value enabled, int64_t rows, int64_t cols, Value dst,
+                         const ChunkIndices &dstIndices,
+                         SmallVectorImpl<Value> &tokens) const {
+  int64_t chunksPerRow = cols / width;
+  int64_t total = rows * chunksPerRow;
+  int64_t perThread = llvm::divideCeil(total, threads);
+  Value zero = e.idx(0), full = e.idx(width);
+  Value lastRow = e.lastIndex(rowEnd);
+  for (int64_t i = 0; i < perThread; ++i) {
+    Value chunk = e.addc(tid, i * threads);
+    // A thread past the tile repeats its last chunk (same bytes, same
+    // place): no divergent branch around the copy.
+    if ((i + 1) * threads > total)
+      chunk = e.minu(chunk, e.idx(total - 1));
+    Value row = e.divc(chunk, chunksPerRow);
+    Value col = e.mulc(e.remc(chunk, chunksPerRow), width);
+    Value global = e.add(rowBase, row);
+    Value inRange = arith::AndIOp::create(
+        e.b, enabled, e.cmp(arith::CmpIPredicate::ult, global, rowEnd));
+    Value srcRow = e.minu(global, lastRow);
+    Value srcElements = e.select(inRange, full, zero);
+    tokens.push_back(nvgpu::DeviceAsyncCopyOp::create(
+        e.b, dst, dstIndices(row, col), src,
+        ValueRange{batch, head, srcRow, col}, e.b.getIndexAttr(width),
+        srcElements, e.b.getUnitAttr()));
+  }
+}
+
+Value mlir::fa::nvgpu_kernel::commitAsyncGroup(ImplicitLocOpBuilder &b,
+                                               ArrayRef<Value> tokens) {
+  return nvgpu::DeviceAsyncCreateGroupOp::create(
+      b, nvgpu::DeviceAsyncTokenType::get(b.getContext()), tokens);
+}
+
 void CpAsyncLoads::copyTile(Value src, Value head, Value rowBase, Value rowEnd,
                             Value enabled, int64_t rows, int64_t cols,
                             Value dst, const ChunkIndices &dstIndices,
                             SmallVectorImpl<Value> &tokens) {
-  int64_t width = tiles.chunkElements();
-  int64_t chunksPerRow = cols / width;
-  int64_t total = rows * chunksPerRow;
-  int64_t perThread = llvm::divideCeil(total, k.threads);
-  Value zero = k.idx(0), full = k.idx(width);
-  Value lastRow = k.lastIndex(rowEnd);
-  for (int64_t i = 0; i < perThread; ++i) {
-    Value chunk = k.addc(k.tid, i * k.threads);
-    // A thread past the tile repeats its last chunk (same bytes, same
-    // place): no divergent branch around the copy.
-    if ((i + 1) * k.threads > total)
-      chunk = k.minu(chunk, k.idx(total - 1));
-    Value row = k.divc(chunk, chunksPerRow);
-    Value col = k.mulc(k.remc(chunk, chunksPerRow), width);
-    Value global = k.add(rowBase, row);
-    Value inRange = arith::AndIOp::create(
-        k.b, enabled, k.cmp(arith::CmpIPredicate::ult, global, rowEnd));
-    Value srcRow = k.minu(global, lastRow);
-    Value srcElements = k.select(inRange, full, zero);
-    tokens.push_back(nvgpu::DeviceAsyncCopyOp::create(
-        k.b, dst, dstIndices(row, col), src,
-        ValueRange{k.batch, head, srcRow, col}, k.b.getIndexAttr(width),
-        srcElements, k.b.getUnitAttr()));
-  }
-}
-
-static Value commit(ImplicitLocOpBuilder &b, ArrayRef<Value> tokens) {
-  return nvgpu::DeviceAsyncCreateGroupOp::create(
-      b, nvgpu::DeviceAsyncTokenType::get(b.getContext()), tokens);
+  AsyncTileCopy{k, k.tid, k.threads, k.batch, tiles.chunkElements()}.copy(
+      src, head, rowBase, rowEnd, enabled, rows, cols, dst, dstIndices,
+      tokens);
 }
 
 Value CpAsyncLoads::loadKV(Value block, Value slot) {
@@ -68,7 +77,7 @@ Value CpAsyncLoads::loadKV(Value block, Value slot) {
            tiles.sK, tiles.kIndices(slot), kvTokens);
   copyTile(k.op.getValue(), k.kvHead, rowBase, k.nk, enabled, k.t.blockKV,
            k.dv, tiles.sV, tiles.vIndices(slot), kvTokens);
-  return commit(k.b, kvTokens);
+  return commitAsyncGroup(k.b, kvTokens);
 }
 
 void CpAsyncLoads::issuePrologue() {
@@ -79,7 +88,7 @@ void CpAsyncLoads::issuePrologue() {
            tiles.sQ,
            [this](Value row, Value col) { return tiles.qIndices(row, col); },
            tokens);
-  lastGroup = commit(k.b, tokens);
+  lastGroup = commitAsyncGroup(k.b, tokens);
   for (int64_t s = 0; s + 1 < k.t.stages; ++s)
     lastGroup = loadKV(k.idx(s), k.idx(s));
 }

@@ -4,8 +4,9 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// mma.sync m16n8k16 with operands from ldmatrix of the padded tiles (V
-// transposed by ldmatrix.trans): nvgpu.mma.sync for f16, nvvm.mma.sync for
+// The mma.sync product part (MmaSyncProducts) and the forward's S = Q K^T,
+// O += P V on it: m16n8k16 with operands from ldmatrix of the padded tiles
+// (V transposed by ldmatrix.trans): nvgpu.mma.sync for f16, nvvm.mma.sync for
 // bf16 (MLIR 22's nvgpu.mma.sync cannot deduce bf16 PTX types). Fragment
 // conventions (PTX ISA, mma.m16n8k16): lane l holds, of an m16n8 f32
 // accumulator, rows l/4 and l/4 + 8 (vector<2x2xf32> row 0 and 1) and
@@ -22,37 +23,48 @@ using namespace mlir;
 using namespace mlir::fa;
 using namespace mlir::fa::nvgpu_kernel;
 
-Value MmaSyncMath::ldmatrix(Value smem, ValueRange indices, bool transpose) {
-  auto type = VectorType::get({4, 2}, k.elt);
-  return nvgpu::LdMatrixOp::create(k.b, type, smem, indices, transpose,
+//===----------------------------------------------------------------------===//
+// MmaSyncProducts
+//===----------------------------------------------------------------------===//
+
+Value MmaSyncProducts::ldmatrix(Value smem, ValueRange indices,
+                                bool transpose) {
+  auto type = VectorType::get({4, 2}, elt);
+  return nvgpu::LdMatrixOp::create(e.b, type, smem, indices, transpose,
                                    /*numTiles=*/4);
 }
 
-Value MmaSyncMath::half(Value x4, int64_t which) {
+Value MmaSyncProducts::half(Value x4, int64_t which) {
   // Row by row: vector.extract_strided_slice of a 2-D vector has no LLVM
   // lowering in the NVVM pipeline, vector.extract/insert of rows do.
-  auto type = VectorType::get({2, 2}, k.elt);
+  auto type = VectorType::get({2, 2}, elt);
   Value result = arith::ConstantOp::create(
-      k.b, DenseElementsAttr::get(type, k.b.getZeroAttr(k.elt)));
+      e.b, DenseElementsAttr::get(type, e.b.getZeroAttr(elt)));
   for (int64_t r = 0; r < 2; ++r) {
     Value row =
-        vector::ExtractOp::create(k.b, x4, ArrayRef<int64_t>{2 * which + r});
-    result = vector::InsertOp::create(k.b, row, result, ArrayRef<int64_t>{r});
+        vector::ExtractOp::create(e.b, x4, ArrayRef<int64_t>{2 * which + r});
+    result = vector::InsertOp::create(e.b, row, result, ArrayRef<int64_t>{r});
   }
   return result;
 }
 
-Value MmaSyncMath::mma(Value a, Value bFrag, Value c) {
-  ImplicitLocOpBuilder &b = k.b;
-  if (k.elt.isF16())
+Value MmaSyncProducts::zero() {
+  auto accType = VectorType::get({2, 2}, e.b.getF32Type());
+  return arith::ConstantOp::create(
+      e.b, DenseElementsAttr::get(accType, e.b.getF32FloatAttr(0.0f)));
+}
+
+Value MmaSyncProducts::mma(Value a, Value bFrag, Value c) {
+  ImplicitLocOpBuilder &b = e.b;
+  if (elt.isF16())
     return nvgpu::MmaSyncOp::create(b, a, bFrag, c,
                                     ArrayRef<int64_t>{16, 8, 16});
   // bf16: nvvm.mma.sync on the fragments packed as i32 registers.
-  SmallVector<Value> aRegs = packedPairs(k, a, 4),
-                     bRegs = packedPairs(k, bFrag, 2);
-  SmallVector<Value> cRegs = {k.element(c, 0, 0), k.element(c, 0, 1),
-                              k.element(c, 1, 0), k.element(c, 1, 1)};
-  Type f32 = k.f32;
+  SmallVector<Value> aRegs = packedPairs(e, a, 4),
+                     bRegs = packedPairs(e, bFrag, 2);
+  SmallVector<Value> cRegs = {e.element(c, 0, 0), e.element(c, 0, 1),
+                              e.element(c, 1, 0), e.element(c, 1, 1)};
+  Type f32 = b.getF32Type();
   auto structType =
       LLVM::LLVMStructType::getLiteral(b.getContext(), {f32, f32, f32, f32});
   std::array<NVVM::MMATypes, 2> types = {NVVM::MMATypes::bf16,
@@ -65,17 +77,21 @@ Value MmaSyncMath::mma(Value a, Value bFrag, Value c) {
   SmallVector<Value> out;
   for (int64_t i = 0; i < 4; ++i)
     out.push_back(LLVM::ExtractValueOp::create(b, d, i));
-  return vector::FromElementsOp::create(b, k.accType, out);
+  return vector::FromElementsOp::create(b, VectorType::get({2, 2}, f32), out);
 }
+
+//===----------------------------------------------------------------------===//
+// MmaSyncMath
+//===----------------------------------------------------------------------===//
 
 void MmaSyncMath::mmaTilePair(Value x4, ArrayRef<Value> aFrag,
                               MutableArrayRef<Value> accs, int64_t nTiles,
                               int64_t np) {
   for (int64_t h = 0; h < 2; ++h) {
-    Value bFrag = half(x4, h);
+    Value bFrag = ops.half(x4, h);
     for (int64_t mi = 0; mi < k.mTiles; ++mi) {
       Value &acc = accs[mi * nTiles + 2 * np + h];
-      acc = mma(aFrag[mi], bFrag, acc);
+      acc = ops.mma(aFrag[mi], bFrag, acc);
     }
   }
 }
@@ -88,17 +104,16 @@ MmaSyncMath::scores(Value slot, const std::function<void()> &afterIssue) {
   laneRow8 = k.remc(k.lane, 8);
   laneQuarter = k.remc(k.divc(k.lane, 8), 2);
   for (Value &x : s)
-    x = arith::ConstantOp::create(
-        k.b, DenseElementsAttr::get(k.accType, k.b.getF32FloatAttr(0.0f)));
+    x = ops.zero();
   for (int64_t kk = 0; kk < k.d / 16; ++kk) {
     SmallVector<Value> aFrag;
     for (int64_t mi = 0; mi < k.mTiles; ++mi)
-      aFrag.push_back(ldmatrix(
+      aFrag.push_back(ops.ldmatrix(
           tiles.sQ, {k.add(k.addc(k.warpRow, 16 * mi), laneRow16),
                      k.addc(k.mulc(laneHalf, 8), 16 * kk)},
           /*transpose=*/false));
     for (int64_t np = 0; np < k.nTilesS / 2; ++np) {
-      Value x4 = ldmatrix(
+      Value x4 = ops.ldmatrix(
           tiles.sK,
           {slot, k.add(k.addc(k.mulc(laneHalf, 8), 16 * np), laneRow8),
            k.addc(k.mulc(laneQuarter, 8), 16 * kk)},
@@ -119,7 +134,7 @@ void MmaSyncMath::accumulatePV(MutableArrayRef<Value> acc,
   for (int64_t kk = 0; kk < k.t.blockKV / 16; ++kk) {
     SmallVector<Value> aFrag = pAFragments(k, pFrags, kk);
     for (int64_t np = 0; np < k.nTilesO / 2; ++np) {
-      Value x4 = ldmatrix(
+      Value x4 = ops.ldmatrix(
           tiles.sV,
           {slot, k.add(k.addc(k.mulc(laneQuarter, 8), 16 * kk), laneRow8),
            k.addc(k.mulc(laneHalf, 8), 16 * np)},

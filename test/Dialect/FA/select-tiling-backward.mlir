@@ -11,17 +11,23 @@
 // blocks of 8 warps fit an SM (the estimate wants 16 warps resident).
 //
 // kernel=mma-sync and kernel=wgmma: the tensor-core backward model, recorded
-// (the kernels are not built yet); dq = atomic, or ordered when the op or
-// the pass asks for deterministic. wgmma has no tiling at d = 256 (every
-// candidate is over the registers): an error.
+// (convert-fa-to-nvgpu builds the mma.sync one; wgmma is not built yet);
+// dq = atomic, or ordered when the op or the pass asks for deterministic.
+// mma-sync: block_kv is 16 rows per warp (at most 8), block_q (D + Dv) <= 4096 above
+// block_q 16; no tiling at d = 256 (dK_j and dV_j alone are 256 registers
+// per thread) and no additive bias (the bias case): errors. wgmma has no
+// tiling at d = 256 (every candidate is over the registers): an error.
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=a100 --fa-select-tiling | FileCheck %s --check-prefix=A100
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling | FileCheck %s --check-prefix=H100
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h200 --fa-select-tiling | FileCheck %s --check-prefix=H100
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=a10 --fa-select-tiling | FileCheck %s --check-prefix=A10
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=l4 --fa-select-tiling | FileCheck %s --check-prefix=L4
-// RUN: fa-opt %s -split-input-file --fa-set-target=target=a100 --fa-select-tiling=kernel=mma-sync | FileCheck %s --check-prefix=A100-MMA
-// RUN: fa-opt %s -split-input-file --fa-set-target=target=a100 --fa-select-tiling="kernel=mma-sync deterministic" | FileCheck %s --check-prefix=A100-MMA-DET
-// RUN: fa-opt %s -split-input-file --fa-set-target=target=a10 --fa-select-tiling=kernel=mma-sync | FileCheck %s --check-prefix=A10-MMA
+// RUN: not fa-opt %s -split-input-file --fa-set-target=target=a100 --fa-select-tiling=kernel=mma-sync 2> %t.A100-MMA | FileCheck %s --check-prefix=A100-MMA
+// RUN: FileCheck %s --check-prefix=MMA-ERR < %t.A100-MMA
+// RUN: not fa-opt %s -split-input-file --fa-set-target=target=a100 --fa-select-tiling="kernel=mma-sync deterministic" 2> %t.A100-MMA-DET | FileCheck %s --check-prefix=A100-MMA-DET
+// RUN: FileCheck %s --check-prefix=MMA-ERR < %t.A100-MMA-DET
+// RUN: not fa-opt %s -split-input-file --fa-set-target=target=a10 --fa-select-tiling=kernel=mma-sync 2> %t.A10-MMA | FileCheck %s --check-prefix=A10-MMA
+// RUN: FileCheck %s --check-prefix=MMA-ERR < %t.A10-MMA
 // RUN: not fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling=kernel=wgmma 2> %t.H100-WG | FileCheck %s --check-prefix=H100-WG
 // RUN: FileCheck %s --check-prefix=H100-WG-ERR < %t.H100-WG
 // RUN: not fa-opt %s -split-input-file --fa-set-target=target=h200 --fa-select-tiling=kernel=wgmma 2> %t.H200-WG | FileCheck %s --check-prefix=H200-WG
@@ -31,7 +37,7 @@
 //
 // Every decision fits its target by fa-check-sram-budget's count:
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=a10 --fa-select-tiling --fa-check-sram-budget -o /dev/null
-// RUN: fa-opt %s -split-input-file --fa-set-target=target=a100 --fa-select-tiling=kernel=mma-sync --fa-check-sram-budget -o /dev/null
+// RUN: not fa-opt %s -split-input-file --fa-set-target=target=a100 --fa-select-tiling=kernel=mma-sync --fa-check-sram-budget -o /dev/null 2>/dev/null
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=a100 --fa-select-tiling=kernel=auto | FileCheck %s --check-prefix=A100
 // Every decision is printed back as it was parsed:
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling | fa-opt -split-input-file --fa-select-tiling | FileCheck %s --check-prefix=H100
@@ -89,43 +95,34 @@
 // L4: {deterministic, fa.predicted_sram = 45312 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 32, block_kv = 16, stages = 1, warps = 8>}
 //
 // A100-MMA-LABEL: func.func @d64
-// A100-MMA: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 1, warps = 8>}
+// A100-MMA: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 1, warps = 8>}
 // A100-MMA-LABEL: func.func @d128
-// A100-MMA: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
-// A100-MMA-LABEL: func.func @d256
-// A100-MMA: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 16, block_kv = 96, stages = 1, warps = 8>}
+// A100-MMA: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 16, block_kv = 128, stages = 1, warps = 8>}
 // A100-MMA-LABEL: func.func @d192_dv128
-// A100-MMA: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 48, block_kv = 128, stages = 1, warps = 8>}
-// A100-MMA-LABEL: func.func @gqa_causal_bias_grad
-// A100-MMA: {causal, schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 128, block_kv = 80, stages = 1, warps = 8>}
+// A100-MMA: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 16, block_kv = 128, stages = 1, warps = 8>}
 // A100-MMA-LABEL: func.func @deterministic_op
-// A100-MMA: {deterministic, schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
+// A100-MMA: {deterministic, schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>, tiling = #fa.tiling<block_q = 16, block_kv = 128, stages = 1, warps = 8>}
 //
 // A100-MMA-DET-LABEL: func.func @d64
-// A100-MMA-DET: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>, tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 1, warps = 8>}
+// A100-MMA-DET: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>, tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 1, warps = 8>}
 // A100-MMA-DET-LABEL: func.func @d128
-// A100-MMA-DET: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
-// A100-MMA-DET-LABEL: func.func @d256
-// A100-MMA-DET: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>, tiling = #fa.tiling<block_q = 16, block_kv = 96, stages = 1, warps = 8>}
+// A100-MMA-DET: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>, tiling = #fa.tiling<block_q = 16, block_kv = 128, stages = 1, warps = 8>}
 // A100-MMA-DET-LABEL: func.func @d192_dv128
-// A100-MMA-DET: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>, tiling = #fa.tiling<block_q = 48, block_kv = 128, stages = 1, warps = 8>}
-// A100-MMA-DET-LABEL: func.func @gqa_causal_bias_grad
-// A100-MMA-DET: {causal, schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
+// A100-MMA-DET: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>, tiling = #fa.tiling<block_q = 16, block_kv = 128, stages = 1, warps = 8>}
 // A100-MMA-DET-LABEL: func.func @deterministic_op
-// A100-MMA-DET: {deterministic, schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
+// A100-MMA-DET: {deterministic, schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>, tiling = #fa.tiling<block_q = 16, block_kv = 128, stages = 1, warps = 8>}
 //
 // A10-MMA-LABEL: func.func @d64
-// A10-MMA: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 32, block_kv = 208, stages = 1, warps = 8>}
+// A10-MMA: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 1, warps = 8>}
 // A10-MMA-LABEL: func.func @d128
-// A10-MMA: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 16, block_kv = 144, stages = 1, warps = 8>}
-// A10-MMA-LABEL: func.func @d256
-// A10-MMA: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 16, block_kv = 64, stages = 1, warps = 8>}
+// A10-MMA: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 16, block_kv = 128, stages = 1, warps = 8>}
 // A10-MMA-LABEL: func.func @d192_dv128
-// A10-MMA: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 16, block_kv = 112, stages = 1, warps = 8>}
-// A10-MMA-LABEL: func.func @gqa_causal_bias_grad
-// A10-MMA: {causal, schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 80, stages = 1, warps = 8>}
+// A10-MMA: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 16, block_kv = 64, stages = 1, warps = 4>}
 // A10-MMA-LABEL: func.func @deterministic_op
-// A10-MMA: {deterministic, schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>, tiling = #fa.tiling<block_q = 16, block_kv = 144, stages = 1, warps = 8>}
+// A10-MMA: {deterministic, schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>, tiling = #fa.tiling<block_q = 16, block_kv = 128, stages = 1, warps = 8>}
+//
+// MMA-ERR: error: 'fa.attention_grad' op cannot be tiled for sm_{{8[06]}} (head dim 256, value head dim 256): no backward tiling fits: 80 candidates rejected (the smallest: 360 registers per thread exceed 255) (backward kernel=mma-sync)
+// MMA-ERR: error: 'fa.attention_grad' op cannot use the mma-sync backward kernel: an additive bias (and its gradient) is not built for it yet; use kernel=simt
 //
 // H100-WG-LABEL: func.func @d64
 // H100-WG: {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 192, stages = 1, warps = 12>}

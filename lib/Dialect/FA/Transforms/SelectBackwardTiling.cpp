@@ -58,10 +58,10 @@ static StringRef describeKernel(KernelKind kind) {
            "kernel=auto selects it while no tensor-core backward kernel is "
            "built";
   case KernelKind::MmaSync:
-    return "the model of the mma.sync backward kernel (K_j, V_j and the "
-           "streamed Q_i, dO_i in shared memory, dK_j, dV_j in registers); "
-           "not built yet: the decision is recorded, and fa-tile-attention "
-           "rejects the op";
+    return "the mma.sync backward kernels of convert-fa-to-nvgpu (K_j, V_j "
+           "and the streamed Q_i, dO_i in shared memory, 16 kv rows of dK_j, "
+           "dV_j in registers per warp, dQ added atomically; no additive "
+           "bias)";
   default:
     return "the model of the wgmma backward kernel (a warpgroup per 64 kv "
            "rows); not built yet: the decision is recorded, and "
@@ -152,6 +152,15 @@ static FailureOr<KernelKind> chooseKernel(AttentionGradOp op,
               "applies (its nests skip and mask the blocks outside the "
               "window); select kernel=simt (or auto), not "
            << stringifyKernelKind(kind);
+  // The mma.sync backward takes no additive bias yet (docs/Backward.md, "On
+  // the GPU: the mma.sync kernels"); an i1 keep-mask it takes.
+  if (Value mask = op.getMask(); kind == KernelKind::MmaSync && mask &&
+                                 !cast<ShapedType>(mask.getType())
+                                      .getElementType()
+                                      .isInteger(1))
+    return op.emitOpError()
+           << "cannot use the mma-sync backward kernel: an additive bias (and "
+              "its gradient) is not built for it yet; use kernel=simt";
   if (isNVGPUKernel(kind))
     if (Legality support = checkLegality(kind, problem, target);
         !support.isLegal())

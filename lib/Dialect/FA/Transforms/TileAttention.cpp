@@ -417,14 +417,17 @@ struct TileAttentionPass
                             "attach one";
         return signalPassFailure();
       }
-      // The tensor-core backward kernels the cost model can choose are not
-      // built yet: an op decided for one is an error, not left behind.
-      if (KernelKind kind = getBackwardKernelKind(op, KernelKind::Simt);
-          kind != KernelKind::Simt) {
+      // The mma.sync backward is built from the op by convert-fa-to-nvgpu;
+      // the wgmma one is not built yet: an op decided for it is an error,
+      // not left behind.
+      KernelKind kind = getBackwardKernelKind(op, KernelKind::Simt);
+      if (kind == KernelKind::MmaSync)
+        continue;
+      if (kind != KernelKind::Simt) {
         op.emitOpError() << "is scheduled for the "
                          << stringifyKernelKind(kind)
                          << " backward kernel, which is not built yet; "
-                            "select kernel=simt (or auto)";
+                            "select kernel=simt (or auto) or mma-sync";
         return signalPassFailure();
       }
       tileAttentionGrad(rewriter, op, memorySpace);

@@ -211,9 +211,10 @@ def FA_BackwardScheduleAttr : FA_Attr<"BackwardSchedule", "backward_schedule"> {
 
     * `kernel`: the backward kernel the tiling is for: `simt` (the scalar
       kernels built from `fa-tile-attention`'s tiled form; what `auto`
-      selects today), `mma_sync` or `wgmma` (the tensor-core backward
-      kernels of the cost model; not built yet, so the passes that would
-      build them reject the op with an error).
+      selects today), `mma_sync` (the tensor-core backward that
+      convert-fa-to-nvgpu builds, sm_80+, f16/bf16, no additive bias) or
+      `wgmma` (the cost model's; not built yet, so fa-tile-attention
+      rejects the op with an error).
     * `dq`: how dQ, summed over the kv-blocks, is accumulated: `separate`
       (default; a Q-stationary pass of its own that recomputes S and dP,
       deterministic; the SIMT kernel's only mode), `atomic` (f32 atomic

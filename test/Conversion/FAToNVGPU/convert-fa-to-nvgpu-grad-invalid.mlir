@@ -1,0 +1,124 @@
+// convert-fa-to-nvgpu's checks of an fa.attention_grad scheduled for the
+// mma.sync backward kernel (docs/Backward.md, "On the GPU: the mma.sync
+// kernels"), on IR built by hand: each unsupported case is an error naming
+// why, never a skipped op or a wrong kernel.
+// RUN: fa-opt %s -split-input-file --convert-fa-to-nvgpu -verify-diagnostics
+
+module attributes {fa.target = #fa.target<arch = "sm_80", sram_per_block = 166912, sram_per_sm = 167936, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 108, hbm_gbps = 2039, tensor_tflops = 312>} {
+  func.func @negative_tensors(%q: tensor<1x2x64x64xbf16>, %l: tensor<1x2x64xf32>) -> (tensor<1x2x64x64xbf16>, tensor<1x2x64x64xbf16>, tensor<1x2x64x64xbf16>) {
+    // expected-error @below {{expected the bufferized op (memref operands); run one-shot bufferization before convert-fa-to-nvgpu}}
+    %r:3 = fa.attention_grad ins(%q, %q, %q, %q, %q, %l : tensor<1x2x64x64xbf16>, tensor<1x2x64x64xbf16>, tensor<1x2x64x64xbf16>, tensor<1x2x64x64xbf16>, tensor<1x2x64x64xbf16>, tensor<1x2x64xf32>)
+        outs(%q, %q, %q : tensor<1x2x64x64xbf16>, tensor<1x2x64x64xbf16>, tensor<1x2x64x64xbf16>)
+        {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 1, warps = 8>} -> tensor<1x2x64x64xbf16>, tensor<1x2x64x64xbf16>, tensor<1x2x64x64xbf16>
+    return %r#0, %r#1, %r#2 : tensor<1x2x64x64xbf16>, tensor<1x2x64x64xbf16>, tensor<1x2x64x64xbf16>
+  }
+}
+
+// -----
+
+module attributes {fa.target = #fa.target<arch = "sm_80", sram_per_block = 166912, sram_per_sm = 167936, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 108, hbm_gbps = 2039, tensor_tflops = 312>} {
+  func.func @negative_ordered(%q: memref<1x2x64x64xbf16>, %l: memref<1x2x64xf32>) {
+    // expected-error @below {{schedule #fa.backward_schedule<kernel = mma_sync, dq = ordered> cannot be built: the mma_sync backward kernel adds dQ with unordered atomics only (dq = atomic); dq = ordered is not built yet}}
+    fa.attention_grad ins(%q, %q, %q, %q, %q, %l : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64xf32>)
+        outs(%q, %q, %q : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>)
+        {deterministic, schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>, tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 1, warps = 8>}
+    return
+  }
+}
+
+// -----
+
+module attributes {fa.target = #fa.target<arch = "sm_80", sram_per_block = 166912, sram_per_sm = 167936, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 108, hbm_gbps = 2039, tensor_tflops = 312>} {
+  func.func @negative_no_tiling(%q: memref<1x2x64x64xbf16>, %l: memref<1x2x64xf32>) {
+    // expected-error @below {{has no #fa.tiling; run fa-select-tiling first}}
+    fa.attention_grad ins(%q, %q, %q, %q, %q, %l : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64xf32>)
+        outs(%q, %q, %q : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>)
+        {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>}
+    return
+  }
+}
+
+// -----
+
+module attributes {fa.target = #fa.target<arch = "sm_75", sram_per_block = 65536, sram_per_sm = 65536, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 40, hbm_gbps = 320, tensor_tflops = 65>} {
+  func.func @negative_sm75(%q: memref<1x2x64x64xbf16>, %l: memref<1x2x64xf32>) {
+    // expected-error @below {{cannot use the mma_sync backward kernel with #fa.tiling<block_q = 32, block_kv = 128, stages = 1, warps = 8>: mma.sync m16n8k16 needs sm_80 or newer, the target is sm_75}}
+    fa.attention_grad ins(%q, %q, %q, %q, %q, %l : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64xf32>)
+        outs(%q, %q, %q : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>)
+        {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 1, warps = 8>}
+    return
+  }
+}
+
+// -----
+
+module attributes {fa.target = #fa.target<arch = "sm_80", sram_per_block = 166912, sram_per_sm = 167936, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 108, hbm_gbps = 2039, tensor_tflops = 312>} {
+  func.func @negative_f32(%q: memref<1x2x64x64xf32>, %l: memref<1x2x64xf32>) {
+    // expected-error @below {{the element type must be f16 or bf16}}
+    fa.attention_grad ins(%q, %q, %q, %q, %q, %l : memref<1x2x64x64xf32>, memref<1x2x64x64xf32>, memref<1x2x64x64xf32>, memref<1x2x64x64xf32>, memref<1x2x64x64xf32>, memref<1x2x64xf32>)
+        outs(%q, %q, %q : memref<1x2x64x64xf32>, memref<1x2x64x64xf32>, memref<1x2x64x64xf32>)
+        {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 1, warps = 8>}
+    return
+  }
+}
+
+// -----
+
+module attributes {fa.target = #fa.target<arch = "sm_80", sram_per_block = 166912, sram_per_sm = 167936, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 108, hbm_gbps = 2039, tensor_tflops = 312>} {
+  func.func @negative_head_dim(%q: memref<1x2x64x72xbf16>, %l: memref<1x2x64xf32>) {
+    // expected-error @below {{head dims must be multiples of 16 up to 256, got D = 72, Dv = 72}}
+    fa.attention_grad ins(%q, %q, %q, %q, %q, %l : memref<1x2x64x72xbf16>, memref<1x2x64x72xbf16>, memref<1x2x64x72xbf16>, memref<1x2x64x72xbf16>, memref<1x2x64x72xbf16>, memref<1x2x64xf32>)
+        outs(%q, %q, %q : memref<1x2x64x72xbf16>, memref<1x2x64x72xbf16>, memref<1x2x64x72xbf16>)
+        {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 1, warps = 8>}
+    return
+  }
+}
+
+// -----
+
+module attributes {fa.target = #fa.target<arch = "sm_80", sram_per_block = 166912, sram_per_sm = 167936, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 108, hbm_gbps = 2039, tensor_tflops = 312>} {
+  func.func @negative_bias(%q: memref<1x2x64x64xbf16>, %l: memref<1x2x64xf32>, %m: memref<1x2x64x64xf32>) {
+    // expected-error @below {{an additive bias (and its gradient) is not built for the mma_sync backward yet; use kernel=simt}}
+    fa.attention_grad ins(%q, %q, %q, %q, %q, %l : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64xf32>)
+        mask(%m : memref<1x2x64x64xf32>)
+        outs(%q, %q, %q : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>)
+        {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 1, warps = 8>}
+    return
+  }
+}
+
+// -----
+
+module attributes {fa.target = #fa.target<arch = "sm_80", sram_per_block = 166912, sram_per_sm = 167936, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 108, hbm_gbps = 2039, tensor_tflops = 312>} {
+  func.func @negative_kv_rows(%q: memref<1x2x64x64xbf16>, %l: memref<1x2x64xf32>) {
+    // expected-error @below {{block_kv must be 16 rows per warp (128), block_q a multiple of 16 and stages 1 (Q_i and dO_i are not double-buffered yet)}}
+    fa.attention_grad ins(%q, %q, %q, %q, %q, %l : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64xf32>)
+        outs(%q, %q, %q : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>)
+        {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 32, block_kv = 64, stages = 1, warps = 8>}
+    return
+  }
+}
+
+// -----
+
+module attributes {fa.target = #fa.target<arch = "sm_80", sram_per_block = 166912, sram_per_sm = 167936, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 108, hbm_gbps = 2039, tensor_tflops = 312>} {
+  func.func @negative_stages(%q: memref<1x2x64x64xbf16>, %l: memref<1x2x64xf32>) {
+    // expected-error @below {{stages 1 (Q_i and dO_i are not double-buffered yet)}}
+    fa.attention_grad ins(%q, %q, %q, %q, %q, %l : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64xf32>)
+        outs(%q, %q, %q : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>)
+        {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 2, warps = 8>}
+    return
+  }
+}
+
+// -----
+
+module attributes {fa.target = #fa.target<arch = "sm_80", sram_per_block = 166912, sram_per_sm = 167936, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 108, hbm_gbps = 2039, tensor_tflops = 312>} {
+  func.func @negative_shared_memory(%q: memref<1x2x64x256xbf16>, %l: memref<1x2x64xf32>) {
+    // expected-error @below {{its shared memory, 475136 B, exceeds the target's 166912 B per block}}
+    fa.attention_grad ins(%q, %q, %q, %q, %q, %l : memref<1x2x64x256xbf16>, memref<1x2x64x256xbf16>, memref<1x2x64x256xbf16>, memref<1x2x64x256xbf16>, memref<1x2x64x256xbf16>, memref<1x2x64xf32>)
+        outs(%q, %q, %q : memref<1x2x64x256xbf16>, memref<1x2x64x256xbf16>, memref<1x2x64x256xbf16>)
+        {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 256, block_kv = 128, stages = 1, warps = 8>}
+    return
+  }
+}

@@ -1,0 +1,52 @@
+// convert-fa-to-nvgpu on an fa.attention_grad scheduled for the mma.sync
+// backward (docs/Backward.md, "On the GPU: the mma.sync kernels"): the
+// scratch buffers (D and the f32 dQ accumulator) and three launches in
+// order, then the op is gone.
+// RUN: fa-opt %s --fa-set-target=target=h100 --convert-fa-to-nvgpu | FileCheck %s
+
+// CHECK-LABEL: func.func @grad
+// CHECK-SAME: %[[Q:[a-z0-9]+]]: memref<1x4x100x64xbf16> {fa.align = 16 : i64}
+// CHECK: %[[D:.*]] = memref.alloc() : memref<1x4x100xf32>
+// CHECK: %[[ACC:.*]] = memref.alloc() : memref<1x4x100x64xf32>
+// 1. D = rowsum(dO * O) by a warp per row (a butterfly), the accumulator
+// zeroed; grid (q-blocks of 32 rows, Hq, B).
+// CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %c4{{.*}}, {{.*}} = %c4{{.*}}, {{.*}} = %c1{{.*}}) threads({{.*}}) in ({{.*}} = %c256
+// CHECK: gpu.shuffle xor
+// CHECK: memref.store {{.*}}, %[[D]]
+// CHECK: memref.store {{.*}}, %[[ACC]]
+// CHECK: gpu.terminator
+// 2. The main kernel: grid (kv-blocks of 128 rows, Hkv, B), its padded
+// tiles in dynamic shared memory; K_j and V_j copied once, then for each
+// query head of the group and q-block, Q_i and dO_i, the products on
+// mma.sync, dQ added atomically; dK_j, dV_j written at the end.
+// CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %c1{{.*}}, {{.*}} = %c2{{.*}}, {{.*}} = %c1{{.*}}) threads({{.*}}) in ({{.*}} = %c256{{.*}}) dynamic_shared_memory_size
+// CHECK-COUNT-5: memref.view {{.*}} to memref<{{[0-9]+}}x{{[0-9]+}}xbf16, #gpu.address_space<workgroup>>
+// CHECK: nvgpu.device_async_copy
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: nvgpu.device_async_wait
+// CHECK: nvgpu.ldmatrix
+// CHECK: nvvm.mma.sync
+// CHECK: llvm.nvvm.ex2.approx.ftz.f
+// CHECK: nvgpu.ldmatrix {{.*}} {numTiles = 4 : i32, transpose = true}
+// CHECK: memref.load %[[D]]
+// CHECK: gpu.barrier
+// CHECK: memref.atomic_rmw addf {{.*}}, %[[ACC]]
+// CHECK: scf.yield
+// CHECK: memref.store
+// CHECK: gpu.terminator
+// 3. dQ = scale * the accumulator, rounded.
+// CHECK: gpu.launch
+// CHECK: memref.load %[[ACC]]
+// CHECK: arith.truncf
+// CHECK: gpu.terminator
+// CHECK: memref.dealloc %[[D]]
+// CHECK: memref.dealloc %[[ACC]]
+// CHECK-NOT: fa.attention_grad
+
+func.func @grad(%q: memref<1x4x100x64xbf16>, %k: memref<1x2x100x64xbf16>, %v: memref<1x2x100x64xbf16>, %o: memref<1x4x100x64xbf16>, %do: memref<1x4x100x64xbf16>, %lse: memref<1x4x100xf32>, %dq: memref<1x4x100x64xbf16>, %dk: memref<1x2x100x64xbf16>, %dv: memref<1x2x100x64xbf16>) {
+  fa.attention_grad ins(%q, %k, %v, %o, %do, %lse : memref<1x4x100x64xbf16>, memref<1x2x100x64xbf16>, memref<1x2x100x64xbf16>, memref<1x4x100x64xbf16>, memref<1x4x100x64xbf16>, memref<1x4x100xf32>)
+      outs(%dq, %dk, %dv : memref<1x4x100x64xbf16>, memref<1x2x100x64xbf16>, memref<1x2x100x64xbf16>)
+      {causal, schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 1, warps = 8>}
+  return
+}
