@@ -956,12 +956,14 @@ TEST(CostModelWgmma, RejectsWhatTheKernelCannotRun) {
   EXPECT_NE(rows.legality.message.find("block_q = 16 * warps"),
             std::string::npos)
       << rows.legality.message;
-  // Head dim 96 is no whole 128-byte swizzle row.
-  AttentionProblem d96 = makeProblem(4096, 96);
-  CandidateCost headDim = h100.evaluate(Tiling{128, 64, 2, 8}, d96);
+  // Head dim 88 is no whole k16 step (96 is legal: D48).
+  AttentionProblem d88 = makeProblem(4096, 88);
+  CandidateCost headDim = h100.evaluate(Tiling{128, 64, 2, 8}, d88);
   EXPECT_EQ(headDim.legality.reason, LegalityReason::HeadDim);
-  EXPECT_NE(headDim.legality.message.find("multiples of 64 up to 256"),
+  EXPECT_NE(headDim.legality.message.find("multiples of 16 up to 256"),
             std::string::npos);
+  EXPECT_TRUE(
+      h100.evaluate(Tiling{128, 64, 2, 8}, makeProblem(4096, 96)).fits());
   // The 384-thread block's share of the register file is 168; an estimate
   // over 168 + 24 is rejected (192x128 at d = 128: 2 * 64 + 112 - 20 = 220).
   CandidateCost regs = h100.evaluate(Tiling{192, 128, 2, 12}, p);
@@ -1072,6 +1074,31 @@ TEST(CostModelWgmma, RegisterFeasibilityAgreesWithPtxasAtD256) {
     Tiling three{192, kv, 2, 12};
     EXPECT_FALSE(model.evaluate(three, d256).fits()) << three.str();
   }
+}
+
+TEST(CostModelWgmma, PartlyUsedColumnBlockAgreesWithPtxas) {
+  // D48, ptxas 13 for sm_90a at the h200's three consumer warpgroups (160
+  // registers a thread): d = 96's 192x96 spills 12 bytes, so its estimate
+  // (2 * 48 + 84 - 20, plus 2 for the partly used 64-column block) is over
+  // 160 and the producer kernel is not built for it; 192x80 and d = 80's
+  // 192x112 (2 * 40 + 98 - 20 + 2 = 160) assemble without spills.
+  TargetInfo h200 = target("h200");
+  CostModel model(h200, {KernelKind::Wgmma});
+  AttentionProblem d96 = makeProblem(4096, 96), d80 = makeProblem(4096, 80);
+  Tiling spills{192, 96, 2, 12}, fits{192, 80, 2, 12}, d80Fits{192, 112, 2, 12};
+  EXPECT_EQ(registersPerThread(spills, d96, KernelKind::Wgmma), 162);
+  EXPECT_EQ(registersPerThread(fits, d96, KernelKind::Wgmma), 148);
+  EXPECT_EQ(registersPerThread(d80Fits, d80, KernelKind::Wgmma), 160);
+  EXPECT_FALSE(buildsWgmmaProducer(spills, model.evaluate(spills, d96), d96,
+                                   h200));
+  EXPECT_TRUE(
+      buildsWgmmaProducer(fits, model.evaluate(fits, d96), d96, h200));
+  EXPECT_TRUE(buildsWgmmaProducer(d80Fits, model.evaluate(d80Fits, d80), d80,
+                                  h200));
+  // Whole blocks take no extra registers (d = 64 and 128 unchanged).
+  EXPECT_EQ(registersPerThread(spills, makeProblem(4096, 128),
+                               KernelKind::Wgmma),
+            2 * 64 + 84 - 20);
 }
 
 TEST(CostModel, MaskedStepsCostMore) {

@@ -109,6 +109,11 @@ TEST(KernelSchedule, EpilogueFollowsTheHeadDims) {
             Epilogue::TmaStore);
   EXPECT_EQ(chooseEpilogue(KernelKind::Wgmma, LoadMechanism::Tma, 64, 128),
             Epilogue::Direct);
+  // dv not a multiple of 64: TMA clips O's last box (D48).
+  EXPECT_EQ(chooseEpilogue(KernelKind::Wgmma, LoadMechanism::Tma, 96, 96),
+            Epilogue::TmaStore);
+  EXPECT_EQ(chooseEpilogue(KernelKind::Wgmma, LoadMechanism::Tma, 96, 80),
+            Epilogue::TmaStore);
   EXPECT_EQ(chooseEpilogue(KernelKind::Wgmma, LoadMechanism::CpAsync, 128,
                            128),
             Epilogue::Direct);

@@ -120,13 +120,14 @@ TEST(Legality, WgmmaProblems) {
       "the target (sm_100a) has no wgmma (needs sm_90a)");
   EXPECT_EQ(reasonOf(KernelKind::Wgmma, problem(128, 4), "h100"),
             LegalityReason::ElementType);
-  for (int64_t d : {32, 96, 320}) {
+  for (int64_t d : {40, 88, 272, 320}) {
     Legality l = checkLegality(KernelKind::Wgmma, problem(d), target("h100"));
     EXPECT_EQ(l.reason, LegalityReason::HeadDim) << d;
-    EXPECT_EQ(l.message, "head dimensions must be multiples of 64 up to 256 "
-                         "(whole 128-byte swizzle rows)");
+    EXPECT_EQ(l.message, "head dimensions must be multiples of 16 up to 256 "
+                         "(whole k16 steps, one wgmma n of at most 256)");
   }
-  for (int64_t d : {64, 128, 192, 256})
+  // Multiples of 16 that are not of 64 too (D48).
+  for (int64_t d : {16, 32, 48, 64, 80, 96, 112, 128, 144, 192, 208, 256})
     EXPECT_TRUE(
         checkLegality(KernelKind::Wgmma, problem(d), target("h200")).isLegal())
         << d;
@@ -164,7 +165,7 @@ TEST(Legality, KernelShapes) {
       LegalityReason::KernelShape);
   // The kernel's problem rules come before the tiling's shape.
   EXPECT_EQ(
-      reasonOf(KernelKind::Wgmma, problem(96), "h100", Tiling{128, 64, 2, 4}),
+      reasonOf(KernelKind::Wgmma, problem(88), "h100", Tiling{128, 64, 2, 4}),
       LegalityReason::HeadDim);
 }
 

@@ -48,10 +48,12 @@ int64_t formulaBytes(const Tiling &t, const AttentionProblem &p,
            t.stages * (pad128(t.blockKV * (d * e + 16)) +
                        pad128(t.blockKV * (dv * e + 16)));
   case KernelKind::Wgmma: {
+    // Rows of whole 128-byte swizzle rows (d = 96: 128 columns).
     auto atoms = [](int64_t bytes) { return roundUp(bytes, 1024); };
+    int64_t pd = roundUp(d * e, 128), pdv = roundUp(dv * e, 128);
     int64_t barriers = roundUp(8 * (2 * t.stages + 1), 16);
-    return 1024 + atoms(t.blockQ * d * e) +
-           t.stages * (atoms(t.blockKV * d * e) + atoms(t.blockKV * dv * e)) +
+    return 1024 + atoms(t.blockQ * pd) +
+           t.stages * (atoms(t.blockKV * pd) + atoms(t.blockKV * pdv)) +
            barriers;
   }
   case KernelKind::TensorCore:
@@ -154,17 +156,22 @@ TEST(SharedLayout, WgmmaSwizzlesAndKeepsBarriersStatic) {
 
 TEST(SharedLayout, WgmmaRoundsBuffersToSwizzleAtoms) {
   // 64x16, 1 stage, 4 warps, d = 72, dv = 40 (no wgmma head dims, but the
-  // layout is defined): Q 64 * 72 * 2 = 9216 = 9 atoms, K 16 * 72 * 2 =
-  // 2304 -> 3072, V 16 * 40 * 2 = 1280 -> 2048; 3 mbarriers -> 32 bytes.
+  // layout is defined): rows of whole 64-column blocks (D48), d -> 128 and
+  // dv -> 64 columns: Q 64 * 128 * 2 = 16384 = 16 atoms, K 16 * 128 * 2 =
+  // 4096, V 16 * 64 * 2 = 2048; 3 mbarriers -> 32 bytes.
   SharedLayout l = SharedLayout::get(Tiling{64, 16, 1, 4}, problem(72, 40),
                                      KernelKind::Wgmma);
-  EXPECT_EQ(l.q.bufferBytes, 9216);
-  EXPECT_EQ(l.k.offset, 9216);
-  EXPECT_EQ(l.k.bufferBytes, 3072);
-  EXPECT_EQ(l.v.offset, 12288);
+  EXPECT_EQ(l.q.bufferBytes, 16384);
+  EXPECT_EQ(l.k.offset, 16384);
+  EXPECT_EQ(l.k.bufferBytes, 4096);
+  EXPECT_EQ(l.v.offset, 20480);
   EXPECT_EQ(l.v.bufferBytes, 2048);
   EXPECT_EQ(l.staticBytes, 32);
-  EXPECT_EQ(l.totalBytes(), 1024 + 9216 + 3072 + 2048 + 32);
+  EXPECT_EQ(l.totalBytes(), 1024 + 16384 + 4096 + 2048 + 32);
+  // 8 rows of 64 columns (one 1 KiB atom): the atom rounding alone.
+  SharedLayout atom = SharedLayout::get(Tiling{64, 8, 1, 4}, problem(64, 64),
+                                        KernelKind::Wgmma);
+  EXPECT_EQ(atom.k.bufferBytes, 1024);
 }
 
 TEST(SharedLayout, SimtBuffersByHand) {
@@ -282,6 +289,18 @@ TEST(SharedLayout, SwizzledColumnBlocks) {
   EXPECT_EQ(w.k.bufferBytes, 2 * w.k.pitchedElements() * 2);
   EXPECT_EQ(w.v.bufferBytes, w.v.pitchedElements() * 2);
   EXPECT_EQ(w.q.pitchedElements(), 128 * 64);
+  // d = 96, dv = 80: rows rounded up to two 64-column blocks (the second
+  // partly used, D48); the same buffers as d = 128.
+  SharedLayout odd = SharedLayout::get(Tiling{128, 96, 2, 8}, problem(96, 80),
+                                       KernelKind::Wgmma);
+  EXPECT_EQ(wgmmaPaddedColumns(96, 2), 128);
+  EXPECT_EQ(wgmmaPaddedColumns(80, 2), 128);
+  EXPECT_EQ(wgmmaPaddedColumns(128, 2), 128);
+  EXPECT_EQ(wgmmaPaddedColumns(16, 2), 64);
+  EXPECT_EQ(odd.k.rowPitch, 64);
+  EXPECT_EQ(odd.k.bufferBytes, w.k.bufferBytes);
+  EXPECT_EQ(odd.v.bufferBytes, 2 * w.v.bufferBytes);
+  EXPECT_EQ(odd.q.bufferBytes, 128 * 128 * 2);
   // mma-sync: the padded rows of a buffer, which needs no alignment of its
   // own (the generator's views assume it).
   SharedLayout m =

@@ -18,13 +18,15 @@ import sys
 DTYPES = {"bf16": "bf16", "f16": "f16"}
 
 
-def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None,
+def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
          window=None):
     nk = nk or nq
     hkv = hkv or hq
-    name = f"{dtype}_b{b}_h{hq}x{hkv}_q{nq}_k{nk}_d{d}" + ("_causal" if causal else "")
+    dv = dv or d
+    name = (f"{dtype}_b{b}_h{hq}x{hkv}_q{nq}_k{nk}_d{d}"
+            + (f"v{dv}" if dv != d else "") + ("_causal" if causal else ""))
     c = {"name": name, "dtype": dtype, "b": b, "hq": hq, "hkv": hkv,
-         "nq": nq, "nk": nk, "d": d, "dv": d, "causal": causal,
+         "nq": nq, "nk": nk, "d": d, "dv": dv, "causal": causal,
          "scale": 1.0 / math.sqrt(d)}
     # Only a windowed case has the key (#fa.window<left, right>).
     if window is not None:
@@ -83,13 +85,13 @@ def tiled_matrix():
     return cases
 
 
-def bench_matrix():
+def bench_matrix(dims=(64, 128)):
     """The FlashAttention papers' benchmark shapes (shared/DESIGN.md): batch
-    16384/N, heads 2048/D, N from 1k to 16k, D 64 and 128, causal and not,
-    bf16 and fp16."""
+    16384/N, heads 2048/D, N from 1k to 16k, D 64 and 128 (and `dims`),
+    causal and not, bf16 and fp16."""
     cases = []
     for dtype in ("bf16", "f16"):
-        for d in (64, 128):
+        for d in dims:
             for causal in (False, True):
                 for n in (1024, 2048, 4096, 8192, 16384):
                     c = case(dtype, d, n, causal=causal, b=16384 // n,
@@ -112,6 +114,59 @@ def bench_window_matrix():
     c = case("bf16", 128, 16384, hq=16, window=(512, 512))
     c["name"] = "bench_" + c["name"]
     cases.append(c)
+    return cases
+
+
+# Head dims that are not a multiple of 64 (the wgmma kernel's partly used
+# last 64-column block, docs/GPU.md).
+ODD_HEAD_DIMS = (80, 96)
+
+
+def bench_odd_matrix():
+    """The benchmark at D = 64, 80, 96 and 128, plus issue 25's D = 96 point
+    (N = 4k, B = 4, H = 16)."""
+    cases = bench_matrix((64,) + ODD_HEAD_DIMS + (128,))
+    for dtype in ("bf16", "f16"):
+        for causal in (False, True):
+            c = case(dtype, 96, 4096, causal=causal, b=4, hq=16)
+            c["name"] = "bench_" + c["name"]
+            cases.append(c)
+    return cases
+
+
+def odd_head_dim_cases():
+    """The wgmma kernel at head dims that are not a multiple of 64: D = 80
+    and 96 over the tiled matrix's N, causal and not, GQA and Nq != Nk;
+    D = 112, 144, 208, D != Dv (96/64, 192/128, 144/80), forced tilings."""
+    cases = []
+    for dtype in ("bf16", "f16"):
+        for d in ODD_HEAD_DIMS:
+            for n in (1, 17, 128, 1000, 4096):
+                for causal in (False, True):
+                    cases.append(case(dtype, d, n, causal=causal))
+            cases.append(case(dtype, d, 128, b=2, hq=4, hkv=2, causal=True))
+            cases.append(case(dtype, d, 17, nk=300, causal=True))
+            cases.append(case(dtype, d, 300, nk=17, causal=True))
+            cases.append(case(dtype, d, 200, nk=1000, hq=4, hkv=2))
+    extra = [("bf16", 112, 112, 1000, True, None),
+             ("f16", 144, 144, 777, False, None),
+             ("bf16", 208, 208, 520, True, None),
+             ("bf16", 96, 64, 1000, True, None),
+             ("f16", 96, 64, 4096, False, None),
+             ("bf16", 192, 128, 1000, False, None),
+             ("bf16", 192, 128, 4096, True, None),
+             ("f16", 144, 80, 333, True, None),
+             ("bf16", 80, 80, 1000, True, (64, 64, 1, 4)),
+             ("f16", 96, 96, 777, False, (192, 128, 2, 12)),
+             ("bf16", 96, 96, 300, True, (128, 48, 3, 8)),
+             ("bf16", 48, 48, 1000, False, (128, 256, 2, 8)),
+             ("f16", 16, 16, 1000, True, None)]
+    for dtype, d, dv, n, causal, tiling in extra:
+        c = case(dtype, d, n, causal=causal, hq=4, hkv=2, dv=dv)
+        if tiling:
+            c["tiling"] = list(tiling)
+            c["name"] += "_t%dx%ds%dw%d" % tiling
+        cases.append(c)
     return cases
 
 
@@ -172,6 +227,8 @@ def wgmma_matrix():
         c = case(dtype, d, n, causal=causal, hq=4, hkv=2)
         c["tiling"] = list(tiling)
         c["name"] += "_t%dx%ds%dw%d" % tiling
+        cases.insert(-1, c)
+    for c in odd_head_dim_cases():
         cases.insert(-1, c)
     return cases
 
@@ -325,7 +382,7 @@ def ab_model_matrix(groups=AB_MODEL_CASES):
 # scalar kernel or one of convert-fa-to-nvgpu's tensor-core kernels.
 MATRICES = {"naive": naive_matrix, "tiled": tiled_matrix,
             "simt": tiled_matrix, "mma": tiled_matrix,
-            "bench": bench_matrix, "sweep": sweep_matrix,
+            "bench": bench_odd_matrix, "sweep": sweep_matrix,
             "bench-window": bench_window_matrix,
             "sweep-small": lambda: sweep_matrix(SMALL_SHAPES, SMALL_TILINGS),
             "wgmma": wgmma_matrix, "bench-mma": bench_matrix,

@@ -135,7 +135,7 @@ Epilogue mlir::fa::chooseEpilogue(KernelKind kernel, LoadMechanism loads,
   // O is staged over the warp's own Q rows, so its rows must fit them
   // (docs/decisions.md, D31 and D32).
   if (kernel == KernelKind::Wgmma && loads == LoadMechanism::Tma &&
-      valueHeadDim <= headDim && valueHeadDim % 64 == 0)
+      valueHeadDim <= headDim)
     return Epilogue::TmaStore;
   if (kernel == KernelKind::MmaSync && valueHeadDim <= headDim)
     return Epilogue::Staged;
@@ -225,10 +225,9 @@ mlir::fa::scheduleUnsupportedReason(const KernelSchedule &s,
     return std::string("consumer_regs needs release = producer");
   }
   if (s.epilogue == Epilogue::TmaStore &&
-      (!s.usesTma() || problem.valueHeadDim > problem.headDim ||
-       problem.valueHeadDim % 64 != 0))
+      (!s.usesTma() || problem.valueHeadDim > problem.headDim))
     return std::string("epilogue = tma_store needs TMA loads and a value head "
-                       "dim that is a multiple of 64 up to the head dim");
+                       "dim up to the head dim");
   if (s.epilogue == Epilogue::Staged &&
       (s.kernel != KernelKind::MmaSync ||
        problem.valueHeadDim > problem.headDim))

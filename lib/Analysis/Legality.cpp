@@ -86,7 +86,7 @@ bool mlir::fa::hasWgmma(const TargetInfo &target) {
 }
 
 bool mlir::fa::isWgmmaHeadDim(int64_t headDim) {
-  return headDim % 64 == 0 && headDim <= 256;
+  return headDim % 16 == 0 && headDim > 0 && headDim <= 256;
 }
 
 bool mlir::fa::fitsMmaSyncShape(const Tiling &t) {
@@ -177,8 +177,8 @@ static Legality checkWgmma(const AttentionProblem &p, const TargetInfo &target,
                    "the element type must be f16 or bf16");
   if (!isWgmmaHeadDim(p.headDim) || !isWgmmaHeadDim(p.valueHeadDim))
     return illegal(LegalityReason::HeadDim,
-                   "head dimensions must be multiples of 64 up to 256 "
-                   "(whole 128-byte swizzle rows)");
+                   "head dimensions must be multiples of 16 up to 256 "
+                   "(whole k16 steps, one wgmma n of at most 256)");
   if (t && !fitsWgmmaShape(*t))
     return illegal(LegalityReason::KernelShape,
                    "wgmma needs block_q = 16 * warps (64 rows per "

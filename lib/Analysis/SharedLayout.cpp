@@ -113,7 +113,8 @@ SharedLayout SharedLayout::get(const Tiling &t, const AttentionProblem &p,
     layout.staticBytes = wgmmaBarrierBytes(t.stages);
     RegionPacker packer(layout.alignment);
     addTiles(
-        layout, packer, t, p, [&](int64_t cols) { return cols * e; },
+        layout, packer, t, p,
+        [&](int64_t cols) { return wgmmaPaddedColumns(cols, e) * e; },
         [&](int64_t) { return kWgmmaSwizzleRowBytes / e; });
     return layout;
   }

@@ -97,8 +97,9 @@ struct Legality {
 /// Whether the target has wgmma: sm_90a only (neither sm_90 without the `a`
 /// nor later architectures, whose tcgen05 replaces it).
 bool hasWgmma(const TargetInfo &target);
-/// Whether the wgmma kernel takes a head dimension: whole 128-byte swizzle
-/// rows (multiples of 64 of 2-byte elements) up to 256.
+/// Whether the wgmma kernel takes a head dimension: whole k16 steps and
+/// wgmma n (multiples of 16) up to 256; shared memory rounds it up to whole
+/// 128-byte swizzle rows (wgmmaPaddedColumns).
 bool isWgmmaHeadDim(int64_t headDim);
 /// Whether a tiling is made of whole fragments: mma-sync, block_q a multiple
 /// of 16 rows per warp and block_kv of 16; wgmma, one m64 per warpgroup of

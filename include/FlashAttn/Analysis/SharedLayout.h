@@ -42,6 +42,17 @@ constexpr int64_t kWgmmaSwizzleAtomBytes = 1024;
 /// [rows x 128 B], its 16-byte chunks permuted by the row modulo 8.
 constexpr int64_t kWgmmaSwizzleRowBytes = 128;
 
+/// Columns of a wgmma tile row of `cols` elements of `elementBytes` in
+/// shared memory: `cols` rounded up to whole 128-byte swizzle rows. A head
+/// dim that is a multiple of 16 but not of 64 (d = 80, 96, ...) ends in a
+/// partly used 64-column block: the TMA box over it zero-fills the columns
+/// past the tensor's, and the kernel's wgmmas read only the real columns
+/// (docs/GPU.md, "Head dims that are not a multiple of 64").
+inline int64_t wgmmaPaddedColumns(int64_t cols, int64_t elementBytes) {
+  int64_t block = kWgmmaSwizzleRowBytes / elementBytes;
+  return (cols + block - 1) / block * block;
+}
+
 /// Rows of one swizzle atom: the 16-byte chunks of a swizzled row are
 /// permuted by the row modulo this.
 constexpr int64_t kWgmmaSwizzleAtomRows =
@@ -156,9 +167,11 @@ struct SharedRegion {
 ///    Padded, every buffer 128-byte aligned (the layout convert-fa-to-nvgpu
 ///    allocates).
 ///  - wgmma: the same order, Swizzled128B and unpadded (the swizzle keeps
-///    wgmma's reads and the loads' writes conflict-free), each buffer a whole
-///    number of swizzle atoms; the dynamic allocation adds baseSlackBytes to
-///    round its base up to an atom, and the mbarriers are static.
+///    wgmma's reads and the loads' writes conflict-free), every head dim
+///    rounded up to whole 64-column blocks (wgmmaPaddedColumns), each buffer
+///    a whole number of swizzle atoms; the dynamic allocation adds
+///    baseSlackBytes to round its base up to an atom, and the mbarriers
+///    are static.
 ///    Both kernels' epilogues stage O in Q's region (each warp over its own
 ///    Q rows, whose reads are done), so O needs no region of its own.
 ///  - tensor-core: Q and the `stages` K and V tiles, Dense.

@@ -12,6 +12,7 @@
 
 #include "KernelModel.h"
 
+#include "FlashAttn/Analysis/SharedLayout.h"
 #include "llvm/Support/MathExtras.h"
 
 #include <algorithm>
@@ -27,6 +28,11 @@ static constexpr int64_t kWgmmaRegisterBase = -20;
 /// warp per 16 rows); past them one register per O register (d = 256:
 /// bench/experiments/register_vs_ptxas.py, D47).
 static constexpr int64_t kWgmmaRegisterFitO = 64;
+/// Registers the kernel takes on top of the fit where d or dv ends in a
+/// partly used 64-column block (d = 80, 96, ...; D48): ptxas spills 12
+/// bytes at d = 96's 192x96 (fit 160, the three consumers' 160) and none
+/// at d = 80's 192x112 (fit 158).
+static constexpr int64_t kWgmmaPartialBlockRegisters = 2;
 /// How far over the block's share of the register file an estimate may be
 /// and still fit without spills: ptxas allocates less when less is
 /// available (D12).
@@ -89,8 +95,13 @@ public:
     Accumulators acc = getAccumulators(t, p);
     int64_t fitted = std::min(acc.o, kWgmmaRegisterFitO);
     int64_t beyond = acc.o - fitted;
-    return 2 * fitted + beyond +
-           llvm::divideCeil(7 * acc.s, 4) + kWgmmaRegisterBase;
+    int64_t e = p.elementBytes;
+    bool partialBlock =
+        wgmmaPaddedColumns(p.headDim, e) != p.headDim ||
+        wgmmaPaddedColumns(p.valueHeadDim, e) != p.valueHeadDim;
+    int64_t extra = partialBlock ? kWgmmaPartialBlockRegisters : 0;
+    return 2 * fitted + beyond + llvm::divideCeil(7 * acc.s, 4) +
+           kWgmmaRegisterBase + extra;
   }
 
   /// The fit is what ptxas allocates when it may take 255; with more threads

@@ -90,7 +90,10 @@ void EpilogueWriter::storeThroughTma() {
     // The warp's rows of Q's 64-column blocks.
     const SharedRegion &q = tiles.getLayout().q;
     int64_t columns = tiles.swizzleColumns();
-    for (int64_t block = 0; block < k.dv / columns; ++block) {
+    // A last box past O's columns (dv not a multiple of 64) is clipped by
+    // TMA: the staged columns past dv are never written.
+    int64_t blocks = tiles.paddedColumns(k.dv) / columns;
+    for (int64_t block = 0; block < blocks; ++block) {
       Value offset =
           k.add(k.idx(q.offset / q.elementBytes + block * q.pitchedElements()),
                 k.mulc(k.warpRow, columns));

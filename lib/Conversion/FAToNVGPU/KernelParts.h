@@ -208,6 +208,10 @@ public:
   int64_t swizzleColumns() const {
     return kWgmmaSwizzleRowBytes / elementBytes();
   }
+  /// wgmma: the columns a tile row of `cols` takes, whole 64-column blocks.
+  int64_t paddedColumns(int64_t cols) const {
+    return wgmmaPaddedColumns(cols, elementBytes());
+  }
 
   /// Where the chunk (row, col) of Q, and of slot `slot`'s K or V, goes.
   SmallVector<Value> qIndices(Value row, Value col);

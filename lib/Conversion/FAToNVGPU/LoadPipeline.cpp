@@ -200,8 +200,11 @@ void TmaLoads::loadTile(Value map, Value tileBase, int64_t rows, int64_t cols,
                         Value row, Value headIndex, Value barId) {
   // One box per 64-column block; coordinates innermost first (the PTX
   // order): column, row, head, batch.
+  // A last block past the tensor's columns (cols not a multiple of 64) is
+  // zero-filled there (OOB_ZERO).
   int64_t columns = tiles.swizzleColumns();
-  for (int64_t block = 0; block < cols / columns; ++block) {
+  int64_t blocks = tiles.paddedColumns(cols) / columns;
+  for (int64_t block = 0; block < blocks; ++block) {
     Value dst = tiles.boxAt(rows, k.addc(tileBase, block * rows * columns));
     nvgpu::TmaAsyncLoadOp::create(
         k.b, dst, bars, map,
@@ -238,7 +241,9 @@ void TmaLoads::loadKV(Value block, Value slot, Value barId, bool withK,
   Value issue = arith::AndIOp::create(
       k.b, leader, k.cmp(arith::CmpIPredicate::slt, block, k.kvEnd));
   k.ifThen(issue, [&] {
-    int64_t cols = (withK ? k.d : 0) + (withV ? k.dv : 0);
+    // The boxes' bytes, the zero-filled columns included.
+    int64_t cols = (withK ? tiles.paddedColumns(k.d) : 0) +
+                   (withV ? tiles.paddedColumns(k.dv) : 0);
     nvgpu::MBarrierArriveExpectTxOp::create(
         k.b, bars, k.idx(k.t.blockKV * cols * tiles.elementBytes()), barId,
         /*predicate=*/Value());
@@ -259,7 +264,8 @@ void TmaLoads::issuePrologue() {
   // with the producer, every K and V slot is filled here.
   k.ifThen(leader, [&] {
     nvgpu::MBarrierArriveExpectTxOp::create(
-        k.b, bars, k.idx(k.t.blockQ * k.d * tiles.elementBytes()),
+        k.b, bars,
+        k.idx(k.t.blockQ * tiles.paddedColumns(k.d) * tiles.elementBytes()),
         k.idx(barriers.q()), /*predicate=*/Value());
     loadTile(qMap, k.idx(tiles.getLayout().q.offset), k.t.blockQ, k.d,
              k.qBase, k.head, k.idx(barriers.q()));

@@ -5,11 +5,20 @@
 
 // A100: cannot use the wgmma kernel: the target (sm_80) has no wgmma (needs sm_90a)
 
-func.func @negative_head_dim(%q: tensor<1x2x64x96xbf16>, %o: tensor<1x2x64x96xbf16>) -> tensor<1x2x64x96xbf16> {
-  // expected-error @below {{cannot use the wgmma kernel: head dimensions must be multiples of 64 up to 256 (whole 128-byte swizzle rows)}}
-  %r = fa.attention ins(%q, %q, %q : tensor<1x2x64x96xbf16>, tensor<1x2x64x96xbf16>, tensor<1x2x64x96xbf16>)
-       outs(%o : tensor<1x2x64x96xbf16>) -> tensor<1x2x64x96xbf16>
-  return %r : tensor<1x2x64x96xbf16>
+func.func @negative_head_dim(%q: tensor<1x2x64x88xbf16>, %o: tensor<1x2x64x88xbf16>) -> tensor<1x2x64x88xbf16> {
+  // expected-error @below {{cannot use the wgmma kernel: head dimensions must be multiples of 16 up to 256 (whole k16 steps, one wgmma n of at most 256)}}
+  %r = fa.attention ins(%q, %q, %q : tensor<1x2x64x88xbf16>, tensor<1x2x64x88xbf16>, tensor<1x2x64x88xbf16>)
+       outs(%o : tensor<1x2x64x88xbf16>) -> tensor<1x2x64x88xbf16>
+  return %r : tensor<1x2x64x88xbf16>
+}
+
+// -----
+
+func.func @negative_head_dim_above_256(%q: tensor<1x2x64x272xbf16>, %o: tensor<1x2x64x272xbf16>) -> tensor<1x2x64x272xbf16> {
+  // expected-error @below {{cannot use the wgmma kernel: head dimensions must be multiples of 16 up to 256 (whole k16 steps, one wgmma n of at most 256)}}
+  %r = fa.attention ins(%q, %q, %q : tensor<1x2x64x272xbf16>, tensor<1x2x64x272xbf16>, tensor<1x2x64x272xbf16>)
+       outs(%o : tensor<1x2x64x272xbf16>) -> tensor<1x2x64x272xbf16>
+  return %r : tensor<1x2x64x272xbf16>
 }
 
 // -----

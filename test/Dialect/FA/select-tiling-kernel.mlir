@@ -41,9 +41,10 @@ func.func @mask(%q: tensor<1x2x256x64xbf16>, %m: tensor<1x1x256x256xi1>, %o: ten
 
 // -----
 
-// Head dimension 32 is no whole 128-byte swizzle row: mma-sync on sm_90a.
+// Head dimension 32, a multiple of 16 but not of 64: wgmma, its tiles half
+// of one 64-column block in shared memory (docs/decisions.md, D48).
 // CHECK-LABEL: func.func @head_dim_32
-// CHECK: schedule = #fa.schedule<kernel = mma_sync
+// CHECK: schedule = #fa.schedule<kernel = wgmma
 func.func @head_dim_32(%q: tensor<1x2x256x32xbf16>, %o: tensor<1x2x256x32xbf16>) -> tensor<1x2x256x32xbf16> {
   %r = fa.attention ins(%q, %q, %q : tensor<1x2x256x32xbf16>, tensor<1x2x256x32xbf16>, tensor<1x2x256x32xbf16>)
        outs(%o : tensor<1x2x256x32xbf16>) -> tensor<1x2x256x32xbf16>
