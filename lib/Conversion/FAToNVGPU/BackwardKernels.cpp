@@ -165,6 +165,9 @@ private:
   void storeScoreGradients(ArrayRef<Value> ds);
   void addQueryGradient(Value h, Value qBase);
   Value visible(Value kvRow, Value qRow, Value h);
+  /// The per-row values `rows` ([B, Hq, Nq] f32: lse or D) of the two q
+  /// columns of n-tile `n` (rows past Nq clamped).
+  SmallVector<Value> columnValues(Value rows, Value h, Value qBase, int64_t n);
   void writeKeyValueGradients(ArrayRef<Value> accs);
   Value sharedView(const PaddedTile &tile);
   /// The lane's m16n8 accumulator element (r, c) of n-tile n: its kv row
@@ -445,6 +448,17 @@ Value BackwardKernels::visible(Value kvRow, Value qRow, Value h) {
   return arith::AndIOp::create(b, ok, k.load(mask, indices));
 }
 
+SmallVector<Value> BackwardKernels::columnValues(Value rows, Value h,
+                                                 Value qBase, int64_t n) {
+  SmallVector<Value> values;
+  for (int64_t c = 0; c < 2; ++c) {
+    Value qRow = k.add(qBase, fragCol(n, c));
+    values.push_back(
+        k.load(rows, {k.batch, h, k.minu(qRow, k.lastIndex(k.nq))}));
+  }
+  return values;
+}
+
 SmallVector<Value> BackwardKernels::probabilities(ArrayRef<Value> s, Value h,
                                                   Value qBase) {
   // P^T = exp2(S^T scale log2(e) - lse log2(e)), 0 where not visible and
@@ -453,12 +467,8 @@ SmallVector<Value> BackwardKernels::probabilities(ArrayRef<Value> s, Value h,
   auto accType = VectorType::get({2, 2}, k.f32);
   SmallVector<Value> p;
   for (int64_t n = 0; n < (int64_t)s.size(); ++n) {
-    SmallVector<Value> lse(2), out;
-    for (int64_t c = 0; c < 2; ++c) {
-      Value qRow = k.add(qBase, fragCol(n, c));
-      lse[c] = k.load(k.op.getLogsumexp(),
-                      {k.batch, h, k.minu(qRow, k.lastIndex(k.nq))});
-    }
+    SmallVector<Value> lse = columnValues(k.op.getLogsumexp(), h, qBase, n);
+    SmallVector<Value> out;
     for (int64_t r = 0; r < 2; ++r)
       for (int64_t c = 0; c < 2; ++c) {
         Value qRow = k.add(qBase, fragCol(n, c));
@@ -485,12 +495,8 @@ SmallVector<Value> BackwardKernels::scoreGradients(ArrayRef<Value> p,
   auto accType = VectorType::get({2, 2}, k.f32);
   SmallVector<Value> ds;
   for (int64_t n = 0; n < (int64_t)p.size(); ++n) {
-    SmallVector<Value> rowDot(2), out;
-    for (int64_t c = 0; c < 2; ++c) {
-      Value qRow = k.add(qBase, fragCol(n, c));
-      rowDot[c] =
-          k.load(k.rowDot, {k.batch, h, k.minu(qRow, k.lastIndex(k.nq))});
-    }
+    SmallVector<Value> rowDot = columnValues(k.rowDot, h, qBase, n);
+    SmallVector<Value> out;
     for (int64_t r = 0; r < 2; ++r)
       for (int64_t c = 0; c < 2; ++c) {
         Value diff =
