@@ -51,6 +51,7 @@ TEST(Legality, ReasonNames) {
                                 LegalityReason::KernelShape,
                                 LegalityReason::CodeSize,
                                 LegalityReason::RowsPerWarp,
+                                LegalityReason::BlockMaskGranularity,
                                 LegalityReason::ThreadLimit,
                                 LegalityReason::SharedMemory,
                                 LegalityReason::RegistersPerThread,

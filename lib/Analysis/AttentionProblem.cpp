@@ -72,6 +72,9 @@ std::optional<std::string> AttentionProblem::validate() const {
         .str();
   if (window && causal && windowRight != 0)
     return std::string("a causal window has a right extent of 0");
+  if (blockMaskQ < 0 || blockMaskKV < 0 || (blockMaskQ == 0) != (blockMaskKV == 0))
+    return std::string("block mask granularity must be both positive or both "
+                       "0 (no block mask)");
   if (!(kvBlockDensity > 0 && kvBlockDensity <= 1))
     return std::string("kv block density must be in (0, 1]");
   // The model multiplies these in int64 (bytes of tiles and traffic) and

@@ -7,6 +7,8 @@
 #include "FlashAttn/Analysis/BackwardCostModel.h"
 #include "FloorSum.h"
 
+#include "FlashAttn/Analysis/Legality.h"
+
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -335,6 +337,8 @@ BackwardCost BackwardCostModel::evaluateSimt(const Tiling &t,
   c.registersPerThread = kSimtRegisters;
   if (threads > 1024)
     c.rejection = llvm::formatv("{0} threads exceed 1024", threads);
+  else if (std::optional<std::string> why = checkBlockMaskGranularity(t, p))
+    c.rejection = *why;
   else if (c.sramBytes > target.sramPerBlock)
     c.rejection = llvm::formatv("shared memory {0} B exceeds {1} B per block",
                                 c.sramBytes, target.sramPerBlock);

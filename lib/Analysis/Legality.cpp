@@ -49,6 +49,8 @@ llvm::StringRef mlir::fa::stringifyLegalityReason(LegalityReason reason) {
     return "code-size";
   case LegalityReason::RowsPerWarp:
     return "rows-per-warp";
+  case LegalityReason::BlockMaskGranularity:
+    return "block-mask-granularity";
   case LegalityReason::ThreadLimit:
     return "thread-limit";
   case LegalityReason::SharedMemory:
@@ -247,6 +249,18 @@ static Legality checkResources(KernelKind kind, const Tiling &t,
   return {};
 }
 
+std::optional<std::string>
+mlir::fa::checkBlockMaskGranularity(const Tiling &t,
+                                    const AttentionProblem &p) {
+  if (p.blockMaskQ == 0 || t.blockQ <= 0 || t.blockKV <= 0 ||
+      (p.blockMaskQ % t.blockQ == 0 && p.blockMaskKV % t.blockKV == 0))
+    return std::nullopt;
+  return llvm::formatv("the tiling's blocks {0}x{1} must divide the block "
+                       "mask's {2}x{3} (each tile computed or skipped whole)",
+                       t.blockQ, t.blockKV, p.blockMaskQ, p.blockMaskKV)
+      .str();
+}
+
 Legality mlir::fa::checkLegality(KernelKind kind, const AttentionProblem &p,
                                  const TargetInfo &target,
                                  const std::optional<Tiling> &tiling,
@@ -254,5 +268,7 @@ Legality mlir::fa::checkLegality(KernelKind kind, const AttentionProblem &p,
   if (Legality rules = checkKernelRules(kind, p, target, tiling, scope);
       !rules.isLegal() || !tiling)
     return rules;
+  if (std::optional<std::string> why = checkBlockMaskGranularity(*tiling, p))
+    return illegal(LegalityReason::BlockMaskGranularity, *why);
   return checkResources(kind, *tiling, p, target, scope);
 }

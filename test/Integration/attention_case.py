@@ -41,6 +41,19 @@ def parse_args(argv):
     p.add_argument("--window", default="",
                    help="left,right: a #fa.window (keys i' - left .. "
                         "i' + right)")
+    p.add_argument("--block-mask", default="",
+                   help="block_q,block_kv: a random runtime block mask "
+                        "(block_mask operand, #fa.block_sparse)")
+    p.add_argument("--bm-density", type=float, default=0.5,
+                   help="with --block-mask: the fraction of blocks kept")
+    p.add_argument("--bm-broadcast", action="store_true",
+                   help="with --block-mask: one mask for all batches and "
+                        "heads (B and H of size 1)")
+    p.add_argument("--bm-i1", action="store_true",
+                   help="with --block-mask: i1 entries rather than i8")
+    p.add_argument("--bm-empty-rows", action="store_true",
+                   help="with --block-mask: query block 0 keeps no block "
+                        "(its rows see no key: output 0, lse -inf)")
     p.add_argument("--scale", type=float, default=0.0, help="0 means 1/sqrt(d)")
     p.add_argument("--mask", choices=["none", "bias", "bool", "bias-row",
                                       "bias-full", "bias-key", "bias-query"],
@@ -124,6 +137,31 @@ def make_inputs(a):
     if a.adversarial != "none":
         q, k, v, mask = ADVERSARIAL[a.adversarial](a, q, k, v, mask)
     return q, k, v, mask
+
+
+def block_mask(a):
+    """The --block-mask entries, bool [B or 1, Hq or 1, Mq, Mk], drawn from a
+    generator of their own (the other inputs keep theirs); None without."""
+    if not a.block_mask:
+        return None
+    bq, bk = (int(x) for x in a.block_mask.split(","))
+    rng = np.random.default_rng(a.seed + 7919)
+    shape = (1 if a.bm_broadcast else a.b, 1 if a.bm_broadcast else a.hq,
+             -(-a.nq // bq), -(-a.nk // bk))
+    bm = rng.random(shape) < a.bm_density
+    if a.bm_empty_rows:
+        bm[:, :, 0, :] = False
+    return bm
+
+
+def block_mask_keep(a):
+    """The block mask expanded to the elements, broadcastable to
+    [B, Hq, Nq, Nk]; None without a block mask."""
+    bm = block_mask(a)
+    if bm is None:
+        return None
+    bq, bk = (int(x) for x in a.block_mask.split(","))
+    return bm.repeat(bq, axis=2)[:, :, : a.nq].repeat(bk, axis=3)[..., : a.nk]
 
 
 # --- Adversarial inputs (--adversarial) -------------------------------------
@@ -216,6 +254,8 @@ def masked_scores(a, q, k, mask, dt, rnd):
     k = np.repeat(k, a.hq // a.hkv, axis=1).astype(dt)
     s = rnd(np.einsum("bhid,bhjd->bhij", q.astype(dt), k) * dt(a.scale_value))
     keep = np.broadcast_to(visible(a), s.shape)
+    if (blocks := block_mask_keep(a)) is not None:
+        keep = keep & np.broadcast_to(blocks, s.shape)
     if mask is not None:
         if mask.dtype == bool:
             keep = keep & np.broadcast_to(mask, s.shape)
@@ -262,6 +302,8 @@ NONFINITE_HEX = {  # MLIR spells inf and nan in float constants as bit patterns
 def literal(v, elt):
     if isinstance(v, bool):
         return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
     if math.isfinite(v):
         return repr(float(v))
     key = "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
@@ -373,6 +415,10 @@ def attr_text(a):
     if a.window:
         left, right = a.window.split(",")
         attrs.append(f"window = #fa.window<left = {left}, right = {right}>")
+    if a.block_mask:
+        bq, bk = a.block_mask.split(",")
+        attrs.append(f"block_sparse = #fa.block_sparse<block_q = {bq}, "
+                     f"block_kv = {bk}>")
     if a.scale:
         text = repr(float(a.scale))
         if "." not in text:  # MLIR wants 1.0e+30, not 1e+30
@@ -392,7 +438,14 @@ def emit_inputs(a, prog, q, k, v, mask):
     tq = prog.const("q", q, elt)
     tk = prog.const("k", k, elt)
     tv = prog.const("v", v, elt)
-    return tq, tk, tv, prog.mask(mask, elt)
+    clauses = prog.mask(mask, elt)
+    bm = block_mask(a)
+    if bm is not None:
+        be = "i1" if a.bm_i1 else "i8"
+        tb = prog.const("bm", bm if a.bm_i1 else bm.astype(np.int8), be,
+                        dynamic=False)
+        clauses += f" block_mask(%bm : {tb})"
+    return tq, tk, tv, clauses
 
 
 def emit_forward(a, prog, tq, tk, tv, mask_part, lse):

@@ -103,8 +103,14 @@ struct AttentionProblem {
   bool maskBroadcastsRows = false;
   bool maskBroadcastsCols = false;
   /// Fraction of the (q-block, kv-block) tiles that a block-sparse mask keeps,
-  /// applied after causal skipping; 1 for dense attention.
+  /// applied after causal skipping; 1 for dense attention (and for a runtime
+  /// block mask, whose density the compiler cannot know).
   double kvBlockDensity = 1.0;
+  /// The granularity of a runtime block mask (#fa.block_sparse), 0 without
+  /// one: a tiling's blocks must divide it, so that each tile lies in one
+  /// mask block and is computed or skipped whole.
+  int64_t blockMaskQ = 0;
+  int64_t blockMaskKV = 0;
   /// Whether the f32 logsumexp [B, Hq, Nq] is written.
   bool writesLse = false;
 

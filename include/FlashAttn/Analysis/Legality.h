@@ -46,6 +46,9 @@ enum class LegalityReason {
   CodeSize,
   /// More rows per warp than the mma-sync register fit was measured for.
   RowsPerWarp,
+  /// The tiling's blocks do not divide the runtime block mask's blocks
+  /// (AttentionProblem::blockMaskQ, blockMaskKV), for every kernel.
+  BlockMaskGranularity,
   /// More threads per block than CUDA allows.
   ThreadLimit,
   /// The block's shared memory (SharedLayout) exceeds the target's
@@ -59,7 +62,7 @@ enum class LegalityReason {
 };
 
 /// `legal`, `arch`, `element-type`, `head-dim`, `kernel-shape`,
-/// `code-size`, `rows-per-warp`, `thread-limit`, `shared-memory`,
+/// `code-size`, `rows-per-warp`, `block-mask-granularity`, `thread-limit`, `shared-memory`,
 /// `registers-per-thread` or `register-file`.
 llvm::StringRef stringifyLegalityReason(LegalityReason reason);
 
@@ -107,6 +110,12 @@ bool isWgmmaHeadDim(int64_t headDim);
 bool fitsMmaSyncShape(const Tiling &tiling);
 bool fitsWgmmaShape(const Tiling &tiling);
 
+/// The rule every kernel's tiling keeps with a runtime block mask (forward
+/// and backward): block_q divides the mask's block_q and block_kv its
+/// block_kv. A message completing a diagnostic when broken, else nullopt.
+std::optional<std::string> checkBlockMaskGranularity(const Tiling &tiling,
+                                                     const AttentionProblem &p);
+
 /// Whether kernel `kind` (not Auto) can run `problem` on `target` and, when
 /// a tiling is given, that tiling. The first rule broken, in this order:
 ///  1. What the kernel supports (any problem for simt and tensor-core):
@@ -116,7 +125,8 @@ bool fitsWgmmaShape(const Tiling &tiling);
 ///     128 S or O fragments and 2048 mma.sync per warp and kv-step (what
 ///     the generator unrolls) and (Selection) at most 48 rows per warp (the
 ///     register fit's range); wgmma, fitsWgmmaShape.
-///  3. The block's resources: at most 1024 threads, shared memory
+///  3. With a runtime block mask, checkBlockMaskGranularity.
+///  4. The block's resources: at most 1024 threads, shared memory
 ///     (sramBytes) within `sram_per_block` and a launch's i32, and
 ///     (Selection) the register estimate (registersPerThread) within the
 ///     kernel's per-thread limit (mma-sync: 35 over the target's, where

@@ -55,5 +55,8 @@
 // RUN: %attn-grad-case run --nq 12 --window 0,0 --seed 28 | FileCheck %s
 // RUN: %attn-grad-case run --b 2 --hq 2 --nq 13 --nk 21 --mask bias --dbias --window 5,1 --seed 29 | FileCheck %s
 
+// Runtime block masks, expanded to an element mask.
+// RUN: %attn-grad-case run --b 2 --nq 45 --nk 37 --block-mask 16,16 --bm-empty-rows --seed 40 | FileCheck %s
+// RUN: %attn-grad-case run --hq 4 --hkv 2 --nq 40 --block-mask 32,16 --bm-broadcast --causal --mask bias --dbias --seed 41 | FileCheck %s
 // CHECK-NOT: FAIL
 // CHECK: PASSED

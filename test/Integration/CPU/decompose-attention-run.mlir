@@ -44,5 +44,10 @@
 // The tiling attribute does not change the reference semantics.
 // RUN: %attn-case run --nq 20 --tiling 16,8,2,4 --causal --seed 17 | FileCheck %s
 
+// Runtime block masks expanded to an element mask: i8 and i1, broadcast,
+// query blocks without a block, with causal and a keep-mask.
+// RUN: %attn-case run --nq 45 --nk 37 --b 2 --block-mask 16,16 --lse --seed 40 | FileCheck %s
+// RUN: %attn-case run --nq 64 --nk 80 --block-mask 32,16 --bm-density 0.3 --bm-empty-rows --bm-broadcast --bm-i1 --causal --lse --seed 41 | FileCheck %s
+// RUN: %attn-case run --hq 4 --hkv 2 --nq 33 --block-mask 16,32 --mask bool --lse --dtype bf16 --seed 42 | FileCheck %s
 // CHECK-NOT: FAIL
 // CHECK: PASSED

@@ -63,5 +63,10 @@
 // RUN: %attn-grad-case run --passes="--fa-tile-attention" --tiling 5,3,1,4 --nq 30 --window 0,0 --seed 35 | FileCheck %s
 // RUN: %attn-grad-case run --passes="--fa-tile-attention" --tiling 16,8,1,4 --b 2 --hq 2 --nq 29 --nk 37 --window 4,1 --mask bias --dbias --seed 36 | FileCheck %s
 
+// Runtime block masks: the nests skip the pairs the mask hides (dK/dV,
+// dQ and dBias), rows without a block get dQ = 0.
+// RUN: %attn-grad-case run --passes="--fa-tile-attention" --tiling 16,8,1,4 --b 2 --nq 45 --nk 37 --block-mask 16,16 --seed 40 | FileCheck %s
+// RUN: %attn-grad-case run --passes="--fa-tile-attention" --tiling 16,16,1,4 --hq 4 --hkv 2 --nq 40 --block-mask 32,16 --bm-density 0.3 --bm-empty-rows --causal --seed 41 | FileCheck %s
+// RUN: %attn-grad-case run --passes="--fa-tile-attention" --tiling 16,8,1,4 --b 2 --hq 2 --nq 29 --nk 37 --block-mask 16,16 --bm-broadcast --bm-i1 --mask bias --dbias --seed 42 | FileCheck %s
 // CHECK-NOT: FAIL
 // CHECK: PASSED

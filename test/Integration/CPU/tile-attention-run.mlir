@@ -67,5 +67,15 @@
 // The tile memory space does not change the numbers (0: default space).
 // RUN: %attn-case run --passes="--fa-tile-attention=tile-memory-space=0" --tiling 16,8,1,4 --nq 20 --causal --lse --seed 24 | FileCheck %s
 
+// Runtime block masks (block_mask operand, #fa.block_sparse): random masks
+// at several densities (0 and 1 included), i8 and i1, broadcast over batch
+// and heads, query blocks that keep no block (output 0, lse -inf), with a
+// keep-mask, causal and a window; tiles that divide the mask's blocks.
+// RUN: %attn-case run --passes="--fa-tile-attention" --tiling 16,8,1,4 --b 2 --hq 2 --nq 45 --nk 37 --block-mask 16,16 --lse --seed 40 | FileCheck %s
+// RUN: %attn-case run --passes="--fa-tile-attention" --tiling 16,16,1,4 --nq 64 --nk 80 --block-mask 32,16 --bm-density 0.2 --bm-empty-rows --lse --seed 41 | FileCheck %s
+// RUN: %attn-case run --passes="--fa-tile-attention" --tiling 16,8,1,4 --hq 4 --hkv 2 --nq 33 --block-mask 16,32 --bm-broadcast --bm-i1 --causal --lse --seed 42 | FileCheck %s
+// RUN: %attn-case run --passes="--fa-tile-attention" --tiling 16,8,1,4 --nq 40 --nk 50 --block-mask 16,16 --bm-density 0.6 --mask bool --masked-rows 2 --window 12,3 --lse --dtype bf16 --seed 43 | FileCheck %s
+// RUN: %attn-case run --passes="--fa-tile-attention" --tiling 16,16,1,4 --nq 30 --block-mask 16,16 --bm-density 0.0 --lse --seed 44 | FileCheck %s
+// RUN: %attn-case run --passes="--fa-tile-attention" --tiling 16,16,1,4 --b 2 --nq 30 --nk 47 --block-mask 16,16 --bm-density 1.0 --dynamic --lse --seed 45 | FileCheck %s
 // CHECK-NOT: FAIL
 // CHECK: PASSED

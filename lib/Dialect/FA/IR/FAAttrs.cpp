@@ -59,6 +59,16 @@ LogicalResult WindowAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   return success();
 }
 
+LogicalResult
+BlockSparseAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                        int64_t blockQ, int64_t blockKV) {
+  if (blockQ <= 0 || blockKV <= 0 || blockQ % 16 != 0 || blockKV % 16 != 0)
+    return emitError() << "#fa.block_sparse block sizes must be positive "
+                          "multiples of 16, got block_q = "
+                       << blockQ << ", block_kv = " << blockKV;
+  return success();
+}
+
 LogicalResult ScheduleAttr::verify(
     function_ref<InFlightDiagnostic()> emitError, KernelKind kernel,
     LoadMechanism loads, SlotRelease release, StepOrder step, bool pingpong,

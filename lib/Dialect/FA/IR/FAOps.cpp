@@ -28,9 +28,10 @@ double mlir::fa::getAttentionScale(std::optional<APFloat> scale,
 void AttentionOp::build(OpBuilder &b, OperationState &state, Value query,
                         Value key, Value value, Value mask, ValueRange outputs,
                         FloatAttr scale, bool causal) {
-  build(b, state, outputs.getTypes(), query, key, value, mask, outputs, scale,
-        causal, /*tiling=*/TilingAttr(), /*schedule=*/ScheduleAttr(),
-        /*window=*/WindowAttr());
+  build(b, state, outputs.getTypes(), query, key, value, mask,
+        /*block_mask=*/Value(), outputs, scale, causal, /*tiling=*/TilingAttr(),
+        /*schedule=*/ScheduleAttr(), /*window=*/WindowAttr(),
+        /*block_sparse=*/BlockSparseAttr());
 }
 
 //===----------------------------------------------------------------------===//
@@ -199,6 +200,47 @@ static LogicalResult verifyMask(Operation *op, ShapedType m, ShapedType q,
   return success();
 }
 
+/// The block mask: i8 or i1, [B', H', ceil(Nq / block_q), ceil(Nk /
+/// block_kv)] with B' and H' equal to B and Hq or 1, given exactly with its
+/// #fa.block_sparse granularity. Dynamic extents are the caller's to keep
+/// consistent (docs/BlockSparse.md says who checks them).
+static LogicalResult verifyBlockMask(Operation *op, Value blockMask,
+                                     BlockSparseAttr blocks, ShapedType q,
+                                     ShapedType k) {
+  if (!blockMask && !blocks)
+    return success();
+  if (!blockMask)
+    return op->emitOpError() << "has a #fa.block_sparse granularity but no "
+                                "block_mask operand";
+  if (!blocks)
+    return op->emitOpError() << "has a block_mask operand but no "
+                                "block_sparse = #fa.block_sparse<block_q = "
+                                "..., block_kv = ...> attribute";
+  auto m = cast<ShapedType>(blockMask.getType());
+  if (!m.getElementType().isInteger(8) && !m.getElementType().isInteger(1))
+    return op->emitOpError() << "block mask element type must be i8 or i1, "
+                                "got "
+                             << m.getElementType();
+  auto blocksOf = [](int64_t n, int64_t block) -> int64_t {
+    return ShapedType::isDynamic(n) ? n : llvm::divideCeilSigned(n, block);
+  };
+  SmallVector<int64_t> expected = {
+      q.getDimSize(0), q.getDimSize(1),
+      blocksOf(q.getDimSize(2), blocks.getBlockQ()),
+      blocksOf(k.getDimSize(2), blocks.getBlockKv())};
+  bool ok = m.getRank() == 4 &&
+            llvm::all_of(llvm::seq<int64_t>(0, 4), [&](int64_t i) {
+              return (i < 2 && m.getDimSize(i) == 1) ||
+                     compatible(m.getDimSize(i), expected[i]);
+            });
+  if (!ok)
+    return op->emitOpError()
+           << "block mask must have shape [B or 1, Hq or 1, ceil(Nq / "
+           << blocks.getBlockQ() << "), ceil(Nk / " << blocks.getBlockKv()
+           << ")] = " << formatShape(expected) << " (? is dynamic), got " << m;
+  return success();
+}
+
 static LogicalResult verifyScale(Operation *op, std::optional<APFloat> scale) {
   if (!scale)
     return success();
@@ -227,7 +269,9 @@ template <typename OpTy> static LogicalResult verifyAttentionInputs(OpTy op) {
     if (failed(verifyMask(op, cast<ShapedType>(mask.getType()),
                           op.getQueryType(), op.getKeyType())))
       return failure();
-  if (failed(verifyScale(op, op.getScale())))
+  if (failed(verifyBlockMask(op, op.getBlockMask(), op.getBlockSparseAttr(),
+                             op.getQueryType(), op.getKeyType())) ||
+      failed(verifyScale(op, op.getScale())))
     return failure();
   // Causal is the window's right edge: a right extent past it would be
   // ignored, so it is refused.

@@ -112,6 +112,13 @@ static FailureOr<TilingResult> tileAttention(AttentionOp op, OpBuilder &b,
     why = "a tile has 4 dimensions (B, Hq, Nq, Dv)";
     return failure();
   }
+  // A tile of the rows or heads would need its own slice of the block
+  // mask, at the mask's granularity.
+  if (op.getBlockMask()) {
+    why = "an op with a block mask is not tiled through TilingInterface "
+          "(fa-tile-attention applies it)";
+    return failure();
+  }
   Location loc = op.getLoc();
   FailureOr<KVHeadTile> kv =
       getKVHeadTile(b, loc, op, offsets[1], sizes[1], why);

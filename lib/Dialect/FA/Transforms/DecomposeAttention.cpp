@@ -146,6 +146,26 @@ static AffineMap getMaskMap(ShapedType mask, ShapedType full) {
   return AffineMap::get(4, 0, exprs, ctx);
 }
 
+/// getMaskMap's map with the query and key indices divided by `blocks`'
+/// block sizes: a block mask's entry (b, h, i / block_q, j / block_kv).
+static AffineMap getBlockMaskMap(ShapedType blockMask, BlockSparseAttr blocks,
+                                 ShapedType full) {
+  AffineMap map = getMaskMap(blockMask, full);
+  return map.replace(
+      {{map.getResult(2), map.getResult(2).floorDiv(blocks.getBlockQ())},
+       {map.getResult(3), map.getResult(3).floorDiv(blocks.getBlockKv())}},
+      4, 0);
+}
+
+/// Whether a block-mask entry (i8 or i1) keeps its block: non-zero.
+static Value isBlockKept(OpBuilder &b, Location loc, Value entry) {
+  if (entry.getType().isInteger(1))
+    return entry;
+  Value zero = arith::ConstantOp::create(
+      b, loc, b.getIntegerAttr(entry.getType(), 0));
+  return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, entry, zero);
+}
+
 /// `x` of shape [B, Hq, ...] (rank 4) viewed as [B, Hkv, G, ...]: the query
 /// heads of each KV group side by side, so that a sum over the group is a
 /// plain reduction loop.
@@ -164,8 +184,8 @@ static Value expandGroups(OpBuilder &b, Location loc, Value x, int64_t group) {
 
 namespace {
 /// The scores of an attention op in f32, `[B, Hq, Nq, Nk]`:
-/// `scale * Q K^T (+ bias)`, -inf where the keep-mask, the causal mask or
-/// the window hides the key. The forward and the backward reference share it.
+/// `scale * Q K^T (+ bias)`, -inf where the keep-mask, the block mask, the
+/// causal mask or the window hides the key. The forward and the backward reference share it.
 struct MaskedScores {
   Value scores;
   OpFoldResult b, h, nq, nk;
@@ -200,6 +220,14 @@ static MaskedScores buildMaskedScores(OpBuilder &b, Location loc, OpTy op) {
     maps.push_back(getMaskMap(cast<ShapedType>(mask.getType()),
                               cast<ShapedType>(scores.getType())));
   }
+  // The block mask, expanded to an element mask by its map.
+  Value blockMask = op.getBlockMask();
+  if (blockMask) {
+    ins.push_back(blockMask);
+    maps.push_back(getBlockMaskMap(cast<ShapedType>(blockMask.getType()),
+                                   op.getBlockSparseAttr(),
+                                   cast<ShapedType>(scores.getType())));
+  }
   maps.push_back(id4);
   Value causalOffset;
   WindowAttr window = op.getWindowAttr();
@@ -222,6 +250,9 @@ static MaskedScores buildMaskedScores(OpBuilder &b, Location loc, OpTy op) {
           else
             s = arith::AddFOp::create(nb, l, s, toF32(nb, l, m));
         }
+        if (blockMask)
+          s = arith::SelectOp::create(nb, l, isBlockKept(nb, l, args[ins.size() - 1]),
+                                      s, ninf);
         if (op.getCausal()) {
           // Key j is visible from query i iff j <= i + (Nk - Nq).
           Value i = linalg::IndexOp::create(nb, l, 2);

@@ -152,6 +152,13 @@ static FailureOr<KernelKind> chooseKernel(AttentionGradOp op,
               "applies (its nests skip and mask the blocks outside the "
               "window); select kernel=simt (or auto), not "
            << stringifyKernelKind(kind);
+  // Only the SIMT kernels (the tiled backward nests) skip the blocks a
+  // runtime block mask hides.
+  if (op.getBlockMask() && kind != KernelKind::Simt)
+    return op.emitOpError()
+           << "has a block mask: block masks are applied only by the simt "
+              "backward; select kernel=simt (or auto), not "
+           << stringifyKernelKind(kind);
   // The mma.sync backward takes no additive bias yet (docs/Backward.md, "On
   // the GPU: the mma.sync kernels"); an i1 keep-mask it takes.
   if (Value mask = op.getMask(); kind == KernelKind::MmaSync && mask &&

@@ -58,6 +58,8 @@ static StringRef rejectionGroup(LegalityReason reason, KernelKind kind) {
     return kind == KernelKind::Wgmma ? "outside the wgmma kernel's shapes"
                                      : "outside the mma-sync kernel's shapes";
   switch (reason) {
+  case LegalityReason::BlockMaskGranularity:
+    return "not dividing the block mask's blocks";
   case LegalityReason::SharedMemory:
     return "over shared memory";
   case LegalityReason::RegistersPerThread:
@@ -195,6 +197,9 @@ struct SelectTilingPass
                         << existing << " (" << describe(cost) << ")"
                         << (problem.window
                                 ? "; " + describeDensity(cost.tiling, problem)
+                                : std::string())
+                        << (problem.blockMaskQ
+                                ? "; " + describeBlockMask(problem)
                                 : std::string());
     } else {
       TilingDecision decision = mode == SelectionMode::Paper
@@ -272,6 +277,17 @@ struct SelectTilingPass
         .str();
   }
 
+  /// What the model knows of a runtime block mask: its granularity, not
+  /// its density.
+  static std::string describeBlockMask(const AttentionProblem &problem) {
+    return llvm::formatv("block mask {0}x{1}: its density is known only at "
+                         "run time; the prediction counts every block "
+                         "(density 1), the candidates' blocks divide the "
+                         "mask's",
+                         problem.blockMaskQ, problem.blockMaskKV)
+        .str();
+  }
+
   void emitExplanation(AttentionOp op, const TilingDecision &decision,
                        const AttentionProblem &problem, bool assumed,
                        KernelKind kind) {
@@ -281,6 +297,8 @@ struct SelectTilingPass
                         << "): " << decision.reason;
     if (problem.window)
       diag.attachNote() << describeDensity(decision.winner().tiling, problem);
+    if (problem.blockMaskQ)
+      diag.attachNote() << describeBlockMask(problem);
     int64_t feasible = 0;
     for (const CandidateCost &c : decision.candidates) {
       if (!c.fits())

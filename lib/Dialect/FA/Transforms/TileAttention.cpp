@@ -169,10 +169,25 @@ void AttentionTiler::buildBlock(OpBuilder &b, Location loc,
   Value lb = getValueOrCreateConstantIndexOp(b, loc, kvBegin);
   Value step = arith::ConstantIndexOp::create(b, loc, 1);
   Value ub = getValueOrCreateConstantIndexOp(b, loc, numKV);
+  // A block mask skips a step whole (its tile lies in one mask block).
+  Value blockMask = op.getBlockMask();
   auto loop = scf::ForOp::create(
       b, loc, lb, ub, step, init,
       [&](OpBuilder &nb, Location nloc, Value kb, ValueRange iterArgs) {
-        scf::YieldOp::create(nb, nloc, buildStep(nb, nloc, kb, iterArgs));
+        auto stepBody = [&](OpBuilder &sb, Location sl) {
+          return buildStep(sb, sl, kb, iterArgs);
+        };
+        if (!blockMask) {
+          scf::YieldOp::create(nb, nloc, stepBody(nb, nloc));
+          return;
+        }
+        BlockSparseAttr blocks = op.getBlockSparseAttr();
+        OpFoldResult k0 = affine::makeComposedFoldedAffineApply(
+            nb, nloc, d0 * bkv, {kb});
+        Value keep = buildBlockKept(nb, nloc, blockMask, blocks.getBlockQ(),
+                                    blocks.getBlockKv(), bIv, hIv, q0, k0);
+        scf::YieldOp::create(nb, nloc,
+                             buildIfKept(nb, nloc, keep, iterArgs, stepBody));
       });
   Value m = loop.getResult(0), l = loop.getResult(1), acc = loop.getResult(2);
 
@@ -402,6 +417,11 @@ struct TileAttentionPass
         op.emitOpError() << "cannot be tiled: " << *why;
         return signalPassFailure();
       }
+      if (std::optional<std::string> why = checkBlockMaskGranularity(
+              getTiling(tiling), getAttentionProblem(op))) {
+        op.emitOpError() << "cannot be tiled with " << tiling << ": " << *why;
+        return signalPassFailure();
+      }
       AttentionTiler(op, tiling, memorySpace).rewrite(rewriter);
     }
 
@@ -421,6 +441,12 @@ struct TileAttentionPass
       // the wgmma one is not built yet: an op decided for it is an error,
       // not left behind.
       KernelKind kind = getBackwardKernelKind(op, KernelKind::Simt);
+      if (op.getBlockMask() && kind != KernelKind::Simt) {
+        op.emitOpError() << "has a block mask: block masks are applied only "
+                            "by the simt backward, not "
+                         << stringifyKernelKind(kind);
+        return signalPassFailure();
+      }
       if (kind == KernelKind::MmaSync)
         continue;
       if (kind != KernelKind::Simt) {
@@ -428,6 +454,12 @@ struct TileAttentionPass
                          << stringifyKernelKind(kind)
                          << " backward kernel, which is not built yet; "
                             "select kernel=simt (or auto) or mma-sync";
+        return signalPassFailure();
+      }
+      if (std::optional<std::string> why = checkBlockMaskGranularity(
+              getTiling(op.getTilingAttr()), getAttentionProblem(op))) {
+        op.emitOpError() << "cannot be tiled with " << op.getTilingAttr()
+                         << ": " << *why;
         return signalPassFailure();
       }
       tileAttentionGrad(rewriter, op, memorySpace);

@@ -109,6 +109,13 @@ private:
                         Value batch, Value kvHead, Value kb);
   /// The KV head of query head `head`: head floordiv G.
   Value getKVHead(OpBuilder &b, Location loc, Value head);
+  /// `body()` for the (query block `qb`, key block `kb`) pair of `head`; with
+  /// a block mask only where the mask keeps the pair, `carried` unchanged
+  /// where it hides it (the pair's tiles never loaded).
+  SmallVector<Value>
+  buildKeptPair(OpBuilder &b, Location loc, Value batch, Value head, Value qb,
+                Value kb, ValueRange carried,
+                function_ref<SmallVector<Value>(OpBuilder &, Location)> body);
   /// P and dS of one (query block, key block) pair of query head `head`:
   /// S recomputed and masked, P = exp(S - lse), dP = dO V^T,
   /// dS = P * (dP - D).
@@ -269,6 +276,24 @@ std::pair<Value, Value> AttentionGradTiler::buildProbsAndScoreGrad(
   return {p, dS};
 }
 
+SmallVector<Value> AttentionGradTiler::buildKeptPair(
+    OpBuilder &b, Location loc, Value batch, Value head, Value qb, Value kb,
+    ValueRange carried,
+    function_ref<SmallVector<Value>(OpBuilder &, Location)> body) {
+  Value blockMask = op.getBlockMask();
+  if (!blockMask)
+    return body(b, loc);
+  BlockSparseAttr blocks = op.getBlockSparseAttr();
+  AffineExpr d0 = getAffineDimExpr(0, b.getContext());
+  OpFoldResult q0 =
+      affine::makeComposedFoldedAffineApply(b, loc, d0 * bq, {qb});
+  OpFoldResult k0 =
+      affine::makeComposedFoldedAffineApply(b, loc, d0 * bkv, {kb});
+  Value keep = buildBlockKept(b, loc, blockMask, blocks.getBlockQ(),
+                              blocks.getBlockKv(), batch, head, q0, k0);
+  return buildIfKept(b, loc, keep, carried, body);
+}
+
 Value AttentionGradTiler::buildRowDot(OpBuilder &b, Location loc) {
   MLIRContext *ctx = b.getContext();
   OpBuilder::InsertionGuard guard(b);
@@ -358,18 +383,23 @@ SmallVector<Value> AttentionGradTiler::buildKeyValueGrads(OpBuilder &b,
             nb, nl,
             affine::makeComposedFoldedAffineApply(nb, nl, d0 * group + d1,
                                                   {kvHead, loopIvs[0]}));
-        QueryBlock qBlock =
-            loadQueryBlock(nb, nl, bufs, rowDot, batch, head, loopIvs[1]);
-        auto [p, dS] =
-            buildProbsAndScoreGrad(nb, nl, bufs, qBlock, kBlock, batch, head);
-        // dK_j += dS^T Q_i, dV_j += P^T dO_i.
-        Value dK = buildTileMatmul(nb, nl, dS, qBlock.q, iterArgs[0],
-                                   /*transposeLhs=*/true,
-                                   /*transposeRhs=*/false);
-        Value dV = buildTileMatmul(nb, nl, p, qBlock.dO, iterArgs[1],
-                                   /*transposeLhs=*/true,
-                                   /*transposeRhs=*/false);
-        return {dK, dV};
+        auto pair = [&](OpBuilder &pb, Location pl) -> SmallVector<Value> {
+          QueryBlock qBlock =
+              loadQueryBlock(pb, pl, bufs, rowDot, batch, head, loopIvs[1]);
+          auto [p, dS] = buildProbsAndScoreGrad(pb, pl, bufs, qBlock, kBlock,
+                                                batch, head);
+          // dK_j += dS^T Q_i, dV_j += P^T dO_i.
+          Value dK = buildTileMatmul(pb, pl, dS, qBlock.q, iterArgs[0],
+                                     /*transposeLhs=*/true,
+                                     /*transposeRhs=*/false);
+          Value dV = buildTileMatmul(pb, pl, p, qBlock.dO, iterArgs[1],
+                                     /*transposeLhs=*/true,
+                                     /*transposeRhs=*/false);
+          return {dK, dV};
+        };
+        SmallVector<Value> grads = buildKeptPair(
+            nb, nl, batch, head, loopIvs[1], ivs[2], iterArgs, pair);
+        return scf::ValueVector(grads.begin(), grads.end());
       });
 
   // dK = scale * dK_j and dV = dV_j, the valid rows, into the results.
@@ -415,15 +445,19 @@ Value AttentionGradTiler::buildQueryGrad(OpBuilder &b, Location loc,
   auto loop = scf::ForOp::create(
       b, loc, lb, ub, step, ValueRange{filledF32(b, loc, {bq, d}, 0.0)},
       [&](OpBuilder &nb, Location nl, Value kb, ValueRange iterArgs) {
-        KeyBlock kBlock = loadKeyBlock(nb, nl, bufs, batch, kvHead, kb);
-        Value dS =
-            buildProbsAndScoreGrad(nb, nl, bufs, qBlock, kBlock, batch, head)
-                .second;
-        // dQ_i += dS K_j.
-        Value dQ = buildTileMatmul(nb, nl, dS, kBlock.k, iterArgs[0],
-                                   /*transposeLhs=*/false,
-                                   /*transposeRhs=*/false);
-        scf::YieldOp::create(nb, nl, dQ);
+        auto pair = [&](OpBuilder &pb, Location pl) -> SmallVector<Value> {
+          KeyBlock kBlock = loadKeyBlock(pb, pl, bufs, batch, kvHead, kb);
+          Value dS =
+              buildProbsAndScoreGrad(pb, pl, bufs, qBlock, kBlock, batch, head)
+                  .second;
+          // dQ_i += dS K_j.
+          return {buildTileMatmul(pb, pl, dS, kBlock.k, iterArgs[0],
+                                  /*transposeLhs=*/false,
+                                  /*transposeRhs=*/false)};
+        };
+        scf::YieldOp::create(
+            nb, nl,
+            buildKeptPair(nb, nl, batch, head, qb, kb, iterArgs, pair));
       });
 
   Value out = forall.getRegionIterArgs()[0];
@@ -488,28 +522,33 @@ Value AttentionGradTiler::buildBiasGrad(OpBuilder &b, Location loc,
       [&](OpBuilder &nb, Location nl, ValueRange loopIvs,
           ValueRange iterArgs) -> scf::ValueVector {
         Value batch = loopIvs[0], head = loopIvs[1];
-        QueryBlock qBlock =
-            loadQueryBlock(nb, nl, bufs, rowDot, batch, head, loopIvs[2]);
-        KeyBlock kBlock = loadKeyBlock(nb, nl, bufs, batch,
-                                       getKVHead(nb, nl, head), loopIvs[3]);
-        Value dS =
-            buildProbsAndScoreGrad(nb, nl, bufs, qBlock, kBlock, batch, head)
-                .second;
-        // acc += dS, summed over the broadcast rows / columns.
-        Value sum =
-            linalg::GenericOp::create(
-                nb, nl, iterArgs[0].getType(), ValueRange{dS}, iterArgs[0],
-                ArrayRef<AffineMap>{AffineMap::getMultiDimIdentityMap(2, ctx),
-                                    accMap},
-                ArrayRef<utils::IteratorType>{bcast[2] ? kRed : kPar,
-                                              bcast[3] ? kRed : kPar},
-                [&](OpBuilder &bb, Location bl, ValueRange args) {
-                  linalg::YieldOp::create(bb, bl,
-                                          ValueRange{arith::AddFOp::create(
-                                              bb, bl, args[0], args[1])});
-                })
-                .getResult(0);
-        return {sum};
+        auto pair = [&](OpBuilder &pb, Location pl) -> SmallVector<Value> {
+          QueryBlock qBlock =
+              loadQueryBlock(pb, pl, bufs, rowDot, batch, head, loopIvs[2]);
+          KeyBlock kBlock = loadKeyBlock(pb, pl, bufs, batch,
+                                         getKVHead(pb, pl, head), loopIvs[3]);
+          Value dS =
+              buildProbsAndScoreGrad(pb, pl, bufs, qBlock, kBlock, batch, head)
+                  .second;
+          // acc += dS, summed over the broadcast rows / columns.
+          return {linalg::GenericOp::create(
+                      pb, pl, iterArgs[0].getType(), ValueRange{dS},
+                      iterArgs[0],
+                      ArrayRef<AffineMap>{
+                          AffineMap::getMultiDimIdentityMap(2, ctx), accMap},
+                      ArrayRef<utils::IteratorType>{bcast[2] ? kRed : kPar,
+                                                    bcast[3] ? kRed : kPar},
+                      [&](OpBuilder &bb, Location bl, ValueRange args) {
+                        linalg::YieldOp::create(
+                            bb, bl,
+                            ValueRange{arith::AddFOp::create(bb, bl, args[0],
+                                                             args[1])});
+                      })
+                      .getResult(0)};
+        };
+        SmallVector<Value> sum = buildKeptPair(
+            nb, nl, batch, head, loopIvs[2], loopIvs[3], iterArgs, pair);
+        return scf::ValueVector(sum.begin(), sum.end());
       });
 
   // The valid part of the tile into the bias gradient.

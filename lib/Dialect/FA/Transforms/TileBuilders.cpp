@@ -121,6 +121,50 @@ Value mlir::fa::detail::loadMaskTile(OpBuilder &b, Location loc, Value mask,
                   {bSize, hSize, rSize, cSize}, buffer);
 }
 
+Value mlir::fa::detail::buildBlockKept(OpBuilder &b, Location loc,
+                                       Value blockMask, int64_t maskBlockQ,
+                                       int64_t maskBlockKV, OpFoldResult batch,
+                                       OpFoldResult head, OpFoldResult q0,
+                                       OpFoldResult k0) {
+  MLIRContext *ctx = b.getContext();
+  AffineExpr d0 = getAffineDimExpr(0, ctx);
+  auto maskType = cast<ShapedType>(blockMask.getType());
+  auto index = [&](int64_t dim, OpFoldResult full) {
+    return maskType.getDimSize(dim) == 1
+               ? arith::ConstantIndexOp::create(b, loc, 0).getResult()
+               : getValueOrCreateConstantIndexOp(b, loc, full);
+  };
+  auto blockOf = [&](OpFoldResult first, int64_t block) {
+    return getValueOrCreateConstantIndexOp(
+        b, loc,
+        affine::makeComposedFoldedAffineApply(b, loc, d0.floorDiv(block),
+                                              {first}));
+  };
+  Value entry = tensor::ExtractOp::create(
+      b, loc, blockMask,
+      ValueRange{index(0, batch), index(1, head), blockOf(q0, maskBlockQ),
+                 blockOf(k0, maskBlockKV)});
+  if (entry.getType().isInteger(1))
+    return entry;
+  Value zero =
+      arith::ConstantOp::create(b, loc, b.getIntegerAttr(entry.getType(), 0));
+  return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, entry, zero);
+}
+
+SmallVector<Value> mlir::fa::detail::buildIfKept(
+    OpBuilder &b, Location loc, Value keep, ValueRange carried,
+    function_ref<SmallVector<Value>(OpBuilder &, Location)> body) {
+  auto ifOp = scf::IfOp::create(
+      b, loc, keep,
+      [&](OpBuilder &nb, Location nl) {
+        scf::YieldOp::create(nb, nl, body(nb, nl));
+      },
+      [&](OpBuilder &nb, Location nl) {
+        scf::YieldOp::create(nb, nl, carried);
+      });
+  return SmallVector<Value>(ifOp.getResults().begin(), ifOp.getResults().end());
+}
+
 Value mlir::fa::detail::buildTileMatmul(OpBuilder &b, Location loc, Value lhs,
                                         Value rhs, Value acc, bool transposeLhs,
                                         bool transposeRhs) {

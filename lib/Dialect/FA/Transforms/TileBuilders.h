@@ -67,6 +67,23 @@ Value loadMaskTile(OpBuilder &b, Location loc, Value mask, Value buffer,
                    OpFoldResult batch, OpFoldResult head, OpFoldResult q0,
                    OpFoldResult qLen, OpFoldResult k0, OpFoldResult kLen);
 
+/// Whether a runtime block mask keeps the tile of batch `batch`, query head
+/// `head`, first row `q0` and first key `k0`: its entry (batch, head,
+/// q0 / maskBlockQ, k0 / maskBlockKV) is non-zero (i8) or true (i1), the
+/// batch and head read at 0 where the mask broadcasts them (a static 1). The
+/// tile lies in that one mask block: the tiling's blocks divide the mask's.
+Value buildBlockKept(OpBuilder &b, Location loc, Value blockMask,
+                     int64_t maskBlockQ, int64_t maskBlockKV,
+                     OpFoldResult batch, OpFoldResult head, OpFoldResult q0,
+                     OpFoldResult k0);
+
+/// `scf.if keep { body() } else { carried }`: a step of a block loop that a
+/// block mask may skip whole (no load, no math); returns the if's results,
+/// of `carried`'s types.
+SmallVector<Value>
+buildIfKept(OpBuilder &b, Location loc, Value keep, ValueRange carried,
+            function_ref<SmallVector<Value>(OpBuilder &, Location)> body);
+
 /// acc += lhs rhs on tiles, as a linalg.matmul (operands extended to acc's
 /// f32): `transposeLhs` reads lhs as [K, M], `transposeRhs` reads rhs as
 /// [N, K].

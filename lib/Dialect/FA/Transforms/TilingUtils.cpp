@@ -44,6 +44,10 @@ static AttentionProblem getProblem(OpTy op, int64_t assumedSeqLen,
     p.windowLeft = window.getLeft();
     p.windowRight = window.getRight();
   }
+  if (BlockSparseAttr blocks = op.getBlockSparseAttr()) {
+    p.blockMaskQ = blocks.getBlockQ();
+    p.blockMaskKV = blocks.getBlockKv();
+  }
   if (Value mask = op.getMask()) {
     auto maskType = cast<ShapedType>(mask.getType());
     p.maskElementBytes = elementBytes(maskType.getElementType());

@@ -106,6 +106,28 @@ def FA_WindowAttr : FA_Attr<"Window", "window"> {
   let genVerifyDecl = 1;
 }
 
+def FA_BlockSparseAttr : FA_Attr<"BlockSparse", "block_sparse"> {
+  let summary = "The granularity of a runtime block mask";
+  let description = [{
+    The block sizes of the `block_mask` operand of `fa.attention` and
+    `fa.attention_grad`: entry `(b, h, i, j)` of the mask stands for the
+    query rows `[i * block_q, (i + 1) * block_q)` and the keys
+    `[j * block_kv, (j + 1) * block_kv)`. Both are positive multiples of 16
+    (the tensor cores' granularity), so that a kernel's tiles can lie inside
+    one mask block. See docs/BlockSparse.md.
+
+    ```mlir
+    %o = fa.attention ins(%q, %k, %v : ...)
+           block_mask(%bm : tensor<1x1x64x64xi8>) outs(%init : ...)
+           {block_sparse = #fa.block_sparse<block_q = 128, block_kv = 128>}
+           -> tensor<1x16x8192x128xbf16>
+    ```
+  }];
+  let parameters = (ins "int64_t":$block_q, "int64_t":$block_kv);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
 /// A field of `#fa.schedule` whose C++ type is one of the schedule's enums
 /// (FlashAttn/Analysis/KernelSchedule.h), spelled as a keyword: the pass
 /// option's spelling with `-` written `_`.

@@ -61,6 +61,15 @@ def FA_AttentionOp : FA_Op<"attention", [
     * optional `mask(...)`: an additive bias of the element types f16, bf16
       or f32, or an `i1` keep-mask (true keeps the score, false drops it),
       broadcastable to `[B, Hq, Nq, Nk]` (each dimension equal or 1);
+    * optional `block_mask(...)`: a runtime block mask of `i8` or `i1`,
+      `[B', H', Mq, Mk]` with `B'` 1 or `B`, `H'` 1 or `Hq`,
+      `Mq = ceil(Nq / block_q)` and `Mk = ceil(Nk / block_kv)` for the
+      `block_sparse` attribute's block sizes (required with it). Entry
+      `(b, h, i, j) = 0` hides the keys `[j * block_kv, (j + 1) * block_kv)`
+      from the query rows `[i * block_q, (i + 1) * block_q)`; the kernels
+      skip such blocks without loading K/V. A non-zero entry keeps the
+      block, where the element masks (mask, causal, window) still apply
+      (docs/BlockSparse.md);
     * `outs(%o)` of shape `[B, Hq, Nq, Dv]`, and optionally a second init
       `[B, Hq, Nq]` of f32 that requests the logsumexp result.
 
@@ -88,6 +97,8 @@ def FA_AttentionOp : FA_Op<"attention", [
       iff `i' - L <= j <= i' + R` with `i' = i + (Nk - Nq)` (bottom-right
       aligned like `causal`; with `causal`, `R` must be 0). Key blocks a
       query block cannot see are never loaded.
+    * `block_sparse`: the `#fa.block_sparse<block_q, block_kv>` granularity
+      of the `block_mask` operand (present exactly when it is).
     * `tiling`: the `#fa.tiling` chosen by `fa-select-tiling`.
     * `schedule`: the `#fa.schedule` (kernel, loads, release, step, ...)
       decided by `fa-select-tiling` with the tiling.
@@ -122,12 +133,14 @@ def FA_AttentionOp : FA_Op<"attention", [
     FA_TensorOrMemRef:$key,
     FA_TensorOrMemRef:$value,
     Optional<FA_TensorOrMemRef>:$mask,
+    Optional<FA_TensorOrMemRef>:$block_mask,
     Variadic<FA_TensorOrMemRef>:$outputs,
     OptionalAttr<F32Attr>:$scale,
     UnitAttr:$causal,
     OptionalAttr<FA_TilingAttr>:$tiling,
     OptionalAttr<FA_ScheduleAttr>:$schedule,
-    OptionalAttr<FA_WindowAttr>:$window
+    OptionalAttr<FA_WindowAttr>:$window,
+    OptionalAttr<FA_BlockSparseAttr>:$block_sparse
   );
   let results = (outs Variadic<AnyRankedTensor>:$results);
 
@@ -135,6 +148,7 @@ def FA_AttentionOp : FA_Op<"attention", [
     `ins` `(` $query `,` $key `,` $value `:` type($query) `,` type($key) `,`
         type($value) `)`
     (`mask` `(` $mask^ `:` type($mask) `)`)?
+    (`block_mask` `(` $block_mask^ `:` type($block_mask) `)`)?
     `outs` `(` $outputs `:` type($outputs) `)`
     attr-dict (`->` type($results)^)?
   }];
@@ -199,6 +213,8 @@ def FA_AttentionGradOp : FA_Op<"attention_grad", [
       returns (-inf for a row with no visible key);
     * optional `mask(...)`: as for `fa.attention`, an additive bias (f16,
       bf16 or f32) or an `i1` keep-mask, broadcastable to `[B, Hq, Nq, Nk]`;
+    * optional `block_mask(...)` with the `block_sparse` attribute: as for
+      `fa.attention` (the blocks the forward skipped get no gradient);
     * `outs(dQ, dK, dV)` of the shapes and element type of `Q`, `K`, `V`,
       and optionally a fourth init that requests the bias gradient: it has
       the bias's own shape and element type (the gradient is summed over
@@ -206,7 +222,8 @@ def FA_AttentionGradOp : FA_Op<"attention_grad", [
       without a bias, or with an `i1` keep-mask, which has no gradient.
 
     Accumulation is in f32; each gradient is rounded to its element type
-    once, at the end. The attributes `scale`, `causal` and `window` mean
+    once, at the end. The attributes `scale`, `causal`, `window` and
+    `block_sparse` (with the block mask) mean
     what they mean on `fa.attention` and must be the ones the forward ran with;
     `tiling` gives the block sizes `fa-tile-attention` tiles the op with
     (`block_q`, `block_kv`; `stages` and `warps` are the kernel's).
@@ -256,13 +273,15 @@ def FA_AttentionGradOp : FA_Op<"attention_grad", [
     FA_TensorOrMemRef:$out_grad,
     FA_TensorOrMemRef:$logsumexp,
     Optional<FA_TensorOrMemRef>:$mask,
+    Optional<FA_TensorOrMemRef>:$block_mask,
     Variadic<FA_TensorOrMemRef>:$outputs,
     OptionalAttr<F32Attr>:$scale,
     UnitAttr:$causal,
     UnitAttr:$deterministic,
     OptionalAttr<FA_TilingAttr>:$tiling,
     OptionalAttr<FA_BackwardScheduleAttr>:$schedule,
-    OptionalAttr<FA_WindowAttr>:$window
+    OptionalAttr<FA_WindowAttr>:$window,
+    OptionalAttr<FA_BlockSparseAttr>:$block_sparse
   );
   let results = (outs Variadic<AnyRankedTensor>:$results);
 
@@ -271,6 +290,7 @@ def FA_AttentionGradOp : FA_Op<"attention_grad", [
         $logsumexp `:` type($query) `,` type($key) `,` type($value) `,`
         type($out) `,` type($out_grad) `,` type($logsumexp) `)`
     (`mask` `(` $mask^ `:` type($mask) `)`)?
+    (`block_mask` `(` $block_mask^ `:` type($block_mask) `)`)?
     `outs` `(` $outputs `:` type($outputs) `)`
     attr-dict (`->` type($results)^)?
   }];

@@ -1,0 +1,22 @@
+// The backward with a runtime block mask (docs/BlockSparse.md): the SIMT
+// kernels (kernel=auto), whose candidates divide the mask's blocks; a
+// tensor-core backward is refused (block-mask-errors.mlir).
+// RUN: fa-opt %s --fa-set-target=target=h100 --fa-select-tiling \
+// RUN:   | FileCheck %s
+
+// CHECK-LABEL: func.func @grad_blocks
+// CHECK: fa.attention_grad
+// CHECK-SAME: schedule = #fa.backward_schedule<kernel = simt
+// CHECK-SAME: tiling = #fa.tiling<block_q = {{16|32|64}}, block_kv = {{16|32|64}},
+func.func @grad_blocks(%q: tensor<1x2x256x64xbf16>, %lse: tensor<1x2x256xf32>,
+    %bm: tensor<1x2x4x4xi8>)
+    -> (tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>) {
+  %r:3 = fa.attention_grad
+      ins(%q, %q, %q, %q, %q, %lse : tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>,
+          tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>, tensor<1x2x256xf32>)
+      block_mask(%bm : tensor<1x2x4x4xi8>)
+      outs(%q, %q, %q : tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>)
+      {block_sparse = #fa.block_sparse<block_q = 64, block_kv = 64>}
+      -> tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>
+  return %r#0, %r#1, %r#2 : tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>
+}
