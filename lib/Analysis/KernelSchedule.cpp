@@ -164,10 +164,14 @@ KernelSchedule mlir::fa::decideSchedule(KernelKind kernel, const Tiling &tiling,
             producerConsumerRegisters(target.regsPerSM, tiling.warps);
       s.step = request.wgmmaStep;
       // Overlap and turns pay off with the producer only (D21, D26, D27).
+      // A runtime block mask skips steps the serial step alone can skip
+      // (docs/BlockSparse.md, "The kernels").
+      bool blockMask = problem.blockMaskQ != 0;
       if (s.step == StepOrder::Auto)
-        s.step = s.hasProducer() ? StepOrder::Overlap : StepOrder::Serial;
+        s.step = s.hasProducer() && !blockMask ? StepOrder::Overlap
+                                               : StepOrder::Serial;
       // Turns need a second consumer warpgroup to pass them to.
-      s.pingpong = s.hasProducer() && tiling.warps >= 8 &&
+      s.pingpong = !blockMask && s.hasProducer() && tiling.warps >= 8 &&
                    (request.wgmmaPingpong == Toggle::On ||
                     (request.wgmmaPingpong == Toggle::Auto &&
                      s.overlapsSteps()));
@@ -207,6 +211,9 @@ mlir::fa::scheduleUnsupportedReason(const KernelSchedule &s,
   if (s.overlapsSteps() && (!s.usesTma() || s.release == SlotRelease::MBarrier))
     return std::string(
         "step = overlap needs TMA loads and release = barrier or producer");
+  if (problem.blockMaskQ != 0 && (s.overlapsSteps() || s.pingpong))
+    return std::string("a block mask's skipped steps are built for step = "
+                       "serial without pingpong only");
   if (s.pingpong && (!s.hasProducer() || tiling.warps < 8))
     return std::string("pingpong needs the producer and two or more consumer "
                        "warpgroups");

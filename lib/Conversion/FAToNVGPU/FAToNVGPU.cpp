@@ -116,6 +116,9 @@ struct ConvertFAToNVGPUPass
     if (d % 16 != 0 || dv % 16 != 0 || d > 256 || dv > 256)
       return "head dims must be multiples of 16 up to 256, got D = " +
              std::to_string(d) + ", Dv = " + std::to_string(dv);
+    if (op.getBlockMask())
+      return std::string("block masks are applied only by the simt "
+                         "backward; use kernel=simt");
     if (Value mask = op.getMask();
         mask && !cast<ShapedType>(mask.getType()).getElementType().isInteger(1))
       return std::string("an additive bias (and its gradient) is not built "

@@ -13,6 +13,7 @@
 #include "KernelParts.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
 #include <cmath>
@@ -163,6 +164,30 @@ void KernelContext::setUpKVRange() {
       b, arith::FloorDivSIOp::create(b, firstKey, idx(t.blockKV)), idx(0));
   kvEnd = arith::MaxSIOp::create(b, arith::SubIOp::create(b, kvEnd, kvBegin),
                                  idx(0));
+}
+
+void KernelContext::setUpBlockMask() {
+  Value blockMask = op.getBlockMask();
+  if (!blockMask)
+    return;
+  auto type = cast<MemRefType>(blockMask.getType());
+  BlockSparseAttr blocks = op.getBlockSparseAttr();
+  // A static 1 is broadcast; the q-block lies in one mask row (block_q
+  // divides the mask's block_q).
+  maskBatch = type.getDimSize(0) == 1 ? idx(0) : batch;
+  maskHead = type.getDimSize(1) == 1 ? idx(0) : head;
+  maskRow = divc(qBase, blocks.getBlockQ());
+  maskLastCol = lastIndex(memref::DimOp::create(b, blockMask, 3));
+}
+
+Value KernelContext::blockLive(Value block) {
+  Value col = minu(divc(mulc(block, t.blockKV),
+                        op.getBlockSparseAttr().getBlockKv()),
+                   maskLastCol);
+  Value entry = memref::LoadOp::create(
+      b, op.getBlockMask(), ValueRange{maskBatch, maskHead, maskRow, col});
+  Value zero = arith::ConstantIntOp::create(b, entry.getType(), 0);
+  return cmp(arith::CmpIPredicate::ne, entry, zero);
 }
 
 scf::ForOp KernelContext::openLoop(Value lb, Value ub, ValueRange init) {

@@ -118,6 +118,7 @@ void mlir::fa::nvgpu_kernel::buildKernel(AttentionOp op, const Tiling &tiling,
   k.setUpLaunch(numQBlocks, batchSize, smem);
   tiles.setUp();
   k.setUpKVRange();
+  k.setUpBlockMask();
   if (tma)
     tma->createBarriers();
   loads->issuePrologue();

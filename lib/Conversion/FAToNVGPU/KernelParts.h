@@ -146,6 +146,14 @@ public:
   /// The kv-block of loop step `step`: the step itself, or kvBegin + step
   /// with a window.
   Value keyBlock(Value step) { return kvBegin ? add(step, kvBegin) : step; }
+  /// With a runtime block mask: the loop-invariant indices of this q-block's
+  /// row of the mask (docs/BlockSparse.md, "The kernels").
+  void setUpBlockMask();
+  /// Whether the block mask keeps kv-block `block` (a block, not a step)
+  /// for this q-block: its entry is non-zero. Blocks past the mask's last
+  /// read its last entry (their loads are disabled anyway). Only with a
+  /// block mask.
+  Value blockLive(Value block);
   /// The loop-invariant f32 constants of the step.
   void setUpConstants();
   /// An scf.for over kv-blocks [lb, ub) carrying `init`, the builder moved
@@ -178,6 +186,9 @@ public:
   Value kvEnd, diagonal, kvBegin;
   /// The q-block's last row within Nq (causal or window).
   Value lastRow;
+  /// The block mask's batch, head and row indices for this q-block, and its
+  /// last column (null without a block mask).
+  Value maskBatch, maskHead, maskRow, maskLastCol;
   /// -inf, 0 and scale * log2(e) in f32; 1 / scale.
   Value negInfF, zeroF, scaleLog2, invScale;
 };

@@ -73,6 +73,10 @@ Value CpAsyncLoads::loadKV(Value block, Value slot) {
   SmallVector<Value> kvTokens;
   Value rowBase = k.mulc(k.keyBlock(block), k.t.blockKV);
   Value enabled = k.cmp(arith::CmpIPredicate::slt, block, k.kvEnd);
+  // A block the block mask skips is zero-filled: no global memory read.
+  if (k.op.getBlockMask())
+    enabled = arith::AndIOp::create(k.b, enabled,
+                                    k.blockLive(k.keyBlock(block)));
   copyTile(k.op.getKey(), k.kvHead, rowBase, k.nk, enabled, k.t.blockKV, k.d,
            tiles.sK, tiles.kIndices(slot), kvTokens);
   copyTile(k.op.getValue(), k.kvHead, rowBase, k.nk, enabled, k.t.blockKV,
@@ -240,7 +244,7 @@ void TmaLoads::loadKV(Value block, Value slot, Value barId, bool withK,
                       bool withV) {
   Value issue = arith::AndIOp::create(
       k.b, leader, k.cmp(arith::CmpIPredicate::slt, block, k.kvEnd));
-  k.ifThen(issue, [&] {
+  auto load = [&] {
     // The boxes' bytes, the zero-filled columns included.
     int64_t cols = (withK ? tiles.paddedColumns(k.d) : 0) +
                    (withV ? tiles.paddedColumns(k.dv) : 0);
@@ -254,6 +258,22 @@ void TmaLoads::loadKV(Value block, Value slot, Value barId, bool withK,
     if (withV)
       loadTile(vMap, tiles.vOffset(slot), k.t.blockKV, k.dv, row, k.kvHead,
                barId);
+  };
+  if (!k.op.getBlockMask()) {
+    k.ifThen(issue, load);
+    return;
+  }
+  // A block the block mask skips is not loaded: a plain arrival completes
+  // its mbarrier's phase, so that the waits stay in step.
+  k.ifThen(issue, [&] {
+    auto live = scf::IfOp::create(k.b, k.blockLive(k.keyBlock(block)),
+                                  /*withElseRegion=*/true);
+    OpBuilder::InsertionGuard guard(k.b);
+    k.b.setInsertionPointToStart(&live.getThenRegion().front());
+    load();
+    k.b.setInsertionPointToStart(&live.getElseRegion().front());
+    nvgpu::MBarrierArriveOp::create(
+        k.b, nvgpu::MBarrierTokenType::get(k.b.getContext()), bars, barId);
   });
 }
 

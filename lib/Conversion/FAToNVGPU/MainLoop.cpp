@@ -163,6 +163,18 @@ scf::ForOp MainLoop::buildSerialLoop(Value lb, Value ub, ValueRange init,
   SmallVector<Value> rowSum(state.begin() + accs + k.mTiles, state.end());
 
   Value slot = loads.beginStep(j);
+  // A block the block mask skips is not computed (its slot was not
+  // loaded): the state passes through. Block-uniform branch; the loads'
+  // waits and releases above and below stay in every step.
+  scf::IfOp skip;
+  if (k.op.getBlockMask()) {
+    skip = scf::IfOp::create(b, state.getTypes(),
+                             k.blockLive(k.keyBlock(j)),
+                             /*withElseRegion=*/true);
+    b.setInsertionPointToStart(&skip.getElseRegion().front());
+    scf::YieldOp::create(b, state);
+    b.setInsertionPointToStart(&skip.getThenRegion().front());
+  }
   // With turns, the turn passes once S_j is issued: the next warpgroup's
   // wgmmas queue behind it while this one computes the softmax.
   SmallVector<Value> s = math.scores(
@@ -190,10 +202,15 @@ scf::ForOp MainLoop::buildSerialLoop(Value lb, Value ub, ValueRange init,
   math.accumulatePV(
       acc, step.pFrags, slot,
       turns ? std::function<void()>([&] { turns->wait(); }) : nullptr);
-  loads.endStep(j);
   SmallVector<Value> yields(acc);
   yields.append(step.maxRows);
   yields.append(step.sums);
+  if (skip) {
+    scf::YieldOp::create(b, yields);
+    b.setInsertionPointAfter(skip);
+    yields.assign(skip.getResults().begin(), skip.getResults().end());
+  }
+  loads.endStep(j);
   scf::YieldOp::create(b, yields);
   return loop;
 }
