@@ -9,7 +9,8 @@ Modules, each importing only those listed after it: integrations.transformers
 (the transformers backend, imported on demand), autograd (torch tensors:
 the custom ops, launch plans; imported when torch is), aot (record calls,
 compile bundles), runtime (attention(), find_kernel), backward
-(compile_backward()), compiler (compile(), the caches), _disk_cache, kernel
+(compile_backward()), compiler (compile(), the caches), block_mask
+(BlockMask and its helpers), _disk_cache, kernel
 (Kernel, load, the registry), _stages (the IR at each stage), _config (a
 kernel's configuration, name, keys and pipeline options), _capi (the C
 API), _dlpack, _paths.
@@ -22,12 +23,16 @@ from ._config import pipeline_options
 from ._stages import STAGES
 from .compiler import clear_cache, compile
 from .backward import compile_backward
+from .block_mask import (BlockMask, block_mask_from_document_ids,
+                         create_block_mask, document_keep_mask)
 from .kernel import Kernel, load, load_dir, register, registered
 from .runtime import KernelNotFoundError, attention, find_kernel
 
-__all__ = ["CompileError", "CompilerUnavailable", "Kernel",
+__all__ = ["BlockMask", "CompileError", "CompilerUnavailable", "Kernel",
            "KernelNotFoundError", "STAGES", "attention", "clear_cache",
-           "compile", "compile_backward", "compiler_available", "find_kernel", "load", "load_dir",
+           "block_mask_from_document_ids", "compile", "compile_backward",
+           "compiler_available", "create_block_mask", "document_keep_mask",
+           "find_kernel", "load", "load_dir",
            "pipeline_options", "register", "registered"]
 
 # The torch custom ops (torch.ops.flashattn_mlir.attention, ...) are

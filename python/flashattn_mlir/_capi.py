@@ -8,6 +8,7 @@ compilation, so the same files import with any Python 3 (the build machine's
 
 import ctypes
 import os
+import re
 
 from ._paths import find_library
 
@@ -187,6 +188,7 @@ _FUNCTIONS = {
     "mlirShapedTypeGetDimSize": ([_Handle, ctypes.c_ssize_t], ctypes.c_int64),
     "mlirShapedTypeGetElementType": ([_Handle], _Handle),
     "mlirTypePrint": ([_Handle, _Callback, ctypes.c_void_p], None),
+    "mlirAttributePrint": ([_Handle, _Callback, ctypes.c_void_p], None),
     "mlirFloatAttrGetValueDouble": ([_Handle], ctypes.c_double),
 }
 
@@ -374,7 +376,9 @@ class Compiler:
         """The module's single fa.attention as compile() describes it, or
         None when there is not one: "q", "k", "v" and "mask" (None without
         one) as (shape, element type), "causal", "window" ([left, right],
-        None when the op has none), "scale" (None when the op has none), "lse" (whether it returns the logsumexp too), and its
+        None when the op has none), "block_mask" ((block_q, block_kv, shape)
+        of its block mask, None without), "scale" (None when the op has
+        none), "lse" (whether it returns the logsumexp too), and its
         "tiling" and "schedule" as decisions() reads them."""
         lib, op = self.lib, self._attention(module)
         if op is None:
@@ -382,14 +386,24 @@ class Compiler:
         results = lib.mlirOperationGetNumResults(op)
         operands = [lib.mlirOperationGetOperand(op, i)
                     for i in range(lib.mlirOperationGetNumOperands(op))]
-        # q, k, v, the optional mask, then one output per result.
-        has_mask = len(operands) == 4 + results
+        # q, k, v, the optional mask and block mask, then one output per
+        # result.
+        blocks = lib.mlirOperationGetAttributeByName(op, _ref("block_sparse"))
+        if blocks.ptr:
+            text = _Chunks()
+            lib.mlirAttributePrint(blocks, text.callback, None)
+            sizes = [int(n) for n in re.findall(r"= (\d+)", text.text())]
+        has_mask = len(operands) == 4 + results + bool(blocks.ptr)
+        block_mask = (tuple(sizes) + (
+            self._type(operands[3 + has_mask])[0],) if blocks.ptr else None)
         scale = lib.mlirOperationGetAttributeByName(op, _ref("scale"))
         causal = lib.mlirOperationGetAttributeByName(op, _ref("causal"))
         decided = self.decisions(module)
         window = _Window()
         return {"window": ([window.left, window.right]
-                           if lib.faAttentionGetWindow(op, window) else None),"q": self._type(operands[0]), "k": self._type(operands[1]),
+                           if lib.faAttentionGetWindow(op, window) else None),
+                "block_mask": block_mask,
+                "q": self._type(operands[0]), "k": self._type(operands[1]),
                 "v": self._type(operands[2]),
                 "mask": self._type(operands[3]) if has_mask else None,
                 "causal": bool(causal.ptr), "lse": results == 2,

@@ -150,3 +150,35 @@ def window(name, value, causal):
         raise ValueError(f"{name} with causal must have right = 0 (causal is "
                          f"the window's right edge), got ({left}, {right})")
     return [left, right]
+
+
+def block_mask(name, value, q, k):
+    """A block mask's description {"block_q", "block_kv", "shape"} for Q of
+    shape `q` and K of shape `k`, from (block_q, block_kv) or (block_q,
+    block_kv, shape) (shape default [B, Hq, ceil(Nq / block_q), ceil(Nk /
+    block_kv)]; its B and H may be 1), or None for none. Block sizes are
+    positive multiples of 16 (ValueError otherwise, and for a shape that
+    is not the blocks')."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        value = (value.get("block_q"), value.get("block_kv"), value.get("shape"))
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") \
+            or len(value) not in (2, 3):
+        raise ValueError(f"{name} must be (block_q, block_kv) or (block_q, "
+                         f"block_kv, shape), got {value!r}")
+    bq, bk = (integer(f"{name} block size", v, minimum=1) for v in value[:2])
+    if bq % 16 or bk % 16:
+        raise ValueError(f"{name} block sizes must be multiples of 16, got "
+                         f"({bq}, {bk})")
+    blocks = (-(-q[2] // bq), -(-k[2] // bk))
+    full = (q[0], q[1]) + blocks
+    given = value[2] if len(value) == 3 and value[2] is not None else full
+    given = shape(f"{name} shape", given)
+    if (len(given) != 4 or given[0] not in (1, q[0]) or given[1] not in (1, q[1])
+            or tuple(given[2:]) != blocks):
+        raise ValueError(
+            f"{name} shape {tuple(given)} is not [B or 1, Hq or 1, "
+            f"ceil(Nq / {bq}), ceil(Nk / {bk})] = [{q[0]} or 1, {q[1]} or 1, "
+            f"{blocks[0]}, {blocks[1]}]")
+    return {"block_q": bq, "block_kv": bk, "shape": list(given)}

@@ -83,7 +83,8 @@ def check_options(options, pipeline):
 
 def make_config(q_shape, k_shape, v_shape, dtype="bf16", causal=False,
                 scale=None, mask=None, mask_shape=None, lse=False,
-                target="h100", pipeline=None, window=None, **overrides):
+                target="h100", pipeline=None, window=None, block_mask=None,
+                **overrides):
     """Normalizes compile()'s arguments to a JSON-able dict: the cache key
     and what attention() matches kernels with. `pipeline` describes
     fa-to-ptx-pipeline's options (Compiler.pipeline_options()); the
@@ -98,6 +99,7 @@ def make_config(q_shape, k_shape, v_shape, dtype="bf16", causal=False,
         raise TypeError(f"unsupported dtype {dtype!r}: use bf16, f16 or f32")
     causal = _checks.boolean("causal", causal)
     window = _checks.window("window", window, causal)
+    block_mask = _checks.block_mask("block_mask", block_mask, q, k)
     lse = _checks.boolean("lse", lse)
     scale = _checks.f32_scale("scale", 1.0 / math.sqrt(q[3]) if scale is None
                               else scale)
@@ -130,6 +132,8 @@ def make_config(q_shape, k_shape, v_shape, dtype="bf16", causal=False,
     # cache keys and names.
     if window is not None:
         config["window"] = window
+    if block_mask is not None:  # likewise
+        config["block_mask"] = block_mask
     return config
 
 
@@ -141,7 +145,7 @@ def semantic_key(config):
     """What a kernel computes, without how it was compiled (target,
     options, tiling): what attention() matches kernels by."""
     keys = ("q_shape", "k_shape", "v_shape", "dtype", "causal", "window",
-            "scale", "mask", "lse", "grad")  # grad: compile_backward()'s kernels
+            "block_mask", "scale", "mask", "lse", "grad")  # grad: compile_backward()'s kernels
     return json.dumps({k: config[k] for k in keys if k in config},
                       sort_keys=True)
 
@@ -152,7 +156,9 @@ def default_name(config):
     return (f"fa_{config['dtype']}_b{q[0]}_h{q[1]}x{k[1]}_q{q[2]}_k{k[2]}_d{q[3]}"
             + ("_causal" if config["causal"] else "")
             + ("_win{}x{}".format(*config["window"]) if config.get("window")
-               else "") + f"_{h}")
+               else "")
+            + ("_bm{block_q}x{block_kv}".format(**config["block_mask"])
+               if config.get("block_mask") else "") + f"_{h}")
 
 
 def pipeline_options(config):

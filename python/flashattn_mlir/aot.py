@@ -61,7 +61,7 @@ def recording():
 
 
 def note(calls, q, k, v, mask, causal, scale, lse, grad, bias_grad,
-         deterministic, window=None):
+         deterministic, window=None, block_mask=None):
     """Adds attention()'s call (autograd.forward's arguments) to `calls`
     unless it is there."""
     call = {"q": list(q.shape), "k": list(k.shape), "v": list(v.shape),
@@ -76,15 +76,18 @@ def note(calls, q, k, v, mask, causal, scale, lse, grad, bias_grad,
             if grad else None}
     if window is not None:  # only a windowed call has the key
         call["window"] = list(window)
+    if block_mask is not None:  # likewise: [block_q, block_kv, shape]
+        call["block_mask"] = list(block_mask.config(q.shape, k.shape))
     if call not in calls:
         calls.append(call)
 
 
-def reference(q, k, v, mask, causal, scale, window=None):
+def reference(q, k, v, mask, causal, scale, window=None, block_mask=None):
     """attention's math with torch operations in float32 on the inputs'
     device (CPU, meta): (out in q's dtype, lse f32). `causal`: 'none',
     'top_left' or 'bottom_right' (the same for Nq == Nk); `window`: (left,
-    right) of a sliding window, bottom-right aligned, or None."""
+    right) of a sliding window, bottom-right aligned, or None; `block_mask`:
+    a BlockMask or None."""
     import torch
     g = q.shape[1] // k.shape[1]
     kk = k.float().repeat_interleave(g, 1)
@@ -105,6 +108,9 @@ def reference(q, k, v, mask, causal, scale, window=None):
         j = torch.arange(nk, device=q.device)[None, :]
         s = s.masked_fill((j < i - window[0]) | (j > i + window[1]),
                           float("-inf"))
+    if block_mask is not None:
+        keep = block_mask.to_dense(q.shape[2], k.shape[2]).to(s.device)
+        s = s.masked_fill(~keep, float("-inf"))
     lse = torch.logsumexp(s, -1)
     seen = torch.isfinite(lse)[..., None]
     p = torch.where(seen, torch.exp(s - torch.where(seen, lse[..., None], 0.0)), 0.0)
@@ -125,7 +131,8 @@ def compile_bundle(calls, folder, target="h100", **overrides):
             raise ValueError(f"calls[{i}] is not a call (a dict with q, k, v, ...): "
                              f"{call!r}")
         unknown = set(call) - {"q", "k", "v", "dtype", "causal", "scale", "mask",
-                               "mask_shape", "lse", "backward", "window"}
+                               "mask_shape", "lse", "backward", "window",
+                               "block_mask"}
         if unknown:
             raise ValueError(f"calls[{i}] has unknown keys {sorted(unknown)}")
         args = (call["q"], call["k"], call["v"], call.get("dtype", "bf16"),
@@ -136,14 +143,15 @@ def compile_bundle(calls, folder, target="h100", **overrides):
                                      and set(grad) <= {"bias_grad", "deterministic"}):
             raise ValueError(f"calls[{i}]['backward'] must be null or "
                              f"{{'bias_grad': ..., 'deterministic': ...}}, got {grad!r}")
-        window = call.get("window")
+        window, blocks = call.get("window"), call.get("block_mask")
         made = [compile_forward(*args, lse=bool(call.get("lse")) or bool(grad),
-                                target=target, window=window, **overrides)]
+                                target=target, window=window, block_mask=blocks,
+                                **overrides)]
         if grad:
             made.append(compile_backward(
                 *args, bias_grad=grad.get("bias_grad", False),
                 deterministic=grad.get("deterministic", False), target=target,
-                window=window, **overrides))
+                window=window, block_mask=blocks, **overrides))
         for kernel in made:
             if kernel not in kernels:
                 kernel.save(folder)

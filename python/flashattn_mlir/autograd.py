@@ -31,11 +31,12 @@ def _causal_name(causal):
 
 
 def attention(q, k, v, attn_mask, causal, scale, kernel, target, return_lse,
-              deterministic, window=None):
+              deterministic, window=None, block_mask=None):
     """runtime.attention() for torch tensors without out=/lse_out= (its
     flags already checked): under torch.compile the custom op, else the
     autograd.Function when an input requires grad, else the plain
-    forward."""
+    forward. `block_mask`: a BlockMask or None; its int8 operand travels
+    as a tensor next to the mask, its block sizes in `how`."""
     if attn_mask is not None and attn_mask.dtype == torch.uint8:
         attn_mask = attn_mask != 0  # the kernel reads one bit per byte
     q, k, v, attn_mask = _autocast(q, k, v, attn_mask)
@@ -43,23 +44,28 @@ def attention(q, k, v, attn_mask, causal, scale, kernel, target, return_lse,
     bias_grad = (grad and attn_mask is not None
                  and attn_mask.dtype != torch.bool and attn_mask.requires_grad)
     token = "" if kernel is None else kernel.token
+    bm = None if block_mask is None else block_mask.operand()
     how = (_causal_name(causal), scale, return_lse or grad, grad, bias_grad,
            deterministic, token, target or "",
-           None if window is None else tuple(window))
+           None if window is None else tuple(window),
+           None if block_mask is None else tuple(block_mask.block_size))
     calls = aot.recording()
     if calls is not None:  # aot.record(): note the call, compute with torch
         runtime.check_shapes(q.shape, k.shape, v.shape,
                              None if attn_mask is None else attn_mask.shape, causal)
-        aot.note(calls, q, k, v, attn_mask, *how[:6], window=how[8])
-        out, lse = aot.reference(q, k, v, attn_mask, how[0], scale, how[8])
+        aot.note(calls, q, k, v, attn_mask, *how[:6], window=how[8],
+                 block_mask=block_mask)
+        out, lse = aot.reference(q, k, v, attn_mask, how[0], scale, how[8],
+                                 block_mask)
         return (out, lse.detach()) if return_lse else out
     if torch.compiler.is_compiling():
         out, lse = torch.ops.flashattn_mlir.attention(
-            q, k, v, attn_mask, *how[:8], _op_window(how[8]))
+            q, k, v, attn_mask, *how[:8], _op_window(how[8]), bm,
+            _op_window(how[9]))
     elif grad:
-        out, lse = _Attention.apply(q, k, v, attn_mask, how)
+        out, lse = _Attention.apply(q, k, v, attn_mask, bm, how)
     else:
-        out, lse = forward(q, k, v, attn_mask, *how)
+        out, lse = forward(q, k, v, attn_mask, *how, bm=bm)
     return (out, lse) if return_lse else out
 
 
@@ -143,28 +149,47 @@ def _plan_window(window):
 
 
 def forward(q, k, v, mask, causal, scale, lse, grad, bias_grad, deterministic,
-            token, target, window=None):
+            token, target, window=None, block=None, bm=None):
     """The forward: (out, lse), lse f32 [B, Hq, Nq] when `lse`, else None
     (the op returns an empty tensor instead). With `grad` the backward's kernel
-    is found first (its errors come before anything runs)."""
-    window = _plan_window(window)
+    is found first (its errors come before anything runs). `bm`: a block
+    mask's int8 operand, of block sizes `block`, or None."""
+    window, block = _plan_window(window), _plan_window(block)
     key = ("fwd", _meta(q), _meta(k), _meta(v), _meta(mask), causal, scale, lse,
-           grad, bias_grad, deterministic, token, target, window)
+           grad, bias_grad, deterministic, token, target, window, block,
+           _meta(bm))
     plan = plans.get(key)
     if plan is None:
         plan = plans[key] = _forward_plan(q, k, v, mask, causal, scale, lse, grad,
                                           bias_grad, deterministic, token, target,
-                                          window)
-    tensors = [q, k, v] if mask is None else [q, k, v, mask]
+                                          window, block, bm)
+    tensors = _inputs([q, k, v], mask, bm)
     outs = plan.run(tensors, q.device)
     return outs[0], outs[1] if lse else None
 
 
+def _inputs(tensors, mask, bm):
+    """The kernel's input tensors: `tensors`, then the mask and the block
+    mask where there are."""
+    return tensors + [t for t in (mask, bm) if t is not None]
+
+
+def _named_masks(mask, bm):
+    return ([("attn_mask", mask)] if mask is not None else []) + (
+        [("block_mask", bm)] if bm is not None else [])
+
+
+def _block_config(q, k, block, bm):
+    """compile()'s block_mask argument, or None."""
+    return None if bm is None else (block[0], block[1], list(bm.shape))
+
+
 def _forward_plan(q, k, v, mask, causal, scale, lse, grad, bias_grad,
-                  deterministic, token, target, window):
+                  deterministic, token, target, window, block=None, bm=None):
     stream = 0  # only DLPack inputs need it; these are torch tensors
     bq, _, bv, _, config = runtime.check_call(q, k, v, mask, _causal_arg(causal),
-                                              scale, lse, stream, window)
+                                              scale, lse, stream, window,
+                                              _block_config(q, k, block, bm))
     if grad:
         runtime.find_grad_kernel(config, bias_grad, deterministic, target or None)
     kernel = runtime.chosen_kernel(_kernel(token), config, target or None)
@@ -172,13 +197,12 @@ def _forward_plan(q, k, v, mask, causal, scale, lse, grad, bias_grad,
     outputs = [("out", (B, Hq, Nq, bv.shape[3]), q.dtype)]
     if lse:
         outputs.append(("lse", (B, Hq, Nq), torch.float32))
-    named = [("q", q), ("k", k), ("v", v)] + ([("attn_mask", mask)] if mask is not None
-                                              else [])
+    named = [("q", q), ("k", k), ("v", v)] + _named_masks(mask, bm)
     return _Plan(kernel, named, outputs, q.is_cuda)
 
 
 def backward(dout, q, k, v, mask, out, lse, causal, scale, bias_grad,
-             deterministic, target, window=None):
+             deterministic, target, window=None, bm=None, block=None):
     """The backward (the backward op's implementation): (dq, dk, dv, dbias),
     dbias in the mask's shape when `bias_grad`, else an empty tensor."""
     if lse.numel() == 0:
@@ -186,32 +210,34 @@ def backward(dout, q, k, v, mask, out, lse, causal, scale, bias_grad,
                            "(no input required grad then); run it again with "
                            "grad mode on")
     dout = dout.contiguous()
-    window = _plan_window(window)
+    window, block = _plan_window(window), _plan_window(block)
     key = ("bwd", _meta(q), _meta(k), _meta(v), _meta(mask), _meta(out),
-           _meta(dout), causal, scale, bias_grad, deterministic, target, window)
+           _meta(dout), causal, scale, bias_grad, deterministic, target, window,
+           block, _meta(bm))
     plan = plans.get(key)
     if plan is None:
         plan = plans[key] = _backward_plan(dout, q, k, v, mask, out, lse, causal,
                                            scale, bias_grad, deterministic, target,
-                                           window)
-    tensors = [q, k, v, out, dout, lse] + ([mask] if mask is not None else [])
+                                           window, block, bm)
+    tensors = _inputs([q, k, v, out, dout, lse], mask, bm)
     grads = plan.run(tensors, q.device)
     dbias = grads[3] if bias_grad else q.new_empty((0,))
     return grads[0], grads[1], grads[2], dbias
 
 
 def _backward_plan(dout, q, k, v, mask, out, lse, causal, scale, bias_grad,
-                   deterministic, target, window):
+                   deterministic, target, window, block=None, bm=None):
     if dout.dtype != out.dtype:
         raise TypeError(f"the gradient of out has dtype {dout.dtype}, out "
                         f"{out.dtype}")
-    _, _, _, bm, config = runtime.check_call(q, k, v, mask, _causal_arg(causal),
-                                             scale, False, 0, window)
+    _, _, _, _, config = runtime.check_call(q, k, v, mask, _causal_arg(causal),
+                                            scale, False, 0, window,
+                                            _block_config(q, k, block, bm))
     for name, t in (("out", out), ("grad_out", dout), ("lse", lse)):
         runtime._Buf(name, t, dtypes=runtime._FLOATS)
     kernel = runtime.find_grad_kernel(config, bias_grad, deterministic, target or None)
     named = [("q", q), ("k", k), ("v", v), ("out", out), ("grad_out", dout),
-             ("lse", lse)] + ([("attn_mask", mask)] if mask is not None else [])
+             ("lse", lse)] + _named_masks(mask, bm)
     outputs = [("dq", tuple(q.shape), q.dtype), ("dk", tuple(k.shape), k.dtype),
                ("dv", tuple(v.shape), v.dtype)]
     if bias_grad:
@@ -224,24 +250,26 @@ class _Attention(torch.autograd.Function):
     differentiable (a loss that uses it gets no gradient through it)."""
 
     @staticmethod
-    def forward(ctx, q, k, v, mask, how):
-        out, lse = forward(q, k, v, mask, *how)
+    def forward(ctx, q, k, v, mask, bm, how):
+        out, lse = forward(q, k, v, mask, *how, bm=bm)
         ctx.mark_non_differentiable(lse)
-        ctx.save_for_backward(q, k, v, mask, out, lse)
+        ctx.save_for_backward(q, k, v, mask, bm, out, lse)
         ctx.how = how
         return out, lse
 
     @staticmethod
     @torch.autograd.function.once_differentiable  # no double backward
     def backward(ctx, dout, _dlse):
-        q, k, v, mask, out, lse = ctx.saved_tensors
-        causal, scale, _, _, bias_grad, deterministic, _, target, window = ctx.how
+        q, k, v, mask, bm, out, lse = ctx.saved_tensors
+        (causal, scale, _, _, bias_grad, deterministic, _, target, window,
+         block) = ctx.how
         dq, dk, dv, dbias = backward(dout, q, k, v, mask, out, lse, causal, scale,
-                                     bias_grad, deterministic, target, window)
+                                     bias_grad, deterministic, target, window,
+                                     bm, block)
         need = ctx.needs_input_grad
         return (dq if need[0] else None, dk if need[1] else None,
                 dv if need[2] else None, dbias if need[3] and bias_grad else None,
-                None)
+                None, None)
 
 
 # The custom ops. Their real implementations are forward() and backward()
@@ -253,15 +281,20 @@ def _attention_op(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
                   attn_mask: torch.Tensor | None, causal: str, scale: float | None,
                   lse: bool, grad: bool, bias_grad: bool, deterministic: bool,
                   kernel: str, target: str,
-                  window: list[int] | None = None
+                  window: list[int] | None = None,
+                  block_mask: torch.Tensor | None = None,
+                  block_size: list[int] | None = None
                   ) -> tuple[torch.Tensor, torch.Tensor]:
     """softmax(q k^T * scale [+ mask]) v: (out, lse). causal: 'none',
     'top_left' (torch's is_causal, Nq == Nk only) or 'bottom_right'; lse:
     compute the logsumexp (else the second output is empty); grad: find the
     backward's kernel now; kernel: a token of attention()'s kernel=, or '';
-    window: [left, right] of a sliding window, or None."""
+    window: [left, right] of a sliding window, or None; block_mask: a block
+    mask's int8 operand of block sizes block_size [block_q, block_kv], or
+    None."""
     out, logsumexp = forward(q, k, v, attn_mask, causal, scale, lse, grad,
-                             bias_grad, deterministic, kernel, target, window)
+                             bias_grad, deterministic, kernel, target, window,
+                             block_size, block_mask)
     if logsumexp is None:
         logsumexp = q.new_empty((0,), dtype=torch.float32)
     return out, logsumexp
@@ -269,7 +302,7 @@ def _attention_op(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
 
 @_attention_op.register_fake
 def _(q, k, v, attn_mask, causal, scale, lse, grad, bias_grad, deterministic,
-      kernel, target, window=None):
+      kernel, target, window=None, block_mask=None, block_size=None):
     runtime.check_shapes(q.shape, k.shape, v.shape,
                          None if attn_mask is None else attn_mask.shape,
                          _causal_arg(causal))
@@ -283,17 +316,19 @@ def _attention_backward_op(
         dout: torch.Tensor, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
         attn_mask: torch.Tensor | None, out: torch.Tensor, lse: torch.Tensor,
         causal: str, scale: float | None, bias_grad: bool, deterministic: bool,
-        target: str, window: list[int] | None = None
+        target: str, window: list[int] | None = None,
+        block_mask: torch.Tensor | None = None,
+        block_size: list[int] | None = None
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """(dq, dk, dv, dbias) of flashattn_mlir::attention; dbias is empty
     unless bias_grad."""
     return backward(dout, q, k, v, attn_mask, out, lse, causal, scale, bias_grad,
-                    deterministic, target, window)
+                    deterministic, target, window, block_mask, block_size)
 
 
 @_attention_backward_op.register_fake
 def _(dout, q, k, v, attn_mask, out, lse, causal, scale, bias_grad,
-      deterministic, target, window=None):
+      deterministic, target, window=None, block_mask=None, block_size=None):
     dbias = (torch.empty_like(attn_mask) if bias_grad
              else q.new_empty((0,)))
     return torch.empty_like(q), torch.empty_like(k), torch.empty_like(v), dbias
@@ -301,23 +336,23 @@ def _(dout, q, k, v, attn_mask, out, lse, causal, scale, bias_grad,
 
 def _setup_context(ctx, inputs, output):
     (q, k, v, mask, causal, scale, _, _, bias_grad, deterministic, _, target,
-     window) = inputs
+     window, bm, block) = inputs
     out, lse = output
-    ctx.save_for_backward(q, k, v, mask, out, lse)
-    ctx.how = (causal, scale, bias_grad, deterministic, target, window)
+    ctx.save_for_backward(q, k, v, mask, bm, out, lse)
+    ctx.how = (causal, scale, bias_grad, deterministic, target, window, block)
     ctx.mark_non_differentiable(lse)
 
 
 def _op_backward(ctx, dout, _dlse):
-    q, k, v, mask, out, lse = ctx.saved_tensors
-    causal, scale, bias_grad, deterministic, target, window = ctx.how
+    q, k, v, mask, bm, out, lse = ctx.saved_tensors
+    causal, scale, bias_grad, deterministic, target, window, block = ctx.how
     dq, dk, dv, dbias = torch.ops.flashattn_mlir.attention_backward(
         dout, q, k, v, mask, out, lse, causal, scale, bias_grad, deterministic,
-        target, window)
+        target, window, bm, block)
     need = ctx.needs_input_grad
     return (dq if need[0] else None, dk if need[1] else None,
             dv if need[2] else None, dbias if need[3] and bias_grad else None,
-            None, None, None, None, None, None, None, None, None)
+            None, None, None, None, None, None, None, None, None, None, None)
 
 
 _attention_op.register_autograd(_op_backward, setup_context=_setup_context)

@@ -8,14 +8,14 @@ from . import _capi, _checks
 from ._capi import CompileError
 from ._config import TILING_KEYS, default_name, make_config
 from ._stages import run_pipeline
-from .compiler import (_clean_remarks, _ttype, cached, compile_module,
-                       window_attrs)
+from .compiler import (_clean_remarks, _ttype, block_mask_parts, cached,
+                       compile_module, window_attrs)
 
 
 def make_grad_config(q_shape, k_shape, v_shape, dtype="bf16", causal=False,
                      scale=None, mask=None, mask_shape=None, bias_grad=False,
                      deterministic=False, target="h100", pipeline=None,
-                     window=None, **overrides):
+                     window=None, block_mask=None, **overrides):
     """compile_backward()'s arguments as a configuration: make_config's
     (without `lse`, which the backward always reads) plus "grad":
     {"bias_grad", "deterministic"}."""
@@ -23,7 +23,7 @@ def make_grad_config(q_shape, k_shape, v_shape, dtype="bf16", causal=False,
     deterministic = _checks.boolean("deterministic", deterministic)
     config = make_config(q_shape, k_shape, v_shape, dtype, causal, scale, mask,
                          mask_shape, False, target, pipeline, window=window,
-                         **overrides)
+                         block_mask=block_mask, **overrides)
     if bias_grad and (config["mask"] is None or config["mask"]["kind"] != "bias"):
         raise ValueError("bias_grad=True needs mask='bias': a keep-mask (bool) "
                          "has no gradient")
@@ -60,6 +60,9 @@ def build_grad_mlir(config, tiling=None):
         mask_part = f" mask(%mask : {tm})"
         if config["grad"]["bias_grad"]:
             outs.append(("dbias", tm))
+    for arg, clause in block_mask_parts(config):
+        masks.append(tuple(arg.split(": ")))
+        mask_part += clause
     attrs = [f"scale = {config['scale']!r} : f32"] + window_attrs(config)
     if config["causal"]:
         attrs.insert(0, "causal")
@@ -100,7 +103,7 @@ def select(config, source, explain=False):
 def compile_backward(q_shape, k_shape, v_shape, dtype="bf16", causal=False,
                      scale=None, mask=None, mask_shape=None, bias_grad=False,
                      deterministic=False, target="h100", cache_dir=None,
-                     window=None, **overrides):
+                     window=None, block_mask=None, **overrides):
     """Compiles the backward of compile()'s attention for the GPU; see
     docs/Python.md ("Training").
 
@@ -111,13 +114,16 @@ def compile_backward(q_shape, k_shape, v_shape, dtype="bf16", causal=False,
     kernels compute dQ in a separate pass without atomics, so every backward
     is). The kernel's manifest arguments are q, k, v, o, do, lse, [mask],
     dq, dk, dv, [dbias]; D = rowsum(dO * O) is a scratch buffer the runtime
-    allocates. Cached as compile()'s kernels are.
+    allocates. `block_mask` as compile()'s: an argument after the mask
+    (the backward runs on the SIMT kernels then). Cached as compile()'s
+    kernels are.
     """
     pipeline = (_capi.compiler().pipeline_options()
                 if _capi.compiler_available() else None)
     config = make_grad_config(q_shape, k_shape, v_shape, dtype, causal, scale,
                               mask, mask_shape, bias_grad, deterministic,
-                              target, pipeline, window=window, **overrides)
+                              target, pipeline, window=window,
+                              block_mask=block_mask, **overrides)
     return cached(config, overrides, cache_dir, grad_name(config), _compile)
 
 

@@ -47,6 +47,9 @@ def build_mlir(config, tiling=None):
                     "i1" if config["mask"]["kind"] == "bool" else elt)
         args.append(f"%mask: {tm}")
         mask_part = f" mask(%mask : {tm})"
+    for name, clause in block_mask_parts(config):
+        args.append(f"%{name}")
+        mask_part += clause
     args.append(f"%o: {to}")
     outs, types = ["%o"], [to]
     if config["lse"]:
@@ -72,12 +75,27 @@ def build_mlir(config, tiling=None):
 
 
 def window_attrs(config):
-    """The op's `window = #fa.window<...>` attribute text, in a list (empty
-    without a window)."""
-    if not config.get("window"):
+    """The op's `window = #fa.window<...>` and `block_sparse =
+    #fa.block_sparse<...>` attribute texts, in a list (empty without
+    either)."""
+    attrs = []
+    if config.get("window"):
+        left, right = config["window"]
+        attrs.append(f"window = #fa.window<left = {left}, right = {right}>")
+    if config.get("block_mask"):
+        attrs.append("block_sparse = #fa.block_sparse<block_q = {block_q}, "
+                     "block_kv = {block_kv}>".format(**config["block_mask"]))
+    return attrs
+
+
+def block_mask_parts(config):
+    """[(the block mask's argument `bm: type`, its ` block_mask(...)`
+    clause)], empty without a block mask: an i8 tensor (a torch bool mask is
+    read as its bytes)."""
+    if not config.get("block_mask"):
         return []
-    left, right = config["window"]
-    return [f"window = #fa.window<left = {left}, right = {right}>"]
+    tb = _ttype(config["block_mask"]["shape"], "i8")
+    return [(f"bm: {tb}", f" block_mask(%bm : {tb})")]
 
 
 _LOC = re.compile(r"^(?:loc\(.*?\)|[^\s:]+:\d+:\d+): (remark|note|warning|error): ",
@@ -126,14 +144,18 @@ def _clean_remarks(text):
 
 def compile(q_shape, k_shape, v_shape, dtype="bf16", causal=False, scale=None,
             mask=None, mask_shape=None, lse=False, target="h100",
-            cache_dir=None, window=None, **overrides):
+            cache_dir=None, window=None, block_mask=None, **overrides):
     """Compiles one attention for the GPU; see docs/Python.md.
 
     Shapes are [B, H, N, D] (Q: [B, Hq, Nq, D], K: [B, Hkv, Nk, D], V: [B,
     Hkv, Nk, Dv], Hq a multiple of Hkv). `causal` is bottom-right aligned
     (query i sees key j iff j <= i + Nk - Nq). `window` is None or
     (left, right): query i sees only keys i' - left <= j <= i' + right,
-    i' = i + Nk - Nq (right 0 with causal; ValueError otherwise). `mask` is None, 'bias' (an
+    i' = i + Nk - Nq (right 0 with causal; ValueError otherwise).
+    `block_mask` is None or (block_q, block_kv[, shape]): a runtime block
+    mask argument (i8, after the mask) of `shape`, default [B, Hq,
+    ceil(Nq / block_q), ceil(Nk / block_kv)] (B and H may be 1); entry 0
+    skips its block (docs/BlockSparse.md). `mask` is None, 'bias' (an
     additive bias in `dtype`) or 'bool' (a keep-mask), of `mask_shape`
     (default [B, Hq, Nq, Nk]; each dimension may be 1). `lse` adds the f32
     logsumexp output [B, Hq, Nq]. Overrides: fa-to-ptx-pipeline options
@@ -152,7 +174,7 @@ def compile(q_shape, k_shape, v_shape, dtype="bf16", causal=False, scale=None,
                 if _capi.compiler_available() else None)
     config = make_config(q_shape, k_shape, v_shape, dtype, causal, scale, mask,
                          mask_shape, lse, target, pipeline, window=window,
-                         **overrides)
+                         block_mask=block_mask, **overrides)
     return cached(config, overrides, cache_dir, default_name(config), _compile)
 
 

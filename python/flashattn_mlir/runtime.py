@@ -117,9 +117,9 @@ def runtime():
 
 
 _TORCH_DTYPES = {"torch.bfloat16": "bf16", "torch.float16": "f16",
-                 "torch.float32": "f32", "torch.bool": "bool"}
+                 "torch.float32": "f32", "torch.bool": "bool", "torch.int8": "i8"}
 _TYPESTR = {"<f2": "f16", "<f4": "f32", "|b1": "bool"}
-_SIZES = {"bf16": 2, "f16": 2, "f32": 4, "bool": 1}
+_SIZES = {"bf16": 2, "f16": 2, "f32": 4, "bool": 1, "i8": 1}
 _FLOATS = ("bf16", "f16", "f32")
 
 
@@ -254,7 +254,7 @@ def find_kernel(config, target=None):
                       mask_shape=c["mask"]["shape"] if c["mask"] else None,
                       lse=c["lse"],
                       target=target or os.environ.get("FLASHATTN_MLIR_TARGET", "h100"),
-                      window=c.get("window"))
+                      window=c.get("window"), block_mask=c.get("block_mask"))
     register(kernel)
     return kernel
 
@@ -288,7 +288,7 @@ def find_grad_kernel(config, bias_grad, deterministic, target=None):
               mask_shape=c["mask"]["shape"] if c["mask"] else None,
               bias_grad=bias_grad, deterministic=deterministic,
               target=target or os.environ.get("FLASHATTN_MLIR_TARGET", "h100"),
-              window=c.get("window"))
+              window=c.get("window"), block_mask=c.get("block_mask"))
     args = (c["q_shape"], c["k_shape"], c["v_shape"], c["dtype"], c["causal"],
             c["scale"])
     key = semantic_key(make_grad_config(*args, **kw))
@@ -363,7 +363,7 @@ def _check_alignment(kernel, buffers, names):
 
 def attention(q, k, v, causal=False, scale=None, kernel=None, attn_mask=None,
               out=None, target=None, return_lse=False, lse_out=None,
-              deterministic=False, window=None):
+              deterministic=False, window=None, block_mask=None):
     """softmax(q k^T * scale [+ mask]) v on the GPU, with the meaning of
     torch.nn.functional.scaled_dot_product_attention(q, k, v,
     attn_mask=attn_mask, is_causal=causal, scale=scale, enable_gqa=True):
@@ -382,6 +382,10 @@ def attention(q, k, v, causal=False, scale=None, kernel=None, attn_mask=None,
       (bottom-right aligned, as causal='bottom_right'); with causal, right
       must be 0. Key blocks outside every row's window are never loaded.
       ValueError for a window that is not a pair of extents >= 0.
+    * block_mask: a flashattn_mlir.block_mask.BlockMask (torch tensors
+      only): the (query block, key block) pairs computed; the kernels skip
+      the others without loading K/V (docs/BlockSparse.md). Its shape must
+      be [B or 1, Hq or 1, ceil(Nq / block_q), ceil(Nk / block_kv)].
     * attn_mask: a keep-mask (bool; True keeps; a torch uint8 mask is read
       as mask != 0) or an additive bias of q's dtype, broadcastable to [B,
       Hq, Nq, Nk] with 4 dimensions.
@@ -406,13 +410,21 @@ def attention(q, k, v, causal=False, scale=None, kernel=None, attn_mask=None,
     """
     check_flags(causal, scale, kernel, target, return_lse, deterministic, window)
     tensors = (q, k, v) if attn_mask is None else (q, k, v, attn_mask)
+    if block_mask is not None:
+        from .block_mask import BlockMask
+        if not isinstance(block_mask, BlockMask):
+            raise TypeError("block_mask must be a flashattn_mlir.block_mask."
+                            f"BlockMask, got {type(block_mask).__name__}")
+        if not type(block_mask.mask).__module__.startswith("torch"):
+            raise TypeError("a BlockMask's mask must be a torch tensor")
     if all(type(t).__module__.startswith("torch") for t in tensors):
         from . import autograd  # torch is there
         if out is None and lse_out is None:
             # The launch-plan path (autograd.py): the custom op under
             # torch.compile, else the kernels directly.
             return autograd.attention(q, k, v, attn_mask, causal, scale, kernel,
-                                      target, return_lse, deterministic, window)
+                                      target, return_lse, deterministic, window,
+                                      block_mask)
         if autograd.wants_grad(tensors):
             raise ValueError("out= and lse_out= are not differentiable: leave "
                              "them out when an input requires grad")
@@ -424,8 +436,11 @@ def attention(q, k, v, causal=False, scale=None, kernel=None, attn_mask=None,
     stream = _torch_stream(q) if is_torch and getattr(q, "is_cuda", False) else 0
     if lse_out is not None and not return_lse:
         raise ValueError("lse_out= needs return_lse=True")
+    blocks = block_mask and block_mask.config(_Buf("q", q).shape,
+                                              _Buf("k", k).shape)
     bq, bk, bv, bm, config = check_call(q, k, v, attn_mask, causal, scale,
-                                        return_lse, stream, window)
+                                        return_lse, stream, window, blocks)
+    bbm = block_mask and check_block_mask(block_mask.operand(), bq)
     B, Hq, Nq, _ = bq.shape
     Dv = bv.shape[3]
 
@@ -436,6 +451,9 @@ def attention(q, k, v, causal=False, scale=None, kernel=None, attn_mask=None,
     if bm is not None:
         buffers.append((bm.ptr, bm.nbytes))
         names.append("attn_mask")
+    if bbm is not None:
+        buffers.append((bbm.ptr, bbm.nbytes))
+        names.append("block_mask")
     buffers.append((bo.ptr, bo.nbytes))
     names.append("out")
     if return_lse:
@@ -497,10 +515,20 @@ def check_shapes(q, k, v, mask, causal):
                              f"{(B, Hq, Nq, Nk)}")
 
 
+def check_block_mask(operand, bq):
+    """The _Buf of a block mask's int8 operand (BlockMask.operand()), on
+    q's device."""
+    b = _Buf("block_mask", operand, dtypes=("i8",))
+    if b.device != bq.device:
+        raise ValueError("block_mask is not on q's device")
+    return b
+
+
 def check_call(q, k, v, attn_mask, causal, scale, return_lse, stream,
-               window=None):
+               window=None, block_mask=None):
     """The tensors of a call checked (device, dtype, strides, shapes) and
-    its configuration (with `window`, a checked (left, right) or None):
+    its configuration (with `window`, a checked (left, right) or None; with
+    `block_mask`, compile()'s (block_q, block_kv, shape) or None):
     (bq, bk, bv, bm or None, config), _Bufs."""
     bq, bk, bv = (_Buf(n, x, stream=stream) for n, x in (("q", q), ("k", k), ("v", v)))
     if not (bq.dtype == bk.dtype == bv.dtype):
@@ -523,7 +551,7 @@ def check_call(q, k, v, attn_mask, causal, scale, return_lse, stream,
     check_shapes(bq.shape, bk.shape, bv.shape, bm and bm.shape, causal)
     config = make_config(bq.shape, bk.shape, bv.shape, bq.dtype, bool(causal),
                          scale, mask=mask, mask_shape=bm and bm.shape,
-                         lse=return_lse, window=window)
+                         lse=return_lse, window=window, block_mask=block_mask)
     return bq, bk, bv, bm, config
 
 

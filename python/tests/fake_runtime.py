@@ -26,9 +26,10 @@ class _OnCuda:
         return getattr(self._t, name)
 
 
-def scores(cfg, q, k, mask):
-    """scale * Q K^T (+ bias), -inf where masked, float64, K repeated over
-    each KV group."""
+def scores(cfg, q, k, mask, bm=None):
+    """scale * Q K^T (+ bias), -inf where masked (and where the block mask
+    `bm`, of cfg["block_mask"]'s block sizes, is 0), float64, K repeated
+    over each KV group."""
     g = q.shape[1] // k.shape[1]
     s = q.double() @ k.double().repeat_interleave(g, 1).transpose(-1, -2)
     s = s * cfg["scale"]
@@ -44,6 +45,11 @@ def scores(cfg, q, k, mask):
         left, right = cfg["window"]
         s = s.masked_fill((j < i + nk - nq - left) | (j > i + nk - nq + right),
                           float("-inf"))
+    if bm is not None:
+        blocks = cfg["block_mask"]
+        keep = (bm != 0).repeat_interleave(blocks["block_q"], 2)[:, :, :nq]
+        keep = keep.repeat_interleave(blocks["block_kv"], 3)[..., :nk]
+        s = s.masked_fill(~keep, float("-inf"))
     return s
 
 
@@ -81,8 +87,9 @@ class FakeRuntime:
     def _forward(cfg, ts):
         q, k, v = ts[:3]
         mask = ts[3] if cfg["mask"] else None
+        bm = ts[3 + bool(cfg["mask"])] if cfg.get("block_mask") else None
         o, lse = ts[-2:] if cfg["lse"] else (ts[-1], None)
-        s = scores(cfg, q, k, mask)
+        s = scores(cfg, q, k, mask, bm)
         m = torch.logsumexp(s, -1)
         p = torch.nan_to_num(torch.exp(s - m[..., None]), nan=0.0)
         g = q.shape[1] // k.shape[1]
@@ -94,12 +101,15 @@ class FakeRuntime:
     def _backward(cfg, ts):
         q, k, v, o, do, lse = ts[:6]
         mask = ts[6] if cfg["mask"] else None
-        dq, dk, dv = ts[7:10] if mask is not None else ts[6:9]
+        bm = ts[6 + bool(cfg["mask"])] if cfg.get("block_mask") else None
+        first = 6 + bool(cfg["mask"]) + (bm is not None)
+        dq, dk, dv = ts[first:first + 3]
         g = q.shape[1] // k.shape[1]
         ke = k.double().repeat_interleave(g, 1)
         ve = v.double().repeat_interleave(g, 1)
-        p = torch.nan_to_num(torch.exp(scores(cfg, q, k, mask) - lse.double()[..., None]),
-                             nan=0.0)
+        p = torch.nan_to_num(
+            torch.exp(scores(cfg, q, k, mask, bm) - lse.double()[..., None]),
+            nan=0.0)
         dp = do.double() @ ve.transpose(-1, -2)
         ds = p * (dp - (do.double() * o.double()).sum(-1, keepdim=True))
         group = lambda x: x.unflatten(1, (k.shape[1], g)).sum(2)
