@@ -27,7 +27,8 @@ from torch.nn.attention import SDPBackend, sdpa_kernel
 
 BENCH = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(BENCH, "correctness"))
-from gpu_check import TORCH_DTYPE, Runtime, tensors  # noqa: E402
+from gpu_check import (TORCH_DTYPE, Runtime, block_mask_pattern,  # noqa: E402
+                       tensors)
 
 
 def visible_pairs(c):
@@ -40,10 +41,27 @@ def visible_pairs(c):
                    - max(0, i + shift - left) + 1) for i in range(c["nq"]))
 
 
+def block_pairs(c, bm):
+    """The (query, key) pairs a block mask `bm` keeps (whole blocks, within
+    Nq x Nk and, causal, at or below the diagonal), summed over batch and
+    heads (a broadcast mask counts for each)."""
+    bq, bk = c["block_mask"]["block"]
+    keep = (bm != 0).repeat_interleave(bq, 2)[:, :, :c["nq"]]
+    keep = keep.repeat_interleave(bk, 3)[..., :c["nk"]]
+    if c["causal"]:
+        i = torch.arange(c["nq"], device=bm.device)[:, None] + c["nk"] - c["nq"]
+        keep = keep & (torch.arange(c["nk"], device=bm.device)[None, :] <= i)
+    scale = (c["b"] // keep.shape[0]) * (c["hq"] // keep.shape[1])
+    return int(keep.sum().item()) * scale
+
+
 def flops(c):
     """4 B H D per computed pair: all pairs, half when causal, or (window)
-    the window's pairs; dense baselines of a window case are timed against
-    the window's useful work, so every ratio is a time ratio."""
+    the window's pairs, or (block mask) the mask's; dense baselines of a
+    window or block-mask case are timed against the case's useful work, so
+    every ratio is a time ratio."""
+    if c.get("block_mask"):
+        return 4.0 * c["d"] * c["pairs"]
     if c.get("window"):
         return 4.0 * c["b"] * c["hq"] * c["d"] * visible_pairs(c)
     f = 4.0 * c["b"] * c["hq"] * c["nq"] * c["nk"] * c["d"]
@@ -85,32 +103,46 @@ def sdpa_fn(c, q, k, v, backend):
     return fn
 
 
-def flex_fn(c, q, k, v):
-    """torch's FlexAttention (compiled) with the case's sliding window as a
-    BlockMask, as a callable."""
+def flex_fn(c, q, k, v, bm=None):
+    """torch's FlexAttention (compiled) with the case's sliding window, or
+    its block mask `bm` (the same blocks, causal within them as the case),
+    as a BlockMask, as a callable."""
     from torch.nn.attention.flex_attention import (create_block_mask,
                                                    flex_attention)
-    left, right = c["window"]
-    right = 0 if c["causal"] else right
     shift = c["nk"] - c["nq"]
+    if bm is not None:
+        bq, bk = c["block_mask"]["block"]
+        one_b, one_h = bm.shape[0] == 1, bm.shape[1] == 1
 
-    def window(b, h, qi, kj):
-        diag = qi + shift
-        return (kj >= diag - left) & (kj <= diag + right)
+        def window(b, h, qi, kj):
+            keep = bm[0 if one_b else b, 0 if one_h else h, qi // bq,
+                      kj // bk] != 0
+            return keep & (kj <= qi + shift) if c["causal"] else keep
 
-    mask = create_block_mask(window, None, None, c["nq"], c["nk"],
-                             device="cuda")
+        mask = create_block_mask(window, None if one_b else c["b"],
+                                 None if one_h else c["hq"], c["nq"], c["nk"],
+                                 device="cuda", BLOCK_SIZE=(bq, bk))
+    else:
+        left, right = c["window"]
+        right = 0 if c["causal"] else right
+
+        def window(b, h, qi, kj):
+            diag = qi + shift
+            return (kj >= diag - left) & (kj <= diag + right)
+
+        mask = create_block_mask(window, None, None, c["nq"], c["nk"],
+                                 device="cuda")
     attend = torch.compile(flex_attention)
     gqa = c["hq"] != c["hkv"]
     return lambda: attend(q, k, v, block_mask=mask, scale=c["scale"],
                           enable_gqa=gqa)
 
 
-def flex(c, q, k, v):
-    """(ms, output) of FlexAttention on a window case, (None, None) where
-    torch has no FlexAttention or it fails."""
+def flex(c, q, k, v, bm=None):
+    """(ms, output) of FlexAttention on a window or block-mask case, (None,
+    None) where torch has no FlexAttention or it fails."""
     try:
-        fn = flex_fn(c, q, k, v)
+        fn = flex_fn(c, q, k, v, bm)
         out = fn()
         return bench(fn), out
     except Exception as e:  # noqa: BLE001 (torch.compile raises many kinds)
@@ -128,6 +160,17 @@ def torch_sdpa(c, q, k, v, backend):
         print(f"  {backend.name} unavailable for {c['name']}: {str(e)[:80]}",
               file=sys.stderr)
         return None, None
+
+
+def time_columns(r):
+    """(us(key): row r's time of `key` in us, 9 wide; FlexAttention's time
+    over ours, 9 wide) for the window and block-mask tables."""
+    def us(key):
+        ms = r.get(key + "_ms")
+        return f"{ms * 1e3:9.1f}" if ms else "      n/a"
+    speedup = (f"{r['flex_ms'] / r['ours_ms']:9.3f}"
+               if r.get("flex_ms") and r.get("ours_ms") else "      n/a")
+    return us, speedup
 
 
 def main(argv):
@@ -152,8 +195,9 @@ def main(argv):
     if a.profile:
         c = next(c for c in cases if c["name"] == a.profile)
         q, k, v, o = inputs(c)
+        bm = [block_mask_pattern(c, "cuda")] if c.get("block_mask") else []
         h = rt.load(os.path.join(a.artifacts, c["name"] + ".json"), True)
-        rt.launch(h, tensors([q, k, v, o]), stream)
+        rt.launch(h, tensors([q, k, v] + bm + [o]), stream)
         rt.synchronize()
         print(f"profiled {c['name']} on {card}")
         return 0
@@ -163,9 +207,14 @@ def main(argv):
         if a.only and a.only not in c["name"]:
             continue
         q, k, v, o = inputs(c)
+        bm = block_mask_pattern(c, "cuda") if c.get("block_mask") else None
         row = {"name": c["name"], "dtype": c["dtype"], "n": c["nq"], "d": c["d"],
                "causal": c["causal"], "b": c["b"], "h": c["hq"],
                "window": c.get("window")}
+        if bm is not None:
+            c["pairs"] = block_pairs(c, bm)
+            row["block_mask"] = c["block_mask"]["pattern"]
+            row["density"] = float((bm != 0).float().mean().item())
         cm = os.path.join(a.artifacts, c["name"] + ".compile_ms")
         row["compile_ms"] = int(open(cm).read()) if os.path.exists(cm) else None
         pm = os.path.join(a.artifacts, c["name"] + ".ptx_cpu_ms")
@@ -176,13 +225,13 @@ def main(argv):
             row[key + "_ms"] = ms
             if key == "flash":
                 flash_out = ref
-        if c.get("window") and not a.no_baselines:
-            # FLASH and cuDNN ran dense (causal) attention; the window's own
-            # output is FlexAttention's.
-            row["flex_ms"], flash_out = flex(c, q, k, v)
+        if (c.get("window") or bm is not None) and not a.no_baselines:
+            # FLASH and cuDNN ran dense (causal) attention; the window's (the
+            # block mask's) own output is FlexAttention's.
+            row["flex_ms"], flash_out = flex(c, q, k, v, bm)
         try:
             h = rt.load(os.path.join(a.artifacts, c["name"] + ".json"), True)
-            buffers = tensors([q, k, v, o])
+            buffers = tensors([q, k, v] + ([bm] if bm is not None else []) + [o])
             rt.launch(h, buffers, stream)
             rt.synchronize()
             row["max_diff_vs_flash"] = (
@@ -200,7 +249,8 @@ def main(argv):
         fmt = lambda x: f"{x:8.1f}" if x is not None else "     n/a"
         print(f"{c['name']:40} ours {fmt(row['ours_tflops'])} flash "
               f"{fmt(row['flash_tflops'])} cudnn {fmt(row['cudnn_tflops'])}"
-              + (f" flex {fmt(row['flex_tflops'])}" if c.get("window") else "")
+              + (f" flex {fmt(row['flex_tflops'])}"
+                 if c.get("window") or bm is not None else "")
               + " TFLOP/s", flush=True)
 
     print(f"\nfa benchmark (forward) on {card}, torch {torch.__version__}, "
@@ -222,6 +272,22 @@ def main(argv):
               f"{(f'{diff:8.1e}' if diff is not None else '     n/a')} "
               f"{(str(r['compile_ms']) + 'ms') if r['compile_ms'] else 'n/a':>8} "
               f"{(str(r['ptx_cpu_ms']) + 'ms') if r.get('ptx_cpu_ms') else 'n/a':>8}")
+    masked = [r for r in rows if r.get("block_mask")]
+    if masked:
+        print("\nblock masks: ours and FlexAttention with the same blocks, FA2 "
+              "and cuDNN dense (causal as the case); times in us; bar: ours "
+              "within 1.2x of density x dense cuDNN")
+        print(f"{'N':>6} {'D':>4} {'mask':>10} {'causal':>6} {'density':>7} "
+              f"{'ours':>9} {'flex':>9} {'FA2':>9} {'cuDNN':>9} {'flex/ours':>9} "
+              f"{'ours/(dens*cuDNN)':>17}")
+        for r in masked:
+            us, speedup = time_columns(r)
+            bar = (f"{r['ours_ms'] / (r['density'] * r['cudnn_ms']):17.3f}"
+                   if r.get("cudnn_ms") and r.get("ours_ms") and r["density"]
+                   else "              n/a")
+            print(f"{r['n']:6d} {r['d']:4d} {r['block_mask']:>10} "
+                  f"{str(r['causal']):>6} {r['density']:7.3f} {us('ours')} "
+                  f"{us('flex')} {us('flash')} {us('cudnn')} {speedup} {bar}")
     windows = [r for r in rows if r["window"]]
     if windows:
         print("\nsliding windows: ours and FlexAttention with the window, "
@@ -229,11 +295,7 @@ def main(argv):
         print(f"{'N':>6} {'window':>10} {'causal':>6} {'ours':>9} {'flex':>9} "
               f"{'FA2':>9} {'cuDNN':>9} {'flex/ours':>9}")
         for r in windows:
-            def us(key):
-                ms = r.get(key + "_ms")
-                return f"{ms * 1e3:9.1f}" if ms else "      n/a"
-            speedup = (f"{r['flex_ms'] / r['ours_ms']:9.3f}"
-                       if r.get("flex_ms") and r.get("ours_ms") else "      n/a")
+            us, speedup = time_columns(r)
             print(f"{r['n']:6d} {'%dx%d' % tuple(r['window']):>10} "
                   f"{str(r['causal']):>6} {us('ours')} {us('flex')} "
                   f"{us('flash')} {us('cudnn')} {speedup}")

@@ -19,7 +19,7 @@ DTYPES = {"bf16": "bf16", "f16": "f16"}
 
 
 def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
-         window=None):
+         window=None, block_mask=None):
     nk = nk or nq
     hkv = hkv or hq
     dv = dv or d
@@ -32,7 +32,62 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
     if window is not None:
         c["window"] = list(window)
         c["name"] += "_win%dx%d" % window
+    # Likewise a block-masked case: gpu_check.py builds the mask from this
+    # description (block_mask_pattern).
+    if block_mask is not None:
+        c["block_mask"] = block_mask
+        bq, bk = block_mask["block"]
+        c["name"] += "_bm%dx%d_%s" % (bq, bk, block_mask["pattern"])
     return c
+
+
+def block_mask_shape(c):
+    """[B or 1, Hq or 1, ceil(Nq / block_q), ceil(Nk / block_kv)]."""
+    m = c["block_mask"]
+    bq, bk = m["block"]
+    one = m.get("broadcast", False)
+    return [1 if one else c["b"], 1 if one else c["hq"], -(-c["nq"] // bq),
+            -(-c["nk"] // bk)]
+
+
+def bm(pattern, block=(128, 128), seed=0, broadcast=False, density=None,
+       empty_rows=False, docs=None):
+    """A block mask description: `pattern` 'random' (each block kept with
+    probability `density`), 'docs' (the blocks of a document mask of the
+    ragged document lengths `docs`, packed), with query blocks that keep
+    nothing when `empty_rows`."""
+    m = {"pattern": pattern, "block": list(block), "seed": seed,
+         "broadcast": broadcast, "empty_rows": empty_rows}
+    if density is not None:
+        m["density"] = density
+        m["pattern"] += "%02d" % round(density * 100)
+    if docs is not None:
+        m["docs"] = list(docs)
+    return m
+
+
+def block_mask_cases():
+    """Runtime block masks: random masks at densities 5-100 % (broadcast and
+    per head), query blocks without a block, document masks with ragged
+    lengths (causal and not), GQA, N not a multiple of any block, mask
+    blocks larger than the kernel's (256 x 128)."""
+    return [case("bf16", 128, 1000, block_mask=bm("random", density=0.05)),
+            case("bf16", 128, 1000, block_mask=bm("random", density=0.3, seed=1)),
+            case("f16", 64, 1000, hq=4, hkv=2,
+                 block_mask=bm("random", density=0.5, seed=2, broadcast=True)),
+            case("bf16", 64, 777, nk=1500, causal=True,
+                 block_mask=bm("random", density=0.7, seed=3, empty_rows=True)),
+            case("bf16", 128, 1000, block_mask=bm("random", density=1.0)),
+            case("bf16", 128, 600, block_mask=bm("random", density=0.0)),
+            case("bf16", 128, 2000, b=2, causal=True,
+                 block_mask=bm("docs", docs=(300, 17, 900, 783), seed=4)),
+            case("f16", 64, 2000, hq=4, hkv=1,
+                 block_mask=bm("docs", docs=(1000, 1000), broadcast=True)),
+            case("bf16", 128, 4096, hq=4, hkv=2,
+                 block_mask=bm("random", block=(256, 128), density=0.1, seed=5)),
+            case("bf16", 64, 333, nk=2000, hq=2,
+                 block_mask=bm("random", block=(64, 64), density=0.5, seed=6,
+                               empty_rows=True))]
 
 
 def window_cases():
@@ -80,7 +135,7 @@ def tiled_matrix():
         for d in (64, 128):
             for causal in (False, True):
                 cases.insert(-1, case(dtype, d, 4096, causal=causal))
-    for c in window_cases():
+    for c in window_cases() + block_mask_cases():
         cases.insert(-1, c)
     return cases
 
@@ -98,6 +153,29 @@ def bench_matrix(dims=(64, 128)):
                              hq=2048 // d)
                     c["name"] = "bench_" + c["name"]
                     cases.append(c)
+    return cases
+
+
+def bench_block_mask_matrix():
+    """The block-mask benchmark (issue 24): 7 equal documents at N = 32k
+    (B = 1, H = 16, D = 128, causal and not) and random block masks at 10 %
+    and 50 % density (N = 16k, D = 64 and 128); benchmark.py compares it
+    with dense SDPA and FlexAttention with the same BlockMask."""
+    cases = []
+    n = 32768
+    for causal in (False, True):
+        c = case("bf16", 128, n, causal=causal, hq=16,
+                 block_mask=bm("docs", docs=[n // 7] * 6 + [n - 6 * (n // 7)],
+                               broadcast=True))
+        c["name"] = "bench_" + c["name"]
+        cases.append(c)
+    for d in (64, 128):
+        for density in (0.1, 0.5):
+            c = case("bf16", d, 16384, hq=2048 // d,
+                     block_mask=bm("random", density=density, seed=7,
+                                   broadcast=True))
+            c["name"] = "bench_" + c["name"]
+            cases.append(c)
     return cases
 
 
@@ -370,6 +448,13 @@ AB_D256_CASES = [
     for n in (1024, 4096, 16384) for c in (False, True)]
 
 
+def without_block_masks(matrix):
+    """`matrix` without its block-mask cases: for the variants that force
+    the overlapped step or turns, which a block mask cannot use
+    (docs/BlockSparse.md, "The kernels")."""
+    return lambda: [c for c in matrix() if not c.get("block_mask")]
+
+
 def ab_model_matrix(groups=AB_MODEL_CASES):
     cases = []
     for shape, tilings in groups:
@@ -384,16 +469,19 @@ MATRICES = {"naive": naive_matrix, "tiled": tiled_matrix,
             "simt": tiled_matrix, "mma": tiled_matrix,
             "bench": bench_odd_matrix, "sweep": sweep_matrix,
             "bench-window": bench_window_matrix,
+            "bench-block-mask": bench_block_mask_matrix,
             "sweep-small": lambda: sweep_matrix(SMALL_SHAPES, SMALL_TILINGS),
             "wgmma": wgmma_matrix, "bench-mma": bench_matrix,
             "bench-cpasync": bench_matrix, "wgmma-cpasync": wgmma_matrix,
             "bench-release": bench_matrix, "wgmma-release": wgmma_matrix,
-            "bench-overlap": bench_matrix, "wgmma-overlap": wgmma_matrix,
+            "bench-overlap": bench_matrix,
+            "wgmma-overlap": without_block_masks(wgmma_matrix),
             "sweep-overlap": lambda: sweep_matrix(tilings=WGMMA_TILINGS),
             "bench-producer": bench_matrix, "wgmma-producer": wgmma_matrix,
-            "bench-pingpong": bench_matrix, "wgmma-pingpong": wgmma_matrix,
+            "bench-pingpong": bench_matrix,
+            "wgmma-pingpong": without_block_masks(wgmma_matrix),
             "bench-overlap-pingpong": bench_matrix, "bench-serial": bench_matrix,
-            "wgmma-overlap-pingpong": wgmma_matrix,
+            "wgmma-overlap-pingpong": without_block_masks(wgmma_matrix),
             "sweep-overlap-pingpong": lambda: sweep_matrix(tilings=WGMMA_TILINGS),
             "sweep-producer": lambda: sweep_matrix(tilings=WGMMA_TILINGS),
             "sweep-producer-d64": lambda: sweep_matrix(PRODUCER_D64_SHAPES,
@@ -430,6 +518,13 @@ def emit(c):
     v = f"tensor<{c['b']}x{c['hkv']}x{c['nk']}x{c['dv']}x{t}>"
     o = f"tensor<{c['b']}x{c['hq']}x{c['nq']}x{c['dv']}x{t}>"
     items = ["causal"] if c.get("compile_causal", c["causal"]) else []
+    args, clause = f"%q: {q}, %k: {k}, %v: {v}", ""
+    if c.get("block_mask"):
+        tb = "tensor<%sxi8>" % "x".join(map(str, block_mask_shape(c)))
+        args += f", %bm: {tb}"
+        clause = f" block_mask(%bm : {tb})"
+        items.append("block_sparse = #fa.block_sparse<block_q = %d, "
+                     "block_kv = %d>" % tuple(c["block_mask"]["block"]))
     if c.get("window"):
         items.append("window = #fa.window<left = %d, right = %d>"
                      % tuple(c["window"]))
@@ -440,8 +535,8 @@ def emit(c):
     attrs = " {" + ", ".join(items) + "}" if items else ""
     return (
         f"// Case {c['name']} (bench/correctness/gpu_cases.py).\n"
-        f"func.func @attention(%q: {q}, %k: {k}, %v: {v}, %o: {o}) -> {o} {{\n"
-        f"  %r = fa.attention ins(%q, %k, %v : {q}, {k}, {v})\n"
+        f"func.func @attention({args}, %o: {o}) -> {o} {{\n"
+        f"  %r = fa.attention ins(%q, %k, %v : {q}, {k}, {v}){clause}\n"
         f"       outs(%o : {o}){attrs} -> {o}\n"
         f"  return %r : {o}\n"
         f"}}\n")

@@ -63,14 +63,52 @@ def visible_mask(c, device):
     return keep
 
 
-def attention(c, q, k, v, dtype):
-    """Textbook attention computed in `dtype` (float64 for the reference)."""
+def block_mask_pattern(c, device):
+    """The case's block mask (gpu_cases.py's description), int8
+    [B or 1, Hq or 1, Mq, Mk], the same for every run of the case:
+    'random' keeps each block with the case's density; 'docs' the blocks of
+    a document mask of the packed, ragged document lengths (bottom-right
+    causal with the case's causal); empty_rows clears every other query
+    block's row."""
+    m = c["block_mask"]
+    bq, bk = m["block"]
+    shape = [1 if m["broadcast"] else c["b"], 1 if m["broadcast"] else c["hq"],
+             -(-c["nq"] // bq), -(-c["nk"] // bk)]
+    gen = torch.Generator().manual_seed(m["seed"])
+    if m["pattern"].startswith("random"):
+        keep = torch.rand(shape, generator=gen) < m["density"]
+    else:
+        lengths = torch.tensor(m["docs"])
+        ids = torch.repeat_interleave(torch.arange(len(lengths)), lengths)
+        ids = torch.cat([ids, ids[-1:].expand(max(c["nk"] - len(ids), 0))])
+        kid, qid = ids[:c["nk"]], ids[c["nk"] - c["nq"]:c["nk"]]
+        dense = qid[:, None] == kid[None, :]
+        if c["causal"]:
+            i = torch.arange(c["nq"])[:, None] + c["nk"] - c["nq"]
+            dense &= torch.arange(c["nk"])[None, :] <= i
+        padded = torch.zeros(shape[2] * bq, shape[3] * bk, dtype=torch.bool)
+        padded[:c["nq"], :c["nk"]] = dense
+        keep = padded.view(shape[2], bq, shape[3], bk).any(3).any(1)
+        keep = keep.expand(shape).clone()
+    if m["empty_rows"]:
+        keep[:, :, ::2] = False
+    return keep.to(torch.int8).to(device).contiguous()
+
+
+def attention(c, q, k, v, dtype, bm=None):
+    """Textbook attention computed in `dtype` (float64 for the reference);
+    `bm` the case's block mask (block_mask_pattern), or None."""
     group = c["hq"] // c["hkv"]
     q, k, v = (x.to(dtype) for x in (q, k, v))
     k = k.repeat_interleave(group, dim=1)
     v = v.repeat_interleave(group, dim=1)
     s = (q @ k.transpose(-1, -2)) * c["scale"]
     s = s.masked_fill(~visible_mask(c, q.device), float("-inf"))
+    if bm is not None:
+        bq, bk = c["block_mask"]["block"]
+        keep = (bm != 0).repeat_interleave(bq, 2)[:, :, :c["nq"]]
+        keep = keep.repeat_interleave(bk, 3)[..., :c["nk"]]
+        s = s.masked_fill(~keep, float("-inf"))
     p = torch.softmax(s, dim=-1)
     # A row with no visible key is 0 by fa.attention's definition.
     p = torch.nan_to_num(p, nan=0.0)
@@ -96,6 +134,8 @@ def check_case(rt, c, art, prefer_cubin, stream, unaligned_out=False):
     k = torch.randn(shape(c["hkv"], c["nk"], c["d"]), generator=gen, device=device).to(dt)
     v = torch.randn(shape(c["hkv"], c["nk"], c["dv"]), generator=gen, device=device).to(dt)
     out = poisoned(shape(c["hq"], c["nq"], c["dv"]), dt, device, unaligned_out)
+    bm = block_mask_pattern(c, device) if c.get("block_mask") else None
+    inputs = [q, k, v] + ([bm] if bm is not None else [])
 
     manifest = os.path.join(art, c["name"] + ".json")
     if not os.path.exists(manifest):
@@ -105,18 +145,18 @@ def check_case(rt, c, art, prefer_cubin, stream, unaligned_out=False):
         fmt = rt.loaded_format(handle)
         kernels = rt.num_kernels(handle)
         torch.cuda.synchronize()
-        rt.launch(handle, tensors([q, k, v, out]), stream)
+        rt.launch(handle, tensors(inputs + [out]), stream)
         rt.synchronize()
         t0 = time.perf_counter()
         out2 = poisoned(out.shape, dt, device, unaligned_out)
-        rt.launch(handle, tensors([q, k, v, out2]), stream)
+        rt.launch(handle, tensors(inputs + [out2]), stream)
         rt.synchronize()
         ms = (time.perf_counter() - t0) * 1e3
     finally:
         rt.unload(handle)
 
-    ref = attention(c, q, k, v, torch.float64)
-    naive = attention(c, q, k, v, dt).to(torch.float64)
+    ref = attention(c, q, k, v, torch.float64, bm)
+    naive = attention(c, q, k, v, dt, bm).to(torch.float64)
     unwritten = int(torch.isnan(out).sum().item())
     err = (out.to(torch.float64) - ref).abs().max().item()
     nerr = (naive - ref).abs().max().item()

@@ -50,9 +50,12 @@ from python_gpu_check import (FLOOR, expect_raises, make_mask,  # noqa: E402
 
 
 def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, mask=None,
-         mask_kind="bias", bias_grad=None, deterministic=False):
+         mask_kind="bias", bias_grad=None, deterministic=False, block=None,
+         density=0.5, broadcast=False):
     """`mask`: its shape; a bias asks for its gradient unless `bias_grad`
-    is False."""
+    is False. `block`: (block_q, block_kv) of a random block mask keeping
+    `density` of the blocks (every third query block none), one for all
+    batches and heads when `broadcast` (docs/BlockSparse.md)."""
     nk = nk or nq
     hkv = hkv or hq
     if bias_grad is None:
@@ -61,13 +64,19 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, mask=None,
             + ("_causal" if causal else "")
             + (f"_{mask_kind}" + "x".join(map(str, mask)) if mask else "")
             + ("_nograd" if mask and mask_kind == "bias" and not bias_grad else "")
-            + ("_det" if deterministic else ""))
+            + ("_det" if deterministic else "")
+            + ("_bm%dx%d_%02d%s" % (*block, round(100 * density),
+                                    "b" if broadcast else "") if block else ""))
     c = {"name": name, "dtype": dtype, "b": b, "hq": hq, "hkv": hkv, "nq": nq,
          "nk": nk, "d": d,
          "causal": "bottom_right" if causal and nq != nk else bool(causal),
          "bias_grad": bias_grad, "deterministic": deterministic}
     if mask:
         c.update(mask=list(mask), mask_kind=mask_kind)
+    if block:
+        c["block_mask"] = {"block": list(block), "density": density,
+                           "shape": [1 if broadcast else b, 1 if broadcast else hq,
+                                     -(-nq // block[0]), -(-nk // block[1])]}
     return c
 
 
@@ -96,6 +105,16 @@ def matrix():
         cases.append(case(dtype, 64, 256, b=2, hq=4, hkv=2, mask=(2, 1, 1, 256),
                           mask_kind="bool"))
         cases.append(case(dtype, 128, 1000, causal=True, deterministic=True))
+        # Runtime block masks (the SIMT backward skips the pairs too): rows
+        # without a block, causal, GQA, a bias gradient, N not a multiple of
+        # any block.
+        cases.append(case(dtype, 64, 300, block=(64, 64)))
+        cases.append(case(dtype, 128, 777, causal=True, block=(128, 128),
+                          density=0.3))
+        cases.append(case(dtype, 64, 200, nk=333, b=2, hq=4, hkv=2,
+                          block=(32, 64), density=0.7, broadcast=True))
+        cases.append(case(dtype, 64, 200, nk=333, b=2, hq=4, mask=(1, 4, 1, 333),
+                          block=(64, 32), density=0.05))
     return cases
 
 
@@ -103,6 +122,9 @@ def compile_case(c, directory, target):
     """The forward (with lse: what autograd runs) and the backward."""
     args = dict(dtype=c["dtype"], causal=bool(c["causal"]), target=target,
                 mask=c.get("mask_kind"), mask_shape=c.get("mask"))
+    if c.get("block_mask"):
+        m = c["block_mask"]
+        args["block_mask"] = (*m["block"], m["shape"])
     fa.compile(*shapes(c), lse=True, **args).save(directory, c["name"] + "_fwd")
     k = fa.compile_backward(*shapes(c), bias_grad=c["bias_grad"],
                             deterministic=c["deterministic"], **args)
@@ -158,20 +180,35 @@ def stage(dest, target):
 
 # ----------------------------------------------------------------- device --
 
-def reference(c, q, k, v, mask, dtype, torch):
+def make_block_mask(c, torch):
+    """The case's BlockMask (None without one), the same on every run:
+    random blocks kept with the case's density, every third query block
+    keeping none."""
+    if not c.get("block_mask"):
+        return None
+    m = c["block_mask"]
+    gen = torch.Generator().manual_seed(abs(hash(c["name"])) % (2**31))
+    keep = torch.rand(m["shape"], generator=gen) < m["density"]
+    keep[:, :, ::3] = False
+    return fa.BlockMask(keep.cuda(), tuple(m["block"]))
+
+
+def reference(c, q, k, v, mask, dtype, torch, block_mask=None):
     """Textbook attention in `dtype`, differentiable; a row that sees no
     key gives 0 (and zero gradients)."""
     s = scores(c, q, k, dtype, torch, mask)
+    if block_mask is not None:
+        s = s.masked_fill(~block_mask.to_dense(c["nq"], c["nk"]), float("-inf"))
     seen = torch.isfinite(s).any(-1, keepdim=True)
     p = torch.softmax(torch.where(seen, s, 0.0), -1) * seen
     return p @ v.to(dtype).repeat_interleave(c["hq"] // c["hkv"], 1)
 
 
-def grads(c, leaves, mask, dout, dtype, torch):
+def grads(c, leaves, mask, dout, dtype, torch, block_mask=None):
     """The gradients of <reference, dout> for `leaves` computed in `dtype`."""
     xs = [t.detach().to(dtype).requires_grad_() for t in leaves]
     m = xs[3] if len(xs) == 4 else mask
-    out = reference(c, xs[0], xs[1], xs[2], m, dtype, torch)
+    out = reference(c, xs[0], xs[1], xs[2], m, dtype, torch, block_mask)
     return torch.autograd.grad(out, xs, dout.to(dtype))
 
 
@@ -182,6 +219,7 @@ def run_case(c, torch):
     q, k, v = (torch.randn(s, generator=gen, device="cuda").to(dt).requires_grad_()
                for s in shapes(c))
     mask = make_mask(c, gen, dt, torch)
+    block_mask = make_block_mask(c, torch)
     leaves = [q, k, v]
     if mask is not None and c["bias_grad"]:
         mask.requires_grad_()
@@ -191,7 +229,8 @@ def run_case(c, torch):
 
     def run():
         out = fa.attention(q, k, v, causal=c["causal"], attn_mask=mask,
-                           deterministic=c["deterministic"])
+                           deterministic=c["deterministic"],
+                           block_mask=block_mask)
         got = torch.autograd.grad(out, leaves, dout)
         torch.cuda.synchronize()
         return got
@@ -199,8 +238,8 @@ def run_case(c, torch):
     t0 = time.perf_counter()
     ours = run()
     ms = (time.perf_counter() - t0) * 1e3
-    ref = grads(c, leaves, mask, dout, torch.float64, torch)
-    naive = grads(c, leaves, mask, dout, dt, torch)
+    ref = grads(c, leaves, mask, dout, torch.float64, torch, block_mask)
+    naive = grads(c, leaves, mask, dout, dt, torch, block_mask)
     row = {"name": c["name"], "ms": ms, "grads": {}}
     ok = True
     for name, a, r, n in zip(("dq", "dk", "dv", "dbias"), ours, ref, naive):
