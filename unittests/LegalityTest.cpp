@@ -320,3 +320,34 @@ TEST(Legality, TheCostModelRecordsTheVerdict) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(Legality, BlockMaskGranularity) {
+  // Mask blocks of 128 x 64: a tile must lie in one of them.
+  AttentionProblem p = problem(64);
+  p.blockMaskQ = 128;
+  p.blockMaskKV = 64;
+  EXPECT_EQ(reasonOf(KernelKind::Simt, p, "h100", Tiling{64, 64, 1, 4}),
+            LegalityReason::Legal);
+  EXPECT_EQ(reasonOf(KernelKind::Simt, p, "h100", Tiling{64, 48, 1, 4}),
+            LegalityReason::BlockMaskGranularity);
+  EXPECT_EQ(reasonOf(KernelKind::MmaSync, p, "h100", Tiling{256, 64, 2, 8}),
+            LegalityReason::BlockMaskGranularity);
+  EXPECT_EQ(reasonOf(KernelKind::Wgmma, p, "h100", Tiling{128, 32, 2, 8}),
+            LegalityReason::Legal);
+  EXPECT_EQ(*checkBlockMaskGranularity(Tiling{64, 48, 1, 4}, p),
+            "the tiling's blocks 64x48 must divide the block mask's 128x64 "
+            "(each tile computed or skipped whole)");
+  EXPECT_FALSE(checkBlockMaskGranularity(Tiling{64, 48, 1, 4}, problem(64)));
+  // No wgmma tiling divides 32-row mask blocks: refused without a tiling.
+  p.blockMaskQ = 32;
+  EXPECT_EQ(reasonOf(KernelKind::Wgmma, p, "h100"),
+            LegalityReason::BlockMaskGranularity);
+  EXPECT_EQ(reasonOf(KernelKind::MmaSync, p, "h100"), LegalityReason::Legal);
+  // One of the two sizes alone is no block mask.
+  p.blockMaskKV = 0;
+  EXPECT_TRUE(p.validate().has_value());
+}
+
+} // namespace

@@ -181,6 +181,12 @@ static Legality checkWgmma(const AttentionProblem &p, const TargetInfo &target,
     return illegal(LegalityReason::HeadDim,
                    "head dimensions must be multiples of 16 up to 256 "
                    "(whole k16 steps, one wgmma n of at most 256)");
+  // Every wgmma tiling's block_q is a multiple of one warpgroup's 64 rows.
+  if (p.blockMaskQ % 64 != 0)
+    return illegal(LegalityReason::BlockMaskGranularity,
+                   llvm::formatv("the block mask's block_q {0} is not a "
+                                 "multiple of the 64 rows of a warpgroup",
+                                 p.blockMaskQ));
   if (t && !fitsWgmmaShape(*t))
     return illegal(LegalityReason::KernelShape,
                    "wgmma needs block_q = 16 * warps (64 rows per "
