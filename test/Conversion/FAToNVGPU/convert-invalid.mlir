@@ -106,7 +106,7 @@ func.func @negative_kernel_on_module() attributes {fa.kernel = "simt"} {
 
 func.func @negative_buffer_results(%q: memref<1x2x64x64xbf16>, %o: memref<1x2x64x64xbf16>, %t: tensor<1x2x64x64xbf16>) {
   // expected-error @below {{on memrefs has no results (the inits are written in place)}}
-  %r = "fa.attention"(%q, %q, %q, %o) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 1>}> : (memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>) -> tensor<1x2x64x64xbf16>
+  %r = "fa.attention"(%q, %q, %q, %o) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 1>}> : (memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>) -> tensor<1x2x64x64xbf16>
   return
 }
 
