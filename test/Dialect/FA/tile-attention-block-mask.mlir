@@ -44,3 +44,38 @@ func.func @negative_does_not_divide(%q: tensor<1x2x64x32xf16>, %bm: tensor<1x2x2
        -> tensor<1x2x64x32xf16>
   return %r : tensor<1x2x64x32xf16>
 }
+
+// -----
+
+func.func @negative_grad_does_not_divide(%q: tensor<1x2x64x32xf32>, %lse: tensor<1x2x64xf32>,
+    %bm: tensor<1x2x2x2xi8>)
+    -> (tensor<1x2x64x32xf32>, tensor<1x2x64x32xf32>, tensor<1x2x64x32xf32>) {
+  // expected-error @+1 {{cannot be tiled with #fa.tiling<block_q = 16, block_kv = 48, stages = 1, warps = 4>: the tiling's blocks 16x48 must divide the block mask's 32x32}}
+  %r:3 = fa.attention_grad
+      ins(%q, %q, %q, %q, %q, %lse : tensor<1x2x64x32xf32>, tensor<1x2x64x32xf32>,
+          tensor<1x2x64x32xf32>, tensor<1x2x64x32xf32>, tensor<1x2x64x32xf32>, tensor<1x2x64xf32>)
+      block_mask(%bm : tensor<1x2x2x2xi8>)
+      outs(%q, %q, %q : tensor<1x2x64x32xf32>, tensor<1x2x64x32xf32>, tensor<1x2x64x32xf32>)
+      {block_sparse = #fa.block_sparse<block_q = 32, block_kv = 32>,
+       tiling = #fa.tiling<block_q = 16, block_kv = 48, stages = 1, warps = 4>}
+      -> tensor<1x2x64x32xf32>, tensor<1x2x64x32xf32>, tensor<1x2x64x32xf32>
+  return %r#0, %r#1, %r#2 : tensor<1x2x64x32xf32>, tensor<1x2x64x32xf32>, tensor<1x2x64x32xf32>
+}
+
+// -----
+
+func.func @negative_grad_mma_sync(%q: tensor<1x2x64x32xf32>, %lse: tensor<1x2x64xf32>,
+    %bm: tensor<1x2x2x2xi8>)
+    -> (tensor<1x2x64x32xf32>, tensor<1x2x64x32xf32>, tensor<1x2x64x32xf32>) {
+  // expected-error @+1 {{has a block mask: block masks are applied only by the simt backward, not mma-sync}}
+  %r:3 = fa.attention_grad
+      ins(%q, %q, %q, %q, %q, %lse : tensor<1x2x64x32xf32>, tensor<1x2x64x32xf32>,
+          tensor<1x2x64x32xf32>, tensor<1x2x64x32xf32>, tensor<1x2x64x32xf32>, tensor<1x2x64xf32>)
+      block_mask(%bm : tensor<1x2x2x2xi8>)
+      outs(%q, %q, %q : tensor<1x2x64x32xf32>, tensor<1x2x64x32xf32>, tensor<1x2x64x32xf32>)
+      {block_sparse = #fa.block_sparse<block_q = 32, block_kv = 32>,
+       schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>,
+       tiling = #fa.tiling<block_q = 32, block_kv = 32, stages = 1, warps = 2>}
+      -> tensor<1x2x64x32xf32>, tensor<1x2x64x32xf32>, tensor<1x2x64x32xf32>
+  return %r#0, %r#1, %r#2 : tensor<1x2x64x32xf32>, tensor<1x2x64x32xf32>, tensor<1x2x64x32xf32>
+}

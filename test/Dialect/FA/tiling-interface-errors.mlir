@@ -122,3 +122,26 @@ module attributes {transform.with_named_sequence} {
     transform.yield
   }
 }
+
+// -----
+
+// A block mask is applied by fa-tile-attention, not through TilingInterface
+// (docs/BlockSparse.md).
+func.func @block_mask(%q: tensor<1x2x32x16xf32>, %bm: tensor<1x1x2x2xi8>,
+    %o: tensor<1x2x32x16xf32>) -> tensor<1x2x32x16xf32> {
+  // expected-error @below {{'fa.attention' op cannot be tiled: an op with a block mask is not tiled through TilingInterface (fa-tile-attention applies it)}}
+  // expected-error @below {{faild to tile operation}}
+  // expected-error @below {{failed to generate tiling loops}}
+  %r = fa.attention ins(%q, %q, %q : tensor<1x2x32x16xf32>, tensor<1x2x32x16xf32>, tensor<1x2x32x16xf32>)
+       block_mask(%bm : tensor<1x1x2x2xi8>) outs(%o : tensor<1x2x32x16xf32>)
+       {block_sparse = #fa.block_sparse<block_q = 16, block_kv = 16>} -> tensor<1x2x32x16xf32>
+  return %r : tensor<1x2x32x16xf32>
+}
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %a = transform.structured.match ops{["fa.attention"]} in %root : (!transform.any_op) -> !transform.any_op
+    %t, %l = transform.structured.tile_using_for %a tile_sizes [0, 1]
+        : (!transform.any_op) -> (!transform.any_op, !transform.any_op)
+    transform.yield
+  }
+}

@@ -1,0 +1,15 @@
+// A block mask on an fa.attention_grad scheduled by hand for the mma.sync
+// backward kernel, which does not apply it (docs/BlockSparse.md): an error,
+// never dense gradients.
+// RUN: fa-opt %s --convert-fa-to-nvgpu -verify-diagnostics
+
+module attributes {fa.target = #fa.target<arch = "sm_80", sram_per_block = 166912, sram_per_sm = 167936, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 108, hbm_gbps = 2039, tensor_tflops = 312>} {
+  func.func @negative_block_mask(%q: memref<1x2x64x64xbf16>, %l: memref<1x2x64xf32>, %bm: memref<1x1x2x1xi8>) {
+    // expected-error @below {{cannot use the mma_sync backward kernel with #fa.tiling<block_q = 32, block_kv = 128, stages = 1, warps = 8>: block masks are applied only by the simt backward; use kernel=simt}}
+    fa.attention_grad ins(%q, %q, %q, %q, %q, %l : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64xf32>)
+        block_mask(%bm : memref<1x1x2x1xi8>)
+        outs(%q, %q, %q : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>)
+        {block_sparse = #fa.block_sparse<block_q = 32, block_kv = 128>, schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 1, warps = 8>}
+    return
+  }
+}
