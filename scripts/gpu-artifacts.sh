@@ -12,7 +12,7 @@
 #            | wgmma | wgmma-cpasync (the wgmma kernel with cp.async loads)
 #            | bench | bench-mma (the benchmark with the sm_80 kernel)
 #            | bench-window (sliding windows against dense SDPA and
-#            FlexAttention)
+#            FlexAttention) | bench-wide (D = 192 with Dv = 128, D = 256)
 #            | bench-cpasync (the wgmma kernel with cp.async loads)
 #            | wgmma-release, bench-release (slots freed by empty mbarriers)
 #            | wgmma-overlap, bench-overlap, sweep-overlap (softmax under
