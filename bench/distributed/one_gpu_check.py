@@ -235,12 +235,19 @@ def rank_main(rank, world, init_file, work, mode, names):
             json.dump(sorted(recorder.calls), f)
     dist.destroy_process_group()
     note("exit")
+    _inject("@exit", rank)
+    # The results are on disk: skip the interpreter's teardown (CUDA, gloo
+    # and autograd threads ending in some order), where a crash would hide
+    # them all.
+    log.flush()
+    progress.flush()
+    os._exit(0)
 
 
 def _inject(name, rank):
-    """FA_DIST_INJECT=CASE:RANK:FAULT[,...] (FAULT segv, hang or raise):
-    makes that rank fail that way in that case, for the tests of the
-    supervisor (python/tests/test_one_gpu_check.py)."""
+    """FA_DIST_INJECT=CASE:RANK:FAULT[,...] (FAULT segv, hang or raise;
+    CASE @exit: after the last case): makes that rank fail that way there,
+    for the tests of the supervisor (python/tests/test_one_gpu_check.py)."""
     for spec in filter(None, os.environ.get("FA_DIST_INJECT", "").split(",")):
         case_name, at, fault = spec.split(":")
         if case_name != name or int(at) != rank:
@@ -338,6 +345,10 @@ def run_world(world, names, work, mode, deadline):
                          + _tail(os.path.join(sub, f"rank{r}.log"))
                          for r in range(world))
         status = "TIMEOUT" if "progress" in why or "Timeout (" in logs else "CRASH"
+        if current is None and set(remaining) <= ended:
+            print(f"WARNING world {world}: {why} after its last case (the "
+                  f"results are kept)\n{logs}", flush=True)
+            break
         if current is None:
             # Before the first case (start-up, CUDA, the process group): the
             # same would happen again.

@@ -59,7 +59,8 @@ def test_crash_hang_and_error_are_reported_and_the_rest_runs(tmp_path):
     assert (logs / "w2.attempt1" / "rank1.log").read_text().count("Segmentation fault")
 
 
-def test_all_pass_exit_zero(tmp_path):
-    r, status, _ = check(tmp_path, "", "smoke")
+def test_a_crash_after_the_last_case_keeps_the_results(tmp_path):
+    r, status, _ = check(tmp_path, "@exit:1:segv", "smoke")
     assert r.returncode == 0, r.stdout + r.stderr
     assert status == {W1: "PASS", W2: "PASS"}
+    assert "WARNING world 2: rank 1 died with SIGSEGV after its last case" in r.stdout
