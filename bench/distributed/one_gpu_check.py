@@ -330,10 +330,9 @@ def run_world(world, names, work, mode, deadline):
         ctx = mp.start_processes(rank_main, args=(world, init, sub, mode, remaining),
                                  nprocs=world, join=False, start_method="spawn")
         why = _supervise(ctx, world, sub, deadline)
-        for n in remaining:  # results and errors go to `work`
-            for f in os.listdir(sub):
-                if f.startswith(n + ".rank"):
-                    os.replace(os.path.join(sub, f), os.path.join(work, f))
+        for f in os.listdir(sub):  # results, errors, recorded calls: to `work`
+            if not (f.startswith("rank") or f == "init"):
+                os.replace(os.path.join(sub, f), os.path.join(work, f))
         progress = _progress(sub, world)
         ended = set.intersection(*({case for event, case in rank if event == "done"}
                                    for rank in progress))
@@ -397,9 +396,12 @@ def stage(dest, target):
     if errors or failed:
         sys.exit(1)
     calls = {single_gpu_calls(c) for c in cases()}
-    for f in os.listdir(work):
-        if f.startswith("calls."):
-            calls.update(json.load(open(os.path.join(work, f))))
+    recorded = [f for f in os.listdir(work) if f.startswith("calls.")]
+    ranks = sum(world for world in {c["world"] for c in cases()})
+    if len(recorded) != ranks:
+        sys.exit(f"stage: {len(recorded)} ranks recorded their calls, not {ranks}")
+    for f in recorded:
+        calls.update(json.load(open(os.path.join(work, f))))
     kernels = os.path.join(dest, "kernels")
     shutil.rmtree(kernels, ignore_errors=True)
     os.makedirs(kernels)
