@@ -95,3 +95,31 @@ def test_a_failed_launch_raises_the_runtimes_error(rt):
     with pytest.raises(RuntimeError, match="faRtLaunch: faRtLaunch: expected "
                                            r"\d+ device pointers, got 2"):
         rt.launch_pointers(handle, [q.data_ptr(), k.data_ptr()], 0)
+
+
+def test_kernel_op_in_spawned_gloo_ranks(tmp_path):
+    """flashattn_mlir.distributed's KernelOp in spawned processes over gloo
+    (how bench/distributed/one_gpu_check.py runs ranks on one GPU), forward
+    and backward through autograd: every rank gets through our launch path
+    and launches kernels for each step."""
+    import os
+    import time
+    import torch.multiprocessing as mp
+    import _fake_driver_worker as worker
+    dist = pytest.importorskip("torch.distributed")
+    if not dist.is_gloo_available():
+        pytest.skip("gloo is not available")
+    world = 2
+    python_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    ctx = mp.spawn(worker.spawned, args=(world, str(tmp_path / "init"), str(tmp_path),
+                                         python_dir), nprocs=world, join=False)
+    deadline = time.monotonic() + 300
+    while not ctx.join(timeout=1):
+        assert time.monotonic() < deadline, "the ranks did not finish in 300 s"
+    for rank in range(world):
+        result = json.loads((tmp_path / f"rank{rank}.json").read_text())
+        assert "error" not in result, result["error"]
+        for name in ("ring", "ulysses"):
+            assert result[name]["launches"] > 0, (rank, name, result)
+            assert result[name]["shapes"] == [[1, 4, 64, 64], [1, 2, 64, 64],
+                                              [1, 2, 64, 64]]
