@@ -14,6 +14,8 @@ them are functions of the key) but the alignment of its data pointers,
 which can change from call to call.
 """
 
+import sys
+
 import torch
 
 from . import aot, runtime
@@ -50,6 +52,8 @@ def attention(q, k, v, attn_mask, causal, scale, kernel, target, return_lse,
     flags already checked): under torch.compile the custom op, else the
     autograd.Function when an input requires grad, else the plain
     forward."""
+    if _CP_MODULE in sys.modules:
+        _refuse_under_context_parallel()
     if attn_mask is not None and attn_mask.dtype == torch.uint8:
         attn_mask = attn_mask != 0  # the kernel reads one bit per byte
     if _any_autocast():
@@ -68,7 +72,9 @@ def attention(q, k, v, attn_mask, causal, scale, kernel, target, return_lse,
         aot.note(calls, q, k, v, attn_mask, *how[:6], window=how[8])
         out, lse = aot.reference(q, k, v, attn_mask, how[0], scale, how[8])
         return (out, lse.detach()) if return_lse else out
-    if torch.compiler.is_compiling():
+    if torch.compiler.is_compiling() or _any_dtensor(q, k, v, attn_mask):
+        # DTensors go through the op, whose sharding rules (_dtensor.py)
+        # run it on each rank's shards.
         out, lse = torch.ops.flashattn_mlir.attention(
             q, k, v, attn_mask, *how[:8], _op_window(how[8]))
     elif grad:
@@ -77,6 +83,41 @@ def attention(q, k, v, attn_mask, causal, scale, kernel, target, return_lse,
         out, lse = _forward(q, k, v, attn_mask, how,
                             _inputs_meta(q, k, v, attn_mask))
     return (out, lse) if return_lse else out
+
+
+# PyTorch's context parallelism (torch 2.9-2.15): inside context_parallel(),
+# scaled_dot_product_attention is replaced by a wrapper that it records in
+# _replaced_functions.
+_CP_MODULE = "torch.distributed.tensor.experimental._context_parallel._attention"
+
+
+def _refuse_under_context_parallel():
+    """RuntimeError inside context_parallel(): the tensors here are plain
+    local shards of the sequence, and attention over them alone would be
+    silently wrong."""
+    replaced = getattr(sys.modules[_CP_MODULE], "_replaced_functions", None)
+    sdpa = torch.nn.functional.scaled_dot_product_attention
+    if replaced and sdpa in replaced:
+        raise RuntimeError(
+            "flashattn_mlir.attention() called inside torch's context_parallel(): "
+            "q, k, v are this rank's shards of the sequence, and PyTorch "
+            "distributes only scaled_dot_product_attention; call "
+            "flashattn_mlir.distributed.ring_attention() (or "
+            "torch_ring_attention()) on them instead (docs/Distributed.md)")
+
+
+def _any_dtensor(*tensors):
+    """Whether one of `tensors` (None allowed) is a DTensor; registers the
+    ops' sharding rules then."""
+    for t in tensors:
+        if t is None or type(t) is torch.Tensor:
+            continue
+        if "torch.distributed.tensor" in sys.modules:
+            from . import _dtensor
+            if _dtensor.is_dtensor(t):
+                _dtensor.register()
+                return True
+    return False
 
 
 def _autocast(q, k, v, mask):
@@ -364,3 +405,10 @@ def _op_backward(ctx, dout, _dlse):
 
 
 _attention_op.register_autograd(_op_backward, setup_context=_setup_context)
+
+
+# DTensor's sharding rules for the ops, now when torch.distributed.tensor is
+# loaded (else on the first DTensor call, or by flashattn_mlir.distributed).
+if "torch.distributed.tensor" in sys.modules:
+    from . import _dtensor
+    _dtensor.register()
