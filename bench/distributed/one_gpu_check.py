@@ -3,8 +3,8 @@
 ranks as processes on one GPU (gloo; NCCL refuses two ranks on one
 device), each running ring attention (zigzag, contiguous), all-to-all over
 heads or PyTorch's ring with KernelOp, forward and backward, against
-single-GPU attention. NOT YET RUN ON A GPU (written in a session without
-one); the first run on the H200 is what verifies it.
+single-GPU attention. Its first H200 run crashed (a rank died with
+SIGSEGV; docs/Distributed.md); this version reports where.
 
   stage DEST  (build machine) runs every case on the CPU with a recording
               block op (gloo, spawned ranks) to learn which kernels the
@@ -22,10 +22,18 @@ one); the first run on the H200 is what verifies it.
               naive: the same math in the input precision (the lse: in
               f32, its precision; floor 1e-4), the lse's -inf rows exactly. The
               difference to single-GPU fa.attention() is printed too.
-              Exit status 0 iff all pass.
+              Exit status 0 iff all pass. Ranks are spawned per world size
+              (smallest first, a tiny smoke case first in each), each
+              writing a log (stdout, stderr, faulthandler's stacks) and its
+              progress; a rank that dies, hangs (FA_DIST_CASE_TIMEOUT s a
+              case, 60) or raises ends that case as CRASH, TIMEOUT or ERROR
+              with the ranks' last log lines, and the other cases run in
+              fresh processes, within FA_DIST_BUDGET s (150).
+              --logs DIR keeps every rank's log; --only A,B runs the cases
+              whose names contain A or B (`list` names them).
 
-  python3 bench/distributed/one_gpu_check.py stage .stage-dist    # here
-  bash .stage-dist/run.sh                                         # GPU
+  python3 bench/distributed/one_gpu_check.py stage .stage-dist --target h200  # here
+  bash .stage-dist/run.sh                                                     # GPU
 
 FA_DIST_DRY_RUN=1 ... run DIR runs the same on the CPU with ReferenceOp and
 sequences 16 times shorter (no kernels, DIR unused): a check of this
