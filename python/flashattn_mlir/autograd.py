@@ -5,11 +5,12 @@ registration, for torch.compile and torch.export; launch plans that make a
 call cheap once its shapes were seen; and, outside torch.compile, the same
 forward and backward through a torch.autograd.Function (the op's Python
 dispatch costs more host time than the launch itself: docs/Training.md,
-"Per-call overhead"). Imported only when attention() gets torch tensors.
+"Per-call overhead"). DTensors go through the op (its sharding rules:
+_dtensor.py). Imported only when attention() gets torch tensors.
 
 A launch plan is what a call's checks concluded, stored under what they
-depend on: the shapes, dtypes, strides and devices of the tensors and the
-call's options. A later call with the same key skips the checks (all of
+depend on: the shapes, dtypes, contiguity and devices of the tensors and
+the call's options. A later call with the same key skips the checks (all of
 them are functions of the key) but the alignment of its data pointers,
 which can change from call to call.
 """
@@ -265,9 +266,9 @@ def _gradients(dout, q, k, v, mask, out, lse, causal, scale, bias_grad,
                            "(no input required grad then); run it again with "
                            "grad mode on")
     dout = dout.contiguous()
+    window = _plan_window(window)
     key = ("bwd", metas or _inputs_meta(q, k, v, mask), _meta(out), _meta(dout),
-           _meta(lse), causal, scale, bias_grad, deterministic, target,
-           _plan_window(window))
+           _meta(lse), causal, scale, bias_grad, deterministic, target, window)
     plan = plans.get(key)
     if plan is None:
         plan = plans[key] = _backward_plan(dout, q, k, v, mask, out, lse, causal,
