@@ -5,14 +5,17 @@ registration, for torch.compile and torch.export; launch plans that make a
 call cheap once its shapes were seen; and, outside torch.compile, the same
 forward and backward through a torch.autograd.Function (the op's Python
 dispatch costs more host time than the launch itself: docs/Training.md,
-"Per-call overhead"). Imported only when attention() gets torch tensors.
+"Per-call overhead"). DTensors go through the op (its sharding rules:
+_dtensor.py). Imported only when attention() gets torch tensors.
 
 A launch plan is what a call's checks concluded, stored under what they
-depend on: the shapes, dtypes, strides and devices of the tensors and the
-call's options. A later call with the same key skips the checks (all of
+depend on: the shapes, dtypes, contiguity and devices of the tensors and
+the call's options. A later call with the same key skips the checks (all of
 them are functions of the key) but the alignment of its data pointers,
 which can change from call to call.
 """
+
+import sys
 
 import torch
 
@@ -22,12 +25,26 @@ from .kernel import by_token, plans
 def wants_grad(tensors):
     """Whether attention() on `tensors` (q, k, v and the mask, or None) must
     record a graph: torch's grad mode is on and one requires grad."""
-    return torch.is_grad_enabled() and any(
-        t is not None and t.requires_grad for t in tensors)
+    if not torch.is_grad_enabled():
+        return False
+    for t in tensors:
+        if t is not None and t.requires_grad:
+            return True
+    return False
+
+
+_CAUSAL_NAMES = {False: "none", True: "top_left"}
+_CAUSAL_ARGS = {"none": False, "top_left": True}
 
 
 def _causal_name(causal):
-    return {False: "none", True: "top_left"}.get(causal, causal)
+    return _CAUSAL_NAMES.get(causal, causal)
+
+
+# Whether any autocast is on (one call for every device type; older torch
+# has only the per-device query).
+_any_autocast = getattr(torch._C, "_is_any_autocast_enabled", None) or (
+    lambda: True)
 
 
 def attention(q, k, v, attn_mask, causal, scale, kernel, target, return_lse,
@@ -36,9 +53,12 @@ def attention(q, k, v, attn_mask, causal, scale, kernel, target, return_lse,
     flags already checked): under torch.compile the custom op, else the
     autograd.Function when an input requires grad, else the plain
     forward."""
+    if _CP_MODULE in sys.modules:
+        _refuse_under_context_parallel()
     if attn_mask is not None and attn_mask.dtype == torch.uint8:
         attn_mask = attn_mask != 0  # the kernel reads one bit per byte
-    q, k, v, attn_mask = _autocast(q, k, v, attn_mask)
+    if _any_autocast():
+        q, k, v, attn_mask = _autocast(q, k, v, attn_mask)
     grad = wants_grad((q, k, v, attn_mask))
     bias_grad = (grad and attn_mask is not None
                  and attn_mask.dtype != torch.bool and attn_mask.requires_grad)
@@ -53,14 +73,52 @@ def attention(q, k, v, attn_mask, causal, scale, kernel, target, return_lse,
         aot.note(calls, q, k, v, attn_mask, *how[:6], window=how[8])
         out, lse = aot.reference(q, k, v, attn_mask, how[0], scale, how[8])
         return (out, lse.detach()) if return_lse else out
-    if torch.compiler.is_compiling():
+    if torch.compiler.is_compiling() or _any_dtensor(q, k, v, attn_mask):
+        # DTensors go through the op, whose sharding rules (_dtensor.py)
+        # run it on each rank's shards.
         out, lse = torch.ops.flashattn_mlir.attention(
             q, k, v, attn_mask, *how[:8], _op_window(how[8]))
     elif grad:
         out, lse = _Attention.apply(q, k, v, attn_mask, how)
     else:
-        out, lse = forward(q, k, v, attn_mask, *how)
+        out, lse = _forward(q, k, v, attn_mask, how,
+                            _inputs_meta(q, k, v, attn_mask))
     return (out, lse) if return_lse else out
+
+
+# PyTorch's context parallelism (torch 2.9-2.15): inside context_parallel(),
+# scaled_dot_product_attention is replaced by a wrapper that it records in
+# _replaced_functions.
+_CP_MODULE = "torch.distributed.tensor.experimental._context_parallel._attention"
+
+
+def _refuse_under_context_parallel():
+    """RuntimeError inside context_parallel(): the tensors here are plain
+    local shards of the sequence, and attention over them alone would be
+    silently wrong."""
+    replaced = getattr(sys.modules[_CP_MODULE], "_replaced_functions", None)
+    sdpa = torch.nn.functional.scaled_dot_product_attention
+    if replaced and sdpa in replaced:
+        raise RuntimeError(
+            "flashattn_mlir.attention() called inside torch's context_parallel(): "
+            "q, k, v are this rank's shards of the sequence, and PyTorch "
+            "distributes only scaled_dot_product_attention; call "
+            "flashattn_mlir.distributed.ring_attention() (or "
+            "torch_ring_attention()) on them instead (docs/Distributed.md)")
+
+
+def _any_dtensor(*tensors):
+    """Whether one of `tensors` (None allowed) is a DTensor; registers the
+    ops' sharding rules then."""
+    for t in tensors:
+        if t is None or type(t) is torch.Tensor:
+            continue
+        if "torch.distributed.tensor" in sys.modules:
+            from . import _dtensor
+            if _dtensor.is_dtensor(t):
+                _dtensor.register()
+                return True
+    return False
 
 
 def _autocast(q, k, v, mask):
@@ -76,18 +134,23 @@ def _autocast(q, k, v, mask):
 
 
 def _meta(t):
-    return None if t is None else (t.shape, t.dtype, t.stride(), t.device)
+    """What a plan's checks read of a tensor: its shape, dtype, whether it
+    is contiguous (the checks refuse any other strides) and its device."""
+    return None if t is None else (t.shape, t.dtype, t.is_contiguous(), t.device)
 
 
 class _Plan:
     """One call's checked launch: `kernel` (and its module `handle` on the
-    device), the outputs' shapes, the alignment each argument needs."""
+    device), the outputs' shapes and dtypes, the alignment each argument
+    needs, the runtime's launch function."""
 
     def __init__(self, kernel, tensors, outputs, cuda):
         ordinal = tensors[0][1].device.index or 0
-        self.kernel, self.outputs, self.cuda = kernel, outputs, cuda
+        self.kernel, self.cuda = kernel, cuda
+        self.outputs = [(s, d) for _, s, d in outputs]
         self.ordinal = ordinal
         self.rt, self.handle = runtime.loaded(kernel, ordinal)
+        self.launch = self.rt.launch_tensors
         self.align = [(i, a) for i, a, _ in runtime.alignment_needs(kernel)]
         self.names = [n for n, _ in tensors] + [n for n, _, _ in outputs]
         want = self.rt.argument_bytes(self.handle)
@@ -100,10 +163,11 @@ class _Plan:
                              f"({', '.join(self.names)}); this call has {have}")
 
     def run(self, tensors, device):
-        """Allocates the outputs on `device`, launches on torch's current
-        stream; returns the outputs."""
-        outs = [torch.empty(s, dtype=d, device=device) for _, s, d in self.outputs]
-        tensors = tensors + outs
+        """Allocates the outputs on `device` (appended to `tensors`, a list
+        of the call's own), launches on torch's current stream; returns the
+        outputs."""
+        outs = [torch.empty(s, dtype=d, device=device) for s, d in self.outputs]
+        tensors += outs
         pointers = [t.data_ptr() for t in tensors]
         for i, a in self.align:
             if pointers[i] % a:
@@ -111,7 +175,7 @@ class _Plan:
                 runtime._check_alignment(self.kernel, buffers, self.names)
         stream = (torch._C._cuda_getCurrentRawStream(self.ordinal)
                   if self.cuda else 0)
-        self.rt.launch_tensors(self.handle, tensors, pointers, stream)
+        self.launch(self.handle, tensors, pointers, stream)
         return outs
 
 
@@ -130,7 +194,7 @@ def _kernel(token):
 
 
 def _causal_arg(causal):
-    return {"none": False, "top_left": True}.get(causal, causal)
+    return _CAUSAL_ARGS.get(causal, causal)
 
 
 def _op_window(window):
@@ -147,17 +211,24 @@ def forward(q, k, v, mask, causal, scale, lse, grad, bias_grad, deterministic,
     """The forward: (out, lse), lse f32 [B, Hq, Nq] when `lse`, else None
     (the op returns an empty tensor instead). With `grad` the backward's kernel
     is found first (its errors come before anything runs)."""
-    window = _plan_window(window)
-    key = ("fwd", _meta(q), _meta(k), _meta(v), _meta(mask), causal, scale, lse,
-           grad, bias_grad, deterministic, token, target, window)
+    how = (causal, scale, lse, grad, bias_grad, deterministic, token, target,
+           _plan_window(window))
+    return _forward(q, k, v, mask, how, _inputs_meta(q, k, v, mask))
+
+
+def _inputs_meta(q, k, v, mask):
+    return _meta(q), _meta(k), _meta(v), _meta(mask)
+
+
+def _forward(q, k, v, mask, how, metas):
+    """forward() with its options as attention()'s `how` tuple and the
+    inputs' _inputs_meta()."""
+    key = ("fwd", metas, how)
     plan = plans.get(key)
     if plan is None:
-        plan = plans[key] = _forward_plan(q, k, v, mask, causal, scale, lse, grad,
-                                          bias_grad, deterministic, token, target,
-                                          window)
-    tensors = [q, k, v] if mask is None else [q, k, v, mask]
-    outs = plan.run(tensors, q.device)
-    return outs[0], outs[1] if lse else None
+        plan = plans[key] = _forward_plan(q, k, v, mask, *how)
+    outs = plan.run([q, k, v] if mask is None else [q, k, v, mask], q.device)
+    return outs[0], outs[1] if how[2] else None
 
 
 def _forward_plan(q, k, v, mask, causal, scale, lse, grad, bias_grad,
@@ -181,23 +252,32 @@ def backward(dout, q, k, v, mask, out, lse, causal, scale, bias_grad,
              deterministic, target, window=None):
     """The backward (the backward op's implementation): (dq, dk, dv, dbias),
     dbias in the mask's shape when `bias_grad`, else an empty tensor."""
+    dq, dk, dv, dbias = _gradients(dout, q, k, v, mask, out, lse, causal, scale,
+                                   bias_grad, deterministic, target, window)
+    return dq, dk, dv, q.new_empty((0,)) if dbias is None else dbias
+
+
+def _gradients(dout, q, k, v, mask, out, lse, causal, scale, bias_grad,
+               deterministic, target, window, metas=None):
+    """backward()'s (dq, dk, dv, dbias), dbias None without `bias_grad`;
+    `metas`: _inputs_meta(q, k, v, mask) when the caller has it."""
     if lse.numel() == 0:
         raise RuntimeError("attention's forward ran without the logsumexp "
                            "(no input required grad then); run it again with "
                            "grad mode on")
     dout = dout.contiguous()
     window = _plan_window(window)
-    key = ("bwd", _meta(q), _meta(k), _meta(v), _meta(mask), _meta(out),
-           _meta(dout), causal, scale, bias_grad, deterministic, target, window)
+    key = ("bwd", metas or _inputs_meta(q, k, v, mask), _meta(out), _meta(dout),
+           _meta(lse), causal, scale, bias_grad, deterministic, target, window)
     plan = plans.get(key)
     if plan is None:
         plan = plans[key] = _backward_plan(dout, q, k, v, mask, out, lse, causal,
                                            scale, bias_grad, deterministic, target,
                                            window)
-    tensors = [q, k, v, out, dout, lse] + ([mask] if mask is not None else [])
+    tensors = [q, k, v, out, dout, lse] if mask is None else [q, k, v, out, dout,
+                                                                lse, mask]
     grads = plan.run(tensors, q.device)
-    dbias = grads[3] if bias_grad else q.new_empty((0,))
-    return grads[0], grads[1], grads[2], dbias
+    return grads[0], grads[1], grads[2], grads[3] if bias_grad else None
 
 
 def _backward_plan(dout, q, k, v, mask, out, lse, causal, scale, bias_grad,
@@ -225,10 +305,14 @@ class _Attention(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, q, k, v, mask, how):
-        out, lse = forward(q, k, v, mask, *how)
+        # The inputs' metadata serve the backward's plan key too: saved
+        # tensors cannot change before the backward (autograd checks their
+        # versions).
+        metas = _inputs_meta(q, k, v, mask)
+        out, lse = _forward(q, k, v, mask, how, metas)
         ctx.mark_non_differentiable(lse)
         ctx.save_for_backward(q, k, v, mask, out, lse)
-        ctx.how = how
+        ctx.how, ctx.metas = how, metas
         return out, lse
 
     @staticmethod
@@ -236,8 +320,9 @@ class _Attention(torch.autograd.Function):
     def backward(ctx, dout, _dlse):
         q, k, v, mask, out, lse = ctx.saved_tensors
         causal, scale, _, _, bias_grad, deterministic, _, target, window = ctx.how
-        dq, dk, dv, dbias = backward(dout, q, k, v, mask, out, lse, causal, scale,
-                                     bias_grad, deterministic, target, window)
+        dq, dk, dv, dbias = _gradients(dout, q, k, v, mask, out, lse, causal,
+                                       scale, bias_grad, deterministic, target,
+                                       window, ctx.metas)
         need = ctx.needs_input_grad
         return (dq if need[0] else None, dk if need[1] else None,
                 dv if need[2] else None, dbias if need[3] and bias_grad else None,
@@ -321,3 +406,10 @@ def _op_backward(ctx, dout, _dlse):
 
 
 _attention_op.register_autograd(_op_backward, setup_context=_setup_context)
+
+
+# DTensor's sharding rules for the ops, now when torch.distributed.tensor is
+# loaded (else on the first DTensor call, or by flashattn_mlir.distributed).
+if "torch.distributed.tensor" in sys.modules:
+    from . import _dtensor
+    _dtensor.register()
