@@ -14,7 +14,8 @@
 #            | bench-window (sliding windows against dense SDPA and
 #            FlexAttention) | bench-block-mask (runtime block masks:
 #            documents and random masks, against dense SDPA and
-#            FlexAttention with the same BlockMask)
+#            FlexAttention with the same BlockMask) | bench-wide (D = 192
+#            with Dv = 128, D = 256)
 #            | bench-cpasync (the wgmma kernel with cp.async loads)
 #            | wgmma-release, bench-release (slots freed by empty mbarriers)
 #            | wgmma-overlap, bench-overlap, sweep-overlap (softmax under

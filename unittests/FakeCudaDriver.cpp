@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <set>
 
 // The handles cuda.h leaves opaque.
@@ -34,6 +35,7 @@ namespace fa {
 namespace fake {
 namespace {
 Driver theDriver;
+std::recursive_mutex callMutex;
 std::set<CUmod_st *> modules;
 CUctx_st contexts[8];
 
@@ -88,11 +90,12 @@ CUresult Driver::enter(const char *call) {
 
 using fa::fake::theDriver;
 
+// Every entry point holds the fake's lock while it records (the runtime may
+// be called from several threads).
 #define FAKE_ENTER(call)                                                       \
-  do {                                                                         \
-    if (CUresult injected = theDriver.enter(call))                             \
-      return injected;                                                         \
-  } while (0)
+  std::lock_guard<std::recursive_mutex> fakeLock(fa::fake::callMutex);         \
+  if (CUresult injected = theDriver.enter(call))                               \
+  return injected
 
 extern "C" {
 
@@ -269,6 +272,7 @@ CUresult CUDAAPI cuModuleLoadDataEx(CUmodule *module, const void *image,
                                     unsigned int numOptions,
                                     CUjit_option *options,
                                     void **optionValues) {
+  std::lock_guard<std::recursive_mutex> fakeLock(fa::fake::callMutex);
   if (CUresult injected = theDriver.enter("cuModuleLoadDataEx")) {
     // The driver writes the JIT's complaint into the caller's log buffer.
     char *log = nullptr;

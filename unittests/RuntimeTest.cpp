@@ -23,6 +23,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <unistd.h>
 
 using fa::fake::driver;
@@ -664,18 +665,29 @@ TEST_F(RuntimeTest, TensorMapsAreEncodedOverTheBuffers) {
   for (int i = 0; i < 2; ++i)
     EXPECT_EQ(encodedAddress(launch.params[i]), ptrs[i]);
 
-  // The same buffers on the same stream: no second copy.
+  // The same buffers on the same stream: neither a second encoding nor a
+  // second copy.
   ASSERT_EQ(faRtLaunch(m.get(), ptrs, 2, stream), 0) << faRtGetLastError();
+  EXPECT_EQ(driver().encodes.size(), 2u);
   EXPECT_EQ(driver().asyncCopies.size(), 1u);
   EXPECT_EQ(driver().launches[1].params, launch.params);
-  // Another stream, or another buffer: copied again.
+  // Another stream, or another buffer: encoded and copied again.
   ASSERT_EQ(faRtLaunch(m.get(), ptrs, 2, nullptr), 0) << faRtGetLastError();
+  EXPECT_EQ(driver().encodes.size(), 4u);
   EXPECT_EQ(driver().asyncCopies.size(), 2u);
   EXPECT_EQ(driver().asyncCopies[1].stream, nullptr);
   ptrs[0] += 16;
   ASSERT_EQ(faRtLaunch(m.get(), ptrs, 2, stream), 0) << faRtGetLastError();
+  EXPECT_EQ(driver().encodes.size(), 6u);
   EXPECT_EQ(driver().asyncCopies.size(), 3u);
   EXPECT_NE(driver().launches[3].params[0], launch.params[0]);
+  for (int i = 0; i < 2; ++i)
+    EXPECT_EQ(encodedAddress(driver().launches[3].params[i]), ptrs[i]);
+  // Back to the first buffers: their copy is found by address.
+  ptrs[0] -= 16;
+  ASSERT_EQ(faRtLaunch(m.get(), ptrs, 2, stream), 0) << faRtGetLastError();
+  EXPECT_EQ(driver().encodes.size(), 6u);
+  EXPECT_EQ(driver().launches[4].params, launch.params);
 
   // Unloading waits for the kernels that may read the maps, then frees them.
   driver().calls.clear();
@@ -755,6 +767,36 @@ TEST_F(RuntimeTest, TensorMapMemoryIsReusedAfterASynchronize) {
   ptrs[0] = 0x200000 + 16;
   ASSERT_EQ(faRtLaunch(m.get(), ptrs, 2, nullptr), 0) << faRtGetLastError();
   EXPECT_EQ(driver().asyncCopies.size(), static_cast<size_t>(distinct) + 2);
+}
+
+TEST_F(RuntimeTest, ThreadsLaunchOneModuleConcurrently) {
+  // Ranks as threads on one GPU share a module: each launch must get the
+  // tensor maps of its own buffers while the others fill the pool.
+  Module m = load(kTmaManifest);
+  ASSERT_NE(m, nullptr) << faRtGetLastError();
+  const int threads = 4, launches = 300;
+  std::vector<std::thread> workers;
+  std::vector<int> failures(threads, 0);
+  for (int t = 0; t < threads; ++t)
+    workers.emplace_back([&, t] {
+      for (int i = 0; i < launches; ++i) {
+        // arg0 is arg1 - 2 MiB in every launch; a few addresses repeat.
+        uint64_t out = 0x400000 + 0x100 * static_cast<uint64_t>(t * 64 + i % 50);
+        uint64_t ptrs[] = {out - 0x200000, out};
+        failures[t] += faRtLaunch(m.get(), ptrs, 2, nullptr) != 0;
+      }
+    });
+  for (std::thread &w : workers)
+    w.join();
+  EXPECT_EQ(failures, std::vector<int>(threads, 0));
+  ASSERT_EQ(driver().launches.size(), static_cast<size_t>(threads * launches));
+  for (const fa::fake::Launch &l : driver().launches) {
+    ASSERT_EQ(l.params.size(), 3u);
+    EXPECT_EQ(encodedAddress(l.params[1]), l.params[2]);
+    EXPECT_EQ(encodedAddress(l.params[0]), l.params[2] - 0x200000);
+  }
+  // Each distinct pair of buffers was encoded once (50 per thread).
+  EXPECT_EQ(driver().encodes.size(), static_cast<size_t>(2 * threads * 50));
 }
 
 /// A row-major buffer of the backward test below: its name and shape.

@@ -56,15 +56,17 @@ def block_pairs(c, bm):
 
 
 def flops(c):
-    """4 B H D per computed pair: all pairs, half when causal, or (window)
-    the window's pairs, or (block mask) the mask's; dense baselines of a
-    window or block-mask case are timed against the case's useful work, so
-    every ratio is a time ratio."""
+    """2 B H (D + Dv) per computed pair (Q K^T and P V): all pairs, half
+    when causal, or (window) the window's pairs, or (block mask) the mask's
+    (block_pairs, summed over batch and heads); dense baselines of a window
+    or block-mask case are timed against the case's useful work, so every
+    ratio is a time ratio."""
     if c.get("block_mask"):
-        return 4.0 * c["d"] * c["pairs"]
+        return 2.0 * (c["d"] + c.get("dv", c["d"])) * c["pairs"]
+    per_pair = 2.0 * c["b"] * c["hq"] * (c["d"] + c.get("dv", c["d"]))
     if c.get("window"):
-        return 4.0 * c["b"] * c["hq"] * c["d"] * visible_pairs(c)
-    f = 4.0 * c["b"] * c["hq"] * c["nq"] * c["nk"] * c["d"]
+        return per_pair * visible_pairs(c)
+    f = per_pair * c["nq"] * c["nk"]
     return f / 2 if c["causal"] else f
 
 

@@ -1,28 +1,40 @@
 #!/usr/bin/env python3
 """Per-call host overhead of flashattn_mlir.attention() against torch SDPA
-on a tiny shape (issue 23, item 2): B=1 H=8 N=128 D=64 bf16 causal, 2000
-calls, forward and forward+backward. NOT YET RUN ON A GPU (written in a
-session without one).
+on a tiny shape (issue 23, item 2): B=1 H=8 N=128 D=64 bf16 causal, per
+stage: the forward, the backward alone (autograd.grad over a kept graph)
+and forward+backward.
 
-  stage DEST   (build machine) compiles the shape's kernels (forward; forward
-               with the logsumexp and backward) into DEST/kernels, stages
-               the package and runtime (bench/stage.py), writes
-               DEST/run_overhead.sh.
-  run          (GPU machine) times 2000 calls of each after a warm-up:
-               `enqueue` is the host time to issue them, `total` the time
-               until the GPU is done (torch.cuda.synchronize); prints
-               us/call and ours/SDPA for each. The bar: ours <= 1.2x SDPA.
-  host         (build machine, CPU torch + the compiler) the host part
-               alone: attention() on CPU tensors with a runtime that
-               launches nothing (the launch plans, the output allocation,
-               the autograd bookkeeping); no GPU numbers.
+  stage DEST   (build machine) compiles the shape's kernels into
+               DEST/kernels (the forward; the forward with the logsumexp
+               and its backward as attention() picks it) and DEST/kernels-mma
+               (the same with the mma.sync backward, docs/Backward.md),
+               stages the package and runtime (bench/stage.py), writes
+               DEST/run_overhead.sh, which runs `run` on each folder.
+  run          (GPU machine) per stage, ours and SDPA: `total`, the
+               steady-state time per call of 2000 calls until the GPU is
+               done; `host`, the time to issue one call, in bursts of 16
+               that cannot fill the launch queue (a host-bound call has
+               total = host; a GPU-bound one total > host); `gpu`, the
+               kernels' time per call (torch.profiler). The bar: ours
+               total <= 1.2x SDPA's.
+  fake         (build machine: CPU torch, the compiler and
+               build/lib/libfa_runtime_fake.so) the real launch path with
+               the runtime's fake CUDA driver (python/tests/fake_driver.py):
+               the launch plans, the ctypes call, faRtLaunch with its
+               tensor maps, on CPU tensors; nothing runs. Process CPU time,
+               the best of 7 repeats; with the floor, an autograd.Function
+               that only allocates what ours allocates.
+  host         (build machine) the same with a runtime whose launch does
+               nothing (no ctypes, no C): the Python part alone.
 
   python3 bench/benchmark/overhead.py stage .stage-overhead    # here
   bash .stage-overhead/run_overhead.sh                         # GPU
+  python3 bench/benchmark/overhead.py fake                     # here
 """
 
 import json
 import os
+import statistics
 import sys
 import time
 
@@ -33,6 +45,11 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 SHAPE = (1, 8, 128, 64)
 CALLS = 2000
+# Calls issued between two synchronizations when timing the host alone:
+# the backward launches 3 kernels and torch a few more; 16 calls stay far
+# below the driver's launch queue (about 1000 entries), so no call waits
+# for the GPU.
+BURST = 16
 
 
 def calls_json():
@@ -57,12 +74,48 @@ def timed(step, sync, n=CALLS, warmup=50):
     return (enqueued - start) / n * 1e6, (done - start) / n * 1e6
 
 
+def host_time(step, sync, bursts=100):
+    """Microseconds to issue one call (the median over `bursts` bursts of
+    BURST calls, each started on an idle GPU)."""
+    per_call = []
+    for _ in range(bursts):
+        sync()
+        start = time.perf_counter()
+        for _ in range(BURST):
+            step()
+        per_call.append((time.perf_counter() - start) / BURST * 1e6)
+    sync()
+    return statistics.median(per_call)
+
+
+def gpu_time(torch, step, sync, n=50):
+    """The GPU kernels' microseconds per call (torch.profiler), or None
+    where the profiler does not report device times."""
+    from torch.profiler import ProfilerActivity, profile
+    try:
+        with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
+            for _ in range(n):
+                step()
+            sync()
+        # The kernels' own events (ours are launched through the driver API,
+        # which the profiler sees as well); CPU ops are left out.
+        total = sum(e.self_device_time_total for e in prof.key_averages()
+                    if str(e.device_type).endswith("CUDA"))
+    except Exception as e:  # noqa: BLE001 - the column is informative only
+        print(f"(no GPU times: {type(e).__name__}: {e})")
+        return None
+    return total / n if total > 0 else None
+
+
 def steps(torch, fa, device):
-    """{name: (ours, sdpa)}: the forward, and the forward+backward."""
+    """{stage: (ours, sdpa)}: the forward, the backward alone and the
+    forward+backward."""
     F = torch.nn.functional
     q, k, v = (torch.randn(SHAPE, device=device, dtype=torch.bfloat16) for _ in range(3))
     qg, kg, vg = (t.clone().requires_grad_() for t in (q, k, v))
     g = torch.randn(SHAPE, device=device, dtype=torch.bfloat16)
+    ours = lambda: fa.attention(qg, kg, vg, causal=True)  # noqa: E731
+    sdpa = lambda: F.scaled_dot_product_attention(qg, kg, vg, is_causal=True)  # noqa: E731
 
     def fwd_ours():
         with torch.no_grad():
@@ -73,23 +126,28 @@ def steps(torch, fa, device):
             F.scaled_dot_product_attention(q, k, v, is_causal=True)
 
     # autograd.grad: no accumulation into .grad (the same for both).
-    def bwd_ours():
-        torch.autograd.grad(fa.attention(qg, kg, vg, causal=True), (qg, kg, vg), g)
+    def fwd_bwd(attend):
+        return lambda: torch.autograd.grad(attend(), (qg, kg, vg), g)
 
-    def bwd_sdpa():
-        torch.autograd.grad(F.scaled_dot_product_attention(qg, kg, vg, is_causal=True),
-                            (qg, kg, vg), g)
+    def bwd(attend):
+        out = attend()  # one graph, its backward run again and again
+        return lambda: torch.autograd.grad(out, (qg, kg, vg), g, retain_graph=True)
 
-    return {"forward": (fwd_ours, fwd_sdpa), "forward+backward": (bwd_ours, bwd_sdpa)}
+    return {"forward": (fwd_ours, fwd_sdpa), "backward": (bwd(ours), bwd(sdpa)),
+            "forward+backward": (fwd_bwd(ours), fwd_bwd(sdpa))}
 
 
 def report(results):
     for name, r in results.items():
-        line = f"{name:18s} " + "  ".join(
-            f"{who} enqueue {r[who][0]:7.1f} us total {r[who][1]:7.1f} us"
-            for who in r if who != "ratio")
+        parts = []
+        for who in ("ours", "sdpa", "floor"):
+            if who in r:
+                parts.append(f"{who} " + " ".join(
+                    f"{m} {v:6.1f}" if v is not None else f"{m}    n/a"
+                    for m, v in r[who].items()) + " us")
+        line = f"{name:17s} " + "  ".join(parts)
         if "ratio" in r:
-            line += f"  ours/sdpa {r['ratio']:.2f}x"
+            line += f"  ours/sdpa total {r['ratio']:.2f}x"
         print(line)
 
 
@@ -98,12 +156,91 @@ def run(args):
     import flashattn_mlir as fa
     sync = torch.cuda.synchronize
     results = {}
-    for name, (ours, sdpa) in steps(torch, fa, "cuda").items():
-        r = {"ours": timed(ours, sync), "sdpa": timed(sdpa, sync)}
-        r["ratio"] = r["ours"][1] / r["sdpa"][1]
+    for name, pair in steps(torch, fa, "cuda").items():
+        r = {}
+        for who, step in zip(("ours", "sdpa"), pair):
+            enqueue, total = timed(step, sync)
+            r[who] = {"total": total, "enqueue": enqueue,
+                      "host": host_time(step, sync),
+                      "gpu": gpu_time(torch, step, sync)}
+        r["ratio"] = r["ours"]["total"] / r["sdpa"]["total"]
         results[name] = r
-    print(f"{torch.cuda.get_device_name()}: B,H,N,D={SHAPE} bf16 causal, "
-          f"{CALLS} calls")
+    print(f"{torch.cuda.get_device_name()}, torch {torch.__version__}: "
+          f"B,H,N,D={SHAPE} bf16 causal, {CALLS} calls; kernels from "
+          f"{os.environ.get('FLASHATTN_MLIR_KERNELS', '(compiled here)')}")
+    report(results)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=1)
+    return 0
+
+
+def _cpu_time(step, between=None, n=1000, repeats=7, warmup=200):
+    """Process CPU microseconds per call, the best of `repeats` (the build
+    machine is shared: CPU time, not wall time); `between()`, when given,
+    runs untimed before each repeat."""
+    for _ in range(warmup):
+        step()
+    best = float("inf")
+    for _ in range(repeats):
+        if between:
+            between()
+        start = time.process_time()
+        for _ in range(n):
+            step()
+        best = min(best, (time.process_time() - start) / n * 1e6)
+    return best
+
+
+def floor_steps(torch):
+    """{stage: step} of an autograd.Function that allocates what ours
+    allocates (out, lse; dq, dk, dv) and launches nothing: what torch's
+    own machinery costs."""
+    class Floor(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, q, k, v):
+            out = torch.empty(SHAPE, dtype=q.dtype)
+            lse = torch.empty(SHAPE[:3], dtype=torch.float32)
+            ctx.mark_non_differentiable(lse)
+            ctx.save_for_backward(q, k, v, out, lse)
+            return out, lse
+
+        @staticmethod
+        @torch.autograd.function.once_differentiable
+        def backward(ctx, dout, _dlse):
+            q, k, v, _, _ = ctx.saved_tensors
+            return torch.empty_like(q), torch.empty_like(k), torch.empty_like(v)
+
+    qg, kg, vg = (torch.randn(SHAPE, dtype=torch.bfloat16).requires_grad_()
+                  for _ in range(3))
+    g = torch.randn(SHAPE, dtype=torch.bfloat16)
+
+    def fwd():
+        with torch.no_grad():
+            torch.empty(SHAPE, dtype=torch.bfloat16)
+
+    out = Floor.apply(qg, kg, vg)[0]
+    return {"forward": fwd,
+            "backward": lambda: torch.autograd.grad(out, (qg, kg, vg), g,
+                                                    retain_graph=True),
+            "forward+backward": lambda: torch.autograd.grad(
+                Floor.apply(qg, kg, vg)[0], (qg, kg, vg), g)}
+
+
+def cpu_side(args, install):
+    """`fake` and `host`: attention() on CPU tensors after `install()`
+    (which returns a function to run between repeats, or None)."""
+    import torch
+    import flashattn_mlir as fa
+    between = install()
+    floors = floor_steps(torch)
+    results = {}
+    for name, (ours, _) in steps(torch, fa, "cpu").items():
+        results[name] = {"ours": {"cpu": _cpu_time(ours, between)},
+                         "floor": {"cpu": _cpu_time(floors[name])}}
+    print(f"{args.command}: CPU tensors, B,H,N,D={SHAPE} bf16 causal, process "
+          "CPU time per call (best of 7 x 1000 calls); floor: an "
+          "autograd.Function that only allocates")
     report(results)
     if args.json:
         with open(args.json, "w") as f:
@@ -128,32 +265,58 @@ class _NullRuntime:
         pass
 
 
-def host(args):
-    """attention()'s host path on CPU tensors; the checks see CUDA tensors
-    through a view (as python/tests/fake_runtime.py does)."""
-    import torch
-    import flashattn_mlir as fa
-    from flashattn_mlir import runtime
+def _tests_path():
     sys.path.insert(0, os.path.join(ROOT, "python", "tests"))
-    from fake_runtime import _OnCuda
-    real = runtime._Buf._from_torch
-    runtime._Buf._from_torch = lambda self, name, x: real(self, name, _OnCuda(x))
-    runtime._runtime = _NullRuntime()
-    results = {}
-    for name, (ours, _) in steps(torch, fa, "cpu").items():
-        results[name] = {"ours": timed(ours, lambda: None)}
-    print(f"host only (CPU tensors, nothing launched): B,H,N,D={SHAPE} bf16 "
-          f"causal, {CALLS} calls")
-    report(results)
-    return 0
+    import fake_driver
+    return fake_driver
+
+
+def fake(args):
+    fake_driver = _tests_path()
+    if fake_driver.library_path() is None:
+        print("libfa_runtime_fake.so not found: build it (ninja -C build "
+              "fa_runtime_fake) or set FA_RUNTIME_FAKE_LIB")
+        return 1
+
+    def install():
+        rt, _ = fake_driver.install()
+        return rt.forget
+    return cpu_side(args, install)
+
+
+def host(args):
+    fake_driver = _tests_path()
+    from flashattn_mlir import runtime
+
+    def install():
+        real = runtime._Buf._from_torch
+        runtime._Buf._from_torch = lambda self, name, x: real(
+            self, name, fake_driver.OnCuda(x))
+        runtime._runtime = _NullRuntime()
+    return cpu_side(args, install)
 
 
 def stage(args):
     import stage as staging
+    sys.path.insert(0, os.path.join(ROOT, "python"))
+    from flashattn_mlir import aot
+    dest = os.path.abspath(args.dest)
+    # The same calls with the mma.sync backward (opt-in, D49): the bundle's
+    # backward with kernel=mma-sync, the forwards as attention() picks them.
+    mma = os.path.join(dest, "kernels-mma")
+    aot.compile_bundle(calls_json()[:1], mma, target=args.target)
+    import flashattn_mlir as fa
+    grad = calls_json()[1]
+    fa.compile(grad["q"], grad["k"], grad["v"], dtype="bf16", causal=True, lse=True,
+               target=args.target).save(mma)
+    fa.compile_backward(grad["q"], grad["k"], grad["v"], dtype="bf16", causal=True,
+                        target=args.target, kernel="mma-sync").save(mma)
+    run_each = "(" + " && ".join(
+        f'FLASHATTN_MLIR_KERNELS=$PWD/{k} python3 bench/benchmark/overhead.py run '
+        f'--json "$OUT/overhead-{k}.json"' for k in ("kernels", "kernels-mma")) + ")"
     return staging.stage_with_bundle(
-        args.dest, calls_json(), args.target, ["benchmark/overhead.py"], "overhead",
-        "time attention() against SDPA per call",
-        'python3 bench/benchmark/overhead.py run --json "$OUT/overhead.json"')
+        dest, calls_json(), args.target, ["benchmark/overhead.py"], "overhead",
+        "time attention() against SDPA per call", run_each)
 
 
 def main():
@@ -161,9 +324,10 @@ def main():
     p, sub = staging.command_line(__doc__)
     r = sub.add_parser("run")
     r.add_argument("--json")
-    sub.add_parser("host")
+    for name in ("fake", "host"):
+        sub.add_parser(name).add_argument("--json")
     args = p.parse_args()
-    return {"stage": stage, "run": run, "host": host}[args.command](args)
+    return {"stage": stage, "run": run, "fake": fake, "host": host}[args.command](args)
 
 
 if __name__ == "__main__":

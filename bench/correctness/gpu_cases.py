@@ -212,6 +212,26 @@ def bench_odd_matrix():
     return cases
 
 
+# The wide head dims of issue 25: D = 192 with Dv = 128 (MLA-style) and
+# D = 256, as (D, Dv).
+WIDE_HEAD_DIMS = ((192, 128), (256, 256))
+
+
+def bench_wide_matrix():
+    """The benchmark at the wide head dims: batch 16384/N, heads 2048/D,
+    N 1k-16k, causal and not, bf16 and fp16."""
+    cases = []
+    for dtype in ("bf16", "f16"):
+        for d, dv in WIDE_HEAD_DIMS:
+            for causal in (False, True):
+                for n in (1024, 2048, 4096, 8192, 16384):
+                    c = case(dtype, d, n, causal=causal, b=16384 // n,
+                             hq=2048 // d, dv=dv)
+                    c["name"] = "bench_" + c["name"]
+                    cases.append(c)
+    return cases
+
+
 def odd_head_dim_cases():
     """The wgmma kernel at head dims that are not a multiple of 64: D = 80
     and 96 over the tiled matrix's N, causal and not, GQA and Nq != Nk;
@@ -470,6 +490,7 @@ MATRICES = {"naive": naive_matrix, "tiled": tiled_matrix,
             "bench": bench_odd_matrix, "sweep": sweep_matrix,
             "bench-window": bench_window_matrix,
             "bench-block-mask": bench_block_mask_matrix,
+            "bench-wide": bench_wide_matrix,
             "sweep-small": lambda: sweep_matrix(SMALL_SHAPES, SMALL_TILINGS),
             "wgmma": wgmma_matrix, "bench-mma": bench_matrix,
             "bench-cpasync": bench_matrix, "wgmma-cpasync": wgmma_matrix,

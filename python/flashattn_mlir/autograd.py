@@ -5,14 +5,17 @@ registration, for torch.compile and torch.export; launch plans that make a
 call cheap once its shapes were seen; and, outside torch.compile, the same
 forward and backward through a torch.autograd.Function (the op's Python
 dispatch costs more host time than the launch itself: docs/Training.md,
-"Per-call overhead"). Imported only when attention() gets torch tensors.
+"Per-call overhead"). DTensors go through the op (its sharding rules:
+_dtensor.py). Imported only when attention() gets torch tensors.
 
 A launch plan is what a call's checks concluded, stored under what they
-depend on: the shapes, dtypes, strides and devices of the tensors and the
-call's options. A later call with the same key skips the checks (all of
+depend on: the shapes, dtypes, contiguity and devices of the tensors and
+the call's options. A later call with the same key skips the checks (all of
 them are functions of the key) but the alignment of its data pointers,
 which can change from call to call.
 """
+
+import sys
 
 import torch
 
@@ -22,12 +25,26 @@ from .kernel import by_token, plans
 def wants_grad(tensors):
     """Whether attention() on `tensors` (q, k, v and the mask, or None) must
     record a graph: torch's grad mode is on and one requires grad."""
-    return torch.is_grad_enabled() and any(
-        t is not None and t.requires_grad for t in tensors)
+    if not torch.is_grad_enabled():
+        return False
+    for t in tensors:
+        if t is not None and t.requires_grad:
+            return True
+    return False
+
+
+_CAUSAL_NAMES = {False: "none", True: "top_left"}
+_CAUSAL_ARGS = {"none": False, "top_left": True}
 
 
 def _causal_name(causal):
-    return {False: "none", True: "top_left"}.get(causal, causal)
+    return _CAUSAL_NAMES.get(causal, causal)
+
+
+# Whether any autocast is on (one call for every device type; older torch
+# has only the per-device query).
+_any_autocast = getattr(torch._C, "_is_any_autocast_enabled", None) or (
+    lambda: True)
 
 
 def attention(q, k, v, attn_mask, causal, scale, kernel, target, return_lse,
@@ -37,9 +54,12 @@ def attention(q, k, v, attn_mask, causal, scale, kernel, target, return_lse,
     autograd.Function when an input requires grad, else the plain
     forward. `block_mask`: a BlockMask or None; its int8 operand travels
     as a tensor next to the mask, its block sizes in `how`."""
+    if _CP_MODULE in sys.modules:
+        _refuse_under_context_parallel()
     if attn_mask is not None and attn_mask.dtype == torch.uint8:
         attn_mask = attn_mask != 0  # the kernel reads one bit per byte
-    q, k, v, attn_mask = _autocast(q, k, v, attn_mask)
+    if _any_autocast():
+        q, k, v, attn_mask = _autocast(q, k, v, attn_mask)
     grad = wants_grad((q, k, v, attn_mask))
     bias_grad = (grad and attn_mask is not None
                  and attn_mask.dtype != torch.bool and attn_mask.requires_grad)
@@ -58,15 +78,58 @@ def attention(q, k, v, attn_mask, causal, scale, kernel, target, return_lse,
         out, lse = aot.reference(q, k, v, attn_mask, how[0], scale, how[8],
                                  block_mask)
         return (out, lse.detach()) if return_lse else out
-    if torch.compiler.is_compiling():
+    dtensors = _any_dtensor(q, k, v, attn_mask)
+    if dtensors and bm is not None:
+        raise ValueError("block_mask with DTensors is not supported: the ops' "
+                         "sharding rules have no placement for a block mask")
+    if torch.compiler.is_compiling() or dtensors:
+        # DTensors go through the op, whose sharding rules (_dtensor.py)
+        # run it on each rank's shards. The block mask's arguments are
+        # passed only with one.
+        blocks = () if bm is None else (bm, _op_window(how[9]))
         out, lse = torch.ops.flashattn_mlir.attention(
-            q, k, v, attn_mask, *how[:8], _op_window(how[8]), bm,
-            _op_window(how[9]))
+            q, k, v, attn_mask, *how[:8], _op_window(how[8]), *blocks)
     elif grad:
         out, lse = _Attention.apply(q, k, v, attn_mask, bm, how)
     else:
-        out, lse = forward(q, k, v, attn_mask, *how, bm=bm)
+        out, lse = _forward(q, k, v, attn_mask, how,
+                            _inputs_meta(q, k, v, attn_mask), bm)
     return (out, lse) if return_lse else out
+
+
+# PyTorch's context parallelism (torch 2.9-2.15): inside context_parallel(),
+# scaled_dot_product_attention is replaced by a wrapper that it records in
+# _replaced_functions.
+_CP_MODULE = "torch.distributed.tensor.experimental._context_parallel._attention"
+
+
+def _refuse_under_context_parallel():
+    """RuntimeError inside context_parallel(): the tensors here are plain
+    local shards of the sequence, and attention over them alone would be
+    silently wrong."""
+    replaced = getattr(sys.modules[_CP_MODULE], "_replaced_functions", None)
+    sdpa = torch.nn.functional.scaled_dot_product_attention
+    if replaced and sdpa in replaced:
+        raise RuntimeError(
+            "flashattn_mlir.attention() called inside torch's context_parallel(): "
+            "q, k, v are this rank's shards of the sequence, and PyTorch "
+            "distributes only scaled_dot_product_attention; call "
+            "flashattn_mlir.distributed.ring_attention() (or "
+            "torch_ring_attention()) on them instead (docs/Distributed.md)")
+
+
+def _any_dtensor(*tensors):
+    """Whether one of `tensors` (None allowed) is a DTensor; registers the
+    ops' sharding rules then."""
+    for t in tensors:
+        if t is None or type(t) is torch.Tensor:
+            continue
+        if "torch.distributed.tensor" in sys.modules:
+            from . import _dtensor
+            if _dtensor.is_dtensor(t):
+                _dtensor.register()
+                return True
+    return False
 
 
 def _autocast(q, k, v, mask):
@@ -82,18 +145,23 @@ def _autocast(q, k, v, mask):
 
 
 def _meta(t):
-    return None if t is None else (t.shape, t.dtype, t.stride(), t.device)
+    """What a plan's checks read of a tensor: its shape, dtype, whether it
+    is contiguous (the checks refuse any other strides) and its device."""
+    return None if t is None else (t.shape, t.dtype, t.is_contiguous(), t.device)
 
 
 class _Plan:
     """One call's checked launch: `kernel` (and its module `handle` on the
-    device), the outputs' shapes, the alignment each argument needs."""
+    device), the outputs' shapes and dtypes, the alignment each argument
+    needs, the runtime's launch function."""
 
     def __init__(self, kernel, tensors, outputs, cuda):
         ordinal = tensors[0][1].device.index or 0
-        self.kernel, self.outputs, self.cuda = kernel, outputs, cuda
+        self.kernel, self.cuda = kernel, cuda
+        self.outputs = [(s, d) for _, s, d in outputs]
         self.ordinal = ordinal
         self.rt, self.handle = runtime.loaded(kernel, ordinal)
+        self.launch = self.rt.launch_tensors
         self.align = [(i, a) for i, a, _ in runtime.alignment_needs(kernel)]
         self.names = [n for n, _ in tensors] + [n for n, _, _ in outputs]
         want = self.rt.argument_bytes(self.handle)
@@ -106,10 +174,11 @@ class _Plan:
                              f"({', '.join(self.names)}); this call has {have}")
 
     def run(self, tensors, device):
-        """Allocates the outputs on `device`, launches on torch's current
-        stream; returns the outputs."""
-        outs = [torch.empty(s, dtype=d, device=device) for _, s, d in self.outputs]
-        tensors = tensors + outs
+        """Allocates the outputs on `device` (appended to `tensors`, a list
+        of the call's own), launches on torch's current stream; returns the
+        outputs."""
+        outs = [torch.empty(s, dtype=d, device=device) for s, d in self.outputs]
+        tensors += outs
         pointers = [t.data_ptr() for t in tensors]
         for i, a in self.align:
             if pointers[i] % a:
@@ -117,7 +186,7 @@ class _Plan:
                 runtime._check_alignment(self.kernel, buffers, self.names)
         stream = (torch._C._cuda_getCurrentRawStream(self.ordinal)
                   if self.cuda else 0)
-        self.rt.launch_tensors(self.handle, tensors, pointers, stream)
+        self.launch(self.handle, tensors, pointers, stream)
         return outs
 
 
@@ -136,7 +205,7 @@ def _kernel(token):
 
 
 def _causal_arg(causal):
-    return {"none": False, "top_left": True}.get(causal, causal)
+    return _CAUSAL_ARGS.get(causal, causal)
 
 
 def _op_window(window):
@@ -154,18 +223,24 @@ def forward(q, k, v, mask, causal, scale, lse, grad, bias_grad, deterministic,
     (the op returns an empty tensor instead). With `grad` the backward's kernel
     is found first (its errors come before anything runs). `bm`: a block
     mask's int8 operand, of block sizes `block`, or None."""
-    window, block = _plan_window(window), _plan_window(block)
-    key = ("fwd", _meta(q), _meta(k), _meta(v), _meta(mask), causal, scale, lse,
-           grad, bias_grad, deterministic, token, target, window, block,
-           _meta(bm))
+    how = (causal, scale, lse, grad, bias_grad, deterministic, token, target,
+           _plan_window(window), _plan_window(block))
+    return _forward(q, k, v, mask, how, _inputs_meta(q, k, v, mask), bm)
+
+
+def _inputs_meta(q, k, v, mask):
+    return _meta(q), _meta(k), _meta(v), _meta(mask)
+
+
+def _forward(q, k, v, mask, how, metas, bm=None):
+    """forward() with its options as attention()'s `how` tuple, the inputs'
+    _inputs_meta() and the block mask's operand `bm` (or None)."""
+    key = ("fwd", metas, how) if bm is None else ("fwd", metas, how, _meta(bm))
     plan = plans.get(key)
     if plan is None:
-        plan = plans[key] = _forward_plan(q, k, v, mask, causal, scale, lse, grad,
-                                          bias_grad, deterministic, token, target,
-                                          window, block, bm)
-    tensors = _inputs([q, k, v], mask, bm)
-    outs = plan.run(tensors, q.device)
-    return outs[0], outs[1] if lse else None
+        plan = plans[key] = _forward_plan(q, k, v, mask, *how, bm=bm)
+    outs = plan.run(_inputs([q, k, v], mask, bm), q.device)
+    return outs[0], outs[1] if how[2] else None
 
 
 def _inputs(tensors, mask, bm):
@@ -179,7 +254,7 @@ def _named_masks(mask, bm):
         [("block_mask", bm)] if bm is not None else [])
 
 
-def _block_config(q, k, block, bm):
+def _block_config(block, bm):
     """compile()'s block_mask argument, or None."""
     return None if bm is None else (block[0], block[1], list(bm.shape))
 
@@ -189,7 +264,7 @@ def _forward_plan(q, k, v, mask, causal, scale, lse, grad, bias_grad,
     stream = 0  # only DLPack inputs need it; these are torch tensors
     bq, _, bv, _, config = runtime.check_call(q, k, v, mask, _causal_arg(causal),
                                               scale, lse, stream, window,
-                                              _block_config(q, k, block, bm))
+                                              _block_config(block, bm))
     if grad:
         runtime.find_grad_kernel(config, bias_grad, deterministic, target or None)
     kernel = runtime.chosen_kernel(_kernel(token), config, target or None)
@@ -205,14 +280,25 @@ def backward(dout, q, k, v, mask, out, lse, causal, scale, bias_grad,
              deterministic, target, window=None, bm=None, block=None):
     """The backward (the backward op's implementation): (dq, dk, dv, dbias),
     dbias in the mask's shape when `bias_grad`, else an empty tensor."""
+    dq, dk, dv, dbias = _gradients(dout, q, k, v, mask, out, lse, causal, scale,
+                                   bias_grad, deterministic, target, window,
+                                   bm=bm, block=block)
+    return dq, dk, dv, q.new_empty((0,)) if dbias is None else dbias
+
+
+def _gradients(dout, q, k, v, mask, out, lse, causal, scale, bias_grad,
+               deterministic, target, window, metas=None, bm=None, block=None):
+    """backward()'s (dq, dk, dv, dbias), dbias None without `bias_grad`;
+    `metas`: _inputs_meta(q, k, v, mask) when the caller has it; `bm` the
+    block mask's operand of block sizes `block`, or None."""
     if lse.numel() == 0:
         raise RuntimeError("attention's forward ran without the logsumexp "
                            "(no input required grad then); run it again with "
                            "grad mode on")
     dout = dout.contiguous()
     window, block = _plan_window(window), _plan_window(block)
-    key = ("bwd", _meta(q), _meta(k), _meta(v), _meta(mask), _meta(out),
-           _meta(dout), causal, scale, bias_grad, deterministic, target, window,
+    key = ("bwd", metas or _inputs_meta(q, k, v, mask), _meta(out), _meta(dout),
+           _meta(lse), causal, scale, bias_grad, deterministic, target, window,
            block, _meta(bm))
     plan = plans.get(key)
     if plan is None:
@@ -221,8 +307,7 @@ def backward(dout, q, k, v, mask, out, lse, causal, scale, bias_grad,
                                            window, block, bm)
     tensors = _inputs([q, k, v, out, dout, lse], mask, bm)
     grads = plan.run(tensors, q.device)
-    dbias = grads[3] if bias_grad else q.new_empty((0,))
-    return grads[0], grads[1], grads[2], dbias
+    return grads[0], grads[1], grads[2], grads[3] if bias_grad else None
 
 
 def _backward_plan(dout, q, k, v, mask, out, lse, causal, scale, bias_grad,
@@ -232,7 +317,7 @@ def _backward_plan(dout, q, k, v, mask, out, lse, causal, scale, bias_grad,
                         f"{out.dtype}")
     _, _, _, _, config = runtime.check_call(q, k, v, mask, _causal_arg(causal),
                                             scale, False, 0, window,
-                                            _block_config(q, k, block, bm))
+                                            _block_config(block, bm))
     for name, t in (("out", out), ("grad_out", dout), ("lse", lse)):
         runtime._Buf(name, t, dtypes=runtime._FLOATS)
     kernel = runtime.find_grad_kernel(config, bias_grad, deterministic, target or None)
@@ -251,10 +336,14 @@ class _Attention(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, q, k, v, mask, bm, how):
-        out, lse = forward(q, k, v, mask, *how, bm=bm)
+        # The inputs' metadata serve the backward's plan key too: saved
+        # tensors cannot change before the backward (autograd checks their
+        # versions).
+        metas = _inputs_meta(q, k, v, mask)
+        out, lse = _forward(q, k, v, mask, how, metas, bm)
         ctx.mark_non_differentiable(lse)
         ctx.save_for_backward(q, k, v, mask, bm, out, lse)
-        ctx.how = how
+        ctx.how, ctx.metas = how, metas
         return out, lse
 
     @staticmethod
@@ -263,9 +352,9 @@ class _Attention(torch.autograd.Function):
         q, k, v, mask, bm, out, lse = ctx.saved_tensors
         (causal, scale, _, _, bias_grad, deterministic, _, target, window,
          block) = ctx.how
-        dq, dk, dv, dbias = backward(dout, q, k, v, mask, out, lse, causal, scale,
-                                     bias_grad, deterministic, target, window,
-                                     bm, block)
+        dq, dk, dv, dbias = _gradients(dout, q, k, v, mask, out, lse, causal,
+                                       scale, bias_grad, deterministic, target,
+                                       window, ctx.metas, bm, block)
         need = ctx.needs_input_grad
         return (dq if need[0] else None, dk if need[1] else None,
                 dv if need[2] else None, dbias if need[3] and bias_grad else None,
@@ -336,7 +425,8 @@ def _(dout, q, k, v, attn_mask, out, lse, causal, scale, bias_grad,
 
 def _setup_context(ctx, inputs, output):
     (q, k, v, mask, causal, scale, _, _, bias_grad, deterministic, _, target,
-     window, bm, block) = inputs
+     window, *blocks) = inputs
+    bm, block = (blocks + [None, None])[:2]
     out, lse = output
     ctx.save_for_backward(q, k, v, mask, bm, out, lse)
     ctx.how = (causal, scale, bias_grad, deterministic, target, window, block)
@@ -346,9 +436,11 @@ def _setup_context(ctx, inputs, output):
 def _op_backward(ctx, dout, _dlse):
     q, k, v, mask, bm, out, lse = ctx.saved_tensors
     causal, scale, bias_grad, deterministic, target, window, block = ctx.how
+    # The block mask's arguments only with one (the DTensor rules take none).
+    blocks = () if bm is None else (bm, block)
     dq, dk, dv, dbias = torch.ops.flashattn_mlir.attention_backward(
         dout, q, k, v, mask, out, lse, causal, scale, bias_grad, deterministic,
-        target, window, bm, block)
+        target, window, *blocks)
     need = ctx.needs_input_grad
     return (dq if need[0] else None, dk if need[1] else None,
             dv if need[2] else None, dbias if need[3] and bias_grad else None,
@@ -356,3 +448,10 @@ def _op_backward(ctx, dout, _dlse):
 
 
 _attention_op.register_autograd(_op_backward, setup_context=_setup_context)
+
+
+# DTensor's sharding rules for the ops, now when torch.distributed.tensor is
+# loaded (else on the first DTensor call, or by flashattn_mlir.distributed).
+if "torch.distributed.tensor" in sys.modules:
+    from . import _dtensor
+    _dtensor.register()

@@ -3,8 +3,10 @@
 on a GPU machine without them, kernels come from load_dir()."""
 
 import ctypes
+import functools
 import math
 import os
+import struct
 import tempfile
 
 from . import _capi, _checks, _dlpack
@@ -39,8 +41,9 @@ class Runtime:
         lib.faRtArgumentBytes.restype = ctypes.c_int64
         lib.faRtArgumentBytes.argtypes = [ctypes.c_void_p, ctypes.c_int]
         lib.faRtNumKernels.argtypes = [ctypes.c_void_p]
-        lib.faRtLaunch.argtypes = [ctypes.c_void_p,
-                                   ctypes.POINTER(ctypes.c_uint64),
+        # The device pointers go as the bytes of a uint64_t array
+        # (_packer): no ctypes array to build per launch.
+        lib.faRtLaunch.argtypes = [ctypes.c_void_p, ctypes.c_char_p,
                                    ctypes.c_int, ctypes.c_void_p]
         self._launch = lib.faRtLaunch
         self.lib, self.path, self.ordinal = lib, path, None
@@ -83,13 +86,15 @@ class Runtime:
         """The launch itself: one device pointer per argument, sizes already
         checked (attention()'s launch plans check them once per shape)."""
         n = len(pointers)
-        self._check(self._launch(handle, (ctypes.c_uint64 * n)(*pointers), n, stream),
-                    "faRtLaunch")
+        if self._launch(handle, _packer(n)(*pointers), n, stream):
+            self._check(1, "faRtLaunch")
 
     def launch_tensors(self, handle, tensors, pointers, stream):
         """launch_pointers for torch tensors (`pointers` their data_ptr()s);
         the tests' fake runtime reads `tensors`."""
-        self.launch_pointers(handle, pointers, stream)
+        n = len(pointers)
+        if self._launch(handle, _packer(n)(*pointers), n, stream):
+            self._check(1, "faRtLaunch")
 
     def synchronize(self):
         """Waits for the current context's work; raises if a kernel faulted."""
@@ -104,6 +109,12 @@ class Runtime:
 
     def num_kernels(self, handle):
         return self.lib.faRtNumKernels(handle)
+
+
+@functools.lru_cache(maxsize=None)
+def _packer(n):
+    """The function that packs `n` device pointers as a native uint64_t[n]."""
+    return struct.Struct(f"={n}Q").pack
 
 
 _runtime = None
@@ -417,8 +428,8 @@ def attention(q, k, v, causal=False, scale=None, kernel=None, attn_mask=None,
                             f"BlockMask, got {type(block_mask).__name__}")
         if not type(block_mask.mask).__module__.startswith("torch"):
             raise TypeError("a BlockMask's mask must be a torch tensor")
-    if all(type(t).__module__.startswith("torch") for t in tensors):
-        from . import autograd  # torch is there
+    if _all_torch(tensors):
+        autograd = _autograd()  # torch is there
         if out is None and lse_out is None:
             # The launch-plan path (autograd.py): the custom op under
             # torch.compile, else the kernels directly.
@@ -466,10 +477,33 @@ def attention(q, k, v, causal=False, scale=None, kernel=None, attn_mask=None,
     return (out, lse_out) if return_lse else out
 
 
+def _all_torch(tensors):
+    for t in tensors:
+        if not type(t).__module__.startswith("torch"):
+            return False
+    return True
+
+
+_autograd_module = None
+
+
+def _autograd():
+    """flashattn_mlir.autograd, imported on the first torch call."""
+    global _autograd_module
+    if _autograd_module is None:
+        from . import autograd
+        _autograd_module = autograd
+    return _autograd_module
+
+
 def check_flags(causal, scale, kernel, target, return_lse, deterministic,
                 window=None):
     """attention()'s arguments that are not tensors, before any tensor is
     read."""
+    if (window is None and kernel is None and target is None and scale is None
+            and type(causal) is bool and type(return_lse) is bool
+            and type(deterministic) is bool):
+        return  # the defaults and bools: valid, nothing else to check
     if isinstance(causal, str):
         _checks.one_of("causal", causal, ("bottom_right",))
     elif not isinstance(causal, bool):

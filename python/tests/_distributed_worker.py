@@ -117,6 +117,7 @@ def context_parallel_case(rank, world):
     from torch.distributed.tensor.experimental import context_parallel
     from torch.distributed.tensor.experimental._context_parallel._attention import (
         context_parallel_unshard)
+    import flashattn_mlir as fa
     from flashattn_mlir import distributed as fd
     mesh = init_device_mesh("cpu", (world,))
     gen = torch.Generator().manual_seed(7)
@@ -126,11 +127,26 @@ def context_parallel_case(rank, world):
     with context_parallel(mesh, buffers=bufs, buffer_seq_dims=[2, 2, 2]):
         outs = [fn(*bufs, causal=True, op=fd.ReferenceOp())
                 for fn in (fd.ring_attention, fd.torch_ring_attention)]
+        try:  # plain attention() on the shards would be local: refused
+            fa.attention(*bufs, causal=True)
+            refused = "not refused"
+        except RuntimeError as e:
+            refused = str(e)
+    after = "refused" if "context_parallel" in _message(fa.attention, *bufs) else "ok"
     restored = all(torch.equal(b, t) for b, t in zip(bufs, (q, k, v)))
     full = context_parallel_unshard(mesh, outs, [2, 2])
     return {"ring": (full[0].double() - ref).abs().max().item(),
             "torch": (full[1].double() - ref).abs().max().item(),
-            "restored": restored}
+            "restored": restored, "refused": refused, "after": after}
+
+
+def _message(fn, *args):
+    """The message of what fn(*args) raises ("" when nothing)."""
+    try:
+        fn(*args)
+    except Exception as e:  # noqa: BLE001 - the message is the result
+        return str(e)
+    return ""
 
 
 def error_cases(rank, world):

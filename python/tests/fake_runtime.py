@@ -13,17 +13,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from flashattn_mlir import runtime  # noqa: E402
-
-
-class _OnCuda:
-    """`t` as _Buf._from_torch sees a CUDA tensor."""
-    is_cuda = True
-
-    def __init__(self, t):
-        self._t = t
-
-    def __getattr__(self, name):
-        return getattr(self._t, name)
+from fake_driver import OnCuda as _OnCuda  # noqa: E402
 
 
 def scores(cfg, q, k, mask, bm=None):

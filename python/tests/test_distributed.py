@@ -84,6 +84,10 @@ def test_under_context_parallel(world):
         assert "error" not in got, f"rank {rank}: {got.get('error')}"
         assert got["restored"], "context_parallel() did not restore the buffers"
         assert got["ring"] <= TOLERANCE["f32"] and got["torch"] <= TOLERANCE["f32"], got
+        # Plain attention() inside it sees local shards: refused, and only
+        # there (outside, these CPU tensors get attention()'s usual error).
+        assert "inside torch's context_parallel()" in got["refused"], got
+        assert got["after"] == "ok", got
 
 
 def test_zigzag_positions():

@@ -21,6 +21,7 @@
 #include <fstream>
 #include <limits>
 #include <map>
+#include <mutex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -156,6 +157,21 @@ struct TensorMapPool {
   /// (stream, the maps' bytes) -> their device copy. The keys' bytes are
   /// the copies' sources.
   std::map<std::pair<uintptr_t, std::string>, CUdeviceptr> copies;
+  /// (stream, kernel index, the maps' buffer addresses) -> their device
+  /// copy: a map is a function of its spec and its address alone, so a
+  /// launch on buffers seen before neither encodes nor copies (a training
+  /// loop gets the same addresses back from torch's caching allocator).
+  std::map<std::vector<uint64_t>, CUdeviceptr> byAddress;
+};
+
+/// faRtLaunch's working arrays, kept between launches (no allocation on
+/// the launch path once they have grown).
+struct LaunchScratch {
+  std::vector<uint64_t> storage;
+  std::vector<void *> pointers;
+  std::vector<uint64_t> bufferPtrs;
+  std::vector<CUdeviceptr> maps;
+  std::vector<uint64_t> mapKey;
 };
 
 struct Buffer {
@@ -179,7 +195,11 @@ struct FaRtModule {
   std::vector<Buffer> buffers;
   int numArguments = 0;
   std::vector<Kernel> kernels;
+  /// Held by faRtLaunch: the pool and the scratch arrays are shared by the
+  /// threads that launch this module (ranks as threads on one GPU).
+  std::mutex launchMutex;
   TensorMapPool tensorMaps;
+  LaunchScratch scratch;
 };
 
 namespace {
@@ -507,34 +527,46 @@ bool readKernel(FaRtModule &m, const JsonValue &k,
 /// Encodes `kernel`'s tensor maps over this launch's buffers and returns
 /// (in `out`, one per map) their addresses in device memory, copying them
 /// there on `stream` unless an earlier launch did.
-bool tensorMapPointers(FaRtModule &m, const Kernel &kernel,
+bool tensorMapPointers(FaRtModule &m, size_t kernelIndex, const Kernel &kernel,
                        const std::vector<uint64_t> &bufferPtrs,
                        CUstream stream, std::vector<CUdeviceptr> &out) {
   out.clear();
   if (kernel.tensorMaps.empty())
     return true;
+  TensorMapPool &pool = m.tensorMaps;
+  auto streamKey = reinterpret_cast<uintptr_t>(stream);
+  std::vector<uint64_t> &known = m.scratch.mapKey;
+  known.assign({streamKey, kernelIndex});
+  for (const TensorMapSpec &spec : kernel.tensorMaps) {
+    uint64_t address = bufferPtrs[spec.buffer];
+    if (address % 16 != 0)
+      return setError("buffer " + m.buffers[spec.buffer].name + " (at " +
+                      std::to_string(address) +
+                      ") is not 16-byte aligned, which its TMA tensor map "
+                      "needs");
+    known.push_back(address);
+  }
+  auto seen = pool.byAddress.find(known);
+  if (seen != pool.byAddress.end()) {
+    for (size_t i = 0; i < kernel.tensorMaps.size(); ++i)
+      out.push_back(seen->second + i * sizeof(CUtensorMap));
+    return true;
+  }
   std::vector<CUtensorMap> maps(kernel.tensorMaps.size());
   for (size_t i = 0; i < maps.size(); ++i) {
     const TensorMapSpec &spec = kernel.tensorMaps[i];
-    uint64_t address = bufferPtrs[spec.buffer];
-    const std::string &name = m.buffers[spec.buffer].name;
-    if (address % 16 != 0)
-      return setError("buffer " + name + " (at " + std::to_string(address) +
-                      ") is not 16-byte aligned, which its TMA tensor map "
-                      "needs");
     if (!check(cuTensorMapEncodeTiled(
                    &maps[i], spec.dtype, spec.rank,
-                   reinterpret_cast<void *>(address), spec.dims, spec.strides,
-                   spec.box, spec.elementStrides, spec.interleave,
-                   spec.swizzle, spec.l2promo, spec.oob),
+                   reinterpret_cast<void *>(bufferPtrs[spec.buffer]),
+                   spec.dims, spec.strides, spec.box, spec.elementStrides,
+                   spec.interleave, spec.swizzle, spec.l2promo, spec.oob),
                "cuTensorMapEncodeTiled",
-               "kernel " + kernel.name + ", buffer " + name))
+               "kernel " + kernel.name + ", buffer " +
+                   m.buffers[spec.buffer].name))
       return false;
   }
   std::string key(reinterpret_cast<const char *>(maps.data()),
                   maps.size() * sizeof(CUtensorMap));
-  TensorMapPool &pool = m.tensorMaps;
-  auto streamKey = reinterpret_cast<uintptr_t>(stream);
   auto found = pool.copies.find({streamKey, key});
   if (found == pool.copies.end()) {
     if (key.size() > TensorMapPool::kChunkBytes)
@@ -549,6 +581,7 @@ bool tensorMapPointers(FaRtModule &m, const Kernel &kernel,
                  "before reusing tensor-map memory"))
         return false;
       pool.copies.clear();
+      pool.byAddress.clear();
       pool.current = 0;
     }
     if (pool.current == pool.chunks.size()) {
@@ -571,9 +604,15 @@ bool tensorMapPointers(FaRtModule &m, const Kernel &kernel,
       return false;
     }
   }
+  pool.byAddress.emplace(known, found->second);
   for (size_t i = 0; i < maps.size(); ++i)
     out.push_back(found->second + i * sizeof(CUtensorMap));
   return true;
+}
+
+/// "kernel K 'NAME'", for the messages of a failed launch.
+std::string kernelLabel(size_t index, const Kernel &kernel) {
+  return "kernel " + std::to_string(index) + " '" + kernel.name + "'";
 }
 
 bool ensureContext() {
@@ -722,24 +761,27 @@ int faRtLaunch(FaRtModule *module, const uint64_t *devicePtrs, int numPtrs,
              1;
   }
   auto cuStream = static_cast<CUstream>(stream);
-  std::vector<uint64_t> storage;
-  std::vector<void *> pointers;
-  std::vector<uint64_t> bufferPtrs(module->buffers.size());
+  std::lock_guard<std::mutex> lock(module->launchMutex);
+  LaunchScratch &scratch = module->scratch;
+  std::vector<uint64_t> &bufferPtrs = scratch.bufferPtrs;
+  bufferPtrs.resize(module->buffers.size());
   for (size_t i = 0; i < bufferPtrs.size(); ++i)
     bufferPtrs[i] = static_cast<int>(i) < module->numArguments
                         ? devicePtrs[i]
                         : static_cast<uint64_t>(module->buffers[i].scratch);
-  std::vector<CUdeviceptr> maps;
   for (size_t k = 0; k < module->kernels.size(); ++k) {
     const Kernel &kernel = module->kernels[k];
-    if (!tensorMapPointers(*module, kernel, bufferPtrs, cuStream, maps))
+    if (!tensorMapPointers(*module, k, kernel, bufferPtrs, cuStream,
+                           scratch.maps))
       return 1;
+    std::vector<uint64_t> &storage = scratch.storage;
+    std::vector<void *> &pointers = scratch.pointers;
     storage.assign(kernel.params.size(), 0);
     pointers.assign(kernel.params.size(), nullptr);
     for (size_t i = 0; i < kernel.params.size(); ++i) {
       const Param &p = kernel.params[i];
       if (p.tensorMap >= 0)
-        storage[i] = static_cast<uint64_t>(maps[p.tensorMap]);
+        storage[i] = static_cast<uint64_t>(scratch.maps[p.tensorMap]);
       else if (p.buffer < 0)
         storage[i] = p.bits;
       else
@@ -747,16 +789,15 @@ int faRtLaunch(FaRtModule *module, const uint64_t *devicePtrs, int numPtrs,
       // Little-endian: a smaller scalar is the low bytes of its slot.
       pointers[i] = &storage[i];
     }
-    std::string what = "kernel " + std::to_string(k) + " '" + kernel.name + "'";
-    if (!check(cuLaunchKernel(kernel.function, kernel.grid[0], kernel.grid[1],
-                              kernel.grid[2], kernel.block[0], kernel.block[1],
-                              kernel.block[2], kernel.sharedBytes, cuStream,
-                              pointers.data(), nullptr),
-               "cuLaunchKernel", what))
-      return 1;
+    CUresult launched = cuLaunchKernel(
+        kernel.function, kernel.grid[0], kernel.grid[1], kernel.grid[2],
+        kernel.block[0], kernel.block[1], kernel.block[2], kernel.sharedBytes,
+        cuStream, pointers.data(), nullptr);
+    if (launched != CUDA_SUCCESS)
+      return check(launched, "cuLaunchKernel", kernelLabel(k, kernel)), 1;
     if (syncEach &&
         !check(cuStreamSynchronize(cuStream), "cuStreamSynchronize",
-               "after " + what))
+               "after " + kernelLabel(k, kernel)))
       return 1;
   }
   return 0;

@@ -7,6 +7,7 @@
 // RUN: env PYTHONDONTWRITEBYTECODE=1 FLASHATTN_MLIR_REQUIRE_COMPILER=1 \
 // RUN:   FLASHATTN_MLIR_LIB=%fa_obj_root/lib/libFlashAttn-C.so \
 // RUN:   FA_COMPILE=%fa_obj_root/bin/fa-compile \
+// RUN:   FA_RUNTIME_FAKE_LIB=%fa_obj_root/lib/libfa_runtime_fake.so \
 // RUN:   %python -m pytest -q -p no:cacheprovider %fa_src_root/python/tests \
 // RUN:   | FileCheck %s
 // CHECK-NOT: failed

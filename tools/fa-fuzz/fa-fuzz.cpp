@@ -68,6 +68,18 @@ static const char *const kPipelines[][6] = {
      "one-shot-bufferize{bufferize-function-boundaries "
      "function-boundary-type-conversion=identity-layout-map}",
      "convert-fa-to-nvgpu"},
+    // The tensor-core kernels chosen by name: fa.attention_grad's mma.sync
+    // and wgmma backward kernels (kernel=auto gives the backward SIMT).
+    {"fa-set-target{target=h100}",
+     "fa-select-tiling{kernel=mma-sync assumed-seq-len=1}",
+     "one-shot-bufferize{bufferize-function-boundaries "
+     "function-boundary-type-conversion=identity-layout-map}",
+     "convert-fa-to-nvgpu"},
+    {"fa-set-target{target=h100}",
+     "fa-select-tiling{kernel=wgmma assumed-seq-len=1}",
+     "one-shot-bufferize{bufferize-function-boundaries "
+     "function-boundary-type-conversion=identity-layout-map}",
+     "convert-fa-to-nvgpu"},
     // On whatever target and tiling the input itself carries.
     {"fa-set-target", "fa-select-tiling{explain}", "fa-check-sram-budget"},
     {"fa-check-sram-budget"},
@@ -134,7 +146,7 @@ static const std::vector<AttributeMutation> &attributeMutations() {
     for (const char *field :
          {"block_q", "block_kv", "stages", "warps", "consumer_regs",
           "sram_per_block", "sram_per_sm", "regs_per_sm", "max_regs_per_thread",
-          "sm_count", "hbm_gbps", "tensor_tflops"})
+          "sm_count", "hbm_gbps", "tensor_tflops", "left", "right"})
       m.push_back({std::regex(std::string(field) + " = -?[0-9]{1,20}"),
                    words(std::string(field) + " = ", kSizes)});
     // #fa.schedule's enum fields: every spelling, and a wrong one.
@@ -145,7 +157,8 @@ static const std::vector<AttributeMutation> &attributeMutations() {
         {"step", "serial overlap"},
         {"pingpong", "true false"},
         {"masked_steps", "split branch"},
-        {"epilogue", "direct staged tma_store"}};
+        {"epilogue", "direct staged tma_store"},
+        {"dq", "atomic ordered separate auto"}};
     for (auto [field, values] : kScheduleFields)
       m.push_back({std::regex(std::string(field) + " = [a-z_]{1,16}"),
                    words(std::string(field) + " = ", values)});
@@ -153,6 +166,15 @@ static const std::vector<AttributeMutation> &attributeMutations() {
     m.push_back({std::regex("tiling = #fa\\.tiling<"),
                  words("schedule = #fa.schedule<kernel = ",
                        "simt mma_sync wgmma", ">, tiling = #fa.tiling<")});
+    // fa.attention_grad's schedule (on the forward op: a wrong attribute).
+    m.push_back({std::regex("tiling = #fa\\.tiling<"),
+                 words("schedule = #fa.backward_schedule<kernel = ",
+                       "simt mma_sync wgmma",
+                       ", dq = atomic>, tiling = #fa.tiling<")});
+    // A sliding window where there was none.
+    m.push_back({std::regex("\\{causal"),
+                 words("{window = #fa.window<left = ", "0 1 16 1024 -1",
+                       ", right = 0>, causal")});
     // Static sizes of tensor and memref types: every one is followed by x.
     m.push_back({std::regex("[<x][0-9]{1,20}(?=x)"), words("x", kSizes)});
     m.push_back({std::regex("scale = [-+0-9.e]{1,32} : f32"),

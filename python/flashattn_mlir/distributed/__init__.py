@@ -14,12 +14,14 @@ import math
 import torch
 import torch.distributed as dist
 
-from .. import _checks
+from .. import _checks, _dtensor
 from ._layout import LAYOUTS, check_layout, positions, shard, unshard
 from ._ring import RingAttention, RingSpec
 from ._ulysses import AllToAll, heads_to_seq
 from .ops import KernelOp, ReferenceOp, default_op
 from .torch_ring import TorchRingAttention, check_signatures
+
+_dtensor.register()  # the custom ops on DTensors (docs/Distributed.md, "DTensor")
 
 __all__ = ["KernelOp", "LAYOUTS", "ReferenceOp", "check_signatures",
            "positions", "ring_attention", "shard", "torch_ring_attention",

@@ -66,7 +66,10 @@ const char *faRtKernelName(const FaRtModule *module, int index);
 /// parameters of type "tensormap") are encoded over the bound buffers with
 /// cuTensorMapEncodeTiled, which needs 16-byte-aligned addresses (an error
 /// naming the buffer otherwise), and copied to device memory on `stream`
-/// once per distinct set of maps and stream.
+/// once per distinct set of maps and stream; a launch whose maps' buffers
+/// have addresses seen before on that stream reuses that copy without
+/// encoding. Threads may launch one module concurrently (a lock per module
+/// guards its tensor maps).
 int faRtLaunch(FaRtModule *module, const uint64_t *devicePtrs, int numPtrs,
                void *stream);
 
