@@ -250,3 +250,14 @@ def test_aot_records_and_compiles_the_block_mask(tmp_path):
     kernels = aot.compile_bundle(json.loads(json.dumps(calls)), str(tmp_path),
                                  ptxas="none")
     assert kernels[0].config["block_mask"]["shape"] == [1, 1, 2, 2]
+
+
+def test_block_mask_with_dtensors_is_refused(monkeypatch):
+    torch = _torch()
+    from flashattn_mlir import autograd
+    # The ops' DTensor sharding rules have no placement for a block mask.
+    monkeypatch.setattr(autograd, "_any_dtensor", lambda *tensors: True)
+    q = torch.randn(1, 2, 64, 32)
+    bm = fa.BlockMask(torch.ones(1, 1, 2, 2, dtype=torch.bool), 32)
+    with pytest.raises(ValueError, match="block_mask with DTensors is not supported"):
+        fa.attention(q, q, q, block_mask=bm)
