@@ -631,6 +631,57 @@ private:
 /// the manifest records and the runtime checks).
 void requireAlignment(Value memref, int64_t bytes);
 
+/// The backward's sizes and the launch every kernel of a backward opens
+/// (BackwardHost.cpp): the host part, the preprocess and convert kernels
+/// and each kind's main kernel read it.
+class BackwardContext : public Emitter {
+public:
+  BackwardContext(AttentionGradOp op, ImplicitLocOpBuilder &b,
+                  const Tiling &tiling);
+
+  /// A dimension of a buffer: a constant where static.
+  Value dim(Value memref, int64_t i);
+  /// ceil(n / block), a constant where n is one.
+  Value blocks(Value n, int64_t block) {
+    return b.createOrFold<arith::CeilDivUIOp>(n, idx(block));
+  }
+  /// A launch of grid (x, heads, B) with the block's threads and `smem`
+  /// bytes of dynamic shared memory; the builder moves into its body.
+  void openLaunch(Value gridX, int64_t heads, int64_t smem);
+  /// An scf.for over [lb, ub) by `step` carrying `init`, the builder in its
+  /// body (the caller's guard restores it).
+  scf::ForOp openLoop(Value lb, Value ub, Value step, ValueRange init = {}) {
+    auto loop = scf::ForOp::create(b, lb, ub, step, init);
+    b.setInsertionPointToStart(loop.getBody());
+    return loop;
+  }
+  Value load(Value memref, ValueRange indices);
+  Value toF32(Value v) {
+    return v.getType() == f32 ? v : arith::ExtFOp::create(b, f32, v);
+  }
+  Value toElt(Value v) { return arith::TruncFOp::create(b, elt, v); }
+
+  AttentionGradOp op;
+  Tiling t;
+  Type elt, f32;
+  int64_t d, dv, threads, group;
+  bool causal;
+  double scale;
+  // Host side: sizes and the scratch buffers.
+  Value batchSize, nq, nk, one, numQBlocks, rowDot, dqAcc;
+  // The open launch.
+  gpu::LaunchOp launch;
+  Value blockX, head, batch, tid, lane, warp;
+};
+
+/// The host part of a tensor-core backward, in place of the op: the sizes,
+/// the scratch buffers (D [B, Hq, Nq] and the dQ accumulator [B, Hq, Nq, D],
+/// f32), the preprocess kernel (D = rowsum(dO * O), dQacc = 0), the main
+/// kernel `buildMain` builds (the kind's), the convert kernel (dQ = scale *
+/// dQacc), and the buffers' deallocation.
+void buildBackwardHost(BackwardContext &k,
+                       llvm::function_ref<void()> buildMain);
+
 /// Bytes of shared memory of the mma.sync backward's main kernel: padded
 /// K_j, V_j, Q_i, dO_i and dS tiles (BackwardKernels.cpp).
 int64_t backwardSharedBytes(const Tiling &tiling, int64_t d, int64_t dv,
