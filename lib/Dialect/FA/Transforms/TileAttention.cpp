@@ -417,17 +417,16 @@ struct TileAttentionPass
                             "attach one";
         return signalPassFailure();
       }
-      // The mma.sync backward is built from the op by convert-fa-to-nvgpu;
-      // the wgmma one is not built yet: an op decided for it is an error,
-      // not left behind.
+      // The mma.sync and wgmma backwards are built from the op by
+      // convert-fa-to-nvgpu.
       KernelKind kind = getBackwardKernelKind(op, KernelKind::Simt);
-      if (kind == KernelKind::MmaSync)
+      if (isNVGPUKernel(kind))
         continue;
       if (kind != KernelKind::Simt) {
         op.emitOpError() << "is scheduled for the "
                          << stringifyKernelKind(kind)
-                         << " backward kernel, which is not built yet; "
-                            "select kernel=simt (or auto) or mma-sync";
+                         << " backward kernel, which is not built; select "
+                            "kernel=simt (or auto), mma-sync or wgmma";
         return signalPassFailure();
       }
       tileAttentionGrad(rewriter, op, memorySpace);
