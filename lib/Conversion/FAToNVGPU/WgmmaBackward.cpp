@@ -155,7 +155,17 @@ Value WgmmaBackwardMain::swizzled(int64_t tileBytes, int64_t rows, Value row,
 }
 
 Value WgmmaBackwardMain::address(int64_t bytes, Value dynamic) {
-  Value addr = sharedBase;
+  // The base through an empty asm with side effects: the descriptors
+  // derived from it are computed where they are used, in the loop, rather
+  // than hoisted out of it as some forty 64-bit values that ptxas would
+  // keep live (or spill) across the steps.
+  Value addr =
+      LLVM::InlineAsmOp::create(k.b, k.b.getI64Type(), ValueRange{sharedBase},
+                                "", "=l,0", /*has_side_effects=*/true,
+                                /*is_align_stack=*/false,
+                                LLVM::TailCallKind::None,
+                                LLVM::AsmDialectAttr(), ArrayAttr())
+          .getRes();
   if (dynamic)
     addr = arith::AddIOp::create(
         k.b, addr, arith::IndexCastOp::create(k.b, k.b.getI64Type(), dynamic));
