@@ -194,16 +194,15 @@ SimtBackwardSram mlir::fa::simtBackwardSramBytes(const Tiling &t,
 std::optional<std::string>
 mlir::fa::wgmmaBackwardProblemReason(const AttentionProblem &p, bool bias) {
   if (p.headDim != p.valueHeadDim || (p.headDim != 64 && p.headDim != 128))
-    return llvm::formatv("the wgmma backward kernel is built for D = Dv in "
-                         "{{64, 128}, got D = {0}, Dv = {1}",
+    return llvm::formatv("it is built for D = Dv in {{64, 128}, got D = {0}, "
+                         "Dv = {1}",
                          p.headDim, p.valueHeadDim)
         .str();
   if (bias)
     return std::string("an additive bias (and its gradient) is not built "
-                       "for the wgmma backward kernel; use kernel=simt");
+                       "for it yet; use kernel=simt");
   if (p.window)
-    return std::string("a #fa.window is not built for the wgmma backward "
-                       "kernel; use kernel=simt");
+    return std::string("a #fa.window is not built for it; use kernel=simt");
   return std::nullopt;
 }
 

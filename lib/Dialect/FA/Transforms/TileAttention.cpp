@@ -417,18 +417,11 @@ struct TileAttentionPass
                             "attach one";
         return signalPassFailure();
       }
-      // The mma.sync and wgmma backwards are built from the op by
+      // The mma.sync and wgmma backwards (the other kinds a
+      // #fa.backward_schedule holds) are built from the op by
       // convert-fa-to-nvgpu.
-      KernelKind kind = getBackwardKernelKind(op, KernelKind::Simt);
-      if (isNVGPUKernel(kind))
+      if (getBackwardKernelKind(op, KernelKind::Simt) != KernelKind::Simt)
         continue;
-      if (kind != KernelKind::Simt) {
-        op.emitOpError() << "is scheduled for the "
-                         << stringifyKernelKind(kind)
-                         << " backward kernel, which is not built; select "
-                            "kernel=simt (or auto), mma-sync or wgmma";
-        return signalPassFailure();
-      }
       tileAttentionGrad(rewriter, op, memorySpace);
     }
   }
