@@ -20,6 +20,9 @@
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 
+#include <cmath>
+#include <limits>
+
 using namespace mlir;
 using namespace mlir::fa;
 using namespace mlir::fa::nvgpu_kernel;
@@ -65,6 +68,47 @@ void BackwardContext::openLaunch(Value gridX, int64_t heads, int64_t smem) {
 
 Value BackwardContext::load(Value memref, ValueRange indices) {
   return memref::LoadOp::create(b, memref, indices);
+}
+
+void BackwardContext::setUpScoreConstants() {
+  scaleLog2 = f32c(scale * M_LOG2E);
+  log2e = f32c(M_LOG2E);
+  negInf = f32c(-std::numeric_limits<float>::infinity());
+  zero = f32c(0.0);
+}
+
+Value BackwardContext::visible(Value kvRow, Value qRow, Value h) {
+  Value ok = arith::AndIOp::create(b, cmp(arith::CmpIPredicate::ult, kvRow, nk),
+                                   cmp(arith::CmpIPredicate::ult, qRow, nq));
+  if (causal)
+    ok = arith::AndIOp::create(
+        b, ok,
+        cmp(arith::CmpIPredicate::sle, kvRow, add(qRow, sub(nk, nq))));
+  Value mask = op.getMask();
+  if (!mask)
+    return ok;
+  // The keep-mask, broadcast along its static unit dimensions; indices
+  // clamped into range (out-of-range entries are dropped above).
+  auto type = cast<MemRefType>(mask.getType());
+  SmallVector<Value> full = {batch, h, minu(qRow, lastIndex(nq)),
+                             minu(kvRow, lastIndex(nk))};
+  SmallVector<Value> indices;
+  for (int64_t i = 0; i < 4; ++i)
+    indices.push_back(type.getDimSize(i) == 1 ? idx(0) : full[i]);
+  return arith::AndIOp::create(b, ok, load(mask, indices));
+}
+
+Value BackwardContext::rowValue(Value rows, Value h, Value qRow) {
+  return load(rows, {batch, h, minu(qRow, lastIndex(nq))});
+}
+
+Value BackwardContext::probability(Value s, Value lse, Value live) {
+  Value x = arith::MulFOp::create(b, s, scaleLog2);
+  x = arith::SubFOp::create(b, x, arith::MulFOp::create(b, lse, log2e));
+  live = arith::AndIOp::create(
+      b, live,
+      arith::CmpFOp::create(b, arith::CmpFPredicate::ONE, lse, negInf));
+  return select(live, exp2(x), zero);
 }
 
 //===----------------------------------------------------------------------===//

@@ -691,6 +691,20 @@ public:
   }
   Value toElt(Value v) { return arith::TruncFOp::create(b, elt, v); }
 
+  // The elementwise math of P and dS, shared by the main kernels.
+  /// The f32 constants it uses, in the open launch.
+  void setUpScoreConstants();
+  /// Whether key `kvRow` is visible to query row `qRow` of head `h`: both
+  /// in range, (causal) on or left of the row's diagonal, and kept by the
+  /// keep-mask.
+  Value visible(Value kvRow, Value qRow, Value h);
+  /// rows[batch, h, qRow] of a [B, Hq, Nq] f32 buffer (the logsumexp or
+  /// D), qRow clamped into range.
+  Value rowValue(Value rows, Value h, Value qRow);
+  /// P = exp2(s scale log2(e) - lse log2(e)) where `live`, else 0; 0 also
+  /// where the row sees no key (lse = -inf).
+  Value probability(Value s, Value lse, Value live);
+
   AttentionGradOp op;
   Tiling t;
   Type elt, f32;
@@ -702,6 +716,8 @@ public:
   // The open launch.
   gpu::LaunchOp launch;
   Value blockX, head, batch, tid, lane, warp;
+  /// scale * log2(e), log2(e), -inf and 0 in f32 (setUpScoreConstants).
+  Value scaleLog2, log2e, negInf, zero;
 };
 
 /// The host part of a tensor-core backward, in place of the op: the sizes,

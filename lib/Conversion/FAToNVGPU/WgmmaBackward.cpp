@@ -34,9 +34,6 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 
-#include <cmath>
-#include <limits>
-
 using namespace mlir;
 using namespace mlir::fa;
 using namespace mlir::fa::nvgpu_kernel;
@@ -83,7 +80,7 @@ private:
                   int64_t tileBytes, int64_t cols);
   void storeScoreGradients(ArrayRef<Value> ds);
   void addQueryGradient(Value h, Value qBase);
-  Value visible(Value kvRow, Value qRow, Value h);
+  /// `rows` (lse or D) of the two q columns of n-tile `n`.
   SmallVector<Value> columnValues(Value rows, Value h, Value qBase, int64_t n);
   void writeKeyValueGradients(ArrayRef<Value> accs);
   /// The lane's accumulator element (r, c) of n-tile n: its kv row within
@@ -96,8 +93,7 @@ private:
   WgmmaBackwardLayout layout;
   VectorType accType;
   Value base, flat, pad, sharedBase;
-  Value kvBase, wg, wgRow, quadRow, quadCol, wgRowBytes;
-  Value scaleLog2, log2e, negInf, zero;
+  Value kvBase, wg, wgRow, quadRow, quadCol, wgRowBytes, zero;
 };
 
 } // namespace
@@ -137,10 +133,8 @@ void WgmmaBackwardMain::setUpIds() {
   quadCol = k.mulc(k.remc(k.lane, 4), 2);
   wgRowBytes = k.mulc(wg, kWarpgroupRows * kWgmmaSwizzleRowBytes);
   accType = VectorType::get({2, 2}, k.f32);
-  scaleLog2 = k.f32c(k.scale * M_LOG2E);
-  log2e = k.f32c(M_LOG2E);
-  negInf = k.f32c(-std::numeric_limits<float>::infinity());
-  zero = k.f32c(0.0);
+  k.setUpScoreConstants();
+  zero = k.zero;
 }
 
 Value WgmmaBackwardMain::swizzled(int64_t tileBytes, int64_t rows, Value row,
@@ -398,64 +392,27 @@ void WgmmaBackwardMain::addQueryGradient(Value h, Value qBase) {
 // P^T and dS^T
 //===----------------------------------------------------------------------===//
 
-Value WgmmaBackwardMain::visible(Value kvRow, Value qRow, Value h) {
-  // Key kvRow is visible to query row qRow: both in range, (causal) on or
-  // left of the row's diagonal, and kept by the keep-mask.
-  ImplicitLocOpBuilder &b = k.b;
-  Value ok = arith::AndIOp::create(
-      b, k.cmp(arith::CmpIPredicate::ult, kvRow, k.nk),
-      k.cmp(arith::CmpIPredicate::ult, qRow, k.nq));
-  if (k.causal)
-    ok = arith::AndIOp::create(
-        b, ok,
-        k.cmp(arith::CmpIPredicate::sle, kvRow,
-              k.add(qRow, k.sub(k.nk, k.nq))));
-  Value mask = k.op.getMask();
-  if (!mask)
-    return ok;
-  auto type = cast<MemRefType>(mask.getType());
-  SmallVector<Value> full = {k.batch, h, k.minu(qRow, k.lastIndex(k.nq)),
-                             k.minu(kvRow, k.lastIndex(k.nk))};
-  SmallVector<Value> indices;
-  for (int64_t i = 0; i < 4; ++i)
-    indices.push_back(type.getDimSize(i) == 1 ? k.idx(0) : full[i]);
-  return arith::AndIOp::create(b, ok, k.load(mask, indices));
-}
-
 SmallVector<Value> WgmmaBackwardMain::columnValues(Value rows, Value h,
                                                    Value qBase, int64_t n) {
-  SmallVector<Value> values;
-  for (int64_t c = 0; c < 2; ++c) {
-    Value qRow = k.add(qBase, fragCol(n, c));
-    values.push_back(
-        k.load(rows, {k.batch, h, k.minu(qRow, k.lastIndex(k.nq))}));
-  }
-  return values;
+  return {k.rowValue(rows, h, k.add(qBase, fragCol(n, 0))),
+          k.rowValue(rows, h, k.add(qBase, fragCol(n, 1)))};
 }
 
 SmallVector<Value> WgmmaBackwardMain::probabilities(ArrayRef<Value> s,
                                                     Value h, Value qBase) {
-  // P^T = exp2(S^T scale log2(e) - lse log2(e)), 0 where not visible and
-  // where the query row sees no key (lse = -inf).
-  ImplicitLocOpBuilder &b = k.b;
+  // P^T: the accumulator's rows are kv rows, its columns query rows (the
+  // logsumexp is per column).
   SmallVector<Value> p;
   for (int64_t n = 0; n < (int64_t)s.size(); ++n) {
     SmallVector<Value> lse = columnValues(k.op.getLogsumexp(), h, qBase, n);
     SmallVector<Value> out;
     for (int64_t r = 0; r < 2; ++r)
       for (int64_t c = 0; c < 2; ++c) {
-        Value qRow = k.add(qBase, fragCol(n, c));
-        Value kvRow = k.add(kvBase, fragRow(r));
-        Value x = arith::MulFOp::create(b, k.element(s[n], r, c), scaleLog2);
-        x = arith::SubFOp::create(b, x,
-                                  arith::MulFOp::create(b, lse[c], log2e));
-        Value live = arith::AndIOp::create(
-            b, visible(kvRow, qRow, h),
-            arith::CmpFOp::create(b, arith::CmpFPredicate::ONE, lse[c],
-                                  negInf));
-        out.push_back(k.select(live, k.exp2(x), zero));
+        Value live = k.visible(k.add(kvBase, fragRow(r)),
+                               k.add(qBase, fragCol(n, c)), h);
+        out.push_back(k.probability(k.element(s[n], r, c), lse[c], live));
       }
-    p.push_back(vector::FromElementsOp::create(b, accType, out));
+    p.push_back(vector::FromElementsOp::create(k.b, accType, out));
   }
   return p;
 }
