@@ -224,6 +224,8 @@ WgmmaBackwardLayout::WgmmaBackwardLayout(const Tiling &t, int64_t d,
   q = place(t.blockQ, d, t.stages);
   dO = place(t.blockQ, dv, t.stages);
   dS = place(t.blockKV, t.blockQ, 1);
+  rows = offset;
+  offset += llvm::alignTo(2 * t.blockQ * 4, kWgmmaSwizzleAtomBytes);
   totalBytes = offset + kWgmmaSwizzleAtomBytes;
 }
 

@@ -208,10 +208,11 @@ def test_wgmma_kernel():
                         "warps": 8}
     main = m["kernels"][1]
     assert main["grid"] == [1, 2, 1] and main["block"] == [256, 1, 1]
-    # K, V [128, 64], Q, dO [64, 64], dS^T [128, 64] in bf16, and the
-    # swizzle atom of slack for the run-time alignment.
+    # K, V [128, 64], Q, dO [64, 64], dS^T [128, 64] in bf16, the lse and
+    # D rows (2 x 64 f32 in a 1 KiB region), and the swizzle atom of slack
+    # for the run-time alignment.
     assert main["shared_bytes"] == 2 * 128 * 64 * 2 + 2 * 64 * 64 * 2 + \
-        128 * 64 * 2 + 1024
+        128 * 64 * 2 + 1024 + 1024
     assert k.name != grad(kernel="mma-sync").name
     with pytest.raises(fa.CompileError, match="additive bias"):
         grad(kernel="wgmma", mask="bias")

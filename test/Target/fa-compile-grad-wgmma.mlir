@@ -19,9 +19,10 @@
 // Grids: D and the conversion over (q-blocks of 64 rows, Hq, B), the main
 // kernel over (kv-blocks of 128 rows, Hkv, B); shared memory of the main
 // kernel: K_j, V_j 128 x 64 x 2 B each, Q_i, dO_i 64 x 64 x 2 B each, dS^T
-// 128 x 64 x 2 B, and 1024 B to align the base to the swizzle atom.
+// 128 x 64 x 2 B, the lse and D rows (2 x 64 x 4 B in a 1024 B region),
+// and 1024 B to align the base to the swizzle atom.
 // CHECK: kernel attention_grad_kernel grid [2, 4, 1] block [256, 1, 1] smem 0 buffers arg4 arg3 tmp0 tmp1
-// CHECK-NEXT: kernel attention_grad_kernel_0 grid [1, 2, 1] block [256, 1, 1] smem 66560 buffers arg1 arg2 arg0 arg4 arg5 tmp0 tmp1 arg7 arg8
+// CHECK-NEXT: kernel attention_grad_kernel_0 grid [1, 2, 1] block [256, 1, 1] smem 67584 buffers arg1 arg2 arg0 arg4 arg5 tmp0 tmp1 arg7 arg8
 // CHECK-NEXT: kernel attention_grad_kernel_1 grid [2, 4, 1] block [256, 1, 1] smem 0 buffers tmp1 arg6
 // CHECK-NEXT: scratch tmp0 f32 [1, 4, 100] 1600
 // CHECK-NEXT: scratch tmp1 f32 [1, 4, 100, 64] 102400

@@ -211,15 +211,16 @@ wgmmaBackwardProblemReason(const AttentionProblem &problem, bool bias);
 /// WgmmaBackward.cpp builds it, the model prices it): 128-byte swizzled
 /// tiles (64-column blocks, wgmmaPaddedColumns) K_j [block_kv, D], V_j
 /// [block_kv, Dv], `stages` buffers of Q_i [block_q, D] and dO_i
-/// [block_q, Dv], and dS^T [block_kv, block_q] (block_q <= 64: one swizzle
-/// row a kv row), each at a swizzle-atom (1 KiB) aligned offset from a base
-/// the kernel aligns at run time (kWgmmaSwizzleAtomBytes of slack).
+/// [block_q, Dv], dS^T [block_kv, block_q] (block_q <= 64: one swizzle
+/// row a kv row) and the q-block's logsumexp and D rows (f32 [2, block_q]),
+/// each at a swizzle-atom (1 KiB) aligned offset from a base the kernel
+/// aligns at run time (kWgmmaSwizzleAtomBytes of slack).
 struct WgmmaBackwardLayout {
   WgmmaBackwardLayout(const Tiling &tiling, int64_t headDim,
                       int64_t valueHeadDim, int64_t elementBytes);
   /// Byte offsets from the aligned base; Q's and dO's buffer `s` lie
   /// s * qBytes (dOBytes) past q (dO).
-  int64_t k = 0, v = 0, q = 0, dO = 0, dS = 0;
+  int64_t k = 0, v = 0, q = 0, dO = 0, dS = 0, rows = 0;
   int64_t qBytes = 0, dOBytes = 0;
   /// The dynamic shared memory the launch asks for, slack included.
   int64_t totalBytes = 0;

@@ -68,20 +68,37 @@ private:
   void loadQueryBlock(Value h, Value qBase);
   /// [64 kv rows of the warpgroup] x [block_q]: the rows of the tile at
   /// `rowsBytes` (this warpgroup's) times the q-block's tile at `qBytes`,
-  /// both K-major over `cols` columns; waited for, as m16n8 fragments.
-  SmallVector<Value> transposedScores(int64_t rowsBytes, int64_t qBytes,
-                                      int64_t cols);
+  /// both K-major over `cols` columns; issued as one group, not waited
+  /// for: the accumulator struct.
+  Value issueTransposedScores(int64_t rowsBytes, int64_t qBytes,
+                              int64_t cols);
+  /// The m16n8 fragments of a completed issueTransposedScores.
+  SmallVector<Value> scoreFragments(Value acc);
   SmallVector<Value> probabilities(ArrayRef<Value> s, Value h, Value qBase);
   SmallVector<Value> scoreGradients(ArrayRef<Value> p, ArrayRef<Value> dp,
                                     Value h, Value qBase);
-  /// acc += lhs^T-side product: `lhs` the warpgroup's [64, block_q]
-  /// fragments as A, the q-block tile at `tileBytes` MN-major over `cols`.
-  void accumulate(MutableArrayRef<Value> acc, ArrayRef<Value> lhs,
-                  int64_t tileBytes, int64_t cols);
-  void storeScoreGradients(ArrayRef<Value> ds);
+  /// The warpgroup's [64, block_q] f32 fragments as wgmma A registers in
+  /// the element type: 4 a k16 step, register i of step kk the pair of row
+  /// r = i % 2, n-tile 2 kk + i / 2.
+  SmallVector<Value> aRegisters(ArrayRef<Value> frags);
+  /// acc += A tile: `aRegs` (aRegisters) the A operand, the q-block's tile
+  /// at `tileBytes` MN-major over `cols`; issued as one group, not waited
+  /// for: the registers it writes.
+  SmallVector<Value> issueAccumulate(ArrayRef<Value> acc,
+                                     ArrayRef<Value> aRegs, int64_t tileBytes,
+                                     int64_t cols);
+  /// `acc` from the registers of a completed issueAccumulate.
+  void finishAccumulate(MutableArrayRef<Value> acc, ArrayRef<Value> out);
+  /// Waits until at most `pending` wgmma groups are in flight.
+  void waitForWgmma(int64_t pending) {
+    NVVM::WgmmaWaitGroupSyncOp::create(k.b, pending);
+  }
+  /// dS^T's A registers (aRegisters) to the [kv, q] tile; barrier.
+  void storeScoreGradients(ArrayRef<Value> dsRegs);
   void addQueryGradient(Value h, Value qBase);
-  /// `rows` (lse or D) of the two q columns of n-tile `n`.
-  SmallVector<Value> columnValues(Value rows, Value h, Value qBase, int64_t n);
+  /// The staged logsumexp (`which` 0) or D (1) of the two q columns of
+  /// n-tile `n`.
+  SmallVector<Value> columnValues(int64_t which, int64_t n);
   void writeKeyValueGradients(ArrayRef<Value> accs);
   /// The lane's accumulator element (r, c) of n-tile n: its kv row within
   /// the block and its column.
@@ -93,6 +110,8 @@ private:
   WgmmaBackwardLayout layout;
   VectorType accType;
   Value base, flat, pad, sharedBase;
+  /// The q-block's logsumexp and D rows in shared memory (f32 [2, block_q]).
+  Value sRows;
   Value kvBase, wg, wgRow, quadRow, quadCol, wgRowBytes, zero;
 };
 
@@ -122,6 +141,11 @@ void WgmmaBackwardMain::setUpShared() {
   flat = memref::ViewOp::create(b, flatType, base, pad,
                                 ValueRange{k.idx(elements)});
   sharedBase = arith::IndexCastOp::create(b, b.getI64Type(), k.add(addr, pad));
+  sRows = memref::ViewOp::create(
+      b,
+      MemRefType::get({2, k.t.blockQ}, k.f32, MemRefLayoutAttrInterface(),
+                      workgroup),
+      base, k.addc(pad, layout.rows), ValueRange{});
 }
 
 void WgmmaBackwardMain::setUpIds() {
@@ -235,6 +259,20 @@ void WgmmaBackwardMain::loadQueryBlock(Value h, Value qBase) {
   copyTile(k.op.getOutGrad(), h, qBase, k.nq, k.t.blockQ, k.dv, layout.dO,
            tokens);
   Value group = commitAsyncGroup(k.b, tokens);
+  // The q-block's logsumexp and D, read per column by every warp: staged
+  // once (threads 0 .. 2 block_q - 1) rather than held in registers.
+  k.ifThen(k.cmp(arith::CmpIPredicate::ult, k.tid, k.idx(2 * k.t.blockQ)),
+           [&] {
+             Value which = k.divc(k.tid, k.t.blockQ);
+             Value col = k.remc(k.tid, k.t.blockQ);
+             Value qRow = k.add(qBase, col);
+             Value lse = k.rowValue(k.op.getLogsumexp(), h, qRow);
+             Value rowDot = k.rowValue(k.rowDot, h, qRow);
+             Value v = k.select(
+                 k.cmp(arith::CmpIPredicate::eq, which, k.idx(0)), lse,
+                 rowDot);
+             memref::StoreOp::create(k.b, v, sRows, ValueRange{which, col});
+           });
   nvgpu::DeviceAsyncWaitOp::create(k.b, group, k.b.getI32IntegerAttr(0));
   // wgmma reads through the async proxy: each thread's copies made visible
   // to it before the barrier.
@@ -248,17 +286,25 @@ SmallVector<Value> WgmmaBackwardMain::step(Value h, Value qBlock,
   loadQueryBlock(h, qBase);
   SmallVector<Value> dK(accs.begin(), accs.begin() + k.d / 2);
   SmallVector<Value> dV(accs.begin() + k.d / 2, accs.end());
-  // S^T = K_wg Q_i^T, P^T; dP^T = V_wg dO_i^T, dS^T.
-  SmallVector<Value> s = transposedScores(layout.k, layout.q, k.d);
-  SmallVector<Value> p = probabilities(s, h, qBase);
-  SmallVector<Value> dp = transposedScores(layout.v, layout.dO, k.dv);
-  SmallVector<Value> ds = scoreGradients(p, dp, h, qBase);
-  // dV_wg += P^T dO_i; dK_wg += dS^T Q_i.
-  accumulate(dV, p, layout.dO, k.dv);
-  accumulate(dK, ds, layout.q, k.d);
-  // dQ_i += dS K_j through shared memory.
-  storeScoreGradients(ds);
+  // S^T = K_wg Q_i^T and dP^T = V_wg dO_i^T in flight together; P^T while
+  // dP^T computes, then dS^T.
+  Value sAcc = issueTransposedScores(layout.k, layout.q, k.d);
+  Value dpAcc = issueTransposedScores(layout.v, layout.dO, k.dv);
+  waitForWgmma(1);
+  SmallVector<Value> p = probabilities(scoreFragments(sAcc), h, qBase);
+  waitForWgmma(0);
+  SmallVector<Value> ds =
+      scoreGradients(p, scoreFragments(dpAcc), h, qBase);
+  // From here on P^T and dS^T live only as element-type A registers (the
+  // f32 fragments die): dV_wg += P^T dO_i and dK_wg += dS^T Q_i in flight
+  // while dS^T goes to shared memory; dQ_i += dS K_j waits for every group.
+  SmallVector<Value> pRegs = aRegisters(p), dsRegs = aRegisters(ds);
+  SmallVector<Value> dVOut = issueAccumulate(dV, pRegs, layout.dO, k.dv);
+  SmallVector<Value> dKOut = issueAccumulate(dK, dsRegs, layout.q, k.d);
+  storeScoreGradients(dsRegs);
   addQueryGradient(h, qBase);
+  finishAccumulate(dV, dVOut);
+  finishAccumulate(dK, dKOut);
   SmallVector<Value> next(dK);
   next.append(dV);
   return next;
@@ -268,9 +314,8 @@ SmallVector<Value> WgmmaBackwardMain::step(Value h, Value qBlock,
 // Products
 //===----------------------------------------------------------------------===//
 
-SmallVector<Value> WgmmaBackwardMain::transposedScores(int64_t rowsBytes,
-                                                       int64_t qBytes,
-                                                       int64_t cols) {
+Value WgmmaBackwardMain::issueTransposedScores(int64_t rowsBytes,
+                                              int64_t qBytes, int64_t cols) {
   // Both tiles K-major: k16 steps walk the 128-byte rows of each 64-column
   // block (32 bytes a step), blocks block_kv (block_q) rows apart.
   int64_t columns = kWgmmaSwizzleRowBytes / e;
@@ -285,9 +330,11 @@ SmallVector<Value> WgmmaBackwardMain::transposedScores(int64_t rowsBytes,
     Value a = advanceDescriptor(k, aDesc, block * rowsBlock + within);
     return {a, advanceDescriptor(k, bDesc, block * qBlockBytes + within)};
   };
-  Value acc = issueSharedWgmma(k, k.elt, k.t.blockQ, cols / 16, descriptors,
-                               NVVM::MMALayout::row, NVVM::MMALayout::col);
-  NVVM::WgmmaWaitGroupSyncOp::create(k.b, 0);
+  return issueSharedWgmma(k, k.elt, k.t.blockQ, cols / 16, descriptors,
+                          NVVM::MMALayout::row, NVVM::MMALayout::col);
+}
+
+SmallVector<Value> WgmmaBackwardMain::scoreFragments(Value acc) {
   SmallVector<Value> values;
   for (int64_t i = 0; i < k.t.blockQ / 2; ++i)
     values.push_back(LLVM::ExtractValueOp::create(k.b, acc, i));
@@ -299,16 +346,22 @@ SmallVector<Value> WgmmaBackwardMain::transposedScores(int64_t rowsBytes,
   return frags;
 }
 
-void WgmmaBackwardMain::accumulate(MutableArrayRef<Value> acc,
-                                   ArrayRef<Value> lhs, int64_t tileBytes,
-                                   int64_t cols) {
-  // A: the fragments of two n-tiles are one k16 step's A registers. B: the
-  // q-block's tile MN-major, 64-column blocks block_q rows apart, 16 rows
-  // of 128 bytes a k16 step.
+SmallVector<Value> WgmmaBackwardMain::aRegisters(ArrayRef<Value> frags) {
+  // The fragments of two n-tiles are one k16 step's A registers.
+  SmallVector<Value> regs;
+  for (int64_t kk = 0; kk < (int64_t)frags.size() / 2; ++kk)
+    regs.append(packedPairs(
+        k, accumulatorsToA(k, k.elt, frags[2 * kk], frags[2 * kk + 1]), 4));
+  return regs;
+}
+
+SmallVector<Value>
+WgmmaBackwardMain::issueAccumulate(ArrayRef<Value> acc, ArrayRef<Value> aRegs,
+                                   int64_t tileBytes, int64_t cols) {
+  // B: the q-block's tile MN-major, 64-column blocks block_q rows apart, 16
+  // rows of 128 bytes a k16 step.
   SmallVector<Value> values(acc.begin(), acc.end());
-  for (int64_t kk = 0; kk < k.t.blockQ / 16; ++kk)
-    values.append(packedPairs(
-        k, accumulatorsToA(k, k.elt, lhs[2 * kk], lhs[2 * kk + 1]), 4));
+  values.append(aRegs.begin(), aRegs.end());
   values = k.fenceRegisters(values);
   Value desc = wgmmaDescriptor(
       k, address(tileBytes),
@@ -319,27 +372,30 @@ void WgmmaBackwardMain::accumulate(MutableArrayRef<Value> acc,
     bDescs.push_back(
         advanceDescriptor(k, desc, kk * 16 * kWgmmaSwizzleRowBytes));
   ArrayRef<Value> fenced(values);
-  SmallVector<Value> out =
-      issueRegisterAWgmma(k, k.elt, fenced.take_front(acc.size()),
-                          fenced.drop_front(acc.size()), bDescs, cols);
-  NVVM::WgmmaWaitGroupSyncOp::create(k.b, 0);
-  out = k.fenceRegisters(out);
-  llvm::copy(out, acc.begin());
+  return issueRegisterAWgmma(k, k.elt, fenced.take_front(acc.size()),
+                             fenced.drop_front(acc.size()), bDescs, cols);
 }
 
-void WgmmaBackwardMain::storeScoreGradients(ArrayRef<Value> ds) {
+void WgmmaBackwardMain::finishAccumulate(MutableArrayRef<Value> acc,
+                                         ArrayRef<Value> out) {
+  llvm::copy(k.fenceRegisters(out), acc.begin());
+}
+
+void WgmmaBackwardMain::storeScoreGradients(ArrayRef<Value> dsRegs) {
   // dS^T [block_kv, block_q] in the element type, a lane's two adjacent
-  // columns at once; read back MN-major as dS, the A of dQ += dS K_j.
+  // columns (one A register) at once; read back MN-major as dS, the A of
+  // dQ += dS K_j.
   auto pairType = VectorType::get({2}, k.elt);
-  for (int64_t n = 0; n < (int64_t)ds.size(); ++n)
-    for (int64_t r = 0; r < 2; ++r) {
-      Value row = vector::ExtractOp::create(k.b, ds[n], ArrayRef<int64_t>{r});
-      Value pair = arith::TruncFOp::create(k.b, pairType, row);
-      Value at = k.add(swizzled(layout.dS, k.t.blockKV, fragRow(r),
-                                k.idx(8 * n)),
-                       quadCol);
-      vector::StoreOp::create(k.b, pair, flat, ValueRange{at});
-    }
+  auto regType = VectorType::get({1}, k.b.getI32Type());
+  for (int64_t i = 0; i < (int64_t)dsRegs.size(); ++i) {
+    int64_t n = 2 * (i / 4) + (i % 4) / 2, r = i % 2;
+    Value reg = vector::FromElementsOp::create(k.b, regType, dsRegs[i]);
+    Value pair = vector::BitCastOp::create(k.b, pairType, reg);
+    Value at = k.add(swizzled(layout.dS, k.t.blockKV, fragRow(r),
+                              k.idx(8 * n)),
+                     quadCol);
+    vector::StoreOp::create(k.b, pair, flat, ValueRange{at});
+  }
   k.fenceAsyncProxy();
   gpu::BarrierOp::create(k.b);
 }
@@ -367,7 +423,7 @@ void WgmmaBackwardMain::addQueryGradient(Value h, Value qBase) {
   };
   Value acc = issueSharedWgmma(k, k.elt, n, k.t.blockKV / 16, descriptors,
                                NVVM::MMALayout::col, NVVM::MMALayout::row);
-  NVVM::WgmmaWaitGroupSyncOp::create(b, 0);
+  waitForWgmma(0);
   SmallVector<Value> values;
   for (int64_t i = 0; i < n / 2; ++i)
     values.push_back(LLVM::ExtractValueOp::create(b, acc, i));
@@ -392,10 +448,10 @@ void WgmmaBackwardMain::addQueryGradient(Value h, Value qBase) {
 // P^T and dS^T
 //===----------------------------------------------------------------------===//
 
-SmallVector<Value> WgmmaBackwardMain::columnValues(Value rows, Value h,
-                                                   Value qBase, int64_t n) {
-  return {k.rowValue(rows, h, k.add(qBase, fragCol(n, 0))),
-          k.rowValue(rows, h, k.add(qBase, fragCol(n, 1)))};
+SmallVector<Value> WgmmaBackwardMain::columnValues(int64_t which,
+                                                   int64_t n) {
+  return {k.load(sRows, {k.idx(which), fragCol(n, 0)}),
+          k.load(sRows, {k.idx(which), fragCol(n, 1)})};
 }
 
 SmallVector<Value> WgmmaBackwardMain::probabilities(ArrayRef<Value> s,
@@ -404,7 +460,7 @@ SmallVector<Value> WgmmaBackwardMain::probabilities(ArrayRef<Value> s,
   // logsumexp is per column).
   SmallVector<Value> p;
   for (int64_t n = 0; n < (int64_t)s.size(); ++n) {
-    SmallVector<Value> lse = columnValues(k.op.getLogsumexp(), h, qBase, n);
+    SmallVector<Value> lse = columnValues(/*which=*/0, n);
     SmallVector<Value> out;
     for (int64_t r = 0; r < 2; ++r)
       for (int64_t c = 0; c < 2; ++c) {
@@ -424,7 +480,7 @@ SmallVector<Value> WgmmaBackwardMain::scoreGradients(ArrayRef<Value> p,
   ImplicitLocOpBuilder &b = k.b;
   SmallVector<Value> ds;
   for (int64_t n = 0; n < (int64_t)p.size(); ++n) {
-    SmallVector<Value> rowDot = columnValues(k.rowDot, h, qBase, n);
+    SmallVector<Value> rowDot = columnValues(/*which=*/1, n);
     SmallVector<Value> out;
     for (int64_t r = 0; r < 2; ++r)
       for (int64_t c = 0; c < 2; ++c) {

@@ -2,8 +2,9 @@
 // wgmma backward kernel (docs/Backward.md, "On the GPU: the wgmma kernels"),
 // on IR built by hand: each unsupported case is an error naming why, never
 // a skipped op or a wrong kernel. The shared memory case: K_j, V_j
-// [128, 128], Q_i, dO_i [64, 128], dS^T [128, 64] in bf16 and 1 KiB of
-// slack, 115712 B, on a target of 64 KiB per block.
+// [128, 128], Q_i, dO_i [64, 128], dS^T [128, 64] in bf16, the lse and D
+// rows (1 KiB) and 1 KiB of slack, 116736 B, on a target of 64 KiB per
+// block.
 // RUN: fa-opt %s -split-input-file --convert-fa-to-nvgpu -verify-diagnostics
 
 module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
@@ -92,7 +93,7 @@ module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 2324
 
 module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 65536, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
   func.func @negative_shared_memory(%q: memref<1x2x64x128xbf16>, %v: memref<1x2x64x128xbf16>, %l: memref<1x2x64xf32>) {
-    // expected-error @below {{cannot use the wgmma backward kernel with #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>: its shared memory, 115712 B, exceeds the target's 65536 B per block}}
+    // expected-error @below {{cannot use the wgmma backward kernel with #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>: its shared memory, 116736 B, exceeds the target's 65536 B per block}}
     fa.attention_grad ins(%q, %q, %v, %v, %v, %l : memref<1x2x64x128xbf16>, memref<1x2x64x128xbf16>, memref<1x2x64x128xbf16>, memref<1x2x64x128xbf16>, memref<1x2x64x128xbf16>, memref<1x2x64xf32>)
         outs(%q, %q, %v : memref<1x2x64x128xbf16>, memref<1x2x64x128xbf16>, memref<1x2x64x128xbf16>)
         {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}

@@ -15,9 +15,10 @@
 // SIMT: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = simt>: dq=separate: the simt kernel's only mode (deterministic)
 
 // wgmma: its one built shape; shared memory K_j, V_j [128, 128], Q_i, dO_i
-// [64, 128], dS^T [128, 64] in bf16 and 1 KiB of alignment slack.
+// [64, 128], dS^T [128, 64] in bf16, the lse and D rows (1 KiB) and 1 KiB
+// of alignment slack.
 // WGMMA: remark: fa-select-tiling (backward, model): 64x128, 1 stage, 8 warps wins (atomic dQ): {{.*}} us predicted
-// WGMMA: note: #1 64x128, 1 stage, 8 warps: {{.*}}, SRAM 115712 B, 224 registers/thread, 1 block(s)/SM, 1 wave(s)
+// WGMMA: note: #1 64x128, 1 stage, 8 warps: {{.*}}, SRAM 116736 B, 224 registers/thread, 1 block(s)/SM, 1 wave(s)
 // WGMMA: note: 63 of 64 candidates rejected: 63 outside the kernel's shapes
 // WGMMA: note: kernel=wgmma: the wgmma backward kernels of convert-fa-to-nvgpu (sm_90a: two warpgroups of 64 kv rows, K_j, V_j and the streamed Q_i, dO_i in 128-byte swizzled shared memory, dK_j, dV_j in registers, dQ added atomically; D = Dv in {64, 128}, no additive bias)
 // WGMMA: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = atomic>: dq=atomic: the cheapest: unordered f32 atomic adds (not deterministic)
