@@ -158,6 +158,52 @@ TEST(BackwardCostModel, SelectsPerTargetAndHeadDim) {
   EXPECT_EQ(wgmma.winner().tiling.blockKV, 16 * wgmma.winner().tiling.warps);
 }
 
+// The wgmma backward's shared memory by hand (bf16): K_j, V_j [128, 128]
+// 32 KiB each, Q_i, dO_i [64, 128] 16 KiB each, dS^T [128, 64] 16 KiB, the
+// logsumexp and D rows (2 x 64 f32, in a 1 KiB region) and 1 KiB of
+// alignment slack; D = 64: half of K, V, Q, dO. Each region starts on a
+// 1 KiB swizzle atom.
+TEST(BackwardCostModel, WgmmaLayoutByHand) {
+  Tiling t{64, 128, 1, 8};
+  WgmmaBackwardLayout d128(t, 128, 128, 2);
+  EXPECT_EQ(d128.k, 0);
+  EXPECT_EQ(d128.v, 32768);
+  EXPECT_EQ(d128.q, 65536);
+  EXPECT_EQ(d128.dO, 81920);
+  EXPECT_EQ(d128.dS, 98304);
+  EXPECT_EQ(d128.rows, 114688);
+  EXPECT_EQ(d128.totalBytes, 116736);
+  EXPECT_EQ(WgmmaBackwardLayout(t, 64, 64, 2).totalBytes,
+            2 * 16384 + 2 * 8192 + 16384 + 1024 + 1024);
+  // Two stages of Q_i and dO_i; a head dim rounded up to a 64-column block.
+  WgmmaBackwardLayout staged(Tiling{64, 128, 2, 8}, 64, 64, 2);
+  EXPECT_EQ(staged.qBytes, 8192);
+  EXPECT_EQ(staged.dS - staged.q, 4 * 8192);
+  EXPECT_EQ(WgmmaBackwardLayout(t, 80, 80, 2).k + 128 * 128 * 2,
+            WgmmaBackwardLayout(t, 80, 80, 2).v);
+  // The model prices that layout, for the one built shape only.
+  BackwardCostModel model(*lookupKnownTarget("h200"), KernelKind::Wgmma);
+  AttentionProblem p = problem(4096, 4096, 128, false);
+  BackwardCost c = model.evaluate(t, p, DqAccumulation::Atomic);
+  EXPECT_TRUE(c.fits()) << c.rejection;
+  EXPECT_EQ(c.sramBytes, 116736);
+  EXPECT_FALSE(model.evaluate({128, 128, 1, 8}, p, DqAccumulation::Atomic)
+                   .fits());
+  EXPECT_FALSE(model.evaluate({64, 192, 1, 12}, p, DqAccumulation::Atomic)
+                   .fits());
+}
+
+TEST(BackwardCostModel, WgmmaProblems) {
+  EXPECT_FALSE(wgmmaBackwardProblemReason(problem(100, 100, 64, true), false));
+  EXPECT_FALSE(
+      wgmmaBackwardProblemReason(problem(100, 100, 128, false), false));
+  EXPECT_TRUE(wgmmaBackwardProblemReason(problem(100, 100, 96, false), false));
+  EXPECT_TRUE(wgmmaBackwardProblemReason(problem(100, 100, 64, false), true));
+  AttentionProblem dv = problem(100, 100, 128, false);
+  dv.valueHeadDim = 64;
+  EXPECT_TRUE(wgmmaBackwardProblemReason(dv, false));
+}
+
 TEST(BackwardCostModel, DeterministicOrdersTheAdds) {
   BackwardCostModel model(*lookupKnownTarget("h100"), KernelKind::MmaSync);
   AttentionProblem p = problem(8192, 8192, 128, false);

@@ -40,6 +40,14 @@ pass; docs/results/2026-12-05-mma-sync-backward):
   python3 bench/correctness/backward_simt.py stage .stage-bwdmma --kernel mma-sync --target h200
   cd .stage-bwdmma && bash run.sh
 
+`--kernel wgmma` builds the wgmma backward (sm_90a; docs/Backward.md, "On
+the GPU: the wgmma kernels") on the same matrix and timed cases as
+mma-sync, with its one built tiling (block_q 64, block_kv 128, 8 warps).
+Not yet run on a GPU:
+
+  python3 bench/correctness/backward_simt.py stage .stage-bwdwg --kernel wgmma --target h200
+  cd .stage-bwdwg && bash run.sh
+
 On the device machine (bench/README.md; the staged folder is git-ignored
 and travels as a carried path, 13 MiB):
 
@@ -80,7 +88,7 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
     dv = dv or d
     if bias_grad is None:
         bias_grad = mask is not None and mask_kind == "bias"
-    prefix = {"simt": "bwd", "mma-sync": "bwdmma"}[kernel]
+    prefix = {"simt": "bwd", "mma-sync": "bwdmma", "wgmma": "bwdwg"}[kernel]
     name = (("perf_" if perf else "") + f"{prefix}_{dtype}_b{b}_h{hq}x{hkv}_q{nq}_k{nk}_d{d}"
             + (f"v{dv}" if dv != d else "") + ("_causal" if causal else "")
             + (f"_{mask_kind}" + "x".join(map(str, mask)) if mask else "")
@@ -88,9 +96,11 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
             + ("_win%dx%d" % window if window else ""))
     block = 64 if max(d, dv) <= 128 else 32
     # mma-sync: 8 warps of 16 kv rows, q-blocks of 4096 / (D + Dv) rows
-    # (the registers of dK_j, dV_j, S and dP; docs/Backward.md).
-    tiling = [block, block, 1, 4] if kernel == "simt" else \
-        [4096 // (d + dv) // 16 * 16, 128, 1, 8]
+    # (the registers of dK_j, dV_j, S and dP; docs/Backward.md); wgmma: its
+    # one built shape, two warpgroups of 64 kv rows and q-blocks of 64.
+    tiling = {"simt": [block, block, 1, 4],
+              "mma-sync": [4096 // (d + dv) // 16 * 16, 128, 1, 8],
+              "wgmma": [64, 128, 1, 8]}[kernel]
     return {"name": name, "kernel": kernel, "perf": perf, "dtype": dtype, "b": b, "hq": hq, "hkv": hkv,
             "nq": nq, "nk": nk, "d": d, "dv": dv, "causal": causal,
             "mask": list(mask) if mask else None, "mask_kind": mask_kind,
@@ -102,8 +112,8 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
 def matrix(kernel="simt"):
     """Issue 21, item 7, for the SIMT kernels; the mma-sync kernel's own
     matrix (matrix_mma) for kernel="mma-sync"."""
-    if kernel == "mma-sync":
-        return matrix_mma()
+    if kernel in ("mma-sync", "wgmma"):
+        return matrix_mma(kernel)
     cases = []
     # Every head dim, both types, causal and not.
     for dtype in ("bf16", "f16"):
@@ -160,12 +170,13 @@ def matrix(kernel="simt"):
     return cases
 
 
-def matrix_mma():
-    """The mma.sync backward (no bias: it is not built for it): both types,
-    head dims 64 and 128, lengths with partial blocks, causal with Nq != Nk
-    both ways, GQA 8/1, keep-masks with fully masked rows and key padding;
-    then the timed cases (perf: D = 128, N = 4096, B = 4, H = 16)."""
-    m = lambda *a, **kw: case(*a, kernel="mma-sync", **kw)
+def matrix_mma(kernel="mma-sync"):
+    """The mma.sync (or, with kernel="wgmma", the wgmma) backward (no bias:
+    it is not built for them): both types, head dims 64 and 128, lengths
+    with partial blocks, causal with Nq != Nk both ways, GQA 8/1, keep-masks
+    with fully masked rows and key padding; then the timed cases (perf:
+    D = 128, N = 4096, B = 4, H = 16)."""
+    m = lambda *a, **kw: case(*a, kernel=kernel, **kw)
     cases = []
     for dtype in ("bf16", "f16"):
         for d in (64, 128):
@@ -210,8 +221,9 @@ def emit(c):
     items = (["causal"] if c["causal"] else []) + (
         ["window = #fa.window<left = %d, right = %d>" % tuple(c["window"])]
         if c.get("window") else []) + (
-        ["schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>"]
-        if c.get("kernel") == "mma-sync" else []) + [
+        ["schedule = #fa.backward_schedule<kernel = %s, dq = atomic>"
+         % c["kernel"].replace("-", "_")]
+        if c.get("kernel") in ("mma-sync", "wgmma") else []) + [
         "tiling = #fa.tiling<block_q = {}, block_kv = {}, stages = {}, "
         "warps = {}>".format(*c["tiling"])]
     results = ", ".join(t for _, t in outs)
@@ -467,8 +479,9 @@ def check_case(rt, c, art, prefer_cubin, stream):
         err[n] = max_diff(grads[i], ref[i])
         nerr[n] = max_diff(naive[i], ref[i])
     bound = {n: 2 * nerr[n] + FLOOR[c["dtype"]] for n in names}
-    # The mma-sync kernel adds dQ with unordered atomics (dq = atomic): its
-    # reruns may differ in the last bits; the SIMT kernels' may not.
+    # The mma-sync and wgmma kernels add dQ with unordered atomics (dq =
+    # atomic): their reruns may differ in the last bits; the SIMT kernels'
+    # may not.
     deterministic = c.get("kernel", "simt") == "simt"
     ok = unwritten == 0 and (rerun_equal or not deterministic) and all(
         err[n] <= bound[n] for n in names)
@@ -570,7 +583,7 @@ def main(argv):
     s = sub.add_parser("stage")
     s.add_argument("dest")
     s.add_argument("--target", default="h100")
-    s.add_argument("--kernel", default="simt", choices=("simt", "mma-sync"))
+    s.add_argument("--kernel", default="simt", choices=("simt", "mma-sync", "wgmma"))
     s.add_argument("--only", default="")
     s.add_argument("--build", default=os.path.join(ROOT, "build"))
     s.add_argument("--fa-compile", default="",
@@ -583,7 +596,7 @@ def main(argv):
     r.add_argument("--only", default="")
     r.add_argument("--json", default="")
     ls = sub.add_parser("list")
-    ls.add_argument("--kernel", default="simt", choices=("simt", "mma-sync"))
+    ls.add_argument("--kernel", default="simt", choices=("simt", "mma-sync", "wgmma"))
     e = sub.add_parser("emit")
     e.add_argument("name")
     a = p.parse_args(argv)
@@ -591,7 +604,7 @@ def main(argv):
         print("\n".join(c["name"] for c in matrix(a.kernel)))
         return 0
     if a.mode == "emit":
-        found = [c for c in matrix() + matrix("mma-sync")
+        found = [c for c in matrix() + matrix("mma-sync") + matrix("wgmma")
                  if c["name"] == a.name]
         if not found:
             raise SystemExit(f"unknown case {a.name}")

@@ -193,6 +193,44 @@ SimtBackwardSram mlir::fa::simtBackwardSramBytes(const Tiling &t,
   return sram;
 }
 
+std::optional<std::string>
+mlir::fa::wgmmaBackwardProblemReason(const AttentionProblem &p, bool bias) {
+  if (p.headDim != p.valueHeadDim || (p.headDim != 64 && p.headDim != 128))
+    return llvm::formatv("it is built for D = Dv in {{64, 128}, got D = {0}, "
+                         "Dv = {1}",
+                         p.headDim, p.valueHeadDim)
+        .str();
+  if (bias)
+    return std::string("an additive bias (and its gradient) is not built "
+                       "for it yet; use kernel=simt");
+  if (p.window)
+    return std::string("a #fa.window is not built for it; use kernel=simt");
+  return std::nullopt;
+}
+
+WgmmaBackwardLayout::WgmmaBackwardLayout(const Tiling &t, int64_t d,
+                                         int64_t dv, int64_t e) {
+  int64_t offset = 0;
+  auto place = [&](int64_t rows, int64_t cols, int64_t count) {
+    int64_t at = offset;
+    offset += count * llvm::alignTo(rows * wgmmaPaddedColumns(cols, e) * e,
+                                    kWgmmaSwizzleAtomBytes);
+    return at;
+  };
+  k = place(t.blockKV, d, 1);
+  v = place(t.blockKV, dv, 1);
+  qBytes = llvm::alignTo(t.blockQ * wgmmaPaddedColumns(d, e) * e,
+                         kWgmmaSwizzleAtomBytes);
+  dOBytes = llvm::alignTo(t.blockQ * wgmmaPaddedColumns(dv, e) * e,
+                          kWgmmaSwizzleAtomBytes);
+  q = place(t.blockQ, d, t.stages);
+  dO = place(t.blockQ, dv, t.stages);
+  dS = place(t.blockKV, t.blockQ, 1);
+  rows = offset;
+  offset += llvm::alignTo(2 * t.blockQ * 4, kWgmmaSwizzleAtomBytes);
+  totalBytes = offset + kWgmmaSwizzleAtomBytes;
+}
+
 llvm::SmallVector<Tiling> BackwardCostModel::enumerateCandidates() const {
   llvm::SmallVector<Tiling> candidates;
   if (kind == KernelKind::Simt) {
@@ -212,12 +250,10 @@ llvm::SmallVector<Tiling> BackwardCostModel::enumerateCandidates() const {
       // kv rows of dK_j and dV_j, docs/Backward.md).
       if (blockKV != 16 * warps)
         continue;
-      // mma-sync streams Q_i and dO_i through one buffer (no double
-      // buffering yet).
+      // Both kernels stream Q_i and dO_i through one buffer (no double
+      // buffering yet); evaluate narrows wgmma to its built shape.
       for (int64_t blockQ = 16; blockQ <= 256; blockQ += 16)
-        for (int64_t stages : {1, 2})
-          if (wg || stages == 1)
-            candidates.push_back({blockQ, blockKV, stages, warps});
+        candidates.push_back({blockQ, blockKV, 1, warps});
     }
   }
   return candidates;
@@ -234,14 +270,15 @@ BackwardCost BackwardCostModel::evaluate(const Tiling &t,
   int64_t pad = kind == KernelKind::MmaSync ? kMmaSyncRowPadBytes / e : 0;
   int64_t br = t.blockQ, bc = t.blockKV, threads = 32 * t.warps;
 
-  c.sramBytes = alignRegion(bc * (d + pad) * e) +
-                alignRegion(bc * (dv + pad) * e) +
-                t.stages * (alignRegion(br * (d + pad) * e) +
-                            alignRegion(br * (dv + pad) * e) +
-                            2 * alignRegion(br * 4)) +
-                2 * alignRegion(br * (bc + pad) * e);
   if (kind == KernelKind::Wgmma)
-    c.sramBytes += kWgmmaSwizzleAtomBytes + wgmmaBarrierBytes(t.stages);
+    c.sramBytes = WgmmaBackwardLayout(t, d, dv, e).totalBytes;
+  else
+    c.sramBytes = alignRegion(bc * (d + pad) * e) +
+                  alignRegion(bc * (dv + pad) * e) +
+                  t.stages * (alignRegion(br * (d + pad) * e) +
+                              alignRegion(br * (dv + pad) * e) +
+                              2 * alignRegion(br * 4)) +
+                  2 * alignRegion(br * (bc + pad) * e);
   // dK_j and dV_j for the block's life; S/P with dP, then dS with dQ_i's
   // part in the same registers.
   c.registersPerThread =
@@ -257,6 +294,15 @@ BackwardCost BackwardCostModel::evaluate(const Tiling &t,
         "outside the mma-sync backward's shapes: block_kv must be 16 rows per "
         "warp ({0}) and stages 1, got block_kv = {1}, stages = {2}",
         16 * t.warps, bc, t.stages);
+  else if (kind == KernelKind::Wgmma &&
+           (t.warps != kWgmmaBackwardWarps || bc != 16 * t.warps ||
+            br != kWgmmaBackwardBlockQ || t.stages != 1))
+    c.rejection = llvm::formatv(
+        "outside the wgmma backward's shapes: {0} warps (two warpgroups of "
+        "64 kv rows), block_kv = {1}, block_q = {2} and stages 1, got "
+        "warps = {3}, block_kv = {4}, block_q = {5}, stages = {6}",
+        kWgmmaBackwardWarps, 16 * kWgmmaBackwardWarps, kWgmmaBackwardBlockQ,
+        t.warps, bc, br, t.stages);
   else if (kind == KernelKind::MmaSync && t.warps > 8)
     c.rejection = llvm::formatv(
         "outside the mma-sync backward's shapes: {0} warps leave ptxas {1} "

@@ -191,6 +191,40 @@ def test_mma_sync_kernel():
         grad(kernel="mma-sync", deterministic=True)
 
 
+def test_wgmma_kernel():
+    # kernel="wgmma": the sm_90a backward (docs/Backward.md, "On the GPU:
+    # the wgmma kernels"): the same three kernels and scratch buffers as
+    # mma-sync, its one built tiling (two warpgroups of 64 kv rows, q-blocks
+    # of 64) and the 128-byte swizzled tiles' shared memory.
+    k = grad(kernel="wgmma")
+    m = k.manifest
+    assert [x["name"] for x in m["kernels"]] == [
+        "attention_grad_kernel", "attention_grad_kernel_0", "attention_grad_kernel_1"]
+    d, acc = m["scratch"]
+    assert d["shape"] == [1, 4, 100] and acc["shape"] == list(Q)
+    assert k.schedule == {"kernel": "wgmma", "dq": "atomic",
+                          "deterministic": False}
+    assert k.tiling == {"block_q": 64, "block_kv": 128, "stages": 1,
+                        "warps": 8}
+    main = m["kernels"][1]
+    assert main["grid"] == [1, 2, 1] and main["block"] == [256, 1, 1]
+    # K, V [128, 64], Q, dO [64, 64], dS^T [128, 64] in bf16, the lse and
+    # D rows (2 x 64 f32 in a 1 KiB region), and the swizzle atom of slack
+    # for the run-time alignment.
+    assert main["shared_bytes"] == 2 * 128 * 64 * 2 + 2 * 64 * 64 * 2 + \
+        128 * 64 * 2 + 1024 + 1024
+    assert k.name != grad(kernel="mma-sync").name
+    with pytest.raises(fa.CompileError, match="additive bias"):
+        grad(kernel="wgmma", mask="bias")
+    with pytest.raises(fa.CompileError, match="dq=ordered"):
+        grad(kernel="wgmma", deterministic=True)
+    with pytest.raises(fa.CompileError, match="D = Dv in"):
+        fa.compile_backward((1, 4, 100, 96), (1, 2, 70, 96), (1, 2, 70, 96),
+                            dtype="bf16", kernel="wgmma", ptxas="none")
+    with pytest.raises(fa.CompileError, match="no wgmma"):
+        grad(kernel="wgmma", target="a100")
+
+
 def test_compile_errors_name_the_problem():
     # A tiling over the target's shared memory: convert-fa-to-gpu says so.
     with pytest.raises(fa.CompileError, match="shared"):

@@ -152,7 +152,7 @@ struct BackwardDecision {
 };
 
 /// The backward's cost model of one target and kernel kind: the tensor-core
-/// kernels (MmaSync, built by convert-fa-to-nvgpu; Wgmma, not built yet) or
+/// kernels (MmaSync and Wgmma, built by convert-fa-to-nvgpu) or
 /// the SIMT kernel of the tiled
 /// form (Simt). `biasGrad`: the op asks for the bias gradient (the SIMT
 /// kernel's nest 4).
@@ -192,6 +192,38 @@ private:
   TargetInfo target;
   KernelKind kind;
   bool biasGrad;
+};
+
+/// The wgmma backward's one built shape: two warpgroups (each 64 kv rows of
+/// K_j, V_j, dK_j, dV_j: block_kv 128) and q-blocks of one m64
+/// (docs/Backward.md, "On the GPU: the wgmma kernels").
+constexpr int64_t kWgmmaBackwardWarps = 8;
+constexpr int64_t kWgmmaBackwardBlockQ = 64;
+
+/// Why the wgmma backward kernel cannot compute `problem` (beyond
+/// checkLegality's wgmma rules: sm_90a, f16/bf16), or nullopt: it is built
+/// for D = Dv in {64, 128}, an i1 keep-mask or none (`bias`: the mask is an
+/// additive bias) and no window.
+std::optional<std::string>
+wgmmaBackwardProblemReason(const AttentionProblem &problem, bool bias);
+
+/// The wgmma backward's main kernel's shared memory (convert-fa-to-nvgpu's
+/// WgmmaBackward.cpp builds it, the model prices it): 128-byte swizzled
+/// tiles (64-column blocks, wgmmaPaddedColumns) K_j [block_kv, D], V_j
+/// [block_kv, Dv], `stages` buffers of Q_i [block_q, D] and dO_i
+/// [block_q, Dv], dS^T [block_kv, block_q] (block_q <= 64: one swizzle
+/// row a kv row) and the q-block's logsumexp and D rows (f32 [2, block_q]),
+/// each at a swizzle-atom (1 KiB) aligned offset from a base the kernel
+/// aligns at run time (kWgmmaSwizzleAtomBytes of slack).
+struct WgmmaBackwardLayout {
+  WgmmaBackwardLayout(const Tiling &tiling, int64_t headDim,
+                      int64_t valueHeadDim, int64_t elementBytes);
+  /// Byte offsets from the aligned base; Q's and dO's buffer `s` lie
+  /// s * qBytes (dOBytes) past q (dO).
+  int64_t k = 0, v = 0, q = 0, dO = 0, dS = 0, rows = 0;
+  int64_t qBytes = 0, dOBytes = 0;
+  /// The dynamic shared memory the launch asks for, slack included.
+  int64_t totalBytes = 0;
 };
 
 /// (q-block, kv-block) pairs a causal or dense backward computes for one

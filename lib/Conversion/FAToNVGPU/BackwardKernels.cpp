@@ -6,18 +6,13 @@
 //
 // FlashAttention-2's backward on mma.sync (docs/Backward.md, "On the GPU:
 // the mma.sync kernels"), for an fa.attention_grad whose
-// #fa.backward_schedule is `kernel = mma_sync, dq = atomic`: three kernels
-// launched in order on the host function's stream, with two scratch
-// buffers the manifest records (D [B, Hq, Nq] and the dQ accumulator
-// [B, Hq, Nq, D], both f32):
-//
-//  1. preprocess, grid (q-blocks, Hq, B): D = rowsum(dO * O), dQacc = 0;
-//  2. main, grid (kv-blocks, Hkv, B), K/V-stationary: each warp owns 16 kv
-//     rows of K_j, V_j and their dK_j, dV_j accumulators; for every query
-//     head of the group and every q-block that sees the block, S^T, P^T,
-//     dV_j += P^T dO_i, dP^T, dS^T, dK_j += dS^T Q_i in registers, then dS
-//     through shared memory and dQ_i += dS K_j added atomically;
-//  3. convert, grid (q-blocks, Hq, B): dQ = scale * dQacc.
+// #fa.backward_schedule is `kernel = mma_sync, dq = atomic`: the main
+// kernel between the shared preprocess and convert kernels
+// (BackwardHost.cpp), grid (kv-blocks, Hkv, B), K/V-stationary: each warp
+// owns 16 kv rows of K_j, V_j and their dK_j, dV_j accumulators; for every
+// query head of the group and every q-block that sees the block, S^T, P^T,
+// dV_j += P^T dO_i, dP^T, dS^T, dK_j += dS^T Q_i in registers, then dS
+// through shared memory and dQ_i += dS K_j added atomically.
 //
 // Products use the forward's mma.sync part (MmaSyncProducts) and its
 // cp.async tile copy (AsyncTileCopy); every choice is the op's tiling.
@@ -68,87 +63,13 @@ struct BackwardSharedLayout {
   }
 };
 
-/// The backward's sizes and the launch every kernel opens.
-class BackwardContext : public Emitter {
-public:
-  BackwardContext(AttentionGradOp op, ImplicitLocOpBuilder &b,
-                  const Tiling &tiling)
-      : Emitter(b), op(op), t(tiling) {
-    elt = op.getQueryType().getElementType();
-    f32 = b.getF32Type();
-    d = op.getHeadDim();
-    dv = op.getValueHeadDim();
-    threads = 32 * t.warps;
-    group = op.getGroupSize();
-    causal = op.getCausal();
-    scale = op.getScaleValue();
-  }
-
-  /// A dimension of a buffer: a constant where static.
-  Value dim(Value memref, int64_t i) {
-    auto type = cast<MemRefType>(memref.getType());
-    if (!type.isDynamicDim(i))
-      return idx(type.getDimSize(i));
-    return memref::DimOp::create(b, memref, i);
-  }
-  /// ceil(n / block), a constant where n is one.
-  Value blocks(Value n, int64_t block) {
-    return b.createOrFold<arith::CeilDivUIOp>(n, idx(block));
-  }
-  /// A launch of grid (x, heads, B) with the block's threads and `smem`
-  /// bytes of dynamic shared memory; the builder moves into its body.
-  void openLaunch(Value gridX, int64_t heads, int64_t smem) {
-    launch = gpu::LaunchOp::create(b, gridX, idx(heads), batchSize,
-                                   idx(threads), one, one, i32c(smem));
-    Block &body = launch.getBody().front();
-    b.setInsertionPointToStart(&body);
-    gpu::TerminatorOp::create(b);
-    b.setInsertionPointToStart(&body);
-    blockX = launch.getBlockIds().x;
-    head = launch.getBlockIds().y;
-    batch = launch.getBlockIds().z;
-    tid = launch.getThreadIds().x;
-    lane = remc(tid, 32);
-    warp = divc(tid, 32);
-  }
-  /// An scf.for over [lb, ub) by `step` carrying `init`, the builder in its
-  /// body (the caller's guard restores it).
-  scf::ForOp openLoop(Value lb, Value ub, Value step, ValueRange init = {}) {
-    auto loop = scf::ForOp::create(b, lb, ub, step, init);
-    b.setInsertionPointToStart(loop.getBody());
-    return loop;
-  }
-  Value load(Value memref, ValueRange indices) {
-    return memref::LoadOp::create(b, memref, indices);
-  }
-  Value toF32(Value v) {
-    return v.getType() == f32 ? v : arith::ExtFOp::create(b, f32, v);
-  }
-  Value toElt(Value v) { return arith::TruncFOp::create(b, elt, v); }
-
-  AttentionGradOp op;
-  Tiling t;
-  Type elt, f32;
-  int64_t d, dv, threads, group;
-  bool causal;
-  double scale;
-  // Host side: sizes and the scratch buffers.
-  Value batchSize, nq, nk, one, numQBlocks, rowDot, dqAcc;
-  // The open launch.
-  gpu::LaunchOp launch;
-  Value blockX, head, batch, tid, lane, warp;
-};
-
-/// The three kernels.
+/// The main kernel.
 class BackwardKernels {
 public:
   BackwardKernels(BackwardContext &k)
       : k(k), layout(k.t, k.d, k.dv, k.elt.getIntOrFloatBitWidth() / 8),
         ops(k, k.elt) {}
-  void buildHost();
-  void buildPreprocess();
   void buildMain();
-  void buildConvert();
 
 private:
   // The main kernel's parts, in the order a step runs them.
@@ -185,95 +106,6 @@ private:
 };
 
 } // namespace
-
-//===----------------------------------------------------------------------===//
-// Host, preprocess and convert
-//===----------------------------------------------------------------------===//
-
-void BackwardKernels::buildHost() {
-  AttentionGradOp op = k.op;
-  ImplicitLocOpBuilder &b = k.b;
-  k.one = k.idx(1);
-  k.batchSize = k.dim(op.getQuery(), 0);
-  k.nq = k.dim(op.getQuery(), 2);
-  k.nk = k.dim(op.getKey(), 2);
-  k.numQBlocks = k.blocks(k.nq, k.t.blockQ);
-  // The scratch buffers: D and the f32 dQ accumulator, in the query's shape.
-  auto qType = cast<MemRefType>(op.getQuery().getType());
-  SmallVector<Value> dynamic;
-  for (int64_t i = 0; i < 3; ++i)
-    if (qType.isDynamicDim(i))
-      dynamic.push_back(k.dim(op.getQuery(), i));
-  k.rowDot = memref::AllocOp::create(
-      b, MemRefType::get(qType.getShape().take_front(3), k.f32), dynamic);
-  k.dqAcc = memref::AllocOp::create(
-      b, MemRefType::get(qType.getShape(), k.f32), dynamic);
-  OpBuilder::InsertPoint host = b.saveInsertionPoint();
-  buildPreprocess();
-  b.restoreInsertionPoint(host);
-  buildMain();
-  b.restoreInsertionPoint(host);
-  buildConvert();
-  b.restoreInsertionPoint(host);
-  memref::DeallocOp::create(b, k.rowDot);
-  memref::DeallocOp::create(b, k.dqAcc);
-}
-
-void BackwardKernels::buildPreprocess() {
-  // A warp per row: lanes stride its columns, a butterfly sums them.
-  k.openLaunch(k.numQBlocks, k.op.getNumQueryHeads(), 0);
-  ImplicitLocOpBuilder &b = k.b;
-  Value qBase = k.mulc(k.blockX, k.t.blockQ);
-  OpBuilder::InsertionGuard guard(b);
-  scf::ForOp rows = k.openLoop(k.warp, k.idx(k.t.blockQ), k.idx(k.t.warps));
-  Value row = k.add(qBase, rows.getInductionVar());
-  k.ifThen(k.cmp(arith::CmpIPredicate::ult, row, k.nq), [&] {
-    auto sum = scf::ForOp::create(b, k.lane, k.idx(k.dv), k.idx(32),
-                                  ValueRange{k.f32c(0.0)});
-    {
-      OpBuilder::InsertionGuard inner(b);
-      b.setInsertionPointToStart(sum.getBody());
-      Value col = sum.getInductionVar();
-      SmallVector<Value> at = {k.batch, k.head, row, col};
-      Value prod = arith::MulFOp::create(
-          b, k.toF32(k.load(k.op.getOutGrad(), at)),
-          k.toF32(k.load(k.op.getOut(), at)));
-      scf::YieldOp::create(
-          b, ValueRange{arith::AddFOp::create(b, sum.getRegionIterArg(0),
-                                              prod)});
-    }
-    Value total = sum.getResult(0);
-    for (int64_t off = 16; off >= 1; off /= 2)
-      total = arith::AddFOp::create(b, total, k.shuffleXor(total, off));
-    k.ifThen(k.cmp(arith::CmpIPredicate::eq, k.lane, k.idx(0)), [&] {
-      memref::StoreOp::create(b, total, k.rowDot,
-                              ValueRange{k.batch, k.head, row});
-    });
-    OpBuilder::InsertionGuard inner(b);
-    scf::ForOp cols = k.openLoop(k.lane, k.idx(k.d), k.idx(32));
-    memref::StoreOp::create(
-        b, k.f32c(0.0), k.dqAcc,
-        ValueRange{k.batch, k.head, row, cols.getInductionVar()});
-  });
-}
-
-void BackwardKernels::buildConvert() {
-  k.openLaunch(k.numQBlocks, k.op.getNumQueryHeads(), 0);
-  ImplicitLocOpBuilder &b = k.b;
-  Value qBase = k.mulc(k.blockX, k.t.blockQ);
-  Value scale = k.f32c(k.scale);
-  OpBuilder::InsertionGuard guard(b);
-  scf::ForOp loop =
-      k.openLoop(k.tid, k.idx(k.t.blockQ * k.d), k.idx(k.threads));
-  Value e = loop.getInductionVar();
-  Value row = k.add(qBase, k.divc(e, k.d));
-  Value col = k.remc(e, k.d);
-  k.ifThen(k.cmp(arith::CmpIPredicate::ult, row, k.nq), [&] {
-    SmallVector<Value> at = {k.batch, k.head, row, col};
-    Value v = arith::MulFOp::create(b, k.load(k.dqAcc, at), scale);
-    memref::StoreOp::create(b, k.toElt(v), k.op.getQueryGradInit(), at);
-  });
-}
 
 //===----------------------------------------------------------------------===//
 // The main kernel
@@ -620,12 +452,16 @@ int64_t mlir::fa::nvgpu_kernel::backwardSharedBytes(const Tiling &tiling,
 }
 
 void mlir::fa::nvgpu_kernel::buildBackwardKernels(AttentionGradOp op,
-                                                  const Tiling &tiling) {
+                                                  const Tiling &tiling,
+                                                  KernelKind kind) {
   ImplicitLocOpBuilder b(op.getLoc(), op);
   // cp.async copies 16-byte chunks of Q, K, V and dO.
   for (Value operand :
        {op.getQuery(), op.getKey(), op.getValue(), op.getOutGrad()})
     requireAlignment(operand, kSharedChunkBytes);
   BackwardContext k(op, b, tiling);
-  BackwardKernels(k).buildHost();
+  if (kind == KernelKind::Wgmma)
+    return buildBackwardHost(k, [&] { buildWgmmaBackwardMain(k); });
+  BackwardKernels kernels(k);
+  buildBackwardHost(k, [&] { kernels.buildMain(); });
 }

@@ -60,7 +60,7 @@ struct ConvertFAToNVGPUPass
     }
     SmallVector<AttentionGradOp> gradOps;
     getOperation()->walk([&](AttentionGradOp op) {
-      if (getBackwardKernelKind(op, KernelKind::Simt) == KernelKind::MmaSync)
+      if (isNVGPUKernel(getBackwardKernelKind(op, KernelKind::Simt)))
         gradOps.push_back(op);
     });
     for (AttentionGradOp op : gradOps) {
@@ -119,6 +119,9 @@ struct ConvertFAToNVGPUPass
     if (op.getBlockMask())
       return std::string("block masks are applied only by the simt "
                          "backward; use kernel=simt");
+    if (op.getWindowAttr())
+      return std::string("a #fa.window is not built for it; use "
+                         "kernel=simt");
     if (Value mask = op.getMask();
         mask && !cast<ShapedType>(mask.getType()).getElementType().isInteger(1))
       return std::string("an additive bias (and its gradient) is not built "
@@ -137,23 +140,66 @@ struct ConvertFAToNVGPUPass
     return std::nullopt;
   }
 
+  /// Why the wgmma backward kernel cannot build `op` with `tiling`, or
+  /// nullopt (docs/Backward.md, "On the GPU: the wgmma kernels").
+  static std::optional<std::string>
+  wgmmaGradUnsupportedReason(AttentionGradOp op, const Tiling &t,
+                             const TargetInfo &target) {
+    Type elt = op.getQueryType().getElementType();
+    AttentionProblem problem = getAttentionProblem(op);
+    if (Legality legality = checkLegality(KernelKind::Wgmma, problem, target);
+        !legality.isLegal())
+      return legality.message;
+    if (op.getBlockMask())
+      return std::string("block masks are applied only by the simt "
+                         "backward; use kernel=simt");
+    Value mask = op.getMask();
+    bool bias = mask && !cast<ShapedType>(mask.getType())
+                             .getElementType()
+                             .isInteger(1);
+    if (std::optional<std::string> why =
+            wgmmaBackwardProblemReason(problem, bias))
+      return why;
+    if (t.warps != kWgmmaBackwardWarps || t.blockKV != 16 * t.warps ||
+        t.blockQ != kWgmmaBackwardBlockQ || t.stages != 1)
+      return "the kernel is built for " + std::to_string(kWgmmaBackwardWarps) +
+             " warps (two warpgroups of 64 kv rows), block_kv = " +
+             std::to_string(16 * kWgmmaBackwardWarps) + ", block_q = " +
+             std::to_string(kWgmmaBackwardBlockQ) + " and stages 1";
+    int64_t bytes = WgmmaBackwardLayout(t, op.getHeadDim(),
+                                        op.getValueHeadDim(),
+                                        elt.getIntOrFloatBitWidth() / 8)
+                        .totalBytes;
+    if (bytes > target.sramPerBlock)
+      return "its shared memory, " + std::to_string(bytes) +
+             " B, exceeds the target's " +
+             std::to_string(target.sramPerBlock) + " B per block";
+    return std::nullopt;
+  }
+
   LogicalResult convertGrad(AttentionGradOp op) {
     TilingAttr tilingAttr = op.getTilingAttr();
     TargetAttr targetAttr = lookupTarget(op);
     if (failed(checkOp(op, op.getQuery(), tilingAttr, targetAttr)))
       return failure();
+    KernelKind kind = op.getScheduleAttr().getKernel();
+    StringRef name = kind == KernelKind::Wgmma ? "wgmma" : "mma_sync";
     if (op.getScheduleAttr().getDq() != DqAccumulation::Atomic)
       return op.emitOpError("schedule ")
-             << op.getScheduleAttr()
-             << " cannot be built: the mma_sync backward kernel adds dQ with "
-                "unordered atomics only (dq = atomic); dq = ordered is not "
-                "built yet";
+             << op.getScheduleAttr() << " cannot be built: the " << name
+             << " backward kernel adds dQ with unordered atomics only (dq = "
+                "atomic); dq = ordered is not built yet";
     Tiling tiling = getTiling(tilingAttr);
-    if (std::optional<std::string> why =
-            gradUnsupportedReason(op, tiling, getTargetInfo(targetAttr)))
-      return op.emitOpError("cannot use the mma_sync backward kernel with ")
-             << tilingAttr << ": " << *why;
-    nvgpu_kernel::buildBackwardKernels(op, tiling);
+    TargetInfo target = getTargetInfo(targetAttr);
+    std::optional<std::string> why =
+        kind == KernelKind::Wgmma
+            ? wgmmaGradUnsupportedReason(op, tiling, target)
+            : gradUnsupportedReason(op, tiling, target);
+    if (why)
+      return op.emitOpError("cannot use the ")
+             << name << " backward kernel with " << tilingAttr << ": "
+             << *why;
+    nvgpu_kernel::buildBackwardKernels(op, tiling, kind);
     return success();
   }
 

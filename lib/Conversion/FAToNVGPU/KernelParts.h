@@ -410,6 +410,36 @@ SmallVector<Value> pAFragments(KernelContext &k,
 /// The pairs of a fragment as i32 registers (a 16-bit pair per register).
 SmallVector<Value> packedPairs(Emitter &e, Value frag, int64_t pairs);
 
+/// The leading byte offset of a K-major wgmma operand: unused by the
+/// 128-byte swizzle (the rows of a 64-column block are contiguous), written
+/// as one 16-byte unit as CUTLASS does.
+constexpr int64_t kKMajorLeadingBytes = 16;
+/// A wgmma shared-memory matrix descriptor of the 128-byte swizzled layout
+/// at shared byte address `addr` (i64), with its leading and stride byte
+/// offsets.
+Value wgmmaDescriptor(Emitter &e, Value addr, int64_t leadingBytes,
+                      int64_t strideBytes);
+/// `desc` with its start address `bytes` further.
+Value advanceDescriptor(Emitter &e, Value desc, int64_t bytes);
+/// The wgmmas of an m64 n`n` f32 product of `elt` operands over `steps` k16
+/// steps, both operands in shared memory (step kk's A and B descriptors
+/// from `descriptors`; NVVM's layouts: A row and B col are K-major, A col
+/// and B row MN-major), the first step overwriting the accumulator;
+/// committed as one group, not waited for. Returns the accumulator struct.
+Value issueSharedWgmma(
+    Emitter &e, Type elt, int64_t n, int64_t steps,
+    llvm::function_ref<std::pair<Value, Value>(int64_t)> descriptors,
+    NVVM::MMALayout layoutA, NVVM::MMALayout layoutB);
+/// The wgmmas of acc += A B, m64 n`n`, one k16 step per B descriptor: A
+/// from registers (4 i32 a step, `aRegs`), B MN-major in shared memory,
+/// `acc` the n / 2 f32 accumulator registers (fenced by the caller);
+/// committed as one group, not waited for. Returns the registers they
+/// write.
+SmallVector<Value> issueRegisterAWgmma(Emitter &e, Type elt,
+                                       ArrayRef<Value> acc,
+                                       ArrayRef<Value> aRegs,
+                                       ArrayRef<Value> bDescs, int64_t n);
+
 /// The mma.sync product part: m16n8k16 with f32 accumulators of `elt`
 /// operands, and the ldmatrix loads of its operands from any padded shared
 /// tile (a B operand stored n-major is loaded as is, one stored k-major with
@@ -642,15 +672,88 @@ private:
 /// the manifest records and the runtime checks).
 void requireAlignment(Value memref, int64_t bytes);
 
+/// The backward's sizes and the launch every kernel of a backward opens
+/// (BackwardHost.cpp): the host part, the preprocess and convert kernels
+/// and each kind's main kernel read it.
+class BackwardContext : public Emitter {
+public:
+  BackwardContext(AttentionGradOp op, ImplicitLocOpBuilder &b,
+                  const Tiling &tiling);
+
+  /// A dimension of a buffer: a constant where static.
+  Value dim(Value memref, int64_t i);
+  /// ceil(n / block), a constant where n is one.
+  Value blocks(Value n, int64_t block) {
+    return b.createOrFold<arith::CeilDivUIOp>(n, idx(block));
+  }
+  /// A launch of grid (x, heads, B) with the block's threads and `smem`
+  /// bytes of dynamic shared memory; the builder moves into its body.
+  void openLaunch(Value gridX, int64_t heads, int64_t smem);
+  /// An scf.for over [lb, ub) by `step` carrying `init`, the builder in its
+  /// body (the caller's guard restores it).
+  scf::ForOp openLoop(Value lb, Value ub, Value step, ValueRange init = {}) {
+    auto loop = scf::ForOp::create(b, lb, ub, step, init);
+    b.setInsertionPointToStart(loop.getBody());
+    return loop;
+  }
+  Value load(Value memref, ValueRange indices);
+  Value toF32(Value v) {
+    return v.getType() == f32 ? v : arith::ExtFOp::create(b, f32, v);
+  }
+  Value toElt(Value v) { return arith::TruncFOp::create(b, elt, v); }
+
+  // The elementwise math of P and dS, shared by the main kernels.
+  /// The f32 constants it uses, in the open launch.
+  void setUpScoreConstants();
+  /// Whether key `kvRow` is visible to query row `qRow` of head `h`: both
+  /// in range, (causal) on or left of the row's diagonal, and kept by the
+  /// keep-mask.
+  Value visible(Value kvRow, Value qRow, Value h);
+  /// rows[batch, h, qRow] of a [B, Hq, Nq] f32 buffer (the logsumexp or
+  /// D), qRow clamped into range.
+  Value rowValue(Value rows, Value h, Value qRow);
+  /// P = exp2(s scale log2(e) - lse log2(e)) where `live`, else 0; 0 also
+  /// where the row sees no key (lse = -inf).
+  Value probability(Value s, Value lse, Value live);
+
+  AttentionGradOp op;
+  Tiling t;
+  Type elt, f32;
+  int64_t d, dv, threads, group;
+  bool causal;
+  double scale;
+  // Host side: sizes and the scratch buffers.
+  Value batchSize, nq, nk, one, numQBlocks, rowDot, dqAcc;
+  // The open launch.
+  gpu::LaunchOp launch;
+  Value blockX, head, batch, tid, lane, warp;
+  /// scale * log2(e), log2(e), -inf and 0 in f32 (setUpScoreConstants).
+  Value scaleLog2, log2e, negInf, zero;
+};
+
+/// The host part of a tensor-core backward, in place of the op: the sizes,
+/// the scratch buffers (D [B, Hq, Nq] and the dQ accumulator [B, Hq, Nq, D],
+/// f32), the preprocess kernel (D = rowsum(dO * O), dQacc = 0), the main
+/// kernel `buildMain` builds (the kind's), the convert kernel (dQ = scale *
+/// dQacc), and the buffers' deallocation.
+void buildBackwardHost(BackwardContext &k,
+                       llvm::function_ref<void()> buildMain);
+
+/// Builds the wgmma backward's main kernel (WgmmaBackward.cpp) in the
+/// host part `k` opened (buildBackwardHost).
+void buildWgmmaBackwardMain(BackwardContext &k);
+
 /// Bytes of shared memory of the mma.sync backward's main kernel: padded
 /// K_j, V_j, Q_i, dO_i and dS tiles (BackwardKernels.cpp).
 int64_t backwardSharedBytes(const Tiling &tiling, int64_t d, int64_t dv,
                             int64_t elementBytes);
 
-/// Builds the mma.sync backward of `op` (bufferized, scheduled `kernel =
-/// mma_sync, dq = atomic`, its tiling checked) in place of the op: the
-/// scratch buffers and the preprocess, main and convert kernels.
-void buildBackwardKernels(AttentionGradOp op, const Tiling &tiling);
+/// Builds the mma.sync or wgmma backward of `op` (bufferized, scheduled
+/// `kernel = mma_sync` or `wgmma`, `dq = atomic`, its tiling checked) in
+/// place of the op: the scratch buffers and the preprocess, main and
+/// convert kernels.
+void buildBackwardKernels(AttentionGradOp op, const Tiling &tiling,
+                          KernelKind kind);
 
 /// Builds the kernel of `op` (bufferized, its tiling and schedule checked)
 /// in place of the op: the host side, the launch (its dynamic shared memory

@@ -22,25 +22,56 @@ using namespace mlir;
 using namespace mlir::fa;
 using namespace mlir::fa::nvgpu_kernel;
 
-Value WgmmaMath::descriptor(Value addr, int64_t leadingBytes,
-                            int64_t strideBytes) {
+Value mlir::fa::nvgpu_kernel::wgmmaDescriptor(Emitter &e, Value addr,
+                                              int64_t leadingBytes,
+                                              int64_t strideBytes) {
   // PTX ISA, "Matrix Descriptor Format": the start address and the leading
   // and stride byte offsets in 16-byte units, layout type 1 (128-byte
   // swizzle) in bits 62-63.
   uint64_t fields = (uint64_t(leadingBytes >> 4) << 16) |
                     (uint64_t(strideBytes >> 4) << 32) | (uint64_t(1) << 62);
-  Value start = arith::ShRUIOp::create(k.b, addr, k.i64c(4));
-  return arith::OrIOp::create(k.b, start, k.i64c(int64_t(fields)));
+  Value start = arith::ShRUIOp::create(e.b, addr, e.i64c(4));
+  return arith::OrIOp::create(e.b, start, e.i64c(int64_t(fields)));
 }
 
-/// The leading byte offset of a K-major operand: unused by the 128-byte
-/// swizzle (the rows of a 64-column block are contiguous), written as one
-/// 16-byte unit as CUTLASS does.
-static constexpr int64_t kKMajorLeadingBytes = 16;
+Value mlir::fa::nvgpu_kernel::advanceDescriptor(Emitter &e, Value desc,
+                                                int64_t bytes) {
+  return bytes == 0 ? desc
+                    : arith::AddIOp::create(e.b, desc, e.i64c(bytes >> 4));
+}
+
+Value WgmmaMath::descriptor(Value addr, int64_t leadingBytes,
+                            int64_t strideBytes) {
+  return wgmmaDescriptor(k, addr, leadingBytes, strideBytes);
+}
 
 Value WgmmaMath::advance(Value desc, int64_t bytes) {
-  return bytes == 0 ? desc
-                    : arith::AddIOp::create(k.b, desc, k.i64c(bytes >> 4));
+  return advanceDescriptor(k, desc, bytes);
+}
+
+Value mlir::fa::nvgpu_kernel::issueSharedWgmma(
+    Emitter &e, Type elt, int64_t n, int64_t steps,
+    llvm::function_ref<std::pair<Value, Value>(int64_t)> descriptors,
+    NVVM::MMALayout layoutA, NVVM::MMALayout layoutB) {
+  ImplicitLocOpBuilder &b = e.b;
+  MLIRContext *ctx = b.getContext();
+  auto structType = LLVM::LLVMStructType::getLiteral(
+      ctx, SmallVector<Type>(n / 2, b.getF32Type()));
+  auto type = elt.isF16() ? NVVM::WGMMATypes::f16 : NVVM::WGMMATypes::bf16;
+  Value acc = LLVM::PoisonOp::create(b, structType);
+  NVVM::WgmmaFenceAlignedOp::create(b);
+  for (int64_t kk = 0; kk < steps; ++kk) {
+    auto [aDesc, bDesc] = descriptors(kk);
+    acc = NVVM::WgmmaMmaAsyncOp::create(
+        b, structType, acc, aDesc, bDesc,
+        NVVM::MMAShapeAttr::get(ctx, 64, n, 16), type, type,
+        NVVM::WGMMATypes::f32,
+        kk == 0 ? NVVM::WGMMAScaleOut::zero : NVVM::WGMMAScaleOut::one,
+        NVVM::WGMMAScaleIn::one, NVVM::WGMMAScaleIn::one, layoutA, layoutB,
+        NVVM::MMAIntOverflowAttr());
+  }
+  NVVM::WgmmaGroupSyncAlignedOp::create(b);
+  return acc;
 }
 
 void WgmmaMath::setUpQDescriptor() {
@@ -74,34 +105,20 @@ Value WgmmaMath::vDescriptor(Value slot) {
 }
 
 Value WgmmaMath::issueScores(Value kDesc) {
-  ImplicitLocOpBuilder &b = k.b;
-  MLIRContext *ctx = b.getContext();
-  int64_t n = k.t.blockKV;
-  auto structType = LLVM::LLVMStructType::getLiteral(
-      ctx, SmallVector<Type>(n / 2, k.f32));
-  auto type = k.elt.isF16() ? NVVM::WGMMATypes::f16 : NVVM::WGMMATypes::bf16;
-  Value acc = LLVM::PoisonOp::create(b, structType);
-  NVVM::WgmmaFenceAlignedOp::create(b);
   const SharedLayout &layout = tiles.getLayout();
   int64_t columns = tiles.swizzleColumns(), e = tiles.elementBytes();
   int64_t qBlockBytes = layout.q.pitchedElements() * e,
           kBlockBytes = layout.k.pitchedElements() * e;
-  for (int64_t kk = 0; kk < k.d / 16; ++kk) {
-    // k16 steps walk the 128-byte rows of each 64-column block, 32 bytes a
-    // step; the swizzle applies to the address bits, so the start address
-    // just moves.
+  // k16 steps walk the 128-byte rows of each 64-column block, 32 bytes a
+  // step; the swizzle applies to the address bits, so the start address
+  // just moves.
+  auto descriptors = [&](int64_t kk) -> std::pair<Value, Value> {
     int64_t block = (16 * kk) / columns, within = ((16 * kk) % columns) * e;
-    acc = NVVM::WgmmaMmaAsyncOp::create(
-        b, structType, acc, advance(qDesc, block * qBlockBytes + within),
-        advance(kDesc, block * kBlockBytes + within),
-        NVVM::MMAShapeAttr::get(ctx, 64, n, 16), type, type,
-        NVVM::WGMMATypes::f32,
-        kk == 0 ? NVVM::WGMMAScaleOut::zero : NVVM::WGMMAScaleOut::one,
-        NVVM::WGMMAScaleIn::one, NVVM::WGMMAScaleIn::one, NVVM::MMALayout::row,
-        NVVM::MMALayout::col, NVVM::MMAIntOverflowAttr());
-  }
-  NVVM::WgmmaGroupSyncAlignedOp::create(b);
-  return acc;
+    Value q = advance(qDesc, block * qBlockBytes + within);
+    return {q, advance(kDesc, block * kBlockBytes + within)};
+  };
+  return issueSharedWgmma(k, k.elt, k.t.blockKV, k.d / 16, descriptors,
+                          NVVM::MMALayout::row, NVVM::MMALayout::col);
 }
 
 SmallVector<Value> WgmmaMath::scoreFragments(Value acc) {
@@ -134,7 +151,8 @@ SmallVector<Value> WgmmaMath::pvDescriptors(Value vDesc) {
   return descs;
 }
 
-/// The PTX of the P V wgmmas: one asm statement for all k16 steps (one per
+/// The PTX of the register-A wgmmas (P V): one asm statement for all k16
+/// steps (one per
 /// step made LLVM's CodeGenPrepare and instruction selection a fifth of the
 /// compile time; docs/decisions.md, D24). Operands: the accumulators
 /// ($0 ..), then each step's 4 A registers, each step's V descriptor, the
@@ -168,31 +186,21 @@ static std::string pvAsm(int64_t n, int64_t steps, const char *type,
   return asmString;
 }
 
-SmallVector<Value> WgmmaMath::issuePV(ArrayRef<Value> acc,
-                                      ArrayRef<Value> pRegs,
-                                      ArrayRef<Value> vDescs) {
-  ImplicitLocOpBuilder &b = k.b;
-  int64_t n = k.dv, regs = n / 2;
-  SmallVector<Value> values;
-  for (Value frag : acc)
-    for (int64_t r = 0; r < 2; ++r)
-      for (int64_t c = 0; c < 2; ++c)
-        values.push_back(k.element(frag, r, c));
-  values.append(pRegs.begin(), pRegs.end());
-  values = k.fenceRegisters(values);
-  SmallVector<Value> out(values.begin(), values.begin() + regs);
-  ArrayRef<Value> a = ArrayRef<Value>(values).drop_front(regs);
+SmallVector<Value> mlir::fa::nvgpu_kernel::issueRegisterAWgmma(
+    Emitter &e, Type elt, ArrayRef<Value> acc, ArrayRef<Value> aRegs,
+    ArrayRef<Value> bDescs, int64_t n) {
+  ImplicitLocOpBuilder &b = e.b;
+  int64_t regs = n / 2, steps = bDescs.size();
   NVVM::WgmmaFenceAlignedOp::create(b);
-  int64_t steps = k.t.blockKV / 16;
   std::string constraints;
   std::string asmString =
-      pvAsm(n, steps, k.elt.isF16() ? "f16" : "bf16", constraints);
+      pvAsm(n, steps, elt.isF16() ? "f16" : "bf16", constraints);
   auto structType = LLVM::LLVMStructType::getLiteral(
-      b.getContext(), SmallVector<Type>(regs, k.f32));
-  SmallVector<Value> operands(a.take_front(4 * steps));
-  operands.append(vDescs.begin(), vDescs.end());
+      b.getContext(), SmallVector<Type>(regs, b.getF32Type()));
+  SmallVector<Value> operands(aRegs.take_front(4 * steps));
+  operands.append(bDescs.begin(), bDescs.end());
   operands.push_back(LLVM::ConstantOp::create(b, b.getI32Type(), 1));
-  operands.append(out);
+  operands.append(acc.begin(), acc.end());
   Value result =
       LLVM::InlineAsmOp::create(b, structType, operands, asmString,
                                 constraints, /*has_side_effects=*/true,
@@ -200,10 +208,27 @@ SmallVector<Value> WgmmaMath::issuePV(ArrayRef<Value> acc,
                                 LLVM::TailCallKind::None,
                                 LLVM::AsmDialectAttr(), ArrayAttr())
           .getRes();
+  SmallVector<Value> out(regs);
   for (int64_t i = 0; i < regs; ++i)
     out[i] = LLVM::ExtractValueOp::create(b, result, i);
   NVVM::WgmmaGroupSyncAlignedOp::create(b);
   return out;
+}
+
+SmallVector<Value> WgmmaMath::issuePV(ArrayRef<Value> acc,
+                                      ArrayRef<Value> pRegs,
+                                      ArrayRef<Value> vDescs) {
+  int64_t regs = k.dv / 2;
+  SmallVector<Value> values;
+  for (Value frag : acc)
+    for (int64_t r = 0; r < 2; ++r)
+      for (int64_t c = 0; c < 2; ++c)
+        values.push_back(k.element(frag, r, c));
+  values.append(pRegs.begin(), pRegs.end());
+  values = k.fenceRegisters(values);
+  ArrayRef<Value> fenced(values);
+  return issueRegisterAWgmma(k, k.elt, fenced.take_front(regs),
+                             fenced.drop_front(regs), vDescs, k.dv);
 }
 
 void WgmmaMath::finishPV(MutableArrayRef<Value> acc, ArrayRef<Value> out) {

@@ -2,7 +2,7 @@
 // best candidates, the rejection counts, the kernel, and the schedule with
 // the reason for its dQ mode (docs/CostModel.md, "The backward pass").
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling=explain --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=SIMT
-// RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling="explain kernel=wgmma deterministic" --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=WGMMA
+// RUN: not fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling="explain kernel=wgmma" --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=WGMMA
 // RUN: not fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling="explain kernel=mma-sync dq=ordered" --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=MMA
 
 // Ties on time go to the fewer HBM bytes, then the smaller shared memory:
@@ -14,11 +14,14 @@
 // SIMT: note: kernel=simt: the scalar kernels built from fa-tile-attention's tiled form (four nests, every tile in shared memory, dQ in its own pass); kernel=auto selects it while no tensor-core backward kernel is built
 // SIMT: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = simt>: dq=separate: the simt kernel's only mode (deterministic)
 
-// WGMMA: remark: fa-select-tiling (backward, model): 64x128, 1 stage, 8 warps wins (ordered dQ): {{.*}} us predicted, as fast as the runner-up 64x128, 2 stages, 8 warps with less shared memory (132640 B against 165936 B)
-// WGMMA: note: #1 64x128, 1 stage, 8 warps: {{.*}}, SRAM 132640 B, 224 registers/thread, 1 block(s)/SM, 1 wave(s)
-// WGMMA: note: 112 of 128 candidates rejected: 25 over registers per thread, 71 over shared memory, 16 over the SM's register file
-// WGMMA: note: kernel=wgmma: the model of the wgmma backward kernel (a warpgroup per 64 kv rows); not built yet: the decision is recorded, and fa-tile-attention rejects the op
-// WGMMA: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = ordered>: dq=ordered: deterministic requested: kv-block order, bit-identical run to run
+// wgmma: its one built shape; shared memory K_j, V_j [128, 128], Q_i, dO_i
+// [64, 128], dS^T [128, 64] in bf16, the lse and D rows (1 KiB) and 1 KiB
+// of alignment slack.
+// WGMMA: remark: fa-select-tiling (backward, model): 64x128, 1 stage, 8 warps wins (atomic dQ): {{.*}} us predicted
+// WGMMA: note: #1 64x128, 1 stage, 8 warps: {{.*}}, SRAM 116736 B, 224 registers/thread, 1 block(s)/SM, 1 wave(s)
+// WGMMA: note: 63 of 64 candidates rejected: 63 outside the kernel's shapes
+// WGMMA: note: kernel=wgmma: the wgmma backward kernels of convert-fa-to-nvgpu (sm_90a: two warpgroups of 64 kv rows, K_j, V_j and the streamed Q_i, dO_i in 128-byte swizzled shared memory, dK_j, dV_j in registers, dQ added atomically; D = Dv in {64, 128}, no additive bias)
+// WGMMA: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = atomic>: dq=atomic: the cheapest: unordered f32 atomic adds (not deterministic)
 
 // MMA: remark: fa-select-tiling (backward, model): {{.*}} wins (ordered dQ)
 // MMA: note: kernel=mma-sync: the mma.sync backward kernels of convert-fa-to-nvgpu (K_j, V_j and the streamed Q_i, dO_i in shared memory, 16 kv rows of dK_j, dV_j in registers per warp, dQ added atomically; no additive bias)
@@ -33,8 +36,9 @@
 // SIMT: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = simt>
 // SIMT: remark: fa-select-tiling (backward, model)
 // SIMT: note: dynamic sizes assumed for the prediction: batch = 1, Nq = 4096, Nk = 4096 (options assumed-batch, assumed-seq-len)
-// WGMMA: remark: fa-select-tiling: keeps the given tiling
-// WGMMA: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = ordered>: dq=ordered: deterministic requested
+// A deterministic op is an error for wgmma (dq = ordered is not built):
+// WGMMA: error: 'fa.attention_grad' op the wgmma backward kernel adds dQ with unordered atomics only (dq=atomic); dq=ordered (a deterministic backward) is not built for it yet: use kernel=simt for a deterministic backward
+// WGMMA: note: dynamic sizes assumed for the prediction
 // SIMT: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = mma_sync, dq = ordered>: dq=ordered: given with the op, deterministic
 // WGMMA: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = mma_sync, dq = ordered>: dq=ordered: given with the op, deterministic
 

@@ -63,19 +63,3 @@ func.func @negative_empty_sequence(%q: tensor<1x1x0x16xf32>, %o: tensor<1x1x0x16
       -> tensor<1x1x0x16xf32>
   return %r : tensor<1x1x0x16xf32>
 }
-
-// -----
-
-// The tensor-core backward kernels fa-select-tiling can choose are not built
-// yet: an op decided for one is an error, not left untiled.
-func.func @negative_grad_wgmma(%q: tensor<1x1x64x64xbf16>, %l: tensor<1x1x64xf32>)
-    -> (tensor<1x1x64x64xbf16>, tensor<1x1x64x64xbf16>, tensor<1x1x64x64xbf16>) {
-  // expected-error @+1 {{'fa.attention_grad' op is scheduled for the wgmma backward kernel, which is not built yet; select kernel=simt (or auto)}}
-  %r:3 = fa.attention_grad ins(%q, %q, %q, %q, %q, %l : tensor<1x1x64x64xbf16>, tensor<1x1x64x64xbf16>,
-             tensor<1x1x64x64xbf16>, tensor<1x1x64x64xbf16>, tensor<1x1x64x64xbf16>, tensor<1x1x64xf32>)
-         outs(%q, %q, %q : tensor<1x1x64x64xbf16>, tensor<1x1x64x64xbf16>, tensor<1x1x64x64xbf16>)
-         {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>,
-          tiling = #fa.tiling<block_q = 64, block_kv = 64, stages = 2, warps = 4>}
-         -> tensor<1x1x64x64xbf16>, tensor<1x1x64x64xbf16>, tensor<1x1x64x64xbf16>
-  return %r#0, %r#1, %r#2 : tensor<1x1x64x64xbf16>, tensor<1x1x64x64xbf16>, tensor<1x1x64x64xbf16>
-}

@@ -63,9 +63,10 @@ static StringRef describeKernel(KernelKind kind) {
            "dV_j in registers per warp, dQ added atomically; no additive "
            "bias)";
   default:
-    return "the model of the wgmma backward kernel (a warpgroup per 64 kv "
-           "rows); not built yet: the decision is recorded, and "
-           "fa-tile-attention rejects the op";
+    return "the wgmma backward kernels of convert-fa-to-nvgpu (sm_90a: two "
+           "warpgroups of 64 kv rows, K_j, V_j and the streamed Q_i, dO_i "
+           "in 128-byte swizzled shared memory, dK_j, dV_j in registers, dQ "
+           "added atomically; D = Dv in {64, 128}, no additive bias)";
   }
 }
 
@@ -130,7 +131,7 @@ static void emitExplanation(AttentionGradOp op,
 }
 
 /// The backward kernel of `op`: its schedule's, else the option's (`auto`:
-/// the SIMT kernel, the only one built).
+/// the SIMT kernel until the tensor-core ones are verified on the GPU).
 static FailureOr<KernelKind> chooseKernel(AttentionGradOp op,
                                           const BackwardSelectOptions &options,
                                           const AttentionProblem &problem,
@@ -174,6 +175,18 @@ static FailureOr<KernelKind> chooseKernel(AttentionGradOp op,
       return op.emitOpError()
              << "cannot use the " << stringifyKernelKind(kind)
              << " backward kernel: " << support.message;
+  // The wgmma backward's built problems (docs/Backward.md, "On the GPU: the
+  // wgmma kernels").
+  if (kind == KernelKind::Wgmma) {
+    Value mask = op.getMask();
+    bool bias = mask && !cast<ShapedType>(mask.getType())
+                             .getElementType()
+                             .isInteger(1);
+    if (std::optional<std::string> why =
+            wgmmaBackwardProblemReason(problem, bias))
+      return op.emitOpError() << "cannot use the wgmma backward kernel: "
+                              << *why;
+  }
   return kind;
 }
 
@@ -216,6 +229,13 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
   FailureOr<DqAccumulation> dq = chooseDq(op, options, *kind, deterministic);
   if (failed(dq))
     return failure();
+  if (*kind == KernelKind::Wgmma && *dq != DqAccumulation::Atomic)
+    return op.emitOpError()
+           << "the wgmma backward kernel adds dQ with unordered atomics only "
+              "(dq=atomic); dq="
+           << stringifyDqAccumulation(*dq)
+           << " (a deterministic backward) is not built for it yet: use "
+              "kernel=simt for a deterministic backward";
   BackwardCostModel model(target, *kind,
                           static_cast<bool>(op.getBiasGradInit()));
 

@@ -437,9 +437,9 @@ struct TileAttentionPass
                             "attach one";
         return signalPassFailure();
       }
-      // The mma.sync backward is built from the op by convert-fa-to-nvgpu;
-      // the wgmma one is not built yet: an op decided for it is an error,
-      // not left behind.
+      // The mma.sync and wgmma backwards (the other kinds a
+      // #fa.backward_schedule holds) are built from the op by
+      // convert-fa-to-nvgpu; neither applies a block mask.
       KernelKind kind = getBackwardKernelKind(op, KernelKind::Simt);
       if (op.getBlockMask() && kind != KernelKind::Simt) {
         op.emitOpError() << "has a block mask: block masks are applied only "
@@ -447,15 +447,8 @@ struct TileAttentionPass
                          << stringifyKernelKind(kind);
         return signalPassFailure();
       }
-      if (kind == KernelKind::MmaSync)
+      if (kind != KernelKind::Simt)
         continue;
-      if (kind != KernelKind::Simt) {
-        op.emitOpError() << "is scheduled for the "
-                         << stringifyKernelKind(kind)
-                         << " backward kernel, which is not built yet; "
-                            "select kernel=simt (or auto) or mma-sync";
-        return signalPassFailure();
-      }
       if (std::optional<std::string> why = checkBlockMaskGranularity(
               getTiling(op.getTilingAttr()), getAttentionProblem(op))) {
         op.emitOpError() << "cannot be tiled with " << op.getTilingAttr()

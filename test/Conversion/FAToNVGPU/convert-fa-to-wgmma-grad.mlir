@@ -1,0 +1,89 @@
+// convert-fa-to-nvgpu on an fa.attention_grad scheduled for the wgmma
+// backward (docs/Backward.md, "On the GPU: the wgmma kernels"): the shared
+// preprocess and convert kernels around the wgmma main kernel, the scratch
+// buffers, then the op is gone.
+// RUN: fa-opt %s --fa-set-target=target=h100 --convert-fa-to-nvgpu | FileCheck %s
+
+// CHECK-LABEL: func.func @grad
+// CHECK-SAME: %[[Q:[a-z0-9]+]]: memref<1x4x100x64xbf16> {fa.align = 16 : i64}
+// CHECK: %[[D:.*]] = memref.alloc() : memref<1x4x100xf32>
+// CHECK: %[[ACC:.*]] = memref.alloc() : memref<1x4x100x64xf32>
+// 1. D = rowsum(dO * O), the accumulator zeroed; grid (q-blocks of 64, Hq, B).
+// CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %c2{{.*}}, {{.*}} = %c4{{.*}}, {{.*}} = %c1{{.*}}) threads({{.*}}) in ({{.*}} = %c256
+// CHECK: gpu.shuffle xor
+// CHECK: memref.store {{.*}}, %[[ACC]]
+// CHECK: gpu.terminator
+// 2. The main kernel: grid (kv-blocks of 128 rows, Hkv, B), two warpgroups;
+// shared memory K_j, V_j [128, 64], Q_i, dO_i [64, 64], dS^T [128, 64] in
+// bf16 (65536 B), the lse and D rows (f32, 1 KiB) and 1 KiB to align the
+// base to the swizzle atom.
+// CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %c1{{.*}}, {{.*}} = %c2{{.*}}, {{.*}} = %c1{{.*}}) threads({{.*}}) in ({{.*}} = %c256{{.*}}) dynamic_shared_memory_size %c67584_i32
+// CHECK: memref.extract_aligned_pointer_as_index
+// CHECK: memref.view {{.*}} to memref<?xbf16, #gpu.address_space<workgroup>>
+// CHECK: %[[ROWS:.*]] = memref.view {{.*}} to memref<2x64xf32, #gpu.address_space<workgroup>>
+// K_j and V_j once, then per query head of the group and q-block:
+// CHECK: nvgpu.device_async_copy %arg1
+// CHECK: nvgpu.device_async_copy %arg2
+// CHECK: scf.for
+// CHECK: scf.for
+// Q_i and dO_i, made visible to the async proxy; the q-block's lse and D
+// staged by the first 128 threads.
+// CHECK: gpu.barrier
+// CHECK: nvgpu.device_async_copy %arg0
+// CHECK: nvgpu.device_async_copy %arg4
+// CHECK: memref.load %arg5
+// CHECK: memref.load %[[D]]
+// CHECK: memref.store {{.*}}, %[[ROWS]]
+// CHECK: nvgpu.device_async_wait
+// CHECK-NEXT: nvvm.fence.proxy
+// CHECK-NEXT: gpu.barrier
+// S^T = K_wg Q_i^T and dP^T = V_wg dO_i^T issued together: m64 n64
+// (block_q), D / 16 k16 steps each, both operands K-major.
+// CHECK: nvvm.wgmma.fence.aligned
+// CHECK-COUNT-4: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 64, k = 16>, D[<f32>, {{.*}}], A[<bf16>, <one>, <row>], B[<bf16>, <one>, <col>]
+// CHECK: nvvm.wgmma.commit.group.sync.aligned
+// CHECK-COUNT-4: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 64, k = 16>
+// CHECK: nvvm.wgmma.commit.group.sync.aligned
+// P^T from the logsumexp once S^T is done, while dP^T computes.
+// CHECK-NEXT: nvvm.wgmma.wait.group.sync.aligned 1
+// CHECK: memref.load %[[ROWS]]
+// CHECK: llvm.nvvm.ex2.approx.ftz.f
+// dS^T with D once dP^T is done.
+// CHECK: nvvm.wgmma.wait.group.sync.aligned 0
+// CHECK: memref.load %[[ROWS]]
+// dV += P^T dO_i and dK += dS^T Q_i: A from registers, B MN-major, both
+// in flight while dS^T goes to shared memory in pairs; then dQ_i's half of
+// D per warpgroup: dS read transposed (A col), K_j MN-major (B row), added
+// atomically once every group is done.
+// CHECK: llvm.inline_asm has_side_effects {{.*}}wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16
+// CHECK: nvvm.wgmma.commit.group.sync.aligned
+// CHECK: llvm.inline_asm has_side_effects {{.*}}wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16
+// CHECK: nvvm.wgmma.commit.group.sync.aligned
+// CHECK-NOT: nvvm.wgmma.wait.group
+// CHECK-COUNT-16: vector.store {{.*}} vector<2xbf16>
+// CHECK-NEXT: nvvm.fence.proxy
+// CHECK-NEXT: gpu.barrier
+// CHECK-COUNT-8: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 32, k = 16>, D[<f32>, {{.*}}], A[<bf16>, <one>, <col>], B[<bf16>, <one>, <row>]
+// CHECK: nvvm.wgmma.wait.group.sync.aligned 0
+// CHECK: memref.atomic_rmw addf {{.*}}, %[[ACC]]
+// CHECK: scf.yield
+// dK_j * scale and dV_j at the end.
+// CHECK: nvgpu.device_async_wait
+// CHECK: memref.store {{.*}}, %arg7
+// CHECK: memref.store {{.*}}, %arg8
+// CHECK: gpu.terminator
+// 3. dQ = scale * the accumulator, rounded.
+// CHECK: gpu.launch
+// CHECK: memref.load %[[ACC]]
+// CHECK: arith.truncf
+// CHECK: gpu.terminator
+// CHECK: memref.dealloc %[[D]]
+// CHECK: memref.dealloc %[[ACC]]
+// CHECK-NOT: fa.attention_grad
+
+func.func @grad(%q: memref<1x4x100x64xbf16>, %k: memref<1x2x100x64xbf16>, %v: memref<1x2x100x64xbf16>, %o: memref<1x4x100x64xbf16>, %do: memref<1x4x100x64xbf16>, %lse: memref<1x4x100xf32>, %dq: memref<1x4x100x64xbf16>, %dk: memref<1x2x100x64xbf16>, %dv: memref<1x2x100x64xbf16>) {
+  fa.attention_grad ins(%q, %k, %v, %o, %do, %lse : memref<1x4x100x64xbf16>, memref<1x2x100x64xbf16>, memref<1x2x100x64xbf16>, memref<1x4x100x64xbf16>, memref<1x4x100x64xbf16>, memref<1x4x100xf32>)
+      outs(%dq, %dk, %dv : memref<1x4x100x64xbf16>, memref<1x2x100x64xbf16>, memref<1x2x100x64xbf16>)
+      {causal, schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
+  return
+}

@@ -1,0 +1,39 @@
+// REQUIRES: ptxas
+// The wgmma backward (docs/Backward.md, "On the GPU: the wgmma kernels")
+// assembled by ptxas for sm_90a at D = 64 and 128, bf16 and f16, dense and
+// causal: the main kernel (attention_grad_kernel_0) holds dK_j, dV_j, S^T,
+// dP^T and dQ's accumulator in registers without spilling, and ptxas
+// serializes none of its wgmmas. N = 1000 (a partial block), GQA 4/2.
+//
+// RUN: rm -rf %t && mkdir -p %t
+// RUN: fa-compile %s -o %t/d64 --pipeline-options="target=h200 kernel=wgmma"
+// RUN: FileCheck %s --check-prefix=PTXAS < %t/d64.ptxas.log
+// RUN: sed 's/x64xbf16/x64xf16/g' %s > %t/d64f16.mlir
+// RUN: fa-compile %t/d64f16.mlir -o %t/d64f16 --pipeline-options="target=h200 kernel=wgmma"
+// RUN: FileCheck %s --check-prefix=PTXAS < %t/d64f16.ptxas.log
+// RUN: sed 's/x64xbf16/x128xbf16/g' %s > %t/d128.mlir
+// RUN: fa-compile %t/d128.mlir -o %t/d128 --pipeline-options="target=h200 kernel=wgmma"
+// RUN: FileCheck %s --check-prefix=PTXAS < %t/d128.ptxas.log
+// RUN: sed 's/x64xbf16/x128xf16/g' %s > %t/d128f16.mlir
+// RUN: fa-compile %t/d128f16.mlir -o %t/d128f16 --pipeline-options="target=h200 kernel=wgmma"
+// RUN: FileCheck %s --check-prefix=PTXAS < %t/d128f16.ptxas.log
+// Causal.
+// RUN: sed 's/{}/{causal}/' %s > %t/d64c.mlir
+// RUN: fa-compile %t/d64c.mlir -o %t/d64c --pipeline-options="target=h200 kernel=wgmma"
+// RUN: FileCheck %s --check-prefix=PTXAS < %t/d64c.ptxas.log
+// RUN: sed 's/{}/{causal}/; s/x64xbf16/x128xbf16/g' %s > %t/d128c.mlir
+// RUN: fa-compile %t/d128c.mlir -o %t/d128c --pipeline-options="target=h200 kernel=wgmma"
+// RUN: FileCheck %s --check-prefix=PTXAS < %t/d128c.ptxas.log
+
+// PTXAS-NOT: wgmma.mma_async instructions are serialized
+// PTXAS: Compiling entry function 'attention_grad_kernel_0' for 'sm_90a'
+// PTXAS-NEXT: Function properties for attention_grad_kernel_0
+// PTXAS-NEXT: 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
+// PTXAS-NOT: wgmma.mma_async instructions are serialized
+
+func.func @attention_grad(%q: tensor<1x4x1000x64xbf16>, %k: tensor<1x2x1000x64xbf16>, %v: tensor<1x2x1000x64xbf16>, %o: tensor<1x4x1000x64xbf16>, %do: tensor<1x4x1000x64xbf16>, %lse: tensor<1x4x1000xf32>, %dq: tensor<1x4x1000x64xbf16>, %dk: tensor<1x2x1000x64xbf16>, %dv: tensor<1x2x1000x64xbf16>) -> (tensor<1x4x1000x64xbf16>, tensor<1x2x1000x64xbf16>, tensor<1x2x1000x64xbf16>) {
+  %r:3 = fa.attention_grad ins(%q, %k, %v, %o, %do, %lse : tensor<1x4x1000x64xbf16>, tensor<1x2x1000x64xbf16>, tensor<1x2x1000x64xbf16>, tensor<1x4x1000x64xbf16>, tensor<1x4x1000x64xbf16>, tensor<1x4x1000xf32>)
+         outs(%dq, %dk, %dv : tensor<1x4x1000x64xbf16>, tensor<1x2x1000x64xbf16>, tensor<1x2x1000x64xbf16>)
+         {} -> tensor<1x4x1000x64xbf16>, tensor<1x2x1000x64xbf16>, tensor<1x2x1000x64xbf16>
+  return %r#0, %r#1, %r#2 : tensor<1x4x1000x64xbf16>, tensor<1x2x1000x64xbf16>, tensor<1x2x1000x64xbf16>
+}
