@@ -121,7 +121,12 @@ def fa_compile(build, tmp, src, target, kind):
     return ptxas_resources(open(out + ".ptxas.log").read()), None
 
 
-def run(build, kind, target, d, bq, bkv, warps, stages=2):
+def row_key(r):
+    return tuple(r[k] for k in ("kind", "target", "d", "bq", "bkv", "warps",
+                                "stages"))
+
+
+def run(build, kind, target, d, bq, bkv, warps, stages=2, reuse=None):
     dv = HEAD_DIMS[d]
     row = dict(kind=kind, target=target, d=d, dv=dv, bq=bq, bkv=bkv,
                warps=warps, stages=stages)
@@ -133,6 +138,11 @@ def run(build, kind, target, d, bq, bkv, warps, stages=2):
         if verdict is None:
             return None
         row.update(model=est, limit=limit, verdict=verdict)
+        old = (reuse or {}).get(row_key(row))
+        if old is not None:
+            row.update(ptxas=old["ptxas"], spill=old["spill"],
+                       error=old["error"])
+            return row
         if verdict == "fits":
             res, err = fa_compile(build, tmp, src, target, kind)
         else:
@@ -222,6 +232,11 @@ def main():
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--json", default="",
                     help="also write the rows as JSON")
+    ap.add_argument("--reuse", default="",
+                    help="take ptxas's numbers from this --json of an earlier "
+                         "run (the model's verdict is asked anew; a tiling "
+                         "whose schedule the model now builds differently "
+                         "must be compiled again)")
     ap.add_argument("--inc", default="",
                     help="also write the rows as the C++ table of "
                          "unittests/RegisterTruthTest.cpp")
@@ -234,8 +249,12 @@ def main():
                 for bkv in a.block_kv:
                     for s in a.stages:
                         jobs.append((a.build, kind, target, d, bq, bkv, w, s))
+    reuse = {}
+    if a.reuse:
+        with open(a.reuse) as f:
+            reuse = {row_key(r): r for r in json.load(f)}
     with concurrent.futures.ThreadPoolExecutor(a.jobs) as ex:
-        rows = [r for r in ex.map(lambda j: run(*j), jobs) if r]
+        rows = [r for r in ex.map(lambda j: run(*j, reuse=reuse), jobs) if r]
     print_table(rows, sys.stdout)
     if a.json:
         with open(a.json, "w") as f:

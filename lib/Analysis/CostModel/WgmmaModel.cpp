@@ -39,14 +39,15 @@ static constexpr int64_t kWgmmaPartialBlockRegisters = 2;
 /// available: D12). Measured on every wgmma tiling the model weighs, d = 64
 /// to 256 (docs/results/2026-12-05-register-truth/, D51): with the whole 255
 /// (one or two warpgroups) estimates up to 290 compile in at most 247;
-/// three warpgroups' 168 take estimates up to 220; four warpgroups' 128 up
-/// to 150 (164 at d = 128), where 142 at d = 64 spills 4 bytes.
+/// three warpgroups' 168 take estimates up to 216 (d = 80's 192x176; 218 at
+/// d = 96 spills 136 bytes); four warpgroups' 128 up to 150 (164 at d =
+/// 128), where 142 at d = 64 spills 4 bytes.
 struct RegisterSqueeze {
   int64_t cap;
   int64_t squeeze;
 };
 static constexpr RegisterSqueeze kWgmmaRegisterSqueeze[] = {
-    {255, 35}, {168, 52}, {128, 24}};
+    {255, 35}, {168, 48}, {128, 24}};
 /// The producer kernel's two consumer warpgroups (240 registers a thread,
 /// setmaxnreg): ptxas fits estimates up to 248 there (d = 128's 128x160),
 /// and spills 16 bytes at 254 (d = 64's 128x240; D51).
