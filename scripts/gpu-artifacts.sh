@@ -31,10 +31,10 @@
 #            ab-mma-branch, mma-branch (mma-masked-steps=branch), ab-d64,
 #            ab-d64-producer, ab-small-d128, ab-stages-d128, ab-d256 (close calls of the model, for bench/experiments/ab.py;
 #            a case may add its own pipeline options)
+#            (tilings forced; bash bench_run.sh with BENCH_ARGS=--no-baselines)
 #            | mma-99k (the mma-sync kernel with the 99 KB budget of
 #            sm_86/89/120 forced; give TARGET a100: sm_80 PTX, no cubin, so
 #            the H200 JIT-compiles it)
-#            (tilings forced; bash bench_run.sh with BENCH_ARGS=--no-baselines)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD

@@ -322,6 +322,8 @@ def run_shape(rt, art, cases, reps, stream, progress):
             ok = err == err and err < 0.05  # not NaN, bf16 tolerance
             rows.append(dict(row, ms=ms, max_err=err,
                              error=None if ok else f"wrong (max err {err:.3g})"))
+        except (RuntimeError, ValueError) as e:  # a launch the driver refused
+            rows.append(dict(row, ms=None, error=str(e)[:80]))
         finally:
             rt.unload(h)
     return rows
