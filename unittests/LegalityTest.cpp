@@ -267,7 +267,8 @@ TEST(Legality, Resources) {
   Legality file = checkLegality(KernelKind::MmaSync, problem(128),
                                 target("h100"), Tiling{256, 192, 1, 16});
   EXPECT_EQ(file.reason, LegalityReason::RegisterFile);
-  EXPECT_EQ(file.message, "131072 registers per block exceed 65536 per SM");
+  EXPECT_EQ(file.message, "131072 registers per block (253 estimated per "
+                          "thread) exceed 65536 per SM");
 }
 
 TEST(Legality, SharedMemoryAlone) {

@@ -232,6 +232,28 @@ def bench_wide_matrix():
     return cases
 
 
+# The sm_80 mma-sync kernel with a 99 KB shared-memory budget
+# (`mma-99k`: target=a100 with sram-per-block and sram-per-sm of the
+# sm_86/89/120 parts forced), run as PTX on the H200 (issue 25, item 5):
+# the smaller tilings the model picks there at every head dim class, d = 192
+# with dv = 128, N not a multiple of any block, causal with Nq != Nk, GQA.
+SMALL_SRAM_HEAD_DIMS = ((64, 64), (96, 96), (128, 128), (160, 160),
+                        (192, 128), (208, 208), (256, 256))
+
+
+def small_sram_matrix():
+    cases = []
+    for i, (d, dv) in enumerate(SMALL_SRAM_HEAD_DIMS):
+        dtype = ("bf16", "f16")[i % 2]
+        cases.append(case(dtype, d, 1000, dv=dv))
+        cases.append(case(dtype, d, 777, nk=1000, causal=True, dv=dv))
+    cases.append(case("bf16", 128, 1000, causal=True, hq=4, hkv=2))
+    cases.append(case("f16", 256, 4096, causal=True, b=2, hq=4))
+    for c in cases:
+        c["name"] = "sram99k_" + c["name"]
+    return cases
+
+
 def odd_head_dim_cases():
     """The wgmma kernel at head dims that are not a multiple of 64: D = 80
     and 96 over the tiled matrix's N, causal and not, GQA and Nq != Nk;
@@ -519,6 +541,7 @@ MATRICES = {"naive": naive_matrix, "tiled": tiled_matrix,
             "ab-d64-producer": lambda: ab_model_matrix(AB_D64_PRODUCER_CASES),
             "ab-small-d128": lambda: ab_model_matrix(AB_SMALL_D128_CASES),
             "ab-d256": lambda: ab_model_matrix(AB_D256_CASES),
+            "mma-99k": small_sram_matrix,
             "sweep-stages": lambda: sweep_matrix(tilings=STAGE_TILINGS),
             "sweep-small-wgmma": lambda: sweep_matrix(SMALL_WGMMA_SHAPES,
                                                       SMALL_WGMMA_TILINGS)}

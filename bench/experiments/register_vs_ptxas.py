@@ -15,20 +15,28 @@ build machine (no GPU).
 
     bench/experiments/register_vs_ptxas.py [--build build] [--d 64 256]
         [--kinds mma-sync@a100 mma-sync@h200 wgmma@h200] [--jobs 2]
+        [--stages 2] [--block-kv 16 32 ...] [--json rows.json]
 """
 import argparse
 import concurrent.futures
+import json
 import os
 import re
 import subprocess
+import sys
 import tempfile
 
-# (block_q, warps) per kernel kind; block_kv runs over BLOCK_KV.
+# (block_q, warps) per kernel kind, as the cost model enumerates them
+# (CostModel::enumerateCandidates): mma-sync, whole m16 fragments per warp
+# and at most 48 rows a warp (more is refused for the fit's range, not for
+# registers); wgmma, one m64 per warpgroup. block_kv runs over BLOCK_KV.
 SHAPES = {
-    "mma-sync": [(64, 4), (128, 4), (128, 8), (192, 4), (256, 8)],
-    "wgmma": [(64, 4), (128, 4), (128, 8), (192, 12), (256, 8)],
+    "mma-sync": [(bq, w) for bq in (16, 32, 64, 128, 192, 256)
+                 for w in (1, 2, 4, 8, 12, 16)
+                 if bq % (16 * w) == 0 and bq // w <= 48],
+    "wgmma": [(16 * w, w) for w in (4, 8, 12, 16)],
 }
-BLOCK_KV = (16, 32, 48, 64, 80, 96, 128)
+BLOCK_KV = tuple(range(16, 257, 16))
 # The kernel's schedule with its default fields, for tilings the model
 # refuses (it never picks a schedule for them).
 SCHEDULE = {
@@ -37,6 +45,9 @@ SCHEDULE = {
 }
 # D (query/key head dim) -> Dv (value head dim).
 HEAD_DIMS = {64: 64, 80: 80, 96: 96, 128: 128, 192: 128, 256: 256}
+# The per-thread register maximum of the targets swept (a spill-free
+# estimate is at most this).
+MAX_REGS = 255
 
 
 def case(d, dv, bq, bkv, stages, warps, schedule=None):
@@ -65,7 +76,8 @@ def ptxas_resources(log):
 
 def model_verdict(build, src, target, kind):
     """(estimate, limit-or-None, verdict): verdict is 'fits', 'registers'
-    or None where the tiling is refused for another reason."""
+    (over the per-thread limit, or the block over the register file) or
+    None where the tiling is refused for another reason."""
     e = sh([f"{build}/bin/fa-opt", src, f"--fa-set-target=target={target}",
             f"--fa-select-tiling=kernel={kind} explain", "-o", os.devnull]).stderr
     m = re.search(r"keeps the given tiling .*?(\d+) registers/thread", e)
@@ -74,6 +86,10 @@ def model_verdict(build, src, target, kind):
     m = re.search(r"(\d+) registers per thread exceed (\d+)", e)
     if m:
         return int(m.group(1)), int(m.group(2)), "registers"
+    m = re.search(r"registers per block \((\d+) estimated per thread\) "
+                  r"exceed (\d+) per SM", e)
+    if m:
+        return int(m.group(1)), None, "register-file"
     return None, None, None
 
 
@@ -105,7 +121,12 @@ def fa_compile(build, tmp, src, target, kind):
     return ptxas_resources(open(out + ".ptxas.log").read()), None
 
 
-def run(build, kind, target, d, bq, bkv, warps, stages=2):
+def row_key(r):
+    return tuple(r[k] for k in ("kind", "target", "d", "bq", "bkv", "warps",
+                                "stages"))
+
+
+def run(build, kind, target, d, bq, bkv, warps, stages=2, reuse=None):
     dv = HEAD_DIMS[d]
     row = dict(kind=kind, target=target, d=d, dv=dv, bq=bq, bkv=bkv,
                warps=warps, stages=stages)
@@ -117,6 +138,11 @@ def run(build, kind, target, d, bq, bkv, warps, stages=2):
         if verdict is None:
             return None
         row.update(model=est, limit=limit, verdict=verdict)
+        old = (reuse or {}).get(row_key(row))
+        if old is not None:
+            row.update(ptxas=old["ptxas"], spill=old["spill"],
+                       error=old["error"])
+            return row
         if verdict == "fits":
             res, err = fa_compile(build, tmp, src, target, kind)
         else:
@@ -130,11 +156,83 @@ def run(build, kind, target, d, bq, bkv, warps, stages=2):
     return row
 
 
+def predicts_clean(r):
+    """The model's prediction: ptxas assembles the tiling within MAX_REGS
+    registers and without spills. wgmma keeps exactly those; mma-sync also
+    keeps estimates up to 35 over the limit as priced spills (D07), so a
+    kept mma-sync tiling over MAX_REGS is a predicted spill."""
+    if r["verdict"] != "fits":
+        return False
+    return r["kind"] == "wgmma" or r["model"] <= MAX_REGS
+
+
 def agrees(r):
-    if r["ptxas"] is None:
+    """Whether ptxas and the model agree; a tiling ptxas fails on (out of
+    resources) is infeasible."""
+    if r["ptxas"] is None and not r["error"].startswith("fa-compile: error: "
+                                                        "ptxas failed"):
         return "?"
-    clean = r["spill"] == 0
-    return "yes" if clean == (r["verdict"] == "fits") else "NO"
+    clean = r["ptxas"] is not None and r["spill"] == 0 and r["ptxas"] <= MAX_REGS
+    return "yes" if clean == predicts_clean(r) else "NO"
+
+
+def verdict_text(r):
+    if r["verdict"] == "fits":
+        return "keeps" if predicts_clean(r) else "keeps, spill priced"
+    if r["verdict"] == "register-file":
+        return "over the register file"
+    return f"over {r['limit']}"
+
+
+def print_table(rows, out):
+    out.write("| kernel | target | D | Dv | tiling | model regs | model | "
+              "ptxas regs | spill B | agree |\n")
+    out.write("|---|---|---|---|---|---|---|---|---|---|\n")
+    for r in rows:
+        til = f"{r['bq']}x{r['bkv']} s{r['stages']} w{r['warps']}"
+        ptx = r["ptxas"] if r["ptxas"] is not None else f"error: {r['error']}"
+        spill = r["spill"] if r["spill"] is not None else "-"
+        out.write(f"| {r['kind']} | {r['target']} | {r['d']} | {r['dv']} | "
+                  f"{til} | {r['model']} | {verdict_text(r)} | {ptx} | "
+                  f"{spill} | {agrees(r)} |\n")
+    bad = sum(agrees(r) == "NO" for r in rows)
+    out.write(f"\n{len(rows)} tilings, {bad} where the model and ptxas "
+              "disagree\n")
+
+
+KIND_ENUM = {"mma-sync": "KernelKind::MmaSync", "wgmma": "KernelKind::Wgmma"}
+
+
+def write_inc(rows, out):
+    """The rows ptxas compiled or failed on as C++ initializers: kind,
+    target, d, dv, the tiling, ptxas's registers (-1: ptxas failed for want
+    of registers) and its spill-store bytes."""
+    out.write("// Generated by bench/experiments/register_vs_ptxas.py --inc "
+              "(ptxas of CUDA 13, -O3);\n// do not edit: rerun it. kind, "
+              "target, d, dv, {block_q, block_kv, stages, warps},\n// ptxas "
+              "registers (-1: ptxas failed), spill-store bytes.\n")
+    for r in rows:
+        if agrees(r) == "?":
+            continue
+        regs = r["ptxas"] if r["ptxas"] is not None else -1
+        spill = r["spill"] if r["spill"] is not None else 0
+        out.write(f"{{{KIND_ENUM[r['kind']]}, \"{r['target']}\", {r['d']}, "
+                  f"{r['dv']}, {{{r['bq']}, {r['bkv']}, {r['stages']}, "
+                  f"{r['warps']}}}, {regs}, {spill}}},\n")
+
+
+def write_known_inc(rows, out):
+    """The rows where the model and ptxas disagree, as the keys of
+    unittests/RegisterTruthTest.cpp's list of known disagreements."""
+    out.write("// Generated by bench/experiments/register_vs_ptxas.py "
+              "--known-inc: where the model\n// and ptxas disagree (kind, "
+              "target, d, block_q, block_kv, warps, stages);\n// why: "
+              "docs/results/2026-12-05-register-truth/README.md.\n")
+    for r in rows:
+        if agrees(r) == "NO":
+            out.write(f"{{{KIND_ENUM[r['kind']]}, \"{r['target']}\", "
+                      f"{r['d']}, {r['bq']}, {r['bkv']}, {r['warps']}, "
+                      f"{r['stages']}}},\n")
 
 
 def main():
@@ -144,33 +242,45 @@ def main():
     ap.add_argument("--kinds", nargs="+",
                     default=["mma-sync@a100", "mma-sync@h200", "wgmma@h200"])
     ap.add_argument("--stages", type=int, nargs="+", default=[2])
+    ap.add_argument("--block-kv", type=int, nargs="+", default=BLOCK_KV)
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--json", default="",
+                    help="also write the rows as JSON")
+    ap.add_argument("--reuse", default="",
+                    help="take ptxas's numbers from this --json of an earlier "
+                         "run (the model's verdict is asked anew; a tiling "
+                         "whose schedule the model now builds differently "
+                         "must be compiled again)")
+    ap.add_argument("--inc", default="",
+                    help="also write the rows as the C++ table of "
+                         "unittests/RegisterTruthTest.cpp")
+    ap.add_argument("--known-inc", default="",
+                    help="also write the disagreements as that test's list")
     a = ap.parse_args()
     jobs = []
     for ks in a.kinds:
         kind, target = ks.split("@")
         for d in a.d:
-            if kind == "wgmma" and d % 64:
-                continue  # outside the wgmma kernel's head dims
             for bq, w in SHAPES[kind]:
-                for bkv in BLOCK_KV:
+                for bkv in a.block_kv:
                     for s in a.stages:
                         jobs.append((a.build, kind, target, d, bq, bkv, w, s))
+    reuse = {}
+    if a.reuse:
+        with open(a.reuse) as f:
+            reuse = {row_key(r): r for r in json.load(f)}
     with concurrent.futures.ThreadPoolExecutor(a.jobs) as ex:
-        rows = [r for r in ex.map(lambda j: run(*j), jobs) if r]
-    print("| kernel | target | D | Dv | tiling | model regs | model | "
-          "ptxas regs | spill B | agree |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    for r in rows:
-        til = f"{r['bq']}x{r['bkv']} s{r['stages']} w{r['warps']}"
-        verdict = ("fits" if r["verdict"] == "fits"
-                   else f"over {r['limit']}")
-        ptx = r["ptxas"] if r["ptxas"] is not None else f"error: {r['error']}"
-        spill = r["spill"] if r["spill"] is not None else "-"
-        print(f"| {r['kind']} | {r['target']} | {r['d']} | {r['dv']} | {til} "
-              f"| {r['model']} | {verdict} | {ptx} | {spill} | {agrees(r)} |")
-    bad = sum(agrees(r) == "NO" for r in rows)
-    print(f"\n{len(rows)} tilings, {bad} where the model and ptxas disagree")
+        rows = [r for r in ex.map(lambda j: run(*j, reuse=reuse), jobs) if r]
+    print_table(rows, sys.stdout)
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(rows, f, indent=0)
+    if a.inc:
+        with open(a.inc, "w") as f:
+            write_inc(rows, f)
+    if a.known_inc:
+        with open(a.known_inc, "w") as f:
+            write_known_inc(rows, f)
 
 
 if __name__ == "__main__":

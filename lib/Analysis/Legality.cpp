@@ -250,8 +250,9 @@ static Legality checkResources(KernelKind kind, const Tiling &t,
   int64_t perBlock = detail::registersPerBlock(t, registers, budget);
   if (perBlock > target.regsPerSM)
     return illegal(LegalityReason::RegisterFile,
-                   llvm::formatv("{0} registers per block exceed {1} per SM",
-                                 perBlock, target.regsPerSM));
+                   llvm::formatv("{0} registers per block ({1} estimated "
+                                 "per thread) exceed {2} per SM",
+                                 perBlock, registers, target.regsPerSM));
   return {};
 }
 

@@ -120,7 +120,7 @@ std::optional<std::string> checkBlockMaskGranularity(const Tiling &tiling,
 /// a tiling is given, that tiling. The first rule broken, in this order:
 ///  1. What the kernel supports (any problem for simt and tensor-core):
 ///     - mma-sync: sm_80 or later, f16/bf16, head dims multiples of 16;
-///     - wgmma: sm_90a, f16/bf16, head dims multiples of 64 up to 256.
+///     - wgmma: sm_90a, f16/bf16, head dims multiples of 16 up to 256.
 ///  2. The tiling's shape: mma-sync, fitsMmaSyncShape, at most 128 rows,
 ///     128 S or O fragments and 2048 mma.sync per warp and kv-step (what
 ///     the generator unrolls) and (Selection) at most 48 rows per warp (the

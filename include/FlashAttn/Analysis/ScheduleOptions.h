@@ -33,7 +33,7 @@ inline const llvm::cl::OptionEnumValue mmaSync = clEnumValN(
 inline const llvm::cl::OptionEnumValue wgmma = clEnumValN(
     KernelKind::Wgmma, "wgmma",
     "convert-fa-to-nvgpu's wgmma kernel (sm_90a, f16/bf16, head dims "
-    "multiples of 64 up to 256; an error where it does not apply)");
+    "multiples of 16 up to 256; an error where it does not apply)");
 inline const llvm::cl::OptionEnumValue tensorCore =
     clEnumValN(KernelKind::TensorCore, "tensor-core",
                "the model's generic tensor-core prediction");

@@ -33,10 +33,25 @@ static constexpr int64_t kWgmmaRegisterFitO = 64;
 /// bytes at d = 96's 192x96 (fit 160, the three consumers' 160) and none
 /// at d = 80's 192x112 (fit 158).
 static constexpr int64_t kWgmmaPartialBlockRegisters = 2;
-/// How far over the block's share of the register file an estimate may be
-/// and still fit without spills: ptxas allocates less when less is
-/// available (D12).
-static constexpr int64_t kWgmmaRegisterSqueeze = 24;
+/// How far over its allocation cap an estimate may be and still compile
+/// without spills, by the cap (the fit is an upper envelope of what ptxas
+/// allocates with 255 available, and ptxas allocates less when less is
+/// available: D12). Measured on every wgmma tiling the model weighs, d = 64
+/// to 256 (docs/results/2026-12-05-register-truth/, D52): with the whole 255
+/// (one or two warpgroups) estimates up to 290 compile in at most 247;
+/// three warpgroups' 168 take estimates up to 216 (d = 80's 192x176; 218 at
+/// d = 96 spills 136 bytes); four warpgroups' 128 up to 150 (164 at d =
+/// 128), where 142 at d = 64 spills 4 bytes.
+struct RegisterSqueeze {
+  int64_t cap;
+  int64_t squeeze;
+};
+static constexpr RegisterSqueeze kWgmmaRegisterSqueeze[] = {
+    {255, 35}, {168, 48}, {128, 24}};
+/// The producer kernel's two consumer warpgroups (240 registers a thread,
+/// setmaxnreg): ptxas fits estimates up to 248 there (d = 128's 128x160),
+/// and spills 16 bytes at 254 (d = 64's 128x240; D52).
+static constexpr int64_t kWgmmaProducerSqueeze = 8;
 /// The latency of one kv step that no resource is busy for (the wgmma
 /// waits, the barriers, the quad shuffles), fitted to the H100 sweep of one
 /// resident block (D12).
@@ -76,15 +91,14 @@ bool mlir::fa::buildsWgmmaProducer(const Tiling &tiling,
                                    const TargetInfo &target) {
   if (cost.blocksPerSM != 1)
     return false;
-  bool withinConsumers =
-      cost.registersPerThread <=
-      producerConsumerRegisters(target.regsPerSM, tiling.warps);
+  int64_t consumers = producerConsumerRegisters(target.regsPerSM, tiling.warps);
   // Two warpgroups: ptxas squeezes the fitted part of an estimate a little
-  // over the consumers' share, not an O accumulator past the fit (D47).
-  if (tiling.warps == 8)
-    return withinConsumers ||
-           detail::getAccumulators(tiling, problem).o <= kWgmmaRegisterFitO;
-  return tiling.warps == 12 && withinConsumers;
+  // over the consumers' share, not an O accumulator past the fit (D47, D52).
+  if (tiling.warps == 8 &&
+      detail::getAccumulators(tiling, problem).o <= kWgmmaRegisterFitO)
+    consumers += kWgmmaProducerSqueeze;
+  return (tiling.warps == 8 || tiling.warps == 12) &&
+         cost.registersPerThread <= consumers;
 }
 
 namespace {
@@ -104,19 +118,23 @@ public:
            kWgmmaRegisterBase + extra;
   }
 
-  /// The fit is what ptxas allocates when it may take 255; with more threads
-  /// it fits the block's share of the register file without spills. At the
-  /// per-thread maximum itself there is no such slack: ptxas spills (D12;
-  /// docs/CostModel.md, "The wgmma kernel: fitted to the H100"); nor where
-  /// the O accumulator is past the fit's range (d = 256: D47).
+  /// The fit is an upper envelope of what ptxas allocates when it may take
+  /// 255; ptxas fits estimates some way over the block's cap without
+  /// spills (kWgmmaRegisterSqueeze; docs/CostModel.md, "The wgmma kernel:
+  /// fitted to the H100"), except below 255 where the O accumulator is past
+  /// the fit's range (d = 256: D47).
   RegisterBudget registerBudget(const Tiling &t, const AttentionProblem &p,
                                 const TargetInfo &target) const override {
     int64_t cap = std::min(target.maxRegsPerThread,
                            blockStartRegisters(target.regsPerSM, 32 * t.warps));
-    bool squeezes = cap < target.maxRegsPerThread &&
-                    getAccumulators(t, p).o <= kWgmmaRegisterFitO;
-    int64_t limit = squeezes ? cap + kWgmmaRegisterSqueeze : cap;
-    return {limit, cap};
+    if (cap < target.maxRegsPerThread &&
+        getAccumulators(t, p).o > kWgmmaRegisterFitO)
+      return {cap, cap};
+    // The largest cap of the table at or below this one.
+    for (const RegisterSqueeze &row : kWgmmaRegisterSqueeze)
+      if (row.cap <= cap)
+        return {cap + row.squeeze, cap};
+    return {cap, cap};
   }
 
   /// The kernel's warpgroups compute S, then the softmax, then P V, with a

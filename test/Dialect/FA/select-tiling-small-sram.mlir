@@ -6,11 +6,15 @@
 // KB), never an error. The whole pipeline builds every kernel of the
 // module, and fa-compile's check of the launch's shared memory against the
 // target passes for the largest head dims (d = 256, and 192 with dv = 128).
+// The prefix A100-99K is the sm_80 target with the 99 KB budget forced
+// (sram-per-block, and sram-per-sm of the 99 KB parts): what
+// `scripts/gpu-artifacts.sh DEST mma-99k a100` stages for the H200 to run.
 //
 // RUN: fa-opt %s --fa-set-target=target=a100 --fa-select-tiling=kernel=auto | FileCheck %s --check-prefix=A100
 // RUN: fa-opt %s --fa-set-target=target=a10 --fa-select-tiling=kernel=auto | FileCheck %s --check-prefix=SM86
 // RUN: fa-opt %s --fa-set-target=target=l4 --fa-select-tiling=kernel=auto | FileCheck %s --check-prefix=SM89
 // RUN: fa-opt %s --fa-set-target=target=rtx5090 --fa-select-tiling=kernel=auto | FileCheck %s --check-prefix=SM120
+// RUN: fa-opt %s --fa-set-target="target=a100 sram-per-block=101376 sram-per-sm=102400" --fa-select-tiling=kernel=auto | FileCheck %s --check-prefix=A100-99K
 // RUN: fa-opt %s --fa-to-ptx-pipeline="target=a100 format=isa" -o /dev/null
 // RUN: fa-opt %s --fa-to-ptx-pipeline="target=l4 format=isa" -o /dev/null
 // RUN: rm -rf %t && mkdir -p %t
@@ -20,6 +24,43 @@
 // RUN: fa-compile %t/d192.mlir -o %t/a100-d192 --ptxas=none --pipeline-options="target=a100"
 // RUN: fa-compile %t/d256.mlir -o %t/l4-d256 --ptxas=none --pipeline-options="target=l4"
 // RUN: fa-compile %t/d192.mlir -o %t/l4-d192 --ptxas=none --pipeline-options="target=l4"
+// RUN: fa-compile %t/d256.mlir -o %t/a100-99k-d256 --ptxas=none --pipeline-options="target=a100 sram-per-block=101376 sram-per-sm=102400"
+// RUN: fa-compile %t/d192.mlir -o %t/a100-99k-d192 --ptxas=none --pipeline-options="target=a100 sram-per-block=101376 sram-per-sm=102400"
+
+// A100-99K-LABEL: func.func @d16(
+// A100-99K: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 64, block_kv = 32, stages = 2, warps = 2>
+// A100-99K-LABEL: func.func @d32(
+// A100-99K: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 64, block_kv = 96, stages = 2, warps = 2>
+// A100-99K-LABEL: func.func @d48(
+// A100-99K: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 128, block_kv = 112, stages = 2, warps = 4>
+// A100-99K-LABEL: func.func @d64(
+// A100-99K: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 128, block_kv = 96, stages = 2, warps = 4>
+// A100-99K-LABEL: func.func @d80(
+// A100-99K: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 128, block_kv = 80, stages = 2, warps = 4>
+// A100-99K-LABEL: func.func @d96(
+// A100-99K: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 128, block_kv = 64, stages = 2, warps = 4>
+// A100-99K-LABEL: func.func @d112(
+// A100-99K: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 128, block_kv = 48, stages = 2, warps = 4>
+// A100-99K-LABEL: func.func @d128(
+// A100-99K: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 128, block_kv = 32, stages = 2, warps = 4>
+// A100-99K-LABEL: func.func @d144(
+// A100-99K: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 128, block_kv = 48, stages = 2, warps = 4>
+// A100-99K-LABEL: func.func @d160(
+// A100-99K: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 128, block_kv = 32, stages = 2, warps = 4>
+// A100-99K-LABEL: func.func @d176(
+// A100-99K: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 128, block_kv = 32, stages = 2, warps = 8>
+// A100-99K-LABEL: func.func @d192(
+// A100-99K: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 64, block_kv = 32, stages = 2, warps = 4>
+// A100-99K-LABEL: func.func @d192_dv128(
+// A100-99K: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 128, block_kv = 32, stages = 2, warps = 4>
+// A100-99K-LABEL: func.func @d208(
+// A100-99K: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 64, block_kv = 32, stages = 2, warps = 4>
+// A100-99K-LABEL: func.func @d224(
+// A100-99K: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 64, block_kv = 32, stages = 2, warps = 4>
+// A100-99K-LABEL: func.func @d240(
+// A100-99K: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 64, block_kv = 32, stages = 2, warps = 4>
+// A100-99K-LABEL: func.func @d256(
+// A100-99K: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 64, block_kv = 32, stages = 2, warps = 4>
 
 // A100-LABEL: func.func @d16(
 // A100: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 64, block_kv = 64, stages = 4, warps = 2>

@@ -123,7 +123,7 @@ def FASelectTilingPass : Pass<"fa-select-tiling"> {
       Q and `stages` K/V tiles in 128-byte swizzled shared memory, S and O
       on wgmma; registers and step time fitted to the H100
       (docs/CostModel.md, "The wgmma kernel"). An op it cannot run (a target
-      other than sm_90a, f32, head dims not multiples of 64 up to 256) is an
+      other than sm_90a, f32, head dims not multiples of 16 up to 256) is an
       error.
     * `kernel=auto`: `wgmma` for each op it applies to (and whose given
       tiling fits it), else `mma-sync`, else `simt`; what
