@@ -21,12 +21,10 @@ using namespace mlir::fa;
 /// Registers per thread besides the tiles: addresses, loop counters, the
 /// logsumexp and D of the lane's rows.
 static constexpr int64_t kBackwardRegisterOverhead = 32;
-/// The mma-sync backward's largest block_q x (D + Dv): per thread it holds
-/// (D + Dv) / 2 accumulator registers of dK_j, dV_j and block_q of S^T and
-/// dP^T; ptxas (CUDA 13, sm_80 and sm_90a) assembles block_q 32 at D = 64
-/// and 16 at D = 128 without spills, and spills at twice those. Above
-/// D + Dv = 256 only block_q 16 is left (it spills; docs/Backward.md).
-static constexpr int64_t kMmaSyncBackwardRowColumns = 4096;
+/// Fitted to ptxas (CUDA 13) on sm_80 and sm_90a, bf16 and f16, D = 64 and
+/// 128, block_q 16/32/64, block_kv 64/128 (docs/decisions.md D51).
+const MmaSyncBackwardRegisterFit mlir::fa::kMmaSyncBackwardRegisters = {
+    /*fixed=*/20, /*perQueryBlock16=*/43, /*limit=*/255};
 /// The share of the tensor-core peak the backward's products reach between
 /// its softmax recomputation, dS and the barriers. Not fitted yet: the
 /// backward kernels are not measured (docs/CostModel.md, "The backward
@@ -241,11 +239,14 @@ BackwardCost BackwardCostModel::evaluate(const Tiling &t,
   if (kind == KernelKind::Wgmma)
     c.sramBytes += kWgmmaSwizzleAtomBytes + wgmmaBarrierBytes(t.stages);
   // dK_j and dV_j for the block's life; S/P with dP, then dS with dQ_i's
-  // part in the same registers.
+  // part in the same registers. The mma-sync kernel's count is ptxas's fit.
   c.registersPerThread =
-      llvm::divideCeil(bc * (d + dv), threads) +
-      llvm::divideCeil(std::max(2 * br * bc, br * bc + br * d), threads) +
-      kBackwardRegisterOverhead;
+      kind == KernelKind::MmaSync
+          ? kMmaSyncBackwardRegisters.estimate(t, d, dv)
+          : llvm::divideCeil(bc * (d + dv), threads) +
+                llvm::divideCeil(std::max(2 * br * bc, br * bc + br * d),
+                                 threads) +
+                kBackwardRegisterOverhead;
 
   if (threads > 1024)
     c.rejection = llvm::formatv("{0} threads exceed 1024", threads);
@@ -260,12 +261,12 @@ BackwardCost BackwardCostModel::evaluate(const Tiling &t,
         "outside the mma-sync backward's shapes: {0} warps leave ptxas {1} "
         "registers per thread (the kernel needs up to 255: 8 warps at most)",
         t.warps, target.regsPerSM / threads);
-  else if (kind == KernelKind::MmaSync && t.blockQ > 16 &&
-           t.blockQ * (d + dv) > kMmaSyncBackwardRowColumns)
+  else if (kind == KernelKind::MmaSync &&
+           c.registersPerThread > kMmaSyncBackwardRegisters.limit)
     c.rejection = llvm::formatv(
-        "outside the mma-sync backward's shapes: block_q x (D + Dv) = {0} "
-        "exceeds {1} (dK_j, dV_j, S^T and dP^T would spill registers)",
-        t.blockQ * (d + dv), kMmaSyncBackwardRowColumns);
+        "{0} registers per thread exceed {1} (the mma-sync backward's ptxas "
+        "fit: dK_j, dV_j, S^T and dP^T would spill)",
+        c.registersPerThread, kMmaSyncBackwardRegisters.limit);
   else if (c.sramBytes > target.sramPerBlock)
     c.rejection = llvm::formatv("shared memory {0} B exceeds {1} B per block",
                                 c.sramBytes, target.sramPerBlock);

@@ -177,9 +177,10 @@ def test_mma_sync_kernel():
     assert acc["dtype"] == "f32"
     assert k.schedule == {"kernel": "mma-sync", "dq": "atomic",
                           "deterministic": False}
-    # 16 kv rows a warp; block_q (D + Dv) <= 4096.
+    # 16 kv rows a warp; block_q within ptxas's registers (the model's fit
+    # keeps at most 48 rows at D = 64).
     assert k.tiling["block_kv"] == 16 * k.tiling["warps"]
-    assert k.tiling["block_q"] * 128 <= 4096
+    assert k.tiling["block_q"] <= 48
     # The main kernel's grid: (kv-blocks, Hkv, B).
     assert m["kernels"][1]["grid"] == [
         math.ceil(70 / k.tiling["block_kv"]), 2, 1]

@@ -28,7 +28,7 @@
 // assumed and said so; a schedule given with the op is kept.
 // The given 64 x 64 tiling is outside the mma-sync kernel's shapes (its
 // S^T and dP^T registers):
-// MMA: error: 'fa.attention_grad' op tiling #fa.tiling<block_q = 64, block_kv = 64, stages = 1, warps = 4> does not fit the target (sm_90a): outside the mma-sync backward's shapes: block_q x (D + Dv) = 8192 exceeds 4096 (dK_j, dV_j, S^T and dP^T would spill registers) (backward kernel=mma-sync)
+// MMA: error: 'fa.attention_grad' op tiling #fa.tiling<block_q = 64, block_kv = 64, stages = 1, warps = 4> does not fit the target (sm_90a): 256 registers per thread exceed 255 (the mma-sync backward's ptxas fit: dK_j, dV_j, S^T and dP^T would spill) (backward kernel=mma-sync)
 // SIMT: remark: fa-select-tiling: keeps the given tiling #fa.tiling<block_q = 64, block_kv = 64, stages = 1, warps = 4> (64x64, 1 stage, 4 warps: {{.*}}, SRAM 98816 B, 64 registers/thread
 // SIMT: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = simt>
 // SIMT: remark: fa-select-tiling (backward, model)
