@@ -208,12 +208,9 @@ llvm::SmallVector<Tiling> BackwardCostModel::enumerateCandidates() const {
       // kv rows of dK_j and dV_j, docs/Backward.md).
       if (blockKV != 16 * warps)
         continue;
-      // mma-sync streams Q_i and dO_i through one buffer (no double
-      // buffering yet).
       for (int64_t blockQ = 16; blockQ <= 256; blockQ += 16)
         for (int64_t stages : {1, 2})
-          if (wg || stages == 1)
-            candidates.push_back({blockQ, blockKV, stages, warps});
+          candidates.push_back({blockQ, blockKV, stages, warps});
     }
   }
   return candidates;
@@ -234,8 +231,12 @@ BackwardCost BackwardCostModel::evaluate(const Tiling &t,
                 alignRegion(bc * (dv + pad) * e) +
                 t.stages * (alignRegion(br * (d + pad) * e) +
                             alignRegion(br * (dv + pad) * e) +
-                            2 * alignRegion(br * 4)) +
-                2 * alignRegion(br * (bc + pad) * e);
+                            2 * alignRegion(br * 4));
+  // mma-sync: dS^T [Bc, Br + pad] (P^T stays in registers); wgmma: P and
+  // dS [Br, Bc].
+  c.sramBytes += kind == KernelKind::MmaSync
+                     ? alignRegion(bc * (br + pad) * e)
+                     : 2 * alignRegion(br * (bc + pad) * e);
   if (kind == KernelKind::Wgmma)
     c.sramBytes += kWgmmaSwizzleAtomBytes + wgmmaBarrierBytes(t.stages);
   // dK_j and dV_j for the block's life; S/P with dP, then dS with dQ_i's
@@ -251,10 +252,10 @@ BackwardCost BackwardCostModel::evaluate(const Tiling &t,
   if (threads > 1024)
     c.rejection = llvm::formatv("{0} threads exceed 1024", threads);
   else if (kind == KernelKind::MmaSync &&
-           (bc != 16 * t.warps || t.stages != 1))
+           (bc != 16 * t.warps || t.stages > 2))
     c.rejection = llvm::formatv(
         "outside the mma-sync backward's shapes: block_kv must be 16 rows per "
-        "warp ({0}) and stages 1, got block_kv = {1}, stages = {2}",
+        "warp ({0}) and stages 1 or 2, got block_kv = {1}, stages = {2}",
         16 * t.warps, bc, t.stages);
   else if (kind == KernelKind::MmaSync && t.warps > 8)
     c.rejection = llvm::formatv(
@@ -297,8 +298,14 @@ BackwardCost BackwardCostModel::evaluate(const Tiling &t,
   c.flops = pairFlops * double(c.pairs);
   double smPeak = target.tensorTFlops * 1e12 / target.smCount *
                   kBackwardTensorEfficiency;
+  // The mma-sync kernel with 2 stages loads the next pair's Q_i, dO_i,
+  // lse_i and D_i during this one: only the barriers of the fixed cost
+  // remain (half). The wgmma kernel's stages are not priced (not built).
+  double pairSeconds = kind == KernelKind::MmaSync && t.stages > 1
+                           ? kBackwardPairSeconds / 2
+                           : kBackwardPairSeconds;
   double blockSeconds =
-      double(c.maxPairsPerBlock) * (pairFlops / smPeak + kBackwardPairSeconds);
+      double(c.maxPairsPerBlock) * (pairFlops / smPeak + pairSeconds);
   c.computeSeconds = double(c.waves) * double(c.blocksPerSM) * blockSeconds;
 
   int64_t kv = p.batch * p.numKVHeads * p.seqLenKV * (d + dv) * e;

@@ -130,7 +130,8 @@ extern const MmaSyncBackwardRegisterFit kMmaSyncBackwardRegisters;
 struct BackwardCost {
   Tiling tiling;
   /// Shared memory of one block: K_j and V_j, `stages` Q_i and dO_i tiles
-  /// with their logsumexp and D_i rows, P and dS (mma-sync: padded rows).
+  /// with their logsumexp and D_i rows, P and dS (mma-sync: padded rows,
+  /// and only dS^T: P^T stays in registers).
   int64_t sramBytes = 0;
   /// dK_j and dV_j accumulators, the S/P and dP tiles, dQ_i's part, and a
   /// fixed overhead, per thread.
@@ -186,7 +187,7 @@ public:
 
   /// Tensor-core kernels: block_q multiples of 16 up to 256 and block_kv 16
   /// rows per warp (wgmma: 4 warps a warpgroup, 1 or 2 stages of the
-  /// streamed tiles; mma-sync: 2 to 16 warps and 1 stage, which evaluate
+  /// streamed tiles; mma-sync: 2 to 16 warps and 1 or 2 stages, which evaluate
   /// narrows to the kernel's shapes: at most 8 warps, registers by
   /// kMmaSyncBackwardRegisters). SIMT: block_q and block_kv multiples of 16
   /// up to 256, 1 stage, 4 or 8 warps.
