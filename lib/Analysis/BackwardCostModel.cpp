@@ -30,9 +30,16 @@ const MmaSyncBackwardRegisterFit mlir::fa::kMmaSyncBackwardRegisters = {
 /// backward kernels are not measured (docs/CostModel.md, "The backward
 /// pass").
 static constexpr double kBackwardTensorEfficiency = 0.6;
-/// Fixed time a (q-block, kv-block) pair costs beyond its products: its
-/// barriers and the latency of its first loads. Not fitted yet.
-static constexpr double kBackwardPairSeconds = 0.3e-6;
+/// Fixed time a (q-block, kv-block) pair (a step of a K/V block's loop)
+/// costs beyond its products: its barriers, and the latency of its Q_i,
+/// dO_i, lse_i and D_i loads, which the mma-sync kernel's second stage
+/// and the SM's other resident blocks hide behind their products. Not
+/// fitted yet (docs/CostModel.md, "The backward pass").
+struct BackwardStepCost {
+  double barrierSeconds;
+  double loadSeconds;
+};
+static constexpr BackwardStepCost kBackwardStep = {0.1e-6, 0.2e-6};
 /// Shared memory regions are 128-byte aligned.
 static constexpr int64_t kRegionAlignment = 128;
 /// Bytes of an f32.
@@ -216,6 +223,20 @@ llvm::SmallVector<Tiling> BackwardCostModel::enumerateCandidates() const {
   return candidates;
 }
 
+/// The part of a step's load latency that nothing hides: the mma-sync
+/// kernel's second stage loads the next step's tiles during this step's
+/// products, and each other block resident on the SM runs its products
+/// meanwhile. The wgmma kernel (not built) keeps the whole latency, as
+/// before D51.
+static double exposedLoadSeconds(KernelKind kind, int64_t stages,
+                                 int64_t blocksPerSM, double stepCompute) {
+  if (kind != KernelKind::MmaSync)
+    return kBackwardStep.loadSeconds;
+  int64_t hiders = blocksPerSM - 1 + stages - 1;
+  return std::max(0.0, kBackwardStep.loadSeconds -
+                           double(hiders) * stepCompute);
+}
+
 BackwardCost BackwardCostModel::evaluate(const Tiling &t,
                                          const AttentionProblem &p,
                                          DqAccumulation dq) const {
@@ -298,14 +319,12 @@ BackwardCost BackwardCostModel::evaluate(const Tiling &t,
   c.flops = pairFlops * double(c.pairs);
   double smPeak = target.tensorTFlops * 1e12 / target.smCount *
                   kBackwardTensorEfficiency;
-  // The mma-sync kernel with 2 stages loads the next pair's Q_i, dO_i,
-  // lse_i and D_i during this one: only the barriers of the fixed cost
-  // remain (half). The wgmma kernel's stages are not priced (not built).
-  double pairSeconds = kind == KernelKind::MmaSync && t.stages > 1
-                           ? kBackwardPairSeconds / 2
-                           : kBackwardPairSeconds;
+  double stepCompute = pairFlops / smPeak;
+  c.stepOverheadSeconds =
+      kBackwardStep.barrierSeconds +
+      exposedLoadSeconds(kind, t.stages, c.blocksPerSM, stepCompute);
   double blockSeconds =
-      double(c.maxPairsPerBlock) * (pairFlops / smPeak + pairSeconds);
+      double(c.maxPairsPerBlock) * (stepCompute + c.stepOverheadSeconds);
   c.computeSeconds = double(c.waves) * double(c.blocksPerSM) * blockSeconds;
 
   int64_t kv = p.batch * p.numKVHeads * p.seqLenKV * (d + dv) * e;
@@ -419,9 +438,15 @@ BackwardDecision BackwardCostModel::select(const AttentionProblem &problem,
     BackwardCost c = evaluate(t, problem, decision.dq);
     (c.fits() ? fitting : rejected).push_back(c);
   }
-  llvm::stable_sort(fitting, [](const BackwardCost &a, const BackwardCost &b) {
+  // Ties on time (memory-bound candidates) go, for the mma-sync kernel,
+  // to the lower compute time: fewer, larger steps pay their overhead less
+  // often and leave the SM more slack.
+  bool tensorCore = kind == KernelKind::MmaSync;
+  llvm::stable_sort(fitting, [&](const BackwardCost &a, const BackwardCost &b) {
     if (a.predictedSeconds != b.predictedSeconds)
       return a.predictedSeconds < b.predictedSeconds;
+    if (tensorCore && a.computeSeconds != b.computeSeconds)
+      return a.computeSeconds < b.computeSeconds;
     if (a.hbm.total() != b.hbm.total())
       return a.hbm.total() < b.hbm.total();
     return a.sramBytes < b.sramBytes;
@@ -443,11 +468,17 @@ BackwardDecision BackwardCostModel::select(const AttentionProblem &problem,
                                   w.predictedSeconds * 1e6);
   if (fitting.size() > 1) {
     const BackwardCost &r = fitting[1];
-    // The tie-breaks: the lower HBM traffic, then the smaller shared memory.
+    // The tie-breaks: (mma-sync) the lower compute time, the lower HBM
+    // traffic, then the smaller shared memory.
     if (r.predictedSeconds == w.predictedSeconds)
       decision.reason += llvm::formatv(
           ", as fast as the runner-up {0} with {1}", r.tiling.str(),
-          r.hbm.total() != w.hbm.total()
+          tensorCore && r.computeSeconds != w.computeSeconds
+              ? llvm::formatv("less compute time ({0:f3} us against {1:f3} "
+                              "us)",
+                              w.computeSeconds * 1e6, r.computeSeconds * 1e6)
+                    .str()
+          : r.hbm.total() != w.hbm.total()
               ? llvm::formatv("fewer HBM bytes ({0} against {1})",
                               w.hbm.total(), r.hbm.total())
                     .str()

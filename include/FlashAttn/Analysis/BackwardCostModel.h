@@ -150,6 +150,10 @@ struct BackwardCost {
   HBMTraffic hbm;
   /// The five products' FLOPs including the padding of partial tiles.
   double flops = 0;
+  /// A step's fixed time beyond its products (tensor-core kernels): its
+  /// barriers and the part of its loads' latency that neither a second
+  /// stage nor the SM's other blocks hide.
+  double stepOverheadSeconds = 0;
   double computeSeconds = 0;
   double memorySeconds = 0;
   /// With ordered dQ: the wait along the longest chain of ordered adds.

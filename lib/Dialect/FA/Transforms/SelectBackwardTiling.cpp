@@ -27,13 +27,16 @@ using namespace mlir::fa;
 static constexpr int64_t kExplainedCandidates = 5;
 
 static std::string describe(const BackwardCost &c) {
-  return llvm::formatv("{0}: {1:f2} us (compute {2:f2} us, memory {3:f2} "
-                       "us), HBM {4} B, SRAM {5} B, {6} registers/thread, "
-                       "{7} block(s)/SM, {8} wave(s)",
-                       c.tiling.str(), c.predictedSeconds * 1e6,
-                       c.computeSeconds * 1e6, c.memorySeconds * 1e6,
-                       c.hbm.total(), c.sramBytes, c.registersPerThread,
-                       c.blocksPerSM, c.waves);
+  std::string text = llvm::formatv(
+      "{0}: {1:f2} us (compute {2:f2} us, memory {3:f2} us), HBM {4} B, "
+      "SRAM {5} B, {6} registers/thread, {7} block(s)/SM, {8} wave(s)",
+      c.tiling.str(), c.predictedSeconds * 1e6, c.computeSeconds * 1e6,
+      c.memorySeconds * 1e6, c.hbm.total(), c.sramBytes,
+      c.registersPerThread, c.blocksPerSM, c.waves);
+  if (c.stepOverheadSeconds > 0)
+    text += llvm::formatv(", {0} steps a block at {1:f3} us overhead each",
+                          c.maxPairsPerBlock, c.stepOverheadSeconds * 1e6);
+  return text;
 }
 
 /// The resource a rejection names, for the summary's counts.
