@@ -65,8 +65,7 @@ def build_grad_mlir(config, tiling=None):
         attrs.insert(0, "causal")
     if config["grad"]["deterministic"]:
         # The request, for the backward's selection (fa-select-tiling then
-        # picks a dQ accumulation without atomics); every kernel built
-        # today is deterministic.
+        # picks a kernel and dQ accumulation without atomics).
         attrs.insert(0, "deterministic")
     if tiling:
         attrs.append("tiling = #fa.tiling<" + ", ".join(
@@ -107,10 +106,12 @@ def compile_backward(q_shape, k_shape, v_shape, dtype="bf16", causal=False,
     The arguments are compile()'s (without `lse`: the backward reads the
     forward's logsumexp; `window` as the forward's), plus `bias_grad` (with mask='bias': also compute
     dBias, in the bias's own shape, summed over its broadcast dimensions)
-    and `deterministic` (a result bit-identical run to run; the SIMT
-    kernels compute dQ in a separate pass without atomics, so every backward
-    is). The kernel's manifest arguments are q, k, v, o, do, lse, [mask],
-    dq, dk, dv, [dbias]; D = rowsum(dO * O) is a scratch buffer the runtime
+    and `deterministic` (a result bit-identical run to run: the SIMT
+    kernels, which compute dQ in a separate pass without atomics, where the
+    default kernel=auto would take the mma.sync backward and its atomic
+    adds). The kernel's manifest arguments are q, k, v, o, do, lse, [mask],
+    dq, dk, dv, [dbias]; D = rowsum(dO * O) (and, for the mma.sync
+    backward, the f32 dQ accumulator) is a scratch buffer the runtime
     allocates. Cached as compile()'s kernels are.
     """
     pipeline = (_capi.compiler().pipeline_options()

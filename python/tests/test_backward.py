@@ -36,9 +36,13 @@ def test_kernels_and_manifest():
                       list(Q), list(KV), list(KV)]
     assert [a["dtype"] for a in m["arguments"]] == ["bf16"] * 5 + ["f32"] + ["bf16"] * 3
     assert m["results"] == [a["name"] for a in m["arguments"][6:]]
-    # D is scratch: [B, Hq, Nq] f32, allocated by the runtime.
-    (d,) = m["scratch"]
+    # kernel=auto takes the mma.sync backward (bf16, no bias, not
+    # deterministic): D and the f32 dQ accumulator are scratch, allocated
+    # by the runtime.
+    d, acc = m["scratch"]
     assert d["shape"] == [1, 4, 100] and d["dtype"] == "f32"
+    assert acc["shape"] == list(Q) and acc["dtype"] == "f32"
+    assert k.schedule["kernel"] == "mma-sync"
     assert k.config["grad"] == {"bias_grad": False, "deterministic": False}
     assert k.name.startswith("fa_grad_bf16_b1_h4x2_q100_k70_d64_causal")
 
@@ -55,8 +59,9 @@ def test_module_parses_and_the_tiling_is_the_compilers():
     assert win and "backward" in k.explain, k.explain
     assert [int(x) for x in win.groups()] == [
         k.tiling[f] for f in ("block_q", "block_kv", "stages", "warps")]
-    assert k.schedule == {"kernel": "simt", "dq": "separate",
+    assert k.schedule == {"kernel": "mma-sync", "dq": "atomic",
                           "deterministic": False}
+    assert "kernel=auto chose mma-sync" in k.explain
     assert 0 < k.shared_memory["bytes"] <= k.shared_memory["budget"] == 232448
     tiled = k.mlir("tiled")
     assert f"block_q = {k.tiling['block_q']}" in tiled
@@ -72,7 +77,11 @@ def test_head_dims_and_deterministic():
     assert k.shared_memory["bytes"] <= k.shared_memory["budget"]
     det = grad(deterministic=True)
     assert "deterministic" in det.source and "deterministic" in det.explain
+    # The mma.sync backward's atomics are not deterministic: the SIMT one.
     assert det.schedule["deterministic"] and det.schedule["dq"] == "separate"
+    assert "not mma-sync: deterministic" in det.explain
+    # An additive bias is the SIMT kernel's too.
+    assert grad(mask="bias", mask_shape=(1, 1, 1, 70)).schedule["kernel"] == "simt"
 
 
 def test_select_reads_the_op():
@@ -94,7 +103,7 @@ def test_select_reads_the_op():
 
 
 def test_tiling_override():
-    k = grad(block_q=32, block_kv=64, warps=2)
+    k = grad(block_q=32, block_kv=64, warps=2, kernel="simt")
     assert k.tiling == {"block_q": 32, "block_kv": 64, "stages": 1, "warps": 2}
     assert "block_q = 32, block_kv = 64" in k.source
     # dQ's grid: one block per query block.

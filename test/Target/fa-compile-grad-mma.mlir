@@ -14,13 +14,17 @@
 // RUN: fa-compile %s -o %t/a100 --pipeline-options="target=a100 kernel=mma-sync" --ptxas=none
 // RUN: %python %S/Inputs/check_manifest.py %t/a100.json %t/a100.ptx | FileCheck %s --check-prefix=XCHECK
 // RUN: FileCheck %s --check-prefix=PTX < %t/a100.ptx
-// The pipeline's kernel=auto keeps the SIMT backward (its three kernels
-// here, without a bias gradient, and their own parameters).
+// The pipeline's kernel=auto takes the mma.sync backward here (bf16, a
+// keep-mask at most, not deterministic): the same PTX; kernel=simt the
+// SIMT one (its three kernels, without a bias gradient, and their own
+// parameters).
 // RUN: fa-compile %s -o %t/auto --pipeline-options="target=h100" --ptxas=none
-// RUN: %python %S/Inputs/check_manifest.py %t/auto.json %t/auto.ptx | FileCheck %s --check-prefix=AUTO
+// RUN: cmp %t/auto.ptx %t/grad.ptx
+// RUN: fa-compile %s -o %t/simt --pipeline-options="target=h100 kernel=simt" --ptxas=none
+// RUN: %python %S/Inputs/check_manifest.py %t/simt.json %t/simt.ptx | FileCheck %s --check-prefix=SIMT
 
 // XCHECK: OK 3 kernels
-// AUTO: OK 3 kernels, 188 params
+// SIMT: OK 3 kernels, 188 params
 
 // Grids: D and the conversion over (q-blocks of 32 rows, Hq, B), the main
 // kernel over (kv-blocks of 128 rows, Hkv, B); shared memory of the main

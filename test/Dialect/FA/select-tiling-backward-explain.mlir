@@ -4,6 +4,19 @@
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling=explain --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=SIMT
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling="explain kernel=wgmma deterministic" --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=WGMMA
 // RUN: not fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling="explain kernel=mma-sync dq=ordered" --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=MMA
+// kernel=auto (the pipeline's): the mma.sync backward where it applies,
+// with each candidate's step overhead; the SIMT one for the deterministic
+// op, and why.
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling="explain kernel=auto" --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=AUTO
+
+// AUTO: remark: fa-select-tiling (backward, model): {{.*}} wins (atomic dQ)
+// AUTO: note: #1 {{.*}} block(s)/SM, {{.*}} wave(s), {{[0-9]+}} steps a block at {{[0-9.]+}} us overhead each
+// AUTO: note: kernel=mma-sync: the mma.sync backward kernels
+// AUTO: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = mma_sync, dq = atomic>: dq=atomic: the cheapest
+// AUTO: note: kernel=auto chose mma-sync: it builds this backward
+// AUTO: remark: fa-select-tiling: keeps the given tiling #fa.tiling<block_q = 64, block_kv = 64, stages = 1, warps = 4>
+// AUTO: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = simt>: dq=separate
+// AUTO: note: kernel=auto chose simt (not mma-sync: deterministic: it adds dQ with unordered atomics)
 
 // Ties on time go to the fewer HBM bytes, then the smaller shared memory:
 // SIMT: remark: fa-select-tiling (backward, model): 64x32, 1 stage, 8 warps wins (separate dQ): {{[0-9.]+}} us predicted, as fast as the runner-up 64x16, 1 stage, 8 warps with fewer HBM bytes (889847808 against 1452146688)
@@ -11,7 +24,7 @@
 // SIMT: note: #5
 // SIMT-NOT: note: #6
 // SIMT: note: 410 of 512 candidates rejected: 410 over shared memory
-// SIMT: note: kernel=simt: the scalar kernels built from fa-tile-attention's tiled form (four nests, every tile in shared memory, dQ in its own pass); kernel=auto selects it while no tensor-core backward kernel is built
+// SIMT: note: kernel=simt: the scalar kernels built from fa-tile-attention's tiled form (four nests, every tile in shared memory, dQ in its own pass); kernel=auto selects it where no tensor-core backward kernel applies
 // SIMT: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = simt>: dq=separate: the simt kernel's only mode (deterministic)
 
 // WGMMA: remark: fa-select-tiling (backward, model): 64x128, 1 stage, 8 warps wins (ordered dQ): {{.*}} us predicted, as fast as the runner-up 64x128, 2 stages, 8 warps with less shared memory (132640 B against 165936 B)

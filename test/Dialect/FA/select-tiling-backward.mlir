@@ -39,7 +39,13 @@
 // Every decision fits its target by fa-check-sram-budget's count:
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=a10 --fa-select-tiling --fa-check-sram-budget -o /dev/null
 // RUN: not fa-opt %s -split-input-file --fa-set-target=target=a100 --fa-select-tiling=kernel=mma-sync --fa-check-sram-budget -o /dev/null 2>/dev/null
-// RUN: fa-opt %s -split-input-file --fa-set-target=target=a100 --fa-select-tiling=kernel=auto | FileCheck %s --check-prefix=A100
+// kernel=auto (the pipeline's): the mma.sync backward where it builds the
+// op (f16/bf16, no additive bias, not deterministic, a tiling fits), the
+// SIMT kernel for d = 256 (no mma-sync tiling), the bias and the
+// deterministic op; the same picks as kernel=mma-sync and kernel=simt.
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=a100 --fa-select-tiling=kernel=auto | FileCheck %s --check-prefix=A100-AUTO
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=h200 --fa-select-tiling=kernel=auto | FileCheck %s --check-prefix=H200-AUTO
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=a10 --fa-select-tiling=kernel=auto | FileCheck %s --check-prefix=A10-AUTO
 // Every decision is printed back as it was parsed:
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling | fa-opt -split-input-file --fa-select-tiling | FileCheck %s --check-prefix=H100
 
@@ -121,6 +127,45 @@
 // A10-MMA: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 16, block_kv = 64, stages = 2, warps = 4>}
 // A10-MMA-LABEL: func.func @deterministic_op
 // A10-MMA: {deterministic, schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>, tiling = #fa.tiling<block_q = 16, block_kv = 128, stages = 2, warps = 8>}
+//
+// A100-AUTO-LABEL: func.func @d64
+// A100-AUTO: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 48, block_kv = 128, stages = 2, warps = 8>}
+// A100-AUTO-LABEL: func.func @d128
+// A100-AUTO: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 2, warps = 8>}
+// A100-AUTO-LABEL: func.func @d256
+// A100-AUTO: {fa.predicted_sram = 67840 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 16, block_kv = 16, stages = 1, warps = 8>}
+// A100-AUTO-LABEL: func.func @d192_dv128
+// A100-AUTO: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 16, block_kv = 128, stages = 2, warps = 8>}
+// A100-AUTO-LABEL: func.func @gqa_causal_bias_grad
+// A100-AUTO: {causal, fa.predicted_sram = 82560 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 64, block_kv = 16, stages = 1, warps = 8>}
+// A100-AUTO-LABEL: func.func @deterministic_op
+// A100-AUTO: {deterministic, fa.predicted_sram = 73984 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 32, block_kv = 32, stages = 1, warps = 8>}
+//
+// H200-AUTO-LABEL: func.func @d64
+// H200-AUTO: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 2, warps = 8>}
+// H200-AUTO-LABEL: func.func @d128
+// H200-AUTO: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 2, warps = 8>}
+// H200-AUTO-LABEL: func.func @d256
+// H200-AUTO: {fa.predicted_sram = 67840 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 16, block_kv = 16, stages = 1, warps = 8>}
+// H200-AUTO-LABEL: func.func @d192_dv128
+// H200-AUTO: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 16, block_kv = 128, stages = 2, warps = 8>}
+// H200-AUTO-LABEL: func.func @gqa_causal_bias_grad
+// H200-AUTO: {causal, fa.predicted_sram = 115072 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 16, block_kv = 64, stages = 1, warps = 8>}
+// H200-AUTO-LABEL: func.func @deterministic_op
+// H200-AUTO: {deterministic, fa.predicted_sram = 73984 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 32, block_kv = 32, stages = 1, warps = 8>}
+//
+// A10-AUTO-LABEL: func.func @d64
+// A10-AUTO: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 2, warps = 8>}
+// A10-AUTO-LABEL: func.func @d128
+// A10-AUTO: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 16, block_kv = 128, stages = 2, warps = 8>}
+// A10-AUTO-LABEL: func.func @d256
+// A10-AUTO: {fa.predicted_sram = 86272 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 32, block_kv = 16, stages = 1, warps = 8>}
+// A10-AUTO-LABEL: func.func @d192_dv128
+// A10-AUTO: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 16, block_kv = 64, stages = 2, warps = 4>}
+// A10-AUTO-LABEL: func.func @gqa_causal_bias_grad
+// A10-AUTO: {causal, fa.predicted_sram = 45440 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 32, block_kv = 16, stages = 1, warps = 8>}
+// A10-AUTO-LABEL: func.func @deterministic_op
+// A10-AUTO: {deterministic, fa.predicted_sram = 45312 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 32, block_kv = 16, stages = 1, warps = 8>}
 //
 // MMA-ERR: error: 'fa.attention_grad' op cannot be tiled for sm_{{8[06]}} (head dim 256, value head dim 256): no backward tiling fits: 160 candidates rejected (the smallest: 319 registers per thread exceed 255 (the mma-sync backward's ptxas fit: dK_j, dV_j, S^T and dP^T would spill)) (backward kernel=mma-sync)
 // MMA-ERR: error: 'fa.attention_grad' op cannot use the mma-sync backward kernel: an additive bias (and its gradient) is not built for it yet; use kernel=simt
