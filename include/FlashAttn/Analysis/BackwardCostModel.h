@@ -201,8 +201,9 @@ public:
   BackwardCost evaluate(const Tiling &tiling, const AttentionProblem &problem,
                         DqAccumulation dq) const;
 
-  /// The feasible candidate of lowest predicted time (ties to the lower HBM
-  /// traffic, then the smaller shared memory) for `dq` (decided, not Auto).
+  /// The feasible candidate of lowest predicted time (ties, for mma-sync,
+  /// to the lower compute time; then to the lower HBM traffic, then the
+  /// smaller shared memory) for `dq` (decided, not Auto).
   BackwardDecision select(const AttentionProblem &problem,
                           DqAccumulation dq) const;
   /// The same for the dQ mode decideDqAccumulation gives with nothing
