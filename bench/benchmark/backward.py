@@ -105,28 +105,64 @@ def stage(a):
     with open(os.path.join(directory, "cases.json"), "w") as f:
         json.dump({"target": a.target, "kernel": a.kernel, "cases": cases}, f,
                   indent=1)
-    shutil.rmtree(os.path.join(a.dest, "python", "flashattn_mlir"),
-                  ignore_errors=True)
-    shutil.copytree(os.path.join(ROOT, "python", "flashattn_mlir"),
-                    os.path.join(a.dest, "python", "flashattn_mlir"),
-                    ignore=shutil.ignore_patterns("__pycache__"))
-    os.makedirs(os.path.join(a.dest, "bench", "benchmark"), exist_ok=True)
-    shutil.copy(os.path.abspath(__file__),
-                os.path.join(a.dest, "bench", "benchmark"))
-    with open(os.path.join(a.dest, "run.sh")) as f:
-        head, marker, _ = f.read().partition("export PYTHONUNBUFFERED=1")
-    if not marker:
-        raise SystemExit("backward: run.sh has no 'export PYTHONUNBUFFERED=1' "
-                         "line to start from")
-    with open(os.path.join(a.dest, "run_backward.sh"), "w") as f:
-        f.write(head + "export PYTHONUNBUFFERED=1 FA_RUNTIME_LIB=$LIB "
-                "PYTHONPATH=$PWD/python\n"
-                "python3 bench/benchmark/backward.py run bwd-kernels "
-                "--json \"$OUT/backward_bench.json\" \"$@\" "
-                "2>&1 | tee \"$OUT/backward_bench.log\"\n"
-                "exit \"${PIPESTATUS[0]}\"\n")
+    stage_package(a.dest, ["bench/benchmark/backward.py"], "run_backward.sh",
+                  "bwd-kernels", "backward_bench")
     print(f"{len(cases) - failed}/{len(cases)} shapes compiled into {directory}")
     return 1 if failed else 0
+
+
+def stage_package(dest, scripts, runner, kernels, log):
+    """Copies the Python package and `scripts` (paths in the checkout; the
+    first is the one to run) into `dest`, and writes dest/`runner`: the
+    runtime's build from dest/run.sh, then `scripts[0] run kernels`, its
+    output in $OUT/`log`.log and .json."""
+    shutil.rmtree(os.path.join(dest, "python", "flashattn_mlir"),
+                  ignore_errors=True)
+    shutil.copytree(os.path.join(ROOT, "python", "flashattn_mlir"),
+                    os.path.join(dest, "python", "flashattn_mlir"),
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    for script in scripts:
+        os.makedirs(os.path.join(dest, os.path.dirname(script)), exist_ok=True)
+        shutil.copy(os.path.join(ROOT, script),
+                    os.path.join(dest, os.path.dirname(script)))
+    with open(os.path.join(dest, "run.sh")) as f:
+        head, marker, _ = f.read().partition("export PYTHONUNBUFFERED=1")
+    if not marker:
+        raise SystemExit(f"{scripts[0]}: run.sh has no "
+                         "'export PYTHONUNBUFFERED=1' line to start from")
+    with open(os.path.join(dest, runner), "w") as f:
+        f.write(head + "export PYTHONUNBUFFERED=1 FA_RUNTIME_LIB=$LIB "
+                "PYTHONPATH=$PWD/python\n"
+                f"python3 {scripts[0]} run {kernels} "
+                f"--json \"$OUT/{log}.json\" \"$@\" "
+                f"2>&1 | tee \"$OUT/{log}.log\"\n"
+                "exit \"${PIPESTATUS[0]}\"\n")
+
+
+def main_with(argv, doc, add_stage_options, stage, run):
+    """The command line of a staged benchmark: `stage DEST ...` (with
+    `add_stage_options`' options besides --target and --only) and
+    `run DIR [--rounds] [--json] [--runtime]`."""
+    p = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    sub = p.add_subparsers(dest="mode", required=True)
+    s = sub.add_parser("stage")
+    s.add_argument("dest")
+    s.add_argument("--target", default="h200")
+    s.add_argument("--only", default="",
+                   help="comma-separated substrings of the shapes' names")
+    add_stage_options(s)
+    r = sub.add_parser("run")
+    r.add_argument("dir")
+    r.add_argument("--rounds", type=int, default=3)
+    r.add_argument("--json", default="")
+    r.add_argument("--runtime", default="",
+                   help="libfa_runtime.so (else $FA_RUNTIME_LIB)")
+    a = p.parse_args(argv)
+    if a.mode == "stage":
+        return stage(a)
+    if a.runtime:
+        os.environ["FA_RUNTIME_LIB"] = a.runtime
+    return run(a)
 
 
 # ----------------------------------------------------------------- device --
@@ -241,28 +277,12 @@ def run(a):
 
 
 def main(argv):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    sub = p.add_subparsers(dest="mode", required=True)
-    s = sub.add_parser("stage")
-    s.add_argument("dest")
-    s.add_argument("--target", default="h200")
-    s.add_argument("--kernel", default="auto",
-                   choices=["auto", "simt", "mma-sync", "wgmma"])
-    s.add_argument("--shapes", default="fa", choices=["fa", "quick", "gqa"])
-    s.add_argument("--only", default="",
-                   help="comma-separated substrings of the shapes' names")
-    r = sub.add_parser("run")
-    r.add_argument("dir")
-    r.add_argument("--rounds", type=int, default=3)
-    r.add_argument("--json", default="")
-    r.add_argument("--runtime", default="",
-                   help="libfa_runtime.so (else $FA_RUNTIME_LIB)")
-    a = p.parse_args(argv)
-    if a.mode == "stage":
-        return stage(a)
-    if a.runtime:
-        os.environ["FA_RUNTIME_LIB"] = a.runtime
-    return run(a)
+    def options(s):
+        s.add_argument("--kernel", default="auto",
+                       choices=["auto", "simt", "mma-sync", "wgmma"])
+        s.add_argument("--shapes", default="fa",
+                       choices=["fa", "quick", "gqa"])
+    return main_with(argv, __doc__, options, stage, run)
 
 
 if __name__ == "__main__":

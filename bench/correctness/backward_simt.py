@@ -73,11 +73,21 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 FLOOR = {"bf16": 1e-3, "f16": 1e-4}
 MLIR_TYPE = {"bf16": "bf16", "f16": "f16"}
+# The mma.sync backward's tilings [block_q, block_kv, stages, warps] that
+# bench/benchmark/backward_sweep.py times, per head dim (D = Dv): block_q
+# 16-64 x block_kv 64/128, 1 and 2 stages, where the model's register fit
+# and the H200's shared memory keep them (docs/decisions.md D53).
+MMA_SWEEP_TILINGS = {
+    64: [[bq, bkv, st, bkv // 16] for bq in (16, 32, 48) for bkv in (64, 128)
+         for st in (1, 2)],
+    128: [[bq, bkv, st, bkv // 16] for bq in (16, 32) for bkv in (64, 128)
+          for st in (1, 2)],
+}
 
 
 def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
          mask=None, mask_kind="bias", bias_grad=None, pattern="random",
-         window=None, kernel="simt", perf=False):
+         window=None, kernel="simt", perf=False, tiling=None):
     """One backward case. `mask`: the mask's shape (dimensions of 1 are
     broadcast); `mask_kind`: 'bias' (f32, additive; its gradient is asked
     for unless `bias_grad` is False) or 'bool' (an i1 keep-mask);
@@ -93,13 +103,15 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
             + (f"v{dv}" if dv != d else "") + ("_causal" if causal else "")
             + (f"_{mask_kind}" + "x".join(map(str, mask)) if mask else "")
             + (f"_{pattern}" if mask_kind == "bool" and mask else "")
-            + ("_win%dx%d" % window if window else ""))
+            + ("_win%dx%d" % window if window else "")
+            + ("_t%dx%ds%d" % tuple(tiling[:3])
+               if kernel == "mma-sync" and tiling else ""))
     block = 64 if max(d, dv) <= 128 else 32
-    # mma-sync: 8 warps of 16 kv rows, q-blocks of 4096 / (D + Dv) rows
-    # (the registers of dK_j, dV_j, S and dP; docs/Backward.md); wgmma: its
-    # one built shape, two warpgroups of 64 kv rows and q-blocks of 64.
-    tiling = {"simt": [block, block, 1, 4],
-              "mma-sync": [4096 // (d + dv) // 16 * 16, 128, 1, 8],
+    # simt: the tiled nests' blocks; mma-sync: the model's pick (none
+    # written on the op), or the given [block_q, block_kv, stages, warps];
+    # wgmma: its one built shape, two warpgroups of 64 kv rows and q-blocks
+    # of 64.
+    tiling = {"simt": [block, block, 1, 4], "mma-sync": tiling,
               "wgmma": [64, 128, 1, 8]}[kernel]
     return {"name": name, "kernel": kernel, "perf": perf, "dtype": dtype, "b": b, "hq": hq, "hkv": hkv,
             "nq": nq, "nk": nk, "d": d, "dv": dv, "causal": causal,
@@ -193,6 +205,15 @@ def matrix_mma(kernel="mma-sync"):
                    mask_kind="bool", pattern="random"))
     cases.append(m("f16", 128, n, causal=True, b=b, hq=h, mask=(b, 1, 1, n),
                    mask_kind="bool", pattern="padding"))
+    # The tilings the sweep (bench/benchmark/backward_sweep.py) times, each
+    # on a causal GQA problem with partial blocks and a dense one (the
+    # mma-sync kernel's: the wgmma kernel has one built shape).
+    sweep = MMA_SWEEP_TILINGS.items() if kernel == "mma-sync" else ()
+    for d, tilings in sweep:
+        for t in tilings:
+            cases.append(m("bf16", d, 777, 1000, causal=True, b=2, hq=4,
+                           hkv=2, tiling=t))
+            cases.append(m("f16", d, 1000, tiling=t))
     for causal in (False, True):
         cases.append(m("bf16", 128, 4096, causal=causal, b=4, hq=16,
                        perf=True))
@@ -223,9 +244,9 @@ def emit(c):
         if c.get("window") else []) + (
         ["schedule = #fa.backward_schedule<kernel = %s, dq = atomic>"
          % c["kernel"].replace("-", "_")]
-        if c.get("kernel") in ("mma-sync", "wgmma") else []) + [
+        if c.get("kernel") in ("mma-sync", "wgmma") else []) + ([
         "tiling = #fa.tiling<block_q = {}, block_kv = {}, stages = {}, "
-        "warps = {}>".format(*c["tiling"])]
+        "warps = {}>".format(*c["tiling"])] if c["tiling"] else [])
     results = ", ".join(t for _, t in outs)
     sig = ", ".join(f"%{n}: {t}" for n, t in args)
     use = lambda xs: ", ".join("%" + n for n, _ in xs)

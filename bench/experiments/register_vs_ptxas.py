@@ -97,6 +97,16 @@ def compile_forced(build, tmp, src, target, kind):
     """ptxas -v's resources for a tiling fa-select-tiling refuses: the
     pipeline's passes up to the built kernel (all but fa-select-tiling),
     then fa-compile on that GPU IR (no fa.attention left to select for)."""
+    gpu, err = lower_without_selection(build, tmp, src, target, kind)
+    if gpu is None:
+        return None, err
+    return fa_compile(build, tmp, gpu, target, kind)
+
+
+def lower_without_selection(build, tmp, src, target, kind):
+    """The pipeline's passes up to the built kernel, all but
+    fa-select-tiling (the op keeps its tiling and schedule): the GPU IR's
+    path, or (None, the error's first line)."""
     dump = sh([f"{build}/bin/fa-opt", src,
                f"--fa-to-ptx-pipeline=target={target} kernel={kind}",
                "--dump-pass-pipeline", "-o", os.devnull]).stderr
@@ -109,7 +119,7 @@ def compile_forced(build, tmp, src, target, kind):
     p = sh([f"{build}/bin/fa-opt", src, f"--pass-pipeline={pipe}", "-o", gpu])
     if p.returncode:
         return None, p.stderr.strip().splitlines()[0][:100]
-    return fa_compile(build, tmp, gpu, target, kind)
+    return gpu, None
 
 
 def fa_compile(build, tmp, src, target, kind):

@@ -23,20 +23,25 @@ using namespace mlir::fa;
 /// Registers per thread besides the tiles: addresses, loop counters, the
 /// logsumexp and D of the lane's rows.
 static constexpr int64_t kBackwardRegisterOverhead = 32;
-/// The mma-sync backward's largest block_q x (D + Dv): per thread it holds
-/// (D + Dv) / 2 accumulator registers of dK_j, dV_j and block_q of S^T and
-/// dP^T; ptxas (CUDA 13, sm_80 and sm_90a) assembles block_q 32 at D = 64
-/// and 16 at D = 128 without spills, and spills at twice those. Above
-/// D + Dv = 256 only block_q 16 is left (it spills; docs/Backward.md).
-static constexpr int64_t kMmaSyncBackwardRowColumns = 4096;
+/// Fitted to ptxas (CUDA 13) on sm_80 and sm_90a, bf16 and f16, D = 64 and
+/// 128, block_q 16/32/64, block_kv 64/128 (docs/decisions.md D53).
+const MmaSyncBackwardRegisterFit mlir::fa::kMmaSyncBackwardRegisters = {
+    /*fixed=*/20, /*perQueryBlock16=*/43, /*limit=*/255};
 /// The share of the tensor-core peak the backward's products reach between
 /// its softmax recomputation, dS and the barriers. Not fitted yet: the
 /// backward kernels are not measured (docs/CostModel.md, "The backward
 /// pass").
 static constexpr double kBackwardTensorEfficiency = 0.6;
-/// Fixed time a (q-block, kv-block) pair costs beyond its products: its
-/// barriers and the latency of its first loads. Not fitted yet.
-static constexpr double kBackwardPairSeconds = 0.3e-6;
+/// Fixed time a (q-block, kv-block) pair (a step of a K/V block's loop)
+/// costs beyond its products: its barriers, and the latency of its Q_i,
+/// dO_i, lse_i and D_i loads, which the mma-sync kernel's second stage
+/// and the SM's other resident blocks hide behind their products. Not
+/// fitted yet (docs/CostModel.md, "The backward pass").
+struct BackwardStepCost {
+  double barrierSeconds;
+  double loadSeconds;
+};
+static constexpr BackwardStepCost kBackwardStep = {0.1e-6, 0.2e-6};
 /// Shared memory regions are 128-byte aligned.
 static constexpr int64_t kRegionAlignment = 128;
 /// Bytes of an f32.
@@ -250,13 +255,28 @@ llvm::SmallVector<Tiling> BackwardCostModel::enumerateCandidates() const {
       // kv rows of dK_j and dV_j, docs/Backward.md).
       if (blockKV != 16 * warps)
         continue;
-      // Both kernels stream Q_i and dO_i through one buffer (no double
-      // buffering yet); evaluate narrows wgmma to its built shape.
+      // The mma-sync kernel streams Q_i and dO_i through 1 or 2 stages;
+      // evaluate narrows wgmma to its built shape (one buffer).
       for (int64_t blockQ = 16; blockQ <= 256; blockQ += 16)
-        candidates.push_back({blockQ, blockKV, 1, warps});
+        for (int64_t stages : {1, 2})
+          candidates.push_back({blockQ, blockKV, stages, warps});
     }
   }
   return candidates;
+}
+
+/// The part of a step's load latency that nothing hides: the mma-sync
+/// kernel's second stage loads the next step's tiles during this step's
+/// products, and each other block resident on the SM runs its products
+/// meanwhile. The wgmma kernel (not built) keeps the whole latency, as
+/// before D53.
+static double exposedLoadSeconds(KernelKind kind, int64_t stages,
+                                 int64_t blocksPerSM, double stepCompute) {
+  if (kind != KernelKind::MmaSync)
+    return kBackwardStep.loadSeconds;
+  int64_t hiders = blocksPerSM - 1 + stages - 1;
+  return std::max(0.0, kBackwardStep.loadSeconds -
+                           double(hiders) * stepCompute);
 }
 
 BackwardCost BackwardCostModel::evaluate(const Tiling &t,
@@ -272,27 +292,30 @@ BackwardCost BackwardCostModel::evaluate(const Tiling &t,
 
   if (kind == KernelKind::Wgmma)
     c.sramBytes = WgmmaBackwardLayout(t, d, dv, e).totalBytes;
-  else
+  else // mma-sync: dS^T [Bc, Br + pad] (P^T stays in registers).
     c.sramBytes = alignRegion(bc * (d + pad) * e) +
                   alignRegion(bc * (dv + pad) * e) +
                   t.stages * (alignRegion(br * (d + pad) * e) +
                               alignRegion(br * (dv + pad) * e) +
                               2 * alignRegion(br * 4)) +
-                  2 * alignRegion(br * (bc + pad) * e);
+                  alignRegion(bc * (br + pad) * e);
   // dK_j and dV_j for the block's life; S/P with dP, then dS with dQ_i's
-  // part in the same registers.
+  // part in the same registers. The mma-sync kernel's count is ptxas's fit.
   c.registersPerThread =
-      llvm::divideCeil(bc * (d + dv), threads) +
-      llvm::divideCeil(std::max(2 * br * bc, br * bc + br * d), threads) +
-      kBackwardRegisterOverhead;
+      kind == KernelKind::MmaSync
+          ? kMmaSyncBackwardRegisters.estimate(t, d, dv)
+          : llvm::divideCeil(bc * (d + dv), threads) +
+                llvm::divideCeil(std::max(2 * br * bc, br * bc + br * d),
+                                 threads) +
+                kBackwardRegisterOverhead;
 
   if (threads > 1024)
     c.rejection = llvm::formatv("{0} threads exceed 1024", threads);
   else if (kind == KernelKind::MmaSync &&
-           (bc != 16 * t.warps || t.stages != 1))
+           (bc != 16 * t.warps || t.stages > 2))
     c.rejection = llvm::formatv(
         "outside the mma-sync backward's shapes: block_kv must be 16 rows per "
-        "warp ({0}) and stages 1, got block_kv = {1}, stages = {2}",
+        "warp ({0}) and stages 1 or 2, got block_kv = {1}, stages = {2}",
         16 * t.warps, bc, t.stages);
   else if (kind == KernelKind::Wgmma &&
            (t.warps != kWgmmaBackwardWarps || bc != 16 * t.warps ||
@@ -308,12 +331,12 @@ BackwardCost BackwardCostModel::evaluate(const Tiling &t,
         "outside the mma-sync backward's shapes: {0} warps leave ptxas {1} "
         "registers per thread (the kernel needs up to 255: 8 warps at most)",
         t.warps, target.regsPerSM / threads);
-  else if (kind == KernelKind::MmaSync && t.blockQ > 16 &&
-           t.blockQ * (d + dv) > kMmaSyncBackwardRowColumns)
+  else if (kind == KernelKind::MmaSync &&
+           c.registersPerThread > kMmaSyncBackwardRegisters.limit)
     c.rejection = llvm::formatv(
-        "outside the mma-sync backward's shapes: block_q x (D + Dv) = {0} "
-        "exceeds {1} (dK_j, dV_j, S^T and dP^T would spill registers)",
-        t.blockQ * (d + dv), kMmaSyncBackwardRowColumns);
+        "{0} registers per thread exceed {1} (the mma-sync backward's ptxas "
+        "fit: dK_j, dV_j, S^T and dP^T would spill)",
+        c.registersPerThread, kMmaSyncBackwardRegisters.limit);
   else if (c.sramBytes > target.sramPerBlock)
     c.rejection = llvm::formatv("shared memory {0} B exceeds {1} B per block",
                                 c.sramBytes, target.sramPerBlock);
@@ -344,8 +367,12 @@ BackwardCost BackwardCostModel::evaluate(const Tiling &t,
   c.flops = pairFlops * double(c.pairs);
   double smPeak = target.tensorTFlops * 1e12 / target.smCount *
                   kBackwardTensorEfficiency;
+  double stepCompute = pairFlops / smPeak;
+  c.stepOverheadSeconds =
+      kBackwardStep.barrierSeconds +
+      exposedLoadSeconds(kind, t.stages, c.blocksPerSM, stepCompute);
   double blockSeconds =
-      double(c.maxPairsPerBlock) * (pairFlops / smPeak + kBackwardPairSeconds);
+      double(c.maxPairsPerBlock) * (stepCompute + c.stepOverheadSeconds);
   c.computeSeconds = double(c.waves) * double(c.blocksPerSM) * blockSeconds;
 
   int64_t kv = p.batch * p.numKVHeads * p.seqLenKV * (d + dv) * e;
@@ -461,9 +488,15 @@ BackwardDecision BackwardCostModel::select(const AttentionProblem &problem,
     BackwardCost c = evaluate(t, problem, decision.dq);
     (c.fits() ? fitting : rejected).push_back(c);
   }
-  llvm::stable_sort(fitting, [](const BackwardCost &a, const BackwardCost &b) {
+  // Ties on time (memory-bound candidates) go, for the mma-sync kernel,
+  // to the lower compute time: fewer, larger steps pay their overhead less
+  // often and leave the SM more slack.
+  bool tensorCore = kind == KernelKind::MmaSync;
+  llvm::stable_sort(fitting, [&](const BackwardCost &a, const BackwardCost &b) {
     if (a.predictedSeconds != b.predictedSeconds)
       return a.predictedSeconds < b.predictedSeconds;
+    if (tensorCore && a.computeSeconds != b.computeSeconds)
+      return a.computeSeconds < b.computeSeconds;
     if (a.hbm.total() != b.hbm.total())
       return a.hbm.total() < b.hbm.total();
     return a.sramBytes < b.sramBytes;
@@ -485,11 +518,17 @@ BackwardDecision BackwardCostModel::select(const AttentionProblem &problem,
                                   w.predictedSeconds * 1e6);
   if (fitting.size() > 1) {
     const BackwardCost &r = fitting[1];
-    // The tie-breaks: the lower HBM traffic, then the smaller shared memory.
+    // The tie-breaks: (mma-sync) the lower compute time, the lower HBM
+    // traffic, then the smaller shared memory.
     if (r.predictedSeconds == w.predictedSeconds)
       decision.reason += llvm::formatv(
           ", as fast as the runner-up {0} with {1}", r.tiling.str(),
-          r.hbm.total() != w.hbm.total()
+          tensorCore && r.computeSeconds != w.computeSeconds
+              ? llvm::formatv("less compute time ({0:f3} us against {1:f3} "
+                              "us)",
+                              w.computeSeconds * 1e6, r.computeSeconds * 1e6)
+                    .str()
+          : r.hbm.total() != w.hbm.total()
               ? llvm::formatv("fewer HBM bytes ({0} against {1})",
                               w.hbm.total(), r.hbm.total())
                     .str()

@@ -68,8 +68,7 @@ def build_grad_mlir(config, tiling=None):
         attrs.insert(0, "causal")
     if config["grad"]["deterministic"]:
         # The request, for the backward's selection (fa-select-tiling then
-        # picks a dQ accumulation without atomics); every kernel built
-        # today is deterministic.
+        # picks a kernel and dQ accumulation without atomics).
         attrs.insert(0, "deterministic")
     if tiling:
         attrs.append("tiling = #fa.tiling<" + ", ".join(
@@ -112,11 +111,12 @@ def compile_backward(q_shape, k_shape, v_shape, dtype="bf16", causal=False,
     dBias, in the bias's own shape, summed over its broadcast dimensions)
     and `deterministic` (a result bit-identical run to run; the SIMT
     kernels compute dQ in a separate pass without atomics, so every backward
-    is). The kernel's manifest arguments are q, k, v, o, do, lse, [mask],
-    dq, dk, dv, [dbias]; D = rowsum(dO * O) is a scratch buffer the runtime
-    allocates. `block_mask` as compile()'s: an argument after the mask
-    (the backward runs on the SIMT kernels then). Cached as compile()'s
-    kernels are.
+    on them is; the tensor-core kernels add dQ atomically and refuse it).
+    The kernel's manifest arguments are q, k, v, o, do, lse, [mask], dq, dk,
+    dv, [dbias]; D = rowsum(dO * O) (and, for the tensor-core backwards, the
+    f32 dQ accumulator) is a scratch buffer the runtime allocates.
+    `block_mask` as compile()'s: an argument after the mask (the backward
+    runs on the SIMT kernels then). Cached as compile()'s kernels are.
     """
     pipeline = (_capi.compiler().pipeline_options()
                 if _capi.compiler_available() else None)

@@ -70,3 +70,42 @@ def test_stage_then_load_without_the_compiler(tmp_path, monkeypatch):
 def test_stage_needs_the_staged_package(tmp_path):
     with pytest.raises(SystemExit, match="python-gpu-artifacts.sh"):
         bench_module().main(["stage", str(tmp_path), "--only", "n1024_d64"])
+
+
+def sweep_module():
+    path = os.path.join(ROOT, "bench", "benchmark", "backward_sweep.py")
+    spec = importlib.util.spec_from_file_location("bench_backward_sweep", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_sweep_stages_every_tiling_and_the_models_pick(tmp_path, monkeypatch):
+    sweep = sweep_module()
+    names = [c["name"] for c in sweep.shapes("fa")]
+    assert len(names) == 12 and len(sweep.shapes("quick")) == 8
+    dest = tmp_path / "s"
+    dest.mkdir()
+    (dest / "run.sh").write_text("g++ runtime\nexport PYTHONUNBUFFERED=1\ncheck\n")
+    assert sweep.main(["stage", str(dest), "--shapes", "quick",
+                       "--only", "n1024_d128_causal"]) == 0
+    script = (dest / "run_sweep.sh").read_text()
+    assert script.startswith("g++ runtime\n") and "check" not in script
+    assert "bench/benchmark/backward_sweep.py run sweep-kernels" in script
+    for f in ("benchmark/backward_sweep.py", "benchmark/backward.py",
+              "correctness/backward_simt.py"):
+        assert (dest / "bench" / f).exists()
+    [c] = json.loads((dest / "sweep-kernels" / "cases.json").read_text())["cases"]
+    tags = [v["tag"] for v in c["variants"]]
+    # The model's pick, then every tiling of the sweep at D = 128, as given.
+    assert tags[0] == "model" and len(tags) == 1 + len(sweep.MMA_SWEEP_TILINGS[128])
+    for v, t in zip(c["variants"][1:], sweep.MMA_SWEEP_TILINGS[128]):
+        assert [v["tiling"][k] for k in sweep.TILING_KEYS] == t
+    # PTX only (the driver JIT-compiles it on the GPU machine).
+    assert not list((dest / "sweep-kernels").glob("*.cubin"))
+    fa.clear_cache()
+    fa.kernel._registry.clear()
+    monkeypatch.setattr(_capi, "compiler_available", lambda: False)
+    for v in c["variants"]:
+        k = fa.load(str(dest / "sweep-kernels" / (v["name"] + ".json")))
+        assert k.config["grad"] and k.schedule["kernel"] == "mma-sync"

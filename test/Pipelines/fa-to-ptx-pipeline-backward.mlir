@@ -1,6 +1,6 @@
 // fa-to-ptx-pipeline on an fa.attention_grad, through its CPU stages: the
 // backward's decision (stop-after=selected) is fa-select-tiling's with the
-// pipeline's kernel=auto (the SIMT kernel), and the tiled form
+// pipeline's kernel=auto (the SIMT kernel: the op has a bias), and the tiled form
 // (stop-after=tiled) is fa-tile-attention's four nests of that tiling, each
 // stage equal to running its passes one by one.
 //

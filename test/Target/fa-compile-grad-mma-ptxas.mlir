@@ -1,10 +1,10 @@
 // REQUIRES: ptxas
 // The mma.sync backward's three kernels (fa-compile-grad-mma.mlir) assembled
 // by ptxas for sm_90a at D = 64 and D = 128, bf16 and f16, and for sm_80 at
-// D = 64, with the tilings fa-select-tiling picks (block_q 32 at D = 64, 16
-// at D = 128: the model's block_q (D + Dv) <= 4096 rule): a cubin, no stack
-// and no spills in any kernel, and every kernel's resources in the manifest.
-// (sm_80 at D = 128 spills 36 bytes in the main kernel: docs/Backward.md.)
+// D = 64, with the tilings fa-select-tiling picks (block_q 48 at D = 64, 32
+// at D = 128: the model's register fit, kMmaSyncBackwardRegisters): a cubin,
+// no stack and no spills in any kernel, and every kernel's resources in the
+// manifest.
 // RUN: rm -rf %t && mkdir -p %t
 // RUN: fa-compile %S/fa-compile-grad-mma.mlir -o %t/bf16-d64 --pipeline-options="target=h100 kernel=mma-sync"
 // RUN: test -s %t/bf16-d64.cubin

@@ -1,7 +1,7 @@
 // fa-compile on an fa.attention_grad with kernel=mma-sync (docs/Backward.md,
 // "On the GPU: the mma.sync kernels"): fa-select-tiling picks the
-// tensor-core backward's tiling (block_q 32, block_kv 128, 8 warps at
-// D = 64), convert-fa-to-nvgpu builds its three kernels in launch order
+// tensor-core backward's tiling (block_q 32, block_kv 128, 2 stages, 8
+// warps at D = 64 and N = 100), convert-fa-to-nvgpu builds its three kernels in launch order
 // (D and the zeroed dQ accumulator, the K/V-stationary main kernel, the dQ
 // conversion) with the two f32 scratch buffers, and the manifest is
 // cross-checked against the PTX's entries. Causal GQA (4 query heads on 2
@@ -14,20 +14,24 @@
 // RUN: fa-compile %s -o %t/a100 --pipeline-options="target=a100 kernel=mma-sync" --ptxas=none
 // RUN: %python %S/Inputs/check_manifest.py %t/a100.json %t/a100.ptx | FileCheck %s --check-prefix=XCHECK
 // RUN: FileCheck %s --check-prefix=PTX < %t/a100.ptx
-// The pipeline's kernel=auto keeps the SIMT backward (its three kernels
-// here, without a bias gradient, and their own parameters).
+// The pipeline's kernel=auto takes the SIMT backward here while the
+// mma.sync kernel's revision has not passed its GPU check
+// (kAutoBackwardRules): the same PTX as kernel=simt (its three kernels,
+// without a bias gradient, and their own parameters).
 // RUN: fa-compile %s -o %t/auto --pipeline-options="target=h100" --ptxas=none
-// RUN: %python %S/Inputs/check_manifest.py %t/auto.json %t/auto.ptx | FileCheck %s --check-prefix=AUTO
+// RUN: fa-compile %s -o %t/simt --pipeline-options="target=h100 kernel=simt" --ptxas=none
+// RUN: cmp %t/auto.ptx %t/simt.ptx
+// RUN: %python %S/Inputs/check_manifest.py %t/simt.json %t/simt.ptx | FileCheck %s --check-prefix=SIMT
 
 // XCHECK: OK 3 kernels
-// AUTO: OK 3 kernels, 188 params
+// SIMT: OK 3 kernels, 188 params
 
 // Grids: D and the conversion over (q-blocks of 32 rows, Hq, B), the main
 // kernel over (kv-blocks of 128 rows, Hkv, B); shared memory of the main
-// kernel: K_j, V_j 128 x 72 x 2 B each, Q_i, dO_i 32 x 72 x 2 B each, dS
-// 32 x 136 x 2 B.
+// kernel: K_j, V_j 128 x 72 x 2 B each, two stages of Q_i, dO_i (32 x 72 x
+// 2 B each) and of lse_i, D_i (128 B each), dS^T 128 x 40 x 2 B.
 // CHECK: kernel attention_grad_kernel grid [4, 4, 1] block [256, 1, 1] smem 0 buffers arg4 arg3 tmp0 tmp1
-// CHECK-NEXT: kernel attention_grad_kernel_0 grid [1, 2, 1] block [256, 1, 1] smem 54784 buffers arg1 arg2 arg0 arg4 arg5 tmp0 tmp1 arg7 arg8
+// CHECK-NEXT: kernel attention_grad_kernel_0 grid [1, 2, 1] block [256, 1, 1] smem 66048 buffers arg1 arg2 arg0 arg4 arg5 tmp0 tmp1 arg7 arg8
 // CHECK-NEXT: kernel attention_grad_kernel_1 grid [4, 4, 1] block [256, 1, 1] smem 0 buffers tmp1 arg6
 // CHECK-NEXT: scratch tmp0 f32 [1, 4, 100] 1600
 // CHECK-NEXT: scratch tmp1 f32 [1, 4, 100, 64] 102400
@@ -42,6 +46,8 @@
 // PTX-DAG: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
 // PTX-DAG: ex2.approx.ftz.f32
 // PTX-DAG: atom.global.add.f32
+// PTX-DAG: cp.async.ca.shared.global [{{.*}}], [{{.*}}], 4, {{.*}};
+// PTX-DAG: st.shared.b32
 // PTX-LABEL: .entry attention_grad_kernel_1(
 // PTX-NOT: mma.sync
 

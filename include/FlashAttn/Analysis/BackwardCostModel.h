@@ -101,13 +101,37 @@ SimtBackwardSram simtBackwardSramBytes(const Tiling &tiling,
                                        const AttentionProblem &problem,
                                        bool biasGrad);
 
+/// The mma.sync backward main kernel's registers per thread as ptxas
+/// allocates them, a linear fit over its tiling (docs/CostModel.md, "The
+/// backward pass"; docs/decisions.md D53): the dK_j and dV_j accumulators,
+/// (D + Dv) / 2 a thread, plus `perQueryBlock16` for every 16 rows of
+/// block_q (S^T, dP^T and their fragments, addresses, the per-column lse
+/// and D) and a fixed part. A tiling is feasible where the estimate is
+/// within the 255 registers a thread may use: ptxas assembles it without
+/// spills (bench/experiments/backward_register_vs_ptxas.py checks the
+/// agreement, test/Target/fa-compile-grad-mma-registers.mlir pins it).
+struct MmaSyncBackwardRegisterFit {
+  int64_t fixed;
+  int64_t perQueryBlock16;
+  /// ptxas's limit per thread.
+  int64_t limit;
+
+  int64_t estimate(const Tiling &tiling, int64_t d, int64_t dv) const {
+    return fixed + (d + dv) / 2 + perQueryBlock16 * (tiling.blockQ / 16);
+  }
+};
+
+/// The fit of the mma.sync backward's main kernel (CUDA 13 ptxas).
+extern const MmaSyncBackwardRegisterFit kMmaSyncBackwardRegisters;
+
 /// Everything the backward model computed for one candidate tiling
 /// (block_q: rows of a streamed q-block; block_kv: rows of the resident
 /// kv-block, the thread block's own).
 struct BackwardCost {
   Tiling tiling;
   /// Shared memory of one block: K_j and V_j, `stages` Q_i and dO_i tiles
-  /// with their logsumexp and D_i rows, P and dS (mma-sync: padded rows).
+  /// with their logsumexp and D_i rows, P and dS (mma-sync: padded rows,
+  /// and only dS^T: P^T stays in registers).
   int64_t sramBytes = 0;
   /// dK_j and dV_j accumulators, the S/P and dP tiles, dQ_i's part, and a
   /// fixed overhead, per thread.
@@ -126,6 +150,10 @@ struct BackwardCost {
   HBMTraffic hbm;
   /// The five products' FLOPs including the padding of partial tiles.
   double flops = 0;
+  /// A step's fixed time beyond its products (tensor-core kernels): its
+  /// barriers and the part of its loads' latency that neither a second
+  /// stage nor the SM's other blocks hide.
+  double stepOverheadSeconds = 0;
   double computeSeconds = 0;
   double memorySeconds = 0;
   /// With ordered dQ: the wait along the longest chain of ordered adds.
@@ -163,18 +191,19 @@ public:
 
   /// Tensor-core kernels: block_q multiples of 16 up to 256 and block_kv 16
   /// rows per warp (wgmma: 4 warps a warpgroup, 1 or 2 stages of the
-  /// streamed tiles; mma-sync: 2 to 16 warps and 1 stage, which evaluate
-  /// narrows to the kernel's shapes: at most 8 warps, block_q (D + Dv) <=
-  /// 4096 above block_q 16). SIMT: block_q and
-  /// block_kv multiples of 16 up to 256, 1 stage, 4 or 8 warps.
+  /// streamed tiles; mma-sync: 2 to 16 warps and 1 or 2 stages, which evaluate
+  /// narrows to the kernel's shapes: at most 8 warps, registers by
+  /// kMmaSyncBackwardRegisters). SIMT: block_q and block_kv multiples of 16
+  /// up to 256, 1 stage, 4 or 8 warps.
   llvm::SmallVector<Tiling> enumerateCandidates() const;
 
   /// Scores one tiling for `dq`; `rejection` says why it does not fit.
   BackwardCost evaluate(const Tiling &tiling, const AttentionProblem &problem,
                         DqAccumulation dq) const;
 
-  /// The feasible candidate of lowest predicted time (ties to the lower HBM
-  /// traffic, then the smaller shared memory) for `dq` (decided, not Auto).
+  /// The feasible candidate of lowest predicted time (ties, for mma-sync,
+  /// to the lower compute time; then to the lower HBM traffic, then the
+  /// smaller shared memory) for `dq` (decided, not Auto).
   BackwardDecision select(const AttentionProblem &problem,
                           DqAccumulation dq) const;
   /// The same for the dQ mode decideDqAccumulation gives with nothing

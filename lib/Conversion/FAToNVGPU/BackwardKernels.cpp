@@ -9,10 +9,13 @@
 // #fa.backward_schedule is `kernel = mma_sync, dq = atomic`: the main
 // kernel between the shared preprocess and convert kernels
 // (BackwardHost.cpp), grid (kv-blocks, Hkv, B), K/V-stationary: each warp
-// owns 16 kv rows of K_j, V_j and their dK_j, dV_j accumulators; for every
-// query head of the group and every q-block that sees the block, S^T, P^T,
-// dV_j += P^T dO_i, dP^T, dS^T, dK_j += dS^T Q_i in registers, then dS
-// through shared memory and dQ_i += dS K_j added atomically.
+// owns 16 kv rows of K_j, V_j and their dK_j, dV_j accumulators; one step
+// per (query head of the group, q-block that sees the block): Q_i, dO_i,
+// lse_i and D_i staged in shared memory (the tiling's `stages`: with 2, the
+// next step's are in flight during this one), S^T, P^T (masked only on
+// blocks that need it), dV_j += P^T dO_i, dP^T, dS^T, dK_j += dS^T Q_i in
+// registers, then dS^T through shared memory and dQ_i += dS K_j added
+// atomically.
 //
 // Products use the forward's mma.sync part (MmaSyncProducts) and its
 // cp.async tile copy (AsyncTileCopy); every choice is the op's tiling.
@@ -33,34 +36,62 @@ using namespace mlir::fa::nvgpu_kernel;
 
 namespace {
 
-/// A padded [rows, cols + 8] tile of the main kernel's shared memory.
+/// `count` padded [rows, cols + 8] tiles of the main kernel's shared
+/// memory, one after the other (Q_i and dO_i: one per stage).
 struct PaddedTile {
-  int64_t rows, cols, offset;
+  int64_t rows, cols, offset, count;
   int64_t pitch() const { return cols + kMmaSyncRowPadBytes / 2; }
   int64_t bytes(int64_t elementBytes) const {
-    return rows * pitch() * elementBytes;
+    return count * rows * pitch() * elementBytes;
   }
 };
 
-/// The main kernel's shared memory: K_j, V_j, Q_i, dO_i and dS_i (stored
-/// [q rows, kv rows]), each at a 128-byte aligned offset.
+/// `count` f32 rows of `length` values, each 128-byte aligned (lse_i and
+/// D_i: one per stage).
+struct RowVector {
+  int64_t length, offset, count;
+  int64_t pitch() const { return llvm::alignTo(length * 4, 128) / 4; }
+};
+
+/// The main kernel's shared memory: K_j, V_j, the tiling's `stages` Q_i,
+/// dO_i, lse_i and D_i buffers and dS_i^T (stored [kv rows, q rows], so a
+/// lane's two adjacent q columns are one 32-bit store), each at a 128-byte
+/// aligned offset.
 struct BackwardSharedLayout {
-  PaddedTile k, v, q, dO, dS;
+  PaddedTile k, v, q, dO, dST;
+  RowVector lse, rowDot;
   int64_t totalBytes = 0;
 
   BackwardSharedLayout(const Tiling &t, int64_t d, int64_t dv,
                        int64_t elementBytes) {
-    auto place = [&](int64_t rows, int64_t cols) {
-      PaddedTile tile{rows, cols, totalBytes};
+    auto place = [&](int64_t rows, int64_t cols, int64_t count) {
+      PaddedTile tile{rows, cols, totalBytes, count};
       totalBytes += llvm::alignTo(tile.bytes(elementBytes), 128);
       return tile;
     };
-    k = place(t.blockKV, d);
-    v = place(t.blockKV, dv);
-    q = place(t.blockQ, d);
-    dO = place(t.blockQ, dv);
-    dS = place(t.blockQ, t.blockKV);
+    auto placeRows = [&](int64_t length, int64_t count) {
+      RowVector rows{length, totalBytes, count};
+      totalBytes += count * rows.pitch() * 4;
+      return rows;
+    };
+    k = place(t.blockKV, d, 1);
+    v = place(t.blockKV, dv, 1);
+    q = place(t.blockQ, d, t.stages);
+    dO = place(t.blockQ, dv, t.stages);
+    lse = placeRows(t.blockQ, t.stages);
+    rowDot = placeRows(t.blockQ, t.stages);
+    dST = place(t.blockKV, t.blockQ, 1);
   }
+};
+
+/// A staged buffer's view ([stages, rows, pitch] or [stages, pitch]) and
+/// the slot of the current step: the indices of (row[, col]) in it.
+struct StagedRef {
+  Value view, slot;
+  SmallVector<Value> at(Value row, Value col) const {
+    return {slot, row, col};
+  }
+  SmallVector<Value> at(Value row) const { return {slot, row}; }
 };
 
 /// The main kernel.
@@ -74,23 +105,36 @@ public:
 private:
   // The main kernel's parts, in the order a step runs them.
   void setUpMain();
-  SmallVector<Value> step(Value h, Value qBlock, ValueRange accs);
-  void loadQBlock(Value h, Value qBase);
-  SmallVector<Value> productRows(Value a0, Value tile, int64_t kSteps,
+  /// The query head and first row of step t of the flattened (head,
+  /// q-block) loop.
+  std::pair<Value, Value> stepRows(Value t);
+  SmallVector<Value> step(Value t, ValueRange accs);
+  /// Q_i, dO_i, lse_i and D_i of step t into `slot` (every row zero-filled
+  /// when not `enabled`): one cp.async group.
+  Value loadQBlock(Value t, Value slot, Value enabled);
+  void copyRowValues(Value src, Value h, Value qBase, Value enabled,
+                     Value dst, Value slot, SmallVectorImpl<Value> &tokens);
+  /// Whether the block pair needs no mask: every row and key in range, the
+  /// whole pair left of the causal diagonal, no keep-mask.
+  Value isInterior(Value qBase);
+  SmallVector<Value> productRows(Value a0, StagedRef tile, int64_t kSteps,
                                  int64_t nPairs);
-  SmallVector<Value> probabilities(ArrayRef<Value> s, Value h, Value qBase);
+  SmallVector<Value> probabilities(ArrayRef<Value> s, Value h, Value qBase,
+                                   StagedRef lse, bool masked);
+  SmallVector<Value> maskedProbabilities(ArrayRef<Value> s, Value h,
+                                         Value qBase, StagedRef lse);
   SmallVector<Value> scoreGradients(ArrayRef<Value> p, ArrayRef<Value> dp,
-                                    Value h, Value qBase);
+                                    StagedRef rowDot);
   void accumulateTransposed(MutableArrayRef<Value> acc, ArrayRef<Value> lhs,
-                            Value tile, int64_t nTiles);
+                            StagedRef tile, int64_t nTiles);
   void storeScoreGradients(ArrayRef<Value> ds);
   void addQueryGradient(Value h, Value qBase);
-  Value visible(Value kvRow, Value qRow, Value h);
-  /// The per-row values `rows` ([B, Hq, Nq] f32: lse or D) of the two q
-  /// columns of n-tile `n` (rows past Nq clamped).
-  SmallVector<Value> columnValues(Value rows, Value h, Value qBase, int64_t n);
+  /// The staged per-row values (lse or D) of the two q columns of n-tile
+  /// `n`, one 8-byte shared load.
+  Value columnValues(StagedRef rows, int64_t n);
   void writeKeyValueGradients(ArrayRef<Value> accs);
-  Value sharedView(const PaddedTile &tile);
+  Value sharedView(const PaddedTile &tile, bool staged);
+  Value sharedView(const RowVector &rows);
   /// The lane's m16n8 accumulator element (r, c) of n-tile n: its kv row
   /// (local) and q column (local).
   Value fragRow(int64_t r) { return k.addc(k.add(warpRow, quadRow), 8 * r); }
@@ -99,10 +143,14 @@ private:
   BackwardContext &k;
   BackwardSharedLayout layout;
   MmaSyncProducts ops;
-  Value sK, sV, sQ, sDO, sDS;
+  Value sK, sV, sQ, sDO, sLse, sRowDot, sDST;
   Value kvBase, warpRow, quadRow, quadCol;
+  /// The first q-block of the kv-block, the q-blocks per head and the
+  /// steps (heads x q-blocks) of the main loop; whether the kv-block is
+  /// whole (all its rows below Nk).
+  Value first, perHead, total, kvWhole;
   Value laneRow16, laneHalf, laneRow8, laneQuarter;
-  Value scaleLog2, log2e, negInf, zero;
+  Value scaleLog2, log2e, negInf, posInf, zero;
 };
 
 } // namespace
@@ -111,25 +159,44 @@ private:
 // The main kernel
 //===----------------------------------------------------------------------===//
 
-Value BackwardKernels::sharedView(const PaddedTile &tile) {
+Value BackwardKernels::sharedView(const PaddedTile &tile, bool staged) {
   auto workgroup =
       gpu::AddressSpaceAttr::get(k.b.getContext(), gpu::AddressSpace::Workgroup);
   auto i8Type = MemRefType::get({ShapedType::kDynamic}, k.b.getI8Type(),
                                 MemRefLayoutAttrInterface(), workgroup);
   Value base = gpu::DynamicSharedMemoryOp::create(k.b, i8Type);
-  auto type = MemRefType::get({tile.rows, tile.pitch()}, k.elt,
-                              MemRefLayoutAttrInterface(), workgroup);
+  SmallVector<int64_t> shape = {tile.rows, tile.pitch()};
+  if (staged)
+    shape.insert(shape.begin(), tile.count);
+  auto type = MemRefType::get(shape, k.elt, MemRefLayoutAttrInterface(),
+                              workgroup);
   return memref::ViewOp::create(k.b, type, base, k.idx(tile.offset),
                                 ValueRange{});
 }
 
+Value BackwardKernels::sharedView(const RowVector &rows) {
+  auto workgroup =
+      gpu::AddressSpaceAttr::get(k.b.getContext(), gpu::AddressSpace::Workgroup);
+  auto i8Type = MemRefType::get({ShapedType::kDynamic}, k.b.getI8Type(),
+                                MemRefLayoutAttrInterface(), workgroup);
+  Value base = gpu::DynamicSharedMemoryOp::create(k.b, i8Type);
+  auto type = MemRefType::get({rows.count, rows.pitch()}, k.f32,
+                              MemRefLayoutAttrInterface(), workgroup);
+  return memref::ViewOp::create(k.b, type, base, k.idx(rows.offset),
+                                ValueRange{});
+}
+
 void BackwardKernels::setUpMain() {
-  sK = sharedView(layout.k);
-  sV = sharedView(layout.v);
-  sQ = sharedView(layout.q);
-  sDO = sharedView(layout.dO);
-  sDS = sharedView(layout.dS);
+  sK = sharedView(layout.k, /*staged=*/false);
+  sV = sharedView(layout.v, /*staged=*/false);
+  sQ = sharedView(layout.q, /*staged=*/true);
+  sDO = sharedView(layout.dO, /*staged=*/true);
+  sLse = sharedView(layout.lse);
+  sRowDot = sharedView(layout.rowDot);
+  sDST = sharedView(layout.dST, /*staged=*/false);
   kvBase = k.mulc(k.blockX, k.t.blockKV);
+  kvWhole = k.cmp(arith::CmpIPredicate::ule, k.addc(kvBase, k.t.blockKV),
+                  k.nk);
   warpRow = k.mulc(k.warp, 16);
   quadRow = k.divc(k.lane, 4);
   quadCol = k.mulc(k.remc(k.lane, 4), 2);
@@ -140,6 +207,7 @@ void BackwardKernels::setUpMain() {
   scaleLog2 = k.f32c(k.scale * M_LOG2E);
   log2e = k.f32c(M_LOG2E);
   negInf = k.f32c(-std::numeric_limits<float>::infinity());
+  posInf = k.f32c(std::numeric_limits<float>::infinity());
   zero = k.f32c(0.0);
 }
 
@@ -161,55 +229,103 @@ void BackwardKernels::buildMain() {
             sV, at, tokens);
   Value kvGroup = commitAsyncGroup(b, tokens);
 
-  // The first q-block that sees key kvBase: row kvBase + Nq - Nk (causal).
-  Value first = k.idx(0);
+  // The first q-block that sees key kvBase: row kvBase + Nq - Nk (causal);
+  // one step per (query head of the group, q-block from there).
+  first = k.idx(0);
   if (k.causal) {
     Value row = k.sub(kvBase, k.sub(k.nk, k.nq));
     row = arith::MaxSIOp::create(b, row, k.idx(0));
-    first = k.divc(row, k.t.blockQ);
+    first = k.minu(k.divc(row, k.t.blockQ), k.numQBlocks);
   }
+  perHead = k.sub(k.numQBlocks, first);
+  total = k.mulc(perHead, k.group);
   SmallVector<Value> init;
   for (int64_t i = 0; i < (k.d + k.dv) / 8; ++i)
     init.push_back(ops.zero());
+  // Two stages: step 0's tiles are in flight before the loop, and each
+  // step issues the next one's.
+  if (k.t.stages > 1)
+    loadQBlock(k.idx(0), k.idx(0),
+               k.cmp(arith::CmpIPredicate::ult, k.idx(0), total));
   SmallVector<Value> accs;
   {
     OpBuilder::InsertionGuard guard(b);
-    scf::ForOp heads = k.openLoop(k.idx(0), k.idx(k.group), k.one, init);
-    Value h = k.add(k.mulc(k.head, k.group), heads.getInductionVar());
-    scf::ForOp qLoop = k.openLoop(first, k.numQBlocks, k.one,
-                                  heads.getRegionIterArgs());
+    scf::ForOp loop = k.openLoop(k.idx(0), total, k.one, init);
     SmallVector<Value> next =
-        step(h, qLoop.getInductionVar(), qLoop.getRegionIterArgs());
+        step(loop.getInductionVar(), loop.getRegionIterArgs());
     scf::YieldOp::create(b, next);
-    b.setInsertionPointAfter(qLoop);
-    scf::YieldOp::create(b, qLoop.getResults());
-    b.setInsertionPointAfter(heads);
-    accs.assign(heads.getResults().begin(), heads.getResults().end());
+    b.setInsertionPointAfter(loop);
+    accs.assign(loop.getResults().begin(), loop.getResults().end());
   }
-  // Nothing may be in flight when the block exits (no q-block visited).
+  // Nothing may be in flight when the block exits.
   nvgpu::DeviceAsyncWaitOp::create(b, kvGroup, b.getI32IntegerAttr(0));
   writeKeyValueGradients(accs);
 }
 
-void BackwardKernels::loadQBlock(Value h, Value qBase) {
-  // Every warp is done with the previous step's Q, dO and dS.
-  gpu::BarrierOp::create(k.b);
-  AsyncTileCopy copy{k, k.tid, k.threads, k.batch, kSharedChunkBytes / 2};
-  auto at = [](Value row, Value col) -> SmallVector<Value> {
-    return {row, col};
-  };
-  Value always = arith::ConstantIntOp::create(k.b, k.b.getI1Type(), 1);
-  SmallVector<Value> tokens;
-  copy.copy(k.op.getQuery(), h, qBase, k.nq, always, k.t.blockQ, k.d, sQ, at,
-            tokens);
-  copy.copy(k.op.getOutGrad(), h, qBase, k.nq, always, k.t.blockQ, k.dv, sDO,
-            at, tokens);
-  Value group = commitAsyncGroup(k.b, tokens);
-  nvgpu::DeviceAsyncWaitOp::create(k.b, group, k.b.getI32IntegerAttr(0));
-  gpu::BarrierOp::create(k.b);
+std::pair<Value, Value> BackwardKernels::stepRows(Value t) {
+  ImplicitLocOpBuilder &b = k.b;
+  Value h = k.add(k.mulc(k.head, k.group),
+                  b.createOrFold<arith::DivUIOp>(t, perHead));
+  Value qBlock = k.add(first, b.createOrFold<arith::RemUIOp>(t, perHead));
+  return {h, k.mulc(qBlock, k.t.blockQ)};
 }
 
-SmallVector<Value> BackwardKernels::productRows(Value a0, Value tile,
+void BackwardKernels::copyRowValues(Value src, Value h, Value qBase,
+                                    Value enabled, Value dst, Value slot,
+                                    SmallVectorImpl<Value> &tokens) {
+  // One 4-byte cp.async a row (rows past Nq zero-filled); threads past the
+  // block's rows repeat its last row (same bytes, same place).
+  ImplicitLocOpBuilder &b = k.b;
+  int64_t rows = k.t.blockQ;
+  for (int64_t i = 0; i < (int64_t)llvm::divideCeil(rows, k.threads); ++i) {
+    Value row = k.addc(k.tid, i * k.threads);
+    if ((i + 1) * k.threads > rows)
+      row = k.minu(row, k.idx(rows - 1));
+    Value global = k.add(qBase, row);
+    Value inRange = arith::AndIOp::create(
+        b, enabled, k.cmp(arith::CmpIPredicate::ult, global, k.nq));
+    Value srcRow = k.minu(global, k.lastIndex(k.nq));
+    tokens.push_back(nvgpu::DeviceAsyncCopyOp::create(
+        b, dst, ValueRange{slot, row}, src,
+        ValueRange{k.batch, h, srcRow}, b.getIndexAttr(1),
+        k.select(inRange, k.idx(1), k.idx(0)), UnitAttr()));
+  }
+}
+
+Value BackwardKernels::loadQBlock(Value t, Value slot, Value enabled) {
+  auto [h, qBase] = stepRows(t);
+  AsyncTileCopy copy{k, k.tid, k.threads, k.batch, kSharedChunkBytes / 2};
+  auto at = [slot](Value row, Value col) -> SmallVector<Value> {
+    return {slot, row, col};
+  };
+  SmallVector<Value> tokens;
+  copy.copy(k.op.getQuery(), h, qBase, k.nq, enabled, k.t.blockQ, k.d, sQ, at,
+            tokens);
+  copy.copy(k.op.getOutGrad(), h, qBase, k.nq, enabled, k.t.blockQ, k.dv,
+            sDO, at, tokens);
+  copyRowValues(k.op.getLogsumexp(), h, qBase, enabled, sLse, slot, tokens);
+  copyRowValues(k.rowDot, h, qBase, enabled, sRowDot, slot, tokens);
+  return commitAsyncGroup(k.b, tokens);
+}
+
+Value BackwardKernels::isInterior(Value qBase) {
+  ImplicitLocOpBuilder &b = k.b;
+  if (k.op.getMask())
+    return arith::ConstantIntOp::create(b, b.getI1Type(), 0);
+  Value inside = arith::AndIOp::create(
+      b, kvWhole,
+      k.cmp(arith::CmpIPredicate::ule, k.addc(qBase, k.t.blockQ), k.nq));
+  if (!k.causal)
+    return inside;
+  // The block's last key on or left of its first row's diagonal:
+  // kvBase + block_kv - 1 <= qBase + Nk - Nq.
+  Value lastKey = k.add(k.addc(kvBase, k.t.blockKV - 1), k.nq);
+  return arith::AndIOp::create(
+      b, inside,
+      k.cmp(arith::CmpIPredicate::ule, lastKey, k.add(qBase, k.nk)));
+}
+
+SmallVector<Value> BackwardKernels::productRows(Value a0, StagedRef tile,
                                                 int64_t kSteps,
                                                 int64_t nPairs) {
   // [16 warp rows of `a0`] x [tile rows]^T: A by ldmatrix of the warp's
@@ -223,9 +339,9 @@ SmallVector<Value> BackwardKernels::productRows(Value a0, Value tile,
                            /*transpose=*/false);
     for (int64_t np = 0; np < nPairs; ++np) {
       Value x4 = ops.ldmatrix(
-          tile,
-          {k.add(k.addc(k.mulc(laneHalf, 8), 16 * np), laneRow8),
-           k.addc(k.mulc(laneQuarter, 8), 16 * kk)},
+          tile.view,
+          tile.at(k.add(k.addc(k.mulc(laneHalf, 8), 16 * np), laneRow8),
+                  k.addc(k.mulc(laneQuarter, 8), 16 * kk)),
           /*transpose=*/false);
       for (int64_t h = 0; h < 2; ++h)
         acc[2 * np + h] = ops.mma(a, ops.half(x4, h), acc[2 * np + h]);
@@ -235,8 +351,8 @@ SmallVector<Value> BackwardKernels::productRows(Value a0, Value tile,
 }
 
 void BackwardKernels::accumulateTransposed(MutableArrayRef<Value> acc,
-                                           ArrayRef<Value> lhs, Value tile,
-                                           int64_t nTiles) {
+                                           ArrayRef<Value> lhs,
+                                           StagedRef tile, int64_t nTiles) {
   // acc += lhs tile: lhs the warp's [16, block_q] accumulators as A
   // fragments, tile [block_q, cols] k-major (ldmatrix.trans, as the
   // forward's V).
@@ -244,9 +360,9 @@ void BackwardKernels::accumulateTransposed(MutableArrayRef<Value> acc,
     Value a = accumulatorsToA(k, k.elt, lhs[2 * kk], lhs[2 * kk + 1]);
     for (int64_t np = 0; np < nTiles / 2; ++np) {
       Value x4 = ops.ldmatrix(
-          tile,
-          {k.add(k.addc(k.mulc(laneQuarter, 8), 16 * kk), laneRow8),
-           k.addc(k.mulc(laneHalf, 8), 16 * np)},
+          tile.view,
+          tile.at(k.add(k.addc(k.mulc(laneQuarter, 8), 16 * kk), laneRow8),
+                  k.addc(k.mulc(laneHalf, 8), 16 * np)),
           /*transpose=*/true);
       for (int64_t h = 0; h < 2; ++h)
         acc[2 * np + h] = ops.mma(a, ops.half(x4, h), acc[2 * np + h]);
@@ -254,85 +370,78 @@ void BackwardKernels::accumulateTransposed(MutableArrayRef<Value> acc,
   }
 }
 
-Value BackwardKernels::visible(Value kvRow, Value qRow, Value h) {
-  // Key kvRow is visible to query row qRow: both in range, (causal) on or
-  // left of the row's diagonal, and kept by the keep-mask.
-  ImplicitLocOpBuilder &b = k.b;
-  Value ok = arith::AndIOp::create(
-      b, k.cmp(arith::CmpIPredicate::ult, kvRow, k.nk),
-      k.cmp(arith::CmpIPredicate::ult, qRow, k.nq));
-  if (k.causal)
-    ok = arith::AndIOp::create(
-        b, ok,
-        k.cmp(arith::CmpIPredicate::sle, kvRow,
-              k.add(qRow, k.sub(k.nk, k.nq))));
-  Value mask = k.op.getMask();
-  if (!mask)
-    return ok;
-  // The keep-mask, broadcast along its static unit dimensions; indices
-  // clamped into range (out-of-range entries are dropped above).
-  auto type = cast<MemRefType>(mask.getType());
-  SmallVector<Value> full = {k.batch, h, k.minu(qRow, k.lastIndex(k.nq)),
-                             k.minu(kvRow, k.lastIndex(k.nk))};
-  SmallVector<Value> indices;
-  for (int64_t i = 0; i < 4; ++i)
-    indices.push_back(type.getDimSize(i) == 1 ? k.idx(0) : full[i]);
-  return arith::AndIOp::create(b, ok, k.load(mask, indices));
-}
-
-SmallVector<Value> BackwardKernels::columnValues(Value rows, Value h,
-                                                 Value qBase, int64_t n) {
-  SmallVector<Value> values;
-  for (int64_t c = 0; c < 2; ++c) {
-    Value qRow = k.add(qBase, fragCol(n, c));
-    values.push_back(
-        k.load(rows, {k.batch, h, k.minu(qRow, k.lastIndex(k.nq))}));
-  }
-  return values;
+Value BackwardKernels::columnValues(StagedRef rows, int64_t n) {
+  return vector::LoadOp::create(k.b, VectorType::get({2}, k.f32), rows.view,
+                                rows.at(fragCol(n, 0)), /*nontemporal=*/false,
+                                llvm::Align(8));
 }
 
 SmallVector<Value> BackwardKernels::probabilities(ArrayRef<Value> s, Value h,
-                                                  Value qBase) {
-  // P^T = exp2(S^T scale log2(e) - lse log2(e)), 0 where not visible and
-  // where the row sees no key (lse = -inf).
+                                                  Value qBase, StagedRef lse,
+                                                  bool masked) {
+  // P^T = exp2(S^T scale log2(e) - lse log2(e)); a row that sees no key
+  // (lse = -inf) shifts by +inf, so its P is 0 without a test per score.
+  // Masked: 0 where the key is not visible to the row.
   ImplicitLocOpBuilder &b = k.b;
   auto accType = VectorType::get({2, 2}, k.f32);
   SmallVector<Value> p;
   for (int64_t n = 0; n < (int64_t)s.size(); ++n) {
-    SmallVector<Value> lse = columnValues(k.op.getLogsumexp(), h, qBase, n);
+    Value pair = columnValues(lse, n);
+    Value shift[2];
+    for (int64_t c = 0; c < 2; ++c) {
+      Value value = k.element(pair, c);
+      Value none = arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, value,
+                                         negInf);
+      shift[c] = k.select(none, posInf,
+                          arith::MulFOp::create(b, value, log2e));
+    }
     SmallVector<Value> out;
     for (int64_t r = 0; r < 2; ++r)
       for (int64_t c = 0; c < 2; ++c) {
-        Value qRow = k.add(qBase, fragCol(n, c));
-        Value kvRow = k.add(kvBase, fragRow(r));
         Value x = arith::MulFOp::create(b, k.element(s[n], r, c), scaleLog2);
-        x = arith::SubFOp::create(b, x,
-                                  arith::MulFOp::create(b, lse[c], log2e));
-        Value live = arith::AndIOp::create(
-            b, visible(kvRow, qRow, h),
-            arith::CmpFOp::create(b, arith::CmpFPredicate::ONE, lse[c],
-                                  negInf));
-        out.push_back(k.select(live, k.exp2(x), zero));
+        Value e = k.exp2(arith::SubFOp::create(b, x, shift[c]));
+        if (masked)
+          e = k.select(k.visible(k.add(kvBase, fragRow(r)),
+                               k.add(qBase, fragCol(n, c)), h),
+                       e, zero);
+        out.push_back(e);
       }
     p.push_back(vector::FromElementsOp::create(b, accType, out));
   }
   return p;
 }
 
+SmallVector<Value> BackwardKernels::maskedProbabilities(ArrayRef<Value> s,
+                                                        Value h, Value qBase,
+                                                        StagedRef lse) {
+  // A block-level branch: the mask's tests only where some score of the
+  // pair may be masked (the forward's masked steps, docs/GPU.md).
+  ImplicitLocOpBuilder &b = k.b;
+  SmallVector<Type> types(s.size(), VectorType::get({2, 2}, k.f32));
+  auto branch = scf::IfOp::create(b, types, isInterior(qBase),
+                                  /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&branch.getThenRegion().front());
+  scf::YieldOp::create(b, probabilities(s, h, qBase, lse, /*masked=*/false));
+  b.setInsertionPointToStart(&branch.getElseRegion().front());
+  scf::YieldOp::create(b, probabilities(s, h, qBase, lse, /*masked=*/true));
+  return SmallVector<Value>(branch.getResults());
+}
+
 SmallVector<Value> BackwardKernels::scoreGradients(ArrayRef<Value> p,
-                                                   ArrayRef<Value> dp, Value h,
-                                                   Value qBase) {
+                                                   ArrayRef<Value> dp,
+                                                   StagedRef rowDot) {
   // dS^T = P^T (dP^T - D), D of each q column.
   ImplicitLocOpBuilder &b = k.b;
   auto accType = VectorType::get({2, 2}, k.f32);
   SmallVector<Value> ds;
   for (int64_t n = 0; n < (int64_t)p.size(); ++n) {
-    SmallVector<Value> rowDot = columnValues(k.rowDot, h, qBase, n);
+    Value pair = columnValues(rowDot, n);
     SmallVector<Value> out;
     for (int64_t r = 0; r < 2; ++r)
       for (int64_t c = 0; c < 2; ++c) {
-        Value diff =
-            arith::SubFOp::create(b, k.element(dp[n], r, c), rowDot[c]);
+        Value diff = arith::SubFOp::create(b, k.element(dp[n], r, c),
+                                           k.element(pair, c));
         out.push_back(arith::MulFOp::create(b, k.element(p[n], r, c), diff));
       }
     ds.push_back(vector::FromElementsOp::create(b, accType, out));
@@ -341,31 +450,42 @@ SmallVector<Value> BackwardKernels::scoreGradients(ArrayRef<Value> p,
 }
 
 void BackwardKernels::storeScoreGradients(ArrayRef<Value> ds) {
-  // dS (not transposed: [q rows, kv rows]) in the element type, the A
-  // operand of dQ += dS K_j.
+  // dS^T ([kv rows, q rows]) in the element type, the lane's two adjacent q
+  // columns as one 32-bit store (4-byte aligned: the column is even; the
+  // padded rows keep a warp's stores free of bank conflicts).
+  ImplicitLocOpBuilder &b = k.b;
+  auto pairType = VectorType::get({2}, k.f32);
+  auto eltPairType = VectorType::get({2}, k.elt);
   for (int64_t n = 0; n < (int64_t)ds.size(); ++n)
-    for (int64_t r = 0; r < 2; ++r)
-      for (int64_t c = 0; c < 2; ++c)
-        memref::StoreOp::create(k.b, k.toElt(k.element(ds[n], r, c)), sDS,
-                                ValueRange{fragCol(n, c), fragRow(r)});
-  gpu::BarrierOp::create(k.b);
+    for (int64_t r = 0; r < 2; ++r) {
+      Value pair = vector::FromElementsOp::create(
+          b, pairType,
+          ValueRange{k.element(ds[n], r, 0), k.element(ds[n], r, 1)});
+      vector::StoreOp::create(b, arith::TruncFOp::create(b, eltPairType, pair),
+                              sDST, ValueRange{fragRow(r), fragCol(n, 0)},
+                              /*nontemporal=*/false, llvm::Align(4));
+    }
+  gpu::BarrierOp::create(b);
 }
 
 void BackwardKernels::addQueryGradient(Value h, Value qBase) {
   // dQ_i += dS K_j: units of 16 q rows x 16 columns of dQ, dealt to the
-  // warps in turn; each unit's f32 sums are added to the accumulator.
+  // warps in turn; each unit's f32 sums are added to the accumulator. A =
+  // dS by ldmatrix.trans of dS^T.
   ImplicitLocOpBuilder &b = k.b;
   int64_t colUnits = k.d / 16, units = (k.t.blockQ / 16) * colUnits;
-  for (int64_t w = 0; w < llvm::divideCeil(units, k.t.warps); ++w) {
+  for (int64_t w = 0; w < (int64_t)llvm::divideCeil(units, k.t.warps); ++w) {
     Value unit = k.addc(k.warp, w * k.t.warps);
     auto body = [&] {
       Value rowBase = k.mulc(k.divc(unit, colUnits), 16);
       Value colBase = k.mulc(k.remc(unit, colUnits), 16);
       Value acc[2] = {ops.zero(), ops.zero()};
       for (int64_t kk = 0; kk < k.t.blockKV / 16; ++kk) {
-        Value a = ops.ldmatrix(sDS, {k.add(rowBase, laneRow16),
-                                     k.addc(k.mulc(laneHalf, 8), 16 * kk)},
-                               /*transpose=*/false);
+        Value a = ops.ldmatrix(
+            sDST,
+            {k.add(k.addc(k.mulc(laneHalf, 8), 16 * kk), laneRow8),
+             k.add(rowBase, k.mulc(laneQuarter, 8))},
+            /*transpose=*/true);
         Value x4 = ops.ldmatrix(
             sK,
             {k.add(k.addc(k.mulc(laneQuarter, 8), 16 * kk), laneRow8),
@@ -394,21 +514,42 @@ void BackwardKernels::addQueryGradient(Value h, Value qBase) {
   }
 }
 
-SmallVector<Value> BackwardKernels::step(Value h, Value qBlock,
-                                         ValueRange accs) {
-  Value qBase = k.mulc(qBlock, k.t.blockQ);
-  loadQBlock(h, qBase);
+SmallVector<Value> BackwardKernels::step(Value t, ValueRange accs) {
+  ImplicitLocOpBuilder &b = k.b;
+  auto [h, qBase] = stepRows(t);
+  // The previous step's barrier after dS^T ended every read of Q_i, dO_i,
+  // lse_i and D_i in the slot this step fills. One stage: load this step's
+  // tiles and wait. Two: issue the next step's (past the last step,
+  // clamped and zero-filled) and wait for this one's, issued a step before.
+  Value slot = k.idx(0);
+  if (k.t.stages > 1) {
+    Value next = k.addc(t, 1);
+    Value enabled = k.cmp(arith::CmpIPredicate::ult, next, total);
+    Value group = loadQBlock(k.minu(next, k.lastIndex(total)),
+                             k.remc(next, 2), enabled);
+    nvgpu::DeviceAsyncWaitOp::create(b, group, b.getI32IntegerAttr(1));
+    slot = k.remc(t, 2);
+  } else {
+    Value always = arith::ConstantIntOp::create(b, b.getI1Type(), 1);
+    Value group = loadQBlock(t, slot, always);
+    nvgpu::DeviceAsyncWaitOp::create(b, group, b.getI32IntegerAttr(0));
+  }
+  // Every thread's copies landed, and every warp is done with the previous
+  // step's dS^T.
+  gpu::BarrierOp::create(b);
+  StagedRef q{sQ, slot}, dO{sDO, slot}, lse{sLse, slot},
+      rowDot{sRowDot, slot};
   int64_t qPairs = k.t.blockQ / 16;
   SmallVector<Value> dK(accs.begin(), accs.begin() + k.d / 8);
   SmallVector<Value> dV(accs.begin() + k.d / 8, accs.end());
   // S^T = K_j Q_i^T and P^T; dV_j += P^T dO_i.
-  SmallVector<Value> s = productRows(sK, sQ, k.d / 16, qPairs);
-  SmallVector<Value> p = probabilities(s, h, qBase);
-  accumulateTransposed(dV, p, sDO, k.dv / 8);
+  SmallVector<Value> s = productRows(sK, q, k.d / 16, qPairs);
+  SmallVector<Value> p = maskedProbabilities(s, h, qBase, lse);
+  accumulateTransposed(dV, p, dO, k.dv / 8);
   // dP^T = V_j dO_i^T, dS^T; dK_j += dS^T Q_i.
-  SmallVector<Value> dp = productRows(sV, sDO, k.dv / 16, qPairs);
-  SmallVector<Value> ds = scoreGradients(p, dp, h, qBase);
-  accumulateTransposed(dK, ds, sQ, k.d / 8);
+  SmallVector<Value> dp = productRows(sV, dO, k.dv / 16, qPairs);
+  SmallVector<Value> ds = scoreGradients(p, dp, rowDot);
+  accumulateTransposed(dK, ds, q, k.d / 8);
   storeScoreGradients(ds);
   addQueryGradient(h, qBase);
   SmallVector<Value> next(dK);

@@ -126,11 +126,11 @@ struct ConvertFAToNVGPUPass
         mask && !cast<ShapedType>(mask.getType()).getElementType().isInteger(1))
       return std::string("an additive bias (and its gradient) is not built "
                          "for the mma_sync backward yet; use kernel=simt");
-    if (t.blockKV != 16 * t.warps || t.blockQ % 16 != 0 || t.stages != 1)
+    if (t.blockKV != 16 * t.warps || t.blockQ % 16 != 0 || t.stages > 2)
       return "block_kv must be 16 rows per warp (" +
              std::to_string(16 * t.warps) +
-             "), block_q a multiple of 16 and stages 1 (Q_i and dO_i are not "
-             "double-buffered yet)";
+             "), block_q a multiple of 16 and stages 1 or 2 (buffers of Q_i, "
+             "dO_i, lse_i and D_i)";
     int64_t bytes = nvgpu_kernel::backwardSharedBytes(
         t, d, dv, elt.getIntOrFloatBitWidth() / 8);
     if (bytes > target.sramPerBlock)

@@ -16,23 +16,39 @@
 // CHECK: memref.store {{.*}}, %[[ACC]]
 // CHECK: gpu.terminator
 // 2. The main kernel: grid (kv-blocks of 128 rows, Hkv, B), its padded
-// tiles in dynamic shared memory; K_j and V_j copied once, then for each
-// query head of the group and q-block, Q_i and dO_i, the products on
-// mma.sync, dQ added atomically; dK_j, dV_j written at the end.
+// tiles in dynamic shared memory (K_j, V_j; one stage of Q_i, dO_i, lse_i,
+// D_i; dS^T [kv rows, q rows]); K_j and V_j copied once, then one loop over
+// (query head of the group, q-block): Q_i, dO_i by 16-byte cp.async, lse_i
+// and D_i by 4-byte ones, the products on mma.sync, P^T in a branch (the
+// mask's tests only on pairs that need them), dS^T stored as 32-bit pairs
+// and read back by ldmatrix.trans for dQ, added atomically; dK_j, dV_j
+// written at the end.
 // CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %c1{{.*}}, {{.*}} = %c2{{.*}}, {{.*}} = %c1{{.*}}) threads({{.*}}) in ({{.*}} = %c256{{.*}}) dynamic_shared_memory_size
-// CHECK-COUNT-5: memref.view {{.*}} to memref<{{[0-9]+}}x{{[0-9]+}}xbf16, #gpu.address_space<workgroup>>
+// CHECK-COUNT-2: memref.view {{.*}} to memref<128x72xbf16, #gpu.address_space<workgroup>>
+// CHECK-COUNT-2: memref.view {{.*}} to memref<1x32x72xbf16, #gpu.address_space<workgroup>>
+// CHECK-COUNT-2: memref.view {{.*}} to memref<1x32xf32, #gpu.address_space<workgroup>>
+// CHECK: memref.view {{.*}} to memref<128x40xbf16, #gpu.address_space<workgroup>>
 // CHECK: nvgpu.device_async_copy
 // CHECK: scf.for
-// CHECK: scf.for
+// CHECK-NOT: scf.for
+// CHECK: nvgpu.device_async_copy %arg5[{{.*}}], %{{.*}}[{{.*}}], 1, %{{.*}} : memref<1x4x100xf32> to memref<1x32xf32, #gpu.address_space<workgroup>>
+// CHECK: nvgpu.device_async_copy %[[D]][{{.*}}], %{{.*}}[{{.*}}], 1, %{{.*}} : memref<1x4x100xf32> to memref<1x32xf32, #gpu.address_space<workgroup>>
 // CHECK: nvgpu.device_async_wait
+// CHECK-NEXT: gpu.barrier
 // CHECK: nvgpu.ldmatrix
 // CHECK: nvvm.mma.sync
+// CHECK: scf.if %{{.*}} -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>)
+// CHECK: vector.load {{.*}} : memref<1x32xf32, #gpu.address_space<workgroup>>, vector<2xf32>
+// CHECK: llvm.nvvm.ex2.approx.ftz.f
+// CHECK: } else {
 // CHECK: llvm.nvvm.ex2.approx.ftz.f
 // CHECK: nvgpu.ldmatrix {{.*}} {numTiles = 4 : i32, transpose = true}
-// CHECK: memref.load %[[D]]
+// CHECK: vector.store {{.*}} {alignment = 4 : i64} : memref<128x40xbf16, #gpu.address_space<workgroup>>, vector<2xbf16>
 // CHECK: gpu.barrier
+// CHECK: nvgpu.ldmatrix {{.*}} {numTiles = 4 : i32, transpose = true} : memref<128x40xbf16
 // CHECK: memref.atomic_rmw addf {{.*}}, %[[ACC]]
 // CHECK: scf.yield
+// CHECK: nvgpu.device_async_wait
 // CHECK: memref.store
 // CHECK: gpu.terminator
 // 3. dQ = scale * the accumulator, rounded.

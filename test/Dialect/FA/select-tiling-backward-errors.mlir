@@ -25,7 +25,7 @@
 // MMA-DET-NOT: 55:10: error
 // MMA-DET: 64:10: error: 'fa.attention_grad' op cannot use the mma-sync backward kernel: the element type must be f16 or bf16
 // MMA-DET: 73:10: error: 'fa.attention_grad' op fa-select-tiling: dq=atomic cannot be deterministic: the f32 atomic adds are rounded in the order the blocks reach them (use dq=ordered, or drop deterministic) (kernel=mma-sync)
-// MMA-DET: 91:10: error: 'fa.attention_grad' op tiling #fa.tiling<block_q = 256, block_kv = 256, stages = 1, warps = 8> does not fit the target (sm_80): outside the mma-sync backward's shapes: block_kv must be 16 rows per warp (128) and stages 1, got block_kv = 256, stages = 1 (backward kernel=mma-sync)
+// MMA-DET: 91:10: error: 'fa.attention_grad' op tiling #fa.tiling<block_q = 256, block_kv = 256, stages = 1, warps = 8> does not fit the target (sm_80): outside the mma-sync backward's shapes: block_kv must be 16 rows per warp (128) and stages 1 or 2, got block_kv = 256, stages = 1 (backward kernel=mma-sync)
 // RUN: not fa-opt %s -split-input-file --fa-set-target=target=a100 --fa-select-tiling="kernel=mma-sync dq=separate" -o /dev/null 2>&1 | FileCheck %s --check-prefix=MMA-SEP
 // MMA-SEP: 55:10: error: 'fa.attention_grad' op fa-select-tiling: the mma-sync backward kernel adds dQ from its K/V blocks (dq=atomic or dq=ordered); dq=separate is the simt kernel's (kernel=mma-sync)
 //
@@ -41,7 +41,7 @@
 //
 // RUN: not fa-opt %s -split-input-file --fa-set-target="target=a100 sram-per-block=4096" --fa-select-tiling -o /dev/null 2>&1 | FileCheck %s --check-prefix=TINY
 // TINY: 55:10: error: 'fa.attention_grad' op cannot be tiled for sm_80 (head dim 128, value head dim 128): no backward tiling fits: 512 candidates rejected (the smallest: shared memory 35072 B exceeds 4096 B per block) (backward kernel=simt)
-// TINY: 82:10: error: 'fa.attention_grad' op cannot be tiled for sm_80 (head dim 128, value head dim 128): no backward tiling fits: 80 candidates rejected (the smallest: shared memory 28928 B exceeds 4096 B per block) (backward kernel=mma-sync)
+// TINY: 82:10: error: 'fa.attention_grad' op cannot be tiled for sm_80 (head dim 128, value head dim 128): no backward tiling fits: 160 candidates rejected (the smallest: shared memory 27904 B exceeds 4096 B per block) (backward kernel=mma-sync)
 //
 // RUN: not fa-opt %s -split-input-file --fa-select-tiling -o /dev/null 2>&1 | FileCheck %s --check-prefix=NO-TARGET
 // NO-TARGET: 55:10: error: 'fa.attention_grad' op needs a #fa.target on the enclosing module to choose a tiling; run fa-set-target first (e.g. --fa-set-target=target=h100)

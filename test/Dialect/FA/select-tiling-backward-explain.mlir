@@ -4,6 +4,23 @@
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling=explain --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=SIMT
 // RUN: not fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling="explain kernel=wgmma" --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=WGMMA
 // RUN: not fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling="explain kernel=mma-sync dq=ordered" --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=MMA
+// kernel=auto (the pipeline's): the SIMT kernels while no tensor-core
+// backward has passed its GPU check, and why; kernel=mma-sync by name, with
+// each candidate's step overhead.
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling="explain kernel=auto" --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=AUTO
+// RUN: not fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling="explain kernel=mma-sync" --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=STEP
+
+// AUTO: remark: fa-select-tiling (backward, model): {{.*}} wins (separate dQ)
+// AUTO: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = simt>: dq=separate
+// AUTO: note: kernel=auto chose simt (not mma-sync: this revision of the kernel has not passed its GPU check yet; select it by name)
+// AUTO: remark: fa-select-tiling: keeps the given tiling #fa.tiling<block_q = 64, block_kv = 64, stages = 1, warps = 4>
+// AUTO: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = simt>: dq=separate
+// AUTO: note: kernel=auto chose simt (not mma-sync: this revision of the kernel has not passed its GPU check yet; select it by name)
+
+// STEP: remark: fa-select-tiling (backward, model): {{.*}} wins (atomic dQ)
+// STEP: note: #1 {{.*}} block(s)/SM, {{.*}} wave(s), {{[0-9]+}} steps a block at {{[0-9.]+}} us overhead each
+// STEP: note: kernel=mma-sync: the mma.sync backward kernels
+// STEP: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = mma_sync, dq = atomic>: dq=atomic: the cheapest
 
 // Ties on time go to the fewer HBM bytes, then the smaller shared memory:
 // SIMT: remark: fa-select-tiling (backward, model): 64x32, 1 stage, 8 warps wins (separate dQ): {{[0-9.]+}} us predicted, as fast as the runner-up 64x16, 1 stage, 8 warps with fewer HBM bytes (889847808 against 1452146688)
@@ -11,7 +28,7 @@
 // SIMT: note: #5
 // SIMT-NOT: note: #6
 // SIMT: note: 410 of 512 candidates rejected: 410 over shared memory
-// SIMT: note: kernel=simt: the scalar kernels built from fa-tile-attention's tiled form (four nests, every tile in shared memory, dQ in its own pass); kernel=auto selects it while no tensor-core backward kernel is built
+// SIMT: note: kernel=simt: the scalar kernels built from fa-tile-attention's tiled form (four nests, every tile in shared memory, dQ in its own pass); kernel=auto selects it where no tensor-core backward kernel applies
 // SIMT: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = simt>: dq=separate: the simt kernel's only mode (deterministic)
 
 // wgmma: its one built shape; shared memory K_j, V_j [128, 128], Q_i, dO_i
@@ -19,7 +36,7 @@
 // of alignment slack.
 // WGMMA: remark: fa-select-tiling (backward, model): 64x128, 1 stage, 8 warps wins (atomic dQ): {{.*}} us predicted
 // WGMMA: note: #1 64x128, 1 stage, 8 warps: {{.*}}, SRAM 116736 B, 224 registers/thread, 1 block(s)/SM, 1 wave(s)
-// WGMMA: note: 63 of 64 candidates rejected: 63 outside the kernel's shapes
+// WGMMA: note: 127 of 128 candidates rejected: 127 outside the kernel's shapes
 // WGMMA: note: kernel=wgmma: the wgmma backward kernels of convert-fa-to-nvgpu (sm_90a: two warpgroups of 64 kv rows, K_j, V_j and the streamed Q_i, dO_i in 128-byte swizzled shared memory, dK_j, dV_j in registers, dQ added atomically; D = Dv in {64, 128}, no additive bias)
 // WGMMA: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = atomic>: dq=atomic: the cheapest: unordered f32 atomic adds (not deterministic)
 
@@ -31,7 +48,7 @@
 // assumed and said so; a schedule given with the op is kept.
 // The given 64 x 64 tiling is outside the mma-sync kernel's shapes (its
 // S^T and dP^T registers):
-// MMA: error: 'fa.attention_grad' op tiling #fa.tiling<block_q = 64, block_kv = 64, stages = 1, warps = 4> does not fit the target (sm_90a): outside the mma-sync backward's shapes: block_q x (D + Dv) = 8192 exceeds 4096 (dK_j, dV_j, S^T and dP^T would spill registers) (backward kernel=mma-sync)
+// MMA: error: 'fa.attention_grad' op tiling #fa.tiling<block_q = 64, block_kv = 64, stages = 1, warps = 4> does not fit the target (sm_90a): 256 registers per thread exceed 255 (the mma-sync backward's ptxas fit: dK_j, dV_j, S^T and dP^T would spill) (backward kernel=mma-sync)
 // SIMT: remark: fa-select-tiling: keeps the given tiling #fa.tiling<block_q = 64, block_kv = 64, stages = 1, warps = 4> (64x64, 1 stage, 4 warps: {{.*}}, SRAM 98816 B, 64 registers/thread
 // SIMT: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = simt>
 // SIMT: remark: fa-select-tiling (backward, model)

@@ -20,6 +20,8 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include <tuple>
+
 using namespace mlir;
 using namespace mlir::fa;
 
@@ -27,13 +29,16 @@ using namespace mlir::fa;
 static constexpr int64_t kExplainedCandidates = 5;
 
 static std::string describe(const BackwardCost &c) {
-  return llvm::formatv("{0}: {1:f2} us (compute {2:f2} us, memory {3:f2} "
-                       "us), HBM {4} B, SRAM {5} B, {6} registers/thread, "
-                       "{7} block(s)/SM, {8} wave(s)",
-                       c.tiling.str(), c.predictedSeconds * 1e6,
-                       c.computeSeconds * 1e6, c.memorySeconds * 1e6,
-                       c.hbm.total(), c.sramBytes, c.registersPerThread,
-                       c.blocksPerSM, c.waves);
+  std::string text = llvm::formatv(
+      "{0}: {1:f2} us (compute {2:f2} us, memory {3:f2} us), HBM {4} B, "
+      "SRAM {5} B, {6} registers/thread, {7} block(s)/SM, {8} wave(s)",
+      c.tiling.str(), c.predictedSeconds * 1e6, c.computeSeconds * 1e6,
+      c.memorySeconds * 1e6, c.hbm.total(), c.sramBytes,
+      c.registersPerThread, c.blocksPerSM, c.waves);
+  if (c.stepOverheadSeconds > 0)
+    text += llvm::formatv(", {0} steps a block at {1:f3} us overhead each",
+                          c.maxPairsPerBlock, c.stepOverheadSeconds * 1e6);
+  return text;
 }
 
 /// The resource a rejection names, for the summary's counts.
@@ -55,8 +60,8 @@ static StringRef describeKernel(KernelKind kind) {
   case KernelKind::Simt:
     return "the scalar kernels built from fa-tile-attention's tiled form "
            "(four nests, every tile in shared memory, dQ in its own pass); "
-           "kernel=auto selects it while no tensor-core backward kernel is "
-           "built";
+           "kernel=auto selects it where no tensor-core backward kernel "
+           "applies";
   case KernelKind::MmaSync:
     return "the mma.sync backward kernels of convert-fa-to-nvgpu (K_j, V_j "
            "and the streamed Q_i, dO_i in shared memory, 16 kv rows of dK_j, "
@@ -130,17 +135,109 @@ static void emitExplanation(AttentionGradOp op,
                       << " (options assumed-batch, assumed-seq-len)";
 }
 
+/// What kernel=auto weighs for one fa.attention_grad.
+struct AutoRequest {
+  AttentionGradOp op;
+  const BackwardSelectOptions &options;
+  const AttentionProblem &problem;
+  const TargetInfo &target;
+  bool deterministic;
+};
+
+/// Why the mma.sync backward cannot take `r` (kernel=auto's rule), or
+/// nullopt: it builds f16/bf16 on sm_80+ without an additive bias (an i1
+/// keep-mask it takes), without a window, with dq = atomic (so not
+/// deterministic), where a tiling fits.
+static std::optional<std::string> mmaSyncUnsupported(const AutoRequest &r) {
+  AttentionGradOp op = r.op;
+  Type elt = op.getQueryType().getElementType();
+  if (!elt.isF16() && !elt.isBF16())
+    return std::string("its element type is f16 or bf16");
+  if (Value mask = op.getMask();
+      mask && !cast<ShapedType>(mask.getType()).getElementType().isInteger(1))
+    return std::string("an additive bias (and its gradient) is not built "
+                       "for it");
+  if (op.getWindowAttr())
+    return std::string("it does not apply a #fa.window");
+  if (op.getBlockMask())
+    return std::string("it does not apply a block mask");
+  if (r.deterministic)
+    return std::string("deterministic: it adds dQ with unordered atomics");
+  if (r.options.dq != DqAccumulation::Auto &&
+      r.options.dq != DqAccumulation::Atomic)
+    return llvm::formatv("dq={0} forced: it builds dq=atomic only",
+                         stringifyDqAccumulation(r.options.dq))
+        .str();
+  if (Legality support = checkLegality(KernelKind::MmaSync, r.problem,
+                                       r.target);
+      !support.isLegal())
+    return support.message;
+  BackwardCostModel model(r.target, KernelKind::MmaSync);
+  if (TilingAttr given = op.getTilingAttr()) {
+    BackwardCost cost =
+        model.evaluate(getTiling(given), r.problem, DqAccumulation::Atomic);
+    if (!cost.fits())
+      return "the given tiling does not fit it: " + cost.rejection;
+  } else if (BackwardDecision d = model.select(r.problem,
+                                               DqAccumulation::Atomic);
+             !d.found()) {
+    return d.reason;
+  }
+  return std::nullopt;
+}
+
+/// A tensor-core backward kernel kernel=auto prefers where it applies,
+/// once the kernel's revision has passed its GPU check (`gpuChecked`):
+/// until then auto passes it by, says so in `explain`, and the kernel is
+/// chosen by name only (docs/Backward.md, "Which kernel runs").
+struct AutoRule {
+  KernelKind kind;
+  std::optional<std::string> (*unsupported)(const AutoRequest &);
+  bool gpuChecked;
+};
+
+/// kernel=auto's preferences, in order: the first that applies wins, the
+/// SIMT kernels take the rest (a wgmma rule goes first once that kernel is
+/// checked). The mma.sync backward's 2-stage revision has not run on a GPU
+/// yet (the revision before it passed 54 of 54 cases on the H200).
+static const AutoRule kAutoBackwardRules[] = {
+    {KernelKind::MmaSync, mmaSyncUnsupported, /*gpuChecked=*/false}};
+
+/// kernel=auto's kernel for `r` and why, for `explain`.
+static std::pair<KernelKind, std::string> chooseAuto(const AutoRequest &r) {
+  std::string why;
+  for (const AutoRule &rule : kAutoBackwardRules) {
+    std::optional<std::string> no =
+        rule.gpuChecked
+            ? rule.unsupported(r)
+            : std::optional<std::string>(
+                  "this revision of the kernel has not passed its GPU check "
+                  "yet; select it by name");
+    if (!no)
+      return {rule.kind,
+              llvm::formatv("kernel=auto chose {0}: it builds this backward",
+                            stringifyKernelKind(rule.kind))
+                  .str()};
+    why += llvm::formatv("{0}not {1}: {2}", why.empty() ? "" : "; ",
+                         stringifyKernelKind(rule.kind), *no);
+  }
+  return {KernelKind::Simt, "kernel=auto chose simt (" + why + ")"};
+}
+
 /// The backward kernel of `op`: its schedule's, else the option's (`auto`:
-/// the SIMT kernel until the tensor-core ones are verified on the GPU).
+/// chooseAuto, which says why in `autoReason`).
 static FailureOr<KernelKind> chooseKernel(AttentionGradOp op,
                                           const BackwardSelectOptions &options,
                                           const AttentionProblem &problem,
-                                          const TargetInfo &target) {
+                                          const TargetInfo &target,
+                                          bool deterministic,
+                                          std::string &autoReason) {
   KernelKind kind = options.kernel;
   if (BackwardScheduleAttr given = op.getScheduleAttr())
     kind = given.getKernel();
   if (kind == KernelKind::Auto)
-    kind = KernelKind::Simt;
+    std::tie(kind, autoReason) =
+        chooseAuto({op, options, problem, target, deterministic});
   if (kind == KernelKind::TensorCore)
     return op.emitOpError()
            << "has no kernel=tensor-core backward: the backward's kernels "
@@ -223,7 +320,9 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
     return op.emitOpError() << "cannot be tiled: " << *why;
 
   bool deterministic = options.deterministic || op.getDeterministic();
-  FailureOr<KernelKind> kind = chooseKernel(op, options, problem, target);
+  std::string autoReason;
+  FailureOr<KernelKind> kind =
+      chooseKernel(op, options, problem, target, deterministic, autoReason);
   if (failed(kind))
     return failure();
   FailureOr<DqAccumulation> dq = chooseDq(op, options, *kind, deterministic);
@@ -279,8 +378,12 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
     op->setAttr(FADialect::getPredictedSramAttrName(),
                 IntegerAttr::get(IntegerType::get(op.getContext(), 64),
                                  cost.sramBytes));
-  if (options.explain)
-    op.emitRemark() << "fa-select-tiling: backward schedule " << schedule
-                    << ": " << explainDq(*dq, deterministic, source);
+  if (options.explain) {
+    InFlightDiagnostic remark =
+        op.emitRemark() << "fa-select-tiling: backward schedule " << schedule
+                        << ": " << explainDq(*dq, deterministic, source);
+    if (!autoReason.empty())
+      remark.attachNote() << autoReason;
+  }
   return success();
 }

@@ -170,11 +170,14 @@ def FASelectTilingPass : Pass<"fa-select-tiling"> {
     (docs/Backward.md, "The tiling"; docs/CostModel.md, "The backward
     pass"), recorded with `schedule = #fa.backward_schedule<kernel = ..,
     dq = ..>` and, for the SIMT kernel, `fa.predicted_sram` (its largest
-    nest's shared memory). `kernel=auto` and `simt` select the SIMT
-    kernel, built from `fa-tile-attention`'s tiled form (the only backward
-    kernel built yet); `mma-sync` and `wgmma` select with the tensor-core
-    backward model and record it, and `fa-tile-attention` then rejects the
-    op; `tensor-core` is an error there. `dq` forces the dQ accumulation
+    nest's shared memory). `simt` selects the SIMT kernel, built from
+    `fa-tile-attention`'s tiled form; `mma-sync` and `wgmma` select with
+    the tensor-core backward model and record it (`convert-fa-to-nvgpu`
+    builds the mma.sync one; `fa-tile-attention` rejects a wgmma one);
+    `auto` takes the mma.sync backward where it builds the op (f16/bf16,
+    sm_80+, no additive bias, no window, not deterministic, a tiling that
+    fits), else the SIMT kernel, and `explain` says why; `tensor-core` is
+    an error there. `dq` forces the dQ accumulation
     (`separate` for simt; `atomic` or `ordered` for the tensor-core
     kernels; `auto`: separate, else atomic, else ordered when
     deterministic). `deterministic` (or the op's `deterministic`
