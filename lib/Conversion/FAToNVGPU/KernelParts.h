@@ -715,6 +715,15 @@ public:
   /// P = exp2(s scale log2(e) - lse log2(e)) where `live`, else 0; 0 also
   /// where the row sees no key (lse = -inf).
   Value probability(Value s, Value lse, Value live);
+  /// Stores dK_j * scale and dV_j, rounded, from m16n8-layout f32
+  /// accumulators: `value(n, r, c)` is element (r, c) of n-tile n (dK's
+  /// D / 8 tiles, then dV's Dv / 8), `row(r)` the kv row of fragment row r
+  /// (rows past Nk are skipped) and `col(n, c)` the column of (n, c) in its
+  /// gradient.
+  void storeKeyValueGradients(
+      llvm::function_ref<Value(int64_t, int64_t, int64_t)> value,
+      llvm::function_ref<Value(int64_t)> row,
+      llvm::function_ref<Value(int64_t, int64_t)> col);
 
   AttentionGradOp op;
   Tiling t;

@@ -499,26 +499,10 @@ SmallVector<Value> WgmmaBackwardMain::scoreGradients(ArrayRef<Value> p,
 
 void WgmmaBackwardMain::writeKeyValueGradients(ArrayRef<Value> accs) {
   // dK_j * scale and dV_j, rounded, to the rows of K_j in range.
-  ImplicitLocOpBuilder &b = k.b;
-  Value scale = k.f32c(k.scale);
-  for (int64_t r = 0; r < 2; ++r) {
-    Value row = k.add(kvBase, fragRow(r));
-    k.ifThen(k.cmp(arith::CmpIPredicate::ult, row, k.nk), [&] {
-      for (int64_t n = 0; n < (k.d + k.dv) / 8; ++n) {
-        bool isK = n < k.d / 8;
-        Value dst = isK ? k.op.getKeyGradInit() : k.op.getValueGradInit();
-        int64_t tile = isK ? n : n - k.d / 8;
-        for (int64_t c = 0; c < 2; ++c) {
-          Value v = accs[4 * n + 2 * r + c];
-          if (isK)
-            v = arith::MulFOp::create(b, v, scale);
-          memref::StoreOp::create(
-              b, k.toElt(v), dst,
-              ValueRange{k.batch, k.head, row, fragCol(tile, c)});
-        }
-      }
-    });
-  }
+  k.storeKeyValueGradients(
+      [&](int64_t n, int64_t r, int64_t c) { return accs[4 * n + 2 * r + c]; },
+      [&](int64_t r) { return k.add(kvBase, fragRow(r)); },
+      [&](int64_t n, int64_t c) { return fragCol(n, c); });
 }
 
 //===----------------------------------------------------------------------===//
