@@ -122,8 +122,7 @@ struct ConvertFAToNVGPUPass
     if (op.getWindowAttr())
       return std::string("a #fa.window is not built for it; use "
                          "kernel=simt");
-    if (Value mask = op.getMask();
-        mask && !cast<ShapedType>(mask.getType()).getElementType().isInteger(1))
+    if (hasAdditiveBias(op))
       return std::string("an additive bias (and its gradient) is not built "
                          "for the mma_sync backward yet; use kernel=simt");
     if (t.blockKV != 16 * t.warps || t.blockQ % 16 != 0 || t.stages > 2)
@@ -153,12 +152,8 @@ struct ConvertFAToNVGPUPass
     if (op.getBlockMask())
       return std::string("block masks are applied only by the simt "
                          "backward; use kernel=simt");
-    Value mask = op.getMask();
-    bool bias = mask && !cast<ShapedType>(mask.getType())
-                             .getElementType()
-                             .isInteger(1);
     if (std::optional<std::string> why =
-            wgmmaBackwardProblemReason(problem, bias))
+            wgmmaBackwardProblemReason(problem, hasAdditiveBias(op)))
       return why;
     if (t.warps != kWgmmaBackwardWarps || t.blockKV != 16 * t.warps ||
         t.blockQ != kWgmmaBackwardBlockQ || t.stages != 1)

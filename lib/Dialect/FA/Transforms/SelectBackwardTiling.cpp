@@ -153,8 +153,7 @@ static std::optional<std::string> mmaSyncUnsupported(const AutoRequest &r) {
   Type elt = op.getQueryType().getElementType();
   if (!elt.isF16() && !elt.isBF16())
     return std::string("its element type is f16 or bf16");
-  if (Value mask = op.getMask();
-      mask && !cast<ShapedType>(mask.getType()).getElementType().isInteger(1))
+  if (hasAdditiveBias(op))
     return std::string("an additive bias (and its gradient) is not built "
                        "for it");
   if (op.getWindowAttr())
@@ -259,10 +258,7 @@ static FailureOr<KernelKind> chooseKernel(AttentionGradOp op,
            << stringifyKernelKind(kind);
   // The mma.sync backward takes no additive bias yet (docs/Backward.md, "On
   // the GPU: the mma.sync kernels"); an i1 keep-mask it takes.
-  if (Value mask = op.getMask(); kind == KernelKind::MmaSync && mask &&
-                                 !cast<ShapedType>(mask.getType())
-                                      .getElementType()
-                                      .isInteger(1))
+  if (kind == KernelKind::MmaSync && hasAdditiveBias(op))
     return op.emitOpError()
            << "cannot use the mma-sync backward kernel: an additive bias (and "
               "its gradient) is not built for it yet; use kernel=simt";
@@ -275,12 +271,8 @@ static FailureOr<KernelKind> chooseKernel(AttentionGradOp op,
   // The wgmma backward's built problems (docs/Backward.md, "On the GPU: the
   // wgmma kernels").
   if (kind == KernelKind::Wgmma) {
-    Value mask = op.getMask();
-    bool bias = mask && !cast<ShapedType>(mask.getType())
-                             .getElementType()
-                             .isInteger(1);
     if (std::optional<std::string> why =
-            wgmmaBackwardProblemReason(problem, bias))
+            wgmmaBackwardProblemReason(problem, hasAdditiveBias(op)))
       return op.emitOpError() << "cannot use the wgmma backward kernel: "
                               << *why;
   }

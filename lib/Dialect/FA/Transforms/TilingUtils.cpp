@@ -126,3 +126,9 @@ KernelKind mlir::fa::getKernelKind(AttentionOp op, KernelKind fallback) {
     return schedule.getKernel();
   return fallback;
 }
+
+bool mlir::fa::hasAdditiveBias(AttentionGradOp op) {
+  Value mask = op.getMask();
+  return mask &&
+         !cast<ShapedType>(mask.getType()).getElementType().isInteger(1);
+}

@@ -25,6 +25,10 @@ namespace fa {
 constexpr int64_t kAssumedSeqLen = 4096;
 constexpr int64_t kAssumedBatch = 1;
 
+/// Whether `op`'s mask is an additive bias (with a gradient the
+/// tensor-core backwards do not build), not an i1 keep-mask or absent.
+bool hasAdditiveBias(AttentionGradOp op);
+
 /// The problem of `op`. Dynamic `Nq`/`Nk` become `assumedSeqLen` and a
 /// dynamic batch `assumedBatch`; `usedAssumption` (when given) is set to
 /// whether any of them was dynamic.
