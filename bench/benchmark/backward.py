@@ -75,13 +75,20 @@ def qkv_shapes(c):
             (c["b"], c["hkv"], c["n"], c["d"]))
 
 
-def stage(a):
-    if not os.path.exists(os.path.join(a.dest, "run.sh")):
-        raise SystemExit(f"backward: {a.dest}/run.sh is missing: run "
-                         f"scripts/python-gpu-artifacts.sh {a.dest} first")
-    directory = os.path.join(a.dest, "bwd-kernels")
+def kernel_folder(dest, folder, tool):
+    """DEST/folder, emptied, for `tool`'s kernels; DEST must hold a staged
+    Python package (scripts/python-gpu-artifacts.sh DEST)."""
+    if not os.path.exists(os.path.join(dest, "run.sh")):
+        raise SystemExit(f"{tool}: {dest}/run.sh is missing: run "
+                         f"scripts/python-gpu-artifacts.sh {dest} first")
+    directory = os.path.join(dest, folder)
     shutil.rmtree(directory, ignore_errors=True)
     os.makedirs(directory)
+    return directory
+
+
+def stage(a):
+    directory = kernel_folder(a.dest, "bwd-kernels", "backward")
     cases, failed = [], 0
     options = {} if a.kernel == "auto" else {"kernel": a.kernel}
     for c in shapes(a.shapes):

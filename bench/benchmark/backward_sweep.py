@@ -32,7 +32,6 @@ Shapes (bf16): the FlashAttention ones at D 64 and 128, N 1k, 4k and 16k
 
 import json
 import os
-import shutil
 import statistics
 import sys
 import time
@@ -62,12 +61,7 @@ def tag(tiling):
 
 
 def stage(a):
-    if not os.path.exists(os.path.join(a.dest, "run.sh")):
-        raise SystemExit(f"backward_sweep: {a.dest}/run.sh is missing: run "
-                         f"scripts/python-gpu-artifacts.sh {a.dest} first")
-    directory = os.path.join(a.dest, "sweep-kernels")
-    shutil.rmtree(directory, ignore_errors=True)
-    os.makedirs(directory)
+    directory = bwd.kernel_folder(a.dest, "sweep-kernels", "backward_sweep")
     cases, failed = [], 0
     for c in shapes(a.shapes):
         if not any(o in c["name"] for o in a.only.split(",")):
