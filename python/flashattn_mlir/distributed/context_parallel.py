@@ -203,17 +203,19 @@ def _bind(op_call, args, kwargs):
 
 
 _UNSUPPORTED = (
-    ("attn_mask", "a mask (its key positions would have to follow the ring): "
-                  "call flashattn_mlir.distributed.ring_attention(mask_mod=...)"),
-    ("window", "a sliding window"),
-    ("block_mask", "a block mask"),
+    ("attn_mask", "attn_mask (a mask's key positions would have to follow the "
+                  "ring: call flashattn_mlir.distributed.ring_attention(mask_mod=...) "
+                  "on the shards)"),
+    ("window", "window="),
+    ("block_mask", "block_mask="),
 )
 
 
 def _refuse(a):
+    """ValueError for what the ring does not take."""
     for name, what in _UNSUPPORTED:
         if a.get(name) is not None:
-            raise ValueError(f"flashattn_mlir.attention under context parallelism "
+            raise ValueError("flashattn_mlir.attention under context parallelism "
                              f"takes no {what}")
     if a.get("kernel"):
         raise ValueError("flashattn_mlir.attention under context parallelism "
