@@ -189,9 +189,9 @@ def context_parallel_case(rank, world):
     """Buffers sharded by PyTorch's context_parallel() (its default
     head-tail load balancing) and restored after: our ring, PyTorch's ring
     and a plain attention() call (forward only, no lse: the handler's other
-    output) on them, causal, against full attention; a mask refused inside;
-    the handler gone after."""
-    from torch.distributed.tensor import DTensor
+    output) on them, causal, against full attention; a mask, a window and
+    replicated DTensors refused inside; the handler gone after."""
+    from torch.distributed.tensor import DTensor, Replicate
     from torch.distributed.tensor.experimental import context_parallel
     from torch.distributed.tensor.experimental._context_parallel._attention import (
         context_parallel_unshard)
@@ -207,7 +207,12 @@ def context_parallel_case(rank, world):
                 for fn in (fd.ring_attention, fd.torch_ring_attention)]
         outs.append(fa.attention(*bufs, causal=True))
         keep = torch.ones(1, 1, bufs[0].shape[2], N, dtype=torch.bool)
-        masked = _message(fa.attention, *bufs, attn_mask=keep)
+        refused = {
+            "mask": _message(fa.attention, *bufs, attn_mask=keep),
+            "window": _message(fa.attention, *bufs, window=(4, 0)),
+            "replicated": _message(fa.attention, *(
+                DTensor.from_local(b, mesh, [Replicate()]) for b in bufs)),
+        }
     after = "refused" if "context_parallel" in _message(fa.attention, *bufs) else "ok"
     restored = all(torch.equal(b, t) for b, t in zip(bufs, (q, k, v)))
     full = context_parallel_unshard(mesh, outs, [2, 2, 2])
@@ -215,7 +220,7 @@ def context_parallel_case(rank, world):
     return {"ring": (full[0].double() - ref).abs().max().item(),
             "torch": (full[1].double() - ref).abs().max().item(),
             "attention": (full[2].double() - ref).abs().max().item(),
-            "local_type": type(outs[2]).__name__, "masked": masked,
+            "local_type": type(outs[2]).__name__, "refused": refused,
             "restored": restored, "after": after,
             "handler_left": torch.ops.flashattn_mlir.attention.default in handlers}
 

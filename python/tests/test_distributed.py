@@ -80,8 +80,9 @@ def test_bad_calls_raise(world):
 def test_under_context_parallel(world):
     """On buffers that PyTorch's context_parallel() sharded, both rings and
     a plain flashattn_mlir.attention() call give full attention (the
-    layouts agree); a mask is refused there; after it, the handler is gone
-    (the ops' own DTensor sharding rules apply again)."""
+    layouts agree); a mask, a window and replicated DTensors are refused
+    there; after it, the handler is gone (the ops' own DTensor sharding
+    rules apply again)."""
     for rank, res in enumerate(_run(world)):
         got = res["context_parallel"]
         assert "error" not in got, f"rank {rank}: {got.get('error')}"
@@ -89,7 +90,10 @@ def test_under_context_parallel(world):
         for strategy in ("ring", "torch", "attention"):
             assert got[strategy] <= TOLERANCE["f32"], (strategy, got)
         assert got["local_type"] == "Tensor", got
-        assert "takes no attn_mask" in got["masked"], got
+        refused = got["refused"]
+        assert "takes no attn_mask" in refused["mask"], got
+        assert "takes no window=" in refused["window"], got
+        assert "must be a DTensor sharded on the sequence" in refused["replicated"], got
         # Outside, these CPU tensors get attention()'s usual error.
         assert got["after"] == "ok", got
         assert not got["handler_left"], got
