@@ -55,6 +55,9 @@ TESTED_TORCH = ("2.15",)
 SEQ = Shard(2)   # the sequence dimension of q, k, v [B, H, N, D]
 
 _block_op = None
+# Inside a handler: the block op's own attention() calls are on local
+# tensors, not on the sharded sequence (KernelOp calls attention()).
+_in_handler = False
 
 
 def _cp():
@@ -160,6 +163,8 @@ def install():
 def active_mesh():
     """The mesh of the context_parallel() the caller is inside (its
     monkey-patch mode), else None."""
+    if _in_handler:
+        return None
     mod = sys.modules.get(CP_MODULE)
     sdpa = torch.nn.functional.scaled_dot_product_attention
     replaced = getattr(mod, "_replaced_functions", None)
@@ -257,6 +262,16 @@ def _spec(mesh, q, k, v, a):
                     causal, scale, op, None)
 
 
+@contextlib.contextmanager
+def _handling():
+    global _in_handler
+    saved, _in_handler = _in_handler, True
+    try:
+        yield
+    finally:
+        _in_handler = saved
+
+
 def _wrap(t, mesh, placement):
     shape = list(t.shape)
     if placement == SEQ:
@@ -272,7 +287,8 @@ def _forward_handler(op_call, args, kwargs):
     a = _bind(op_call, args, kwargs)
     _refuse(a)
     mesh, (q, k, v) = _locals({"q": a["q"], "k": a["k"], "v": a["v"]})
-    out, lse = _forward(_spec(mesh, q, k, v, a), q, k, v)
+    with _handling():
+        out, lse = _forward(_spec(mesh, q, k, v, a), q, k, v)
     if not a["lse"]:
         return _wrap(out, mesh, SEQ), _wrap(lse.new_empty((0,)), mesh, Replicate())
     return _wrap(out, mesh, SEQ), _wrap(lse, mesh, SEQ)
@@ -286,7 +302,8 @@ def _backward_handler(op_call, args, kwargs):
     _refuse(a)
     names = ("dout", "q", "k", "v", "out", "lse")
     mesh, (dout, q, k, v, out, lse) = _locals({n: a[n] for n in names})
-    dq, dk, dv = _backward(_spec(mesh, q, k, v, a), dout.contiguous(), q, k, v,
-                           out, lse)
+    with _handling():
+        dq, dk, dv = _backward(_spec(mesh, q, k, v, a), dout.contiguous(), q, k, v,
+                               out, lse)
     return (*(_wrap(t, mesh, SEQ) for t in (dq, dk, dv)),
             _wrap(q.new_empty((0,)), mesh, Replicate()))
