@@ -69,6 +69,9 @@ def cases(world):
     out += [(f"ring-causal-{name}", dict(strategy="ring", causal=True, hq=4, hkv=2,
                                          dtype=dtype))
             for name, dtype in (("bf16", torch.bfloat16), ("f16", torch.float16))]
+    out.append(("ring-block-causal-bf16", dict(strategy="ring", causal=True, hq=4,
+                                               hkv=2, mask="block",
+                                               dtype=torch.bfloat16)))
     # flashattn_mlir.attention() under PyTorch's context parallelism.
     for strategy in CONTEXT_PARALLEL:
         out += [(f"{strategy}-causal-h8x4", dict(strategy=strategy, causal=True, hq=8, hkv=4)),
