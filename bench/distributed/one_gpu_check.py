@@ -2,7 +2,9 @@
 """flashattn_mlir.distributed on one GPU with the real kernels: several
 ranks as processes on one GPU (gloo; NCCL refuses two ranks on one
 device), each running ring attention (zigzag, contiguous), all-to-all over
-heads or PyTorch's ring with KernelOp, forward and backward, against
+heads, PyTorch's ring with KernelOp, or flashattn_mlir.attention() inside
+PyTorch's context_parallel() (the ops' context-parallel handler, whose
+private PyTorch API is checked first), forward and backward, against
 single-GPU attention. Its first H200 run crashed (a rank died with
 SIGSEGV; docs/Distributed.md); this version reports where.
 
@@ -104,7 +106,8 @@ def cases():
                 case("ring", world, layout="contiguous"),
                 case("ulysses", world), case("torch", world),
                 case("ring", world, mask="document"),
-                case("ring", world, causal=False, mask="block")]
+                case("ring", world, causal=False, mask="block"),
+                case("cp", world), case("cp", world, layout="contiguous")]
     out += [case("ring", 2, dtype="f16", d=64, n=2000, hq=6, hkv=2),
             case("ulysses", 2, mask="block")]
     return out
@@ -171,6 +174,8 @@ class RecordingOp:
 def run_strategy(c, op, rank, world, device):
     """This rank's (out, lse, dq, dk, dv) of case `c`."""
     q, k, v, dout = inputs(c, "cpu" if device == "cpu" else device)
+    if c["strategy"] == "cp":
+        return run_context_parallel(c, op, world, device, q, k, v, dout)
     layout = c["layout"]
     lq, lk, lv = (fd.shard(t, rank, world, layout).requires_grad_() for t in (q, k, v))
     kw = dict(causal=c["causal"], op=op, return_lse=True)
@@ -180,6 +185,36 @@ def run_strategy(c, op, rank, world, device):
         fn = fd.ulysses_attention if c["strategy"] == "ulysses" else fd.ring_attention
         out, lse = fn(lq, lk, lv, layout=layout, mask_mod=mask_mod(c), **kw)
     grads = torch.autograd.grad(out, (lq, lk, lv), fd.shard(dout, rank, world, layout))
+    return [t.detach() for t in (out, lse, *grads)]
+
+
+_meshes = {}
+
+
+def run_context_parallel(c, op, world, device, q, k, v, dout):
+    """This rank's (out, lse, dq, dk, dv) of flashattn_mlir.attention() in a
+    model under PyTorch's context_parallel() (its head-tail load balancing,
+    the zigzag layout; "contiguous": with it off): the ops' context-parallel
+    handler runs our ring with block op `op`. Checks the private PyTorch
+    API it uses first (this torch, the GPU machine's)."""
+    from torch.distributed.device_mesh import init_device_mesh
+    from torch.distributed.tensor.experimental._context_parallel import _attention as cpa
+    from flashattn_mlir.distributed import context_parallel as fcp
+    fcp.check_private_api()
+    kind = torch.device(device).type
+    if (kind, world) not in _meshes:
+        _meshes[kind, world] = init_device_mesh(kind, (world,))
+    saved = cpa._cp_options.enable_load_balance
+    cpa._cp_options.enable_load_balance = c["layout"] == "zigzag"
+    try:
+        bufs = [t.clone() for t in (q, k, v, dout)]
+        with cpa.context_parallel(_meshes[kind, world], buffers=bufs,
+                                  buffer_seq_dims=[2] * 4), fcp.block_op(op):
+            lq, lk, lv = (b.detach().clone().requires_grad_() for b in bufs[:3])
+            out, lse = fa.attention(lq, lk, lv, causal=c["causal"], return_lse=True)
+            grads = torch.autograd.grad(out, (lq, lk, lv), bufs[3])
+    finally:
+        cpa._cp_options.enable_load_balance = saved
     return [t.detach() for t in (out, lse, *grads)]
 
 

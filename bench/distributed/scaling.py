@@ -2,7 +2,8 @@
 """Multi-GPU scaling of flashattn_mlir.distributed.ring_attention (issue
 28, item 4): 128k to 1M tokens, D = 128, causal, bf16, zigzag layout,
 forward and forward + backward, against PyTorch's context_parallel() with
-its cuDNN SDPA backend on the same shapes. NOT RUN: written in a session
+its cuDNN SDPA backend on the same shapes, and flashattn_mlir.attention()
+inside context_parallel() (the ops' handler: our ring). NOT RUN: written in a session
 without multi-GPU machines; a later session with several H200s runs it.
 
   stage DEST [--worlds 1 2 4 8] [--tokens ...]   (build machine)
@@ -10,8 +11,9 @@ without multi-GPU machines; a later session with several H200s runs it.
         forward with lse and backward) into DEST/kernels and copies the
         package, the runtime sources and this script.
   run DIR [--tokens ...] [--heads 16]             (under torchrun, NCCL)
-        per sequence length: median time of our ring and of
-        context_parallel() + cuDNN, forward and forward + backward,
+        per sequence length: median time of our ring, of
+        context_parallel() + cuDNN and of attention() under
+        context_parallel(), forward and forward + backward,
         printed by rank 0 as one JSON line per measurement (world, tokens,
         impl, pass, ms, tokens per second per GPU).
 
@@ -113,9 +115,9 @@ def timed(fn, repeat=5):
 
 
 def measure(tokens, heads, world):
-    """{(impl, pass): ms} at `tokens`: our ring, and context_parallel()
-    with cuDNN SDPA (timed inside the context: sharding not counted).
-    The forward alone runs under no_grad."""
+    """{(impl, pass): ms} at `tokens`: our ring, context_parallel() with
+    cuDNN SDPA and with our op (timed inside the context: sharding not
+    counted). The forward alone runs under no_grad."""
     from torch.distributed.device_mesh import init_device_mesh
     from torch.distributed.tensor.experimental import context_parallel
     from torch.nn.attention import SDPBackend, sdpa_kernel
@@ -141,6 +143,9 @@ def measure(tokens, heads, world):
         cq, ck, cv = (t.detach().requires_grad_() for t in full)
         time_both("cudnn-cp", lambda: F.scaled_dot_product_attention(
             cq, ck, cv, is_causal=True))
+        # A model's flashattn_mlir.attention() there: the ops' handler, our
+        # ring (the same kernels as "ours").
+        time_both("ours-cp", lambda: fa.attention(cq, ck, cv, causal=True))
     return result
 
 

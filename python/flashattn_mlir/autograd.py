@@ -55,7 +55,16 @@ def attention(q, k, v, attn_mask, causal, scale, kernel, target, return_lse,
     forward. `block_mask`: a BlockMask or None; its int8 operand travels
     as a tensor next to the mask, its block sizes in `how`."""
     if _CP_MODULE in sys.modules:
-        _refuse_under_context_parallel()
+        # PyTorch's context parallelism: the ops' handler runs our ring
+        # (distributed/context_parallel.py); inside context_parallel(), the
+        # local shards become DTensors of its mesh first.
+        from .distributed import context_parallel as cp
+        cp.install()
+        mesh = None if _any_dtensor(q) else cp.active_mesh()
+        if mesh is not None:
+            return cp.attention_on_shards(
+                mesh, attention, q, k, v, attn_mask, causal, scale, kernel, target,
+                return_lse, deterministic, window, block_mask)
     if attn_mask is not None and attn_mask.dtype == torch.uint8:
         attn_mask = attn_mask != 0  # the kernel reads one bit per byte
     if _any_autocast():
@@ -97,25 +106,9 @@ def attention(q, k, v, attn_mask, causal, scale, kernel, target, return_lse,
     return (out, lse) if return_lse else out
 
 
-# PyTorch's context parallelism (torch 2.9-2.15): inside context_parallel(),
-# scaled_dot_product_attention is replaced by a wrapper that it records in
-# _replaced_functions.
+# PyTorch's context parallelism's module (torch 2.9-2.15): loaded, its
+# handler may be on.
 _CP_MODULE = "torch.distributed.tensor.experimental._context_parallel._attention"
-
-
-def _refuse_under_context_parallel():
-    """RuntimeError inside context_parallel(): the tensors here are plain
-    local shards of the sequence, and attention over them alone would be
-    silently wrong."""
-    replaced = getattr(sys.modules[_CP_MODULE], "_replaced_functions", None)
-    sdpa = torch.nn.functional.scaled_dot_product_attention
-    if replaced and sdpa in replaced:
-        raise RuntimeError(
-            "flashattn_mlir.attention() called inside torch's context_parallel(): "
-            "q, k, v are this rank's shards of the sequence, and PyTorch "
-            "distributes only scaled_dot_product_attention; call "
-            "flashattn_mlir.distributed.ring_attention() (or "
-            "torch_ring_attention()) on them instead (docs/Distributed.md)")
 
 
 def _any_dtensor(*tensors):

@@ -69,7 +69,21 @@ def cases(world):
     out += [(f"ring-causal-{name}", dict(strategy="ring", causal=True, hq=4, hkv=2,
                                          dtype=dtype))
             for name, dtype in (("bf16", torch.bfloat16), ("f16", torch.float16))]
+    out.append(("ring-block-causal-bf16", dict(strategy="ring", causal=True, hq=4,
+                                               hkv=2, mask="block",
+                                               dtype=torch.bfloat16)))
+    # flashattn_mlir.attention() under PyTorch's context parallelism.
+    for strategy in CONTEXT_PARALLEL:
+        out += [(f"{strategy}-causal-h8x4", dict(strategy=strategy, causal=True, hq=8, hkv=4)),
+                (f"{strategy}-full-h4x4", dict(strategy=strategy, causal=False, hq=4, hkv=4))]
+    out.append(("cp-causal-bf16", dict(strategy="cp", causal=True, hq=4, hkv=2,
+                                       dtype=torch.bfloat16)))
     return out
+
+
+# context_parallel() (its head-tail load balancing), the same with load
+# balancing off (rank order), the module-style API (head-tail).
+CONTEXT_PARALLEL = ("cp", "cp_contiguous", "cp_module")
 
 
 def run_case(rank, world, strategy, causal, hq, hkv, mask=None, dtype=torch.float32):
@@ -82,16 +96,21 @@ def run_case(rank, world, strategy, causal, hq, hkv, mask=None, dtype=torch.floa
     mod, keep = keep_mask(mask, causal)
     scale = D ** -0.5
     ref = reference(q, k, v, dout, keep, scale)
-    layout = "contiguous" if strategy == "ring_contiguous" else "zigzag"
-    lq, lk, lv, ldo = (fd.shard(t, rank, world, layout).requires_grad_(t is not dout)
-                       for t in (q, k, v, dout))
-    kw = dict(causal=causal, scale=scale, op=fd.ReferenceOp(), return_lse=True)
-    if strategy == "torch":
-        out, lse = fd.torch_ring_attention(lq, lk, lv, **kw)
+    layout = ("contiguous" if strategy in ("ring_contiguous", "cp_contiguous")
+              else "zigzag")
+    if strategy in CONTEXT_PARALLEL:
+        out, lse, dq, dk, dv = run_context_parallel(world, strategy, q, k, v, dout,
+                                                    causal, scale)
     else:
-        fn = fd.ulysses_attention if strategy == "ulysses" else fd.ring_attention
-        out, lse = fn(lq, lk, lv, layout=layout, mask_mod=mod, **kw)
-    dq, dk, dv = torch.autograd.grad(out, (lq, lk, lv), ldo)
+        lq, lk, lv, ldo = (fd.shard(t, rank, world, layout).requires_grad_(t is not dout)
+                           for t in (q, k, v, dout))
+        kw = dict(causal=causal, scale=scale, op=fd.ReferenceOp(), return_lse=True)
+        if strategy == "torch":
+            out, lse = fd.torch_ring_attention(lq, lk, lv, **kw)
+        else:
+            fn = fd.ulysses_attention if strategy == "ulysses" else fd.ring_attention
+            out, lse = fn(lq, lk, lv, layout=layout, mask_mod=mod, **kw)
+        dq, dk, dv = torch.autograd.grad(out, (lq, lk, lv), ldo)
     errors = {}
     for name, got, want in zip(("out", "lse", "dq", "dk", "dv"),
                                (out, lse, dq, dk, dv), ref):
@@ -109,17 +128,79 @@ def run_case(rank, world, strategy, causal, hq, hkv, mask=None, dtype=torch.floa
     return errors
 
 
+class _Attention(torch.nn.Module):
+    """A model's attention module that calls flashattn_mlir.attention."""
+
+    def __init__(self, **kw):
+        super().__init__()
+        self.kw = kw
+
+    def forward(self, q, k, v):
+        import flashattn_mlir as fa
+        return fa.attention(q, k, v, **self.kw)
+
+
+_meshes = {}
+
+
+def _mesh(world):
+    from torch.distributed.device_mesh import init_device_mesh
+    if world not in _meshes:
+        _meshes[world] = init_device_mesh("cpu", (world,))
+    return _meshes[world]
+
+
+def run_context_parallel(world, strategy, q, k, v, dout, causal, scale):
+    """This rank's (out, lse, dq, dk, dv) of flashattn_mlir.attention() in a
+    model under PyTorch's context parallelism (CONTEXT_PARALLEL), on the
+    CPU (the handler's block op: ReferenceOp)."""
+    import flashattn_mlir as fa
+    from torch.distributed.tensor.experimental._context_parallel import (
+        _attention as cpa, _load_balancer)
+    mesh = _mesh(world)
+    kw = dict(causal=causal, scale=scale, return_lse=True)
+    saved = cpa._cp_options.enable_load_balance, cpa._dispatch_mode
+    try:
+        if strategy == "cp_module":
+            from torch.distributed.tensor.parallel import parallelize_module
+            style = cpa._ContextParallel(
+                seq_dim=2, attention_type=cpa._ContextParallel.AttentionType.SDPA)
+            attn = parallelize_module(_Attention(**kw), mesh, style)
+            cpa._enable_context_parallel_dispatcher()
+            try:
+                balancer = _load_balancer._HeadTailLoadBalancer(q.shape[2], world, "cpu")
+                lq, lk, lv, ldo = cpa._context_parallel_shard(
+                    mesh, [t.clone() for t in (q, k, v, dout)], [2] * 4, balancer)
+                lq, lk, lv = (t.requires_grad_() for t in (lq, lk, lv))
+                out, lse = attn(lq, lk, lv)
+                grads = torch.autograd.grad(out, (lq, lk, lv), ldo)
+            finally:
+                cpa._disable_context_parallel_dispatcher()
+        else:
+            cpa._cp_options.enable_load_balance = strategy == "cp"
+            bufs = [t.clone() for t in (q, k, v, dout)]
+            with cpa.context_parallel(mesh, buffers=bufs, buffer_seq_dims=[2] * 4):
+                lq, lk, lv = (b.detach().clone().requires_grad_() for b in bufs[:3])
+                out, lse = fa.attention(lq, lk, lv, **kw)
+                grads = torch.autograd.grad(out, (lq, lk, lv), bufs[3])
+    finally:
+        cpa._cp_options.enable_load_balance, cpa._dispatch_mode = saved
+    return (out, lse, *grads)
+
+
 def context_parallel_case(rank, world):
     """Buffers sharded by PyTorch's context_parallel() (its default
-    head-tail load balancing) and restored after: our ring and PyTorch's
-    ring on them, causal, against full attention (forward)."""
-    from torch.distributed.device_mesh import init_device_mesh
+    head-tail load balancing) and restored after: our ring, PyTorch's ring
+    and a plain attention() call (forward only, no lse: the handler's other
+    output) on them, causal, against full attention; a mask, a window and
+    replicated DTensors refused inside; the handler gone after."""
+    from torch.distributed.tensor import DTensor, Replicate
     from torch.distributed.tensor.experimental import context_parallel
     from torch.distributed.tensor.experimental._context_parallel._attention import (
         context_parallel_unshard)
     import flashattn_mlir as fa
     from flashattn_mlir import distributed as fd
-    mesh = init_device_mesh("cpu", (world,))
+    mesh = _mesh(world)
     gen = torch.Generator().manual_seed(7)
     q, k, v = (torch.randn(1, 4, N, D, generator=gen) for _ in range(3))
     ref = reference(q, k, v, torch.zeros_like(q), keep_mask(None, True)[1], D ** -0.5)[0]
@@ -127,23 +208,30 @@ def context_parallel_case(rank, world):
     with context_parallel(mesh, buffers=bufs, buffer_seq_dims=[2, 2, 2]):
         outs = [fn(*bufs, causal=True, op=fd.ReferenceOp())
                 for fn in (fd.ring_attention, fd.torch_ring_attention)]
-        try:  # plain attention() on the shards would be local: refused
-            fa.attention(*bufs, causal=True)
-            refused = "not refused"
-        except RuntimeError as e:
-            refused = str(e)
+        outs.append(fa.attention(*bufs, causal=True))
+        keep = torch.ones(1, 1, bufs[0].shape[2], N, dtype=torch.bool)
+        refused = {
+            "mask": _message(fa.attention, *bufs, attn_mask=keep),
+            "window": _message(fa.attention, *bufs, window=(4, 0)),
+            "replicated": _message(fa.attention, *(
+                DTensor.from_local(b, mesh, [Replicate()]) for b in bufs)),
+        }
     after = "refused" if "context_parallel" in _message(fa.attention, *bufs) else "ok"
     restored = all(torch.equal(b, t) for b, t in zip(bufs, (q, k, v)))
-    full = context_parallel_unshard(mesh, outs, [2, 2])
+    full = context_parallel_unshard(mesh, outs, [2, 2, 2])
+    handlers = DTensor._op_dispatcher._custom_op_handlers
     return {"ring": (full[0].double() - ref).abs().max().item(),
             "torch": (full[1].double() - ref).abs().max().item(),
-            "restored": restored, "refused": refused, "after": after}
+            "attention": (full[2].double() - ref).abs().max().item(),
+            "local_type": type(outs[2]).__name__, "refused": refused,
+            "restored": restored, "after": after,
+            "handler_left": torch.ops.flashattn_mlir.attention.default in handlers}
 
 
-def _message(fn, *args):
-    """The message of what fn(*args) raises ("" when nothing)."""
+def _message(fn, *args, **kwargs):
+    """The message of what fn(*args, **kwargs) raises ("" when nothing)."""
     try:
-        fn(*args)
+        fn(*args, **kwargs)
     except Exception as e:  # noqa: BLE001 - the message is the result
         return str(e)
     return ""

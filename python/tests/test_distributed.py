@@ -23,6 +23,7 @@ if not (dist.is_available() and dist.is_gloo_available()):
 import _distributed_worker as worker  # noqa: E402
 from flashattn_mlir import distributed as fd  # noqa: E402
 from flashattn_mlir.distributed import _layout, torch_ring  # noqa: E402
+from flashattn_mlir.distributed import context_parallel as cp  # noqa: E402
 from flashattn_mlir.distributed._merge import merge_  # noqa: E402
 
 PYTHON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -77,17 +78,25 @@ def test_bad_calls_raise(world):
 
 @pytest.mark.parametrize("world", WORLDS)
 def test_under_context_parallel(world):
-    """On buffers that PyTorch's context_parallel() sharded, both rings
-    give full attention (the layouts agree)."""
+    """On buffers that PyTorch's context_parallel() sharded, both rings and
+    a plain flashattn_mlir.attention() call give full attention (the
+    layouts agree); a mask, a window and replicated DTensors are refused
+    there; after it, the handler is gone (the ops' own DTensor sharding
+    rules apply again)."""
     for rank, res in enumerate(_run(world)):
         got = res["context_parallel"]
         assert "error" not in got, f"rank {rank}: {got.get('error')}"
         assert got["restored"], "context_parallel() did not restore the buffers"
-        assert got["ring"] <= TOLERANCE["f32"] and got["torch"] <= TOLERANCE["f32"], got
-        # Plain attention() inside it sees local shards: refused, and only
-        # there (outside, these CPU tensors get attention()'s usual error).
-        assert "inside torch's context_parallel()" in got["refused"], got
+        for strategy in ("ring", "torch", "attention"):
+            assert got[strategy] <= TOLERANCE["f32"], (strategy, got)
+        assert got["local_type"] == "Tensor", got
+        refused = got["refused"]
+        assert "takes no attn_mask" in refused["mask"], got
+        assert "takes no window=" in refused["window"], got
+        assert "must be a DTensor sharded on the sequence" in refused["replicated"], got
+        # Outside, these CPU tensors get attention()'s usual error.
         assert got["after"] == "ok", got
+        assert not got["handler_left"], got
 
 
 def test_zigzag_positions():
@@ -135,6 +144,99 @@ def test_merge_rows_without_keys():
     assert torch.allclose(lse[0], torch.tensor(0.5 + torch.log(torch.tensor(2.0)).item()))
     assert torch.equal(out[1], torch.tensor([7.0, 8.0])) and lse[1].item() == 1.0
     assert torch.equal(out[2], torch.zeros(2)) and lse[2].item() == float("-inf")
+
+
+def _partial(s, v, keep):
+    """(out, lse) of attention with scores `s` [R, K] and values `v` over
+    the keys `keep` keeps: out 0 and lse -inf for a row that keeps none."""
+    s = s.masked_fill(~keep, float("-inf"))
+    lse = torch.logsumexp(s, -1)
+    p = torch.exp(s - torch.where(torch.isinf(lse), 0.0, lse)[:, None])
+    return p @ v, lse
+
+
+def test_merge_matches_attention_over_all_keys():
+    """Partial results over three disjoint key blocks, merged in every
+    order, are attention over all keys, with rows that see no key in some
+    blocks (lse -inf there) and a row that sees none (out 0, lse -inf), no
+    NaN."""
+    import itertools
+    gen = torch.Generator().manual_seed(3)
+    s = torch.randn(6, 12, generator=gen, dtype=torch.float64) * 4
+    v = torch.randn(12, 5, generator=gen, dtype=torch.float64)
+    keep = torch.rand(6, 12, generator=gen) > 0.4
+    keep[1] = False          # sees no key at all
+    keep[2, :8] = False      # only the last block's keys
+    keep[3, 4:] = False      # only the first block's keys
+    want_out, want_lse = _partial(s, v, keep)
+    blocks = [slice(0, 4), slice(4, 8), slice(8, 12)]
+    for order in itertools.permutations(range(3)):
+        out = torch.zeros(6, 5)
+        lse = torch.full((6,), float("-inf"))
+        for i in order:
+            b = blocks[i]
+            merge_(out, lse, *(t.float() for t in _partial(s[:, b], v[b], keep[:, b])))
+        assert not (torch.isnan(out).any() or torch.isnan(lse).any()), order
+        assert torch.equal(out[1], torch.zeros(5)) and lse[1].item() == float("-inf")
+        fin = ~torch.isinf(want_lse)
+        assert torch.allclose(out.double(), want_out, atol=1e-5), order
+        assert torch.allclose(lse.double()[fin], want_lse[fin], atol=1e-5), order
+
+
+def test_torch_merge_with_the_lse_floor():
+    """PyTorch's own merge (_SDPAMerger, private; the torch ring's) on
+    torch_ring's floored lse: a row that sees no key in either step keeps
+    out 0 and, unfloored, lse -inf, no NaN; a row that sees keys in the
+    first step (PyTorch's first step is the diagonal block, where every row
+    sees its own position) and none in the second keeps its result."""
+    from torch.distributed.tensor.experimental._context_parallel._attention import (
+        _SDPAMerger)
+    gen = torch.Generator().manual_seed(5)
+    s = torch.randn(3, 8, generator=gen, dtype=torch.float64)
+    v = torch.randn(8, 4, generator=gen, dtype=torch.float64)
+    keep = torch.ones(3, 8, dtype=torch.bool)
+    keep[0] = False          # no key anywhere
+    keep[1, 4:] = False      # keys in the first step only
+    merger = _SDPAMerger(True, seq_dim=2)
+    for b in (slice(0, 4), slice(4, 8)):
+        out, lse = _partial(s[:, b], v[b], keep[:, b])
+        merger.step(out.float()[None, None], torch_ring._floor(lse.float())[None, None],
+                    False)
+    out, lse = (t[0, 0] for t in merger.results())
+    lse = torch_ring._unfloor(lse)
+    want_out, want_lse = _partial(s, v, keep)
+    assert not (torch.isnan(out).any() or torch.isnan(lse).any())
+    assert torch.equal(out[0], torch.zeros(4)) and lse[0].item() == float("-inf")
+    assert torch.allclose(out.double(), want_out, atol=1e-5)
+    assert torch.allclose(lse[1:].double(), want_lse[1:], atol=1e-5)
+
+
+def test_context_parallel_private_api_is_the_tested_one():
+    """Fails loudly (naming what differs) when the installed torch's
+    context-parallel internals that flashattn_mlir.attention's handler uses
+    differ from the tested ones (torch_ring's pins are the test below)."""
+    cp.check_private_api()
+
+
+@pytest.mark.parametrize("name", ["custom_ops", "_replaced_functions",
+                                  "_distribute_function", "_cp_options",
+                                  "_sdpa_handler"])
+def test_changed_context_parallel_api_is_refused(monkeypatch, name):
+    monkeypatch.delattr(cp._cp(), name)
+    with pytest.raises(RuntimeError, match="must be adapted"):
+        cp.check_private_api()
+
+
+def test_changed_head_tail_order_is_refused(monkeypatch):
+    from torch.distributed.tensor.experimental._context_parallel import _load_balancer
+    monkeypatch.setattr(_load_balancer._HeadTailLoadBalancer, "_generate_indices",
+                        lambda self, restore=False: torch.arange(self.seq_length)[None])
+    with pytest.raises(RuntimeError, match="order, our zigzag"):
+        cp.check_private_api()
+
+
+def test_no_context_parallel_mesh_outside():
+    assert cp.active_mesh() is None
 
 
 def test_torch_ring_signatures_are_the_tested_ones():

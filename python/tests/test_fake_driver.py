@@ -99,7 +99,8 @@ def test_a_failed_launch_raises_the_runtimes_error(rt):
 
 def test_kernel_op_in_spawned_gloo_ranks(tmp_path):
     """flashattn_mlir.distributed's KernelOp in spawned processes over gloo
-    (how bench/distributed/one_gpu_check.py runs ranks on one GPU), forward
+    (how bench/distributed/one_gpu_check.py runs ranks on one GPU): the
+    ring, all-to-all and attention() under context_parallel(), forward
     and backward through autograd: every rank gets through our launch path
     and launches kernels for each step."""
     import os
@@ -119,7 +120,7 @@ def test_kernel_op_in_spawned_gloo_ranks(tmp_path):
     for rank in range(world):
         result = json.loads((tmp_path / f"rank{rank}.json").read_text())
         assert "error" not in result, result["error"]
-        for name in ("ring", "ulysses"):
+        for name in ("ring", "ulysses", "context_parallel"):
             assert result[name]["launches"] > 0, (rank, name, result)
             assert result[name]["shapes"] == [[1, 4, 64, 64], [1, 2, 64, 64],
                                               [1, 2, 64, 64]]

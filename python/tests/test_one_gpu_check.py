@@ -23,9 +23,9 @@ CONTIGUOUS = "ring-contiguous-w2-bf16-d128-n256-h8x4-causal"
 F16 = "ring-zigzag-w2-f16-d64-n124-h6x2-causal"
 
 
-def check(tmp_path, inject, only):
+def check(tmp_path, inject, only, case_timeout="8"):
     env = dict(os.environ, FA_DIST_DRY_RUN="1", FA_DIST_INJECT=inject,
-               FA_DIST_CASE_TIMEOUT="8", PYTHONPATH=os.pathsep.join(
+               FA_DIST_CASE_TIMEOUT=case_timeout, PYTHONPATH=os.pathsep.join(
                    [os.path.join(ROOT, "python")] + sys.path))
     logs = tmp_path / "logs"
     r = subprocess.run([sys.executable, SCRIPT, "run", "x", "--only", only,
@@ -64,3 +64,15 @@ def test_a_crash_after_the_last_case_keeps_the_results(tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
     assert status == {W1: "PASS", W2: "PASS"}
     assert "WARNING world 2: rank 1 died with SIGSEGV after its last case" in r.stdout
+
+
+def test_context_parallel_cases_pass_the_dry_run(tmp_path):
+    """The context_parallel() cases at world size 2 (flashattn_mlir.
+    attention() under it, head-tail and rank order; test_distributed.py
+    has world size 4) through the check's own path and its float64
+    criterion, with the reference block op."""
+    names = [f"cp-{layout}-w2-bf16-d128-n256-h8x4-causal"
+             for layout in ("zigzag", "contiguous")]
+    r, status, _ = check(tmp_path, "", ",".join(names), case_timeout="40")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert status == {name: "PASS" for name in names}, r.stdout
