@@ -7,6 +7,9 @@
 #include "FlashAttn/Analysis/BackwardCostModel.h"
 
 #include "gtest/gtest.h"
+#include "llvm/Support/MathExtras.h"
+
+#include <vector>
 
 using namespace mlir::fa;
 
@@ -234,6 +237,11 @@ TEST(BackwardCostModel, WgmmaProblems) {
   AttentionProblem dv = problem(100, 100, 128, false);
   dv.valueHeadDim = 64;
   EXPECT_TRUE(wgmmaBackwardProblemReason(dv, false));
+  // A window is built for it (the q-block range and the element mask).
+  AttentionProblem window = problem(100, 100, 64, true);
+  window.window = true;
+  window.windowLeft = 30;
+  EXPECT_FALSE(wgmmaBackwardProblemReason(window, false));
 }
 
 TEST(BackwardCostModel, DeterministicOrdersTheAdds) {
@@ -372,6 +380,52 @@ TEST(BackwardCostModel, WindowRangesMatchBruteForce) {
           most = std::max(most, end - first);
         }
         EXPECT_EQ(backwardPairs(t, p), std::make_pair(pairs, most));
+      }
+}
+
+TEST(BackwardCostModel, OrderedTurnsFollowTheRanges) {
+  // Ordered dQ's turn (docs/Backward.md, "Deterministic dQ"): the
+  // kv-blocks that visit q-block i are [lo(i), hi(i)] with hi(i) =
+  // min(kv-blocks, ceil(((i + 1) block_q + Nk - Nq + right) / block_kv)) - 1
+  // (the last kv-block without a right bound), so that kv-block j's turn
+  // hi(i) - j counts the visitors after it. Checked against the ranges.
+  for (auto [nq, nk] : {std::pair<int64_t, int64_t>{300, 300}, {100, 257},
+                        {257, 100}})
+    for (auto [window, left, right, causal] :
+         {std::tuple<bool, int64_t, int64_t, bool>{false, 0, 0, false},
+          {false, 0, 0, true}, {true, 40, 0, true}, {true, 33, 17, false},
+          {true, 0, 0, false}})
+      for (Tiling t : {Tiling{32, 64, 1, 4}, Tiling{48, 16, 1, 1},
+                       Tiling{16, 128, 2, 8}}) {
+        AttentionProblem p = problem(nq, nk, 64, causal);
+        p.window = window;
+        p.windowLeft = left;
+        p.windowRight = right;
+        int64_t nQ = (nq + t.blockQ - 1) / t.blockQ;
+        int64_t nK = (nk + t.blockKV - 1) / t.blockKV;
+        std::optional<int64_t> r =
+            causal ? std::optional<int64_t>(0)
+                   : window ? std::optional<int64_t>(right) : std::nullopt;
+        for (int64_t i = 0; i < nQ; ++i) {
+          std::vector<int64_t> visitors;
+          for (int64_t j = 0; j < nK; ++j) {
+            auto [first, end] = backwardQueryBlockRange(j, t, p);
+            if (first <= i && i < end)
+              visitors.push_back(j);
+          }
+          if (visitors.empty())
+            continue;
+          for (size_t v = 1; v < visitors.size(); ++v)
+            EXPECT_EQ(visitors[v], visitors[v - 1] + 1) << "contiguous";
+          int64_t hi = nK - 1;
+          if (r)
+            hi = std::min(nK, llvm::divideCeilSigned(
+                                  (i + 1) * t.blockQ + nk - nq + *r,
+                                  t.blockKV)) -
+                 1;
+          EXPECT_EQ(hi, visitors.back())
+              << nq << "x" << nk << " " << t.str() << " i " << i;
+        }
       }
 }
 

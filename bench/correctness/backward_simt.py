@@ -228,9 +228,9 @@ def matrix_mma(kernel="mma-sync"):
             cases.append(m("bf16", d, 777, 1000, causal=True, b=2, hq=4,
                            hkv=2, tiling=t))
             cases.append(m("f16", d, 1000, tiling=t))
-    # Deterministic (dq = ordered; each case run twice, bit for bit), sliding
-    # windows and runtime block masks (the mma-sync kernel's; the wgmma
-    # kernel builds none of them).
+    # Deterministic (dq = ordered; each case run twice, bit for bit) and
+    # runtime block masks (the mma-sync kernel's; the wgmma kernel builds
+    # neither).
     if kernel == "mma-sync":
         for args, kw in (
                 (("bf16", 128, 2049), dict(b=2, hq=8, hkv=1)),
@@ -244,15 +244,16 @@ def matrix_mma(kernel="mma-sync"):
                 (("bf16", 64, 2049), dict(causal=True, window=(300, 0),
                                          blocks=(64, 64)))):
             cases.append(m(*args, deterministic=True, **kw))
-        for dtype, d, nq, nk, causal, window in WINDOW_CASES:
-            cases.append(m(dtype, d, nq, nk, causal=causal, window=window))
-        cases.append(m("bf16", 128, 1000, b=2, hq=6, hkv=2, window=(200, 10)))
         for dtype, d, n, causal, blocks in (
                 ("bf16", 64, 2049, False, (64, 128)),
                 ("f16", 128, 1000, True, (128, 128)),
                 ("bf16", 128, 777, False, (256, 256))):
             cases.append(m(dtype, d, n, causal=causal, blocks=blocks, b=2,
                            hq=4, hkv=2))
+    # Sliding windows: both tensor-core kernels.
+    for dtype, d, nq, nk, causal, window in WINDOW_CASES:
+        cases.append(m(dtype, d, nq, nk, causal=causal, window=window))
+    cases.append(m("bf16", 128, 1000, b=2, hq=6, hkv=2, window=(200, 10)))
     for causal in (False, True):
         cases.append(m("bf16", 128, 4096, causal=causal, b=4, hq=16,
                        perf=True))

@@ -249,8 +249,6 @@ mlir::fa::wgmmaBackwardProblemReason(const AttentionProblem &p, bool bias) {
   if (bias)
     return std::string("an additive bias (and its gradient) is not built "
                        "for it yet; use kernel=simt");
-  if (p.window)
-    return std::string("a #fa.window is not built for it; use kernel=mma-sync or simt");
   return std::nullopt;
 }
 

@@ -230,9 +230,13 @@ def test_mma_sync_deterministic_window_block_mask():
     auto = grad(deterministic=True, window=(20, 0))
     assert auto.schedule["kernel"] == "simt"
     assert "(it would build this backward)" in auto.explain
-    # The wgmma backward builds none of them: an error naming why.
+    # The wgmma backward takes the window; deterministic and a block mask
+    # are errors naming why.
+    assert grad(kernel="wgmma", window=(20, 0)).schedule["kernel"] == "wgmma"
     with pytest.raises(fa.CompileError, match="dq=ordered"):
         grad(kernel="wgmma", deterministic=True)
+    with pytest.raises(fa.CompileError, match="simt and mma-sync backward"):
+        grad(kernel="wgmma", block_mask=(32, 32, [1, 4, 4, 3]))
 
 
 def test_wgmma_kernel():

@@ -233,7 +233,7 @@ constexpr int64_t kWgmmaBackwardBlockQ = 64;
 /// Why the wgmma backward kernel cannot compute `problem` (beyond
 /// checkLegality's wgmma rules: sm_90a, f16/bf16), or nullopt: it is built
 /// for D = Dv in {64, 128}, an i1 keep-mask or none (`bias`: the mask is an
-/// additive bias) and no window.
+/// additive bias), with or without a window.
 std::optional<std::string>
 wgmmaBackwardProblemReason(const AttentionProblem &problem, bool bias);
 

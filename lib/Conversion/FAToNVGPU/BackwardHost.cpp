@@ -131,6 +131,56 @@ Value BackwardContext::blockLive(Value h, Value qBase, Value kvBase) {
   return cmp(arith::CmpIPredicate::ne, entry, zero);
 }
 
+Value BackwardContext::kvBlockIndex() {
+  // Ordered dQ: kv-block j waits for j + 1 (descending order), so the grid
+  // launches the last kv-block first: a block waits only for blocks
+  // earlier in launch order (docs/Backward.md, "Deterministic dQ").
+  if (!orderedDq)
+    return blockX;
+  return sub(sub(launch.getGridSize().x, blockX), one);
+}
+
+Value BackwardContext::firstQueryBlock(Value kvBase, bool clamp) {
+  // The first q-block that sees key kvBase: row kvBase + Nq - Nk - right
+  // (causal: right = 0).
+  std::optional<int64_t> right = rightExtent();
+  if (!right)
+    return idx(0);
+  Value row = addc(sub(kvBase, sub(nk, nq)), -*right);
+  row = arith::MaxSIOp::create(b, row, idx(0));
+  Value first = divc(row, t.blockQ);
+  return clamp ? minu(first, numQBlocks) : first;
+}
+
+Value BackwardContext::queryBlockEnd(Value kvBase) {
+  if (!window)
+    return numQBlocks;
+  // The last row that sees the block's last key is kvBase + block_kv - 1 +
+  // Nq - Nk + left (the tiled form's getQueryBlockEnd).
+  Value lastRowEnd =
+      addc(sub(kvBase, sub(nk, nq)), t.blockKV + window.getLeft());
+  Value end = arith::CeilDivSIOp::create(b, lastRowEnd, idx(t.blockQ));
+  return arith::MinSIOp::create(b, arith::MaxSIOp::create(b, end, idx(0)),
+                                numQBlocks);
+}
+
+Value BackwardContext::orderedTurn(Value kvBlock, Value qBlock) {
+  // The kv-blocks that visit q-block i are [lo(i), hi(i)] (the causal and
+  // window bounds grow with the kv-block); they add in descending order,
+  // so kv-block j's turn is hi(i) - j. hi(i) is the last kv-block whose
+  // first key the q-block's last row sees: ceil(((i + 1) block_q + Nk - Nq
+  // + right) / block_kv) - 1, the grid's last without a right bound.
+  Value numKV = launch.getGridSize().x;
+  Value hi = lastIndex(numKV);
+  if (std::optional<int64_t> right = rightExtent()) {
+    Value keys = addc(add(mulc(addc(qBlock, 1), t.blockQ), sub(nk, nq)),
+                      *right);
+    Value end = arith::CeilDivSIOp::create(b, keys, idx(t.blockKV));
+    hi = sub(arith::MinSIOp::create(b, end, numKV), one);
+  }
+  return sub(hi, kvBlock);
+}
+
 Value BackwardContext::semaphoreAddress(Value h, Value qBlock) {
   Value linear = add(mul(add(mul(batch, dim(semaphores, 1)), h),
                          dim(semaphores, 2)),

@@ -120,9 +120,7 @@ private:
   /// dK_j, dV_j accumulators.
   SmallVector<Value> stepMath(Value h, Value qBase, Value slot,
                               ValueRange accs);
-  /// Ordered dQ: kv-block kvBlock's place among the kv-blocks that visit
-  /// q-block `qBlock` (they add in descending kv-block order).
-  Value orderedTurn(Value qBlock);
+
   /// Q_i, dO_i, lse_i and D_i of step t into `slot` (every row zero-filled
   /// when not `enabled`): one cp.async group.
   Value loadQBlock(Value t, Value slot, Value enabled);
@@ -213,9 +211,7 @@ void BackwardKernels::setUpMain() {
   // Ordered dQ: kv-block j waits for j + 1 (descending order), so the grid
   // launches the last kv-block first: a block waits only for blocks
   // earlier in launch order (docs/Backward.md, "Deterministic dQ").
-  kvBlock = k.blockX;
-  if (k.orderedDq)
-    kvBlock = k.sub(k.sub(k.launch.getGridSize().x, k.blockX), k.one);
+  kvBlock = k.kvBlockIndex();
   kvBase = k.mulc(kvBlock, k.t.blockKV);
   kvWhole = k.cmp(arith::CmpIPredicate::ule, k.addc(kvBase, k.t.blockKV),
                   k.nk);
@@ -285,28 +281,12 @@ void BackwardKernels::buildMain() {
 }
 
 void BackwardKernels::setUpQueryRange() {
-  // The first q-block that sees key kvBase: row kvBase + Nq - Nk - right
-  // (causal: right = 0); one step per (query head of the group, q-block
-  // from there).
-  ImplicitLocOpBuilder &b = k.b;
-  first = k.idx(0);
-  if (std::optional<int64_t> right = k.rightExtent()) {
-    Value row = k.addc(k.sub(kvBase, k.sub(k.nk, k.nq)), -*right);
-    row = arith::MaxSIOp::create(b, row, k.idx(0));
-    first = k.minu(k.divc(row, k.t.blockQ), k.numQBlocks);
-  }
-  if (!k.window) {
-    perHead = k.sub(k.numQBlocks, first);
-    return;
-  }
-  // The last row that sees the block's last key is kvBase + block_kv - 1 +
-  // Nq - Nk + left (the tiled form's getQueryBlockEnd).
-  Value lastRowEnd =
-      k.addc(k.sub(kvBase, k.sub(k.nk, k.nq)), k.t.blockKV + k.window.getLeft());
-  Value end = arith::CeilDivSIOp::create(b, lastRowEnd, k.idx(k.t.blockQ));
-  end = arith::MinSIOp::create(
-      b, arith::MaxSIOp::create(b, end, k.idx(0)), k.numQBlocks);
-  perHead = arith::MaxSIOp::create(b, k.sub(end, first), k.idx(0));
+  // One step per (query head of the group, q-block of the range).
+  first = k.firstQueryBlock(kvBase, /*clamp=*/true);
+  perHead = k.window ? arith::MaxSIOp::create(
+                           k.b, k.sub(k.queryBlockEnd(kvBase), first),
+                           k.idx(0))
+                     : k.sub(k.numQBlocks, first);
 }
 
 std::pair<Value, Value> BackwardKernels::stepBlock(Value t) {
@@ -320,25 +300,6 @@ std::pair<Value, Value> BackwardKernels::stepBlock(Value t) {
 std::pair<Value, Value> BackwardKernels::stepRows(Value t) {
   auto [h, qBlock] = stepBlock(t);
   return {h, k.mulc(qBlock, k.t.blockQ)};
-}
-
-Value BackwardKernels::orderedTurn(Value qBlock) {
-  // The kv-blocks that visit q-block i are [lo(i), hi(i)] (the causal and
-  // window bounds grow with the kv-block); they add in descending order,
-  // so kv-block j's turn is hi(i) - j. hi(i) is the last kv-block whose
-  // first key the q-block's last row sees: ceil(((i + 1) block_q + Nk - Nq
-  // + right) / block_kv) - 1, the grid's last without a right bound.
-  ImplicitLocOpBuilder &b = k.b;
-  Value numKV = k.launch.getGridSize().x;
-  Value hi = k.lastIndex(numKV);
-  if (std::optional<int64_t> right = k.rightExtent()) {
-    Value keys = k.addc(k.add(k.mulc(k.addc(qBlock, 1), k.t.blockQ),
-                              k.sub(k.nk, k.nq)),
-                        *right);
-    Value end = arith::CeilDivSIOp::create(b, keys, k.idx(k.t.blockKV));
-    hi = k.sub(arith::MinSIOp::create(b, end, numKV), k.one);
-  }
-  return k.sub(hi, kvBlock);
 }
 
 void BackwardKernels::copyRowValues(Value src, Value h, Value qBase,
@@ -663,7 +624,8 @@ SmallVector<Value> BackwardKernels::step(Value t, ValueRange accs) {
     next = stepMath(h, qBase, slot, accs);
   }
   if (k.orderedDq)
-    k.waitForTurn(turnAddress, orderedTurn(k.divc(qBase, k.t.blockQ)), seen);
+    k.waitForTurn(turnAddress,
+                  k.orderedTurn(kvBlock, k.divc(qBase, k.t.blockQ)), seen);
   // dS^T is complete (and, ordered, it is this kv-block's turn).
   gpu::BarrierOp::create(b);
   if (live)

@@ -720,6 +720,18 @@ public:
       return window.getRight();
     return std::nullopt;
   }
+  /// The block's kv-block: blockIdx.x, or with ordered dQ counted from the
+  /// grid's end (the last kv-block first).
+  Value kvBlockIndex();
+  /// The first q-block the kv-block from key `kvBase` visits (causal and a
+  /// window's right bound; 0 without), clamped to the q-blocks when
+  /// `clamp`; the end of its range (a window's left bound, else every
+  /// q-block). The tiled form's nest 2 bounds.
+  Value firstQueryBlock(Value kvBase, bool clamp);
+  Value queryBlockEnd(Value kvBase);
+  /// Ordered dQ: kv-block `kvBlock`'s turn among the kv-blocks that visit
+  /// q-block `qBlock` (they add in descending kv-block order).
+  Value orderedTurn(Value kvBlock, Value qBlock);
   /// Whether the block mask's entry of (query head `h`, the q-block from
   /// row `qBase`, the kv-block from key `kvBase`) is non-zero: the tiling's
   /// blocks divide the mask's, so the pair is computed or skipped whole.

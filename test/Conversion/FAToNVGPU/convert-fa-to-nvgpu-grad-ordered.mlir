@@ -1,6 +1,6 @@
 // convert-fa-to-nvgpu on the mma.sync backward with dq = ordered, a window
-// and a block mask (docs/Backward.md, "Deterministic dQ" and "Windows and
-// block masks on the tensor-core backward").
+// and a block mask, and on the wgmma backward with a window (docs/
+// Backward.md, "Deterministic dQ" and "Windows and block masks").
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --convert-fa-to-nvgpu | FileCheck %s
 
 // dq = ordered: a third scratch buffer, one i32 semaphore per (batch, query
@@ -133,5 +133,31 @@ func.func @block_mask(%q: memref<1x2x256x64xbf16>, %lse: memref<1x2x256xf32>, %b
       block_mask(%bm : memref<1x2x4x4xi8>)
       outs(%q, %q, %q : memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>)
       {block_sparse = #fa.block_sparse<block_q = 64, block_kv = 64>, schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 32, block_kv = 64, stages = 1, warps = 4>}
+  return
+}
+
+// -----
+
+// A window on the wgmma backward: the q-block loop runs from the block of
+// row kvBase + Nq - Nk - 20 to the window's end (a signed ceil clamped to
+// the q-blocks); every score is masked by the window's two edges.
+// CHECK-LABEL: func.func @wgmma_window
+// CHECK: gpu.launch
+// CHECK: gpu.launch
+// CHECK: arith.addi %{{.*}}, %c-20
+// CHECK: arith.maxsi
+// CHECK: arith.addi %{{.*}}, %c228
+// CHECK: %[[END:.*]] = arith.ceildivsi %{{.*}}, %c64
+// CHECK: %[[LO:.*]] = arith.maxsi %[[END]]
+// CHECK: %[[HI:.*]] = arith.minsi %[[LO]]
+// CHECK: scf.for
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[HI]]
+// CHECK: arith.cmpi sge
+// CHECK: arith.cmpi sle
+// CHECK: memref.atomic_rmw addf
+func.func @wgmma_window(%q: memref<1x2x256x64xbf16>, %lse: memref<1x2x256xf32>) {
+  fa.attention_grad ins(%q, %q, %q, %q, %q, %lse : memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256xf32>)
+      outs(%q, %q, %q : memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>)
+      {window = #fa.window<left = 100, right = 20>, schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
   return
 }

@@ -236,16 +236,10 @@ static FailureOr<KernelKind> chooseKernel(AttentionGradOp op,
     return op.emitOpError()
            << "has no kernel=tensor-core backward: the backward's kernels "
               "are simt, mma-sync and wgmma (or auto)";
-  // The SIMT kernels (the tiled backward nests) and the mma.sync backward
-  // apply a window: another kernel would compute the dense gradients.
+  // Every backward kernel applies a window; the SIMT kernels (the tiled
+  // backward nests) and the mma.sync backward skip the blocks a runtime
+  // block mask hides, the wgmma one would compute the dense gradients.
   bool masksBlocks = kind == KernelKind::Simt || kind == KernelKind::MmaSync;
-  if (op.getWindowAttr() && !masksBlocks)
-    return op.emitOpError()
-           << "has a #fa.window, which only the simt and mma-sync backward "
-              "kernels apply (they skip and mask the blocks outside the "
-              "window); select kernel=simt, mma-sync (or auto), not "
-           << stringifyKernelKind(kind);
-  // The same for the blocks a runtime block mask hides.
   if (op.getBlockMask() && !masksBlocks)
     return op.emitOpError()
            << "has a block mask: block masks are applied only by the simt "
