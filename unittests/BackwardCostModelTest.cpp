@@ -9,6 +9,7 @@
 #include "gtest/gtest.h"
 #include "llvm/Support/MathExtras.h"
 
+#include <functional>
 #include <vector>
 
 using namespace mlir::fa;
@@ -351,36 +352,52 @@ std::pair<int64_t, int64_t> bruteRange(int64_t j, const Tiling &t,
                    : std::pair<int64_t, int64_t>{first, end};
 }
 
-TEST(BackwardCostModel, WindowRangesMatchBruteForce) {
+/// Calls `check` on windowed (and, with `plain`, causal and dense)
+/// problems with Nq = Nk and Nq != Nk both ways, under tilings of blocks
+/// smaller, larger and not powers of two.
+void forWindowProblems(
+    bool plain,
+    const std::function<void(const Tiling &, const AttentionProblem &)>
+        &check) {
+  std::vector<std::tuple<bool, int64_t, int64_t, bool>> masks = {
+      {true, 40, 0, true}, {true, 0, 0, true}, {true, 33, 17, false},
+      {true, 1000, 1000, false}, {true, 0, 0, false}};
+  if (plain) {
+    masks.push_back({false, 0, 0, false});
+    masks.push_back({false, 0, 0, true});
+  }
   for (auto [nq, nk] : {std::pair<int64_t, int64_t>{300, 300}, {100, 257},
                         {257, 100}})
-    for (auto [left, right, causal] :
-         {std::tuple<int64_t, int64_t, bool>{40, 0, true}, {0, 0, true},
-          {33, 17, false}, {1000, 1000, false}, {0, 0, false}})
+    for (auto [window, left, right, causal] : masks)
       for (Tiling t : {Tiling{32, 64, 1, 4}, Tiling{48, 16, 1, 1},
                        Tiling{16, 128, 2, 8}}) {
         AttentionProblem p = problem(nq, nk, 64, causal);
-        p.window = true;
+        p.window = window;
         p.windowLeft = left;
         p.windowRight = right;
-        int64_t nK = (nk + t.blockKV - 1) / t.blockKV, pairs = 0, most = 0;
-        for (int64_t j = 0; j < nK; ++j) {
-          auto [first, end] = backwardQueryBlockRange(j, t, p);
-          auto [bFirst, bEnd] = bruteRange(j, t, p);
-          // The kernel's range may hold q-blocks that see nothing only
-          // where it is empty by brute force; otherwise it is exact.
-          if (bEnd > bFirst) {
-            EXPECT_EQ(first, bFirst) << nq << "x" << nk << " " << t.str()
-                                     << " j " << j << " " << left << "/"
-                                     << right;
-            EXPECT_EQ(end, bEnd) << nq << "x" << nk << " " << t.str()
-                                 << " j " << j;
-          }
-          pairs += end - first;
-          most = std::max(most, end - first);
-        }
-        EXPECT_EQ(backwardPairs(t, p), std::make_pair(pairs, most));
+        check(t, p);
       }
+}
+
+TEST(BackwardCostModel, WindowRangesMatchBruteForce) {
+  forWindowProblems(false, [](const Tiling &t, const AttentionProblem &p) {
+    int64_t nK = (p.seqLenKV + t.blockKV - 1) / t.blockKV, pairs = 0, most = 0;
+    for (int64_t j = 0; j < nK; ++j) {
+      auto [first, end] = backwardQueryBlockRange(j, t, p);
+      auto [bFirst, bEnd] = bruteRange(j, t, p);
+      // The kernel's range may hold q-blocks that see nothing only where
+      // it is empty by brute force; otherwise it is exact.
+      if (bEnd > bFirst) {
+        EXPECT_EQ(first, bFirst) << p.seqLenQ << "x" << p.seqLenKV << " "
+                                 << t.str() << " j " << j;
+        EXPECT_EQ(end, bEnd) << p.seqLenQ << "x" << p.seqLenKV << " "
+                             << t.str() << " j " << j;
+      }
+      pairs += end - first;
+      most = std::max(most, end - first);
+    }
+    EXPECT_EQ(backwardPairs(t, p), std::make_pair(pairs, most));
+  });
 }
 
 TEST(BackwardCostModel, OrderedTurnsFollowTheRanges) {
@@ -389,44 +406,35 @@ TEST(BackwardCostModel, OrderedTurnsFollowTheRanges) {
   // min(kv-blocks, ceil(((i + 1) block_q + Nk - Nq + right) / block_kv)) - 1
   // (the last kv-block without a right bound), so that kv-block j's turn
   // hi(i) - j counts the visitors after it. Checked against the ranges.
-  for (auto [nq, nk] : {std::pair<int64_t, int64_t>{300, 300}, {100, 257},
-                        {257, 100}})
-    for (auto [window, left, right, causal] :
-         {std::tuple<bool, int64_t, int64_t, bool>{false, 0, 0, false},
-          {false, 0, 0, true}, {true, 40, 0, true}, {true, 33, 17, false},
-          {true, 0, 0, false}})
-      for (Tiling t : {Tiling{32, 64, 1, 4}, Tiling{48, 16, 1, 1},
-                       Tiling{16, 128, 2, 8}}) {
-        AttentionProblem p = problem(nq, nk, 64, causal);
-        p.window = window;
-        p.windowLeft = left;
-        p.windowRight = right;
-        int64_t nQ = (nq + t.blockQ - 1) / t.blockQ;
-        int64_t nK = (nk + t.blockKV - 1) / t.blockKV;
-        std::optional<int64_t> r =
-            causal ? std::optional<int64_t>(0)
-                   : window ? std::optional<int64_t>(right) : std::nullopt;
-        for (int64_t i = 0; i < nQ; ++i) {
-          std::vector<int64_t> visitors;
-          for (int64_t j = 0; j < nK; ++j) {
-            auto [first, end] = backwardQueryBlockRange(j, t, p);
-            if (first <= i && i < end)
-              visitors.push_back(j);
-          }
-          if (visitors.empty())
-            continue;
-          for (size_t v = 1; v < visitors.size(); ++v)
-            EXPECT_EQ(visitors[v], visitors[v - 1] + 1) << "contiguous";
-          int64_t hi = nK - 1;
-          if (r)
-            hi = std::min(nK, llvm::divideCeilSigned(
-                                  (i + 1) * t.blockQ + nk - nq + *r,
-                                  t.blockKV)) -
-                 1;
-          EXPECT_EQ(hi, visitors.back())
-              << nq << "x" << nk << " " << t.str() << " i " << i;
-        }
+  forWindowProblems(true, [](const Tiling &t, const AttentionProblem &p) {
+    int64_t nQ = (p.seqLenQ + t.blockQ - 1) / t.blockQ;
+    int64_t nK = (p.seqLenKV + t.blockKV - 1) / t.blockKV;
+    std::optional<int64_t> right =
+        p.causal   ? std::optional<int64_t>(0)
+        : p.window ? std::optional<int64_t>(p.windowRight)
+                   : std::nullopt;
+    for (int64_t i = 0; i < nQ; ++i) {
+      std::vector<int64_t> visitors;
+      for (int64_t j = 0; j < nK; ++j) {
+        auto [first, end] = backwardQueryBlockRange(j, t, p);
+        if (first <= i && i < end)
+          visitors.push_back(j);
       }
+      if (visitors.empty())
+        continue;
+      for (size_t v = 1; v < visitors.size(); ++v)
+        EXPECT_EQ(visitors[v], visitors[v - 1] + 1) << "contiguous";
+      int64_t hi = nK - 1;
+      if (right)
+        hi = std::min(nK, llvm::divideCeilSigned((i + 1) * t.blockQ +
+                                                     p.seqLenKV - p.seqLenQ +
+                                                     *right,
+                                                 t.blockKV)) -
+             1;
+      EXPECT_EQ(hi, visitors.back())
+          << p.seqLenQ << "x" << p.seqLenKV << " " << t.str() << " i " << i;
+    }
+  });
 }
 
 TEST(BackwardCostModel, BlockMaskGranularityOnTensorCores) {
