@@ -7,6 +7,10 @@
 #include "FlashAttn/Analysis/BackwardCostModel.h"
 
 #include "gtest/gtest.h"
+#include "llvm/Support/MathExtras.h"
+
+#include <functional>
+#include <vector>
 
 using namespace mlir::fa;
 
@@ -234,6 +238,11 @@ TEST(BackwardCostModel, WgmmaProblems) {
   AttentionProblem dv = problem(100, 100, 128, false);
   dv.valueHeadDim = 64;
   EXPECT_TRUE(wgmmaBackwardProblemReason(dv, false));
+  // A window is built for it (the q-block range and the element mask).
+  AttentionProblem window = problem(100, 100, 64, true);
+  window.window = true;
+  window.windowLeft = 30;
+  EXPECT_FALSE(wgmmaBackwardProblemReason(window, false));
 }
 
 TEST(BackwardCostModel, DeterministicOrdersTheAdds) {
@@ -248,6 +257,200 @@ TEST(BackwardCostModel, DeterministicOrdersTheAdds) {
   EXPECT_GE(ordered.winner().predictedSeconds,
             atomic.winner().predictedSeconds);
   EXPECT_NE(ordered.reason.find("ordered dQ"), std::string::npos);
+}
+
+TEST(BackwardCostModel, OrderedPriceByHand) {
+  // The same tiling priced for atomic and ordered dQ: dense (every
+  // kv-block starts at q-block 0), ordered adds a fence and a wait a step
+  // (0.05 + 0.2 us) and a chain of (nK - 1) adds of one q-block's dQ
+  // (block_q x D f32, read and written) at an SM's share of twice the HBM
+  // rate.
+  TargetInfo h100 = *lookupKnownTarget("h100");
+  BackwardCostModel model(h100, KernelKind::MmaSync);
+  Tiling t{32, 128, 2, 8};
+  AttentionProblem dense = problem(4096, 4096, 128, false);
+  BackwardCost atomic = model.evaluate(t, dense, DqAccumulation::Atomic);
+  BackwardCost ordered = model.evaluate(t, dense, DqAccumulation::Ordered);
+  ASSERT_TRUE(atomic.fits());
+  ASSERT_TRUE(ordered.fits());
+  EXPECT_NEAR(ordered.stepOverheadSeconds - atomic.stepOverheadSeconds,
+              0.25e-6, 1e-12);
+  double add = 2.0 * 32 * 128 * 4 / (2.0 * h100.hbmGBps * 1e9 / h100.smCount);
+  EXPECT_NEAR(ordered.orderingSeconds, 31 * add, 1e-12);
+  EXPECT_EQ(ordered.hbm.total(), atomic.hbm.total());
+  EXPECT_GT(ordered.predictedSeconds, atomic.predictedSeconds);
+  // Causal with block_kv >= block_q: each kv-block starts at a later
+  // q-block than the one before it in the order has passed, so no chain
+  // and no wait, only the fence.
+  AttentionProblem causal = problem(4096, 4096, 128, true);
+  BackwardCost causalOrdered =
+      model.evaluate(t, causal, DqAccumulation::Ordered);
+  EXPECT_EQ(causalOrdered.orderingSeconds, 0);
+  EXPECT_NEAR(causalOrdered.stepOverheadSeconds -
+                  model.evaluate(t, causal, DqAccumulation::Atomic)
+                      .stepOverheadSeconds,
+              0.05e-6, 1e-12);
+  // block_kv < block_q: kv-blocks share their first q-block, the chain is
+  // back.
+  EXPECT_GT(model.evaluate(Tiling{64, 32, 1, 2}, causal,
+                           DqAccumulation::Ordered)
+                .orderingSeconds,
+            0);
+}
+
+TEST(BackwardCostModel, DeterministicStaysWithinTheBarOnTheBenchmarkShapes) {
+  // Issue 22's bar: deterministic within 15% of the non-deterministic
+  // backward, by the model's prediction (the GPU measures it), at the
+  // FlashAttention shapes (batch 16384 / N, heads 2048 / D), causal: the
+  // staggered order has no chain and no wait. (Dense, the model predicts
+  // more: docs/Backward.md, "Deterministic dQ".)
+  BackwardCostModel model(*lookupKnownTarget("h200"), KernelKind::MmaSync);
+  for (int64_t d : {64, 128})
+    for (int64_t n : {2048, 4096, 16384}) {
+      AttentionProblem p = problem(n, n, d, true);
+      p.batch = 16384 / n;
+      p.numQueryHeads = p.numKVHeads = 2048 / d;
+      BackwardDecision atomic = model.select(p, false);
+      BackwardDecision ordered = model.select(p, true);
+      ASSERT_TRUE(atomic.found());
+      ASSERT_TRUE(ordered.found());
+      EXPECT_LT(ordered.winner().predictedSeconds,
+                1.15 * atomic.winner().predictedSeconds)
+          << "d " << d << " n " << n;
+    }
+}
+
+/// The q-blocks kv-block j visits, one by one: those with a row that sees
+/// a key of the block (the window's and causal bounds only; rows and keys
+/// past the ends do not shrink it, as in the kernel).
+std::pair<int64_t, int64_t> bruteRange(int64_t j, const Tiling &t,
+                                       const AttentionProblem &p) {
+  int64_t nQ = (p.seqLenQ + t.blockQ - 1) / t.blockQ, diag = p.seqLenKV - p.seqLenQ;
+  int64_t first = -1, end = -1;
+  for (int64_t i = 0; i < nQ; ++i) {
+    bool sees = false;
+    for (int64_t r = i * t.blockQ; r < (i + 1) * t.blockQ && !sees; ++r)
+      for (int64_t key = j * t.blockKV; key < (j + 1) * t.blockKV; ++key) {
+        bool ok = true;
+        if (p.causal && key > r + diag)
+          ok = false;
+        if (p.window && (key < r + diag - p.windowLeft ||
+                         (!p.causal && key > r + diag + p.windowRight)))
+          ok = false;
+        if (ok) {
+          sees = true;
+          break;
+        }
+      }
+    if (sees) {
+      if (first < 0)
+        first = i;
+      end = i + 1;
+    }
+  }
+  return first < 0 ? std::pair<int64_t, int64_t>{0, 0}
+                   : std::pair<int64_t, int64_t>{first, end};
+}
+
+/// Calls `check` on windowed (and, with `plain`, causal and dense)
+/// problems with Nq = Nk and Nq != Nk both ways, under tilings of blocks
+/// smaller, larger and not powers of two.
+void forWindowProblems(
+    bool plain,
+    const std::function<void(const Tiling &, const AttentionProblem &)>
+        &check) {
+  std::vector<std::tuple<bool, int64_t, int64_t, bool>> masks = {
+      {true, 40, 0, true}, {true, 0, 0, true}, {true, 33, 17, false},
+      {true, 1000, 1000, false}, {true, 0, 0, false}};
+  if (plain) {
+    masks.push_back({false, 0, 0, false});
+    masks.push_back({false, 0, 0, true});
+  }
+  for (auto [nq, nk] : {std::pair<int64_t, int64_t>{300, 300}, {100, 257},
+                        {257, 100}})
+    for (auto [window, left, right, causal] : masks)
+      for (Tiling t : {Tiling{32, 64, 1, 4}, Tiling{48, 16, 1, 1},
+                       Tiling{16, 128, 2, 8}}) {
+        AttentionProblem p = problem(nq, nk, 64, causal);
+        p.window = window;
+        p.windowLeft = left;
+        p.windowRight = right;
+        check(t, p);
+      }
+}
+
+TEST(BackwardCostModel, WindowRangesMatchBruteForce) {
+  forWindowProblems(false, [](const Tiling &t, const AttentionProblem &p) {
+    int64_t nK = (p.seqLenKV + t.blockKV - 1) / t.blockKV, pairs = 0, most = 0;
+    for (int64_t j = 0; j < nK; ++j) {
+      auto [first, end] = backwardQueryBlockRange(j, t, p);
+      auto [bFirst, bEnd] = bruteRange(j, t, p);
+      // The kernel's range may hold q-blocks that see nothing only where
+      // it is empty by brute force; otherwise it is exact.
+      if (bEnd > bFirst) {
+        EXPECT_EQ(first, bFirst) << p.seqLenQ << "x" << p.seqLenKV << " "
+                                 << t.str() << " j " << j;
+        EXPECT_EQ(end, bEnd) << p.seqLenQ << "x" << p.seqLenKV << " "
+                             << t.str() << " j " << j;
+      }
+      pairs += end - first;
+      most = std::max(most, end - first);
+    }
+    EXPECT_EQ(backwardPairs(t, p), std::make_pair(pairs, most));
+  });
+}
+
+TEST(BackwardCostModel, OrderedTurnsFollowTheRanges) {
+  // Ordered dQ's turn (docs/Backward.md, "Deterministic dQ"): the
+  // kv-blocks that visit q-block i are [lo(i), hi(i)] with hi(i) =
+  // min(kv-blocks, ceil(((i + 1) block_q + Nk - Nq + right) / block_kv)) - 1
+  // (the last kv-block without a right bound), so that kv-block j's turn
+  // hi(i) - j counts the visitors after it. Checked against the ranges.
+  forWindowProblems(true, [](const Tiling &t, const AttentionProblem &p) {
+    int64_t nQ = (p.seqLenQ + t.blockQ - 1) / t.blockQ;
+    int64_t nK = (p.seqLenKV + t.blockKV - 1) / t.blockKV;
+    std::optional<int64_t> right =
+        p.causal   ? std::optional<int64_t>(0)
+        : p.window ? std::optional<int64_t>(p.windowRight)
+                   : std::nullopt;
+    for (int64_t i = 0; i < nQ; ++i) {
+      std::vector<int64_t> visitors;
+      for (int64_t j = 0; j < nK; ++j) {
+        auto [first, end] = backwardQueryBlockRange(j, t, p);
+        if (first <= i && i < end)
+          visitors.push_back(j);
+      }
+      if (visitors.empty())
+        continue;
+      for (size_t v = 1; v < visitors.size(); ++v)
+        EXPECT_EQ(visitors[v], visitors[v - 1] + 1) << "contiguous";
+      int64_t hi = nK - 1;
+      if (right)
+        hi = std::min(nK, llvm::divideCeilSigned((i + 1) * t.blockQ +
+                                                     p.seqLenKV - p.seqLenQ +
+                                                     *right,
+                                                 t.blockKV)) -
+             1;
+      EXPECT_EQ(hi, visitors.back())
+          << p.seqLenQ << "x" << p.seqLenKV << " " << t.str() << " i " << i;
+    }
+  });
+}
+
+TEST(BackwardCostModel, BlockMaskGranularityOnTensorCores) {
+  BackwardCostModel model(*lookupKnownTarget("h100"), KernelKind::MmaSync);
+  AttentionProblem p = problem(1024, 1024, 64, false);
+  p.blockMaskQ = 64;
+  p.blockMaskKV = 64;
+  BackwardCost c = model.evaluate(Tiling{32, 128, 1, 8}, p,
+                                  DqAccumulation::Atomic);
+  EXPECT_NE(c.rejection.find("must divide the block mask's 64x64"),
+            std::string::npos)
+      << c.rejection;
+  BackwardDecision d = model.select(p, DqAccumulation::Ordered);
+  ASSERT_TRUE(d.found());
+  EXPECT_EQ(64 % d.winner().tiling.blockQ, 0);
+  EXPECT_EQ(64 % d.winner().tiling.blockKV, 0);
 }
 
 TEST(BackwardCostModel, NothingFitsATinySram) {

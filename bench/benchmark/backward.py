@@ -5,13 +5,16 @@ torch.autograd, in one process on the same inputs (shared/DESIGN.md, "How
 speed is measured"; issues 21 item 8 and 22).
 
   stage DEST [--target h200] [--kernel auto|simt|mma-sync|wgmma]
-             [--shapes fa|quick|gqa] [--only S1,S2,...]
+             [--shapes fa|quick|gqa] [--only S1,S2,...] [--deterministic]
         (build machine, with the compiler) compiles, for every shape, the
         forward with its logsumexp (what autograd runs) and the backward
         with the Python package (compile(lse=True), compile_backward()) into
         DEST/bwd-kernels, and writes DEST/run_backward.sh (the runtime's g++
         build, then this script's `run`). DEST must already hold a staged
         Python package: scripts/python-gpu-artifacts.sh DEST first.
+        --deterministic also compiles the deterministic backward
+        (compile_backward(deterministic=True): dq = ordered on the
+        tensor-core kernels) for the `det` column.
   run DIR [--rounds 3] [--json F]
         (GPU machine: torch, CUDA, triton; no LLVM) load_dir(DIR), then for
         each shape times, round-robin over the implementations (ours, flash,
@@ -23,6 +26,10 @@ speed is measured"; issues 21 item 8 and 22).
         FLOPs (4 B H Nq Nk D, halved when causal) and forward + backward as
         3.5x. Before timing, our gradients are compared with FLASH's (max
         abs difference printed) so that a fast wrong kernel cannot hide.
+        With the deterministic backward staged, `det` is attention(...,
+        deterministic=True) timed the same way, its gradients compared bit
+        for bit between two runs, its ratio to ours printed (issue 22,
+        item 2: within 15%).
 
 Shapes (bf16): `fa` are the FlashAttention papers' (batch 16384/N, heads
 2048/D, N 1k..16k, D 64 and 128, causal and not) plus the GQA shape (B=4,
@@ -101,6 +108,11 @@ def stage(a):
                 directory, c["name"] + "_fwd")
             k = fa.compile_backward(*qkv_shapes(c), **args, **options)
             k.save(directory, c["name"] + "_bwd")
+            if a.deterministic:
+                det = fa.compile_backward(*qkv_shapes(c), **args, **options,
+                                          deterministic=True)
+                det.save(directory, c["name"] + "_bwd_det")
+                c["det_tiling"] = det.tiling
         except fa.CompileError as e:
             print(f"{c['name']}: did not compile: {e}", file=sys.stderr)
             c["compile_error"] = str(e)
@@ -110,7 +122,8 @@ def stage(a):
             print(f"{c['name']:40} {k.tiling} {time.perf_counter() - t0:.2f} s")
         cases.append(c)
     with open(os.path.join(directory, "cases.json"), "w") as f:
-        json.dump({"target": a.target, "kernel": a.kernel, "cases": cases}, f,
+        json.dump({"target": a.target, "kernel": a.kernel,
+                   "deterministic": a.deterministic, "cases": cases}, f,
                   indent=1)
     stage_package(a.dest, ["bench/benchmark/backward.py"], "run_backward.sh",
                   "bwd-kernels", "backward_bench")
@@ -179,8 +192,9 @@ def fwd_flops(c):
     return f / 2 if c["causal"] else f
 
 
-def implementations(c, torch):
-    """name -> out = f(q, k, v) for ours and torch SDPA's backends."""
+def implementations(c, torch, det=False):
+    """name -> out = f(q, k, v) for ours (and, with `det`, our
+    deterministic backward) and torch SDPA's backends."""
     import torch.nn.functional as F
     from torch.nn.attention import SDPBackend, sdpa_kernel
 
@@ -191,12 +205,16 @@ def implementations(c, torch):
                     q, k, v, is_causal=c["causal"],
                     enable_gqa=c["hq"] != c["hkv"])
         return f
-    return {"ours": lambda q, k, v: fa.attention(q, k, v, causal=c["causal"]),
-            "flash": sdpa(SDPBackend.FLASH_ATTENTION),
-            "cudnn": sdpa(SDPBackend.CUDNN_ATTENTION)}
+    impls = {"ours": lambda q, k, v: fa.attention(q, k, v, causal=c["causal"])}
+    if det:
+        impls["det"] = lambda q, k, v: fa.attention(
+            q, k, v, causal=c["causal"], deterministic=True)
+    impls.update(flash=sdpa(SDPBackend.FLASH_ATTENTION),
+                 cudnn=sdpa(SDPBackend.CUDNN_ATTENTION))
+    return impls
 
 
-def bench_case(c, rounds, torch):
+def bench_case(c, rounds, torch, det=False):
     from triton.testing import do_bench
     dt = {"bf16": torch.bfloat16, "f16": torch.float16}[c["dtype"]]
     gen = torch.Generator(device="cuda")
@@ -205,7 +223,7 @@ def bench_case(c, rounds, torch):
                .requires_grad_() for s in qkv_shapes(c))
     dout = torch.randn(c["b"], c["hq"], c["n"], c["d"], generator=gen,
                        device="cuda").to(dt)
-    impls, usable, grads = implementations(c, torch), {}, {}
+    impls, usable, grads = implementations(c, torch, det), {}, {}
     for name, f in impls.items():
         try:
             out = f(q, k, v)
@@ -220,6 +238,17 @@ def bench_case(c, rounds, torch):
         row["max_diff_vs_flash"] = max(
             (a.float() - b.float()).abs().max().item()
             for a, b in zip(grads["ours"], grads["flash"]))
+    if "det" in grads:
+        # Deterministic: a second run's gradients equal the first's bit for
+        # bit (and are as close to FLASH's as ours).
+        again = torch.autograd.grad(impls["det"](q, k, v), (q, k, v), dout)
+        row["det_bitwise_equal"] = all(
+            torch.equal(a.view(torch.int16), b.view(torch.int16))
+            for a, b in zip(grads["det"], again))
+        if "flash" in grads:
+            row["det_max_diff_vs_flash"] = max(
+                (a.float() - b.float()).abs().max().item()
+                for a, b in zip(grads["det"], grads["flash"]))
     del grads
     times = {name: {"bwd": [], "fwdbwd": []} for name in usable}
     for _ in range(rounds):
@@ -258,7 +287,7 @@ def run(a):
             print(f"{c['name']:40} not compiled")
             continue
         try:
-            row = bench_case(c, a.rounds, torch)
+            row = bench_case(c, a.rounds, torch, spec.get("deterministic"))
         except Exception as e:  # noqa: BLE001  (reported, the run goes on)
             rows.append({"name": c["name"], "error": str(e)[:200]})
             print(f"{c['name']:40} ERROR {str(e)[:120]}")
@@ -275,12 +304,17 @@ def run(a):
               f"ours {fmt(get('ours_fwdbwd_tflops'))} flash "
               f"{fmt(get('flash_fwdbwd_tflops'))} cudnn "
               f"{fmt(get('cudnn_fwdbwd_tflops'))} | max diff vs flash "
-              f"{get('max_diff_vs_flash')}", flush=True)
+              f"{get('max_diff_vs_flash')}"
+              + (f" | det bwd {fmt(get('det_bwd_tflops'))} (vs ours "
+                 f"{ratio('det_bwd_tflops', 'ours_bwd_tflops')}, bitwise "
+                 f"equal {get('det_bitwise_equal')})"
+                 if spec.get("deterministic") else ""), flush=True)
     if a.json:
         with open(a.json, "w") as f:
             json.dump({"card": card, "torch": torch.__version__,
                        "kernel": spec["kernel"], "rows": rows}, f, indent=1)
-    return 0 if all("error" not in r for r in rows) else 1
+    return 0 if all("error" not in r and r.get("det_bitwise_equal", True)
+                    for r in rows) else 1
 
 
 def main(argv):
@@ -289,6 +323,8 @@ def main(argv):
                        choices=["auto", "simt", "mma-sync", "wgmma"])
         s.add_argument("--shapes", default="fa",
                        choices=["fa", "quick", "gqa"])
+        s.add_argument("--deterministic", action="store_true",
+                       help="also stage and time the deterministic backward")
     return main_with(argv, __doc__, options, stage, run)
 
 

@@ -85,14 +85,31 @@ MMA_SWEEP_TILINGS = {
 }
 
 
+# Sliding windows (#fa.window): (dtype, D, Nq, Nk, causal, (left, right)),
+# with and without causal, Nq != Nk both ways, wider than N, (0, 0).
+WINDOW_CASES = (
+    ("bf16", 64, 1000, None, False, (100, 37)),
+    ("f16", 128, 1000, None, True, (257, 0)),
+    ("bf16", 64, 777, 1000, False, (64, 64)),
+    ("bf16", 128, 1000, 777, True, (31, 0)),
+    ("f16", 64, 300, None, False, (5000, 5000)),
+    ("bf16", 64, 333, None, True, (0, 0)),
+    ("bf16", 64, 4096, None, True, (1024, 0)))
+
+
 def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
          mask=None, mask_kind="bias", bias_grad=None, pattern="random",
-         window=None, kernel="simt", perf=False, tiling=None):
+         window=None, kernel="simt", perf=False, tiling=None,
+         deterministic=False, blocks=None):
     """One backward case. `mask`: the mask's shape (dimensions of 1 are
     broadcast); `mask_kind`: 'bias' (f32, additive; its gradient is asked
     for unless `bias_grad` is False) or 'bool' (an i1 keep-mask);
     `pattern`: how a keep-mask is drawn ('random' with some fully masked
-    rows, 'padding': trailing keys masked per batch, batch 0 entirely)."""
+    rows, 'padding': trailing keys masked per batch, batch 0 entirely);
+    `deterministic`: the op's attribute (the tensor-core kernels' dq =
+    ordered), checked bit for bit between the two runs; `blocks`: a runtime
+    block mask of (block_q, block_kv) granularity, drawn at half density
+    with one q-block row empty (no mask besides it)."""
     nk = nk or nq
     hkv = hkv or hq
     dv = dv or d
@@ -104,6 +121,8 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
             + (f"_{mask_kind}" + "x".join(map(str, mask)) if mask else "")
             + (f"_{pattern}" if mask_kind == "bool" and mask else "")
             + ("_win%dx%d" % window if window else "")
+            + ("_bm%dx%d" % blocks if blocks else "")
+            + ("_det" if deterministic else "")
             + ("_t%dx%ds%d" % tuple(tiling[:3])
                if kernel == "mma-sync" and tiling else ""))
     block = 64 if max(d, dv) <= 128 else 32
@@ -118,7 +137,9 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
             "mask": list(mask) if mask else None, "mask_kind": mask_kind,
             "bias_grad": bias_grad, "pattern": pattern,
             "scale": 1.0 / math.sqrt(d), "tiling": tiling,
-            "window": list(window) if window else None}
+            "window": list(window) if window else None,
+            "deterministic": deterministic,
+            "blocks": list(blocks) if blocks else None}
 
 
 def matrix(kernel="simt"):
@@ -162,14 +183,7 @@ def matrix(kernel="simt"):
                       mask=(b, 1, 1, n), mask_kind="bool", pattern="padding"))
     # Sliding windows (#fa.window): with and without causal, Nq != Nk both
     # ways, wider than N, (0, 0), GQA, a bias gradient under a window.
-    for dtype, d, nq, nk, causal, window in (
-            ("bf16", 64, 1000, None, False, (100, 37)),
-            ("f16", 128, 1000, None, True, (257, 0)),
-            ("bf16", 64, 777, 1000, False, (64, 64)),
-            ("bf16", 128, 1000, 777, True, (31, 0)),
-            ("f16", 64, 300, None, False, (5000, 5000)),
-            ("bf16", 64, 333, None, True, (0, 0)),
-            ("bf16", 64, 4096, None, True, (1024, 0))):
+    for dtype, d, nq, nk, causal, window in WINDOW_CASES:
         cases.append(case(dtype, d, nq, nk, causal=causal, window=window))
     cases.append(case("bf16", 128, 1000, b=2, hq=6, hkv=2, window=(200, 10)))
     cases.append(case("bf16", 64, 777, b=2, hq=4, mask=(2, 4, 777, 777),
@@ -214,6 +228,32 @@ def matrix_mma(kernel="mma-sync"):
             cases.append(m("bf16", d, 777, 1000, causal=True, b=2, hq=4,
                            hkv=2, tiling=t))
             cases.append(m("f16", d, 1000, tiling=t))
+    # Deterministic (dq = ordered; each case run twice, bit for bit) and
+    # runtime block masks (the mma-sync kernel's; the wgmma kernel builds
+    # neither).
+    if kernel == "mma-sync":
+        for args, kw in (
+                (("bf16", 128, 2049), dict(b=2, hq=8, hkv=1)),
+                (("bf16", 64, 777, 1000), dict(causal=True, b=2, hq=4, hkv=2)),
+                (("f16", 128, 1000), dict()),
+                (("bf16", 64, 1000, 777), dict(causal=True)),
+                (("bf16", 64, 1000), dict(window=(100, 37))),
+                (("f16", 128, 1000), dict(causal=True, window=(257, 0))),
+                (("bf16", 64, 2049), dict(blocks=(64, 128), b=2, hq=4, hkv=2)),
+                (("bf16", 128, 1000), dict(causal=True, blocks=(128, 128))),
+                (("bf16", 64, 2049), dict(causal=True, window=(300, 0),
+                                         blocks=(64, 64)))):
+            cases.append(m(*args, deterministic=True, **kw))
+        for dtype, d, n, causal, blocks in (
+                ("bf16", 64, 2049, False, (64, 128)),
+                ("f16", 128, 1000, True, (128, 128)),
+                ("bf16", 128, 777, False, (256, 256))):
+            cases.append(m(dtype, d, n, causal=causal, blocks=blocks, b=2,
+                           hq=4, hkv=2))
+    # Sliding windows: both tensor-core kernels.
+    for dtype, d, nq, nk, causal, window in WINDOW_CASES:
+        cases.append(m(dtype, d, nq, nk, causal=causal, window=window))
+    cases.append(m("bf16", 128, 1000, b=2, hq=6, hkv=2, window=(200, 10)))
     for causal in (False, True):
         cases.append(m("bf16", 128, 4096, causal=causal, b=4, hq=16,
                        perf=True))
@@ -238,12 +278,22 @@ def emit(c):
         mask = f"\n         mask(%m : {m})"
         if c["bias_grad"]:
             outs.append(("db", m))
-    args = ins + ([("m", m)] if c["mask"] else []) + outs
-    items = (["causal"] if c["causal"] else []) + (
+    args = ins + ([("m", m)] if c["mask"] else [])
+    if c.get("blocks"):
+        bq, bk = c["blocks"]
+        tb = ty(1, hq, -(-nq // bq), -(-nk // bk), e="i8")
+        mask += f"\n         block_mask(%bm : {tb})"
+        args.append(("bm", tb))
+    args += outs
+    dq_mode = "ordered" if c.get("deterministic") else "atomic"
+    items = (["deterministic"] if c.get("deterministic") else []) + (
+        ["block_sparse = #fa.block_sparse<block_q = %d, block_kv = %d>"
+         % tuple(c["blocks"])] if c.get("blocks") else []) + (
+        ["causal"] if c["causal"] else []) + (
         ["window = #fa.window<left = %d, right = %d>" % tuple(c["window"])]
         if c.get("window") else []) + (
-        ["schedule = #fa.backward_schedule<kernel = %s, dq = atomic>"
-         % c["kernel"].replace("-", "_")]
+        ["schedule = #fa.backward_schedule<kernel = %s, dq = %s>"
+         % (c["kernel"].replace("-", "_"), dq_mode)]
         if c.get("kernel") in ("mma-sync", "wgmma") else []) + ([
         "tiling = #fa.tiling<block_q = {}, block_kv = {}, stages = {}, "
         "warps = {}>".format(*c["tiling"])] if c["tiling"] else [])
@@ -337,6 +387,20 @@ def draw_mask(c, gen, device, torch):
     keep = torch.rand(shape, generator=gen, device=device) < 0.7
     keep[..., ::7, :] = False  # every 7th row sees no key
     return keep
+
+
+def draw_blocks(c, gen, device, torch):
+    """The case's block mask (i8 [1, Hq, q-blocks, kv-blocks]): about half
+    the entries kept, q-block row 1 (when there is one) empty, and the
+    keep-mask of scores it means ([1, Hq, Nq, Nk] bool) for the reference."""
+    bq, bk = c["blocks"]
+    nqb, nkb = -(-c["nq"] // bq), -(-c["nk"] // bk)
+    bm = (torch.rand((1, c["hq"], nqb, nkb), generator=gen, device=device)
+          < 0.5).to(torch.int8)
+    if nqb > 1:
+        bm[:, :, 1] = 0
+    keep = bm.bool().repeat_interleave(bq, 2).repeat_interleave(bk, 3)
+    return bm, keep[:, :, :c["nq"], :c["nk"]].contiguous()
 
 
 def chunk_rows(c):
@@ -450,13 +514,20 @@ def check_case(rt, c, art, prefer_cubin, stream):
     q, k, v, do = rnd(b, hq, nq, d), rnd(b, hkv, nk, d), rnd(b, hkv, nk, dv), \
         rnd(b, hq, nq, dv)
     mask = draw_mask(c, gen, device, torch) if c["mask"] else None
-    o, lse = forward(c, q, k, v, mask)
+    bm, ref_c = None, c
+    if c.get("blocks"):
+        # The reference sees the block mask as a keep-mask of scores.
+        bm, mask = draw_blocks(c, gen, device, torch)
+        ref_c = dict(c, mask=list(mask.shape), mask_kind="bool",
+                     bias_grad=False)
+    o, lse = forward(ref_c, q, k, v, mask)
     nan = lambda x, t=dt: torch.full(x.shape, float("nan"), dtype=t,
                                      device=device)
     manifest = os.path.join(art, c["name"] + ".json")
     if not os.path.exists(manifest):
         raise RuntimeError("not compiled (see NAME.err)")
-    ins = [q, k, v, o, do, lse] + ([mask] if mask is not None else [])
+    ins = [q, k, v, o, do, lse] + (
+        [bm] if bm is not None else [mask] if mask is not None else [])
     handle = rt.load(manifest, prefer_cubin)
     runs = []
     try:
@@ -487,7 +558,7 @@ def check_case(rt, c, art, prefer_cubin, stream):
     db = (lambda: torch.zeros(c["mask"], dtype=torch.float64, device=device)) \
         if c["bias_grad"] else (lambda: None)
     ref_db = db()
-    ref = gradients(c, q, k, v, do, mask, torch.float64, ref_db)
+    ref = gradients(ref_c, q, k, v, do, mask, torch.float64, ref_db)
     if c["bias_grad"]:
         err["dBias"] = max_diff(grads[3], ref_db)
         naive_db = db()
@@ -495,15 +566,16 @@ def check_case(rt, c, art, prefer_cubin, stream):
         nerr["dBias"] = max_diff(naive_db, ref_db)
         del naive_db, ref_db
     else:
-        naive = gradients(c, q, k, v, do, mask, dt, None)
+        naive = gradients(ref_c, q, k, v, do, mask, dt, None)
     for i, n in enumerate(["dQ", "dK", "dV"]):
         err[n] = max_diff(grads[i], ref[i])
         nerr[n] = max_diff(naive[i], ref[i])
     bound = {n: 2 * nerr[n] + FLOOR[c["dtype"]] for n in names}
     # The mma-sync and wgmma kernels add dQ with unordered atomics (dq =
     # atomic): their reruns may differ in the last bits; the SIMT kernels'
-    # may not.
-    deterministic = c.get("kernel", "simt") == "simt"
+    # and a deterministic case's (dq = ordered) may not.
+    deterministic = (c.get("kernel", "simt") == "simt"
+                     or c.get("deterministic", False))
     ok = unwritten == 0 and (rerun_equal or not deterministic) and all(
         err[n] <= bound[n] for n in names)
     return {"name": c["name"], "format": fmt, "kernels": kernels,

@@ -42,6 +42,18 @@ struct BackwardStepCost {
   double loadSeconds;
 };
 static constexpr BackwardStepCost kBackwardStep = {0.1e-6, 0.2e-6};
+/// Ordered dQ (dq = ordered): one thread reads the q-block's semaphore at
+/// the start of a step and checks it before the step's dQ adds, then
+/// fences (acquire); the release rides on the next step's barrier. Where
+/// the kv-block before in the order has long added (a staggered order) the
+/// read's latency hides behind the products and only the fence is paid;
+/// otherwise the step waits for an L2 round trip too. Not fitted yet
+/// (docs/Backward.md, "Deterministic dQ").
+struct OrderedStepCost {
+  double fenceSeconds;
+  double waitSeconds;
+};
+static constexpr OrderedStepCost kOrderedStep = {0.05e-6, 0.2e-6};
 /// Shared memory regions are 128-byte aligned.
 static constexpr int64_t kRegionAlignment = 128;
 /// Bytes of an f32.
@@ -132,9 +144,38 @@ int64_t SimtBackwardSram::maxBytes() const {
 }
 
 std::pair<int64_t, int64_t>
+mlir::fa::backwardQueryBlockRange(int64_t kvBlock, const Tiling &t,
+                                  const AttentionProblem &p) {
+  int64_t nQ = llvm::divideCeil(p.seqLenQ, t.blockQ);
+  int64_t k0 = kvBlock * t.blockKV, diag = p.seqLenKV - p.seqLenQ;
+  int64_t first = 0, end = nQ;
+  std::optional<int64_t> right =
+      p.causal ? std::optional<int64_t>(0)
+               : p.window ? std::optional<int64_t>(p.windowRight)
+                          : std::nullopt;
+  if (right)
+    first = std::min(nQ, std::max<int64_t>(0, k0 - diag - *right) / t.blockQ);
+  if (p.window)
+    end = std::clamp<int64_t>(
+        llvm::divideCeilSigned(k0 + t.blockKV - diag + p.windowLeft, t.blockQ),
+        0, nQ);
+  return {first, std::max(first, end)};
+}
+
+std::pair<int64_t, int64_t>
 mlir::fa::backwardPairs(const Tiling &t, const AttentionProblem &p) {
   int64_t nQ = llvm::divideCeil(p.seqLenQ, t.blockQ);
   int64_t nK = llvm::divideCeil(p.seqLenKV, t.blockKV);
+  if (p.window) {
+    // A loop over the kv-blocks (the window's two bounds).
+    int64_t pairs = 0, most = 0;
+    for (int64_t j = 0; j < nK; ++j) {
+      auto [first, end] = backwardQueryBlockRange(j, t, p);
+      pairs += end - first;
+      most = std::max(most, end - first);
+    }
+    return {pairs, most};
+  }
   if (!p.causal)
     return {nQ * nK, nQ};
   // Kv-block j sees the q-blocks from floor(max(0, j * Bc - diag) / Br),
@@ -208,8 +249,6 @@ mlir::fa::wgmmaBackwardProblemReason(const AttentionProblem &p, bool bias) {
   if (bias)
     return std::string("an additive bias (and its gradient) is not built "
                        "for it yet; use kernel=simt");
-  if (p.window)
-    return std::string("a #fa.window is not built for it; use kernel=simt");
   return std::nullopt;
 }
 
@@ -326,6 +365,8 @@ BackwardCost BackwardCostModel::evaluate(const Tiling &t,
         "warps = {3}, block_kv = {4}, block_q = {5}, stages = {6}",
         kWgmmaBackwardWarps, 16 * kWgmmaBackwardWarps, kWgmmaBackwardBlockQ,
         t.warps, bc, br, t.stages);
+  else if (std::optional<std::string> why = checkBlockMaskGranularity(t, p))
+    c.rejection = *why;
   else if (kind == KernelKind::MmaSync && t.warps > 8)
     c.rejection = llvm::formatv(
         "outside the mma-sync backward's shapes: {0} warps leave ptxas {1} "
@@ -371,6 +412,14 @@ BackwardCost BackwardCostModel::evaluate(const Tiling &t,
   c.stepOverheadSeconds =
       kBackwardStep.barrierSeconds +
       exposedLoadSeconds(kind, t.stages, c.blocksPerSM, stepCompute);
+  // Ordered adds: kv-block j's add of a q-block's dQ waits for j + 1's
+  // (descending order). Where each kv-block starts at a later q-block than
+  // the one before it in the order (causal or a window, block_kv >=
+  // block_q), that one added long before.
+  bool staggered = (p.causal || p.window) && bc >= br;
+  if (dq == DqAccumulation::Ordered)
+    c.stepOverheadSeconds += kOrderedStep.fenceSeconds +
+                             (staggered ? 0.0 : kOrderedStep.waitSeconds);
   double blockSeconds =
       double(c.maxPairsPerBlock) * (stepCompute + c.stepOverheadSeconds);
   c.computeSeconds = double(c.waves) * double(c.blocksPerSM) * blockSeconds;
@@ -388,10 +437,11 @@ BackwardCost BackwardCostModel::evaluate(const Tiling &t,
                                     rows * 4 + rows * d * 4 + rows * d * e);
   double bandwidth = double(target.hbmGBps) * 1e9;
   c.memorySeconds = double(c.hbm.total()) / bandwidth;
-  // Ordered adds: kv-block j's add of a q-block's dQ waits for j - 1's, a
-  // chain as long as a head's kv-blocks, each link one add through L2 (at
-  // twice the HBM rate, an SM's share).
-  if (dq == DqAccumulation::Ordered)
+  // Not staggered (every kv-block starts at the same q-block), the blocks
+  // fall behind each other by one add: a chain as long as a head's
+  // kv-blocks, each link one add through L2 (at twice the HBM rate, an
+  // SM's share).
+  if (dq == DqAccumulation::Ordered && !staggered)
     c.orderingSeconds = double(std::max<int64_t>(nK - 1, 0)) * 2.0 *
                         double(dqPerPair) /
                         (2.0 * bandwidth / double(target.smCount));

@@ -224,3 +224,42 @@ def test_kernel_argument_needs_lse(fake):
                           ptxas="none")
     check(q, k, v, kernel=with_lse)
     assert len(fake.launches) == 2  # the given forward, then the backward
+
+
+def test_deterministic_window_block_mask_reach_the_mma_sync_backward(fake):
+    """deterministic=True, a window and a block mask reach the mma.sync
+    backward (dq = ordered) when it is the registered backward kernel of
+    the call (kernel=auto picks it once its rule passes its GPU check):
+    attention()'s backward launches it, and the fake's closed form of its
+    manifest gives the window's and the block mask's gradients."""
+    q, k, v = leaves((1, 2, 64, 32), (1, 2, 64, 32), (1, 2, 64, 32),
+                     dtype=torch.bfloat16)
+    blocks = torch.ones(1, 2, 2, 2, dtype=torch.bool)
+    blocks[0, 1, 0, 1] = False
+    bm = fa.BlockMask(blocks, (32, 32))
+    shapes = (tuple(q.shape), tuple(k.shape), tuple(v.shape))
+    kernel = fa.compile_backward(*shapes, dtype="bf16", window=(40, 3),
+                                 block_mask=(32, 32, [1, 2, 2, 2]),
+                                 deterministic=True, kernel="mma-sync",
+                                 ptxas="none")
+    assert kernel.schedule == {"kernel": "mma-sync", "dq": "ordered",
+                               "deterministic": True}
+    fa.runtime.register(kernel)
+    out = fa.attention(q, k, v, window=(40, 3), block_mask=bm,
+                       deterministic=True)
+    out.float().sum().backward()
+    bwd = fake.launches[-1][0]
+    assert bwd["options"] == {"kernel": "mma-sync"}
+    assert bwd["grad"]["deterministic"] and bwd["window"] == [40, 3]
+    assert bwd["block_mask"]["shape"] == [1, 2, 2, 2]
+    # Head 1's query block 0 sees no key block 1: its keys 32.. get no
+    # gradient from those rows; the gradients are the reference's.
+    copies = [t.detach().double().requires_grad_() for t in (q, k, v)]
+    keep = bm.to_dense(64, 64)
+    cfg = {"scale": 32 ** -0.5, "causal": False, "window": [40, 3]}
+    s = scores(cfg, *copies[:2], None).masked_fill(~keep, float("-inf"))
+    seen = torch.isfinite(s).any(-1, keepdim=True)
+    ref = (torch.softmax(torch.where(seen, s, 0.0), -1) * seen) @ copies[2]
+    theirs = torch.autograd.grad(ref.sum(), copies)
+    for ours, want in zip((q.grad, k.grad, v.grad), theirs):
+        torch.testing.assert_close(ours.double(), want, rtol=2e-2, atol=2e-2)

@@ -198,8 +198,45 @@ def test_mma_sync_kernel():
     # What it does not build is an error naming why, before any kernel.
     with pytest.raises(fa.CompileError, match="additive bias"):
         grad(kernel="mma-sync", mask="bias")
-    with pytest.raises(fa.CompileError, match="dq = ordered is not built"):
-        grad(kernel="mma-sync", deterministic=True)
+
+
+def test_mma_sync_deterministic_window_block_mask():
+    # deterministic=True on the mma.sync backward: dq = ordered (docs/
+    # Backward.md, "Deterministic dQ"): a third scratch buffer, one i32
+    # semaphore per (batch, query head, q-block), and the waits in the PTX.
+    k = grad(kernel="mma-sync", deterministic=True)
+    assert k.schedule == {"kernel": "mma-sync", "dq": "ordered",
+                          "deterministic": True}
+    d, acc, sem = k.manifest["scratch"]
+    assert sem["dtype"] == "i32"
+    assert sem["shape"] == [1, 4, math.ceil(100 / k.tiling["block_q"])]
+    assert "ld.relaxed.gpu.global.b32" in k.ptx
+    assert "red.relaxed.gpu.global.add.s32" in k.ptx
+    assert "dq=ordered: deterministic requested" in k.explain
+    assert "red.relaxed.gpu" not in grad(kernel="mma-sync").ptx
+    # A window and a block mask reach it too (no error, its three kernels;
+    # the block mask an argument after the inputs).
+    w = grad(kernel="mma-sync", window=(20, 0))
+    assert w.schedule["kernel"] == "mma-sync"
+    assert "window = #fa.window<left = 20, right = 0>" in w.source
+    bm = grad(kernel="mma-sync", deterministic=True,
+              block_mask=(32, 32, [1, 4, 4, 3]))
+    assert bm.schedule["dq"] == "ordered"
+    assert 32 % bm.tiling["block_q"] == 0 and 32 % bm.tiling["block_kv"] == 0
+    assert bm.manifest["arguments"][6]["shape"] == [1, 4, 4, 3]
+    assert len(bm.manifest["kernels"]) == 3
+    # kernel=auto keeps the SIMT kernels until the mma.sync rule passes its
+    # GPU check, and says the mma.sync kernel would build it.
+    auto = grad(deterministic=True, window=(20, 0))
+    assert auto.schedule["kernel"] == "simt"
+    assert "(it would build this backward)" in auto.explain
+    # The wgmma backward takes the window; deterministic and a block mask
+    # are errors naming why.
+    assert grad(kernel="wgmma", window=(20, 0)).schedule["kernel"] == "wgmma"
+    with pytest.raises(fa.CompileError, match="dq=ordered"):
+        grad(kernel="wgmma", deterministic=True)
+    with pytest.raises(fa.CompileError, match="simt and mma-sync backward"):
+        grad(kernel="wgmma", block_mask=(32, 32, [1, 4, 4, 3]))
 
 
 def test_wgmma_kernel():

@@ -67,6 +67,32 @@ def test_stage_then_load_without_the_compiler(tmp_path, monkeypatch):
     assert runtime.find_grad_kernel(cfg, False, False).config["grad"]
 
 
+def test_stage_deterministic_column(tmp_path, monkeypatch):
+    # --deterministic stages the deterministic backward beside ours (the
+    # mma.sync kernel's dq = ordered here), found again by attention()'s
+    # deterministic=True.
+    bench = bench_module()
+    dest = tmp_path / "s"
+    dest.mkdir()
+    (dest / "run.sh").write_text("g++ runtime\nexport PYTHONUNBUFFERED=1\ncheck\n")
+    assert bench.main(["stage", str(dest), "--target", "h100", "--kernel",
+                       "mma-sync", "--deterministic",
+                       "--only", "n1024_d64_causal"]) == 0
+    spec = json.loads((dest / "bwd-kernels" / "cases.json").read_text())
+    assert spec["deterministic"] is True
+    [c] = spec["cases"]
+    assert c["det_tiling"]
+    fa.clear_cache()
+    fa.kernel._registry.clear()
+    monkeypatch.setattr(_capi, "compiler_available", lambda: False)
+    assert len(fa.load_dir(str(dest / "bwd-kernels"))) == 3
+    cfg = fa._config.make_config(*bench.qkv_shapes(c), "bf16", True, lse=True)
+    det = runtime.find_grad_kernel(cfg, False, True)
+    assert det.schedule == {"kernel": "mma-sync", "dq": "ordered",
+                            "deterministic": True}
+    assert runtime.find_grad_kernel(cfg, False, False).schedule["dq"] == "atomic"
+
+
 def test_stage_needs_the_staged_package(tmp_path):
     with pytest.raises(SystemExit, match="python-gpu-artifacts.sh"):
         bench_module().main(["stage", str(tmp_path), "--only", "n1024_d64"])

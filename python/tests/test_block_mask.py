@@ -76,14 +76,18 @@ def test_saved_block_mask_kernel_loads_with_its_block_mask(tmp_path):
 
 
 @requires_compiler
-def test_backward_takes_the_block_mask_on_the_simt_kernels():
+def test_backward_takes_the_block_mask_on_the_simt_and_mma_sync_kernels():
     k = fa.compile_backward(Q, K, K, dtype="bf16", block_mask=(64, 64),
                             ptxas="none")
     assert "block_mask(%bm : tensor<2x4x4x5xi8>)" in k.mlir("input")
     assert k.schedule["kernel"] == "simt"
-    with pytest.raises(fa.CompileError, match="only by the simt backward"):
+    mma = fa.compile_backward(Q, K, K, dtype="bf16", block_mask=(64, 64),
+                              kernel="mma-sync", ptxas="none")
+    assert mma.schedule["kernel"] == "mma-sync"
+    assert 64 % mma.tiling["block_q"] == 0 and 64 % mma.tiling["block_kv"] == 0
+    with pytest.raises(fa.CompileError, match="simt and mma-sync backward"):
         fa.compile_backward(Q, K, K, dtype="bf16", block_mask=(64, 64),
-                            kernel="mma-sync", ptxas="none")
+                            kernel="wgmma", ptxas="none")
 
 
 # --- torch ------------------------------------------------------------------

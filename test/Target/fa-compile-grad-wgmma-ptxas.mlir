@@ -1,7 +1,7 @@
 // REQUIRES: ptxas
 // The wgmma backward (docs/Backward.md, "On the GPU: the wgmma kernels")
 // assembled by ptxas for sm_90a at D = 64 and 128, bf16 and f16, dense and
-// causal: the main kernel (attention_grad_kernel_0) holds dK_j, dV_j, S^T,
+// causal, and with a sliding window: the main kernel (attention_grad_kernel_0) holds dK_j, dV_j, S^T,
 // dP^T and dQ's accumulator in registers without spilling, and ptxas
 // serializes none of its wgmmas. N = 1000 (a partial block), GQA 4/2.
 //
@@ -24,6 +24,13 @@
 // RUN: sed 's/{}/{causal}/; s/x64xbf16/x128xbf16/g' %s > %t/d128c.mlir
 // RUN: fa-compile %t/d128c.mlir -o %t/d128c --pipeline-options="target=h200 kernel=wgmma"
 // RUN: FileCheck %s --check-prefix=PTXAS < %t/d128c.ptxas.log
+// A sliding window (the q-block range, every score masked by its edges):
+// RUN: sed 's/{}/{window = #fa.window<left = 200, right = 17>}/; s/x64xbf16/x128xbf16/g' %s > %t/d128w.mlir
+// RUN: fa-compile %t/d128w.mlir -o %t/d128w --pipeline-options="target=h200 kernel=wgmma"
+// RUN: FileCheck %s --check-prefix=PTXAS < %t/d128w.ptxas.log
+// RUN: sed 's/{}/{causal, window = #fa.window<left = 200, right = 0>}/' %s > %t/d64cw.mlir
+// RUN: fa-compile %t/d64cw.mlir -o %t/d64cw --pipeline-options="target=h200 kernel=wgmma"
+// RUN: FileCheck %s --check-prefix=PTXAS < %t/d64cw.ptxas.log
 
 // PTXAS-NOT: wgmma.mma_async instructions are serialized
 // PTXAS: Compiling entry function 'attention_grad_kernel_0' for 'sm_90a'

@@ -156,7 +156,8 @@ struct BackwardCost {
   double stepOverheadSeconds = 0;
   double computeSeconds = 0;
   double memorySeconds = 0;
-  /// With ordered dQ: the wait along the longest chain of ordered adds.
+  /// With ordered dQ: the wait along the longest chain of ordered adds
+  /// (the per-step wait is in stepOverheadSeconds).
   double orderingSeconds = 0;
   double predictedSeconds = 0;
   /// Why the candidate cannot run; empty when it fits.
@@ -232,7 +233,7 @@ constexpr int64_t kWgmmaBackwardBlockQ = 64;
 /// Why the wgmma backward kernel cannot compute `problem` (beyond
 /// checkLegality's wgmma rules: sm_90a, f16/bf16), or nullopt: it is built
 /// for D = Dv in {64, 128}, an i1 keep-mask or none (`bias`: the mask is an
-/// additive bias) and no window.
+/// additive bias), with or without a window.
 std::optional<std::string>
 wgmmaBackwardProblemReason(const AttentionProblem &problem, bool bias);
 
@@ -258,9 +259,19 @@ struct WgmmaBackwardLayout {
 /// (q-block, kv-block) pairs a causal or dense backward computes for one
 /// query head, and the most of them one kv-block has: kv-block j sees the
 /// q-blocks whose last row sees its first key (j * block_kv <= i + Nk - Nq).
-/// Exact, in O(log) time (a floor sum), for any sequence lengths.
+/// Exact, in O(log) time (a floor sum), for any sequence lengths; with a
+/// window, a sum over the kv-blocks of backwardQueryBlockRange.
 std::pair<int64_t, int64_t> backwardPairs(const Tiling &tiling,
                                           const AttentionProblem &problem);
+
+/// The q-blocks [first, end) kv-block `kvBlock` visits, as the tiled form's
+/// nest 2 and the mma.sync backward bound them: from the block of the first
+/// row that sees its first key (right extent: 0 with causal, a window's),
+/// to the block of the last row whose window reaches its last key (with a
+/// window's left extent; else every q-block).
+std::pair<int64_t, int64_t>
+backwardQueryBlockRange(int64_t kvBlock, const Tiling &tiling,
+                        const AttentionProblem &problem);
 
 } // namespace fa
 } // namespace mlir

@@ -9,15 +9,19 @@
 // function's stream, with two scratch buffers the manifest records (D
 // [B, Hq, Nq] and the dQ accumulator [B, Hq, Nq, D], both f32):
 //
-//  1. preprocess, grid (q-blocks, Hq, B): D = rowsum(dO * O), dQacc = 0;
+//  1. preprocess, grid (q-blocks, Hq, B): D = rowsum(dO * O), dQacc = 0
+//     (with dq = ordered, the q-block's semaphore = 0: a third scratch
+//     buffer, [B, Hq, q-blocks] i32);
 //  2. main, grid (kv-blocks, Hkv, B): the kind's (BackwardKernels.cpp,
-//     WgmmaBackward.cpp), adding dQ atomically to dQacc;
+//     WgmmaBackward.cpp), adding dQ atomically to dQacc (ordered: in a
+//     fixed kv-block order);
 //  3. convert, grid (q-blocks, Hq, B): dQ = scale * dQacc.
 //
 //===----------------------------------------------------------------------===//
 
 #include "KernelParts.h"
 
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 
 #include <cmath>
@@ -41,6 +45,9 @@ BackwardContext::BackwardContext(AttentionGradOp op, ImplicitLocOpBuilder &b,
   threads = 32 * t.warps;
   group = op.getGroupSize();
   causal = op.getCausal();
+  window = op.getWindowAttr();
+  orderedDq = op.getScheduleAttr() &&
+              op.getScheduleAttr().getDq() == DqAccumulation::Ordered;
   scale = op.getScaleValue();
 }
 
@@ -84,6 +91,18 @@ Value BackwardContext::visible(Value kvRow, Value qRow, Value h) {
     ok = arith::AndIOp::create(
         b, ok,
         cmp(arith::CmpIPredicate::sle, kvRow, add(qRow, sub(nk, nq))));
+  if (window) {
+    // diagonal - left <= key (<= diagonal + right; causal checked above).
+    Value diagonal = add(qRow, sub(nk, nq));
+    ok = arith::AndIOp::create(
+        b, ok,
+        cmp(arith::CmpIPredicate::sge, kvRow, addc(diagonal, -window.getLeft())));
+    if (!causal)
+      ok = arith::AndIOp::create(
+          b, ok,
+          cmp(arith::CmpIPredicate::sle, kvRow,
+              addc(diagonal, window.getRight())));
+  }
   Value mask = op.getMask();
   if (!mask)
     return ok;
@@ -96,6 +115,144 @@ Value BackwardContext::visible(Value kvRow, Value qRow, Value h) {
   for (int64_t i = 0; i < 4; ++i)
     indices.push_back(type.getDimSize(i) == 1 ? idx(0) : full[i]);
   return arith::AndIOp::create(b, ok, load(mask, indices));
+}
+
+Value BackwardContext::blockLive(Value h, Value qBase, Value kvBase) {
+  // A static 1 is broadcast (docs/BlockSparse.md); the mask's blocks are
+  // multiples of the tiling's.
+  Value mask = op.getBlockMask();
+  auto type = cast<MemRefType>(mask.getType());
+  BlockSparseAttr blocks = op.getBlockSparseAttr();
+  Value entry = load(
+      mask, {type.getDimSize(0) == 1 ? idx(0) : batch,
+             type.getDimSize(1) == 1 ? idx(0) : h,
+             divc(qBase, blocks.getBlockQ()), divc(kvBase, blocks.getBlockKv())});
+  Value zero = arith::ConstantIntOp::create(b, entry.getType(), 0);
+  return cmp(arith::CmpIPredicate::ne, entry, zero);
+}
+
+Value BackwardContext::kvBlockIndex() {
+  // Ordered dQ: kv-block j waits for j + 1 (descending order), so the grid
+  // launches the last kv-block first: a block waits only for blocks
+  // earlier in launch order (docs/Backward.md, "Deterministic dQ").
+  if (!orderedDq)
+    return blockX;
+  return sub(sub(launch.getGridSize().x, blockX), one);
+}
+
+Value BackwardContext::firstQueryBlock(Value kvBase, bool clamp) {
+  // The first q-block that sees key kvBase: row kvBase + Nq - Nk - right
+  // (causal: right = 0).
+  std::optional<int64_t> right = rightExtent();
+  if (!right)
+    return idx(0);
+  Value row = addc(sub(kvBase, sub(nk, nq)), -*right);
+  row = arith::MaxSIOp::create(b, row, idx(0));
+  Value first = divc(row, t.blockQ);
+  return clamp ? minu(first, numQBlocks) : first;
+}
+
+Value BackwardContext::queryBlockEnd(Value kvBase) {
+  if (!window)
+    return numQBlocks;
+  // The last row that sees the block's last key is kvBase + block_kv - 1 +
+  // Nq - Nk + left (the tiled form's getQueryBlockEnd).
+  Value lastRowEnd =
+      addc(sub(kvBase, sub(nk, nq)), t.blockKV + window.getLeft());
+  Value end = arith::CeilDivSIOp::create(b, lastRowEnd, idx(t.blockQ));
+  return arith::MinSIOp::create(b, arith::MaxSIOp::create(b, end, idx(0)),
+                                numQBlocks);
+}
+
+Value BackwardContext::orderedTurn(Value kvBlock, Value qBlock) {
+  // The kv-blocks that visit q-block i are [lo(i), hi(i)] (the causal and
+  // window bounds grow with the kv-block); they add in descending order,
+  // so kv-block j's turn is hi(i) - j. hi(i) is the last kv-block whose
+  // first key the q-block's last row sees: ceil(((i + 1) block_q + Nk - Nq
+  // + right) / block_kv) - 1, the grid's last without a right bound.
+  Value numKV = launch.getGridSize().x;
+  Value hi = lastIndex(numKV);
+  if (std::optional<int64_t> right = rightExtent()) {
+    Value keys = addc(add(mulc(addc(qBlock, 1), t.blockQ), sub(nk, nq)),
+                      *right);
+    Value end = arith::CeilDivSIOp::create(b, keys, idx(t.blockKV));
+    hi = sub(arith::MinSIOp::create(b, end, numKV), one);
+  }
+  return sub(hi, kvBlock);
+}
+
+Value BackwardContext::semaphoreAddress(Value h, Value qBlock) {
+  Value linear = add(mul(add(mul(batch, dim(semaphores, 1)), h),
+                         dim(semaphores, 2)),
+                     qBlock);
+  Value base =
+      memref::ExtractAlignedPointerAsIndexOp::create(b, semaphores);
+  Value address = add(base, mulc(linear, 4));
+  return arith::IndexCastOp::create(b, b.getI64Type(), address);
+}
+
+Value BackwardContext::loadTurn(OpBuilder &ob, Location loc, Value address) {
+  return LLVM::InlineAsmOp::create(
+             ob, loc, ob.getI32Type(), ValueRange{address},
+             "ld.relaxed.gpu.global.b32 $0, [$1];", "=r,l",
+             /*has_side_effects=*/true, /*is_align_stack=*/false,
+             LLVM::TailCallKind::None, LLVM::AsmDialectAttr(), ArrayAttr())
+      .getRes();
+}
+
+Value BackwardContext::peekTurn(Value address) {
+  // Thread 0's early read: a relaxed load, not waited for until its value
+  // is compared (waitForTurn), so its latency hides behind the step's
+  // products.
+  auto read = scf::IfOp::create(b, b.getI32Type(),
+                                cmp(arith::CmpIPredicate::eq, tid, idx(0)),
+                                /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&read.getThenRegion().front());
+  scf::YieldOp::create(b, loadTurn(b, b.getLoc(), address));
+  b.setInsertionPointToStart(&read.getElseRegion().front());
+  scf::YieldOp::create(b, i32c(-1));
+  return read.getResult(0);
+}
+
+void BackwardContext::waitForTurn(Value address, Value turn, Value seen) {
+  // CUTLASS's GenericBarrier::wait_eq as a relaxed spin and one acquire
+  // fence: from thread 0's early read, relaxed loads until the semaphore
+  // holds `turn`, then fence.acq_rel.gpu (the adds the kv-block before
+  // released with passTurn are visible after it); the caller's barrier
+  // then lets the block's threads add.
+  Value expected = arith::IndexCastOp::create(b, b.getI32Type(), turn);
+  ifThen(cmp(arith::CmpIPredicate::eq, tid, idx(0)), [&] {
+    scf::WhileOp::create(
+        b, TypeRange{b.getI32Type()}, ValueRange{seen},
+        [&](OpBuilder &ob, Location loc, ValueRange args) {
+          Value waiting = arith::CmpIOp::create(
+              ob, loc, arith::CmpIPredicate::ne, args[0], expected);
+          scf::ConditionOp::create(ob, loc, waiting, args);
+        },
+        [&](OpBuilder &ob, Location loc, ValueRange) {
+          scf::YieldOp::create(ob, loc, loadTurn(ob, loc, address));
+        });
+    LLVM::InlineAsmOp::create(b, TypeRange{}, ValueRange{},
+                              "fence.acq_rel.gpu;", "",
+                              /*has_side_effects=*/true,
+                              /*is_align_stack=*/false,
+                              LLVM::TailCallKind::None, LLVM::AsmDialectAttr(),
+                              ArrayAttr());
+  });
+}
+
+void BackwardContext::passTurn(Value address) {
+  // CUTLASS's GenericBarrier::arrive_inc: after a barrier, one thread's
+  // fence.acq_rel.gpu releases the whole block's earlier writes (the
+  // barrier orders them before it), then a relaxed add at gpu scope.
+  ifThen(cmp(arith::CmpIPredicate::eq, tid, idx(0)), [&] {
+    LLVM::InlineAsmOp::create(
+        b, TypeRange{}, ValueRange{address},
+        "fence.acq_rel.gpu;\n\tred.relaxed.gpu.global.add.s32 [$0], 1;", "l",
+        /*has_side_effects=*/true, /*is_align_stack=*/false,
+        LLVM::TailCallKind::None, LLVM::AsmDialectAttr(), ArrayAttr());
+  });
 }
 
 Value BackwardContext::rowValue(Value rows, Value h, Value qRow) {
@@ -175,6 +332,12 @@ static void buildPreprocess(BackwardContext &k) {
         b, k.f32c(0.0), k.dqAcc,
         ValueRange{k.batch, k.head, row, cols.getInductionVar()});
   });
+  // Ordered dQ: no kv-block has added to this q-block yet.
+  if (k.orderedDq)
+    k.ifThen(k.cmp(arith::CmpIPredicate::eq, k.tid, k.idx(0)), [&] {
+      memref::StoreOp::create(b, k.i32c(0), k.semaphores,
+                              ValueRange{k.batch, k.head, k.blockX});
+    });
 }
 
 static void buildConvert(BackwardContext &k) {
@@ -218,6 +381,17 @@ void mlir::fa::nvgpu_kernel::buildBackwardHost(
       b, MemRefType::get(qType.getShape().take_front(3), k.f32), dynamic);
   k.dqAcc = memref::AllocOp::create(
       b, MemRefType::get(qType.getShape(), k.f32), dynamic);
+  if (k.orderedDq) {
+    // One semaphore per (batch, query head, q-block).
+    SmallVector<int64_t> shape(qType.getShape().take_front(3));
+    SmallVector<Value> sizes(dynamic.begin(), dynamic.end());
+    if (qType.isDynamicDim(2))
+      sizes.back() = k.numQBlocks;
+    else
+      shape[2] = llvm::divideCeil(shape[2], k.t.blockQ);
+    k.semaphores = memref::AllocOp::create(
+        b, MemRefType::get(shape, b.getI32Type()), sizes);
+  }
   OpBuilder::InsertPoint host = b.saveInsertionPoint();
   buildPreprocess(k);
   b.restoreInsertionPoint(host);
@@ -227,4 +401,6 @@ void mlir::fa::nvgpu_kernel::buildBackwardHost(
   b.restoreInsertionPoint(host);
   memref::DeallocOp::create(b, k.rowDot);
   memref::DeallocOp::create(b, k.dqAcc);
+  if (k.semaphores)
+    memref::DeallocOp::create(b, k.semaphores);
 }

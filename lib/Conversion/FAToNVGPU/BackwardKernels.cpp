@@ -15,7 +15,10 @@
 // next step's are in flight during this one), S^T, P^T (masked only on
 // blocks that need it), dV_j += P^T dO_i, dP^T, dS^T, dK_j += dS^T Q_i in
 // registers, then dS^T through shared memory and dQ_i += dS K_j added
-// atomically.
+// atomically. A window bounds the q-blocks a kv-block visits; a block mask
+// predicates each step (no loads, no math where its entry is 0); with
+// dq = ordered the adds of a q-block's dQ are made in a fixed kv-block
+// order (docs/Backward.md, "Deterministic dQ").
 //
 // Products use the forward's mma.sync part (MmaSyncProducts) and its
 // cp.async tile copy (AsyncTileCopy); every choice is the op's tiling.
@@ -105,10 +108,19 @@ public:
 private:
   // The main kernel's parts, in the order a step runs them.
   void setUpMain();
-  /// The query head and first row of step t of the flattened (head,
-  /// q-block) loop.
+  /// The query head and q-block of step t of the flattened (head, q-block)
+  /// loop, and the same with the q-block's first row.
+  std::pair<Value, Value> stepBlock(Value t);
   std::pair<Value, Value> stepRows(Value t);
+  /// The q-blocks kv-block `kvBlock` visits: [first, first + perHead) of
+  /// each query head of the group (causal and window bounds).
+  void setUpQueryRange();
   SmallVector<Value> step(Value t, ValueRange accs);
+  /// A step's products up to dS^T in shared memory (no barrier): the new
+  /// dK_j, dV_j accumulators.
+  SmallVector<Value> stepMath(Value h, Value qBase, Value slot,
+                              ValueRange accs);
+
   /// Q_i, dO_i, lse_i and D_i of step t into `slot` (every row zero-filled
   /// when not `enabled`): one cp.async group.
   Value loadQBlock(Value t, Value slot, Value enabled);
@@ -144,7 +156,9 @@ private:
   BackwardSharedLayout layout;
   MmaSyncProducts ops;
   Value sK, sV, sQ, sDO, sLse, sRowDot, sDST;
-  Value kvBase, warpRow, quadRow, quadCol;
+  /// The block's kv-block (with ordered dQ the grid runs them last first)
+  /// and its first key.
+  Value kvBlock, kvBase, warpRow, quadRow, quadCol;
   /// The first q-block of the kv-block, the q-blocks per head and the
   /// steps (heads x q-blocks) of the main loop; whether the kv-block is
   /// whole (all its rows below Nk).
@@ -194,7 +208,11 @@ void BackwardKernels::setUpMain() {
   sLse = sharedView(layout.lse);
   sRowDot = sharedView(layout.rowDot);
   sDST = sharedView(layout.dST, /*staged=*/false);
-  kvBase = k.mulc(k.blockX, k.t.blockKV);
+  // Ordered dQ: kv-block j waits for j + 1 (descending order), so the grid
+  // launches the last kv-block first: a block waits only for blocks
+  // earlier in launch order (docs/Backward.md, "Deterministic dQ").
+  kvBlock = k.kvBlockIndex();
+  kvBase = k.mulc(kvBlock, k.t.blockKV);
   kvWhole = k.cmp(arith::CmpIPredicate::ule, k.addc(kvBase, k.t.blockKV),
                   k.nk);
   warpRow = k.mulc(k.warp, 16);
@@ -229,15 +247,7 @@ void BackwardKernels::buildMain() {
             sV, at, tokens);
   Value kvGroup = commitAsyncGroup(b, tokens);
 
-  // The first q-block that sees key kvBase: row kvBase + Nq - Nk (causal);
-  // one step per (query head of the group, q-block from there).
-  first = k.idx(0);
-  if (k.causal) {
-    Value row = k.sub(kvBase, k.sub(k.nk, k.nq));
-    row = arith::MaxSIOp::create(b, row, k.idx(0));
-    first = k.minu(k.divc(row, k.t.blockQ), k.numQBlocks);
-  }
-  perHead = k.sub(k.numQBlocks, first);
+  setUpQueryRange();
   total = k.mulc(perHead, k.group);
   SmallVector<Value> init;
   for (int64_t i = 0; i < (k.d + k.dv) / 8; ++i)
@@ -257,16 +267,38 @@ void BackwardKernels::buildMain() {
     b.setInsertionPointAfter(loop);
     accs.assign(loop.getResults().begin(), loop.getResults().end());
   }
+  // Ordered dQ: the last step's adds are done; its turn passes.
+  if (k.orderedDq) {
+    gpu::BarrierOp::create(b);
+    k.ifThen(k.cmp(arith::CmpIPredicate::ugt, total, k.idx(0)), [&] {
+      auto [lastHead, lastBlock] = stepBlock(k.sub(total, k.one));
+      k.passTurn(k.semaphoreAddress(lastHead, lastBlock));
+    });
+  }
   // Nothing may be in flight when the block exits.
   nvgpu::DeviceAsyncWaitOp::create(b, kvGroup, b.getI32IntegerAttr(0));
   writeKeyValueGradients(accs);
 }
 
-std::pair<Value, Value> BackwardKernels::stepRows(Value t) {
+void BackwardKernels::setUpQueryRange() {
+  // One step per (query head of the group, q-block of the range).
+  first = k.firstQueryBlock(kvBase, /*clamp=*/true);
+  perHead = k.window ? arith::MaxSIOp::create(
+                           k.b, k.sub(k.queryBlockEnd(kvBase), first),
+                           k.idx(0))
+                     : k.sub(k.numQBlocks, first);
+}
+
+std::pair<Value, Value> BackwardKernels::stepBlock(Value t) {
   ImplicitLocOpBuilder &b = k.b;
   Value h = k.add(k.mulc(k.head, k.group),
                   b.createOrFold<arith::DivUIOp>(t, perHead));
   Value qBlock = k.add(first, b.createOrFold<arith::RemUIOp>(t, perHead));
+  return {h, qBlock};
+}
+
+std::pair<Value, Value> BackwardKernels::stepRows(Value t) {
+  auto [h, qBlock] = stepBlock(t);
   return {h, k.mulc(qBlock, k.t.blockQ)};
 }
 
@@ -294,6 +326,20 @@ void BackwardKernels::copyRowValues(Value src, Value h, Value qBase,
 
 Value BackwardKernels::loadQBlock(Value t, Value slot, Value enabled) {
   auto [h, qBase] = stepRows(t);
+  // A block mask's skipped pair loads nothing (zero-filled copies of 0
+  // source bytes).
+  // The entry is read only for a step that exists (past the last one, or
+  // with no step at all, h and qBase are not a pair's).
+  if (k.op.getBlockMask()) {
+    auto live = scf::IfOp::create(k.b, k.b.getI1Type(), enabled,
+                                  /*withElseRegion=*/true);
+    OpBuilder::InsertionGuard guard(k.b);
+    k.b.setInsertionPointToStart(&live.getThenRegion().front());
+    scf::YieldOp::create(k.b, k.blockLive(h, qBase, kvBase));
+    k.b.setInsertionPointToStart(&live.getElseRegion().front());
+    scf::YieldOp::create(k.b, enabled);
+    enabled = live.getResult(0);
+  }
   AsyncTileCopy copy{k, k.tid, k.threads, k.batch, kSharedChunkBytes / 2};
   auto at = [slot](Value row, Value col) -> SmallVector<Value> {
     return {slot, row, col};
@@ -315,14 +361,26 @@ Value BackwardKernels::isInterior(Value qBase) {
   Value inside = arith::AndIOp::create(
       b, kvWhole,
       k.cmp(arith::CmpIPredicate::ule, k.addc(qBase, k.t.blockQ), k.nq));
-  if (!k.causal)
+  std::optional<int64_t> right = k.rightExtent();
+  if (right) {
+    // The block's last key on or left of its first row's diagonal (plus
+    // the window's right extent): kvBase + block_kv - 1 <= qBase + Nk - Nq
+    // + right.
+    Value lastKey = k.add(k.addc(kvBase, k.t.blockKV - 1), k.nq);
+    inside = arith::AndIOp::create(
+        b, inside,
+        k.cmp(arith::CmpIPredicate::ule, lastKey,
+              k.addc(k.add(qBase, k.nk), *right)));
+  }
+  if (!k.window)
     return inside;
-  // The block's last key on or left of its first row's diagonal:
-  // kvBase + block_kv - 1 <= qBase + Nk - Nq.
-  Value lastKey = k.add(k.addc(kvBase, k.t.blockKV - 1), k.nq);
+  // The block's first key within its last row's window: qBase + block_q -
+  // 1 + Nk - Nq - left <= kvBase.
+  Value lastRow = k.addc(k.add(qBase, k.nk), k.t.blockQ - 1);
   return arith::AndIOp::create(
       b, inside,
-      k.cmp(arith::CmpIPredicate::ule, lastKey, k.add(qBase, k.nk)));
+      k.cmp(arith::CmpIPredicate::ule, lastRow,
+            k.addc(k.add(kvBase, k.nq), k.window.getLeft())));
 }
 
 SmallVector<Value> BackwardKernels::productRows(Value a0, StagedRef tile,
@@ -465,7 +523,6 @@ void BackwardKernels::storeScoreGradients(ArrayRef<Value> ds) {
                               sDST, ValueRange{fragRow(r), fragCol(n, 0)},
                               /*nontemporal=*/false, llvm::Align(4));
     }
-  gpu::BarrierOp::create(b);
 }
 
 void BackwardKernels::addQueryGradient(Value h, Value qBase) {
@@ -535,8 +592,51 @@ SmallVector<Value> BackwardKernels::step(Value t, ValueRange accs) {
     nvgpu::DeviceAsyncWaitOp::create(b, group, b.getI32IntegerAttr(0));
   }
   // Every thread's copies landed, and every warp is done with the previous
-  // step's dS^T.
+  // step's dS^T (and, ordered, has added the previous step's dQ: its turn
+  // passes to the next kv-block).
   gpu::BarrierOp::create(b);
+  if (k.orderedDq)
+    k.ifThen(k.cmp(arith::CmpIPredicate::ugt, t, k.idx(0)), [&] {
+      auto [prevHead, prevBlock] = stepBlock(k.sub(t, k.one));
+      k.passTurn(k.semaphoreAddress(prevHead, prevBlock));
+    });
+  // Ordered: this step's turn is read early; the read's latency hides
+  // behind the products.
+  Value turnAddress, seen;
+  if (k.orderedDq) {
+    turnAddress = k.semaphoreAddress(h, k.divc(qBase, k.t.blockQ));
+    seen = k.peekTurn(turnAddress);
+  }
+  // A block mask's skipped pair: no math, no dQ (its turn still passes).
+  Value live;
+  SmallVector<Value> next;
+  if (k.op.getBlockMask()) {
+    live = k.blockLive(h, qBase, kvBase);
+    auto branch = scf::IfOp::create(b, accs.getTypes(), live,
+                                    /*withElseRegion=*/true);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&branch.getThenRegion().front());
+    scf::YieldOp::create(b, stepMath(h, qBase, slot, accs));
+    b.setInsertionPointToStart(&branch.getElseRegion().front());
+    scf::YieldOp::create(b, accs);
+    next.assign(branch.getResults().begin(), branch.getResults().end());
+  } else {
+    next = stepMath(h, qBase, slot, accs);
+  }
+  if (k.orderedDq)
+    k.waitForTurn(turnAddress,
+                  k.orderedTurn(kvBlock, k.divc(qBase, k.t.blockQ)), seen);
+  // dS^T is complete (and, ordered, it is this kv-block's turn).
+  gpu::BarrierOp::create(b);
+  if (live)
+    k.ifThen(live, [&] { addQueryGradient(h, qBase); });
+  else
+    addQueryGradient(h, qBase);
+  return next;
+}
+
+SmallVector<Value> BackwardKernels::stepMath(Value h, Value qBase, Value slot,
+                                             ValueRange accs) {
   StagedRef q{sQ, slot}, dO{sDO, slot}, lse{sLse, slot},
       rowDot{sRowDot, slot};
   int64_t qPairs = k.t.blockQ / 16;
@@ -551,7 +651,6 @@ SmallVector<Value> BackwardKernels::step(Value t, ValueRange accs) {
   SmallVector<Value> ds = scoreGradients(p, dp, rowDot);
   accumulateTransposed(dK, ds, q, k.d / 8);
   storeScoreGradients(ds);
-  addQueryGradient(h, qBase);
   SmallVector<Value> next(dK);
   next.append(dV);
   return next;

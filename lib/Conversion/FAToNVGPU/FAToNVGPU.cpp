@@ -116,12 +116,6 @@ struct ConvertFAToNVGPUPass
     if (d % 16 != 0 || dv % 16 != 0 || d > 256 || dv > 256)
       return "head dims must be multiples of 16 up to 256, got D = " +
              std::to_string(d) + ", Dv = " + std::to_string(dv);
-    if (op.getBlockMask())
-      return std::string("block masks are applied only by the simt "
-                         "backward; use kernel=simt");
-    if (op.getWindowAttr())
-      return std::string("a #fa.window is not built for it; use "
-                         "kernel=simt");
     if (hasAdditiveBias(op))
       return std::string("an additive bias (and its gradient) is not built "
                          "for the mma_sync backward yet; use kernel=simt");
@@ -130,6 +124,10 @@ struct ConvertFAToNVGPUPass
              std::to_string(16 * t.warps) +
              "), block_q a multiple of 16 and stages 1 or 2 (buffers of Q_i, "
              "dO_i, lse_i and D_i)";
+    // A block mask's entry covers whole pairs (a step is skipped whole).
+    if (std::optional<std::string> why =
+            checkBlockMaskGranularity(t, getAttentionProblem(op)))
+      return why;
     int64_t bytes = nvgpu_kernel::backwardSharedBytes(
         t, d, dv, elt.getIntOrFloatBitWidth() / 8);
     if (bytes > target.sramPerBlock)
@@ -150,8 +148,8 @@ struct ConvertFAToNVGPUPass
         !legality.isLegal())
       return legality.message;
     if (op.getBlockMask())
-      return std::string("block masks are applied only by the simt "
-                         "backward; use kernel=simt");
+      return std::string("block masks are applied only by the simt and "
+                         "mma-sync backwards; use kernel=mma-sync or simt");
     if (std::optional<std::string> why =
             wgmmaBackwardProblemReason(problem, hasAdditiveBias(op)))
       return why;
@@ -179,7 +177,10 @@ struct ConvertFAToNVGPUPass
       return failure();
     KernelKind kind = op.getScheduleAttr().getKernel();
     StringRef name = kind == KernelKind::Wgmma ? "wgmma" : "mma_sync";
-    if (op.getScheduleAttr().getDq() != DqAccumulation::Atomic)
+    // The mma.sync kernel builds dq = atomic and ordered (the schedule's
+    // verifier allows no other), the wgmma one atomic only.
+    if (kind == KernelKind::Wgmma &&
+        op.getScheduleAttr().getDq() != DqAccumulation::Atomic)
       return op.emitOpError("schedule ")
              << op.getScheduleAttr() << " cannot be built: the " << name
              << " backward kernel adds dQ with unordered atomics only (dq = "

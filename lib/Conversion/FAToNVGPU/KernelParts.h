@@ -51,6 +51,7 @@
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 
 #include <functional>
+#include <optional>
 
 namespace mlir {
 namespace fa {
@@ -706,9 +707,51 @@ public:
   /// The f32 constants it uses, in the open launch.
   void setUpScoreConstants();
   /// Whether key `kvRow` is visible to query row `qRow` of head `h`: both
-  /// in range, (causal) on or left of the row's diagonal, and kept by the
-  /// keep-mask.
+  /// in range, (causal) on or left of the row's diagonal, (window) within
+  /// the row's window, and kept by the keep-mask.
   Value visible(Value kvRow, Value qRow, Value h);
+  /// How far right of its diagonal a row sees keys: 0 with causal, the
+  /// window's right extent, none without either (as the tiled form's
+  /// getRightExtent).
+  std::optional<int64_t> rightExtent() const {
+    if (causal)
+      return 0;
+    if (window)
+      return window.getRight();
+    return std::nullopt;
+  }
+  /// The block's kv-block: blockIdx.x, or with ordered dQ counted from the
+  /// grid's end (the last kv-block first).
+  Value kvBlockIndex();
+  /// The first q-block the kv-block from key `kvBase` visits (causal and a
+  /// window's right bound; 0 without), clamped to the q-blocks when
+  /// `clamp`; the end of its range (a window's left bound, else every
+  /// q-block). The tiled form's nest 2 bounds.
+  Value firstQueryBlock(Value kvBase, bool clamp);
+  Value queryBlockEnd(Value kvBase);
+  /// Ordered dQ: kv-block `kvBlock`'s turn among the kv-blocks that visit
+  /// q-block `qBlock` (they add in descending kv-block order).
+  Value orderedTurn(Value kvBlock, Value qBlock);
+  /// Whether the block mask's entry of (query head `h`, the q-block from
+  /// row `qBase`, the kv-block from key `kvBase`) is non-zero: the tiling's
+  /// blocks divide the mask's, so the pair is computed or skipped whole.
+  Value blockLive(Value h, Value qBase, Value kvBase);
+  // The ordered dQ (dq = ordered, docs/Backward.md "Deterministic dQ"): a
+  // semaphore per (batch, query head, q-block) counts the kv-blocks that
+  // have added their part of the q-block's dQ.
+  /// The semaphore's global address (an i64), for the inline PTX below.
+  Value semaphoreAddress(Value h, Value qBlock);
+  /// Thread 0's early read of the semaphore at `address` (a relaxed load
+  /// at gpu scope; -1 in the other threads).
+  Value peekTurn(Value address);
+  /// Thread 0 spins from `seen` (peekTurn's) until the semaphore at
+  /// `address` holds `turn` (an index), then acquires (fence.acq_rel.gpu).
+  void waitForTurn(Value address, Value turn, Value seen);
+  /// A relaxed load of the semaphore at `address` (inline PTX).
+  Value loadTurn(OpBuilder &ob, Location loc, Value address);
+  /// Thread 0 releases (fence.acq_rel.gpu) everything the block wrote
+  /// before its last barrier and adds 1 to the semaphore at `address`.
+  void passTurn(Value address);
   /// rows[batch, h, qRow] of a [B, Hq, Nq] f32 buffer (the logsumexp or
   /// D), qRow clamped into range.
   Value rowValue(Value rows, Value h, Value qRow);
@@ -730,9 +773,14 @@ public:
   Type elt, f32;
   int64_t d, dv, threads, group;
   bool causal;
+  /// The #fa.window, or null.
+  WindowAttr window;
+  /// The schedule's dq = ordered: kv-blocks add dQ in a fixed order.
+  bool orderedDq;
   double scale;
-  // Host side: sizes and the scratch buffers.
-  Value batchSize, nq, nk, one, numQBlocks, rowDot, dqAcc;
+  // Host side: sizes and the scratch buffers (`semaphores`, [B, Hq,
+  // q-blocks] i32, only with orderedDq).
+  Value batchSize, nq, nk, one, numQBlocks, rowDot, dqAcc, semaphores;
   // The open launch.
   gpu::LaunchOp launch;
   Value blockX, head, batch, tid, lane, warp;
@@ -742,7 +790,8 @@ public:
 
 /// The host part of a tensor-core backward, in place of the op: the sizes,
 /// the scratch buffers (D [B, Hq, Nq] and the dQ accumulator [B, Hq, Nq, D],
-/// f32), the preprocess kernel (D = rowsum(dO * O), dQacc = 0), the main
+/// f32; with dq = ordered the semaphores [B, Hq, q-blocks], i32), the
+/// preprocess kernel (D = rowsum(dO * O), dQacc = 0, semaphores 0), the main
 /// kernel `buildMain` builds (the kind's), the convert kernel (dQ = scale *
 /// dQacc), and the buffers' deallocation.
 void buildBackwardHost(BackwardContext &k,

@@ -221,13 +221,11 @@ void WgmmaBackwardMain::build() {
            layout.v, tokens);
   Value kvGroup = commitAsyncGroup(b, tokens);
 
-  // The first q-block that sees key kvBase: row kvBase + Nq - Nk (causal).
-  Value first = k.idx(0);
-  if (k.causal) {
-    Value row = k.sub(kvBase, k.sub(k.nk, k.nq));
-    row = arith::MaxSIOp::create(b, row, k.idx(0));
-    first = k.divc(row, k.t.blockQ);
-  }
+  // The q-blocks that see the block: from the one of row kvBase + Nq - Nk
+  // - right (causal: right = 0), to the window's end (the tiled form's
+  // nest 2 bounds).
+  Value first = k.firstQueryBlock(kvBase, /*clamp=*/false);
+  Value end = k.queryBlockEnd(kvBase);
   // dK_wg then dV_wg: the m64 accumulators' f32 registers.
   SmallVector<Value> init((k.d + k.dv) / 2, zero);
   SmallVector<Value> accs;
@@ -235,7 +233,7 @@ void WgmmaBackwardMain::build() {
     OpBuilder::InsertionGuard guard(b);
     scf::ForOp heads = k.openLoop(k.idx(0), k.idx(k.group), k.one, init);
     Value h = k.add(k.mulc(k.head, k.group), heads.getInductionVar());
-    scf::ForOp qLoop = k.openLoop(first, k.numQBlocks, k.one,
+    scf::ForOp qLoop = k.openLoop(first, end, k.one,
                                   heads.getRegionIterArgs());
     SmallVector<Value> next =
         step(h, qLoop.getInductionVar(), qLoop.getRegionIterArgs());

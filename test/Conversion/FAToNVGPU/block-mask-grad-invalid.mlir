@@ -1,15 +1,16 @@
-// A block mask on an fa.attention_grad scheduled by hand for the mma.sync or
-// wgmma backward kernel, which does not apply it (docs/BlockSparse.md): an error,
-// never dense gradients.
+// A block mask on an fa.attention_grad scheduled by hand for the mma.sync
+// backward with a tiling that does not divide the mask's blocks, or for the
+// wgmma backward kernel, which does not apply it (docs/BlockSparse.md): an
+// error, never dense gradients.
 // RUN: fa-opt %s -split-input-file --convert-fa-to-nvgpu -verify-diagnostics
 
 module attributes {fa.target = #fa.target<arch = "sm_80", sram_per_block = 166912, sram_per_sm = 167936, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 108, hbm_gbps = 2039, tensor_tflops = 312>} {
-  func.func @negative_block_mask(%q: memref<1x2x64x64xbf16>, %l: memref<1x2x64xf32>, %bm: memref<1x1x2x1xi8>) {
-    // expected-error @below {{cannot use the mma_sync backward kernel with #fa.tiling<block_q = 32, block_kv = 128, stages = 1, warps = 8>: block masks are applied only by the simt backward; use kernel=simt}}
+  func.func @negative_block_mask_granularity(%q: memref<1x2x64x64xbf16>, %l: memref<1x2x64xf32>, %bm: memref<1x1x2x2xi8>) {
+    // expected-error @below {{cannot use the mma_sync backward kernel with #fa.tiling<block_q = 32, block_kv = 64, stages = 1, warps = 4>: the tiling's blocks 32x64 must divide the block mask's 32x32 (each tile computed or skipped whole)}}
     fa.attention_grad ins(%q, %q, %q, %q, %q, %l : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64xf32>)
-        block_mask(%bm : memref<1x1x2x1xi8>)
+        block_mask(%bm : memref<1x1x2x2xi8>)
         outs(%q, %q, %q : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>)
-        {block_sparse = #fa.block_sparse<block_q = 32, block_kv = 128>, schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 1, warps = 8>}
+        {block_sparse = #fa.block_sparse<block_q = 32, block_kv = 32>, schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 32, block_kv = 64, stages = 1, warps = 4>}
     return
   }
 }
@@ -19,25 +20,11 @@ module attributes {fa.target = #fa.target<arch = "sm_80", sram_per_block = 16691
 // The same on the wgmma backward kernel (sm_90a).
 module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
   func.func @wgmma_block_mask(%q: memref<1x2x128x64xbf16>, %l: memref<1x2x128xf32>, %bm: memref<1x1x2x1xi8>) {
-    // expected-error @below {{cannot use the wgmma backward kernel with #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>: block masks are applied only by the simt backward; use kernel=simt}}
+    // expected-error @below {{cannot use the wgmma backward kernel with #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>: block masks are applied only by the simt and mma-sync backwards; use kernel=mma-sync or simt}}
     fa.attention_grad ins(%q, %q, %q, %q, %q, %l : memref<1x2x128x64xbf16>, memref<1x2x128x64xbf16>, memref<1x2x128x64xbf16>, memref<1x2x128x64xbf16>, memref<1x2x128x64xbf16>, memref<1x2x128xf32>)
         block_mask(%bm : memref<1x1x2x1xi8>)
         outs(%q, %q, %q : memref<1x2x128x64xbf16>, memref<1x2x128x64xbf16>, memref<1x2x128x64xbf16>)
         {block_sparse = #fa.block_sparse<block_q = 64, block_kv = 128>, schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
-    return
-  }
-}
-
-// -----
-
-// A sliding window on the mma.sync backward kernel, which does not apply it
-// either (fa-select-tiling refuses it; here the schedule is written by hand).
-module attributes {fa.target = #fa.target<arch = "sm_80", sram_per_block = 166912, sram_per_sm = 167936, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 108, hbm_gbps = 2039, tensor_tflops = 312>} {
-  func.func @mma_sync_window(%q: memref<1x2x64x64xbf16>, %l: memref<1x2x64xf32>) {
-    // expected-error @below {{cannot use the mma_sync backward kernel with #fa.tiling<block_q = 32, block_kv = 128, stages = 1, warps = 8>: a #fa.window is not built for it; use kernel=simt}}
-    fa.attention_grad ins(%q, %q, %q, %q, %q, %l : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64xf32>)
-        outs(%q, %q, %q : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>)
-        {causal, window = #fa.window<left = 16, right = 0>, schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 1, warps = 8>}
     return
   }
 }

@@ -17,18 +17,6 @@ module attributes {fa.target = #fa.target<arch = "sm_80", sram_per_block = 16691
 // -----
 
 module attributes {fa.target = #fa.target<arch = "sm_80", sram_per_block = 166912, sram_per_sm = 167936, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 108, hbm_gbps = 2039, tensor_tflops = 312>} {
-  func.func @negative_ordered(%q: memref<1x2x64x64xbf16>, %l: memref<1x2x64xf32>) {
-    // expected-error @below {{schedule #fa.backward_schedule<kernel = mma_sync, dq = ordered> cannot be built: the mma_sync backward kernel adds dQ with unordered atomics only (dq = atomic); dq = ordered is not built yet}}
-    fa.attention_grad ins(%q, %q, %q, %q, %q, %l : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64xf32>)
-        outs(%q, %q, %q : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>)
-        {deterministic, schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>, tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 1, warps = 8>}
-    return
-  }
-}
-
-// -----
-
-module attributes {fa.target = #fa.target<arch = "sm_80", sram_per_block = 166912, sram_per_sm = 167936, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 108, hbm_gbps = 2039, tensor_tflops = 312>} {
   func.func @negative_no_tiling(%q: memref<1x2x64x64xbf16>, %l: memref<1x2x64xf32>) {
     // expected-error @below {{has no #fa.tiling; run fa-select-tiling first}}
     fa.attention_grad ins(%q, %q, %q, %q, %q, %l : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64xf32>)

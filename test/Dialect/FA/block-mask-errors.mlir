@@ -1,5 +1,5 @@
 // A block mask's diagnostics in the passes (docs/BlockSparse.md): a hand
-// tiling that does not divide the mask's blocks, a tensor-core backward,
+// tiling that does not divide the mask's blocks, the wgmma backward,
 // a forced overlapped step.
 // RUN: fa-opt %s -split-input-file -verify-diagnostics --fa-set-target=target=h100 --fa-select-tiling
 
@@ -16,17 +16,17 @@ func.func @negative_tiling_does_not_divide(%q: tensor<1x2x256x64xbf16>, %bm: ten
 
 // -----
 
-func.func @negative_grad_mma_sync(%q: tensor<1x2x256x64xbf16>, %lse: tensor<1x2x256xf32>,
+func.func @negative_grad_wgmma(%q: tensor<1x2x256x64xbf16>, %lse: tensor<1x2x256xf32>,
     %bm: tensor<1x2x4x4xi8>)
     -> (tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>) {
-  // expected-error @+1 {{has a block mask: block masks are applied only by the simt backward; select kernel=simt (or auto), not mma-sync}}
+  // expected-error @+1 {{has a block mask: block masks are applied only by the simt and mma-sync backward kernels; select kernel=simt, mma-sync (or auto), not wgmma}}
   %r:3 = fa.attention_grad
       ins(%q, %q, %q, %q, %q, %lse : tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>,
           tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>, tensor<1x2x256xf32>)
       block_mask(%bm : tensor<1x2x4x4xi8>)
       outs(%q, %q, %q : tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>)
       {block_sparse = #fa.block_sparse<block_q = 64, block_kv = 64>,
-       schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>}
+       schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>}
       -> tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>
   return %r#0, %r#1, %r#2 : tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>
 }

@@ -1,8 +1,19 @@
 // The backward with a runtime block mask (docs/BlockSparse.md): the SIMT
-// kernels (kernel=auto), whose candidates divide the mask's blocks; a
-// tensor-core backward is refused (block-mask-errors.mlir).
+// kernels (kernel=auto), whose candidates divide the mask's blocks; the
+// mma.sync backward by name (its candidates divide them too: block_kv 32 or
+// 64, 2 or 4 warps), deterministic with dq = ordered; the wgmma backward is
+// refused (block-mask-errors.mlir).
 // RUN: fa-opt %s --fa-set-target=target=h100 --fa-select-tiling \
 // RUN:   | FileCheck %s
+// RUN: fa-opt %s --fa-set-target=target=h100 --fa-select-tiling=kernel=mma-sync \
+// RUN:   | FileCheck %s --check-prefix=MMA
+// RUN: fa-opt %s --fa-set-target=target=h100 "--fa-select-tiling=kernel=mma-sync deterministic" \
+// RUN:   | FileCheck %s --check-prefix=DET
+
+// MMA: schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>
+// MMA-SAME: tiling = #fa.tiling<block_q = {{16|32|64}}, block_kv = {{32|64}}, stages = {{1|2}}, warps = {{2|4}}>
+// DET: schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>
+// DET-SAME: tiling = #fa.tiling<block_q = {{16|32|64}}, block_kv = {{32|64}}, stages = {{1|2}}, warps = {{2|4}}>
 
 // CHECK-LABEL: func.func @grad_blocks
 // CHECK: fa.attention_grad

@@ -12,10 +12,10 @@
 
 // AUTO: remark: fa-select-tiling (backward, model): {{.*}} wins (separate dQ)
 // AUTO: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = simt>: dq=separate
-// AUTO: note: kernel=auto chose simt (not mma-sync: this revision of the kernel has not passed its GPU check yet; select it by name)
+// AUTO: note: kernel=auto chose simt (not mma-sync: this revision of the kernel has not passed its GPU check yet; select it by name (it would build this backward))
 // AUTO: remark: fa-select-tiling: keeps the given tiling #fa.tiling<block_q = 64, block_kv = 64, stages = 1, warps = 4>
 // AUTO: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = simt>: dq=separate
-// AUTO: note: kernel=auto chose simt (not mma-sync: this revision of the kernel has not passed its GPU check yet; select it by name)
+// AUTO: note: kernel=auto chose simt (not mma-sync: this revision of the kernel has not passed its GPU check yet; select it by name (it would not build this backward: the given tiling does not fit it: 256 registers per thread exceed 255 (the mma-sync backward's ptxas fit: dK_j, dV_j, S^T and dP^T would spill)))
 
 // STEP: remark: fa-select-tiling (backward, model): {{.*}} wins (atomic dQ)
 // STEP: note: #1 {{.*}} block(s)/SM, {{.*}} wave(s), {{[0-9]+}} steps a block at {{[0-9.]+}} us overhead each
@@ -41,7 +41,7 @@
 // WGMMA: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = atomic>: dq=atomic: the cheapest: unordered f32 atomic adds (not deterministic)
 
 // MMA: remark: fa-select-tiling (backward, model): {{.*}} wins (ordered dQ)
-// MMA: note: kernel=mma-sync: the mma.sync backward kernels of convert-fa-to-nvgpu (K_j, V_j and the streamed Q_i, dO_i in shared memory, 16 kv rows of dK_j, dV_j in registers per warp, dQ added atomically; no additive bias)
+// MMA: note: kernel=mma-sync: the mma.sync backward kernels of convert-fa-to-nvgpu (K_j, V_j and the streamed Q_i, dO_i in shared memory, 16 kv rows of dK_j, dV_j in registers per warp, dQ added atomically, unordered or in kv-block order; windows and block masks skip whole pairs; no additive bias)
 // MMA: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = mma_sync, dq = ordered>: dq=ordered: forced (the dq option)
 
 // A tiling given with the op is kept, and explained; dynamic sizes are
@@ -54,7 +54,7 @@
 // SIMT: remark: fa-select-tiling (backward, model)
 // SIMT: note: dynamic sizes assumed for the prediction: batch = 1, Nq = 4096, Nk = 4096 (options assumed-batch, assumed-seq-len)
 // A deterministic op is an error for wgmma (dq = ordered is not built):
-// WGMMA: error: 'fa.attention_grad' op the wgmma backward kernel adds dQ with unordered atomics only (dq=atomic); dq=ordered (a deterministic backward) is not built for it yet: use kernel=simt for a deterministic backward
+// WGMMA: error: 'fa.attention_grad' op the wgmma backward kernel adds dQ with unordered atomics only (dq=atomic); dq=ordered (a deterministic backward) is not built for it yet: use kernel=mma-sync or simt for a deterministic backward
 // WGMMA: note: dynamic sizes assumed for the prediction
 // SIMT: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = mma_sync, dq = ordered>: dq=ordered: given with the op, deterministic
 // WGMMA: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = mma_sync, dq = ordered>: dq=ordered: given with the op, deterministic

@@ -138,7 +138,7 @@
 // WG: {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
 // WG-LABEL: func.func @d128
 // WG: {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
-// WG-ORD-ERR-COUNT-2: error: 'fa.attention_grad' op the wgmma backward kernel adds dQ with unordered atomics only (dq=atomic); dq=ordered (a deterministic backward) is not built for it yet: use kernel=simt for a deterministic backward
+// WG-ORD-ERR-COUNT-2: error: 'fa.attention_grad' op the wgmma backward kernel adds dQ with unordered atomics only (dq=atomic); dq=ordered (a deterministic backward) is not built for it yet: use kernel=mma-sync or simt for a deterministic backward
 // WG-ERR: error: 'fa.attention_grad' op cannot use the wgmma backward kernel: it is built for D = Dv in {64, 128}, got D = 256, Dv = 256
 // WG-ERR: error: 'fa.attention_grad' op cannot use the wgmma backward kernel: it is built for D = Dv in {64, 128}, got D = 192, Dv = 128
 // WG-ERR: error: 'fa.attention_grad' op cannot use the wgmma backward kernel: an additive bias (and its gradient) is not built for it yet; use kernel=simt

@@ -64,17 +64,17 @@ func.func @negative_grad_does_not_divide(%q: tensor<1x2x64x32xf32>, %lse: tensor
 
 // -----
 
-func.func @negative_grad_mma_sync(%q: tensor<1x2x64x32xf32>, %lse: tensor<1x2x64xf32>,
+func.func @negative_grad_wgmma(%q: tensor<1x2x64x32xf32>, %lse: tensor<1x2x64xf32>,
     %bm: tensor<1x2x2x2xi8>)
     -> (tensor<1x2x64x32xf32>, tensor<1x2x64x32xf32>, tensor<1x2x64x32xf32>) {
-  // expected-error @+1 {{has a block mask: block masks are applied only by the simt backward, not mma-sync}}
+  // expected-error @+1 {{has a block mask: block masks are applied only by the simt and mma-sync backwards, not wgmma}}
   %r:3 = fa.attention_grad
       ins(%q, %q, %q, %q, %q, %lse : tensor<1x2x64x32xf32>, tensor<1x2x64x32xf32>,
           tensor<1x2x64x32xf32>, tensor<1x2x64x32xf32>, tensor<1x2x64x32xf32>, tensor<1x2x64xf32>)
       block_mask(%bm : tensor<1x2x2x2xi8>)
       outs(%q, %q, %q : tensor<1x2x64x32xf32>, tensor<1x2x64x32xf32>, tensor<1x2x64x32xf32>)
       {block_sparse = #fa.block_sparse<block_q = 32, block_kv = 32>,
-       schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>,
+       schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>,
        tiling = #fa.tiling<block_q = 32, block_kv = 32, stages = 1, warps = 2>}
       -> tensor<1x2x64x32xf32>, tensor<1x2x64x32xf32>, tensor<1x2x64x32xf32>
   return %r#0, %r#1, %r#2 : tensor<1x2x64x32xf32>, tensor<1x2x64x32xf32>, tensor<1x2x64x32xf32>

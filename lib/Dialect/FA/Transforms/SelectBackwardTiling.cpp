@@ -65,8 +65,9 @@ static StringRef describeKernel(KernelKind kind) {
   case KernelKind::MmaSync:
     return "the mma.sync backward kernels of convert-fa-to-nvgpu (K_j, V_j "
            "and the streamed Q_i, dO_i in shared memory, 16 kv rows of dK_j, "
-           "dV_j in registers per warp, dQ added atomically; no additive "
-           "bias)";
+           "dV_j in registers per warp, dQ added atomically, unordered or in "
+           "kv-block order; windows and block masks skip whole pairs; no "
+           "additive bias)";
   default:
     return "the wgmma backward kernels of convert-fa-to-nvgpu (sm_90a: two "
            "warpgroups of 64 kv rows, K_j, V_j and the streamed Q_i, dO_i "
@@ -87,8 +88,9 @@ static std::string explainDq(DqAccumulation dq, bool deterministic,
       : dq == DqAccumulation::Separate
           ? std::string("the simt kernel's only mode (deterministic)")
       : dq == DqAccumulation::Ordered
-          ? std::string("deterministic requested: kv-block order, "
-                        "bit-identical run to run")
+          ? std::string("deterministic requested: the same f32 adds, made "
+                        "in descending kv-block order (a semaphore per "
+                        "q-block), bit-identical run to run")
           : std::string("the cheapest: unordered f32 atomic adds (not "
                         "deterministic)");
   if (source != DqSource::Model && deterministic)
@@ -146,8 +148,8 @@ struct AutoRequest {
 
 /// Why the mma.sync backward cannot take `r` (kernel=auto's rule), or
 /// nullopt: it builds f16/bf16 on sm_80+ without an additive bias (an i1
-/// keep-mask it takes), without a window, with dq = atomic (so not
-/// deterministic), where a tiling fits.
+/// keep-mask, a window and a block mask it takes), with dq = atomic or,
+/// deterministic, ordered, where a tiling fits.
 static std::optional<std::string> mmaSyncUnsupported(const AutoRequest &r) {
   AttentionGradOp op = r.op;
   Type elt = op.getQueryType().getElementType();
@@ -156,30 +158,21 @@ static std::optional<std::string> mmaSyncUnsupported(const AutoRequest &r) {
   if (hasAdditiveBias(op))
     return std::string("an additive bias (and its gradient) is not built "
                        "for it");
-  if (op.getWindowAttr())
-    return std::string("it does not apply a #fa.window");
-  if (op.getBlockMask())
-    return std::string("it does not apply a block mask");
-  if (r.deterministic)
-    return std::string("deterministic: it adds dQ with unordered atomics");
-  if (r.options.dq != DqAccumulation::Auto &&
-      r.options.dq != DqAccumulation::Atomic)
-    return llvm::formatv("dq={0} forced: it builds dq=atomic only",
-                         stringifyDqAccumulation(r.options.dq))
-        .str();
+  auto decided =
+      decideDqAccumulation(KernelKind::MmaSync, r.deterministic, r.options.dq);
+  if (auto *why = std::get_if<std::string>(&decided))
+    return *why;
+  DqAccumulation dq = std::get<DqAccumulation>(decided);
   if (Legality support = checkLegality(KernelKind::MmaSync, r.problem,
                                        r.target);
       !support.isLegal())
     return support.message;
   BackwardCostModel model(r.target, KernelKind::MmaSync);
   if (TilingAttr given = op.getTilingAttr()) {
-    BackwardCost cost =
-        model.evaluate(getTiling(given), r.problem, DqAccumulation::Atomic);
+    BackwardCost cost = model.evaluate(getTiling(given), r.problem, dq);
     if (!cost.fits())
       return "the given tiling does not fit it: " + cost.rejection;
-  } else if (BackwardDecision d = model.select(r.problem,
-                                               DqAccumulation::Atomic);
-             !d.found()) {
+  } else if (BackwardDecision d = model.select(r.problem, dq); !d.found()) {
     return d.reason;
   }
   return std::nullopt;
@@ -202,16 +195,18 @@ struct AutoRule {
 static const AutoRule kAutoBackwardRules[] = {
     {KernelKind::MmaSync, mmaSyncUnsupported, /*gpuChecked=*/false}};
 
-/// kernel=auto's kernel for `r` and why, for `explain`.
+/// kernel=auto's kernel for `r` and why, for `explain` (a rule held back
+/// says whether its kernel would build `r`).
 static std::pair<KernelKind, std::string> chooseAuto(const AutoRequest &r) {
   std::string why;
   for (const AutoRule &rule : kAutoBackwardRules) {
-    std::optional<std::string> no =
-        rule.gpuChecked
-            ? rule.unsupported(r)
-            : std::optional<std::string>(
-                  "this revision of the kernel has not passed its GPU check "
-                  "yet; select it by name");
+    std::optional<std::string> no = rule.unsupported(r);
+    if (!rule.gpuChecked)
+      no = "this revision of the kernel has not passed its GPU check yet; "
+           "select it by name (" +
+           (no ? "it would not build this backward: " + *no
+               : std::string("it would build this backward")) +
+           ")";
     if (!no)
       return {rule.kind,
               llvm::formatv("kernel=auto chose {0}: it builds this backward",
@@ -241,20 +236,15 @@ static FailureOr<KernelKind> chooseKernel(AttentionGradOp op,
     return op.emitOpError()
            << "has no kernel=tensor-core backward: the backward's kernels "
               "are simt, mma-sync and wgmma (or auto)";
-  // Only the SIMT kernels (the tiled backward nests) apply a window: another
-  // kernel would compute the dense gradients.
-  if (op.getWindowAttr() && kind != KernelKind::Simt)
-    return op.emitOpError()
-           << "has a #fa.window, which only the simt backward kernel "
-              "applies (its nests skip and mask the blocks outside the "
-              "window); select kernel=simt (or auto), not "
-           << stringifyKernelKind(kind);
-  // Only the SIMT kernels (the tiled backward nests) skip the blocks a
-  // runtime block mask hides.
-  if (op.getBlockMask() && kind != KernelKind::Simt)
+  // Every backward kernel applies a window; the SIMT kernels (the tiled
+  // backward nests) and the mma.sync backward skip the blocks a runtime
+  // block mask hides, the wgmma one would compute the dense gradients.
+  bool masksBlocks = kind == KernelKind::Simt || kind == KernelKind::MmaSync;
+  if (op.getBlockMask() && !masksBlocks)
     return op.emitOpError()
            << "has a block mask: block masks are applied only by the simt "
-              "backward; select kernel=simt (or auto), not "
+              "and mma-sync backward kernels; select kernel=simt, mma-sync "
+              "(or auto), not "
            << stringifyKernelKind(kind);
   // The mma.sync backward takes no additive bias yet (docs/Backward.md, "On
   // the GPU: the mma.sync kernels"); an i1 keep-mask it takes.
@@ -326,7 +316,7 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
               "(dq=atomic); dq="
            << stringifyDqAccumulation(*dq)
            << " (a deterministic backward) is not built for it yet: use "
-              "kernel=simt for a deterministic backward";
+              "kernel=mma-sync or simt for a deterministic backward";
   BackwardCostModel model(target, *kind,
                           static_cast<bool>(op.getBiasGradInit()));
 

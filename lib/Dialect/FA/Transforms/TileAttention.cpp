@@ -439,11 +439,11 @@ struct TileAttentionPass
       }
       // The mma.sync and wgmma backwards (the other kinds a
       // #fa.backward_schedule holds) are built from the op by
-      // convert-fa-to-nvgpu; neither applies a block mask.
+      // convert-fa-to-nvgpu; the wgmma one applies no block mask.
       KernelKind kind = getBackwardKernelKind(op, KernelKind::Simt);
-      if (op.getBlockMask() && kind != KernelKind::Simt) {
+      if (op.getBlockMask() && kind == KernelKind::Wgmma) {
         op.emitOpError() << "has a block mask: block masks are applied only "
-                            "by the simt backward, not "
+                            "by the simt and mma-sync backwards, not "
                          << stringifyKernelKind(kind);
         return signalPassFailure();
       }

@@ -1,0 +1,163 @@
+// convert-fa-to-nvgpu on the mma.sync backward with dq = ordered, a window
+// and a block mask, and on the wgmma backward with a window (docs/
+// Backward.md, "Deterministic dQ" and "Windows and block masks").
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --convert-fa-to-nvgpu | FileCheck %s
+
+// dq = ordered: a third scratch buffer, one i32 semaphore per (batch, query
+// head, q-block of 32 rows: 4 of 100 rows), zeroed by the preprocess kernel;
+// the main kernel's grid runs the kv-blocks last first (blockIdx.x counted
+// down from the grid's size), and each step releases the previous step's
+// turn after its first barrier (fence.acq_rel.gpu, then a relaxed add),
+// reads its own turn early (thread 0, a relaxed load), and before the
+// barrier that precedes its dQ adds spins from that value until its turn
+// comes, then fences (acquire); after the loop a barrier and the last
+// step's release.
+// CHECK-LABEL: func.func @ordered
+// CHECK: %[[D:.*]] = memref.alloc() : memref<1x4x100xf32>
+// CHECK: %[[ACC:.*]] = memref.alloc() : memref<1x4x100x64xf32>
+// CHECK: %[[SEM:.*]] = memref.alloc() : memref<1x4x4xi32>
+// CHECK: gpu.launch
+// CHECK: memref.store {{.*}}, %[[ACC]]
+// CHECK: memref.store %{{.*}}, %[[SEM]][%{{.*}}, %{{.*}}, %{{.*}}] : memref<1x4x4xi32>
+// CHECK: gpu.terminator
+// CHECK: gpu.launch blocks(%[[BX:[a-z0-9]+]], %{{.*}}, %{{.*}}) in (%[[GX:[a-z0-9]+]] = %{{.*}}, %{{.*}} = %c2{{.*}}, %{{.*}} = %c1{{.*}})
+// CHECK: %[[R:.*]] = arith.subi %[[GX]], %[[BX]]
+// CHECK: arith.subi %[[R]], %c1
+// CHECK: scf.for
+// CHECK: nvgpu.device_async_wait
+// CHECK-NEXT: gpu.barrier
+// CHECK: scf.if
+// CHECK: memref.extract_aligned_pointer_as_index %[[SEM]]
+// CHECK: llvm.inline_asm has_side_effects "fence.acq_rel.gpu;\0A\09red.relaxed.gpu.global.add.s32 [$0], 1;", "l"
+// CHECK: memref.extract_aligned_pointer_as_index %[[SEM]]
+// CHECK: %[[SEEN:.*]] = scf.if %{{.*}} -> (i32) {
+// CHECK: llvm.inline_asm has_side_effects "ld.relaxed.gpu.global.b32 $0, [$1];", "=r,l"
+// CHECK: nvvm.mma.sync
+// CHECK: vector.store {{.*}} : memref<128x40xbf16, #gpu.address_space<workgroup>>, vector<2xbf16>
+// CHECK: arith.ceildivsi
+// CHECK: scf.while ({{.*}} = %[[SEEN]])
+// CHECK: scf.condition
+// CHECK: llvm.inline_asm has_side_effects "ld.relaxed.gpu.global.b32 $0, [$1];", "=r,l"
+// CHECK: llvm.inline_asm has_side_effects "fence.acq_rel.gpu;", ""
+// CHECK: gpu.barrier
+// CHECK: memref.atomic_rmw addf {{.*}}, %[[ACC]]
+// CHECK: scf.yield
+// CHECK: gpu.barrier
+// CHECK: llvm.inline_asm has_side_effects "fence.acq_rel.gpu
+// CHECK: nvgpu.device_async_wait
+// CHECK: gpu.terminator
+// CHECK: memref.dealloc %[[ACC]]
+// CHECK: memref.dealloc %[[SEM]]
+func.func @ordered(%q: memref<1x4x100x64xbf16>, %k: memref<1x2x100x64xbf16>, %v: memref<1x2x100x64xbf16>, %o: memref<1x4x100x64xbf16>, %do: memref<1x4x100x64xbf16>, %lse: memref<1x4x100xf32>, %dq: memref<1x4x100x64xbf16>, %dk: memref<1x2x100x64xbf16>, %dv: memref<1x2x100x64xbf16>) {
+  fa.attention_grad ins(%q, %k, %v, %o, %do, %lse : memref<1x4x100x64xbf16>, memref<1x2x100x64xbf16>, memref<1x2x100x64xbf16>, memref<1x4x100x64xbf16>, memref<1x4x100x64xbf16>, memref<1x4x100xf32>)
+      outs(%dq, %dk, %dv : memref<1x4x100x64xbf16>, memref<1x2x100x64xbf16>, memref<1x2x100x64xbf16>)
+      {causal, deterministic, schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>, tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 1, warps = 8>}
+  return
+}
+
+// -----
+
+// dq = atomic keeps the kernel as it was: no semaphores, kv-blocks in grid
+// order, no waits.
+// CHECK-LABEL: func.func @atomic
+// CHECK-NOT: memref.alloc() : memref<1x4x4xi32>
+// CHECK-NOT: llvm.inline_asm
+// CHECK-NOT: scf.while
+// CHECK: return
+func.func @atomic(%q: memref<1x4x100x64xbf16>, %k: memref<1x2x100x64xbf16>, %v: memref<1x2x100x64xbf16>, %o: memref<1x4x100x64xbf16>, %do: memref<1x4x100x64xbf16>, %lse: memref<1x4x100xf32>, %dq: memref<1x4x100x64xbf16>, %dk: memref<1x2x100x64xbf16>, %dv: memref<1x2x100x64xbf16>) {
+  fa.attention_grad ins(%q, %k, %v, %o, %do, %lse : memref<1x4x100x64xbf16>, memref<1x2x100x64xbf16>, memref<1x2x100x64xbf16>, memref<1x4x100x64xbf16>, memref<1x4x100x64xbf16>, memref<1x4x100xf32>)
+      outs(%dq, %dk, %dv : memref<1x4x100x64xbf16>, memref<1x2x100x64xbf16>, memref<1x2x100x64xbf16>)
+      {causal, schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 1, warps = 8>}
+  return
+}
+
+// -----
+
+// A window (left 100, right 20, no causal): the kv-block visits the
+// q-blocks from that of row kvBase + Nq - Nk - 20 (floor) to the one that
+// holds row kvBase + block_kv - 1 + Nq - Nk + 100 (a signed ceil, clamped
+// to the q-blocks), the pair is unmasked only when it lies inside the
+// window (four comparisons) and the element mask tests the window's two
+// edges.
+// CHECK-LABEL: func.func @window
+// CHECK: gpu.launch
+// CHECK: gpu.launch
+// CHECK: %[[KV:.*]] = arith.muli %{{.*}}, %c64
+// CHECK: arith.addi %{{.*}}, %c-20
+// CHECK: arith.maxsi
+// CHECK: arith.addi %{{.*}}, %c164
+// CHECK: arith.ceildivsi %{{.*}}, %c32
+// CHECK: arith.maxsi
+// CHECK: arith.minsi
+// CHECK: arith.subi
+// CHECK: arith.maxsi
+// CHECK: scf.for
+// CHECK: scf.if %{{.*}} -> (vector<2x2xf32>
+// CHECK: } else {
+// CHECK: arith.cmpi sge
+// CHECK: arith.cmpi sle
+// CHECK: llvm.nvvm.ex2.approx.ftz.f
+// CHECK: memref.atomic_rmw addf
+func.func @window(%q: memref<1x2x256x64xbf16>, %lse: memref<1x2x256xf32>) {
+  fa.attention_grad ins(%q, %q, %q, %q, %q, %lse : memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256xf32>)
+      outs(%q, %q, %q : memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>)
+      {window = #fa.window<left = 100, right = 20>, schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 32, block_kv = 64, stages = 2, warps = 4>}
+  return
+}
+
+// -----
+
+// A block mask: each step reads its (q-block, kv-block) entry; a skipped
+// pair's copies read no bytes (the entry is read only for a step that
+// exists), its math and dQ adds are under a branch, its accumulators pass
+// through.
+// CHECK-LABEL: func.func @block_mask
+// CHECK: gpu.launch
+// CHECK: gpu.launch
+// CHECK: scf.for
+// CHECK: scf.if %{{.*}} -> (i1) {
+// CHECK: memref.load %[[BM:[a-z0-9]+]][%c0{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}] : memref<1x2x4x4xi8>
+// CHECK: arith.cmpi ne
+// CHECK: nvgpu.device_async_copy
+// CHECK: gpu.barrier
+// CHECK: memref.load %[[BM]]
+// CHECK: scf.if %{{.*}} -> (vector<2x2xf32>
+// CHECK: nvvm.mma.sync
+// CHECK: } else {
+// CHECK: scf.yield %{{.*}} : vector<2x2xf32>
+// CHECK: gpu.barrier
+// CHECK: scf.if
+// CHECK: memref.atomic_rmw addf
+func.func @block_mask(%q: memref<1x2x256x64xbf16>, %lse: memref<1x2x256xf32>, %bm: memref<1x2x4x4xi8>) {
+  fa.attention_grad ins(%q, %q, %q, %q, %q, %lse : memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256xf32>)
+      block_mask(%bm : memref<1x2x4x4xi8>)
+      outs(%q, %q, %q : memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>)
+      {block_sparse = #fa.block_sparse<block_q = 64, block_kv = 64>, schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 32, block_kv = 64, stages = 1, warps = 4>}
+  return
+}
+
+// -----
+
+// A window on the wgmma backward: the q-block loop runs from the block of
+// row kvBase + Nq - Nk - 20 to the window's end (a signed ceil clamped to
+// the q-blocks); every score is masked by the window's two edges.
+// CHECK-LABEL: func.func @wgmma_window
+// CHECK: gpu.launch
+// CHECK: gpu.launch
+// CHECK: arith.addi %{{.*}}, %c-20
+// CHECK: arith.maxsi
+// CHECK: arith.addi %{{.*}}, %c228
+// CHECK: %[[END:.*]] = arith.ceildivsi %{{.*}}, %c64
+// CHECK: %[[LO:.*]] = arith.maxsi %[[END]]
+// CHECK: %[[HI:.*]] = arith.minsi %[[LO]]
+// CHECK: scf.for
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[HI]]
+// CHECK: arith.cmpi sge
+// CHECK: arith.cmpi sle
+// CHECK: memref.atomic_rmw addf
+func.func @wgmma_window(%q: memref<1x2x256x64xbf16>, %lse: memref<1x2x256xf32>) {
+  fa.attention_grad ins(%q, %q, %q, %q, %q, %lse : memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256xf32>)
+      outs(%q, %q, %q : memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>)
+      {window = #fa.window<left = 100, right = 20>, schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
+  return
+}

@@ -1,0 +1,44 @@
+// A deterministic backward on the tensor cores (docs/Backward.md,
+// "Deterministic dQ"): kernel=mma-sync with `deterministic` (the op's
+// attribute or the pass option) takes dq = ordered, priced by the model
+// (each step's wait; no chain on causal problems) and said so by explain;
+// kernel=auto keeps the SIMT kernels while the mma.sync rule is held back
+// for its GPU check, and says the mma.sync kernel would build it.
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling=kernel=mma-sync | FileCheck %s
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 "--fa-select-tiling=kernel=mma-sync explain" --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=EXPLAIN
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 "--fa-select-tiling=explain kernel=auto" --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=AUTO
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=a100 "--fa-select-tiling=kernel=mma-sync deterministic" | FileCheck %s --check-prefix=OPTION
+
+// CHECK-LABEL: func.func @causal
+// CHECK: schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>
+// CHECK-SAME: tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 2, warps = 8>
+// EXPLAIN: remark: fa-select-tiling (backward, model): 32x128, 2 stages, 8 warps wins (ordered dQ)
+// EXPLAIN: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = mma_sync, dq = ordered>: dq=ordered: deterministic requested: the same f32 adds, made in descending kv-block order (a semaphore per q-block), bit-identical run to run
+// AUTO: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = simt>: dq=separate
+// AUTO: note: kernel=auto chose simt (not mma-sync: this revision of the kernel has not passed its GPU check yet; select it by name (it would build this backward))
+// OPTION-LABEL: func.func @causal
+// OPTION: schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>
+func.func @causal(%q: tensor<4x16x4096x128xbf16>, %l: tensor<4x16x4096xf32>)
+    -> (tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>) {
+  %r:3 = fa.attention_grad ins(%q, %q, %q, %q, %q, %l : tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>, tensor<4x16x4096xf32>)
+      outs(%q, %q, %q : tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>) {causal, deterministic}
+      -> tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>
+  return %r#0, %r#1, %r#2 : tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>
+}
+
+// -----
+
+// A window with deterministic: both on the mma.sync backward.
+// CHECK-LABEL: func.func @window
+// CHECK: schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>
+// CHECK-SAME: window = #fa.window<left = 1024, right = 0>
+// AUTO: note: kernel=auto chose simt (not mma-sync: this revision of the kernel has not passed its GPU check yet; select it by name (it would build this backward))
+// OPTION-LABEL: func.func @window
+// OPTION: schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>
+func.func @window(%q: tensor<1x16x8192x128xbf16>, %l: tensor<1x16x8192xf32>)
+    -> (tensor<1x16x8192x128xbf16>, tensor<1x16x8192x128xbf16>, tensor<1x16x8192x128xbf16>) {
+  %r:3 = fa.attention_grad ins(%q, %q, %q, %q, %q, %l : tensor<1x16x8192x128xbf16>, tensor<1x16x8192x128xbf16>, tensor<1x16x8192x128xbf16>, tensor<1x16x8192x128xbf16>, tensor<1x16x8192x128xbf16>, tensor<1x16x8192xf32>)
+      outs(%q, %q, %q : tensor<1x16x8192x128xbf16>, tensor<1x16x8192x128xbf16>, tensor<1x16x8192x128xbf16>) {causal, deterministic, window = #fa.window<left = 1024, right = 0>}
+      -> tensor<1x16x8192x128xbf16>, tensor<1x16x8192x128xbf16>, tensor<1x16x8192x128xbf16>
+  return %r#0, %r#1, %r#2 : tensor<1x16x8192x128xbf16>, tensor<1x16x8192x128xbf16>, tensor<1x16x8192x128xbf16>
+}
