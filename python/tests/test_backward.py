@@ -36,12 +36,13 @@ def test_kernels_and_manifest():
                       list(Q), list(KV), list(KV)]
     assert [a["dtype"] for a in m["arguments"]] == ["bf16"] * 5 + ["f32"] + ["bf16"] * 3
     assert m["results"] == [a["name"] for a in m["arguments"][6:]]
-    # kernel=auto takes the SIMT backward while no tensor-core backward
-    # has passed its GPU check: D is scratch, [B, Hq, Nq] f32, allocated by
-    # the runtime (test_mma_sync_kernel: the mma.sync one's two).
-    (d,) = m["scratch"]
+    # kernel=auto takes the wgmma backward on the h100 target (its build has
+    # passed its GPU check): D and the f32 dQ accumulator are scratch,
+    # allocated by the runtime (the SIMT kernels have D only).
+    d, acc = m["scratch"]
     assert d["shape"] == [1, 4, 100] and d["dtype"] == "f32"
-    assert k.schedule["kernel"] == "simt"
+    assert acc["shape"] == list(Q) and acc["dtype"] == "f32"
+    assert k.schedule["kernel"] == "wgmma"
     assert k.config["grad"] == {"bias_grad": False, "deterministic": False}
     assert k.name.startswith("fa_grad_bf16_b1_h4x2_q100_k70_d64_causal")
 
@@ -58,14 +59,14 @@ def test_module_parses_and_the_tiling_is_the_compilers():
     assert win and "backward" in k.explain, k.explain
     assert [int(x) for x in win.groups()] == [
         k.tiling[f] for f in ("block_q", "block_kv", "stages", "warps")]
-    assert k.schedule == {"kernel": "simt", "dq": "separate",
+    assert k.schedule == {"kernel": "wgmma", "dq": "atomic",
                           "deterministic": False}
-    assert ("kernel=auto chose simt (not mma-sync: this revision of the "
-            "kernel has not passed its GPU check yet" in k.explain)
+    assert "kernel=auto chose wgmma: it builds this backward" in k.explain
     assert 0 < k.shared_memory["bytes"] <= k.shared_memory["budget"] == 232448
     tiled = k.mlir("tiled")
     assert f"block_q = {k.tiling['block_q']}" in tiled
-    # The launches use it: dQ has one block per (head, query block).
+    # The launches use it: dQ's conversion has one block per (head, query
+    # block).
     grid = k.manifest["kernels"][2]["grid"]
     assert math.prod(grid) == 4 * math.ceil(100 / k.tiling["block_q"])
 
@@ -225,11 +226,12 @@ def test_mma_sync_deterministic_window_block_mask():
     assert 32 % bm.tiling["block_q"] == 0 and 32 % bm.tiling["block_kv"] == 0
     assert bm.manifest["arguments"][6]["shape"] == [1, 4, 4, 3]
     assert len(bm.manifest["kernels"]) == 3
-    # kernel=auto keeps the SIMT kernels until the mma.sync rule passes its
-    # GPU check, and says the mma.sync kernel would build it.
+    # kernel=auto keeps the SIMT kernels until the mma.sync kernel's ordered
+    # dQ has been through a GPU check, and says so.
     auto = grad(deterministic=True, window=(20, 0))
     assert auto.schedule["kernel"] == "simt"
-    assert "(it would build this backward)" in auto.explain
+    assert ("not mma-sync: its ordered (deterministic) dQ: not through a GPU "
+            "check yet" in auto.explain)
     # The wgmma backward takes the window; deterministic and a block mask
     # are errors naming why.
     assert grad(kernel="wgmma", window=(20, 0)).schedule["kernel"] == "wgmma"

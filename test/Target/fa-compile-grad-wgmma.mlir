@@ -13,6 +13,11 @@
 // The wgmma backward needs sm_90a: for the A100 fa-select-tiling says so.
 // RUN: not fa-compile %s -o %t/a100 --pipeline-options="target=a100 kernel=wgmma" --ptxas=none 2>&1 | FileCheck %s --check-prefix=A100
 // A100: error: 'fa.attention_grad' op cannot use the wgmma backward kernel: the target (sm_80) has no wgmma (needs sm_90a)
+// The pipeline's kernel=auto takes the wgmma backward on sm_90a (its build
+// has passed its GPU check, kAutoBackwardRules): the same PTX as
+// kernel=wgmma.
+// RUN: fa-compile %s -o %t/auto --pipeline-options="target=h100" --ptxas=none
+// RUN: cmp %t/auto.ptx %t/grad.ptx
 
 // XCHECK: OK 3 kernels
 

@@ -2,8 +2,9 @@
 // "Deterministic dQ"): kernel=mma-sync with `deterministic` (the op's
 // attribute or the pass option) takes dq = ordered, priced by the model
 // (each step's wait; no chain on causal problems) and said so by explain;
-// kernel=auto keeps the SIMT kernels while the mma.sync rule is held back
-// for its GPU check, and says the mma.sync kernel would build it.
+// kernel=auto keeps the SIMT kernels while the mma.sync kernel's ordered
+// dQ has not been through a GPU check, and says so (the wgmma kernel adds
+// dQ with unordered atomics only).
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling=kernel=mma-sync | FileCheck %s
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 "--fa-select-tiling=kernel=mma-sync explain" --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=EXPLAIN
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 "--fa-select-tiling=explain kernel=auto" --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=AUTO
@@ -15,7 +16,7 @@
 // EXPLAIN: remark: fa-select-tiling (backward, model): 32x128, 2 stages, 8 warps wins (ordered dQ)
 // EXPLAIN: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = mma_sync, dq = ordered>: dq=ordered: deterministic requested: the same f32 adds, made in descending kv-block order (a semaphore per q-block), bit-identical run to run
 // AUTO: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = simt>: dq=separate
-// AUTO: note: kernel=auto chose simt (not mma-sync: this revision of the kernel has not passed its GPU check yet; select it by name (it would build this backward))
+// AUTO: note: kernel=auto chose simt (not wgmma: it adds dQ with unordered atomics only; not mma-sync: its ordered (deterministic) dQ: not through a GPU check yet; select it by name)
 // OPTION-LABEL: func.func @causal
 // OPTION: schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>
 func.func @causal(%q: tensor<4x16x4096x128xbf16>, %l: tensor<4x16x4096xf32>)
@@ -32,7 +33,7 @@ func.func @causal(%q: tensor<4x16x4096x128xbf16>, %l: tensor<4x16x4096xf32>)
 // CHECK-LABEL: func.func @window
 // CHECK: schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>
 // CHECK-SAME: window = #fa.window<left = 1024, right = 0>
-// AUTO: note: kernel=auto chose simt (not mma-sync: this revision of the kernel has not passed its GPU check yet; select it by name (it would build this backward))
+// AUTO: note: kernel=auto chose simt (not wgmma: it adds dQ with unordered atomics only; not mma-sync: its ordered (deterministic) dQ: not through a GPU check yet; select it by name)
 // OPTION-LABEL: func.func @window
 // OPTION: schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>
 func.func @window(%q: tensor<1x16x8192x128xbf16>, %l: tensor<1x16x8192xf32>)

@@ -4,18 +4,19 @@
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling=explain --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=SIMT
 // RUN: not fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling="explain kernel=wgmma" --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=WGMMA
 // RUN: not fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling="explain kernel=mma-sync dq=ordered" --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=MMA
-// kernel=auto (the pipeline's): the SIMT kernels while no tensor-core
-// backward has passed its GPU check, and why; kernel=mma-sync by name, with
-// each candidate's step overhead.
+// kernel=auto (the pipeline's): the wgmma kernel where it builds the op,
+// else the SIMT kernels, and why; kernel=mma-sync by name, with each
+// candidate's step overhead.
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling="explain kernel=auto" --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=AUTO
 // RUN: not fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling="explain kernel=mma-sync" --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=STEP
 
-// AUTO: remark: fa-select-tiling (backward, model): {{.*}} wins (separate dQ)
-// AUTO: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = simt>: dq=separate
-// AUTO: note: kernel=auto chose simt (not mma-sync: this revision of the kernel has not passed its GPU check yet; select it by name (it would build this backward))
+// AUTO: remark: fa-select-tiling (backward, model): 64x128, 1 stage, 8 warps wins (atomic dQ)
+// AUTO: note: kernel=wgmma: the wgmma backward kernels
+// AUTO: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = atomic>: dq=atomic: the cheapest
+// AUTO: note: kernel=auto chose wgmma: it builds this backward
 // AUTO: remark: fa-select-tiling: keeps the given tiling #fa.tiling<block_q = 64, block_kv = 64, stages = 1, warps = 4>
 // AUTO: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = simt>: dq=separate
-// AUTO: note: kernel=auto chose simt (not mma-sync: this revision of the kernel has not passed its GPU check yet; select it by name (it would not build this backward: the given tiling does not fit it: 256 registers per thread exceed 255 (the mma-sync backward's ptxas fit: dK_j, dV_j, S^T and dP^T would spill)))
+// AUTO: note: kernel=auto chose simt (not wgmma: it adds dQ with unordered atomics only; not mma-sync: the given tiling does not fit it: {{.*}})
 
 // STEP: remark: fa-select-tiling (backward, model): {{.*}} wins (atomic dQ)
 // STEP: note: #1 {{.*}} block(s)/SM, {{.*}} wave(s), {{[0-9]+}} steps a block at {{[0-9.]+}} us overhead each

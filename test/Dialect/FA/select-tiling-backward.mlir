@@ -38,17 +38,56 @@
 // Every decision fits its target by fa-check-sram-budget's count:
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=a10 --fa-select-tiling --fa-check-sram-budget -o /dev/null
 // RUN: not fa-opt %s -split-input-file --fa-set-target=target=a100 --fa-select-tiling=kernel=mma-sync --fa-check-sram-budget -o /dev/null 2>/dev/null
-// kernel=auto (the pipeline's): a tensor-core backward once its revision
-// has passed its GPU check (kAutoBackwardRules); today none has (the
-// mma.sync kernel's 2-stage revision, D53, is not yet run on a GPU), so
-// auto gives the SIMT picks, the default's. Where the mma.sync rule is
-// checked, its picks are kernel=mma-sync's (the MMA prefixes).
-// RUN: fa-opt %s -split-input-file --fa-set-target=target=a100 --fa-select-tiling=kernel=auto | FileCheck %s --check-prefix=A100
-// RUN: fa-opt %s -split-input-file --fa-set-target=target=h200 --fa-select-tiling=kernel=auto | FileCheck %s --check-prefix=H100
-// RUN: fa-opt %s -split-input-file --fa-set-target=target=a10 --fa-select-tiling=kernel=auto | FileCheck %s --check-prefix=A10
+// kernel=auto (the pipeline's): the first tensor-core backward of
+// kAutoBackwardRules that builds the op and whose build has passed its GPU
+// check (wgmma on sm_90a at D = Dv in {64, 128}, then mma.sync at those
+// head dims; no bias, not deterministic), the SIMT picks (the default's)
+// for the rest.
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=a100 --fa-select-tiling=kernel=auto | FileCheck %s --check-prefix=AUTO-A100
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=h200 --fa-select-tiling=kernel=auto | FileCheck %s --check-prefix=AUTO-H200
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=a10 --fa-select-tiling=kernel=auto | FileCheck %s --check-prefix=AUTO-A10
 // Every decision is printed back as it was parsed:
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling | fa-opt -split-input-file --fa-select-tiling | FileCheck %s --check-prefix=H100
 
+// AUTO-A100-LABEL: func.func @d64
+// AUTO-A100: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 48, block_kv = 128, stages = 2, warps = 8>}
+// AUTO-A100-LABEL: func.func @d128
+// AUTO-A100: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 2, warps = 8>}
+// AUTO-A100-LABEL: func.func @d256
+// AUTO-A100: {fa.predicted_sram = 67840 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 16, block_kv = 16, stages = 1, warps = 8>}
+// AUTO-A100-LABEL: func.func @d192_dv128
+// AUTO-A100: {fa.predicted_sram = 76032 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 16, block_kv = 32, stages = 1, warps = 8>}
+// AUTO-A100-LABEL: func.func @gqa_causal_bias_grad
+// AUTO-A100: {causal, fa.predicted_sram = 82560 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 64, block_kv = 16, stages = 1, warps = 8>}
+// AUTO-A100-LABEL: func.func @deterministic_op
+// AUTO-A100: {deterministic, fa.predicted_sram = 73984 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 32, block_kv = 32, stages = 1, warps = 8>}
+//
+// AUTO-H200-LABEL: func.func @d64
+// AUTO-H200: {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
+// AUTO-H200-LABEL: func.func @d128
+// AUTO-H200: {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
+// AUTO-H200-LABEL: func.func @d256
+// AUTO-H200: {fa.predicted_sram = 67840 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 16, block_kv = 16, stages = 1, warps = 8>}
+// AUTO-H200-LABEL: func.func @d192_dv128
+// AUTO-H200: {fa.predicted_sram = 43264 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 16, block_kv = 16, stages = 1, warps = 4>}
+// AUTO-H200-LABEL: func.func @gqa_causal_bias_grad
+// AUTO-H200: {causal, fa.predicted_sram = 115072 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 16, block_kv = 64, stages = 1, warps = 8>}
+// AUTO-H200-LABEL: func.func @deterministic_op
+// AUTO-H200: {deterministic, fa.predicted_sram = 73984 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 32, block_kv = 32, stages = 1, warps = 8>}
+//
+// AUTO-A10-LABEL: func.func @d64
+// AUTO-A10: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 2, warps = 8>}
+// AUTO-A10-LABEL: func.func @d128
+// AUTO-A10: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 16, block_kv = 128, stages = 2, warps = 8>}
+// AUTO-A10-LABEL: func.func @d256
+// AUTO-A10: {fa.predicted_sram = 86272 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 32, block_kv = 16, stages = 1, warps = 8>}
+// AUTO-A10-LABEL: func.func @d192_dv128
+// AUTO-A10: {fa.predicted_sram = 43264 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 16, block_kv = 16, stages = 1, warps = 8>}
+// AUTO-A10-LABEL: func.func @gqa_causal_bias_grad
+// AUTO-A10: {causal, fa.predicted_sram = 45440 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 32, block_kv = 16, stages = 1, warps = 8>}
+// AUTO-A10-LABEL: func.func @deterministic_op
+// AUTO-A10: {deterministic, fa.predicted_sram = 45312 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 32, block_kv = 16, stages = 1, warps = 8>}
+//
 // A100-LABEL: func.func @d64
 // A100: {fa.predicted_sram = 73984 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 32, block_kv = 64, stages = 1, warps = 8>}
 // A100-LABEL: func.func @d128

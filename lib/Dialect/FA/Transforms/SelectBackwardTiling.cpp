@@ -146,11 +146,14 @@ struct AutoRequest {
   bool deterministic;
 };
 
-/// Why the mma.sync backward cannot take `r` (kernel=auto's rule), or
-/// nullopt: it builds f16/bf16 on sm_80+ without an additive bias (an i1
-/// keep-mask, a window and a block mask it takes), with dq = atomic or,
-/// deterministic, ordered, where a tiling fits.
-static std::optional<std::string> mmaSyncUnsupported(const AutoRequest &r) {
+/// Why the tensor-core backward `kind` cannot take `r` (kernel=auto's
+/// rule), or nullopt: both build f16/bf16 without an additive bias (an i1
+/// keep-mask and a window they take) where a tiling fits; the mma.sync
+/// kernel on sm_80+ with dq = atomic or, deterministic, ordered, and a
+/// block mask; the wgmma kernel on sm_90a at D = Dv in {64, 128} with
+/// dq = atomic only and no block mask.
+static std::optional<std::string> tensorCoreUnsupported(KernelKind kind,
+                                                        const AutoRequest &r) {
   AttentionGradOp op = r.op;
   Type elt = op.getQueryType().getElementType();
   if (!elt.isF16() && !elt.isBF16())
@@ -158,16 +161,22 @@ static std::optional<std::string> mmaSyncUnsupported(const AutoRequest &r) {
   if (hasAdditiveBias(op))
     return std::string("an additive bias (and its gradient) is not built "
                        "for it");
-  auto decided =
-      decideDqAccumulation(KernelKind::MmaSync, r.deterministic, r.options.dq);
+  if (kind == KernelKind::Wgmma && op.getBlockMask())
+    return std::string("it does not apply a block mask");
+  auto decided = decideDqAccumulation(kind, r.deterministic, r.options.dq);
   if (auto *why = std::get_if<std::string>(&decided))
     return *why;
   DqAccumulation dq = std::get<DqAccumulation>(decided);
-  if (Legality support = checkLegality(KernelKind::MmaSync, r.problem,
-                                       r.target);
+  if (kind == KernelKind::Wgmma && dq != DqAccumulation::Atomic)
+    return std::string("it adds dQ with unordered atomics only");
+  if (Legality support = checkLegality(kind, r.problem, r.target);
       !support.isLegal())
     return support.message;
-  BackwardCostModel model(r.target, KernelKind::MmaSync);
+  if (kind == KernelKind::Wgmma)
+    if (std::optional<std::string> why =
+            wgmmaBackwardProblemReason(r.problem, /*bias=*/false))
+      return why;
+  BackwardCostModel model(r.target, kind);
   if (TilingAttr given = op.getTilingAttr()) {
     BackwardCost cost = model.evaluate(getTiling(given), r.problem, dq);
     if (!cost.fits())
@@ -178,35 +187,63 @@ static std::optional<std::string> mmaSyncUnsupported(const AutoRequest &r) {
   return std::nullopt;
 }
 
-/// A tensor-core backward kernel kernel=auto prefers where it applies,
-/// once the kernel's revision has passed its GPU check (`gpuChecked`):
-/// until then auto passes it by, says so in `explain`, and the kernel is
-/// chosen by name only (docs/Backward.md, "Which kernel runs").
+/// What of `r` a tensor-core backward builds but no GPU check has run yet
+/// (kernel=auto leaves it to the next rule), or nullopt.
+using UncheckedFn = std::optional<std::string> (*)(const AutoRequest &);
+
+/// The mma.sync backward's GPU check (94 of 94 cases on an H100, D53's
+/// revision) covered D = Dv in {64, 128}; its deterministic dQ, windows and
+/// block masks (D56) came after it.
+static std::optional<std::string> mmaSyncUnchecked(const AutoRequest &r) {
+  AttentionGradOp op = r.op;
+  const AttentionProblem &p = r.problem;
+  if (p.headDim != p.valueHeadDim || (p.headDim != 64 && p.headDim != 128))
+    return std::string("its head dims other than D = Dv in {64, 128}");
+  if (r.deterministic || r.options.dq == DqAccumulation::Ordered)
+    return std::string("its ordered (deterministic) dQ");
+  if (op.getWindowAttr())
+    return std::string("its sliding windows");
+  if (op.getBlockMask())
+    return std::string("its block masks");
+  return std::nullopt;
+}
+
+/// The wgmma backward's windows came after its GPU check (54 of 54 cases
+/// on an H100, D54).
+static std::optional<std::string> wgmmaUnchecked(const AutoRequest &r) {
+  if (AttentionGradOp(r.op).getWindowAttr())
+    return std::string("its sliding windows");
+  return std::nullopt;
+}
+
+/// A tensor-core backward kernel kernel=auto prefers where it builds the op
+/// and that build has passed its GPU check (`unchecked` says what has not):
+/// auto passes the rest by, says so in `explain`, and the kernel is chosen
+/// by name only (docs/Backward.md, "The kernel").
 struct AutoRule {
   KernelKind kind;
-  std::optional<std::string> (*unsupported)(const AutoRequest &);
-  bool gpuChecked;
+  UncheckedFn unchecked;
 };
 
 /// kernel=auto's preferences, in order: the first that applies wins, the
-/// SIMT kernels take the rest (a wgmma rule goes first once that kernel is
-/// checked). The mma.sync backward's 2-stage revision has not run on a GPU
-/// yet (the revision before it passed 54 of 54 cases on the H200).
+/// SIMT kernels take the rest. The wgmma backward goes first: it is the
+/// faster of the two where both build the op (0.75-0.85x FlashAttention-2
+/// against the mma.sync one's 0.58-0.70x on an H100,
+/// docs/results/2026-12-05-h100-tensor-core-backward).
 static const AutoRule kAutoBackwardRules[] = {
-    {KernelKind::MmaSync, mmaSyncUnsupported, /*gpuChecked=*/false}};
+    {KernelKind::Wgmma, wgmmaUnchecked},
+    {KernelKind::MmaSync, mmaSyncUnchecked}};
 
-/// kernel=auto's kernel for `r` and why, for `explain` (a rule held back
-/// says whether its kernel would build `r`).
+/// kernel=auto's kernel for `r` and why, for `explain` (a rule passed by
+/// says why: what its kernel does not build, or what of it is unchecked).
 static std::pair<KernelKind, std::string> chooseAuto(const AutoRequest &r) {
   std::string why;
   for (const AutoRule &rule : kAutoBackwardRules) {
-    std::optional<std::string> no = rule.unsupported(r);
-    if (!rule.gpuChecked)
-      no = "this revision of the kernel has not passed its GPU check yet; "
-           "select it by name (" +
-           (no ? "it would not build this backward: " + *no
-               : std::string("it would build this backward")) +
-           ")";
+    std::optional<std::string> no = tensorCoreUnsupported(rule.kind, r);
+    if (!no)
+      if (std::optional<std::string> unchecked = rule.unchecked(r))
+        no = *unchecked + ": not through a GPU check yet; select it by "
+                          "name";
     if (!no)
       return {rule.kind,
               llvm::formatv("kernel=auto chose {0}: it builds this backward",
