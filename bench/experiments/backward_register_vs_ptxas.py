@@ -67,7 +67,8 @@ def main_kernel_resources(log):
 
 
 def compile_forced(build, tmp, src, target):
-    gpu, err = lower_without_selection(build, tmp, src, target, "mma-sync")
+    gpu, err = lower_without_selection(build, tmp, src, target, "mma-sync",
+                                       through="gpu-launch-sink")
     if gpu is None:
         return None, err
     out = os.path.join(tmp, "k")

@@ -13,8 +13,15 @@ ptxas's registers and spill bytes, and whether the two agree (ptxas
 compiles without spills exactly where the model accepts). Runs on the
 build machine (no GPU).
 
+mma-sync tilings are all compiled the second way, with the schedule the
+model builds for a non-causal tiling within the limit (split masked steps,
+the staged epilogue), so ptxas's numbers do not depend on the estimate
+being tested: a refit of the estimate can be checked against the same rows
+(`--reuse`).
+
     bench/experiments/register_vs_ptxas.py [--build build] [--d 64 256]
-        [--kinds mma-sync@a100 mma-sync@h200 wgmma@h200] [--jobs 2]
+        [--kinds mma-sync@a100 mma-sync@h200 mma-sync@a10 wgmma@h200]
+        [--jobs 2]
         [--stages 2] [--block-kv 16 32 ...] [--json rows.json]
 """
 import argparse
@@ -43,8 +50,9 @@ SCHEDULE = {
     "mma-sync": "#fa.schedule<kernel = mma_sync, epilogue = staged>",
     "wgmma": "#fa.schedule<kernel = wgmma, loads = tma, epilogue = tma_store>",
 }
-# D (query/key head dim) -> Dv (value head dim).
-HEAD_DIMS = {64: 64, 80: 80, 96: 96, 128: 128, 192: 128, 256: 256}
+# (D, Dv): the query/key and value head dims swept, D = 64..256 by 16 (Dv = D)
+# and DeepSeek-V3's 192 with Dv = 128.
+HEAD_DIMS = [(d, d) for d in range(64, 257, 16)] + [(192, 128)]
 # The per-thread register maximum of the targets swept (a spill-free
 # estimate is at most this).
 MAX_REGS = 255
@@ -95,18 +103,25 @@ def model_verdict(build, src, target, kind):
 
 def compile_forced(build, tmp, src, target, kind):
     """ptxas -v's resources for a tiling fa-select-tiling refuses: the
-    pipeline's passes up to the built kernel (all but fa-select-tiling),
-    then fa-compile on that GPU IR (no fa.attention left to select for)."""
-    gpu, err = lower_without_selection(build, tmp, src, target, kind)
-    if gpu is None:
+    pipeline's passes through bufferization (all but fa-select-tiling; the
+    op's tiling and schedule are taken as written), then fa-compile on that
+    IR, which has no fa.attention left to select for and runs the rest of
+    the pipeline as it does for a tiling the model keeps (the same PTX)."""
+    ir, err = lower_without_selection(build, tmp, src, target, kind)
+    if ir is None:
         return None, err
-    return fa_compile(build, tmp, gpu, target, kind)
+    return fa_compile(build, tmp, ir, target, kind)
 
 
-def lower_without_selection(build, tmp, src, target, kind):
-    """The pipeline's passes up to the built kernel, all but
-    fa-select-tiling (the op keeps its tiling and schedule): the GPU IR's
-    path, or (None, the error's first line)."""
+def lower_without_selection(build, tmp, src, target, kind,
+                            through="one-shot-bufferize"):
+    """The pipeline's passes from its start through the pass `through`, all
+    but fa-select-tiling (the op keeps its tiling and schedule): the IR's
+    path, or (None, the error's first line). Cutting where fa-compile's own
+    run of the pipeline takes over unchanged keeps the PTX that of the
+    pipeline; cutting later (after convert-fa-to-nvgpu) runs canonicalize
+    and cse a second time over the GPU IR, which moves ptxas's registers
+    (d = 128, 128x48 on 8 warps: 162 instead of 128)."""
     dump = sh([f"{build}/bin/fa-opt", src,
                f"--fa-to-ptx-pipeline=target={target} kernel={kind}",
                "--dump-pass-pipeline", "-o", os.devnull]).stderr
@@ -114,12 +129,16 @@ def lower_without_selection(build, tmp, src, target, kind):
     pipe = re.sub(r"\s*fa-require-kernel,", "", pipe)
     pipe = re.sub(r"\s*fa-select-tiling\{[^}]*\},", "", pipe)
     pipe = " ".join(pipe.split())
-    pipe = pipe[:pipe.index("gpu-launch-sink")].rstrip(", ") + ")"
-    gpu = os.path.join(tmp, "gpu.mlir")
-    p = sh([f"{build}/bin/fa-opt", src, f"--pass-pipeline={pipe}", "-o", gpu])
+    if through == "gpu-launch-sink":
+        pipe = pipe[:pipe.index("gpu-launch-sink")].rstrip(", ") + ")"
+    else:
+        m = re.search(re.escape(through) + r"(\{[^}]*\})?", pipe)
+        pipe = pipe[:m.end()] + ")"
+    ir = os.path.join(tmp, "lowered.mlir")
+    p = sh([f"{build}/bin/fa-opt", src, f"--pass-pipeline={pipe}", "-o", ir])
     if p.returncode:
         return None, p.stderr.strip().splitlines()[0][:100]
-    return gpu, None
+    return ir, None
 
 
 def fa_compile(build, tmp, src, target, kind):
@@ -132,12 +151,23 @@ def fa_compile(build, tmp, src, target, kind):
 
 
 def row_key(r):
-    return tuple(r[k] for k in ("kind", "target", "d", "bq", "bkv", "warps",
-                                "stages"))
+    return tuple(r[k] for k in ("kind", "target", "d", "dv", "bq", "bkv",
+                                "warps", "stages"))
 
 
-def run(build, kind, target, d, bq, bkv, warps, stages=2, reuse=None):
-    dv = HEAD_DIMS[d]
+def compiled_like_now(old):
+    """Whether an earlier run's row was compiled as run() compiles it now:
+    fa-compile on a kept tiling within the limit. Before, a kept mma-sync
+    tiling over 255 registers got the model's branch schedule (D45), not the
+    split one, and a refused tiling was lowered past convert-fa-to-nvgpu
+    before fa-compile (lower_without_selection)."""
+    if "forced" in old:
+        return not old["forced"] or old["through"] == "one-shot-bufferize"
+    return old["verdict"] == "fits" and (old["kind"] == "wgmma" or
+                                         old["model"] <= MAX_REGS)
+
+
+def run(build, kind, target, d, dv, bq, bkv, warps, stages=2, reuse=None):
     row = dict(kind=kind, target=target, d=d, dv=dv, bq=bq, bkv=bkv,
                warps=warps, stages=stages)
     with tempfile.TemporaryDirectory() as tmp:
@@ -149,11 +179,14 @@ def run(build, kind, target, d, bq, bkv, warps, stages=2, reuse=None):
             return None
         row.update(model=est, limit=limit, verdict=verdict)
         old = (reuse or {}).get(row_key(row))
-        if old is not None:
+        if old is not None and compiled_like_now(old):
             row.update(ptxas=old["ptxas"], spill=old["spill"],
-                       error=old["error"])
+                       error=old["error"], forced=old.get("forced", False),
+                       through=old.get("through"))
             return row
-        if verdict == "fits":
+        row["forced"] = kind == "mma-sync" or verdict != "fits"
+        row["through"] = "one-shot-bufferize" if row["forced"] else None
+        if not row["forced"]:
             res, err = fa_compile(build, tmp, src, target, kind)
         else:
             with open(src, "w") as f:
@@ -236,19 +269,26 @@ def write_known_inc(rows, out):
     unittests/RegisterTruthTest.cpp's list of known disagreements."""
     out.write("// Generated by bench/experiments/register_vs_ptxas.py "
               "--known-inc: where the model\n// and ptxas disagree (kind, "
-              "target, d, block_q, block_kv, warps, stages);\n// why: "
+              "target, d, dv, block_q, block_kv, warps, stages);\n// why: "
               "docs/results/2026-12-05-register-truth/README.md.\n")
     for r in rows:
         if agrees(r) == "NO":
             out.write(f"{{{KIND_ENUM[r['kind']]}, \"{r['target']}\", "
-                      f"{r['d']}, {r['bq']}, {r['bkv']}, {r['warps']}, "
+                      f"{r['d']}, {r['dv']}, {r['bq']}, {r['bkv']}, {r['warps']}, "
                       f"{r['stages']}}},\n")
+
+
+def head_dims(text):
+    """'80' -> (80, 80); '192/128' -> (192, 128)."""
+    d, _, dv = text.partition("/")
+    return int(d), int(dv or d)
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
-    ap.add_argument("--d", type=int, nargs="+", default=sorted(HEAD_DIMS))
+    ap.add_argument("--d", type=head_dims, nargs="+", default=HEAD_DIMS,
+                    help="head dims, D or D/Dv (e.g. 192/128)")
     ap.add_argument("--kinds", nargs="+",
                     default=["mma-sync@a100", "mma-sync@h200", "wgmma@h200"])
     ap.add_argument("--stages", type=int, nargs="+", default=[2])
@@ -270,11 +310,12 @@ def main():
     jobs = []
     for ks in a.kinds:
         kind, target = ks.split("@")
-        for d in a.d:
+        for d, dv in a.d:
             for bq, w in SHAPES[kind]:
                 for bkv in a.block_kv:
                     for s in a.stages:
-                        jobs.append((a.build, kind, target, d, bq, bkv, w, s))
+                        jobs.append((a.build, kind, target, d, dv, bq, bkv, w,
+                                     s))
     reuse = {}
     if a.reuse:
         with open(a.reuse) as f:
