@@ -5,8 +5,9 @@ For each target (sm_80, sm_90a), element type, head dim and tiling
 (block_q x block_kv, warps = block_kv / 16), writes an fa.attention_grad
 with that tiling and the mma-sync schedule, asks fa-select-tiling (explain)
 whether it keeps it, and compiles the main kernel whatever the model says:
-through fa-to-ptx-pipeline's passes without fa-select-tiling (so a tiling
-the model refuses is built too), then fa-compile (ptxas -v). Prints one row
+fa-to-ptx-pipeline's passes without fa-select-tiling (so a tiling the model
+refuses is built too; register_vs_ptxas.ptx_without_selection), then
+ptxas -v as fa-compile runs it. Prints one row
 per tiling: the model's verdict and estimate, ptxas's registers and spill
 bytes of the main kernel, and whether the two agree (feasible = no spills,
 at most 255 registers). Runs on the build machine (no GPU).
@@ -23,7 +24,8 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from register_vs_ptxas import lower_without_selection, sh  # noqa: E402
+from register_vs_ptxas import (ptx_without_selection, run_ptxas,  # noqa: E402
+                               sh)
 
 SCHEDULE = "#fa.backward_schedule<kernel = mma_sync, dq = atomic>"
 # D (query/key head dim) -> Dv (value head dim).
@@ -67,16 +69,13 @@ def main_kernel_resources(log):
 
 
 def compile_forced(build, tmp, src, target):
-    gpu, err = lower_without_selection(build, tmp, src, target, "mma-sync",
-                                       through="gpu-launch-sink")
-    if gpu is None:
+    ptx, chip, err = ptx_without_selection(build, tmp, src, target, "mma-sync")
+    if ptx is None:
         return None, err
-    out = os.path.join(tmp, "k")
-    p = sh([f"{build}/bin/fa-compile", gpu, "-o", out, "--allow-over-budget",
-            f"--pipeline-options=target={target} kernel=mma-sync"])
-    if p.returncode:
-        return None, p.stderr.strip().splitlines()[0][:100]
-    return main_kernel_resources(open(out + ".ptxas.log").read()), None
+    log, err = run_ptxas(tmp, ptx, chip)
+    if log is None:
+        return None, err
+    return main_kernel_resources(log), None
 
 
 def run(build, target, elt, d, bq, bkv, stages):

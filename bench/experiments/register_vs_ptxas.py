@@ -101,44 +101,91 @@ def model_verdict(build, src, target, kind):
     return None, None, None
 
 
+# Stock mlir-opt with the project's plugin runs the pipeline's passes as
+# written (fa-opt does not register upstream's outlining and NVVM passes).
+MLIR_OPT = "/usr/lib/llvm-22/bin/mlir-opt"
+PTXAS = "/usr/local/cuda/bin/ptxas"
+
+
 def compile_forced(build, tmp, src, target, kind):
-    """ptxas -v's resources for a tiling fa-select-tiling refuses: the
-    pipeline's passes through bufferization (all but fa-select-tiling; the
-    op's tiling and schedule are taken as written), then fa-compile on that
-    IR, which has no fa.attention left to select for and runs the rest of
-    the pipeline as it does for a tiling the model keeps (the same PTX)."""
-    ir, err = lower_without_selection(build, tmp, src, target, kind)
-    if ir is None:
+    """ptxas -v's resources for a tiling written on the op, whatever
+    fa-select-tiling would say of it: the PTX, then ptxas -v as fa-compile
+    runs it."""
+    ptx, chip, err = ptx_without_selection(build, tmp, src, target, kind)
+    if ptx is None:
         return None, err
-    return fa_compile(build, tmp, ir, target, kind)
+    log, err = run_ptxas(tmp, ptx, chip)
+    if log is None:
+        return None, err
+    return ptxas_resources(log), None
 
 
-def lower_without_selection(build, tmp, src, target, kind,
-                            through="one-shot-bufferize"):
-    """The pipeline's passes from its start through the pass `through`, all
-    but fa-select-tiling (the op keeps its tiling and schedule): the IR's
-    path, or (None, the error's first line). Cutting where fa-compile's own
-    run of the pipeline takes over unchanged keeps the PTX that of the
-    pipeline; cutting later (after convert-fa-to-nvgpu) runs canonicalize
-    and cse a second time over the GPU IR, which moves ptxas's registers
-    (d = 128, 128x48 on 8 warps: 162 instead of 128)."""
+def ptx_without_selection(build, tmp, src, target, kind):
+    """The whole of fa-to-ptx-pipeline but fa-select-tiling (the op keeps
+    its tiling and schedule as written), run by the stock mlir-opt with the
+    project's plugin: (PTX text, chip, None), or (None, None, the error's
+    first line). For a tiling the model keeps the PTX is fa-compile's, byte
+    for byte; lowering part of the way with fa-opt and finishing with
+    fa-compile would not be (fa-compile reruns the whole pipeline, and
+    canonicalize and cse over the built kernel move ptxas's registers: d =
+    128, 128x48 on 8 warps, 162 instead of 128)."""
     dump = sh([f"{build}/bin/fa-opt", src,
                f"--fa-to-ptx-pipeline=target={target} kernel={kind}",
                "--dump-pass-pipeline", "-o", os.devnull]).stderr
-    pipe = dump[dump.index("builtin.module("):]
+    pipe = balanced(dump[dump.index("builtin.module("):])
     pipe = re.sub(r"\s*fa-require-kernel,", "", pipe)
     pipe = re.sub(r"\s*fa-select-tiling\{[^}]*\},", "", pipe)
     pipe = " ".join(pipe.split())
-    if through == "gpu-launch-sink":
-        pipe = pipe[:pipe.index("gpu-launch-sink")].rstrip(", ") + ")"
-    else:
-        m = re.search(re.escape(through) + r"(\{[^}]*\})?", pipe)
-        pipe = pipe[:m.end()] + ")"
-    ir = os.path.join(tmp, "lowered.mlir")
-    p = sh([f"{build}/bin/fa-opt", src, f"--pass-pipeline={pipe}", "-o", ir])
+    plugin = f"{build}/lib/libFlashAttnPlugin.so"
+    out = os.path.join(tmp, "binary.mlir")
+    p = sh([MLIR_OPT, f"--load-dialect-plugin={plugin}",
+            f"--load-pass-plugin={plugin}", src, f"--pass-pipeline={pipe}",
+            "-o", out])
     if p.returncode:
-        return None, p.stderr.strip().splitlines()[0][:100]
-    return ir, None
+        return None, None, p.stderr.strip().splitlines()[0][:100]
+    text = open(out).read()
+    chip = re.search(r'gpu\.object<#nvvm\.target<[^>]*chip = "(\w+)"',
+                     text).group(1)
+    return mlir_string(text, text.index('assembly = "') + 12), chip, None
+
+
+def balanced(text):
+    """The text up to the parenthesis that closes its first one (the dumped
+    pipeline, without the diagnostics printed after it)."""
+    depth = 0
+    for i, c in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(c, 0)
+        if c == ")" and depth == 0:
+            return text[:i + 1]
+    return text
+
+
+def mlir_string(text, start):
+    """The MLIR string literal's contents from `start` (after its opening
+    quote) to its closing quote: `\\XX` is the byte XX."""
+    out, i = [], start
+    while text[i] != '"':
+        if text[i] == "\\":
+            out.append(chr(int(text[i + 1:i + 3], 16)))
+            i += 3
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
+def run_ptxas(tmp, ptx, chip):
+    """ptxas -v -O3 as fa-compile runs it: (its log, None) or (None,
+    'ptxas failed: ...')."""
+    path = os.path.join(tmp, "forced.ptx")
+    with open(path, "w") as f:
+        f.write(ptx)
+    p = sh([PTXAS, "-v", "-O3", f"-arch={chip}", path, "-o",
+            os.path.join(tmp, "forced.cubin")])
+    if p.returncode:
+        return None, "ptxas failed: " + (p.stderr.strip().splitlines() or
+                                         [""])[-1][:100]
+    return p.stderr + p.stdout, None
 
 
 def fa_compile(build, tmp, src, target, kind):
@@ -160,9 +207,9 @@ def compiled_like_now(old):
     fa-compile on a kept tiling within the limit. Before, a kept mma-sync
     tiling over 255 registers got the model's branch schedule (D45), not the
     split one, and a refused tiling was lowered past convert-fa-to-nvgpu
-    before fa-compile (lower_without_selection)."""
+    before fa-compile (ptx_without_selection)."""
     if "forced" in old:
-        return not old["forced"] or old["through"] == "one-shot-bufferize"
+        return not old["forced"] or old["through"] == "mlir-opt"
     return old["verdict"] == "fits" and (old["kind"] == "wgmma" or
                                          old["model"] <= MAX_REGS)
 
@@ -185,7 +232,7 @@ def run(build, kind, target, d, dv, bq, bkv, warps, stages=2, reuse=None):
                        through=old.get("through"))
             return row
         row["forced"] = kind == "mma-sync" or verdict != "fits"
-        row["through"] = "one-shot-bufferize" if row["forced"] else None
+        row["through"] = "mlir-opt" if row["forced"] else None
         if not row["forced"]:
             res, err = fa_compile(build, tmp, src, target, kind)
         else:
@@ -212,8 +259,8 @@ def predicts_clean(r):
 def agrees(r):
     """Whether ptxas and the model agree; a tiling ptxas fails on (out of
     resources) is infeasible."""
-    if r["ptxas"] is None and not r["error"].startswith("fa-compile: error: "
-                                                        "ptxas failed"):
+    if r["ptxas"] is None and not r["error"].startswith(
+            ("fa-compile: error: ptxas failed", "ptxas failed")):
         return "?"
     clean = r["ptxas"] is not None and r["spill"] == 0 and r["ptxas"] <= MAX_REGS
     return "yes" if clean == predicts_clean(r) else "NO"
