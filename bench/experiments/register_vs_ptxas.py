@@ -26,6 +26,7 @@ being tested: a refit of the estimate can be checked against the same rows
 """
 import argparse
 import concurrent.futures
+import functools
 import json
 import os
 import re
@@ -129,13 +130,7 @@ def ptx_without_selection(build, tmp, src, target, kind):
     fa-compile would not be (fa-compile reruns the whole pipeline, and
     canonicalize and cse over the built kernel move ptxas's registers: d =
     128, 128x48 on 8 warps, 162 instead of 128)."""
-    dump = sh([f"{build}/bin/fa-opt", src,
-               f"--fa-to-ptx-pipeline=target={target} kernel={kind}",
-               "--dump-pass-pipeline", "-o", os.devnull]).stderr
-    pipe = balanced(dump[dump.index("builtin.module("):])
-    pipe = re.sub(r"\s*fa-require-kernel,", "", pipe)
-    pipe = re.sub(r"\s*fa-select-tiling\{[^}]*\},", "", pipe)
-    pipe = " ".join(pipe.split())
+    pipe = pipeline_without_selection(build, target, kind)
     plugin = f"{build}/lib/libFlashAttnPlugin.so"
     out = os.path.join(tmp, "binary.mlir")
     p = sh([MLIR_OPT, f"--load-dialect-plugin={plugin}",
@@ -147,6 +142,19 @@ def ptx_without_selection(build, tmp, src, target, kind):
     chip = re.search(r'gpu\.object<#nvvm\.target<[^>]*chip = "(\w+)"',
                      text).group(1)
     return mlir_string(text, text.index('assembly = "') + 12), chip, None
+
+
+@functools.lru_cache(maxsize=None)
+def pipeline_without_selection(build, target, kind):
+    """fa-to-ptx-pipeline's passes for the target and kernel (the same for
+    every tiling: asked once), but fa-require-kernel and fa-select-tiling."""
+    dump = sh([f"{build}/bin/fa-opt", os.devnull,
+               f"--fa-to-ptx-pipeline=target={target} kernel={kind}",
+               "--dump-pass-pipeline", "-o", os.devnull]).stderr
+    pipe = balanced(dump[dump.index("builtin.module("):])
+    pipe = re.sub(r"\s*fa-require-kernel,", "", pipe)
+    pipe = re.sub(r"\s*fa-select-tiling\{[^}]*\},", "", pipe)
+    return " ".join(pipe.split())
 
 
 def balanced(text):
