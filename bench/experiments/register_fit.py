@@ -9,6 +9,9 @@ registers: fitted to ptxas"):
   O     the O accumulator, f32 registers a thread (block_q x Dv / threads)
   S     the S accumulator (block_q x block_kv / threads); P, its bf16/f16
         copy, is a half of it
+  addr  the ldmatrix operands' shared-memory addresses, hoisted out of the
+        kv loop: one 64-bit register per 16 columns of Q (D, for each m16
+        tile of a warp), K (block_kv) and V (Dv)
   irr   the 16-byte cp.async chunks of a K/V stage a thread copies whose
         tile column is not the same for all of the thread's chunks (the
         threads are not a multiple of the row's chunks, D / 8): each keeps
@@ -22,14 +25,14 @@ spills) agrees with ptxas on the most rows. Prints both, the
 disagreements left and the rows behind them. Runs anywhere (no numpy).
 
     bench/experiments/register_fit.py ROWS.json [ROWS.json ...]
-        [--coefficients O S irr one]
+        [--coefficients O S addr irr one]
 """
 import argparse
 import json
 import sys
 from collections import Counter
 
-TERMS = ("O", "S", "irr", "one")
+TERMS = ("O", "S", "addr", "irr", "one")
 MAX_REGS = 255
 # Rows whose allocation is below this are unconstrained by the cap (ptxas
 # squeezes an allocation near 255 into 255, which says nothing of the
@@ -47,8 +50,10 @@ def features(r):
     chunks_v = divide_ceil(r["bkv"] * r["dv"] // 8, threads)
     irregular = (chunks_k if threads % (r["d"] // 8) else 0) + \
         (chunks_v if threads % (r["dv"] // 8) else 0)
+    m_tiles = r["bq"] // r["warps"] // 16
     return {"O": divide_ceil(r["bq"] * r["dv"], threads),
             "S": divide_ceil(r["bq"] * r["bkv"], threads),
+            "addr": (m_tiles * r["d"] + r["bkv"] + r["dv"]) / 8,
             "irr": irregular, "one": 1}
 
 
@@ -61,7 +66,8 @@ def usable(r):
     """ptxas assembled it, or failed for want of registers."""
     return r["kind"] == "mma-sync" and (
         r["ptxas"] is not None or (r["error"] or "").startswith(
-            ("fa-compile: error: ptxas failed", "ptxas failed")))
+            ("fa-compile: error: ptxas failed", "ptxas failed",
+             "not compiled")))
 
 
 def solve(a, b):
