@@ -25,12 +25,25 @@ spills) agrees with ptxas on the most rows. Prints both, the
 disagreements left and the rows behind them. Runs anywhere (no numpy).
 
     bench/experiments/register_fit.py ROWS.json [ROWS.json ...]
-        [--coefficients O S addr irr one]
+        [--coefficients O S addr irr one] [--table T.md] [--inc T.inc]
+        [--known-inc K.inc]
+
+With --coefficients (the model's, MmaSyncModel.cpp's kMmaSyncRegisters)
+it also writes the rows for unittests/RegisterTruthTest.cpp: --inc the
+table (register_vs_ptxas.py's format, every kernel kind in the files),
+--known-inc the disagreements (mma-sync: this estimate's verdict, wgmma:
+the verdict fa-select-tiling gave when the rows were made), --table a
+markdown table of every row. Files may be JSON arrays or JSON lines
+(register_vs_ptxas.py --json or --jsonl).
 """
 import argparse
 import json
+import os
 import sys
 from collections import Counter
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import register_vs_ptxas  # noqa: E402
 
 TERMS = ("O", "S", "addr", "irr", "one")
 MAX_REGS = 255
@@ -110,9 +123,59 @@ def limit_of(r):
     return min(MAX_REGS, 65536 // (32 * r["warps"]) // 8 * 8)
 
 
+def predicts_clean(coef, r):
+    """The model's verdict (Legality.cpp's checkResources with
+    MmaSyncModel's budget): within 255 registers a thread (an estimate up
+    to 20 over is kept, but as a priced spill), and the block's registers,
+    the estimate in steps of 8, within the register file."""
+    est = -(-estimate(coef, r) // 1)
+    threads = 32 * r["warps"]
+    return est <= MAX_REGS and -(-est // 8) * 8 * threads <= 65536
+
+
 def disagreements(coef, rows):
-    return [r for r in rows
-            if (estimate(coef, r) <= limit_of(r)) != ptxas_clean(r)]
+    return [r for r in rows if predicts_clean(coef, r) != ptxas_clean(r)]
+
+
+def read_rows(path):
+    with open(path) as f:
+        text = f.read()
+    if text.lstrip().startswith("["):
+        return json.loads(text)
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def agrees(coef, r):
+    if r["kind"] != "mma-sync":
+        return register_vs_ptxas.agrees(r)
+    return "yes" if predicts_clean(coef, r) == ptxas_clean(r) else "NO"
+
+
+def write_outputs(a, coef, all_rows):
+    """--table, --inc, --known-inc."""
+    if a.inc:
+        with open(a.inc, "w") as f:
+            register_vs_ptxas.write_inc(all_rows, f)
+    if a.known_inc:
+        with open(a.known_inc, "w") as f:
+            register_vs_ptxas.write_known_inc(
+                all_rows, f, lambda r: agrees(coef, r) == "NO")
+    if a.table:
+        with open(a.table, "w") as f:
+            f.write("| kernel | target | D | Dv | tiling | estimate | model | "
+                    "ptxas regs | spill B | agree |\n"
+                    "|---|---|---|---|---|---|---|---|---|---|\n")
+            for r in all_rows:
+                mma = r["kind"] == "mma-sync"
+                est = round(estimate(coef, r)) if mma else r["model"]
+                verdict = ("keeps" if predicts_clean(coef, r) else "refuses"
+                           ) if mma else register_vs_ptxas.verdict_text(r)
+                ptx = r["ptxas"] if r["ptxas"] is not None else r["error"]
+                spill = r["spill"] if r["spill"] is not None else "-"
+                f.write(f"| {r['kind']} | {r['target']} | {r['d']} | "
+                        f"{r['dv']} | {r['bq']}x{r['bkv']} s{r['stages']} "
+                        f"w{r['warps']} | {est} | {verdict} | {ptx} | "
+                        f"{spill} | {agrees(coef, r)} |\n")
 
 
 def main():
@@ -120,11 +183,14 @@ def main():
     ap.add_argument("rows", nargs="+")
     ap.add_argument("--coefficients", type=float, nargs=len(TERMS),
                     help="evaluate these instead of fitting")
+    ap.add_argument("--table", default="")
+    ap.add_argument("--inc", default="")
+    ap.add_argument("--known-inc", default="")
     a = ap.parse_args()
-    rows = []
+    all_rows = []
     for path in a.rows:
-        with open(path) as f:
-            rows += [r for r in json.load(f) if usable(r)]
+        all_rows += read_rows(path)
+    rows = [r for r in all_rows if usable(r)]
     fit_rows = [r for r in rows if ptxas_clean(r) and r["ptxas"] < UNCAPPED]
     coef = a.coefficients or least_squares(fit_rows)
     res = sorted(r["ptxas"] - estimate(coef, r) for r in fit_rows)
@@ -140,6 +206,8 @@ def main():
             coef[:-1] + [coef[-1] + s], rows)))
         coef = coef[:-1] + [coef[-1] + best]
         print(f"fixed part moved by {best} to {coef[-1]:.1f} for the verdict")
+    else:
+        write_outputs(a, coef, all_rows)
     bad = disagreements(coef, rows)
     print(f"{len(bad)} of {len(rows)} rows disagree")
     by = Counter((r["target"], r["d"], r["dv"]) for r in bad)
