@@ -18,7 +18,7 @@ GPU).
         [--kinds mma-sync@a100 mma-sync@h200 wgmma@h200] [--d 64 192/128]
         [--types bf16 f16] [--block-q 16 32 64] [--block-kv 64 128]
         [--stages 1] [--jobs 2] [--json rows.json] [--inc rows.inc]
-        [--known-inc known.inc]
+        [--known-inc known.inc] [--from-json a.json b.json]
 
 --inc writes the rows as unittests/BackwardRegisterTruth.inc, the table
 unittests/RegisterTruthTest.cpp checks the backward model against.
@@ -182,12 +182,20 @@ def main():
     ap.add_argument("--json", default="")
     ap.add_argument("--inc", default="")
     ap.add_argument("--known-inc", default="")
+    ap.add_argument("--from-json", nargs="+", default=[],
+                    help="take the rows of earlier runs' --json instead of "
+                         "compiling (to write one table of several runs)")
     a = ap.parse_args()
+    rows = []
+    for path in a.from_json:
+        with open(path) as f:
+            rows += json.load(f)
     jobs = [(a.build, *ks.split("@"), e, d, dv, bq, bkv, s)
             for ks in a.kinds for e in a.types for d, dv in a.d
             for bkv in a.block_kv for bq in a.block_q for s in a.stages]
-    with concurrent.futures.ThreadPoolExecutor(a.jobs) as ex:
-        rows = list(ex.map(lambda j: run(*j), jobs))
+    if not a.from_json:
+        with concurrent.futures.ThreadPoolExecutor(a.jobs) as ex:
+            rows = list(ex.map(lambda j: run(*j), jobs))
     print_table(rows, sys.stdout)
     for path, write in ((a.json, None), (a.inc, write_inc),
                         (a.known_inc, write_known_inc)):
