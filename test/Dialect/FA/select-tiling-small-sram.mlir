@@ -40,13 +40,13 @@
 // A100-99K-LABEL: func.func @d96(
 // A100-99K: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 128, block_kv = 48, stages = 2, warps = 4>
 // A100-99K-LABEL: func.func @d112(
-// A100-99K: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 128, block_kv = 64, stages = 2, warps = 4>
+// A100-99K: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 64, block_kv = 32, stages = 2, warps = 2>
 // A100-99K-LABEL: func.func @d128(
 // A100-99K: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 128, block_kv = 48, stages = 2, warps = 4>
 // A100-99K-LABEL: func.func @d144(
 // A100-99K: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 128, block_kv = 32, stages = 2, warps = 4>
 // A100-99K-LABEL: func.func @d160(
-// A100-99K: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 128, block_kv = 32, stages = 2, warps = 4>
+// A100-99K: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 128, block_kv = 16, stages = 2, warps = 4>
 // A100-99K-LABEL: func.func @d176(
 // A100-99K: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 128, block_kv = 32, stages = 2, warps = 8>
 // A100-99K-LABEL: func.func @d192(
