@@ -117,12 +117,6 @@ def estimate(coef, r):
     return sum(c * f[t] for c, t in zip(coef, TERMS))
 
 
-def limit_of(r):
-    """The registers a thread may use: 255, or the register file over the
-    block's threads (16 warps: 128)."""
-    return min(MAX_REGS, 65536 // (32 * r["warps"]) // 8 * 8)
-
-
 def predicts_clean(coef, r):
     """The model's verdict (Legality.cpp's checkResources with
     MmaSyncModel's budget): within 255 registers a thread (an estimate up
