@@ -27,13 +27,13 @@ using namespace mlir::fa::detail;
 /// register of the O and S accumulators, per ldmatrix address register, per
 /// scattered K/V copy chunk, and a fixed part. Fitted to ptxas's allocation
 /// of every mma-sync tiling by bench/experiments/register_fit.py
-/// (docs/decisions.md, D56).
+/// (docs/decisions.md, D57).
 struct MmaSyncRegisterFit {
   double perO, perS, perAddress, perScatteredChunk, base;
 };
 static constexpr MmaSyncRegisterFit kMmaSyncRegisters = {1.0, 1.5, 0.5, 3.5, 7};
 /// How far the estimate may exceed the per-thread limit: ptxas fits such
-/// estimates with small spills (docs/decisions.md, D07; with D56's estimate,
+/// estimates with small spills (docs/decisions.md, D07; with D57's estimate,
 /// a median of 4-40 bytes up to 20 over, 44-108 bytes from 20 to 40 over).
 static constexpr int64_t kMmaSyncSpillTolerance = 20;
 /// ... but such a candidate must be predicted this much faster than the best
@@ -87,7 +87,7 @@ namespace {
 class MmaSyncModel final : public KernelModel {
 public:
   /// Fitted to what ptxas allocates for convert-fa-to-nvgpu's kernel
-  /// (D03, refitted in D56): the O accumulator, the f32 S tile with its
+  /// (D03, refitted in D57): the O accumulator, the f32 S tile with its
   /// bf16/f16 copy P, the ldmatrix operands' addresses, the address
   /// registers of the K/V copies whose chunks are scattered over the tile's
   /// columns, and a fixed part.

@@ -2,7 +2,7 @@
 // Why mma-masked-steps=auto takes the branch where ptxas spills
 // (docs/decisions.md, D45): 128x64 on 4 warps at d = 128 has a register
 // estimate over the 255 a thread can have (the model's own pick, 128x48,
-// is within it since D56), so ptxas spills; with the masked kv-blocks in a
+// is within it since D57), so ptxas spills; with the masked kv-blocks in a
 // second loop (split) the kernel holds two copies of the step and spills
 // more than with one copy and the masks under a branch.
 //

@@ -26,7 +26,7 @@
 // warpgroups gets the producer kernel, with the overlapped step and turns
 // (CostModel.md, "The producer kernel's step"); its consumers share the
 // registers the producer gives up (setmaxnreg 240). On the A100 the mma-sync
-// pick (128x48, 4 warps) is within 255 registers (D56): the masked steps in
+// pick (128x48, 4 warps) is within 255 registers (D57): the masked steps in
 // a second loop (an estimate over 255 gets the branch:
 // KernelScheduleTest's MmaSyncBranchesWhereRegistersSpill).
 // CHECK-LABEL: func.func @d128
