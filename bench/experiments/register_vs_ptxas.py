@@ -13,12 +13,20 @@ ptxas's registers and spill bytes, and whether the two agree (ptxas
 compiles without spills exactly where the model accepts). Runs on the
 build machine (no GPU).
 
+mma-sync tilings are all compiled the second way, with the schedule the
+model builds for a non-causal tiling within the limit (split masked steps,
+the staged epilogue), so ptxas's numbers do not depend on the estimate
+being tested: a refit of the estimate can be checked against the same rows
+(`--reuse`).
+
     bench/experiments/register_vs_ptxas.py [--build build] [--d 64 256]
-        [--kinds mma-sync@a100 mma-sync@h200 wgmma@h200] [--jobs 2]
+        [--kinds mma-sync@a100 mma-sync@h200 mma-sync@a10 wgmma@h200]
+        [--jobs 2]
         [--stages 2] [--block-kv 16 32 ...] [--json rows.json]
 """
 import argparse
 import concurrent.futures
+import functools
 import json
 import os
 import re
@@ -43,8 +51,9 @@ SCHEDULE = {
     "mma-sync": "#fa.schedule<kernel = mma_sync, epilogue = staged>",
     "wgmma": "#fa.schedule<kernel = wgmma, loads = tma, epilogue = tma_store>",
 }
-# D (query/key head dim) -> Dv (value head dim).
-HEAD_DIMS = {64: 64, 80: 80, 96: 96, 128: 128, 192: 128, 256: 256}
+# (D, Dv): the query/key and value head dims swept, D = 64..256 by 16 (Dv = D)
+# and DeepSeek-V3's 192 with Dv = 128.
+HEAD_DIMS = [(d, d) for d in range(64, 257, 16)] + [(192, 128)]
 # The per-thread register maximum of the targets swept (a spill-free
 # estimate is at most this).
 MAX_REGS = 255
@@ -93,33 +102,98 @@ def model_verdict(build, src, target, kind):
     return None, None, None
 
 
+# Stock mlir-opt with the project's plugin runs the pipeline's passes as
+# written (fa-opt does not register upstream's outlining and NVVM passes).
+MLIR_OPT = "/usr/lib/llvm-22/bin/mlir-opt"
+PTXAS = "/usr/local/cuda/bin/ptxas"
+
+
 def compile_forced(build, tmp, src, target, kind):
-    """ptxas -v's resources for a tiling fa-select-tiling refuses: the
-    pipeline's passes up to the built kernel (all but fa-select-tiling),
-    then fa-compile on that GPU IR (no fa.attention left to select for)."""
-    gpu, err = lower_without_selection(build, tmp, src, target, kind)
-    if gpu is None:
+    """ptxas -v's resources for a tiling written on the op, whatever
+    fa-select-tiling would say of it: the PTX, then ptxas -v as fa-compile
+    runs it."""
+    ptx, chip, err = ptx_without_selection(build, tmp, src, target, kind)
+    if ptx is None:
         return None, err
-    return fa_compile(build, tmp, gpu, target, kind)
+    log, err = run_ptxas(tmp, ptx, chip)
+    if log is None:
+        return None, err
+    return ptxas_resources(log), None
 
 
-def lower_without_selection(build, tmp, src, target, kind):
-    """The pipeline's passes up to the built kernel, all but
-    fa-select-tiling (the op keeps its tiling and schedule): the GPU IR's
-    path, or (None, the error's first line)."""
-    dump = sh([f"{build}/bin/fa-opt", src,
+def ptx_without_selection(build, tmp, src, target, kind):
+    """The whole of fa-to-ptx-pipeline but fa-select-tiling (the op keeps
+    its tiling and schedule as written), run by the stock mlir-opt with the
+    project's plugin: (PTX text, chip, None), or (None, None, the error's
+    first line). For a tiling the model keeps the PTX is fa-compile's, byte
+    for byte; lowering part of the way with fa-opt and finishing with
+    fa-compile would not be (fa-compile reruns the whole pipeline, and
+    canonicalize and cse over the built kernel move ptxas's registers: d =
+    128, 128x48 on 8 warps, 162 instead of 128)."""
+    pipe = pipeline_without_selection(build, target, kind)
+    plugin = f"{build}/lib/libFlashAttnPlugin.so"
+    out = os.path.join(tmp, "binary.mlir")
+    p = sh([MLIR_OPT, f"--load-dialect-plugin={plugin}",
+            f"--load-pass-plugin={plugin}", src, f"--pass-pipeline={pipe}",
+            "-o", out])
+    if p.returncode:
+        return None, None, p.stderr.strip().splitlines()[0][:100]
+    text = open(out).read()
+    chip = re.search(r'gpu\.object<#nvvm\.target<[^>]*chip = "(\w+)"',
+                     text).group(1)
+    return mlir_string(text, text.index('assembly = "') + 12), chip, None
+
+
+@functools.lru_cache(maxsize=None)
+def pipeline_without_selection(build, target, kind):
+    """fa-to-ptx-pipeline's passes for the target and kernel (the same for
+    every tiling: asked once), but fa-require-kernel and fa-select-tiling."""
+    dump = sh([f"{build}/bin/fa-opt", os.devnull,
                f"--fa-to-ptx-pipeline=target={target} kernel={kind}",
                "--dump-pass-pipeline", "-o", os.devnull]).stderr
-    pipe = dump[dump.index("builtin.module("):]
+    pipe = balanced(dump[dump.index("builtin.module("):])
     pipe = re.sub(r"\s*fa-require-kernel,", "", pipe)
     pipe = re.sub(r"\s*fa-select-tiling\{[^}]*\},", "", pipe)
-    pipe = " ".join(pipe.split())
-    pipe = pipe[:pipe.index("gpu-launch-sink")].rstrip(", ") + ")"
-    gpu = os.path.join(tmp, "gpu.mlir")
-    p = sh([f"{build}/bin/fa-opt", src, f"--pass-pipeline={pipe}", "-o", gpu])
+    return " ".join(pipe.split())
+
+
+def balanced(text):
+    """The text up to the parenthesis that closes its first one (the dumped
+    pipeline, without the diagnostics printed after it)."""
+    depth = 0
+    for i, c in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(c, 0)
+        if c == ")" and depth == 0:
+            return text[:i + 1]
+    return text
+
+
+def mlir_string(text, start):
+    """The MLIR string literal's contents from `start` (after its opening
+    quote) to its closing quote: `\\XX` is the byte XX."""
+    out, i = [], start
+    while text[i] != '"':
+        if text[i] == "\\":
+            out.append(chr(int(text[i + 1:i + 3], 16)))
+            i += 3
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
+def run_ptxas(tmp, ptx, chip):
+    """ptxas -v -O3 as fa-compile runs it: (its log, None) or (None,
+    'ptxas failed: ...')."""
+    path = os.path.join(tmp, "forced.ptx")
+    with open(path, "w") as f:
+        f.write(ptx)
+    p = sh([PTXAS, "-v", "-O3", f"-arch={chip}", path, "-o",
+            os.path.join(tmp, "forced.cubin")])
     if p.returncode:
-        return None, p.stderr.strip().splitlines()[0][:100]
-    return gpu, None
+        return None, "ptxas failed: " + (p.stderr.strip().splitlines() or
+                                         [""])[-1][:100]
+    return p.stderr + p.stdout, None
 
 
 def fa_compile(build, tmp, src, target, kind):
@@ -132,12 +206,38 @@ def fa_compile(build, tmp, src, target, kind):
 
 
 def row_key(r):
-    return tuple(r[k] for k in ("kind", "target", "d", "bq", "bkv", "warps",
-                                "stages"))
+    return tuple(r[k] for k in ("kind", "target", "d", "dv", "bq", "bkv",
+                                "warps", "stages"))
 
 
-def run(build, kind, target, d, bq, bkv, warps, stages=2, reuse=None):
-    dv = HEAD_DIMS[d]
+BOUND = "not compiled: the O and S accumulators alone exceed the cap"
+
+
+def accumulators(r):
+    """f32 registers a thread of the mma-sync kernel's O and S tiles."""
+    threads = 32 * r["warps"]
+    return -(-r["bq"] * r["dv"] // threads) - (r["bq"] * r["bkv"] // -threads)
+
+
+def register_cap(r):
+    """The most registers ptxas gives a thread of the block: 255, or the
+    register file over the block's threads (in steps of 8)."""
+    return min(MAX_REGS, 65536 // (32 * r["warps"]) // 8 * 8)
+
+
+def compiled_like_now(old):
+    """Whether an earlier run's row was compiled as run() compiles it now:
+    fa-compile on a kept tiling within the limit. Before, a kept mma-sync
+    tiling over 255 registers got the model's branch schedule (D45), not the
+    split one, and a refused tiling was lowered past convert-fa-to-nvgpu
+    before fa-compile (ptx_without_selection)."""
+    if "forced" in old:
+        return not old["forced"] or old["through"] == "mlir-opt"
+    return old["verdict"] == "fits" and (old["kind"] == "wgmma" or
+                                         old["model"] <= MAX_REGS)
+
+
+def run(build, kind, target, d, dv, bq, bkv, warps, stages=2, reuse=None):
     row = dict(kind=kind, target=target, d=d, dv=dv, bq=bq, bkv=bkv,
                warps=warps, stages=stages)
     with tempfile.TemporaryDirectory() as tmp:
@@ -149,11 +249,20 @@ def run(build, kind, target, d, bq, bkv, warps, stages=2, reuse=None):
             return None
         row.update(model=est, limit=limit, verdict=verdict)
         old = (reuse or {}).get(row_key(row))
-        if old is not None:
+        if old is not None and compiled_like_now(old):
             row.update(ptxas=old["ptxas"], spill=old["spill"],
-                       error=old["error"])
+                       error=old["error"], forced=old.get("forced", False),
+                       through=old.get("through"))
             return row
-        if verdict == "fits":
+        if kind == "mma-sync" and accumulators(row) > register_cap(row):
+            # O and S are live together: past the cap ptxas must spill, so
+            # the slowest compiles (kilobytes of spills) are not run.
+            row.update(ptxas=None, spill=None, error=BOUND, forced=False,
+                       through=None)
+            return row
+        row["forced"] = kind == "mma-sync" or verdict != "fits"
+        row["through"] = "mlir-opt" if row["forced"] else None
+        if not row["forced"]:
             res, err = fa_compile(build, tmp, src, target, kind)
         else:
             with open(src, "w") as f:
@@ -179,8 +288,8 @@ def predicts_clean(r):
 def agrees(r):
     """Whether ptxas and the model agree; a tiling ptxas fails on (out of
     resources) is infeasible."""
-    if r["ptxas"] is None and not r["error"].startswith("fa-compile: error: "
-                                                        "ptxas failed"):
+    if r["ptxas"] is None and not r["error"].startswith(
+            ("fa-compile: error: ptxas failed", "ptxas failed", BOUND)):
         return "?"
     clean = r["ptxas"] is not None and r["spill"] == 0 and r["ptxas"] <= MAX_REGS
     return "yes" if clean == predicts_clean(r) else "NO"
@@ -216,39 +325,49 @@ KIND_ENUM = {"mma-sync": "KernelKind::MmaSync", "wgmma": "KernelKind::Wgmma"}
 def write_inc(rows, out):
     """The rows ptxas compiled or failed on as C++ initializers: kind,
     target, d, dv, the tiling, ptxas's registers (-1: ptxas failed for want
-    of registers) and its spill-store bytes."""
+    of registers; -2: not compiled, the accumulators alone exceed the cap)
+    and its spill-store bytes."""
     out.write("// Generated by bench/experiments/register_vs_ptxas.py --inc "
               "(ptxas of CUDA 13, -O3);\n// do not edit: rerun it. kind, "
               "target, d, dv, {block_q, block_kv, stages, warps},\n// ptxas "
-              "registers (-1: ptxas failed), spill-store bytes.\n")
+              "registers (-1: ptxas failed; -2: not compiled, O + S alone exceed\n// "
+              "the cap), spill-store bytes.\n")
     for r in rows:
         if agrees(r) == "?":
             continue
-        regs = r["ptxas"] if r["ptxas"] is not None else -1
+        regs = r["ptxas"] if r["ptxas"] is not None else \
+            -2 if r["error"] == BOUND else -1
         spill = r["spill"] if r["spill"] is not None else 0
         out.write(f"{{{KIND_ENUM[r['kind']]}, \"{r['target']}\", {r['d']}, "
                   f"{r['dv']}, {{{r['bq']}, {r['bkv']}, {r['stages']}, "
                   f"{r['warps']}}}, {regs}, {spill}}},\n")
 
 
-def write_known_inc(rows, out):
+def write_known_inc(rows, out, disagrees=lambda r: agrees(r) == "NO"):
     """The rows where the model and ptxas disagree, as the keys of
     unittests/RegisterTruthTest.cpp's list of known disagreements."""
     out.write("// Generated by bench/experiments/register_vs_ptxas.py "
               "--known-inc: where the model\n// and ptxas disagree (kind, "
-              "target, d, block_q, block_kv, warps, stages);\n// why: "
-              "docs/results/2026-12-05-register-truth/README.md.\n")
+              "target, d, dv, block_q, block_kv, warps, stages);\n// why: "
+              "docs/results/2026-12-05-register-truth-all/README.md.\n")
     for r in rows:
-        if agrees(r) == "NO":
+        if disagrees(r):
             out.write(f"{{{KIND_ENUM[r['kind']]}, \"{r['target']}\", "
-                      f"{r['d']}, {r['bq']}, {r['bkv']}, {r['warps']}, "
-                      f"{r['stages']}}},\n")
+                      f"{r['d']}, {r['dv']}, {r['bq']}, {r['bkv']}, "
+                      f"{r['warps']}, {r['stages']}}},\n")
+
+
+def head_dims(text):
+    """'80' -> (80, 80); '192/128' -> (192, 128)."""
+    d, _, dv = text.partition("/")
+    return int(d), int(dv or d)
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
-    ap.add_argument("--d", type=int, nargs="+", default=sorted(HEAD_DIMS))
+    ap.add_argument("--d", type=head_dims, nargs="+", default=HEAD_DIMS,
+                    help="head dims, D or D/Dv (e.g. 192/128)")
     ap.add_argument("--kinds", nargs="+",
                     default=["mma-sync@a100", "mma-sync@h200", "wgmma@h200"])
     ap.add_argument("--stages", type=int, nargs="+", default=[2])
@@ -256,6 +375,9 @@ def main():
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--json", default="",
                     help="also write the rows as JSON")
+    ap.add_argument("--jsonl", default="",
+                    help="also append each row to this file as it is done "
+                         "(a long run's rows survive its interruption)")
     ap.add_argument("--reuse", default="",
                     help="take ptxas's numbers from this --json of an earlier "
                          "run (the model's verdict is asked anew; a tiling "
@@ -270,17 +392,27 @@ def main():
     jobs = []
     for ks in a.kinds:
         kind, target = ks.split("@")
-        for d in a.d:
+        for d, dv in a.d:
             for bq, w in SHAPES[kind]:
                 for bkv in a.block_kv:
                     for s in a.stages:
-                        jobs.append((a.build, kind, target, d, bq, bkv, w, s))
+                        jobs.append((a.build, kind, target, d, dv, bq, bkv, w,
+                                     s))
     reuse = {}
     if a.reuse:
         with open(a.reuse) as f:
-            reuse = {row_key(r): r for r in json.load(f)}
+            text = f.read()
+        old_rows = json.loads(text) if text.lstrip().startswith("[") else \
+            [json.loads(line) for line in text.splitlines() if line.strip()]
+        reuse = {row_key(r): r for r in old_rows}
+    rows = []
+    progress = open(a.jsonl, "a") if a.jsonl else None
     with concurrent.futures.ThreadPoolExecutor(a.jobs) as ex:
-        rows = [r for r in ex.map(lambda j: run(*j, reuse=reuse), jobs) if r]
+        for r in ex.map(lambda j: run(*j, reuse=reuse), jobs):
+            if r and progress:
+                progress.write(json.dumps(r) + "\n")
+                progress.flush()
+            rows += [r] if r else []
     print_table(rows, sys.stdout)
     if a.json:
         with open(a.json, "w") as f:

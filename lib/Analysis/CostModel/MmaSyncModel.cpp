@@ -13,17 +13,29 @@
 
 #include "KernelModel.h"
 
+#include "FlashAttn/Analysis/SharedLayout.h"
+
 #include "llvm/Support/MathExtras.h"
+
+#include <cmath>
 
 using namespace mlir;
 using namespace mlir::fa;
 using namespace mlir::fa::detail;
 
-/// The fixed part of the register fit (registersPerThread).
-static constexpr int64_t kMmaSyncRegisterBase = 23;
+/// The register fit (registersPerThread): registers a thread per f32
+/// register of the O and S accumulators, per ldmatrix address register, per
+/// scattered K/V copy chunk, and a fixed part. Fitted to ptxas's allocation
+/// of every mma-sync tiling by bench/experiments/register_fit.py
+/// (docs/decisions.md, D58).
+struct MmaSyncRegisterFit {
+  double perO, perS, perAddress, perScatteredChunk, base;
+};
+static constexpr MmaSyncRegisterFit kMmaSyncRegisters = {1.0, 1.5, 0.5, 3.5, 7};
 /// How far the estimate may exceed the per-thread limit: ptxas fits such
-/// estimates with small spills (docs/decisions.md, D07).
-static constexpr int64_t kMmaSyncSpillTolerance = 35;
+/// estimates with small spills (docs/decisions.md, D07; with D58's estimate,
+/// a median of 4-40 bytes up to 20 over, 44-108 bytes from 20 to 40 over).
+static constexpr int64_t kMmaSyncSpillTolerance = 20;
 /// ... but such a candidate must be predicted this much faster than the best
 /// one within the limit, since spills can cost more than the model sees
 /// (D07).
@@ -42,18 +54,51 @@ static constexpr double kMmaSyncSpillBarrier = 1.7;
 /// counted from the kernel's PTX (D39).
 static constexpr double kMmaSyncLaneOpsPerCopy = 10;
 
+/// The registers that hold the shared-memory addresses of a step's
+/// ldmatrix operands, which LLVM hoists out of the kv loop (one 64-bit
+/// address per 16 columns): Q's, D / 16 for each m16 tile of the warp's
+/// rows; K's, block_kv / 16; V's, Dv / 16.
+static double ldmatrixAddressRegisters(const Tiling &t,
+                                       const AttentionProblem &p) {
+  int64_t mTiles = t.blockQ / t.warps / 16;
+  return double(mTiles * p.headDim + t.blockKV + p.valueHeadDim) / 8;
+}
+
+/// The 16-byte chunks of one K/V stage a thread copies whose tile column
+/// differs from chunk to chunk: cp.async chunk `tid + i * threads` of a
+/// tile row of `dim / 8` chunks (LoadPipeline.cpp's AsyncTileCopy) lands in
+/// the same column for every `i` only where the threads are a multiple of
+/// the row's chunks (D = 64, 128, 256 on any block); otherwise each chunk
+/// keeps its own row and column address registers for the whole loop (D =
+/// 80, 96, 192, ...).
+static int64_t scatteredCopyChunks(const Tiling &t, const AttentionProblem &p) {
+  int64_t threads = 32 * t.warps;
+  int64_t chunkElements = kSharedChunkBytes / p.elementBytes;
+  int64_t chunks = 0;
+  for (int64_t dim : {p.headDim, p.valueHeadDim}) {
+    int64_t perRow = dim / chunkElements;
+    if (perRow > 0 && threads % perRow != 0)
+      chunks += llvm::divideCeil(t.blockKV * perRow, threads);
+  }
+  return chunks;
+}
+
 namespace {
 class MmaSyncModel final : public KernelModel {
 public:
   /// Fitted to what ptxas allocates for convert-fa-to-nvgpu's kernel
-  /// (bench/experiments/register_sweep.py; D03): the f32 S tile plus its
-  /// bf16/f16 copy P (1.5 x S), the O accumulator plus a third for the
-  /// rescale and the addresses of its ldmatrix operands, and a fixed part.
+  /// (D03, refitted in D58): the O accumulator, the f32 S tile with its
+  /// bf16/f16 copy P, the ldmatrix operands' addresses, the address
+  /// registers of the K/V copies whose chunks are scattered over the tile's
+  /// columns, and a fixed part.
   int64_t registersPerThread(const Tiling &t,
                              const AttentionProblem &p) const override {
     Accumulators acc = getAccumulators(t, p);
-    return llvm::divideCeil(4 * acc.o, 3) + llvm::divideCeil(3 * acc.s, 2) +
-           kMmaSyncRegisterBase;
+    const MmaSyncRegisterFit &fit = kMmaSyncRegisters;
+    return int64_t(std::ceil(fit.perO * acc.o + fit.perS * acc.s +
+                             fit.perAddress * ldmatrixAddressRegisters(t, p) +
+                             fit.perScatteredChunk * scatteredCopyChunks(t, p) +
+                             fit.base));
   }
 
   /// An estimate a little over the limit is what ptxas squeezes into

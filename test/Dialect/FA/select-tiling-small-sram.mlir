@@ -30,23 +30,23 @@
 // A100-99K-LABEL: func.func @d16(
 // A100-99K: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 64, block_kv = 32, stages = 2, warps = 2>
 // A100-99K-LABEL: func.func @d32(
-// A100-99K: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 64, block_kv = 96, stages = 2, warps = 2>
+// A100-99K: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 4>
 // A100-99K-LABEL: func.func @d48(
-// A100-99K: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 128, block_kv = 112, stages = 2, warps = 4>
+// A100-99K: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 128, block_kv = 96, stages = 2, warps = 4>
 // A100-99K-LABEL: func.func @d64(
 // A100-99K: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 128, block_kv = 96, stages = 2, warps = 4>
 // A100-99K-LABEL: func.func @d80(
-// A100-99K: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 128, block_kv = 80, stages = 2, warps = 4>
-// A100-99K-LABEL: func.func @d96(
 // A100-99K: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 128, block_kv = 64, stages = 2, warps = 4>
+// A100-99K-LABEL: func.func @d96(
+// A100-99K: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 128, block_kv = 48, stages = 2, warps = 4>
 // A100-99K-LABEL: func.func @d112(
-// A100-99K: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 128, block_kv = 48, stages = 2, warps = 4>
+// A100-99K: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 64, block_kv = 32, stages = 2, warps = 2>
 // A100-99K-LABEL: func.func @d128(
-// A100-99K: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 128, block_kv = 32, stages = 2, warps = 4>
-// A100-99K-LABEL: func.func @d144(
 // A100-99K: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 128, block_kv = 48, stages = 2, warps = 4>
-// A100-99K-LABEL: func.func @d160(
+// A100-99K-LABEL: func.func @d144(
 // A100-99K: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 128, block_kv = 32, stages = 2, warps = 4>
+// A100-99K-LABEL: func.func @d160(
+// A100-99K: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 128, block_kv = 16, stages = 2, warps = 4>
 // A100-99K-LABEL: func.func @d176(
 // A100-99K: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 128, block_kv = 32, stages = 2, warps = 8>
 // A100-99K-LABEL: func.func @d192(
@@ -71,13 +71,13 @@
 // A100-LABEL: func.func @d64(
 // A100: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 128, block_kv = 96, stages = 3, warps = 4>
 // A100-LABEL: func.func @d80(
-// A100: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 128, block_kv = 80, stages = 3, warps = 4>
-// A100-LABEL: func.func @d96(
 // A100: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 128, block_kv = 64, stages = 3, warps = 4>
-// A100-LABEL: func.func @d112(
+// A100-LABEL: func.func @d96(
 // A100: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 128, block_kv = 48, stages = 3, warps = 4>
+// A100-LABEL: func.func @d112(
+// A100: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>
 // A100-LABEL: func.func @d128(
-// A100: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 128, block_kv = 64, stages = 2, warps = 4>
+// A100: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 128, block_kv = 48, stages = 2, warps = 4>
 // A100-LABEL: func.func @d144(
 // A100: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 128, block_kv = 96, stages = 2, warps = 8>
 // A100-LABEL: func.func @d160(
@@ -87,7 +87,7 @@
 // A100-LABEL: func.func @d192(
 // A100: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 128, block_kv = 64, stages = 2, warps = 8>
 // A100-LABEL: func.func @d192_dv128(
-// A100: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 128, block_kv = 64, stages = 2, warps = 4>
+// A100: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 128, block_kv = 32, stages = 2, warps = 4>
 // A100-LABEL: func.func @d208(
 // A100: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 128, block_kv = 64, stages = 2, warps = 8>
 // A100-LABEL: func.func @d224(
@@ -143,11 +143,11 @@
 // SM89-LABEL: func.func @d80(
 // SM89: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 128, block_kv = 64, stages = 2, warps = 4>
 // SM89-LABEL: func.func @d96(
-// SM89: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 128, block_kv = 64, stages = 2, warps = 4>
-// SM89-LABEL: func.func @d112(
 // SM89: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 128, block_kv = 48, stages = 2, warps = 4>
+// SM89-LABEL: func.func @d112(
+// SM89: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 64, block_kv = 32, stages = 2, warps = 2>
 // SM89-LABEL: func.func @d128(
-// SM89: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 128, block_kv = 32, stages = 2, warps = 4>
+// SM89: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 128, block_kv = 48, stages = 2, warps = 4>
 // SM89-LABEL: func.func @d144(
 // SM89: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 64, block_kv = 64, stages = 2, warps = 4>
 // SM89-LABEL: func.func @d160(
@@ -172,7 +172,7 @@
 // SM120-LABEL: func.func @d32(
 // SM120: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 32, block_kv = 32, stages = 2, warps = 1>
 // SM120-LABEL: func.func @d48(
-// SM120: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 64, block_kv = 192, stages = 2, warps = 4>
+// SM120: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 4>
 // SM120-LABEL: func.func @d64(
 // SM120: schedule = #fa.schedule<kernel = mma_sync{{.*}}tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 4>
 // SM120-LABEL: func.func @d80(
