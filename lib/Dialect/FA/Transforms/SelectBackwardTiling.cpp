@@ -273,6 +273,13 @@ static FailureOr<KernelKind> chooseKernel(AttentionGradOp op,
     return op.emitOpError()
            << "has no kernel=tensor-core backward: the backward's kernels "
               "are simt, mma-sync and wgmma (or auto)";
+  // Only the SIMT kernels (the tiled backward nests) classify a mask
+  // pattern's blocks.
+  if (op.getMaskPatternAttr() && kind != KernelKind::Simt)
+    return op.emitOpError()
+           << "has a #fa.mask_pattern, which only the simt backward kernel "
+              "applies; select kernel=simt (or auto), not "
+           << stringifyKernelKind(kind);
   // Every backward kernel applies a window; the SIMT kernels (the tiled
   // backward nests) and the mma.sync backward skip the blocks a runtime
   // block mask hides, the wgmma one would compute the dense gradients.
