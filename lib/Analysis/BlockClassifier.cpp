@@ -42,7 +42,7 @@ bool MaskPattern::keeps(int64_t i, int64_t j) const {
     local = floorDiv(ip, chunk) == floorDiv(j, chunk);
   else if (butterfly > 0)
     local = butterflyLinked(floorDiv(ip, butterfly), floorDiv(j, butterfly));
-  bool isGlobal = j < global || ip < global;
+  bool isGlobal = global > 0 && (j < global || ip < global);
   return local || isGlobal;
 }
 
@@ -146,9 +146,11 @@ BlockKind BlockClassifier::classify(int64_t qb, int64_t kb) const {
   // The global rows (i' < G) and keys (j < G) of the block, under causal.
   Rect globalRows{r.r0, std::min(r.r1, g - 1), r.c0, r.c1};
   Rect globalKeys{r.r0, r.r1, r.c0, std::min(r.c1, g - 1)};
-  bool meets = (!globalRows.empty() && meetsBand(globalRows, -kUnbounded, hi)) ||
-               (!globalKeys.empty() && meetsBand(globalKeys, -kUnbounded, hi)) ||
-               meetsLocal(r);
+  auto meetsGlobal = [&](const Rect &part) {
+    return g > 0 && !part.empty() && meetsBand(part, -kUnbounded, hi);
+  };
+  bool meets =
+      meetsGlobal(globalRows) || meetsGlobal(globalKeys) || meetsLocal(r);
   if (!meets)
     return BlockKind::Empty;
   if (!insideBand(r, -kUnbounded, hi))
