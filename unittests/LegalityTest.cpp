@@ -76,12 +76,21 @@ TEST(Legality, ReasonNames) {
   EXPECT_EQ(stringifyLegalityReason(LegalityReason::CodeSize), "code-size");
 }
 
-TEST(Legality, MaskPatternOnlyForSimt) {
+TEST(Legality, MaskPatternChunkOnlyForTensorCores) {
+  // The tensor-core kernels build chunks; global tokens and a butterfly
+  // only the SIMT kernel.
   AttentionProblem p = problem(64);
   p.maskChunk = 128;
+  for (KernelKind kind :
+       {KernelKind::Simt, KernelKind::MmaSync, KernelKind::Wgmma})
+    EXPECT_EQ(reasonOf(kind, p, "h100"), LegalityReason::Legal);
+  p.maskGlobal = 16;
   EXPECT_EQ(reasonOf(KernelKind::Simt, p, "h100"), LegalityReason::Legal);
   EXPECT_EQ(reasonOf(KernelKind::MmaSync, p, "h100"),
             LegalityReason::MaskPattern);
+  p.maskGlobal = 0;
+  p.maskChunk = 0;
+  p.maskButterfly = 64;
   EXPECT_EQ(reasonOf(KernelKind::Wgmma, p, "h100"),
             LegalityReason::MaskPattern);
 }

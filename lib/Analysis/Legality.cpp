@@ -203,10 +203,12 @@ static Legality checkKernelRules(KernelKind kind, const AttentionProblem &p,
                                  const TargetInfo &target,
                                  const std::optional<Tiling> &t,
                                  LegalityScope scope) {
-  if (isNVGPUKernel(kind) && p.hasMaskPattern())
+  // The tensor-core forward kernels build a pattern's chunk alone
+  // (docs/GPU.md, "Chunked attention").
+  if (isNVGPUKernel(kind) && (p.maskGlobal > 0 || p.maskButterfly > 0))
     return illegal(LegalityReason::MaskPattern,
-                   "a #fa.mask_pattern is applied only by the simt kernel "
-                   "(the tiled form) so far");
+                   "a #fa.mask_pattern's global tokens or butterfly are "
+                   "applied only by the simt kernel (the tiled form) so far");
   switch (kind) {
   case KernelKind::Simt:
   case KernelKind::TensorCore:

@@ -2,9 +2,9 @@
 // #fa.mask_pattern (docs/CostModel.md, "Mask patterns"): explain reports the
 // density with the full and partial blocks, and the choice moves with the
 // pattern. h100, N = 4096, d = 64, f16, the SIMT kernel (the pass's default;
-// kernel=auto takes it too, the tensor-core kernels refuse a pattern):
-// 128x64 for dense causal, 16x16 for causal chunks of 64, 32x32 for a
-// butterfly of 32.
+// kernel=auto takes it for a butterfly, which the tensor-core kernels refuse,
+// and the wgmma kernel for chunks): 128x64 for dense causal, 16x16 for
+// causal chunks of 64, 32x32 for a butterfly of 32.
 // RUN: fa-opt %s --split-input-file --fa-set-target=target=h100 \
 // RUN:   --fa-select-tiling="explain" 2>&1 | FileCheck %s
 // RUN: fa-opt %s --split-input-file --fa-set-target=target=h100 \
@@ -30,7 +30,7 @@ func.func @dense_causal(%q: tensor<1x16x4096x64xf16>, %o: tensor<1x16x4096x64xf1
 // CHECK: remark: fa-select-tiling (model): 16x16, 1 stage, 4 warps wins
 // CHECK: note: density 0.0098: 16x16, 1 stage, 4 warps computes 640 of the 65536 (q-block, kv-block) pairs of the mask (causal, chunk 64): 384 full (no mask arithmetic), 256 partial (masked)
 // AUTO-LABEL: func.func @causal_chunk_64
-// AUTO: schedule = #fa.schedule<kernel = simt>
+// AUTO: schedule = #fa.schedule<kernel = wgmma
 // IR-LABEL: func.func @causal_chunk_64
 // IR: schedule = #fa.schedule<kernel = simt>
 // IR-SAME: tiling = #fa.tiling<block_q = 16, block_kv = 16, stages = 1, warps = 4>
@@ -46,6 +46,8 @@ func.func @causal_chunk_64(%q: tensor<1x16x4096x64xf16>, %o: tensor<1x16x4096x64
 // 128 * 128 blocks, all full (the blocks are the cells).
 // CHECK: remark: fa-select-tiling (model): 32x32, 1 stage, 4 warps wins
 // CHECK: note: density 0.0625: 32x32, 1 stage, 4 warps computes 1024 of the 16384 (q-block, kv-block) pairs of the mask (butterfly 32): 1024 full (no mask arithmetic), 0 partial (masked)
+// AUTO-LABEL: func.func @butterfly_32
+// AUTO: schedule = #fa.schedule<kernel = simt>
 // IR-LABEL: func.func @butterfly_32
 // IR: tiling = #fa.tiling<block_q = 32, block_kv = 32, stages = 1, warps = 4>
 func.func @butterfly_32(%q: tensor<1x16x4096x64xf16>, %o: tensor<1x16x4096x64xf16>) -> tensor<1x16x4096x64xf16> {

@@ -163,6 +163,8 @@ static std::optional<std::string> tensorCoreUnsupported(KernelKind kind,
                        "for it");
   if (kind == KernelKind::Wgmma && op.getBlockMask())
     return std::string("it does not apply a block mask");
+  if (op.getMaskPatternAttr())
+    return std::string("it does not apply a #fa.mask_pattern");
   auto decided = decideDqAccumulation(kind, r.deterministic, r.options.dq);
   if (auto *why = std::get_if<std::string>(&decided))
     return *why;
