@@ -75,13 +75,16 @@ def build_mlir(config, tiling=None):
 
 
 def structured_mask_attrs(config):
-    """The op's `window = #fa.window<...>` and `mask_pattern =
-    #fa.mask_pattern<...>` attributes' text, in a list (empty without
-    either)."""
+    """The op's `window = #fa.window<...>`, `block_sparse =
+    #fa.block_sparse<...>` and `mask_pattern = #fa.mask_pattern<...>`
+    attribute texts, in a list (empty without any)."""
     attrs = []
     if config.get("window"):
         left, right = config["window"]
         attrs.append(f"window = #fa.window<left = {left}, right = {right}>")
+    if config.get("block_mask"):
+        attrs.append("block_sparse = #fa.block_sparse<block_q = {block_q}, "
+                     "block_kv = {block_kv}>".format(**config["block_mask"]))
     if config.get("mask_pattern"):
         fields = ", ".join(f"{name} = {n}" for name, n in zip(
             ("chunk", "global", "butterfly"), config["mask_pattern"]) if n)

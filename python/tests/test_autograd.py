@@ -11,6 +11,7 @@ manifest's order, what is saved, dBias's shape, the errors. Needs torch
 import pytest
 
 import flashattn_mlir as fa
+from flashattn_mlir import _checks
 from conftest import requires_compiler
 
 torch = pytest.importorskip("torch")
@@ -54,7 +55,8 @@ def check(q, k, v, mask=None, causal=False, **kw):
               if t is not None and t.dtype != torch.bool else t for t in (q, k, v, mask)]
     pattern = kw.get("mask_pattern")
     ref = reference(*copies, bool(causal), kw.get("scale"), kw.get("window"),
-                    None if pattern is None else list(pattern))
+                    _checks.mask_pattern("mask_pattern", pattern,
+                                         kw.get("window")))
     theirs = torch.autograd.grad(ref, [c for c in copies if c is not None and
                                        c.dtype != torch.bool and c.requires_grad],
                                  dout.double())
