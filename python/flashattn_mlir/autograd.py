@@ -62,6 +62,9 @@ def attention(q, k, v, attn_mask, causal, scale, kernel, target, return_lse,
         cp.install()
         mesh = None if _any_dtensor(q) else cp.active_mesh()
         if mesh is not None:
+            if mask_pattern is not None:  # the ring's steps have no pattern
+                raise ValueError("flashattn_mlir.attention under context "
+                                 "parallelism takes no mask_pattern=")
             return cp.attention_on_shards(
                 mesh, attention, q, k, v, attn_mask, causal, scale, kernel, target,
                 return_lse, deterministic, window, block_mask)
