@@ -235,6 +235,27 @@ def bench_window_matrix():
     return cases
 
 
+def bench_mask_pattern_matrix():
+    """The mask-pattern benchmark (issue 24, item 2): Llama 4's causal
+    chunks of 8192 at N = 32k (the tensor-core kernels), chunks of 1024 at
+    16k, and on the SIMT kernel (kernel=auto's pick) a Longformer window of
+    (256, 256) with 64 global tokens and a butterfly of 512, at 8k; D = 128,
+    B = 1, H = 16, bf16. benchmark.py compares them with dense SDPA (FLASH,
+    cuDNN) and FlexAttention with the same mask as a BlockMask."""
+    shapes = [(32768, True, None, {"chunk": 8192}),
+              (16384, True, None, {"chunk": 1024}),
+              (16384, False, None, {"chunk": 1024}),
+              (8192, False, (256, 256), {"global": 64}),
+              (8192, False, None, {"butterfly": 512})]
+    cases = []
+    for n, causal, window, pattern in shapes:
+        c = case("bf16", 128, n, causal=causal, hq=16, window=window,
+                 mask_pattern=pattern)
+        c["name"] = "bench_" + c["name"]
+        cases.append(c)
+    return cases
+
+
 # Head dims that are not a multiple of 64 (the wgmma kernel's partly used
 # last 64-column block, docs/GPU.md).
 ODD_HEAD_DIMS = (80, 96)
@@ -552,6 +573,7 @@ MATRICES = {"naive": naive_matrix, "tiled": tiled_matrix,
             "bench": bench_odd_matrix, "sweep": sweep_matrix,
             "bench-window": bench_window_matrix,
             "bench-block-mask": bench_block_mask_matrix,
+            "bench-mask-pattern": bench_mask_pattern_matrix,
             "bench-wide": bench_wide_matrix,
             "sweep-small": lambda: sweep_matrix(SMALL_SHAPES, SMALL_TILINGS),
             "wgmma": wgmma_matrix, "bench-mma": bench_matrix,
