@@ -50,8 +50,8 @@ void expectExact(const MaskPattern &p, int64_t bq, int64_t bkv) {
     for (int64_t kb = 0; kb < c.numKVBlocks(); ++kb) {
       BlockKind want = bruteForce(p, bq, bkv, qb, kb);
       ASSERT_EQ(c.classify(qb, kb), want)
-          << p.str() << " Nq " << p.seqLenQ << " Nk " << p.seqLenKV << " "
-          << bq << "x" << bkv << " block (" << qb << ", " << kb << ")";
+          << p.str() << " Nq " << p.seqLenQ << " Nk " << p.seqLenKV << " " << bq
+          << "x" << bkv << " block (" << qb << ", " << kb << ")";
       ASSERT_EQ(t.at(qb, kb), want);
       full += want == BlockKind::Full;
       partial += want == BlockKind::Partial;

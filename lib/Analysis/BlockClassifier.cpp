@@ -159,14 +159,14 @@ BlockKind BlockClassifier::classify(int64_t qb, int64_t kb) const {
   // rows i' >= G and keys j >= G) lies in the local pattern.
   if (g > 0 && (r.r1 < g || r.c1 < g))
     return BlockKind::Full;
-  Rect rest = g > 0 ? Rect{std::max(r.r0, g), r.r1, std::max(r.c0, g), r.c1}
-                    : r;
+  Rect rest =
+      g > 0 ? Rect{std::max(r.r0, g), r.r1, std::max(r.c0, g), r.c1} : r;
   return insideLocal(rest) ? BlockKind::Full : BlockKind::Partial;
 }
 
 void BlockClassifier::visitRow(
-    int64_t qb, llvm::SmallVectorImpl<std::pair<int64_t, BlockKind>> &out)
-    const {
+    int64_t qb,
+    llvm::SmallVectorImpl<std::pair<int64_t, BlockKind>> &out) const {
   out.clear();
   Rect rows = blockRect(qb, 0);
   // Candidate key ranges [first, last] of positions, clamped below.
@@ -183,7 +183,8 @@ void BlockClassifier::visitRow(
       keys.push_back({rows.r0 - p.windowLeft, rows.r1 + p.windowRight});
     } else if (p.chunk > 0) {
       int64_t n = p.chunk;
-      keys.push_back({floorDiv(rows.r0, n) * n, floorDiv(rows.r1, n) * n + n - 1});
+      keys.push_back(
+          {floorDiv(rows.r0, n) * n, floorDiv(rows.r1, n) * n + n - 1});
     } else {
       int64_t n = p.butterfly;
       for (int64_t a = floorDiv(rows.r0, n), ae = floorDiv(rows.r1, n); a <= ae;

@@ -1,4 +1,5 @@
-//===- BlockClassifier.h - Empty / full / partial blocks of a mask -*- C++ -*-===//
+//===- BlockClassifier.h - Empty / full / partial blocks of a mask -*- C++
+//-*-===//
 //
 // Part of flashattn-mlir.
 //
@@ -107,9 +108,9 @@ public:
   /// The non-empty kv-blocks of q-block `qb`, ascending, with their kinds.
   /// Visits only candidates (the local pattern's and the global blocks), so
   /// the work is about the number of computed blocks, not numKVBlocks.
-  void visitRow(int64_t qb,
-                llvm::SmallVectorImpl<std::pair<int64_t, BlockKind>> &out)
-      const;
+  void
+  visitRow(int64_t qb,
+           llvm::SmallVectorImpl<std::pair<int64_t, BlockKind>> &out) const;
   /// Every block counted (visitRow over the q-blocks).
   BlockCensus census() const;
   /// The full table (numQBlocks x numKVBlocks bytes).

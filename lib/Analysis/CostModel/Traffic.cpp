@@ -177,8 +177,8 @@ static BlockCounts countPatternBlocks(const Tiling &t,
   counts.tiles = census.computed();
   counts.kvRows = census.kvRows;
   counts.maskElements = t.blockQ * census.kvRows;
-  counts.maskedTiles = p.maskElementBytes > 0 ? census.computed()
-                                              : census.partial;
+  counts.maskedTiles =
+      p.maskElementBytes > 0 ? census.computed() : census.partial;
   return counts;
 }
 

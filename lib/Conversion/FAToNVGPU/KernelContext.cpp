@@ -155,9 +155,9 @@ void KernelContext::setUpKVRange() {
     lastKey = addc(lastKey, window.getRight());
   // A chunk, without causal: up to the last key of the last row's chunk.
   if (chunk && !causal)
-    lastKey = addc(mulc(arith::FloorDivSIOp::create(b, lastKey, idx(chunk)),
-                        chunk),
-                   chunk - 1);
+    lastKey =
+        addc(mulc(arith::FloorDivSIOp::create(b, lastKey, idx(chunk)), chunk),
+             chunk - 1);
   Value blocks =
       addc(arith::FloorDivSIOp::create(b, lastKey, idx(t.blockKV)), 1);
   blocks = arith::MaxSIOp::create(b, blocks, idx(0));
@@ -167,11 +167,10 @@ void KernelContext::setUpKVRange() {
   // The first row sees keys from qBase + Nk - Nq - left (from its chunk's
   // first): the blocks before its block are never loaded; the loops count
   // steps from kvBegin.
-  Value firstKey =
-      window ? addc(add(qBase, diagonal), -window.getLeft())
-             : mulc(arith::FloorDivSIOp::create(b, add(qBase, diagonal),
-                                                idx(chunk)),
-                    chunk);
+  Value firstKey = window ? addc(add(qBase, diagonal), -window.getLeft())
+                          : mulc(arith::FloorDivSIOp::create(
+                                     b, add(qBase, diagonal), idx(chunk)),
+                                 chunk);
   kvBegin = arith::MaxSIOp::create(
       b, arith::FloorDivSIOp::create(b, firstKey, idx(t.blockKV)), idx(0));
   kvEnd = arith::MaxSIOp::create(b, arith::SubIOp::create(b, kvEnd, kvBegin),

@@ -148,8 +148,8 @@ void MainLoop::setUpChunkSplit() {
                                             k.idx(k.chunk));
   Value chunkStart = k.mulc(c, k.chunk);
   fullStart = arith::CeilDivSIOp::create(b, chunkStart, k.idx(k.t.blockKV));
-  Value chunkEnd = arith::FloorDivSIOp::create(
-      b, k.addc(chunkStart, k.chunk), k.idx(k.t.blockKV));
+  Value chunkEnd = arith::FloorDivSIOp::create(b, k.addc(chunkStart, k.chunk),
+                                               k.idx(k.t.blockKV));
   Value oneChunk = k.cmp(arith::CmpIPredicate::eq, c, lastC);
   maskStart = arith::SelectOp::create(
       b, oneChunk, arith::MinSIOp::create(b, maskStart, chunkEnd), fullStart);

@@ -185,7 +185,8 @@ static Value expandGroups(OpBuilder &b, Location loc, Value x, int64_t group) {
 namespace {
 /// The scores of an attention op in f32, `[B, Hq, Nq, Nk]`:
 /// `scale * Q K^T (+ bias)`, -inf where the keep-mask, the block mask, the
-/// causal mask, the window or the mask pattern hides the key. The forward and the backward reference share it.
+/// causal mask, the window or the mask pattern hides the key. The forward and
+/// the backward reference share it.
 struct MaskedScores {
   Value scores;
   OpFoldResult b, h, nq, nk;

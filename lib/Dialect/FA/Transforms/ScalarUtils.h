@@ -60,7 +60,9 @@ inline Value safeMax(OpBuilder &b, Location loc, Value m) {
 inline Value buildPatternKeep(OpBuilder &b, Location loc,
                               MaskPatternAttr pattern, WindowAttr window,
                               Value ip, Value j) {
-  auto cst = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
+  auto cst = [&](int64_t v) {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  };
   auto cmp = [&](arith::CmpIPredicate pred, Value x, Value y) {
     return arith::CmpIOp::create(b, loc, pred, x, y);
   };
@@ -69,8 +71,8 @@ inline Value buildPatternKeep(OpBuilder &b, Location loc,
   if (window) {
     Value lo = arith::SubIOp::create(b, loc, ip, cst(window.getLeft()));
     Value hi = arith::AddIOp::create(b, loc, ip, cst(window.getRight()));
-    local = arith::AndIOp::create(b, loc, cmp(P::sge, j, lo),
-                                  cmp(P::sle, j, hi));
+    local =
+        arith::AndIOp::create(b, loc, cmp(P::sge, j, lo), cmp(P::sle, j, hi));
   } else if (int64_t c = pattern.getChunk()) {
     local = cmp(P::eq, arith::FloorDivSIOp::create(b, loc, ip, cst(c)),
                 arith::FloorDivSIOp::create(b, loc, j, cst(c)));
@@ -80,8 +82,8 @@ inline Value buildPatternKeep(OpBuilder &b, Location loc,
     Value x = arith::XOrIOp::create(
         b, loc, arith::FloorDivSIOp::create(b, loc, ip, cst(n)),
         arith::FloorDivSIOp::create(b, loc, j, cst(n)));
-    Value low = arith::AndIOp::create(
-        b, loc, x, arith::SubIOp::create(b, loc, x, cst(1)));
+    Value low = arith::AndIOp::create(b, loc, x,
+                                      arith::SubIOp::create(b, loc, x, cst(1)));
     local = cmp(P::eq, low, cst(0));
   }
   int64_t g = pattern.getGlobal();

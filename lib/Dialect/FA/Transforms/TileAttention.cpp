@@ -115,7 +115,8 @@ void AttentionTiler::rewrite(RewriterBase &rewriter) {
   if (op.getMaskPatternAttr())
     table = buildBlockTable(
         rewriter, loc,
-        BlockClassifier(getAttentionProblem(op).maskPattern(), bq, bkv).table());
+        BlockClassifier(getAttentionProblem(op).maskPattern(), bq, bkv)
+            .table());
 
   SmallVector<OpFoldResult> ubs = {
       bSz, rewriter.getIndexAttr(op.getNumQueryHeads()), numQB};

@@ -122,12 +122,10 @@ private:
   /// P and dS of one (query block, key block) pair of query head `head`:
   /// S recomputed and masked, P = exp(S - lse), dP = dO V^T,
   /// dS = P * (dP - D).
-  std::pair<Value, Value> buildProbsAndScoreGrad(OpBuilder &b, Location loc,
-                                                 const TileBuffers &bufs,
-                                                 const QueryBlock &qBlock,
-                                                 const KeyBlock &kBlock,
-                                                 Value batch, Value head,
-                                                 Value partial);
+  std::pair<Value, Value>
+  buildProbsAndScoreGrad(OpBuilder &b, Location loc, const TileBuffers &bufs,
+                         const QueryBlock &qBlock, const KeyBlock &kBlock,
+                         Value batch, Value head, Value partial);
 
   AttentionGradOp op;
   Attribute memorySpace;
@@ -158,7 +156,8 @@ void AttentionGradTiler::rewrite(RewriterBase &rewriter) {
   if (op.getMaskPatternAttr())
     table = buildBlockTable(
         rewriter, loc,
-        BlockClassifier(getAttentionProblem(op).maskPattern(), bq, bkv).table());
+        BlockClassifier(getAttentionProblem(op).maskPattern(), bq, bkv)
+            .table());
 
   Value rowDot = buildRowDot(rewriter, loc);
   SmallVector<Value> keyValueGrads = buildKeyValueGrads(rewriter, loc, rowDot);
@@ -303,10 +302,9 @@ SmallVector<Value> AttentionGradTiler::buildKeptPair(
       affine::makeComposedFoldedAffineApply(b, loc, d0 * bkv, {kb});
   Value keep = buildBlockKept(b, loc, blockMask, blocks.getBlockQ(),
                               blocks.getBlockKv(), batch, head, q0, k0);
-  return buildIfKept(b, loc, keep, carried,
-                     [&](OpBuilder &nb, Location nl) {
-                       return body(nb, nl, /*partial=*/Value());
-                     });
+  return buildIfKept(b, loc, keep, carried, [&](OpBuilder &nb, Location nl) {
+    return body(nb, nl, /*partial=*/Value());
+  });
 }
 
 Value AttentionGradTiler::buildRowDot(OpBuilder &b, Location loc) {
@@ -473,10 +471,9 @@ Value AttentionGradTiler::buildQueryGrad(OpBuilder &b, Location loc,
         auto pair = [&](OpBuilder &pb, Location pl,
                         Value partial) -> SmallVector<Value> {
           KeyBlock kBlock = loadKeyBlock(pb, pl, bufs, batch, kvHead, kb);
-          Value dS =
-              buildProbsAndScoreGrad(pb, pl, bufs, qBlock, kBlock, batch, head,
-                                     partial)
-                  .second;
+          Value dS = buildProbsAndScoreGrad(pb, pl, bufs, qBlock, kBlock, batch,
+                                            head, partial)
+                         .second;
           // dQ_i += dS K_j.
           return {buildTileMatmul(pb, pl, dS, kBlock.k, iterArgs[0],
                                   /*transposeLhs=*/false,
@@ -555,10 +552,9 @@ Value AttentionGradTiler::buildBiasGrad(OpBuilder &b, Location loc,
               loadQueryBlock(pb, pl, bufs, rowDot, batch, head, loopIvs[2]);
           KeyBlock kBlock = loadKeyBlock(pb, pl, bufs, batch,
                                          getKVHead(pb, pl, head), loopIvs[3]);
-          Value dS =
-              buildProbsAndScoreGrad(pb, pl, bufs, qBlock, kBlock, batch, head,
-                                     partial)
-                  .second;
+          Value dS = buildProbsAndScoreGrad(pb, pl, bufs, qBlock, kBlock, batch,
+                                            head, partial)
+                         .second;
           // acc += dS, summed over the broadcast rows / columns.
           return {linalg::GenericOp::create(
                       pb, pl, iterArgs[0].getType(), ValueRange{dS},

@@ -182,9 +182,11 @@ BlockTableValues mlir::fa::detail::buildBlockTable(OpBuilder &b, Location loc,
   BlockTableValues v;
   v.kinds = buildConstantTensor<int8_t>(b, loc, {t.numQBlocks, t.numKVBlocks},
                                         kinds, i8);
-  v.kvBegin = buildConstantTensor<int32_t>(b, loc, {t.numQBlocks}, t.kvBegin, i32);
+  v.kvBegin =
+      buildConstantTensor<int32_t>(b, loc, {t.numQBlocks}, t.kvBegin, i32);
   v.kvEnd = buildConstantTensor<int32_t>(b, loc, {t.numQBlocks}, t.kvEnd, i32);
-  v.qBegin = buildConstantTensor<int32_t>(b, loc, {t.numKVBlocks}, t.qBegin, i32);
+  v.qBegin =
+      buildConstantTensor<int32_t>(b, loc, {t.numKVBlocks}, t.qBegin, i32);
   v.qEnd = buildConstantTensor<int32_t>(b, loc, {t.numKVBlocks}, t.qEnd, i32);
   return v;
 }
@@ -206,13 +208,12 @@ SmallVector<Value> mlir::fa::detail::buildByBlockKind(
     return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, kind, cst);
   };
   Value partial = kindIs(BlockKind::Partial);
-  Value computed = arith::XOrIOp::create(
-      b, loc, kindIs(BlockKind::Empty),
-      arith::ConstantIntOp::create(b, loc, 1, 1));
-  return buildIfKept(b, loc, computed, carried,
-                     [&](OpBuilder &nb, Location nl) {
-                       return body(nb, nl, partial);
-                     });
+  Value computed =
+      arith::XOrIOp::create(b, loc, kindIs(BlockKind::Empty),
+                            arith::ConstantIntOp::create(b, loc, 1, 1));
+  return buildIfKept(
+      b, loc, computed, carried,
+      [&](OpBuilder &nb, Location nl) { return body(nb, nl, partial); });
 }
 
 Value mlir::fa::detail::buildTileMatmul(OpBuilder &b, Location loc, Value lhs,
@@ -282,67 +283,67 @@ Value mlir::fa::detail::buildMaskedScoreTile(OpBuilder &b, Location loc,
   // The elementwise step; `structured`: with causal, the window and the
   // mask pattern (false for a full pair: no mask arithmetic).
   auto elementwise = [&](OpBuilder &b, Location loc, bool structured) {
-  return linalg::GenericOp::create(
-             b, loc, s.getType(), ins, s, maps,
-             ArrayRef<utils::IteratorType>{par, par},
-             [&](OpBuilder &nb, Location nl, ValueRange args) {
-               Value v = arith::MulFOp::create(nb, nl, args.back(),
-                                               cstF32(nb, nl, scale));
-               Value i = linalg::IndexOp::create(nb, nl, 0);
-               Value j = linalg::IndexOp::create(nb, nl, 1);
-               Value keep = arith::CmpIOp::create(
-                   nb, nl, arith::CmpIPredicate::ult, j, kLenV);
-               if (qLenV)
-                 keep = arith::AndIOp::create(
-                     nb, nl, keep,
-                     arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::ult, i,
-                                           qLenV));
-               if (maskTile) {
-                 Value m = args[0];
-                 if (m.getType().isInteger(1))
-                   keep = arith::AndIOp::create(nb, nl, keep, m);
-                 else
-                   v = arith::AddFOp::create(nb, nl, v, toF32(nb, nl, m));
-               }
-               if (structured && p.causal) {
-                 Value limit = arith::AddIOp::create(nb, nl, i, diag);
-                 Value visible = arith::CmpIOp::create(
-                     nb, nl, arith::CmpIPredicate::sle, j, limit);
-                 keep = arith::AndIOp::create(nb, nl, keep, visible);
-               }
-               if (structured && p.windowLeft) {
-                 // i + diag - left <= j <= i + diag + right.
-                 Value at = arith::AddIOp::create(nb, nl, i, diag);
-                 Value lo = arith::SubIOp::create(
-                     nb, nl, at,
-                     arith::ConstantIndexOp::create(nb, nl, *p.windowLeft));
-                 Value hi = arith::AddIOp::create(
-                     nb, nl, at,
-                     arith::ConstantIndexOp::create(nb, nl, *p.windowRight));
-                 Value inside = arith::AndIOp::create(
-                     nb, nl,
-                     arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::sge,
-                                           j, lo),
-                     arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::sle,
-                                           j, hi));
-                 keep = arith::AndIOp::create(nb, nl, keep, inside);
-               }
-               if (structured && p.pattern) {
-                 // The pattern at positions i' = q0 + i + Nk - Nq = i + diag
-                 // + k0 and k0 + j.
-                 Value ip = arith::AddIOp::create(
-                     nb, nl, arith::AddIOp::create(nb, nl, i, diag), k0V);
-                 Value jp = arith::AddIOp::create(nb, nl, j, k0V);
-                 keep = arith::AndIOp::create(
-                     nb, nl, keep,
-                     buildPatternKeep(nb, nl, p.pattern, p.patternWindow, ip,
-                                      jp));
-               }
-               v = arith::SelectOp::create(nb, nl, keep, v,
-                                           cstF32(nb, nl, kNegInf));
-               linalg::YieldOp::create(nb, nl, v);
-             })
-      .getResult(0);
+    return linalg::GenericOp::create(
+               b, loc, s.getType(), ins, s, maps,
+               ArrayRef<utils::IteratorType>{par, par},
+               [&](OpBuilder &nb, Location nl, ValueRange args) {
+                 Value v = arith::MulFOp::create(nb, nl, args.back(),
+                                                 cstF32(nb, nl, scale));
+                 Value i = linalg::IndexOp::create(nb, nl, 0);
+                 Value j = linalg::IndexOp::create(nb, nl, 1);
+                 Value keep = arith::CmpIOp::create(
+                     nb, nl, arith::CmpIPredicate::ult, j, kLenV);
+                 if (qLenV)
+                   keep = arith::AndIOp::create(
+                       nb, nl, keep,
+                       arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::ult,
+                                             i, qLenV));
+                 if (maskTile) {
+                   Value m = args[0];
+                   if (m.getType().isInteger(1))
+                     keep = arith::AndIOp::create(nb, nl, keep, m);
+                   else
+                     v = arith::AddFOp::create(nb, nl, v, toF32(nb, nl, m));
+                 }
+                 if (structured && p.causal) {
+                   Value limit = arith::AddIOp::create(nb, nl, i, diag);
+                   Value visible = arith::CmpIOp::create(
+                       nb, nl, arith::CmpIPredicate::sle, j, limit);
+                   keep = arith::AndIOp::create(nb, nl, keep, visible);
+                 }
+                 if (structured && p.windowLeft) {
+                   // i + diag - left <= j <= i + diag + right.
+                   Value at = arith::AddIOp::create(nb, nl, i, diag);
+                   Value lo = arith::SubIOp::create(
+                       nb, nl, at,
+                       arith::ConstantIndexOp::create(nb, nl, *p.windowLeft));
+                   Value hi = arith::AddIOp::create(
+                       nb, nl, at,
+                       arith::ConstantIndexOp::create(nb, nl, *p.windowRight));
+                   Value inside = arith::AndIOp::create(
+                       nb, nl,
+                       arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::sge,
+                                             j, lo),
+                       arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::sle,
+                                             j, hi));
+                   keep = arith::AndIOp::create(nb, nl, keep, inside);
+                 }
+                 if (structured && p.pattern) {
+                   // The pattern at positions i' = q0 + i + Nk - Nq = i + diag
+                   // + k0 and k0 + j.
+                   Value ip = arith::AddIOp::create(
+                       nb, nl, arith::AddIOp::create(nb, nl, i, diag), k0V);
+                   Value jp = arith::AddIOp::create(nb, nl, j, k0V);
+                   keep = arith::AndIOp::create(
+                       nb, nl, keep,
+                       buildPatternKeep(nb, nl, p.pattern, p.patternWindow, ip,
+                                        jp));
+                 }
+                 v = arith::SelectOp::create(nb, nl, keep, v,
+                                             cstF32(nb, nl, kNegInf));
+                 linalg::YieldOp::create(nb, nl, v);
+               })
+        .getResult(0);
   };
   if (!p.partialBlock)
     return elementwise(b, loc, /*structured=*/true);
