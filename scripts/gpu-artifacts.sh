@@ -14,7 +14,9 @@
 #            | bench-window (sliding windows against dense SDPA and
 #            FlexAttention) | bench-block-mask (runtime block masks:
 #            documents and random masks, against dense SDPA and
-#            FlexAttention with the same BlockMask) | bench-wide (D = 192
+#            FlexAttention with the same BlockMask) | bench-mask-pattern
+#            (chunks, global tokens, a butterfly: #fa.mask_pattern, against
+#            dense SDPA and FlexAttention) | bench-wide (D = 192
 #            with Dv = 128, D = 256)
 #            | bench-cpasync (the wgmma kernel with cp.async loads)
 #            | wgmma-release, bench-release (slots freed by empty mbarriers)

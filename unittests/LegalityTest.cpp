@@ -48,6 +48,7 @@ TEST(Legality, ReasonNames) {
                                 LegalityReason::Arch,
                                 LegalityReason::ElementType,
                                 LegalityReason::HeadDim,
+                                LegalityReason::MaskPattern,
                                 LegalityReason::KernelShape,
                                 LegalityReason::CodeSize,
                                 LegalityReason::RowsPerWarp,
@@ -70,9 +71,28 @@ TEST(Legality, ReasonNames) {
   // Of those, the ones that do not depend on the tiling.
   for (LegalityReason r : all)
     EXPECT_EQ(isProblemRule(r),
-              r >= LegalityReason::Arch && r <= LegalityReason::HeadDim)
+              r >= LegalityReason::Arch && r <= LegalityReason::MaskPattern)
         << stringifyLegalityReason(r).str();
   EXPECT_EQ(stringifyLegalityReason(LegalityReason::CodeSize), "code-size");
+}
+
+TEST(Legality, MaskPatternChunkOnlyForTensorCores) {
+  // The tensor-core kernels build chunks; global tokens and a butterfly
+  // only the SIMT kernel.
+  AttentionProblem p = problem(64);
+  p.maskChunk = 128;
+  for (KernelKind kind :
+       {KernelKind::Simt, KernelKind::MmaSync, KernelKind::Wgmma})
+    EXPECT_EQ(reasonOf(kind, p, "h100"), LegalityReason::Legal);
+  p.maskGlobal = 16;
+  EXPECT_EQ(reasonOf(KernelKind::Simt, p, "h100"), LegalityReason::Legal);
+  EXPECT_EQ(reasonOf(KernelKind::MmaSync, p, "h100"),
+            LegalityReason::MaskPattern);
+  p.maskGlobal = 0;
+  p.maskChunk = 0;
+  p.maskButterfly = 64;
+  EXPECT_EQ(reasonOf(KernelKind::Wgmma, p, "h100"),
+            LegalityReason::MaskPattern);
 }
 
 TEST(Legality, SimtAndTensorCoreTakeAnyProblem) {

@@ -28,7 +28,7 @@ from torch.nn.attention import SDPBackend, sdpa_kernel
 BENCH = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(BENCH, "correctness"))
 from gpu_check import (TORCH_DTYPE, Runtime, block_mask_pattern,  # noqa: E402
-                       tensors)
+                       tensors, visible_mask)
 
 
 def visible_pairs(c):
@@ -39,6 +39,20 @@ def visible_pairs(c):
     shift = c["nk"] - c["nq"]
     return sum(max(0, min(c["nk"] - 1, i + shift + right)
                    - max(0, i + shift - left) + 1) for i in range(c["nq"]))
+
+
+def pattern_pairs(c):
+    """The (query, key) pairs a mask pattern keeps (gpu_check's element
+    mask, causal and the window included), per batch and head."""
+    return int(visible_mask(c, "cuda").sum().item())
+
+
+def dense_pairs(c):
+    """The pairs the dense baselines compute (causal as the case)."""
+    if not c["causal"]:
+        return c["nq"] * c["nk"]
+    shift = c["nk"] - c["nq"]
+    return sum(max(0, min(c["nk"], i + shift + 1)) for i in range(c["nq"]))
 
 
 def block_pairs(c, bm):
@@ -64,6 +78,8 @@ def flops(c):
     if c.get("block_mask"):
         return 2.0 * (c["d"] + c.get("dv", c["d"])) * c["pairs"]
     per_pair = 2.0 * c["b"] * c["hq"] * (c["d"] + c.get("dv", c["d"]))
+    if c.get("mask_pattern"):
+        return per_pair * c["pairs"]
     if c.get("window"):
         return per_pair * visible_pairs(c)
     f = per_pair * c["nq"] * c["nk"]
@@ -124,6 +140,9 @@ def flex_fn(c, q, k, v, bm=None):
         mask = create_block_mask(window, None if one_b else c["b"],
                                  None if one_h else c["hq"], c["nq"], c["nk"],
                                  device="cuda", BLOCK_SIZE=(bq, bk))
+    elif c.get("mask_pattern"):
+        mask = create_block_mask(pattern_mod(c), None, None, c["nq"], c["nk"],
+                                 device="cuda")
     else:
         left, right = c["window"]
         right = 0 if c["causal"] else right
@@ -138,6 +157,30 @@ def flex_fn(c, q, k, v, bm=None):
     gqa = c["hq"] != c["hkv"]
     return lambda: attend(q, k, v, block_mask=mask, scale=c["scale"],
                           enable_gqa=gqa)
+
+
+def pattern_mod(c):
+    """FlexAttention's mask_mod of a mask-pattern case (#fa.mask_pattern,
+    bottom-right aligned): causal and (the local pattern or the global
+    tokens)."""
+    shift = c["nk"] - c["nq"]
+    p = c["mask_pattern"]
+    chunk, glob, fly = p.get("chunk", 0), p.get("global", 0), p.get("butterfly", 0)
+    left, right = c.get("window") or (None, None)
+
+    def mod(b, h, qi, kj):
+        diag = qi + shift
+        if left is not None:
+            local = (kj >= diag - left) & (kj <= diag + right)
+        elif chunk:
+            local = (diag // chunk) == (kj // chunk)
+        else:
+            x = (diag // fly) ^ (kj // fly)
+            local = (x & (x - 1)) == 0
+        if glob:
+            local = local | (kj < glob) | (diag < glob)
+        return local & (kj <= diag) if c["causal"] else local
+    return mod
 
 
 def flex(c, q, k, v, bm=None):
@@ -213,6 +256,12 @@ def main(argv):
         row = {"name": c["name"], "dtype": c["dtype"], "n": c["nq"], "d": c["d"],
                "causal": c["causal"], "b": c["b"], "h": c["hq"],
                "window": c.get("window")}
+        if c.get("mask_pattern"):
+            c["pairs"] = pattern_pairs(c)
+            row["mask_pattern"] = c["mask_pattern"]
+            # Of the dense baselines' pairs (causal as the case), for the
+            # bar "within 1.2x of density x dense time".
+            row["density"] = c["pairs"] / dense_pairs(c)
         if bm is not None:
             c["pairs"] = block_pairs(c, bm)
             row["block_mask"] = c["block_mask"]["pattern"]
@@ -227,7 +276,8 @@ def main(argv):
             row[key + "_ms"] = ms
             if key == "flash":
                 flash_out = ref
-        if (c.get("window") or bm is not None) and not a.no_baselines:
+        structured = c.get("window") or c.get("mask_pattern")
+        if (structured or bm is not None) and not a.no_baselines:
             # FLASH and cuDNN ran dense (causal) attention; the window's (the
             # block mask's) own output is FlexAttention's.
             row["flex_ms"], flash_out = flex(c, q, k, v, bm)
@@ -252,7 +302,7 @@ def main(argv):
         print(f"{c['name']:40} ours {fmt(row['ours_tflops'])} flash "
               f"{fmt(row['flash_tflops'])} cudnn {fmt(row['cudnn_tflops'])}"
               + (f" flex {fmt(row['flex_tflops'])}"
-                 if c.get("window") or bm is not None else "")
+                 if structured or bm is not None else "")
               + " TFLOP/s", flush=True)
 
     print(f"\nfa benchmark (forward) on {card}, torch {torch.__version__}, "
@@ -290,7 +340,26 @@ def main(argv):
             print(f"{r['n']:6d} {r['d']:4d} {r['block_mask']:>10} "
                   f"{str(r['causal']):>6} {r['density']:7.3f} {us('ours')} "
                   f"{us('flex')} {us('flash')} {us('cudnn')} {speedup} {bar}")
-    windows = [r for r in rows if r["window"]]
+    patterns = [r for r in rows if r.get("mask_pattern")]
+    if patterns:
+        print("\nmask patterns: ours and FlexAttention with the same mask, "
+              "FA2 and cuDNN dense (causal as the case); times in us; bar: "
+              "ours within 1.2x of density x dense cuDNN")
+        print(f"{'N':>6} {'pattern':>22} {'causal':>6} {'density':>7} "
+              f"{'ours':>9} {'flex':>9} {'FA2':>9} {'cuDNN':>9} {'flex/ours':>9} "
+              f"{'ours/(dens*cuDNN)':>17}")
+        for r in patterns:
+            us, speedup = time_columns(r)
+            what = ",".join(f"{k}{v}" for k, v in r["mask_pattern"].items())
+            if r["window"]:
+                what = "win%dx%d," % tuple(r["window"]) + what
+            bar = (f"{r['ours_ms'] / (r['density'] * r['cudnn_ms']):17.3f}"
+                   if r.get("cudnn_ms") and r.get("ours_ms") else
+                   "              n/a")
+            print(f"{r['n']:6d} {what:>22} {str(r['causal']):>6} "
+                  f"{r['density']:7.3f} {us('ours')} {us('flex')} "
+                  f"{us('flash')} {us('cudnn')} {speedup} {bar}")
+    windows = [r for r in rows if r["window"] and not r.get("mask_pattern")]
     if windows:
         print("\nsliding windows: ours and FlexAttention with the window, "
               "FA2 and cuDNN dense (causal as the case); times in us")

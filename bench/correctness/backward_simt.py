@@ -100,7 +100,7 @@ WINDOW_CASES = (
 def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
          mask=None, mask_kind="bias", bias_grad=None, pattern="random",
          window=None, kernel="simt", perf=False, tiling=None,
-         deterministic=False, blocks=None):
+         deterministic=False, blocks=None, mask_pattern=None):
     """One backward case. `mask`: the mask's shape (dimensions of 1 are
     broadcast); `mask_kind`: 'bias' (f32, additive; its gradient is asked
     for unless `bias_grad` is False) or 'bool' (an i1 keep-mask);
@@ -123,6 +123,8 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
             + ("_win%dx%d" % window if window else "")
             + ("_bm%dx%d" % blocks if blocks else "")
             + ("_det" if deterministic else "")
+            + "".join(f"_{tag}{n}" for tag, n in zip(
+                ("chunk", "global", "bfly"), mask_pattern or ()) if n)
             + ("_t%dx%ds%d" % tuple(tiling[:3])
                if kernel == "mma-sync" and tiling else ""))
     block = 64 if max(d, dv) <= 128 else 32
@@ -139,7 +141,8 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
             "scale": 1.0 / math.sqrt(d), "tiling": tiling,
             "window": list(window) if window else None,
             "deterministic": deterministic,
-            "blocks": list(blocks) if blocks else None}
+            "blocks": list(blocks) if blocks else None,
+            "mask_pattern": list(mask_pattern) if mask_pattern else None}
 
 
 def matrix(kernel="simt"):
@@ -188,6 +191,15 @@ def matrix(kernel="simt"):
     cases.append(case("bf16", 128, 1000, b=2, hq=6, hkv=2, window=(200, 10)))
     cases.append(case("bf16", 64, 777, b=2, hq=4, mask=(2, 4, 777, 777),
                       window=(90, 20)))
+    # Mask patterns (#fa.mask_pattern, [chunk, global, butterfly]): causal
+    # chunks (Nq != Nk), a butterfly with global tokens, global tokens with
+    # a window and a bias gradient, GQA.
+    cases.append(case("bf16", 64, 1000, causal=True, mask_pattern=(200, 0, 0)))
+    cases.append(case("f16", 128, 777, 1000, b=2, hq=4, hkv=2, causal=True,
+                      mask_pattern=(128, 0, 0)))
+    cases.append(case("bf16", 64, 1024, mask_pattern=(0, 32, 64)))
+    cases.append(case("bf16", 64, 777, b=2, hq=4, mask=(2, 4, 777, 777),
+                      window=(64, 64), mask_pattern=(0, 16, 0)))
     # A long sequence, and a bias of more than 2^31 elements (with its
     # gradient: 64-bit indexing in the dBias kernel).
     cases.append(case("bf16", 64, 65536, causal=True, b=1, hq=1))
@@ -292,6 +304,10 @@ def emit(c):
         ["causal"] if c["causal"] else []) + (
         ["window = #fa.window<left = %d, right = %d>" % tuple(c["window"])]
         if c.get("window") else []) + (
+        ["mask_pattern = #fa.mask_pattern<%s>" % ", ".join(
+            f"{f} = {n}" for f, n in zip(("chunk", "global", "butterfly"),
+                                         c["mask_pattern"]) if n)]
+        if c.get("mask_pattern") else []) + (
         ["schedule = #fa.backward_schedule<kernel = %s, dq = %s>"
          % (c["kernel"].replace("-", "_"), dq_mode)]
         if c.get("kernel") in ("mma-sync", "wgmma") else []) + ([
@@ -430,10 +446,20 @@ def chunks(c, q, k, v, mask, dt):
         diag = rows[r0:r1] + (c["nk"] - c["nq"])
         if c["causal"]:
             s = s.masked_fill(cols > diag, float("-inf"))
+        local = None
         if c.get("window"):
             left, right = c["window"]
-            s = s.masked_fill((cols < diag - left) | (cols > diag + right),
-                              float("-inf"))
+            local = (cols >= diag - left) & (cols <= diag + right)
+        chunk, glob, fly = c.get("mask_pattern") or (0, 0, 0)
+        if chunk:
+            local = torch.div(diag, chunk, rounding_mode="floor") == cols // chunk
+        if fly:
+            x = torch.div(diag, fly, rounding_mode="floor") ^ (cols // fly)
+            local = (x & (x - 1)) == 0
+        if glob:  # the global tokens: keys and positions < G see everything
+            local = local | (cols < glob) | (diag < glob)
+        if local is not None:
+            s = s.masked_fill(~local, float("-inf"))
         yield r0, r1, qc, ke, ve, s
 
 

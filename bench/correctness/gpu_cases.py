@@ -19,7 +19,7 @@ DTYPES = {"bf16": "bf16", "f16": "f16"}
 
 
 def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
-         window=None, block_mask=None):
+         window=None, block_mask=None, mask_pattern=None):
     nk = nk or nq
     hkv = hkv or hq
     dv = dv or d
@@ -32,6 +32,14 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
     if window is not None:
         c["window"] = list(window)
         c["name"] += "_win%dx%d" % window
+    # Likewise a mask pattern (#fa.mask_pattern): {"chunk", "global",
+    # "butterfly"}, the fields that are set.
+    if mask_pattern is not None:
+        c["mask_pattern"] = dict(mask_pattern)
+        for field, tag in (("chunk", "chunk"), ("global", "global"),
+                           ("butterfly", "bfly")):
+            if mask_pattern.get(field):
+                c["name"] += "_%s%d" % (tag, mask_pattern[field])
     # Likewise a block-masked case: gpu_check.py builds the mask from this
     # description (block_mask_pattern).
     if block_mask is not None:
@@ -127,6 +135,38 @@ def naive_matrix():
     return cases
 
 
+def mask_pattern_cases():
+    """Mask patterns (#fa.mask_pattern, docs/BlockSparse.md "Structured
+    masks"): chunked attention with and without causal (chunks across and
+    inside blocks, N not a multiple of the chunk, Nq != Nk both ways), a
+    block butterfly (cells larger and smaller than a block) with and
+    without global tokens, global tokens with a window (Longformer) and
+    with a causal window (attention sinks), GQA. The tensor-core kernels
+    build the chunks; the others only the SIMT kernel (checkLegality)."""
+    return [case("bf16", 64, 1000, mask_pattern={"chunk": 256}),
+            case("bf16", 128, 1000, causal=True, mask_pattern={"chunk": 200}),
+            case("f16", 64, 300, nk=1000, hq=4, hkv=2, causal=True,
+                 mask_pattern={"chunk": 128}),
+            case("bf16", 64, 1000, nk=300, causal=True,
+                 mask_pattern={"chunk": 64}),
+            case("bf16", 128, 1024, mask_pattern={"butterfly": 128}),
+            case("f16", 64, 777, causal=True, mask_pattern={"butterfly": 48}),
+            case("bf16", 64, 1000, mask_pattern={"butterfly": 64, "global": 32}),
+            case("bf16", 64, 1000, window=(64, 64), mask_pattern={"global": 16}),
+            case("f16", 128, 1000, hq=4, hkv=1, causal=True, window=(128, 0),
+                 mask_pattern={"global": 4}),
+            case("bf16", 128, 4096, causal=True, mask_pattern={"chunk": 1024})]
+
+
+def without_mask_patterns(matrix):
+    """`matrix` without the mask-pattern cases the tensor-core kernels do
+    not build (global tokens, a butterfly; they build chunks)."""
+    def simt_only(c):
+        p = c.get("mask_pattern") or {}
+        return p.get("global") or p.get("butterfly")
+    return lambda: [c for c in matrix() if not simt_only(c)]
+
+
 def tiled_matrix():
     """The FlashAttention path: the naive matrix plus N = 4096 and the
     sliding windows."""
@@ -135,7 +175,7 @@ def tiled_matrix():
         for d in (64, 128):
             for causal in (False, True):
                 cases.insert(-1, case(dtype, d, 4096, causal=causal))
-    for c in window_cases() + block_mask_cases():
+    for c in window_cases() + block_mask_cases() + mask_pattern_cases():
         cases.insert(-1, c)
     return cases
 
@@ -192,6 +232,27 @@ def bench_window_matrix():
     c = case("bf16", 128, 16384, hq=16, window=(512, 512))
     c["name"] = "bench_" + c["name"]
     cases.append(c)
+    return cases
+
+
+def bench_mask_pattern_matrix():
+    """The mask-pattern benchmark (issue 24, item 2): Llama 4's causal
+    chunks of 8192 at N = 32k (the tensor-core kernels), chunks of 1024 at
+    16k, and on the SIMT kernel (kernel=auto's pick) a Longformer window of
+    (256, 256) with 64 global tokens and a butterfly of 512, at 8k; D = 128,
+    B = 1, H = 16, bf16. benchmark.py compares them with dense SDPA (FLASH,
+    cuDNN) and FlexAttention with the same mask as a BlockMask."""
+    shapes = [(32768, True, None, {"chunk": 8192}),
+              (16384, True, None, {"chunk": 1024}),
+              (16384, False, None, {"chunk": 1024}),
+              (8192, False, (256, 256), {"global": 64}),
+              (8192, False, None, {"butterfly": 512})]
+    cases = []
+    for n, causal, window, pattern in shapes:
+        c = case("bf16", 128, n, causal=causal, hq=16, window=window,
+                 mask_pattern=pattern)
+        c["name"] = "bench_" + c["name"]
+        cases.append(c)
     return cases
 
 
@@ -333,7 +394,7 @@ def wgmma_matrix():
     swizzle must get right whatever the model picks: one and three
     warpgroups, one and three stages, block_kv from 16 to 256, partial
     blocks, causal diagonals that cut through a warpgroup."""
-    cases = tiled_matrix()
+    cases = without_mask_patterns(tiled_matrix)()
     extra = [("bf16", 64, 1000, False, (64, 64, 1, 4)),
              ("bf16", 64, 1000, True, (192, 128, 2, 12)),
              ("f16", 128, 1000, False, (128, 16, 3, 8)),
@@ -508,10 +569,11 @@ def ab_model_matrix(groups=AB_MODEL_CASES):
 # sm_90a, mma-sync on sm_80+); simt, mma and wgmma force convert-fa-to-gpu's
 # scalar kernel or one of convert-fa-to-nvgpu's tensor-core kernels.
 MATRICES = {"naive": naive_matrix, "tiled": tiled_matrix,
-            "simt": tiled_matrix, "mma": tiled_matrix,
+            "simt": tiled_matrix, "mma": without_mask_patterns(tiled_matrix),
             "bench": bench_odd_matrix, "sweep": sweep_matrix,
             "bench-window": bench_window_matrix,
             "bench-block-mask": bench_block_mask_matrix,
+            "bench-mask-pattern": bench_mask_pattern_matrix,
             "bench-wide": bench_wide_matrix,
             "sweep-small": lambda: sweep_matrix(SMALL_SHAPES, SMALL_TILINGS),
             "wgmma": wgmma_matrix, "bench-mma": bench_matrix,
@@ -535,7 +597,7 @@ MATRICES = {"naive": naive_matrix, "tiled": tiled_matrix,
             "ab-mma-copy": lambda: ab_model_matrix(AB_MMA_COPY_CASES),
             "ab-mma-d128": lambda: ab_model_matrix(AB_MMA_D128_CASES),
             "ab-mma-branch": lambda: ab_model_matrix(AB_MMA_BRANCH_CASES),
-            "mma-branch": tiled_matrix,
+            "mma-branch": without_mask_patterns(tiled_matrix),
             "ab-stages-d128": lambda: ab_model_matrix(AB_STAGES_D128_CASES),
             "ab-d64": lambda: ab_model_matrix(AB_D64_CASES),
             "ab-d64-producer": lambda: ab_model_matrix(AB_D64_PRODUCER_CASES),
@@ -572,6 +634,11 @@ def emit(c):
     if c.get("window"):
         items.append("window = #fa.window<left = %d, right = %d>"
                      % tuple(c["window"]))
+    if c.get("mask_pattern"):
+        fields = ", ".join("%s = %d" % (f, c["mask_pattern"][f])
+                           for f in ("chunk", "global", "butterfly")
+                           if c["mask_pattern"].get(f))
+        items.append(f"mask_pattern = #fa.mask_pattern<{fields}>")
     if c.get("tiling"):
         bq, bkv, st, w = c["tiling"]
         items.append(f"tiling = #fa.tiling<block_q = {bq}, block_kv = {bkv}, "

@@ -50,17 +50,32 @@ def tensors(ts):
 
 def visible_mask(c, device):
     """[Nq, Nk] bool: key j visible from query i (bottom-right causal, and
-    the sliding window i' - left <= j <= i' + right, i' = i + Nk - Nq)."""
+    the sliding window i' - left <= j <= i' + right, i' = i + Nk - Nq, or
+    the mask pattern: docs/BlockSparse.md, "Structured masks")."""
     i = torch.arange(c["nq"], device=device)[:, None]
     j = torch.arange(c["nk"], device=device)[None, :]
     keep = torch.ones(c["nq"], c["nk"], dtype=torch.bool, device=device)
     diag = i + (c["nk"] - c["nq"])
     if c["causal"]:
         keep = keep & (j <= diag)
+    # The local pattern (the window, a chunk or a butterfly) or the global
+    # tokens (#fa.mask_pattern), under causal.
+    local = torch.ones_like(keep)
     if c.get("window"):
         left, right = c["window"]
-        keep = keep & (j >= diag - left) & (j <= diag + right)
-    return keep
+        local = (j >= diag - left) & (j <= diag + right)
+    pattern = c.get("mask_pattern") or {}
+    if pattern.get("chunk"):
+        n = pattern["chunk"]
+        local = torch.div(diag, n, rounding_mode="floor") == j // n
+    if pattern.get("butterfly"):
+        n = pattern["butterfly"]
+        x = torch.div(diag, n, rounding_mode="floor") ^ (j // n)
+        local = (x & (x - 1)) == 0
+    if pattern.get("global"):
+        g = pattern["global"]
+        local = local | (j < g) | (diag < g)
+    return keep & local
 
 
 def block_mask_pattern(c, device):

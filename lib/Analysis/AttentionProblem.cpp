@@ -55,6 +55,20 @@ std::optional<KernelKind> mlir::fa::parseKernelKind(llvm::StringRef name) {
   return std::nullopt;
 }
 
+MaskPattern AttentionProblem::maskPattern() const {
+  MaskPattern m;
+  m.seqLenQ = seqLenQ;
+  m.seqLenKV = seqLenKV;
+  m.causal = causal;
+  m.window = window;
+  m.windowLeft = windowLeft;
+  m.windowRight = windowRight;
+  m.chunk = maskChunk;
+  m.global = maskGlobal;
+  m.butterfly = maskButterfly;
+  return m;
+}
+
 std::optional<std::string> AttentionProblem::validate() const {
   if (batch < 1 || numQueryHeads < 1 || numKVHeads < 1)
     return std::string("batch and head counts must be positive");
@@ -72,6 +86,18 @@ std::optional<std::string> AttentionProblem::validate() const {
         .str();
   if (window && causal && windowRight != 0)
     return std::string("a causal window has a right extent of 0");
+  if (maskChunk < 0 || maskGlobal < 0 || maskButterfly < 0 ||
+      maskChunk > kMaxSeqLen || maskGlobal > kMaxSeqLen ||
+      maskButterfly > kMaxSeqLen)
+    return llvm::formatv("mask pattern sizes must be in [0, {0}]", kMaxSeqLen)
+        .str();
+  if (int(window) + int(maskChunk > 0) + int(maskButterfly > 0) > 1)
+    return std::string("a mask pattern has one local pattern (window, chunk "
+                       "or butterfly)");
+  if (maskGlobal > 0 && !window && maskChunk == 0 && maskButterfly == 0)
+    return std::string("global tokens need a local pattern");
+  if (hasMaskPattern() && blockMaskQ > 0)
+    return std::string("a mask pattern excludes a runtime block mask");
   if (blockMaskQ < 0 || blockMaskKV < 0 || (blockMaskQ == 0) != (blockMaskKV == 0))
     return std::string("block mask granularity must be both positive or both "
                        "0 (no block mask)");

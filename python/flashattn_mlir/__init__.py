@@ -26,10 +26,11 @@ from .backward import compile_backward
 from .block_mask import (BlockMask, block_mask_from_document_ids,
                          create_block_mask, document_keep_mask)
 from .kernel import Kernel, load, load_dir, register, registered
+from .mask_pattern import MaskPattern
 from .runtime import KernelNotFoundError, attention, find_kernel
 
 __all__ = ["BlockMask", "CompileError", "CompilerUnavailable", "Kernel",
-           "KernelNotFoundError", "STAGES", "attention", "clear_cache",
+           "KernelNotFoundError", "MaskPattern", "STAGES", "attention", "clear_cache",
            "block_mask_from_document_ids", "compile", "compile_backward",
            "compiler_available", "create_block_mask", "document_keep_mask",
            "find_kernel", "load", "load_dir",

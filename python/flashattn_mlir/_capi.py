@@ -378,7 +378,8 @@ class Compiler:
         one) as (shape, element type), "causal", "window" ([left, right],
         None when the op has none), "block_mask" ((block_q, block_kv, shape)
         of its block mask, None without), "scale" (None when the op has
-        none), "lse" (whether it returns the logsumexp too), and its
+        none), "mask_pattern" ([chunk, global, butterfly], None without
+        one), "lse" (whether it returns the logsumexp too), and its
         "tiling" and "schedule" as decisions() reads them."""
         lib, op = self.lib, self._attention(module)
         if op is None:
@@ -400,8 +401,17 @@ class Compiler:
         causal = lib.mlirOperationGetAttributeByName(op, _ref("causal"))
         decided = self.decisions(module)
         window = _Window()
+        attr, pattern = lib.mlirOperationGetAttributeByName(
+            op, _ref("mask_pattern")), None
+        if attr.ptr:
+            text = _Chunks()
+            lib.mlirAttributePrint(attr, text.callback, None)
+            fields = dict(re.findall(r"(\w+) = (\d+)", text.text()))
+            pattern = [int(fields.get(f, 0)) for f in ("chunk", "global",
+                                                       "butterfly")]
         return {"window": ([window.left, window.right]
                            if lib.faAttentionGetWindow(op, window) else None),
+                "mask_pattern": pattern,
                 "block_mask": block_mask,
                 "q": self._type(operands[0]), "k": self._type(operands[1]),
                 "v": self._type(operands[2]),

@@ -132,6 +132,46 @@ def one_of(name, value, allowed):
                      f"got {value!r}")
 
 
+def mask_pattern(name, value, window=None):
+    """A mask pattern (fa.attention's #fa.mask_pattern) as [chunk, global,
+    butterfly], or None for none: `value` a MaskPattern, or a dict of those
+    keys ("global_tokens" for "global"), each an integer >= 0 (TypeError
+    for other types); ValueError for none set, chunk with butterfly, either
+    with `window` (one local pattern), or global tokens without a local
+    pattern (a chunk, a butterfly or the window)."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        unknown = set(value) - {"chunk", "global", "global_tokens", "butterfly"}
+        if unknown:
+            raise ValueError(f"{name} has unknown keys {sorted(unknown)}; use "
+                             "chunk, global_tokens and butterfly")
+        fields = (value.get("chunk", 0),
+                  value.get("global_tokens", value.get("global", 0)),
+                  value.get("butterfly", 0))
+    elif all(hasattr(value, f) for f in ("chunk", "global_tokens", "butterfly")):
+        fields = (value.chunk, value.global_tokens, value.butterfly)
+    elif isinstance(value, (list, tuple)) and len(value) == 3:
+        fields = tuple(value)  # a configuration's [chunk, global, butterfly]
+    else:
+        raise TypeError(f"{name} must be a MaskPattern or a dict, got {value!r}")
+    chunk, glob, fly = (integer(f"{name}.{f}", v, minimum=0) for f, v in
+                        zip(("chunk", "global_tokens", "butterfly"), fields))
+    if not (chunk or glob or fly):
+        raise ValueError(f"{name} needs a positive chunk, global_tokens or "
+                         "butterfly")
+    if chunk and fly:
+        raise ValueError(f"{name} has one local pattern: chunk or butterfly, "
+                         "not both")
+    if (chunk or fly) and window is not None:
+        raise ValueError(f"{name} with a chunk or butterfly excludes window "
+                         "(one local pattern)")
+    if glob and not (chunk or fly or window is not None):
+        raise ValueError(f"{name}'s global tokens need a local pattern: a "
+                         "chunk, a butterfly or a window")
+    return [chunk, glob, fly]
+
+
 def window(name, value, causal):
     """A sliding window (left, right) as [left, right], or None for none:
     two integers of at least 0 (TypeError for other types), right 0 with

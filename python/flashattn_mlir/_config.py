@@ -84,7 +84,7 @@ def check_options(options, pipeline):
 def make_config(q_shape, k_shape, v_shape, dtype="bf16", causal=False,
                 scale=None, mask=None, mask_shape=None, lse=False,
                 target="h100", pipeline=None, window=None, block_mask=None,
-                **overrides):
+                mask_pattern=None, **overrides):
     """Normalizes compile()'s arguments to a JSON-able dict: the cache key
     and what attention() matches kernels with. `pipeline` describes
     fa-to-ptx-pipeline's options (Compiler.pipeline_options()); the
@@ -99,6 +99,7 @@ def make_config(q_shape, k_shape, v_shape, dtype="bf16", causal=False,
         raise TypeError(f"unsupported dtype {dtype!r}: use bf16, f16 or f32")
     causal = _checks.boolean("causal", causal)
     window = _checks.window("window", window, causal)
+    mask_pattern = _checks.mask_pattern("mask_pattern", mask_pattern, window)
     block_mask = _checks.block_mask("block_mask", block_mask, q, k)
     lse = _checks.boolean("lse", lse)
     scale = _checks.f32_scale("scale", 1.0 / math.sqrt(q[3]) if scale is None
@@ -134,6 +135,10 @@ def make_config(q_shape, k_shape, v_shape, dtype="bf16", causal=False,
         config["window"] = window
     if block_mask is not None:  # likewise
         config["block_mask"] = block_mask
+    if mask_pattern is not None:  # likewise: [chunk, global, butterfly]
+        if block_mask is not None:
+            raise ValueError("mask_pattern and block_mask exclude each other")
+        config["mask_pattern"] = mask_pattern
     return config
 
 
@@ -145,7 +150,7 @@ def semantic_key(config):
     """What a kernel computes, without how it was compiled (target,
     options, tiling): what attention() matches kernels by."""
     keys = ("q_shape", "k_shape", "v_shape", "dtype", "causal", "window",
-            "block_mask", "scale", "mask", "lse", "grad")  # grad: compile_backward()'s kernels
+            "mask_pattern", "block_mask", "scale", "mask", "lse", "grad")  # grad: compile_backward()'s kernels
     return json.dumps({k: config[k] for k in keys if k in config},
                       sort_keys=True)
 
@@ -158,7 +163,10 @@ def default_name(config):
             + ("_win{}x{}".format(*config["window"]) if config.get("window")
                else "")
             + ("_bm{block_q}x{block_kv}".format(**config["block_mask"])
-               if config.get("block_mask") else "") + f"_{h}")
+               if config.get("block_mask") else "")
+            + "".join(f"_{tag}{n}" for tag, n in zip(
+                ("chunk", "global", "bfly"), config.get("mask_pattern") or ())
+                if n) + f"_{h}")
 
 
 def pipeline_options(config):

@@ -61,7 +61,7 @@ def recording():
 
 
 def note(calls, q, k, v, mask, causal, scale, lse, grad, bias_grad,
-         deterministic, window=None, block_mask=None):
+         deterministic, window=None, block_mask=None, mask_pattern=None):
     """Adds attention()'s call (autograd.forward's arguments) to `calls`
     unless it is there."""
     call = {"q": list(q.shape), "k": list(k.shape), "v": list(v.shape),
@@ -78,16 +78,20 @@ def note(calls, q, k, v, mask, causal, scale, lse, grad, bias_grad,
         call["window"] = list(window)
     if block_mask is not None:  # likewise: [block_q, block_kv, shape]
         call["block_mask"] = list(block_mask.config(q.shape, k.shape))
+    if mask_pattern is not None:  # likewise: [chunk, global, butterfly]
+        call["mask_pattern"] = list(mask_pattern)
     if call not in calls:
         calls.append(call)
 
 
-def reference(q, k, v, mask, causal, scale, window=None, block_mask=None):
+def reference(q, k, v, mask, causal, scale, window=None, block_mask=None,
+              mask_pattern=None):
     """attention's math with torch operations in float32 on the inputs'
     device (CPU, meta): (out in q's dtype, lse f32). `causal`: 'none',
     'top_left' or 'bottom_right' (the same for Nq == Nk); `window`: (left,
     right) of a sliding window, bottom-right aligned, or None; `block_mask`:
-    a BlockMask or None."""
+    a BlockMask or None; `mask_pattern`: [chunk, global, butterfly] or
+    None (with it, the window is the pattern's local part)."""
     import torch
     g = q.shape[1] // k.shape[1]
     kk = k.float().repeat_interleave(g, 1)
@@ -102,7 +106,14 @@ def reference(q, k, v, mask, causal, scale, window=None, block_mask=None):
         i = torch.arange(nq, device=q.device)[:, None]
         j = torch.arange(nk, device=q.device)[None, :]
         s = s.masked_fill(j > i + nk - nq, float("-inf"))
-    if window is not None:
+    if mask_pattern is not None:
+        from .mask_pattern import MaskPattern
+        nq, nk = q.shape[2], k.shape[2]
+        i = torch.arange(nq, device=q.device)[:, None]
+        j = torch.arange(nk, device=q.device)[None, :]
+        keep = MaskPattern(*mask_pattern).keeps(i, j, nq, nk, window=window)
+        s = s.masked_fill(~keep, float("-inf"))
+    elif window is not None:
         nq, nk = q.shape[2], k.shape[2]
         i = torch.arange(nq, device=q.device)[:, None] + nk - nq
         j = torch.arange(nk, device=q.device)[None, :]
@@ -132,7 +143,7 @@ def compile_bundle(calls, folder, target="h100", **overrides):
                              f"{call!r}")
         unknown = set(call) - {"q", "k", "v", "dtype", "causal", "scale", "mask",
                                "mask_shape", "lse", "backward", "window",
-                               "block_mask"}
+                               "block_mask", "mask_pattern"}
         if unknown:
             raise ValueError(f"calls[{i}] has unknown keys {sorted(unknown)}")
         args = (call["q"], call["k"], call["v"], call.get("dtype", "bf16"),
@@ -144,14 +155,16 @@ def compile_bundle(calls, folder, target="h100", **overrides):
             raise ValueError(f"calls[{i}]['backward'] must be null or "
                              f"{{'bias_grad': ..., 'deterministic': ...}}, got {grad!r}")
         window, blocks = call.get("window"), call.get("block_mask")
+        pattern = call.get("mask_pattern")
         made = [compile_forward(*args, lse=bool(call.get("lse")) or bool(grad),
                                 target=target, window=window, block_mask=blocks,
-                                **overrides)]
+                                mask_pattern=pattern, **overrides)]
         if grad:
             made.append(compile_backward(
                 *args, bias_grad=grad.get("bias_grad", False),
                 deterministic=grad.get("deterministic", False), target=target,
-                window=window, block_mask=blocks, **overrides))
+                window=window, block_mask=blocks, mask_pattern=pattern,
+                **overrides))
         for kernel in made:
             if kernel not in kernels:
                 kernel.save(folder)

@@ -19,7 +19,7 @@ import sys
 
 import torch
 
-from . import aot, runtime
+from . import _checks, aot, runtime
 from .kernel import by_token, plans
 
 def wants_grad(tensors):
@@ -48,7 +48,7 @@ _any_autocast = getattr(torch._C, "_is_any_autocast_enabled", None) or (
 
 
 def attention(q, k, v, attn_mask, causal, scale, kernel, target, return_lse,
-              deterministic, window=None, block_mask=None):
+              deterministic, window=None, block_mask=None, mask_pattern=None):
     """runtime.attention() for torch tensors without out=/lse_out= (its
     flags already checked): under torch.compile the custom op, else the
     autograd.Function when an input requires grad, else the plain
@@ -62,6 +62,9 @@ def attention(q, k, v, attn_mask, causal, scale, kernel, target, return_lse,
         cp.install()
         mesh = None if _any_dtensor(q) else cp.active_mesh()
         if mesh is not None:
+            if mask_pattern is not None:  # the ring's steps have no pattern
+                raise ValueError("flashattn_mlir.attention under context "
+                                 "parallelism takes no mask_pattern=")
             return cp.attention_on_shards(
                 mesh, attention, q, k, v, attn_mask, causal, scale, kernel, target,
                 return_lse, deterministic, window, block_mask)
@@ -74,18 +77,18 @@ def attention(q, k, v, attn_mask, causal, scale, kernel, target, return_lse,
                  and attn_mask.dtype != torch.bool and attn_mask.requires_grad)
     token = "" if kernel is None else kernel.token
     bm = None if block_mask is None else block_mask.operand()
+    pattern = _checks.mask_pattern("mask_pattern", mask_pattern, window)
     how = (_causal_name(causal), scale, return_lse or grad, grad, bias_grad,
-           deterministic, token, target or "",
-           None if window is None else tuple(window),
+           deterministic, token, target or "", _structure(window, pattern),
            None if block_mask is None else tuple(block_mask.block_size))
     calls = aot.recording()
     if calls is not None:  # aot.record(): note the call, compute with torch
         runtime.check_shapes(q.shape, k.shape, v.shape,
                              None if attn_mask is None else attn_mask.shape, causal)
-        aot.note(calls, q, k, v, attn_mask, *how[:6], window=how[8],
-                 block_mask=block_mask)
-        out, lse = aot.reference(q, k, v, attn_mask, how[0], scale, how[8],
-                                 block_mask)
+        aot.note(calls, q, k, v, attn_mask, *how[:6], window=window,
+                 block_mask=block_mask, mask_pattern=pattern)
+        out, lse = aot.reference(q, k, v, attn_mask, how[0], scale, window,
+                                 block_mask, pattern)
         return (out, lse.detach()) if return_lse else out
     dtensors = _any_dtensor(q, k, v, attn_mask)
     if dtensors and bm is not None:
@@ -201,8 +204,30 @@ def _causal_arg(causal):
     return _CAUSAL_ARGS.get(causal, causal)
 
 
+def _structure(window, pattern):
+    """The window and the mask pattern ([chunk, global, butterfly]) as one
+    tuple, what `how` and the custom ops' `window` argument carry:
+    (left, right) for a window alone, (left, right, chunk, global,
+    butterfly) with a pattern (left = right = -1 without a window), None
+    for neither."""
+    if pattern is None:
+        return None if window is None else tuple(window)
+    left, right = (-1, -1) if window is None else window
+    return (left, right, *pattern)
+
+
+def _split_structure(structure):
+    """_structure's inverse: (window as [left, right] or None, mask pattern
+    as [chunk, global, butterfly] or None)."""
+    if structure is None:
+        return None, None
+    s = [int(x) for x in structure]
+    return (None if s[0] < 0 else s[:2]), (s[2:] if len(s) > 2 else None)
+
+
 def _op_window(window):
-    """A window as the custom ops take it (int[]?), and back."""
+    """A window (or _structure's tuple) as the custom ops take it (int[]?),
+    and back."""
     return None if window is None else list(window)
 
 
@@ -255,9 +280,10 @@ def _block_config(block, bm):
 def _forward_plan(q, k, v, mask, causal, scale, lse, grad, bias_grad,
                   deterministic, token, target, window, block=None, bm=None):
     stream = 0  # only DLPack inputs need it; these are torch tensors
+    window, pattern = _split_structure(window)
     bq, _, bv, _, config = runtime.check_call(q, k, v, mask, _causal_arg(causal),
                                               scale, lse, stream, window,
-                                              _block_config(block, bm))
+                                              _block_config(block, bm), pattern)
     if grad:
         runtime.find_grad_kernel(config, bias_grad, deterministic, target or None)
     kernel = runtime.chosen_kernel(_kernel(token), config, target or None)
@@ -308,9 +334,10 @@ def _backward_plan(dout, q, k, v, mask, out, lse, causal, scale, bias_grad,
     if dout.dtype != out.dtype:
         raise TypeError(f"the gradient of out has dtype {dout.dtype}, out "
                         f"{out.dtype}")
+    window, pattern = _split_structure(window)
     _, _, _, _, config = runtime.check_call(q, k, v, mask, _causal_arg(causal),
                                             scale, False, 0, window,
-                                            _block_config(block, bm))
+                                            _block_config(block, bm), pattern)
     for name, t in (("out", out), ("grad_out", dout), ("lse", lse)):
         runtime._Buf(name, t, dtypes=runtime._FLOATS)
     kernel = runtime.find_grad_kernel(config, bias_grad, deterministic, target or None)
@@ -371,7 +398,9 @@ def _attention_op(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
     'top_left' (torch's is_causal, Nq == Nk only) or 'bottom_right'; lse:
     compute the logsumexp (else the second output is empty); grad: find the
     backward's kernel now; kernel: a token of attention()'s kernel=, or '';
-    window: [left, right] of a sliding window, or None; block_mask: a block
+    window: [left, right] of a sliding window, or [left, right, chunk,
+    global, butterfly] with a mask pattern (left = right = -1 without a
+    window), or None; block_mask: a block
     mask's int8 operand of block sizes block_size [block_q, block_kv], or
     None."""
     out, logsumexp = forward(q, k, v, attn_mask, causal, scale, lse, grad,

@@ -9,13 +9,14 @@ from ._capi import CompileError
 from ._config import TILING_KEYS, default_name, make_config
 from ._stages import run_pipeline
 from .compiler import (_clean_remarks, _ttype, block_mask_parts, cached,
-                       compile_module, window_attrs)
+                       compile_module, structured_mask_attrs)
 
 
 def make_grad_config(q_shape, k_shape, v_shape, dtype="bf16", causal=False,
                      scale=None, mask=None, mask_shape=None, bias_grad=False,
                      deterministic=False, target="h100", pipeline=None,
-                     window=None, block_mask=None, **overrides):
+                     window=None, block_mask=None, mask_pattern=None,
+                     **overrides):
     """compile_backward()'s arguments as a configuration: make_config's
     (without `lse`, which the backward always reads) plus "grad":
     {"bias_grad", "deterministic"}."""
@@ -23,7 +24,8 @@ def make_grad_config(q_shape, k_shape, v_shape, dtype="bf16", causal=False,
     deterministic = _checks.boolean("deterministic", deterministic)
     config = make_config(q_shape, k_shape, v_shape, dtype, causal, scale, mask,
                          mask_shape, False, target, pipeline, window=window,
-                         block_mask=block_mask, **overrides)
+                         block_mask=block_mask, mask_pattern=mask_pattern,
+                         **overrides)
     if bias_grad and (config["mask"] is None or config["mask"]["kind"] != "bias"):
         raise ValueError("bias_grad=True needs mask='bias': a keep-mask (bool) "
                          "has no gradient")
@@ -63,7 +65,7 @@ def build_grad_mlir(config, tiling=None):
     for arg, clause in block_mask_parts(config):
         masks.append(tuple(arg.split(": ")))
         mask_part += clause
-    attrs = [f"scale = {config['scale']!r} : f32"] + window_attrs(config)
+    attrs = [f"scale = {config['scale']!r} : f32"] + structured_mask_attrs(config)
     if config["causal"]:
         attrs.insert(0, "causal")
     if config["grad"]["deterministic"]:
@@ -102,12 +104,13 @@ def select(config, source, explain=False):
 def compile_backward(q_shape, k_shape, v_shape, dtype="bf16", causal=False,
                      scale=None, mask=None, mask_shape=None, bias_grad=False,
                      deterministic=False, target="h100", cache_dir=None,
-                     window=None, block_mask=None, **overrides):
+                     window=None, block_mask=None, mask_pattern=None,
+                     **overrides):
     """Compiles the backward of compile()'s attention for the GPU; see
     docs/Python.md ("Training").
 
     The arguments are compile()'s (without `lse`: the backward reads the
-    forward's logsumexp; `window` as the forward's), plus `bias_grad` (with mask='bias': also compute
+    forward's logsumexp; `window` and `mask_pattern` as the forward's), plus `bias_grad` (with mask='bias': also compute
     dBias, in the bias's own shape, summed over its broadcast dimensions)
     and `deterministic` (a result bit-identical run to run; the SIMT
     kernels compute dQ in a separate pass without atomics, so every backward
@@ -125,7 +128,8 @@ def compile_backward(q_shape, k_shape, v_shape, dtype="bf16", causal=False,
     config = make_grad_config(q_shape, k_shape, v_shape, dtype, causal, scale,
                               mask, mask_shape, bias_grad, deterministic,
                               target, pipeline, window=window,
-                              block_mask=block_mask, **overrides)
+                              block_mask=block_mask, mask_pattern=mask_pattern,
+                              **overrides)
     return cached(config, overrides, cache_dir, grad_name(config), _compile)
 
 

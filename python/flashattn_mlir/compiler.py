@@ -57,7 +57,7 @@ def build_mlir(config, tiling=None):
         args.append(f"%lse: {tl}")
         outs.append("%lse")
         types.append(tl)
-    attrs = [f"scale = {config['scale']!r} : f32"] + window_attrs(config)
+    attrs = [f"scale = {config['scale']!r} : f32"] + structured_mask_attrs(config)
     if config["causal"]:
         attrs.insert(0, "causal")
     if tiling:
@@ -74,10 +74,10 @@ def build_mlir(config, tiling=None):
         f"}}\n")
 
 
-def window_attrs(config):
-    """The op's `window = #fa.window<...>` and `block_sparse =
-    #fa.block_sparse<...>` attribute texts, in a list (empty without
-    either)."""
+def structured_mask_attrs(config):
+    """The op's `window = #fa.window<...>`, `block_sparse =
+    #fa.block_sparse<...>` and `mask_pattern = #fa.mask_pattern<...>`
+    attribute texts, in a list (empty without any)."""
     attrs = []
     if config.get("window"):
         left, right = config["window"]
@@ -85,6 +85,10 @@ def window_attrs(config):
     if config.get("block_mask"):
         attrs.append("block_sparse = #fa.block_sparse<block_q = {block_q}, "
                      "block_kv = {block_kv}>".format(**config["block_mask"]))
+    if config.get("mask_pattern"):
+        fields = ", ".join(f"{name} = {n}" for name, n in zip(
+            ("chunk", "global", "butterfly"), config["mask_pattern"]) if n)
+        attrs.append(f"mask_pattern = #fa.mask_pattern<{fields}>")
     return attrs
 
 
@@ -144,7 +148,8 @@ def _clean_remarks(text):
 
 def compile(q_shape, k_shape, v_shape, dtype="bf16", causal=False, scale=None,
             mask=None, mask_shape=None, lse=False, target="h100",
-            cache_dir=None, window=None, block_mask=None, **overrides):
+            cache_dir=None, window=None, block_mask=None, mask_pattern=None,
+            **overrides):
     """Compiles one attention for the GPU; see docs/Python.md.
 
     Shapes are [B, H, N, D] (Q: [B, Hq, Nq, D], K: [B, Hkv, Nk, D], V: [B,
@@ -152,6 +157,11 @@ def compile(q_shape, k_shape, v_shape, dtype="bf16", causal=False, scale=None,
     (query i sees key j iff j <= i + Nk - Nq). `window` is None or
     (left, right): query i sees only keys i' - left <= j <= i' + right,
     i' = i + Nk - Nq (right 0 with causal; ValueError otherwise).
+    `mask_pattern` is None or a MaskPattern(chunk, global_tokens,
+    butterfly) (or a dict of those keys): chunked attention, global tokens
+    (with a chunk, a butterfly or the window) or a block butterfly, whose
+    blocks the compiler classifies at compile time (docs/BlockSparse.md,
+    "Structured masks"; the SIMT kernel runs it).
     `block_mask` is None or (block_q, block_kv[, shape]): a runtime block
     mask argument (i8, after the mask) of `shape`, default [B, Hq,
     ceil(Nq / block_q), ceil(Nk / block_kv)] (B and H may be 1); entry 0
@@ -174,7 +184,8 @@ def compile(q_shape, k_shape, v_shape, dtype="bf16", causal=False, scale=None,
                 if _capi.compiler_available() else None)
     config = make_config(q_shape, k_shape, v_shape, dtype, causal, scale, mask,
                          mask_shape, lse, target, pipeline, window=window,
-                         block_mask=block_mask, **overrides)
+                         block_mask=block_mask, mask_pattern=mask_pattern,
+                         **overrides)
     return cached(config, overrides, cache_dir, default_name(config), _compile)
 
 

@@ -174,7 +174,8 @@ def _from_mlir(text, manifest):
                              else 1.0 / math.sqrt(q[-1]),
                              mask, mask_shape, op["lse"],
                              target=manifest.get("arch", "h100"),
-                             window=op["window"], block_mask=op["block_mask"])
+                             window=op["window"], block_mask=op["block_mask"],
+                             mask_pattern=op["mask_pattern"])
     except (TypeError, ValueError):  # dynamic sizes, another element type
         return None, None, None
     return config, op["tiling"], op["schedule"]

@@ -265,7 +265,8 @@ def find_kernel(config, target=None):
                       mask_shape=c["mask"]["shape"] if c["mask"] else None,
                       lse=c["lse"],
                       target=target or os.environ.get("FLASHATTN_MLIR_TARGET", "h100"),
-                      window=c.get("window"), block_mask=c.get("block_mask"))
+                      window=c.get("window"), block_mask=c.get("block_mask"),
+                      mask_pattern=c.get("mask_pattern"))
     register(kernel)
     return kernel
 
@@ -299,7 +300,8 @@ def find_grad_kernel(config, bias_grad, deterministic, target=None):
               mask_shape=c["mask"]["shape"] if c["mask"] else None,
               bias_grad=bias_grad, deterministic=deterministic,
               target=target or os.environ.get("FLASHATTN_MLIR_TARGET", "h100"),
-              window=c.get("window"), block_mask=c.get("block_mask"))
+              window=c.get("window"), block_mask=c.get("block_mask"),
+              mask_pattern=c.get("mask_pattern"))
     args = (c["q_shape"], c["k_shape"], c["v_shape"], c["dtype"], c["causal"],
             c["scale"])
     key = semantic_key(make_grad_config(*args, **kw))
@@ -374,7 +376,8 @@ def _check_alignment(kernel, buffers, names):
 
 def attention(q, k, v, causal=False, scale=None, kernel=None, attn_mask=None,
               out=None, target=None, return_lse=False, lse_out=None,
-              deterministic=False, window=None, block_mask=None):
+              deterministic=False, window=None, block_mask=None,
+              mask_pattern=None):
     """softmax(q k^T * scale [+ mask]) v on the GPU, with the meaning of
     torch.nn.functional.scaled_dot_product_attention(q, k, v,
     attn_mask=attn_mask, is_causal=causal, scale=scale, enable_gqa=True):
@@ -393,6 +396,13 @@ def attention(q, k, v, causal=False, scale=None, kernel=None, attn_mask=None,
       (bottom-right aligned, as causal='bottom_right'); with causal, right
       must be 0. Key blocks outside every row's window are never loaded.
       ValueError for a window that is not a pair of extents >= 0.
+    * mask_pattern: a flashattn_mlir.MaskPattern(chunk, global_tokens,
+      butterfly) (or a dict of those keys): chunked attention, global
+      tokens (with a chunk, a butterfly or the window), a block butterfly;
+      the compiler classifies its blocks at compile time and skips the
+      empty ones (docs/BlockSparse.md, "Structured masks"). ValueError for
+      an empty pattern, chunk with butterfly, either with a window, global
+      tokens without a local pattern, or with block_mask.
     * block_mask: a flashattn_mlir.block_mask.BlockMask (torch tensors
       only): the (query block, key block) pairs computed; the kernels skip
       the others without loading K/V (docs/BlockSparse.md). Its shape must
@@ -419,7 +429,8 @@ def attention(q, k, v, causal=False, scale=None, kernel=None, attn_mask=None,
     Errors (wrong device, dtype, shape, strides, no kernel) raise
     ValueError/TypeError/KernelNotFoundError before anything runs.
     """
-    check_flags(causal, scale, kernel, target, return_lse, deterministic, window)
+    check_flags(causal, scale, kernel, target, return_lse, deterministic, window,
+                mask_pattern)
     tensors = (q, k, v) if attn_mask is None else (q, k, v, attn_mask)
     if block_mask is not None:
         from .block_mask import BlockMask
@@ -435,7 +446,7 @@ def attention(q, k, v, causal=False, scale=None, kernel=None, attn_mask=None,
             # torch.compile, else the kernels directly.
             return autograd.attention(q, k, v, attn_mask, causal, scale, kernel,
                                       target, return_lse, deterministic, window,
-                                      block_mask)
+                                      block_mask, mask_pattern)
         if autograd.wants_grad(tensors):
             raise ValueError("out= and lse_out= are not differentiable: leave "
                              "them out when an input requires grad")
@@ -450,7 +461,8 @@ def attention(q, k, v, causal=False, scale=None, kernel=None, attn_mask=None,
     blocks = block_mask and block_mask.config(_Buf("q", q).shape,
                                               _Buf("k", k).shape)
     bq, bk, bv, bm, config = check_call(q, k, v, attn_mask, causal, scale,
-                                        return_lse, stream, window, blocks)
+                                        return_lse, stream, window, blocks,
+                                        mask_pattern)
     bbm = block_mask and check_block_mask(block_mask.operand(), bq)
     B, Hq, Nq, _ = bq.shape
     Dv = bv.shape[3]
@@ -497,10 +509,11 @@ def _autograd():
 
 
 def check_flags(causal, scale, kernel, target, return_lse, deterministic,
-                window=None):
+                window=None, mask_pattern=None):
     """attention()'s arguments that are not tensors, before any tensor is
     read."""
-    if (window is None and kernel is None and target is None and scale is None
+    if (window is None and mask_pattern is None and kernel is None
+            and target is None and scale is None
             and type(causal) is bool and type(return_lse) is bool
             and type(deterministic) is bool):
         return  # the defaults and bools: valid, nothing else to check
@@ -510,7 +523,8 @@ def check_flags(causal, scale, kernel, target, return_lse, deterministic,
         raise TypeError(f"causal must be False, True or 'bottom_right', got {causal!r}")
     _checks.boolean("return_lse", return_lse)
     _checks.boolean("deterministic", deterministic)
-    _checks.window("window", window, bool(causal))
+    _checks.mask_pattern("mask_pattern", mask_pattern,
+                         _checks.window("window", window, bool(causal)))
     if kernel is not None and not isinstance(kernel, Kernel):
         raise TypeError(f"kernel must be a Kernel (compile(), load()), got {kernel!r}")
     if target is not None:
@@ -559,7 +573,7 @@ def check_block_mask(operand, bq):
 
 
 def check_call(q, k, v, attn_mask, causal, scale, return_lse, stream,
-               window=None, block_mask=None):
+               window=None, block_mask=None, mask_pattern=None):
     """The tensors of a call checked (device, dtype, strides, shapes) and
     its configuration (with `window`, a checked (left, right) or None; with
     `block_mask`, compile()'s (block_q, block_kv, shape) or None):
@@ -585,7 +599,8 @@ def check_call(q, k, v, attn_mask, causal, scale, return_lse, stream,
     check_shapes(bq.shape, bk.shape, bv.shape, bm and bm.shape, causal)
     config = make_config(bq.shape, bk.shape, bv.shape, bq.dtype, bool(causal),
                          scale, mask=mask, mask_shape=bm and bm.shape,
-                         lse=return_lse, window=window, block_mask=block_mask)
+                         lse=return_lse, window=window, block_mask=block_mask,
+                         mask_pattern=mask_pattern)
     return bq, bk, bv, bm, config
 
 

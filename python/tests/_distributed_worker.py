@@ -213,6 +213,8 @@ def context_parallel_case(rank, world):
         refused = {
             "mask": _message(fa.attention, *bufs, attn_mask=keep),
             "window": _message(fa.attention, *bufs, window=(4, 0)),
+            "mask_pattern": _message(fa.attention, *bufs,
+                                     mask_pattern=fa.MaskPattern(chunk=8)),
             "replicated": _message(fa.attention, *(
                 DTensor.from_local(b, mesh, [Replicate()]) for b in bufs)),
         }

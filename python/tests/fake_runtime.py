@@ -31,7 +31,25 @@ def scores(cfg, q, k, mask, bm=None):
     j = torch.arange(nk)[None, :]
     if cfg["causal"]:
         s = s.masked_fill(j > i + nk - nq, float("-inf"))
-    if cfg.get("window"):
+    pattern = cfg.get("mask_pattern")
+    if pattern:
+        # keep = local or global (causal applied above), positions
+        # bottom-right aligned; the window is the local part when set.
+        chunk, glob, fly = pattern
+        ip = i + nk - nq
+        local = torch.ones(nq, nk, dtype=torch.bool)
+        if cfg.get("window"):
+            left, right = cfg["window"]
+            local = (j >= ip - left) & (j <= ip + right)
+        if chunk:
+            local = torch.div(ip, chunk, rounding_mode="floor") == j // chunk
+        if fly:
+            x = torch.div(ip, fly, rounding_mode="floor") ^ (j // fly)
+            local = (x & (x - 1)) == 0
+        if glob:
+            local = local | (j < glob) | (ip < glob)
+        s = s.masked_fill(~local, float("-inf"))
+    elif cfg.get("window"):
         left, right = cfg["window"]
         s = s.masked_fill((j < i + nk - nq - left) | (j > i + nk - nq + right),
                           float("-inf"))

@@ -11,6 +11,7 @@ manifest's order, what is saved, dBias's shape, the errors. Needs torch
 import pytest
 
 import flashattn_mlir as fa
+from flashattn_mlir import _checks
 from conftest import requires_compiler
 
 torch = pytest.importorskip("torch")
@@ -24,10 +25,11 @@ def fake(monkeypatch):
     return install(monkeypatch)
 
 
-def reference(q, k, v, mask, causal, scale=None, window=None):
+def reference(q, k, v, mask, causal, scale=None, window=None,
+              mask_pattern=None):
     """The same attention in float64 through torch's autograd."""
     cfg = {"scale": scale or q.shape[-1] ** -0.5, "causal": causal,
-           "window": window}
+           "window": window, "mask_pattern": mask_pattern}
     s = scores(cfg, q, k, mask)
     # A row that sees no key gives 0 (torch's softmax gives NaN).
     seen = torch.isfinite(s).any(-1, keepdim=True)
@@ -51,7 +53,10 @@ def check(q, k, v, mask=None, causal=False, **kw):
     ours = torch.autograd.grad(out, inputs, dout)
     copies = [t.detach().double().requires_grad_(t.requires_grad)
               if t is not None and t.dtype != torch.bool else t for t in (q, k, v, mask)]
-    ref = reference(*copies, bool(causal), kw.get("scale"), kw.get("window"))
+    pattern = kw.get("mask_pattern")
+    ref = reference(*copies, bool(causal), kw.get("scale"), kw.get("window"),
+                    _checks.mask_pattern("mask_pattern", pattern,
+                                         kw.get("window")))
     theirs = torch.autograd.grad(ref, [c for c in copies if c is not None and
                                        c.dtype != torch.bool and c.requires_grad],
                                  dout.double())
@@ -84,6 +89,24 @@ def test_sliding_window(fake):
     q, k, v = leaves((1, 2, 24, 16), (1, 2, 40, 16), (1, 2, 40, 16))
     check(q, k, v, causal="bottom_right", window=(7, 0))
     assert fake.launches[-1][0]["window"] == [7, 0]
+
+
+def test_mask_pattern(fake):
+    """mask_pattern= reaches both kernels (their configurations carry
+    [chunk, global, butterfly]; the fake runtime applies it) and the
+    gradients are the pattern's: causal chunks, global tokens with a
+    window, a butterfly with Nq != Nk."""
+    q, k, v = leaves((1, 4, 40, 16), (1, 2, 40, 16), (1, 2, 40, 16))
+    check(q, k, v, causal=True, mask_pattern=fa.MaskPattern(chunk=8))
+    (fwd, _), (bwd, _) = fake.launches
+    assert fwd["mask_pattern"] == [8, 0, 0] == bwd["mask_pattern"]
+    check(q, k, v, window=(3, 3), mask_pattern={"global_tokens": 4})
+    assert fake.launches[-1][0]["mask_pattern"] == [0, 4, 0]
+    assert fake.launches[-1][0]["window"] == [3, 3]
+    q, k, v = leaves((1, 2, 24, 16), (1, 2, 40, 16), (1, 2, 40, 16))
+    check(q, k, v, causal="bottom_right",
+          mask_pattern=fa.MaskPattern(butterfly=4, global_tokens=2))
+    assert fake.launches[-1][0]["mask_pattern"] == [0, 2, 4]
 
 
 def test_bottom_right_nq_ne_nk(fake):

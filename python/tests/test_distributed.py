@@ -80,7 +80,8 @@ def test_bad_calls_raise(world):
 def test_under_context_parallel(world):
     """On buffers that PyTorch's context_parallel() sharded, both rings and
     a plain flashattn_mlir.attention() call give full attention (the
-    layouts agree); a mask, a window and replicated DTensors are refused
+    layouts agree); a mask, a window, a mask pattern and replicated DTensors
+    are refused
     there; after it, the handler is gone (the ops' own DTensor sharding
     rules apply again)."""
     for rank, res in enumerate(_run(world)):
@@ -93,6 +94,7 @@ def test_under_context_parallel(world):
         refused = got["refused"]
         assert "takes no attn_mask" in refused["mask"], got
         assert "takes no window=" in refused["window"], got
+        assert "takes no mask_pattern=" in refused["mask_pattern"], got
         assert "must be a DTensor sharded on the sequence" in refused["replicated"], got
         # Outside, these CPU tensors get attention()'s usual error.
         assert got["after"] == "ok", got

@@ -137,6 +137,22 @@ def test_compile_sliding_window(fake):
     assert fake.launches[-1][0]["grad"]
 
 
+def test_compile_mask_pattern(fake):
+    """mask_pattern= reaches the custom ops (forward and backward) under
+    torch.compile, carried with the window in their window argument."""
+    q, k, v = leaves((1, 2, 24, 32), (1, 2, 40, 32), (1, 2, 40, 32))
+
+    def sinks(q, k, v):
+        return fa.attention(q, k, v, causal="bottom_right", window=(6, 0),
+                            mask_pattern=fa.MaskPattern(global_tokens=2))
+
+    _compare(sinks, [q, k, v], "aot_eager")
+    fwd = fake.launches[-2][0]
+    assert fwd["window"] == [6, 0] and fwd["mask_pattern"] == [0, 2, 0]
+    assert fake.launches[-1][0]["grad"]
+    assert fake.launches[-1][0]["mask_pattern"] == [0, 2, 0]
+
+
 def test_compile_no_grad_and_keep_mask(fake):
     q, k, v = leaves((1, 2, 16, 32), (1, 2, 16, 32), (1, 2, 16, 32), grad=False)
     keep = torch.rand(1, 1, 16, 16, generator=torch.Generator().manual_seed(4)) < 0.7

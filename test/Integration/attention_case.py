@@ -41,6 +41,12 @@ def parse_args(argv):
     p.add_argument("--window", default="",
                    help="left,right: a #fa.window (keys i' - left .. "
                         "i' + right)")
+    p.add_argument("--chunk", type=int, default=0,
+                   help="a #fa.mask_pattern chunk (chunked attention)")
+    p.add_argument("--global-tokens", type=int, default=0,
+                   help="a #fa.mask_pattern's global tokens")
+    p.add_argument("--butterfly", type=int, default=0,
+                   help="a #fa.mask_pattern block butterfly's cell size")
     p.add_argument("--block-mask", default="",
                    help="block_q,block_kv: a random runtime block mask "
                         "(block_mask operand, #fa.block_sparse)")
@@ -242,10 +248,20 @@ def visible(a):
     diag = i + (a.nk - a.nq)
     if a.causal:
         keep &= j <= diag
+    # The local pattern (window, chunk or butterfly) or the global tokens
+    # (rows and keys at positions < G), under causal.
+    local = np.ones((a.nq, a.nk), dtype=bool)
     if a.window:
         left, right = (int(x) for x in a.window.split(","))
-        keep &= (j >= diag - left) & (j <= diag + right)
-    return keep
+        local = (j >= diag - left) & (j <= diag + right)
+    if a.chunk:
+        local = (diag // a.chunk) == (j // a.chunk)
+    if a.butterfly:
+        x = (diag // a.butterfly) ^ (j // a.butterfly)
+        local = (x & (x - 1)) == 0
+    if a.global_tokens:
+        local = local | (j < a.global_tokens) | (diag < a.global_tokens)
+    return keep & local
 
 
 def masked_scores(a, q, k, mask, dt, rnd):
@@ -415,6 +431,11 @@ def attr_text(a):
     if a.window:
         left, right = a.window.split(",")
         attrs.append(f"window = #fa.window<left = {left}, right = {right}>")
+    fields = [f"{name} = {value}" for name, value in
+              (("chunk", a.chunk), ("global", a.global_tokens),
+               ("butterfly", a.butterfly)) if value]
+    if fields:
+        attrs.append(f"mask_pattern = #fa.mask_pattern<{', '.join(fields)}>")
     if a.block_mask:
         bq, bk = a.block_mask.split(",")
         attrs.append(f"block_sparse = #fa.block_sparse<block_q = {bq}, "

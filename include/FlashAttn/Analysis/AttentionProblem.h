@@ -25,6 +25,8 @@
 #ifndef FLASHATTN_ANALYSIS_ATTENTIONPROBLEM_H
 #define FLASHATTN_ANALYSIS_ATTENTIONPROBLEM_H
 
+#include "FlashAttn/Analysis/BlockClassifier.h"
+
 #include "llvm/ADT/StringRef.h"
 
 #include <cstdint>
@@ -95,6 +97,11 @@ struct AttentionProblem {
   bool window = false;
   int64_t windowLeft = 0;
   int64_t windowRight = 0;
+  /// A structured mask's fields (#fa.mask_pattern), 0 when absent: the
+  /// blocks computed and masked are BlockClassifier's.
+  int64_t maskChunk = 0;
+  int64_t maskGlobal = 0;
+  int64_t maskButterfly = 0;
   /// Bytes per score element of a mask/bias operand read for every computed
   /// tile (0 when there is none).
   int64_t maskElementBytes = 0;
@@ -113,6 +120,13 @@ struct AttentionProblem {
   int64_t blockMaskKV = 0;
   /// Whether the f32 logsumexp [B, Hq, Nq] is written.
   bool writesLse = false;
+
+  /// Whether a #fa.mask_pattern is set.
+  bool hasMaskPattern() const {
+    return maskChunk > 0 || maskGlobal > 0 || maskButterfly > 0;
+  }
+  /// The element mask of causal, the window and the mask pattern.
+  MaskPattern maskPattern() const;
 
   /// Returns a message naming the first unusable field, or nullopt.
   std::optional<std::string> validate() const;

@@ -166,7 +166,25 @@ static BlockCounts countWindowBlocks(int64_t n, const Tiling &t,
   return counts;
 }
 
+/// countBlocks for a mask pattern: BlockClassifier's census (the blocks it
+/// computes, full and partial), the same classification the tiled form
+/// embeds.
+static BlockCounts countPatternBlocks(const Tiling &t,
+                                      const AttentionProblem &p) {
+  BlockCensus census =
+      BlockClassifier(p.maskPattern(), t.blockQ, t.blockKV).census();
+  BlockCounts counts;
+  counts.tiles = census.computed();
+  counts.kvRows = census.kvRows;
+  counts.maskElements = t.blockQ * census.kvRows;
+  counts.maskedTiles =
+      p.maskElementBytes > 0 ? census.computed() : census.partial;
+  return counts;
+}
+
 BlockCounts detail::countBlocks(const Tiling &t, const AttentionProblem &p) {
+  if (p.hasMaskPattern())
+    return countPatternBlocks(t, p);
   // The last q-block may be partial: counted alone. The others in closed
   // form (the selection's time must not grow with Nq: docs/Reliability.md),
   // equal to summing countOneBlock over them (CostModelTest checks it).
@@ -252,7 +270,9 @@ static double dramKVRows(const Tiling &t, const AttentionProblem &p,
   double windowRows = std::min(p.seqLenKV, kL2WindowBlocks * t.blockKV);
   double kvWindowBytes =
       windowRows * (p.headDim + p.valueHeadDim) * p.elementBytes;
-  if (kvHeadsPerWave * kvWindowBytes > l2Bytes / 2)
+  // A mask pattern's blocks are no prefix of the keys: no L2 sharing is
+  // estimated for it (every computed block's rows count).
+  if (kvHeadsPerWave * kvWindowBytes > l2Bytes / 2 || p.hasMaskPattern())
     return double(counts.kvRows) * p.batch * p.numQueryHeads;
   // The K/V rows q-block i needs: non-decreasing in i.
   auto rowsOf = [&](int64_t i) {

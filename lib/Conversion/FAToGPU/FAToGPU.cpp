@@ -31,6 +31,7 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/OperationSupport.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Transforms/RegionUtils.h"
 #include "llvm/Support/MathExtras.h"
 
 #include <algorithm>
@@ -180,6 +181,24 @@ static LogicalResult distributeOverThreads(linalg::LinalgOp op,
   return success();
 }
 
+/// Clones into `launch` the memref.get_global ops defined above it that it
+/// uses (a mask pattern's block table, a constant of the tiled form), so
+/// that kernel outlining copies their globals into the kernel's module
+/// instead of passing host addresses as kernel arguments.
+static void sinkGlobals(gpu::LaunchOp launch) {
+  SetVector<Value> above;
+  getUsedValuesDefinedAbove(launch.getBody(), above);
+  Block &body = launch.getBody().front();
+  OpBuilder b(&body, body.begin());
+  for (Value v : above) {
+    auto global = v.getDefiningOp<memref::GetGlobalOp>();
+    if (!global)
+      continue;
+    Value inside = b.clone(*global)->getResult(0);
+    replaceAllUsesInRegionWith(v, inside, launch.getBody());
+  }
+}
+
 /// Replaces the thread-block loop `loop` by a gpu.launch of `numThreads`
 /// threads per block and `sharedBytes` of dynamic shared memory, its body
 /// moved into the launch and its indices replaced by the block ids.
@@ -231,6 +250,7 @@ static gpu::LaunchOp replaceByLaunch(scf::ForallOp loop, int64_t numThreads,
   for (int64_t i = 0; i < rank; ++i)
     loop.getInductionVars()[i].replaceAllUsesWith(ivs[i]);
   loop->erase();
+  sinkGlobals(launch);
   return launch;
 }
 

@@ -110,6 +110,8 @@ KernelContext::KernelContext(AttentionOp op, ImplicitLocOpBuilder &b,
   nTilesO = dv / 8;
   causal = op.getCausal();
   window = op.getWindowAttr();
+  if (MaskPatternAttr pattern = op.getMaskPatternAttr())
+    chunk = pattern.getChunk();
   scale = op.getScaleValue();
 }
 
@@ -143,7 +145,7 @@ void KernelContext::setUpKVRange() {
   Value numKV = arith::CeilDivUIOp::create(b, nk, idx(t.blockKV));
   kvEnd = numKV;
   diagonal = arith::SubIOp::create(b, nk, nq); // Nk - Nq (signed)
-  if (!causal && !window)
+  if (!causal && !window && !chunk)
     return;
   lastRow = arith::SubIOp::create(
       b, arith::MinSIOp::create(b, addc(qBase, t.blockQ), nq), one);
@@ -151,15 +153,24 @@ void KernelContext::setUpKVRange() {
   // A window sees right extent keys past the diagonal (0 with causal).
   if (window && window.getRight() != 0)
     lastKey = addc(lastKey, window.getRight());
+  // A chunk, without causal: up to the last key of the last row's chunk.
+  if (chunk && !causal)
+    lastKey =
+        addc(mulc(arith::FloorDivSIOp::create(b, lastKey, idx(chunk)), chunk),
+             chunk - 1);
   Value blocks =
       addc(arith::FloorDivSIOp::create(b, lastKey, idx(t.blockKV)), 1);
   blocks = arith::MaxSIOp::create(b, blocks, idx(0));
   kvEnd = arith::MinSIOp::create(b, blocks, numKV);
-  if (!window)
+  if (!window && !chunk)
     return;
-  // The first row sees keys from qBase + Nk - Nq - left: the blocks before
-  // its block are never loaded; the loops count steps from kvBegin.
-  Value firstKey = addc(add(qBase, diagonal), -window.getLeft());
+  // The first row sees keys from qBase + Nk - Nq - left (from its chunk's
+  // first): the blocks before its block are never loaded; the loops count
+  // steps from kvBegin.
+  Value firstKey = window ? addc(add(qBase, diagonal), -window.getLeft())
+                          : mulc(arith::FloorDivSIOp::create(
+                                     b, add(qBase, diagonal), idx(chunk)),
+                                 chunk);
   kvBegin = arith::MaxSIOp::create(
       b, arith::FloorDivSIOp::create(b, firstKey, idx(t.blockKV)), idx(0));
   kvEnd = arith::MaxSIOp::create(b, arith::SubIOp::create(b, kvEnd, kvBegin),

@@ -174,6 +174,9 @@ public:
   bool causal;
   /// The #fa.window, or null.
   WindowAttr window;
+  /// A #fa.mask_pattern's chunk (row i' sees its chunk's keys), 0 without
+  /// one; the only pattern these kernels build (checkLegality).
+  int64_t chunk = 0;
   double scale;
 
   // Host side.
@@ -619,6 +622,12 @@ private:
   /// setUpMaskSplit's window part: the masked edges around the full
   /// blocks, in steps.
   void setUpWindowSplit();
+  /// setUpMaskSplit's chunk part: the full blocks lie in the chunk of the
+  /// q-block's rows (none when its rows span two chunks).
+  void setUpChunkSplit();
+  /// fullStart and maskStart (absolute blocks) in steps from kvBegin,
+  /// clamped to 0 <= fullStart <= maskStart <= kvEnd; the loops needed.
+  void clampEdgeSplit();
   /// The serial loops: split, or one loop with the masks under a branch.
   SmallVector<Value> buildSerial(SmallVector<Value> state);
   /// The overlapped step of kv-block j >= 1 over [lb, ub).
@@ -638,7 +647,8 @@ private:
   TmaLoads *tmaLoads = nullptr;
   WgmmaMath *wgmmaMath = nullptr;
   Value maskStart;
-  /// With a window: the first step with no key left of any row's window.
+  /// With a window (a chunk): the first step with no key left of any row's
+  /// window (of the rows' chunk).
   Value fullStart;
   bool needFull = false, needMasked = false;
 };

@@ -96,6 +96,10 @@ void MainLoop::setUpMaskSplit() {
     setUpWindowSplit();
     return;
   }
+  if (k.chunk) {
+    setUpChunkSplit();
+    return;
+  }
   maskStart = arith::MaxSIOp::create(
       b, arith::MinSIOp::create(b, maskStart, k.kvEnd), k.idx(0));
   // A loop that static sizes leave empty is not built (non-causal with Nk a
@@ -129,6 +133,31 @@ void MainLoop::setUpWindowSplit() {
   }
   Value lastLeft = k.addc(k.add(k.lastRow, k.diagonal), -k.window.getLeft());
   fullStart = arith::CeilDivSIOp::create(b, lastLeft, k.idx(k.t.blockKV));
+  clampEdgeSplit();
+}
+
+void MainLoop::setUpChunkSplit() {
+  // Block j is full iff every row and key of it is in one chunk (and, with
+  // causal, left of the first row's diagonal: maskStart's bound so far): the
+  // q-block's first and last rows in chunk c, and j's keys within
+  // [c * C, (c + 1) * C). Rows across two chunks leave no full block.
+  ImplicitLocOpBuilder &b = k.b;
+  Value c = arith::FloorDivSIOp::create(b, k.add(k.qBase, k.diagonal),
+                                        k.idx(k.chunk));
+  Value lastC = arith::FloorDivSIOp::create(b, k.add(k.lastRow, k.diagonal),
+                                            k.idx(k.chunk));
+  Value chunkStart = k.mulc(c, k.chunk);
+  fullStart = arith::CeilDivSIOp::create(b, chunkStart, k.idx(k.t.blockKV));
+  Value chunkEnd = arith::FloorDivSIOp::create(b, k.addc(chunkStart, k.chunk),
+                                               k.idx(k.t.blockKV));
+  Value oneChunk = k.cmp(arith::CmpIPredicate::eq, c, lastC);
+  maskStart = arith::SelectOp::create(
+      b, oneChunk, arith::MinSIOp::create(b, maskStart, chunkEnd), fullStart);
+  clampEdgeSplit();
+}
+
+void MainLoop::clampEdgeSplit() {
+  ImplicitLocOpBuilder &b = k.b;
   // In steps from kvBegin, clamped: 0 <= fullStart <= maskStart <= kvEnd.
   fullStart = arith::MaxSIOp::create(
       b,

@@ -82,6 +82,12 @@ SmallVector<Value> OnlineSoftmax::maskScores(ArrayRef<Value> s, Value j) {
                 b, keep, k.cmp(arith::CmpIPredicate::sle, col, limit));
           if (k.window)
             keep = arith::AndIOp::create(b, keep, inWindow(col, limit));
+          if (k.chunk) // the row's chunk: floor(i' / C) == floor(j / C)
+            keep = arith::AndIOp::create(
+                b, keep,
+                k.cmp(arith::CmpIPredicate::eq,
+                      arith::FloorDivSIOp::create(b, limit, k.idx(k.chunk)),
+                      arith::FloorDivSIOp::create(b, col, k.idx(k.chunk))));
           Value score = k.element(frag, r, cc);
           if (hasMask) {
             Value m = maskValue(row, col);

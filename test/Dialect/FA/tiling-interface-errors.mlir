@@ -145,3 +145,26 @@ module attributes {transform.with_named_sequence} {
     transform.yield
   }
 }
+
+// -----
+
+// A mask pattern is applied by fa-tile-attention, not through
+// TilingInterface (docs/BlockSparse.md, "Structured masks").
+func.func @mask_pattern(%q: tensor<1x2x32x16xf32>, %o: tensor<1x2x32x16xf32>)
+    -> tensor<1x2x32x16xf32> {
+  // expected-error @below {{'fa.attention' op cannot be tiled: an op with a #fa.mask_pattern is not tiled through TilingInterface (fa-tile-attention applies it)}}
+  // expected-error @below {{faild to tile operation}}
+  // expected-error @below {{failed to generate tiling loops}}
+  %r = fa.attention ins(%q, %q, %q : tensor<1x2x32x16xf32>, tensor<1x2x32x16xf32>, tensor<1x2x32x16xf32>)
+       outs(%o : tensor<1x2x32x16xf32>)
+       {mask_pattern = #fa.mask_pattern<chunk = 16>} -> tensor<1x2x32x16xf32>
+  return %r : tensor<1x2x32x16xf32>
+}
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %a = transform.structured.match ops{["fa.attention"]} in %root : (!transform.any_op) -> !transform.any_op
+    %t, %l = transform.structured.tile_using_for %a tile_sizes [0, 1]
+        : (!transform.any_op) -> (!transform.any_op, !transform.any_op)
+    transform.yield
+  }
+}

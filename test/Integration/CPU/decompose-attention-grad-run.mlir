@@ -58,5 +58,11 @@
 // Runtime block masks, expanded to an element mask.
 // RUN: %attn-grad-case run --b 2 --nq 45 --nk 37 --block-mask 16,16 --bm-empty-rows --seed 40 | FileCheck %s
 // RUN: %attn-grad-case run --hq 4 --hkv 2 --nq 40 --block-mask 32,16 --bm-broadcast --causal --mask bias --dbias --seed 41 | FileCheck %s
+// Mask patterns: chunks, a butterfly with global tokens, global tokens with
+// a window and a bias gradient.
+// RUN: %attn-grad-case run --nq 40 --causal --chunk 8 --seed 50 | FileCheck %s
+// RUN: %attn-grad-case run --nq 9 --nk 27 --chunk 8 --seed 52 | FileCheck %s
+// RUN: %attn-grad-case run --nq 32 --butterfly 4 --global-tokens 3 --seed 54 | FileCheck %s
+// RUN: %attn-grad-case run --nq 30 --window 3,3 --global-tokens 4 --mask bias --dbias --seed 56 | FileCheck %s
 // CHECK-NOT: FAIL
 // CHECK: PASSED

@@ -49,5 +49,16 @@
 // RUN: %attn-case run --nq 45 --nk 37 --b 2 --block-mask 16,16 --lse --seed 40 | FileCheck %s
 // RUN: %attn-case run --nq 64 --nk 80 --block-mask 32,16 --bm-density 0.3 --bm-empty-rows --bm-broadcast --bm-i1 --causal --lse --seed 41 | FileCheck %s
 // RUN: %attn-case run --hq 4 --hkv 2 --nq 33 --block-mask 16,32 --mask bool --lse --dtype bf16 --seed 42 | FileCheck %s
+// Mask patterns (#fa.mask_pattern): chunks with and without causal, Nq != Nk
+// both ways (bottom-right aligned positions), a butterfly, global tokens with
+// a window (and causal: attention sinks) and with a butterfly.
+// RUN: %attn-case run --nq 40 --chunk 8 --lse --seed 50 | FileCheck %s
+// RUN: %attn-case run --nq 40 --causal --chunk 16 --lse --seed 51 | FileCheck %s
+// RUN: %attn-case run --nq 9 --nk 27 --causal --chunk 8 --lse --seed 52 | FileCheck %s
+// RUN: %attn-case run --nq 27 --nk 9 --causal --chunk 4 --lse --seed 53 | FileCheck %s
+// RUN: %attn-case run --nq 32 --butterfly 4 --lse --seed 54 | FileCheck %s
+// RUN: %attn-case run --nq 33 --causal --butterfly 8 --global-tokens 5 --lse --seed 55 | FileCheck %s
+// RUN: %attn-case run --nq 30 --window 3,3 --global-tokens 4 --lse --seed 56 | FileCheck %s
+// RUN: %attn-case run --b 2 --hq 4 --hkv 2 --nq 30 --causal --window 4,0 --global-tokens 3 --mask bool --masked-rows 2 --lse --dtype bf16 --seed 57 | FileCheck %s
 // CHECK-NOT: FAIL
 // CHECK: PASSED

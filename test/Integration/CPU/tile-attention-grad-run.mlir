@@ -68,5 +68,14 @@
 // RUN: %attn-grad-case run --passes="--fa-tile-attention" --tiling 16,8,1,4 --b 2 --nq 45 --nk 37 --block-mask 16,16 --seed 40 | FileCheck %s
 // RUN: %attn-grad-case run --passes="--fa-tile-attention" --tiling 16,16,1,4 --hq 4 --hkv 2 --nq 40 --block-mask 32,16 --bm-density 0.3 --bm-empty-rows --causal --seed 41 | FileCheck %s
 // RUN: %attn-grad-case run --passes="--fa-tile-attention" --tiling 16,8,1,4 --b 2 --hq 2 --nq 29 --nk 37 --block-mask 16,16 --bm-broadcast --bm-i1 --mask bias --dbias --seed 42 | FileCheck %s
+// Mask patterns: the dQ nest visits the q-block's non-empty key blocks, the
+// dK/dV nest the kv-block's non-empty query blocks, the dBias nest every
+// pair by its kind (empty skipped, full unmasked, partial masked).
+// RUN: %attn-grad-case run --passes="--fa-tile-attention" --tiling 16,8,1,4 --nq 45 --causal --chunk 16 --seed 50 | FileCheck %s
+// RUN: %attn-grad-case run --passes="--fa-tile-attention" --tiling 8,16,1,4 --hq 4 --hkv 2 --nq 13 --nk 50 --chunk 12 --seed 52 | FileCheck %s
+// RUN: %attn-grad-case run --passes="--fa-tile-attention" --tiling 16,8,1,4 --nq 50 --nk 13 --causal --chunk 4 --seed 53 | FileCheck %s
+// RUN: %attn-grad-case run --passes="--fa-tile-attention" --tiling 8,8,1,4 --nq 64 --butterfly 8 --global-tokens 3 --seed 54 | FileCheck %s
+// RUN: %attn-grad-case run --passes="--fa-tile-attention" --tiling 16,8,1,4 --b 2 --hq 2 --nq 37 --window 4,4 --global-tokens 5 --mask bias --dbias --seed 56 | FileCheck %s
+// RUN: %attn-grad-case run --passes="--fa-tile-attention" --tiling 5,3,1,4 --nq 30 --causal --window 3,0 --global-tokens 2 --seed 57 | FileCheck %s
 // CHECK-NOT: FAIL
 // CHECK: PASSED

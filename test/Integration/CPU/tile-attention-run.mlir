@@ -77,5 +77,19 @@
 // RUN: %attn-case run --passes="--fa-tile-attention" --tiling 16,8,1,4 --nq 40 --nk 50 --block-mask 16,16 --bm-density 0.6 --mask bool --masked-rows 2 --window 12,3 --lse --dtype bf16 --seed 43 | FileCheck %s
 // RUN: %attn-case run --passes="--fa-tile-attention" --tiling 16,16,1,4 --nq 30 --block-mask 16,16 --bm-density 0.0 --lse --seed 44 | FileCheck %s
 // RUN: %attn-case run --passes="--fa-tile-attention" --tiling 16,16,1,4 --b 2 --nq 30 --nk 47 --block-mask 16,16 --bm-density 1.0 --dynamic --lse --seed 45 | FileCheck %s
+// Mask patterns: the kv loop runs over the q-block's non-empty blocks of
+// the compile-time block table, full blocks unmasked, partial ones masked;
+// chunks, a butterfly and global tokens, blocks across chunk edges, Nq != Nk,
+// rows without keys, blocks of size 1, GQA with a keep-mask.
+// RUN: %attn-case run --passes="--fa-tile-attention" --tiling 16,8,1,4 --nq 40 --chunk 8 --lse --seed 50 | FileCheck %s
+// RUN: %attn-case run --passes="--fa-tile-attention" --tiling 16,8,1,4 --nq 45 --causal --chunk 16 --lse --seed 51 | FileCheck %s
+// RUN: %attn-case run --passes="--fa-tile-attention" --tiling 8,16,1,4 --nq 9 --nk 43 --causal --chunk 12 --lse --seed 52 | FileCheck %s
+// RUN: %attn-case run --passes="--fa-tile-attention" --tiling 16,8,1,4 --nq 43 --nk 9 --causal --chunk 4 --lse --seed 53 | FileCheck %s
+// RUN: %attn-case run --passes="--fa-tile-attention" --tiling 5,3,1,4 --nq 37 --chunk 7 --mask bias --lse --seed 58 | FileCheck %s
+// RUN: %attn-case run --passes="--fa-tile-attention" --tiling 8,8,1,4 --nq 64 --butterfly 8 --lse --seed 54 | FileCheck %s
+// RUN: %attn-case run --passes="--fa-tile-attention" --tiling 16,16,1,4 --nq 70 --causal --butterfly 4 --global-tokens 5 --lse --seed 55 | FileCheck %s
+// RUN: %attn-case run --passes="--fa-tile-attention" --tiling 16,8,1,4 --nq 50 --window 3,3 --global-tokens 4 --lse --seed 56 | FileCheck %s
+// RUN: %attn-case run --passes="--fa-tile-attention" --tiling 16,8,1,4 --b 2 --hq 4 --hkv 2 --nq 45 --causal --window 6,0 --global-tokens 3 --mask bool --masked-rows 2 --lse --dtype bf16 --seed 57 | FileCheck %s
+// RUN: %attn-case run --passes="--fa-tile-attention" --tiling 1,1,1,1 --nq 20 --nk 23 --causal --chunk 5 --global-tokens 2 --lse --seed 59 | FileCheck %s
 // CHECK-NOT: FAIL
 // CHECK: PASSED

@@ -69,6 +69,23 @@ BlockSparseAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   return success();
 }
 
+LogicalResult
+MaskPatternAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                        int64_t chunk, int64_t global, int64_t butterfly) {
+  if (chunk < 0 || global < 0 || butterfly < 0)
+    return emitError() << "#fa.mask_pattern sizes must not be negative, got "
+                          "chunk = "
+                       << chunk << ", global = " << global
+                       << ", butterfly = " << butterfly;
+  if (chunk == 0 && global == 0 && butterfly == 0)
+    return emitError() << "#fa.mask_pattern needs a positive chunk, global or "
+                          "butterfly";
+  if (chunk > 0 && butterfly > 0)
+    return emitError() << "#fa.mask_pattern has one local pattern: chunk or "
+                          "butterfly, not both";
+  return success();
+}
+
 LogicalResult ScheduleAttr::verify(
     function_ref<InFlightDiagnostic()> emitError, KernelKind kernel,
     LoadMechanism loads, SlotRelease release, StepOrder step, bool pingpong,

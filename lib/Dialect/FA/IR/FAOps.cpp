@@ -31,7 +31,7 @@ void AttentionOp::build(OpBuilder &b, OperationState &state, Value query,
   build(b, state, outputs.getTypes(), query, key, value, mask,
         /*block_mask=*/Value(), outputs, scale, causal, /*tiling=*/TilingAttr(),
         /*schedule=*/ScheduleAttr(), /*window=*/WindowAttr(),
-        /*block_sparse=*/BlockSparseAttr());
+        /*block_sparse=*/BlockSparseAttr(), /*mask_pattern=*/MaskPatternAttr());
 }
 
 //===----------------------------------------------------------------------===//
@@ -259,6 +259,33 @@ static LogicalResult verifyScale(Operation *op, std::optional<APFloat> scale) {
   return success();
 }
 
+/// A #fa.mask_pattern: one local pattern (its chunk or butterfly, or the
+/// op's window) under the global tokens, no runtime block mask, and static
+/// sequence lengths (the blocks are classified at compile time).
+static LogicalResult verifyMaskPattern(Operation *op, MaskPatternAttr pattern,
+                                       WindowAttr window, Value blockMask,
+                                       ShapedType q, ShapedType k) {
+  if (!pattern)
+    return success();
+  bool local = pattern.getChunk() > 0 || pattern.getButterfly() > 0;
+  if (local && window)
+    return op->emitOpError() << "has a #fa.mask_pattern chunk or butterfly "
+                                "and a #fa.window: a mask has one local "
+                                "pattern";
+  if (pattern.getGlobal() > 0 && !local && !window)
+    return op->emitOpError() << "has global tokens but no local pattern: give "
+                                "the #fa.mask_pattern a chunk or butterfly, or "
+                                "the op a #fa.window";
+  if (blockMask)
+    return op->emitOpError() << "has both a #fa.mask_pattern and a runtime "
+                                "block mask";
+  if (q.isDynamicDim(2) || k.isDynamicDim(2))
+    return op->emitOpError() << "has a #fa.mask_pattern but a dynamic "
+                                "sequence length: its blocks are classified "
+                                "at compile time";
+  return success();
+}
+
 /// The checks both ops share: tensors or buffers, Q/K/V, mask and scale.
 template <typename OpTy> static LogicalResult verifyAttentionInputs(OpTy op) {
   if (failed(verifyTensorOrBufferForm(op, op.getQuery())) ||
@@ -280,7 +307,9 @@ template <typename OpTy> static LogicalResult verifyAttentionInputs(OpTy op) {
     return op.emitOpError() << "with causal, the window's right extent must "
                                "be 0, got "
                             << window.getRight();
-  return success();
+  return verifyMaskPattern(op, op.getMaskPatternAttr(), op.getWindowAttr(),
+                           op.getBlockMask(), op.getQueryType(),
+                           op.getKeyType());
 }
 
 /// The shape of O (and dO): [B, Hq, Nq, Dv].

@@ -119,6 +119,13 @@ static FailureOr<TilingResult> tileAttention(AttentionOp op, OpBuilder &b,
           "(fa-tile-attention applies it)";
     return failure();
   }
+  // A slice of the rows would move the pattern's positions, and its block
+  // table is the whole op's.
+  if (op.getMaskPatternAttr()) {
+    why = "an op with a #fa.mask_pattern is not tiled through "
+          "TilingInterface (fa-tile-attention applies it)";
+    return failure();
+  }
   Location loc = op.getLoc();
   FailureOr<KVHeadTile> kv =
       getKVHeadTile(b, loc, op, offsets[1], sizes[1], why);

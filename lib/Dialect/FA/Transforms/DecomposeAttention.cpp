@@ -185,7 +185,8 @@ static Value expandGroups(OpBuilder &b, Location loc, Value x, int64_t group) {
 namespace {
 /// The scores of an attention op in f32, `[B, Hq, Nq, Nk]`:
 /// `scale * Q K^T (+ bias)`, -inf where the keep-mask, the block mask, the
-/// causal mask or the window hides the key. The forward and the backward reference share it.
+/// causal mask, the window or the mask pattern hides the key. The forward and
+/// the backward reference share it.
 struct MaskedScores {
   Value scores;
   OpFoldResult b, h, nq, nk;
@@ -231,7 +232,8 @@ static MaskedScores buildMaskedScores(OpBuilder &b, Location loc, OpTy op) {
   maps.push_back(id4);
   Value causalOffset;
   WindowAttr window = op.getWindowAttr();
-  if (op.getCausal() || window) {
+  MaskPatternAttr pattern = op.getMaskPatternAttr();
+  if (op.getCausal() || window || pattern) {
     Value nq = getValueOrCreateConstantIndexOp(b, loc, r.nq);
     Value nk = getValueOrCreateConstantIndexOp(b, loc, r.nk);
     causalOffset = arith::SubIOp::create(b, loc, nk, nq);
@@ -262,7 +264,16 @@ static MaskedScores buildMaskedScores(OpBuilder &b, Location loc, OpTy op) {
               arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sle, j, limit);
           s = arith::SelectOp::create(nb, l, keep, s, ninf);
         }
-        if (window) {
+        if (pattern) {
+          // And iff the pattern keeps the positions (i + Nk - Nq, j); it
+          // applies the window, if any, itself (or the global tokens).
+          Value i = linalg::IndexOp::create(nb, l, 2);
+          Value j = linalg::IndexOp::create(nb, l, 3);
+          Value ip = arith::AddIOp::create(nb, l, i, causalOffset);
+          Value keep =
+              fa::detail::buildPatternKeep(nb, l, pattern, window, ip, j);
+          s = arith::SelectOp::create(nb, l, keep, s, ninf);
+        } else if (window) {
           // And iff i + (Nk - Nq) - left <= j <= i + (Nk - Nq) + right.
           Value i = linalg::IndexOp::create(nb, l, 2);
           Value j = linalg::IndexOp::create(nb, l, 3);

@@ -14,6 +14,7 @@
 #ifndef FLASHATTN_LIB_DIALECT_FA_TRANSFORMS_SCALARUTILS_H
 #define FLASHATTN_LIB_DIALECT_FA_TRANSFORMS_SCALARUTILS_H
 
+#include "FlashAttn/Dialect/FA/IR/FAAttrs.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Builders.h"
 
@@ -50,6 +51,47 @@ inline Value safeMax(OpBuilder &b, Location loc, Value m) {
   Value isNegInf = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, m,
                                          cstF32(b, loc, kNegInf));
   return arith::SelectOp::create(b, loc, isNegInf, cstF32(b, loc, 0.0), m);
+}
+
+/// Whether the position pair (i', j) (index values; i' = i + Nk - Nq) is
+/// kept by `pattern`'s local pattern (its chunk or butterfly, or `window`)
+/// or by its global tokens: MaskPattern::keeps without causal, which the
+/// callers apply on their own (BlockClassifier.h has the semantics).
+inline Value buildPatternKeep(OpBuilder &b, Location loc,
+                              MaskPatternAttr pattern, WindowAttr window,
+                              Value ip, Value j) {
+  auto cst = [&](int64_t v) {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  };
+  auto cmp = [&](arith::CmpIPredicate pred, Value x, Value y) {
+    return arith::CmpIOp::create(b, loc, pred, x, y);
+  };
+  using P = arith::CmpIPredicate;
+  Value local;
+  if (window) {
+    Value lo = arith::SubIOp::create(b, loc, ip, cst(window.getLeft()));
+    Value hi = arith::AddIOp::create(b, loc, ip, cst(window.getRight()));
+    local =
+        arith::AndIOp::create(b, loc, cmp(P::sge, j, lo), cmp(P::sle, j, hi));
+  } else if (int64_t c = pattern.getChunk()) {
+    local = cmp(P::eq, arith::FloorDivSIOp::create(b, loc, ip, cst(c)),
+                arith::FloorDivSIOp::create(b, loc, j, cst(c)));
+  } else if (int64_t n = pattern.getButterfly()) {
+    // Cells a = floor(i' / B), b = floor(j / B) are linked iff x = a xor b
+    // has at most one bit set: x & (x - 1) == 0.
+    Value x = arith::XOrIOp::create(
+        b, loc, arith::FloorDivSIOp::create(b, loc, ip, cst(n)),
+        arith::FloorDivSIOp::create(b, loc, j, cst(n)));
+    Value low = arith::AndIOp::create(b, loc, x,
+                                      arith::SubIOp::create(b, loc, x, cst(1)));
+    local = cmp(P::eq, low, cst(0));
+  }
+  int64_t g = pattern.getGlobal();
+  if (g == 0)
+    return local;
+  Value isGlobal = arith::OrIOp::create(b, loc, cmp(P::slt, j, cst(g)),
+                                        cmp(P::slt, ip, cst(g)));
+  return arith::OrIOp::create(b, loc, local, isGlobal);
 }
 
 } // namespace detail

@@ -163,6 +163,8 @@ static std::optional<std::string> tensorCoreUnsupported(KernelKind kind,
                        "for it");
   if (kind == KernelKind::Wgmma && op.getBlockMask())
     return std::string("it does not apply a block mask");
+  if (op.getMaskPatternAttr())
+    return std::string("it does not apply a #fa.mask_pattern");
   auto decided = decideDqAccumulation(kind, r.deterministic, r.options.dq);
   if (auto *why = std::get_if<std::string>(&decided))
     return *why;
@@ -273,6 +275,13 @@ static FailureOr<KernelKind> chooseKernel(AttentionGradOp op,
     return op.emitOpError()
            << "has no kernel=tensor-core backward: the backward's kernels "
               "are simt, mma-sync and wgmma (or auto)";
+  // Only the SIMT kernels (the tiled backward nests) classify a mask
+  // pattern's blocks.
+  if (op.getMaskPatternAttr() && kind != KernelKind::Simt)
+    return op.emitOpError()
+           << "has a #fa.mask_pattern, which only the simt backward kernel "
+              "applies; select kernel=simt (or auto), not "
+           << stringifyKernelKind(kind);
   // Every backward kernel applies a window; the SIMT kernels (the tiled
   // backward nests) and the mma.sync backward skip the blocks a runtime
   // block mask hides, the wgmma one would compute the dense gradients.

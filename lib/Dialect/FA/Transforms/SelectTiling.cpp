@@ -195,7 +195,7 @@ struct SelectTilingPass
       if (explain)
         op.emitRemark() << "fa-select-tiling: keeps the given tiling "
                         << existing << " (" << describe(cost) << ")"
-                        << (problem.window
+                        << (problem.window || problem.hasMaskPattern()
                                 ? "; " + describeDensity(cost.tiling, problem)
                                 : std::string())
                         << (problem.blockMaskQ
@@ -267,9 +267,22 @@ struct SelectTilingPass
     return "the fields' defaults";
   }
 
-  /// The blocks a window leaves to compute, for `tiling`.
+  /// The blocks a window or a mask pattern leaves to compute, for `tiling`;
+  /// for a mask pattern, BlockClassifier's count of them, full and partial.
   static std::string describeDensity(const Tiling &tiling,
                                      const AttentionProblem &problem) {
+    if (problem.hasMaskPattern()) {
+      MaskPattern pattern = problem.maskPattern();
+      BlockCensus c =
+          BlockClassifier(pattern, tiling.blockQ, tiling.blockKV).census();
+      return llvm::formatv("density {0:F4}: {1} computes {2} of the {3} "
+                           "(q-block, kv-block) pairs of the mask ({4}): {5} "
+                           "full (no mask arithmetic), {6} partial (masked); "
+                           "traffic and time count only those",
+                           c.density(), tiling.str(), c.computed(), c.total,
+                           pattern.str(), c.full, c.partial)
+          .str();
+    }
     return llvm::formatv("density {0:F4}: {1} computes {0:F4} of the (q-block, "
                          "kv-block) pairs (the window's; traffic and time "
                          "count only those)",
@@ -295,7 +308,7 @@ struct SelectTilingPass
         op.emitRemark() << "fa-select-tiling ("
                         << (mode == SelectionMode::Paper ? "paper" : "model")
                         << "): " << decision.reason;
-    if (problem.window)
+    if (problem.window || problem.hasMaskPattern())
       diag.attachNote() << describeDensity(decision.winner().tiling, problem);
     if (problem.blockMaskQ)
       diag.attachNote() << describeBlockMask(problem);

@@ -70,10 +70,11 @@ public:
 private:
   /// The body of the scf.forall: one (batch, head, query block).
   void buildBlock(OpBuilder &b, Location loc, scf::ForallOp forall);
-  /// One step of the online softmax over key/value block `kb`; returns the
-  /// updated (m, l, acc).
+  /// One step of the online softmax over key/value block `kb` (`partial`:
+  /// a mask pattern's i1 for the pair, else null); returns the updated
+  /// (m, l, acc).
   SmallVector<Value> buildStep(OpBuilder &b, Location loc, Value kb,
-                               ValueRange iterArgs);
+                               ValueRange iterArgs, Value partial = Value());
   Value allocTile(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
                   Type type) {
     return fa::detail::allocTile(b, loc, shape, type, memorySpace);
@@ -86,6 +87,8 @@ private:
 
   // Problem sizes, set by rewrite().
   OpFoldResult nq, nk, numKVFull;
+  // A mask pattern's block table (BlockClassifier), set by rewrite().
+  BlockTableValues table;
   // Per-block values, set by buildBlock().
   Value bIv, hIv, kvHead;
   OpFoldResult q0, qLen;
@@ -108,6 +111,12 @@ void AttentionTiler::rewrite(RewriterBase &rewriter) {
       affine::makeComposedFoldedAffineApply(rewriter, loc, d0.ceilDiv(bq), nq);
   numKVFull =
       affine::makeComposedFoldedAffineApply(rewriter, loc, d0.ceilDiv(bkv), nk);
+
+  if (op.getMaskPatternAttr())
+    table = buildBlockTable(
+        rewriter, loc,
+        BlockClassifier(getAttentionProblem(op).maskPattern(), bq, bkv)
+            .table());
 
   SmallVector<OpFoldResult> ubs = {
       bSz, rewriter.getIndexAttr(op.getNumQueryHeads()), numQB};
@@ -169,6 +178,12 @@ void AttentionTiler::buildBlock(OpBuilder &b, Location loc,
   Value lb = getValueOrCreateConstantIndexOp(b, loc, kvBegin);
   Value step = arith::ConstantIndexOp::create(b, loc, 1);
   Value ub = getValueOrCreateConstantIndexOp(b, loc, numKV);
+  // A mask pattern: the range of the q-block's non-empty blocks, each step
+  // by its kind (empty skipped, full unmasked, partial masked).
+  if (table) {
+    lb = extractBlockIndex(b, loc, table.kvBegin, qb);
+    ub = extractBlockIndex(b, loc, table.kvEnd, qb);
+  }
   // A block mask skips a step whole (its tile lies in one mask block).
   Value blockMask = op.getBlockMask();
   auto loop = scf::ForOp::create(
@@ -177,6 +192,16 @@ void AttentionTiler::buildBlock(OpBuilder &b, Location loc,
         auto stepBody = [&](OpBuilder &sb, Location sl) {
           return buildStep(sb, sl, kb, iterArgs);
         };
+        if (table) {
+          scf::YieldOp::create(
+              nb, nloc,
+              buildByBlockKind(nb, nloc, table.kinds, qb, kb, iterArgs,
+                               [&](OpBuilder &sb, Location sl, Value partial) {
+                                 return buildStep(sb, sl, kb, iterArgs,
+                                                  partial);
+                               }));
+          return;
+        }
         if (!blockMask) {
           scf::YieldOp::create(nb, nloc, stepBody(nb, nloc));
           return;
@@ -256,7 +281,8 @@ void AttentionTiler::buildBlock(OpBuilder &b, Location loc,
 }
 
 SmallVector<Value> AttentionTiler::buildStep(OpBuilder &b, Location loc,
-                                             Value kb, ValueRange iterArgs) {
+                                             Value kb, ValueRange iterArgs,
+                                             Value partial) {
   MLIRContext *ctx = b.getContext();
   AffineExpr d0;
   bindDims(ctx, d0);
@@ -276,9 +302,7 @@ SmallVector<Value> AttentionTiler::buildStep(OpBuilder &b, Location loc,
   ScoreTileParams params;
   params.scale = op.getScaleValue();
   params.maskTile = maskTile;
-  params.causal = op.getCausal();
-  params.windowLeft = getLeftExtent(op);
-  params.windowRight = getRightExtent(op);
+  setStructuredMasks(params, op, partial);
   params.q0 = q0;
   params.k0 = k0;
   params.nq = nq;

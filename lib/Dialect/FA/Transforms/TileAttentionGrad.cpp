@@ -26,6 +26,7 @@
 #include "ScalarUtils.h"
 #include "TileBuilders.h"
 
+#include "FlashAttn/Dialect/FA/Transforms/TilingUtils.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -109,21 +110,22 @@ private:
                         Value batch, Value kvHead, Value kb);
   /// The KV head of query head `head`: head floordiv G.
   Value getKVHead(OpBuilder &b, Location loc, Value head);
-  /// `body()` for the (query block `qb`, key block `kb`) pair of `head`; with
-  /// a block mask only where the mask keeps the pair, `carried` unchanged
-  /// where it hides it (the pair's tiles never loaded).
-  SmallVector<Value>
-  buildKeptPair(OpBuilder &b, Location loc, Value batch, Value head, Value qb,
-                Value kb, ValueRange carried,
-                function_ref<SmallVector<Value>(OpBuilder &, Location)> body);
+  /// `body(partial)` for the (query block `qb`, key block `kb`) pair of
+  /// `head`; with a block mask only where the mask keeps the pair, with a
+  /// mask pattern only where the pair is not empty (`partial` its i1 "is
+  /// partial", null without a pattern), `carried` unchanged where it is
+  /// skipped (its tiles never loaded).
+  SmallVector<Value> buildKeptPair(
+      OpBuilder &b, Location loc, Value batch, Value head, Value qb, Value kb,
+      ValueRange carried,
+      function_ref<SmallVector<Value>(OpBuilder &, Location, Value)> body);
   /// P and dS of one (query block, key block) pair of query head `head`:
   /// S recomputed and masked, P = exp(S - lse), dP = dO V^T,
   /// dS = P * (dP - D).
-  std::pair<Value, Value> buildProbsAndScoreGrad(OpBuilder &b, Location loc,
-                                                 const TileBuffers &bufs,
-                                                 const QueryBlock &qBlock,
-                                                 const KeyBlock &kBlock,
-                                                 Value batch, Value head);
+  std::pair<Value, Value>
+  buildProbsAndScoreGrad(OpBuilder &b, Location loc, const TileBuffers &bufs,
+                         const QueryBlock &qBlock, const KeyBlock &kBlock,
+                         Value batch, Value head, Value partial);
 
   AttentionGradOp op;
   Attribute memorySpace;
@@ -132,6 +134,8 @@ private:
   double scale;
   // Problem sizes, set by rewrite().
   OpFoldResult batchSize, nq, nk, numQB, numKB;
+  // A mask pattern's block table (BlockClassifier), set by rewrite().
+  BlockTableValues table;
 };
 } // namespace
 
@@ -148,6 +152,12 @@ void AttentionGradTiler::rewrite(RewriterBase &rewriter) {
       affine::makeComposedFoldedAffineApply(rewriter, loc, d0.ceilDiv(bq), nq);
   numKB =
       affine::makeComposedFoldedAffineApply(rewriter, loc, d0.ceilDiv(bkv), nk);
+
+  if (op.getMaskPatternAttr())
+    table = buildBlockTable(
+        rewriter, loc,
+        BlockClassifier(getAttentionProblem(op).maskPattern(), bq, bkv)
+            .table());
 
   Value rowDot = buildRowDot(rewriter, loc);
   SmallVector<Value> keyValueGrads = buildKeyValueGrads(rewriter, loc, rowDot);
@@ -225,7 +235,8 @@ KeyBlock AttentionGradTiler::loadKeyBlock(OpBuilder &b, Location loc,
 
 std::pair<Value, Value> AttentionGradTiler::buildProbsAndScoreGrad(
     OpBuilder &b, Location loc, const TileBuffers &bufs,
-    const QueryBlock &qBlock, const KeyBlock &kBlock, Value batch, Value head) {
+    const QueryBlock &qBlock, const KeyBlock &kBlock, Value batch, Value head,
+    Value partial) {
   MLIRContext *ctx = b.getContext();
   AffineExpr d0;
   bindDims(ctx, d0);
@@ -241,9 +252,7 @@ std::pair<Value, Value> AttentionGradTiler::buildProbsAndScoreGrad(
   ScoreTileParams params;
   params.scale = scale;
   params.maskTile = maskTile;
-  params.causal = op.getCausal();
-  params.windowLeft = getLeftExtent(op);
-  params.windowRight = getRightExtent(op);
+  setStructuredMasks(params, op, partial);
   params.q0 = qBlock.q0;
   params.k0 = kBlock.k0;
   params.nq = nq;
@@ -279,10 +288,12 @@ std::pair<Value, Value> AttentionGradTiler::buildProbsAndScoreGrad(
 SmallVector<Value> AttentionGradTiler::buildKeptPair(
     OpBuilder &b, Location loc, Value batch, Value head, Value qb, Value kb,
     ValueRange carried,
-    function_ref<SmallVector<Value>(OpBuilder &, Location)> body) {
+    function_ref<SmallVector<Value>(OpBuilder &, Location, Value)> body) {
+  if (table)
+    return buildByBlockKind(b, loc, table.kinds, qb, kb, carried, body);
   Value blockMask = op.getBlockMask();
   if (!blockMask)
-    return body(b, loc);
+    return body(b, loc, /*partial=*/Value());
   BlockSparseAttr blocks = op.getBlockSparseAttr();
   AffineExpr d0 = getAffineDimExpr(0, b.getContext());
   OpFoldResult q0 =
@@ -291,7 +302,9 @@ SmallVector<Value> AttentionGradTiler::buildKeptPair(
       affine::makeComposedFoldedAffineApply(b, loc, d0 * bkv, {kb});
   Value keep = buildBlockKept(b, loc, blockMask, blocks.getBlockQ(),
                               blocks.getBlockKv(), batch, head, q0, k0);
-  return buildIfKept(b, loc, keep, carried, body);
+  return buildIfKept(b, loc, keep, carried, [&](OpBuilder &nb, Location nl) {
+    return body(nb, nl, /*partial=*/Value());
+  });
 }
 
 Value AttentionGradTiler::buildRowDot(OpBuilder &b, Location loc) {
@@ -373,6 +386,11 @@ SmallVector<Value> AttentionGradTiler::buildKeyValueGrads(OpBuilder &b,
                             getValueOrCreateConstantIndexOp(b, loc, firstQB)};
   SmallVector<Value> ubs = {arith::ConstantIndexOp::create(b, loc, group),
                             getValueOrCreateConstantIndexOp(b, loc, endQB)};
+  // A mask pattern: the range of the kv-block's non-empty q-blocks.
+  if (table) {
+    lbs[1] = extractBlockIndex(b, loc, table.qBegin, ivs[2]);
+    ubs[1] = extractBlockIndex(b, loc, table.qEnd, ivs[2]);
+  }
   Value step = arith::ConstantIndexOp::create(b, loc, 1);
   scf::LoopNest loops = scf::buildLoopNest(
       b, loc, lbs, ubs, {step, step}, accs,
@@ -383,11 +401,12 @@ SmallVector<Value> AttentionGradTiler::buildKeyValueGrads(OpBuilder &b,
             nb, nl,
             affine::makeComposedFoldedAffineApply(nb, nl, d0 * group + d1,
                                                   {kvHead, loopIvs[0]}));
-        auto pair = [&](OpBuilder &pb, Location pl) -> SmallVector<Value> {
+        auto pair = [&](OpBuilder &pb, Location pl,
+                        Value partial) -> SmallVector<Value> {
           QueryBlock qBlock =
               loadQueryBlock(pb, pl, bufs, rowDot, batch, head, loopIvs[1]);
           auto [p, dS] = buildProbsAndScoreGrad(pb, pl, bufs, qBlock, kBlock,
-                                                batch, head);
+                                                batch, head, partial);
           // dK_j += dS^T Q_i, dV_j += P^T dO_i.
           Value dK = buildTileMatmul(pb, pl, dS, qBlock.q, iterArgs[0],
                                      /*transposeLhs=*/true,
@@ -442,14 +461,19 @@ Value AttentionGradTiler::buildQueryGrad(OpBuilder &b, Location loc,
       b, loc, getFirstKeyBlock(b, loc, getLeftExtent(op), qb, bq, bkv, nq, nk));
   Value step = arith::ConstantIndexOp::create(b, loc, 1);
   Value ub = getValueOrCreateConstantIndexOp(b, loc, numKV);
+  if (table) {
+    lb = extractBlockIndex(b, loc, table.kvBegin, qb);
+    ub = extractBlockIndex(b, loc, table.kvEnd, qb);
+  }
   auto loop = scf::ForOp::create(
       b, loc, lb, ub, step, ValueRange{filledF32(b, loc, {bq, d}, 0.0)},
       [&](OpBuilder &nb, Location nl, Value kb, ValueRange iterArgs) {
-        auto pair = [&](OpBuilder &pb, Location pl) -> SmallVector<Value> {
+        auto pair = [&](OpBuilder &pb, Location pl,
+                        Value partial) -> SmallVector<Value> {
           KeyBlock kBlock = loadKeyBlock(pb, pl, bufs, batch, kvHead, kb);
-          Value dS =
-              buildProbsAndScoreGrad(pb, pl, bufs, qBlock, kBlock, batch, head)
-                  .second;
+          Value dS = buildProbsAndScoreGrad(pb, pl, bufs, qBlock, kBlock, batch,
+                                            head, partial)
+                         .second;
           // dQ_i += dS K_j.
           return {buildTileMatmul(pb, pl, dS, kBlock.k, iterArgs[0],
                                   /*transposeLhs=*/false,
@@ -522,14 +546,15 @@ Value AttentionGradTiler::buildBiasGrad(OpBuilder &b, Location loc,
       [&](OpBuilder &nb, Location nl, ValueRange loopIvs,
           ValueRange iterArgs) -> scf::ValueVector {
         Value batch = loopIvs[0], head = loopIvs[1];
-        auto pair = [&](OpBuilder &pb, Location pl) -> SmallVector<Value> {
+        auto pair = [&](OpBuilder &pb, Location pl,
+                        Value partial) -> SmallVector<Value> {
           QueryBlock qBlock =
               loadQueryBlock(pb, pl, bufs, rowDot, batch, head, loopIvs[2]);
           KeyBlock kBlock = loadKeyBlock(pb, pl, bufs, batch,
                                          getKVHead(pb, pl, head), loopIvs[3]);
-          Value dS =
-              buildProbsAndScoreGrad(pb, pl, bufs, qBlock, kBlock, batch, head)
-                  .second;
+          Value dS = buildProbsAndScoreGrad(pb, pl, bufs, qBlock, kBlock, batch,
+                                            head, partial)
+                         .second;
           // acc += dS, summed over the broadcast rows / columns.
           return {linalg::GenericOp::create(
                       pb, pl, iterArgs[0].getType(), ValueRange{dS},

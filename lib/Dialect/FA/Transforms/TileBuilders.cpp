@@ -165,6 +165,57 @@ SmallVector<Value> mlir::fa::detail::buildIfKept(
   return SmallVector<Value>(ifOp.getResults().begin(), ifOp.getResults().end());
 }
 
+/// A constant 1-d or 2-d tensor of `values`.
+template <typename T>
+static Value buildConstantTensor(OpBuilder &b, Location loc,
+                                 ArrayRef<int64_t> shape, ArrayRef<T> values,
+                                 Type elementType) {
+  auto type = RankedTensorType::get(shape, elementType);
+  return arith::ConstantOp::create(b, loc, type,
+                                   DenseElementsAttr::get(type, values));
+}
+
+BlockTableValues mlir::fa::detail::buildBlockTable(OpBuilder &b, Location loc,
+                                                   const BlockTable &t) {
+  Type i8 = b.getI8Type(), i32 = b.getI32Type();
+  SmallVector<int8_t> kinds(t.kinds.begin(), t.kinds.end());
+  BlockTableValues v;
+  v.kinds = buildConstantTensor<int8_t>(b, loc, {t.numQBlocks, t.numKVBlocks},
+                                        kinds, i8);
+  v.kvBegin =
+      buildConstantTensor<int32_t>(b, loc, {t.numQBlocks}, t.kvBegin, i32);
+  v.kvEnd = buildConstantTensor<int32_t>(b, loc, {t.numQBlocks}, t.kvEnd, i32);
+  v.qBegin =
+      buildConstantTensor<int32_t>(b, loc, {t.numKVBlocks}, t.qBegin, i32);
+  v.qEnd = buildConstantTensor<int32_t>(b, loc, {t.numKVBlocks}, t.qEnd, i32);
+  return v;
+}
+
+Value mlir::fa::detail::extractBlockIndex(OpBuilder &b, Location loc,
+                                          Value table, Value index) {
+  Value entry = tensor::ExtractOp::create(b, loc, table, index);
+  return arith::IndexCastOp::create(b, loc, b.getIndexType(), entry);
+}
+
+SmallVector<Value> mlir::fa::detail::buildByBlockKind(
+    OpBuilder &b, Location loc, Value kinds, Value qb, Value kb,
+    ValueRange carried,
+    function_ref<SmallVector<Value>(OpBuilder &, Location, Value)> body) {
+  Value kind = tensor::ExtractOp::create(b, loc, kinds, ValueRange{qb, kb});
+  auto kindIs = [&](BlockKind k) {
+    Value cst = arith::ConstantOp::create(
+        b, loc, b.getIntegerAttr(kind.getType(), int64_t(k)));
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, kind, cst);
+  };
+  Value partial = kindIs(BlockKind::Partial);
+  Value computed =
+      arith::XOrIOp::create(b, loc, kindIs(BlockKind::Empty),
+                            arith::ConstantIntOp::create(b, loc, 1, 1));
+  return buildIfKept(
+      b, loc, computed, carried,
+      [&](OpBuilder &nb, Location nl) { return body(nb, nl, partial); });
+}
+
 Value mlir::fa::detail::buildTileMatmul(OpBuilder &b, Location loc, Value lhs,
                                         Value rhs, Value acc, bool transposeLhs,
                                         bool transposeRhs) {
@@ -215,7 +266,7 @@ Value mlir::fa::detail::buildMaskedScoreTile(OpBuilder &b, Location loc,
   // Key j of the tile is visible from row i iff k0 + j <= q0 + i + Nk - Nq,
   // i.e. j <= i + diag with diag = q0 - k0 + Nk - Nq (may be negative).
   Value diag;
-  if (p.causal || p.windowLeft)
+  if (p.causal || p.windowLeft || p.pattern)
     diag = getValueOrCreateConstantIndexOp(
         b, loc,
         affine::makeComposedFoldedAffineApply(
@@ -224,58 +275,88 @@ Value mlir::fa::detail::buildMaskedScoreTile(OpBuilder &b, Location loc,
   Value qLenV;
   if (p.qLen)
     qLenV = getValueOrCreateConstantIndexOp(b, loc, p.qLen);
+  Value k0V;
+  if (p.pattern)
+    k0V = getValueOrCreateConstantIndexOp(b, loc, p.k0);
   double scale = p.scale;
   auto par = utils::IteratorType::parallel;
-  return linalg::GenericOp::create(
-             b, loc, s.getType(), ins, s, maps,
-             ArrayRef<utils::IteratorType>{par, par},
-             [&](OpBuilder &nb, Location nl, ValueRange args) {
-               Value v = arith::MulFOp::create(nb, nl, args.back(),
-                                               cstF32(nb, nl, scale));
-               Value i = linalg::IndexOp::create(nb, nl, 0);
-               Value j = linalg::IndexOp::create(nb, nl, 1);
-               Value keep = arith::CmpIOp::create(
-                   nb, nl, arith::CmpIPredicate::ult, j, kLenV);
-               if (qLenV)
-                 keep = arith::AndIOp::create(
-                     nb, nl, keep,
-                     arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::ult, i,
-                                           qLenV));
-               if (maskTile) {
-                 Value m = args[0];
-                 if (m.getType().isInteger(1))
-                   keep = arith::AndIOp::create(nb, nl, keep, m);
-                 else
-                   v = arith::AddFOp::create(nb, nl, v, toF32(nb, nl, m));
-               }
-               if (p.causal) {
-                 Value limit = arith::AddIOp::create(nb, nl, i, diag);
-                 Value visible = arith::CmpIOp::create(
-                     nb, nl, arith::CmpIPredicate::sle, j, limit);
-                 keep = arith::AndIOp::create(nb, nl, keep, visible);
-               }
-               if (p.windowLeft) {
-                 // i + diag - left <= j <= i + diag + right.
-                 Value at = arith::AddIOp::create(nb, nl, i, diag);
-                 Value lo = arith::SubIOp::create(
-                     nb, nl, at,
-                     arith::ConstantIndexOp::create(nb, nl, *p.windowLeft));
-                 Value hi = arith::AddIOp::create(
-                     nb, nl, at,
-                     arith::ConstantIndexOp::create(nb, nl, *p.windowRight));
-                 Value inside = arith::AndIOp::create(
-                     nb, nl,
-                     arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::sge,
-                                           j, lo),
-                     arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::sle,
-                                           j, hi));
-                 keep = arith::AndIOp::create(nb, nl, keep, inside);
-               }
-               v = arith::SelectOp::create(nb, nl, keep, v,
-                                           cstF32(nb, nl, kNegInf));
-               linalg::YieldOp::create(nb, nl, v);
-             })
-      .getResult(0);
+  // The elementwise step; `structured`: with causal, the window and the
+  // mask pattern (false for a full pair: no mask arithmetic).
+  auto elementwise = [&](OpBuilder &b, Location loc, bool structured) {
+    return linalg::GenericOp::create(
+               b, loc, s.getType(), ins, s, maps,
+               ArrayRef<utils::IteratorType>{par, par},
+               [&](OpBuilder &nb, Location nl, ValueRange args) {
+                 Value v = arith::MulFOp::create(nb, nl, args.back(),
+                                                 cstF32(nb, nl, scale));
+                 Value i = linalg::IndexOp::create(nb, nl, 0);
+                 Value j = linalg::IndexOp::create(nb, nl, 1);
+                 Value keep = arith::CmpIOp::create(
+                     nb, nl, arith::CmpIPredicate::ult, j, kLenV);
+                 if (qLenV)
+                   keep = arith::AndIOp::create(
+                       nb, nl, keep,
+                       arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::ult,
+                                             i, qLenV));
+                 if (maskTile) {
+                   Value m = args[0];
+                   if (m.getType().isInteger(1))
+                     keep = arith::AndIOp::create(nb, nl, keep, m);
+                   else
+                     v = arith::AddFOp::create(nb, nl, v, toF32(nb, nl, m));
+                 }
+                 if (structured && p.causal) {
+                   Value limit = arith::AddIOp::create(nb, nl, i, diag);
+                   Value visible = arith::CmpIOp::create(
+                       nb, nl, arith::CmpIPredicate::sle, j, limit);
+                   keep = arith::AndIOp::create(nb, nl, keep, visible);
+                 }
+                 if (structured && p.windowLeft) {
+                   // i + diag - left <= j <= i + diag + right.
+                   Value at = arith::AddIOp::create(nb, nl, i, diag);
+                   Value lo = arith::SubIOp::create(
+                       nb, nl, at,
+                       arith::ConstantIndexOp::create(nb, nl, *p.windowLeft));
+                   Value hi = arith::AddIOp::create(
+                       nb, nl, at,
+                       arith::ConstantIndexOp::create(nb, nl, *p.windowRight));
+                   Value inside = arith::AndIOp::create(
+                       nb, nl,
+                       arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::sge,
+                                             j, lo),
+                       arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::sle,
+                                             j, hi));
+                   keep = arith::AndIOp::create(nb, nl, keep, inside);
+                 }
+                 if (structured && p.pattern) {
+                   // The pattern at positions i' = q0 + i + Nk - Nq = i + diag
+                   // + k0 and k0 + j.
+                   Value ip = arith::AddIOp::create(
+                       nb, nl, arith::AddIOp::create(nb, nl, i, diag), k0V);
+                   Value jp = arith::AddIOp::create(nb, nl, j, k0V);
+                   keep = arith::AndIOp::create(
+                       nb, nl, keep,
+                       buildPatternKeep(nb, nl, p.pattern, p.patternWindow, ip,
+                                        jp));
+                 }
+                 v = arith::SelectOp::create(nb, nl, keep, v,
+                                             cstF32(nb, nl, kNegInf));
+                 linalg::YieldOp::create(nb, nl, v);
+               })
+        .getResult(0);
+  };
+  if (!p.partialBlock)
+    return elementwise(b, loc, /*structured=*/true);
+  // A pattern's pair: masked only when partial; both sides write S in place.
+  auto ifOp = scf::IfOp::create(
+      b, loc, p.partialBlock,
+      [&](OpBuilder &tb, Location tl) {
+        scf::YieldOp::create(tb, tl, elementwise(tb, tl, true));
+      },
+      [&](OpBuilder &eb, Location el) {
+        scf::YieldOp::create(eb, el, elementwise(eb, el, false));
+      });
+  return ifOp.getResult(0);
 }
 
 Value mlir::fa::detail::buildShiftedExpTile(OpBuilder &b, Location loc,

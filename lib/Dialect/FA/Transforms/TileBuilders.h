@@ -15,6 +15,8 @@
 #ifndef FLASHATTN_LIB_DIALECT_FA_TRANSFORMS_TILEBUILDERS_H
 #define FLASHATTN_LIB_DIALECT_FA_TRANSFORMS_TILEBUILDERS_H
 
+#include "FlashAttn/Analysis/BlockClassifier.h"
+#include "FlashAttn/Dialect/FA/IR/FAAttrs.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
 
@@ -84,6 +86,29 @@ SmallVector<Value>
 buildIfKept(OpBuilder &b, Location loc, Value keep, ValueRange carried,
             function_ref<SmallVector<Value>(OpBuilder &, Location)> body);
 
+/// A BlockTable as constant tensors: `kinds` [Mq, Mk] of i8 (BlockKind),
+/// `kvBegin`/`kvEnd` [Mq] and `qBegin`/`qEnd` [Mk] of i32. Null without a
+/// mask pattern.
+struct BlockTableValues {
+  Value kinds, kvBegin, kvEnd, qBegin, qEnd;
+  explicit operator bool() const { return static_cast<bool>(kinds); }
+};
+
+/// The constants of `table`, built at `b`'s insertion point.
+BlockTableValues buildBlockTable(OpBuilder &b, Location loc,
+                                 const BlockTable &table);
+
+/// Entry `index` of a 1-d i32 range table, as an index.
+Value extractBlockIndex(OpBuilder &b, Location loc, Value table, Value index);
+
+/// The step of pair (qb, kb) of a block loop by its BlockKind in `kinds`:
+/// `carried` for an empty pair (nothing loaded), `body(partial)` otherwise,
+/// with `partial` the i1 "the pair is partial" for buildMaskedScoreTile.
+SmallVector<Value> buildByBlockKind(
+    OpBuilder &b, Location loc, Value kinds, Value qb, Value kb,
+    ValueRange carried,
+    function_ref<SmallVector<Value>(OpBuilder &, Location, Value)> body);
+
 /// acc += lhs rhs on tiles, as a linalg.matmul (operands extended to acc's
 /// f32): `transposeLhs` reads lhs as [K, M], `transposeRhs` reads rhs as
 /// [N, K].
@@ -101,6 +126,14 @@ struct ScoreTileParams {
   /// A #fa.window's extents (keys i' - left .. i' + right, i' = i + Nk -
   /// Nq), or none.
   std::optional<int64_t> windowLeft, windowRight;
+  /// A #fa.mask_pattern and the op's window (its local pattern when set;
+  /// windowLeft/Right are then unset): buildPatternKeep's.
+  MaskPatternAttr pattern;
+  WindowAttr patternWindow;
+  /// With a mask pattern, an i1: whether the pair is partial. A full pair's
+  /// scores get no element masks (an scf.if around the elementwise step,
+  /// both sides in place on the one S tile).
+  Value partialBlock;
   OpFoldResult q0, k0, nq, nk;
   /// The valid keys of the K tile; and of the rows of the Q tile, or null
   /// when the rows past the end need no masking (the forward drops them).
@@ -133,6 +166,22 @@ template <typename OpTy> std::optional<int64_t> getLeftExtent(OpTy op) {
   if (auto window = op.getWindowAttr())
     return window.getLeft();
   return std::nullopt;
+}
+
+/// The element masks of `op` into `p`: causal, and the mask pattern (with
+/// its window) or the window; `partial` (null without a mask pattern)
+/// decides per pair whether they apply.
+template <typename OpTy>
+void setStructuredMasks(ScoreTileParams &p, OpTy op, Value partial) {
+  p.causal = op.getCausal();
+  if (MaskPatternAttr pattern = op.getMaskPatternAttr()) {
+    p.pattern = pattern;
+    p.patternWindow = op.getWindowAttr();
+    p.partialBlock = partial;
+    return;
+  }
+  p.windowLeft = getLeftExtent(op);
+  p.windowRight = getRightExtent(op);
 }
 
 /// The end of the key blocks that query block `qb` visits: ceil(Nk / BKV),

@@ -44,6 +44,11 @@ static AttentionProblem getProblem(OpTy op, int64_t assumedSeqLen,
     p.windowLeft = window.getLeft();
     p.windowRight = window.getRight();
   }
+  if (MaskPatternAttr pattern = op.getMaskPatternAttr()) {
+    p.maskChunk = pattern.getChunk();
+    p.maskGlobal = pattern.getGlobal();
+    p.maskButterfly = pattern.getButterfly();
+  }
   if (BlockSparseAttr blocks = op.getBlockSparseAttr()) {
     p.blockMaskQ = blocks.getBlockQ();
     p.blockMaskKV = blocks.getBlockKv();

@@ -106,6 +106,46 @@ def FA_WindowAttr : FA_Attr<"Window", "window"> {
   let genVerifyDecl = 1;
 }
 
+def FA_MaskPatternAttr : FA_Attr<"MaskPattern", "mask_pattern"> {
+  let summary = "A structured mask: chunks, global tokens or a butterfly";
+  let description = [{
+    A mask of `fa.attention` (and `fa.attention_grad`) defined by a few
+    numbers, which the compiler classifies at compile time: for a tiling,
+    every (query block, key block) pair is empty (never loaded or computed),
+    full (no mask arithmetic) or partial (element-masked). Positions are
+    bottom-right aligned like `causal`: query row `i` is at `i' = i + Nk -
+    Nq`, key `j` at `j`.
+
+    * `chunk = C`: chunked (local) attention, Llama-4 style: `i'` sees `j`
+      iff `floor(i' / C) == floor(j / C)`; with `causal` only `j <= i'`
+      of its chunk.
+    * `butterfly = B`: the block butterfly pattern of Pixelated Butterfly
+      (the FlashAttention paper's fixed block-sparse pattern): with
+      `a = floor(i' / B)` and `b = floor(j / B)`, `i'` sees `j` iff
+      `a xor b` is 0 or a power of two.
+    * `global = G`: the first `G` positions are global tokens (Longformer,
+      BigBird; with `causal`, attention sinks): `i'` sees `j` if `j < G` or
+      `i' < G`, besides the local pattern: the chunk, the butterfly or the
+      op's `#fa.window` (exactly one of them is required).
+
+    The element mask is `causal(i', j) and (local(i', j) or global(i', j))`,
+    where `causal` is true without the `causal` attribute. At least one
+    field is positive; `chunk` and `butterfly` exclude each other and the
+    op's window (docs/BlockSparse.md, "Structured masks").
+
+    ```mlir
+    %o = fa.attention ins(%q, %k, %v : ...) outs(%init : ...)
+           {causal, mask_pattern = #fa.mask_pattern<chunk = 2048>}
+           -> tensor<1x16x8192x128xbf16>
+    ```
+  }];
+  let parameters = (ins DefaultValuedParameter<"int64_t", "0">:$chunk,
+                        DefaultValuedParameter<"int64_t", "0">:$global,
+                        DefaultValuedParameter<"int64_t", "0">:$butterfly);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
 def FA_BlockSparseAttr : FA_Attr<"BlockSparse", "block_sparse"> {
   let summary = "The granularity of a runtime block mask";
   let description = [{

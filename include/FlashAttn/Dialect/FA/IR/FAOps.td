@@ -99,6 +99,10 @@ def FA_AttentionOp : FA_Op<"attention", [
       query block cannot see are never loaded.
     * `block_sparse`: the `#fa.block_sparse<block_q, block_kv>` granularity
       of the `block_mask` operand (present exactly when it is).
+    * `mask_pattern`: a `#fa.mask_pattern<chunk, global, butterfly>`
+      structured mask (chunked attention, global tokens, a block
+      butterfly), classified per block at compile time; it needs static
+      `Nq` and `Nk` and no block mask (docs/BlockSparse.md).
     * `tiling`: the `#fa.tiling` chosen by `fa-select-tiling`.
     * `schedule`: the `#fa.schedule` (kernel, loads, release, step, ...)
       decided by `fa-select-tiling` with the tiling.
@@ -140,7 +144,8 @@ def FA_AttentionOp : FA_Op<"attention", [
     OptionalAttr<FA_TilingAttr>:$tiling,
     OptionalAttr<FA_ScheduleAttr>:$schedule,
     OptionalAttr<FA_WindowAttr>:$window,
-    OptionalAttr<FA_BlockSparseAttr>:$block_sparse
+    OptionalAttr<FA_BlockSparseAttr>:$block_sparse,
+    OptionalAttr<FA_MaskPatternAttr>:$mask_pattern
   );
   let results = (outs Variadic<AnyRankedTensor>:$results);
 
@@ -222,8 +227,8 @@ def FA_AttentionGradOp : FA_Op<"attention_grad", [
       without a bias, or with an `i1` keep-mask, which has no gradient.
 
     Accumulation is in f32; each gradient is rounded to its element type
-    once, at the end. The attributes `scale`, `causal`, `window` and
-    `block_sparse` (with the block mask) mean
+    once, at the end. The attributes `scale`, `causal`, `window`,
+    `mask_pattern` and `block_sparse` (with the block mask) mean
     what they mean on `fa.attention` and must be the ones the forward ran with;
     `tiling` gives the block sizes `fa-tile-attention` tiles the op with
     (`block_q`, `block_kv`; `stages` and `warps` are the kernel's).
@@ -281,7 +286,8 @@ def FA_AttentionGradOp : FA_Op<"attention_grad", [
     OptionalAttr<FA_TilingAttr>:$tiling,
     OptionalAttr<FA_BackwardScheduleAttr>:$schedule,
     OptionalAttr<FA_WindowAttr>:$window,
-    OptionalAttr<FA_BlockSparseAttr>:$block_sparse
+    OptionalAttr<FA_BlockSparseAttr>:$block_sparse,
+    OptionalAttr<FA_MaskPatternAttr>:$mask_pattern
   );
   let results = (outs Variadic<AnyRankedTensor>:$results);
 

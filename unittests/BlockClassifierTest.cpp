@@ -1,0 +1,221 @@
+//===- BlockClassifierTest.cpp - Empty / full / partial blocks ------------===//
+//
+// Part of flashattn-mlir.
+//
+//===----------------------------------------------------------------------===//
+//
+// The classification against brute force over the elements of every block
+// (MaskPattern::keeps, itself checked on hand-worked pairs), the counts on
+// shapes worked out by hand, and the table's ranges.
+//
+//===----------------------------------------------------------------------===//
+
+#include "FlashAttn/Analysis/BlockClassifier.h"
+
+#include "FlashAttn/Analysis/AttentionProblem.h"
+#include "FlashAttn/Analysis/CostModel.h"
+
+#include "gtest/gtest.h"
+
+#include <algorithm>
+#include <random>
+
+using namespace mlir::fa;
+
+namespace {
+
+/// The kind of pair (qb, kb) from its elements.
+BlockKind bruteForce(const MaskPattern &p, int64_t bq, int64_t bkv, int64_t qb,
+                     int64_t kb) {
+  int64_t kept = 0, all = 0;
+  for (int64_t i = qb * bq; i < std::min((qb + 1) * bq, p.seqLenQ); ++i)
+    for (int64_t j = kb * bkv; j < std::min((kb + 1) * bkv, p.seqLenKV); ++j) {
+      ++all;
+      kept += p.keeps(i, j);
+    }
+  if (kept == 0)
+    return BlockKind::Empty;
+  return kept == all ? BlockKind::Full : BlockKind::Partial;
+}
+
+/// Every pair of the tiling classified as brute force does, and visitRow
+/// and the table agree with classify.
+void expectExact(const MaskPattern &p, int64_t bq, int64_t bkv) {
+  BlockClassifier c(p, bq, bkv);
+  BlockTable t = c.table();
+  BlockCensus census = c.census();
+  int64_t full = 0, partial = 0;
+  for (int64_t qb = 0; qb < c.numQBlocks(); ++qb) {
+    int64_t first = -1, last = -1;
+    for (int64_t kb = 0; kb < c.numKVBlocks(); ++kb) {
+      BlockKind want = bruteForce(p, bq, bkv, qb, kb);
+      ASSERT_EQ(c.classify(qb, kb), want)
+          << p.str() << " Nq " << p.seqLenQ << " Nk " << p.seqLenKV << " " << bq
+          << "x" << bkv << " block (" << qb << ", " << kb << ")";
+      ASSERT_EQ(t.at(qb, kb), want);
+      full += want == BlockKind::Full;
+      partial += want == BlockKind::Partial;
+      if (want != BlockKind::Empty) {
+        first = first < 0 ? kb : first;
+        last = kb;
+      }
+    }
+    if (first >= 0) {
+      EXPECT_EQ(t.kvBegin[qb], first);
+      EXPECT_EQ(t.kvEnd[qb], last + 1);
+    } else {
+      EXPECT_EQ(t.kvBegin[qb], t.kvEnd[qb]);
+    }
+  }
+  EXPECT_EQ(census.full, full) << p.str();
+  EXPECT_EQ(census.partial, partial) << p.str();
+}
+
+TEST(BlockClassifierTest, ElementMaskByHand) {
+  MaskPattern chunk{/*seqLenQ=*/8, /*seqLenKV=*/8};
+  chunk.chunk = 4;
+  EXPECT_TRUE(chunk.keeps(5, 4));
+  EXPECT_TRUE(chunk.keeps(5, 7));
+  EXPECT_FALSE(chunk.keeps(5, 3));
+  chunk.causal = true;
+  EXPECT_FALSE(chunk.keeps(5, 7));
+  // Bottom-right: with Nq = 2, Nk = 8 row 0 is at position 6.
+  MaskPattern decode{2, 8};
+  decode.chunk = 4;
+  EXPECT_TRUE(decode.keeps(0, 4));
+  EXPECT_FALSE(decode.keeps(0, 3));
+  // Butterfly cells of 2: cell 0 sees 0, 1, 2, 4; cell 3 sees 1, 2, 3, 7.
+  MaskPattern fly{16, 16};
+  fly.butterfly = 2;
+  for (int64_t cell : {0, 1, 2, 4})
+    EXPECT_TRUE(fly.keeps(0, 2 * cell)) << cell;
+  EXPECT_FALSE(fly.keeps(0, 2 * 3));
+  EXPECT_FALSE(fly.keeps(7, 2 * 0));
+  EXPECT_TRUE(fly.keeps(7, 2 * 7));
+  // Global tokens: a window of 1 plus 2 global tokens, causal.
+  MaskPattern sink{8, 8};
+  sink.causal = true;
+  sink.window = true;
+  sink.windowLeft = 1;
+  sink.global = 2;
+  EXPECT_TRUE(sink.keeps(7, 0));
+  EXPECT_TRUE(sink.keeps(7, 6));
+  EXPECT_FALSE(sink.keeps(7, 5));
+  EXPECT_FALSE(sink.keeps(1, 2)); // causal still applies to global rows
+  sink.causal = false;
+  sink.windowRight = 0;
+  EXPECT_TRUE(sink.keeps(1, 7)); // a global row sees every key
+}
+
+TEST(BlockClassifierTest, ChunkCountsByHand) {
+  // N = 256, chunk 64, blocks 32: each q-block sees the 2 blocks of its
+  // chunk, all full; causal: the diagonal block partial, one full or none.
+  MaskPattern p{256, 256};
+  p.chunk = 64;
+  BlockCensus c = BlockClassifier(p, 32, 32).census();
+  EXPECT_EQ(c.total, 64);
+  EXPECT_EQ(c.full, 16);
+  EXPECT_EQ(c.partial, 0);
+  EXPECT_EQ(c.kvRows, 16 * 32);
+  p.causal = true;
+  c = BlockClassifier(p, 32, 32).census();
+  EXPECT_EQ(c.full, 4);
+  EXPECT_EQ(c.partial, 8);
+  // Blocks of 128 across chunks of 64: every block is partial (two chunks).
+  p.causal = false;
+  c = BlockClassifier(p, 128, 128).census();
+  EXPECT_EQ(c.full, 0);
+  EXPECT_EQ(c.partial, 2);
+}
+
+TEST(BlockClassifierTest, GlobalRowsSeeEveryBlock) {
+  // N = 512, blocks 64, window (64, 64), 64 global tokens: q-block 0 sees
+  // all 8 blocks (full), every other q-block block 0 (full) and its window.
+  MaskPattern p{512, 512};
+  p.window = true;
+  p.windowLeft = 64;
+  p.windowRight = 64;
+  p.global = 64;
+  BlockClassifier c(p, 64, 64);
+  llvm::SmallVector<std::pair<int64_t, BlockKind>> row;
+  c.visitRow(0, row);
+  ASSERT_EQ(row.size(), 8u);
+  for (auto [kb, kind] : row)
+    EXPECT_EQ(kind, BlockKind::Full) << kb;
+  c.visitRow(4, row);
+  // Block 0 (global keys) full, 3 and 5 partial (window edges), 4 full.
+  ASSERT_EQ(row.size(), 4u);
+  EXPECT_EQ(row[0], std::make_pair(int64_t(0), BlockKind::Full));
+  EXPECT_EQ(row[1], std::make_pair(int64_t(3), BlockKind::Partial));
+  EXPECT_EQ(row[2], std::make_pair(int64_t(4), BlockKind::Full));
+  EXPECT_EQ(row[3], std::make_pair(int64_t(5), BlockKind::Partial));
+}
+
+TEST(BlockClassifierTest, ButterflyAlignedBlocksAreNeverPartial) {
+  // Blocks that divide the butterfly's cells lie in one cell each.
+  MaskPattern p{1024, 1024};
+  p.butterfly = 128;
+  BlockCensus c = BlockClassifier(p, 64, 128).census();
+  EXPECT_EQ(c.partial, 0);
+  // 8 cells: each sees itself and 3 others (cells 0..7, 3 bits).
+  EXPECT_EQ(c.full, 16 * 4);
+}
+
+TEST(BlockClassifierTest, MatchesBruteForce) {
+  std::mt19937 rng(24);
+  auto pick = [&](std::initializer_list<int64_t> values) {
+    std::vector<int64_t> v(values);
+    return v[rng() % v.size()];
+  };
+  for (int iter = 0; iter < 300; ++iter) {
+    MaskPattern p;
+    p.seqLenQ = pick({1, 7, 64, 100, 129, 200});
+    p.seqLenKV = pick({1, 9, 64, 130, 200, 257});
+    p.causal = rng() % 2;
+    int local = rng() % 4;
+    if (local == 1) {
+      p.window = true;
+      p.windowLeft = pick({0, 3, 17, 64, 300});
+      p.windowRight = p.causal ? 0 : pick({0, 5, 40});
+    } else if (local == 2) {
+      p.chunk = pick({1, 16, 24, 64, 100});
+    } else if (local == 3) {
+      p.butterfly = pick({1, 8, 16, 48});
+    }
+    if (local != 0 && rng() % 2)
+      p.global = pick({1, 16, 33});
+    int64_t bq = pick({16, 32, 64}), bkv = pick({16, 48, 64});
+    expectExact(p, bq, bkv);
+    if (HasFatalFailure())
+      return;
+  }
+}
+
+TEST(BlockClassifierTest, CostModelCountsThePattern) {
+  // N = 4096, chunks of 1024, blocks 128 x 128: 32 q-blocks each see the 8
+  // blocks of their chunk, 256 of 1024 pairs; K and V read 256 * 128 rows
+  // per head instead of 32 * 4096 (Proposition 4: a quarter).
+  AttentionProblem p;
+  p.batch = 1;
+  p.numQueryHeads = p.numKVHeads = 2;
+  p.seqLenQ = p.seqLenKV = 4096;
+  p.headDim = p.valueHeadDim = 64;
+  Tiling t{128, 128, 2, 4};
+  HBMTraffic dense = hbmTraffic(t, p);
+  p.maskChunk = 1024;
+  EXPECT_DOUBLE_EQ(computedBlockDensity(t, p), 0.25);
+  HBMTraffic chunked = hbmTraffic(t, p);
+  int64_t q = 4096 * 64 * 2, kv = 256 * 128 * (64 + 64) * 2;
+  EXPECT_EQ(chunked.readBytes, 2 * (q + kv));
+  EXPECT_EQ(dense.readBytes, 2 * (q + 4 * kv));
+  EXPECT_EQ(chunked.writeBytes, dense.writeBytes);
+  // Causal within the chunk: 32 diagonal blocks partial, 28 * 4 = 112 full
+  // (each chunk's 8 x 8 blocks: 8 partial, 28 below the diagonal).
+  p.causal = true;
+  BlockCensus c = BlockClassifier(p.maskPattern(), 128, 128).census();
+  EXPECT_EQ(c.partial, 32);
+  EXPECT_EQ(c.full, 112);
+  EXPECT_DOUBLE_EQ(computedBlockDensity(t, p), 144.0 / 1024.0);
+}
+
+} // namespace
