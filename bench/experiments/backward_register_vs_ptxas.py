@@ -32,8 +32,8 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from register_vs_ptxas import (KIND_ENUM, head_dims,  # noqa: E402
-                               ptx_without_selection, run_ptxas, sh)
+from register_vs_ptxas import (KIND_ENUM, compile_forced,  # noqa: E402
+                               head_dims, sh)
 
 SCHEDULE = {"mma-sync": "#fa.backward_schedule<kernel = mma_sync, dq = atomic>",
             "wgmma": "#fa.backward_schedule<kernel = wgmma, dq = atomic>"}
@@ -79,16 +79,6 @@ def main_kernel_resources(log):
     return int(block.group(2)), int(block.group(1))
 
 
-def compile_forced(build, tmp, src, target, kind):
-    ptx, chip, err = ptx_without_selection(build, tmp, src, target, kind)
-    if ptx is None:
-        return None, err
-    log, err = run_ptxas(tmp, ptx, chip)
-    if log is None:
-        return None, err
-    return main_kernel_resources(log), None
-
-
 def run(build, kind, target, elt, d, dv, bq, bkv, stages):
     row = dict(kind=kind, target=target, elt=elt, d=d, dv=dv, bq=bq, bkv=bkv,
                warps=bkv // 16, stages=stages)
@@ -99,7 +89,8 @@ def run(build, kind, target, elt, d, dv, bq, bkv, stages):
         row["model"], row["verdict"] = model_verdict(build, src, target, kind)
         if not judged(row):
             return row  # refused for shared memory or shapes: not built
-        res, err = compile_forced(build, tmp, src, target, kind)
+        res, err = compile_forced(build, tmp, src, target, kind,
+                                  main_kernel_resources)
         row.update(ptxas=res[0] if res else None,
                    spill=res[1] if res else None, error=err)
     return row
