@@ -190,9 +190,12 @@ void BlockClassifier::visitRow(
       for (int64_t a = floorDiv(rows.r0, n), ae = floorDiv(rows.r1, n); a <= ae;
            ++a) {
         keys.push_back({a * n, a * n + n - 1});
+        // Partners past the last key block are skipped before b * n is
+        // formed (it would overflow for the high bits).
+        int64_t lastBlock = floorDiv(lastKey, n);
         for (int bit = 0; bit < 62; ++bit) {
           int64_t b = a ^ (int64_t(1) << bit);
-          if (b >= 0 && b * n <= lastKey)
+          if (b >= 0 && b <= lastBlock)
             keys.push_back({b * n, b * n + n - 1});
         }
       }
