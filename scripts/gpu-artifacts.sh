@@ -8,6 +8,8 @@
 #   DEST/profile_run.sh DEST/libfa_runtime.prebuilt.so
 # Usage: scripts/gpu-artifacts.sh [DEST=.stage-gpu] [VARIANT=naive] [TARGET=h100]
 #   FA_COMPILE_FLAGS: extra fa-compile flags (e.g. LLVM's --nvptx-short-ptr)
+#   FA_CASES: stage only the cases whose name matches this Python regular
+#             expression (e.g. '_chunk|_global|_bfly'); default: all
 #   VARIANT: naive | tiled (the pipeline's default kernel) | simt | mma
 #            | wgmma | wgmma-cpasync (the wgmma kernel with cp.async loads)
 #            | bench | bench-mma (the benchmark with the sm_80 kernel)
@@ -81,9 +83,10 @@ esac
 # The benchmark matrix compiles with the FlashAttention front end.
 mkdir -p "$DEST/artifacts"
 rm -f "$DEST"/artifacts/*
-python3 bench/correctness/gpu_cases.py json "$DEST/artifacts" --variant "$VARIANT"
+MATCH=(--match "${FA_CASES:-}")
+python3 bench/correctness/gpu_cases.py json "$DEST/artifacts" --variant "$VARIANT" "${MATCH[@]}"
 failed=0
-for name in $(python3 bench/correctness/gpu_cases.py list --variant "$VARIANT"); do
+for name in $(python3 bench/correctness/gpu_cases.py list --variant "$VARIANT" "${MATCH[@]}"); do
   python3 bench/correctness/gpu_cases.py emit "$name" > "$DEST/artifacts/$name.mlir"
   # A case that does not compile is reported and left out; gpu_check.py then
   # lists it as not compiled.

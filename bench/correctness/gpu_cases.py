@@ -13,6 +13,7 @@ machine.
 import argparse
 import json
 import math
+import re
 import sys
 
 DTYPES = {"bf16": "bf16", "f16": "f16"}
@@ -658,19 +659,28 @@ def main(argv):
     p.add_argument("mode", choices=["emit", "list", "json", "options"])
     p.add_argument("arg", nargs="?", default="")
     p.add_argument("--variant", default="naive", choices=sorted(MATRICES))
+    p.add_argument("--match", default="",
+                   help="list/json: only the cases whose name matches this "
+                        "regular expression (re.search)")
     a = p.parse_args(argv)
+    try:
+        pattern = re.compile(a.match)
+    except re.error as e:
+        p.error(f"--match {a.match!r}: {e}")
+
+    def selected():
+        return [c for c in MATRICES[a.variant]() if pattern.search(c["name"])]
     if a.mode == "emit":
         sys.stdout.write(emit(find(a.arg)))
     elif a.mode == "list":
-        print("\n".join(c["name"] for c in MATRICES[a.variant]()))
+        print("\n".join(c["name"] for c in selected()))
     elif a.mode == "options":
         # A case's own fa-to-ptx-pipeline options, added to the variant's.
         case = next(c for c in MATRICES[a.variant]() if c["name"] == a.arg)
         print(case.get("options", ""))
     else:
         with open(f"{a.arg}/cases.json", "w") as f:
-            json.dump({"variant": a.variant, "cases": MATRICES[a.variant]()},
-                      f, indent=1)
+            json.dump({"variant": a.variant, "cases": selected()}, f, indent=1)
 
 
 if __name__ == "__main__":
