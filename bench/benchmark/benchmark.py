@@ -218,6 +218,38 @@ def time_columns(r):
     return us, speedup
 
 
+def pattern_label(r):
+    """A mask-pattern row's label: its window (if any) and pattern fields,
+    e.g. `win64x0,chunk256`."""
+    what = ",".join(f"{k}{v}" for k, v in r["mask_pattern"].items())
+    if r.get("window"):
+        what = "win%dx%d," % tuple(r["window"]) + what
+    return what
+
+
+def print_sparse_table(what, rows, label_header, label):
+    """The table of the block-sparse rows (block masks or mask patterns):
+    ours and FlexAttention with the same mask, FA2 and cuDNN dense, times in
+    us, and the bar of issue 24 (ours within 1.2x of density x dense cuDNN).
+    `label_header` and `label(r)` are the columns that name a row's mask."""
+    if not rows:
+        return
+    print(f"\n{what}: ours and FlexAttention with the same mask, FA2 and "
+          "cuDNN dense (causal as the case); times in us; bar: ours within "
+          "1.2x of density x dense cuDNN")
+    print(f"{label_header} {'causal':>6} {'density':>7} {'ours':>9} "
+          f"{'flex':>9} {'FA2':>9} {'cuDNN':>9} {'flex/ours':>9} "
+          f"{'ours/(dens*cuDNN)':>17}")
+    for r in rows:
+        us, speedup = time_columns(r)
+        bar = (f"{r['ours_ms'] / (r['density'] * r['cudnn_ms']):17.3f}"
+               if r.get("cudnn_ms") and r.get("ours_ms") and r["density"]
+               else "              n/a")
+        print(f"{label(r)} {str(r['causal']):>6} {r['density']:7.3f} "
+              f"{us('ours')} {us('flex')} {us('flash')} {us('cudnn')} "
+              f"{speedup} {bar}")
+
+
 def main(argv):
     p = argparse.ArgumentParser()
     p.add_argument("--runtime", required=True)
@@ -324,41 +356,14 @@ def main(argv):
               f"{(f'{diff:8.1e}' if diff is not None else '     n/a')} "
               f"{(str(r['compile_ms']) + 'ms') if r['compile_ms'] else 'n/a':>8} "
               f"{(str(r['ptx_cpu_ms']) + 'ms') if r.get('ptx_cpu_ms') else 'n/a':>8}")
-    masked = [r for r in rows if r.get("block_mask")]
-    if masked:
-        print("\nblock masks: ours and FlexAttention with the same blocks, FA2 "
-              "and cuDNN dense (causal as the case); times in us; bar: ours "
-              "within 1.2x of density x dense cuDNN")
-        print(f"{'N':>6} {'D':>4} {'mask':>10} {'causal':>6} {'density':>7} "
-              f"{'ours':>9} {'flex':>9} {'FA2':>9} {'cuDNN':>9} {'flex/ours':>9} "
-              f"{'ours/(dens*cuDNN)':>17}")
-        for r in masked:
-            us, speedup = time_columns(r)
-            bar = (f"{r['ours_ms'] / (r['density'] * r['cudnn_ms']):17.3f}"
-                   if r.get("cudnn_ms") and r.get("ours_ms") and r["density"]
-                   else "              n/a")
-            print(f"{r['n']:6d} {r['d']:4d} {r['block_mask']:>10} "
-                  f"{str(r['causal']):>6} {r['density']:7.3f} {us('ours')} "
-                  f"{us('flex')} {us('flash')} {us('cudnn')} {speedup} {bar}")
-    patterns = [r for r in rows if r.get("mask_pattern")]
-    if patterns:
-        print("\nmask patterns: ours and FlexAttention with the same mask, "
-              "FA2 and cuDNN dense (causal as the case); times in us; bar: "
-              "ours within 1.2x of density x dense cuDNN")
-        print(f"{'N':>6} {'pattern':>22} {'causal':>6} {'density':>7} "
-              f"{'ours':>9} {'flex':>9} {'FA2':>9} {'cuDNN':>9} {'flex/ours':>9} "
-              f"{'ours/(dens*cuDNN)':>17}")
-        for r in patterns:
-            us, speedup = time_columns(r)
-            what = ",".join(f"{k}{v}" for k, v in r["mask_pattern"].items())
-            if r["window"]:
-                what = "win%dx%d," % tuple(r["window"]) + what
-            bar = (f"{r['ours_ms'] / (r['density'] * r['cudnn_ms']):17.3f}"
-                   if r.get("cudnn_ms") and r.get("ours_ms") else
-                   "              n/a")
-            print(f"{r['n']:6d} {what:>22} {str(r['causal']):>6} "
-                  f"{r['density']:7.3f} {us('ours')} {us('flex')} "
-                  f"{us('flash')} {us('cudnn')} {speedup} {bar}")
+    print_sparse_table(
+        "block masks", [r for r in rows if r.get("block_mask")],
+        f"{'N':>6} {'D':>4} {'mask':>10}",
+        lambda r: f"{r['n']:6d} {r['d']:4d} {r['block_mask']:>10}")
+    print_sparse_table(
+        "mask patterns", [r for r in rows if r.get("mask_pattern")],
+        f"{'N':>6} {'pattern':>22}",
+        lambda r: f"{r['n']:6d} {pattern_label(r):>22}")
     windows = [r for r in rows if r["window"] and not r.get("mask_pattern")]
     if windows:
         print("\nsliding windows: ours and FlexAttention with the window, "

@@ -33,6 +33,17 @@ requires_compiler = pytest.mark.skipif(
     reason="needs libFlashAttn-C.so (set FLASHATTN_MLIR_LIB)")
 
 
+def load_script(relative, name):
+    """The module of the checkout's script ROOT/`relative` (bench/...),
+    imported as `name`: the bench scripts are files, not a package."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        name, os.path.join(ROOT, *relative.split("/")))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def fa_compile_path():
     path = os.environ.get("FA_COMPILE") or os.path.join(ROOT, "build", "bin", "fa-compile")
     return path if os.path.exists(path) else shutil.which("fa-compile")

@@ -285,13 +285,9 @@ def test_gpu_check_kernels_load_without_the_compiler(tmp_path, monkeypatch):
     """bench/correctness/python_autograd_check.py's staging: a case's
     forward (with lse) and backward, saved, are found on a machine without
     the compiler by the lookups autograd makes."""
-    import importlib.util
-    import os
-    from conftest import ROOT
-    path = os.path.join(ROOT, "bench", "correctness", "python_autograd_check.py")
-    spec = importlib.util.spec_from_file_location("python_autograd_check", path)
-    check = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(check)
+    from conftest import load_script
+    check = load_script("bench/correctness/python_autograd_check.py",
+                        "python_autograd_check")
     names = [c["name"] for c in check.matrix()]
     assert len(names) == len(set(names))
     c = next(c for c in check.matrix() if c.get("mask") == [1, 4, 1, 333])

@@ -2,25 +2,19 @@
 `stage` (forward with lse + backward per shape, saved, found again on a
 machine without the compiler; the device script); no GPU, no torch."""
 
-import importlib.util
 import json
-import os
 
 import pytest
 
 import flashattn_mlir as fa
 from flashattn_mlir import _capi, runtime
-from conftest import ROOT, requires_compiler
+from conftest import load_script, requires_compiler
 
 pytestmark = requires_compiler
 
 
 def bench_module():
-    path = os.path.join(ROOT, "bench", "benchmark", "backward.py")
-    spec = importlib.util.spec_from_file_location("bench_backward", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("bench/benchmark/backward.py", "bench_backward")
 
 
 def test_shapes_are_the_flashattention_ones():
@@ -99,11 +93,8 @@ def test_stage_needs_the_staged_package(tmp_path):
 
 
 def sweep_module():
-    path = os.path.join(ROOT, "bench", "benchmark", "backward_sweep.py")
-    spec = importlib.util.spec_from_file_location("bench_backward_sweep", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("bench/benchmark/backward_sweep.py",
+                       "bench_backward_sweep")
 
 
 def test_sweep_stages_every_tiling_and_the_models_pick(tmp_path, monkeypatch):
