@@ -249,6 +249,12 @@ mlir::fa::wgmmaBackwardProblemReason(const AttentionProblem &p, bool bias) {
   if (bias)
     return std::string("an additive bias (and its gradient) is not built "
                        "for it yet; use kernel=simt");
+  // Its one tiling skips a block mask's pairs whole only where it divides
+  // the mask's blocks.
+  Tiling built{kWgmmaBackwardBlockQ, 16 * kWgmmaBackwardWarps, 1,
+               kWgmmaBackwardWarps};
+  if (std::optional<std::string> why = checkBlockMaskGranularity(built, p))
+    return why;
   return std::nullopt;
 }
 

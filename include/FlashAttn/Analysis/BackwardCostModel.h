@@ -233,7 +233,8 @@ constexpr int64_t kWgmmaBackwardBlockQ = 64;
 /// Why the wgmma backward kernel cannot compute `problem` (beyond
 /// checkLegality's wgmma rules: sm_90a, f16/bf16), or nullopt: it is built
 /// for D = Dv in {64, 128}, an i1 keep-mask or none (`bias`: the mask is an
-/// additive bias), with or without a window.
+/// additive bias), with or without a window, and a block mask whose blocks
+/// its one tiling (block_q 64, block_kv 128) divides.
 std::optional<std::string>
 wgmmaBackwardProblemReason(const AttentionProblem &problem, bool bias);
 

@@ -255,6 +255,32 @@ void BackwardContext::passTurn(Value address) {
   });
 }
 
+//===----------------------------------------------------------------------===//
+// DqTurns
+//===----------------------------------------------------------------------===//
+
+void DqTurns::passTurnOf(StepFn step) {
+  auto [h, block] = step();
+  k.passTurn(k.semaphoreAddress(h, block));
+}
+
+void DqTurns::begin(Value hasPrevious, StepFn previous, Value h, Value block) {
+  k.ifThen(hasPrevious, [&] { passTurnOf(previous); });
+  // The read's latency hides behind the step's products.
+  qBlock = block;
+  address = k.semaphoreAddress(h, qBlock);
+  seen = k.peekTurn(address);
+}
+
+void DqTurns::wait() {
+  k.waitForTurn(address, k.orderedTurn(kvBlock, qBlock), seen);
+}
+
+void DqTurns::finish(Value hasLast, StepFn last) {
+  gpu::BarrierOp::create(k.b);
+  k.ifThen(hasLast, [&] { passTurnOf(last); });
+}
+
 Value BackwardContext::rowValue(Value rows, Value h, Value qRow) {
   return load(rows, {batch, h, minu(qRow, lastIndex(nq))});
 }

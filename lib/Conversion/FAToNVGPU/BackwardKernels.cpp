@@ -165,6 +165,8 @@ private:
   Value first, perHead, total, kvWhole;
   Value laneRow16, laneHalf, laneRow8, laneQuarter;
   Value scaleLog2, log2e, negInf, posInf, zero;
+  /// Ordered dQ's turns (with dq = ordered).
+  std::optional<DqTurns> turns;
 };
 
 } // namespace
@@ -212,6 +214,8 @@ void BackwardKernels::setUpMain() {
   // launches the last kv-block first: a block waits only for blocks
   // earlier in launch order (docs/Backward.md, "Deterministic dQ").
   kvBlock = k.kvBlockIndex();
+  if (k.orderedDq)
+    turns.emplace(k, kvBlock);
   kvBase = k.mulc(kvBlock, k.t.blockKV);
   kvWhole = k.cmp(arith::CmpIPredicate::ule, k.addc(kvBase, k.t.blockKV),
                   k.nk);
@@ -268,13 +272,9 @@ void BackwardKernels::buildMain() {
     accs.assign(loop.getResults().begin(), loop.getResults().end());
   }
   // Ordered dQ: the last step's adds are done; its turn passes.
-  if (k.orderedDq) {
-    gpu::BarrierOp::create(b);
-    k.ifThen(k.cmp(arith::CmpIPredicate::ugt, total, k.idx(0)), [&] {
-      auto [lastHead, lastBlock] = stepBlock(k.sub(total, k.one));
-      k.passTurn(k.semaphoreAddress(lastHead, lastBlock));
-    });
-  }
+  if (turns)
+    turns->finish(k.cmp(arith::CmpIPredicate::ugt, total, k.idx(0)),
+                  [&] { return stepBlock(k.sub(total, k.one)); });
   // Nothing may be in flight when the block exits.
   nvgpu::DeviceAsyncWaitOp::create(b, kvGroup, b.getI32IntegerAttr(0));
   writeKeyValueGradients(accs);
@@ -595,17 +595,11 @@ SmallVector<Value> BackwardKernels::step(Value t, ValueRange accs) {
   // step's dS^T (and, ordered, has added the previous step's dQ: its turn
   // passes to the next kv-block).
   gpu::BarrierOp::create(b);
-  if (k.orderedDq)
-    k.ifThen(k.cmp(arith::CmpIPredicate::ugt, t, k.idx(0)), [&] {
-      auto [prevHead, prevBlock] = stepBlock(k.sub(t, k.one));
-      k.passTurn(k.semaphoreAddress(prevHead, prevBlock));
-    });
-  // Ordered: this step's turn is read early; the read's latency hides
-  // behind the products.
-  Value turnAddress, seen;
-  if (k.orderedDq) {
-    turnAddress = k.semaphoreAddress(h, k.divc(qBase, k.t.blockQ));
-    seen = k.peekTurn(turnAddress);
+  if (turns) {
+    Value hasPrevious = k.cmp(arith::CmpIPredicate::ugt, t, k.idx(0));
+    turns->begin(
+        hasPrevious, [&] { return stepBlock(k.sub(t, k.one)); }, h,
+        k.divc(qBase, k.t.blockQ));
   }
   // A block mask's skipped pair: no math, no dQ (its turn still passes).
   Value live;
@@ -623,9 +617,8 @@ SmallVector<Value> BackwardKernels::step(Value t, ValueRange accs) {
   } else {
     next = stepMath(h, qBase, slot, accs);
   }
-  if (k.orderedDq)
-    k.waitForTurn(turnAddress,
-                  k.orderedTurn(kvBlock, k.divc(qBase, k.t.blockQ)), seen);
+  if (turns)
+    turns->wait();
   // dS^T is complete (and, ordered, it is this kv-block's turn).
   gpu::BarrierOp::create(b);
   if (live)

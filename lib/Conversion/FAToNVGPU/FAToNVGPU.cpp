@@ -150,9 +150,6 @@ struct ConvertFAToNVGPUPass
     if (Legality legality = checkLegality(KernelKind::Wgmma, problem, target);
         !legality.isLegal())
       return legality.message;
-    if (op.getBlockMask())
-      return std::string("block masks are applied only by the simt and "
-                         "mma-sync backwards; use kernel=mma-sync or simt");
     if (op.getMaskPatternAttr())
       return std::string("a #fa.mask_pattern is applied only by the simt "
                          "backward; use kernel=simt");
@@ -183,14 +180,8 @@ struct ConvertFAToNVGPUPass
       return failure();
     KernelKind kind = op.getScheduleAttr().getKernel();
     StringRef name = kind == KernelKind::Wgmma ? "wgmma" : "mma_sync";
-    // The mma.sync kernel builds dq = atomic and ordered (the schedule's
-    // verifier allows no other), the wgmma one atomic only.
-    if (kind == KernelKind::Wgmma &&
-        op.getScheduleAttr().getDq() != DqAccumulation::Atomic)
-      return op.emitOpError("schedule ")
-             << op.getScheduleAttr() << " cannot be built: the " << name
-             << " backward kernel adds dQ with unordered atomics only (dq = "
-                "atomic); dq = ordered is not built yet";
+    // Both kernels build dq = atomic and ordered (the schedule's verifier
+    // allows no other).
     Tiling tiling = getTiling(tilingAttr);
     TargetInfo target = getTargetInfo(targetAttr);
     std::optional<std::string> why =

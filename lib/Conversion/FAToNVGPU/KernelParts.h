@@ -798,6 +798,40 @@ public:
   Value scaleLog2, log2e, negInf, zero;
 };
 
+/// The ordered dQ's turns over a main kernel's steps (dq = ordered,
+/// docs/Backward.md "Deterministic dQ"), the protocol both tensor-core
+/// backwards follow: a step passes the previous step's turn right after
+/// its first barrier (which ends every thread's dQ adds of that step) and
+/// thread 0 reads its own turn early; thread 0 waits for the turn before
+/// the barrier that precedes the step's dQ adds; after the loop, a barrier
+/// and the last step's turn. A skipped step (a block mask's) waits and
+/// passes like any other.
+class DqTurns {
+public:
+  /// The turns of the block's kv-block `kvBlock` (kvBlockIndex()).
+  DqTurns(BackwardContext &k, Value kvBlock) : k(k), kvBlock(kvBlock) {}
+  /// A step's (query head, q-block), built where it is needed.
+  using StepFn = llvm::function_ref<std::pair<Value, Value>()>;
+  /// Right after the first barrier of step (h, qBlock): where
+  /// `hasPrevious`, the turn of the step `previous` builds passes; then
+  /// thread 0 reads this step's semaphore.
+  void begin(Value hasPrevious, StepFn previous, Value h, Value qBlock);
+  /// Thread 0 waits until it is this step's turn (before the barrier that
+  /// precedes the dQ adds).
+  void wait();
+  /// After the loop: a barrier, then, where `hasLast`, the turn of the
+  /// last step (`last`) passes.
+  void finish(Value hasLast, StepFn last);
+
+private:
+  void passTurnOf(StepFn step);
+
+  BackwardContext &k;
+  Value kvBlock;
+  /// The current step's q-block, semaphore address and early read.
+  Value qBlock, address, seen;
+};
+
 /// The host part of a tensor-core backward, in place of the op: the sizes,
 /// the scratch buffers (D [B, Hq, Nq] and the dQ accumulator [B, Hq, Nq, D],
 /// f32; with dq = ordered the semaphores [B, Hq, q-blocks], i32), the
@@ -817,9 +851,9 @@ int64_t backwardSharedBytes(const Tiling &tiling, int64_t d, int64_t dv,
                             int64_t elementBytes);
 
 /// Builds the mma.sync or wgmma backward of `op` (bufferized, scheduled
-/// `kernel = mma_sync` or `wgmma`, `dq = atomic`, its tiling checked) in
-/// place of the op: the scratch buffers and the preprocess, main and
-/// convert kernels.
+/// `kernel = mma_sync` or `wgmma`, `dq = atomic` or `ordered`, its tiling
+/// checked) in place of the op: the scratch buffers and the preprocess,
+/// main and convert kernels.
 void buildBackwardKernels(AttentionGradOp op, const Tiling &tiling,
                           KernelKind kind);
 

@@ -6,8 +6,8 @@
 //
 // FlashAttention's backward on wgmma (docs/Backward.md, "On the GPU: the
 // wgmma kernels"), for an fa.attention_grad whose #fa.backward_schedule is
-// `kernel = wgmma, dq = atomic`: the main kernel between the shared
-// preprocess and convert kernels (BackwardHost.cpp). Grid (kv-blocks, Hkv,
+// `kernel = wgmma`: the main kernel between the shared preprocess and
+// convert kernels (BackwardHost.cpp). Grid (kv-blocks, Hkv,
 // B), K/V-stationary, two warpgroups each owning 64 kv rows of K_j, V_j and
 // of the f32 dK_j, dV_j accumulators. For every query head of the group and
 // every q-block that sees the block, each warpgroup computes, in the
@@ -23,7 +23,9 @@
 // then dS^T goes to shared memory as [kv, q] and, after a barrier, each
 // warpgroup computes dQ_i for half of the head dim, dS K_j (dS read
 // MN-major, the transposed A; K_j MN-major), adding it to the f32 dQ
-// accumulator with atomics.
+// accumulator with atomics (dq = ordered: in a fixed kv-block order, the
+// mma.sync backward's DqTurns). A window bounds the q-blocks a kv-block
+// visits; a block mask skips a step whole (no loads, no products, no dQ).
 //
 //===----------------------------------------------------------------------===//
 
@@ -65,6 +67,12 @@ private:
   Value address(int64_t bytes, Value dynamic = Value());
 
   SmallVector<Value> step(Value h, Value qBlock, ValueRange accs);
+  /// A step's loads, products and dQ adds: the new dK_wg, dV_wg.
+  SmallVector<Value> computeStep(Value h, Value qBase, ValueRange accs);
+  /// Ordered dQ: whether step (h, qBlock) has a step before it in the
+  /// block's loops, and that step's (query head, q-block).
+  Value hasPreviousStep(Value h, Value qBlock);
+  std::pair<Value, Value> previousStep(Value h, Value qBlock);
   void loadQueryBlock(Value h, Value qBase);
   /// [64 kv rows of the warpgroup] x [block_q]: the rows of the tile at
   /// `rowsBytes` (this warpgroup's) times the q-block's tile at `qBytes`,
@@ -113,6 +121,10 @@ private:
   /// The q-block's logsumexp and D rows in shared memory (f32 [2, block_q]).
   Value sRows;
   Value kvBase, wg, wgRow, quadRow, quadCol, wgRowBytes, zero;
+  /// The q-blocks [first, end) the block visits for each query head.
+  Value first, end;
+  /// Ordered dQ's turns (with dq = ordered).
+  std::optional<DqTurns> turns;
 };
 
 } // namespace
@@ -149,7 +161,11 @@ void WgmmaBackwardMain::setUpShared() {
 }
 
 void WgmmaBackwardMain::setUpIds() {
-  kvBase = k.mulc(k.blockX, k.t.blockKV);
+  // Ordered dQ: the grid runs the kv-blocks last first (kvBlockIndex).
+  Value kvBlock = k.kvBlockIndex();
+  if (k.orderedDq)
+    turns.emplace(k, kvBlock);
+  kvBase = k.mulc(kvBlock, k.t.blockKV);
   wg = k.divc(k.tid, kWarpgroupThreads);
   wgRow = k.add(k.mulc(wg, kWarpgroupRows),
                 k.mulc(k.remc(k.warp, kWarpgroupThreads / 32), 16));
@@ -224,8 +240,8 @@ void WgmmaBackwardMain::build() {
   // The q-blocks that see the block: from the one of row kvBase + Nq - Nk
   // - right (causal: right = 0), to the window's end (the tiled form's
   // nest 2 bounds).
-  Value first = k.firstQueryBlock(kvBase, /*clamp=*/false);
-  Value end = k.queryBlockEnd(kvBase);
+  first = k.firstQueryBlock(kvBase, /*clamp=*/false);
+  end = k.queryBlockEnd(kvBase);
   // dK_wg then dV_wg: the m64 accumulators' f32 registers.
   SmallVector<Value> init((k.d + k.dv) / 2, zero);
   SmallVector<Value> accs;
@@ -243,14 +259,18 @@ void WgmmaBackwardMain::build() {
     b.setInsertionPointAfter(heads);
     accs.assign(heads.getResults().begin(), heads.getResults().end());
   }
+  // Ordered dQ: the last step's adds are done; its turn passes.
+  if (turns)
+    turns->finish(k.cmp(arith::CmpIPredicate::slt, first, end), [&] {
+      return std::make_pair(k.addc(k.mulc(k.head, k.group), k.group - 1),
+                            k.sub(end, k.one));
+    });
   // Nothing may be in flight when the block exits (no q-block visited).
   nvgpu::DeviceAsyncWaitOp::create(b, kvGroup, b.getI32IntegerAttr(0));
   writeKeyValueGradients(accs);
 }
 
 void WgmmaBackwardMain::loadQueryBlock(Value h, Value qBase) {
-  // Every warp is done with the previous step's Q, dO and dS.
-  gpu::BarrierOp::create(k.b);
   SmallVector<Value> tokens;
   copyTile(k.op.getQuery(), h, qBase, k.nq, k.t.blockQ, k.d, layout.q,
            tokens);
@@ -281,6 +301,46 @@ void WgmmaBackwardMain::loadQueryBlock(Value h, Value qBase) {
 SmallVector<Value> WgmmaBackwardMain::step(Value h, Value qBlock,
                                            ValueRange accs) {
   Value qBase = k.mulc(qBlock, k.t.blockQ);
+  // Every warp is done with the previous step's Q, dO and dS (and has
+  // added its dQ: ordered, the previous step's turn passes).
+  gpu::BarrierOp::create(k.b);
+  if (turns)
+    turns->begin(
+        hasPreviousStep(h, qBlock), [&] { return previousStep(h, qBlock); }, h,
+        qBlock);
+  if (!k.op.getBlockMask())
+    return computeStep(h, qBase, accs);
+  // A block mask's skipped pair: no loads, no products, no dQ adds, the
+  // accumulators pass through (ordered: its turn still waits and passes).
+  ImplicitLocOpBuilder &b = k.b;
+  auto branch =
+      scf::IfOp::create(b, accs.getTypes(), k.blockLive(h, qBase, kvBase),
+                        /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&branch.getThenRegion().front());
+  scf::YieldOp::create(b, computeStep(h, qBase, accs));
+  b.setInsertionPointToStart(&branch.getElseRegion().front());
+  if (turns)
+    turns->wait();
+  scf::YieldOp::create(b, accs);
+  return SmallVector<Value>(branch.getResults());
+}
+
+Value WgmmaBackwardMain::hasPreviousStep(Value h, Value qBlock) {
+  return arith::OrIOp::create(
+      k.b, k.cmp(arith::CmpIPredicate::ugt, qBlock, first),
+      k.cmp(arith::CmpIPredicate::ugt, h, k.mulc(k.head, k.group)));
+}
+
+std::pair<Value, Value> WgmmaBackwardMain::previousStep(Value h, Value qBlock) {
+  // The q-block before in the same head, else the previous head's last.
+  Value sameHead = k.cmp(arith::CmpIPredicate::ugt, qBlock, first);
+  return {k.select(sameHead, h, k.sub(h, k.one)),
+          k.select(sameHead, k.sub(qBlock, k.one), k.sub(end, k.one))};
+}
+
+SmallVector<Value> WgmmaBackwardMain::computeStep(Value h, Value qBase,
+                                                  ValueRange accs) {
   loadQueryBlock(h, qBase);
   SmallVector<Value> dK(accs.begin(), accs.begin() + k.d / 2);
   SmallVector<Value> dV(accs.begin() + k.d / 2, accs.end());
@@ -299,6 +359,10 @@ SmallVector<Value> WgmmaBackwardMain::step(Value h, Value qBlock,
   SmallVector<Value> pRegs = aRegisters(p), dsRegs = aRegisters(ds);
   SmallVector<Value> dVOut = issueAccumulate(dV, pRegs, layout.dO, k.dv);
   SmallVector<Value> dKOut = issueAccumulate(dK, dsRegs, layout.q, k.d);
+  // Ordered: thread 0 waits for the q-block's turn before the barrier
+  // that precedes the dQ adds.
+  if (turns)
+    turns->wait();
   storeScoreGradients(dsRegs);
   addQueryGradient(h, qBase);
   finishAccumulate(dV, dVOut);

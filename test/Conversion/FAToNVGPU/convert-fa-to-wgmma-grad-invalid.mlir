@@ -7,18 +7,6 @@
 // block.
 // RUN: fa-opt %s -split-input-file --convert-fa-to-nvgpu -verify-diagnostics
 
-module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
-  func.func @negative_ordered(%q: memref<1x2x64x64xbf16>, %v: memref<1x2x64x64xbf16>, %l: memref<1x2x64xf32>) {
-    // expected-error @below {{schedule #fa.backward_schedule<kernel = wgmma, dq = ordered> cannot be built: the wgmma backward kernel adds dQ with unordered atomics only (dq = atomic); dq = ordered is not built yet}}
-    fa.attention_grad ins(%q, %q, %v, %v, %v, %l : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64xf32>)
-        outs(%q, %q, %v : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>)
-        {deterministic, schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
-    return
-  }
-}
-
-// -----
-
 module attributes {fa.target = #fa.target<arch = "sm_80", sram_per_block = 166912, sram_per_sm = 167936, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 108, hbm_gbps = 2039, tensor_tflops = 312>} {
   func.func @negative_sm80(%q: memref<1x2x64x64xbf16>, %v: memref<1x2x64x64xbf16>, %l: memref<1x2x64xf32>) {
     // expected-error @below {{cannot use the wgmma backward kernel with #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>: the target (sm_80) has no wgmma (needs sm_90a)}}

@@ -1,6 +1,6 @@
 // A block mask's diagnostics in the passes (docs/BlockSparse.md): a hand
-// tiling that does not divide the mask's blocks, the wgmma backward,
-// a forced overlapped step.
+// tiling that does not divide the mask's blocks, the wgmma backward's one
+// tiling (64x128) that does not, a forced overlapped step.
 // RUN: fa-opt %s -split-input-file -verify-diagnostics --fa-set-target=target=h100 --fa-select-tiling
 
 func.func @negative_tiling_does_not_divide(%q: tensor<1x2x256x64xbf16>, %bm: tensor<1x2x2x2xi8>,
@@ -16,10 +16,10 @@ func.func @negative_tiling_does_not_divide(%q: tensor<1x2x256x64xbf16>, %bm: ten
 
 // -----
 
-func.func @negative_grad_wgmma(%q: tensor<1x2x256x64xbf16>, %lse: tensor<1x2x256xf32>,
+func.func @negative_grad_wgmma_granularity(%q: tensor<1x2x256x64xbf16>, %lse: tensor<1x2x256xf32>,
     %bm: tensor<1x2x4x4xi8>)
     -> (tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>) {
-  // expected-error @+1 {{has a block mask: block masks are applied only by the simt and mma-sync backward kernels; select kernel=simt, mma-sync (or auto), not wgmma}}
+  // expected-error @+1 {{cannot use the wgmma backward kernel: the tiling's blocks 64x128 must divide the block mask's 64x64 (each tile computed or skipped whole)}}
   %r:3 = fa.attention_grad
       ins(%q, %q, %q, %q, %q, %lse : tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>,
           tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>, tensor<1x2x256xf32>)

@@ -1,14 +1,17 @@
 // A deterministic backward on the tensor cores (docs/Backward.md,
-// "Deterministic dQ"): kernel=mma-sync with `deterministic` (the op's
-// attribute or the pass option) takes dq = ordered, priced by the model
-// (each step's wait; no chain on causal problems) and said so by explain;
-// kernel=auto keeps the SIMT kernels while the mma.sync kernel's ordered
-// dQ has not been through a GPU check, and says so (the wgmma kernel adds
-// dQ with unordered atomics only).
+// "Deterministic dQ"): kernel=mma-sync and kernel=wgmma with
+// `deterministic` (the op's attribute or the pass option) take dq =
+// ordered, priced by the model (each step's wait; no chain on causal
+// problems: the wgmma step's overhead, 0.3 us atomic, is 0.35 us with the
+// fence) and said so by explain; kernel=auto keeps the SIMT kernels while
+// neither kernel's ordered dQ has been through a GPU check, and says so.
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling=kernel=mma-sync | FileCheck %s
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 "--fa-select-tiling=kernel=mma-sync explain" --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=EXPLAIN
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 "--fa-select-tiling=explain kernel=auto" --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=AUTO
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=a100 "--fa-select-tiling=kernel=mma-sync deterministic" | FileCheck %s --check-prefix=OPTION
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=h200 --fa-select-tiling=kernel=wgmma | FileCheck %s --check-prefix=WG
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=h200 "--fa-select-tiling=kernel=wgmma explain" --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=WG-EXPLAIN
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=h200 "--fa-select-tiling=explain kernel=auto" --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=AUTO
 
 // CHECK-LABEL: func.func @causal
 // CHECK: schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>
@@ -16,9 +19,15 @@
 // EXPLAIN: remark: fa-select-tiling (backward, model): 32x128, 2 stages, 8 warps wins (ordered dQ)
 // EXPLAIN: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = mma_sync, dq = ordered>: dq=ordered: deterministic requested: the same f32 adds, made in descending kv-block order (a semaphore per q-block), bit-identical run to run
 // AUTO: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = simt>: dq=separate
-// AUTO: note: kernel=auto chose simt (not wgmma: it adds dQ with unordered atomics only; not mma-sync: its ordered (deterministic) dQ: not through a GPU check yet; select it by name)
+// AUTO: note: kernel=auto chose simt (not wgmma: its ordered (deterministic) dQ: not through a GPU check yet; select it by name; not mma-sync: its ordered (deterministic) dQ: not through a GPU check yet; select it by name)
 // OPTION-LABEL: func.func @causal
 // OPTION: schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>
+// WG-LABEL: func.func @causal
+// WG: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>
+// WG-SAME: tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>
+// WG-EXPLAIN: remark: fa-select-tiling (backward, model): 64x128, 1 stage, 8 warps wins (ordered dQ)
+// WG-EXPLAIN: note: #1 64x128, 1 stage, 8 warps: {{.*}} steps a block at 0.350 us overhead each
+// WG-EXPLAIN: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = ordered>: dq=ordered: deterministic requested: the same f32 adds, made in descending kv-block order (a semaphore per q-block), bit-identical run to run
 func.func @causal(%q: tensor<4x16x4096x128xbf16>, %l: tensor<4x16x4096xf32>)
     -> (tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>) {
   %r:3 = fa.attention_grad ins(%q, %q, %q, %q, %q, %l : tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>, tensor<4x16x4096xf32>)
@@ -29,13 +38,16 @@ func.func @causal(%q: tensor<4x16x4096x128xbf16>, %l: tensor<4x16x4096xf32>)
 
 // -----
 
-// A window with deterministic: both on the mma.sync backward.
+// A window with deterministic: both on the tensor-core backwards.
 // CHECK-LABEL: func.func @window
 // CHECK: schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>
 // CHECK-SAME: window = #fa.window<left = 1024, right = 0>
-// AUTO: note: kernel=auto chose simt (not wgmma: it adds dQ with unordered atomics only; not mma-sync: its ordered (deterministic) dQ: not through a GPU check yet; select it by name)
+// AUTO: note: kernel=auto chose simt (not wgmma: its ordered (deterministic) dQ: not through a GPU check yet; select it by name; not mma-sync: its ordered (deterministic) dQ: not through a GPU check yet; select it by name)
 // OPTION-LABEL: func.func @window
 // OPTION: schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>
+// WG-LABEL: func.func @window
+// WG: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>
+// WG-SAME: window = #fa.window<left = 1024, right = 0>
 func.func @window(%q: tensor<1x16x8192x128xbf16>, %l: tensor<1x16x8192xf32>)
     -> (tensor<1x16x8192x128xbf16>, tensor<1x16x8192x128xbf16>, tensor<1x16x8192x128xbf16>) {
   %r:3 = fa.attention_grad ins(%q, %q, %q, %q, %q, %l : tensor<1x16x8192x128xbf16>, tensor<1x16x8192x128xbf16>, tensor<1x16x8192x128xbf16>, tensor<1x16x8192x128xbf16>, tensor<1x16x8192x128xbf16>, tensor<1x16x8192xf32>)

@@ -16,7 +16,7 @@
 // AUTO: note: kernel=auto chose wgmma: it builds this backward
 // AUTO: remark: fa-select-tiling: keeps the given tiling #fa.tiling<block_q = 64, block_kv = 64, stages = 1, warps = 4>
 // AUTO: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = simt>: dq=separate
-// AUTO: note: kernel=auto chose simt (not wgmma: it adds dQ with unordered atomics only; not mma-sync: the given tiling does not fit it: {{.*}})
+// AUTO: note: kernel=auto chose simt (not wgmma: the given tiling does not fit it: outside the wgmma backward's shapes: {{.*}}; not mma-sync: the given tiling does not fit it: {{.*}})
 
 // STEP: remark: fa-select-tiling (backward, model): {{.*}} wins (atomic dQ)
 // STEP: note: #1 {{.*}} block(s)/SM, {{.*}} wave(s), {{[0-9]+}} steps a block at {{[0-9.]+}} us overhead each
@@ -38,7 +38,7 @@
 // WGMMA: remark: fa-select-tiling (backward, model): 64x128, 1 stage, 8 warps wins (atomic dQ): {{.*}} us predicted
 // WGMMA: note: #1 64x128, 1 stage, 8 warps: {{.*}}, SRAM 116736 B, 224 registers/thread, 1 block(s)/SM, 1 wave(s)
 // WGMMA: note: 127 of 128 candidates rejected: 127 outside the kernel's shapes
-// WGMMA: note: kernel=wgmma: the wgmma backward kernels of convert-fa-to-nvgpu (sm_90a: two warpgroups of 64 kv rows, K_j, V_j and the streamed Q_i, dO_i in 128-byte swizzled shared memory, dK_j, dV_j in registers, dQ added atomically; D = Dv in {64, 128}, no additive bias)
+// WGMMA: note: kernel=wgmma: the wgmma backward kernels of convert-fa-to-nvgpu (sm_90a: two warpgroups of 64 kv rows, K_j, V_j and the streamed Q_i, dO_i in 128-byte swizzled shared memory, dK_j, dV_j in registers, dQ added atomically, unordered or in kv-block order; windows and block masks skip whole pairs; D = Dv in {64, 128}, no additive bias)
 // WGMMA: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = atomic>: dq=atomic: the cheapest: unordered f32 atomic adds (not deterministic)
 
 // MMA: remark: fa-select-tiling (backward, model): {{.*}} wins (ordered dQ)
@@ -54,8 +54,8 @@
 // SIMT: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = simt>
 // SIMT: remark: fa-select-tiling (backward, model)
 // SIMT: note: dynamic sizes assumed for the prediction: batch = 1, Nq = 4096, Nk = 4096 (options assumed-batch, assumed-seq-len)
-// A deterministic op is an error for wgmma (dq = ordered is not built):
-// WGMMA: error: 'fa.attention_grad' op the wgmma backward kernel adds dQ with unordered atomics only (dq=atomic); dq=ordered (a deterministic backward) is not built for it yet: use kernel=mma-sync or simt for a deterministic backward
+// The given 64 x 64 tiling is outside the wgmma kernel's one shape too:
+// WGMMA: error: 'fa.attention_grad' op tiling #fa.tiling<block_q = 64, block_kv = 64, stages = 1, warps = 4> does not fit the target (sm_90a): outside the wgmma backward's shapes: 8 warps (two warpgroups of 64 kv rows), block_kv = 128, block_q = 64 and stages 1, got warps = 4, block_kv = 64, block_q = 64, stages = 1 (backward kernel=wgmma)
 // WGMMA: note: dynamic sizes assumed for the prediction
 // SIMT: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = mma_sync, dq = ordered>: dq=ordered: given with the op, deterministic
 // WGMMA: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = mma_sync, dq = ordered>: dq=ordered: given with the op, deterministic

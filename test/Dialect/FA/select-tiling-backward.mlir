@@ -12,8 +12,7 @@
 //
 // kernel=mma-sync and kernel=wgmma: the tensor-core backward model, recorded
 // (convert-fa-to-nvgpu builds both); dq = atomic, or ordered when the op or
-// the pass asks for deterministic (mma-sync: convert-fa-to-nvgpu rejects it;
-// wgmma: an error here).
+// the pass asks for deterministic (both kernels build it).
 // mma-sync: block_kv is 16 rows per warp (at most 8), block_q within ptxas's
 // registers (the fit kMmaSyncBackwardRegisters: 48 at d = 64, 32 at d = 128,
 // 16 at d = 192); no tiling at d = 256 (dK_j and dV_j alone are 256 registers
@@ -30,10 +29,11 @@
 // RUN: not fa-opt %s -split-input-file --fa-set-target=target=a10 --fa-select-tiling=kernel=mma-sync 2> %t.A10-MMA | FileCheck %s --check-prefix=A10-MMA
 // RUN: FileCheck %s --check-prefix=MMA-ERR < %t.A10-MMA
 // RUN: not fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling=kernel=wgmma 2> %t.H100-WG | FileCheck %s --check-prefix=WG
-// RUN: FileCheck %s --check-prefixes=WG-ERR,WG-ERR-DET < %t.H100-WG
+// RUN: FileCheck %s --check-prefix=WG-ERR < %t.H100-WG
 // RUN: not fa-opt %s -split-input-file --fa-set-target=target=h200 --fa-select-tiling=kernel=wgmma 2> %t.H200-WG | FileCheck %s --check-prefix=WG
-// RUN: FileCheck %s --check-prefixes=WG-ERR,WG-ERR-DET < %t.H200-WG
-// RUN: not fa-opt %s -split-input-file --fa-set-target=target=h200 --fa-select-tiling="kernel=wgmma dq=ordered" -o /dev/null 2>&1 | FileCheck %s --check-prefixes=WG-ORD-ERR,WG-ERR,WG-ERR-DET
+// RUN: FileCheck %s --check-prefix=WG-ERR < %t.H200-WG
+// RUN: not fa-opt %s -split-input-file --fa-set-target=target=h200 --fa-select-tiling="kernel=wgmma dq=ordered" 2> %t.H200-WG-ORD | FileCheck %s --check-prefix=WG-ORD
+// RUN: FileCheck %s --check-prefix=WG-ERR < %t.H200-WG-ORD
 //
 // Every decision fits its target by fa-check-sram-budget's count:
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=a10 --fa-select-tiling --fa-check-sram-budget -o /dev/null
@@ -171,17 +171,24 @@
 // MMA-ERR: error: 'fa.attention_grad' op cannot use the mma-sync backward kernel: an additive bias (and its gradient) is not built for it yet; use kernel=simt
 //
 // wgmma: its one built shape (two warpgroups of 64 kv rows, q-blocks of
-// 64) at D = Dv in {64, 128}; other head dims, a bias and dq = ordered
-// (deterministic) are errors.
+// 64) at D = Dv in {64, 128}, dq = ordered where deterministic (the op's
+// attribute, or forced by the dq option); other head dims and a bias are
+// errors.
 // WG-LABEL: func.func @d64
 // WG: {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
 // WG-LABEL: func.func @d128
 // WG: {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
-// WG-ORD-ERR-COUNT-2: error: 'fa.attention_grad' op the wgmma backward kernel adds dQ with unordered atomics only (dq=atomic); dq=ordered (a deterministic backward) is not built for it yet: use kernel=mma-sync or simt for a deterministic backward
+// WG-LABEL: func.func @deterministic_op
+// WG: {deterministic, schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
+// WG-ORD-LABEL: func.func @d64
+// WG-ORD: {schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
+// WG-ORD-LABEL: func.func @d128
+// WG-ORD: {schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
+// WG-ORD-LABEL: func.func @deterministic_op
+// WG-ORD: {deterministic, schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
 // WG-ERR: error: 'fa.attention_grad' op cannot use the wgmma backward kernel: it is built for D = Dv in {64, 128}, got D = 256, Dv = 256
 // WG-ERR: error: 'fa.attention_grad' op cannot use the wgmma backward kernel: it is built for D = Dv in {64, 128}, got D = 192, Dv = 128
 // WG-ERR: error: 'fa.attention_grad' op cannot use the wgmma backward kernel: an additive bias (and its gradient) is not built for it yet; use kernel=simt
-// WG-ERR-DET: error: 'fa.attention_grad' op the wgmma backward kernel adds dQ with unordered atomics only (dq=atomic); dq=ordered (a deterministic backward) is not built for it yet
 
 // B = 4, H = 16, N = 4096, bf16 (the forward's decision table's shape).
 func.func @d64(%q: tensor<4x16x4096x64xbf16>, %k: tensor<4x16x4096x64xbf16>, %v: tensor<4x16x4096x64xbf16>, %o: tensor<4x16x4096x64xbf16>, %do: tensor<4x16x4096x64xbf16>, %l: tensor<4x16x4096xf32>, %dq0: tensor<4x16x4096x64xbf16>, %dk0: tensor<4x16x4096x64xbf16>, %dv0: tensor<4x16x4096x64xbf16>) -> (tensor<4x16x4096x64xbf16>, tensor<4x16x4096x64xbf16>, tensor<4x16x4096x64xbf16>) {

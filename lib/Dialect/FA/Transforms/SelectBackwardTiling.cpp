@@ -72,7 +72,9 @@ static StringRef describeKernel(KernelKind kind) {
     return "the wgmma backward kernels of convert-fa-to-nvgpu (sm_90a: two "
            "warpgroups of 64 kv rows, K_j, V_j and the streamed Q_i, dO_i "
            "in 128-byte swizzled shared memory, dK_j, dV_j in registers, dQ "
-           "added atomically; D = Dv in {64, 128}, no additive bias)";
+           "added atomically, unordered or in kv-block order; windows and "
+           "block masks skip whole pairs; D = Dv in {64, 128}, no additive "
+           "bias)";
   }
 }
 
@@ -148,10 +150,9 @@ struct AutoRequest {
 
 /// Why the tensor-core backward `kind` cannot take `r` (kernel=auto's
 /// rule), or nullopt: both build f16/bf16 without an additive bias (an i1
-/// keep-mask and a window they take) where a tiling fits; the mma.sync
-/// kernel on sm_80+ with dq = atomic or, deterministic, ordered, and a
-/// block mask; the wgmma kernel on sm_90a at D = Dv in {64, 128} with
-/// dq = atomic only and no block mask.
+/// keep-mask, a window and a block mask they take) where a tiling fits,
+/// with dq = atomic or, deterministic, ordered: the mma.sync kernel on
+/// sm_80+, the wgmma kernel on sm_90a at D = Dv in {64, 128}.
 static std::optional<std::string> tensorCoreUnsupported(KernelKind kind,
                                                         const AutoRequest &r) {
   AttentionGradOp op = r.op;
@@ -161,16 +162,12 @@ static std::optional<std::string> tensorCoreUnsupported(KernelKind kind,
   if (hasAdditiveBias(op))
     return std::string("an additive bias (and its gradient) is not built "
                        "for it");
-  if (kind == KernelKind::Wgmma && op.getBlockMask())
-    return std::string("it does not apply a block mask");
   if (op.getMaskPatternAttr())
     return std::string("it does not apply a #fa.mask_pattern");
   auto decided = decideDqAccumulation(kind, r.deterministic, r.options.dq);
   if (auto *why = std::get_if<std::string>(&decided))
     return *why;
   DqAccumulation dq = std::get<DqAccumulation>(decided);
-  if (kind == KernelKind::Wgmma && dq != DqAccumulation::Atomic)
-    return std::string("it adds dQ with unordered atomics only");
   if (Legality support = checkLegality(kind, r.problem, r.target);
       !support.isLegal())
     return support.message;
@@ -210,11 +207,16 @@ static std::optional<std::string> mmaSyncUnchecked(const AutoRequest &r) {
   return std::nullopt;
 }
 
-/// The wgmma backward's windows came after its GPU check (54 of 54 cases
-/// on an H100, D54).
+/// The wgmma backward's windows (D56), ordered dQ and block masks (D60)
+/// came after its GPU check (54 of 54 cases on an H100, D54).
 static std::optional<std::string> wgmmaUnchecked(const AutoRequest &r) {
-  if (AttentionGradOp(r.op).getWindowAttr())
+  AttentionGradOp op = r.op;
+  if (r.deterministic || r.options.dq == DqAccumulation::Ordered)
+    return std::string("its ordered (deterministic) dQ");
+  if (op.getWindowAttr())
     return std::string("its sliding windows");
+  if (op.getBlockMask())
+    return std::string("its block masks");
   return std::nullopt;
 }
 
@@ -282,16 +284,6 @@ static FailureOr<KernelKind> chooseKernel(AttentionGradOp op,
            << "has a #fa.mask_pattern, which only the simt backward kernel "
               "applies; select kernel=simt (or auto), not "
            << stringifyKernelKind(kind);
-  // Every backward kernel applies a window; the SIMT kernels (the tiled
-  // backward nests) and the mma.sync backward skip the blocks a runtime
-  // block mask hides, the wgmma one would compute the dense gradients.
-  bool masksBlocks = kind == KernelKind::Simt || kind == KernelKind::MmaSync;
-  if (op.getBlockMask() && !masksBlocks)
-    return op.emitOpError()
-           << "has a block mask: block masks are applied only by the simt "
-              "and mma-sync backward kernels; select kernel=simt, mma-sync "
-              "(or auto), not "
-           << stringifyKernelKind(kind);
   // The mma.sync backward takes no additive bias yet (docs/Backward.md, "On
   // the GPU: the mma.sync kernels"); an i1 keep-mask it takes.
   if (kind == KernelKind::MmaSync && hasAdditiveBias(op))
@@ -356,13 +348,6 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
   FailureOr<DqAccumulation> dq = chooseDq(op, options, *kind, deterministic);
   if (failed(dq))
     return failure();
-  if (*kind == KernelKind::Wgmma && *dq != DqAccumulation::Atomic)
-    return op.emitOpError()
-           << "the wgmma backward kernel adds dQ with unordered atomics only "
-              "(dq=atomic); dq="
-           << stringifyDqAccumulation(*dq)
-           << " (a deterministic backward) is not built for it yet: use "
-              "kernel=mma-sync or simt for a deterministic backward";
   BackwardCostModel model(target, *kind,
                           static_cast<bool>(op.getBiasGradInit()));
 

@@ -463,14 +463,8 @@ struct TileAttentionPass
       }
       // The mma.sync and wgmma backwards (the other kinds a
       // #fa.backward_schedule holds) are built from the op by
-      // convert-fa-to-nvgpu; the wgmma one applies no block mask.
+      // convert-fa-to-nvgpu.
       KernelKind kind = getBackwardKernelKind(op, KernelKind::Simt);
-      if (op.getBlockMask() && kind == KernelKind::Wgmma) {
-        op.emitOpError() << "has a block mask: block masks are applied only "
-                            "by the simt and mma-sync backwards, not "
-                         << stringifyKernelKind(kind);
-        return signalPassFailure();
-      }
       if (kind != KernelKind::Simt)
         continue;
       if (std::optional<std::string> why = checkBlockMaskGranularity(
