@@ -1,7 +1,8 @@
 // REQUIRES: ptxas
 // The wgmma backward (docs/Backward.md, "On the GPU: the wgmma kernels")
 // assembled by ptxas for sm_90a at D = 64 and 128, bf16 and f16, dense and
-// causal, and with a sliding window: the main kernel (attention_grad_kernel_0) holds dK_j, dV_j, S^T,
+// causal, with a sliding window and deterministic (dq = ordered; block
+// masks: fa-compile-grad-wgmma-block-mask-ptxas.mlir): the main kernel (attention_grad_kernel_0) holds dK_j, dV_j, S^T,
 // dP^T and dQ's accumulator in registers without spilling, and ptxas
 // serializes none of its wgmmas. N = 1000 (a partial block), GQA 4/2.
 //
@@ -31,12 +32,34 @@
 // RUN: sed 's/{}/{causal, window = #fa.window<left = 200, right = 0>}/' %s > %t/d64cw.mlir
 // RUN: fa-compile %t/d64cw.mlir -o %t/d64cw --pipeline-options="target=h200 kernel=wgmma"
 // RUN: FileCheck %s --check-prefix=PTXAS < %t/d64cw.ptxas.log
+// Deterministic (dq = ordered: the semaphore's early read and spin, the
+// turns' releases), dense and causal:
+// RUN: sed 's/{}/{deterministic}/' %s > %t/d64det.mlir
+// RUN: fa-compile %t/d64det.mlir -o %t/d64det --pipeline-options="target=h200 kernel=wgmma"
+// RUN: FileCheck %s --check-prefix=PTXAS < %t/d64det.ptxas.log
+// RUN: FileCheck %s --check-prefix=ORDERED < %t/d64det.ptx
+// RUN: sed 's/{}/{causal, deterministic}/; s/x64xbf16/x128xbf16/g' %s > %t/d128cdet.mlir
+// RUN: fa-compile %t/d128cdet.mlir -o %t/d128cdet --pipeline-options="target=h200 kernel=wgmma"
+// RUN: FileCheck %s --check-prefix=PTXAS < %t/d128cdet.ptxas.log
+// RUN: sed 's/{}/{deterministic}/; s/x64xf16/x128xf16/g; s/x64xbf16/x128xf16/g' %s > %t/d128f16det.mlir
+// RUN: fa-compile %t/d128f16det.mlir -o %t/d128f16det --pipeline-options="target=h200 kernel=wgmma"
+// RUN: FileCheck %s --check-prefix=PTXAS < %t/d128f16det.ptxas.log
 
 // PTXAS-NOT: wgmma.mma_async instructions are serialized
 // PTXAS: Compiling entry function 'attention_grad_kernel_0' for 'sm_90a'
 // PTXAS-NEXT: Function properties for attention_grad_kernel_0
 // PTXAS-NEXT: 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
 // PTXAS-NOT: wgmma.mma_async instructions are serialized
+
+// The ordered kernel's PTX: the turn's relaxed read and spin, the acquire
+// fence and the release (fence then a relaxed add).
+// ORDERED-LABEL: .entry attention_grad_kernel_0(
+// ORDERED-DAG: ld.relaxed.gpu.global.b32
+// ORDERED-DAG: fence.acq_rel.gpu;
+// ORDERED-DAG: red.relaxed.gpu.global.add.s32
+// ORDERED-DAG: wgmma.mma_async.sync.aligned.m64n32k16.f32.bf16.bf16
+// ORDERED-DAG: atom.global.add.f32
+// ORDERED-LABEL: .entry attention_grad_kernel_1(
 
 func.func @attention_grad(%q: tensor<1x4x1000x64xbf16>, %k: tensor<1x2x1000x64xbf16>, %v: tensor<1x2x1000x64xbf16>, %o: tensor<1x4x1000x64xbf16>, %do: tensor<1x4x1000x64xbf16>, %lse: tensor<1x4x1000xf32>, %dq: tensor<1x4x1000x64xbf16>, %dk: tensor<1x2x1000x64xbf16>, %dv: tensor<1x2x1000x64xbf16>) -> (tensor<1x4x1000x64xbf16>, tensor<1x2x1000x64xbf16>, tensor<1x2x1000x64xbf16>) {
   %r:3 = fa.attention_grad ins(%q, %k, %v, %o, %do, %lse : tensor<1x4x1000x64xbf16>, tensor<1x2x1000x64xbf16>, tensor<1x2x1000x64xbf16>, tensor<1x4x1000x64xbf16>, tensor<1x4x1000x64xbf16>, tensor<1x4x1000xf32>)

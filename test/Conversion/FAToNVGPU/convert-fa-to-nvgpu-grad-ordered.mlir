@@ -1,6 +1,7 @@
 // convert-fa-to-nvgpu on the mma.sync backward with dq = ordered, a window
-// and a block mask, and on the wgmma backward with a window (docs/
-// Backward.md, "Deterministic dQ" and "Windows and block masks").
+// and a block mask, and on the wgmma backward with a window, dq = ordered
+// and a block mask (docs/Backward.md, "Deterministic dQ" and "Windows and
+// block masks").
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --convert-fa-to-nvgpu | FileCheck %s
 
 // dq = ordered: a third scratch buffer, one i32 semaphore per (batch, query
@@ -159,5 +160,96 @@ func.func @wgmma_window(%q: memref<1x2x256x64xbf16>, %lse: memref<1x2x256xf32>) 
   fa.attention_grad ins(%q, %q, %q, %q, %q, %lse : memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256xf32>)
       outs(%q, %q, %q : memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>)
       {window = #fa.window<left = 100, right = 20>, schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
+  return
+}
+
+// -----
+
+// dq = ordered on the wgmma backward: the mma.sync backward's semaphores
+// and turns (DqTurns), over its loops of query heads and q-blocks: the
+// grid's kv-blocks last first; after a step's first barrier the previous
+// step's turn passes where there is one (the previous q-block of the head,
+// or the previous head's last: two selects), thread 0 reads this step's
+// early; it waits before the barrier that precedes dQ = dS K_j and its
+// adds; after the loops a barrier and the last step's release.
+// CHECK-LABEL: func.func @wgmma_ordered
+// CHECK: %[[ACC:.*]] = memref.alloc() : memref<1x4x200x64xf32>
+// CHECK: %[[SEM:.*]] = memref.alloc() : memref<1x4x4xi32>
+// CHECK: memref.store %{{.*}}, %[[SEM]][%{{.*}}, %{{.*}}, %{{.*}}] : memref<1x4x4xi32>
+// CHECK: gpu.launch blocks(%[[BX:[a-z0-9]+]], %{{.*}}, %{{.*}}) in (%[[GX:[a-z0-9]+]] = %{{.*}}, %{{.*}} = %c2{{.*}}, %{{.*}} = %c1{{.*}})
+// CHECK: %[[R:.*]] = arith.subi %[[GX]], %[[BX]]
+// CHECK: arith.subi %[[R]], %c1
+// CHECK: scf.for
+// CHECK: scf.for %[[QB:[a-z0-9]+]] = %[[FIRST:[0-9]+]] to %c4
+// CHECK-NEXT: arith.constant 64
+// CHECK-NEXT: arith.muli %[[QB]]
+// CHECK-NEXT: gpu.barrier
+// CHECK-NEXT: %[[SAME:.*]] = arith.cmpi ugt, %[[QB]], %[[FIRST]]
+// CHECK: %[[LATER:.*]] = arith.cmpi ugt
+// CHECK: %[[PREV:.*]] = arith.ori %[[SAME]], %[[LATER]]
+// CHECK: scf.if %[[PREV]] {
+// CHECK: arith.select
+// CHECK: arith.select
+// CHECK: memref.extract_aligned_pointer_as_index %[[SEM]]
+// CHECK: llvm.inline_asm has_side_effects "fence.acq_rel.gpu;\0A\09red.relaxed.gpu.global.add.s32 [$0], 1;", "l"
+// CHECK: memref.extract_aligned_pointer_as_index %[[SEM]]
+// CHECK: %[[SEEN:.*]] = scf.if %{{.*}} -> (i32) {
+// CHECK: llvm.inline_asm has_side_effects "ld.relaxed.gpu.global.b32 $0, [$1];", "=r,l"
+// CHECK: nvgpu.device_async_copy
+// CHECK: nvvm.wgmma.mma_async
+// CHECK: arith.ceildivsi %{{.*}}, %c128
+// CHECK: scf.while ({{.*}} = %[[SEEN]])
+// CHECK: llvm.inline_asm has_side_effects "fence.acq_rel.gpu;", ""
+// CHECK: vector.store
+// CHECK: gpu.barrier
+// CHECK: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 32, k = 16>
+// CHECK: memref.atomic_rmw addf {{.*}}, %[[ACC]]
+// CHECK: scf.yield
+// CHECK: scf.yield
+// CHECK-NEXT: }
+// CHECK-NEXT: %[[LAST:.*]] = arith.cmpi slt, %[[FIRST]], %c4
+// CHECK-NEXT: gpu.barrier
+// CHECK-NEXT: scf.if %[[LAST]] {
+// CHECK: llvm.inline_asm has_side_effects "fence.acq_rel.gpu
+// CHECK: gpu.terminator
+// CHECK: memref.dealloc %[[SEM]]
+func.func @wgmma_ordered(%q: memref<1x4x200x64xbf16>, %k: memref<1x2x200x64xbf16>, %v: memref<1x2x200x64xbf16>, %o: memref<1x4x200x64xbf16>, %do: memref<1x4x200x64xbf16>, %lse: memref<1x4x200xf32>, %dq: memref<1x4x200x64xbf16>, %dk: memref<1x2x200x64xbf16>, %dv: memref<1x2x200x64xbf16>) {
+  fa.attention_grad ins(%q, %k, %v, %o, %do, %lse : memref<1x4x200x64xbf16>, memref<1x2x200x64xbf16>, memref<1x2x200x64xbf16>, memref<1x4x200x64xbf16>, memref<1x4x200x64xbf16>, memref<1x4x200xf32>)
+      outs(%dq, %dk, %dv : memref<1x4x200x64xbf16>, memref<1x2x200x64xbf16>, memref<1x2x200x64xbf16>)
+      {causal, deterministic, schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
+  return
+}
+
+// -----
+
+// A block mask on the wgmma backward (ordered too): after the step's first
+// barrier and its turn's early read, the (q-block, kv-block) entry decides
+// the whole step under one branch: the loads, products and dQ adds, or
+// (skipped) the accumulators passed through after the turn's wait.
+// CHECK-LABEL: func.func @wgmma_block_mask
+// CHECK: gpu.launch
+// CHECK: gpu.launch
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: gpu.barrier
+// CHECK: llvm.inline_asm has_side_effects "ld.relaxed.gpu.global.b32 $0, [$1];", "=r,l"
+// CHECK: %[[E:.*]] = memref.load %{{.*}}[%c0{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}] : memref<1x2x2x2xi8>
+// CHECK: %[[LIVE:.*]] = arith.cmpi ne, %[[E]]
+// CHECK: scf.if %[[LIVE]] -> (f32
+// CHECK: nvgpu.device_async_copy
+// CHECK: nvvm.wgmma.mma_async
+// CHECK: scf.while
+// CHECK: memref.atomic_rmw addf
+// CHECK: } else {
+// CHECK-NOT: nvgpu.device_async_copy
+// CHECK-NOT: nvvm.wgmma
+// CHECK: scf.while
+// CHECK: llvm.inline_asm has_side_effects "fence.acq_rel.gpu;", ""
+// CHECK: scf.yield %{{.*}} : f32
+func.func @wgmma_block_mask(%q: memref<1x2x256x64xbf16>, %lse: memref<1x2x256xf32>, %bm: memref<1x2x2x2xi8>) {
+  fa.attention_grad ins(%q, %q, %q, %q, %q, %lse : memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256xf32>)
+      block_mask(%bm : memref<1x2x2x2xi8>)
+      outs(%q, %q, %q : memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>)
+      {deterministic, block_sparse = #fa.block_sparse<block_q = 128, block_kv = 128>, schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
   return
 }
