@@ -115,12 +115,14 @@ def compile_backward(q_shape, k_shape, v_shape, dtype="bf16", causal=False,
     and `deterministic` (a result bit-identical run to run; the SIMT
     kernels compute dQ in a separate pass without atomics, so every backward
     on them is; the mma.sync kernel (kernel="mma-sync") adds dQ in a fixed
-    kv-block order then (dq = ordered), the wgmma kernel refuses it).
+    kv-block order then (dq = ordered), and so does the wgmma kernel
+    (kernel="wgmma")).
     The kernel's manifest arguments are q, k, v, o, do, lse, [mask], dq, dk,
     dv, [dbias]; D = rowsum(dO * O) (and, for the tensor-core backwards, the
     f32 dQ accumulator) is a scratch buffer the runtime allocates.
     `block_mask` as compile()'s: an argument after the mask (the SIMT and
-    mma.sync backwards skip its zero blocks; the wgmma one refuses it), and
+    mma.sync backwards skip its zero blocks, and so does the wgmma one where
+    its one tiling, 64 x 128, divides the mask's blocks), and
     `window` likewise. Cached as compile()'s kernels are.
     """
     pipeline = (_capi.compiler().pipeline_options()

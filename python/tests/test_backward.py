@@ -232,13 +232,48 @@ def test_mma_sync_deterministic_window_block_mask():
     assert auto.schedule["kernel"] == "simt"
     assert ("not mma-sync: its ordered (deterministic) dQ: not through a GPU "
             "check yet" in auto.explain)
-    # The wgmma backward takes the window; deterministic and a block mask
-    # are errors naming why.
+    # The wgmma backward takes the window too (its deterministic dQ and
+    # block masks: test_wgmma_deterministic_block_mask).
     assert grad(kernel="wgmma", window=(20, 0)).schedule["kernel"] == "wgmma"
-    with pytest.raises(fa.CompileError, match="dq=ordered"):
-        grad(kernel="wgmma", deterministic=True)
-    with pytest.raises(fa.CompileError, match="simt and mma-sync backward"):
+
+
+def test_wgmma_deterministic_block_mask():
+    # deterministic=True on the wgmma backward: dq = ordered, the mma.sync
+    # backward's semaphores (one per batch, query head and q-block of 64)
+    # and turns in its PTX (docs/Backward.md, "Deterministic dQ").
+    k = grad(kernel="wgmma", deterministic=True)
+    assert k.schedule == {"kernel": "wgmma", "dq": "ordered",
+                          "deterministic": True}
+    d, acc, sem = k.manifest["scratch"]
+    assert sem["dtype"] == "i32" and sem["shape"] == [1, 4, 2]
+    assert "ld.relaxed.gpu.global.b32" in k.ptx
+    assert "red.relaxed.gpu.global.add.s32" in k.ptx
+    assert "dq=ordered: deterministic requested" in k.explain
+    assert "red.relaxed.gpu" not in grad(kernel="wgmma").ptx
+    # A block mask whose blocks its one tiling (64 x 128) divides, with
+    # and without deterministic: an argument after the inputs.
+    for det in (False, True):
+        bm = grad(kernel="wgmma", deterministic=det,
+                  block_mask=(64, 128, [1, 4, 2, 1]))
+        assert bm.schedule["kernel"] == "wgmma"
+        assert bm.schedule["dq"] == ("ordered" if det else "atomic")
+        assert bm.manifest["arguments"][6]["shape"] == [1, 4, 2, 1]
+        assert len(bm.manifest["kernels"]) == 3
+    with pytest.raises(fa.CompileError,
+                       match="must divide the block mask's 64x64"):
+        grad(kernel="wgmma", block_mask=(64, 64, [1, 4, 2, 2]))
+    with pytest.raises(fa.CompileError, match="block_q 32 is not a multiple"):
         grad(kernel="wgmma", block_mask=(32, 32, [1, 4, 4, 3]))
+    # kernel=auto leaves both to the next rule until the wgmma kernel's
+    # build of them has been through a GPU check, and says so.
+    auto = grad(deterministic=True)
+    assert auto.schedule["kernel"] == "simt"
+    assert ("not wgmma: its ordered (deterministic) dQ: not through a GPU "
+            "check yet" in auto.explain)
+    auto = grad(block_mask=(64, 128, [1, 4, 2, 1]))
+    assert auto.schedule["kernel"] != "wgmma"
+    assert ("not wgmma: its block masks: not through a GPU check yet"
+            in auto.explain)
 
 
 def test_wgmma_kernel():
@@ -266,8 +301,6 @@ def test_wgmma_kernel():
     assert k.name != grad(kernel="mma-sync").name
     with pytest.raises(fa.CompileError, match="additive bias"):
         grad(kernel="wgmma", mask="bias")
-    with pytest.raises(fa.CompileError, match="dq=ordered"):
-        grad(kernel="wgmma", deterministic=True)
     with pytest.raises(fa.CompileError, match="D = Dv in"):
         fa.compile_backward((1, 4, 100, 96), (1, 2, 70, 96), (1, 2, 70, 96),
                             dtype="bf16", kernel="wgmma", ptxas="none")

@@ -76,7 +76,7 @@ def test_saved_block_mask_kernel_loads_with_its_block_mask(tmp_path):
 
 
 @requires_compiler
-def test_backward_takes_the_block_mask_on_the_simt_and_mma_sync_kernels():
+def test_backward_takes_the_block_mask_on_every_kernel():
     k = fa.compile_backward(Q, K, K, dtype="bf16", block_mask=(64, 64),
                             ptxas="none")
     assert "block_mask(%bm : tensor<2x4x4x5xi8>)" in k.mlir("input")
@@ -85,7 +85,14 @@ def test_backward_takes_the_block_mask_on_the_simt_and_mma_sync_kernels():
                               kernel="mma-sync", ptxas="none")
     assert mma.schedule["kernel"] == "mma-sync"
     assert 64 % mma.tiling["block_q"] == 0 and 64 % mma.tiling["block_kv"] == 0
-    with pytest.raises(fa.CompileError, match="simt and mma-sync backward"):
+    # The wgmma backward: its one tiling (64 x 128) must divide the mask's
+    # blocks.
+    wg = fa.compile_backward(Q, K, K, dtype="bf16", block_mask=(64, 128),
+                             kernel="wgmma", ptxas="none")
+    assert wg.schedule["kernel"] == "wgmma"
+    assert "block_mask(%bm : tensor<2x4x4x3xi8>)" in wg.mlir("input")
+    with pytest.raises(fa.CompileError,
+                       match="must divide the block mask's 64x64"):
         fa.compile_backward(Q, K, K, dtype="bf16", block_mask=(64, 64),
                             kernel="wgmma", ptxas="none")
 
