@@ -39,6 +39,9 @@ Hq=32, Hkv=8, N=8192, D=128, causal); `quick` the N <= 4k ones and GQA;
   bash scripts/python-gpu-artifacts.sh .stage-bwdbench h200          # here
   python3 bench/benchmark/backward.py stage .stage-bwdbench --kernel mma-sync
   bash .stage-bwdbench/run_backward.sh                               # GPU
+
+The wgmma backward's deterministic column (D60, not yet run on a GPU):
+`stage .stage-bwdbench --kernel wgmma --deterministic --target h200`.
 """
 
 import argparse

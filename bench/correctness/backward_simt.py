@@ -43,7 +43,9 @@ pass; docs/results/2026-12-05-mma-sync-backward):
 `--kernel wgmma` builds the wgmma backward (sm_90a; docs/Backward.md, "On
 the GPU: the wgmma kernels") on the same matrix and timed cases as
 mma-sync, with its one built tiling (block_q 64, block_kv 128, 8 warps).
-Not yet run on a GPU:
+Its deterministic (`*_det`: dq = ordered, the two runs compared bit for
+bit) and block-mask (`*_bm*`: mask blocks its tiling divides) cases, plus
+causal GQA 8/1 with Nq != Nk both ways, are not yet run on a GPU (D60):
 
   python3 bench/correctness/backward_simt.py stage .stage-bwdwg --kernel wgmma --target h200
   cd .stage-bwdwg && bash run.sh
@@ -241,27 +243,37 @@ def matrix_mma(kernel="mma-sync"):
                            hkv=2, tiling=t))
             cases.append(m("f16", d, 1000, tiling=t))
     # Deterministic (dq = ordered; each case run twice, bit for bit) and
-    # runtime block masks (the mma-sync kernel's; the wgmma kernel builds
-    # neither).
-    if kernel == "mma-sync":
-        for args, kw in (
-                (("bf16", 128, 2049), dict(b=2, hq=8, hkv=1)),
-                (("bf16", 64, 777, 1000), dict(causal=True, b=2, hq=4, hkv=2)),
-                (("f16", 128, 1000), dict()),
-                (("bf16", 64, 1000, 777), dict(causal=True)),
-                (("bf16", 64, 1000), dict(window=(100, 37))),
-                (("f16", 128, 1000), dict(causal=True, window=(257, 0))),
-                (("bf16", 64, 2049), dict(blocks=(64, 128), b=2, hq=4, hkv=2)),
-                (("bf16", 128, 1000), dict(causal=True, blocks=(128, 128))),
-                (("bf16", 64, 2049), dict(causal=True, window=(300, 0),
-                                         blocks=(64, 64)))):
-            cases.append(m(*args, deterministic=True, **kw))
-        for dtype, d, n, causal, blocks in (
-                ("bf16", 64, 2049, False, (64, 128)),
-                ("f16", 128, 1000, True, (128, 128)),
-                ("bf16", 128, 777, False, (256, 256))):
-            cases.append(m(dtype, d, n, causal=causal, blocks=blocks, b=2,
-                           hq=4, hkv=2))
+    # runtime block masks, on both kernels (the wgmma kernel's one tiling,
+    # 64 x 128, divides mask blocks of 64 x 128 and up: its windowed case
+    # takes 128 x 128 where the mma-sync one takes 64 x 64).
+    wg = kernel == "wgmma"
+    for args, kw in (
+            (("bf16", 128, 2049), dict(b=2, hq=8, hkv=1)),
+            (("bf16", 64, 777, 1000), dict(causal=True, b=2, hq=4, hkv=2)),
+            (("f16", 128, 1000), dict()),
+            (("bf16", 64, 1000, 777), dict(causal=True)),
+            (("bf16", 64, 1000), dict(window=(100, 37))),
+            (("f16", 128, 1000), dict(causal=True, window=(257, 0))),
+            (("bf16", 64, 2049), dict(blocks=(64, 128), b=2, hq=4, hkv=2)),
+            (("bf16", 128, 1000), dict(causal=True, blocks=(128, 128))),
+            (("bf16", 64, 2049), dict(causal=True, window=(300, 0),
+                                     blocks=(128, 128) if wg else (64, 64)))):
+        cases.append(m(*args, deterministic=True, **kw))
+    for dtype, d, n, causal, blocks in (
+            ("bf16", 64, 2049, False, (64, 128)),
+            ("f16", 128, 1000, True, (128, 128)),
+            ("bf16", 128, 777, False, (256, 256))):
+        cases.append(m(dtype, d, n, causal=causal, blocks=blocks, b=2,
+                       hq=4, hkv=2))
+    if wg:
+        # The wgmma kernel's own: causal GQA 8/1 with Nq != Nk both ways
+        # (deterministic, and a block mask with ordered dQ), and f16 D = 64.
+        cases.append(m("bf16", 128, 777, 2049, causal=True, b=2, hq=8, hkv=1,
+                       deterministic=True))
+        cases.append(m("bf16", 128, 2049, 777, causal=True, b=2, hq=8, hkv=1,
+                       deterministic=True, blocks=(64, 128)))
+        cases.append(m("f16", 64, 1000, 777, causal=True, b=2, hq=4, hkv=2,
+                       blocks=(192, 256)))
     # Sliding windows: both tensor-core kernels.
     for dtype, d, nq, nk, causal, window in WINDOW_CASES:
         cases.append(m(dtype, d, nq, nk, causal=causal, window=window))
