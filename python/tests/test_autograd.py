@@ -286,3 +286,39 @@ def test_deterministic_window_block_mask_reach_the_mma_sync_backward(fake):
     theirs = torch.autograd.grad(ref.sum(), copies)
     for ours, want in zip((q.grad, k.grad, v.grad), theirs):
         torch.testing.assert_close(ours.double(), want, rtol=2e-2, atol=2e-2)
+
+
+def test_deterministic_block_mask_reach_the_wgmma_backward(fake):
+    """deterministic=True and a block mask of 64 x 128 blocks reach the
+    wgmma backward (dq = ordered, D60) when it is the registered backward
+    kernel of the call: attention()'s backward launches it, and the fake's
+    closed form of its manifest gives the block mask's gradients."""
+    q, k, v = leaves((1, 2, 128, 64), (1, 2, 256, 64), (1, 2, 256, 64),
+                     dtype=torch.bfloat16)
+    blocks = torch.ones(1, 2, 2, 2, dtype=torch.bool)
+    blocks[0, 1, 0, 1] = False
+    bm = fa.BlockMask(blocks, (64, 128))
+    shapes = (tuple(q.shape), tuple(k.shape), tuple(v.shape))
+    kernel = fa.compile_backward(*shapes, dtype="bf16",
+                                 block_mask=(64, 128, [1, 2, 2, 2]),
+                                 deterministic=True, kernel="wgmma",
+                                 ptxas="none")
+    assert kernel.schedule == {"kernel": "wgmma", "dq": "ordered",
+                               "deterministic": True}
+    fa.runtime.register(kernel)
+    out = fa.attention(q, k, v, block_mask=bm, deterministic=True)
+    out.float().sum().backward()
+    bwd = fake.launches[-1][0]
+    assert bwd["options"] == {"kernel": "wgmma"}
+    assert bwd["grad"]["deterministic"]
+    assert bwd["block_mask"]["shape"] == [1, 2, 2, 2]
+    # Head 1's query block 0 sees no key block 1: the gradients are the
+    # reference's with the equivalent keep-mask.
+    copies = [t.detach().double().requires_grad_() for t in (q, k, v)]
+    keep = bm.to_dense(128, 256)
+    cfg = {"scale": 64 ** -0.5, "causal": False, "window": None}
+    s = scores(cfg, *copies[:2], None).masked_fill(~keep, float("-inf"))
+    ref = torch.softmax(s, -1) @ copies[2]
+    theirs = torch.autograd.grad(ref.sum(), copies)
+    for ours, want in zip((q.grad, k.grad, v.grad), theirs):
+        torch.testing.assert_close(ours.double(), want, rtol=2e-2, atol=2e-2)
