@@ -7,8 +7,8 @@
 // FlashAttention's backward on wgmma (docs/Backward.md, "On the GPU: the
 // wgmma kernels"), for an fa.attention_grad whose #fa.backward_schedule is
 // `kernel = wgmma`: the main kernel between the shared preprocess and
-// convert kernels (BackwardHost.cpp). Grid (kv-blocks, Hkv,
-// B), K/V-stationary, two warpgroups each owning 64 kv rows of K_j, V_j and
+// convert kernels (BackwardHost.cpp). Grid (kv-blocks, Hkv, B),
+// K/V-stationary, two warpgroups each owning 64 kv rows of K_j, V_j and
 // of the f32 dK_j, dV_j accumulators. For every query head of the group and
 // every q-block that sees the block, each warpgroup computes, in the
 // 128-byte swizzled tiles wgmma reads:
