@@ -128,14 +128,19 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
             + "".join(f"_{tag}{n}" for tag, n in zip(
                 ("chunk", "global", "bfly"), mask_pattern or ()) if n)
             + ("_t%dx%ds%d" % tuple(tiling[:3])
-               if kernel == "mma-sync" and tiling else ""))
+               if kernel == "mma-sync" and tiling else "")
+            + ("_s%d" % tiling[2] if kernel == "wgmma" and tiling and
+               tiling[2] != 2 and not deterministic and not blocks else ""))
     block = 64 if max(d, dv) <= 128 else 32
     # simt: the tiled nests' blocks; mma-sync: the model's pick (none
     # written on the op), or the given [block_q, block_kv, stages, warps];
     # wgmma: its one built shape, two warpgroups of 64 kv rows and q-blocks
-    # of 64.
+    # of 64, with the TMA ring of two Q_i/dO_i buffers (D61) or, given
+    # [64, 128, 1, 8] (and for ordered dQ and block masks, which the ring
+    # does not build), one buffer copied by cp.async (D54).
+    ring = not deterministic and not blocks
     tiling = {"simt": [block, block, 1, 4], "mma-sync": tiling,
-              "wgmma": [64, 128, 1, 8]}[kernel]
+              "wgmma": tiling or [64, 128, 2 if ring else 1, 8]}[kernel]
     return {"name": name, "kernel": kernel, "perf": perf, "dtype": dtype, "b": b, "hq": hq, "hkv": hkv,
             "nq": nq, "nk": nk, "d": d, "dv": dv, "causal": causal,
             "mask": list(mask) if mask else None, "mask_kind": mask_kind,
@@ -278,9 +283,34 @@ def matrix_mma(kernel="mma-sync"):
     for dtype, d, nq, nk, causal, window in WINDOW_CASES:
         cases.append(m(dtype, d, nq, nk, causal=causal, window=window))
     cases.append(m("bf16", 128, 1000, b=2, hq=6, hkv=2, window=(200, 10)))
+    if kernel == "wgmma":
+        # The TMA ring (D61): many q-blocks (the ring wraps, and crosses
+        # query heads with GQA), causal GQA with Nq != Nk both ways and
+        # partial q-blocks; and the one-buffer cp.async kernel (stages 1)
+        # on a few of the matrix's shapes.
+        for nq, nk in ((777, 1000), (1000, 777)):
+            for d in (64, 128):
+                cases.append(m("bf16", d, nq, nk, causal=True, b=2, hq=8,
+                               hkv=2))
+        cases.append(m("f16", 64, 4097, b=1, hq=4, hkv=1))
+        one = [64, 128, 1, 8]
+        for args, kw in ((("bf16", 64, 777), dict(causal=True)),
+                         (("f16", 128, 2049), dict()),
+                         (("bf16", 128, 1000), dict(causal=True, b=2, hq=8,
+                                                    hkv=1))):
+            cases.append(m(*args, tiling=one, **kw))
     for causal in (False, True):
         cases.append(m("bf16", 128, 4096, causal=causal, b=4, hq=16,
                        perf=True))
+    if kernel == "wgmma":
+        # The ring against one buffer (D61), one process, D = 128 and 64.
+        for d, hq in ((128, 16), (64, 32)):
+            for causal in (False, True):
+                if d == 64:
+                    cases.append(m("bf16", d, 4096, causal=causal, b=4,
+                                   hq=hq, perf=True))
+                cases.append(m("bf16", d, 4096, causal=causal, b=4, hq=hq,
+                               perf=True, tiling=[64, 128, 1, 8]))
     return cases
 
 

@@ -277,8 +277,20 @@ WgmmaBackwardLayout::WgmmaBackwardLayout(const Tiling &t, int64_t d,
   dO = place(t.blockQ, dv, t.stages);
   dS = place(t.blockKV, t.blockQ, 1);
   rows = offset;
-  offset += llvm::alignTo(2 * t.blockQ * 4, kWgmmaSwizzleAtomBytes);
+  rowsBytes = 2 * t.blockQ * 4;
+  offset += llvm::alignTo(t.stages * rowsBytes, kWgmmaSwizzleAtomBytes);
   totalBytes = offset + kWgmmaSwizzleAtomBytes;
+  // More than one stage: TMA loads, a full mbarrier per buffer, and each
+  // warp's 16 rows of the warpgroup's D / 2 columns of dQ_i (f32) for its
+  // bulk reductions, rows padded by 32 bytes (a half-warp's 8-byte stores
+  // of four rows fall in distinct banks).
+  if (t.stages > 1) {
+    barrierBytes = llvm::alignTo(t.stages * kMBarrierBytes,
+                                 kStaticSharedUnitBytes);
+    dQ = totalBytes - kWgmmaSwizzleAtomBytes;
+    dQPitch = d / 2 * 4 + 32;
+    totalBytes += llvm::alignTo(t.warps * 16 * dQPitch, kWgmmaSwizzleAtomBytes);
+  }
 }
 
 llvm::SmallVector<Tiling> BackwardCostModel::enumerateCandidates() const {
@@ -300,8 +312,8 @@ llvm::SmallVector<Tiling> BackwardCostModel::enumerateCandidates() const {
       // kv rows of dK_j and dV_j, docs/Backward.md).
       if (blockKV != 16 * warps)
         continue;
-      // The mma-sync kernel streams Q_i and dO_i through 1 or 2 stages;
-      // evaluate narrows wgmma to its built shape (one buffer).
+      // Both kernels stream Q_i and dO_i through 1 or 2 stages; evaluate
+      // narrows wgmma to its built shape.
       for (int64_t blockQ = 16; blockQ <= 256; blockQ += 16)
         for (int64_t stages : {1, 2})
           candidates.push_back({blockQ, blockKV, stages, warps});
@@ -310,14 +322,15 @@ llvm::SmallVector<Tiling> BackwardCostModel::enumerateCandidates() const {
   return candidates;
 }
 
-/// The part of a step's load latency that nothing hides: the mma-sync
-/// kernel's second stage loads the next step's tiles during this step's
-/// products, and each other block resident on the SM runs its products
-/// meanwhile. The wgmma kernel (not built) keeps the whole latency, as
-/// before D53.
+/// The part of a step's load latency that nothing hides: a second stage
+/// loads the next step's tiles during this step's products (the mma-sync
+/// kernel's cp.async, the wgmma kernel's TMA ring, D61), and each other
+/// block resident on the SM runs its products meanwhile. The wgmma kernel
+/// with one buffer waits for its own loads between two barriers: it keeps
+/// the whole latency (D54).
 static double exposedLoadSeconds(KernelKind kind, int64_t stages,
                                  int64_t blocksPerSM, double stepCompute) {
-  if (kind != KernelKind::MmaSync)
+  if (kind == KernelKind::Wgmma && stages < 2)
     return kBackwardStep.loadSeconds;
   int64_t hiders = blocksPerSM - 1 + stages - 1;
   return std::max(0.0, kBackwardStep.loadSeconds -
@@ -335,8 +348,10 @@ BackwardCost BackwardCostModel::evaluate(const Tiling &t,
   int64_t pad = kind == KernelKind::MmaSync ? kMmaSyncRowPadBytes / e : 0;
   int64_t br = t.blockQ, bc = t.blockKV, threads = 32 * t.warps;
 
-  if (kind == KernelKind::Wgmma)
-    c.sramBytes = WgmmaBackwardLayout(t, d, dv, e).totalBytes;
+  if (kind == KernelKind::Wgmma) {
+    WgmmaBackwardLayout layout(t, d, dv, e);
+    c.sramBytes = layout.totalBytes + layout.barrierBytes;
+  }
   else // mma-sync: dS^T [Bc, Br + pad] (P^T stays in registers).
     c.sramBytes = alignRegion(bc * (d + pad) * e) +
                   alignRegion(bc * (dv + pad) * e) +
@@ -364,15 +379,21 @@ BackwardCost BackwardCostModel::evaluate(const Tiling &t,
         16 * t.warps, bc, t.stages);
   else if (kind == KernelKind::Wgmma &&
            (t.warps != kWgmmaBackwardWarps || bc != 16 * t.warps ||
-            br != kWgmmaBackwardBlockQ || t.stages != 1))
+            br != kWgmmaBackwardBlockQ || t.stages > 2))
     c.rejection = llvm::formatv(
         "outside the wgmma backward's shapes: {0} warps (two warpgroups of "
-        "64 kv rows), block_kv = {1}, block_q = {2} and stages 1, got "
+        "64 kv rows), block_kv = {1}, block_q = {2} and stages 1 or 2, got "
         "warps = {3}, block_kv = {4}, block_q = {5}, stages = {6}",
         kWgmmaBackwardWarps, 16 * kWgmmaBackwardWarps, kWgmmaBackwardBlockQ,
         t.warps, bc, br, t.stages);
   else if (std::optional<std::string> why = checkBlockMaskGranularity(t, p))
     c.rejection = *why;
+  else if (kind == KernelKind::Wgmma && t.stages > 1 &&
+           (dq == DqAccumulation::Ordered || p.blockMaskQ > 0))
+    c.rejection = "the wgmma backward's TMA ring (stages 2) builds "
+                  "unordered dQ without a block mask only (its dQ bulk "
+                  "reductions are not ordered, its loads not predicated); "
+                  "one buffer (stages 1) builds both";
   else if (kind == KernelKind::MmaSync && t.warps > 8)
     c.rejection = llvm::formatv(
         "outside the mma-sync backward's shapes: {0} warps leave ptxas {1} "
@@ -544,10 +565,11 @@ BackwardDecision BackwardCostModel::select(const AttentionProblem &problem,
     BackwardCost c = evaluate(t, problem, decision.dq);
     (c.fits() ? fitting : rejected).push_back(c);
   }
-  // Ties on time (memory-bound candidates) go, for the mma-sync kernel,
-  // to the lower compute time: fewer, larger steps pay their overhead less
-  // often and leave the SM more slack.
-  bool tensorCore = kind == KernelKind::MmaSync;
+  // Ties on time (memory-bound candidates) go, for the tensor-core
+  // kernels, to the lower compute time: fewer, larger steps (or, wgmma, a
+  // second stage) pay their overhead less often and leave the SM more
+  // slack.
+  bool tensorCore = kind == KernelKind::MmaSync || kind == KernelKind::Wgmma;
   llvm::stable_sort(fitting, [&](const BackwardCost &a, const BackwardCost &b) {
     if (a.predictedSeconds != b.predictedSeconds)
       return a.predictedSeconds < b.predictedSeconds;
@@ -574,7 +596,7 @@ BackwardDecision BackwardCostModel::select(const AttentionProblem &problem,
                                   w.predictedSeconds * 1e6);
   if (fitting.size() > 1) {
     const BackwardCost &r = fitting[1];
-    // The tie-breaks: (mma-sync) the lower compute time, the lower HBM
+    // The tie-breaks: (tensor cores) the lower compute time, the lower HBM
     // traffic, then the smaller shared memory.
     if (r.predictedSeconds == w.predictedSeconds)
       decision.reason += llvm::formatv(

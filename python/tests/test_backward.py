@@ -57,8 +57,13 @@ def test_module_parses_and_the_tiling_is_the_compilers():
     assert "#fa.tiling" not in k.source
     win = re.search(r"(\d+)x(\d+), (\d+) stages?, (\d+) warps? wins", k.explain)
     assert win and "backward" in k.explain, k.explain
+    # kernel=auto keeps one buffer while the model's pick, the TMA ring
+    # (stages 2), has not passed its GPU check; kernel="wgmma" takes it.
     assert [int(x) for x in win.groups()] == [
-        k.tiling[f] for f in ("block_q", "block_kv", "stages", "warps")]
+        k.tiling[f] for f in ("block_q", "block_kv")] + [2, k.tiling["warps"]]
+    assert k.tiling["stages"] == 1
+    assert "its TMA ring (stages 2) has not passed its GPU check" in k.explain
+    assert grad(kernel="wgmma").tiling["stages"] == 2
     assert k.schedule == {"kernel": "wgmma", "dq": "atomic",
                           "deterministic": False}
     assert "kernel=auto chose wgmma: it builds this backward" in k.explain
@@ -280,7 +285,8 @@ def test_wgmma_kernel():
     # kernel="wgmma": the sm_90a backward (docs/Backward.md, "On the GPU:
     # the wgmma kernels"): the same three kernels and scratch buffers as
     # mma-sync, its one built tiling (two warpgroups of 64 kv rows, q-blocks
-    # of 64) and the 128-byte swizzled tiles' shared memory.
+    # of 64) with the model's two buffers of Q_i and dO_i (the TMA ring,
+    # D61) and the 128-byte swizzled tiles' shared memory.
     k = grad(kernel="wgmma")
     m = k.manifest
     assert [x["name"] for x in m["kernels"]] == [
@@ -289,15 +295,28 @@ def test_wgmma_kernel():
     assert d["shape"] == [1, 4, 100] and acc["shape"] == list(Q)
     assert k.schedule == {"kernel": "wgmma", "dq": "atomic",
                           "deterministic": False}
-    assert k.tiling == {"block_q": 64, "block_kv": 128, "stages": 1,
+    assert k.tiling == {"block_q": 64, "block_kv": 128, "stages": 2,
                         "warps": 8}
     main = m["kernels"][1]
     assert main["grid"] == [1, 2, 1] and main["block"] == [256, 1, 1]
-    # K, V [128, 64], Q, dO [64, 64], dS^T [128, 64] in bf16, the lse and
-    # D rows (2 x 64 f32 in a 1 KiB region), and the swizzle atom of slack
-    # for the run-time alignment.
-    assert main["shared_bytes"] == 2 * 128 * 64 * 2 + 2 * 64 * 64 * 2 + \
-        128 * 64 * 2 + 1024 + 1024
+    # K, V [128, 64], two buffers of Q, dO [64, 64], dS^T [128, 64] in
+    # bf16, two buffers of the lse and D rows (2 x 64 f32 each, in a 1 KiB
+    # region), the warps' dQ tiles (8 x 16 rows of 32 f32, 160 bytes
+    # apart) and the swizzle atom of slack for the run-time alignment.
+    assert main["shared_bytes"] == 2 * 128 * 64 * 2 + 2 * 2 * 64 * 64 * 2 + \
+        128 * 64 * 2 + 1024 + 8 * 16 * 160 + 1024
+    # Q and dO reach it as TMA tensor maps (boxes of 64 rows x 64 columns),
+    # so the runtime checks their alignment (16 bytes).
+    maps = [p for p in main["params"] if p["type"] == "tensormap"]
+    assert [(p["buffer"], p["box"]) for p in maps] == [
+        ("arg0", [1, 1, 64, 64]), ("arg4", [1, 1, 64, 64])]
+    # One buffer copied by cp.async (stages 1, D54), the A/B baseline.
+    one = grad(kernel="wgmma", stages=1)
+    assert one.tiling["stages"] == 1 and one.name != k.name
+    assert not [p for p in one.manifest["kernels"][1]["params"]
+                if p["type"] == "tensormap"]
+    assert one.manifest["kernels"][1]["shared_bytes"] == \
+        main["shared_bytes"] - 2 * 64 * 64 * 2 - 8 * 16 * 160
     assert k.name != grad(kernel="mma-sync").name
     with pytest.raises(fa.CompileError, match="additive bias"):
         grad(kernel="wgmma", mask="bias")

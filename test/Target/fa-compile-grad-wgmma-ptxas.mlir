@@ -4,7 +4,9 @@
 // causal, with a sliding window and deterministic (dq = ordered; block
 // masks: fa-compile-grad-wgmma-block-mask-ptxas.mlir): the main kernel (attention_grad_kernel_0) holds dK_j, dV_j, S^T,
 // dP^T and dQ's accumulator in registers without spilling, and ptxas
-// serializes none of its wgmmas. N = 1000 (a partial block), GQA 4/2.
+// serializes none of its wgmmas. N = 1000 (a partial block), GQA 4/2. The
+// model's pick, the TMA ring of two Q_i/dO_i buffers (stages 2, D61), and
+// the one-buffer cp.async kernel (stages 1, given with the op).
 //
 // RUN: rm -rf %t && mkdir -p %t
 // RUN: fa-compile %s -o %t/d64 --pipeline-options="target=h200 kernel=wgmma"
@@ -44,6 +46,20 @@
 // RUN: sed 's/{}/{deterministic}/; s/x64xf16/x128xf16/g; s/x64xbf16/x128xf16/g' %s > %t/d128f16det.mlir
 // RUN: fa-compile %t/d128f16det.mlir -o %t/d128f16det --pipeline-options="target=h200 kernel=wgmma"
 // RUN: FileCheck %s --check-prefix=PTXAS < %t/d128f16det.ptxas.log
+// One buffer (stages 1), causal, D = 64 and 128:
+// RUN: sed 's/{}/{causal, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}/' %s > %t/d64s1.mlir
+// RUN: fa-compile %t/d64s1.mlir -o %t/d64s1 --pipeline-options="target=h200 kernel=wgmma"
+// RUN: FileCheck %s --check-prefix=PTXAS < %t/d64s1.ptxas.log
+// RUN: sed 's/{}/{causal, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}/; s/x64xbf16/x128xbf16/g' %s > %t/d128s1.mlir
+// RUN: fa-compile %t/d128s1.mlir -o %t/d128s1 --pipeline-options="target=h200 kernel=wgmma"
+// RUN: FileCheck %s --check-prefix=PTXAS < %t/d128s1.ptxas.log
+// The ring's PTX: TMA loads completing on mbarriers; one buffer's: none.
+// RUN: FileCheck %s --check-prefix=RING < %t/d128c.ptx
+// RUN: FileCheck %s --check-prefix=ONE < %t/d128s1.ptx
+// RING: cp.async.bulk.tensor.4d
+// RING: mbarrier.try_wait.parity
+// ONE-NOT: cp.async.bulk.tensor
+// ONE-NOT: mbarrier
 
 // PTXAS-NOT: wgmma.mma_async instructions are serialized
 // PTXAS: Compiling entry function 'attention_grad_kernel_0' for 'sm_90a'

@@ -1,6 +1,7 @@
 // fa-compile on an fa.attention_grad with kernel=wgmma (docs/Backward.md,
 // "On the GPU: the wgmma kernels"): fa-select-tiling picks the wgmma
-// backward's one built tiling (block_q 64, block_kv 128, 8 warps),
+// backward's one built tiling (block_q 64, block_kv 128, 8 warps) with the
+// TMA ring of two Q_i/dO_i buffers (stages 2, D61),
 // convert-fa-to-nvgpu builds its three kernels in launch order (D and the
 // zeroed dQ accumulator, the K/V-stationary wgmma main kernel, the dQ
 // conversion) with the two f32 scratch buffers, and the manifest is
@@ -14,39 +15,56 @@
 // RUN: not fa-compile %s -o %t/a100 --pipeline-options="target=a100 kernel=wgmma" --ptxas=none 2>&1 | FileCheck %s --check-prefix=A100
 // A100: error: 'fa.attention_grad' op cannot use the wgmma backward kernel: the target (sm_80) has no wgmma (needs sm_90a)
 // The pipeline's kernel=auto takes the wgmma backward on sm_90a (its build
-// has passed its GPU check, kAutoBackwardRules): the same PTX as
-// kernel=wgmma.
+// has passed its GPU check, kAutoBackwardRules), with one buffer: the TMA
+// ring has not passed its GPU check yet (kWgmmaRingGpuChecked). The same
+// PTX as kernel=wgmma with stages = 1 on the op.
 // RUN: fa-compile %s -o %t/auto --pipeline-options="target=h100" --ptxas=none
-// RUN: cmp %t/auto.ptx %t/grad.ptx
+// RUN: sed 's/{causal}/{causal, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}/' %s > %t/one.mlir
+// RUN: fa-compile %t/one.mlir -o %t/one --pipeline-options="target=h100 kernel=wgmma" --ptxas=none
+// RUN: cmp %t/auto.ptx %t/one.ptx
+// RUN: not cmp -s %t/auto.ptx %t/grad.ptx
 
 // XCHECK: OK 3 kernels
 
 // Grids: D and the conversion over (q-blocks of 64 rows, Hq, B), the main
 // kernel over (kv-blocks of 128 rows, Hkv, B); shared memory of the main
-// kernel: K_j, V_j 128 x 64 x 2 B each, Q_i, dO_i 64 x 64 x 2 B each, dS^T
-// 128 x 64 x 2 B, the lse and D rows (2 x 64 x 4 B in a 1024 B region),
-// and 1024 B to align the base to the swizzle atom.
+// kernel: K_j, V_j 128 x 64 x 2 B each, two buffers of Q_i, dO_i 64 x 64
+// x 2 B each, dS^T 128 x 64 x 2 B, two buffers of the lse and D rows
+// (2 x 64 x 4 B each, in a 1024 B region), the warps' dQ tiles (8 x 16
+// rows of 32 f32, 160 B apart: 20480 B), and 1024 B to align the base
+// to the swizzle atom. Q and dO reach the kernel as tensor maps over the
+// same buffers (arg0, arg4).
 // CHECK: kernel attention_grad_kernel grid [2, 4, 1] block [256, 1, 1] smem 0 buffers arg4 arg3 tmp0 tmp1
-// CHECK-NEXT: kernel attention_grad_kernel_0 grid [1, 2, 1] block [256, 1, 1] smem 67584 buffers arg1 arg2 arg0 arg4 arg5 tmp0 tmp1 arg7 arg8
+// CHECK-NEXT: kernel attention_grad_kernel_0 grid [1, 2, 1] block [256, 1, 1] smem 104448 buffers arg1 arg2 arg0 arg4 arg5 tmp0 tmp1 arg7 arg8
 // CHECK-NEXT: kernel attention_grad_kernel_1 grid [2, 4, 1] block [256, 1, 1] smem 0 buffers tmp1 arg6
 // CHECK-NEXT: scratch tmp0 f32 [1, 4, 100] 1600
 // CHECK-NEXT: scratch tmp1 f32 [1, 4, 100, 64] 102400
 // CHECK-NEXT: results arg6 arg7 arg8
 
-// The main kernel: cp.async into the swizzled tiles; S^T and dP^T with
-// both operands in shared memory (no transpose), dV and dK with A from
+// The main kernel: K_j and V_j by cp.async into the swizzled tiles, Q_i
+// and dO_i by TMA (one 64-column box each, completing on the buffer's
+// mbarrier), the lse and D rows by 4-byte cp.async; S^T and dP^T with both
+// operands in shared memory (no transpose), dV and dK with A from
 // registers and B transposed (MN-major), dQ with both transposed; dQ added
-// with f32 atomics.
+// by bulk reductions (a row of 32 f32 each) from the warps' tiles.
 // PTX-LABEL: .entry attention_grad_kernel(
 // PTX-NOT: wgmma
 // PTX-LABEL: .entry attention_grad_kernel_0(
+// PTX-DAG: .shared .align 8 .b8 __mbarrier[16];
 // PTX-DAG: cp.async.cg.shared.global
+// PTX-DAG: cp.async.ca.shared.global [%rd{{[0-9]+}}{{.*}}], [%rd{{[0-9]+}}], 4, %r{{[0-9]+}};
+// PTX-DAG: mov.b32 %r[[BYTES:[0-9]+]], 16384;
+// PTX-DAG: mbarrier.arrive.expect_tx.shared.b64 {{.*}}, [__mbarrier{{.*}}], %r[[BYTES]];
+// PTX-DAG: cp.async.bulk.tensor.4d.shared::cluster.global.tile.mbarrier::complete_tx::bytes
+// PTX-DAG: mbarrier.try_wait.parity.shared.b64
 // PTX-DAG: fence.proxy.async.shared::cta
 // PTX-DAG: wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {{.*}}, p, 1, 1, 0, 0;
 // PTX-DAG: wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {{.*}}, {%r{{[0-9]+}}, %r{{[0-9]+}}, %r{{[0-9]+}}, %r{{[0-9]+}}}, %rd{{[0-9]+}}, p, 1, 1, 1;
 // PTX-DAG: wgmma.mma_async.sync.aligned.m64n32k16.f32.bf16.bf16 {{.*}}, p, 1, 1, 1, 1;
 // PTX-DAG: ex2.approx.ftz.f32
-// PTX-DAG: atom.global.add.f32
+// PTX-DAG: cp.reduce.async.bulk.global.shared::cta.bulk_group.add.f32 [%rd{{[0-9]+}}], [%r{{[0-9]+}}], 128;
+// PTX-DAG: cp.async.bulk.wait_group.read 0;
+// PTX-DAG: cp.async.bulk.wait_group 0;
 // PTX-LABEL: .entry attention_grad_kernel_1(
 // PTX-NOT: wgmma
 

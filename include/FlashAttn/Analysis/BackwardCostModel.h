@@ -243,18 +243,28 @@ wgmmaBackwardProblemReason(const AttentionProblem &problem, bool bias);
 /// tiles (64-column blocks, wgmmaPaddedColumns) K_j [block_kv, D], V_j
 /// [block_kv, Dv], `stages` buffers of Q_i [block_q, D] and dO_i
 /// [block_q, Dv], dS^T [block_kv, block_q] (block_q <= 64: one swizzle
-/// row a kv row) and the q-block's logsumexp and D rows (f32 [2, block_q]),
-/// each at a swizzle-atom (1 KiB) aligned offset from a base the kernel
-/// aligns at run time (kWgmmaSwizzleAtomBytes of slack).
+/// row a kv row) and `stages` buffers of the q-block's logsumexp and D
+/// rows (f32 [2, block_q]), each region at a swizzle-atom (1 KiB) aligned
+/// offset from a base the kernel aligns at run time
+/// (kWgmmaSwizzleAtomBytes of slack). With more than one stage, Q_i and
+/// dO_i arrive by TMA, each buffer completing on an mbarrier (static
+/// shared memory), and dQ_i leaves through per-warp f32 tiles.
 struct WgmmaBackwardLayout {
   WgmmaBackwardLayout(const Tiling &tiling, int64_t headDim,
                       int64_t valueHeadDim, int64_t elementBytes);
-  /// Byte offsets from the aligned base; Q's and dO's buffer `s` lie
-  /// s * qBytes (dOBytes) past q (dO).
+  /// Byte offsets from the aligned base; Q's, dO's and the rows' buffer `s`
+  /// lie s * qBytes (dOBytes, rowsBytes) past q (dO, rows).
   int64_t k = 0, v = 0, q = 0, dO = 0, dS = 0, rows = 0;
-  int64_t qBytes = 0, dOBytes = 0;
+  int64_t qBytes = 0, dOBytes = 0, rowsBytes = 0;
   /// The dynamic shared memory the launch asks for, slack included.
   int64_t totalBytes = 0;
+  /// The mbarriers' static shared memory, as ptxas allocates it (0 with
+  /// one stage).
+  int64_t barrierBytes = 0;
+  /// With more than one stage: the warps' f32 dQ tiles (warps x 16 rows of
+  /// D / 2 columns, rows dQPitch bytes apart) that dQ's bulk reductions
+  /// read, after the rows; 0 with one stage.
+  int64_t dQ = 0, dQPitch = 0;
 };
 
 /// (q-block, kv-block) pairs a causal or dense backward computes for one

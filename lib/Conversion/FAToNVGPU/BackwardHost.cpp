@@ -117,6 +117,31 @@ Value BackwardContext::visible(Value kvRow, Value qRow, Value h) {
   return arith::AndIOp::create(b, ok, load(mask, indices));
 }
 
+Value BackwardContext::pairInterior(Value qBase, Value kvBase, Value kvWhole) {
+  if (op.getMask())
+    return arith::ConstantIntOp::create(b, b.getI1Type(), 0);
+  Value inside = arith::AndIOp::create(
+      b, kvWhole, cmp(arith::CmpIPredicate::ule, addc(qBase, t.blockQ), nq));
+  std::optional<int64_t> right = rightExtent();
+  if (right) {
+    // The block's last key on or left of its first row's diagonal (plus
+    // the window's right extent): kvBase + block_kv - 1 <= qBase + Nk - Nq
+    // + right.
+    Value lastKey = add(addc(kvBase, t.blockKV - 1), nq);
+    inside = arith::AndIOp::create(
+        b, inside,
+        cmp(arith::CmpIPredicate::ule, lastKey, addc(add(qBase, nk), *right)));
+  }
+  if (!window)
+    return inside;
+  // The block's first key within its last row's window: qBase + block_q -
+  // 1 + Nk - Nq - left <= kvBase.
+  Value lastRow = addc(add(qBase, nk), t.blockQ - 1);
+  return arith::AndIOp::create(b, inside,
+                               cmp(arith::CmpIPredicate::ule, lastRow,
+                                   addc(add(kvBase, nq), window.getLeft())));
+}
+
 Value BackwardContext::blockLive(Value h, Value qBase, Value kvBase) {
   // A static 1 is broadcast (docs/BlockSparse.md); the mask's blocks are
   // multiples of the tiling's.

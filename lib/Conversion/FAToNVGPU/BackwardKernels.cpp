@@ -355,32 +355,7 @@ Value BackwardKernels::loadQBlock(Value t, Value slot, Value enabled) {
 }
 
 Value BackwardKernels::isInterior(Value qBase) {
-  ImplicitLocOpBuilder &b = k.b;
-  if (k.op.getMask())
-    return arith::ConstantIntOp::create(b, b.getI1Type(), 0);
-  Value inside = arith::AndIOp::create(
-      b, kvWhole,
-      k.cmp(arith::CmpIPredicate::ule, k.addc(qBase, k.t.blockQ), k.nq));
-  std::optional<int64_t> right = k.rightExtent();
-  if (right) {
-    // The block's last key on or left of its first row's diagonal (plus
-    // the window's right extent): kvBase + block_kv - 1 <= qBase + Nk - Nq
-    // + right.
-    Value lastKey = k.add(k.addc(kvBase, k.t.blockKV - 1), k.nq);
-    inside = arith::AndIOp::create(
-        b, inside,
-        k.cmp(arith::CmpIPredicate::ule, lastKey,
-              k.addc(k.add(qBase, k.nk), *right)));
-  }
-  if (!k.window)
-    return inside;
-  // The block's first key within its last row's window: qBase + block_q -
-  // 1 + Nk - Nq - left <= kvBase.
-  Value lastRow = k.addc(k.add(qBase, k.nk), k.t.blockQ - 1);
-  return arith::AndIOp::create(
-      b, inside,
-      k.cmp(arith::CmpIPredicate::ule, lastRow,
-            k.addc(k.add(kvBase, k.nq), k.window.getLeft())));
+  return k.pairInterior(qBase, kvBase, kvWhole);
 }
 
 SmallVector<Value> BackwardKernels::productRows(Value a0, StagedRef tile,

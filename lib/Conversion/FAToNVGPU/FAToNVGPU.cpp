@@ -157,15 +157,21 @@ struct ConvertFAToNVGPUPass
             wgmmaBackwardProblemReason(problem, hasAdditiveBias(op)))
       return why;
     if (t.warps != kWgmmaBackwardWarps || t.blockKV != 16 * t.warps ||
-        t.blockQ != kWgmmaBackwardBlockQ || t.stages != 1)
+        t.blockQ != kWgmmaBackwardBlockQ || t.stages > 2)
       return "the kernel is built for " + std::to_string(kWgmmaBackwardWarps) +
              " warps (two warpgroups of 64 kv rows), block_kv = " +
              std::to_string(16 * kWgmmaBackwardWarps) + ", block_q = " +
-             std::to_string(kWgmmaBackwardBlockQ) + " and stages 1";
-    int64_t bytes = WgmmaBackwardLayout(t, op.getHeadDim(),
-                                        op.getValueHeadDim(),
-                                        elt.getIntOrFloatBitWidth() / 8)
-                        .totalBytes;
+             std::to_string(kWgmmaBackwardBlockQ) +
+             " and stages 1 or 2 (buffers of Q_i, dO_i, lse_i and D_i)";
+    if (t.stages > 1 && (op.getBlockMask() ||
+                         (op.getScheduleAttr() &&
+                          op.getScheduleAttr().getDq() ==
+                              DqAccumulation::Ordered)))
+      return std::string("its TMA ring (stages 2) builds unordered dQ "
+                         "without a block mask only; use stages 1");
+    WgmmaBackwardLayout layout(t, op.getHeadDim(), op.getValueHeadDim(),
+                               elt.getIntOrFloatBitWidth() / 8);
+    int64_t bytes = layout.totalBytes + layout.barrierBytes;
     if (bytes > target.sramPerBlock)
       return "its shared memory, " + std::to_string(bytes) +
              " B, exceeds the target's " +

@@ -310,6 +310,16 @@ struct AsyncTileCopy {
 /// One cp.async commit group of `tokens`.
 Value commitAsyncGroup(ImplicitLocOpBuilder &b, ArrayRef<Value> tokens);
 
+/// On the host: the TMA tensor map of `memref` in boxes of type `box`
+/// ([1, 1, rows, 64]: one 128-byte swizzle row of 64 columns), 128-byte
+/// swizzled as wgmma reads it, zero-filled out of bounds.
+Value createSwizzledTensorMap(ImplicitLocOpBuilder &b, Value memref,
+                              MemRefType box);
+/// Waits for phase `parity` (an index, 0 or 1) of mbarrier `barId` of the
+/// group `bars`.
+void waitForParity(ImplicitLocOpBuilder &b, Value bars, Value barId,
+                   Value parity);
+
 /// cp.async by every thread into padded (mma-sync) or swizzled (wgmma)
 /// tiles, one commit group per block; one block-wide barrier per step.
 class CpAsyncLoads : public LoadPipeline {
@@ -730,6 +740,13 @@ public:
       return window.getRight();
     return std::nullopt;
   }
+  /// Whether every score of the pair (the q-block from row `qBase`, the
+  /// kv-block from key `kvBase`; `kvWhole`: its keys all below Nk) is
+  /// visible, so that its P needs no mask: rows and keys in range, (causal,
+  /// a window's right edge) the block's last key on or left of its first
+  /// row's diagonal, (a window) its first key within its last row's
+  /// window; never with a keep-mask.
+  Value pairInterior(Value qBase, Value kvBase, Value kvWhole);
   /// The block's kv-block: blockIdx.x, or with ordered dQ counted from the
   /// grid's end (the last kv-block first).
   Value kvBlockIndex();

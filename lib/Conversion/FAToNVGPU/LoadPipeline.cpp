@@ -141,25 +141,38 @@ void CpAsyncLoads::drain() {
 // TmaLoads
 //===----------------------------------------------------------------------===//
 
-Value TmaLoads::tensorMap(Value memref, int64_t rows) {
+Value mlir::fa::nvgpu_kernel::createSwizzledTensorMap(
+    ImplicitLocOpBuilder &b, Value memref, MemRefType box) {
   // One tensor map per operand, built on the host (the manifest describes
   // it, the runtime encodes it with cuTensorMapEncodeTiled): the 4-d
   // tensor, boxes of [1, 1, rows, 64] (64 columns: the 128-byte swizzle
   // row), swizzled as the wgmma layout, zero-filled out of bounds.
-  ImplicitLocOpBuilder &b = k.b;
   auto type = cast<MemRefType>(memref.getType());
   Value unranked = memref::CastOp::create(
-      b, UnrankedMemRefType::get(k.elt, type.getMemorySpace()), memref);
+      b, UnrankedMemRefType::get(box.getElementType(), type.getMemorySpace()),
+      memref);
   auto mapType = nvgpu::TensorMapDescriptorType::get(
-      b.getContext(), tiles.boxType(rows),
-      nvgpu::TensorMapSwizzleKind::SWIZZLE_128B,
+      b.getContext(), box, nvgpu::TensorMapSwizzleKind::SWIZZLE_128B,
       nvgpu::TensorMapL2PromoKind::L2PROMO_128B,
       nvgpu::TensorMapOOBKind::OOB_ZERO,
       nvgpu::TensorMapInterleaveKind::INTERLEAVE_NONE);
-  return nvgpu::TmaCreateDescriptorOp::create(
-      b, mapType, unranked,
-      ValueRange{k.idx(1), k.idx(1), k.idx(rows),
-                 k.idx(tiles.swizzleColumns())});
+  SmallVector<Value> sizes;
+  for (int64_t size : box.getShape())
+    sizes.push_back(arith::ConstantIndexOp::create(b, size));
+  return nvgpu::TmaCreateDescriptorOp::create(b, mapType, unranked, sizes);
+}
+
+void mlir::fa::nvgpu_kernel::waitForParity(ImplicitLocOpBuilder &b,
+                                           Value bars, Value barId,
+                                           Value parity) {
+  Value ticks = arith::ConstantIndexOp::create(b, 10000000);
+  nvgpu::MBarrierTryWaitParityOp::create(
+      b, bars, arith::IndexCastOp::create(b, b.getI1Type(), parity), ticks,
+      barId);
+}
+
+Value TmaLoads::tensorMap(Value memref, int64_t rows) {
+  return createSwizzledTensorMap(k.b, memref, tiles.boxType(rows));
 }
 
 void TmaLoads::createTensorMaps(bool withOutput) {
@@ -218,10 +231,7 @@ void TmaLoads::loadTile(Value map, Value tileBase, int64_t rows, int64_t cols,
 }
 
 void TmaLoads::tryWait(Value barId, Value parity) {
-  Value ticks = k.idx(10000000);
-  nvgpu::MBarrierTryWaitParityOp::create(
-      k.b, bars, arith::IndexCastOp::create(k.b, k.b.getI1Type(), parity),
-      ticks, barId);
+  waitForParity(k.b, bars, barId, parity);
 }
 
 void TmaLoads::waitFor(Value barId, Value parity) {

@@ -27,6 +27,12 @@
 // mma.sync backward's DqTurns). A window bounds the q-blocks a kv-block
 // visits; a block mask skips a step whole (no loads, no products, no dQ).
 //
+// How Q_i, dO_i and the q-block's logsumexp and D rows arrive is the
+// tiling's `stages`: one buffer, copied by cp.async at the start of each
+// step and waited for there (D54); or a ring of two, Q_i and dO_i by TMA
+// completing on an mbarrier per buffer, the rows by 4-byte cp.async, the
+// next step's loads issued before this step's products (D61).
+//
 //===----------------------------------------------------------------------===//
 
 #include "KernelParts.h"
@@ -54,6 +60,9 @@ public:
 private:
   void setUpShared();
   void setUpIds();
+  /// On the host (stages > 1): the tensor maps of Q and dO, boxes of
+  /// [block_q, 64].
+  void createTensorMaps();
   /// cp.async of a [rows, cols] row tile into the swizzled tile at byte
   /// offset `tileBytes`.
   void copyTile(Value src, Value head, Value rowBase, Value rowEnd,
@@ -66,6 +75,8 @@ private:
   /// bytes (index) if given.
   Value address(int64_t bytes, Value dynamic = Value());
 
+  /// One buffer: a loop per query head of the group, a step per q-block.
+  SmallVector<Value> buildSerialLoops(ValueRange init);
   SmallVector<Value> step(Value h, Value qBlock, ValueRange accs);
   /// A step's loads, products and dQ adds: the new dK_wg, dV_wg.
   SmallVector<Value> computeStep(Value h, Value qBase, ValueRange accs);
@@ -74,15 +85,37 @@ private:
   Value hasPreviousStep(Value h, Value qBlock);
   std::pair<Value, Value> previousStep(Value h, Value qBlock);
   void loadQueryBlock(Value h, Value qBase);
+  /// The ring: one loop over the steps (query head, q-block) of the group,
+  /// step t's loads issued during step t - 1.
+  SmallVector<Value> buildRingLoop(ValueRange init);
+  /// Step t's query head and first row.
+  std::pair<Value, Value> stepRows(Value t);
+  /// Thread 0 creates the mbarriers (one per buffer).
+  void createBarriers();
+  /// Step t's Q_i and dO_i (TMA, thread 0) and lse and D rows (cp.async)
+  /// into buffer `slot`, if `enabled`: the rows' commit group.
+  Value issueRingLoads(Value t, Value slot, Value enabled);
+  /// The ring's step t: every warp done with step t - 1, step t + 1's
+  /// loads issued, step t's waited for; sets `slot`.
+  void beginRingStep(Value t, Value total, Value rowsGroup);
+  /// The products and the gradients of a step whose tiles are in `slot`.
+  SmallVector<Value> compute(Value h, Value qBase, ValueRange accs);
   /// [64 kv rows of the warpgroup] x [block_q]: the rows of the tile at
   /// `rowsBytes` (this warpgroup's) times the q-block's tile at `qBytes`,
   /// both K-major over `cols` columns; issued as one group, not waited
   /// for: the accumulator struct.
   Value issueTransposedScores(int64_t rowsBytes, int64_t qBytes,
-                              int64_t cols);
+                              Value qSlotBytes, int64_t cols);
   /// The m16n8 fragments of a completed issueTransposedScores.
   SmallVector<Value> scoreFragments(Value acc);
   SmallVector<Value> probabilities(ArrayRef<Value> s, Value h, Value qBase);
+  /// The ring's P^T: the mask's tests only on pairs where some score may be
+  /// masked (a block-uniform branch, as the mma.sync kernel's); an
+  /// interior pair's rows all see keys, so its P^T needs no lse = -inf
+  /// test either.
+  SmallVector<Value> edgeMaskedProbabilities(ArrayRef<Value> s, Value h,
+                                             Value qBase);
+  SmallVector<Value> interiorProbabilities(ArrayRef<Value> s);
   SmallVector<Value> scoreGradients(ArrayRef<Value> p, ArrayRef<Value> dp,
                                     Value h, Value qBase);
   /// The warpgroup's [64, block_q] f32 fragments as wgmma A registers in
@@ -94,7 +127,7 @@ private:
   /// for: the registers it writes.
   SmallVector<Value> issueAccumulate(ArrayRef<Value> acc,
                                      ArrayRef<Value> aRegs, int64_t tileBytes,
-                                     int64_t cols);
+                                     Value slotBytes, int64_t cols);
   /// `acc` from the registers of a completed issueAccumulate.
   void finishAccumulate(MutableArrayRef<Value> acc, ArrayRef<Value> out);
   /// Waits until at most `pending` wgmma groups are in flight.
@@ -103,10 +136,28 @@ private:
   }
   /// dS^T's A registers (aRegisters) to the [kv, q] tile; barrier.
   void storeScoreGradients(ArrayRef<Value> dsRegs);
-  void addQueryGradient(Value h, Value qBase);
+  /// The warpgroup's part of dQ_i (D / 2 columns) = dS K_j: issued, then
+  /// `afterIssue` (if given: one more wgmma group, left in flight), waited
+  /// for; the accumulator's values (m16n8 layout, n-tile j's element
+  /// (r, c) at 4 j + 2 r + c).
+  SmallVector<Value> queryGradient(const std::function<void()> &afterIssue);
+  /// One buffer: `values` added with per-element f32 atomics.
+  void addQueryGradient(Value h, Value qBase, ArrayRef<Value> values);
+  /// The ring: the warp's 16 rows of `values` staged in its shared tile,
+  /// each row added by one bulk reduction (cp.reduce.async.bulk .add.f32)
+  /// once the warp's reductions of the step before have read the tile.
+  void reduceQueryGradient(Value h, Value qBase, ArrayRef<Value> values);
+  /// Inline PTX without results on `operands` (constraints `constraints`).
+  void asmStatement(StringRef text, StringRef constraints,
+                    ValueRange operands = {});
   /// The staged logsumexp (`which` 0) or D (1) of the two q columns of
   /// n-tile `n`.
   SmallVector<Value> columnValues(int64_t which, int64_t n);
+  /// N-tile `n`'s fragment of `f(r, c, column)` for each element (r, c),
+  /// `column` the staged row `which` (columnValues) of its q column.
+  SmallVector<Value>
+  columnwise(int64_t n, int64_t which,
+             llvm::function_ref<Value(int64_t, int64_t, Value)> f);
   void writeKeyValueGradients(ArrayRef<Value> accs);
   /// The lane's accumulator element (r, c) of n-tile n: its kv row within
   /// the block and its column.
@@ -118,8 +169,22 @@ private:
   WgmmaBackwardLayout layout;
   VectorType accType;
   Value base, flat, pad, sharedBase;
-  /// The q-block's logsumexp and D rows in shared memory (f32 [2, block_q]).
+  /// The q-blocks' logsumexp and D rows in shared memory (f32 [2 stages,
+  /// block_q]: buffer s's logsumexp row 2 s, its D row 2 s + 1).
   Value sRows;
+  /// The ring: the warps' dQ tiles (f32, layout.dQ; a warp's 16 rows
+  /// layout.dQPitch bytes apart), null with one buffer.
+  Value sQueryGradient;
+  /// The buffer of the step being built (stages > 1; null with one): the
+  /// byte offsets of its Q_i and dO_i from layout.q and layout.dO, and the
+  /// index of its logsumexp row in sRows.
+  struct Slot {
+    Value qBytes, dOBytes, rowsIndex;
+  } slot;
+  /// The ring (stages > 1): Q's and dO's tensor maps, the mbarriers, thread
+  /// 0, and the steps: q-blocks [first, first + perHead) of every query
+  /// head of the group.
+  Value qMap, dOMap, bars, leader, perHead;
   Value kvBase, wg, wgRow, quadRow, quadCol, wgRowBytes, zero;
   /// The q-blocks [first, end) the block visits for each query head.
   Value first, end;
@@ -155,9 +220,15 @@ void WgmmaBackwardMain::setUpShared() {
   sharedBase = arith::IndexCastOp::create(b, b.getI64Type(), k.add(addr, pad));
   sRows = memref::ViewOp::create(
       b,
-      MemRefType::get({2, k.t.blockQ}, k.f32, MemRefLayoutAttrInterface(),
-                      workgroup),
+      MemRefType::get({2 * k.t.stages, k.t.blockQ}, k.f32,
+                      MemRefLayoutAttrInterface(), workgroup),
       base, k.addc(pad, layout.rows), ValueRange{});
+  if (k.t.stages > 1)
+    sQueryGradient = memref::ViewOp::create(
+        b,
+        MemRefType::get({k.t.warps * 16 * layout.dQPitch / 4}, k.f32,
+                        MemRefLayoutAttrInterface(), workgroup),
+        base, k.addc(pad, layout.dQ), ValueRange{});
 }
 
 void WgmmaBackwardMain::setUpIds() {
@@ -224,6 +295,8 @@ void WgmmaBackwardMain::copyTile(Value src, Value head, Value rowBase,
 //===----------------------------------------------------------------------===//
 
 void WgmmaBackwardMain::build() {
+  if (k.t.stages > 1)
+    createTensorMaps();
   k.openLaunch(k.blocks(k.nk, k.t.blockKV), k.op.getNumKVHeads(),
                layout.totalBytes);
   ImplicitLocOpBuilder &b = k.b;
@@ -244,21 +317,8 @@ void WgmmaBackwardMain::build() {
   end = k.queryBlockEnd(kvBase);
   // dK_wg then dV_wg: the m64 accumulators' f32 registers.
   SmallVector<Value> init((k.d + k.dv) / 2, zero);
-  SmallVector<Value> accs;
-  {
-    OpBuilder::InsertionGuard guard(b);
-    scf::ForOp heads = k.openLoop(k.idx(0), k.idx(k.group), k.one, init);
-    Value h = k.add(k.mulc(k.head, k.group), heads.getInductionVar());
-    scf::ForOp qLoop = k.openLoop(first, end, k.one,
-                                  heads.getRegionIterArgs());
-    SmallVector<Value> next =
-        step(h, qLoop.getInductionVar(), qLoop.getRegionIterArgs());
-    scf::YieldOp::create(b, next);
-    b.setInsertionPointAfter(qLoop);
-    scf::YieldOp::create(b, qLoop.getResults());
-    b.setInsertionPointAfter(heads);
-    accs.assign(heads.getResults().begin(), heads.getResults().end());
-  }
+  SmallVector<Value> accs =
+      k.t.stages > 1 ? buildRingLoop(init) : buildSerialLoops(init);
   // Ordered dQ: the last step's adds are done; its turn passes.
   if (turns)
     turns->finish(k.cmp(arith::CmpIPredicate::slt, first, end), [&] {
@@ -268,6 +328,21 @@ void WgmmaBackwardMain::build() {
   // Nothing may be in flight when the block exits (no q-block visited).
   nvgpu::DeviceAsyncWaitOp::create(b, kvGroup, b.getI32IntegerAttr(0));
   writeKeyValueGradients(accs);
+}
+
+SmallVector<Value> WgmmaBackwardMain::buildSerialLoops(ValueRange init) {
+  ImplicitLocOpBuilder &b = k.b;
+  OpBuilder::InsertionGuard guard(b);
+  scf::ForOp heads = k.openLoop(k.idx(0), k.idx(k.group), k.one, init);
+  Value h = k.add(k.mulc(k.head, k.group), heads.getInductionVar());
+  scf::ForOp qLoop =
+      k.openLoop(first, end, k.one, heads.getRegionIterArgs());
+  SmallVector<Value> next =
+      step(h, qLoop.getInductionVar(), qLoop.getRegionIterArgs());
+  scf::YieldOp::create(b, next);
+  b.setInsertionPointAfter(qLoop);
+  scf::YieldOp::create(b, qLoop.getResults());
+  return SmallVector<Value>(heads.getResults());
 }
 
 void WgmmaBackwardMain::loadQueryBlock(Value h, Value qBase) {
@@ -342,14 +417,23 @@ std::pair<Value, Value> WgmmaBackwardMain::previousStep(Value h, Value qBlock) {
 SmallVector<Value> WgmmaBackwardMain::computeStep(Value h, Value qBase,
                                                   ValueRange accs) {
   loadQueryBlock(h, qBase);
+  return compute(h, qBase, accs);
+}
+
+SmallVector<Value> WgmmaBackwardMain::compute(Value h, Value qBase,
+                                              ValueRange accs) {
   SmallVector<Value> dK(accs.begin(), accs.begin() + k.d / 2);
   SmallVector<Value> dV(accs.begin() + k.d / 2, accs.end());
   // S^T = K_wg Q_i^T and dP^T = V_wg dO_i^T in flight together; P^T while
   // dP^T computes, then dS^T.
-  Value sAcc = issueTransposedScores(layout.k, layout.q, k.d);
-  Value dpAcc = issueTransposedScores(layout.v, layout.dO, k.dv);
+  Value sAcc = issueTransposedScores(layout.k, layout.q, slot.qBytes, k.d);
+  Value dpAcc =
+      issueTransposedScores(layout.v, layout.dO, slot.dOBytes, k.dv);
   waitForWgmma(1);
-  SmallVector<Value> p = probabilities(scoreFragments(sAcc), h, qBase);
+  SmallVector<Value> p =
+      k.t.stages > 1
+          ? edgeMaskedProbabilities(scoreFragments(sAcc), h, qBase)
+          : probabilities(scoreFragments(sAcc), h, qBase);
   waitForWgmma(0);
   SmallVector<Value> ds =
       scoreGradients(p, scoreFragments(dpAcc), h, qBase);
@@ -357,14 +441,28 @@ SmallVector<Value> WgmmaBackwardMain::computeStep(Value h, Value qBase,
   // f32 fragments die): dV_wg += P^T dO_i and dK_wg += dS^T Q_i in flight
   // while dS^T goes to shared memory; dQ_i += dS K_j waits for every group.
   SmallVector<Value> pRegs = aRegisters(p), dsRegs = aRegisters(ds);
-  SmallVector<Value> dVOut = issueAccumulate(dV, pRegs, layout.dO, k.dv);
-  SmallVector<Value> dKOut = issueAccumulate(dK, dsRegs, layout.q, k.d);
-  // Ordered: thread 0 waits for the q-block's turn before the barrier
-  // that precedes the dQ adds.
-  if (turns)
-    turns->wait();
-  storeScoreGradients(dsRegs);
-  addQueryGradient(h, qBase);
+  SmallVector<Value> dVOut =
+      issueAccumulate(dV, pRegs, layout.dO, slot.dOBytes, k.dv);
+  SmallVector<Value> dKOut;
+  auto issueDK = [&] {
+    dKOut = issueAccumulate(dK, dsRegs, layout.q, slot.qBytes, k.d);
+  };
+  if (k.t.stages > 1) {
+    // The ring (dq = atomic): dK_wg += dS^T Q_i after dQ's product, in
+    // flight during dQ's adds (wgmma groups complete in order: dQ's wait
+    // leaves it).
+    storeScoreGradients(dsRegs);
+    reduceQueryGradient(h, qBase, queryGradient(issueDK));
+    waitForWgmma(0);
+  } else {
+    issueDK();
+    // Ordered: thread 0 waits for the q-block's turn before the barrier
+    // that precedes the dQ adds.
+    if (turns)
+      turns->wait();
+    storeScoreGradients(dsRegs);
+    addQueryGradient(h, qBase, queryGradient(nullptr));
+  }
   finishAccumulate(dV, dVOut);
   finishAccumulate(dK, dKOut);
   SmallVector<Value> next(dK);
@@ -373,11 +471,173 @@ SmallVector<Value> WgmmaBackwardMain::computeStep(Value h, Value qBase,
 }
 
 //===----------------------------------------------------------------------===//
+// The ring of Q_i and dO_i buffers (stages > 1)
+//===----------------------------------------------------------------------===//
+
+void WgmmaBackwardMain::createTensorMaps() {
+  auto box = MemRefType::get(
+      {1, 1, k.t.blockQ, kWgmmaSwizzleRowBytes / e}, k.elt,
+      MemRefLayoutAttrInterface(),
+      gpu::AddressSpaceAttr::get(k.b.getContext(),
+                                 gpu::AddressSpace::Workgroup));
+  qMap = createSwizzledTensorMap(k.b, k.op.getQuery(), box);
+  dOMap = createSwizzledTensorMap(k.b, k.op.getOutGrad(), box);
+}
+
+void WgmmaBackwardMain::createBarriers() {
+  // A full mbarrier per buffer: one arrival (thread 0's, with the bytes).
+  ImplicitLocOpBuilder &b = k.b;
+  MLIRContext *ctx = b.getContext();
+  bars = nvgpu::MBarrierCreateOp::create(
+      b, nvgpu::MBarrierGroupType::get(
+             ctx, gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup),
+             k.t.stages));
+  leader = k.cmp(arith::CmpIPredicate::eq, k.tid, k.idx(0));
+  k.ifThen(leader, [&] {
+    for (int64_t i = 0; i < k.t.stages; ++i)
+      nvgpu::MBarrierInitOp::create(b, bars, k.idx(1), k.idx(i),
+                                    /*predicate=*/Value());
+    NVVM::FenceMbarrierInitOp::create(b);
+    for (Value map : {qMap, dOMap})
+      nvgpu::TmaPrefetchOp::create(b, map, /*predicate=*/Value());
+  });
+}
+
+std::pair<Value, Value> WgmmaBackwardMain::stepRows(Value t) {
+  // Step t: query head t / perHead of the group, q-block first + t %
+  // perHead (the mma.sync backward's order). A block without steps still
+  // forms step 0's (disabled) addresses: divided by 1, not 0.
+  Value divisor = k.b.createOrFold<arith::MaxUIOp>(perHead, k.one);
+  Value h = k.add(k.mulc(k.head, k.group),
+                  k.b.createOrFold<arith::DivUIOp>(t, divisor));
+  Value qBlock = k.add(first, k.b.createOrFold<arith::RemUIOp>(t, divisor));
+  return {h, k.mulc(qBlock, k.t.blockQ)};
+}
+
+Value WgmmaBackwardMain::issueRingLoads(Value t, Value slotIndex,
+                                        Value enabled) {
+  ImplicitLocOpBuilder &b = k.b;
+  Value h, qBase;
+  std::tie(h, qBase) = stepRows(t);
+  int64_t columns = kWgmmaSwizzleRowBytes / e;
+  // Q_i and dO_i: one box per 64-column block, rows past Nq zero-filled
+  // (OOB_ZERO), completing on the buffer's mbarrier.
+  k.ifThen(arith::AndIOp::create(b, leader, enabled), [&] {
+    int64_t bytes = k.t.blockQ *
+                    (wgmmaPaddedColumns(k.d, e) + wgmmaPaddedColumns(k.dv, e)) *
+                    e;
+    nvgpu::MBarrierArriveExpectTxOp::create(b, bars, k.idx(bytes), slotIndex,
+                                            /*predicate=*/Value());
+    auto load = [&](Value map, int64_t tileBytes, int64_t stride,
+                    int64_t cols) {
+      Value at = k.add(k.addc(pad, tileBytes), k.mulc(slotIndex, stride));
+      for (int64_t block = 0; block < wgmmaPaddedColumns(cols, e) / columns;
+           ++block) {
+        Value dst = memref::ViewOp::create(
+            b,
+            MemRefType::get({1, 1, k.t.blockQ, columns}, k.elt,
+                            MemRefLayoutAttrInterface(),
+                            gpu::AddressSpaceAttr::get(
+                                b.getContext(), gpu::AddressSpace::Workgroup)),
+            base, k.addc(at, block * k.t.blockQ * kWgmmaSwizzleRowBytes),
+            ValueRange{});
+        nvgpu::TmaAsyncLoadOp::create(
+            b, dst, bars, map,
+            ValueRange{k.idx(columns * block), qBase, h, k.batch}, slotIndex,
+            /*multicastMask=*/Value(), /*predicate=*/Value());
+      }
+    };
+    load(qMap, layout.q, layout.qBytes, k.d);
+    load(dOMap, layout.dO, layout.dOBytes, k.dv);
+  });
+  // The logsumexp and D rows: a 4-byte cp.async each by threads 0 ..
+  // 2 block_q - 1 (rows past Nq, and every row of a step past the last,
+  // zero-filled).
+  SmallVector<Value> tokens;
+  k.ifThen(k.cmp(arith::CmpIPredicate::ult, k.tid, k.idx(2 * k.t.blockQ)),
+           [&] {
+             Value which = k.divc(k.tid, k.t.blockQ);
+             Value col = k.remc(k.tid, k.t.blockQ);
+             Value qRow = k.add(qBase, col);
+             Value inRange = arith::AndIOp::create(
+                 b, enabled, k.cmp(arith::CmpIPredicate::ult, qRow, k.nq));
+             Value srcRow = k.minu(qRow, k.lastIndex(k.nq));
+             Value row = k.add(k.mulc(slotIndex, 2), which);
+             Value isLse = k.cmp(arith::CmpIPredicate::eq, which, k.idx(0));
+             auto copyRow = [&](Value src) {
+               nvgpu::DeviceAsyncCopyOp::create(
+                   b, sRows, ValueRange{row, col}, src,
+                   ValueRange{k.batch, h, srcRow}, b.getIndexAttr(1),
+                   k.select(inRange, k.idx(1), k.idx(0)), UnitAttr());
+             };
+             auto branch = scf::IfOp::create(b, isLse, /*withElseRegion=*/true);
+             OpBuilder::InsertionGuard guard(b);
+             b.setInsertionPointToStart(&branch.getThenRegion().front());
+             copyRow(k.op.getLogsumexp());
+             b.setInsertionPointToStart(&branch.getElseRegion().front());
+             copyRow(k.rowDot);
+           });
+  return nvgpu::DeviceAsyncCreateGroupOp::create(
+      b, nvgpu::DeviceAsyncTokenType::get(b.getContext()), tokens);
+}
+
+SmallVector<Value> WgmmaBackwardMain::buildRingLoop(ValueRange init) {
+  ImplicitLocOpBuilder &b = k.b;
+  perHead =
+      arith::MaxSIOp::create(b, k.sub(end, first), k.idx(0));
+  Value total = k.mulc(perHead, k.group);
+  createBarriers();
+  // Step 0's loads, then K_j, V_j and step 0's rows made visible to wgmma
+  // (async proxy) before the first step's barrier, which also orders the
+  // mbarriers' initialization before every wait.
+  Value rowsGroup = issueRingLoads(k.idx(0), k.idx(0),
+                                   k.cmp(arith::CmpIPredicate::ult, k.idx(0),
+                                         total));
+  nvgpu::DeviceAsyncWaitOp::create(b, rowsGroup, b.getI32IntegerAttr(0));
+  k.fenceAsyncProxy();
+  OpBuilder::InsertionGuard guard(b);
+  scf::ForOp loop = k.openLoop(k.idx(0), total, k.one, init);
+  Value t = loop.getInductionVar();
+  beginRingStep(t, total, rowsGroup);
+  auto [h, qBase] = stepRows(t);
+  scf::YieldOp::create(b, compute(h, qBase, loop.getRegionIterArgs()));
+  b.setInsertionPointAfter(loop);
+  // dQ's bulk reductions complete before the block exits.
+  asmStatement("cp.async.bulk.wait_group 0;", "");
+  return SmallVector<Value>(loop.getResults());
+}
+
+void WgmmaBackwardMain::beginRingStep(Value t, Value total, Value rowsGroup) {
+  // Step t's rows (copied during step t - 1) have landed; after the
+  // barrier every warp is done with step t - 1: its wgmmas, which read
+  // buffer (t + 1) % stages, were waited for, and so were its reads of the
+  // rows and of dS^T.
+  ImplicitLocOpBuilder &b = k.b;
+  nvgpu::DeviceAsyncWaitOp::create(b, rowsGroup, b.getI32IntegerAttr(0));
+  gpu::BarrierOp::create(b);
+  Value next = k.addc(t, 1);
+  issueRingLoads(next, k.remc(next, k.t.stages),
+                 k.cmp(arith::CmpIPredicate::ult, next, total));
+  // TMA writes and wgmma reads are both in the async proxy: the mbarrier's
+  // phase (which flips with every refill of the buffer) orders them. Warp
+  // 0 is reconverged first (thread 0 alone issued the loads): the wait's
+  // loop branches with `bra.uni` and the wgmmas after it are `.aligned`
+  // (the forward's TmaLoads::waitFor).
+  Value slotIndex = k.remc(t, k.t.stages);
+  k.syncWarp();
+  waitForParity(b, bars, slotIndex, k.remc(k.divc(t, k.t.stages), 2));
+  slot.qBytes = k.mulc(slotIndex, layout.qBytes);
+  slot.dOBytes = k.mulc(slotIndex, layout.dOBytes);
+  slot.rowsIndex = k.mulc(slotIndex, 2);
+}
+
+//===----------------------------------------------------------------------===//
 // Products
 //===----------------------------------------------------------------------===//
 
 Value WgmmaBackwardMain::issueTransposedScores(int64_t rowsBytes,
-                                              int64_t qBytes, int64_t cols) {
+                                              int64_t qBytes, Value qSlotBytes,
+                                              int64_t cols) {
   // Both tiles K-major: k16 steps walk the 128-byte rows of each 64-column
   // block (32 bytes a step), blocks block_kv (block_q) rows apart.
   int64_t columns = kWgmmaSwizzleRowBytes / e;
@@ -385,8 +645,8 @@ Value WgmmaBackwardMain::issueTransposedScores(int64_t rowsBytes,
           qBlockBytes = k.t.blockQ * kWgmmaSwizzleRowBytes;
   Value aDesc = wgmmaDescriptor(k, address(rowsBytes, wgRowBytes),
                                 kKMajorLeadingBytes, kWgmmaSwizzleAtomBytes);
-  Value bDesc = wgmmaDescriptor(k, address(qBytes), kKMajorLeadingBytes,
-                                kWgmmaSwizzleAtomBytes);
+  Value bDesc = wgmmaDescriptor(k, address(qBytes, qSlotBytes),
+                                kKMajorLeadingBytes, kWgmmaSwizzleAtomBytes);
   auto descriptors = [&](int64_t kk) -> std::pair<Value, Value> {
     int64_t block = (16 * kk) / columns, within = ((16 * kk) % columns) * e;
     Value a = advanceDescriptor(k, aDesc, block * rowsBlock + within);
@@ -419,14 +679,15 @@ SmallVector<Value> WgmmaBackwardMain::aRegisters(ArrayRef<Value> frags) {
 
 SmallVector<Value>
 WgmmaBackwardMain::issueAccumulate(ArrayRef<Value> acc, ArrayRef<Value> aRegs,
-                                   int64_t tileBytes, int64_t cols) {
+                                   int64_t tileBytes, Value slotBytes,
+                                   int64_t cols) {
   // B: the q-block's tile MN-major, 64-column blocks block_q rows apart, 16
   // rows of 128 bytes a k16 step.
   SmallVector<Value> values(acc.begin(), acc.end());
   values.append(aRegs.begin(), aRegs.end());
   values = k.fenceRegisters(values);
   Value desc = wgmmaDescriptor(
-      k, address(tileBytes),
+      k, address(tileBytes, slotBytes),
       /*leadingBytes=*/k.t.blockQ * kWgmmaSwizzleRowBytes,
       /*strideBytes=*/kWgmmaSwizzleAtomBytes);
   SmallVector<Value> bDescs;
@@ -462,7 +723,8 @@ void WgmmaBackwardMain::storeScoreGradients(ArrayRef<Value> dsRegs) {
   gpu::BarrierOp::create(k.b);
 }
 
-void WgmmaBackwardMain::addQueryGradient(Value h, Value qBase) {
+SmallVector<Value>
+WgmmaBackwardMain::queryGradient(const std::function<void()> &afterIssue) {
   // dQ_i [block_q, D] = dS K_j, each warpgroup D / 2 columns: dS MN-major
   // (stored [kv, q]), K_j MN-major from the warpgroup's first column, 16
   // kv rows of 128 bytes a k16 step.
@@ -485,11 +747,20 @@ void WgmmaBackwardMain::addQueryGradient(Value h, Value qBase) {
   };
   Value acc = issueSharedWgmma(k, k.elt, n, k.t.blockKV / 16, descriptors,
                                NVVM::MMALayout::col, NVVM::MMALayout::row);
-  waitForWgmma(0);
+  if (afterIssue)
+    afterIssue();
+  waitForWgmma(afterIssue ? 1 : 0);
   SmallVector<Value> values;
   for (int64_t i = 0; i < n / 2; ++i)
     values.push_back(LLVM::ExtractValueOp::create(b, acc, i));
-  values = k.fenceRegisters(values);
+  return k.fenceRegisters(values);
+}
+
+void WgmmaBackwardMain::addQueryGradient(Value h, Value qBase,
+                                         ArrayRef<Value> values) {
+  ImplicitLocOpBuilder &b = k.b;
+  int64_t n = k.d / 2;
+  Value colBase = k.mulc(wg, n);
   // Row q of the accumulator is the warpgroup-local row of wgRow's warp.
   Value localRow = k.sub(wgRow, k.mulc(wg, kWarpgroupRows));
   for (int64_t r = 0; r < 2; ++r) {
@@ -506,14 +777,90 @@ void WgmmaBackwardMain::addQueryGradient(Value h, Value qBase) {
   }
 }
 
+void WgmmaBackwardMain::asmStatement(StringRef text, StringRef constraints,
+                                     ValueRange operands) {
+  LLVM::InlineAsmOp::create(k.b, TypeRange{}, operands, text, constraints,
+                            /*has_side_effects=*/true,
+                            /*is_align_stack=*/false, LLVM::TailCallKind::None,
+                            LLVM::AsmDialectAttr(), ArrayAttr());
+}
+
+void WgmmaBackwardMain::reduceQueryGradient(Value h, Value qBase,
+                                            ArrayRef<Value> values) {
+  // Warp w of warpgroup g holds rows 16 (w % 4) .. + 15 of the q-block and
+  // columns g D / 2 .. + D / 2 - 1: in its own shared tile (rows
+  // layout.dQPitch bytes apart, padded against bank conflicts), each a
+  // contiguous run of dQacc's row. FlashAttention-3 adds dQ the same way.
+  ImplicitLocOpBuilder &b = k.b;
+  int64_t n = k.d / 2, pitch = layout.dQPitch / 4;
+  Value warpTile = k.mulc(k.warp, 16 * pitch);
+  Value issuer = k.cmp(arith::CmpIPredicate::ult, k.lane, k.idx(16));
+  // The tile is free once this warp's reductions of the step before have
+  // read it (each issuing lane waits for its own).
+  k.ifThen(issuer, [&] { asmStatement("cp.async.bulk.wait_group.read 0;", ""); });
+  k.syncWarp();
+  auto pairType = VectorType::get({2}, k.f32);
+  for (int64_t r = 0; r < 2; ++r)
+    for (int64_t j = 0; j < n / 8; ++j) {
+      Value pair = vector::FromElementsOp::create(
+          b, pairType,
+          ValueRange{values[4 * j + 2 * r], values[4 * j + 2 * r + 1]});
+      Value at = k.add(k.add(warpTile, k.mulc(k.addc(quadRow, 8 * r), pitch)),
+                       fragCol(j, 0));
+      vector::StoreOp::create(b, pair, sQueryGradient, ValueRange{at},
+                              /*nontemporal=*/false, llvm::MaybeAlign(8));
+    }
+  // The bulk copy reads through the async proxy.
+  k.fenceAsyncProxy();
+  k.syncWarp();
+  Value localRow = k.sub(wgRow, k.mulc(wg, kWarpgroupRows));
+  Value row = k.add(qBase, k.add(localRow, k.lane));
+  Value live = arith::AndIOp::create(
+      b, issuer, k.cmp(arith::CmpIPredicate::ult, row, k.nq));
+  k.ifThen(live, [&] {
+    Value heads = k.dim(k.dqAcc, 1);
+    Value element = k.add(
+        k.mulc(k.add(k.mul(k.add(k.mul(k.batch, heads), h), k.nq), row),
+               k.d),
+        k.mulc(wg, n));
+    Value global = k.add(
+        memref::ExtractAlignedPointerAsIndexOp::create(b, k.dqAcc),
+        k.mulc(element, 4));
+    Value shared = address(layout.dQ,
+                           k.mulc(k.add(warpTile, k.mulc(k.lane, pitch)), 4));
+    asmStatement(
+        ("cp.reduce.async.bulk.global.shared::cta.bulk_group.add.f32 [$0], "
+         "[$1], " +
+         std::to_string(n * 4) + ";\n\tcp.async.bulk.commit_group;")
+            .c_str(),
+        "l,r",
+        {arith::IndexCastOp::create(b, b.getI64Type(), global),
+         arith::TruncIOp::create(b, b.getI32Type(), shared)});
+  });
+  // Reconverged for the `.aligned` wgmma wait that follows.
+  k.syncWarp();
+}
+
 //===----------------------------------------------------------------------===//
 // P^T and dS^T
 //===----------------------------------------------------------------------===//
 
 SmallVector<Value> WgmmaBackwardMain::columnValues(int64_t which,
                                                    int64_t n) {
-  return {k.load(sRows, {k.idx(which), fragCol(n, 0)}),
-          k.load(sRows, {k.idx(which), fragCol(n, 1)})};
+  Value row = slot.rowsIndex ? k.addc(slot.rowsIndex, which) : k.idx(which);
+  return {k.load(sRows, {row, fragCol(n, 0)}),
+          k.load(sRows, {row, fragCol(n, 1)})};
+}
+
+SmallVector<Value> WgmmaBackwardMain::columnwise(
+    int64_t n, int64_t which,
+    llvm::function_ref<Value(int64_t, int64_t, Value)> f) {
+  SmallVector<Value> columns = columnValues(which, n);
+  SmallVector<Value> out;
+  for (int64_t r = 0; r < 2; ++r)
+    for (int64_t c = 0; c < 2; ++c)
+      out.push_back(f(r, c, columns[c]));
+  return {vector::FromElementsOp::create(k.b, accType, out)};
 }
 
 SmallVector<Value> WgmmaBackwardMain::probabilities(ArrayRef<Value> s,
@@ -521,17 +868,44 @@ SmallVector<Value> WgmmaBackwardMain::probabilities(ArrayRef<Value> s,
   // P^T: the accumulator's rows are kv rows, its columns query rows (the
   // logsumexp is per column).
   SmallVector<Value> p;
-  for (int64_t n = 0; n < (int64_t)s.size(); ++n) {
-    SmallVector<Value> lse = columnValues(/*which=*/0, n);
-    SmallVector<Value> out;
-    for (int64_t r = 0; r < 2; ++r)
-      for (int64_t c = 0; c < 2; ++c) {
-        Value live = k.visible(k.add(kvBase, fragRow(r)),
-                               k.add(qBase, fragCol(n, c)), h);
-        out.push_back(k.probability(k.element(s[n], r, c), lse[c], live));
-      }
-    p.push_back(vector::FromElementsOp::create(k.b, accType, out));
-  }
+  for (int64_t n = 0; n < (int64_t)s.size(); ++n)
+    p.append(columnwise(n, /*which=*/0, [&](int64_t r, int64_t c, Value lse) {
+      Value live = k.visible(k.add(kvBase, fragRow(r)),
+                             k.add(qBase, fragCol(n, c)), h);
+      return k.probability(k.element(s[n], r, c), lse, live);
+    }));
+  return p;
+}
+
+SmallVector<Value>
+WgmmaBackwardMain::edgeMaskedProbabilities(ArrayRef<Value> s, Value h,
+                                           Value qBase) {
+  ImplicitLocOpBuilder &b = k.b;
+  Value kvWhole =
+      k.cmp(arith::CmpIPredicate::ule, k.addc(kvBase, k.t.blockKV), k.nk);
+  SmallVector<Type> types(s.size(), accType);
+  auto branch = scf::IfOp::create(b, types,
+                                  k.pairInterior(qBase, kvBase, kvWhole),
+                                  /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&branch.getThenRegion().front());
+  scf::YieldOp::create(b, interiorProbabilities(s));
+  b.setInsertionPointToStart(&branch.getElseRegion().front());
+  scf::YieldOp::create(b, probabilities(s, h, qBase));
+  return SmallVector<Value>(branch.getResults());
+}
+
+SmallVector<Value>
+WgmmaBackwardMain::interiorProbabilities(ArrayRef<Value> s) {
+  // P^T = exp2(S^T scale log2(e) - lse log2(e)).
+  ImplicitLocOpBuilder &b = k.b;
+  SmallVector<Value> p;
+  for (int64_t n = 0; n < (int64_t)s.size(); ++n)
+    p.append(columnwise(n, /*which=*/0, [&](int64_t r, int64_t c, Value lse) {
+      Value x = arith::MulFOp::create(b, k.element(s[n], r, c), k.scaleLog2);
+      Value shift = arith::MulFOp::create(b, lse, k.log2e);
+      return k.exp2(arith::SubFOp::create(b, x, shift));
+    }));
   return p;
 }
 
@@ -541,17 +915,11 @@ SmallVector<Value> WgmmaBackwardMain::scoreGradients(ArrayRef<Value> p,
   // dS^T = P^T (dP^T - D), D of each q column.
   ImplicitLocOpBuilder &b = k.b;
   SmallVector<Value> ds;
-  for (int64_t n = 0; n < (int64_t)p.size(); ++n) {
-    SmallVector<Value> rowDot = columnValues(/*which=*/1, n);
-    SmallVector<Value> out;
-    for (int64_t r = 0; r < 2; ++r)
-      for (int64_t c = 0; c < 2; ++c) {
-        Value diff =
-            arith::SubFOp::create(b, k.element(dp[n], r, c), rowDot[c]);
-        out.push_back(arith::MulFOp::create(b, k.element(p[n], r, c), diff));
-      }
-    ds.push_back(vector::FromElementsOp::create(b, accType, out));
-  }
+  for (int64_t n = 0; n < (int64_t)p.size(); ++n)
+    ds.append(columnwise(n, /*which=*/1, [&](int64_t r, int64_t c, Value d) {
+      Value diff = arith::SubFOp::create(b, k.element(dp[n], r, c), d);
+      return arith::MulFOp::create(b, k.element(p[n], r, c), diff);
+    }));
   return ds;
 }
 

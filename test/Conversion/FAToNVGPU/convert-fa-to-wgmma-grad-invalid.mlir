@@ -69,10 +69,22 @@ module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 2324
 
 module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
   func.func @negative_tiling(%q: memref<1x2x64x64xbf16>, %v: memref<1x2x64x64xbf16>, %l: memref<1x2x64xf32>) {
-    // expected-error @below {{cannot use the wgmma backward kernel with #fa.tiling<block_q = 32, block_kv = 128, stages = 1, warps = 8>: the kernel is built for 8 warps (two warpgroups of 64 kv rows), block_kv = 128, block_q = 64 and stages 1}}
+    // expected-error @below {{cannot use the wgmma backward kernel with #fa.tiling<block_q = 32, block_kv = 128, stages = 1, warps = 8>: the kernel is built for 8 warps (two warpgroups of 64 kv rows), block_kv = 128, block_q = 64 and stages 1 or 2 (buffers of Q_i, dO_i, lse_i and D_i)}}
     fa.attention_grad ins(%q, %q, %v, %v, %v, %l : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64xf32>)
         outs(%q, %q, %v : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>)
         {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 1, warps = 8>}
+    return
+  }
+}
+
+// -----
+
+module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
+  func.func @negative_stages(%q: memref<1x2x64x64xbf16>, %v: memref<1x2x64x64xbf16>, %l: memref<1x2x64xf32>) {
+    // expected-error @below {{cannot use the wgmma backward kernel with #fa.tiling<block_q = 64, block_kv = 128, stages = 3, warps = 8>: the kernel is built for 8 warps (two warpgroups of 64 kv rows), block_kv = 128, block_q = 64 and stages 1 or 2}}
+    fa.attention_grad ins(%q, %q, %v, %v, %v, %l : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64xf32>)
+        outs(%q, %q, %v : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>)
+        {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 3, warps = 8>}
     return
   }
 }
@@ -85,6 +97,19 @@ module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 6553
     fa.attention_grad ins(%q, %q, %v, %v, %v, %l : memref<1x2x64x128xbf16>, memref<1x2x64x128xbf16>, memref<1x2x64x128xbf16>, memref<1x2x64x128xbf16>, memref<1x2x64x128xbf16>, memref<1x2x64xf32>)
         outs(%q, %q, %v : memref<1x2x64x128xbf16>, memref<1x2x64x128xbf16>, memref<1x2x64x128xbf16>)
         {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
+    return
+  }
+}
+
+// -----
+
+// The TMA ring (stages 2) builds unordered dQ only.
+module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
+  func.func @negative_ring_ordered(%q: memref<1x2x64x64xbf16>, %v: memref<1x2x64x64xbf16>, %l: memref<1x2x64xf32>) {
+    // expected-error @below {{cannot use the wgmma backward kernel with #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>: its TMA ring (stages 2) builds unordered dQ without a block mask only; use stages 1}}
+    fa.attention_grad ins(%q, %q, %v, %v, %v, %l : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64xf32>)
+        outs(%q, %q, %v : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>)
+        {deterministic, schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
     return
   }
 }

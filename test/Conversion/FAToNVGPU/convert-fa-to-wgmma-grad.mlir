@@ -1,8 +1,9 @@
 // convert-fa-to-nvgpu on an fa.attention_grad scheduled for the wgmma
 // backward (docs/Backward.md, "On the GPU: the wgmma kernels"): the shared
 // preprocess and convert kernels around the wgmma main kernel, the scratch
-// buffers, then the op is gone.
-// RUN: fa-opt %s --fa-set-target=target=h100 --convert-fa-to-nvgpu | FileCheck %s
+// buffers, then the op is gone. First with one buffer of Q_i and dO_i
+// (stages 1, cp.async, D54), then with the TMA ring of two (stages 2, D61).
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --convert-fa-to-nvgpu | FileCheck %s
 
 // CHECK-LABEL: func.func @grad
 // CHECK-SAME: %[[Q:[a-z0-9]+]]: memref<1x4x100x64xbf16> {fa.align = 16 : i64}
@@ -85,5 +86,111 @@ func.func @grad(%q: memref<1x4x100x64xbf16>, %k: memref<1x2x100x64xbf16>, %v: me
   fa.attention_grad ins(%q, %k, %v, %o, %do, %lse : memref<1x4x100x64xbf16>, memref<1x2x100x64xbf16>, memref<1x2x100x64xbf16>, memref<1x4x100x64xbf16>, memref<1x4x100x64xbf16>, memref<1x4x100xf32>)
       outs(%dq, %dk, %dv : memref<1x4x100x64xbf16>, memref<1x2x100x64xbf16>, memref<1x2x100x64xbf16>)
       {causal, schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
+  return
+}
+
+// -----
+
+// The ring (stages 2): the host makes Q's and dO's tensor maps (boxes of
+// 64 rows x 64 columns); the main kernel's shared memory has a second
+// Q_i, dO_i buffer (16 KiB more), the rows of both buffers (f32 [4, 64]
+// in the same 1 KiB region) and the warps' dQ tiles (8 x 16 rows of 32
+// f32, rows 160 bytes apart: 20 KiB); thread 0 initializes an mbarrier per buffer
+// and issues step 0's TMA loads before the loop; every step waits for the
+// rows copied during the step before, passes a barrier (every warp done
+// with the buffer refilled next), issues step t + 1's loads into buffer
+// (t + 1) % 2 and waits for its own buffer's mbarrier at parity (t / 2) % 2.
+// P^T without the mask's tests on interior pairs (a block-uniform branch:
+// no select on that side); dV's product before dS^T's barrier, dQ's after
+// it, then dK's, left in flight during dQ's adds (wait 1), waited for at
+// the end of the step (wait 0). dQ leaves through the warp's tile: each
+// lane of 0-15 waits until its reduction of the step before has read the
+// tile, the warp stores its rows (8-byte pairs), fences them for the
+// async proxy, and lanes 0-15 each add one row of 32 f32 (128 bytes) to
+// the accumulator with a bulk reduction; all of them complete before the
+// block exits.
+// CHECK-LABEL: func.func @grad_ring
+// CHECK: %[[D:.*]] = memref.alloc() : memref<1x4x100xf32>
+// CHECK: %[[ACC:.*]] = memref.alloc() : memref<1x4x100x64xf32>
+// CHECK: gpu.launch
+// CHECK: gpu.terminator
+// CHECK: %[[QMAP:.*]] = nvgpu.tma.create.descriptor {{.*}} box[%{{.*}}, %{{.*}}, %c64{{.*}}, %c64{{.*}}] : memref<*xbf16> -> <tensor = memref<1x1x64x64xbf16, #gpu.address_space<workgroup>>, swizzle = swizzle_128b
+// CHECK: %[[DOMAP:.*]] = nvgpu.tma.create.descriptor
+// CHECK: gpu.launch {{.*}} dynamic_shared_memory_size %c104448_i32
+// CHECK: %[[ROWS:.*]] = memref.view {{.*}} to memref<4x64xf32, #gpu.address_space<workgroup>>
+// CHECK: %[[DQT:.*]] = memref.view {{.*}} to memref<5120xf32, #gpu.address_space<workgroup>>
+// CHECK: nvgpu.device_async_copy %arg1
+// CHECK: nvgpu.device_async_copy %arg2
+// CHECK: %[[KV:.*]] = nvgpu.device_async_create_group
+// CHECK: %[[BARS:.*]] = nvgpu.mbarrier.create -> <memorySpace = #gpu.address_space<workgroup>, num_barriers = 2>
+// CHECK: scf.if
+// CHECK-COUNT-2: nvgpu.mbarrier.init %[[BARS]]
+// CHECK: nvvm.fence.mbarrier.init
+// Step 0's loads: Q_i and dO_i into buffer 0 by thread 0, the rows by
+// threads 0-127.
+// CHECK: scf.if
+// CHECK: nvgpu.mbarrier.arrive.expect_tx %[[BARS]][%{{.*}}], %c16384
+// CHECK: nvgpu.tma.async.load %[[QMAP]]
+// CHECK: nvgpu.tma.async.load %[[DOMAP]]
+// CHECK: nvgpu.device_async_copy %arg5{{.*}}, %[[ROWS]]
+// CHECK: nvgpu.device_async_copy %[[D]]{{.*}}, %[[ROWS]]
+// CHECK: %[[ROWGROUP:.*]] = nvgpu.device_async_create_group
+// CHECK-NEXT: nvgpu.device_async_wait %[[ROWGROUP]] {numGroups = 0 : i32}
+// CHECK-NEXT: nvvm.fence.proxy
+// One loop over the group's (query head, q-block) steps.
+// CHECK: scf.for
+// CHECK-NEXT: nvgpu.device_async_wait %[[ROWGROUP]] {numGroups = 0 : i32}
+// CHECK-NEXT: gpu.barrier
+// CHECK: nvgpu.mbarrier.arrive.expect_tx
+// CHECK: nvgpu.tma.async.load %[[QMAP]]
+// CHECK: nvgpu.tma.async.load %[[DOMAP]]
+// CHECK: nvgpu.device_async_copy %arg5
+// CHECK: nvgpu.device_async_copy %[[D]]
+// CHECK: nvgpu.device_async_create_group
+// CHECK: nvgpu.mbarrier.try_wait.parity %[[BARS]]
+// CHECK-NOT: gpu.barrier
+// CHECK: nvvm.wgmma.mma_async
+// CHECK: nvvm.wgmma.wait.group.sync.aligned 1
+// CHECK: %[[P:.*]]:8 = scf.if %{{.*}} -> (vector<2x2xf32>
+// CHECK-NOT: arith.select
+// CHECK: llvm.nvvm.ex2.approx.ftz.f
+// CHECK-NOT: arith.select
+// CHECK: scf.yield
+// CHECK-NEXT: } else {
+// CHECK: arith.select
+// CHECK: scf.yield
+// CHECK-NEXT: }
+// CHECK: nvvm.wgmma.wait.group.sync.aligned 0
+// CHECK: wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16
+// CHECK: nvvm.wgmma.commit.group.sync.aligned
+// CHECK-NOT: nvvm.wgmma.mma_async
+// CHECK: nvvm.fence.proxy
+// CHECK-NEXT: gpu.barrier
+// CHECK-COUNT-8: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 32, k = 16>
+// CHECK: nvvm.wgmma.commit.group.sync.aligned
+// CHECK: wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16
+// CHECK: nvvm.wgmma.commit.group.sync.aligned
+// CHECK-NEXT: nvvm.wgmma.wait.group.sync.aligned 1
+// CHECK-NOT: memref.atomic_rmw
+// CHECK: scf.if
+// CHECK-NEXT: llvm.inline_asm has_side_effects "cp.async.bulk.wait_group.read 0;"
+// CHECK: nvvm.bar.warp.sync
+// CHECK-COUNT-8: vector.store {{.*}}, %[[DQT]][{{.*}}] {alignment = 8 : i64} : memref<5120xf32, #gpu.address_space<workgroup>>, vector<2xf32>
+// CHECK-NEXT: nvvm.fence.proxy
+// CHECK: nvvm.bar.warp.sync
+// CHECK: memref.extract_aligned_pointer_as_index %[[ACC]]
+// CHECK: llvm.inline_asm has_side_effects "cp.reduce.async.bulk.global.shared::cta.bulk_group.add.f32 [$0], [$1], 128;\0A\09cp.async.bulk.commit_group;", "l,r"
+// CHECK: nvvm.wgmma.wait.group.sync.aligned 0
+// CHECK: scf.yield
+// CHECK: llvm.inline_asm has_side_effects "cp.async.bulk.wait_group 0;"
+// CHECK: nvgpu.device_async_wait %[[KV]] {numGroups = 0 : i32}
+// CHECK: memref.store {{.*}}, %arg7
+// CHECK: gpu.terminator
+// CHECK-NOT: fa.attention_grad
+
+func.func @grad_ring(%q: memref<1x4x100x64xbf16>, %k: memref<1x2x100x64xbf16>, %v: memref<1x2x100x64xbf16>, %o: memref<1x4x100x64xbf16>, %do: memref<1x4x100x64xbf16>, %lse: memref<1x4x100xf32>, %dq: memref<1x4x100x64xbf16>, %dk: memref<1x2x100x64xbf16>, %dv: memref<1x2x100x64xbf16>) {
+  fa.attention_grad ins(%q, %k, %v, %o, %do, %lse : memref<1x4x100x64xbf16>, memref<1x2x100x64xbf16>, memref<1x2x100x64xbf16>, memref<1x4x100x64xbf16>, memref<1x4x100x64xbf16>, memref<1x4x100xf32>)
+      outs(%dq, %dk, %dv : memref<1x4x100x64xbf16>, memref<1x2x100x64xbf16>, memref<1x2x100x64xbf16>)
+      {causal, schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
   return
 }

@@ -17,7 +17,7 @@
 // WGMMA-LABEL: func.func @window_grad
 // WGMMA: fa.attention_grad
 // WGMMA-SAME: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>
-// WGMMA-SAME: tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>
+// WGMMA-SAME: tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>
 // WGMMA-SAME: window = #fa.window<left = 7, right = 0>
 func.func @window_grad(%q: tensor<1x2x256x64xbf16>, %lse: tensor<1x2x256xf32>)
     -> (tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>) {
