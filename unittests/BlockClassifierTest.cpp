@@ -271,15 +271,22 @@ TEST(BlockClassifierTest, ListsMatchBruteForce) {
   }
 }
 
+/// A dense problem: `batch` x `heads` heads (no GQA) of N = `n`, d = `d`.
+AttentionProblem denseProblem(int64_t batch, int64_t heads, int64_t n,
+                              int64_t d) {
+  AttentionProblem p;
+  p.batch = batch;
+  p.numQueryHeads = p.numKVHeads = heads;
+  p.seqLenQ = p.seqLenKV = n;
+  p.headDim = p.valueHeadDim = d;
+  return p;
+}
+
 TEST(BlockClassifierTest, CostModelCountsThePattern) {
   // N = 4096, chunks of 1024, blocks 128 x 128: 32 q-blocks each see the 8
   // blocks of their chunk, 256 of 1024 pairs; K and V read 256 * 128 rows
   // per head instead of 32 * 4096 (Proposition 4: a quarter).
-  AttentionProblem p;
-  p.batch = 1;
-  p.numQueryHeads = p.numKVHeads = 2;
-  p.seqLenQ = p.seqLenKV = 4096;
-  p.headDim = p.valueHeadDim = 64;
+  AttentionProblem p = denseProblem(1, 2, 4096, 64);
   Tiling t{128, 128, 2, 4};
   HBMTraffic dense = hbmTraffic(t, p);
   p.maskChunk = 1024;
@@ -296,6 +303,34 @@ TEST(BlockClassifierTest, CostModelCountsThePattern) {
   EXPECT_EQ(c.partial, 32);
   EXPECT_EQ(c.full, 112);
   EXPECT_DOUBLE_EQ(computedBlockDensity(t, p), 144.0 / 1024.0);
+}
+
+TEST(BlockClassifierTest, TensorCoreTimeCountsThePattern) {
+  // The tensor-core forward kernels' predictions take the census too: a
+  // butterfly of 128 over 32 cells (each linked with itself and 5 others,
+  // 6 / 32 of the blocks at 128 x 128) with 64 global tokens at N = 4096,
+  // d = 128 on the h100: the wgmma and mma.sync compute times fall with
+  // the density (partial blocks cost their masks), their predictions to
+  // under half the dense ones (memory-bound then: a pattern's K/V rows
+  // count without L2 sharing, countPatternBlocks).
+  AttentionProblem p = denseProblem(4, 16, 4096, 128);
+  AttentionProblem sparse = p;
+  sparse.maskButterfly = 128;
+  sparse.maskGlobal = 64;
+  TargetInfo h100 = *lookupKnownTarget("h100");
+  for (auto [kind, t] : {std::make_pair(KernelKind::Wgmma, Tiling{128, 128, 2, 8}),
+                         std::make_pair(KernelKind::MmaSync,
+                                        Tiling{128, 64, 2, 8})}) {
+    CostModel model(h100, {kind});
+    CandidateCost dense = model.evaluate(t, p), masked = model.evaluate(t, sparse);
+    ASSERT_TRUE(dense.fits() && masked.fits())
+        << dense.legality.message << masked.legality.message;
+    double density = computedBlockDensity(t, sparse);
+    EXPECT_LT(density, 0.3);
+    EXPECT_GT(masked.computeSeconds, 0.9 * density * dense.computeSeconds);
+    EXPECT_LT(masked.computeSeconds, 1.5 * density * dense.computeSeconds);
+    EXPECT_LT(masked.predictedSeconds, 0.5 * dense.predictedSeconds);
+  }
 }
 
 } // namespace
