@@ -148,7 +148,7 @@ void KernelContext::setUpKVRange() {
   Value numKV = arith::CeilDivUIOp::create(b, nk, idx(t.blockKV));
   kvEnd = numKV;
   diagonal = arith::SubIOp::create(b, nk, nq); // Nk - Nq (signed)
-  if (pattern && (pattern.getGlobal() > 0 || pattern.getButterfly() > 0)) {
+  if (pattern && getAttentionProblem(op).maskPattern().needsBlockLists()) {
     setUpBlockList();
     return;
   }

@@ -59,7 +59,7 @@ static std::string describe(const CandidateCost &c) {
 /// chosen by name only.
 static std::optional<std::string>
 forwardUnchecked(KernelKind kind, const AttentionProblem &p) {
-  if (isNVGPUKernel(kind) && (p.maskGlobal > 0 || p.maskButterfly > 0))
+  if (isNVGPUKernel(kind) && p.maskPattern().needsBlockLists())
     return std::string("its mask patterns' global tokens and butterfly "
                        "(the block lists, docs/BlockSparse.md)");
   return std::nullopt;
