@@ -60,6 +60,27 @@ TEST(BackwardCostModel, PairsMatchBruteForce) {
       }
 }
 
+TEST(BackwardCostModel, PairsOfAMaskPattern) {
+  // N = 4096, causal chunks of 1024, 32 x 64 blocks: q-block i of a chunk
+  // sees its kv-blocks 0 .. floor((32 i + 31) / 64), 2 (1 + .. + 16) = 272
+  // pairs a chunk; a chunk's first kv-block sees its 32 q-blocks (dense
+  // causal: 2 (1 + .. + 64) = 4160). The prediction of the mma.sync
+  // backward counts them: under half of the dense causal one's time.
+  AttentionProblem p = problem(4096, 4096, 64, true);
+  Tiling t{32, 64, 2, 4};
+  AttentionProblem chunked = p;
+  chunked.maskChunk = 1024;
+  EXPECT_EQ(backwardPairs(t, chunked),
+            std::make_pair(int64_t(4 * 272), int64_t(32)));
+  EXPECT_EQ(backwardPairs(t, p).first, 4160);
+  BackwardCostModel model(*lookupKnownTarget("h100"), KernelKind::MmaSync);
+  BackwardCost dense = model.evaluate(t, p, DqAccumulation::Atomic);
+  BackwardCost sparse = model.evaluate(t, chunked, DqAccumulation::Atomic);
+  ASSERT_TRUE(dense.fits() && sparse.fits()) << dense.rejection;
+  EXPECT_EQ(sparse.pairs, 4 * 272 * p.batch * p.numQueryHeads);
+  EXPECT_LT(sparse.predictedSeconds, 0.5 * dense.predictedSeconds);
+}
+
 TEST(BackwardCostModel, PairsAtTheLargestLengths) {
   // 2^31 - 1 rows: the floor sum needs no loop over the blocks.
   AttentionProblem p = problem((int64_t(1) << 31) - 1, (int64_t(1) << 31) - 1,

@@ -161,45 +161,132 @@ TEST(BlockClassifierTest, ButterflyAlignedBlocksAreNeverPartial) {
   EXPECT_EQ(c.full, 16 * 4);
 }
 
-TEST(BlockClassifierTest, MatchesBruteForce) {
-  std::mt19937 rng(24);
+/// A random pattern and tiling of the small shapes the brute-force tests
+/// count.
+struct RandomCase {
+  MaskPattern p;
+  int64_t bq, bkv;
+};
+RandomCase randomCase(std::mt19937 &rng) {
   auto pick = [&](std::initializer_list<int64_t> values) {
     std::vector<int64_t> v(values);
     return v[rng() % v.size()];
   };
+  MaskPattern p;
+  p.seqLenQ = pick({1, 7, 64, 100, 129, 200});
+  p.seqLenKV = pick({1, 9, 64, 130, 200, 257});
+  p.causal = rng() % 2;
+  int local = rng() % 4;
+  if (local == 1) {
+    p.window = true;
+    p.windowLeft = pick({0, 3, 17, 64, 300});
+    p.windowRight = p.causal ? 0 : pick({0, 5, 40});
+  } else if (local == 2) {
+    p.chunk = pick({1, 16, 24, 64, 100});
+  } else if (local == 3) {
+    p.butterfly = pick({1, 8, 16, 48});
+  }
+  if (local != 0 && rng() % 2)
+    p.global = pick({1, 16, 33});
+  int64_t bq = pick({16, 32, 64}), bkv = pick({16, 48, 64});
+  return {p, bq, bkv};
+}
+
+TEST(BlockClassifierTest, MatchesBruteForce) {
+  std::mt19937 rng(24);
   for (int iter = 0; iter < 300; ++iter) {
-    MaskPattern p;
-    p.seqLenQ = pick({1, 7, 64, 100, 129, 200});
-    p.seqLenKV = pick({1, 9, 64, 130, 200, 257});
-    p.causal = rng() % 2;
-    int local = rng() % 4;
-    if (local == 1) {
-      p.window = true;
-      p.windowLeft = pick({0, 3, 17, 64, 300});
-      p.windowRight = p.causal ? 0 : pick({0, 5, 40});
-    } else if (local == 2) {
-      p.chunk = pick({1, 16, 24, 64, 100});
-    } else if (local == 3) {
-      p.butterfly = pick({1, 8, 16, 48});
-    }
-    if (local != 0 && rng() % 2)
-      p.global = pick({1, 16, 33});
-    int64_t bq = pick({16, 32, 64}), bkv = pick({16, 48, 64});
-    expectExact(p, bq, bkv);
+    RandomCase c = randomCase(rng);
+    expectExact(c.p, c.bq, c.bkv);
     if (HasFatalFailure())
       return;
   }
+}
+
+/// Checks `l` against the table and the pattern's elements: each row's
+/// list holds exactly its non-empty blocks, full ones (every element of the
+/// block in range and kept) first and counted, each part ascending.
+void expectLists(const MaskPattern &p, int64_t bq, int64_t bkv,
+                 bool byKVBlock) {
+  BlockClassifier c(p, bq, bkv);
+  BlockLists l = c.lists(byKVBlock);
+  int64_t rows = byKVBlock ? c.numKVBlocks() : c.numQBlocks();
+  int64_t others = byKVBlock ? c.numQBlocks() : c.numKVBlocks();
+  ASSERT_EQ(l.rows, rows);
+  ASSERT_EQ(l.begin(0), 2 * rows + 1);
+  ASSERT_EQ(l.end(rows - 1), int64_t(l.data.size()));
+  for (int64_t r = 0; r < rows; ++r) {
+    std::vector<int64_t> full, partial;
+    for (int64_t o = 0; o < others; ++o) {
+      int64_t qb = byKVBlock ? o : r, kb = byKVBlock ? r : o;
+      BlockKind kind = bruteForce(p, bq, bkv, qb, kb);
+      bool inRange = (qb + 1) * bq <= p.seqLenQ && (kb + 1) * bkv <= p.seqLenKV;
+      if (kind == BlockKind::Full && inRange)
+        full.push_back(o);
+      else if (kind != BlockKind::Empty)
+        partial.push_back(o);
+    }
+    std::vector<int64_t> want(full);
+    want.insert(want.end(), partial.begin(), partial.end());
+    std::vector<int64_t> got(l.data.begin() + l.begin(r),
+                             l.data.begin() + l.end(r));
+    EXPECT_EQ(got, want) << p.str() << " row " << r;
+    EXPECT_EQ(l.fullCount(r), int64_t(full.size())) << p.str() << " row " << r;
+  }
+}
+
+TEST(BlockClassifierTest, ListsByHand) {
+  // N = 256, blocks of 64, a butterfly of 64 (cell 0 links 1, 2; 1 links
+  // 0, 3; 2 links 0, 3; 3 links 1, 2) with 16 global tokens. q-block 0:
+  // its cell's blocks 0..2 full, block 3 partial (only the global rows
+  // 0..15 see it); q-blocks 1, 2: their cells, full; q-block 3: its cells
+  // 1..3 full, then block 0 partial (only the global keys 0..15).
+  MaskPattern p{256, 256};
+  p.butterfly = 64;
+  p.global = 16;
+  BlockLists l = BlockClassifier(p, 64, 64).lists(/*byKVBlock=*/false);
+  std::vector<int32_t> want = {9, 13, 16, 19, 23, // where the lists lie
+                               3, 3,  3,  3,      // full counts
+                               0, 1,  2,  3,      // q-block 0
+                               0, 1,  3,          // q-block 1
+                               0, 2,  3,          // q-block 2
+                               1, 2,  3,  0};     // q-block 3
+  EXPECT_EQ(l.data, want);
+  // By kv-block: kv-block 0 is seen in full by q-blocks 0..2, partially
+  // by q-block 3.
+  BlockLists t = BlockClassifier(p, 64, 64).lists(/*byKVBlock=*/true);
+  std::vector<int32_t> column0(t.data.begin() + t.begin(0),
+                               t.data.begin() + t.end(0));
+  EXPECT_EQ(column0, (std::vector<int32_t>{0, 1, 2, 3}));
+  EXPECT_EQ(t.fullCount(0), 3);
+}
+
+TEST(BlockClassifierTest, ListsMatchBruteForce) {
+  std::mt19937 rng(60);
+  for (int iter = 0; iter < 200; ++iter) {
+    RandomCase c = randomCase(rng);
+    expectLists(c.p, c.bq, c.bkv, /*byKVBlock=*/false);
+    expectLists(c.p, c.bq, c.bkv, /*byKVBlock=*/true);
+    if (HasFatalFailure() || HasFailure())
+      return;
+  }
+}
+
+/// A dense problem: `batch` x `heads` heads (no GQA) of N = `n`, d = `d`.
+AttentionProblem denseProblem(int64_t batch, int64_t heads, int64_t n,
+                              int64_t d) {
+  AttentionProblem p;
+  p.batch = batch;
+  p.numQueryHeads = p.numKVHeads = heads;
+  p.seqLenQ = p.seqLenKV = n;
+  p.headDim = p.valueHeadDim = d;
+  return p;
 }
 
 TEST(BlockClassifierTest, CostModelCountsThePattern) {
   // N = 4096, chunks of 1024, blocks 128 x 128: 32 q-blocks each see the 8
   // blocks of their chunk, 256 of 1024 pairs; K and V read 256 * 128 rows
   // per head instead of 32 * 4096 (Proposition 4: a quarter).
-  AttentionProblem p;
-  p.batch = 1;
-  p.numQueryHeads = p.numKVHeads = 2;
-  p.seqLenQ = p.seqLenKV = 4096;
-  p.headDim = p.valueHeadDim = 64;
+  AttentionProblem p = denseProblem(1, 2, 4096, 64);
   Tiling t{128, 128, 2, 4};
   HBMTraffic dense = hbmTraffic(t, p);
   p.maskChunk = 1024;
@@ -216,6 +303,34 @@ TEST(BlockClassifierTest, CostModelCountsThePattern) {
   EXPECT_EQ(c.partial, 32);
   EXPECT_EQ(c.full, 112);
   EXPECT_DOUBLE_EQ(computedBlockDensity(t, p), 144.0 / 1024.0);
+}
+
+TEST(BlockClassifierTest, TensorCoreTimeCountsThePattern) {
+  // The tensor-core forward kernels' predictions take the census too: a
+  // butterfly of 128 over 32 cells (each linked with itself and 5 others,
+  // 6 / 32 of the blocks at 128 x 128) with 64 global tokens at N = 4096,
+  // d = 128 on the h100: the wgmma and mma.sync compute times fall with
+  // the density (partial blocks cost their masks), their predictions to
+  // under half the dense ones (memory-bound then: a pattern's K/V rows
+  // count without L2 sharing, countPatternBlocks).
+  AttentionProblem p = denseProblem(4, 16, 4096, 128);
+  AttentionProblem sparse = p;
+  sparse.maskButterfly = 128;
+  sparse.maskGlobal = 64;
+  TargetInfo h100 = *lookupKnownTarget("h100");
+  for (auto [kind, t] : {std::make_pair(KernelKind::Wgmma, Tiling{128, 128, 2, 8}),
+                         std::make_pair(KernelKind::MmaSync,
+                                        Tiling{128, 64, 2, 8})}) {
+    CostModel model(h100, {kind});
+    CandidateCost dense = model.evaluate(t, p), masked = model.evaluate(t, sparse);
+    ASSERT_TRUE(dense.fits() && masked.fits())
+        << dense.legality.message << masked.legality.message;
+    double density = computedBlockDensity(t, sparse);
+    EXPECT_LT(density, 0.3);
+    EXPECT_GT(masked.computeSeconds, 0.9 * density * dense.computeSeconds);
+    EXPECT_LT(masked.computeSeconds, 1.5 * density * dense.computeSeconds);
+    EXPECT_LT(masked.predictedSeconds, 0.5 * dense.predictedSeconds);
+  }
 }
 
 } // namespace

@@ -48,7 +48,6 @@ TEST(Legality, ReasonNames) {
                                 LegalityReason::Arch,
                                 LegalityReason::ElementType,
                                 LegalityReason::HeadDim,
-                                LegalityReason::MaskPattern,
                                 LegalityReason::KernelShape,
                                 LegalityReason::CodeSize,
                                 LegalityReason::RowsPerWarp,
@@ -71,28 +70,27 @@ TEST(Legality, ReasonNames) {
   // Of those, the ones that do not depend on the tiling.
   for (LegalityReason r : all)
     EXPECT_EQ(isProblemRule(r),
-              r >= LegalityReason::Arch && r <= LegalityReason::MaskPattern)
+              r >= LegalityReason::Arch && r <= LegalityReason::HeadDim)
         << stringifyLegalityReason(r).str();
   EXPECT_EQ(stringifyLegalityReason(LegalityReason::CodeSize), "code-size");
 }
 
-TEST(Legality, MaskPatternChunkOnlyForTensorCores) {
-  // The tensor-core kernels build chunks; global tokens and a butterfly
-  // only the SIMT kernel.
+TEST(Legality, MaskPatternsOnEveryKernel) {
+  // The tensor-core kernels build chunks in closed form, global tokens and
+  // the butterfly through block lists; no kernel refuses a pattern
+  // (kernel=auto keeps what the GPU has not checked on SIMT, in
+  // fa-select-tiling, not here).
   AttentionProblem p = problem(64);
   p.maskChunk = 128;
+  p.maskGlobal = 16;
   for (KernelKind kind :
        {KernelKind::Simt, KernelKind::MmaSync, KernelKind::Wgmma})
     EXPECT_EQ(reasonOf(kind, p, "h100"), LegalityReason::Legal);
-  p.maskGlobal = 16;
-  EXPECT_EQ(reasonOf(KernelKind::Simt, p, "h100"), LegalityReason::Legal);
-  EXPECT_EQ(reasonOf(KernelKind::MmaSync, p, "h100"),
-            LegalityReason::MaskPattern);
-  p.maskGlobal = 0;
   p.maskChunk = 0;
   p.maskButterfly = 64;
-  EXPECT_EQ(reasonOf(KernelKind::Wgmma, p, "h100"),
-            LegalityReason::MaskPattern);
+  for (KernelKind kind :
+       {KernelKind::Simt, KernelKind::MmaSync, KernelKind::Wgmma})
+    EXPECT_EQ(reasonOf(kind, p, "h100"), LegalityReason::Legal);
 }
 
 TEST(Legality, SimtAndTensorCoreTakeAnyProblem) {

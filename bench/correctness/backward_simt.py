@@ -279,6 +279,31 @@ def matrix_mma(kernel="mma-sync"):
                        deterministic=True, blocks=(64, 128)))
         cases.append(m("f16", 64, 1000, 777, causal=True, b=2, hq=4, hkv=2,
                        blocks=(192, 256)))
+    if not wg:
+        # Mask patterns ([chunk, global, butterfly]; the mma-sync kernel's,
+        # through BlockClassifier's lists by kv-block, docs/BlockSparse.md):
+        # causal chunks (Nq != Nk), a butterfly alone and with global tokens
+        # (Nq != Nk both ways, ragged blocks), global tokens with a window
+        # and with a causal window (sinks), a keep-mask under a pattern, GQA.
+        for args, kw in (
+                (("bf16", 64, 1000), dict(causal=True,
+                                          mask_pattern=(200, 0, 0))),
+                (("f16", 128, 777, 1000), dict(b=2, hq=4, hkv=2, causal=True,
+                                               mask_pattern=(128, 0, 0))),
+                (("bf16", 64, 1024), dict(mask_pattern=(0, 32, 64))),
+                (("bf16", 128, 1000, 777), dict(causal=True,
+                                                mask_pattern=(0, 0, 48))),
+                (("f16", 64, 300, 1000), dict(b=2, hq=4, hkv=2,
+                                              mask_pattern=(0, 16, 128))),
+                (("bf16", 64, 1000), dict(window=(64, 64),
+                                          mask_pattern=(0, 16, 0))),
+                (("f16", 128, 1000), dict(b=2, hq=4, hkv=1, causal=True,
+                                          window=(128, 0),
+                                          mask_pattern=(0, 4, 0))),
+                (("bf16", 64, 777), dict(b=2, hq=4, mask=(2, 4, 777, 777),
+                                         mask_kind="bool", pattern="random",
+                                         mask_pattern=(0, 8, 32)))):
+            cases.append(m(*args, **kw))
     # Sliding windows: both tensor-core kernels.
     for dtype, d, nq, nk, causal, window in WINDOW_CASES:
         cases.append(m(dtype, d, nq, nk, causal=causal, window=window))

@@ -141,9 +141,13 @@ def mask_pattern_cases():
     masks"): chunked attention with and without causal (chunks across and
     inside blocks, N not a multiple of the chunk, Nq != Nk both ways), a
     block butterfly (cells larger and smaller than a block) with and
-    without global tokens, global tokens with a window (Longformer) and
-    with a causal window (attention sinks), GQA. The tensor-core kernels
-    build the chunks; the others only the SIMT kernel (checkLegality)."""
+    without global tokens (also with Nq != Nk both ways: rows before the
+    first key), global tokens with a window (Longformer) and with a causal
+    window (attention sinks), GQA. The tensor-core kernels
+    build the chunks in closed form, global tokens and the butterfly
+    through BlockClassifier's block lists (kernel=auto keeps those on the
+    SIMT kernel until this check has passed on the `mma` and `wgmma`
+    matrices, which select the kernels by name)."""
     return [case("bf16", 64, 1000, mask_pattern={"chunk": 256}),
             case("bf16", 128, 1000, causal=True, mask_pattern={"chunk": 200}),
             case("f16", 64, 300, nk=1000, hq=4, hkv=2, causal=True,
@@ -156,16 +160,10 @@ def mask_pattern_cases():
             case("bf16", 64, 1000, window=(64, 64), mask_pattern={"global": 16}),
             case("f16", 128, 1000, hq=4, hkv=1, causal=True, window=(128, 0),
                  mask_pattern={"global": 4}),
-            case("bf16", 128, 4096, causal=True, mask_pattern={"chunk": 1024})]
-
-
-def without_mask_patterns(matrix):
-    """`matrix` without the mask-pattern cases the tensor-core kernels do
-    not build (global tokens, a butterfly; they build chunks)."""
-    def simt_only(c):
-        p = c.get("mask_pattern") or {}
-        return p.get("global") or p.get("butterfly")
-    return lambda: [c for c in matrix() if not simt_only(c)]
+            case("bf16", 128, 4096, causal=True, mask_pattern={"chunk": 1024}),
+            case("bf16", 128, 300, nk=1000, hq=4, hkv=2, causal=True,
+                 mask_pattern={"butterfly": 64, "global": 16}),
+            case("f16", 64, 1000, nk=300, mask_pattern={"butterfly": 32})]
 
 
 def tiled_matrix():
@@ -395,7 +393,7 @@ def wgmma_matrix():
     swizzle must get right whatever the model picks: one and three
     warpgroups, one and three stages, block_kv from 16 to 256, partial
     blocks, causal diagonals that cut through a warpgroup."""
-    cases = without_mask_patterns(tiled_matrix)()
+    cases = tiled_matrix()
     extra = [("bf16", 64, 1000, False, (64, 64, 1, 4)),
              ("bf16", 64, 1000, True, (192, 128, 2, 12)),
              ("f16", 128, 1000, False, (128, 16, 3, 8)),
@@ -570,7 +568,7 @@ def ab_model_matrix(groups=AB_MODEL_CASES):
 # sm_90a, mma-sync on sm_80+); simt, mma and wgmma force convert-fa-to-gpu's
 # scalar kernel or one of convert-fa-to-nvgpu's tensor-core kernels.
 MATRICES = {"naive": naive_matrix, "tiled": tiled_matrix,
-            "simt": tiled_matrix, "mma": without_mask_patterns(tiled_matrix),
+            "simt": tiled_matrix, "mma": tiled_matrix,
             "bench": bench_odd_matrix, "sweep": sweep_matrix,
             "bench-window": bench_window_matrix,
             "bench-block-mask": bench_block_mask_matrix,
@@ -598,7 +596,7 @@ MATRICES = {"naive": naive_matrix, "tiled": tiled_matrix,
             "ab-mma-copy": lambda: ab_model_matrix(AB_MMA_COPY_CASES),
             "ab-mma-d128": lambda: ab_model_matrix(AB_MMA_D128_CASES),
             "ab-mma-branch": lambda: ab_model_matrix(AB_MMA_BRANCH_CASES),
-            "mma-branch": without_mask_patterns(tiled_matrix),
+            "mma-branch": tiled_matrix,
             "ab-stages-d128": lambda: ab_model_matrix(AB_STAGES_D128_CASES),
             "ab-d64": lambda: ab_model_matrix(AB_D64_CASES),
             "ab-d64-producer": lambda: ab_model_matrix(AB_D64_PRODUCER_CASES),

@@ -5,6 +5,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "FlashAttn/Analysis/BackwardCostModel.h"
+
+#include "FlashAttn/Analysis/BlockClassifier.h"
 #include "FloorSum.h"
 
 #include "FlashAttn/Analysis/Legality.h"
@@ -139,6 +141,16 @@ mlir::fa::decideDqAccumulation(KernelKind kind, bool deterministic,
   return dq;
 }
 
+std::optional<std::string>
+mlir::fa::patternDqReason(const AttentionProblem &problem, DqAccumulation dq) {
+  if (problem.hasMaskPattern() && dq == DqAccumulation::Ordered)
+    return std::string("a #fa.mask_pattern with ordered (deterministic) dQ "
+                       "is not built: the kv-blocks' turns follow the causal "
+                       "and window bounds, not the pattern's block lists "
+                       "(use dq=atomic, or kernel=simt)");
+  return std::nullopt;
+}
+
 int64_t SimtBackwardSram::maxBytes() const {
   return std::max({rowDot, keyValue, query, biasGrad});
 }
@@ -166,6 +178,17 @@ std::pair<int64_t, int64_t>
 mlir::fa::backwardPairs(const Tiling &t, const AttentionProblem &p) {
   int64_t nQ = llvm::divideCeil(p.seqLenQ, t.blockQ);
   int64_t nK = llvm::divideCeil(p.seqLenKV, t.blockKV);
+  if (p.hasMaskPattern()) {
+    // BlockClassifier's lists by kv-block: the pairs the kernels compute.
+    BlockLists lists = BlockClassifier(p.maskPattern(), t.blockQ, t.blockKV)
+                           .lists(/*byKVBlock=*/true);
+    int64_t pairs = 0, most = 0;
+    for (int64_t j = 0; j < lists.rows; ++j) {
+      pairs += lists.end(j) - lists.begin(j);
+      most = std::max(most, lists.end(j) - lists.begin(j));
+    }
+    return {pairs, most};
+  }
   if (p.window) {
     // A loop over the kv-blocks (the window's two bounds).
     int64_t pairs = 0, most = 0;

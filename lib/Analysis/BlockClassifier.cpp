@@ -259,3 +259,32 @@ BlockTable BlockClassifier::table() const {
       t.qBegin[kb] = 0;
   return t;
 }
+
+BlockLists BlockClassifier::lists(bool byKVBlock) const {
+  BlockTable t = table();
+  // Rows past Nq or keys past Nk: their blocks are the ragged last ones.
+  bool raggedQ = p.seqLenQ % bq != 0, raggedKV = p.seqLenKV % bkv != 0;
+  auto kindOf = [&](int64_t qb, int64_t kb) {
+    BlockKind kind = t.at(qb, kb);
+    if (kind == BlockKind::Full &&
+        ((raggedQ && qb == numQ - 1) || (raggedKV && kb == numKV - 1)))
+      return BlockKind::Partial;
+    return kind;
+  };
+  BlockLists l;
+  l.rows = byKVBlock ? numKV : numQ;
+  int64_t others = byKVBlock ? numQ : numKV;
+  l.data.assign(2 * l.rows + 1, 0);
+  for (int64_t r = 0; r < l.rows; ++r) {
+    l.data[r] = int32_t(l.data.size());
+    for (BlockKind want : {BlockKind::Full, BlockKind::Partial})
+      for (int64_t o = 0; o < others; ++o) {
+        if ((byKVBlock ? kindOf(o, r) : kindOf(r, o)) != want)
+          continue;
+        l.data.push_back(int32_t(o));
+        l.data[l.fullCountIndex(r)] += want == BlockKind::Full;
+      }
+  }
+  l.data[l.rows] = int32_t(l.data.size());
+  return l;
+}

@@ -49,8 +49,6 @@ llvm::StringRef mlir::fa::stringifyLegalityReason(LegalityReason reason) {
     return "code-size";
   case LegalityReason::RowsPerWarp:
     return "rows-per-warp";
-  case LegalityReason::MaskPattern:
-    return "mask-pattern";
   case LegalityReason::BlockMaskGranularity:
     return "block-mask-granularity";
   case LegalityReason::ThreadLimit:
@@ -73,7 +71,6 @@ bool mlir::fa::isKernelRule(LegalityReason reason) {
   case LegalityReason::KernelShape:
   case LegalityReason::CodeSize:
   case LegalityReason::RowsPerWarp:
-  case LegalityReason::MaskPattern:
     return true;
   default:
     return false;
@@ -83,8 +80,7 @@ bool mlir::fa::isKernelRule(LegalityReason reason) {
 bool mlir::fa::isProblemRule(LegalityReason reason) {
   return reason == LegalityReason::Arch ||
          reason == LegalityReason::ElementType ||
-         reason == LegalityReason::HeadDim ||
-         reason == LegalityReason::MaskPattern;
+         reason == LegalityReason::HeadDim;
 }
 
 bool mlir::fa::hasWgmma(const TargetInfo &target) {
@@ -203,12 +199,6 @@ static Legality checkKernelRules(KernelKind kind, const AttentionProblem &p,
                                  const TargetInfo &target,
                                  const std::optional<Tiling> &t,
                                  LegalityScope scope) {
-  // The tensor-core forward kernels build a pattern's chunk alone
-  // (docs/GPU.md, "Chunked attention").
-  if (isNVGPUKernel(kind) && (p.maskGlobal > 0 || p.maskButterfly > 0))
-    return illegal(LegalityReason::MaskPattern,
-                   "a #fa.mask_pattern's global tokens or butterfly are "
-                   "applied only by the simt kernel (the tiled form) so far");
   switch (kind) {
   case KernelKind::Simt:
   case KernelKind::TensorCore:

@@ -65,6 +65,12 @@ std::optional<DqAccumulation> parseDqAccumulation(llvm::StringRef name);
 std::optional<std::string> dqUnsupportedReason(KernelKind kind,
                                                DqAccumulation dq);
 
+/// Why a tensor-core backward does not build `dq` for the mask pattern of
+/// `problem`, or nullopt: ordered dQ's turns are closed forms of the causal
+/// and window bounds, not of a pattern's block lists.
+std::optional<std::string> patternDqReason(const AttentionProblem &problem,
+                                           DqAccumulation dq);
+
 /// The dQ accumulation of the backward kernel `kind` (Simt, MmaSync or
 /// Wgmma) for a request: a forced mode (`forced` not Auto) is kept;
 /// otherwise the SIMT kernel's `separate`, and for the tensor-core kernels
@@ -271,7 +277,8 @@ struct WgmmaBackwardLayout {
 /// query head, and the most of them one kv-block has: kv-block j sees the
 /// q-blocks whose last row sees its first key (j * block_kv <= i + Nk - Nq).
 /// Exact, in O(log) time (a floor sum), for any sequence lengths; with a
-/// window, a sum over the kv-blocks of backwardQueryBlockRange.
+/// window, a sum over the kv-blocks of backwardQueryBlockRange; with a mask
+/// pattern, BlockClassifier's lists by kv-block.
 std::pair<int64_t, int64_t> backwardPairs(const Tiling &tiling,
                                           const AttentionProblem &problem);
 

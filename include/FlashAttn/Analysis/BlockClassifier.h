@@ -55,6 +55,10 @@ struct MaskPattern {
   bool isMasked() const {
     return causal || window || chunk > 0 || global > 0 || butterfly > 0;
   }
+  /// Whether the tensor-core kernels walk its blocks through BlockLists:
+  /// global tokens and the butterfly (not one range of kv-blocks per
+  /// q-block); causal, windows and chunks they bound in closed form.
+  bool needsBlockLists() const { return global > 0 || butterfly > 0; }
   /// `causal, window (L, R), chunk C, global G, butterfly B` (set parts).
   std::string str() const;
 };
@@ -93,6 +97,28 @@ struct BlockTable {
   }
 };
 
+/// The non-empty blocks of each q-block (or, by kv-block, of each
+/// kv-block) in the order the tensor-core kernels walk them: the full
+/// blocks first, then the partial ones, each part ascending, so that the
+/// steps without mask arithmetic are a prefix (one loop, no branch). A
+/// block with rows past Nq or keys past Nk is partial here (the kernels'
+/// bounds tests are their masked steps'). One i32 array, the constant the
+/// kernels read (docs/BlockSparse.md, "The kernels' block lists"):
+///   data[r] .. data[r + 1]: where row r's list lies in `data` (absolute
+///     offsets, r < rows; data[rows] is the end of the last list);
+///   data[rows + 1 + r]: how many of row r's blocks are full;
+///   then the lists.
+struct BlockLists {
+  int64_t rows = 0;
+  std::vector<int32_t> data;
+
+  int64_t begin(int64_t r) const { return data[r]; }
+  int64_t end(int64_t r) const { return data[r + 1]; }
+  int64_t fullCount(int64_t r) const { return data[rows + 1 + r]; }
+  /// Index in `data` of row r's full-count entry.
+  int64_t fullCountIndex(int64_t r) const { return rows + 1 + r; }
+};
+
 /// Classifies the (query block, key block) pairs of `pattern` for blocks of
 /// `blockQ` x `blockKV` (the tiling's).
 class BlockClassifier {
@@ -115,6 +141,10 @@ public:
   BlockCensus census() const;
   /// The full table (numQBlocks x numKVBlocks bytes).
   BlockTable table() const;
+  /// The kernels' lists: the kv-blocks of each q-block (the forward's), or
+  /// with `byKVBlock` the q-blocks of each kv-block (the K/V-stationary
+  /// backward's).
+  BlockLists lists(bool byKVBlock) const;
 
 private:
   /// A rectangle of positions: rows i' in [r0, r1], keys j in [c0, c1].

@@ -38,9 +38,6 @@ enum class LegalityReason {
   ElementType,
   /// A head dimension is not one the kernel's tiles take.
   HeadDim,
-  /// The kernel does not build a structured mask (#fa.mask_pattern): only
-  /// the simt kernel (the tiled form) applies it.
-  MaskPattern,
   /// The tiling is not made of the kernel's fragments (fitsMmaSyncShape,
   /// fitsWgmmaShape).
   KernelShape,

@@ -91,7 +91,24 @@ Value BackwardContext::visible(Value kvRow, Value qRow, Value h) {
     ok = arith::AndIOp::create(
         b, ok,
         cmp(arith::CmpIPredicate::sle, kvRow, add(qRow, sub(nk, nq))));
-  if (window) {
+  MaskPatternAttr pattern = op.getMaskPatternAttr();
+  if (pattern) {
+    // The window (its two bounds; causal checked above), a chunk or a
+    // butterfly, or'ed with the global rows and keys.
+    Value diagonal = add(qRow, sub(nk, nq));
+    Value local;
+    if (window) {
+      local = cmp(arith::CmpIPredicate::sge, kvRow,
+                  addc(diagonal, -window.getLeft()));
+      if (!causal)
+        local = arith::AndIOp::create(
+            b, local,
+            cmp(arith::CmpIPredicate::sle, kvRow,
+                addc(diagonal, window.getRight())));
+    }
+    ok = arith::AndIOp::create(
+        b, ok, patternKeep(*this, pattern, local, diagonal, kvRow));
+  } else if (window) {
     // diagonal - left <= key (<= diagonal + right; causal checked above).
     Value diagonal = add(qRow, sub(nk, nq));
     ok = arith::AndIOp::create(

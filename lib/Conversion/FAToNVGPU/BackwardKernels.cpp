@@ -15,8 +15,11 @@
 // next step's are in flight during this one), S^T, P^T (masked only on
 // blocks that need it), dV_j += P^T dO_i, dP^T, dS^T, dK_j += dS^T Q_i in
 // registers, then dS^T through shared memory and dQ_i += dS K_j added
-// atomically. A window bounds the q-blocks a kv-block visits; a block mask
-// predicates each step (no loads, no math where its entry is 0); with
+// atomically. A window bounds the q-blocks a kv-block visits; with a mask
+// pattern the steps walk the kv-block's list of q-blocks (BlockClassifier's
+// lists by kv-block, full pairs first: docs/BlockSparse.md, "The kernels'
+// block lists"); a block mask predicates each step (no loads, no math
+// where its entry is 0); with
 // dq = ordered the adds of a q-block's dQ are made in a fixed kv-block
 // order (docs/Backward.md, "Deterministic dQ").
 //
@@ -27,6 +30,7 @@
 
 #include "KernelParts.h"
 
+#include "FlashAttn/Dialect/FA/Transforms/TilingUtils.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 
@@ -113,12 +117,16 @@ private:
   std::pair<Value, Value> stepBlock(Value t);
   std::pair<Value, Value> stepRows(Value t);
   /// The q-blocks kv-block `kvBlock` visits: [first, first + perHead) of
-  /// each query head of the group (causal and window bounds).
+  /// each query head of the group (causal and window bounds), or the
+  /// perHead entries of its block list (a mask pattern).
   void setUpQueryRange();
+  /// setUpQueryRange's block-list part: where the kv-block's list lies and
+  /// how many of its pairs are full.
+  void setUpBlockList();
   SmallVector<Value> step(Value t, ValueRange accs);
   /// A step's products up to dS^T in shared memory (no barrier): the new
   /// dK_j, dV_j accumulators.
-  SmallVector<Value> stepMath(Value h, Value qBase, Value slot,
+  SmallVector<Value> stepMath(Value t, Value h, Value qBase, Value slot,
                               ValueRange accs);
 
   /// Q_i, dO_i, lse_i and D_i of step t into `slot` (every row zero-filled
@@ -126,14 +134,15 @@ private:
   Value loadQBlock(Value t, Value slot, Value enabled);
   void copyRowValues(Value src, Value h, Value qBase, Value enabled,
                      Value dst, Value slot, SmallVectorImpl<Value> &tokens);
-  /// Whether the block pair needs no mask: every row and key in range, the
-  /// whole pair left of the causal diagonal, no keep-mask.
-  Value isInterior(Value qBase);
+  /// Whether the block pair of step t needs no mask: every row and key in
+  /// range, the whole pair left of the causal diagonal, no keep-mask (with
+  /// block lists: a full pair of the list).
+  Value isInterior(Value t, Value qBase);
   SmallVector<Value> productRows(Value a0, StagedRef tile, int64_t kSteps,
                                  int64_t nPairs);
   SmallVector<Value> probabilities(ArrayRef<Value> s, Value h, Value qBase,
                                    StagedRef lse, bool masked);
-  SmallVector<Value> maskedProbabilities(ArrayRef<Value> s, Value h,
+  SmallVector<Value> maskedProbabilities(ArrayRef<Value> s, Value t, Value h,
                                          Value qBase, StagedRef lse);
   SmallVector<Value> scoreGradients(ArrayRef<Value> p, ArrayRef<Value> dp,
                                     StagedRef rowDot);
@@ -163,6 +172,9 @@ private:
   /// steps (heads x q-blocks) of the main loop; whether the kv-block is
   /// whole (all its rows below Nk).
   Value first, perHead, total, kvWhole;
+  /// With a mask pattern: the block lists, where this kv-block's lies, its
+  /// full pairs and the lists' last index (null without).
+  Value lists, listBegin, listFull, listLast;
   Value laneRow16, laneHalf, laneRow8, laneQuarter;
   Value scaleLog2, log2e, negInf, posInf, zero;
   /// Ordered dQ's turns (with dq = ordered).
@@ -282,6 +294,10 @@ void BackwardKernels::buildMain() {
 
 void BackwardKernels::setUpQueryRange() {
   // One step per (query head of the group, q-block of the range).
+  if (k.op.getMaskPatternAttr()) {
+    setUpBlockList();
+    return;
+  }
   first = k.firstQueryBlock(kvBase, /*clamp=*/true);
   perHead = k.window ? arith::MaxSIOp::create(
                            k.b, k.sub(k.queryBlockEnd(kvBase), first),
@@ -289,11 +305,32 @@ void BackwardKernels::setUpQueryRange() {
                      : k.sub(k.numQBlocks, first);
 }
 
+void BackwardKernels::setUpBlockList() {
+  // BlockClassifier's decision for the tiling, made once: this kv-block's
+  // q-blocks, full pairs first.
+  BlockLists blockLists =
+      BlockClassifier(getAttentionProblem(k.op).maskPattern(), k.t.blockQ,
+                      k.t.blockKV)
+          .lists(/*byKVBlock=*/true);
+  lists = blockListGlobal(k.b, k.op, blockLists);
+  listLast = k.idx(int64_t(blockLists.data.size()) - 1);
+  listBegin = loadListEntry(k, lists, kvBlock);
+  perHead = k.sub(loadListEntry(k, lists, k.addc(kvBlock, 1)), listBegin);
+  listFull = loadListEntry(
+      k, lists, k.addc(kvBlock, blockLists.fullCountIndex(0)));
+}
+
 std::pair<Value, Value> BackwardKernels::stepBlock(Value t) {
   ImplicitLocOpBuilder &b = k.b;
   Value h = k.add(k.mulc(k.head, k.group),
                   b.createOrFold<arith::DivUIOp>(t, perHead));
-  Value qBlock = k.add(first, b.createOrFold<arith::RemUIOp>(t, perHead));
+  Value position = b.createOrFold<arith::RemUIOp>(t, perHead);
+  // A list's entry, clamped into the array (a step past the list, whose
+  // loads are disabled, reads a valid entry).
+  Value qBlock = lists ? loadListEntry(k, lists,
+                                       k.minu(k.add(listBegin, position),
+                                              listLast))
+                       : k.add(first, position);
   return {h, qBlock};
 }
 
@@ -354,7 +391,12 @@ Value BackwardKernels::loadQBlock(Value t, Value slot, Value enabled) {
   return commitAsyncGroup(k.b, tokens);
 }
 
-Value BackwardKernels::isInterior(Value qBase) {
+Value BackwardKernels::isInterior(Value t, Value qBase) {
+  ImplicitLocOpBuilder &b = k.b;
+  // The list's full pairs come first (ragged blocks are partial there).
+  if (lists && !k.op.getMask())
+    return k.cmp(arith::CmpIPredicate::ult,
+                 b.createOrFold<arith::RemUIOp>(t, perHead), listFull);
   return k.pairInterior(qBase, kvBase, kvWhole);
 }
 
@@ -445,13 +487,14 @@ SmallVector<Value> BackwardKernels::probabilities(ArrayRef<Value> s, Value h,
 }
 
 SmallVector<Value> BackwardKernels::maskedProbabilities(ArrayRef<Value> s,
-                                                        Value h, Value qBase,
+                                                        Value t, Value h,
+                                                        Value qBase,
                                                         StagedRef lse) {
   // A block-level branch: the mask's tests only where some score of the
   // pair may be masked (the forward's masked steps, docs/GPU.md).
   ImplicitLocOpBuilder &b = k.b;
   SmallVector<Type> types(s.size(), VectorType::get({2, 2}, k.f32));
-  auto branch = scf::IfOp::create(b, types, isInterior(qBase),
+  auto branch = scf::IfOp::create(b, types, isInterior(t, qBase),
                                   /*withElseRegion=*/true);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&branch.getThenRegion().front());
@@ -585,12 +628,12 @@ SmallVector<Value> BackwardKernels::step(Value t, ValueRange accs) {
                                     /*withElseRegion=*/true);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&branch.getThenRegion().front());
-    scf::YieldOp::create(b, stepMath(h, qBase, slot, accs));
+    scf::YieldOp::create(b, stepMath(t, h, qBase, slot, accs));
     b.setInsertionPointToStart(&branch.getElseRegion().front());
     scf::YieldOp::create(b, accs);
     next.assign(branch.getResults().begin(), branch.getResults().end());
   } else {
-    next = stepMath(h, qBase, slot, accs);
+    next = stepMath(t, h, qBase, slot, accs);
   }
   if (turns)
     turns->wait();
@@ -603,8 +646,8 @@ SmallVector<Value> BackwardKernels::step(Value t, ValueRange accs) {
   return next;
 }
 
-SmallVector<Value> BackwardKernels::stepMath(Value h, Value qBase, Value slot,
-                                             ValueRange accs) {
+SmallVector<Value> BackwardKernels::stepMath(Value t, Value h, Value qBase,
+                                             Value slot, ValueRange accs) {
   StagedRef q{sQ, slot}, dO{sDO, slot}, lse{sLse, slot},
       rowDot{sRowDot, slot};
   int64_t qPairs = k.t.blockQ / 16;
@@ -612,7 +655,7 @@ SmallVector<Value> BackwardKernels::stepMath(Value h, Value qBase, Value slot,
   SmallVector<Value> dV(accs.begin() + k.d / 8, accs.end());
   // S^T = K_j Q_i^T and P^T; dV_j += P^T dO_i.
   SmallVector<Value> s = productRows(sK, q, k.d / 16, qPairs);
-  SmallVector<Value> p = maskedProbabilities(s, h, qBase, lse);
+  SmallVector<Value> p = maskedProbabilities(s, t, h, qBase, lse);
   accumulateTransposed(dV, p, dO, k.dv / 8);
   // dP^T = V_j dO_i^T, dS^T; dK_j += dS^T Q_i.
   SmallVector<Value> dp = productRows(sV, dO, k.dv / 16, qPairs);

@@ -116,9 +116,9 @@ struct ConvertFAToNVGPUPass
     if (d % 16 != 0 || dv % 16 != 0 || d > 256 || dv > 256)
       return "head dims must be multiples of 16 up to 256, got D = " +
              std::to_string(d) + ", Dv = " + std::to_string(dv);
-    if (op.getMaskPatternAttr())
-      return std::string("a #fa.mask_pattern is applied only by the simt "
-                         "backward; use kernel=simt");
+    if (std::optional<std::string> why = patternDqReason(
+            getAttentionProblem(op), op.getScheduleAttr().getDq()))
+      return why;
     if (hasAdditiveBias(op))
       return std::string("an additive bias (and its gradient) is not built "
                          "for the mma_sync backward yet; use kernel=simt");
@@ -152,7 +152,8 @@ struct ConvertFAToNVGPUPass
       return legality.message;
     if (op.getMaskPatternAttr())
       return std::string("a #fa.mask_pattern is applied only by the simt "
-                         "backward; use kernel=simt");
+                         "and mma-sync backwards; use kernel=mma-sync or "
+                         "simt");
     if (std::optional<std::string> why =
             wgmmaBackwardProblemReason(problem, hasAdditiveBias(op)))
       return why;

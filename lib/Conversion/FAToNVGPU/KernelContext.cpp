@@ -12,9 +12,11 @@
 
 #include "KernelParts.h"
 
+#include "FlashAttn/Dialect/FA/Transforms/TilingUtils.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/SymbolTable.h"
 
 #include <cmath>
 #include <limits>
@@ -110,7 +112,8 @@ KernelContext::KernelContext(AttentionOp op, ImplicitLocOpBuilder &b,
   nTilesO = dv / 8;
   causal = op.getCausal();
   window = op.getWindowAttr();
-  if (MaskPatternAttr pattern = op.getMaskPatternAttr())
+  pattern = op.getMaskPatternAttr();
+  if (pattern)
     chunk = pattern.getChunk();
   scale = op.getScaleValue();
 }
@@ -145,6 +148,10 @@ void KernelContext::setUpKVRange() {
   Value numKV = arith::CeilDivUIOp::create(b, nk, idx(t.blockKV));
   kvEnd = numKV;
   diagonal = arith::SubIOp::create(b, nk, nq); // Nk - Nq (signed)
+  if (pattern && getAttentionProblem(op).maskPattern().needsBlockLists()) {
+    setUpBlockList();
+    return;
+  }
   if (!causal && !window && !chunk)
     return;
   lastRow = arith::SubIOp::create(
@@ -175,6 +182,84 @@ void KernelContext::setUpKVRange() {
       b, arith::FloorDivSIOp::create(b, firstKey, idx(t.blockKV)), idx(0));
   kvEnd = arith::MaxSIOp::create(b, arith::SubIOp::create(b, kvEnd, kvBegin),
                                  idx(0));
+}
+
+void KernelContext::setUpBlockList() {
+  // The decision is BlockClassifier's, made once for the tiling: this
+  // q-block's list, full blocks first (docs/BlockSparse.md, "The kernels'
+  // block lists"). Three reads at the start: where the list lies and how
+  // many of it are full.
+  BlockLists lists =
+      BlockClassifier(getAttentionProblem(op).maskPattern(), t.blockQ,
+                      t.blockKV)
+          .lists(/*byKVBlock=*/false);
+  for (int64_t r = 0; r < lists.rows; ++r) {
+    listsHaveFull |= lists.fullCount(r) > 0;
+    listsHavePartial |= lists.end(r) - lists.begin(r) > lists.fullCount(r);
+  }
+  blockList = blockListGlobal(b, op, lists);
+  listLast = idx(int64_t(lists.data.size()) - 1);
+  listBegin = loadListEntry(*this, blockList, qBlock);
+  kvEnd = sub(loadListEntry(*this, blockList, addc(qBlock, 1)), listBegin);
+  listFull =
+      loadListEntry(*this, blockList, addc(qBlock, lists.fullCountIndex(0)));
+}
+
+Value KernelContext::listEntry(Value begin, Value step) {
+  return loadListEntry(*this, blockList, minu(add(begin, step), listLast));
+}
+
+Value mlir::fa::nvgpu_kernel::blockListGlobal(ImplicitLocOpBuilder &b,
+                                              Operation *op,
+                                              const BlockLists &lists) {
+  auto type = MemRefType::get({int64_t(lists.data.size())}, b.getI32Type());
+  auto value = DenseElementsAttr::get(
+      RankedTensorType::get(type.getShape(), b.getI32Type()),
+      ArrayRef<int32_t>(lists.data));
+  Operation *module = SymbolTable::getNearestSymbolTable(op->getParentOp());
+  // Built unlinked, then inserted under a unique name: the module may hold
+  // the lists of several kernels.
+  OpBuilder unlinked(b.getContext());
+  auto global = memref::GlobalOp::create(
+      unlinked, b.getLoc(), "__fa_block_lists", b.getStringAttr("private"),
+      type, value, /*constant=*/true, IntegerAttr());
+  SymbolTable(module).insert(global, module->getRegion(0).front().begin());
+  return memref::GetGlobalOp::create(b, type, global.getSymName());
+}
+
+Value mlir::fa::nvgpu_kernel::loadListEntry(Emitter &e, Value list,
+                                            Value index) {
+  Value entry = memref::LoadOp::create(e.b, list, ValueRange{index});
+  return arith::IndexCastOp::create(e.b, e.b.getIndexType(), entry);
+}
+
+Value mlir::fa::nvgpu_kernel::patternKeep(Emitter &e, MaskPatternAttr pattern,
+                                          Value local, Value diagonalKey,
+                                          Value col) {
+  ImplicitLocOpBuilder &b = e.b;
+  if (!pattern)
+    return local;
+  if (int64_t c = pattern.getChunk()) // the row's chunk: floor(i' / C) == floor(j / C)
+    local = e.cmp(arith::CmpIPredicate::eq,
+                  arith::FloorDivSIOp::create(b, diagonalKey, e.idx(c)),
+                  arith::FloorDivSIOp::create(b, col, e.idx(c)));
+  if (int64_t n = pattern.getButterfly()) {
+    // Linked cells: x = floor(i' / B) xor floor(j / B) is 0 or a power of
+    // two, x & (x - 1) == 0.
+    Value x = arith::XOrIOp::create(
+        b, arith::FloorDivSIOp::create(b, diagonalKey, e.idx(n)),
+        arith::FloorDivSIOp::create(b, col, e.idx(n)));
+    local = e.cmp(arith::CmpIPredicate::eq,
+                  arith::AndIOp::create(b, x, e.addc(x, -1)), e.idx(0));
+  }
+  if (int64_t g = pattern.getGlobal()) {
+    // The first G positions see and are seen by every position.
+    Value global = arith::OrIOp::create(
+        b, e.cmp(arith::CmpIPredicate::slt, col, e.idx(g)),
+        e.cmp(arith::CmpIPredicate::slt, diagonalKey, e.idx(g)));
+    local = local ? arith::OrIOp::create(b, local, global) : global;
+  }
+  return local;
 }
 
 void KernelContext::setUpBlockMask() {

@@ -39,6 +39,7 @@
 #ifndef FLASHATTN_LIB_CONVERSION_FATONVGPU_KERNELPARTS_H
 #define FLASHATTN_LIB_CONVERSION_FATONVGPU_KERNELPARTS_H
 
+#include "FlashAttn/Analysis/BlockClassifier.h"
 #include "FlashAttn/Analysis/CostModel.h"
 #include "FlashAttn/Analysis/KernelSchedule.h"
 #include "FlashAttn/Analysis/SharedLayout.h"
@@ -144,9 +145,21 @@ public:
   /// whose first key some row of the block sees; with a window, steps
   /// [0, kvEnd) of the blocks from kvBegin.
   void setUpKVRange();
-  /// The kv-block of loop step `step`: the step itself, or kvBegin + step
-  /// with a window.
-  Value keyBlock(Value step) { return kvBegin ? add(step, kvBegin) : step; }
+  /// The kv-block of loop step `step`: the step itself, kvBegin + step with
+  /// a window, or with block lists the list's entry `step`.
+  Value keyBlock(Value step) {
+    if (blockList)
+      return listEntry(listBegin, step);
+    return kvBegin ? add(step, kvBegin) : step;
+  }
+  /// With a mask pattern's global tokens or butterfly: this q-block's list
+  /// of kv-blocks (BlockClassifier::lists), its steps [0, kvEnd) of which
+  /// the first `listFull` are full blocks (docs/BlockSparse.md, "The
+  /// kernels' block lists").
+  void setUpBlockList();
+  /// Entry `begin + step` of the block lists, clamped into the array (a
+  /// step past the list, whose load is disabled, reads a valid entry).
+  Value listEntry(Value begin, Value step);
   /// With a runtime block mask: the loop-invariant indices of this q-block's
   /// row of the mask (docs/BlockSparse.md, "The kernels").
   void setUpBlockMask();
@@ -174,8 +187,9 @@ public:
   bool causal;
   /// The #fa.window, or null.
   WindowAttr window;
-  /// A #fa.mask_pattern's chunk (row i' sees its chunk's keys), 0 without
-  /// one; the only pattern these kernels build (checkLegality).
+  /// A #fa.mask_pattern (null without), and its chunk (row i' sees its
+  /// chunk's keys, 0 without one).
+  MaskPatternAttr pattern;
   int64_t chunk = 0;
   double scale;
 
@@ -193,9 +207,29 @@ public:
   /// The block mask's batch, head and row indices for this q-block, and its
   /// last column (null without a block mask).
   Value maskBatch, maskHead, maskRow, maskLastCol;
+  /// setUpBlockList's: the lists (a memref of i32), where this q-block's
+  /// starts and how many of its steps are full blocks (null without).
+  Value blockList, listBegin, listFull, listLast;
+  /// Whether some q-block's list has a full block, a partial one.
+  bool listsHaveFull = false, listsHavePartial = false;
   /// -inf, 0 and scale * log2(e) in f32; 1 / scale.
   Value negInfF, zeroF, scaleLog2, invScale;
 };
+
+/// The block lists `lists` as a constant global of the module around `op`
+/// (kernel outlining copies it into the kernel's module), read through a
+/// memref.get_global at the builder's point (in the launch).
+Value blockListGlobal(ImplicitLocOpBuilder &b, Operation *op,
+                      const BlockLists &lists);
+/// Loads entry `index` of the block lists `list` as an index.
+Value loadListEntry(Emitter &e, Value list, Value index);
+/// A mask pattern's element test of key `col` for the row whose diagonal
+/// key is `diagonalKey` (i' = row + Nk - Nq): `local` (the window's test,
+/// or null) or the chunk's or the butterfly's, or'ed with the global rows
+/// and keys (MaskPattern::keeps without causal); `local` alone without a
+/// pattern.
+Value patternKeep(Emitter &e, MaskPatternAttr pattern, Value local,
+                  Value diagonalKey, Value col);
 
 /// The indices in a tile's shared-memory view of the 16-byte chunk at
 /// (row, col).
@@ -629,6 +663,9 @@ private:
   /// j < fullStart), under a branch.
   scf::ForOp buildSerialLoop(Value lb, Value ub, ValueRange init, bool masked,
                              Value maskFrom = Value());
+  /// setUpMaskSplit's block-list part: the list's full blocks, then its
+  /// partial ones.
+  void setUpListSplit();
   /// setUpMaskSplit's window part: the masked edges around the full
   /// blocks, in steps.
   void setUpWindowSplit();

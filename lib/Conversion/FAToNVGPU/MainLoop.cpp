@@ -11,7 +11,9 @@
 // need no mask (FlashAttention-2's split); the rest (the causal diagonal,
 // a ragged last block, every block with a mask operand) run with the masks,
 // in a second loop or, with masked_steps = branch, in the same loop under a
-// block-uniform branch. The serial step is load, S, softmax, P V; the
+// block-uniform branch. With block lists (a mask pattern's global tokens or
+// butterfly) the steps walk the q-block's list, its full blocks first: the
+// split is the list's full count. The serial step is load, S, softmax, P V; the
 // overlapped step (FlashAttention-3's intra-warpgroup overlap) issues S_j
 // and P_{j-1} V_{j-1} and runs S_j's softmax while P V is in flight.
 //
@@ -84,6 +86,10 @@ void MainLoop::setUpMaskSplit() {
   // j < maskStart iff block j ends within Nk and (causal) its last key is
   // visible to the q-block's first row: (j + 1) * block_kv - 1 <= qBase +
   // Nk - Nq.
+  if (k.blockList) {
+    setUpListSplit();
+    return;
+  }
   ImplicitLocOpBuilder &b = k.b;
   maskStart = arith::DivUIOp::create(b, k.nk, k.idx(k.t.blockKV));
   if (k.causal) {
@@ -115,6 +121,16 @@ void MainLoop::setUpMaskSplit() {
   needFull = !mask && (k.causal || !staticNk || *staticNk >= k.t.blockKV);
   needMasked =
       mask || k.causal || !staticNk || *staticNk % k.t.blockKV != 0;
+}
+
+void MainLoop::setUpListSplit() {
+  // Steps [0, listFull) are the list's full blocks, the rest its partial
+  // ones; a mask operand applies to every block. A loop no q-block's list
+  // needs is not built.
+  bool mask = static_cast<bool>(k.op.getMask());
+  maskStart = mask ? k.idx(0) : k.listFull;
+  needFull = !mask && k.listsHaveFull;
+  needMasked = mask || k.listsHavePartial;
 }
 
 void MainLoop::setUpWindowSplit() {

@@ -80,14 +80,11 @@ SmallVector<Value> OnlineSoftmax::maskScores(ArrayRef<Value> s, Value j) {
           if (k.causal)
             keep = arith::AndIOp::create(
                 b, keep, k.cmp(arith::CmpIPredicate::sle, col, limit));
-          if (k.window)
-            keep = arith::AndIOp::create(b, keep, inWindow(col, limit));
-          if (k.chunk) // the row's chunk: floor(i' / C) == floor(j / C)
-            keep = arith::AndIOp::create(
-                b, keep,
-                k.cmp(arith::CmpIPredicate::eq,
-                      arith::FloorDivSIOp::create(b, limit, k.idx(k.chunk)),
-                      arith::FloorDivSIOp::create(b, col, k.idx(k.chunk))));
+          // The window, a pattern's chunk or butterfly, or'ed with its
+          // global rows and keys.
+          Value local = k.window ? inWindow(col, limit) : Value();
+          if (Value pattern = patternKeep(k, k.pattern, local, limit, col))
+            keep = arith::AndIOp::create(b, keep, pattern);
           Value score = k.element(frag, r, cc);
           if (hasMask) {
             Value m = maskValue(row, col);

@@ -110,3 +110,17 @@ module attributes {fa.target = #fa.target<arch = "sm_80", sram_per_block = 16691
     return
   }
 }
+
+// -----
+
+// A mask pattern with ordered dQ: the kv-blocks' turns are the causal and
+// window bounds' closed forms, not the pattern's block lists.
+module attributes {fa.target = #fa.target<arch = "sm_80", sram_per_block = 166912, sram_per_sm = 167936, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 108, hbm_gbps = 2039, tensor_tflops = 312>} {
+  func.func @negative_pattern_ordered(%q: memref<1x2x256x64xbf16>, %l: memref<1x2x256xf32>) {
+    // expected-error @below {{cannot use the mma_sync backward kernel with #fa.tiling<block_q = 32, block_kv = 64, stages = 2, warps = 4>: a #fa.mask_pattern with ordered (deterministic) dQ is not built}}
+    fa.attention_grad ins(%q, %q, %q, %q, %q, %l : memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256xf32>)
+        outs(%q, %q, %q : memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>)
+        {mask_pattern = #fa.mask_pattern<butterfly = 64>, schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>, tiling = #fa.tiling<block_q = 32, block_kv = 64, stages = 2, warps = 4>}
+    return
+  }
+}

@@ -2,8 +2,8 @@
 // #fa.mask_pattern (docs/CostModel.md, "Mask patterns"): explain reports the
 // density with the full and partial blocks, and the choice moves with the
 // pattern. h100, N = 4096, d = 64, f16, the SIMT kernel (the pass's default;
-// kernel=auto takes it for a butterfly, which the tensor-core kernels refuse,
-// and the wgmma kernel for chunks): 128x64 for dense causal, 16x16 for
+// kernel=auto takes it for a butterfly, whose tensor-core build has not
+// been through a GPU check, and the wgmma kernel for chunks): 128x64 for dense causal, 16x16 for
 // causal chunks of 64, 32x32 for a butterfly of 32.
 // RUN: fa-opt %s --split-input-file --fa-set-target=target=h100 \
 // RUN:   --fa-select-tiling="explain" 2>&1 | FileCheck %s

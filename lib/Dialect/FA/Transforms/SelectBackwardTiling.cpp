@@ -154,7 +154,8 @@ struct AutoRequest {
 /// rule), or nullopt: both build f16/bf16 without an additive bias (an i1
 /// keep-mask, a window and a block mask they take) where a tiling fits,
 /// with dq = atomic or, deterministic, ordered: the mma.sync kernel on
-/// sm_80+, the wgmma kernel on sm_90a at D = Dv in {64, 128}.
+/// sm_80+, the wgmma kernel on sm_90a at D = Dv in {64, 128}; a mask
+/// pattern only the mma.sync kernel, with dq = atomic.
 static std::optional<std::string> tensorCoreUnsupported(KernelKind kind,
                                                         const AutoRequest &r) {
   AttentionGradOp op = r.op;
@@ -164,12 +165,14 @@ static std::optional<std::string> tensorCoreUnsupported(KernelKind kind,
   if (hasAdditiveBias(op))
     return std::string("an additive bias (and its gradient) is not built "
                        "for it");
-  if (op.getMaskPatternAttr())
+  if (kind == KernelKind::Wgmma && op.getMaskPatternAttr())
     return std::string("it does not apply a #fa.mask_pattern");
   auto decided = decideDqAccumulation(kind, r.deterministic, r.options.dq);
   if (auto *why = std::get_if<std::string>(&decided))
     return *why;
   DqAccumulation dq = std::get<DqAccumulation>(decided);
+  if (std::optional<std::string> why = patternDqReason(r.problem, dq))
+    return why;
   if (Legality support = checkLegality(kind, r.problem, r.target);
       !support.isLegal())
     return support.message;
@@ -206,6 +209,9 @@ static std::optional<std::string> mmaSyncUnchecked(const AutoRequest &r) {
     return std::string("its sliding windows");
   if (op.getBlockMask())
     return std::string("its block masks");
+  if (op.getMaskPatternAttr())
+    return std::string("its mask patterns (the block lists, "
+                       "docs/BlockSparse.md)");
   return std::nullopt;
 }
 
@@ -304,12 +310,13 @@ static FailureOr<KernelKind> chooseKernel(AttentionGradOp op,
     return op.emitOpError()
            << "has no kernel=tensor-core backward: the backward's kernels "
               "are simt, mma-sync and wgmma (or auto)";
-  // Only the SIMT kernels (the tiled backward nests) classify a mask
-  // pattern's blocks.
-  if (op.getMaskPatternAttr() && kind != KernelKind::Simt)
+  // The SIMT kernels (the tiled backward nests) and the mma.sync backward
+  // (BlockClassifier's lists) apply a mask pattern.
+  if (op.getMaskPatternAttr() && kind == KernelKind::Wgmma)
     return op.emitOpError()
-           << "has a #fa.mask_pattern, which only the simt backward kernel "
-              "applies; select kernel=simt (or auto), not "
+           << "has a #fa.mask_pattern, which only the simt and mma-sync "
+              "backward kernels apply; select kernel=simt, mma-sync (or "
+              "auto), not "
            << stringifyKernelKind(kind);
   // The mma.sync backward takes no additive bias yet (docs/Backward.md, "On
   // the GPU: the mma.sync kernels"); an i1 keep-mask it takes.
@@ -375,6 +382,10 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
   FailureOr<DqAccumulation> dq = chooseDq(op, options, *kind, deterministic);
   if (failed(dq))
     return failure();
+  if (std::optional<std::string> why = patternDqReason(problem, *dq);
+      why && *kind == KernelKind::MmaSync)
+    return op.emitOpError() << "cannot use the mma-sync backward kernel: "
+                            << *why;
   BackwardCostModel model(target, *kind,
                           static_cast<bool>(op.getBiasGradInit()));
 

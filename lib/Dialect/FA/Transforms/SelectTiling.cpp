@@ -53,6 +53,23 @@ static std::string describe(const CandidateCost &c) {
 
 /// The words a rejection counts under in the summary: one group per
 /// resource, and one for all the rules of the `kind` kernel.
+/// What of a tensor-core forward kernel's build has not been through a GPU
+/// check, or nullopt (the forward's form of D57's `unchecked`): kernel=auto
+/// passes the kernel by for it, `explain` says so, and the kernel is
+/// chosen by name only.
+static std::optional<std::string>
+forwardUnchecked(KernelKind kind, const AttentionProblem &p) {
+  if (isNVGPUKernel(kind) && p.maskPattern().needsBlockLists())
+    return std::string("its mask patterns' global tokens and butterfly "
+                       "(the block lists, docs/BlockSparse.md)");
+  return std::nullopt;
+}
+
+/// kernel=auto's forward preferences, in order: the first that builds the
+/// op and has no unchecked part wins, the SIMT kernel takes the rest.
+static const KernelKind kAutoForwardKernels[] = {KernelKind::Wgmma,
+                                                 KernelKind::MmaSync};
+
 static StringRef rejectionGroup(LegalityReason reason, KernelKind kind) {
   if (isKernelRule(reason))
     return kind == KernelKind::Wgmma ? "outside the wgmma kernel's shapes"
@@ -146,22 +163,33 @@ struct SelectTilingPass
   }
 
   /// The kernel of `op`: its own schedule's, else the option's (`auto`: the
-  /// wgmma kernel, else the mma.sync kernel, where it applies, the scalar
-  /// one elsewhere; a tiling given with the op chooses the kernel too: the
-  /// first of them that can run it).
+  /// wgmma kernel, else the mma.sync kernel, where it applies and its build
+  /// is GPU-checked, the scalar one elsewhere; a tiling given with the op
+  /// chooses the kernel too: the first of them that can run it). A kernel
+  /// auto passed by for an unchecked part is named in `unchecked`.
   KernelKind chooseKernel(AttentionOp op, const TargetInfo &target,
-                          const AttentionProblem &problem) {
+                          const AttentionProblem &problem,
+                          std::string &unchecked) {
     std::optional<Tiling> given;
     if (TilingAttr attr = op.getTilingAttr())
       given = getTiling(attr);
-    auto fits = [&](KernelKind candidate) {
-      return checkLegality(candidate, problem, target, given).isLegal();
-    };
     KernelKind option = kernel;
-    if (option == KernelKind::Auto)
-      option = fits(KernelKind::Wgmma)     ? KernelKind::Wgmma
-               : fits(KernelKind::MmaSync) ? KernelKind::MmaSync
-                                           : KernelKind::Simt;
+    if (option == KernelKind::Auto) {
+      option = KernelKind::Simt;
+      for (KernelKind candidate : kAutoForwardKernels) {
+        if (!checkLegality(candidate, problem, target, given).isLegal())
+          continue;
+        std::optional<std::string> why = forwardUnchecked(candidate, problem);
+        if (!why) {
+          option = candidate;
+          break;
+        }
+        unchecked += llvm::formatv(
+            "{0}not {1}: {2}: not through a GPU check yet; select it by name",
+            unchecked.empty() ? "" : "; ", stringifyKernelKind(candidate),
+            *why);
+      }
+    }
     return getKernelKind(op, option);
   }
 
@@ -176,7 +204,11 @@ struct SelectTilingPass
     if (std::optional<std::string> why = problem.validate())
       return op.emitOpError() << "cannot be tiled: " << *why;
 
-    KernelKind kind = chooseKernel(op, target, problem);
+    std::string unchecked;
+    KernelKind kind = chooseKernel(op, target, problem, unchecked);
+    if (explain && !unchecked.empty() && !op.getScheduleAttr())
+      op.emitRemark() << "fa-select-tiling: kernel=auto chose "
+                      << stringifyKernelKind(kind) << " (" << unchecked << ")";
     if (Legality support = checkLegality(kind, problem, target);
         !support.isLegal())
       return op.emitOpError() << "cannot use the " << stringifyKernelKind(kind)
