@@ -57,13 +57,12 @@ def test_module_parses_and_the_tiling_is_the_compilers():
     assert "#fa.tiling" not in k.source
     win = re.search(r"(\d+)x(\d+), (\d+) stages?, (\d+) warps? wins", k.explain)
     assert win and "backward" in k.explain, k.explain
-    # kernel=auto keeps one buffer while the model's pick, the TMA ring
-    # (stages 2), has not passed its GPU check; kernel="wgmma" takes it.
+    # kernel=auto takes the model's pick, the TMA ring (stages 2), as
+    # kernel="wgmma" does.
     assert [int(x) for x in win.groups()] == [
-        k.tiling[f] for f in ("block_q", "block_kv")] + [2, k.tiling["warps"]]
-    assert k.tiling["stages"] == 1
-    assert "its TMA ring (stages 2) has not passed its GPU check" in k.explain
-    assert grad(kernel="wgmma").tiling["stages"] == 2
+        k.tiling[f] for f in ("block_q", "block_kv", "stages", "warps")]
+    assert k.tiling["stages"] == 2
+    assert grad(kernel="wgmma").tiling == k.tiling
     assert k.schedule == {"kernel": "wgmma", "dq": "atomic",
                           "deterministic": False}
     assert "kernel=auto chose wgmma: it builds this backward" in k.explain
@@ -83,10 +82,10 @@ def test_head_dims_and_deterministic():
     assert k.shared_memory["bytes"] <= k.shared_memory["budget"]
     det = grad(deterministic=True)
     assert "deterministic" in det.source and "deterministic" in det.explain
-    # Deterministic: the SIMT kernels (the tensor-core ones add dQ with
-    # atomics).
-    assert det.schedule["deterministic"] and det.schedule["dq"] == "separate"
-    assert det.schedule["kernel"] == "simt"
+    # Deterministic: the wgmma backward's ordered dQ on sm_90a (one buffer:
+    # the TMA ring does not build it).
+    assert det.schedule["deterministic"] and det.schedule["dq"] == "ordered"
+    assert det.schedule["kernel"] == "wgmma" and det.tiling["stages"] == 1
     # An additive bias is the SIMT kernel's too.
     assert grad(mask="bias", mask_shape=(1, 1, 1, 70)).schedule["kernel"] == "simt"
 
@@ -231,12 +230,12 @@ def test_mma_sync_deterministic_window_block_mask():
     assert 32 % bm.tiling["block_q"] == 0 and 32 % bm.tiling["block_kv"] == 0
     assert bm.manifest["arguments"][6]["shape"] == [1, 4, 4, 3]
     assert len(bm.manifest["kernels"]) == 3
-    # kernel=auto keeps the SIMT kernels until the mma.sync kernel's ordered
-    # dQ has been through a GPU check, and says so.
-    auto = grad(deterministic=True, window=(20, 0))
-    assert auto.schedule["kernel"] == "simt"
-    assert ("not mma-sync: its ordered (deterministic) dQ: not through a GPU "
-            "check yet" in auto.explain)
+    # kernel=auto takes it on sm_80 (its ordered dQ, windows and block
+    # masks passed their GPU check); sm_90a's auto takes the wgmma one.
+    auto = grad(deterministic=True, window=(20, 0), target="a100")
+    assert auto.schedule == {"kernel": "mma-sync", "dq": "ordered",
+                             "deterministic": True}
+    assert "kernel=auto chose mma-sync: it builds this backward" in auto.explain
     # The wgmma backward takes the window too (its deterministic dQ and
     # block masks: test_wgmma_deterministic_block_mask).
     assert grad(kernel="wgmma", window=(20, 0)).schedule["kernel"] == "wgmma"
@@ -269,16 +268,13 @@ def test_wgmma_deterministic_block_mask():
         grad(kernel="wgmma", block_mask=(64, 64, [1, 4, 2, 2]))
     with pytest.raises(fa.CompileError, match="block_q 32 is not a multiple"):
         grad(kernel="wgmma", block_mask=(32, 32, [1, 4, 4, 3]))
-    # kernel=auto leaves both to the next rule until the wgmma kernel's
-    # build of them has been through a GPU check, and says so.
-    auto = grad(deterministic=True)
-    assert auto.schedule["kernel"] == "simt"
-    assert ("not wgmma: its ordered (deterministic) dQ: not through a GPU "
-            "check yet" in auto.explain)
-    auto = grad(block_mask=(64, 128, [1, 4, 2, 1]))
-    assert auto.schedule["kernel"] != "wgmma"
-    assert ("not wgmma: its block masks: not through a GPU check yet"
-            in auto.explain)
+    # kernel=auto takes both (the wgmma kernel's build of them has passed
+    # its GPU check), with one buffer: the TMA ring does not build them.
+    for auto in (grad(deterministic=True),
+                 grad(block_mask=(64, 128, [1, 4, 2, 1]))):
+        assert auto.schedule["kernel"] == "wgmma"
+        assert auto.tiling["stages"] == 1
+        assert "kernel=auto chose wgmma: it builds this backward" in auto.explain
 
 
 def test_wgmma_kernel():

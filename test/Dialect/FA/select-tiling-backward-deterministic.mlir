@@ -3,11 +3,12 @@
 // `deterministic` (the op's attribute or the pass option) take dq =
 // ordered, priced by the model (each step's wait; no chain on causal
 // problems: the wgmma step's overhead, 0.3 us atomic, is 0.35 us with the
-// fence) and said so by explain; kernel=auto keeps the SIMT kernels while
-// neither kernel's ordered dQ has been through a GPU check, and says so.
+// fence) and said so by explain; kernel=auto takes them too (both passed
+// their GPU checks): wgmma on sm_90a, mma.sync on sm_80.
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling=kernel=mma-sync | FileCheck %s
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 "--fa-select-tiling=kernel=mma-sync explain" --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=EXPLAIN
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 "--fa-select-tiling=explain kernel=auto" --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=AUTO
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=a100 "--fa-select-tiling=explain kernel=auto" --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=AUTO-A100
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=a100 "--fa-select-tiling=kernel=mma-sync deterministic" | FileCheck %s --check-prefix=OPTION
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h200 --fa-select-tiling=kernel=wgmma | FileCheck %s --check-prefix=WG
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h200 "--fa-select-tiling=kernel=wgmma explain" --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=WG-EXPLAIN
@@ -18,8 +19,10 @@
 // CHECK-SAME: tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 2, warps = 8>
 // EXPLAIN: remark: fa-select-tiling (backward, model): 32x128, 2 stages, 8 warps wins (ordered dQ)
 // EXPLAIN: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = mma_sync, dq = ordered>: dq=ordered: deterministic requested: the same f32 adds, made in descending kv-block order (a semaphore per q-block), bit-identical run to run
-// AUTO: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = simt>: dq=separate
-// AUTO: note: kernel=auto chose simt (not wgmma: its ordered (deterministic) dQ: not through a GPU check yet; select it by name; not mma-sync: its ordered (deterministic) dQ: not through a GPU check yet; select it by name)
+// AUTO: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = ordered>: dq=ordered
+// AUTO: note: kernel=auto chose wgmma: it builds this backward
+// AUTO-A100: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = mma_sync, dq = ordered>: dq=ordered
+// AUTO-A100: note: kernel=auto chose mma-sync: it builds this backward
 // OPTION-LABEL: func.func @causal
 // OPTION: schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>
 // WG-LABEL: func.func @causal
@@ -42,7 +45,8 @@ func.func @causal(%q: tensor<4x16x4096x128xbf16>, %l: tensor<4x16x4096xf32>)
 // CHECK-LABEL: func.func @window
 // CHECK: schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>
 // CHECK-SAME: window = #fa.window<left = 1024, right = 0>
-// AUTO: note: kernel=auto chose simt (not wgmma: its ordered (deterministic) dQ: not through a GPU check yet; select it by name; not mma-sync: its ordered (deterministic) dQ: not through a GPU check yet; select it by name)
+// AUTO: note: kernel=auto chose wgmma: it builds this backward
+// AUTO-A100: note: kernel=auto chose mma-sync: it builds this backward
 // OPTION-LABEL: func.func @window
 // OPTION: schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>
 // WG-LABEL: func.func @window

@@ -13,7 +13,7 @@
 // AUTO: remark: fa-select-tiling (backward, model): 64x128, 2 stages, 8 warps wins (atomic dQ)
 // AUTO: note: kernel=wgmma: the wgmma backward kernels
 // AUTO: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = atomic>: dq=atomic: the cheapest
-// AUTO: note: kernel=auto chose wgmma: it builds this backward, with one buffer (64x128, 1 stage, 8 warps): its TMA ring (stages 2) has not passed its GPU check yet; kernel=wgmma selects it
+// AUTO: note: kernel=auto chose wgmma: it builds this backward{{$}}
 // AUTO: remark: fa-select-tiling: keeps the given tiling #fa.tiling<block_q = 64, block_kv = 64, stages = 1, warps = 4>
 // AUTO: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = simt>: dq=separate
 // AUTO: note: kernel=auto chose simt (not wgmma: the given tiling does not fit it: outside the wgmma backward's shapes: {{.*}}; not mma-sync: the given tiling does not fit it: {{.*}})

@@ -1,14 +1,15 @@
-// A windowed fa.attention_grad: kernel=auto takes the SIMT backward kernel
-// (the mma.sync rule is held back until its GPU check, and says it would
-// build it); kernel=mma-sync and kernel=wgmma select the tensor-core
-// backwards, which skip the q-blocks outside the window and mask its edges.
+// A windowed fa.attention_grad: kernel=auto takes the wgmma backward (its
+// windows passed their GPU check); kernel=mma-sync and kernel=wgmma select
+// the tensor-core backwards, which skip the q-blocks outside the window and
+// mask its edges.
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling=kernel=auto | FileCheck %s
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling=kernel=mma-sync | FileCheck %s --check-prefix=MMA
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling=kernel=wgmma | FileCheck %s --check-prefix=WGMMA
 
 // CHECK-LABEL: func.func @window_grad
 // CHECK: fa.attention_grad
-// CHECK-SAME: schedule = #fa.backward_schedule<kernel = simt
+// CHECK-SAME: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>
+// CHECK-SAME: tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>
 // CHECK-SAME: window = #fa.window<left = 7, right = 0>
 // MMA-LABEL: func.func @window_grad
 // MMA: fa.attention_grad

@@ -40,10 +40,10 @@
 // RUN: not fa-opt %s -split-input-file --fa-set-target=target=a100 --fa-select-tiling=kernel=mma-sync --fa-check-sram-budget -o /dev/null 2>/dev/null
 // kernel=auto (the pipeline's): the first tensor-core backward of
 // kAutoBackwardRules that builds the op and whose build has passed its GPU
-// check (wgmma on sm_90a at D = Dv in {64, 128}, then mma.sync at those
-// head dims; no bias, not deterministic), the SIMT picks (the default's)
-// for the rest. The wgmma kernel with one buffer (stages 1): its TMA ring
-// (the model's pick, kernel=wgmma's below) has not passed its GPU check.
+// check (wgmma on sm_90a at D = Dv in {64, 128}: its TMA ring, or one
+// buffer where the ring does not build the op (deterministic); then
+// mma.sync at those head dims; no bias), the SIMT picks (the default's)
+// for the rest.
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=a100 --fa-select-tiling=kernel=auto | FileCheck %s --check-prefix=AUTO-A100
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h200 --fa-select-tiling=kernel=auto | FileCheck %s --check-prefix=AUTO-H200
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=a10 --fa-select-tiling=kernel=auto | FileCheck %s --check-prefix=AUTO-A10
@@ -61,12 +61,12 @@
 // AUTO-A100-LABEL: func.func @gqa_causal_bias_grad
 // AUTO-A100: {causal, fa.predicted_sram = 82560 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 64, block_kv = 16, stages = 1, warps = 8>}
 // AUTO-A100-LABEL: func.func @deterministic_op
-// AUTO-A100: {deterministic, fa.predicted_sram = 73984 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 32, block_kv = 32, stages = 1, warps = 8>}
+// AUTO-A100: {deterministic, schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>, tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 2, warps = 8>}
 //
 // AUTO-H200-LABEL: func.func @d64
-// AUTO-H200: {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
+// AUTO-H200: {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
 // AUTO-H200-LABEL: func.func @d128
-// AUTO-H200: {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
+// AUTO-H200: {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
 // AUTO-H200-LABEL: func.func @d256
 // AUTO-H200: {fa.predicted_sram = 67840 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 16, block_kv = 16, stages = 1, warps = 8>}
 // AUTO-H200-LABEL: func.func @d192_dv128
@@ -74,7 +74,7 @@
 // AUTO-H200-LABEL: func.func @gqa_causal_bias_grad
 // AUTO-H200: {causal, fa.predicted_sram = 115072 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 16, block_kv = 64, stages = 1, warps = 8>}
 // AUTO-H200-LABEL: func.func @deterministic_op
-// AUTO-H200: {deterministic, fa.predicted_sram = 73984 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 32, block_kv = 32, stages = 1, warps = 8>}
+// AUTO-H200: {deterministic, schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
 //
 // AUTO-A10-LABEL: func.func @d64
 // AUTO-A10: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 2, warps = 8>}
@@ -87,7 +87,7 @@
 // AUTO-A10-LABEL: func.func @gqa_causal_bias_grad
 // AUTO-A10: {causal, fa.predicted_sram = 45440 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 32, block_kv = 16, stages = 1, warps = 8>}
 // AUTO-A10-LABEL: func.func @deterministic_op
-// AUTO-A10: {deterministic, fa.predicted_sram = 45312 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 32, block_kv = 16, stages = 1, warps = 8>}
+// AUTO-A10: {deterministic, schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>, tiling = #fa.tiling<block_q = 16, block_kv = 128, stages = 2, warps = 8>}
 //
 // A100-LABEL: func.func @d64
 // A100: {fa.predicted_sram = 73984 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 32, block_kv = 64, stages = 1, warps = 8>}

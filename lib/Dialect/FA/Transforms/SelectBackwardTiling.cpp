@@ -193,64 +193,22 @@ static std::optional<std::string> tensorCoreUnsupported(KernelKind kind,
 
 /// What of `r` a tensor-core backward builds but no GPU check has run yet
 /// (kernel=auto leaves it to the next rule), or nullopt.
+/// A null one: everything the kernel builds has passed its GPU check.
 using UncheckedFn = std::optional<std::string> (*)(const AutoRequest &);
 
-/// The mma.sync backward's GPU check (94 of 94 cases on an H100, D53's
-/// revision) covered D = Dv in {64, 128}; its deterministic dQ, windows and
-/// block masks (D56) came after it.
+/// The mma.sync backward's GPU checks (94 of 94 cases, D53's revision; 114
+/// of 114 with D56's deterministic dQ, windows and block masks, both on an
+/// H100) covered D = Dv in {64, 128}; its mask patterns (D64) came after
+/// them.
 static std::optional<std::string> mmaSyncUnchecked(const AutoRequest &r) {
   AttentionGradOp op = r.op;
   const AttentionProblem &p = r.problem;
   if (p.headDim != p.valueHeadDim || (p.headDim != 64 && p.headDim != 128))
     return std::string("its head dims other than D = Dv in {64, 128}");
-  if (r.deterministic || r.options.dq == DqAccumulation::Ordered)
-    return std::string("its ordered (deterministic) dQ");
-  if (op.getWindowAttr())
-    return std::string("its sliding windows");
-  if (op.getBlockMask())
-    return std::string("its block masks");
   if (op.getMaskPatternAttr())
     return std::string("its mask patterns (the block lists, "
                        "docs/BlockSparse.md)");
   return std::nullopt;
-}
-
-/// The wgmma backward's windows (D56), ordered dQ and block masks (D60)
-/// came after its GPU check (54 of 54 cases on an H100, D54).
-static std::optional<std::string> wgmmaUnchecked(const AutoRequest &r) {
-  AttentionGradOp op = r.op;
-  if (r.deterministic || r.options.dq == DqAccumulation::Ordered)
-    return std::string("its ordered (deterministic) dQ");
-  if (op.getWindowAttr())
-    return std::string("its sliding windows");
-  if (op.getBlockMask())
-    return std::string("its block masks");
-  return std::nullopt;
-}
-
-/// Whether the wgmma backward's TMA ring (stages 2; D61-D63) has passed its
-/// GPU check. Until it has, kernel=auto takes the model's best tiling with
-/// one buffer (the kernel D54 checked) and says so; kernel=wgmma by name
-/// gets the model's pick.
-static constexpr bool kWgmmaRingGpuChecked = false;
-
-/// The candidate of `decision` kernel=auto takes for `kind`: its winner,
-/// or while the wgmma ring is unchecked the best one-buffer candidate (why
-/// appended to `autoReason`).
-static const BackwardCost &autoCheckedCandidate(KernelKind kind,
-                                                const BackwardDecision &d,
-                                                std::string &autoReason) {
-  if (kind != KernelKind::Wgmma || kWgmmaRingGpuChecked ||
-      d.winner().tiling.stages < 2)
-    return d.winner();
-  for (const BackwardCost &c : d.candidates)
-    if (c.fits() && c.tiling.stages == 1) {
-      autoReason += ", with one buffer (" + c.tiling.str() +
-                    "): its TMA ring (stages 2) has not passed its GPU check "
-                    "yet; kernel=wgmma selects it";
-      return c;
-    }
-  return d.winner();
 }
 
 /// A tensor-core backward kernel kernel=auto prefers where it builds the op
@@ -264,11 +222,15 @@ struct AutoRule {
 
 /// kernel=auto's preferences, in order: the first that applies wins, the
 /// SIMT kernels take the rest. The wgmma backward goes first: it is the
-/// faster of the two where both build the op (0.75-0.85x FlashAttention-2
-/// against the mma.sync one's 0.58-0.70x on an H100,
+/// faster of the two where both build the op (its TMA ring 1.01-1.36x
+/// FlashAttention-2 against the mma.sync one's 0.58-0.70x on an H100,
+/// docs/results/2026-12-05-h100-session6-checks and
 /// docs/results/2026-12-05-h100-tensor-core-backward).
 static const AutoRule kAutoBackwardRules[] = {
-    {KernelKind::Wgmma, wgmmaUnchecked},
+    // Everything the wgmma backward builds has passed its GPU check: the
+    // one-buffer kernel with windows, ordered dQ and block masks (77 of 77)
+    // and the TMA ring (76 of 76), on an H100 in session 6.
+    {KernelKind::Wgmma, nullptr},
     {KernelKind::MmaSync, mmaSyncUnchecked}};
 
 /// kernel=auto's kernel for `r` and why, for `explain` (a rule passed by
@@ -277,7 +239,7 @@ static std::pair<KernelKind, std::string> chooseAuto(const AutoRequest &r) {
   std::string why;
   for (const AutoRule &rule : kAutoBackwardRules) {
     std::optional<std::string> no = tensorCoreUnsupported(rule.kind, r);
-    if (!no)
+    if (!no && rule.unchecked)
       if (std::optional<std::string> unchecked = rule.unchecked(r))
         no = *unchecked + ": not through a GPU check yet; select it by "
                           "name";
@@ -409,9 +371,7 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
              << problem.headDim << ", value head dim "
              << problem.valueHeadDim << "): " << decision.reason
              << " (backward kernel=" << stringifyKernelKind(*kind) << ")";
-    cost = autoReason.empty()
-               ? decision.winner()
-               : autoCheckedCandidate(*kind, decision, autoReason);
+    cost = decision.winner();
     op.setTilingAttr(makeTilingAttr(op.getContext(), cost.tiling));
     if (options.explain)
       emitExplanation(op, decision, problem, assumed, *kind);
