@@ -306,27 +306,41 @@ def backward(dout, q, k, v, mask, out, lse, causal, scale, bias_grad,
 
 
 def _gradients(dout, q, k, v, mask, out, lse, causal, scale, bias_grad,
-               deterministic, target, window, metas=None, bm=None, block=None):
+               deterministic, target, window, metas=None, bm=None, block=None,
+               key=None):
     """backward()'s (dq, dk, dv, dbias), dbias None without `bias_grad`;
     `metas`: _inputs_meta(q, k, v, mask) when the caller has it; `bm` the
-    block mask's operand of block sizes `block`, or None."""
+    block mask's operand of block sizes `block`, or None; `key`:
+    _backward_key()'s for these tensors when the caller has it (the
+    autograd.Function builds it once, in its forward)."""
     if lse.numel() == 0:
         raise RuntimeError("attention's forward ran without the logsumexp "
                            "(no input required grad then); run it again with "
                            "grad mode on")
     dout = dout.contiguous()
-    window, block = _plan_window(window), _plan_window(block)
-    key = ("bwd", metas or _inputs_meta(q, k, v, mask), _meta(out), _meta(dout),
-           _meta(lse), causal, scale, bias_grad, deterministic, target, window,
-           block, _meta(bm))
+    if key is None:
+        key = _backward_key(metas or _inputs_meta(q, k, v, mask), out, lse,
+                            causal, scale, bias_grad, deterministic, target,
+                            window, block, bm)
+    key = (key, _meta(dout))  # all but dout's: fixed when out was saved
     plan = plans.get(key)
     if plan is None:
         plan = plans[key] = _backward_plan(dout, q, k, v, mask, out, lse, causal,
                                            scale, bias_grad, deterministic, target,
-                                           window, block, bm)
+                                           _plan_window(window), _plan_window(block),
+                                           bm)
     tensors = _inputs([q, k, v, out, dout, lse], mask, bm)
     grads = plan.run(tensors, q.device)
     return grads[0], grads[1], grads[2], grads[3] if bias_grad else None
+
+
+def _backward_key(metas, out, lse, causal, scale, bias_grad, deterministic,
+                  target, window, block, bm):
+    """The backward plan's key but the gradient's metadata: what its checks
+    read of the forward's tensors and the options."""
+    return ("bwd", metas, _meta(out), _meta(lse), causal, scale, bias_grad,
+            deterministic, target, _plan_window(window), _plan_window(block),
+            _meta(bm))
 
 
 def _backward_plan(dout, q, k, v, mask, out, lse, causal, scale, bias_grad,
@@ -358,23 +372,32 @@ class _Attention(torch.autograd.Function):
     def forward(ctx, q, k, v, mask, bm, how):
         # The inputs' metadata serve the backward's plan key too: saved
         # tensors cannot change before the backward (autograd checks their
-        # versions).
+        # versions), so that key is built here, all but dout's part.
         metas = _inputs_meta(q, k, v, mask)
         out, lse = _forward(q, k, v, mask, how, metas, bm)
         ctx.mark_non_differentiable(lse)
+        # lse has no gradient: no zero tensor (an allocation and a fill
+        # kernel on the GPU) for it each backward.
+        ctx.set_materialize_grads(False)
         ctx.save_for_backward(q, k, v, mask, bm, out, lse)
-        ctx.how, ctx.metas = how, metas
+        ctx.how = how
+        (causal, scale, _, _, bias_grad, deterministic, _, target, window,
+         block) = how
+        ctx.key = _backward_key(metas, out, lse, causal, scale, bias_grad,
+                                deterministic, target, window, block, bm)
         return out, lse
 
     @staticmethod
     @torch.autograd.function.once_differentiable  # no double backward
     def backward(ctx, dout, _dlse):
         q, k, v, mask, bm, out, lse = ctx.saved_tensors
+        if dout is None:  # not materialized; lse takes none, so out has
+            dout = torch.zeros_like(out)  # one whenever this runs
         (causal, scale, _, _, bias_grad, deterministic, _, target, window,
          block) = ctx.how
         dq, dk, dv, dbias = _gradients(dout, q, k, v, mask, out, lse, causal,
                                        scale, bias_grad, deterministic, target,
-                                       window, ctx.metas, bm, block)
+                                       window, None, bm, block, ctx.key)
         need = ctx.needs_input_grad
         return (dq if need[0] else None, dk if need[1] else None,
                 dv if need[2] else None, dbias if need[3] and bias_grad else None,
