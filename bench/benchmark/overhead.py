@@ -16,7 +16,9 @@ and forward+backward.
                that cannot fill the launch queue (a host-bound call has
                total = host; a GPU-bound one total > host); `gpu`, the
                kernels' time per call (torch.profiler). The bar: ours
-               total <= 1.2x SDPA's.
+               total <= 1.2x SDPA's. --trace FILE: torch.profiler's
+               table of each stage's host events (torch ops, CUDA
+               runtime and driver calls), ours and SDPA.
   fake         (build machine: CPU torch, the compiler and
                build/lib/libfa_runtime_fake.so) the real launch path with
                the runtime's fake CUDA driver (python/tests/fake_driver.py):
@@ -172,7 +174,33 @@ def run(args):
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)
+    if args.trace:
+        with open(args.trace, "w") as f:
+            for name, pair in steps(torch, fa, "cuda").items():
+                for who, step in zip(("ours", "sdpa"), pair):
+                    f.write(f"== {name}, {who}: {TRACE_CALLS} calls\n"
+                            f"{trace(torch, step, sync)}\n")
     return 0
+
+
+# Calls a --trace profile covers.
+TRACE_CALLS = 200
+
+
+def trace(torch, step, sync):
+    """torch.profiler's table of `step`'s host events (torch ops, the CUDA
+    runtime and driver calls: allocations, launches, copies,
+    synchronizations) over TRACE_CALLS calls, the most self CPU time
+    first: where a call's host time goes on the GPU machine."""
+    from torch.profiler import ProfilerActivity, profile
+    for _ in range(20):
+        step()
+    sync()
+    with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
+        for _ in range(TRACE_CALLS):
+            step()
+        sync()
+    return prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=25)
 
 
 def _cpu_time(step, between=None, n=1000, repeats=7, warmup=200):
@@ -314,7 +342,8 @@ def stage(args):
                         target=args.target, kernel="mma-sync").save(mma)
     run_each = "(" + " && ".join(
         f'FLASHATTN_MLIR_KERNELS=$PWD/{k} python3 bench/benchmark/overhead.py run '
-        f'--json "$OUT/overhead-{k}.json"' for k in ("kernels", "kernels-mma")) + ")"
+        f'--json "$OUT/overhead-{k}.json" --trace "$OUT/overhead-{k}-trace.txt"'
+        for k in ("kernels", "kernels-mma")) + ")"
     return staging.stage_with_bundle(
         dest, calls_json(), args.target, ["benchmark/overhead.py"], "overhead",
         "time attention() against SDPA per call", run_each)
@@ -325,6 +354,8 @@ def main():
     p, sub = staging.command_line(__doc__)
     r = sub.add_parser("run")
     r.add_argument("--json")
+    r.add_argument("--trace", help="write torch.profiler's host events of "
+                   "each stage (ours and SDPA) to this file")
     for name in ("fake", "host"):
         sub.add_parser(name).add_argument("--json")
     args = p.parse_args()
