@@ -42,7 +42,8 @@ def test_cpu_modes(overhead, mode, tmp_path, capsys):
             pytest.skip("libfa_runtime_fake.so not built")
     assert getattr(overhead, mode)(_args(overhead, mode, tmp_path / "r.json")) == 0
     results = json.loads((tmp_path / "r.json").read_text())
-    assert set(results) == {"forward", "backward", "forward+backward"}
+    assert set(results) == {"forward", "forward (grad)", "backward",
+                            "forward+backward"}
     for r in results.values():
         assert r["ours"]["cpu"] > 0 and r["floor"]["cpu"] > 0
     out = capsys.readouterr().out
