@@ -145,3 +145,13 @@ def test_backward_gets_no_zero_lse_gradient(fake, monkeypatch):
     out, lse = fa.attention(q, k, v, causal=True, return_lse=True)
     (out.sum() + lse.detach().sum()).backward()
     assert seen == [None] and q.grad is not None
+
+
+def test_backward_without_gradients(fake):
+    """The backward node called with no gradient for out either (as
+    grad_fn.apply(None, None) does) gives zero gradients, not an error."""
+    q, k, v = qkv(grad=True)
+    out = fa.attention(q, k, v, causal=True)
+    grads = out.grad_fn.apply(None, None)
+    for g, t in zip(grads[:3], (q, k, v)):
+        assert g.shape == t.shape and not g.abs().max()
