@@ -201,7 +201,9 @@ def trace(torch, step, sync):
     for _ in range(20):
         step()
     sync()
-    with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
+    activities = [ProfilerActivity.CPU] + (
+        [ProfilerActivity.CUDA] if torch.cuda.is_available() else [])
+    with profile(activities=activities) as prof:
         for _ in range(TRACE_CALLS):
             step()
         sync()
