@@ -154,6 +154,8 @@ class _Plan:
     def __init__(self, kernel, tensors, outputs, cuda):
         ordinal = tensors[0][1].device.index or 0
         self.kernel, self.cuda = kernel, cuda
+        # A forward plan's backward plan key (_Attention), once built.
+        self.backward_key = None
         self.outputs = [(s, d) for _, s, d in outputs]
         self.ordinal = ordinal
         self.rt, self.handle = runtime.loaded(kernel, ordinal)
@@ -253,12 +255,18 @@ def _inputs_meta(q, k, v, mask):
 def _forward(q, k, v, mask, how, metas, bm=None):
     """forward() with its options as attention()'s `how` tuple, the inputs'
     _inputs_meta() and the block mask's operand `bm` (or None)."""
+    out, lse, _ = _forward_run(q, k, v, mask, how, metas, bm)
+    return out, lse
+
+
+def _forward_run(q, k, v, mask, how, metas, bm):
+    """_forward's (out, lse, its plan)."""
     key = ("fwd", metas, how) if bm is None else ("fwd", metas, how, _meta(bm))
     plan = plans.get(key)
     if plan is None:
         plan = plans[key] = _forward_plan(q, k, v, mask, *how, bm=bm)
     outs = plan.run(_inputs([q, k, v], mask, bm), q.device)
-    return outs[0], outs[1] if how[2] else None
+    return outs[0], outs[1] if how[2] else None, plan
 
 
 def _inputs(tensors, mask, bm):
@@ -370,21 +378,25 @@ class _Attention(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, q, k, v, mask, bm, how):
-        # The inputs' metadata serve the backward's plan key too: saved
-        # tensors cannot change before the backward (autograd checks their
-        # versions), so that key is built here, all but dout's part.
+        # The backward's plan key, all but dout's part, is a function of
+        # the forward plan's (the inputs' metadata and the options fix the
+        # outputs'): built once per forward plan. Saved tensors cannot
+        # change before the backward (autograd checks their versions).
         metas = _inputs_meta(q, k, v, mask)
-        out, lse = _forward(q, k, v, mask, how, metas, bm)
+        out, lse, plan = _forward_run(q, k, v, mask, how, metas, bm)
         ctx.mark_non_differentiable(lse)
         # lse has no gradient: no zero tensor (an allocation and a fill
         # kernel on the GPU) for it each backward.
         ctx.set_materialize_grads(False)
         ctx.save_for_backward(q, k, v, mask, bm, out, lse)
         ctx.how = how
-        (causal, scale, _, _, bias_grad, deterministic, _, target, window,
-         block) = how
-        ctx.key = _backward_key(metas, out, lse, causal, scale, bias_grad,
-                                deterministic, target, window, block, bm)
+        if plan.backward_key is None:
+            (causal, scale, _, _, bias_grad, deterministic, _, target, window,
+             block) = how
+            plan.backward_key = _backward_key(metas, out, lse, causal, scale,
+                                              bias_grad, deterministic, target,
+                                              window, block, bm)
+        ctx.key = plan.backward_key
         return out, lse
 
     @staticmethod

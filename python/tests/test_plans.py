@@ -155,3 +155,18 @@ def test_backward_without_gradients(fake):
     grads = out.grad_fn.apply(None, None)
     for g, t in zip(grads[:3], (q, k, v)):
         assert g.shape == t.shape and not g.abs().max()
+
+
+def test_backward_key_once_per_forward_plan(fake, monkeypatch):
+    """The forward plan keeps the backward's key: built on its first
+    training call only; another forward key builds its own."""
+    from flashattn_mlir import autograd
+    built = []
+    real = autograd._backward_key
+    monkeypatch.setattr(autograd, "_backward_key",
+                        lambda *a: built.append(a) or real(*a))
+    for _ in range(3):
+        fa.attention(*qkv(grad=True), causal=True).sum().backward()
+    assert len(built) == 1
+    fa.attention(*qkv(grad=True), causal=True, scale=0.5).sum().backward()
+    assert len(built) == 2 and len(fake.checks) == 4
