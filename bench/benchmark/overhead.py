@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Per-call host overhead of flashattn_mlir.attention() against torch SDPA
 on a tiny shape (issue 23, item 2): B=1 H=8 N=128 D=64 bf16 causal, per
-stage: the forward, the backward alone (autograd.grad over a kept graph)
-and forward+backward.
+stage: the forward, the forward that records a graph (dropped at once),
+the backward alone (autograd.grad over a kept graph) and
+forward+backward.
 
   stage DEST   (build machine) compiles the shape's kernels into
                DEST/kernels (the forward; the forward with the logsumexp
@@ -16,7 +17,9 @@ and forward+backward.
                that cannot fill the launch queue (a host-bound call has
                total = host; a GPU-bound one total > host); `gpu`, the
                kernels' time per call (torch.profiler). The bar: ours
-               total <= 1.2x SDPA's.
+               total <= 1.2x SDPA's. --trace FILE: torch.profiler's
+               table of each stage's host events (torch ops, CUDA
+               runtime and driver calls), ours and SDPA.
   fake         (build machine: CPU torch, the compiler and
                build/lib/libfa_runtime_fake.so) the real launch path with
                the runtime's fake CUDA driver (python/tests/fake_driver.py):
@@ -133,7 +136,11 @@ def steps(torch, fa, device):
         out = attend()  # one graph, its backward run again and again
         return lambda: torch.autograd.grad(out, (qg, kg, vg), g, retain_graph=True)
 
-    return {"forward": (fwd_ours, fwd_sdpa), "backward": (bwd(ours), bwd(sdpa)),
+    # The forward that records a graph (the logsumexp kept, the graph
+    # dropped at once): with "forward" and "backward", it says which part
+    # of forward+backward costs more than the two stages alone.
+    return {"forward": (fwd_ours, fwd_sdpa), "forward (grad)": (ours, sdpa),
+            "backward": (bwd(ours), bwd(sdpa)),
             "forward+backward": (fwd_bwd(ours), fwd_bwd(sdpa))}
 
 
@@ -172,7 +179,35 @@ def run(args):
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)
+    if args.trace:
+        with open(args.trace, "w") as f:
+            for name, pair in steps(torch, fa, "cuda").items():
+                for who, step in zip(("ours", "sdpa"), pair):
+                    f.write(f"== {name}, {who}: {TRACE_CALLS} calls\n"
+                            f"{trace(torch, step, sync)}\n")
     return 0
+
+
+# Calls a --trace profile covers.
+TRACE_CALLS = 200
+
+
+def trace(torch, step, sync):
+    """torch.profiler's table of `step`'s host events (torch ops, the CUDA
+    runtime and driver calls: allocations, launches, copies,
+    synchronizations) over TRACE_CALLS calls, the most self CPU time
+    first: where a call's host time goes on the GPU machine."""
+    from torch.profiler import ProfilerActivity, profile
+    for _ in range(20):
+        step()
+    sync()
+    activities = [ProfilerActivity.CPU] + (
+        [ProfilerActivity.CUDA] if torch.cuda.is_available() else [])
+    with profile(activities=activities) as prof:
+        for _ in range(TRACE_CALLS):
+            step()
+        sync()
+    return prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=25)
 
 
 def _cpu_time(step, between=None, n=1000, repeats=7, warmup=200):
@@ -202,6 +237,7 @@ def floor_steps(torch):
             out = torch.empty(SHAPE, dtype=q.dtype)
             lse = torch.empty(SHAPE[:3], dtype=torch.float32)
             ctx.mark_non_differentiable(lse)
+            ctx.set_materialize_grads(False)  # as ours: no zeros for lse
             ctx.save_for_backward(q, k, v, out, lse)
             return out, lse
 
@@ -220,7 +256,7 @@ def floor_steps(torch):
             torch.empty(SHAPE, dtype=torch.bfloat16)
 
     out = Floor.apply(qg, kg, vg)[0]
-    return {"forward": fwd,
+    return {"forward": fwd, "forward (grad)": lambda: Floor.apply(qg, kg, vg),
             "backward": lambda: torch.autograd.grad(out, (qg, kg, vg), g,
                                                     retain_graph=True),
             "forward+backward": lambda: torch.autograd.grad(
@@ -313,7 +349,8 @@ def stage(args):
                         target=args.target, kernel="mma-sync").save(mma)
     run_each = "(" + " && ".join(
         f'FLASHATTN_MLIR_KERNELS=$PWD/{k} python3 bench/benchmark/overhead.py run '
-        f'--json "$OUT/overhead-{k}.json"' for k in ("kernels", "kernels-mma")) + ")"
+        f'--json "$OUT/overhead-{k}.json" --trace "$OUT/overhead-{k}-trace.txt"'
+        for k in ("kernels", "kernels-mma")) + ")"
     return staging.stage_with_bundle(
         dest, calls_json(), args.target, ["benchmark/overhead.py"], "overhead",
         "time attention() against SDPA per call", run_each)
@@ -324,6 +361,8 @@ def main():
     p, sub = staging.command_line(__doc__)
     r = sub.add_parser("run")
     r.add_argument("--json")
+    r.add_argument("--trace", help="write torch.profiler's host events of "
+                   "each stage (ours and SDPA) to this file")
     for name in ("fake", "host"):
         sub.add_parser(name).add_argument("--json")
     args = p.parse_args()

@@ -154,6 +154,8 @@ class _Plan:
     def __init__(self, kernel, tensors, outputs, cuda):
         ordinal = tensors[0][1].device.index or 0
         self.kernel, self.cuda = kernel, cuda
+        # A forward plan's backward plan key (_Attention), once built.
+        self.backward_key = None
         self.outputs = [(s, d) for _, s, d in outputs]
         self.ordinal = ordinal
         self.rt, self.handle = runtime.loaded(kernel, ordinal)
@@ -253,12 +255,18 @@ def _inputs_meta(q, k, v, mask):
 def _forward(q, k, v, mask, how, metas, bm=None):
     """forward() with its options as attention()'s `how` tuple, the inputs'
     _inputs_meta() and the block mask's operand `bm` (or None)."""
+    out, lse, _ = _forward_run(q, k, v, mask, how, metas, bm)
+    return out, lse
+
+
+def _forward_run(q, k, v, mask, how, metas, bm):
+    """_forward's (out, lse, its plan)."""
     key = ("fwd", metas, how) if bm is None else ("fwd", metas, how, _meta(bm))
     plan = plans.get(key)
     if plan is None:
         plan = plans[key] = _forward_plan(q, k, v, mask, *how, bm=bm)
     outs = plan.run(_inputs([q, k, v], mask, bm), q.device)
-    return outs[0], outs[1] if how[2] else None
+    return outs[0], outs[1] if how[2] else None, plan
 
 
 def _inputs(tensors, mask, bm):
@@ -306,27 +314,41 @@ def backward(dout, q, k, v, mask, out, lse, causal, scale, bias_grad,
 
 
 def _gradients(dout, q, k, v, mask, out, lse, causal, scale, bias_grad,
-               deterministic, target, window, metas=None, bm=None, block=None):
+               deterministic, target, window, metas=None, bm=None, block=None,
+               key=None):
     """backward()'s (dq, dk, dv, dbias), dbias None without `bias_grad`;
     `metas`: _inputs_meta(q, k, v, mask) when the caller has it; `bm` the
-    block mask's operand of block sizes `block`, or None."""
+    block mask's operand of block sizes `block`, or None; `key`:
+    _backward_key()'s for these tensors when the caller has it (the
+    autograd.Function builds it once, in its forward)."""
     if lse.numel() == 0:
         raise RuntimeError("attention's forward ran without the logsumexp "
                            "(no input required grad then); run it again with "
                            "grad mode on")
     dout = dout.contiguous()
-    window, block = _plan_window(window), _plan_window(block)
-    key = ("bwd", metas or _inputs_meta(q, k, v, mask), _meta(out), _meta(dout),
-           _meta(lse), causal, scale, bias_grad, deterministic, target, window,
-           block, _meta(bm))
+    if key is None:
+        key = _backward_key(metas or _inputs_meta(q, k, v, mask), out, lse,
+                            causal, scale, bias_grad, deterministic, target,
+                            window, block, bm)
+    key = (key, _meta(dout))  # all but dout's: fixed when out was saved
     plan = plans.get(key)
     if plan is None:
         plan = plans[key] = _backward_plan(dout, q, k, v, mask, out, lse, causal,
                                            scale, bias_grad, deterministic, target,
-                                           window, block, bm)
+                                           _plan_window(window), _plan_window(block),
+                                           bm)
     tensors = _inputs([q, k, v, out, dout, lse], mask, bm)
     grads = plan.run(tensors, q.device)
     return grads[0], grads[1], grads[2], grads[3] if bias_grad else None
+
+
+def _backward_key(metas, out, lse, causal, scale, bias_grad, deterministic,
+                  target, window, block, bm):
+    """The backward plan's key but the gradient's metadata: what its checks
+    read of the forward's tensors and the options."""
+    return ("bwd", metas, _meta(out), _meta(lse), causal, scale, bias_grad,
+            deterministic, target, _plan_window(window), _plan_window(block),
+            _meta(bm))
 
 
 def _backward_plan(dout, q, k, v, mask, out, lse, causal, scale, bias_grad,
@@ -356,25 +378,38 @@ class _Attention(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, q, k, v, mask, bm, how):
-        # The inputs' metadata serve the backward's plan key too: saved
-        # tensors cannot change before the backward (autograd checks their
-        # versions).
+        # The backward's plan key, all but dout's part, is a function of
+        # the forward plan's (the inputs' metadata and the options fix the
+        # outputs'): built once per forward plan. Saved tensors cannot
+        # change before the backward (autograd checks their versions).
         metas = _inputs_meta(q, k, v, mask)
-        out, lse = _forward(q, k, v, mask, how, metas, bm)
+        out, lse, plan = _forward_run(q, k, v, mask, how, metas, bm)
         ctx.mark_non_differentiable(lse)
+        # lse has no gradient: no zero tensor (an allocation and a fill
+        # kernel on the GPU) for it each backward.
+        ctx.set_materialize_grads(False)
         ctx.save_for_backward(q, k, v, mask, bm, out, lse)
-        ctx.how, ctx.metas = how, metas
+        ctx.how = how
+        if plan.backward_key is None:
+            (causal, scale, _, _, bias_grad, deterministic, _, target, window,
+             block) = how
+            plan.backward_key = _backward_key(metas, out, lse, causal, scale,
+                                              bias_grad, deterministic, target,
+                                              window, block, bm)
+        ctx.key = plan.backward_key
         return out, lse
 
     @staticmethod
     @torch.autograd.function.once_differentiable  # no double backward
     def backward(ctx, dout, _dlse):
         q, k, v, mask, bm, out, lse = ctx.saved_tensors
+        if dout is None:  # not materialized; lse takes none, so out has
+            dout = torch.zeros_like(out)  # one whenever this runs
         (causal, scale, _, _, bias_grad, deterministic, _, target, window,
          block) = ctx.how
         dq, dk, dv, dbias = _gradients(dout, q, k, v, mask, out, lse, causal,
                                        scale, bias_grad, deterministic, target,
-                                       window, ctx.metas, bm, block)
+                                       window, None, bm, block, ctx.key)
         need = ctx.needs_input_grad
         return (dq if need[0] else None, dk if need[1] else None,
                 dv if need[2] else None, dbias if need[3] and bias_grad else None,

@@ -96,3 +96,77 @@ def test_register_forgets_plans(fake):
     fa.clear_cache()
     fa.attention(q, k, v)
     assert len(fake.checks) == 3
+
+
+def test_backward_plan_key(fake):
+    """The backward's plan key is built once in the forward (the saved
+    tensors cannot change) and completed by the gradient's metadata: the
+    same graph's backward reuses the plan; a gradient of another dtype or
+    of other strides is checked again (refused, or made contiguous)."""
+    from flashattn_mlir import autograd
+    q, k, v = qkv(grad=True)
+    out, lse = fa.attention(q, k, v, causal=True, return_lse=True)
+    assert len(fake.checks) == 1
+    g = torch.randn_like(out)
+    for _ in range(2):
+        torch.autograd.grad(out, (q, k, v), g, retain_graph=True)
+    assert len(fake.checks) == 2 and len(fake.launches) == 3
+    # autograd casts a gradient to out's dtype; the backward op does not.
+    with pytest.raises(TypeError, match="gradient of out has dtype"):
+        autograd.backward(g.double(), q.detach(), k.detach(), v.detach(), None,
+                          out.detach(), lse, "top_left", None, False, False, "")
+    # A transposed gradient is copied contiguous: the key it gets is the
+    # contiguous one's, so nothing is checked again.
+    gt = g.transpose(-1, -2).contiguous().transpose(-1, -2)
+    assert not gt.is_contiguous()
+    (a,) = torch.autograd.grad(out, (q,), gt, retain_graph=True)
+    (b,) = torch.autograd.grad(out, (q,), g, retain_graph=True)
+    torch.testing.assert_close(a, b)
+    assert len(fake.checks) == 2
+    # Another shape: a new forward plan and a new backward plan.
+    q2, k2, v2 = qkv((1, 2, 24, 32), grad=True)
+    fa.attention(q2, k2, v2, causal=True).sum().backward()
+    assert len(fake.checks) == 4
+
+
+def test_backward_gets_no_zero_lse_gradient(fake, monkeypatch):
+    """lse takes no gradient: the backward is not handed a zero tensor
+    for it (an allocation and a fill kernel per call on a GPU)."""
+    from flashattn_mlir import autograd
+    seen = []
+    real_backward = autograd._Attention.backward
+
+    def backward(ctx, dout, dlse):
+        seen.append(dlse)
+        return real_backward(ctx, dout, dlse)
+
+    monkeypatch.setattr(autograd._Attention, "backward", staticmethod(backward))
+    q, k, v = qkv(grad=True)
+    out, lse = fa.attention(q, k, v, causal=True, return_lse=True)
+    (out.sum() + lse.detach().sum()).backward()
+    assert seen == [None] and q.grad is not None
+
+
+def test_backward_without_gradients(fake):
+    """The backward node called with no gradient for out either (as
+    grad_fn.apply(None, None) does) gives zero gradients, not an error."""
+    q, k, v = qkv(grad=True)
+    out = fa.attention(q, k, v, causal=True)
+    grads = out.grad_fn.apply(None, None)
+    for g, t in zip(grads[:3], (q, k, v)):
+        assert g.shape == t.shape and not g.abs().max()
+
+
+def test_backward_key_once_per_forward_plan(fake, monkeypatch):
+    """The forward plan keeps the backward's key: built on its first
+    training call only; another forward key builds its own."""
+    from flashattn_mlir import autograd
+    built = []
+    real = autograd._backward_key
+    monkeypatch.setattr(autograd, "_backward_key",
+                        lambda *a: built.append(a) or real(*a))
+    for _ in range(3):
+        fa.attention(*qkv(grad=True), causal=True).sum().backward()
+    assert len(built) == 1
+    fa.attention(*qkv(grad=True), causal=True, scale=0.5).sum().backward()
+    assert len(built) == 2 and len(fake.checks) == 4
