@@ -180,13 +180,13 @@
 // WG-LABEL: func.func @d128
 // WG: {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
 // WG-LABEL: func.func @deterministic_op
-// WG: {deterministic, schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
+// WG: {deterministic, schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
 // WG-ORD-LABEL: func.func @d64
-// WG-ORD: {schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
+// WG-ORD: {schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
 // WG-ORD-LABEL: func.func @d128
-// WG-ORD: {schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
+// WG-ORD: {schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
 // WG-ORD-LABEL: func.func @deterministic_op
-// WG-ORD: {deterministic, schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
+// WG-ORD: {deterministic, schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
 // WG-ERR: error: 'fa.attention_grad' op cannot use the wgmma backward kernel: it is built for D = Dv in {64, 128}, got D = 256, Dv = 256
 // WG-ERR: error: 'fa.attention_grad' op cannot use the wgmma backward kernel: it is built for D = Dv in {64, 128}, got D = 192, Dv = 128
 // WG-ERR: error: 'fa.attention_grad' op cannot use the wgmma backward kernel: an additive bias (and its gradient) is not built for it yet; use kernel=simt
