@@ -29,7 +29,7 @@
 // WG: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>
 // WG-SAME: tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>
 // WG-EXPLAIN: remark: fa-select-tiling (backward, model): 64x128, 2 stages, 8 warps wins (ordered dQ)
-// WG-EXPLAIN: note: #1 64x128, 2 stages, 8 warps: {{.*}} steps a block at 0.150 us overhead each
+// WG-EXPLAIN: note: #1 64x128, 2 stages, 8 warps: {{.*}} steps a block at 0.100 us overhead each
 // WG-EXPLAIN: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = ordered>: dq=ordered: deterministic requested: the same f32 adds, made in descending kv-block order (a semaphore per q-block), bit-identical run to run
 func.func @causal(%q: tensor<4x16x4096x128xbf16>, %l: tensor<4x16x4096xf32>)
     -> (tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>) {

@@ -148,16 +148,18 @@
 // A100-MMA-LABEL: func.func @d192_dv128
 // A100-MMA: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 16, block_kv = 128, stages = 2, warps = 8>}
 // A100-MMA-LABEL: func.func @deterministic_op
-// A100-MMA: {deterministic, schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>, tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 2, warps = 8>}
+// Dense ordered dQ (D65's price): block_q 16, the shorter step, shortens
+// each link of the kv-blocks' chain.
+// A100-MMA: {deterministic, schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>, tiling = #fa.tiling<block_q = 16, block_kv = 128, stages = 2, warps = 8>}
 //
 // A100-MMA-DET-LABEL: func.func @d64
-// A100-MMA-DET: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>, tiling = #fa.tiling<block_q = 48, block_kv = 128, stages = 2, warps = 8>}
-// A100-MMA-DET-LABEL: func.func @d128
 // A100-MMA-DET: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>, tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 2, warps = 8>}
+// A100-MMA-DET-LABEL: func.func @d128
+// A100-MMA-DET: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>, tiling = #fa.tiling<block_q = 16, block_kv = 128, stages = 2, warps = 8>}
 // A100-MMA-DET-LABEL: func.func @d192_dv128
 // A100-MMA-DET: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>, tiling = #fa.tiling<block_q = 16, block_kv = 128, stages = 2, warps = 8>}
 // A100-MMA-DET-LABEL: func.func @deterministic_op
-// A100-MMA-DET: {deterministic, schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>, tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 2, warps = 8>}
+// A100-MMA-DET: {deterministic, schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>, tiling = #fa.tiling<block_q = 16, block_kv = 128, stages = 2, warps = 8>}
 //
 // A10-MMA-LABEL: func.func @d64
 // A10-MMA: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 2, warps = 8>}

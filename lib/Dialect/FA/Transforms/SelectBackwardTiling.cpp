@@ -73,8 +73,8 @@ static StringRef describeKernel(KernelKind kind) {
            "warpgroups of 64 kv rows, K_j, V_j and the streamed Q_i, dO_i "
            "in 128-byte swizzled shared memory, Q_i and dO_i by TMA into a "
            "ring of two buffers (stages 2, dQ added by bulk reductions) or "
-           "by cp.async into one (stages 1), dK_j, dV_j in registers, dQ "
-           "added atomically, unordered or (one buffer) in kv-block order; "
+           "by cp.async into one (stages 1, dQ added by atomics), dK_j, "
+           "dV_j in registers, dQ unordered or in kv-block order; "
            "windows and (one buffer) block masks skip whole pairs; D = Dv "
            "in {64, 128}, no additive bias)";
   }
