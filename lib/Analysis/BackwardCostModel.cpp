@@ -54,7 +54,7 @@ static constexpr BackwardStepCost kBackwardStep = {0.1e-6, 0.2e-6};
 /// is waited for before a step's dQ adds and passed at the next step's
 /// start). Fitted (D65) to the H100's one-buffer wgmma backward, B = 4, N
 /// = 4k, dense: ordered at 0.70x of atomic at D = 128 and at D = 64
-/// (docs/results/2026-12-05-h100-session6); the acquire and release
+/// (docs/results/2026-12-05-h100-session6-checks); the acquire and release
 /// fences' own cost fits as nothing beside the drain.
 struct OrderedStepCost {
   /// The rate at which an SM's block_q x D f32 adds drain.

@@ -61,7 +61,7 @@
 // AUTO-A100-LABEL: func.func @gqa_causal_bias_grad
 // AUTO-A100: {causal, fa.predicted_sram = 82560 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 64, block_kv = 16, stages = 1, warps = 8>}
 // AUTO-A100-LABEL: func.func @deterministic_op
-// AUTO-A100: {deterministic, schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>, tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 2, warps = 8>}
+// AUTO-A100: {deterministic, schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>, tiling = #fa.tiling<block_q = 16, block_kv = 128, stages = 2, warps = 8>}
 //
 // AUTO-H200-LABEL: func.func @d64
 // AUTO-H200: {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
