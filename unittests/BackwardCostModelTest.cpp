@@ -241,12 +241,18 @@ TEST(BackwardCostModel, WgmmaRingHidesTheStepsLoads) {
     ASSERT_TRUE(pick.found());
     EXPECT_EQ(pick.winner().tiling.stages, 2);
   }
-  // Ordered dQ keeps one buffer (the ring's dQ reductions are not
-  // ordered).
+  // Ordered dQ takes the ring too (its bulk reductions complete before a
+  // turn passes); a block mask keeps one buffer (the ring's loads are not
+  // predicated).
   BackwardDecision ordered =
       model.select(problem(4096, 4096, 128, false), DqAccumulation::Ordered);
   ASSERT_TRUE(ordered.found());
-  EXPECT_EQ(ordered.winner().tiling.stages, 1);
+  EXPECT_EQ(ordered.winner().tiling.stages, 2);
+  AttentionProblem masked = problem(4096, 4096, 128, false);
+  masked.blockMaskQ = 128;
+  masked.blockMaskKV = 128;
+  EXPECT_FALSE(model.evaluate({64, 128, 2, 8}, masked, DqAccumulation::Atomic)
+                   .fits());
   // Three buffers are outside the kernel's shapes; a target whose shared
   // memory holds one buffer and not two keeps one.
   EXPECT_FALSE(model
@@ -328,11 +334,12 @@ TEST(BackwardCostModel, DeterministicOrdersTheAdds) {
 }
 
 TEST(BackwardCostModel, OrderedPriceByHand) {
-  // The same tiling priced for atomic and ordered dQ: dense (every
-  // kv-block starts at q-block 0), ordered adds a fence and a wait a step
-  // (0.05 + 0.2 us) and a chain of (nK - 1) adds of one q-block's dQ
-  // (block_q x D f32, read and written) at an SM's share of twice the HBM
-  // rate.
+  // The same tiling priced for atomic and ordered dQ (D66): the step's
+  // overhead and the HBM bytes do not move; ordered adds, beyond the
+  // larger of compute and memory, each step's drain of its block_q x D
+  // f32 adds (at 38.5 GB/s an SM) and, dense (every kv-block starts at
+  // q-block 0), each wave's chain of a head's kv-blocks, half a step (its
+  // drain included) a link.
   TargetInfo h100 = *lookupKnownTarget("h100");
   BackwardCostModel model(h100, KernelKind::MmaSync);
   Tiling t{32, 128, 2, 8};
@@ -341,119 +348,103 @@ TEST(BackwardCostModel, OrderedPriceByHand) {
   BackwardCost ordered = model.evaluate(t, dense, DqAccumulation::Ordered);
   ASSERT_TRUE(atomic.fits());
   ASSERT_TRUE(ordered.fits());
-  EXPECT_NEAR(ordered.stepOverheadSeconds - atomic.stepOverheadSeconds,
-              0.25e-6, 1e-12);
-  double add = 2.0 * 32 * 128 * 4 / (2.0 * h100.hbmGBps * 1e9 / h100.smCount);
-  EXPECT_NEAR(ordered.orderingSeconds, 31 * add, 1e-12);
+  EXPECT_EQ(ordered.stepOverheadSeconds, atomic.stepOverheadSeconds);
   EXPECT_EQ(ordered.hbm.total(), atomic.hbm.total());
-  EXPECT_GT(ordered.predictedSeconds, atomic.predictedSeconds);
+  double drain = 32 * 128 * 4 / 38.5e9;
+  double steps = double(atomic.waves * atomic.blocksPerSM *
+                        atomic.maxPairsPerBlock);
+  double step = atomic.computeSeconds / steps;
+  int64_t chain = std::min<int64_t>(32, atomic.numBlocks / atomic.waves);
+  EXPECT_NEAR(ordered.orderingSeconds,
+              steps * drain +
+                  double(atomic.waves * (chain - 1)) * 0.5 * (step + drain),
+              1e-9);
+  EXPECT_NEAR(ordered.predictedSeconds,
+              atomic.predictedSeconds + ordered.orderingSeconds, 1e-9);
   // Causal with block_kv >= block_q: each kv-block starts at a later
-  // q-block than the one before it in the order has passed, so no chain
-  // and no wait, only the fence.
+  // q-block than the one before it in the order has passed: no chain,
+  // only the drain.
   AttentionProblem causal = problem(4096, 4096, 128, true);
+  BackwardCost causalAtomic =
+      model.evaluate(t, causal, DqAccumulation::Atomic);
   BackwardCost causalOrdered =
       model.evaluate(t, causal, DqAccumulation::Ordered);
-  EXPECT_EQ(causalOrdered.orderingSeconds, 0);
-  EXPECT_NEAR(causalOrdered.stepOverheadSeconds -
-                  model.evaluate(t, causal, DqAccumulation::Atomic)
-                      .stepOverheadSeconds,
-              0.05e-6, 1e-12);
+  EXPECT_NEAR(causalOrdered.orderingSeconds,
+              double(causalAtomic.waves * causalAtomic.blocksPerSM *
+                     causalAtomic.maxPairsPerBlock) *
+                  drain,
+              1e-9);
   // block_kv < block_q: kv-blocks share their first q-block, the chain is
   // back.
-  EXPECT_GT(model.evaluate(Tiling{64, 32, 1, 2}, causal,
-                           DqAccumulation::Ordered)
+  Tiling narrow{64, 32, 1, 2};
+  BackwardCost narrowAtomic =
+      model.evaluate(narrow, causal, DqAccumulation::Atomic);
+  EXPECT_GT(model.evaluate(narrow, causal, DqAccumulation::Ordered)
                 .orderingSeconds,
-            0);
+            double(narrowAtomic.waves * narrowAtomic.blocksPerSM *
+                   narrowAtomic.maxPairsPerBlock) *
+                    (64 * 128 * 4 / 38.5e9) +
+                1e-9);
 }
 
-TEST(BackwardCostModel, DeterministicStaysWithinTheBarOnTheBenchmarkShapes) {
-  // Issue 22's bar: deterministic within 15% of the non-deterministic
-  // backward, by the model's prediction (the GPU measures it), at the
-  // FlashAttention shapes (batch 16384 / N, heads 2048 / D), causal: the
-  // staggered order has no chain and no wait. (Dense, the model predicts
-  // more: docs/Backward.md, "Deterministic dQ".)
-  BackwardCostModel model(*lookupKnownTarget("h200"), KernelKind::MmaSync);
-  for (int64_t d : {64, 128})
-    for (int64_t n : {2048, 4096, 16384}) {
-      AttentionProblem p = problem(n, n, d, true);
-      p.batch = 16384 / n;
-      p.numQueryHeads = p.numKVHeads = 2048 / d;
-      BackwardDecision atomic = model.select(p, false);
-      BackwardDecision ordered = model.select(p, true);
-      ASSERT_TRUE(atomic.found());
-      ASSERT_TRUE(ordered.found());
-      EXPECT_LT(ordered.winner().predictedSeconds,
-                1.15 * atomic.winner().predictedSeconds)
-          << "d " << d << " n " << n;
-    }
+/// The model's atomic and ordered predictions of `kind` with `tiling`.
+std::pair<double, double> orderedRatio(KernelKind kind, const Tiling &tiling,
+                                       const AttentionProblem &p) {
+  BackwardCostModel model(*lookupKnownTarget("h100"), kind);
+  BackwardCost atomic = model.evaluate(tiling, p, DqAccumulation::Atomic);
+  BackwardCost ordered = model.evaluate(tiling, p, DqAccumulation::Ordered);
+  EXPECT_TRUE(atomic.fits() && ordered.fits());
+  return {atomic.predictedSeconds, ordered.predictedSeconds};
 }
 
-TEST(BackwardCostModel, WgmmaOrderedPriceByHand) {
-  // The wgmma backward's dq = ordered (D60) is priced as the mma.sync
-  // one's: its one tiling (64 x 128: staggered, block_kv >= block_q) pays
-  // only the fence a step causal; dense, the wait a step too and the chain
-  // of (nK - 1) adds of a 64 x D f32 q-block.
-  TargetInfo h200 = *lookupKnownTarget("h200");
-  BackwardCostModel model(h200, KernelKind::Wgmma);
-  Tiling t{kWgmmaBackwardBlockQ, 16 * kWgmmaBackwardWarps, 1,
-           kWgmmaBackwardWarps};
-  AttentionProblem causal = problem(4096, 4096, 128, true);
-  BackwardCost atomic = model.evaluate(t, causal, DqAccumulation::Atomic);
-  BackwardCost ordered = model.evaluate(t, causal, DqAccumulation::Ordered);
-  ASSERT_TRUE(ordered.fits());
-  EXPECT_NEAR(ordered.stepOverheadSeconds - atomic.stepOverheadSeconds, 0.05e-6,
-              1e-12);
-  EXPECT_EQ(ordered.orderingSeconds, 0);
-  EXPECT_EQ(ordered.hbm.total(), atomic.hbm.total());
-  AttentionProblem dense = problem(4096, 4096, 128, false);
-  BackwardCost denseAtomic = model.evaluate(t, dense, DqAccumulation::Atomic);
-  BackwardCost denseOrdered = model.evaluate(t, dense, DqAccumulation::Ordered);
-  EXPECT_NEAR(denseOrdered.stepOverheadSeconds -
-                  denseAtomic.stepOverheadSeconds,
-              0.25e-6, 1e-12);
-  double add = 2.0 * 64 * 128 * 4 / (2.0 * h200.hbmGBps * 1e9 / h200.smCount);
-  EXPECT_NEAR(denseOrdered.orderingSeconds, 31 * add, 1e-12);
-  EXPECT_EQ(model.select(causal, true).winner().tiling, t);
-}
-
-TEST(BackwardCostModel, WgmmaDeterministicStaysWithinTheBarCausal) {
-  // Issue 22's bar on the wgmma backward, by the model's prediction (D60;
-  // the GPU measures it): causal, the FlashAttention shapes and the GQA
-  // shape. Dense at D = 64 the model predicts more (the chain and the
-  // wait: 1.17x at N >= 2k).
-  BackwardCostModel model(*lookupKnownTarget("h200"), KernelKind::Wgmma);
-  std::vector<AttentionProblem> shapes;
-  for (int64_t d : {64, 128})
-    for (int64_t n : {2048, 4096, 16384}) {
-      AttentionProblem p = problem(n, n, d, true);
-      p.batch = 16384 / n;
-      p.numQueryHeads = p.numKVHeads = 2048 / d;
-      shapes.push_back(p);
-    }
-  AttentionProblem gqa = problem(8192, 8192, 128, true);
-  gqa.batch = 4;
-  gqa.numQueryHeads = 32;
-  gqa.numKVHeads = 8;
-  shapes.push_back(gqa);
-  // The ordering's own cost, on one buffer: the TMA ring (D61) builds
-  // unordered dQ only, so the non-deterministic pick is the ring, faster
-  // by the loads it hides (the model puts the ordered one-buffer kernel at
-  // ~1.2x the ring at D = 64 causal: over issue 22's 15% until the ring
-  // builds ordered dQ, D61).
-  for (const AttentionProblem &p : shapes) {
-    BackwardDecision atomic = model.select(p, false);
-    BackwardDecision ordered = model.select(p, true);
-    ASSERT_TRUE(atomic.found());
-    ASSERT_TRUE(ordered.found());
-    EXPECT_EQ(ordered.dq, DqAccumulation::Ordered);
-    EXPECT_EQ(ordered.winner().tiling.stages, 1);
-    EXPECT_EQ(atomic.winner().tiling.stages, 2);
-    BackwardCost oneBuffer =
-        model.evaluate(ordered.winner().tiling, p, DqAccumulation::Atomic);
-    EXPECT_LT(ordered.winner().predictedSeconds,
-              1.15 * oneBuffer.predictedSeconds)
-        << "d " << p.headDim << " n " << p.seqLenQ;
+TEST(BackwardCostModel, OrderedFitsTheH100) {
+  // The fit (D66): the one-buffer wgmma backward on an H100, B = 4, N =
+  // 4k, bf16, D = 128 with 16 heads and D = 64 with 32: ordered ran at
+  // 162.8 / 232.8 and 142.9 / 204.5 of atomic's speed dense (0.70x; 0.67-
+  // 0.82x over the session's cases). The model's speed ratio within 0.02
+  // of each dense one, causal inside the measured range.
+  Tiling one{kWgmmaBackwardBlockQ, 16 * kWgmmaBackwardWarps, 1,
+             kWgmmaBackwardWarps};
+  struct Case {
+    int64_t d, heads;
+    bool causal;
+    double lo, hi;
+  };
+  for (Case c : {Case{128, 16, false, 0.70 - 0.02, 0.70 + 0.02},
+                 Case{64, 32, false, 0.70 - 0.02, 0.70 + 0.02},
+                 Case{128, 16, true, 0.67, 0.82},
+                 Case{64, 32, true, 0.67, 0.82}}) {
+    AttentionProblem p = problem(4096, 4096, c.d, c.causal);
+    p.batch = 4;
+    p.numQueryHeads = p.numKVHeads = c.heads;
+    auto [atomic, ordered] = orderedRatio(KernelKind::Wgmma, one, p);
+    EXPECT_GT(atomic / ordered, c.lo) << "d " << c.d << " " << c.causal;
+    EXPECT_LT(atomic / ordered, c.hi) << "d " << c.d << " " << c.causal;
   }
+}
+
+TEST(BackwardCostModel, WgmmaRingOrderedPrediction) {
+  // The ring's ordered dQ (D66), priced as one buffer's (its bulk
+  // reductions drain before a turn passes): the prediction, ~0.7-0.75x of
+  // the ring's unordered dQ on the fit's shapes; issue 22's bar (within
+  // 15%) is not met by the model.
+  Tiling ring{kWgmmaBackwardBlockQ, 16 * kWgmmaBackwardWarps, 2,
+              kWgmmaBackwardWarps};
+  for (int64_t d : {64, 128})
+    for (bool causal : {false, true}) {
+      AttentionProblem p = problem(4096, 4096, d, causal);
+      p.batch = 4;
+      p.numQueryHeads = p.numKVHeads = 2048 / d;
+      auto [atomic, ordered] = orderedRatio(KernelKind::Wgmma, ring, p);
+      EXPECT_GT(atomic / ordered, 0.68) << "d " << d << " " << causal;
+      EXPECT_LT(atomic / ordered, 0.78) << "d " << d << " " << causal;
+      // Still the ordered pick: faster than one buffer ordered.
+      BackwardDecision pick = BackwardCostModel(*lookupKnownTarget("h100"),
+                                                KernelKind::Wgmma)
+                                  .select(p, true);
+      ASSERT_TRUE(pick.found());
+      EXPECT_EQ(pick.winner().tiling, ring);
+    }
 }
 
 /// The q-blocks kv-block j visits, one by one: those with a row that sees

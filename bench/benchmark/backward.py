@@ -40,8 +40,9 @@ Hq=32, Hkv=8, N=8192, D=128, causal); `quick` the N <= 4k ones and GQA;
   python3 bench/benchmark/backward.py stage .stage-bwdbench --kernel mma-sync
   bash .stage-bwdbench/run_backward.sh                               # GPU
 
-The wgmma backward's deterministic column (D60, not yet run on a GPU):
-`stage .stage-bwdbench --kernel wgmma --deterministic --target h200`.
+The wgmma backward's deterministic column (dq = ordered on its TMA ring,
+D66, not yet run on a GPU; `det_tiling` in the staged cases says stages 2):
+`stage .stage-bwdbench --kernel wgmma --deterministic --target h100`.
 """
 
 import argparse

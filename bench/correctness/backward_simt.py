@@ -44,8 +44,11 @@ pass; docs/results/2026-12-05-mma-sync-backward):
 the GPU: the wgmma kernels") on the same matrix and timed cases as
 mma-sync, with its one built tiling (block_q 64, block_kv 128, 8 warps).
 Its deterministic (`*_det`: dq = ordered, the two runs compared bit for
-bit) and block-mask (`*_bm*`: mask blocks its tiling divides) cases, plus
-causal GQA 8/1 with Nq != Nk both ways, are not yet run on a GPU (D60):
+bit; on the TMA ring, D66, `*_det_s1` on one buffer) and block-mask
+(`*_bm*`: mask blocks its tiling divides; one buffer) cases, plus causal
+GQA 8/1 with Nq != Nk both ways, are not yet run on a GPU (D60, D66); the
+`perf_*_det` cases time the ring's ordered dQ against its atomic one
+(`perf_*` without `_det`) and one buffer's (`_det_s1`) in one process:
 
   python3 bench/correctness/backward_simt.py stage .stage-bwdwg --kernel wgmma --target h200
   cd .stage-bwdwg && bash run.sh
@@ -130,7 +133,7 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
             + ("_t%dx%ds%d" % tuple(tiling[:3])
                if kernel == "mma-sync" and tiling else "")
             + ("_s%d" % tiling[2] if kernel == "wgmma" and tiling and
-               tiling[2] != 2 and not deterministic and not blocks else ""))
+               tiling[2] != 2 and not blocks else ""))
     block = 64 if max(d, dv) <= 128 else 32
     # simt: the tiled nests' blocks; mma-sync: the model's pick (none
     # written on the op), or the given [block_q, block_kv, stages, warps];
@@ -138,7 +141,7 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
     # of 64, with the TMA ring of two Q_i/dO_i buffers (D61) or, given
     # [64, 128, 1, 8] (and for ordered dQ and block masks, which the ring
     # does not build), one buffer copied by cp.async (D54).
-    ring = not deterministic and not blocks
+    ring = not blocks
     tiling = {"simt": [block, block, 1, 4], "mma-sync": tiling,
               "wgmma": tiling or [64, 128, 2 if ring else 1, 8]}[kernel]
     return {"name": name, "kernel": kernel, "perf": perf, "dtype": dtype, "b": b, "hq": hq, "hkv": hkv,
@@ -318,11 +321,23 @@ def matrix_mma(kernel="mma-sync"):
                 cases.append(m("bf16", d, nq, nk, causal=True, b=2, hq=8,
                                hkv=2))
         cases.append(m("f16", 64, 4097, b=1, hq=4, hkv=1))
+        # Its ordered dQ (D66; the `*_det` cases above without a block mask
+        # run on it too): many q-blocks crossing query heads (GQA 4/1),
+        # causal GQA with Nq != Nk, each run twice, bit for bit.
+        cases.append(m("f16", 64, 4097, b=1, hq=4, hkv=1, deterministic=True))
+        cases.append(m("bf16", 128, 1000, 777, causal=True, b=2, hq=8, hkv=2,
+                       deterministic=True))
+        cases.append(m("bf16", 64, 777, 2049, b=2, hq=8, hkv=2,
+                       deterministic=True))
         one = [64, 128, 1, 8]
         for args, kw in ((("bf16", 64, 777), dict(causal=True)),
                          (("f16", 128, 2049), dict()),
                          (("bf16", 128, 1000), dict(causal=True, b=2, hq=8,
-                                                    hkv=1))):
+                                                    hkv=1)),
+                         (("bf16", 64, 777, 1000), dict(
+                             causal=True, b=2, hq=4, hkv=2,
+                             deterministic=True)),
+                         (("f16", 128, 2049), dict(deterministic=True))):
             cases.append(m(*args, tiling=one, **kw))
     for causal in (False, True):
         cases.append(m("bf16", 128, 4096, causal=causal, b=4, hq=16,
@@ -336,6 +351,15 @@ def matrix_mma(kernel="mma-sync"):
                                    hq=hq, perf=True))
                 cases.append(m("bf16", d, 4096, causal=causal, b=4, hq=hq,
                                perf=True, tiling=[64, 128, 1, 8]))
+        # Ordered dQ on the ring against the ring's atomic dQ above (D66),
+        # and on one buffer (the baseline it replaces), one process.
+        for d, hq in ((128, 16), (64, 32)):
+            for causal in (False, True):
+                cases.append(m("bf16", d, 4096, causal=causal, b=4, hq=hq,
+                               perf=True, deterministic=True))
+                cases.append(m("bf16", d, 4096, causal=causal, b=4, hq=hq,
+                               perf=True, deterministic=True,
+                               tiling=[64, 128, 1, 8]))
     return cases
 
 

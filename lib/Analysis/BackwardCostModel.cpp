@@ -44,18 +44,25 @@ struct BackwardStepCost {
   double loadSeconds;
 };
 static constexpr BackwardStepCost kBackwardStep = {0.1e-6, 0.2e-6};
-/// Ordered dQ (dq = ordered): one thread reads the q-block's semaphore at
-/// the start of a step and checks it before the step's dQ adds, then
-/// fences (acquire); the release rides on the next step's barrier. Where
-/// the kv-block before in the order has long added (a staggered order) the
-/// read's latency hides behind the products and only the fence is paid;
-/// otherwise the step waits for an L2 round trip too. Not fitted yet
-/// (docs/Backward.md, "Deterministic dQ").
+/// Ordered dQ (dq = ordered): a step passes its turn only once its dQ adds
+/// have been performed (the release fence drains the atomics; the ring
+/// waits for its bulk reductions' completion), and nothing of the block
+/// overlaps that drain, so it adds to the time whatever bounds it (compute
+/// or memory). Where the order is not staggered (dense: every kv-block
+/// starts at the same q-block), a wave's resident kv-blocks of a head
+/// start one link behind each other, a link a fraction of a step (the turn
+/// is waited for before a step's dQ adds and passed at the next step's
+/// start). Fitted (D66) to the H100's one-buffer wgmma backward, B = 4, N
+/// = 4k, dense: ordered at 0.70x of atomic at D = 128 and at D = 64
+/// (docs/results/2026-12-05-h100-session6-checks); the acquire and release
+/// fences' own cost fits as nothing beside the drain.
 struct OrderedStepCost {
-  double fenceSeconds;
-  double waitSeconds;
+  /// The rate at which an SM's block_q x D f32 adds drain.
+  double drainBytesPerSecond;
+  /// A link of the dense chain, in steps.
+  double linkSteps;
 };
-static constexpr OrderedStepCost kOrderedStep = {0.05e-6, 0.2e-6};
+static constexpr OrderedStepCost kOrderedStep = {38.5e9, 0.5};
 /// Shared memory regions are 128-byte aligned.
 static constexpr int64_t kRegionAlignment = 128;
 /// Bytes of an f32.
@@ -360,6 +367,29 @@ static double exposedLoadSeconds(KernelKind kind, int64_t stages,
                            double(hiders) * stepCompute);
 }
 
+/// Ordered dQ's time beyond the unordered kernel's (kOrderedStep): each of
+/// a block's steps drains its dQ adds (`dqBytes`) before its turn passes;
+/// not staggered, each wave's chain of a head's resident kv-blocks starts
+/// a link a block late. Staggered: each kv-block starts at a later q-block
+/// than the one before it in the order (causal or a window, block_kv >=
+/// block_q), which added those q-blocks long before.
+static double orderingSeconds(const BackwardCost &c, const Tiling &t,
+                              const AttentionProblem &p, double stepCompute,
+                              int64_t dqBytes) {
+  double drain = double(dqBytes) / kOrderedStep.drainBytesPerSecond;
+  double steps =
+      double(c.waves) * double(c.blocksPerSM) * double(c.maxPairsPerBlock);
+  bool staggered = (p.causal || p.window) && t.blockKV >= t.blockQ;
+  if (staggered)
+    return steps * drain;
+  int64_t nK = llvm::divideCeil(p.seqLenKV, t.blockKV);
+  int64_t chain = std::min(nK, c.numBlocks / std::max<int64_t>(c.waves, 1));
+  double link = kOrderedStep.linkSteps *
+                (stepCompute + c.stepOverheadSeconds + drain);
+  return steps * drain +
+         double(c.waves) * double(std::max<int64_t>(chain - 1, 0)) * link;
+}
+
 BackwardCost BackwardCostModel::evaluate(const Tiling &t,
                                          const AttentionProblem &p,
                                          DqAccumulation dq) const {
@@ -411,12 +441,10 @@ BackwardCost BackwardCostModel::evaluate(const Tiling &t,
         t.warps, bc, br, t.stages);
   else if (std::optional<std::string> why = checkBlockMaskGranularity(t, p))
     c.rejection = *why;
-  else if (kind == KernelKind::Wgmma && t.stages > 1 &&
-           (dq == DqAccumulation::Ordered || p.blockMaskQ > 0))
-    c.rejection = "the wgmma backward's TMA ring (stages 2) builds "
-                  "unordered dQ without a block mask only (its dQ bulk "
-                  "reductions are not ordered, its loads not predicated); "
-                  "one buffer (stages 1) builds both";
+  else if (kind == KernelKind::Wgmma && t.stages > 1 && p.blockMaskQ > 0)
+    c.rejection = "the wgmma backward's TMA ring (stages 2) builds no "
+                  "block mask (its loads are not predicated); one buffer "
+                  "(stages 1) builds it";
   else if (kind == KernelKind::MmaSync && t.warps > 8)
     c.rejection = llvm::formatv(
         "outside the mma-sync backward's shapes: {0} warps leave ptxas {1} "
@@ -462,14 +490,6 @@ BackwardCost BackwardCostModel::evaluate(const Tiling &t,
   c.stepOverheadSeconds =
       kBackwardStep.barrierSeconds +
       exposedLoadSeconds(kind, t.stages, c.blocksPerSM, stepCompute);
-  // Ordered adds: kv-block j's add of a q-block's dQ waits for j + 1's
-  // (descending order). Where each kv-block starts at a later q-block than
-  // the one before it in the order (causal or a window, block_kv >=
-  // block_q), that one added long before.
-  bool staggered = (p.causal || p.window) && bc >= br;
-  if (dq == DqAccumulation::Ordered)
-    c.stepOverheadSeconds += kOrderedStep.fenceSeconds +
-                             (staggered ? 0.0 : kOrderedStep.waitSeconds);
   double blockSeconds =
       double(c.maxPairsPerBlock) * (stepCompute + c.stepOverheadSeconds);
   c.computeSeconds = double(c.waves) * double(c.blocksPerSM) * blockSeconds;
@@ -487,14 +507,8 @@ BackwardCost BackwardCostModel::evaluate(const Tiling &t,
                                     rows * 4 + rows * d * 4 + rows * d * e);
   double bandwidth = double(target.hbmGBps) * 1e9;
   c.memorySeconds = double(c.hbm.total()) / bandwidth;
-  // Not staggered (every kv-block starts at the same q-block), the blocks
-  // fall behind each other by one add: a chain as long as a head's
-  // kv-blocks, each link one add through L2 (at twice the HBM rate, an
-  // SM's share).
-  if (dq == DqAccumulation::Ordered && !staggered)
-    c.orderingSeconds = double(std::max<int64_t>(nK - 1, 0)) * 2.0 *
-                        double(dqPerPair) /
-                        (2.0 * bandwidth / double(target.smCount));
+  if (dq == DqAccumulation::Ordered)
+    c.orderingSeconds = orderingSeconds(c, t, p, stepCompute, dqPerPair);
   c.predictedSeconds =
       std::max(c.computeSeconds, c.memorySeconds) + c.orderingSeconds;
   return c;

@@ -126,3 +126,28 @@ def test_sweep_stages_every_tiling_and_the_models_pick(tmp_path, monkeypatch):
     for v in c["variants"]:
         k = fa.load(str(dest / "sweep-kernels" / (v["name"] + ".json")))
         assert k.config["grad"] and k.schedule["kernel"] == "mma-sync"
+
+
+def test_wgmma_matrix_orders_dq_on_the_ring():
+    # backward_simt.py --kernel wgmma (D66): `*_det` cases without a block
+    # mask carry the TMA ring (stages 2), `*_det_s1` one buffer, block
+    # masks one buffer; each timed ring-det case has its ring-atomic and
+    # one-buffer-det partners in the same matrix (one process).
+    simt = load_script("bench/correctness/backward_simt.py", "backward_simt")
+    cases = {c["name"]: c for c in simt.matrix("wgmma")}
+    det = [c for c in cases.values() if c["deterministic"]]
+    for c in det:
+        stages = c["tiling"][2]
+        if "_bm" in c["name"] or c["name"].endswith("_s1"):
+            assert stages == 1, c["name"]
+        else:
+            assert stages == 2, c["name"]
+    ring = [c for c in det if c["tiling"][2] == 2]
+    assert any(c["hq"] != c["hkv"] and c["nq"] != c["nk"] and c["causal"]
+               for c in ring)
+    assert any(c["nq"] > 4096 for c in ring)
+    perf = [n for n, c in cases.items() if c["perf"] and c["tiling"][2] == 2
+            and c["deterministic"]]
+    assert len(perf) == 4
+    for n in perf:
+        assert n[:-len("_det")] in cases and n + "_s1" in cases

@@ -35,11 +35,19 @@
 // RUN: fa-compile %t/d64cw.mlir -o %t/d64cw --pipeline-options="target=h200 kernel=wgmma"
 // RUN: FileCheck %s --check-prefix=PTXAS < %t/d64cw.ptxas.log
 // Deterministic (dq = ordered: the semaphore's early read and spin, the
-// turns' releases), dense and causal:
+// turns' releases), dense and causal: the model's pick, the ring (D66),
+// and one buffer given with the op:
 // RUN: sed 's/{}/{deterministic}/' %s > %t/d64det.mlir
 // RUN: fa-compile %t/d64det.mlir -o %t/d64det --pipeline-options="target=h200 kernel=wgmma"
 // RUN: FileCheck %s --check-prefix=PTXAS < %t/d64det.ptxas.log
-// RUN: FileCheck %s --check-prefix=ORDERED < %t/d64det.ptx
+// RUN: FileCheck %s --check-prefixes=ORDERED,RINGORDERED < %t/d64det.ptx
+// RUN: sed 's/{}/{deterministic, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}/' %s > %t/d64dets1.mlir
+// RUN: fa-compile %t/d64dets1.mlir -o %t/d64dets1 --pipeline-options="target=h200 kernel=wgmma"
+// RUN: FileCheck %s --check-prefix=PTXAS < %t/d64dets1.ptxas.log
+// RUN: FileCheck %s --check-prefixes=ORDERED,ONEORDERED < %t/d64dets1.ptx
+// RUN: sed 's/{}/{causal, deterministic, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}/; s/x64xbf16/x128xbf16/g' %s > %t/d128cdets1.mlir
+// RUN: fa-compile %t/d128cdets1.mlir -o %t/d128cdets1 --pipeline-options="target=h200 kernel=wgmma"
+// RUN: FileCheck %s --check-prefix=PTXAS < %t/d128cdets1.ptxas.log
 // RUN: sed 's/{}/{causal, deterministic}/; s/x64xbf16/x128xbf16/g' %s > %t/d128cdet.mlir
 // RUN: fa-compile %t/d128cdet.mlir -o %t/d128cdet --pipeline-options="target=h200 kernel=wgmma"
 // RUN: FileCheck %s --check-prefix=PTXAS < %t/d128cdet.ptxas.log
@@ -67,14 +75,20 @@
 // PTXAS-NEXT: 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
 // PTXAS-NOT: wgmma.mma_async instructions are serialized
 
-// The ordered kernel's PTX: the turn's relaxed read and spin, the acquire
-// fence and the release (fence then a relaxed add).
+// The ordered kernels' PTX: the turn's relaxed read and spin, the acquire
+// fence and the release (fence then a relaxed add); one buffer adds dQ by
+// atomics, the ring by bulk reductions, waited for to completion before a
+// turn passes.
 // ORDERED-LABEL: .entry attention_grad_kernel_0(
 // ORDERED-DAG: ld.relaxed.gpu.global.b32
 // ORDERED-DAG: fence.acq_rel.gpu;
 // ORDERED-DAG: red.relaxed.gpu.global.add.s32
 // ORDERED-DAG: wgmma.mma_async.sync.aligned.m64n32k16.f32.bf16.bf16
-// ORDERED-DAG: atom.global.add.f32
+// ONEORDERED-DAG: atom.global.add.f32
+// RINGORDERED-DAG: cp.reduce.async.bulk.global.shared::cta.bulk_group.add.f32
+// RINGORDERED-DAG: cp.async.bulk.wait_group 0;
+// RINGORDERED-DAG: cp.async.bulk.wait_group.read 0;
+// RINGORDERED-NOT: atom.global.add.f32
 // ORDERED-LABEL: .entry attention_grad_kernel_1(
 
 func.func @attention_grad(%q: tensor<1x4x1000x64xbf16>, %k: tensor<1x2x1000x64xbf16>, %v: tensor<1x2x1000x64xbf16>, %o: tensor<1x4x1000x64xbf16>, %do: tensor<1x4x1000x64xbf16>, %lse: tensor<1x4x1000xf32>, %dq: tensor<1x4x1000x64xbf16>, %dk: tensor<1x2x1000x64xbf16>, %dv: tensor<1x2x1000x64xbf16>) -> (tensor<1x4x1000x64xbf16>, tensor<1x2x1000x64xbf16>, tensor<1x2x1000x64xbf16>) {

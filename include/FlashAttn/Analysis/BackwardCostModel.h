@@ -162,8 +162,9 @@ struct BackwardCost {
   double stepOverheadSeconds = 0;
   double computeSeconds = 0;
   double memorySeconds = 0;
-  /// With ordered dQ: the wait along the longest chain of ordered adds
-  /// (the per-step wait is in stepOverheadSeconds).
+  /// With ordered dQ: each step's drain of its dQ adds before its turn
+  /// passes and, not staggered, the chain of a wave's kv-blocks (added to
+  /// the larger of compute and memory: nothing overlaps them).
   double orderingSeconds = 0;
   double predictedSeconds = 0;
   /// Why the candidate cannot run; empty when it fits.

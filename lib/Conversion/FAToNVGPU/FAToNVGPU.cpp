@@ -164,12 +164,9 @@ struct ConvertFAToNVGPUPass
              std::to_string(16 * kWgmmaBackwardWarps) + ", block_q = " +
              std::to_string(kWgmmaBackwardBlockQ) +
              " and stages 1 or 2 (buffers of Q_i, dO_i, lse_i and D_i)";
-    if (t.stages > 1 && (op.getBlockMask() ||
-                         (op.getScheduleAttr() &&
-                          op.getScheduleAttr().getDq() ==
-                              DqAccumulation::Ordered)))
-      return std::string("its TMA ring (stages 2) builds unordered dQ "
-                         "without a block mask only; use stages 1");
+    if (t.stages > 1 && op.getBlockMask())
+      return std::string("its TMA ring (stages 2) builds no block mask "
+                         "(its loads are not predicated); use stages 1");
     WgmmaBackwardLayout layout(t, op.getHeadDim(), op.getValueHeadDim(),
                                elt.getIntOrFloatBitWidth() / 8);
     int64_t bytes = layout.totalBytes + layout.barrierBytes;

@@ -90,6 +90,8 @@ private:
   SmallVector<Value> buildRingLoop(ValueRange init);
   /// Step t's query head and first row.
   std::pair<Value, Value> stepRows(Value t);
+  /// Step t's (query head, q-block) (stepRows's before the q-block's row).
+  std::pair<Value, Value> stepOf(Value t);
   /// Thread 0 creates the mbarriers (one per buffer).
   void createBarriers();
   /// Step t's Q_i and dO_i (TMA, thread 0) and lse and D rows (cp.async)
@@ -448,9 +450,12 @@ SmallVector<Value> WgmmaBackwardMain::compute(Value h, Value qBase,
     dKOut = issueAccumulate(dK, dsRegs, layout.q, slot.qBytes, k.d);
   };
   if (k.t.stages > 1) {
-    // The ring (dq = atomic): dK_wg += dS^T Q_i after dQ's product, in
-    // flight during dQ's adds (wgmma groups complete in order: dQ's wait
-    // leaves it).
+    // The ring: dK_wg += dS^T Q_i after dQ's product, in flight during
+    // dQ's adds (wgmma groups complete in order: dQ's wait leaves it).
+    // Ordered: thread 0 waits for the q-block's turn before dS^T's barrier,
+    // which precedes the reductions.
+    if (turns)
+      turns->wait();
     storeScoreGradients(dsRegs);
     reduceQueryGradient(h, qBase, queryGradient(issueDK));
     waitForWgmma(0);
@@ -503,7 +508,7 @@ void WgmmaBackwardMain::createBarriers() {
   });
 }
 
-std::pair<Value, Value> WgmmaBackwardMain::stepRows(Value t) {
+std::pair<Value, Value> WgmmaBackwardMain::stepOf(Value t) {
   // Step t: query head t / perHead of the group, q-block first + t %
   // perHead (the mma.sync backward's order). A block without steps still
   // forms step 0's (disabled) addresses: divided by 1, not 0.
@@ -511,6 +516,11 @@ std::pair<Value, Value> WgmmaBackwardMain::stepRows(Value t) {
   Value h = k.add(k.mulc(k.head, k.group),
                   k.b.createOrFold<arith::DivUIOp>(t, divisor));
   Value qBlock = k.add(first, k.b.createOrFold<arith::RemUIOp>(t, divisor));
+  return {h, qBlock};
+}
+
+std::pair<Value, Value> WgmmaBackwardMain::stepRows(Value t) {
+  auto [h, qBlock] = stepOf(t);
   return {h, k.mulc(qBlock, k.t.blockQ)};
 }
 
@@ -614,7 +624,19 @@ void WgmmaBackwardMain::beginRingStep(Value t, Value total, Value rowsGroup) {
   // rows and of dS^T.
   ImplicitLocOpBuilder &b = k.b;
   nvgpu::DeviceAsyncWaitOp::create(b, rowsGroup, b.getI32IntegerAttr(0));
+  // Ordered: step t - 1's bulk reductions have completed (their writes,
+  // not only their reads of the tile) in every issuing lane before the
+  // barrier; after it thread 0 passes step t - 1's turn and reads step
+  // t's.
+  if (turns)
+    asmStatement("cp.async.bulk.wait_group 0;", "");
   gpu::BarrierOp::create(b);
+  if (turns) {
+    auto [h, qBlock] = stepOf(t);
+    turns->begin(
+        k.cmp(arith::CmpIPredicate::ugt, t, k.idx(0)),
+        [&] { return stepOf(k.sub(t, k.one)); }, h, qBlock);
+  }
   Value next = k.addc(t, 1);
   issueRingLoads(next, k.remc(next, k.t.stages),
                  k.cmp(arith::CmpIPredicate::ult, next, total));

@@ -1,7 +1,7 @@
 // convert-fa-to-nvgpu on the mma.sync backward with dq = ordered, a window
 // and a block mask, and on the wgmma backward with a window, dq = ordered
-// and a block mask (docs/Backward.md, "Deterministic dQ" and "Windows and
-// block masks").
+// (one buffer and the TMA ring) and a block mask (docs/Backward.md,
+// "Deterministic dQ" and "Windows and block masks").
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --convert-fa-to-nvgpu | FileCheck %s
 
 // dq = ordered: a third scratch buffer, one i32 semaphore per (batch, query
@@ -251,5 +251,51 @@ func.func @wgmma_block_mask(%q: memref<1x2x256x64xbf16>, %lse: memref<1x2x256xf3
       block_mask(%bm : memref<1x2x2x2xi8>)
       outs(%q, %q, %q : memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>)
       {deterministic, block_sparse = #fa.block_sparse<block_q = 128, block_kv = 128>, schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
+  return
+}
+
+// -----
+
+// dq = ordered on the wgmma backward's TMA ring (stages 2): one loop over
+// the steps; at step t's start every issuing lane waits until its bulk
+// reductions of step t - 1 have completed (writes, not only reads), then
+// the barrier, then (t > 0) step t - 1's turn passes and thread 0 reads
+// step t's early; thread 0 waits for the turn before dS^T's barrier, which
+// precedes the reductions; after the loop the reductions complete, a
+// barrier and the last step's release.
+// CHECK-LABEL: func.func @wgmma_ring_ordered
+// CHECK: %[[SEM:.*]] = memref.alloc() : memref<1x4x4xi32>
+// CHECK: gpu.launch
+// CHECK: gpu.launch
+// CHECK: scf.for %[[T:[a-z0-9]+]] =
+// CHECK: nvgpu.device_async_wait
+// CHECK-NEXT: llvm.inline_asm has_side_effects "cp.async.bulk.wait_group 0;", ""
+// CHECK-NEXT: gpu.barrier
+// CHECK: %[[PREV:.*]] = arith.cmpi ugt, %[[T]], %c0
+// CHECK: scf.if %[[PREV]] {
+// CHECK: memref.extract_aligned_pointer_as_index %[[SEM]]
+// CHECK: llvm.inline_asm has_side_effects "fence.acq_rel.gpu;\0A\09red.relaxed.gpu.global.add.s32 [$0], 1;", "l"
+// CHECK: llvm.inline_asm has_side_effects "ld.relaxed.gpu.global.b32 $0, [$1];", "=r,l"
+// CHECK: nvgpu.tma.async.load
+// CHECK: nvgpu.mbarrier.try_wait.parity
+// CHECK: nvvm.wgmma.mma_async
+// CHECK: scf.while
+// CHECK: llvm.inline_asm has_side_effects "fence.acq_rel.gpu;", ""
+// CHECK: vector.store
+// CHECK: gpu.barrier
+// CHECK: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 32, k = 16>
+// CHECK: cp.reduce.async.bulk.global.shared::cta.bulk_group.add.f32
+// CHECK: scf.yield
+// CHECK-NEXT: }
+// CHECK-NEXT: llvm.inline_asm has_side_effects "cp.async.bulk.wait_group 0;", ""
+// CHECK: gpu.barrier
+// CHECK-NEXT: scf.if
+// CHECK: llvm.inline_asm has_side_effects "fence.acq_rel.gpu
+// CHECK: gpu.terminator
+// CHECK: memref.dealloc %[[SEM]]
+func.func @wgmma_ring_ordered(%q: memref<1x4x200x64xbf16>, %k: memref<1x2x200x64xbf16>, %v: memref<1x2x200x64xbf16>, %o: memref<1x4x200x64xbf16>, %do: memref<1x4x200x64xbf16>, %lse: memref<1x4x200xf32>, %dq: memref<1x4x200x64xbf16>, %dk: memref<1x2x200x64xbf16>, %dv: memref<1x2x200x64xbf16>) {
+  fa.attention_grad ins(%q, %k, %v, %o, %do, %lse : memref<1x4x200x64xbf16>, memref<1x2x200x64xbf16>, memref<1x2x200x64xbf16>, memref<1x4x200x64xbf16>, memref<1x4x200x64xbf16>, memref<1x4x200xf32>)
+      outs(%dq, %dk, %dv : memref<1x4x200x64xbf16>, memref<1x2x200x64xbf16>, memref<1x2x200x64xbf16>)
+      {causal, deterministic, schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
   return
 }

@@ -103,13 +103,15 @@ module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 6553
 
 // -----
 
-// The TMA ring (stages 2) builds unordered dQ only.
+// The TMA ring (stages 2) builds no block mask (its loads are not
+// predicated); ordered dQ it builds (convert-fa-to-nvgpu-grad-ordered.mlir).
 module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
-  func.func @negative_ring_ordered(%q: memref<1x2x64x64xbf16>, %v: memref<1x2x64x64xbf16>, %l: memref<1x2x64xf32>) {
-    // expected-error @below {{cannot use the wgmma backward kernel with #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>: its TMA ring (stages 2) builds unordered dQ without a block mask only; use stages 1}}
-    fa.attention_grad ins(%q, %q, %v, %v, %v, %l : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64xf32>)
-        outs(%q, %q, %v : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>)
-        {deterministic, schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
+  func.func @negative_ring_block_mask(%q: memref<1x2x128x64xbf16>, %l: memref<1x2x128xf32>, %bm: memref<1x1x1x1xi8>) {
+    // expected-error @below {{cannot use the wgmma backward kernel with #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>: its TMA ring (stages 2) builds no block mask (its loads are not predicated); use stages 1}}
+    fa.attention_grad ins(%q, %q, %q, %q, %q, %l : memref<1x2x128x64xbf16>, memref<1x2x128x64xbf16>, memref<1x2x128x64xbf16>, memref<1x2x128x64xbf16>, memref<1x2x128x64xbf16>, memref<1x2x128xf32>)
+        block_mask(%bm : memref<1x1x1x1xi8>)
+        outs(%q, %q, %q : memref<1x2x128x64xbf16>, memref<1x2x128x64xbf16>, memref<1x2x128x64xbf16>)
+        {block_sparse = #fa.block_sparse<block_q = 128, block_kv = 128>, schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
     return
   }
 }

@@ -21,15 +21,16 @@
 // EXPLAIN: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = mma_sync, dq = ordered>: dq=ordered: deterministic requested: the same f32 adds, made in descending kv-block order (a semaphore per q-block), bit-identical run to run
 // AUTO: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = ordered>: dq=ordered
 // AUTO: note: kernel=auto chose wgmma: it builds this backward
+// AUTO-SAME: , with one buffer ({{.*}}1 stage{{.*}}): ordered dQ on its TMA ring (stages 2) has not passed its GPU check yet; kernel=wgmma selects it
 // AUTO-A100: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = mma_sync, dq = ordered>: dq=ordered
 // AUTO-A100: note: kernel=auto chose mma-sync: it builds this backward
 // OPTION-LABEL: func.func @causal
 // OPTION: schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>
 // WG-LABEL: func.func @causal
 // WG: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>
-// WG-SAME: tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>
-// WG-EXPLAIN: remark: fa-select-tiling (backward, model): 64x128, 1 stage, 8 warps wins (ordered dQ)
-// WG-EXPLAIN: note: #1 64x128, 1 stage, 8 warps: {{.*}} steps a block at 0.350 us overhead each
+// WG-SAME: tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>
+// WG-EXPLAIN: remark: fa-select-tiling (backward, model): 64x128, 2 stages, 8 warps wins (ordered dQ)
+// WG-EXPLAIN: note: #1 64x128, 2 stages, 8 warps: {{.*}} steps a block at 0.100 us overhead each
 // WG-EXPLAIN: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = ordered>: dq=ordered: deterministic requested: the same f32 adds, made in descending kv-block order (a semaphore per q-block), bit-identical run to run
 func.func @causal(%q: tensor<4x16x4096x128xbf16>, %l: tensor<4x16x4096xf32>)
     -> (tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>) {

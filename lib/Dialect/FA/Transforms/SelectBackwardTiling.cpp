@@ -73,8 +73,8 @@ static StringRef describeKernel(KernelKind kind) {
            "warpgroups of 64 kv rows, K_j, V_j and the streamed Q_i, dO_i "
            "in 128-byte swizzled shared memory, Q_i and dO_i by TMA into a "
            "ring of two buffers (stages 2, dQ added by bulk reductions) or "
-           "by cp.async into one (stages 1), dK_j, dV_j in registers, dQ "
-           "added atomically, unordered or (one buffer) in kv-block order; "
+           "by cp.async into one (stages 1, dQ added by atomics), dK_j, "
+           "dV_j in registers, dQ unordered or in kv-block order; "
            "windows and (one buffer) block masks skip whole pairs; D = Dv "
            "in {64, 128}, no additive bias)";
   }
@@ -209,6 +209,31 @@ static std::optional<std::string> mmaSyncUnchecked(const AutoRequest &r) {
     return std::string("its mask patterns (the block lists, "
                        "docs/BlockSparse.md)");
   return std::nullopt;
+}
+
+/// Whether the wgmma backward's ordered dQ on its TMA ring (D66) has passed
+/// its GPU check. Until it has, kernel=auto with ordered dQ takes the
+/// model's best one-buffer tiling (the ordered kernel session 6 checked)
+/// and says so; kernel=wgmma by name gets the model's pick.
+static constexpr bool kWgmmaRingOrderedGpuChecked = false;
+
+/// The candidate of `d` kernel=auto takes for `kind`: its winner, or while
+/// the wgmma ring's ordered dQ is unchecked the best one-buffer candidate
+/// (why appended to `autoReason`).
+static const BackwardCost &autoCheckedCandidate(KernelKind kind,
+                                                const BackwardDecision &d,
+                                                std::string &autoReason) {
+  if (kind != KernelKind::Wgmma || kWgmmaRingOrderedGpuChecked ||
+      d.dq != DqAccumulation::Ordered || d.winner().tiling.stages < 2)
+    return d.winner();
+  for (const BackwardCost &c : d.candidates)
+    if (c.fits() && c.tiling.stages == 1) {
+      autoReason += ", with one buffer (" + c.tiling.str() +
+                    "): ordered dQ on its TMA ring (stages 2) has not "
+                    "passed its GPU check yet; kernel=wgmma selects it";
+      return c;
+    }
+  return d.winner();
 }
 
 /// A tensor-core backward kernel kernel=auto prefers where it builds the op
@@ -371,7 +396,9 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
              << problem.headDim << ", value head dim "
              << problem.valueHeadDim << "): " << decision.reason
              << " (backward kernel=" << stringifyKernelKind(*kind) << ")";
-    cost = decision.winner();
+    cost = autoReason.empty()
+               ? decision.winner()
+               : autoCheckedCandidate(*kind, decision, autoReason);
     op.setTilingAttr(makeTilingAttr(op.getContext(), cost.tiling));
     if (options.explain)
       emitExplanation(op, decision, problem, assumed, *kind);
