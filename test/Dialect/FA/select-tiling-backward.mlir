@@ -77,7 +77,7 @@
 // AUTO-H200: {deterministic, fa.predicted_sram = 73984 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 32, block_kv = 32, stages = 1, warps = 8>}
 //
 // AUTO-A10-LABEL: func.func @d64
-// AUTO-A10: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 2, warps = 8>}
+// AUTO-A10: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 48, block_kv = 128, stages = 2, warps = 8>}
 // AUTO-A10-LABEL: func.func @d128
 // AUTO-A10: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 16, block_kv = 128, stages = 2, warps = 8>}
 // AUTO-A10-LABEL: func.func @d256
@@ -116,7 +116,7 @@
 // H100: {deterministic, fa.predicted_sram = 73984 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 32, block_kv = 32, stages = 1, warps = 8>}
 //
 // A10-LABEL: func.func @d64
-// A10: {fa.predicted_sram = 41216 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 32, block_kv = 32, stages = 1, warps = 8>}
+// A10: {fa.predicted_sram = 33024 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 16, block_kv = 32, stages = 1, warps = 8>}
 // A10-LABEL: func.func @d128
 // A10: {fa.predicted_sram = 45312 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 32, block_kv = 16, stages = 1, warps = 8>}
 // A10-LABEL: func.func @d256
@@ -160,13 +160,13 @@
 // A100-MMA-DET: {deterministic, schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>, tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 2, warps = 8>}
 //
 // A10-MMA-LABEL: func.func @d64
-// A10-MMA: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 2, warps = 8>}
+// A10-MMA: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 48, block_kv = 128, stages = 2, warps = 8>}
 // A10-MMA-LABEL: func.func @d128
 // A10-MMA: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 16, block_kv = 128, stages = 2, warps = 8>}
 // A10-MMA-LABEL: func.func @d192_dv128
 // A10-MMA: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 16, block_kv = 64, stages = 2, warps = 4>}
 // A10-MMA-LABEL: func.func @deterministic_op
-// A10-MMA: {deterministic, schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>, tiling = #fa.tiling<block_q = 16, block_kv = 128, stages = 2, warps = 8>}
+// A10-MMA: {deterministic, schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>, tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 1, warps = 8>}
 //
 // MMA-ERR: error: 'fa.attention_grad' op cannot be tiled for sm_{{8[06]}} (head dim 256, value head dim 256): no backward tiling fits: 160 candidates rejected (the smallest: 319 registers per thread exceed 255 (the mma-sync backward's ptxas fit: dK_j, dV_j, S^T and dP^T would spill)) (backward kernel=mma-sync)
 // MMA-ERR: error: 'fa.attention_grad' op cannot use the mma-sync backward kernel: an additive bias (and its gradient) is not built for it yet; use kernel=simt
