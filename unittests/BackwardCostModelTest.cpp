@@ -725,3 +725,39 @@ TEST(BackwardCostModel, HugeProblemsSaturate) {
 }
 
 } // namespace
+
+/// The wgmma backward's main kernel's DRAM bytes against Nsight Compute's
+/// on an H100 (docs/results/2026-12-05-backward-traffic-vs-ncu): within
+/// 10% of the measured read, write and total bytes on the three shapes.
+TEST(BackwardCostModel, MainKernelDramWithinTenPercentOfNsight) {
+  TargetInfo h100 = *lookupKnownTarget("h100");
+  BackwardCostModel model(h100, KernelKind::Wgmma);
+  struct Shape {
+    int64_t heads, d;
+    bool causal;
+    double readMB, writeMB;
+  };
+  for (Shape s : {Shape{16, 128, false, 421.00, 259.85},
+                  Shape{32, 64, false, 406.99, 252.34},
+                  Shape{16, 128, true, 408.43, 250.27}}) {
+    AttentionProblem p;
+    p.batch = 4;
+    p.numQueryHeads = p.numKVHeads = s.heads;
+    p.seqLenQ = p.seqLenKV = 4096;
+    p.headDim = p.valueHeadDim = s.d;
+    p.elementBytes = 2;
+    p.causal = s.causal;
+    BackwardCost c =
+        model.evaluate({64, 128, 2, 8}, p, DqAccumulation::Atomic);
+    ASSERT_TRUE(c.fits()) << c.rejection;
+    double read = double(c.dram.main.readBytes) / 1e6;
+    double write = double(c.dram.main.writeBytes) / 1e6;
+    EXPECT_NEAR(read / s.readMB, 1.0, 0.10) << s.heads << " " << s.d;
+    EXPECT_NEAR(write / s.writeMB, 1.0, 0.10) << s.heads << " " << s.d;
+    EXPECT_NEAR((read + write) / (s.readMB + s.writeMB), 1.0, 0.10);
+    // Compute-bound, as measured (the L2-free count called it
+    // memory-bound at D = 128).
+    EXPECT_GT(c.computeSeconds, c.memorySeconds);
+    EXPECT_GT(double(c.hbm.total()), 5.0 * double(c.dram.total()));
+  }
+}
