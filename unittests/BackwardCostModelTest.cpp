@@ -338,7 +338,7 @@ TEST(BackwardCostModel, OrderedPriceByHand) {
   // overhead and the HBM bytes do not move; ordered adds, beyond the
   // larger of compute and memory, each step's drain of its block_q x D
   // f32 adds (at 38.5 GB/s an SM) and, dense (every kv-block starts at
-  // q-block 0), each wave's chain of a head's kv-blocks, half a step (its
+  // q-block 0), each wave's chain of a head's kv-blocks, a fifth of a step (its
   // drain included) a link.
   TargetInfo h100 = *lookupKnownTarget("h100");
   BackwardCostModel model(h100, KernelKind::MmaSync);
@@ -357,7 +357,7 @@ TEST(BackwardCostModel, OrderedPriceByHand) {
   int64_t chain = std::min<int64_t>(32, atomic.numBlocks / atomic.waves);
   EXPECT_NEAR(ordered.orderingSeconds,
               steps * drain +
-                  double(atomic.waves * (chain - 1)) * 0.5 * (step + drain),
+                  double(atomic.waves * (chain - 1)) * 0.2 * (step + drain),
               1e-9);
   EXPECT_NEAR(ordered.predictedSeconds,
               atomic.predictedSeconds + ordered.orderingSeconds, 1e-9);
@@ -425,7 +425,7 @@ TEST(BackwardCostModel, OrderedFitsTheH100) {
 
 TEST(BackwardCostModel, WgmmaRingOrderedPrediction) {
   // The ring's ordered dQ (D66), priced as one buffer's (its bulk
-  // reductions drain before a turn passes): the prediction, ~0.7-0.75x of
+  // reductions drain before a turn passes): the prediction, ~0.67-0.75x of
   // the ring's unordered dQ on the fit's shapes; issue 22's bar (within
   // 15%) is not met by the model.
   Tiling ring{kWgmmaBackwardBlockQ, 16 * kWgmmaBackwardWarps, 2,
@@ -436,7 +436,7 @@ TEST(BackwardCostModel, WgmmaRingOrderedPrediction) {
       p.batch = 4;
       p.numQueryHeads = p.numKVHeads = 2048 / d;
       auto [atomic, ordered] = orderedRatio(KernelKind::Wgmma, ring, p);
-      EXPECT_GT(atomic / ordered, 0.68) << "d " << d << " " << causal;
+      EXPECT_GT(atomic / ordered, 0.65) << "d " << d << " " << causal;
       EXPECT_LT(atomic / ordered, 0.78) << "d " << d << " " << causal;
       // Still the ordered pick: faster than one buffer ordered.
       BackwardDecision pick = BackwardCostModel(*lookupKnownTarget("h100"),
@@ -716,3 +716,39 @@ TEST(BackwardCostModel, HugeProblemsSaturate) {
 }
 
 } // namespace
+
+/// The wgmma backward's main kernel's DRAM bytes against Nsight Compute's
+/// on an H100 (docs/results/2026-12-05-backward-traffic-vs-ncu): within
+/// 10% of the measured read, write and total bytes on the three shapes.
+TEST(BackwardCostModel, MainKernelDramWithinTenPercentOfNsight) {
+  TargetInfo h100 = *lookupKnownTarget("h100");
+  BackwardCostModel model(h100, KernelKind::Wgmma);
+  struct Shape {
+    int64_t heads, d;
+    bool causal;
+    double readMB, writeMB;
+  };
+  for (Shape s : {Shape{16, 128, false, 421.00, 259.85},
+                  Shape{32, 64, false, 406.99, 252.34},
+                  Shape{16, 128, true, 408.43, 250.27}}) {
+    AttentionProblem p;
+    p.batch = 4;
+    p.numQueryHeads = p.numKVHeads = s.heads;
+    p.seqLenQ = p.seqLenKV = 4096;
+    p.headDim = p.valueHeadDim = s.d;
+    p.elementBytes = 2;
+    p.causal = s.causal;
+    BackwardCost c =
+        model.evaluate({64, 128, 2, 8}, p, DqAccumulation::Atomic);
+    ASSERT_TRUE(c.fits()) << c.rejection;
+    double read = double(c.dram.main.readBytes) / 1e6;
+    double write = double(c.dram.main.writeBytes) / 1e6;
+    EXPECT_NEAR(read / s.readMB, 1.0, 0.10) << s.heads << " " << s.d;
+    EXPECT_NEAR(write / s.writeMB, 1.0, 0.10) << s.heads << " " << s.d;
+    EXPECT_NEAR((read + write) / (s.readMB + s.writeMB), 1.0, 0.10);
+    // Compute-bound, as measured (the L2-free count called it
+    // memory-bound at D = 128).
+    EXPECT_GT(c.computeSeconds, c.memorySeconds);
+    EXPECT_GT(double(c.hbm.total()), 5.0 * double(c.dram.total()));
+  }
+}

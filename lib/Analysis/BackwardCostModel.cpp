@@ -7,6 +7,7 @@
 #include "FlashAttn/Analysis/BackwardCostModel.h"
 
 #include "FlashAttn/Analysis/BlockClassifier.h"
+#include "CostModel/KernelModel.h"
 #include "FloorSum.h"
 
 #include "FlashAttn/Analysis/Legality.h"
@@ -17,6 +18,8 @@
 #include "llvm/Support/MathExtras.h"
 
 #include <algorithm>
+#include <cmath>
+#include <numeric>
 #include <limits>
 
 using namespace mlir;
@@ -62,7 +65,11 @@ struct OrderedStepCost {
   /// A link of the dense chain, in steps.
   double linkSteps;
 };
-static constexpr OrderedStepCost kOrderedStep = {38.5e9, 0.5};
+static constexpr OrderedStepCost kOrderedStep = {38.5e9, 0.2};
+/// L2's bandwidth over HBM's: the rate at which the re-reads L2 serves
+/// reach the SMs. Not fitted: the usual ratio of the data-center parts
+/// (docs/CostModel.md, "The backward pass").
+static constexpr double kL2OverHbmBandwidth = 2.0;
 /// Shared memory regions are 128-byte aligned.
 static constexpr int64_t kRegionAlignment = 128;
 /// Bytes of an f32.
@@ -235,6 +242,109 @@ mlir::fa::backwardPairs(const Tiling &t, const AttentionProblem &p) {
 static int64_t saturatedBytes(__int128 bytes) {
   constexpr int64_t kMaxBytes = std::numeric_limits<int64_t>::max() / 4;
   return bytes > kMaxBytes ? kMaxBytes : int64_t(bytes);
+}
+
+/// A grid of `heads` heads, each of `blocksPerHead` blocks (fastest in the
+/// grid's order), whose block b streams the tiles range(b) of its head
+/// (bounds non-decreasing in b, consecutive ranges overlapping or
+/// adjacent), `tileBytes` a tile. `slots` blocks run at once: the heads
+/// live at once are those a wave's blocks touch. Where their every tile
+/// fits in half the L2, a head's tiles stay there from one wave to the
+/// next: the union of its blocks' tiles is fetched from DRAM once.
+/// Otherwise the blocks of a head split where a wave ends and each share
+/// fetches the union of its blocks' tiles once, the others re-reading them
+/// from L2, as long as the live heads' tiles in flight (a window of
+/// kL2WindowBlocks tiles each) fit in half the L2; beyond that L2 catches
+/// nothing: `pairs` (every block's every tile) is returned.
+struct StreamedGrid {
+  int64_t heads, blocksPerHead, tilesPerHead;
+  int64_t tileBytes;
+  llvm::function_ref<std::pair<int64_t, int64_t>(int64_t)> range;
+};
+static double streamedTileFetches(const StreamedGrid &g, int64_t slots,
+                                  int64_t l2Bytes, int64_t pairs) {
+  int64_t liveHeads = std::min(
+      g.heads, int64_t(llvm::divideCeil(slots, g.blocksPerHead)) + 1);
+  double window = double(liveHeads) *
+                  double(std::min(g.tilesPerHead, detail::kL2WindowBlocks)) *
+                  double(g.tileBytes);
+  if (window > double(l2Bytes) / 2)
+    return double(pairs);
+  int64_t n = g.blocksPerHead;
+  auto shareTiles = [&](int64_t a, int64_t b) {
+    return std::max<int64_t>(0, g.range(b - 1).second - g.range(a).first);
+  };
+  double heads = double(liveHeads) * double(g.tilesPerHead) *
+                 double(g.tileBytes);
+  if (heads <= double(l2Bytes) / 2)
+    return double(g.heads) * double(shareTiles(0, n));
+  // A head's split depends on its first block's place in a wave
+  // (h * n % slots): periodic in h.
+  int64_t period = slots / std::gcd(n, slots);
+  double total = 0;
+  for (int64_t h = 0; h < std::min(g.heads, period); ++h) {
+    int64_t firstEnd = std::min(n, slots - h * n % slots);
+    double headTiles = double(shareTiles(0, firstEnd));
+    for (int64_t a = firstEnd; a < n; a += slots)
+      headTiles += double(shareTiles(a, std::min(n, a + slots)));
+    int64_t alike = g.heads / period + (h < g.heads % period ? 1 : 0);
+    total += double(alike) * headTiles;
+  }
+  return total;
+}
+
+BackwardDram mlir::fa::backwardDramTraffic(KernelKind kind, const Tiling &t,
+                                           const AttentionProblem &p,
+                                           int64_t slots, int64_t l2Bytes) {
+  int64_t e = p.elementBytes, d = p.headDim, dv = p.valueHeadDim;
+  int64_t br = t.blockQ, bc = t.blockKV;
+  int64_t nQ = llvm::divideCeil(p.seqLenQ, br);
+  int64_t nK = llvm::divideCeil(p.seqLenKV, bc);
+  int64_t group = p.numQueryHeads / p.numKVHeads;
+  int64_t rows = p.batch * p.numQueryHeads * p.seqLenQ;
+  __int128 kv = __int128(p.batch) * p.numKVHeads * p.seqLenKV * (d + dv) * e;
+  int64_t pairs = backwardPairs(t, p).first * p.batch * p.numQueryHeads;
+  // A mask pattern's blocks are no interval: every pair's tiles count.
+  if (p.hasMaskPattern())
+    l2Bytes = 0;
+  // The K/V blocks (the main kernel, the SIMT nest 2) stream a query
+  // head's q-blocks: Q_i, dO_i, the logsumexp and D_i (and, tensor cores,
+  // dQ_i's f32 adds) for each query head of their group.
+  int64_t qTile = br * (d + dv) * e + 2 * br * kF32Bytes;
+  int64_t dqTile = kind == KernelKind::Simt ? 0 : br * d * kF32Bytes;
+  auto queryRange = [&](int64_t j) { return backwardQueryBlockRange(j, t, p); };
+  StreamedGrid byKV{p.batch * p.numKVHeads, nK, group * nQ, qTile + dqTile,
+                    queryRange};
+  __int128 qFetches = std::llround(
+      double(group) *
+      streamedTileFetches(byKV, slots, l2Bytes, pairs / group));
+  BackwardDram dram;
+  dram.preprocess.readBytes = saturatedBytes(__int128(2) * rows * dv * e);
+  dram.preprocess.writeBytes = saturatedBytes(__int128(rows) * kF32Bytes);
+  if (kind != KernelKind::Simt) {
+    dram.preprocess.writeBytes =
+        saturatedBytes(__int128(rows) * (kF32Bytes + d * kF32Bytes));
+    dram.main.readBytes = saturatedBytes(kv + qFetches * (qTile + dqTile));
+    dram.main.writeBytes = saturatedBytes(kv + qFetches * dqTile);
+    dram.conversion.readBytes = saturatedBytes(__int128(rows) * d * kF32Bytes);
+    dram.conversion.writeBytes = saturatedBytes(__int128(rows) * d * e);
+    return dram;
+  }
+  // SIMT nest 3: the q-blocks of a query head stream its K_j, V_j.
+  int64_t kvTile = bc * (d + dv) * e;
+  auto keyRange = [&](int64_t i) {
+    return std::pair(firstKVBlock(i, t, p), visibleKVBlocks(i, t, p));
+  };
+  StreamedGrid byQ{p.batch * p.numQueryHeads, nQ, nK, kvTile, keyRange};
+  __int128 kvFetches =
+      std::llround(streamedTileFetches(byQ, slots, l2Bytes, pairs));
+  int64_t maskTile = p.maskElementBytes * (p.maskBroadcastsRows ? 1 : br) *
+                     (p.maskBroadcastsCols ? 1 : bc);
+  dram.main.readBytes = saturatedBytes(
+      kv + qFetches * qTile + __int128(rows) * ((d + dv) * e + 2 * kF32Bytes) +
+      kvFetches * kvTile + __int128(2) * pairs * maskTile);
+  dram.main.writeBytes = saturatedBytes(kv + __int128(rows) * d * e);
+  return dram;
 }
 
 static int64_t alignRegion(int64_t bytes) {
@@ -505,8 +615,9 @@ BackwardCost BackwardCostModel::evaluate(const Tiling &t,
                      2 * rows * dv * e + rows * d * 4);
   c.hbm.writeBytes = saturatedBytes(kv + __int128(c.pairs) * dqPerPair +
                                     rows * 4 + rows * d * 4 + rows * d * e);
-  double bandwidth = double(target.hbmGBps) * 1e9;
-  c.memorySeconds = double(c.hbm.total()) / bandwidth;
+  c.dram = backwardDramTraffic(kind, t, p, c.blocksPerSM * target.smCount,
+                               l2Bytes());
+  c.memorySeconds = memorySeconds(c);
   if (dq == DqAccumulation::Ordered)
     c.orderingSeconds = orderingSeconds(c, t, p, stepCompute, dqPerPair);
   c.predictedSeconds =
@@ -581,10 +692,21 @@ BackwardCost BackwardCostModel::evaluateSimt(const Tiling &t,
       rows * ((d + dv) * e + 2 * kF32Bytes) + pairs128 * bc * (d + dv) * e +
       2 * pairs128 * maskTile);
   c.hbm.writeBytes = saturatedBytes(rows * kF32Bytes + kv + rows * d * e);
-  c.memorySeconds =
-      double(c.hbm.total()) / (double(target.hbmGBps) * 1e9);
+  c.dram = backwardDramTraffic(kind, t, p, slots, l2Bytes());
+  c.memorySeconds = memorySeconds(c);
   c.predictedSeconds = std::max(c.computeSeconds, c.memorySeconds);
   return c;
+}
+
+double BackwardCostModel::memorySeconds(const BackwardCost &c) const {
+  double bandwidth = double(target.hbmGBps) * 1e9;
+  return std::max(double(c.dram.total()) / bandwidth,
+                  double(c.hbm.total()) / (kL2OverHbmBandwidth * bandwidth));
+}
+
+int64_t BackwardCostModel::l2Bytes() const {
+  return detail::getArchTraits(target.getComputeCapability()).l2MiB * 1024 *
+         1024;
 }
 
 BackwardDecision BackwardCostModel::select(const AttentionProblem &problem,
@@ -612,6 +734,8 @@ BackwardDecision BackwardCostModel::select(const AttentionProblem &problem,
       return a.predictedSeconds < b.predictedSeconds;
     if (tensorCore && a.computeSeconds != b.computeSeconds)
       return a.computeSeconds < b.computeSeconds;
+    if (a.dram.total() != b.dram.total())
+      return a.dram.total() < b.dram.total();
     if (a.hbm.total() != b.hbm.total())
       return a.hbm.total() < b.hbm.total();
     return a.sramBytes < b.sramBytes;
@@ -633,8 +757,9 @@ BackwardDecision BackwardCostModel::select(const AttentionProblem &problem,
                                   w.predictedSeconds * 1e6);
   if (fitting.size() > 1) {
     const BackwardCost &r = fitting[1];
-    // The tie-breaks: (tensor cores) the lower compute time, the lower HBM
-    // traffic, then the smaller shared memory.
+    // The tie-breaks: (tensor cores) the lower compute time, the lower DRAM
+    // traffic, the fewer bytes loaded through L2, then the smaller shared
+    // memory.
     if (r.predictedSeconds == w.predictedSeconds)
       decision.reason += llvm::formatv(
           ", as fast as the runner-up {0} with {1}", r.tiling.str(),
@@ -643,8 +768,12 @@ BackwardDecision BackwardCostModel::select(const AttentionProblem &problem,
                               "us)",
                               w.computeSeconds * 1e6, r.computeSeconds * 1e6)
                     .str()
+          : r.dram.total() != w.dram.total()
+              ? llvm::formatv("fewer DRAM bytes ({0} against {1})",
+                              w.dram.total(), r.dram.total())
+                    .str()
           : r.hbm.total() != w.hbm.total()
-              ? llvm::formatv("fewer HBM bytes ({0} against {1})",
+              ? llvm::formatv("fewer bytes through L2 ({0} against {1})",
                               w.hbm.total(), r.hbm.total())
                     .str()
               : llvm::formatv("less shared memory ({0} B against {1} B)",

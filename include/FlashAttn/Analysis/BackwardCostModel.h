@@ -133,6 +133,35 @@ extern const MmaSyncBackwardRegisterFit kMmaSyncBackwardRegisters;
 /// Everything the backward model computed for one candidate tiling
 /// (block_q: rows of a streamed q-block; block_kv: rows of the resident
 /// kv-block, the thread block's own).
+/// The backward's DRAM bytes by kernel (backwardDramTraffic). Tensor-core
+/// kinds: the preprocess (D = rowsum(dO * O), dQ's f32 accumulator zeroed),
+/// the main kernel, the conversion (dQ = scale * dQacc). SIMT: nest 1 is
+/// the preprocess, nests 2 and 3 the main kernel, no conversion.
+struct BackwardDram {
+  HBMTraffic preprocess, main, conversion;
+  int64_t readBytes() const {
+    return preprocess.readBytes + main.readBytes + conversion.readBytes;
+  }
+  int64_t writeBytes() const {
+    return preprocess.writeBytes + main.writeBytes + conversion.writeBytes;
+  }
+  int64_t total() const { return readBytes() + writeBytes(); }
+};
+
+/// The backward's DRAM traffic for `tiling` of `kind` with `slots` blocks
+/// resident at once and `l2Bytes` of L2 (docs/CostModel.md, "The backward
+/// pass"): each input read once and each output written once (dQ's f32
+/// accumulator written by the preprocess, added to by the main kernel and
+/// read back by the conversion), plus the streamed tiles' re-reads that L2
+/// does not catch. The grid runs the blocks of one head fastest; a head's
+/// blocks that run in one wave fetch the union of the tiles they stream
+/// once (and add to dQ's once); when the tiles in flight of the heads live
+/// at once exceed half the L2, or with a mask pattern, every pair's tiles
+/// count.
+BackwardDram backwardDramTraffic(KernelKind kind, const Tiling &tiling,
+                                 const AttentionProblem &problem,
+                                 int64_t slots, int64_t l2Bytes);
+
 struct BackwardCost {
   Tiling tiling;
   /// Shared memory of one block: K_j and V_j, `stages` Q_i and dO_i tiles
@@ -150,10 +179,13 @@ struct BackwardCost {
   /// skipped), and the most any thread block computes.
   int64_t pairs = 0;
   int64_t maxPairsPerBlock = 0;
-  /// HBM bytes: K, V read and dK, dV written once; Q, dO, the logsumexp and
-  /// D read once per kv-block that sees them; dQ's f32 adds (read and
-  /// write) once per pair; the D and dQ conversion kernels' bytes.
+  /// HBM bytes without L2: K, V read and dK, dV written once; Q, dO, the
+  /// logsumexp and D read once per kv-block that sees them; dQ's f32 adds
+  /// (read and write) once per pair; the D and dQ conversion kernels' bytes.
   HBMTraffic hbm;
+  /// The DRAM bytes of each kernel once L2 serves the re-reads of the
+  /// blocks resident together (backwardDramTraffic); memory time's count.
+  BackwardDram dram;
   /// The five products' FLOPs including the padding of partial tiles.
   double flops = 0;
   /// A step's fixed time beyond its products (tensor-core kernels): its
@@ -210,7 +242,8 @@ public:
                         DqAccumulation dq) const;
 
   /// The feasible candidate of lowest predicted time (ties, for mma-sync,
-  /// to the lower compute time; then to the lower HBM traffic, then the
+  /// to the lower compute time; then to the lower DRAM traffic, the lower
+  /// `hbm` (bytes through L2), then the
   /// smaller shared memory) for `dq` (decided, not Auto).
   BackwardDecision select(const AttentionProblem &problem,
                           DqAccumulation dq) const;
@@ -222,6 +255,11 @@ public:
   KernelKind getKind() const { return kind; }
 
 private:
+  /// The larger of the DRAM bytes at the HBM rate and all the bytes the
+  /// blocks load (`hbm`: L2's hits too) at L2's.
+  double memorySeconds(const BackwardCost &cost) const;
+  /// The target's L2 capacity (its architecture's), bytes.
+  int64_t l2Bytes() const;
   /// evaluate's SIMT kernel.
   BackwardCost evaluateSimt(const Tiling &tiling,
                             const AttentionProblem &problem) const;

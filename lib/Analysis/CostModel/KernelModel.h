@@ -82,6 +82,11 @@ struct ArchTraits {
   int64_t l2MiB;
 };
 
+/// How many blocks of streamed tiles the thread blocks of one wave may
+/// drift apart while they share them through L2 (the forward's K/V, the
+/// backward's Q/dO and dQ, docs/CostModel.md).
+constexpr int64_t kL2WindowBlocks = 16;
+
 /// The traits of compute capability `computeCapability` (`sm_90a` -> 90).
 const ArchTraits &getArchTraits(int64_t computeCapability);
 

@@ -22,10 +22,6 @@ using namespace mlir;
 using namespace mlir::fa;
 using namespace mlir::fa::detail;
 
-/// How many kv-blocks the blocks of one wave may drift apart while they
-/// share K/V through L2.
-static constexpr int64_t kL2WindowBlocks = 16;
-
 int64_t mlir::fa::firstKVBlock(int64_t qBlock, const Tiling &t,
                                const AttentionProblem &p) {
   if (!p.window)

@@ -23,9 +23,10 @@
 // STEP: note: kernel=mma-sync: the mma.sync backward kernels
 // STEP: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = mma_sync, dq = atomic>: dq=atomic: the cheapest
 
-// Ties on time go to the fewer HBM bytes, then the smaller shared memory:
-// SIMT: remark: fa-select-tiling (backward, model): 64x32, 1 stage, 8 warps wins (separate dQ): {{[0-9.]+}} us predicted, as fast as the runner-up 64x16, 1 stage, 8 warps with fewer HBM bytes (889847808 against 1452146688)
-// SIMT: note: #1 64x32, 1 stage, 8 warps: {{.*}} us (compute {{.*}} us, memory {{.*}} us), HBM 889847808 B, SRAM 98816 B, 64 registers/thread, 2 block(s)/SM, 1 wave(s)
+// Ties on time go to the fewer DRAM bytes, the fewer bytes through L2, then
+// the smaller shared memory:
+// SIMT: remark: fa-select-tiling (backward, model): 64x32, 1 stage, 8 warps wins (separate dQ): {{[0-9.]+}} us predicted, as fast as the runner-up 64x16, 1 stage, 8 warps with fewer bytes through L2 (889847808 against 1452146688)
+// SIMT: note: #1 64x32, 1 stage, 8 warps: {{.*}} us (compute {{.*}} us, memory {{.*}} us), HBM 889847808 B (DRAM after L2 84541440 B: preprocess 16777216/131072, main 55050240/12582912, conversion 0/0 read/write), SRAM 98816 B, 64 registers/thread, 2 block(s)/SM, 1 wave(s)
 // SIMT: note: #5
 // SIMT-NOT: note: #6
 // SIMT: note: 410 of 512 candidates rejected: 410 over shared memory

@@ -30,10 +30,15 @@ static constexpr int64_t kExplainedCandidates = 5;
 
 static std::string describe(const BackwardCost &c) {
   std::string text = llvm::formatv(
-      "{0}: {1:f2} us (compute {2:f2} us, memory {3:f2} us), HBM {4} B, "
-      "SRAM {5} B, {6} registers/thread, {7} block(s)/SM, {8} wave(s)",
+      "{0}: {1:f2} us (compute {2:f2} us, memory {3:f2} us), HBM {4} B "
+      "(DRAM after L2 {5} B: preprocess {6}/{7}, main {8}/{9}, conversion "
+      "{10}/{11} read/write), SRAM {12} B, {13} registers/thread, {14} "
+      "block(s)/SM, {15} wave(s)",
       c.tiling.str(), c.predictedSeconds * 1e6, c.computeSeconds * 1e6,
-      c.memorySeconds * 1e6, c.hbm.total(), c.sramBytes,
+      c.memorySeconds * 1e6, c.hbm.total(), c.dram.total(),
+      c.dram.preprocess.readBytes, c.dram.preprocess.writeBytes,
+      c.dram.main.readBytes, c.dram.main.writeBytes,
+      c.dram.conversion.readBytes, c.dram.conversion.writeBytes, c.sramBytes,
       c.registersPerThread, c.blocksPerSM, c.waves);
   if (c.stepOverheadSeconds > 0)
     text += llvm::formatv(", {0} steps a block at {1:f3} us overhead each",
