@@ -341,8 +341,13 @@ struct AsyncTileCopy {
             SmallVectorImpl<Value> &tokens) const;
 };
 
-/// One cp.async commit group of `tokens`.
+/// One cp.async commit group of `tokens`; a null group when `tokens` is
+/// empty (copies issued inside branches), committed through NVVM.
 Value commitAsyncGroup(ImplicitLocOpBuilder &b, ArrayRef<Value> tokens);
+
+/// Waits until at most `pending` commit groups are in flight; `group` is
+/// commitAsyncGroup's result, null or not.
+void waitAsyncGroup(ImplicitLocOpBuilder &b, Value group, int32_t pending);
 
 /// On the host: the TMA tensor map of `memref` in boxes of type `box`
 /// ([1, 1, rows, 64]: one 128-byte swizzle row of 64 columns), 128-byte

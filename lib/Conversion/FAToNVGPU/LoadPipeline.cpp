@@ -56,8 +56,24 @@ void AsyncTileCopy::copy(Value src, Value head, Value rowBase, Value rowEnd,
 
 Value mlir::fa::nvgpu_kernel::commitAsyncGroup(ImplicitLocOpBuilder &b,
                                                ArrayRef<Value> tokens) {
+  // nvgpu.device_async_create_group without tokens prints in a form its
+  // parser does not take back (the next line's result is read as a token),
+  // so a group of copies issued inside branches (no tokens here) is
+  // committed with the NVVM op the NVGPU lowering emits.
+  if (tokens.empty()) {
+    NVVM::CpAsyncCommitGroupOp::create(b);
+    return Value();
+  }
   return nvgpu::DeviceAsyncCreateGroupOp::create(
       b, nvgpu::DeviceAsyncTokenType::get(b.getContext()), tokens);
+}
+
+void mlir::fa::nvgpu_kernel::waitAsyncGroup(ImplicitLocOpBuilder &b,
+                                            Value group, int32_t pending) {
+  if (group)
+    nvgpu::DeviceAsyncWaitOp::create(b, group, b.getI32IntegerAttr(pending));
+  else
+    NVVM::CpAsyncWaitGroupOp::create(b, b.getI32IntegerAttr(pending));
 }
 
 void CpAsyncLoads::copyTile(Value src, Value head, Value rowBase, Value rowEnd,

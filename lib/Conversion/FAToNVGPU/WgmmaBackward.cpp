@@ -562,8 +562,7 @@ Value WgmmaBackwardMain::issueRingLoads(Value t, Value slotIndex,
   });
   // The logsumexp and D rows: a 4-byte cp.async each by threads 0 ..
   // 2 block_q - 1 (rows past Nq, and every row of a step past the last,
-  // zero-filled).
-  SmallVector<Value> tokens;
+  // zero-filled). The copies sit in branches: their group has no tokens.
   k.ifThen(k.cmp(arith::CmpIPredicate::ult, k.tid, k.idx(2 * k.t.blockQ)),
            [&] {
              Value which = k.divc(k.tid, k.t.blockQ);
@@ -587,8 +586,7 @@ Value WgmmaBackwardMain::issueRingLoads(Value t, Value slotIndex,
              b.setInsertionPointToStart(&branch.getElseRegion().front());
              copyRow(k.rowDot);
            });
-  return nvgpu::DeviceAsyncCreateGroupOp::create(
-      b, nvgpu::DeviceAsyncTokenType::get(b.getContext()), tokens);
+  return commitAsyncGroup(b, /*tokens=*/{});
 }
 
 SmallVector<Value> WgmmaBackwardMain::buildRingLoop(ValueRange init) {
@@ -603,7 +601,7 @@ SmallVector<Value> WgmmaBackwardMain::buildRingLoop(ValueRange init) {
   Value rowsGroup = issueRingLoads(k.idx(0), k.idx(0),
                                    k.cmp(arith::CmpIPredicate::ult, k.idx(0),
                                          total));
-  nvgpu::DeviceAsyncWaitOp::create(b, rowsGroup, b.getI32IntegerAttr(0));
+  waitAsyncGroup(b, rowsGroup, 0);
   k.fenceAsyncProxy();
   OpBuilder::InsertionGuard guard(b);
   scf::ForOp loop = k.openLoop(k.idx(0), total, k.one, init);
@@ -623,7 +621,7 @@ void WgmmaBackwardMain::beginRingStep(Value t, Value total, Value rowsGroup) {
   // buffer (t + 1) % stages, were waited for, and so were its reads of the
   // rows and of dS^T.
   ImplicitLocOpBuilder &b = k.b;
-  nvgpu::DeviceAsyncWaitOp::create(b, rowsGroup, b.getI32IntegerAttr(0));
+  waitAsyncGroup(b, rowsGroup, 0);
   // Ordered: step t - 1's bulk reductions have completed (their writes,
   // not only their reads of the tile) in every issuing lane before the
   // barrier; after it thread 0 passes step t - 1's turn and reads step

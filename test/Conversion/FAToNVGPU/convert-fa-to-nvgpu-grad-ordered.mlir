@@ -268,7 +268,7 @@ func.func @wgmma_block_mask(%q: memref<1x2x256x64xbf16>, %lse: memref<1x2x256xf3
 // CHECK: gpu.launch
 // CHECK: gpu.launch
 // CHECK: scf.for %[[T:[a-z0-9]+]] =
-// CHECK: nvgpu.device_async_wait
+// CHECK: nvvm.cp.async.wait.group 0
 // CHECK-NEXT: llvm.inline_asm has_side_effects "cp.async.bulk.wait_group 0;", ""
 // CHECK-NEXT: gpu.barrier
 // CHECK: %[[PREV:.*]] = arith.cmpi ugt, %[[T]], %c0
