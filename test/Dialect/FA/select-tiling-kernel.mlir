@@ -4,6 +4,7 @@
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling=kernel=auto | FileCheck %s
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=t4 --fa-select-tiling=kernel=auto | FileCheck %s --check-prefix=T4
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=a100 --fa-select-tiling=kernel=auto | FileCheck %s --check-prefix=A100
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling="kernel=auto explain" --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=EXPLAIN
 
 // On sm_90a the wgmma kernel, on sm_80 the mma.sync one.
 // CHECK-LABEL: func.func @bf16
@@ -86,4 +87,35 @@ func.func @given_kernel(%q: tensor<1x2x256x64xbf16>, %o: tensor<1x2x256x64xbf16>
   %r = fa.attention ins(%q, %q, %q : tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>)
        outs(%o : tensor<1x2x256x64xbf16>) {schedule = #fa.schedule<kernel = simt>} -> tensor<1x2x256x64xbf16>
   return %r : tensor<1x2x256x64xbf16>
+}
+
+// -----
+
+// A head dim the tensor-core kernels accept but no tiling of theirs fits
+// (D = 384: the mma.sync kernel's smallest tiling needs more registers than
+// a thread has): kernel=auto goes on to the SIMT kernel instead of failing.
+// D = 320 still fits the mma.sync kernel on both targets.
+// CHECK-LABEL: func.func @d384
+// CHECK: schedule = #fa.schedule<kernel = simt>
+// A100-LABEL: func.func @d384
+// A100: schedule = #fa.schedule<kernel = simt>
+// T4-LABEL: func.func @d384
+// T4: schedule = #fa.schedule<kernel = simt>
+// EXPLAIN: remark: fa-select-tiling: kernel=auto chose simt (not mma-sync: no tiling fits: the smallest (16x16, 1 stage, 1 warp) needs 37632 B of shared memory (232448 B per block available) and 428 registers per thread (255 available))
+func.func @d384(%q: tensor<1x2x4096x384xbf16>, %o: tensor<1x2x4096x384xbf16>) -> tensor<1x2x4096x384xbf16> {
+  %r = fa.attention ins(%q, %q, %q : tensor<1x2x4096x384xbf16>, tensor<1x2x4096x384xbf16>, tensor<1x2x4096x384xbf16>)
+       outs(%o : tensor<1x2x4096x384xbf16>) {causal} -> tensor<1x2x4096x384xbf16>
+  return %r : tensor<1x2x4096x384xbf16>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @d320
+// CHECK: schedule = #fa.schedule<kernel = mma_sync
+// A100-LABEL: func.func @d320
+// A100: schedule = #fa.schedule<kernel = mma_sync
+func.func @d320(%q: tensor<1x2x4096x320xbf16>, %o: tensor<1x2x4096x320xbf16>) -> tensor<1x2x4096x320xbf16> {
+  %r = fa.attention ins(%q, %q, %q : tensor<1x2x4096x320xbf16>, tensor<1x2x4096x320xbf16>, tensor<1x2x4096x320xbf16>)
+       outs(%o : tensor<1x2x4096x320xbf16>) {causal} -> tensor<1x2x4096x320xbf16>
+  return %r : tensor<1x2x4096x320xbf16>
 }

@@ -162,35 +162,54 @@ struct SelectTilingPass
     return r;
   }
 
-  /// The kernel of `op`: its own schedule's, else the option's (`auto`: the
-  /// wgmma kernel, else the mma.sync kernel, where it applies and its build
-  /// is GPU-checked, the scalar one elsewhere; a tiling given with the op
-  /// chooses the kernel too: the first of them that can run it). A kernel
-  /// auto passed by for an unchecked part is named in `unchecked`.
-  KernelKind chooseKernel(AttentionOp op, const TargetInfo &target,
-                          const AttentionProblem &problem,
-                          std::string &unchecked) {
+  /// The kernels that may run `op`, in order: its own schedule's, else the
+  /// option's; `auto`: the wgmma kernel, then the mma.sync kernel, where
+  /// each applies and its build is GPU-checked, then the scalar one (a
+  /// tiling given with the op chooses the kernel too: the first of them
+  /// that can run it, alone). A kernel auto passed by for an unchecked part
+  /// is named in `autoNote`. selectTiling takes the first that has a tiling
+  /// that fits.
+  SmallVector<KernelKind> chooseKernels(AttentionOp op,
+                                        const TargetInfo &target,
+                                        const AttentionProblem &problem,
+                                        std::string &autoNote) {
     std::optional<Tiling> given;
     if (TilingAttr attr = op.getTilingAttr())
       given = getTiling(attr);
-    KernelKind option = kernel;
-    if (option == KernelKind::Auto) {
-      option = KernelKind::Simt;
-      for (KernelKind candidate : kAutoForwardKernels) {
-        if (!checkLegality(candidate, problem, target, given).isLegal())
-          continue;
-        std::optional<std::string> why = forwardUnchecked(candidate, problem);
-        if (!why) {
-          option = candidate;
-          break;
-        }
-        unchecked += llvm::formatv(
-            "{0}not {1}: {2}: not through a GPU check yet; select it by name",
-            unchecked.empty() ? "" : "; ", stringifyKernelKind(candidate),
-            *why);
+    if (kernel != KernelKind::Auto || op.getScheduleAttr())
+      return {getKernelKind(op, kernel)};
+    SmallVector<KernelKind> kinds;
+    for (KernelKind candidate : kAutoForwardKernels) {
+      if (!checkLegality(candidate, problem, target, given).isLegal())
+        continue;
+      if (std::optional<std::string> why =
+              forwardUnchecked(candidate, problem)) {
+        appendAutoNote(autoNote, candidate,
+                       *why + ": not through a GPU check yet; select it by "
+                              "name");
+        continue;
       }
+      kinds.push_back(candidate);
+      if (given)
+        return kinds;
     }
-    return getKernelKind(op, option);
+    kinds.push_back(KernelKind::Simt);
+    return kinds;
+  }
+
+  /// With `explain`, why kernel=auto passed kernels by for `kind`.
+  void emitAutoNote(AttentionOp op, KernelKind kind,
+                    const std::string &autoNote) {
+    if (explain && !autoNote.empty())
+      op.emitRemark() << "fa-select-tiling: kernel=auto chose "
+                      << stringifyKernelKind(kind) << " (" << autoNote << ")";
+  }
+
+  /// Adds "not KIND: WHY" to kernel=auto's note.
+  static void appendAutoNote(std::string &note, KernelKind kind,
+                             const Twine &why) {
+    note += llvm::formatv("{0}not {1}: {2}", note.empty() ? "" : "; ",
+                          stringifyKernelKind(kind), why.str());
   }
 
   LogicalResult selectTiling(AttentionOp op) {
@@ -204,20 +223,20 @@ struct SelectTilingPass
     if (std::optional<std::string> why = problem.validate())
       return op.emitOpError() << "cannot be tiled: " << *why;
 
-    std::string unchecked;
-    KernelKind kind = chooseKernel(op, target, problem, unchecked);
-    if (explain && !unchecked.empty() && !op.getScheduleAttr())
-      op.emitRemark() << "fa-select-tiling: kernel=auto chose "
-                      << stringifyKernelKind(kind) << " (" << unchecked << ")";
+    std::string autoNote;
+    SmallVector<KernelKind> kinds =
+        chooseKernels(op, target, problem, autoNote);
+    KernelKind kind = kinds.front();
     if (Legality support = checkLegality(kind, problem, target);
         !support.isLegal())
       return op.emitOpError() << "cannot use the " << stringifyKernelKind(kind)
                               << " kernel: " << support.message;
-    CostModel model(target, {kind});
 
     // A tiling written earlier (or by hand) stays, if it fits.
     CandidateCost cost;
     if (TilingAttr existing = op.getTilingAttr()) {
+      emitAutoNote(op, kind, autoNote);
+      CostModel model(target, {kind});
       cost = model.evaluate(getTiling(existing), problem);
       if (!cost.fits())
         return op.emitOpError()
@@ -234,9 +253,19 @@ struct SelectTilingPass
                                 ? "; " + describeBlockMask(problem)
                                 : std::string());
     } else {
-      TilingDecision decision = mode == SelectionMode::Paper
-                                    ? model.selectPaper(problem)
-                                    : model.select(problem);
+      // kernel=auto goes on to the next kernel where none of this one's
+      // tilings fits (a head dim its registers cannot hold).
+      TilingDecision decision;
+      for (auto [i, candidate] : llvm::enumerate(kinds)) {
+        kind = candidate;
+        CostModel model(target, {kind});
+        decision = mode == SelectionMode::Paper ? model.selectPaper(problem)
+                                                : model.select(problem);
+        if (decision.found() || i + 1 == kinds.size())
+          break;
+        appendAutoNote(autoNote, kind, decision.reason);
+      }
+      emitAutoNote(op, kind, autoNote);
       if (!decision.found())
         return op.emitOpError()
                << "cannot be tiled for " << target.arch << " (head dim "
