@@ -11,15 +11,22 @@ forward+backward.
                (the same with the mma.sync backward, docs/Backward.md),
                stages the package and runtime (bench/stage.py), writes
                DEST/run_overhead.sh, which runs `run` on each folder.
-  run          (GPU machine) per stage, ours and SDPA: `total`, the
-               steady-state time per call of 2000 calls until the GPU is
-               done; `host`, the time to issue one call, in bursts of 16
-               that cannot fill the launch queue (a host-bound call has
-               total = host; a GPU-bound one total > host); `gpu`, the
-               kernels' time per call (torch.profiler). The bar: ours
+  run          (GPU machine) per stage, ours, SDPA and the floor (an
+               autograd.Function that only allocates what ours allocates,
+               on the GPU: torch's own share, its backward on autograd's
+               device thread as ours): `total`, the steady-state time per
+               call of 2000 calls until the GPU is done; `host`, the time
+               to issue one call, in bursts of 16 that cannot fill the
+               launch queue (a host-bound call has total = host; a
+               GPU-bound one total > host); `gpu`, the kernels' time per
+               call (torch.profiler); per call of the 2000, `p50`, `p99`,
+               `max` and `stalls` (time per call in calls of 1 ms or
+               more: a rare long wait, not a steady cost). The bar: ours
                total <= 1.2x SDPA's. --trace FILE: torch.profiler's
                table of each stage's host events (torch ops, CUDA
-               runtime and driver calls), ours and SDPA.
+               runtime and driver calls), ours, SDPA and the floor.
+               --stages, --switch-interval (the GIL's, seconds): the
+               staged script runs the backward stages again at 100 us.
   fake         (build machine: CPU torch, the compiler and
                build/lib/libfa_runtime_fake.so) the real launch path with
                the runtime's fake CUDA driver (python/tests/fake_driver.py):
@@ -63,18 +70,35 @@ def calls_json():
             dict(base, backward={"bias_grad": False, "deterministic": False})]
 
 
+# A call that takes this long (microseconds) is a stall, not a call's
+# usual cost: a thread that waited for another (the GIL, autograd's device
+# thread), a synchronization, a garbage collection.
+STALL_US = 1000.0
+
+
 def timed(step, sync, n=CALLS, warmup=50):
-    """(enqueue, total) microseconds per call of `step()` over `n` calls."""
+    """Microseconds per call of `step()` over `n` calls in a row: `enqueue`
+    (until the last is issued), `total` (until the GPU is done), and of
+    the calls one by one: `p50`, `p99`, `max` and `stalls`, the time per
+    call spent in calls of STALL_US or more (a steady cost shows in p50, a
+    rare long wait in stalls and max)."""
     for _ in range(warmup):
         step()
     sync()
-    start = time.perf_counter()
-    for _ in range(n):
+    clock = time.perf_counter
+    marks = [0.0] * (n + 1)
+    marks[0] = start = clock()
+    for i in range(n):
         step()
-    enqueued = time.perf_counter()
+        marks[i + 1] = clock()
     sync()
-    done = time.perf_counter()
-    return (enqueued - start) / n * 1e6, (done - start) / n * 1e6
+    done = clock()
+    calls = sorted((b - a) * 1e6 for a, b in zip(marks, marks[1:]))
+    return {"enqueue": (marks[n] - start) / n * 1e6,
+            "total": (done - start) / n * 1e6,
+            "p50": calls[n // 2], "p99": calls[min(n - 1, n * 99 // 100)],
+            "max": calls[-1],
+            "stalls": sum(c for c in calls if c >= STALL_US) / n}
 
 
 def host_time(step, sync, bursts=100):
@@ -111,8 +135,8 @@ def gpu_time(torch, step, sync, n=50):
 
 
 def steps(torch, fa, device):
-    """{stage: (ours, sdpa)}: the forward, the backward alone and the
-    forward+backward."""
+    """{stage: (ours, sdpa)}: the forward, the forward that records a
+    graph, the backward alone and the forward+backward."""
     F = torch.nn.functional
     q, k, v = (torch.randn(SHAPE, device=device, dtype=torch.bfloat16) for _ in range(3))
     qg, kg, vg = (t.clone().requires_grad_() for t in (q, k, v))
@@ -144,45 +168,83 @@ def steps(torch, fa, device):
             "forward+backward": (fwd_bwd(ours), fwd_bwd(sdpa))}
 
 
+# What report() prints on a stage's first line; the other measures of a
+# result go on a second line (`run`'s call-by-call distribution).
+MAIN = ("total", "enqueue", "host", "gpu", "cpu")
+
+
 def report(results):
     for name, r in results.items():
-        parts = []
+        lines = [[], []]
         for who in ("ours", "sdpa", "floor"):
-            if who in r:
-                parts.append(f"{who} " + " ".join(
-                    f"{m} {v:6.1f}" if v is not None else f"{m}    n/a"
-                    for m, v in r[who].items()) + " us")
-        line = f"{name:17s} " + "  ".join(parts)
+            if who not in r:
+                continue
+            for row, keep in enumerate((True, False)):
+                items = sorted(((m, v) for m, v in r[who].items()
+                                if (m in MAIN) == keep),
+                               key=lambda mv: MAIN.index(mv[0]) if keep else 0)
+                if items:
+                    lines[row].append(f"{who} " + " ".join(
+                        f"{m} {v:6.1f}" if v is not None else f"{m}    n/a"
+                        for m, v in items) + " us")
+        line = f"{name:17s} " + "  ".join(lines[0])
         if "ratio" in r:
             line += f"  ours/sdpa total {r['ratio']:.2f}x"
         print(line)
+        if lines[1]:
+            print(f"{'  per call':17s} " + "  ".join(lines[1]))
+
+
+def measure(torch, fa, device, sync, stages=None, calls=CALLS, bursts=100):
+    """{stage: {"ours"|"sdpa"|"floor": timed()'s measures with `host`
+    (and `gpu` but for the floor), "ratio": ours/sdpa total}} on `device`,
+    of every stage or of those named in `stages`."""
+    floors = floor_steps(torch, device)
+    pairs = steps(torch, fa, device)
+    unknown = set(stages or ()) - set(pairs)
+    if unknown:
+        raise ValueError(f"unknown stages {sorted(unknown)}; the stages are "
+                         f"{', '.join(pairs)}")
+    results = {}
+    for name, pair in pairs.items():
+        if stages and name not in stages:
+            continue
+        r = {}
+        for who, step in zip(("ours", "sdpa", "floor"), pair + (floors[name],)):
+            r[who] = timed(step, sync, n=calls)
+            r[who]["host"] = host_time(step, sync, bursts)
+            if who != "floor":
+                r[who]["gpu"] = gpu_time(torch, step, sync)
+        r["ratio"] = r["ours"]["total"] / r["sdpa"]["total"]
+        results[name] = r
+    return results
 
 
 def run(args):
     import torch
     import flashattn_mlir as fa
     sync = torch.cuda.synchronize
-    results = {}
-    for name, pair in steps(torch, fa, "cuda").items():
-        r = {}
-        for who, step in zip(("ours", "sdpa"), pair):
-            enqueue, total = timed(step, sync)
-            r[who] = {"total": total, "enqueue": enqueue,
-                      "host": host_time(step, sync),
-                      "gpu": gpu_time(torch, step, sync)}
-        r["ratio"] = r["ours"]["total"] / r["sdpa"]["total"]
-        results[name] = r
+    if args.switch_interval is not None:
+        sys.setswitchinterval(args.switch_interval)
+    stages = args.stages.split(",") if args.stages else None
+    results = measure(torch, fa, "cuda", sync, stages)
     print(f"{torch.cuda.get_device_name()}, torch {torch.__version__}: "
           f"B,H,N,D={SHAPE} bf16 causal, {CALLS} calls; kernels from "
-          f"{os.environ.get('FLASHATTN_MLIR_KERNELS', '(compiled here)')}")
+          f"{os.environ.get('FLASHATTN_MLIR_KERNELS', '(compiled here)')}; "
+          f"GIL switch interval {sys.getswitchinterval() * 1e6:.0f} us; floor: "
+          "an autograd.Function that only allocates what ours allocates")
     report(results)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)
     if args.trace:
         with open(args.trace, "w") as f:
+            floors = floor_steps(torch, "cuda")
             for name, pair in steps(torch, fa, "cuda").items():
-                for who, step in zip(("ours", "sdpa"), pair):
+                if name not in results:
+                    continue
+                for who, step in zip(("ours", "sdpa", "floor"),
+                                     pair + (floors[name],)):
                     f.write(f"== {name}, {who}: {TRACE_CALLS} calls\n"
                             f"{trace(torch, step, sync)}\n")
     return 0
@@ -227,15 +289,16 @@ def _cpu_time(step, between=None, n=1000, repeats=7, warmup=200):
     return best
 
 
-def floor_steps(torch):
+def floor_steps(torch, device="cpu"):
     """{stage: step} of an autograd.Function that allocates what ours
-    allocates (out, lse; dq, dk, dv) and launches nothing: what torch's
-    own machinery costs."""
+    allocates (out, lse; dq, dk, dv) on `device` and launches nothing:
+    what torch's own machinery costs (on CUDA: its allocator, and the
+    Function's backward on autograd's device thread)."""
     class Floor(torch.autograd.Function):
         @staticmethod
         def forward(ctx, q, k, v):
-            out = torch.empty(SHAPE, dtype=q.dtype)
-            lse = torch.empty(SHAPE[:3], dtype=torch.float32)
+            out = torch.empty_like(q)
+            lse = torch.empty(SHAPE[:3], dtype=torch.float32, device=device)
             ctx.mark_non_differentiable(lse)
             ctx.set_materialize_grads(False)  # as ours: no zeros for lse
             ctx.save_for_backward(q, k, v, out, lse)
@@ -247,13 +310,13 @@ def floor_steps(torch):
             q, k, v, _, _ = ctx.saved_tensors
             return torch.empty_like(q), torch.empty_like(k), torch.empty_like(v)
 
-    qg, kg, vg = (torch.randn(SHAPE, dtype=torch.bfloat16).requires_grad_()
-                  for _ in range(3))
-    g = torch.randn(SHAPE, dtype=torch.bfloat16)
+    qg, kg, vg = (torch.randn(SHAPE, dtype=torch.bfloat16, device=device)
+                  .requires_grad_() for _ in range(3))
+    g = torch.randn(SHAPE, dtype=torch.bfloat16, device=device)
 
     def fwd():
         with torch.no_grad():
-            torch.empty(SHAPE, dtype=torch.bfloat16)
+            torch.empty_like(qg)
 
     out = Floor.apply(qg, kg, vg)[0]
     return {"forward": fwd, "forward (grad)": lambda: Floor.apply(qg, kg, vg),
@@ -347,10 +410,15 @@ def stage(args):
                target=args.target).save(mma)
     fa.compile_backward(grad["q"], grad["k"], grad["v"], dtype="bf16", causal=True,
                         target=args.target, kernel="mma-sync").save(mma)
-    run_each = "(" + " && ".join(
-        f'FLASHATTN_MLIR_KERNELS=$PWD/{k} python3 bench/benchmark/overhead.py run '
-        f'--json "$OUT/overhead-{k}.json" --trace "$OUT/overhead-{k}-trace.txt"'
-        for k in ("kernels", "kernels-mma")) + ")"
+    runs = [f'FLASHATTN_MLIR_KERNELS=$PWD/{k} python3 bench/benchmark/overhead.py run '
+            f'--json "$OUT/overhead-{k}.json" --trace "$OUT/overhead-{k}-trace.txt"'
+            for k in ("kernels", "kernels-mma")]
+    # Again with a GIL switch interval of 100 us: stalls where autograd's
+    # device thread waits for the GIL shrink with it.
+    runs.append('python3 bench/benchmark/overhead.py run --stages '
+                '"backward,forward+backward" --switch-interval 0.0001 '
+                '--json "$OUT/overhead-kernels-switch100us.json"')
+    run_each = "(" + " && ".join(runs) + ")"
     return staging.stage_with_bundle(
         dest, calls_json(), args.target, ["benchmark/overhead.py"], "overhead",
         "time attention() against SDPA per call", run_each)
@@ -362,7 +430,13 @@ def main():
     r = sub.add_parser("run")
     r.add_argument("--json")
     r.add_argument("--trace", help="write torch.profiler's host events of "
-                   "each stage (ours and SDPA) to this file")
+                   "each stage (ours, SDPA and the floor) to this file")
+    r.add_argument("--stages", help="only these stages (comma-separated "
+                   "names as printed, e.g. forward+backward)")
+    r.add_argument("--switch-interval", type=float, help="Python's GIL "
+                   "switch interval in seconds (sys.setswitchinterval; "
+                   "default 0.005): a shorter one shortens a stall where "
+                   "autograd's device thread waits for the GIL")
     for name in ("fake", "host"):
         sub.add_parser(name).add_argument("--json")
     args = p.parse_args()
