@@ -2,8 +2,9 @@
 """Per-call host overhead of flashattn_mlir.attention() against torch SDPA
 on a tiny shape (issue 23, item 2): B=1 H=8 N=128 D=64 bf16 causal, per
 stage: the forward, the forward that records a graph (dropped at once),
-the backward alone (autograd.grad over a kept graph) and
-forward+backward.
+the backward called without autograd (ours: the backward op's
+implementation; SDPA: its FLASH backward op), the backward alone
+(autograd.grad over a kept graph) and forward+backward.
 
   stage DEST   (build machine) compiles the shape's kernels into
                DEST/kernels (the forward; the forward with the logsumexp
@@ -162,10 +163,44 @@ def steps(torch, fa, device):
 
     # The forward that records a graph (the logsumexp kept, the graph
     # dropped at once): with "forward" and "backward", it says which part
-    # of forward+backward costs more than the two stages alone.
+    # of forward+backward costs more than the two stages alone. The
+    # backward without autograd: its host work on the calling thread, no
+    # engine, no device thread.
     return {"forward": (fwd_ours, fwd_sdpa), "forward (grad)": (ours, sdpa),
+            "backward (no autograd)": direct_backward(torch, fa, q, k, v, g),
             "backward": (bwd(ours), bwd(sdpa)),
             "forward+backward": (fwd_bwd(ours), fwd_bwd(sdpa))}
+
+
+def direct_backward(torch, fa, q, k, v, g):
+    """(ours, sdpa): the backward called directly, without autograd's
+    engine. Ours is the backward op's implementation
+    (flashattn_mlir.autograd.backward: the launch plan, three allocations,
+    one faRtLaunch); SDPA's is its FLASH backward op where this torch runs
+    it on q's device, else None."""
+    from flashattn_mlir import autograd
+    out, lse = fa.attention(q, k, v, causal=True, return_lse=True)
+
+    def ours():
+        autograd.backward(g, q, k, v, None, out, lse, "top_left", None, False,
+                          False, "")
+    return ours, _sdpa_backward_op(torch, q, k, v, g)
+
+
+def _sdpa_backward_op(torch, q, k, v, g):
+    """A step calling aten._scaled_dot_product_flash_attention_backward on
+    its forward's outputs (dropout 0, causal), or None where that op does
+    not run (another torch, a CPU tensor)."""
+    ops = torch.ops.aten
+    try:
+        out, lse, cum_q, cum_k, max_q, max_k, seed, offset = \
+            ops._scaled_dot_product_flash_attention(q, k, v, 0.0, True)[:8]
+        args = (g, q, k, v, out, lse, cum_q, cum_k, max_q, max_k, 0.0, True,
+                seed, offset)
+        ops._scaled_dot_product_flash_attention_backward(*args)
+    except (RuntimeError, NotImplementedError, AttributeError, TypeError):
+        return None
+    return lambda: ops._scaled_dot_product_flash_attention_backward(*args)
 
 
 # What report() prints on a stage's first line; the other measures of a
@@ -187,12 +222,12 @@ def report(results):
                     lines[row].append(f"{who} " + " ".join(
                         f"{m} {v:6.1f}" if v is not None else f"{m}    n/a"
                         for m, v in items) + " us")
-        line = f"{name:17s} " + "  ".join(lines[0])
+        line = f"{name:22s} " + "  ".join(lines[0])
         if "ratio" in r:
             line += f"  ours/sdpa total {r['ratio']:.2f}x"
         print(line)
         if lines[1]:
-            print(f"{'  per call':17s} " + "  ".join(lines[1]))
+            print(f"{'  per call':22s} " + "  ".join(lines[1]))
 
 
 def measure(torch, fa, device, sync, stages=None, calls=CALLS, bursts=100):
@@ -211,11 +246,14 @@ def measure(torch, fa, device, sync, stages=None, calls=CALLS, bursts=100):
             continue
         r = {}
         for who, step in zip(("ours", "sdpa", "floor"), pair + (floors[name],)):
+            if step is None:  # SDPA's backward op where it does not run
+                continue
             r[who] = timed(step, sync, n=calls)
             r[who]["host"] = host_time(step, sync, bursts)
             if who != "floor":
                 r[who]["gpu"] = gpu_time(torch, step, sync)
-        r["ratio"] = r["ours"]["total"] / r["sdpa"]["total"]
+        if "sdpa" in r:
+            r["ratio"] = r["ours"]["total"] / r["sdpa"]["total"]
         results[name] = r
     return results
 
@@ -245,6 +283,8 @@ def run(args):
                     continue
                 for who, step in zip(("ours", "sdpa", "floor"),
                                      pair + (floors[name],)):
+                    if step is None:
+                        continue
                     f.write(f"== {name}, {who}: {TRACE_CALLS} calls\n"
                             f"{trace(torch, step, sync)}\n")
     return 0
@@ -318,8 +358,12 @@ def floor_steps(torch, device="cpu"):
         with torch.no_grad():
             torch.empty_like(qg)
 
+    def direct():
+        return torch.empty_like(qg), torch.empty_like(kg), torch.empty_like(vg)
+
     out = Floor.apply(qg, kg, vg)[0]
     return {"forward": fwd, "forward (grad)": lambda: Floor.apply(qg, kg, vg),
+            "backward (no autograd)": direct,
             "backward": lambda: torch.autograd.grad(out, (qg, kg, vg), g,
                                                     retain_graph=True),
             "forward+backward": lambda: torch.autograd.grad(

@@ -43,11 +43,13 @@ def test_cpu_modes(overhead, mode, tmp_path, capsys):
     assert getattr(overhead, mode)(_args(overhead, mode, tmp_path / "r.json")) == 0
     results = json.loads((tmp_path / "r.json").read_text())
     assert set(results) == {"forward", "forward (grad)", "backward",
-                            "forward+backward"}
+                            "backward (no autograd)", "forward+backward"}
     for r in results.values():
         assert r["ours"]["cpu"] > 0 and r["floor"]["cpu"] > 0
     out = capsys.readouterr().out
-    assert f"{mode}: CPU tensors" in out and "forward+backward  ours cpu" in out
+    assert f"{mode}: CPU tensors" in out
+    assert "forward+backward       ours cpu" in out
+    assert "backward (no autograd) ours cpu" in out
 
 
 def test_trace_table(overhead):
@@ -87,9 +89,14 @@ def test_measure_on_cpu(overhead, monkeypatch, capsys):
     monkeypatch.setattr(runtime, "_runtime", overhead._NullRuntime())
     monkeypatch.setattr(overhead, "gpu_time", lambda *a: None)
     import flashattn_mlir as fa
-    results = overhead.measure(torch, fa, "cpu", lambda: None,
-                               ["backward", "forward+backward"], calls=5, bursts=2)
-    assert list(results) == ["backward", "forward+backward"]
+    results = overhead.measure(
+        torch, fa, "cpu", lambda: None,
+        ["backward (no autograd)", "backward", "forward+backward"], calls=5,
+        bursts=2)
+    assert list(results) == ["backward (no autograd)", "backward",
+                             "forward+backward"]
+    # SDPA's FLASH backward op does not run on CPU tensors: no SDPA, no ratio.
+    assert set(results.pop("backward (no autograd)")) == {"ours", "floor"}
     for r in results.values():
         assert set(r) == {"ours", "sdpa", "floor", "ratio"}
         assert r["ours"]["total"] > 0 and r["floor"]["host"] > 0
@@ -101,3 +108,16 @@ def test_measure_on_cpu(overhead, monkeypatch, capsys):
     assert "stalls" in out[1] and "gpu    n/a" in out[0]
     with pytest.raises(ValueError, match="unknown stages.*forward\\+backward"):
         overhead.measure(torch, fa, "cpu", lambda: None, ["bwd"])
+
+
+def test_sdpa_backward_op_wiring(overhead):
+    """The 'backward (no autograd)' stage's SDPA step: FLASH's backward op
+    on its forward op's outputs, wired by position (checked on the meta
+    device, where both ops have shape functions); None on CPU tensors,
+    which the CUDA op does not take."""
+    q, k, v, g = (torch.randn(overhead.SHAPE, dtype=torch.bfloat16, device="meta")
+                  for _ in range(4))
+    step = overhead._sdpa_backward_op(torch, q, k, v, g)
+    assert [tuple(t.shape) for t in step()] == [overhead.SHAPE] * 3
+    cpu = [torch.empty_like(t, device="cpu") for t in (q, k, v, g)]
+    assert overhead._sdpa_backward_op(torch, *cpu) is None
