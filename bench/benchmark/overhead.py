@@ -137,7 +137,8 @@ def gpu_time(torch, step, sync, n=50):
 
 def steps(torch, fa, device):
     """{stage: (ours, sdpa)}: the forward, the forward that records a
-    graph, the backward alone and the forward+backward."""
+    graph, the backward without autograd (SDPA's None where its op does
+    not run), the backward alone and the forward+backward."""
     F = torch.nn.functional
     q, k, v = (torch.randn(SHAPE, device=device, dtype=torch.bfloat16) for _ in range(3))
     qg, kg, vg = (t.clone().requires_grad_() for t in (q, k, v))
