@@ -2,8 +2,9 @@
 """Per-call host overhead of flashattn_mlir.attention() against torch SDPA
 on a tiny shape (issue 23, item 2): B=1 H=8 N=128 D=64 bf16 causal, per
 stage: the forward, the forward that records a graph (dropped at once),
-the backward alone (autograd.grad over a kept graph) and
-forward+backward.
+the backward called without autograd (ours: the backward op's
+implementation; SDPA: its FLASH backward op), the backward alone
+(autograd.grad over a kept graph) and forward+backward.
 
   stage DEST   (build machine) compiles the shape's kernels into
                DEST/kernels (the forward; the forward with the logsumexp
@@ -11,15 +12,22 @@ forward+backward.
                (the same with the mma.sync backward, docs/Backward.md),
                stages the package and runtime (bench/stage.py), writes
                DEST/run_overhead.sh, which runs `run` on each folder.
-  run          (GPU machine) per stage, ours and SDPA: `total`, the
-               steady-state time per call of 2000 calls until the GPU is
-               done; `host`, the time to issue one call, in bursts of 16
-               that cannot fill the launch queue (a host-bound call has
-               total = host; a GPU-bound one total > host); `gpu`, the
-               kernels' time per call (torch.profiler). The bar: ours
+  run          (GPU machine) per stage, ours, SDPA and the floor (an
+               autograd.Function that only allocates what ours allocates,
+               on the GPU: torch's own share, its backward on autograd's
+               device thread as ours): `total`, the steady-state time per
+               call of 2000 calls until the GPU is done; `host`, the time
+               to issue one call, in bursts of 16 that cannot fill the
+               launch queue (a host-bound call has total = host; a
+               GPU-bound one total > host); `gpu`, the kernels' time per
+               call (torch.profiler); per call of the 2000, `p50`, `p99`,
+               `max` and `stalls` (time per call in calls of 1 ms or
+               more: a rare long wait, not a steady cost). The bar: ours
                total <= 1.2x SDPA's. --trace FILE: torch.profiler's
                table of each stage's host events (torch ops, CUDA
-               runtime and driver calls), ours and SDPA.
+               runtime and driver calls), ours, SDPA and the floor.
+               --stages, --switch-interval (the GIL's, seconds): the
+               staged script runs the backward stages again at 100 us.
   fake         (build machine: CPU torch, the compiler and
                build/lib/libfa_runtime_fake.so) the real launch path with
                the runtime's fake CUDA driver (python/tests/fake_driver.py):
@@ -63,18 +71,35 @@ def calls_json():
             dict(base, backward={"bias_grad": False, "deterministic": False})]
 
 
+# A call that takes this long (microseconds) is a stall, not a call's
+# usual cost: a thread that waited for another (the GIL, autograd's device
+# thread), a synchronization, a garbage collection.
+STALL_US = 1000.0
+
+
 def timed(step, sync, n=CALLS, warmup=50):
-    """(enqueue, total) microseconds per call of `step()` over `n` calls."""
+    """Microseconds per call of `step()` over `n` calls in a row: `enqueue`
+    (until the last is issued), `total` (until the GPU is done), and of
+    the calls one by one: `p50`, `p99`, `max` and `stalls`, the time per
+    call spent in calls of STALL_US or more (a steady cost shows in p50, a
+    rare long wait in stalls and max)."""
     for _ in range(warmup):
         step()
     sync()
-    start = time.perf_counter()
-    for _ in range(n):
+    clock = time.perf_counter
+    marks = [0.0] * (n + 1)
+    marks[0] = start = clock()
+    for i in range(n):
         step()
-    enqueued = time.perf_counter()
+        marks[i + 1] = clock()
     sync()
-    done = time.perf_counter()
-    return (enqueued - start) / n * 1e6, (done - start) / n * 1e6
+    done = clock()
+    calls = sorted((b - a) * 1e6 for a, b in zip(marks, marks[1:]))
+    return {"enqueue": (marks[n] - start) / n * 1e6,
+            "total": (done - start) / n * 1e6,
+            "p50": calls[n // 2], "p99": calls[min(n - 1, n * 99 // 100)],
+            "max": calls[-1],
+            "stalls": sum(c for c in calls if c >= STALL_US) / n}
 
 
 def host_time(step, sync, bursts=100):
@@ -111,8 +136,9 @@ def gpu_time(torch, step, sync, n=50):
 
 
 def steps(torch, fa, device):
-    """{stage: (ours, sdpa)}: the forward, the backward alone and the
-    forward+backward."""
+    """{stage: (ours, sdpa)}: the forward, the forward that records a
+    graph, the backward without autograd (SDPA's None where its op does
+    not run), the backward alone and the forward+backward."""
     F = torch.nn.functional
     q, k, v = (torch.randn(SHAPE, device=device, dtype=torch.bfloat16) for _ in range(3))
     qg, kg, vg = (t.clone().requires_grad_() for t in (q, k, v))
@@ -138,51 +164,128 @@ def steps(torch, fa, device):
 
     # The forward that records a graph (the logsumexp kept, the graph
     # dropped at once): with "forward" and "backward", it says which part
-    # of forward+backward costs more than the two stages alone.
+    # of forward+backward costs more than the two stages alone. The
+    # backward without autograd: its host work on the calling thread, no
+    # engine, no device thread.
     return {"forward": (fwd_ours, fwd_sdpa), "forward (grad)": (ours, sdpa),
+            "backward (no autograd)": direct_backward(torch, fa, q, k, v, g),
             "backward": (bwd(ours), bwd(sdpa)),
             "forward+backward": (fwd_bwd(ours), fwd_bwd(sdpa))}
 
 
+def direct_backward(torch, fa, q, k, v, g):
+    """(ours, sdpa): the backward called directly, without autograd's
+    engine. Ours is the backward op's implementation
+    (flashattn_mlir.autograd.backward: the launch plan, three allocations,
+    one faRtLaunch); SDPA's is its FLASH backward op where this torch runs
+    it on q's device, else None."""
+    from flashattn_mlir import autograd
+    out, lse = fa.attention(q, k, v, causal=True, return_lse=True)
+
+    def ours():
+        autograd.backward(g, q, k, v, None, out, lse, "top_left", None, False,
+                          False, "")
+    return ours, _sdpa_backward_op(torch, q, k, v, g)
+
+
+def _sdpa_backward_op(torch, q, k, v, g):
+    """A step calling aten._scaled_dot_product_flash_attention_backward on
+    its forward's outputs (dropout 0, causal), or None where that op does
+    not run (another torch, a CPU tensor)."""
+    ops = torch.ops.aten
+    try:
+        out, lse, cum_q, cum_k, max_q, max_k, seed, offset = \
+            ops._scaled_dot_product_flash_attention(q, k, v, 0.0, True)[:8]
+        args = (g, q, k, v, out, lse, cum_q, cum_k, max_q, max_k, 0.0, True,
+                seed, offset)
+        ops._scaled_dot_product_flash_attention_backward(*args)
+    except (RuntimeError, NotImplementedError, AttributeError, TypeError):
+        return None
+    return lambda: ops._scaled_dot_product_flash_attention_backward(*args)
+
+
+# What report() prints on a stage's first line; the other measures of a
+# result go on a second line (`run`'s call-by-call distribution).
+MAIN = ("total", "enqueue", "host", "gpu", "cpu")
+
+
 def report(results):
     for name, r in results.items():
-        parts = []
+        lines = [[], []]
         for who in ("ours", "sdpa", "floor"):
-            if who in r:
-                parts.append(f"{who} " + " ".join(
-                    f"{m} {v:6.1f}" if v is not None else f"{m}    n/a"
-                    for m, v in r[who].items()) + " us")
-        line = f"{name:17s} " + "  ".join(parts)
+            if who not in r:
+                continue
+            for row, keep in enumerate((True, False)):
+                items = sorted(((m, v) for m, v in r[who].items()
+                                if (m in MAIN) == keep),
+                               key=lambda mv: MAIN.index(mv[0]) if keep else 0)
+                if items:
+                    lines[row].append(f"{who} " + " ".join(
+                        f"{m} {v:6.1f}" if v is not None else f"{m}    n/a"
+                        for m, v in items) + " us")
+        line = f"{name:22s} " + "  ".join(lines[0])
         if "ratio" in r:
             line += f"  ours/sdpa total {r['ratio']:.2f}x"
         print(line)
+        if lines[1]:
+            print(f"{'  per call':22s} " + "  ".join(lines[1]))
+
+
+def measure(torch, fa, device, sync, stages=None, calls=CALLS, bursts=100):
+    """{stage: {"ours"|"sdpa"|"floor": timed()'s measures with `host`
+    (and `gpu` but for the floor), "ratio": ours/sdpa total}} on `device`,
+    of every stage or of those named in `stages`."""
+    floors = floor_steps(torch, device)
+    pairs = steps(torch, fa, device)
+    unknown = set(stages or ()) - set(pairs)
+    if unknown:
+        raise ValueError(f"unknown stages {sorted(unknown)}; the stages are "
+                         f"{', '.join(pairs)}")
+    results = {}
+    for name, pair in pairs.items():
+        if stages and name not in stages:
+            continue
+        r = {}
+        for who, step in zip(("ours", "sdpa", "floor"), pair + (floors[name],)):
+            if step is None:  # SDPA's backward op where it does not run
+                continue
+            r[who] = timed(step, sync, n=calls)
+            r[who]["host"] = host_time(step, sync, bursts)
+            if who != "floor":
+                r[who]["gpu"] = gpu_time(torch, step, sync)
+        if "sdpa" in r:
+            r["ratio"] = r["ours"]["total"] / r["sdpa"]["total"]
+        results[name] = r
+    return results
 
 
 def run(args):
     import torch
     import flashattn_mlir as fa
     sync = torch.cuda.synchronize
-    results = {}
-    for name, pair in steps(torch, fa, "cuda").items():
-        r = {}
-        for who, step in zip(("ours", "sdpa"), pair):
-            enqueue, total = timed(step, sync)
-            r[who] = {"total": total, "enqueue": enqueue,
-                      "host": host_time(step, sync),
-                      "gpu": gpu_time(torch, step, sync)}
-        r["ratio"] = r["ours"]["total"] / r["sdpa"]["total"]
-        results[name] = r
+    if args.switch_interval is not None:
+        sys.setswitchinterval(args.switch_interval)
+    stages = args.stages.split(",") if args.stages else None
+    results = measure(torch, fa, "cuda", sync, stages)
     print(f"{torch.cuda.get_device_name()}, torch {torch.__version__}: "
           f"B,H,N,D={SHAPE} bf16 causal, {CALLS} calls; kernels from "
-          f"{os.environ.get('FLASHATTN_MLIR_KERNELS', '(compiled here)')}")
+          f"{os.environ.get('FLASHATTN_MLIR_KERNELS', '(compiled here)')}; "
+          f"GIL switch interval {sys.getswitchinterval() * 1e6:.0f} us; floor: "
+          "an autograd.Function that only allocates what ours allocates")
     report(results)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)
     if args.trace:
         with open(args.trace, "w") as f:
+            floors = floor_steps(torch, "cuda")
             for name, pair in steps(torch, fa, "cuda").items():
-                for who, step in zip(("ours", "sdpa"), pair):
+                if name not in results:
+                    continue
+                for who, step in zip(("ours", "sdpa", "floor"),
+                                     pair + (floors[name],)):
+                    if step is None:
+                        continue
                     f.write(f"== {name}, {who}: {TRACE_CALLS} calls\n"
                             f"{trace(torch, step, sync)}\n")
     return 0
@@ -227,15 +330,16 @@ def _cpu_time(step, between=None, n=1000, repeats=7, warmup=200):
     return best
 
 
-def floor_steps(torch):
+def floor_steps(torch, device="cpu"):
     """{stage: step} of an autograd.Function that allocates what ours
-    allocates (out, lse; dq, dk, dv) and launches nothing: what torch's
-    own machinery costs."""
+    allocates (out, lse; dq, dk, dv) on `device` and launches nothing:
+    what torch's own machinery costs (on CUDA: its allocator, and the
+    Function's backward on autograd's device thread)."""
     class Floor(torch.autograd.Function):
         @staticmethod
         def forward(ctx, q, k, v):
-            out = torch.empty(SHAPE, dtype=q.dtype)
-            lse = torch.empty(SHAPE[:3], dtype=torch.float32)
+            out = torch.empty_like(q)
+            lse = torch.empty(SHAPE[:3], dtype=torch.float32, device=device)
             ctx.mark_non_differentiable(lse)
             ctx.set_materialize_grads(False)  # as ours: no zeros for lse
             ctx.save_for_backward(q, k, v, out, lse)
@@ -247,16 +351,20 @@ def floor_steps(torch):
             q, k, v, _, _ = ctx.saved_tensors
             return torch.empty_like(q), torch.empty_like(k), torch.empty_like(v)
 
-    qg, kg, vg = (torch.randn(SHAPE, dtype=torch.bfloat16).requires_grad_()
-                  for _ in range(3))
-    g = torch.randn(SHAPE, dtype=torch.bfloat16)
+    qg, kg, vg = (torch.randn(SHAPE, dtype=torch.bfloat16, device=device)
+                  .requires_grad_() for _ in range(3))
+    g = torch.randn(SHAPE, dtype=torch.bfloat16, device=device)
 
     def fwd():
         with torch.no_grad():
-            torch.empty(SHAPE, dtype=torch.bfloat16)
+            torch.empty_like(qg)
+
+    def direct():
+        return torch.empty_like(qg), torch.empty_like(kg), torch.empty_like(vg)
 
     out = Floor.apply(qg, kg, vg)[0]
     return {"forward": fwd, "forward (grad)": lambda: Floor.apply(qg, kg, vg),
+            "backward (no autograd)": direct,
             "backward": lambda: torch.autograd.grad(out, (qg, kg, vg), g,
                                                     retain_graph=True),
             "forward+backward": lambda: torch.autograd.grad(
@@ -347,10 +455,15 @@ def stage(args):
                target=args.target).save(mma)
     fa.compile_backward(grad["q"], grad["k"], grad["v"], dtype="bf16", causal=True,
                         target=args.target, kernel="mma-sync").save(mma)
-    run_each = "(" + " && ".join(
-        f'FLASHATTN_MLIR_KERNELS=$PWD/{k} python3 bench/benchmark/overhead.py run '
-        f'--json "$OUT/overhead-{k}.json" --trace "$OUT/overhead-{k}-trace.txt"'
-        for k in ("kernels", "kernels-mma")) + ")"
+    runs = [f'FLASHATTN_MLIR_KERNELS=$PWD/{k} python3 bench/benchmark/overhead.py run '
+            f'--json "$OUT/overhead-{k}.json" --trace "$OUT/overhead-{k}-trace.txt"'
+            for k in ("kernels", "kernels-mma")]
+    # Again with a GIL switch interval of 100 us: stalls where autograd's
+    # device thread waits for the GIL shrink with it.
+    runs.append('python3 bench/benchmark/overhead.py run --stages '
+                '"backward,forward+backward" --switch-interval 0.0001 '
+                '--json "$OUT/overhead-kernels-switch100us.json"')
+    run_each = "(" + " && ".join(runs) + ")"
     return staging.stage_with_bundle(
         dest, calls_json(), args.target, ["benchmark/overhead.py"], "overhead",
         "time attention() against SDPA per call", run_each)
@@ -362,7 +475,13 @@ def main():
     r = sub.add_parser("run")
     r.add_argument("--json")
     r.add_argument("--trace", help="write torch.profiler's host events of "
-                   "each stage (ours and SDPA) to this file")
+                   "each stage (ours, SDPA and the floor) to this file")
+    r.add_argument("--stages", help="only these stages (comma-separated "
+                   "names as printed, e.g. forward+backward)")
+    r.add_argument("--switch-interval", type=float, help="Python's GIL "
+                   "switch interval in seconds (sys.setswitchinterval; "
+                   "default 0.005): a shorter one shortens a stall where "
+                   "autograd's device thread waits for the GIL")
     for name in ("fake", "host"):
         sub.add_parser(name).add_argument("--json")
     args = p.parse_args()

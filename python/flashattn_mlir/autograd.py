@@ -156,7 +156,10 @@ class _Plan:
         self.kernel, self.cuda = kernel, cuda
         # A forward plan's backward plan key (_Attention), once built.
         self.backward_key = None
-        self.outputs = [(s, d) for _, s, d in outputs]
+        # Each output as (an input of its shape and dtype, or None; shape;
+        # dtype): torch.empty_like of a contiguous input (the checks accept
+        # no other strides) parses no shape, dtype or device per call.
+        self.outputs = [(_same_as(tensors, s, d), s, d) for _, s, d in outputs]
         self.ordinal = ordinal
         self.rt, self.handle = runtime.loaded(kernel, ordinal)
         self.launch = self.rt.launch_tensors
@@ -175,7 +178,8 @@ class _Plan:
         """Allocates the outputs on `device` (appended to `tensors`, a list
         of the call's own), launches on torch's current stream; returns the
         outputs."""
-        outs = [torch.empty(s, dtype=d, device=device) for s, d in self.outputs]
+        outs = [torch.empty(s, dtype=d, device=device) if i is None
+                else torch.empty_like(tensors[i]) for i, s, d in self.outputs]
         tensors += outs
         pointers = [t.data_ptr() for t in tensors]
         for i, a in self.align:
@@ -186,6 +190,15 @@ class _Plan:
                   if self.cuda else 0)
         self.launch(self.handle, tensors, pointers, stream)
         return outs
+
+
+def _same_as(tensors, shape, dtype):
+    """The index in `tensors` ((name, tensor) pairs) of the first tensor of
+    `shape` and `dtype`, or None."""
+    for i, (_, t) in enumerate(tensors):
+        if tuple(t.shape) == tuple(shape) and t.dtype == dtype:
+            return i
+    return None
 
 
 def _numel(shape):

@@ -170,3 +170,49 @@ def test_backward_key_once_per_forward_plan(fake, monkeypatch):
     assert len(built) == 1
     fa.attention(*qkv(grad=True), causal=True, scale=0.5).sum().backward()
     assert len(built) == 2 and len(fake.checks) == 4
+
+
+def test_outputs_allocated_like_inputs(fake, monkeypatch):
+    """A plan allocates an output of an input's shape and dtype with
+    torch.empty_like of that input (out like q, dq/dk/dv like q, k, v),
+    the others (lse, out with Dv != D) with torch.empty: each call gets
+    new contiguous outputs of the right shapes and dtypes, also for an
+    input whose size-1 dimension has an odd stride (contiguous all the
+    same) and for GQA, where dk and dv are not q's shape."""
+    likes = []
+    real_like = torch.empty_like
+    monkeypatch.setattr(torch, "empty_like",
+                        lambda t, *a, **kw: likes.append(tuple(t.shape)) or
+                        real_like(t, *a, **kw))
+    gen = torch.Generator().manual_seed(1)
+    q = torch.randn(1, 4, 16, 32, generator=gen)
+    q = torch.as_strided(q, q.shape, (7,) + q.stride()[1:]).requires_grad_()
+    assert q.is_contiguous() and q.stride(0) == 7
+    k, v = (torch.randn(1, 2, 16, 32, generator=gen).requires_grad_()
+            for _ in range(2))
+    g = torch.randn(1, 4, 16, 32, generator=gen)
+    runs = []
+    for _ in range(2):
+        out, lse = fa.attention(q, k, v, causal=True, return_lse=True)
+        runs.append((out, lse) + torch.autograd.grad(out, (q, k, v), g))
+    (a, b), shapes = runs, [(1, 4, 16, 32), (1, 4, 16), (1, 4, 16, 32),
+                            (1, 2, 16, 32), (1, 2, 16, 32)]
+    for x, y, shape in zip(a, b, shapes):
+        assert x.shape == shape and x.is_contiguous() and x.dtype == q.dtype
+        assert x.data_ptr() != y.data_ptr()
+        torch.testing.assert_close(x, y)
+    # out like q; dq like q, dk and dv like k (the first input of their
+    # shape); lse by shape. Twice.
+    assert likes == [tuple(q.shape)] + [tuple(q.shape), tuple(k.shape),
+                                        tuple(k.shape)] + [tuple(q.shape)] * 2 + [
+        tuple(k.shape)] * 2
+    # The same values as q made plainly contiguous.
+    qc = q.detach().contiguous().requires_grad_()
+    out, lse = fa.attention(qc, k, v, causal=True, return_lse=True)
+    torch.testing.assert_close(out, a[0])
+    torch.testing.assert_close(torch.autograd.grad(out, (qc, k, v), g)[0], a[2])
+    # Dv != D: out is not any input's shape.
+    likes.clear()
+    vd = torch.randn(1, 2, 16, 16, generator=gen)
+    out = fa.attention(q.detach(), k.detach(), vd, causal=True)
+    assert out.shape == (1, 4, 16, 16) and likes == []
