@@ -113,10 +113,10 @@ TEST(BackwardCostModel, SharedMemoryAndRegistersByHand) {
   EXPECT_NE(model.evaluate({64, 128, 3, 8}, p, DqAccumulation::Atomic)
                 .rejection.find("stages 1 or 2"),
             std::string::npos);
-  // ptxas's fit: 20 + (D + Dv) / 2 + 43 per 16 rows of block_q, over the
-  // 255 a thread may use (ptxas spills it).
-  EXPECT_EQ(c.registersPerThread, 20 + 128 + 4 * 43);
-  EXPECT_NE(c.rejection.find("320 registers per thread exceed 255 (the "
+  // ptxas's fit: 20 + (D + Dv) / 2 + (35 + D / 8) per 16 rows of block_q,
+  // over the 255 a thread may use (ptxas spills it).
+  EXPECT_EQ(c.registersPerThread, 20 + 128 + 4 * (35 + 128 / 8));
+  EXPECT_NE(c.rejection.find("352 registers per thread exceed 255 (the "
                              "mma-sync backward's ptxas fit"),
             std::string::npos)
       << c.rejection;

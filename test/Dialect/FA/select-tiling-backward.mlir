@@ -171,7 +171,7 @@
 // A10-MMA-LABEL: func.func @deterministic_op
 // A10-MMA: {deterministic, schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>, tiling = #fa.tiling<block_q = 16, block_kv = 128, stages = 2, warps = 8>}
 //
-// MMA-ERR: error: 'fa.attention_grad' op cannot be tiled for sm_{{8[06]}} (head dim 256, value head dim 256): no backward tiling fits: 160 candidates rejected (the smallest: 319 registers per thread exceed 255 (the mma-sync backward's ptxas fit: dK_j, dV_j, S^T and dP^T would spill)) (backward kernel=mma-sync)
+// MMA-ERR: error: 'fa.attention_grad' op cannot be tiled for sm_{{8[06]}} (head dim 256, value head dim 256): no backward tiling fits: 160 candidates rejected (the smallest: 343 registers per thread exceed 255 (the mma-sync backward's ptxas fit: dK_j, dV_j, S^T and dP^T would spill)) (backward kernel=mma-sync)
 // MMA-ERR: error: 'fa.attention_grad' op cannot use the mma-sync backward kernel: an additive bias (and its gradient) is not built for it yet; use kernel=simt
 //
 // wgmma: its one built shape (two warpgroups of 64 kv rows, q-blocks of
