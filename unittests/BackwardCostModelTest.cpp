@@ -307,7 +307,14 @@ TEST(BackwardCostModel, WgmmaProblems) {
   EXPECT_FALSE(wgmmaBackwardProblemReason(problem(100, 100, 64, true), false));
   EXPECT_FALSE(
       wgmmaBackwardProblemReason(problem(100, 100, 128, false), false));
-  EXPECT_TRUE(wgmmaBackwardProblemReason(problem(100, 100, 96, false), false));
+  // D = Dv, a multiple of 16 from 64 to 128 (D70): 80 and 96 too, not 48,
+  // 72, 144 or 192.
+  for (int64_t d : {80, 96})
+    EXPECT_FALSE(wgmmaBackwardProblemReason(problem(100, 100, d, false), false))
+        << d;
+  for (int64_t d : {48, 72, 144, 192})
+    EXPECT_TRUE(wgmmaBackwardProblemReason(problem(100, 100, d, false), false))
+        << d;
   EXPECT_TRUE(wgmmaBackwardProblemReason(problem(100, 100, 64, false), true));
   AttentionProblem dv = problem(100, 100, 128, false);
   dv.valueHeadDim = 64;

@@ -109,7 +109,7 @@ SimtBackwardSram simtBackwardSramBytes(const Tiling &tiling,
 
 /// The mma.sync backward main kernel's registers per thread as ptxas
 /// allocates them, a linear fit over its tiling (docs/CostModel.md, "The
-/// backward pass"; docs/decisions.md D53, D68): the dK_j and dV_j
+/// backward pass"; docs/decisions.md D53, D69): the dK_j and dV_j
 /// accumulators, (D + Dv) / 2 a thread, plus for every 16 rows of block_q
 /// `perQueryBlock16` (S^T, dP^T and their fragments, addresses, the
 /// per-column lse and D) and one more per `columnsPerQueryRegister` columns
@@ -282,7 +282,7 @@ constexpr int64_t kWgmmaBackwardBlockQ = 64;
 
 /// Why the wgmma backward kernel cannot compute `problem` (beyond
 /// checkLegality's wgmma rules: sm_90a, f16/bf16), or nullopt: it is built
-/// for D = Dv in {64, 128}, an i1 keep-mask or none (`bias`: the mask is an
+/// for D = Dv, a multiple of 16 from 64 to 128, an i1 keep-mask or none (`bias`: the mask is an
 /// additive bias), with or without a window, and a block mask whose blocks
 /// its one tiling (block_q 64, block_kv 128) divides.
 std::optional<std::string>
