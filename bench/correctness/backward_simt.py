@@ -36,8 +36,10 @@ the SIMT kernels go. Passes on the H200
 FLASH backward; its dQ is summed with unordered atomics, so its reruns are
 not required to agree bit for bit. Run on the H200 on 2026-12-05 (54 of 54
 pass; docs/results/2026-12-05-mma-sync-backward). Its head dims 32, 80,
-96 and 192 with Dv = 128 (mma_head_dim_cases, D68: 64 cases and 8 timed
-ones, `--only _d96` etc.) are not yet run on a GPU:
+96 and 192 with Dv = 128 (mma_head_dim_cases, D69: 64 cases and 8 timed
+ones, `--only _d96` etc.), and the wgmma kernel's D = 80 and 96
+(wgmma_head_dim_cases, D70: 44 cases and 4 timed ones) are not yet run on
+a GPU:
 
   python3 bench/correctness/backward_simt.py stage .stage-bwdmma --kernel mma-sync --target h200
   cd .stage-bwdmma && bash run.sh
@@ -347,6 +349,8 @@ def matrix_mma(kernel="mma-sync"):
     if kernel == "mma-sync":
         cases += mma_head_dim_cases()
     if kernel == "wgmma":
+        cases += wgmma_head_dim_cases()
+    if kernel == "wgmma":
         # The ring against one buffer (D61), one process, D = 128 and 64.
         for d, hq in ((128, 16), (64, 32)):
             for causal in (False, True):
@@ -368,7 +372,7 @@ def matrix_mma(kernel="mma-sync"):
 
 
 # The mma.sync backward's head dims besides 64 and 128 (D, Dv), at the
-# model's pick (none written on the op): not yet run on a GPU (D68); D =
+# model's pick (none written on the op): not yet run on a GPU (D69); D =
 # 256 has no mma-sync tiling (dK_j and dV_j alone are 256 registers a
 # thread), an error of fa-select-tiling.
 MMA_HEAD_DIMS = ((32, 32), (80, 80), (96, 96), (192, 128))
@@ -395,6 +399,45 @@ def mma_head_dim_cases():
     for d, dv in MMA_HEAD_DIMS:
         for causal in (False, True):
             cases.append(m("bf16", d, 4096, dv=dv, causal=causal, b=4,
+                           hq=2 * (1024 // d), perf=True))
+    return cases
+
+
+# The wgmma backward's head dims besides 64 and 128 (D = Dv; D70): not yet
+# run on a GPU.
+WGMMA_HEAD_DIMS = (80, 96)
+
+
+def wgmma_head_dim_cases():
+    """The wgmma backward at WGMMA_HEAD_DIMS on its TMA ring (the default
+    tiling): both types, causal and not, lengths with partial blocks,
+    causal with Nq != Nk both ways, causal GQA 8/1 and 6/2, ordered dQ
+    (run twice, bit for bit); on one buffer (stages 1) dense, causal and
+    ordered; then a timed case per head dim, dense and causal (B = 4, N =
+    4096, 2048 / D heads rounded down to an even count)."""
+    m = lambda *a, **kw: case(*a, kernel="wgmma", **kw)
+    one = [64, 128, 1, 8]
+    cases = []
+    for d in WGMMA_HEAD_DIMS:
+        for dtype in ("bf16", "f16"):
+            for n in (17, 777, 2049):
+                for causal in (False, True):
+                    cases.append(m(dtype, d, n, causal=causal))
+        for nq, nk in ((777, 1000), (1000, 777)):
+            cases.append(m("bf16", d, nq, nk, causal=True, b=2, hq=8,
+                           hkv=1))
+        cases.append(m("f16", d, 1000, b=2, hq=6, hkv=2, causal=True))
+        cases.append(m("bf16", d, 2049, 777, causal=True, b=2, hq=4, hkv=2,
+                       deterministic=True))
+        cases.append(m("f16", d, 4097, b=1, hq=4, hkv=1, deterministic=True))
+        cases.append(m("bf16", d, 777, tiling=one))
+        cases.append(m("f16", d, 1000, 777, causal=True, b=2, hq=4, hkv=2,
+                       tiling=one))
+        cases.append(m("bf16", d, 2049, causal=True, tiling=one,
+                       deterministic=True))
+    for d in WGMMA_HEAD_DIMS:
+        for causal in (False, True):
+            cases.append(m("bf16", d, 4096, causal=causal, b=4,
                            hq=2 * (1024 // d), perf=True))
     return cases
 
