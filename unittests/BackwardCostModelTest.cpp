@@ -307,7 +307,7 @@ TEST(BackwardCostModel, WgmmaProblems) {
   EXPECT_FALSE(wgmmaBackwardProblemReason(problem(100, 100, 64, true), false));
   EXPECT_FALSE(
       wgmmaBackwardProblemReason(problem(100, 100, 128, false), false));
-  // D = Dv, a multiple of 16 from 64 to 128 (D70): 80 and 96 too, not 48,
+  // D = Dv, a multiple of 16 from 64 to 128 (D71): 80 and 96 too, not 48,
   // 72, 144 or 192.
   for (int64_t d : {80, 96})
     EXPECT_FALSE(wgmmaBackwardProblemReason(problem(100, 100, d, false), false))

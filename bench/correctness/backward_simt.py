@@ -36,9 +36,9 @@ the SIMT kernels go. Passes on the H200
 FLASH backward; its dQ is summed with unordered atomics, so its reruns are
 not required to agree bit for bit. Run on the H200 on 2026-12-05 (54 of 54
 pass; docs/results/2026-12-05-mma-sync-backward). Its head dims 32, 80,
-96 and 192 with Dv = 128 (mma_head_dim_cases, D69: 64 cases and 8 timed
+96 and 192 with Dv = 128 (mma_head_dim_cases, D70: 64 cases and 8 timed
 ones, `--only _d96` etc.), and the wgmma kernel's D = 80 and 96
-(wgmma_head_dim_cases, D70: 44 cases and 4 timed ones) are not yet run on
+(wgmma_head_dim_cases, D71: 44 cases and 4 timed ones) are not yet run on
 a GPU:
 
   python3 bench/correctness/backward_simt.py stage .stage-bwdmma --kernel mma-sync --target h200
@@ -372,7 +372,7 @@ def matrix_mma(kernel="mma-sync"):
 
 
 # The mma.sync backward's head dims besides 64 and 128 (D, Dv), at the
-# model's pick (none written on the op): not yet run on a GPU (D69); D =
+# model's pick (none written on the op): not yet run on a GPU (D70); D =
 # 256 has no mma-sync tiling (dK_j and dV_j alone are 256 registers a
 # thread), an error of fa-select-tiling.
 MMA_HEAD_DIMS = ((32, 32), (80, 80), (96, 96), (192, 128))
@@ -403,7 +403,7 @@ def mma_head_dim_cases():
     return cases
 
 
-# The wgmma backward's head dims besides 64 and 128 (D = Dv; D70): not yet
+# The wgmma backward's head dims besides 64 and 128 (D = Dv; D71): not yet
 # run on a GPU.
 WGMMA_HEAD_DIMS = (80, 96)
 

@@ -154,7 +154,7 @@ def test_wgmma_matrix_orders_dq_on_the_ring():
 
 
 def test_mma_sync_matrix_covers_the_other_head_dims():
-    # backward_simt.py --kernel mma-sync (D69): each head dim of
+    # backward_simt.py --kernel mma-sync (D70): each head dim of
     # MMA_HEAD_DIMS in both types, causal and not, at N in {17, 777, 2049},
     # causal with Nq != Nk both ways, GQA, and a timed case dense and
     # causal; no tiling written on the op (the model's pick is checked).
@@ -181,7 +181,7 @@ def test_mma_sync_matrix_covers_the_other_head_dims():
 
 
 def test_wgmma_matrix_covers_d80_and_d96():
-    # backward_simt.py --kernel wgmma (D70): D = 80 and 96 on the ring
+    # backward_simt.py --kernel wgmma (D71): D = 80 and 96 on the ring
     # (stages 2) in both types, causal and not, at N in {17, 777, 2049},
     # ordered dQ, one buffer (stages 1), and a timed case dense and causal.
     simt = load_script("bench/correctness/backward_simt.py", "backward_simt")

@@ -1,6 +1,6 @@
 // REQUIRES: ptxas
 // The mma.sync backward at head dims besides 64 and 128 (docs/Backward.md,
-// "On the GPU: the mma.sync kernels"; docs/decisions.md D69): the model's
+// "On the GPU: the mma.sync kernels"; docs/decisions.md D70): the model's
 // picks on sm_90a (h200) and ptxas assembling their main kernels (and the
 // preprocess and conversion kernels) without spills. GQA (4 query heads
 // on 2 K/V heads), N = 2049, dense (one causal), where ptxas spilled

@@ -109,7 +109,7 @@ SimtBackwardSram simtBackwardSramBytes(const Tiling &tiling,
 
 /// The mma.sync backward main kernel's registers per thread as ptxas
 /// allocates them, a linear fit over its tiling (docs/CostModel.md, "The
-/// backward pass"; docs/decisions.md D53, D69): the dK_j and dV_j
+/// backward pass"; docs/decisions.md D53, D70): the dK_j and dV_j
 /// accumulators, (D + Dv) / 2 a thread, plus for every 16 rows of block_q
 /// `perQueryBlock16` (S^T, dP^T and their fragments, addresses, the
 /// per-column lse and D) and one more per `columnsPerQueryRegister` columns

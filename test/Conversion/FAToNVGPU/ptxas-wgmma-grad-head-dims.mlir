@@ -1,6 +1,6 @@
 // REQUIRES: ptxas
 // The wgmma backward at D = 96 and 80 (docs/Backward.md, "On the GPU: the
-// wgmma kernels"; docs/decisions.md D70): the model's pick (the TMA ring,
+// wgmma kernels"; docs/decisions.md D71): the model's pick (the TMA ring,
 // 64 x 128, 2 stages, 8 warps; one buffer given), the conversion's
 // products and ptxas assembling every kernel without spills. Tiles take
 // two 64-column blocks (the second partly used): S^T and dP^T issue D / 16

@@ -1,5 +1,5 @@
 // kernel=auto on the backward at D = 96 and 80 on sm_90a (docs/Backward.md,
-// "The kernel"; docs/decisions.md D69, D70): both tensor-core backwards
+// "The kernel"; docs/decisions.md D70, D71): both tensor-core backwards
 // build these head dims, but neither build has passed a GPU check yet
 // (SelectBackwardTiling.cpp's wgmmaUnchecked and mmaSyncUnchecked), so
 // auto passes both by, says why, and takes the SIMT kernels; by name each

@@ -218,7 +218,7 @@ static std::optional<std::string> mmaSyncUnchecked(const AutoRequest &r) {
 
 /// The wgmma backward's GPU checks (77 of 77 on one buffer, 76 of 76 on
 /// the TMA ring, an H100 in session 6) covered D = Dv in {64, 128}; D = 80
-/// and 96 (D70) came after them.
+/// and 96 (D71) came after them.
 static std::optional<std::string> wgmmaUnchecked(const AutoRequest &r) {
   const AttentionProblem &p = r.problem;
   if (p.headDim != 64 && p.headDim != 128)
