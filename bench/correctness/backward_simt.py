@@ -39,7 +39,8 @@ pass; docs/results/2026-12-05-mma-sync-backward). Its head dims 32, 80,
 96 and 192 with Dv = 128 (mma_head_dim_cases, D70: 64 cases and 8 timed
 ones, `--only _d96` etc.), and the wgmma kernel's D = 80 and 96
 (wgmma_head_dim_cases, D71: 44 cases and 4 timed ones) are not yet run on
-a GPU:
+a GPU (`--only` takes comma-separated substrings:
+`--only _d32,_d80,_d96,_d192v128` stages just these):
 
   python3 bench/correctness/backward_simt.py stage .stage-bwdmma --kernel mma-sync --target h200
   cd .stage-bwdmma && bash run.sh
@@ -497,6 +498,12 @@ def emit(c):
             f"  return {ret} : {results}\n}}\n")
 
 
+def selected(name, only):
+    """Whether case `name` is among `--only`'s: comma-separated substrings,
+    any of which selects it (empty: every case)."""
+    return any(part in name for part in only.split(","))
+
+
 def stage(a):
     """Compiles the matrix into DEST/artifacts and copies what the device
     run needs."""
@@ -507,7 +514,7 @@ def stage(a):
                          "--build or --fa-compile)")
     art = os.path.join(a.dest, "artifacts")
     os.makedirs(art, exist_ok=True)
-    cases = [c for c in matrix(a.kernel) if a.only in c["name"]]
+    cases = [c for c in matrix(a.kernel) if selected(c["name"], a.only)]
     opts = f"target={a.target} kernel={a.kernel}"
     failed = 0
     for c in cases:
@@ -845,7 +852,7 @@ def run(a):
     rt, card, stream, spec = open_matrix(a.runtime, a.artifacts)
     rows = []
     for c in spec["cases"]:
-        if a.only not in c["name"]:
+        if not selected(c["name"], a.only):
             continue
         print(f"running {c['name']}", file=sys.stderr, flush=True)
         try:
@@ -887,7 +894,9 @@ def main(argv):
     s.add_argument("dest")
     s.add_argument("--target", default="h100")
     s.add_argument("--kernel", default="simt", choices=("simt", "mma-sync", "wgmma"))
-    s.add_argument("--only", default="")
+    s.add_argument("--only", default="",
+                   help="cases whose name contains one of these "
+                        "comma-separated substrings")
     s.add_argument("--build", default=os.path.join(ROOT, "build"))
     s.add_argument("--fa-compile", default="",
                    help="fa-compile to run (default: BUILD/bin/fa-compile)")
@@ -896,7 +905,8 @@ def main(argv):
     r.add_argument("--artifacts", required=True)
     r.add_argument("--ptx", action="store_true",
                    help="load the PTX (driver JIT) even where a cubin exists")
-    r.add_argument("--only", default="")
+    r.add_argument("--only", default="",
+                   help="as stage's --only")
     r.add_argument("--json", default="")
     ls = sub.add_parser("list")
     ls.add_argument("--kernel", default="simt", choices=("simt", "mma-sync", "wgmma"))

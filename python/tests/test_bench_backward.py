@@ -199,3 +199,10 @@ def test_wgmma_matrix_covers_d80_and_d96():
         one = [c for c in mine if c["tiling"][2] == 1]
         assert one and all(c["name"].endswith(("_s1", "_det")) for c in one)
         assert sorted(c["causal"] for c in mine if c["perf"]) == [False, True]
+
+
+def test_only_takes_comma_separated_substrings():
+    simt = load_script("bench/correctness/backward_simt.py", "backward_simt")
+    assert simt.selected("bwdmma_bf16_b1_h2x2_q17_k17_d96", "")
+    assert simt.selected("bwdmma_bf16_b1_h2x2_q17_k17_d96", "_d32,_d96")
+    assert not simt.selected("bwdmma_bf16_b1_h2x2_q17_k17_d64", "_d32,_d96")
