@@ -113,10 +113,10 @@ TEST(BackwardCostModel, SharedMemoryAndRegistersByHand) {
   EXPECT_NE(model.evaluate({64, 128, 3, 8}, p, DqAccumulation::Atomic)
                 .rejection.find("stages 1 or 2"),
             std::string::npos);
-  // ptxas's fit: 20 + (D + Dv) / 2 + 43 per 16 rows of block_q, over the
-  // 255 a thread may use (ptxas spills it).
-  EXPECT_EQ(c.registersPerThread, 20 + 128 + 4 * 43);
-  EXPECT_NE(c.rejection.find("320 registers per thread exceed 255 (the "
+  // ptxas's fit: 20 + (D + Dv) / 2 + (35 + D / 8) per 16 rows of block_q,
+  // over the 255 a thread may use (ptxas spills it).
+  EXPECT_EQ(c.registersPerThread, 20 + 128 + 4 * (35 + 128 / 8));
+  EXPECT_NE(c.rejection.find("352 registers per thread exceed 255 (the "
                              "mma-sync backward's ptxas fit"),
             std::string::npos)
       << c.rejection;
@@ -307,7 +307,14 @@ TEST(BackwardCostModel, WgmmaProblems) {
   EXPECT_FALSE(wgmmaBackwardProblemReason(problem(100, 100, 64, true), false));
   EXPECT_FALSE(
       wgmmaBackwardProblemReason(problem(100, 100, 128, false), false));
-  EXPECT_TRUE(wgmmaBackwardProblemReason(problem(100, 100, 96, false), false));
+  // D = Dv, a multiple of 16 from 64 to 128 (D71): 80 and 96 too, not 48,
+  // 72, 144 or 192.
+  for (int64_t d : {80, 96})
+    EXPECT_FALSE(wgmmaBackwardProblemReason(problem(100, 100, d, false), false))
+        << d;
+  for (int64_t d : {48, 72, 144, 192})
+    EXPECT_TRUE(wgmmaBackwardProblemReason(problem(100, 100, d, false), false))
+        << d;
   EXPECT_TRUE(wgmmaBackwardProblemReason(problem(100, 100, 64, false), true));
   AttentionProblem dv = problem(100, 100, 128, false);
   dv.valueHeadDim = 64;

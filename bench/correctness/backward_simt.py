@@ -35,7 +35,12 @@ the SIMT kernels go. Passes on the H200
 (D = 128, N = 4096, B = 4, H = 16, dense and causal) against torch SDPA's
 FLASH backward; its dQ is summed with unordered atomics, so its reruns are
 not required to agree bit for bit. Run on the H200 on 2026-12-05 (54 of 54
-pass; docs/results/2026-12-05-mma-sync-backward):
+pass; docs/results/2026-12-05-mma-sync-backward). Its head dims 32, 80,
+96 and 192 with Dv = 128 (mma_head_dim_cases, D70: 64 cases and 8 timed
+ones, `--only _d96` etc.), and the wgmma kernel's D = 80 and 96
+(wgmma_head_dim_cases, D71: 40 cases and 4 timed ones) are not yet run on
+a GPU (`--only` takes comma-separated substrings:
+`--only _d32,_d80,_d96,_d192v128` stages just these):
 
   python3 bench/correctness/backward_simt.py stage .stage-bwdmma --kernel mma-sync --target h200
   cd .stage-bwdmma && bash run.sh
@@ -342,6 +347,10 @@ def matrix_mma(kernel="mma-sync"):
     for causal in (False, True):
         cases.append(m("bf16", 128, 4096, causal=causal, b=4, hq=16,
                        perf=True))
+    if kernel == "mma-sync":
+        cases += mma_head_dim_cases()
+    if kernel == "wgmma":
+        cases += wgmma_head_dim_cases()
     if kernel == "wgmma":
         # The ring against one buffer (D61), one process, D = 128 and 64.
         for d, hq in ((128, 16), (64, 32)):
@@ -360,6 +369,77 @@ def matrix_mma(kernel="mma-sync"):
                 cases.append(m("bf16", d, 4096, causal=causal, b=4, hq=hq,
                                perf=True, deterministic=True,
                                tiling=[64, 128, 1, 8]))
+    return cases
+
+
+# The mma.sync backward's head dims besides 64 and 128 (D, Dv), at the
+# model's pick (none written on the op): not yet run on a GPU (D70); D =
+# 256 has no mma-sync tiling (dK_j and dV_j alone are 256 registers a
+# thread), an error of fa-select-tiling.
+MMA_HEAD_DIMS = ((32, 32), (80, 80), (96, 96), (192, 128))
+
+
+def mma_head_dim_cases():
+    """The mma.sync backward at MMA_HEAD_DIMS: both types, causal and not,
+    lengths with partial blocks, causal with Nq != Nk both ways, causal GQA
+    8/1 and 6/2; then a timed case per head dim, dense and causal (B = 4,
+    N = 4096, 2048 / D heads rounded down to an even count), against torch
+    SDPA's FLASH backward where it takes the shape (not D != Dv)."""
+    m = lambda *a, **kw: case(*a, kernel="mma-sync", **kw)
+    cases = []
+    for d, dv in MMA_HEAD_DIMS:
+        for dtype in ("bf16", "f16"):
+            for n in (17, 777, 2049):
+                for causal in (False, True):
+                    cases.append(m(dtype, d, n, dv=dv, causal=causal))
+        for nq, nk in ((777, 1000), (1000, 777)):
+            cases.append(m("bf16", d, nq, nk, dv=dv, causal=True))
+        cases.append(m("f16", d, 1000, dv=dv, causal=True, b=2, hq=8,
+                       hkv=1))
+        cases.append(m("bf16", d, 777, 1000, dv=dv, b=2, hq=6, hkv=2))
+    for d, dv in MMA_HEAD_DIMS:
+        for causal in (False, True):
+            cases.append(m("bf16", d, 4096, dv=dv, causal=causal, b=4,
+                           hq=2 * (1024 // d), perf=True))
+    return cases
+
+
+# The wgmma backward's head dims besides 64 and 128 (D = Dv; D71): not yet
+# run on a GPU.
+WGMMA_HEAD_DIMS = (80, 96)
+
+
+def wgmma_head_dim_cases():
+    """The wgmma backward at WGMMA_HEAD_DIMS on its TMA ring (the default
+    tiling): both types, causal and not, lengths with partial blocks,
+    causal with Nq != Nk both ways, causal GQA 8/1 and 6/2, ordered dQ
+    (run twice, bit for bit); on one buffer (stages 1) dense, causal and
+    ordered; then a timed case per head dim, dense and causal (B = 4, N =
+    4096, 2048 / D heads rounded down to an even count)."""
+    m = lambda *a, **kw: case(*a, kernel="wgmma", **kw)
+    one = [64, 128, 1, 8]
+    cases = []
+    for d in WGMMA_HEAD_DIMS:
+        for dtype in ("bf16", "f16"):
+            for n in (17, 777, 2049):
+                for causal in (False, True):
+                    cases.append(m(dtype, d, n, causal=causal))
+        for nq, nk in ((777, 1000), (1000, 777)):
+            cases.append(m("bf16", d, nq, nk, causal=True, b=2, hq=8,
+                           hkv=1))
+        cases.append(m("f16", d, 1000, b=2, hq=6, hkv=2, causal=True))
+        cases.append(m("bf16", d, 2049, 777, causal=True, b=2, hq=4, hkv=2,
+                       deterministic=True))
+        cases.append(m("f16", d, 4097, b=1, hq=4, hkv=1, deterministic=True))
+        cases.append(m("bf16", d, 777, tiling=one))
+        cases.append(m("f16", d, 1000, 777, causal=True, b=2, hq=4, hkv=2,
+                       tiling=one))
+        cases.append(m("bf16", d, 2049, causal=True, tiling=one,
+                       deterministic=True))
+    for d in WGMMA_HEAD_DIMS:
+        for causal in (False, True):
+            cases.append(m("bf16", d, 4096, causal=causal, b=4,
+                           hq=2 * (1024 // d), perf=True))
     return cases
 
 
@@ -418,6 +498,12 @@ def emit(c):
             f"  return {ret} : {results}\n}}\n")
 
 
+def selected(name, only):
+    """Whether case `name` is among `--only`'s: comma-separated substrings,
+    any of which selects it (empty: every case)."""
+    return any(part in name for part in only.split(","))
+
+
 def stage(a):
     """Compiles the matrix into DEST/artifacts and copies what the device
     run needs."""
@@ -428,7 +514,7 @@ def stage(a):
                          "--build or --fa-compile)")
     art = os.path.join(a.dest, "artifacts")
     os.makedirs(art, exist_ok=True)
-    cases = [c for c in matrix(a.kernel) if a.only in c["name"]]
+    cases = [c for c in matrix(a.kernel) if selected(c["name"], a.only)]
     opts = f"target={a.target} kernel={a.kernel}"
     failed = 0
     for c in cases:
@@ -703,12 +789,11 @@ def check_case(rt, c, art, prefer_cubin, stream):
 
 def time_case(rt, c, art, prefer_cubin, stream, reps=20):
     """The backward's time (all its kernels, one launch of the manifest) and
-    TFLOP/s counting 2.5x the forward's FLOPs (4 B H Nq Nk D, halved when
-    causal), against torch SDPA's FLASH backend's backward on the same
+    TFLOP/s counting 2.5x the forward's FLOPs (2 B H Nq Nk (D + Dv),
+    halved when causal), against torch SDPA's FLASH backend's backward on the same
     shapes (same count)."""
     import torch
     from gpu_check import tensors  # noqa: E402
-    from torch.nn.attention import SDPBackend, sdpa_kernel
     dt = {"bf16": torch.bfloat16, "f16": torch.float16}[c["dtype"]]
     b, hq, hkv, nq, nk, d, dv = (c[k] for k in
                                  ("b", "hq", "hkv", "nq", "nk", "d", "dv"))
@@ -729,21 +814,34 @@ def time_case(rt, c, art, prefer_cubin, stream, reps=20):
         ms = (time.perf_counter() - t0) * 1e3 / reps
     finally:
         rt.unload(handle)
-    flops = 2.5 * 4 * b * hq * nq * nk * d * (0.5 if c["causal"] else 1.0)
+    flops = 2.5 * 2 * b * hq * nq * nk * (d + dv) * (
+        0.5 if c["causal"] else 1.0)
+    row = {"name": c["name"], "ms": ms, "tflops": flops / ms / 1e9,
+           "status": "PASS"}
+    try:
+        torch_ms = torch_flash_backward_ms(c, q, k, v, do, reps)
+    except RuntimeError as e:  # a shape FLASH does not take (D != Dv)
+        row["torch_error"] = str(e).splitlines()[0] if str(e) else repr(e)
+        return row
+    return dict(row, torch_ms=torch_ms, torch_tflops=flops / torch_ms / 1e9)
+
+
+def torch_flash_backward_ms(c, q, k, v, do, reps):
+    """torch SDPA's FLASH backend's backward on case `c`'s inputs, in ms."""
+    import torch
+    from torch.nn.attention import SDPBackend, sdpa_kernel
     qt, kt, vt = (x.detach().requires_grad_() for x in (q, k, v))
     with sdpa_kernel(SDPBackend.FLASH_ATTENTION):
         out = torch.nn.functional.scaled_dot_product_attention(
-            qt, kt, vt, is_causal=c["causal"], scale=c["scale"])
+            qt, kt, vt, is_causal=c["causal"], scale=c["scale"],
+            enable_gqa=c["hq"] != c["hkv"])
         out.backward(do, retain_graph=True)
         torch.cuda.synchronize()
         t0 = time.perf_counter()
         for _ in range(reps):
             out.backward(do, retain_graph=True)
         torch.cuda.synchronize()
-    torch_ms = (time.perf_counter() - t0) * 1e3 / reps
-    return {"name": c["name"], "ms": ms, "tflops": flops / ms / 1e9,
-            "torch_ms": torch_ms, "torch_tflops": flops / torch_ms / 1e9,
-            "status": "PASS"}
+    return (time.perf_counter() - t0) * 1e3 / reps
 
 
 def run(a):
@@ -754,7 +852,7 @@ def run(a):
     rt, card, stream, spec = open_matrix(a.runtime, a.artifacts)
     rows = []
     for c in spec["cases"]:
-        if a.only not in c["name"]:
+        if not selected(c["name"], a.only):
             continue
         print(f"running {c['name']}", file=sys.stderr, flush=True)
         try:
@@ -769,9 +867,11 @@ def run(a):
             print(f"{r['name']:56} ERROR {r['error'][:100]}")
             continue
         if "tflops" in r:
+            flash = (f"{r['torch_ms']:9.3f} ms {r['torch_tflops']:7.1f} "
+                     "TFLOP/s" if "torch_ms" in r else
+                     f"not run: {r['torch_error'][:60]}")
             print(f"{r['name']:56} {r['ms']:9.3f} ms {r['tflops']:7.1f} "
-                  f"TFLOP/s; torch SDPA FLASH backward {r['torch_ms']:9.3f} "
-                  f"ms {r['torch_tflops']:7.1f} TFLOP/s")
+                  f"TFLOP/s; torch SDPA FLASH backward {flash}")
             continue
         detail = " ".join(f"{n} {r['max_abs_err'][n]:.1e}/{r['bound'][n]:.1e}"
                           for n in r["max_abs_err"])
@@ -794,7 +894,9 @@ def main(argv):
     s.add_argument("dest")
     s.add_argument("--target", default="h100")
     s.add_argument("--kernel", default="simt", choices=("simt", "mma-sync", "wgmma"))
-    s.add_argument("--only", default="")
+    s.add_argument("--only", default="",
+                   help="cases whose name contains one of these "
+                        "comma-separated substrings")
     s.add_argument("--build", default=os.path.join(ROOT, "build"))
     s.add_argument("--fa-compile", default="",
                    help="fa-compile to run (default: BUILD/bin/fa-compile)")
@@ -803,7 +905,8 @@ def main(argv):
     r.add_argument("--artifacts", required=True)
     r.add_argument("--ptx", action="store_true",
                    help="load the PTX (driver JIT) even where a cubin exists")
-    r.add_argument("--only", default="")
+    r.add_argument("--only", default="",
+                   help="as stage's --only")
     r.add_argument("--json", default="")
     ls = sub.add_parser("list")
     ls.add_argument("--kernel", default="simt", choices=("simt", "mma-sync", "wgmma"))

@@ -29,9 +29,13 @@ using namespace mlir::fa;
 /// logsumexp and D of the lane's rows.
 static constexpr int64_t kBackwardRegisterOverhead = 32;
 /// Fitted to ptxas (CUDA 13) on sm_80 and sm_90a, bf16 and f16, D = 64 and
-/// 128, block_q 16/32/64, block_kv 64/128 (docs/decisions.md D53).
+/// 128, block_q 16/32/64, block_kv 64/128 (docs/decisions.md D53); the
+/// share of block_q's term that grows with D fitted at D = 96, where
+/// block_q 48 spills on dense problems (D70; D = 64 keeps its 43 a
+/// 16-row block).
 const MmaSyncBackwardRegisterFit mlir::fa::kMmaSyncBackwardRegisters = {
-    /*fixed=*/20, /*perQueryBlock16=*/43, /*limit=*/255};
+    /*fixed=*/20, /*perQueryBlock16=*/35, /*columnsPerQueryRegister=*/8,
+    /*limit=*/255};
 /// The share of the tensor-core peak the backward's products reach between
 /// its softmax recomputation, dS and the barriers. Not fitted yet: the
 /// backward kernels are not measured (docs/CostModel.md, "The backward
@@ -381,9 +385,12 @@ SimtBackwardSram mlir::fa::simtBackwardSramBytes(const Tiling &t,
 
 std::optional<std::string>
 mlir::fa::wgmmaBackwardProblemReason(const AttentionProblem &p, bool bias) {
-  if (p.headDim != p.valueHeadDim || (p.headDim != 64 && p.headDim != 128))
-    return llvm::formatv("it is built for D = Dv in {{64, 128}, got D = {0}, "
-                         "Dv = {1}",
+  // D = 80 and 96 take two 64-column blocks of shared memory, the second
+  // partly used (wgmmaPaddedColumns), as D = 128 does (D71).
+  if (p.headDim != p.valueHeadDim || p.headDim % 16 != 0 ||
+      p.headDim < 64 || p.headDim > 128)
+    return llvm::formatv("it is built for D = Dv, a multiple of 16 from 64 "
+                         "to 128, got D = {0}, Dv = {1}",
                          p.headDim, p.valueHeadDim)
         .str();
   if (bias)

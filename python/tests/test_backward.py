@@ -316,9 +316,15 @@ def test_wgmma_kernel():
     assert k.name != grad(kernel="mma-sync").name
     with pytest.raises(fa.CompileError, match="additive bias"):
         grad(kernel="wgmma", mask="bias")
-    with pytest.raises(fa.CompileError, match="D = Dv in"):
-        fa.compile_backward((1, 4, 100, 96), (1, 2, 70, 96), (1, 2, 70, 96),
-                            dtype="bf16", kernel="wgmma", ptxas="none")
+    # D = Dv, a multiple of 16 from 64 to 128 (D = 96: D71); not D = 160.
+    d96 = fa.compile_backward((1, 4, 100, 96), (1, 2, 70, 96),
+                              (1, 2, 70, 96), dtype="bf16", kernel="wgmma",
+                              ptxas="none")
+    assert d96.schedule["kernel"] == "wgmma"
+    with pytest.raises(fa.CompileError, match="a multiple of 16 from 64 to"):
+        fa.compile_backward((1, 4, 100, 160), (1, 2, 70, 160),
+                            (1, 2, 70, 160), dtype="bf16", kernel="wgmma",
+                            ptxas="none")
     with pytest.raises(fa.CompileError, match="no wgmma"):
         grad(kernel="wgmma", target="a100")
 

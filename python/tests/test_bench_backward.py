@@ -151,3 +151,58 @@ def test_wgmma_matrix_orders_dq_on_the_ring():
     assert len(perf) == 4
     for n in perf:
         assert n[:-len("_det")] in cases and n + "_s1" in cases
+
+
+def test_mma_sync_matrix_covers_the_other_head_dims():
+    # backward_simt.py --kernel mma-sync (D70): each head dim of
+    # MMA_HEAD_DIMS in both types, causal and not, at N in {17, 777, 2049},
+    # causal with Nq != Nk both ways, GQA, and a timed case dense and
+    # causal; no tiling written on the op (the model's pick is checked).
+    simt = load_script("bench/correctness/backward_simt.py", "backward_simt")
+    cases = simt.matrix("mma-sync")
+    names = [c["name"] for c in cases]
+    assert len(names) == len(set(names))
+    for d, dv in simt.MMA_HEAD_DIMS:
+        mine = [c for c in cases if (c["d"], c["dv"]) == (d, dv)]
+        checked = [c for c in mine if not c["perf"]]
+        assert {(c["dtype"], c["nq"], c["causal"]) for c in checked
+                if c["nq"] == c["nk"] and c["hq"] == c["hkv"]} == {
+            (t, n, causal) for t in ("bf16", "f16") for n in (17, 777, 2049)
+            for causal in (False, True)}
+        assert {(c["nq"], c["nk"]) for c in checked
+                if c["causal"] and c["nq"] != c["nk"]} >= {(777, 1000),
+                                                           (1000, 777)}
+        assert any(c["hq"] != c["hkv"] for c in checked)
+        assert all(c["tiling"] is None and c["kernel"] == "mma-sync"
+                   for c in mine)
+        assert sorted(c["causal"] for c in mine if c["perf"]) == [False, True]
+        assert "schedule = #fa.backward_schedule<kernel = mma_sync" in \
+            simt.emit(mine[0])
+
+
+def test_wgmma_matrix_covers_d80_and_d96():
+    # backward_simt.py --kernel wgmma (D71): D = 80 and 96 on the ring
+    # (stages 2) in both types, causal and not, at N in {17, 777, 2049},
+    # ordered dQ, one buffer (stages 1), and a timed case dense and causal.
+    simt = load_script("bench/correctness/backward_simt.py", "backward_simt")
+    cases = simt.matrix("wgmma")
+    assert len({c["name"] for c in cases}) == len(cases)
+    for d in simt.WGMMA_HEAD_DIMS:
+        mine = [c for c in cases if c["d"] == d]
+        assert all(c["dv"] == d for c in mine)
+        ring = [c for c in mine if c["tiling"][2] == 2 and not c["perf"]]
+        assert {(c["dtype"], c["nq"], c["causal"]) for c in ring
+                if c["nq"] == c["nk"] and c["hq"] == c["hkv"]} == {
+            (t, n, causal) for t in ("bf16", "f16") for n in (17, 777, 2049)
+            for causal in (False, True)}
+        assert any(c["deterministic"] for c in ring)
+        one = [c for c in mine if c["tiling"][2] == 1]
+        assert one and all(c["name"].endswith(("_s1", "_det")) for c in one)
+        assert sorted(c["causal"] for c in mine if c["perf"]) == [False, True]
+
+
+def test_only_takes_comma_separated_substrings():
+    simt = load_script("bench/correctness/backward_simt.py", "backward_simt")
+    assert simt.selected("bwdmma_bf16_b1_h2x2_q17_k17_d96", "")
+    assert simt.selected("bwdmma_bf16_b1_h2x2_q17_k17_d96", "_d32,_d96")
+    assert not simt.selected("bwdmma_bf16_b1_h2x2_q17_k17_d64", "_d32,_d96")

@@ -109,21 +109,26 @@ SimtBackwardSram simtBackwardSramBytes(const Tiling &tiling,
 
 /// The mma.sync backward main kernel's registers per thread as ptxas
 /// allocates them, a linear fit over its tiling (docs/CostModel.md, "The
-/// backward pass"; docs/decisions.md D53): the dK_j and dV_j accumulators,
-/// (D + Dv) / 2 a thread, plus `perQueryBlock16` for every 16 rows of
-/// block_q (S^T, dP^T and their fragments, addresses, the per-column lse
-/// and D) and a fixed part. A tiling is feasible where the estimate is
-/// within the 255 registers a thread may use: ptxas assembles it without
-/// spills (bench/experiments/backward_register_vs_ptxas.py checks the
-/// agreement, test/Target/fa-compile-grad-mma-registers.mlir pins it).
+/// backward pass"; docs/decisions.md D53, D70): the dK_j and dV_j
+/// accumulators, (D + Dv) / 2 a thread, plus for every 16 rows of block_q
+/// `perQueryBlock16` (S^T, dP^T and their fragments, addresses, the
+/// per-column lse and D) and one more per `columnsPerQueryRegister` columns
+/// of D (the Q_i fragments of those rows), and a fixed part. A tiling is
+/// feasible where the estimate is within the 255 registers a thread may
+/// use: ptxas assembles it without spills
+/// (bench/experiments/backward_register_vs_ptxas.py checks the agreement,
+/// test/Target/fa-compile-grad-mma-registers.mlir pins it).
 struct MmaSyncBackwardRegisterFit {
   int64_t fixed;
   int64_t perQueryBlock16;
+  int64_t columnsPerQueryRegister;
   /// ptxas's limit per thread.
   int64_t limit;
 
   int64_t estimate(const Tiling &tiling, int64_t d, int64_t dv) const {
-    return fixed + (d + dv) / 2 + perQueryBlock16 * (tiling.blockQ / 16);
+    return fixed + (d + dv) / 2 +
+           (perQueryBlock16 + d / columnsPerQueryRegister) *
+               (tiling.blockQ / 16);
   }
 };
 
@@ -277,7 +282,7 @@ constexpr int64_t kWgmmaBackwardBlockQ = 64;
 
 /// Why the wgmma backward kernel cannot compute `problem` (beyond
 /// checkLegality's wgmma rules: sm_90a, f16/bf16), or nullopt: it is built
-/// for D = Dv in {64, 128}, an i1 keep-mask or none (`bias`: the mask is an
+/// for D = Dv, a multiple of 16 from 64 to 128, an i1 keep-mask or none (`bias`: the mask is an
 /// additive bias), with or without a window, and a block mask whose blocks
 /// its one tiling (block_q 64, block_kv 128) divides.
 std::optional<std::string>

@@ -743,36 +743,64 @@ void WgmmaBackwardMain::storeScoreGradients(ArrayRef<Value> dsRegs) {
   gpu::BarrierOp::create(k.b);
 }
 
+/// The column runs, relative to its first column, in which each warpgroup
+/// issues its D / 2 columns of dQ_i = dS K_j: one run, unless warpgroup 1's
+/// columns cross a 64-column block of K_j's swizzled tile (64 < D < 128
+/// and not a multiple of 64: D = 80 takes 24 + 16, D = 96 16 + 32), which
+/// one MN-major descriptor does not reach; then split at that block's end,
+/// which leaves warpgroup 0's runs inside its first block too.
+static SmallVector<int64_t> queryGradientRuns(int64_t d, int64_t columns) {
+  int64_t n = d / 2;
+  int64_t toBlockEnd = columns - n % columns;
+  if (n % columns == 0 || n <= toBlockEnd)
+    return {n};
+  return {toBlockEnd, n - toBlockEnd};
+}
+
 SmallVector<Value>
 WgmmaBackwardMain::queryGradient(const std::function<void()> &afterIssue) {
   // dQ_i [block_q, D] = dS K_j, each warpgroup D / 2 columns: dS MN-major
   // (stored [kv, q]), K_j MN-major from the warpgroup's first column, 16
-  // kv rows of 128 bytes a k16 step.
+  // kv rows of 128 bytes a k16 step; a group per run of columns
+  // (queryGradientRuns).
   ImplicitLocOpBuilder &b = k.b;
   int64_t n = k.d / 2, columns = kWgmmaSwizzleRowBytes / e;
   int64_t kBlockBytes = k.t.blockKV * kWgmmaSwizzleRowBytes;
-  Value colBase = k.mulc(wg, n);
-  Value colBytes = k.add(k.mulc(k.divc(colBase, columns), kBlockBytes),
-                         k.mulc(k.remc(colBase, columns), e));
-  Value aDesc = wgmmaDescriptor(k, address(layout.dS),
-                                /*leadingBytes=*/kBlockBytes,
-                                kWgmmaSwizzleAtomBytes);
-  Value bDesc = wgmmaDescriptor(k, address(layout.k, colBytes),
-                                /*leadingBytes=*/kBlockBytes,
-                                kWgmmaSwizzleAtomBytes);
-  auto descriptors = [&](int64_t kk) -> std::pair<Value, Value> {
-    int64_t bytes = kk * 16 * kWgmmaSwizzleRowBytes;
-    Value a = advanceDescriptor(k, aDesc, bytes);
-    return {a, advanceDescriptor(k, bDesc, bytes)};
-  };
-  Value acc = issueSharedWgmma(k, k.elt, n, k.t.blockKV / 16, descriptors,
-                               NVVM::MMALayout::col, NVVM::MMALayout::row);
+  Value aDesc;
+  SmallVector<std::pair<int64_t, Value>> runs;
+  int64_t first = 0;
+  for (int64_t width : queryGradientRuns(k.d, columns)) {
+    Value colBase = k.mulc(wg, n);
+    if (first)
+      colBase = k.addc(colBase, first);
+    Value colBytes = k.add(k.mulc(k.divc(colBase, columns), kBlockBytes),
+                           k.mulc(k.remc(colBase, columns), e));
+    if (!aDesc)
+      aDesc = wgmmaDescriptor(k, address(layout.dS),
+                              /*leadingBytes=*/kBlockBytes,
+                              kWgmmaSwizzleAtomBytes);
+    Value bDesc = wgmmaDescriptor(k, address(layout.k, colBytes),
+                                  /*leadingBytes=*/kBlockBytes,
+                                  kWgmmaSwizzleAtomBytes);
+    auto descriptors = [&](int64_t kk) -> std::pair<Value, Value> {
+      int64_t bytes = kk * 16 * kWgmmaSwizzleRowBytes;
+      Value a = advanceDescriptor(k, aDesc, bytes);
+      return {a, advanceDescriptor(k, bDesc, bytes)};
+    };
+    runs.push_back({width, issueSharedWgmma(k, k.elt, width,
+                                            k.t.blockKV / 16, descriptors,
+                                            NVVM::MMALayout::col,
+                                            NVVM::MMALayout::row)});
+    first += width;
+  }
   if (afterIssue)
     afterIssue();
   waitForWgmma(afterIssue ? 1 : 0);
+  // The runs' values in column order are one n-wide accumulator's.
   SmallVector<Value> values;
-  for (int64_t i = 0; i < n / 2; ++i)
-    values.push_back(LLVM::ExtractValueOp::create(b, acc, i));
+  for (auto [width, acc] : runs)
+    for (int64_t i = 0; i < width / 2; ++i)
+      values.push_back(LLVM::ExtractValueOp::create(b, acc, i));
   return k.fenceRegisters(values);
 }
 

@@ -32,10 +32,10 @@ module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 2324
 // -----
 
 module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
-  func.func @negative_head_dim(%q: memref<1x2x64x96xbf16>, %v: memref<1x2x64x96xbf16>, %l: memref<1x2x64xf32>) {
-    // expected-error @below {{cannot use the wgmma backward kernel with #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>: it is built for D = Dv in {64, 128}, got D = 96, Dv = 96}}
-    fa.attention_grad ins(%q, %q, %v, %v, %v, %l : memref<1x2x64x96xbf16>, memref<1x2x64x96xbf16>, memref<1x2x64x96xbf16>, memref<1x2x64x96xbf16>, memref<1x2x64x96xbf16>, memref<1x2x64xf32>)
-        outs(%q, %q, %v : memref<1x2x64x96xbf16>, memref<1x2x64x96xbf16>, memref<1x2x64x96xbf16>)
+  func.func @negative_head_dim(%q: memref<1x2x64x160xbf16>, %v: memref<1x2x64x160xbf16>, %l: memref<1x2x64xf32>) {
+    // expected-error @below {{cannot use the wgmma backward kernel with #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>: it is built for D = Dv, a multiple of 16 from 64 to 128, got D = 160, Dv = 160}}
+    fa.attention_grad ins(%q, %q, %v, %v, %v, %l : memref<1x2x64x160xbf16>, memref<1x2x64x160xbf16>, memref<1x2x64x160xbf16>, memref<1x2x64x160xbf16>, memref<1x2x64x160xbf16>, memref<1x2x64xf32>)
+        outs(%q, %q, %v : memref<1x2x64x160xbf16>, memref<1x2x64x160xbf16>, memref<1x2x64x160xbf16>)
         {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
     return
   }
@@ -45,7 +45,7 @@ module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 2324
 
 module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
   func.func @negative_dv(%q: memref<1x2x64x128xbf16>, %v: memref<1x2x64x64xbf16>, %l: memref<1x2x64xf32>) {
-    // expected-error @below {{cannot use the wgmma backward kernel with #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>: it is built for D = Dv in {64, 128}, got D = 128, Dv = 64}}
+    // expected-error @below {{cannot use the wgmma backward kernel with #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>: it is built for D = Dv, a multiple of 16 from 64 to 128, got D = 128, Dv = 64}}
     fa.attention_grad ins(%q, %q, %v, %v, %v, %l : memref<1x2x64x128xbf16>, memref<1x2x64x128xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64xf32>)
         outs(%q, %q, %v : memref<1x2x64x128xbf16>, memref<1x2x64x128xbf16>, memref<1x2x64x64xbf16>)
         {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}

@@ -171,7 +171,7 @@
 // A10-MMA-LABEL: func.func @deterministic_op
 // A10-MMA: {deterministic, schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>, tiling = #fa.tiling<block_q = 16, block_kv = 128, stages = 2, warps = 8>}
 //
-// MMA-ERR: error: 'fa.attention_grad' op cannot be tiled for sm_{{8[06]}} (head dim 256, value head dim 256): no backward tiling fits: 160 candidates rejected (the smallest: 319 registers per thread exceed 255 (the mma-sync backward's ptxas fit: dK_j, dV_j, S^T and dP^T would spill)) (backward kernel=mma-sync)
+// MMA-ERR: error: 'fa.attention_grad' op cannot be tiled for sm_{{8[06]}} (head dim 256, value head dim 256): no backward tiling fits: 160 candidates rejected (the smallest: 343 registers per thread exceed 255 (the mma-sync backward's ptxas fit: dK_j, dV_j, S^T and dP^T would spill)) (backward kernel=mma-sync)
 // MMA-ERR: error: 'fa.attention_grad' op cannot use the mma-sync backward kernel: an additive bias (and its gradient) is not built for it yet; use kernel=simt
 //
 // wgmma: its one built shape (two warpgroups of 64 kv rows, q-blocks of
@@ -190,8 +190,8 @@
 // WG-ORD: {schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
 // WG-ORD-LABEL: func.func @deterministic_op
 // WG-ORD: {deterministic, schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
-// WG-ERR: error: 'fa.attention_grad' op cannot use the wgmma backward kernel: it is built for D = Dv in {64, 128}, got D = 256, Dv = 256
-// WG-ERR: error: 'fa.attention_grad' op cannot use the wgmma backward kernel: it is built for D = Dv in {64, 128}, got D = 192, Dv = 128
+// WG-ERR: error: 'fa.attention_grad' op cannot use the wgmma backward kernel: it is built for D = Dv, a multiple of 16 from 64 to 128, got D = 256, Dv = 256
+// WG-ERR: error: 'fa.attention_grad' op cannot use the wgmma backward kernel: it is built for D = Dv, a multiple of 16 from 64 to 128, got D = 192, Dv = 128
 // WG-ERR: error: 'fa.attention_grad' op cannot use the wgmma backward kernel: an additive bias (and its gradient) is not built for it yet; use kernel=simt
 
 // B = 4, H = 16, N = 4096, bf16 (the forward's decision table's shape).

@@ -81,7 +81,7 @@ static StringRef describeKernel(KernelKind kind) {
            "by cp.async into one (stages 1, dQ added by atomics), dK_j, "
            "dV_j in registers, dQ unordered or in kv-block order; "
            "windows and (one buffer) block masks skip whole pairs; D = Dv "
-           "in {64, 128}, no additive bias)";
+           "a multiple of 16 from 64 to 128, no additive bias)";
   }
 }
 
@@ -216,6 +216,16 @@ static std::optional<std::string> mmaSyncUnchecked(const AutoRequest &r) {
   return std::nullopt;
 }
 
+/// The wgmma backward's GPU checks (77 of 77 on one buffer, 76 of 76 on
+/// the TMA ring, an H100 in session 6) covered D = Dv in {64, 128}; D = 80
+/// and 96 (D71) came after them.
+static std::optional<std::string> wgmmaUnchecked(const AutoRequest &r) {
+  const AttentionProblem &p = r.problem;
+  if (p.headDim != 64 && p.headDim != 128)
+    return std::string("its head dims other than D = Dv in {64, 128}");
+  return std::nullopt;
+}
+
 /// Whether the wgmma backward's ordered dQ on its TMA ring (D66) has passed
 /// its GPU check. Until it has, kernel=auto with ordered dQ takes the
 /// model's best one-buffer tiling (the ordered kernel session 6 checked)
@@ -257,10 +267,11 @@ struct AutoRule {
 /// docs/results/2026-12-05-h100-session6-checks and
 /// docs/results/2026-12-05-h100-tensor-core-backward).
 static const AutoRule kAutoBackwardRules[] = {
-    // Everything the wgmma backward builds has passed its GPU check: the
-    // one-buffer kernel with windows, ordered dQ and block masks (77 of 77)
-    // and the TMA ring (76 of 76), on an H100 in session 6.
-    {KernelKind::Wgmma, nullptr},
+    // What the wgmma backward builds at D = Dv in {64, 128} has passed its
+    // GPU check: the one-buffer kernel with windows, ordered dQ and block
+    // masks (77 of 77) and the TMA ring (76 of 76), on an H100 in session
+    // 6; D = 80 and 96 have not (wgmmaUnchecked).
+    {KernelKind::Wgmma, wgmmaUnchecked},
     {KernelKind::MmaSync, mmaSyncUnchecked}};
 
 /// kernel=auto's kernel for `r` and why, for `explain` (a rule passed by
