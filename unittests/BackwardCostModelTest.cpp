@@ -304,19 +304,17 @@ TEST(BackwardCostModel, WgmmaLayoutByHand) {
 }
 
 TEST(BackwardCostModel, WgmmaProblems) {
-  EXPECT_FALSE(wgmmaBackwardProblemReason(problem(100, 100, 64, true), false));
-  EXPECT_FALSE(
-      wgmmaBackwardProblemReason(problem(100, 100, 128, false), false));
-  EXPECT_TRUE(wgmmaBackwardProblemReason(problem(100, 100, 96, false), false));
-  EXPECT_TRUE(wgmmaBackwardProblemReason(problem(100, 100, 64, false), true));
+  EXPECT_FALSE(wgmmaBackwardProblemReason(problem(100, 100, 64, true)));
+  EXPECT_FALSE(wgmmaBackwardProblemReason(problem(100, 100, 128, false)));
+  EXPECT_TRUE(wgmmaBackwardProblemReason(problem(100, 100, 96, false)));
   AttentionProblem dv = problem(100, 100, 128, false);
   dv.valueHeadDim = 64;
-  EXPECT_TRUE(wgmmaBackwardProblemReason(dv, false));
+  EXPECT_TRUE(wgmmaBackwardProblemReason(dv));
   // A window is built for it (the q-block range and the element mask).
   AttentionProblem window = problem(100, 100, 64, true);
   window.window = true;
   window.windowLeft = 30;
-  EXPECT_FALSE(wgmmaBackwardProblemReason(window, false));
+  EXPECT_FALSE(wgmmaBackwardProblemReason(window));
 }
 
 TEST(BackwardCostModel, DeterministicOrdersTheAdds) {

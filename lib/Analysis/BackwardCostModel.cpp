@@ -380,15 +380,12 @@ SimtBackwardSram mlir::fa::simtBackwardSramBytes(const Tiling &t,
 }
 
 std::optional<std::string>
-mlir::fa::wgmmaBackwardProblemReason(const AttentionProblem &p, bool bias) {
+mlir::fa::wgmmaBackwardProblemReason(const AttentionProblem &p) {
   if (p.headDim != p.valueHeadDim || (p.headDim != 64 && p.headDim != 128))
     return llvm::formatv("it is built for D = Dv in {{64, 128}, got D = {0}, "
                          "Dv = {1}",
                          p.headDim, p.valueHeadDim)
         .str();
-  if (bias)
-    return std::string("an additive bias (and its gradient) is not built "
-                       "for it yet; use kernel=simt");
   // Its one tiling skips a block mask's pairs whole only where it divides
   // the mask's blocks.
   Tiling built{kWgmmaBackwardBlockQ, 16 * kWgmmaBackwardWarps, 1,

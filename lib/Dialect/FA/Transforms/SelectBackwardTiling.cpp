@@ -167,9 +167,6 @@ static std::optional<std::string> tensorCoreUnsupported(KernelKind kind,
   Type elt = op.getQueryType().getElementType();
   if (!elt.isF16() && !elt.isBF16())
     return std::string("its element type is f16 or bf16");
-  if (hasAdditiveBias(op))
-    return std::string("an additive bias (and its gradient) is not built "
-                       "for it");
   if (kind == KernelKind::Wgmma && op.getMaskPatternAttr())
     return std::string("it does not apply a #fa.mask_pattern");
   auto decided = decideDqAccumulation(kind, r.deterministic, r.options.dq);
@@ -178,12 +175,14 @@ static std::optional<std::string> tensorCoreUnsupported(KernelKind kind,
   DqAccumulation dq = std::get<DqAccumulation>(decided);
   if (std::optional<std::string> why = patternDqReason(r.problem, dq))
     return why;
+  if (std::optional<std::string> why = biasGradientDqReason(op, dq))
+    return why;
   if (Legality support = checkLegality(kind, r.problem, r.target);
       !support.isLegal())
     return support.message;
   if (kind == KernelKind::Wgmma)
     if (std::optional<std::string> why =
-            wgmmaBackwardProblemReason(r.problem, /*bias=*/false))
+            wgmmaBackwardProblemReason(r.problem))
       return why;
   BackwardCostModel model(r.target, kind);
   if (TilingAttr given = op.getTilingAttr()) {
@@ -201,6 +200,19 @@ static std::optional<std::string> tensorCoreUnsupported(KernelKind kind,
 /// A null one: everything the kernel builds has passed its GPU check.
 using UncheckedFn = std::optional<std::string> (*)(const AutoRequest &);
 
+/// The additive bias and dBias of both tensor-core backwards (BackwardBias,
+/// D68) have not been through a GPU check yet.
+static std::optional<std::string> biasUnchecked(const AutoRequest &r) {
+  if (hasAdditiveBias(r.op))
+    return std::string("its additive bias and dBias (BackwardBias, D68)");
+  return std::nullopt;
+}
+
+/// The wgmma backward: everything but the bias has passed its GPU check.
+static std::optional<std::string> wgmmaUnchecked(const AutoRequest &r) {
+  return biasUnchecked(r);
+}
+
 /// The mma.sync backward's GPU checks (94 of 94 cases, D53's revision; 114
 /// of 114 with D56's deterministic dQ, windows and block masks, both on an
 /// H100) covered D = Dv in {64, 128}; its mask patterns (D64) came after
@@ -213,7 +225,7 @@ static std::optional<std::string> mmaSyncUnchecked(const AutoRequest &r) {
   if (op.getMaskPatternAttr())
     return std::string("its mask patterns (the block lists, "
                        "docs/BlockSparse.md)");
-  return std::nullopt;
+  return biasUnchecked(r);
 }
 
 /// Whether the wgmma backward's ordered dQ on its TMA ring (D66) has passed
@@ -257,10 +269,10 @@ struct AutoRule {
 /// docs/results/2026-12-05-h100-session6-checks and
 /// docs/results/2026-12-05-h100-tensor-core-backward).
 static const AutoRule kAutoBackwardRules[] = {
-    // Everything the wgmma backward builds has passed its GPU check: the
-    // one-buffer kernel with windows, ordered dQ and block masks (77 of 77)
-    // and the TMA ring (76 of 76), on an H100 in session 6.
-    {KernelKind::Wgmma, nullptr},
+    // The wgmma backward's one-buffer kernel with windows, ordered dQ and
+    // block masks (77 of 77) and the TMA ring (76 of 76) passed on an H100
+    // in session 6; its bias (D68) has not run yet.
+    {KernelKind::Wgmma, wgmmaUnchecked},
     {KernelKind::MmaSync, mmaSyncUnchecked}};
 
 /// kernel=auto's kernel for `r` and why, for `explain` (a rule passed by
@@ -310,12 +322,6 @@ static FailureOr<KernelKind> chooseKernel(AttentionGradOp op,
               "backward kernels apply; select kernel=simt, mma-sync (or "
               "auto), not "
            << stringifyKernelKind(kind);
-  // The mma.sync backward takes no additive bias yet (docs/Backward.md, "On
-  // the GPU: the mma.sync kernels"); an i1 keep-mask it takes.
-  if (kind == KernelKind::MmaSync && hasAdditiveBias(op))
-    return op.emitOpError()
-           << "cannot use the mma-sync backward kernel: an additive bias (and "
-              "its gradient) is not built for it yet; use kernel=simt";
   if (isNVGPUKernel(kind))
     if (Legality support = checkLegality(kind, problem, target);
         !support.isLegal())
@@ -326,7 +332,7 @@ static FailureOr<KernelKind> chooseKernel(AttentionGradOp op,
   // wgmma kernels").
   if (kind == KernelKind::Wgmma) {
     if (std::optional<std::string> why =
-            wgmmaBackwardProblemReason(problem, hasAdditiveBias(op)))
+            wgmmaBackwardProblemReason(problem))
       return op.emitOpError() << "cannot use the wgmma backward kernel: "
                               << *why;
   }
@@ -378,6 +384,11 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
       why && *kind == KernelKind::MmaSync)
     return op.emitOpError() << "cannot use the mma-sync backward kernel: "
                             << *why;
+  if (std::optional<std::string> why = biasGradientDqReason(op, *dq);
+      why && isNVGPUKernel(*kind))
+    return op.emitOpError() << "cannot use the "
+                            << stringifyKernelKind(*kind)
+                            << " backward kernel: " << *why;
   BackwardCostModel model(target, *kind,
                           static_cast<bool>(op.getBiasGradInit()));
 
