@@ -101,18 +101,21 @@ void BackwardBias::convert() {
   });
 }
 
-Value BackwardBias::value(Value h, Value qRow, Value kvRow) {
+Value BackwardBias::value(Value h, Value qRow, Value kvRow, bool inRange) {
   if (!bias)
     return Value();
-  return k.toF32(k.load(bias, indices(h, k.minu(qRow, k.lastIndex(k.nq)),
-                                      k.minu(kvRow, k.lastIndex(k.nk)))));
+  if (!inRange) {
+    qRow = k.minu(qRow, k.lastIndex(k.nq));
+    kvRow = k.minu(kvRow, k.lastIndex(k.nk));
+  }
+  return k.toF32(k.load(bias, indices(h, qRow, kvRow)));
 }
 
-Value BackwardBias::addToExponent(Value x, Value h, Value qRow,
-                                  Value kvRow) {
+Value BackwardBias::addToExponent(Value x, Value h, Value qRow, Value kvRow,
+                                  bool inRange) {
   if (!bias)
     return x;
-  return math::FmaOp::create(k.b, value(h, qRow, kvRow),
+  return math::FmaOp::create(k.b, value(h, qRow, kvRow, inRange),
                              k.f32c(M_LOG2E), x);
 }
 

@@ -478,7 +478,8 @@ SmallVector<Value> BackwardKernels::probabilities(ArrayRef<Value> s, Value h,
       for (int64_t c = 0; c < 2; ++c) {
         Value x = arith::MulFOp::create(b, k.element(s[n], r, c), scaleLog2);
         x = bias.addToExponent(x, h, k.add(qBase, fragCol(n, c)),
-                               k.add(kvBase, fragRow(r)));
+                               k.add(kvBase, fragRow(r)),
+                               /*inRange=*/!masked);
         Value e = k.exp2(arith::SubFOp::create(b, x, shift[c]));
         if (masked)
           e = k.select(k.visible(k.add(kvBase, fragRow(r)),

@@ -157,6 +157,8 @@ struct ConvertFAToNVGPUPass
     if (std::optional<std::string> why =
             wgmmaBackwardProblemReason(problem))
       return why;
+    if (std::optional<std::string> why = wgmmaBiasReason(op))
+      return why;
     if (std::optional<std::string> why =
             biasGradientDqReason(op, op.getScheduleAttr().getDq()))
       return why;
@@ -167,6 +169,10 @@ struct ConvertFAToNVGPUPass
              std::to_string(16 * kWgmmaBackwardWarps) + ", block_q = " +
              std::to_string(kWgmmaBackwardBlockQ) +
              " and stages 1 or 2 (buffers of Q_i, dO_i, lse_i and D_i)";
+    if (t.stages < 2 && hasAdditiveBias(op))
+      return std::string("its one-buffer kernel (stages 1) spills registers "
+                         "with an additive bias; use stages 2 (the TMA "
+                         "ring)");
     if (t.stages > 1 && op.getBlockMask())
       return std::string("its TMA ring (stages 2) builds no block mask "
                          "(its loads are not predicated); use stages 1");

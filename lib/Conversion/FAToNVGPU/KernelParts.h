@@ -886,12 +886,14 @@ public:
   /// dBias. Each element of the bias's shape has one owner block.
   void zero();
   void convert();
-  /// Main kernels: bias[batch, h, qRow, kvRow] in f32 (indices clamped;
-  /// out-of-range scores are dropped anyway); null without a bias.
-  Value value(Value h, Value qRow, Value kvRow);
+  /// Main kernels: bias[batch, h, qRow, kvRow] in f32, null without a
+  /// bias. `inRange`: the caller knows the row and the key are in range;
+  /// else they are clamped (out-of-range scores are dropped anyway).
+  Value value(Value h, Value qRow, Value kvRow, bool inRange = false);
   /// Main kernels: `x` (a score times scale log2(e)) plus the score's bias
   /// times log2(e), one fma; `x` itself without a bias.
-  Value addToExponent(Value x, Value h, Value qRow, Value kvRow);
+  Value addToExponent(Value x, Value h, Value qRow, Value kvRow,
+                      bool inRange = false);
   /// Main kernels: `ds` (f32) of score (qRow, kvRow) into dBias, nothing
   /// where the row or the key is out of range.
   void addGradient(Value h, Value qRow, Value kvRow, Value ds);

@@ -71,8 +71,9 @@ static StringRef describeKernel(KernelKind kind) {
     return "the mma.sync backward kernels of convert-fa-to-nvgpu (K_j, V_j "
            "and the streamed Q_i, dO_i in shared memory, 16 kv rows of dK_j, "
            "dV_j in registers per warp, dQ added atomically, unordered or in "
-           "kv-block order; windows and block masks skip whole pairs; no "
-           "additive bias)";
+           "kv-block order; windows and block masks skip whole pairs; an "
+           "additive bias added to the scores, dBias stored or summed "
+           "atomically)";
   default:
     return "the wgmma backward kernels of convert-fa-to-nvgpu (sm_90a: two "
            "warpgroups of 64 kv rows, K_j, V_j and the streamed Q_i, dO_i "
@@ -80,8 +81,9 @@ static StringRef describeKernel(KernelKind kind) {
            "ring of two buffers (stages 2, dQ added by bulk reductions) or "
            "by cp.async into one (stages 1, dQ added by atomics), dK_j, "
            "dV_j in registers, dQ unordered or in kv-block order; "
-           "windows and (one buffer) block masks skip whole pairs; D = Dv "
-           "in {64, 128}, no additive bias)";
+           "windows and (one buffer) block masks skip whole pairs; an "
+           "additive bias (D = 64, the ring) added to the scores, dBias "
+           "stored or summed atomically; D = Dv in {64, 128})";
   }
 }
 
@@ -169,6 +171,9 @@ static std::optional<std::string> tensorCoreUnsupported(KernelKind kind,
     return std::string("its element type is f16 or bf16");
   if (kind == KernelKind::Wgmma && op.getMaskPatternAttr())
     return std::string("it does not apply a #fa.mask_pattern");
+  if (kind == KernelKind::Wgmma)
+    if (std::optional<std::string> why = wgmmaBiasReason(op))
+      return why;
   auto decided = decideDqAccumulation(kind, r.deterministic, r.options.dq);
   if (auto *why = std::get_if<std::string>(&decided))
     return *why;
@@ -333,6 +338,9 @@ static FailureOr<KernelKind> chooseKernel(AttentionGradOp op,
   if (kind == KernelKind::Wgmma) {
     if (std::optional<std::string> why =
             wgmmaBackwardProblemReason(problem))
+      return op.emitOpError() << "cannot use the wgmma backward kernel: "
+                              << *why;
+    if (std::optional<std::string> why = wgmmaBiasReason(op))
       return op.emitOpError() << "cannot use the wgmma backward kernel: "
                               << *why;
   }

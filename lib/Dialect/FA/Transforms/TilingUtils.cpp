@@ -138,6 +138,14 @@ bool mlir::fa::hasAdditiveBias(AttentionGradOp op) {
          !cast<ShapedType>(mask.getType()).getElementType().isInteger(1);
 }
 
+std::optional<std::string> mlir::fa::wgmmaBiasReason(AttentionGradOp op) {
+  if (!hasAdditiveBias(op) || op.getHeadDim() <= 64)
+    return std::nullopt;
+  return std::string("an additive bias is built for it at D = 64 only (at "
+                     "D = 128 its loads and dBias's adds spill registers); "
+                     "use kernel=mma-sync or simt");
+}
+
 bool mlir::fa::maskBroadcasts(AttentionGradOp op, int64_t dim) {
   auto mask = cast<ShapedType>(op.getMask().getType());
   auto query = cast<ShapedType>(op.getQuery().getType());

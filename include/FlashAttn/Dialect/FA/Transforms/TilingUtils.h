@@ -40,6 +40,11 @@ bool maskBroadcasts(AttentionGradOp op, int64_t dim);
 std::optional<std::string> biasGradientDqReason(AttentionGradOp op,
                                                 DqAccumulation dq);
 
+/// Why the wgmma backward cannot build `op`'s additive bias, or nullopt:
+/// it is built at D = 64; at D = 128 the bias's loads and dBias's adds
+/// spill registers (ptxas, CUDA 13).
+std::optional<std::string> wgmmaBiasReason(AttentionGradOp op);
+
 /// The problem of `op`. Dynamic `Nq`/`Nk` become `assumedSeqLen` and a
 /// dynamic batch `assumedBatch`; `usedAssumption` (when given) is set to
 /// whether any of them was dynamic.
