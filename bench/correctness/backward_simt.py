@@ -376,7 +376,7 @@ def matrix_mma(kernel="mma-sync"):
 
 
 def bias_cases(m):
-    """The tensor-core backwards' additive bias and dBias (D68,
+    """The tensor-core backwards' additive bias and dBias (D70,
     BackwardBias): a full bias (dBias stored), broadcast ones (1xHx1xN,
     Bx1xNxN, 1x1x1xN, BxHxNx1, 1x1xNxN: dBias summed by f32 atomics, in a
     scratch for a bias in the inputs' type), with and without dBias, causal

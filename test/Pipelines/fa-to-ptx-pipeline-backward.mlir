@@ -26,7 +26,7 @@
 // BUF-NOT:   tensor<
 // BUF:       return
 //
-// The tensor-core backward kernels take the bias by name (D68); kernel=auto
+// The tensor-core backward kernels take the bias by name (D70); kernel=auto
 // keeps the SIMT kernel until their bias has passed a GPU check.
 // RUN: fa-opt %s --fa-to-ptx-pipeline="target=h100 kernel=wgmma stop-after=selected" | FileCheck %s --check-prefix=WGMMA
 // WGMMA: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>

@@ -148,7 +148,7 @@
 // A100-MMA: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 2, warps = 8>}
 // A100-MMA-LABEL: func.func @d192_dv128
 // A100-MMA: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 16, block_kv = 128, stages = 2, warps = 8>}
-// An additive bias and its gradient (BackwardBias, D68).
+// An additive bias and its gradient (BackwardBias, D70).
 // A100-MMA-LABEL: func.func @gqa_causal_bias_grad
 // A100-MMA: {causal, schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 2, warps = 8>}
 // A100-MMA-LABEL: func.func @deterministic_op

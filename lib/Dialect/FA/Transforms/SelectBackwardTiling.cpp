@@ -206,10 +206,10 @@ static std::optional<std::string> tensorCoreUnsupported(KernelKind kind,
 using UncheckedFn = std::optional<std::string> (*)(const AutoRequest &);
 
 /// The additive bias and dBias of both tensor-core backwards (BackwardBias,
-/// D68) have not been through a GPU check yet.
+/// D70) have not been through a GPU check yet.
 static std::optional<std::string> biasUnchecked(const AutoRequest &r) {
   if (hasAdditiveBias(r.op))
-    return std::string("its additive bias and dBias (BackwardBias, D68)");
+    return std::string("its additive bias and dBias (BackwardBias, D70)");
   return std::nullopt;
 }
 
@@ -276,7 +276,7 @@ struct AutoRule {
 static const AutoRule kAutoBackwardRules[] = {
     // The wgmma backward's one-buffer kernel with windows, ordered dQ and
     // block masks (77 of 77) and the TMA ring (76 of 76) passed on an H100
-    // in session 6; its bias (D68) has not run yet.
+    // in session 6; its bias (D70) has not run yet.
     {KernelKind::Wgmma, wgmmaUnchecked},
     {KernelKind::MmaSync, mmaSyncUnchecked}};
 
