@@ -304,26 +304,24 @@ TEST(BackwardCostModel, WgmmaLayoutByHand) {
 }
 
 TEST(BackwardCostModel, WgmmaProblems) {
-  EXPECT_FALSE(wgmmaBackwardProblemReason(problem(100, 100, 64, true), false));
-  EXPECT_FALSE(
-      wgmmaBackwardProblemReason(problem(100, 100, 128, false), false));
+  EXPECT_FALSE(wgmmaBackwardProblemReason(problem(100, 100, 64, true)));
+  EXPECT_FALSE(wgmmaBackwardProblemReason(problem(100, 100, 128, false)));
   // D = Dv, a multiple of 16 from 64 to 128 (D71): 80 and 96 too, not 48,
   // 72, 144 or 192.
   for (int64_t d : {80, 96})
-    EXPECT_FALSE(wgmmaBackwardProblemReason(problem(100, 100, d, false), false))
+    EXPECT_FALSE(wgmmaBackwardProblemReason(problem(100, 100, d, false)))
         << d;
   for (int64_t d : {48, 72, 144, 192})
-    EXPECT_TRUE(wgmmaBackwardProblemReason(problem(100, 100, d, false), false))
+    EXPECT_TRUE(wgmmaBackwardProblemReason(problem(100, 100, d, false)))
         << d;
-  EXPECT_TRUE(wgmmaBackwardProblemReason(problem(100, 100, 64, false), true));
   AttentionProblem dv = problem(100, 100, 128, false);
   dv.valueHeadDim = 64;
-  EXPECT_TRUE(wgmmaBackwardProblemReason(dv, false));
+  EXPECT_TRUE(wgmmaBackwardProblemReason(dv));
   // A window is built for it (the q-block range and the element mask).
   AttentionProblem window = problem(100, 100, 64, true);
   window.window = true;
   window.windowLeft = 30;
-  EXPECT_FALSE(wgmmaBackwardProblemReason(window, false));
+  EXPECT_FALSE(wgmmaBackwardProblemReason(window));
 }
 
 TEST(BackwardCostModel, DeterministicOrdersTheAdds) {

@@ -31,7 +31,8 @@ the SIMT kernels go. Passes on the H200
 
 `--kernel mma-sync` (stage and list) builds the mma.sync backward instead
 (docs/Backward.md, "On the GPU: the mma.sync kernels") with its own matrix
-(matrix_mma: no bias, head dims 64 and 128) and two timed cases
+(matrix_mma: head dims 64 and 128; additive biases, bias_cases, not yet
+run on a GPU) and two timed cases
 (D = 128, N = 4096, B = 4, H = 16, dense and causal) against torch SDPA's
 FLASH backward; its dQ is summed with unordered atomics, so its reruns are
 not required to agree bit for bit. Run on the H200 on 2026-12-05 (54 of 54
@@ -110,7 +111,8 @@ WINDOW_CASES = (
 def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
          mask=None, mask_kind="bias", bias_grad=None, pattern="random",
          window=None, kernel="simt", perf=False, tiling=None,
-         deterministic=False, blocks=None, mask_pattern=None):
+         deterministic=False, blocks=None, mask_pattern=None,
+         bias_type="f32"):
     """One backward case. `mask`: the mask's shape (dimensions of 1 are
     broadcast); `mask_kind`: 'bias' (f32, additive; its gradient is asked
     for unless `bias_grad` is False) or 'bool' (an i1 keep-mask);
@@ -119,7 +121,10 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
     `deterministic`: the op's attribute (the tensor-core kernels' dq =
     ordered), checked bit for bit between the two runs; `blocks`: a runtime
     block mask of (block_q, block_kv) granularity, drawn at half density
-    with one q-block row empty (no mask besides it)."""
+    with one q-block row empty (no mask besides it); `bias_type`: the
+    bias's (and dBias's) element type, 'f32' or 'elt' (the inputs'); a
+    bias's `pattern` 'rows' puts -inf in every 7th row (rows that see no
+    key: zero gradients)."""
     nk = nk or nq
     hkv = hkv or hq
     dv = dv or d
@@ -129,7 +134,9 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
     name = (("perf_" if perf else "") + f"{prefix}_{dtype}_b{b}_h{hq}x{hkv}_q{nq}_k{nk}_d{d}"
             + (f"v{dv}" if dv != d else "") + ("_causal" if causal else "")
             + (f"_{mask_kind}" + "x".join(map(str, mask)) if mask else "")
-            + (f"_{pattern}" if mask_kind == "bool" and mask else "")
+            + (f"_{pattern}" if mask and (mask_kind == "bool" or
+                                         pattern != "random") else "")
+            + ("_belt" if mask and bias_type == "elt" else "")
             + ("_win%dx%d" % window if window else "")
             + ("_bm%dx%d" % blocks if blocks else "")
             + ("_det" if deterministic else "")
@@ -153,6 +160,7 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
             "nq": nq, "nk": nk, "d": d, "dv": dv, "causal": causal,
             "mask": list(mask) if mask else None, "mask_kind": mask_kind,
             "bias_grad": bias_grad, "pattern": pattern,
+            "bias_type": bias_type,
             "scale": 1.0 / math.sqrt(d), "tiling": tiling,
             "window": list(window) if window else None,
             "deterministic": deterministic,
@@ -224,10 +232,11 @@ def matrix(kernel="simt"):
 
 
 def matrix_mma(kernel="mma-sync"):
-    """The mma.sync (or, with kernel="wgmma", the wgmma) backward (no bias:
-    it is not built for them): both types, head dims 64 and 128, lengths
+    """The mma.sync (or, with kernel="wgmma", the wgmma) backward: both
+    types, head dims 64 and 128, lengths
     with partial blocks, causal with Nq != Nk both ways, GQA 8/1, keep-masks
-    with fully masked rows and key padding; then the timed cases (perf:
+    with fully masked rows and key padding, additive biases (bias_cases);
+    then the timed cases (perf:
     D = 128, N = 4096, B = 4, H = 16)."""
     m = lambda *a, **kw: case(*a, kernel=kernel, **kw)
     cases = []
@@ -287,6 +296,9 @@ def matrix_mma(kernel="mma-sync"):
                        deterministic=True, blocks=(64, 128)))
         cases.append(m("f16", 64, 1000, 777, causal=True, b=2, hq=4, hkv=2,
                        blocks=(192, 256)))
+    # The wgmma kernel builds a bias at D = 64 on its ring only
+    # (wgmmaBiasReason).
+    cases += [c for c in bias_cases(m) if not wg or c["d"] == 64]
     if not wg:
         # Mask patterns ([chunk, global, butterfly]; the mma-sync kernel's,
         # through BlockClassifier's lists by kv-block, docs/BlockSparse.md):
@@ -443,6 +455,37 @@ def wgmma_head_dim_cases():
     return cases
 
 
+def bias_cases(m):
+    """The tensor-core backwards' additive bias and dBias (D72,
+    BackwardBias): a full bias (dBias stored), broadcast ones (1xHx1xN,
+    Bx1xNxN, 1x1x1xN, BxHxNx1, 1x1xNxN: dBias summed by f32 atomics, in a
+    scratch for a bias in the inputs' type), with and without dBias, causal
+    with Nq != Nk, GQA, rows of -inf (zero gradients), a window, and with
+    ordered dQ (a full bias's dBias, or no dBias: deterministic)."""
+    return [
+        m("bf16", 64, 777, b=2, hq=4, mask=(2, 4, 777, 777)),
+        m("f16", 128, 1000, causal=True, b=2, hq=4, mask=(2, 4, 1000, 1000),
+          bias_grad=False),
+        m("bf16", 128, 777, 1000, causal=True, b=2, hq=4, hkv=2,
+          mask=(1, 4, 1, 1000)),
+        m("f16", 64, 2049, b=2, hq=8, hkv=1, mask=(2, 1, 2049, 2049)),
+        m("bf16", 64, 17, mask=(1, 1, 1, 17), bias_type="elt"),
+        m("f16", 128, 1000, b=2, hq=4, mask=(2, 4, 1000, 1), bias_type="elt"),
+        m("bf16", 128, 1000, 777, causal=True, b=2, hq=4, hkv=2,
+          mask=(1, 1, 1000, 777), bias_type="elt"),
+        m("f16", 64, 777, 1000, causal=True, b=2, hq=4,
+          mask=(2, 4, 777, 1000), pattern="rows"),
+        m("bf16", 128, 1000, b=1, hq=4, hkv=2, mask=(1, 4, 1000, 1000),
+          pattern="rows", bias_type="elt"),
+        m("bf16", 64, 1000, window=(100, 37), mask=(1, 2, 1, 1000)),
+        m("bf16", 128, 777, causal=True, b=2, hq=4, hkv=1,
+          mask=(2, 4, 777, 777), deterministic=True),
+        m("f16", 64, 2049, b=1, hq=4, mask=(1, 1, 2049, 2049),
+          bias_grad=False, deterministic=True),
+        m("f16", 128, 1, mask=(1, 2, 1, 1)),
+    ]
+
+
 def emit(c):
     """The fa.attention_grad function of case `c`: arguments Q, K, V, O,
     dO, lse, [mask], dQ, dK, dV, [dBias] (the manifest's order)."""
@@ -457,7 +500,8 @@ def emit(c):
     outs = [("dq", q), ("dk", k), ("dv", v)]
     mask = ""
     if c["mask"]:
-        m = ty(*c["mask"], e="f32" if c["mask_kind"] == "bias" else "i1")
+        m = ty(*c["mask"], e=("i1" if c["mask_kind"] != "bias" else
+                              t if c.get("bias_type") == "elt" else "f32"))
         mask = f"\n         mask(%m : {m})"
         if c["bias_grad"]:
             outs.append(("db", m))
@@ -566,10 +610,17 @@ def stage(a):
 # ----------------------------------------------------------------- device --
 
 def draw_mask(c, gen, device, torch):
-    """The case's mask: an f32 bias, or a bool keep-mask (True: visible)."""
+    """The case's mask: a bias (f32 or the inputs' type; -inf rows with
+    pattern 'rows'), or a bool keep-mask (True: visible)."""
     shape = c["mask"]
     if c["mask_kind"] == "bias":
-        return torch.randn(shape, generator=gen, device=device)
+        bias = torch.randn(shape, generator=gen, device=device)
+        if c["pattern"] == "rows":
+            bias[..., ::7, :] = float("-inf")  # every 7th row sees no key
+        if c.get("bias_type") == "elt":
+            bias = bias.to({"bf16": torch.bfloat16,
+                            "f16": torch.float16}[c["dtype"]])
+        return bias
     if c["pattern"] == "padding":
         # Batch i sees its first nk * i / b keys: batch 0 sees none.
         nk = c["nk"]
@@ -739,7 +790,7 @@ def check_case(rt, c, art, prefer_cubin, stream):
         for _ in range(2):
             grads = [nan(q), nan(k), nan(v)]
             if c["bias_grad"]:
-                grads.append(nan(mask, torch.float32))
+                grads.append(nan(mask, mask.dtype))
             torch.cuda.synchronize()
             t0 = time.perf_counter()
             rt.launch(handle, tensors(ins + grads), stream)

@@ -384,7 +384,7 @@ SimtBackwardSram mlir::fa::simtBackwardSramBytes(const Tiling &t,
 }
 
 std::optional<std::string>
-mlir::fa::wgmmaBackwardProblemReason(const AttentionProblem &p, bool bias) {
+mlir::fa::wgmmaBackwardProblemReason(const AttentionProblem &p) {
   // D = 80 and 96 take two 64-column blocks of shared memory, the second
   // partly used (wgmmaPaddedColumns), as D = 128 does (D71).
   if (p.headDim != p.valueHeadDim || p.headDim % 16 != 0 ||
@@ -393,9 +393,6 @@ mlir::fa::wgmmaBackwardProblemReason(const AttentionProblem &p, bool bias) {
                          "to 128, got D = {0}, Dv = {1}",
                          p.headDim, p.valueHeadDim)
         .str();
-  if (bias)
-    return std::string("an additive bias (and its gradient) is not built "
-                       "for it yet; use kernel=simt");
   // Its one tiling skips a block mask's pairs whole only where it divides
   // the mask's blocks.
   Tiling built{kWgmmaBackwardBlockQ, 16 * kWgmmaBackwardWarps, 1,

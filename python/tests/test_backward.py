@@ -86,7 +86,8 @@ def test_head_dims_and_deterministic():
     # the TMA ring does not build it).
     assert det.schedule["deterministic"] and det.schedule["dq"] == "ordered"
     assert det.schedule["kernel"] == "wgmma" and det.tiling["stages"] == 1
-    # An additive bias is the SIMT kernel's too.
+    # An additive bias is the SIMT kernel's too, until the tensor-core
+    # backwards' bias (D72) has passed its GPU check.
     assert grad(mask="bias", mask_shape=(1, 1, 1, 70)).schedule["kernel"] == "simt"
 
 
@@ -200,9 +201,16 @@ def test_mma_sync_kernel():
     assert m["kernels"][1]["grid"] == [
         math.ceil(70 / k.tiling["block_kv"]), 2, 1]
     assert k.name != grad().name
-    # What it does not build is an error naming why, before any kernel.
-    with pytest.raises(fa.CompileError, match="additive bias"):
-        grad(kernel="mma-sync", mask="bias")
+    # An additive bias and its gradient (D72): a broadcast bias's dBias is
+    # summed in an f32 scratch of its shape (a half-type bias); with
+    # deterministic it is an error naming why, before any kernel.
+    kb = grad(kernel="mma-sync", mask="bias", mask_shape=(1, 1, 1, 70),
+              bias_grad=True)
+    assert kb.schedule["kernel"] == "mma-sync"
+    assert [s["shape"] for s in kb.manifest["scratch"]][-1] == [1, 1, 1, 70]
+    with pytest.raises(fa.CompileError, match="not deterministic"):
+        grad(kernel="mma-sync", mask="bias", mask_shape=(1, 1, 1, 70),
+             bias_grad=True, deterministic=True)
 
 
 def test_mma_sync_deterministic_window_block_mask():
@@ -314,8 +322,10 @@ def test_wgmma_kernel():
     assert one.manifest["kernels"][1]["shared_bytes"] == \
         main["shared_bytes"] - 2 * 64 * 64 * 2 - 8 * 16 * 160
     assert k.name != grad(kernel="mma-sync").name
-    with pytest.raises(fa.CompileError, match="additive bias"):
-        grad(kernel="wgmma", mask="bias")
+    # A bias (D72) on the TMA ring at D = 64; one buffer spills: an error.
+    assert grad(kernel="wgmma", mask="bias").tiling["stages"] == 2
+    with pytest.raises(fa.CompileError, match="one-buffer kernel"):
+        grad(kernel="wgmma", mask="bias", stages=1)
     # D = Dv, a multiple of 16 from 64 to 128 (D = 96: D71); not D = 160.
     d96 = fa.compile_backward((1, 4, 100, 96), (1, 2, 70, 96),
                               (1, 2, 70, 96), dtype="bf16", kernel="wgmma",

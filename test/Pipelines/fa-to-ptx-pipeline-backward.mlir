@@ -26,10 +26,14 @@
 // BUF-NOT:   tensor<
 // BUF:       return
 //
-// The tensor-core backward kernels take no additive bias: the pipeline
-// stops at fa-select-tiling and says so.
-// RUN: not fa-opt %s --fa-to-ptx-pipeline="target=h100 kernel=wgmma stop-after=tiled" 2>&1 | FileCheck %s --check-prefix=WGMMA
-// WGMMA: error: 'fa.attention_grad' op cannot use the wgmma backward kernel: an additive bias (and its gradient) is not built for it yet; use kernel=simt
+// The tensor-core backward kernels take the bias by name (D72); kernel=auto
+// keeps the SIMT kernel until their bias has passed a GPU check.
+// RUN: fa-opt %s --fa-to-ptx-pipeline="target=h100 kernel=wgmma stop-after=selected" | FileCheck %s --check-prefix=WGMMA
+// WGMMA: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>
+// RUN: fa-opt %s --fa-to-ptx-pipeline="target=h100 kernel=mma-sync stop-after=selected" | FileCheck %s --check-prefix=MMA
+// MMA: schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>
+// RUN: fa-opt %s --fa-to-ptx-pipeline="target=h100 stop-after=selected" | FileCheck %s --check-prefix=AUTO
+// AUTO: schedule = #fa.backward_schedule<kernel = simt>
 
 func.func @grad(%q: tensor<1x4x100x64xbf16>, %k: tensor<1x2x70x64xbf16>, %v: tensor<1x2x70x64xbf16>, %o: tensor<1x4x100x64xbf16>, %do: tensor<1x4x100x64xbf16>, %l: tensor<1x4x100xf32>, %b: tensor<1x1x1x70xbf16>, %dq0: tensor<1x4x100x64xbf16>, %dk0: tensor<1x2x70x64xbf16>, %dv0: tensor<1x2x70x64xbf16>, %db0: tensor<1x1x1x70xbf16>) -> (tensor<1x4x100x64xbf16>, tensor<1x2x70x64xbf16>, tensor<1x2x70x64xbf16>, tensor<1x1x1x70xbf16>) {
   %r:4 = fa.attention_grad ins(%q, %k, %v, %o, %do, %l : tensor<1x4x100x64xbf16>, tensor<1x2x70x64xbf16>, tensor<1x2x70x64xbf16>, tensor<1x4x100x64xbf16>, tensor<1x4x100x64xbf16>, tensor<1x4x100xf32>) mask(%b : tensor<1x1x1x70xbf16>)

@@ -282,11 +282,12 @@ constexpr int64_t kWgmmaBackwardBlockQ = 64;
 
 /// Why the wgmma backward kernel cannot compute `problem` (beyond
 /// checkLegality's wgmma rules: sm_90a, f16/bf16), or nullopt: it is built
-/// for D = Dv, a multiple of 16 from 64 to 128, an i1 keep-mask or none (`bias`: the mask is an
-/// additive bias), with or without a window, and a block mask whose blocks
-/// its one tiling (block_q 64, block_kv 128) divides.
+/// for D = Dv, a multiple of 16 from 64 to 128, any mask (an i1 keep-mask
+/// or an additive bias, BackwardBias) or none, with or without a window,
+/// and a block mask whose blocks its one tiling (block_q 64, block_kv 128)
+/// divides.
 std::optional<std::string>
-wgmmaBackwardProblemReason(const AttentionProblem &problem, bool bias);
+wgmmaBackwardProblemReason(const AttentionProblem &problem);
 
 /// The wgmma backward's main kernel's shared memory (convert-fa-to-nvgpu's
 /// WgmmaBackward.cpp builds it, the model prices it): 128-byte swizzled

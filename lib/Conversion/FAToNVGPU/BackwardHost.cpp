@@ -17,11 +17,17 @@
 //     fixed kv-block order);
 //  3. convert, grid (q-blocks, Hq, B): dQ = scale * dQacc.
 //
+// With an additive bias whose gradient is asked for, the preprocess kernel
+// also zeroes dBias (or its f32 scratch) and the convert kernel rounds the
+// scratch into dBias (BackwardBias.cpp).
+//
 //===----------------------------------------------------------------------===//
 
 #include "KernelParts.h"
 
+#include "FlashAttn/Dialect/FA/Transforms/TilingUtils.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 
 #include <cmath>
@@ -121,7 +127,7 @@ Value BackwardContext::visible(Value kvRow, Value qRow, Value h) {
               addc(diagonal, window.getRight())));
   }
   Value mask = op.getMask();
-  if (!mask)
+  if (!mask || hasAdditiveBias(op))
     return ok;
   // The keep-mask, broadcast along its static unit dimensions; indices
   // clamped into range (out-of-range entries are dropped above).
@@ -135,7 +141,7 @@ Value BackwardContext::visible(Value kvRow, Value qRow, Value h) {
 }
 
 Value BackwardContext::pairInterior(Value qBase, Value kvBase, Value kvWhole) {
-  if (op.getMask())
+  if (op.getMask() && !hasAdditiveBias(op))
     return arith::ConstantIntOp::create(b, b.getI1Type(), 0);
   Value inside = arith::AndIOp::create(
       b, kvWhole, cmp(arith::CmpIPredicate::ule, addc(qBase, t.blockQ), nq));
@@ -327,8 +333,11 @@ Value BackwardContext::rowValue(Value rows, Value h, Value qRow) {
   return load(rows, {batch, h, minu(qRow, lastIndex(nq))});
 }
 
-Value BackwardContext::probability(Value s, Value lse, Value live) {
+Value BackwardContext::probability(Value s, Value lse, Value live,
+                                   Value bias) {
   Value x = arith::MulFOp::create(b, s, scaleLog2);
+  if (bias)
+    x = math::FmaOp::create(b, bias, log2e, x);
   x = arith::SubFOp::create(b, x, arith::MulFOp::create(b, lse, log2e));
   live = arith::AndIOp::create(
       b, live,
@@ -368,6 +377,7 @@ static void buildPreprocess(BackwardContext &k) {
   // A warp per row: lanes stride its columns, a butterfly sums them.
   k.openLaunch(k.numQBlocks, k.op.getNumQueryHeads(), 0);
   ImplicitLocOpBuilder &b = k.b;
+  BackwardBias(k).zero();
   Value qBase = k.mulc(k.blockX, k.t.blockQ);
   OpBuilder::InsertionGuard guard(b);
   scf::ForOp rows = k.openLoop(k.warp, k.idx(k.t.blockQ), k.idx(k.t.warps));
@@ -411,6 +421,7 @@ static void buildPreprocess(BackwardContext &k) {
 static void buildConvert(BackwardContext &k) {
   k.openLaunch(k.numQBlocks, k.op.getNumQueryHeads(), 0);
   ImplicitLocOpBuilder &b = k.b;
+  BackwardBias(k).convert();
   Value qBase = k.mulc(k.blockX, k.t.blockQ);
   Value scale = k.f32c(k.scale);
   OpBuilder::InsertionGuard guard(b);
@@ -460,6 +471,7 @@ void mlir::fa::nvgpu_kernel::buildBackwardHost(
     k.semaphores = memref::AllocOp::create(
         b, MemRefType::get(shape, b.getI32Type()), sizes);
   }
+  BackwardBias(k).allocate();
   OpBuilder::InsertPoint host = b.saveInsertionPoint();
   buildPreprocess(k);
   b.restoreInsertionPoint(host);
@@ -471,4 +483,6 @@ void mlir::fa::nvgpu_kernel::buildBackwardHost(
   memref::DeallocOp::create(b, k.dqAcc);
   if (k.semaphores)
     memref::DeallocOp::create(b, k.semaphores);
+  if (k.biasScratch)
+    memref::DeallocOp::create(b, k.biasScratch);
 }

@@ -106,7 +106,7 @@ class BackwardKernels {
 public:
   BackwardKernels(BackwardContext &k)
       : k(k), layout(k.t, k.d, k.dv, k.elt.getIntOrFloatBitWidth() / 8),
-        ops(k, k.elt) {}
+        ops(k, k.elt), bias(k) {}
   void buildMain();
 
 private:
@@ -144,8 +144,9 @@ private:
                                    StagedRef lse, bool masked);
   SmallVector<Value> maskedProbabilities(ArrayRef<Value> s, Value t, Value h,
                                          Value qBase, StagedRef lse);
+  /// dS^T; with a bias gradient, each dS also goes to dBias.
   SmallVector<Value> scoreGradients(ArrayRef<Value> p, ArrayRef<Value> dp,
-                                    StagedRef rowDot);
+                                    StagedRef rowDot, Value h, Value qBase);
   void accumulateTransposed(MutableArrayRef<Value> acc, ArrayRef<Value> lhs,
                             StagedRef tile, int64_t nTiles);
   void storeScoreGradients(ArrayRef<Value> ds);
@@ -164,6 +165,7 @@ private:
   BackwardContext &k;
   BackwardSharedLayout layout;
   MmaSyncProducts ops;
+  BackwardBias bias;
   Value sK, sV, sQ, sDO, sLse, sRowDot, sDST;
   /// The block's kv-block (with ordered dQ the grid runs them last first)
   /// and its first key.
@@ -394,7 +396,7 @@ Value BackwardKernels::loadQBlock(Value t, Value slot, Value enabled) {
 Value BackwardKernels::isInterior(Value t, Value qBase) {
   ImplicitLocOpBuilder &b = k.b;
   // The list's full pairs come first (ragged blocks are partial there).
-  if (lists && !k.op.getMask())
+  if (lists && (!k.op.getMask() || bias.present()))
     return k.cmp(arith::CmpIPredicate::ult,
                  b.createOrFold<arith::RemUIOp>(t, perHead), listFull);
   return k.pairInterior(qBase, kvBase, kvWhole);
@@ -456,7 +458,8 @@ SmallVector<Value> BackwardKernels::probabilities(ArrayRef<Value> s, Value h,
                                                   bool masked) {
   // P^T = exp2(S^T scale log2(e) - lse log2(e)); a row that sees no key
   // (lse = -inf) shifts by +inf, so its P is 0 without a test per score.
-  // Masked: 0 where the key is not visible to the row.
+  // With a bias, S^T scale + bias^T. Masked: 0 where the key is not visible
+  // to the row.
   ImplicitLocOpBuilder &b = k.b;
   auto accType = VectorType::get({2, 2}, k.f32);
   SmallVector<Value> p;
@@ -474,6 +477,9 @@ SmallVector<Value> BackwardKernels::probabilities(ArrayRef<Value> s, Value h,
     for (int64_t r = 0; r < 2; ++r)
       for (int64_t c = 0; c < 2; ++c) {
         Value x = arith::MulFOp::create(b, k.element(s[n], r, c), scaleLog2);
+        x = bias.addToExponent(x, h, k.add(qBase, fragCol(n, c)),
+                               k.add(kvBase, fragRow(r)),
+                               /*inRange=*/!masked);
         Value e = k.exp2(arith::SubFOp::create(b, x, shift[c]));
         if (masked)
           e = k.select(k.visible(k.add(kvBase, fragRow(r)),
@@ -506,8 +512,9 @@ SmallVector<Value> BackwardKernels::maskedProbabilities(ArrayRef<Value> s,
 
 SmallVector<Value> BackwardKernels::scoreGradients(ArrayRef<Value> p,
                                                    ArrayRef<Value> dp,
-                                                   StagedRef rowDot) {
-  // dS^T = P^T (dP^T - D), D of each q column.
+                                                   StagedRef rowDot, Value h,
+                                                   Value qBase) {
+  // dS^T = P^T (dP^T - D), D of each q column (and dBias += dS).
   ImplicitLocOpBuilder &b = k.b;
   auto accType = VectorType::get({2, 2}, k.f32);
   SmallVector<Value> ds;
@@ -519,6 +526,9 @@ SmallVector<Value> BackwardKernels::scoreGradients(ArrayRef<Value> p,
         Value diff = arith::SubFOp::create(b, k.element(dp[n], r, c),
                                            k.element(pair, c));
         out.push_back(arith::MulFOp::create(b, k.element(p[n], r, c), diff));
+        if (bias.hasGradient())
+          bias.addGradient(h, k.add(qBase, fragCol(n, c)),
+                           k.add(kvBase, fragRow(r)), out.back());
       }
     ds.push_back(vector::FromElementsOp::create(b, accType, out));
   }
@@ -659,7 +669,7 @@ SmallVector<Value> BackwardKernels::stepMath(Value t, Value h, Value qBase,
   accumulateTransposed(dV, p, dO, k.dv / 8);
   // dP^T = V_j dO_i^T, dS^T; dK_j += dS^T Q_i.
   SmallVector<Value> dp = productRows(sV, dO, k.dv / 16, qPairs);
-  SmallVector<Value> ds = scoreGradients(p, dp, rowDot);
+  SmallVector<Value> ds = scoreGradients(p, dp, rowDot, h, qBase);
   accumulateTransposed(dK, ds, q, k.d / 8);
   storeScoreGradients(ds);
   SmallVector<Value> next(dK);

@@ -119,9 +119,9 @@ struct ConvertFAToNVGPUPass
     if (std::optional<std::string> why = patternDqReason(
             getAttentionProblem(op), op.getScheduleAttr().getDq()))
       return why;
-    if (hasAdditiveBias(op))
-      return std::string("an additive bias (and its gradient) is not built "
-                         "for the mma_sync backward yet; use kernel=simt");
+    if (std::optional<std::string> why =
+            biasGradientDqReason(op, op.getScheduleAttr().getDq()))
+      return why;
     if (t.blockKV != 16 * t.warps || t.blockQ % 16 != 0 || t.stages > 2)
       return "block_kv must be 16 rows per warp (" +
              std::to_string(16 * t.warps) +
@@ -155,7 +155,12 @@ struct ConvertFAToNVGPUPass
                          "and mma-sync backwards; use kernel=mma-sync or "
                          "simt");
     if (std::optional<std::string> why =
-            wgmmaBackwardProblemReason(problem, hasAdditiveBias(op)))
+            wgmmaBackwardProblemReason(problem))
+      return why;
+    if (std::optional<std::string> why = wgmmaBiasReason(op))
+      return why;
+    if (std::optional<std::string> why =
+            biasGradientDqReason(op, op.getScheduleAttr().getDq()))
       return why;
     if (t.warps != kWgmmaBackwardWarps || t.blockKV != 16 * t.warps ||
         t.blockQ != kWgmmaBackwardBlockQ || t.stages > 2)
@@ -164,6 +169,10 @@ struct ConvertFAToNVGPUPass
              std::to_string(16 * kWgmmaBackwardWarps) + ", block_q = " +
              std::to_string(kWgmmaBackwardBlockQ) +
              " and stages 1 or 2 (buffers of Q_i, dO_i, lse_i and D_i)";
+    if (t.stages < 2 && hasAdditiveBias(op))
+      return std::string("its one-buffer kernel (stages 1) spills registers "
+                         "with an additive bias; use stages 2 (the TMA "
+                         "ring)");
     if (t.stages > 1 && op.getBlockMask())
       return std::string("its TMA ring (stages 2) builds no block mask "
                          "(its loads are not predicated); use stages 1");

@@ -824,9 +824,10 @@ public:
   /// rows[batch, h, qRow] of a [B, Hq, Nq] f32 buffer (the logsumexp or
   /// D), qRow clamped into range.
   Value rowValue(Value rows, Value h, Value qRow);
-  /// P = exp2(s scale log2(e) - lse log2(e)) where `live`, else 0; 0 also
-  /// where the row sees no key (lse = -inf).
-  Value probability(Value s, Value lse, Value live);
+  /// P = exp2(s scale log2(e) (+ bias log2(e)) - lse log2(e)) where `live`,
+  /// else 0; 0 also where the row sees no key (lse = -inf). `bias`: the
+  /// score's f32 bias (BackwardBias::value), or null.
+  Value probability(Value s, Value lse, Value live, Value bias = Value());
   /// Stores dK_j * scale and dV_j, rounded, from m16n8-layout f32
   /// accumulators: `value(n, r, c)` is element (r, c) of n-tile n (dK's
   /// D / 8 tiles, then dV's Dv / 8), `row(r)` the kv row of fragment row r
@@ -850,11 +851,70 @@ public:
   // Host side: sizes and the scratch buffers (`semaphores`, [B, Hq,
   // q-blocks] i32, only with orderedDq).
   Value batchSize, nq, nk, one, numQBlocks, rowDot, dqAcc, semaphores;
+  /// The buffer the main kernel gives dS to when the op asks for the bias
+  /// gradient (BackwardBias): dBias itself, or an f32 scratch of its shape
+  /// (`biasScratch`, null where not needed); null without a gradient.
+  Value biasAcc, biasScratch;
   // The open launch.
   gpu::LaunchOp launch;
   Value blockX, head, batch, tid, lane, warp;
   /// scale * log2(e), log2(e), -inf and 0 in f32 (setUpScoreConstants).
   Value scaleLog2, log2e, negInf, zero;
+};
+
+/// The additive bias of a tensor-core backward and its gradient
+/// (docs/Backward.md, "The bias on the tensor-core backwards"), the part both
+/// main kernels use: bias[b, h, i, j] (broadcast along its static unit
+/// dimensions) is added to the recomputed scores before the exp with the
+/// logsumexp, and dS goes to dBias. Where the bias broadcasts nothing, each
+/// score's dS is made once, by one thread: a plain store, deterministic.
+/// Where it broadcasts, dS is summed over the broadcast dimensions by f32
+/// atomic adds: into dBias itself when it is f32, else into an f32 scratch
+/// of its shape that the convert kernel rounds into dBias. The preprocess
+/// kernel zeroes the buffer the main kernel writes, so pairs the main kernel
+/// skips (causal, windows, block masks) leave 0.
+class BackwardBias {
+public:
+  explicit BackwardBias(BackwardContext &k);
+  /// Whether the op has an additive bias, and asks for its gradient.
+  bool present() const { return static_cast<bool>(bias); }
+  bool hasGradient() const { return static_cast<bool>(grad); }
+  /// Host part, before the kernels: sets k.biasAcc (and k.biasScratch).
+  void allocate();
+  /// Preprocess and convert kernels (grid (q-blocks, Hq, B)): zero the
+  /// block's part of k.biasAcc; round the block's part of the scratch into
+  /// dBias. Each element of the bias's shape has one owner block.
+  void zero();
+  void convert();
+  /// Main kernels: bias[batch, h, qRow, kvRow] in f32, null without a
+  /// bias. `inRange`: the caller knows the row and the key are in range;
+  /// else they are clamped (out-of-range scores are dropped anyway).
+  Value value(Value h, Value qRow, Value kvRow, bool inRange = false);
+  /// Main kernels: `x` (a score times scale log2(e)) plus the score's bias
+  /// times log2(e), one fma; `x` itself without a bias.
+  Value addToExponent(Value x, Value h, Value qRow, Value kvRow,
+                      bool inRange = false);
+  /// Main kernels: `ds` (f32) of score (qRow, kvRow) into dBias, nothing
+  /// where the row or the key is out of range.
+  void addGradient(Value h, Value qRow, Value kvRow, Value ds);
+
+private:
+  /// The bias's indices of (batch, h, qRow, kvRow): 0 where it broadcasts.
+  SmallVector<Value> indices(Value h, Value qRow, Value kvRow);
+  /// `body(indices)` for every element of the bias's shape the block owns
+  /// (its threads share them).
+  void forEachOwned(llvm::function_ref<void(ValueRange)> body);
+  /// Whether the bias's dimension `dim` is a static 1 (index 0); whether
+  /// it is one the problem's is not (dBias sums over it).
+  bool broadcasts(int64_t dim) const {
+    return biasType.getDimSize(dim) == 1;
+  }
+
+  BackwardContext &k;
+  Value bias, grad;
+  MemRefType biasType;
+  /// Whether dBias is summed over a broadcast dimension (atomic adds).
+  bool summed = false;
 };
 
 /// The ordered dQ's turns over a main kernel's steps (dq = ordered,

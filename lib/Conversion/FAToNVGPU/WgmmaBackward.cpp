@@ -54,7 +54,7 @@ class WgmmaBackwardMain {
 public:
   explicit WgmmaBackwardMain(BackwardContext &k)
       : k(k), e(k.elt.getIntOrFloatBitWidth() / 8),
-        layout(k.t, k.d, k.dv, e) {}
+        layout(k.t, k.d, k.dv, e), bias(k) {}
   void build();
 
 private:
@@ -114,10 +114,12 @@ private:
   /// The ring's P^T: the mask's tests only on pairs where some score may be
   /// masked (a block-uniform branch, as the mma.sync kernel's); an
   /// interior pair's rows all see keys, so its P^T needs no lse = -inf
-  /// test either.
+  /// test either. With a bias (which may hide whole rows) every pair is
+  /// tested.
   SmallVector<Value> edgeMaskedProbabilities(ArrayRef<Value> s, Value h,
                                              Value qBase);
   SmallVector<Value> interiorProbabilities(ArrayRef<Value> s);
+  /// dS^T; with a bias gradient, each dS also goes to dBias.
   SmallVector<Value> scoreGradients(ArrayRef<Value> p, ArrayRef<Value> dp,
                                     Value h, Value qBase);
   /// The warpgroup's [64, block_q] f32 fragments as wgmma A registers in
@@ -169,6 +171,8 @@ private:
   BackwardContext &k;
   int64_t e;
   WgmmaBackwardLayout layout;
+  /// The additive bias and its gradient (BackwardBias).
+  BackwardBias bias;
   VectorType accType;
   Value base, flat, pad, sharedBase;
   /// The q-blocks' logsumexp and D rows in shared memory (f32 [2 stages,
@@ -918,9 +922,11 @@ SmallVector<Value> WgmmaBackwardMain::probabilities(ArrayRef<Value> s,
   SmallVector<Value> p;
   for (int64_t n = 0; n < (int64_t)s.size(); ++n)
     p.append(columnwise(n, /*which=*/0, [&](int64_t r, int64_t c, Value lse) {
-      Value live = k.visible(k.add(kvBase, fragRow(r)),
-                             k.add(qBase, fragCol(n, c)), h);
-      return k.probability(k.element(s[n], r, c), lse, live);
+      Value kvRow = k.add(kvBase, fragRow(r));
+      Value qRow = k.add(qBase, fragCol(n, c));
+      return k.probability(k.element(s[n], r, c), lse,
+                           k.visible(kvRow, qRow, h),
+                           bias.value(h, qRow, kvRow));
     }));
   return p;
 }
@@ -928,6 +934,10 @@ SmallVector<Value> WgmmaBackwardMain::probabilities(ArrayRef<Value> s,
 SmallVector<Value>
 WgmmaBackwardMain::edgeMaskedProbabilities(ArrayRef<Value> s, Value h,
                                            Value qBase) {
+  // A bias may hide a whole row (lse = -inf), which the interior form
+  // does not test: every pair takes the tested form.
+  if (bias.present())
+    return probabilities(s, h, qBase);
   ImplicitLocOpBuilder &b = k.b;
   Value kvWhole =
       k.cmp(arith::CmpIPredicate::ule, k.addc(kvBase, k.t.blockKV), k.nk);
@@ -960,13 +970,17 @@ WgmmaBackwardMain::interiorProbabilities(ArrayRef<Value> s) {
 SmallVector<Value> WgmmaBackwardMain::scoreGradients(ArrayRef<Value> p,
                                                      ArrayRef<Value> dp,
                                                      Value h, Value qBase) {
-  // dS^T = P^T (dP^T - D), D of each q column.
+  // dS^T = P^T (dP^T - D), D of each q column (and dBias += dS).
   ImplicitLocOpBuilder &b = k.b;
   SmallVector<Value> ds;
   for (int64_t n = 0; n < (int64_t)p.size(); ++n)
     ds.append(columnwise(n, /*which=*/1, [&](int64_t r, int64_t c, Value d) {
       Value diff = arith::SubFOp::create(b, k.element(dp[n], r, c), d);
-      return arith::MulFOp::create(b, k.element(p[n], r, c), diff);
+      Value x = arith::MulFOp::create(b, k.element(p[n], r, c), diff);
+      if (bias.hasGradient())
+        bias.addGradient(h, k.add(qBase, fragCol(n, c)),
+                         k.add(kvBase, fragRow(r)), x);
+      return x;
     }));
   return ds;
 }

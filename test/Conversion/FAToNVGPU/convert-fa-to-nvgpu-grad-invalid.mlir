@@ -65,12 +65,12 @@ module attributes {fa.target = #fa.target<arch = "sm_80", sram_per_block = 16691
 // -----
 
 module attributes {fa.target = #fa.target<arch = "sm_80", sram_per_block = 166912, sram_per_sm = 167936, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 108, hbm_gbps = 2039, tensor_tflops = 312>} {
-  func.func @negative_bias(%q: memref<1x2x64x64xbf16>, %l: memref<1x2x64xf32>, %m: memref<1x2x64x64xf32>) {
-    // expected-error @below {{an additive bias (and its gradient) is not built for the mma_sync backward yet; use kernel=simt}}
+  func.func @negative_bias_grad_ordered(%q: memref<1x2x64x64xbf16>, %l: memref<1x2x64xf32>, %m: memref<1x1x64x64xf32>) {
+    // expected-error @below {{the gradient of a broadcast bias is summed with f32 atomic adds, which are not deterministic; use kernel=simt for a deterministic dBias}}
     fa.attention_grad ins(%q, %q, %q, %q, %q, %l : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64xf32>)
-        mask(%m : memref<1x2x64x64xf32>)
-        outs(%q, %q, %q : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>)
-        {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 1, warps = 8>}
+        mask(%m : memref<1x1x64x64xf32>)
+        outs(%q, %q, %q, %m : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x1x64x64xf32>)
+        {schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>, tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 1, warps = 8>}
     return
   }
 }

@@ -56,11 +56,11 @@ module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 2324
 // -----
 
 module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
-  func.func @negative_bias(%q: memref<1x2x64x64xbf16>, %v: memref<1x2x64x64xbf16>, %l: memref<1x2x64xf32>, %m: memref<1x2x64x64xbf16>) {
-    // expected-error @below {{cannot use the wgmma backward kernel with #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>: an additive bias (and its gradient) is not built for it yet; use kernel=simt}}
-    fa.attention_grad ins(%q, %q, %v, %v, %v, %l : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64xf32>) mask(%m : memref<1x2x64x64xbf16>)
-        outs(%q, %q, %v : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>)
-        {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
+  func.func @negative_bias_grad_ordered(%q: memref<1x2x64x64xbf16>, %v: memref<1x2x64x64xbf16>, %l: memref<1x2x64xf32>, %m: memref<1x1x1x64xbf16>) {
+    // expected-error @below {{cannot use the wgmma backward kernel with #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>: the gradient of a broadcast bias is summed with f32 atomic adds, which are not deterministic; use kernel=simt for a deterministic dBias}}
+    fa.attention_grad ins(%q, %q, %v, %v, %v, %l : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64xf32>) mask(%m : memref<1x1x1x64xbf16>)
+        outs(%q, %q, %v, %m : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x1x1x64xbf16>)
+        {schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
     return
   }
 }
@@ -112,6 +112,30 @@ module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 2324
         block_mask(%bm : memref<1x1x1x1xi8>)
         outs(%q, %q, %q : memref<1x2x128x64xbf16>, memref<1x2x128x64xbf16>, memref<1x2x128x64xbf16>)
         {block_sparse = #fa.block_sparse<block_q = 128, block_kv = 128>, schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
+    return
+  }
+}
+
+// -----
+
+module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
+  func.func @negative_bias_d128(%q: memref<1x2x64x128xbf16>, %l: memref<1x2x64xf32>, %m: memref<1x2x64x64xf32>) {
+    // expected-error @below {{an additive bias is built for it at D = 64 only (at D = 128 its loads and dBias's adds spill registers); use kernel=mma-sync or simt}}
+    fa.attention_grad ins(%q, %q, %q, %q, %q, %l : memref<1x2x64x128xbf16>, memref<1x2x64x128xbf16>, memref<1x2x64x128xbf16>, memref<1x2x64x128xbf16>, memref<1x2x64x128xbf16>, memref<1x2x64xf32>) mask(%m : memref<1x2x64x64xf32>)
+        outs(%q, %q, %q : memref<1x2x64x128xbf16>, memref<1x2x64x128xbf16>, memref<1x2x64x128xbf16>)
+        {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
+    return
+  }
+}
+
+// -----
+
+module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
+  func.func @negative_bias_one_buffer(%q: memref<1x2x64x64xbf16>, %l: memref<1x2x64xf32>, %m: memref<1x2x64x64xf32>) {
+    // expected-error @below {{its one-buffer kernel (stages 1) spills registers with an additive bias; use stages 2 (the TMA ring)}}
+    fa.attention_grad ins(%q, %q, %q, %q, %q, %l : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64xf32>) mask(%m : memref<1x2x64x64xf32>)
+        outs(%q, %q, %q : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>)
+        {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
     return
   }
 }

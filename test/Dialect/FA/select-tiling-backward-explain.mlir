@@ -44,11 +44,11 @@
 // WGMMA: note: #1 64x128, 2 stages, 8 warps: {{.*}}, SRAM 186384 B, 224 registers/thread, 1 block(s)/SM, 1 wave(s), 128 steps a block at 0.100 us overhead each
 // WGMMA: note: #2 64x128, 1 stage, 8 warps: {{.*}}, SRAM 116736 B, 224 registers/thread, 1 block(s)/SM, 1 wave(s), 128 steps a block at 0.300 us overhead each
 // WGMMA: note: 126 of 128 candidates rejected: 126 outside the kernel's shapes
-// WGMMA: note: kernel=wgmma: the wgmma backward kernels of convert-fa-to-nvgpu (sm_90a: two warpgroups of 64 kv rows, K_j, V_j and the streamed Q_i, dO_i in 128-byte swizzled shared memory, Q_i and dO_i by TMA into a ring of two buffers (stages 2, dQ added by bulk reductions) or by cp.async into one (stages 1, dQ added by atomics), dK_j, dV_j in registers, dQ unordered or in kv-block order; windows and (one buffer) block masks skip whole pairs; D = Dv a multiple of 16 from 64 to 128, no additive bias)
+// WGMMA: note: kernel=wgmma: the wgmma backward kernels of convert-fa-to-nvgpu (sm_90a: two warpgroups of 64 kv rows, K_j, V_j and the streamed Q_i, dO_i in 128-byte swizzled shared memory, Q_i and dO_i by TMA into a ring of two buffers (stages 2, dQ added by bulk reductions) or by cp.async into one (stages 1, dQ added by atomics), dK_j, dV_j in registers, dQ unordered or in kv-block order; windows and (one buffer) block masks skip whole pairs; an additive bias (D = 64, the ring) added to the scores, dBias stored or summed atomically; D = Dv a multiple of 16 from 64 to 128)
 // WGMMA: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = atomic>: dq=atomic: the cheapest: unordered f32 atomic adds (not deterministic)
 
 // MMA: remark: fa-select-tiling (backward, model): {{.*}} wins (ordered dQ)
-// MMA: note: kernel=mma-sync: the mma.sync backward kernels of convert-fa-to-nvgpu (K_j, V_j and the streamed Q_i, dO_i in shared memory, 16 kv rows of dK_j, dV_j in registers per warp, dQ added atomically, unordered or in kv-block order; windows and block masks skip whole pairs; no additive bias)
+// MMA: note: kernel=mma-sync: the mma.sync backward kernels of convert-fa-to-nvgpu (K_j, V_j and the streamed Q_i, dO_i in shared memory, 16 kv rows of dK_j, dV_j in registers per warp, dQ added atomically, unordered or in kv-block order; windows and block masks skip whole pairs; an additive bias added to the scores, dBias stored or summed atomically)
 // MMA: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = mma_sync, dq = ordered>: dq=ordered: forced (the dq option)
 
 // A tiling given with the op is kept, and explained; dynamic sizes are

@@ -16,7 +16,8 @@
 // mma-sync: block_kv is 16 rows per warp (at most 8), block_q within ptxas's
 // registers (the fit kMmaSyncBackwardRegisters: 48 at d = 64, 32 at d = 128,
 // 16 at d = 192); no tiling at d = 256 (dK_j and dV_j alone are 256 registers
-// per thread) and no additive bias (the bias case): errors.
+// per thread): an error; an additive bias (the bias case) is built, its
+// broadcast gradient not with deterministic.
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=a100 --fa-select-tiling | FileCheck %s --check-prefix=A100
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling | FileCheck %s --check-prefix=H100
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h200 --fa-select-tiling | FileCheck %s --check-prefix=H100
@@ -25,7 +26,7 @@
 // RUN: not fa-opt %s -split-input-file --fa-set-target=target=a100 --fa-select-tiling=kernel=mma-sync 2> %t.A100-MMA | FileCheck %s --check-prefix=A100-MMA
 // RUN: FileCheck %s --check-prefix=MMA-ERR < %t.A100-MMA
 // RUN: not fa-opt %s -split-input-file --fa-set-target=target=a100 --fa-select-tiling="kernel=mma-sync deterministic" 2> %t.A100-MMA-DET | FileCheck %s --check-prefix=A100-MMA-DET
-// RUN: FileCheck %s --check-prefix=MMA-ERR < %t.A100-MMA-DET
+// RUN: FileCheck %s --check-prefixes=MMA-ERR,MMA-DET-ERR < %t.A100-MMA-DET
 // RUN: not fa-opt %s -split-input-file --fa-set-target=target=a10 --fa-select-tiling=kernel=mma-sync 2> %t.A10-MMA | FileCheck %s --check-prefix=A10-MMA
 // RUN: FileCheck %s --check-prefix=MMA-ERR < %t.A10-MMA
 // RUN: not fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling=kernel=wgmma 2> %t.H100-WG | FileCheck %s --check-prefix=WG
@@ -147,6 +148,9 @@
 // A100-MMA: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 2, warps = 8>}
 // A100-MMA-LABEL: func.func @d192_dv128
 // A100-MMA: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 16, block_kv = 128, stages = 2, warps = 8>}
+// An additive bias and its gradient (BackwardBias, D72).
+// A100-MMA-LABEL: func.func @gqa_causal_bias_grad
+// A100-MMA: {causal, schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 2, warps = 8>}
 // A100-MMA-LABEL: func.func @deterministic_op
 // Dense ordered dQ (D66's price, refit at D67's merge): block_q 32 on the
 // A100 (a shorter link no longer outweighs the longer compute), block_q 16
@@ -168,16 +172,19 @@
 // A10-MMA: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 16, block_kv = 128, stages = 2, warps = 8>}
 // A10-MMA-LABEL: func.func @d192_dv128
 // A10-MMA: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 16, block_kv = 64, stages = 2, warps = 4>}
+// A10-MMA-LABEL: func.func @gqa_causal_bias_grad
+// A10-MMA: {causal, schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 32, block_kv = 64, stages = 2, warps = 4>}
 // A10-MMA-LABEL: func.func @deterministic_op
 // A10-MMA: {deterministic, schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>, tiling = #fa.tiling<block_q = 16, block_kv = 128, stages = 2, warps = 8>}
 //
 // MMA-ERR: error: 'fa.attention_grad' op cannot be tiled for sm_{{8[06]}} (head dim 256, value head dim 256): no backward tiling fits: 160 candidates rejected (the smallest: 343 registers per thread exceed 255 (the mma-sync backward's ptxas fit: dK_j, dV_j, S^T and dP^T would spill)) (backward kernel=mma-sync)
-// MMA-ERR: error: 'fa.attention_grad' op cannot use the mma-sync backward kernel: an additive bias (and its gradient) is not built for it yet; use kernel=simt
+// Deterministic: the broadcast bias's gradient (f32 atomics) is an error.
+// MMA-DET-ERR: error: 'fa.attention_grad' op cannot use the mma-sync backward kernel: the gradient of a broadcast bias is summed with f32 atomic adds, which are not deterministic; use kernel=simt for a deterministic dBias
 //
 // wgmma: its one built shape (two warpgroups of 64 kv rows, q-blocks of
 // 64) at D = Dv in {64, 128}, dq = ordered where deterministic (the op's
-// attribute, or forced by the dq option); other head dims and a bias are
-// errors.
+// attribute, or forced by the dq option); other head dims and a bias at
+// D = 128 are errors.
 // WG-LABEL: func.func @d64
 // WG: {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
 // WG-LABEL: func.func @d128
@@ -192,7 +199,7 @@
 // WG-ORD: {deterministic, schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
 // WG-ERR: error: 'fa.attention_grad' op cannot use the wgmma backward kernel: it is built for D = Dv, a multiple of 16 from 64 to 128, got D = 256, Dv = 256
 // WG-ERR: error: 'fa.attention_grad' op cannot use the wgmma backward kernel: it is built for D = Dv, a multiple of 16 from 64 to 128, got D = 192, Dv = 128
-// WG-ERR: error: 'fa.attention_grad' op cannot use the wgmma backward kernel: an additive bias (and its gradient) is not built for it yet; use kernel=simt
+// WG-ERR: error: 'fa.attention_grad' op cannot use the wgmma backward kernel: an additive bias is built for it at D = 64 only (at D = 128 its loads and dBias's adds spill registers); use kernel=mma-sync or simt
 
 // B = 4, H = 16, N = 4096, bf16 (the forward's decision table's shape).
 func.func @d64(%q: tensor<4x16x4096x64xbf16>, %k: tensor<4x16x4096x64xbf16>, %v: tensor<4x16x4096x64xbf16>, %o: tensor<4x16x4096x64xbf16>, %do: tensor<4x16x4096x64xbf16>, %l: tensor<4x16x4096xf32>, %dq0: tensor<4x16x4096x64xbf16>, %dk0: tensor<4x16x4096x64xbf16>, %dv0: tensor<4x16x4096x64xbf16>) -> (tensor<4x16x4096x64xbf16>, tensor<4x16x4096x64xbf16>, tensor<4x16x4096x64xbf16>) {

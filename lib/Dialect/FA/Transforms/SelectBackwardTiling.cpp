@@ -71,8 +71,9 @@ static StringRef describeKernel(KernelKind kind) {
     return "the mma.sync backward kernels of convert-fa-to-nvgpu (K_j, V_j "
            "and the streamed Q_i, dO_i in shared memory, 16 kv rows of dK_j, "
            "dV_j in registers per warp, dQ added atomically, unordered or in "
-           "kv-block order; windows and block masks skip whole pairs; no "
-           "additive bias)";
+           "kv-block order; windows and block masks skip whole pairs; an "
+           "additive bias added to the scores, dBias stored or summed "
+           "atomically)";
   default:
     return "the wgmma backward kernels of convert-fa-to-nvgpu (sm_90a: two "
            "warpgroups of 64 kv rows, K_j, V_j and the streamed Q_i, dO_i "
@@ -80,8 +81,10 @@ static StringRef describeKernel(KernelKind kind) {
            "ring of two buffers (stages 2, dQ added by bulk reductions) or "
            "by cp.async into one (stages 1, dQ added by atomics), dK_j, "
            "dV_j in registers, dQ unordered or in kv-block order; "
-           "windows and (one buffer) block masks skip whole pairs; D = Dv "
-           "a multiple of 16 from 64 to 128, no additive bias)";
+           "windows and (one buffer) block masks skip whole pairs; an "
+           "additive bias (D = 64, the ring) added to the scores, dBias "
+           "stored or summed atomically; D = Dv a multiple of 16 from 64 "
+           "to 128)";
   }
 }
 
@@ -167,23 +170,25 @@ static std::optional<std::string> tensorCoreUnsupported(KernelKind kind,
   Type elt = op.getQueryType().getElementType();
   if (!elt.isF16() && !elt.isBF16())
     return std::string("its element type is f16 or bf16");
-  if (hasAdditiveBias(op))
-    return std::string("an additive bias (and its gradient) is not built "
-                       "for it");
   if (kind == KernelKind::Wgmma && op.getMaskPatternAttr())
     return std::string("it does not apply a #fa.mask_pattern");
+  if (kind == KernelKind::Wgmma)
+    if (std::optional<std::string> why = wgmmaBiasReason(op))
+      return why;
   auto decided = decideDqAccumulation(kind, r.deterministic, r.options.dq);
   if (auto *why = std::get_if<std::string>(&decided))
     return *why;
   DqAccumulation dq = std::get<DqAccumulation>(decided);
   if (std::optional<std::string> why = patternDqReason(r.problem, dq))
     return why;
+  if (std::optional<std::string> why = biasGradientDqReason(op, dq))
+    return why;
   if (Legality support = checkLegality(kind, r.problem, r.target);
       !support.isLegal())
     return support.message;
   if (kind == KernelKind::Wgmma)
     if (std::optional<std::string> why =
-            wgmmaBackwardProblemReason(r.problem, /*bias=*/false))
+            wgmmaBackwardProblemReason(r.problem))
       return why;
   BackwardCostModel model(r.target, kind);
   if (TilingAttr given = op.getTilingAttr()) {
@@ -201,6 +206,14 @@ static std::optional<std::string> tensorCoreUnsupported(KernelKind kind,
 /// A null one: everything the kernel builds has passed its GPU check.
 using UncheckedFn = std::optional<std::string> (*)(const AutoRequest &);
 
+/// The additive bias and dBias of both tensor-core backwards (BackwardBias,
+/// D72) have not been through a GPU check yet.
+static std::optional<std::string> biasUnchecked(const AutoRequest &r) {
+  if (hasAdditiveBias(r.op))
+    return std::string("its additive bias and dBias (BackwardBias, D72)");
+  return std::nullopt;
+}
+
 /// The mma.sync backward's GPU checks (94 of 94 cases, D53's revision; 114
 /// of 114 with D56's deterministic dQ, windows and block masks, both on an
 /// H100) covered D = Dv in {64, 128}; its mask patterns (D64) came after
@@ -213,17 +226,17 @@ static std::optional<std::string> mmaSyncUnchecked(const AutoRequest &r) {
   if (op.getMaskPatternAttr())
     return std::string("its mask patterns (the block lists, "
                        "docs/BlockSparse.md)");
-  return std::nullopt;
+  return biasUnchecked(r);
 }
 
 /// The wgmma backward's GPU checks (77 of 77 on one buffer, 76 of 76 on
-/// the TMA ring, an H100 in session 6) covered D = Dv in {64, 128}; D = 80
-/// and 96 (D71) came after them.
+/// the TMA ring, an H100 in session 6) covered D = Dv in {64, 128} without
+/// an additive bias; D = 80 and 96 (D71) and the bias (D72) came after them.
 static std::optional<std::string> wgmmaUnchecked(const AutoRequest &r) {
   const AttentionProblem &p = r.problem;
   if (p.headDim != 64 && p.headDim != 128)
     return std::string("its head dims other than D = Dv in {64, 128}");
-  return std::nullopt;
+  return biasUnchecked(r);
 }
 
 /// Whether the wgmma backward's ordered dQ on its TMA ring (D66) has passed
@@ -267,10 +280,11 @@ struct AutoRule {
 /// docs/results/2026-12-05-h100-session6-checks and
 /// docs/results/2026-12-05-h100-tensor-core-backward).
 static const AutoRule kAutoBackwardRules[] = {
-    // What the wgmma backward builds at D = Dv in {64, 128} has passed its
-    // GPU check: the one-buffer kernel with windows, ordered dQ and block
-    // masks (77 of 77) and the TMA ring (76 of 76), on an H100 in session
-    // 6; D = 80 and 96 have not (wgmmaUnchecked).
+    // What the wgmma backward builds at D = Dv in {64, 128} without an
+    // additive bias has passed its GPU check: the one-buffer kernel with
+    // windows, ordered dQ and block masks (77 of 77) and the TMA ring (76
+    // of 76), on an H100 in session 6; D = 80 and 96 and the bias have not
+    // (wgmmaUnchecked).
     {KernelKind::Wgmma, wgmmaUnchecked},
     {KernelKind::MmaSync, mmaSyncUnchecked}};
 
@@ -321,12 +335,6 @@ static FailureOr<KernelKind> chooseKernel(AttentionGradOp op,
               "backward kernels apply; select kernel=simt, mma-sync (or "
               "auto), not "
            << stringifyKernelKind(kind);
-  // The mma.sync backward takes no additive bias yet (docs/Backward.md, "On
-  // the GPU: the mma.sync kernels"); an i1 keep-mask it takes.
-  if (kind == KernelKind::MmaSync && hasAdditiveBias(op))
-    return op.emitOpError()
-           << "cannot use the mma-sync backward kernel: an additive bias (and "
-              "its gradient) is not built for it yet; use kernel=simt";
   if (isNVGPUKernel(kind))
     if (Legality support = checkLegality(kind, problem, target);
         !support.isLegal())
@@ -337,7 +345,10 @@ static FailureOr<KernelKind> chooseKernel(AttentionGradOp op,
   // wgmma kernels").
   if (kind == KernelKind::Wgmma) {
     if (std::optional<std::string> why =
-            wgmmaBackwardProblemReason(problem, hasAdditiveBias(op)))
+            wgmmaBackwardProblemReason(problem))
+      return op.emitOpError() << "cannot use the wgmma backward kernel: "
+                              << *why;
+    if (std::optional<std::string> why = wgmmaBiasReason(op))
       return op.emitOpError() << "cannot use the wgmma backward kernel: "
                               << *why;
   }
@@ -389,6 +400,11 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
       why && *kind == KernelKind::MmaSync)
     return op.emitOpError() << "cannot use the mma-sync backward kernel: "
                             << *why;
+  if (std::optional<std::string> why = biasGradientDqReason(op, *dq);
+      why && isNVGPUKernel(*kind))
+    return op.emitOpError() << "cannot use the "
+                            << stringifyKernelKind(*kind)
+                            << " backward kernel: " << *why;
   BackwardCostModel model(target, *kind,
                           static_cast<bool>(op.getBiasGradInit()));
 

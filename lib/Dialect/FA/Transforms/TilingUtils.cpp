@@ -137,3 +137,31 @@ bool mlir::fa::hasAdditiveBias(AttentionGradOp op) {
   return mask &&
          !cast<ShapedType>(mask.getType()).getElementType().isInteger(1);
 }
+
+std::optional<std::string> mlir::fa::wgmmaBiasReason(AttentionGradOp op) {
+  if (!hasAdditiveBias(op) || op.getHeadDim() <= 64)
+    return std::nullopt;
+  return std::string("an additive bias is built for it at D = 64 only (at "
+                     "D = 128 its loads and dBias's adds spill registers); "
+                     "use kernel=mma-sync or simt");
+}
+
+bool mlir::fa::maskBroadcasts(AttentionGradOp op, int64_t dim) {
+  auto mask = cast<ShapedType>(op.getMask().getType());
+  auto query = cast<ShapedType>(op.getQuery().getType());
+  int64_t full = dim == 3 ? cast<ShapedType>(op.getKey().getType()).getDimSize(2)
+                          : query.getDimSize(dim);
+  return mask.getDimSize(dim) == 1 && full != 1;
+}
+
+std::optional<std::string>
+mlir::fa::biasGradientDqReason(AttentionGradOp op, DqAccumulation dq) {
+  if (dq != DqAccumulation::Ordered || !op.getBiasGradInit())
+    return std::nullopt;
+  if (llvm::none_of(llvm::seq<int64_t>(0, 4),
+                    [&](int64_t dim) { return maskBroadcasts(op, dim); }))
+    return std::nullopt;
+  return std::string("the gradient of a broadcast bias is summed with f32 "
+                     "atomic adds, which are not deterministic; use "
+                     "kernel=simt for a deterministic dBias");
+}

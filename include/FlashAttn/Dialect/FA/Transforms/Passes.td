@@ -175,8 +175,8 @@ def FASelectTilingPass : Pass<"fa-select-tiling"> {
     the tensor-core backward model and record it (`convert-fa-to-nvgpu`
     builds the mma.sync one; `fa-tile-attention` rejects a wgmma one);
     `auto` takes the mma.sync backward where it builds the op (f16/bf16,
-    sm_80+, no additive bias, no window, not deterministic, a tiling that
-    fits), else the SIMT kernel, and `explain` says why; `tensor-core` is
+    sm_80+, a tiling that fits, nothing of it unchecked on a GPU: an
+    additive bias is not yet), else the SIMT kernel, and `explain` says why; `tensor-core` is
     an error there. `dq` forces the dQ accumulation
     (`separate` for simt; `atomic` or `ordered` for the tensor-core
     kernels; `auto`: separate, else atomic, else ordered when

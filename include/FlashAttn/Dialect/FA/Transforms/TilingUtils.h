@@ -25,9 +25,25 @@ namespace fa {
 constexpr int64_t kAssumedSeqLen = 4096;
 constexpr int64_t kAssumedBatch = 1;
 
-/// Whether `op`'s mask is an additive bias (with a gradient the
-/// tensor-core backwards do not build), not an i1 keep-mask or absent.
+/// Whether `op`'s mask is an additive bias (the wgmma backward does not
+/// build it), not an i1 keep-mask or absent.
 bool hasAdditiveBias(AttentionGradOp op);
+
+/// Whether dimension `dim` (0..3: batch, query heads, rows, keys) of
+/// `op`'s mask is broadcast: a static 1 where the problem's is not.
+bool maskBroadcasts(AttentionGradOp op, int64_t dim);
+
+/// Why the mma.sync backward cannot build `op`'s bias gradient with `dq`,
+/// or nullopt: a bias that broadcasts (a static unit dimension) has its
+/// gradient summed by f32 atomic adds, which are not deterministic, so not
+/// with ordered (deterministic) dQ.
+std::optional<std::string> biasGradientDqReason(AttentionGradOp op,
+                                                DqAccumulation dq);
+
+/// Why the wgmma backward cannot build `op`'s additive bias, or nullopt:
+/// it is built at D = 64; at D = 128 the bias's loads and dBias's adds
+/// spill registers (ptxas, CUDA 13).
+std::optional<std::string> wgmmaBiasReason(AttentionGradOp op);
 
 /// The problem of `op`. Dynamic `Nq`/`Nk` become `assumedSeqLen` and a
 /// dynamic batch `assumedBatch`; `usedAssumption` (when given) is set to

@@ -1,0 +1,35 @@
+// fa-select-tiling=explain on an fa.attention_grad with an additive bias and
+// its gradient (BackwardBias, D72): both tensor-core backwards build it,
+// but kernel=auto passes them by until their bias has passed a GPU check,
+// and says so; by name each is chosen.
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling="explain kernel=auto" --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=AUTO-H100
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=a100 --fa-select-tiling="explain kernel=auto" --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=AUTO-A100
+// RUN: not fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling=kernel=wgmma 2>&1 | FileCheck %s --check-prefix=WGMMA
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=a100 --fa-select-tiling=kernel=mma-sync | FileCheck %s --check-prefix=MMA
+
+// AUTO-H100: note: kernel=auto chose simt (not wgmma: its additive bias and dBias (BackwardBias, D72): not through a GPU check yet; select it by name; not mma-sync: its additive bias and dBias (BackwardBias, D72): not through a GPU check yet; select it by name)
+// AUTO-H100: note: kernel=auto chose simt (not wgmma: an additive bias is built for it at D = 64 only (at D = 128 its loads and dBias's adds spill registers); use kernel=mma-sync or simt; not mma-sync: its additive bias and dBias (BackwardBias, D72): not through a GPU check yet; select it by name)
+// AUTO-A100: note: kernel=auto chose simt (not wgmma: {{.*}}; not mma-sync: its additive bias and dBias (BackwardBias, D72): not through a GPU check yet; select it by name)
+// WGMMA: error: 'fa.attention_grad' op cannot use the wgmma backward kernel: an additive bias is built for it at D = 64 only (at D = 128 its loads and dBias's adds spill registers); use kernel=mma-sync or simt
+// WGMMA-LABEL: func.func @d64
+// WGMMA: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>
+// MMA-LABEL: func.func @d64
+// MMA: schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>
+// MMA-LABEL: func.func @d128
+// MMA: schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>
+
+func.func @d64(%q: tensor<2x8x1000x64xbf16>, %k: tensor<2x2x1000x64xbf16>, %o: tensor<2x8x1000x64xbf16>, %l: tensor<2x8x1000xf32>, %b: tensor<1x8x1x1000xf32>) -> (tensor<2x8x1000x64xbf16>, tensor<2x2x1000x64xbf16>, tensor<2x2x1000x64xbf16>, tensor<1x8x1x1000xf32>) {
+  %r:4 = fa.attention_grad ins(%o, %k, %k, %o, %o, %l : tensor<2x8x1000x64xbf16>, tensor<2x2x1000x64xbf16>, tensor<2x2x1000x64xbf16>, tensor<2x8x1000x64xbf16>, tensor<2x8x1000x64xbf16>, tensor<2x8x1000xf32>) mask(%b : tensor<1x8x1x1000xf32>)
+      outs(%q, %k, %k, %b : tensor<2x8x1000x64xbf16>, tensor<2x2x1000x64xbf16>, tensor<2x2x1000x64xbf16>, tensor<1x8x1x1000xf32>) {causal}
+      -> tensor<2x8x1000x64xbf16>, tensor<2x2x1000x64xbf16>, tensor<2x2x1000x64xbf16>, tensor<1x8x1x1000xf32>
+  return %r#0, %r#1, %r#2, %r#3 : tensor<2x8x1000x64xbf16>, tensor<2x2x1000x64xbf16>, tensor<2x2x1000x64xbf16>, tensor<1x8x1x1000xf32>
+}
+
+// -----
+
+func.func @d128(%q: tensor<2x8x1000x128xbf16>, %k: tensor<2x2x1000x128xbf16>, %o: tensor<2x8x1000x128xbf16>, %l: tensor<2x8x1000xf32>, %b: tensor<2x8x1000x1000xbf16>) -> (tensor<2x8x1000x128xbf16>, tensor<2x2x1000x128xbf16>, tensor<2x2x1000x128xbf16>) {
+  %r:3 = fa.attention_grad ins(%o, %k, %k, %o, %o, %l : tensor<2x8x1000x128xbf16>, tensor<2x2x1000x128xbf16>, tensor<2x2x1000x128xbf16>, tensor<2x8x1000x128xbf16>, tensor<2x8x1000x128xbf16>, tensor<2x8x1000xf32>) mask(%b : tensor<2x8x1000x1000xbf16>)
+      outs(%q, %k, %k : tensor<2x8x1000x128xbf16>, tensor<2x2x1000x128xbf16>, tensor<2x2x1000x128xbf16>)
+      -> tensor<2x8x1000x128xbf16>, tensor<2x2x1000x128xbf16>, tensor<2x2x1000x128xbf16>
+  return %r#0, %r#1, %r#2 : tensor<2x8x1000x128xbf16>, tensor<2x2x1000x128xbf16>, tensor<2x2x1000x128xbf16>
+}
