@@ -603,12 +603,12 @@ TEST(BackwardCostModel, CausalPricedByItsPairs) {
 }
 
 TEST(BackwardCostModel, CausalAgainstTheH100) {
-  // D68: the ring's causal speed over its dense speed (TFLOP/s at half the
+  // D72: the ring's causal speed over its dense speed (TFLOP/s at half the
   // FLOPs) on an H100, B = 16384 / N, H = 2048 / D (docs/results/
   // 2026-12-05-h100-session6-checks): measured 0.68-0.82; the model, now
   // pricing the pairs causal computes, 0.82-1.0 (it was 0.50: causal
   // priced as dense), at most 31% kinder. It misses a cost that grows
-  // with the blocks' count at a fixed pair count (docs/decisions.md D68);
+  // with the blocks' count at a fixed pair count (docs/decisions.md D72);
   // this pins the prediction so a change to it is seen.
   struct Case {
     int64_t n, d;
