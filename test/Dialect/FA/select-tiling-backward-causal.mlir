@@ -1,9 +1,9 @@
 // The backward model's price of causal and of masked pairs (docs/CostModel.md
-// "The backward pass", docs/decisions.md D70): causal blocks are priced by
+// "The backward pass", docs/decisions.md D72): causal blocks are priced by
 // the SM's share of their pairs, not as dense; a pair that runs the
 // kernels' masked path (across the diagonal, or with rows or keys past the
 // ends: 777 = 6 x 128 + 9) costs the mask's tests on every score. On the
-// A100 at N = 777, D = 64 the mma.sync pick is 32x128 (48x128 before D70:
+// A100 at N = 777, D = 64 the mma.sync pick is 32x128 (48x128 before D72:
 // the tails' masked pairs were free), dense and causal.
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=a100 --fa-select-tiling=kernel=mma-sync | FileCheck %s
 
