@@ -1,17 +1,25 @@
 #!/usr/bin/env python3
-"""The mma.sync backward's tiling sweep: every tiling of
-bench/correctness/backward_simt.py's MMA_SWEEP_TILINGS and the cost model's
-pick, next to torch SDPA's FLASH and CUDNN backward, in one process on the
-same inputs, round-robin (issue 22, item 3; docs/decisions.md D53).
+"""The backward's tiling sweep: every tiling the backward cost model keeps,
+of both tensor-core kernels (wgmma: its 64 x 128 tiling with one buffer
+and with the TMA ring; mma.sync: every block_q, block_kv and stage count
+the model keeps), at issue 22's benchmark points, next to torch SDPA's
+FLASH and CUDNN backward, in one process on the same inputs, round-robin
+(issue 22, item 3: the model's pick within 5% of the sweep's best; docs/
+decisions.md D53, D73).
 
   stage DEST [--target h200] [--shapes fa|quick] [--only S1,S2,...]
-        (build machine) compiles, for every shape, the forward with its
-        logsumexp and the backward once per tiling (compile_backward with
-        kernel="mma-sync" and the tiling; "model": none given, the model's
-        pick) into DEST/sweep-kernels (PTX, no cubins: the GPU machine's
-        driver JIT-compiles them at load), and writes DEST/run_sweep.sh.
-        DEST must already hold a staged Python package:
-        scripts/python-gpu-artifacts.sh DEST first.
+             [--kernels wgmma,mma-sync] [--ptxas auto|none]
+        (build machine) for every shape: the model's pick (kernel=auto, no
+        tiling given: the kernel and tiling fa-select-tiling chooses), then
+        every candidate tiling of each kernel that fa-select-tiling keeps
+        when it is given (the model's verdict, no code built for the
+        others), compiled with compile_backward(kernel=..., tiling) into
+        DEST/sweep-kernels (cubins by the build machine's ptxas; `--ptxas
+        none`: PTX only, which the GPU's driver JIT-compiles at load, a
+        second or so a kernel), and writes DEST/run_sweep.sh. Prints each
+        shape's count and an estimate of the run's GPU time. DEST must
+        already hold a staged Python package: scripts/python-gpu-
+        artifacts.sh DEST first.
   run DIR [--rounds 3] [--json F]
         (GPU machine) for each shape, each round, each implementation (our
         tilings, flash, cudnn): torch.autograd.grad(out, (q, k, v), dO) timed
@@ -19,11 +27,14 @@ same inputs, round-robin (issue 22, item 3; docs/decisions.md D53).
         our tiling is swapped in with flashattn_mlir.register (attention()
         finds kernels by what they compute, not how they are tiled). Prints
         TFLOP/s (2.5x the forward's FLOPs), each tiling's ratio to the best
-        tiling, to FLASH and to cuDNN, and where the model's pick ranks. Our
+        tiling, to FLASH and to cuDNN, the model's pick next to the measured
+        best and the pick's ratio to it (issue 22's bar: >= 0.95). Our
         gradients are compared with FLASH's first (max abs difference).
 
-Shapes (bf16): the FlashAttention ones at D 64 and 128, N 1k, 4k and 16k
-(batch 16384/N, heads 2048/D), causal and not; `quick`: N 1k and 4k.
+Shapes (bf16): `fa` are issue 22's points, the FlashAttention shapes at D
+64 and 128, N 1k, 2k, 4k, 8k and 16k (batch 16384/N, heads 2048/D), causal
+and not, and the GQA shape (B=4, Hq=32, Hkv=8, N=8192, D=128, causal);
+`quick`: N 1k and 4k and the GQA shape.
 
   bash scripts/python-gpu-artifacts.sh .stage-bwdsweep h200           # here
   python3 bench/benchmark/backward_sweep.py stage .stage-bwdsweep
@@ -39,65 +50,121 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(ROOT, "bench", "correctness"))
 if os.path.isdir(os.path.join(ROOT, "python", "flashattn_mlir")):
     sys.path.insert(0, os.path.join(ROOT, "python"))
 
 import backward as bwd  # noqa: E402  (the backward benchmark's shapes)
 import flashattn_mlir as fa  # noqa: E402
-from backward_simt import MMA_SWEEP_TILINGS  # noqa: E402
+from flashattn_mlir import backward as fa_backward  # noqa: E402
 
 TILING_KEYS = ("block_q", "block_kv", "stages", "warps")
+# GPU seconds one do_bench measurement takes (its 25 ms warmup, 100 ms of
+# repetitions and its estimate), and a shape's setup (inputs, each
+# implementation's first call and the gradient check), for the estimate.
+MEASURE_SECONDS = 0.16
+SHAPE_SECONDS = 2.0
 
 
 def shapes(which):
-    ns = (1024, 4096) if which == "quick" else (1024, 4096, 16384)
-    return [bwd.shape(n, d, causal) for d in (64, 128) for n in ns
-            for causal in (False, True)]
+    if which == "fa":
+        return bwd.shapes("fa")
+    return [bwd.shape(n, d, causal) for d in (64, 128) for n in (1024, 4096)
+            for causal in (False, True)] + bwd.shapes("gqa")
 
 
-def tag(tiling):
-    return "model" if tiling is None else "t{}x{}s{}w{}".format(*tiling)
+def candidates(kernel):
+    """Every tiling the backward model enumerates for `kernel`
+    (BackwardCostModel::enumerateCandidates, narrowed to the kernels'
+    shapes: block_kv 16 rows a warp, 2, 4 or 8 warps for mma.sync; the
+    wgmma kernel's one block shape)."""
+    if kernel == "wgmma":
+        return [(64, 128, s, 8) for s in (1, 2)]
+    return [(bq, 16 * w, s, w) for w in (2, 4, 8) for bq in range(16, 257, 16)
+            for s in (1, 2)]
 
 
-def stage(a):
-    directory = bwd.kernel_folder(a.dest, "sweep-kernels", "backward_sweep")
-    cases, failed = [], 0
-    for c in shapes(a.shapes):
-        if not any(o in c["name"] for o in a.only.split(",")):
-            continue
-        args = dict(dtype=c["dtype"], causal=c["causal"], target=a.target,
-                    ptxas="none")
-        t0 = time.perf_counter()
-        fa.compile(*bwd.qkv_shapes(c), lse=True, **args).save(
-            directory, c["name"] + "_fwd")
-        c["variants"] = []
-        for tiling in [None] + MMA_SWEEP_TILINGS[c["d"]]:
-            given = dict(zip(TILING_KEYS, tiling)) if tiling else {}
-            name = f"{c['name']}_bwd_{tag(tiling)}"
+def kept(c, kernel, tiling, target):
+    """Whether fa-select-tiling keeps `tiling` of `kernel` for shape `c`
+    (the model's verdict: fits shared memory, registers and the kernel's
+    shapes), without building code."""
+    given = dict(zip(TILING_KEYS, tiling))
+    config = fa_backward.make_grad_config(
+        *bwd.qkv_shapes(c), dtype=c["dtype"], causal=c["causal"],
+        target=target, kernel=kernel, **given)
+    try:
+        fa_backward.select(config, fa_backward.build_grad_mlir(config, given))
+    except fa.CompileError:
+        return False
+    return True
+
+
+def tag(kernel, tiling):
+    return ("wg" if kernel == "wgmma" else "mma") + "_t{}x{}s{}w{}".format(
+        *tiling)
+
+
+def stage_shape(c, directory, a):
+    """Compiles shape `c`'s forward, the model's pick and every kept
+    tiling; returns how many did not compile."""
+    args = dict(dtype=c["dtype"], causal=c["causal"], target=a.target)
+    if a.ptxas == "none":
+        args["ptxas"] = "none"
+    fa.compile(*bwd.qkv_shapes(c), lse=True, **args).save(
+        directory, c["name"] + "_fwd")
+    pick = fa.compile_backward(*bwd.qkv_shapes(c), **args)
+    c["model"] = {"kernel": pick.schedule["kernel"], "tiling": pick.tiling}
+    c["variants"], failed = [], 0
+    for kernel in a.kernels.split(","):
+        for tiling in candidates(kernel):
+            if not kept(c, kernel, tiling, a.target):
+                continue
+            name = f"{c['name']}_bwd_{tag(kernel, tiling)}"
             try:
-                k = fa.compile_backward(*bwd.qkv_shapes(c), kernel="mma-sync",
-                                        **args, **given)
+                k = fa.compile_backward(*bwd.qkv_shapes(c), kernel=kernel,
+                                        **args, **dict(zip(TILING_KEYS,
+                                                           tiling)))
             except fa.CompileError as e:
                 print(f"{name}: did not compile: {e}", file=sys.stderr)
                 failed += 1
                 continue
             k.save(directory, name)
-            c["variants"].append({"name": name, "tag": tag(tiling),
-                                  "tiling": k.tiling})
+            c["variants"].append({"name": name, "tag": tag(kernel, tiling),
+                                  "kernel": kernel, "tiling": k.tiling})
+    c["model"]["tag"] = tag(c["model"]["kernel"],
+                            [c["model"]["tiling"][k] for k in TILING_KEYS])
+    if not any(v["tag"] == c["model"]["tag"] for v in c["variants"]):
+        print(f"{c['name']}: the model's pick {c['model']['tag']} is not "
+              "among the kept tilings", file=sys.stderr)
+        failed += 1
+    return failed
+
+
+def stage(a):
+    directory = bwd.kernel_folder(a.dest, "sweep-kernels", "backward_sweep")
+    cases, failed, measures = [], 0, 0
+    for c in shapes(a.shapes):
+        if not any(o in c["name"] for o in a.only.split(",")):
+            continue
+        t0 = time.perf_counter()
+        failed += stage_shape(c, directory, a)
+        measures += len(c["variants"]) + 2  # and flash, cudnn
         print(f"{c['name']:40} {len(c['variants'])} tilings, model "
-              f"{c['variants'][0]['tiling']} "
-              f"({time.perf_counter() - t0:.1f} s)")
+              f"{c['model']['tag']} ({time.perf_counter() - t0:.1f} s)")
         cases.append(c)
     with open(os.path.join(directory, "cases.json"), "w") as f:
         json.dump({"target": a.target, "cases": cases}, f, indent=1)
     bwd.stage_package(a.dest, ["bench/benchmark/backward_sweep.py",
-                               "bench/benchmark/backward.py",
-                               "bench/correctness/backward_simt.py"],
+                               "bench/benchmark/backward.py"],
                       "run_sweep.sh", "sweep-kernels", "backward_sweep")
-    print(f"{len(cases)} shapes staged into {directory}, {failed} tilings "
-          "did not compile")
+    print(f"{len(cases)} shapes staged into {directory}, {failed} failures; "
+          f"about {estimate_seconds(len(cases), measures, 3):.0f} s of GPU "
+          f"time at --rounds 3, {estimate_seconds(len(cases), measures, 1):.0f}"
+          " s at --rounds 1")
     return 1 if failed else 0
+
+
+def estimate_seconds(shape_count, measures, rounds):
+    return shape_count * SHAPE_SECONDS + measures * rounds * MEASURE_SECONDS
 
 
 # ----------------------------------------------------------------- device --
@@ -148,24 +215,32 @@ def bench_shape(c, kernels, rounds, torch):
 
 
 def report(c, result):
+    """The shape's tilings ranked, the model's pick next to the best; returns
+    the pick's speed over the best's (None when either is missing)."""
     tilings = {n: r for n, r in result.items() if n not in ("flash", "cudnn")}
-    best = max(tilings, key=lambda n: tilings[n]["tflops"]) if tilings else None
     ranked = sorted(tilings, key=lambda n: -tilings[n]["tflops"])
+    best = ranked[0] if ranked else None
+    pick = c["model"]["tag"]
     get = lambda n: result.get(n, {}).get("tflops")
+    share = get(pick) / get(best) if get(pick) and best else None
     print(f"{c['name']}: flash {get('flash') or 0:.1f}, cudnn "
-          f"{get('cudnn') or 0:.1f} TFLOP/s; best {best}; the model's pick "
-          f"ranks {ranked.index('model') + 1 if 'model' in ranked else '-'} "
-          f"of {len(ranked)}")
+          f"{get('cudnn') or 0:.1f} TFLOP/s; best {best} "
+          f"{get(best) or 0:.1f}; the model's pick {pick} "
+          f"{get(pick) or 0:.1f} ({share or 0:.3f} of best, ranks "
+          f"{ranked.index(pick) + 1 if pick in ranked else '-'} of "
+          f"{len(ranked)}{'' if share and share >= 0.95 else '; MISSES 5%'})")
     tiling_of = {v["tag"]: v["tiling"] for v in c["variants"]}
     for n in ranked:
         r = tilings[n]
         ratio = lambda x: f"{r['tflops'] / x:5.2f}x" if x else "  n/a"
         t = tiling_of.get(n, {})
-        print(f"  {n:14} {t.get('block_q')}x{t.get('block_kv')} s"
-              f"{t.get('stages')} w{t.get('warps')}: {r['tflops']:7.1f} "
-              f"TFLOP/s, {ratio(tilings[best]['tflops'])} of best, "
-              f"{ratio(get('flash'))} flash, {ratio(get('cudnn'))} cudnn, "
-              f"max diff vs flash {r['max_diff_vs_flash']}", flush=True)
+        print(f"  {n:20}{' <- model' if n == pick else '':9} "
+              f"{t.get('block_q')}x{t.get('block_kv')} s{t.get('stages')} "
+              f"w{t.get('warps')}: {r['tflops']:7.1f} TFLOP/s, "
+              f"{ratio(get(best))} of best, {ratio(get('flash'))} flash, "
+              f"{ratio(get('cudnn'))} cudnn, max diff vs flash "
+              f"{r['max_diff_vs_flash']}", flush=True)
+    return share
 
 
 def run(a):
@@ -175,7 +250,7 @@ def run(a):
     with open(os.path.join(a.dir, "cases.json")) as f:
         spec = json.load(f)
     print(f"backward tiling sweep on {card}, torch {torch.__version__}")
-    rows, failed = [], 0
+    rows, failed, summary = [], 0, []
     for c in spec["cases"]:
         fa.register(fa.load(os.path.join(a.dir, c["name"] + "_fwd.json")))
         kernels = {v["name"]: fa.load(os.path.join(a.dir, v["name"] + ".json"))
@@ -187,9 +262,14 @@ def run(a):
             rows.append({"name": c["name"], "error": str(e)[:300]})
             failed += 1
             continue
-        report(c, result)
+        share = report(c, result)
+        summary.append((c["name"], c["model"]["tag"], share))
         rows.append({"name": c["name"], "variants": c["variants"],
-                     "results": result})
+                     "model": c["model"], "results": result,
+                     "pick_over_best": share})
+    print("\nthe model's pick against the best measured tiling:")
+    for name, pick, share in summary:
+        print(f"  {name:40} {pick:20} {share or 0:.3f}")
     if a.json:
         with open(a.json, "w") as f:
             json.dump({"card": card, "torch": torch.__version__, "rows": rows},
@@ -200,6 +280,8 @@ def run(a):
 def main(argv):
     def options(s):
         s.add_argument("--shapes", default="fa", choices=["fa", "quick"])
+        s.add_argument("--kernels", default="wgmma,mma-sync")
+        s.add_argument("--ptxas", default="auto", choices=["auto", "none"])
     return bwd.main_with(argv, __doc__, options, stage, run)
 
 

@@ -240,6 +240,47 @@ mlir::fa::backwardPairs(const Tiling &t, const AttentionProblem &p) {
   return {int64_t(pairs), count(0)};
 }
 
+int64_t mlir::fa::backwardMaskedPairs(const Tiling &t,
+                                      const AttentionProblem &p) {
+  if (p.maskElementBytes > 0)
+    return backwardPairs(t, p).first;
+  int64_t nK = llvm::divideCeil(p.seqLenKV, t.blockKV);
+  if (p.hasMaskPattern()) {
+    // The lists' partial pairs (their full ones come first in a row).
+    BlockLists lists = BlockClassifier(p.maskPattern(), t.blockQ, t.blockKV)
+                           .lists(/*byKVBlock=*/true);
+    int64_t masked = 0;
+    for (int64_t j = 0; j < lists.rows; ++j)
+      masked += lists.end(j) - lists.begin(j) - lists.fullCount(j);
+    return masked;
+  }
+  // pairInterior: q-block i of kv-block j is interior when both blocks are
+  // whole, its first row sees the block's last key (causal, a window's
+  // right extent) and its last row's window reaches the block's first key.
+  int64_t diag = p.seqLenKV - p.seqLenQ, wholeQ = p.seqLenQ / t.blockQ;
+  std::optional<int64_t> right =
+      p.causal ? std::optional<int64_t>(0)
+               : p.window ? std::optional<int64_t>(p.windowRight)
+                          : std::nullopt;
+  int64_t masked = 0;
+  for (int64_t j = 0; j < nK; ++j) {
+    auto [first, end] = backwardQueryBlockRange(j, t, p);
+    int64_t lo = first, hi = std::min(end, wholeQ);
+    if ((j + 1) * t.blockKV > p.seqLenKV)
+      hi = lo;
+    if (right)
+      lo = std::max(lo, llvm::divideCeilSigned(
+                            (j + 1) * t.blockKV - 1 - diag - *right, t.blockQ));
+    if (p.window)
+      hi = std::min(hi, llvm::divideFloorSigned(j * t.blockKV - t.blockQ + 1 -
+                                                    diag + p.windowLeft,
+                                                t.blockQ) +
+                            1);
+    masked += (end - first) - std::max<int64_t>(0, hi - lo);
+  }
+  return masked;
+}
+
 /// HBM byte counts, saturated where a hand-written tiling of tiny blocks on
 /// a problem at validate()'s bounds would overflow (their sum stays in
 /// int64 too).
@@ -481,6 +522,18 @@ static double exposedLoadSeconds(KernelKind kind, int64_t stages,
                            double(hiders) * stepCompute);
 }
 
+/// BackwardCost::smSteps: equal blocks run in waves of the SM's resident
+/// blocks; unequal ones (causal, a window, a pattern) are handed to the SMs
+/// as they free up, the grid's longest ones first (kv-block 0 of a head
+/// first, descending with causal).
+static double smSteps(const BackwardCost &c, int64_t smCount) {
+  if (c.pairs == c.numBlocks * c.maxPairsPerBlock)
+    return double(c.waves) * double(c.blocksPerSM) *
+           double(c.maxPairsPerBlock);
+  return std::max(double(c.pairs) / double(smCount),
+                  double(c.blocksPerSM) * double(c.maxPairsPerBlock));
+}
+
 /// Ordered dQ's time beyond the unordered kernel's (kOrderedStep): each of
 /// a block's steps drains its dQ adds (`dqBytes`) before its turn passes;
 /// not staggered, each wave's chain of a head's resident kv-blocks starts
@@ -491,8 +544,7 @@ static double orderingSeconds(const BackwardCost &c, const Tiling &t,
                               const AttentionProblem &p, double stepCompute,
                               int64_t dqBytes) {
   double drain = double(dqBytes) / kOrderedStep.drainBytesPerSecond;
-  double steps =
-      double(c.waves) * double(c.blocksPerSM) * double(c.maxPairsPerBlock);
+  double steps = c.smSteps;
   bool staggered = (p.causal || p.window) && t.blockKV >= t.blockQ;
   if (staggered)
     return steps * drain;
@@ -593,6 +645,8 @@ BackwardCost BackwardCostModel::evaluate(const Tiling &t,
   auto [pairs, maxPairs] = backwardPairs(t, p);
   c.pairs = pairs * p.batch * p.numQueryHeads;
   c.maxPairsPerBlock = maxPairs * group;
+  c.maskedPairs = backwardMaskedPairs(t, p) * p.batch * p.numQueryHeads;
+  c.smSteps = smSteps(c, target.smCount);
 
   // The five products: S = Q K^T, dP = dO V^T, dV += P^T dO, dK += dS^T Q,
   // dQ += dS K.
@@ -604,9 +658,17 @@ BackwardCost BackwardCostModel::evaluate(const Tiling &t,
   c.stepOverheadSeconds =
       kBackwardStep.barrierSeconds +
       exposedLoadSeconds(kind, t.stages, c.blocksPerSM, stepCompute);
-  double blockSeconds =
-      double(c.maxPairsPerBlock) * (stepCompute + c.stepOverheadSeconds);
-  c.computeSeconds = double(c.waves) * double(c.blocksPerSM) * blockSeconds;
+  // A masked pair's softmax does the mask's tests on every score (the
+  // forward's masked steps; the SM's lanes, not its tensor cores).
+  detail::SMRates rates = detail::getSMRates(
+      target, detail::getArchTraits(target.getComputeCapability()));
+  double maskedSeconds =
+      double(br * bc) * detail::kMaskLaneOpsPerScore / rates.laneOps;
+  double maskedShare =
+      c.pairs > 0 ? double(c.maskedPairs) / double(c.pairs) : 0.0;
+  c.computeSeconds =
+      c.smSteps * (stepCompute + c.stepOverheadSeconds +
+                   maskedShare * maskedSeconds);
 
   int64_t kv = p.batch * p.numKVHeads * p.seqLenKV * (d + dv) * e;
   int64_t rows = p.batch * p.numQueryHeads * p.seqLenQ;

@@ -100,32 +100,59 @@ def sweep_module():
 def test_sweep_stages_every_tiling_and_the_models_pick(tmp_path, monkeypatch):
     sweep = sweep_module()
     names = [c["name"] for c in sweep.shapes("fa")]
-    assert len(names) == 12 and len(sweep.shapes("quick")) == 8
+    # Issue 22's points: D 64 and 128, N 1k-16k, causal and not, and GQA.
+    assert len(names) == 21 and len(sweep.shapes("quick")) == 9
+    assert any("h32x8_n8192_d128_causal" in n for n in names)
     dest = tmp_path / "s"
     dest.mkdir()
     (dest / "run.sh").write_text("g++ runtime\nexport PYTHONUNBUFFERED=1\ncheck\n")
-    assert sweep.main(["stage", str(dest), "--shapes", "quick",
-                       "--only", "n1024_d128_causal"]) == 0
+    assert sweep.main(["stage", str(dest), "--shapes", "quick", "--only",
+                       "b16_h16x16_n1024_d128_causal", "--ptxas", "none"]) == 0
     script = (dest / "run_sweep.sh").read_text()
     assert script.startswith("g++ runtime\n") and "check" not in script
     assert "bench/benchmark/backward_sweep.py run sweep-kernels" in script
-    for f in ("benchmark/backward_sweep.py", "benchmark/backward.py",
-              "correctness/backward_simt.py"):
+    for f in ("benchmark/backward_sweep.py", "benchmark/backward.py"):
         assert (dest / "bench" / f).exists()
     [c] = json.loads((dest / "sweep-kernels" / "cases.json").read_text())["cases"]
     tags = [v["tag"] for v in c["variants"]]
-    # The model's pick, then every tiling of the sweep at D = 128, as given.
-    assert tags[0] == "model" and len(tags) == 1 + len(sweep.MMA_SWEEP_TILINGS[128])
-    for v, t in zip(c["variants"][1:], sweep.MMA_SWEEP_TILINGS[128]):
-        assert [v["tiling"][k] for k in sweep.TILING_KEYS] == t
-    # PTX only (the driver JIT-compiles it on the GPU machine).
+    assert len(tags) == len(set(tags))
+    # Both kernels: the wgmma kernel's one buffer and ring, and every
+    # mma.sync tiling the model keeps (those it refuses are not staged).
+    assert {"wg_t64x128s1w8", "wg_t64x128s2w8"} <= set(tags)
+    mma = [v for v in c["variants"] if v["kernel"] == "mma-sync"]
+    assert mma and len(mma) < len(sweep.candidates("mma-sync"))
+    assert "mma_t16x128s2w8" in tags and "mma_t256x128s2w8" not in tags
+    for v in c["variants"]:
+        assert tuple(v["tiling"][k] for k in sweep.TILING_KEYS) in \
+            sweep.candidates(v["kernel"])
+    # The model's pick (kernel=auto, no tiling) is one of them.
+    assert c["model"]["kernel"] == "wgmma" and c["model"]["tag"] in tags
+    # PTX only with --ptxas none (the driver JIT-compiles it on the GPU).
     assert not list((dest / "sweep-kernels").glob("*.cubin"))
     fa.clear_cache()
     fa.kernel._registry.clear()
     monkeypatch.setattr(_capi, "compiler_available", lambda: False)
     for v in c["variants"]:
         k = fa.load(str(dest / "sweep-kernels" / (v["name"] + ".json")))
-        assert k.config["grad"] and k.schedule["kernel"] == "mma-sync"
+        assert k.config["grad"] and k.schedule["kernel"] == v["kernel"]
+
+
+def test_sweep_report_puts_the_pick_next_to_the_best(capsys):
+    sweep = sweep_module()
+    c = {"name": "s", "model": {"tag": "b"},
+         "variants": [{"tag": t, "tiling": {"block_q": 16, "block_kv": 64,
+                                             "stages": 1, "warps": 4}}
+                      for t in ("a", "b")]}
+    result = {"a": {"tflops": 100.0, "max_diff_vs_flash": 0.0},
+              "b": {"tflops": 90.0, "max_diff_vs_flash": 0.0},
+              "flash": {"tflops": 80.0}, "cudnn": {"tflops": 120.0}}
+    assert sweep.report(c, result) == pytest.approx(0.9)
+    out = capsys.readouterr().out
+    assert "best a 100.0; the model's pick b 90.0 (0.900 of best, ranks 2 " \
+           "of 2; MISSES 5%)" in out
+    result["b"]["tflops"] = 98.0
+    assert sweep.report(c, result) == pytest.approx(0.98)
+    assert "MISSES" not in capsys.readouterr().out
 
 
 def test_wgmma_matrix_orders_dq_on_the_ring():

@@ -184,6 +184,14 @@ struct BackwardCost {
   /// skipped), and the most any thread block computes.
   int64_t pairs = 0;
   int64_t maxPairsPerBlock = 0;
+  /// Of `pairs`, those that run the masked path (backwardMaskedPairs).
+  int64_t maskedPairs = 0;
+  /// The steps the busiest SM runs: a wave of equal blocks after another
+  /// (dense), or, where the blocks' pair counts differ (causal, a window, a
+  /// pattern), the larger of the SM's share of all pairs (the blocks are
+  /// handed to SMs as they free up) and the longest block with the SM's
+  /// other resident blocks.
+  double smSteps = 0;
   /// HBM bytes without L2: K, V read and dK, dV written once; Q, dO, the
   /// logsumexp and D read once per kv-block that sees them; dQ's f32 adds
   /// (read and write) once per pair; the D and dQ conversion kernels' bytes.
@@ -326,6 +334,15 @@ struct WgmmaBackwardLayout {
 /// pattern, BlockClassifier's lists by kv-block.
 std::pair<int64_t, int64_t> backwardPairs(const Tiling &tiling,
                                           const AttentionProblem &problem);
+
+/// The pairs of backwardPairs (one query head) that run the tensor-core
+/// kernels' masked path, the mask's tests on every score (where
+/// convert-fa-to-nvgpu's pairInterior is false): with a mask operand every
+/// pair; else a pair with rows or keys past the sequences' ends, one that
+/// crosses the causal diagonal (or a window's right edge) or a window's
+/// left edge, a mask pattern's partial pairs. A loop over the kv-blocks.
+int64_t backwardMaskedPairs(const Tiling &tiling,
+                            const AttentionProblem &problem);
 
 /// The q-blocks [first, end) kv-block `kvBlock` visits, as the tiled form's
 /// nest 2 and the mma.sync backward bound them: from the block of the first

@@ -173,7 +173,8 @@
 // A10-MMA-LABEL: func.func @d192_dv128
 // A10-MMA: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 16, block_kv = 64, stages = 2, warps = 4>}
 // A10-MMA-LABEL: func.func @gqa_causal_bias_grad
-// A10-MMA: {causal, schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 32, block_kv = 64, stages = 2, warps = 4>}
+// (16x128 since D73: the causal pairs priced as causal; 32x64, 4 warps before)
+// A10-MMA: {causal, schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 16, block_kv = 128, stages = 2, warps = 8>}
 // A10-MMA-LABEL: func.func @deterministic_op
 // A10-MMA: {deterministic, schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>, tiling = #fa.tiling<block_q = 16, block_kv = 128, stages = 2, warps = 8>}
 //
