@@ -564,6 +564,35 @@ TEST(BackwardCostModel, MaskedPairsMatchBruteForce) {
   EXPECT_EQ(backwardMaskedPairs(t, p), backwardPairs(t, p).first);
 }
 
+TEST(BackwardCostModel, MaskedPairsClosedFormMatchesBruteForce) {
+  // Causal and dense have closed forms (no loop over the kv-blocks, the
+  // time bound of docs/Reliability.md): checked score by score on lengths
+  // with partial blocks on either side and Nq != Nk both ways.
+  for (int64_t nq : {1, 17, 100, 129, 257})
+    for (int64_t nk : {1, 17, 100, 129, 257})
+      for (bool causal : {false, true})
+        for (Tiling t : {Tiling{16, 16, 1, 1}, Tiling{32, 64, 1, 4},
+                         Tiling{48, 16, 1, 1}, Tiling{64, 128, 2, 8},
+                         Tiling{16, 128, 2, 8}}) {
+          AttentionProblem p = problem(nq, nk, 64, causal);
+          int64_t nK = (nk + t.blockKV - 1) / t.blockKV, masked = 0;
+          for (int64_t j = 0; j < nK; ++j) {
+            auto [first, end] = backwardQueryBlockRange(j, t, p);
+            for (int64_t i = first; i < end; ++i) {
+              bool interior = (i + 1) * t.blockQ <= nq &&
+                              (j + 1) * t.blockKV <= nk;
+              // Causal: the q-block's first row sees the block's last key.
+              if (causal)
+                interior = interior &&
+                           (j + 1) * t.blockKV - 1 <= i * t.blockQ + nk - nq;
+              masked += !interior;
+            }
+          }
+          EXPECT_EQ(backwardMaskedPairs(t, p), masked)
+              << nq << "x" << nk << " " << t.str() << " causal " << causal;
+        }
+}
+
 TEST(BackwardCostModel, CausalPricedByItsPairs) {
   // Dense blocks are equal and run in waves; causal ones are handed to the
   // SMs as they free up: the busiest SM runs its share of every pair, or

@@ -240,6 +240,26 @@ mlir::fa::backwardPairs(const Tiling &t, const AttentionProblem &p) {
   return {int64_t(pairs), count(0)};
 }
 
+/// sum_{0 <= j < n} clamp(floor((a j + b) / m), 0, hi) for a >= 0, m > 0,
+/// hi >= 0, in O(log) steps (a kv-block's bounds in q-blocks are of this
+/// form).
+static int64_t clampedFloorSum(int64_t n, int64_t a, int64_t b, int64_t m,
+                               int64_t hi) {
+  if (n <= 0)
+    return 0;
+  // The first j >= 0 with a j + b >= target (n when none below n).
+  auto firstReaching = [&](int64_t target) -> int64_t {
+    if (b >= target)
+      return 0;
+    if (a == 0)
+      return n;
+    return std::min<int64_t>(n, llvm::divideCeil(target - b, a));
+  };
+  int64_t low = firstReaching(0);
+  int64_t high = std::max(low, firstReaching(hi * m));
+  return detail::floorSum(high - low, m, a, a * low + b) + hi * (n - high);
+}
+
 int64_t mlir::fa::backwardMaskedPairs(const Tiling &t,
                                       const AttentionProblem &p) {
   if (p.maskElementBytes > 0)
@@ -258,6 +278,25 @@ int64_t mlir::fa::backwardMaskedPairs(const Tiling &t,
   // whole, its first row sees the block's last key (causal, a window's
   // right extent) and its last row's window reaches the block's first key.
   int64_t diag = p.seqLenKV - p.seqLenQ, wholeQ = p.seqLenQ / t.blockQ;
+  if (!p.window) {
+    // Closed forms, so that selection time does not grow with Nk
+    // (docs/Reliability.md, "Time bounds"): kv-block j computes the
+    // q-blocks from first_j = clamp(floor((Bc j - diag) / Br), 0, nQ) on
+    // (none masked by causality without causal), and a whole kv-block's
+    // interior ones are those from clamp(ceil(((j + 1) Bc - 1 - diag) /
+    // Br), 0, wholeQ) to wholeQ.
+    int64_t nQ = llvm::divideCeil(p.seqLenQ, t.blockQ);
+    int64_t wholeK = p.seqLenKV / t.blockKV;
+    if (!p.causal)
+      return nK * nQ - wholeK * wholeQ;
+    int64_t pairs = nK * nQ - clampedFloorSum(nK, t.blockKV, -diag,
+                                              t.blockQ, nQ);
+    int64_t interior =
+        wholeK * wholeQ - clampedFloorSum(wholeK, t.blockKV,
+                                          t.blockKV + t.blockQ - 2 - diag,
+                                          t.blockQ, wholeQ);
+    return pairs - interior;
+  }
   std::optional<int64_t> right =
       p.causal ? std::optional<int64_t>(0)
                : p.window ? std::optional<int64_t>(p.windowRight)
