@@ -593,6 +593,54 @@ TEST(BackwardCostModel, MaskedPairsClosedFormMatchesBruteForce) {
         }
 }
 
+TEST(BackwardCostModel, WindowCountsMatchTheLoops) {
+  // A window's pair counts are summed by stretches of periodic kv-blocks
+  // (the time bound of docs/Reliability.md): equal to the loops over every
+  // kv-block on long, ragged sequences, Nq != Nk both ways, blocks that do
+  // not divide each other, windows narrower and wider than a block.
+  for (auto [nq, nk] : {std::pair<int64_t, int64_t>{5000, 5000},
+                        {3001, 7013}, {7013, 3001}, {40000, 40000}})
+    for (auto [left, right, causal] :
+         {std::tuple<int64_t, int64_t, bool>{40, 0, true}, {0, 0, true},
+          {333, 17, false}, {1000, 1000, false}, {5, 3, false},
+          {4096, 0, true}})
+      for (Tiling t : {Tiling{16, 16, 1, 1}, Tiling{32, 64, 1, 4},
+                       Tiling{48, 16, 1, 1}, Tiling{64, 128, 2, 8},
+                       Tiling{80, 48, 1, 4}, Tiling{16, 128, 2, 8}}) {
+        AttentionProblem p = problem(nq, nk, 64, causal);
+        p.window = true;
+        p.windowLeft = left;
+        p.windowRight = right;
+        int64_t nK = (nk + t.blockKV - 1) / t.blockKV, wholeQ = nq / t.blockQ;
+        int64_t diag = nk - nq, pairs = 0, most = 0, masked = 0;
+        for (int64_t j = 0; j < nK; ++j) {
+          auto [first, end] = backwardQueryBlockRange(j, t, p);
+          pairs += end - first;
+          most = std::max(most, end - first);
+          // pairInterior's bounds, as convert-fa-to-nvgpu tests them.
+          int64_t lo = first, hi = std::min(end, wholeQ);
+          if ((j + 1) * t.blockKV > nk)
+            hi = lo;
+          int64_t r = causal ? 0 : right;
+          lo = std::max(lo, llvm::divideCeilSigned(
+                                (j + 1) * t.blockKV - 1 - diag - r, t.blockQ));
+          hi = std::min(hi, llvm::divideFloorSigned(j * t.blockKV + 1 - diag +
+                                                        left,
+                                                    t.blockQ));
+          masked += (end - first) - std::max<int64_t>(0, hi - lo);
+        }
+        auto [gotPairs, gotMost] = backwardPairs(t, p);
+        std::string what = std::to_string(nq) + "x" + std::to_string(nk) +
+                           " " + t.str() + " window " +
+                           std::to_string(left) + "/" +
+                           std::to_string(right) + " causal " +
+                           std::to_string(causal);
+        EXPECT_EQ(gotPairs, pairs) << what;
+        EXPECT_EQ(gotMost, most) << what;
+        EXPECT_EQ(backwardMaskedPairs(t, p), masked) << what;
+      }
+}
+
 TEST(BackwardCostModel, CausalPricedByItsPairs) {
   // Dense blocks are equal and run in waves; causal ones are handed to the
   // SMs as they free up: the busiest SM runs its share of every pair, or

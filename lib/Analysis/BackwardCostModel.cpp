@@ -192,6 +192,89 @@ mlir::fa::backwardQueryBlockRange(int64_t kvBlock, const Tiling &t,
   return {first, std::max(first, end)};
 }
 
+namespace {
+/// The sum and the largest of g(j) over the kv-blocks 0 <= j < n of a
+/// window, without a loop over them (docs/Reliability.md, "Time bounds").
+/// g is built from floor((Bc j + b) / Br) terms (a kv-block's first and
+/// last q-blocks and its interior ones), their clamps at 0, nQ and wholeQ,
+/// and comparisons between such terms. Between two consecutive `breaks`
+/// (where a term crosses one of those bounds) every clamp keeps its side
+/// and two terms' difference is periodic in j with period P = Br /
+/// gcd(Bc, Br), so g(j + P) - g(j) is the same for every j of one residue
+/// mod P: a stretch costs 2 P evaluations of g, whatever its length.
+struct WindowSum {
+  int64_t blockQ, blockKV, n;
+  llvm::SmallVector<int64_t> breaks;
+
+  WindowSum(const Tiling &t, int64_t n) : blockQ(t.blockQ),
+                                          blockKV(t.blockKV), n(n) {}
+
+  /// Breaks where floor((Bc j + b) / Br) reaches each of `bounds`.
+  void addTerm(int64_t b, llvm::ArrayRef<int64_t> bounds) {
+    for (int64_t bound : bounds) {
+      __int128 target = __int128(bound) * blockQ - b;
+      int64_t j = target <= 0 ? 0
+                              : int64_t(std::min<__int128>(
+                                    n, (target + blockKV - 1) / blockKV));
+      breaks.push_back(j);
+    }
+  }
+
+  template <typename G>
+  std::pair<int64_t, int64_t> sumAndMost(G g) {
+    int64_t period = blockQ / std::gcd(blockQ, blockKV);
+    breaks.append({0, n});
+    llvm::sort(breaks);
+    int64_t sum = 0, most = 0;
+    for (size_t k = 0; k + 1 < breaks.size(); ++k) {
+      int64_t lo = breaks[k], hi = breaks[k + 1];
+      if (hi - lo <= 2 * period) {
+        for (int64_t j = lo; j < hi; ++j) {
+          int64_t v = g(j);
+          sum += v;
+          most = std::max(most, v);
+        }
+        continue;
+      }
+      for (int64_t r = 0; r < period; ++r) {
+        int64_t j0 = lo + r, count = (hi - 1 - j0) / period + 1;
+        int64_t first = g(j0), delta = g(j0 + period) - first;
+        sum += count * first + delta * (count * (count - 1) / 2);
+        most = std::max(most, delta >= 0 ? first + delta * (count - 1)
+                                         : first);
+      }
+    }
+    return {sum, most};
+  }
+};
+} // namespace
+
+/// The right extent a kv-block's first q-block is bounded by: 0 when
+/// causal, the window's right extent, or none.
+static std::optional<int64_t> rightExtent(const AttentionProblem &p) {
+  return p.causal ? std::optional<int64_t>(0)
+                  : p.window ? std::optional<int64_t>(p.windowRight)
+                             : std::nullopt;
+}
+
+/// A window's kv-block terms (backwardQueryBlockRange's first and end,
+/// pairInterior's bounds) as WindowSum breaks.
+static WindowSum windowSum(const Tiling &t, const AttentionProblem &p,
+                           int64_t n) {
+  int64_t nQ = llvm::divideCeil(p.seqLenQ, t.blockQ);
+  int64_t wholeQ = p.seqLenQ / t.blockQ, diag = p.seqLenKV - p.seqLenQ;
+  int64_t right = rightExtent(p).value_or(0), left = p.windowLeft;
+  int64_t bq = t.blockQ, bc = t.blockKV;
+  WindowSum sum(t, n);
+  llvm::SmallVector<int64_t> bounds = {0, 1, wholeQ, nQ};
+  sum.addTerm(-diag - right, bounds);                     // first
+  sum.addTerm(bc - diag + left + bq - 1, bounds);          // end
+  sum.addTerm(bc - 1 - diag - right + bq - 1, bounds);     // interior from
+  sum.addTerm(1 - diag + left, bounds);                    // interior to
+  sum.breaks.push_back(std::min(n, p.seqLenKV / bc));      // whole blocks
+  return sum;
+}
+
 std::pair<int64_t, int64_t>
 mlir::fa::backwardPairs(const Tiling &t, const AttentionProblem &p) {
   int64_t nQ = llvm::divideCeil(p.seqLenQ, t.blockQ);
@@ -207,16 +290,12 @@ mlir::fa::backwardPairs(const Tiling &t, const AttentionProblem &p) {
     }
     return {pairs, most};
   }
-  if (p.window) {
-    // A loop over the kv-blocks (the window's two bounds).
-    int64_t pairs = 0, most = 0;
-    for (int64_t j = 0; j < nK; ++j) {
+  if (p.window)
+    // The window's two bounds, summed over the kv-blocks.
+    return windowSum(t, p, nK).sumAndMost([&](int64_t j) {
       auto [first, end] = backwardQueryBlockRange(j, t, p);
-      pairs += end - first;
-      most = std::max(most, end - first);
-    }
-    return {pairs, most};
-  }
+      return end - first;
+    });
   if (!p.causal)
     return {nQ * nK, nQ};
   // Kv-block j sees the q-blocks from floor(max(0, j * Bc - diag) / Br),
@@ -297,12 +376,8 @@ int64_t mlir::fa::backwardMaskedPairs(const Tiling &t,
                                           t.blockQ, wholeQ);
     return pairs - interior;
   }
-  std::optional<int64_t> right =
-      p.causal ? std::optional<int64_t>(0)
-               : p.window ? std::optional<int64_t>(p.windowRight)
-                          : std::nullopt;
-  int64_t masked = 0;
-  for (int64_t j = 0; j < nK; ++j) {
+  std::optional<int64_t> right = rightExtent(p);
+  auto maskedOf = [&](int64_t j) {
     auto [first, end] = backwardQueryBlockRange(j, t, p);
     int64_t lo = first, hi = std::min(end, wholeQ);
     if ((j + 1) * t.blockKV > p.seqLenKV)
@@ -315,9 +390,9 @@ int64_t mlir::fa::backwardMaskedPairs(const Tiling &t,
                                                     diag + p.windowLeft,
                                                 t.blockQ) +
                             1);
-    masked += (end - first) - std::max<int64_t>(0, hi - lo);
-  }
-  return masked;
+    return (end - first) - std::max<int64_t>(0, hi - lo);
+  };
+  return windowSum(t, p, nK).sumAndMost(maskedOf).first;
 }
 
 /// HBM byte counts, saturated where a hand-written tiling of tiny blocks on

@@ -45,3 +45,22 @@ func.func @longest_key_grad(%q: tensor<1x1x1024x64xbf16>, %k: tensor<1x1x2147483
       -> tensor<1x1x1024x64xbf16>, tensor<1x1x2147483647x64xbf16>, tensor<1x1x2147483647x64xbf16>
   return %r#0, %r#1, %r#2 : tensor<1x1x1024x64xbf16>, tensor<1x1x2147483647x64xbf16>, tensor<1x1x2147483647x64xbf16>
 }
+
+// -----
+
+// The longest key sequence under a sliding window: the window's counts are
+// summed by periodic stretches of kv-blocks (a loop over them took 54 s).
+// AUTO-LABEL: func.func @longest_key_window_grad
+// AUTO: schedule = #fa.backward_schedule<kernel = simt>
+// WGMMA-LABEL: func.func @longest_key_window_grad
+// WGMMA: schedule = #fa.backward_schedule<kernel = wgmma
+// GPU-LABEL: func.func @longest_key_window_grad
+// GPU-COUNT-3: gpu.launch
+func.func @longest_key_window_grad(%q: tensor<1x1x1024x64xbf16>, %k: tensor<1x1x2147483647x64xbf16>, %l: tensor<1x1x1024xf32>)
+    -> (tensor<1x1x1024x64xbf16>, tensor<1x1x2147483647x64xbf16>, tensor<1x1x2147483647x64xbf16>) {
+  %r:3 = fa.attention_grad ins(%q, %k, %k, %q, %q, %l : tensor<1x1x1024x64xbf16>, tensor<1x1x2147483647x64xbf16>,
+      tensor<1x1x2147483647x64xbf16>, tensor<1x1x1024x64xbf16>, tensor<1x1x1024x64xbf16>, tensor<1x1x1024xf32>)
+      outs(%q, %k, %k : tensor<1x1x1024x64xbf16>, tensor<1x1x2147483647x64xbf16>, tensor<1x1x2147483647x64xbf16>) {window = #fa.window<left = 1000, right = 0>}
+      -> tensor<1x1x1024x64xbf16>, tensor<1x1x2147483647x64xbf16>, tensor<1x1x2147483647x64xbf16>
+  return %r#0, %r#1, %r#2 : tensor<1x1x1024x64xbf16>, tensor<1x1x2147483647x64xbf16>, tensor<1x1x2147483647x64xbf16>
+}
