@@ -173,16 +173,21 @@ int64_t SimtBackwardSram::maxBytes() const {
   return std::max({rowDot, keyValue, query, biasGrad});
 }
 
+/// The right extent a kv-block's first q-block is bounded by: 0 when
+/// causal, the window's right extent, or none.
+static std::optional<int64_t> rightExtent(const AttentionProblem &p) {
+  return p.causal ? std::optional<int64_t>(0)
+                  : p.window ? std::optional<int64_t>(p.windowRight)
+                             : std::nullopt;
+}
+
 std::pair<int64_t, int64_t>
 mlir::fa::backwardQueryBlockRange(int64_t kvBlock, const Tiling &t,
                                   const AttentionProblem &p) {
   int64_t nQ = llvm::divideCeil(p.seqLenQ, t.blockQ);
   int64_t k0 = kvBlock * t.blockKV, diag = p.seqLenKV - p.seqLenQ;
   int64_t first = 0, end = nQ;
-  std::optional<int64_t> right =
-      p.causal ? std::optional<int64_t>(0)
-               : p.window ? std::optional<int64_t>(p.windowRight)
-                          : std::nullopt;
+  std::optional<int64_t> right = rightExtent(p);
   if (right)
     first = std::min(nQ, std::max<int64_t>(0, k0 - diag - *right) / t.blockQ);
   if (p.window)
@@ -248,14 +253,6 @@ struct WindowSum {
   }
 };
 } // namespace
-
-/// The right extent a kv-block's first q-block is bounded by: 0 when
-/// causal, the window's right extent, or none.
-static std::optional<int64_t> rightExtent(const AttentionProblem &p) {
-  return p.causal ? std::optional<int64_t>(0)
-                  : p.window ? std::optional<int64_t>(p.windowRight)
-                             : std::nullopt;
-}
 
 /// A window's kv-block terms (backwardQueryBlockRange's first and end,
 /// pairInterior's bounds) as WindowSum breaks.
