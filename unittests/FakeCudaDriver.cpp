@@ -38,6 +38,9 @@ Driver theDriver;
 std::recursive_mutex callMutex;
 std::set<CUmod_st *> modules;
 CUctx_st contexts[8];
+/// The current context is the calling thread's, as in the real driver: a
+/// thread that never set one (autograd's device thread) has none.
+thread_local CUcontext threadContext = nullptr;
 
 /// The allocation holding [ptr, ptr + bytes), or null.
 unsigned char *deviceRange(CUdeviceptr ptr, size_t bytes) {
@@ -53,6 +56,12 @@ unsigned char *deviceRange(CUdeviceptr ptr, size_t bytes) {
 
 Driver &driver() { return theDriver; }
 
+void setCurrentContext(CUcontext ctx) { threadContext = ctx; }
+
+CUresult requireContext() {
+  return threadContext ? CUDA_SUCCESS : CUDA_ERROR_INVALID_CONTEXT;
+}
+
 void reset() {
   for (auto &[ptr, bytes] : theDriver.allocations)
     std::free(reinterpret_cast<void *>(ptr));
@@ -60,6 +69,7 @@ void reset() {
     delete m;
   modules.clear();
   theDriver = Driver();
+  threadContext = nullptr;
 }
 
 int Driver::count(const std::string &call) const {
@@ -168,28 +178,34 @@ CUresult CUDAAPI cuDevicePrimaryCtxRetain(CUcontext *ctx, CUdevice device) {
 
 CUresult CUDAAPI cuCtxSetCurrent(CUcontext ctx) {
   FAKE_ENTER("cuCtxSetCurrent");
-  theDriver.current = ctx;
+  fa::fake::setCurrentContext(ctx);
   return CUDA_SUCCESS;
 }
 
 CUresult CUDAAPI cuCtxGetCurrent(CUcontext *ctx) {
   FAKE_ENTER("cuCtxGetCurrent");
-  *ctx = theDriver.current;
+  *ctx = fa::fake::threadContext;
   return CUDA_SUCCESS;
 }
 
 CUresult CUDAAPI cuCtxSynchronize(void) {
   FAKE_ENTER("cuCtxSynchronize");
+  if (CUresult noContext = fa::fake::requireContext())
+    return noContext;
   return CUDA_SUCCESS;
 }
 
 CUresult CUDAAPI cuStreamSynchronize(CUstream) {
   FAKE_ENTER("cuStreamSynchronize");
+  if (CUresult noContext = fa::fake::requireContext())
+    return noContext;
   return CUDA_SUCCESS;
 }
 
 CUresult CUDAAPI cuMemAlloc(CUdeviceptr *ptr, size_t bytes) {
   FAKE_ENTER("cuMemAlloc");
+  if (CUresult noContext = fa::fake::requireContext())
+    return noContext;
   if (bytes == 0)
     return CUDA_ERROR_INVALID_VALUE;
   // The driver's allocations are at least 256-byte aligned.
@@ -203,6 +219,8 @@ CUresult CUDAAPI cuMemAlloc(CUdeviceptr *ptr, size_t bytes) {
 
 CUresult CUDAAPI cuMemFree(CUdeviceptr ptr) {
   FAKE_ENTER("cuMemFree");
+  if (CUresult noContext = fa::fake::requireContext())
+    return noContext;
   auto it = theDriver.allocations.find(ptr);
   if (it == theDriver.allocations.end())
     return CUDA_ERROR_INVALID_VALUE;
@@ -213,6 +231,8 @@ CUresult CUDAAPI cuMemFree(CUdeviceptr ptr) {
 
 CUresult CUDAAPI cuMemcpyHtoD(CUdeviceptr dst, const void *src, size_t bytes) {
   FAKE_ENTER("cuMemcpyHtoD");
+  if (CUresult noContext = fa::fake::requireContext())
+    return noContext;
   unsigned char *d = fa::fake::deviceRange(dst, bytes);
   if (!d)
     return CUDA_ERROR_INVALID_VALUE;
@@ -223,6 +243,8 @@ CUresult CUDAAPI cuMemcpyHtoD(CUdeviceptr dst, const void *src, size_t bytes) {
 CUresult CUDAAPI cuMemcpyHtoDAsync(CUdeviceptr dst, const void *src,
                                    size_t bytes, CUstream stream) {
   FAKE_ENTER("cuMemcpyHtoDAsync");
+  if (CUresult noContext = fa::fake::requireContext())
+    return noContext;
   unsigned char *d = fa::fake::deviceRange(dst, bytes);
   if (!d)
     return CUDA_ERROR_INVALID_VALUE;
@@ -233,6 +255,8 @@ CUresult CUDAAPI cuMemcpyHtoDAsync(CUdeviceptr dst, const void *src,
 
 CUresult CUDAAPI cuMemcpyDtoH(void *dst, CUdeviceptr src, size_t bytes) {
   FAKE_ENTER("cuMemcpyDtoH");
+  if (CUresult noContext = fa::fake::requireContext())
+    return noContext;
   unsigned char *s = fa::fake::deviceRange(src, bytes);
   if (!s)
     return CUDA_ERROR_INVALID_VALUE;
@@ -243,6 +267,8 @@ CUresult CUDAAPI cuMemcpyDtoH(void *dst, CUdeviceptr src, size_t bytes) {
 CUresult CUDAAPI cuMemsetD8(CUdeviceptr dst, unsigned char value,
                             size_t bytes) {
   FAKE_ENTER("cuMemsetD8");
+  if (CUresult noContext = fa::fake::requireContext())
+    return noContext;
   unsigned char *d = fa::fake::deviceRange(dst, bytes);
   if (!d)
     return CUDA_ERROR_INVALID_VALUE;
@@ -265,6 +291,8 @@ CUresult loadModule(CUmodule *module, const char *image, const char *format) {
 
 CUresult CUDAAPI cuModuleLoadData(CUmodule *module, const void *image) {
   FAKE_ENTER("cuModuleLoadData");
+  if (CUresult noContext = fa::fake::requireContext())
+    return noContext;
   return loadModule(module, static_cast<const char *>(image), "cubin");
 }
 
@@ -273,6 +301,8 @@ CUresult CUDAAPI cuModuleLoadDataEx(CUmodule *module, const void *image,
                                     CUjit_option *options,
                                     void **optionValues) {
   std::lock_guard<std::recursive_mutex> fakeLock(fa::fake::callMutex);
+  if (CUresult noContext = fa::fake::requireContext())
+    return noContext;
   if (CUresult injected = theDriver.enter("cuModuleLoadDataEx")) {
     // The driver writes the JIT's complaint into the caller's log buffer.
     char *log = nullptr;
@@ -292,6 +322,8 @@ CUresult CUDAAPI cuModuleLoadDataEx(CUmodule *module, const void *image,
 
 CUresult CUDAAPI cuModuleUnload(CUmodule module) {
   FAKE_ENTER("cuModuleUnload");
+  if (CUresult noContext = fa::fake::requireContext())
+    return noContext;
   if (!fa::fake::modules.erase(module))
     return CUDA_ERROR_INVALID_HANDLE;
   delete module;
@@ -302,6 +334,8 @@ CUresult CUDAAPI cuModuleUnload(CUmodule module) {
 CUresult CUDAAPI cuModuleGetFunction(CUfunction *function, CUmodule module,
                                      const char *name) {
   FAKE_ENTER("cuModuleGetFunction");
+  if (CUresult noContext = fa::fake::requireContext())
+    return noContext;
   if (!fa::fake::modules.count(module))
     return CUDA_ERROR_INVALID_HANDLE;
   auto it = module->functions.find(name);
@@ -314,6 +348,8 @@ CUresult CUDAAPI cuModuleGetFunction(CUfunction *function, CUmodule module,
 CUresult CUDAAPI cuFuncSetAttribute(CUfunction function,
                                     CUfunction_attribute attribute, int value) {
   FAKE_ENTER("cuFuncSetAttribute");
+  if (CUresult noContext = fa::fake::requireContext())
+    return noContext;
   theDriver.attributes.push_back(
       {function->name, {static_cast<int>(attribute), value}});
   return CUDA_SUCCESS;
@@ -346,6 +382,8 @@ CUresult CUDAAPI cuLaunchKernel(CUfunction f, unsigned int gridX,
                                 CUstream stream, void **kernelParams,
                                 void **extra) {
   FAKE_ENTER("cuLaunchKernel");
+  if (CUresult noContext = fa::fake::requireContext())
+    return noContext;
   if (extra || (!kernelParams && !f->params.empty()))
     return CUDA_ERROR_INVALID_VALUE;
   fa::fake::Launch launch;

@@ -89,7 +89,6 @@ struct Driver {
   /// Live allocations: address -> bytes.
   std::map<CUdeviceptr, size_t> allocations;
   int liveModules = 0;
-  CUcontext current = nullptr;
 
   /// Makes `times` calls of `call` (its API name, e.g. "cuLaunchKernel";
   /// a negative count: every call), after the next `after` ones, return
@@ -115,6 +114,12 @@ private:
 /// The process-wide fake; reset() frees its memory and starts afresh.
 Driver &driver();
 void reset();
+/// Sets the calling thread's current context (cuCtxSetCurrent's effect);
+/// nullptr: the thread has none, like a thread that never set one.
+void setCurrentContext(CUcontext ctx);
+/// CUDA_ERROR_INVALID_CONTEXT where the calling thread has no current
+/// context: what the real driver answers the calls that need one.
+CUresult requireContext();
 
 } // namespace fake
 } // namespace fa

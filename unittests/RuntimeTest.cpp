@@ -195,11 +195,38 @@ TEST_F(RuntimeTest, InitNamesTheDevice) {
 }
 
 TEST_F(RuntimeTest, LoadNeedsACurrentContext) {
-  driver().current = nullptr;
+  // faRtInit failed: there is no context to make current.
+  driver().failNext("cuCtxSetCurrent", CUDA_ERROR_UNKNOWN);
+  EXPECT_EQ(faRtInit(0), 1);
+  fa::fake::setCurrentContext(nullptr);
   Module m = load(kManifest);
   EXPECT_EQ(m, nullptr);
   EXPECT_STREQ(faRtGetLastError(),
                "no current CUDA context: call faRtInit first");
+}
+
+TEST_F(RuntimeTest, AThreadWithoutAContextGetsFaRtInitsContext) {
+  // Autograd runs the backward on its own device thread, where torch may
+  // never have made a context current: the runtime's calls there (a lazy
+  // load, the launch, a synchronize) run in the context faRtInit made
+  // current, not fail with CUDA_ERROR_INVALID_CONTEXT.
+  Module m = load(kManifest);
+  ASSERT_NE(m, nullptr) << faRtGetLastError();
+  int launched = -1, loaded = 0, synchronized = -1;
+  std::vector<uint64_t> ptrs = arguments(m.get());
+  std::thread worker([&] {
+    launched = faRtLaunch(m.get(), ptrs.data(), static_cast<int>(ptrs.size()),
+                          nullptr);
+    Module other = load(kManifest);
+    loaded = other != nullptr;
+    synchronized = faRtSynchronize();
+  });
+  worker.join();
+  EXPECT_EQ(launched, 0);
+  EXPECT_EQ(loaded, 1);
+  EXPECT_EQ(synchronized, 0);
+  EXPECT_EQ(driver().launches.size(),
+            static_cast<size_t>(faRtNumKernels(m.get())));
 }
 
 TEST_F(RuntimeTest, LoadReadsTheManifest) {
@@ -693,8 +720,8 @@ TEST_F(RuntimeTest, TensorMapsAreEncodedOverTheBuffers) {
   driver().calls.clear();
   m.reset();
   EXPECT_EQ(driver().calls,
-            (std::vector<std::string>{"cuCtxSynchronize", "cuMemFree",
-                                      "cuModuleUnload"}));
+            (std::vector<std::string>{"cuCtxGetCurrent", "cuCtxSynchronize",
+                                      "cuMemFree", "cuModuleUnload"}));
 }
 
 TEST_F(RuntimeTest, TensorMapsNeedSixteenByteAlignment) {

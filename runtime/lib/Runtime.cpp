@@ -16,6 +16,7 @@
 
 #include <cuda.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -31,6 +32,9 @@ using fa::rt::JsonValue;
 namespace {
 thread_local std::string lastError;
 CUdevice currentDevice = 0;
+/// The context the last successful faRtInit made current (null before, or
+/// after a failed one): ensureContext() gives it to threads without one.
+std::atomic<CUcontext> initContext{nullptr};
 std::string deviceName;
 
 bool setError(const std::string &message) {
@@ -615,13 +619,22 @@ std::string kernelLabel(size_t index, const Kernel &kernel) {
   return "kernel " + std::to_string(index) + " '" + kernel.name + "'";
 }
 
+/// Makes sure the calling thread has a current context. One without (a
+/// thread that never made one current: autograd's device thread, where
+/// torch need not have touched the CUDA runtime) gets the one faRtInit made
+/// current, as the CUDA runtime binds a device's primary context to a new
+/// thread; a thread's own current context is left as it is.
 bool ensureContext() {
   CUcontext ctx = nullptr;
   if (!check(cuCtxGetCurrent(&ctx), "cuCtxGetCurrent"))
     return false;
-  if (!ctx)
+  if (ctx)
+    return true;
+  CUcontext init = initContext.load();
+  if (!init)
     return setError("no current CUDA context: call faRtInit first");
-  return true;
+  return check(cuCtxSetCurrent(init), "cuCtxSetCurrent",
+               "faRtInit's context, on a thread without one");
 }
 } // namespace
 
@@ -642,6 +655,7 @@ int faRtInit(int ordinal) {
            1;
   CUdevice device;
   CUcontext ctx;
+  initContext = nullptr;
   if (!check(cuDeviceGet(&device, ordinal), "cuDeviceGet") ||
       !check(cuDevicePrimaryCtxRetain(&ctx, device),
              "cuDevicePrimaryCtxRetain") ||
@@ -652,6 +666,7 @@ int faRtInit(int ordinal) {
     return 1;
   currentDevice = device;
   deviceName = name;
+  initContext = ctx;
   return 0;
 }
 
@@ -700,6 +715,7 @@ FaRtModule *faRtLoad(const char *manifestPath, int preferCubin) {
 void faRtUnload(FaRtModule *module) {
   if (!module)
     return;
+  ensureContext();
   for (Buffer &b : module->buffers)
     if (b.scratch)
       check(cuMemFree(b.scratch), "cuMemFree", b.name);
@@ -760,6 +776,8 @@ int faRtLaunch(FaRtModule *module, const uint64_t *devicePtrs, int numPtrs,
                       "-byte aligned, which the kernel's loads need"),
              1;
   }
+  if (!ensureContext())
+    return 1;
   auto cuStream = static_cast<CUstream>(stream);
   std::lock_guard<std::mutex> lock(module->launchMutex);
   LaunchScratch &scratch = module->scratch;
@@ -805,6 +823,8 @@ int faRtLaunch(FaRtModule *module, const uint64_t *devicePtrs, int numPtrs,
 
 int faRtSynchronize(void) {
   lastError.clear();
+  if (!ensureContext())
+    return 1;
   return check(cuCtxSynchronize(), "cuCtxSynchronize",
                "a launched kernel may have faulted; FA_RT_SYNC_EACH=1 names "
                "it")
@@ -814,6 +834,8 @@ int faRtSynchronize(void) {
 
 uint64_t faRtAlloc(size_t bytes) {
   lastError.clear();
+  if (!ensureContext())
+    return 0;
   CUdeviceptr ptr = 0;
   if (!check(cuMemAlloc(&ptr, bytes), "cuMemAlloc",
              std::to_string(bytes) + " bytes"))
@@ -823,12 +845,16 @@ uint64_t faRtAlloc(size_t bytes) {
 
 int faRtFree(uint64_t devicePtr) {
   lastError.clear();
+  if (!ensureContext())
+    return 1;
   return check(cuMemFree(static_cast<CUdeviceptr>(devicePtr)), "cuMemFree") ? 0
                                                                            : 1;
 }
 
 int faRtCopyToDevice(uint64_t dst, const void *src, size_t bytes) {
   lastError.clear();
+  if (!ensureContext())
+    return 1;
   return check(cuMemcpyHtoD(static_cast<CUdeviceptr>(dst), src, bytes),
                "cuMemcpyHtoD")
              ? 0
@@ -837,6 +863,8 @@ int faRtCopyToDevice(uint64_t dst, const void *src, size_t bytes) {
 
 int faRtCopyFromDevice(void *dst, uint64_t src, size_t bytes) {
   lastError.clear();
+  if (!ensureContext())
+    return 1;
   return check(cuMemcpyDtoH(dst, static_cast<CUdeviceptr>(src), bytes),
                "cuMemcpyDtoH")
              ? 0
@@ -845,6 +873,8 @@ int faRtCopyFromDevice(void *dst, uint64_t src, size_t bytes) {
 
 int faRtMemsetD8(uint64_t dst, unsigned char value, size_t bytes) {
   lastError.clear();
+  if (!ensureContext())
+    return 1;
   return check(cuMemsetD8(static_cast<CUdeviceptr>(dst), value, bytes),
                "cuMemsetD8")
              ? 0
