@@ -1,16 +1,15 @@
 // kernel=auto on the backward at D = 96 and 80 on sm_90a (docs/Backward.md,
 // "The kernel"; docs/decisions.md D70, D71): both tensor-core backwards
-// build these head dims, but neither build has passed a GPU check yet
-// (SelectBackwardTiling.cpp's wgmmaUnchecked and mmaSyncUnchecked), so
-// auto passes both by, says why, and takes the SIMT kernels; by name each
-// is selected (wgmma: its TMA ring; mma-sync: block_q 32 at D = 96, 48 at
-// D = 80).
+// build these head dims and both builds passed their GPU check (session 8,
+// docs/results/2026-12-05-session8-checks), so auto takes the first rule's,
+// the wgmma backward's TMA ring; by name each is selected (wgmma: its TMA
+// ring; mma-sync: block_q 32 at D = 96, 48 at D = 80).
 // RUN: fa-opt %s --fa-set-target=target=h200 --fa-select-tiling="explain kernel=auto" --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=AUTO
 // RUN: fa-opt %s --fa-set-target=target=h200 --fa-select-tiling=kernel=wgmma | FileCheck %s --check-prefix=WG
 // RUN: fa-opt %s --fa-set-target=target=h200 --fa-select-tiling=kernel=mma-sync | FileCheck %s --check-prefix=MMA
 
-// AUTO: note: kernel=auto chose simt (not wgmma: its head dims other than D = Dv in {64, 128}: not through a GPU check yet; select it by name; not mma-sync: its head dims other than D = Dv in {64, 128}: not through a GPU check yet; select it by name)
-// AUTO: note: kernel=auto chose simt (not wgmma: its head dims other than D = Dv in {64, 128}: not through a GPU check yet; select it by name; not mma-sync: its head dims other than D = Dv in {64, 128}: not through a GPU check yet; select it by name)
+// AUTO: note: kernel=auto chose wgmma: it builds this backward
+// AUTO: note: kernel=auto chose wgmma: it builds this backward
 
 // WG-LABEL: func.func @d96(
 // WG: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>

@@ -1,15 +1,16 @@
 // fa-select-tiling=explain on an fa.attention_grad with an additive bias and
-// its gradient (BackwardBias, D72): both tensor-core backwards build it,
-// but kernel=auto passes them by until their bias has passed a GPU check,
-// and says so; by name each is chosen.
+// its gradient (BackwardBias, D72): both tensor-core backwards build it and
+// passed their GPU check with it (session 8), so kernel=auto takes the
+// wgmma backward at D = 64 and the mma.sync one where the wgmma bias is not
+// built (D = 128, sm_80), and says why; by name each is chosen.
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling="explain kernel=auto" --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=AUTO-H100
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=a100 --fa-select-tiling="explain kernel=auto" --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=AUTO-A100
 // RUN: not fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling=kernel=wgmma 2>&1 | FileCheck %s --check-prefix=WGMMA
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=a100 --fa-select-tiling=kernel=mma-sync | FileCheck %s --check-prefix=MMA
 
-// AUTO-H100: note: kernel=auto chose simt (not wgmma: its additive bias and dBias (BackwardBias, D72): not through a GPU check yet; select it by name; not mma-sync: its additive bias and dBias (BackwardBias, D72): not through a GPU check yet; select it by name)
-// AUTO-H100: note: kernel=auto chose simt (not wgmma: an additive bias is built for it at D = 64 only (at D = 128 its loads and dBias's adds spill registers); use kernel=mma-sync or simt; not mma-sync: its additive bias and dBias (BackwardBias, D72): not through a GPU check yet; select it by name)
-// AUTO-A100: note: kernel=auto chose simt (not wgmma: {{.*}}; not mma-sync: its additive bias and dBias (BackwardBias, D72): not through a GPU check yet; select it by name)
+// AUTO-H100: note: kernel=auto chose wgmma: it builds this backward{{$}}
+// AUTO-H100: note: kernel=auto chose mma-sync: it builds this backward (not wgmma: an additive bias is built for it at D = 64 only (at D = 128 its loads and dBias's adds spill registers); use kernel=mma-sync or simt)
+// AUTO-A100: note: kernel=auto chose mma-sync: it builds this backward (not wgmma: {{.*}})
 // WGMMA: error: 'fa.attention_grad' op cannot use the wgmma backward kernel: an additive bias is built for it at D = 64 only (at D = 128 its loads and dBias's adds spill registers); use kernel=mma-sync or simt
 // WGMMA-LABEL: func.func @d64
 // WGMMA: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>

@@ -1,7 +1,7 @@
 // A mask pattern's backward on the tensor cores: the mma.sync backward
-// builds it chosen by name (dq = atomic; BlockClassifier's lists by
-// kv-block, docs/BlockSparse.md); kernel=auto keeps the SIMT kernels until
-// the GPU check has run (D57's `unchecked`) and `explain` says why; the
+// builds it (dq = atomic; BlockClassifier's lists by kv-block,
+// docs/BlockSparse.md), chosen by name or by kernel=auto (its GPU check
+// passed in session 8), whose `explain` says why not wgmma; the
 // backward model counts the pattern's pairs (here a quarter of the dense
 // ones: causal chunks of 1024 at N = 4096, under half the dense time).
 // RUN: fa-opt %s --split-input-file --fa-set-target=target=h100 \
@@ -11,7 +11,7 @@
 
 // MMA-LABEL: func.func @chunk
 // MMA: schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>
-// AUTO: note: kernel=auto chose simt (not wgmma: it does not apply a #fa.mask_pattern; not mma-sync: its mask patterns (the block lists, docs/BlockSparse.md): not through a GPU check yet; select it by name)
+// AUTO: note: kernel=auto chose mma-sync: it builds this backward (not wgmma: it does not apply a #fa.mask_pattern)
 func.func @chunk(%q: tensor<1x16x4096x64xbf16>, %lse: tensor<1x16x4096xf32>) -> (tensor<1x16x4096x64xbf16>, tensor<1x16x4096x64xbf16>, tensor<1x16x4096x64xbf16>) {
   %r:3 = fa.attention_grad
       ins(%q, %q, %q, %q, %q, %lse : tensor<1x16x4096x64xbf16>, tensor<1x16x4096x64xbf16>, tensor<1x16x4096x64xbf16>, tensor<1x16x4096x64xbf16>, tensor<1x16x4096x64xbf16>, tensor<1x16x4096xf32>)

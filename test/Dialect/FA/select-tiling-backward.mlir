@@ -40,11 +40,10 @@
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=a10 --fa-select-tiling --fa-check-sram-budget -o /dev/null
 // RUN: not fa-opt %s -split-input-file --fa-set-target=target=a100 --fa-select-tiling=kernel=mma-sync --fa-check-sram-budget -o /dev/null 2>/dev/null
 // kernel=auto (the pipeline's): the first tensor-core backward of
-// kAutoBackwardRules that builds the op and whose build has passed its GPU
-// check (wgmma on sm_90a at D = Dv in {64, 128}: its TMA ring, or one
-// buffer where the ring does not build the op (deterministic); then
-// mma.sync at those head dims; no bias), the SIMT picks (the default's)
-// for the rest.
+// kAutoBackwardRules that builds the op (every build has passed its GPU
+// check): wgmma on sm_90a (its TMA ring, ordered dQ too; D = 64 with a
+// bias), then mma.sync (D = 192/128, a bias at D = 128), the SIMT picks
+// (the default's) for the rest (D = 256).
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=a100 --fa-select-tiling=kernel=auto | FileCheck %s --check-prefix=AUTO-A100
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h200 --fa-select-tiling=kernel=auto | FileCheck %s --check-prefix=AUTO-H200
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=a10 --fa-select-tiling=kernel=auto | FileCheck %s --check-prefix=AUTO-A10
@@ -58,9 +57,9 @@
 // AUTO-A100-LABEL: func.func @d256
 // AUTO-A100: {fa.predicted_sram = 67840 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 16, block_kv = 16, stages = 1, warps = 8>}
 // AUTO-A100-LABEL: func.func @d192_dv128
-// AUTO-A100: {fa.predicted_sram = 76032 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 16, block_kv = 32, stages = 1, warps = 8>}
+// AUTO-A100: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 16, block_kv = 128, stages = 2, warps = 8>}
 // AUTO-A100-LABEL: func.func @gqa_causal_bias_grad
-// AUTO-A100: {causal, fa.predicted_sram = 82560 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 64, block_kv = 16, stages = 1, warps = 8>}
+// AUTO-A100: {causal, schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 2, warps = 8>}
 // AUTO-A100-LABEL: func.func @deterministic_op
 // AUTO-A100: {deterministic, schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>, tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 2, warps = 8>}
 //
@@ -71,11 +70,11 @@
 // AUTO-H200-LABEL: func.func @d256
 // AUTO-H200: {fa.predicted_sram = 67840 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 16, block_kv = 16, stages = 1, warps = 8>}
 // AUTO-H200-LABEL: func.func @d192_dv128
-// AUTO-H200: {fa.predicted_sram = 43264 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 16, block_kv = 16, stages = 1, warps = 4>}
+// AUTO-H200: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 16, block_kv = 128, stages = 2, warps = 8>}
 // AUTO-H200-LABEL: func.func @gqa_causal_bias_grad
-// AUTO-H200: {causal, fa.predicted_sram = 115072 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 16, block_kv = 64, stages = 1, warps = 8>}
+// AUTO-H200: {causal, schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 2, warps = 8>}
 // AUTO-H200-LABEL: func.func @deterministic_op
-// AUTO-H200: {deterministic, schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
+// AUTO-H200: {deterministic, schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
 //
 // AUTO-A10-LABEL: func.func @d64
 // AUTO-A10: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 48, block_kv = 128, stages = 2, warps = 8>}
@@ -84,9 +83,9 @@
 // AUTO-A10-LABEL: func.func @d256
 // AUTO-A10: {fa.predicted_sram = 86272 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 32, block_kv = 16, stages = 1, warps = 8>}
 // AUTO-A10-LABEL: func.func @d192_dv128
-// AUTO-A10: {fa.predicted_sram = 43264 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 16, block_kv = 16, stages = 1, warps = 8>}
+// AUTO-A10: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 16, block_kv = 64, stages = 2, warps = 4>}
 // AUTO-A10-LABEL: func.func @gqa_causal_bias_grad
-// AUTO-A10: {causal, fa.predicted_sram = 45440 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 32, block_kv = 16, stages = 1, warps = 8>}
+// AUTO-A10: {causal, schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 16, block_kv = 128, stages = 2, warps = 8>}
 // AUTO-A10-LABEL: func.func @deterministic_op
 // AUTO-A10: {deterministic, schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>, tiling = #fa.tiling<block_q = 16, block_kv = 128, stages = 2, warps = 8>}
 //

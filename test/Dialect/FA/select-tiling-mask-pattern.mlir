@@ -2,9 +2,9 @@
 // #fa.mask_pattern (docs/CostModel.md, "Mask patterns"): explain reports the
 // density with the full and partial blocks, and the choice moves with the
 // pattern. h100, N = 4096, d = 64, f16, the SIMT kernel (the pass's default;
-// kernel=auto takes it for a butterfly, whose tensor-core build has not
-// been through a GPU check, and the wgmma kernel for chunks): 128x64 for dense causal, 16x16 for
-// causal chunks of 64, 32x32 for a butterfly of 32.
+// kernel=auto takes the wgmma kernel for chunks and the butterfly alike):
+// 128x64 for dense causal, 16x16 for causal chunks of 64, 32x32 for a
+// butterfly of 32.
 // RUN: fa-opt %s --split-input-file --fa-set-target=target=h100 \
 // RUN:   --fa-select-tiling="explain" 2>&1 | FileCheck %s
 // RUN: fa-opt %s --split-input-file --fa-set-target=target=h100 \
@@ -47,7 +47,7 @@ func.func @causal_chunk_64(%q: tensor<1x16x4096x64xf16>, %o: tensor<1x16x4096x64
 // CHECK: remark: fa-select-tiling (model): 32x32, 1 stage, 4 warps wins
 // CHECK: note: density 0.0625: 32x32, 1 stage, 4 warps computes 1024 of the 16384 (q-block, kv-block) pairs of the mask (butterfly 32): 1024 full (no mask arithmetic), 0 partial (masked)
 // AUTO-LABEL: func.func @butterfly_32
-// AUTO: schedule = #fa.schedule<kernel = simt>
+// AUTO: schedule = #fa.schedule<kernel = wgmma
 // IR-LABEL: func.func @butterfly_32
 // IR: tiling = #fa.tiling<block_q = 32, block_kv = 32, stages = 1, warps = 4>
 func.func @butterfly_32(%q: tensor<1x16x4096x64xf16>, %o: tensor<1x16x4096x64xf16>) -> tensor<1x16x4096x64xf16> {

@@ -206,64 +206,6 @@ static std::optional<std::string> tensorCoreUnsupported(KernelKind kind,
 /// A null one: everything the kernel builds has passed its GPU check.
 using UncheckedFn = std::optional<std::string> (*)(const AutoRequest &);
 
-/// The additive bias and dBias of both tensor-core backwards (BackwardBias,
-/// D72) have not been through a GPU check yet.
-static std::optional<std::string> biasUnchecked(const AutoRequest &r) {
-  if (hasAdditiveBias(r.op))
-    return std::string("its additive bias and dBias (BackwardBias, D72)");
-  return std::nullopt;
-}
-
-/// The mma.sync backward's GPU checks (94 of 94 cases, D53's revision; 114
-/// of 114 with D56's deterministic dQ, windows and block masks, both on an
-/// H100) covered D = Dv in {64, 128}; its mask patterns (D64) came after
-/// them.
-static std::optional<std::string> mmaSyncUnchecked(const AutoRequest &r) {
-  AttentionGradOp op = r.op;
-  const AttentionProblem &p = r.problem;
-  if (p.headDim != p.valueHeadDim || (p.headDim != 64 && p.headDim != 128))
-    return std::string("its head dims other than D = Dv in {64, 128}");
-  if (op.getMaskPatternAttr())
-    return std::string("its mask patterns (the block lists, "
-                       "docs/BlockSparse.md)");
-  return biasUnchecked(r);
-}
-
-/// The wgmma backward's GPU checks (77 of 77 on one buffer, 76 of 76 on
-/// the TMA ring, an H100 in session 6) covered D = Dv in {64, 128} without
-/// an additive bias; D = 80 and 96 (D71) and the bias (D72) came after them.
-static std::optional<std::string> wgmmaUnchecked(const AutoRequest &r) {
-  const AttentionProblem &p = r.problem;
-  if (p.headDim != 64 && p.headDim != 128)
-    return std::string("its head dims other than D = Dv in {64, 128}");
-  return biasUnchecked(r);
-}
-
-/// Whether the wgmma backward's ordered dQ on its TMA ring (D66) has passed
-/// its GPU check. Until it has, kernel=auto with ordered dQ takes the
-/// model's best one-buffer tiling (the ordered kernel session 6 checked)
-/// and says so; kernel=wgmma by name gets the model's pick.
-static constexpr bool kWgmmaRingOrderedGpuChecked = false;
-
-/// The candidate of `d` kernel=auto takes for `kind`: its winner, or while
-/// the wgmma ring's ordered dQ is unchecked the best one-buffer candidate
-/// (why appended to `autoReason`).
-static const BackwardCost &autoCheckedCandidate(KernelKind kind,
-                                                const BackwardDecision &d,
-                                                std::string &autoReason) {
-  if (kind != KernelKind::Wgmma || kWgmmaRingOrderedGpuChecked ||
-      d.dq != DqAccumulation::Ordered || d.winner().tiling.stages < 2)
-    return d.winner();
-  for (const BackwardCost &c : d.candidates)
-    if (c.fits() && c.tiling.stages == 1) {
-      autoReason += ", with one buffer (" + c.tiling.str() +
-                    "): ordered dQ on its TMA ring (stages 2) has not "
-                    "passed its GPU check yet; kernel=wgmma selects it";
-      return c;
-    }
-  return d.winner();
-}
-
 /// A tensor-core backward kernel kernel=auto prefers where it builds the op
 /// and that build has passed its GPU check (`unchecked` says what has not):
 /// auto passes the rest by, says so in `explain`, and the kernel is chosen
@@ -280,13 +222,13 @@ struct AutoRule {
 /// docs/results/2026-12-05-h100-session6-checks and
 /// docs/results/2026-12-05-h100-tensor-core-backward).
 static const AutoRule kAutoBackwardRules[] = {
-    // What the wgmma backward builds at D = Dv in {64, 128} without an
-    // additive bias has passed its GPU check: the one-buffer kernel with
-    // windows, ordered dQ and block masks (77 of 77) and the TMA ring (76
-    // of 76), on an H100 in session 6; D = 80 and 96 and the bias have not
-    // (wgmmaUnchecked).
-    {KernelKind::Wgmma, wgmmaUnchecked},
-    {KernelKind::MmaSync, mmaSyncUnchecked}};
+    // Everything the two tensor-core backwards build has passed its GPU
+    // check (on an H100, session 8: the wgmma matrix 154 of 154, with D =
+    // 80 and 96, the bias at D = 64 and ordered dQ on the TMA ring; the
+    // mma-sync matrix 207 of 207, with D = 32, 80, 96 and 192/128, the bias
+    // and the mask patterns; docs/results/2026-12-05-session8-checks).
+    {KernelKind::Wgmma, nullptr},
+    {KernelKind::MmaSync, nullptr}};
 
 /// kernel=auto's kernel for `r` and why, for `explain` (a rule passed by
 /// says why: what its kernel does not build, or what of it is unchecked).
@@ -302,7 +244,8 @@ static std::pair<KernelKind, std::string> chooseAuto(const AutoRequest &r) {
       return {rule.kind,
               llvm::formatv("kernel=auto chose {0}: it builds this backward",
                             stringifyKernelKind(rule.kind))
-                  .str()};
+                      .str() +
+                  (why.empty() ? "" : " (" + why + ")")};
     why += llvm::formatv("{0}not {1}: {2}", why.empty() ? "" : "; ",
                          stringifyKernelKind(rule.kind), *no);
   }
@@ -428,9 +371,7 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
              << problem.headDim << ", value head dim "
              << problem.valueHeadDim << "): " << decision.reason
              << " (backward kernel=" << stringifyKernelKind(*kind) << ")";
-    cost = autoReason.empty()
-               ? decision.winner()
-               : autoCheckedCandidate(*kind, decision, autoReason);
+    cost = decision.winner();
     op.setTilingAttr(makeTilingAttr(op.getContext(), cost.tiling));
     if (options.explain)
       emitExplanation(op, decision, problem, assumed, *kind);

@@ -51,25 +51,15 @@ static std::string describe(const CandidateCost &c) {
                        c.waves);
 }
 
-/// The words a rejection counts under in the summary: one group per
-/// resource, and one for all the rules of the `kind` kernel.
-/// What of a tensor-core forward kernel's build has not been through a GPU
-/// check, or nullopt (the forward's form of D57's `unchecked`): kernel=auto
-/// passes the kernel by for it, `explain` says so, and the kernel is
-/// chosen by name only.
-static std::optional<std::string>
-forwardUnchecked(KernelKind kind, const AttentionProblem &p) {
-  if (isNVGPUKernel(kind) && p.maskPattern().needsBlockLists())
-    return std::string("its mask patterns' global tokens and butterfly "
-                       "(the block lists, docs/BlockSparse.md)");
-  return std::nullopt;
-}
-
 /// kernel=auto's forward preferences, in order: the first that builds the
-/// op and has no unchecked part wins, the SIMT kernel takes the rest.
+/// op wins, the SIMT kernel takes the rest. Every tensor-core forward has
+/// passed its GPU check (the mask patterns' block lists too: session 8,
+/// docs/results/2026-12-05-session8-checks).
 static const KernelKind kAutoForwardKernels[] = {KernelKind::Wgmma,
                                                  KernelKind::MmaSync};
 
+/// The words a rejection counts under in the summary: one group per
+/// resource, and one for all the rules of the `kind` kernel.
 static StringRef rejectionGroup(LegalityReason reason, KernelKind kind) {
   if (isKernelRule(reason))
     return kind == KernelKind::Wgmma ? "outside the wgmma kernel's shapes"
@@ -182,13 +172,6 @@ struct SelectTilingPass
     for (KernelKind candidate : kAutoForwardKernels) {
       if (!checkLegality(candidate, problem, target, given).isLegal())
         continue;
-      if (std::optional<std::string> why =
-              forwardUnchecked(candidate, problem)) {
-        appendAutoNote(autoNote, candidate,
-                       *why + ": not through a GPU check yet; select it by "
-                              "name");
-        continue;
-      }
       kinds.push_back(candidate);
       if (given)
         return kinds;
