@@ -81,7 +81,8 @@ static StringRef describeKernel(KernelKind kind) {
            "ring of two buffers (stages 2, dQ added by bulk reductions) or "
            "by cp.async into one (stages 1, dQ added by atomics), dK_j, "
            "dV_j in registers, dQ unordered or in kv-block order; "
-           "windows and (one buffer) block masks skip whole pairs; an "
+           "windows and block masks skip whole pairs, a mask pattern's "
+           "steps walk the kv-block's list of q-blocks (dq = atomic); an "
            "additive bias (D = 64, the ring) added to the scores, dBias "
            "stored or summed atomically; D = Dv a multiple of 16 from 64 "
            "to 128)";
@@ -163,15 +164,13 @@ struct AutoRequest {
 /// keep-mask, a window and a block mask they take) where a tiling fits,
 /// with dq = atomic or, deterministic, ordered: the mma.sync kernel on
 /// sm_80+, the wgmma kernel on sm_90a at D = Dv in {64, 128}; a mask
-/// pattern only the mma.sync kernel, with dq = atomic.
+/// pattern with dq = atomic.
 static std::optional<std::string> tensorCoreUnsupported(KernelKind kind,
                                                         const AutoRequest &r) {
   AttentionGradOp op = r.op;
   Type elt = op.getQueryType().getElementType();
   if (!elt.isF16() && !elt.isBF16())
     return std::string("its element type is f16 or bf16");
-  if (kind == KernelKind::Wgmma && op.getMaskPatternAttr())
-    return std::string("it does not apply a #fa.mask_pattern");
   if (kind == KernelKind::Wgmma)
     if (std::optional<std::string> why = wgmmaBiasReason(op))
       return why;
@@ -231,34 +230,54 @@ static std::optional<std::string> mmaSyncUnchecked(const AutoRequest &r) {
 
 /// The wgmma backward's GPU checks (77 of 77 on one buffer, 76 of 76 on
 /// the TMA ring, an H100 in session 6) covered D = Dv in {64, 128} without
-/// an additive bias; D = 80 and 96 (D71) and the bias (D72) came after them.
+/// an additive bias or a mask pattern; D = 80 and 96 (D71), the bias (D72)
+/// and mask patterns (D75) came after them.
 static std::optional<std::string> wgmmaUnchecked(const AutoRequest &r) {
   const AttentionProblem &p = r.problem;
   if (p.headDim != 64 && p.headDim != 128)
     return std::string("its head dims other than D = Dv in {64, 128}");
+  if (p.hasMaskPattern())
+    return std::string("its mask patterns (the block lists, D75)");
   return biasUnchecked(r);
 }
 
-/// Whether the wgmma backward's ordered dQ on its TMA ring (D66) has passed
-/// its GPU check. Until it has, kernel=auto with ordered dQ takes the
-/// model's best one-buffer tiling (the ordered kernel session 6 checked)
-/// and says so; kernel=wgmma by name gets the model's pick.
+/// Whether what the wgmma backward's TMA ring builds beyond its session-6
+/// check has passed a GPU check: its ordered dQ (D66) and its block masks
+/// (D75). Until one has, kernel=auto with it takes the model's best
+/// one-buffer tiling (the kernel session 6 checked with both) and says so;
+/// kernel=wgmma by name gets the model's pick.
 static constexpr bool kWgmmaRingOrderedGpuChecked = false;
+static constexpr bool kWgmmaRingBlockMaskGpuChecked = false;
+
+/// What of `p` with `dq` the wgmma ring builds but no GPU check has run
+/// yet, or nullopt.
+static std::optional<std::string> wgmmaRingUnchecked(const AttentionProblem &p,
+                                                     DqAccumulation dq) {
+  if (!kWgmmaRingOrderedGpuChecked && dq == DqAccumulation::Ordered)
+    return std::string("ordered dQ");
+  if (!kWgmmaRingBlockMaskGpuChecked && p.blockMaskQ > 0)
+    return std::string("a block mask");
+  return std::nullopt;
+}
 
 /// The candidate of `d` kernel=auto takes for `kind`: its winner, or while
-/// the wgmma ring's ordered dQ is unchecked the best one-buffer candidate
-/// (why appended to `autoReason`).
+/// what the wgmma ring builds for `p` is unchecked the best one-buffer
+/// candidate (why appended to `autoReason`).
 static const BackwardCost &autoCheckedCandidate(KernelKind kind,
                                                 const BackwardDecision &d,
+                                                const AttentionProblem &p,
                                                 std::string &autoReason) {
-  if (kind != KernelKind::Wgmma || kWgmmaRingOrderedGpuChecked ||
-      d.dq != DqAccumulation::Ordered || d.winner().tiling.stages < 2)
+  if (kind != KernelKind::Wgmma || d.winner().tiling.stages < 2)
+    return d.winner();
+  std::optional<std::string> unchecked = wgmmaRingUnchecked(p, d.dq);
+  if (!unchecked)
     return d.winner();
   for (const BackwardCost &c : d.candidates)
     if (c.fits() && c.tiling.stages == 1) {
-      autoReason += ", with one buffer (" + c.tiling.str() +
-                    "): ordered dQ on its TMA ring (stages 2) has not "
-                    "passed its GPU check yet; kernel=wgmma selects it";
+      autoReason += ", with one buffer (" + c.tiling.str() + "): " +
+                    *unchecked +
+                    " on its TMA ring (stages 2) has not passed its GPU "
+                    "check yet; kernel=wgmma selects it";
       return c;
     }
   return d.winner();
@@ -327,14 +346,6 @@ static FailureOr<KernelKind> chooseKernel(AttentionGradOp op,
     return op.emitOpError()
            << "has no kernel=tensor-core backward: the backward's kernels "
               "are simt, mma-sync and wgmma (or auto)";
-  // The SIMT kernels (the tiled backward nests) and the mma.sync backward
-  // (BlockClassifier's lists) apply a mask pattern.
-  if (op.getMaskPatternAttr() && kind == KernelKind::Wgmma)
-    return op.emitOpError()
-           << "has a #fa.mask_pattern, which only the simt and mma-sync "
-              "backward kernels apply; select kernel=simt, mma-sync (or "
-              "auto), not "
-           << stringifyKernelKind(kind);
   if (isNVGPUKernel(kind))
     if (Legality support = checkLegality(kind, problem, target);
         !support.isLegal())
@@ -397,9 +408,10 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
   if (failed(dq))
     return failure();
   if (std::optional<std::string> why = patternDqReason(problem, *dq);
-      why && *kind == KernelKind::MmaSync)
-    return op.emitOpError() << "cannot use the mma-sync backward kernel: "
-                            << *why;
+      why && isNVGPUKernel(*kind))
+    return op.emitOpError() << "cannot use the "
+                            << stringifyKernelKind(*kind)
+                            << " backward kernel: " << *why;
   if (std::optional<std::string> why = biasGradientDqReason(op, *dq);
       why && isNVGPUKernel(*kind))
     return op.emitOpError() << "cannot use the "
@@ -430,7 +442,7 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
              << " (backward kernel=" << stringifyKernelKind(*kind) << ")";
     cost = autoReason.empty()
                ? decision.winner()
-               : autoCheckedCandidate(*kind, decision, autoReason);
+               : autoCheckedCandidate(*kind, decision, problem, autoReason);
     op.setTilingAttr(makeTilingAttr(op.getContext(), cost.tiling));
     if (options.explain)
       emitExplanation(op, decision, problem, assumed, *kind);
