@@ -242,8 +242,9 @@ TEST(BackwardCostModel, WgmmaRingHidesTheStepsLoads) {
     EXPECT_EQ(pick.winner().tiling.stages, 2);
   }
   // Ordered dQ takes the ring too (its bulk reductions complete before a
-  // turn passes); a block mask keeps one buffer (the ring's loads are not
-  // predicated).
+  // turn passes), and so does a block mask (a skipped step's mbarrier
+  // phase completes by a plain arrival, D75), with either dQ; a mask
+  // pattern's steps (the kv-blocks' lists) as well.
   BackwardDecision ordered =
       model.select(problem(4096, 4096, 128, false), DqAccumulation::Ordered);
   ASSERT_TRUE(ordered.found());
@@ -251,8 +252,23 @@ TEST(BackwardCostModel, WgmmaRingHidesTheStepsLoads) {
   AttentionProblem masked = problem(4096, 4096, 128, false);
   masked.blockMaskQ = 128;
   masked.blockMaskKV = 128;
-  EXPECT_FALSE(model.evaluate({64, 128, 2, 8}, masked, DqAccumulation::Atomic)
-                   .fits());
+  for (DqAccumulation dq : {DqAccumulation::Atomic, DqAccumulation::Ordered}) {
+    EXPECT_TRUE(model.evaluate({64, 128, 2, 8}, masked, dq).fits());
+    BackwardDecision maskedPick = model.select(masked, dq);
+    ASSERT_TRUE(maskedPick.found());
+    EXPECT_EQ(maskedPick.winner().tiling.stages, 2);
+  }
+  AttentionProblem patterned = problem(4096, 4096, 128, true);
+  patterned.maskChunk = 1024;
+  BackwardDecision chunkPick =
+      model.select(patterned, DqAccumulation::Atomic);
+  ASSERT_TRUE(chunkPick.found());
+  EXPECT_EQ(chunkPick.winner().tiling.stages, 2);
+  // The pattern's pairs are the lists', fewer than dense causal's.
+  EXPECT_LT(chunkPick.winner().pairs,
+            model.evaluate({64, 128, 2, 8}, problem(4096, 4096, 128, true),
+                           DqAccumulation::Atomic)
+                .pairs);
   // Three buffers are outside the kernel's shapes; a target whose shared
   // memory holds one buffer and not two keeps one.
   EXPECT_FALSE(model

@@ -59,6 +59,14 @@ GQA 8/1 with Nq != Nk both ways, are not yet run on a GPU (D60, D66); the
   python3 bench/correctness/backward_simt.py stage .stage-bwdwg --kernel wgmma --target h200
   cd .stage-bwdwg && bash run.sh
 
+Its `_rm` cases (wgmma_sparse_cases, D75: block masks on the TMA ring,
+atomic and ordered; mask patterns on the ring and on one buffer; timed
+pairs at N = 8192, ring against one buffer, a block mask at a quarter
+density and a causal window of 1024) are not yet run on a GPU:
+
+  python3 bench/correctness/backward_simt.py stage .stage-ringmask --kernel wgmma --target h200 --only _rm
+  cd .stage-ringmask && bash run.sh --only _rm
+
 On the device machine (bench/README.md; the staged folder is git-ignored
 and travels as a carried path, 13 MiB):
 
@@ -112,7 +120,7 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
          mask=None, mask_kind="bias", bias_grad=None, pattern="random",
          window=None, kernel="simt", perf=False, tiling=None,
          deterministic=False, blocks=None, mask_pattern=None,
-         bias_type="f32"):
+         bias_type="f32", density=0.5, tag=""):
     """One backward case. `mask`: the mask's shape (dimensions of 1 are
     broadcast); `mask_kind`: 'bias' (f32, additive; its gradient is asked
     for unless `bias_grad` is False) or 'bool' (an i1 keep-mask);
@@ -120,8 +128,11 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
     rows, 'padding': trailing keys masked per batch, batch 0 entirely);
     `deterministic`: the op's attribute (the tensor-core kernels' dq =
     ordered), checked bit for bit between the two runs; `blocks`: a runtime
-    block mask of (block_q, block_kv) granularity, drawn at half density
-    with one q-block row empty (no mask besides it); `bias_type`: the
+    block mask of (block_q, block_kv) granularity, drawn at `density`
+    (half by default) with one q-block row empty (no mask besides it); the
+    wgmma kernel's block masks take one buffer unless `tiling` names the
+    ring (`_ring` in the name); `tag`: appended to the name (`--only`
+    selects a group of cases by it); `bias_type`: the
     bias's (and dBias's) element type, 'f32' or 'elt' (the inputs'); a
     bias's `pattern` 'rows' puts -inf in every 7th row (rows that see no
     key: zero gradients)."""
@@ -145,7 +156,12 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
             + ("_t%dx%ds%d" % tuple(tiling[:3])
                if kernel == "mma-sync" and tiling else "")
             + ("_s%d" % tiling[2] if kernel == "wgmma" and tiling and
-               tiling[2] != 2 and not blocks else ""))
+               tiling[2] != 2 and not blocks else "")
+            + ("_ring" if kernel == "wgmma" and blocks and tiling and
+               tiling[2] == 2 else "")
+            + ("_p%d" % round(100 * density) if blocks and density != 0.5
+               else "")
+            + (f"_{tag}" if tag else ""))
     block = 64 if max(d, dv) <= 128 else 32
     # simt: the tiled nests' blocks; mma-sync: the model's pick (none
     # written on the op), or the given [block_q, block_kv, stages, warps];
@@ -164,7 +180,7 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
             "scale": 1.0 / math.sqrt(d), "tiling": tiling,
             "window": list(window) if window else None,
             "deterministic": deterministic,
-            "blocks": list(blocks) if blocks else None,
+            "blocks": list(blocks) if blocks else None, "density": density,
             "mask_pattern": list(mask_pattern) if mask_pattern else None}
 
 
@@ -300,29 +316,9 @@ def matrix_mma(kernel="mma-sync"):
     # (wgmmaBiasReason).
     cases += [c for c in bias_cases(m) if not wg or c["d"] == 64]
     if not wg:
-        # Mask patterns ([chunk, global, butterfly]; the mma-sync kernel's,
-        # through BlockClassifier's lists by kv-block, docs/BlockSparse.md):
-        # causal chunks (Nq != Nk), a butterfly alone and with global tokens
-        # (Nq != Nk both ways, ragged blocks), global tokens with a window
-        # and with a causal window (sinks), a keep-mask under a pattern, GQA.
-        for args, kw in (
-                (("bf16", 64, 1000), dict(causal=True,
-                                          mask_pattern=(200, 0, 0))),
-                (("f16", 128, 777, 1000), dict(b=2, hq=4, hkv=2, causal=True,
-                                               mask_pattern=(128, 0, 0))),
-                (("bf16", 64, 1024), dict(mask_pattern=(0, 32, 64))),
-                (("bf16", 128, 1000, 777), dict(causal=True,
-                                                mask_pattern=(0, 0, 48))),
-                (("f16", 64, 300, 1000), dict(b=2, hq=4, hkv=2,
-                                              mask_pattern=(0, 16, 128))),
-                (("bf16", 64, 1000), dict(window=(64, 64),
-                                          mask_pattern=(0, 16, 0))),
-                (("f16", 128, 1000), dict(b=2, hq=4, hkv=1, causal=True,
-                                          window=(128, 0),
-                                          mask_pattern=(0, 4, 0))),
-                (("bf16", 64, 777), dict(b=2, hq=4, mask=(2, 4, 777, 777),
-                                         mask_kind="bool", pattern="random",
-                                         mask_pattern=(0, 8, 32)))):
+        # Mask patterns (PATTERN_CASES; the wgmma kernel's are among its
+        # wgmma_sparse_cases).
+        for args, kw in PATTERN_CASES:
             cases.append(m(*args, **kw))
     # Sliding windows: both tensor-core kernels.
     for dtype, d, nq, nk, causal, window in WINDOW_CASES:
@@ -363,6 +359,7 @@ def matrix_mma(kernel="mma-sync"):
         cases += mma_head_dim_cases()
     if kernel == "wgmma":
         cases += wgmma_head_dim_cases()
+        cases += wgmma_sparse_cases()
     if kernel == "wgmma":
         # The ring against one buffer (D61), one process, D = 128 and 64.
         for d, hq in ((128, 16), (64, 32)):
@@ -452,6 +449,87 @@ def wgmma_head_dim_cases():
         for causal in (False, True):
             cases.append(m("bf16", d, 4096, causal=causal, b=4,
                            hq=2 * (1024 // d), perf=True))
+    return cases
+
+
+# The tensor-core backwards' mask-pattern cases ([chunk, global, butterfly];
+# through BlockClassifier's lists by kv-block, docs/BlockSparse.md): causal
+# chunks (Nq != Nk), a butterfly alone and with global tokens (Nq != Nk
+# both ways, ragged blocks), global tokens with a window and with a causal
+# window (sinks), a keep-mask under a pattern, GQA.
+PATTERN_CASES = (
+    (("bf16", 64, 1000), dict(causal=True, mask_pattern=(200, 0, 0))),
+    (("f16", 128, 777, 1000), dict(b=2, hq=4, hkv=2, causal=True,
+                                   mask_pattern=(128, 0, 0))),
+    (("bf16", 64, 1024), dict(mask_pattern=(0, 32, 64))),
+    (("bf16", 128, 1000, 777), dict(causal=True, mask_pattern=(0, 0, 48))),
+    (("f16", 64, 300, 1000), dict(b=2, hq=4, hkv=2,
+                                  mask_pattern=(0, 16, 128))),
+    (("bf16", 64, 1000), dict(window=(64, 64), mask_pattern=(0, 16, 0))),
+    (("f16", 128, 1000), dict(b=2, hq=4, hkv=1, causal=True, window=(128, 0),
+                              mask_pattern=(0, 4, 0))),
+    (("bf16", 64, 777), dict(b=2, hq=4, mask=(2, 4, 777, 777),
+                             mask_kind="bool", pattern="random",
+                             mask_pattern=(0, 8, 32))))
+
+
+def wgmma_sparse_cases():
+    """The wgmma backward's sparse steps of D75, tagged `_rm` (not yet run
+    on a GPU): runtime block masks on the TMA ring (`_ring`; half the
+    blocks kept and one q-block row empty, against the float64 reference of
+    the equivalent keep-mask): GQA, causal, coarse and uneven mask blocks,
+    causal GQA 8/1 with Nq != Nk both ways, many q-blocks (the ring wraps
+    across query heads); the same with ordered dQ (each run twice, bit for
+    bit), a causal window among them; mask patterns ([chunk, global,
+    butterfly]) on the ring (the model's pick) with and without causal,
+    GQA, a keep-mask under a pattern, a causal window with global tokens;
+    and on one buffer (`_s1`). Then the timed cases, ring against one
+    buffer in one process at N = 8192 (B = 2, H = 2048 / D): a block mask of
+    128 x 128 blocks at a quarter density, and a causal window of 1024."""
+    m = lambda *a, **kw: case(*a, kernel="wgmma", tag="rm", **kw)
+    ring, one = [64, 128, 2, 8], [64, 128, 1, 8]
+    cases = []
+    for args, kw in (
+            (("bf16", 64, 2049), dict(b=2, hq=4, hkv=2, blocks=(64, 128))),
+            (("f16", 128, 1000), dict(causal=True, b=2, hq=4, hkv=2,
+                                      blocks=(128, 128))),
+            (("bf16", 128, 777), dict(b=2, hq=4, hkv=2, blocks=(256, 256))),
+            (("bf16", 128, 2049, 777), dict(causal=True, b=2, hq=8, hkv=1,
+                                            blocks=(64, 128))),
+            (("bf16", 128, 777, 2049), dict(causal=True, b=2, hq=8, hkv=1,
+                                            blocks=(128, 128))),
+            (("f16", 64, 1000, 777), dict(causal=True, b=2, hq=4, hkv=2,
+                                          blocks=(192, 256))),
+            (("bf16", 64, 4097), dict(b=1, hq=4, hkv=1, blocks=(64, 128)))):
+        cases.append(m(*args, tiling=ring, **kw))
+    for args, kw in (
+            (("bf16", 64, 2049), dict(b=2, hq=4, hkv=2, blocks=(64, 128))),
+            (("bf16", 128, 1000), dict(causal=True, blocks=(128, 128))),
+            (("bf16", 64, 2049), dict(causal=True, window=(300, 0),
+                                     blocks=(128, 128))),
+            (("bf16", 128, 2049, 777), dict(causal=True, b=2, hq=8, hkv=1,
+                                            blocks=(64, 128))),
+            (("f16", 64, 4097), dict(b=1, hq=4, hkv=1, blocks=(64, 128)))):
+        cases.append(m(*args, tiling=ring, deterministic=True, **kw))
+    # The mma.sync backward's pattern cases, dense chunks, and causal GQA
+    # 8/1 with global tokens and a butterfly.
+    patterns = PATTERN_CASES + (
+        (("bf16", 128, 1000), dict(b=2, hq=4, hkv=2,
+                                   mask_pattern=(256, 0, 0))),
+        (("bf16", 128, 2049), dict(causal=True, b=1, hq=8, hkv=1,
+                                   mask_pattern=(0, 64, 128))))
+    for args, kw in patterns:
+        cases.append(m(*args, **kw))
+    for i in (0, 2, 7):
+        args, kw = patterns[i]
+        cases.append(m(*args, tiling=one, **kw))
+    for d, hq in ((128, 16), (64, 32)):
+        for t in (ring, one):
+            cases.append(m("bf16", d, 8192, b=2, hq=hq, blocks=(128, 128),
+                           density=0.25, tiling=t, perf=True))
+        for t in (None, one):
+            cases.append(m("bf16", d, 8192, causal=True, b=2, hq=hq,
+                           window=(1024, 0), tiling=t, perf=True))
     return cases
 
 
@@ -634,13 +712,14 @@ def draw_mask(c, gen, device, torch):
 
 
 def draw_blocks(c, gen, device, torch):
-    """The case's block mask (i8 [1, Hq, q-blocks, kv-blocks]): about half
-    the entries kept, q-block row 1 (when there is one) empty, and the
+    """The case's block mask (i8 [1, Hq, q-blocks, kv-blocks]): about
+    `density` of the entries kept (half by default), q-block row 1 (when
+    there is one) empty, and the
     keep-mask of scores it means ([1, Hq, Nq, Nk] bool) for the reference."""
     bq, bk = c["blocks"]
     nqb, nkb = -(-c["nq"] // bq), -(-c["nk"] // bk)
     bm = (torch.rand((1, c["hq"], nqb, nkb), generator=gen, device=device)
-          < 0.5).to(torch.int8)
+          < c.get("density", 0.5)).to(torch.int8)
     if nqb > 1:
         bm[:, :, 1] = 0
     keep = bm.bool().repeat_interleave(bq, 2).repeat_interleave(bk, 3)
@@ -851,11 +930,22 @@ def time_case(rt, c, art, prefer_cubin, stream, reps=20):
     rnd = lambda *s: torch.randn(s, device="cuda", dtype=dt)
     q, k, v, do = rnd(b, hq, nq, d), rnd(b, hkv, nk, d), rnd(b, hkv, nk, dv), \
         rnd(b, hq, nq, dv)
-    o, lse = forward(c, q, k, v, None)
+    # A block mask (drawn once, seeded): its keep-mask gives O and lse.
+    bm, keep, ref_c, kept = None, None, c, 1.0
+    if c.get("blocks"):
+        gen = torch.Generator(device="cuda")
+        gen.manual_seed(0)
+        bm, keep = draw_blocks(c, gen, "cuda", torch)
+        ref_c = dict(c, mask=list(keep.shape), mask_kind="bool",
+                     bias_grad=False)
+        kept = bm.float().mean().item()
+    o, lse = forward(ref_c, q, k, v, keep)
+    del keep
     grads = [torch.empty_like(q), torch.empty_like(k), torch.empty_like(v)]
     handle = rt.load(os.path.join(art, c["name"] + ".json"), prefer_cubin)
     try:
-        args = tensors([q, k, v, o, do, lse] + grads)
+        args = tensors([q, k, v, o, do, lse] + ([bm] if bm is not None
+                                                 else []) + grads)
         rt.launch(handle, args, stream)
         rt.synchronize()
         t0 = time.perf_counter()
@@ -867,14 +957,36 @@ def time_case(rt, c, art, prefer_cubin, stream, reps=20):
         rt.unload(handle)
     flops = 2.5 * 2 * b * hq * nq * nk * (d + dv) * (
         0.5 if c["causal"] else 1.0)
+    # Sparse cases count the scores they keep (a block mask: the kept
+    # blocks' share; a window: its visible scores) and are timed against
+    # nothing else: SDPA's FLASH backward has neither.
+    if c.get("window"):
+        flops *= window_share(c)
+    flops *= kept
     row = {"name": c["name"], "ms": ms, "tflops": flops / ms / 1e9,
            "status": "PASS"}
+    if c.get("blocks") or c.get("window") or c.get("mask_pattern"):
+        row["torch_error"] = "sparse: SDPA's FLASH backward has no such mask"
+        return row
     try:
         torch_ms = torch_flash_backward_ms(c, q, k, v, do, reps)
     except RuntimeError as e:  # a shape FLASH does not take (D != Dv)
         row["torch_error"] = str(e).splitlines()[0] if str(e) else repr(e)
         return row
     return dict(row, torch_ms=torch_ms, torch_tflops=flops / torch_ms / 1e9)
+
+
+def window_share(c):
+    """The share of case `c`'s scores its window (and causal) keeps, over
+    the count the FLOP formula assumes (half of them when causal)."""
+    left, right = c["window"]
+    right = 0 if c["causal"] else right
+    nq, nk = c["nq"], c["nk"]
+    visible = 0
+    for i in range(nq):
+        diag = i + nk - nq
+        visible += max(0, min(nk - 1, diag + right) - max(0, diag - left) + 1)
+    return visible / (nq * nk * (0.5 if c["causal"] else 1.0))
 
 
 def torch_flash_backward_ms(c, q, k, v, do, reps):

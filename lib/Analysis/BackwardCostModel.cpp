@@ -718,10 +718,6 @@ BackwardCost BackwardCostModel::evaluate(const Tiling &t,
         t.warps, bc, br, t.stages);
   else if (std::optional<std::string> why = checkBlockMaskGranularity(t, p))
     c.rejection = *why;
-  else if (kind == KernelKind::Wgmma && t.stages > 1 && p.blockMaskQ > 0)
-    c.rejection = "the wgmma backward's TMA ring (stages 2) builds no "
-                  "block mask (its loads are not predicated); one buffer "
-                  "(stages 1) builds it";
   else if (kind == KernelKind::MmaSync && t.warps > 8)
     c.rejection = llvm::formatv(
         "outside the mma-sync backward's shapes: {0} warps leave ptxas {1} "

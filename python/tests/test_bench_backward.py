@@ -165,7 +165,9 @@ def test_wgmma_matrix_orders_dq_on_the_ring():
     det = [c for c in cases.values() if c["deterministic"]]
     for c in det:
         stages = c["tiling"][2]
-        if "_bm" in c["name"] or c["name"].endswith("_s1"):
+        if "_ring" in c["name"]:
+            assert stages == 2 and c["blocks"], c["name"]
+        elif "_bm" in c["name"] or "_s1" in c["name"]:
             assert stages == 1, c["name"]
         else:
             assert stages == 2, c["name"]
@@ -178,6 +180,45 @@ def test_wgmma_matrix_orders_dq_on_the_ring():
     assert len(perf) == 4
     for n in perf:
         assert n[:-len("_det")] in cases and n + "_s1" in cases
+
+
+def test_wgmma_matrix_has_the_sparse_ring_cases():
+    # backward_simt.py --kernel wgmma (D75), the `_rm` cases: block masks on
+    # the TMA ring (`_ring`, stages 2), atomic and ordered, with causal and
+    # GQA; mask patterns (chunk, global tokens, butterfly) with and without
+    # causal on the ring, never ordered, some on one buffer; timed pairs at
+    # N = 8192, ring against one buffer (a block mask at a quarter density,
+    # a causal window of 1024), in the same matrix (one process).
+    simt = load_script("bench/correctness/backward_simt.py", "backward_simt")
+    cases = simt.matrix("wgmma")
+    names = [c["name"] for c in cases]
+    assert len(names) == len(set(names))
+    rm = [c for c in cases if c["name"].endswith("_rm")]
+    ring_bm = [c for c in rm if c["blocks"] and c["tiling"][2] == 2]
+    assert all("_ring" in c["name"] for c in ring_bm)
+    checked = [c for c in ring_bm if not c["perf"]]
+    assert any(c["deterministic"] for c in checked)
+    assert any(not c["deterministic"] for c in checked)
+    assert any(c["causal"] for c in checked)
+    assert any(c["hq"] != c["hkv"] and c["nq"] != c["nk"] for c in checked)
+    patterns = [c for c in rm if c["mask_pattern"]]
+    assert not any(c["deterministic"] for c in patterns)
+    for i in range(3):  # chunk, global tokens, butterfly
+        kinds = {c["causal"] for c in patterns if c["mask_pattern"][i]}
+        assert kinds == {False, True}, i
+    assert any(c["tiling"] and c["tiling"][2] == 1 for c in patterns)
+    perf = {c["name"]: c for c in rm if c["perf"]}
+    ring_perf = [n for n, c in perf.items() if c["blocks"] and
+                 c["tiling"][2] == 2]
+    assert ring_perf and all(c["density"] == 0.25 for c in perf.values()
+                             if c["blocks"])
+    for n in ring_perf:
+        assert n.replace("_ring", "") in perf
+    windows = [n for n, c in perf.items() if c["window"] and
+               c["tiling"][2] == 2]
+    assert windows and all(c["nq"] == 8192 for c in perf.values())
+    for n in windows:
+        assert n.replace("_rm", "_s1_rm") in perf
 
 
 def test_mma_sync_matrix_covers_the_other_head_dims():

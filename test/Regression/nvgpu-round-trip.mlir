@@ -55,3 +55,56 @@ func.func @mma_sync(%q: memref<1x4x100x64xbf16>, %k: memref<1x2x100x64xbf16>, %v
       {causal, deterministic, schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>, tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 1, warps = 8>}
   return
 }
+
+// -----
+
+// The ring with a runtime block mask (D75): the mask entry carried through
+// the loop, a plain mbarrier arrival for a skipped step; atomic and
+// ordered dQ.
+// CHECK-LABEL: func.func @ring_block_mask
+// CHECK: nvgpu.mbarrier.arrive %
+// CHECK: nvvm.cp.async.commit.group
+func.func @ring_block_mask(%q: memref<1x4x200x64xbf16>, %k: memref<1x2x300x64xbf16>, %v: memref<1x2x300x64xbf16>, %o: memref<1x4x200x64xbf16>, %do: memref<1x4x200x64xbf16>, %lse: memref<1x4x200xf32>, %bm: memref<1x4x4x3xi8>, %dq: memref<1x4x200x64xbf16>, %dk: memref<1x2x300x64xbf16>, %dv: memref<1x2x300x64xbf16>) {
+  fa.attention_grad ins(%q, %k, %v, %o, %do, %lse : memref<1x4x200x64xbf16>, memref<1x2x300x64xbf16>, memref<1x2x300x64xbf16>, memref<1x4x200x64xbf16>, memref<1x4x200x64xbf16>, memref<1x4x200xf32>)
+      block_mask(%bm : memref<1x4x4x3xi8>)
+      outs(%dq, %dk, %dv : memref<1x4x200x64xbf16>, memref<1x2x300x64xbf16>, memref<1x2x300x64xbf16>)
+      {causal, block_sparse = #fa.block_sparse<block_q = 64, block_kv = 128>, schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
+  return
+}
+
+// -----
+
+// CHECK-LABEL: func.func @ring_block_mask_ordered
+// CHECK: nvgpu.mbarrier.arrive %
+func.func @ring_block_mask_ordered(%q: memref<1x4x200x64xbf16>, %k: memref<1x2x300x64xbf16>, %v: memref<1x2x300x64xbf16>, %o: memref<1x4x200x64xbf16>, %do: memref<1x4x200x64xbf16>, %lse: memref<1x4x200xf32>, %bm: memref<1x4x4x3xi8>, %dq: memref<1x4x200x64xbf16>, %dk: memref<1x2x300x64xbf16>, %dv: memref<1x2x300x64xbf16>) {
+  fa.attention_grad ins(%q, %k, %v, %o, %do, %lse : memref<1x4x200x64xbf16>, memref<1x2x300x64xbf16>, memref<1x2x300x64xbf16>, memref<1x4x200x64xbf16>, memref<1x4x200x64xbf16>, memref<1x4x200xf32>)
+      block_mask(%bm : memref<1x4x4x3xi8>)
+      outs(%dq, %dk, %dv : memref<1x4x200x64xbf16>, memref<1x2x300x64xbf16>, memref<1x2x300x64xbf16>)
+      {block_sparse = #fa.block_sparse<block_q = 64, block_kv = 128>, deterministic, schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
+  return
+}
+
+// -----
+
+// A mask pattern on the ring and on one buffer (D75): the block lists a
+// constant global of the module.
+// CHECK: memref.global "private" constant @__fa_block_lists
+// CHECK-LABEL: func.func @ring_pattern
+// CHECK: memref.get_global @__fa_block_lists
+func.func @ring_pattern(%q: memref<1x4x300x64xbf16>, %k: memref<1x2x300x64xbf16>, %v: memref<1x2x300x64xbf16>, %o: memref<1x4x300x64xbf16>, %do: memref<1x4x300x64xbf16>, %lse: memref<1x4x300xf32>, %dq: memref<1x4x300x64xbf16>, %dk: memref<1x2x300x64xbf16>, %dv: memref<1x2x300x64xbf16>) {
+  fa.attention_grad ins(%q, %k, %v, %o, %do, %lse : memref<1x4x300x64xbf16>, memref<1x2x300x64xbf16>, memref<1x2x300x64xbf16>, memref<1x4x300x64xbf16>, memref<1x4x300x64xbf16>, memref<1x4x300xf32>)
+      outs(%dq, %dk, %dv : memref<1x4x300x64xbf16>, memref<1x2x300x64xbf16>, memref<1x2x300x64xbf16>)
+      {mask_pattern = #fa.mask_pattern<global = 16, butterfly = 64>, schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
+  return
+}
+
+// -----
+
+// CHECK-LABEL: func.func @one_buffer_pattern
+// CHECK: memref.get_global @__fa_block_lists
+func.func @one_buffer_pattern(%q: memref<1x2x1000x64xf16>, %k: memref<1x2x1000x64xf16>, %v: memref<1x2x1000x64xf16>, %o: memref<1x2x1000x64xf16>, %do: memref<1x2x1000x64xf16>, %lse: memref<1x2x1000xf32>, %dq: memref<1x2x1000x64xf16>, %dk: memref<1x2x1000x64xf16>, %dv: memref<1x2x1000x64xf16>) {
+  fa.attention_grad ins(%q, %k, %v, %o, %do, %lse : memref<1x2x1000x64xf16>, memref<1x2x1000x64xf16>, memref<1x2x1000x64xf16>, memref<1x2x1000x64xf16>, memref<1x2x1000x64xf16>, memref<1x2x1000xf32>)
+      outs(%dq, %dk, %dv : memref<1x2x1000x64xf16>, memref<1x2x1000x64xf16>, memref<1x2x1000x64xf16>)
+      {causal, mask_pattern = #fa.mask_pattern<chunk = 200>, schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
+  return
+}

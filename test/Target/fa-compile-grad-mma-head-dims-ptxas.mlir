@@ -6,9 +6,8 @@
 // on 2 K/V heads), N = 2049, dense (one causal), where ptxas spilled
 // block_q 48 at D = 96 (28 bytes) before the register fit grew block_q's
 // term with D: block_q 80 at D = 32, 48 at D = 80, 32 at D = 96, 16 at
-// D = 192 with Dv = 128. These builds have not run on a GPU (kernel=auto
-// keeps them on the SIMT kernels, SelectBackwardTiling.cpp's
-// mmaSyncUnchecked).
+// D = 192 with Dv = 128. These builds passed their GPU check in session 8
+// (docs/results/2026-12-05-session8-checks).
 // RUN: rm -rf %t && mkdir -p %t
 // RUN: fa-opt %s --fa-set-target=target=h200 --fa-select-tiling | FileCheck %s --check-prefix=PICK
 // RUN: fa-compile %s -o %t/all --function=d96 --pipeline-options="target=h200 kernel=mma-sync"

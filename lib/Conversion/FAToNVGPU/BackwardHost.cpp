@@ -179,6 +179,18 @@ Value BackwardContext::blockLive(Value h, Value qBase, Value kvBase) {
   return cmp(arith::CmpIPredicate::ne, entry, zero);
 }
 
+Value BackwardContext::blockLiveIf(Value exists, Value h, Value qBase,
+                                   Value kvBase) {
+  auto live = scf::IfOp::create(b, b.getI1Type(), exists,
+                                /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&live.getThenRegion().front());
+  scf::YieldOp::create(b, blockLive(h, qBase, kvBase));
+  b.setInsertionPointToStart(&live.getElseRegion().front());
+  scf::YieldOp::create(b, exists);
+  return live.getResult(0);
+}
+
 Value BackwardContext::kvBlockIndex() {
   // Ordered dQ: kv-block j waits for j + 1 (descending order), so the grid
   // launches the last kv-block first: a block waits only for blocks
@@ -327,6 +339,37 @@ void DqTurns::wait() {
 void DqTurns::finish(Value hasLast, StepFn last) {
   gpu::BarrierOp::create(k.b);
   k.ifThen(hasLast, [&] { passTurnOf(last); });
+}
+
+//===----------------------------------------------------------------------===//
+// QueryBlockList
+//===----------------------------------------------------------------------===//
+
+QueryBlockList::QueryBlockList(BackwardContext &k, Value kvBlock) : k(k) {
+  // BlockClassifier's decision for the tiling, made once: this kv-block's
+  // q-blocks, full pairs first.
+  BlockLists blockLists =
+      BlockClassifier(getAttentionProblem(k.op).maskPattern(), k.t.blockQ,
+                      k.t.blockKV)
+          .lists(/*byKVBlock=*/true);
+  lists = blockListGlobal(k.b, k.op, blockLists);
+  last = k.idx(int64_t(blockLists.data.size()) - 1);
+  begin = loadListEntry(k, lists, kvBlock);
+  count = k.sub(loadListEntry(k, lists, k.addc(kvBlock, 1)), begin);
+  fullCount = loadListEntry(
+      k, lists, k.addc(kvBlock, blockLists.fullCountIndex(0)));
+}
+
+Value QueryBlockList::queryBlock(Value position) {
+  return loadListEntry(k, lists, k.minu(k.add(begin, position), last));
+}
+
+Value QueryBlockList::full(Value position) {
+  // A keep-mask may hide any score of a full pair (a bias, which comes
+  // through the same operand, does not).
+  if (k.op.getMask() && !hasAdditiveBias(k.op))
+    return arith::ConstantIntOp::create(k.b, k.b.getI1Type(), 0);
+  return k.cmp(arith::CmpIPredicate::ult, position, fullCount);
 }
 
 Value BackwardContext::rowValue(Value rows, Value h, Value qRow) {

@@ -120,9 +120,6 @@ private:
   /// each query head of the group (causal and window bounds), or the
   /// perHead entries of its block list (a mask pattern).
   void setUpQueryRange();
-  /// setUpQueryRange's block-list part: where the kv-block's list lies and
-  /// how many of its pairs are full.
-  void setUpBlockList();
   SmallVector<Value> step(Value t, ValueRange accs);
   /// A step's products up to dS^T in shared memory (no barrier): the new
   /// dK_j, dV_j accumulators.
@@ -174,9 +171,8 @@ private:
   /// steps (heads x q-blocks) of the main loop; whether the kv-block is
   /// whole (all its rows below Nk).
   Value first, perHead, total, kvWhole;
-  /// With a mask pattern: the block lists, where this kv-block's lies, its
-  /// full pairs and the lists' last index (null without).
-  Value lists, listBegin, listFull, listLast;
+  /// With a mask pattern: the kv-block's list of q-blocks.
+  std::optional<QueryBlockList> list;
   Value laneRow16, laneHalf, laneRow8, laneQuarter;
   Value scaleLog2, log2e, negInf, posInf, zero;
   /// Ordered dQ's turns (with dq = ordered).
@@ -297,7 +293,8 @@ void BackwardKernels::buildMain() {
 void BackwardKernels::setUpQueryRange() {
   // One step per (query head of the group, q-block of the range).
   if (k.op.getMaskPatternAttr()) {
-    setUpBlockList();
+    list.emplace(k, kvBlock);
+    perHead = list->length();
     return;
   }
   first = k.firstQueryBlock(kvBase, /*clamp=*/true);
@@ -307,32 +304,13 @@ void BackwardKernels::setUpQueryRange() {
                      : k.sub(k.numQBlocks, first);
 }
 
-void BackwardKernels::setUpBlockList() {
-  // BlockClassifier's decision for the tiling, made once: this kv-block's
-  // q-blocks, full pairs first.
-  BlockLists blockLists =
-      BlockClassifier(getAttentionProblem(k.op).maskPattern(), k.t.blockQ,
-                      k.t.blockKV)
-          .lists(/*byKVBlock=*/true);
-  lists = blockListGlobal(k.b, k.op, blockLists);
-  listLast = k.idx(int64_t(blockLists.data.size()) - 1);
-  listBegin = loadListEntry(k, lists, kvBlock);
-  perHead = k.sub(loadListEntry(k, lists, k.addc(kvBlock, 1)), listBegin);
-  listFull = loadListEntry(
-      k, lists, k.addc(kvBlock, blockLists.fullCountIndex(0)));
-}
-
 std::pair<Value, Value> BackwardKernels::stepBlock(Value t) {
   ImplicitLocOpBuilder &b = k.b;
   Value h = k.add(k.mulc(k.head, k.group),
                   b.createOrFold<arith::DivUIOp>(t, perHead));
   Value position = b.createOrFold<arith::RemUIOp>(t, perHead);
-  // A list's entry, clamped into the array (a step past the list, whose
-  // loads are disabled, reads a valid entry).
-  Value qBlock = lists ? loadListEntry(k, lists,
-                                       k.minu(k.add(listBegin, position),
-                                              listLast))
-                       : k.add(first, position);
+  Value qBlock =
+      list ? list->queryBlock(position) : k.add(first, position);
   return {h, qBlock};
 }
 
@@ -367,18 +345,8 @@ Value BackwardKernels::loadQBlock(Value t, Value slot, Value enabled) {
   auto [h, qBase] = stepRows(t);
   // A block mask's skipped pair loads nothing (zero-filled copies of 0
   // source bytes).
-  // The entry is read only for a step that exists (past the last one, or
-  // with no step at all, h and qBase are not a pair's).
-  if (k.op.getBlockMask()) {
-    auto live = scf::IfOp::create(k.b, k.b.getI1Type(), enabled,
-                                  /*withElseRegion=*/true);
-    OpBuilder::InsertionGuard guard(k.b);
-    k.b.setInsertionPointToStart(&live.getThenRegion().front());
-    scf::YieldOp::create(k.b, k.blockLive(h, qBase, kvBase));
-    k.b.setInsertionPointToStart(&live.getElseRegion().front());
-    scf::YieldOp::create(k.b, enabled);
-    enabled = live.getResult(0);
-  }
+  if (k.op.getBlockMask())
+    enabled = k.blockLiveIf(enabled, h, qBase, kvBase);
   AsyncTileCopy copy{k, k.tid, k.threads, k.batch, kSharedChunkBytes / 2};
   auto at = [slot](Value row, Value col) -> SmallVector<Value> {
     return {slot, row, col};
@@ -396,9 +364,8 @@ Value BackwardKernels::loadQBlock(Value t, Value slot, Value enabled) {
 Value BackwardKernels::isInterior(Value t, Value qBase) {
   ImplicitLocOpBuilder &b = k.b;
   // The list's full pairs come first (ragged blocks are partial there).
-  if (lists && (!k.op.getMask() || bias.present()))
-    return k.cmp(arith::CmpIPredicate::ult,
-                 b.createOrFold<arith::RemUIOp>(t, perHead), listFull);
+  if (list)
+    return list->full(b.createOrFold<arith::RemUIOp>(t, perHead));
   return k.pairInterior(qBase, kvBase, kvWhole);
 }
 

@@ -150,12 +150,11 @@ struct ConvertFAToNVGPUPass
     if (Legality legality = checkLegality(KernelKind::Wgmma, problem, target);
         !legality.isLegal())
       return legality.message;
-    if (op.getMaskPatternAttr())
-      return std::string("a #fa.mask_pattern is applied only by the simt "
-                         "and mma-sync backwards; use kernel=mma-sync or "
-                         "simt");
     if (std::optional<std::string> why =
             wgmmaBackwardProblemReason(problem))
+      return why;
+    if (std::optional<std::string> why =
+            patternDqReason(problem, op.getScheduleAttr().getDq()))
       return why;
     if (std::optional<std::string> why = wgmmaBiasReason(op))
       return why;
@@ -173,9 +172,6 @@ struct ConvertFAToNVGPUPass
       return std::string("its one-buffer kernel (stages 1) spills registers "
                          "with an additive bias; use stages 2 (the TMA "
                          "ring)");
-    if (t.stages > 1 && op.getBlockMask())
-      return std::string("its TMA ring (stages 2) builds no block mask "
-                         "(its loads are not predicated); use stages 1");
     WgmmaBackwardLayout layout(t, op.getHeadDim(), op.getValueHeadDim(),
                                elt.getIntOrFloatBitWidth() / 8);
     int64_t bytes = layout.totalBytes + layout.barrierBytes;

@@ -805,6 +805,9 @@ public:
   /// row `qBase`, the kv-block from key `kvBase`) is non-zero: the tiling's
   /// blocks divide the mask's, so the pair is computed or skipped whole.
   Value blockLive(Value h, Value qBase, Value kvBase);
+  /// blockLive where `exists` (a step past the last one, or of a block
+  /// without steps, is no pair: its entry is not read), else false.
+  Value blockLiveIf(Value exists, Value h, Value qBase, Value kvBase);
   // The ordered dQ (dq = ordered, docs/Backward.md "Deterministic dQ"): a
   // semaphore per (batch, query head, q-block) counts the kv-blocks that
   // have added their part of the q-block's dQ.
@@ -949,6 +952,30 @@ private:
   Value kvBlock;
   /// The current step's q-block, semaphore address and early read.
   Value qBlock, address, seen;
+};
+
+/// A kv-block's steps under a #fa.mask_pattern, the part both tensor-core
+/// backwards walk (docs/BlockSparse.md, "The kernels' block lists"):
+/// BlockClassifier's list of the q-blocks that see the kv-block, full pairs
+/// first, a constant global of the module. Three reads at the start: where
+/// the list lies, its length and how many of it are full.
+class QueryBlockList {
+public:
+  /// The list of kv-block `kvBlock` (kvBlockIndex()).
+  QueryBlockList(BackwardContext &k, Value kvBlock);
+  /// The q-blocks a query head walks (the list's length).
+  Value length() const { return count; }
+  /// The q-block at `position` of the list; clamped into the array, so a
+  /// position past the list (a step whose loads are disabled) reads a valid
+  /// entry.
+  Value queryBlock(Value position);
+  /// Whether the pair at `position` needs no mask: a full pair of the list
+  /// (whole blocks, every score visible), never with a keep-mask.
+  Value full(Value position);
+
+private:
+  BackwardContext &k;
+  Value lists, begin, count, fullCount, last;
 };
 
 /// The host part of a tensor-core backward, in place of the op: the sizes,

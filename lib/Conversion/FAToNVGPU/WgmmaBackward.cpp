@@ -25,13 +25,17 @@
 // MN-major, the transposed A; K_j MN-major), adding it to the f32 dQ
 // accumulator with atomics (dq = ordered: in a fixed kv-block order, the
 // mma.sync backward's DqTurns). A window bounds the q-blocks a kv-block
-// visits; a block mask skips a step whole (no loads, no products, no dQ).
+// visits, a mask pattern replaces them by the kv-block's list of q-blocks
+// (QueryBlockList, the mma.sync backward's); a block mask skips a step
+// whole (no loads, no products, no dQ).
 //
 // How Q_i, dO_i and the q-block's logsumexp and D rows arrive is the
 // tiling's `stages`: one buffer, copied by cp.async at the start of each
 // step and waited for there (D54); or a ring of two, Q_i and dO_i by TMA
 // completing on an mbarrier per buffer, the rows by 4-byte cp.async, the
-// next step's loads issued before this step's products (D61).
+// next step's loads issued before this step's products (D61); a step the
+// block mask skips completes its mbarrier's phase by a plain arrival
+// (D75).
 //
 //===----------------------------------------------------------------------===//
 
@@ -78,6 +82,11 @@ private:
   /// One buffer: a loop per query head of the group, a step per q-block.
   SmallVector<Value> buildSerialLoops(ValueRange init);
   SmallVector<Value> step(Value h, Value qBlock, ValueRange accs);
+  /// A step the block mask may skip: `body`'s accumulators where `live`,
+  /// else `accs` passed through (no loads, products or dQ; ordered: the
+  /// step still waits for its turn, which the next step passes).
+  SmallVector<Value> ifLive(Value live, ValueRange accs,
+                            llvm::function_ref<SmallVector<Value>()> body);
   /// A step's loads, products and dQ adds: the new dK_wg, dV_wg.
   SmallVector<Value> computeStep(Value h, Value qBase, ValueRange accs);
   /// Ordered dQ: whether step (h, qBlock) has a step before it in the
@@ -92,14 +101,20 @@ private:
   std::pair<Value, Value> stepRows(Value t);
   /// Step t's (query head, q-block) (stepRows's before the q-block's row).
   std::pair<Value, Value> stepOf(Value t);
+  /// Step t's place among its query head's q-blocks.
+  Value stepPosition(Value t);
   /// Thread 0 creates the mbarriers (one per buffer).
   void createBarriers();
   /// Step t's Q_i and dO_i (TMA, thread 0) and lse and D rows (cp.async)
-  /// into buffer `slot`, if `enabled`: the rows' commit group.
-  Value issueRingLoads(Value t, Value slot, Value enabled);
+  /// into buffer `slot`, if `enabled` and (a block mask) its entry keeps
+  /// the pair (a kept step's loads, else a plain arrival on the buffer's
+  /// mbarrier, whose phase completes either way): the rows' commit group
+  /// and whether the step is live (null without a block mask).
+  std::pair<Value, Value> issueRingLoads(Value t, Value slot, Value enabled);
   /// The ring's step t: every warp done with step t - 1, step t + 1's
-  /// loads issued, step t's waited for; sets `slot`.
-  void beginRingStep(Value t, Value total, Value rowsGroup);
+  /// loads issued, step t's waited for; sets `slot`. Whether step t + 1 is
+  /// live (null without a block mask).
+  Value beginRingStep(Value t, Value total, Value rowsGroup);
   /// The products and the gradients of a step whose tiles are in `slot`.
   SmallVector<Value> compute(Value h, Value qBase, ValueRange accs);
   /// [64 kv rows of the warpgroup] x [block_q]: the rows of the tile at
@@ -112,10 +127,10 @@ private:
   SmallVector<Value> scoreFragments(Value acc);
   SmallVector<Value> probabilities(ArrayRef<Value> s, Value h, Value qBase);
   /// The ring's P^T: the mask's tests only on pairs where some score may be
-  /// masked (a block-uniform branch, as the mma.sync kernel's); an
-  /// interior pair's rows all see keys, so its P^T needs no lse = -inf
-  /// test either. With a bias (which may hide whole rows) every pair is
-  /// tested.
+  /// masked (a block-uniform branch, as the mma.sync kernel's; with a mask
+  /// pattern, the list's full pairs); an interior pair's rows all see keys,
+  /// so its P^T needs no lse = -inf test either. With a bias (which may
+  /// hide whole rows) every pair is tested.
   SmallVector<Value> edgeMaskedProbabilities(ArrayRef<Value> s, Value h,
                                              Value qBase);
   SmallVector<Value> interiorProbabilities(ArrayRef<Value> s);
@@ -191,9 +206,14 @@ private:
   /// 0, and the steps: q-blocks [first, first + perHead) of every query
   /// head of the group.
   Value qMap, dOMap, bars, leader, perHead;
-  Value kvBase, wg, wgRow, quadRow, quadCol, wgRowBytes, zero;
+  Value kvBlock, kvBase, wg, wgRow, quadRow, quadCol, wgRowBytes, zero;
   /// The q-blocks [first, end) the block visits for each query head.
   Value first, end;
+  /// With a mask pattern: the kv-block's list of q-blocks, which the steps
+  /// walk in place of [first, end); the ring: the step being built's place
+  /// in it.
+  std::optional<QueryBlockList> list;
+  Value listPosition;
   /// Ordered dQ's turns (with dq = ordered).
   std::optional<DqTurns> turns;
 };
@@ -239,7 +259,7 @@ void WgmmaBackwardMain::setUpShared() {
 
 void WgmmaBackwardMain::setUpIds() {
   // Ordered dQ: the grid runs the kv-blocks last first (kvBlockIndex).
-  Value kvBlock = k.kvBlockIndex();
+  kvBlock = k.kvBlockIndex();
   if (k.orderedDq)
     turns.emplace(k, kvBlock);
   kvBase = k.mulc(kvBlock, k.t.blockKV);
@@ -318,9 +338,13 @@ void WgmmaBackwardMain::build() {
 
   // The q-blocks that see the block: from the one of row kvBase + Nq - Nk
   // - right (causal: right = 0), to the window's end (the tiled form's
-  // nest 2 bounds).
-  first = k.firstQueryBlock(kvBase, /*clamp=*/false);
-  end = k.queryBlockEnd(kvBase);
+  // nest 2 bounds); with a mask pattern, its list (no ordered dQ).
+  if (k.op.getMaskPatternAttr()) {
+    list.emplace(k, kvBlock);
+  } else {
+    first = k.firstQueryBlock(kvBase, /*clamp=*/false);
+    end = k.queryBlockEnd(kvBase);
+  }
   // dK_wg then dV_wg: the m64 accumulators' f32 registers.
   SmallVector<Value> init((k.d + k.dv) / 2, zero);
   SmallVector<Value> accs =
@@ -341,10 +365,14 @@ SmallVector<Value> WgmmaBackwardMain::buildSerialLoops(ValueRange init) {
   OpBuilder::InsertionGuard guard(b);
   scf::ForOp heads = k.openLoop(k.idx(0), k.idx(k.group), k.one, init);
   Value h = k.add(k.mulc(k.head, k.group), heads.getInductionVar());
+  // The q-blocks [first, end), or the places of the list.
   scf::ForOp qLoop =
-      k.openLoop(first, end, k.one, heads.getRegionIterArgs());
-  SmallVector<Value> next =
-      step(h, qLoop.getInductionVar(), qLoop.getRegionIterArgs());
+      list ? k.openLoop(k.idx(0), list->length(), k.one,
+                        heads.getRegionIterArgs())
+           : k.openLoop(first, end, k.one, heads.getRegionIterArgs());
+  Value qBlock = list ? list->queryBlock(qLoop.getInductionVar())
+                      : qLoop.getInductionVar();
+  SmallVector<Value> next = step(h, qBlock, qLoop.getRegionIterArgs());
   scf::YieldOp::create(b, next);
   b.setInsertionPointAfter(qLoop);
   scf::YieldOp::create(b, qLoop.getResults());
@@ -391,15 +419,19 @@ SmallVector<Value> WgmmaBackwardMain::step(Value h, Value qBlock,
         qBlock);
   if (!k.op.getBlockMask())
     return computeStep(h, qBase, accs);
-  // A block mask's skipped pair: no loads, no products, no dQ adds, the
-  // accumulators pass through (ordered: its turn still waits and passes).
+  return ifLive(k.blockLive(h, qBase, kvBase), accs,
+                [&] { return computeStep(h, qBase, accs); });
+}
+
+SmallVector<Value>
+WgmmaBackwardMain::ifLive(Value live, ValueRange accs,
+                          llvm::function_ref<SmallVector<Value>()> body) {
   ImplicitLocOpBuilder &b = k.b;
-  auto branch =
-      scf::IfOp::create(b, accs.getTypes(), k.blockLive(h, qBase, kvBase),
-                        /*withElseRegion=*/true);
+  auto branch = scf::IfOp::create(b, accs.getTypes(), live,
+                                  /*withElseRegion=*/true);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&branch.getThenRegion().front());
-  scf::YieldOp::create(b, computeStep(h, qBase, accs));
+  scf::YieldOp::create(b, body());
   b.setInsertionPointToStart(&branch.getElseRegion().front());
   if (turns)
     turns->wait();
@@ -514,13 +546,22 @@ void WgmmaBackwardMain::createBarriers() {
 
 std::pair<Value, Value> WgmmaBackwardMain::stepOf(Value t) {
   // Step t: query head t / perHead of the group, q-block first + t %
-  // perHead (the mma.sync backward's order). A block without steps still
-  // forms step 0's (disabled) addresses: divided by 1, not 0.
+  // perHead (the mma.sync backward's order), or the list's entry t %
+  // perHead.
   Value divisor = k.b.createOrFold<arith::MaxUIOp>(perHead, k.one);
   Value h = k.add(k.mulc(k.head, k.group),
                   k.b.createOrFold<arith::DivUIOp>(t, divisor));
-  Value qBlock = k.add(first, k.b.createOrFold<arith::RemUIOp>(t, divisor));
+  Value position = stepPosition(t);
+  Value qBlock =
+      list ? list->queryBlock(position) : k.add(first, position);
   return {h, qBlock};
+}
+
+Value WgmmaBackwardMain::stepPosition(Value t) {
+  // A block without steps still forms step 0's (disabled) addresses:
+  // divided by 1, not 0.
+  Value divisor = k.b.createOrFold<arith::MaxUIOp>(perHead, k.one);
+  return k.b.createOrFold<arith::RemUIOp>(t, divisor);
 }
 
 std::pair<Value, Value> WgmmaBackwardMain::stepRows(Value t) {
@@ -528,15 +569,19 @@ std::pair<Value, Value> WgmmaBackwardMain::stepRows(Value t) {
   return {h, k.mulc(qBlock, k.t.blockQ)};
 }
 
-Value WgmmaBackwardMain::issueRingLoads(Value t, Value slotIndex,
-                                        Value enabled) {
+std::pair<Value, Value>
+WgmmaBackwardMain::issueRingLoads(Value t, Value slotIndex, Value enabled) {
   ImplicitLocOpBuilder &b = k.b;
   Value h, qBase;
   std::tie(h, qBase) = stepRows(t);
   int64_t columns = kWgmmaSwizzleRowBytes / e;
+  // A block mask's skipped step loads nothing.
+  Value live = k.op.getBlockMask()
+                   ? k.blockLiveIf(enabled, h, qBase, kvBase)
+                   : Value();
   // Q_i and dO_i: one box per 64-column block, rows past Nq zero-filled
   // (OOB_ZERO), completing on the buffer's mbarrier.
-  k.ifThen(arith::AndIOp::create(b, leader, enabled), [&] {
+  auto loadTiles = [&] {
     int64_t bytes = k.t.blockQ *
                     (wgmmaPaddedColumns(k.d, e) + wgmmaPaddedColumns(k.dv, e)) *
                     e;
@@ -563,17 +608,35 @@ Value WgmmaBackwardMain::issueRingLoads(Value t, Value slotIndex,
     };
     load(qMap, layout.q, layout.qBytes, k.d);
     load(dOMap, layout.dO, layout.dOBytes, k.dv);
-  });
+  };
+  Value issuer = arith::AndIOp::create(b, leader, enabled);
+  if (!live) {
+    k.ifThen(issuer, loadTiles);
+  } else {
+    // A skipped step's buffer: a plain arrival completes its mbarrier's
+    // phase, so that the parity waits stay in step (the forward's D51).
+    k.ifThen(issuer, [&] {
+      auto branch = scf::IfOp::create(b, live, /*withElseRegion=*/true);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(&branch.getThenRegion().front());
+      loadTiles();
+      b.setInsertionPointToStart(&branch.getElseRegion().front());
+      nvgpu::MBarrierArriveOp::create(
+          b, nvgpu::MBarrierTokenType::get(b.getContext()), bars, slotIndex);
+    });
+  }
   // The logsumexp and D rows: a 4-byte cp.async each by threads 0 ..
-  // 2 block_q - 1 (rows past Nq, and every row of a step past the last,
-  // zero-filled). The copies sit in branches: their group has no tokens.
+  // 2 block_q - 1 (rows past Nq, and every row of a step past the last or
+  // skipped, zero-filled). The copies sit in branches: their group has no
+  // tokens.
   k.ifThen(k.cmp(arith::CmpIPredicate::ult, k.tid, k.idx(2 * k.t.blockQ)),
            [&] {
              Value which = k.divc(k.tid, k.t.blockQ);
              Value col = k.remc(k.tid, k.t.blockQ);
              Value qRow = k.add(qBase, col);
              Value inRange = arith::AndIOp::create(
-                 b, enabled, k.cmp(arith::CmpIPredicate::ult, qRow, k.nq));
+                 b, live ? live : enabled,
+                 k.cmp(arith::CmpIPredicate::ult, qRow, k.nq));
              Value srcRow = k.minu(qRow, k.lastIndex(k.nq));
              Value row = k.add(k.mulc(slotIndex, 2), which);
              Value isLse = k.cmp(arith::CmpIPredicate::eq, which, k.idx(0));
@@ -590,36 +653,53 @@ Value WgmmaBackwardMain::issueRingLoads(Value t, Value slotIndex,
              b.setInsertionPointToStart(&branch.getElseRegion().front());
              copyRow(k.rowDot);
            });
-  return commitAsyncGroup(b, /*tokens=*/{});
+  return {commitAsyncGroup(b, /*tokens=*/{}), live};
 }
 
 SmallVector<Value> WgmmaBackwardMain::buildRingLoop(ValueRange init) {
   ImplicitLocOpBuilder &b = k.b;
-  perHead =
-      arith::MaxSIOp::create(b, k.sub(end, first), k.idx(0));
+  perHead = list ? list->length()
+                 : arith::MaxSIOp::create(b, k.sub(end, first), k.idx(0));
   Value total = k.mulc(perHead, k.group);
   createBarriers();
   // Step 0's loads, then K_j, V_j and step 0's rows made visible to wgmma
   // (async proxy) before the first step's barrier, which also orders the
   // mbarriers' initialization before every wait.
-  Value rowsGroup = issueRingLoads(k.idx(0), k.idx(0),
-                                   k.cmp(arith::CmpIPredicate::ult, k.idx(0),
-                                         total));
+  auto [rowsGroup, firstLive] = issueRingLoads(
+      k.idx(0), k.idx(0), k.cmp(arith::CmpIPredicate::ult, k.idx(0), total));
   waitAsyncGroup(b, rowsGroup, 0);
   k.fenceAsyncProxy();
   OpBuilder::InsertionGuard guard(b);
-  scf::ForOp loop = k.openLoop(k.idx(0), total, k.one, init);
+  // A block mask: whether the step is live rides with the accumulators,
+  // read a step ahead (its loads' decision).
+  SmallVector<Value> carried(init);
+  if (firstLive)
+    carried.push_back(firstLive);
+  scf::ForOp loop = k.openLoop(k.idx(0), total, k.one, carried);
   Value t = loop.getInductionVar();
-  beginRingStep(t, total, rowsGroup);
-  auto [h, qBase] = stepRows(t);
-  scf::YieldOp::create(b, compute(h, qBase, loop.getRegionIterArgs()));
+  Value nextLive = beginRingStep(t, total, rowsGroup);
+  Value h, qBase;
+  std::tie(h, qBase) = stepRows(t);
+  if (list)
+    listPosition = stepPosition(t);
+  ValueRange accs = loop.getRegionIterArgs().take_front(init.size());
+  if (!nextLive) {
+    scf::YieldOp::create(b, compute(h, qBase, accs));
+  } else {
+    SmallVector<Value> next =
+        ifLive(loop.getRegionIterArgs().back(), accs,
+               [&] { return compute(h, qBase, accs); });
+    next.push_back(nextLive);
+    scf::YieldOp::create(b, next);
+  }
   b.setInsertionPointAfter(loop);
   // dQ's bulk reductions complete before the block exits.
   asmStatement("cp.async.bulk.wait_group 0;", "");
-  return SmallVector<Value>(loop.getResults());
+  return SmallVector<Value>(loop.getResults().take_front(init.size()));
 }
 
-void WgmmaBackwardMain::beginRingStep(Value t, Value total, Value rowsGroup) {
+Value WgmmaBackwardMain::beginRingStep(Value t, Value total,
+                                       Value rowsGroup) {
   // Step t's rows (copied during step t - 1) have landed; after the
   // barrier every warp is done with step t - 1: its wgmmas, which read
   // buffer (t + 1) % stages, were waited for, and so were its reads of the
@@ -640,8 +720,9 @@ void WgmmaBackwardMain::beginRingStep(Value t, Value total, Value rowsGroup) {
         [&] { return stepOf(k.sub(t, k.one)); }, h, qBlock);
   }
   Value next = k.addc(t, 1);
-  issueRingLoads(next, k.remc(next, k.t.stages),
-                 k.cmp(arith::CmpIPredicate::ult, next, total));
+  Value nextLive = issueRingLoads(next, k.remc(next, k.t.stages),
+                                  k.cmp(arith::CmpIPredicate::ult, next, total))
+                       .second;
   // TMA writes and wgmma reads are both in the async proxy: the mbarrier's
   // phase (which flips with every refill of the buffer) orders them. Warp
   // 0 is reconverged first (thread 0 alone issued the loads): the wait's
@@ -653,6 +734,7 @@ void WgmmaBackwardMain::beginRingStep(Value t, Value total, Value rowsGroup) {
   slot.qBytes = k.mulc(slotIndex, layout.qBytes);
   slot.dOBytes = k.mulc(slotIndex, layout.dOBytes);
   slot.rowsIndex = k.mulc(slotIndex, 2);
+  return nextLive;
 }
 
 //===----------------------------------------------------------------------===//
@@ -939,11 +1021,16 @@ WgmmaBackwardMain::edgeMaskedProbabilities(ArrayRef<Value> s, Value h,
   if (bias.present())
     return probabilities(s, h, qBase);
   ImplicitLocOpBuilder &b = k.b;
-  Value kvWhole =
-      k.cmp(arith::CmpIPredicate::ule, k.addc(kvBase, k.t.blockKV), k.nk);
+  Value interior;
+  if (list) {
+    interior = list->full(listPosition);
+  } else {
+    Value kvWhole =
+        k.cmp(arith::CmpIPredicate::ule, k.addc(kvBase, k.t.blockKV), k.nk);
+    interior = k.pairInterior(qBase, kvBase, kvWhole);
+  }
   SmallVector<Type> types(s.size(), accType);
-  auto branch = scf::IfOp::create(b, types,
-                                  k.pairInterior(qBase, kvBase, kvWhole),
+  auto branch = scf::IfOp::create(b, types, interior,
                                   /*withElseRegion=*/true);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&branch.getThenRegion().front());

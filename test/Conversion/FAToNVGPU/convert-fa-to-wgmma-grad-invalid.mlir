@@ -103,21 +103,6 @@ module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 6553
 
 // -----
 
-// The TMA ring (stages 2) builds no block mask (its loads are not
-// predicated); ordered dQ it builds (convert-fa-to-nvgpu-grad-ordered.mlir).
-module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
-  func.func @negative_ring_block_mask(%q: memref<1x2x128x64xbf16>, %l: memref<1x2x128xf32>, %bm: memref<1x1x1x1xi8>) {
-    // expected-error @below {{cannot use the wgmma backward kernel with #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>: its TMA ring (stages 2) builds no block mask (its loads are not predicated); use stages 1}}
-    fa.attention_grad ins(%q, %q, %q, %q, %q, %l : memref<1x2x128x64xbf16>, memref<1x2x128x64xbf16>, memref<1x2x128x64xbf16>, memref<1x2x128x64xbf16>, memref<1x2x128x64xbf16>, memref<1x2x128xf32>)
-        block_mask(%bm : memref<1x1x1x1xi8>)
-        outs(%q, %q, %q : memref<1x2x128x64xbf16>, memref<1x2x128x64xbf16>, memref<1x2x128x64xbf16>)
-        {block_sparse = #fa.block_sparse<block_q = 128, block_kv = 128>, schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
-    return
-  }
-}
-
-// -----
-
 module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
   func.func @negative_bias_d128(%q: memref<1x2x64x128xbf16>, %l: memref<1x2x64xf32>, %m: memref<1x2x64x64xf32>) {
     // expected-error @below {{an additive bias is built for it at D = 64 only (at D = 128 its loads and dBias's adds spill registers); use kernel=mma-sync or simt}}

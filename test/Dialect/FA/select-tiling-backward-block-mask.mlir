@@ -1,8 +1,10 @@
 // The backward with a runtime block mask (docs/BlockSparse.md): the SIMT
 // kernels (kernel=auto), whose candidates divide the mask's blocks; the
 // mma.sync backward by name (its candidates divide them too: block_kv 32 or
-// 64, 2 or 4 warps), deterministic with dq = ordered; the wgmma backward is
-// refused (block-mask-errors.mlir).
+// 64, 2 or 4 warps), deterministic with dq = ordered; the wgmma backward,
+// whose 64 x 128 tiling does not divide these 64 x 64 mask blocks, is
+// refused (block-mask-errors.mlir; with blocks it divides:
+// select-tiling-backward-block-mask-wgmma.mlir).
 // RUN: fa-opt %s --fa-set-target=target=h100 --fa-select-tiling \
 // RUN:   | FileCheck %s
 // RUN: fa-opt %s --fa-set-target=target=h100 --fa-select-tiling=kernel=mma-sync \

@@ -81,7 +81,8 @@ static StringRef describeKernel(KernelKind kind) {
            "ring of two buffers (stages 2, dQ added by bulk reductions) or "
            "by cp.async into one (stages 1, dQ added by atomics), dK_j, "
            "dV_j in registers, dQ unordered or in kv-block order; "
-           "windows and (one buffer) block masks skip whole pairs; an "
+           "windows and block masks skip whole pairs, a mask pattern's "
+           "steps walk the kv-block's list of q-blocks (dq = atomic); an "
            "additive bias (D = 64, the ring) added to the scores, dBias "
            "stored or summed atomically; D = Dv a multiple of 16 from 64 "
            "to 128)";
@@ -163,15 +164,13 @@ struct AutoRequest {
 /// keep-mask, a window and a block mask they take) where a tiling fits,
 /// with dq = atomic or, deterministic, ordered: the mma.sync kernel on
 /// sm_80+, the wgmma kernel on sm_90a at D = Dv in {64, 128}; a mask
-/// pattern only the mma.sync kernel, with dq = atomic.
+/// pattern with dq = atomic.
 static std::optional<std::string> tensorCoreUnsupported(KernelKind kind,
                                                         const AutoRequest &r) {
   AttentionGradOp op = r.op;
   Type elt = op.getQueryType().getElementType();
   if (!elt.isF16() && !elt.isBF16())
     return std::string("its element type is f16 or bf16");
-  if (kind == KernelKind::Wgmma && op.getMaskPatternAttr())
-    return std::string("it does not apply a #fa.mask_pattern");
   if (kind == KernelKind::Wgmma)
     if (std::optional<std::string> why = wgmmaBiasReason(op))
       return why;
@@ -223,10 +222,12 @@ struct AutoRule {
 /// docs/results/2026-12-05-h100-tensor-core-backward).
 static const AutoRule kAutoBackwardRules[] = {
     // Everything the two tensor-core backwards build has passed its GPU
-    // check (on an H100, session 8: the wgmma matrix 154 of 154, with D =
-    // 80 and 96, the bias at D = 64 and ordered dQ on the TMA ring; the
-    // mma-sync matrix 207 of 207, with D = 32, 80, 96 and 192/128, the bias
-    // and the mask patterns; docs/results/2026-12-05-session8-checks).
+    // check (session 8, docs/results/2026-12-05-session8-checks: on an
+    // H100 the wgmma matrix 154 of 154, with D = 80 and 96, the bias at D =
+    // 64 and ordered dQ on the TMA ring, and the mma-sync matrix 207 of
+    // 207, with D = 32, 80, 96 and 192/128, the bias and the mask patterns;
+    // on an H200 D75's 33 cases: block masks on the ring, mask patterns on
+    // the wgmma backward).
     {KernelKind::Wgmma, nullptr},
     {KernelKind::MmaSync, nullptr}};
 
@@ -270,14 +271,6 @@ static FailureOr<KernelKind> chooseKernel(AttentionGradOp op,
     return op.emitOpError()
            << "has no kernel=tensor-core backward: the backward's kernels "
               "are simt, mma-sync and wgmma (or auto)";
-  // The SIMT kernels (the tiled backward nests) and the mma.sync backward
-  // (BlockClassifier's lists) apply a mask pattern.
-  if (op.getMaskPatternAttr() && kind == KernelKind::Wgmma)
-    return op.emitOpError()
-           << "has a #fa.mask_pattern, which only the simt and mma-sync "
-              "backward kernels apply; select kernel=simt, mma-sync (or "
-              "auto), not "
-           << stringifyKernelKind(kind);
   if (isNVGPUKernel(kind))
     if (Legality support = checkLegality(kind, problem, target);
         !support.isLegal())
@@ -340,9 +333,10 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
   if (failed(dq))
     return failure();
   if (std::optional<std::string> why = patternDqReason(problem, *dq);
-      why && *kind == KernelKind::MmaSync)
-    return op.emitOpError() << "cannot use the mma-sync backward kernel: "
-                            << *why;
+      why && isNVGPUKernel(*kind))
+    return op.emitOpError() << "cannot use the "
+                            << stringifyKernelKind(*kind)
+                            << " backward kernel: " << *why;
   if (std::optional<std::string> why = biasGradientDqReason(op, *dq);
       why && isNVGPUKernel(*kind))
     return op.emitOpError() << "cannot use the "

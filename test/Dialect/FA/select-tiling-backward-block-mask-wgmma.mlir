@@ -1,0 +1,39 @@
+// The wgmma backward with a runtime block mask whose blocks its tiling
+// divides (64 x 128 into 128 x 128), D75: kernel=wgmma takes the model's
+// pick, the TMA ring (stages 2; a skipped step's mbarrier phase completes
+// by a plain arrival), with atomic and ordered dQ; so does kernel=auto (the
+// ring's block masks passed their GPU check on an H200 in session 8).
+// RUN: fa-opt %s --fa-set-target=target=h100 --fa-select-tiling=kernel=wgmma \
+// RUN:   | FileCheck %s --check-prefix=WG
+// RUN: fa-opt %s --fa-set-target=target=h100 "--fa-select-tiling=kernel=wgmma deterministic" \
+// RUN:   | FileCheck %s --check-prefix=WG-DET
+// RUN: fa-opt %s --fa-set-target=target=h100 "--fa-select-tiling=kernel=auto explain" \
+// RUN:   --mlir-print-op-on-diagnostic=false 2>&1 | FileCheck %s --check-prefix=AUTO
+// RUN: fa-opt %s --fa-set-target=target=h100 "--fa-select-tiling=kernel=auto deterministic explain" \
+// RUN:   --mlir-print-op-on-diagnostic=false 2>&1 | FileCheck %s --check-prefix=AUTO-DET
+
+// WG-LABEL: func.func @grad_blocks
+// WG: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>
+// WG-SAME: tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>
+// WG-DET: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>
+// WG-DET-SAME: tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>
+// AUTO: remark: fa-select-tiling (backward, model): 64x128, 2 stages, 8 warps wins (atomic dQ)
+// AUTO: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = atomic>
+// AUTO: note: kernel=auto chose wgmma: it builds this backward{{$}}
+// AUTO: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>
+// AUTO-SAME: tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>
+// AUTO-DET: note: kernel=auto chose wgmma: it builds this backward{{$}}
+// AUTO-DET: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>
+// AUTO-DET-SAME: stages = 2
+func.func @grad_blocks(%q: tensor<1x4x1024x128xbf16>, %lse: tensor<1x4x1024xf32>,
+    %bm: tensor<1x4x8x8xi8>)
+    -> (tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>) {
+  %r:3 = fa.attention_grad
+      ins(%q, %q, %q, %q, %q, %lse : tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>,
+          tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024xf32>)
+      block_mask(%bm : tensor<1x4x8x8xi8>)
+      outs(%q, %q, %q : tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>)
+      {causal, block_sparse = #fa.block_sparse<block_q = 128, block_kv = 128>}
+      -> tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>
+  return %r#0, %r#1, %r#2 : tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>
+}
