@@ -235,6 +235,12 @@ def rank_main(rank, world, init_file, work, mode, names):
         progress.write(line + "\n")
         print(f"[rank {rank}/{world} pid {os.getpid()}] {line}", flush=True)
 
+    # PyTorch's ring (the torch-* cases) imports torch._dynamo lazily, in
+    # its first all-gather's custom op; on the H200 two ranks died with
+    # SIGSEGV inside that import, while gloo's threads ran (session 8,
+    # docs/results/2026-12-05-session8-checks). Import it here, before any
+    # other thread starts.
+    import torch._dynamo  # noqa: F401
     device = "cpu" if mode == "record" or DRY else "cuda:0"
     note(f"up: torch {torch.__version__}, device {device}, "
          f"FA_RUNTIME_LIB={os.environ.get('FA_RUNTIME_LIB')}")
