@@ -182,24 +182,30 @@
 // Deterministic: the broadcast bias's gradient (f32 atomics) is an error.
 // MMA-DET-ERR: error: 'fa.attention_grad' op cannot use the mma-sync backward kernel: the gradient of a broadcast bias is summed with f32 atomic adds, which are not deterministic; use kernel=simt for a deterministic dBias
 //
-// wgmma: its one built shape (two warpgroups of 64 kv rows, q-blocks of
-// 64) at D = Dv in {64, 128}, dq = ordered where deterministic (the op's
-// attribute, or forced by the dq option); other head dims and a bias at
-// D = 128 are errors.
+// wgmma: its row split (two warpgroups of 64 kv rows, q-blocks of 64) at
+// D = Dv in {64, 128}, its column split (block_kv 64, D76) at D = 256 and
+// D = 192 with Dv = 128 (the TMA ring at all), dq = ordered where deterministic (the op's attribute, or
+// forced by the dq option); a bias at D = 128 is an error.
 // WG-LABEL: func.func @d64
 // WG: {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
 // WG-LABEL: func.func @d128
 // WG: {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
+// WG-LABEL: func.func @d256
+// WG: {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 64, stages = 2, warps = 8>}
+// WG-LABEL: func.func @d192_dv128
+// WG: {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 64, stages = 2, warps = 8>}
 // WG-LABEL: func.func @deterministic_op
 // WG: {deterministic, schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
 // WG-ORD-LABEL: func.func @d64
 // WG-ORD: {schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
 // WG-ORD-LABEL: func.func @d128
 // WG-ORD: {schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
+// WG-ORD-LABEL: func.func @d256
+// WG-ORD: {schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 64, stages = 2, warps = 8>}
+// WG-ORD-LABEL: func.func @d192_dv128
+// WG-ORD: {schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 64, stages = 2, warps = 8>}
 // WG-ORD-LABEL: func.func @deterministic_op
 // WG-ORD: {deterministic, schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
-// WG-ERR: error: 'fa.attention_grad' op cannot use the wgmma backward kernel: it is built for D = Dv, a multiple of 16 from 64 to 128, got D = 256, Dv = 256
-// WG-ERR: error: 'fa.attention_grad' op cannot use the wgmma backward kernel: it is built for D = Dv, a multiple of 16 from 64 to 128, got D = 192, Dv = 128
 // WG-ERR: error: 'fa.attention_grad' op cannot use the wgmma backward kernel: an additive bias is built for it at D = 64 only (at D = 128 its loads and dBias's adds spill registers); use kernel=mma-sync or simt
 
 // B = 4, H = 16, N = 4096, bf16 (the forward's decision table's shape).

@@ -84,7 +84,8 @@ static StringRef describeKernel(KernelKind kind) {
            "windows and (one buffer) block masks skip whole pairs; an "
            "additive bias (D = 64, the ring) added to the scores, dBias "
            "stored or summed atomically; D = Dv a multiple of 16 from 64 "
-           "to 128)";
+           "to 128; D = 256 and D = 192 with Dv = 128 by the column split: "
+           "block_kv 64, each warpgroup half the columns of dK_j, dV_j)";
   }
 }
 
@@ -229,11 +230,24 @@ static std::optional<std::string> mmaSyncUnchecked(const AutoRequest &r) {
   return biasUnchecked(r);
 }
 
+/// Whether the wgmma backward's column split (D76: D = 256, D = 192 with
+/// Dv = 128) has passed its GPU check (bench/correctness/backward_simt.py's
+/// wgmma matrix, its d256 and d192v128 cases). Until it has, kernel=auto
+/// takes the SIMT kernels there and says why; kernel=wgmma selects it.
+static constexpr bool kWgmmaColumnSplitGpuChecked = false;
+
 /// The wgmma backward's GPU checks (77 of 77 on one buffer, 76 of 76 on
 /// the TMA ring, an H100 in session 6) covered D = Dv in {64, 128} without
-/// an additive bias; D = 80 and 96 (D71) and the bias (D72) came after them.
+/// an additive bias; D = 80 and 96 (D71), the bias (D72) and the column
+/// split of D = 256 and D = 192 with Dv = 128 (D76) came after them.
 static std::optional<std::string> wgmmaUnchecked(const AutoRequest &r) {
   const AttentionProblem &p = r.problem;
+  std::optional<WgmmaBackwardShape> shape =
+      wgmmaBackwardShape(p.headDim, p.valueHeadDim);
+  if (shape && shape->split == WgmmaBackwardSplit::Columns &&
+      !kWgmmaColumnSplitGpuChecked)
+    return std::string("its column split (D = 256, D = 192 with Dv = 128; "
+                       "D76)");
   if (p.headDim != 64 && p.headDim != 128)
     return std::string("its head dims other than D = Dv in {64, 128}");
   return biasUnchecked(r);
