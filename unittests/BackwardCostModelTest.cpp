@@ -323,7 +323,7 @@ TEST(BackwardCostModel, WgmmaProblems) {
   EXPECT_FALSE(wgmmaBackwardProblemReason(problem(100, 100, 64, true)));
   EXPECT_FALSE(wgmmaBackwardProblemReason(problem(100, 100, 128, false)));
   // D = Dv, a multiple of 16 from 64 to 128 (D71): 80 and 96 too, not 48,
-  // 72, 144 or 192.
+  // 72, 144 or 192 (the column split's D = 192 has Dv = 128, D76).
   for (int64_t d : {80, 96})
     EXPECT_FALSE(wgmmaBackwardProblemReason(problem(100, 100, d, false)))
         << d;
@@ -338,6 +338,81 @@ TEST(BackwardCostModel, WgmmaProblems) {
   window.window = true;
   window.windowLeft = 30;
   EXPECT_FALSE(wgmmaBackwardProblemReason(window));
+}
+
+// The column split (D76) by hand (bf16, D = 256, one buffer): K_j, V_j,
+// Q_i, dO_i [64, 256] 32 KiB each, dS^T and P^T [64, 64] 8 KiB each, the
+// rows' 1 KiB and 1 KiB of slack: 149504 B, the model's SRAM for it. Its
+// registers: 64 x 512 f32 accumulators over 256 threads, S^T and dP^T or
+// dS with dQ_i's part, and the overhead (240 <= 255). The row split's
+// 128 kv rows at D = 256 would need 384 + 96 + 32.
+TEST(BackwardCostModel, WgmmaColumnSplit) {
+  std::optional<WgmmaBackwardShape> d256 = wgmmaBackwardShape(256, 256);
+  ASSERT_TRUE(d256);
+  EXPECT_EQ(d256->split, WgmmaBackwardSplit::Columns);
+  EXPECT_EQ(d256->blockKV, 64);
+  EXPECT_EQ(d256->blockQ, 64);
+  EXPECT_EQ(d256->warps, 8);
+  ASSERT_TRUE(wgmmaBackwardShape(192, 128));
+  EXPECT_EQ(wgmmaBackwardShape(192, 128)->split, WgmmaBackwardSplit::Columns);
+  for (int64_t d : {64, 80, 96, 112, 128})
+    EXPECT_EQ(wgmmaBackwardShape(d, d)->split, WgmmaBackwardSplit::KvRows)
+        << d;
+  EXPECT_FALSE(wgmmaBackwardShape(192, 192));
+  EXPECT_FALSE(wgmmaBackwardShape(256, 128));
+  EXPECT_FALSE(wgmmaBackwardShape(160, 160));
+
+  Tiling one{64, 64, 1, 8};
+  WgmmaBackwardLayout layout(one, 256, 256, 2);
+  EXPECT_EQ(layout.split, WgmmaBackwardSplit::Columns);
+  EXPECT_EQ(layout.v, 32768);
+  EXPECT_EQ(layout.q, 65536);
+  EXPECT_EQ(layout.dO, 98304);
+  EXPECT_EQ(layout.dS, 131072);
+  EXPECT_EQ(layout.pT, 139264);
+  EXPECT_EQ(layout.rows, 147456);
+  EXPECT_EQ(layout.totalBytes, 149504);
+  // The row split has no P^T tile.
+  EXPECT_EQ(WgmmaBackwardLayout(Tiling{64, 128, 1, 8}, 128, 128, 2).pT, 0);
+
+  BackwardCostModel model(*lookupKnownTarget("h100"), KernelKind::Wgmma);
+  AttentionProblem p = problem(4096, 4096, 256, false);
+  BackwardCost c = model.evaluate(one, p, DqAccumulation::Atomic);
+  EXPECT_TRUE(c.fits()) << c.rejection;
+  EXPECT_EQ(c.sramBytes, 149504);
+  EXPECT_EQ(c.registersPerThread, 240);
+  // Not the row split's tiling.
+  EXPECT_FALSE(
+      model.evaluate({64, 128, 1, 8}, p, DqAccumulation::Atomic).fits());
+  // The ring at D = 256 adds dQ by atomics (ringBulkDq false): the second
+  // buffers of Q_i and dO_i (the rows' second buffer shares their 1 KiB)
+  // and 16 B of mbarriers, no dQ tiles (with them: 284688 B, over the
+  // H100's 232448).
+  EXPECT_FALSE(d256->ringBulkDq);
+  WgmmaBackwardLayout ring(Tiling{64, 64, 2, 8}, 256, 256, 2);
+  EXPECT_EQ(ring.dQ, 0);
+  EXPECT_EQ(ring.dQPitch, 0);
+  EXPECT_EQ(ring.totalBytes + ring.barrierBytes,
+            149504 + 2 * 32768 + 16);
+  BackwardDecision d = model.select(p, DqAccumulation::Atomic);
+  ASSERT_TRUE(d.found()) << d.reason;
+  EXPECT_EQ(d.winner().tiling.blockKV, 64);
+  EXPECT_EQ(d.winner().tiling.stages, 2);
+  // D = 192, Dv = 128: the ring with its dQ tiles (8 warps x 16 rows of
+  // 96 f32 and 32 B of padding).
+  ASSERT_TRUE(wgmmaBackwardShape(192, 128)->ringBulkDq);
+  AttentionProblem p192 = problem(4096, 4096, 192, false);
+  p192.valueHeadDim = 128;
+  EXPECT_TRUE(model.evaluate({64, 64, 2, 8}, p192, DqAccumulation::Atomic)
+                  .fits());
+  WgmmaBackwardLayout ring192(Tiling{64, 64, 2, 8}, 192, 128, 2);
+  EXPECT_EQ(ring192.dQPitch, 96 * 4 + 32);
+  EXPECT_EQ(ring192.totalBytes + ring192.barrierBytes, 194576);
+  // The row split's head dims never see the column split's candidates.
+  for (const BackwardCost &cand :
+       model.select(problem(4096, 4096, 128, false), DqAccumulation::Atomic)
+           .candidates)
+    EXPECT_NE(cand.tiling.blockKV * 2, 16 * cand.tiling.warps);
 }
 
 TEST(BackwardCostModel, DeterministicOrdersTheAdds) {

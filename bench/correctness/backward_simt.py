@@ -38,9 +38,11 @@ FLASH backward; its dQ is summed with unordered atomics, so its reruns are
 not required to agree bit for bit. Run on the H200 on 2026-12-05 (54 of 54
 pass; docs/results/2026-12-05-mma-sync-backward). Its head dims 32, 80,
 96 and 192 with Dv = 128 (mma_head_dim_cases, D70: 64 cases and 8 timed
-ones, `--only _d96` etc.), and the wgmma kernel's D = 80 and 96
-(wgmma_head_dim_cases, D71: 40 cases and 4 timed ones) are not yet run on
-a GPU (`--only` takes comma-separated substrings:
+ones, `--only _d96` etc.), the wgmma kernel's D = 80 and 96
+(wgmma_head_dim_cases, D71: 40 cases and 4 timed ones) and its column
+split at D = 256 and D = 192 with Dv = 128 (wgmma_column_split_cases,
+D76: 66 cases and 8 timed ones, `--kernel wgmma --only _d256,_d192v128`)
+are not yet run on a GPU (`--only` takes comma-separated substrings:
 `--only _d32,_d80,_d96,_d192v128` stages just these):
 
   python3 bench/correctness/backward_simt.py stage .stage-bwdmma --kernel mma-sync --target h200
@@ -169,9 +171,12 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
     # of 64, with the TMA ring of two Q_i/dO_i buffers (D61) or, given
     # [64, 128, 1, 8] (and for ordered dQ and block masks, which the ring
     # does not build), one buffer copied by cp.async (D54).
+    # The column split (D76) at D = 256 and D = 192 with Dv = 128: block_kv
+    # 64.
     ring = not blocks
+    wg_kv = 64 if (d, dv) in WGMMA_COLUMN_SPLIT_DIMS else 128
     tiling = {"simt": [block, block, 1, 4], "mma-sync": tiling,
-              "wgmma": tiling or [64, 128, 2 if ring else 1, 8]}[kernel]
+              "wgmma": tiling or [64, wg_kv, 2 if ring else 1, 8]}[kernel]
     return {"name": name, "kernel": kernel, "perf": perf, "dtype": dtype, "b": b, "hq": hq, "hkv": hkv,
             "nq": nq, "nk": nk, "d": d, "dv": dv, "causal": causal,
             "mask": list(mask) if mask else None, "mask_kind": mask_kind,
@@ -360,6 +365,7 @@ def matrix_mma(kernel="mma-sync"):
     if kernel == "wgmma":
         cases += wgmma_head_dim_cases()
         cases += wgmma_sparse_cases()
+        cases += wgmma_column_split_cases()
     if kernel == "wgmma":
         # The ring against one buffer (D61), one process, D = 128 and 64.
         for d, hq in ((128, 16), (64, 32)):
@@ -530,6 +536,73 @@ def wgmma_sparse_cases():
         for t in (None, one):
             cases.append(m("bf16", d, 8192, causal=True, b=2, hq=hq,
                            window=(1024, 0), tiling=t, perf=True))
+    return cases
+
+
+# The wgmma backward's column split (D76: each warpgroup half the columns of
+# dK_j and dV_j, block_kv 64): not yet run on a GPU.
+WGMMA_COLUMN_SPLIT_DIMS = ((256, 256), (192, 128))
+
+
+def wgmma_column_split_cases():
+    """The wgmma backward's column split at WGMMA_COLUMN_SPLIT_DIMS on its
+    TMA ring (the default tiling; at D = 256 dQ by atomics, at D = 192 by
+    bulk reductions): both types, causal and not, N in {1, 17, 128, 777,
+    2049}, causal with Nq != Nk both ways, GQA 8/1 causal and not,
+    keep-masks (random with fully masked rows, key padding), ordered dQ (run
+    twice, bit for bit), a window, a block mask, mask patterns (a causal
+    chunk, global tokens with a butterfly); two shapes on one
+    buffer (stages 1, `_s1`); then the timed cases, dense and causal: B =
+    4, H = 8, N = 4096 (at D = 256 also the papers' shape, batch 16384 / N
+    and heads 2048 / D), the ring against one buffer, against torch SDPA's
+    FLASH backward where it takes the shape (D = Dv)."""
+    m = lambda *a, **kw: case(*a, kernel="wgmma", **kw)
+    cases = []
+    for d, dv in WGMMA_COLUMN_SPLIT_DIMS:
+        for dtype in ("bf16", "f16"):
+            for n in (1, 17, 128, 777, 2049):
+                for causal in (False, True):
+                    cases.append(m(dtype, d, n, dv=dv, causal=causal))
+        for nq, nk in ((777, 1000), (1000, 777), (17, 2049)):
+            cases.append(m("bf16", d, nq, nk, dv=dv, causal=True))
+        for causal in (False, True):
+            cases.append(m("f16", d, 1000, dv=dv, causal=causal, b=2, hq=8,
+                           hkv=1))
+        b, h, n = 2, 4, 777
+        cases.append(m("bf16", d, n, dv=dv, b=b, hq=h, mask=(b, h, n, n),
+                       mask_kind="bool", pattern="random"))
+        cases.append(m("f16", d, n, dv=dv, causal=True, b=b, hq=h,
+                       mask=(b, 1, 1, n), mask_kind="bool",
+                       pattern="padding"))
+        cases.append(m("bf16", d, 1000, 777, dv=dv, causal=True, b=2, hq=8,
+                       hkv=2, deterministic=True))
+        cases.append(m("f16", d, 2049, dv=dv, b=1, hq=4, hkv=1,
+                       deterministic=True))
+        cases.append(m("bf16", d, 1000, dv=dv, causal=True, b=2, hq=4, hkv=2,
+                       blocks=(64, 128)))
+        # The same block mask on the ring (D75's predicated steps).
+        cases.append(m("bf16", d, 1000, dv=dv, causal=True, b=2, hq=4, hkv=2,
+                       blocks=(64, 128), tiling=[64, 64, 2, 8]))
+        cases.append(m("f16", d, 2049, 777, dv=dv, causal=True, b=2, hq=8,
+                       hkv=1, blocks=(128, 128), tiling=[64, 64, 2, 8],
+                       deterministic=True))
+        cases.append(m("bf16", d, 1000, dv=dv, window=(100, 37)))
+        # With D75's sparse steps: mask patterns (the kv-block's list).
+        cases.append(m("bf16", d, 1000, dv=dv, causal=True,
+                       mask_pattern=(256, 0, 0)))
+        cases.append(m("f16", d, 1024, dv=dv, b=1, hq=4, hkv=2,
+                       mask_pattern=(0, 32, 64)))
+    one = [64, 64, 1, 8]
+    for d, dv in WGMMA_COLUMN_SPLIT_DIMS:
+        cases.append(m("bf16", d, 777, 1000, dv=dv, causal=True, b=2, hq=4,
+                       hkv=2, tiling=one))
+        cases.append(m("f16", d, 2049, dv=dv, tiling=one))
+    for d, dv in WGMMA_COLUMN_SPLIT_DIMS:
+        for causal in (False, True):
+            cases.append(m("bf16", d, 4096, dv=dv, causal=causal, b=4, hq=8,
+                           perf=True))
+            cases.append(m("bf16", d, 4096, dv=dv, causal=causal, b=4, hq=8,
+                           perf=True, tiling=one))
     return cases
 
 

@@ -535,20 +535,54 @@ SimtBackwardSram mlir::fa::simtBackwardSramBytes(const Tiling &t,
   return sram;
 }
 
-std::optional<std::string>
-mlir::fa::wgmmaBackwardProblemReason(const AttentionProblem &p) {
+/// The column split's head dims: where the row split's D + Dv f32
+/// accumulator registers a thread (plus S^T and dP^T) exceed 255 (D76).
+/// FlashAttention-3 builds its hdim-256 backward in this shape.
+/// `ringBulkDq`: whether the TMA ring's per-warp dQ tiles fit beside its
+/// buffers (D = 192: 194576 B of shared memory; D = 256: 284688 B, over
+/// sm_90's 232448, so its ring adds dQ by atomics, 215056 B).
+static const struct {
+  int64_t d, dv;
+  bool ringBulkDq;
+} kWgmmaBackwardColumnSplitDims[] = {{192, 128, true}, {256, 256, false}};
+/// The column split's block_kv: one m64, every warpgroup's accumulator
+/// rows.
+static constexpr int64_t kColumnSplitBlockKV = 64;
+
+/// The row split's shape (two warpgroups of 64 kv rows).
+static WgmmaBackwardShape rowSplitShape() {
+  return {WgmmaBackwardSplit::KvRows, kWgmmaBackwardBlockQ,
+          16 * kWgmmaBackwardWarps, kWgmmaBackwardWarps,
+          /*ringBulkDq=*/true};
+}
+
+std::optional<WgmmaBackwardShape> mlir::fa::wgmmaBackwardShape(int64_t d,
+                                                               int64_t dv) {
   // D = 80 and 96 take two 64-column blocks of shared memory, the second
   // partly used (wgmmaPaddedColumns), as D = 128 does (D71).
-  if (p.headDim != p.valueHeadDim || p.headDim % 16 != 0 ||
-      p.headDim < 64 || p.headDim > 128)
+  if (d == dv && d % 16 == 0 && d >= 64 && d <= 128)
+    return rowSplitShape();
+  for (auto dims : kWgmmaBackwardColumnSplitDims)
+    if (dims.d == d && dims.dv == dv)
+      return WgmmaBackwardShape{WgmmaBackwardSplit::Columns,
+                                kWgmmaBackwardBlockQ, kColumnSplitBlockKV,
+                                kWgmmaBackwardWarps, dims.ringBulkDq};
+  return std::nullopt;
+}
+
+std::optional<std::string>
+mlir::fa::wgmmaBackwardProblemReason(const AttentionProblem &p) {
+  std::optional<WgmmaBackwardShape> shape =
+      wgmmaBackwardShape(p.headDim, p.valueHeadDim);
+  if (!shape)
     return llvm::formatv("it is built for D = Dv, a multiple of 16 from 64 "
-                         "to 128, got D = {0}, Dv = {1}",
+                         "to 128, and (D, Dv) = (192, 128) or (256, 256), "
+                         "got D = {0}, Dv = {1}",
                          p.headDim, p.valueHeadDim)
         .str();
-  // Its one tiling skips a block mask's pairs whole only where it divides
-  // the mask's blocks.
-  Tiling built{kWgmmaBackwardBlockQ, 16 * kWgmmaBackwardWarps, 1,
-               kWgmmaBackwardWarps};
+  // Its tiling skips a block mask's pairs whole only where it divides the
+  // mask's blocks.
+  Tiling built{shape->blockQ, shape->blockKV, 1, shape->warps};
   if (std::optional<std::string> why = checkBlockMaskGranularity(built, p))
     return why;
   return std::nullopt;
@@ -572,17 +606,25 @@ WgmmaBackwardLayout::WgmmaBackwardLayout(const Tiling &t, int64_t d,
   q = place(t.blockQ, d, t.stages);
   dO = place(t.blockQ, dv, t.stages);
   dS = place(t.blockKV, t.blockQ, 1);
+  bool bulkDq = true;
+  if (std::optional<WgmmaBackwardShape> shape = wgmmaBackwardShape(d, dv)) {
+    split = shape->split;
+    bulkDq = shape->ringBulkDq;
+  }
+  if (split == WgmmaBackwardSplit::Columns)
+    pT = place(t.blockKV, t.blockQ, 1);
   rows = offset;
   rowsBytes = 2 * t.blockQ * 4;
   offset += llvm::alignTo(t.stages * rowsBytes, kWgmmaSwizzleAtomBytes);
   totalBytes = offset + kWgmmaSwizzleAtomBytes;
-  // More than one stage: TMA loads, a full mbarrier per buffer, and each
-  // warp's 16 rows of the warpgroup's D / 2 columns of dQ_i (f32) for its
-  // bulk reductions, rows padded by 32 bytes (a half-warp's 8-byte stores
-  // of four rows fall in distinct banks).
-  if (t.stages > 1) {
+  // More than one stage: TMA loads, a full mbarrier per buffer, and (bulk
+  // reductions) each warp's 16 rows of the warpgroup's D / 2 columns of
+  // dQ_i (f32) for its bulk reductions, rows padded by 32 bytes (a
+  // half-warp's 8-byte stores of four rows fall in distinct banks).
+  if (t.stages > 1)
     barrierBytes = llvm::alignTo(t.stages * kMBarrierBytes,
                                  kStaticSharedUnitBytes);
+  if (t.stages > 1 && bulkDq) {
     dQ = totalBytes - kWgmmaSwizzleAtomBytes;
     dQPitch = d / 2 * 4 + 32;
     totalBytes += llvm::alignTo(t.warps * 16 * dQPitch, kWgmmaSwizzleAtomBytes);
@@ -615,6 +657,19 @@ llvm::SmallVector<Tiling> BackwardCostModel::enumerateCandidates() const {
           candidates.push_back({blockQ, blockKV, stages, warps});
     }
   }
+  return candidates;
+}
+
+llvm::SmallVector<Tiling> BackwardCostModel::enumerateCandidates(
+    const AttentionProblem &problem) const {
+  llvm::SmallVector<Tiling> candidates = enumerateCandidates();
+  std::optional<WgmmaBackwardShape> shape =
+      wgmmaBackwardShape(problem.headDim, problem.valueHeadDim);
+  if (kind == KernelKind::Wgmma && shape &&
+      shape->split == WgmmaBackwardSplit::Columns)
+    for (int64_t stages : {1, 2})
+      candidates.push_back(
+          {shape->blockQ, shape->blockKV, stages, shape->warps});
   return candidates;
 }
 
@@ -678,6 +733,10 @@ BackwardCost BackwardCostModel::evaluate(const Tiling &t,
   int64_t pad = kind == KernelKind::MmaSync ? kMmaSyncRowPadBytes / e : 0;
   int64_t br = t.blockQ, bc = t.blockKV, threads = 32 * t.warps;
 
+  // The wgmma shape of these head dims (the row split's where none is
+  // built: checkLegality and wgmmaBackwardProblemReason refuse those).
+  WgmmaBackwardShape wgmmaShape =
+      wgmmaBackwardShape(d, dv).value_or(rowSplitShape());
   if (kind == KernelKind::Wgmma) {
     WgmmaBackwardLayout layout(t, d, dv, e);
     c.sramBytes = layout.totalBytes + layout.barrierBytes;
@@ -708,14 +767,17 @@ BackwardCost BackwardCostModel::evaluate(const Tiling &t,
         "warp ({0}) and stages 1 or 2, got block_kv = {1}, stages = {2}",
         16 * t.warps, bc, t.stages);
   else if (kind == KernelKind::Wgmma &&
-           (t.warps != kWgmmaBackwardWarps || bc != 16 * t.warps ||
-            br != kWgmmaBackwardBlockQ || t.stages > 2))
+           (t.warps != wgmmaShape.warps || bc != wgmmaShape.blockKV ||
+            br != wgmmaShape.blockQ || t.stages > 2))
     c.rejection = llvm::formatv(
         "outside the wgmma backward's shapes: {0} warps (two warpgroups of "
-        "64 kv rows), block_kv = {1}, block_q = {2} and stages 1 or 2, got "
-        "warps = {3}, block_kv = {4}, block_q = {5}, stages = {6}",
-        kWgmmaBackwardWarps, 16 * kWgmmaBackwardWarps, kWgmmaBackwardBlockQ,
-        t.warps, bc, br, t.stages);
+        "{1}), block_kv = {2}, block_q = {3} and stages 1 or 2, got "
+        "warps = {4}, block_kv = {5}, block_q = {6}, stages = {7}",
+        wgmmaShape.warps,
+        wgmmaShape.split == WgmmaBackwardSplit::Columns
+            ? "half the columns of dK_j and dV_j"
+            : "64 kv rows",
+        wgmmaShape.blockKV, wgmmaShape.blockQ, t.warps, bc, br, t.stages);
   else if (std::optional<std::string> why = checkBlockMaskGranularity(t, p))
     c.rejection = *why;
   else if (kind == KernelKind::MmaSync && t.warps > 8)
@@ -893,7 +955,7 @@ BackwardDecision BackwardCostModel::select(const AttentionProblem &problem,
   BackwardDecision decision;
   decision.dq = dq;
   llvm::SmallVector<BackwardCost> fitting, rejected;
-  for (const Tiling &t : enumerateCandidates()) {
+  for (const Tiling &t : enumerateCandidates(problem)) {
     BackwardCost c = evaluate(t, problem, decision.dq);
     (c.fits() ? fitting : rejected).push_back(c);
   }

@@ -274,3 +274,30 @@ def test_only_takes_comma_separated_substrings():
     assert simt.selected("bwdmma_bf16_b1_h2x2_q17_k17_d96", "")
     assert simt.selected("bwdmma_bf16_b1_h2x2_q17_k17_d96", "_d32,_d96")
     assert not simt.selected("bwdmma_bf16_b1_h2x2_q17_k17_d64", "_d32,_d96")
+
+
+def test_wgmma_matrix_has_the_column_split():
+    # backward_simt.py --kernel wgmma (D76): D = 256 and D = 192 with Dv =
+    # 128 carry the column split's block_kv 64 (the ring, or one buffer for
+    # block masks but `_ring` and for `_s1`), over issue 21/22's matrix,
+    # mask patterns included, with timed cases at
+    # B = 4, H = 8, N = 4096 on the ring and on one buffer.
+    simt = load_script("bench/correctness/backward_simt.py", "backward_simt")
+    cases = [c for c in simt.matrix("wgmma")
+             if (c["d"], c["dv"]) in ((256, 256), (192, 128))]
+    assert len(cases) == 82
+    for c in cases:
+        assert c["tiling"][:2] == [64, 64] and c["tiling"][3] == 8, c["name"]
+        one = (c["blocks"] and "_ring" not in c["name"]) or c["name"].endswith("_s1")
+        assert c["tiling"][2] == (1 if one else 2), c["name"]
+    for d in (256, 192):
+        of = [c for c in cases if c["d"] == d]
+        assert {c["nq"] for c in of} >= {1, 17, 128, 777, 2049}
+        assert {c["dtype"] for c in of} == {"bf16", "f16"}
+        assert any(c["causal"] and c["nq"] != c["nk"] for c in of)
+        assert any(c["hq"] == 8 and c["hkv"] == 1 for c in of)
+        assert any(c["mask_kind"] == "bool" and c["mask"] for c in of)
+        assert any(c["deterministic"] for c in of)
+        perf = [c for c in of if c["perf"]]
+        assert len(perf) == 4
+        assert all((c["b"], c["hq"], c["nq"]) == (4, 8, 4096) for c in perf)

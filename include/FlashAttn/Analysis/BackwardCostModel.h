@@ -249,6 +249,10 @@ public:
   /// kMmaSyncBackwardRegisters). SIMT: block_q and block_kv multiples of 16
   /// up to 256, 1 stage, 4 or 8 warps.
   llvm::SmallVector<Tiling> enumerateCandidates() const;
+  /// Those, and for a wgmma problem of the column split
+  /// (wgmmaBackwardShape) its shape's 1 and 2 stages.
+  llvm::SmallVector<Tiling>
+  enumerateCandidates(const AttentionProblem &problem) const;
 
   /// Scores one tiling for `dq`; `rejection` says why it does not fit.
   BackwardCost evaluate(const Tiling &tiling, const AttentionProblem &problem,
@@ -282,18 +286,52 @@ private:
   bool biasGrad;
 };
 
-/// The wgmma backward's one built shape: two warpgroups (each 64 kv rows of
+/// The wgmma backward's row-split shape: two warpgroups (each 64 kv rows of
 /// K_j, V_j, dK_j, dV_j: block_kv 128) and q-blocks of one m64
 /// (docs/Backward.md, "On the GPU: the wgmma kernels").
 constexpr int64_t kWgmmaBackwardWarps = 8;
 constexpr int64_t kWgmmaBackwardBlockQ = 64;
 
+/// How the wgmma backward's two warpgroups share a kv-block's f32 dK_j and
+/// dV_j accumulators (docs/decisions.md D76).
+enum class WgmmaBackwardSplit {
+  /// Each warpgroup 64 kv rows, every column (block_kv 128): S^T, P^T and
+  /// dS^T of its rows in registers, P^T and dS^T the register A of dV and
+  /// dK. D + Dv f32 registers a thread for 128 rows of D + Dv columns.
+  KvRows,
+  /// Each warpgroup D / 2 columns of dK_j and Dv / 2 of dV_j for all
+  /// block_kv = 64 rows (FlashAttention-3's hdim-256 shape): S^T and dP^T
+  /// split by q columns, P^T and dS^T through shared memory as the A of
+  /// dV and dK (both operands in shared memory). (D + Dv) / 4 registers a
+  /// thread: D = 256 fits where the row split's 256 do not.
+  Columns,
+};
+
+/// The wgmma backward's built shape for one pair of head dims: the split,
+/// its tiling's fixed fields (stages, 1 or 2, the model picks), and how the
+/// TMA ring (stages 2) adds dQ.
+struct WgmmaBackwardShape {
+  WgmmaBackwardSplit split;
+  int64_t blockQ, blockKV, warps;
+  /// The ring's dQ: bulk reductions from per-warp f32 tiles in shared
+  /// memory (D63), or f32 atomics from registers as one buffer adds it
+  /// (no tiles: D = 256, where the tiles' 68 KiB do not fit beside the
+  /// ring's buffers; D76).
+  bool ringBulkDq;
+};
+
+/// The shape the wgmma backward is built with at head dims (d, dv), or
+/// nullopt where it is not built: the row split at D = Dv, a multiple of 16
+/// from 64 to 128; the column split at D = Dv = 256 and D = 192, Dv = 128
+/// (a table, kWgmmaBackwardColumnSplitDims; D76).
+std::optional<WgmmaBackwardShape> wgmmaBackwardShape(int64_t d, int64_t dv);
+
 /// Why the wgmma backward kernel cannot compute `problem` (beyond
 /// checkLegality's wgmma rules: sm_90a, f16/bf16), or nullopt: it is built
-/// for D = Dv, a multiple of 16 from 64 to 128, any mask (an i1 keep-mask
-/// or an additive bias, BackwardBias) or none, with or without a window,
-/// and a block mask whose blocks its one tiling (block_q 64, block_kv 128)
-/// divides.
+/// at the head dims wgmmaBackwardShape lists, any mask (an i1 keep-mask or,
+/// row split only, an additive bias, BackwardBias) or none, with or without
+/// a window, and a block mask whose blocks its tiling (block_q 64, block_kv
+/// 128; the column split 64) divides.
 std::optional<std::string>
 wgmmaBackwardProblemReason(const AttentionProblem &problem);
 
@@ -311,18 +349,23 @@ wgmmaBackwardProblemReason(const AttentionProblem &problem);
 struct WgmmaBackwardLayout {
   WgmmaBackwardLayout(const Tiling &tiling, int64_t headDim,
                       int64_t valueHeadDim, int64_t elementBytes);
+  /// The warpgroups' split (wgmmaBackwardShape; KvRows where none is
+  /// built).
+  WgmmaBackwardSplit split = WgmmaBackwardSplit::KvRows;
   /// Byte offsets from the aligned base; Q's, dO's and the rows' buffer `s`
-  /// lie s * qBytes (dOBytes, rowsBytes) past q (dO, rows).
-  int64_t k = 0, v = 0, q = 0, dO = 0, dS = 0, rows = 0;
+  /// lie s * qBytes (dOBytes, rowsBytes) past q (dO, rows). The column
+  /// split adds P^T [block_kv, block_q] at pT, after dS^T (0 otherwise).
+  int64_t k = 0, v = 0, q = 0, dO = 0, dS = 0, pT = 0, rows = 0;
   int64_t qBytes = 0, dOBytes = 0, rowsBytes = 0;
   /// The dynamic shared memory the launch asks for, slack included.
   int64_t totalBytes = 0;
   /// The mbarriers' static shared memory, as ptxas allocates it (0 with
   /// one stage).
   int64_t barrierBytes = 0;
-  /// With more than one stage: the warps' f32 dQ tiles (warps x 16 rows of
-  /// D / 2 columns, rows dQPitch bytes apart) that dQ's bulk reductions
-  /// read, after the rows; 0 with one stage.
+  /// With more than one stage and bulk reductions
+  /// (WgmmaBackwardShape::ringBulkDq): the warps' f32 dQ tiles (warps x 16
+  /// rows of D / 2 columns, rows dQPitch bytes apart) that dQ's bulk
+  /// reductions read, after the rows; 0 otherwise (dQ by atomics).
   int64_t dQ = 0, dQPitch = 0;
 };
 

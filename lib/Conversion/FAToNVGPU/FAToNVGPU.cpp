@@ -161,12 +161,18 @@ struct ConvertFAToNVGPUPass
     if (std::optional<std::string> why =
             biasGradientDqReason(op, op.getScheduleAttr().getDq()))
       return why;
-    if (t.warps != kWgmmaBackwardWarps || t.blockKV != 16 * t.warps ||
-        t.blockQ != kWgmmaBackwardBlockQ || t.stages > 2)
-      return "the kernel is built for " + std::to_string(kWgmmaBackwardWarps) +
-             " warps (two warpgroups of 64 kv rows), block_kv = " +
-             std::to_string(16 * kWgmmaBackwardWarps) + ", block_q = " +
-             std::to_string(kWgmmaBackwardBlockQ) +
+    // wgmmaBackwardProblemReason passed: the head dims have a shape.
+    WgmmaBackwardShape shape =
+        *wgmmaBackwardShape(op.getHeadDim(), op.getValueHeadDim());
+    bool columns = shape.split == WgmmaBackwardSplit::Columns;
+    if (t.warps != shape.warps || t.blockKV != shape.blockKV ||
+        t.blockQ != shape.blockQ || t.stages > 2)
+      return "the kernel is built for " + std::to_string(shape.warps) +
+             " warps (two warpgroups of " +
+             (columns ? "half the columns of dK_j and dV_j"
+                      : "64 kv rows") +
+             "), block_kv = " + std::to_string(shape.blockKV) +
+             ", block_q = " + std::to_string(shape.blockQ) +
              " and stages 1 or 2 (buffers of Q_i, dO_i, lse_i and D_i)";
     if (t.stages < 2 && hasAdditiveBias(op))
       return std::string("its one-buffer kernel (stages 1) spills registers "

@@ -29,6 +29,16 @@
 // (QueryBlockList, the mma.sync backward's); a block mask skips a step
 // whole (no loads, no products, no dQ).
 //
+// That is the row split (WgmmaBackwardSplit::KvRows). At D = 256 and D =
+// 192 with Dv = 128 its accumulators exceed the registers: the column split
+// (D76, FlashAttention-3's hdim-256 shape) takes block_kv 64, each
+// warpgroup D / 2 columns of dK_j and Dv / 2 of dV_j for all 64 kv rows.
+// Each warpgroup computes S^T and dP^T for half of the q-block's columns,
+// stores its P^T and dS^T to shared memory, and after a barrier
+//
+//   dV_wg += P^T dO_i[:, wg]   dK_wg += dS^T Q_i[:, wg]   (both operands in
+//   dQ_i[:, wg] = dS K_j[:, wg]                            shared memory)
+//
 // How Q_i, dO_i and the q-block's logsumexp and D rows arrive is the
 // tiling's `stages`: one buffer, copied by cp.async at the start of each
 // step and waited for there (D54); or a ring of two, Q_i and dO_i by TMA
@@ -50,6 +60,26 @@ using namespace mlir;
 using namespace mlir::fa;
 using namespace mlir::fa::nvgpu_kernel;
 
+/// The column runs, relative to its first column, in which each of the two
+/// warpgroups issues its `n` columns (warpgroup g's from g n) of an
+/// MN-major B operand with 64-column blocks of `columns`: one MN-major
+/// descriptor reaches across a block's end only from a block's start, so
+/// a run that starts inside a block (for either warpgroup) ends at that
+/// block's end. Each run is as wide as both allow: D = 128's dQ takes one
+/// run, D = 80 24 + 16, D = 96 16 + 32, D = 192 32 + 32 + 32.
+static SmallVector<int64_t> wgmmaColumnRuns(int64_t n, int64_t columns) {
+  SmallVector<int64_t> runs;
+  for (int64_t first = 0; first < n;) {
+    int64_t end = n;
+    for (int64_t start : {first, n + first})
+      if (start % columns != 0)
+        end = std::min(end, first + columns - start % columns);
+    runs.push_back(end - first);
+    first = end;
+  }
+  return runs;
+}
+
 namespace {
 
 /// The main kernel: its shared memory, ids, and the parts of a step, in the
@@ -58,7 +88,9 @@ class WgmmaBackwardMain {
 public:
   explicit WgmmaBackwardMain(BackwardContext &k)
       : k(k), e(k.elt.getIntOrFloatBitWidth() / 8),
-        layout(k.t, k.d, k.dv, e), bias(k) {}
+        layout(k.t, k.d, k.dv, e),
+        columns(layout.split == WgmmaBackwardSplit::Columns),
+        scoreCols(columns ? k.t.blockQ / 2 : k.t.blockQ), bias(k) {}
   void build();
 
 private:
@@ -117,6 +149,11 @@ private:
   Value beginRingStep(Value t, Value total, Value rowsGroup);
   /// The products and the gradients of a step whose tiles are in `slot`.
   SmallVector<Value> compute(Value h, Value qBase, ValueRange accs);
+  /// A step's P^T and dS^T (f32 fragments, the warpgroup's S^T columns):
+  /// S^T and dP^T issued together, P^T while dP^T computes (the ring: the
+  /// mask's tests on edge pairs only), then dS^T.
+  std::pair<SmallVector<Value>, SmallVector<Value>>
+  scoreGradientsOfStep(Value h, Value qBase);
   /// [64 kv rows of the warpgroup] x [block_q]: the rows of the tile at
   /// `rowsBytes` (this warpgroup's) times the q-block's tile at `qBytes`,
   /// both K-major over `cols` columns; issued as one group, not waited
@@ -155,11 +192,15 @@ private:
   }
   /// dS^T's A registers (aRegisters) to the [kv, q] tile; barrier.
   void storeScoreGradients(ArrayRef<Value> dsRegs);
+  /// A [block_kv, block_q] tile's (at `tileBytes`) part in `regs`
+  /// (aRegisters' layout) to shared memory, two columns at once.
+  void storeTransposed(int64_t tileBytes, ArrayRef<Value> regs);
   /// The warpgroup's part of dQ_i (D / 2 columns) = dS K_j: issued, then
   /// `afterIssue` (if given: one more wgmma group, left in flight), waited
   /// for; the accumulator's values (m16n8 layout, n-tile j's element
   /// (r, c) at 4 j + 2 r + c).
-  SmallVector<Value> queryGradient(const std::function<void()> &afterIssue);
+  SmallVector<Value> queryGradient(const std::function<void()> &afterIssue,
+                                   int64_t pendingAfter = 1);
   /// One buffer: `values` added with per-element f32 atomics.
   void addQueryGradient(Value h, Value qBase, ArrayRef<Value> values);
   /// The ring: the warp's 16 rows of `values` staged in its shared tile,
@@ -178,6 +219,36 @@ private:
   columnwise(int64_t n, int64_t which,
              llvm::function_ref<Value(int64_t, int64_t, Value)> f);
   void writeKeyValueGradients(ArrayRef<Value> accs);
+
+  // The column split (D76).
+  /// A step's products and gradients: S^T and dP^T of the warpgroup's q
+  /// columns, P^T and dS^T through shared memory, dQ_i, dK_wg and dV_wg
+  /// of its columns.
+  SmallVector<Value> computeColumns(Value h, Value qBase, ValueRange accs);
+  /// acc += A B, A the [block_kv, block_q] tile at `aTileBytes` (K-major),
+  /// B the q-block's tile at `bTileBytes` (+ `bSlotBytes`) MN-major from
+  /// the warpgroup's first of its `cols` columns, in runs
+  /// (wgmmaColumnRuns); issued as one group, not waited for: the
+  /// accumulator structs of the runs.
+  SmallVector<Value> issueColumnAccumulate(ArrayRef<Value> acc,
+                                           int64_t aTileBytes,
+                                           int64_t bTileBytes,
+                                           Value bSlotBytes, int64_t cols);
+  /// `acc` from the structs of a completed issueColumnAccumulate.
+  void finishColumnAccumulate(MutableArrayRef<Value> acc,
+                              ArrayRef<Value> structs);
+  /// dK_wg * scale and dV_wg, rounded, to the rows of K_j in range.
+  void writeColumnGradients(ArrayRef<Value> accs);
+  /// The q column (within the q-block) of element (r, c) of S^T's n-tile n:
+  /// the row split's fragCol, the column split's past the warpgroup's
+  /// first q column.
+  Value scoreCol(int64_t n, int64_t c) {
+    return qColBase ? k.add(qColBase, fragCol(n, c)) : fragCol(n, c);
+  }
+  /// The warp's first q row of dQ_i's accumulator (within the q-block).
+  Value queryRowOfWarp() {
+    return columns ? wgRow : k.sub(wgRow, k.mulc(wg, kWarpgroupRows));
+  }
   /// The lane's accumulator element (r, c) of n-tile n: its kv row within
   /// the block and its column.
   Value fragRow(int64_t r) { return k.addc(k.add(wgRow, quadRow), 8 * r); }
@@ -186,6 +257,14 @@ private:
   BackwardContext &k;
   int64_t e;
   WgmmaBackwardLayout layout;
+  /// The column split (layout.split); the q columns of a warpgroup's S^T
+  /// (block_q, or half of it with the column split).
+  bool columns;
+  int64_t scoreCols;
+  /// The column split: the warpgroup's first q column of S^T (wg
+  /// block_q / 2) and its byte offset in the K-major Q_i and dO_i tiles;
+  /// null with the row split.
+  Value qColBase, qColBytes;
   /// The additive bias and its gradient (BackwardBias).
   BackwardBias bias;
   VectorType accType;
@@ -194,7 +273,8 @@ private:
   /// block_q]: buffer s's logsumexp row 2 s, its D row 2 s + 1).
   Value sRows;
   /// The ring: the warps' dQ tiles (f32, layout.dQ; a warp's 16 rows
-  /// layout.dQPitch bytes apart), null with one buffer.
+  /// layout.dQPitch bytes apart), null with one buffer or where the ring
+  /// adds dQ by atomics (the column split at D = 256).
   Value sQueryGradient;
   /// The buffer of the step being built (stages > 1; null with one): the
   /// byte offsets of its Q_i and dO_i from layout.q and layout.dO, and the
@@ -249,7 +329,7 @@ void WgmmaBackwardMain::setUpShared() {
       MemRefType::get({2 * k.t.stages, k.t.blockQ}, k.f32,
                       MemRefLayoutAttrInterface(), workgroup),
       base, k.addc(pad, layout.rows), ValueRange{});
-  if (k.t.stages > 1)
+  if (layout.dQPitch)
     sQueryGradient = memref::ViewOp::create(
         b,
         MemRefType::get({k.t.warps * 16 * layout.dQPitch / 4}, k.f32,
@@ -264,11 +344,20 @@ void WgmmaBackwardMain::setUpIds() {
     turns.emplace(k, kvBlock);
   kvBase = k.mulc(kvBlock, k.t.blockKV);
   wg = k.divc(k.tid, kWarpgroupThreads);
-  wgRow = k.add(k.mulc(wg, kWarpgroupRows),
-                k.mulc(k.remc(k.warp, kWarpgroupThreads / 32), 16));
+  if (columns) {
+    // Every warpgroup's accumulators span the block's 64 kv rows; its S^T
+    // the q columns from wg block_q / 2 (rows of the K-major Q_i, dO_i).
+    wgRow = k.mulc(k.remc(k.warp, kWarpgroupThreads / 32), 16);
+    qColBase = k.mulc(wg, scoreCols);
+    qColBytes = k.mulc(wg, scoreCols * kWgmmaSwizzleRowBytes);
+  } else {
+    wgRow = k.add(k.mulc(wg, kWarpgroupRows),
+                  k.mulc(k.remc(k.warp, kWarpgroupThreads / 32), 16));
+  }
   quadRow = k.divc(k.lane, 4);
   quadCol = k.mulc(k.remc(k.lane, 4), 2);
-  wgRowBytes = k.mulc(wg, kWarpgroupRows * kWgmmaSwizzleRowBytes);
+  if (!columns)
+    wgRowBytes = k.mulc(wg, kWarpgroupRows * kWgmmaSwizzleRowBytes);
   accType = VectorType::get({2, 2}, k.f32);
   k.setUpScoreConstants();
   zero = k.zero;
@@ -345,8 +434,9 @@ void WgmmaBackwardMain::build() {
     first = k.firstQueryBlock(kvBase, /*clamp=*/false);
     end = k.queryBlockEnd(kvBase);
   }
-  // dK_wg then dV_wg: the m64 accumulators' f32 registers.
-  SmallVector<Value> init((k.d + k.dv) / 2, zero);
+  // dK_wg then dV_wg: the m64 accumulators' f32 registers (the column
+  // split: of half the columns).
+  SmallVector<Value> init((k.d + k.dv) / (columns ? 4 : 2), zero);
   SmallVector<Value> accs =
       k.t.stages > 1 ? buildRingLoop(init) : buildSerialLoops(init);
   // Ordered dQ: the last step's adds are done; its turn passes.
@@ -357,6 +447,8 @@ void WgmmaBackwardMain::build() {
     });
   // Nothing may be in flight when the block exits (no q-block visited).
   nvgpu::DeviceAsyncWaitOp::create(b, kvGroup, b.getI32IntegerAttr(0));
+  if (columns)
+    return writeColumnGradients(accs);
   writeKeyValueGradients(accs);
 }
 
@@ -458,10 +550,8 @@ SmallVector<Value> WgmmaBackwardMain::computeStep(Value h, Value qBase,
   return compute(h, qBase, accs);
 }
 
-SmallVector<Value> WgmmaBackwardMain::compute(Value h, Value qBase,
-                                              ValueRange accs) {
-  SmallVector<Value> dK(accs.begin(), accs.begin() + k.d / 2);
-  SmallVector<Value> dV(accs.begin() + k.d / 2, accs.end());
+std::pair<SmallVector<Value>, SmallVector<Value>>
+WgmmaBackwardMain::scoreGradientsOfStep(Value h, Value qBase) {
   // S^T = K_wg Q_i^T and dP^T = V_wg dO_i^T in flight together; P^T while
   // dP^T computes, then dS^T.
   Value sAcc = issueTransposedScores(layout.k, layout.q, slot.qBytes, k.d);
@@ -475,6 +565,16 @@ SmallVector<Value> WgmmaBackwardMain::compute(Value h, Value qBase,
   waitForWgmma(0);
   SmallVector<Value> ds =
       scoreGradients(p, scoreFragments(dpAcc), h, qBase);
+  return {p, ds};
+}
+
+SmallVector<Value> WgmmaBackwardMain::compute(Value h, Value qBase,
+                                              ValueRange accs) {
+  if (columns)
+    return computeColumns(h, qBase, accs);
+  SmallVector<Value> dK(accs.begin(), accs.begin() + k.d / 2);
+  SmallVector<Value> dV(accs.begin() + k.d / 2, accs.end());
+  auto [p, ds] = scoreGradientsOfStep(h, qBase);
   // From here on P^T and dS^T live only as element-type A registers (the
   // f32 fragments die): dV_wg += P^T dO_i and dK_wg += dS^T Q_i in flight
   // while dS^T goes to shared memory; dQ_i += dS K_j waits for every group.
@@ -509,6 +609,135 @@ SmallVector<Value> WgmmaBackwardMain::compute(Value h, Value qBase,
   SmallVector<Value> next(dK);
   next.append(dV);
   return next;
+}
+
+//===----------------------------------------------------------------------===//
+// The column split (D76)
+//===----------------------------------------------------------------------===//
+
+SmallVector<Value> WgmmaBackwardMain::computeColumns(Value h, Value qBase,
+                                                     ValueRange accs) {
+  SmallVector<Value> dK(accs.begin(), accs.begin() + k.d / 4);
+  SmallVector<Value> dV(accs.begin() + k.d / 4, accs.end());
+  // S^T and dP^T of the warpgroup's block_q / 2 q columns.
+  auto [p, ds] = scoreGradientsOfStep(h, qBase);
+  // Each warpgroup's dK and dV columns need every q column of P^T and
+  // dS^T: both through shared memory. Ordered: thread 0 waits for the
+  // q-block's turn before the barrier, which precedes dQ's adds.
+  if (turns)
+    turns->wait();
+  storeTransposed(layout.pT, aRegisters(p));
+  storeScoreGradients(aRegisters(ds));
+  // dQ_i = dS K_j first; dV_wg += P^T dO_i and dK_wg += dS^T Q_i (a group
+  // each) in flight during dQ's adds.
+  SmallVector<Value> dVOut, dKOut;
+  SmallVector<Value> dQ = queryGradient(
+      [&] {
+        dVOut = issueColumnAccumulate(dV, layout.pT, layout.dO,
+                                      slot.dOBytes, k.dv / 2);
+        dKOut = issueColumnAccumulate(dK, layout.dS, layout.q, slot.qBytes,
+                                      k.d / 2);
+      },
+      /*pendingAfter=*/2);
+  // The ring's bulk reductions where its layout has the warps' dQ tiles
+  // (WgmmaBackwardShape::ringBulkDq), else atomics.
+  if (sQueryGradient)
+    reduceQueryGradient(h, qBase, dQ);
+  else
+    addQueryGradient(h, qBase, dQ);
+  waitForWgmma(0);
+  finishColumnAccumulate(dV, dVOut);
+  finishColumnAccumulate(dK, dKOut);
+  SmallVector<Value> next(dK);
+  next.append(dV);
+  return next;
+}
+
+SmallVector<Value> WgmmaBackwardMain::issueColumnAccumulate(
+    ArrayRef<Value> acc, int64_t aTileBytes, int64_t bTileBytes,
+    Value bSlotBytes, int64_t cols) {
+  // A K-major: k16 steps walk the tile's 128-byte rows (block_q <= 64, one
+  // 64-column block), 32 bytes a step. B MN-major: 64-column blocks
+  // block_q rows apart, 16 rows of 128 bytes a k16 step.
+  ImplicitLocOpBuilder &b = k.b;
+  MLIRContext *ctx = b.getContext();
+  int64_t columns = kWgmmaSwizzleRowBytes / e;
+  int64_t bBlockBytes = k.t.blockQ * kWgmmaSwizzleRowBytes;
+  auto type = k.elt.isF16() ? NVVM::WGMMATypes::f16 : NVVM::WGMMATypes::bf16;
+  SmallVector<Value> fenced = k.fenceRegisters(acc);
+  Value aDesc = wgmmaDescriptor(k, address(aTileBytes), kKMajorLeadingBytes,
+                                kWgmmaSwizzleAtomBytes);
+  NVVM::WgmmaFenceAlignedOp::create(b);
+  SmallVector<Value> structs;
+  int64_t first = 0;
+  for (int64_t width : wgmmaColumnRuns(cols, columns)) {
+    Value colBase = k.mulc(wg, cols);
+    if (first)
+      colBase = k.addc(colBase, first);
+    Value colBytes = k.add(k.mulc(k.divc(colBase, columns), bBlockBytes),
+                           k.mulc(k.remc(colBase, columns), e));
+    Value bDesc = wgmmaDescriptor(
+        k,
+        address(bTileBytes, bSlotBytes ? k.add(bSlotBytes, colBytes)
+                                       : colBytes),
+        /*leadingBytes=*/bBlockBytes, kWgmmaSwizzleAtomBytes);
+    auto structType = LLVM::LLVMStructType::getLiteral(
+        ctx, SmallVector<Type>(width / 2, k.f32));
+    Value run = LLVM::PoisonOp::create(b, structType);
+    for (int64_t i = 0; i < width / 2; ++i)
+      run = LLVM::InsertValueOp::create(b, run, fenced[first / 2 + i], i);
+    for (int64_t kk = 0; kk < k.t.blockQ / 16; ++kk)
+      run = NVVM::WgmmaMmaAsyncOp::create(
+          b, structType, run, advanceDescriptor(k, aDesc, kk * 16 * e),
+          advanceDescriptor(k, bDesc, kk * 16 * kWgmmaSwizzleRowBytes),
+          NVVM::MMAShapeAttr::get(ctx, 64, width, 16), type, type,
+          NVVM::WGMMATypes::f32, NVVM::WGMMAScaleOut::one,
+          NVVM::WGMMAScaleIn::one, NVVM::WGMMAScaleIn::one,
+          NVVM::MMALayout::row, NVVM::MMALayout::row,
+          NVVM::MMAIntOverflowAttr());
+    structs.push_back(run);
+    first += width;
+  }
+  NVVM::WgmmaGroupSyncAlignedOp::create(b);
+  return structs;
+}
+
+void WgmmaBackwardMain::finishColumnAccumulate(MutableArrayRef<Value> acc,
+                                               ArrayRef<Value> structs) {
+  // The runs' registers in column order are one accumulator's.
+  SmallVector<Value> values;
+  for (Value run : structs) {
+    auto type = cast<LLVM::LLVMStructType>(run.getType());
+    for (int64_t i = 0; i < (int64_t)type.getBody().size(); ++i)
+      values.push_back(LLVM::ExtractValueOp::create(k.b, run, i));
+  }
+  llvm::copy(k.fenceRegisters(values), acc.begin());
+}
+
+void WgmmaBackwardMain::writeColumnGradients(ArrayRef<Value> accs) {
+  // dK_wg * scale then dV_wg: n-tile n's element (r, c) at 4 n + 2 r + c,
+  // the warpgroup's columns from wg D / 2 (wg Dv / 2).
+  ImplicitLocOpBuilder &b = k.b;
+  Value scale = k.f32c(k.scale);
+  int64_t keyTiles = k.d / 16;
+  for (int64_t r = 0; r < 2; ++r) {
+    Value kvRow = k.add(kvBase, fragRow(r));
+    k.ifThen(k.cmp(arith::CmpIPredicate::ult, kvRow, k.nk), [&] {
+      for (int64_t n = 0; n < (int64_t)accs.size() / 4; ++n) {
+        bool isK = n < keyTiles;
+        Value dst = isK ? k.op.getKeyGradInit() : k.op.getValueGradInit();
+        Value colBase = k.mulc(wg, isK ? k.d / 2 : k.dv / 2);
+        for (int64_t c = 0; c < 2; ++c) {
+          Value v = accs[4 * n + 2 * r + c];
+          if (isK)
+            v = arith::MulFOp::create(b, v, scale);
+          Value col = k.add(colBase, fragCol(isK ? n : n - keyTiles, c));
+          memref::StoreOp::create(b, k.toElt(v), dst,
+                                  ValueRange{k.batch, k.head, kvRow, col});
+        }
+      }
+    });
+  }
 }
 
 //===----------------------------------------------------------------------===//
@@ -749,26 +978,31 @@ Value WgmmaBackwardMain::issueTransposedScores(int64_t rowsBytes,
   int64_t columns = kWgmmaSwizzleRowBytes / e;
   int64_t rowsBlock = k.t.blockKV * kWgmmaSwizzleRowBytes,
           qBlockBytes = k.t.blockQ * kWgmmaSwizzleRowBytes;
+  // The column split: every kv row (no wgRowBytes), the warpgroup's q
+  // rows of the tile.
+  Value qDynamic = qSlotBytes;
+  if (qColBytes)
+    qDynamic = qDynamic ? k.add(qDynamic, qColBytes) : qColBytes;
   Value aDesc = wgmmaDescriptor(k, address(rowsBytes, wgRowBytes),
                                 kKMajorLeadingBytes, kWgmmaSwizzleAtomBytes);
-  Value bDesc = wgmmaDescriptor(k, address(qBytes, qSlotBytes),
+  Value bDesc = wgmmaDescriptor(k, address(qBytes, qDynamic),
                                 kKMajorLeadingBytes, kWgmmaSwizzleAtomBytes);
   auto descriptors = [&](int64_t kk) -> std::pair<Value, Value> {
     int64_t block = (16 * kk) / columns, within = ((16 * kk) % columns) * e;
     Value a = advanceDescriptor(k, aDesc, block * rowsBlock + within);
     return {a, advanceDescriptor(k, bDesc, block * qBlockBytes + within)};
   };
-  return issueSharedWgmma(k, k.elt, k.t.blockQ, cols / 16, descriptors,
+  return issueSharedWgmma(k, k.elt, scoreCols, cols / 16, descriptors,
                           NVVM::MMALayout::row, NVVM::MMALayout::col);
 }
 
 SmallVector<Value> WgmmaBackwardMain::scoreFragments(Value acc) {
   SmallVector<Value> values;
-  for (int64_t i = 0; i < k.t.blockQ / 2; ++i)
+  for (int64_t i = 0; i < scoreCols / 2; ++i)
     values.push_back(LLVM::ExtractValueOp::create(k.b, acc, i));
   values = k.fenceRegisters(values);
   SmallVector<Value> frags;
-  for (int64_t j = 0; j < k.t.blockQ / 8; ++j)
+  for (int64_t j = 0; j < scoreCols / 8; ++j)
     frags.push_back(vector::FromElementsOp::create(
         k.b, accType, ArrayRef<Value>(values).slice(4 * j, 4)));
   return frags;
@@ -811,40 +1045,32 @@ void WgmmaBackwardMain::finishAccumulate(MutableArrayRef<Value> acc,
 }
 
 void WgmmaBackwardMain::storeScoreGradients(ArrayRef<Value> dsRegs) {
-  // dS^T [block_kv, block_q] in the element type, a lane's two adjacent
-  // columns (one A register) at once; read back MN-major as dS, the A of
-  // dQ += dS K_j.
-  auto pairType = VectorType::get({2}, k.elt);
-  auto regType = VectorType::get({1}, k.b.getI32Type());
-  for (int64_t i = 0; i < (int64_t)dsRegs.size(); ++i) {
-    int64_t n = 2 * (i / 4) + (i % 4) / 2, r = i % 2;
-    Value reg = vector::FromElementsOp::create(k.b, regType, dsRegs[i]);
-    Value pair = vector::BitCastOp::create(k.b, pairType, reg);
-    Value at = k.add(swizzled(layout.dS, k.t.blockKV, fragRow(r),
-                              k.idx(8 * n)),
-                     quadCol);
-    vector::StoreOp::create(k.b, pair, flat, ValueRange{at});
-  }
+  // dS^T [block_kv, block_q] in the element type; read back MN-major as
+  // dS, the A of dQ += dS K_j.
+  storeTransposed(layout.dS, dsRegs);
   k.fenceAsyncProxy();
   gpu::BarrierOp::create(k.b);
 }
 
-/// The column runs, relative to its first column, in which each warpgroup
-/// issues its D / 2 columns of dQ_i = dS K_j: one run, unless warpgroup 1's
-/// columns cross a 64-column block of K_j's swizzled tile (64 < D < 128
-/// and not a multiple of 64: D = 80 takes 24 + 16, D = 96 16 + 32), which
-/// one MN-major descriptor does not reach; then split at that block's end,
-/// which leaves warpgroup 0's runs inside its first block too.
-static SmallVector<int64_t> queryGradientRuns(int64_t d, int64_t columns) {
-  int64_t n = d / 2;
-  int64_t toBlockEnd = columns - n % columns;
-  if (n % columns == 0 || n <= toBlockEnd)
-    return {n};
-  return {toBlockEnd, n - toBlockEnd};
+void WgmmaBackwardMain::storeTransposed(int64_t tileBytes,
+                                        ArrayRef<Value> regs) {
+  // A lane's two adjacent columns (one A register) at once.
+  auto pairType = VectorType::get({2}, k.elt);
+  auto regType = VectorType::get({1}, k.b.getI32Type());
+  for (int64_t i = 0; i < (int64_t)regs.size(); ++i) {
+    int64_t n = 2 * (i / 4) + (i % 4) / 2, r = i % 2;
+    Value reg = vector::FromElementsOp::create(k.b, regType, regs[i]);
+    Value pair = vector::BitCastOp::create(k.b, pairType, reg);
+    Value col = qColBase ? k.addc(qColBase, 8 * n) : k.idx(8 * n);
+    Value at =
+        k.add(swizzled(tileBytes, k.t.blockKV, fragRow(r), col), quadCol);
+    vector::StoreOp::create(k.b, pair, flat, ValueRange{at});
+  }
 }
 
 SmallVector<Value>
-WgmmaBackwardMain::queryGradient(const std::function<void()> &afterIssue) {
+WgmmaBackwardMain::queryGradient(const std::function<void()> &afterIssue,
+                                 int64_t pendingAfter) {
   // dQ_i [block_q, D] = dS K_j, each warpgroup D / 2 columns: dS MN-major
   // (stored [kv, q]), K_j MN-major from the warpgroup's first column, 16
   // kv rows of 128 bytes a k16 step; a group per run of columns
@@ -855,7 +1081,7 @@ WgmmaBackwardMain::queryGradient(const std::function<void()> &afterIssue) {
   Value aDesc;
   SmallVector<std::pair<int64_t, Value>> runs;
   int64_t first = 0;
-  for (int64_t width : queryGradientRuns(k.d, columns)) {
+  for (int64_t width : wgmmaColumnRuns(n, columns)) {
     Value colBase = k.mulc(wg, n);
     if (first)
       colBase = k.addc(colBase, first);
@@ -881,7 +1107,7 @@ WgmmaBackwardMain::queryGradient(const std::function<void()> &afterIssue) {
   }
   if (afterIssue)
     afterIssue();
-  waitForWgmma(afterIssue ? 1 : 0);
+  waitForWgmma(afterIssue ? pendingAfter : 0);
   // The runs' values in column order are one n-wide accumulator's.
   SmallVector<Value> values;
   for (auto [width, acc] : runs)
@@ -896,7 +1122,7 @@ void WgmmaBackwardMain::addQueryGradient(Value h, Value qBase,
   int64_t n = k.d / 2;
   Value colBase = k.mulc(wg, n);
   // Row q of the accumulator is the warpgroup-local row of wgRow's warp.
-  Value localRow = k.sub(wgRow, k.mulc(wg, kWarpgroupRows));
+  Value localRow = queryRowOfWarp();
   for (int64_t r = 0; r < 2; ++r) {
     Value row = k.add(qBase, k.addc(k.add(localRow, quadRow), 8 * r));
     k.ifThen(k.cmp(arith::CmpIPredicate::ult, row, k.nq), [&] {
@@ -947,7 +1173,7 @@ void WgmmaBackwardMain::reduceQueryGradient(Value h, Value qBase,
   // The bulk copy reads through the async proxy.
   k.fenceAsyncProxy();
   k.syncWarp();
-  Value localRow = k.sub(wgRow, k.mulc(wg, kWarpgroupRows));
+  Value localRow = queryRowOfWarp();
   Value row = k.add(qBase, k.add(localRow, k.lane));
   Value live = arith::AndIOp::create(
       b, issuer, k.cmp(arith::CmpIPredicate::ult, row, k.nq));
@@ -982,8 +1208,8 @@ void WgmmaBackwardMain::reduceQueryGradient(Value h, Value qBase,
 SmallVector<Value> WgmmaBackwardMain::columnValues(int64_t which,
                                                    int64_t n) {
   Value row = slot.rowsIndex ? k.addc(slot.rowsIndex, which) : k.idx(which);
-  return {k.load(sRows, {row, fragCol(n, 0)}),
-          k.load(sRows, {row, fragCol(n, 1)})};
+  return {k.load(sRows, {row, scoreCol(n, 0)}),
+          k.load(sRows, {row, scoreCol(n, 1)})};
 }
 
 SmallVector<Value> WgmmaBackwardMain::columnwise(
@@ -1005,7 +1231,7 @@ SmallVector<Value> WgmmaBackwardMain::probabilities(ArrayRef<Value> s,
   for (int64_t n = 0; n < (int64_t)s.size(); ++n)
     p.append(columnwise(n, /*which=*/0, [&](int64_t r, int64_t c, Value lse) {
       Value kvRow = k.add(kvBase, fragRow(r));
-      Value qRow = k.add(qBase, fragCol(n, c));
+      Value qRow = k.add(qBase, scoreCol(n, c));
       return k.probability(k.element(s[n], r, c), lse,
                            k.visible(kvRow, qRow, h),
                            bias.value(h, qRow, kvRow));
@@ -1065,7 +1291,7 @@ SmallVector<Value> WgmmaBackwardMain::scoreGradients(ArrayRef<Value> p,
       Value diff = arith::SubFOp::create(b, k.element(dp[n], r, c), d);
       Value x = arith::MulFOp::create(b, k.element(p[n], r, c), diff);
       if (bias.hasGradient())
-        bias.addGradient(h, k.add(qBase, fragCol(n, c)),
+        bias.addGradient(h, k.add(qBase, scoreCol(n, c)),
                          k.add(kvBase, fragRow(r)), x);
       return x;
     }));

@@ -33,7 +33,7 @@ module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 2324
 
 module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
   func.func @negative_head_dim(%q: memref<1x2x64x160xbf16>, %v: memref<1x2x64x160xbf16>, %l: memref<1x2x64xf32>) {
-    // expected-error @below {{cannot use the wgmma backward kernel with #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>: it is built for D = Dv, a multiple of 16 from 64 to 128, got D = 160, Dv = 160}}
+    // expected-error @below {{cannot use the wgmma backward kernel with #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>: it is built for D = Dv, a multiple of 16 from 64 to 128, and (D, Dv) = (192, 128) or (256, 256), got D = 160, Dv = 160}}
     fa.attention_grad ins(%q, %q, %v, %v, %v, %l : memref<1x2x64x160xbf16>, memref<1x2x64x160xbf16>, memref<1x2x64x160xbf16>, memref<1x2x64x160xbf16>, memref<1x2x64x160xbf16>, memref<1x2x64xf32>)
         outs(%q, %q, %v : memref<1x2x64x160xbf16>, memref<1x2x64x160xbf16>, memref<1x2x64x160xbf16>)
         {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
@@ -45,7 +45,7 @@ module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 2324
 
 module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
   func.func @negative_dv(%q: memref<1x2x64x128xbf16>, %v: memref<1x2x64x64xbf16>, %l: memref<1x2x64xf32>) {
-    // expected-error @below {{cannot use the wgmma backward kernel with #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>: it is built for D = Dv, a multiple of 16 from 64 to 128, got D = 128, Dv = 64}}
+    // expected-error @below {{cannot use the wgmma backward kernel with #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>: it is built for D = Dv, a multiple of 16 from 64 to 128, and (D, Dv) = (192, 128) or (256, 256), got D = 128, Dv = 64}}
     fa.attention_grad ins(%q, %q, %v, %v, %v, %l : memref<1x2x64x128xbf16>, memref<1x2x64x128xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64xf32>)
         outs(%q, %q, %v : memref<1x2x64x128xbf16>, memref<1x2x64x128xbf16>, memref<1x2x64x64xbf16>)
         {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
@@ -121,6 +121,35 @@ module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 2324
     fa.attention_grad ins(%q, %q, %q, %q, %q, %l : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64xf32>) mask(%m : memref<1x2x64x64xf32>)
         outs(%q, %q, %q : memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>, memref<1x2x64x64xbf16>)
         {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
+    return
+  }
+}
+
+// -----
+
+// The column split (D = 256, D76) given the row split's tiling.
+module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
+  func.func @negative_column_split_tiling(%q: memref<1x2x64x256xbf16>, %l: memref<1x2x64xf32>) {
+    // expected-error @below {{cannot use the wgmma backward kernel with #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>: the kernel is built for 8 warps (two warpgroups of half the columns of dK_j and dV_j), block_kv = 64, block_q = 64 and stages 1 or 2 (buffers of Q_i, dO_i, lse_i and D_i)}}
+    fa.attention_grad ins(%q, %q, %q, %q, %q, %l : memref<1x2x64x256xbf16>, memref<1x2x64x256xbf16>, memref<1x2x64x256xbf16>, memref<1x2x64x256xbf16>, memref<1x2x64x256xbf16>, memref<1x2x64xf32>)
+        outs(%q, %q, %q : memref<1x2x64x256xbf16>, memref<1x2x64x256xbf16>, memref<1x2x64x256xbf16>)
+        {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
+    return
+  }
+}
+
+// -----
+
+// The column split's TMA ring at D = 256 (dQ by atomics: no dQ tiles):
+// K_j, V_j [64, 256], two buffers of Q_i, dO_i [64, 256], P^T and dS^T
+// [64, 64] in bf16, the rows and the slack, 215040 B of dynamic shared
+// memory and 16 B of mbarriers, on a target of 200 KiB per block.
+module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 204800, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
+  func.func @negative_column_split_ring(%q: memref<1x2x64x256xbf16>, %l: memref<1x2x64xf32>) {
+    // expected-error @below {{cannot use the wgmma backward kernel with #fa.tiling<block_q = 64, block_kv = 64, stages = 2, warps = 8>: its shared memory, 215056 B, exceeds the target's 204800 B per block}}
+    fa.attention_grad ins(%q, %q, %q, %q, %q, %l : memref<1x2x64x256xbf16>, memref<1x2x64x256xbf16>, memref<1x2x64x256xbf16>, memref<1x2x64x256xbf16>, memref<1x2x64x256xbf16>, memref<1x2x64xf32>)
+        outs(%q, %q, %q : memref<1x2x64x256xbf16>, memref<1x2x64x256xbf16>, memref<1x2x64x256xbf16>)
+        {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 64, stages = 2, warps = 8>}
     return
   }
 }

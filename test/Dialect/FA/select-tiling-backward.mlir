@@ -42,8 +42,8 @@
 // kernel=auto (the pipeline's): the first tensor-core backward of
 // kAutoBackwardRules that builds the op (every build has passed its GPU
 // check): wgmma on sm_90a (its TMA ring, ordered dQ too; D = 64 with a
-// bias), then mma.sync (D = 192/128, a bias at D = 128), the SIMT picks
-// (the default's) for the rest (D = 256).
+// bias; the column split at D = 256 and 192/128), then mma.sync (a bias at
+// D = 128; sm_80, where D = 256 takes the SIMT picks, the default's).
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=a100 --fa-select-tiling=kernel=auto | FileCheck %s --check-prefix=AUTO-A100
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h200 --fa-select-tiling=kernel=auto | FileCheck %s --check-prefix=AUTO-H200
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=a10 --fa-select-tiling=kernel=auto | FileCheck %s --check-prefix=AUTO-A10
@@ -68,9 +68,9 @@
 // AUTO-H200-LABEL: func.func @d128
 // AUTO-H200: {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
 // AUTO-H200-LABEL: func.func @d256
-// AUTO-H200: {fa.predicted_sram = 67840 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 16, block_kv = 16, stages = 1, warps = 8>}
+// AUTO-H200: {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 64, stages = 2, warps = 8>}
 // AUTO-H200-LABEL: func.func @d192_dv128
-// AUTO-H200: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 16, block_kv = 128, stages = 2, warps = 8>}
+// AUTO-H200: {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 64, stages = 2, warps = 8>}
 // AUTO-H200-LABEL: func.func @gqa_causal_bias_grad
 // AUTO-H200: {causal, schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 2, warps = 8>}
 // AUTO-H200-LABEL: func.func @deterministic_op
@@ -181,24 +181,30 @@
 // Deterministic: the broadcast bias's gradient (f32 atomics) is an error.
 // MMA-DET-ERR: error: 'fa.attention_grad' op cannot use the mma-sync backward kernel: the gradient of a broadcast bias is summed with f32 atomic adds, which are not deterministic; use kernel=simt for a deterministic dBias
 //
-// wgmma: its one built shape (two warpgroups of 64 kv rows, q-blocks of
-// 64) at D = Dv in {64, 128}, dq = ordered where deterministic (the op's
-// attribute, or forced by the dq option); other head dims and a bias at
-// D = 128 are errors.
+// wgmma: its row split (two warpgroups of 64 kv rows, q-blocks of 64) at
+// D = Dv in {64, 128}, its column split (block_kv 64, D76) at D = 256 and
+// D = 192 with Dv = 128 (the TMA ring at all), dq = ordered where deterministic (the op's attribute, or
+// forced by the dq option); a bias at D = 128 is an error.
 // WG-LABEL: func.func @d64
 // WG: {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
 // WG-LABEL: func.func @d128
 // WG: {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
+// WG-LABEL: func.func @d256
+// WG: {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 64, stages = 2, warps = 8>}
+// WG-LABEL: func.func @d192_dv128
+// WG: {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 64, stages = 2, warps = 8>}
 // WG-LABEL: func.func @deterministic_op
 // WG: {deterministic, schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
 // WG-ORD-LABEL: func.func @d64
 // WG-ORD: {schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
 // WG-ORD-LABEL: func.func @d128
 // WG-ORD: {schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
+// WG-ORD-LABEL: func.func @d256
+// WG-ORD: {schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 64, stages = 2, warps = 8>}
+// WG-ORD-LABEL: func.func @d192_dv128
+// WG-ORD: {schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 64, stages = 2, warps = 8>}
 // WG-ORD-LABEL: func.func @deterministic_op
 // WG-ORD: {deterministic, schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
-// WG-ERR: error: 'fa.attention_grad' op cannot use the wgmma backward kernel: it is built for D = Dv, a multiple of 16 from 64 to 128, got D = 256, Dv = 256
-// WG-ERR: error: 'fa.attention_grad' op cannot use the wgmma backward kernel: it is built for D = Dv, a multiple of 16 from 64 to 128, got D = 192, Dv = 128
 // WG-ERR: error: 'fa.attention_grad' op cannot use the wgmma backward kernel: an additive bias is built for it at D = 64 only (at D = 128 its loads and dBias's adds spill registers); use kernel=mma-sync or simt
 
 // B = 4, H = 16, N = 4096, bf16 (the forward's decision table's shape).

@@ -85,7 +85,8 @@ static StringRef describeKernel(KernelKind kind) {
            "steps walk the kv-block's list of q-blocks (dq = atomic); an "
            "additive bias (D = 64, the ring) added to the scores, dBias "
            "stored or summed atomically; D = Dv a multiple of 16 from 64 "
-           "to 128)";
+           "to 128; D = 256 and D = 192 with Dv = 128 by the column split: "
+           "block_kv 64, each warpgroup half the columns of dK_j, dV_j)";
   }
 }
 
@@ -227,7 +228,8 @@ static const AutoRule kAutoBackwardRules[] = {
     // 64 and ordered dQ on the TMA ring, and the mma-sync matrix 207 of
     // 207, with D = 32, 80, 96 and 192/128, the bias and the mask patterns;
     // on an H200 D75's 33 cases: block masks on the ring, mask patterns on
-    // the wgmma backward).
+    // the wgmma backward; on an H100 D76's 78 cases: the column split at D =
+    // 256 and D = 192 with Dv = 128, with block masks and patterns too).
     {KernelKind::Wgmma, nullptr},
     {KernelKind::MmaSync, nullptr}};
 

@@ -276,7 +276,8 @@ def FA_BackwardScheduleAttr : FA_Attr<"BackwardSchedule", "backward_schedule"> {
       selects today), `mma_sync` (the tensor-core backward that
       convert-fa-to-nvgpu builds, sm_80+, f16/bf16) or
       `wgmma` (the one convert-fa-to-nvgpu builds for sm_90a, f16/bf16,
-      D = Dv a multiple of 16 from 64 to 128).
+      D = Dv a multiple of 16 from 64 to 128, and D = 256 and D = 192 with
+      Dv = 128 by its column split, D76).
     * `dq`: how dQ, summed over the kv-blocks, is accumulated: `separate`
       (default; a Q-stationary pass of its own that recomputes S and dP,
       deterministic; the SIMT kernel's only mode), `atomic` (f32 atomic
