@@ -580,12 +580,6 @@ def wgmma_column_split_cases():
                        deterministic=True))
         cases.append(m("bf16", d, 1000, dv=dv, causal=True, b=2, hq=4, hkv=2,
                        blocks=(64, 128)))
-        # The same block mask on the ring (D75's predicated steps).
-        cases.append(m("bf16", d, 1000, dv=dv, causal=True, b=2, hq=4, hkv=2,
-                       blocks=(64, 128), tiling=[64, 64, 2, 8]))
-        cases.append(m("f16", d, 2049, 777, dv=dv, causal=True, b=2, hq=8,
-                       hkv=1, blocks=(128, 128), tiling=[64, 64, 2, 8],
-                       deterministic=True))
         cases.append(m("bf16", d, 1000, dv=dv, window=(100, 37)))
         # With D75's sparse steps: mask patterns (the kv-block's list).
         cases.append(m("bf16", d, 1000, dv=dv, causal=True,

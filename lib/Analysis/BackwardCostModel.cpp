@@ -780,6 +780,13 @@ BackwardCost BackwardCostModel::evaluate(const Tiling &t,
         wgmmaShape.blockKV, wgmmaShape.blockQ, t.warps, bc, br, t.stages);
   else if (std::optional<std::string> why = checkBlockMaskGranularity(t, p))
     c.rejection = *why;
+  else if (kind == KernelKind::Wgmma && t.stages == 2 && p.blockMaskQ > 0 &&
+           wgmmaShape.split == WgmmaBackwardSplit::Columns)
+    // D75's predicated ring steps passed their GPU check with the row
+    // split, D76's column split with a block mask on one buffer; the two
+    // together have not run on a GPU (docs/decisions.md, D76).
+    c.rejection = "a block mask on the column split's TMA ring has not "
+                  "passed a GPU check: one buffer (stages 1) takes it";
   else if (kind == KernelKind::MmaSync && t.warps > 8)
     c.rejection = llvm::formatv(
         "outside the mma-sync backward's shapes: {0} warps leave ptxas {1} "

@@ -279,16 +279,16 @@ def test_only_takes_comma_separated_substrings():
 def test_wgmma_matrix_has_the_column_split():
     # backward_simt.py --kernel wgmma (D76): D = 256 and D = 192 with Dv =
     # 128 carry the column split's block_kv 64 (the ring, or one buffer for
-    # block masks but `_ring` and for `_s1`), over issue 21/22's matrix,
-    # mask patterns included, with timed cases at
+    # block masks and `_s1`), over issue 21/22's matrix, mask patterns
+    # included, with timed cases at
     # B = 4, H = 8, N = 4096 on the ring and on one buffer.
     simt = load_script("bench/correctness/backward_simt.py", "backward_simt")
     cases = [c for c in simt.matrix("wgmma")
              if (c["d"], c["dv"]) in ((256, 256), (192, 128))]
-    assert len(cases) == 82
+    assert len(cases) == 78
     for c in cases:
         assert c["tiling"][:2] == [64, 64] and c["tiling"][3] == 8, c["name"]
-        one = (c["blocks"] and "_ring" not in c["name"]) or c["name"].endswith("_s1")
+        one = c["blocks"] or c["name"].endswith("_s1")
         assert c["tiling"][2] == (1 if one else 2), c["name"]
     for d in (256, 192):
         of = [c for c in cases if c["d"] == d]

@@ -9,6 +9,8 @@
 // RUN:   | FileCheck %s --check-prefix=WG-DET
 // RUN: fa-opt %s --fa-set-target=target=h100 "--fa-select-tiling=kernel=auto explain" \
 // RUN:   --mlir-print-op-on-diagnostic=false 2>&1 | FileCheck %s --check-prefix=AUTO
+// RUN: fa-opt %s --fa-set-target=target=h100 "--fa-select-tiling=kernel=auto explain" \
+// RUN:   --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=SPLIT
 // RUN: fa-opt %s --fa-set-target=target=h100 "--fa-select-tiling=kernel=auto deterministic explain" \
 // RUN:   --mlir-print-op-on-diagnostic=false 2>&1 | FileCheck %s --check-prefix=AUTO-DET
 
@@ -36,4 +38,23 @@ func.func @grad_blocks(%q: tensor<1x4x1024x128xbf16>, %lse: tensor<1x4x1024xf32>
       {causal, block_sparse = #fa.block_sparse<block_q = 128, block_kv = 128>}
       -> tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>
   return %r#0, %r#1, %r#2 : tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>
+}
+
+// At the column split (D = 256, D76) the model keeps one buffer with a
+// block mask: the ring's predicated steps have not run there on a GPU.
+// WG-LABEL: func.func @column_split_blocks
+// WG: tiling = #fa.tiling<block_q = 64, block_kv = 64, stages = 1, warps = 8>
+// SPLIT: remark: fa-select-tiling (backward, model): 64x64, 1 stage, 8 warps wins (atomic dQ)
+// SPLIT: note: kernel=auto chose wgmma: it builds this backward{{$}}
+func.func @column_split_blocks(%q: tensor<2x4x1000x256xbf16>, %lse: tensor<2x4x1000xf32>,
+    %bm: tensor<1x4x16x8xi8>)
+    -> (tensor<2x4x1000x256xbf16>, tensor<2x4x1000x256xbf16>, tensor<2x4x1000x256xbf16>) {
+  %r:3 = fa.attention_grad
+      ins(%q, %q, %q, %q, %q, %lse : tensor<2x4x1000x256xbf16>, tensor<2x4x1000x256xbf16>,
+          tensor<2x4x1000x256xbf16>, tensor<2x4x1000x256xbf16>, tensor<2x4x1000x256xbf16>, tensor<2x4x1000xf32>)
+      block_mask(%bm : tensor<1x4x16x8xi8>)
+      outs(%q, %q, %q : tensor<2x4x1000x256xbf16>, tensor<2x4x1000x256xbf16>, tensor<2x4x1000x256xbf16>)
+      {causal, block_sparse = #fa.block_sparse<block_q = 64, block_kv = 128>}
+      -> tensor<2x4x1000x256xbf16>, tensor<2x4x1000x256xbf16>, tensor<2x4x1000x256xbf16>
+  return %r#0, %r#1, %r#2 : tensor<2x4x1000x256xbf16>, tensor<2x4x1000x256xbf16>, tensor<2x4x1000x256xbf16>
 }
