@@ -218,8 +218,58 @@ def implementations(c, torch, det=False):
     return impls
 
 
-def bench_case(c, rounds, torch, det=False):
+def first_grads(impls, q, k, v, dout, label, torch, errors=RuntimeError):
+    """({name: f} of the implementations that ran, {name: (dq, dk, dv)}):
+    each of `impls` run once through torch.autograd; one that raises
+    `errors` (a backend that refuses the shape) is reported and left out."""
+    usable, grads = {}, {}
+    for name, f in impls.items():
+        try:
+            out = f(q, k, v)
+            grads[name] = torch.autograd.grad(out, (q, k, v), dout)
+            usable[name] = f
+        except errors as e:
+            print(f"  {name} unavailable for {label}: {str(e)[:100]}",
+                  file=sys.stderr)
+    return usable, grads
+
+
+def max_diff(xs, ys):
+    """The largest absolute difference between paired tensors."""
+    return max((a.float() - b.float()).abs().max().item()
+               for a, b in zip(xs, ys))
+
+
+def bench(fn):
+    """Milliseconds of fn(): triton's do_bench median (device events)."""
     from triton.testing import do_bench
+    return do_bench(fn, warmup=25, rep=100, return_mode="median")
+
+
+def round_robin(impls, q, k, v, dout, rounds, torch, kinds=("bwd", "fwdbwd")):
+    """{name: {kind: [ms, one per round]}}: `rounds` rounds, each timing
+    every implementation in turn (triton's do_bench median), of `kinds`:
+      fwd      out = f(q, k, v), autograd recording (what training runs);
+      bwd      torch.autograd.grad(out, (q, k, v), dout), out computed once;
+      fwdbwd   the forward, then the same grad."""
+    times = {name: {kind: [] for kind in kinds} for name in impls}
+    for _ in range(rounds):
+        for name, f in impls.items():
+            t = times[name]
+            if "fwd" in kinds:
+                t["fwd"].append(bench(lambda: f(q, k, v)))
+            if "bwd" in kinds:
+                out = f(q, k, v)
+                t["bwd"].append(bench(lambda: torch.autograd.grad(
+                    out, (q, k, v), dout, retain_graph=True)))
+                del out
+            if "fwdbwd" in kinds:
+                t["fwdbwd"].append(bench(lambda: torch.autograd.grad(
+                    f(q, k, v), (q, k, v), dout)))
+    return times
+
+
+def bench_case(c, rounds, torch, det=False):
     dt = {"bf16": torch.bfloat16, "f16": torch.float16}[c["dtype"]]
     gen = torch.Generator(device="cuda")
     gen.manual_seed(0)
@@ -227,21 +277,12 @@ def bench_case(c, rounds, torch, det=False):
                .requires_grad_() for s in qkv_shapes(c))
     dout = torch.randn(c["b"], c["hq"], c["n"], c["d"], generator=gen,
                        device="cuda").to(dt)
-    impls, usable, grads = implementations(c, torch, det), {}, {}
-    for name, f in impls.items():
-        try:
-            out = f(q, k, v)
-            grads[name] = torch.autograd.grad(out, (q, k, v), dout)
-            usable[name] = f
-        except RuntimeError as e:  # a backend that refuses the shape
-            print(f"  {name} unavailable for {c['name']}: {str(e)[:100]}",
-                  file=sys.stderr)
+    impls = implementations(c, torch, det)
+    usable, grads = first_grads(impls, q, k, v, dout, c["name"], torch)
     row = {"name": c["name"], **{x: c[x] for x in ("b", "hq", "hkv", "n", "d",
                                                   "causal", "dtype")}}
     if "ours" in grads and "flash" in grads:
-        row["max_diff_vs_flash"] = max(
-            (a.float() - b.float()).abs().max().item()
-            for a, b in zip(grads["ours"], grads["flash"]))
+        row["max_diff_vs_flash"] = max_diff(grads["ours"], grads["flash"])
     if "det" in grads:
         # Deterministic: a second run's gradients equal the first's bit for
         # bit (and are as close to FLASH's as ours).
@@ -250,22 +291,10 @@ def bench_case(c, rounds, torch, det=False):
             torch.equal(a.view(torch.int16), b.view(torch.int16))
             for a, b in zip(grads["det"], again))
         if "flash" in grads:
-            row["det_max_diff_vs_flash"] = max(
-                (a.float() - b.float()).abs().max().item()
-                for a, b in zip(grads["det"], grads["flash"]))
+            row["det_max_diff_vs_flash"] = max_diff(grads["det"],
+                                                    grads["flash"])
     del grads
-    times = {name: {"bwd": [], "fwdbwd": []} for name in usable}
-    for _ in range(rounds):
-        for name, f in usable.items():
-            out = f(q, k, v)
-            times[name]["bwd"].append(do_bench(
-                lambda: torch.autograd.grad(out, (q, k, v), dout,
-                                            retain_graph=True),
-                warmup=25, rep=100, return_mode="median"))
-            del out
-            times[name]["fwdbwd"].append(do_bench(
-                lambda: torch.autograd.grad(f(q, k, v), (q, k, v), dout),
-                warmup=25, rep=100, return_mode="median"))
+    times = round_robin(usable, q, k, v, dout, rounds, torch)
     for name, t in times.items():
         for kind, factor in (("bwd", 2.5), ("fwdbwd", 3.5)):
             ms = statistics.median(t[kind])
