@@ -110,6 +110,10 @@ private:
   /// The shared byte address `bytes` past the aligned base, plus `dynamic`
   /// bytes (index) if given.
   Value address(int64_t bytes, Value dynamic = Value());
+  /// Byte offset, in a tile of 64-column (128-byte) swizzled blocks
+  /// `blockBytes` apart, of column `first` of this warpgroup's `n` columns
+  /// (from wg n): where a run of wgmmaColumnRuns starts.
+  Value warpgroupColumnBytes(int64_t n, int64_t first, int64_t blockBytes);
 
   /// One buffer: a loop per query head of the group, a step per q-block.
   SmallVector<Value> buildSerialLoops(ValueRange init);
@@ -372,6 +376,14 @@ Value WgmmaBackwardMain::swizzled(int64_t tileBytes, int64_t rows, Value row,
       k.b, chunk, k.remc(row, kWgmmaSwizzleAtomRows));
   return k.add(k.addc(k.mulc(block, rows * columns), tileBytes / e),
                k.add(k.mulc(row, columns), k.mulc(swizzledChunk, width)));
+}
+
+Value WgmmaBackwardMain::warpgroupColumnBytes(int64_t n, int64_t first,
+                                              int64_t blockBytes) {
+  int64_t columns = kWgmmaSwizzleRowBytes / e;
+  Value col = k.addc(k.mulc(wg, n), first);
+  return k.add(k.mulc(k.divc(col, columns), blockBytes),
+               k.mulc(k.remc(col, columns), e));
 }
 
 Value WgmmaBackwardMain::address(int64_t bytes, Value dynamic) {
@@ -671,11 +683,7 @@ SmallVector<Value> WgmmaBackwardMain::issueColumnAccumulate(
   SmallVector<Value> structs;
   int64_t first = 0;
   for (int64_t width : wgmmaColumnRuns(cols, columns)) {
-    Value colBase = k.mulc(wg, cols);
-    if (first)
-      colBase = k.addc(colBase, first);
-    Value colBytes = k.add(k.mulc(k.divc(colBase, columns), bBlockBytes),
-                           k.mulc(k.remc(colBase, columns), e));
+    Value colBytes = warpgroupColumnBytes(cols, first, bBlockBytes);
     Value bDesc = wgmmaDescriptor(
         k,
         address(bTileBytes, bSlotBytes ? k.add(bSlotBytes, colBytes)
@@ -1082,11 +1090,7 @@ WgmmaBackwardMain::queryGradient(const std::function<void()> &afterIssue,
   SmallVector<std::pair<int64_t, Value>> runs;
   int64_t first = 0;
   for (int64_t width : wgmmaColumnRuns(n, columns)) {
-    Value colBase = k.mulc(wg, n);
-    if (first)
-      colBase = k.addc(colBase, first);
-    Value colBytes = k.add(k.mulc(k.divc(colBase, columns), kBlockBytes),
-                           k.mulc(k.remc(colBase, columns), e));
+    Value colBytes = warpgroupColumnBytes(n, first, kBlockBytes);
     if (!aDesc)
       aDesc = wgmmaDescriptor(k, address(layout.dS),
                               /*leadingBytes=*/kBlockBytes,
