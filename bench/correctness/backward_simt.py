@@ -256,7 +256,8 @@ def matrix_mma(kernel="mma-sync"):
     """The mma.sync (or, with kernel="wgmma", the wgmma) backward: both
     types, head dims 64 and 128, lengths
     with partial blocks, causal with Nq != Nk both ways, GQA 8/1, keep-masks
-    with fully masked rows and key padding, additive biases (bias_cases);
+    with fully masked rows and key padding, N = 65536 and a bias of more
+    than 2^31 elements, additive biases (bias_cases);
     then the timed cases (perf:
     D = 128, N = 4096, B = 4, H = 16)."""
     m = lambda *a, **kw: case(*a, kernel=kernel, **kw)
@@ -276,6 +277,13 @@ def matrix_mma(kernel="mma-sync"):
                    mask_kind="bool", pattern="random"))
     cases.append(m("f16", 128, n, causal=True, b=b, hq=h, mask=(b, 1, 1, n),
                    mask_kind="bool", pattern="padding"))
+    # Issue 21 item 7's long cases on the kernels kernel=auto picks: a long
+    # sequence, and a bias of more than 2^31 elements with its gradient
+    # (64-bit indexing in the bias reads and the dBias stores; D = 64, where
+    # the wgmma backward builds a bias).
+    cases.append(m("bf16", 64, 65536, causal=True, b=1, hq=1))
+    cases.append(m("bf16", 64, 65536, 32769, b=1, hq=1,
+                   mask=(1, 1, 65536, 32769)))
     # The tilings the sweep (bench/benchmark/backward_sweep.py) times, each
     # on a causal GQA problem with partial blocks and a dense one (the
     # mma-sync kernel's: the wgmma kernel has one built shape).
