@@ -161,11 +161,12 @@ struct AutoRequest {
 };
 
 /// Why the tensor-core backward `kind` cannot take `r` (kernel=auto's
-/// rule), or nullopt: both build f16/bf16 without an additive bias (an i1
-/// keep-mask, a window and a block mask they take) where a tiling fits,
-/// with dq = atomic or, deterministic, ordered: the mma.sync kernel on
-/// sm_80+, the wgmma kernel on sm_90a at D = Dv in {64, 128}; a mask
-/// pattern with dq = atomic.
+/// test), or nullopt: both build f16/bf16 (an i1 keep-mask, a window, a
+/// block mask and, with dq = atomic, a mask pattern) where a tiling fits,
+/// with dq = atomic or, deterministic, ordered; the mma.sync kernel on
+/// sm_80+ (an additive bias too), the wgmma kernel on sm_90a at its built
+/// head dims (wgmmaBackwardProblemReason) and with a bias at D = 64
+/// (wgmmaBiasReason).
 static std::optional<std::string> tensorCoreUnsupported(KernelKind kind,
                                                         const AutoRequest &r) {
   AttentionGradOp op = r.op;
@@ -201,56 +202,35 @@ static std::optional<std::string> tensorCoreUnsupported(KernelKind kind,
   return std::nullopt;
 }
 
-/// What of `r` a tensor-core backward builds but no GPU check has run yet
-/// (kernel=auto leaves it to the next rule), or nullopt.
-/// A null one: everything the kernel builds has passed its GPU check.
-using UncheckedFn = std::optional<std::string> (*)(const AutoRequest &);
+/// kernel=auto's tensor-core backward kernels, in order: the first that
+/// builds the op wins, the SIMT kernels take the rest. The wgmma backward
+/// goes first: it is the faster of the two where both build the op (its TMA
+/// ring 1.01-1.46x FlashAttention-2 against the mma.sync one's 0.58-0.70x,
+/// docs/results/2026-12-05-session8-checks and
+/// docs/results/2026-12-05-h100-tensor-core-backward). Everything both
+/// build has passed its GPU check (session 8: on an H100 the wgmma matrix
+/// 154 of 154, the mma-sync matrix 207 of 207, D76's column split 78 of 78;
+/// on an H200 D75's block masks and patterns 33 of 33). A build that has
+/// not is kept from auto where it is built: the model refuses it with a
+/// reason (as the column split's ring with a block mask), so kernel=auto
+/// and kernel=wgmma alike take a checked candidate.
+static const KernelKind kAutoBackwardKernels[] = {KernelKind::Wgmma,
+                                                  KernelKind::MmaSync};
 
-/// A tensor-core backward kernel kernel=auto prefers where it builds the op
-/// and that build has passed its GPU check (`unchecked` says what has not):
-/// auto passes the rest by, says so in `explain`, and the kernel is chosen
-/// by name only (docs/Backward.md, "The kernel").
-struct AutoRule {
-  KernelKind kind;
-  UncheckedFn unchecked;
-};
-
-/// kernel=auto's preferences, in order: the first that applies wins, the
-/// SIMT kernels take the rest. The wgmma backward goes first: it is the
-/// faster of the two where both build the op (its TMA ring 1.01-1.36x
-/// FlashAttention-2 against the mma.sync one's 0.58-0.70x on an H100,
-/// docs/results/2026-12-05-h100-session6-checks and
-/// docs/results/2026-12-05-h100-tensor-core-backward).
-static const AutoRule kAutoBackwardRules[] = {
-    // Everything the two tensor-core backwards build has passed its GPU
-    // check (session 8, docs/results/2026-12-05-session8-checks: on an
-    // H100 the wgmma matrix 154 of 154, with D = 80 and 96, the bias at D =
-    // 64 and ordered dQ on the TMA ring, and the mma-sync matrix 207 of
-    // 207, with D = 32, 80, 96 and 192/128, the bias and the mask patterns;
-    // on an H200 D75's 33 cases: block masks on the ring, mask patterns on
-    // the wgmma backward; on an H100 D76's 78 cases: the column split at D =
-    // 256 and D = 192 with Dv = 128, with block masks and patterns too).
-    {KernelKind::Wgmma, nullptr},
-    {KernelKind::MmaSync, nullptr}};
-
-/// kernel=auto's kernel for `r` and why, for `explain` (a rule passed by
-/// says why: what its kernel does not build, or what of it is unchecked).
+/// kernel=auto's kernel for `r` and why, for `explain` (a kernel passed by
+/// says why: what it does not build).
 static std::pair<KernelKind, std::string> chooseAuto(const AutoRequest &r) {
   std::string why;
-  for (const AutoRule &rule : kAutoBackwardRules) {
-    std::optional<std::string> no = tensorCoreUnsupported(rule.kind, r);
-    if (!no && rule.unchecked)
-      if (std::optional<std::string> unchecked = rule.unchecked(r))
-        no = *unchecked + ": not through a GPU check yet; select it by "
-                          "name";
+  for (KernelKind kind : kAutoBackwardKernels) {
+    std::optional<std::string> no = tensorCoreUnsupported(kind, r);
     if (!no)
-      return {rule.kind,
+      return {kind,
               llvm::formatv("kernel=auto chose {0}: it builds this backward",
-                            stringifyKernelKind(rule.kind))
+                            stringifyKernelKind(kind))
                       .str() +
                   (why.empty() ? "" : " (" + why + ")")};
     why += llvm::formatv("{0}not {1}: {2}", why.empty() ? "" : "; ",
-                         stringifyKernelKind(rule.kind), *no);
+                         stringifyKernelKind(kind), *no);
   }
   return {KernelKind::Simt, "kernel=auto chose simt (" + why + ")"};
 }

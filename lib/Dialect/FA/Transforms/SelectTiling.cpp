@@ -154,11 +154,10 @@ struct SelectTilingPass
 
   /// The kernels that may run `op`, in order: its own schedule's, else the
   /// option's; `auto`: the wgmma kernel, then the mma.sync kernel, where
-  /// each applies and its build is GPU-checked, then the scalar one (a
-  /// tiling given with the op chooses the kernel too: the first of them
-  /// that can run it, alone). A kernel auto passed by for an unchecked part
-  /// is named in `autoNote`. selectTiling takes the first that has a tiling
-  /// that fits.
+  /// each applies, then the scalar one (a tiling given with the op chooses
+  /// the kernel too: the first of them that can run it, alone).
+  /// selectTiling takes the first that has a tiling that fits, and names
+  /// the kernels it passed by in `autoNote`.
   SmallVector<KernelKind> chooseKernels(AttentionOp op,
                                         const TargetInfo &target,
                                         const AttentionProblem &problem,
