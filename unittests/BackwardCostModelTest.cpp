@@ -10,6 +10,7 @@
 #include "llvm/Support/MathExtras.h"
 
 #include <functional>
+#include <tuple>
 #include <vector>
 
 using namespace mlir::fa;
@@ -232,11 +233,11 @@ TEST(BackwardCostModel, WgmmaRingHidesTheStepsLoads) {
     EXPECT_NEAR(ring.stepOverheadSeconds, 0.1e-6, 1e-12);
     EXPECT_LT(ring.computeSeconds, one.computeSeconds);
     // The second Q_i, dO_i buffer, the two mbarriers and the warps' dQ
-    // tiles (8 x 16 rows of D / 2 f32 and 32 bytes); the rows' second
-    // buffer shares the first one's 1 KiB region.
+    // tiles (8 x 16 rows of D / 2 f32, in boxes of 32 columns: D79); the
+    // rows' second buffer shares the first one's 1 KiB region.
     EXPECT_EQ(ring.sramBytes - one.sramBytes,
               64 * (2 * d) * 2 + 2 * kMBarrierBytes +
-                  llvm::alignTo(8 * 16 * (d / 2 * 4 + 32), 1024));
+                  llvm::alignTo(8 * 16 * (d / 2 * 4), 1024));
     BackwardDecision pick = model.select(p, DqAccumulation::Atomic);
     ASSERT_TRUE(pick.found());
     EXPECT_EQ(pick.winner().tiling.stages, 2);
@@ -307,6 +308,23 @@ TEST(BackwardCostModel, WgmmaLayoutByHand) {
   EXPECT_EQ(staged.dS - staged.q, 4 * 8192);
   EXPECT_EQ(WgmmaBackwardLayout(t, 80, 80, 2).k + 128 * 128 * 2,
             WgmmaBackwardLayout(t, 80, 80, 2).v);
+  // The ring's dQ tiles (D79): where D / 2 is a whole number of 32-column
+  // boxes, a warp's 16 rows in boxes of 128-byte rows (D = 64: one, 128:
+  // two); else D63's rows padded by 32 bytes (D = 80, 96). One buffer has
+  // none.
+  EXPECT_EQ(d128.dQWarpBytes, 0);
+  for (auto [d, boxColumns, pitch] :
+       {std::tuple<int64_t, int64_t, int64_t>{64, 32, 128},
+        {128, 32, 128},
+        {80, 0, 40 * 4 + 32},
+        {96, 0, 48 * 4 + 32}}) {
+    WgmmaBackwardLayout ring(Tiling{64, 128, 2, 8}, d, d, 2);
+    EXPECT_EQ(ring.dQBoxColumns, boxColumns) << d;
+    EXPECT_EQ(ring.dQPitch, pitch) << d;
+    EXPECT_EQ(ring.dQWarpBytes, boxColumns ? 16 * d / 2 * 4 : 16 * pitch)
+        << d;
+    EXPECT_EQ(ring.dQ % 1024, 0) << d;
+  }
   // The model prices that layout, for the one built shape only.
   BackwardCostModel model(*lookupKnownTarget("h200"), KernelKind::Wgmma);
   AttentionProblem p = problem(4096, 4096, 128, false);
@@ -399,15 +417,17 @@ TEST(BackwardCostModel, WgmmaColumnSplit) {
   EXPECT_EQ(d.winner().tiling.blockKV, 64);
   EXPECT_EQ(d.winner().tiling.stages, 2);
   // D = 192, Dv = 128: the ring with its dQ tiles (8 warps x 16 rows of
-  // 96 f32 and 32 B of padding).
+  // 96 f32: three swizzled boxes of 32 columns, D79).
   ASSERT_TRUE(wgmmaBackwardShape(192, 128)->ringBulkDq);
   AttentionProblem p192 = problem(4096, 4096, 192, false);
   p192.valueHeadDim = 128;
   EXPECT_TRUE(model.evaluate({64, 64, 2, 8}, p192, DqAccumulation::Atomic)
                   .fits());
   WgmmaBackwardLayout ring192(Tiling{64, 64, 2, 8}, 192, 128, 2);
-  EXPECT_EQ(ring192.dQPitch, 96 * 4 + 32);
-  EXPECT_EQ(ring192.totalBytes + ring192.barrierBytes, 194576);
+  EXPECT_EQ(ring192.dQBoxColumns, 32);
+  EXPECT_EQ(ring192.dQPitch, 128);
+  EXPECT_EQ(ring192.dQWarpBytes, 16 * 96 * 4);
+  EXPECT_EQ(ring192.totalBytes + ring192.barrierBytes, 190480);
   // The row split's head dims never see the column split's candidates.
   for (const BackwardCost &cand :
        model.select(problem(4096, 4096, 128, false), DqAccumulation::Atomic)

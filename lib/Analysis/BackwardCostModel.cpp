@@ -539,7 +539,7 @@ SimtBackwardSram mlir::fa::simtBackwardSramBytes(const Tiling &t,
 /// accumulator registers a thread (plus S^T and dP^T) exceed 255 (D76).
 /// FlashAttention-3 builds its hdim-256 backward in this shape.
 /// `ringBulkDq`: whether the TMA ring's per-warp dQ tiles fit beside its
-/// buffers (D = 192: 194576 B of shared memory; D = 256: 284688 B, over
+/// buffers (D = 192: 190480 B of shared memory; D = 256: 280592 B, over
 /// sm_90's 232448, so its ring adds dQ by atomics, 215056 B).
 static const struct {
   int64_t d, dv;
@@ -619,15 +619,26 @@ WgmmaBackwardLayout::WgmmaBackwardLayout(const Tiling &t, int64_t d,
   totalBytes = offset + kWgmmaSwizzleAtomBytes;
   // More than one stage: TMA loads, a full mbarrier per buffer, and (bulk
   // reductions) each warp's 16 rows of the warpgroup's D / 2 columns of
-  // dQ_i (f32) for its bulk reductions, rows padded by 32 bytes (a
-  // half-warp's 8-byte stores of four rows fall in distinct banks).
+  // dQ_i (f32) for its reductions. Where D / 2 is a whole number of
+  // 128-byte swizzle rows (32 f32), the tile is that many boxes of 16 x 32
+  // f32, swizzled as a TMA tensor map's 128-byte swizzle, which a tensor
+  // reduction a box adds (D79); else rows padded by 32 bytes (a
+  // half-warp's 8-byte stores of four rows fall in distinct banks), one
+  // bulk reduction a row (D63).
   if (t.stages > 1)
     barrierBytes = llvm::alignTo(t.stages * kMBarrierBytes,
                                  kStaticSharedUnitBytes);
   if (t.stages > 1 && bulkDq) {
     dQ = totalBytes - kWgmmaSwizzleAtomBytes;
-    dQPitch = d / 2 * 4 + 32;
-    totalBytes += llvm::alignTo(t.warps * 16 * dQPitch, kWgmmaSwizzleAtomBytes);
+    int64_t swizzleColumns = kWgmmaSwizzleRowBytes / 4;
+    if ((d / 2) % swizzleColumns == 0) {
+      dQBoxColumns = swizzleColumns;
+      dQPitch = kWgmmaSwizzleRowBytes;
+    } else {
+      dQPitch = d / 2 * 4 + 32;
+    }
+    dQWarpBytes = dQBoxColumns ? 16 * d / 2 * 4 : 16 * dQPitch;
+    totalBytes += llvm::alignTo(t.warps * dQWarpBytes, kWgmmaSwizzleAtomBytes);
   }
 }
 

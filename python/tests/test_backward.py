@@ -307,22 +307,27 @@ def test_wgmma_kernel():
     assert main["grid"] == [1, 2, 1] and main["block"] == [256, 1, 1]
     # K, V [128, 64], two buffers of Q, dO [64, 64], dS^T [128, 64] in
     # bf16, two buffers of the lse and D rows (2 x 64 f32 each, in a 1 KiB
-    # region), the warps' dQ tiles (8 x 16 rows of 32 f32, 160 bytes
-    # apart) and the swizzle atom of slack for the run-time alignment.
+    # region), the warps' dQ tiles (8 x 16 rows of 32 f32, one swizzled
+    # box each, D79) and the swizzle atom of slack for the run-time
+    # alignment.
     assert main["shared_bytes"] == 2 * 128 * 64 * 2 + 2 * 2 * 64 * 64 * 2 + \
-        128 * 64 * 2 + 1024 + 8 * 16 * 160 + 1024
+        128 * 64 * 2 + 1024 + 8 * 16 * 128 + 1024
     # Q and dO reach it as TMA tensor maps (boxes of 64 rows x 64 columns),
-    # so the runtime checks their alignment (16 bytes).
+    # so the runtime checks their alignment (16 bytes); dQ leaves through
+    # one over the f32 accumulator (the scratch buffer tmp1), in boxes of
+    # a warp's 16 rows x 32 columns.
     maps = [p for p in main["params"] if p["type"] == "tensormap"]
     assert [(p["buffer"], p["box"]) for p in maps] == [
-        ("arg0", [1, 1, 64, 64]), ("arg4", [1, 1, 64, 64])]
+        ("arg0", [1, 1, 64, 64]), ("arg4", [1, 1, 64, 64]),
+        ("tmp1", [1, 1, 16, 32])]
+    assert maps[2]["dtype"] == "f32" and maps[2]["swizzle"] == "swizzle_128b"
     # One buffer copied by cp.async (stages 1, D54), the A/B baseline.
     one = grad(kernel="wgmma", stages=1)
     assert one.tiling["stages"] == 1 and one.name != k.name
     assert not [p for p in one.manifest["kernels"][1]["params"]
                 if p["type"] == "tensormap"]
     assert one.manifest["kernels"][1]["shared_bytes"] == \
-        main["shared_bytes"] - 2 * 64 * 64 * 2 - 8 * 16 * 160
+        main["shared_bytes"] - 2 * 64 * 64 * 2 - 8 * 16 * 128
     assert k.name != grad(kernel="mma-sync").name
     # A bias (D72) on the TMA ring at D = 64; one buffer spills: an error.
     assert grad(kernel="wgmma", mask="bias").tiling["stages"] == 2

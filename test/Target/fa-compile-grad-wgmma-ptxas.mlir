@@ -77,15 +77,15 @@
 
 // The ordered kernels' PTX: the turn's relaxed read and spin, the acquire
 // fence and the release (fence then a relaxed add); one buffer adds dQ by
-// atomics, the ring by bulk reductions, waited for to completion before a
-// turn passes.
+// atomics, the ring by tensor reductions (D79), waited for to completion
+// before a turn passes.
 // ORDERED-LABEL: .entry attention_grad_kernel_0(
 // ORDERED-DAG: ld.relaxed.gpu.global.b32
 // ORDERED-DAG: fence.acq_rel.gpu;
 // ORDERED-DAG: red.relaxed.gpu.global.add.s32
 // ORDERED-DAG: wgmma.mma_async.sync.aligned.m64n32k16.f32.bf16.bf16
 // ONEORDERED-DAG: atom.global.add.f32
-// RINGORDERED-DAG: cp.reduce.async.bulk.global.shared::cta.bulk_group.add.f32
+// RINGORDERED-DAG: cp.reduce.async.bulk.tensor.4d.global.shared::cta.add.tile.bulk_group
 // RINGORDERED-DAG: cp.async.bulk.wait_group 0;
 // RINGORDERED-DAG: cp.async.bulk.wait_group.read 0;
 // RINGORDERED-NOT: atom.global.add.f32

@@ -35,7 +35,7 @@
 // to the swizzle atom. Q and dO reach the kernel as tensor maps over the
 // same buffers (arg0, arg4).
 // CHECK: kernel attention_grad_kernel grid [2, 4, 1] block [256, 1, 1] smem 0 buffers arg4 arg3 tmp0 tmp1
-// CHECK-NEXT: kernel attention_grad_kernel_0 grid [1, 2, 1] block [256, 1, 1] smem 104448 buffers arg1 arg2 arg0 arg4 arg5 tmp0 tmp1 arg7 arg8
+// CHECK-NEXT: kernel attention_grad_kernel_0 grid [1, 2, 1] block [256, 1, 1] smem 100352 buffers arg1 arg2 arg0 arg4 arg5 tmp0 tmp1 arg7 arg8
 // CHECK-NEXT: kernel attention_grad_kernel_1 grid [2, 4, 1] block [256, 1, 1] smem 0 buffers tmp1 arg6
 // CHECK-NEXT: scratch tmp0 f32 [1, 4, 100] 1600
 // CHECK-NEXT: scratch tmp1 f32 [1, 4, 100, 64] 102400
@@ -46,7 +46,8 @@
 // mbarrier), the lse and D rows by 4-byte cp.async; S^T and dP^T with both
 // operands in shared memory (no transpose), dV and dK with A from
 // registers and B transposed (MN-major), dQ with both transposed; dQ added
-// by bulk reductions (a row of 32 f32 each) from the warps' tiles.
+// by tensor reductions (a warp's 16 rows x 32 f32, one box) from the warps'
+// swizzled tiles through dQacc's tensor map (D79).
 // PTX-LABEL: .entry attention_grad_kernel(
 // PTX-NOT: wgmma
 // PTX-LABEL: .entry attention_grad_kernel_0(
@@ -62,7 +63,7 @@
 // PTX-DAG: wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {{.*}}, {%r{{[0-9]+}}, %r{{[0-9]+}}, %r{{[0-9]+}}, %r{{[0-9]+}}}, %rd{{[0-9]+}}, p, 1, 1, 1;
 // PTX-DAG: wgmma.mma_async.sync.aligned.m64n32k16.f32.bf16.bf16 {{.*}}, p, 1, 1, 1, 1;
 // PTX-DAG: ex2.approx.ftz.f32
-// PTX-DAG: cp.reduce.async.bulk.global.shared::cta.bulk_group.add.f32 [%rd{{[0-9]+}}], [%r{{[0-9]+}}], 128;
+// PTX-DAG: cp.reduce.async.bulk.tensor.4d.global.shared::cta.add.tile.bulk_group [%rd{{[0-9]+}}, {%r{{[0-9]+}}, %r{{[0-9]+}}, %r{{[0-9]+}}, %r{{[0-9]+}}}], [%rd{{[0-9]+}}];
 // PTX-DAG: cp.async.bulk.wait_group.read 0;
 // PTX-DAG: cp.async.bulk.wait_group 0;
 // PTX-LABEL: .entry attention_grad_kernel_1(

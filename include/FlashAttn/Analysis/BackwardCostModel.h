@@ -364,9 +364,13 @@ struct WgmmaBackwardLayout {
   int64_t barrierBytes = 0;
   /// With more than one stage and bulk reductions
   /// (WgmmaBackwardShape::ringBulkDq): the warps' f32 dQ tiles (warps x 16
-  /// rows of D / 2 columns, rows dQPitch bytes apart) that dQ's bulk
-  /// reductions read, after the rows; 0 otherwise (dQ by atomics).
-  int64_t dQ = 0, dQPitch = 0;
+  /// rows of D / 2 columns) that dQ's reductions read, after the rows; 0
+  /// otherwise (dQ by atomics). dQBoxColumns > 0: a warp's tile is
+  /// D / 2 / dQBoxColumns swizzled boxes of 16 rows x dQBoxColumns (rows of
+  /// dQPitch = 128 bytes), one TMA tensor reduction each (D79); 0: rows
+  /// dQPitch bytes apart (padded), one bulk reduction each (D63). A warp's
+  /// tile is dQWarpBytes.
+  int64_t dQ = 0, dQPitch = 0, dQBoxColumns = 0, dQWarpBytes = 0;
 };
 
 /// (q-block, kv-block) pairs a causal or dense backward computes for one

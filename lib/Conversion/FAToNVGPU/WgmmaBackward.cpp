@@ -208,9 +208,13 @@ private:
   /// One buffer: `values` added with per-element f32 atomics.
   void addQueryGradient(Value h, Value qBase, ArrayRef<Value> values);
   /// The ring: the warp's 16 rows of `values` staged in its shared tile,
-  /// each row added by one bulk reduction (cp.reduce.async.bulk .add.f32)
-  /// once the warp's reductions of the step before have read the tile.
+  /// once the warp's reductions of the step before have read it, and added
+  /// by one tensor reduction a box (layout.dQBoxColumns, D79) or one bulk
+  /// reduction (cp.reduce.async.bulk .add.f32) a row (D63).
   void reduceQueryGradient(Value h, Value qBase, ArrayRef<Value> values);
+  /// The f32 index in a warp's swizzled dQ tile of its pair (row,
+  /// fragCol(j, 0)).
+  Value swizzledQueryGradient(Value row, int64_t j);
   /// Inline PTX without results on `operands` (constraints `constraints`).
   void asmStatement(StringRef text, StringRef constraints,
                     ValueRange operands = {});
@@ -276,8 +280,8 @@ private:
   /// The q-blocks' logsumexp and D rows in shared memory (f32 [2 stages,
   /// block_q]: buffer s's logsumexp row 2 s, its D row 2 s + 1).
   Value sRows;
-  /// The ring: the warps' dQ tiles (f32, layout.dQ; a warp's 16 rows
-  /// layout.dQPitch bytes apart), null with one buffer or where the ring
+  /// The ring: the warps' dQ tiles (f32, layout.dQ; a warp's
+  /// layout.dQWarpBytes), null with one buffer or where the ring
   /// adds dQ by atomics (the column split at D = 256).
   Value sQueryGradient;
   /// The buffer of the step being built (stages > 1; null with one): the
@@ -286,10 +290,10 @@ private:
   struct Slot {
     Value qBytes, dOBytes, rowsIndex;
   } slot;
-  /// The ring (stages > 1): Q's and dO's tensor maps, the mbarriers, thread
-  /// 0, and the steps: q-blocks [first, first + perHead) of every query
-  /// head of the group.
-  Value qMap, dOMap, bars, leader, perHead;
+  /// The ring (stages > 1): Q's and dO's tensor maps (and dQacc's, with
+  /// layout.dQBoxColumns), the mbarriers, thread 0, and the steps: q-blocks
+  /// [first, first + perHead) of every query head of the group.
+  Value qMap, dOMap, dQMap, bars, leader, perHead;
   Value kvBlock, kvBase, wg, wgRow, quadRow, quadCol, wgRowBytes, zero;
   /// The q-blocks [first, end) the block visits for each query head.
   Value first, end;
@@ -333,10 +337,10 @@ void WgmmaBackwardMain::setUpShared() {
       MemRefType::get({2 * k.t.stages, k.t.blockQ}, k.f32,
                       MemRefLayoutAttrInterface(), workgroup),
       base, k.addc(pad, layout.rows), ValueRange{});
-  if (layout.dQPitch)
+  if (layout.dQWarpBytes)
     sQueryGradient = memref::ViewOp::create(
         b,
-        MemRefType::get({k.t.warps * 16 * layout.dQPitch / 4}, k.f32,
+        MemRefType::get({k.t.warps * layout.dQWarpBytes / 4}, k.f32,
                         MemRefLayoutAttrInterface(), workgroup),
         base, k.addc(pad, layout.dQ), ValueRange{});
 }
@@ -760,6 +764,13 @@ void WgmmaBackwardMain::createTensorMaps() {
                                  gpu::AddressSpace::Workgroup));
   qMap = createSwizzledTensorMap(k.b, k.op.getQuery(), box);
   dOMap = createSwizzledTensorMap(k.b, k.op.getOutGrad(), box);
+  // dQacc's: boxes of a warp's 16 rows x dQBoxColumns f32 (one 128-byte
+  // swizzle row), the shape of the warps' dQ tiles (D79).
+  if (layout.dQBoxColumns)
+    dQMap = createSwizzledTensorMap(
+        k.b, k.dqAcc,
+        MemRefType::get({1, 1, 16, layout.dQBoxColumns}, k.f32,
+                        MemRefLayoutAttrInterface(), box.getMemorySpace()));
 }
 
 void WgmmaBackwardMain::createBarriers() {
@@ -1152,57 +1163,106 @@ void WgmmaBackwardMain::asmStatement(StringRef text, StringRef constraints,
 void WgmmaBackwardMain::reduceQueryGradient(Value h, Value qBase,
                                             ArrayRef<Value> values) {
   // Warp w of warpgroup g holds rows 16 (w % 4) .. + 15 of the q-block and
-  // columns g D / 2 .. + D / 2 - 1: in its own shared tile (rows
-  // layout.dQPitch bytes apart, padded against bank conflicts), each a
-  // contiguous run of dQacc's row. FlashAttention-3 adds dQ the same way.
+  // columns g D / 2 .. + D / 2 - 1, staged in its own shared tile
+  // (layout.dQ: D63's padded rows, or D79's swizzled boxes) and added to
+  // dQacc by bulk reductions. FlashAttention-3 adds dQ the same way.
   ImplicitLocOpBuilder &b = k.b;
-  int64_t n = k.d / 2, pitch = layout.dQPitch / 4;
-  Value warpTile = k.mulc(k.warp, 16 * pitch);
-  Value issuer = k.cmp(arith::CmpIPredicate::ult, k.lane, k.idx(16));
-  // The tile is free once this warp's reductions of the step before have
-  // read it (each issuing lane waits for its own).
+  int64_t n = k.d / 2;
+  bool boxes = layout.dQBoxColumns > 0;
+  Value warpTile = k.mulc(k.warp, layout.dQWarpBytes / 4);
+  // The issuing lanes: lane 0 (a reduction a box) or lanes 0-15 (one a
+  // row). The tile is free once this warp's reductions of the step before
+  // have read it (each issuing lane waits for its own).
+  Value issuer =
+      boxes ? k.cmp(arith::CmpIPredicate::eq, k.lane, k.idx(0))
+            : k.cmp(arith::CmpIPredicate::ult, k.lane, k.idx(16));
   k.ifThen(issuer, [&] { asmStatement("cp.async.bulk.wait_group.read 0;", ""); });
   k.syncWarp();
   auto pairType = VectorType::get({2}, k.f32);
   for (int64_t r = 0; r < 2; ++r)
     for (int64_t j = 0; j < n / 8; ++j) {
+      Value row = k.addc(quadRow, 8 * r);
       Value pair = vector::FromElementsOp::create(
           b, pairType,
           ValueRange{values[4 * j + 2 * r], values[4 * j + 2 * r + 1]});
-      Value at = k.add(k.add(warpTile, k.mulc(k.addc(quadRow, 8 * r), pitch)),
-                       fragCol(j, 0));
+      Value at = k.add(warpTile, boxes ? swizzledQueryGradient(row, j)
+                                       : k.add(k.mulc(row, layout.dQPitch / 4),
+                                               fragCol(j, 0)));
       vector::StoreOp::create(b, pair, sQueryGradient, ValueRange{at},
                               /*nontemporal=*/false, llvm::MaybeAlign(8));
     }
   // The bulk copy reads through the async proxy.
   k.fenceAsyncProxy();
   k.syncWarp();
-  Value localRow = queryRowOfWarp();
-  Value row = k.add(qBase, k.add(localRow, k.lane));
-  Value live = arith::AndIOp::create(
-      b, issuer, k.cmp(arith::CmpIPredicate::ult, row, k.nq));
-  k.ifThen(live, [&] {
-    Value heads = k.dim(k.dqAcc, 1);
-    Value element = k.add(
-        k.mulc(k.add(k.mul(k.add(k.mul(k.batch, heads), h), k.nq), row),
-               k.d),
-        k.mulc(wg, n));
-    Value global = k.add(
-        memref::ExtractAlignedPointerAsIndexOp::create(b, k.dqAcc),
-        k.mulc(element, 4));
-    Value shared = address(layout.dQ,
-                           k.mulc(k.add(warpTile, k.mulc(k.lane, pitch)), 4));
-    asmStatement(
-        ("cp.reduce.async.bulk.global.shared::cta.bulk_group.add.f32 [$0], "
-         "[$1], " +
-         std::to_string(n * 4) + ";\n\tcp.async.bulk.commit_group;")
-            .c_str(),
-        "l,r",
-        {arith::IndexCastOp::create(b, b.getI64Type(), global),
-         arith::TruncIOp::create(b, b.getI32Type(), shared)});
-  });
+  Value firstRow = k.add(qBase, queryRowOfWarp());
+  if (boxes) {
+    // One tensor reduction a box of 16 rows x dQBoxColumns; rows past Nq
+    // are out of the map's bounds, which TMA skips.
+    k.ifThen(issuer, [&] {
+      auto i32 = [&](Value v) {
+        return arith::IndexCastOp::create(b, b.getI32Type(), v).getResult();
+      };
+      Value map = UnrealizedConversionCastOp::create(
+                      b, LLVM::LLVMPointerType::get(b.getContext()), dQMap)
+                      .getResult(0);
+      auto sharedPtr = LLVM::LLVMPointerType::get(
+          b.getContext(), static_cast<unsigned>(NVVM::NVVMMemorySpace::Shared));
+      for (int64_t box = 0; box < n / layout.dQBoxColumns; ++box) {
+        Value shared = address(layout.dQ + box * 16 * layout.dQPitch,
+                               k.mulc(warpTile, 4));
+        NVVM::CpAsyncBulkTensorReduceOp::create(
+            b, map, LLVM::IntToPtrOp::create(b, sharedPtr, shared),
+            NVVM::TMAReduxKind::ADD, NVVM::TMAStoreMode::TILE,
+            ValueRange{i32(k.addc(k.mulc(wg, n), box * layout.dQBoxColumns)),
+                       i32(firstRow), i32(h), i32(k.batch)},
+            /*l2CacheHint=*/Value());
+      }
+      asmStatement("cp.async.bulk.commit_group;", "");
+    });
+  } else {
+    Value row = k.add(firstRow, k.lane);
+    Value live = arith::AndIOp::create(
+        b, issuer, k.cmp(arith::CmpIPredicate::ult, row, k.nq));
+    k.ifThen(live, [&] {
+      Value heads = k.dim(k.dqAcc, 1);
+      Value element = k.add(
+          k.mulc(k.add(k.mul(k.add(k.mul(k.batch, heads), h), k.nq), row),
+                 k.d),
+          k.mulc(wg, n));
+      Value global = k.add(
+          memref::ExtractAlignedPointerAsIndexOp::create(b, k.dqAcc),
+          k.mulc(element, 4));
+      Value shared =
+          address(layout.dQ, k.mulc(k.add(warpTile, k.mulc(k.lane,
+                                                           layout.dQPitch / 4)),
+                                    4));
+      asmStatement(
+          ("cp.reduce.async.bulk.global.shared::cta.bulk_group.add.f32 [$0], "
+           "[$1], " +
+           std::to_string(n * 4) + ";\n\tcp.async.bulk.commit_group;")
+              .c_str(),
+          "l,r",
+          {arith::IndexCastOp::create(b, b.getI64Type(), global),
+           arith::TruncIOp::create(b, b.getI32Type(), shared)});
+    });
+  }
   // Reconverged for the `.aligned` wgmma wait that follows.
   k.syncWarp();
+}
+
+Value WgmmaBackwardMain::swizzledQueryGradient(Value row, int64_t j) {
+  // The pair at (row, fragCol(j, 0)) of the warp's tile: box c /
+  // dQBoxColumns, then the box's 128-byte row, its 16-byte chunks permuted
+  // by the row's index mod 8 (CU_TENSOR_MAP_SWIZZLE_128B: the half-warp's
+  // 8-byte stores of eight rows fall in distinct banks). The pair is 8
+  // bytes of one chunk.
+  int64_t boxColumns = layout.dQBoxColumns;
+  int64_t column = 8 * j % boxColumns, box = 8 * j / boxColumns;
+  Value inBox = k.addc(quadCol, column);
+  Value chunk = arith::XOrIOp::create(k.b, k.divc(inBox, 4), k.remc(row, 8));
+  Value within = k.add(k.mulc(chunk, 4), k.remc(inBox, 4));
+  return k.addc(k.add(k.mulc(row, boxColumns), within),
+                box * 16 * boxColumns);
 }
 
 //===----------------------------------------------------------------------===//

@@ -257,7 +257,7 @@ func.func @wgmma_block_mask(%q: memref<1x2x256x64xbf16>, %lse: memref<1x2x256xf3
 // -----
 
 // dq = ordered on the wgmma backward's TMA ring (stages 2): one loop over
-// the steps; at step t's start every issuing lane waits until its bulk
+// the steps; at step t's start every issuing lane waits until its tensor
 // reductions of step t - 1 have completed (writes, not only reads), then
 // the barrier, then (t > 0) step t - 1's turn passes and thread 0 reads
 // step t's early; thread 0 waits for the turn before dS^T's barrier, which
@@ -284,7 +284,8 @@ func.func @wgmma_block_mask(%q: memref<1x2x256x64xbf16>, %lse: memref<1x2x256xf3
 // CHECK: vector.store
 // CHECK: gpu.barrier
 // CHECK: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 32, k = 16>
-// CHECK: cp.reduce.async.bulk.global.shared::cta.bulk_group.add.f32
+// CHECK: nvvm.cp.async.bulk.tensor.reduce {{.*}} {redKind = #nvvm.tma_redux_kind<add>}
+// CHECK-NEXT: llvm.inline_asm has_side_effects "cp.async.bulk.commit_group;"
 // CHECK: scf.yield
 // CHECK-NEXT: }
 // CHECK-NEXT: llvm.inline_asm has_side_effects "cp.async.bulk.wait_group 0;", ""

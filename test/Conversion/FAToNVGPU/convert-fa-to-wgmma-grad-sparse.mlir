@@ -39,7 +39,7 @@
 // CHECK: nvgpu.mbarrier.try_wait.parity %[[BARS]]
 // CHECK: scf.if %[[LIVE]] -> (f32
 // CHECK: nvvm.wgmma.mma_async
-// CHECK: cp.reduce.async.bulk
+// CHECK: nvvm.cp.async.bulk.tensor.reduce
 // CHECK: } else {
 // CHECK-NEXT: scf.yield %arg
 // CHECK-NEXT: }
@@ -69,7 +69,7 @@ func.func @grad_ring_block_mask(%q: memref<1x4x200x64xbf16>, %k: memref<1x2x300x
 // CHECK: nvgpu.mbarrier.try_wait.parity
 // CHECK: scf.if %[[LIVE]] -> (f32
 // CHECK: scf.while
-// CHECK: cp.reduce.async.bulk
+// CHECK: nvvm.cp.async.bulk.tensor.reduce
 // CHECK: } else {
 // CHECK: scf.while
 // CHECK: fence.acq_rel.gpu
@@ -123,7 +123,7 @@ func.func @grad_ring_block_mask_ordered(%q: memref<1x4x200x64xbf16>, %k: memref<
 // CHECK: } else {
 // CHECK: arith.xori
 // CHECK: arith.select
-// CHECK: cp.reduce.async.bulk
+// CHECK: nvvm.cp.async.bulk.tensor.reduce
 
 func.func @grad_ring_pattern(%q: memref<1x4x300x64xbf16>, %k: memref<1x2x300x64xbf16>, %v: memref<1x2x300x64xbf16>, %o: memref<1x4x300x64xbf16>, %do: memref<1x4x300x64xbf16>, %lse: memref<1x4x300xf32>, %dq: memref<1x4x300x64xbf16>, %dk: memref<1x2x300x64xbf16>, %dv: memref<1x2x300x64xbf16>) {
   fa.attention_grad ins(%q, %k, %v, %o, %do, %lse : memref<1x4x300x64xbf16>, memref<1x2x300x64xbf16>, memref<1x2x300x64xbf16>, memref<1x4x300x64xbf16>, memref<1x4x300x64xbf16>, memref<1x4x300xf32>)

@@ -103,12 +103,13 @@ func.func @grad(%q: memref<1x4x100x64xbf16>, %k: memref<1x2x100x64xbf16>, %v: me
 // P^T without the mask's tests on interior pairs (a block-uniform branch:
 // no select on that side); dV's product before dS^T's barrier, dQ's after
 // it, then dK's, left in flight during dQ's adds (wait 1), waited for at
-// the end of the step (wait 0). dQ leaves through the warp's tile: each
-// lane of 0-15 waits until its reduction of the step before has read the
-// tile, the warp stores its rows (8-byte pairs), fences them for the
-// async proxy, and lanes 0-15 each add one row of 32 f32 (128 bytes) to
-// the accumulator with a bulk reduction; all of them complete before the
-// block exits.
+// the end of the step (wait 0). dQ leaves through the warp's tile (D79):
+// lane 0 waits until its reduction of the step before has read the tile,
+// the warp stores its rows (8-byte pairs, 128-byte rows swizzled: an XOR
+// of the column's 16-byte chunk with the row), fences them for the async
+// proxy, and lane 0 adds the warp's 16 x 32 f32 (D / 2 = 32: one box) to
+// the accumulator with one tensor reduction through dQacc's tensor map;
+// all of them complete before the block exits.
 // CHECK-LABEL: func.func @grad_ring
 // CHECK: %[[D:.*]] = memref.alloc() : memref<1x4x100xf32>
 // CHECK: %[[ACC:.*]] = memref.alloc() : memref<1x4x100x64xf32>
@@ -116,9 +117,10 @@ func.func @grad(%q: memref<1x4x100x64xbf16>, %k: memref<1x2x100x64xbf16>, %v: me
 // CHECK: gpu.terminator
 // CHECK: %[[QMAP:.*]] = nvgpu.tma.create.descriptor {{.*}} box[%{{.*}}, %{{.*}}, %c64{{.*}}, %c64{{.*}}] : memref<*xbf16> -> <tensor = memref<1x1x64x64xbf16, #gpu.address_space<workgroup>>, swizzle = swizzle_128b
 // CHECK: %[[DOMAP:.*]] = nvgpu.tma.create.descriptor
-// CHECK: gpu.launch {{.*}} dynamic_shared_memory_size %c104448_i32
+// CHECK: %[[DQMAP:.*]] = nvgpu.tma.create.descriptor %{{.*}} box[%{{.*}}, %{{.*}}, %c16{{.*}}, %c32{{.*}}] : memref<*xf32> -> <tensor = memref<1x1x16x32xf32, #gpu.address_space<workgroup>>, swizzle = swizzle_128b
+// CHECK: gpu.launch {{.*}} dynamic_shared_memory_size %c100352_i32
 // CHECK: %[[ROWS:.*]] = memref.view {{.*}} to memref<4x64xf32, #gpu.address_space<workgroup>>
-// CHECK: %[[DQT:.*]] = memref.view {{.*}} to memref<5120xf32, #gpu.address_space<workgroup>>
+// CHECK: %[[DQT:.*]] = memref.view {{.*}} to memref<4096xf32, #gpu.address_space<workgroup>>
 // CHECK: nvgpu.device_async_copy %arg1
 // CHECK: nvgpu.device_async_copy %arg2
 // CHECK: %[[KV:.*]] = nvgpu.device_async_create_group
@@ -178,11 +180,15 @@ func.func @grad(%q: memref<1x4x100x64xbf16>, %k: memref<1x2x100x64xbf16>, %v: me
 // CHECK: scf.if
 // CHECK-NEXT: llvm.inline_asm has_side_effects "cp.async.bulk.wait_group.read 0;"
 // CHECK: nvvm.bar.warp.sync
-// CHECK-COUNT-8: vector.store {{.*}}, %[[DQT]][{{.*}}] {alignment = 8 : i64} : memref<5120xf32, #gpu.address_space<workgroup>>, vector<2xf32>
+// CHECK: arith.xori
+// CHECK-COUNT-8: vector.store {{.*}}, %[[DQT]][{{.*}}] {alignment = 8 : i64} : memref<4096xf32, #gpu.address_space<workgroup>>, vector<2xf32>
 // CHECK-NEXT: nvvm.fence.proxy
 // CHECK: nvvm.bar.warp.sync
-// CHECK: memref.extract_aligned_pointer_as_index %[[ACC]]
-// CHECK: llvm.inline_asm has_side_effects "cp.reduce.async.bulk.global.shared::cta.bulk_group.add.f32 [$0], [$1], 128;\0A\09cp.async.bulk.commit_group;", "l,r"
+// CHECK: scf.if
+// CHECK-NEXT: builtin.unrealized_conversion_cast %[[DQMAP]] : {{.*}} to !llvm.ptr
+// CHECK: nvvm.cp.async.bulk.tensor.reduce %{{.*}}, %{{.*}}, box[%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}] {redKind = #nvvm.tma_redux_kind<add>} : !llvm.ptr, <3>
+// CHECK-NEXT: llvm.inline_asm has_side_effects "cp.async.bulk.commit_group;"
+// CHECK-NOT: cp.reduce.async.bulk
 // CHECK: nvvm.wgmma.wait.group.sync.aligned 0
 // CHECK: scf.yield
 // CHECK: llvm.inline_asm has_side_effects "cp.async.bulk.wait_group 0;"

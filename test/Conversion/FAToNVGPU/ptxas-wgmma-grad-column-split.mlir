@@ -8,7 +8,7 @@
 // dV += P^T dO_i and dK += dS^T Q_i over the q-block's four k16 steps for
 // its D / 2 (Dv / 2) columns: one run of n = 128 at D = 256; at D = 192
 // three runs of n = 32 (warpgroup 1's 96 columns start inside a 64-column
-// block). The ring adds dQ by bulk reductions at D = 192 and by atomics at
+// block). The ring adds dQ by tensor reductions at D = 192 and by atomics at
 // D = 256 (the warps' dQ tiles do not fit beside its buffers). Not yet run
 // on a GPU.
 // RUN: rm -rf %t && mkdir -p %t
@@ -42,14 +42,15 @@
 // IR-NOT: wgmma.mma_async.sync.aligned
 // IR-NOT: cp.reduce.async.bulk
 // D = 192, Dv = 128 on the ring: S^T 12 steps, dP^T 8; dQ three runs of
-// n = 32; dV one run of n = 64, dK three of n = 32; dQ's bulk reductions of
-// 96 f32 a row.
+// n = 32; dV one run of n = 64, dK three of n = 32; dQ's tensor reductions
+// of a warp's 16 rows x 96 f32, three boxes of 32 columns (D79).
 // IR-LABEL: func.func @d192_causal(
 // IR-COUNT-20: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 32, k = 16>, D[<f32>, <{{zero|one}}>], A[<f16>, <one>, <row>], B[<f16>, <one>, <col>]
 // IR-COUNT-12: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 32, k = 16>, D[<f32>, <{{zero|one}}>], A[<f16>, <one>, <col>], B[<f16>, <one>, <row>]
 // IR-COUNT-4: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 64, k = 16>, D[<f32>, <one>], A[<f16>, <one>, <row>], B[<f16>, <one>, <row>]
 // IR-COUNT-12: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 32, k = 16>, D[<f32>, <one>], A[<f16>, <one>, <row>], B[<f16>, <one>, <row>]
-// IR: cp.reduce.async.bulk.global.shared::cta.bulk_group.add.f32 {{.*}}, 384;
+// IR-COUNT-3: nvvm.cp.async.bulk.tensor.reduce
+// IR-NEXT: llvm.inline_asm has_side_effects "cp.async.bulk.commit_group;"
 // IR-LABEL: func.func @d256_det(
 // IR-COUNT-8: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 128, k = 16>, D[<f32>, <one>]
 // IR: memref.atomic_rmw addf

@@ -22,7 +22,7 @@
 // WG: note: #2 64x64, 1 stage, 8 warps: {{.*}}, SRAM 149504 B, 240 registers/thread, 1 block(s)/SM
 // WG: note: 128 of 130 candidates rejected: 128 outside the kernel's shapes
 // WG: remark: fa-select-tiling (backward, model): 64x64, 2 stages, 8 warps wins (atomic dQ)
-// WG: note: #1 64x64, 2 stages, 8 warps: {{.*}}, SRAM 194576 B, 176 registers/thread, 1 block(s)/SM
+// WG: note: #1 64x64, 2 stages, 8 warps: {{.*}}, SRAM 190480 B, 176 registers/thread, 1 block(s)/SM
 // WG: note: #2 64x64, 1 stage, 8 warps: {{.*}}, SRAM 100352 B, 176 registers/thread
 // WG: error: 'fa.attention_grad' op tiling #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8> does not fit the target (sm_90a): outside the wgmma backward's shapes: 8 warps (two warpgroups of half the columns of dK_j and dV_j), block_kv = 64, block_q = 64 and stages 1 or 2, got warps = 8, block_kv = 128, block_q = 64, stages = 1 (backward kernel=wgmma)
 // WG: error: 'fa.attention_grad' op cannot use the wgmma backward kernel: it is built for D = Dv, a multiple of 16 from 64 to 128, and (D, Dv) = (192, 128) or (256, 256), got D = 192, Dv = 192

@@ -41,7 +41,7 @@
 // (16 B of static shared memory) and the warps' dQ tiles (8 x 16 rows of
 // 64 f32, 288 B apart: 36 KiB).
 // WGMMA: remark: fa-select-tiling (backward, model): 64x128, 2 stages, 8 warps wins (atomic dQ): {{.*}} us predicted, {{[0-9.]+}}% faster than the runner-up 64x128, 1 stage, 8 warps
-// WGMMA: note: #1 64x128, 2 stages, 8 warps: {{.*}}, SRAM 186384 B, 224 registers/thread, 1 block(s)/SM, 1 wave(s), 128 steps a block at 0.100 us overhead each
+// WGMMA: note: #1 64x128, 2 stages, 8 warps: {{.*}}, SRAM 182288 B, 224 registers/thread, 1 block(s)/SM, 1 wave(s), 128 steps a block at 0.100 us overhead each
 // WGMMA: note: #2 64x128, 1 stage, 8 warps: {{.*}}, SRAM 116736 B, 224 registers/thread, 1 block(s)/SM, 1 wave(s), 128 steps a block at 0.300 us overhead each
 // WGMMA: note: 126 of 128 candidates rejected: 126 outside the kernel's shapes
 // WGMMA: note: kernel=wgmma: the wgmma backward kernels of convert-fa-to-nvgpu (sm_90a: two warpgroups of 64 kv rows, K_j, V_j and the streamed Q_i, dO_i in 128-byte swizzled shared memory, Q_i and dO_i by TMA into a ring of two buffers (stages 2, dQ added by bulk reductions) or by cp.async into one (stages 1, dQ added by atomics), dK_j, dV_j in registers, dQ unordered or in kv-block order; windows and block masks skip whole pairs, a mask pattern's steps walk the kv-block's list of q-blocks (dq = atomic); an additive bias (D = 64, the ring) added to the scores, dBias stored or summed atomically; D = Dv a multiple of 16 from 64 to 128; D = 256 and D = 192 with Dv = 128 by the column split: block_kv 64, each warpgroup half the columns of dK_j, dV_j)
