@@ -672,52 +672,78 @@ TEST(CostModelSelect, L2EstimateMatchesAWalkOverEveryBlock) {
   // The L2 estimate walks each K/V head's share of every wave; this is the
   // walk over every block it replaced (docs/decisions.md, D40):
   // blocks run q-blocks fastest, a wave's share of a head fetches the
-  // largest prefix its blocks need once. Few SMs, so that shares wrap
-  // around heads and waves split them; causal, ragged and GQA shapes.
+  // union of the K/V rows its blocks need once (the largest prefix; with a
+  // window, a band from the first block's start to the last one's end).
+  // Few SMs, so that shares wrap around heads and waves split them; causal,
+  // windowed (left only, both sides), ragged and GQA shapes.
+  struct Window {
+    bool on;
+    int64_t left, right;
+  };
   for (int64_t sms : {3, 5, 7}) {
     TargetInfo tgt = target("h100");
     tgt.smCount = sms;
     CostModel model(tgt, {KernelKind::Wgmma});
     for (bool causal : {false, true})
-      for (int64_t n : {1000, 1024, 1500})
-        for (int64_t group : {1, 2}) {
-          AttentionProblem p = tinyProblem(n, n + 64, 64, causal);
-          p.batch = 3;
-          p.numKVHeads = 2;
-          p.numQueryHeads = 2 * group;
-          for (Tiling t : {Tiling{64, 64, 2, 4}, Tiling{128, 96, 2, 8}}) {
-            CandidateCost c = model.evaluate(t, p);
-            ASSERT_TRUE(c.fits()) << c.legality.message;
-            int64_t slots = sms * c.blocksPerSM;
-            int64_t numQBlocks = (n + t.blockQ - 1) / t.blockQ;
-            int64_t perKVHead = group * numQBlocks;
-            auto rows = [&](int64_t i) {
-              return std::min(visibleKVBlocks(i, t, p) * t.blockKV,
-                              p.seqLenKV);
-            };
-            double walked = 0, theorem2 = 0;
-            for (int64_t g = 0; g < p.batch * p.numKVHeads; ++g) {
-              int64_t first = g * perKVHead, wave = first / slots;
-              int64_t waveMax = 0;
-              for (int64_t k = 0; k < perKVHead; ++k) {
-                if ((first + k) / slots != wave) {
-                  walked += waveMax;
-                  wave = (first + k) / slots;
-                  waveMax = 0;
+      for (Window w : {Window{false, 0, 0}, Window{true, 300, 0},
+                       Window{true, 200, 130}})
+        for (int64_t n : {1000, 1024, 1500})
+          for (int64_t group : {1, 2}) {
+            if (w.on && !causal && w.right == 0)
+              continue;
+            AttentionProblem p = tinyProblem(n, n + 64, 64, causal);
+            p.window = w.on;
+            p.windowLeft = w.left;
+            p.windowRight = w.right;
+            p.batch = 3;
+            p.numKVHeads = 2;
+            p.numQueryHeads = 2 * group;
+            for (Tiling t : {Tiling{64, 64, 2, 4}, Tiling{128, 96, 2, 8}}) {
+              CandidateCost c = model.evaluate(t, p);
+              ASSERT_TRUE(c.fits()) << c.legality.message;
+              int64_t slots = sms * c.blocksPerSM;
+              int64_t numQBlocks = (n + t.blockQ - 1) / t.blockQ;
+              int64_t perKVHead = group * numQBlocks;
+              // Q-block i's kv-blocks: [first, first + visible).
+              auto begin = [&](int64_t i) { return firstKVBlock(i, t, p); };
+              auto end = [&](int64_t i) {
+                return begin(i) + visibleKVBlocks(i, t, p);
+              };
+              auto rows = [&](int64_t b, int64_t e) {
+                return std::max<int64_t>(
+                    std::min(e * t.blockKV, p.seqLenKV) - b * t.blockKV, 0);
+              };
+              double walked = 0, theorem2 = 0;
+              for (int64_t g = 0; g < p.batch * p.numKVHeads; ++g) {
+                int64_t first = g * perKVHead, wave = first / slots;
+                int64_t lo = INT64_MAX, hi = 0;
+                auto flush = [&] {
+                  if (hi > 0)
+                    walked += rows(lo, hi);
+                  lo = INT64_MAX;
+                  hi = 0;
+                };
+                for (int64_t k = 0; k < perKVHead; ++k) {
+                  if ((first + k) / slots != wave) {
+                    flush();
+                    wave = (first + k) / slots;
+                  }
+                  int64_t i = k % numQBlocks;
+                  lo = std::min(lo, begin(i));
+                  hi = std::max(hi, end(i));
+                  theorem2 += rows(begin(i), end(i));
                 }
-                waveMax = std::max(waveMax, rows(k % numQBlocks));
-                theorem2 += rows(k % numQBlocks);
+                flush();
               }
-              walked += waveMax;
+              double rowBytes = double(p.headDim + p.valueHeadDim) * 2;
+              EXPECT_EQ(c.dramBytes,
+                        std::llround(double(c.hbm.total()) -
+                                     (theorem2 - walked) * rowBytes))
+                  << "sms " << sms << " causal " << causal << " window "
+                  << w.on << " " << w.left << "/" << w.right << " n " << n
+                  << " group " << group << " " << t.str();
             }
-            double rowBytes = double(p.headDim + p.valueHeadDim) * 2;
-            EXPECT_EQ(c.dramBytes,
-                      std::llround(double(c.hbm.total()) -
-                                   (theorem2 - walked) * rowBytes))
-                << "sms " << sms << " causal " << causal << " n " << n
-                << " group " << group << " " << t.str();
           }
-        }
   }
 }
 

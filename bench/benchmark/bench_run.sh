@@ -20,7 +20,7 @@ python3 bench/benchmark/benchmark.py --runtime "$LIB" --artifacts artifacts \
 NCU=$(command -v ncu || ls /usr/local/cuda/bin/ncu 2>/dev/null || true)
 for name in ${PROFILE:-}; do
   [ -n "$NCU" ] || { echo "ncu not found"; break; }
-  "$NCU" --metrics dram__bytes_read.sum,dram__bytes_write.sum,gpu__time_duration.sum \
+  "$NCU" --clock-control none --metrics dram__bytes_read.sum,dram__bytes_write.sum,gpu__time_duration.sum \
     --kernel-name regex:attention --csv \
     python3 bench/benchmark/benchmark.py --runtime "$LIB" --artifacts artifacts \
       --profile "$name" \

@@ -270,18 +270,24 @@ static double dramKVRows(const Tiling &t, const AttentionProblem &p,
   // estimated for it (every computed block's rows count).
   if (kvHeadsPerWave * kvWindowBytes > l2Bytes / 2 || p.hasMaskPattern())
     return double(counts.kvRows) * p.batch * p.numQueryHeads;
-  // The K/V rows q-block i needs: non-decreasing in i.
-  auto rowsOf = [&](int64_t i) {
-    return std::min(visibleKVBlocks(i, t, p) * t.blockKV, p.seqLenKV);
+  // The K/V rows q-blocks first..last need together: q-block i's are the
+  // kv-blocks [firstKVBlock(i), kvBlockEnd(i)), both ends non-decreasing
+  // in i, so their union runs from the first's start to the last's end (a
+  // prefix without a window, a band with one).
+  auto unionRows = [&](int64_t first, int64_t last) {
+    int64_t begin = firstKVBlock(first, t, p) * t.blockKV;
+    int64_t end = std::min(kvBlockEnd(last, t, p) * t.blockKV, p.seqLenKV);
+    return std::max<int64_t>(end - begin, 0);
   };
   // Block k of a K/V head runs q-block k % numQBlocks. The head's blocks
   // are split where a wave ends (multiples of `slots` of the grid's block
-  // index); each share fetches the largest prefix among its blocks once:
-  // that of its last q-block, or the largest of all when it wraps around.
-  int64_t rowsMax = rowsOf(numQBlocks - 1);
+  // index); each share fetches the rows its q-blocks need once: those of
+  // its consecutive q-blocks, or of all when it wraps around.
+  int64_t rowsAll = unionRows(0, numQBlocks - 1);
   auto shareRows = [&](int64_t a, int64_t b) {
     int64_t start = a % numQBlocks, len = b - a;
-    return start + len > numQBlocks ? rowsMax : rowsOf(start + len - 1);
+    return start + len > numQBlocks ? rowsAll
+                                    : unionRows(start, start + len - 1);
   };
   int64_t numKVHeads = p.batch * p.numKVHeads;
   int64_t maxShares = blocksPerKVHead / slots + 2;
