@@ -222,6 +222,12 @@ def implementations(c, q, k, v, mask, torch):
     import flashattn_mlir as fa
     extra = ({"window": tuple(c["window"])} if c.get("window") else
              {"block_mask": fa.BlockMask(mask, tuple(c["block_mask"]["block"]))})
+    # The "bwd" timing runs autograd.grad on one recorded forward again and
+    # again (retain_graph=True); a compiled backward that donates its saved
+    # buffers refuses that ("non-empty donated buffers requires ...
+    # retain_graph=False", the first H100 run), so FlexAttention is compiled
+    # without donation (AOTAutograd's `donated_buffer` option).
+    torch._functorch.config.donated_buffer = False
     flex = benchmark.flex_fn(c, q, k, v, mask)
     impls = {"ours": lambda q, k, v: fa.attention(q, k, v, causal=c["causal"],
                                                   **extra),
