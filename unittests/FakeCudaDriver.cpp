@@ -18,6 +18,7 @@
 #include <cstring>
 #include <mutex>
 #include <set>
+#include <utility>
 
 // The handles cuda.h leaves opaque.
 struct CUctx_st {
@@ -41,6 +42,17 @@ CUctx_st contexts[8];
 /// The current context is the calling thread's, as in the real driver: a
 /// thread that never set one (autograd's device thread) has none.
 thread_local CUcontext threadContext = nullptr;
+thread_local CUstreamCaptureMode threadCaptureMode =
+    CU_STREAM_CAPTURE_MODE_GLOBAL;
+
+/// CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED where a capture forbids the
+/// calling thread an allocation or a free (Driver::capturing).
+CUresult allowedDuringCaptures() {
+  return !theDriver.capturing.empty() &&
+                 threadCaptureMode != CU_STREAM_CAPTURE_MODE_RELAXED
+             ? CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED
+             : CUDA_SUCCESS;
+}
 
 /// The allocation holding [ptr, ptr + bytes), or null.
 unsigned char *deviceRange(CUdeviceptr ptr, size_t bytes) {
@@ -62,6 +74,8 @@ CUresult requireContext() {
   return threadContext ? CUDA_SUCCESS : CUDA_ERROR_INVALID_CONTEXT;
 }
 
+CUstreamCaptureMode captureMode() { return threadCaptureMode; }
+
 void reset() {
   for (auto &[ptr, bytes] : theDriver.allocations)
     std::free(reinterpret_cast<void *>(ptr));
@@ -70,6 +84,7 @@ void reset() {
   modules.clear();
   theDriver = Driver();
   threadContext = nullptr;
+  threadCaptureMode = CU_STREAM_CAPTURE_MODE_GLOBAL;
 }
 
 int Driver::count(const std::string &call) const {
@@ -128,6 +143,8 @@ CUresult CUDAAPI cuGetErrorName(CUresult error, const char **pStr) {
     FAKE_NAME(CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES)
     FAKE_NAME(CUDA_ERROR_MISALIGNED_ADDRESS)
     FAKE_NAME(CUDA_ERROR_LAUNCH_FAILED)
+    FAKE_NAME(CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED)
+    FAKE_NAME(CUDA_ERROR_STREAM_CAPTURE_INVALIDATED)
 #undef FAKE_NAME
   default:
     // What the real driver does with a value it does not know.
@@ -202,10 +219,28 @@ CUresult CUDAAPI cuStreamSynchronize(CUstream) {
   return CUDA_SUCCESS;
 }
 
+CUresult CUDAAPI cuStreamIsCapturing(CUstream stream,
+                                     CUstreamCaptureStatus *status) {
+  FAKE_ENTER("cuStreamIsCapturing");
+  if (CUresult noContext = fa::fake::requireContext())
+    return noContext;
+  *status = theDriver.capturing.count(stream) ? CU_STREAM_CAPTURE_STATUS_ACTIVE
+                                              : CU_STREAM_CAPTURE_STATUS_NONE;
+  return CUDA_SUCCESS;
+}
+
+CUresult CUDAAPI cuThreadExchangeStreamCaptureMode(CUstreamCaptureMode *mode) {
+  FAKE_ENTER("cuThreadExchangeStreamCaptureMode");
+  std::swap(*mode, fa::fake::threadCaptureMode);
+  return CUDA_SUCCESS;
+}
+
 CUresult CUDAAPI cuMemAlloc(CUdeviceptr *ptr, size_t bytes) {
   FAKE_ENTER("cuMemAlloc");
   if (CUresult noContext = fa::fake::requireContext())
     return noContext;
+  if (CUresult forbidden = fa::fake::allowedDuringCaptures())
+    return forbidden;
   if (bytes == 0)
     return CUDA_ERROR_INVALID_VALUE;
   // The driver's allocations are at least 256-byte aligned.
@@ -221,6 +256,8 @@ CUresult CUDAAPI cuMemFree(CUdeviceptr ptr) {
   FAKE_ENTER("cuMemFree");
   if (CUresult noContext = fa::fake::requireContext())
     return noContext;
+  if (CUresult forbidden = fa::fake::allowedDuringCaptures())
+    return forbidden;
   auto it = theDriver.allocations.find(ptr);
   if (it == theDriver.allocations.end())
     return CUDA_ERROR_INVALID_VALUE;

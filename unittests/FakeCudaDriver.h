@@ -26,6 +26,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -73,6 +74,12 @@ struct Driver {
   std::map<std::string, std::vector<size_t>> kernels;
   /// Written to the JIT error log when cuModuleLoadDataEx is made to fail.
   std::string jitLog = "ptxas fatal: fake JIT error";
+  /// The streams being captured into a CUDA graph (what cuStreamIsCapturing
+  /// answers). Each capture is one of the default (global) mode, on some
+  /// thread: while any is under way, cuMemAlloc and cuMemFree fail with
+  /// CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED on a thread whose capture mode
+  /// (cuThreadExchangeStreamCaptureMode) is not relaxed, as the driver's do.
+  std::set<CUstream> capturing;
 
   // What the runtime did.
   /// Every driver call by its API name (without _v2), in order; calls of
@@ -120,6 +127,8 @@ void setCurrentContext(CUcontext ctx);
 /// CUDA_ERROR_INVALID_CONTEXT where the calling thread has no current
 /// context: what the real driver answers the calls that need one.
 CUresult requireContext();
+/// The calling thread's stream capture mode (global unless exchanged).
+CUstreamCaptureMode captureMode();
 
 } // namespace fake
 } // namespace fa

@@ -22,6 +22,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <unistd.h>
@@ -372,7 +373,7 @@ TEST_F(RuntimeTest, AlignMustBeAPositivePowerOfTwo) {
               "manifest: buffer arg1: 'align' must be a positive power of "
               "two");
   }
-  // On a scratch buffer too, after the first one was allocated.
+  // On a scratch buffer too.
   loadError(
       replaced(kManifest, R"("bytes": 256)", R"("bytes": 256, "align": 3)"),
       "manifest: buffer tmp1: 'align' must be a positive power of two");
@@ -824,6 +825,267 @@ TEST_F(RuntimeTest, ThreadsLaunchOneModuleConcurrently) {
   }
   // Each distinct pair of buffers was encoded once (50 per thread).
   EXPECT_EQ(driver().encodes.size(), static_cast<size_t>(2 * threads * 50));
+}
+
+/// The scratch addresses kManifest's two kernels were handed in the launch
+/// pair that starts at `first`: tmp0 (kernel 0's parameter 5) and tmp1
+/// (kernel 1's parameter 0).
+std::vector<uint64_t> scratchOf(size_t first) {
+  const auto &launches = driver().launches;
+  EXPECT_GE(launches.size(), first + 2);
+  if (launches.size() < first + 2)
+    return {};
+  return {launches[first].params[5], launches[first + 1].params[0]};
+}
+
+TEST_F(RuntimeTest, EachStreamGetsItsOwnScratchBuffers) {
+  // Two streams that run at the same time must not share the backward's
+  // accumulators: each stream launches on its own scratch buffers.
+  Module m = load(kManifest);
+  ASSERT_NE(m, nullptr) << faRtGetLastError();
+  std::vector<uint64_t> atLoad;
+  for (const auto &[ptr, bytes] : driver().allocations)
+    atLoad.push_back(ptr);
+  ASSERT_EQ(atLoad.size(), 2u);
+  if (driver().allocations.at(atLoad[0]) != 512)
+    std::swap(atLoad[0], atLoad[1]);
+  std::vector<uint64_t> ptrs = arguments(m.get());
+  auto *s1 = reinterpret_cast<void *>(0x5150);
+  auto *s2 = reinterpret_cast<void *>(0x6160);
+
+  // The legacy default stream launches first: it takes the set allocated
+  // at load, with no driver call besides the launches (main's behaviour).
+  driver().calls.clear();
+  ASSERT_EQ(faRtLaunch(m.get(), ptrs.data(), 4, nullptr), 0)
+      << faRtGetLastError();
+  EXPECT_EQ(scratchOf(0), atLoad);
+  EXPECT_EQ(driver().calls,
+            (std::vector<std::string>{"cuCtxGetCurrent", "cuLaunchKernel",
+                                      "cuLaunchKernel"}));
+
+  // Another stream's first launch allocates its own set.
+  driver().calls.clear();
+  ASSERT_EQ(faRtLaunch(m.get(), ptrs.data(), 4, s1), 0) << faRtGetLastError();
+  std::vector<uint64_t> first = scratchOf(2);
+  ASSERT_EQ(first.size(), 2u);
+  EXPECT_NE(first[0], atLoad[0]);
+  EXPECT_NE(first[1], atLoad[1]);
+  EXPECT_EQ(driver().allocations.at(first[0]), 512u);
+  EXPECT_EQ(driver().allocations.at(first[1]), 256u);
+  EXPECT_EQ(driver().allocations.size(), 4u);
+  EXPECT_EQ(driver().count("cuStreamIsCapturing"), 1);
+  EXPECT_EQ(driver().launches[2].stream, s1);
+
+  // Later launches reuse each stream's set without a driver call.
+  driver().calls.clear();
+  ASSERT_EQ(faRtLaunch(m.get(), ptrs.data(), 4, s1), 0) << faRtGetLastError();
+  EXPECT_EQ(scratchOf(4), first);
+  ASSERT_EQ(faRtLaunch(m.get(), ptrs.data(), 4, nullptr), 0)
+      << faRtGetLastError();
+  EXPECT_EQ(scratchOf(6), atLoad);
+  // CU_STREAM_LEGACY is the NULL handle's stream.
+  ASSERT_EQ(faRtLaunch(m.get(), ptrs.data(), 4, CU_STREAM_LEGACY), 0)
+      << faRtGetLastError();
+  EXPECT_EQ(scratchOf(8), atLoad);
+  EXPECT_EQ(driver().count("cuMemAlloc"), 0);
+  EXPECT_EQ(driver().count("cuStreamIsCapturing"), 0);
+
+  // A third stream: a third set.
+  ASSERT_EQ(faRtLaunch(m.get(), ptrs.data(), 4, s2), 0) << faRtGetLastError();
+  std::vector<uint64_t> second = scratchOf(10);
+  EXPECT_EQ(driver().allocations.size(), 6u);
+  for (uint64_t p : second)
+    for (uint64_t other : {atLoad[0], atLoad[1], first[0], first[1]})
+      EXPECT_NE(p, other);
+
+  // Unloading frees every set.
+  driver().calls.clear();
+  m.reset();
+  EXPECT_EQ(driver().count("cuMemFree"), 6);
+  EXPECT_TRUE(driver().allocations.empty());
+}
+
+TEST_F(RuntimeTest, TheFirstStreamToLaunchTakesTheLoadTimeScratch) {
+  // A module used from one stream, whichever it is, allocates nothing after
+  // its load; the NULL stream, launching second, gets a set of its own.
+  Module m = load(kManifest);
+  ASSERT_NE(m, nullptr) << faRtGetLastError();
+  std::set<uint64_t> atLoad;
+  for (const auto &[ptr, bytes] : driver().allocations)
+    atLoad.insert(ptr);
+  std::vector<uint64_t> ptrs = arguments(m.get());
+  auto *stream = reinterpret_cast<void *>(0x5150);
+  driver().calls.clear();
+  for (int i = 0; i < 3; ++i)
+    ASSERT_EQ(faRtLaunch(m.get(), ptrs.data(), 4, stream), 0)
+        << faRtGetLastError();
+  EXPECT_EQ(driver().count("cuMemAlloc"), 0);
+  EXPECT_EQ(driver().count("cuStreamIsCapturing"), 0);
+  for (size_t i = 0; i < 6; i += 2) {
+    std::vector<uint64_t> used = scratchOf(i);
+    EXPECT_EQ(std::set<uint64_t>(used.begin(), used.end()), atLoad);
+  }
+  ASSERT_EQ(faRtLaunch(m.get(), ptrs.data(), 4, nullptr), 0)
+      << faRtGetLastError();
+  EXPECT_EQ(driver().count("cuMemAlloc"), 2);
+  for (uint64_t p : scratchOf(6))
+    EXPECT_FALSE(atLoad.count(p));
+}
+
+TEST_F(RuntimeTest, StreamsOnThreadsLaunchOnTheirOwnScratch) {
+  // Threads launching one module, each on its own stream, and threads on
+  // CU_STREAM_PER_THREAD (a different stream on each thread): each stream
+  // gets one set, used by all its launches and by no other stream's.
+  Module m = load(kManifest);
+  ASSERT_NE(m, nullptr) << faRtGetLastError();
+  std::vector<uint64_t> ptrs = arguments(m.get());
+  const int threads = 6, launches = 50;
+  std::vector<std::thread> workers;
+  std::vector<int> failures(threads, 0);
+  for (int t = 0; t < threads; ++t)
+    workers.emplace_back([&, t] {
+      // The fake's current context is the thread's, as the driver's.
+      fa::fake::setCurrentContext(nullptr);
+      void *stream = t < threads / 2
+                         ? reinterpret_cast<void *>(0x10000 + 0x100 * t)
+                         : CU_STREAM_PER_THREAD;
+      for (int i = 0; i < launches; ++i)
+        failures[t] += faRtLaunch(m.get(), ptrs.data(), 4, stream) != 0;
+    });
+  for (std::thread &w : workers)
+    w.join();
+  EXPECT_EQ(failures, std::vector<int>(threads, 0));
+  ASSERT_EQ(driver().launches.size(),
+            static_cast<size_t>(2 * threads * launches));
+  // The fake records no thread: tell the per-thread stream's launches
+  // apart by the set they were handed, and check that each set belongs to
+  // one stream handle and holds two distinct buffers.
+  std::map<uint64_t, void *> ownerOfTmp0;
+  std::map<uint64_t, uint64_t> tmp1OfTmp0;
+  std::map<void *, std::set<uint64_t>> setsOfStream;
+  for (size_t i = 0; i < driver().launches.size(); i += 2) {
+    const fa::fake::Launch &a = driver().launches[i];
+    ASSERT_EQ(a.kernel, "attention_kernel");
+    ASSERT_EQ(driver().launches[i + 1].stream, a.stream);
+    std::vector<uint64_t> used = scratchOf(i);
+    auto [owner, fresh] = ownerOfTmp0.emplace(used[0], a.stream);
+    EXPECT_EQ(owner->second, a.stream);
+    auto [tmp1, known] = tmp1OfTmp0.emplace(used[0], used[1]);
+    EXPECT_EQ(tmp1->second, used[1]);
+    setsOfStream[a.stream].insert(used[0]);
+  }
+  for (int t = 0; t < threads / 2; ++t)
+    EXPECT_EQ(
+        setsOfStream[reinterpret_cast<void *>(0x10000 + 0x100 * t)].size(), 1u);
+  EXPECT_EQ(setsOfStream[CU_STREAM_PER_THREAD].size(),
+            static_cast<size_t>(threads - threads / 2));
+  EXPECT_EQ(driver().allocations.size(), static_cast<size_t>(2 * threads));
+}
+
+TEST_F(RuntimeTest, AStreamCapturedFirstGetsItsScratchInRelaxedMode) {
+  // torch.cuda.graph captures on its own stream, after a warm-up on
+  // another: the captured stream's first launch allocates during the
+  // capture, which the driver allows only in the relaxed capture mode.
+  Module m = load(kManifest);
+  ASSERT_NE(m, nullptr) << faRtGetLastError();
+  std::vector<uint64_t> ptrs = arguments(m.get());
+  auto *captured = reinterpret_cast<void *>(0x5150);
+  ASSERT_EQ(faRtLaunch(m.get(), ptrs.data(), 4, nullptr), 0);
+  driver().capturing.insert(static_cast<CUstream>(captured));
+  driver().calls.clear();
+  ASSERT_EQ(faRtLaunch(m.get(), ptrs.data(), 4, captured), 0)
+      << faRtGetLastError();
+  EXPECT_EQ(driver().calls,
+            (std::vector<std::string>{"cuCtxGetCurrent", "cuStreamIsCapturing",
+                                      "cuThreadExchangeStreamCaptureMode",
+                                      "cuMemAlloc", "cuMemAlloc",
+                                      "cuThreadExchangeStreamCaptureMode",
+                                      "cuLaunchKernel", "cuLaunchKernel"}));
+  EXPECT_EQ(fa::fake::captureMode(), CU_STREAM_CAPTURE_MODE_GLOBAL);
+  std::vector<uint64_t> inCapture = scratchOf(2);
+  EXPECT_NE(inCapture, scratchOf(0));
+  EXPECT_EQ(driver().allocations.size(), 4u);
+  // Its later launches (the next capture's too) reuse the set.
+  driver().calls.clear();
+  ASSERT_EQ(faRtLaunch(m.get(), ptrs.data(), 4, captured), 0);
+  EXPECT_EQ(scratchOf(4), inCapture);
+  EXPECT_EQ(driver().count("cuMemAlloc"), 0);
+  driver().capturing.clear();
+}
+
+TEST_F(RuntimeTest, AFailedAllocationInACaptureSaysHowToAvoidIt) {
+  Module m = load(kManifest);
+  ASSERT_NE(m, nullptr) << faRtGetLastError();
+  std::vector<uint64_t> ptrs = arguments(m.get());
+  auto *captured = reinterpret_cast<void *>(0x5150);
+  ASSERT_EQ(faRtLaunch(m.get(), ptrs.data(), 4, nullptr), 0);
+  driver().launches.clear();
+
+  // The second buffer's allocation fails: the first is freed, the
+  // thread's capture mode restored, nothing launched.
+  driver().capturing.insert(static_cast<CUstream>(captured));
+  driver().failNext("cuMemAlloc", CUDA_ERROR_OUT_OF_MEMORY, 1, /*after=*/1);
+  EXPECT_EQ(faRtLaunch(m.get(), ptrs.data(), 4, captured), 1);
+  EXPECT_STREQ(faRtGetLastError(),
+               "cuMemAlloc (scratch buffer tmp1, 256 bytes, for stream "
+               "0x5150) failed: CUDA_ERROR_OUT_OF_MEMORY (2): fake driver "
+               "error; stream 0x5150 is being captured into a CUDA graph and "
+               "has no scratch buffers of this module yet: launch the module "
+               "once on this stream before capturing it");
+  EXPECT_TRUE(driver().launches.empty());
+  EXPECT_EQ(driver().allocations.size(), 2u);
+  EXPECT_EQ(fa::fake::captureMode(), CU_STREAM_CAPTURE_MODE_GLOBAL);
+
+  // A capture on another stream (another thread's, of the global mode)
+  // forbids this thread's allocation: the error says so.
+  driver().capturing = {reinterpret_cast<CUstream>(0x7170)};
+  EXPECT_EQ(faRtLaunch(m.get(), ptrs.data(), 4, captured), 1);
+  EXPECT_STREQ(faRtGetLastError(),
+               "cuMemAlloc (scratch buffer tmp0, 512 bytes, for stream "
+               "0x5150) failed: CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED (900): "
+               "fake driver error; a CUDA graph capture on another thread "
+               "forbids allocations: launch the module once on stream 0x5150 "
+               "before that capture begins");
+  EXPECT_TRUE(driver().launches.empty());
+
+  // Once the captures end, the stream gets its set.
+  driver().capturing.clear();
+  ASSERT_EQ(faRtLaunch(m.get(), ptrs.data(), 4, captured), 0)
+      << faRtGetLastError();
+  EXPECT_EQ(driver().allocations.size(), 4u);
+}
+
+TEST_F(RuntimeTest, TensorMapsOverScratchFollowTheStreamsSet) {
+  // A tensor map over a scratch buffer is encoded over the launch's
+  // stream's own copy of it.
+  std::string manifest = replaced(
+      kTmaManifest, R"("scratch": [],)",
+      R"("scratch": [{"name": "tmp0", "dtype": "f32", "bytes": 65792}],)");
+  manifest = replaced(manifest, R"("buffer": "arg1", "dtype": "f32")",
+                      R"("buffer": "tmp0", "dtype": "f32")");
+  Module m = load(manifest);
+  ASSERT_NE(m, nullptr) << faRtGetLastError();
+  uint64_t ptrs[] = {0x200000, 0x400000};
+  auto *s1 = reinterpret_cast<void *>(0x5150);
+  auto *s2 = reinterpret_cast<void *>(0x6160);
+  for (void *stream : {s1, s2, s1, s2})
+    ASSERT_EQ(faRtLaunch(m.get(), ptrs, 2, stream), 0) << faRtGetLastError();
+  ASSERT_EQ(driver().allocations.size(), 2u + 1u); // two sets, one chunk
+  std::set<uint64_t> scratch;
+  for (const auto &[ptr, bytes] : driver().allocations)
+    if (bytes == 65792) // not a 64 KiB tensor-map chunk
+      scratch.insert(ptr);
+  ASSERT_EQ(scratch.size(), 2u);
+  std::map<void *, uint64_t> mapped;
+  for (const fa::fake::Launch &l : driver().launches) {
+    EXPECT_EQ(encodedAddress(l.params[0]), ptrs[0]);
+    uint64_t address = encodedAddress(l.params[1]);
+    EXPECT_TRUE(scratch.count(address));
+    EXPECT_EQ(mapped.emplace(l.stream, address).first->second, address);
+  }
+  EXPECT_NE(mapped[s1], mapped[s2]);
+  // Each stream's maps were encoded once.
+  EXPECT_EQ(driver().encodes.size(), 4u);
 }
 
 /// A row-major buffer of the backward test below: its name and shape.

@@ -183,12 +183,26 @@ struct Buffer {
   /// The manifest's element type ("" when it gives none).
   std::string dtype;
   int64_t bytes = 0;
-  /// Scratch buffers own their memory; arguments are bound per launch.
+  /// Arguments are bound per launch; a scratch buffer's memory is in the
+  /// module's scratch sets.
   bool isArgument = false;
   /// The byte alignment the kernel needs of an argument's address (the
   /// manifest's optional "align"; 1: none).
   int64_t align = 1;
-  CUdeviceptr scratch = 0;
+};
+
+/// One stream's scratch buffers: launches on two streams that may run at
+/// the same time must not share the backward's dQ accumulator, D rows or
+/// semaphores (D80). The kernels write every scratch buffer before they
+/// read it (the backward's first kernel zeroes what the others accumulate
+/// into; docs/Backward.md), so a new set needs no memset.
+struct ScratchSet {
+  /// The streamKeyOf() of the launches that use the set; none for the set
+  /// allocated at load until a launch claims it.
+  uint64_t stream = 0;
+  bool claimed = false;
+  /// One address per scratch buffer, in FaRtModule::buffers' order.
+  std::vector<CUdeviceptr> pointers;
 };
 } // namespace
 
@@ -199,11 +213,16 @@ struct FaRtModule {
   std::vector<Buffer> buffers;
   int numArguments = 0;
   std::vector<Kernel> kernels;
-  /// Held by faRtLaunch: the pool and the scratch arrays are shared by the
-  /// threads that launch this module (ranks as threads on one GPU).
+  /// Held by faRtLaunch: the pool, the scratch sets and the launch arrays
+  /// are shared by the threads that launch this module (ranks as threads on
+  /// one GPU).
   std::mutex launchMutex;
   TensorMapPool tensorMaps;
   LaunchScratch scratch;
+  /// The first set is allocated at load and taken by the first stream that
+  /// launches the module; another stream gets its own at its first launch.
+  /// All are freed by faRtUnload.
+  std::vector<ScratchSet> scratchSets;
 };
 
 namespace {
@@ -273,6 +292,36 @@ bool loadObject(FaRtModule &m, const JsonValue &manifest,
   return true;
 }
 
+/// Frees the addresses of `set`, keeping the thread's last error.
+void freeScratchSet(const FaRtModule &m, ScratchSet &set) {
+  std::string saved = lastError;
+  for (size_t i = 0; i < set.pointers.size(); ++i)
+    check(cuMemFree(set.pointers[i]), "cuMemFree",
+          m.buffers[m.numArguments + i].name);
+  set.pointers.clear();
+  lastError = saved;
+}
+
+/// Allocates an address for each scratch buffer of `m` into `set`
+/// (`forWhom` ends each allocation's error context). On a failure, frees
+/// what it allocated and returns the failing call's result.
+CUresult allocateScratchSet(const FaRtModule &m, ScratchSet &set,
+                            const std::string &forWhom) {
+  for (size_t i = m.numArguments; i < m.buffers.size(); ++i) {
+    const Buffer &b = m.buffers[i];
+    CUdeviceptr ptr = 0;
+    CUresult result = cuMemAlloc(&ptr, static_cast<size_t>(b.bytes));
+    if (!check(result, "cuMemAlloc",
+               "scratch buffer " + b.name + ", " + std::to_string(b.bytes) +
+                   " bytes" + forWhom)) {
+      freeScratchSet(m, set);
+      return result;
+    }
+    set.pointers.push_back(ptr);
+  }
+  return CUDA_SUCCESS;
+}
+
 bool readBuffers(FaRtModule &m, const JsonValue &manifest,
                  std::map<std::string, int> &byName) {
   const JsonValue *args = manifest.get("arguments");
@@ -307,19 +356,14 @@ bool readBuffers(FaRtModule &m, const JsonValue &manifest,
                           ": 'align' must be a positive power of two");
         buffer.align = align->integer;
       }
-      if (!buffer.isArgument &&
-          !check(cuMemAlloc(&buffer.scratch, static_cast<size_t>(buffer.bytes)),
-                 "cuMemAlloc",
-                 "scratch buffer " + buffer.name + ", " +
-                     std::to_string(buffer.bytes) + " bytes"))
-        return false;
       byName[buffer.name] = static_cast<int>(m.buffers.size());
       m.buffers.push_back(buffer);
     }
     if (pass == 0)
       m.numArguments = static_cast<int>(m.buffers.size());
   }
-  return true;
+  m.scratchSets.emplace_back();
+  return allocateScratchSet(m, m.scratchSets.back(), "") == CUDA_SUCCESS;
 }
 
 /// The enumerator of `name` in `table`, or false.
@@ -528,17 +572,109 @@ bool readKernel(FaRtModule &m, const JsonValue &k,
   return true;
 }
 
+/// What a launch's scratch set and tensor-map copies are keyed by: the
+/// stream's handle, with the legacy default stream's two handles (NULL and
+/// CU_STREAM_LEGACY) as one key, and CU_STREAM_PER_THREAD, which names a
+/// different stream on each thread, as one key per thread. A handle that
+/// the driver gives again after cuStreamDestroy keeps its key
+/// (docs/GPU.md, "Scratch buffers and streams").
+uint64_t streamKeyOf(CUstream stream) {
+  if (stream == CU_STREAM_LEGACY)
+    return 0;
+  if (stream == CU_STREAM_PER_THREAD) {
+    // Odd, which no stream handle (a pointer to the driver's stream
+    // object) is, and never given to a second thread.
+    static std::atomic<uint64_t> threads{0};
+    thread_local uint64_t key = 2 * ++threads + 1;
+    return key;
+  }
+  return reinterpret_cast<uintptr_t>(stream);
+}
+
+/// `stream` as the messages name it.
+std::string streamName(CUstream stream) {
+  if (stream == nullptr || stream == CU_STREAM_LEGACY)
+    return "the legacy default stream";
+  if (stream == CU_STREAM_PER_THREAD)
+    return "the per-thread default stream";
+  std::ostringstream os;
+  os << "stream " << static_cast<const void *>(stream);
+  return os.str();
+}
+
+/// The scratch set of the launches on `stream` (key `key`): the one
+/// allocated at load for the first stream that launches the module, else
+/// the stream's own, allocated at its first launch. Null on failure.
+ScratchSet *scratchSetFor(FaRtModule &m, CUstream stream, uint64_t key) {
+  for (ScratchSet &set : m.scratchSets)
+    if (set.claimed && set.stream == key)
+      return &set;
+  ScratchSet &loaded = m.scratchSets.front();
+  if (!loaded.claimed) {
+    loaded.claimed = true;
+    loaded.stream = key;
+    return &loaded;
+  }
+  // A capture records a stream's operations; an allocation is none, so a
+  // captured graph's replays use these addresses, which live until
+  // faRtUnload. The driver refuses cuMemAlloc while the calling thread
+  // captures in the default (global) mode: relax the thread's mode for the
+  // allocation, as PyTorch's caching allocator does in a capture.
+  CUstreamCaptureStatus status = CU_STREAM_CAPTURE_STATUS_NONE;
+  if (!check(cuStreamIsCapturing(stream, &status), "cuStreamIsCapturing",
+             "before allocating scratch buffers for " + streamName(stream)))
+    return nullptr;
+  bool capturing = status != CU_STREAM_CAPTURE_STATUS_NONE;
+  CUstreamCaptureMode mode = CU_STREAM_CAPTURE_MODE_RELAXED;
+  if (capturing && !check(cuThreadExchangeStreamCaptureMode(&mode),
+                          "cuThreadExchangeStreamCaptureMode",
+                          "to allocate scratch buffers in a capture"))
+    return nullptr;
+  ScratchSet set;
+  set.stream = key;
+  set.claimed = true;
+  CUresult allocated =
+      allocateScratchSet(m, set, ", for " + streamName(stream));
+  if (capturing) {
+    std::string saved = lastError;
+    bool restored = check(cuThreadExchangeStreamCaptureMode(&mode),
+                          "cuThreadExchangeStreamCaptureMode",
+                          "restoring the thread's capture mode");
+    if (allocated != CUDA_SUCCESS) {
+      lastError = saved;
+    } else if (!restored) {
+      freeScratchSet(m, set);
+      return nullptr;
+    }
+  }
+  if (allocated != CUDA_SUCCESS) {
+    bool captureError = allocated >= CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED &&
+                        allocated <= CUDA_ERROR_STREAM_CAPTURE_WRONG_THREAD;
+    if (capturing)
+      lastError += "; " + streamName(stream) +
+                   " is being captured into a CUDA graph and has no scratch "
+                   "buffers of this module yet: launch the module once on "
+                   "this stream before capturing it";
+    else if (captureError)
+      lastError += "; a CUDA graph capture on another thread forbids "
+                   "allocations: launch the module once on " +
+                   streamName(stream) + " before that capture begins";
+    return nullptr;
+  }
+  m.scratchSets.push_back(std::move(set));
+  return &m.scratchSets.back();
+}
+
 /// Encodes `kernel`'s tensor maps over this launch's buffers and returns
 /// (in `out`, one per map) their addresses in device memory, copying them
 /// there on `stream` unless an earlier launch did.
 bool tensorMapPointers(FaRtModule &m, size_t kernelIndex, const Kernel &kernel,
-                       const std::vector<uint64_t> &bufferPtrs,
-                       CUstream stream, std::vector<CUdeviceptr> &out) {
+                       const std::vector<uint64_t> &bufferPtrs, CUstream stream,
+                       uint64_t streamKey, std::vector<CUdeviceptr> &out) {
   out.clear();
   if (kernel.tensorMaps.empty())
     return true;
   TensorMapPool &pool = m.tensorMaps;
-  auto streamKey = reinterpret_cast<uintptr_t>(stream);
   std::vector<uint64_t> &known = m.scratch.mapKey;
   known.assign({streamKey, kernelIndex});
   for (const TensorMapSpec &spec : kernel.tensorMaps) {
@@ -716,9 +852,8 @@ void faRtUnload(FaRtModule *module) {
   if (!module)
     return;
   ensureContext();
-  for (Buffer &b : module->buffers)
-    if (b.scratch)
-      check(cuMemFree(b.scratch), "cuMemFree", b.name);
+  for (ScratchSet &set : module->scratchSets)
+    freeScratchSet(*module, set);
   if (!module->tensorMaps.chunks.empty())
     check(cuCtxSynchronize(), "cuCtxSynchronize", "before freeing tensor maps");
   for (CUdeviceptr chunk : module->tensorMaps.chunks)
@@ -779,17 +914,21 @@ int faRtLaunch(FaRtModule *module, const uint64_t *devicePtrs, int numPtrs,
   if (!ensureContext())
     return 1;
   auto cuStream = static_cast<CUstream>(stream);
+  uint64_t streamKey = streamKeyOf(cuStream);
   std::lock_guard<std::mutex> lock(module->launchMutex);
+  const ScratchSet *scratchSet = nullptr;
+  if (module->buffers.size() > static_cast<size_t>(module->numArguments) &&
+      !(scratchSet = scratchSetFor(*module, cuStream, streamKey)))
+    return 1;
   LaunchScratch &scratch = module->scratch;
   std::vector<uint64_t> &bufferPtrs = scratch.bufferPtrs;
-  bufferPtrs.resize(module->buffers.size());
-  for (size_t i = 0; i < bufferPtrs.size(); ++i)
-    bufferPtrs[i] = static_cast<int>(i) < module->numArguments
-                        ? devicePtrs[i]
-                        : static_cast<uint64_t>(module->buffers[i].scratch);
+  bufferPtrs.assign(devicePtrs, devicePtrs + numPtrs);
+  if (scratchSet)
+    bufferPtrs.insert(bufferPtrs.end(), scratchSet->pointers.begin(),
+                      scratchSet->pointers.end());
   for (size_t k = 0; k < module->kernels.size(); ++k) {
     const Kernel &kernel = module->kernels[k];
-    if (!tensorMapPointers(*module, k, kernel, bufferPtrs, cuStream,
+    if (!tensorMapPointers(*module, k, kernel, bufferPtrs, cuStream, streamKey,
                            scratch.maps))
       return 1;
     std::vector<uint64_t> &storage = scratch.storage;

@@ -38,11 +38,15 @@ const char *faRtDeviceName(void);
 
 /// Reads the manifest at `manifestPath` and loads the object it names, from
 /// the manifest's folder: the cubin when `preferCubin` is non-zero and the
-/// manifest has one, else the PTX (compiled by the driver's JIT). Scratch
-/// buffers are allocated here. Returns NULL on failure.
+/// manifest has one, else the PTX (compiled by the driver's JIT). One set
+/// of the manifest's scratch buffers is allocated here, for the first
+/// stream that launches the module (see faRtLaunch). Returns NULL on
+/// failure.
 FaRtModule *faRtLoad(const char *manifestPath, int preferCubin);
 
-/// Frees the scratch buffers and unloads the module. Accepts NULL.
+/// Frees every stream's scratch buffers and unloads the module. Accepts
+/// NULL. A CUDA graph that captured launches of the module must not be
+/// replayed afterwards.
 void faRtUnload(FaRtModule *module);
 
 /// "cubin" or "ptx": what faRtLoad loaded.
@@ -69,7 +73,19 @@ const char *faRtKernelName(const FaRtModule *module, int index);
 /// once per distinct set of maps and stream; a launch whose maps' buffers
 /// have addresses seen before on that stream reuses that copy without
 /// encoding. Threads may launch one module concurrently (a lock per module
-/// guards its tensor maps).
+/// guards its tensor maps and scratch buffers).
+///
+/// Scratch buffers are per stream: the first stream to launch the module
+/// takes the set faRtLoad allocated, and every other stream gets its own
+/// at its first launch (cuMemAlloc), which its later launches reuse, so
+/// launches on two streams may run at the same time. Streams are told
+/// apart by handle (NULL and CU_STREAM_LEGACY are one stream;
+/// CU_STREAM_PER_THREAD is a stream per thread): a handle that the driver
+/// gives a new stream after cuStreamDestroy keeps the old stream's set, so
+/// let a stream's launches finish before destroying it. A stream's first
+/// launch inside a CUDA graph capture allocates its set during the capture,
+/// in the relaxed capture mode; where even that fails, the error says to
+/// launch the module once on the stream before capturing it.
 int faRtLaunch(FaRtModule *module, const uint64_t *devicePtrs, int numPtrs,
                void *stream);
 
