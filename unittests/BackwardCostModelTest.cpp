@@ -1047,3 +1047,39 @@ TEST(BackwardCostModel, MainKernelDramWithinTenPercentOfNsight) {
     EXPECT_GT(double(c.hbm.total()), 5.0 * double(c.dram.total()));
   }
 }
+
+// The SIMT backward's nest 3 (a query head's q-blocks stream its K_j, V_j):
+// with a sliding window q-block i streams the kv-blocks [first, first +
+// visible), a band that moves with i, so a share of the blocks fetches the
+// union of its blocks' bands, and every query head's q-blocks together
+// fetch each of its K/V rows at least once (the window covers every key).
+// The range once passed (first, visible) as (first, end), which made a
+// share's band visible(last) - first(first): zero or negative past the
+// first window.
+TEST(BackwardCostModel, SimtWindowStreamsEveryKeyOnce) {
+  AttentionProblem p = problem(8192, 8192, 64, true);
+  p.elementBytes = 2;
+  p.window = true;
+  p.windowLeft = 256;
+  Tiling t{64, 64, 1, 4};
+  int64_t slots = 132 * 2;
+  // An L2 large enough that every share counts its band once.
+  BackwardDram dram = backwardDramTraffic(KernelKind::Simt, t, p, slots,
+                                          int64_t(1) << 40);
+  int64_t e = p.elementBytes, d = p.headDim, dv = p.valueHeadDim;
+  int64_t rows = p.batch * p.numQueryHeads * p.seqLenQ;
+  int64_t kv = p.batch * p.numKVHeads * p.seqLenKV * (d + dv) * e;
+  // With every head's tiles in L2 each stream fetches the union of its
+  // blocks' tiles once: nest 2 (by kv-block) Q_i, dO_i and the two rows
+  // once per query head, nest 3 (by q-block) K_j and V_j once per query
+  // head (the window's bands cover every key), besides K and V and the
+  // rows nest 3 reads for each q-block.
+  int64_t kvPerQueryHead =
+      p.batch * p.numQueryHeads * p.seqLenKV * (d + dv) * e;
+  EXPECT_EQ(dram.main.readBytes,
+            kv + 2 * rows * ((d + dv) * e + 2 * 4) + kvPerQueryHead);
+  // And no more than without L2 (every pair's tiles).
+  EXPECT_LE(dram.main.readBytes,
+            backwardDramTraffic(KernelKind::Simt, t, p, slots, 0)
+                .main.readBytes);
+}

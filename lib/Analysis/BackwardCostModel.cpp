@@ -489,7 +489,8 @@ BackwardDram mlir::fa::backwardDramTraffic(KernelKind kind, const Tiling &t,
   // SIMT nest 3: the q-blocks of a query head stream its K_j, V_j.
   int64_t kvTile = bc * (d + dv) * e;
   auto keyRange = [&](int64_t i) {
-    return std::pair(firstKVBlock(i, t, p), visibleKVBlocks(i, t, p));
+    int64_t first = firstKVBlock(i, t, p);
+    return std::pair(first, first + visibleKVBlocks(i, t, p));
   };
   StreamedGrid byQ{p.batch * p.numQueryHeads, nQ, nK, kvTile, keyRange};
   __int128 kvFetches =
