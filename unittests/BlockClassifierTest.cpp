@@ -271,6 +271,36 @@ TEST(BlockClassifierTest, ListsMatchBruteForce) {
   }
 }
 
+TEST(BlockClassifierTest, CachedCountsMatchTheClassifier) {
+  // The cost models' per-block-shape caches (D81) give what the
+  // classifier computes, asked in any order and again.
+  std::mt19937 rng(81);
+  std::vector<RandomCase> cases;
+  for (int iter = 0; iter < 100; ++iter)
+    cases.push_back(randomCase(rng));
+  for (int round = 0; round < 2; ++round)
+    for (const RandomCase &c : cases) {
+      BlockClassifier classifier(c.p, c.bq, c.bkv);
+      BlockCensus want = classifier.census();
+      BlockCensus got = cachedCensus(c.p, c.bq, c.bkv);
+      EXPECT_EQ(got.total, want.total) << c.p.str();
+      EXPECT_EQ(got.full, want.full) << c.p.str();
+      EXPECT_EQ(got.partial, want.partial) << c.p.str();
+      EXPECT_EQ(got.kvRows, want.kvRows) << c.p.str();
+      BlockLists lists = classifier.lists(/*byKVBlock=*/true);
+      BlockListCounts counts = cachedKVListCounts(c.p, c.bq, c.bkv);
+      int64_t pairs = 0, most = 0, partial = 0;
+      for (int64_t r = 0; r < lists.rows; ++r) {
+        pairs += lists.end(r) - lists.begin(r);
+        most = std::max(most, lists.end(r) - lists.begin(r));
+        partial += lists.end(r) - lists.begin(r) - lists.fullCount(r);
+      }
+      EXPECT_EQ(counts.pairs, pairs) << c.p.str();
+      EXPECT_EQ(counts.most, most) << c.p.str();
+      EXPECT_EQ(counts.partial, partial) << c.p.str();
+    }
+}
+
 /// A dense problem: `batch` x `heads` heads (no GQA) of N = `n`, d = `d`.
 AttentionProblem denseProblem(int64_t batch, int64_t heads, int64_t n,
                               int64_t d) {

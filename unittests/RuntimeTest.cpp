@@ -17,6 +17,7 @@
 
 #include "gtest/gtest.h"
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -228,6 +229,85 @@ TEST_F(RuntimeTest, AThreadWithoutAContextGetsFaRtInitsContext) {
   EXPECT_EQ(synchronized, 0);
   EXPECT_EQ(driver().launches.size(),
             static_cast<size_t>(faRtNumKernels(m.get())));
+}
+
+TEST_F(RuntimeTest, InitAgainKeepsOtherThreadsContext) {
+  // faRtInit again (another caller of the library, or the Python runtime's
+  // init racing on two threads) while a thread without a context works:
+  // that thread gets faRtInit's context throughout, never "call faRtInit
+  // first" (session 9's campaign: faRtInit cleared the context it had
+  // handed out before making the new one current).
+  std::atomic<bool> stop{false};
+  std::atomic<int> failures{0};
+  std::string firstError;
+  std::thread worker([&] {
+    while (!stop) {
+      fa::fake::setCurrentContext(nullptr);
+      if (faRtSynchronize() != 0 && failures++ == 0)
+        firstError = faRtGetLastError();
+    }
+  });
+  std::vector<std::thread> initializers;
+  std::atomic<int> initFailures{0};
+  for (int t = 0; t < 2; ++t)
+    initializers.emplace_back([&] {
+      for (int i = 0; i < 20000; ++i)
+        initFailures += faRtInit(0) != 0;
+    });
+  for (std::thread &t : initializers)
+    t.join();
+  stop = true;
+  worker.join();
+  EXPECT_EQ(initFailures, 0);
+  EXPECT_EQ(failures, 0) << firstError;
+  EXPECT_STREQ(faRtDeviceName(), "Fake CUDA Device 0");
+}
+
+TEST_F(RuntimeTest, AFailedInitAgainLeavesNoContextToHandOut) {
+  // A failed faRtInit: the context is not handed to new threads (what it
+  // would be is unknown), and the error says so; a later one restores it.
+  driver().failNext("cuDevicePrimaryCtxRetain", CUDA_ERROR_UNKNOWN);
+  EXPECT_EQ(faRtInit(0), 1);
+  int synchronized = -1;
+  std::string error;
+  std::thread worker([&] {
+    synchronized = faRtSynchronize();
+    error = faRtGetLastError();
+  });
+  worker.join();
+  EXPECT_EQ(synchronized, 1);
+  EXPECT_EQ(error, "no current CUDA context: call faRtInit first");
+  ASSERT_EQ(faRtInit(0), 0) << faRtGetLastError();
+  std::thread again([&] { synchronized = faRtSynchronize(); });
+  again.join();
+  EXPECT_EQ(synchronized, 0);
+}
+
+TEST_F(RuntimeTest, ThreadsWithoutAContextLoadLaunchAndUnload) {
+  // Several threads without a context, each loading, launching and
+  // unloading its own module while the others launch theirs (autograd's
+  // device thread next to the training loop's): every call succeeds, and
+  // every module and scratch buffer is freed (TearDown checks).
+  Module shared = load(kManifest);
+  ASSERT_NE(shared, nullptr) << faRtGetLastError();
+  std::vector<uint64_t> ptrs = arguments(shared.get());
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 50; ++i) {
+        Module own(faRtLoad(manifestPath().c_str(), 0));
+        failures += own == nullptr;
+        failures += faRtLaunch(shared.get(), ptrs.data(),
+                               static_cast<int>(ptrs.size()), nullptr) != 0;
+        if (own)
+          failures += faRtLaunch(own.get(), ptrs.data(),
+                                 static_cast<int>(ptrs.size()), nullptr) != 0;
+      }
+    });
+  for (std::thread &t : threads)
+    t.join();
+  EXPECT_EQ(failures, 0);
 }
 
 TEST_F(RuntimeTest, LoadReadsTheManifest) {

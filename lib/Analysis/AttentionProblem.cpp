@@ -8,6 +8,9 @@
 
 #include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MathExtras.h"
+
+#include <algorithm>
 
 using namespace mlir;
 using namespace mlir::fa;
@@ -16,6 +19,10 @@ using namespace mlir::fa;
 static constexpr int64_t kMaxSeqLen = (int64_t(1) << 31) - 1;
 static constexpr int64_t kMaxHeadDim = int64_t(1) << 16;
 static constexpr double kMaxTrafficBytes = 4.611686018427387904e18; // 2^62
+/// A mask pattern is classified block by block at compile time (the cost
+/// models count its blocks for every candidate tiling, the kernels embed
+/// its lists): at most this many 16 x 16 blocks, Nq = Nk = 65536 (D81).
+static constexpr int64_t kMaxPatternBlocks = int64_t(1) << 24;
 
 llvm::StringRef mlir::fa::stringifyKernelKind(KernelKind kind) {
   switch (kind) {
@@ -98,6 +105,16 @@ std::optional<std::string> AttentionProblem::validate() const {
     return std::string("global tokens need a local pattern");
   if (hasMaskPattern() && blockMaskQ > 0)
     return std::string("a mask pattern excludes a runtime block mask");
+  if (hasMaskPattern() &&
+      llvm::divideCeil(std::min(seqLenQ, kMaxSeqLen), 16) *
+              llvm::divideCeil(std::min(seqLenKV, kMaxSeqLen), 16) >
+          kMaxPatternBlocks)
+    return llvm::formatv(
+               "a mask pattern is classified block by block at compile time: "
+               "ceil(Nq / 16) * ceil(Nk / 16) must be at most {0} (Nq = Nk = "
+               "65536), got Nq = {1}, Nk = {2}",
+               kMaxPatternBlocks, seqLenQ, seqLenKV)
+        .str();
   if (blockMaskQ < 0 || blockMaskKV < 0 || (blockMaskQ == 0) != (blockMaskKV == 0))
     return std::string("block mask granularity must be both positive or both "
                        "0 (no block mask)");

@@ -278,14 +278,9 @@ mlir::fa::backwardPairs(const Tiling &t, const AttentionProblem &p) {
   int64_t nK = llvm::divideCeil(p.seqLenKV, t.blockKV);
   if (p.hasMaskPattern()) {
     // BlockClassifier's lists by kv-block: the pairs the kernels compute.
-    BlockLists lists = BlockClassifier(p.maskPattern(), t.blockQ, t.blockKV)
-                           .lists(/*byKVBlock=*/true);
-    int64_t pairs = 0, most = 0;
-    for (int64_t j = 0; j < lists.rows; ++j) {
-      pairs += lists.end(j) - lists.begin(j);
-      most = std::max(most, lists.end(j) - lists.begin(j));
-    }
-    return {pairs, most};
+    BlockListCounts lists =
+        cachedKVListCounts(p.maskPattern(), t.blockQ, t.blockKV);
+    return {lists.pairs, lists.most};
   }
   if (p.window)
     // The window's two bounds, summed over the kv-blocks.
@@ -343,12 +338,7 @@ int64_t mlir::fa::backwardMaskedPairs(const Tiling &t,
   int64_t nK = llvm::divideCeil(p.seqLenKV, t.blockKV);
   if (p.hasMaskPattern()) {
     // The lists' partial pairs (their full ones come first in a row).
-    BlockLists lists = BlockClassifier(p.maskPattern(), t.blockQ, t.blockKV)
-                           .lists(/*byKVBlock=*/true);
-    int64_t masked = 0;
-    for (int64_t j = 0; j < lists.rows; ++j)
-      masked += lists.end(j) - lists.begin(j) - lists.fullCount(j);
-    return masked;
+    return cachedKVListCounts(p.maskPattern(), t.blockQ, t.blockKV).partial;
   }
   // pairInterior: q-block i of kv-block j is interior when both blocks are
   // whole, its first row sees the block's last key (causal, a window's

@@ -12,8 +12,10 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 #include <limits>
+#include <map>
 
 using namespace mlir;
 using namespace mlir::fa;
@@ -261,30 +263,94 @@ BlockTable BlockClassifier::table() const {
 }
 
 BlockLists BlockClassifier::lists(bool byKVBlock) const {
-  BlockTable t = table();
+  // From visitRow, not table(): the work and memory are the listed pairs'
+  // and the rows', not numQBlocks x numKVBlocks (at Nq = Nk = 2^17 a
+  // backward selection built that table per candidate for 18 s; D81). Two
+  // passes over the rows: count each list's full and partial blocks, then
+  // place them (full first, each part ascending: the q-blocks are visited
+  // in order, and so are a q-block's kv-blocks).
   // Rows past Nq or keys past Nk: their blocks are the ragged last ones.
   bool raggedQ = p.seqLenQ % bq != 0, raggedKV = p.seqLenKV % bkv != 0;
-  auto kindOf = [&](int64_t qb, int64_t kb) {
-    BlockKind kind = t.at(qb, kb);
-    if (kind == BlockKind::Full &&
-        ((raggedQ && qb == numQ - 1) || (raggedKV && kb == numKV - 1)))
-      return BlockKind::Partial;
-    return kind;
-  };
   BlockLists l;
   l.rows = byKVBlock ? numKV : numQ;
-  int64_t others = byKVBlock ? numQ : numKV;
-  l.data.assign(2 * l.rows + 1, 0);
-  for (int64_t r = 0; r < l.rows; ++r) {
-    l.data[r] = int32_t(l.data.size());
-    for (BlockKind want : {BlockKind::Full, BlockKind::Partial})
-      for (int64_t o = 0; o < others; ++o) {
-        if ((byKVBlock ? kindOf(o, r) : kindOf(r, o)) != want)
-          continue;
-        l.data.push_back(int32_t(o));
-        l.data[l.fullCountIndex(r)] += want == BlockKind::Full;
+  llvm::SmallVector<std::pair<int64_t, BlockKind>> row;
+  auto visitPairs = [&](auto &&f) {
+    for (int64_t qb = 0; qb < numQ; ++qb) {
+      visitRow(qb, row);
+      for (auto [kb, kind] : row) {
+        bool full = kind == BlockKind::Full &&
+                    !((raggedQ && qb == numQ - 1) ||
+                      (raggedKV && kb == numKV - 1));
+        f(byKVBlock ? kb : qb, byKVBlock ? qb : kb, full);
       }
+    }
+  };
+  std::vector<int64_t> fullCount(l.rows, 0), count(l.rows, 0);
+  visitPairs([&](int64_t r, int64_t, bool full) {
+    ++count[r];
+    fullCount[r] += full;
+  });
+  l.data.assign(2 * l.rows + 1, 0);
+  // Where the next full and partial block of each row go.
+  std::vector<int64_t> nextFull(l.rows), nextPartial(l.rows);
+  int64_t at = 2 * l.rows + 1;
+  for (int64_t r = 0; r < l.rows; ++r) {
+    l.data[r] = int32_t(at);
+    l.data[l.fullCountIndex(r)] = int32_t(fullCount[r]);
+    nextFull[r] = at;
+    nextPartial[r] = at + fullCount[r];
+    at += count[r];
   }
-  l.data[l.rows] = int32_t(l.data.size());
+  l.data[l.rows] = int32_t(at);
+  l.data.resize(at);
+  visitPairs([&](int64_t r, int64_t o, bool full) {
+    l.data[full ? nextFull[r]++ : nextPartial[r]++] = int32_t(o);
+  });
   return l;
+}
+
+namespace {
+/// A pattern and a tiling's blocks, the key of the cost models' caches.
+using PatternKey = std::array<int64_t, 11>;
+
+PatternKey patternKey(const MaskPattern &p, int64_t bq, int64_t bkv) {
+  return {p.seqLenQ,     p.seqLenKV,    int64_t(p.causal), int64_t(p.window),
+          p.windowLeft,  p.windowRight, p.chunk,           p.global,
+          p.butterfly,   bq,            bkv};
+}
+
+/// The last results for a few keys, per thread (a pass may run on several
+/// threads): the cost models evaluate many candidates of each block shape.
+template <typename T, typename F>
+T cached(const MaskPattern &p, int64_t bq, int64_t bkv, F compute) {
+  thread_local std::map<PatternKey, T> cache;
+  PatternKey key = patternKey(p, bq, bkv);
+  if (auto it = cache.find(key); it != cache.end())
+    return it->second;
+  if (cache.size() >= 64)
+    cache.clear();
+  return cache.emplace(key, compute()).first->second;
+}
+} // namespace
+
+BlockCensus mlir::fa::cachedCensus(const MaskPattern &p, int64_t bq,
+                                   int64_t bkv) {
+  return cached<BlockCensus>(
+      p, bq, bkv, [&] { return BlockClassifier(p, bq, bkv).census(); });
+}
+
+BlockListCounts mlir::fa::cachedKVListCounts(const MaskPattern &p, int64_t bq,
+                                             int64_t bkv) {
+  return cached<BlockListCounts>(p, bq, bkv, [&] {
+    BlockLists lists =
+        BlockClassifier(p, bq, bkv).lists(/*byKVBlock=*/true);
+    BlockListCounts c;
+    for (int64_t r = 0; r < lists.rows; ++r) {
+      int64_t n = lists.end(r) - lists.begin(r);
+      c.pairs += n;
+      c.most = std::max(c.most, n);
+      c.partial += n - lists.fullCount(r);
+    }
+    return c;
+  });
 }

@@ -34,7 +34,12 @@ thread_local std::string lastError;
 CUdevice currentDevice = 0;
 /// The context the last successful faRtInit made current (null before, or
 /// after a failed one): ensureContext() gives it to threads without one.
+/// A faRtInit that succeeds replaces it without clearing it first, so that
+/// another thread never finds none meanwhile (D81).
 std::atomic<CUcontext> initContext{nullptr};
+/// Serializes faRtInit (the Python runtime's init may run on two threads:
+/// ctypes releases the GIL), which writes deviceName and currentDevice.
+std::mutex initMutex;
 std::string deviceName;
 
 bool setError(const std::string &message) {
@@ -780,6 +785,7 @@ const char *faRtGetLastError(void) { return lastError.c_str(); }
 
 int faRtInit(int ordinal) {
   lastError.clear();
+  std::lock_guard<std::mutex> lock(initMutex);
   if (!check(cuInit(0), "cuInit"))
     return 1;
   int count = 0;
@@ -791,17 +797,20 @@ int faRtInit(int ordinal) {
            1;
   CUdevice device;
   CUcontext ctx;
-  initContext = nullptr;
+  char name[256] = {0};
   if (!check(cuDeviceGet(&device, ordinal), "cuDeviceGet") ||
       !check(cuDevicePrimaryCtxRetain(&ctx, device),
              "cuDevicePrimaryCtxRetain") ||
-      !check(cuCtxSetCurrent(ctx), "cuCtxSetCurrent"))
+      !check(cuCtxSetCurrent(ctx), "cuCtxSetCurrent") ||
+      !check(cuDeviceGetName(name, sizeof(name), device), "cuDeviceGetName")) {
+    initContext = nullptr;
     return 1;
-  char name[256] = {0};
-  if (!check(cuDeviceGetName(name, sizeof(name), device), "cuDeviceGetName"))
-    return 1;
+  }
   currentDevice = device;
-  deviceName = name;
+  // The same device again leaves the string (and a pointer that
+  // faRtDeviceName returned) as it is.
+  if (deviceName != name)
+    deviceName = name;
   initContext = ctx;
   return 0;
 }

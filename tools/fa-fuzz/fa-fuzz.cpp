@@ -16,8 +16,9 @@
 //
 // Besides libFuzzer's byte-level mutations, a custom mutator rewrites the
 // attributes the passes act on (archs, #fa.tiling, #fa.schedule and
-// #fa.target fields, tensor sizes, scales) with values at and beyond their
-// bounds (attributeMutations).
+// #fa.target fields, tensor sizes, scales, the backward's deterministic
+// request, #fa.mask_pattern and #fa.block_sparse) with values at and beyond
+// their bounds (attributeMutations).
 //
 // docs/Reliability.md says how to run it.
 //
@@ -49,7 +50,9 @@ using namespace mlir;
 /// prints what is active. Add new passes and pipelines here. A pass written
 /// `?pass` must change the module for its pipeline to go on: what follows
 /// it runs the whole GPU tail (seconds per input), which the other
-/// pipelines already give an input it leaves unchanged.
+/// pipelines already give an input it leaves unchanged. An element
+/// `@op.name` is no pass: the pipeline goes on only if the module holds
+/// such an op.
 static const char *const kPipelines[][6] = {
     {"fa-decompose-attention"},
     {"fa-set-target{target=h100}", "fa-select-tiling", "fa-check-sram-budget",
@@ -69,7 +72,8 @@ static const char *const kPipelines[][6] = {
      "function-boundary-type-conversion=identity-layout-map}",
      "convert-fa-to-nvgpu"},
     // The tensor-core kernels chosen by name: fa.attention_grad's mma.sync
-    // and wgmma backward kernels (kernel=auto gives the backward SIMT).
+    // and wgmma backward kernels (kernel=auto takes them too since session
+    // 8, but passes a rule by where another kernel builds it).
     {"fa-set-target{target=h100}",
      "fa-select-tiling{kernel=mma-sync assumed-seq-len=1}",
      "one-shot-bufferize{bufferize-function-boundaries "
@@ -104,6 +108,12 @@ static const char *const kPipelines[][6] = {
     // the naive path.
     {"fa-to-ptx-pipeline"},
     {"fa-to-ptx-pipeline{target=t4 naive=true}"},
+    // The wgmma backward by name through the whole pipeline: its TMA ring
+    // with block masks, mask patterns and ordered dQ, and its column split
+    // (D = 256, D = 192 with Dv = 128) down to PTX. Only inputs with an
+    // fa.attention_grad: the forward's kernels reach the tail above, and the
+    // tail costs seconds per input in the ASan build.
+    {"@fa.attention_grad", "fa-to-ptx-pipeline{target=h100 kernel=wgmma}"},
 };
 
 /// Attribute-level mutations: a field the passes read (a regex matching it
@@ -171,6 +181,25 @@ static const std::vector<AttributeMutation> &attributeMutations() {
                  words("schedule = #fa.backward_schedule<kernel = ",
                        "simt mma_sync wgmma",
                        ", dq = atomic>, tiling = #fa.tiling<")});
+    // The backward's requests and the block-sparse attributes (session 9):
+    // deterministic (ordered dQ) where there was none, a mask pattern or a
+    // block mask's #fa.block_sparse next to the scale, and the fields of
+    // #fa.mask_pattern (#fa.block_sparse's block_q and block_kv are the
+    // tiling fields' above).
+    m.push_back({std::regex("\\{scale"), {"{deterministic, scale"}});
+    m.push_back({std::regex("scale = "), {}});
+    for (const char *fields :
+         {"chunk = 64", "chunk = 128, global = 16", "butterfly = 64",
+          "butterfly = 64, global = 1", "chunk = 1", "global = 16"})
+      m.back().values.push_back(
+          std::string("mask_pattern = #fa.mask_pattern<") + fields +
+          ">, scale = ");
+    m.push_back({std::regex("scale = "),
+                 words("block_sparse = #fa.block_sparse<block_q = ",
+                       "16 64 128 256", ", block_kv = 128>, scale = ")});
+    for (const char *field : {"chunk", "global", "butterfly"})
+      m.push_back({std::regex(std::string(field) + " = -?[0-9]{1,20}"),
+                   words(std::string(field) + " = ", kSizes)});
     // A sliding window where there was none.
     m.push_back({std::regex("\\{causal"),
                  words("{window = #fa.window<left = ", "0 1 16 1024 -1",
@@ -225,6 +254,16 @@ static FuzzState *state;
 /// The pass or pipeline name of `element` ("fa-set-target{target=h100}").
 static StringRef passName(StringRef element) {
   return element.ltrim('?').take_until([](char c) { return c == '{'; });
+}
+
+/// Whether `module` holds an op named `name` (a pipeline's `@name`).
+static bool holdsOp(ModuleOp module, StringRef name) {
+  return module
+      .walk([&](Operation *op) {
+        return op->getName().getStringRef() == name ? WalkResult::interrupt()
+                                                    : WalkResult::advance();
+      })
+      .wasInterrupted();
 }
 
 /// Known upstream bug (LLVM/MLIR 22.1, also in Debian's mlir-opt): the custom
@@ -303,7 +342,8 @@ extern "C" int LLVMFuzzerInitialize(int *argc, char ***argv) {
       if (!element)
         break;
       StringRef name = passName(element);
-      if (PassInfo::lookup(name) || PassPipelineInfo::lookup(name))
+      if (name.starts_with("@") || PassInfo::lookup(name) ||
+          PassPipelineInfo::lookup(name))
         passes.push_back(element);
     }
     if (!passes.empty())
@@ -340,6 +380,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   for (const std::vector<std::string> &pipeline : state->pipelines) {
     OwningOpRef<ModuleOp> module(input->clone());
     for (StringRef element : pipeline) {
+      if (element.consume_front("@")) {
+        if (!holdsOp(*module, element))
+          break;
+        continue;
+      }
       bool mustChange = element.consume_front("?");
       PassManager pm(&ctx);
       // Verify ourselves, to tell a pass that fails (fine) from one that

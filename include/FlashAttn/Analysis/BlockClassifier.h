@@ -168,6 +168,21 @@ private:
   int64_t bq, bkv, numQ, numKV, shift;
 };
 
+/// What the backward's cost model counts of the lists by kv-block: the
+/// pairs, the longest list, and the pairs that need a mask.
+struct BlockListCounts {
+  int64_t pairs = 0, most = 0, partial = 0;
+};
+
+/// BlockClassifier(p, bq, bkv).census(), remembered per thread for the
+/// last few patterns and block shapes: the cost models ask again for every
+/// candidate tiling with the same blocks (D81).
+BlockCensus cachedCensus(const MaskPattern &p, int64_t bq, int64_t bkv);
+/// The counts of BlockClassifier(p, bq, bkv).lists(byKVBlock=true), cached
+/// the same way.
+BlockListCounts cachedKVListCounts(const MaskPattern &p, int64_t bq,
+                                   int64_t bkv);
+
 } // namespace fa
 } // namespace mlir
 

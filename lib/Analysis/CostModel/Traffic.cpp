@@ -167,8 +167,7 @@ static BlockCounts countWindowBlocks(int64_t n, const Tiling &t,
 /// embeds.
 static BlockCounts countPatternBlocks(const Tiling &t,
                                       const AttentionProblem &p) {
-  BlockCensus census =
-      BlockClassifier(p.maskPattern(), t.blockQ, t.blockKV).census();
+  BlockCensus census = cachedCensus(p.maskPattern(), t.blockQ, t.blockKV);
   BlockCounts counts;
   counts.tiles = census.computed();
   counts.kvRows = census.kvRows;

@@ -30,7 +30,10 @@ const char *faRtGetLastError(void);
 
 /// Initializes the driver and makes device `ordinal`'s primary context
 /// current on the calling thread. The primary context is the one the CUDA
-/// runtime (and PyTorch) use, so device pointers are shared with them.
+/// runtime (and PyTorch) use, so device pointers are shared with them. A
+/// thread without a current context gets this one in every call below.
+/// Calls may come again and from several threads at once (they are
+/// serialized); a failed one leaves no context for such threads.
 int faRtInit(int ordinal);
 
 /// The name of the current device (e.g. "NVIDIA H100 80GB HBM3"), or NULL.
@@ -45,8 +48,9 @@ const char *faRtDeviceName(void);
 FaRtModule *faRtLoad(const char *manifestPath, int preferCubin);
 
 /// Frees every stream's scratch buffers and unloads the module. Accepts
-/// NULL. A CUDA graph that captured launches of the module must not be
-/// replayed afterwards.
+/// NULL. Not while another thread launches `module` (the module is freed).
+/// A CUDA graph that captured launches of the module must not be replayed
+/// afterwards.
 void faRtUnload(FaRtModule *module);
 
 /// "cubin" or "ptx": what faRtLoad loaded.

@@ -316,8 +316,7 @@ struct SelectTilingPass
                                      const AttentionProblem &problem) {
     if (problem.hasMaskPattern()) {
       MaskPattern pattern = problem.maskPattern();
-      BlockCensus c =
-          BlockClassifier(pattern, tiling.blockQ, tiling.blockKV).census();
+      BlockCensus c = cachedCensus(pattern, tiling.blockQ, tiling.blockKV);
       return llvm::formatv("density {0:F4}: {1} computes {2} of the {3} "
                            "(q-block, kv-block) pairs of the mask ({4}): {5} "
                            "full (no mask arithmetic), {6} partial (masked); "
