@@ -156,8 +156,11 @@ TEST(RegisterTruth, TheBackwardTableCoversBothKernels) {
     EXPECT_TRUE(seen.count({KernelKind::MmaSync, target, 192, 128}))
         << target;
   }
-  for (int64_t d : {64, 128})
+  // The wgmma backward's head dims: the row split at D = Dv = 64..128 (D71's
+  // 80 and 96 too), the column split at 192/128 and 256 (D76).
+  for (int64_t d : {64, 80, 96, 112, 128, 256})
     EXPECT_TRUE(seen.count({KernelKind::Wgmma, "h200", d, d})) << d;
+  EXPECT_TRUE(seen.count({KernelKind::Wgmma, "h200", 192, 128}));
 }
 
 TEST(RegisterTruth, TheModelAgreesWithPtxas) {
