@@ -313,6 +313,12 @@ namespace {
 /// A pattern and a tiling's blocks, the key of the cost models' caches.
 using PatternKey = std::array<int64_t, 11>;
 
+// The key holds every field of MaskPattern: a field added to it must be
+// added to the key too, or two patterns that differ in it would share a
+// cached count.
+static_assert(sizeof(MaskPattern) == 8 * sizeof(int64_t),
+              "MaskPattern changed: update patternKey");
+
 PatternKey patternKey(const MaskPattern &p, int64_t bq, int64_t bkv) {
   return {p.seqLenQ,     p.seqLenKV,    int64_t(p.causal), int64_t(p.window),
           p.windowLeft,  p.windowRight, p.chunk,           p.global,
