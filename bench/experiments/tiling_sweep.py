@@ -10,29 +10,34 @@ Two halves, like scripts/gpu-artifacts.sh and gpu_run.sh:
   tilings each kernel kind accepts (every block_q x block_kv x stages x
   warps of CostModel::enumerateCandidates for the kind, each given on the
   op: the tilings the pass keeps, with their predicted time), and which one
-  it picks itself (kernel=auto). It compiles every accepted tiling with
-  fa-compile (cubins for sm_90a) into DEST/artifacts, writes
-  DEST/artifacts/cases.json and copies the runtime, the Python binding and
-  this script.
-* `run` (the GPU machine, from DEST): one process; per shape, one set of
-  inputs; every kernel is loaded, launched once (warm-up; its output is
-  checked against torch SDPA's), timed over a few launches with CUDA
-  events (the median), and unloaded. Prints a table per shape (measured
-  TFLOP/s, predicted time, the model's pick marked) and a verdict: the
-  pick's time within 5% of the best.
+  it picks itself (kernel=auto; a pack of the other kind holds the pick
+  too). It compiles every accepted tiling with fa-compile (cubins for
+  sm_90a) into DEST/artifacts.tar.xz (with cases.json) and copies the
+  runtime, the Python binding, this script and sweep_run.sh; --tarball
+  packs DEST into DEST.tar.xz.
+* `run` (the GPU machine, from DEST, through sweep_run.sh): one process;
+  per shape, one set of inputs; every kernel is loaded, launched once
+  (warm-up; its output is checked against torch SDPA's), timed over a few
+  launches with CUDA events (the median), and unloaded; then the shape's
+  fastest and the pick are timed again in turns (the confirmation). A line
+  per kernel goes to rows.jsonl as it runs; a rerun resumes, leaving out a
+  kernel that hung or took the CUDA context down; a deadline stops it.
+* `report OUT/PACK...` (anywhere): the docs' table (docs/CostModel.md,
+  "The tiling sweep") from the runs' rows: per shape the best tiling, the
+  pick, the pick's time over the best's and the verdict (within 5%).
 
-    python3 bench/experiments/tiling_sweep.py stage .stage-sweep \\
+    python3 bench/experiments/tiling_sweep.py stage .stage-sweepA \\
         [--build build] [--jobs 2] [--d 64 128] [--n 4096] [--kinds wgmma]
-        [--stages 1 2 3 4] [--block-kv 16 32 ...]
+        [--stages 1 2 3 4] [--block-kv 16 32 ...] [--tarball]
     python3 bench/experiments/tiling_sweep.py count [same filters]
-    cd .stage-sweep && bash sweep_run.sh      # on the GPU machine
-    (a kernel that takes the CUDA context down ends the process; rerun
-    sweep_run.sh: it resumes after the last whole shape, and
-    $OUT/progress.txt names the kernel to leave out with --skip)
+    python3 bench/experiments/tiling_sweep.py refresh .stage-sweepA [--tarball]
+    bash .stage-sweepA/sweep_run.sh [run options]  # GPU; $OUT/.stage-sweepA
+    python3 bench/experiments/tiling_sweep.py report OUT/.stage-sweepA ...
 """
 
 import argparse
 import concurrent.futures
+import io
 import json
 import os
 import re
@@ -145,13 +150,14 @@ def accepted(build, c, kind, tilings):
     return kept
 
 
-PICK = re.compile(r"fa.attention .*?\{(?:.*?schedule = #fa.schedule<kernel = "
-                  r"(\w+).*?)?tiling = #fa.tiling<block_q = (\d+), block_kv = "
-                  r"(\d+), stages = (\d+), warps = (\d+)>")
+PICK = re.compile(r"fa.attention .*?\{(?:.*?schedule = (#fa.schedule<kernel = "
+                  r"(\w+)[^>]*>).*?)?tiling = #fa.tiling<block_q = (\d+), "
+                  r"block_kv = (\d+), stages = (\d+), warps = (\d+)>")
 
 
 def model_pick(build, c):
-    """(kind, tiling) that fa-to-ptx-pipeline's default (kernel=auto) picks."""
+    """(kind, tiling, schedule) that fa-to-ptx-pipeline's default
+    (kernel=auto) picks."""
     with tempfile.NamedTemporaryFile("w", suffix=".mlir", delete=False) as f:
         f.write(mlir_function(c, "attention"))
     try:
@@ -161,8 +167,8 @@ def model_pick(build, c):
     finally:
         os.unlink(f.name)
     m = PICK.search(out)
-    kind = {"mma_sync": "mma-sync", "wgmma": "wgmma"}[m.group(1)]
-    return kind, tuple(int(m.group(i)) for i in range(2, 6))
+    kind = {"mma_sync": "mma-sync", "wgmma": "wgmma"}[m.group(2)]
+    return kind, tuple(int(m.group(i)) for i in range(3, 7)), m.group(1)
 
 
 def case_name(c, kind, t):
@@ -172,7 +178,9 @@ def case_name(c, kind, t):
 def plan(a):
     """The sweep's cases: per shape, every tiling each kind accepts among
     the candidates at `a.stages`, and the model's pick's block shape at
-    every stage count; with the prediction of each, the pick marked."""
+    every stage count; with the prediction of each, the pick marked. The
+    pick is in every pack: with `a.kinds` the other kind's, it is timed
+    against that kind's best in the same run."""
     cases = []
     for d, dv in HEAD_DIMS:
         if a.d and d not in a.d:
@@ -182,15 +190,24 @@ def plan(a):
                 continue
             for causal in (False, True):
                 c = problem(d, dv, n, causal)
-                pick_kind, pick = model_pick(a.build, c)
-                for kind in a.kinds:
-                    tilings = candidates(kind, a.block_kv, a.stages)
-                    if kind == pick_kind:
+                pick_kind, pick, pick_schedule = model_pick(a.build, c)
+                for kind in list(a.kinds) + (
+                        [] if pick_kind in a.kinds else [pick_kind]):
+                    tilings = (candidates(kind, a.block_kv, a.stages)
+                               if kind in a.kinds else [pick])
+                    if kind == pick_kind and kind in a.kinds:
                         tilings += [(pick[0], pick[1], s, pick[3])
                                     for s in STAGES
                                     if (pick[0], pick[1], s, pick[3])
                                     not in tilings]
                     kept = accepted(a.build, c, kind, tilings)
+                    if kind == pick_kind and kept.get(pick, (0, 0, ""))[2] \
+                            != pick_schedule:
+                        # The forced tiling must build the kernel auto builds.
+                        sys.exit(f"tiling_sweep: {c['name']}: the pick "
+                                 f"{pick} forced gets "
+                                 f"{kept.get(pick, (0, 0, 'refused'))[2]}, "
+                                 f"kernel=auto {pick_schedule}")
                     for t, (sec, regs, sched) in sorted(kept.items()):
                         cases.append(dict(
                             c, name=case_name(c, kind, t), shape=c["name"],
@@ -215,6 +232,37 @@ def compile_case(build, art, c):
     return None if p.returncode == 0 else p.stderr.strip()[:300]
 
 
+def copy_device_files(build, dest):
+    """What the GPU machine runs besides the cubins: the runtime's sources
+    (sweep_run.sh builds them with g++) and, as a fallback, the build's
+    library; the Python package (its runtime binding); the scripts, in the
+    checkout's layout, and sweep_run.sh at the top."""
+    shutil.rmtree(os.path.join(dest, "runtime"), ignore_errors=True)
+    shutil.copytree(os.path.join(ROOT, "runtime"), os.path.join(dest, "runtime"))
+    prebuilt = os.path.join(build, "lib", "libfa_runtime.so")
+    if os.path.exists(prebuilt):
+        shutil.copy(prebuilt, os.path.join(dest, "libfa_runtime.prebuilt.so"))
+    for folder, files in (("bench/correctness", ["gpu_check.py"]),
+                          ("bench/benchmark", ["benchmark.py"]),
+                          ("bench/experiments", ["tiling_sweep.py"])):
+        os.makedirs(os.path.join(dest, folder), exist_ok=True)
+        for name in files:
+            shutil.copy(os.path.join(ROOT, folder, name),
+                        os.path.join(dest, folder, name))
+    py = os.path.join(dest, "python", "flashattn_mlir")
+    shutil.rmtree(py, ignore_errors=True)
+    shutil.copytree(os.path.join(ROOT, "python", "flashattn_mlir"), py,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(os.path.join(HERE, "sweep_run.sh"),
+                os.path.join(dest, "sweep_run.sh"))
+
+
+def predicted_launch_s(cases, reps=3):
+    """The kernels' predicted time on the GPU: a warm-up and `reps`
+    launches each (no loads, checks or confirmations)."""
+    return sum(c["predicted_s"] for c in cases) * (reps + 1)
+
+
 def stage(a):
     art = os.path.join(a.dest, "artifacts")
     shutil.rmtree(art, ignore_errors=True)
@@ -230,31 +278,30 @@ def stage(a):
     with open(os.path.join(art, "cases.json"), "w") as f:
         json.dump({"variant": "tiling-sweep", "target": TARGET,
                    "cases": cases}, f, indent=0)
-    for sub in ("runtime",):
-        shutil.rmtree(os.path.join(a.dest, sub), ignore_errors=True)
-        shutil.copytree(os.path.join(ROOT, sub), os.path.join(a.dest, sub))
-    for folder, files in (("bench/correctness", ["gpu_check.py"]),
-                          ("bench/benchmark", ["benchmark.py"]),
-                          ("bench/experiments", ["tiling_sweep.py"])):
-        os.makedirs(os.path.join(a.dest, folder), exist_ok=True)
-        for name in files:
-            shutil.copy(os.path.join(ROOT, folder, name),
-                        os.path.join(a.dest, folder, name))
-    py = os.path.join(a.dest, "python", "flashattn_mlir")
-    shutil.rmtree(py, ignore_errors=True)
-    shutil.copytree(os.path.join(ROOT, "python", "flashattn_mlir"), py,
-                    ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(os.path.join(HERE, "sweep_run.sh"),
-                os.path.join(a.dest, "sweep_run.sh"))
+    copy_device_files(a.build, a.dest)
     # One archive: the cubins of neighbouring tilings share most of their
     # bytes, so xz over all of them is about a seventh of the files.
     tarball = os.path.join(a.dest, "artifacts.tar.xz")
     subprocess.run(["tar", "-cJf", tarball, "-C", art, "."], check=True,
-                   env=dict(os.environ, XZ_OPT="-6 -T0"))
+                   env=dict(os.environ, XZ_OPT=f"-6 -T{a.jobs}"))
     shutil.rmtree(art)
     bad = sum(1 for e in errors if e)
     print(f"tiling_sweep: {len(cases) - bad} kernels in {tarball} "
-          f"({os.path.getsize(tarball) / 1e6:.1f} MB), {bad} did not compile")
+          f"({os.path.getsize(tarball) / 1e6:.1f} MB), {bad} did not compile; "
+          f"their predicted launches {predicted_launch_s(cases):.0f} s")
+    if a.tarball:
+        pack(a.dest)
+
+
+def pack(dest):
+    """DEST.tar.xz next to DEST: one folder, its name DEST's."""
+    dest = os.path.abspath(dest)
+    out = dest.rstrip("/") + ".tar.xz"
+    # The cubins are xz already: the outer archive only needs to hold them.
+    subprocess.run(["tar", "-cJf", out, "-C", os.path.dirname(dest),
+                    "--exclude", "state", os.path.basename(dest)],
+                   check=True, env=dict(os.environ, XZ_OPT="-1"))
+    print(f"tiling_sweep: {out} ({os.path.getsize(out) / 1e6:.1f} MB)")
 
 
 def count(a):
@@ -265,154 +312,472 @@ def count(a):
         by.setdefault(key, set()).add(tuple(c["tiling"]))
     for (d, kind), ts in sorted(by.items()):
         print(f"D={d} {kind}: {len(ts)} tilings")
-    print(f"{len(cases)} kernels over {len({c['shape'] for c in cases})} shapes")
+    print(f"{len(cases)} kernels over {len({c['shape'] for c in cases})} "
+          f"shapes; their predicted launches {predicted_launch_s(cases):.0f} s")
 
 
 # --- The GPU side ----------------------------------------------------------
-
-def time_kernel(fn, reps):
-    """Milliseconds of `fn`'s launches, CUDA events around each, median."""
-    import torch
-    times = []
-    for _ in range(reps):
-        start = torch.cuda.Event(enable_timing=True)
-        end = torch.cuda.Event(enable_timing=True)
-        start.record()
-        fn()
-        end.record()
-        end.synchronize()
-        times.append(start.elapsed_time(end))
-    return statistics.median(times)
-
-
-def run_shape(rt, art, cases, reps, stream, progress):
-    import torch
-    sys.path[:0] = [os.path.join(ROOT, "bench", "benchmark"),
-                    os.path.join(ROOT, "bench", "correctness")]
-    from benchmark import inputs
-    from gpu_check import tensors
-    import torch.nn.functional as F
-    c0 = cases[0]
-    q, k, v, o = inputs(c0)
-    ref = F.scaled_dot_product_attention(q, k, v, is_causal=c0["causal"],
-                                         scale=c0["scale"])
-    buffers = tensors([q, k, v, o])
-    rows = []
-    for c in cases:
-        row = {"name": c["name"], "kind": c["kind"], "tiling": c["tiling"],
-               "predicted_s": c["predicted_s"], "model_pick": c["model_pick"]}
-        if c.get("compile_error"):
-            rows.append(dict(row, ms=None, error="not compiled"))
-            continue
-        if progress:
-            # The kernel under way, should one take the CUDA context down.
-            progress.write(c["name"] + "\n")
-            progress.flush()
-        try:
-            h = rt.load(os.path.join(art, c["name"] + ".json"), True)
-        except (RuntimeError, ValueError) as e:
-            rows.append(dict(row, ms=None, error=str(e)[:80]))
-            continue
-        try:
-            o.fill_(float("nan"))
-            rt.launch(h, buffers, stream)
-            torch.cuda.synchronize()
-            err = (o.float() - ref.float()).abs().max().item()
-            ms = time_kernel(lambda: rt.launch(h, buffers, stream), reps)
-            ok = err == err and err < 0.05  # not NaN, bf16 tolerance
-            rows.append(dict(row, ms=ms, max_err=err,
-                             error=None if ok else f"wrong (max err {err:.3g})"))
-        except (RuntimeError, ValueError) as e:  # a launch the driver refused
-            rows.append(dict(row, ms=None, error=str(e)[:80]))
-        finally:
-            rt.unload(h)
-    return rows
+#
+# A run writes into each of its --out folders (the first is the state a
+# rerun resumes from; the others mirror it as it goes, e.g. $OUT, so a run
+# the device's time limit cuts off still leaves what it measured):
+ROWS = "rows.jsonl"        # a line per kernel measured, then per confirmation
+PROGRESS = "progress.txt"  # the kernel (or confirmation) under way, before it
+SUMMARY = "tiling_sweep.json"  # the verdicts so far, after every shape
+LOG = "tiling_sweep.log"   # a line per kernel, a table per shape
+# run's exit codes: every kernel measured; --deadline passed (a rerun goes
+# on); a kernel took the CUDA context down (a rerun goes on without it).
+EXIT_DONE, EXIT_DEADLINE, EXIT_CONTEXT = 0, 2, 3
+CRASHED = "took the process down (a hang the watchdog ended, or a crash)"
+# The confirmation: the fastest tilings of a shape and the pick, timed
+# again in turns (one launch each per round) for the verdict.
+CONFIRM, CONFIRM_REPS = 5, 20
 
 
-def report(c0, rows, out):
-    """One shape's table, fastest first, and its verdict line."""
-    from benchmark import tflops
-    good = sorted((r for r in rows if r["ms"] is not None and not r["error"]),
-                  key=lambda r: r["ms"])
+class Outs:
+    """The run's folders: a line appended to, or a JSON written into, each."""
+
+    def __init__(self, dirs):
+        self.dirs = dirs
+        for d in dirs:
+            os.makedirs(d, exist_ok=True)
+
+    def append(self, name, text):
+        for d in self.dirs:
+            with open(os.path.join(d, name), "a") as f:
+                f.write(text)
+
+    def write_json(self, name, obj):
+        for d in self.dirs:
+            tmp = os.path.join(d, name + ".tmp")
+            with open(tmp, "w") as f:
+                json.dump(obj, f, indent=0)
+            os.replace(tmp, os.path.join(d, name))
+
+
+def read_rows(path):
+    """(kernel rows by name, confirmations by shape) of a rows.jsonl; a
+    line the kill of a run left half written is skipped."""
+    rows, confirmed = {}, {}
+    if not os.path.exists(path):
+        return rows, confirmed
+    with open(path) as f:
+        for line in f:
+            try:
+                r = json.loads(line)
+            except ValueError:
+                continue
+            if r.get("phase") == "confirm":
+                confirmed[r["shape"]] = r
+            else:
+                rows[r["name"]] = r
+    return rows, confirmed
+
+
+def last_started(folder):
+    """The last line of progress.txt: 'kernel NAME' or 'confirm SHAPE'."""
+    path = os.path.join(folder, PROGRESS)
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        lines = [ln.strip() for ln in f if ln.strip()]
+    return lines[-1] if lines else None
+
+
+def base_row(c):
+    """A kernel's row: the case's shape, tiling and prediction."""
+    return {"name": c["name"], "shape": c["shape"], "kind": c["kind"],
+            "tiling": c["tiling"], "predicted_s": c["predicted_s"],
+            "registers": c.get("registers"), "model_pick": c["model_pick"],
+            "d": c["d"], "dv": c["dv"], "n": c["nq"], "causal": c["causal"],
+            "b": c["b"], "hq": c["hq"]}
+
+
+def sibling(c):
+    """What kernels share with a kernel that took the process down: the
+    same kind, head dims, mask and tiling at another N (the same code)."""
+    return (c["kind"], c["d"], c["dv"], c["causal"], tuple(c["tiling"]))
+
+
+def dense_flops(r):
+    """benchmark.py's flops() of a dense case: 2 B H (D + Dv) per pair,
+    half the pairs when causal."""
+    f = 2.0 * r["b"] * r["hq"] * (r["d"] + r["dv"]) * r["n"] * r["n"]
+    return f / 2 if r["causal"] else f
+
+
+def tflops_of(r, ms):
+    return dense_flops(r) / (ms * 1e-3) / 1e12
+
+
+def tiling_label(r):
+    t = r["tiling"]
+    return f"{r['kind']} {t[0]}x{t[1]} s{t[2]} w{t[3]}"
+
+
+def good(r):
+    return r.get("ms") is not None and not r.get("error")
+
+
+def confirm_set(rows, k):
+    """The shape's `k` fastest kernels of the first pass and the pick."""
+    ok = sorted((r for r in rows if good(r)), key=lambda r: r["ms"])
+    chosen = ok[:k]
+    chosen += [r for r in ok[k:] if r["model_pick"]]
+    return chosen
+
+
+def shape_verdict(rows, confirmation=None):
+    """The verdict of one shape from one run's rows: the best and the pick,
+    by the confirmation's times where there is one (then the best is the
+    fastest confirmed kernel), else by the first pass's."""
+    ms = {r["name"]: r["ms"] for r in rows if good(r)}
+    if confirmation and confirmation.get("ms"):
+        ms = {n: t for n, t in confirmation["ms"].items() if n in ms}
+    first = rows[0]
+    out = {"shape": first["shape"], "d": first["d"], "dv": first["dv"],
+           "n": first["n"], "causal": first["causal"],
+           "measured": sum(good(r) for r in rows), "kernels": len(rows),
+           "confirmed": bool(confirmation and confirmation.get("ms"))}
     pick = next((r for r in rows if r["model_pick"]), None)
-    out.write(f"\n{c0['shape']} (B={c0['b']} H={c0['hq']}):\n")
-    out.write("| rank | kernel | tiling | TFLOP/s | ms | predicted ms | |\n"
-              "|---|---|---|---|---|---|---|\n")
-    for i, r in enumerate(good):
+    if not ms:
+        return dict(out, verdict="no kernel ran", ratio=None)
+    best = min((r for r in rows if r["name"] in ms), key=lambda r: ms[r["name"]])
+    out.update(best=best, best_ms=ms[best["name"]])
+    if pick is None or pick["name"] not in ms:
+        return dict(out, pick=pick, verdict="the pick did not run", ratio=None)
+    ratio = ms[pick["name"]] / ms[best["name"]]
+    return dict(out, pick=pick, pick_ms=ms[pick["name"]], ratio=ratio,
+                verdict="within 5%" if ratio <= 1 + TOLERANCE else "MISS")
+
+
+def shape_table(rows, v, out):
+    """One shape's table, fastest first (ten and the pick), its errors and
+    its verdict line."""
+    ok = sorted((r for r in rows if good(r)), key=lambda r: r["ms"])
+    r0 = rows[0]
+    out.write(f"\n{r0['shape']} (B={r0['b']} H={r0['hq']}):\n"
+              "| rank | tiling | TFLOP/s | ms | predicted ms | |\n"
+              "|---|---|---|---|---|---|\n")
+    for i, r in enumerate(ok):
         if i >= 10 and not r["model_pick"]:
             continue
-        t = r["tiling"]
-        out.write(f"| {i + 1} | {r['kind']} | {t[0]}x{t[1]} s{t[2]} w{t[3]} | "
-                  f"{tflops(c0, r['ms']):.1f} | {r['ms']:.3f} | "
-                  f"{r['predicted_s'] * 1e3:.3f} | "
+        out.write(f"| {i + 1} | {tiling_label(r)} | {tflops_of(r, r['ms']):.1f} "
+                  f"| {r['ms']:.3f} | {r['predicted_s'] * 1e3:.3f} | "
                   f"{'model pick' if r['model_pick'] else ''} |\n")
     for r in rows:
-        if r["error"]:
+        if r.get("error"):
             out.write(f"  {r['name']}: {r['error']}\n")
-    if not good:
-        return {"shape": c0["shape"], "verdict": "no kernel ran"}
-    best = good[0]
-    if pick is None or pick["ms"] is None or pick["error"]:
-        verdict = "the pick did not run"
-        ratio = None
-    else:
-        ratio = pick["ms"] / best["ms"]
-        verdict = "within 5%" if ratio <= 1 + TOLERANCE else "MISS"
-    out.write(f"  verdict: {verdict}"
-              + (f" (pick {ratio:.3f}x the best's time, {len(good)} "
-                 "tilings measured)" if ratio else "") + "\n")
-    return {"shape": c0["shape"], "verdict": verdict, "ratio": ratio,
-            "best": best["name"], "best_ms": best["ms"],
-            "pick": pick["name"] if pick else None,
-            "pick_ms": pick["ms"] if pick else None, "measured": len(good)}
+    out.write(f"  verdict: {verdict_line(v)}\n")
 
 
-def run(a):
-    import torch
-    sys.path[:0] = [os.path.join(ROOT, "bench", "benchmark"),
-                    os.path.join(ROOT, "bench", "correctness")]
-    from gpu_check import Runtime
-    torch.zeros(1, device="cuda")
-    rt = Runtime(a.runtime)
-    rt.init(0)
-    stream = torch.cuda.current_stream().cuda_stream
-    with open(os.path.join(a.artifacts, "cases.json")) as f:
-        cases = [c for c in json.load(f)["cases"]
-                 if a.only in c["name"] and c["name"] not in a.skip]
+def verdict_line(v):
+    text = v["verdict"]
+    if v.get("best"):
+        text += (f"; best {tiling_label(v['best'])} "
+                 f"{tflops_of(v['best'], v['best_ms']):.1f} TFLOP/s")
+    if v.get("ratio"):
+        text += (f", pick {tiling_label(v['pick'])} {v['ratio']:.3f}x its "
+                 "time")
+    return (text + f" ({v['measured']} of {v['kernels']} kernels ran"
+            + (", confirmed" if v["confirmed"] else "") + ")")
+
+
+def order(cases):
+    """Shapes in the file's order; in each, the pick first (a shape the
+    deadline cuts keeps it)."""
     groups = {}
     for c in cases:
         groups.setdefault(c["shape"], []).append(c)
-    print(f"tiling_sweep on {torch.cuda.get_device_name()}, torch "
-          f"{torch.__version__}: {len(cases)} kernels, {len(groups)} shapes, "
-          f"median of {a.reps} launches after one warm-up", flush=True)
-    summary, rows_out = [], []
-    if a.resume and a.json and os.path.exists(a.json):
-        with open(a.json) as f:
-            done = json.load(f)
-        summary, rows_out = done["summary"], done["rows"]
-        print(f"resuming after {len(summary)} shapes of {a.json}")
-    progress = open(a.progress, "a") if a.progress else None
-    start = time.time()
+    return {s: sorted(g, key=lambda c: not c["model_pick"])
+            for s, g in groups.items()}
+
+
+def sweep(cases, bench, outs, deadline, confirm=CONFIRM,
+          confirm_reps=CONFIRM_REPS, now=time.time, say=print):
+    """Measures `cases` through `bench` (GpuBench, or a test's fake),
+    resuming from outs.dirs[0]; returns an EXIT_ code."""
+    rows, confirmed = read_rows(os.path.join(outs.dirs[0], ROWS))
+    by_name = {c["name"]: c for c in cases}
+    last = last_started(outs.dirs[0]) or ""
+    if last.startswith("kernel ") and last[7:] in by_name \
+            and last[7:] not in rows:
+        r = dict(base_row(by_name[last[7:]]), ms=None, error=CRASHED)
+        rows[r["name"]] = r
+        outs.append(ROWS, json.dumps(r) + "\n")
+        say(f"tiling_sweep: {r['name']} {CRASHED}: left out")
+    elif last.startswith("confirm ") and last[8:] not in confirmed:
+        r = {"phase": "confirm", "shape": last[8:], "error": CRASHED}
+        confirmed[r["shape"]] = r
+        outs.append(ROWS, json.dumps(r) + "\n")
+    crashed = {sibling(by_name[n]): r["shape"] for n, r in rows.items()
+               if n in by_name and (r.get("error") == CRASHED
+                                    or r.get("context_lost"))}
+    groups = order(cases)
+    todo = sum(c["name"] not in rows for c in cases)
+    say(f"tiling_sweep: {len(cases)} kernels, {len(groups)} shapes, "
+        f"{todo} to measure (the kernels' predicted launches "
+        f"{sum(c['predicted_s'] for c in cases if c['name'] not in rows) * (bench.reps + 1):.0f} s), "
+        f"{deadline - now():.0f} s to the deadline")
+    start, summary, done = now(), [], len(cases) - todo
+    code = EXIT_DONE
     for shape, group in groups.items():
-        if any(s["shape"] == shape for s in summary):
-            continue
-        rows = run_shape(rt, a.artifacts, group, a.reps, stream, progress)
-        summary.append(report(group[0], rows, sys.stdout))
-        rows_out += [dict(r, shape=shape) for r in rows]
-        sys.stdout.flush()
-        if a.json:
-            with open(a.json, "w") as f:
-                json.dump({"card": torch.cuda.get_device_name(),
-                           "summary": summary, "rows": rows_out}, f, indent=0)
-    print("\n| shape | best | pick | pick / best | verdict |\n|---|---|---|---|---|")
-    for s in summary:
-        ratio = f"{s['ratio']:.3f}" if s.get("ratio") else "-"
-        print(f"| {s['shape']} | {s.get('best', '-')} | {s.get('pick', '-')} | "
-              f"{ratio} | {s['verdict']} |")
-    misses = sum(s["verdict"] != "within 5%" for s in summary)
-    print(f"\n{len(summary) - misses} of {len(summary)} shapes: the model's "
-          f"pick within {TOLERANCE:.0%} of the best measured tiling "
-          f"({time.time() - start:.0f} s)")
+        pending = [c for c in group if c["name"] not in rows]
+        if pending or shape not in confirmed:
+            if now() > deadline:
+                code = EXIT_DEADLINE
+                break
+            bench.prepare(group[0])
+        for c in pending:
+            if now() > deadline:
+                code = EXIT_DEADLINE
+                break
+            if c.get("compile_error"):
+                r = dict(base_row(c), ms=None,
+                         error=f"not compiled: {c['compile_error'][:100]}")
+            elif sibling(c) in crashed and not c["model_pick"]:
+                r = dict(base_row(c), ms=None, error="left out: the same "
+                         f"tiling took the process down at {crashed[sibling(c)]}")
+            else:
+                outs.append(PROGRESS, f"kernel {c['name']}\n")
+                r = dict(base_row(c), **bench.measure(c))
+            rows[c["name"]] = r
+            done += 1
+            outs.append(ROWS, json.dumps(r) + "\n")
+            outs.append(LOG, f"[{done}/{len(cases)}] {c['name']}: " + (
+                f"{r['ms']:.3f} ms, {tflops_of(r, r['ms']):.1f} TFLOP/s"
+                if r.get("ms") else "-") + f", predicted "
+                f"{r['predicted_s'] * 1e3:.3f} ms"
+                + (f", {r['error']}" if r.get("error") else "") + "\n")
+            if r.get("context_lost"):
+                code = EXIT_CONTEXT
+                break
+        if code != EXIT_DONE:
+            break
+        shape_rows = [rows[c["name"]] for c in group]
+        chosen = confirm_set(shape_rows, confirm) if confirm else []
+        if shape not in confirmed and len(chosen) > 1 and now() < deadline:
+            outs.append(PROGRESS, f"confirm {shape}\n")
+            rec = dict({"phase": "confirm", "shape": shape},
+                       **bench.confirm([by_name[r["name"]] for r in chosen],
+                                       confirm_reps))
+            confirmed[shape] = rec
+            outs.append(ROWS, json.dumps(rec) + "\n")
+            if rec.get("context_lost"):
+                code = EXIT_CONTEXT
+        v = shape_verdict(shape_rows, confirmed.get(shape))
+        summary.append(v)
+        log = io.StringIO()
+        shape_table(shape_rows, v, log)
+        outs.append(LOG, log.getvalue())
+        outs.write_json(SUMMARY, {"card": bench.card, "summary": [
+            dict(s, best=s.get("best", {}).get("name"),
+                 pick=(s.get("pick") or {}).get("name")) for s in summary]})
+        say(f"{shape}: {verdict_line(v)} [{now() - start:.0f} s, "
+            f"{done}/{len(cases)} kernels]")
+        if code != EXIT_DONE:
+            break
+    if code == EXIT_DEADLINE:
+        say(f"tiling_sweep: the deadline passed; {done} of {len(cases)} "
+            "kernels measured, a rerun goes on from here")
+    elif code == EXIT_CONTEXT:
+        say("tiling_sweep: the CUDA context is lost; a rerun goes on "
+            "without the kernel")
+    return code
+
+
+class GpuBench:
+    """The sweep's measurements on the GPU: per shape one set of inputs and
+    torch SDPA's output; per kernel a checked warm-up launch, then the
+    median of `reps` launches (CUDA events); a watchdog ends the process
+    when a kernel hangs (the rerun leaves it out)."""
+
+    def __init__(self, runtime, artifacts, reps):
+        import torch
+        sys.path[:0] = [os.path.join(ROOT, "bench", "benchmark"),
+                        os.path.join(ROOT, "bench", "correctness")]
+        from gpu_check import Runtime
+        torch.zeros(1, device="cuda")
+        self.torch, self.rt = torch, Runtime(runtime)
+        self.rt.init(0)
+        self.stream = torch.cuda.current_stream().cuda_stream
+        self.art, self.reps = artifacts, reps
+        self.card = torch.cuda.get_device_name()
+
+    def prepare(self, c0):
+        import torch.nn.functional as F
+        from benchmark import inputs
+        from gpu_check import tensors
+        self.q, self.k, self.v, self.o = inputs(c0)
+        self.ref = F.scaled_dot_product_attention(
+            self.q, self.k, self.v, is_causal=c0["causal"],
+            scale=c0["scale"]).float()
+        # bf16: a few units in the last place of the largest output.
+        self.tol = 0.01 + 0.03 * self.ref.abs().max().item()
+        self.buffers = tensors([self.q, self.k, self.v, self.o])
+        self.torch.cuda.synchronize()
+
+    def launch(self, h):
+        self.rt.launch(h, self.buffers, self.stream)
+
+    def time(self, h, reps):
+        """Milliseconds of each of `reps` launches, CUDA events around it."""
+        torch, times = self.torch, []
+        for _ in range(reps):
+            start = torch.cuda.Event(enable_timing=True)
+            end = torch.cuda.Event(enable_timing=True)
+            start.record()
+            self.launch(h)
+            end.record()
+            end.synchronize()
+            times.append(start.elapsed_time(end))
+        return times
+
+    def context_ok(self):
+        try:
+            self.torch.cuda.synchronize()
+            return self.torch.ones(1, device="cuda").add_(1).item() == 2
+        except Exception:  # noqa: BLE001 - any CUDA error: the context is gone
+            return False
+
+    def watchdog(self, seconds):
+        import faulthandler
+        faulthandler.dump_traceback_later(seconds, exit=True)
+
+    def measure(self, c):
+        import faulthandler
+        self.watchdog(10 + 20 * c["predicted_s"] * (self.reps + 1))
+        h = None
+        try:
+            h = self.rt.load(os.path.join(self.art, c["name"] + ".json"), True)
+            self.o.fill_(float("nan"))
+            self.launch(h)
+            self.torch.cuda.synchronize()
+            err = (self.o.float() - self.ref).abs().max().item()
+            ms = statistics.median(self.time(h, self.reps))
+            ok = err == err and err <= self.tol  # not NaN, bf16 tolerance
+            return {"ms": ms, "max_err": err, "error": None if ok else
+                    f"wrong (max err {err:.3g}, tolerance {self.tol:.3g})"}
+        except Exception as e:  # noqa: BLE001 - a load or launch refused
+            return {"ms": None, "error": str(e)[:160],
+                    "context_lost": not self.context_ok()}
+        finally:
+            faulthandler.cancel_dump_traceback_later()
+            if h:
+                self.rt.unload(h)
+
+    def confirm(self, cases, reps):
+        """{'ms': {name: median}} of `cases` timed in turns."""
+        import faulthandler
+        self.watchdog(10 + 20 * sum(c["predicted_s"] for c in cases) * reps)
+        handles, times = [], {c["name"]: [] for c in cases}
+        try:
+            for c in cases:
+                handles.append(self.rt.load(
+                    os.path.join(self.art, c["name"] + ".json"), True))
+            for _ in range(reps):
+                for c, h in zip(cases, handles):
+                    times[c["name"]] += self.time(h, 1)
+            return {"ms": {n: statistics.median(t) for n, t in times.items()},
+                    "reps": reps}
+        except Exception as e:  # noqa: BLE001
+            return {"error": str(e)[:160], "context_lost": not self.context_ok()}
+        finally:
+            faulthandler.cancel_dump_traceback_later()
+            for h in handles:
+                self.rt.unload(h)
+
+
+def run(a):
+    with open(os.path.join(a.artifacts, "cases.json")) as f:
+        cases = [c for c in json.load(f)["cases"]
+                 if a.only in c["name"] and c["name"] not in a.skip]
+    bench = GpuBench(a.runtime, a.artifacts, a.reps)
+    import torch
+    print(f"tiling_sweep on {bench.card}, torch {torch.__version__}: median "
+          f"of {a.reps} launches after a checked warm-up; the {a.confirm} "
+          f"fastest and the pick again, {a.confirm_reps} launches in turns",
+          flush=True)
+    code = sweep(cases, bench, Outs(a.out),
+                 a.deadline if a.deadline else float("inf"),
+                 a.confirm, a.confirm_reps,
+                 say=lambda s: print(s, flush=True))
+    if code == EXIT_DONE:
+        report_tables([a.out[0]], sys.stdout)
+    return code
+
+
+# --- The docs' table -------------------------------------------------------
+
+def pack_verdicts(folder):
+    """Per shape, the verdict of one run (one pack's rows.jsonl) and the
+    names of the kernels that ran."""
+    path = folder if folder.endswith(".jsonl") else os.path.join(folder, ROWS)
+    rows, confirmed = read_rows(path)
+    shapes = {}
+    for r in rows.values():
+        shapes.setdefault(r["shape"], []).append(r)
+    return {s: (shape_verdict(sorted(rs, key=lambda r: not r["model_pick"]),
+                              confirmed.get(s)),
+                {r["name"] for r in rs if good(r)})
+            for s, rs in shapes.items()}
+
+
+def merge(verdicts):
+    """One shape's (verdict, kernels that ran) from several packs: the pick
+    was timed against each pack's best in the same run, so the shape's
+    ratio is the largest of them (the pack whose best beats the pick by
+    the most)."""
+    timed = [v for v, _ in verdicts if v.get("ratio")]
+    if timed:
+        v = max(timed, key=lambda v: v["ratio"])
+    else:
+        v = next((v for v, _ in verdicts if v.get("best")), verdicts[0][0])
+    return dict(v, measured_all=len(set().union(*(n for _, n in verdicts))))
+
+
+def docs_row(v):
+    """docs/CostModel.md's row: D, N, causal, best, pick, ratio, verdict."""
+    d = f"{v['d']}" + (f" (Dv {v['dv']})" if v["dv"] != v["d"] else "")
+    n = f"{v['n'] // 1024}k" if v["n"] % 1024 == 0 else str(v["n"])
+    best = (f"{tiling_label(v['best'])} ({tflops_of(v['best'], v['best_ms']):.0f})"
+            if v.get("best") else "-")
+    pick = (f"{tiling_label(v['pick'])} ({tflops_of(v['pick'], v['pick_ms']):.0f})"
+            if v.get("pick_ms") else
+            (f"{tiling_label(v['pick'])} (did not run)" if v.get("pick") else "-"))
+    ratio = f"{v['ratio']:.3f}" if v.get("ratio") else "-"
+    return (f"| {d} | {n} | {'yes' if v['causal'] else 'no'} | {best} | "
+            f"{pick} | {ratio} | {v['verdict']} | {v['measured_all']} |")
+
+
+def report_tables(folders, out):
+    """The docs' table of the runs in `folders` (one per pack), shapes by
+    D, N, causal; then the count of shapes within 5%."""
+    per_shape = {}
+    for folder in folders:
+        for s, v in pack_verdicts(folder).items():
+            per_shape.setdefault(s, []).append(v)
+    merged = sorted((merge(vs) for vs in per_shape.values()),
+                    key=lambda v: (v["d"], v["n"], v["causal"]))
+    out.write("| D | N | causal | best tiling (TFLOP/s) | model's pick "
+              "(TFLOP/s) | pick / best time | verdict | tilings measured |\n"
+              "|---|---|---|---|---|---|---|---|\n")
+    for v in merged:
+        out.write(docs_row(v) + "\n")
+    within = sum(v["verdict"] == "within 5%" for v in merged)
+    out.write(f"\n{within} of {len(merged)} shapes: the model's pick within "
+              f"{TOLERANCE:.0%} of the best measured tiling.\n")
+    return merged
+
+
+def report(a):
+    missing = [f for f in a.folders if not os.path.exists(
+        f if f.endswith(".jsonl") else os.path.join(f, ROWS))]
+    if missing:
+        print(f"tiling_sweep report: no {ROWS} in {', '.join(missing)}",
+              file=sys.stderr)
+        return 1
+    report_tables(a.folders, sys.stdout)
     return 0
 
 
@@ -423,6 +788,8 @@ def main(argv):
         p = sub.add_parser(mode)
         if mode == "stage":
             p.add_argument("dest")
+            p.add_argument("--tarball", action="store_true",
+                           help="also pack DEST into DEST.tar.xz (one folder)")
         p.add_argument("--build", default=os.path.join(ROOT, "build"))
         p.add_argument("--jobs", type=int, default=2)
         p.add_argument("--d", type=int, nargs="+", default=[])
@@ -435,25 +802,43 @@ def main(argv):
         p.add_argument("--stages", type=int, nargs="+", default=[2])
         p.add_argument("--block-kv", type=int, nargs="+",
                        default=list(BLOCK_KV))
+    p = sub.add_parser("refresh", help="copy the device-side scripts, the "
+                       "runtime and the package into a staged DEST again")
+    p.add_argument("dest")
+    p.add_argument("--build", default=os.path.join(ROOT, "build"))
+    p.add_argument("--tarball", action="store_true",
+                   help="also pack DEST into DEST.tar.xz again")
     p = sub.add_parser("run")
     p.add_argument("--runtime", required=True)
     p.add_argument("--artifacts", default="artifacts")
     p.add_argument("--reps", type=int, default=3)
+    p.add_argument("--confirm", type=int, default=CONFIRM,
+                   help="time the shape's this many fastest kernels and the "
+                   "pick again (0: no confirmation)")
+    p.add_argument("--confirm-reps", type=int, default=CONFIRM_REPS)
     p.add_argument("--only", default="",
                    help="the kernels whose name holds this")
     p.add_argument("--skip", nargs="+", default=[],
                    help="kernels to leave out (by name)")
-    p.add_argument("--json", default="",
-                   help="the rows and verdicts, written after every shape")
-    p.add_argument("--resume", action="store_true",
-                   help="skip the shapes --json already holds")
-    p.add_argument("--progress", default="",
-                   help="append each kernel's name before it runs")
+    p.add_argument("--out", nargs="+", required=True,
+                   help="folders for the rows, the log and the verdicts; "
+                   "the first is the state a rerun resumes from")
+    p.add_argument("--deadline", type=float, default=0,
+                   help="a Unix time: start no kernel after it (exit 2)")
+    p = sub.add_parser("report", help="the docs' table from runs' folders")
+    p.add_argument("folders", nargs="+",
+                   help="a run's --out folder (or its rows.jsonl) per pack")
     a = ap.parse_args(argv)
     if a.mode == "stage":
         stage(a)
     elif a.mode == "count":
         count(a)
+    elif a.mode == "refresh":
+        copy_device_files(a.build, a.dest)
+        if a.tarball:
+            pack(a.dest)
+    elif a.mode == "report":
+        return report(a)
     else:
         return run(a)
     return 0
