@@ -348,3 +348,118 @@ def test_sweep_run_stops_when_no_kernel_started(tmp_path):
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 1
     assert "before any kernel: not retrying" in p.stdout
+
+
+# --- GpuBench over CPU tensors ---------------------------------------------
+
+class FakeCuda:
+    """torch.cuda's calls GpuBench makes; `broken` makes every one fail (a
+    lost context)."""
+
+    def __init__(self):
+        self.broken, self.clock = False, 0.0
+        fake = self
+
+        class Event:
+            def __init__(self, enable_timing):
+                self.t = None
+
+            def record(self):
+                self.t = fake.clock
+
+            def synchronize(self):
+                fake.check()
+
+            def elapsed_time(self, other):
+                return other.t - self.t
+        self.Event = Event
+
+    def check(self):
+        if self.broken:
+            raise RuntimeError("CUDA error: an illegal memory access")
+
+    def synchronize(self):
+        self.check()
+
+
+class FakeRt:
+    """Runtime's load/launch/unload: a launch writes `result(o)` into the
+    output and takes `ms` of the fake clock; a manifest named in `refuse`
+    does not load, one in `crash` breaks the context."""
+
+    def __init__(self, cuda, out, ref, ms, wrong=(), refuse=(), crash=()):
+        self.cuda, self.out, self.ref, self.ms = cuda, out, ref, ms
+        self.wrong, self.refuse, self.crash = wrong, refuse, crash
+        self.loaded, self.unloaded, self.launches = {}, [], []
+
+    def load(self, manifest, prefer_cubin):
+        name = os.path.basename(manifest)[:-len(".json")]
+        if name in self.refuse:
+            raise RuntimeError(f"faRtLoad({manifest}): no such file")
+        h = len(self.loaded) + 1
+        self.loaded[h] = name
+        return h
+
+    def launch(self, h, buffers, stream):
+        name = self.loaded[h]
+        self.launches.append(name)
+        if name in self.crash:
+            self.cuda.broken = True
+            return
+        self.out.copy_(self.ref + (1.0 if name in self.wrong else 0.0))
+        self.cuda.clock += self.ms[name]
+
+    def unload(self, h):
+        self.unloaded.append(h)
+
+
+def gpu_bench(ts, cases, ms, **kw):
+    torch = pytest.importorskip("torch")
+    cuda = FakeCuda()
+    shim = type("Torch", (), {"cuda": cuda, "ones": staticmethod(
+        lambda *s, device: torch.ones(*s))})
+    b = ts.GpuBench.__new__(ts.GpuBench)
+    b.torch, b.art, b.reps, b.stream, b.buffers = shim, "art", 3, 0, []
+    b.ref = torch.linspace(-2, 2, 64).reshape(4, 16)
+    b.o = torch.empty(4, 16, dtype=torch.bfloat16)
+    b.tol = 0.01 + 0.03 * 2
+    b.rt = FakeRt(cuda, b.o, b.ref.to(torch.bfloat16), ms, **kw)
+    b.watched = []
+    b.watchdog = b.watched.append  # no faulthandler timer in the tests
+    return b
+
+
+def test_gpu_bench_measures_checks_and_confirms(ts):
+    cases = two_shapes(ts)[:3]
+    ms = times(ts, cases, [0.1, 0.102, 0.3])
+    b = gpu_bench(ts, cases, ms, wrong=[cases[2]["name"]])
+    r = b.measure(cases[0])
+    assert r["ms"] == pytest.approx(0.1) and r["error"] is None
+    # A warm-up and 3 timed launches, one load, unloaded.
+    assert b.rt.launches == [cases[0]["name"]] * 4 and b.rt.unloaded == [1]
+    # The watchdog: 10 s and twenty times the predicted launches.
+    assert b.watched == [pytest.approx(10 + 20 * 0.10e-3 * 4)]
+    r = b.measure(cases[2])
+    assert r["ms"] == pytest.approx(0.3)
+    assert r["error"].startswith("wrong (max err 1")
+    c = b.confirm(cases[:2], 4)
+    assert c == {"ms": {cases[0]["name"]: pytest.approx(0.1),
+                        cases[1]["name"]: pytest.approx(0.102)}, "reps": 4}
+    # In turns: one launch of each per round.
+    assert b.rt.launches[-8:] == [cases[0]["name"], cases[1]["name"]] * 4
+    assert len(b.rt.unloaded) == 4
+
+
+def test_gpu_bench_tells_a_refused_load_from_a_lost_context(ts):
+    cases = two_shapes(ts)[:3]
+    ms = times(ts, cases, [0.1, 0.102, 0.3])
+    b = gpu_bench(ts, cases, ms, refuse=[cases[0]["name"]],
+                  crash=[cases[1]["name"]])
+    r = b.measure(cases[0])
+    assert r["ms"] is None and "no such file" in r["error"]
+    assert r["context_lost"] is False and b.rt.unloaded == []
+    r = b.measure(cases[1])
+    assert r["ms"] is None and "illegal memory access" in r["error"]
+    assert r["context_lost"] is True
+    c = b.confirm(cases[1:], 2)
+    assert c["context_lost"] is True and "illegal" in c["error"]
