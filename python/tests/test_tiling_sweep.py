@@ -236,6 +236,13 @@ def test_the_docs_table_from_two_packs(ts, tmp_path):
 def test_report_says_what_is_missing(ts, tmp_path, capsys):
     assert ts.main(["report", str(tmp_path / "nothing")]) == 1
     assert "no rows.jsonl" in capsys.readouterr().err
+    # A pack that did not run is named; the others make the table.
+    c = case(ts, 64, 1024, False, "wgmma", (64, 64, 2, 4), 0.1, True)
+    write_rows(str(tmp_path / "A"), [dict(ts.base_row(c), ms=0.1, error=None)])
+    assert ts.main(["report", str(tmp_path / "A"), str(tmp_path / "B")]) == 0
+    out = capsys.readouterr()
+    assert "no rows.jsonl in " + str(tmp_path / "B") in out.err
+    assert "| 64 | 1k | no | wgmma 64x64 s2 w4" in out.out
 
 
 def test_every_pack_holds_the_pick(ts, monkeypatch):
@@ -357,7 +364,7 @@ class FakeCuda:
     lost context)."""
 
     def __init__(self):
-        self.broken, self.clock = False, 0.0
+        self.broken, self.clock, self.spins = False, 0.0, []
         fake = self
 
         class Event:
@@ -380,6 +387,9 @@ class FakeCuda:
 
     def synchronize(self):
         self.check()
+
+    def _sleep(self, cycles):
+        self.spins.append(cycles)
 
 
 class FakeRt:
@@ -437,6 +447,8 @@ def test_gpu_bench_measures_checks_and_confirms(ts):
     assert r["ms"] == pytest.approx(0.1) and r["error"] is None
     # A warm-up and 3 timed launches, one load, unloaded.
     assert b.rt.launches == [cases[0]["name"]] * 4 and b.rt.unloaded == [1]
+    # Each timed launch queued behind a spin, the warm-up not.
+    assert b.torch.cuda.spins == [ts.SPIN_CYCLES] * 3
     # The watchdog: 10 s and twenty times the predicted launches.
     assert b.watched == [pytest.approx(10 + 20 * 0.10e-3 * 4)]
     r = b.measure(cases[2])
