@@ -31,8 +31,8 @@ Two halves, like scripts/gpu-artifacts.sh and gpu_run.sh:
         [--stages 1 2 3 4] [--block-kv 16 32 ...] [--tarball]
     python3 bench/experiments/tiling_sweep.py count [same filters]
     python3 bench/experiments/tiling_sweep.py refresh .stage-sweepA [--tarball]
-    bash .stage-sweepA/sweep_run.sh [run options]  # GPU; $OUT/.stage-sweepA
-    python3 bench/experiments/tiling_sweep.py report OUT/.stage-sweepA ...
+    bash .stage-sweepA/sweep_run.sh [run options]  # GPU; $OUT/stage-sweepA
+    python3 bench/experiments/tiling_sweep.py report OUT/stage-sweepA ...
 """
 
 import argparse
@@ -318,13 +318,15 @@ def count(a):
 
 # --- The GPU side ----------------------------------------------------------
 #
-# A run writes into each of its --out folders (the first is the state a
-# rerun resumes from; the others mirror it as it goes, e.g. $OUT, so a run
-# the device's time limit cuts off still leaves what it measured):
+# A run writes into its --out folder, the state a rerun resumes from, and
+# copies the rows and the log as it goes into each --mirror folder (e.g.
+# $OUT, so that a run the device's time limit cuts off still brings back
+# what it measured; the device brings back 8 files at most):
 ROWS = "rows.jsonl"        # a line per kernel measured, then per confirmation
 PROGRESS = "progress.txt"  # the kernel (or confirmation) under way, before it
 SUMMARY = "tiling_sweep.json"  # the verdicts so far, after every shape
 LOG = "tiling_sweep.log"   # a line per kernel, a table per shape
+MIRRORED = (ROWS, LOG)
 # run's exit codes: every kernel measured; --deadline passed (a rerun goes
 # on); a kernel took the CUDA context down (a rerun goes on without it).
 EXIT_DONE, EXIT_DEADLINE, EXIT_CONTEXT = 0, 2, 3
@@ -338,24 +340,24 @@ SPIN_CYCLES = 1_000_000
 
 
 class Outs:
-    """The run's folders: a line appended to, or a JSON written into, each."""
+    """The run's folders: the state (every file) and the mirrors (the
+    MIRRORED files)."""
 
-    def __init__(self, dirs):
-        self.dirs = dirs
-        for d in dirs:
+    def __init__(self, state, mirrors=()):
+        self.state, self.mirrors = state, list(mirrors)
+        for d in [state] + self.mirrors:
             os.makedirs(d, exist_ok=True)
 
     def append(self, name, text):
-        for d in self.dirs:
+        for d in [self.state] + (self.mirrors if name in MIRRORED else []):
             with open(os.path.join(d, name), "a") as f:
                 f.write(text)
 
     def write_json(self, name, obj):
-        for d in self.dirs:
-            tmp = os.path.join(d, name + ".tmp")
-            with open(tmp, "w") as f:
-                json.dump(obj, f, indent=0)
-            os.replace(tmp, os.path.join(d, name))
+        tmp = os.path.join(self.state, name + ".tmp")
+        with open(tmp, "w") as f:
+            json.dump(obj, f, indent=0)
+        os.replace(tmp, os.path.join(self.state, name))
 
 
 def read_rows(path):
@@ -499,10 +501,10 @@ def order(cases):
 def sweep(cases, bench, outs, deadline, confirm=CONFIRM,
           confirm_reps=CONFIRM_REPS, now=time.time, say=print):
     """Measures `cases` through `bench` (GpuBench, or a test's fake),
-    resuming from outs.dirs[0]; returns an EXIT_ code."""
-    rows, confirmed = read_rows(os.path.join(outs.dirs[0], ROWS))
+    resuming from outs.state; returns an EXIT_ code."""
+    rows, confirmed = read_rows(os.path.join(outs.state, ROWS))
     by_name = {c["name"]: c for c in cases}
-    last = last_started(outs.dirs[0]) or ""
+    last = last_started(outs.state) or ""
     if last.startswith("kernel ") and last[7:] in by_name \
             and last[7:] not in rows:
         r = dict(base_row(by_name[last[7:]]), ms=None, error=CRASHED)
@@ -707,12 +709,12 @@ def run(a):
           f"of {a.reps} launches after a checked warm-up; the {a.confirm} "
           f"fastest and the pick again, {a.confirm_reps} launches in turns",
           flush=True)
-    code = sweep(cases, bench, Outs(a.out),
+    code = sweep(cases, bench, Outs(a.out, a.mirror),
                  a.deadline if a.deadline else float("inf"),
                  a.confirm, a.confirm_reps,
                  say=lambda s: print(s, flush=True))
     if code == EXIT_DONE:
-        report_tables([a.out[0]], sys.stdout)
+        report_tables([a.out], sys.stdout)
     return code
 
 
@@ -832,9 +834,12 @@ def main(argv):
                    help="the kernels whose name holds this")
     p.add_argument("--skip", nargs="+", default=[],
                    help="kernels to leave out (by name)")
-    p.add_argument("--out", nargs="+", required=True,
-                   help="folders for the rows, the log and the verdicts; "
-                   "the first is the state a rerun resumes from")
+    p.add_argument("--out", required=True,
+                   help="the folder of the rows, the log, the verdicts and "
+                   "the progress: the state a rerun resumes from")
+    p.add_argument("--mirror", nargs="*", default=[],
+                   help="folders that get a copy of the rows and the log "
+                   "as they are written")
     p.add_argument("--deadline", type=float, default=0,
                    help="a Unix time: start no kernel after it (exit 2)")
     p = sub.add_parser("report", help="the docs' table from runs' folders")

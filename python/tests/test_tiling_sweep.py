@@ -81,7 +81,7 @@ def rows_of(folder):
 def test_a_whole_run_writes_rows_verdicts_and_mirrors(ts, tmp_path):
     cases = two_shapes(ts)
     bench = FakeBench(times(ts, cases, [0.100, 0.102, 0.300, 0.80, 0.95, 1.2]))
-    outs = ts.Outs([str(tmp_path / "state"), str(tmp_path / "out")])
+    outs = ts.Outs(str(tmp_path / "state"), [str(tmp_path / "out")])
     said = []
     code = ts.sweep(cases, bench, outs, float("inf"), say=said.append)
     assert code == ts.EXIT_DONE
@@ -92,10 +92,14 @@ def test_a_whole_run_writes_rows_verdicts_and_mirrors(ts, tmp_path):
         rows = rows_of(str(tmp_path / folder))
         assert len([r for r in rows if r.get("phase") != "confirm"]) == 6
         assert len([r for r in rows if r.get("phase") == "confirm"]) == 2
-        summary = json.load(open(tmp_path / folder / "tiling_sweep.json"))
-        assert [s["verdict"] for s in summary["summary"]] == ["within 5%"] * 2
-        assert summary["summary"][0]["best"] == cases[0]["name"]
         assert os.path.exists(tmp_path / folder / "tiling_sweep.log")
+    summary = json.load(open(tmp_path / "state" / "tiling_sweep.json"))
+    assert [s["verdict"] for s in summary["summary"]] == ["within 5%"] * 2
+    assert summary["summary"][0]["best"] == cases[0]["name"]
+    # The mirror ($OUT) gets the rows and the log alone: the device brings
+    # back 8 files at most.
+    assert sorted(os.listdir(tmp_path / "out")) == ["rows.jsonl",
+                                                    "tiling_sweep.log"]
     # The confirmation: the shape's fastest (5 at most) and the pick.
     assert sorted(bench.confirmed[0]) == sorted(c["name"] for c in cases[:3])
     assert any(s.startswith("d64_n1024: within 5%") for s in said)
@@ -120,7 +124,7 @@ def test_the_deadline_stops_and_a_rerun_resumes(ts, tmp_path):
     cases = two_shapes(ts)
     ms = times(ts, cases, [0.1, 0.102, 0.3, 0.8, 0.95, 1.2])
     clock = [0.0]
-    outs = ts.Outs([str(tmp_path / "state")])
+    outs = ts.Outs(str(tmp_path / "state"))
     first = FakeBench(ms, clock=clock)
     code = ts.sweep(cases, first, outs, deadline=3.5, now=lambda: clock[0],
                     say=lambda s: None)
@@ -143,7 +147,7 @@ def test_a_hang_is_left_out_with_its_siblings(ts, tmp_path):
     pick = case(ts, 64, 16384, False, "wgmma", (128, 96, 2, 8), 0.9, True)
     cases += [sib, pick]
     ms = times(ts, cases, [0.1, 0.102, 0.3, 0.8, 0.95, 1.2, 1.0, 0.9])
-    outs = ts.Outs([str(tmp_path / "state")])
+    outs = ts.Outs(str(tmp_path / "state"))
     with pytest.raises(SystemExit):
         ts.sweep(cases, FakeBench(ms, hang=[cases[0]["name"]]), outs,
                  float("inf"), say=lambda s: None)
@@ -164,7 +168,7 @@ def test_a_hang_is_left_out_with_its_siblings(ts, tmp_path):
 def test_a_lost_context_ends_the_process_and_the_rerun_goes_on(ts, tmp_path):
     cases = two_shapes(ts)
     ms = times(ts, cases, [0.1, 0.102, 0.3, 0.8, 0.95, 1.2])
-    outs = ts.Outs([str(tmp_path / "state")])
+    outs = ts.Outs(str(tmp_path / "state"))
     first = FakeBench(ms, lost=[cases[4]["name"]])
     assert ts.sweep(cases, first, outs, float("inf"),
                     say=lambda s: None) == ts.EXIT_CONTEXT
@@ -178,7 +182,7 @@ def test_a_kernel_that_did_not_compile_costs_no_launch(ts, tmp_path):
     cases = two_shapes(ts)
     cases[2]["compile_error"] = "ptxas: too much shared memory"
     bench = FakeBench(times(ts, cases, [0.1, 0.102, 0.3, 0.8, 0.95, 1.2]))
-    ts.sweep(cases, bench, ts.Outs([str(tmp_path)]), float("inf"),
+    ts.sweep(cases, bench, ts.Outs(str(tmp_path)), float("inf"),
              say=lambda s: None)
     assert cases[2]["name"] not in bench.measured
     row = next(r for r in rows_of(str(tmp_path)) if r["name"] == cases[2]["name"])
@@ -301,12 +305,12 @@ STAND_IN = textwrap.dedent('''\
         print("| the table |")
         sys.exit(0)
     state = args[args.index("--out") + 1]
+    out = args[args.index("--mirror") + 1]
     with open(os.path.join(state, "progress.txt"), "a") as f:
         f.write("kernel k\\n")
     with open(os.path.join(state, "rows.jsonl"), "a") as f:
         f.write("{}\\n")
     calls = sum(1 for _ in open(os.path.join(state, "progress.txt")))
-    out = args[args.index("--out") + 2]
     with open(os.path.join(out, "calls.txt"), "a") as f:
         f.write(" ".join(args) + "\\n")
     print("stand-in call", calls, "cwd", os.getcwd())
@@ -334,15 +338,24 @@ def test_sweep_run_restarts_and_writes_under_out(tmp_path):
                        cwd=str(tmp_path), env=env, capture_output=True,
                        text=True, timeout=60)
     assert p.returncode == 0, p.stdout + p.stderr
-    pack = out / ".stage-sweepA"
+    pack = out / "stage-sweepA"  # no leading dot
     calls = (pack / "calls.txt").read_text().splitlines()
     assert len(calls) == 3
-    assert all(c.endswith("--reps 5") and "--out state " + str(pack) in c
-               for c in calls)
-    assert "resuming without it" in (pack / "run.log").read_text()
-    assert "stand-in call 3 cwd " + str(dest) in (pack / "run.log").read_text()
-    assert (pack / "table.md").read_text() == "| the table |\n"
+    assert all(c.endswith("--reps 5") and
+               "--out state --mirror " + str(pack) in c for c in calls)
+    log = (pack / "run.log").read_text()
+    assert "resuming without it" in log
+    assert "stand-in call 3 cwd " + str(dest) in log
+    assert "| the table |" in log
+    assert (dest / "state" / "table.md").read_text() == "| the table |\n"
     assert (dest / "state" / "progress.txt").exists()
+    # A rerun on the same machine (a fresh $OUT) gets the rows back there.
+    (dest / "state" / "rows.jsonl").write_text("{}\n")
+    out2 = tmp_path / "out2"
+    subprocess.run(["bash", str(dest / "sweep_run.sh")], cwd=str(tmp_path),
+                   env=dict(env, OUT=str(out2)), capture_output=True,
+                   timeout=60)
+    assert (out2 / "stage-sweepA" / "rows.jsonl").read_text().startswith("{}")
 
 
 def test_sweep_run_stops_when_no_kernel_started(tmp_path):
