@@ -613,6 +613,7 @@ class GpuBench:
         import torch.nn.functional as F
         from benchmark import inputs
         from gpu_check import tensors
+        self.c0, self.stale = c0, False
         self.q, self.k, self.v, self.o = inputs(c0)
         self.ref = F.scaled_dot_product_attention(
             self.q, self.k, self.v, is_causal=c0["causal"],
@@ -657,6 +658,8 @@ class GpuBench:
 
     def measure(self, c):
         import faulthandler
+        if self.stale:
+            self.prepare(self.c0)
         self.watchdog(10 + 20 * c["predicted_s"] * (self.reps + 1))
         h = None
         try:
@@ -667,6 +670,9 @@ class GpuBench:
             err = (self.o.float() - self.ref).abs().max().item()
             ms = statistics.median(self.time(h, self.reps))
             ok = err == err and err <= self.tol  # not NaN, bf16 tolerance
+            # A wrong kernel may have written past its output: the next
+            # one gets fresh inputs and a fresh reference.
+            self.stale = not ok
             return {"ms": ms, "max_err": err, "error": None if ok else
                     f"wrong (max err {err:.3g}, tolerance {self.tol:.3g})"}
         except Exception as e:  # noqa: BLE001 - a load or launch refused

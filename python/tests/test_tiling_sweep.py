@@ -447,8 +447,9 @@ def gpu_bench(ts, cases, ms, **kw):
     b.o = torch.empty(4, 16, dtype=torch.bfloat16)
     b.tol = 0.01 + 0.03 * 2
     b.rt = FakeRt(cuda, b.o, b.ref.to(torch.bfloat16), ms, **kw)
-    b.watched = []
+    b.watched, b.prepared, b.c0, b.stale = [], [], cases[0], False
     b.watchdog = b.watched.append  # no faulthandler timer in the tests
+    b.prepare = b.prepared.append
     return b
 
 
@@ -467,12 +468,16 @@ def test_gpu_bench_measures_checks_and_confirms(ts):
     r = b.measure(cases[2])
     assert r["ms"] == pytest.approx(0.3)
     assert r["error"].startswith("wrong (max err 1")
+    # It may have written past its output: fresh inputs for the next.
+    assert b.prepared == []
+    assert b.measure(cases[1])["error"] is None
+    assert b.prepared == [cases[0]]
     c = b.confirm(cases[:2], 4)
     assert c == {"ms": {cases[0]["name"]: pytest.approx(0.1),
                         cases[1]["name"]: pytest.approx(0.102)}, "reps": 4}
     # In turns: one launch of each per round.
     assert b.rt.launches[-8:] == [cases[0]["name"], cases[1]["name"]] * 4
-    assert len(b.rt.unloaded) == 4
+    assert len(b.rt.unloaded) == 5
 
 
 def test_gpu_bench_tells_a_refused_load_from_a_lost_context(ts):
