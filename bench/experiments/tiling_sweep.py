@@ -726,11 +726,21 @@ def run(a):
 
 # --- The docs' table -------------------------------------------------------
 
-def pack_verdicts(folder):
+def rejudge(r, tolerance):
+    """A row judged wrong again at `tolerance` (the largest error against
+    SDPA's output the report accepts; None keeps the run's judgement)."""
+    if tolerance is None or not (r.get("error") or "").startswith("wrong") \
+            or r.get("max_err") is None or r["max_err"] > tolerance:
+        return r
+    return dict(r, error=None)
+
+
+def pack_verdicts(folder, tolerance=None):
     """Per shape, the verdict of one run (one pack's rows.jsonl) and the
     names of the kernels that ran."""
     path = folder if folder.endswith(".jsonl") else os.path.join(folder, ROWS)
     rows, confirmed = read_rows(path)
+    rows = {n: rejudge(r, tolerance) for n, r in rows.items()}
     shapes = {}
     for r in rows.values():
         shapes.setdefault(r["shape"], []).append(r)
@@ -767,12 +777,12 @@ def docs_row(v):
             f"{pick} | {ratio} | {v['verdict']} | {v['measured_all']} |")
 
 
-def report_tables(folders, out):
+def report_tables(folders, out, tolerance=None):
     """The docs' table of the runs in `folders` (one per pack), shapes by
     D, N, causal; then the count of shapes within 5%."""
     per_shape = {}
     for folder in folders:
-        for s, v in pack_verdicts(folder).items():
+        for s, v in pack_verdicts(folder, tolerance).items():
             per_shape.setdefault(s, []).append(v)
     merged = sorted((merge(vs) for vs in per_shape.values()),
                     key=lambda v: (v["d"], v["n"], v["causal"]))
@@ -797,7 +807,7 @@ def report(a):
             print(f"tiling_sweep report: no {ROWS} in {f}", file=sys.stderr)
     if not have:
         return 1
-    report_tables(have, sys.stdout)
+    report_tables(have, sys.stdout, a.tolerance)
     return 0
 
 
@@ -851,6 +861,9 @@ def main(argv):
     p = sub.add_parser("report", help="the docs' table from runs' folders")
     p.add_argument("folders", nargs="+",
                    help="a run's --out folder (or its rows.jsonl) per pack")
+    p.add_argument("--tolerance", type=float, default=None,
+                   help="accept a kernel the run judged wrong if its largest "
+                   "error against SDPA's output is at most this")
     a = ap.parse_args(argv)
     if a.mode == "stage":
         stage(a)

@@ -493,3 +493,20 @@ def test_gpu_bench_tells_a_refused_load_from_a_lost_context(ts):
     assert r["context_lost"] is True
     c = b.confirm(cases[1:], 2)
     assert c["context_lost"] is True and "illegal" in c["error"]
+
+
+def test_report_can_judge_the_outputs_again(ts, tmp_path, capsys):
+    # The run's tolerance judged the faster tiling wrong at 0.04; the
+    # report at 0.05 takes it, at 0.03 not.
+    cs = [case(ts, 64, 1024, True, "wgmma", (128, 96, 2, 8), 0.1, True),
+          case(ts, 64, 1024, True, "wgmma", (64, 64, 2, 4), 0.1)]
+    write_rows(str(tmp_path / "A"), [
+        dict(ts.base_row(cs[0]), ms=0.12, max_err=0.01, error=None),
+        dict(ts.base_row(cs[1]), ms=0.10, max_err=0.04,
+             error="wrong (max err 0.04, tolerance 0.035)")])
+    ts.main(["report", str(tmp_path / "A")])
+    assert "| 1.000 | within 5% | 1 |" in capsys.readouterr().out
+    ts.main(["report", str(tmp_path / "A"), "--tolerance", "0.05"])
+    assert "| 1.200 | MISS | 2 |" in capsys.readouterr().out
+    ts.main(["report", str(tmp_path / "A"), "--tolerance", "0.03"])
+    assert "| 1.000 | within 5% | 1 |" in capsys.readouterr().out
