@@ -31,6 +31,9 @@ for f in rows.jsonl tiling_sweep.log; do
   [ -f "state/$f" ] && cp "state/$f" "$OUTP/"
 done
 say() { echo "sweep_run: $*" | tee -a "$OUTP/run.log"; }
+if [ "$START" -ge $((DEADLINE - 30)) ]; then
+  say "less than 30 s to the deadline: not starting"; exit 2
+fi
 nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv,noheader \
   2>&1 | tee -a "$OUTP/run.log"
 

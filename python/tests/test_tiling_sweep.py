@@ -510,3 +510,12 @@ def test_report_can_judge_the_outputs_again(ts, tmp_path, capsys):
     assert "| 1.200 | MISS | 2 |" in capsys.readouterr().out
     ts.main(["report", str(tmp_path / "A"), "--tolerance", "0.03"])
     assert "| 1.000 | within 5% | 1 |" in capsys.readouterr().out
+
+
+def test_sweep_run_does_not_start_past_the_deadline(tmp_path):
+    dest = staged(tmp_path, ".stage-sweepB")
+    env = dict(os.environ, OUT=str(tmp_path / "out"), SWEEP_DEADLINE="1000")
+    p = subprocess.run(["bash", str(dest / "sweep_run.sh")], env=env,
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2 and "not starting" in p.stdout
+    assert not (dest / "state" / "progress.txt").exists()
