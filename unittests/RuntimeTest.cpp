@@ -620,6 +620,71 @@ TEST_F(RuntimeTest, LoadRejectsMalformedTensorMaps) {
   }
 }
 
+TEST_F(RuntimeTest, LoadRejectsTensorMapsTheDriverCannotEncode) {
+  // cuTensorMapEncodeTiled's documented limits (cuda.h): such a map used to
+  // load and then failed every launch (on a GPU; the fake accepted it).
+  struct Case {
+    std::vector<std::pair<std::string, std::string>> edits;
+    const char *error;
+  };
+  const std::string map =
+      R"("shape": [1, 2, 128, 64], "strides": [16384, 8192, 64, 1])";
+  const std::string arg0Bytes =
+      R"("strides": [16384, 8192, 64, 1], "bytes": 32768})";
+  const Case cases[] = {
+      // Rows of 60 bf16: 120 bytes apart.
+      {{{map, R"("shape": [1, 2, 128, 60], "strides": [16384, 8192, 60, 1])"}},
+       "strides[2] is 120 bytes, not a multiple of 16"},
+      // A batch stride of 2^40 bytes (one batch: within the buffer).
+      {{{map,
+         R"("shape": [1, 2, 128, 64], "strides": [549755813888, 8192, 64, 1])"}},
+       "strides[0] is 1099511627776 bytes, not below 2^40"},
+      // 2^32 + 1 rows, in a buffer that large.
+      {{{arg0Bytes,
+         R"("strides": [16384, 8192, 64, 1], "bytes": 1099511627776})"},
+        {map,
+         R"("shape": [1, 1, 4294967297, 16], "strides": [16384, 8192, 16, 1])"}},
+       "shape[2] = 4294967297 is above 2^32"},
+      {{{R"("box": [1, 1, 64, 64])", R"("box": [1, 1, 64, 4])"}},
+       "the box's rows are 8 bytes, not a multiple of 16"},
+      {{{R"("box": [1, 1, 64, 64])", R"("box": [1, 1, 64, 128])"}},
+       "the box's rows are 256 bytes, wider than its 128-byte swizzle"},
+      {{{R"("interleave": "none")", R"("interleave": "interleave_32b")"}},
+       "a 32-byte interleave needs the 32-byte swizzle"},
+      {{{map, R"("shape": [256, 64], "strides": [64, 1])"},
+        {R"("box": [1, 1, 64, 64])", R"("box": [64, 64])"},
+        {R"("interleave": "none")", R"("interleave": "interleave_16b")"}},
+       "an interleaved map needs a rank of at least 3"},
+  };
+  for (const Case &c : cases) {
+    SCOPED_TRACE(c.error);
+    std::string manifest = kTmaManifest;
+    for (const auto &[from, to] : c.edits)
+      manifest = replaced(manifest, from, to);
+    loadError(manifest, std::string("manifest: kernel wgmma_kernel tensor map "
+                                    "over buffer arg0 cannot be encoded by "
+                                    "cuTensorMapEncodeTiled: ") +
+                            c.error);
+  }
+  // The manifest itself loads; the fake driver refuses what the runtime now
+  // refuses at load, as the real one does.
+  Module m = load(kTmaManifest);
+  ASSERT_NE(m, nullptr) << faRtGetLastError();
+  auto encode = [](cuuint64_t rowStride) {
+    CUtensorMap encoded;
+    cuuint64_t dims[] = {64, 128}, strides[] = {rowStride};
+    cuuint32_t box[] = {64, 64}, ones[] = {1, 1};
+    return cuTensorMapEncodeTiled(
+        &encoded, CU_TENSOR_MAP_DATA_TYPE_BFLOAT16, 2,
+        reinterpret_cast<void *>(0x200000), dims, strides, box, ones,
+        CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
+        CU_TENSOR_MAP_L2_PROMOTION_NONE, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+  };
+  EXPECT_EQ(encode(120), CUDA_ERROR_INVALID_VALUE);
+  EXPECT_EQ(encode(uint64_t(1) << 40), CUDA_ERROR_INVALID_VALUE);
+  EXPECT_EQ(encode(128), CUDA_SUCCESS);
+}
+
 #if CUDA_VERSION >= 12040
 TEST_F(RuntimeTest, LoadCrossChecksTheKernelSignature) {
   driver().kernels["attention_kernel_0"] = {8, 8};

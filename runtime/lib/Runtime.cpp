@@ -381,6 +381,53 @@ bool lookupName(const std::pair<const char *, T> *table, size_t n,
   return false;
 }
 
+/// Why cuTensorMapEncodeTiled would refuse `spec` (its documented
+/// requirements on sizes, strides, the box and the swizzle), or "": a
+/// manifest is refused at load rather than at every launch.
+std::string unencodableReason(const TensorMapSpec &spec) {
+  bool interleaved = spec.interleave != CU_TENSOR_MAP_INTERLEAVE_NONE;
+  if (interleaved && spec.rank < 3)
+    return "an interleaved map needs a rank of at least 3";
+  if (spec.interleave == CU_TENSOR_MAP_INTERLEAVE_32B &&
+      spec.swizzle != CU_TENSOR_MAP_SWIZZLE_32B)
+    return "a 32-byte interleave needs the 32-byte swizzle";
+  // Named as the manifest lists them, outermost first.
+  auto dim = [&](cuuint32_t inner) {
+    return std::to_string(spec.rank - 1 - inner);
+  };
+  for (cuuint32_t i = 0; i < spec.rank; ++i)
+    if (spec.dims[i] > (cuuint64_t(1) << 32))
+      return "shape[" + dim(i) + "] = " + std::to_string(spec.dims[i]) +
+             " is above 2^32";
+  cuuint64_t strideUnit = spec.interleave == CU_TENSOR_MAP_INTERLEAVE_32B
+                              ? 32
+                              : 16;
+  for (cuuint32_t i = 0; i + 1 < spec.rank; ++i) {
+    std::string stride = "strides[" + dim(i + 1) + "] is " +
+                         std::to_string(spec.strides[i]) + " bytes, ";
+    if (spec.strides[i] % strideUnit != 0)
+      return stride + "not a multiple of " + std::to_string(strideUnit);
+    if (spec.strides[i] >= (cuuint64_t(1) << 40))
+      return stride + "not below 2^40";
+  }
+  if (interleaved)
+    return "";
+  int64_t innerBytes = spec.box[0] * spec.elementBytes;
+  if (innerBytes % 16 != 0)
+    return "the box's rows are " + std::to_string(innerBytes) +
+           " bytes, not a multiple of 16";
+  int64_t swizzleBytes = spec.swizzle == CU_TENSOR_MAP_SWIZZLE_32B   ? 32
+                         : spec.swizzle == CU_TENSOR_MAP_SWIZZLE_64B ? 64
+                         : spec.swizzle == CU_TENSOR_MAP_SWIZZLE_128B
+                             ? 128
+                             : 0;
+  if (swizzleBytes && innerBytes > swizzleBytes)
+    return "the box's rows are " + std::to_string(innerBytes) +
+           " bytes, wider than its " + std::to_string(swizzleBytes) +
+           "-byte swizzle";
+  return "";
+}
+
 bool readTensorMap(const FaRtModule &m, const JsonValue &p,
                    const std::string &kernel,
                    const std::map<std::string, int> &byName,
@@ -472,6 +519,10 @@ bool readTensorMap(const FaRtModule &m, const JsonValue &p,
     return setError(what + "spans " + std::to_string(extent) +
                     " bytes, beyond buffer " + target.name + "'s " +
                     std::to_string(target.bytes));
+  std::string why = unencodableReason(spec);
+  if (!why.empty())
+    return setError(what + "over buffer " + target.name +
+                    " cannot be encoded by cuTensorMapEncodeTiled: " + why);
   return true;
 }
 
