@@ -94,6 +94,13 @@ int Driver::count(const std::string &call) const {
   return n;
 }
 
+void Driver::replayCapturedCopies() {
+  for (const AsyncCopy &copy : asyncCopies)
+    if (copy.captured)
+      if (unsigned char *d = fa::fake::deviceRange(copy.dst, copy.bytes))
+        std::memcpy(d, copy.src, copy.bytes);
+}
+
 CUresult Driver::enter(const char *call) {
   calls.push_back(call);
   auto it = failures.find(call);
@@ -209,7 +216,8 @@ CUresult CUDAAPI cuCtxSynchronize(void) {
   FAKE_ENTER("cuCtxSynchronize");
   if (CUresult noContext = fa::fake::requireContext())
     return noContext;
-  return CUDA_SUCCESS;
+  return theDriver.capturing.empty() ? CUDA_SUCCESS
+                                     : CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
 }
 
 CUresult CUDAAPI cuStreamSynchronize(CUstream) {
@@ -285,8 +293,10 @@ CUresult CUDAAPI cuMemcpyHtoDAsync(CUdeviceptr dst, const void *src,
   unsigned char *d = fa::fake::deviceRange(dst, bytes);
   if (!d)
     return CUDA_ERROR_INVALID_VALUE;
-  std::memcpy(d, src, bytes);
-  theDriver.asyncCopies.push_back({dst, bytes, stream});
+  bool captured = theDriver.capturing.count(stream) != 0;
+  if (!captured)
+    std::memcpy(d, src, bytes);
+  theDriver.asyncCopies.push_back({dst, bytes, stream, src, captured});
   return CUDA_SUCCESS;
 }
 

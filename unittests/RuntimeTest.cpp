@@ -942,6 +942,89 @@ TEST_F(RuntimeTest, TensorMapMemoryIsReusedAfterASynchronize) {
   EXPECT_EQ(driver().asyncCopies.size(), static_cast<size_t>(distinct) + 2);
 }
 
+TEST_F(RuntimeTest, TensorMapsOfACaptureOutliveThePoolsReuse) {
+  // A graph's kernels read their tensor maps from the slots the capture
+  // gave them at every replay, and a map copy captured with them reads its
+  // host source again: neither may be reused while the module lives, even
+  // once the pool's chunks are full (they were: eager launches overwrote
+  // the slots, and the copy's source was freed).
+  Module m = load(kTmaManifest);
+  ASSERT_NE(m, nullptr) << faRtGetLastError();
+  auto *graphStream = reinterpret_cast<void *>(0x5150);
+  uint64_t warm[] = {0x200000, 0x400000}, fresh[] = {0x600000, 0x400000};
+  // A warm-up on the graph's stream, then the capture: the warm-up's maps
+  // are found again, the fresh buffers' copied in the capture.
+  ASSERT_EQ(faRtLaunch(m.get(), warm, 2, graphStream), 0);
+  driver().capturing.insert(static_cast<CUstream>(graphStream));
+  ASSERT_EQ(faRtLaunch(m.get(), warm, 2, graphStream), 0)
+      << faRtGetLastError();
+  ASSERT_EQ(faRtLaunch(m.get(), fresh, 2, graphStream), 0)
+      << faRtGetLastError();
+  driver().capturing.clear();
+  ASSERT_EQ(driver().launches.size(), 3u);
+  ASSERT_TRUE(driver().asyncCopies.back().captured);
+  uint64_t foundSlot = driver().launches[1].params[0];
+  uint64_t copiedSlot = driver().launches[2].params[0];
+  // Eager launches on new addresses fill every chunk twice over.
+  const int perChunk = 64 * 1024 / (2 * sizeof(CUtensorMap));
+  size_t before = driver().asyncCopies.size();
+  uint64_t ptrs[] = {0, 0x400000};
+  for (int i = 0; i < 2 * 16 * perChunk; ++i) {
+    ptrs[0] = 0x800000 + 16 * static_cast<uint64_t>(i);
+    ASSERT_EQ(faRtLaunch(m.get(), ptrs, 2, nullptr), 0) << faRtGetLastError();
+  }
+  EXPECT_EQ(driver().count("cuCtxSynchronize"), 2);
+  const uint64_t mapsBytes = 2 * sizeof(CUtensorMap);
+  for (size_t i = before; i < driver().asyncCopies.size(); ++i) {
+    const fa::fake::AsyncCopy &c = driver().asyncCopies[i];
+    for (uint64_t slot : {foundSlot, copiedSlot})
+      ASSERT_FALSE(c.dst < slot + mapsBytes && slot < c.dst + c.bytes)
+          << "copy " << i << " overwrote the maps of a captured launch";
+  }
+  // A replay: the captured copy writes its maps again, from its source.
+  driver().replayCapturedCopies();
+  EXPECT_EQ(encodedAddress(foundSlot), warm[0]);
+  EXPECT_EQ(encodedAddress(copiedSlot), fresh[0]);
+}
+
+TEST_F(RuntimeTest, ACaptureNeverSynchronizesToReuseTensorMapMemory) {
+  // The pool is full when a launch is captured: synchronizing the context
+  // would fail (and invalidate the capture); another chunk is allocated
+  // instead, in the relaxed capture mode.
+  Module m = load(kTmaManifest);
+  ASSERT_NE(m, nullptr) << faRtGetLastError();
+  const int perChunk = 64 * 1024 / (2 * sizeof(CUtensorMap));
+  uint64_t ptrs[] = {0, 0x400000};
+  for (int i = 0; i < 16 * perChunk; ++i) {
+    ptrs[0] = 0x200000 + 16 * static_cast<uint64_t>(i);
+    ASSERT_EQ(faRtLaunch(m.get(), ptrs, 2, nullptr), 0) << faRtGetLastError();
+  }
+  auto *graphStream = reinterpret_cast<void *>(0x5150);
+  driver().capturing.insert(static_cast<CUstream>(graphStream));
+  driver().calls.clear();
+  ptrs[0] = 0x100000;
+  EXPECT_EQ(faRtLaunch(m.get(), ptrs, 2, graphStream), 0)
+      << faRtGetLastError();
+  EXPECT_EQ(driver().count("cuCtxSynchronize"), 0);
+  EXPECT_EQ(driver().count("cuMemAlloc"), 1);
+  EXPECT_EQ(fa::fake::captureMode(), CU_STREAM_CAPTURE_MODE_GLOBAL);
+  driver().capturing.clear();
+  // Once the capture ends, launches go on in the new chunk, and then the
+  // pool is reused after a synchronize, the captured chunk apart.
+  for (int i = 1; i < perChunk; ++i) {
+    ptrs[0] = 0x100000 + 16 * static_cast<uint64_t>(i);
+    ASSERT_EQ(faRtLaunch(m.get(), ptrs, 2, nullptr), 0) << faRtGetLastError();
+  }
+  EXPECT_EQ(driver().count("cuCtxSynchronize"), 0);
+  uint64_t capturedSlot = driver().launches[16 * perChunk].params[0];
+  ptrs[0] = 0x10;
+  ASSERT_EQ(faRtLaunch(m.get(), ptrs, 2, nullptr), 0) << faRtGetLastError();
+  EXPECT_EQ(driver().count("cuCtxSynchronize"), 1);
+  EXPECT_EQ(driver().count("cuMemAlloc"), 1);
+  EXPECT_NE(driver().launches.back().params[0], capturedSlot);
+  EXPECT_EQ(driver().launches.back().params[0], driver().launches[0].params[0]);
+}
+
 TEST_F(RuntimeTest, ThreadsLaunchOneModuleConcurrently) {
   // Ranks as threads on one GPU share a module: each launch must get the
   // tensor maps of its own buffers while the others fill the pool.
