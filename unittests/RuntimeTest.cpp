@@ -1001,8 +1001,19 @@ TEST_F(RuntimeTest, ACaptureNeverSynchronizesToReuseTensorMapMemory) {
   }
   auto *graphStream = reinterpret_cast<void *>(0x5150);
   driver().capturing.insert(static_cast<CUstream>(graphStream));
-  driver().calls.clear();
+  // Out of memory: the launch fails, naming the chunk, with the thread's
+  // capture mode restored; nothing is launched.
   ptrs[0] = 0x100000;
+  size_t launched = driver().launches.size();
+  driver().failNext("cuMemAlloc", CUDA_ERROR_OUT_OF_MEMORY);
+  EXPECT_EQ(faRtLaunch(m.get(), ptrs, 2, graphStream), 1);
+  EXPECT_TRUE(contains(faRtGetLastError(),
+                       "cuMemAlloc (tensor maps) failed: "
+                       "CUDA_ERROR_OUT_OF_MEMORY"))
+      << faRtGetLastError();
+  EXPECT_EQ(fa::fake::captureMode(), CU_STREAM_CAPTURE_MODE_GLOBAL);
+  EXPECT_EQ(driver().launches.size(), launched);
+  driver().calls.clear();
   EXPECT_EQ(faRtLaunch(m.get(), ptrs, 2, graphStream), 0)
       << faRtGetLastError();
   EXPECT_EQ(driver().count("cuCtxSynchronize"), 0);
