@@ -28,8 +28,9 @@ run on a GPU.
                  on B's inputs copied into the captured ones; then 3,000
                  eager launches with Q at new addresses, which make the
                  runtime's tensor-map pools reuse their chunks, and a
-                 replay on A's inputs (D86: the graph's maps were
-                 overwritten before).
+                 replay on A's inputs (D86: before, eager launches reused
+                 the graph's map slots and its replays copied the maps
+                 from freed host memory).
               Every gradient must pass ../shared/DESIGN.md's criterion
               against float64 attention,
 
