@@ -9,7 +9,9 @@
 #include "gtest/gtest.h"
 #include "llvm/Support/MathExtras.h"
 
+#include <cmath>
 #include <functional>
+#include <string>
 #include <tuple>
 #include <vector>
 
@@ -1056,6 +1058,69 @@ TEST(BackwardCostModel, MainKernelDramWithinTenPercentOfNsight) {
 // The range once passed (first, visible) as (first, end), which made a
 // share's band visible(last) - first(first): zero or negative past the
 // first window.
+TEST(BackwardCostModel, ExtremeWindowsGiveSanePredictions) {
+  // Windows from none to beyond both sequences, Nq != Nk either way, the
+  // longest sequences, GQA (session 10's attack on D82 and D84): with L2
+  // every kernel's DRAM bytes stay within its bytes without L2 (every
+  // pair's tiles), and every candidate's prediction is finite and positive.
+  struct Window {
+    bool on;
+    int64_t left, right;
+  };
+  const int64_t huge = 2147483647;
+  int checked = 0;
+  for (bool causal : {false, true})
+    for (Window w : {Window{false, 0, 0}, Window{true, 0, 0},
+                     Window{true, 16, 16}, Window{true, 0, 5000},
+                     Window{true, huge, 0}, Window{true, huge, huge}})
+      for (auto [nq, nk] : {std::pair<int64_t, int64_t>{1, 1},
+                            {1, 5000},
+                            {5000, 1},
+                            {4096, 1000},
+                            {huge, 64},
+                            {64, huge}})
+        for (int64_t group : {1, 4}) {
+          if (w.on && causal && w.right)
+            continue;
+          AttentionProblem p = problem(nq, nk, 64, causal);
+          p.window = w.on;
+          p.windowLeft = w.left;
+          p.windowRight = w.right;
+          p.batch = 1;
+          p.numKVHeads = 2;
+          p.numQueryHeads = 2 * group;
+          for (KernelKind kind :
+               {KernelKind::Wgmma, KernelKind::MmaSync, KernelKind::Simt}) {
+            BackwardCostModel model(*lookupKnownTarget("h100"), kind);
+            for (Tiling t : model.enumerateCandidates(p)) {
+              std::string what =
+                  std::to_string(int(kind)) + " " + t.str() + " causal " +
+                  std::to_string(causal) + " window " + std::to_string(w.on) +
+                  " " + std::to_string(w.left) + "/" + std::to_string(w.right) +
+                  " nq " + std::to_string(nq) + " nk " + std::to_string(nk) +
+                  " group " + std::to_string(group);
+              for (int64_t slots : {int64_t(3), int64_t(264)}) {
+                BackwardDram l2 =
+                    backwardDramTraffic(kind, t, p, slots, int64_t(50) << 20);
+                BackwardDram none = backwardDramTraffic(kind, t, p, slots, 0);
+                ASSERT_TRUE(l2.main.readBytes >= 0 &&
+                            l2.main.readBytes <= none.main.readBytes &&
+                            l2.main.writeBytes <= none.main.writeBytes)
+                    << what;
+              }
+              BackwardCost c = model.evaluate(t, p, DqAccumulation::Atomic);
+              if (!c.fits())
+                continue;
+              ++checked;
+              ASSERT_TRUE(std::isfinite(c.predictedSeconds) &&
+                          c.predictedSeconds > 0 && c.dram.total() >= 0)
+                  << what;
+            }
+          }
+        }
+  EXPECT_GT(checked, 1000);
+}
+
 TEST(BackwardCostModel, SimtWindowStreamsEveryKeyOnce) {
   AttentionProblem p = problem(8192, 8192, 64, true);
   p.elementBytes = 2;

@@ -686,8 +686,8 @@ TEST(CostModelSelect, L2EstimateMatchesAWalkOverEveryBlock) {
     CostModel model(tgt, {KernelKind::Wgmma});
     for (bool causal : {false, true})
       for (Window w : {Window{false, 0, 0}, Window{true, 300, 0},
-                       Window{true, 200, 130}})
-        for (int64_t n : {1000, 1024, 1500})
+                       Window{true, 200, 130}, Window{true, 64, 0}})
+        for (int64_t n : {1000, 1024, 1500, 4000})
           for (int64_t group : {1, 2}) {
             if (w.on && !causal && w.right == 0)
               continue;
@@ -714,14 +714,16 @@ TEST(CostModelSelect, L2EstimateMatchesAWalkOverEveryBlock) {
                     std::min(e * t.blockKV, p.seqLenKV) - b * t.blockKV, 0);
               };
               double walked = 0, theorem2 = 0;
+              int64_t numKVBlocks = (p.seqLenKV + t.blockKV - 1) / t.blockKV;
               for (int64_t g = 0; g < p.batch * p.numKVHeads; ++g) {
                 int64_t first = g * perKVHead, wave = first / slots;
-                int64_t lo = INT64_MAX, hi = 0;
+                // The kv-blocks the share's q-blocks need, each once.
+                std::vector<bool> fetched(numKVBlocks, false);
                 auto flush = [&] {
-                  if (hi > 0)
-                    walked += rows(lo, hi);
-                  lo = INT64_MAX;
-                  hi = 0;
+                  for (int64_t j = 0; j < numKVBlocks; ++j)
+                    if (fetched[j])
+                      walked += rows(j, j + 1);
+                  fetched.assign(numKVBlocks, false);
                 };
                 for (int64_t k = 0; k < perKVHead; ++k) {
                   if ((first + k) / slots != wave) {
@@ -729,8 +731,8 @@ TEST(CostModelSelect, L2EstimateMatchesAWalkOverEveryBlock) {
                     wave = (first + k) / slots;
                   }
                   int64_t i = k % numQBlocks;
-                  lo = std::min(lo, begin(i));
-                  hi = std::max(hi, end(i));
+                  for (int64_t j = begin(i); j < end(i); ++j)
+                    fetched[j] = true;
                   theorem2 += rows(begin(i), end(i));
                 }
                 flush();
@@ -1254,4 +1256,62 @@ TEST(CostModelWgmma, PicksTheMeasuredBestTilingsAtSmallN) {
   EXPECT_EQ(c64n2k.tiling, (Tiling{64, 80, 2, 4})) << c64n2k.tiling.str();
   EXPECT_EQ(c64n2k.blocksPerSM, 4);
   EXPECT_EQ(pick(1024, 128, false).tiling, (Tiling{128, 128, 2, 8}));
+}
+
+TEST(CostModelSelect, L2EstimateNeverExceedsTheorem2) {
+  // L2 only removes DRAM reads: the estimate with L2 reuse never exceeds
+  // Theorem 2's count, and every prediction is finite and positive, for
+  // windows from none to beyond both sequences, Nq != Nk either way, GQA,
+  // and few SMs, where a wave's share of a K/V head wraps from one query
+  // head's last q-blocks to the next one's first (their two bands were
+  // counted as their hull) and where the shares are sampled (D86).
+  struct Window {
+    bool on;
+    int64_t left, right;
+  };
+  const int64_t huge = 2147483647;
+  int checked = 0;
+  for (int64_t sms : {3, 132})
+    for (bool causal : {false, true})
+      for (Window w : {Window{false, 0, 0}, Window{true, 0, 0},
+                       Window{true, 16, 0}, Window{true, 16, 16},
+                       Window{true, 0, 5000}, Window{true, 5000, 0},
+                       Window{true, huge, 0}, Window{true, huge, huge}})
+        for (auto [nq, nk] : {std::pair<int64_t, int64_t>{1, 1},
+                              {1, 5000},
+                              {5000, 1},
+                              {4096, 1000},
+                              {1000, 4096}})
+          for (int64_t group : {1, 4}) {
+            if (w.on && causal && w.right)
+              continue;
+            AttentionProblem p = tinyProblem(nq, nk, 64, causal);
+            p.window = w.on;
+            p.windowLeft = w.left;
+            p.windowRight = w.right;
+            p.batch = 2;
+            p.numKVHeads = 2;
+            p.numQueryHeads = 2 * group;
+            TargetInfo tgt = target("h100");
+            tgt.smCount = sms;
+            for (KernelKind kind : {KernelKind::Wgmma, KernelKind::MmaSync}) {
+              CostModel model(tgt, {kind});
+              for (Tiling t : model.enumerateCandidates()) {
+                CandidateCost c = model.evaluate(t, p);
+                if (!c.fits())
+                  continue;
+                ++checked;
+                ASSERT_TRUE(c.dramBytes >= 0 &&
+                            c.dramBytes <= c.hbm.total() &&
+                            std::isfinite(c.predictedSeconds) &&
+                            c.predictedSeconds > 0)
+                    << "sms " << sms << " causal " << causal << " window "
+                    << w.on << " " << w.left << "/" << w.right << " nq "
+                    << nq << " nk " << nk << " group " << group << " "
+                    << t.str() << ": DRAM " << c.dramBytes << " of "
+                    << c.hbm.total() << ", " << c.predictedSeconds << " s";
+              }
+            }
+          }
+  EXPECT_GT(checked, 10000);
 }

@@ -94,6 +94,13 @@ int Driver::count(const std::string &call) const {
   return n;
 }
 
+void Driver::replayCapturedCopies() {
+  for (const AsyncCopy &copy : asyncCopies)
+    if (copy.captured)
+      if (unsigned char *d = fa::fake::deviceRange(copy.dst, copy.bytes))
+        std::memcpy(d, copy.src, copy.bytes);
+}
+
 CUresult Driver::enter(const char *call) {
   calls.push_back(call);
   auto it = failures.find(call);
@@ -209,7 +216,8 @@ CUresult CUDAAPI cuCtxSynchronize(void) {
   FAKE_ENTER("cuCtxSynchronize");
   if (CUresult noContext = fa::fake::requireContext())
     return noContext;
-  return CUDA_SUCCESS;
+  return theDriver.capturing.empty() ? CUDA_SUCCESS
+                                     : CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
 }
 
 CUresult CUDAAPI cuStreamSynchronize(CUstream) {
@@ -285,8 +293,10 @@ CUresult CUDAAPI cuMemcpyHtoDAsync(CUdeviceptr dst, const void *src,
   unsigned char *d = fa::fake::deviceRange(dst, bytes);
   if (!d)
     return CUDA_ERROR_INVALID_VALUE;
-  std::memcpy(d, src, bytes);
-  theDriver.asyncCopies.push_back({dst, bytes, stream});
+  bool captured = theDriver.capturing.count(stream) != 0;
+  if (!captured)
+    std::memcpy(d, src, bytes);
+  theDriver.asyncCopies.push_back({dst, bytes, stream, src, captured});
   return CUDA_SUCCESS;
 }
 
@@ -447,9 +457,28 @@ CUresult CUDAAPI cuTensorMapEncodeTiled(
     CUtensorMapFloatOOBfill oob) {
   FAKE_ENTER("cuTensorMapEncodeTiled");
   auto addr = reinterpret_cast<uint64_t>(address);
-  // The real driver's documented requirements that the runtime relies on.
-  if (rank < 1 || rank > 5 ||
-      addr % (interleave == CU_TENSOR_MAP_INTERLEAVE_32B ? 32 : 16) != 0)
+  // The real driver's documented requirements (cuda.h), so that a map the
+  // runtime lets through fails here as it would on a GPU.
+  bool interleaved = interleave != CU_TENSOR_MAP_INTERLEAVE_NONE;
+  uint64_t unit = interleave == CU_TENSOR_MAP_INTERLEAVE_32B ? 32 : 16;
+  if (rank < 1 || rank > 5 || (interleaved && rank < 3) || addr % unit != 0)
+    return CUDA_ERROR_INVALID_VALUE;
+  uint64_t elementBytes = dtype == CU_TENSOR_MAP_DATA_TYPE_FLOAT32 ? 4 : 2;
+  for (unsigned i = 0; i < rank; ++i)
+    if (dims[i] == 0 || dims[i] > (uint64_t(1) << 32) || box[i] == 0 ||
+        box[i] > 256 || elementStrides[i] == 0 || elementStrides[i] > 8 ||
+        (i + 1 < rank &&
+         (strides[i] % unit != 0 || strides[i] >= (uint64_t(1) << 40))))
+      return CUDA_ERROR_INVALID_VALUE;
+  uint64_t swizzleBytes = swizzle == CU_TENSOR_MAP_SWIZZLE_32B   ? 32
+                          : swizzle == CU_TENSOR_MAP_SWIZZLE_64B ? 64
+                          : swizzle == CU_TENSOR_MAP_SWIZZLE_NONE ? 0
+                                                                  : 128;
+  if (!interleaved && (box[0] * elementBytes % 16 != 0 ||
+                       (swizzleBytes && box[0] * elementBytes > swizzleBytes)))
+    return CUDA_ERROR_INVALID_VALUE;
+  if (interleave == CU_TENSOR_MAP_INTERLEAVE_32B &&
+      swizzle != CU_TENSOR_MAP_SWIZZLE_32B)
     return CUDA_ERROR_INVALID_VALUE;
   fa::fake::Encode e;
   e.dtype = dtype;

@@ -64,6 +64,12 @@ struct AsyncCopy {
   CUdeviceptr dst = 0;
   size_t bytes = 0;
   CUstream stream = nullptr;
+  /// The host source, which a copy captured into a graph reads again at
+  /// every replay (replayCapturedCopies()).
+  const void *src = nullptr;
+  /// Made on a stream being captured: recorded, not done (as the driver
+  /// records it into the graph).
+  bool captured = false;
 };
 
 struct Driver {
@@ -78,7 +84,10 @@ struct Driver {
   /// answers). Each capture is one of the default (global) mode, on some
   /// thread: while any is under way, cuMemAlloc and cuMemFree fail with
   /// CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED on a thread whose capture mode
-  /// (cuThreadExchangeStreamCaptureMode) is not relaxed, as the driver's do.
+  /// (cuThreadExchangeStreamCaptureMode) is not relaxed, as the driver's do;
+  /// cuCtxSynchronize fails on any thread (it would wait for a stream being
+  /// captured), and a cuMemcpyHtoDAsync on a captured stream is recorded,
+  /// not done.
   std::set<CUstream> capturing;
 
   // What the runtime did.
@@ -96,6 +105,10 @@ struct Driver {
   /// Live allocations: address -> bytes.
   std::map<CUdeviceptr, size_t> allocations;
   int liveModules = 0;
+
+  /// Does the copies captured into a graph (AsyncCopy::captured) again,
+  /// from their host sources, as a replay of the graph would.
+  void replayCapturedCopies();
 
   /// Makes `times` calls of `call` (its API name, e.g. "cuLaunchKernel";
   /// a negative count: every call), after the next `after` ones, return

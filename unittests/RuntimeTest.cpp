@@ -620,6 +620,71 @@ TEST_F(RuntimeTest, LoadRejectsMalformedTensorMaps) {
   }
 }
 
+TEST_F(RuntimeTest, LoadRejectsTensorMapsTheDriverCannotEncode) {
+  // cuTensorMapEncodeTiled's documented limits (cuda.h): such a map used to
+  // load and then failed every launch (on a GPU; the fake accepted it).
+  struct Case {
+    std::vector<std::pair<std::string, std::string>> edits;
+    const char *error;
+  };
+  const std::string map =
+      R"("shape": [1, 2, 128, 64], "strides": [16384, 8192, 64, 1])";
+  const std::string arg0Bytes =
+      R"("strides": [16384, 8192, 64, 1], "bytes": 32768})";
+  const Case cases[] = {
+      // Rows of 60 bf16: 120 bytes apart.
+      {{{map, R"("shape": [1, 2, 128, 60], "strides": [16384, 8192, 60, 1])"}},
+       "strides[2] is 120 bytes, not a multiple of 16"},
+      // A batch stride of 2^40 bytes (one batch: within the buffer).
+      {{{map,
+         R"("shape": [1, 2, 128, 64], "strides": [549755813888, 8192, 64, 1])"}},
+       "strides[0] is 1099511627776 bytes, not below 2^40"},
+      // 2^32 + 1 rows, in a buffer that large.
+      {{{arg0Bytes,
+         R"("strides": [16384, 8192, 64, 1], "bytes": 1099511627776})"},
+        {map,
+         R"("shape": [1, 1, 4294967297, 16], "strides": [16384, 8192, 16, 1])"}},
+       "shape[2] = 4294967297 is above 2^32"},
+      {{{R"("box": [1, 1, 64, 64])", R"("box": [1, 1, 64, 4])"}},
+       "the box's rows are 8 bytes, not a multiple of 16"},
+      {{{R"("box": [1, 1, 64, 64])", R"("box": [1, 1, 64, 128])"}},
+       "the box's rows are 256 bytes, wider than its 128-byte swizzle"},
+      {{{R"("interleave": "none")", R"("interleave": "interleave_32b")"}},
+       "a 32-byte interleave needs the 32-byte swizzle"},
+      {{{map, R"("shape": [256, 64], "strides": [64, 1])"},
+        {R"("box": [1, 1, 64, 64])", R"("box": [64, 64])"},
+        {R"("interleave": "none")", R"("interleave": "interleave_16b")"}},
+       "an interleaved map needs a rank of at least 3"},
+  };
+  for (const Case &c : cases) {
+    SCOPED_TRACE(c.error);
+    std::string manifest = kTmaManifest;
+    for (const auto &[from, to] : c.edits)
+      manifest = replaced(manifest, from, to);
+    loadError(manifest, std::string("manifest: kernel wgmma_kernel tensor map "
+                                    "over buffer arg0 cannot be encoded by "
+                                    "cuTensorMapEncodeTiled: ") +
+                            c.error);
+  }
+  // The manifest itself loads; the fake driver refuses what the runtime now
+  // refuses at load, as the real one does.
+  Module m = load(kTmaManifest);
+  ASSERT_NE(m, nullptr) << faRtGetLastError();
+  auto encode = [](cuuint64_t rowStride) {
+    CUtensorMap encoded;
+    cuuint64_t dims[] = {64, 128}, strides[] = {rowStride};
+    cuuint32_t box[] = {64, 64}, ones[] = {1, 1};
+    return cuTensorMapEncodeTiled(
+        &encoded, CU_TENSOR_MAP_DATA_TYPE_BFLOAT16, 2,
+        reinterpret_cast<void *>(0x200000), dims, strides, box, ones,
+        CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
+        CU_TENSOR_MAP_L2_PROMOTION_NONE, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+  };
+  EXPECT_EQ(encode(120), CUDA_ERROR_INVALID_VALUE);
+  EXPECT_EQ(encode(uint64_t(1) << 40), CUDA_ERROR_INVALID_VALUE);
+  EXPECT_EQ(encode(128), CUDA_SUCCESS);
+}
+
 #if CUDA_VERSION >= 12040
 TEST_F(RuntimeTest, LoadCrossChecksTheKernelSignature) {
   driver().kernels["attention_kernel_0"] = {8, 8};
@@ -875,6 +940,100 @@ TEST_F(RuntimeTest, TensorMapMemoryIsReusedAfterASynchronize) {
   ptrs[0] = 0x200000 + 16;
   ASSERT_EQ(faRtLaunch(m.get(), ptrs, 2, nullptr), 0) << faRtGetLastError();
   EXPECT_EQ(driver().asyncCopies.size(), static_cast<size_t>(distinct) + 2);
+}
+
+TEST_F(RuntimeTest, TensorMapsOfACaptureOutliveThePoolsReuse) {
+  // A graph's kernels read their tensor maps from the slots the capture
+  // gave them at every replay, and a map copy captured with them reads its
+  // host source again: neither may be reused while the module lives, even
+  // once the pool's chunks are full (they were: eager launches overwrote
+  // the slots, and the copy's source was freed).
+  Module m = load(kTmaManifest);
+  ASSERT_NE(m, nullptr) << faRtGetLastError();
+  auto *graphStream = reinterpret_cast<void *>(0x5150);
+  uint64_t warm[] = {0x200000, 0x400000}, fresh[] = {0x600000, 0x400000};
+  // A warm-up on the graph's stream, then the capture: the warm-up's maps
+  // are found again, the fresh buffers' copied in the capture.
+  ASSERT_EQ(faRtLaunch(m.get(), warm, 2, graphStream), 0);
+  driver().capturing.insert(static_cast<CUstream>(graphStream));
+  ASSERT_EQ(faRtLaunch(m.get(), warm, 2, graphStream), 0)
+      << faRtGetLastError();
+  ASSERT_EQ(faRtLaunch(m.get(), fresh, 2, graphStream), 0)
+      << faRtGetLastError();
+  driver().capturing.clear();
+  ASSERT_EQ(driver().launches.size(), 3u);
+  ASSERT_TRUE(driver().asyncCopies.back().captured);
+  uint64_t foundSlot = driver().launches[1].params[0];
+  uint64_t copiedSlot = driver().launches[2].params[0];
+  // Eager launches on new addresses fill every chunk twice over.
+  const int perChunk = 64 * 1024 / (2 * sizeof(CUtensorMap));
+  size_t before = driver().asyncCopies.size();
+  uint64_t ptrs[] = {0, 0x400000};
+  for (int i = 0; i < 2 * 16 * perChunk; ++i) {
+    ptrs[0] = 0x800000 + 16 * static_cast<uint64_t>(i);
+    ASSERT_EQ(faRtLaunch(m.get(), ptrs, 2, nullptr), 0) << faRtGetLastError();
+  }
+  EXPECT_EQ(driver().count("cuCtxSynchronize"), 2);
+  const uint64_t mapsBytes = 2 * sizeof(CUtensorMap);
+  for (size_t i = before; i < driver().asyncCopies.size(); ++i) {
+    const fa::fake::AsyncCopy &c = driver().asyncCopies[i];
+    for (uint64_t slot : {foundSlot, copiedSlot})
+      ASSERT_FALSE(c.dst < slot + mapsBytes && slot < c.dst + c.bytes)
+          << "copy " << i << " overwrote the maps of a captured launch";
+  }
+  // A replay: the captured copy writes its maps again, from its source.
+  driver().replayCapturedCopies();
+  EXPECT_EQ(encodedAddress(foundSlot), warm[0]);
+  EXPECT_EQ(encodedAddress(copiedSlot), fresh[0]);
+}
+
+TEST_F(RuntimeTest, ACaptureNeverSynchronizesToReuseTensorMapMemory) {
+  // The pool is full when a launch is captured: synchronizing the context
+  // would fail (and invalidate the capture); another chunk is allocated
+  // instead, in the relaxed capture mode.
+  Module m = load(kTmaManifest);
+  ASSERT_NE(m, nullptr) << faRtGetLastError();
+  const int perChunk = 64 * 1024 / (2 * sizeof(CUtensorMap));
+  uint64_t ptrs[] = {0, 0x400000};
+  for (int i = 0; i < 16 * perChunk; ++i) {
+    ptrs[0] = 0x200000 + 16 * static_cast<uint64_t>(i);
+    ASSERT_EQ(faRtLaunch(m.get(), ptrs, 2, nullptr), 0) << faRtGetLastError();
+  }
+  auto *graphStream = reinterpret_cast<void *>(0x5150);
+  driver().capturing.insert(static_cast<CUstream>(graphStream));
+  // Out of memory: the launch fails, naming the chunk, with the thread's
+  // capture mode restored; nothing is launched.
+  ptrs[0] = 0x100000;
+  size_t launched = driver().launches.size();
+  driver().failNext("cuMemAlloc", CUDA_ERROR_OUT_OF_MEMORY);
+  EXPECT_EQ(faRtLaunch(m.get(), ptrs, 2, graphStream), 1);
+  EXPECT_TRUE(contains(faRtGetLastError(),
+                       "cuMemAlloc (tensor maps) failed: "
+                       "CUDA_ERROR_OUT_OF_MEMORY"))
+      << faRtGetLastError();
+  EXPECT_EQ(fa::fake::captureMode(), CU_STREAM_CAPTURE_MODE_GLOBAL);
+  EXPECT_EQ(driver().launches.size(), launched);
+  driver().calls.clear();
+  EXPECT_EQ(faRtLaunch(m.get(), ptrs, 2, graphStream), 0)
+      << faRtGetLastError();
+  EXPECT_EQ(driver().count("cuCtxSynchronize"), 0);
+  EXPECT_EQ(driver().count("cuMemAlloc"), 1);
+  EXPECT_EQ(fa::fake::captureMode(), CU_STREAM_CAPTURE_MODE_GLOBAL);
+  driver().capturing.clear();
+  // Once the capture ends, launches go on in the new chunk, and then the
+  // pool is reused after a synchronize, the captured chunk apart.
+  for (int i = 1; i < perChunk; ++i) {
+    ptrs[0] = 0x100000 + 16 * static_cast<uint64_t>(i);
+    ASSERT_EQ(faRtLaunch(m.get(), ptrs, 2, nullptr), 0) << faRtGetLastError();
+  }
+  EXPECT_EQ(driver().count("cuCtxSynchronize"), 0);
+  uint64_t capturedSlot = driver().launches[16 * perChunk].params[0];
+  ptrs[0] = 0x10;
+  ASSERT_EQ(faRtLaunch(m.get(), ptrs, 2, nullptr), 0) << faRtGetLastError();
+  EXPECT_EQ(driver().count("cuCtxSynchronize"), 1);
+  EXPECT_EQ(driver().count("cuMemAlloc"), 1);
+  EXPECT_NE(driver().launches.back().params[0], capturedSlot);
+  EXPECT_EQ(driver().launches.back().params[0], driver().launches[0].params[0]);
 }
 
 TEST_F(RuntimeTest, ThreadsLaunchOneModuleConcurrently) {

@@ -25,7 +25,12 @@ run on a GPU.
               3. (deterministic cases) a CUDA graph: a warm-up on a side
                  stream, a capture on torch's graph stream (whose first
                  launch allocates its scratch during the capture), a replay
-                 on B's inputs copied into the captured ones.
+                 on B's inputs copied into the captured ones; then 3,000
+                 eager launches with Q at new addresses, which make the
+                 runtime's tensor-map pools reuse their chunks, and a
+                 replay on A's inputs (D86: before, eager launches reused
+                 the graph's map slots and its replays copied the maps
+                 from freed host memory).
               Every gradient must pass ../shared/DESIGN.md's criterion
               against float64 attention,
 
@@ -253,7 +258,46 @@ def graph_replay(k):
         static[2].copy_(new_dout)
     graph.replay()
     torch.cuda.synchronize()
-    return [f"graph replay: {p}" for p in k.check(1, captured)]
+    problems = [f"graph replay: {p}" for p in k.check(1, captured)]
+    # D86: eager launches on new addresses fill the runtime's tensor-map
+    # pools and make them reuse their chunks; the graph's kernels must
+    # still find their own maps (and its captured copies their bytes).
+    cycle_tensor_map_pools(k, POOL_CYCLE_LAUNCHES)
+    with torch.no_grad():
+        for dst, src in zip(static_leaves, leaves):
+            dst.copy_(src)
+        if len(leaves) == 3 and mask is not None:
+            static_mask.copy_(mask)
+        static[2].copy_(dout)
+    graph.replay()
+    torch.cuda.synchronize()
+    problems += [f"graph replay after {POOL_CYCLE_LAUNCHES} eager launches: "
+                 f"{p}" for p in k.check(0, captured)]
+    return problems
+
+
+# More launches on distinct addresses than the runtime's tensor-map pool
+# holds (16 chunks of 64 KiB: 2,048 launches of a forward with four maps,
+# 2,730 of a backward with three), so that both pools reuse their chunks.
+POOL_CYCLE_LAUNCHES = 3000
+
+
+def cycle_tensor_map_pools(k, launches):
+    """Runs set A's forward and backward `launches` times, each with Q at a
+    new address (a view 16 bytes further into one buffer): every launch
+    encodes and copies new tensor maps."""
+    torch = k.torch
+    leaves, mask, dout = k.sets[0]
+    q = leaves[0].detach()
+    buf = torch.empty(q.numel() + 8 * launches, dtype=q.dtype, device="cuda")
+    for i in range(launches):
+        view = buf[8 * i:8 * i + q.numel()].view(q.shape)
+        with torch.no_grad():
+            view.copy_(q)
+        moved = [view.requires_grad_()] + [t.detach().requires_grad_()
+                                           for t in leaves[1:]]
+        k.gradients((moved, mask, dout))
+    torch.cuda.synchronize()
 
 
 def run_case(c, torch, rounds):

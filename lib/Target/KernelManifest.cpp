@@ -17,6 +17,7 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CheckedArithmetic.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MathExtras.h"
 #include "llvm/Support/Regex.h"
 
@@ -153,7 +154,7 @@ private:
                                          Operation *where);
   LogicalResult addParam(json::Array &params, Value operand, Operation *where);
   FailureOr<json::Object> describeLaunch(gpu::LaunchFuncOp launch);
-  void describeTensorMap(nvgpu::TmaCreateDescriptorOp op);
+  LogicalResult describeTensorMap(nvgpu::TmaCreateDescriptorOp op);
 
   func::FuncOp func;
   StringRef binaryName;
@@ -201,11 +202,75 @@ FailureOr<json::Object> ManifestBuilder::describeBuffer(Value value,
   return buffer;
 }
 
+/// Why cuTensorMapEncodeTiled would refuse a map of `shape` and `strides`
+/// (in elements of `elementBytes`, outermost first), `box`, `swizzle` and
+/// `interleave`, or "": its documented limits (cuda.h), which the runtime
+/// checks again at load.
+static std::string
+unencodableReason(ArrayRef<int64_t> shape, ArrayRef<int64_t> strides,
+                  ArrayRef<int64_t> box, int64_t elementBytes,
+                  nvgpu::TensorMapSwizzleKind swizzle,
+                  nvgpu::TensorMapInterleaveKind interleave) {
+  bool interleaved =
+      interleave != nvgpu::TensorMapInterleaveKind::INTERLEAVE_NONE;
+  bool interleaved32 =
+      interleave == nvgpu::TensorMapInterleaveKind::INTERLEAVE_32B;
+  if (shape.empty() || shape.size() > 5 || (interleaved && shape.size() < 3))
+    return llvm::formatv("a rank of {0} is outside {1}-5", shape.size(),
+                         interleaved ? 3 : 1);
+  if (interleaved32 && swizzle != nvgpu::TensorMapSwizzleKind::SWIZZLE_32B)
+    return "a 32-byte interleave needs the 32-byte swizzle";
+  for (auto [i, size] : llvm::enumerate(shape))
+    if (size > (int64_t(1) << 32))
+      return llvm::formatv("shape[{0}] = {1} is above 2^32", i, size);
+  int64_t strideUnit = interleaved32 ? 32 : 16;
+  for (size_t i = 0; i + 1 < strides.size(); ++i) {
+    std::optional<int64_t> bytes = llvm::checkedMul(strides[i], elementBytes);
+    if (!bytes || *bytes >= (int64_t(1) << 40))
+      return llvm::formatv("strides[{0}] = {1} elements of {2} bytes is not "
+                           "below 2^40 bytes",
+                           i, strides[i], elementBytes);
+    if (*bytes % strideUnit != 0)
+      return llvm::formatv("strides[{0}] = {1} elements of {2} bytes is not a "
+                           "multiple of {3} bytes",
+                           i, strides[i], elementBytes, strideUnit);
+  }
+  for (int64_t size : box)
+    if (size < 1 || size > 256)
+      return llvm::formatv("a box size of {0} is outside 1-256", size);
+  if (interleaved)
+    return "";
+  int64_t rowBytes = box.empty() ? 0 : box.back() * elementBytes;
+  int64_t swizzleBytes = 0;
+  switch (swizzle) {
+  case nvgpu::TensorMapSwizzleKind::SWIZZLE_NONE:
+    break;
+  case nvgpu::TensorMapSwizzleKind::SWIZZLE_32B:
+    swizzleBytes = 32;
+    break;
+  case nvgpu::TensorMapSwizzleKind::SWIZZLE_64B:
+    swizzleBytes = 64;
+    break;
+  case nvgpu::TensorMapSwizzleKind::SWIZZLE_128B:
+    swizzleBytes = 128;
+    break;
+  }
+  if (rowBytes % 16 != 0)
+    return llvm::formatv("the box's rows are {0} bytes, not a multiple of 16",
+                         rowBytes);
+  if (swizzleBytes && rowBytes > swizzleBytes)
+    return llvm::formatv("the box's rows are {0} bytes, wider than its "
+                         "{1}-byte swizzle",
+                         rowBytes, swizzleBytes);
+  return "";
+}
+
 // The host function's ops are checked one by one in build(): an unranked
 // memref can only be an unranked memref.cast of an argument or a
 // memref.alloc, and an index only a constant, so the tensor and the box of a
 // tensor map are always describable here.
-void ManifestBuilder::describeTensorMap(nvgpu::TmaCreateDescriptorOp op) {
+LogicalResult
+ManifestBuilder::describeTensorMap(nvgpu::TmaCreateDescriptorOp op) {
   Value source = castSources.lookup(op.getTensor());
   assert(source && bufferNames.count(source) && "checked host op order");
   auto type = cast<MemRefType>(source.getType());
@@ -220,6 +285,18 @@ void ManifestBuilder::describeTensorMap(nvgpu::TmaCreateDescriptorOp op) {
     box.push_back(value.getSExtValue());
   }
   nvgpu::TensorMapDescriptorType mapType = op.getTensorMap().getType();
+  // A map the driver cannot encode would fail every launch (issue 27: the
+  // dQ accumulator's at Nq = 2^31 - 1, D = 128, two heads, strides of
+  // 2^41 bytes).
+  std::string why =
+      unencodableReason(type.getShape(), strides, box,
+                        dtypeBytes(type.getElementType()), mapType.getSwizzle(),
+                        mapType.getInterleave());
+  if (!why.empty())
+    return op.emitError() << "tensor map over manifest buffer "
+                          << bufferNames.lookup(source) << " of type " << type
+                          << " cannot be encoded by cuTensorMapEncodeTiled: "
+                          << why;
   // The runtime's cuTensorMapEncodeTiled arguments, outermost dimension
   // first (the runtime reverses them); strides in elements.
   tensorMaps[op.getTensorMap()] = json::Object{
@@ -237,6 +314,7 @@ void ManifestBuilder::describeTensorMap(nvgpu::TmaCreateDescriptorOp op) {
       {"interleave",
        nvgpu::stringifyTensorMapInterleaveKind(mapType.getInterleave())
            .str()}};
+  return success();
 }
 
 LogicalResult ManifestBuilder::addParam(json::Array &params, Value operand,
@@ -428,7 +506,8 @@ LogicalResult ManifestBuilder::build(json::Object &manifest) {
       continue;
     }
     if (auto map = dyn_cast<nvgpu::TmaCreateDescriptorOp>(op)) {
-      describeTensorMap(map);
+      if (failed(describeTensorMap(map)))
+        return failure();
       continue;
     }
     if (isa<memref::DeallocOp>(op) || matchPattern(&op, m_Constant()))

@@ -20,6 +20,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <mutex>
@@ -157,20 +158,30 @@ struct Kernel {
 /// over the same tensors copies once; the copy is ordered before the
 /// launches of its own stream only). A slot is never rewritten while a
 /// kernel may read it: when the chunks are full, the context is synchronized
-/// before they are reused.
+/// before they are reused. A chunk that a launch in a CUDA graph capture
+/// uses is never reused: the graph's kernels read their slots at every
+/// replay, and a copy captured with them reads its host bytes again (D86).
 struct TensorMapPool {
   static constexpr size_t kChunkBytes = 64 * 1024;
   static constexpr size_t kMaxChunks = 16;
+  using Copies = std::map<std::pair<uintptr_t, std::string>, CUdeviceptr>;
   std::vector<CUdeviceptr> chunks;
+  /// Per chunk: whether a captured launch uses one of its slots.
+  std::vector<bool> captured;
   size_t current = 0, used = 0;
   /// (stream, the maps' bytes) -> their device copy. The keys' bytes are
   /// the copies' sources.
-  std::map<std::pair<uintptr_t, std::string>, CUdeviceptr> copies;
+  Copies copies;
   /// (stream, kernel index, the maps' buffer addresses) -> their device
   /// copy: a map is a function of its spec and its address alone, so a
   /// launch on buffers seen before neither encodes nor copies (a training
   /// loop gets the same addresses back from torch's caching allocator).
   std::map<std::vector<uint64_t>, CUdeviceptr> byAddress;
+  /// The captured chunks, and the copies into them (their keys are the
+  /// captured copies' host sources), once the pool moved past them: kept
+  /// until faRtUnload, which is as long as a graph may be replayed.
+  std::vector<CUdeviceptr> retiredChunks;
+  std::vector<Copies::node_type> retiredCopies;
 };
 
 /// faRtLaunch's working arrays, kept between launches (no allocation on
@@ -218,6 +229,9 @@ struct FaRtModule {
   std::vector<Buffer> buffers;
   int numArguments = 0;
   std::vector<Kernel> kernels;
+  /// Whether a kernel takes a TMA tensor map: its launches ask whether the
+  /// stream is being captured (TensorMapPool).
+  bool hasTensorMaps = false;
   /// Held by faRtLaunch: the pool, the scratch sets and the launch arrays
   /// are shared by the threads that launch this module (ranks as threads on
   /// one GPU).
@@ -381,6 +395,53 @@ bool lookupName(const std::pair<const char *, T> *table, size_t n,
   return false;
 }
 
+/// Why cuTensorMapEncodeTiled would refuse `spec` (its documented
+/// requirements on sizes, strides, the box and the swizzle), or "": a
+/// manifest is refused at load rather than at every launch.
+std::string unencodableReason(const TensorMapSpec &spec) {
+  bool interleaved = spec.interleave != CU_TENSOR_MAP_INTERLEAVE_NONE;
+  if (interleaved && spec.rank < 3)
+    return "an interleaved map needs a rank of at least 3";
+  if (spec.interleave == CU_TENSOR_MAP_INTERLEAVE_32B &&
+      spec.swizzle != CU_TENSOR_MAP_SWIZZLE_32B)
+    return "a 32-byte interleave needs the 32-byte swizzle";
+  // Named as the manifest lists them, outermost first.
+  auto dim = [&](cuuint32_t inner) {
+    return std::to_string(spec.rank - 1 - inner);
+  };
+  for (cuuint32_t i = 0; i < spec.rank; ++i)
+    if (spec.dims[i] > (cuuint64_t(1) << 32))
+      return "shape[" + dim(i) + "] = " + std::to_string(spec.dims[i]) +
+             " is above 2^32";
+  cuuint64_t strideUnit = spec.interleave == CU_TENSOR_MAP_INTERLEAVE_32B
+                              ? 32
+                              : 16;
+  for (cuuint32_t i = 0; i + 1 < spec.rank; ++i) {
+    std::string stride = "strides[" + dim(i + 1) + "] is " +
+                         std::to_string(spec.strides[i]) + " bytes, ";
+    if (spec.strides[i] % strideUnit != 0)
+      return stride + "not a multiple of " + std::to_string(strideUnit);
+    if (spec.strides[i] >= (cuuint64_t(1) << 40))
+      return stride + "not below 2^40";
+  }
+  if (interleaved)
+    return "";
+  int64_t innerBytes = spec.box[0] * spec.elementBytes;
+  if (innerBytes % 16 != 0)
+    return "the box's rows are " + std::to_string(innerBytes) +
+           " bytes, not a multiple of 16";
+  int64_t swizzleBytes = spec.swizzle == CU_TENSOR_MAP_SWIZZLE_32B   ? 32
+                         : spec.swizzle == CU_TENSOR_MAP_SWIZZLE_64B ? 64
+                         : spec.swizzle == CU_TENSOR_MAP_SWIZZLE_128B
+                             ? 128
+                             : 0;
+  if (swizzleBytes && innerBytes > swizzleBytes)
+    return "the box's rows are " + std::to_string(innerBytes) +
+           " bytes, wider than its " + std::to_string(swizzleBytes) +
+           "-byte swizzle";
+  return "";
+}
+
 bool readTensorMap(const FaRtModule &m, const JsonValue &p,
                    const std::string &kernel,
                    const std::map<std::string, int> &byName,
@@ -472,6 +533,10 @@ bool readTensorMap(const FaRtModule &m, const JsonValue &p,
     return setError(what + "spans " + std::to_string(extent) +
                     " bytes, beyond buffer " + target.name + "'s " +
                     std::to_string(target.bytes));
+  std::string why = unencodableReason(spec);
+  if (!why.empty())
+    return setError(what + "over buffer " + target.name +
+                    " cannot be encoded by cuTensorMapEncodeTiled: " + why);
   return true;
 }
 
@@ -530,6 +595,7 @@ bool readKernel(FaRtModule &m, const JsonValue &k,
         return false;
       param.tensorMap = static_cast<int>(kernel.tensorMaps.size());
       kernel.tensorMaps.push_back(spec);
+      m.hasTensorMaps = true;
     } else if (type->string == "ptr") {
       const JsonValue *buffer = p.get("buffer");
       auto it = buffer && buffer->isString() ? byName.find(buffer->string)
@@ -607,6 +673,37 @@ std::string streamName(CUstream stream) {
   return os.str();
 }
 
+/// Runs `allocate` (driver allocations that record their own error; true
+/// on success) with the calling thread in the relaxed capture mode where it
+/// is `capturing`: the driver refuses allocations to a thread that captures
+/// in the default (global) mode, and an allocation is no operation of the
+/// graph (PyTorch's caching allocator allocates in a capture the same way).
+/// False with the first failure's error; `undo` frees what `allocate` got
+/// where only switching the mode back failed.
+template <typename Allocate, typename Undo>
+bool allocateInCapture(bool capturing, const std::string &what,
+                       Allocate allocate, Undo undo) {
+  if (!capturing)
+    return allocate();
+  CUstreamCaptureMode mode = CU_STREAM_CAPTURE_MODE_RELAXED;
+  if (!check(cuThreadExchangeStreamCaptureMode(&mode),
+             "cuThreadExchangeStreamCaptureMode",
+             "to allocate " + what + " in a capture"))
+    return false;
+  bool allocated = allocate();
+  std::string saved = lastError;
+  bool restored = check(cuThreadExchangeStreamCaptureMode(&mode),
+                        "cuThreadExchangeStreamCaptureMode",
+                        "restoring the thread's capture mode");
+  if (!allocated) {
+    lastError = saved;
+    return false;
+  }
+  if (!restored)
+    undo();
+  return restored;
+}
+
 /// The scratch set of the launches on `stream` (key `key`): the one
 /// allocated at load for the first stream that launches the module, else
 /// the stream's own, allocated at its first launch. Null on failure.
@@ -622,37 +719,26 @@ ScratchSet *scratchSetFor(FaRtModule &m, CUstream stream, uint64_t key) {
   }
   // A capture records a stream's operations; an allocation is none, so a
   // captured graph's replays use these addresses, which live until
-  // faRtUnload. The driver refuses cuMemAlloc while the calling thread
-  // captures in the default (global) mode: relax the thread's mode for the
-  // allocation, as PyTorch's caching allocator does in a capture.
+  // faRtUnload.
   CUstreamCaptureStatus status = CU_STREAM_CAPTURE_STATUS_NONE;
   if (!check(cuStreamIsCapturing(stream, &status), "cuStreamIsCapturing",
              "before allocating scratch buffers for " + streamName(stream)))
     return nullptr;
   bool capturing = status != CU_STREAM_CAPTURE_STATUS_NONE;
-  CUstreamCaptureMode mode = CU_STREAM_CAPTURE_MODE_RELAXED;
-  if (capturing && !check(cuThreadExchangeStreamCaptureMode(&mode),
-                          "cuThreadExchangeStreamCaptureMode",
-                          "to allocate scratch buffers in a capture"))
-    return nullptr;
   ScratchSet set;
   set.stream = key;
   set.claimed = true;
-  CUresult allocated =
-      allocateScratchSet(m, set, ", for " + streamName(stream));
-  if (capturing) {
-    std::string saved = lastError;
-    bool restored = check(cuThreadExchangeStreamCaptureMode(&mode),
-                          "cuThreadExchangeStreamCaptureMode",
-                          "restoring the thread's capture mode");
-    if (allocated != CUDA_SUCCESS) {
-      lastError = saved;
-    } else if (!restored) {
-      freeScratchSet(m, set);
+  CUresult allocated = CUDA_SUCCESS;
+  if (!allocateInCapture(
+          capturing, "scratch buffers",
+          [&] {
+            allocated =
+                allocateScratchSet(m, set, ", for " + streamName(stream));
+            return allocated == CUDA_SUCCESS;
+          },
+          [&] { freeScratchSet(m, set); })) {
+    if (allocated == CUDA_SUCCESS)
       return nullptr;
-    }
-  }
-  if (allocated != CUDA_SUCCESS) {
     bool captureError = allocated >= CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED &&
                         allocated <= CUDA_ERROR_STREAM_CAPTURE_WRONG_THREAD;
     if (capturing)
@@ -670,12 +756,54 @@ ScratchSet *scratchSetFor(FaRtModule &m, CUstream stream, uint64_t key) {
   return &m.scratchSets.back();
 }
 
+/// The index of the pool's chunk that holds `slot`, or -1.
+int chunkOf(const TensorMapPool &pool, CUdeviceptr slot) {
+  for (size_t i = 0; i < pool.chunks.size(); ++i)
+    if (slot >= pool.chunks[i] &&
+        slot < pool.chunks[i] + TensorMapPool::kChunkBytes)
+      return static_cast<int>(i);
+  return -1;
+}
+
+/// Marks the chunk that holds `slot` as read by a captured launch.
+void markCaptured(TensorMapPool &pool, CUdeviceptr slot) {
+  if (int chunk = chunkOf(pool, slot); chunk >= 0)
+    pool.captured[chunk] = true;
+}
+
+/// Starts the pool afresh once no kernel may read it any more: the chunks
+/// that captured launches use, and the copies into them, are retired
+/// (kept until faRtUnload), the others reused.
+void recycle(TensorMapPool &pool) {
+  auto isCaptured = [&](CUdeviceptr slot) {
+    int chunk = chunkOf(pool, slot);
+    return chunk >= 0 && pool.captured[chunk];
+  };
+  for (auto it = pool.copies.begin(); it != pool.copies.end();) {
+    auto next = std::next(it);
+    if (isCaptured(it->second))
+      pool.retiredCopies.push_back(pool.copies.extract(it));
+    it = next;
+  }
+  pool.copies.clear();
+  pool.byAddress.clear();
+  std::vector<CUdeviceptr> reused;
+  for (size_t i = 0; i < pool.chunks.size(); ++i)
+    (pool.captured[i] ? pool.retiredChunks : reused).push_back(pool.chunks[i]);
+  pool.chunks = std::move(reused);
+  pool.captured.assign(pool.chunks.size(), false);
+  pool.current = 0;
+  pool.used = 0;
+}
+
 /// Encodes `kernel`'s tensor maps over this launch's buffers and returns
 /// (in `out`, one per map) their addresses in device memory, copying them
-/// there on `stream` unless an earlier launch did.
+/// there on `stream` unless an earlier launch did. `capturing`: `stream` is
+/// being captured into a CUDA graph.
 bool tensorMapPointers(FaRtModule &m, size_t kernelIndex, const Kernel &kernel,
                        const std::vector<uint64_t> &bufferPtrs, CUstream stream,
-                       uint64_t streamKey, std::vector<CUdeviceptr> &out) {
+                       uint64_t streamKey, bool capturing,
+                       std::vector<CUdeviceptr> &out) {
   out.clear();
   if (kernel.tensorMaps.empty())
     return true;
@@ -693,6 +821,8 @@ bool tensorMapPointers(FaRtModule &m, size_t kernelIndex, const Kernel &kernel,
   }
   auto seen = pool.byAddress.find(known);
   if (seen != pool.byAddress.end()) {
+    if (capturing)
+      markCaptured(pool, seen->second);
     for (size_t i = 0; i < kernel.tensorMaps.size(); ++i)
       out.push_back(seen->second + i * sizeof(CUtensorMap));
     return true;
@@ -720,21 +850,28 @@ bool tensorMapPointers(FaRtModule &m, size_t kernelIndex, const Kernel &kernel,
       ++pool.current;
       pool.used = 0;
     }
-    if (pool.current == TensorMapPool::kMaxChunks) {
-      // Every slot may still be read by a kernel in flight.
+    // Full: every slot may still be read by a kernel in flight, so wait
+    // for them, then reuse. A capture cannot wait (synchronizing would end
+    // it with an error) and takes another chunk instead.
+    if (pool.current == pool.chunks.size() &&
+        pool.chunks.size() >= TensorMapPool::kMaxChunks && !capturing) {
       if (!check(cuCtxSynchronize(), "cuCtxSynchronize",
                  "before reusing tensor-map memory"))
         return false;
-      pool.copies.clear();
-      pool.byAddress.clear();
-      pool.current = 0;
+      recycle(pool);
     }
     if (pool.current == pool.chunks.size()) {
       CUdeviceptr chunk = 0;
-      if (!check(cuMemAlloc(&chunk, TensorMapPool::kChunkBytes), "cuMemAlloc",
-                 "tensor maps"))
+      if (!allocateInCapture(
+              capturing, "tensor maps",
+              [&] {
+                return check(cuMemAlloc(&chunk, TensorMapPool::kChunkBytes),
+                             "cuMemAlloc", "tensor maps");
+              },
+              [&] { cuMemFree(chunk); }))
         return false;
       pool.chunks.push_back(chunk);
+      pool.captured.push_back(false);
     }
     CUdeviceptr slot = pool.chunks[pool.current] + pool.used;
     pool.used += key.size();
@@ -749,6 +886,8 @@ bool tensorMapPointers(FaRtModule &m, size_t kernelIndex, const Kernel &kernel,
       return false;
     }
   }
+  if (capturing)
+    markCaptured(pool, found->second);
   pool.byAddress.emplace(known, found->second);
   for (size_t i = 0; i < maps.size(); ++i)
     out.push_back(found->second + i * sizeof(CUtensorMap));
@@ -863,10 +1002,13 @@ void faRtUnload(FaRtModule *module) {
   ensureContext();
   for (ScratchSet &set : module->scratchSets)
     freeScratchSet(*module, set);
-  if (!module->tensorMaps.chunks.empty())
+  TensorMapPool &pool = module->tensorMaps;
+  if (!pool.chunks.empty() || !pool.retiredChunks.empty())
     check(cuCtxSynchronize(), "cuCtxSynchronize", "before freeing tensor maps");
-  for (CUdeviceptr chunk : module->tensorMaps.chunks)
-    check(cuMemFree(chunk), "cuMemFree", "tensor maps");
+  for (const std::vector<CUdeviceptr> *chunks :
+       {&pool.chunks, &pool.retiredChunks})
+    for (CUdeviceptr chunk : *chunks)
+      check(cuMemFree(chunk), "cuMemFree", "tensor maps");
   if (module->module)
     check(cuModuleUnload(module->module), "cuModuleUnload");
   delete module;
@@ -935,10 +1077,20 @@ int faRtLaunch(FaRtModule *module, const uint64_t *devicePtrs, int numPtrs,
   if (scratchSet)
     bufferPtrs.insert(bufferPtrs.end(), scratchSet->pointers.begin(),
                       scratchSet->pointers.end());
+  CUstreamCaptureStatus status = CU_STREAM_CAPTURE_STATUS_NONE;
+  if (module->hasTensorMaps) {
+    CUresult asked = cuStreamIsCapturing(cuStream, &status);
+    if (asked != CUDA_SUCCESS)
+      return check(asked, "cuStreamIsCapturing",
+                   "for the tensor maps of a launch on " +
+                       streamName(cuStream)),
+             1;
+  }
+  bool capturing = status != CU_STREAM_CAPTURE_STATUS_NONE;
   for (size_t k = 0; k < module->kernels.size(); ++k) {
     const Kernel &kernel = module->kernels[k];
     if (!tensorMapPointers(*module, k, kernel, bufferPtrs, cuStream, streamKey,
-                           scratch.maps))
+                           capturing, scratch.maps))
       return 1;
     std::vector<uint64_t> &storage = scratch.storage;
     std::vector<void *> &pointers = scratch.pointers;

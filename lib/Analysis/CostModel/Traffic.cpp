@@ -281,12 +281,20 @@ static double dramKVRows(const Tiling &t, const AttentionProblem &p,
   // Block k of a K/V head runs q-block k % numQBlocks. The head's blocks
   // are split where a wave ends (multiples of `slots` of the grid's block
   // index); each share fetches the rows its q-blocks need once: those of
-  // its consecutive q-blocks, or of all when it wraps around.
+  // its consecutive q-blocks, or of all when it covers a query head. One
+  // that wraps from a query head's last q-blocks to the next one's first
+  // needs two bands, which a window keeps apart (D86: their hull counted
+  // the keys between them too).
   int64_t rowsAll = unionRows(0, numQBlocks - 1);
   auto shareRows = [&](int64_t a, int64_t b) {
     int64_t start = a % numQBlocks, len = b - a;
-    return start + len > numQBlocks ? rowsAll
-                                    : unionRows(start, start + len - 1);
+    if (start + len <= numQBlocks)
+      return unionRows(start, start + len - 1);
+    int64_t wrapped = start + len - numQBlocks;
+    if (len >= numQBlocks ||
+        kvBlockEnd(wrapped - 1, t, p) >= firstKVBlock(start, t, p))
+      return rowsAll;
+    return unionRows(start, numQBlocks - 1) + unionRows(0, wrapped - 1);
   };
   int64_t numKVHeads = p.batch * p.numKVHeads;
   int64_t maxShares = blocksPerKVHead / slots + 2;
@@ -308,7 +316,8 @@ static double dramKVRows(const Tiling &t, const AttentionProblem &p,
     }
     total += double(std::min(headStride, numKVHeads - g)) * headRows;
   }
-  return total;
+  // L2 only removes reads: a sample's weights can overshoot (D86).
+  return std::min(total, double(counts.kvRows) * p.batch * p.numQueryHeads);
 }
 
 int64_t detail::dramBytes(const Tiling &t, const AttentionProblem &p,
