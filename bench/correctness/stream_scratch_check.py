@@ -249,28 +249,26 @@ def graph_replay(k):
     graph = torch.cuda.CUDAGraph()
     with torch.cuda.graph(graph):
         captured = k.gradients(static)
-    new_leaves, new_mask, new_dout = k.sets[1]
-    with torch.no_grad():
-        for dst, src in zip(static_leaves, new_leaves):
-            dst.copy_(src)
-        if len(leaves) == 3 and mask is not None:
-            static_mask.copy_(new_mask)
-        static[2].copy_(new_dout)
-    graph.replay()
-    torch.cuda.synchronize()
+
+    def replay(inputs):
+        """The graph replayed on the input set `inputs` (k.sets' layout)."""
+        new_leaves, new_mask, new_dout = inputs
+        with torch.no_grad():
+            for dst, src in zip(static_leaves, new_leaves):
+                dst.copy_(src)
+            if len(leaves) == 3 and mask is not None:
+                static_mask.copy_(new_mask)
+            static[2].copy_(new_dout)
+        graph.replay()
+        torch.cuda.synchronize()
+
+    replay(k.sets[1])
     problems = [f"graph replay: {p}" for p in k.check(1, captured)]
     # D86: eager launches on new addresses fill the runtime's tensor-map
     # pools and make them reuse their chunks; the graph's kernels must
     # still find their own maps (and its captured copies their bytes).
     cycle_tensor_map_pools(k, POOL_CYCLE_LAUNCHES)
-    with torch.no_grad():
-        for dst, src in zip(static_leaves, leaves):
-            dst.copy_(src)
-        if len(leaves) == 3 and mask is not None:
-            static_mask.copy_(mask)
-        static[2].copy_(dout)
-    graph.replay()
-    torch.cuda.synchronize()
+    replay(k.sets[0])
     problems += [f"graph replay after {POOL_CYCLE_LAUNCHES} eager launches: "
                  f"{p}" for p in k.check(0, captured)]
     return problems
