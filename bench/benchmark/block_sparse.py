@@ -214,6 +214,15 @@ def format_row(row):
 
 # ----------------------------------------------------------------- device --
 
+def keep_donated_buffers(torch):
+    """Turns AOTAutograd's buffer donation off. `torch._functorch.config` is
+    a submodule that `import torch` does not load (torch 2.11: the attribute
+    is missing until something imports it, which failed every case of the
+    session 11 run), so it is imported here."""
+    import torch._functorch.config as aot_config
+    aot_config.donated_buffer = False
+
+
 def implementations(c, q, k, v, mask, torch):
     """name -> out = f(q, k, v): ours with the case's window or block mask,
     FlexAttention (benchmark.flex_fn: compiled, the same mask), dense SDPA
@@ -227,7 +236,7 @@ def implementations(c, q, k, v, mask, torch):
     # buffers refuses that ("non-empty donated buffers requires ...
     # retain_graph=False", the first H100 run), so FlexAttention is compiled
     # without donation (AOTAutograd's `donated_buffer` option).
-    torch._functorch.config.donated_buffer = False
+    keep_donated_buffers(torch)
     flex = benchmark.flex_fn(c, q, k, v, mask)
     impls = {"ours": lambda q, k, v: fa.attention(q, k, v, causal=c["causal"],
                                                   **extra),

@@ -217,3 +217,29 @@ def test_bench_case_on_the_cpu(name, monkeypatch):
     # 3 implementations x 3 kinds x 2 rounds.
     assert len(calls) == 18
     assert 0 < row["density"] <= 1
+
+
+def test_donated_buffers_turned_off_in_a_fresh_interpreter():
+    # `import torch` alone does not load torch._functorch.config (torch
+    # 2.11); every case of the session 11 GPU run failed on the attribute.
+    # A fresh interpreter, since this one may have imported it already.
+    pytest.importorskip("torch")
+    import os
+    import subprocess
+    import sys
+    from conftest import ROOT
+    code = ("import importlib.util, torch\n"
+            "spec = importlib.util.spec_from_file_location('bs', "
+            "'bench/benchmark/block_sparse.py')\n"
+            "bs = importlib.util.module_from_spec(spec)\n"
+            "spec.loader.exec_module(bs)\n"
+            "bs.keep_donated_buffers(torch)\n"
+            "import torch._functorch.config as c\n"
+            "print(c.donated_buffer)\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [os.path.join(ROOT, "bench", d) for d in ("benchmark", "correctness")]
+        + sys.path))
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
