@@ -77,14 +77,17 @@ static std::optional<std::string> ptxFeaturesProblem(StringRef arch,
 
 namespace {
 /// An NVVM op, or an op that lowers to one, (with `attribute`, when not
-/// empty) that the NVPTX back end
-/// selects only from `minSM` on (only for the `a` and `f` archs when
-/// `archSpecific`) and PTX ISA `minPTX`, where upstream's NVVMRequiresSM
-/// traits, which the gpu.module's verifier checks, do not say so: on
-/// another target gpu-module-to-binary aborts ("Cannot select").
+/// empty; an inline PTX statement `llvm.inline_asm` whose text starts with
+/// `asmPrefix`, when not empty) that the NVPTX back end (or ptxas, for
+/// inline PTX) accepts only from `minSM` on (only for the `a` and `f`
+/// archs when `archSpecific`) and PTX ISA `minPTX`, where upstream's
+/// NVVMRequiresSM traits, which the gpu.module's verifier checks, do not
+/// say so: on another target gpu-module-to-binary aborts ("Cannot
+/// select"), or ptxas refuses the PTX.
 struct ArchRequirement {
   llvm::StringLiteral op;
   llvm::StringLiteral attribute;
+  llvm::StringLiteral asmPrefix;
   llvm::StringLiteral instruction;
   int minSM;
   bool archSpecific;
@@ -93,13 +96,28 @@ struct ArchRequirement {
 } // namespace
 
 static constexpr ArchRequirement kArchRequirements[] = {
-    {"nvvm.setmaxregister", "", "setmaxnreg", 90, /*archSpecific=*/true, 80},
+    {"nvvm.setmaxregister", "", "", "setmaxnreg", 90, /*archSpecific=*/true,
+     80},
     // Every form: prefetch.L1, .L2, .tensormap, ...
-    {"nvvm.prefetch", "", "prefetch", 90, /*archSpecific=*/false, 80},
+    {"nvvm.prefetch", "", "", "prefetch", 90, /*archSpecific=*/false, 80},
     // What convert-nvgpu-to-nvvm, later in the GPU tail, lowers to one.
-    {"nvgpu.tma.prefetch.descriptor", "", "prefetch.tensormap", 90,
+    {"nvgpu.tma.prefetch.descriptor", "", "", "prefetch.tensormap", 90,
      /*archSpecific=*/false, 80},
+    // The wgmma backward's dQ adds (D85): LLVM has no vector f32 atomic.
+    {"llvm.inline_asm", "", "red.global.add.v2.f32", "red.global.add.v2.f32",
+     90, /*archSpecific=*/false, 81},
 };
+
+/// Whether `op` is what `requirement` names.
+static bool matches(Operation *op, const ArchRequirement &requirement) {
+  if (op->getName().getStringRef() != requirement.op ||
+      (!requirement.attribute.empty() && !op->hasAttr(requirement.attribute)))
+    return false;
+  if (requirement.asmPrefix.empty())
+    return true;
+  auto text = op->getAttrOfType<StringAttr>("asm_string");
+  return text && text.getValue().starts_with(requirement.asmPrefix);
+}
 
 /// The PTX ISA version of `target`: its +ptx feature, else the lowest its
 /// arch accepts (what the back end picks).
@@ -115,16 +133,36 @@ static int ptxVersion(NVVM::NVVMTargetAttr target) {
   return getMinimumPTXVersion(target.getChip()).value_or(0);
 }
 
-/// Whether `target` has what `requirement` needs.
-static bool satisfies(NVVM::NVVMTargetAttr target,
-                      const ArchRequirement &requirement) {
-  StringRef rest = target.getChip();
+/// Whether `chip` is an arch that `requirement` allows (at any PTX ISA).
+static bool archSatisfies(StringRef chip, const ArchRequirement &requirement) {
+  StringRef rest = chip;
   int sm = 0;
   if (!rest.consume_front("sm_") || rest.consumeInteger(10, sm))
     return false;
   return sm >= requirement.minSM &&
-         (!requirement.archSpecific || rest == "a" || rest == "f") &&
+         (!requirement.archSpecific || rest == "a" || rest == "f");
+}
+
+/// Whether `target` has what `requirement` needs.
+static bool satisfies(NVVM::NVVMTargetAttr target,
+                      const ArchRequirement &requirement) {
+  return archSatisfies(target.getChip(), requirement) &&
          ptxVersion(target) >= requirement.minPTX;
+}
+
+/// The lowest PTX ISA version that the ops of `module`'s gpu.modules need
+/// on `chip` (kArchRequirements' minPTX of those present that the arch
+/// allows; an op it does not allow is refused after, whatever the version;
+/// 0 for none).
+static int requiredPTXVersion(ModuleOp module, StringRef chip) {
+  int version = 0;
+  module.walk([&](Operation *op) {
+    for (const ArchRequirement &r : kArchRequirements)
+      if (matches(op, r) && archSatisfies(chip, r) &&
+          op->getParentOfType<gpu::GPUModuleOp>())
+        version = std::max(version, r.minPTX);
+  });
+  return version;
 }
 
 /// Refuses the ops of `gpuModule` that its NVVM targets lack.
@@ -134,8 +172,7 @@ static LogicalResult checkArchRequirements(gpu::GPUModuleOp gpuModule) {
     return success();
   WalkResult result = gpuModule.walk([&](Operation *op) {
     for (const ArchRequirement &r : kArchRequirements) {
-      if (op->getName().getStringRef() != r.op ||
-          (!r.attribute.empty() && !op->hasAttr(r.attribute)))
+      if (!matches(op, r))
         continue;
       for (Attribute attr : targets) {
         auto target = dyn_cast<NVVM::NVVMTargetAttr>(attr);
@@ -173,10 +210,18 @@ struct AttachNVVMTargetPass
     }
     // The #fa.target verifier checked that the NVPTX back end knows the
     // arch. Without a +ptx feature the back end picks the arch's lowest PTX
-    // version itself; the table names it for the archs it lists.
+    // version itself; the table names it for the archs it lists, raised to
+    // what the kernels' ops need (kArchRequirements), so that only a
+    // kernel that needs a later PTX ISA gets one.
     StringRef chip = target.getArch();
-    std::string ptxFeatures =
-        features.empty() ? getDefaultPTXFeatures(chip) : features.getValue();
+    std::string ptxFeatures = features.getValue();
+    if (features.empty()) {
+      std::optional<int> minimum = getMinimumPTXVersion(chip);
+      int required = requiredPTXVersion(module, chip);
+      ptxFeatures = minimum && required > *minimum
+                        ? "+ptx" + std::to_string(required)
+                        : getDefaultPTXFeatures(chip);
+    }
     if (std::optional<std::string> why =
             ptxFeaturesProblem(chip, ptxFeatures)) {
       module.emitError() << "features: " << *why;

@@ -84,11 +84,11 @@
 // ORDERED-DAG: fence.acq_rel.gpu;
 // ORDERED-DAG: red.relaxed.gpu.global.add.s32
 // ORDERED-DAG: wgmma.mma_async.sync.aligned.m64n32k16.f32.bf16.bf16
-// ONEORDERED-DAG: atom.global.add.f32
+// ONEORDERED-DAG: red.global.add.v2.f32
 // RINGORDERED-DAG: cp.reduce.async.bulk.tensor.4d.global.shared::cta.add.tile.bulk_group
 // RINGORDERED-DAG: cp.async.bulk.wait_group 0;
 // RINGORDERED-DAG: cp.async.bulk.wait_group.read 0;
-// RINGORDERED-NOT: atom.global.add.f32
+// RINGORDERED-NOT: red.global.add.v2.f32
 // ORDERED-LABEL: .entry attention_grad_kernel_1(
 
 func.func @attention_grad(%q: tensor<1x4x1000x64xbf16>, %k: tensor<1x2x1000x64xbf16>, %v: tensor<1x2x1000x64xbf16>, %o: tensor<1x4x1000x64xbf16>, %do: tensor<1x4x1000x64xbf16>, %lse: tensor<1x4x1000xf32>, %dq: tensor<1x4x1000x64xbf16>, %dk: tensor<1x2x1000x64xbf16>, %dv: tensor<1x2x1000x64xbf16>) -> (tensor<1x4x1000x64xbf16>, tensor<1x2x1000x64xbf16>, tensor<1x2x1000x64xbf16>) {

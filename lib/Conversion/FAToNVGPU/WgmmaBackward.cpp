@@ -1133,21 +1133,30 @@ WgmmaBackwardMain::queryGradient(const std::function<void()> &afterIssue,
 
 void WgmmaBackwardMain::addQueryGradient(Value h, Value qBase,
                                          ArrayRef<Value> values) {
+  // A lane's two columns of an n-tile, (fragCol(j, 0), + 1), are adjacent
+  // in dQacc's rows: one 8-byte vector reduction adds both (sm_90's
+  // red.global.v2.f32; half the reductions of a scalar atomic each).
   ImplicitLocOpBuilder &b = k.b;
   int64_t n = k.d / 2;
   Value colBase = k.mulc(wg, n);
   // Row q of the accumulator is the warpgroup-local row of wgRow's warp.
   Value localRow = queryRowOfWarp();
+  Value heads = k.dim(k.dqAcc, 1);
+  Value accBase = memref::ExtractAlignedPointerAsIndexOp::create(b, k.dqAcc);
   for (int64_t r = 0; r < 2; ++r) {
     Value row = k.add(qBase, k.addc(k.add(localRow, quadRow), 8 * r));
     k.ifThen(k.cmp(arith::CmpIPredicate::ult, row, k.nq), [&] {
-      for (int64_t j = 0; j < n / 8; ++j)
-        for (int64_t c = 0; c < 2; ++c) {
-          Value col = k.add(colBase, fragCol(j, c));
-          memref::AtomicRMWOp::create(b, arith::AtomicRMWKind::addf,
-                                      values[4 * j + 2 * r + c], k.dqAcc,
-                                      ValueRange{k.batch, h, row, col});
-        }
+      // dQacc is [B, Hq, Nq, D] f32, contiguous.
+      Value rowElement = k.mulc(
+          k.add(k.mul(k.add(k.mul(k.batch, heads), h), k.nq), row), k.d);
+      Value rowBytes = k.add(
+          accBase, k.mulc(k.add(rowElement, k.add(colBase, quadCol)), 4));
+      for (int64_t j = 0; j < n / 8; ++j) {
+        Value at = arith::IndexCastOp::create(b, b.getI64Type(),
+                                              k.addc(rowBytes, 4 * 8 * j));
+        asmStatement("red.global.add.v2.f32 [$0], {$1, $2};", "l,f,f,~{memory}",
+                     {at, values[4 * j + 2 * r], values[4 * j + 2 * r + 1]});
+      }
     });
   }
 }

@@ -155,7 +155,7 @@ func.func @block_mask(%q: memref<1x2x256x64xbf16>, %lse: memref<1x2x256xf32>, %b
 // CHECK: scf.for %{{.*}} = %{{.*}} to %[[HI]]
 // CHECK: arith.cmpi sge
 // CHECK: arith.cmpi sle
-// CHECK: memref.atomic_rmw addf
+// CHECK: llvm.inline_asm has_side_effects "red.global.add.v2.f32 [$0], {$1, $2};"
 func.func @wgmma_window(%q: memref<1x2x256x64xbf16>, %lse: memref<1x2x256xf32>) {
   fa.attention_grad ins(%q, %q, %q, %q, %q, %lse : memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256xf32>)
       outs(%q, %q, %q : memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>)
@@ -203,7 +203,7 @@ func.func @wgmma_window(%q: memref<1x2x256x64xbf16>, %lse: memref<1x2x256xf32>) 
 // CHECK: vector.store
 // CHECK: gpu.barrier
 // CHECK: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 32, k = 16>
-// CHECK: memref.atomic_rmw addf {{.*}}, %[[ACC]]
+// CHECK: llvm.inline_asm has_side_effects "red.global.add.v2.f32 [$0], {$1, $2};"
 // CHECK: scf.yield
 // CHECK: scf.yield
 // CHECK-NEXT: }
@@ -239,7 +239,7 @@ func.func @wgmma_ordered(%q: memref<1x4x200x64xbf16>, %k: memref<1x2x200x64xbf16
 // CHECK: nvgpu.device_async_copy
 // CHECK: nvvm.wgmma.mma_async
 // CHECK: scf.while
-// CHECK: memref.atomic_rmw addf
+// CHECK: llvm.inline_asm has_side_effects "red.global.add.v2.f32 [$0], {$1, $2};"
 // CHECK: } else {
 // CHECK-NOT: nvgpu.device_async_copy
 // CHECK-NOT: nvvm.wgmma

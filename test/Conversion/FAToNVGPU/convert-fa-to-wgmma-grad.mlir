@@ -66,7 +66,7 @@
 // CHECK-NEXT: gpu.barrier
 // CHECK-COUNT-8: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 32, k = 16>, D[<f32>, {{.*}}], A[<bf16>, <one>, <col>], B[<bf16>, <one>, <row>]
 // CHECK: nvvm.wgmma.wait.group.sync.aligned 0
-// CHECK: memref.atomic_rmw addf {{.*}}, %[[ACC]]
+// CHECK: llvm.inline_asm has_side_effects "red.global.add.v2.f32 [$0], {$1, $2};"
 // CHECK: scf.yield
 // dK_j * scale and dV_j at the end.
 // CHECK: nvgpu.device_async_wait

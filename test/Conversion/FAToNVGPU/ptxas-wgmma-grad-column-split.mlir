@@ -38,7 +38,7 @@
 // IR-COUNT-16: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 32, k = 16>, D[<f32>, <{{zero|one}}>], A[<bf16>, <one>, <row>], B[<bf16>, <one>, <col>]
 // IR-COUNT-4: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 128, k = 16>, D[<f32>, <{{zero|one}}>], A[<bf16>, <one>, <col>], B[<bf16>, <one>, <row>]
 // IR-COUNT-8: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 128, k = 16>, D[<f32>, <one>], A[<bf16>, <one>, <row>], B[<bf16>, <one>, <row>]
-// IR: memref.atomic_rmw addf
+// IR: llvm.inline_asm has_side_effects "red.global.add.v2.f32 [$0], {$1, $2};"
 // IR-NOT: wgmma.mma_async.sync.aligned
 // IR-NOT: cp.reduce.async.bulk
 // D = 192, Dv = 128 on the ring: S^T 12 steps, dP^T 8; dQ three runs of
@@ -53,13 +53,13 @@
 // IR-NEXT: llvm.inline_asm has_side_effects "cp.async.bulk.commit_group;"
 // IR-LABEL: func.func @d256_det(
 // IR-COUNT-8: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 128, k = 16>, D[<f32>, <one>]
-// IR: memref.atomic_rmw addf
+// IR: llvm.inline_asm has_side_effects "red.global.add.v2.f32 [$0], {$1, $2};"
 // IR-LABEL: func.func @d192_one(
 // IR-COUNT-4: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 64, k = 16>, D[<f32>, <one>]
-// IR: memref.atomic_rmw addf
+// IR: llvm.inline_asm has_side_effects "red.global.add.v2.f32 [$0], {$1, $2};"
 // IR-LABEL: func.func @d256_one(
 // IR-COUNT-8: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 128, k = 16>, D[<f32>, <one>]
-// IR: memref.atomic_rmw addf
+// IR: llvm.inline_asm has_side_effects "red.global.add.v2.f32 [$0], {$1, $2};"
 
 // Every kernel of the five functions (preprocess, main, conversion; the
 // module is built whole, --function names the manifest's): no stack, no

@@ -42,7 +42,7 @@
 // IR-LABEL: func.func @d96_one(
 // IR-COUNT-8: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 16, k = 16>
 // IR-COUNT-8: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 32, k = 16>
-// IR: memref.atomic_rmw addf
+// IR: llvm.inline_asm has_side_effects "red.global.add.v2.f32 [$0], {$1, $2};"
 
 // Every kernel of the four functions (preprocess, main, conversion; the
 // module is built whole, --function names the manifest's): no stack, no
