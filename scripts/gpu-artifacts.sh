@@ -36,7 +36,7 @@
 #            | sweep, sweep-small (mma-sync), sweep-wgmma, sweep-stages,
 #            sweep-small-wgmma, ab-model, ab-model-mma, ab-mma-copy, ab-mma-d128,
 #            ab-mma-branch, mma-branch (mma-masked-steps=branch), ab-d64,
-#            ab-d64-producer, ab-small-d128, ab-stages-d128, ab-d256 (close calls of the model, for bench/experiments/ab.py;
+#            ab-d64-producer, ab-small-d128, ab-stages-d128, ab-d256, ab-d96 (close calls of the model, for bench/experiments/ab.py;
 #            a case may add its own pipeline options)
 #            (tilings forced; bash bench_run.sh with BENCH_ARGS=--no-baselines)
 #            | mma-99k (the mma-sync kernel with the 99 KB budget of
@@ -62,7 +62,7 @@ case "$VARIANT" in
   # An sm_80 cubin does not load on sm_90: PTX only, which the driver JITs.
   mma-99k) OPTS="$OPTS kernel=mma-sync sram-per-block=101376 sram-per-sm=102400"
     FA_COMPILE_FLAGS="${FA_COMPILE_FLAGS:-} --ptxas=none" ;;
-  wgmma | sweep-wgmma | sweep-stages | sweep-small-wgmma | ab-model | ab-d64 | ab-d64-producer | ab-small-d128 | ab-stages-d128 | ab-d256) OPTS="$OPTS kernel=wgmma" ;;
+  wgmma | sweep-wgmma | sweep-stages | sweep-small-wgmma | ab-model | ab-d64 | ab-d64-producer | ab-small-d128 | ab-stages-d128 | ab-d256 | ab-d96) OPTS="$OPTS kernel=wgmma" ;;
   wgmma-cpasync) OPTS="$OPTS kernel=wgmma wgmma-loads=cp-async" ;;
   bench-cpasync) OPTS="$OPTS wgmma-loads=cp-async" ;;
   wgmma-release) OPTS="$OPTS kernel=wgmma wgmma-release=mbarrier" ;;

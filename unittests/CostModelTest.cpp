@@ -1258,6 +1258,62 @@ TEST(CostModelWgmma, PicksTheMeasuredBestTilingsAtSmallN) {
   EXPECT_EQ(pick(1024, 128, false).tiling, (Tiling{128, 128, 2, 8}));
 }
 
+TEST(CostModelWgmma, TwoWarpgroupTurnsHideTheMmasUnlessTheSoftmaxIsMuchLonger) {
+  // The producer kernel's two consumer warpgroups hide 0.8 of the MMAs
+  // under each other's softmax where the softmax (its lane work and the
+  // copies') is at most 1.375 times the MMAs: d = 96 (1.25 at 128x128),
+  // not d = 64 (1.75), where a lone block's 8 warps issue it too slowly
+  // (D33, D89). By hand, in clocks of one SM (4096 tensor FLOPs, 128
+  // lanes, 16 SFUs a clock; h200): 128x128 at N = 16k, non-causal, one
+  // block per SM, no masked tile.
+  TargetInfo h200 = target("h200");
+  CostModel model(h200, {KernelKind::Wgmma});
+  double clock = h200.tensorTFlops * 1e12 / h200.smCount / 4096;
+  auto checkStepByHand = [&](int64_t d, double hiddenShare) {
+    AttentionProblem p = benchmarkProblem(16384, d, false);
+    Tiling t{128, 128, 2, 8};
+    CandidateCost c = model.evaluate(t, p);
+    EXPECT_EQ(c.blocksPerSM, 1) << d;
+    EXPECT_TRUE(buildsWgmmaProducer(t, c, p, h200)) << d;
+    double scores = 128.0 * 128;
+    double tensor = 2 * scores * (2 * d) / 4096;
+    // Softmax: 4 lane ops and an ex2 (8 lane slots) a score, O's rescale;
+    // 12 lane ops per 16-byte chunk of K and V.
+    double lane =
+        (12 * scores + 128.0 * d) / 128 + 12 * (128.0 * 2 * d * 2 / 16) / 128;
+    double step = tensor + lane - hiddenShare * std::min(tensor, lane) + 530;
+    double tiles = double(p.batch) * p.numQueryHeads * 128 * 128;
+    double blocks = double(p.batch) * p.numQueryHeads * 128;
+    double fixed = 3000 / clock + 128.0 * (d + d / 2.0) * 2 /
+                                      (h200.hbmGBps * 1e9 / h200.smCount);
+    double waves = std::ceil(blocks / h200.smCount);
+    double utilization = blocks / (waves * h200.smCount);
+    double expected =
+        (tiles * step / clock + blocks * fixed) / h200.smCount / utilization;
+    EXPECT_NEAR(c.computeSeconds / expected, 1.0, 1e-9) << d;
+    return lane / tensor;
+  };
+  // The softmax over the MMAs: 1.25 at d = 96, 1.75 at d = 64.
+  EXPECT_NEAR(checkStepByHand(96, 0.8), 1.25, 1e-12);
+  EXPECT_NEAR(checkStepByHand(64, 0.0), 1.75, 1e-12);
+  // So at the forward tiling sweep's d = 96 shapes (H100, D89) the model
+  // picks two warpgroups of 128 rows, measured the fastest or within 2.5%
+  // of it, where it picked 192x80 (three warpgroups) at N >= 4k, 1.4-5.2%
+  // behind the fastest, and 256x80 at N = 1k, 7.2%.
+  for (const char *name : {"h100", "h200"}) {
+    CostModel m(target(name), {KernelKind::Wgmma});
+    for (bool causal : {false, true}) {
+      EXPECT_EQ(benchmarkPick(m, 1024, 96, causal).tiling,
+                (Tiling{128, 128, 2, 8}))
+          << name << causal;
+      for (int64_t n : {4096, 16384})
+        EXPECT_EQ(benchmarkPick(m, n, 96, causal).tiling,
+                  (Tiling{128, 192, 2, 8}))
+            << name << n << causal;
+    }
+  }
+}
+
 TEST(CostModelSelect, L2EstimateNeverExceedsTheorem2) {
   // L2 only removes DRAM reads: the estimate with L2 reuse never exceeds
   // Theorem 2's count, and every prediction is finite and positive, for

@@ -549,6 +549,15 @@ AB_D256_CASES = [
                    (64, 64, 2, 4), (64, 80, 2, 4)])
     for n in (1024, 4096, 16384) for c in (False, True)]
 
+# d = 96, the forward tiling sweep's shapes (decision D89): the model's
+# two-warpgroup picks (128x128, 128x192) against D48's three- and
+# four-warpgroup ones (192x80, 256x80), 192x80 with 4 stages (the sweep's
+# best at causal N = 16k) and 128x48 (its best at causal N = 1k).
+AB_D96_CASES = [
+    ((96, n, c), [(128, 128, 2, 8), (128, 192, 2, 8), (192, 80, 2, 12),
+                  (192, 80, 4, 12), (256, 80, 2, 16), (128, 48, 2, 8)])
+    for n in (1024, 4096, 16384) for c in (False, True)]
+
 
 def without_block_masks(matrix):
     """`matrix` without its block-mask cases: for the variants that force
@@ -602,6 +611,7 @@ MATRICES = {"naive": naive_matrix, "tiled": tiled_matrix,
             "ab-d64-producer": lambda: ab_model_matrix(AB_D64_PRODUCER_CASES),
             "ab-small-d128": lambda: ab_model_matrix(AB_SMALL_D128_CASES),
             "ab-d256": lambda: ab_model_matrix(AB_D256_CASES),
+            "ab-d96": lambda: ab_model_matrix(AB_D96_CASES),
             "mma-99k": small_sram_matrix,
             "sweep-stages": lambda: sweep_matrix(tilings=STAGE_TILINGS),
             "sweep-small-wgmma": lambda: sweep_matrix(SMALL_WGMMA_SHAPES,

@@ -37,6 +37,7 @@ Two halves, like scripts/gpu-artifacts.sh and gpu_run.sh:
 
 import argparse
 import concurrent.futures
+import gzip
 import io
 import json
 import os
@@ -361,12 +362,13 @@ class Outs:
 
 
 def read_rows(path):
-    """(kernel rows by name, confirmations by shape) of a rows.jsonl; a
-    line the kill of a run left half written is skipped."""
+    """(kernel rows by name, confirmations by shape) of a rows.jsonl (or a
+    kept run's rows.jsonl.gz); a line the kill of a run left half written
+    is skipped."""
     rows, confirmed = {}, {}
     if not os.path.exists(path):
         return rows, confirmed
-    with open(path) as f:
+    with (gzip.open(path, "rt") if path.endswith(".gz") else open(path)) as f:
         for line in f:
             try:
                 r = json.loads(line)
@@ -735,11 +737,21 @@ def rejudge(r, tolerance):
     return dict(r, error=None)
 
 
+def rows_path(folder):
+    """A pack's rows: the file given, or the folder's rows.jsonl, else its
+    rows.jsonl.gz (docs/results keeps them compressed)."""
+    if folder.endswith((".jsonl", ".jsonl.gz")):
+        return folder
+    path = os.path.join(folder, ROWS)
+    if not os.path.exists(path) and os.path.exists(path + ".gz"):
+        return path + ".gz"
+    return path
+
+
 def pack_verdicts(folder, tolerance=None):
     """Per shape, the verdict of one run (one pack's rows.jsonl) and the
     names of the kernels that ran."""
-    path = folder if folder.endswith(".jsonl") else os.path.join(folder, ROWS)
-    rows, confirmed = read_rows(path)
+    rows, confirmed = read_rows(rows_path(folder))
     rows = {n: rejudge(r, tolerance) for n, r in rows.items()}
     shapes = {}
     for r in rows.values():
@@ -800,8 +812,7 @@ def report_tables(folders, out, tolerance=None):
 def report(a):
     """The table of the packs that ran (a pack the device's time did not
     reach is named on stderr)."""
-    have = [f for f in a.folders if os.path.exists(
-        f if f.endswith(".jsonl") else os.path.join(f, ROWS))]
+    have = [f for f in a.folders if os.path.exists(rows_path(f))]
     for f in a.folders:
         if f not in have:
             print(f"tiling_sweep report: no {ROWS} in {f}", file=sys.stderr)

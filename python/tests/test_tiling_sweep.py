@@ -249,6 +249,28 @@ def test_report_says_what_is_missing(ts, tmp_path, capsys):
     assert "| 64 | 1k | no | wgmma 64x64 s2 w4" in out.out
 
 
+def test_report_reads_kept_rows_compressed(ts, tmp_path, capsys):
+    # docs/results keeps a pack's rows as rows.jsonl.gz: the folder or the
+    # file itself makes the same table as the plain rows.
+    import gzip
+    c = case(ts, 64, 1024, False, "wgmma", (64, 64, 2, 4), 0.1, True)
+    d = case(ts, 64, 1024, False, "wgmma", (128, 96, 2, 8), 0.1)
+    write_rows(str(tmp_path / "plain"), [
+        dict(ts.base_row(c), ms=0.11, error=None),
+        dict(ts.base_row(d), ms=0.10, error=None)])
+    text = (tmp_path / "plain" / "rows.jsonl").read_text()
+    (tmp_path / "kept").mkdir()
+    with gzip.open(tmp_path / "kept" / "rows.jsonl.gz", "wt") as f:
+        f.write(text)
+    tables = []
+    for where in (tmp_path / "plain", tmp_path / "kept",
+                  tmp_path / "kept" / "rows.jsonl.gz"):
+        assert ts.main(["report", str(where)]) == 0
+        tables.append(capsys.readouterr().out)
+    assert tables[0] == tables[1] == tables[2]
+    assert "| 1.100 | MISS | 2 |" in tables[0]
+
+
 def test_every_pack_holds_the_pick(ts, monkeypatch):
     # Pack B (mma-sync) gets the wgmma pick itself; pack A its block shape
     # at every stage count the pass keeps.

@@ -63,10 +63,16 @@ static constexpr double kWgmmaBlockOverlap = 0.25;
 /// The share of the shorter of MMA and softmax time that the producer
 /// kernel hides (two consumer warpgroups at one block per SM get the
 /// producer warpgroup, the overlapped step and turns: one warpgroup's
-/// softmax runs under the other's wgmmas), where the MMAs are the longer
-/// part; where the softmax is (d = 64), a lone block's 8 warps issue it too
-/// slowly to gain (D33).
+/// softmax runs under the other's wgmmas), where the softmax is at most
+/// kWgmmaProducerSoftmaxRatio times the MMAs (D33).
 static constexpr double kWgmmaProducerOverlap = 0.8;
+/// How much longer than the MMAs the softmax (unmasked, with the copies'
+/// lane work) may be for those turns to gain: they gain at d = 128 (0.94 to
+/// 1.02 times the MMAs) and d = 96 (1.23 to 1.35), not at d = 64 (1.69 and
+/// more), where a lone block's 8 warps issue the softmax too slowly. The
+/// forward tiling sweep admits 1.25 to 1.7; 1.375 leaves d = 80 (1.42 and
+/// more), which no sweep measured, as it was (D89; D33 had 1).
+static constexpr double kWgmmaProducerSoftmaxRatio = 1.375;
 /// The producer kernel with three consumer warpgroups: the share of the
 /// shorter of MMA and softmax time that turns hide (D38).
 static constexpr double kWgmmaProducer3Overlap = 0.35;
@@ -154,13 +160,14 @@ public:
                                                       : 0.0;
     // The producer kernel (what wgmma-release=auto builds for this tiling;
     // whether its turns gain is the tiling's, so unmasked, property). Two
-    // consumer warpgroups gain where the MMAs are the longer part; with
-    // three, two softmaxes run under the third's MMAs even where the
-    // softmax is the longer part (d = 64).
+    // consumer warpgroups gain unless the softmax is much the longer part;
+    // with three, two softmaxes run under the third's MMAs even there
+    // (d = 64).
     double unmaskedLaneSeconds =
         laneSeconds - maskLaneOps * work.scores / in.rates.laneOps;
     if (buildsWgmmaProducer(t, c, in.problem, in.target)) {
-      if (t.warps == 8 && unmaskedLaneSeconds <= tensorSeconds)
+      if (t.warps == 8 &&
+          unmaskedLaneSeconds <= kWgmmaProducerSoftmaxRatio * tensorSeconds)
         hidden = kWgmmaProducerOverlap;
       else if (t.warps == 12)
         hidden = kWgmmaProducer3Overlap;
