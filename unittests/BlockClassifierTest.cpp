@@ -18,6 +18,7 @@
 #include "gtest/gtest.h"
 
 #include <algorithm>
+#include <chrono>
 #include <random>
 
 using namespace mlir::fa;
@@ -301,6 +302,177 @@ TEST(BlockClassifierTest, CachedCountsMatchTheClassifier) {
     }
 }
 
+/// The counts of the classifier's own walk (census, then the lists by
+/// kv-block), the brute force that countMaskPatternBlocks replaces (D90).
+PatternBlockCounts classifierCounts(const MaskPattern &p, int64_t bq,
+                                    int64_t bkv) {
+  BlockClassifier classifier(p, bq, bkv);
+  PatternBlockCounts c;
+  c.census = classifier.census();
+  BlockLists lists = classifier.lists(/*byKVBlock=*/true);
+  for (int64_t r = 0; r < lists.rows; ++r) {
+    int64_t n = lists.end(r) - lists.begin(r);
+    c.kvLists.pairs += n;
+    c.kvLists.most = std::max(c.kvLists.most, n);
+    c.kvLists.partial += n - lists.fullCount(r);
+  }
+  return c;
+}
+
+void expectSameCounts(const MaskPattern &p, int64_t bq, int64_t bkv) {
+  PatternBlockCounts want = classifierCounts(p, bq, bkv);
+  PatternBlockCounts got = countMaskPatternBlocks(p, bq, bkv);
+  std::string what = p.str() + " Nq " + std::to_string(p.seqLenQ) + " Nk " +
+                     std::to_string(p.seqLenKV) + " blocks " +
+                     std::to_string(bq) + "x" + std::to_string(bkv);
+  EXPECT_EQ(got.census.total, want.census.total) << what;
+  EXPECT_EQ(got.census.full, want.census.full) << what;
+  EXPECT_EQ(got.census.partial, want.census.partial) << what;
+  EXPECT_EQ(got.census.kvRows, want.census.kvRows) << what;
+  EXPECT_EQ(got.kvLists.pairs, want.kvLists.pairs) << what;
+  EXPECT_EQ(got.kvLists.most, want.kvLists.most) << what;
+  EXPECT_EQ(got.kvLists.partial, want.kvLists.partial) << what;
+}
+
+/// A random pattern over a wider range than randomCase: any block sizes
+/// (1 and odd ones too), sequences from 1 to a few thousand either way
+/// round (a shorter side of one block, so both walks are taken), windows,
+/// chunks, butterflies and global tokens from 1 to past the sequences.
+RandomCase wideRandomCase(std::mt19937 &rng) {
+  auto pick = [&](std::initializer_list<int64_t> values) {
+    std::vector<int64_t> v(values);
+    return v[rng() % v.size()];
+  };
+  auto upTo = [&](int64_t n) { return int64_t(rng() % n) + 1; };
+  MaskPattern p;
+  p.seqLenQ = rng() % 3 == 0 ? pick({1, 16, 17, 2048, 4000}) : upTo(700);
+  p.seqLenKV = rng() % 3 == 0 ? pick({1, 16, 15, 2048, 4001}) : upTo(700);
+  p.causal = rng() % 2;
+  int local = rng() % 4;
+  if (local == 1) {
+    p.window = true;
+    p.windowLeft = rng() % 2 ? upTo(100) - 1 : pick({0, 1000, 1 << 30});
+    p.windowRight = rng() % 2 ? upTo(100) - 1 : pick({0, 1000, 1 << 30});
+  } else if (local == 2) {
+    p.chunk = rng() % 2 ? upTo(200) : pick({1, 2, 1000, int64_t(1) << 40});
+  } else if (local == 3) {
+    p.butterfly = rng() % 2 ? upTo(100) : pick({1, 2, 3, 1024, 1 << 30});
+  }
+  if (rng() % 2)
+    p.global = rng() % 2 ? upTo(100) : pick({1, 1000, 5000});
+  int64_t bq = rng() % 2 ? pick({1, 16, 32, 64, 128, 256}) : upTo(160);
+  int64_t bkv = rng() % 2 ? pick({1, 16, 32, 64, 128, 256}) : upTo(160);
+  return {p, bq, bkv};
+}
+
+TEST(BlockClassifierTest, FastCountsMatchTheClassifier) {
+  // countMaskPatternBlocks against the classifier's walk over every computed
+  // block, on the small shapes of the other tests and on wider ones.
+  std::mt19937 rng(90);
+  for (int iter = 0; iter < 400; ++iter) {
+    RandomCase c = randomCase(rng);
+    expectSameCounts(c.p, c.bq, c.bkv);
+    if (HasFailure())
+      return;
+  }
+  for (int iter = 0; iter < 5000; ++iter) {
+    RandomCase c = wideRandomCase(rng);
+    expectSameCounts(c.p, c.bq, c.bkv);
+    if (HasFailure())
+      return;
+  }
+}
+
+TEST(BlockClassifierTest, FastCountsMatchTheClassifierAtTheExtremes) {
+  // Skewed grids at the pattern bound's shape (one side 16 keys or rows,
+  // the other 2^16 blocks of 16), patterns keeping every block, none, or
+  // one diagonal, and cells of 1.
+  struct Shape {
+    int64_t nq, nk;
+  };
+  for (Shape s : {Shape{1 << 20, 16}, Shape{16, 1 << 20}, Shape{1 << 16, 17},
+                  Shape{15, 1 << 16}, Shape{4096, 4096}}) {
+    for (int variant = 0; variant < 8; ++variant) {
+      MaskPattern p{s.nq, s.nk};
+      p.causal = variant % 2;
+      switch (variant / 2) {
+      case 0:
+        p.chunk = 16;
+        p.global = 16;
+        break;
+      case 1:
+        p.butterfly = 1;
+        p.global = 3;
+        break;
+      case 2:
+        p.chunk = int64_t(1) << 40;
+        break;
+      case 3:
+        p.window = true;
+        p.windowLeft = 5;
+        p.windowRight = 2;
+        p.global = 1;
+        break;
+      }
+      for (auto [bq, bkv] : {std::pair<int64_t, int64_t>{16, 16},
+                             {128, 64},
+                             {64, 256},
+                             {100, 48}})
+        expectSameCounts(p, bq, bkv);
+      if (HasFailure())
+        return;
+    }
+  }
+}
+
+TEST(BlockClassifierTest, CountsAtThePatternBoundAreFast) {
+  // The pattern bound's extremes (2^24 blocks of 16 x 16: square, and
+  // skewed either way) with the heaviest patterns, for every block shape
+  // of 16 to 256: what the selections count, D90's work bound. The walk
+  // over every computed block took minutes here (session 10's skewed
+  // attack: 74 to 283 s of selection).
+  struct Shape {
+    int64_t nq, nk;
+  };
+  auto start = std::chrono::steady_clock::now();
+  for (Shape s : {Shape{65536, 65536}, Shape{int64_t(1) << 28, 16},
+                  Shape{16, int64_t(1) << 28}}) {
+    for (int variant = 0; variant < 4; ++variant) {
+      MaskPattern p{s.nq, s.nk};
+      if (variant == 0) {
+        // Every position global: every block computed, full (a chunk of
+        // the whole sequence is that only when Nq <= Nk: rows are aligned
+        // at the bottom right, so rows before the first key see none).
+        p.chunk = 16;
+        p.global = std::max(s.nq, s.nk);
+      } else if (variant == 1) {
+        p.chunk = 16;
+        p.global = 16;
+      } else {
+        p.butterfly = 1;
+        p.global = 3;
+        p.causal = variant == 3;
+      }
+      for (int64_t bq = 16; bq <= 256; bq *= 2)
+        for (int64_t bkv = 16; bkv <= 256; bkv *= 2) {
+          PatternBlockCounts c = countMaskPatternBlocks(p, bq, bkv);
+          EXPECT_LE(c.census.computed(), c.census.total) << p.str();
+          if (variant == 0) {
+            EXPECT_EQ(c.census.full, c.census.total) << p.str();
+            EXPECT_EQ(c.census.kvRows, s.nk * ((s.nq + bq - 1) / bq))
+                << p.str();
+          }
+        }
+    }
+  }
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  // About 0.1 s in the Release build on the 2-core machine; the limit leaves
+  // room for the sanitizer build.
+  EXPECT_LT(seconds, 30.0);
+}
+
 /// A dense problem: `batch` x `heads` heads (no GQA) of N = `n`, d = `d`.
 AttentionProblem denseProblem(int64_t batch, int64_t heads, int64_t n,
                               int64_t d) {
@@ -342,7 +514,7 @@ TEST(BlockClassifierTest, TensorCoreTimeCountsThePattern) {
   // d = 128 on the h100: the wgmma and mma.sync compute times fall with
   // the density (partial blocks cost their masks), their predictions to
   // under half the dense ones (memory-bound then: a pattern's K/V rows
-  // count without L2 sharing, countPatternBlocks).
+  // count without L2 sharing, countMaskPatternBlocks).
   AttentionProblem p = denseProblem(4, 16, 4096, 128);
   AttentionProblem sparse = p;
   sparse.maskButterfly = 128;

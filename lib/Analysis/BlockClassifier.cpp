@@ -310,6 +310,286 @@ BlockLists BlockClassifier::lists(bool byKVBlock) const {
 }
 
 namespace {
+/// Disjoint closed intervals of positions, ascending.
+using Intervals = llvm::SmallVector<std::pair<int64_t, int64_t>, 8>;
+
+/// Sorts `v`, drops its empty intervals and merges those that overlap or
+/// touch (a block across two touching intervals lies in their union).
+void normalize(Intervals &v) {
+  llvm::erase_if(v, [](const auto &x) { return x.first > x.second; });
+  llvm::sort(v);
+  size_t n = 0;
+  for (size_t k = 0; k < v.size(); ++k) {
+    if (n > 0 && v[k].first <= v[n - 1].second + 1)
+      v[n - 1].second = std::max(v[n - 1].second, v[k].second);
+    else
+      v[n++] = v[k];
+  }
+  v.resize(n);
+}
+
+/// The intersection of two normalized lists (normalized too).
+Intervals intersect(const Intervals &a, const Intervals &b) {
+  Intervals out;
+  for (size_t x = 0, y = 0; x < a.size() && y < b.size();) {
+    int64_t lo = std::max(a[x].first, b[y].first);
+    int64_t hi = std::min(a[x].second, b[y].second);
+    if (lo <= hi)
+      out.push_back({lo, hi});
+    (a[x].second < b[y].second ? x : y) += 1;
+  }
+  return out;
+}
+
+/// One side of the block grid: positions [lo, hi] in blocks of `block`
+/// starting at lo (rows i' from Nk - Nq; keys from 0), the last one short.
+struct Axis {
+  int64_t lo, hi, block;
+  int64_t numBlocks() const { return llvm::divideCeil(hi - lo + 1, block); }
+};
+
+/// What one block of the walked side has on the other side: its non-empty
+/// blocks (as ascending ranges of block indices), how many, how many of
+/// them are full, and the kind of the other side's last block.
+struct Line {
+  llvm::SmallVector<std::pair<int64_t, int64_t>, 8> ranges;
+  int64_t computed = 0, full = 0;
+  bool lastComputed = false, lastFull = false;
+};
+
+/// The mask seen from the walked side x against the other side y (x = i',
+/// y = j walking q-blocks; x = j, y = i' walking kv-blocks): keep(x, y) is
+/// y - x in [causalLo, causalHi] and (the local term or x < G or y < G),
+/// the local term being the window y - x in [windowLo, windowHi], the
+/// chunk, the butterfly or true. Chunks, butterflies and global tokens are
+/// the same both ways; causal and the window's sides turn over.
+class PatternCounter {
+public:
+  PatternCounter(const MaskPattern &p, bool byKVBlock, Axis other)
+      : p(p), other(other) {
+    int64_t causal = p.causal ? 0 : kUnbounded;
+    causalLo = byKVBlock ? -causal : -kUnbounded;
+    causalHi = byKVBlock ? kUnbounded : causal;
+    windowLo = byKVBlock ? -p.windowRight : -p.windowLeft;
+    windowHi = byKVBlock ? p.windowLeft : p.windowRight;
+  }
+
+  /// The other side's blocks for the walked positions [x0, x1].
+  void count(int64_t x0, int64_t x1, Line &line) {
+    meets.clear();
+    // keep(x) = causal(x) and (local(x) or global keys) for x >= G, and
+    // causal(x) alone for the global positions x < G: some position keeps
+    // the union of these, every position their intersection, which is the
+    // causal band's intersection and (the global keys or what the local
+    // term keeps of every x >= G).
+    every.assign(1, {x1 + causalLo, x0 + causalHi});
+    bool local = p.window || p.chunk > 0 || p.butterfly > 0;
+    int64_t n0 = p.global > 0 ? std::max(x0, p.global) : x0;
+    if (n0 > x0 || !local)
+      meets.push_back(
+          {x0 + causalLo, (local ? std::min(n0 - 1, x1) : x1) + causalHi});
+    if (local && n0 <= x1) {
+      Intervals keptByAll;
+      if (p.global > 0) {
+        meets.push_back({n0 + causalLo, std::min(p.global - 1, x1 + causalHi)});
+        keptByAll.push_back({-kUnbounded, p.global - 1});
+      }
+      addLocal(n0, x1, keptByAll);
+      normalize(keptByAll);
+      every = intersect(every, keptByAll);
+    }
+    normalize(meets);
+    countBlocks(line);
+  }
+
+private:
+  /// Adds to `meets` what the local term and causal keep of some position
+  /// of [x0, x1] (none global), and to `keptByAll` what the local term
+  /// keeps of every one.
+  void addLocal(int64_t x0, int64_t x1, Intervals &keptByAll) {
+    if (p.window) {
+      meets.push_back({x0 + std::max(causalLo, windowLo),
+                       x1 + std::min(causalHi, windowHi)});
+      keptByAll.push_back({x1 + windowLo, x0 + windowHi});
+      return;
+    }
+    // Cells: each position keeps its own cell and (a butterfly) the cells
+    // one bit away. Causal keeps a cell below (above) x whole and none
+    // above (below), and of the own cells the part on its side of x; so
+    // some position keeps the own cells [a0, a1] (cut by causal at the
+    // ends) and the partner cells outside them, on the sides causal keeps.
+    int64_t n = p.chunk > 0 ? p.chunk : p.butterfly;
+    int64_t a0 = floorDiv(x0, n), a1 = floorDiv(x1, n);
+    int64_t lastCell = floorDiv(other.hi, n);
+    auto addCells = [&](int64_t b0, int64_t b1) {
+      b0 = std::max<int64_t>(b0, 0);
+      b1 = std::min(b1, lastCell);
+      if (b0 <= b1)
+        meets.push_back({b0 * n, b1 * n + (n - 1)});
+    };
+    if (a1 >= 0) {
+      int64_t c0 = std::max<int64_t>(a0, 0);
+      int64_t lo = std::max(c0 * n, x0 + causalLo);
+      int64_t hi =
+          std::min(std::min(a1, lastCell) * n + (n - 1), x1 + causalHi);
+      if (c0 <= lastCell && lo <= hi)
+        meets.push_back({lo, hi});
+    }
+    if (p.butterfly > 0 && a1 >= 0) {
+      int64_t c0 = std::max<int64_t>(a0, 0);
+      for (int bit = 0; bit < 62; ++bit) {
+        int64_t step = int64_t(1) << bit;
+        if (causalLo == -kUnbounded) {
+          // Cells b < c0 with bit clear and b + step in [c0, a1]: the
+          // span [c0 - step, min(c0 - 1, a1 - step)] is at most step
+          // wide, so its part with the bit clear is one run.
+          int64_t s = c0 - step, e = std::min(c0 - 1, a1 - step);
+          if (s & step)
+            s = (s | (step - 1)) + 1;
+          else
+            e = std::min(e, s | (step - 1));
+          addCells(s, e);
+        }
+        if (causalHi == kUnbounded) {
+          // Cells b > a1 with bit set and b - step in [c0, a1].
+          int64_t s = std::max(a1 + 1, c0 + step), e = a1 + step;
+          if (!(s & step))
+            s = (s | (step - 1)) + 1;
+          e = std::min(e, s | (step - 1));
+          addCells(s, e);
+        }
+        if (step > lastCell && step > a1)
+          break;
+      }
+    }
+    // What every position keeps: the cells linked to every own cell.
+    if (a0 < 0)
+      return;
+    Intervals all = linkedCells(a0);
+    for (int64_t a = a0 + 1; a <= a1 && !all.empty(); ++a)
+      all = intersect(all, linkedCells(a));
+    keptByAll.append(all.begin(), all.end());
+  }
+
+  /// The positions of the cells linked to cell `a` (a chunk: itself).
+  Intervals linkedCells(int64_t a) const {
+    int64_t n = p.chunk > 0 ? p.chunk : p.butterfly;
+    int64_t lastCell = floorDiv(other.hi, n);
+    Intervals cells;
+    auto link = [&](int64_t b) {
+      if (b >= 0 && b <= lastCell)
+        cells.push_back({b * n, b * n + (n - 1)});
+    };
+    link(a);
+    if (p.butterfly > 0)
+      for (int bit = 0; bit < 62; ++bit)
+        link(a ^ (int64_t(1) << bit));
+    normalize(cells);
+    return cells;
+  }
+
+  /// The other side's blocks that meet `meets` and lie inside `every`.
+  void countBlocks(Line &line) const {
+    line = Line();
+    int64_t last = other.numBlocks() - 1;
+    for (auto [a, b] : meets) {
+      a = std::max(a, other.lo);
+      b = std::min(b, other.hi);
+      if (a > b)
+        continue;
+      int64_t k0 = (a - other.lo) / other.block;
+      int64_t k1 = (b - other.lo) / other.block;
+      if (!line.ranges.empty() && k0 <= line.ranges.back().second + 1) {
+        line.ranges.back().second = std::max(line.ranges.back().second, k1);
+        continue;
+      }
+      line.ranges.push_back({k0, k1});
+    }
+    for (auto [k0, k1] : line.ranges)
+      line.computed += k1 - k0 + 1;
+    line.lastComputed =
+        !line.ranges.empty() && line.ranges.back().second == last;
+    for (auto [a, b] : every) {
+      a = std::max(a, other.lo);
+      b = std::min(b, other.hi);
+      if (a > b)
+        continue;
+      // Blocks from the first starting at or after a to the last ending
+      // at or before b (the last block ends at hi).
+      int64_t k0 = llvm::divideCeil(a - other.lo, other.block);
+      int64_t k1 = b == other.hi ? last : (b - other.lo + 1) / other.block - 1;
+      if (k0 > k1)
+        continue;
+      line.full += k1 - k0 + 1;
+      line.lastFull |= k1 == last;
+    }
+  }
+
+  const MaskPattern &p;
+  Axis other;
+  int64_t causalLo, causalHi, windowLo, windowHi;
+  /// The band's positions some (every) position of the walked block keeps.
+  Intervals meets, every;
+};
+} // namespace
+
+PatternBlockCounts mlir::fa::countMaskPatternBlocks(const MaskPattern &p,
+                                                    int64_t bq, int64_t bkv) {
+  assert(bq > 0 && bkv > 0 && "blocks must be positive");
+  int64_t shift = p.seqLenKV - p.seqLenQ;
+  Axis rows{shift, p.seqLenQ - 1 + shift, bq}, keys{0, p.seqLenKV - 1, bkv};
+  int64_t numQ = rows.numBlocks(), numKV = keys.numBlocks();
+  bool raggedQ = p.seqLenQ % bq != 0, raggedKV = p.seqLenKV % bkv != 0;
+  // Walk the shorter side: at the pattern bound it has at most 2^12 blocks
+  // of 16 (docs/Reliability.md, "Time bounds").
+  bool byKVBlock = numKV <= numQ;
+  Axis walked = byKVBlock ? keys : rows, other = byKVBlock ? rows : keys;
+  PatternCounter counter(p, byKVBlock, other);
+  PatternBlockCounts c;
+  c.census.total = numQ * numKV;
+  // Walking q-blocks, the lists by kv-block are the columns: their
+  // lengths are changes at the ranges' ends, summed in order.
+  std::vector<std::pair<int64_t, int64_t>> columnChanges;
+  Line line;
+  int64_t lastWalked = walked.numBlocks() - 1;
+  for (int64_t w = 0; w <= lastWalked; ++w) {
+    int64_t x0 = walked.lo + w * walked.block;
+    int64_t x1 = std::min(x0 + walked.block - 1, walked.hi);
+    counter.count(x0, x1, line);
+    c.census.full += line.full;
+    c.census.partial += line.computed - line.full;
+    // The lists count a full block of the ragged last q-block or kv-block
+    // as partial (BlockClassifier::lists).
+    bool raggedWalked = byKVBlock ? raggedKV : raggedQ;
+    bool raggedOther = byKVBlock ? raggedQ : raggedKV;
+    int64_t listFull = raggedWalked && w == lastWalked
+                           ? 0
+                           : line.full - int64_t(raggedOther && line.lastFull);
+    c.kvLists.partial += line.computed - listFull;
+    if (byKVBlock) {
+      c.census.kvRows += line.computed * (x1 - x0 + 1);
+      c.kvLists.most = std::max(c.kvLists.most, line.computed);
+      continue;
+    }
+    c.census.kvRows += line.computed * bkv;
+    if (line.lastComputed)
+      c.census.kvRows -= numKV * bkv - p.seqLenKV;
+    for (auto [k0, k1] : line.ranges) {
+      columnChanges.push_back({k0, 1});
+      columnChanges.push_back({k1 + 1, -1});
+    }
+  }
+  llvm::sort(columnChanges);
+  int64_t length = 0;
+  for (auto [k, change] : columnChanges) {
+    length += change;
+    c.kvLists.most = std::max(c.kvLists.most, length);
+  }
+  c.kvLists.pairs = c.census.computed();
+  return c;
+}
+
+namespace {
 /// A pattern and a tiling's blocks, the key of the cost models' caches.
 using PatternKey = std::array<int64_t, 11>;
 
@@ -341,22 +621,14 @@ T cached(const MaskPattern &p, int64_t bq, int64_t bkv, F compute) {
 
 BlockCensus mlir::fa::cachedCensus(const MaskPattern &p, int64_t bq,
                                    int64_t bkv) {
-  return cached<BlockCensus>(
-      p, bq, bkv, [&] { return BlockClassifier(p, bq, bkv).census(); });
+  return cached<PatternBlockCounts>(
+             p, bq, bkv, [&] { return countMaskPatternBlocks(p, bq, bkv); })
+      .census;
 }
 
 BlockListCounts mlir::fa::cachedKVListCounts(const MaskPattern &p, int64_t bq,
                                              int64_t bkv) {
-  return cached<BlockListCounts>(p, bq, bkv, [&] {
-    BlockLists lists =
-        BlockClassifier(p, bq, bkv).lists(/*byKVBlock=*/true);
-    BlockListCounts c;
-    for (int64_t r = 0; r < lists.rows; ++r) {
-      int64_t n = lists.end(r) - lists.begin(r);
-      c.pairs += n;
-      c.most = std::max(c.most, n);
-      c.partial += n - lists.fullCount(r);
-    }
-    return c;
-  });
+  return cached<PatternBlockCounts>(
+             p, bq, bkv, [&] { return countMaskPatternBlocks(p, bq, bkv); })
+      .kvLists;
 }

@@ -174,12 +174,32 @@ struct BlockListCounts {
   int64_t pairs = 0, most = 0, partial = 0;
 };
 
-/// BlockClassifier(p, bq, bkv).census(), remembered per thread for the
+/// What the cost models count of a pattern's blocks for one tiling: the
+/// census and the counts of the lists by kv-block.
+struct PatternBlockCounts {
+  BlockCensus census;
+  BlockListCounts kvLists;
+};
+
+/// BlockClassifier(p, bq, bkv).census() and the counts of its lists by
+/// kv-block, without visiting the blocks (D90): the blocks of the shorter
+/// side of the grid (q-blocks or kv-blocks) are walked; for each, the
+/// positions of the other side that some and that every one of its rows
+/// (or keys) keeps are a few intervals (the causal band, the global keys,
+/// the window, the own cells and, for a butterfly, one run of partner
+/// cells per bit), so the other side's blocks that meet the first
+/// (computed) and lie inside the second (full) are counted by division.
+/// The work is the shorter side's blocks, each O(1), or O(62) with a
+/// butterfly; not the blocks computed.
+PatternBlockCounts countMaskPatternBlocks(const MaskPattern &p, int64_t bq,
+                                          int64_t bkv);
+
+/// countMaskPatternBlocks(p, bq, bkv).census, remembered per thread for the
 /// last few patterns and block shapes: the cost models ask again for every
 /// candidate tiling with the same blocks (D81).
 BlockCensus cachedCensus(const MaskPattern &p, int64_t bq, int64_t bkv);
-/// The counts of BlockClassifier(p, bq, bkv).lists(byKVBlock=true), cached
-/// the same way.
+/// countMaskPatternBlocks(p, bq, bkv).kvLists (the counts of
+/// BlockClassifier(p, bq, bkv).lists(byKVBlock=true)), cached the same way.
 BlockListCounts cachedKVListCounts(const MaskPattern &p, int64_t bq,
                                    int64_t bkv);
 
