@@ -390,11 +390,27 @@ static int64_t saturatedBytes(__int128 bytes) {
   return bytes > kMaxBytes ? kMaxBytes : int64_t(bytes);
 }
 
+int64_t mlir::fa::residentHeads(int64_t heads, int64_t blocksPerHead,
+                                int64_t slots, bool inWaves) {
+  int64_t n = blocksPerHead;
+  if (heads <= 0)
+    return 0;
+  if (n <= 0 || slots <= 0)
+    return 1;
+  // Running blocks that start at offset o of a head cover the heads of
+  // blocks o to o + slots - 1: the most from the latest offset, n - 1 in
+  // general, n - gcd(n, slots) for waves.
+  int64_t lastOffset = inWaves ? n - std::gcd(n, slots) : n - 1;
+  __int128 span = (__int128(lastOffset) + slots - 1) / n + 1;
+  return int64_t(std::min<__int128>(heads, span));
+}
+
 /// A grid of `heads` heads, each of `blocksPerHead` blocks (fastest in the
 /// grid's order), whose block b streams the tiles range(b) of its head
 /// (bounds non-decreasing in b, consecutive ranges overlapping or
-/// adjacent), `tileBytes` a tile. `slots` blocks run at once: the heads
-/// live at once are those a wave's blocks touch. Where their every tile
+/// adjacent), `tileBytes` a tile; `inWaves`: every block streams every tile
+/// of its head (equal blocks). `slots` blocks run at once: the heads live
+/// at once are those they touch (residentHeads). Where their every tile
 /// fits in half the L2, a head's tiles stay there from one wave to the
 /// next: the union of its blocks' tiles is fetched from DRAM once.
 /// Otherwise the blocks of a head split where a wave ends and each share
@@ -406,11 +422,12 @@ struct StreamedGrid {
   int64_t heads, blocksPerHead, tilesPerHead;
   int64_t tileBytes;
   llvm::function_ref<std::pair<int64_t, int64_t>(int64_t)> range;
+  bool inWaves;
 };
 static double streamedTileFetches(const StreamedGrid &g, int64_t slots,
                                   int64_t l2Bytes, int64_t pairs) {
-  int64_t liveHeads = std::min(
-      g.heads, int64_t(llvm::divideCeil(slots, g.blocksPerHead)) + 1);
+  int64_t liveHeads =
+      residentHeads(g.heads, g.blocksPerHead, slots, g.inWaves);
   double window = double(liveHeads) *
                   double(std::min(g.tilesPerHead, detail::kL2WindowBlocks)) *
                   double(g.tileBytes);
@@ -449,7 +466,11 @@ BackwardDram mlir::fa::backwardDramTraffic(KernelKind kind, const Tiling &t,
   int64_t group = p.numQueryHeads / p.numKVHeads;
   int64_t rows = p.batch * p.numQueryHeads * p.seqLenQ;
   __int128 kv = __int128(p.batch) * p.numKVHeads * p.seqLenKV * (d + dv) * e;
-  int64_t pairs = backwardPairs(t, p).first * p.batch * p.numQueryHeads;
+  int64_t headPairs = backwardPairs(t, p).first;
+  int64_t pairs = headPairs * p.batch * p.numQueryHeads;
+  // Every block computes every pair of its row (or column): equal blocks,
+  // which run in waves.
+  bool inWaves = headPairs == nQ * nK;
   // A mask pattern's blocks are no interval: every pair's tiles count.
   if (p.hasMaskPattern())
     l2Bytes = 0;
@@ -460,7 +481,7 @@ BackwardDram mlir::fa::backwardDramTraffic(KernelKind kind, const Tiling &t,
   int64_t dqTile = kind == KernelKind::Simt ? 0 : br * d * kF32Bytes;
   auto queryRange = [&](int64_t j) { return backwardQueryBlockRange(j, t, p); };
   StreamedGrid byKV{p.batch * p.numKVHeads, nK, group * nQ, qTile + dqTile,
-                    queryRange};
+                    queryRange, inWaves};
   __int128 qFetches = std::llround(
       double(group) *
       streamedTileFetches(byKV, slots, l2Bytes, pairs / group));
@@ -482,7 +503,8 @@ BackwardDram mlir::fa::backwardDramTraffic(KernelKind kind, const Tiling &t,
     int64_t first = firstKVBlock(i, t, p);
     return std::pair(first, first + visibleKVBlocks(i, t, p));
   };
-  StreamedGrid byQ{p.batch * p.numQueryHeads, nQ, nK, kvTile, keyRange};
+  StreamedGrid byQ{p.batch * p.numQueryHeads, nQ, nK, kvTile, keyRange,
+                   inWaves};
   __int128 kvFetches =
       std::llround(streamedTileFetches(byQ, slots, l2Bytes, pairs));
   int64_t maskTile = p.maskElementBytes * (p.maskBroadcastsRows ? 1 : br) *

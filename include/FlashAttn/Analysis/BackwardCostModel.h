@@ -153,6 +153,19 @@ struct BackwardDram {
   int64_t total() const { return readBytes() + writeBytes(); }
 };
 
+/// The most heads that `slots` blocks running at once touch in a grid of
+/// `heads` heads of `blocksPerHead` consecutive blocks each. `inWaves`: the
+/// blocks are equal, so they run in waves of `slots` consecutive blocks
+/// that start at multiples of `slots`, that is at multiples of
+/// gcd(blocksPerHead, slots) within a head: fewer heads than
+/// ceil(slots / blocksPerHead) + 1 where that gcd keeps a wave from
+/// starting late enough in a head (docs/decisions.md, D88). Otherwise
+/// (unequal blocks, handed to the SMs as they free up) the running blocks
+/// may start anywhere in a head, its last block included:
+/// ceil((slots - 1) / blocksPerHead) + 1. At most `heads`.
+int64_t residentHeads(int64_t heads, int64_t blocksPerHead, int64_t slots,
+                      bool inWaves);
+
 /// The backward's DRAM traffic for `tiling` of `kind` with `slots` blocks
 /// resident at once and `l2Bytes` of L2 (docs/CostModel.md, "The backward
 /// pass"): each input read once and each output written once (dQ's f32

@@ -116,7 +116,7 @@
 // H100: {deterministic, fa.predicted_sram = 73984 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 32, block_kv = 32, stages = 1, warps = 8>}
 //
 // A10-LABEL: func.func @d64
-// A10: {fa.predicted_sram = 33024 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 16, block_kv = 32, stages = 1, warps = 8>}
+// A10: {fa.predicted_sram = 41216 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 32, block_kv = 32, stages = 1, warps = 8>}
 // A10-LABEL: func.func @d128
 // A10: {fa.predicted_sram = 45312 : i64, schedule = #fa.backward_schedule<kernel = simt>, tiling = #fa.tiling<block_q = 32, block_kv = 16, stages = 1, warps = 8>}
 // A10-LABEL: func.func @d256
