@@ -184,6 +184,8 @@ void mlir::fa::buildFAGPUToPTXPipeline(OpPassManager &pm,
   device.addPass(createConvertGpuOpsToNVVMOps(toNVVM));
   device.addPass(createConvertNVVMToLLVMPass());
   device.addPass(createReconcileUnrealizedCastsPass());
+  if (options.externDynamicSmem)
+    device.addPass(createFAExternDynamicSharedMemoryPass());
   // No canonicalize/CSE here: gpu-module-to-binary's LLVM pipeline does the
   // same folding, and the PTX is byte-identical without them (the PTX
   // identity check; docs/decisions.md, D40).
