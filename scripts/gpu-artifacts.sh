@@ -39,6 +39,10 @@
 #            ab-d64-producer, ab-small-d128, ab-stages-d128, ab-d256, ab-d96 (close calls of the model, for bench/experiments/ab.py;
 #            a case may add its own pipeline options)
 #            (tilings forced; bash bench_run.sh with BENCH_ARGS=--no-baselines)
+#            | nan-d64 (the wgmma tilings that gave NaN at d = 64 causal in
+#            the forward tiling sweep, and their neighbours, each launched
+#            16 more times, with and without extern-dynamic-smem;
+#            docs/decisions.md, D91)
 #            | mma-99k (the mma-sync kernel with the 99 KB budget of
 #            sm_86/89/120 forced; give TARGET a100: sm_80 PTX, no cubin, so
 #            the H200 JIT-compiles it)
@@ -62,7 +66,7 @@ case "$VARIANT" in
   # An sm_80 cubin does not load on sm_90: PTX only, which the driver JITs.
   mma-99k) OPTS="$OPTS kernel=mma-sync sram-per-block=101376 sram-per-sm=102400"
     FA_COMPILE_FLAGS="${FA_COMPILE_FLAGS:-} --ptxas=none" ;;
-  wgmma | sweep-wgmma | sweep-stages | sweep-small-wgmma | ab-model | ab-d64 | ab-d64-producer | ab-small-d128 | ab-stages-d128 | ab-d256 | ab-d96) OPTS="$OPTS kernel=wgmma" ;;
+  wgmma | nan-d64 | sweep-wgmma | sweep-stages | sweep-small-wgmma | ab-model | ab-d64 | ab-d64-producer | ab-small-d128 | ab-stages-d128 | ab-d256 | ab-d96) OPTS="$OPTS kernel=wgmma" ;;
   wgmma-cpasync) OPTS="$OPTS kernel=wgmma wgmma-loads=cp-async" ;;
   bench-cpasync) OPTS="$OPTS wgmma-loads=cp-async" ;;
   wgmma-release) OPTS="$OPTS kernel=wgmma wgmma-release=mbarrier" ;;

@@ -184,6 +184,8 @@ void mlir::fa::buildFAGPUToPTXPipeline(OpPassManager &pm,
   device.addPass(createConvertGpuOpsToNVVMOps(toNVVM));
   device.addPass(createConvertNVVMToLLVMPass());
   device.addPass(createReconcileUnrealizedCastsPass());
+  if (options.externDynamicSmem)
+    device.addPass(createFAExternDynamicSharedMemoryPass());
   // No canonicalize/CSE here: gpu-module-to-binary's LLVM pipeline does the
   // same folding, and the PTX is byte-identical without them (the PTX
   // identity check; docs/decisions.md, D40).
@@ -273,18 +275,18 @@ mlir::fa::describePipelineOptions(StringRef pipeline) {
   // (unittests/PipelineOptionsTest.cpp checks them against its --help).
   FAToPTXPipelineOptions o;
   return SmallVector<PipelineOptionInfo>{
-      describeOption(o.target),         describeOption(o.arch),
-      describeOption(o.sramPerBlock),   describeOption(o.sramPerSM),
-      describeOption(o.regsPerSM),      describeOption(o.maxRegsPerThread),
-      describeOption(o.smCount),        describeOption(o.hbmGBps),
-      describeOption(o.tensorTFlops),   describeOption(o.format),
-      describeOption(o.features),       describeOption(o.optLevel),
-      describeOption(o.llvmSLP),        describeOption(o.toolkit),
-      describeOption(o.naive),          describeOption(o.explain),
-      describeOption(o.stopAfter),      describeOption(o.kernel),
-      describeOption(o.wgmmaLoads),     describeOption(o.wgmmaRelease),
-      describeOption(o.wgmmaSchedule),  describeOption(o.wgmmaPingpong),
-      describeOption(o.mmaMaskedSteps)};
+      describeOption(o.target),        describeOption(o.arch),
+      describeOption(o.sramPerBlock),  describeOption(o.sramPerSM),
+      describeOption(o.regsPerSM),     describeOption(o.maxRegsPerThread),
+      describeOption(o.smCount),       describeOption(o.hbmGBps),
+      describeOption(o.tensorTFlops),  describeOption(o.format),
+      describeOption(o.features),      describeOption(o.optLevel),
+      describeOption(o.llvmSLP),       describeOption(o.externDynamicSmem),
+      describeOption(o.toolkit),       describeOption(o.naive),
+      describeOption(o.explain),       describeOption(o.stopAfter),
+      describeOption(o.kernel),        describeOption(o.wgmmaLoads),
+      describeOption(o.wgmmaRelease),  describeOption(o.wgmmaSchedule),
+      describeOption(o.wgmmaPingpong), describeOption(o.mmaMaskedSteps)};
 }
 
 void mlir::fa::registerFAPipelines() {

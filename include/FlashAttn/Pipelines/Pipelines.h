@@ -113,6 +113,15 @@ struct FAToPTXPipelineOptions
                      "the pipeline is built, unless the command line gave "
                      "it"),
       llvm::cl::init(false)};
+  Option<bool> externDynamicSmem{
+      *this, "extern-dynamic-smem",
+      llvm::cl::desc("Declare the kernels' dynamic shared memory `.extern` "
+                     "(CUDA's extern __shared__), so that it starts after "
+                     "the static mbarriers instead of at the static "
+                     "segment, where the wgmma kernels' tiles alias them "
+                     "(docs/decisions.md, D91). Off until it has run on a "
+                     "GPU"),
+      llvm::cl::init(false)};
   Option<std::string> toolkit{
       *this, "toolkit",
       llvm::cl::desc("CUDA toolkit path for libdevice and ptxas (default: "

@@ -161,4 +161,30 @@ def FASetKernelMaxRegistersPass
   }];
 }
 
+def FAExternDynamicSharedMemoryPass
+    : Pass<"fa-extern-dynamic-shared-memory", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "Give the dynamic shared memory's zero-sized LLVM globals "
+                "external linkage, so that they name the dynamic segment";
+  let description = [{
+    `convert-gpu-to-nvvm` lowers `gpu.dynamic_shared_memory` to an
+    `internal` zero-sized array in address space 3. The NVPTX back end
+    prints it as a static one-byte `.shared` variable, and ptxas lays it out
+    with the other static ones (the kernels' mbarriers) at the start of the
+    static segment, before them: the kernel's "dynamic" base is not the
+    dynamic segment, and the wgmma kernels' tiles, which start there,
+    alias their own mbarriers (docs/decisions.md, D91). An external
+    zero-sized array is CUDA's `extern __shared__ char buf[]`
+    (`.extern .shared .b8 name[]`), which the launch places after the
+    static segment. Run after `convert-gpu-to-nvvm`.
+
+    ```mlir
+    // before
+    llvm.mlir.global internal @__dynamic_shmem__0() {addr_space = 3 : i32, alignment = 16 : i64} : !llvm.array<0 x i8>
+    // after
+    llvm.mlir.global external @__dynamic_shmem__0() {addr_space = 3 : i32, alignment = 16 : i64} : !llvm.array<0 x i8>
+    ```
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 #endif // FLASHATTN_TRANSFORMS_PASSES_TD
