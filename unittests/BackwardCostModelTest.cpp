@@ -938,6 +938,10 @@ TEST(BackwardCostModel, SimtModel) {
   BackwardCost big =
       model.evaluate({256, 256, 1, 8}, p, DqAccumulation::Separate);
   EXPECT_NE(big.rejection.find("shared memory"), std::string::npos);
+  // A rejected shape's pairs are not counted (a mask pattern's count is
+  // the expensive part of the model, and most shapes are rejected).
+  EXPECT_EQ(big.pairs, 0);
+  EXPECT_EQ(big.predictedSeconds, 0);
   // 1 stage, 4 or 8 warps, blocks multiples of 16.
   for (const Tiling &t : model.enumerateCandidates()) {
     EXPECT_EQ(t.stages, 1);

@@ -910,6 +910,10 @@ BackwardCost BackwardCostModel::evaluateSimt(const Tiling &t,
       1, std::min({target.sramPerSM / std::max<int64_t>(c.sramBytes, 1),
                    target.regsPerSM / (kSimtRegisters * threads),
                    int64_t(2048 / threads)}));
+  // Most of the up to 512 shapes are over shared memory: their pairs (a
+  // mask pattern's count per shape) are not needed.
+  if (!c.fits())
+    return c;
 
   int64_t nQ = llvm::divideCeil(p.seqLenQ, br);
   int64_t nK = llvm::divideCeil(p.seqLenKV, bc);

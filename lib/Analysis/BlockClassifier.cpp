@@ -8,6 +8,7 @@
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/bit.h"
 #include "llvm/Support/MathExtras.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -213,7 +214,8 @@ void BlockClassifier::visitRow(
          ++kb)
       blocks.push_back(kb);
   }
-  llvm::sort(blocks);
+  if (!llvm::is_sorted(blocks))
+    std::sort(blocks.begin(), blocks.end());
   blocks.erase(std::unique(blocks.begin(), blocks.end()), blocks.end());
   for (int64_t kb : blocks)
     if (BlockKind kind = classify(qb, kb); kind != BlockKind::Empty)
@@ -317,7 +319,11 @@ using Intervals = llvm::SmallVector<std::pair<int64_t, int64_t>, 8>;
 /// touch (a block across two touching intervals lies in their union).
 void normalize(Intervals &v) {
   llvm::erase_if(v, [](const auto &x) { return x.first > x.second; });
-  llvm::sort(v);
+  // Most lists are built in order (the counts run once per walked block,
+  // for every candidate block shape: sorting them was most of the time).
+  // (std::sort: llvm::sort calls qsort for these pairs.)
+  if (!llvm::is_sorted(v))
+    std::sort(v.begin(), v.end());
   size_t n = 0;
   for (size_t k = 0; k < v.size(); ++k) {
     if (n > 0 && v[k].first <= v[n - 1].second + 1)
@@ -421,20 +427,16 @@ private:
     int64_t n = p.chunk > 0 ? p.chunk : p.butterfly;
     int64_t a0 = floorDiv(x0, n), a1 = floorDiv(x1, n);
     int64_t lastCell = floorDiv(other.hi, n);
-    auto addCells = [&](int64_t b0, int64_t b1) {
+    // The partner cells below the own cells come in descending order of
+    // bits, those above in ascending: listed below, own, above, `meets`
+    // is in order (without global tokens) and needs no sort.
+    Intervals below, above;
+    auto addCells = [&](Intervals &to, int64_t b0, int64_t b1) {
       b0 = std::max<int64_t>(b0, 0);
       b1 = std::min(b1, lastCell);
       if (b0 <= b1)
-        meets.push_back({b0 * n, b1 * n + (n - 1)});
+        to.push_back({b0 * n, b1 * n + (n - 1)});
     };
-    if (a1 >= 0) {
-      int64_t c0 = std::max<int64_t>(a0, 0);
-      int64_t lo = std::max(c0 * n, x0 + causalLo);
-      int64_t hi =
-          std::min(std::min(a1, lastCell) * n + (n - 1), x1 + causalHi);
-      if (c0 <= lastCell && lo <= hi)
-        meets.push_back({lo, hi});
-    }
     if (p.butterfly > 0 && a1 >= 0) {
       int64_t c0 = std::max<int64_t>(a0, 0);
       for (int bit = 0; bit < 62; ++bit) {
@@ -448,7 +450,7 @@ private:
             s = (s | (step - 1)) + 1;
           else
             e = std::min(e, s | (step - 1));
-          addCells(s, e);
+          addCells(below, s, e);
         }
         if (causalHi == kUnbounded) {
           // Cells b > a1 with bit set and b - step in [c0, a1].
@@ -456,12 +458,22 @@ private:
           if (!(s & step))
             s = (s | (step - 1)) + 1;
           e = std::min(e, s | (step - 1));
-          addCells(s, e);
+          addCells(above, s, e);
         }
         if (step > lastCell && step > a1)
           break;
       }
     }
+    meets.append(below.rbegin(), below.rend());
+    if (a1 >= 0) {
+      int64_t c0 = std::max<int64_t>(a0, 0);
+      int64_t lo = std::max(c0 * n, x0 + causalLo);
+      int64_t hi =
+          std::min(std::min(a1, lastCell) * n + (n - 1), x1 + causalHi);
+      if (c0 <= lastCell && lo <= hi)
+        meets.push_back({lo, hi});
+    }
+    meets.append(above.begin(), above.end());
     // What every position keeps: the cells linked to every own cell.
     if (a0 < 0)
       return;
@@ -480,10 +492,17 @@ private:
       if (b >= 0 && b <= lastCell)
         cells.push_back({b * n, b * n + (n - 1)});
     };
+    // In ascending order: a with its set bits cleared, highest first, a,
+    // then a with its clear bits set, lowest first.
+    if (p.butterfly > 0)
+      for (int bit = llvm::bit_width(uint64_t(a)) - 1; bit >= 0; --bit)
+        if (a & (int64_t(1) << bit))
+          link(a ^ (int64_t(1) << bit));
     link(a);
     if (p.butterfly > 0)
-      for (int bit = 0; bit < 62; ++bit)
-        link(a ^ (int64_t(1) << bit));
+      for (int bit = 0; bit < 62 && (int64_t(1) << bit) <= lastCell; ++bit)
+        if (!(a & (int64_t(1) << bit)))
+          link(a ^ (int64_t(1) << bit));
     normalize(cells);
     return cells;
   }
@@ -548,10 +567,15 @@ PatternBlockCounts mlir::fa::countMaskPatternBlocks(const MaskPattern &p,
   PatternBlockCounts c;
   c.census.total = numQ * numKV;
   // Walking q-blocks, the lists by kv-block are the columns: their
-  // lengths are changes at the ranges' ends, summed in order.
+  // lengths are changes at the ranges' ends, summed in order. A change
+  // per kv-block when the kv-blocks are not many more than the walked
+  // q-blocks (then at most 2^15 of them: numQ * numKV <= 2^24), else
+  // the changes themselves, sorted.
+  int64_t lastWalked = walked.numBlocks() - 1;
+  bool changePerBlock = !byKVBlock && numKV <= 64 * (lastWalked + 1);
+  std::vector<int32_t> blockChanges(changePerBlock ? numKV + 1 : 0, 0);
   std::vector<std::pair<int64_t, int64_t>> columnChanges;
   Line line;
-  int64_t lastWalked = walked.numBlocks() - 1;
   for (int64_t w = 0; w <= lastWalked; ++w) {
     int64_t x0 = walked.lo + w * walked.block;
     int64_t x1 = std::min(x0 + walked.block - 1, walked.hi);
@@ -575,13 +599,22 @@ PatternBlockCounts mlir::fa::countMaskPatternBlocks(const MaskPattern &p,
     if (line.lastComputed)
       c.census.kvRows -= numKV * bkv - p.seqLenKV;
     for (auto [k0, k1] : line.ranges) {
+      if (changePerBlock) {
+        ++blockChanges[k0];
+        --blockChanges[k1 + 1];
+        continue;
+      }
       columnChanges.push_back({k0, 1});
       columnChanges.push_back({k1 + 1, -1});
     }
   }
-  llvm::sort(columnChanges);
+  std::sort(columnChanges.begin(), columnChanges.end());
   int64_t length = 0;
   for (auto [k, change] : columnChanges) {
+    length += change;
+    c.kvLists.most = std::max(c.kvLists.most, length);
+  }
+  for (int32_t change : blockChanges) {
     length += change;
     c.kvLists.most = std::max(c.kvLists.most, length);
   }
@@ -605,15 +638,17 @@ PatternKey patternKey(const MaskPattern &p, int64_t bq, int64_t bkv) {
           p.butterfly,   bq,            bkv};
 }
 
-/// The last results for a few keys, per thread (a pass may run on several
-/// threads): the cost models evaluate many candidates of each block shape.
+/// The last results for up to 1024 keys, per thread (a pass may run on
+/// several threads): the cost models evaluate many candidates of each
+/// block shape, the SIMT backward's up to 512 shapes, and a pipeline
+/// selects for several kernels of one problem (about 100 bytes a key).
 template <typename T, typename F>
 T cached(const MaskPattern &p, int64_t bq, int64_t bkv, F compute) {
   thread_local std::map<PatternKey, T> cache;
   PatternKey key = patternKey(p, bq, bkv);
   if (auto it = cache.find(key); it != cache.end())
     return it->second;
-  if (cache.size() >= 64)
+  if (cache.size() >= 1024)
     cache.clear();
   return cache.emplace(key, compute()).first->second;
 }

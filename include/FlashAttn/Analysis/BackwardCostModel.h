@@ -225,7 +225,11 @@ struct BackwardCost {
   /// the larger of compute and memory: nothing overlaps them).
   double orderingSeconds = 0;
   double predictedSeconds = 0;
-  /// Why the candidate cannot run; empty when it fits.
+  /// Why the candidate cannot run; empty when it fits. A rejected SIMT
+  /// candidate has its shared memory, registers and blocks per SM only:
+  /// its pairs, traffic and times are not computed (counting a mask
+  /// pattern's pairs is the expensive part, and most of the SIMT model's
+  /// shapes are rejected).
   std::string rejection;
 
   bool fits() const { return rejection.empty(); }
