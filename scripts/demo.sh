@@ -23,7 +23,7 @@ echo
 echo "== PTX: fa-compile (fa-to-ptx-pipeline target=h100) -> build/demo/attention.{ptx,json}"
 mkdir -p build/demo
 build/bin/fa-compile "$EXAMPLE" -o build/demo/attention --pipeline-options="target=h100"
-grep -E "^\.(version|target)|\.entry|__dynamic_shmem__0;" build/demo/attention.ptx | head -4
+grep -E "^\.(version|target)|\.entry|\.shared .*__dynamic_shmem__0" build/demo/attention.ptx | head -4
 echo "  tensor-core instructions: $(grep -c 'wgmma.mma_async' build/demo/attention.ptx) wgmma.mma_async, $(grep -c 'mma.sync.aligned' build/demo/attention.ptx) mma.sync, $(grep -c 'ldmatrix' build/demo/attention.ptx) ldmatrix, $(grep -c 'cp.async.cg' build/demo/attention.ptx) cp.async"
 python3 - <<'PY'
 import json

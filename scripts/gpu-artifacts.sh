@@ -41,8 +41,8 @@
 #            (tilings forced; bash bench_run.sh with BENCH_ARGS=--no-baselines)
 #            | nan-d64 (the wgmma tilings that gave NaN at d = 64 causal in
 #            the forward tiling sweep, and their neighbours, each launched
-#            16 more times, with and without extern-dynamic-smem;
-#            docs/decisions.md, D91)
+#            16 more times, each with extern-dynamic-smem=false and =true,
+#            spelled by the case; docs/decisions.md, D91 and D93)
 #            | mma-99k (the mma-sync kernel with the 99 KB budget of
 #            sm_86/89/120 forced; give TARGET a100: sm_80 PTX, no cubin, so
 #            the H200 JIT-compiles it)

@@ -109,6 +109,10 @@ TEST(PipelineOptionsTest, TypesDefaultsAndValues) {
   EXPECT_EQ(lookup(options, "naive")->type, "bool");
   EXPECT_EQ(lookup(options, "naive")->defaultValue, "false");
   EXPECT_EQ(lookup(options, "kernel")->defaultValue, "auto");
+  // On by default: off, the wgmma kernels' tiles alias their mbarriers
+  // (docs/decisions.md, D91 and D93).
+  EXPECT_EQ(lookup(options, "extern-dynamic-smem")->type, "bool");
+  EXPECT_EQ(lookup(options, "extern-dynamic-smem")->defaultValue, "true");
 }
 
 /// Every value described is one the pipeline's parser takes, and a value

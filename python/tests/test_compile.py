@@ -348,6 +348,22 @@ def test_shared_memory():
     assert 0 < k.shared_memory["bytes"] <= 100000
 
 
+def test_extern_dynamic_shared_memory():
+    """compile() declares the dynamic shared memory `.extern` by default,
+    after the static mbarriers (docs/decisions.md, D91 and D93);
+    extern_dynamic_smem=False gives upstream's static declaration, which
+    the wgmma kernels' tiles put over their mbarriers."""
+    extern = ".extern .shared .align 16 .b8 __dynamic_shmem__0[];"
+    static = re.compile(r"^\s*\.shared \.align 16 \.b8 __dynamic_shmem__0;$",
+                        re.M)
+    k = small()
+    assert extern in k.ptx and not static.search(k.ptx)
+    off = small(extern_dynamic_smem=False)
+    assert extern not in off.ptx and static.search(off.ptx)
+    assert off.manifest["kernels"][0]["shared_bytes"] == \
+        k.manifest["kernels"][0]["shared_bytes"]
+
+
 def test_option_values_checked_before_compiling(monkeypatch):
     """Option names, types and enum values are checked against the
     pipeline's description (the C API) before anything runs."""

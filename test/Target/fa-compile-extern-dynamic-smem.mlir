@@ -1,17 +1,20 @@
-// The wgmma forward's dynamic shared memory (docs/decisions.md, D91). By
-// default upstream's lowering leaves gpu.dynamic_shared_memory an internal
+// The wgmma forward's dynamic shared memory (docs/decisions.md, D91 and
+// D93). Upstream's lowering leaves gpu.dynamic_shared_memory an internal
 // zero-sized array, which PTX declares as a static one-byte variable next
 // to the static mbarriers: ptxas puts it first (SASS: at 0x400, the
 // mbarriers at 0x408), so the tiles, from its address rounded up to 1024
-// bytes, start on the mbarriers. extern-dynamic-smem declares it `.extern`
-// (the launch's dynamic segment, after the static one); the mbarriers stay
-// static and the manifest's dynamic bytes (the regions and the 1,024 bytes
-// of slack the rounding takes) do not change.
-// RUN: rm -rf %t && fa-compile %s -o %t/static --pipeline-options="target=h100 kernel=wgmma" --ptxas=none
-// RUN: FileCheck %s --check-prefix=STATIC < %t/static.ptx
+// bytes, start on the mbarriers. extern-dynamic-smem (on by default)
+// declares it `.extern` (the launch's dynamic segment, after the static
+// one); extern-dynamic-smem=false gives upstream's declaration back. The
+// mbarriers stay static and the manifest's dynamic bytes (the regions and
+// the 1,024 bytes of slack the rounding takes) do not change.
+// RUN: rm -rf %t && fa-compile %s -o %t/default --pipeline-options="target=h100 kernel=wgmma" --ptxas=none
+// RUN: FileCheck %s --check-prefix=EXTERN < %t/default.ptx
 // RUN: fa-compile %s -o %t/extern --pipeline-options="target=h100 kernel=wgmma extern-dynamic-smem=true" --ptxas=none
-// RUN: FileCheck %s --check-prefix=EXTERN < %t/extern.ptx
-// RUN: grep -h '"shared_bytes"' %t/static.json %t/extern.json | FileCheck %s --check-prefix=BYTES
+// RUN: cmp %t/default.ptx %t/extern.ptx
+// RUN: fa-compile %s -o %t/static --pipeline-options="target=h100 kernel=wgmma extern-dynamic-smem=false" --ptxas=none
+// RUN: FileCheck %s --check-prefix=STATIC < %t/static.ptx
+// RUN: grep -h '"shared_bytes"' %t/static.json %t/default.json | FileCheck %s --check-prefix=BYTES
 
 // STATIC-NOT: .extern .shared
 // STATIC: .visible .entry attention_kernel(

@@ -119,9 +119,10 @@ struct FAToPTXPipelineOptions
                      "(CUDA's extern __shared__), so that it starts after "
                      "the static mbarriers instead of at the static "
                      "segment, where the wgmma kernels' tiles alias them "
-                     "(docs/decisions.md, D91). Off until it has run on a "
-                     "GPU"),
-      llvm::cl::init(false)};
+                     "(docs/decisions.md, D91 and D93). On by default; "
+                     "off gives upstream's declaration, a static one-byte "
+                     "variable at the start of the static segment"),
+      llvm::cl::init(true)};
   Option<std::string> toolkit{
       *this, "toolkit",
       llvm::cl::desc("CUDA toolkit path for libdevice and ptxas (default: "
