@@ -293,6 +293,62 @@ TEST(BackwardCostModel, WgmmaRingHidesTheStepsLoads) {
 // logsumexp and D rows (2 x 64 f32, in a 1 KiB region) and 1 KiB of
 // alignment slack; D = 64: half of K, V, Q, dO. Each region starts on a
 // 1 KiB swizzle atom.
+TEST(BackwardCostModel, CompactedWalkPricesItsList) {
+  // D94: the list of a kv-block's steps (4 query heads a K/V head times
+  // 4096 / 64 q-blocks, i32) and its count, after the ring's tiles,
+  // rounded to the swizzle atom; only on the ring with a block mask and
+  // atomic dQ, never at the column split.
+  BackwardCostModel model(*lookupKnownTarget("h100"), KernelKind::Wgmma);
+  AttentionProblem p = problem(4096, 4096, 128, false);
+  p.blockMaskQ = p.blockMaskKV = 128;
+  Tiling ring{64, 128, 2, 8};
+  EXPECT_EQ(compactedWalkEntries(ring, p), 4 * 64);
+  BackwardCost dense = model.evaluate(ring, p, DqAccumulation::Atomic);
+  BackwardCost compacted = model.evaluate(ring, p, DqAccumulation::Atomic,
+                                          BlockMaskWalk::Compacted);
+  ASSERT_TRUE(compacted.fits()) << compacted.rejection;
+  EXPECT_EQ(compacted.sramBytes - dense.sramBytes,
+            llvm::alignTo((4 * 64 + 1) * 4, kWgmmaSwizzleAtomBytes));
+  WgmmaBackwardLayout layout(ring, 128, 128, 2, 4 * 64);
+  EXPECT_EQ(layout.listEntries, 4 * 64);
+  EXPECT_EQ(layout.list + kWgmmaSwizzleAtomBytes,
+            WgmmaBackwardLayout(ring, 128, 128, 2).totalBytes);
+  // The model's pick with the compacted walk is the ring.
+  BackwardDecision pick = model.select(p, DqAccumulation::Atomic,
+                                       BlockMaskWalk::Compacted);
+  ASSERT_TRUE(pick.found());
+  EXPECT_EQ(pick.winner().tiling.stages, 2);
+  // Refusals: one buffer, ordered dQ, no block mask, the mma.sync kernel,
+  // the column split; and a list the shared memory cannot hold.
+  EXPECT_FALSE(model
+                   .evaluate({64, 128, 1, 8}, p, DqAccumulation::Atomic,
+                             BlockMaskWalk::Compacted)
+                   .fits());
+  EXPECT_TRUE(blockMaskWalkReason(KernelKind::Wgmma, DqAccumulation::Ordered,
+                                  BlockMaskWalk::Compacted, p));
+  EXPECT_FALSE(blockMaskWalkReason(KernelKind::Wgmma, DqAccumulation::Ordered,
+                                   BlockMaskWalk::Dense, p));
+  EXPECT_TRUE(blockMaskWalkReason(KernelKind::Wgmma, DqAccumulation::Atomic,
+                                  BlockMaskWalk::Compacted,
+                                  problem(4096, 4096, 128, false)));
+  EXPECT_TRUE(blockMaskWalkReason(KernelKind::MmaSync, DqAccumulation::Atomic,
+                                  BlockMaskWalk::Compacted, p));
+  AttentionProblem wide = p;
+  wide.headDim = wide.valueHeadDim = 256;
+  EXPECT_TRUE(blockMaskWalkReason(KernelKind::Wgmma, DqAccumulation::Atomic,
+                                  BlockMaskWalk::Compacted, wide));
+  AttentionProblem huge = p;
+  huge.seqLenQ = huge.seqLenKV = 1 << 20;
+  BackwardCost tooBig = model.evaluate(ring, huge, DqAccumulation::Atomic,
+                                       BlockMaskWalk::Compacted);
+  EXPECT_FALSE(tooBig.fits());
+  EXPECT_NE(tooBig.rejection.find("shared memory"), std::string::npos)
+      << tooBig.rejection;
+  EXPECT_EQ(parseBlockMaskWalk("compacted"), BlockMaskWalk::Compacted);
+  EXPECT_EQ(stringifyBlockMaskWalk(BlockMaskWalk::Dense), "dense");
+  EXPECT_FALSE(parseBlockMaskWalk("sparse"));
+}
+
 TEST(BackwardCostModel, WgmmaLayoutByHand) {
   Tiling t{64, 128, 1, 8};
   WgmmaBackwardLayout d128(t, 128, 128, 2);

@@ -69,6 +69,15 @@ density and a causal window of 1024) are not yet run on a GPU:
   python3 bench/correctness/backward_simt.py stage .stage-ringmask --kernel wgmma --target h200 --only _rm
   cd .stage-ringmask && bash run.sh --only _rm
 
+Its `_bsc` cases (wgmma_compacted_cases, D94: the ring's compacted walk
+under a block mask, `walk = compacted`, against the reference; timed
+pairs of the dense and compacted walks of the same mask at N = 8192, D =
+64 and 128, random 10/25/50 % and causal documents) are not yet run on a
+GPU:
+
+  python3 bench/correctness/backward_simt.py stage .stage-bscompact --kernel wgmma --target h100 --only _bsc
+  cd .stage-bscompact && bash run.sh --only _bsc
+
 On the device machine (bench/README.md; the staged folder is git-ignored
 and travels as a carried path, 13 MiB):
 
@@ -122,7 +131,8 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
          mask=None, mask_kind="bias", bias_grad=None, pattern="random",
          window=None, kernel="simt", perf=False, tiling=None,
          deterministic=False, blocks=None, mask_pattern=None,
-         bias_type="f32", density=0.5, tag=""):
+         bias_type="f32", density=0.5, tag="", walk="dense",
+         block_pattern="random"):
     """One backward case. `mask`: the mask's shape (dimensions of 1 are
     broadcast); `mask_kind`: 'bias' (f32, additive; its gradient is asked
     for unless `bias_grad` is False) or 'bool' (an i1 keep-mask);
@@ -131,9 +141,12 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
     `deterministic`: the op's attribute (the tensor-core kernels' dq =
     ordered), checked bit for bit between the two runs; `blocks`: a runtime
     block mask of (block_q, block_kv) granularity, drawn at `density`
-    (half by default) with one q-block row empty (no mask besides it); the
+    (half by default) with one q-block row empty (no mask besides it), or
+    with `block_pattern` 'document' the blocks of 7 equal documents
+    (`_doc`); the
     wgmma kernel's block masks take one buffer unless `tiling` names the
-    ring (`_ring` in the name); `tag`: appended to the name (`--only`
+    ring (`_ring` in the name); `walk`: the wgmma ring's walk under a block
+    mask, 'dense' or 'compacted' (`_cw`, D94); `tag`: appended to the name (`--only`
     selects a group of cases by it); `bias_type`: the
     bias's (and dBias's) element type, 'f32' or 'elt' (the inputs'); a
     bias's `pattern` 'rows' puts -inf in every 7th row (rows that see no
@@ -162,7 +175,9 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
             + ("_ring" if kernel == "wgmma" and blocks and tiling and
                tiling[2] == 2 else "")
             + ("_p%d" % round(100 * density) if blocks and density != 0.5
-               else "")
+               and block_pattern == "random" else "")
+            + ("_doc" if blocks and block_pattern == "document" else "")
+            + ("_cw" if walk == "compacted" else "")
             + (f"_{tag}" if tag else ""))
     block = 64 if max(d, dv) <= 128 else 32
     # simt: the tiled nests' blocks; mma-sync: the model's pick (none
@@ -186,6 +201,7 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
             "window": list(window) if window else None,
             "deterministic": deterministic,
             "blocks": list(blocks) if blocks else None, "density": density,
+            "walk": walk, "block_pattern": block_pattern,
             "mask_pattern": list(mask_pattern) if mask_pattern else None}
 
 
@@ -373,6 +389,7 @@ def matrix_mma(kernel="mma-sync"):
     if kernel == "wgmma":
         cases += wgmma_head_dim_cases()
         cases += wgmma_sparse_cases()
+        cases += wgmma_compacted_cases()
         cases += wgmma_column_split_cases()
     if kernel == "wgmma":
         # The ring against one buffer (D61), one process, D = 128 and 64.
@@ -487,6 +504,23 @@ PATTERN_CASES = (
                              mask_pattern=(0, 8, 32))))
 
 
+# Runtime block masks on the wgmma ring (D75, and D94's compacted walk):
+# GQA, causal, coarse and uneven mask blocks, causal GQA 8/1 with Nq != Nk
+# both ways, many q-blocks (the ring wraps across query heads).
+RING_BLOCK_MASK_CASES = (
+    (("bf16", 64, 2049), dict(b=2, hq=4, hkv=2, blocks=(64, 128))),
+    (("f16", 128, 1000), dict(causal=True, b=2, hq=4, hkv=2,
+                              blocks=(128, 128))),
+    (("bf16", 128, 777), dict(b=2, hq=4, hkv=2, blocks=(256, 256))),
+    (("bf16", 128, 2049, 777), dict(causal=True, b=2, hq=8, hkv=1,
+                                    blocks=(64, 128))),
+    (("bf16", 128, 777, 2049), dict(causal=True, b=2, hq=8, hkv=1,
+                                    blocks=(128, 128))),
+    (("f16", 64, 1000, 777), dict(causal=True, b=2, hq=4, hkv=2,
+                                  blocks=(192, 256))),
+    (("bf16", 64, 4097), dict(b=1, hq=4, hkv=1, blocks=(64, 128))))
+
+
 def wgmma_sparse_cases():
     """The wgmma backward's sparse steps of D75, tagged `_rm` (not yet run
     on a GPU): runtime block masks on the TMA ring (`_ring`; half the
@@ -503,18 +537,7 @@ def wgmma_sparse_cases():
     m = lambda *a, **kw: case(*a, kernel="wgmma", tag="rm", **kw)
     ring, one = [64, 128, 2, 8], [64, 128, 1, 8]
     cases = []
-    for args, kw in (
-            (("bf16", 64, 2049), dict(b=2, hq=4, hkv=2, blocks=(64, 128))),
-            (("f16", 128, 1000), dict(causal=True, b=2, hq=4, hkv=2,
-                                      blocks=(128, 128))),
-            (("bf16", 128, 777), dict(b=2, hq=4, hkv=2, blocks=(256, 256))),
-            (("bf16", 128, 2049, 777), dict(causal=True, b=2, hq=8, hkv=1,
-                                            blocks=(64, 128))),
-            (("bf16", 128, 777, 2049), dict(causal=True, b=2, hq=8, hkv=1,
-                                            blocks=(128, 128))),
-            (("f16", 64, 1000, 777), dict(causal=True, b=2, hq=4, hkv=2,
-                                          blocks=(192, 256))),
-            (("bf16", 64, 4097), dict(b=1, hq=4, hkv=1, blocks=(64, 128)))):
+    for args, kw in RING_BLOCK_MASK_CASES:
         cases.append(m(*args, tiling=ring, **kw))
     for args, kw in (
             (("bf16", 64, 2049), dict(b=2, hq=4, hkv=2, blocks=(64, 128))),
@@ -544,6 +567,44 @@ def wgmma_sparse_cases():
         for t in (None, one):
             cases.append(m("bf16", d, 8192, causal=True, b=2, hq=hq,
                            window=(1024, 0), tiling=t, perf=True))
+    return cases
+
+
+def wgmma_compacted_cases():
+    """The wgmma ring's compacted walk under a block mask (D94), tagged
+    `_bsc` (not yet run on a GPU): the atomic `_rm` ring cases with `walk
+    = compacted` (`_cw`; GQA, causal, coarse and uneven mask blocks, Nq !=
+    Nk both ways, the ring wrapping across query heads), at 10 % density
+    too, a document mask, and the benchmark's walk (N = 8192, D = 128:
+    128 q-blocks a kv-block; H = 4 to keep the reference short) at 10 %
+    and with documents against the float64 reference. Then timed pairs,
+    the dense walk (`_ring`) and the compacted one (`_ring_cw`) of the same
+    drawn mask, at N = 8192, B = 1, H = 2048 / D, D = 64 and 128: random
+    128 x 128 blocks at 10, 25 and 50 % density, and 7 causal equal
+    documents."""
+    m = lambda *a, **kw: case(*a, kernel="wgmma", tag="bsc", **kw)
+    ring = [64, 128, 2, 8]
+    cases = []
+    for args, kw in RING_BLOCK_MASK_CASES + (
+            (("bf16", 64, 4097), dict(b=1, hq=4, hkv=1, blocks=(64, 128),
+                                      density=0.1)),
+            (("bf16", 128, 2049), dict(causal=True, b=2, hq=4, hkv=2,
+                                       blocks=(128, 128), density=0.1)),
+            (("bf16", 128, 3000), dict(causal=True, b=1, hq=4,
+                                       blocks=(128, 128),
+                                       block_pattern="document")),
+            (("bf16", 128, 8192), dict(b=1, hq=4, blocks=(128, 128),
+                                       density=0.1)),
+            (("bf16", 128, 8192), dict(causal=True, b=1, hq=4,
+                                       blocks=(128, 128),
+                                       block_pattern="document"))):
+        cases.append(m(*args, tiling=ring, walk="compacted", **kw))
+    for d, hq in ((128, 16), (64, 32)):
+        for kw in (dict(density=0.1), dict(density=0.25), dict(density=0.5),
+                   dict(causal=True, block_pattern="document")):
+            for walk in ("dense", "compacted"):
+                cases.append(m("bf16", d, 8192, b=1, hq=hq, blocks=(128, 128),
+                               tiling=ring, walk=walk, perf=True, **kw))
     return cases
 
 
@@ -676,8 +737,9 @@ def emit(c):
             f"{f} = {n}" for f, n in zip(("chunk", "global", "butterfly"),
                                          c["mask_pattern"]) if n)]
         if c.get("mask_pattern") else []) + (
-        ["schedule = #fa.backward_schedule<kernel = %s, dq = %s>"
-         % (c["kernel"].replace("-", "_"), dq_mode)]
+        ["schedule = #fa.backward_schedule<kernel = %s, dq = %s%s>"
+         % (c["kernel"].replace("-", "_"), dq_mode,
+            ", walk = compacted" if c.get("walk") == "compacted" else "")]
         if c.get("kernel") in ("mma-sync", "wgmma") else []) + ([
         "tiling = #fa.tiling<block_q = {}, block_kv = {}, stages = {}, "
         "warps = {}>".format(*c["tiling"])] if c["tiling"] else [])
@@ -793,10 +855,22 @@ def draw_blocks(c, gen, device, torch):
     keep-mask of scores it means ([1, Hq, Nq, Nk] bool) for the reference."""
     bq, bk = c["blocks"]
     nqb, nkb = -(-c["nq"] // bq), -(-c["nk"] // bk)
-    bm = (torch.rand((1, c["hq"], nqb, nkb), generator=gen, device=device)
-          < c.get("density", 0.5)).to(torch.int8)
-    if nqb > 1:
-        bm[:, :, 1] = 0
+    if c.get("block_pattern") == "document":
+        # 7 equal documents over the rows and over the keys: a block is kept
+        # where its rows' and its keys' documents meet.
+        def docs(n, b, m):
+            first = torch.arange(m, device=device) * b
+            last = torch.clamp(first + b, max=n) - 1
+            return first * 7 // n, last * 7 // n
+        q0, q1 = docs(c["nq"], bq, nqb)
+        k0, k1 = docs(c["nk"], bk, nkb)
+        meet = (q0[:, None] <= k1[None, :]) & (k0[None, :] <= q1[:, None])
+        bm = meet.to(torch.int8).expand(1, c["hq"], nqb, nkb).contiguous()
+    else:
+        bm = (torch.rand((1, c["hq"], nqb, nkb), generator=gen, device=device)
+              < c.get("density", 0.5)).to(torch.int8)
+        if nqb > 1:
+            bm[:, :, 1] = 0
     keep = bm.bool().repeat_interleave(bq, 2).repeat_interleave(bk, 3)
     return bm, keep[:, :, :c["nq"], :c["nk"]].contiguous()
 

@@ -117,6 +117,64 @@ mlir::fa::parseDqAccumulation(llvm::StringRef name) {
   return std::nullopt;
 }
 
+llvm::StringRef mlir::fa::stringifyBlockMaskWalk(BlockMaskWalk value) {
+  switch (value) {
+  case BlockMaskWalk::Auto:
+    return "auto";
+  case BlockMaskWalk::Dense:
+    return "dense";
+  case BlockMaskWalk::Compacted:
+    return "compacted";
+  }
+  llvm_unreachable("unknown block-mask walk");
+}
+
+std::optional<BlockMaskWalk>
+mlir::fa::parseBlockMaskWalk(llvm::StringRef name) {
+  for (BlockMaskWalk value : {BlockMaskWalk::Auto, BlockMaskWalk::Dense,
+                              BlockMaskWalk::Compacted})
+    if (name == stringifyBlockMaskWalk(value))
+      return value;
+  return std::nullopt;
+}
+
+std::optional<std::string>
+mlir::fa::blockMaskWalkReason(KernelKind kind, DqAccumulation dq,
+                              BlockMaskWalk walk,
+                              const AttentionProblem &problem,
+                              const Tiling *tiling) {
+  if (walk != BlockMaskWalk::Compacted)
+    return std::nullopt;
+  if (kind != KernelKind::Wgmma)
+    return llvm::formatv("the compacted walk is the wgmma backward's, not "
+                         "the {0} kernel's",
+                         stringifyKernelKind(kind))
+        .str();
+  if (dq != DqAccumulation::Atomic)
+    return std::string("the compacted walk needs dq = atomic: ordered dQ "
+                       "passes a turn at every q-block of the kv-block's "
+                       "walk, dead ones included");
+  if (problem.blockMaskQ == 0)
+    return std::string("the compacted walk lists the q-blocks a runtime "
+                       "block mask keeps; this problem has no block mask");
+  if (std::optional<WgmmaBackwardShape> shape =
+          wgmmaBackwardShape(problem.headDim, problem.valueHeadDim);
+      shape && shape->split == WgmmaBackwardSplit::Columns)
+    return std::string("the compacted walk is built on the row split's TMA "
+                       "ring (D = Dv up to 128), not the column split's");
+  if (tiling && tiling->stages < 2)
+    return std::string("the compacted walk is the TMA ring's (stages 2), "
+                       "not one buffer's");
+  return std::nullopt;
+}
+
+int64_t mlir::fa::compactedWalkEntries(const Tiling &tiling,
+                                       const AttentionProblem &problem) {
+  int64_t group = problem.numQueryHeads / std::max<int64_t>(
+                                              problem.numKVHeads, 1);
+  return group * llvm::divideCeil(problem.seqLenQ, tiling.blockQ);
+}
+
 std::optional<std::string> mlir::fa::dqUnsupportedReason(KernelKind kind,
                                                          DqAccumulation dq) {
   if (dq == DqAccumulation::Auto)
@@ -602,7 +660,8 @@ mlir::fa::wgmmaBackwardProblemReason(const AttentionProblem &p) {
 }
 
 WgmmaBackwardLayout::WgmmaBackwardLayout(const Tiling &t, int64_t d,
-                                         int64_t dv, int64_t e) {
+                                         int64_t dv, int64_t e,
+                                         int64_t entries) {
   int64_t offset = 0;
   auto place = [&](int64_t rows, int64_t cols, int64_t count) {
     int64_t at = offset;
@@ -652,6 +711,13 @@ WgmmaBackwardLayout::WgmmaBackwardLayout(const Tiling &t, int64_t d,
     }
     dQWarpBytes = dQBoxColumns ? 16 * d / 2 * 4 : 16 * dQPitch;
     totalBytes += llvm::alignTo(t.warps * dQWarpBytes, kWgmmaSwizzleAtomBytes);
+  }
+  // The compacted walk's list (D94): the live steps' indices and their
+  // count, i32, at the end (no tile's alignment changes).
+  if (entries > 0) {
+    listEntries = entries;
+    list = totalBytes - kWgmmaSwizzleAtomBytes;
+    totalBytes += llvm::alignTo((entries + 1) * 4, kWgmmaSwizzleAtomBytes);
   }
 }
 
@@ -748,7 +814,8 @@ static double orderingSeconds(const BackwardCost &c, const Tiling &t,
 
 BackwardCost BackwardCostModel::evaluate(const Tiling &t,
                                          const AttentionProblem &p,
-                                         DqAccumulation dq) const {
+                                         DqAccumulation dq,
+                                         BlockMaskWalk walk) const {
   if (kind == KernelKind::Simt)
     return evaluateSimt(t, p);
   BackwardCost c;
@@ -761,8 +828,10 @@ BackwardCost BackwardCostModel::evaluate(const Tiling &t,
   // built: checkLegality and wgmmaBackwardProblemReason refuse those).
   WgmmaBackwardShape wgmmaShape =
       wgmmaBackwardShape(d, dv).value_or(rowSplitShape());
+  bool compacted = walk == BlockMaskWalk::Compacted;
   if (kind == KernelKind::Wgmma) {
-    WgmmaBackwardLayout layout(t, d, dv, e);
+    WgmmaBackwardLayout layout(t, d, dv, e,
+                               compacted ? compactedWalkEntries(t, p) : 0);
     c.sramBytes = layout.totalBytes + layout.barrierBytes;
   }
   else // mma-sync: dS^T [Bc, Br + pad] (P^T stays in registers).
@@ -811,6 +880,9 @@ BackwardCost BackwardCostModel::evaluate(const Tiling &t,
     // together have not run on a GPU (docs/decisions.md, D76).
     c.rejection = "a block mask on the column split's TMA ring has not "
                   "passed a GPU check: one buffer (stages 1) takes it";
+  else if (std::optional<std::string> why =
+               blockMaskWalkReason(kind, dq, walk, p, &t))
+    c.rejection = *why;
   else if (kind == KernelKind::MmaSync && t.warps > 8)
     c.rejection = llvm::formatv(
         "outside the mma-sync backward's shapes: {0} warps leave ptxas {1} "
@@ -986,12 +1058,13 @@ BackwardDecision BackwardCostModel::select(const AttentionProblem &problem,
 }
 
 BackwardDecision BackwardCostModel::select(const AttentionProblem &problem,
-                                           DqAccumulation dq) const {
+                                           DqAccumulation dq,
+                                           BlockMaskWalk walk) const {
   BackwardDecision decision;
   decision.dq = dq;
   llvm::SmallVector<BackwardCost> fitting, rejected;
   for (const Tiling &t : enumerateCandidates(problem)) {
-    BackwardCost c = evaluate(t, problem, decision.dq);
+    BackwardCost c = evaluate(t, problem, decision.dq, walk);
     (c.fits() ? fitting : rejected).push_back(c);
   }
   // Ties on time (memory-bound candidates) go, for the tensor-core

@@ -221,6 +221,38 @@ def test_wgmma_matrix_has_the_sparse_ring_cases():
         assert n.replace("_rm", "_s1_rm") in perf
 
 
+def test_wgmma_matrix_has_the_compacted_walk_cases():
+    # backward_simt.py --kernel wgmma (D94), the `_bsc` cases: the ring's
+    # compacted walk (`_cw`, `walk = compacted` in the schedule) checked
+    # against the reference (the `_rm` ring cases' shapes, 10 % density,
+    # documents, the benchmark's N = 8192), never ordered; timed pairs of
+    # the dense and the compacted walk of the same mask at N = 8192, D = 64
+    # and 128, at 10, 25 and 50 % density and with documents.
+    simt = load_script("bench/correctness/backward_simt.py", "backward_simt")
+    cases = [c for c in simt.matrix("wgmma") if c["name"].endswith("_bsc")]
+    checked = [c for c in cases if not c["perf"]]
+    assert checked and all(c["walk"] == "compacted" and c["blocks"] and
+                           c["tiling"][2] == 2 and not c["deterministic"]
+                           for c in checked)
+    assert all("walk = compacted" in simt.emit(c) for c in checked)
+    assert any(c["density"] == 0.1 for c in checked)
+    assert any(c["block_pattern"] == "document" for c in checked)
+    assert any(c["hq"] != c["hkv"] and c["nq"] != c["nk"] for c in checked)
+    perf = {c["name"]: c for c in cases if c["perf"]}
+    compacted = [n for n, c in perf.items() if c["walk"] == "compacted"]
+    assert len(compacted) == 8
+    for n in compacted:
+        dense = perf[n.replace("_cw", "")]
+        assert dense["walk"] == "dense"
+        assert "walk" not in simt.emit(dense)
+        assert {k: v for k, v in dense.items() if k not in ("name", "walk")} \
+            == {k: v for k, v in perf[n].items() if k not in ("name", "walk")}
+    assert {(c["d"], c["density"], c["block_pattern"])
+            for c in perf.values()} == {
+        (d, p, "random") for d in (64, 128) for p in (0.1, 0.25, 0.5)} | {
+        (d, 0.5, "document") for d in (64, 128)}
+
+
 def test_mma_sync_matrix_covers_the_other_head_dims():
     # backward_simt.py --kernel mma-sync (D70): each head dim of
     # MMA_HEAD_DIMS in both types, causal and not, at N in {17, 777, 2049},

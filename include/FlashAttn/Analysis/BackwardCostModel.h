@@ -59,6 +59,49 @@ enum class DqAccumulation {
 llvm::StringRef stringifyDqAccumulation(DqAccumulation value);
 std::optional<DqAccumulation> parseDqAccumulation(llvm::StringRef name);
 
+/// How the wgmma backward's TMA ring walks a kv-block's q-blocks under a
+/// runtime block mask (docs/BlockSparse.md, "The compacted walk"). `Auto`
+/// is a request only (a decision is never Auto).
+enum class BlockMaskWalk {
+  Auto,
+  /// Every q-block of the kv-block's range is a step; a dead one (mask
+  /// entry 0) is predicated off (no loads, no products) but still costs
+  /// the step's barrier, its next entry's read and its mbarrier wait (D75).
+  Dense,
+  /// At the block's start one warp scans the kv-block's column of the mask
+  /// and lists the live steps in shared memory; the ring's loads and steps
+  /// walk the list, so a dead q-block costs only its entry's read in the
+  /// scan (D94). dq = atomic only: ordered dQ passes a turn at every
+  /// q-block of the walk.
+  Compacted,
+};
+
+/// `auto`, `dense` or `compacted`, and back.
+llvm::StringRef stringifyBlockMaskWalk(BlockMaskWalk value);
+std::optional<BlockMaskWalk> parseBlockMaskWalk(llvm::StringRef name);
+
+/// Whether kernel=auto's selection may take the compacted walk: not until
+/// it has passed its GPU check (`backward_simt.py --kernel wgmma --only
+/// _bsc`); until then only walk=compacted (the pass option or a written
+/// schedule) builds it (docs/decisions.md, D94).
+constexpr bool kCompactedWalkGpuChecked = false;
+
+/// Why `kind` with `dq` cannot walk `walk` for `problem` (with `tiling`'s
+/// stages when given), or nullopt: the compacted walk is the wgmma
+/// backward's TMA ring (stages 2) with a runtime block mask and dq =
+/// atomic. (Its list's size also needs a static Nq: the op's check,
+/// compactedWalkOpReason.)
+std::optional<std::string>
+blockMaskWalkReason(KernelKind kind, DqAccumulation dq, BlockMaskWalk walk,
+                    const AttentionProblem &problem,
+                    const Tiling *tiling = nullptr);
+
+/// The entries of the compacted walk's list: one per step the kv-block may
+/// walk, every q-block of every query head of its group (query heads over
+/// K/V heads times ceil(Nq / block_q)).
+int64_t compactedWalkEntries(const Tiling &tiling,
+                             const AttentionProblem &problem);
+
 /// Whether the backward kernel `kind` builds `dq`: the SIMT kernel only
 /// `separate`, the tensor-core kernels (mma-sync, wgmma) `atomic` and
 /// `ordered`. Returns why not, or nullopt.
@@ -273,14 +316,15 @@ public:
 
   /// Scores one tiling for `dq`; `rejection` says why it does not fit.
   BackwardCost evaluate(const Tiling &tiling, const AttentionProblem &problem,
-                        DqAccumulation dq) const;
+                        DqAccumulation dq,
+                        BlockMaskWalk walk = BlockMaskWalk::Dense) const;
 
   /// The feasible candidate of lowest predicted time (ties, for mma-sync,
   /// to the lower compute time; then to the lower DRAM traffic, the lower
   /// `hbm` (bytes through L2), then the
   /// smaller shared memory) for `dq` (decided, not Auto).
-  BackwardDecision select(const AttentionProblem &problem,
-                          DqAccumulation dq) const;
+  BackwardDecision select(const AttentionProblem &problem, DqAccumulation dq,
+                          BlockMaskWalk walk = BlockMaskWalk::Dense) const;
   /// The same for the dQ mode decideDqAccumulation gives with nothing
   /// forced.
   BackwardDecision select(const AttentionProblem &problem,
@@ -364,8 +408,11 @@ wgmmaBackwardProblemReason(const AttentionProblem &problem);
 /// dO_i arrive by TMA, each buffer completing on an mbarrier (static
 /// shared memory), and dQ_i leaves through per-warp f32 tiles.
 struct WgmmaBackwardLayout {
+  /// `listEntries`: the compacted walk's list (compactedWalkEntries; 0
+  /// without it).
   WgmmaBackwardLayout(const Tiling &tiling, int64_t headDim,
-                      int64_t valueHeadDim, int64_t elementBytes);
+                      int64_t valueHeadDim, int64_t elementBytes,
+                      int64_t listEntries = 0);
   /// The warpgroups' split (wgmmaBackwardShape; KvRows where none is
   /// built).
   WgmmaBackwardSplit split = WgmmaBackwardSplit::KvRows;
@@ -388,6 +435,9 @@ struct WgmmaBackwardLayout {
   /// dQPitch bytes apart (padded), one bulk reduction each (D63). A warp's
   /// tile is dQWarpBytes.
   int64_t dQ = 0, dQPitch = 0, dQBoxColumns = 0, dQWarpBytes = 0;
+  /// The compacted walk (listEntries > 0): the live steps' i32 indices,
+  /// then their count (one more i32), last; 0 otherwise.
+  int64_t list = 0, listEntries = 0;
 };
 
 /// (q-block, kv-block) pairs a causal or dense backward computes for one

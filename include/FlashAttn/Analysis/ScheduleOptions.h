@@ -125,6 +125,19 @@ inline llvm::cl::ValuesClass dqAccumulationValues() {
                  "a Q-stationary pass of its own (the simt kernel)"));
 }
 
+/// fa-select-tiling's walk of the wgmma backward under a block mask.
+inline llvm::cl::ValuesClass blockMaskWalkValues() {
+  return llvm::cl::values(
+      clEnumValN(BlockMaskWalk::Auto, "auto",
+                 "dense until the compacted walk passes its GPU check "
+                 "(kCompactedWalkGpuChecked)"),
+      clEnumValN(BlockMaskWalk::Dense, "dense",
+                 "every q-block a step, a dead one predicated off"),
+      clEnumValN(BlockMaskWalk::Compacted, "compacted",
+                 "the live q-blocks listed in shared memory, the TMA ring "
+                 "walks the list (wgmma, a block mask, dq=atomic)"));
+}
+
 inline llvm::cl::ValuesClass maskedStepsValues() {
   return llvm::cl::values(
       clEnumValN(MaskedSteps::Auto, "auto",

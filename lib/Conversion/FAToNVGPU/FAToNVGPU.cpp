@@ -178,8 +178,18 @@ struct ConvertFAToNVGPUPass
       return std::string("its one-buffer kernel (stages 1) spills registers "
                          "with an additive bias; use stages 2 (the TMA "
                          "ring)");
-    WgmmaBackwardLayout layout(t, op.getHeadDim(), op.getValueHeadDim(),
-                               elt.getIntOrFloatBitWidth() / 8);
+    // The compacted walk (D94): the row split's ring, and its list in the
+    // shared memory.
+    bool compacted =
+        op.getScheduleAttr().getWalk() == BlockMaskWalk::Compacted;
+    if (compacted)
+      if (std::optional<std::string> why = compactedWalkOpReason(
+              op, KernelKind::Wgmma, op.getScheduleAttr().getDq(), &t))
+        return why;
+    WgmmaBackwardLayout layout(
+        t, op.getHeadDim(), op.getValueHeadDim(),
+        elt.getIntOrFloatBitWidth() / 8,
+        compacted ? compactedWalkEntries(t, problem) : 0);
     int64_t bytes = layout.totalBytes + layout.barrierBytes;
     if (bytes > target.sramPerBlock)
       return "its shared memory, " + std::to_string(bytes) +

@@ -27,7 +27,10 @@
 // mma.sync backward's DqTurns). A window bounds the q-blocks a kv-block
 // visits, a mask pattern replaces them by the kv-block's list of q-blocks
 // (QueryBlockList, the mma.sync backward's); a block mask skips a step
-// whole (no loads, no products, no dQ).
+// whole (no loads, no products, no dQ), or, with the schedule's `walk =
+// compacted` (D94), its dead q-blocks are not steps at all: one warp lists
+// the live ones in shared memory at the block's start and the ring walks
+// the list.
 //
 // That is the row split (WgmmaBackwardSplit::KvRows). At D = 256 and D =
 // 192 with Dv = 128 its accumulators exceed the registers: the column split
@@ -52,6 +55,7 @@
 #include "KernelParts.h"
 
 #include "FlashAttn/Analysis/BackwardCostModel.h"
+#include "FlashAttn/Dialect/FA/Transforms/TilingUtils.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
@@ -88,7 +92,12 @@ class WgmmaBackwardMain {
 public:
   explicit WgmmaBackwardMain(BackwardContext &k)
       : k(k), e(k.elt.getIntOrFloatBitWidth() / 8),
-        layout(k.t, k.d, k.dv, e),
+        compacted(k.op.getScheduleAttr().getWalk() ==
+                  BlockMaskWalk::Compacted),
+        layout(k.t, k.d, k.dv, e,
+               compacted
+                   ? compactedWalkEntries(k.t, getAttentionProblem(k.op))
+                   : 0),
         columns(layout.split == WgmmaBackwardSplit::Columns),
         scoreCols(columns ? k.t.blockQ / 2 : k.t.blockQ), bias(k) {}
   void build();
@@ -136,9 +145,28 @@ private:
   /// Step t's query head and first row.
   std::pair<Value, Value> stepRows(Value t);
   /// Step t's (query head, q-block) (stepRows's before the q-block's row).
-  std::pair<Value, Value> stepOf(Value t);
+  std::pair<Value, Value> stepOf(Value t) { return walkStepOf(denseStep(t)); }
+  /// The same for step s of the dense walk (every q-block of [first, end)
+  /// or of the pattern's list, for each query head of the group).
+  std::pair<Value, Value> walkStepOf(Value s);
+  /// The q-blocks a query head's dense walk visits (the pattern's list's
+  /// length, else end - first, at least 0).
+  Value walkLength() {
+    return list ? list->length()
+                : arith::MaxSIOp::create(k.b, k.sub(end, first), k.idx(0));
+  }
   /// Step t's place among its query head's q-blocks.
   Value stepPosition(Value t);
+  /// The compacted walk (D94): warp 0 reads the block mask's entry of
+  /// every step of the dense walk, 32 at a time, and lists the live ones
+  /// (their dense step indices, ascending: a warp ballot's prefix counts
+  /// place them) in sList, their count after the list; after a barrier
+  /// every thread reads the count (liveSteps).
+  void listLiveSteps();
+  /// The dense walk's step behind step t: t itself, or the compacted
+  /// walk's list entry t (0 past the list: a step past the last one, whose
+  /// loads are disabled, forms a real step's addresses).
+  Value denseStep(Value t);
   /// Thread 0 creates the mbarriers (one per buffer).
   void createBarriers();
   /// Step t's Q_i and dO_i (TMA, thread 0) and lse and D rows (cp.async)
@@ -264,6 +292,8 @@ private:
 
   BackwardContext &k;
   int64_t e;
+  /// The schedule's walk = compacted (a block mask, the ring, dq = atomic).
+  bool compacted;
   WgmmaBackwardLayout layout;
   /// The column split (layout.split); the q columns of a warpgroup's S^T
   /// (block_q, or half of it with the column split).
@@ -302,6 +332,9 @@ private:
   /// in it.
   std::optional<QueryBlockList> list;
   Value listPosition;
+  /// The compacted walk: the list of live steps (i32 [entries + 1], the
+  /// count last) and the count (index).
+  Value sList, liveSteps;
   /// Ordered dQ's turns (with dq = ordered).
   std::optional<DqTurns> turns;
 };
@@ -343,6 +376,12 @@ void WgmmaBackwardMain::setUpShared() {
         MemRefType::get({k.t.warps * layout.dQWarpBytes / 4}, k.f32,
                         MemRefLayoutAttrInterface(), workgroup),
         base, k.addc(pad, layout.dQ), ValueRange{});
+  if (layout.listEntries)
+    sList = memref::ViewOp::create(
+        b,
+        MemRefType::get({layout.listEntries + 1}, b.getI32Type(),
+                        MemRefLayoutAttrInterface(), workgroup),
+        base, k.addc(pad, layout.list), ValueRange{});
 }
 
 void WgmmaBackwardMain::setUpIds() {
@@ -450,6 +489,8 @@ void WgmmaBackwardMain::build() {
     first = k.firstQueryBlock(kvBase, /*clamp=*/false);
     end = k.queryBlockEnd(kvBase);
   }
+  if (compacted)
+    listLiveSteps();
   // dK_wg then dV_wg: the m64 accumulators' f32 registers (the column
   // split: of half the columns).
   SmallVector<Value> init((k.d + k.dv) / (columns ? 4 : 2), zero);
@@ -792,7 +833,7 @@ void WgmmaBackwardMain::createBarriers() {
   });
 }
 
-std::pair<Value, Value> WgmmaBackwardMain::stepOf(Value t) {
+std::pair<Value, Value> WgmmaBackwardMain::walkStepOf(Value t) {
   // Step t: query head t / perHead of the group, q-block first + t %
   // perHead (the mma.sync backward's order), or the list's entry t %
   // perHead.
@@ -812,6 +853,64 @@ Value WgmmaBackwardMain::stepPosition(Value t) {
   return k.b.createOrFold<arith::RemUIOp>(t, divisor);
 }
 
+Value WgmmaBackwardMain::denseStep(Value t) {
+  if (!compacted)
+    return t;
+  // Past the list (the step after the last, whose loads are disabled) the
+  // entry is not written: step 0 of the dense walk stands in, so that the
+  // addresses formed stay those of a real step.
+  Value entry = memref::LoadOp::create(
+      k.b, sList, ValueRange{k.minu(t, k.idx(layout.listEntries - 1))});
+  return k.select(k.cmp(arith::CmpIPredicate::ult, t, liveSteps),
+                  arith::IndexCastUIOp::create(k.b, k.b.getIndexType(), entry),
+                  k.idx(0));
+}
+
+void WgmmaBackwardMain::listLiveSteps() {
+  ImplicitLocOpBuilder &b = k.b;
+  perHead = walkLength();
+  Value total = k.mulc(perHead, k.group);
+  Value i32Zero = k.i32c(0);
+  // The entries are read while K_j and V_j's copies are in flight; the
+  // scan is warp-uniform (the loop's bounds are the block's), so the
+  // ballots see all 32 lanes.
+  k.ifThen(k.cmp(arith::CmpIPredicate::eq, k.warp, k.idx(0)), [&] {
+    Type i32 = b.getI32Type();
+    Value lane = arith::IndexCastUIOp::create(b, i32, k.lane);
+    Value lanesBelow = arith::SubIOp::create(
+        b, arith::ShLIOp::create(b, k.i32c(1), lane), k.i32c(1));
+    scf::ForOp scan = k.openLoop(k.idx(0), total, k.idx(32), {i32Zero});
+    Value listed = scan.getRegionIterArgs().front();
+    Value t = k.add(scan.getInductionVar(), k.lane);
+    Value exists = k.cmp(arith::CmpIPredicate::ult, t, total);
+    auto [h, qBlock] = walkStepOf(t);
+    Value live =
+        k.blockLiveIf(exists, h, k.mulc(qBlock, k.t.blockQ), kvBase);
+    Value ballot = NVVM::VoteSyncOp::create(b, i32, k.i32c(-1), live,
+                                            NVVM::VoteSyncKind::ballot);
+    Value before = LLVM::CtPopOp::create(
+        b, i32, arith::AndIOp::create(b, ballot, lanesBelow));
+    k.ifThen(live, [&] {
+      Value at = arith::IndexCastUIOp::create(
+          b, b.getIndexType(), arith::AddIOp::create(b, listed, before));
+      memref::StoreOp::create(b, arith::IndexCastUIOp::create(b, i32, t),
+                              sList, ValueRange{at});
+    });
+    scf::YieldOp::create(
+        b, ValueRange{arith::AddIOp::create(
+               b, listed, LLVM::CtPopOp::create(b, i32, ballot))});
+    b.setInsertionPointAfter(scan);
+    k.ifThen(k.cmp(arith::CmpIPredicate::eq, k.lane, k.idx(0)), [&] {
+      memref::StoreOp::create(b, scan.getResult(0), sList,
+                              ValueRange{k.idx(layout.listEntries)});
+    });
+  });
+  gpu::BarrierOp::create(b);
+  liveSteps = arith::IndexCastUIOp::create(
+      b, b.getIndexType(),
+      memref::LoadOp::create(b, sList, ValueRange{k.idx(layout.listEntries)}));
+}
+
 std::pair<Value, Value> WgmmaBackwardMain::stepRows(Value t) {
   auto [h, qBlock] = stepOf(t);
   return {h, k.mulc(qBlock, k.t.blockQ)};
@@ -823,8 +922,8 @@ WgmmaBackwardMain::issueRingLoads(Value t, Value slotIndex, Value enabled) {
   Value h, qBase;
   std::tie(h, qBase) = stepRows(t);
   int64_t columns = kWgmmaSwizzleRowBytes / e;
-  // A block mask's skipped step loads nothing.
-  Value live = k.op.getBlockMask()
+  // A block mask's skipped step loads nothing; the compacted walk has none.
+  Value live = k.op.getBlockMask() && !compacted
                    ? k.blockLiveIf(enabled, h, qBase, kvBase)
                    : Value();
   // Q_i and dO_i: one box per 64-column block, rows past Nq zero-filled
@@ -906,9 +1005,10 @@ WgmmaBackwardMain::issueRingLoads(Value t, Value slotIndex, Value enabled) {
 
 SmallVector<Value> WgmmaBackwardMain::buildRingLoop(ValueRange init) {
   ImplicitLocOpBuilder &b = k.b;
-  perHead = list ? list->length()
-                 : arith::MaxSIOp::create(b, k.sub(end, first), k.idx(0));
-  Value total = k.mulc(perHead, k.group);
+  // The compacted walk's steps are its list's (listLiveSteps set perHead).
+  if (!compacted)
+    perHead = walkLength();
+  Value total = compacted ? liveSteps : k.mulc(perHead, k.group);
   createBarriers();
   // Step 0's loads, then K_j, V_j and step 0's rows made visible to wgmma
   // (async proxy) before the first step's barrier, which also orders the

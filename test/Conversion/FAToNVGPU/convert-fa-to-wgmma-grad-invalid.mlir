@@ -153,3 +153,32 @@ module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 2048
     return
   }
 }
+
+// -----
+
+// The compacted walk (D94) is the TMA ring's; its list is priced in the
+// shared memory: 16 query heads a K/V head of 16384 q-blocks each list
+// 262144 steps (1 MiB).
+module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
+  func.func @negative_compacted_one_buffer(%q: memref<1x2x256x64xbf16>, %l: memref<1x2x256xf32>, %bm: memref<1x1x4x2xi8>) {
+    // expected-error @below {{cannot use the wgmma backward kernel with #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>: the compacted walk is the TMA ring's (stages 2), not one buffer's}}
+    fa.attention_grad ins(%q, %q, %q, %q, %q, %l : memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256xf32>)
+        block_mask(%bm : memref<1x1x4x2xi8>)
+        outs(%q, %q, %q : memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>)
+        {block_sparse = #fa.block_sparse<block_q = 64, block_kv = 128>, schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, walk = compacted>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
+    return
+  }
+}
+
+// -----
+
+module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
+  func.func @negative_compacted_list_too_big(%q: memref<1x16x1048576x64xbf16>, %k: memref<1x1x128x64xbf16>, %l: memref<1x16x1048576xf32>, %bm: memref<1x1x16384x1xi8>) {
+    // expected-error @below {{cannot use the wgmma backward kernel with #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>: its shared memory, 1149968 B, exceeds the target's 232448 B per block}}
+    fa.attention_grad ins(%q, %k, %k, %q, %q, %l : memref<1x16x1048576x64xbf16>, memref<1x1x128x64xbf16>, memref<1x1x128x64xbf16>, memref<1x16x1048576x64xbf16>, memref<1x16x1048576x64xbf16>, memref<1x16x1048576xf32>)
+        block_mask(%bm : memref<1x1x16384x1xi8>)
+        outs(%q, %k, %k : memref<1x16x1048576x64xbf16>, memref<1x1x128x64xbf16>, memref<1x1x128x64xbf16>)
+        {block_sparse = #fa.block_sparse<block_q = 64, block_kv = 128>, schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, walk = compacted>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
+    return
+  }
+}

@@ -1,7 +1,7 @@
 // convert-fa-to-nvgpu on the wgmma backward with sparse steps (D75,
 // docs/Backward.md "Windows and block masks"): a runtime block mask on the
-// TMA ring (stages 2), atomic and ordered dQ, and a #fa.mask_pattern on the
-// ring and on one buffer (stages 1).
+// TMA ring (stages 2), atomic and ordered dQ, its compacted walk (D94), and
+// a #fa.mask_pattern on the ring and on one buffer (stages 1).
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --convert-fa-to-nvgpu | FileCheck %s
 
 // The ring with a block mask: step 0's entry is read only where the block
@@ -52,6 +52,52 @@ func.func @grad_ring_block_mask(%q: memref<1x4x200x64xbf16>, %k: memref<1x2x300x
       block_mask(%bm : memref<1x4x4x3xi8>)
       outs(%dq, %dk, %dv : memref<1x4x200x64xbf16>, memref<1x2x300x64xbf16>, memref<1x2x300x64xbf16>)
       {causal, block_sparse = #fa.block_sparse<block_q = 64, block_kv = 128>, schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
+  return
+}
+
+// -----
+
+// The compacted walk (D94, walk = compacted): warp 0 reads the entries of
+// the kv-block's dense walk 32 at a time (only where the step exists),
+// places the live ones by a ballot's prefix count in the shared list and
+// stores their count after it; after a barrier every thread reads the
+// count, which bounds the ring's loop. Step t + 1's (query head, q-block)
+// come from list entry t + 1 (0 past the count); no entry is read in the
+// loop, no plain arrival completes a dead step's phase, and the step's
+// products run unconditionally (no i1 rides with the accumulators).
+// CHECK-LABEL: func.func @grad_ring_compacted
+// CHECK: %[[LIST:.*]] = memref.view %{{.*}} to memref<9xi32, #gpu.address_space<workgroup>>
+// CHECK: scf.if
+// CHECK: %[[SCAN:.*]] = scf.for %[[C:.*]] = %{{.*}} to %{{.*}} step %c32{{.*}} iter_args(%[[N:.*]] = %{{.*}}) -> (i32) {
+// CHECK: %[[LIVE:.*]] = scf.if %{{.*}} -> (i1) {
+// CHECK: memref.load %arg6
+// CHECK: %[[BALLOT:.*]] = nvvm.vote.sync ballot %{{.*}}, %[[LIVE]] -> i32
+// CHECK: %[[BELOW:.*]] = llvm.intr.ctpop
+// CHECK: scf.if %[[LIVE]] {
+// CHECK: %[[AT:.*]] = arith.addi %[[N]], %[[BELOW]] : i32
+// CHECK: memref.store %{{.*}}, %[[LIST]]
+// CHECK: llvm.intr.ctpop(%[[BALLOT]])
+// CHECK: memref.store %[[SCAN]], %[[LIST]][%c8
+// CHECK: gpu.barrier
+// CHECK: %[[COUNT:.*]] = memref.load %[[LIST]][%c8
+// CHECK: %[[STEPS:.*]] = arith.index_castui %[[COUNT]] : i32 to index
+// CHECK: nvgpu.mbarrier.create
+// CHECK-NOT: memref.load %arg6
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[STEPS]] step %{{.*}} iter_args({{.*}}) -> ({{(f32, )*}}f32) {
+// CHECK: gpu.barrier
+// CHECK: memref.load %[[LIST]]
+// CHECK-NOT: nvgpu.mbarrier.arrive %
+// CHECK: nvgpu.mbarrier.try_wait.parity
+// CHECK-NOT: memref.load %arg6
+// CHECK: nvvm.wgmma.mma_async
+// CHECK: nvvm.cp.async.bulk.tensor.reduce
+// CHECK-NOT: fa.attention_grad
+
+func.func @grad_ring_compacted(%q: memref<1x4x200x64xbf16>, %k: memref<1x2x300x64xbf16>, %v: memref<1x2x300x64xbf16>, %o: memref<1x4x200x64xbf16>, %do: memref<1x4x200x64xbf16>, %lse: memref<1x4x200xf32>, %bm: memref<1x4x4x3xi8>, %dq: memref<1x4x200x64xbf16>, %dk: memref<1x2x300x64xbf16>, %dv: memref<1x2x300x64xbf16>) {
+  fa.attention_grad ins(%q, %k, %v, %o, %do, %lse : memref<1x4x200x64xbf16>, memref<1x2x300x64xbf16>, memref<1x2x300x64xbf16>, memref<1x4x200x64xbf16>, memref<1x4x200x64xbf16>, memref<1x4x200xf32>)
+      block_mask(%bm : memref<1x4x4x3xi8>)
+      outs(%dq, %dk, %dv : memref<1x4x200x64xbf16>, memref<1x2x300x64xbf16>, memref<1x2x300x64xbf16>)
+      {causal, block_sparse = #fa.block_sparse<block_q = 64, block_kv = 128>, schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, walk = compacted>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
   return
 }
 

@@ -80,3 +80,64 @@ func.func @negative_deterministic_atomic(%q: tensor<1x2x16x16xbf16>, %k: tensor<
          -> tensor<1x2x16x16xbf16>, tensor<1x2x16x16xbf16>, tensor<1x2x16x16xbf16>
   return %r#0, %r#1, %r#2 : tensor<1x2x16x16xbf16>, tensor<1x2x16x16xbf16>, tensor<1x2x16x16xbf16>
 }
+
+// -----
+
+func.func @negative_unknown_walk() attributes {
+  // expected-error @below {{unknown #fa.backward_schedule walk 'sparse'}}
+  // expected-error @below {{failed to parse FA_BackwardScheduleAttr parameter 'walk'}}
+  test.attr = #fa.backward_schedule<kernel = wgmma, dq = atomic, walk = sparse>} {
+  return
+}
+
+// -----
+
+func.func @negative_auto_walk() attributes {
+  // expected-error @below {{#fa.backward_schedule holds a decided walk, not 'auto'}}
+  test.attr = #fa.backward_schedule<kernel = wgmma, dq = atomic, walk = auto>} {
+  return
+}
+
+// -----
+
+// Ordered dQ passes a turn at every q-block of the walk: it keeps the
+// dense walk.
+func.func @negative_compacted_ordered() attributes {
+  // expected-error @below {{invalid #fa.backward_schedule: walk = compacted needs dq = atomic (ordered dQ passes a turn at every q-block of the walk, dead ones included)}}
+  test.attr = #fa.backward_schedule<kernel = wgmma, dq = ordered, walk = compacted>} {
+  return
+}
+
+// -----
+
+func.func @negative_compacted_mma_sync() attributes {
+  // expected-error @below {{invalid #fa.backward_schedule: walk = compacted is the wgmma backward's, not mma_sync}}
+  test.attr = #fa.backward_schedule<kernel = mma_sync, dq = atomic, walk = compacted>} {
+  return
+}
+
+// -----
+
+func.func @negative_compacted_no_block_mask(%q: tensor<1x2x256x64xbf16>, %l: tensor<1x2x256xf32>) {
+  // expected-error @below {{'fa.attention_grad' op schedule #fa.backward_schedule<kernel = wgmma, dq = atomic, walk = compacted> walks the q-blocks a block mask keeps, but the op has no block mask}}
+  %r:3 = fa.attention_grad ins(%q, %q, %q, %q, %q, %l : tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>,
+             tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>, tensor<1x2x256xf32>)
+         outs(%q, %q, %q : tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>)
+         {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, walk = compacted>}
+         -> tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>
+  return
+}
+
+// -----
+
+func.func @negative_compacted_dynamic_nq(%q: tensor<1x2x?x64xbf16>, %l: tensor<1x2x?xf32>, %bm: tensor<1x1x?x2xi8>) {
+  // expected-error @below {{'fa.attention_grad' op schedule #fa.backward_schedule<kernel = wgmma, dq = atomic, walk = compacted> needs a static Nq: its list of q-blocks has a static size}}
+  %r:3 = fa.attention_grad ins(%q, %q, %q, %q, %q, %l : tensor<1x2x?x64xbf16>, tensor<1x2x?x64xbf16>,
+             tensor<1x2x?x64xbf16>, tensor<1x2x?x64xbf16>, tensor<1x2x?x64xbf16>, tensor<1x2x?xf32>)
+         block_mask(%bm : tensor<1x1x?x2xi8>)
+         outs(%q, %q, %q : tensor<1x2x?x64xbf16>, tensor<1x2x?x64xbf16>, tensor<1x2x?x64xbf16>)
+         {block_sparse = #fa.block_sparse<block_q = 64, block_kv = 128>,
+          schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, walk = compacted>}
+         -> tensor<1x2x?x64xbf16>, tensor<1x2x?x64xbf16>, tensor<1x2x?x64xbf16>
+  return
+}

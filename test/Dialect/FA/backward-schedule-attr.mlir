@@ -1,16 +1,20 @@
 // #fa.backward_schedule and the deterministic attribute of fa.attention_grad
-// print and parse back; fields at their default (dq = separate) are not
-// printed.
+// print and parse back; fields at their default (dq = separate, walk =
+// dense) are not printed.
 // RUN: fa-opt %s | fa-opt | FileCheck %s
 
 // CHECK-LABEL: func.func @attrs
 // CHECK-SAME: a = #fa.backward_schedule<kernel = simt>
 // CHECK-SAME: b = #fa.backward_schedule<kernel = mma_sync, dq = atomic>
 // CHECK-SAME: c = #fa.backward_schedule<kernel = wgmma, dq = ordered>
+// CHECK-SAME: d = #fa.backward_schedule<kernel = wgmma, dq = atomic, walk = compacted>
+// CHECK-SAME: e = #fa.backward_schedule<kernel = wgmma, dq = atomic>
 func.func @attrs() attributes {
     a = #fa.backward_schedule<kernel = simt, dq = separate>,
     b = #fa.backward_schedule<kernel = mma_sync, dq = atomic>,
-    c = #fa.backward_schedule<kernel = wgmma, dq = ordered>} {
+    c = #fa.backward_schedule<kernel = wgmma, dq = ordered>,
+    d = #fa.backward_schedule<kernel = wgmma, dq = atomic, walk = compacted>,
+    e = #fa.backward_schedule<kernel = wgmma, dq = atomic, walk = dense>} {
   return
 }
 
@@ -26,4 +30,20 @@ func.func @op(%q: tensor<1x2x16x64xbf16>, %k: tensor<1x2x16x64xbf16>,
           tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
          -> tensor<1x2x16x64xbf16>, tensor<1x2x16x64xbf16>, tensor<1x2x16x64xbf16>
   return %r#0, %r#1, %r#2 : tensor<1x2x16x64xbf16>, tensor<1x2x16x64xbf16>, tensor<1x2x16x64xbf16>
+}
+
+// The compacted walk on an op with a block mask.
+// CHECK-LABEL: func.func @compacted
+// CHECK: fa.attention_grad
+// CHECK-SAME: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, walk = compacted>
+func.func @compacted(%q: tensor<1x2x256x64xbf16>, %l: tensor<1x2x256xf32>,
+    %bm: tensor<1x1x4x2xi8>) -> (tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>) {
+  %r:3 = fa.attention_grad ins(%q, %q, %q, %q, %q, %l : tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>,
+             tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>, tensor<1x2x256xf32>)
+         block_mask(%bm : tensor<1x1x4x2xi8>)
+         outs(%q, %q, %q : tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>)
+         {block_sparse = #fa.block_sparse<block_q = 64, block_kv = 128>,
+          schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, walk = compacted>}
+         -> tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>
+  return %r#0, %r#1, %r#2 : tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>
 }

@@ -106,13 +106,27 @@ LogicalResult ScheduleAttr::verify(
 
 LogicalResult
 BackwardScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                             KernelKind kernel, DqAccumulation dq) {
+                             KernelKind kernel, DqAccumulation dq,
+                             BlockMaskWalk walk) {
   if (!isGeneratedKernel(kernel))
     return emitError() << "#fa.backward_schedule kernel must be simt, "
                           "mma_sync or wgmma, got "
                        << getScheduleKeyword(stringifyKernelKind(kernel));
   if (std::optional<std::string> why = dqUnsupportedReason(kernel, dq))
     return emitError() << "invalid #fa.backward_schedule: " << *why;
+  if (walk == BlockMaskWalk::Auto)
+    return emitError() << "#fa.backward_schedule holds a decided walk, not "
+                          "'auto'";
+  // The kernel and dQ parts of the walk's rule; the block mask and the
+  // stages are the op's and the tiling's (compactedWalkOpReason).
+  if (walk == BlockMaskWalk::Compacted && kernel != KernelKind::Wgmma)
+    return emitError() << "invalid #fa.backward_schedule: walk = compacted "
+                          "is the wgmma backward's, not "
+                       << getScheduleKeyword(stringifyKernelKind(kernel));
+  if (walk == BlockMaskWalk::Compacted && dq != DqAccumulation::Atomic)
+    return emitError() << "invalid #fa.backward_schedule: walk = compacted "
+                          "needs dq = atomic (ordered dQ passes a turn at "
+                          "every q-block of the walk, dead ones included)";
   return success();
 }
 

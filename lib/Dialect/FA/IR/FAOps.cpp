@@ -414,6 +414,19 @@ LogicalResult AttentionGradOp::verify() {
       schedule.getDq() == DqAccumulation::Atomic)
     return emitOpError() << "is deterministic but its schedule " << schedule
                          << " accumulates dQ with unordered atomic adds";
+  // The compacted walk lists the q-blocks the block mask keeps, in a list
+  // of static size (docs/BlockSparse.md, "The compacted walk").
+  if (BackwardScheduleAttr schedule = getScheduleAttr();
+      schedule && schedule.getWalk() == BlockMaskWalk::Compacted) {
+    if (!getBlockMask())
+      return emitOpError() << "schedule " << schedule
+                           << " walks the q-blocks a block mask keeps, but "
+                              "the op has no block mask";
+    if (getQueryType().isDynamicDim(2))
+      return emitOpError() << "schedule " << schedule
+                           << " needs a static Nq: its list of q-blocks "
+                              "has a static size";
+  }
   return success();
 }
 

@@ -292,6 +292,43 @@ chooseDq(AttentionGradOp op, const BackwardSelectOptions &options,
   return std::get<DqAccumulation>(decided);
 }
 
+/// The walk of `op`'s wgmma ring under a block mask: its schedule's, else
+/// the option's, else (auto) the compacted walk where it builds and has
+/// passed its GPU check (kCompactedWalkGpuChecked), else dense. The option
+/// `compacted` concerns the wgmma kernel with a block mask (other ops walk
+/// dense) and is an error where such an op cannot take it (ordered dQ, the
+/// column split, a dynamic Nq). The stages are checked with the tiling (the
+/// model's rejection).
+static FailureOr<BlockMaskWalk> chooseWalk(AttentionGradOp op,
+                                           const BackwardSelectOptions &options,
+                                           KernelKind kind, DqAccumulation dq) {
+  if (BackwardScheduleAttr given = op.getScheduleAttr()) {
+    if (given.getWalk() == BlockMaskWalk::Compacted)
+      if (std::optional<std::string> why =
+              compactedWalkOpReason(op, kind, dq, /*tiling=*/nullptr))
+        return op.emitOpError() << "cannot walk compacted: " << *why;
+    return given.getWalk();
+  }
+  switch (options.walk) {
+  case BlockMaskWalk::Dense:
+    return BlockMaskWalk::Dense;
+  case BlockMaskWalk::Compacted:
+    if (kind != KernelKind::Wgmma || !op.getBlockMask())
+      return BlockMaskWalk::Dense;
+    if (std::optional<std::string> why =
+            compactedWalkOpReason(op, kind, dq, /*tiling=*/nullptr))
+      return op.emitOpError()
+             << "fa-select-tiling: block-mask-walk=compacted: " << *why;
+    return BlockMaskWalk::Compacted;
+  case BlockMaskWalk::Auto:
+    break;
+  }
+  if (kCompactedWalkGpuChecked &&
+      !compactedWalkOpReason(op, kind, dq, /*tiling=*/nullptr))
+    return BlockMaskWalk::Compacted;
+  return BlockMaskWalk::Dense;
+}
+
 LogicalResult
 mlir::fa::selectBackwardTiling(AttentionGradOp op,
                                const BackwardSelectOptions &options) {
@@ -324,13 +361,16 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
     return op.emitOpError() << "cannot use the "
                             << stringifyKernelKind(*kind)
                             << " backward kernel: " << *why;
+  FailureOr<BlockMaskWalk> walk = chooseWalk(op, options, *kind, *dq);
+  if (failed(walk))
+    return failure();
   BackwardCostModel model(target, *kind,
                           static_cast<bool>(op.getBiasGradInit()));
 
   // A tiling written earlier (or by hand) stays, if it fits.
   BackwardCost cost;
   if (TilingAttr existing = op.getTilingAttr()) {
-    cost = model.evaluate(getTiling(existing), problem, *dq);
+    cost = model.evaluate(getTiling(existing), problem, *dq, *walk);
     if (!cost.fits())
       return op.emitOpError()
              << "tiling " << existing << " does not fit the target ("
@@ -340,7 +380,7 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
       op.emitRemark() << "fa-select-tiling: keeps the given tiling "
                       << existing << " (" << describe(cost) << ")";
   } else {
-    BackwardDecision decision = model.select(problem, *dq);
+    BackwardDecision decision = model.select(problem, *dq, *walk);
     if (!decision.found())
       return op.emitOpError()
              << "cannot be tiled for " << target.arch << " (head dim "
@@ -358,7 +398,7 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
                     : options.dq != DqAccumulation::Auto ? DqSource::Option
                                                          : DqSource::Model;
   if (!schedule) {
-    schedule = BackwardScheduleAttr::get(op.getContext(), *kind, *dq);
+    schedule = BackwardScheduleAttr::get(op.getContext(), *kind, *dq, *walk);
     op.setScheduleAttr(schedule);
   }
   // The SIMT kernel's shared memory, as the forward's fa-tile-attention
@@ -370,7 +410,12 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
   if (options.explain) {
     InFlightDiagnostic remark =
         op.emitRemark() << "fa-select-tiling: backward schedule " << schedule
-                        << ": " << explainDq(*dq, deterministic, source);
+                        << ": " << explainDq(*dq, deterministic, source)
+                        << (*walk == BlockMaskWalk::Compacted
+                                ? "; walk=compacted: the ring walks a list "
+                                  "of the q-blocks the block mask keeps, "
+                                  "scanned at the block's start"
+                                : "");
     if (!autoReason.empty())
       remark.attachNote() << autoReason;
   }

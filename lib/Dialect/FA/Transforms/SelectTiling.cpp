@@ -134,6 +134,7 @@ struct SelectTilingPass
     BackwardSelectOptions o;
     o.kernel = kernel;
     o.dq = dq;
+    o.walk = blockMaskWalk;
     o.deterministic = deterministic;
     o.explain = explain;
     o.assumedSeqLen = assumedSeqLen;

@@ -101,10 +101,26 @@ mlir::fa::getBackwardSharedMemoryBytes(AttentionGradOp op, TilingAttr tiling,
   if (kind == KernelKind::Simt)
     return simtBackwardSramBytes(getTiling(tiling), problem, biasGrad)
         .maxBytes();
-  // The dQ mode does not change the shared memory.
+  // The dQ mode does not change the shared memory; the compacted walk's
+  // list does.
+  BackwardScheduleAttr schedule = op.getScheduleAttr();
   return BackwardCostModel(target, kind, biasGrad)
-      .evaluate(getTiling(tiling), problem, DqAccumulation::Atomic)
+      .evaluate(getTiling(tiling), problem, DqAccumulation::Atomic,
+                schedule ? schedule.getWalk() : BlockMaskWalk::Dense)
       .sramBytes;
+}
+
+std::optional<std::string>
+mlir::fa::compactedWalkOpReason(AttentionGradOp op, KernelKind kind,
+                                DqAccumulation dq, const Tiling *tiling) {
+  if (std::optional<std::string> why =
+          blockMaskWalkReason(kind, dq, BlockMaskWalk::Compacted,
+                              getAttentionProblem(op), tiling))
+    return why;
+  if (op.getQueryType().isDynamicDim(2))
+    return std::string("the compacted walk's list has a static size: Nq "
+                       "must be static");
+  return std::nullopt;
 }
 
 FailureOr<TargetInfo> mlir::fa::getRequiredTarget(Operation *op) {

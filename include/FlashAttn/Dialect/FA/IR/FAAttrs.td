@@ -285,6 +285,12 @@ def FA_BackwardScheduleAttr : FA_Attr<"BackwardSchedule", "backward_schedule"> {
       order the blocks reach it) or `ordered` (the same adds in kv-block
       order; bit-identical run to run). The tensor-core kernels take
       `atomic` or `ordered`.
+    * `walk`: how the wgmma backward's TMA ring walks a kv-block's q-blocks
+      under a runtime block mask (docs/BlockSparse.md, "The compacted
+      walk"): `dense` (default; every q-block a step, a dead one predicated
+      off) or `compacted` (the live q-blocks listed in shared memory at the
+      block's start, the ring walks the list; `kernel = wgmma`, `dq =
+      atomic` only: ordered dQ's turns pass through every q-block).
 
     Fields at their default are not printed. It may be written by hand;
     `fa-select-tiling` then keeps it and checks it against the op (an
@@ -301,7 +307,8 @@ def FA_BackwardScheduleAttr : FA_Attr<"BackwardSchedule", "backward_schedule"> {
   let parameters = (ins
     FA_BackwardScheduleEnumParameter<"KernelKind", "kernel">:$kernel,
     FA_BackwardScheduleEnumParameter<"DqAccumulation", "dq",
-                                     "Separate">:$dq
+                                     "Separate">:$dq,
+    FA_BackwardScheduleEnumParameter<"BlockMaskWalk", "walk", "Dense">:$walk
   );
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;

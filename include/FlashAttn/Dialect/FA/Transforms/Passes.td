@@ -237,6 +237,12 @@ def FASelectTilingPass : Pass<"fa-select-tiling"> {
            /*default=*/"::mlir::fa::DqAccumulation::Auto",
            "How the backward (fa.attention_grad) accumulates dQ",
            "::mlir::fa::dqAccumulationValues()">,
+    Option<"blockMaskWalk", "block-mask-walk", "::mlir::fa::BlockMaskWalk",
+           /*default=*/"::mlir::fa::BlockMaskWalk::Auto",
+           "How the wgmma backward's TMA ring walks a kv-block's q-blocks "
+           "under a runtime block mask (auto: dense until the compacted "
+           "walk has passed its GPU check)",
+           "::mlir::fa::blockMaskWalkValues()">,
     Option<"deterministic", "deterministic", "bool", /*default=*/"false",
            "Every fa.attention_grad must give a bit-identical result run to "
            "run (as its own `deterministic` attribute asks): no unordered "

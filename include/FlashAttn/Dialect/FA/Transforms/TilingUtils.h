@@ -59,6 +59,14 @@ AttentionProblem getAttentionProblem(AttentionGradOp op,
                                      int64_t assumedBatch = kAssumedBatch,
                                      bool *usedAssumption = nullptr);
 
+/// Why `op` with `kind`, `dq` and `tiling` (when given) cannot take the
+/// compacted walk, or nullopt: blockMaskWalkReason's rule and a static Nq
+/// (the list's static size).
+std::optional<std::string> compactedWalkOpReason(AttentionGradOp op,
+                                                 KernelKind kind,
+                                                 DqAccumulation dq,
+                                                 const Tiling *tiling);
+
 /// Shared memory of one thread block of `op`'s backward kernel for
 /// `tiling`: the kernel of its #fa.backward_schedule, else the SIMT
 /// kernel's (simtBackwardSramBytes, its largest nest); an error on `op` when
@@ -75,6 +83,7 @@ FailureOr<TargetInfo> getRequiredTarget(Operation *op);
 struct BackwardSelectOptions {
   KernelKind kernel = KernelKind::Simt;
   DqAccumulation dq = DqAccumulation::Auto;
+  BlockMaskWalk walk = BlockMaskWalk::Auto;
   bool deterministic = false;
   bool explain = false;
   int64_t assumedSeqLen = kAssumedSeqLen;
