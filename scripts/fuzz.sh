@@ -53,6 +53,6 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:abort_on_error=1:print_sta
 "$BUILD_DIR/bin/fa-fuzz" "$FUZZ/corpus" "$FUZZ/seeds" \
   -seed="${FA_FUZZ_SEED:-1}" \
   -dict=tools/fa-fuzz/mlir.dict \
-  "$LIMIT" -max_len=8192 -timeout=20 \
+  "$LIMIT" -max_len=8192 -timeout=60 \
   -rss_limit_mb=4096 -print_final_stats=1 \
   -artifact_prefix="$FUZZ/artifacts/" "$@" 2>&1 | tee "${FA_FUZZ_LOG:-$FUZZ/fuzz.log}"

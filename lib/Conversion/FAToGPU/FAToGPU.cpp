@@ -129,9 +129,91 @@ static void emitIteration(OpBuilder &b, Location loc, linalg::LinalgOp op,
   }
 }
 
+/// Whether `op`'s reductions can run in registers: it has reduction
+/// dimensions, its inits are indexed by the parallel ones only, and no
+/// input reads an init's buffer.
+static bool accumulatesInRegisters(linalg::LinalgOp op) {
+  if (op.getNumReductionLoops() == 0)
+    return false;
+  for (OpOperand &init : op.getDpsInitsMutable()) {
+    AffineMap m = op.getMatchingIndexingMap(&init);
+    for (auto [d, it] : llvm::enumerate(op.getIteratorTypesArray()))
+      if (it == utils::IteratorType::reduction && m.isFunctionOfDim(d))
+        return false;
+    for (OpOperand *input : op.getDpsInputOperands())
+      if (isSameView(input->get(), init.get()))
+        return false;
+  }
+  return true;
+}
+
+/// Emits the reduction nest over `redDims` at the parallel indices in
+/// `ivs`: each init loaded once, carried through the nest as the loops'
+/// iteration values, stored once. The generator states this itself rather
+/// than leaving LLVM to keep the accumulator out of shared memory (which it
+/// did only while the dynamic shared memory was a zero-sized internal array
+/// that its alias analysis took to alias nothing; D93).
+static void emitRegisterReduction(OpBuilder &b, Location loc,
+                                  linalg::LinalgOp op,
+                                  SmallVector<Value> &ivs,
+                                  ArrayRef<int64_t> redDims,
+                                  ArrayRef<Range> ranges) {
+  Block *body = op.getBlock();
+  int64_t numInputs = op.getNumDpsInputs();
+  SmallVector<Value> acc;
+  for (OpOperand &init : op.getDpsInitsMutable())
+    acc.push_back(loadOperand(b, loc, op, init, ivs));
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  SmallVector<scf::ForOp> loops;
+  for (int64_t d : redDims) {
+    Value size = getValueOrCreateConstantIndexOp(b, loc, ranges[d].size);
+    auto loop = scf::ForOp::create(b, loc, zero, size, one, acc);
+    if (!loops.empty())
+      scf::YieldOp::create(b, loc, loop.getResults());
+    loops.push_back(loop);
+    b.setInsertionPointToStart(loop.getBody());
+    ivs[d] = loop.getInductionVar();
+    acc.assign(loop.getRegionIterArgs().begin(),
+               loop.getRegionIterArgs().end());
+  }
+  IRMapping map;
+  for (auto [i, arg] : llvm::enumerate(body->getArguments()))
+    map.map(arg, int64_t(i) < numInputs
+                     ? loadOperand(b, loc, op, op->getOpOperand(i), ivs)
+                     : acc[i - numInputs]);
+  for (Operation &inner : body->without_terminator()) {
+    if (auto index = dyn_cast<linalg::IndexOp>(inner)) {
+      map.map(index.getResult(), ivs[index.getDim()]);
+      continue;
+    }
+    b.clone(inner, map);
+  }
+  auto yield = cast<linalg::YieldOp>(body->getTerminator());
+  SmallVector<Value> next;
+  for (Value v : yield.getValues())
+    next.push_back(map.lookupOrDefault(v));
+  scf::YieldOp::create(b, loc, next);
+  b.setInsertionPointAfter(loops.front());
+  // The inits' indices use the parallel dimensions only (the loops'
+  // variables are out of scope here).
+  for (int64_t d : redDims)
+    ivs[d] = zero;
+  for (auto [result, init] :
+       llvm::zip(loops.front().getResults(), op.getDpsInitsMutable())) {
+    AffineMap m = op.getMatchingIndexingMap(&init);
+    SmallVector<Value> indices;
+    for (AffineExpr e : m.getResults())
+      indices.push_back(affine::AffineApplyOp::create(
+          b, loc, AffineMap::get(m.getNumDims(), 0, e), ivs));
+    memref::StoreOp::create(b, loc, result, init.get(), indices);
+  }
+}
+
 /// Replaces `op` (on buffers) by a loop that deals its parallel iterations
 /// round-robin to the `numThreads` threads of the block, each thread running
-/// the reduction dimensions itself, then a barrier.
+/// the reduction dimensions itself (in registers where
+/// accumulatesInRegisters), then a barrier.
 static LogicalResult distributeOverThreads(linalg::LinalgOp op,
                                            int64_t numThreads) {
   if (!op.hasPureBufferSemantics())
@@ -167,13 +249,17 @@ static LogicalResult distributeOverThreads(linalg::LinalgOp op,
       ivs[d] = arith::RemUIOp::create(b, loc, rest, sz);
       rest = arith::DivUIOp::create(b, loc, rest, sz);
     }
-    // Reduction dimensions: a sequential nest inside the thread.
-    for (int64_t d : redDims) {
-      auto loop = scf::ForOp::create(b, loc, zero, size(d), one);
-      b.setInsertionPointToStart(loop.getBody());
-      ivs[d] = loop.getInductionVar();
+    if (accumulatesInRegisters(op)) {
+      emitRegisterReduction(b, loc, op, ivs, redDims, ranges);
+    } else {
+      // Reduction dimensions: a sequential nest inside the thread.
+      for (int64_t d : redDims) {
+        auto loop = scf::ForOp::create(b, loc, zero, size(d), one);
+        b.setInsertionPointToStart(loop.getBody());
+        ivs[d] = loop.getInductionVar();
+      }
+      emitIteration(b, loc, op, ivs);
     }
-    emitIteration(b, loc, op, ivs);
   }
   b.setInsertionPointAfter(outer);
   gpu::BarrierOp::create(b, loc);

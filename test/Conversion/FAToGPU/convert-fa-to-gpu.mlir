@@ -21,9 +21,16 @@
 // CHECK: scf.for %{{.+}} = %[[TID]] to %{{.+}} step %[[C128]]
 // CHECK: gpu.barrier
 // The row reduction: rows over threads, the reduction inside the thread.
+// The reduction: each thread's row sum is loaded once, carried through the
+// loop over d in a register (iter_args) and stored once after it.
 // CHECK: scf.for %{{.+}} = %[[TID]] to %{{.+}} step %[[C128]]
-// CHECK: scf.for
-// CHECK: arith.addf
+// CHECK: %[[INIT:.+]] = memref.load
+// CHECK: %[[SUM:.+]] = scf.for %{{.+}} = %{{.+}} to %{{.+}} step %{{.+}} iter_args(%[[ACC:.+]] = %[[INIT]]) -> (f32)
+// CHECK: %[[IN:.+]] = memref.load
+// CHECK: %[[NEXT:.+]] = arith.addf %[[IN]], %[[ACC]]
+// CHECK-NOT: memref.store
+// CHECK: scf.yield %[[NEXT]]
+// CHECK: memref.store %[[SUM]]
 // CHECK: gpu.barrier
 // CHECK-NOT: linalg.
 // CHECK-NOT: memref.dealloc

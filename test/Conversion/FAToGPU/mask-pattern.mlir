@@ -5,8 +5,8 @@
 // sunk into the gpu.launch), so kernel outlining copies the globals into the
 // kernel's module and the kernel keeps its arguments (here q and o); the
 // PTX defines the tables with their values, and ptxas assembles the kernel
-// (24 bytes of spills on sm_90a since the dynamic shared memory is
-// `.extern`: its accesses may alias, docs/decisions.md, D93). The shared memory is the cost model's prediction (the
+// without spills (the reductions accumulate in registers, D95). The shared
+// memory is the cost model's prediction (the
 // full and partial sides of the scores' step write the one S tile).
 //
 // RUN: rm -rf %t && mkdir -p %t
@@ -30,7 +30,7 @@
 // PTX: .entry attention_kernel(
 
 // SM90: Compiling entry function 'attention_kernel' for 'sm_90a'
-// SM90: 24 bytes stack frame, 24 bytes spill stores, 24 bytes spill loads
+// SM90: 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
 
 // MANIFEST:      "arguments": [
 // MANIFEST-COUNT-2: "dtype": "bf16",
