@@ -101,14 +101,11 @@ static Value loadOperand(OpBuilder &b, Location loc, linalg::LinalgOp op,
   return memref::LoadOp::create(b, loc, v, indices);
 }
 
-/// Emits one iteration of `op`'s body at `ivs`: loads, the body, stores.
-static void emitIteration(OpBuilder &b, Location loc, linalg::LinalgOp op,
-                          ArrayRef<Value> ivs) {
+/// Clones `op`'s body at `ivs`, its block arguments mapped in `map`
+/// (linalg.index to the indices); returns the values it yields.
+static SmallVector<Value> cloneBody(OpBuilder &b, linalg::LinalgOp op,
+                                    IRMapping &map, ArrayRef<Value> ivs) {
   Block *body = op.getBlock();
-  IRMapping map;
-  for (auto [arg, operand] :
-       llvm::zip(body->getArguments(), op->getOpOperands()))
-    map.map(arg, loadOperand(b, loc, op, operand, ivs));
   for (Operation &inner : body->without_terminator()) {
     if (auto index = dyn_cast<linalg::IndexOp>(inner)) {
       map.map(index.getResult(), ivs[index.getDim()]);
@@ -116,16 +113,27 @@ static void emitIteration(OpBuilder &b, Location loc, linalg::LinalgOp op,
     }
     b.clone(inner, map);
   }
-  auto yield = cast<linalg::YieldOp>(body->getTerminator());
+  SmallVector<Value> yielded;
+  for (Value v : cast<linalg::YieldOp>(body->getTerminator()).getValues())
+    yielded.push_back(map.lookupOrDefault(v));
+  return yielded;
+}
+
+/// Emits one iteration of `op`'s body at `ivs`: loads, the body, stores.
+static void emitIteration(OpBuilder &b, Location loc, linalg::LinalgOp op,
+                          ArrayRef<Value> ivs) {
+  IRMapping map;
+  for (auto [arg, operand] :
+       llvm::zip(op.getBlock()->getArguments(), op->getOpOperands()))
+    map.map(arg, loadOperand(b, loc, op, operand, ivs));
   for (auto [value, init] :
-       llvm::zip(yield.getValues(), op.getDpsInitsMutable())) {
+       llvm::zip(cloneBody(b, op, map, ivs), op.getDpsInitsMutable())) {
     AffineMap m = op.getMatchingIndexingMap(&init);
     SmallVector<Value> indices;
     for (AffineExpr e : m.getResults())
       indices.push_back(affine::AffineApplyOp::create(
           b, loc, AffineMap::get(m.getNumDims(), 0, e), ivs));
-    memref::StoreOp::create(b, loc, map.lookupOrDefault(value), init.get(),
-                            indices);
+    memref::StoreOp::create(b, loc, value, init.get(), indices);
   }
 }
 
@@ -182,18 +190,7 @@ static void emitRegisterReduction(OpBuilder &b, Location loc,
     map.map(arg, int64_t(i) < numInputs
                      ? loadOperand(b, loc, op, op->getOpOperand(i), ivs)
                      : acc[i - numInputs]);
-  for (Operation &inner : body->without_terminator()) {
-    if (auto index = dyn_cast<linalg::IndexOp>(inner)) {
-      map.map(index.getResult(), ivs[index.getDim()]);
-      continue;
-    }
-    b.clone(inner, map);
-  }
-  auto yield = cast<linalg::YieldOp>(body->getTerminator());
-  SmallVector<Value> next;
-  for (Value v : yield.getValues())
-    next.push_back(map.lookupOrDefault(v));
-  scf::YieldOp::create(b, loc, next);
+  scf::YieldOp::create(b, loc, cloneBody(b, op, map, ivs));
   b.setInsertionPointAfter(loops.front());
   // The inits' indices use the parallel dimensions only (the loops'
   // variables are out of scope here).
