@@ -17,8 +17,8 @@
 // Besides libFuzzer's byte-level mutations, a custom mutator rewrites the
 // attributes the passes act on (archs, #fa.tiling, #fa.schedule and
 // #fa.target fields, tensor sizes, scales, the backward's deterministic
-// request, #fa.mask_pattern and #fa.block_sparse) with values at and beyond
-// their bounds (attributeMutations).
+// request and walk, #fa.mask_pattern and #fa.block_sparse) with values at
+// and beyond their bounds (attributeMutations).
 //
 // docs/Reliability.md says how to run it.
 //
@@ -34,9 +34,11 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/Regex.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <random>
@@ -114,6 +116,20 @@ static const char *const kPipelines[][6] = {
     // fa.attention_grad: the forward's kernels reach the tail above, and the
     // tail costs seconds per input in the ASan build.
     {"@fa.attention_grad", "fa-to-ptx-pipeline{target=h100 kernel=wgmma}"},
+    // The wgmma backward's compacted walk under a block mask (D94): chosen
+    // by fa-select-tiling (an error where the op cannot take it), converted
+    // without the PTX tail (the pipeline above takes a written
+    // `walk = compacted` there).
+    {"@fa.attention_grad", "fa-set-target{target=h100}",
+     "fa-select-tiling{kernel=wgmma block-mask-walk=compacted "
+     "assumed-seq-len=1}",
+     "one-shot-bufferize{bufferize-function-boundaries "
+     "function-boundary-type-conversion=identity-layout-map}",
+     "convert-fa-to-nvgpu"},
+    // The dynamic shared memory made external (D91, D93) on whatever
+    // gpu.module of LLVM globals the input holds; the PTX pipelines above
+    // run it on what they lower.
+    {"gpu.module(fa-extern-dynamic-shared-memory)"},
 };
 
 /// Attribute-level mutations: a field the passes read (a regex matching it
@@ -168,7 +184,8 @@ static const std::vector<AttributeMutation> &attributeMutations() {
         {"pingpong", "true false"},
         {"masked_steps", "split branch"},
         {"epilogue", "direct staged tma_store"},
-        {"dq", "atomic ordered separate auto"}};
+        {"dq", "atomic ordered separate auto"},
+        {"walk", "dense compacted auto"}};
     for (auto [field, values] : kScheduleFields)
       m.push_back({std::regex(std::string(field) + " = [a-z_]{1,16}"),
                    words(std::string(field) + " = ", values)});
@@ -181,6 +198,13 @@ static const std::vector<AttributeMutation> &attributeMutations() {
                  words("schedule = #fa.backward_schedule<kernel = ",
                        "simt mma_sync wgmma",
                        ", dq = atomic>, tiling = #fa.tiling<")});
+    // The compacted walk (D94), valid only for wgmma, atomic dQ, a block
+    // mask and a static Nq.
+    m.push_back({std::regex("tiling = #fa\\.tiling<"),
+                 words("schedule = #fa.backward_schedule<kernel = ",
+                       "simt wgmma",
+                       ", dq = atomic, walk = compacted>, "
+                       "tiling = #fa.tiling<")});
     // The backward's requests and the block-sparse attributes (session 9):
     // deterministic (ordered dQ) where there was none, a mask pattern or a
     // block mask's #fa.block_sparse next to the scale, and the fields of
@@ -246,14 +270,22 @@ struct FuzzState {
   DialectRegistry registry;
   /// kPipelines without the passes this build lacks.
   std::vector<std::vector<std::string>> pipelines;
+  /// FA_FUZZ_TIMES=1: print each pipeline element's time per input (what
+  /// makes a slow seed slow).
+  bool printTimes = false;
 };
 } // namespace
 
 static FuzzState *state;
 
-/// The pass or pipeline name of `element` ("fa-set-target{target=h100}").
+/// The pass or pipeline name of `element` ("fa-set-target{target=h100}",
+/// or a pass nested under its op, "gpu.module(fa-extern-...)").
 static StringRef passName(StringRef element) {
-  return element.ltrim('?').take_until([](char c) { return c == '{'; });
+  StringRef name = element.ltrim('?');
+  size_t paren = name.find('(');
+  if (paren < name.find('{'))
+    name = name.drop_front(paren + 1);
+  return name.take_until([](char c) { return c == '{' || c == ')'; });
 }
 
 /// Whether `module` holds an op named `name` (a pipeline's `@name`).
@@ -349,6 +381,7 @@ extern "C" int LLVMFuzzerInitialize(int *argc, char ***argv) {
     if (!passes.empty())
       state->pipelines.push_back(std::move(passes));
   }
+  state->printTimes = getenv("FA_FUZZ_TIMES") != nullptr;
   if (getenv("FA_FUZZ_VERBOSE")) {
     for (const auto &pipeline : state->pipelines) {
       llvm::errs() << "fa-fuzz: pipeline";
@@ -377,9 +410,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     return 0;
   checkRoundTrip(*input, ctx, "the input");
 
-  for (const std::vector<std::string> &pipeline : state->pipelines) {
+  for (size_t index = 0; index < state->pipelines.size(); ++index) {
+    const std::vector<std::string> &pipeline = state->pipelines[index];
     OwningOpRef<ModuleOp> module(input->clone());
     for (StringRef element : pipeline) {
+      auto start = std::chrono::steady_clock::now();
+      llvm::scope_exit printTime([&] {
+        if (state->printTimes)
+          llvm::errs() << "fa-fuzz: pipeline " << index << ": "
+                       << std::chrono::duration_cast<
+                              std::chrono::milliseconds>(
+                              std::chrono::steady_clock::now() - start)
+                              .count()
+                       << " ms " << element << "\n";
+      });
       if (element.consume_front("@")) {
         if (!holdsOp(*module, element))
           break;
