@@ -233,6 +233,47 @@ Value mlir::fa::nvgpu_kernel::loadListEntry(Emitter &e, Value list,
   return arith::IndexCastOp::create(e.b, e.b.getIndexType(), entry);
 }
 
+Value mlir::fa::nvgpu_kernel::listLiveSteps(
+    Emitter &e, Value warp, Value lane, Value total, Value list,
+    int64_t countAt, llvm::function_ref<Value(Value t, Value exists)> live) {
+  ImplicitLocOpBuilder &b = e.b;
+  Value i32Zero = e.i32c(0);
+  e.ifThen(e.cmp(arith::CmpIPredicate::eq, warp, e.idx(0)), [&] {
+    Type i32 = b.getI32Type();
+    Value lane32 = arith::IndexCastUIOp::create(b, i32, lane);
+    Value lanesBelow = arith::SubIOp::create(
+        b, arith::ShLIOp::create(b, e.i32c(1), lane32), e.i32c(1));
+    Value lb = e.idx(0), step = e.idx(32);
+    auto scan = scf::ForOp::create(b, lb, total, step, ValueRange{i32Zero});
+    b.setInsertionPointToStart(scan.getBody());
+    Value listed = scan.getRegionIterArgs().front();
+    Value t = e.add(scan.getInductionVar(), lane);
+    Value isLive = live(t, e.cmp(arith::CmpIPredicate::ult, t, total));
+    Value ballot = NVVM::VoteSyncOp::create(b, i32, e.i32c(-1), isLive,
+                                            NVVM::VoteSyncKind::ballot);
+    Value before = LLVM::CtPopOp::create(
+        b, i32, arith::AndIOp::create(b, ballot, lanesBelow));
+    e.ifThen(isLive, [&] {
+      Value at = arith::IndexCastUIOp::create(
+          b, b.getIndexType(), arith::AddIOp::create(b, listed, before));
+      memref::StoreOp::create(b, arith::IndexCastUIOp::create(b, i32, t),
+                              list, ValueRange{at});
+    });
+    scf::YieldOp::create(
+        b, ValueRange{arith::AddIOp::create(
+               b, listed, LLVM::CtPopOp::create(b, i32, ballot))});
+    b.setInsertionPointAfter(scan);
+    e.ifThen(e.cmp(arith::CmpIPredicate::eq, lane, e.idx(0)), [&] {
+      memref::StoreOp::create(b, scan.getResult(0), list,
+                              ValueRange{e.idx(countAt)});
+    });
+  });
+  gpu::BarrierOp::create(b);
+  return arith::IndexCastUIOp::create(
+      b, b.getIndexType(),
+      memref::LoadOp::create(b, list, ValueRange{e.idx(countAt)}));
+}
+
 Value mlir::fa::nvgpu_kernel::patternKeep(Emitter &e, MaskPatternAttr pattern,
                                           Value local, Value diagonalKey,
                                           Value col) {

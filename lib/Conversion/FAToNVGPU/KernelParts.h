@@ -27,7 +27,9 @@
 //  * MmaSyncProducts, AsyncTileCopy: ldmatrix + mma.sync on any padded tile
 //    and the cp.async row-tile copy, which the forward's MmaSyncMath and
 //    CpAsyncLoads and the backward's kernels (buildBackwardKernels,
-//    BackwardKernels.cpp) share.
+//    BackwardKernels.cpp) share;
+//  * listLiveSteps: the compacted walk's scan of a block mask's entries
+//    into a list of live steps in shared memory (the wgmma backward's).
 //
 // Every part reads the decided #fa.schedule through the context; none
 // decides anything. The parts emit ops in the order the kernel runs them,
@@ -230,6 +232,20 @@ Value loadListEntry(Emitter &e, Value list, Value index);
 /// pattern.
 Value patternKeep(Emitter &e, MaskPatternAttr pattern, Value local,
                   Value diagonalKey, Value col);
+/// The compacted walk's scan (docs/BlockSparse.md, "The compacted walk";
+/// D94, D96): warp 0 (the threads whose `warp` is 0; `lane` their lane)
+/// asks `live` whether each step t of a walk of `total` steps computes
+/// (`exists`: t < total, false for the lanes of the last round past the
+/// end, whose entries must not be read), 32 steps a round, and lists the
+/// live steps ascending (a ballot's prefix count places each) as the i32
+/// entries of the shared-memory `list`, their count at entry `countAt`.
+/// The scan's bounds are the block's, so every ballot sees all 32 lanes.
+/// After a block-wide barrier every thread reads the count, returned as an
+/// index. The wgmma backward's walk over q-blocks and the forward's over
+/// kv-blocks share it.
+Value listLiveSteps(Emitter &e, Value warp, Value lane, Value total,
+                    Value list, int64_t countAt,
+                    llvm::function_ref<Value(Value t, Value exists)> live);
 
 /// The indices in a tile's shared-memory view of the 16-byte chunk at
 /// (row, col).

@@ -157,11 +157,10 @@ private:
   }
   /// Step t's place among its query head's q-blocks.
   Value stepPosition(Value t);
-  /// The compacted walk (D94): warp 0 reads the block mask's entry of
-  /// every step of the dense walk, 32 at a time, and lists the live ones
-  /// (their dense step indices, ascending: a warp ballot's prefix counts
-  /// place them) in sList, their count after the list; after a barrier
-  /// every thread reads the count (liveSteps).
+  /// The compacted walk (D94): the scan (the shared part listLiveSteps,
+  /// D96) of the block mask's entry of every step of the dense walk: the
+  /// live ones (their dense step indices, ascending) in sList, their count
+  /// after the list, read by every thread (liveSteps).
   void listLiveSteps();
   /// The dense walk's step behind step t: t itself, or the compacted
   /// walk's list entry t (0 past the list: a step past the last one, whose
@@ -867,48 +866,15 @@ Value WgmmaBackwardMain::denseStep(Value t) {
 }
 
 void WgmmaBackwardMain::listLiveSteps() {
-  ImplicitLocOpBuilder &b = k.b;
   perHead = walkLength();
   Value total = k.mulc(perHead, k.group);
-  Value i32Zero = k.i32c(0);
-  // The entries are read while K_j and V_j's copies are in flight; the
-  // scan is warp-uniform (the loop's bounds are the block's), so the
-  // ballots see all 32 lanes.
-  k.ifThen(k.cmp(arith::CmpIPredicate::eq, k.warp, k.idx(0)), [&] {
-    Type i32 = b.getI32Type();
-    Value lane = arith::IndexCastUIOp::create(b, i32, k.lane);
-    Value lanesBelow = arith::SubIOp::create(
-        b, arith::ShLIOp::create(b, k.i32c(1), lane), k.i32c(1));
-    scf::ForOp scan = k.openLoop(k.idx(0), total, k.idx(32), {i32Zero});
-    Value listed = scan.getRegionIterArgs().front();
-    Value t = k.add(scan.getInductionVar(), k.lane);
-    Value exists = k.cmp(arith::CmpIPredicate::ult, t, total);
-    auto [h, qBlock] = walkStepOf(t);
-    Value live =
-        k.blockLiveIf(exists, h, k.mulc(qBlock, k.t.blockQ), kvBase);
-    Value ballot = NVVM::VoteSyncOp::create(b, i32, k.i32c(-1), live,
-                                            NVVM::VoteSyncKind::ballot);
-    Value before = LLVM::CtPopOp::create(
-        b, i32, arith::AndIOp::create(b, ballot, lanesBelow));
-    k.ifThen(live, [&] {
-      Value at = arith::IndexCastUIOp::create(
-          b, b.getIndexType(), arith::AddIOp::create(b, listed, before));
-      memref::StoreOp::create(b, arith::IndexCastUIOp::create(b, i32, t),
-                              sList, ValueRange{at});
-    });
-    scf::YieldOp::create(
-        b, ValueRange{arith::AddIOp::create(
-               b, listed, LLVM::CtPopOp::create(b, i32, ballot))});
-    b.setInsertionPointAfter(scan);
-    k.ifThen(k.cmp(arith::CmpIPredicate::eq, k.lane, k.idx(0)), [&] {
-      memref::StoreOp::create(b, scan.getResult(0), sList,
-                              ValueRange{k.idx(layout.listEntries)});
-    });
-  });
-  gpu::BarrierOp::create(b);
-  liveSteps = arith::IndexCastUIOp::create(
-      b, b.getIndexType(),
-      memref::LoadOp::create(b, sList, ValueRange{k.idx(layout.listEntries)}));
+  // The entries are read while K_j and V_j's copies are in flight.
+  liveSteps = nvgpu_kernel::listLiveSteps(
+      k, k.warp, k.lane, total, sList, layout.listEntries,
+      [&](Value t, Value exists) {
+        auto [h, qBlock] = walkStepOf(t);
+        return k.blockLiveIf(exists, h, k.mulc(qBlock, k.t.blockQ), kvBase);
+      });
 }
 
 std::pair<Value, Value> WgmmaBackwardMain::stepRows(Value t) {
