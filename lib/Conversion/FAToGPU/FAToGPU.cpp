@@ -86,6 +86,19 @@ static bool isSameView(Value a, Value b) {
              opA, opB, OperationEquivalence::IgnoreLocations);
 }
 
+/// The indices of `operand`'s element at loop indices `ivs`.
+static SmallVector<Value> operandIndices(OpBuilder &b, Location loc,
+                                        linalg::LinalgOp op,
+                                        OpOperand &operand,
+                                        ArrayRef<Value> ivs) {
+  AffineMap map = op.getMatchingIndexingMap(&operand);
+  SmallVector<Value> indices;
+  for (AffineExpr e : map.getResults())
+    indices.push_back(affine::AffineApplyOp::create(
+        b, loc, AffineMap::get(map.getNumDims(), 0, e), ivs));
+  return indices;
+}
+
 /// Loads (or takes, for scalars) the value of `operand` at loop indices
 /// `ivs`.
 static Value loadOperand(OpBuilder &b, Location loc, linalg::LinalgOp op,
@@ -93,12 +106,16 @@ static Value loadOperand(OpBuilder &b, Location loc, linalg::LinalgOp op,
   Value v = operand.get();
   if (!isa<MemRefType>(v.getType()))
     return v;
-  AffineMap map = op.getMatchingIndexingMap(&operand);
-  SmallVector<Value> indices;
-  for (AffineExpr e : map.getResults())
-    indices.push_back(affine::AffineApplyOp::create(
-        b, loc, AffineMap::get(map.getNumDims(), 0, e), ivs));
-  return memref::LoadOp::create(b, loc, v, indices);
+  return memref::LoadOp::create(b, loc, v,
+                                operandIndices(b, loc, op, operand, ivs));
+}
+
+/// Stores `values` into `op`'s inits at loop indices `ivs`.
+static void storeInits(OpBuilder &b, Location loc, linalg::LinalgOp op,
+                       ValueRange values, ArrayRef<Value> ivs) {
+  for (auto [value, init] : llvm::zip(values, op.getDpsInitsMutable()))
+    memref::StoreOp::create(b, loc, value, init.get(),
+                            operandIndices(b, loc, op, init, ivs));
 }
 
 /// Clones `op`'s body at `ivs`, its block arguments mapped in `map`
@@ -126,15 +143,7 @@ static void emitIteration(OpBuilder &b, Location loc, linalg::LinalgOp op,
   for (auto [arg, operand] :
        llvm::zip(op.getBlock()->getArguments(), op->getOpOperands()))
     map.map(arg, loadOperand(b, loc, op, operand, ivs));
-  for (auto [value, init] :
-       llvm::zip(cloneBody(b, op, map, ivs), op.getDpsInitsMutable())) {
-    AffineMap m = op.getMatchingIndexingMap(&init);
-    SmallVector<Value> indices;
-    for (AffineExpr e : m.getResults())
-      indices.push_back(affine::AffineApplyOp::create(
-          b, loc, AffineMap::get(m.getNumDims(), 0, e), ivs));
-    memref::StoreOp::create(b, loc, value, init.get(), indices);
-  }
+  storeInits(b, loc, op, cloneBody(b, op, map, ivs), ivs);
 }
 
 /// Whether `op`'s reductions can run in registers: it has reduction
@@ -196,15 +205,7 @@ static void emitRegisterReduction(OpBuilder &b, Location loc,
   // variables are out of scope here).
   for (int64_t d : redDims)
     ivs[d] = zero;
-  for (auto [result, init] :
-       llvm::zip(loops.front().getResults(), op.getDpsInitsMutable())) {
-    AffineMap m = op.getMatchingIndexingMap(&init);
-    SmallVector<Value> indices;
-    for (AffineExpr e : m.getResults())
-      indices.push_back(affine::AffineApplyOp::create(
-          b, loc, AffineMap::get(m.getNumDims(), 0, e), ivs));
-    memref::StoreOp::create(b, loc, result, init.get(), indices);
-  }
+  storeInits(b, loc, op, loops.front().getResults(), ivs);
 }
 
 /// Replaces `op` (on buffers) by a loop that deals its parallel iterations
