@@ -1,7 +1,9 @@
 // REQUIRES: ptxas
 // The wgmma backward's TMA ring (stages 2, the model's pick) with a
 // runtime block mask (D75, docs/Backward.md "Windows and block masks"),
-// assembled by ptxas for sm_90a: the next step's entry decides its loads
+// walked dense (block-mask-walk=dense; kernel=auto's default is the
+// compacted walk, ptxas-block-mask-grad-compacted.mlir), assembled by
+// ptxas for sm_90a: the next step's entry decides its loads
 // (the TMA with its bytes, or a plain arrival on the buffer's mbarrier),
 // each step's products and dQ reductions under its own entry's branch, at
 // D = 64 and 128, bf16 and f16, causal and dense, with and without
@@ -11,23 +13,23 @@
 // mask blocks of 128 x 128 (the kernel's 64 x 128 divides them).
 //
 // RUN: rm -rf %t && mkdir -p %t
-// RUN: fa-compile %s -o %t/d64 --pipeline-options="target=h200 kernel=wgmma"
+// RUN: fa-compile %s -o %t/d64 --pipeline-options="target=h200 kernel=wgmma block-mask-walk=dense"
 // RUN: FileCheck %s --check-prefix=PTXAS < %t/d64.ptxas.log
 // RUN: FileCheck %s --check-prefix=PTX < %t/d64.ptx
 // RUN: sed 's/{block_sparse/{causal, deterministic, block_sparse/' %s > %t/d64cdet.mlir
-// RUN: fa-compile %t/d64cdet.mlir -o %t/d64cdet --pipeline-options="target=h200 kernel=wgmma"
+// RUN: fa-compile %t/d64cdet.mlir -o %t/d64cdet --pipeline-options="target=h200 kernel=wgmma block-mask-walk=dense"
 // RUN: FileCheck %s --check-prefix=PTXAS < %t/d64cdet.ptxas.log
 // RUN: sed 's/x64xbf16/x128xbf16/g' %s > %t/d128.mlir
-// RUN: fa-compile %t/d128.mlir -o %t/d128 --pipeline-options="target=h200 kernel=wgmma"
+// RUN: fa-compile %t/d128.mlir -o %t/d128 --pipeline-options="target=h200 kernel=wgmma block-mask-walk=dense"
 // RUN: FileCheck %s --check-prefix=PTXAS < %t/d128.ptxas.log
 // RUN: sed 's/{block_sparse/{causal, block_sparse/; s/x64xbf16/x128xbf16/g' %s > %t/d128c.mlir
-// RUN: fa-compile %t/d128c.mlir -o %t/d128c --pipeline-options="target=h200 kernel=wgmma"
+// RUN: fa-compile %t/d128c.mlir -o %t/d128c --pipeline-options="target=h200 kernel=wgmma block-mask-walk=dense"
 // RUN: FileCheck %s --check-prefix=PTXAS < %t/d128c.ptxas.log
 // RUN: sed 's/{block_sparse/{deterministic, block_sparse/; s/x64xbf16/x128xf16/g' %s > %t/d128f16det.mlir
-// RUN: fa-compile %t/d128f16det.mlir -o %t/d128f16det --pipeline-options="target=h200 kernel=wgmma"
+// RUN: fa-compile %t/d128f16det.mlir -o %t/d128f16det --pipeline-options="target=h200 kernel=wgmma block-mask-walk=dense"
 // RUN: FileCheck %s --check-prefix=PTXAS < %t/d128f16det.ptxas.log
 // RUN: sed 's/{block_sparse/{causal, deterministic, block_sparse/; s/x64xbf16/x128xbf16/g' %s > %t/d128cdet.mlir
-// RUN: fa-compile %t/d128cdet.mlir -o %t/d128cdet --pipeline-options="target=h200 kernel=wgmma"
+// RUN: fa-compile %t/d128cdet.mlir -o %t/d128cdet --pipeline-options="target=h200 kernel=wgmma block-mask-walk=dense"
 // RUN: FileCheck %s --check-prefix=PTXAS < %t/d128cdet.ptxas.log
 
 // PTXAS-NOT: wgmma.mma_async instructions are serialized

@@ -80,11 +80,11 @@ enum class BlockMaskWalk {
 llvm::StringRef stringifyBlockMaskWalk(BlockMaskWalk value);
 std::optional<BlockMaskWalk> parseBlockMaskWalk(llvm::StringRef name);
 
-/// Whether kernel=auto's selection may take the compacted walk: not until
-/// it has passed its GPU check (`backward_simt.py --kernel wgmma --only
-/// _bsc`); until then only walk=compacted (the pass option or a written
-/// schedule) builds it (docs/decisions.md, D94).
-constexpr bool kCompactedWalkGpuChecked = false;
+/// Whether kernel=auto's selection may take the compacted walk: it has
+/// passed its GPU check (`backward_simt.py --kernel wgmma --only _bsc`,
+/// docs/decisions.md D99), so `block-mask-walk=auto` takes it wherever it
+/// builds (D94).
+constexpr bool kCompactedWalkGpuChecked = true;
 
 /// Why `kind` with `dq` cannot walk `walk` for `problem` (with `tiling`'s
 /// stages when given), or nullopt: the compacted walk is the wgmma

@@ -129,8 +129,8 @@ inline llvm::cl::ValuesClass dqAccumulationValues() {
 inline llvm::cl::ValuesClass blockMaskWalkValues() {
   return llvm::cl::values(
       clEnumValN(BlockMaskWalk::Auto, "auto",
-                 "dense until the compacted walk passes its GPU check "
-                 "(kCompactedWalkGpuChecked)"),
+                 "compacted where it builds (the wgmma ring with a block "
+                 "mask and dq=atomic), else dense"),
       clEnumValN(BlockMaskWalk::Dense, "dense",
                  "every q-block a step, a dead one predicated off"),
       clEnumValN(BlockMaskWalk::Compacted, "compacted",

@@ -192,6 +192,11 @@ struct FAToPTXPipelineOptions
                      "to unmasked ones"),
       llvm::cl::init(MaskedSteps::Auto),
       maskedStepsValues()};
+  Option<BlockMaskWalk> blockMaskWalk{
+      *this, "block-mask-walk",
+      llvm::cl::desc("How the wgmma backward's TMA ring walks a kv-block's "
+                     "q-blocks under a runtime block mask"),
+      llvm::cl::init(BlockMaskWalk::Auto), blockMaskWalkValues()};
 };
 
 /// One option of a registered pipeline as its parser sees it, for embedders

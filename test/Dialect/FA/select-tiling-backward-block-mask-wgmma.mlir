@@ -2,9 +2,13 @@
 // divides (64 x 128 into 128 x 128), D75: kernel=wgmma takes the model's
 // pick, the TMA ring (stages 2; a skipped step's mbarrier phase completes
 // by a plain arrival), with atomic and ordered dQ; so does kernel=auto (the
-// ring's block masks passed their GPU check on an H200 in session 8).
+// ring's block masks passed their GPU check on an H200 in session 8). With
+// atomic dQ the ring walks the list of the live q-blocks (walk = compacted,
+// D99; block-mask-walk=dense keeps the predicated walk of every q-block).
 // RUN: fa-opt %s --fa-set-target=target=h100 --fa-select-tiling=kernel=wgmma \
 // RUN:   | FileCheck %s --check-prefix=WG
+// RUN: fa-opt %s --fa-set-target=target=h100 "--fa-select-tiling=kernel=wgmma block-mask-walk=dense" \
+// RUN:   | FileCheck %s --check-prefix=WG-DENSE
 // RUN: fa-opt %s --fa-set-target=target=h100 "--fa-select-tiling=kernel=wgmma deterministic" \
 // RUN:   | FileCheck %s --check-prefix=WG-DET
 // RUN: fa-opt %s --fa-set-target=target=h100 "--fa-select-tiling=kernel=auto explain" \
@@ -15,14 +19,17 @@
 // RUN:   --mlir-print-op-on-diagnostic=false 2>&1 | FileCheck %s --check-prefix=AUTO-DET
 
 // WG-LABEL: func.func @grad_blocks
-// WG: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>
+// WG: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, walk = compacted>
 // WG-SAME: tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>
+// WG-DENSE-LABEL: func.func @grad_blocks
+// WG-DENSE: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>,
+// WG-DENSE-SAME: tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>
 // WG-DET: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>
 // WG-DET-SAME: tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>
 // AUTO: remark: fa-select-tiling (backward, model): 64x128, 2 stages, 8 warps wins (atomic dQ)
-// AUTO: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = atomic>
+// AUTO: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = atomic, walk = compacted>
 // AUTO: note: kernel=auto chose wgmma: it builds this backward{{$}}
-// AUTO: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>
+// AUTO: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, walk = compacted>
 // AUTO-SAME: tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>
 // AUTO-DET: note: kernel=auto chose wgmma: it builds this backward{{$}}
 // AUTO-DET: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>

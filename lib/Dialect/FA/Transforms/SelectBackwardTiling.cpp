@@ -293,8 +293,9 @@ chooseDq(AttentionGradOp op, const BackwardSelectOptions &options,
 }
 
 /// The walk of `op`'s wgmma ring under a block mask: its schedule's, else
-/// the option's, else (auto) the compacted walk where it builds and has
-/// passed its GPU check (kCompactedWalkGpuChecked), else dense. The option
+/// the option's, else (auto) `Auto` where the compacted walk may build for
+/// the op (its GPU check passed, kCompactedWalkGpuChecked), which the
+/// tiling's choice resolves (resolveAutoWalk), else dense. The option
 /// `compacted` concerns the wgmma kernel with a block mask (other ops walk
 /// dense) and is an error where such an op cannot take it (ordered dQ, the
 /// column split, a dynamic Nq). The stages are checked with the tiling (the
@@ -325,8 +326,35 @@ static FailureOr<BlockMaskWalk> chooseWalk(AttentionGradOp op,
   }
   if (kCompactedWalkGpuChecked &&
       !compactedWalkOpReason(op, kind, dq, /*tiling=*/nullptr))
-    return BlockMaskWalk::Compacted;
+    return BlockMaskWalk::Auto;
   return BlockMaskWalk::Dense;
+}
+
+/// `auto`'s walk once the tiling is known: with a given tiling, compacted
+/// where that tiling takes it (the ring, not one buffer) and still fits;
+/// else the model's pick of each walk, compacted unless the dense walk's
+/// pick is predicted faster (a one-buffer tiling the compacted walk cannot
+/// use) or the compacted walk fits no tiling.
+static BlockMaskWalk resolveAutoWalk(AttentionGradOp op,
+                                     const BackwardCostModel &model,
+                                     const AttentionProblem &problem,
+                                     KernelKind kind, DqAccumulation dq) {
+  if (TilingAttr existing = op.getTilingAttr()) {
+    Tiling tiling = getTiling(existing);
+    if (compactedWalkOpReason(op, kind, dq, &tiling) ||
+        !model.evaluate(tiling, problem, dq, BlockMaskWalk::Compacted).fits())
+      return BlockMaskWalk::Dense;
+    return BlockMaskWalk::Compacted;
+  }
+  BackwardDecision compacted =
+      model.select(problem, dq, BlockMaskWalk::Compacted);
+  if (!compacted.found())
+    return BlockMaskWalk::Dense;
+  BackwardDecision dense = model.select(problem, dq, BlockMaskWalk::Dense);
+  if (dense.found() && dense.winner().predictedSeconds <
+                           compacted.winner().predictedSeconds)
+    return BlockMaskWalk::Dense;
+  return BlockMaskWalk::Compacted;
 }
 
 LogicalResult
@@ -366,6 +394,8 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
     return failure();
   BackwardCostModel model(target, *kind,
                           static_cast<bool>(op.getBiasGradInit()));
+  if (*walk == BlockMaskWalk::Auto)
+    walk = resolveAutoWalk(op, model, problem, *kind, *dq);
 
   // A tiling written earlier (or by hand) stays, if it fits.
   BackwardCost cost;

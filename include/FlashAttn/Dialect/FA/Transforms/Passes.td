@@ -240,8 +240,8 @@ def FASelectTilingPass : Pass<"fa-select-tiling"> {
     Option<"blockMaskWalk", "block-mask-walk", "::mlir::fa::BlockMaskWalk",
            /*default=*/"::mlir::fa::BlockMaskWalk::Auto",
            "How the wgmma backward's TMA ring walks a kv-block's q-blocks "
-           "under a runtime block mask (auto: dense until the compacted "
-           "walk has passed its GPU check)",
+           "under a runtime block mask (auto: compacted where it builds, "
+           "else dense)",
            "::mlir::fa::blockMaskWalkValues()">,
     Option<"deterministic", "deterministic", "bool", /*default=*/"false",
            "Every fa.attention_grad must give a bit-identical result run to "
