@@ -349,6 +349,36 @@ TEST(BackwardCostModel, CompactedWalkPricesItsList) {
   EXPECT_FALSE(parseBlockMaskWalk("sparse"));
 }
 
+TEST(BackwardCostModel, DKInFlightRule) {
+  // D101: dK's product in flight is the wgmma row split's TMA ring without
+  // a runtime block mask; `none` is every kernel's; ordered dQ, windows
+  // and D = 64 to 128 take it. Not yet the auto pick (no GPU run).
+  AttentionProblem p = problem(4096, 4096, 128, true);
+  Tiling ring{64, 128, 2, 8}, one{64, 128, 1, 8};
+  EXPECT_FALSE(kInFlightGpuChecked);
+  EXPECT_FALSE(inFlightReason(KernelKind::Wgmma, InFlightProducts::DK, p,
+                              &ring));
+  EXPECT_FALSE(inFlightReason(KernelKind::Wgmma, InFlightProducts::DK, p));
+  EXPECT_FALSE(inFlightReason(KernelKind::MmaSync, InFlightProducts::None,
+                              p));
+  AttentionProblem d64 = problem(1000, 777, 64, true);
+  EXPECT_FALSE(inFlightReason(KernelKind::Wgmma, InFlightProducts::DK, d64,
+                              &ring));
+  EXPECT_TRUE(inFlightReason(KernelKind::Wgmma, InFlightProducts::DK, p,
+                             &one));
+  EXPECT_TRUE(inFlightReason(KernelKind::MmaSync, InFlightProducts::DK, p));
+  AttentionProblem masked = p;
+  masked.blockMaskQ = masked.blockMaskKV = 128;
+  EXPECT_TRUE(inFlightReason(KernelKind::Wgmma, InFlightProducts::DK, masked,
+                             &ring));
+  AttentionProblem wide = p;
+  wide.headDim = wide.valueHeadDim = 256;
+  EXPECT_TRUE(inFlightReason(KernelKind::Wgmma, InFlightProducts::DK, wide));
+  EXPECT_EQ(parseInFlightProducts("dk"), InFlightProducts::DK);
+  EXPECT_EQ(stringifyInFlightProducts(InFlightProducts::None), "none");
+  EXPECT_FALSE(parseInFlightProducts("dv"));
+}
+
 TEST(BackwardCostModel, WgmmaLayoutByHand) {
   Tiling t{64, 128, 1, 8};
   WgmmaBackwardLayout d128(t, 128, 128, 2);

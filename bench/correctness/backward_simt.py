@@ -78,6 +78,16 @@ GPU:
   python3 bench/correctness/backward_simt.py stage .stage-bscompact --kernel wgmma --target h100 --only _bsc
   cd .stage-bscompact && bash run.sh --only _bsc
 
+Its `_bif` cases (wgmma_in_flight_cases, D101: dK's product in flight
+across the ring's step end, `in_flight = dk`, `_if`, against the reference;
+then the benchmark's shapes, N = 4096 and 16384, D = 64 and 128, causal
+and not, the ring and the variant of each timed round-robin in one
+process with torch's cuDNN backward: `ab` groups, time_group) are not yet
+run on a GPU:
+
+  python3 bench/correctness/backward_simt.py stage .stage-bwdflight --kernel wgmma --target h100 --only _bif
+  cd .stage-bwdflight && bash run.sh --only _bif
+
 On the device machine (bench/README.md; the staged folder is git-ignored
 and travels as a carried path, 13 MiB):
 
@@ -132,7 +142,7 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
          window=None, kernel="simt", perf=False, tiling=None,
          deterministic=False, blocks=None, mask_pattern=None,
          bias_type="f32", density=0.5, tag="", walk="dense",
-         block_pattern="random"):
+         block_pattern="random", in_flight="none", ab=""):
     """One backward case. `mask`: the mask's shape (dimensions of 1 are
     broadcast); `mask_kind`: 'bias' (f32, additive; its gradient is asked
     for unless `bias_grad` is False) or 'bool' (an i1 keep-mask);
@@ -146,7 +156,11 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
     (`_doc`); the
     wgmma kernel's block masks take one buffer unless `tiling` names the
     ring (`_ring` in the name); `walk`: the wgmma ring's walk under a block
-    mask, 'dense' or 'compacted' (`_cw`, D94); `tag`: appended to the name (`--only`
+    mask, 'dense' or 'compacted' (`_cw`, D94); `in_flight`: the wgmma
+    ring's products left in flight across a step's end, 'none' or 'dk'
+    (`_if`, D101); `ab`: a timed case's group, timed round-robin with the
+    group's other cases on one set of inputs (time_group; the first case
+    is the base); `tag`: appended to the name (`--only`
     selects a group of cases by it); `bias_type`: the
     bias's (and dBias's) element type, 'f32' or 'elt' (the inputs'); a
     bias's `pattern` 'rows' puts -inf in every 7th row (rows that see no
@@ -178,6 +192,7 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
                and block_pattern == "random" else "")
             + ("_doc" if blocks and block_pattern == "document" else "")
             + ("_cw" if walk == "compacted" else "")
+            + ("_if" if in_flight == "dk" else "")
             + (f"_{tag}" if tag else ""))
     block = 64 if max(d, dv) <= 128 else 32
     # simt: the tiled nests' blocks; mma-sync: the model's pick (none
@@ -202,6 +217,7 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
             "deterministic": deterministic,
             "blocks": list(blocks) if blocks else None, "density": density,
             "walk": walk, "block_pattern": block_pattern,
+            "in_flight": in_flight, "ab": ab,
             "mask_pattern": list(mask_pattern) if mask_pattern else None}
 
 
@@ -390,6 +406,7 @@ def matrix_mma(kernel="mma-sync"):
         cases += wgmma_head_dim_cases()
         cases += wgmma_sparse_cases()
         cases += wgmma_compacted_cases()
+        cases += wgmma_in_flight_cases()
         cases += wgmma_column_split_cases()
     if kernel == "wgmma":
         # The ring against one buffer (D61), one process, D = 128 and 64.
@@ -608,6 +625,54 @@ def wgmma_compacted_cases():
     return cases
 
 
+def wgmma_in_flight_cases():
+    """dK's product left in flight across the ring's step end (D101,
+    `in_flight = dk`, `_if`), tagged `_bif` (not yet run on a GPU): a few
+    of the matrix's ring cases with the variant against the float64
+    reference (D = 64 and 128, both types, causal and not, N = 1 and 17,
+    causal Nq != Nk both ways and blocks without a step, GQA 8/1 and 8/2,
+    the ring crossing query heads, a keep-mask, a bias, a window, a mask
+    pattern, ordered dQ run twice bit for bit). Then the A/B: the
+    benchmark's shapes (bf16, B = 16384 / N, H = 2048 / D, N = 4096 and
+    16384, D = 64 and 128, causal and not), the ring and the variant of
+    each shape timed round-robin in one process on the same inputs, with
+    torch's cuDNN backward (time_group)."""
+    m = lambda *a, **kw: case(*a, kernel="wgmma", tag="bif", **kw)
+    cases = []
+    for args, kw in (
+            (("bf16", 64, 777), dict()),
+            (("bf16", 64, 2049), dict(causal=True)),
+            (("f16", 128, 777), dict(causal=True)),
+            (("bf16", 128, 2049), dict()),
+            (("bf16", 64, 1), dict()),
+            (("f16", 128, 17), dict(causal=True)),
+            (("bf16", 64, 777, 1000), dict(causal=True, b=2, hq=8, hkv=2)),
+            (("bf16", 128, 1000, 777), dict(causal=True, b=2, hq=8, hkv=2)),
+            (("f16", 128, 17, 2049), dict(causal=True)),
+            (("bf16", 128, 1000), dict(b=2, hq=8, hkv=1)),
+            (("bf16", 128, 1000), dict(causal=True, b=2, hq=8, hkv=1)),
+            (("f16", 64, 4097), dict(b=1, hq=4, hkv=1)),
+            (("bf16", 64, 777), dict(b=2, hq=4, mask=(2, 4, 777, 777),
+                                     mask_kind="bool", pattern="random")),
+            (("bf16", 64, 777), dict(b=2, hq=4, mask=(2, 4, 777, 777))),
+            (("f16", 128, 1000), dict(causal=True, window=(257, 0))),
+            (("f16", 128, 777, 1000), dict(b=2, hq=4, hkv=2, causal=True,
+                                           mask_pattern=(128, 0, 0))),
+            (("bf16", 128, 1000, 777), dict(causal=True, b=2, hq=8, hkv=2,
+                                            deterministic=True)),
+            (("f16", 64, 4097), dict(b=1, hq=4, hkv=1, deterministic=True))):
+        cases.append(m(*args, in_flight="dk", **kw))
+    for d in (64, 128):
+        for n in (4096, 16384):
+            for causal in (False, True):
+                group = f"d{d}_n{n}" + ("_causal" if causal else "")
+                for in_flight in ("none", "dk"):
+                    cases.append(m("bf16", d, n, causal=causal, b=16384 // n,
+                                   hq=2048 // d, in_flight=in_flight,
+                                   perf=True, ab=group))
+    return cases
+
+
 # The wgmma backward's column split (D76: each warpgroup half the columns of
 # dK_j and dV_j, block_kv 64): not yet run on a GPU.
 WGMMA_COLUMN_SPLIT_DIMS = ((256, 256), (192, 128))
@@ -739,7 +804,8 @@ def emit(c):
         if c.get("mask_pattern") else []) + (
         ["schedule = #fa.backward_schedule<kernel = %s, dq = %s%s>"
          % (c["kernel"].replace("-", "_"), dq_mode,
-            ", walk = compacted" if c.get("walk") == "compacted" else "")]
+            (", walk = compacted" if c.get("walk") == "compacted" else "")
+            + (", in_flight = dk" if c.get("in_flight") == "dk" else ""))]
         if c.get("kernel") in ("mma-sync", "wgmma") else []) + ([
         "tiling = #fa.tiling<block_q = {}, block_kv = {}, stages = {}, "
         "warps = {}>".format(*c["tiling"])] if c["tiling"] else [])
@@ -919,15 +985,17 @@ def chunks(c, q, k, v, mask, dt):
         yield r0, r1, qc, ke, ve, s
 
 
-def forward(c, q, k, v, mask):
-    """O (rounded to the input type) and the f32 logsumexp, from float64:
-    what fa.attention returns, the backward's inputs."""
+def forward(c, q, k, v, mask, dt=None):
+    """O (rounded to the input type) and the f32 logsumexp, from float64
+    (or `dt`: time_group's float32, where the inputs only need to be
+    plausible): what fa.attention returns, the backward's inputs."""
     import torch
     o = torch.empty(c["b"], c["hq"], c["nq"], c["dv"], dtype=q.dtype,
                     device=q.device)
     lse = torch.empty(c["b"], c["hq"], c["nq"], dtype=torch.float32,
                       device=q.device)
-    for r0, r1, _, _, ve, s in chunks(c, q, k, v, mask, torch.float64):
+    for r0, r1, _, _, ve, s in chunks(c, q, k, v, mask,
+                                      dt or torch.float64):
         p = torch.nan_to_num(torch.softmax(s, dim=-1), nan=0.0)
         o[:, :, r0:r1] = (p @ ve).to(q.dtype)
         lse[:, :, r0:r1] = torch.logsumexp(s, dim=-1).float()
@@ -1134,6 +1202,97 @@ def time_case(rt, c, art, prefer_cubin, stream, reps=20):
     return dict(row, torch_ms=torch_ms, torch_tflops=flops / torch_ms / 1e9)
 
 
+def time_group(rt, cases, art, prefer_cubin, stream, rounds=5):
+    """The A/B of one shape (the cases of one `ab` group, same dtype, B, H,
+    N, D, causal; the first is the base): one set of inputs and gradient
+    buffers for every kernel, each round timing every kernel and torch
+    SDPA's cuDNN backward once (triton's do_bench median, as
+    bench/benchmark/backward.py), the order rotated by one each round (as
+    bench/experiments/ab.py). A row per case: the median over rounds, the
+    spread, the base's median over the case's (its speedup) and cuDNN's."""
+    import statistics
+    import torch
+    from gpu_check import tensors  # noqa: E402
+    try:
+        from triton.testing import do_bench
+        bench = lambda fn: do_bench(fn, warmup=25, rep=100,
+                                    return_mode="median")
+    except ImportError:  # events, a fixed count
+        def bench(fn, reps=20):
+            fn()
+            start, end = (torch.cuda.Event(enable_timing=True)
+                          for _ in range(2))
+            start.record()
+            for _ in range(reps):
+                fn()
+            end.record()
+            torch.cuda.synchronize()
+            return start.elapsed_time(end) / reps
+    c0 = cases[0]
+    dt = {"bf16": torch.bfloat16, "f16": torch.float16}[c0["dtype"]]
+    b, hq, hkv, nq, nk, d, dv = (c0[k] for k in
+                                 ("b", "hq", "hkv", "nq", "nk", "d", "dv"))
+    gen = torch.Generator(device="cuda")
+    gen.manual_seed(0)
+    rnd = lambda *s: torch.randn(s, generator=gen, device="cuda").to(dt)
+    q, k, v, do = rnd(b, hq, nq, d), rnd(b, hkv, nk, d), rnd(b, hkv, nk, dv), \
+        rnd(b, hq, nq, dv)
+    o, lse = forward(c0, q, k, v, None, torch.float32)
+    grads = [torch.empty_like(q), torch.empty_like(k), torch.empty_like(v)]
+    args = tensors([q, k, v, o, do, lse] + grads)
+    runners, handles = [], []
+    try:
+        for c in cases:
+            h = rt.load(os.path.join(art, c["name"] + ".json"), prefer_cubin)
+            handles.append(h)
+            runners.append((c["name"],
+                            lambda h=h: rt.launch(h, args, stream)))
+        try:
+            from torch.nn.attention import SDPBackend, sdpa_kernel
+            qt, kt, vt = (x.detach().requires_grad_() for x in (q, k, v))
+            with sdpa_kernel(SDPBackend.CUDNN_ATTENTION):
+                out = torch.nn.functional.scaled_dot_product_attention(
+                    qt, kt, vt, is_causal=c0["causal"], scale=c0["scale"],
+                    enable_gqa=hq != hkv)
+            runners.append(("cudnn", lambda: torch.autograd.grad(
+                out, (qt, kt, vt), do, retain_graph=True)))
+            runners[-1][1]()
+        except RuntimeError as e:
+            print(f"  cudnn unavailable: {str(e)[:100]}", file=sys.stderr)
+            if runners and runners[-1][0] == "cudnn":
+                runners.pop()
+        for _, fn in runners:  # warm: module loads, first launches
+            fn()
+        torch.cuda.synchronize()
+        times = {name: [] for name, _ in runners}
+        for r in range(rounds):
+            order = runners[r % len(runners):] + runners[:r % len(runners)]
+            for name, fn in order:
+                times[name].append(bench(fn))
+    finally:
+        for h in handles:
+            rt.unload(h)
+    flops = 2.5 * 2 * b * hq * nq * nk * (d + dv) * (
+        0.5 if c0["causal"] else 1.0)
+    median = {name: statistics.median(t) for name, t in times.items()}
+    base = median[cases[0]["name"]]
+    rows = []
+    for c in cases:
+        ms = median[c["name"]]
+        row = {"name": c["name"], "group": c["ab"], "ms": ms,
+               "ms_min": min(times[c["name"]]),
+               "ms_max": max(times[c["name"]]), "rounds": rounds,
+               "tflops": flops / ms / 1e9, "speedup_vs_base": base / ms,
+               "status": "PASS", "baseline": "cuDNN"}
+        if "cudnn" in median:
+            row.update(torch_ms=median["cudnn"],
+                       torch_tflops=flops / median["cudnn"] / 1e9)
+        else:
+            row["torch_error"] = "cuDNN backward unavailable"
+        rows.append(row)
+    return rows
+
+
 def window_share(c):
     """The share of case `c`'s scores its window (and causal) keeps, over
     the count the FLOP formula assumes (half of them when causal)."""
@@ -1172,8 +1331,15 @@ def run(a):
     from gpu_check import open_matrix  # noqa: E402
     rt, card, stream, spec = open_matrix(a.runtime, a.artifacts)
     rows = []
-    for c in spec["cases"]:
-        if not selected(c["name"], a.only):
+    chosen = [c for c in spec["cases"] if selected(c["name"], a.only)]
+    # The timed cases of an `ab` group run together (time_group), after
+    # the rest, in the order of their groups' first cases.
+    groups = {}
+    for c in chosen:
+        if c.get("perf") and c.get("ab"):
+            groups.setdefault(c["ab"], []).append(c)
+    for c in chosen:
+        if c.get("perf") and c.get("ab"):
             continue
         print(f"running {c['name']}", file=sys.stderr, flush=True)
         try:
@@ -1181,6 +1347,15 @@ def run(a):
             rows.append(check(rt, c, a.artifacts, not a.ptx, stream))
         except (RuntimeError, ValueError, torch.cuda.OutOfMemoryError) as e:
             rows.append({"name": c["name"], "status": "ERROR", "error": str(e)})
+    for group, members in groups.items():
+        print(f"timing group {group} round-robin ({len(members)} kernels)",
+              file=sys.stderr, flush=True)
+        try:
+            rows += time_group(rt, members, a.artifacts, not a.ptx, stream,
+                               a.rounds)
+        except (RuntimeError, ValueError, torch.cuda.OutOfMemoryError) as e:
+            rows += [{"name": c["name"], "status": "ERROR", "error": str(e)}
+                     for c in members]
     print(f"\nfa backward ({spec.get('variant', 'backward-simt')}) GPU check "
           f"on {card}, torch {torch.__version__}")
     for r in rows:
@@ -1191,8 +1366,14 @@ def run(a):
             flash = (f"{r['torch_ms']:9.3f} ms {r['torch_tflops']:7.1f} "
                      "TFLOP/s" if "torch_ms" in r else
                      f"not run: {r['torch_error'][:60]}")
+            ab = (f" [{r['ms_min']:.3f}-{r['ms_max']:.3f}] "
+                  f"{r['speedup_vs_base']:5.3f}x base"
+                  if "speedup_vs_base" in r else "")
+            ours = ("; vs it %5.2fx" % (r["tflops"] / r["torch_tflops"])
+                    if "torch_tflops" in r else "")
             print(f"{r['name']:56} {r['ms']:9.3f} ms {r['tflops']:7.1f} "
-                  f"TFLOP/s; torch SDPA FLASH backward {flash}")
+                  f"TFLOP/s{ab}; torch SDPA "
+                  f"{r.get('baseline', 'FLASH')} backward {flash}{ours}")
             continue
         detail = " ".join(f"{n} {r['max_abs_err'][n]:.1e}/{r['bound'][n]:.1e}"
                           for n in r["max_abs_err"])
@@ -1228,6 +1409,8 @@ def main(argv):
                    help="load the PTX (driver JIT) even where a cubin exists")
     r.add_argument("--only", default="",
                    help="as stage's --only")
+    r.add_argument("--rounds", type=int, default=5,
+                   help="rounds of an `ab` group's round-robin timing")
     r.add_argument("--json", default="")
     ls = sub.add_parser("list")
     ls.add_argument("--kernel", default="simt", choices=("simt", "mma-sync", "wgmma"))

@@ -168,6 +168,53 @@ mlir::fa::blockMaskWalkReason(KernelKind kind, DqAccumulation dq,
   return std::nullopt;
 }
 
+llvm::StringRef mlir::fa::stringifyInFlightProducts(InFlightProducts value) {
+  switch (value) {
+  case InFlightProducts::Auto:
+    return "auto";
+  case InFlightProducts::None:
+    return "none";
+  case InFlightProducts::DK:
+    return "dk";
+  }
+  llvm_unreachable("unknown in-flight products");
+}
+
+std::optional<InFlightProducts>
+mlir::fa::parseInFlightProducts(llvm::StringRef name) {
+  for (InFlightProducts value : {InFlightProducts::Auto, InFlightProducts::None,
+                                 InFlightProducts::DK})
+    if (name == stringifyInFlightProducts(value))
+      return value;
+  return std::nullopt;
+}
+
+std::optional<std::string>
+mlir::fa::inFlightReason(KernelKind kind, InFlightProducts inFlight,
+                         const AttentionProblem &problem,
+                         const Tiling *tiling) {
+  if (inFlight != InFlightProducts::DK)
+    return std::nullopt;
+  if (kind != KernelKind::Wgmma)
+    return llvm::formatv("dK in flight is the wgmma backward's, not the {0} "
+                         "kernel's",
+                         stringifyKernelKind(kind))
+        .str();
+  if (std::optional<WgmmaBackwardShape> shape =
+          wgmmaBackwardShape(problem.headDim, problem.valueHeadDim);
+      shape && shape->split == WgmmaBackwardSplit::Columns)
+    return std::string("dK in flight is built on the row split's TMA ring "
+                       "(D = Dv up to 128), not the column split's");
+  if (problem.blockMaskQ > 0)
+    return std::string("dK in flight issues the next step's Q_i after dS^T's "
+                       "barrier, which a step the block mask skips does not "
+                       "have: not with a runtime block mask");
+  if (tiling && tiling->stages < 2)
+    return std::string("dK in flight is the TMA ring's (stages 2), not one "
+                       "buffer's");
+  return std::nullopt;
+}
+
 int64_t mlir::fa::compactedWalkEntries(const Tiling &tiling,
                                        const AttentionProblem &problem) {
   int64_t group = problem.numQueryHeads / std::max<int64_t>(

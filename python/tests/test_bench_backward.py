@@ -253,6 +253,42 @@ def test_wgmma_matrix_has_the_compacted_walk_cases():
         (d, 0.5, "document") for d in (64, 128)}
 
 
+def test_wgmma_matrix_has_the_in_flight_cases():
+    # backward_simt.py --kernel wgmma (D101), the `_bif` cases: dK's product
+    # in flight across the ring's step end (`_if`, `in_flight = dk` in the
+    # schedule) checked against the reference on the ring (never a block
+    # mask, D = 64 and 128, causal Nq != Nk, GQA, ordered dQ); the A/B
+    # groups: the benchmark's shapes, the ring first (the base), then the
+    # variant, the same shape in each group.
+    simt = load_script("bench/correctness/backward_simt.py", "backward_simt")
+    cases = [c for c in simt.matrix("wgmma") if c["name"].endswith("_bif")]
+    checked = [c for c in cases if not c["perf"]]
+    assert checked and all(c["in_flight"] == "dk" and not c["blocks"] and
+                           c["tiling"][2] == 2 and "_if_" in c["name"]
+                           for c in checked)
+    assert all("in_flight = dk" in simt.emit(c) for c in checked)
+    assert {c["d"] for c in checked} == {64, 128}
+    assert any(c["deterministic"] for c in checked)
+    assert any(c["causal"] and c["nq"] != c["nk"] and c["hq"] != c["hkv"]
+               for c in checked)
+    groups = {}
+    for c in cases:
+        if c["perf"]:
+            groups.setdefault(c["ab"], []).append(c)
+    assert len(groups) == 8
+    shape = ("dtype", "b", "hq", "hkv", "nq", "nk", "d", "dv", "causal",
+             "tiling")
+    for members in groups.values():
+        assert [c["in_flight"] for c in members] == ["none", "dk"]
+        assert "in_flight" not in simt.emit(members[0])
+        assert len({str([c[k] for k in shape]) for c in members}) == 1
+        c = members[0]
+        assert c["b"] * c["nq"] == 16384 and c["hq"] * c["d"] == 2048
+    assert {(c["d"], c["nq"], c["causal"]) for c in cases if c["perf"]} == {
+        (d, n, causal) for d in (64, 128) for n in (4096, 16384)
+        for causal in (False, True)}
+
+
 def test_mma_sync_matrix_covers_the_other_head_dims():
     # backward_simt.py --kernel mma-sync (D70): each head dim of
     # MMA_HEAD_DIMS in both types, causal and not, at N in {17, 777, 2049},

@@ -185,7 +185,8 @@ static const std::vector<AttributeMutation> &attributeMutations() {
         {"masked_steps", "split branch"},
         {"epilogue", "direct staged tma_store"},
         {"dq", "atomic ordered separate auto"},
-        {"walk", "dense compacted auto"}};
+        {"walk", "dense compacted auto"},
+        {"in_flight", "none dk auto"}};
     for (auto [field, values] : kScheduleFields)
       m.push_back({std::regex(std::string(field) + " = [a-z_]{1,16}"),
                    words(std::string(field) + " = ", values)});
@@ -204,6 +205,13 @@ static const std::vector<AttributeMutation> &attributeMutations() {
                  words("schedule = #fa.backward_schedule<kernel = ",
                        "simt wgmma",
                        ", dq = atomic, walk = compacted>, "
+                       "tiling = #fa.tiling<")});
+    // dK's product in flight (D101), valid only for the wgmma ring without
+    // a block mask.
+    m.push_back({std::regex("tiling = #fa\\.tiling<"),
+                 words("schedule = #fa.backward_schedule<kernel = ",
+                       "mma_sync wgmma",
+                       ", dq = ordered, in_flight = dk>, "
                        "tiling = #fa.tiling<")});
     // The backward's requests and the block-sparse attributes (session 9):
     // deterministic (ordered dQ) where there was none, a mask pattern or a

@@ -96,6 +96,41 @@ blockMaskWalkReason(KernelKind kind, DqAccumulation dq, BlockMaskWalk walk,
                     const AttentionProblem &problem,
                     const Tiling *tiling = nullptr);
 
+/// Which of the wgmma backward's products a step of its TMA ring leaves in
+/// flight across the step's end (docs/Backward.md, "dK in flight"). `Auto`
+/// is a request only (a decision is never Auto).
+enum class InFlightProducts {
+  Auto,
+  /// Every product of a step is waited for within it (`wgmma.wait_group 0`
+  /// at its end).
+  None,
+  /// dK_wg += dS^T Q_i completes under the next step's barrier, loads and
+  /// S^T, retired by that step's wait for S^T (groups complete in order)
+  /// or after the loop; step t + 1's Q_i, which buffer (t + 1) % 2 takes
+  /// once step t - 1's dK has read it, is issued after dS^T's barrier
+  /// (D101).
+  DK,
+};
+
+/// `auto`, `none` or `dk`, and back.
+llvm::StringRef stringifyInFlightProducts(InFlightProducts value);
+std::optional<InFlightProducts> parseInFlightProducts(llvm::StringRef name);
+
+/// Whether kernel=auto's selection may leave dK in flight: not until it
+/// has passed its GPU check and its A/B timing (`backward_simt.py --kernel
+/// wgmma --only _bif`); until then only in_flight = dk (the pass option or
+/// a written schedule) builds it (docs/decisions.md, D101).
+constexpr bool kInFlightGpuChecked = false;
+
+/// Why `kind` cannot leave `inFlight` in flight for `problem` (with
+/// `tiling`'s stages when given), or nullopt: dK in flight is the wgmma
+/// backward's TMA ring (stages 2) at the row split, without a runtime block
+/// mask (a skipped step has no dS^T barrier to issue the next Q_i after).
+std::optional<std::string> inFlightReason(KernelKind kind,
+                                          InFlightProducts inFlight,
+                                          const AttentionProblem &problem,
+                                          const Tiling *tiling = nullptr);
+
 /// The entries of the compacted walk's list: one per step the kv-block may
 /// walk, every q-block of every query head of its group (query heads over
 /// K/V heads times ceil(Nq / block_q)).

@@ -138,6 +138,20 @@ inline llvm::cl::ValuesClass blockMaskWalkValues() {
                  "walks the list (wgmma, a block mask, dq=atomic)"));
 }
 
+/// fa-select-tiling's products the wgmma backward's ring leaves in flight
+/// across a step's end.
+inline llvm::cl::ValuesClass inFlightProductsValues() {
+  return llvm::cl::values(
+      clEnumValN(InFlightProducts::Auto, "auto",
+                 "none until dK in flight passes its GPU check "
+                 "(kInFlightGpuChecked)"),
+      clEnumValN(InFlightProducts::None, "none",
+                 "every product waited for within its step"),
+      clEnumValN(InFlightProducts::DK, "dk",
+                 "dK's product completes under the next step's top (wgmma, "
+                 "the row split's TMA ring, no block mask)"));
+}
+
 inline llvm::cl::ValuesClass maskedStepsValues() {
   return llvm::cl::values(
       clEnumValN(MaskedSteps::Auto, "auto",

@@ -186,6 +186,11 @@ struct ConvertFAToNVGPUPass
       if (std::optional<std::string> why = compactedWalkOpReason(
               op, KernelKind::Wgmma, op.getScheduleAttr().getDq(), &t))
         return why;
+    // dK in flight (D101): the row split's ring without a block mask.
+    if (op.getScheduleAttr().getInFlight() == InFlightProducts::DK)
+      if (std::optional<std::string> why =
+              inFlightOpReason(op, KernelKind::Wgmma, &t))
+        return why;
     WgmmaBackwardLayout layout(
         t, op.getHeadDim(), op.getValueHeadDim(),
         elt.getIntOrFloatBitWidth() / 8,

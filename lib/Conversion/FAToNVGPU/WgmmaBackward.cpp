@@ -94,6 +94,8 @@ public:
       : k(k), e(k.elt.getIntOrFloatBitWidth() / 8),
         compacted(k.op.getScheduleAttr().getWalk() ==
                   BlockMaskWalk::Compacted),
+        dKInFlight(k.op.getScheduleAttr().getInFlight() ==
+                   InFlightProducts::DK),
         layout(k.t, k.d, k.dv, e,
                compacted
                    ? compactedWalkEntries(k.t, getAttentionProblem(k.op))
@@ -173,7 +175,18 @@ private:
   /// the pair (a kept step's loads, else a plain arrival on the buffer's
   /// mbarrier, whose phase completes either way): the rows' commit group
   /// and whether the step is live (null without a block mask).
-  std::pair<Value, Value> issueRingLoads(Value t, Value slot, Value enabled);
+  /// `deferQuery`: Q_i's bytes are expected but its boxes left to
+  /// issueDeferredQueryLoad (D101).
+  std::pair<Value, Value> issueRingLoads(Value t, Value slot, Value enabled,
+                                         bool deferQuery = false);
+  /// Thread 0's TMA boxes of step (h, qBase)'s Q_i (`query`) and dO_i
+  /// (`outGrad`) into buffer `slotIndex`, on its mbarrier (whose bytes the
+  /// caller expected).
+  void loadQueryTiles(Value h, Value qBase, Value slotIndex, bool query,
+                      bool outGrad);
+  /// D101: step t + 1's Q_i, once every warpgroup's dK product of step
+  /// t - 1 (which read that buffer) is done: after dS^T's barrier.
+  void issueDeferredQueryLoad();
   /// The ring's step t: every warp done with step t - 1, step t + 1's
   /// loads issued, step t's waited for; sets `slot`. Whether step t + 1 is
   /// live (null without a block mask).
@@ -293,6 +306,9 @@ private:
   int64_t e;
   /// The schedule's walk = compacted (a block mask, the ring, dq = atomic).
   bool compacted;
+  /// The schedule's in_flight = dk (D101): dK's product left in flight
+  /// across the step's end.
+  bool dKInFlight;
   WgmmaBackwardLayout layout;
   /// The column split (layout.split); the q columns of a warpgroup's S^T
   /// (block_q, or half of it with the column split).
@@ -336,6 +352,8 @@ private:
   Value sList, liveSteps;
   /// Ordered dQ's turns (with dq = ordered).
   std::optional<DqTurns> turns;
+  /// The ring's step being built and its step count.
+  Value ringStep, ringTotal;
 };
 
 } // namespace
@@ -649,7 +667,20 @@ SmallVector<Value> WgmmaBackwardMain::compute(Value h, Value qBase,
     if (turns)
       turns->wait();
     storeScoreGradients(dsRegs);
-    reduceQueryGradient(h, qBase, queryGradient(issueDK));
+    reduceQueryGradient(h, qBase, queryGradient([&] {
+                          issueDK();
+                          if (dKInFlight)
+                            issueDeferredQueryLoad();
+                        }));
+    // D101: dK's product stays in flight across the step's end, retired by
+    // the next step's wait for S^T (groups complete in order) or after the
+    // loop; its registers pass through the loop untouched.
+    if (dKInFlight) {
+      finishAccumulate(dV, dVOut);
+      SmallVector<Value> next(dKOut);
+      next.append(dV);
+      return next;
+    }
     waitForWgmma(0);
   } else {
     issueDK();
@@ -883,44 +914,26 @@ std::pair<Value, Value> WgmmaBackwardMain::stepRows(Value t) {
 }
 
 std::pair<Value, Value>
-WgmmaBackwardMain::issueRingLoads(Value t, Value slotIndex, Value enabled) {
+WgmmaBackwardMain::issueRingLoads(Value t, Value slotIndex, Value enabled,
+                                  bool deferQuery) {
   ImplicitLocOpBuilder &b = k.b;
   Value h, qBase;
   std::tie(h, qBase) = stepRows(t);
-  int64_t columns = kWgmmaSwizzleRowBytes / e;
   // A block mask's skipped step loads nothing; the compacted walk has none.
   Value live = k.op.getBlockMask() && !compacted
                    ? k.blockLiveIf(enabled, h, qBase, kvBase)
                    : Value();
-  // Q_i and dO_i: one box per 64-column block, rows past Nq zero-filled
-  // (OOB_ZERO), completing on the buffer's mbarrier.
+  // Q_i and dO_i: their bytes expected on the buffer's mbarrier; deferred,
+  // Q_i's boxes come later (issueDeferredQueryLoad) and the phase completes
+  // with them.
   auto loadTiles = [&] {
     int64_t bytes = k.t.blockQ *
                     (wgmmaPaddedColumns(k.d, e) + wgmmaPaddedColumns(k.dv, e)) *
                     e;
     nvgpu::MBarrierArriveExpectTxOp::create(b, bars, k.idx(bytes), slotIndex,
                                             /*predicate=*/Value());
-    auto load = [&](Value map, int64_t tileBytes, int64_t stride,
-                    int64_t cols) {
-      Value at = k.add(k.addc(pad, tileBytes), k.mulc(slotIndex, stride));
-      for (int64_t block = 0; block < wgmmaPaddedColumns(cols, e) / columns;
-           ++block) {
-        Value dst = memref::ViewOp::create(
-            b,
-            MemRefType::get({1, 1, k.t.blockQ, columns}, k.elt,
-                            MemRefLayoutAttrInterface(),
-                            gpu::AddressSpaceAttr::get(
-                                b.getContext(), gpu::AddressSpace::Workgroup)),
-            base, k.addc(at, block * k.t.blockQ * kWgmmaSwizzleRowBytes),
-            ValueRange{});
-        nvgpu::TmaAsyncLoadOp::create(
-            b, dst, bars, map,
-            ValueRange{k.idx(columns * block), qBase, h, k.batch}, slotIndex,
-            /*multicastMask=*/Value(), /*predicate=*/Value());
-      }
-    };
-    load(qMap, layout.q, layout.qBytes, k.d);
-    load(dOMap, layout.dO, layout.dOBytes, k.dv);
+    loadQueryTiles(h, qBase, slotIndex, /*query=*/!deferQuery,
+                   /*outGrad=*/true);
   };
   Value issuer = arith::AndIOp::create(b, leader, enabled);
   if (!live) {
@@ -969,6 +982,53 @@ WgmmaBackwardMain::issueRingLoads(Value t, Value slotIndex, Value enabled) {
   return {commitAsyncGroup(b, /*tokens=*/{}), live};
 }
 
+void WgmmaBackwardMain::loadQueryTiles(Value h, Value qBase, Value slotIndex,
+                                       bool query, bool outGrad) {
+  // One box per 64-column block, rows past Nq zero-filled (OOB_ZERO),
+  // completing on the buffer's mbarrier.
+  ImplicitLocOpBuilder &b = k.b;
+  int64_t columns = kWgmmaSwizzleRowBytes / e;
+  auto load = [&](Value map, int64_t tileBytes, int64_t stride,
+                  int64_t cols) {
+    Value at = k.add(k.addc(pad, tileBytes), k.mulc(slotIndex, stride));
+    for (int64_t block = 0; block < wgmmaPaddedColumns(cols, e) / columns;
+         ++block) {
+      Value dst = memref::ViewOp::create(
+          b,
+          MemRefType::get({1, 1, k.t.blockQ, columns}, k.elt,
+                          MemRefLayoutAttrInterface(),
+                          gpu::AddressSpaceAttr::get(
+                              b.getContext(), gpu::AddressSpace::Workgroup)),
+          base, k.addc(at, block * k.t.blockQ * kWgmmaSwizzleRowBytes),
+          ValueRange{});
+      nvgpu::TmaAsyncLoadOp::create(
+          b, dst, bars, map,
+          ValueRange{k.idx(columns * block), qBase, h, k.batch}, slotIndex,
+          /*multicastMask=*/Value(), /*predicate=*/Value());
+    }
+  };
+  if (query)
+    load(qMap, layout.q, layout.qBytes, k.d);
+  if (outGrad)
+    load(dOMap, layout.dO, layout.dOBytes, k.dv);
+}
+
+void WgmmaBackwardMain::issueDeferredQueryLoad() {
+  // Buffer (t + 1) % 2 held step t - 1's Q_i, which that step's dK product
+  // read while in flight; every warpgroup waited for it (wgmma.wait_group
+  // 1 after this step's S^T) before dS^T's barrier, which this follows.
+  Value next = k.addc(ringStep, 1);
+  Value issuer = arith::AndIOp::create(
+      k.b, leader, k.cmp(arith::CmpIPredicate::ult, next, ringTotal));
+  k.ifThen(issuer, [&] {
+    auto [h, qBase] = stepRows(next);
+    loadQueryTiles(h, qBase, k.remc(next, k.t.stages), /*query=*/true,
+                   /*outGrad=*/false);
+  });
+  // Reconverged for the `.aligned` wgmma wait that follows.
+  k.syncWarp();
+}
+
 SmallVector<Value> WgmmaBackwardMain::buildRingLoop(ValueRange init) {
   ImplicitLocOpBuilder &b = k.b;
   // The compacted walk's steps are its list's (listLiveSteps set perHead).
@@ -989,8 +1049,25 @@ SmallVector<Value> WgmmaBackwardMain::buildRingLoop(ValueRange init) {
   SmallVector<Value> carried(init);
   if (firstLive)
     carried.push_back(firstLive);
+  // D101: the loop sits in a branch on whether the block has a step, so
+  // that the last dK product's wait (after the loop, in the branch)
+  // precedes the join with the accumulators' initial values: ptxas
+  // serializes the wgmmas where a path that defines their registers (a
+  // loop skipped, its zeros) meets one before the wait.
+  scf::IfOp hasSteps;
+  if (dKInFlight) {
+    hasSteps = scf::IfOp::create(
+        b, ValueRange(init).getTypes(),
+        k.cmp(arith::CmpIPredicate::ult, k.idx(0), total),
+        /*withElseRegion=*/true);
+    b.setInsertionPointToStart(&hasSteps.getElseRegion().front());
+    scf::YieldOp::create(b, init);
+    b.setInsertionPointToStart(&hasSteps.getThenRegion().front());
+  }
   scf::ForOp loop = k.openLoop(k.idx(0), total, k.one, carried);
   Value t = loop.getInductionVar();
+  ringStep = t;
+  ringTotal = total;
   Value nextLive = beginRingStep(t, total, rowsGroup);
   Value h, qBase;
   std::tie(h, qBase) = stepRows(t);
@@ -1007,9 +1084,17 @@ SmallVector<Value> WgmmaBackwardMain::buildRingLoop(ValueRange init) {
     scf::YieldOp::create(b, next);
   }
   b.setInsertionPointAfter(loop);
+  SmallVector<Value> results(loop.getResults().take_front(init.size()));
+  if (dKInFlight) {
+    // The last step's dK product, read only once it is done.
+    waitForWgmma(0);
+    scf::YieldOp::create(b, k.fenceRegisters(results));
+    b.setInsertionPointAfter(hasSteps);
+    results.assign(hasSteps.getResults().begin(), hasSteps.getResults().end());
+  }
   // dQ's bulk reductions complete before the block exits.
   asmStatement("cp.async.bulk.wait_group 0;", "");
-  return SmallVector<Value>(loop.getResults().take_front(init.size()));
+  return results;
 }
 
 Value WgmmaBackwardMain::beginRingStep(Value t, Value total,
@@ -1034,9 +1119,12 @@ Value WgmmaBackwardMain::beginRingStep(Value t, Value total,
         [&] { return stepOf(k.sub(t, k.one)); }, h, qBlock);
   }
   Value next = k.addc(t, 1);
-  Value nextLive = issueRingLoads(next, k.remc(next, k.t.stages),
-                                  k.cmp(arith::CmpIPredicate::ult, next, total))
-                       .second;
+  // D101: step t - 1's dK product may still read buffer (t + 1) % 2's
+  // Q_i; its boxes wait for dS^T's barrier.
+  Value nextLive =
+      issueRingLoads(next, k.remc(next, k.t.stages),
+                     k.cmp(arith::CmpIPredicate::ult, next, total), dKInFlight)
+          .second;
   // TMA writes and wgmma reads are both in the async proxy: the mbarrier's
   // phase (which flips with every refill of the buffer) orders them. Warp
   // 0 is reconverged first (thread 0 alone issued the loads): the wait's

@@ -182,3 +182,42 @@ module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 2324
     return
   }
 }
+
+// -----
+
+// dK in flight (D101) is the row split's TMA ring without a block mask:
+// one buffer, a block mask and the column split (D = 256) are refused.
+module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
+  func.func @negative_in_flight_one_buffer(%q: memref<1x2x256x64xbf16>, %l: memref<1x2x256xf32>) {
+    // expected-error @below {{cannot use the wgmma backward kernel with #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>: dK in flight is the TMA ring's (stages 2), not one buffer's}}
+    fa.attention_grad ins(%q, %q, %q, %q, %q, %l : memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256xf32>)
+        outs(%q, %q, %q : memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>)
+        {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, in_flight = dk>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
+    return
+  }
+}
+
+// -----
+
+module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
+  func.func @negative_in_flight_block_mask(%q: memref<1x2x256x64xbf16>, %l: memref<1x2x256xf32>, %bm: memref<1x1x4x2xi8>) {
+    // expected-error @below {{cannot use the wgmma backward kernel with #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>: dK in flight issues the next step's Q_i after dS^T's barrier, which a step the block mask skips does not have: not with a runtime block mask}}
+    fa.attention_grad ins(%q, %q, %q, %q, %q, %l : memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256xf32>)
+        block_mask(%bm : memref<1x1x4x2xi8>)
+        outs(%q, %q, %q : memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>)
+        {block_sparse = #fa.block_sparse<block_q = 64, block_kv = 128>, schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, in_flight = dk>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
+    return
+  }
+}
+
+// -----
+
+module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
+  func.func @negative_in_flight_column_split(%q: memref<1x2x256x256xbf16>, %l: memref<1x2x256xf32>) {
+    // expected-error @below {{cannot use the wgmma backward kernel with #fa.tiling<block_q = 64, block_kv = 64, stages = 2, warps = 8>: dK in flight is built on the row split's TMA ring (D = Dv up to 128), not the column split's}}
+    fa.attention_grad ins(%q, %q, %q, %q, %q, %l : memref<1x2x256x256xbf16>, memref<1x2x256x256xbf16>, memref<1x2x256x256xbf16>, memref<1x2x256x256xbf16>, memref<1x2x256x256xbf16>, memref<1x2x256xf32>)
+        outs(%q, %q, %q : memref<1x2x256x256xbf16>, memref<1x2x256x256xbf16>, memref<1x2x256x256xbf16>)
+        {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, in_flight = dk>, tiling = #fa.tiling<block_q = 64, block_kv = 64, stages = 2, warps = 8>}
+    return
+  }
+}

@@ -203,3 +203,66 @@ func.func @grad_ring(%q: memref<1x4x100x64xbf16>, %k: memref<1x2x100x64xbf16>, %
       {causal, schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
   return
 }
+
+// -----
+
+// The ring with dK's product in flight across the step's end (in_flight =
+// dk, D101): step 0's loads before the loop take both tiles; a step's top
+// expects both tiles' bytes on buffer (t + 1) % 2's mbarrier but issues only
+// dO_i's box, since step t - 1's dK product may still read that buffer's
+// Q_i; Q_i's box follows dS^T's barrier and the dQ and dK products (every
+// warpgroup's wait for this step's S^T retired step t - 1's dK before
+// that barrier), then dQ's wait leaves dK pending and no wait follows in
+// the step: the next step's wait for S^T retires it. The loop sits in a
+// branch on whether the block has a step, whose end waits for the last
+// dK product and fences its registers before dK_j is stored.
+// CHECK-LABEL: func.func @grad_ring_dk_in_flight
+// CHECK: %[[QMAP:.*]] = nvgpu.tma.create.descriptor
+// CHECK: %[[DOMAP:.*]] = nvgpu.tma.create.descriptor
+// CHECK: gpu.launch
+// CHECK: nvgpu.mbarrier.arrive.expect_tx %[[BARS:.*]][%{{.*}}], %c16384
+// CHECK: nvgpu.tma.async.load %[[QMAP]]
+// CHECK: nvgpu.tma.async.load %[[DOMAP]]
+// CHECK: %[[ACCS:.*]]:64 = scf.if %{{.*}} -> (f32,
+// CHECK: scf.for
+// CHECK-NEXT: nvvm.cp.async.wait.group 0
+// CHECK-NEXT: gpu.barrier
+// CHECK: nvgpu.mbarrier.arrive.expect_tx %[[BARS]][%{{.*}}], %c16384
+// CHECK-NOT: nvgpu.tma.async.load %[[QMAP]]
+// CHECK: nvgpu.tma.async.load %[[DOMAP]]
+// CHECK-NOT: nvgpu.tma.async.load
+// CHECK: nvgpu.mbarrier.try_wait.parity %[[BARS]]
+// CHECK: nvvm.wgmma.wait.group.sync.aligned 1
+// CHECK: nvvm.wgmma.wait.group.sync.aligned 0
+// CHECK: wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16
+// CHECK: nvvm.fence.proxy
+// CHECK-NEXT: gpu.barrier
+// CHECK-COUNT-8: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 32, k = 16>
+// CHECK: nvvm.wgmma.commit.group.sync.aligned
+// CHECK: wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16
+// CHECK: nvvm.wgmma.commit.group.sync.aligned
+// CHECK-NOT: nvvm.wgmma
+// CHECK: scf.if
+// CHECK: nvgpu.tma.async.load %[[QMAP]]
+// CHECK-NOT: nvgpu.tma.async.load
+// CHECK: nvvm.bar.warp.sync
+// CHECK-NEXT: nvvm.wgmma.wait.group.sync.aligned 1
+// CHECK: nvvm.cp.async.bulk.tensor.reduce
+// CHECK-NOT: nvvm.wgmma.wait.group
+// CHECK: scf.yield
+// CHECK-NEXT: }
+// CHECK-NEXT: nvvm.wgmma.wait.group.sync.aligned 0
+// CHECK-NEXT: llvm.inline_asm has_side_effects "", "=f,=f,
+// CHECK: scf.yield
+// CHECK-NEXT: } else {
+// CHECK-NEXT: scf.yield %cst
+// CHECK-NEXT: }
+// CHECK-NEXT: llvm.inline_asm has_side_effects "cp.async.bulk.wait_group 0;"
+// CHECK: memref.store {{.*}}, %arg7
+// CHECK: gpu.terminator
+func.func @grad_ring_dk_in_flight(%q: memref<1x4x100x64xbf16>, %k: memref<1x2x100x64xbf16>, %v: memref<1x2x100x64xbf16>, %o: memref<1x4x100x64xbf16>, %do: memref<1x4x100x64xbf16>, %lse: memref<1x4x100xf32>, %dq: memref<1x4x100x64xbf16>, %dk: memref<1x2x100x64xbf16>, %dv: memref<1x2x100x64xbf16>) {
+  fa.attention_grad ins(%q, %k, %v, %o, %do, %lse : memref<1x4x100x64xbf16>, memref<1x2x100x64xbf16>, memref<1x2x100x64xbf16>, memref<1x4x100x64xbf16>, memref<1x4x100x64xbf16>, memref<1x4x100xf32>)
+      outs(%dq, %dk, %dv : memref<1x4x100x64xbf16>, memref<1x2x100x64xbf16>, memref<1x2x100x64xbf16>)
+      {causal, schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, in_flight = dk>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
+  return
+}

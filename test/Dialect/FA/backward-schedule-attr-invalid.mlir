@@ -141,3 +141,28 @@ func.func @negative_compacted_dynamic_nq(%q: tensor<1x2x?x64xbf16>, %l: tensor<1
          -> tensor<1x2x?x64xbf16>, tensor<1x2x?x64xbf16>, tensor<1x2x?x64xbf16>
   return
 }
+
+// -----
+
+func.func @negative_in_flight_auto() attributes {
+  // expected-error @below {{#fa.backward_schedule holds a decided in_flight, not 'auto'}}
+  test.attr = #fa.backward_schedule<kernel = wgmma, dq = atomic, in_flight = auto>} {
+  return
+}
+
+// -----
+
+func.func @negative_in_flight_mma_sync() attributes {
+  // expected-error @below {{invalid #fa.backward_schedule: in_flight = dk is the wgmma backward's, not mma_sync}}
+  test.attr = #fa.backward_schedule<kernel = mma_sync, dq = atomic, in_flight = dk>} {
+  return
+}
+
+// -----
+
+func.func @negative_in_flight_unknown() attributes {
+  // expected-error @below {{unknown #fa.backward_schedule in_flight 'dv'}}
+  // expected-error @below {{failed to parse FA_BackwardScheduleAttr parameter 'in_flight'}}
+  test.attr = #fa.backward_schedule<kernel = wgmma, dq = atomic, in_flight = dv>} {
+  return
+}

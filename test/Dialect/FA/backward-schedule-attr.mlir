@@ -1,6 +1,6 @@
 // #fa.backward_schedule and the deterministic attribute of fa.attention_grad
 // print and parse back; fields at their default (dq = separate, walk =
-// dense) are not printed.
+// dense, in_flight = none) are not printed.
 // RUN: fa-opt %s | fa-opt | FileCheck %s
 
 // CHECK-LABEL: func.func @attrs
@@ -9,12 +9,18 @@
 // CHECK-SAME: c = #fa.backward_schedule<kernel = wgmma, dq = ordered>
 // CHECK-SAME: d = #fa.backward_schedule<kernel = wgmma, dq = atomic, walk = compacted>
 // CHECK-SAME: e = #fa.backward_schedule<kernel = wgmma, dq = atomic>
+// CHECK-SAME: f = #fa.backward_schedule<kernel = wgmma, dq = atomic, in_flight = dk>
+// CHECK-SAME: g = #fa.backward_schedule<kernel = wgmma, dq = ordered, in_flight = dk>
+// CHECK-SAME: h = #fa.backward_schedule<kernel = mma_sync, dq = atomic>
 func.func @attrs() attributes {
     a = #fa.backward_schedule<kernel = simt, dq = separate>,
     b = #fa.backward_schedule<kernel = mma_sync, dq = atomic>,
     c = #fa.backward_schedule<kernel = wgmma, dq = ordered>,
     d = #fa.backward_schedule<kernel = wgmma, dq = atomic, walk = compacted>,
-    e = #fa.backward_schedule<kernel = wgmma, dq = atomic, walk = dense>} {
+    e = #fa.backward_schedule<kernel = wgmma, dq = atomic, walk = dense>,
+    f = #fa.backward_schedule<kernel = wgmma, dq = atomic, in_flight = dk>,
+    g = #fa.backward_schedule<kernel = wgmma, dq = ordered, walk = dense, in_flight = dk>,
+    h = #fa.backward_schedule<kernel = mma_sync, dq = atomic, in_flight = none>} {
   return
 }
 

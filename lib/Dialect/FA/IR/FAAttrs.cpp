@@ -107,7 +107,7 @@ LogicalResult ScheduleAttr::verify(
 LogicalResult
 BackwardScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                              KernelKind kernel, DqAccumulation dq,
-                             BlockMaskWalk walk) {
+                             BlockMaskWalk walk, InFlightProducts inFlight) {
   if (!isGeneratedKernel(kernel))
     return emitError() << "#fa.backward_schedule kernel must be simt, "
                           "mma_sync or wgmma, got "
@@ -127,6 +127,15 @@ BackwardScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "invalid #fa.backward_schedule: walk = compacted "
                           "needs dq = atomic (ordered dQ passes a turn at "
                           "every q-block of the walk, dead ones included)";
+  if (inFlight == InFlightProducts::Auto)
+    return emitError() << "#fa.backward_schedule holds a decided in_flight, "
+                          "not 'auto'";
+  // The kernel part of the rule; the split, a block mask and the stages
+  // are the op's and the tiling's (inFlightReason).
+  if (inFlight == InFlightProducts::DK && kernel != KernelKind::Wgmma)
+    return emitError() << "invalid #fa.backward_schedule: in_flight = dk is "
+                          "the wgmma backward's, not "
+                       << getScheduleKeyword(stringifyKernelKind(kernel));
   return success();
 }
 

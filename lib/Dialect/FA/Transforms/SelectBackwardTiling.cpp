@@ -357,6 +357,39 @@ static BlockMaskWalk resolveAutoWalk(AttentionGradOp op,
   return BlockMaskWalk::Compacted;
 }
 
+/// The products `op`'s wgmma ring leaves in flight across a step's end: its
+/// schedule's, else the option's, else (auto) dK where it builds and has
+/// passed its GPU check (kInFlightGpuChecked), else none. The option `dk`
+/// concerns the wgmma kernel (other kernels: none) and is an error where the
+/// op or its `tiling` cannot take it (a block mask, the column split, one
+/// buffer).
+static FailureOr<InFlightProducts>
+chooseInFlight(AttentionGradOp op, const BackwardSelectOptions &options,
+               KernelKind kind, const Tiling &tiling) {
+  if (BackwardScheduleAttr given = op.getScheduleAttr()) {
+    if (given.getInFlight() == InFlightProducts::DK)
+      if (std::optional<std::string> why = inFlightOpReason(op, kind, &tiling))
+        return op.emitOpError() << "cannot leave dK in flight: " << *why;
+    return given.getInFlight();
+  }
+  switch (options.inFlight) {
+  case InFlightProducts::None:
+    return InFlightProducts::None;
+  case InFlightProducts::DK:
+    if (kind != KernelKind::Wgmma)
+      return InFlightProducts::None;
+    if (std::optional<std::string> why = inFlightOpReason(op, kind, &tiling))
+      return op.emitOpError()
+             << "fa-select-tiling: backward-in-flight=dk: " << *why;
+    return InFlightProducts::DK;
+  case InFlightProducts::Auto:
+    break;
+  }
+  if (kInFlightGpuChecked && !inFlightOpReason(op, kind, &tiling))
+    return InFlightProducts::DK;
+  return InFlightProducts::None;
+}
+
 LogicalResult
 mlir::fa::selectBackwardTiling(AttentionGradOp op,
                                const BackwardSelectOptions &options) {
@@ -423,12 +456,17 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
       emitExplanation(op, decision, problem, assumed, *kind);
   }
 
+  FailureOr<InFlightProducts> inFlight =
+      chooseInFlight(op, options, *kind, cost.tiling);
+  if (failed(inFlight))
+    return failure();
   BackwardScheduleAttr schedule = op.getScheduleAttr();
   DqSource source = schedule                            ? DqSource::Op
                     : options.dq != DqAccumulation::Auto ? DqSource::Option
                                                          : DqSource::Model;
   if (!schedule) {
-    schedule = BackwardScheduleAttr::get(op.getContext(), *kind, *dq, *walk);
+    schedule = BackwardScheduleAttr::get(op.getContext(), *kind, *dq, *walk,
+                                         *inFlight);
     op.setScheduleAttr(schedule);
   }
   // The SIMT kernel's shared memory, as the forward's fa-tile-attention
@@ -445,6 +483,10 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
                                 ? "; walk=compacted: the ring walks a list "
                                   "of the q-blocks the block mask keeps, "
                                   "scanned at the block's start"
+                                : "")
+                        << (*inFlight == InFlightProducts::DK
+                                ? "; in_flight=dk: dK's product completes "
+                                  "under the next step's top"
                                 : "");
     if (!autoReason.empty())
       remark.attachNote() << autoReason;

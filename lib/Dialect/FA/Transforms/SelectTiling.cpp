@@ -135,6 +135,7 @@ struct SelectTilingPass
     o.kernel = kernel;
     o.dq = dq;
     o.walk = blockMaskWalk;
+    o.inFlight = backwardInFlight;
     o.deterministic = deterministic;
     o.explain = explain;
     o.assumedSeqLen = assumedSeqLen;

@@ -123,6 +123,13 @@ mlir::fa::compactedWalkOpReason(AttentionGradOp op, KernelKind kind,
   return std::nullopt;
 }
 
+std::optional<std::string>
+mlir::fa::inFlightOpReason(AttentionGradOp op, KernelKind kind,
+                           const Tiling *tiling) {
+  return inFlightReason(kind, InFlightProducts::DK, getAttentionProblem(op),
+                        tiling);
+}
+
 FailureOr<TargetInfo> mlir::fa::getRequiredTarget(Operation *op) {
   TargetAttr target = lookupTarget(op);
   if (!target)

@@ -291,6 +291,13 @@ def FA_BackwardScheduleAttr : FA_Attr<"BackwardSchedule", "backward_schedule"> {
       off) or `compacted` (the live q-blocks listed in shared memory at the
       block's start, the ring walks the list; `kernel = wgmma`, `dq =
       atomic` only: ordered dQ's turns pass through every q-block).
+    * `in_flight`: which of the wgmma backward's products a step of its
+      TMA ring leaves in flight across the step's end (docs/Backward.md,
+      "dK in flight"): `none` (default; every product waited for within
+      its step) or `dk` (dK's product completes under the next step's
+      top; `kernel = wgmma` only, and the row split's ring without a
+      runtime block mask: fa-select-tiling and convert-fa-to-nvgpu check
+      the op and its tiling).
 
     Fields at their default are not printed. It may be written by hand;
     `fa-select-tiling` then keeps it and checks it against the op (an
@@ -308,7 +315,9 @@ def FA_BackwardScheduleAttr : FA_Attr<"BackwardSchedule", "backward_schedule"> {
     FA_BackwardScheduleEnumParameter<"KernelKind", "kernel">:$kernel,
     FA_BackwardScheduleEnumParameter<"DqAccumulation", "dq",
                                      "Separate">:$dq,
-    FA_BackwardScheduleEnumParameter<"BlockMaskWalk", "walk", "Dense">:$walk
+    FA_BackwardScheduleEnumParameter<"BlockMaskWalk", "walk", "Dense">:$walk,
+    FA_BackwardScheduleEnumParameter<"InFlightProducts", "in_flight",
+                                     "None">:$in_flight
   );
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;

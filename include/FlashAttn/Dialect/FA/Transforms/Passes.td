@@ -243,6 +243,13 @@ def FASelectTilingPass : Pass<"fa-select-tiling"> {
            "under a runtime block mask (auto: compacted where it builds, "
            "else dense)",
            "::mlir::fa::blockMaskWalkValues()">,
+    Option<"backwardInFlight", "backward-in-flight",
+           "::mlir::fa::InFlightProducts",
+           /*default=*/"::mlir::fa::InFlightProducts::Auto",
+           "Which products the wgmma backward's TMA ring leaves in flight "
+           "across a step's end (auto: none until dK in flight has passed "
+           "its GPU check)",
+           "::mlir::fa::inFlightProductsValues()">,
     Option<"deterministic", "deterministic", "bool", /*default=*/"false",
            "Every fa.attention_grad must give a bit-identical result run to "
            "run (as its own `deterministic` attribute asks): no unordered "

@@ -67,6 +67,12 @@ std::optional<std::string> compactedWalkOpReason(AttentionGradOp op,
                                                  DqAccumulation dq,
                                                  const Tiling *tiling);
 
+/// Why `op` with `kind` and `tiling` (when given) cannot leave dK's product
+/// in flight, or nullopt: inFlightReason's rule for the op's problem.
+std::optional<std::string> inFlightOpReason(AttentionGradOp op,
+                                            KernelKind kind,
+                                            const Tiling *tiling);
+
 /// Shared memory of one thread block of `op`'s backward kernel for
 /// `tiling`: the kernel of its #fa.backward_schedule, else the SIMT
 /// kernel's (simtBackwardSramBytes, its largest nest); an error on `op` when
@@ -84,6 +90,7 @@ struct BackwardSelectOptions {
   KernelKind kernel = KernelKind::Simt;
   DqAccumulation dq = DqAccumulation::Auto;
   BlockMaskWalk walk = BlockMaskWalk::Auto;
+  InFlightProducts inFlight = InFlightProducts::Auto;
   bool deterministic = false;
   bool explain = false;
   int64_t assumedSeqLen = kAssumedSeqLen;
