@@ -93,6 +93,7 @@ void mlir::fa::buildFAFlashToGPUPipeline(
   select.wgmmaSchedule = options.wgmmaSchedule;
   select.wgmmaPingpong = options.wgmmaPingpong;
   select.mmaMaskedSteps = options.mmaMaskedSteps;
+  select.blockMaskWalk = options.blockMaskWalk;
   select.explain = options.explain;
   pm.addPass(createFASelectTilingPass(select));
   if (stopsBefore(options, PipelineStage::Tiled))
@@ -286,7 +287,8 @@ mlir::fa::describePipelineOptions(StringRef pipeline) {
       describeOption(o.explain),       describeOption(o.stopAfter),
       describeOption(o.kernel),        describeOption(o.wgmmaLoads),
       describeOption(o.wgmmaRelease),  describeOption(o.wgmmaSchedule),
-      describeOption(o.wgmmaPingpong), describeOption(o.mmaMaskedSteps)};
+      describeOption(o.wgmmaPingpong), describeOption(o.mmaMaskedSteps),
+      describeOption(o.blockMaskWalk)};
 }
 
 void mlir::fa::registerFAPipelines() {

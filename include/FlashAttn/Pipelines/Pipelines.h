@@ -192,6 +192,12 @@ struct FAToPTXPipelineOptions
                      "to unmasked ones"),
       llvm::cl::init(MaskedSteps::Auto),
       maskedStepsValues()};
+  Option<BlockMaskWalk> blockMaskWalk{
+      *this, "block-mask-walk",
+      llvm::cl::desc("How the wgmma kernels walk a runtime block mask "
+                     "(fa-select-tiling's block-mask-walk)"),
+      llvm::cl::init(BlockMaskWalk::Auto),
+      blockMaskWalkValues()};
 };
 
 /// One option of a registered pipeline as its parser sees it, for embedders

@@ -70,6 +70,13 @@ void SharedTiles::setUp() {
   sQ = sK = sV = flat;
   sharedBase =
       arith::IndexCastOp::create(b, b.getI64Type(), k.add(address, pad));
+  // The compacted walk's list of live steps and its counts (i32).
+  if (layout.list.count > 0)
+    sList = memref::ViewOp::create(
+        b,
+        MemRefType::get({layout.list.rows}, b.getI32Type(),
+                        MemRefLayoutAttrInterface(), workgroup),
+        base, k.addc(pad, layout.list.offset), ValueRange{});
 }
 
 SmallVector<Value> SharedTiles::qIndices(Value row, Value col) {
