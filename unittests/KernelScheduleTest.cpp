@@ -124,9 +124,10 @@ TEST(KernelSchedule, EpilogueFollowsTheHeadDims) {
             Epilogue::Direct);
 }
 
-TEST(KernelSchedule, CompactedWalkIsTheWgmmaKernelsUnderABlockMask) {
-  // D100: the request's compacted walk is taken by the wgmma kernel with a
-  // block mask; the others, and an op without a mask, walk dense.
+TEST(KernelSchedule, CompactedWalkIsTheTensorCoreKernelsUnderABlockMask) {
+  // D100: the request's compacted walk is taken by the tensor-core kernels
+  // with a block mask; the SIMT kernel, and an op without a mask, walk
+  // dense.
   Tiling t{128, 128, 2, 8};
   AttentionProblem masked = problem(128, 128);
   masked.blockMaskQ = masked.blockMaskKV = 128;
@@ -143,18 +144,23 @@ TEST(KernelSchedule, CompactedWalkIsTheWgmmaKernelsUnderABlockMask) {
                               problem(128, 128), h100(), r)
                    .walksCompacted());
   Tiling mma{128, 64, 2, 4};
-  EXPECT_FALSE(decideSchedule(KernelKind::MmaSync, mma, cost(mma, 1, 100),
+  KernelSchedule mmaWalk = decideSchedule(KernelKind::MmaSync, mma,
+                                          cost(mma, 1, 100), masked, h100(), r);
+  EXPECT_TRUE(mmaWalk.walksCompacted());
+  EXPECT_EQ(scheduleUnsupportedReason(mmaWalk, mma, masked, h100()),
+            std::nullopt);
+  Tiling simt{64, 64, 1, 4};
+  EXPECT_FALSE(decideSchedule(KernelKind::Simt, simt, cost(simt, 1, 40),
                               masked, h100(), r)
                    .walksCompacted());
   EXPECT_FALSE(decideSchedule(KernelKind::Wgmma, t, cost(t, 1, 200), masked,
                               h100(), {})
                    .walksCompacted());
   // A written schedule is checked: the kernel, the block mask, the list's
-  // shared memory (4 MiB of keys: 32768 entries, 128 KiB of list).
-  KernelSchedule mmaWalk;
-  mmaWalk.kernel = KernelKind::MmaSync;
-  mmaWalk.walk = BlockMaskWalk::Compacted;
-  EXPECT_NE(scheduleUnsupportedReason(mmaWalk, mma, masked, h100()),
+  // shared memory (4 Mi keys: 32768 entries, 128 KiB of list).
+  KernelSchedule simtWalk;
+  simtWalk.walk = BlockMaskWalk::Compacted;
+  EXPECT_NE(scheduleUnsupportedReason(simtWalk, simt, masked, h100()),
             std::nullopt);
   EXPECT_NE(scheduleUnsupportedReason(s, t, problem(128, 128), h100()),
             std::nullopt);

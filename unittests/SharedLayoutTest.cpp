@@ -179,6 +179,12 @@ TEST(SharedLayout, WgmmaCompactedWalkListsAfterTheTiles) {
   p.seqLenKV = 300 * 128;
   EXPECT_EQ(SharedLayout::get(t, p, KernelKind::Wgmma, true).list.bufferBytes,
             2048);
+  // mma-sync: 128-byte buffers, 1212 -> 1280 bytes after the padded tiles.
+  SharedLayout mma = SharedLayout::get(t, p, KernelKind::MmaSync, true);
+  EXPECT_EQ(mma.list.bufferBytes, 1280);
+  EXPECT_EQ(mma.list.offset, mma.v.end());
+  EXPECT_EQ(mma.totalBytes(),
+            SharedLayout::get(t, p, KernelKind::MmaSync).totalBytes() + 1280);
 }
 
 TEST(SharedLayout, WgmmaRoundsBuffersToSwizzleAtoms) {
@@ -396,8 +402,11 @@ TEST(SharedLayout, RegionsAreAlignedAndFollowEachOther) {
           EXPECT_EQ(l.regionBytes(), end);
           EXPECT_EQ(l.totalBytes(),
                     l.baseSlackBytes + l.regionBytes() + l.staticBytes);
-          // The compacted walk's list is the wgmma kernel's only.
-          EXPECT_EQ(l.list.count, walk && kind == KernelKind::Wgmma ? 1 : 0);
+          // The compacted walk's list is the generated tensor-core
+          // kernels' only.
+          bool listed = walk && (kind == KernelKind::Wgmma ||
+                                 kind == KernelKind::MmaSync);
+          EXPECT_EQ(l.list.count, listed ? 1 : 0);
         }
       }
     }

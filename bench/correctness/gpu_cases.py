@@ -113,13 +113,14 @@ def seven_docs(n):
     return [n // 7] * 6 + [n - 6 * (n // 7)]
 
 
-def wgmma_walk_matrix():
-    """The wgmma forward's compacted walk against the float64 reference: the
+def walk_matrix():
+    """The forward's compacted walk against the float64 reference: the
     block-mask cases (random 5-100 %, query blocks without a live block,
     ragged documents causal and not, GQA, N not a multiple of any block,
     mask blocks larger and smaller than the kernel's) and N = 8192 at 10 %
     and with 7 causal documents (GQA), each compiled with
-    block-mask-walk=compacted (the variant forces kernel=wgmma)."""
+    block-mask-walk=compacted (the variants wgmma-walk and mma-walk force
+    the kernel)."""
     n = 8192
     return [compacted(c) for c in block_mask_cases() + [
         case("bf16", 128, n, block_mask=bm("random", density=0.1, seed=8)),
@@ -660,7 +661,7 @@ MATRICES = {"naive": naive_matrix, "tiled": tiled_matrix,
             "bench-window": bench_window_matrix,
             "bench-block-mask": bench_block_mask_matrix,
             "bench-block-mask-walk": bench_block_mask_walk_matrix,
-            "wgmma-walk": wgmma_walk_matrix,
+            "wgmma-walk": walk_matrix, "mma-walk": walk_matrix,
             "bench-mask-pattern": bench_mask_pattern_matrix,
             "bench-wide": bench_wide_matrix,
             "sweep-small": lambda: sweep_matrix(SMALL_SHAPES, SMALL_TILINGS),

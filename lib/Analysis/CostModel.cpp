@@ -110,9 +110,11 @@ CandidateCost CostModel::evaluate(const Tiling &t,
   CandidateCost c;
   c.tiling = t;
   c.hbm = hbmTraffic(t, p);
-  // The compacted walk's list sits after the tiles (wgmma with a block mask).
-  bool walkList = options.compactedWalk && options.kernel == KernelKind::Wgmma &&
-                  p.blockMaskQ != 0;
+  // The compacted walk's list sits after the tiles (the generated
+  // tensor-core kernels with a block mask).
+  bool walkList = options.compactedWalk && p.blockMaskQ != 0 &&
+                  (options.kernel == KernelKind::Wgmma ||
+                   options.kernel == KernelKind::MmaSync);
   c.sramBytes =
       SharedLayout::get(t, p, options.kernel, walkList).totalBytes();
   c.registersPerThread = kernel.registersPerThread(t, p);

@@ -138,8 +138,9 @@ mlir::fa::forwardWalkReason(KernelKind kernel, BlockMaskWalk walk,
     return std::string("'auto' is a request, not a decided walk");
   if (walk != BlockMaskWalk::Compacted)
     return std::nullopt;
-  if (kernel != KernelKind::Wgmma)
-    return "the forward's compacted walk is the wgmma kernel's, not the " +
+  if (kernel != KernelKind::Wgmma && kernel != KernelKind::MmaSync)
+    return "the forward's compacted walk is the tensor-core kernels' "
+           "(mma-sync, wgmma), not the " +
            stringifyKernelKind(kernel).str() + " kernel's";
   if (problem.blockMaskQ == 0)
     return std::string("the compacted walk lists the kv-blocks a runtime "

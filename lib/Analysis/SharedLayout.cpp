@@ -106,6 +106,9 @@ SharedLayout SharedLayout::get(const Tiling &t, const AttentionProblem &p,
         layout, packer, t, p,
         [&](int64_t cols) { return cols * e + kMmaSyncRowPadBytes; },
         [&](int64_t cols) { return cols + kMmaSyncRowPadBytes / e; });
+    if (compactedWalk)
+      layout.list = packer.addDense(
+          1, forwardWalkListEntries(t, p) + kWalkListCounts, 1, kI32Bytes);
     return layout;
   }
   case KernelKind::Wgmma: {

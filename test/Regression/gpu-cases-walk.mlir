@@ -1,11 +1,12 @@
 // bench/correctness/gpu_cases.py's forward compacted-walk cases (D100):
-// the wgmma-walk matrix checks every block-mask case with
+// the wgmma-walk and mma-walk matrices check every block-mask case with
 // block-mask-walk=compacted (`_cw`), bench-block-mask-walk times the dense
 // and compacted walks of the same mask in pairs. The case's option reaches
 // the kernel: the `_cw` case's PTX has the scan's ballot, its dense twin's
 // has none.
 // RUN: rm -rf %t && mkdir -p %t
 // RUN: %python %fa_src_root/bench/correctness/gpu_cases.py list --variant wgmma-walk | FileCheck %s --check-prefix=LIST
+// RUN: %python %fa_src_root/bench/correctness/gpu_cases.py list --variant mma-walk | FileCheck %s --check-prefix=LIST
 // RUN: %python %fa_src_root/bench/correctness/gpu_cases.py list --variant bench-block-mask-walk | FileCheck %s --check-prefix=PAIRS
 // RUN: %python %fa_src_root/bench/correctness/gpu_cases.py options bf16_b2_h2x2_q2000_k2000_d128_causal_bm128x128_docs_cw --variant wgmma-walk | FileCheck %s --check-prefix=OPTS
 // RUN: %python %fa_src_root/bench/correctness/gpu_cases.py options bench_bf16_b1_h16x16_q8192_k8192_d128_bm128x128_random10 --variant bench-block-mask-walk | FileCheck %s --check-prefix=NONE

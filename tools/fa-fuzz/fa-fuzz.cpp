@@ -205,11 +205,11 @@ static const std::vector<AttributeMutation> &attributeMutations() {
                        "simt wgmma",
                        ", dq = atomic, walk = compacted>, "
                        "tiling = #fa.tiling<")});
-    // The forward's compacted walk (D100), valid only for wgmma with a
-    // block mask and a static Nk.
+    // The forward's compacted walk (D100), valid only for the tensor-core
+    // kernels with a block mask and a static Nk.
     m.push_back({std::regex("tiling = #fa\\.tiling<"),
                  words("schedule = #fa.schedule<kernel = ",
-                       "mma_sync wgmma",
+                       "simt mma_sync wgmma",
                        ", loads = tma, walk = compacted>, "
                        "tiling = #fa.tiling<")});
     // The backward's requests and the block-sparse attributes (session 9):

@@ -135,7 +135,8 @@ struct CostModelOptions {
   /// Credit L2 with the K/V re-reads of blocks in the same wave (memory time
   /// from `dramBytes`); when false, memory time is Theorem 2's `hbm` count.
   bool l2Reuse = true;
-  /// Price the forward's compacted walk under a runtime block mask (wgmma;
+  /// Price the forward's compacted walk under a runtime block mask (mma-sync,
+  /// wgmma;
   /// docs/BlockSparse.md, "The forward's compacted walk"): its list in the
   /// block's shared memory and its scan at the block's start.
   bool compactedWalk = false;

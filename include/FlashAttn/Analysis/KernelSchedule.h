@@ -115,8 +115,9 @@ struct KernelSchedule {
   int64_t consumerRegisters = 0;
   /// How the q-block walks its kv-blocks under a runtime block mask: every
   /// one a step, a dead one predicated off (Dense), or the live ones listed
-  /// in shared memory at the block's start (Compacted: the wgmma kernel;
-  /// docs/BlockSparse.md, "The forward's compacted walk"). Never Auto.
+  /// in shared memory at the block's start (Compacted: the tensor-core
+  /// kernels; docs/BlockSparse.md, "The forward's compacted walk"). Never
+  /// Auto.
   BlockMaskWalk walk = BlockMaskWalk::Dense;
 
   bool usesTma() const { return loads == LoadMechanism::Tma; }
@@ -149,7 +150,8 @@ struct ScheduleRequest {
   MaskedSteps mmaMaskedSteps = MaskedSteps::Auto;
   /// The walk under a runtime block mask, decided by the caller (Dense or
   /// Compacted: fa-select-tiling's chooseForwardWalk, which knows the op);
-  /// it applies to the wgmma kernel with a block mask, others walk dense.
+  /// it applies to the tensor-core kernels with a block mask, others walk
+  /// dense.
   BlockMaskWalk walk = BlockMaskWalk::Dense;
 
   /// Why the forced fields cannot go together, or nullopt.
@@ -164,14 +166,15 @@ Epilogue chooseEpilogue(KernelKind kernel, LoadMechanism loads,
                         int64_t headDim, int64_t valueHeadDim);
 
 /// Whether kernel=auto's selection may take the forward's compacted walk:
-/// not until it has passed its GPU check (`gpu_cases.py`'s `wgmma-walk`
-/// matrix, docs/decisions.md D100); until then only block-mask-walk=compacted
-/// or a written schedule builds it. The backward's is kCompactedWalkGpuChecked.
+/// not until it has passed its GPU check (`gpu_cases.py`'s `wgmma-walk` and
+/// `mma-walk` matrices, docs/decisions.md D100); until then only
+/// block-mask-walk=compacted or a written schedule builds it. The backward's
+/// is kCompactedWalkGpuChecked.
 constexpr bool kForwardCompactedWalkGpuChecked = false;
 
 /// Why the forward kernel `kernel` cannot walk `walk` for `problem`, or
-/// nullopt: the compacted walk is the wgmma kernel's, under a runtime block
-/// mask. (Its list's size also needs a static Nk, the op's check; the list
+/// nullopt: the compacted walk is the tensor-core kernels' (mma-sync,
+/// wgmma), under a runtime block mask. (Its list's size also needs a static Nk, the op's check; the list
 /// in shared memory is scheduleUnsupportedReason's.)
 std::optional<std::string> forwardWalkReason(KernelKind kernel,
                                              BlockMaskWalk walk,

@@ -210,8 +210,8 @@ struct SharedLayout {
   /// accumulator [block_q, dv] and four f32 [block_q] row vectors (running
   /// max, running sum, the step's row max, the rescale).
   SharedRegion mask, scores, accumulator, rowVectors;
-  /// wgmma with the compacted walk (absent otherwise): the list of live
-  /// steps and its counts, one buffer of forwardWalkListEntries +
+  /// mma-sync and wgmma with the compacted walk (absent otherwise): the list
+  /// of live steps and its counts, one buffer of forwardWalkListEntries +
   /// kWalkListCounts i32 rows, after the V tiles (no tile's offset moves).
   SharedRegion list;
   /// Static shared memory: wgmma's mbarriers (wgmmaBarrierBytes, counted
@@ -226,7 +226,8 @@ struct SharedLayout {
   int64_t totalBytes() const { return dynamicBytes() + staticBytes; }
 
   /// The layout of `kind` (not Auto) for a tiling and a problem, with the
-  /// compacted walk's list where `compactedWalk` (wgmma only). Computed for
+  /// compacted walk's list where `compactedWalk` (mma-sync and wgmma only).
+  /// Computed for
   /// any tiling, also one the kernel cannot run (checkLegality says which).
   static SharedLayout get(const Tiling &tiling, const AttentionProblem &problem,
                           KernelKind kind, bool compactedWalk = false);

@@ -194,7 +194,7 @@ struct FAToPTXPipelineOptions
       maskedStepsValues()};
   Option<BlockMaskWalk> blockMaskWalk{
       *this, "block-mask-walk",
-      llvm::cl::desc("How the wgmma kernels walk a runtime block mask "
+      llvm::cl::desc("How the tensor-core kernels walk a runtime block mask "
                      "(fa-select-tiling's block-mask-walk)"),
       llvm::cl::init(BlockMaskWalk::Auto),
       blockMaskWalkValues()};

@@ -30,7 +30,7 @@
 //    BackwardKernels.cpp) share;
 //  * listLiveSteps: the compacted walk's scan of a block mask's entries
 //    into a list of live steps in shared memory (the wgmma backward's and,
-//    through KernelContext::compactWalk, the wgmma forward's).
+//    through KernelContext::compactWalk, the tensor-core forwards').
 //
 // Every part reads the decided #fa.schedule through the context; none
 // decides anything. The parts emit ops in the order the kernel runs them,
@@ -333,8 +333,8 @@ public:
   /// The views: mma-sync, Q [block_q, row pitch] and K/V [stages, block_kv,
   /// row pitch]; wgmma, one flat element view of all the regions.
   Value sQ, sK, sV;
-  /// wgmma with the compacted walk: the i32 view of the layout's `list`
-  /// (null without).
+  /// With the compacted walk: the i32 view of the layout's `list` (null
+  /// without).
   Value sList;
   /// wgmma: the bytes from the dynamic shared memory's base to the swizzle
   /// atom it is aligned to, and the aligned base's address.

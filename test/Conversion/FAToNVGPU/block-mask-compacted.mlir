@@ -1,4 +1,4 @@
-// The wgmma forward's compacted walk under a runtime block mask (D100,
+// The forward's compacted walk under a runtime block mask (D100,
 // docs/BlockSparse.md "The forward's compacted walk"): while Q is in
 // flight, warp 0 reads the q-block's mask entries of the dense walk's
 // steps 32 at a time, a ballot and a population count place each live
@@ -20,6 +20,14 @@
 // RUN:   --fa-select-tiling="kernel=wgmma block-mask-walk=compacted wgmma-loads=cp-async" \
 // RUN:   --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
 // RUN:   --convert-fa-to-nvgpu | FileCheck %s --check-prefix=CPASYNC
+// RUN: fa-opt %s --fa-set-target=target=h100 \
+// RUN:   --fa-select-tiling="kernel=mma-sync block-mask-walk=compacted mma-masked-steps=split" \
+// RUN:   --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
+// RUN:   --convert-fa-to-nvgpu | FileCheck %s --check-prefix=MMA
+// RUN: fa-opt %s --fa-set-target=target=h100 \
+// RUN:   --fa-select-tiling="kernel=mma-sync block-mask-walk=compacted mma-masked-steps=branch" \
+// RUN:   --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
+// RUN:   --convert-fa-to-nvgpu | FileCheck %s --check-prefix=BRANCH
 
 // TMA-LABEL: func.func @causal(
 // TMA-SAME:    %[[BM:[a-z0-9]+]]: memref<1x2x8x8xi8>
@@ -93,6 +101,36 @@
 // CPASYNC:         nvgpu.device_async_copy
 // CPASYNC-NOT:     memref.load %[[BM]]
 // CPASYNC:         gpu.terminator
+// The mma.sync kernel: the list after its padded tiles, the same scan, and
+// the split's loops on the list (split), or one loop whose masks run from
+// the list's step `below` on (branch).
+// MMA-LABEL: func.func @causal(
+// MMA-SAME:    %[[BM:[a-z0-9]+]]: memref<1x2x8x8xi8>
+// MMA:         %[[LIST:.+]] = memref.view %{{.+}}[%{{.+}}][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<11xi32, #gpu.address_space<workgroup>>
+// MMA:         nvvm.vote.sync  ballot
+// MMA:         nvvm.vote.sync  ballot
+// MMA:         gpu.barrier
+// MMA:         %[[C:.+]] = memref.load %[[LIST]][%c8{{.*}}]
+// MMA:         %[[COUNT:.+]] = arith.index_castui %[[C]] : i32 to index
+// MMA:         %[[B:.+]] = memref.load %[[LIST]][%c9{{.*}}]
+// MMA:         %[[BELOW:.+]] = arith.index_castui %[[B]] : i32 to index
+// MMA-NOT:     memref.load %[[BM]]
+// MMA:         scf.for %{{.+}} = %{{.+}} to %[[BELOW]] step
+// MMA:           nvvm.mma.sync
+// MMA:         scf.for %{{.+}} = %[[BELOW]] to %[[COUNT]] step
+// MMA:           nvvm.mma.sync
+// MMA-NOT:     memref.load %[[BM]]
+// MMA:         gpu.terminator
+// BRANCH-LABEL: func.func @causal(
+// BRANCH:         gpu.barrier
+// BRANCH:         %[[C:.+]] = memref.load %[[LIST:.+]][%c8{{.*}}]
+// BRANCH:         %[[COUNT:.+]] = arith.index_castui %[[C]] : i32 to index
+// BRANCH:         %[[B:.+]] = memref.load %[[LIST]][%c9{{.*}}]
+// BRANCH:         %[[BELOW:.+]] = arith.index_castui %[[B]] : i32 to index
+// BRANCH:         scf.for %[[J:.+]] = %{{.+}} to %[[COUNT]] step
+// BRANCH:           arith.cmpi sge, %[[J]], %[[BELOW]] : index
+// BRANCH-NOT:     scf.for
+// BRANCH:         gpu.terminator
 func.func @causal(%q: tensor<1x2x1000x128xbf16>, %bm: tensor<1x2x8x8xi8>,
                   %o: tensor<1x2x1000x128xbf16>) -> tensor<1x2x1000x128xbf16> {
   %r = fa.attention ins(%q, %q, %q : tensor<1x2x1000x128xbf16>, tensor<1x2x1000x128xbf16>, tensor<1x2x1000x128xbf16>)

@@ -69,9 +69,9 @@ func.func @negative_unknown_walk() attributes {
 
 // -----
 
-// The forward's compacted walk is the wgmma kernel's (D100).
-func.func @negative_walk_mma_sync() attributes {
-  // expected-error @below {{invalid #fa.schedule: walk = compacted is the wgmma kernel's, not mma_sync}}
-  test.attr = #fa.schedule<kernel = mma_sync, walk = compacted>} {
+// The forward's compacted walk is the tensor-core kernels' (D100).
+func.func @negative_walk_simt() attributes {
+  // expected-error @below {{invalid #fa.schedule: walk = compacted is the tensor-core kernels' (mma_sync, wgmma), not simt}}
+  test.attr = #fa.schedule<kernel = simt, walk = compacted>} {
   return
 }

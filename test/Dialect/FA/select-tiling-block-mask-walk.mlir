@@ -6,8 +6,8 @@
 // not printed), so the schedules of existing kernels are unchanged;
 // block-mask-walk=compacted asks for the list, which the model prices in
 // shared memory (ceil(Nk / block_kv) i32 entries and 3 counts, rounded up
-// to the 1 KiB swizzle atom), for the ops it concerns: the wgmma kernel
-// with a block mask (others walk dense).
+// to the 1 KiB swizzle atom; mma-sync: to 128 bytes), for the ops it
+// concerns: the tensor-core kernels with a block mask (others walk dense).
 // RUN: fa-opt %s --fa-set-target=target=h100 --fa-select-tiling=kernel=wgmma \
 // RUN:   | FileCheck %s --check-prefix=DEFAULT
 // RUN: fa-opt %s --fa-set-target=target=h100 "--fa-select-tiling=kernel=auto block-mask-walk=auto" \
@@ -18,6 +18,8 @@
 // RUN:   | FileCheck %s --check-prefix=AUTO
 // RUN: fa-opt %s --fa-set-target=target=h100 "--fa-select-tiling=kernel=mma-sync block-mask-walk=compacted" \
 // RUN:   | FileCheck %s --check-prefix=MMA
+// RUN: fa-opt %s --fa-set-target=target=h100 "--fa-select-tiling=kernel=simt block-mask-walk=compacted" \
+// RUN:   | FileCheck %s --check-prefix=SIMT
 
 // DEFAULT-LABEL: func.func @random_blocks(
 // DEFAULT: schedule = #fa.schedule<kernel = wgmma, loads = tma,
@@ -36,11 +38,12 @@
 // COMPACT: schedule = #fa.schedule<{{.*}}walk = compacted>
 // AUTO-LABEL: func.func @random_blocks(
 // AUTO: schedule = #fa.schedule<kernel = wgmma, {{.*}}walk = compacted>
-// The mma.sync kernel walks dense: the option concerns the wgmma kernel.
+// The mma.sync kernel walks its list too.
 // MMA-LABEL: func.func @random_blocks(
-// MMA: schedule = #fa.schedule<kernel = mma_sync
-// MMA-NOT: walk
-// MMA-SAME: tiling =
+// MMA: schedule = #fa.schedule<kernel = mma_sync{{.*}}, walk = compacted>
+// The SIMT kernel has no list: dense.
+// SIMT-LABEL: func.func @random_blocks(
+// SIMT: schedule = #fa.schedule<kernel = simt>
 func.func @random_blocks(%q: tensor<1x16x8192x128xbf16>, %bm: tensor<1x1x64x64xi8>,
     %o: tensor<1x16x8192x128xbf16>) -> tensor<1x16x8192x128xbf16> {
   %r = fa.attention ins(%q, %q, %q : tensor<1x16x8192x128xbf16>, tensor<1x16x8192x128xbf16>, tensor<1x16x8192x128xbf16>)

@@ -106,9 +106,10 @@ LogicalResult ScheduleAttr::verify(
     return emitError() << "#fa.schedule holds a decided walk, not 'auto'";
   // The kernel's part of the walk's rule; the block mask and Nk are the
   // op's (forwardWalkReason, AttentionOp::verify).
-  if (walk == BlockMaskWalk::Compacted && kernel != KernelKind::Wgmma)
+  if (walk == BlockMaskWalk::Compacted && kernel != KernelKind::Wgmma &&
+      kernel != KernelKind::MmaSync)
     return emitError() << "invalid #fa.schedule: walk = compacted is the "
-                          "wgmma kernel's, not "
+                          "tensor-core kernels' (mma_sync, wgmma), not "
                        << getScheduleKeyword(stringifyKernelKind(kernel));
   return success();
 }

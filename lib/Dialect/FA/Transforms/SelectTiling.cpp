@@ -284,8 +284,8 @@ struct SelectTilingPass
   /// The walk of `op`'s kernel `kind` under a block mask: its schedule's,
   /// else the option's, else (auto) the compacted walk where it builds and
   /// has passed its GPU check (kForwardCompactedWalkGpuChecked), else
-  /// dense. The option `compacted` concerns the wgmma kernel with a block
-  /// mask (other ops walk dense) and is an error where such an op cannot
+  /// dense. The option `compacted` concerns the tensor-core kernels with a
+  /// block mask (other ops walk dense) and is an error where such an op cannot
   /// take it (a dynamic Nk). The list's shared memory is checked with the
   /// tiling (the model's rejection).
   FailureOr<BlockMaskWalk> chooseForwardWalk(AttentionOp op, KernelKind kind,
@@ -309,7 +309,7 @@ struct SelectTilingPass
     case BlockMaskWalk::Dense:
       return BlockMaskWalk::Dense;
     case BlockMaskWalk::Compacted:
-      if (kind != KernelKind::Wgmma || !op.getBlockMask())
+      if (!isNVGPUKernel(kind) || !op.getBlockMask())
         return BlockMaskWalk::Dense;
       if (std::optional<std::string> why = compactedReason())
         return op.emitOpError()

@@ -220,8 +220,8 @@ def FA_ScheduleAttr : FA_Attr<"Schedule", "schedule"> {
       (docs/BlockSparse.md, "The forward's compacted walk"): `dense`
       (default; every kv-block a step, a dead one predicated off) or
       `compacted` (the live kv-blocks listed in shared memory at the block's
-      start, the loads and steps walk the list; `kernel = wgmma` with a
-      block mask and a static `Nk`).
+      start, the loads and steps walk the list; `kernel = mma_sync` or
+      `wgmma`, with a block mask and a static `Nk`).
 
     Fields at their default are not printed. The keywords are the pass
     options' spellings with `-` written `_`. A schedule may be written by

@@ -239,10 +239,10 @@ def FASelectTilingPass : Pass<"fa-select-tiling"> {
            "::mlir::fa::dqAccumulationValues()">,
     Option<"blockMaskWalk", "block-mask-walk", "::mlir::fa::BlockMaskWalk",
            /*default=*/"::mlir::fa::BlockMaskWalk::Auto",
-           "How the wgmma kernels walk a runtime block mask: the backward's "
-           "TMA ring a kv-block's q-blocks, the forward a q-block's "
-           "kv-blocks (auto: dense until each compacted walk has passed "
-           "its GPU check)",
+           "How the tensor-core kernels walk a runtime block mask: the "
+           "wgmma backward's TMA ring a kv-block's q-blocks, the forwards a "
+           "q-block's kv-blocks (auto: dense until each compacted walk has "
+           "passed its GPU check)",
            "::mlir::fa::blockMaskWalkValues()">,
     Option<"deterministic", "deterministic", "bool", /*default=*/"false",
            "Every fa.attention_grad must give a bit-identical result run to "
