@@ -18,7 +18,11 @@
 #            documents and random masks, against dense SDPA and
 #            FlexAttention with the same BlockMask) | bench-mask-pattern
 #            (chunks, global tokens, a butterfly: #fa.mask_pattern, against
-#            dense SDPA and FlexAttention) | bench-wide (D = 192
+#            dense SDPA and FlexAttention) | wgmma-walk, mma-walk (the
+#            wgmma or mma-sync forward's compacted walk under a block mask
+#            against the reference, D100) | bench-block-mask-walk (the
+#            wgmma walk's timed pairs: the
+#            dense and compacted walks of the same mask) | bench-wide (D = 192
 #            with Dv = 128, D = 256)
 #            | bench-cpasync (the wgmma kernel with cp.async loads)
 #            | wgmma-release, bench-release (slots freed by empty mbarriers)
@@ -68,6 +72,8 @@ case "$VARIANT" in
     FA_COMPILE_FLAGS="${FA_COMPILE_FLAGS:-} --ptxas=none" ;;
   wgmma | nan-d64 | sweep-wgmma | sweep-stages | sweep-small-wgmma | ab-model | ab-d64 | ab-d64-producer | ab-small-d128 | ab-stages-d128 | ab-d256 | ab-d96) OPTS="$OPTS kernel=wgmma" ;;
   wgmma-cpasync) OPTS="$OPTS kernel=wgmma wgmma-loads=cp-async" ;;
+  wgmma-walk) OPTS="$OPTS kernel=wgmma" ;;
+  mma-walk) OPTS="$OPTS kernel=mma-sync" ;;
   bench-cpasync) OPTS="$OPTS wgmma-loads=cp-async" ;;
   wgmma-release) OPTS="$OPTS kernel=wgmma wgmma-release=mbarrier" ;;
   bench-release) OPTS="$OPTS wgmma-release=mbarrier" ;;

@@ -217,6 +217,52 @@ TEST(CostModelHBM, LseMaskAndSparsity) {
   EXPECT_EQ(hbmTraffic(t, p).readBytes, 2048 + (8192 + 16384) / 2);
 }
 
+TEST(CostModelWalk, CompactedWalkPricesItsListAndScan) {
+  // D100: the forward's compacted walk under a block mask (wgmma): its list
+  // of ceil(8192 / 128) = 64 i32 entries and 3 counts takes one 1 KiB atom
+  // of shared memory; its scan, 2 rounds of 32 entries, kWalkScanRoundClocks
+  // each, is a fixed time of every block, shared by the blocks of an SM.
+  TargetInfo target = *lookupKnownTarget("h100");
+  AttentionProblem p = makeProblem(8192, 128);
+  p.batch = 1;
+  p.blockMaskQ = p.blockMaskKV = 128;
+  Tiling t{128, 128, 2, 8};
+  CostModelOptions dense{KernelKind::Wgmma}, walk{KernelKind::Wgmma};
+  walk.compactedWalk = true;
+  CandidateCost d = CostModel(target, dense).evaluate(t, p);
+  CandidateCost c = CostModel(target, walk).evaluate(t, p);
+  ASSERT_TRUE(c.fits());
+  EXPECT_EQ(c.sramBytes - d.sramBytes, 1024);
+  EXPECT_DOUBLE_EQ(walkScanSeconds(t, p, 1e9), 2 * 700 / 1e9);
+  // 16 heads x 64 q-blocks, one block an SM: the scans' SM time over the
+  // SMs at the waves' utilization.
+  ASSERT_EQ(c.blocksPerSM, d.blocksPerSM);
+  double clock =
+      detail::getSMRates(target,
+                         detail::getArchTraits(target.getComputeCapability()))
+          .clock;
+  int64_t slots = target.smCount * c.blocksPerSM;
+  double utilization = double(c.numBlocks) / double(c.waves * slots);
+  double scans = double(c.numBlocks) * walkScanSeconds(t, p, clock) /
+                 double(c.blocksPerSM) / target.smCount / utilization;
+  EXPECT_NEAR(c.computeSeconds - d.computeSeconds, scans, 1e-12);
+  EXPECT_GT(scans, 0);
+  // Nothing to list without a block mask. The mma.sync kernel's list
+  // (128 x 64 blocks: 8192 / 64 = 128 entries and 3 counts) is 128-byte
+  // aligned: 131 * 4 = 524 -> 640 bytes.
+  AttentionProblem unmasked = makeProblem(8192, 128);
+  EXPECT_EQ(CostModel(target, walk).evaluate(t, unmasked).sramBytes,
+            CostModel(target, dense).evaluate(t, unmasked).sramBytes);
+  CostModelOptions mmaWalk{KernelKind::MmaSync};
+  mmaWalk.compactedWalk = true;
+  Tiling mma{128, 64, 2, 4};
+  EXPECT_EQ(CostModel(target, mmaWalk).evaluate(mma, p).sramBytes -
+                CostModel(target, {KernelKind::MmaSync})
+                    .evaluate(mma, p)
+                    .sramBytes,
+            640);
+}
+
 TEST(CostModelHBM, KVTrafficFallsAsBlockQGrows) {
   // Theorem 2 in the model's loop order: K/V bytes = ceil(N / Bq) N (d+dv) e.
   AttentionProblem p = makeProblem(4096, 128);

@@ -124,6 +124,56 @@ TEST(KernelSchedule, EpilogueFollowsTheHeadDims) {
             Epilogue::Direct);
 }
 
+TEST(KernelSchedule, CompactedWalkIsTheTensorCoreKernelsUnderABlockMask) {
+  // D100: the request's compacted walk is taken by the tensor-core kernels
+  // with a block mask; the SIMT kernel, and an op without a mask, walk
+  // dense.
+  Tiling t{128, 128, 2, 8};
+  AttentionProblem masked = problem(128, 128);
+  masked.blockMaskQ = masked.blockMaskKV = 128;
+  ScheduleRequest r;
+  r.walk = BlockMaskWalk::Compacted;
+  KernelSchedule s = decideSchedule(KernelKind::Wgmma, t, cost(t, 1, 200),
+                                    masked, h100(), r);
+  EXPECT_TRUE(s.walksCompacted());
+  // A block mask keeps the serial step without turns.
+  EXPECT_EQ(s.step, StepOrder::Serial);
+  EXPECT_FALSE(s.pingpong);
+  EXPECT_EQ(scheduleUnsupportedReason(s, t, masked, h100()), std::nullopt);
+  EXPECT_FALSE(decideSchedule(KernelKind::Wgmma, t, cost(t, 1, 200),
+                              problem(128, 128), h100(), r)
+                   .walksCompacted());
+  Tiling mma{128, 64, 2, 4};
+  KernelSchedule mmaWalk = decideSchedule(KernelKind::MmaSync, mma,
+                                          cost(mma, 1, 100), masked, h100(), r);
+  EXPECT_TRUE(mmaWalk.walksCompacted());
+  EXPECT_EQ(scheduleUnsupportedReason(mmaWalk, mma, masked, h100()),
+            std::nullopt);
+  Tiling simt{64, 64, 1, 4};
+  EXPECT_FALSE(decideSchedule(KernelKind::Simt, simt, cost(simt, 1, 40),
+                              masked, h100(), r)
+                   .walksCompacted());
+  EXPECT_FALSE(decideSchedule(KernelKind::Wgmma, t, cost(t, 1, 200), masked,
+                              h100(), {})
+                   .walksCompacted());
+  // A written schedule is checked: the kernel, the block mask, the list's
+  // shared memory (4 Mi keys: 32768 entries, 128 KiB of list).
+  KernelSchedule simtWalk;
+  simtWalk.walk = BlockMaskWalk::Compacted;
+  EXPECT_NE(scheduleUnsupportedReason(simtWalk, simt, masked, h100()),
+            std::nullopt);
+  EXPECT_NE(scheduleUnsupportedReason(s, t, problem(128, 128), h100()),
+            std::nullopt);
+  AttentionProblem longKeys = masked;
+  longKeys.seqLenKV = 32768 * 128;
+  std::optional<std::string> why =
+      scheduleUnsupportedReason(s, t, longKeys, h100());
+  ASSERT_NE(why, std::nullopt);
+  EXPECT_NE(why->find("the compacted walk's shared memory"),
+            std::string::npos);
+  EXPECT_FALSE(kForwardCompactedWalkGpuChecked);
+}
+
 TEST(KernelSchedule, RequestConflicts) {
   ScheduleRequest r;
   EXPECT_EQ(r.conflict(), std::nullopt);

@@ -75,7 +75,8 @@ int64_t formulaBytes(const Tiling &t, const AttentionProblem &p,
 
 /// The regions of a layout in field order.
 std::vector<SharedRegion> regions(const SharedLayout &l) {
-  return {l.q, l.k, l.v, l.mask, l.scores, l.accumulator, l.rowVectors};
+  return {l.q,      l.k,           l.v,          l.mask,
+          l.scores, l.accumulator, l.rowVectors, l.list};
 }
 
 //===----------------------------------------------------------------------===//
@@ -152,6 +153,38 @@ TEST(SharedLayout, WgmmaSwizzlesAndKeepsBarriersStatic) {
   EXPECT_EQ(l.dynamicBytes(), 164864);
   EXPECT_EQ(l.staticBytes, 48);
   EXPECT_EQ(l.totalBytes(), 164912);
+}
+
+TEST(SharedLayout, WgmmaCompactedWalkListsAfterTheTiles) {
+  // The forward's compacted walk (D100): at Nk = 8192 with 128-key blocks,
+  // 64 i32 entries and 3 counts, 268 bytes, one 1 KiB swizzle atom after
+  // the V tiles; no tile moves. Nk = 1000: ceil(1000 / 128) = 8 entries.
+  AttentionProblem p = problem(128, 128);
+  p.seqLenKV = 8192;
+  Tiling t{128, 128, 2, 8};
+  SharedLayout dense = SharedLayout::get(t, p, KernelKind::Wgmma);
+  SharedLayout l =
+      SharedLayout::get(t, p, KernelKind::Wgmma, /*compactedWalk=*/true);
+  EXPECT_EQ(forwardWalkListEntries(t, p), 64);
+  EXPECT_EQ(l.list.offset, 163840);
+  EXPECT_EQ(l.list.rows, 64 + 3);
+  EXPECT_EQ(l.list.elementBytes, 4);
+  EXPECT_EQ(l.list.bufferBytes, 1024);
+  EXPECT_EQ(l.v.offset, dense.v.offset);
+  EXPECT_EQ(l.totalBytes(), dense.totalBytes() + 1024);
+  EXPECT_EQ(dense.list.count, 0);
+  p.seqLenKV = 1000;
+  EXPECT_EQ(forwardWalkListEntries(t, p), 8);
+  // 300 entries: 303 * 4 = 1212 bytes, two atoms.
+  p.seqLenKV = 300 * 128;
+  EXPECT_EQ(SharedLayout::get(t, p, KernelKind::Wgmma, true).list.bufferBytes,
+            2048);
+  // mma-sync: 128-byte buffers, 1212 -> 1280 bytes after the padded tiles.
+  SharedLayout mma = SharedLayout::get(t, p, KernelKind::MmaSync, true);
+  EXPECT_EQ(mma.list.bufferBytes, 1280);
+  EXPECT_EQ(mma.list.offset, mma.v.end());
+  EXPECT_EQ(mma.totalBytes(),
+            SharedLayout::get(t, p, KernelKind::MmaSync).totalBytes() + 1280);
 }
 
 TEST(SharedLayout, WgmmaRoundsBuffersToSwizzleAtoms) {
@@ -354,20 +387,27 @@ TEST(SharedLayout, RegionsAreAlignedAndFollowEachOther) {
       AttentionProblem p = problem(d, d);
       p.maskElementBytes = 2;
       for (Tiling t : {Tiling{64, 48, 2, 4}, Tiling{192, 80, 3, 12}}) {
-        SharedLayout l = SharedLayout::get(t, p, kind);
-        int64_t end = 0;
-        // Each present region starts where the one before ends.
-        for (const SharedRegion &r : regions(l)) {
-          if (r.count == 0)
-            continue;
-          EXPECT_EQ(r.offset, end) << t.str();
-          EXPECT_EQ(r.offset % l.alignment, 0) << t.str();
-          EXPECT_EQ(r.bufferBytes % l.alignment, 0) << t.str();
-          end = r.end();
+        for (bool walk : {false, true}) {
+          SharedLayout l = SharedLayout::get(t, p, kind, walk);
+          int64_t end = 0;
+          // Each present region starts where the one before ends.
+          for (const SharedRegion &r : regions(l)) {
+            if (r.count == 0)
+              continue;
+            EXPECT_EQ(r.offset, end) << t.str();
+            EXPECT_EQ(r.offset % l.alignment, 0) << t.str();
+            EXPECT_EQ(r.bufferBytes % l.alignment, 0) << t.str();
+            end = r.end();
+          }
+          EXPECT_EQ(l.regionBytes(), end);
+          EXPECT_EQ(l.totalBytes(),
+                    l.baseSlackBytes + l.regionBytes() + l.staticBytes);
+          // The compacted walk's list is the generated tensor-core
+          // kernels' only.
+          bool listed = walk && (kind == KernelKind::Wgmma ||
+                                 kind == KernelKind::MmaSync);
+          EXPECT_EQ(l.list.count, listed ? 1 : 0);
         }
-        EXPECT_EQ(l.regionBytes(), end);
-        EXPECT_EQ(l.totalBytes(),
-                  l.baseSlackBytes + l.regionBytes() + l.staticBytes);
       }
     }
   }

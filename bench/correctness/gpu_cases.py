@@ -99,6 +99,52 @@ def block_mask_cases():
                                empty_rows=True))]
 
 
+def compacted(c):
+    """`c` with the forward's compacted walk (docs/BlockSparse.md, "The
+    forward's compacted walk"; decision D100): compiled with
+    block-mask-walk=compacted, `_cw` after its name."""
+    c = dict(c, options="block-mask-walk=compacted", walk="compacted")
+    c["name"] += "_cw"
+    return c
+
+
+def seven_docs(n):
+    """7 documents packed into n positions, the last one longer."""
+    return [n // 7] * 6 + [n - 6 * (n // 7)]
+
+
+def walk_matrix():
+    """The forward's compacted walk against the float64 reference: the
+    block-mask cases (random 5-100 %, query blocks without a live block,
+    ragged documents causal and not, GQA, N not a multiple of any block,
+    mask blocks larger and smaller than the kernel's) and N = 8192 at 10 %
+    and with 7 causal documents (GQA), each compiled with
+    block-mask-walk=compacted (the variants wgmma-walk and mma-walk force
+    the kernel)."""
+    n = 8192
+    return [compacted(c) for c in block_mask_cases() + [
+        case("bf16", 128, n, block_mask=bm("random", density=0.1, seed=8)),
+        case("bf16", 64, n, causal=True, hq=4, hkv=2,
+             block_mask=bm("docs", docs=seven_docs(n), broadcast=True))]]
+
+
+def bench_block_mask_walk_matrix():
+    """Timed pairs of the forward's walks (D100): the dense walk and the
+    compacted one (`_cw`) of the same drawn mask, N = 8192, D = 64 and 128
+    (B = 1, H = 2048 / D, one mask for every head): random 10, 25 and 50 %
+    and 7 causal documents."""
+    n, cases = 8192, []
+    for d in (64, 128):
+        masks = [(False, bm("random", density=x, seed=9, broadcast=True))
+                 for x in (0.1, 0.25, 0.5)]
+        masks.append((True, bm("docs", docs=seven_docs(n), broadcast=True)))
+        for causal, m in masks:
+            c = case("bf16", d, n, causal=causal, hq=2048 // d, block_mask=m)
+            c["name"] = "bench_" + c["name"]
+            cases += [c, compacted(c)]
+    return cases
+
+
 def window_cases():
     """Sliding windows (#fa.window): with and without causal, N not a
     multiple of any block, Nq != Nk both ways (bottom-right aligned),
@@ -614,6 +660,8 @@ MATRICES = {"naive": naive_matrix, "tiled": tiled_matrix,
             "bench": bench_odd_matrix, "sweep": sweep_matrix,
             "bench-window": bench_window_matrix,
             "bench-block-mask": bench_block_mask_matrix,
+            "bench-block-mask-walk": bench_block_mask_walk_matrix,
+            "wgmma-walk": walk_matrix, "mma-walk": walk_matrix,
             "bench-mask-pattern": bench_mask_pattern_matrix,
             "bench-wide": bench_wide_matrix,
             "sweep-small": lambda: sweep_matrix(SMALL_SHAPES, SMALL_TILINGS),

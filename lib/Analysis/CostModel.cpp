@@ -45,6 +45,14 @@ std::pair<int64_t, int64_t> mlir::fa::paperBlockSizes(int64_t sramElements,
   return {std::min(bc, headDim), bc};
 }
 
+double mlir::fa::walkScanSeconds(const Tiling &tiling,
+                                 const AttentionProblem &problem,
+                                 double clockHz) {
+  int64_t rounds =
+      llvm::divideCeil(forwardWalkListEntries(tiling, problem), 32);
+  return double(rounds) * kWalkScanRoundClocks / clockHz;
+}
+
 //===----------------------------------------------------------------------===//
 // CostModel
 //===----------------------------------------------------------------------===//
@@ -102,12 +110,20 @@ CandidateCost CostModel::evaluate(const Tiling &t,
   CandidateCost c;
   c.tiling = t;
   c.hbm = hbmTraffic(t, p);
-  c.sramBytes = sramBytes(t, p, options.kernel);
+  // The compacted walk's list sits after the tiles (the generated
+  // tensor-core kernels with a block mask).
+  bool walkList = options.compactedWalk && p.blockMaskQ != 0 &&
+                  (options.kernel == KernelKind::Wgmma ||
+                   options.kernel == KernelKind::MmaSync);
+  c.sramBytes =
+      SharedLayout::get(t, p, options.kernel, walkList).totalBytes();
   c.registersPerThread = kernel.registersPerThread(t, p);
   detail::RegisterBudget budget = kernel.registerBudget(t, p, target);
   int64_t regsPerBlock =
       detail::registersPerBlock(t, c.registersPerThread, budget);
   c.legality = checkLegality(options.kernel, p, target, t);
+  if (c.legality.isLegal() && walkList)
+    c.legality = checkSharedMemory(c.sramBytes, target);
   c.blocksPerSM =
       detail::residentBlocks(t, c.sramBytes, regsPerBlock, target, arch);
 
@@ -121,6 +137,13 @@ CandidateCost CostModel::evaluate(const Tiling &t,
   detail::SMRates rates = detail::getSMRates(target, arch);
   detail::StepInputs in{t, p, target, arch, rates, usesWarpgroupMma(), c};
   double smSeconds = detail::smSeconds(kernel, in, counts);
+  // The walk's scan: before the first step, shared by the resident blocks
+  // as a block's fixed time is. Its gain, the dead steps it removes, is
+  // the mask's density, which the model does not know (every block
+  // counts).
+  if (walkList)
+    smSeconds += double(c.numBlocks) * walkScanSeconds(t, p, rates.clock) /
+                 double(std::max<int64_t>(c.blocksPerSM, 1));
 
   // Waves: the last wave may leave SMs idle.
   int64_t slots = target.smCount * c.blocksPerSM;

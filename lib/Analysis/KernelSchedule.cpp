@@ -6,6 +6,7 @@
 
 #include "FlashAttn/Analysis/KernelSchedule.h"
 
+#include "FlashAttn/Analysis/SharedLayout.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/ErrorHandling.h"
 
@@ -130,6 +131,23 @@ std::optional<std::string> ScheduleRequest::conflict() const {
   return std::nullopt;
 }
 
+std::optional<std::string>
+mlir::fa::forwardWalkReason(KernelKind kernel, BlockMaskWalk walk,
+                            const AttentionProblem &problem) {
+  if (walk == BlockMaskWalk::Auto)
+    return std::string("'auto' is a request, not a decided walk");
+  if (walk != BlockMaskWalk::Compacted)
+    return std::nullopt;
+  if (kernel != KernelKind::Wgmma && kernel != KernelKind::MmaSync)
+    return "the forward's compacted walk is the tensor-core kernels' "
+           "(mma-sync, wgmma), not the " +
+           stringifyKernelKind(kernel).str() + " kernel's";
+  if (problem.blockMaskQ == 0)
+    return std::string("the compacted walk lists the kv-blocks a runtime "
+                       "block mask keeps; this problem has no block mask");
+  return std::nullopt;
+}
+
 Epilogue mlir::fa::chooseEpilogue(KernelKind kernel, LoadMechanism loads,
                                   int64_t headDim, int64_t valueHeadDim) {
   // O is staged over the warp's own Q rows, so its rows must fit them
@@ -186,6 +204,9 @@ KernelSchedule mlir::fa::decideSchedule(KernelKind kernel, const Tiling &tiling,
   }
   s.epilogue = chooseEpilogue(kernel, s.loads, problem.headDim,
                               problem.valueHeadDim);
+  if (request.walk == BlockMaskWalk::Compacted &&
+      !forwardWalkReason(kernel, request.walk, problem))
+    s.walk = BlockMaskWalk::Compacted;
   return s;
 }
 
@@ -240,6 +261,21 @@ mlir::fa::scheduleUnsupportedReason(const KernelSchedule &s,
        problem.valueHeadDim > problem.headDim))
     return std::string("epilogue = staged needs the mma-sync kernel and a "
                        "value head dim up to the head dim");
+  if (std::optional<std::string> why =
+          forwardWalkReason(s.kernel, s.walk, problem))
+    return why;
+  if (s.walksCompacted()) {
+    // The list of live steps after the tiles (SharedLayout's `list`).
+    int64_t bytes =
+        SharedLayout::get(tiling, problem, s.kernel, /*compactedWalk=*/true)
+            .totalBytes();
+    if (bytes > target.sramPerBlock)
+      return "the compacted walk's shared memory (the tiles and the list of " +
+             std::to_string(forwardWalkListEntries(tiling, problem)) +
+             " kv-blocks), " + std::to_string(bytes) +
+             " B, exceeds the target's " +
+             std::to_string(target.sramPerBlock) + " B per block";
+  }
   if (s.kernel == KernelKind::Simt && !(s == KernelSchedule{}))
     return std::string("the simt kernel has no schedule fields");
   return std::nullopt;

@@ -19,6 +19,8 @@ using namespace mlir::fa;
 static constexpr int64_t kSimtRowVectors = 4;
 /// Bytes of the SIMT kernel's S, accumulator and row vector elements.
 static constexpr int64_t kF32Bytes = 4;
+/// Bytes of an entry of the compacted walk's list.
+static constexpr int64_t kI32Bytes = 4;
 
 namespace {
 /// Lays regions out one after another from offset 0, every buffer rounded
@@ -92,7 +94,7 @@ static void addSimtBuffers(SharedLayout &layout, RegionPacker &packer,
 }
 
 SharedLayout SharedLayout::get(const Tiling &t, const AttentionProblem &p,
-                               KernelKind kind) {
+                               KernelKind kind, bool compactedWalk) {
   SharedLayout layout;
   layout.kind = kind;
   int64_t e = p.elementBytes;
@@ -104,6 +106,9 @@ SharedLayout SharedLayout::get(const Tiling &t, const AttentionProblem &p,
         layout, packer, t, p,
         [&](int64_t cols) { return cols * e + kMmaSyncRowPadBytes; },
         [&](int64_t cols) { return cols + kMmaSyncRowPadBytes / e; });
+    if (compactedWalk)
+      layout.list = packer.addDense(
+          1, forwardWalkListEntries(t, p) + kWalkListCounts, 1, kI32Bytes);
     return layout;
   }
   case KernelKind::Wgmma: {
@@ -116,6 +121,9 @@ SharedLayout SharedLayout::get(const Tiling &t, const AttentionProblem &p,
         layout, packer, t, p,
         [&](int64_t cols) { return wgmmaPaddedColumns(cols, e) * e; },
         [&](int64_t) { return kWgmmaSwizzleRowBytes / e; });
+    if (compactedWalk)
+      layout.list = packer.addDense(
+          1, forwardWalkListEntries(t, p) + kWalkListCounts, 1, kI32Bytes);
     return layout;
   }
   case KernelKind::TensorCore: {
@@ -141,7 +149,7 @@ SharedLayout SharedLayout::get(const Tiling &t, const AttentionProblem &p,
 
 int64_t SharedLayout::regionBytes() const {
   return std::max({q.end(), k.end(), v.end(), mask.end(), scores.end(),
-                   accumulator.end(), rowVectors.end()});
+                   accumulator.end(), rowVectors.end(), list.end()});
 }
 
 int64_t mlir::fa::sramBytes(const Tiling &t, const AttentionProblem &p,

@@ -213,6 +213,13 @@ static const std::vector<AttributeMutation> &attributeMutations() {
                        "mma_sync wgmma",
                        ", dq = ordered, in_flight = dk>, "
                        "tiling = #fa.tiling<")});
+    // The forward's compacted walk (D100), valid only for the tensor-core
+    // kernels with a block mask and a static Nk.
+    m.push_back({std::regex("tiling = #fa\\.tiling<"),
+                 words("schedule = #fa.schedule<kernel = ",
+                       "simt mma_sync wgmma",
+                       ", loads = tma, walk = compacted>, "
+                       "tiling = #fa.tiling<")});
     // The backward's requests and the block-sparse attributes (session 9):
     // deterministic (ordered dQ) where there was none, a mask pattern or a
     // block mask's #fa.block_sparse next to the scale, and the fields of

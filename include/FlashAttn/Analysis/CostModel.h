@@ -135,7 +135,22 @@ struct CostModelOptions {
   /// Credit L2 with the K/V re-reads of blocks in the same wave (memory time
   /// from `dramBytes`); when false, memory time is Theorem 2's `hbm` count.
   bool l2Reuse = true;
+  /// Price the forward's compacted walk under a runtime block mask (mma-sync,
+  /// wgmma;
+  /// docs/BlockSparse.md, "The forward's compacted walk"): its list in the
+  /// block's shared memory and its scan at the block's start.
+  bool compactedWalk = false;
 };
+
+/// Clocks of one round of the compacted walk's scan (32 mask entries read by
+/// one warp, a ballot, the list's stores): about the latency of the entries'
+/// read from L2 (D94's estimate, 0.4 us; not yet measured).
+constexpr double kWalkScanRoundClocks = 700;
+
+/// Seconds of the compacted walk's scan at the start of one block of
+/// `tiling` at `clockHz`: ceil(ceil(Nk / block_kv) / 32) dependent rounds.
+double walkScanSeconds(const Tiling &tiling, const AttentionProblem &problem,
+                       double clockHz);
 
 /// The cost model of one target.
 class CostModel {

@@ -16,6 +16,7 @@
 #ifndef FLASHATTN_ANALYSIS_KERNELSCHEDULE_H
 #define FLASHATTN_ANALYSIS_KERNELSCHEDULE_H
 
+#include "FlashAttn/Analysis/BackwardCostModel.h"
 #include "FlashAttn/Analysis/CostModel.h"
 #include "llvm/ADT/StringRef.h"
 
@@ -112,6 +113,12 @@ struct KernelSchedule {
   /// Producer: the consumer warpgroups' registers per thread (setmaxnreg);
   /// 0 otherwise.
   int64_t consumerRegisters = 0;
+  /// How the q-block walks its kv-blocks under a runtime block mask: every
+  /// one a step, a dead one predicated off (Dense), or the live ones listed
+  /// in shared memory at the block's start (Compacted: the tensor-core
+  /// kernels; docs/BlockSparse.md, "The forward's compacted walk"). Never
+  /// Auto.
+  BlockMaskWalk walk = BlockMaskWalk::Dense;
 
   bool usesTma() const { return loads == LoadMechanism::Tma; }
   /// Slots freed through empty mbarriers (MBarrier or Producer).
@@ -123,12 +130,13 @@ struct KernelSchedule {
   bool branchesMaskedSteps() const {
     return maskedSteps == MaskedSteps::Branch;
   }
+  bool walksCompacted() const { return walk == BlockMaskWalk::Compacted; }
 
   bool operator==(const KernelSchedule &o) const {
     return kernel == o.kernel && loads == o.loads && release == o.release &&
            step == o.step && pingpong == o.pingpong &&
            maskedSteps == o.maskedSteps && epilogue == o.epilogue &&
-           consumerRegisters == o.consumerRegisters;
+           consumerRegisters == o.consumerRegisters && walk == o.walk;
   }
 };
 
@@ -140,6 +148,11 @@ struct ScheduleRequest {
   StepOrder wgmmaStep = StepOrder::Auto;
   Toggle wgmmaPingpong = Toggle::Auto;
   MaskedSteps mmaMaskedSteps = MaskedSteps::Auto;
+  /// The walk under a runtime block mask, decided by the caller (Dense or
+  /// Compacted: fa-select-tiling's chooseForwardWalk, which knows the op);
+  /// it applies to the tensor-core kernels with a block mask, others walk
+  /// dense.
+  BlockMaskWalk walk = BlockMaskWalk::Dense;
 
   /// Why the forced fields cannot go together, or nullopt.
   std::optional<std::string> conflict() const;
@@ -152,6 +165,21 @@ struct ScheduleRequest {
 Epilogue chooseEpilogue(KernelKind kernel, LoadMechanism loads,
                         int64_t headDim, int64_t valueHeadDim);
 
+/// Whether kernel=auto's selection may take the forward's compacted walk:
+/// not until it has passed its GPU check (`gpu_cases.py`'s `wgmma-walk` and
+/// `mma-walk` matrices, docs/decisions.md D100); until then only
+/// block-mask-walk=compacted or a written schedule builds it. The backward's
+/// is kCompactedWalkGpuChecked.
+constexpr bool kForwardCompactedWalkGpuChecked = false;
+
+/// Why the forward kernel `kernel` cannot walk `walk` for `problem`, or
+/// nullopt: the compacted walk is the tensor-core kernels' (mma-sync,
+/// wgmma), under a runtime block mask. (Its list's size also needs a static Nk, the op's check; the list
+/// in shared memory is scheduleUnsupportedReason's.)
+std::optional<std::string> forwardWalkReason(KernelKind kernel,
+                                             BlockMaskWalk walk,
+                                             const AttentionProblem &problem);
+
 /// The schedule of the kernel `kernel` for the tiling the model evaluated as
 /// `cost`: every Auto field of `request` decided, the forced ones kept
 /// (the request must have no conflict()).
@@ -162,6 +190,8 @@ Epilogue chooseEpilogue(KernelKind kernel, LoadMechanism loads,
 ///    kernel has the producer; never with one consumer warpgroup.
 ///  - mma-sync masked steps Auto: Branch where the register estimate is over
 ///    the per-thread limit (overRegisterLimit), else Split.
+///  - walk: the request's Compacted where forwardWalkReason allows it, else
+///    Dense.
 KernelSchedule decideSchedule(KernelKind kernel, const Tiling &tiling,
                               const CandidateCost &cost,
                               const AttentionProblem &problem,

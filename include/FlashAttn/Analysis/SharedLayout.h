@@ -112,6 +112,16 @@ inline int64_t wgmmaBarrierBytes(int64_t stages) {
   return WgmmaBarriers{stages, /*separateV=*/false, /*empties=*/true}.bytes();
 }
 
+/// The forward's compacted walk (docs/BlockSparse.md, "The forward's
+/// compacted walk"): the list holds one i32 entry per kv-block a q-block may
+/// walk, ceil(Nk / block_kv), then kWalkListCounts i32 counts: the live
+/// steps, and those below the two bounds of the masked-step split.
+constexpr int64_t kWalkListCounts = 3;
+inline int64_t forwardWalkListEntries(const Tiling &tiling,
+                                      const AttentionProblem &problem) {
+  return (problem.seqLenKV + tiling.blockKV - 1) / tiling.blockKV;
+}
+
 /// How the rows of a kernel's Q, K and V tiles sit in shared memory.
 enum class SharedTileFormat {
   /// Rows back to back (SIMT, tensor-core).
@@ -200,6 +210,10 @@ struct SharedLayout {
   /// accumulator [block_q, dv] and four f32 [block_q] row vectors (running
   /// max, running sum, the step's row max, the rescale).
   SharedRegion mask, scores, accumulator, rowVectors;
+  /// mma-sync and wgmma with the compacted walk (absent otherwise): the list
+  /// of live steps and its counts, one buffer of forwardWalkListEntries +
+  /// kWalkListCounts i32 rows, after the V tiles (no tile's offset moves).
+  SharedRegion list;
   /// Static shared memory: wgmma's mbarriers (wgmmaBarrierBytes, counted
   /// whatever the loads, so that every variant fits); 0 otherwise.
   int64_t staticBytes = 0;
@@ -211,11 +225,12 @@ struct SharedLayout {
   /// All the shared memory of the block, dynamic and static (sramBytes).
   int64_t totalBytes() const { return dynamicBytes() + staticBytes; }
 
-  /// The layout of `kind` (not Auto) for a tiling and a problem. Computed
-  /// for any tiling, also one the kernel cannot run (checkLegality says
-  /// which).
+  /// The layout of `kind` (not Auto) for a tiling and a problem, with the
+  /// compacted walk's list where `compactedWalk` (mma-sync and wgmma only).
+  /// Computed for
+  /// any tiling, also one the kernel cannot run (checkLegality says which).
   static SharedLayout get(const Tiling &tiling, const AttentionProblem &problem,
-                          KernelKind kind);
+                          KernelKind kind, bool compactedWalk = false);
 };
 
 /// Shared memory of one thread block: SharedLayout::get(...).totalBytes().

@@ -194,9 +194,10 @@ struct FAToPTXPipelineOptions
       maskedStepsValues()};
   Option<BlockMaskWalk> blockMaskWalk{
       *this, "block-mask-walk",
-      llvm::cl::desc("How the wgmma backward's TMA ring walks a kv-block's "
-                     "q-blocks under a runtime block mask"),
-      llvm::cl::init(BlockMaskWalk::Auto), blockMaskWalkValues()};
+      llvm::cl::desc("How the tensor-core kernels walk a runtime block mask "
+                     "(fa-select-tiling's block-mask-walk)"),
+      llvm::cl::init(BlockMaskWalk::Auto),
+      blockMaskWalkValues()};
 };
 
 /// One option of a registered pipeline as its parser sees it, for embedders

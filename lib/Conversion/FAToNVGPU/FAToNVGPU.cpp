@@ -261,8 +261,9 @@ struct ConvertFAToNVGPUPass
             scheduleUnsupportedReason(schedule, tiling, problem, target))
       return op.emitOpError("schedule ")
              << op.getScheduleAttr() << " cannot be built: " << *why;
-    nvgpu_kernel::buildKernel(op, tiling, schedule,
-                              SharedLayout::get(tiling, problem, kind));
+    nvgpu_kernel::buildKernel(
+        op, tiling, schedule,
+        SharedLayout::get(tiling, problem, kind, schedule.walksCompacted()));
     return success();
   }
 };

@@ -235,7 +235,8 @@ Value mlir::fa::nvgpu_kernel::loadListEntry(Emitter &e, Value list,
 
 Value mlir::fa::nvgpu_kernel::listLiveSteps(
     Emitter &e, Value warp, Value lane, Value total, Value list,
-    int64_t countAt, llvm::function_ref<Value(Value t, Value exists)> live) {
+    int64_t countAt, llvm::function_ref<Value(Value t, Value exists)> live,
+    ArrayRef<Value> bounds, SmallVectorImpl<Value> *countsBelow) {
   ImplicitLocOpBuilder &b = e.b;
   Value i32Zero = e.i32c(0);
   e.ifThen(e.cmp(arith::CmpIPredicate::eq, warp, e.idx(0)), [&] {
@@ -244,7 +245,9 @@ Value mlir::fa::nvgpu_kernel::listLiveSteps(
     Value lanesBelow = arith::SubIOp::create(
         b, arith::ShLIOp::create(b, e.i32c(1), lane32), e.i32c(1));
     Value lb = e.idx(0), step = e.idx(32);
-    auto scan = scf::ForOp::create(b, lb, total, step, ValueRange{i32Zero});
+    // The live steps so far, then those below each bound.
+    SmallVector<Value> init(1 + bounds.size(), i32Zero);
+    auto scan = scf::ForOp::create(b, lb, total, step, init);
     b.setInsertionPointToStart(scan.getBody());
     Value listed = scan.getRegionIterArgs().front();
     Value t = e.add(scan.getInductionVar(), lane);
@@ -259,19 +262,60 @@ Value mlir::fa::nvgpu_kernel::listLiveSteps(
       memref::StoreOp::create(b, arith::IndexCastUIOp::create(b, i32, t),
                               list, ValueRange{at});
     });
-    scf::YieldOp::create(
-        b, ValueRange{arith::AddIOp::create(
-               b, listed, LLVM::CtPopOp::create(b, i32, ballot))});
+    SmallVector<Value> next = {arith::AddIOp::create(
+        b, listed, LLVM::CtPopOp::create(b, i32, ballot))};
+    for (auto [i, bound] : llvm::enumerate(bounds)) {
+      Value below = arith::AndIOp::create(
+          b, isLive, e.cmp(arith::CmpIPredicate::slt, t, bound));
+      Value votes = NVVM::VoteSyncOp::create(b, i32, e.i32c(-1), below,
+                                             NVVM::VoteSyncKind::ballot);
+      next.push_back(arith::AddIOp::create(
+          b, scan.getRegionIterArgs()[1 + i],
+          LLVM::CtPopOp::create(b, i32, votes)));
+    }
+    scf::YieldOp::create(b, next);
     b.setInsertionPointAfter(scan);
     e.ifThen(e.cmp(arith::CmpIPredicate::eq, lane, e.idx(0)), [&] {
-      memref::StoreOp::create(b, scan.getResult(0), list,
-                              ValueRange{e.idx(countAt)});
+      for (auto [i, count] : llvm::enumerate(scan.getResults()))
+        memref::StoreOp::create(b, count, list,
+                                ValueRange{e.idx(countAt + int64_t(i))});
     });
   });
   gpu::BarrierOp::create(b);
-  return arith::IndexCastUIOp::create(
-      b, b.getIndexType(),
-      memref::LoadOp::create(b, list, ValueRange{e.idx(countAt)}));
+  auto readCount = [&](int64_t at) -> Value {
+    return arith::IndexCastUIOp::create(
+        b, b.getIndexType(),
+        memref::LoadOp::create(b, list, ValueRange{e.idx(at)}));
+  };
+  Value count = readCount(countAt);
+  for (size_t i = 0; i < bounds.size(); ++i)
+    countsBelow->push_back(readCount(countAt + 1 + int64_t(i)));
+  return count;
+}
+
+SmallVector<Value> KernelContext::compactWalk(Value list, int64_t entries,
+                                              ArrayRef<Value> bounds) {
+  assert(int64_t(bounds.size()) < kWalkListCounts &&
+         "the list holds the count and kWalkListCounts - 1 bounds' counts");
+  SmallVector<Value> countsBelow;
+  // A lane past the walk reads a clamped entry of the mask's row (a valid
+  // address); its step is not listed.
+  Value count = listLiveSteps(
+      *this, warp, lane, kvEnd, list, entries,
+      [&](Value t, Value exists) {
+        return arith::AndIOp::create(b, exists, blockLive(keyBlock(t)));
+      },
+      bounds, &countsBelow);
+  kvEnd = count;
+  walkList = list;
+  walkEntries = entries;
+  return countsBelow;
+}
+
+Value KernelContext::walkEntry(Value step) {
+  Value entry = memref::LoadOp::create(
+      b, walkList, ValueRange{minu(step, idx(walkEntries - 1))});
+  return arith::IndexCastUIOp::create(b, b.getIndexType(), entry);
 }
 
 Value mlir::fa::nvgpu_kernel::patternKeep(Emitter &e, MaskPatternAttr pattern,

@@ -115,36 +115,53 @@ void mlir::fa::nvgpu_kernel::buildKernel(AttentionOp op, const Tiling &tiling,
   } else {
     loads = std::make_unique<CpAsyncLoads>(k, tiles);
   }
+  // The parts that emit nothing when made (the loops' parts are built
+  // before the prologue for the compacted walk, whose scan needs the loops'
+  // split).
+  std::unique_ptr<TileMath> math;
+  WgmmaMath *wgmma = nullptr;
+  if (k.wg) {
+    auto wgmmaMath = std::make_unique<WgmmaMath>(k, tiles);
+    wgmma = wgmmaMath.get();
+    math = std::move(wgmmaMath);
+  } else {
+    math = std::make_unique<MmaSyncMath>(k, tiles);
+  }
+  Turns turns(k);
+  OnlineSoftmax softmax(k);
+  MainLoop mainLoop(k, *loads, *math, softmax, k.pingpong ? &turns : nullptr);
+
   k.setUpLaunch(numQBlocks, batchSize, smem);
   tiles.setUp();
   k.setUpKVRange();
   k.setUpBlockMask();
   if (tma)
     tma->createBarriers();
-  loads->issuePrologue();
+  loads->issueQuery();
+  // The compacted walk: while Q is in flight, the live kv-blocks of the
+  // dense walk are listed, and the split moves into the list's steps
+  // (docs/BlockSparse.md, "The forward's compacted walk").
+  bool compacted = schedule.walksCompacted();
+  if (compacted) {
+    mainLoop.setUpMaskSplit();
+    mainLoop.setCompactedSplit(
+        k.compactWalk(tiles.sList, layout.list.rows - kWalkListCounts,
+                      mainLoop.splitBounds()));
+  }
+  loads->issueFirstBlocks();
 
   SmallVector<Value> init = initialState(k);
   k.warpRow = k.mulc(k.warp, k.rowsPerWarp);
-  std::unique_ptr<TileMath> math;
-  WgmmaMath *wgmma = nullptr;
-  if (k.wg) {
-    auto wgmmaMath = std::make_unique<WgmmaMath>(k, tiles);
-    wgmma = wgmmaMath.get();
+  if (wgmma)
     wgmma->setUpQDescriptor();
-    math = std::move(wgmmaMath);
-  } else {
-    math = std::make_unique<MmaSyncMath>(k, tiles);
-  }
-  Turns turns(k);
   if (k.pingpong)
     turns.setUp();
   k.setUpConstants();
-  OnlineSoftmax softmax(k);
   softmax.setUpMask();
-  MainLoop mainLoop(k, *loads, *math, softmax, k.pingpong ? &turns : nullptr);
   if (k.overlap)
     mainLoop.setOverlapParts(*tma, *wgmma);
-  mainLoop.setUpMaskSplit();
+  if (!compacted)
+    mainLoop.setUpMaskSplit();
   if (k.producer)
     tma->splitProducer();
   loads->waitForQ();

@@ -29,7 +29,8 @@
 //    CpAsyncLoads and the backward's kernels (buildBackwardKernels,
 //    BackwardKernels.cpp) share;
 //  * listLiveSteps: the compacted walk's scan of a block mask's entries
-//    into a list of live steps in shared memory (the wgmma backward's).
+//    into a list of live steps in shared memory (the wgmma backward's and,
+//    through KernelContext::compactWalk, the tensor-core forwards').
 //
 // Every part reads the decided #fa.schedule through the context; none
 // decides anything. The parts emit ops in the order the kernel runs them,
@@ -148,10 +149,13 @@ public:
   /// [0, kvEnd) of the blocks from kvBegin.
   void setUpKVRange();
   /// The kv-block of loop step `step`: the step itself, kvBegin + step with
-  /// a window, or with block lists the list's entry `step`.
+  /// a window, or with block lists the list's entry `step`; the compacted
+  /// walk's step `step` is the dense step of its list's entry `step`.
   Value keyBlock(Value step) {
     if (blockList)
       return listEntry(listBegin, step);
+    if (walkList)
+      step = walkEntry(step);
     return kvBegin ? add(step, kvBegin) : step;
   }
   /// With a mask pattern's global tokens or butterfly: this q-block's list
@@ -170,6 +174,24 @@ public:
   /// read its last entry (their loads are disabled anyway). Only with a
   /// block mask.
   Value blockLive(Value block);
+  /// Whether the steps of dead kv-blocks are predicated off: a block mask
+  /// with the dense walk (the compacted walk has no dead step).
+  bool predicatesDeadBlocks() {
+    return op.getBlockMask() && !schedule.walksCompacted();
+  }
+  /// The compacted walk (walk = compacted; docs/BlockSparse.md, "The
+  /// forward's compacted walk"): listLiveSteps over the dense steps
+  /// [0, kvEnd) into `list` (i32, `entries` entries then kWalkListCounts
+  /// counts), live where blockLive(keyBlock(t)); then kvEnd is the live
+  /// steps' count and keyBlock reads the list. Returns, for each of
+  /// `bounds` (dense steps, at most kWalkListCounts - 1), the live steps
+  /// below it: the bound's step in the compacted walk.
+  SmallVector<Value> compactWalk(Value list, int64_t entries,
+                                 ArrayRef<Value> bounds);
+  /// The compacted walk's list entry `step` (an index), clamped into the
+  /// list: a step past the count, whose loads are disabled, reads an entry
+  /// of the list, maybe stale, and forms a clamped address.
+  Value walkEntry(Value step);
   /// The loop-invariant f32 constants of the step.
   void setUpConstants();
   /// An scf.for over kv-blocks [lb, ub) carrying `init`, the builder moved
@@ -214,6 +236,10 @@ public:
   Value blockList, listBegin, listFull, listLast;
   /// Whether some q-block's list has a full block, a partial one.
   bool listsHaveFull = false, listsHavePartial = false;
+  /// compactWalk's list of live steps in shared memory (null without) and
+  /// its entries.
+  Value walkList;
+  int64_t walkEntries = 0;
   /// -inf, 0 and scale * log2(e) in f32; 1 / scale.
   Value negInfF, zeroF, scaleLog2, invScale;
 };
@@ -240,12 +266,17 @@ Value patternKeep(Emitter &e, MaskPatternAttr pattern, Value local,
 /// live steps ascending (a ballot's prefix count places each) as the i32
 /// entries of the shared-memory `list`, their count at entry `countAt`.
 /// The scan's bounds are the block's, so every ballot sees all 32 lanes.
-/// After a block-wide barrier every thread reads the count, returned as an
-/// index. The wgmma backward's walk over q-blocks and the forward's over
-/// kv-blocks share it.
+/// For each of `bounds` (index steps) it also counts the live steps below
+/// it (a second ballot a round), stored at entries countAt + 1, ...: where
+/// a split of the dense walk falls in the list. After a block-wide barrier
+/// every thread reads the count, returned as an index, and the counts
+/// below the bounds (into `countsBelow`). The wgmma backward's walk over
+/// q-blocks and the forward's over kv-blocks share it.
 Value listLiveSteps(Emitter &e, Value warp, Value lane, Value total,
                     Value list, int64_t countAt,
-                    llvm::function_ref<Value(Value t, Value exists)> live);
+                    llvm::function_ref<Value(Value t, Value exists)> live,
+                    ArrayRef<Value> bounds = {},
+                    SmallVectorImpl<Value> *countsBelow = nullptr);
 
 /// The indices in a tile's shared-memory view of the 16-byte chunk at
 /// (row, col).
@@ -302,6 +333,9 @@ public:
   /// The views: mma-sync, Q [block_q, row pitch] and K/V [stages, block_kv,
   /// row pitch]; wgmma, one flat element view of all the regions.
   Value sQ, sK, sV;
+  /// With the compacted walk: the i32 view of the layout's `list` (null
+  /// without).
+  Value sList;
   /// wgmma: the bytes from the dynamic shared memory's base to the swizzle
   /// atom it is aligned to, and the aligned base's address.
   Value pad, sharedBase;
@@ -323,7 +357,15 @@ class LoadPipeline {
 public:
   virtual ~LoadPipeline() = default;
   /// Q and the first kv-blocks, in flight before the loop.
-  virtual void issuePrologue() = 0;
+  void issuePrologue() {
+    issueQuery();
+    issueFirstBlocks();
+  }
+  /// The prologue's parts: Q's load, then the first kv-blocks' (the
+  /// compacted walk scans the block mask between them, while Q is in
+  /// flight).
+  virtual void issueQuery() = 0;
+  virtual void issueFirstBlocks() = 0;
   /// Waits until Q has landed (nothing for cp.async: the first step's wait
   /// covers it).
   virtual void waitForQ() = 0;
@@ -380,7 +422,8 @@ void waitForParity(ImplicitLocOpBuilder &b, Value bars, Value barId,
 class CpAsyncLoads : public LoadPipeline {
 public:
   CpAsyncLoads(KernelContext &k, SharedTiles &tiles) : k(k), tiles(tiles) {}
-  void issuePrologue() override;
+  void issueQuery() override;
+  void issueFirstBlocks() override;
   void waitForQ() override {}
   Value beginStep(Value j) override;
   void endStep(Value j) override;
@@ -414,7 +457,8 @@ public:
   void createTensorMaps(bool withOutput);
   /// In the kernel: the mbarriers, initialized by the leader.
   void createBarriers();
-  void issuePrologue() override;
+  void issueQuery() override;
+  void issueFirstBlocks() override;
   void waitForQ() override { waitFor(k.idx(barriers.q()), k.idx(0)); }
   Value beginStep(Value j) override;
   void endStep(Value j) override;
@@ -675,6 +719,11 @@ public:
   /// split; with a window, the full blocks [fullStart, maskStart) between
   /// the masked edges), and whether each loop is needed.
   void setUpMaskSplit();
+  /// The compacted walk: the split's bounds in dense steps (setUpMaskSplit
+  /// made them; fullStart first where there is one), and their steps in the
+  /// walk's list (KernelContext::compactWalk's counts) in their place.
+  SmallVector<Value> splitBounds() const;
+  void setCompactedSplit(ArrayRef<Value> countsBelow);
   /// Every loop; returns the final state.
   SmallVector<Value> build(ValueRange init);
 

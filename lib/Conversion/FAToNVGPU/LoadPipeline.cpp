@@ -90,7 +90,7 @@ Value CpAsyncLoads::loadKV(Value block, Value slot) {
   Value rowBase = k.mulc(k.keyBlock(block), k.t.blockKV);
   Value enabled = k.cmp(arith::CmpIPredicate::slt, block, k.kvEnd);
   // A block the block mask skips is zero-filled: no global memory read.
-  if (k.op.getBlockMask())
+  if (k.predicatesDeadBlocks())
     enabled = arith::AndIOp::create(k.b, enabled,
                                     k.blockLive(k.keyBlock(block)));
   copyTile(k.op.getKey(), k.kvHead, rowBase, k.nk, enabled, k.t.blockKV, k.d,
@@ -100,8 +100,8 @@ Value CpAsyncLoads::loadKV(Value block, Value slot) {
   return commitAsyncGroup(k.b, kvTokens);
 }
 
-void CpAsyncLoads::issuePrologue() {
-  // Q, then blocks 0 .. stages-2, one commit group each.
+void CpAsyncLoads::issueQuery() {
+  // Q, then (issueFirstBlocks) blocks 0 .. stages-2, one commit group each.
   SmallVector<Value> tokens;
   Value always = arith::ConstantIntOp::create(k.b, k.b.getI1Type(), 1);
   copyTile(k.op.getQuery(), k.head, k.qBase, k.nq, always, k.t.blockQ, k.d,
@@ -109,6 +109,9 @@ void CpAsyncLoads::issuePrologue() {
            [this](Value row, Value col) { return tiles.qIndices(row, col); },
            tokens);
   lastGroup = commitAsyncGroup(k.b, tokens);
+}
+
+void CpAsyncLoads::issueFirstBlocks() {
   for (int64_t s = 0; s + 1 < k.t.stages; ++s)
     lastGroup = loadKV(k.idx(s), k.idx(s));
 }
@@ -285,7 +288,7 @@ void TmaLoads::loadKV(Value block, Value slot, Value barId, bool withK,
       loadTile(vMap, tiles.vOffset(slot), k.t.blockKV, k.dv, row, k.kvHead,
                barId);
   };
-  if (!k.op.getBlockMask()) {
+  if (!k.predicatesDeadBlocks()) {
     k.ifThen(issue, load);
     return;
   }
@@ -303,11 +306,11 @@ void TmaLoads::loadKV(Value block, Value slot, Value barId, bool withK,
   });
 }
 
-void TmaLoads::issuePrologue() {
-  // Q, then the first blocks. With empty mbarriers every slot is filled
-  // here: each step refills its own slot once every warp is done with it.
-  // overlap: K runs one block ahead of V (step j reads K_j and V_{j-1});
-  // with the producer, every K and V slot is filled here.
+void TmaLoads::issueQuery() {
+  // Q, then (issueFirstBlocks) the first blocks. With empty mbarriers every
+  // slot is filled there: each step refills its own slot once every warp is
+  // done with it. overlap: K runs one block ahead of V (step j reads K_j
+  // and V_{j-1}); with the producer, every K and V slot is filled there.
   k.ifThen(leader, [&] {
     nvgpu::MBarrierArriveExpectTxOp::create(
         k.b, bars,
@@ -316,6 +319,9 @@ void TmaLoads::issuePrologue() {
     loadTile(qMap, k.idx(tiles.getLayout().q.offset), k.t.blockQ, k.d,
              k.qBase, k.head, k.idx(barriers.q()));
   });
+}
+
+void TmaLoads::issueFirstBlocks() {
   int64_t stages = k.t.stages;
   for (int64_t s = 0; !k.overlap && s + 1 < stages + (k.release ? 1 : 0);
        ++s) {

@@ -123,6 +123,23 @@ void MainLoop::setUpMaskSplit() {
       mask || k.causal || !staticNk || *staticNk % k.t.blockKV != 0;
 }
 
+SmallVector<Value> MainLoop::splitBounds() const {
+  SmallVector<Value> bounds;
+  if (fullStart)
+    bounds.push_back(fullStart);
+  bounds.push_back(maskStart);
+  return bounds;
+}
+
+void MainLoop::setCompactedSplit(ArrayRef<Value> countsBelow) {
+  // The list is ascending: the dense steps below a bound are the list's
+  // first countsBelow entries, so the loops and the branch compare steps of
+  // the walk with the counts as they compared dense steps with the bounds.
+  if (fullStart)
+    fullStart = countsBelow.front();
+  maskStart = countsBelow.back();
+}
+
 void MainLoop::setUpListSplit() {
   // Steps [0, listFull) are the list's full blocks, the rest its partial
   // ones; a mask operand applies to every block. A loop no q-block's list
@@ -212,7 +229,7 @@ scf::ForOp MainLoop::buildSerialLoop(Value lb, Value ub, ValueRange init,
   // loaded): the state passes through. Block-uniform branch; the loads'
   // waits and releases above and below stay in every step.
   scf::IfOp skip;
-  if (k.op.getBlockMask()) {
+  if (k.predicatesDeadBlocks()) {
     skip = scf::IfOp::create(b, state.getTypes(),
                              k.blockLive(k.keyBlock(j)),
                              /*withElseRegion=*/true);

@@ -46,10 +46,21 @@ void SharedTiles::setUp() {
   base = gpu::DynamicSharedMemoryOp::create(
       b, MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
                          MemRefLayoutAttrInterface(), workgroup));
+  // The compacted walk's list of live steps and its counts (i32), at
+  // `offset` bytes from the base.
+  auto listView = [&](Value offset) {
+    return memref::ViewOp::create(
+        b,
+        MemRefType::get({layout.list.rows}, b.getI32Type(),
+                        MemRefLayoutAttrInterface(), workgroup),
+        base, offset, ValueRange{});
+  };
   if (layout.format == SharedTileFormat::Padded) {
     sQ = paddedView(layout.q, /*staged=*/false);
     sK = paddedView(layout.k, /*staged=*/true);
     sV = paddedView(layout.v, /*staged=*/true);
+    if (layout.list.count > 0)
+      sList = listView(k.idx(layout.list.offset));
     return;
   }
   assert(layout.format == SharedTileFormat::Swizzled128B &&
@@ -70,6 +81,8 @@ void SharedTiles::setUp() {
   sQ = sK = sV = flat;
   sharedBase =
       arith::IndexCastOp::create(b, b.getI64Type(), k.add(address, pad));
+  if (layout.list.count > 0)
+    sList = listView(k.addc(pad, layout.list.offset));
 }
 
 SmallVector<Value> SharedTiles::qIndices(Value row, Value col) {

@@ -135,3 +135,31 @@ func.func @negative_grad_block_mask_shape(%q: tensor<1x2x16x8xf32>, %lse: tensor
       -> tensor<1x2x16x8xf32>, tensor<1x2x16x8xf32>, tensor<1x2x16x8xf32>
   return %r#0, %r#1, %r#2 : tensor<1x2x16x8xf32>, tensor<1x2x16x8xf32>, tensor<1x2x16x8xf32>
 }
+
+// -----
+
+// The forward's compacted walk (D100) lists the kv-blocks a block mask
+// keeps: an op without one cannot carry it.
+func.func @negative_walk_without_block_mask(%q: tensor<1x2x256x64xbf16>,
+    %o: tensor<1x2x256x64xbf16>) -> tensor<1x2x256x64xbf16> {
+  // expected-error @+1 {{schedule #fa.schedule<kernel = wgmma, loads = tma, walk = compacted> walks the kv-blocks a block mask keeps, but the op has no block mask}}
+  %r = fa.attention ins(%q, %q, %q : tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>)
+       outs(%o : tensor<1x2x256x64xbf16>)
+       {schedule = #fa.schedule<kernel = wgmma, loads = tma, walk = compacted>}
+       -> tensor<1x2x256x64xbf16>
+  return %r : tensor<1x2x256x64xbf16>
+}
+
+// -----
+
+// Its list has a static size: ceil(Nk / block_kv) entries.
+func.func @negative_walk_dynamic_nk(%q: tensor<1x2x256x64xbf16>, %k: tensor<1x2x?x64xbf16>,
+    %bm: tensor<1x2x2x?xi8>, %o: tensor<1x2x256x64xbf16>) -> tensor<1x2x256x64xbf16> {
+  // expected-error @+1 {{schedule #fa.schedule<kernel = wgmma, loads = tma, walk = compacted> needs a static Nk: its list of kv-blocks has a static size}}
+  %r = fa.attention ins(%q, %k, %k : tensor<1x2x256x64xbf16>, tensor<1x2x?x64xbf16>, tensor<1x2x?x64xbf16>)
+       block_mask(%bm : tensor<1x2x2x?xi8>) outs(%o : tensor<1x2x256x64xbf16>)
+       {block_sparse = #fa.block_sparse<block_q = 128, block_kv = 128>,
+        schedule = #fa.schedule<kernel = wgmma, loads = tma, walk = compacted>}
+       -> tensor<1x2x256x64xbf16>
+  return %r : tensor<1x2x256x64xbf16>
+}

@@ -49,3 +49,29 @@ func.func @negative_old_kernel_attribute(%q: tensor<1x2x64x64xbf16>, %o: tensor<
        outs(%o : tensor<1x2x64x64xbf16>) {fa.kernel = "mma-sync"} -> tensor<1x2x64x64xbf16>
   return %r : tensor<1x2x64x64xbf16>
 }
+
+// -----
+
+func.func @negative_walk_auto() attributes {
+  // expected-error @below {{#fa.schedule holds a decided walk, not 'auto'}}
+  test.attr = #fa.schedule<kernel = wgmma, loads = tma, walk = auto>} {
+  return
+}
+
+// -----
+
+func.func @negative_unknown_walk() attributes {
+  // expected-error @below {{unknown #fa.schedule walk 'sparse'}}
+  // expected-error @below {{failed to parse FA_ScheduleAttr parameter 'walk'}}
+  test.attr = #fa.schedule<kernel = wgmma, walk = sparse>} {
+  return
+}
+
+// -----
+
+// The forward's compacted walk is the tensor-core kernels' (D100).
+func.func @negative_walk_simt() attributes {
+  // expected-error @below {{invalid #fa.schedule: walk = compacted is the tensor-core kernels' (mma_sync, wgmma), not simt}}
+  test.attr = #fa.schedule<kernel = simt, walk = compacted>} {
+  return
+}

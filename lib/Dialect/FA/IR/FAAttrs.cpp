@@ -89,7 +89,8 @@ MaskPatternAttr::verify(function_ref<InFlightDiagnostic()> emitError,
 LogicalResult ScheduleAttr::verify(
     function_ref<InFlightDiagnostic()> emitError, KernelKind kernel,
     LoadMechanism loads, SlotRelease release, StepOrder step, bool pingpong,
-    MaskedSteps maskedSteps, Epilogue epilogue, int64_t consumerRegs) {
+    MaskedSteps maskedSteps, Epilogue epilogue, int64_t consumerRegs,
+    BlockMaskWalk walk) {
   if (!isGeneratedKernel(kernel))
     return emitError() << "#fa.schedule kernel must be simt, mma_sync or "
                           "wgmma, got "
@@ -101,6 +102,15 @@ LogicalResult ScheduleAttr::verify(
     return emitError() << "#fa.schedule consumer_regs must not be negative, "
                           "got "
                        << consumerRegs;
+  if (walk == BlockMaskWalk::Auto)
+    return emitError() << "#fa.schedule holds a decided walk, not 'auto'";
+  // The kernel's part of the walk's rule; the block mask and Nk are the
+  // op's (forwardWalkReason, AttentionOp::verify).
+  if (walk == BlockMaskWalk::Compacted && kernel != KernelKind::Wgmma &&
+      kernel != KernelKind::MmaSync)
+    return emitError() << "invalid #fa.schedule: walk = compacted is the "
+                          "tensor-core kernels' (mma_sync, wgmma), not "
+                       << getScheduleKeyword(stringifyKernelKind(kernel));
   return success();
 }
 
@@ -170,7 +180,7 @@ ScheduleAttr mlir::fa::getScheduleAttr(MLIRContext *ctx,
                                        const KernelSchedule &s) {
   return ScheduleAttr::get(ctx, s.kernel, s.loads, s.release, s.step,
                            s.pingpong, s.maskedSteps, s.epilogue,
-                           s.consumerRegisters);
+                           s.consumerRegisters, s.walk);
 }
 
 KernelSchedule mlir::fa::getKernelSchedule(ScheduleAttr attr) {
@@ -183,6 +193,7 @@ KernelSchedule mlir::fa::getKernelSchedule(ScheduleAttr attr) {
   s.maskedSteps = attr.getMaskedSteps();
   s.epilogue = attr.getEpilogue();
   s.consumerRegisters = attr.getConsumerRegs();
+  s.walk = attr.getWalk();
   return s;
 }
 

@@ -340,8 +340,22 @@ LogicalResult AttentionOp::verify() {
                                 "[B, Hq, Nq, Dv]", q.getElementType())))
     return failure();
   if (Value lse = getLseInit())
-    return verifyLogsumexp(op, "logsumexp init",
-                           cast<ShapedType>(lse.getType()), q);
+    if (failed(verifyLogsumexp(op, "logsumexp init",
+                               cast<ShapedType>(lse.getType()), q)))
+      return failure();
+  // The compacted walk lists the kv-blocks the block mask keeps, in a list
+  // of static size (docs/BlockSparse.md, "The forward's compacted walk").
+  if (ScheduleAttr schedule = getScheduleAttr();
+      schedule && schedule.getWalk() == BlockMaskWalk::Compacted) {
+    if (!getBlockMask())
+      return emitOpError() << "schedule " << schedule
+                           << " walks the kv-blocks a block mask keeps, but "
+                              "the op has no block mask";
+    if (getKeyType().isDynamicDim(2))
+      return emitOpError() << "schedule " << schedule
+                           << " needs a static Nk: its list of kv-blocks "
+                              "has a static size";
+  }
   return success();
 }
 

@@ -215,12 +215,20 @@ struct SelectTilingPass
         !support.isLegal())
       return op.emitOpError() << "cannot use the " << stringifyKernelKind(kind)
                               << " kernel: " << support.message;
+    // The walk is decided before the tiling: its list takes shared memory.
+    // kernel=auto's kernels after the first walk dense.
+    FailureOr<BlockMaskWalk> walk = chooseForwardWalk(op, kind, problem);
+    if (failed(walk))
+      return failure();
+    auto walkOf = [&](KernelKind k) {
+      return k == kind ? *walk : BlockMaskWalk::Dense;
+    };
 
     // A tiling written earlier (or by hand) stays, if it fits.
     CandidateCost cost;
     if (TilingAttr existing = op.getTilingAttr()) {
       emitAutoNote(op, kind, autoNote);
-      CostModel model(target, {kind});
+      CostModel model(target, modelOptions(kind, walkOf(kind)));
       cost = model.evaluate(getTiling(existing), problem);
       if (!cost.fits())
         return op.emitOpError()
@@ -242,7 +250,7 @@ struct SelectTilingPass
       TilingDecision decision;
       for (auto [i, candidate] : llvm::enumerate(kinds)) {
         kind = candidate;
-        CostModel model(target, {kind});
+        CostModel model(target, modelOptions(kind, walkOf(kind)));
         decision = mode == SelectionMode::Paper ? model.selectPaper(problem)
                                                 : model.select(problem);
         if (decision.found() || i + 1 == kinds.size())
@@ -263,7 +271,57 @@ struct SelectTilingPass
     }
     if (!isGeneratedKernel(kind))
       return success();
-    return recordSchedule(op, kind, cost, problem, target);
+    return recordSchedule(op, kind, cost, problem, target, walkOf(kind));
+  }
+
+  /// The cost model's options for `kind` walking `walk`.
+  static CostModelOptions modelOptions(KernelKind kind, BlockMaskWalk walk) {
+    CostModelOptions o;
+    o.kernel = kind;
+    o.compactedWalk = walk == BlockMaskWalk::Compacted;
+    return o;
+  }
+
+  /// The walk of `op`'s kernel `kind` under a block mask: its schedule's,
+  /// else the option's, else (auto) the compacted walk where it builds and
+  /// has passed its GPU check (kForwardCompactedWalkGpuChecked), else
+  /// dense. The option `compacted` concerns the tensor-core kernels with a
+  /// block mask (other ops walk dense) and is an error where such an op cannot
+  /// take it (a dynamic Nk). The list's shared memory is checked with the
+  /// tiling (the model's rejection).
+  FailureOr<BlockMaskWalk> chooseForwardWalk(AttentionOp op, KernelKind kind,
+                                             const AttentionProblem &problem) {
+    if (ScheduleAttr given = op.getScheduleAttr()) {
+      if (std::optional<std::string> why =
+              forwardWalkReason(given.getKernel(), given.getWalk(), problem))
+        return op.emitOpError() << "cannot walk compacted: " << *why;
+      return given.getWalk();
+    }
+    auto compactedReason = [&]() -> std::optional<std::string> {
+      if (std::optional<std::string> why = forwardWalkReason(
+              kind, BlockMaskWalk::Compacted, problem))
+        return why;
+      if (op.getKeyType().isDynamicDim(2))
+        return std::string("the compacted walk's list has a static size: Nk "
+                           "must be static");
+      return std::nullopt;
+    };
+    switch (blockMaskWalk) {
+    case BlockMaskWalk::Dense:
+      return BlockMaskWalk::Dense;
+    case BlockMaskWalk::Compacted:
+      if (!isNVGPUKernel(kind) || !op.getBlockMask())
+        return BlockMaskWalk::Dense;
+      if (std::optional<std::string> why = compactedReason())
+        return op.emitOpError()
+               << "fa-select-tiling: block-mask-walk=compacted: " << *why;
+      return BlockMaskWalk::Compacted;
+    case BlockMaskWalk::Auto:
+      break;
+    }
+    if (kForwardCompactedWalkGpuChecked && !compactedReason())
+      return BlockMaskWalk::Compacted;
+    return BlockMaskWalk::Dense;
   }
 
   /// Decides the schedule of `op`'s kernel for the tiling evaluated as
@@ -271,7 +329,7 @@ struct SelectTilingPass
   LogicalResult recordSchedule(AttentionOp op, KernelKind kind,
                                const CandidateCost &cost,
                                const AttentionProblem &problem,
-                               const TargetInfo &target) {
+                               const TargetInfo &target, BlockMaskWalk walk) {
     ScheduleAttr attr = op.getScheduleAttr();
     if (attr) {
       if (std::optional<std::string> why = scheduleUnsupportedReason(
@@ -279,15 +337,40 @@ struct SelectTilingPass
         return op.emitOpError() << "schedule " << attr << " cannot be built: "
                                 << *why;
     } else {
+      ScheduleRequest r = request();
+      r.walk = walk;
       attr = getScheduleAttr(op.getContext(),
                              decideSchedule(kind, cost.tiling, cost, problem,
-                                            target, request()));
+                                            target, r));
       op.setScheduleAttr(attr);
     }
     if (explain)
       op.emitRemark() << "fa-select-tiling: schedule " << attr << ": "
-                      << explainSchedule(getKernelSchedule(attr), cost);
+                      << explainSchedule(getKernelSchedule(attr), cost)
+                      << explainWalk(getKernelSchedule(attr), cost, problem);
     return success();
+  }
+
+  /// The walk, where the op has a block mask: its list and scan.
+  static std::string explainWalk(const KernelSchedule &s,
+                                 const CandidateCost &cost,
+                                 const AttentionProblem &problem) {
+    if (problem.blockMaskQ == 0)
+      return "";
+    if (!s.walksCompacted())
+      return "; walk=dense: every kv-block a step, a dead one predicated off";
+    const Tiling &t = cost.tiling;
+    int64_t entries = forwardWalkListEntries(t, problem);
+    SharedLayout layout =
+        SharedLayout::get(t, problem, s.kernel, /*compactedWalk=*/true);
+    return llvm::formatv(
+               "; walk=compacted: warp 0 lists the live kv-blocks of the "
+               "q-block's {0} in shared memory at the block's start ({1} "
+               "round(s) of 32, about {2:f0} clocks each), the loads and "
+               "steps walk the list ({3} B of shared memory)",
+               entries, llvm::divideCeil(entries, 32), kWalkScanRoundClocks,
+               layout.list.bytes())
+        .str();
   }
 
   /// Why the schedule's deciding fields are what they are.

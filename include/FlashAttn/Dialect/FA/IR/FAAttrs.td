@@ -216,6 +216,12 @@ def FA_ScheduleAttr : FA_Attr<"Schedule", "schedule"> {
       through shared memory) or `tma_store`.
     * `consumer_regs`: the producer kernel's consumer registers per thread
       (setmaxnreg; default 0, no producer).
+    * `walk`: how the q-block walks its kv-blocks under a runtime block mask
+      (docs/BlockSparse.md, "The forward's compacted walk"): `dense`
+      (default; every kv-block a step, a dead one predicated off) or
+      `compacted` (the live kv-blocks listed in shared memory at the block's
+      start, the loads and steps walk the list; `kernel = mma_sync` or
+      `wgmma`, with a block mask and a static `Nk`).
 
     Fields at their default are not printed. The keywords are the pass
     options' spellings with `-` written `_`. A schedule may be written by
@@ -243,7 +249,8 @@ def FA_ScheduleAttr : FA_Attr<"Schedule", "schedule"> {
                                       "masked steps">:$masked_steps,
     FA_DefaultedScheduleEnumParameter<"Epilogue", "Direct",
                                       "epilogue">:$epilogue,
-    DefaultValuedParameter<"int64_t", "0">:$consumer_regs
+    DefaultValuedParameter<"int64_t", "0">:$consumer_regs,
+    FA_DefaultedScheduleEnumParameter<"BlockMaskWalk", "Dense", "walk">:$walk
   );
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;

@@ -239,8 +239,9 @@ def FASelectTilingPass : Pass<"fa-select-tiling"> {
            "::mlir::fa::dqAccumulationValues()">,
     Option<"blockMaskWalk", "block-mask-walk", "::mlir::fa::BlockMaskWalk",
            /*default=*/"::mlir::fa::BlockMaskWalk::Auto",
-           "How the wgmma backward's TMA ring walks a kv-block's q-blocks "
-           "under a runtime block mask (auto: compacted where it builds, "
+           "How the tensor-core kernels walk a runtime block mask: the "
+           "wgmma backward's TMA ring a kv-block's q-blocks, the forwards a "
+           "q-block's kv-blocks (auto: the compacted walk where it builds, "
            "else dense)",
            "::mlir::fa::blockMaskWalkValues()">,
     Option<"backwardInFlight", "backward-in-flight",
