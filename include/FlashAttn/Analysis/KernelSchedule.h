@@ -166,11 +166,11 @@ Epilogue chooseEpilogue(KernelKind kernel, LoadMechanism loads,
                         int64_t headDim, int64_t valueHeadDim);
 
 /// Whether kernel=auto's selection may take the forward's compacted walk:
-/// not until it has passed its GPU check (`gpu_cases.py`'s `wgmma-walk` and
-/// `mma-walk` matrices, docs/decisions.md D100); until then only
-/// block-mask-walk=compacted or a written schedule builds it. The backward's
-/// is kCompactedWalkGpuChecked.
-constexpr bool kForwardCompactedWalkGpuChecked = false;
+/// it has passed its GPU check (`gpu_cases.py`'s `wgmma-walk` and
+/// `mma-walk` matrices, docs/decisions.md D103), so block-mask-walk=auto
+/// takes it wherever a tiling fits with its list (D100). The backward's is
+/// kCompactedWalkGpuChecked.
+constexpr bool kForwardCompactedWalkGpuChecked = true;
 
 /// Why the forward kernel `kernel` cannot walk `walk` for `problem`, or
 /// nullopt: the compacted walk is the tensor-core kernels' (mma-sync,

@@ -129,13 +129,13 @@ inline llvm::cl::ValuesClass dqAccumulationValues() {
 inline llvm::cl::ValuesClass blockMaskWalkValues() {
   return llvm::cl::values(
       clEnumValN(BlockMaskWalk::Auto, "auto",
-                 "compacted where it builds (the wgmma ring with a block "
-                 "mask and dq=atomic), else dense"),
+                 "compacted where it builds (the tensor-core forwards, the "
+                 "wgmma backward's ring with dq=atomic), else dense"),
       clEnumValN(BlockMaskWalk::Dense, "dense",
-                 "every q-block a step, a dead one predicated off"),
+                 "every block a step, a dead one predicated off"),
       clEnumValN(BlockMaskWalk::Compacted, "compacted",
-                 "the live q-blocks listed in shared memory, the TMA ring "
-                 "walks the list (wgmma, a block mask, dq=atomic)"));
+                 "the live blocks listed in shared memory, the loads and "
+                 "steps walk the list (a runtime block mask)"));
 }
 
 /// fa-select-tiling's products the wgmma backward's ring leaves in flight

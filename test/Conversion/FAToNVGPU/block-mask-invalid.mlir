@@ -7,7 +7,7 @@
 
 func.func @negative_block_mask_overlap(%q: tensor<1x2x1000x128xbf16>, %bm: tensor<1x2x8x8xi8>,
                                        %o: tensor<1x2x1000x128xbf16>) -> tensor<1x2x1000x128xbf16> {
-  // expected-error @+1 {{schedule #fa.schedule<kernel = wgmma, loads = tma, step = overlap, epilogue = tma_store> cannot be built: a block mask's skipped steps are built for step = serial without pingpong only}}
+  // expected-error @+1 {{schedule #fa.schedule<kernel = wgmma, loads = tma, step = overlap, epilogue = tma_store, walk = compacted> cannot be built: a block mask's skipped steps are built for step = serial without pingpong only}}
   %r = fa.attention ins(%q, %q, %q : tensor<1x2x1000x128xbf16>, tensor<1x2x1000x128xbf16>, tensor<1x2x1000x128xbf16>)
        block_mask(%bm : tensor<1x2x8x8xi8>) outs(%o : tensor<1x2x1000x128xbf16>)
        {causal, block_sparse = #fa.block_sparse<block_q = 128, block_kv = 128>}

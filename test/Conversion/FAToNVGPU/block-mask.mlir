@@ -4,13 +4,14 @@
 // are disabled (source size 0); a TMA load of one is replaced by a plain
 // mbarrier arrival; the step's math runs under an scf.if that passes the
 // state through otherwise. The wgmma schedule is the serial step without
-// turns.
+// turns. This is the dense walk (block-mask-walk=dense); kernel=auto's
+// default, the compacted walk, is pinned in block-mask-compacted.mlir.
 // RUN: fa-opt %s --fa-set-target=target=h100 \
-// RUN:   --fa-select-tiling="kernel=mma-sync" \
+// RUN:   --fa-select-tiling="kernel=mma-sync block-mask-walk=dense" \
 // RUN:   --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
 // RUN:   --convert-fa-to-nvgpu | FileCheck %s --check-prefix=MMA
 // RUN: fa-opt %s --fa-set-target=target=h100 \
-// RUN:   --fa-select-tiling="kernel=wgmma" \
+// RUN:   --fa-select-tiling="kernel=wgmma block-mask-walk=dense" \
 // RUN:   --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
 // RUN:   --convert-fa-to-nvgpu | FileCheck %s --check-prefix=TMA
 

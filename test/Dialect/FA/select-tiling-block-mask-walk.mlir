@@ -1,10 +1,10 @@
 // The forward's walk under a runtime block mask (D100, docs/BlockSparse.md
 // "The forward's compacted walk"): fa-select-tiling decides it once and
-// records it in #fa.schedule. By default (and with block-mask-walk=auto,
-// until the compacted walk passes its GPU check,
-// kForwardCompactedWalkGpuChecked) every kv-block is a step (walk = dense,
-// not printed), so the schedules of existing kernels are unchanged;
-// block-mask-walk=compacted asks for the list, which the model prices in
+// records it in #fa.schedule. By default (and with block-mask-walk=auto:
+// the compacted walk passed its GPU check, kForwardCompactedWalkGpuChecked,
+// D103) the kernels walk the list where a tiling fits with it;
+// block-mask-walk=dense keeps every kv-block a step (walk = dense, not
+// printed); block-mask-walk=compacted asks for the list, which the model prices in
 // shared memory (ceil(Nk / block_kv) i32 entries and 3 counts, rounded up
 // to the 1 KiB swizzle atom; mma-sync: to 128 bytes), for the ops it
 // concerns: the tensor-core kernels with a block mask (others walk dense).
@@ -12,6 +12,8 @@
 // RUN:   | FileCheck %s --check-prefix=DEFAULT
 // RUN: fa-opt %s --fa-set-target=target=h100 "--fa-select-tiling=kernel=auto block-mask-walk=auto" \
 // RUN:   | FileCheck %s --check-prefix=DEFAULT
+// RUN: fa-opt %s --fa-set-target=target=h100 "--fa-select-tiling=kernel=wgmma block-mask-walk=dense" \
+// RUN:   | FileCheck %s --check-prefix=DENSE
 // RUN: fa-opt %s --fa-set-target=target=h100 "--fa-select-tiling=kernel=wgmma block-mask-walk=compacted explain" \
 // RUN:   --mlir-print-op-on-diagnostic=false 2>&1 | FileCheck %s --check-prefix=COMPACT
 // RUN: fa-opt %s --fa-set-target=target=h100 "--fa-select-tiling=kernel=auto block-mask-walk=compacted" \
@@ -22,9 +24,12 @@
 // RUN:   | FileCheck %s --check-prefix=SIMT
 
 // DEFAULT-LABEL: func.func @random_blocks(
-// DEFAULT: schedule = #fa.schedule<kernel = wgmma, loads = tma,
-// DEFAULT-NOT: walk
+// DEFAULT: schedule = #fa.schedule<kernel = wgmma, loads = tma,{{.*}}walk = compacted>
 // DEFAULT-SAME: tiling =
+// DENSE-LABEL: func.func @random_blocks(
+// DENSE: schedule = #fa.schedule<kernel = wgmma, loads = tma,
+// DENSE-NOT: walk
+// DENSE-SAME: tiling =
 // The list of N = 8192 / 128 = 64 kv-blocks and its counts: 268 bytes,
 // 1 KiB after rounding, on top of the dense layout's shared memory.
 // COMPACT: remark: fa-select-tiling (model): 128x128, 2 stages, 8 warps wins

@@ -220,6 +220,11 @@ struct SelectTilingPass
     FailureOr<BlockMaskWalk> walk = chooseForwardWalk(op, kind, problem);
     if (failed(walk))
       return failure();
+    // `auto` takes the compacted walk where a tiling fits with its list,
+    // else walks dense (never an error the dense walk would not give).
+    bool autoWalk = *walk == BlockMaskWalk::Auto;
+    if (autoWalk)
+      walk = BlockMaskWalk::Compacted;
     auto walkOf = [&](KernelKind k) {
       return k == kind ? *walk : BlockMaskWalk::Dense;
     };
@@ -230,6 +235,11 @@ struct SelectTilingPass
       emitAutoNote(op, kind, autoNote);
       CostModel model(target, modelOptions(kind, walkOf(kind)));
       cost = model.evaluate(getTiling(existing), problem);
+      if (!cost.fits() && autoWalk) {
+        walk = BlockMaskWalk::Dense;
+        cost = CostModel(target, modelOptions(kind, BlockMaskWalk::Dense))
+                   .evaluate(getTiling(existing), problem);
+      }
       if (!cost.fits())
         return op.emitOpError()
                << "tiling " << existing << " does not fit the target ("
@@ -253,6 +263,12 @@ struct SelectTilingPass
         CostModel model(target, modelOptions(kind, walkOf(kind)));
         decision = mode == SelectionMode::Paper ? model.selectPaper(problem)
                                                 : model.select(problem);
+        if (!decision.found() && autoWalk && i == 0) {
+          walk = BlockMaskWalk::Dense;
+          CostModel dense(target, modelOptions(kind, BlockMaskWalk::Dense));
+          decision = mode == SelectionMode::Paper ? dense.selectPaper(problem)
+                                                  : dense.select(problem);
+        }
         if (decision.found() || i + 1 == kinds.size())
           break;
         appendAutoNote(autoNote, kind, decision.reason);
@@ -283,9 +299,10 @@ struct SelectTilingPass
   }
 
   /// The walk of `op`'s kernel `kind` under a block mask: its schedule's,
-  /// else the option's, else (auto) the compacted walk where it builds and
-  /// has passed its GPU check (kForwardCompactedWalkGpuChecked), else
-  /// dense. The option `compacted` concerns the tensor-core kernels with a
+  /// else the option's, else (auto) `Auto` where the compacted walk builds
+  /// for the op and has passed its GPU check
+  /// (kForwardCompactedWalkGpuChecked), which the tiling's choice resolves
+  /// (compacted where a tiling fits with the list), else dense. The option `compacted` concerns the tensor-core kernels with a
   /// block mask (other ops walk dense) and is an error where such an op cannot
   /// take it (a dynamic Nk). The list's shared memory is checked with the
   /// tiling (the model's rejection).
@@ -320,7 +337,7 @@ struct SelectTilingPass
       break;
     }
     if (kForwardCompactedWalkGpuChecked && !compactedReason())
-      return BlockMaskWalk::Compacted;
+      return BlockMaskWalk::Auto;
     return BlockMaskWalk::Dense;
   }
 
