@@ -20,6 +20,7 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include <optional>
 #include <tuple>
 
 using namespace mlir;
@@ -334,11 +335,14 @@ static FailureOr<BlockMaskWalk> chooseWalk(AttentionGradOp op,
 /// where that tiling takes it (the ring, not one buffer) and still fits;
 /// else the model's pick of each walk, compacted unless the dense walk's
 /// pick is predicted faster (a one-buffer tiling the compacted walk cannot
-/// use) or the compacted walk fits no tiling.
+/// use) or the compacted walk fits no tiling. `decided` receives the
+/// winning walk's decision when the model was asked, so that it is not
+/// selected again.
 static BlockMaskWalk resolveAutoWalk(AttentionGradOp op,
                                      const BackwardCostModel &model,
                                      const AttentionProblem &problem,
-                                     KernelKind kind, DqAccumulation dq) {
+                                     KernelKind kind, DqAccumulation dq,
+                                     std::optional<BackwardDecision> &decided) {
   if (TilingAttr existing = op.getTilingAttr()) {
     Tiling tiling = getTiling(existing);
     if (compactedWalkOpReason(op, kind, dq, &tiling) ||
@@ -348,12 +352,14 @@ static BlockMaskWalk resolveAutoWalk(AttentionGradOp op,
   }
   BackwardDecision compacted =
       model.select(problem, dq, BlockMaskWalk::Compacted);
-  if (!compacted.found())
-    return BlockMaskWalk::Dense;
   BackwardDecision dense = model.select(problem, dq, BlockMaskWalk::Dense);
-  if (dense.found() && dense.winner().predictedSeconds <
-                           compacted.winner().predictedSeconds)
+  if (!compacted.found() ||
+      (dense.found() && dense.winner().predictedSeconds <
+                            compacted.winner().predictedSeconds)) {
+    decided = std::move(dense);
     return BlockMaskWalk::Dense;
+  }
+  decided = std::move(compacted);
   return BlockMaskWalk::Compacted;
 }
 
@@ -427,8 +433,9 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
     return failure();
   BackwardCostModel model(target, *kind,
                           static_cast<bool>(op.getBiasGradInit()));
+  std::optional<BackwardDecision> decided;
   if (*walk == BlockMaskWalk::Auto)
-    walk = resolveAutoWalk(op, model, problem, *kind, *dq);
+    walk = resolveAutoWalk(op, model, problem, *kind, *dq, decided);
 
   // A tiling written earlier (or by hand) stays, if it fits.
   BackwardCost cost;
@@ -443,7 +450,8 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
       op.emitRemark() << "fa-select-tiling: keeps the given tiling "
                       << existing << " (" << describe(cost) << ")";
   } else {
-    BackwardDecision decision = model.select(problem, *dq, *walk);
+    BackwardDecision decision =
+        decided ? std::move(*decided) : model.select(problem, *dq, *walk);
     if (!decision.found())
       return op.emitOpError()
              << "cannot be tiled for " << target.arch << " (head dim "
