@@ -225,8 +225,11 @@ struct SelectTilingPass
     bool autoWalk = *walk == BlockMaskWalk::Auto;
     if (autoWalk)
       walk = BlockMaskWalk::Compacted;
+    // (`kind` changes in kernel=auto's loop below: compare with the kernel
+    // the walk was decided for.)
+    const KernelKind walkKind = kind;
     auto walkOf = [&](KernelKind k) {
-      return k == kind ? *walk : BlockMaskWalk::Dense;
+      return k == walkKind ? *walk : BlockMaskWalk::Dense;
     };
 
     // A tiling written earlier (or by hand) stays, if it fits.
