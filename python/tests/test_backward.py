@@ -36,6 +36,13 @@ def test_kernels_and_manifest():
                       list(Q), list(KV), list(KV)]
     assert [a["dtype"] for a in m["arguments"]] == ["bf16"] * 5 + ["f32"] + ["bf16"] * 3
     assert m["results"] == [a["name"] for a in m["arguments"][6:]]
+    # The runtime checks the alignment the kernels' accesses need: q, k, v
+    # and dO by 16-byte cp.async or TMA, O by the preprocess kernel's
+    # 16-byte loads, dQ by the convert kernel's 8-byte stores (D105).
+    assert [a.get("align", 1) for a in m["arguments"]] == \
+        [16, 16, 16, 16, 16, 1, 8, 1, 1]
+    assert [(i, a) for i, a, _ in runtime.alignment_needs(k)] == \
+        [(0, 16), (1, 16), (2, 16), (3, 16), (4, 16), (6, 8)]
     # kernel=auto takes the wgmma backward on the h100 target (its build has
     # passed its GPU check): D and the f32 dQ accumulator are scratch,
     # allocated by the runtime (the SIMT kernels have D only).

@@ -38,8 +38,17 @@
 // CHECK-NEXT: scratch tmp1 f32 [1, 4, 100, 64] 102400
 // CHECK-NEXT: results arg6 arg7 arg8
 
+// The preprocess kernel (D105): dO and O by 16-byte loads, the butterfly
+// among a row's four lanes, the accumulator zeroed by 16-byte stores; no
+// 2-byte loads or 4-byte stores of the accumulator.
 // PTX-LABEL: .entry attention_grad_kernel(
 // PTX-NOT: mma.sync
+// PTX-NOT: ld.global.b16
+// PTX-DAG: ld.global.v4.b32
+// PTX-DAG: shfl.sync.bfly.b32 {{.*}}, 2, 31, -1;
+// PTX-DAG: shfl.sync.bfly.b32 {{.*}}, 1, 31, -1;
+// PTX-DAG: st.global.v4.b32 [%rd{{[0-9]+}}], {0f00000000, 0f00000000, 0f00000000, 0f00000000};
+// PTX-NOT: ld.global.b16
 // PTX-LABEL: .entry attention_grad_kernel_0(
 // PTX-DAG: cp.async.cg.shared.global
 // PTX-DAG: ldmatrix.sync.aligned.m8n8.x4.shared.b16
@@ -49,8 +58,15 @@
 // PTX-DAG: atom.global.add.f32
 // PTX-DAG: cp.async.ca.shared.global [{{.*}}], [{{.*}}], 4, {{.*}};
 // PTX-DAG: st.shared.b32
+// The convert kernel: the accumulator by 16-byte loads, dQ by 8-byte
+// stores of four rounded elements.
 // PTX-LABEL: .entry attention_grad_kernel_1(
 // PTX-NOT: mma.sync
+// PTX-NOT: st.global.b16
+// PTX-DAG: ld.global.v4.b32
+// PTX-DAG: cvt.rn.bf16x2.f32
+// PTX-DAG: st.global.v2.b32
+// PTX-NOT: st.global.b16
 
 func.func @attention_grad(%q: tensor<1x4x100x64xbf16>, %k: tensor<1x2x100x64xbf16>, %v: tensor<1x2x100x64xbf16>, %o: tensor<1x4x100x64xbf16>, %do: tensor<1x4x100x64xbf16>, %lse: tensor<1x4x100xf32>, %dq: tensor<1x4x100x64xbf16>, %dk: tensor<1x2x100x64xbf16>, %dv: tensor<1x2x100x64xbf16>) -> (tensor<1x4x100x64xbf16>, tensor<1x2x100x64xbf16>, tensor<1x2x100x64xbf16>) {
   %r:3 = fa.attention_grad ins(%q, %k, %v, %o, %do, %lse : tensor<1x4x100x64xbf16>, tensor<1x2x100x64xbf16>, tensor<1x2x100x64xbf16>, tensor<1x4x100x64xbf16>, tensor<1x4x100x64xbf16>, tensor<1x4x100xf32>)

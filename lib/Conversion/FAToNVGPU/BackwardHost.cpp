@@ -415,44 +415,137 @@ void BackwardContext::storeKeyValueGradients(
 //===----------------------------------------------------------------------===//
 // The preprocess and convert kernels
 //===----------------------------------------------------------------------===//
+//
+// Both move bytes only, so they are built for copy bandwidth
+// (docs/Backward.md, "The preprocess and convert kernels", D105): 16-byte
+// loads and stores, a warp's accesses contiguous, several loads in flight
+// a thread.
+
+/// f32 elements of the dQ accumulator one thread moves at once (16 bytes).
+static constexpr int64_t kAccUnit = 4;
+/// Accumulator units one thread of the convert kernel loads before it
+/// stores any: 128 bytes in flight a thread.
+static constexpr int64_t kConvertLoadsInFlight = 8;
+
+static int64_t eltBytes(BackwardContext &k) {
+  return k.elt.getIntOrFloatBitWidth() / 8;
+}
+
+namespace {
+/// The q-block's rows of the dQ accumulator [B, Hq, Nq, D] (and of dQ) as
+/// units of kAccUnit columns in row-major order, rows past Nq excluded:
+/// consecutive units are consecutive bytes, so a warp's 32 units are one
+/// contiguous run.
+struct AccumulatorUnits {
+  AccumulatorUnits(BackwardContext &k, Value qBase) : k(k), qBase(qBase) {
+    Value rows = k.minu(k.idx(k.t.blockQ), k.sub(k.nq, qBase));
+    count = k.mulc(rows, perRow());
+  }
+  int64_t perRow() const { return k.d / kAccUnit; }
+  /// The most units a block has (a whole q-block).
+  int64_t capacity() const { return k.t.blockQ * perRow(); }
+  /// The accumulator's (and dQ's) indices of unit `u`'s first element.
+  SmallVector<Value> at(Value u) {
+    return {k.batch, k.head, k.add(qBase, k.divc(u, perRow())),
+            k.mulc(k.remc(u, perRow()), kAccUnit)};
+  }
+
+  BackwardContext &k;
+  Value qBase;
+  /// The units of the block's rows below Nq.
+  Value count;
+};
+} // namespace
+
+/// D = rowsum(dO * O) of the q-block's rows: four lanes a row, eight rows a
+/// warp. Bit-identical to a warp per row whose lane l sums columns l + 32m
+/// in order of m and whose butterfly (offsets 16, 8, 4, 2, 1) then adds
+/// the lanes' sums: lane quarter g loads the 16-byte chunks g + 4m of the
+/// row, so its 8 partial sums are the strided lanes 8g .. 8g + 7's, each
+/// summed in order of m; the butterfly's offsets 16 and 8 are then quarters
+/// g ^ 2 and g ^ 1 (shuffles by 2 and 1), its offsets 4, 2 and 1 the
+/// lane's own sums.
+static void buildRowDots(BackwardContext &k, Value qBase) {
+  ImplicitLocOpBuilder &b = k.b;
+  int64_t width = kSharedChunkBytes / eltBytes(k);
+  int64_t chunks = k.dv / width, rowsPerPass = 8 * k.t.warps;
+  assert(4 * width == 32 && k.dv % width == 0 &&
+         "a row's four lanes hold the sums of 32 strided lanes");
+  auto chunkType = VectorType::get({width}, k.elt);
+  auto sumType = VectorType::get({width}, k.f32);
+  Value quarter = k.remc(k.lane, 4);
+  Value warpRow = k.add(k.mulc(k.warp, 8), k.divc(k.lane, 4));
+  Value zeros = arith::ConstantOp::create(
+      b, DenseElementsAttr::get(sumType, b.getF32FloatAttr(0.0f)));
+  OpBuilder::InsertionGuard guard(b);
+  scf::ForOp passes = k.openLoop(
+      k.idx(0), k.idx(llvm::divideCeil(k.t.blockQ, rowsPerPass)), k.one);
+  Value local = k.add(warpRow, k.mulc(passes.getInductionVar(), rowsPerPass));
+  Value row = k.add(qBase, local);
+  // Every lane loads (rows past the block or Nq clamped into range: the
+  // shuffles need the whole warp); only rows of the block below Nq store.
+  Value srcRow = k.minu(row, k.lastIndex(k.nq));
+  Value sums = zeros;
+  for (int64_t m = 0; m < (int64_t)llvm::divideCeil(chunks, 4); ++m) {
+    Value chunk = k.addc(quarter, 4 * m);
+    bool ragged = 4 * (m + 1) > chunks;
+    Value exists;
+    if (ragged) {
+      exists = k.cmp(arith::CmpIPredicate::ult, chunk, k.idx(chunks));
+      chunk = k.minu(chunk, k.idx(chunks - 1));
+    }
+    SmallVector<Value> at = {k.batch, k.head, srcRow, k.mulc(chunk, width)};
+    auto loadChunk = [&](Value memref) -> Value {
+      Value v = vector::LoadOp::create(b, chunkType, memref, at,
+                                       /*nontemporal=*/false,
+                                       llvm::Align(kSharedChunkBytes));
+      return arith::ExtFOp::create(b, sumType, v);
+    };
+    Value prod = arith::MulFOp::create(b, loadChunk(k.op.getOutGrad()),
+                                       loadChunk(k.op.getOut()));
+    Value next = arith::AddFOp::create(b, sums, prod);
+    // A lane past the row's chunks adds nothing (a strided lane past Dv).
+    sums = ragged ? k.select(exists, next, sums) : next;
+  }
+  SmallVector<Value> x;
+  for (int64_t i = 0; i < width; ++i)
+    x.push_back(k.element(sums, i));
+  for (int64_t offset : {2, 1})
+    for (Value &v : x)
+      v = arith::AddFOp::create(b, v, k.shuffleXor(v, offset));
+  for (int64_t half = width / 2; half >= 1; half /= 2)
+    for (int64_t i = 0; i < half; ++i)
+      x[i] = arith::AddFOp::create(b, x[i], x[i + half]);
+  Value stores = arith::AndIOp::create(
+      b, k.cmp(arith::CmpIPredicate::eq, quarter, k.idx(0)),
+      arith::AndIOp::create(
+          b, k.cmp(arith::CmpIPredicate::ult, local, k.idx(k.t.blockQ)),
+          k.cmp(arith::CmpIPredicate::ult, row, k.nq)));
+  k.ifThen(stores, [&] {
+    memref::StoreOp::create(b, x[0], k.rowDot,
+                            ValueRange{k.batch, k.head, row});
+  });
+}
 
 static void buildPreprocess(BackwardContext &k) {
-  // A warp per row: lanes stride its columns, a butterfly sums them.
   k.openLaunch(k.numQBlocks, k.op.getNumQueryHeads(), 0);
   ImplicitLocOpBuilder &b = k.b;
   BackwardBias(k).zero();
   Value qBase = k.mulc(k.blockX, k.t.blockQ);
-  OpBuilder::InsertionGuard guard(b);
-  scf::ForOp rows = k.openLoop(k.warp, k.idx(k.t.blockQ), k.idx(k.t.warps));
-  Value row = k.add(qBase, rows.getInductionVar());
-  k.ifThen(k.cmp(arith::CmpIPredicate::ult, row, k.nq), [&] {
-    auto sum = scf::ForOp::create(b, k.lane, k.idx(k.dv), k.idx(32),
-                                  ValueRange{k.f32c(0.0)});
-    {
-      OpBuilder::InsertionGuard inner(b);
-      b.setInsertionPointToStart(sum.getBody());
-      Value col = sum.getInductionVar();
-      SmallVector<Value> at = {k.batch, k.head, row, col};
-      Value prod = arith::MulFOp::create(
-          b, k.toF32(k.load(k.op.getOutGrad(), at)),
-          k.toF32(k.load(k.op.getOut(), at)));
-      scf::YieldOp::create(
-          b, ValueRange{arith::AddFOp::create(b, sum.getRegionIterArg(0),
-                                              prod)});
-    }
-    Value total = sum.getResult(0);
-    for (int64_t off = 16; off >= 1; off /= 2)
-      total = arith::AddFOp::create(b, total, k.shuffleXor(total, off));
-    k.ifThen(k.cmp(arith::CmpIPredicate::eq, k.lane, k.idx(0)), [&] {
-      memref::StoreOp::create(b, total, k.rowDot,
-                              ValueRange{k.batch, k.head, row});
-    });
-    OpBuilder::InsertionGuard inner(b);
-    scf::ForOp cols = k.openLoop(k.lane, k.idx(k.d), k.idx(32));
-    memref::StoreOp::create(
-        b, k.f32c(0.0), k.dqAcc,
-        ValueRange{k.batch, k.head, row, cols.getInductionVar()});
-  });
+  buildRowDots(k, qBase);
+  {
+    // The accumulator's rows to 0, one 16-byte store a unit.
+    AccumulatorUnits units(k, qBase);
+    auto unitType = VectorType::get({kAccUnit}, k.f32);
+    Value zeros = arith::ConstantOp::create(
+        b, DenseElementsAttr::get(unitType, b.getF32FloatAttr(0.0f)));
+    OpBuilder::InsertionGuard guard(b);
+    scf::ForOp loop = k.openLoop(k.tid, units.count, k.idx(k.threads));
+    vector::StoreOp::create(b, zeros, k.dqAcc,
+                            units.at(loop.getInductionVar()),
+                            /*nontemporal=*/false,
+                            llvm::Align(kAccUnit * 4));
+  }
   // Ordered dQ: no kv-block has added to this q-block yet.
   if (k.orderedDq)
     k.ifThen(k.cmp(arith::CmpIPredicate::eq, k.tid, k.idx(0)), [&] {
@@ -462,22 +555,47 @@ static void buildPreprocess(BackwardContext &k) {
 }
 
 static void buildConvert(BackwardContext &k) {
+  // dQ = scale * the accumulator: a thread loads its next units (up to
+  // kConvertLoadsInFlight, 16 bytes each; past the block's last unit
+  // clamped to it), then converts and stores them (8 bytes each at 16
+  // bits).
   k.openLaunch(k.numQBlocks, k.op.getNumQueryHeads(), 0);
   ImplicitLocOpBuilder &b = k.b;
   BackwardBias(k).convert();
   Value qBase = k.mulc(k.blockX, k.t.blockQ);
-  Value scale = k.f32c(k.scale);
+  Value scale = arith::ConstantOp::create(
+      b, DenseElementsAttr::get(VectorType::get({kAccUnit}, k.f32),
+                                b.getF32FloatAttr(k.scale)));
+  AccumulatorUnits units(k, qBase);
+  int64_t inFlight =
+      std::min(kConvertLoadsInFlight,
+               (int64_t)llvm::divideCeil(units.capacity(), k.threads));
+  auto unitType = VectorType::get({kAccUnit}, k.f32);
+  auto eltUnitType = VectorType::get({kAccUnit}, k.elt);
+  Value last = k.lastIndex(units.count);
   OpBuilder::InsertionGuard guard(b);
   scf::ForOp loop =
-      k.openLoop(k.tid, k.idx(k.t.blockQ * k.d), k.idx(k.threads));
-  Value e = loop.getInductionVar();
-  Value row = k.add(qBase, k.divc(e, k.d));
-  Value col = k.remc(e, k.d);
-  k.ifThen(k.cmp(arith::CmpIPredicate::ult, row, k.nq), [&] {
-    SmallVector<Value> at = {k.batch, k.head, row, col};
-    Value v = arith::MulFOp::create(b, k.load(k.dqAcc, at), scale);
-    memref::StoreOp::create(b, k.toElt(v), k.op.getQueryGradInit(), at);
-  });
+      k.openLoop(k.tid, units.count, k.idx(inFlight * k.threads));
+  SmallVector<Value> unit, values;
+  for (int64_t i = 0; i < inFlight; ++i) {
+    unit.push_back(k.addc(loop.getInductionVar(), i * k.threads));
+    values.push_back(vector::LoadOp::create(
+        b, unitType, k.dqAcc, units.at(k.minu(unit.back(), last)),
+        /*nontemporal=*/false, llvm::Align(kAccUnit * 4)));
+  }
+  for (int64_t i = 0; i < inFlight; ++i) {
+    auto store = [&] {
+      Value v = arith::MulFOp::create(b, values[i], scale);
+      vector::StoreOp::create(b, arith::TruncFOp::create(b, eltUnitType, v),
+                              k.op.getQueryGradInit(), units.at(unit[i]),
+                              /*nontemporal=*/false,
+                              llvm::Align(kAccUnit * eltBytes(k)));
+    };
+    if (i == 0)
+      store();
+    else
+      k.ifThen(k.cmp(arith::CmpIPredicate::ult, unit[i], units.count), store);
+  }
 }
 
 //===----------------------------------------------------------------------===//
@@ -493,6 +611,10 @@ void mlir::fa::nvgpu_kernel::buildBackwardHost(
   k.nq = k.dim(op.getQuery(), 2);
   k.nk = k.dim(op.getKey(), 2);
   k.numQBlocks = k.blocks(k.nq, k.t.blockQ);
+  // The preprocess kernel reads O by 16-byte chunks (as the main kernels
+  // read dO), the convert kernel stores dQ by kAccUnit elements.
+  requireAlignment(op.getOut(), kSharedChunkBytes);
+  requireAlignment(op.getQueryGradInit(), kAccUnit * eltBytes(k));
   // The scratch buffers: D and the f32 dQ accumulator, in the query's shape.
   auto qType = cast<MemRefType>(op.getQuery().getType());
   SmallVector<Value> dynamic;

@@ -18,7 +18,7 @@
 // CHECK: %[[ACC:.*]] = memref.alloc() : memref<1x4x100x64xf32>
 // CHECK: %[[SEM:.*]] = memref.alloc() : memref<1x4x4xi32>
 // CHECK: gpu.launch
-// CHECK: memref.store {{.*}}, %[[ACC]]
+// CHECK: vector.store {{.*}}, %[[ACC]]
 // CHECK: memref.store %{{.*}}, %[[SEM]][%{{.*}}, %{{.*}}, %{{.*}}] : memref<1x4x4xi32>
 // CHECK: gpu.terminator
 // CHECK: gpu.launch blocks(%[[BX:[a-z0-9]+]], %{{.*}}, %{{.*}}) in (%[[GX:[a-z0-9]+]] = %{{.*}}, %{{.*}} = %c2{{.*}}, %{{.*}} = %c1{{.*}})

@@ -8,12 +8,13 @@
 // CHECK-SAME: %[[Q:[a-z0-9]+]]: memref<1x4x100x64xbf16> {fa.align = 16 : i64}
 // CHECK: %[[D:.*]] = memref.alloc() : memref<1x4x100xf32>
 // CHECK: %[[ACC:.*]] = memref.alloc() : memref<1x4x100x64xf32>
-// 1. D = rowsum(dO * O) by a warp per row (a butterfly), the accumulator
-// zeroed; grid (q-blocks of 32 rows, Hq, B).
+// 1. D = rowsum(dO * O) by four lanes a row (16-byte loads, a butterfly),
+// the accumulator zeroed by 16-byte stores; grid (q-blocks of 32 rows, Hq,
+// B).
 // CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %c4{{.*}}, {{.*}} = %c4{{.*}}, {{.*}} = %c1{{.*}}) threads({{.*}}) in ({{.*}} = %c256
 // CHECK: gpu.shuffle xor
 // CHECK: memref.store {{.*}}, %[[D]]
-// CHECK: memref.store {{.*}}, %[[ACC]]
+// CHECK: vector.store {{.*}}, %[[ACC]]
 // CHECK: gpu.terminator
 // 2. The main kernel: grid (kv-blocks of 128 rows, Hkv, B), its padded
 // tiles in dynamic shared memory (K_j, V_j; one stage of Q_i, dO_i, lse_i,
@@ -53,7 +54,7 @@
 // CHECK: gpu.terminator
 // 3. dQ = scale * the accumulator, rounded.
 // CHECK: gpu.launch
-// CHECK: memref.load %[[ACC]]
+// CHECK: vector.load %[[ACC]]
 // CHECK: arith.truncf
 // CHECK: gpu.terminator
 // CHECK: memref.dealloc %[[D]]

@@ -12,7 +12,7 @@
 // 1. D = rowsum(dO * O), the accumulator zeroed; grid (q-blocks of 64, Hq, B).
 // CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %c2{{.*}}, {{.*}} = %c4{{.*}}, {{.*}} = %c1{{.*}}) threads({{.*}}) in ({{.*}} = %c256
 // CHECK: gpu.shuffle xor
-// CHECK: memref.store {{.*}}, %[[ACC]]
+// CHECK: vector.store {{.*}}, %[[ACC]]
 // CHECK: gpu.terminator
 // 2. The main kernel: grid (kv-blocks of 128 rows, Hkv, B), two warpgroups;
 // shared memory K_j, V_j [128, 64], Q_i, dO_i [64, 64], dS^T [128, 64] in
@@ -75,7 +75,7 @@
 // CHECK: gpu.terminator
 // 3. dQ = scale * the accumulator, rounded.
 // CHECK: gpu.launch
-// CHECK: memref.load %[[ACC]]
+// CHECK: vector.load %[[ACC]]
 // CHECK: arith.truncf
 // CHECK: gpu.terminator
 // CHECK: memref.dealloc %[[D]]
