@@ -14,6 +14,7 @@ the SIMT kernels go. Passes on the H200
   list, emit NAME
         the matrix's case names; one case's MLIR.
   run --runtime LIB --artifacts DIR [--ptx] [--only S] [--json FILE]
+      [--seed N] [--dump DIR] [--against DIR]
         (GPU machine: torch + CUDA, no MLIR) for each case draws random Q,
         K, V, dO (and the mask), computes O and the logsumexp in float64
         (the forward's outputs, rounded to what fa.attention returns),
@@ -28,6 +29,11 @@ the SIMT kernels go. Passes on the H200
         kernels have no atomics: the backward is deterministic), and no
         element may stay NaN. The reference walks the query rows in chunks,
         so the long (N = 65536) and the > 2^31-element cases fit in memory.
+        [--seed N] draws the inputs from N (and the case's name) instead of
+        the clock; [--dump DIR] saves each case's dQ, dK, dV; [--against
+        DIR] compares them bit for bit with another build's dump of the
+        same seed (dK and dV always, dQ where deterministic): a change
+        meant to leave the results unchanged (D105) shows that it does.
 
 `--kernel mma-sync` (stage and list) builds the mma.sync backward instead
 (docs/Backward.md, "On the GPU: the mma.sync kernels") with its own matrix
@@ -108,6 +114,7 @@ import shutil
 import subprocess
 import sys
 import time
+import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -1055,13 +1062,22 @@ def bits(x):
     return x.view({2: torch.int16, 4: torch.int32}[x.element_size()])
 
 
-def check_case(rt, c, art, prefer_cubin, stream):
+def check_case(rt, c, art, prefer_cubin, stream, seed=None, dump="",
+               against=""):
+    """One case's GPU check. `seed`: draw the inputs from it (and the case's
+    name) instead of the clock, so that two builds' kernels see the same
+    inputs; `dump`: save dQ, dK and dV to DUMP/NAME.pt; `against`: compare
+    them bitwise with AGAINST/NAME.pt (another build's dump with the same
+    seed): dK and dV always, dQ where the case is deterministic (atomic dQ
+    sums in any order; so may a broadcast bias's gradient, not compared)."""
     import torch
     from gpu_check import tensors  # noqa: E402  (run() put it on the path)
     device = "cuda"
     dt = {"bf16": torch.bfloat16, "f16": torch.float16}[c["dtype"]]
     gen = torch.Generator(device=device)
-    gen.manual_seed(hash(c["name"]) % (2**31) + int(time.time()))
+    gen.manual_seed(int(time.time()) + hash(c["name"]) % (2**31)
+                    if seed is None
+                    else (zlib.crc32(c["name"].encode()) + seed) % (2**31))
     rnd = lambda *s: torch.randn(s, generator=gen, device=device).to(dt)
     b, hq, hkv, nq, nk, d, dv = (c[k] for k in
                                  ("b", "hq", "hkv", "nq", "nk", "d", "dv"))
@@ -1099,6 +1115,10 @@ def check_case(rt, c, art, prefer_cubin, stream):
     finally:
         rt.unload(handle)
     first, (grads, ms) = runs[0][0], runs[1]
+    if dump:
+        os.makedirs(dump, exist_ok=True)
+        torch.save([x.cpu() for x in grads[:3]],
+                   os.path.join(dump, c["name"] + ".pt"))
     unwritten = sum(int(torch.isnan(x).sum().item()) for x in grads)
     rerun_equal = all(torch.equal(bits(x), bits(y))
                       for x, y in zip(first, grads))
@@ -1137,10 +1157,19 @@ def check_case(rt, c, art, prefer_cubin, stream):
                      or c.get("deterministic", False))
     ok = unwritten == 0 and (rerun_equal or not deterministic) and all(
         err[n] <= bound[n] for n in names)
-    return {"name": c["name"], "format": fmt, "kernels": kernels,
-            "max_abs_err": err, "naive_err": nerr, "bound": bound,
-            "unwritten": unwritten, "bitwise_rerun": rerun_equal, "ms": ms,
-            "status": "PASS" if ok else "FAIL"}
+    row = {"name": c["name"], "format": fmt, "kernels": kernels,
+           "max_abs_err": err, "naive_err": nerr, "bound": bound,
+           "unwritten": unwritten, "bitwise_rerun": rerun_equal, "ms": ms}
+    saved = os.path.join(against, c["name"] + ".pt")
+    if against and os.path.exists(saved):  # else not in the other's dump
+        other = torch.load(saved)
+        compared = [0, 1, 2] if deterministic else [1, 2]
+        row["bitwise_vs"] = {names[i]: torch.equal(bits(grads[i].cpu()),
+                                                   bits(other[i]))
+                             for i in compared}
+        ok = ok and all(row["bitwise_vs"].values())
+    row["status"] = "PASS" if ok else "FAIL"
+    return row
 
 
 def time_case(rt, c, art, prefer_cubin, stream, reps=20):
@@ -1343,8 +1372,11 @@ def run(a):
             continue
         print(f"running {c['name']}", file=sys.stderr, flush=True)
         try:
-            check = time_case if c.get("perf") else check_case
-            rows.append(check(rt, c, a.artifacts, not a.ptx, stream))
+            if c.get("perf"):
+                rows.append(time_case(rt, c, a.artifacts, not a.ptx, stream))
+            else:
+                rows.append(check_case(rt, c, a.artifacts, not a.ptx, stream,
+                                       a.seed, a.dump, a.against))
         except (RuntimeError, ValueError, torch.cuda.OutOfMemoryError) as e:
             rows.append({"name": c["name"], "status": "ERROR", "error": str(e)})
     for group, members in groups.items():
@@ -1379,7 +1411,10 @@ def run(a):
                           for n in r["max_abs_err"])
         print(f"{r['name']:56} {r['format']:5} {r['ms']:9.2f} ms  {detail}  "
               f"{r['status']}" + ("" if r["bitwise_rerun"] else " rerun-differs")
-              + ("" if r["unwritten"] == 0 else f" unwritten={r['unwritten']}"))
+              + ("" if r["unwritten"] == 0 else f" unwritten={r['unwritten']}")
+              + ("" if "bitwise_vs" not in r else " vs-dump " + ",".join(
+                  f"{n}={'same' if v else 'DIFFERS'}"
+                  for n, v in r["bitwise_vs"].items())))
     passed = sum(r["status"] == "PASS" for r in rows)
     print(f"{passed}/{len(rows)} passed on {card}")
     if a.json:
@@ -1412,6 +1447,16 @@ def main(argv):
     r.add_argument("--rounds", type=int, default=5,
                    help="rounds of an `ab` group's round-robin timing")
     r.add_argument("--json", default="")
+    r.add_argument("--seed", type=int, default=None,
+                   help="draw each case's inputs from this seed (and its "
+                        "name), not the clock: two builds see the same")
+    r.add_argument("--dump", default="",
+                   help="save each checked case's dQ, dK and dV to "
+                        "DUMP/NAME.pt")
+    r.add_argument("--against", default="",
+                   help="compare each checked case's gradients bitwise with "
+                        "AGAINST/NAME.pt (another build's --dump, same "
+                        "--seed): dK, dV, and dQ where deterministic")
     ls = sub.add_parser("list")
     ls.add_argument("--kernel", default="simt", choices=("simt", "mma-sync", "wgmma"))
     e = sub.add_parser("emit")
