@@ -399,6 +399,13 @@ def test_wgmma_tma_store_epilogue_override():
     dk, dv = names[7], names[8]
     assert dk not in maps(direct) and dv not in maps(direct)
     assert maps(tma) == maps(direct) + [dk, dv]
+    # The Python launch checks them (a ValueError naming the argument)
+    # before the runtime's own check.
+    moved = {i for i, align, why in runtime.alignment_needs(tma)
+             if align == 16 and "TMA" in why}
+    assert {7, 8} <= moved
+    assert not {7, 8} & {i for i, _, why in runtime.alignment_needs(direct)
+                         if "TMA" in why}
     main = lambda k: k.ptx.split(".entry attention_grad_kernel_0(")[1].split(
         ".entry")[0]
     assert "st.global.b16" in main(direct)
