@@ -379,6 +379,39 @@ TEST(BackwardCostModel, DKInFlightRule) {
   EXPECT_FALSE(parseInFlightProducts("dv"));
 }
 
+TEST(BackwardCostModel, TmaStoreEpilogueRule) {
+  // D107: the TMA-store epilogue is the wgmma row split's TMA ring; block
+  // masks, D = 80 and `direct` on every kernel take it. Not yet the auto
+  // pick (no GPU run).
+  AttentionProblem p = problem(4096, 4096, 128, true);
+  Tiling ring{64, 128, 2, 8}, one{64, 128, 1, 8};
+  EXPECT_FALSE(kBackwardTmaStoreGpuChecked);
+  EXPECT_FALSE(backwardEpilogueReason(KernelKind::Wgmma,
+                                      BackwardEpilogue::TmaStore, p, &ring));
+  EXPECT_FALSE(
+      backwardEpilogueReason(KernelKind::Wgmma, BackwardEpilogue::TmaStore, p));
+  EXPECT_FALSE(backwardEpilogueReason(KernelKind::Simt,
+                                      BackwardEpilogue::Direct, p));
+  AttentionProblem d80 = problem(1000, 777, 80, true);
+  EXPECT_FALSE(backwardEpilogueReason(
+      KernelKind::Wgmma, BackwardEpilogue::TmaStore, d80, &ring));
+  AttentionProblem masked = p;
+  masked.blockMaskQ = masked.blockMaskKV = 128;
+  EXPECT_FALSE(backwardEpilogueReason(
+      KernelKind::Wgmma, BackwardEpilogue::TmaStore, masked, &ring));
+  EXPECT_TRUE(backwardEpilogueReason(KernelKind::Wgmma,
+                                     BackwardEpilogue::TmaStore, p, &one));
+  EXPECT_TRUE(backwardEpilogueReason(KernelKind::MmaSync,
+                                     BackwardEpilogue::TmaStore, p));
+  AttentionProblem wide = p;
+  wide.headDim = wide.valueHeadDim = 256;
+  EXPECT_TRUE(backwardEpilogueReason(KernelKind::Wgmma,
+                                     BackwardEpilogue::TmaStore, wide));
+  EXPECT_EQ(parseBackwardEpilogue("tma-store"), BackwardEpilogue::TmaStore);
+  EXPECT_EQ(stringifyBackwardEpilogue(BackwardEpilogue::Direct), "direct");
+  EXPECT_FALSE(parseBackwardEpilogue("staged"));
+}
+
 TEST(BackwardCostModel, WgmmaLayoutByHand) {
   Tiling t{64, 128, 1, 8};
   WgmmaBackwardLayout d128(t, 128, 128, 2);

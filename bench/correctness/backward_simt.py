@@ -94,6 +94,16 @@ run on a GPU:
   python3 bench/correctness/backward_simt.py stage .stage-bwdflight --kernel wgmma --target h100 --only _bif
   cd .stage-bwdflight && bash run.sh --only _bif
 
+Its `_kvt` cases (wgmma_tma_store_cases, D107: dK and dV stored through
+shared memory and TMA, `epilogue = tma_store`, `_kt`, against the
+reference; then the benchmark's shapes, N = 1024, 4096 and 16384, D = 64
+and 128, causal and not, the direct epilogue and the TMA store of each
+timed round-robin in one process with torch's cuDNN backward) are not yet
+run on a GPU:
+
+  python3 bench/correctness/backward_simt.py stage .stage-kvt --kernel wgmma --target h200 --only _kvt
+  cd .stage-kvt && bash run.sh --only _kvt
+
 On the device machine (bench/README.md; the staged folder is git-ignored
 and travels as a carried path, 13 MiB):
 
@@ -149,7 +159,7 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
          window=None, kernel="simt", perf=False, tiling=None,
          deterministic=False, blocks=None, mask_pattern=None,
          bias_type="f32", density=0.5, tag="", walk="dense",
-         block_pattern="random", in_flight="none", ab=""):
+         block_pattern="random", in_flight="none", ab="", epilogue="direct"):
     """One backward case. `mask`: the mask's shape (dimensions of 1 are
     broadcast); `mask_kind`: 'bias' (f32, additive; its gradient is asked
     for unless `bias_grad` is False) or 'bool' (an i1 keep-mask);
@@ -165,7 +175,8 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
     ring (`_ring` in the name); `walk`: the wgmma ring's walk under a block
     mask, 'dense' or 'compacted' (`_cw`, D94); `in_flight`: the wgmma
     ring's products left in flight across a step's end, 'none' or 'dk'
-    (`_if`, D101); `ab`: a timed case's group, timed round-robin with the
+    (`_if`, D101); `epilogue`: how the wgmma backward stores dK and dV,
+    'direct' or 'tma-store' (`_kt`, D107); `ab`: a timed case's group, timed round-robin with the
     group's other cases on one set of inputs (time_group; the first case
     is the base); `tag`: appended to the name (`--only`
     selects a group of cases by it); `bias_type`: the
@@ -200,6 +211,7 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
             + ("_doc" if blocks and block_pattern == "document" else "")
             + ("_cw" if walk == "compacted" else "")
             + ("_if" if in_flight == "dk" else "")
+            + ("_kt" if epilogue == "tma-store" else "")
             + (f"_{tag}" if tag else ""))
     block = 64 if max(d, dv) <= 128 else 32
     # simt: the tiled nests' blocks; mma-sync: the model's pick (none
@@ -224,7 +236,7 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
             "deterministic": deterministic,
             "blocks": list(blocks) if blocks else None, "density": density,
             "walk": walk, "block_pattern": block_pattern,
-            "in_flight": in_flight, "ab": ab,
+            "in_flight": in_flight, "ab": ab, "epilogue": epilogue,
             "mask_pattern": list(mask_pattern) if mask_pattern else None}
 
 
@@ -414,6 +426,7 @@ def matrix_mma(kernel="mma-sync"):
         cases += wgmma_sparse_cases()
         cases += wgmma_compacted_cases()
         cases += wgmma_in_flight_cases()
+        cases += wgmma_tma_store_cases()
         cases += wgmma_column_split_cases()
     if kernel == "wgmma":
         # The ring against one buffer (D61), one process, D = 128 and 64.
@@ -680,6 +693,61 @@ def wgmma_in_flight_cases():
     return cases
 
 
+def wgmma_tma_store_cases():
+    """dK and dV stored through shared memory and TMA (D107, `epilogue =
+    tma_store`, `_kt`), tagged `_kvt` (not yet run on a GPU): the variant
+    against the float64 reference on the ring (bf16 and f16, D = 64, 80, 96
+    and 128, N = 1, 17, 128, 777 and 2049, causal and not, causal Nq != Nk
+    both ways, rows past Nk in the last kv-block and blocks without a step,
+    GQA 8/1 and 8/2, a keep-mask, a bias and its gradient, a window, a
+    block mask on the ring, ordered dQ run twice bit for bit, dK in flight
+    with it). Then the A/B: the
+    benchmark's shapes (bf16, B = 16384 / N, H = 2048 / D, N = 1024, 4096
+    and 16384, D = 64 and 128, causal and not), the direct epilogue and the
+    TMA store of each shape timed round-robin in one process on the same
+    inputs, with torch's cuDNN backward (time_group)."""
+    m = lambda *a, **kw: case(*a, kernel="wgmma", tag="kvt", **kw)
+    ring = [64, 128, 2, 8]
+    cases = []
+    for args, kw in (
+            (("bf16", 64, 1), dict()),
+            (("f16", 128, 17), dict(causal=True)),
+            (("bf16", 128, 128), dict()),
+            (("bf16", 64, 777), dict()),
+            (("f16", 64, 2049), dict(causal=True)),
+            (("f16", 128, 777), dict(causal=True)),
+            (("bf16", 128, 2049), dict()),
+            (("bf16", 80, 777), dict(causal=True)),
+            (("f16", 80, 2049), dict()),
+            (("bf16", 96, 777), dict()),
+            (("f16", 96, 2049), dict(causal=True)),
+            (("bf16", 64, 777, 1000), dict(causal=True, b=2, hq=8, hkv=2)),
+            (("bf16", 128, 1000, 777), dict(causal=True, b=2, hq=8, hkv=2)),
+            (("f16", 128, 17, 2049), dict(causal=True)),
+            (("bf16", 96, 2049, 17), dict(causal=True, b=2, hq=8, hkv=1)),
+            (("bf16", 128, 1000), dict(b=2, hq=8, hkv=1)),
+            (("f16", 64, 777), dict(b=2, hq=4, mask=(2, 4, 777, 777),
+                                    mask_kind="bool", pattern="random")),
+            (("bf16", 64, 777), dict(b=2, hq=4, mask=(2, 4, 777, 777))),
+            (("f16", 128, 1000), dict(causal=True, window=(257, 0))),
+            (("bf16", 128, 1024), dict(b=2, hq=4, blocks=(128, 128),
+                                       tiling=ring)),
+            (("bf16", 128, 1000, 777), dict(causal=True, b=2, hq=8, hkv=2,
+                                            deterministic=True)),
+            (("f16", 64, 2049), dict(b=1, hq=4, hkv=1, deterministic=True)),
+            (("bf16", 128, 2049), dict(causal=True, in_flight="dk"))):
+        cases.append(m(*args, epilogue="tma-store", **kw))
+    for d in (64, 128):
+        for n in (1024, 4096, 16384):
+            for causal in (False, True):
+                group = f"d{d}_n{n}" + ("_causal" if causal else "")
+                for epilogue in ("direct", "tma-store"):
+                    cases.append(m("bf16", d, n, causal=causal, b=16384 // n,
+                                   hq=2048 // d, epilogue=epilogue,
+                                   perf=True, ab=group))
+    return cases
+
+
 # The wgmma backward's column split (D76: each warpgroup half the columns of
 # dK_j and dV_j, block_kv 64): not yet run on a GPU.
 WGMMA_COLUMN_SPLIT_DIMS = ((256, 256), (192, 128))
@@ -812,7 +880,9 @@ def emit(c):
         ["schedule = #fa.backward_schedule<kernel = %s, dq = %s%s>"
          % (c["kernel"].replace("-", "_"), dq_mode,
             (", walk = compacted" if c.get("walk") == "compacted" else "")
-            + (", in_flight = dk" if c.get("in_flight") == "dk" else ""))]
+            + (", in_flight = dk" if c.get("in_flight") == "dk" else "")
+            + (", epilogue = tma_store" if c.get("epilogue") == "tma-store"
+               else ""))]
         if c.get("kernel") in ("mma-sync", "wgmma") else []) + ([
         "tiling = #fa.tiling<block_q = {}, block_kv = {}, stages = {}, "
         "warps = {}>".format(*c["tiling"])] if c["tiling"] else [])

@@ -215,6 +215,50 @@ mlir::fa::inFlightReason(KernelKind kind, InFlightProducts inFlight,
   return std::nullopt;
 }
 
+llvm::StringRef mlir::fa::stringifyBackwardEpilogue(BackwardEpilogue value) {
+  switch (value) {
+  case BackwardEpilogue::Auto:
+    return "auto";
+  case BackwardEpilogue::Direct:
+    return "direct";
+  case BackwardEpilogue::TmaStore:
+    return "tma-store";
+  }
+  llvm_unreachable("unknown backward epilogue");
+}
+
+std::optional<BackwardEpilogue>
+mlir::fa::parseBackwardEpilogue(llvm::StringRef name) {
+  for (BackwardEpilogue value :
+       {BackwardEpilogue::Auto, BackwardEpilogue::Direct,
+        BackwardEpilogue::TmaStore})
+    if (name == stringifyBackwardEpilogue(value))
+      return value;
+  return std::nullopt;
+}
+
+std::optional<std::string>
+mlir::fa::backwardEpilogueReason(KernelKind kind, BackwardEpilogue epilogue,
+                                 const AttentionProblem &problem,
+                                 const Tiling *tiling) {
+  if (epilogue != BackwardEpilogue::TmaStore)
+    return std::nullopt;
+  if (kind != KernelKind::Wgmma)
+    return llvm::formatv("the TMA-store epilogue is the wgmma backward's, "
+                         "not the {0} kernel's",
+                         stringifyKernelKind(kind))
+        .str();
+  if (std::optional<WgmmaBackwardShape> shape =
+          wgmmaBackwardShape(problem.headDim, problem.valueHeadDim);
+      shape && shape->split == WgmmaBackwardSplit::Columns)
+    return std::string("the TMA-store epilogue is built on the row split "
+                       "(D = Dv up to 128), not the column split's");
+  if (tiling && tiling->stages < 2)
+    return std::string("the TMA-store epilogue is the TMA ring's (stages "
+                       "2), not one buffer's");
+  return std::nullopt;
+}
+
 int64_t mlir::fa::compactedWalkEntries(const Tiling &tiling,
                                        const AttentionProblem &problem) {
   int64_t group = problem.numQueryHeads / std::max<int64_t>(

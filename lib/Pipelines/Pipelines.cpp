@@ -94,6 +94,7 @@ void mlir::fa::buildFAFlashToGPUPipeline(
   select.wgmmaPingpong = options.wgmmaPingpong;
   select.mmaMaskedSteps = options.mmaMaskedSteps;
   select.blockMaskWalk = options.blockMaskWalk;
+  select.backwardEpilogue = options.backwardEpilogue;
   select.explain = options.explain;
   pm.addPass(createFASelectTilingPass(select));
   if (stopsBefore(options, PipelineStage::Tiled))
@@ -288,7 +289,7 @@ mlir::fa::describePipelineOptions(StringRef pipeline) {
       describeOption(o.kernel),        describeOption(o.wgmmaLoads),
       describeOption(o.wgmmaRelease),  describeOption(o.wgmmaSchedule),
       describeOption(o.wgmmaPingpong), describeOption(o.mmaMaskedSteps),
-      describeOption(o.blockMaskWalk)};
+      describeOption(o.blockMaskWalk), describeOption(o.backwardEpilogue)};
 }
 
 void mlir::fa::registerFAPipelines() {

@@ -383,3 +383,40 @@ def test_gpu_check_kernels_load_without_the_compiler(tmp_path, monkeypatch):
     assert bwd.config["grad"]["bias_grad"] and len(bwd.manifest["kernels"]) == 3
     with pytest.raises(fa.KernelNotFoundError, match="backward"):
         runtime.find_grad_kernel(cfg, False, False)
+
+
+def test_wgmma_tma_store_epilogue_override():
+    # backward_epilogue="tma-store" (fa-to-ptx-pipeline's backward-epilogue,
+    # D107): the main kernel stores dK and dV through tensor maps of the
+    # two gradients (boxes of 16 rows x 64 columns) instead of one
+    # st.global.b16 per element; "auto" (the default) stores directly
+    # until the variant has run on a GPU. A tensor map's buffer must be
+    # 16-byte aligned: the runtime checks it at launch, as for the
+    # forward's O.
+    direct = grad(kernel="wgmma")
+    tma = grad(kernel="wgmma", backward_epilogue="tma-store")
+    assert "epilogue=tma_store" in tma.explain
+    assert "epilogue" not in direct.explain.split("backward schedule")[-1].split(":")[0]
+
+    def maps(k):
+        main = k.manifest["kernels"][1]
+        return [p["buffer"] for p in main["params"] if p["type"] == "tensormap"]
+
+    names = [a["name"] for a in direct.manifest["arguments"]]
+    dk, dv = names[7], names[8]
+    assert dk not in maps(direct) and dv not in maps(direct)
+    assert maps(tma) == maps(direct) + [dk, dv]
+    # The Python launch checks them (a ValueError naming the argument)
+    # before the runtime's own check.
+    moved = {i for i, align, why in runtime.alignment_needs(tma)
+             if align == 16 and "TMA" in why}
+    assert {7, 8} <= moved
+    assert not {7, 8} & {i for i, _, why in runtime.alignment_needs(direct)
+                         if "TMA" in why}
+    main = lambda k: k.ptx.split(".entry attention_grad_kernel_0(")[1].split(
+        ".entry")[0]
+    assert "st.global.b16" in main(direct)
+    assert "st.global.b16" not in main(tma)
+    assert main(tma).count("cp.async.bulk.tensor.4d.global.shared::cta") == 2
+    with pytest.raises(ValueError, match="backward_epilogue"):
+        grad(kernel="wgmma", backward_epilogue="staged")

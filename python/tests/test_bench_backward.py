@@ -369,3 +369,45 @@ def test_wgmma_matrix_has_the_column_split():
         perf = [c for c in of if c["perf"]]
         assert len(perf) == 4
         assert all((c["b"], c["hq"], c["nq"]) == (4, 8, 4096) for c in perf)
+
+
+def test_wgmma_matrix_has_the_tma_store_cases():
+    # backward_simt.py --kernel wgmma (D107), the `_kvt` cases: dK and dV
+    # stored through shared memory and TMA (`_kt`, `epilogue = tma_store` in
+    # the schedule) checked against the reference on the ring (D = 64, 80,
+    # 96 and 128, causal Nq != Nk, GQA, ordered dQ, a block mask, dK in
+    # flight); the A/B groups: the benchmark's shapes at N = 1k, 4k and
+    # 16k, the direct epilogue first (the base), then the TMA store.
+    simt = load_script("bench/correctness/backward_simt.py", "backward_simt")
+    cases = [c for c in simt.matrix("wgmma") if c["name"].endswith("_kvt")]
+    checked = [c for c in cases if not c["perf"]]
+    assert checked and all(c["epilogue"] == "tma-store" and
+                           c["tiling"][2] == 2 and "_kt_" in c["name"]
+                           for c in checked)
+    assert all("epilogue = tma_store" in simt.emit(c) for c in checked)
+    assert {c["d"] for c in checked} == {64, 80, 96, 128}
+    assert {c["dtype"] for c in checked} == {"bf16", "f16"}
+    assert {1, 17, 128, 777, 2049} <= {c["nq"] for c in checked}
+    assert any(c["deterministic"] for c in checked)
+    assert any(c["blocks"] for c in checked)
+    assert any(c["in_flight"] == "dk" for c in checked)
+    assert any(c["mask"] for c in checked) and any(c["window"] for c in checked)
+    assert any(c["causal"] and c["nq"] < c["nk"] for c in checked)
+    assert any(c["causal"] and c["nq"] > c["nk"] for c in checked)
+    assert any(c["hq"] == 8 and c["hkv"] == 1 for c in checked)
+    groups = {}
+    for c in cases:
+        if c["perf"]:
+            groups.setdefault(c["ab"], []).append(c)
+    assert len(groups) == 12
+    shape = ("dtype", "b", "hq", "hkv", "nq", "nk", "d", "dv", "causal",
+             "tiling")
+    for members in groups.values():
+        assert [c["epilogue"] for c in members] == ["direct", "tma-store"]
+        assert "epilogue" not in simt.emit(members[0])
+        assert len({str([c[k] for k in shape]) for c in members}) == 1
+        c = members[0]
+        assert c["b"] * c["nq"] == 16384 and c["hq"] * c["d"] == 2048
+    assert {(c["d"], c["nq"], c["causal"]) for c in cases if c["perf"]} == {
+        (d, n, causal) for d in (64, 128) for n in (1024, 4096, 16384)
+        for causal in (False, True)}

@@ -213,6 +213,13 @@ static const std::vector<AttributeMutation> &attributeMutations() {
                        "mma_sync wgmma",
                        ", dq = ordered, in_flight = dk>, "
                        "tiling = #fa.tiling<")});
+    // dK and dV through a TMA store (D107), valid only for the wgmma
+    // row split's ring.
+    m.push_back({std::regex("tiling = #fa\\.tiling<"),
+                 words("schedule = #fa.backward_schedule<kernel = ",
+                       "mma_sync wgmma",
+                       ", dq = atomic, epilogue = tma_store>, "
+                       "tiling = #fa.tiling<")});
     // The forward's compacted walk (D100), valid only for the tensor-core
     // kernels with a block mask and a static Nk.
     m.push_back({std::regex("tiling = #fa\\.tiling<"),

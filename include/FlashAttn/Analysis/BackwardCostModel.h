@@ -131,6 +131,42 @@ std::optional<std::string> inFlightReason(KernelKind kind,
                                           const AttentionProblem &problem,
                                           const Tiling *tiling = nullptr);
 
+/// How the wgmma backward's main kernel stores dK_j (times scale) and dV_j
+/// once its loops are done (docs/Backward.md, "The TMA-store epilogue").
+/// `Auto` is a request only (a decision is never Auto).
+enum class BackwardEpilogue {
+  Auto,
+  /// Each lane stores its accumulator elements to global memory, one
+  /// element a store, rows past Nk skipped.
+  Direct,
+  /// After a block barrier each warp writes its 16 kv rows over K_j's and
+  /// V_j's swizzled tiles in shared memory and its first lane stores them
+  /// through host-built tensor maps of dK and dV (the forward's TMA-store
+  /// epilogue, D31), which drop the rows past Nk (D107).
+  TmaStore,
+};
+
+/// `auto`, `direct` or `tma-store`, and back.
+llvm::StringRef stringifyBackwardEpilogue(BackwardEpilogue value);
+std::optional<BackwardEpilogue> parseBackwardEpilogue(llvm::StringRef name);
+
+/// Whether kernel=auto's selection may take the TMA-store epilogue: not
+/// until it has passed its GPU check and its A/B timing
+/// (`backward_simt.py --kernel wgmma --only _kvt`); until then only
+/// epilogue = tma_store (the pass option or a written schedule) builds it
+/// (docs/decisions.md, D107).
+constexpr bool kBackwardTmaStoreGpuChecked = false;
+
+/// Why `kind` cannot store dK and dV with `epilogue` for `problem` (with
+/// `tiling`'s stages when given), or nullopt: the TMA-store epilogue is the
+/// wgmma backward's TMA ring (stages 2) at the row split (its K_j and V_j
+/// tiles hold the block's 128 kv rows; the column split keeps its direct
+/// stores; one buffer spilled 8 bytes with it at D = 128, causal).
+std::optional<std::string>
+backwardEpilogueReason(KernelKind kind, BackwardEpilogue epilogue,
+                       const AttentionProblem &problem,
+                       const Tiling *tiling = nullptr);
+
 /// The entries of the compacted walk's list: one per step the kv-block may
 /// walk, every q-block of every query head of its group (query heads over
 /// K/V heads times ceil(Nq / block_q)).

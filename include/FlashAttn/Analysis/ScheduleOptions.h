@@ -152,6 +152,19 @@ inline llvm::cl::ValuesClass inFlightProductsValues() {
                  "the row split's TMA ring, no block mask)"));
 }
 
+/// How fa-select-tiling's wgmma backward stores dK and dV.
+inline llvm::cl::ValuesClass backwardEpilogueValues() {
+  return llvm::cl::values(
+      clEnumValN(BackwardEpilogue::Auto, "auto",
+                 "direct until the TMA-store epilogue passes its GPU check "
+                 "(kBackwardTmaStoreGpuChecked)"),
+      clEnumValN(BackwardEpilogue::Direct, "direct",
+                 "each lane stores its elements to global memory"),
+      clEnumValN(BackwardEpilogue::TmaStore, "tma-store",
+                 "through K_j's and V_j's tiles in shared memory and TMA "
+                 "(wgmma, the row split)"));
+}
+
 inline llvm::cl::ValuesClass maskedStepsValues() {
   return llvm::cl::values(
       clEnumValN(MaskedSteps::Auto, "auto",

@@ -198,6 +198,11 @@ struct FAToPTXPipelineOptions
                      "(fa-select-tiling's block-mask-walk)"),
       llvm::cl::init(BlockMaskWalk::Auto),
       blockMaskWalkValues()};
+  Option<BackwardEpilogue> backwardEpilogue{
+      *this, "backward-epilogue",
+      llvm::cl::desc("How the wgmma backward stores dK and dV "
+                     "(fa-select-tiling's backward-epilogue)"),
+      llvm::cl::init(BackwardEpilogue::Auto), backwardEpilogueValues()};
 };
 
 /// One option of a registered pipeline as its parser sees it, for embedders

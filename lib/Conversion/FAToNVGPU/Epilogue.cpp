@@ -79,14 +79,22 @@ void EpilogueWriter::storePairsToShared() {
     }
 }
 
+void mlir::fa::nvgpu_kernel::storeWarpRowsThroughTma(
+    Emitter &e, Value lane, llvm::function_ref<void()> issueStores) {
+  e.fenceAsyncProxy();
+  e.syncWarp();
+  e.ifThen(e.cmp(arith::CmpIPredicate::eq, lane, e.idx(0)), [&] {
+    issueStores();
+    NVVM::CpAsyncBulkCommitGroupOp::create(e.b);
+    NVVM::CpAsyncBulkWaitGroupOp::create(e.b, e.b.getI32IntegerAttr(0),
+                                         e.b.getUnitAttr());
+  });
+}
+
 void EpilogueWriter::storeThroughTma() {
   storePairsToShared();
-  // The warp's shared-memory writes, made visible to the async proxy, then
-  // its first lane's stores of the warp's rows, one box per 64 columns.
-  // The block may exit only once TMA has read them.
-  k.fenceAsyncProxy();
-  k.syncWarp();
-  k.ifThen(k.cmp(arith::CmpIPredicate::eq, k.lane, k.idx(0)), [&] {
+  // The warp's rows, one box per 64 columns.
+  storeWarpRowsThroughTma(k, k.lane, [&] {
     // The warp's rows of Q's 64-column blocks.
     const SharedRegion &q = tiles.getLayout().q;
     int64_t columns = tiles.swizzleColumns();
@@ -104,9 +112,6 @@ void EpilogueWriter::storeThroughTma() {
                      k.batch},
           /*predicate=*/Value());
     }
-    NVVM::CpAsyncBulkCommitGroupOp::create(k.b);
-    NVVM::CpAsyncBulkWaitGroupOp::create(k.b, k.b.getI32IntegerAttr(0),
-                                         k.b.getUnitAttr());
   });
 }
 

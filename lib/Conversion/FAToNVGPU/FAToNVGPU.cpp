@@ -191,6 +191,11 @@ struct ConvertFAToNVGPUPass
       if (std::optional<std::string> why =
               inFlightOpReason(op, KernelKind::Wgmma, &t))
         return why;
+    // The TMA-store epilogue (D107): the row split's ring.
+    if (op.getScheduleAttr().getEpilogue() == BackwardEpilogue::TmaStore)
+      if (std::optional<std::string> why =
+              backwardTmaStoreOpReason(op, KernelKind::Wgmma, &t))
+        return why;
     WgmmaBackwardLayout layout(
         t, op.getHeadDim(), op.getValueHeadDim(),
         elt.getIntOrFloatBitWidth() / 8,

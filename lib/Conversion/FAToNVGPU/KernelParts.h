@@ -412,6 +412,14 @@ void waitAsyncGroup(ImplicitLocOpBuilder &b, Value group, int32_t pending);
 /// swizzled as wgmma reads it, zero-filled out of bounds.
 Value createSwizzledTensorMap(ImplicitLocOpBuilder &b, Value memref,
                               MemRefType box);
+/// A warp's rows, written to shared memory by its lanes, stored through
+/// TMA (the TMA-store epilogues: the forward's O, D31, the wgmma backward's
+/// dK and dV, D107): every lane's writes made visible to the async proxy,
+/// the warp reconverged, then its first lane issues `issueStores` (the
+/// nvgpu.tma.async.store of each of the warp's boxes), commits them and
+/// waits until TMA has read them, so that the block may exit.
+void storeWarpRowsThroughTma(Emitter &e, Value lane,
+                             llvm::function_ref<void()> issueStores);
 /// Waits for phase `parity` (an index, 0 or 1) of mbarrier `barId` of the
 /// group `bars`.
 void waitForParity(ImplicitLocOpBuilder &b, Value bars, Value barId,

@@ -50,6 +50,10 @@
 // block mask skips completes its mbarrier's phase by a plain arrival
 // (D75).
 //
+// After the loops dK_j (times scale) and dV_j leave one element a store, or,
+// with the schedule's `epilogue = tma_store` (D107), over K_j's and V_j's
+// tiles and through TMA (the forward's storeWarpRowsThroughTma).
+//
 //===----------------------------------------------------------------------===//
 
 #include "KernelParts.h"
@@ -96,6 +100,8 @@ public:
                   BlockMaskWalk::Compacted),
         dKInFlight(k.op.getScheduleAttr().getInFlight() ==
                    InFlightProducts::DK),
+        tmaEpilogue(k.op.getScheduleAttr().getEpilogue() ==
+                    BackwardEpilogue::TmaStore),
         layout(k.t, k.d, k.dv, e,
                compacted
                    ? compactedWalkEntries(k.t, getAttentionProblem(k.op))
@@ -267,6 +273,14 @@ private:
   columnwise(int64_t n, int64_t which,
              llvm::function_ref<Value(int64_t, int64_t, Value)> f);
   void writeKeyValueGradients(ArrayRef<Value> accs);
+  /// On the host (epilogue = tma_store): the tensor maps of dK and dV,
+  /// boxes of a warp's 16 rows x 64 columns.
+  void createGradientMaps();
+  /// The TMA-store epilogue (D107): after a block barrier each warp writes
+  /// its 16 kv rows of dK_j * scale and dV_j, rounded, over K_j's and V_j's
+  /// tiles, and its first lane stores them through dK's and dV's tensor
+  /// maps, which drop the rows past Nk and clip the columns past D.
+  void storeGradientsThroughTma(ArrayRef<Value> accs);
 
   // The column split (D76).
   /// A step's products and gradients: S^T and dP^T of the warpgroup's q
@@ -309,6 +323,8 @@ private:
   /// The schedule's in_flight = dk (D101): dK's product left in flight
   /// across the step's end.
   bool dKInFlight;
+  /// The schedule's epilogue = tma_store (D107).
+  bool tmaEpilogue;
   WgmmaBackwardLayout layout;
   /// The column split (layout.split); the q columns of a warpgroup's S^T
   /// (block_q, or half of it with the column split).
@@ -339,6 +355,8 @@ private:
   /// layout.dQBoxColumns), the mbarriers, thread 0, and the steps: q-blocks
   /// [first, first + perHead) of every query head of the group.
   Value qMap, dOMap, dQMap, bars, leader, perHead;
+  /// The TMA-store epilogue: dK's and dV's tensor maps.
+  Value dKMap, dVMap;
   Value kvBlock, kvBase, wg, wgRow, quadRow, quadCol, wgRowBytes, zero;
   /// The q-blocks [first, end) the block visits for each query head.
   Value first, end;
@@ -484,6 +502,8 @@ void WgmmaBackwardMain::copyTile(Value src, Value head, Value rowBase,
 void WgmmaBackwardMain::build() {
   if (k.t.stages > 1)
     createTensorMaps();
+  if (tmaEpilogue)
+    createGradientMaps();
   k.openLaunch(k.blocks(k.nk, k.t.blockKV), k.op.getNumKVHeads(),
                layout.totalBytes);
   ImplicitLocOpBuilder &b = k.b;
@@ -1530,11 +1550,75 @@ SmallVector<Value> WgmmaBackwardMain::scoreGradients(ArrayRef<Value> p,
 //===----------------------------------------------------------------------===//
 
 void WgmmaBackwardMain::writeKeyValueGradients(ArrayRef<Value> accs) {
+  if (tmaEpilogue)
+    return storeGradientsThroughTma(accs);
   // dK_j * scale and dV_j, rounded, to the rows of K_j in range.
   k.storeKeyValueGradients(
       [&](int64_t n, int64_t r, int64_t c) { return accs[4 * n + 2 * r + c]; },
       [&](int64_t r) { return k.add(kvBase, fragRow(r)); },
       [&](int64_t n, int64_t c) { return fragCol(n, c); });
+}
+
+void WgmmaBackwardMain::createGradientMaps() {
+  auto box = MemRefType::get(
+      {1, 1, 16, kWgmmaSwizzleRowBytes / e}, k.elt, MemRefLayoutAttrInterface(),
+      gpu::AddressSpaceAttr::get(k.b.getContext(),
+                                 gpu::AddressSpace::Workgroup));
+  dKMap = createSwizzledTensorMap(k.b, k.op.getKeyGradInit(), box);
+  dVMap = createSwizzledTensorMap(k.b, k.op.getValueGradInit(), box);
+}
+
+void WgmmaBackwardMain::storeGradientsThroughTma(ArrayRef<Value> accs) {
+  // Every warpgroup's wgmmas were waited for in the loops, and every
+  // thread's copies of K_j and V_j; after the barrier nothing reads the
+  // tiles (the other warpgroup's last dQ product read all of K_j).
+  ImplicitLocOpBuilder &b = k.b;
+  gpu::BarrierOp::create(b);
+  // The lane's pair (r, columns c = 0, 1) of n-tile n at once, 4 bytes over
+  // the swizzled tile: free of bank conflicts, as dS^T's (storeTransposed).
+  Value scale = k.f32c(k.scale);
+  auto pairType = VectorType::get({2}, k.elt);
+  int64_t keyTiles = k.d / 8;
+  for (int64_t r = 0; r < 2; ++r)
+    for (int64_t n = 0; n < (k.d + k.dv) / 8; ++n) {
+      bool isK = n < keyTiles;
+      SmallVector<Value> pair;
+      for (int64_t c = 0; c < 2; ++c) {
+        Value v = accs[4 * n + 2 * r + c];
+        if (isK)
+          v = arith::MulFOp::create(b, v, scale);
+        pair.push_back(k.toElt(v));
+      }
+      Value at =
+          k.add(swizzled(isK ? layout.k : layout.v, k.t.blockKV, fragRow(r),
+                         k.idx(8 * (isK ? n : n - keyTiles))),
+                quadCol);
+      vector::StoreOp::create(b,
+                              vector::FromElementsOp::create(b, pairType, pair),
+                              flat, ValueRange{at});
+    }
+  // The warp's 16 rows (from wgRow) of each 64-column block of K_j's and
+  // V_j's tiles; a last box past D (80, 96) is clipped by TMA.
+  int64_t columns = kWgmmaSwizzleRowBytes / e;
+  auto boxType =
+      MemRefType::get({1, 1, 16, columns}, k.elt, MemRefLayoutAttrInterface(),
+                      cast<MemRefType>(base.getType()).getMemorySpace());
+  storeWarpRowsThroughTma(k, k.lane, [&] {
+    for (auto [tile, map, cols] : {std::make_tuple(layout.k, dKMap, k.d),
+                                   std::make_tuple(layout.v, dVMap, k.dv)})
+      for (int64_t block = 0; block * columns < cols; ++block) {
+        Value bytes = k.add(
+            k.addc(pad, tile + block * k.t.blockKV * kWgmmaSwizzleRowBytes),
+            k.mulc(wgRow, kWgmmaSwizzleRowBytes));
+        Value src =
+            memref::ViewOp::create(b, boxType, base, bytes, ValueRange{});
+        nvgpu::TmaAsyncStoreOp::create(
+            b, src, map,
+            ValueRange{k.idx(columns * block), k.add(kvBase, wgRow), k.head,
+                       k.batch},
+            /*predicate=*/Value());
+      }
+  });
 }
 
 //===----------------------------------------------------------------------===//

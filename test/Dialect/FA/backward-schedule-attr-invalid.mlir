@@ -166,3 +166,28 @@ func.func @negative_in_flight_unknown() attributes {
   test.attr = #fa.backward_schedule<kernel = wgmma, dq = atomic, in_flight = dv>} {
   return
 }
+
+// -----
+
+func.func @negative_epilogue_auto() attributes {
+  // expected-error @below {{#fa.backward_schedule holds a decided epilogue, not 'auto'}}
+  test.attr = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = auto>} {
+  return
+}
+
+// -----
+
+func.func @negative_epilogue_mma_sync() attributes {
+  // expected-error @below {{invalid #fa.backward_schedule: epilogue = tma_store is the wgmma backward's, not mma_sync}}
+  test.attr = #fa.backward_schedule<kernel = mma_sync, dq = atomic, epilogue = tma_store>} {
+  return
+}
+
+// -----
+
+func.func @negative_epilogue_unknown() attributes {
+  // expected-error @below {{unknown #fa.backward_schedule epilogue 'staged'}}
+  // expected-error @below {{failed to parse FA_BackwardScheduleAttr parameter 'epilogue'}}
+  test.attr = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = staged>} {
+  return
+}

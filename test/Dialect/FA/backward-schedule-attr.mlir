@@ -1,6 +1,6 @@
 // #fa.backward_schedule and the deterministic attribute of fa.attention_grad
 // print and parse back; fields at their default (dq = separate, walk =
-// dense, in_flight = none) are not printed.
+// dense, in_flight = none, epilogue = direct) are not printed.
 // RUN: fa-opt %s | fa-opt | FileCheck %s
 
 // CHECK-LABEL: func.func @attrs
@@ -12,6 +12,9 @@
 // CHECK-SAME: f = #fa.backward_schedule<kernel = wgmma, dq = atomic, in_flight = dk>
 // CHECK-SAME: g = #fa.backward_schedule<kernel = wgmma, dq = ordered, in_flight = dk>
 // CHECK-SAME: h = #fa.backward_schedule<kernel = mma_sync, dq = atomic>
+// CHECK-SAME: i = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store>
+// CHECK-SAME: j = #fa.backward_schedule<kernel = wgmma, dq = ordered, in_flight = dk, epilogue = tma_store>
+// CHECK-SAME: k = #fa.backward_schedule<kernel = mma_sync, dq = atomic>
 func.func @attrs() attributes {
     a = #fa.backward_schedule<kernel = simt, dq = separate>,
     b = #fa.backward_schedule<kernel = mma_sync, dq = atomic>,
@@ -20,7 +23,10 @@ func.func @attrs() attributes {
     e = #fa.backward_schedule<kernel = wgmma, dq = atomic, walk = dense>,
     f = #fa.backward_schedule<kernel = wgmma, dq = atomic, in_flight = dk>,
     g = #fa.backward_schedule<kernel = wgmma, dq = ordered, walk = dense, in_flight = dk>,
-    h = #fa.backward_schedule<kernel = mma_sync, dq = atomic, in_flight = none>} {
+    h = #fa.backward_schedule<kernel = mma_sync, dq = atomic, in_flight = none>,
+    i = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store>,
+    j = #fa.backward_schedule<kernel = wgmma, dq = ordered, in_flight = dk, epilogue = tma_store>,
+    k = #fa.backward_schedule<kernel = mma_sync, dq = atomic, epilogue = direct>} {
   return
 }
 

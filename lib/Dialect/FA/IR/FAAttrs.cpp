@@ -117,7 +117,8 @@ LogicalResult ScheduleAttr::verify(
 LogicalResult
 BackwardScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                              KernelKind kernel, DqAccumulation dq,
-                             BlockMaskWalk walk, InFlightProducts inFlight) {
+                             BlockMaskWalk walk, InFlightProducts inFlight,
+                             BackwardEpilogue epilogue) {
   if (!isGeneratedKernel(kernel))
     return emitError() << "#fa.backward_schedule kernel must be simt, "
                           "mma_sync or wgmma, got "
@@ -145,6 +146,15 @@ BackwardScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   if (inFlight == InFlightProducts::DK && kernel != KernelKind::Wgmma)
     return emitError() << "invalid #fa.backward_schedule: in_flight = dk is "
                           "the wgmma backward's, not "
+                       << getScheduleKeyword(stringifyKernelKind(kernel));
+  if (epilogue == BackwardEpilogue::Auto)
+    return emitError() << "#fa.backward_schedule holds a decided epilogue, "
+                          "not 'auto'";
+  // The kernel part of the rule; the split is the op's
+  // (backwardEpilogueReason).
+  if (epilogue == BackwardEpilogue::TmaStore && kernel != KernelKind::Wgmma)
+    return emitError() << "invalid #fa.backward_schedule: epilogue = "
+                          "tma_store is the wgmma backward's, not "
                        << getScheduleKeyword(stringifyKernelKind(kernel));
   return success();
 }

@@ -396,6 +396,43 @@ chooseInFlight(AttentionGradOp op, const BackwardSelectOptions &options,
   return InFlightProducts::None;
 }
 
+/// How `op`'s wgmma backward stores dK and dV: its schedule's, else the
+/// option's, else (auto) through TMA where it builds and has passed its GPU
+/// check (kBackwardTmaStoreGpuChecked), else directly. The option
+/// `tma-store` concerns the wgmma kernel (other kernels: direct) and is an
+/// error where the op or its `tiling` cannot take it (the column split, one
+/// buffer).
+static FailureOr<BackwardEpilogue>
+chooseBackwardEpilogue(AttentionGradOp op, const BackwardSelectOptions &options,
+                       KernelKind kind, const Tiling &tiling) {
+  if (BackwardScheduleAttr given = op.getScheduleAttr()) {
+    if (given.getEpilogue() == BackwardEpilogue::TmaStore)
+      if (std::optional<std::string> why =
+              backwardTmaStoreOpReason(op, kind, &tiling))
+        return op.emitOpError()
+               << "cannot store dK and dV through TMA: " << *why;
+    return given.getEpilogue();
+  }
+  switch (options.epilogue) {
+  case BackwardEpilogue::Direct:
+    return BackwardEpilogue::Direct;
+  case BackwardEpilogue::TmaStore:
+    if (kind != KernelKind::Wgmma)
+      return BackwardEpilogue::Direct;
+    if (std::optional<std::string> why =
+            backwardTmaStoreOpReason(op, kind, &tiling))
+      return op.emitOpError()
+             << "fa-select-tiling: backward-epilogue=tma-store: " << *why;
+    return BackwardEpilogue::TmaStore;
+  case BackwardEpilogue::Auto:
+    break;
+  }
+  if (kBackwardTmaStoreGpuChecked && kind == KernelKind::Wgmma &&
+      !backwardTmaStoreOpReason(op, kind, &tiling))
+    return BackwardEpilogue::TmaStore;
+  return BackwardEpilogue::Direct;
+}
+
 LogicalResult
 mlir::fa::selectBackwardTiling(AttentionGradOp op,
                                const BackwardSelectOptions &options) {
@@ -468,13 +505,17 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
       chooseInFlight(op, options, *kind, cost.tiling);
   if (failed(inFlight))
     return failure();
+  FailureOr<BackwardEpilogue> epilogue =
+      chooseBackwardEpilogue(op, options, *kind, cost.tiling);
+  if (failed(epilogue))
+    return failure();
   BackwardScheduleAttr schedule = op.getScheduleAttr();
   DqSource source = schedule                            ? DqSource::Op
                     : options.dq != DqAccumulation::Auto ? DqSource::Option
                                                          : DqSource::Model;
   if (!schedule) {
     schedule = BackwardScheduleAttr::get(op.getContext(), *kind, *dq, *walk,
-                                         *inFlight);
+                                         *inFlight, *epilogue);
     op.setScheduleAttr(schedule);
   }
   // The SIMT kernel's shared memory, as the forward's fa-tile-attention
@@ -495,6 +536,10 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
                         << (*inFlight == InFlightProducts::DK
                                 ? "; in_flight=dk: dK's product completes "
                                   "under the next step's top"
+                                : "")
+                        << (*epilogue == BackwardEpilogue::TmaStore
+                                ? "; epilogue=tma_store: dK and dV leave "
+                                  "through shared memory and TMA"
                                 : "");
     if (!autoReason.empty())
       remark.attachNote() << autoReason;

@@ -136,6 +136,7 @@ struct SelectTilingPass
     o.dq = dq;
     o.walk = blockMaskWalk;
     o.inFlight = backwardInFlight;
+    o.epilogue = backwardEpilogue;
     o.deterministic = deterministic;
     o.explain = explain;
     o.assumedSeqLen = assumedSeqLen;

@@ -130,6 +130,13 @@ mlir::fa::inFlightOpReason(AttentionGradOp op, KernelKind kind,
                         tiling);
 }
 
+std::optional<std::string>
+mlir::fa::backwardTmaStoreOpReason(AttentionGradOp op, KernelKind kind,
+                                   const Tiling *tiling) {
+  return backwardEpilogueReason(kind, BackwardEpilogue::TmaStore,
+                                getAttentionProblem(op), tiling);
+}
+
 FailureOr<TargetInfo> mlir::fa::getRequiredTarget(Operation *op) {
   TargetAttr target = lookupTarget(op);
   if (!target)

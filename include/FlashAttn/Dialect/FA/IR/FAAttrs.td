@@ -305,6 +305,11 @@ def FA_BackwardScheduleAttr : FA_Attr<"BackwardSchedule", "backward_schedule"> {
       top; `kernel = wgmma` only, and the row split's ring without a
       runtime block mask: fa-select-tiling and convert-fa-to-nvgpu check
       the op and its tiling).
+    * `epilogue`: how the wgmma backward stores dK_j and dV_j after its
+      loops (docs/Backward.md, "The TMA-store epilogue"): `direct`
+      (default; one store per element) or `tma_store` (over K_j's and V_j's
+      tiles in shared memory, then TMA; `kernel = wgmma` only, at the row
+      split: fa-select-tiling and convert-fa-to-nvgpu check the op).
 
     Fields at their default are not printed. It may be written by hand;
     `fa-select-tiling` then keeps it and checks it against the op (an
@@ -324,7 +329,9 @@ def FA_BackwardScheduleAttr : FA_Attr<"BackwardSchedule", "backward_schedule"> {
                                      "Separate">:$dq,
     FA_BackwardScheduleEnumParameter<"BlockMaskWalk", "walk", "Dense">:$walk,
     FA_BackwardScheduleEnumParameter<"InFlightProducts", "in_flight",
-                                     "None">:$in_flight
+                                     "None">:$in_flight,
+    FA_BackwardScheduleEnumParameter<"BackwardEpilogue", "epilogue",
+                                     "Direct">:$epilogue
   );
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;

@@ -251,6 +251,12 @@ def FASelectTilingPass : Pass<"fa-select-tiling"> {
            "across a step's end (auto: none until dK in flight has passed "
            "its GPU check)",
            "::mlir::fa::inFlightProductsValues()">,
+    Option<"backwardEpilogue", "backward-epilogue",
+           "::mlir::fa::BackwardEpilogue",
+           /*default=*/"::mlir::fa::BackwardEpilogue::Auto",
+           "How the wgmma backward stores dK and dV (auto: direct until "
+           "the TMA-store epilogue has passed its GPU check)",
+           "::mlir::fa::backwardEpilogueValues()">,
     Option<"deterministic", "deterministic", "bool", /*default=*/"false",
            "Every fa.attention_grad must give a bit-identical result run to "
            "run (as its own `deterministic` attribute asks): no unordered "

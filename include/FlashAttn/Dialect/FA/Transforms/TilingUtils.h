@@ -73,6 +73,13 @@ std::optional<std::string> inFlightOpReason(AttentionGradOp op,
                                             KernelKind kind,
                                             const Tiling *tiling);
 
+/// Why `op` with `kind` and `tiling` (when given) cannot store dK and dV
+/// through TMA, or nullopt: backwardEpilogueReason's rule for the op's
+/// problem.
+std::optional<std::string> backwardTmaStoreOpReason(AttentionGradOp op,
+                                                    KernelKind kind,
+                                                    const Tiling *tiling);
+
 /// Shared memory of one thread block of `op`'s backward kernel for
 /// `tiling`: the kernel of its #fa.backward_schedule, else the SIMT
 /// kernel's (simtBackwardSramBytes, its largest nest); an error on `op` when
@@ -91,6 +98,7 @@ struct BackwardSelectOptions {
   DqAccumulation dq = DqAccumulation::Auto;
   BlockMaskWalk walk = BlockMaskWalk::Auto;
   InFlightProducts inFlight = InFlightProducts::Auto;
+  BackwardEpilogue epilogue = BackwardEpilogue::Auto;
   bool deterministic = false;
   bool explain = false;
   int64_t assumedSeqLen = kAssumedSeqLen;

@@ -1,0 +1,76 @@
+// How the wgmma backward stores dK and dV (D107, docs/Backward.md "The
+// TMA-store epilogue"): fa-select-tiling decides it once and records it in
+// #fa.backward_schedule. By default (and with backward-epilogue=auto, until
+// the TMA-store epilogue passes its GPU check) dK and dV are stored
+// directly (epilogue = direct, not printed), so the schedules of existing
+// kernels are unchanged; backward-epilogue=tma-store asks for the TMA
+// store where the op can take it (the wgmma kernel's ring; other kernels
+// store directly), ordered dQ and dK in flight included; a written
+// schedule is kept.
+// RUN: fa-opt %s --fa-set-target=target=h100 --fa-select-tiling=kernel=wgmma \
+// RUN:   | FileCheck %s --check-prefix=DEFAULT
+// RUN: fa-opt %s --fa-set-target=target=h100 "--fa-select-tiling=kernel=wgmma backward-epilogue=auto" \
+// RUN:   | FileCheck %s --check-prefix=DEFAULT
+// RUN: fa-opt %s --fa-set-target=target=h100 "--fa-select-tiling=kernel=wgmma backward-epilogue=direct" \
+// RUN:   | FileCheck %s --check-prefix=DEFAULT
+// RUN: fa-opt %s --fa-set-target=target=h100 "--fa-select-tiling=kernel=wgmma backward-epilogue=tma-store explain" \
+// RUN:   --mlir-print-op-on-diagnostic=false 2>&1 | FileCheck %s --check-prefix=TMA
+// RUN: fa-opt %s --fa-set-target=target=h100 "--fa-select-tiling=kernel=mma-sync backward-epilogue=tma-store" \
+// RUN:   | FileCheck %s --check-prefix=MMA
+// The pipeline's option of the same name (stop-after=selected):
+// RUN: fa-opt %s "--fa-to-ptx-pipeline=target=h100 kernel=wgmma backward-epilogue=tma-store stop-after=selected" \
+// RUN:   | FileCheck %s --check-prefix=PIPE
+
+// DEFAULT-LABEL: func.func @grad
+// DEFAULT: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>,
+// DEFAULT-SAME: stages = 2
+// TMA: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store>: dq=atomic: {{.*}}; epilogue=tma_store: dK and dV leave through shared memory and TMA
+// TMA-LABEL: func.func @grad
+// TMA: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store>
+// TMA-SAME: tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>
+// MMA-LABEL: func.func @grad
+// MMA: schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>,
+// PIPE-LABEL: func.func @grad
+// PIPE: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store>
+func.func @grad(%q: tensor<1x4x1024x128xbf16>, %lse: tensor<1x4x1024xf32>)
+    -> (tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>) {
+  %r:3 = fa.attention_grad
+      ins(%q, %q, %q, %q, %q, %lse : tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>,
+          tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024xf32>)
+      outs(%q, %q, %q : tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>)
+      {causal}
+      -> tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>
+  return %r#0, %r#1, %r#2 : tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>
+}
+
+// Ordered dQ (deterministic) and D = 80 take it too.
+// DEFAULT-LABEL: func.func @grad_deterministic
+// DEFAULT: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>,
+// TMA-LABEL: func.func @grad_deterministic
+// TMA: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, epilogue = tma_store>
+// TMA-SAME: stages = 2
+func.func @grad_deterministic(%q: tensor<1x4x1024x80xbf16>, %lse: tensor<1x4x1024xf32>)
+    -> (tensor<1x4x1024x80xbf16>, tensor<1x4x1024x80xbf16>, tensor<1x4x1024x80xbf16>) {
+  %r:3 = fa.attention_grad
+      ins(%q, %q, %q, %q, %q, %lse : tensor<1x4x1024x80xbf16>, tensor<1x4x1024x80xbf16>,
+          tensor<1x4x1024x80xbf16>, tensor<1x4x1024x80xbf16>, tensor<1x4x1024x80xbf16>, tensor<1x4x1024xf32>)
+      outs(%q, %q, %q : tensor<1x4x1024x80xbf16>, tensor<1x4x1024x80xbf16>, tensor<1x4x1024x80xbf16>)
+      {deterministic}
+      -> tensor<1x4x1024x80xbf16>, tensor<1x4x1024x80xbf16>, tensor<1x4x1024x80xbf16>
+  return %r#0, %r#1, %r#2 : tensor<1x4x1024x80xbf16>, tensor<1x4x1024x80xbf16>, tensor<1x4x1024x80xbf16>
+}
+
+// A written schedule is kept (and its tiling chosen), whatever the option.
+// DEFAULT-LABEL: func.func @grad_written
+// DEFAULT: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, in_flight = dk, epilogue = tma_store>
+// DEFAULT-SAME: stages = 2
+func.func @grad_written(%q: tensor<1x4x1024x128xbf16>, %lse: tensor<1x4x1024xf32>)
+    -> (tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>) {
+  %r:3 = fa.attention_grad
+      ins(%q, %q, %q, %q, %q, %lse : tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>,
+          tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024xf32>)
+      outs(%q, %q, %q : tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>)
+      {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, in_flight = dk, epilogue = tma_store>}
+      -> tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>
+  return %r#0, %r#1, %r#2 : tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>
+}
