@@ -412,6 +412,88 @@ TEST(BackwardCostModel, TmaStoreEpilogueRule) {
   EXPECT_FALSE(parseBackwardEpilogue("staged"));
 }
 
+TEST(BackwardCostModel, WideQueryBlock) {
+  // D104: block_q 128 at D = Dv = 64 on the ring, dq = atomic, dense,
+  // causal, keep-masks and windows; priced, not picked until its GPU check.
+  EXPECT_FALSE(kWideQueryBlockGpuChecked);
+  BackwardCostModel model(*lookupKnownTarget("h100"), KernelKind::Wgmma);
+  Tiling wide{128, 128, 2, 8}, narrow{64, 128, 2, 8};
+  // Its layout by hand (bf16): K_j, V_j 16 KiB each, two buffers of Q_i
+  // and dO_i [128, 64] (16 KiB each), dS^T [128, 128] (two 64-column
+  // blocks, 32 KiB), the rows (2 buffers x 2 x 128 f32), 1 KiB of slack,
+  // the warps' dQ tiles: 8 x 16 rows of 64 f32 (two 32-column boxes).
+  WgmmaBackwardLayout layout(wide, 64, 64, 2);
+  EXPECT_EQ(layout.q, 32768);
+  EXPECT_EQ(layout.qBytes, 16384);
+  EXPECT_EQ(layout.dO, 65536);
+  EXPECT_EQ(layout.dS, 98304);
+  EXPECT_EQ(layout.rows, 98304 + 32768);
+  EXPECT_EQ(layout.rowsBytes, 1024);
+  EXPECT_EQ(layout.dQColumns, 64);
+  EXPECT_EQ(layout.dQBoxColumns, 32);
+  EXPECT_EQ(layout.dQWarpBytes, 4096);
+  EXPECT_EQ(layout.dQ, 131072 + 2048);
+  EXPECT_EQ(layout.totalBytes, 131072 + 2048 + 1024 + 8 * 4096);
+  EXPECT_EQ(WgmmaBackwardLayout(narrow, 64, 64, 2).dQColumns, 32);
+  for (bool causal : {false, true}) {
+    AttentionProblem p = problem(4096, 4096, 64, causal);
+    BackwardCost c = model.evaluate(wide, p, DqAccumulation::Atomic);
+    ASSERT_TRUE(c.fits()) << c.rejection;
+    EXPECT_EQ(c.sramBytes, layout.totalBytes + layout.barrierBytes);
+    EXPECT_EQ(c.registersPerThread, 224);
+    BackwardCost base = model.evaluate(narrow, p, DqAccumulation::Atomic);
+    // Half the steps of twice the products: the same FLOPs (no partial
+    // block at N = 4096; causal, q-block i of 128 rows sees kv-blocks 0 ..
+    // i, as q-blocks 2 i and 2 i + 1 of 64 rows do), the step overhead
+    // paid half as often.
+    EXPECT_EQ(c.flops, base.flops);
+    EXPECT_EQ(2 * c.pairs, base.pairs);
+    EXPECT_LT(c.computeSeconds, base.computeSeconds);
+    // The pick stays block_q 64; the wide candidate is listed, rejected
+    // for its GPU check only.
+    BackwardDecision pick = model.select(p, DqAccumulation::Atomic);
+    ASSERT_TRUE(pick.found());
+    EXPECT_EQ(pick.winner().tiling, narrow);
+    bool listed = false;
+    for (const BackwardCost &candidate : pick.candidates)
+      if (candidate.tiling == wide) {
+        listed = true;
+        EXPECT_NE(candidate.rejection.find("GPU check"), std::string::npos)
+            << candidate.rejection;
+      }
+    EXPECT_TRUE(listed);
+  }
+  // What it does not build.
+  AttentionProblem p = problem(1000, 777, 64, true);
+  EXPECT_FALSE(wideQueryBlockReason(p, wide, DqAccumulation::Atomic));
+  EXPECT_FALSE(wideQueryBlockReason(problem(1000, 777, 128, true), narrow,
+                                    DqAccumulation::Ordered));
+  EXPECT_TRUE(wideQueryBlockReason(problem(1000, 777, 128, true), wide,
+                                   DqAccumulation::Atomic));
+  EXPECT_TRUE(wideQueryBlockReason(p, {128, 128, 1, 8},
+                                   DqAccumulation::Atomic));
+  EXPECT_TRUE(wideQueryBlockReason(p, wide, DqAccumulation::Ordered));
+  EXPECT_TRUE(wideQueryBlockReason(p, wide, DqAccumulation::Atomic,
+                                   InFlightProducts::DK));
+  AttentionProblem keep = p, bias = p, blocks = p, pattern = p;
+  keep.maskElementBytes = 1;
+  bias.maskElementBytes = 4;
+  blocks.blockMaskQ = blocks.blockMaskKV = 128;
+  pattern.maskChunk = 256;
+  EXPECT_FALSE(wideQueryBlockReason(keep, wide, DqAccumulation::Atomic));
+  keep.causal = true;
+  keep.window = true;
+  EXPECT_FALSE(wideQueryBlockReason(keep, wide, DqAccumulation::Atomic));
+  EXPECT_TRUE(wideQueryBlockReason(bias, wide, DqAccumulation::Atomic));
+  EXPECT_TRUE(wideQueryBlockReason(blocks, wide, DqAccumulation::Atomic));
+  EXPECT_TRUE(wideQueryBlockReason(pattern, wide, DqAccumulation::Atomic));
+  EXPECT_FALSE(model.evaluate(wide, problem(1000, 777, 128, false),
+                              DqAccumulation::Atomic)
+                   .fits());
+  EXPECT_TRUE(inFlightReason(KernelKind::Wgmma, InFlightProducts::DK, p,
+                             &wide));
+}
+
 TEST(BackwardCostModel, WgmmaLayoutByHand) {
   Tiling t{64, 128, 1, 8};
   WgmmaBackwardLayout d128(t, 128, 128, 2);

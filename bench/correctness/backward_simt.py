@@ -103,6 +103,14 @@ run on a GPU:
 
   python3 bench/correctness/backward_simt.py stage .stage-kvt --kernel wgmma --target h200 --only _kvt
   cd .stage-kvt && bash run.sh --only _kvt
+Its `_bq128` cases (wgmma_wide_query_block_cases, D104: block_q 128 at D
+= Dv = 64 on the ring, `_q128`, against the reference; then the
+benchmark's D = 64 shapes, N = 1024, 4096 and 16384, causal and not,
+block_q 64 and 128 timed round-robin in one process with torch's cuDNN
+backward) are not yet run on a GPU:
+
+  python3 bench/correctness/backward_simt.py stage .stage-bq128 --kernel wgmma --target h200 --only _bq128
+  cd .stage-bq128 && bash run.sh --only _bq128
 
 On the device machine (bench/README.md; the staged folder is git-ignored
 and travels as a carried path, 13 MiB):
@@ -204,6 +212,8 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
                if kernel == "mma-sync" and tiling else "")
             + ("_s%d" % tiling[2] if kernel == "wgmma" and tiling and
                tiling[2] != 2 and not blocks else "")
+            + ("_q%d" % tiling[0] if kernel == "wgmma" and tiling and
+               tiling[0] != 64 else "")
             + ("_ring" if kernel == "wgmma" and blocks and tiling and
                tiling[2] == 2 else "")
             + ("_p%d" % round(100 * density) if blocks and density != 0.5
@@ -427,6 +437,7 @@ def matrix_mma(kernel="mma-sync"):
         cases += wgmma_compacted_cases()
         cases += wgmma_in_flight_cases()
         cases += wgmma_tma_store_cases()
+        cases += wgmma_wide_query_block_cases()
         cases += wgmma_column_split_cases()
     if kernel == "wgmma":
         # The ring against one buffer (D61), one process, D = 128 and 64.
@@ -745,6 +756,50 @@ def wgmma_tma_store_cases():
                     cases.append(m("bf16", d, n, causal=causal, b=16384 // n,
                                    hq=2048 // d, epilogue=epilogue,
                                    perf=True, ab=group))
+    return cases
+
+
+def wgmma_wide_query_block_cases():
+    """The wgmma backward's wide q-block (D104: block_q 128 at D = Dv = 64
+    on the TMA ring, given with the op, `_q128`), tagged `_bq128` (not yet
+    run on a GPU): against the float64 reference, bf16 and f16, N 1, 17,
+    128, 777, 2049, causal and not; causal Nq != Nk both ways (a kv-block
+    without a step among them); GQA 8/1 causal and not; GQA 8/2 causal
+    with Nq != Nk; the ring crossing query heads (GQA 4/1, N = 4097); a
+    keep-mask with fully masked rows, key padding; a window. Then the A/B:
+    the benchmark's shapes (bf16, D = 64, B = 16384 / N, H = 32, N = 1024,
+    4096 and 16384, causal and not), block_q 64 (the model's pick, the
+    base) and 128 of each timed round-robin in one process on the same
+    inputs, with torch's cuDNN backward (time_group)."""
+    m = lambda *a, **kw: case(*a, kernel="wgmma", tag="bq128", **kw)
+    wide = [128, 128, 2, 8]
+    cases = []
+    for dtype in ("bf16", "f16"):
+        for n in (1, 17, 128, 777, 2049):
+            for causal in (False, True):
+                cases.append(m(dtype, 64, n, causal=causal, tiling=wide))
+    for args, kw in (
+            (("bf16", 64, 777, 1000), dict(causal=True)),
+            (("f16", 64, 1000, 777), dict(causal=True)),
+            (("bf16", 64, 17, 2049), dict(causal=True)),
+            (("bf16", 64, 1000), dict(b=2, hq=8, hkv=1)),
+            (("f16", 64, 1000), dict(causal=True, b=2, hq=8, hkv=1)),
+            (("bf16", 64, 777, 1000), dict(causal=True, b=2, hq=8, hkv=2)),
+            (("f16", 64, 4097), dict(b=1, hq=4, hkv=1)),
+            (("bf16", 64, 777), dict(b=2, hq=4, mask=(2, 4, 777, 777),
+                                     mask_kind="bool", pattern="random")),
+            (("f16", 64, 1000), dict(b=2, hq=4, causal=True,
+                                     mask=(2, 1, 1, 1000), mask_kind="bool",
+                                     pattern="padding")),
+            (("bf16", 64, 1000), dict(causal=True, window=(257, 0))),
+            (("f16", 64, 777, 1000), dict(window=(100, 37)))):
+        cases.append(m(*args, tiling=wide, **kw))
+    for n in (1024, 4096, 16384):
+        for causal in (False, True):
+            group = f"d64_n{n}" + ("_causal" if causal else "")
+            for tiling in (None, wide):
+                cases.append(m("bf16", 64, n, causal=causal, b=16384 // n,
+                               hq=32, tiling=tiling, perf=True, ab=group))
     return cases
 
 

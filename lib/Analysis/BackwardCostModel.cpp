@@ -212,6 +212,54 @@ mlir::fa::inFlightReason(KernelKind kind, InFlightProducts inFlight,
   if (tiling && tiling->stages < 2)
     return std::string("dK in flight is the TMA ring's (stages 2), not one "
                        "buffer's");
+  if (tiling && tiling->blockQ == kWgmmaBackwardWideBlockQ)
+    return llvm::formatv("dK in flight is built with block_q {0}, not {1}",
+                         kWgmmaBackwardBlockQ, kWgmmaBackwardWideBlockQ)
+        .str();
+  return std::nullopt;
+}
+
+std::optional<std::string>
+mlir::fa::wideQueryBlockReason(const AttentionProblem &problem,
+                               const Tiling &tiling, DqAccumulation dq,
+                               InFlightProducts inFlight) {
+  if (tiling.blockQ != kWgmmaBackwardWideBlockQ)
+    return std::nullopt;
+  if (problem.headDim != 64 || problem.valueHeadDim != 64)
+    return llvm::formatv("block_q {0} is built at D = Dv = 64 only (its S^T, "
+                         "dP^T and dK_j, dV_j take 192 f32 registers a "
+                         "thread there), got D = {1}, Dv = {2}",
+                         kWgmmaBackwardWideBlockQ, problem.headDim,
+                         problem.valueHeadDim)
+        .str();
+  if (tiling.stages < 2)
+    return llvm::formatv("block_q {0} is built on the TMA ring (stages 2), "
+                         "not one buffer",
+                         kWgmmaBackwardWideBlockQ)
+        .str();
+  if (dq != DqAccumulation::Atomic)
+    return llvm::formatv("block_q {0} is built with dq = atomic only, not "
+                         "ordered (deterministic) dQ",
+                         kWgmmaBackwardWideBlockQ)
+        .str();
+  if (problem.maskElementBytes > 1)
+    return llvm::formatv("block_q {0} is not built with an additive bias "
+                         "(an i1 keep-mask is)",
+                         kWgmmaBackwardWideBlockQ)
+        .str();
+  if (problem.blockMaskQ > 0)
+    return llvm::formatv("block_q {0} is not built with a runtime block mask",
+                         kWgmmaBackwardWideBlockQ)
+        .str();
+  if (problem.hasMaskPattern())
+    return llvm::formatv("block_q {0} is not built with a #fa.mask_pattern",
+                         kWgmmaBackwardWideBlockQ)
+        .str();
+  if (inFlight == InFlightProducts::DK)
+    return llvm::formatv("block_q {0} is not built with dK in flight "
+                         "(in_flight = dk)",
+                         kWgmmaBackwardWideBlockQ)
+        .str();
   return std::nullopt;
 }
 
@@ -791,16 +839,19 @@ WgmmaBackwardLayout::WgmmaBackwardLayout(const Tiling &t, int64_t d,
   if (t.stages > 1)
     barrierBytes = llvm::alignTo(t.stages * kMBarrierBytes,
                                  kStaticSharedUnitBytes);
+  // The wide q-block's warpgroups each take 64 q rows of dQ_i, all D
+  // columns (D104).
+  dQColumns = t.blockQ > kWgmmaBackwardBlockQ ? d : d / 2;
   if (t.stages > 1 && bulkDq) {
     dQ = totalBytes - kWgmmaSwizzleAtomBytes;
     int64_t swizzleColumns = kWgmmaSwizzleRowBytes / 4;
-    if ((d / 2) % swizzleColumns == 0) {
+    if (dQColumns % swizzleColumns == 0) {
       dQBoxColumns = swizzleColumns;
       dQPitch = kWgmmaSwizzleRowBytes;
     } else {
-      dQPitch = d / 2 * 4 + 32;
+      dQPitch = dQColumns * 4 + 32;
     }
-    dQWarpBytes = dQBoxColumns ? 16 * d / 2 * 4 : 16 * dQPitch;
+    dQWarpBytes = dQBoxColumns ? 16 * dQColumns * 4 : 16 * dQPitch;
     totalBytes += llvm::alignTo(t.warps * dQWarpBytes, kWgmmaSwizzleAtomBytes);
   }
   // The compacted walk's list (D94): the live steps' indices and their
@@ -920,6 +971,12 @@ BackwardCost BackwardCostModel::evaluate(const Tiling &t,
   WgmmaBackwardShape wgmmaShape =
       wgmmaBackwardShape(d, dv).value_or(rowSplitShape());
   bool compacted = walk == BlockMaskWalk::Compacted;
+  // The row split's wide q-block (D104): its own rules
+  // (wideQueryBlockReason), priced as any tiling; select keeps it from the
+  // pick until kWideQueryBlockGpuChecked.
+  bool wide = kind == KernelKind::Wgmma &&
+              wgmmaShape.split == WgmmaBackwardSplit::KvRows &&
+              br == kWgmmaBackwardWideBlockQ;
   if (kind == KernelKind::Wgmma) {
     WgmmaBackwardLayout layout(t, d, dv, e,
                                compacted ? compactedWalkEntries(t, p) : 0);
@@ -952,7 +1009,7 @@ BackwardCost BackwardCostModel::evaluate(const Tiling &t,
         16 * t.warps, bc, t.stages);
   else if (kind == KernelKind::Wgmma &&
            (t.warps != wgmmaShape.warps || bc != wgmmaShape.blockKV ||
-            br != wgmmaShape.blockQ || t.stages > 2))
+            (br != wgmmaShape.blockQ && !wide) || t.stages > 2))
     c.rejection = llvm::formatv(
         "outside the wgmma backward's shapes: {0} warps (two warpgroups of "
         "{1}), block_kv = {2}, block_q = {3} and stages 1 or 2, got "
@@ -973,6 +1030,9 @@ BackwardCost BackwardCostModel::evaluate(const Tiling &t,
                   "passed a GPU check: one buffer (stages 1) takes it";
   else if (std::optional<std::string> why =
                blockMaskWalkReason(kind, dq, walk, p, &t))
+    c.rejection = *why;
+  else if (std::optional<std::string> why =
+               wide ? wideQueryBlockReason(p, t, dq) : std::nullopt)
     c.rejection = *why;
   else if (kind == KernelKind::MmaSync && t.warps > 8)
     c.rejection = llvm::formatv(
@@ -1156,6 +1216,14 @@ BackwardDecision BackwardCostModel::select(const AttentionProblem &problem,
   llvm::SmallVector<BackwardCost> fitting, rejected;
   for (const Tiling &t : enumerateCandidates(problem)) {
     BackwardCost c = evaluate(t, problem, decision.dq, walk);
+    // The wide q-block is priced but not picked before its GPU check
+    // (D104): only a written tiling selects it.
+    if (c.fits() && kind == KernelKind::Wgmma && !kWideQueryBlockGpuChecked &&
+        t.blockQ == kWgmmaBackwardWideBlockQ)
+      c.rejection = llvm::formatv(
+          "block_q {0} has not passed its GPU check "
+          "(kWideQueryBlockGpuChecked): only a written tiling selects it",
+          kWgmmaBackwardWideBlockQ);
     (c.fits() ? fitting : rejected).push_back(c);
   }
   // Ties on time (memory-bound candidates) go, for the tensor-core

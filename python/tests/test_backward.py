@@ -353,6 +353,29 @@ def test_wgmma_kernel():
         grad(kernel="wgmma", target="a100")
 
 
+
+def test_wgmma_wide_query_block():
+    # block_q=128 reaches the op's tiling: the wgmma backward's wide
+    # q-block at D = 64 (docs/Backward.md, "The wide q-block", D104), which
+    # the model does not pick before its GPU check. Q and dO come in boxes
+    # of 128 rows; the warps' dQ tiles hold 16 rows x 64 f32 (two boxes).
+    k = grad(kernel="wgmma", block_q=128)
+    assert k.tiling == {"block_q": 128, "block_kv": 128, "stages": 2,
+                        "warps": 8}
+    assert k.name != grad(kernel="wgmma").name
+    main = k.manifest["kernels"][1]
+    assert main["shared_bytes"] == 2 * 128 * 64 * 2 + 2 * 2 * 128 * 64 * 2 + \
+        128 * 128 * 2 + 2048 + 8 * 16 * 256 + 1024
+    maps = [p for p in main["params"] if p["type"] == "tensormap"]
+    assert [(p["buffer"], p["box"]) for p in maps] == [
+        ("arg0", [1, 1, 128, 64]), ("arg4", [1, 1, 128, 64]),
+        ("tmp1", [1, 1, 16, 32])]
+    with pytest.raises(fa.CompileError, match="block_q 128 is built at D = Dv = 64 only"):
+        fa.compile_backward((1, 4, 100, 128), (1, 2, 70, 128),
+                            (1, 2, 70, 128), dtype="bf16", ptxas="none",
+                            kernel="wgmma", block_q=128)
+
+
 def test_compile_errors_name_the_problem():
     # A tiling over the target's shared memory: convert-fa-to-gpu says so.
     with pytest.raises(fa.CompileError, match="shared"):

@@ -424,6 +424,34 @@ private:
 constexpr int64_t kWgmmaBackwardWarps = 8;
 constexpr int64_t kWgmmaBackwardBlockQ = 64;
 
+/// The row split's wide q-block (docs/decisions.md D104): block_q 128 at D
+/// = Dv = 64 on the TMA ring, each step's S^T and dP^T m64 n128 and dQ_i
+/// split by q rows between the warpgroups (FlashAttention-3's hdim-64
+/// backward takes block_m 128). Half the steps of block_q 64, each twice
+/// the products, so the step's fixed costs (two block-wide barriers, the
+/// mbarrier wait, the dQ reductions' issue) are paid half as often.
+constexpr int64_t kWgmmaBackwardWideBlockQ = 128;
+
+/// Whether the model may pick the wide q-block (the fa-select-tiling of
+/// kernel=auto and kernel=wgmma): not until it has passed its GPU check
+/// and its A/B timing (`backward_simt.py --kernel wgmma --only _bq128`);
+/// until then only a written tiling (`#fa.tiling<block_q = 128, ...>` on
+/// the op, Python's compile_backward(..., block_q=128)) builds it
+/// (docs/decisions.md, D104).
+constexpr bool kWideQueryBlockGpuChecked = false;
+
+/// Why the wgmma backward does not build `tiling`'s wide q-block
+/// (block_q = kWgmmaBackwardWideBlockQ) for `problem` with `dq` and
+/// `inFlight`, or nullopt (also for any other block_q): it is built at D =
+/// Dv = 64 on the TMA ring (stages 2) with dq = atomic, dense or with a
+/// causal mask, an i1 keep-mask or a window; not with ordered dQ, an
+/// additive bias, a runtime block mask, a mask pattern, one buffer or dK in
+/// flight.
+std::optional<std::string>
+wideQueryBlockReason(const AttentionProblem &problem, const Tiling &tiling,
+                     DqAccumulation dq,
+                     InFlightProducts inFlight = InFlightProducts::None);
+
 /// How the wgmma backward's two warpgroups share a kv-block's f32 dK_j and
 /// dV_j accumulators (docs/decisions.md D76).
 enum class WgmmaBackwardSplit {
@@ -472,7 +500,8 @@ wgmmaBackwardProblemReason(const AttentionProblem &problem);
 /// tiles (64-column blocks, wgmmaPaddedColumns) K_j [block_kv, D], V_j
 /// [block_kv, Dv], `stages` buffers of Q_i [block_q, D] and dO_i
 /// [block_q, Dv], dS^T [block_kv, block_q] (block_q <= 64: one swizzle
-/// row a kv row) and `stages` buffers of the q-block's logsumexp and D
+/// row a kv row; the wide q-block's 128: two 64-column blocks) and
+/// `stages` buffers of the q-block's logsumexp and D
 /// rows (f32 [2, block_q]), each region at a swizzle-atom (1 KiB) aligned
 /// offset from a base the kernel aligns at run time
 /// (kWgmmaSwizzleAtomBytes of slack). With more than one stage, Q_i and
@@ -497,14 +526,18 @@ struct WgmmaBackwardLayout {
   /// The mbarriers' static shared memory, as ptxas allocates it (0 with
   /// one stage).
   int64_t barrierBytes = 0;
+  /// The columns of dQ_i a warpgroup computes and a warp adds: D / 2 (the
+  /// warpgroups split dQ_i's columns), or D with the wide q-block (they
+  /// split its rows, 64 each; D104).
+  int64_t dQColumns = 0;
   /// With more than one stage and bulk reductions
   /// (WgmmaBackwardShape::ringBulkDq): the warps' f32 dQ tiles (warps x 16
-  /// rows of D / 2 columns) that dQ's reductions read, after the rows; 0
+  /// rows of dQColumns) that dQ's reductions read, after the rows; 0
   /// otherwise (dQ by atomics). dQBoxColumns > 0: a warp's tile is
-  /// D / 2 / dQBoxColumns swizzled boxes of 16 rows x dQBoxColumns (rows of
-  /// dQPitch = 128 bytes), one TMA tensor reduction each (D79); 0: rows
-  /// dQPitch bytes apart (padded), one bulk reduction each (D63). A warp's
-  /// tile is dQWarpBytes.
+  /// dQColumns / dQBoxColumns swizzled boxes of 16 rows x dQBoxColumns
+  /// (rows of dQPitch = 128 bytes), one TMA tensor reduction each (D79); 0:
+  /// rows dQPitch bytes apart (padded), one bulk reduction each (D63). A
+  /// warp's tile is dQWarpBytes.
   int64_t dQ = 0, dQPitch = 0, dQBoxColumns = 0, dQWarpBytes = 0;
   /// The compacted walk (listEntries > 0): the live steps' i32 indices,
   /// then their count (one more i32), last; 0 otherwise.

@@ -165,8 +165,10 @@ struct ConvertFAToNVGPUPass
     WgmmaBackwardShape shape =
         *wgmmaBackwardShape(op.getHeadDim(), op.getValueHeadDim());
     bool columns = shape.split == WgmmaBackwardSplit::Columns;
+    // The row split's wide q-block (D104) has rules of its own.
+    bool wide = !columns && t.blockQ == kWgmmaBackwardWideBlockQ;
     if (t.warps != shape.warps || t.blockKV != shape.blockKV ||
-        t.blockQ != shape.blockQ || t.stages > 2)
+        (t.blockQ != shape.blockQ && !wide) || t.stages > 2)
       return "the kernel is built for " + std::to_string(shape.warps) +
              " warps (two warpgroups of " +
              (columns ? "half the columns of dK_j and dV_j"
@@ -174,6 +176,11 @@ struct ConvertFAToNVGPUPass
              "), block_kv = " + std::to_string(shape.blockKV) +
              ", block_q = " + std::to_string(shape.blockQ) +
              " and stages 1 or 2 (buffers of Q_i, dO_i, lse_i and D_i)";
+    if (wide)
+      if (std::optional<std::string> why = wideQueryBlockReason(
+              problem, t, op.getScheduleAttr().getDq(),
+              op.getScheduleAttr().getInFlight()))
+        return why;
     if (t.stages < 2 && hasAdditiveBias(op))
       return std::string("its one-buffer kernel (stages 1) spills registers "
                          "with an additive bias; use stages 2 (the TMA "

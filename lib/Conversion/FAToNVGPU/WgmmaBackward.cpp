@@ -32,6 +32,11 @@
 // the live ones in shared memory at the block's start and the ring walks
 // the list.
 //
+// At D = 64 a written tiling may take q-blocks of 128 rows (the wide
+// q-block, D104): S^T and dP^T are m64 n128, P^T and dS^T cover k = 128,
+// and the warpgroups split dQ_i by q rows (64 each, every column) rather
+// than by columns.
+//
 // That is the row split (WgmmaBackwardSplit::KvRows). At D = 256 and D =
 // 192 with Dv = 128 its accumulators exceed the registers: the column split
 // (D76, FlashAttention-3's hdim-256 shape) takes block_kv 64, each
@@ -107,6 +112,7 @@ public:
                    ? compactedWalkEntries(k.t, getAttentionProblem(k.op))
                    : 0),
         columns(layout.split == WgmmaBackwardSplit::Columns),
+        wide(!columns && k.t.blockQ == kWgmmaBackwardWideBlockQ),
         scoreCols(columns ? k.t.blockQ / 2 : k.t.blockQ), bias(k) {}
   void build();
 
@@ -245,7 +251,8 @@ private:
   /// A [block_kv, block_q] tile's (at `tileBytes`) part in `regs`
   /// (aRegisters' layout) to shared memory, two columns at once.
   void storeTransposed(int64_t tileBytes, ArrayRef<Value> regs);
-  /// The warpgroup's part of dQ_i (D / 2 columns) = dS K_j: issued, then
+  /// The warpgroup's part of dQ_i (layout.dQColumns: D / 2 columns, or
+  /// with the wide q-block its 64 rows of every column) = dS K_j: issued, then
   /// `afterIssue` (if given: one more wgmma group, left in flight), waited
   /// for; the accumulator's values (m16n8 layout, n-tile j's element
   /// (r, c) at 4 j + 2 r + c).
@@ -307,9 +314,17 @@ private:
   Value scoreCol(int64_t n, int64_t c) {
     return qColBase ? k.add(qColBase, fragCol(n, c)) : fragCol(n, c);
   }
-  /// The warp's first q row of dQ_i's accumulator (within the q-block).
+  /// The warp's first q row of dQ_i's accumulator (within the q-block):
+  /// the warpgroups split dQ_i's columns (the row split at block_q 64) or
+  /// its rows (the column split's one m64; the wide q-block's two, D104).
   Value queryRowOfWarp() {
-    return columns ? wgRow : k.sub(wgRow, k.mulc(wg, kWarpgroupRows));
+    return columns || wide ? wgRow
+                           : k.sub(wgRow, k.mulc(wg, kWarpgroupRows));
+  }
+  /// The warpgroup's first column of dQ_i: wg D / 2, or 0 where the
+  /// warpgroups split its rows (the wide q-block).
+  Value queryGradientColumn(int64_t n) {
+    return wide ? k.idx(0) : k.mulc(wg, n);
   }
   /// The lane's accumulator element (r, c) of n-tile n: its kv row within
   /// the block and its column.
@@ -326,9 +341,12 @@ private:
   /// The schedule's epilogue = tma_store (D107).
   bool tmaEpilogue;
   WgmmaBackwardLayout layout;
-  /// The column split (layout.split); the q columns of a warpgroup's S^T
-  /// (block_q, or half of it with the column split).
+  /// The column split (layout.split); the row split's wide q-block
+  /// (block_q 128, D104: S^T and dP^T m64 n128, dQ_i split by q rows); the
+  /// q columns of a warpgroup's S^T (block_q, or half of it with the
+  /// column split).
   bool columns;
+  bool wide;
   int64_t scoreCols;
   /// The column split: the warpgroup's first q column of S^T (wg
   /// block_q / 2) and its byte offset in the K-major Q_i and dO_i tiles;
@@ -647,8 +665,19 @@ SmallVector<Value> WgmmaBackwardMain::computeStep(Value h, Value qBase,
 std::pair<SmallVector<Value>, SmallVector<Value>>
 WgmmaBackwardMain::scoreGradientsOfStep(Value h, Value qBase) {
   // S^T = K_wg Q_i^T and dP^T = V_wg dO_i^T in flight together; P^T while
-  // dP^T computes, then dS^T.
+  // dP^T computes, then dS^T. The wide q-block (D104) issues dP^T once P^T
+  // is computed: its 64 accumulator registers stay free during the mask's
+  // tests (overlapped, ptxas spilled up to 56 bytes at its 255).
   Value sAcc = issueTransposedScores(layout.k, layout.q, slot.qBytes, k.d);
+  if (wide) {
+    waitForWgmma(0);
+    SmallVector<Value> p =
+        edgeMaskedProbabilities(scoreFragments(sAcc), h, qBase);
+    Value dpAcc =
+        issueTransposedScores(layout.v, layout.dO, slot.dOBytes, k.dv);
+    waitForWgmma(0);
+    return {p, scoreGradients(p, scoreFragments(dpAcc), h, qBase)};
+  }
   Value dpAcc =
       issueTransposedScores(layout.v, layout.dO, slot.dOBytes, k.dv);
   waitForWgmma(1);
@@ -1267,19 +1296,22 @@ WgmmaBackwardMain::queryGradient(const std::function<void()> &afterIssue,
   // dQ_i [block_q, D] = dS K_j, each warpgroup D / 2 columns: dS MN-major
   // (stored [kv, q]), K_j MN-major from the warpgroup's first column, 16
   // kv rows of 128 bytes a k16 step; a group per run of columns
-  // (queryGradientRuns).
+  // (queryGradientRuns). The wide q-block (D104): each warpgroup its 64 q
+  // rows (dS's 64-column block wg of the [kv, q] tile), every column.
   ImplicitLocOpBuilder &b = k.b;
-  int64_t n = k.d / 2, columns = kWgmmaSwizzleRowBytes / e;
+  int64_t n = layout.dQColumns, columns = kWgmmaSwizzleRowBytes / e;
   int64_t kBlockBytes = k.t.blockKV * kWgmmaSwizzleRowBytes;
   Value aDesc;
   SmallVector<std::pair<int64_t, Value>> runs;
   int64_t first = 0;
   for (int64_t width : wgmmaColumnRuns(n, columns)) {
-    Value colBytes = warpgroupColumnBytes(n, first, kBlockBytes);
+    Value colBytes =
+        wide ? k.idx(first / columns * kBlockBytes + first % columns * e)
+             : warpgroupColumnBytes(n, first, kBlockBytes);
     if (!aDesc)
-      aDesc = wgmmaDescriptor(k, address(layout.dS),
-                              /*leadingBytes=*/kBlockBytes,
-                              kWgmmaSwizzleAtomBytes);
+      aDesc = wgmmaDescriptor(
+          k, address(layout.dS, wide ? k.mulc(wg, kBlockBytes) : Value()),
+          /*leadingBytes=*/kBlockBytes, kWgmmaSwizzleAtomBytes);
     Value bDesc = wgmmaDescriptor(k, address(layout.k, colBytes),
                                   /*leadingBytes=*/kBlockBytes,
                                   kWgmmaSwizzleAtomBytes);
@@ -1311,8 +1343,8 @@ void WgmmaBackwardMain::addQueryGradient(Value h, Value qBase,
   // in dQacc's rows: one 8-byte vector reduction adds both (sm_90's
   // red.global.v2.f32; half the reductions of a scalar atomic each).
   ImplicitLocOpBuilder &b = k.b;
-  int64_t n = k.d / 2;
-  Value colBase = k.mulc(wg, n);
+  int64_t n = layout.dQColumns;
+  Value colBase = queryGradientColumn(n);
   // Row q of the accumulator is the warpgroup-local row of wgRow's warp.
   Value localRow = queryRowOfWarp();
   Value heads = k.dim(k.dqAcc, 1);
@@ -1346,11 +1378,12 @@ void WgmmaBackwardMain::asmStatement(StringRef text, StringRef constraints,
 void WgmmaBackwardMain::reduceQueryGradient(Value h, Value qBase,
                                             ArrayRef<Value> values) {
   // Warp w of warpgroup g holds rows 16 (w % 4) .. + 15 of the q-block and
-  // columns g D / 2 .. + D / 2 - 1, staged in its own shared tile
-  // (layout.dQ: D63's padded rows, or D79's swizzled boxes) and added to
-  // dQacc by bulk reductions. FlashAttention-3 adds dQ the same way.
+  // columns g D / 2 .. + D / 2 - 1 (the wide q-block: rows 64 g + 16 (w %
+  // 4) .., every column), staged in its own shared tile (layout.dQ: D63's
+  // padded rows, or D79's swizzled boxes) and added to dQacc by bulk
+  // reductions. FlashAttention-3 adds dQ the same way.
   ImplicitLocOpBuilder &b = k.b;
-  int64_t n = k.d / 2;
+  int64_t n = layout.dQColumns;
   bool boxes = layout.dQBoxColumns > 0;
   Value warpTile = k.mulc(k.warp, layout.dQWarpBytes / 4);
   // The issuing lanes: lane 0 (a reduction a box) or lanes 0-15 (one a
@@ -1396,7 +1429,8 @@ void WgmmaBackwardMain::reduceQueryGradient(Value h, Value qBase,
         NVVM::CpAsyncBulkTensorReduceOp::create(
             b, map, LLVM::IntToPtrOp::create(b, sharedPtr, shared),
             NVVM::TMAReduxKind::ADD, NVVM::TMAStoreMode::TILE,
-            ValueRange{i32(k.addc(k.mulc(wg, n), box * layout.dQBoxColumns)),
+            ValueRange{i32(k.addc(queryGradientColumn(n),
+                                  box * layout.dQBoxColumns)),
                        i32(firstRow), i32(h), i32(k.batch)},
             /*l2CacheHint=*/Value());
       }
@@ -1411,7 +1445,7 @@ void WgmmaBackwardMain::reduceQueryGradient(Value h, Value qBase,
       Value element = k.add(
           k.mulc(k.add(k.mul(k.add(k.mul(k.batch, heads), h), k.nq), row),
                  k.d),
-          k.mulc(wg, n));
+          queryGradientColumn(n));
       Value global = k.add(
           memref::ExtractAlignedPointerAsIndexOp::create(b, k.dqAcc),
           k.mulc(element, 4));

@@ -238,12 +238,100 @@ module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 2324
 
 // -----
 
+// The wide q-block (block_q 128, D104) where it is not built: each an
+// error of the conversion as of fa-select-tiling
+// (select-tiling-backward-bq128-errors.mlir).
+module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
+  func.func @negative_bq128_d128(%q: memref<1x2x256x128xbf16>, %l: memref<1x2x256xf32>) {
+    // expected-error @below {{cannot use the wgmma backward kernel with #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>: block_q 128 is built at D = Dv = 64 only (its S^T, dP^T and dK_j, dV_j take 192 f32 registers a thread there), got D = 128, Dv = 128}}
+    fa.attention_grad ins(%q, %q, %q, %q, %q, %l : memref<1x2x256x128xbf16>, memref<1x2x256x128xbf16>, memref<1x2x256x128xbf16>, memref<1x2x256x128xbf16>, memref<1x2x256x128xbf16>, memref<1x2x256xf32>)
+        outs(%q, %q, %q : memref<1x2x256x128xbf16>, memref<1x2x256x128xbf16>, memref<1x2x256x128xbf16>)
+        {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>}
+    return
+  }
+}
+
+// -----
+
+module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
+  func.func @negative_bq128_one_buffer(%q: memref<1x2x256x64xbf16>, %l: memref<1x2x256xf32>) {
+    // expected-error @below {{cannot use the wgmma backward kernel with #fa.tiling<block_q = 128, block_kv = 128, stages = 1, warps = 8>: block_q 128 is built on the TMA ring (stages 2), not one buffer}}
+    fa.attention_grad ins(%q, %q, %q, %q, %q, %l : memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256xf32>)
+        outs(%q, %q, %q : memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>)
+        {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 1, warps = 8>}
+    return
+  }
+}
+
+// -----
+
 module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
   func.func @negative_tma_store_column_split(%q: memref<1x2x256x256xbf16>, %l: memref<1x2x256xf32>) {
     // expected-error @below {{cannot use the wgmma backward kernel with #fa.tiling<block_q = 64, block_kv = 64, stages = 2, warps = 8>: the TMA-store epilogue is built on the row split (D = Dv up to 128), not the column split's}}
     fa.attention_grad ins(%q, %q, %q, %q, %q, %l : memref<1x2x256x256xbf16>, memref<1x2x256x256xbf16>, memref<1x2x256x256xbf16>, memref<1x2x256x256xbf16>, memref<1x2x256x256xbf16>, memref<1x2x256xf32>)
         outs(%q, %q, %q : memref<1x2x256x256xbf16>, memref<1x2x256x256xbf16>, memref<1x2x256x256xbf16>)
         {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store>, tiling = #fa.tiling<block_q = 64, block_kv = 64, stages = 2, warps = 8>}
+    return
+  }
+}
+
+// -----
+
+module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
+  func.func @negative_bq128_ordered(%q: memref<1x2x256x64xbf16>, %l: memref<1x2x256xf32>) {
+    // expected-error @below {{cannot use the wgmma backward kernel with #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>: block_q 128 is built with dq = atomic only, not ordered (deterministic) dQ}}
+    fa.attention_grad ins(%q, %q, %q, %q, %q, %l : memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256xf32>)
+        outs(%q, %q, %q : memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>)
+        {deterministic, schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>}
+    return
+  }
+}
+
+// -----
+
+module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
+  func.func @negative_bq128_bias(%q: memref<1x2x256x64xbf16>, %l: memref<1x2x256xf32>, %m: memref<1x2x256x256xf32>) {
+    // expected-error @below {{cannot use the wgmma backward kernel with #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>: block_q 128 is not built with an additive bias (an i1 keep-mask is)}}
+    fa.attention_grad ins(%q, %q, %q, %q, %q, %l : memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256xf32>) mask(%m : memref<1x2x256x256xf32>)
+        outs(%q, %q, %q : memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>)
+        {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>}
+    return
+  }
+}
+
+// -----
+
+module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
+  func.func @negative_bq128_block_mask(%q: memref<1x2x256x64xbf16>, %l: memref<1x2x256xf32>, %bm: memref<1x1x2x2xi8>) {
+    // expected-error @below {{cannot use the wgmma backward kernel with #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>: block_q 128 is not built with a runtime block mask}}
+    fa.attention_grad ins(%q, %q, %q, %q, %q, %l : memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256xf32>)
+        block_mask(%bm : memref<1x1x2x2xi8>)
+        outs(%q, %q, %q : memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>)
+        {block_sparse = #fa.block_sparse<block_q = 128, block_kv = 128>, schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>}
+    return
+  }
+}
+
+// -----
+
+module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
+  func.func @negative_bq128_mask_pattern(%q: memref<1x2x256x64xbf16>, %l: memref<1x2x256xf32>) {
+    // expected-error @below {{cannot use the wgmma backward kernel with #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>: block_q 128 is not built with a #fa.mask_pattern}}
+    fa.attention_grad ins(%q, %q, %q, %q, %q, %l : memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256xf32>)
+        outs(%q, %q, %q : memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>)
+        {mask_pattern = #fa.mask_pattern<chunk = 128>, schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>}
+    return
+  }
+}
+
+// -----
+
+module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
+  func.func @negative_bq128_in_flight(%q: memref<1x2x256x64xbf16>, %l: memref<1x2x256xf32>) {
+    // expected-error @below {{cannot use the wgmma backward kernel with #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>: block_q 128 is not built with dK in flight (in_flight = dk)}}
+    fa.attention_grad ins(%q, %q, %q, %q, %q, %l : memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256xf32>)
+        outs(%q, %q, %q : memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>)
+        {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, in_flight = dk>, tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>}
     return
   }
 }

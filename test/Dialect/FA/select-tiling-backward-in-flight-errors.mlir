@@ -1,8 +1,9 @@
 // dK in flight's refusals (D101): backward-in-flight=dk concerns the wgmma
 // kernel and is an error where its op cannot take it: a runtime block mask
 // (a skipped step has no dS^T barrier to issue the next Q_i after), the
-// column split (D = 256); a written schedule with a one-buffer tiling is an
-// error of fa-select-tiling too.
+// column split (D = 256), a written tiling of the wide q-block (block_q
+// 128, D104); a written schedule with a one-buffer tiling is an error of
+// fa-select-tiling too.
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 \
 // RUN:   "--fa-select-tiling=kernel=wgmma backward-in-flight=dk" -verify-diagnostics
 
@@ -47,4 +48,18 @@ func.func @negative_written_one_buffer(%q: tensor<1x4x1024x128xbf16>, %lse: tens
        tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
       -> tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>
   return %r#0, %r#1, %r#2 : tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>
+}
+
+// -----
+
+func.func @negative_wide_query_block(%q: tensor<1x4x1024x64xbf16>, %lse: tensor<1x4x1024xf32>)
+    -> (tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>) {
+  // expected-error @below {{fa-select-tiling: backward-in-flight=dk: dK in flight is built with block_q 64, not 128}}
+  %r:3 = fa.attention_grad
+      ins(%q, %q, %q, %q, %q, %lse : tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>,
+          tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>, tensor<1x4x1024xf32>)
+      outs(%q, %q, %q : tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>)
+      {tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>}
+      -> tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>
+  return %r#0, %r#1, %r#2 : tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>
 }

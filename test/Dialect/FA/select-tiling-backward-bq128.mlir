@@ -1,0 +1,68 @@
+// The wgmma backward's wide q-block (block_q 128 at D = Dv = 64 on the TMA
+// ring, D104; docs/Backward.md, "The wide q-block"): the model prices it
+// (its shared memory, registers and steps; the explain remark of a written
+// tiling shows them) but, until it has passed its GPU check
+// (kWideQueryBlockGpuChecked), neither kernel=wgmma nor kernel=auto picks
+// it: both keep block_q 64, as before. A written tiling selects it: it is
+// kept and scheduled (dq = atomic), by kernel=auto too, causal, with a
+// keep-mask and a window.
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling=kernel=wgmma \
+// RUN:   | FileCheck %s
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling=kernel=auto \
+// RUN:   | FileCheck %s
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 "--fa-select-tiling=kernel=wgmma explain" \
+// RUN:   --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=EXPLAIN
+
+// CHECK-LABEL: func.func @model
+// CHECK: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>
+// CHECK-SAME: tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>
+// EXPLAIN: remark: fa-select-tiling (backward, model): 64x128, 2 stages, 8 warps wins (atomic dQ)
+// EXPLAIN-NOT: note: #{{[0-9]}} 128x128
+// EXPLAIN: note: kernel=wgmma
+func.func @model(%q: tensor<4x32x4096x64xbf16>, %lse: tensor<4x32x4096xf32>)
+    -> (tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>) {
+  %r:3 = fa.attention_grad
+      ins(%q, %q, %q, %q, %q, %lse : tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>,
+          tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>, tensor<4x32x4096xf32>)
+      outs(%q, %q, %q : tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>)
+      {causal}
+      -> tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>
+  return %r#0, %r#1, %r#2 : tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @written
+// CHECK: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>
+// CHECK-SAME: tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>
+// EXPLAIN: remark: fa-select-tiling: keeps the given tiling #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8> ({{.*}}SRAM 166928 B, 224 registers/thread, 1 block(s)/SM
+func.func @written(%q: tensor<4x32x4096x64xbf16>, %lse: tensor<4x32x4096xf32>)
+    -> (tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>) {
+  %r:3 = fa.attention_grad
+      ins(%q, %q, %q, %q, %q, %lse : tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>,
+          tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>, tensor<4x32x4096xf32>)
+      outs(%q, %q, %q : tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>)
+      {causal, tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>}
+      -> tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>
+  return %r#0, %r#1, %r#2 : tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>
+}
+
+// -----
+
+// A keep-mask and a window, GQA 4/2.
+// CHECK-LABEL: func.func @written_masked
+// CHECK: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>
+// CHECK-SAME: tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>
+func.func @written_masked(%q: tensor<1x4x1000x64xf16>, %kv: tensor<1x2x1000x64xf16>,
+    %lse: tensor<1x4x1000xf32>, %m: tensor<1x4x1000x1000xi1>)
+    -> (tensor<1x4x1000x64xf16>, tensor<1x2x1000x64xf16>, tensor<1x2x1000x64xf16>) {
+  %r:3 = fa.attention_grad
+      ins(%q, %kv, %kv, %q, %q, %lse : tensor<1x4x1000x64xf16>, tensor<1x2x1000x64xf16>,
+          tensor<1x2x1000x64xf16>, tensor<1x4x1000x64xf16>, tensor<1x4x1000x64xf16>, tensor<1x4x1000xf32>)
+      mask(%m : tensor<1x4x1000x1000xi1>)
+      outs(%q, %kv, %kv : tensor<1x4x1000x64xf16>, tensor<1x2x1000x64xf16>, tensor<1x2x1000x64xf16>)
+      {window = #fa.window<left = 200, right = 17>,
+       tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>}
+      -> tensor<1x4x1000x64xf16>, tensor<1x2x1000x64xf16>, tensor<1x2x1000x64xf16>
+  return %r#0, %r#1, %r#2 : tensor<1x4x1000x64xf16>, tensor<1x2x1000x64xf16>, tensor<1x2x1000x64xf16>
+}
