@@ -385,7 +385,7 @@ TEST(BackwardCostModel, TmaStoreEpilogueRule) {
   // pick (no GPU run).
   AttentionProblem p = problem(4096, 4096, 128, true);
   Tiling ring{64, 128, 2, 8}, one{64, 128, 1, 8};
-  EXPECT_FALSE(kBackwardTmaStoreGpuChecked);
+  EXPECT_TRUE(kBackwardTmaStoreGpuChecked);
   EXPECT_FALSE(backwardEpilogueReason(KernelKind::Wgmma,
                                       BackwardEpilogue::TmaStore, p, &ring));
   EXPECT_FALSE(
@@ -414,8 +414,8 @@ TEST(BackwardCostModel, TmaStoreEpilogueRule) {
 
 TEST(BackwardCostModel, WideQueryBlock) {
   // D104: block_q 128 at D = Dv = 64 on the ring, dq = atomic, dense,
-  // causal, keep-masks and windows; priced, not picked until its GPU check.
-  EXPECT_FALSE(kWideQueryBlockGpuChecked);
+  // causal, keep-masks and windows; picked by the model since its GPU check.
+  EXPECT_TRUE(kWideQueryBlockGpuChecked);
   BackwardCostModel model(*lookupKnownTarget("h100"), KernelKind::Wgmma);
   Tiling wide{128, 128, 2, 8}, narrow{64, 128, 2, 8};
   // Its layout by hand (bf16): K_j, V_j 16 KiB each, two buffers of Q_i
@@ -449,19 +449,12 @@ TEST(BackwardCostModel, WideQueryBlock) {
     EXPECT_EQ(c.flops, base.flops);
     EXPECT_EQ(2 * c.pairs, base.pairs);
     EXPECT_LT(c.computeSeconds, base.computeSeconds);
-    // The pick stays block_q 64; the wide candidate is listed, rejected
-    // for its GPU check only.
+    // Since its GPU check (D108) the model picks it: the step overhead
+    // paid half as often (measured 1.18x dense, 1.15x causal at N = 4096
+    // on an H100).
     BackwardDecision pick = model.select(p, DqAccumulation::Atomic);
     ASSERT_TRUE(pick.found());
-    EXPECT_EQ(pick.winner().tiling, narrow);
-    bool listed = false;
-    for (const BackwardCost &candidate : pick.candidates)
-      if (candidate.tiling == wide) {
-        listed = true;
-        EXPECT_NE(candidate.rejection.find("GPU check"), std::string::npos)
-            << candidate.rejection;
-      }
-    EXPECT_TRUE(listed);
+    EXPECT_EQ(pick.winner().tiling, wide);
   }
   // What it does not build.
   AttentionProblem p = problem(1000, 777, 64, true);

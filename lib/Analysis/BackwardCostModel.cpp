@@ -304,6 +304,19 @@ mlir::fa::backwardEpilogueReason(KernelKind kind, BackwardEpilogue epilogue,
   if (tiling && tiling->stages < 2)
     return std::string("the TMA-store epilogue is the TMA ring's (stages "
                        "2), not one buffer's");
+  // D108: with a mask pattern's per-score tests ptxas spills (68 bytes on
+  // the chunk kernel of ptxas-mask-pattern-grad-wgmma.mlir), and its GPU
+  // check did not cover them.
+  if (problem.hasMaskPattern())
+    return std::string("the TMA-store epilogue is not built with a "
+                       "#fa.mask_pattern (ptxas spills beside its tests)");
+  // D108: with the wide q-block's step (255 registers) ptxas spills 208
+  // bytes at D = 64 dense; block_q 128 keeps the direct epilogue.
+  if (tiling && tiling->blockQ == kWgmmaBackwardWideBlockQ)
+    return llvm::formatv("the TMA-store epilogue is not built with block_q "
+                         "{0} (ptxas spills with the wide q-block's step)",
+                         kWgmmaBackwardWideBlockQ)
+        .str();
   return std::nullopt;
 }
 
@@ -1224,6 +1237,11 @@ BackwardDecision BackwardCostModel::select(const AttentionProblem &problem,
           "block_q {0} has not passed its GPU check "
           "(kWideQueryBlockGpuChecked): only a written tiling selects it",
           kWgmmaBackwardWideBlockQ);
+    if (c.fits() && !narrowQueryBlockReason.empty() &&
+        t.blockQ == kWgmmaBackwardWideBlockQ)
+      c.rejection = llvm::formatv("block_q {0} does not build {1}",
+                                  kWgmmaBackwardWideBlockQ,
+                                  narrowQueryBlockReason);
     (c.fits() ? fitting : rejected).push_back(c);
   }
   // Ties on time (memory-bound candidates) go, for the tensor-core

@@ -1,24 +1,27 @@
 // The wgmma backward's wide q-block (block_q 128 at D = Dv = 64 on the TMA
 // ring, D104; docs/Backward.md, "The wide q-block"): the model prices it
-// (its shared memory, registers and steps; the explain remark of a written
-// tiling shows them) but, until it has passed its GPU check
-// (kWideQueryBlockGpuChecked), neither kernel=wgmma nor kernel=auto picks
-// it: both keep block_q 64, as before. A written tiling selects it: it is
-// kept and scheduled (dq = atomic), by kernel=auto too, causal, with a
-// keep-mask and a window.
+// (its shared memory, registers and steps) and, since it passed its GPU
+// check (kWideQueryBlockGpuChecked, D108), kernel=wgmma and kernel=auto
+// pick it at D = 64 where it predicts faster. A request it does not build
+// (dK in flight, the TMA-store epilogue) keeps block_q 64 (NARROW). A
+// written tiling selects it: it is kept and scheduled (dq = atomic), by
+// kernel=auto too, causal, with a keep-mask and a window.
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling=kernel=wgmma \
 // RUN:   | FileCheck %s
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling=kernel=auto \
 // RUN:   | FileCheck %s
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 "--fa-select-tiling=kernel=wgmma explain" \
 // RUN:   --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=EXPLAIN
+// RUN: not fa-opt %s -split-input-file --fa-set-target=target=h100 "--fa-select-tiling=kernel=wgmma backward-epilogue=tma-store explain" \
+// RUN:   --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=NARROW
 
 // CHECK-LABEL: func.func @model
 // CHECK: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>
-// CHECK-SAME: tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>
-// EXPLAIN: remark: fa-select-tiling (backward, model): 64x128, 2 stages, 8 warps wins (atomic dQ)
-// EXPLAIN-NOT: note: #{{[0-9]}} 128x128
+// CHECK-SAME: tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>
+// EXPLAIN: remark: fa-select-tiling (backward, model): 128x128, 2 stages, 8 warps wins (atomic dQ)
 // EXPLAIN: note: kernel=wgmma
+// NARROW: remark: fa-select-tiling (backward, model): 64x128, 2 stages, 8 warps wins (atomic dQ)
+// NARROW: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store>
 func.func @model(%q: tensor<4x32x4096x64xbf16>, %lse: tensor<4x32x4096xf32>)
     -> (tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>) {
   %r:3 = fa.attention_grad
@@ -36,6 +39,8 @@ func.func @model(%q: tensor<4x32x4096x64xbf16>, %lse: tensor<4x32x4096xf32>)
 // CHECK: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>
 // CHECK-SAME: tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>
 // EXPLAIN: remark: fa-select-tiling: keeps the given tiling #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8> ({{.*}}SRAM 166928 B, 224 registers/thread, 1 block(s)/SM
+// A written block_q 128 with the TMA store asked for is an error naming why.
+// NARROW: error: {{.*}}backward-epilogue=tma-store: the TMA-store epilogue is not built with block_q 128
 func.func @written(%q: tensor<4x32x4096x64xbf16>, %lse: tensor<4x32x4096xf32>)
     -> (tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>) {
   %r:3 = fa.attention_grad

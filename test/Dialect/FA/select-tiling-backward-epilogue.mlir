@@ -1,18 +1,18 @@
 // How the wgmma backward stores dK and dV (D107, docs/Backward.md "The
 // TMA-store epilogue"): fa-select-tiling decides it once and records it in
-// #fa.backward_schedule. By default (and with backward-epilogue=auto, until
-// the TMA-store epilogue passes its GPU check) dK and dV are stored
-// directly (epilogue = direct, not printed), so the schedules of existing
-// kernels are unchanged; backward-epilogue=tma-store asks for the TMA
-// store where the op can take it (the wgmma kernel's ring; other kernels
+// #fa.backward_schedule. By default (and with backward-epilogue=auto, since
+// the TMA-store epilogue passed its GPU check, D108) the wgmma ring stores
+// dK and dV through shared memory and TMA (epilogue = tma_store);
+// backward-epilogue=direct keeps the direct stores (not printed);
+// backward-epilogue=tma-store asks for it where the op can take it (other kernels
 // store directly), ordered dQ and dK in flight included; a written
 // schedule is kept.
 // RUN: fa-opt %s --fa-set-target=target=h100 --fa-select-tiling=kernel=wgmma \
-// RUN:   | FileCheck %s --check-prefix=DEFAULT
+// RUN:   | FileCheck %s --check-prefixes=AUTO,ALL
 // RUN: fa-opt %s --fa-set-target=target=h100 "--fa-select-tiling=kernel=wgmma backward-epilogue=auto" \
-// RUN:   | FileCheck %s --check-prefix=DEFAULT
+// RUN:   | FileCheck %s --check-prefixes=AUTO,ALL
 // RUN: fa-opt %s --fa-set-target=target=h100 "--fa-select-tiling=kernel=wgmma backward-epilogue=direct" \
-// RUN:   | FileCheck %s --check-prefix=DEFAULT
+// RUN:   | FileCheck %s --check-prefixes=DIRECT,ALL
 // RUN: fa-opt %s --fa-set-target=target=h100 "--fa-select-tiling=kernel=wgmma backward-epilogue=tma-store explain" \
 // RUN:   --mlir-print-op-on-diagnostic=false 2>&1 | FileCheck %s --check-prefix=TMA
 // RUN: fa-opt %s --fa-set-target=target=h100 "--fa-select-tiling=kernel=mma-sync backward-epilogue=tma-store" \
@@ -21,9 +21,12 @@
 // RUN: fa-opt %s "--fa-to-ptx-pipeline=target=h100 kernel=wgmma backward-epilogue=tma-store stop-after=selected" \
 // RUN:   | FileCheck %s --check-prefix=PIPE
 
-// DEFAULT-LABEL: func.func @grad
-// DEFAULT: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>,
-// DEFAULT-SAME: stages = 2
+// AUTO-LABEL: func.func @grad
+// DIRECT-LABEL: func.func @grad
+// AUTO: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store>,
+// DIRECT: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>,
+// AUTO-SAME: stages = 2
+// DIRECT-SAME: stages = 2
 // TMA: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store>: dq=atomic: {{.*}}; epilogue=tma_store: dK and dV leave through shared memory and TMA
 // TMA-LABEL: func.func @grad
 // TMA: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store>
@@ -44,8 +47,10 @@ func.func @grad(%q: tensor<1x4x1024x128xbf16>, %lse: tensor<1x4x1024xf32>)
 }
 
 // Ordered dQ (deterministic) and D = 80 take it too.
-// DEFAULT-LABEL: func.func @grad_deterministic
-// DEFAULT: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>,
+// AUTO-LABEL: func.func @grad_deterministic
+// DIRECT-LABEL: func.func @grad_deterministic
+// AUTO: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, epilogue = tma_store>,
+// DIRECT: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>,
 // TMA-LABEL: func.func @grad_deterministic
 // TMA: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, epilogue = tma_store>
 // TMA-SAME: stages = 2
@@ -61,9 +66,9 @@ func.func @grad_deterministic(%q: tensor<1x4x1024x80xbf16>, %lse: tensor<1x4x102
 }
 
 // A written schedule is kept (and its tiling chosen), whatever the option.
-// DEFAULT-LABEL: func.func @grad_written
-// DEFAULT: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, in_flight = dk, epilogue = tma_store>
-// DEFAULT-SAME: stages = 2
+// ALL-LABEL: func.func @grad_written
+// ALL: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, in_flight = dk, epilogue = tma_store>
+// ALL-SAME: stages = 2
 func.func @grad_written(%q: tensor<1x4x1024x128xbf16>, %lse: tensor<1x4x1024xf32>)
     -> (tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>) {
   %r:3 = fa.attention_grad

@@ -470,6 +470,15 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
     return failure();
   BackwardCostModel model(target, *kind,
                           static_cast<bool>(op.getBiasGradInit()));
+  // dK in flight or the TMA-store epilogue asked for (by option or a
+  // written schedule) keeps the tilings that build it (D108).
+  BackwardScheduleAttr given = op.getScheduleAttr();
+  if (given ? given.getInFlight() == InFlightProducts::DK
+            : options.inFlight == InFlightProducts::DK)
+    model.setNarrowQueryBlockRequired("the dK in flight asked for");
+  else if (given ? given.getEpilogue() == BackwardEpilogue::TmaStore
+                 : options.epilogue == BackwardEpilogue::TmaStore)
+    model.setNarrowQueryBlockRequired("the TMA-store epilogue asked for");
   std::optional<BackwardDecision> decided;
   if (*walk == BlockMaskWalk::Auto)
     walk = resolveAutoWalk(op, model, problem, *kind, *dq, decided);
