@@ -263,6 +263,37 @@ TEST(CostModelWalk, CompactedWalkPricesItsListAndScan) {
             640);
 }
 
+TEST(CostModelWalk, NoFitReasonCountsTheList) {
+  // D106: where the compacted walk's list fits no tiling (Nk = 2^24 with
+  // 16-column mask blocks: the smallest wgmma tiling, 64 x 16, lists 2^20
+  // kv-blocks, 4 MiB), the reason names the list and counts its bytes; it
+  // said the tiles' 13 KiB "needed" of 227 KiB available.
+  TargetInfo target = *lookupKnownTarget("h100");
+  AttentionProblem p = makeProblem(1 << 24, 64);
+  p.batch = 1;
+  p.seqLenQ = 128;
+  p.numQueryHeads = p.numKVHeads = 1;
+  p.blockMaskQ = 128;
+  p.blockMaskKV = 16;
+  CostModelOptions walk{KernelKind::Wgmma};
+  walk.compactedWalk = true;
+  CostModel listed(target, walk);
+  TilingDecision d = listed.select(p);
+  ASSERT_FALSE(d.found());
+  Tiling smallest = listed.smallestCandidate();
+  int64_t bytes = listed.evaluate(smallest, p).sramBytes;
+  EXPECT_GT(bytes, int64_t(4) << 20);
+  EXPECT_NE(d.reason.find("needs " + std::to_string(bytes) +
+                          " B of shared memory with the compacted walk's "
+                          "list of 1048576 kv-blocks"),
+            std::string::npos)
+      << d.reason;
+  // The dense walk fits; without a block mask there is no list.
+  EXPECT_TRUE(CostModel(target, {KernelKind::Wgmma}).select(p).found());
+  p.blockMaskQ = p.blockMaskKV = 0;
+  EXPECT_TRUE(CostModel(target, walk).select(p).found());
+}
+
 TEST(CostModelHBM, KVTrafficFallsAsBlockQGrows) {
   // Theorem 2 in the model's loop order: K/V bytes = ceil(N / Bq) N (d+dv) e.
   AttentionProblem p = makeProblem(4096, 128);

@@ -53,6 +53,8 @@ typedef struct FASchedule {
   MlirStringRef maskedSteps; /* split or branch */
   MlirStringRef epilogue;    /* direct, staged or tma-store */
   int64_t consumerRegs;      /* producer kernel's setmaxnreg; 0 without */
+  MlirStringRef walk;        /* dense or compacted (a runtime block mask's
+                                live kv-blocks listed; docs/BlockSparse.md) */
 } FASchedule;
 
 /* #fa.target: the GPU the module is compiled for. `arch` is owned by the
@@ -79,9 +81,11 @@ typedef struct FASharedMemory {
    tiling"), with the op's `deterministic` request. The strings are static
    and spelled as the pass options spell them. */
 typedef struct FABackwardSchedule {
-  MlirStringRef kernel; /* simt, mma-sync or wgmma */
-  MlirStringRef dq;     /* separate, atomic or ordered */
-  bool deterministic;   /* the op asks for a bit-identical result */
+  MlirStringRef kernel;   /* simt, mma-sync or wgmma */
+  MlirStringRef dq;       /* separate, atomic or ordered */
+  bool deterministic;     /* the op asks for a bit-identical result */
+  MlirStringRef walk;     /* dense or compacted (docs/BlockSparse.md) */
+  MlirStringRef inFlight; /* none or dk (docs/Backward.md, "dK in flight") */
 } FABackwardSchedule;
 
 /* Whether `op` is an fa.attention. */

@@ -101,6 +101,13 @@ Tiling CostModel::smallestCandidate() const {
   bool wgmma = usesWarpgroupMma();
   return {wgmma ? 64 : 16, 16, 1, wgmma ? 4 : 1};
 }
+
+bool CostModel::walksList(const AttentionProblem &problem) const {
+  return options.compactedWalk && problem.blockMaskQ != 0 &&
+         (options.kernel == KernelKind::Wgmma ||
+          options.kernel == KernelKind::MmaSync);
+}
+
 CandidateCost CostModel::evaluate(const Tiling &t,
                                   const AttentionProblem &p) const {
   const detail::KernelModel &kernel = detail::getKernelModel(options.kernel);
@@ -112,9 +119,7 @@ CandidateCost CostModel::evaluate(const Tiling &t,
   c.hbm = hbmTraffic(t, p);
   // The compacted walk's list sits after the tiles (the generated
   // tensor-core kernels with a block mask).
-  bool walkList = options.compactedWalk && p.blockMaskQ != 0 &&
-                  (options.kernel == KernelKind::Wgmma ||
-                   options.kernel == KernelKind::MmaSync);
+  bool walkList = walksList(p);
   c.sramBytes =
       SharedLayout::get(t, p, options.kernel, walkList).totalBytes();
   c.registersPerThread = kernel.registersPerThread(t, p);
@@ -257,14 +262,22 @@ TilingDecision CostModel::select(const AttentionProblem &p) const {
   }
   if (feasible.empty()) {
     // The smallest tile is the most likely to fit; say what it needs.
+    // With the compacted walk's list counted (evaluate's bytes): the list
+    // can be what fits nowhere.
     Tiling smallest = smallestCandidate();
+    std::string list =
+        walksList(p) ? llvm::formatv(" with the compacted walk's list of {0} "
+                                     "kv-blocks",
+                                     forwardWalkListEntries(smallest, p))
+                           .str()
+                     : std::string();
     decision.reason = llvm::formatv(
-        "no tiling fits: the smallest ({0}) needs {1} B of shared memory "
+        "no tiling fits: the smallest ({0}) needs {1} B of shared memory{5} "
         "({2} B per block available) and {3} registers per thread ({4} "
         "available)",
-        smallest.str(), sramBytes(smallest, p, options.kernel),
-        target.sramPerBlock, registersPerThread(smallest, p, options.kernel),
-        target.maxRegsPerThread);
+        smallest.str(), evaluate(smallest, p).sramBytes, target.sramPerBlock,
+        registersPerThread(smallest, p, options.kernel),
+        target.maxRegsPerThread, list);
   } else {
     decision.best = 0;
     decision.reason = feasible.size() == 1

@@ -93,7 +93,9 @@ bool faAttentionGradGetSchedule(MlirOperation op,
   BackwardScheduleAttr attr = grad.getScheduleAttr();
   *schedule = {wrap(stringifyKernelKind(attr.getKernel())),
                wrap(stringifyDqAccumulation(attr.getDq())),
-               grad.getDeterministic()};
+               grad.getDeterministic(),
+               wrap(stringifyBlockMaskWalk(attr.getWalk())),
+               wrap(stringifyInFlightProducts(attr.getInFlight()))};
   return true;
 }
 
@@ -109,7 +111,8 @@ bool faAttentionGetSchedule(MlirOperation op, FASchedule *schedule) {
                s.pingpong,
                wrap(stringifyMaskedSteps(s.maskedSteps)),
                wrap(stringifyEpilogue(s.epilogue)),
-               s.consumerRegisters};
+               s.consumerRegisters,
+               wrap(stringifyBlockMaskWalk(s.walk))};
   return true;
 }
 

@@ -73,12 +73,14 @@ class _Schedule(ctypes.Structure):  # FASchedule
                 ("pingpong", ctypes.c_bool),
                 ("masked_steps", _CallbackStringRef),
                 ("epilogue", _CallbackStringRef),
-                ("consumer_regs", ctypes.c_int64)]
+                ("consumer_regs", ctypes.c_int64),
+                ("walk", _CallbackStringRef)]
 
 
 class _BackwardSchedule(ctypes.Structure):  # FABackwardSchedule
     _fields_ = [("kernel", _CallbackStringRef), ("dq", _CallbackStringRef),
-                ("deterministic", ctypes.c_bool)]
+                ("deterministic", ctypes.c_bool), ("walk", _CallbackStringRef),
+                ("in_flight", _CallbackStringRef)]
 
 
 class _Target(ctypes.Structure):  # FATarget
@@ -343,8 +345,8 @@ class Compiler:
 
     def backward_decisions(self, module):
         """decisions() for the module's single fa.attention_grad: "tiling",
-        "schedule" (its #fa.backward_schedule: kernel, dq, and the op's
-        deterministic request), "target" and "shared_memory" (its backward
+        "schedule" (its #fa.backward_schedule: kernel, dq, walk, in_flight,
+        and the op's deterministic request), "target" and "shared_memory" (its backward
         kernel's bytes, fa-check-sram-budget's count, and the budget)."""
         lib = self.lib
         if lib.faModuleGetNumAttentionGradOps(module) != 1:

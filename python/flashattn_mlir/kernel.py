@@ -71,9 +71,11 @@ class Kernel:
     def schedule(self):
         """The #fa.schedule fa-select-tiling decided, as a dict: `kernel`
         (simt, mma-sync, wgmma), `loads`, `release`, `step`, `pingpong`,
-        `masked_steps`, `epilogue` (spelled as the pipeline's options spell
-        them) and `consumer_regs`; None for the naive kernel and for a
-        kernel loaded without it."""
+        `masked_steps`, `epilogue`, `walk` (dense, or compacted: a block
+        mask's live blocks listed; spelled as the pipeline's options spell
+        them) and `consumer_regs`; a backward kernel's #fa.backward_schedule:
+        `kernel`, `dq`, `deterministic`, `walk` and `in_flight` (none, dk).
+        None for the naive kernel and for a kernel loaded without it."""
         return self._schedule
 
     @property

@@ -266,7 +266,8 @@ def test_deterministic_window_block_mask_reach_the_mma_sync_backward(fake):
                                  deterministic=True, kernel="mma-sync",
                                  ptxas="none")
     assert kernel.schedule == {"kernel": "mma-sync", "dq": "ordered",
-                               "deterministic": True}
+                               "deterministic": True,
+                               "walk": "dense", "in_flight": "none"}
     fa.runtime.register(kernel)
     out = fa.attention(q, k, v, window=(40, 3), block_mask=bm,
                        deterministic=True)
@@ -304,7 +305,8 @@ def test_deterministic_block_mask_reach_the_wgmma_backward(fake):
                                  deterministic=True, kernel="wgmma",
                                  ptxas="none")
     assert kernel.schedule == {"kernel": "wgmma", "dq": "ordered",
-                               "deterministic": True}
+                               "deterministic": True,
+                               "walk": "dense", "in_flight": "none"}
     fa.runtime.register(kernel)
     out = fa.attention(q, k, v, block_mask=bm, deterministic=True)
     out.float().sum().backward()

@@ -71,7 +71,8 @@ def test_module_parses_and_the_tiling_is_the_compilers():
     assert k.tiling["stages"] == 2
     assert grad(kernel="wgmma").tiling == k.tiling
     assert k.schedule == {"kernel": "wgmma", "dq": "atomic",
-                          "deterministic": False}
+                          "deterministic": False,
+                          "walk": "dense", "in_flight": "none"}
     assert "kernel=auto chose wgmma: it builds this backward" in k.explain
     assert 0 < k.shared_memory["bytes"] <= k.shared_memory["budget"] == 232448
     tiled = k.mlir("tiled")
@@ -201,7 +202,8 @@ def test_mma_sync_kernel():
     assert d["shape"] == [1, 4, 100] and acc["shape"] == list(Q)
     assert acc["dtype"] == "f32"
     assert k.schedule == {"kernel": "mma-sync", "dq": "atomic",
-                          "deterministic": False}
+                          "deterministic": False,
+                          "walk": "dense", "in_flight": "none"}
     # 16 kv rows a warp; block_q within ptxas's registers (the model's fit
     # keeps at most 48 rows at D = 64).
     assert k.tiling["block_kv"] == 16 * k.tiling["warps"]
@@ -228,7 +230,8 @@ def test_mma_sync_deterministic_window_block_mask():
     # semaphore per (batch, query head, q-block), and the waits in the PTX.
     k = grad(kernel="mma-sync", deterministic=True)
     assert k.schedule == {"kernel": "mma-sync", "dq": "ordered",
-                          "deterministic": True}
+                          "deterministic": True,
+                          "walk": "dense", "in_flight": "none"}
     d, acc, sem = k.manifest["scratch"]
     assert sem["dtype"] == "i32"
     assert sem["shape"] == [1, 4, math.ceil(100 / k.tiling["block_q"])]
@@ -251,7 +254,8 @@ def test_mma_sync_deterministic_window_block_mask():
     # masks passed their GPU check); sm_90a's auto takes the wgmma one.
     auto = grad(deterministic=True, window=(20, 0), target="a100")
     assert auto.schedule == {"kernel": "mma-sync", "dq": "ordered",
-                             "deterministic": True}
+                             "deterministic": True,
+                             "walk": "dense", "in_flight": "none"}
     assert "kernel=auto chose mma-sync: it builds this backward" in auto.explain
     # The wgmma backward takes the window too (its deterministic dQ and
     # block masks: test_wgmma_deterministic_block_mask).
@@ -264,7 +268,8 @@ def test_wgmma_deterministic_block_mask():
     # and turns in its PTX (docs/Backward.md, "Deterministic dQ").
     k = grad(kernel="wgmma", deterministic=True)
     assert k.schedule == {"kernel": "wgmma", "dq": "ordered",
-                          "deterministic": True}
+                          "deterministic": True,
+                          "walk": "dense", "in_flight": "none"}
     d, acc, sem = k.manifest["scratch"]
     assert sem["dtype"] == "i32" and sem["shape"] == [1, 4, 2]
     assert "ld.relaxed.gpu.global.b32" in k.ptx
@@ -307,7 +312,8 @@ def test_wgmma_kernel():
     d, acc = m["scratch"]
     assert d["shape"] == [1, 4, 100] and acc["shape"] == list(Q)
     assert k.schedule == {"kernel": "wgmma", "dq": "atomic",
-                          "deterministic": False}
+                          "deterministic": False,
+                          "walk": "dense", "in_flight": "none"}
     assert k.tiling == {"block_q": 64, "block_kv": 128, "stages": 2,
                         "warps": 8}
     main = m["kernels"][1]

@@ -83,7 +83,8 @@ def test_stage_deterministic_column(tmp_path, monkeypatch):
     cfg = fa._config.make_config(*bench.qkv_shapes(c), "bf16", True, lse=True)
     det = runtime.find_grad_kernel(cfg, False, True)
     assert det.schedule == {"kernel": "mma-sync", "dq": "ordered",
-                            "deterministic": True}
+                            "deterministic": True,
+                            "walk": "dense", "in_flight": "none"}
     assert runtime.find_grad_kernel(cfg, False, False).schedule["dq"] == "atomic"
 
 

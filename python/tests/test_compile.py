@@ -318,7 +318,7 @@ def test_schedule():
     from (its printed fields agree; forced options show), read through the
     C API."""
     keys = {"kernel", "loads", "release", "step", "pingpong", "masked_steps",
-            "epilogue", "consumer_regs"}
+            "epilogue", "consumer_regs", "walk"}
     k = small()
     assert set(k.schedule) == keys
     printed = _printed_schedule(k.mlir("tiled"))
@@ -335,6 +335,29 @@ def test_schedule():
     assert small(kernel="simt").schedule["kernel"] == "simt"
     n = fa.compile(Q, Q, Q, dtype="f16", naive=True, ptxas="none")
     assert n.schedule is None and n.tiling is None and n.shared_memory is None
+
+
+def test_schedule_says_the_walk():
+    """Kernel.schedule says the walk a block-mask kernel was built with, for
+    the forward and the backward (block_mask_walk was not visible from
+    Python before D106), and agrees with the PTX: the compacted walk's scan
+    is the kernels' only ballot."""
+    shape = (1, 2, 1024, 64)
+    smem = {}
+    for walk in ("dense", "compacted"):
+        k = fa.compile(shape, shape, shape, block_mask=(128, 128),
+                       block_mask_walk=walk, ptxas="none")
+        assert k.schedule["walk"] == walk
+        assert ("vote.sync.ballot" in k.ptx) == (walk == "compacted")
+        smem[walk] = k.shared_memory["bytes"]
+        g = fa.compile_backward(shape, shape, shape, block_mask=(128, 128),
+                                block_mask_walk=walk, ptxas="none")
+        assert (g.schedule["walk"], g.schedule["in_flight"]) == (walk, "none")
+        assert ("vote.sync.ballot" in g.ptx) == (walk == "compacted")
+    # The list of 8 kv-blocks and 3 counts takes one 1 KiB atom, which
+    # shared_memory counts (it did not before D106).
+    assert smem["compacted"] - smem["dense"] == 1024
+    assert small().schedule["walk"] == "dense"
 
 
 def test_shared_memory():

@@ -258,6 +258,21 @@ static const char *kScheduled =
     "  return %r : tensor<1x2x256x64xbf16>\n"
     "}\n";
 
+/* A written schedule with the forward's compacted walk (a block mask). */
+static const char *kCompacted =
+    "func.func @compacted(%q: tensor<1x2x256x64xbf16>, %bm: tensor<1x2x2x2xi8>,"
+    "    %o: tensor<1x2x256x64xbf16>) -> tensor<1x2x256x64xbf16> {\n"
+    "  %r = fa.attention ins(%q, %q, %q : tensor<1x2x256x64xbf16>,"
+    "      tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>)"
+    "      block_mask(%bm : tensor<1x2x2x2xi8>)"
+    "      outs(%o : tensor<1x2x256x64xbf16>)"
+    "      {block_sparse = #fa.block_sparse<block_q = 128, block_kv = 128>,"
+    "       schedule = #fa.schedule<kernel = wgmma, loads = tma,"
+    "         walk = compacted>}"
+    "      -> tensor<1x2x256x64xbf16>\n"
+    "  return %r : tensor<1x2x256x64xbf16>\n"
+    "}\n";
+
 static void printStringRef(const char *name, MlirStringRef value) {
   printf(" %s=%.*s", name, (int)value.length, value.data);
 }
@@ -281,7 +296,9 @@ static void printDecisions(MlirOperation op) {
     printf(" pingpong=%s", s.pingpong ? "true" : "false");
     printStringRef("masked_steps", s.maskedSteps);
     printStringRef("epilogue", s.epilogue);
-    printf(" consumer_regs=%lld\n", (long long)s.consumerRegs);
+    printf(" consumer_regs=%lld", (long long)s.consumerRegs);
+    printStringRef("walk", s.walk);
+    fputc('\n', stdout);
   } else {
     puts("schedule: none");
   }
@@ -341,7 +358,7 @@ static int testAttention(void) {
   // CHECK:       schedule = #fa.schedule<kernel = wgmma, loads = tma, epilogue = tma_store>
   // CHECK-SAME:  tiling = #fa.tiling<block_q = [[BQ:[0-9]+]], block_kv = [[BKV:[0-9]+]], stages = [[ST:[0-9]+]], warps = [[W:[0-9]+]]>
   // CHECK:       tiling: [[BQ]] [[BKV]] [[ST]] [[W]]
-  // CHECK-NEXT:  schedule: kernel=wgmma loads=tma release=barrier step=serial pingpong=false masked_steps=split epilogue=tma-store consumer_regs=0
+  // CHECK-NEXT:  schedule: kernel=wgmma loads=tma release=barrier step=serial pingpong=false masked_steps=split epilogue=tma-store consumer_regs=0 walk=dense
   // CHECK-NEXT:  target: [[ARCH]] [[SPB]] [[SPS]] [[RPS]] [[MRT]] [[SMS]] [[HBM]] [[TF]]
   // CHECK-NEXT:  shared memory: [[BYTES:[0-9]+]] of [[SPB]]
 
@@ -359,29 +376,60 @@ static int testAttention(void) {
   module = parse(ctx, kScheduled);
   printDecisions(faModuleGetAttentionOp(module, 0));
   // CHECK-NEXT:  tiling: 128 32 3 8
-  // CHECK-NEXT:  schedule: kernel=mma-sync loads=tma release=mbarrier step=overlap pingpong=true masked_steps=branch epilogue=tma-store consumer_regs=232
+  // CHECK-NEXT:  schedule: kernel=mma-sync loads=tma release=mbarrier step=overlap pingpong=true masked_steps=branch epilogue=tma-store consumer_regs=232 walk=dense
   // CHECK-NEXT:  target: none
   // CHECK-NEXT:  error: 'fa.attention' op has no #fa.target on the enclosing module to take the shared-memory budget from; run fa-set-target
   // CHECK:       shared memory: failed
+  mlirModuleDestroy(module);
+
+  /* The walk (D106: the C API did not say it). */
+  module = parse(ctx, kCompacted);
+  printDecisions(faModuleGetAttentionOp(module, 0));
+  // CHECK-NEXT:  tiling: none
+  // CHECK-NEXT:  schedule: kernel=wgmma loads=tma release=barrier step=serial pingpong=false masked_steps=split epilogue=direct consumer_regs=0 walk=compacted
   mlirModuleDestroy(module);
   mlirContextDestroy(ctx);
   return 0;
 }
 
-/* A deterministic GQA backward (4 query heads on 2 K/V heads). */
-static const char *kAttentionGrad =
-    "func.func @grad(%q: tensor<1x4x64x32xbf16>, %k: tensor<1x2x64x32xbf16>,"
-    "    %l: tensor<1x4x64xf32>) -> (tensor<1x4x64x32xbf16>,"
-    "    tensor<1x2x64x32xbf16>, tensor<1x2x64x32xbf16>) {\n"
-    "  %r:3 = fa.attention_grad ins(%q, %k, %k, %q, %q, %l : tensor<1x4x64x32xbf16>,"
-    "      tensor<1x2x64x32xbf16>, tensor<1x2x64x32xbf16>, tensor<1x4x64x32xbf16>,"
-    "      tensor<1x4x64x32xbf16>, tensor<1x4x64xf32>)"
-    "      outs(%q, %k, %k : tensor<1x4x64x32xbf16>, tensor<1x2x64x32xbf16>,"
-    "      tensor<1x2x64x32xbf16>) {causal, deterministic}"
-    "      -> tensor<1x4x64x32xbf16>, tensor<1x2x64x32xbf16>, tensor<1x2x64x32xbf16>\n"
-    "  return %r#0, %r#1, %r#2 : tensor<1x4x64x32xbf16>, tensor<1x2x64x32xbf16>,"
-    "      tensor<1x2x64x32xbf16>\n"
-    "}\n";
+/* A deterministic GQA backward (4 query heads on 2 K/V heads), with more
+   attributes after its requests. */
+#define GRAD_MODULE(ATTRS)                                                     \
+  "func.func @grad(%q: tensor<1x4x64x32xbf16>, %k: tensor<1x2x64x32xbf16>,"    \
+  "    %l: tensor<1x4x64xf32>) -> (tensor<1x4x64x32xbf16>,"                    \
+  "    tensor<1x2x64x32xbf16>, tensor<1x2x64x32xbf16>) {\n"                    \
+  "  %r:3 = fa.attention_grad ins(%q, %k, %k, %q, %q, %l : "                   \
+  "      tensor<1x4x64x32xbf16>,"                                              \
+  "      tensor<1x2x64x32xbf16>, tensor<1x2x64x32xbf16>, "                     \
+  "      tensor<1x4x64x32xbf16>,"                                              \
+  "      tensor<1x4x64x32xbf16>, tensor<1x4x64xf32>)"                          \
+  "      outs(%q, %k, %k : tensor<1x4x64x32xbf16>, tensor<1x2x64x32xbf16>,"    \
+  "      tensor<1x2x64x32xbf16>) {causal, deterministic" ATTRS "}"             \
+  "      -> tensor<1x4x64x32xbf16>, tensor<1x2x64x32xbf16>, "                  \
+  "      tensor<1x2x64x32xbf16>\n"                                             \
+  "  return %r#0, %r#1, %r#2 : tensor<1x4x64x32xbf16>, "                       \
+  "      tensor<1x2x64x32xbf16>, tensor<1x2x64x32xbf16>\n"                     \
+  "}\n"
+static const char *kAttentionGrad = GRAD_MODULE("");
+/* The same with a written schedule that leaves dK in flight. */
+static const char *kInFlight = GRAD_MODULE(
+    ", schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, "
+    "in_flight = dk>");
+
+/* An fa.attention_grad's #fa.backward_schedule as the C API reads it, in
+   one line. */
+static void printBackwardSchedule(MlirOperation op) {
+  FABackwardSchedule s;
+  if (!faAttentionGradGetSchedule(op, &s))
+    return;
+  fputs("schedule:", stdout);
+  printStringRef("kernel", s.kernel);
+  printStringRef("dq", s.dq);
+  printf(" deterministic=%s", s.deterministic ? "true" : "false");
+  printStringRef("walk", s.walk);
+  printStringRef("in_flight", s.inFlight);
+  fputc('\n', stdout);
+}
 
 /* The backward's decisions as the C API reads them: its tiling, its
    #fa.backward_schedule with the op's deterministic request, and its
@@ -417,19 +465,20 @@ static int testAttentionGrad(void) {
            (long long)tiling.blockKV, (long long)tiling.stages,
            (long long)tiling.warps);
   // CHECK:       tiling: [[BQ]] [[BKV]] [[ST]] [[W]]
-  if (faAttentionGradGetSchedule(op, &s)) {
-    fputs("schedule:", stdout);
-    printStringRef("kernel", s.kernel);
-    printStringRef("dq", s.dq);
-    printf(" deterministic=%s\n", s.deterministic ? "true" : "false");
-  }
-  // CHECK-NEXT:  schedule: kernel=simt dq=separate deterministic=true
+  printBackwardSchedule(op);
+  // CHECK-NEXT:  schedule: kernel=simt dq=separate deterministic=true walk=dense in_flight=none
   FASharedMemory smem;
   if (mlirLogicalResultIsSuccess(
           faAttentionGetSharedMemory(op, &smem, printToFile, stdout)))
     printf("shared memory: %lld of %lld\n", (long long)smem.bytes,
            (long long)smem.budget);
   // CHECK-NEXT:  shared memory: [[BYTES]] of 232448
+
+  /* dK in flight, written on the op (D106: the C API did not say it). */
+  mlirModuleDestroy(module);
+  module = parse(ctx, kInFlight);
+  printBackwardSchedule(faModuleGetAttentionGradOp(module, 0));
+  // CHECK-NEXT:  schedule: kernel=wgmma dq=ordered deterministic=true walk=dense in_flight=dk
   mlirModuleDestroy(module);
   mlirContextDestroy(ctx);
   return 0;

@@ -126,6 +126,28 @@ static const char *const kPipelines[][6] = {
      "one-shot-bufferize{bufferize-function-boundaries "
      "function-boundary-type-conversion=identity-layout-map}",
      "convert-fa-to-nvgpu"},
+    // The forwards' compacted walk asked for by option (D100, D103; session
+    // 14): kernel=auto's tensor-core kernels with the list, an error where
+    // no tiling fits it; and the mma.sync kernel's on sm_80.
+    {"@fa.attention", "fa-set-target{target=h100}",
+     "fa-select-tiling{kernel=auto block-mask-walk=compacted "
+     "assumed-seq-len=1}",
+     "one-shot-bufferize{bufferize-function-boundaries "
+     "function-boundary-type-conversion=identity-layout-map}",
+     "convert-fa-to-nvgpu"},
+    {"@fa.attention", "fa-set-target{target=a100}",
+     "fa-select-tiling{kernel=mma-sync block-mask-walk=compacted "
+     "assumed-seq-len=1}",
+     "one-shot-bufferize{bufferize-function-boundaries "
+     "function-boundary-type-conversion=identity-layout-map}",
+     "convert-fa-to-nvgpu"},
+    // dK in flight on the wgmma ring (D101; session 14).
+    {"@fa.attention_grad", "fa-set-target{target=h100}",
+     "fa-select-tiling{kernel=wgmma backward-in-flight=dk "
+     "assumed-seq-len=1}",
+     "one-shot-bufferize{bufferize-function-boundaries "
+     "function-boundary-type-conversion=identity-layout-map}",
+     "convert-fa-to-nvgpu"},
     // The dynamic shared memory made external (D91, D93) on whatever
     // gpu.module of LLVM globals the input holds; the PTX pipelines above
     // run it on what they lower.
@@ -207,12 +229,16 @@ static const std::vector<AttributeMutation> &attributeMutations() {
                        ", dq = atomic, walk = compacted>, "
                        "tiling = #fa.tiling<")});
     // dK's product in flight (D101), valid only for the wgmma ring without
-    // a block mask.
-    m.push_back({std::regex("tiling = #fa\\.tiling<"),
-                 words("schedule = #fa.backward_schedule<kernel = ",
-                       "mma_sync wgmma",
-                       ", dq = ordered, in_flight = dk>, "
-                       "tiling = #fa.tiling<")});
+    // a block mask; with both dQ modes, and with the compacted walk (never
+    // valid: the walk needs a block mask, dK in flight none).
+    for (const char *rest : {", dq = ordered, in_flight = dk>, ",
+                             ", dq = atomic, in_flight = dk>, ",
+                             ", dq = atomic, walk = compacted, "
+                             "in_flight = dk>, "})
+      m.push_back({std::regex("tiling = #fa\\.tiling<"),
+                   words("schedule = #fa.backward_schedule<kernel = ",
+                         "mma_sync wgmma",
+                         std::string(rest) + "tiling = #fa.tiling<")});
     // dK and dV through a TMA store (D107), valid only for the wgmma
     // row split's ring.
     m.push_back({std::regex("tiling = #fa\\.tiling<"),
@@ -227,6 +253,15 @@ static const std::vector<AttributeMutation> &attributeMutations() {
                        "simt mma_sync wgmma",
                        ", loads = tma, walk = compacted>, "
                        "tiling = #fa.tiling<")});
+    // ... with the mma.sync kernel's cp.async loads and its masked-step
+    // branch, and the wgmma kernel's cp.async loads (session 14).
+    m.push_back({std::regex("tiling = #fa\\.tiling<"),
+                 {"schedule = #fa.schedule<kernel = mma_sync, walk = "
+                  "compacted>, tiling = #fa.tiling<",
+                  "schedule = #fa.schedule<kernel = mma_sync, masked_steps = "
+                  "branch, walk = compacted>, tiling = #fa.tiling<",
+                  "schedule = #fa.schedule<kernel = wgmma, walk = compacted>, "
+                  "tiling = #fa.tiling<"}});
     // The backward's requests and the block-sparse attributes (session 9):
     // deterministic (ordered dQ) where there was none, a mask pattern or a
     // block mask's #fa.block_sparse next to the scale, and the fields of

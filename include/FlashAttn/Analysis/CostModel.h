@@ -174,6 +174,10 @@ public:
   /// The smallest tiling enumerated, named when nothing fits.
   Tiling smallestCandidate() const;
 
+  /// Whether a block of `problem` holds the compacted walk's list: the
+  /// option, a runtime block mask and a tensor-core kernel.
+  bool walksList(const AttentionProblem &problem) const;
+
   /// Scores one tiling; its `legality` says why it does not fit, if it does
   /// not.
   CandidateCost evaluate(const Tiling &tiling,

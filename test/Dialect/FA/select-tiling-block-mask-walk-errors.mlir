@@ -30,3 +30,18 @@ func.func @negative_list_too_large(%q: tensor<1x1x128x128xbf16>, %k: tensor<1x1x
        -> tensor<1x1x128x128xbf16>
   return %r : tensor<1x1x128x128xbf16>
 }
+
+// -----
+
+// A written schedule whose list fits no tiling (D106): an error that names
+// the list (it named the tiles' 6912 B "needed" of 232448 B available).
+func.func @negative_written_schedule(%q: tensor<1x1x128x64xbf16>, %k: tensor<1x1x16777216x64xbf16>,
+    %bm: tensor<1x1x1x1048576xi8>, %o: tensor<1x1x128x64xbf16>) -> tensor<1x1x128x64xbf16> {
+  // expected-error-re @+1 {{schedule #fa.schedule<kernel = mma_sync, walk = compacted> cannot be tiled: no mma-sync tiling fits with the compacted walk's list of live kv-blocks: with {{.*}} kv-blocks takes the block's shared memory to {{[0-9]+}} B (232448 B per block available); a schedule without walk = compacted walks dense}}
+  %r = fa.attention ins(%q, %k, %k : tensor<1x1x128x64xbf16>, tensor<1x1x16777216x64xbf16>, tensor<1x1x16777216x64xbf16>)
+       block_mask(%bm : tensor<1x1x1x1048576xi8>) outs(%o : tensor<1x1x128x64xbf16>)
+       {block_sparse = #fa.block_sparse<block_q = 128, block_kv = 16>,
+        schedule = #fa.schedule<kernel = mma_sync, walk = compacted>}
+       -> tensor<1x1x128x64xbf16>
+  return %r : tensor<1x1x128x64xbf16>
+}

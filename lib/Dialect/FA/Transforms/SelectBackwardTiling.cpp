@@ -363,6 +363,44 @@ static BlockMaskWalk resolveAutoWalk(AttentionGradOp op,
   return BlockMaskWalk::Compacted;
 }
 
+/// The compacted walk was asked for (the option or a written schedule) and
+/// no tiling fits with its list: an error that says so where the dense walk
+/// fits one (the list is why), else success (the op's other error follows).
+static LogicalResult refuseListOverflow(AttentionGradOp op,
+                                        const BackwardCostModel &model,
+                                        const AttentionProblem &problem,
+                                        DqAccumulation dq,
+                                        const TargetInfo &target) {
+  BackwardDecision dense = model.select(problem, dq, BlockMaskWalk::Dense);
+  if (!dense.found())
+    return success();
+  // The list lives on the ring (stages 2): the dense pick's tiles on it.
+  Tiling ring = dense.winner().tiling;
+  ring.stages = 2;
+  BackwardCost listed =
+      model.evaluate(ring, problem, dq, BlockMaskWalk::Compacted);
+  InFlightDiagnostic diag = op.emitOpError();
+  BackwardScheduleAttr given = op.getScheduleAttr();
+  if (given)
+    diag << "schedule " << given << " cannot be tiled";
+  else
+    diag << "fa-select-tiling: block-mask-walk=compacted";
+  return diag << ": no " << stringifyKernelKind(model.getKind())
+              << " backward tiling fits with the compacted walk's list of "
+                 "live q-blocks: with "
+              << ring.str() << " the list of "
+              << compactedWalkEntries(ring, problem)
+              << " q-blocks (a kv-block's walk over the "
+              << problem.numQueryHeads / problem.numKVHeads
+              << " query head(s) of its group) takes the block's shared "
+                 "memory to "
+              << listed.sramBytes << " B (" << target.sramPerBlock
+              << " B per block available); "
+              << (given ? "a schedule without walk = compacted"
+                        : "block-mask-walk=auto or dense")
+              << " walks dense";
+}
+
 /// The products `op`'s wgmma ring leaves in flight across a step's end: its
 /// schedule's, else the option's, else (auto) dK where it builds and has
 /// passed its GPU check (kInFlightGpuChecked), else none. The option `dk`
@@ -491,13 +529,28 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
       return op.emitOpError()
              << "tiling " << existing << " does not fit the target ("
              << target.arch << "): " << cost.rejection
-             << " (backward kernel=" << stringifyKernelKind(*kind) << ")";
+             << " (backward kernel=" << stringifyKernelKind(*kind) << ")"
+             << (*walk == BlockMaskWalk::Compacted &&
+                         model
+                             .evaluate(getTiling(existing), problem, *dq,
+                                       BlockMaskWalk::Dense)
+                             .fits()
+                     ? llvm::formatv(
+                           "; the compacted walk's list of {0} "
+                           "q-blocks takes it over (the tiling "
+                           "fits the dense walk)",
+                           compactedWalkEntries(getTiling(existing), problem))
+                           .str()
+                     : std::string());
     if (options.explain)
       op.emitRemark() << "fa-select-tiling: keeps the given tiling "
                       << existing << " (" << describe(cost) << ")";
   } else {
     BackwardDecision decision =
         decided ? std::move(*decided) : model.select(problem, *dq, *walk);
+    if (!decision.found() && *walk == BlockMaskWalk::Compacted &&
+        failed(refuseListOverflow(op, model, problem, *dq, target)))
+      return failure();
     if (!decision.found())
       return op.emitOpError()
              << "cannot be tiled for " << target.arch << " (head dim "

@@ -217,7 +217,8 @@ struct SelectTilingPass
       return op.emitOpError() << "cannot use the " << stringifyKernelKind(kind)
                               << " kernel: " << support.message;
     // The walk is decided before the tiling: its list takes shared memory.
-    // kernel=auto's kernels after the first walk dense.
+    // Under block-mask-walk=auto, kernel=auto's kernels after the first walk
+    // dense.
     FailureOr<BlockMaskWalk> walk = chooseForwardWalk(op, kind, problem);
     if (failed(walk))
       return failure();
@@ -226,11 +227,20 @@ struct SelectTilingPass
     bool autoWalk = *walk == BlockMaskWalk::Auto;
     if (autoWalk)
       walk = BlockMaskWalk::Compacted;
+    // The list was asked for (the option or a written schedule): every
+    // tensor-core kernel kernel=auto tries takes it, and a list that leaves
+    // no tiling is an error, never a silent dense walk (D106).
+    const bool askedCompacted = !autoWalk && *walk == BlockMaskWalk::Compacted;
     // (`kind` changes in kernel=auto's loop below: compare with the kernel
     // the walk was decided for.)
     const KernelKind walkKind = kind;
     auto walkOf = [&](KernelKind k) {
-      return k == walkKind ? *walk : BlockMaskWalk::Dense;
+      if (k == walkKind)
+        return *walk;
+      return askedCompacted &&
+                     !forwardWalkReason(k, BlockMaskWalk::Compacted, problem)
+                 ? BlockMaskWalk::Compacted
+                 : BlockMaskWalk::Dense;
     };
 
     // A tiling written earlier (or by hand) stays, if it fits.
@@ -248,7 +258,11 @@ struct SelectTilingPass
         return op.emitOpError()
                << "tiling " << existing << " does not fit the target ("
                << target.arch << "): " << cost.legality.message
-               << " (kernel=" << stringifyKernelKind(kind) << ")";
+               << " (kernel=" << stringifyKernelKind(kind) << ")"
+               << (askedCompacted && walkOf(kind) == BlockMaskWalk::Compacted
+                       ? listOverflowNote(kind, getTiling(existing), target,
+                                          problem)
+                       : std::string());
       if (explain)
         op.emitRemark() << "fa-select-tiling: keeps the given tiling "
                         << existing << " (" << describe(cost) << ")"
@@ -273,6 +287,10 @@ struct SelectTilingPass
           decision = mode == SelectionMode::Paper ? dense.selectPaper(problem)
                                                   : dense.select(problem);
         }
+        if (!decision.found() && askedCompacted &&
+            walkOf(kind) == BlockMaskWalk::Compacted &&
+            failed(refuseListOverflow(op, kind, target, problem)))
+          return failure();
         if (decision.found() || i + 1 == kinds.size())
           break;
         appendAutoNote(autoNote, kind, decision.reason);
@@ -292,6 +310,56 @@ struct SelectTilingPass
     if (!isGeneratedKernel(kind))
       return success();
     return recordSchedule(op, kind, cost, problem, target, walkOf(kind));
+  }
+
+  /// The list was asked for and no tiling of `kind` fits with it: an error
+  /// where a tiling fits without the list (the list is why), else success
+  /// (the kernel fits nothing either way; kernel=auto goes on).
+  LogicalResult refuseListOverflow(AttentionOp op, KernelKind kind,
+                                   const TargetInfo &target,
+                                   const AttentionProblem &problem) {
+    CostModel dense(target, modelOptions(kind, BlockMaskWalk::Dense));
+    TilingDecision decision = mode == SelectionMode::Paper
+                                  ? dense.selectPaper(problem)
+                                  : dense.select(problem);
+    if (!decision.found())
+      return success();
+    const Tiling &t = decision.winner().tiling;
+    int64_t bytes =
+        CostModel(target, modelOptions(kind, BlockMaskWalk::Compacted))
+            .evaluate(t, problem)
+            .sramBytes;
+    InFlightDiagnostic diag = op.emitOpError();
+    ScheduleAttr given = op.getScheduleAttr();
+    if (given)
+      diag << "schedule " << given << " cannot be tiled";
+    else
+      diag << "fa-select-tiling: block-mask-walk=compacted";
+    return diag << ": no " << stringifyKernelKind(kind)
+                << " tiling fits with the compacted walk's list of live "
+                   "kv-blocks: with "
+                << t.str() << ", the dense walk's pick, the list of "
+                << forwardWalkListEntries(t, problem)
+                << " kv-blocks takes the block's shared memory to " << bytes
+                << " B (" << target.sramPerBlock << " B per block available); "
+                << (given ? "a schedule without walk = compacted"
+                          : "block-mask-walk=auto or dense")
+                << " walks dense";
+  }
+
+  /// With the list asked for, why a written tiling that does not fit with
+  /// it would fit without it ("" where the list is not why).
+  std::string listOverflowNote(KernelKind kind, const Tiling &tiling,
+                               const TargetInfo &target,
+                               const AttentionProblem &problem) {
+    if (!CostModel(target, modelOptions(kind, BlockMaskWalk::Dense))
+             .evaluate(tiling, problem)
+             .fits())
+      return "";
+    return llvm::formatv("; the compacted walk's list of {0} kv-blocks takes "
+                         "it over (the tiling fits the dense walk)",
+                         forwardWalkListEntries(tiling, problem))
+        .str();
   }
 
   /// The cost model's options for `kind` walking `walk`.

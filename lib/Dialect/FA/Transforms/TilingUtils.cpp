@@ -5,6 +5,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "FlashAttn/Dialect/FA/Transforms/TilingUtils.h"
+#include "FlashAttn/Analysis/KernelSchedule.h"
+#include "FlashAttn/Analysis/SharedLayout.h"
 
 #include <type_traits>
 
@@ -87,7 +89,13 @@ FailureOr<int64_t> mlir::fa::getSharedMemoryBytes(AttentionOp op,
   AttentionProblem problem = getAttentionProblem(op);
   if (std::optional<std::string> why = problem.validate())
     return op.emitOpError() << "cannot check the tiling: " << *why;
-  return sramBytes(getTiling(tiling), problem, getKernelKind(op, fallback));
+  // A schedule that walks compacted holds its list after the tiles (D106:
+  // fa-check-sram-budget and the C API left it out).
+  KernelKind kind = getKernelKind(op, fallback);
+  ScheduleAttr schedule = op.getScheduleAttr();
+  bool list = schedule && schedule.getWalk() == BlockMaskWalk::Compacted &&
+              !forwardWalkReason(kind, BlockMaskWalk::Compacted, problem);
+  return SharedLayout::get(getTiling(tiling), problem, kind, list).totalBytes();
 }
 
 FailureOr<int64_t>

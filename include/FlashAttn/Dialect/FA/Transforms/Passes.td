@@ -286,7 +286,9 @@ def FACheckSramBudgetPass : Pass<"fa-check-sram-budget"> {
       exactly what `convert-fa-to-nvgpu` allocates.
 
     An op's own `#fa.schedule` (set by `fa-select-tiling`) selects the
-    formula for that op, whatever the option says.
+    formula for that op, whatever the option says; with `walk = compacted`
+    the compacted walk's list of kv-blocks after the tiles counts too
+    (docs/BlockSparse.md).
 
     An `fa.attention_grad` with a tiling is checked with the shared memory
     of its `#fa.backward_schedule`'s kernel, else the SIMT kernel's (the

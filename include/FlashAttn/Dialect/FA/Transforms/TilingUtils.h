@@ -118,7 +118,8 @@ KernelKind getKernelKind(AttentionOp op, KernelKind fallback);
 
 /// The shared memory one thread block of `op`'s kernel needs with `tiling`:
 /// the cost model's sramBytes for the kernel of its #fa.schedule
-/// (`fallback` without one). An error on `op` when the cost model cannot
+/// (`fallback` without one), with the compacted walk's list where the
+/// schedule walks compacted. An error on `op` when the cost model cannot
 /// read its shape (the dynamic sizes do not enter it).
 FailureOr<int64_t> getSharedMemoryBytes(AttentionOp op, TilingAttr tiling,
                                         KernelKind fallback);
