@@ -304,8 +304,10 @@ def test_wgmma_kernel():
     # the wgmma kernels"): the same three kernels and scratch buffers as
     # mma-sync, its one built tiling (two warpgroups of 64 kv rows, q-blocks
     # of 64) with the model's two buffers of Q_i and dO_i (the TMA ring,
-    # D61) and the 128-byte swizzled tiles' shared memory.
-    k = grad(kernel="wgmma")
+    # D61) and the 128-byte swizzled tiles' shared memory. block_q 64 is
+    # given: at D = 64 the model picks block_q 128 since D108
+    # (test_wgmma_wide_query_block).
+    k = grad(kernel="wgmma", block_q=64)
     m = k.manifest
     assert [x["name"] for x in m["kernels"]] == [
         "attention_grad_kernel", "attention_grad_kernel_0", "attention_grad_kernel_1"]
@@ -328,14 +330,17 @@ def test_wgmma_kernel():
     # Q and dO reach it as TMA tensor maps (boxes of 64 rows x 64 columns),
     # so the runtime checks their alignment (16 bytes); dQ leaves through
     # one over the f32 accumulator (the scratch buffer tmp1), in boxes of
-    # a warp's 16 rows x 32 columns.
+    # a warp's 16 rows x 32 columns; dK and dV (arg7, arg8) through TMA
+    # stores of a warp's 16 rows (the TMA-store epilogue, D107, auto's pick
+    # since D108).
     maps = [p for p in main["params"] if p["type"] == "tensormap"]
     assert [(p["buffer"], p["box"]) for p in maps] == [
         ("arg0", [1, 1, 64, 64]), ("arg4", [1, 1, 64, 64]),
-        ("tmp1", [1, 1, 16, 32])]
+        ("tmp1", [1, 1, 16, 32]), ("arg7", [1, 1, 16, 64]),
+        ("arg8", [1, 1, 16, 64])]
     assert maps[2]["dtype"] == "f32" and maps[2]["swizzle"] == "swizzle_128b"
     # One buffer copied by cp.async (stages 1, D54), the A/B baseline.
-    one = grad(kernel="wgmma", stages=1)
+    one = grad(kernel="wgmma", block_q=64, stages=1)
     assert one.tiling["stages"] == 1 and one.name != k.name
     assert not [p for p in one.manifest["kernels"][1]["params"]
                 if p["type"] == "tensormap"]
