@@ -388,11 +388,16 @@ Value BackwardContext::probability(Value s, Value lse, Value live,
   return select(live, exp2(x), zero);
 }
 
+Value BackwardContext::keyValueGradientElement(int64_t n, Value v) {
+  if (n < d / 8)
+    v = arith::MulFOp::create(b, v, f32c(scale));
+  return toElt(v);
+}
+
 void BackwardContext::storeKeyValueGradients(
     llvm::function_ref<Value(int64_t, int64_t, int64_t)> value,
     llvm::function_ref<Value(int64_t)> row,
     llvm::function_ref<Value(int64_t, int64_t)> col) {
-  Value scaleValue = f32c(scale);
   for (int64_t r = 0; r < 2; ++r) {
     Value kvRow = row(r);
     ifThen(cmp(arith::CmpIPredicate::ult, kvRow, nk), [&] {
@@ -400,13 +405,10 @@ void BackwardContext::storeKeyValueGradients(
         bool isK = n < d / 8;
         Value dst = isK ? op.getKeyGradInit() : op.getValueGradInit();
         int64_t tile = isK ? n : n - d / 8;
-        for (int64_t c = 0; c < 2; ++c) {
-          Value v = value(n, r, c);
-          if (isK)
-            v = arith::MulFOp::create(b, v, scaleValue);
-          memref::StoreOp::create(b, toElt(v), dst,
+        for (int64_t c = 0; c < 2; ++c)
+          memref::StoreOp::create(b, keyValueGradientElement(n, value(n, r, c)),
+                                  dst,
                                   ValueRange{batch, head, kvRow, col(tile, c)});
-        }
       }
     });
   }

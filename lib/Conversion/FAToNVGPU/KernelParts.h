@@ -913,6 +913,9 @@ public:
       llvm::function_ref<Value(int64_t, int64_t, int64_t)> value,
       llvm::function_ref<Value(int64_t)> row,
       llvm::function_ref<Value(int64_t, int64_t)> col);
+  /// Accumulator value `v` of n-tile `n` (dK's D / 8 tiles, then dV's) as
+  /// stored: dK's times `scale`, both rounded to the element type.
+  Value keyValueGradientElement(int64_t n, Value v);
 
   AttentionGradOp op;
   Tiling t;

@@ -1610,19 +1610,15 @@ void WgmmaBackwardMain::storeGradientsThroughTma(ArrayRef<Value> accs) {
   gpu::BarrierOp::create(b);
   // The lane's pair (r, columns c = 0, 1) of n-tile n at once, 4 bytes over
   // the swizzled tile: free of bank conflicts, as dS^T's (storeTransposed).
-  Value scale = k.f32c(k.scale);
   auto pairType = VectorType::get({2}, k.elt);
   int64_t keyTiles = k.d / 8;
   for (int64_t r = 0; r < 2; ++r)
     for (int64_t n = 0; n < (k.d + k.dv) / 8; ++n) {
       bool isK = n < keyTiles;
       SmallVector<Value> pair;
-      for (int64_t c = 0; c < 2; ++c) {
-        Value v = accs[4 * n + 2 * r + c];
-        if (isK)
-          v = arith::MulFOp::create(b, v, scale);
-        pair.push_back(k.toElt(v));
-      }
+      for (int64_t c = 0; c < 2; ++c)
+        pair.push_back(
+            k.keyValueGradientElement(n, accs[4 * n + 2 * r + c]));
       Value at =
           k.add(swizzled(isK ? layout.k : layout.v, k.t.blockKV, fragRow(r),
                          k.idx(8 * (isK ? n : n - keyTiles))),

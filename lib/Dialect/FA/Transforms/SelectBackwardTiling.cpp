@@ -407,6 +407,22 @@ static LogicalResult refuseListOverflow(AttentionGradOp op,
 /// concerns the wgmma kernel (other kernels: none) and is an error where the
 /// op or its `tiling` cannot take it (a block mask, the column split, one
 /// buffer).
+/// What `op` asks of the wgmma ring's products in flight and of its
+/// epilogue: its schedule's, else the option's (chooseInFlight and
+/// chooseBackwardEpilogue decide from them; the model keeps the tilings
+/// that build them).
+static InFlightProducts askedInFlight(AttentionGradOp op,
+                                     const BackwardSelectOptions &options) {
+  BackwardScheduleAttr given = op.getScheduleAttr();
+  return given ? given.getInFlight() : options.inFlight;
+}
+
+static BackwardEpilogue askedEpilogue(AttentionGradOp op,
+                                      const BackwardSelectOptions &options) {
+  BackwardScheduleAttr given = op.getScheduleAttr();
+  return given ? given.getEpilogue() : options.epilogue;
+}
+
 static FailureOr<InFlightProducts>
 chooseInFlight(AttentionGradOp op, const BackwardSelectOptions &options,
                KernelKind kind, const Tiling &tiling) {
@@ -510,12 +526,9 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
                           static_cast<bool>(op.getBiasGradInit()));
   // dK in flight or the TMA-store epilogue asked for (by option or a
   // written schedule) keeps the tilings that build it (D108).
-  BackwardScheduleAttr given = op.getScheduleAttr();
-  if (given ? given.getInFlight() == InFlightProducts::DK
-            : options.inFlight == InFlightProducts::DK)
+  if (askedInFlight(op, options) == InFlightProducts::DK)
     model.setNarrowQueryBlockRequired("the dK in flight asked for");
-  else if (given ? given.getEpilogue() == BackwardEpilogue::TmaStore
-                 : options.epilogue == BackwardEpilogue::TmaStore)
+  else if (askedEpilogue(op, options) == BackwardEpilogue::TmaStore)
     model.setNarrowQueryBlockRequired("the TMA-store epilogue asked for");
   std::optional<BackwardDecision> decided;
   if (*walk == BlockMaskWalk::Auto)
