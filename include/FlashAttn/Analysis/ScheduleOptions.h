@@ -156,8 +156,9 @@ inline llvm::cl::ValuesClass inFlightProductsValues() {
 inline llvm::cl::ValuesClass backwardEpilogueValues() {
   return llvm::cl::values(
       clEnumValN(BackwardEpilogue::Auto, "auto",
-                 "direct until the TMA-store epilogue passes its GPU check "
-                 "(kBackwardTmaStoreGpuChecked)"),
+                 "the TMA store where the picked tiling builds it (the wgmma "
+                 "row split, two buffers, block_q 64, no mask pattern), "
+                 "else direct (D108)"),
       clEnumValN(BackwardEpilogue::Direct, "direct",
                  "each lane stores its elements to global memory"),
       clEnumValN(BackwardEpilogue::TmaStore, "tma-store",

@@ -254,8 +254,8 @@ def FASelectTilingPass : Pass<"fa-select-tiling"> {
     Option<"backwardEpilogue", "backward-epilogue",
            "::mlir::fa::BackwardEpilogue",
            /*default=*/"::mlir::fa::BackwardEpilogue::Auto",
-           "How the wgmma backward stores dK and dV (auto: direct until "
-           "the TMA-store epilogue has passed its GPU check)",
+           "How the wgmma backward stores dK and dV (auto: the TMA store "
+           "where the picked tiling builds it, else direct)",
            "::mlir::fa::backwardEpilogueValues()">,
     Option<"deterministic", "deterministic", "bool", /*default=*/"false",
            "Every fa.attention_grad must give a bit-identical result run to "
