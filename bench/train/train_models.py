@@ -37,6 +37,7 @@ forced (torch.nn.attention.sdpa_kernel), eager.
 import csv
 import json
 import os
+import statistics
 import struct
 import sys
 import time
@@ -49,7 +50,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 MODELS = {"gpt2": (1024, 16), "bert": (512, 16), "llama": (4096, 2)}
 IMPLEMENTATIONS = ("fa_mlir", "sdpa-flash", "sdpa-cudnn", "eager")
-WARMUP, STEPS = 2, 8
+WARMUP, STEPS, ROUNDS = 2, 8, 5
 LOSS_STEPS, LOSS_BATCH = 200, 4
 
 
@@ -92,8 +93,8 @@ def sdpa_context(torch, implementation):
     return sdpa_kernel(backend) if backend else contextlib.nullcontext()
 
 
-def step_fn(torch, model, implementation):
-    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4, fused=True)
+def step_fn(torch, model, implementation, optimizer=None):
+    optimizer = optimizer or torch.optim.AdamW(model.parameters(), lr=1e-4, fused=True)
 
     def step(inputs):
         with sdpa_context(torch, implementation), torch.autocast("cuda", torch.bfloat16):
@@ -106,44 +107,82 @@ def step_fn(torch, model, implementation):
 
 
 def throughput(args):
+    """Per model: one model and one optimizer, the implementations timed in
+    turns (ROUNDS rounds, the order rotated each round; each turn a warm-up
+    step after the switch, then STEPS timed steps), a row per turn; each
+    implementation's tokens/s is the median over its turns. Training steps
+    of one model alternate between the implementations (the weights go on
+    training), so that clocks, the allocator and the card's temperature
+    drift alike for all of them (docs/Training.md)."""
     import torch
     import transformers
     from flashattn_mlir.integrations import transformers as fa_hf
     fa_hf.register()
-    results = {}
+    results, turns = {}, []
     for name in args.models:
         seq, size = MODELS[name]
         results[name] = {}
+        torch.manual_seed(0)
+        model = make_model(transformers, name, "eager", "cuda")
+        optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4, fused=True)
+        steps = {i: step_fn(torch, model, i, optimizer) for i in IMPLEMENTATIONS}
+        gen = torch.Generator().manual_seed(1)
+        inputs = batch(torch, model, seq, size, gen, "cuda")
+        times = {i: [] for i in IMPLEMENTATIONS}
+        failed = {}
+        for r in range(args.rounds):
+            for implementation in rotated(IMPLEMENTATIONS, r):
+                if implementation in failed:
+                    continue
+                try:
+                    seconds = timed_turn(torch, model, steps[implementation],
+                                         implementation, inputs,
+                                         WARMUP if r == 0 else 1, STEPS)
+                except Exception as e:  # noqa: BLE001 - reported, the others still run
+                    failed[implementation] = f"{type(e).__name__}: {e}"
+                    print(f"{name:6s} {implementation:11s} FAILED {failed[implementation]}",
+                          flush=True)
+                    continue
+                times[implementation].append(seconds)
+                turns.append({"model": name, "round": r, "implementation": implementation,
+                              "tokens_per_s": seq * size / seconds})
+                print(f"{name:6s} round {r} {implementation:11s} "
+                      f"{seq * size / seconds / 1e3:8.1f}k tokens/s "
+                      f"({seconds * 1e3:.1f} ms/step)", flush=True)
         for implementation in IMPLEMENTATIONS:
-            torch.manual_seed(0)
-            try:
-                model = make_model(transformers, name, implementation, "cuda")
-                step = step_fn(torch, model, implementation)
-                gen = torch.Generator().manual_seed(1)
-                inputs = batch(torch, model, seq, size, gen, "cuda")
-                for _ in range(WARMUP):
-                    step(inputs)
-                torch.cuda.synchronize()
-                start = time.perf_counter()
-                for _ in range(STEPS):
-                    step(inputs)
-                torch.cuda.synchronize()
-                seconds = (time.perf_counter() - start) / STEPS
-                results[name][implementation] = seq * size / seconds
-                print(f"{name:6s} {implementation:11s} {seq * size / seconds / 1e3:8.1f}k "
-                      f"tokens/s ({seconds * 1e3:.0f} ms/step)", flush=True)
-            except Exception as e:  # noqa: BLE001 - reported, the others still run
-                results[name][implementation] = None
-                print(f"{name:6s} {implementation:11s} FAILED {type(e).__name__}: {e}",
-                      flush=True)
-            finally:
-                model = step = None
-                torch.cuda.empty_cache()
+            t = times[implementation]
+            results[name][implementation] = (seq * size / statistics.median(t)
+                                             if t else None)
+        model = steps = optimizer = None
+        torch.cuda.empty_cache()
     table(results)
     if args.json:
         with open(args.json, "w") as f:
-            json.dump(results, f, indent=1)
+            json.dump({"median_tokens_per_s": results, "turns": turns,
+                       "rounds": args.rounds, "steps_per_turn": STEPS}, f, indent=1)
     return 0
+
+
+def rotated(items, r):
+    """`items` starting at its (r mod len)-th: each implementation goes
+    first once every len(items) rounds."""
+    r %= len(items)
+    return list(items[r:]) + list(items[:r])
+
+
+def timed_turn(torch, model, step, implementation, inputs, warmup, steps):
+    """Seconds per step of `steps` steps of `implementation` on `model`
+    (its attention switched to it first), after `warmup` untimed steps."""
+    model.set_attn_implementation(
+        "sdpa" if implementation.startswith("sdpa") else implementation)
+    for _ in range(warmup):
+        step(inputs)
+    torch.cuda.synchronize()
+    start = time.perf_counter()
+    for _ in range(steps):
+        step(inputs)
+    torch.cuda.synchronize()
+    return (time.perf_counter() - start) / steps
 
 
 def table(results):
@@ -295,6 +334,7 @@ def main():
     p, sub = staging.command_line(__doc__)
     t = sub.add_parser("throughput")
     t.add_argument("--json")
+    t.add_argument("--rounds", type=int, default=ROUNDS)
     t.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS))
     c = sub.add_parser("loss")
     c.add_argument("--csv", required=True)
