@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """The backward's tiling sweep: every tiling the backward cost model keeps,
-of both tensor-core kernels (wgmma: its 64 x 128 tiling with one buffer
-and with the TMA ring; mma.sync: every block_q, block_kv and stage count
-the model keeps), at issue 22's benchmark points, next to torch SDPA's
+of both tensor-core kernels (wgmma: 64 x 128 with one buffer and with the
+TMA ring, 128 x 128 on the ring (D104), each with the direct and the
+TMA-store epilogue (D107) where the model keeps it; mma.sync: every
+block_q, block_kv and stage count the model keeps), at issue 22's
+benchmark points, next to torch SDPA's
 FLASH and CUDNN backward, in one process on the same inputs, round-robin
 (issue 22, item 3: the model's pick within 5% of the sweep's best; docs/
 decisions.md D53, D73).
@@ -11,9 +13,10 @@ decisions.md D53, D73).
              [--kernels wgmma,mma-sync] [--ptxas auto|none]
         (build machine) for every shape: the model's pick (kernel=auto, no
         tiling given: the kernel and tiling fa-select-tiling chooses), then
-        every candidate tiling of each kernel that fa-select-tiling keeps
-        when it is given (the model's verdict, no code built for the
-        others), compiled with compile_backward(kernel=..., tiling) into
+        every candidate tiling (and wgmma epilogue) of each kernel that
+        fa-select-tiling keeps when it is given (the model's verdict, no
+        code built for the others); the pick is the variant whose PTX is
+        the pick's, compiled with compile_backward(kernel=..., tiling) into
         DEST/sweep-kernels (cubins by the build machine's ptxas; `--ptxas
         none`: PTX only, which the GPU's driver JIT-compiles at load, a
         second or so a kernel), and writes DEST/run_sweep.sh. Prints each
@@ -76,21 +79,24 @@ def candidates(kernel):
     """Every tiling the backward model enumerates for `kernel`
     (BackwardCostModel::enumerateCandidates, narrowed to the kernels'
     shapes: block_kv 16 rows a warp, 2, 4 or 8 warps for mma.sync; the
-    wgmma kernel's one block shape)."""
+    wgmma kernel's block shapes, 64 x 128 and, on the ring, 128 x 128),
+    each with its schedule options: the wgmma kernel's two epilogues."""
     if kernel == "wgmma":
-        return [(64, 128, s, 8) for s in (1, 2)]
-    return [(bq, 16 * w, s, w) for w in (2, 4, 8) for bq in range(16, 257, 16)
-            for s in (1, 2)]
+        return [((bq, 128, s, 8), {"backward_epilogue": e})
+                for bq, s in ((64, 1), (64, 2), (128, 2))
+                for e in ("direct", "tma-store")]
+    return [((bq, 16 * w, s, w), {}) for w in (2, 4, 8)
+            for bq in range(16, 257, 16) for s in (1, 2)]
 
 
-def kept(c, kernel, tiling, target):
-    """Whether fa-select-tiling keeps `tiling` of `kernel` for shape `c`
-    (the model's verdict: fits shared memory, registers and the kernel's
-    shapes), without building code."""
+def kept(c, kernel, tiling, target, options=None):
+    """Whether fa-select-tiling keeps `tiling` of `kernel` (with the
+    schedule `options`) for shape `c` (the model's verdict: fits shared
+    memory, registers and the kernel's shapes), without building code."""
     given = dict(zip(TILING_KEYS, tiling))
     config = fa_backward.make_grad_config(
         *bwd.qkv_shapes(c), dtype=c["dtype"], causal=c["causal"],
-        target=target, kernel=kernel, **given)
+        target=target, kernel=kernel, **given, **(options or {}))
     try:
         fa_backward.select(config, fa_backward.build_grad_mlir(config, given))
     except fa.CompileError:
@@ -98,9 +104,10 @@ def kept(c, kernel, tiling, target):
     return True
 
 
-def tag(kernel, tiling):
-    return ("wg" if kernel == "wgmma" else "mma") + "_t{}x{}s{}w{}".format(
-        *tiling)
+def tag(kernel, tiling, options=None):
+    epilogue = (options or {}).get("backward_epilogue")
+    return (("wg" if kernel == "wgmma" else "mma") + "_t{}x{}s{}w{}".format(
+        *tiling) + ("_tma" if epilogue == "tma-store" else ""))
 
 
 def stage_shape(c, directory, a):
@@ -115,23 +122,27 @@ def stage_shape(c, directory, a):
     c["model"] = {"kernel": pick.schedule["kernel"], "tiling": pick.tiling}
     c["variants"], failed = [], 0
     for kernel in a.kernels.split(","):
-        for tiling in candidates(kernel):
-            if not kept(c, kernel, tiling, a.target):
+        for tiling, options in candidates(kernel):
+            if not kept(c, kernel, tiling, a.target, options):
                 continue
-            name = f"{c['name']}_bwd_{tag(kernel, tiling)}"
+            name = f"{c['name']}_bwd_{tag(kernel, tiling, options)}"
             try:
                 k = fa.compile_backward(*bwd.qkv_shapes(c), kernel=kernel,
-                                        **args, **dict(zip(TILING_KEYS,
-                                                           tiling)))
+                                        **args, **options,
+                                        **dict(zip(TILING_KEYS, tiling)))
             except fa.CompileError as e:
                 print(f"{name}: did not compile: {e}", file=sys.stderr)
                 failed += 1
                 continue
             k.save(directory, name)
-            c["variants"].append({"name": name, "tag": tag(kernel, tiling),
-                                  "kernel": kernel, "tiling": k.tiling})
-    c["model"]["tag"] = tag(c["model"]["kernel"],
-                            [c["model"]["tiling"][k] for k in TILING_KEYS])
+            c["variants"].append({"name": name,
+                                  "tag": tag(kernel, tiling, options),
+                                  "kernel": kernel, "tiling": k.tiling,
+                                  "options": options})
+            if k.ptx == pick.ptx:
+                c["model"]["tag"] = c["variants"][-1]["tag"]
+    if "tag" not in c["model"]:
+        c["model"]["tag"] = "model"  # no kept variant builds its PTX
     if not any(v["tag"] == c["model"]["tag"] for v in c["variants"]):
         print(f"{c['name']}: the model's pick {c['model']['tag']} is not "
               "among the kept tilings", file=sys.stderr)
