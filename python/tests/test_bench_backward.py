@@ -117,17 +117,21 @@ def test_sweep_stages_every_tiling_and_the_models_pick(tmp_path, monkeypatch):
     [c] = json.loads((dest / "sweep-kernels" / "cases.json").read_text())["cases"]
     tags = [v["tag"] for v in c["variants"]]
     assert len(tags) == len(set(tags))
-    # Both kernels: the wgmma kernel's one buffer and ring, and every
-    # mma.sync tiling the model keeps (those it refuses are not staged).
-    assert {"wg_t64x128s1w8", "wg_t64x128s2w8"} <= set(tags)
+    # Both kernels: the wgmma kernel's one buffer and ring, the ring with
+    # the TMA-store epilogue (not with one buffer, which refuses it; nor
+    # block_q 128, which is D = 64's), and every mma.sync tiling the model
+    # keeps (those it refuses are not staged).
+    assert {"wg_t64x128s1w8", "wg_t64x128s2w8", "wg_t64x128s2w8_tma"} <= set(tags)
+    assert not {"wg_t64x128s1w8_tma", "wg_t128x128s2w8"} & set(tags)
     mma = [v for v in c["variants"] if v["kernel"] == "mma-sync"]
     assert mma and len(mma) < len(sweep.candidates("mma-sync"))
     assert "mma_t16x128s2w8" in tags and "mma_t256x128s2w8" not in tags
     for v in c["variants"]:
-        assert tuple(v["tiling"][k] for k in sweep.TILING_KEYS) in \
-            sweep.candidates(v["kernel"])
-    # The model's pick (kernel=auto, no tiling) is one of them.
-    assert c["model"]["kernel"] == "wgmma" and c["model"]["tag"] in tags
+        assert (tuple(v["tiling"][k] for k in sweep.TILING_KEYS),
+                v["options"]) in sweep.candidates(v["kernel"])
+    # The model's pick (kernel=auto, no tiling) is one of them: the variant
+    # with its PTX (the TMA store since D108).
+    assert c["model"]["kernel"] == "wgmma" and c["model"]["tag"] == "wg_t64x128s2w8_tma"
     # PTX only with --ptxas none (the driver JIT-compiles it on the GPU).
     assert not list((dest / "sweep-kernels").glob("*.cubin"))
     fa.clear_cache()
