@@ -458,33 +458,62 @@ TEST(BackwardCostModel, WideQueryBlock) {
   }
   // What it does not build.
   AttentionProblem p = problem(1000, 777, 64, true);
-  EXPECT_FALSE(wideQueryBlockReason(p, wide, DqAccumulation::Atomic));
-  EXPECT_FALSE(wideQueryBlockReason(problem(1000, 777, 128, true), narrow,
-                                    DqAccumulation::Ordered));
-  EXPECT_TRUE(wideQueryBlockReason(problem(1000, 777, 128, true), wide,
-                                   DqAccumulation::Atomic));
-  EXPECT_TRUE(wideQueryBlockReason(p, {128, 128, 1, 8},
-                                   DqAccumulation::Atomic));
-  EXPECT_TRUE(wideQueryBlockReason(p, wide, DqAccumulation::Ordered));
-  EXPECT_TRUE(wideQueryBlockReason(p, wide, DqAccumulation::Atomic,
-                                   InFlightProducts::DK));
+  EXPECT_FALSE(wideQueryBlockReason(p, wide));
+  EXPECT_FALSE(wideQueryBlockReason(problem(1000, 777, 128, true), narrow));
+  EXPECT_TRUE(wideQueryBlockReason(problem(1000, 777, 128, true), wide));
+  EXPECT_TRUE(wideQueryBlockReason(p, {128, 128, 1, 8}));
+  EXPECT_TRUE(wideQueryBlockReason(p, wide, InFlightProducts::DK));
   AttentionProblem keep = p, bias = p, blocks = p, pattern = p;
   keep.maskElementBytes = 1;
   bias.maskElementBytes = 4;
   blocks.blockMaskQ = blocks.blockMaskKV = 128;
   pattern.maskChunk = 256;
-  EXPECT_FALSE(wideQueryBlockReason(keep, wide, DqAccumulation::Atomic));
+  EXPECT_FALSE(wideQueryBlockReason(keep, wide));
   keep.causal = true;
   keep.window = true;
-  EXPECT_FALSE(wideQueryBlockReason(keep, wide, DqAccumulation::Atomic));
-  EXPECT_TRUE(wideQueryBlockReason(bias, wide, DqAccumulation::Atomic));
-  EXPECT_TRUE(wideQueryBlockReason(blocks, wide, DqAccumulation::Atomic));
-  EXPECT_TRUE(wideQueryBlockReason(pattern, wide, DqAccumulation::Atomic));
+  EXPECT_FALSE(wideQueryBlockReason(keep, wide));
+  EXPECT_TRUE(wideQueryBlockReason(bias, wide));
+  EXPECT_TRUE(wideQueryBlockReason(blocks, wide));
+  EXPECT_TRUE(wideQueryBlockReason(pattern, wide));
   EXPECT_FALSE(model.evaluate(wide, problem(1000, 777, 128, false),
                               DqAccumulation::Atomic)
                    .fits());
   EXPECT_TRUE(inFlightReason(KernelKind::Wgmma, InFlightProducts::DK, p,
                              &wide));
+}
+
+// Ordered dQ on the wide q-block (D110): built and priced (its drain a
+// step of 128 q rows, its dense chain), but the model keeps block_q 64 for
+// ordered dQ until kWideQueryBlockOrderedGpuChecked, naming the gate.
+TEST(BackwardCostModel, WgmmaWideQueryBlockOrdered) {
+  BackwardCostModel model(*lookupKnownTarget("h100"), KernelKind::Wgmma);
+  Tiling wide{128, 128, 2, 8}, narrow{64, 128, 2, 8};
+  for (bool causal : {false, true}) {
+    AttentionProblem p = problem(4096, 4096, 64, causal);
+    BackwardCost ordered = model.evaluate(wide, p, DqAccumulation::Ordered);
+    ASSERT_TRUE(ordered.fits()) << ordered.rejection;
+    BackwardCost atomic = model.evaluate(wide, p, DqAccumulation::Atomic);
+    EXPECT_GT(ordered.orderingSeconds, 0);
+    EXPECT_EQ(ordered.predictedSeconds,
+              std::max(atomic.computeSeconds, atomic.memorySeconds) +
+                  ordered.orderingSeconds);
+    // Half the steps (pairs) of block_q 64, each draining twice the rows'
+    // dQ before its turn passes.
+    BackwardCost base = model.evaluate(narrow, p, DqAccumulation::Ordered);
+    EXPECT_EQ(2 * ordered.pairs, base.pairs);
+    BackwardDecision pick = model.select(p, DqAccumulation::Ordered);
+    ASSERT_TRUE(pick.found());
+    bool gated = false;
+    for (const BackwardCost &c : pick.candidates)
+      if (c.tiling == wide)
+        gated = llvm::StringRef(c.rejection).contains(
+            "kWideQueryBlockOrderedGpuChecked");
+    EXPECT_EQ(gated, !kWideQueryBlockOrderedGpuChecked);
+    if (!kWideQueryBlockOrderedGpuChecked)
+      EXPECT_EQ(pick.winner().tiling, narrow);
+    // Atomic dQ still picks it.
+    EXPECT_EQ(model.select(p, DqAccumulation::Atomic).winner().tiling, wide);
+  }
 }
 
 TEST(BackwardCostModel, WgmmaLayoutByHand) {

@@ -111,6 +111,15 @@ backward) are not yet run on a GPU:
 
   python3 bench/correctness/backward_simt.py stage .stage-bq128 --kernel wgmma --target h200 --only _bq128
   cd .stage-bq128 && bash run.sh --only _bq128
+Its `_detbq` cases (wgmma_ordered_wide_query_block_cases, D110: ordered
+dQ with block_q 128 at D = Dv = 64, `_det_q128`, against the reference and
+bit for bit on reruns; then the benchmark's D = 64 shapes, atomic block_q
+128, ordered block_q 64 (with the TMA store, `_kt`) and ordered block_q 128
+timed round-robin in one process with torch's cuDNN backward) are not yet
+run on a GPU:
+
+  python3 bench/correctness/backward_simt.py stage .stage-detbq --kernel wgmma --target h200 --only _detbq
+  cd .stage-detbq && bash run.sh --only _detbq
 
 On the device machine (bench/README.md; the staged folder is git-ignored
 and travels as a carried path, 13 MiB):
@@ -439,6 +448,7 @@ def matrix_mma(kernel="mma-sync"):
         cases += wgmma_tma_store_cases()
         cases += wgmma_wide_query_block_cases()
         cases += wgmma_column_split_cases()
+        cases += wgmma_ordered_wide_query_block_cases()
     if kernel == "wgmma":
         # The ring against one buffer (D61), one process, D = 128 and 64.
         for d, hq in ((128, 16), (64, 32)):
@@ -759,6 +769,33 @@ def wgmma_tma_store_cases():
     return cases
 
 
+def wide_query_block_shapes():
+    """The shapes the wide q-block's checks take (D = 64; the `_bq128` and
+    `_detbq` cases): ((dtype, d, nq[, nk]), case keywords) pairs. Both
+    types, N 1, 17, 128, 777, 2049, causal and not; causal Nq != Nk both
+    ways (a kv-block without a step among them); GQA 8/1 causal and not,
+    GQA 8/2 causal with Nq != Nk; the ring crossing query heads (GQA 4/1,
+    N = 4097); a keep-mask with fully masked rows, key padding; windows."""
+    shapes = [((dtype, 64, n), dict(causal=causal))
+              for dtype in ("bf16", "f16") for n in (1, 17, 128, 777, 2049)
+              for causal in (False, True)]
+    return shapes + [
+        (("bf16", 64, 777, 1000), dict(causal=True)),
+        (("f16", 64, 1000, 777), dict(causal=True)),
+        (("bf16", 64, 17, 2049), dict(causal=True)),
+        (("bf16", 64, 1000), dict(b=2, hq=8, hkv=1)),
+        (("f16", 64, 1000), dict(causal=True, b=2, hq=8, hkv=1)),
+        (("bf16", 64, 777, 1000), dict(causal=True, b=2, hq=8, hkv=2)),
+        (("f16", 64, 4097), dict(b=1, hq=4, hkv=1)),
+        (("bf16", 64, 777), dict(b=2, hq=4, mask=(2, 4, 777, 777),
+                                 mask_kind="bool", pattern="random")),
+        (("f16", 64, 1000), dict(b=2, hq=4, causal=True,
+                                 mask=(2, 1, 1, 1000), mask_kind="bool",
+                                 pattern="padding")),
+        (("bf16", 64, 1000), dict(causal=True, window=(257, 0))),
+        (("f16", 64, 777, 1000), dict(window=(100, 37)))]
+
+
 def wgmma_wide_query_block_cases():
     """The wgmma backward's wide q-block (D104: block_q 128 at D = Dv = 64
     on the TMA ring, given with the op, `_q128`), tagged `_bq128` (not yet
@@ -774,25 +811,7 @@ def wgmma_wide_query_block_cases():
     m = lambda *a, **kw: case(*a, kernel="wgmma", tag="bq128", **kw)
     wide = [128, 128, 2, 8]
     cases = []
-    for dtype in ("bf16", "f16"):
-        for n in (1, 17, 128, 777, 2049):
-            for causal in (False, True):
-                cases.append(m(dtype, 64, n, causal=causal, tiling=wide))
-    for args, kw in (
-            (("bf16", 64, 777, 1000), dict(causal=True)),
-            (("f16", 64, 1000, 777), dict(causal=True)),
-            (("bf16", 64, 17, 2049), dict(causal=True)),
-            (("bf16", 64, 1000), dict(b=2, hq=8, hkv=1)),
-            (("f16", 64, 1000), dict(causal=True, b=2, hq=8, hkv=1)),
-            (("bf16", 64, 777, 1000), dict(causal=True, b=2, hq=8, hkv=2)),
-            (("f16", 64, 4097), dict(b=1, hq=4, hkv=1)),
-            (("bf16", 64, 777), dict(b=2, hq=4, mask=(2, 4, 777, 777),
-                                     mask_kind="bool", pattern="random")),
-            (("f16", 64, 1000), dict(b=2, hq=4, causal=True,
-                                     mask=(2, 1, 1, 1000), mask_kind="bool",
-                                     pattern="padding")),
-            (("bf16", 64, 1000), dict(causal=True, window=(257, 0))),
-            (("f16", 64, 777, 1000), dict(window=(100, 37)))):
+    for args, kw in wide_query_block_shapes():
         cases.append(m(*args, tiling=wide, **kw))
     for n in (1024, 4096, 16384):
         for causal in (False, True):
@@ -800,6 +819,45 @@ def wgmma_wide_query_block_cases():
             for tiling in (None, wide):
                 cases.append(m("bf16", 64, n, causal=causal, b=16384 // n,
                                hq=32, tiling=tiling, perf=True, ab=group))
+    return cases
+
+
+def wgmma_ordered_wide_query_block_cases():
+    """Ordered dQ on the wgmma backward's wide q-block (D110: block_q 128 at
+    D = Dv = 64 on the TMA ring with dq = ordered, a turn per 128-row
+    q-block; given with the op, `_det_q128`), tagged `_detbq` (not yet run
+    on a GPU): against the float64 reference, each case run twice and its
+    gradients (dQ included) compared bit for bit: bf16 and f16, N 1, 17,
+    128, 777, 2049, causal and not; causal Nq != Nk both ways (a kv-block
+    without a step among them); GQA 8/1 causal and not; GQA 8/2 causal with
+    Nq != Nk; the ring crossing query heads (GQA 4/1, N = 4097); a
+    keep-mask with fully masked rows, key padding; windows; B = 2, H = 16,
+    N = 4096 (many blocks waiting their turns). Then the A/B:
+    the benchmark's D = 64 shapes (bf16, B = 16384 / N, H = 32, N = 1024,
+    4096 and 16384, causal and not): atomic block_q 128 (today's
+    non-deterministic pick, the base), ordered block_q 64 with the TMA
+    store (today's deterministic pick, `_kt`) and ordered block_q 128,
+    timed round-robin in one process on the same inputs with torch's cuDNN
+    backward (time_group); the base over an ordered case is issue 22's
+    deterministic / non-deterministic ratio."""
+    m = lambda *a, **kw: case(*a, kernel="wgmma", tag="detbq", **kw)
+    wide = [128, 128, 2, 8]
+    cases = []
+    # The wide q-block's shapes and, many blocks in flight (32 heads x 32
+    # kv-blocks, every kv-block waiting its turn on each q-block), the
+    # reruns' bits at a size where the turns' timing varies.
+    for args, kw in wide_query_block_shapes() + [
+            (("bf16", 64, 4096), dict(b=2, hq=16))]:
+        cases.append(m(*args, tiling=wide, deterministic=True, **kw))
+    for n in (1024, 4096, 16384):
+        for causal in (False, True):
+            group = f"detbq_d64_n{n}" + ("_causal" if causal else "")
+            for tiling, det, epilogue in ((wide, False, "direct"),
+                                          (None, True, "tma-store"),
+                                          (wide, True, "direct")):
+                cases.append(m("bf16", 64, n, causal=causal, b=16384 // n,
+                               hq=32, tiling=tiling, deterministic=det,
+                               epilogue=epilogue, perf=True, ab=group))
     return cases
 
 

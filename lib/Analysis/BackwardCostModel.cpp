@@ -221,7 +221,7 @@ mlir::fa::inFlightReason(KernelKind kind, InFlightProducts inFlight,
 
 std::optional<std::string>
 mlir::fa::wideQueryBlockReason(const AttentionProblem &problem,
-                               const Tiling &tiling, DqAccumulation dq,
+                               const Tiling &tiling,
                                InFlightProducts inFlight) {
   if (tiling.blockQ != kWgmmaBackwardWideBlockQ)
     return std::nullopt;
@@ -235,11 +235,6 @@ mlir::fa::wideQueryBlockReason(const AttentionProblem &problem,
   if (tiling.stages < 2)
     return llvm::formatv("block_q {0} is built on the TMA ring (stages 2), "
                          "not one buffer",
-                         kWgmmaBackwardWideBlockQ)
-        .str();
-  if (dq != DqAccumulation::Atomic)
-    return llvm::formatv("block_q {0} is built with dq = atomic only, not "
-                         "ordered (deterministic) dQ",
                          kWgmmaBackwardWideBlockQ)
         .str();
   if (problem.maskElementBytes > 1)
@@ -1045,7 +1040,7 @@ BackwardCost BackwardCostModel::evaluate(const Tiling &t,
                blockMaskWalkReason(kind, dq, walk, p, &t))
     c.rejection = *why;
   else if (std::optional<std::string> why =
-               wide ? wideQueryBlockReason(p, t, dq) : std::nullopt)
+               wide ? wideQueryBlockReason(p, t) : std::nullopt)
     c.rejection = *why;
   else if (kind == KernelKind::MmaSync && t.warps > 8)
     c.rejection = llvm::formatv(
@@ -1236,6 +1231,16 @@ BackwardDecision BackwardCostModel::select(const AttentionProblem &problem,
       c.rejection = llvm::formatv(
           "block_q {0} has not passed its GPU check "
           "(kWideQueryBlockGpuChecked): only a written tiling selects it",
+          kWgmmaBackwardWideBlockQ);
+    // With ordered dQ (D110) likewise, until its own GPU check.
+    if (c.fits() && kind == KernelKind::Wgmma &&
+        !kWideQueryBlockOrderedGpuChecked &&
+        decision.dq == DqAccumulation::Ordered &&
+        t.blockQ == kWgmmaBackwardWideBlockQ)
+      c.rejection = llvm::formatv(
+          "block_q {0} with ordered dQ has not passed its GPU check "
+          "(kWideQueryBlockOrderedGpuChecked): only a written tiling "
+          "selects it",
           kWgmmaBackwardWideBlockQ);
     if (c.fits() && !narrowQueryBlockReason.empty() &&
         t.blockQ == kWgmmaBackwardWideBlockQ)

@@ -387,6 +387,18 @@ def test_wgmma_wide_query_block():
                             kernel="wgmma", block_q=128)
 
 
+def test_wgmma_wide_query_block_ordered():
+    # block_q=128 with deterministic=True: ordered dQ on the wide q-block
+    # (docs/Backward.md, "Ordered dQ on the wide q-block", D110), a
+    # semaphore per 128-row q-block (one of 100 rows); the model keeps
+    # block_q 64 for ordered dQ before its GPU check.
+    k = grad(kernel="wgmma", block_q=128, deterministic=True)
+    assert k.tiling["block_q"] == 128 and k.schedule["dq"] == "ordered"
+    sem = k.manifest["scratch"][-1]
+    assert sem["shape"] == [1, 4, 1] and sem["dtype"] == "i32"
+    assert grad(kernel="wgmma", deterministic=True).tiling["block_q"] == 64
+
+
 def test_compile_errors_name_the_problem():
     # A tiling over the target's shared memory: convert-fa-to-gpu says so.
     with pytest.raises(fa.CompileError, match="shared"):

@@ -181,10 +181,22 @@ def test_wgmma_matrix_orders_dq_on_the_ring():
                for c in ring)
     assert any(c["nq"] > 4096 for c in ring)
     perf = [n for n, c in cases.items() if c["perf"] and c["tiling"][2] == 2
-            and c["deterministic"]]
+            and c["deterministic"] and not c["ab"]]
     assert len(perf) == 4
     for n in perf:
         assert n[:-len("_det")] in cases and n + "_s1" in cases
+    # An A/B group with ordered cases (time_group; D110's `_detbq`) times
+    # them against its first case, the same shape with atomic dQ.
+    groups = {}
+    for c in cases.values():
+        if c["ab"]:
+            groups.setdefault(c["ab"], []).append(c)
+    for group in groups.values():
+        if any(c["deterministic"] for c in group):
+            assert not group[0]["deterministic"], group[0]["name"]
+            assert all((c["nq"], c["causal"]) == (group[0]["nq"],
+                                                  group[0]["causal"])
+                       for c in group)
 
 
 def test_wgmma_matrix_has_the_sparse_ring_cases():

@@ -449,16 +449,23 @@ constexpr int64_t kWgmmaBackwardWideBlockQ = 128;
 /// other tilings (docs/decisions.md, D104 and D108).
 constexpr bool kWideQueryBlockGpuChecked = true;
 
+/// Whether the model may pick the wide q-block for ordered dQ (dq =
+/// ordered, `deterministic`; docs/decisions.md D110): not until it has
+/// passed its GPU check, bitwise reruns included, and its A/B timing
+/// (`backward_simt.py --kernel wgmma --only _detbq`); until then the model
+/// prices it but keeps block_q 64 for ordered dQ, and only a written tiling
+/// builds it.
+constexpr bool kWideQueryBlockOrderedGpuChecked = false;
+
 /// Why the wgmma backward does not build `tiling`'s wide q-block
-/// (block_q = kWgmmaBackwardWideBlockQ) for `problem` with `dq` and
-/// `inFlight`, or nullopt (also for any other block_q): it is built at D =
-/// Dv = 64 on the TMA ring (stages 2) with dq = atomic, dense or with a
-/// causal mask, an i1 keep-mask or a window; not with ordered dQ, an
-/// additive bias, a runtime block mask, a mask pattern, one buffer or dK in
-/// flight.
+/// (block_q = kWgmmaBackwardWideBlockQ) for `problem` with `inFlight`, or
+/// nullopt (also for any other block_q): it is built at D =
+/// Dv = 64 on the TMA ring (stages 2) with dq = atomic or ordered (a turn
+/// per 128-row q-block, D110), dense or with a causal mask, an i1
+/// keep-mask or a window; not with an additive bias, a runtime block mask,
+/// a mask pattern, one buffer or dK in flight.
 std::optional<std::string>
 wideQueryBlockReason(const AttentionProblem &problem, const Tiling &tiling,
-                     DqAccumulation dq,
                      InFlightProducts inFlight = InFlightProducts::None);
 
 /// How the wgmma backward's two warpgroups share a kv-block's f32 dK_j and

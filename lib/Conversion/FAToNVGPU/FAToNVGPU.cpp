@@ -178,8 +178,7 @@ struct ConvertFAToNVGPUPass
              " and stages 1 or 2 (buffers of Q_i, dO_i, lse_i and D_i)";
     if (wide)
       if (std::optional<std::string> why = wideQueryBlockReason(
-              problem, t, op.getScheduleAttr().getDq(),
-              op.getScheduleAttr().getInFlight()))
+              problem, t, op.getScheduleAttr().getInFlight()))
         return why;
     if (t.stages < 2 && hasAdditiveBias(op))
       return std::string("its one-buffer kernel (stages 1) spills registers "

@@ -1,7 +1,7 @@
 // convert-fa-to-nvgpu on the mma.sync backward with dq = ordered, a window
 // and a block mask, and on the wgmma backward with a window, dq = ordered
-// (one buffer and the TMA ring) and a block mask (docs/Backward.md,
-// "Deterministic dQ" and "Windows and block masks").
+// (one buffer, the TMA ring and its wide q-block, D110) and a block mask
+// (docs/Backward.md, "Deterministic dQ" and "Windows and block masks").
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --convert-fa-to-nvgpu | FileCheck %s
 
 // dq = ordered: a third scratch buffer, one i32 semaphore per (batch, query
@@ -298,5 +298,55 @@ func.func @wgmma_ring_ordered(%q: memref<1x4x200x64xbf16>, %k: memref<1x2x200x64
   fa.attention_grad ins(%q, %k, %v, %o, %do, %lse : memref<1x4x200x64xbf16>, memref<1x2x200x64xbf16>, memref<1x2x200x64xbf16>, memref<1x4x200x64xbf16>, memref<1x4x200x64xbf16>, memref<1x4x200xf32>)
       outs(%dq, %dk, %dv : memref<1x4x200x64xbf16>, memref<1x2x200x64xbf16>, memref<1x2x200x64xbf16>)
       {causal, deterministic, schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
+  return
+}
+
+// -----
+
+// dq = ordered on the wide q-block (block_q 128 at D = 64 on the ring,
+// D110): a semaphore per q-block of 128 rows (3 of 300), zeroed by the
+// preprocess kernel's 3 blocks; the ring's turns as at block_q 64, step t's
+// semaphore that of its 128-row q-block ((b Hq + h) 3 + i), its turn from
+// the last kv-block the q-block's last row sees (ceil((i + 1) 128 + Nk -
+// Nq) / 128) - 1); thread 0 waits after the S^T and dP^T products (m64
+// n128) and dV's, before dS^T's barrier, which precedes dQ's 64 q rows a
+// warpgroup and its two tensor reductions a warp.
+// CHECK-LABEL: func.func @wgmma_wide_ordered
+// CHECK: %[[SEM:.*]] = memref.alloc() : memref<1x4x3xi32>
+// CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %c3{{.*}}, {{.*}} = %c4{{.*}}, {{.*}} = %c1{{.*}})
+// CHECK: memref.store %{{.*}}, %[[SEM]][%{{.*}}, %{{.*}}, %{{.*}}] : memref<1x4x3xi32>
+// CHECK: gpu.launch
+// CHECK: scf.for %[[T:[a-z0-9]+]] =
+// CHECK: llvm.inline_asm has_side_effects "cp.async.bulk.wait_group 0;", ""
+// CHECK-NEXT: gpu.barrier
+// CHECK: %[[PREV:.*]] = arith.cmpi ugt, %[[T]], %c0
+// CHECK: scf.if %[[PREV]] {
+// CHECK: llvm.inline_asm has_side_effects "fence.acq_rel.gpu;\0A\09red.relaxed.gpu.global.add.s32 [$0], 1;", "l"
+// CHECK: arith.muli %{{.*}}, %c3{{.*}} : index
+// CHECK: memref.extract_aligned_pointer_as_index %[[SEM]]
+// CHECK: llvm.inline_asm has_side_effects "ld.relaxed.gpu.global.b32 $0, [$1];", "=r,l"
+// CHECK: nvgpu.mbarrier.try_wait.parity
+// CHECK-COUNT-4: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 128, k = 16>
+// CHECK-COUNT-4: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 128, k = 16>
+// CHECK: wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16
+// CHECK: %[[KEYS:.*]] = arith.muli %{{.*}}, %c128{{.*}} : index
+// CHECK: arith.ceildivsi %{{.*}}, %c128{{.*}} : index
+// CHECK: scf.while
+// CHECK: llvm.inline_asm has_side_effects "fence.acq_rel.gpu;", ""
+// CHECK: vector.store
+// CHECK: gpu.barrier
+// CHECK: wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16
+// CHECK-COUNT-2: nvvm.cp.async.bulk.tensor.reduce {{.*}} {redKind = #nvvm.tma_redux_kind<add>}
+// CHECK-NEXT: llvm.inline_asm has_side_effects "cp.async.bulk.commit_group;"
+// CHECK: scf.yield
+// CHECK: llvm.inline_asm has_side_effects "cp.async.bulk.wait_group 0;", ""
+// CHECK: gpu.barrier
+// CHECK: llvm.inline_asm has_side_effects "fence.acq_rel.gpu
+// CHECK: gpu.terminator
+// CHECK: memref.dealloc %[[SEM]]
+func.func @wgmma_wide_ordered(%q: memref<1x4x300x64xbf16>, %k: memref<1x2x300x64xbf16>, %v: memref<1x2x300x64xbf16>, %o: memref<1x4x300x64xbf16>, %do: memref<1x4x300x64xbf16>, %lse: memref<1x4x300xf32>, %dq: memref<1x4x300x64xbf16>, %dk: memref<1x2x300x64xbf16>, %dv: memref<1x2x300x64xbf16>) {
+  fa.attention_grad ins(%q, %k, %v, %o, %do, %lse : memref<1x4x300x64xbf16>, memref<1x2x300x64xbf16>, memref<1x2x300x64xbf16>, memref<1x4x300x64xbf16>, memref<1x4x300x64xbf16>, memref<1x4x300xf32>)
+      outs(%dq, %dk, %dv : memref<1x4x300x64xbf16>, memref<1x2x300x64xbf16>, memref<1x2x300x64xbf16>)
+      {causal, deterministic, schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>}
   return
 }

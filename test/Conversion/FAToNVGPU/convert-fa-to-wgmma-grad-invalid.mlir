@@ -278,18 +278,6 @@ module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 2324
 // -----
 
 module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
-  func.func @negative_bq128_ordered(%q: memref<1x2x256x64xbf16>, %l: memref<1x2x256xf32>) {
-    // expected-error @below {{cannot use the wgmma backward kernel with #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>: block_q 128 is built with dq = atomic only, not ordered (deterministic) dQ}}
-    fa.attention_grad ins(%q, %q, %q, %q, %q, %l : memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256xf32>)
-        outs(%q, %q, %q : memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>)
-        {deterministic, schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>}
-    return
-  }
-}
-
-// -----
-
-module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
   func.func @negative_bq128_bias(%q: memref<1x2x256x64xbf16>, %l: memref<1x2x256xf32>, %m: memref<1x2x256x256xf32>) {
     // expected-error @below {{cannot use the wgmma backward kernel with #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>: block_q 128 is not built with an additive bias (an i1 keep-mask is)}}
     fa.attention_grad ins(%q, %q, %q, %q, %q, %l : memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256xf32>) mask(%m : memref<1x2x256x256xf32>)

@@ -1,9 +1,10 @@
 // The wide q-block's refusals (block_q 128 on the wgmma backward, D104;
 // docs/Backward.md, "The wide q-block"): a written #fa.tiling with block_q
 // 128 is an error of fa-select-tiling where the kernel does not build it
-// (D != 64, one buffer, ordered dQ, an additive bias, a runtime block mask,
-// a mask pattern); convert-fa-to-wgmma-grad-invalid.mlir has the
-// conversion's, select-tiling-backward-in-flight-errors.mlir dK in flight's.
+// (D != 64, one buffer, an additive bias, a runtime block mask, a mask
+// pattern; ordered dQ builds since D110);
+// convert-fa-to-wgmma-grad-invalid.mlir has the conversion's,
+// select-tiling-backward-in-flight-errors.mlir dK in flight's.
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 \
 // RUN:   --fa-select-tiling=kernel=wgmma -verify-diagnostics
 
@@ -29,20 +30,6 @@ func.func @negative_one_buffer(%q: tensor<1x4x1024x64xbf16>, %lse: tensor<1x4x10
           tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>, tensor<1x4x1024xf32>)
       outs(%q, %q, %q : tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>)
       {tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 1, warps = 8>}
-      -> tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>
-  return %r#0, %r#1, %r#2 : tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>
-}
-
-// -----
-
-func.func @negative_ordered(%q: tensor<1x4x1024x64xbf16>, %lse: tensor<1x4x1024xf32>)
-    -> (tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>) {
-  // expected-error @below {{tiling #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8> does not fit the target (sm_90a): block_q 128 is built with dq = atomic only, not ordered (deterministic) dQ (backward kernel=wgmma)}}
-  %r:3 = fa.attention_grad
-      ins(%q, %q, %q, %q, %q, %lse : tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>,
-          tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>, tensor<1x4x1024xf32>)
-      outs(%q, %q, %q : tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>)
-      {deterministic, tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>}
       -> tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>
   return %r#0, %r#1, %r#2 : tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>
 }

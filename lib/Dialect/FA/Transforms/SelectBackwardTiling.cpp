@@ -57,6 +57,10 @@ static StringRef rejectionGroup(StringRef rejection) {
     return "over the SM's register file";
   if (rejection.contains("threads exceed"))
     return "over the thread limit";
+  // A built tiling kept from the pick until its GPU check (a ...GpuChecked
+  // gate, e.g. D110's).
+  if (rejection.contains("GpuChecked)"))
+    return "not yet GPU-checked (a written tiling selects them)";
   return "outside the kernel's shapes";
 }
 

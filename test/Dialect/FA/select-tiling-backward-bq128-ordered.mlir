@@ -1,0 +1,72 @@
+// Ordered dQ on the wgmma backward's wide q-block (block_q 128 at D = Dv =
+// 64 on the TMA ring with dq = ordered, D110; docs/Backward.md, "Ordered dQ
+// on the wide q-block"): the model prices it but, until its GPU check
+// (kWideQueryBlockOrderedGpuChecked), keeps block_q 64 for a deterministic
+// backward under kernel=wgmma and kernel=auto and says why (EXPLAIN). A
+// written tiling selects it: it is kept and scheduled (dq = ordered, the
+// direct epilogue), by kernel=auto too, causal, with a keep-mask and a
+// window, GQA. Asked for the TMA store with it, the error names why
+// (NARROW).
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling=kernel=wgmma \
+// RUN:   | FileCheck %s
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling=kernel=auto \
+// RUN:   | FileCheck %s
+// RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 "--fa-select-tiling=kernel=wgmma explain" \
+// RUN:   --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=EXPLAIN
+// RUN: not fa-opt %s -split-input-file --fa-set-target=target=h100 "--fa-select-tiling=kernel=wgmma backward-epilogue=tma-store" \
+// RUN:   --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=NARROW
+
+// CHECK-LABEL: func.func @model
+// CHECK: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, epilogue = tma_store>
+// CHECK-SAME: tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>
+// EXPLAIN: remark: fa-select-tiling (backward, model): 64x128, 2 stages, 8 warps wins (ordered dQ)
+// EXPLAIN: note: 126 of 128 candidates rejected: 125 outside the kernel's shapes, 1 not yet GPU-checked (a written tiling selects them)
+func.func @model(%q: tensor<4x32x4096x64xbf16>, %lse: tensor<4x32x4096xf32>)
+    -> (tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>) {
+  %r:3 = fa.attention_grad
+      ins(%q, %q, %q, %q, %q, %lse : tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>,
+          tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>, tensor<4x32x4096xf32>)
+      outs(%q, %q, %q : tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>)
+      {causal, deterministic}
+      -> tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>
+  return %r#0, %r#1, %r#2 : tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @written
+// CHECK: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>
+// CHECK-SAME: tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>
+// EXPLAIN: remark: fa-select-tiling: keeps the given tiling #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8> ({{.*}}SRAM 166928 B, 224 registers/thread, 1 block(s)/SM
+// EXPLAIN: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = ordered>: dq=ordered: deterministic requested
+// NARROW: error: {{.*}}backward-epilogue=tma-store: the TMA-store epilogue is not built with block_q 128
+func.func @written(%q: tensor<4x32x4096x64xbf16>, %lse: tensor<4x32x4096xf32>)
+    -> (tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>) {
+  %r:3 = fa.attention_grad
+      ins(%q, %q, %q, %q, %q, %lse : tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>,
+          tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>, tensor<4x32x4096xf32>)
+      outs(%q, %q, %q : tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>)
+      {deterministic, tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>}
+      -> tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>
+  return %r#0, %r#1, %r#2 : tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>
+}
+
+// -----
+
+// A keep-mask and a window, causal, GQA 4/2.
+// CHECK-LABEL: func.func @written_masked
+// CHECK: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>
+// CHECK-SAME: tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>
+func.func @written_masked(%q: tensor<1x4x1000x64xf16>, %kv: tensor<1x2x1000x64xf16>,
+    %lse: tensor<1x4x1000xf32>, %m: tensor<1x4x1000x1000xi1>)
+    -> (tensor<1x4x1000x64xf16>, tensor<1x2x1000x64xf16>, tensor<1x2x1000x64xf16>) {
+  %r:3 = fa.attention_grad
+      ins(%q, %kv, %kv, %q, %q, %lse : tensor<1x4x1000x64xf16>, tensor<1x2x1000x64xf16>,
+          tensor<1x2x1000x64xf16>, tensor<1x4x1000x64xf16>, tensor<1x4x1000x64xf16>, tensor<1x4x1000xf32>)
+      mask(%m : tensor<1x4x1000x1000xi1>)
+      outs(%q, %kv, %kv : tensor<1x4x1000x64xf16>, tensor<1x2x1000x64xf16>, tensor<1x2x1000x64xf16>)
+      {causal, deterministic, window = #fa.window<left = 200, right = 0>,
+       tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>}
+      -> tensor<1x4x1000x64xf16>, tensor<1x2x1000x64xf16>, tensor<1x2x1000x64xf16>
+  return %r#0, %r#1, %r#2 : tensor<1x4x1000x64xf16>, tensor<1x2x1000x64xf16>, tensor<1x2x1000x64xf16>
+}
