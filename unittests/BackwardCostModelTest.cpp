@@ -483,8 +483,10 @@ TEST(BackwardCostModel, WideQueryBlock) {
 }
 
 // Ordered dQ on the wide q-block (D110): built and priced (its drain a
-// step of 128 q rows, its dense chain), but the model keeps block_q 64 for
-// ordered dQ until kWideQueryBlockOrderedGpuChecked, naming the gate.
+// step of 128 q rows, its dense chain's link a fifth of a 64-row step,
+// D112); the model picks it for ordered dQ since
+// kWideQueryBlockOrderedGpuChecked (before, it kept block_q 64, naming the
+// gate).
 TEST(BackwardCostModel, WgmmaWideQueryBlockOrdered) {
   BackwardCostModel model(*lookupKnownTarget("h100"), KernelKind::Wgmma);
   Tiling wide{128, 128, 2, 8}, narrow{64, 128, 2, 8};
@@ -509,8 +511,8 @@ TEST(BackwardCostModel, WgmmaWideQueryBlockOrdered) {
         gated = llvm::StringRef(c.rejection).contains(
             "kWideQueryBlockOrderedGpuChecked");
     EXPECT_EQ(gated, !kWideQueryBlockOrderedGpuChecked);
-    if (!kWideQueryBlockOrderedGpuChecked)
-      EXPECT_EQ(pick.winner().tiling, narrow);
+    EXPECT_EQ(pick.winner().tiling,
+              kWideQueryBlockOrderedGpuChecked ? wide : narrow);
     // Atomic dQ still picks it.
     EXPECT_EQ(model.select(p, DqAccumulation::Atomic).winner().tiling, wide);
   }
@@ -774,12 +776,16 @@ TEST(BackwardCostModel, WgmmaRingOrderedPrediction) {
       auto [atomic, ordered] = orderedRatio(KernelKind::Wgmma, ring, p);
       EXPECT_GT(atomic / ordered, 0.65) << "d " << d << " " << causal;
       EXPECT_LT(atomic / ordered, 0.78) << "d " << d << " " << causal;
-      // Still the ordered pick: faster than one buffer ordered.
+      // Still the ordered pick at D = 128: faster than one buffer ordered;
+      // at D = 64 the wide q-block on the ring is (D110, D112).
       BackwardDecision pick = BackwardCostModel(*lookupKnownTarget("h100"),
                                                 KernelKind::Wgmma)
                                   .select(p, true);
       ASSERT_TRUE(pick.found());
-      EXPECT_EQ(pick.winner().tiling, ring);
+      Tiling wide{kWgmmaBackwardWideBlockQ, 16 * kWgmmaBackwardWarps, 2,
+                  kWgmmaBackwardWarps};
+      EXPECT_EQ(pick.winner().tiling,
+                d == 64 && kWideQueryBlockOrderedGpuChecked ? wide : ring);
     }
 }
 

@@ -946,9 +946,9 @@ static double smSteps(const BackwardCost &c, int64_t smCount) {
 /// a link a block late. Staggered: each kv-block starts at a later q-block
 /// than the one before it in the order (causal or a window, block_kv >=
 /// block_q), which added those q-blocks long before.
-static double orderingSeconds(const BackwardCost &c, const Tiling &t,
-                              const AttentionProblem &p, double stepCompute,
-                              int64_t dqBytes) {
+static double orderingSeconds(KernelKind kind, const BackwardCost &c,
+                              const Tiling &t, const AttentionProblem &p,
+                              double stepCompute, int64_t dqBytes) {
   double drain = double(dqBytes) / kOrderedStep.drainBytesPerSecond;
   double steps = c.smSteps;
   bool staggered = (p.causal || p.window) && t.blockKV >= t.blockQ;
@@ -956,7 +956,14 @@ static double orderingSeconds(const BackwardCost &c, const Tiling &t,
     return steps * drain;
   int64_t nK = llvm::divideCeil(p.seqLenKV, t.blockKV);
   int64_t chain = std::min(nK, c.numBlocks / std::max<int64_t>(c.waves, 1));
-  double link = kOrderedStep.linkSteps *
+  // The wgmma ring's wide q-block passes its turn as often per q row as
+  // block_q 64 does (D112: ordered block_q 128 measured 1.06-1.28x block_q
+  // 64 dense on an H100, where a link of a fifth of its own step priced it
+  // 5% slower): its link is a fifth of a 64-row step.
+  double rows = kind == KernelKind::Wgmma && t.blockQ > kWgmmaBackwardBlockQ
+                    ? double(kWgmmaBackwardBlockQ) / double(t.blockQ)
+                    : 1.0;
+  double link = kOrderedStep.linkSteps * rows *
                 (stepCompute + c.stepOverheadSeconds + drain);
   return steps * drain +
          double(c.waves) * double(std::max<int64_t>(chain - 1, 0)) * link;
@@ -1116,7 +1123,8 @@ BackwardCost BackwardCostModel::evaluate(const Tiling &t,
                                l2Bytes());
   c.memorySeconds = memorySeconds(c);
   if (dq == DqAccumulation::Ordered)
-    c.orderingSeconds = orderingSeconds(c, t, p, stepCompute, dqPerPair);
+    c.orderingSeconds =
+        orderingSeconds(kind, c, t, p, stepCompute, dqPerPair);
   c.predictedSeconds =
       std::max(c.computeSeconds, c.memorySeconds) + c.orderingSeconds;
   return c;

@@ -390,13 +390,14 @@ def test_wgmma_wide_query_block():
 def test_wgmma_wide_query_block_ordered():
     # block_q=128 with deterministic=True: ordered dQ on the wide q-block
     # (docs/Backward.md, "Ordered dQ on the wide q-block", D110), a
-    # semaphore per 128-row q-block (one of 100 rows); the model keeps
-    # block_q 64 for ordered dQ before its GPU check.
+    # semaphore per 128-row q-block (one of 100 rows); since its GPU check
+    # (D112) it is also the model's pick for a deterministic backward.
     k = grad(kernel="wgmma", block_q=128, deterministic=True)
     assert k.tiling["block_q"] == 128 and k.schedule["dq"] == "ordered"
     sem = k.manifest["scratch"][-1]
     assert sem["shape"] == [1, 4, 1] and sem["dtype"] == "i32"
-    assert grad(kernel="wgmma", deterministic=True).tiling["block_q"] == 64
+    pick = grad(kernel="wgmma", deterministic=True)
+    assert pick.tiling["block_q"] == 128 and pick.schedule["dq"] == "ordered"
 
 
 def test_compile_errors_name_the_problem():

@@ -450,12 +450,11 @@ constexpr int64_t kWgmmaBackwardWideBlockQ = 128;
 constexpr bool kWideQueryBlockGpuChecked = true;
 
 /// Whether the model may pick the wide q-block for ordered dQ (dq =
-/// ordered, `deterministic`; docs/decisions.md D110): not until it has
-/// passed its GPU check, bitwise reruns included, and its A/B timing
-/// (`backward_simt.py --kernel wgmma --only _detbq`); until then the model
-/// prices it but keeps block_q 64 for ordered dQ, and only a written tiling
-/// builds it.
-constexpr bool kWideQueryBlockOrderedGpuChecked = false;
+/// ordered, `deterministic`; docs/decisions.md D110): it passed its GPU
+/// check, bitwise reruns included, and its A/B timing (`backward_simt.py
+/// --kernel wgmma --only _detbq`: 50 of 50, 1.06-1.34x ordered block_q 64
+/// on an H100), so the model prices it with the other tilings (D112).
+constexpr bool kWideQueryBlockOrderedGpuChecked = true;
 
 /// Why the wgmma backward does not build `tiling`'s wide q-block
 /// (block_q = kWgmmaBackwardWideBlockQ) for `problem` with `inFlight`, or

@@ -1,12 +1,12 @@
 // Ordered dQ on the wgmma backward's wide q-block (block_q 128 at D = Dv =
 // 64 on the TMA ring with dq = ordered, D110; docs/Backward.md, "Ordered dQ
-// on the wide q-block"): the model prices it but, until its GPU check
-// (kWideQueryBlockOrderedGpuChecked), keeps block_q 64 for a deterministic
-// backward under kernel=wgmma and kernel=auto and says why (EXPLAIN). A
-// written tiling selects it: it is kept and scheduled (dq = ordered, the
-// direct epilogue), by kernel=auto too, causal, with a keep-mask and a
-// window, GQA. Asked for the TMA store with it, the error names why
-// (NARROW).
+// on the wide q-block"): since its GPU check (kWideQueryBlockOrderedGpuChecked,
+// D112) the model picks it for a deterministic backward under kernel=wgmma
+// and kernel=auto (MODEL; the dense chain's link a fifth of a 64-row step,
+// EXPLAIN). A written tiling selects it too: it is kept and scheduled (dq =
+// ordered, the direct epilogue), by kernel=auto too, causal, with a
+// keep-mask and a window, GQA. Asked for the TMA store with it, the error
+// names why (NARROW).
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling=kernel=wgmma \
 // RUN:   | FileCheck %s
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling=kernel=auto \
@@ -17,10 +17,10 @@
 // RUN:   --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=NARROW
 
 // CHECK-LABEL: func.func @model
-// CHECK: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, epilogue = tma_store>
-// CHECK-SAME: tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>
-// EXPLAIN: remark: fa-select-tiling (backward, model): 64x128, 2 stages, 8 warps wins (ordered dQ)
-// EXPLAIN: note: 126 of 128 candidates rejected: 125 outside the kernel's shapes, 1 not yet GPU-checked (a written tiling selects them)
+// CHECK: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>
+// CHECK-SAME: tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>
+// EXPLAIN: remark: fa-select-tiling (backward, model): 128x128, 2 stages, 8 warps wins (ordered dQ)
+// EXPLAIN: note: 125 of 128 candidates rejected: 125 outside the kernel's shapes
 func.func @model(%q: tensor<4x32x4096x64xbf16>, %lse: tensor<4x32x4096xf32>)
     -> (tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>) {
   %r:3 = fa.attention_grad
