@@ -86,6 +86,8 @@ typedef struct FABackwardSchedule {
   bool deterministic;     /* the op asks for a bit-identical result */
   MlirStringRef walk;     /* dense or compacted (docs/BlockSparse.md) */
   MlirStringRef inFlight; /* none or dk (docs/Backward.md, "dK in flight") */
+  MlirStringRef epilogue; /* direct or tma-store (docs/Backward.md, "The
+                             TMA-store epilogue") */
 } FABackwardSchedule;
 
 /* Whether `op` is an fa.attention. */

@@ -95,7 +95,8 @@ bool faAttentionGradGetSchedule(MlirOperation op,
                wrap(stringifyDqAccumulation(attr.getDq())),
                grad.getDeterministic(),
                wrap(stringifyBlockMaskWalk(attr.getWalk())),
-               wrap(stringifyInFlightProducts(attr.getInFlight()))};
+               wrap(stringifyInFlightProducts(attr.getInFlight())),
+               wrap(stringifyBackwardEpilogue(attr.getEpilogue()))};
   return true;
 }
 

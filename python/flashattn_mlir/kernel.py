@@ -74,7 +74,8 @@ class Kernel:
         `masked_steps`, `epilogue`, `walk` (dense, or compacted: a block
         mask's live blocks listed; spelled as the pipeline's options spell
         them) and `consumer_regs`; a backward kernel's #fa.backward_schedule:
-        `kernel`, `dq`, `deterministic`, `walk` and `in_flight` (none, dk).
+        `kernel`, `dq`, `deterministic`, `walk`, `in_flight` (none, dk) and
+        `epilogue` (direct, tma-store: how dK and dV are stored).
         None for the naive kernel and for a kernel loaded without it."""
         return self._schedule
 

@@ -267,7 +267,8 @@ def test_deterministic_window_block_mask_reach_the_mma_sync_backward(fake):
                                  ptxas="none")
     assert kernel.schedule == {"kernel": "mma-sync", "dq": "ordered",
                                "deterministic": True,
-                               "walk": "dense", "in_flight": "none"}
+                               "walk": "dense", "in_flight": "none",
+                               "epilogue": "direct"}
     fa.runtime.register(kernel)
     out = fa.attention(q, k, v, window=(40, 3), block_mask=bm,
                        deterministic=True)
@@ -306,7 +307,8 @@ def test_deterministic_block_mask_reach_the_wgmma_backward(fake):
                                  ptxas="none")
     assert kernel.schedule == {"kernel": "wgmma", "dq": "ordered",
                                "deterministic": True,
-                               "walk": "dense", "in_flight": "none"}
+                               "walk": "dense", "in_flight": "none",
+                               "epilogue": "tma-store"}
     fa.runtime.register(kernel)
     out = fa.attention(q, k, v, block_mask=bm, deterministic=True)
     out.float().sum().backward()

@@ -72,7 +72,8 @@ def test_module_parses_and_the_tiling_is_the_compilers():
     assert grad(kernel="wgmma").tiling == k.tiling
     assert k.schedule == {"kernel": "wgmma", "dq": "atomic",
                           "deterministic": False,
-                          "walk": "dense", "in_flight": "none"}
+                          "walk": "dense", "in_flight": "none",
+                          "epilogue": "direct"}
     assert "kernel=auto chose wgmma: it builds this backward" in k.explain
     assert 0 < k.shared_memory["bytes"] <= k.shared_memory["budget"] == 232448
     tiled = k.mlir("tiled")
@@ -203,7 +204,8 @@ def test_mma_sync_kernel():
     assert acc["dtype"] == "f32"
     assert k.schedule == {"kernel": "mma-sync", "dq": "atomic",
                           "deterministic": False,
-                          "walk": "dense", "in_flight": "none"}
+                          "walk": "dense", "in_flight": "none",
+                          "epilogue": "direct"}
     # 16 kv rows a warp; block_q within ptxas's registers (the model's fit
     # keeps at most 48 rows at D = 64).
     assert k.tiling["block_kv"] == 16 * k.tiling["warps"]
@@ -231,7 +233,8 @@ def test_mma_sync_deterministic_window_block_mask():
     k = grad(kernel="mma-sync", deterministic=True)
     assert k.schedule == {"kernel": "mma-sync", "dq": "ordered",
                           "deterministic": True,
-                          "walk": "dense", "in_flight": "none"}
+                          "walk": "dense", "in_flight": "none",
+                          "epilogue": "direct"}
     d, acc, sem = k.manifest["scratch"]
     assert sem["dtype"] == "i32"
     assert sem["shape"] == [1, 4, math.ceil(100 / k.tiling["block_q"])]
@@ -255,7 +258,8 @@ def test_mma_sync_deterministic_window_block_mask():
     auto = grad(deterministic=True, window=(20, 0), target="a100")
     assert auto.schedule == {"kernel": "mma-sync", "dq": "ordered",
                              "deterministic": True,
-                             "walk": "dense", "in_flight": "none"}
+                             "walk": "dense", "in_flight": "none",
+                             "epilogue": "direct"}
     assert "kernel=auto chose mma-sync: it builds this backward" in auto.explain
     # The wgmma backward takes the window too (its deterministic dQ and
     # block masks: test_wgmma_deterministic_block_mask).
@@ -269,7 +273,8 @@ def test_wgmma_deterministic_block_mask():
     k = grad(kernel="wgmma", deterministic=True)
     assert k.schedule == {"kernel": "wgmma", "dq": "ordered",
                           "deterministic": True,
-                          "walk": "dense", "in_flight": "none"}
+                          "walk": "dense", "in_flight": "none",
+                          "epilogue": "tma-store"}
     d, acc, sem = k.manifest["scratch"]
     assert sem["dtype"] == "i32" and sem["shape"] == [1, 4, 2]
     assert "ld.relaxed.gpu.global.b32" in k.ptx
@@ -315,7 +320,8 @@ def test_wgmma_kernel():
     assert d["shape"] == [1, 4, 100] and acc["shape"] == list(Q)
     assert k.schedule == {"kernel": "wgmma", "dq": "atomic",
                           "deterministic": False,
-                          "walk": "dense", "in_flight": "none"}
+                          "walk": "dense", "in_flight": "none",
+                          "epilogue": "tma-store"}
     assert k.tiling == {"block_q": 64, "block_kv": 128, "stages": 2,
                         "warps": 8}
     main = m["kernels"][1]
@@ -444,6 +450,11 @@ def test_wgmma_tma_store_epilogue_override():
     tma = grad(kernel="wgmma", backward_epilogue="tma-store")
     assert "epilogue=tma_store" in tma.explain
     assert "epilogue" not in direct.explain.split("backward schedule")[-1].split(":")[0]
+    # Kernel.schedule says it (D111: the C API's FABackwardSchedule had no
+    # epilogue, so Python could not tell the two kernels apart).
+    assert direct.schedule["epilogue"] == "direct"
+    assert tma.schedule["epilogue"] == "tma-store"
+    assert tma.schedule == dict(direct.schedule, epilogue="tma-store")
 
     def maps(k):
         main = k.manifest["kernels"][1]

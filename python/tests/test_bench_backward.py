@@ -84,7 +84,8 @@ def test_stage_deterministic_column(tmp_path, monkeypatch):
     det = runtime.find_grad_kernel(cfg, False, True)
     assert det.schedule == {"kernel": "mma-sync", "dq": "ordered",
                             "deterministic": True,
-                            "walk": "dense", "in_flight": "none"}
+                            "walk": "dense", "in_flight": "none",
+                            "epilogue": "direct"}
     assert runtime.find_grad_kernel(cfg, False, False).schedule["dq"] == "atomic"
 
 

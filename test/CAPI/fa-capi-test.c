@@ -415,6 +415,10 @@ static const char *kAttentionGrad = GRAD_MODULE("");
 static const char *kInFlight = GRAD_MODULE(
     ", schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, "
     "in_flight = dk>");
+/* The same with a written schedule that stores dK and dV through TMA. */
+static const char *kTmaStore = GRAD_MODULE(
+    ", schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, "
+    "epilogue = tma_store>");
 
 /* An fa.attention_grad's #fa.backward_schedule as the C API reads it, in
    one line. */
@@ -428,6 +432,7 @@ static void printBackwardSchedule(MlirOperation op) {
   printf(" deterministic=%s", s.deterministic ? "true" : "false");
   printStringRef("walk", s.walk);
   printStringRef("in_flight", s.inFlight);
+  printStringRef("epilogue", s.epilogue);
   fputc('\n', stdout);
 }
 
@@ -466,7 +471,7 @@ static int testAttentionGrad(void) {
            (long long)tiling.warps);
   // CHECK:       tiling: [[BQ]] [[BKV]] [[ST]] [[W]]
   printBackwardSchedule(op);
-  // CHECK-NEXT:  schedule: kernel=simt dq=separate deterministic=true walk=dense in_flight=none
+  // CHECK-NEXT:  schedule: kernel=simt dq=separate deterministic=true walk=dense in_flight=none epilogue=direct
   FASharedMemory smem;
   if (mlirLogicalResultIsSuccess(
           faAttentionGetSharedMemory(op, &smem, printToFile, stdout)))
@@ -478,7 +483,14 @@ static int testAttentionGrad(void) {
   mlirModuleDestroy(module);
   module = parse(ctx, kInFlight);
   printBackwardSchedule(faModuleGetAttentionGradOp(module, 0));
-  // CHECK-NEXT:  schedule: kernel=wgmma dq=ordered deterministic=true walk=dense in_flight=dk
+  // CHECK-NEXT:  schedule: kernel=wgmma dq=ordered deterministic=true walk=dense in_flight=dk epilogue=direct
+
+  /* The TMA-store epilogue, written on the op (D111: the C API did not
+     say it). */
+  mlirModuleDestroy(module);
+  module = parse(ctx, kTmaStore);
+  printBackwardSchedule(faModuleGetAttentionGradOp(module, 0));
+  // CHECK-NEXT:  schedule: kernel=wgmma dq=ordered deterministic=true walk=dense in_flight=none epilogue=tma-store
   mlirModuleDestroy(module);
   mlirContextDestroy(ctx);
   return 0;

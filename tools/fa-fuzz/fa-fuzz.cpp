@@ -148,6 +148,15 @@ static const char *const kPipelines[][6] = {
      "one-shot-bufferize{bufferize-function-boundaries "
      "function-boundary-type-conversion=identity-layout-map}",
      "convert-fa-to-nvgpu"},
+    // dK and dV through the TMA store asked for by option (D107, D108;
+    // session 15): the wgmma ring's epilogue, block_q 64 where the model
+    // would pick the wide q-block, an error where the op cannot take it.
+    {"@fa.attention_grad", "fa-set-target{target=h100}",
+     "fa-select-tiling{kernel=wgmma backward-epilogue=tma-store "
+     "assumed-seq-len=1}",
+     "one-shot-bufferize{bufferize-function-boundaries "
+     "function-boundary-type-conversion=identity-layout-map}",
+     "convert-fa-to-nvgpu"},
     // The dynamic shared memory made external (D91, D93) on whatever
     // gpu.module of LLVM globals the input holds; the PTX pipelines above
     // run it on what they lower.
@@ -205,7 +214,7 @@ static const std::vector<AttributeMutation> &attributeMutations() {
         {"step", "serial overlap"},
         {"pingpong", "true false"},
         {"masked_steps", "split branch"},
-        {"epilogue", "direct staged tma_store"},
+        {"epilogue", "direct staged tma_store auto"},
         {"dq", "atomic ordered separate auto"},
         {"walk", "dense compacted auto"},
         {"in_flight", "none dk auto"}};
@@ -246,6 +255,34 @@ static const std::vector<AttributeMutation> &attributeMutations() {
                        "mma_sync wgmma",
                        ", dq = atomic, epilogue = tma_store>, "
                        "tiling = #fa.tiling<")});
+    // ... and beside ordered dQ, dK in flight and the compacted walk
+    // (session 15).
+    m.push_back({std::regex("tiling = #fa\\.tiling<"), {}});
+    for (const char *fields :
+         {"dq = ordered", "dq = atomic, in_flight = dk",
+          "dq = atomic, walk = compacted"})
+      m.back().values.push_back(
+          std::string("schedule = #fa.backward_schedule<kernel = wgmma, ") +
+          fields + ", epilogue = tma_store>, tiling = #fa.tiling<");
+    // A whole written tiling replaced by the wgmma backward's wide q-block
+    // (block_q 128, D104: D = Dv = 64, the ring, atomic dQ, no bias, block
+    // mask, pattern, dK in flight or TMA store) or its block_q 64, with and
+    // without a wgmma schedule that asks for what the wide block refuses
+    // (session 15): single field mutations above rarely give all four.
+    m.push_back({std::regex("tiling = #fa\\.tiling<[^>]{0,96}>"), {}});
+    for (const char *schedule :
+         {"", "schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, ",
+          "schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, ",
+          "schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, "
+          "in_flight = dk>, ",
+          "schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, "
+          "epilogue = tma_store>, "})
+      for (const char *blockQ : {"128", "64"})
+        for (const char *stages : {"2", "1"})
+          m.back().values.push_back(
+              std::string(schedule) + "tiling = #fa.tiling<block_q = " +
+              blockQ + ", block_kv = 128, stages = " + stages +
+              ", warps = 8>");
     // The forward's compacted walk (D100), valid only for the tensor-core
     // kernels with a block mask and a static Nk.
     m.push_back({std::regex("tiling = #fa\\.tiling<"),

@@ -219,6 +219,11 @@ struct ConvertFAToNVGPUPass
     TargetAttr targetAttr = lookupTarget(op);
     if (failed(checkOp(op, op.getQuery(), tilingAttr, targetAttr)))
       return failure();
+    // The tiling may be hand-written, as the forward's: bound the problem
+    // before any size arithmetic (D111: Nq = 2^33 was converted and
+    // compiled to a binary, Nq = 0 too).
+    if (std::optional<std::string> why = getAttentionProblem(op).validate())
+      return op.emitOpError("cannot be converted: ") << *why;
     KernelKind kind = op.getScheduleAttr().getKernel();
     StringRef name = kind == KernelKind::Wgmma ? "wgmma" : "mma_sync";
     // Both kernels build dq = atomic and ordered (the schedule's verifier

@@ -191,3 +191,30 @@ module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 1099
     return
   }
 }
+
+// -----
+
+// The same bounds for an fa.attention_grad's hand-written tiling (D111:
+// the tensor-core backwards were converted, and compiled to a binary, at
+// Nq = 2^33 and B = 2^41).
+module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
+  func.func @negative_grad_huge_seq_len(%q: memref<1x1x8589934592x64xbf16>, %k: memref<1x1x128x64xbf16>, %l: memref<1x1x8589934592xf32>) {
+    // expected-error @below {{'fa.attention_grad' op cannot be converted: sequence lengths beyond 2147483647 are not supported}}
+    fa.attention_grad ins(%q, %k, %k, %q, %q, %l : memref<1x1x8589934592x64xbf16>, memref<1x1x128x64xbf16>, memref<1x1x128x64xbf16>, memref<1x1x8589934592x64xbf16>, memref<1x1x8589934592x64xbf16>, memref<1x1x8589934592xf32>)
+        outs(%q, %k, %k : memref<1x1x8589934592x64xbf16>, memref<1x1x128x64xbf16>, memref<1x1x128x64xbf16>)
+        {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>}
+    return
+  }
+}
+
+// -----
+
+module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
+  func.func @negative_grad_huge_problem(%q: memref<2199023255552x1x128x64xbf16>, %l: memref<2199023255552x1x128xf32>) {
+    // expected-error @below {{'fa.attention_grad' op cannot be converted: problem too large}}
+    fa.attention_grad ins(%q, %q, %q, %q, %q, %l : memref<2199023255552x1x128x64xbf16>, memref<2199023255552x1x128x64xbf16>, memref<2199023255552x1x128x64xbf16>, memref<2199023255552x1x128x64xbf16>, memref<2199023255552x1x128x64xbf16>, memref<2199023255552x1x128xf32>)
+        outs(%q, %q, %q : memref<2199023255552x1x128x64xbf16>, memref<2199023255552x1x128x64xbf16>, memref<2199023255552x1x128x64xbf16>)
+        {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 64, stages = 2, warps = 4>}
+    return
+  }
+}

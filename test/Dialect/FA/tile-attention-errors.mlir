@@ -63,3 +63,35 @@ func.func @negative_empty_sequence(%q: tensor<1x1x0x16xf32>, %o: tensor<1x1x0x16
       -> tensor<1x1x0x16xf32>
   return %r : tensor<1x1x0x16xf32>
 }
+
+// -----
+
+// The same for the backward (D111): a hand-written tiling of an
+// fa.attention_grad was tiled with Nq = 2^33 (beyond the bound of 2^31 - 1)
+// and with Nq = 0.
+func.func @negative_grad_huge_seq_len(%q: tensor<1x1x8589934592x16xf32>,
+    %k: tensor<1x1x8x16xf32>, %l: tensor<1x1x8589934592xf32>)
+    -> (tensor<1x1x8589934592x16xf32>, tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32>) {
+  // expected-error @+1 {{'fa.attention_grad' op cannot be tiled: sequence lengths beyond 2147483647 are not supported}}
+  %r:3 = fa.attention_grad ins(%q, %k, %k, %q, %q, %l : tensor<1x1x8589934592x16xf32>,
+             tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32>, tensor<1x1x8589934592x16xf32>,
+             tensor<1x1x8589934592x16xf32>, tensor<1x1x8589934592xf32>)
+         outs(%q, %k, %k : tensor<1x1x8589934592x16xf32>, tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32>)
+         {tiling = #fa.tiling<block_q = 16, block_kv = 16, stages = 1, warps = 4>}
+         -> tensor<1x1x8589934592x16xf32>, tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32>
+  return %r#0, %r#1, %r#2 : tensor<1x1x8589934592x16xf32>, tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32>
+}
+
+// -----
+
+func.func @negative_grad_empty(%q: tensor<1x1x0x16xf32>, %k: tensor<1x1x8x16xf32>,
+    %l: tensor<1x1x0xf32>) -> (tensor<1x1x0x16xf32>, tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32>) {
+  // expected-error @+1 {{'fa.attention_grad' op cannot be tiled: sequence lengths must be positive}}
+  %r:3 = fa.attention_grad ins(%q, %k, %k, %q, %q, %l : tensor<1x1x0x16xf32>,
+             tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32>, tensor<1x1x0x16xf32>,
+             tensor<1x1x0x16xf32>, tensor<1x1x0xf32>)
+         outs(%q, %k, %k : tensor<1x1x0x16xf32>, tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32>)
+         {tiling = #fa.tiling<block_q = 16, block_kv = 16, stages = 1, warps = 4>}
+         -> tensor<1x1x0x16xf32>, tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32>
+  return %r#0, %r#1, %r#2 : tensor<1x1x0x16xf32>, tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32>
+}

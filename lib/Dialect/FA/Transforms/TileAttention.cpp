@@ -467,6 +467,13 @@ struct TileAttentionPass
       KernelKind kind = getBackwardKernelKind(op, KernelKind::Simt);
       if (kind != KernelKind::Simt)
         continue;
+      // As for the forward: a hand-written tiling skips fa-select-tiling's
+      // bounds (D111: Nq = 2^33 and Nq = 0 were tiled).
+      if (std::optional<std::string> why =
+              getAttentionProblem(op).validate()) {
+        op.emitOpError() << "cannot be tiled: " << *why;
+        return signalPassFailure();
+      }
       if (std::optional<std::string> why = checkBlockMaskGranularity(
               getTiling(op.getTilingAttr()), getAttentionProblem(op))) {
         op.emitOpError() << "cannot be tiled with " << op.getTilingAttr()
