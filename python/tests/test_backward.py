@@ -268,15 +268,17 @@ def test_mma_sync_deterministic_window_block_mask():
 
 def test_wgmma_deterministic_block_mask():
     # deterministic=True on the wgmma backward: dq = ordered, the mma.sync
-    # backward's semaphores (one per batch, query head and q-block of 64)
+    # backward's semaphores (one per batch, query head and q-block: of 128
+    # rows at D = 64 since D112, the wide q-block with its direct epilogue)
     # and turns in its PTX (docs/Backward.md, "Deterministic dQ").
     k = grad(kernel="wgmma", deterministic=True)
     assert k.schedule == {"kernel": "wgmma", "dq": "ordered",
                           "deterministic": True,
                           "walk": "dense", "in_flight": "none",
-                          "epilogue": "tma-store"}
+                          "epilogue": "direct"}
+    assert k.tiling["block_q"] == 128
     d, acc, sem = k.manifest["scratch"]
-    assert sem["dtype"] == "i32" and sem["shape"] == [1, 4, 2]
+    assert sem["dtype"] == "i32" and sem["shape"] == [1, 4, 1]
     assert "ld.relaxed.gpu.global.b32" in k.ptx
     assert "red.relaxed.gpu.global.add.s32" in k.ptx
     assert "dq=ordered: deterministic requested" in k.explain

@@ -35,8 +35,9 @@
 // RUN: fa-compile %t/d64cw.mlir -o %t/d64cw --pipeline-options="target=h200 kernel=wgmma"
 // RUN: FileCheck %s --check-prefix=PTXAS < %t/d64cw.ptxas.log
 // Deterministic (dq = ordered: the semaphore's early read and spin, the
-// turns' releases), dense and causal: the model's pick, the ring (D66),
-// and one buffer given with the op:
+// turns' releases), dense and causal: the model's pick, the wide q-block
+// on the ring (D110, D112: S^T m64 n128, dQ split by q rows, m64 n64), and
+// one buffer given with the op (block_q 64: dQ split by columns, m64 n32):
 // RUN: sed 's/{}/{deterministic}/' %s > %t/d64det.mlir
 // RUN: fa-compile %t/d64det.mlir -o %t/d64det --pipeline-options="target=h200 kernel=wgmma"
 // RUN: FileCheck %s --check-prefix=PTXAS < %t/d64det.ptxas.log
@@ -83,8 +84,9 @@
 // ORDERED-DAG: ld.relaxed.gpu.global.b32
 // ORDERED-DAG: fence.acq_rel.gpu;
 // ORDERED-DAG: red.relaxed.gpu.global.add.s32
-// ORDERED-DAG: wgmma.mma_async.sync.aligned.m64n32k16.f32.bf16.bf16
+// ONEORDERED-DAG: wgmma.mma_async.sync.aligned.m64n32k16.f32.bf16.bf16
 // ONEORDERED-DAG: red.global.add.v2.f32
+// RINGORDERED-DAG: wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16
 // RINGORDERED-DAG: cp.reduce.async.bulk.tensor.4d.global.shared::cta.add.tile.bulk_group
 // RINGORDERED-DAG: cp.async.bulk.wait_group 0;
 // RINGORDERED-DAG: cp.async.bulk.wait_group.read 0;
