@@ -265,10 +265,11 @@ static const std::vector<AttributeMutation> &attributeMutations() {
           std::string("schedule = #fa.backward_schedule<kernel = wgmma, ") +
           fields + ", epilogue = tma_store>, tiling = #fa.tiling<");
     // A whole written tiling replaced by the wgmma backward's wide q-block
-    // (block_q 128, D104: D = Dv = 64, the ring, atomic dQ, no bias, block
-    // mask, pattern, dK in flight or TMA store) or its block_q 64, with and
-    // without a wgmma schedule that asks for what the wide block refuses
-    // (session 15): single field mutations above rarely give all four.
+    // (block_q 128, D104: D = Dv = 64, the ring, atomic or ordered dQ (D110),
+    // no bias, block mask, pattern, dK in flight or TMA store) or its
+    // block_q 64, with and without a wgmma schedule that asks for what the
+    // wide block refuses (session 15): single field mutations above rarely
+    // give all four.
     m.push_back({std::regex("tiling = #fa\\.tiling<[^>]{0,96}>"), {}});
     for (const char *schedule :
          {"", "schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, ",

@@ -405,12 +405,6 @@ static LogicalResult refuseListOverflow(AttentionGradOp op,
               << " walks dense";
 }
 
-/// The products `op`'s wgmma ring leaves in flight across a step's end: its
-/// schedule's, else the option's, else (auto) dK where it builds and has
-/// passed its GPU check (kInFlightGpuChecked), else none. The option `dk`
-/// concerns the wgmma kernel (other kernels: none) and is an error where the
-/// op or its `tiling` cannot take it (a block mask, the column split, one
-/// buffer).
 /// What `op` asks of the wgmma ring's products in flight and of its
 /// epilogue: its schedule's, else the option's (chooseInFlight and
 /// chooseBackwardEpilogue decide from them; the model keeps the tilings
@@ -427,6 +421,12 @@ static BackwardEpilogue askedEpilogue(AttentionGradOp op,
   return given ? given.getEpilogue() : options.epilogue;
 }
 
+/// The products `op`'s wgmma ring leaves in flight across a step's end: its
+/// schedule's, else the option's, else (auto) dK where it builds and has
+/// passed its GPU check (kInFlightGpuChecked), else none. The option `dk`
+/// concerns the wgmma kernel (other kernels: none) and is an error where the
+/// op or its `tiling` cannot take it (a block mask, the column split, one
+/// buffer).
 static FailureOr<InFlightProducts>
 chooseInFlight(AttentionGradOp op, const BackwardSelectOptions &options,
                KernelKind kind, const Tiling &tiling) {
