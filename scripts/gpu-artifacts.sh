@@ -40,7 +40,7 @@
 #            | sweep, sweep-small (mma-sync), sweep-wgmma, sweep-stages,
 #            sweep-small-wgmma, ab-model, ab-model-mma, ab-mma-copy, ab-mma-d128,
 #            ab-mma-branch, mma-branch (mma-masked-steps=branch), ab-d64,
-#            ab-d64-producer, ab-small-d128, ab-stages-d128, ab-d256, ab-d96 (close calls of the model, for bench/experiments/ab.py;
+#            ab-d64-producer, ab-small-d128, ab-stages-d128, ab-d256, ab-d256-producer, ab-d96 (close calls of the model, for bench/experiments/ab.py;
 #            a case may add its own pipeline options)
 #            (tilings forced; bash bench_run.sh with BENCH_ARGS=--no-baselines)
 #            | nan-d64 (the wgmma tilings that gave NaN at d = 64 causal in
@@ -70,7 +70,7 @@ case "$VARIANT" in
   # An sm_80 cubin does not load on sm_90: PTX only, which the driver JITs.
   mma-99k) OPTS="$OPTS kernel=mma-sync sram-per-block=101376 sram-per-sm=102400"
     FA_COMPILE_FLAGS="${FA_COMPILE_FLAGS:-} --ptxas=none" ;;
-  wgmma | nan-d64 | sweep-wgmma | sweep-stages | sweep-small-wgmma | ab-model | ab-d64 | ab-d64-producer | ab-small-d128 | ab-stages-d128 | ab-d256 | ab-d96) OPTS="$OPTS kernel=wgmma" ;;
+  wgmma | nan-d64 | sweep-wgmma | sweep-stages | sweep-small-wgmma | ab-model | ab-d64 | ab-d64-producer | ab-small-d128 | ab-stages-d128 | ab-d256 | ab-d256-producer | ab-d96) OPTS="$OPTS kernel=wgmma" ;;
   wgmma-cpasync) OPTS="$OPTS kernel=wgmma wgmma-loads=cp-async" ;;
   wgmma-walk) OPTS="$OPTS kernel=wgmma" ;;
   mma-walk) OPTS="$OPTS kernel=mma-sync" ;;

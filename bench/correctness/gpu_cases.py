@@ -598,6 +598,16 @@ AB_D256_CASES = [
                    (64, 64, 2, 4), (64, 80, 2, 4)])
     for n in (1024, 4096, 16384) for c in (False, True)]
 
+# d = 256 with the producer warpgroup on 128x80 (FlashAttention-3's hdim-256
+# forward tile), which the register estimate gives the barrier kernel (242
+# estimated against the consumers' 240; ptxas: 32 bytes spilled), against
+# the model's 128x64 (producer) and 128x80 as built today, with cuDNN in the
+# rotation (ab.py --baselines).
+AB_D256_PRODUCER_CASES = [
+    ((256, n, c), [(128, 64, 2, 8), (128, 80, 2, 8),
+                   (128, 80, 2, 8, "wgmma-release=producer")])
+    for n in (2048, 4096, 8192, 16384) for c in (False, True)]
+
 # d = 96, the forward tiling sweep's shapes (decision D89): the model's
 # two-warpgroup picks (128x128, 128x192) against D48's three- and
 # four-warpgroup ones (192x80, 256x80), 192x80 with 4 stages (the sweep's
@@ -695,6 +705,8 @@ MATRICES = {"naive": naive_matrix, "tiled": tiled_matrix,
             "ab-d64-producer": lambda: ab_model_matrix(AB_D64_PRODUCER_CASES),
             "ab-small-d128": lambda: ab_model_matrix(AB_SMALL_D128_CASES),
             "ab-d256": lambda: ab_model_matrix(AB_D256_CASES),
+            "ab-d256-producer":
+                lambda: ab_model_matrix(AB_D256_PRODUCER_CASES),
             "ab-d96": lambda: ab_model_matrix(AB_D96_CASES),
             "mma-99k": small_sram_matrix, "nan-d64": nan_d64_matrix,
             "sweep-stages": lambda: sweep_matrix(tilings=STAGE_TILINGS),

@@ -84,14 +84,16 @@ def ptxas_resources(log):
 
 
 def model_verdict(build, src, target, kind):
-    """(estimate, limit-or-None, verdict): verdict is 'fits', 'registers'
-    (over the per-thread limit, or the block over the register file) or
-    None where the tiling is refused for another reason."""
+    """(estimate, limit-or-None, verdict): verdict is 'fits', 'spills' (kept,
+    and the wgmma producer kernel built for it expected to spill: D116),
+    'registers' (over the per-thread limit, or the block over the register
+    file) or None where the tiling is refused for another reason."""
     e = sh([f"{build}/bin/fa-opt", src, f"--fa-set-target=target={target}",
             f"--fa-select-tiling=kernel={kind} explain", "-o", os.devnull]).stderr
     m = re.search(r"keeps the given tiling .*?(\d+) registers/thread", e)
     if m:
-        return int(m.group(1)), None, "fits"
+        spills = "built spilling" in e
+        return int(m.group(1)), None, "spills" if spills else "fits"
     m = re.search(r"(\d+) registers per thread exceed (\d+)", e)
     if m:
         return int(m.group(1)), int(m.group(2)), "registers"
@@ -100,6 +102,10 @@ def model_verdict(build, src, target, kind):
     if m:
         return int(m.group(1)), None, "register-file"
     return None, None, None
+
+
+# The verdicts of a tiling the model keeps (compiled by fa-compile).
+KEPT = ("fits", "spills")
 
 
 # Stock mlir-opt with the project's plugin runs the pipeline's passes as
@@ -233,8 +239,8 @@ def compiled_like_now(old):
     before fa-compile (ptx_without_selection)."""
     if "forced" in old:
         return not old["forced"] or old["through"] == "mlir-opt"
-    return old["verdict"] == "fits" and (old["kind"] == "wgmma" or
-                                         old["model"] <= MAX_REGS)
+    return old["verdict"] in KEPT and (old["kind"] == "wgmma" or
+                                       old["model"] <= MAX_REGS)
 
 
 def run(build, kind, target, d, dv, bq, bkv, warps, stages=2, reuse=None):
@@ -260,7 +266,7 @@ def run(build, kind, target, d, dv, bq, bkv, warps, stages=2, reuse=None):
             row.update(ptxas=None, spill=None, error=BOUND, forced=False,
                        through=None)
             return row
-        row["forced"] = kind == "mma-sync" or verdict != "fits"
+        row["forced"] = kind == "mma-sync" or verdict not in KEPT
         row["through"] = "mlir-opt" if row["forced"] else None
         if not row["forced"]:
             res, err = fa_compile(build, tmp, src, target, kind)
@@ -298,6 +304,8 @@ def agrees(r):
 def verdict_text(r):
     if r["verdict"] == "fits":
         return "keeps" if predicts_clean(r) else "keeps, spill priced"
+    if r["verdict"] == "spills":
+        return "keeps, built spilling"
     if r["verdict"] == "register-file":
         return "over the register file"
     return f"over {r['limit']}"

@@ -100,8 +100,18 @@ struct CandidateCost {
 /// share of the block's pool (three warpgroups get 160 on the H100; a
 /// tiling estimated above it spills there: docs/CostModel.md). Two
 /// warpgroups get 240, which ptxas squeezes an estimate a little over into
-/// unless the O accumulator is past the register fit's range (d = 256: D47).
+/// unless the O accumulator is past the register fit's range (d = 256: D47);
+/// there the kernel is still built a few registers over, spilling
+/// (wgmmaProducerSpills), where that was measured faster than every
+/// spill-free kernel (D116).
 bool buildsWgmmaProducer(const Tiling &tiling, const CandidateCost &cost,
+                         const AttentionProblem &problem,
+                         const TargetInfo &target);
+
+/// Whether the producer kernel buildsWgmmaProducer builds for the tiling is
+/// expected to spill: its estimate is over what the consumers' registers
+/// hold without spills (D116). The register truth test holds ptxas to it.
+bool wgmmaProducerSpills(const Tiling &tiling, const CandidateCost &cost,
                          const AttentionProblem &problem,
                          const TargetInfo &target);
 

@@ -52,6 +52,14 @@ static constexpr RegisterSqueeze kWgmmaRegisterSqueeze[] = {
 /// setmaxnreg): ptxas fits estimates up to 248 there (d = 128's 128x160),
 /// and spills 16 bytes at 254 (d = 64's 128x240; D52).
 static constexpr int64_t kWgmmaProducerSqueeze = 8;
+/// With the O accumulator past the fit (d = 256) ptxas squeezes nothing,
+/// but the producer kernel may still run this many registers over the
+/// consumers' 240: d = 256's 128x80 (estimate 242) spills 4-72 bytes and
+/// is 1.02-1.10x faster than the spill-free 128x64 producer kernel and
+/// 1.06-1.13x faster than its own barrier kernel (D116, H100 and H200):
+/// FlashAttention-3's hdim-256 tile. wgmmaProducerSpills says which kernels
+/// are built spilling.
+static constexpr int64_t kWgmmaProducerSpillRegisters = 2;
 /// The latency of one kv step that no resource is busy for (the wgmma
 /// waits, the barriers, the quad shuffles), fitted to the H100 sweep of one
 /// resident block (D12).
@@ -91,20 +99,38 @@ static constexpr double kWgmmaLaneOpsPerChunk = 12;
 /// Resident blocks beyond this many hide none of a step's latency (D20).
 static constexpr double kWgmmaLatencyHidingBlocks = 4;
 
+/// The registers over the consumers' setmaxnreg count that ptxas fits
+/// without spills (two warpgroups, O within the fit: D47, D52), and the
+/// further registers the producer kernel is built with anyway (D116).
+static std::pair<int64_t, int64_t>
+producerSqueeze(const Tiling &tiling, const AttentionProblem &problem) {
+  if (tiling.warps != 8)
+    return {0, 0};
+  if (detail::getAccumulators(tiling, problem).o <= kWgmmaRegisterFitO)
+    return {kWgmmaProducerSqueeze, 0};
+  return {0, kWgmmaProducerSpillRegisters};
+}
+
 bool mlir::fa::buildsWgmmaProducer(const Tiling &tiling,
                                    const CandidateCost &cost,
                                    const AttentionProblem &problem,
                                    const TargetInfo &target) {
-  if (cost.blocksPerSM != 1)
+  if (cost.blocksPerSM != 1 || (tiling.warps != 8 && tiling.warps != 12))
     return false;
-  int64_t consumers = producerConsumerRegisters(target.regsPerSM, tiling.warps);
-  // Two warpgroups: ptxas squeezes the fitted part of an estimate a little
-  // over the consumers' share, not an O accumulator past the fit (D47, D52).
-  if (tiling.warps == 8 &&
-      detail::getAccumulators(tiling, problem).o <= kWgmmaRegisterFitO)
-    consumers += kWgmmaProducerSqueeze;
-  return (tiling.warps == 8 || tiling.warps == 12) &&
-         cost.registersPerThread <= consumers;
+  auto [clean, spilling] = producerSqueeze(tiling, problem);
+  return cost.registersPerThread <=
+         producerConsumerRegisters(target.regsPerSM, tiling.warps) + clean +
+             spilling;
+}
+
+bool mlir::fa::wgmmaProducerSpills(const Tiling &tiling,
+                                   const CandidateCost &cost,
+                                   const AttentionProblem &problem,
+                                   const TargetInfo &target) {
+  return buildsWgmmaProducer(tiling, cost, problem, target) &&
+         cost.registersPerThread >
+             producerConsumerRegisters(target.regsPerSM, tiling.warps) +
+                 producerSqueeze(tiling, problem).first;
 }
 
 namespace {

@@ -435,7 +435,8 @@ struct SelectTilingPass
     }
     if (explain)
       op.emitRemark() << "fa-select-tiling: schedule " << attr << ": "
-                      << explainSchedule(getKernelSchedule(attr), cost)
+                      << explainSchedule(getKernelSchedule(attr), cost,
+                                         problem, target)
                       << explainWalk(getKernelSchedule(attr), cost, problem);
     return success();
   }
@@ -464,13 +465,22 @@ struct SelectTilingPass
 
   /// Why the schedule's deciding fields are what they are.
   static std::string explainSchedule(const KernelSchedule &s,
-                                     const CandidateCost &cost) {
+                                     const CandidateCost &cost,
+                                     const AttentionProblem &problem,
+                                     const TargetInfo &target) {
     if (s.kernel == KernelKind::Wgmma && s.hasProducer())
       return llvm::formatv(
           "the producer kernel: one more warpgroup issues the loads, {0} "
-          "consumer warpgroup(s) at {1} registers a thread{2}",
+          "consumer warpgroup(s) at {1} registers a thread{2}{3}",
           cost.tiling.warps / 4, s.consumerRegisters,
-          s.pingpong ? " take turns at the tensor cores" : "");
+          s.pingpong ? " take turns at the tensor cores" : "",
+          wgmmaProducerSpills(cost.tiling, cost, problem, target)
+              ? llvm::formatv(" (estimated {0}: built spilling a few bytes, "
+                              "measured faster than the spill-free "
+                              "tilings, D116)",
+                              cost.registersPerThread)
+                    .str()
+              : std::string());
     if (s.kernel == KernelKind::Wgmma && s.usesTma())
       return llvm::formatv("the barrier kernel ({0} block(s) per SM)",
                            cost.blocksPerSM);
