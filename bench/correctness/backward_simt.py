@@ -120,6 +120,18 @@ run on a GPU:
 
   python3 bench/correctness/backward_simt.py stage .stage-detbq --kernel wgmma --target h200 --only _detbq
   cd .stage-detbq && bash run.sh --only _detbq
+Its `_det16` cases (wgmma_ordered_pass_cases, D115: ordered dQ's turn
+passed after the next step's score products, `dq_pass = after_scores`,
+`_dp`, against the reference and bit for bit on reruns) and `_ab16` A/B
+groups (the benchmark's shapes, D = 64 and 128: atomic dQ, ordered dQ,
+its PTX variants `__nowait`, `__nodrain`, `__nowait_nodrain`
+(bench/experiments/ptx_variants.py), `_dp`, causal also atomic's
+`__reversed`; round-robin with torch's cuDNN backward) are not yet run on
+a GPU:
+
+  python3 bench/correctness/backward_simt.py stage .stage-det16 --kernel wgmma --target h100 --only _det16,_ab16
+  cd .stage-det16 && bash run.sh --only _ab16      # the A/B
+  cd .stage-det16 && bash run.sh --only _det16     # the checks
 
 On the device machine (bench/README.md; the staged folder is git-ignored
 and travels as a carried path, 13 MiB):
@@ -176,7 +188,8 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
          window=None, kernel="simt", perf=False, tiling=None,
          deterministic=False, blocks=None, mask_pattern=None,
          bias_type="f32", density=0.5, tag="", walk="dense",
-         block_pattern="random", in_flight="none", ab="", epilogue="direct"):
+         block_pattern="random", in_flight="none", ab="", epilogue="direct",
+         dq_pass="step-start", variant=""):
     """One backward case. `mask`: the mask's shape (dimensions of 1 are
     broadcast); `mask_kind`: 'bias' (f32, additive; its gradient is asked
     for unless `bias_grad` is False) or 'bool' (an i1 keep-mask);
@@ -193,7 +206,12 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
     mask, 'dense' or 'compacted' (`_cw`, D94); `in_flight`: the wgmma
     ring's products left in flight across a step's end, 'none' or 'dk'
     (`_if`, D101); `epilogue`: how the wgmma backward stores dK and dV,
-    'direct' or 'tma-store' (`_kt`, D107); `ab`: a timed case's group, timed round-robin with the
+    'direct' or 'tma-store' (`_kt`, D107); `dq_pass`: where the wgmma
+    ring's ordered dQ passes a step's turn, 'step-start' or 'after-scores'
+    (`_dp`, D115); `variant`: a PTX variant of the case without it
+    (bench/experiments/ptx_variants.py, derived at stage time, named
+    `SOURCE__VARIANT`; an A/B measurement, not a kernel the compiler
+    builds); `ab`: a timed case's group, timed round-robin with the
     group's other cases on one set of inputs (time_group; the first case
     is the base); `tag`: appended to the name (`--only`
     selects a group of cases by it); `bias_type`: the
@@ -231,7 +249,11 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
             + ("_cw" if walk == "compacted" else "")
             + ("_if" if in_flight == "dk" else "")
             + ("_kt" if epilogue == "tma-store" else "")
+            + ("_dp" if dq_pass == "after-scores" else "")
             + (f"_{tag}" if tag else ""))
+    source = ""
+    if variant:
+        source, name = name, f"{name}__{variant}"
     block = 64 if max(d, dv) <= 128 else 32
     # simt: the tiled nests' blocks; mma-sync: the model's pick (none
     # written on the op), or the given [block_q, block_kv, stages, warps];
@@ -256,6 +278,7 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
             "blocks": list(blocks) if blocks else None, "density": density,
             "walk": walk, "block_pattern": block_pattern,
             "in_flight": in_flight, "ab": ab, "epilogue": epilogue,
+            "dq_pass": dq_pass, "variant": variant, "source": source,
             "mask_pattern": list(mask_pattern) if mask_pattern else None}
 
 
@@ -449,6 +472,7 @@ def matrix_mma(kernel="mma-sync"):
         cases += wgmma_wide_query_block_cases()
         cases += wgmma_column_split_cases()
         cases += wgmma_ordered_wide_query_block_cases()
+        cases += wgmma_ordered_pass_cases()
     if kernel == "wgmma":
         # The ring against one buffer (D61), one process, D = 128 and 64.
         for d, hq in ((128, 16), (64, 32)):
@@ -861,6 +885,90 @@ def wgmma_ordered_wide_query_block_cases():
     return cases
 
 
+def wgmma_ordered_pass_cases():
+    """Ordered dQ's turns passed after the score products (D115: dq_pass =
+    after_scores on the wgmma ring, `_dp`), tagged `_det16` (not yet run on
+    a GPU; the A/B's cases are tagged `_ab16`): against the float64
+    reference, each case run twice and its gradients (dQ included)
+    compared bit for bit: at D = 64 on the wide q-block (block_q 128, the
+    deterministic pick, D112) over wide_query_block_shapes; at D = 128
+    (block_q 64 with the TMA store, the pick) dense and causal, Nq != Nk,
+    GQA, keep-masks, windows; at D = 64 block_q 64 a bias with its gradient
+    (not broadcast); runtime block masks on the ring (a skipped step passes
+    its turn too); B = 2, H = 16, N = 4096 at both D (many blocks waiting
+    their turns). Then the A/B: the benchmark's shapes (bf16, B = 16384 /
+    N, H = 2048 / D), D = 64 and 128, N = 1024, 4096, 16384 dense and N =
+    4096 causal, and the GQA point (B = 4, Hq = 32, Hkv = 8, N = 8192, D =
+    128, causal): atomic dQ (the non-deterministic pick, the base), ordered
+    dQ (the deterministic pick), its PTX variants `nowait` (the spin on the
+    semaphore exits at once: not deterministic, the same work), `nodrain`
+    (the step's wait for its bulk reductions' completion before the pass
+    becomes a wait for their reads only) and `nowait_nodrain`, and dq_pass
+    = after_scores; causal, also atomic dQ's `reversed` variant (launched
+    in ordered dQ's order, last kv-block first). Timed round-robin in one
+    process on the same inputs with torch's cuDNN backward (time_group).
+    The variants separate issue 22 bar 2's candidate causes: the per-step
+    drain, the dense chain, the launch order."""
+    m = lambda *a, **kw: case(*a, kernel="wgmma", **{"tag": "det16", **kw})
+    wide, ring = [128, 128, 2, 8], [64, 128, 2, 8]
+    dp = "after-scores"
+    cases = []
+    for args, kw in wide_query_block_shapes() + [
+            (("bf16", 64, 4096), dict(b=2, hq=16))]:
+        cases.append(m(*args, tiling=wide, deterministic=True, dq_pass=dp,
+                       **kw))
+    for args, kw in (
+            (("bf16", 128, 1000), {}),
+            (("f16", 128, 777), dict(causal=True)),
+            (("bf16", 128, 777, 1000), dict(causal=True)),
+            (("bf16", 128, 1000, 777), dict(causal=True, b=2, hq=8, hkv=2)),
+            (("f16", 128, 1000), dict(b=2, hq=8, hkv=1)),
+            (("bf16", 128, 4097), dict(hq=4, hkv=1)),
+            (("bf16", 128, 777), dict(b=2, hq=4, mask=(2, 4, 777, 777),
+                                      mask_kind="bool", pattern="random")),
+            (("bf16", 128, 1000), dict(causal=True, window=(257, 0))),
+            (("f16", 128, 777, 1000), dict(window=(100, 37))),
+            (("bf16", 128, 4096), dict(b=2, hq=16))):
+        cases.append(m(*args, tiling=ring, deterministic=True, dq_pass=dp,
+                       epilogue="tma-store", **kw))
+    # A bias (the wgmma backward builds it at D = 64, block_q 64) and its
+    # gradient, not broadcast (a broadcast one's is summed by atomics).
+    cases.append(m("bf16", 64, 1000, b=2, hq=4, mask=(2, 4, 1000, 1000),
+                   tiling=ring, deterministic=True, dq_pass=dp))
+    for args, kw in (
+            (("bf16", 64, 2049), dict(b=2, hq=4, hkv=2, blocks=(64, 128))),
+            (("bf16", 128, 1000), dict(causal=True, blocks=(128, 128))),
+            (("bf16", 128, 2049, 777), dict(causal=True, b=2, hq=8, hkv=1,
+                                            blocks=(64, 128)))):
+        cases.append(m(*args, tiling=ring, deterministic=True, dq_pass=dp,
+                       **kw))
+    shapes = [(d, n, False, 16384 // n, 2048 // d, None)
+              for d in (64, 128) for n in (1024, 4096, 16384)]
+    shapes += [(d, 4096, True, 4, 2048 // d, None) for d in (64, 128)]
+    shapes += [(128, 8192, True, 4, 32, 8)]
+    for d, n, causal, b, hq, hkv in shapes:
+        group = f"det16_d{d}_n{n}" + ("_causal" if causal else "") + (
+            "_gqa" if hkv else "")
+        # Today's picks (D108, D112): the wide q-block at D = 64 (the
+        # direct epilogue), block_q 64 with the TMA store at D = 128.
+        tiling, epilogue = (wide, "direct") if d == 64 else (ring,
+                                                             "tma-store")
+        kw = dict(causal=causal, b=b, hq=hq, hkv=hkv, tiling=tiling,
+                  epilogue=epilogue, perf=True, ab=group, tag="ab16")
+        cases.append(m("bf16", d, n, **kw))
+        if causal:
+            # Atomic dQ launched last kv-block first, as ordered dQ is:
+            # causal kv-blocks differ in length, and that order runs the
+            # shortest first.
+            cases.append(m("bf16", d, n, variant="reversed", **kw))
+        cases.append(m("bf16", d, n, deterministic=True, **kw))
+        for variant in ("nowait", "nodrain", "nowait_nodrain"):
+            cases.append(m("bf16", d, n, deterministic=True, variant=variant,
+                           **kw))
+        cases.append(m("bf16", d, n, deterministic=True, dq_pass=dp, **kw))
+    return cases
+
+
 # The wgmma backward's column split (D76: each warpgroup half the columns of
 # dK_j and dV_j, block_kv 64): not yet run on a GPU.
 WGMMA_COLUMN_SPLIT_DIMS = ((256, 256), (192, 128))
@@ -995,7 +1103,9 @@ def emit(c):
             (", walk = compacted" if c.get("walk") == "compacted" else "")
             + (", in_flight = dk" if c.get("in_flight") == "dk" else "")
             + (", epilogue = tma_store" if c.get("epilogue") == "tma-store"
-               else ""))]
+               else "")
+            + (", dq_pass = after_scores"
+               if c.get("dq_pass") == "after-scores" else ""))]
         if c.get("kernel") in ("mma-sync", "wgmma") else []) + ([
         "tiling = #fa.tiling<block_q = {}, block_kv = {}, stages = {}, "
         "warps = {}>".format(*c["tiling"])] if c["tiling"] else [])
@@ -1033,6 +1143,8 @@ def stage(a):
     opts = f"target={a.target} kernel={a.kernel}"
     failed = 0
     for c in cases:
+        if c.get("variant"):
+            continue
         mlir = os.path.join(art, c["name"] + ".mlir")
         with open(mlir, "w") as f:
             f.write(emit(c))
@@ -1044,6 +1156,18 @@ def stage(a):
             with open(os.path.join(art, c["name"] + ".err"), "w") as f:
                 f.write(r.stderr)
             print(f"backward_simt: {c['name']} did not compile:\n{r.stderr}")
+    # PTX variants of compiled cases (A/B measurements; D115's `nowait`,
+    # `nodrain`): derived from their source's PTX, with its manifest.
+    variants = [c for c in cases if c.get("variant")]
+    if variants:
+        sys.path.insert(0, os.path.join(ROOT, "bench", "experiments"))
+        import ptx_variants  # noqa: E402
+        for c in variants:
+            try:
+                ptx_variants.derive(art, c["source"], c["variant"])
+            except (OSError, ValueError, subprocess.CalledProcessError) as e:
+                failed += 1
+                print(f"backward_simt: {c['name']}: no variant: {e}")
     with open(os.path.join(art, "cases.json"), "w") as f:
         json.dump({"variant": "backward-" + a.kernel, "target": a.target,
                    "cases": cases}, f, indent=1)

@@ -3,8 +3,9 @@
 
 Not part of the compiler. Takes the PTX fa-compile wrote for one benchmark
 case and writes variants next to it (each assembled with `ptxas -v -O3`, with
-a manifest NAME__VARIANT.json), for tile_trace.py (next to this file) on the
-device:
+a manifest NAME__VARIANT.json), for tile_trace.py (next to this file) or, the
+backward's, bench/correctness/backward_simt.py's A/B groups on the device.
+The forward's:
 
   trace    clock64 / globaltimer stamps on each consumer warpgroup's thread 0
            at kernel entry, after setmaxnreg, after the Q and first K waits,
@@ -17,12 +18,28 @@ device:
            (where the PTX stores a converted pair's low half, then its high
            half: the v8 wgmma kernel's epilogue; an error elsewhere).
 
+The wgmma backward's ordered dQ (dq = ordered on the TMA ring with dq_pass =
+step_start, docs/Backward.md "Deterministic dQ"; D115), to separate the
+costs of the order. None of these is deterministic; each does the same work:
+
+  nowait   the spin on the turn's semaphore exits at once (thread 0 still
+           fences): no kv-block waits for another.
+  nodrain  the wait at a step's top for the previous step's bulk reductions
+           to complete (their writes) becomes a wait for their reads of the
+           shared tile (`.read`, what atomic dQ waits for): the turn passes
+           without the drain.
+  nowait_nodrain  both.
+  reversed (atomic dQ) the grid's kv-blocks run last first, as the ordered
+           kernel's do (kvBlockIndex): atomic dQ in ordered dQ's launch
+           order.
+
   python3 bench/experiments/ptx_variants.py DIR NAME [VARIANT...]
 """
 
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -148,31 +165,94 @@ def b32(ptx):
     return out
 
 
-VARIANTS = {"trace": trace, "nostore": nostore, "b32": b32}
+# The ordered dQ's spin (BackwardContext::waitForTurn): thread 0's early
+# read compared with the turn, then the loop of relaxed loads, then the
+# acquire fence.
+SPIN = re.compile(
+    r"\tsetp\.eq\.b32 \t(%p\d+), %r\d+, %r\d+;\n"
+    r"\t@\1 bra \t(\$L__BB\d+_\d+);\n"
+    r"(\$L__BB\d+_\d+):\n"
+    r"\t// begin inline asm\n"
+    r"\tld\.relaxed\.gpu\.global\.b32 ")
+DRAIN = "cp.async.bulk.wait_group 0;"
 
 
-def main(argv):
-    folder, name = argv[0], argv[1]
-    wanted = argv[2:] or list(VARIANTS)
+def nowait(ptx):
+    out, n = SPIN.subn(
+        lambda m: f"\tbra.uni \t{m.group(2)};\n{m.group(3)}:\n"
+                  "\t// begin inline asm\n\tld.relaxed.gpu.global.b32 ", ptx)
+    if n == 0:
+        raise ValueError("no ordered dQ spin found (not dq = ordered?)")
+    return out
+
+
+def nodrain(ptx):
+    # The ring's ordered kernel has two: at the loop's top (before the
+    # step's first barrier, then the pass), and after the loop (before the
+    # last pass and the block's exit), which stays.
+    if ptx.count(DRAIN) != 2:
+        raise ValueError(f"expected 2 '{DRAIN}' (the ordered ring's), found "
+                         f"{ptx.count(DRAIN)}")
+    return ptx.replace(DRAIN, "cp.async.bulk.wait_group.read 0;", 1)
+
+
+def nowait_nodrain(ptx):
+    return nodrain(nowait(ptx))
+
+
+def reversed_grid(ptx):
+    # The main kernel (the one with the dQ reductions): blockIdx.x becomes
+    # gridDim.x - 1 - blockIdx.x where it is read.
+    entries = ptx.split(".visible .entry ")
+    main = [i for i, e in enumerate(entries) if "cp.reduce.async.bulk" in e]
+    if len(main) != 1:
+        raise ValueError("expected one kernel with dQ's bulk reductions")
+    pat = re.compile(r"\tmov\.u32 \t(%r\d+), %ctaid\.x;\n")
+    body, n = pat.subn(
+        lambda m: m.group(0) + "\t{\n\t.reg .b32 %rv;\n\tmov.u32 \t%rv, "
+        f"%nctaid.x;\n\tsub.s32 \t%rv, %rv, {m.group(1)};\n\tsub.s32 \t"
+        f"{m.group(1)}, %rv, 1;\n\t}}\n", entries[main[0]])
+    if n == 0:
+        raise ValueError("no read of %ctaid.x in the main kernel")
+    entries[main[0]] = body
+    return ".visible .entry ".join(entries)
+
+
+VARIANTS = {"trace": trace, "nostore": nostore, "b32": b32,
+            "nowait": nowait, "nodrain": nodrain,
+            "nowait_nodrain": nowait_nodrain, "reversed": reversed_grid}
+
+
+def derive(folder, name, variant):
+    """Writes variant `variant` of the kernel NAME in `folder` (NAME.json,
+    its PTX) as NAME__VARIANT.{ptx,cubin,json}; ptxas's registers and spill
+    stores."""
     with open(os.path.join(folder, name + ".json")) as f:
         manifest = json.load(f)
     ptx = open(os.path.join(folder, manifest["files"]["ptx"])).read()
     arch = manifest["arch"]
+    out = f"{name}__{variant}"
+    open(os.path.join(folder, out + ".ptx"), "w").write(VARIANTS[variant](ptx))
+    ptxas = shutil.which("ptxas") or "/usr/local/cuda/bin/ptxas"
+    log = subprocess.run(
+        [ptxas, "-v", "-O3", f"-arch={arch}", out + ".ptx", "-o", out + ".cubin"],
+        cwd=folder, capture_output=True, text=True, check=True).stderr
+    regs = re.findall(r"Used (\d+) registers", log)
+    spill = re.findall(r"(\d+) bytes spill stores", log)
+    m = dict(json.loads(json.dumps(manifest)),
+             files={"ptx": out + ".ptx", "cubin": out + ".cubin"})
+    if variant == "trace":
+        m = add_trace_buffer(m)
+    with open(os.path.join(folder, out + ".json"), "w") as f:
+        json.dump(m, f, indent=1)
+    return f"{out}: {'/'.join(regs)} registers, {'/'.join(spill)} bytes spill stores"
+
+
+def main(argv):
+    folder, name = argv[0], argv[1]
+    wanted = argv[2:] or ["trace", "nostore", "b32"]
     for v in wanted:
-        out = f"{name}__{v}"
-        open(os.path.join(folder, out + ".ptx"), "w").write(VARIANTS[v](ptx))
-        log = subprocess.run(
-            ["ptxas", "-v", "-O3", f"-arch={arch}", out + ".ptx", "-o", out + ".cubin"],
-            cwd=folder, capture_output=True, text=True, check=True).stderr
-        regs = re.search(r"Used (\d+) registers", log).group(1)
-        spill = re.search(r"(\d+) bytes spill stores", log).group(1)
-        print(f"{out}: {regs} registers, {spill} bytes spill stores")
-        m = dict(json.loads(json.dumps(manifest)),
-                 files={"ptx": out + ".ptx", "cubin": out + ".cubin"})
-        if v == "trace":
-            m = add_trace_buffer(m)
-        with open(os.path.join(folder, out + ".json"), "w") as f:
-            json.dump(m, f, indent=1)
+        print(derive(folder, name, v))
     return 0
 
 

@@ -315,6 +315,52 @@ mlir::fa::backwardEpilogueReason(KernelKind kind, BackwardEpilogue epilogue,
   return std::nullopt;
 }
 
+llvm::StringRef mlir::fa::stringifyDqTurnPass(DqTurnPass value) {
+  switch (value) {
+  case DqTurnPass::Auto:
+    return "auto";
+  case DqTurnPass::StepStart:
+    return "step-start";
+  case DqTurnPass::AfterScores:
+    return "after-scores";
+  }
+  llvm_unreachable("unknown dQ turn pass");
+}
+
+std::optional<DqTurnPass> mlir::fa::parseDqTurnPass(llvm::StringRef name) {
+  for (DqTurnPass value :
+       {DqTurnPass::Auto, DqTurnPass::StepStart, DqTurnPass::AfterScores})
+    if (name == stringifyDqTurnPass(value))
+      return value;
+  return std::nullopt;
+}
+
+std::optional<std::string>
+mlir::fa::dqTurnPassReason(KernelKind kind, DqAccumulation dq, DqTurnPass pass,
+                           const AttentionProblem &problem,
+                           const Tiling *tiling) {
+  if (pass != DqTurnPass::AfterScores)
+    return std::nullopt;
+  if (kind != KernelKind::Wgmma)
+    return llvm::formatv("passing the turns after the score products is "
+                         "the wgmma backward's, not the {0} kernel's",
+                         stringifyKernelKind(kind))
+        .str();
+  if (dq != DqAccumulation::Ordered)
+    return std::string("passing the turns after the score products needs "
+                       "dq = ordered (there are no turns without it)");
+  if (std::optional<WgmmaBackwardShape> shape =
+          wgmmaBackwardShape(problem.headDim, problem.valueHeadDim);
+      shape && shape->split == WgmmaBackwardSplit::Columns)
+    return std::string("passing the turns after the score products is built "
+                       "on the row split's bulk reductions (D = Dv up to "
+                       "128), not the column split's atomics");
+  if (tiling && tiling->stages < 2)
+    return std::string("passing the turns after the score products is the "
+                       "TMA ring's (stages 2), not one buffer's");
+  return std::nullopt;
+}
+
 int64_t mlir::fa::compactedWalkEntries(const Tiling &tiling,
                                        const AttentionProblem &problem) {
   int64_t group = problem.numQueryHeads / std::max<int64_t>(

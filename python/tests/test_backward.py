@@ -480,3 +480,29 @@ def test_wgmma_tma_store_epilogue_override():
     assert main(tma).count("cp.async.bulk.tensor.4d.global.shared::cta") == 2
     with pytest.raises(ValueError, match="backward_epilogue"):
         grad(kernel="wgmma", backward_epilogue="staged")
+
+
+def test_wgmma_ordered_dq_pass_override():
+    # dq_pass="after-scores" (fa-to-ptx-pipeline's dq-pass, D115): the
+    # ring's ordered dQ passes a step's turn once the next step's score
+    # products are issued, the completion of its bulk reductions waited for
+    # under them, rather than at the next step's top before any product;
+    # "auto" (the default) keeps the step's top until the variant has run
+    # on a GPU. Atomic dQ has no turns: the option leaves it alone.
+    top = grad(kernel="wgmma", deterministic=True)
+    late = grad(kernel="wgmma", deterministic=True, dq_pass="after-scores")
+    assert "dq_pass=after_scores" in late.explain
+    assert "dq_pass" not in top.explain
+    main = lambda k: k.ptx.split(".entry attention_grad_kernel_0(")[1].split(
+        ".entry")[0]
+    drain = "cp.async.bulk.wait_group 0;"
+    for k in (top, late):
+        # At the step (top or after the scores) and after the loop.
+        assert main(k).count(drain) == 2
+    first_product = lambda k: main(k).index("wgmma.mma_async")
+    assert main(top).index(drain) < first_product(top)
+    assert main(late).index(drain) > first_product(late)
+    atomic = grad(kernel="wgmma")
+    assert grad(kernel="wgmma", dq_pass="after-scores").ptx == atomic.ptx
+    with pytest.raises(ValueError, match="dq_pass"):
+        grad(kernel="wgmma", dq_pass="late")

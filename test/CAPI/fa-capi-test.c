@@ -539,6 +539,7 @@ static int testPipelineOptions(void) {
   // CHECK-NEXT:  option mma-masked-steps enum 'auto' auto split branch
   // CHECK-NEXT:  option block-mask-walk enum 'auto' auto dense compacted
   // CHECK-NEXT:  option backward-epilogue enum 'auto' auto direct tma-store
+  // CHECK-NEXT:  option dq-pass enum 'auto' auto step-start after-scores
   // CHECK-NEXT:  success, {{[0-9]+}} options
   // CHECK-NOT:   undescribed
   count = 0;

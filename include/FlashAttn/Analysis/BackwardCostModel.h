@@ -167,6 +167,45 @@ backwardEpilogueReason(KernelKind kind, BackwardEpilogue epilogue,
                        const AttentionProblem &problem,
                        const Tiling *tiling = nullptr);
 
+/// Where the wgmma ring's ordered dQ (dq = ordered) passes step t's turn
+/// (docs/Backward.md, "Deterministic dQ"). The turn may pass only once the
+/// step's bulk reductions of dQ have completed (their writes, not only
+/// their reads of the shared tile). `Auto` is a request only (a decision is
+/// never Auto).
+enum class DqTurnPass {
+  Auto,
+  /// At step t + 1's top: every issuing lane waits for its reductions to
+  /// complete before the step's first barrier, after which thread 0 passes
+  /// the turn (D66); nothing of the block overlaps the wait.
+  StepStart,
+  /// Once step t + 1's score products (S^T, and dP^T but at the wide
+  /// q-block) are issued: the lanes wait for the completion there, under
+  /// the tensor cores' work, then a block barrier and thread 0's pass
+  /// (D115).
+  AfterScores,
+};
+
+/// `auto`, `step-start` or `after-scores`, and back.
+llvm::StringRef stringifyDqTurnPass(DqTurnPass value);
+std::optional<DqTurnPass> parseDqTurnPass(llvm::StringRef name);
+
+/// Whether kernel=auto's selection may pass the ordered dQ's turns after
+/// the score products: not until that has passed its GPU check and its A/B
+/// timing (`backward_simt.py --kernel wgmma --only _det16`); until then
+/// only dq_pass = after_scores (the pass option or a written schedule)
+/// builds it (docs/decisions.md, D115).
+constexpr bool kDqPassAfterScoresGpuChecked = false;
+
+/// Why `kind` with `dq` cannot pass its turns at `pass` for `problem`
+/// (with `tiling`'s stages when given), or nullopt: after_scores is the
+/// ordered dQ of the wgmma backward's TMA ring (stages 2) at the row split
+/// (its bulk reductions; the column split adds dQ by per-element atomics,
+/// one buffer has no reductions in flight).
+std::optional<std::string> dqTurnPassReason(KernelKind kind, DqAccumulation dq,
+                                            DqTurnPass pass,
+                                            const AttentionProblem &problem,
+                                            const Tiling *tiling = nullptr);
+
 /// The entries of the compacted walk's list: one per step the kv-block may
 /// walk, every q-block of every query head of its group (query heads over
 /// K/V heads times ceil(Nq / block_q)).

@@ -166,6 +166,19 @@ inline llvm::cl::ValuesClass backwardEpilogueValues() {
                  "(wgmma, the row split)"));
 }
 
+/// Where fa-select-tiling's wgmma ring passes the ordered dQ's turns.
+inline llvm::cl::ValuesClass dqTurnPassValues() {
+  return llvm::cl::values(
+      clEnumValN(DqTurnPass::Auto, "auto",
+                 "step-start until passing after the score products passes "
+                 "its GPU check (kDqPassAfterScoresGpuChecked)"),
+      clEnumValN(DqTurnPass::StepStart, "step-start",
+                 "at the next step's top, once its reductions completed"),
+      clEnumValN(DqTurnPass::AfterScores, "after-scores",
+                 "once the next step's score products are issued (wgmma, "
+                 "dq = ordered, the row split's ring)"));
+}
+
 inline llvm::cl::ValuesClass maskedStepsValues() {
   return llvm::cl::values(
       clEnumValN(MaskedSteps::Auto, "auto",

@@ -203,6 +203,11 @@ struct FAToPTXPipelineOptions
       llvm::cl::desc("How the wgmma backward stores dK and dV "
                      "(fa-select-tiling's backward-epilogue)"),
       llvm::cl::init(BackwardEpilogue::Auto), backwardEpilogueValues()};
+  Option<DqTurnPass> dqPass{
+      *this, "dq-pass",
+      llvm::cl::desc("Where the wgmma ring's ordered dQ passes a step's "
+                     "turn (fa-select-tiling's dq-pass)"),
+      llvm::cl::init(DqTurnPass::Auto), dqTurnPassValues()};
 };
 
 /// One option of a registered pipeline as its parser sees it, for embedders

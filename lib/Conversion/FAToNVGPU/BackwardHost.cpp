@@ -325,7 +325,15 @@ void DqTurns::passTurnOf(StepFn step) {
 }
 
 void DqTurns::begin(Value hasPrevious, StepFn previous, Value h, Value block) {
+  pass(hasPrevious, previous);
+  read(h, block);
+}
+
+void DqTurns::pass(Value hasPrevious, StepFn previous) {
   k.ifThen(hasPrevious, [&] { passTurnOf(previous); });
+}
+
+void DqTurns::read(Value h, Value block) {
   // The read's latency hides behind the step's products.
   qBlock = block;
   address = k.semaphoreAddress(h, qBlock);

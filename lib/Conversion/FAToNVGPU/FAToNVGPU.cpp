@@ -202,6 +202,12 @@ struct ConvertFAToNVGPUPass
       if (std::optional<std::string> why =
               backwardTmaStoreOpReason(op, KernelKind::Wgmma, &t))
         return why;
+    // The ordered dQ's turns after the score products (D115): the row
+    // split's ring.
+    if (op.getScheduleAttr().getDqPass() == DqTurnPass::AfterScores)
+      if (std::optional<std::string> why = dqPassAfterScoresOpReason(
+              op, KernelKind::Wgmma, op.getScheduleAttr().getDq(), &t))
+        return why;
     WgmmaBackwardLayout layout(
         t, op.getHeadDim(), op.getValueHeadDim(),
         elt.getIntOrFloatBitWidth() / 8,

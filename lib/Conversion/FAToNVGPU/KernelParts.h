@@ -1014,6 +1014,13 @@ public:
   /// `hasPrevious`, the turn of the step `previous` builds passes; then
   /// thread 0 reads this step's semaphore.
   void begin(Value hasPrevious, StepFn previous, Value h, Value qBlock);
+  /// begin's two halves, for a kernel that passes the previous turn later
+  /// in the step (dq_pass = after_scores, D115): where `hasPrevious`, the
+  /// turn of the step `previous` builds passes (after a barrier that
+  /// follows the completion of the block's adds of that step); thread 0
+  /// reads the semaphore of step (h, qBlock).
+  void pass(Value hasPrevious, StepFn previous);
+  void read(Value h, Value qBlock);
   /// Thread 0 waits until it is this step's turn (before the barrier that
   /// precedes the dQ adds).
   void wait();

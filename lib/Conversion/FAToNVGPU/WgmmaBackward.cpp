@@ -107,6 +107,8 @@ public:
                    InFlightProducts::DK),
         tmaEpilogue(k.op.getScheduleAttr().getEpilogue() ==
                     BackwardEpilogue::TmaStore),
+        passAfterScores(k.op.getScheduleAttr().getDqPass() ==
+                        DqTurnPass::AfterScores),
         layout(k.t, k.d, k.dv, e,
                compacted
                    ? compactedWalkEntries(k.t, getAttentionProblem(k.op))
@@ -242,6 +244,11 @@ private:
                                      Value slotBytes, int64_t cols);
   /// `acc` from the registers of a completed issueAccumulate.
   void finishAccumulate(MutableArrayRef<Value> acc, ArrayRef<Value> out);
+  /// dq_pass = after_scores (D115; the ring's step t, its score products
+  /// issued): every lane's bulk reductions of step t - 1 complete, a block
+  /// barrier, and (t > 0) thread 0 passes step t - 1's turn. Nothing where
+  /// the turns pass at the step's start.
+  void passTurnAfterScores();
   /// Waits until at most `pending` wgmma groups are in flight.
   void waitForWgmma(int64_t pending) {
     NVVM::WgmmaWaitGroupSyncOp::create(k.b, pending);
@@ -340,6 +347,9 @@ private:
   bool dKInFlight;
   /// The schedule's epilogue = tma_store (D107).
   bool tmaEpilogue;
+  /// The schedule's dq_pass = after_scores (D115): the ring passes step
+  /// t - 1's turn once step t's score products are issued.
+  bool passAfterScores;
   WgmmaBackwardLayout layout;
   /// The column split (layout.split); the row split's wide q-block
   /// (block_q 128, D104: S^T and dP^T m64 n128, dQ_i split by q rows); the
@@ -637,8 +647,11 @@ WgmmaBackwardMain::ifLive(Value live, ValueRange accs,
   b.setInsertionPointToStart(&branch.getThenRegion().front());
   scf::YieldOp::create(b, body());
   b.setInsertionPointToStart(&branch.getElseRegion().front());
-  if (turns)
+  if (turns) {
+    // A skipped step issues no products: step t - 1's turn passes here.
+    passTurnAfterScores();
     turns->wait();
+  }
   scf::YieldOp::create(b, accs);
   return SmallVector<Value>(branch.getResults());
 }
@@ -670,6 +683,7 @@ WgmmaBackwardMain::scoreGradientsOfStep(Value h, Value qBase) {
   // tests (overlapped, ptxas spilled up to 56 bytes at its 255).
   Value sAcc = issueTransposedScores(layout.k, layout.q, slot.qBytes, k.d);
   if (wide) {
+    passTurnAfterScores();
     waitForWgmma(0);
     SmallVector<Value> p =
         edgeMaskedProbabilities(scoreFragments(sAcc), h, qBase);
@@ -680,6 +694,7 @@ WgmmaBackwardMain::scoreGradientsOfStep(Value h, Value qBase) {
   }
   Value dpAcc =
       issueTransposedScores(layout.v, layout.dO, slot.dOBytes, k.dv);
+  passTurnAfterScores();
   waitForWgmma(1);
   SmallVector<Value> p =
       k.t.stages > 1
@@ -1146,6 +1161,23 @@ SmallVector<Value> WgmmaBackwardMain::buildRingLoop(ValueRange init) {
   return results;
 }
 
+void WgmmaBackwardMain::passTurnAfterScores() {
+  if (!turns || !passAfterScores)
+    return;
+  // D115: the completion of step t - 1's reductions was not waited for at
+  // the step's top; it is here, while the tensor cores compute the score
+  // products just issued. The barrier orders every lane's completed
+  // reductions before thread 0's release (passTurn's fence), as the step's
+  // first barrier does with dq_pass = step_start.
+  Value t = ringStep;
+  asmStatement("cp.async.bulk.wait_group 0;", "");
+  gpu::BarrierOp::create(k.b);
+  turns->pass(k.cmp(arith::CmpIPredicate::ugt, t, k.idx(0)),
+              [&] { return stepOf(k.sub(t, k.one)); });
+  // Reconverged for the `.aligned` wgmma wait that follows.
+  k.syncWarp();
+}
+
 Value WgmmaBackwardMain::beginRingStep(Value t, Value total,
                                        Value rowsGroup) {
   // Step t's rows (copied during step t - 1) have landed; after the
@@ -1157,15 +1189,19 @@ Value WgmmaBackwardMain::beginRingStep(Value t, Value total,
   // Ordered: step t - 1's bulk reductions have completed (their writes,
   // not only their reads of the tile) in every issuing lane before the
   // barrier; after it thread 0 passes step t - 1's turn and reads step
-  // t's.
-  if (turns)
+  // t's. With dq_pass = after_scores the completion and the pass wait for
+  // step t's score products (passTurnAfterScores).
+  if (turns && !passAfterScores)
     asmStatement("cp.async.bulk.wait_group 0;", "");
   gpu::BarrierOp::create(b);
   if (turns) {
     auto [h, qBlock] = stepOf(t);
-    turns->begin(
-        k.cmp(arith::CmpIPredicate::ugt, t, k.idx(0)),
-        [&] { return stepOf(k.sub(t, k.one)); }, h, qBlock);
+    if (passAfterScores)
+      turns->read(h, qBlock);
+    else
+      turns->begin(
+          k.cmp(arith::CmpIPredicate::ugt, t, k.idx(0)),
+          [&] { return stepOf(k.sub(t, k.one)); }, h, qBlock);
   }
   Value next = k.addc(t, 1);
   // D101: step t - 1's dK product may still read buffer (t + 1) % 2's

@@ -350,3 +350,95 @@ func.func @wgmma_wide_ordered(%q: memref<1x4x300x64xbf16>, %k: memref<1x2x300x64
       {causal, deterministic, schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>}
   return
 }
+
+// -----
+
+// dq_pass = after_scores on the ring (D115): step t's top no longer waits
+// for step t - 1's reductions to complete (the rows' cp.async wait, then
+// the barrier) and thread 0 only reads step t's semaphore there; once S^T
+// and dP^T are issued, every lane waits for its reductions of step t - 1 to
+// complete, a barrier, and (t > 0) thread 0 passes step t - 1's turn, while
+// the tensor cores compute the products; the wait for the turn before dS^T's
+// barrier and the end of the loop are unchanged.
+// CHECK-LABEL: func.func @wgmma_ring_ordered_after_scores
+// CHECK: %[[SEM:.*]] = memref.alloc() : memref<1x4x4xi32>
+// CHECK: gpu.launch
+// CHECK: gpu.launch
+// CHECK: scf.for %[[T:[a-z0-9]+]] = {{.*}} -> (f32, f32
+// CHECK-NEXT: nvvm.cp.async.wait.group 0
+// CHECK-NEXT: gpu.barrier
+// CHECK-NOT: red.relaxed.gpu.global.add.s32
+// CHECK: llvm.inline_asm has_side_effects "ld.relaxed.gpu.global.b32 $0, [$1];", "=r,l"
+// CHECK-NOT: red.relaxed.gpu.global.add.s32
+// CHECK: nvgpu.mbarrier.try_wait.parity
+// CHECK-COUNT-4: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 64, k = 16>
+// CHECK-NOT: red.relaxed.gpu.global.add.s32
+// CHECK-COUNT-4: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 64, k = 16>
+// CHECK-NOT: nvvm.wgmma.wait.group.sync.aligned
+// CHECK: llvm.inline_asm has_side_effects "cp.async.bulk.wait_group 0;", ""
+// CHECK-NEXT: gpu.barrier
+// CHECK: %[[PREV:.*]] = arith.cmpi ugt, %[[T]], %c0
+// CHECK: scf.if %[[PREV]] {
+// CHECK: memref.extract_aligned_pointer_as_index %[[SEM]]
+// CHECK: llvm.inline_asm has_side_effects "fence.acq_rel.gpu;\0A\09red.relaxed.gpu.global.add.s32 [$0], 1;", "l"
+// CHECK: nvvm.wgmma.wait.group.sync.aligned 1
+// CHECK: scf.while
+// CHECK: llvm.inline_asm has_side_effects "fence.acq_rel.gpu;", ""
+// CHECK: vector.store
+// CHECK: gpu.barrier
+// CHECK: nvvm.cp.async.bulk.tensor.reduce {{.*}} {redKind = #nvvm.tma_redux_kind<add>}
+// CHECK-NEXT: llvm.inline_asm has_side_effects "cp.async.bulk.commit_group;"
+// CHECK: scf.yield
+// CHECK-NEXT: }
+// CHECK-NEXT: llvm.inline_asm has_side_effects "cp.async.bulk.wait_group 0;", ""
+// CHECK: gpu.barrier
+// CHECK-NEXT: scf.if
+// CHECK: llvm.inline_asm has_side_effects "fence.acq_rel.gpu
+// CHECK: gpu.terminator
+// CHECK: memref.dealloc %[[SEM]]
+func.func @wgmma_ring_ordered_after_scores(%q: memref<1x4x200x64xbf16>, %k: memref<1x2x200x64xbf16>, %v: memref<1x2x200x64xbf16>, %o: memref<1x4x200x64xbf16>, %do: memref<1x4x200x64xbf16>, %lse: memref<1x4x200xf32>, %dq: memref<1x4x200x64xbf16>, %dk: memref<1x2x200x64xbf16>, %dv: memref<1x2x200x64xbf16>) {
+  fa.attention_grad ins(%q, %k, %v, %o, %do, %lse : memref<1x4x200x64xbf16>, memref<1x2x200x64xbf16>, memref<1x2x200x64xbf16>, memref<1x4x200x64xbf16>, memref<1x4x200x64xbf16>, memref<1x4x200xf32>)
+      outs(%dq, %dk, %dv : memref<1x4x200x64xbf16>, memref<1x2x200x64xbf16>, memref<1x2x200x64xbf16>)
+      {causal, deterministic, schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, dq_pass = after_scores>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
+  return
+}
+
+// -----
+
+// dq_pass = after_scores on the wide q-block (D115): the pass follows S^T's
+// issue (m64 n128), before its wait; dP^T is issued after P^T as before.
+// CHECK-LABEL: func.func @wgmma_wide_ordered_after_scores
+// CHECK: %[[SEM:.*]] = memref.alloc() : memref<1x4x3xi32>
+// CHECK: gpu.launch
+// CHECK: scf.for %[[T:[a-z0-9]+]] = {{.*}} -> (f32, f32
+// CHECK-NEXT: nvvm.cp.async.wait.group 0
+// CHECK-NEXT: gpu.barrier
+// CHECK-NOT: red.relaxed.gpu.global.add.s32
+// CHECK: llvm.inline_asm has_side_effects "ld.relaxed.gpu.global.b32 $0, [$1];", "=r,l"
+// CHECK-NOT: red.relaxed.gpu.global.add.s32
+// CHECK: nvgpu.mbarrier.try_wait.parity
+// CHECK-COUNT-4: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 128, k = 16>
+// CHECK-NOT: nvvm.wgmma.wait.group.sync.aligned
+// CHECK: llvm.inline_asm has_side_effects "cp.async.bulk.wait_group 0;", ""
+// CHECK-NEXT: gpu.barrier
+// CHECK: %[[PREV:.*]] = arith.cmpi ugt, %[[T]], %c0
+// CHECK: scf.if %[[PREV]] {
+// CHECK: llvm.inline_asm has_side_effects "fence.acq_rel.gpu;\0A\09red.relaxed.gpu.global.add.s32 [$0], 1;", "l"
+// CHECK: nvvm.wgmma.wait.group.sync.aligned 0
+// CHECK-COUNT-4: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 128, k = 16>
+// CHECK: scf.while
+// CHECK: llvm.inline_asm has_side_effects "fence.acq_rel.gpu;", ""
+// CHECK: gpu.barrier
+// CHECK-COUNT-2: nvvm.cp.async.bulk.tensor.reduce {{.*}} {redKind = #nvvm.tma_redux_kind<add>}
+// CHECK: scf.yield
+// CHECK: llvm.inline_asm has_side_effects "cp.async.bulk.wait_group 0;", ""
+// CHECK: gpu.barrier
+// CHECK: llvm.inline_asm has_side_effects "fence.acq_rel.gpu
+// CHECK: gpu.terminator
+// CHECK: memref.dealloc %[[SEM]]
+func.func @wgmma_wide_ordered_after_scores(%q: memref<1x4x300x64xbf16>, %k: memref<1x2x300x64xbf16>, %v: memref<1x2x300x64xbf16>, %o: memref<1x4x300x64xbf16>, %do: memref<1x4x300x64xbf16>, %lse: memref<1x4x300xf32>, %dq: memref<1x4x300x64xbf16>, %dk: memref<1x2x300x64xbf16>, %dv: memref<1x2x300x64xbf16>) {
+  fa.attention_grad ins(%q, %k, %v, %o, %do, %lse : memref<1x4x300x64xbf16>, memref<1x2x300x64xbf16>, memref<1x2x300x64xbf16>, memref<1x4x300x64xbf16>, memref<1x4x300x64xbf16>, memref<1x4x300xf32>)
+      outs(%dq, %dk, %dv : memref<1x4x300x64xbf16>, memref<1x2x300x64xbf16>, memref<1x2x300x64xbf16>)
+      {causal, deterministic, schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, dq_pass = after_scores>, tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>}
+  return
+}

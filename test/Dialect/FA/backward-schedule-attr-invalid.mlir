@@ -191,3 +191,36 @@ func.func @negative_epilogue_unknown() attributes {
   test.attr = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = staged>} {
   return
 }
+
+// -----
+
+func.func @negative_dq_pass_auto() attributes {
+  // expected-error @below {{#fa.backward_schedule holds a decided dq_pass, not 'auto'}}
+  test.attr = #fa.backward_schedule<kernel = wgmma, dq = ordered, dq_pass = auto>} {
+  return
+}
+
+// -----
+
+func.func @negative_dq_pass_mma_sync() attributes {
+  // expected-error @below {{invalid #fa.backward_schedule: dq_pass = after_scores is the wgmma backward's, not mma_sync}}
+  test.attr = #fa.backward_schedule<kernel = mma_sync, dq = ordered, dq_pass = after_scores>} {
+  return
+}
+
+// -----
+
+func.func @negative_dq_pass_atomic() attributes {
+  // expected-error @below {{invalid #fa.backward_schedule: dq_pass = after_scores needs dq = ordered}}
+  test.attr = #fa.backward_schedule<kernel = wgmma, dq = atomic, dq_pass = after_scores>} {
+  return
+}
+
+// -----
+
+func.func @negative_dq_pass_unknown() attributes {
+  // expected-error @below {{unknown #fa.backward_schedule dq_pass 'late'}}
+  // expected-error @below {{failed to parse FA_BackwardScheduleAttr parameter 'dq_pass'}}
+  test.attr = #fa.backward_schedule<kernel = wgmma, dq = ordered, dq_pass = late>} {
+  return
+}

@@ -118,7 +118,7 @@ LogicalResult
 BackwardScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                              KernelKind kernel, DqAccumulation dq,
                              BlockMaskWalk walk, InFlightProducts inFlight,
-                             BackwardEpilogue epilogue) {
+                             BackwardEpilogue epilogue, DqTurnPass dqPass) {
   if (!isGeneratedKernel(kernel))
     return emitError() << "#fa.backward_schedule kernel must be simt, "
                           "mma_sync or wgmma, got "
@@ -156,6 +156,18 @@ BackwardScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "invalid #fa.backward_schedule: epilogue = "
                           "tma_store is the wgmma backward's, not "
                        << getScheduleKeyword(stringifyKernelKind(kernel));
+  if (dqPass == DqTurnPass::Auto)
+    return emitError() << "#fa.backward_schedule holds a decided dq_pass, "
+                          "not 'auto'";
+  // The kernel and dQ parts of the rule; the split and the stages are the
+  // op's and the tiling's (dqTurnPassReason).
+  if (dqPass == DqTurnPass::AfterScores && kernel != KernelKind::Wgmma)
+    return emitError() << "invalid #fa.backward_schedule: dq_pass = "
+                          "after_scores is the wgmma backward's, not "
+                       << getScheduleKeyword(stringifyKernelKind(kernel));
+  if (dqPass == DqTurnPass::AfterScores && dq != DqAccumulation::Ordered)
+    return emitError() << "invalid #fa.backward_schedule: dq_pass = "
+                          "after_scores needs dq = ordered";
   return success();
 }
 

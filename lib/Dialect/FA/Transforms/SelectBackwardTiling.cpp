@@ -491,6 +491,45 @@ chooseBackwardEpilogue(AttentionGradOp op, const BackwardSelectOptions &options,
   return BackwardEpilogue::Direct;
 }
 
+/// Where `op`'s wgmma ring passes its ordered dQ's turns: its schedule's,
+/// else the option's, else (auto) after the score products where that
+/// builds and has passed its GPU check (kDqPassAfterScoresGpuChecked), else
+/// at the step's start. The option `after-scores` concerns the wgmma
+/// kernel's ordered dQ (otherwise: step-start) and is an error where the op
+/// or its `tiling` cannot take it (the column split, one buffer).
+static FailureOr<DqTurnPass>
+chooseDqPass(AttentionGradOp op, const BackwardSelectOptions &options,
+             KernelKind kind, DqAccumulation dq, const Tiling &tiling) {
+  if (BackwardScheduleAttr given = op.getScheduleAttr()) {
+    if (given.getDqPass() == DqTurnPass::AfterScores)
+      if (std::optional<std::string> why =
+              dqPassAfterScoresOpReason(op, kind, dq, &tiling))
+        return op.emitOpError()
+               << "cannot pass the ordered dQ's turns after the score "
+                  "products: "
+               << *why;
+    return given.getDqPass();
+  }
+  switch (options.dqPass) {
+  case DqTurnPass::StepStart:
+    return DqTurnPass::StepStart;
+  case DqTurnPass::AfterScores:
+    if (kind != KernelKind::Wgmma || dq != DqAccumulation::Ordered)
+      return DqTurnPass::StepStart;
+    if (std::optional<std::string> why =
+            dqPassAfterScoresOpReason(op, kind, dq, &tiling))
+      return op.emitOpError()
+             << "fa-select-tiling: dq-pass=after-scores: " << *why;
+    return DqTurnPass::AfterScores;
+  case DqTurnPass::Auto:
+    break;
+  }
+  if (kDqPassAfterScoresGpuChecked &&
+      !dqPassAfterScoresOpReason(op, kind, dq, &tiling))
+    return DqTurnPass::AfterScores;
+  return DqTurnPass::StepStart;
+}
+
 LogicalResult
 mlir::fa::selectBackwardTiling(AttentionGradOp op,
                                const BackwardSelectOptions &options) {
@@ -588,13 +627,17 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
       chooseBackwardEpilogue(op, options, *kind, cost.tiling);
   if (failed(epilogue))
     return failure();
+  FailureOr<DqTurnPass> dqPass =
+      chooseDqPass(op, options, *kind, *dq, cost.tiling);
+  if (failed(dqPass))
+    return failure();
   BackwardScheduleAttr schedule = op.getScheduleAttr();
   DqSource source = schedule                            ? DqSource::Op
                     : options.dq != DqAccumulation::Auto ? DqSource::Option
                                                          : DqSource::Model;
   if (!schedule) {
     schedule = BackwardScheduleAttr::get(op.getContext(), *kind, *dq, *walk,
-                                         *inFlight, *epilogue);
+                                         *inFlight, *epilogue, *dqPass);
     op.setScheduleAttr(schedule);
   }
   // The SIMT kernel's shared memory, as the forward's fa-tile-attention
@@ -619,6 +662,11 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
                         << (*epilogue == BackwardEpilogue::TmaStore
                                 ? "; epilogue=tma_store: dK and dV leave "
                                   "through shared memory and TMA"
+                                : "")
+                        << (*dqPass == DqTurnPass::AfterScores
+                                ? "; dq_pass=after_scores: a step's turn "
+                                  "passes once the next step's score "
+                                  "products are issued"
                                 : "");
     if (!autoReason.empty())
       remark.attachNote() << autoReason;

@@ -145,6 +145,13 @@ mlir::fa::backwardTmaStoreOpReason(AttentionGradOp op, KernelKind kind,
                                 getAttentionProblem(op), tiling);
 }
 
+std::optional<std::string>
+mlir::fa::dqPassAfterScoresOpReason(AttentionGradOp op, KernelKind kind,
+                                    DqAccumulation dq, const Tiling *tiling) {
+  return dqTurnPassReason(kind, dq, DqTurnPass::AfterScores,
+                          getAttentionProblem(op), tiling);
+}
+
 FailureOr<TargetInfo> mlir::fa::getRequiredTarget(Operation *op) {
   TargetAttr target = lookupTarget(op);
   if (!target)

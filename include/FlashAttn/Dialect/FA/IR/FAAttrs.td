@@ -310,6 +310,14 @@ def FA_BackwardScheduleAttr : FA_Attr<"BackwardSchedule", "backward_schedule"> {
       (default; one store per element) or `tma_store` (over K_j's and V_j's
       tiles in shared memory, then TMA; `kernel = wgmma` only, at the row
       split: fa-select-tiling and convert-fa-to-nvgpu check the op).
+    * `dq_pass`: where the wgmma ring's ordered dQ passes a step's turn
+      (docs/Backward.md, "Deterministic dQ"), once the step's bulk
+      reductions have completed: `step_start` (default; at the next step's
+      top, the whole block waiting for the completion) or `after_scores`
+      (once the next step's score products are issued, the completion
+      waited for under them; `kernel = wgmma`, `dq = ordered`, the row
+      split's ring: fa-select-tiling and convert-fa-to-nvgpu check the op
+      and its tiling).
 
     Fields at their default are not printed. It may be written by hand;
     `fa-select-tiling` then keeps it and checks it against the op (an
@@ -331,7 +339,9 @@ def FA_BackwardScheduleAttr : FA_Attr<"BackwardSchedule", "backward_schedule"> {
     FA_BackwardScheduleEnumParameter<"InFlightProducts", "in_flight",
                                      "None">:$in_flight,
     FA_BackwardScheduleEnumParameter<"BackwardEpilogue", "epilogue",
-                                     "Direct">:$epilogue
+                                     "Direct">:$epilogue,
+    FA_BackwardScheduleEnumParameter<"DqTurnPass", "dq_pass",
+                                     "StepStart">:$dq_pass
   );
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;

@@ -257,6 +257,11 @@ def FASelectTilingPass : Pass<"fa-select-tiling"> {
            "How the wgmma backward stores dK and dV (auto: the TMA store "
            "where the picked tiling builds it, else direct)",
            "::mlir::fa::backwardEpilogueValues()">,
+    Option<"dqPass", "dq-pass", "::mlir::fa::DqTurnPass",
+           /*default=*/"::mlir::fa::DqTurnPass::Auto",
+           "Where the wgmma ring's ordered dQ passes a step's turn (auto: "
+           "step-start until after-scores has passed its GPU check)",
+           "::mlir::fa::dqTurnPassValues()">,
     Option<"deterministic", "deterministic", "bool", /*default=*/"false",
            "Every fa.attention_grad must give a bit-identical result run to "
            "run (as its own `deterministic` attribute asks): no unordered "
