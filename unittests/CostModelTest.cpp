@@ -294,6 +294,43 @@ TEST(CostModelWalk, NoFitReasonCountsTheList) {
   EXPECT_TRUE(CostModel(target, walk).select(p).found());
 }
 
+TEST(CostModelWalk, MmaSyncWalkCountsItsRegistersWithoutSpillTolerance) {
+  // D113: D = 128's 128x64 on sm_80 estimates 259 registers: the dense
+  // walk keeps it as a priced spill (within 255 + 20; ptxas spills 8-44
+  // B), the compacted walk's budget keeps 22 of the 255 for the walk and
+  // has no tolerance (ptxas spilled 12-68 B): refused, naming the walk.
+  TargetInfo target = *lookupKnownTarget("a100");
+  AttentionProblem p = makeProblem(1024, 128);
+  p.batch = 1;
+  p.blockMaskQ = 128;
+  p.blockMaskKV = 64;
+  Tiling t{128, 64, 2, 4};
+  CostModelOptions dense{KernelKind::MmaSync}, walk{KernelKind::MmaSync};
+  walk.compactedWalk = true;
+  CandidateCost d = CostModel(target, dense).evaluate(t, p);
+  CandidateCost c = CostModel(target, walk).evaluate(t, p);
+  EXPECT_TRUE(d.fits());
+  EXPECT_EQ(d.registersPerThread, 259);
+  EXPECT_EQ(c.registersPerThread, 259);
+  EXPECT_FALSE(c.fits());
+  EXPECT_EQ(c.legality.reason, LegalityReason::RegistersPerThread);
+  EXPECT_NE(c.legality.message.find("259 registers per thread exceed 233 "
+                                    "with the compacted walk (it keeps 22 "
+                                    "of the 255 for the walk"),
+            std::string::npos)
+      << c.legality.message;
+  // Within 233 (209): kept. The wgmma kernel's estimate is the dense
+  // walk's.
+  Tiling within{128, 32, 2, 4};
+  EXPECT_TRUE(CostModel(target, walk).evaluate(within, p).fits());
+  CostModelOptions wgmmaWalk{KernelKind::Wgmma}, wgmmaDense{KernelKind::Wgmma};
+  wgmmaWalk.compactedWalk = true;
+  TargetInfo h100 = *lookupKnownTarget("h100");
+  Tiling wg{128, 128, 2, 8};
+  EXPECT_EQ(CostModel(h100, wgmmaWalk).evaluate(wg, p).registersPerThread,
+            CostModel(h100, wgmmaDense).evaluate(wg, p).registersPerThread);
+}
+
 TEST(CostModelHBM, KVTrafficFallsAsBlockQGrows) {
   // Theorem 2 in the model's loop order: K/V bytes = ceil(N / Bq) N (d+dv) e.
   AttentionProblem p = makeProblem(4096, 128);

@@ -22,7 +22,13 @@ being tested: a refit of the estimate can be checked against the same rows
     bench/experiments/register_vs_ptxas.py [--build build] [--d 64 256]
         [--kinds mma-sync@a100 mma-sync@h200 mma-sync@a10 wgmma@h200]
         [--jobs 2]
-        [--stages 2] [--block-kv 16 32 ...] [--json rows.json]
+        [--stages 2] [--block-kv 16 32 ...] [--block-q 64 128 ...]
+        [--walk compacted] [--json rows.json]
+
+--walk compacted: the forward's compacted walk of a runtime block mask
+whose blocks are the tiling's (the schedule says `walk = compacted`, the
+model is asked with block-mask-walk=compacted); its rows are
+unittests/RegisterTruthWalk.inc (D113).
 """
 import argparse
 import concurrent.futures
@@ -59,16 +65,29 @@ HEAD_DIMS = [(d, d) for d in range(64, 257, 16)] + [(192, 128)]
 MAX_REGS = 255
 
 
-def case(d, dv, bq, bkv, stages, warps, schedule=None):
+# --walk compacted: the forward's compacted walk of a runtime block mask
+# (D100), its blocks the tiling's; the mma-sync schedule walks the list
+# (D113: the walk's registers against ptxas).
+WALK = {"dense": "", "compacted": ", walk = compacted"}
+
+
+def case(d, dv, bq, bkv, stages, warps, schedule=None, walk="dense"):
     tq = f"tensor<1x16x4096x{d}xbf16>"
     tv = f"tensor<1x16x4096x{dv}xbf16>"
     attrs = (f"tiling = #fa.tiling<block_q = {bq}, block_kv = {bkv}, "
              f"stages = {stages}, warps = {warps}>")
     if schedule:
-        attrs = f"schedule = {schedule}, " + attrs
-    return (f"func.func @attention(%q: {tq}, %k: {tq}, %v: {tv}, %o: {tv})"
+        attrs = f"schedule = {schedule[:-1]}{WALK[walk]}>, " + attrs
+    args, mask = f"%q: {tq}, %k: {tq}, %v: {tv}", ""
+    if walk == "compacted":
+        tb = f"tensor<1x1x{-(-4096 // bq)}x{-(-4096 // bkv)}xi8>"
+        args += f", %bm: {tb}"
+        mask = f" block_mask(%bm : {tb})"
+        attrs = (f"block_sparse = #fa.block_sparse<block_q = {bq}, "
+                 f"block_kv = {bkv}>, " + attrs)
+    return (f"func.func @attention({args}, %o: {tv})"
             f" -> {tv} {{\n"
-            f"  %r = fa.attention ins(%q, %k, %v : {tq}, {tq}, {tv}) "
+            f"  %r = fa.attention ins(%q, %k, %v : {tq}, {tq}, {tv}){mask} "
             f"outs(%o : {tv})\n    {{{attrs}}} -> {tv}\n"
             f"  return %r : {tv}\n}}\n")
 
@@ -83,13 +102,14 @@ def ptxas_resources(log):
     return regs, spill
 
 
-def model_verdict(build, src, target, kind):
+def model_verdict(build, src, target, kind, walk="dense"):
     """(estimate, limit-or-None, verdict): verdict is 'fits', 'spills' (kept,
     and the wgmma producer kernel built for it expected to spill: D116),
     'registers' (over the per-thread limit, or the block over the register
     file) or None where the tiling is refused for another reason."""
     e = sh([f"{build}/bin/fa-opt", src, f"--fa-set-target=target={target}",
-            f"--fa-select-tiling=kernel={kind} explain", "-o", os.devnull]).stderr
+            f"--fa-select-tiling=kernel={kind} block-mask-walk={walk} "
+            "explain", "-o", os.devnull]).stderr
     m = re.search(r"keeps the given tiling .*?(\d+) registers/thread", e)
     if m:
         spills = "built spilling" in e
@@ -153,13 +173,17 @@ def ptx_without_selection(build, tmp, src, target, kind):
 @functools.lru_cache(maxsize=None)
 def pipeline_without_selection(build, target, kind):
     """fa-to-ptx-pipeline's passes for the target and kernel (the same for
-    every tiling: asked once), but fa-require-kernel and fa-select-tiling."""
+    every tiling: asked once), but fa-require-kernel and fa-select-tiling,
+    and convert-fa-to-nvgpu builds a backward tiling that the register
+    estimate refuses (allow-spilling-tilings, D113)."""
     dump = sh([f"{build}/bin/fa-opt", os.devnull,
                f"--fa-to-ptx-pipeline=target={target} kernel={kind}",
                "--dump-pass-pipeline", "-o", os.devnull]).stderr
     pipe = balanced(dump[dump.index("builtin.module("):])
     pipe = re.sub(r"\s*fa-require-kernel,", "", pipe)
     pipe = re.sub(r"\s*fa-select-tiling\{[^}]*\},", "", pipe)
+    pipe = re.sub(r"convert-fa-to-nvgpu(\{[^}]*\})?",
+                  "convert-fa-to-nvgpu{allow-spilling-tilings=true}", pipe)
     return " ".join(pipe.split())
 
 
@@ -212,8 +236,8 @@ def fa_compile(build, tmp, src, target, kind):
 
 
 def row_key(r):
-    return tuple(r[k] for k in ("kind", "target", "d", "dv", "bq", "bkv",
-                                "warps", "stages"))
+    return tuple(r.get(k, "dense") for k in ("kind", "target", "d", "dv", "bq",
+                                             "bkv", "warps", "stages", "walk"))
 
 
 BOUND = "not compiled: the O and S accumulators alone exceed the cap"
@@ -243,14 +267,17 @@ def compiled_like_now(old):
                                        old["model"] <= MAX_REGS)
 
 
-def run(build, kind, target, d, dv, bq, bkv, warps, stages=2, reuse=None):
+def run(build, kind, target, d, dv, bq, bkv, warps, stages=2, reuse=None,
+        walk="dense"):
     row = dict(kind=kind, target=target, d=d, dv=dv, bq=bq, bkv=bkv,
                warps=warps, stages=stages)
+    if walk != "dense":
+        row["walk"] = walk
     with tempfile.TemporaryDirectory() as tmp:
         src = os.path.join(tmp, "a.mlir")
         with open(src, "w") as f:
-            f.write(case(d, dv, bq, bkv, stages, warps))
-        est, limit, verdict = model_verdict(build, src, target, kind)
+            f.write(case(d, dv, bq, bkv, stages, warps, walk=walk))
+        est, limit, verdict = model_verdict(build, src, target, kind, walk)
         if verdict is None:
             return None
         row.update(model=est, limit=limit, verdict=verdict)
@@ -272,7 +299,8 @@ def run(build, kind, target, d, dv, bq, bkv, warps, stages=2, reuse=None):
             res, err = fa_compile(build, tmp, src, target, kind)
         else:
             with open(src, "w") as f:
-                f.write(case(d, dv, bq, bkv, stages, warps, SCHEDULE[kind]))
+                f.write(case(d, dv, bq, bkv, stages, warps, SCHEDULE[kind],
+                             walk))
             res, err = compile_forced(build, tmp, src, target, kind)
         if res is None:
             row.update(ptxas=None, spill=None, error=err)
@@ -380,6 +408,11 @@ def main():
                     default=["mma-sync@a100", "mma-sync@h200", "wgmma@h200"])
     ap.add_argument("--stages", type=int, nargs="+", default=[2])
     ap.add_argument("--block-kv", type=int, nargs="+", default=BLOCK_KV)
+    ap.add_argument("--block-q", type=int, nargs="+", default=None,
+                    help="only these block_q")
+    ap.add_argument("--walk", choices=sorted(WALK), default="dense",
+                    help="compacted: the forward's compacted walk of a block "
+                         "mask (mma-sync and wgmma)")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--json", default="",
                     help="also write the rows as JSON")
@@ -402,6 +435,8 @@ def main():
         kind, target = ks.split("@")
         for d, dv in a.d:
             for bq, w in SHAPES[kind]:
+                if a.block_q and bq not in a.block_q:
+                    continue
                 for bkv in a.block_kv:
                     for s in a.stages:
                         jobs.append((a.build, kind, target, d, dv, bq, bkv, w,
@@ -416,7 +451,7 @@ def main():
     rows = []
     progress = open(a.jsonl, "a") if a.jsonl else None
     with concurrent.futures.ThreadPoolExecutor(a.jobs) as ex:
-        for r in ex.map(lambda j: run(*j, reuse=reuse), jobs):
+        for r in ex.map(lambda j: run(*j, reuse=reuse, walk=a.walk), jobs):
             if r and progress:
                 progress.write(json.dumps(r) + "\n")
                 progress.flush()

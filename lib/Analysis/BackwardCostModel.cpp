@@ -36,6 +36,27 @@ static constexpr int64_t kBackwardRegisterOverhead = 32;
 const MmaSyncBackwardRegisterFit mlir::fa::kMmaSyncBackwardRegisters = {
     /*fixed=*/20, /*perQueryBlock16=*/35, /*columnsPerQueryRegister=*/8,
     /*limit=*/255};
+
+std::optional<std::string>
+mlir::fa::mmaSyncBackwardRegisterReason(const Tiling &t, int64_t d, int64_t dv,
+                                        const TargetInfo &target) {
+  if (t.warps > 8)
+    return llvm::formatv(
+               "outside the mma-sync backward's shapes: {0} warps leave "
+               "ptxas {1} registers per thread (the kernel needs up to 255: "
+               "8 warps at most)",
+               t.warps, target.regsPerSM / (32 * t.warps))
+        .str();
+  int64_t registers = kMmaSyncBackwardRegisters.estimate(t, d, dv);
+  if (registers > kMmaSyncBackwardRegisters.limit)
+    return llvm::formatv("{0} registers per thread exceed {1} (the mma-sync "
+                         "backward's ptxas fit: dK_j, dV_j, S^T and dP^T "
+                         "would spill)",
+                         registers, kMmaSyncBackwardRegisters.limit)
+        .str();
+  return std::nullopt;
+}
+
 /// The share of the tensor-core peak the backward's products reach between
 /// its softmax recomputation, dS and the barriers. Not fitted yet: the
 /// backward kernels are not measured (docs/CostModel.md, "The backward
@@ -1095,17 +1116,11 @@ BackwardCost BackwardCostModel::evaluate(const Tiling &t,
   else if (std::optional<std::string> why =
                wide ? wideQueryBlockReason(p, t) : std::nullopt)
     c.rejection = *why;
-  else if (kind == KernelKind::MmaSync && t.warps > 8)
-    c.rejection = llvm::formatv(
-        "outside the mma-sync backward's shapes: {0} warps leave ptxas {1} "
-        "registers per thread (the kernel needs up to 255: 8 warps at most)",
-        t.warps, target.regsPerSM / threads);
-  else if (kind == KernelKind::MmaSync &&
-           c.registersPerThread > kMmaSyncBackwardRegisters.limit)
-    c.rejection = llvm::formatv(
-        "{0} registers per thread exceed {1} (the mma-sync backward's ptxas "
-        "fit: dK_j, dV_j, S^T and dP^T would spill)",
-        c.registersPerThread, kMmaSyncBackwardRegisters.limit);
+  else if (std::optional<std::string> why =
+               kind == KernelKind::MmaSync
+                   ? mmaSyncBackwardRegisterReason(t, d, dv, target)
+                   : std::nullopt)
+    c.rejection = *why;
   else if (c.sramBytes > target.sramPerBlock)
     c.rejection = llvm::formatv("shared memory {0} B exceeds {1} B per block",
                                 c.sramBytes, target.sramPerBlock);

@@ -123,12 +123,24 @@ CandidateCost CostModel::evaluate(const Tiling &t,
   c.sramBytes =
       SharedLayout::get(t, p, options.kernel, walkList).totalBytes();
   c.registersPerThread = kernel.registersPerThread(t, p);
-  detail::RegisterBudget budget = kernel.registerBudget(t, p, target);
+  detail::RegisterBudget budget =
+      kernel.registerBudget(t, p, target, walkList);
+  c.legality = checkLegality(options.kernel, p, target, t);
+  // checkLegality knows the kernel, not its walk: the walk's register
+  // budget and its list are checked here.
+  if (walkList && c.legality.isLegal()) {
+    c.legality =
+        detail::checkRegisters(t, c.registersPerThread, budget, target);
+    if (c.legality.reason == LegalityReason::RegistersPerThread)
+      c.legality.message += llvm::formatv(
+          " with the compacted walk (it keeps {0} of the {1} for the walk: "
+          "ptxas spills its kernels from there)",
+          budget.cap - budget.limit, budget.cap);
+  }
+  if (walkList && c.legality.isLegal())
+    c.legality = checkSharedMemory(c.sramBytes, target);
   int64_t regsPerBlock =
       detail::registersPerBlock(t, c.registersPerThread, budget);
-  c.legality = checkLegality(options.kernel, p, target, t);
-  if (c.legality.isLegal() && walkList)
-    c.legality = checkSharedMemory(c.sramBytes, target);
   c.blocksPerSM =
       detail::residentBlocks(t, c.sramBytes, regsPerBlock, target, arch);
 
@@ -265,6 +277,7 @@ TilingDecision CostModel::select(const AttentionProblem &p) const {
     // With the compacted walk's list counted (evaluate's bytes): the list
     // can be what fits nowhere.
     Tiling smallest = smallestCandidate();
+    CandidateCost smallestCost = evaluate(smallest, p);
     std::string list =
         walksList(p) ? llvm::formatv(" with the compacted walk's list of {0} "
                                      "kv-blocks",
@@ -275,9 +288,8 @@ TilingDecision CostModel::select(const AttentionProblem &p) const {
         "no tiling fits: the smallest ({0}) needs {1} B of shared memory{5} "
         "({2} B per block available) and {3} registers per thread ({4} "
         "available)",
-        smallest.str(), evaluate(smallest, p).sramBytes, target.sramPerBlock,
-        registersPerThread(smallest, p, options.kernel),
-        target.maxRegsPerThread, list);
+        smallest.str(), smallestCost.sramBytes, target.sramPerBlock,
+        smallestCost.registersPerThread, target.maxRegsPerThread, list);
   } else {
     decision.best = 0;
     decision.reason = feasible.size() == 1

@@ -241,8 +241,15 @@ static Legality checkResources(KernelKind kind, const Tiling &t,
   if (scope == LegalityScope::Generation)
     return {};
   const detail::KernelModel &model = detail::getKernelModel(kind);
-  int64_t registers = model.registersPerThread(t, p);
-  detail::RegisterBudget budget = model.registerBudget(t, p, target);
+  return detail::checkRegisters(t, model.registersPerThread(t, p),
+                                model.registerBudget(t, p, target,
+                                                     /*compactedWalk=*/false),
+                                target);
+}
+
+Legality detail::checkRegisters(const Tiling &t, int64_t registers,
+                                const RegisterBudget &budget,
+                                const TargetInfo &target) {
   if (registers > budget.limit)
     return illegal(LegalityReason::RegistersPerThread,
                    llvm::formatv("{0} registers per thread exceed {1}",

@@ -157,6 +157,18 @@ static const char *const kPipelines[][6] = {
      "one-shot-bufferize{bufferize-function-boundaries "
      "function-boundary-type-conversion=identity-layout-map}",
      "convert-fa-to-nvgpu"},
+    // A second fa-select-tiling whose options ask an op's schedule (the
+    // first run's, or a written one) for other fields: an error naming the
+    // conflict (D113; session 16).
+    {"fa-set-target{target=h100}", "fa-select-tiling{kernel=auto}",
+     "fa-select-tiling{dq=atomic block-mask-walk=dense "
+     "backward-in-flight=none backward-epilogue=direct}"},
+    // The forward's compacted walk on sm_80 on a written tiling, where the
+    // walk's registers refuse what the dense walk's spill tolerance keeps
+    // (D113; session 16).
+    {"@fa.attention", "fa-set-target{target=a100}",
+     "fa-select-tiling{kernel=mma-sync block-mask-walk=compacted}",
+     "fa-check-sram-budget"},
     // The dynamic shared memory made external (D91, D93) on whatever
     // gpu.module of LLVM globals the input holds; the PTX pipelines above
     // run it on what they lower.
@@ -284,6 +296,24 @@ static const std::vector<AttributeMutation> &attributeMutations() {
               std::string(schedule) + "tiling = #fa.tiling<block_q = " +
               blockQ + ", block_kv = 128, stages = " + stages +
               ", warps = 8>");
+    // A whole written tiling replaced by the mma.sync kernels' register
+    // edges (D113; session 16): the backward's block_q 128 at D = 64 (428
+    // estimated registers: the conversion refuses it as fa-select-tiling
+    // does) and 16 warps, the forward's 128x64 (estimate 259: kept dense
+    // with a priced spill, refused with the compacted walk's registers).
+    m.push_back({std::regex("tiling = #fa\\.tiling<[^>]{0,96}>"),
+                 {"schedule = #fa.backward_schedule<kernel = mma_sync, dq = "
+                  "atomic>, tiling = #fa.tiling<block_q = 128, block_kv = "
+                  "128, stages = 1, warps = 8>",
+                  "schedule = #fa.backward_schedule<kernel = mma_sync, dq = "
+                  "atomic>, tiling = #fa.tiling<block_q = 16, block_kv = 256, "
+                  "stages = 1, warps = 16>",
+                  "schedule = #fa.schedule<kernel = mma_sync, epilogue = "
+                  "staged, walk = compacted>, tiling = #fa.tiling<block_q = "
+                  "128, block_kv = 64, stages = 2, warps = 4>",
+                  "schedule = #fa.schedule<kernel = mma_sync, epilogue = "
+                  "staged>, tiling = #fa.tiling<block_q = 128, block_kv = 64, "
+                  "stages = 2, warps = 4>"}});
     // The forward's compacted walk (D100), valid only for the tensor-core
     // kernels with a block mask and a static Nk.
     m.push_back({std::regex("tiling = #fa\\.tiling<"),

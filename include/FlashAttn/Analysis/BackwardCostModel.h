@@ -288,6 +288,17 @@ struct MmaSyncBackwardRegisterFit {
 /// The fit of the mma.sync backward's main kernel (CUDA 13 ptxas).
 extern const MmaSyncBackwardRegisterFit kMmaSyncBackwardRegisters;
 
+/// Why the mma.sync backward's main kernel cannot hold `tiling` at head
+/// dims `d`, `dv` in registers, or nullopt: more than 8 warps (ptxas's
+/// per-thread share of `target`'s register file falls below the 255 the
+/// kernel needs), or the ptxas fit over its limit (dK_j, dV_j, S^T and
+/// dP^T would spill). The backward model's refusal (BackwardCostModel::
+/// evaluate) and convert-fa-to-nvgpu's, which builds a hand-written
+/// tiling only where fa-select-tiling would keep it (D113).
+std::optional<std::string>
+mmaSyncBackwardRegisterReason(const Tiling &tiling, int64_t d, int64_t dv,
+                              const TargetInfo &target);
+
 /// Everything the backward model computed for one candidate tiling
 /// (block_q: rows of a streamed q-block; block_kv: rows of the resident
 /// kv-block, the thread block's own).

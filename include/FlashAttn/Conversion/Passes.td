@@ -113,7 +113,21 @@ def ConvertFAToNVGPUPass : Pass<"convert-fa-to-nvgpu"> {
     choice (loads, slot release, step order, ping-pong, masked steps,
     epilogue, the producer's registers) is the schedule's. Anything else is
     an error naming the reason. Ops of other kernels are left alone.
+
+    An `fa.attention_grad` is checked as `fa-select-tiling` checks a
+    written tiling: a hand-written mma.sync backward tiling whose registers
+    the model refuses (`mmaSyncBackwardRegisterReason`: ptxas would spill)
+    is an error naming the estimate; `allow-spilling-tilings` builds it
+    anyway, to measure the estimate against ptxas
+    (`bench/experiments/backward_register_vs_ptxas.py`).
   }];
+  let options = [
+    Option<"allowSpillingTilings", "allow-spilling-tilings", "bool",
+           /*default=*/"false",
+           "Build a hand-written mma.sync backward tiling that the register "
+           "estimate refuses (ptxas spills it): for measuring the estimate, "
+           "not for a kernel to run">,
+  ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::gpu::GPUDialect",

@@ -158,6 +158,14 @@ struct RegisterBudget {
 int64_t registersPerBlock(const Tiling &tiling, int64_t registersPerThread,
                           const RegisterBudget &budget);
 
+/// The thread block's registers: `registers` a thread within
+/// `budget.limit`, and the block's allocation (registersPerBlock) within the
+/// SM's register file. checkLegality's check, and the compacted walk's in
+/// CostModel::evaluate (with the walk's budget).
+Legality checkRegisters(const Tiling &tiling, int64_t registers,
+                        const RegisterBudget &budget,
+                        const TargetInfo &target);
+
 /// Resident thread blocks per SM from shared memory, registers, threads and
 /// the hardware's block limit; at least 1 (the per-block budget is
 /// authoritative, so a block that fits it always gets one slot).
@@ -220,11 +228,12 @@ public:
   /// Registers per thread (fa::registersPerThread).
   virtual int64_t registersPerThread(const Tiling &tiling,
                                      const AttentionProblem &problem) const = 0;
-  /// The registers a tiling may use on `target`: by default up to the
-  /// per-thread maximum.
+  /// The registers a tiling may use on `target` (`compactedWalk`: walking a
+  /// block mask's list): by default up to the per-thread maximum.
   virtual RegisterBudget registerBudget(const Tiling &tiling,
                                         const AttentionProblem &problem,
-                                        const TargetInfo &target) const;
+                                        const TargetInfo &target,
+                                        bool compactedWalk) const;
   /// Seconds of one kv step of one thread block with the SM to itself, with
   /// `maskLaneOps` more lane operations per score (a masked kv-block).
   virtual double stepSeconds(const StepInputs &in,

@@ -84,7 +84,8 @@ KernelModel::~KernelModel() = default;
 
 RegisterBudget KernelModel::registerBudget(const Tiling &,
                                            const AttentionProblem &,
-                                           const TargetInfo &target) const {
+                                           const TargetInfo &target,
+                                           bool) const {
   return {target.maxRegsPerThread, target.maxRegsPerThread};
 }
 

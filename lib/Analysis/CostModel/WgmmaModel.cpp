@@ -156,7 +156,8 @@ public:
   /// fitted to the H100"), except below 255 where the O accumulator is past
   /// the fit's range (d = 256: D47).
   RegisterBudget registerBudget(const Tiling &t, const AttentionProblem &p,
-                                const TargetInfo &target) const override {
+                                const TargetInfo &target,
+                                bool) const override {
     int64_t cap = std::min(target.maxRegsPerThread,
                            blockStartRegisters(target.regsPerSM, 32 * t.warps));
     if (cap < target.maxRegsPerThread &&

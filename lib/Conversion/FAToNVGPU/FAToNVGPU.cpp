@@ -103,9 +103,9 @@ struct ConvertFAToNVGPUPass
 
   /// Why the mma.sync backward kernel cannot build `op` with `tiling`, or
   /// nullopt (docs/Backward.md, "On the GPU: the mma.sync kernels").
-  static std::optional<std::string>
+  std::optional<std::string>
   gradUnsupportedReason(AttentionGradOp op, const Tiling &t,
-                        const TargetInfo &target) {
+                        const TargetInfo &target) const {
     Type elt = op.getQueryType().getElementType();
     int64_t d = op.getHeadDim(), dv = op.getValueHeadDim();
     if (target.getComputeCapability() < 80)
@@ -137,6 +137,13 @@ struct ConvertFAToNVGPUPass
       return "its shared memory, " + std::to_string(bytes) +
              " B, exceeds the target's " +
              std::to_string(target.sramPerBlock) + " B per block";
+    // What fa-select-tiling refuses on registers is refused here too (a
+    // hand-written block_q 128 at D = 64 spilled 56 B: D113), unless asked
+    // to build it for a measurement.
+    if (std::optional<std::string> why =
+            mmaSyncBackwardRegisterReason(t, d, dv, target);
+        why && !allowSpillingTilings)
+      return why;
     return std::nullopt;
   }
 

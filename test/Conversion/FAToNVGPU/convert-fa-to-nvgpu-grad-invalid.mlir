@@ -124,3 +124,33 @@ module attributes {fa.target = #fa.target<arch = "sm_80", sram_per_block = 16691
     return
   }
 }
+
+// -----
+
+// A tiling fa-select-tiling refuses on registers is refused here too, with
+// the model's words (mmaSyncBackwardRegisterReason, D113): block_q 128 at
+// D = 64 estimates 428 registers a thread; built by hand it spilled 56 B
+// (ptxas, sm_90a). `allow-spilling-tilings` builds it
+// (test/Target/fa-compile-grad-mma-registers.mlir).
+
+module attributes {fa.target = #fa.target<arch = "sm_80", sram_per_block = 166912, sram_per_sm = 167936, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 108, hbm_gbps = 2039, tensor_tflops = 312>} {
+  func.func @negative_registers_block_q_128(%q: memref<1x2x1024x64xbf16>, %l: memref<1x2x1024xf32>) {
+    // expected-error @below {{cannot use the mma_sync backward kernel with #fa.tiling<block_q = 128, block_kv = 128, stages = 1, warps = 8>: 428 registers per thread exceed 255 (the mma-sync backward's ptxas fit: dK_j, dV_j, S^T and dP^T would spill)}}
+    fa.attention_grad ins(%q, %q, %q, %q, %q, %l : memref<1x2x1024x64xbf16>, memref<1x2x1024x64xbf16>, memref<1x2x1024x64xbf16>, memref<1x2x1024x64xbf16>, memref<1x2x1024x64xbf16>, memref<1x2x1024xf32>)
+        outs(%q, %q, %q : memref<1x2x1024x64xbf16>, memref<1x2x1024x64xbf16>, memref<1x2x1024x64xbf16>)
+        {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 1, warps = 8>}
+    return
+  }
+}
+
+// -----
+
+module attributes {fa.target = #fa.target<arch = "sm_80", sram_per_block = 166912, sram_per_sm = 167936, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 108, hbm_gbps = 2039, tensor_tflops = 312>} {
+  func.func @negative_registers_warps(%q: memref<1x2x1024x64xbf16>, %l: memref<1x2x1024xf32>) {
+    // expected-error @below {{cannot use the mma_sync backward kernel with #fa.tiling<block_q = 16, block_kv = 256, stages = 1, warps = 16>: outside the mma-sync backward's shapes: 16 warps leave ptxas 128 registers per thread (the kernel needs up to 255: 8 warps at most)}}
+    fa.attention_grad ins(%q, %q, %q, %q, %q, %l : memref<1x2x1024x64xbf16>, memref<1x2x1024x64xbf16>, memref<1x2x1024x64xbf16>, memref<1x2x1024x64xbf16>, memref<1x2x1024x64xbf16>, memref<1x2x1024xf32>)
+        outs(%q, %q, %q : memref<1x2x1024x64xbf16>, memref<1x2x1024x64xbf16>, memref<1x2x1024x64xbf16>)
+        {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 16, block_kv = 256, stages = 1, warps = 16>}
+    return
+  }
+}

@@ -8,11 +8,11 @@
 // store directly), ordered dQ and dK in flight included; a written
 // schedule is kept.
 // RUN: fa-opt %s --fa-set-target=target=h100 --fa-select-tiling=kernel=wgmma \
-// RUN:   | FileCheck %s --check-prefixes=AUTO,ALL
+// RUN:   | FileCheck %s --check-prefix=AUTO
 // RUN: fa-opt %s --fa-set-target=target=h100 "--fa-select-tiling=kernel=wgmma backward-epilogue=auto" \
-// RUN:   | FileCheck %s --check-prefixes=AUTO,ALL
+// RUN:   | FileCheck %s --check-prefix=AUTO
 // RUN: fa-opt %s --fa-set-target=target=h100 "--fa-select-tiling=kernel=wgmma backward-epilogue=direct" \
-// RUN:   | FileCheck %s --check-prefixes=DIRECT,ALL
+// RUN:   | FileCheck %s --check-prefix=DIRECT
 // RUN: fa-opt %s --fa-set-target=target=h100 "--fa-select-tiling=kernel=wgmma backward-epilogue=tma-store explain" \
 // RUN:   --mlir-print-op-on-diagnostic=false 2>&1 | FileCheck %s --check-prefix=TMA
 // RUN: fa-opt %s --fa-set-target=target=h100 "--fa-select-tiling=kernel=mma-sync backward-epilogue=tma-store" \
@@ -63,19 +63,4 @@ func.func @grad_deterministic(%q: tensor<1x4x1024x80xbf16>, %lse: tensor<1x4x102
       {deterministic}
       -> tensor<1x4x1024x80xbf16>, tensor<1x4x1024x80xbf16>, tensor<1x4x1024x80xbf16>
   return %r#0, %r#1, %r#2 : tensor<1x4x1024x80xbf16>, tensor<1x4x1024x80xbf16>, tensor<1x4x1024x80xbf16>
-}
-
-// A written schedule is kept (and its tiling chosen), whatever the option.
-// ALL-LABEL: func.func @grad_written
-// ALL: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, in_flight = dk, epilogue = tma_store>
-// ALL-SAME: stages = 2
-func.func @grad_written(%q: tensor<1x4x1024x128xbf16>, %lse: tensor<1x4x1024xf32>)
-    -> (tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>) {
-  %r:3 = fa.attention_grad
-      ins(%q, %q, %q, %q, %q, %lse : tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>,
-          tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024xf32>)
-      outs(%q, %q, %q : tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>)
-      {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, in_flight = dk, epilogue = tma_store>}
-      -> tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>
-  return %r#0, %r#1, %r#2 : tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>
 }

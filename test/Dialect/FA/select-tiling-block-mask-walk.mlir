@@ -16,6 +16,8 @@
 // RUN:   | FileCheck %s --check-prefix=DENSE
 // RUN: fa-opt %s --fa-set-target=target=h100 "--fa-select-tiling=kernel=wgmma block-mask-walk=compacted explain" \
 // RUN:   --mlir-print-op-on-diagnostic=false 2>&1 | FileCheck %s --check-prefix=COMPACT
+// RUN: fa-opt %s --fa-set-target=target=h100 "--fa-select-tiling=kernel=wgmma block-mask-walk=dense explain" \
+// RUN:   --mlir-print-op-on-diagnostic=false 2>&1 | FileCheck %s --check-prefix=DENSEWALK
 // RUN: fa-opt %s --fa-set-target=target=h100 "--fa-select-tiling=kernel=auto block-mask-walk=compacted" \
 // RUN:   | FileCheck %s --check-prefix=AUTO
 // RUN: fa-opt %s --fa-set-target=target=h100 "--fa-select-tiling=kernel=mma-sync block-mask-walk=compacted" \
@@ -35,10 +37,9 @@
 // COMPACT: remark: fa-select-tiling (model): 128x128, 2 stages, 8 warps wins
 // COMPACT: note: #1 128x128, 2 stages, 8 warps: {{.*}}, SRAM 165936 B,
 // COMPACT: remark: fa-select-tiling: schedule #fa.schedule<kernel = wgmma, loads = tma, release = producer, epilogue = tma_store, consumer_regs = 240, walk = compacted>: the producer kernel{{.*}}; walk=compacted: warp 0 lists the live kv-blocks of the q-block's 64 in shared memory at the block's start (2 round(s) of 32, about 700 clocks each), the loads and steps walk the list (1024 B of shared memory)
-// The dense walk of the same op (@random_blocks_dense): the shared memory
-// without the list.
-// COMPACT: note: #1 128x128, 2 stages, 8 warps: {{.*}}, SRAM 164912 B,
-// COMPACT: remark: fa-select-tiling: schedule #fa.schedule<{{.*}}>: the producer kernel{{.*}}; walk=dense: every kv-block a step, a dead one predicated off
+// The dense walk of the same op: the shared memory without the list.
+// DENSEWALK: note: #1 128x128, 2 stages, 8 warps: {{.*}}, SRAM 164912 B,
+// DENSEWALK: remark: fa-select-tiling: schedule #fa.schedule<{{.*}}>: the producer kernel{{.*}}; walk=dense: every kv-block a step, a dead one predicated off
 // COMPACT-LABEL: func.func @random_blocks(
 // COMPACT: schedule = #fa.schedule<{{.*}}walk = compacted>
 // AUTO-LABEL: func.func @random_blocks(
@@ -58,22 +59,6 @@ func.func @random_blocks(%q: tensor<1x16x8192x128xbf16>, %bm: tensor<1x1x64x64xi
   return %r : tensor<1x16x8192x128xbf16>
 }
 
-// The dense walk of the same op, for the shared memory the list adds (a
-// written schedule is kept: dense).
-// COMPACT-LABEL: func.func @random_blocks_dense
-// COMPACT: schedule = #fa.schedule<
-// COMPACT-NOT: walk
-// COMPACT-SAME: tiling =
-func.func @random_blocks_dense(%q: tensor<1x16x8192x128xbf16>, %bm: tensor<1x1x64x64xi8>,
-    %o: tensor<1x16x8192x128xbf16>) -> tensor<1x16x8192x128xbf16> {
-  %r = fa.attention ins(%q, %q, %q : tensor<1x16x8192x128xbf16>, tensor<1x16x8192x128xbf16>, tensor<1x16x8192x128xbf16>)
-       block_mask(%bm : tensor<1x1x64x64xi8>) outs(%o : tensor<1x16x8192x128xbf16>)
-       {block_sparse = #fa.block_sparse<block_q = 128, block_kv = 128>,
-        schedule = #fa.schedule<kernel = wgmma, loads = tma, release = producer, epilogue = tma_store, consumer_regs = 240>}
-       -> tensor<1x16x8192x128xbf16>
-  return %r : tensor<1x16x8192x128xbf16>
-}
-
 // Without a block mask there is nothing to compact: the option leaves the
 // schedule dense.
 // COMPACT-LABEL: func.func @no_block_mask
@@ -89,17 +74,4 @@ func.func @no_block_mask(%q: tensor<1x16x8192x128xbf16>,
   %r = fa.attention ins(%q, %q, %q : tensor<1x16x8192x128xbf16>, tensor<1x16x8192x128xbf16>, tensor<1x16x8192x128xbf16>)
        outs(%o : tensor<1x16x8192x128xbf16>) -> tensor<1x16x8192x128xbf16>
   return %r : tensor<1x16x8192x128xbf16>
-}
-
-// A written schedule with the compacted walk is kept.
-// DEFAULT-LABEL: func.func @written
-// DEFAULT: schedule = #fa.schedule<kernel = wgmma, loads = tma, walk = compacted>
-func.func @written(%q: tensor<1x2x1000x64xbf16>, %bm: tensor<1x2x8x8xi8>,
-    %o: tensor<1x2x1000x64xbf16>) -> tensor<1x2x1000x64xbf16> {
-  %r = fa.attention ins(%q, %q, %q : tensor<1x2x1000x64xbf16>, tensor<1x2x1000x64xbf16>, tensor<1x2x1000x64xbf16>)
-       block_mask(%bm : tensor<1x2x8x8xi8>) outs(%o : tensor<1x2x1000x64xbf16>)
-       {causal, block_sparse = #fa.block_sparse<block_q = 128, block_kv = 128>,
-        schedule = #fa.schedule<kernel = wgmma, loads = tma, walk = compacted>}
-       -> tensor<1x2x1000x64xbf16>
-  return %r : tensor<1x2x1000x64xbf16>
 }

@@ -530,6 +530,55 @@ chooseDqPass(AttentionGradOp op, const BackwardSelectOptions &options,
   return DqTurnPass::StepStart;
 }
 
+/// The op's schedule against the explicit options (D113): an error on the
+/// first field one of them asks to be otherwise. An option asks for what a
+/// fresh decision for the schedule's kernel would take from it:
+/// `block-mask-walk=compacted`, `backward-in-flight=dk`,
+/// `backward-epilogue=tma-store` and `dq-pass=after-scores` concern the
+/// wgmma kernel (the walk an op with a block mask, the pass its ordered dQ),
+/// so for another kernel they ask for the dense walk, none, the direct
+/// stores and the step's start, and conflict with nothing it has.
+static LogicalResult checkScheduleOptions(AttentionGradOp op,
+                                          BackwardScheduleAttr given,
+                                          const BackwardSelectOptions &o) {
+  bool wgmma = given.getKernel() == KernelKind::Wgmma;
+  if (o.dq != DqAccumulation::Auto && o.dq != given.getDq())
+    return emitScheduleConflict(op, given, "dq",
+                                stringifyDqAccumulation(given.getDq()), "dq",
+                                stringifyDqAccumulation(o.dq));
+  if (std::optional<BlockMaskWalk> asked =
+          askedWalk(o.walk, wgmma && op.getBlockMask());
+      asked && *asked != given.getWalk())
+    return emitScheduleConflict(op, given, "walk",
+                                stringifyBlockMaskWalk(given.getWalk()),
+                                "block-mask-walk",
+                                stringifyBlockMaskWalk(o.walk));
+  if (o.inFlight != InFlightProducts::Auto &&
+      (o.inFlight == InFlightProducts::DK && wgmma
+           ? InFlightProducts::DK
+           : InFlightProducts::None) != given.getInFlight())
+    return emitScheduleConflict(
+        op, given, "in_flight", stringifyInFlightProducts(given.getInFlight()),
+        "backward-in-flight", stringifyInFlightProducts(o.inFlight));
+  if (o.epilogue != BackwardEpilogue::Auto &&
+      (o.epilogue == BackwardEpilogue::TmaStore && wgmma
+           ? BackwardEpilogue::TmaStore
+           : BackwardEpilogue::Direct) != given.getEpilogue())
+    return emitScheduleConflict(
+        op, given, "epilogue", stringifyBackwardEpilogue(given.getEpilogue()),
+        "backward-epilogue", stringifyBackwardEpilogue(o.epilogue));
+  // `dq-pass=after-scores` concerns the wgmma kernel's ordered dQ.
+  if (o.dqPass != DqTurnPass::Auto &&
+      (o.dqPass == DqTurnPass::AfterScores && wgmma &&
+               given.getDq() == DqAccumulation::Ordered
+           ? DqTurnPass::AfterScores
+           : DqTurnPass::StepStart) != given.getDqPass())
+    return emitScheduleConflict(op, given, "dq_pass",
+                                stringifyDqTurnPass(given.getDqPass()),
+                                "dq-pass", stringifyDqTurnPass(o.dqPass));
+  return success();
+}
+
 LogicalResult
 mlir::fa::selectBackwardTiling(AttentionGradOp op,
                                const BackwardSelectOptions &options) {
@@ -543,6 +592,13 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
   if (std::optional<std::string> why = problem.validate())
     return op.emitOpError() << "cannot be tiled: " << *why;
 
+  // An op keeps the schedule it carries (written, or an earlier run's); an
+  // option asking for another value of one of its fields is an error, as a
+  // deterministic request against its atomic dQ is (chooseDq): ignoring it
+  // was a silent change of meaning (D113).
+  if (BackwardScheduleAttr given = op.getScheduleAttr();
+      given && failed(checkScheduleOptions(op, given, options)))
+    return failure();
   bool deterministic = options.deterministic || op.getDeterministic();
   std::string autoReason;
   FailureOr<KernelKind> kind =

@@ -209,6 +209,18 @@ struct SelectTilingPass
     if (std::optional<std::string> why = problem.validate())
       return op.emitOpError() << "cannot be tiled: " << *why;
 
+    // An op keeps the schedule it carries; an explicit block-mask-walk
+    // that would walk otherwise is an error, as for the backward (D113).
+    if (ScheduleAttr given = op.getScheduleAttr())
+      if (std::optional<BlockMaskWalk> asked = askedWalk(
+              blockMaskWalk,
+              isNVGPUKernel(given.getKernel()) && op.getBlockMask());
+          asked && *asked != given.getWalk())
+        return emitScheduleConflict(op, given, "walk",
+                                    stringifyBlockMaskWalk(given.getWalk()),
+                                    "block-mask-walk",
+                                    stringifyBlockMaskWalk(blockMaskWalk));
+
     std::string autoNote;
     SmallVector<KernelKind> kinds =
         chooseKernels(op, target, problem, autoNote);
@@ -262,7 +274,7 @@ struct SelectTilingPass
                << " (kernel=" << stringifyKernelKind(kind) << ")"
                << (askedCompacted && walkOf(kind) == BlockMaskWalk::Compacted
                        ? listOverflowNote(kind, getTiling(existing), target,
-                                          problem)
+                                          problem, cost.legality.reason)
                        : std::string());
       if (explain)
         op.emitRemark() << "fa-select-tiling: keeps the given tiling "
@@ -349,14 +361,20 @@ struct SelectTilingPass
   }
 
   /// With the list asked for, why a written tiling that does not fit with
-  /// it would fit without it ("" where the list is not why).
+  /// it (for `reason`) would fit without it ("" where the walk is not why):
+  /// the list's shared memory, or the walk's registers (D113).
   std::string listOverflowNote(KernelKind kind, const Tiling &tiling,
                                const TargetInfo &target,
-                               const AttentionProblem &problem) {
+                               const AttentionProblem &problem,
+                               LegalityReason reason) {
     if (!CostModel(target, modelOptions(kind, BlockMaskWalk::Dense))
              .evaluate(tiling, problem)
              .fits())
       return "";
+    if (reason == LegalityReason::RegistersPerThread ||
+        reason == LegalityReason::RegisterFile)
+      return "; the compacted walk's registers take it over (the tiling fits "
+             "the dense walk)";
     return llvm::formatv("; the compacted walk's list of {0} kv-blocks takes "
                          "it over (the tiling fits the dense walk)",
                          forwardWalkListEntries(tiling, problem))

@@ -210,3 +210,28 @@ mlir::fa::biasGradientDqReason(AttentionGradOp op, DqAccumulation dq) {
                      "atomic adds, which are not deterministic; use "
                      "kernel=simt for a deterministic dBias");
 }
+
+InFlightDiagnostic mlir::fa::emitScheduleConflict(Operation *op,
+                                                  Attribute schedule,
+                                                  StringRef field,
+                                                  StringRef has,
+                                                  StringRef option,
+                                                  StringRef asked) {
+  // The attribute spells a value with `_` where the option has `-`.
+  std::string value = has.str();
+  llvm::replace(value, '-', '_');
+  return op->emitOpError()
+         << "schedule " << schedule << " has " << field << " = " << value
+         << ", but fa-select-tiling was asked for " << option << "=" << asked
+         << ": an op keeps the schedule it carries (drop the option, or the "
+            "schedule and its tiling to decide again)";
+}
+
+std::optional<BlockMaskWalk> mlir::fa::askedWalk(BlockMaskWalk option,
+                                                 bool listsBlocks) {
+  if (option == BlockMaskWalk::Auto)
+    return std::nullopt;
+  return option == BlockMaskWalk::Compacted && listsBlocks
+             ? BlockMaskWalk::Compacted
+             : BlockMaskWalk::Dense;
+}

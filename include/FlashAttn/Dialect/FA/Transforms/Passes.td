@@ -141,8 +141,13 @@ def FASelectTilingPass : Pass<"fa-select-tiling"> {
     numbers and the `wgmma-*` and `mma-masked-steps` options (`auto` lets
     the model decide; a forced value is kept, and forced values that cannot
     go together are an error). The conversions only read it. An op that
-    already carries a `#fa.schedule` keeps it whatever the options say; it
-    is checked against the op, its tiling and the target.
+    already carries a `#fa.schedule` (written, or decided by an earlier
+    run) keeps it; it is checked against the op, its tiling and the
+    target, and an explicit `block-mask-walk` (the forward's and the
+    backward's) or `dq`, `backward-in-flight`, `backward-epilogue` (the
+    backward's) that would decide one of its fields otherwise is an error
+    naming both (`auto` asks for nothing; an option that concerns the
+    wgmma kernel asks nothing of another kernel's schedule).
 
     * `mode=model` (default): the cost model of docs/CostModel.md enumerates
       block sizes (multiples of 16) with the kernel's stages and warps,

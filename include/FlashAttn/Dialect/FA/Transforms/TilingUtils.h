@@ -122,6 +122,21 @@ struct BackwardSelectOptions {
 LogicalResult selectBackwardTiling(AttentionGradOp op,
                                    const BackwardSelectOptions &options);
 
+/// An op keeps the schedule it carries (written, or decided by an earlier
+/// fa-select-tiling); an explicit option that asks for another value of one
+/// of its fields is an error (D113). The error's text: "schedule S has
+/// FIELD = HAS, but fa-select-tiling was asked for OPTION=ASKED: an op
+/// keeps ...", emitted on `op`.
+InFlightDiagnostic emitScheduleConflict(Operation *op, Attribute schedule,
+                                        StringRef field, StringRef has,
+                                        StringRef option, StringRef asked);
+
+/// The walk an explicit `block-mask-walk` option asks of a kernel:
+/// `compacted` where `listsBlocks` (the kernel walks a list of the op's
+/// block mask), else dense; nullopt for `auto` (it asks for nothing).
+std::optional<BlockMaskWalk> askedWalk(BlockMaskWalk option,
+                                       bool listsBlocks);
+
 /// The kernel of `op`'s `#fa.schedule`, or `fallback` when it has none.
 KernelKind getKernelKind(AttentionOp op, KernelKind fallback);
 
