@@ -95,6 +95,7 @@ void mlir::fa::buildFAFlashToGPUPipeline(
   select.mmaMaskedSteps = options.mmaMaskedSteps;
   select.blockMaskWalk = options.blockMaskWalk;
   select.backwardEpilogue = options.backwardEpilogue;
+  select.backwardPersistent = options.backwardPersistent;
   select.explain = options.explain;
   pm.addPass(createFASelectTilingPass(select));
   if (stopsBefore(options, PipelineStage::Tiled))
@@ -289,7 +290,8 @@ mlir::fa::describePipelineOptions(StringRef pipeline) {
       describeOption(o.kernel),        describeOption(o.wgmmaLoads),
       describeOption(o.wgmmaRelease),  describeOption(o.wgmmaSchedule),
       describeOption(o.wgmmaPingpong), describeOption(o.mmaMaskedSteps),
-      describeOption(o.blockMaskWalk), describeOption(o.backwardEpilogue)};
+      describeOption(o.blockMaskWalk), describeOption(o.backwardEpilogue),
+      describeOption(o.backwardPersistent)};
 }
 
 void mlir::fa::registerFAPipelines() {

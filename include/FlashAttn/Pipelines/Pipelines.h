@@ -203,6 +203,11 @@ struct FAToPTXPipelineOptions
       llvm::cl::desc("How the wgmma backward stores dK and dV "
                      "(fa-select-tiling's backward-epilogue)"),
       llvm::cl::init(BackwardEpilogue::Auto), backwardEpilogueValues()};
+  Option<BackwardPersistence> backwardPersistent{
+      *this, "backward-persistent",
+      llvm::cl::desc("Whether the wgmma backward's main kernel is persistent "
+                     "(fa-select-tiling's backward-persistent)"),
+      llvm::cl::init(BackwardPersistence::Auto), backwardPersistenceValues()};
 };
 
 /// One option of a registered pipeline as its parser sees it, for embedders

@@ -1,6 +1,7 @@
 // #fa.backward_schedule and the deterministic attribute of fa.attention_grad
 // print and parse back; fields at their default (dq = separate, walk =
-// dense, in_flight = none, epilogue = direct) are not printed.
+// dense, in_flight = none, epilogue = direct, persistent = off) are not
+// printed.
 // RUN: fa-opt %s | fa-opt | FileCheck %s
 
 // CHECK-LABEL: func.func @attrs
@@ -15,6 +16,9 @@
 // CHECK-SAME: i = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store>
 // CHECK-SAME: j = #fa.backward_schedule<kernel = wgmma, dq = ordered, in_flight = dk, epilogue = tma_store>
 // CHECK-SAME: k = #fa.backward_schedule<kernel = mma_sync, dq = atomic>
+// CHECK-SAME: l = #fa.backward_schedule<kernel = wgmma, dq = atomic, persistent = on>
+// CHECK-SAME: m = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, persistent = on>
+// CHECK-SAME: n = #fa.backward_schedule<kernel = mma_sync, dq = ordered>
 func.func @attrs() attributes {
     a = #fa.backward_schedule<kernel = simt, dq = separate>,
     b = #fa.backward_schedule<kernel = mma_sync, dq = atomic>,
@@ -26,7 +30,10 @@ func.func @attrs() attributes {
     h = #fa.backward_schedule<kernel = mma_sync, dq = atomic, in_flight = none>,
     i = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store>,
     j = #fa.backward_schedule<kernel = wgmma, dq = ordered, in_flight = dk, epilogue = tma_store>,
-    k = #fa.backward_schedule<kernel = mma_sync, dq = atomic, epilogue = direct>} {
+    k = #fa.backward_schedule<kernel = mma_sync, dq = atomic, epilogue = direct>,
+    l = #fa.backward_schedule<kernel = wgmma, dq = atomic, persistent = on>,
+    m = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, persistent = on>,
+    n = #fa.backward_schedule<kernel = mma_sync, dq = ordered, persistent = off>} {
   return
 }
 

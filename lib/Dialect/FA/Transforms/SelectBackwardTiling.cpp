@@ -491,6 +491,48 @@ chooseBackwardEpilogue(AttentionGradOp op, const BackwardSelectOptions &options,
   return BackwardEpilogue::Direct;
 }
 
+/// Whether `op`'s wgmma backward is persistent: its schedule's, else the
+/// option's, else (auto) on where it builds and has passed its GPU check
+/// (kBackwardPersistentGpuChecked), else off. The option `on` concerns the
+/// wgmma kernel (other kernels: off) and is an error where the op, its `dq`,
+/// `inFlight` or `tiling` cannot take it (the compacted walk needs a block
+/// mask, which it refuses).
+static FailureOr<BackwardPersistence>
+choosePersistent(AttentionGradOp op, const BackwardSelectOptions &options,
+                 KernelKind kind, DqAccumulation dq, InFlightProducts inFlight,
+                 const Tiling &tiling) {
+  auto reason = [&]() -> std::optional<std::string> {
+    if (std::optional<std::string> why =
+            backwardPersistentOpReason(op, kind, dq, &tiling))
+      return why;
+    if (inFlight == InFlightProducts::DK)
+      return std::string("the persistent kernel does not leave dK in flight");
+    return std::nullopt;
+  };
+  if (BackwardScheduleAttr given = op.getScheduleAttr()) {
+    if (given.getPersistent() == BackwardPersistence::On)
+      if (std::optional<std::string> why = reason())
+        return op.emitOpError() << "cannot be persistent: " << *why;
+    return given.getPersistent();
+  }
+  switch (options.persistent) {
+  case BackwardPersistence::Off:
+    return BackwardPersistence::Off;
+  case BackwardPersistence::On:
+    if (kind != KernelKind::Wgmma)
+      return BackwardPersistence::Off;
+    if (std::optional<std::string> why = reason())
+      return op.emitOpError()
+             << "fa-select-tiling: backward-persistent=on: " << *why;
+    return BackwardPersistence::On;
+  case BackwardPersistence::Auto:
+    break;
+  }
+  if (kBackwardPersistentGpuChecked && kind == KernelKind::Wgmma && !reason())
+    return BackwardPersistence::On;
+  return BackwardPersistence::Off;
+}
+
 LogicalResult
 mlir::fa::selectBackwardTiling(AttentionGradOp op,
                                const BackwardSelectOptions &options) {
@@ -588,13 +630,17 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
       chooseBackwardEpilogue(op, options, *kind, cost.tiling);
   if (failed(epilogue))
     return failure();
+  FailureOr<BackwardPersistence> persistent = choosePersistent(
+      op, options, *kind, *dq, *inFlight, cost.tiling);
+  if (failed(persistent))
+    return failure();
   BackwardScheduleAttr schedule = op.getScheduleAttr();
   DqSource source = schedule                            ? DqSource::Op
                     : options.dq != DqAccumulation::Auto ? DqSource::Option
                                                          : DqSource::Model;
   if (!schedule) {
     schedule = BackwardScheduleAttr::get(op.getContext(), *kind, *dq, *walk,
-                                         *inFlight, *epilogue);
+                                         *inFlight, *epilogue, *persistent);
     op.setScheduleAttr(schedule);
   }
   // The SIMT kernel's shared memory, as the forward's fa-tile-attention
@@ -619,6 +665,10 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
                         << (*epilogue == BackwardEpilogue::TmaStore
                                 ? "; epilogue=tma_store: dK and dV leave "
                                   "through shared memory and TMA"
+                                : "")
+                        << (*persistent == BackwardPersistence::On
+                                ? "; persistent=on: one block per SM walks "
+                                  "the tiles"
                                 : "");
     if (!autoReason.empty())
       remark.attachNote() << autoReason;

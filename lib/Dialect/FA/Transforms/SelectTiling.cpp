@@ -137,6 +137,7 @@ struct SelectTilingPass
     o.walk = blockMaskWalk;
     o.inFlight = backwardInFlight;
     o.epilogue = backwardEpilogue;
+    o.persistent = backwardPersistent;
     o.deterministic = deterministic;
     o.explain = explain;
     o.assumedSeqLen = assumedSeqLen;

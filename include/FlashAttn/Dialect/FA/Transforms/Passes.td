@@ -257,6 +257,12 @@ def FASelectTilingPass : Pass<"fa-select-tiling"> {
            "How the wgmma backward stores dK and dV (auto: the TMA store "
            "where the picked tiling builds it, else direct)",
            "::mlir::fa::backwardEpilogueValues()">,
+    Option<"backwardPersistent", "backward-persistent",
+           "::mlir::fa::BackwardPersistence",
+           /*default=*/"::mlir::fa::BackwardPersistence::Auto",
+           "Whether the wgmma backward's main kernel is persistent (auto: "
+           "off until the persistent kernel has passed its GPU check)",
+           "::mlir::fa::backwardPersistenceValues()">,
     Option<"deterministic", "deterministic", "bool", /*default=*/"false",
            "Every fa.attention_grad must give a bit-identical result run to "
            "run (as its own `deterministic` attribute asks): no unordered "

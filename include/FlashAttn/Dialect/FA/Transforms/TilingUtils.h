@@ -80,6 +80,14 @@ std::optional<std::string> backwardTmaStoreOpReason(AttentionGradOp op,
                                                     KernelKind kind,
                                                     const Tiling *tiling);
 
+/// Why `op` with `kind`, `dq` and `tiling` (when given) cannot take the
+/// persistent kernel, or nullopt: backwardPersistentReason's rule for the
+/// op's problem.
+std::optional<std::string> backwardPersistentOpReason(AttentionGradOp op,
+                                                      KernelKind kind,
+                                                      DqAccumulation dq,
+                                                      const Tiling *tiling);
+
 /// Shared memory of one thread block of `op`'s backward kernel for
 /// `tiling`: the kernel of its #fa.backward_schedule, else the SIMT
 /// kernel's (simtBackwardSramBytes, its largest nest); an error on `op` when
@@ -99,6 +107,7 @@ struct BackwardSelectOptions {
   BlockMaskWalk walk = BlockMaskWalk::Auto;
   InFlightProducts inFlight = InFlightProducts::Auto;
   BackwardEpilogue epilogue = BackwardEpilogue::Auto;
+  BackwardPersistence persistent = BackwardPersistence::Auto;
   bool deterministic = false;
   bool explain = false;
   int64_t assumedSeqLen = kAssumedSeqLen;
