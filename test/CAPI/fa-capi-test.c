@@ -394,7 +394,8 @@ static int testAttention(void) {
 
 /* A deterministic GQA backward (4 query heads on 2 K/V heads), with more
    attributes after its requests. */
-#define GRAD_MODULE(ATTRS)                                                     \
+#define GRAD_MODULE(ATTRS) GRAD_MODULE_WITH("causal, deterministic", ATTRS)
+#define GRAD_MODULE_WITH(REQUESTS, ATTRS)                                      \
   "func.func @grad(%q: tensor<1x4x64x32xbf16>, %k: tensor<1x2x64x32xbf16>,"    \
   "    %l: tensor<1x4x64xf32>) -> (tensor<1x4x64x32xbf16>,"                    \
   "    tensor<1x2x64x32xbf16>, tensor<1x2x64x32xbf16>) {\n"                    \
@@ -404,7 +405,7 @@ static int testAttention(void) {
   "      tensor<1x4x64x32xbf16>,"                                              \
   "      tensor<1x4x64x32xbf16>, tensor<1x4x64xf32>)"                          \
   "      outs(%q, %k, %k : tensor<1x4x64x32xbf16>, tensor<1x2x64x32xbf16>,"    \
-  "      tensor<1x2x64x32xbf16>) {causal, deterministic" ATTRS "}"             \
+  "      tensor<1x2x64x32xbf16>) {" REQUESTS ATTRS "}"                         \
   "      -> tensor<1x4x64x32xbf16>, tensor<1x2x64x32xbf16>, "                  \
   "      tensor<1x2x64x32xbf16>\n"                                             \
   "  return %r#0, %r#1, %r#2 : tensor<1x4x64x32xbf16>, "                       \
@@ -419,12 +420,11 @@ static const char *kInFlight = GRAD_MODULE(
 static const char *kTmaStore = GRAD_MODULE(
     ", schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, "
     "epilogue = tma_store>");
-/* The same with a written schedule that asks for the persistent kernel (its
-   dq = atomic, which fa-select-tiling would refuse on this deterministic op:
-   the C API reads the attribute as written). */
-static const char *kPersistent = GRAD_MODULE(
-    ", schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, "
-    "persistent = on>");
+/* The same op, not deterministic, with a written schedule that asks for
+   the persistent kernel (dq = atomic). */
+static const char *kPersistent = GRAD_MODULE_WITH(
+    "causal", ", schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, "
+              "persistent = on>");
 
 /* An fa.attention_grad's #fa.backward_schedule as the C API reads it, in
    one line. */
@@ -503,7 +503,7 @@ static int testAttentionGrad(void) {
   mlirModuleDestroy(module);
   module = parse(ctx, kPersistent);
   printBackwardSchedule(faModuleGetAttentionGradOp(module, 0));
-  // CHECK-NEXT:  schedule: kernel=wgmma dq=atomic deterministic=true walk=dense in_flight=none epilogue=direct persistent=on
+  // CHECK-NEXT:  schedule: kernel=wgmma dq=atomic deterministic=false walk=dense in_flight=none epilogue=direct persistent=on
   mlirModuleDestroy(module);
   mlirContextDestroy(ctx);
   return 0;
