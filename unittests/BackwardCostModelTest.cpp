@@ -412,6 +412,43 @@ TEST(BackwardCostModel, TmaStoreEpilogueRule) {
   EXPECT_FALSE(parseBackwardEpilogue("staged"));
 }
 
+TEST(BackwardCostModel, PersistentKernelRule) {
+  // D114: the wgmma row split's ring with dq = atomic, without a block
+  // mask, a mask pattern or a mask operand; off until its GPU check.
+  AttentionProblem p = problem(4096, 4096, 128, true);
+  Tiling ring{64, 128, 2, 8}, one{64, 128, 1, 8}, wide{128, 128, 2, 8};
+  EXPECT_FALSE(kBackwardPersistentGpuChecked);
+  auto reason = [](KernelKind kind, DqAccumulation dq,
+                   const AttentionProblem &problem, const Tiling *tiling) {
+    return backwardPersistentReason(kind, BackwardPersistence::On, dq,
+                                    problem, tiling);
+  };
+  EXPECT_FALSE(reason(KernelKind::Wgmma, DqAccumulation::Atomic, p, &ring));
+  EXPECT_FALSE(reason(KernelKind::Wgmma, DqAccumulation::Atomic, p, nullptr));
+  AttentionProblem d64 = problem(1024, 1024, 64, true);
+  EXPECT_FALSE(reason(KernelKind::Wgmma, DqAccumulation::Atomic, d64, &wide));
+  EXPECT_FALSE(backwardPersistentReason(KernelKind::Simt,
+                                        BackwardPersistence::Off,
+                                        DqAccumulation::Separate, p));
+  EXPECT_TRUE(reason(KernelKind::Wgmma, DqAccumulation::Atomic, p, &one));
+  EXPECT_TRUE(reason(KernelKind::Wgmma, DqAccumulation::Ordered, p, &ring));
+  EXPECT_TRUE(reason(KernelKind::MmaSync, DqAccumulation::Atomic, p, &ring));
+  AttentionProblem masked = p;
+  masked.blockMaskQ = masked.blockMaskKV = 128;
+  EXPECT_TRUE(reason(KernelKind::Wgmma, DqAccumulation::Atomic, masked,
+                     &ring));
+  AttentionProblem keep = p;
+  keep.maskElementBytes = 1;
+  EXPECT_TRUE(reason(KernelKind::Wgmma, DqAccumulation::Atomic, keep, &ring));
+  AttentionProblem columns = p;
+  columns.headDim = columns.valueHeadDim = 256;
+  EXPECT_TRUE(reason(KernelKind::Wgmma, DqAccumulation::Atomic, columns,
+                     nullptr));
+  EXPECT_EQ(parseBackwardPersistence("on"), BackwardPersistence::On);
+  EXPECT_EQ(stringifyBackwardPersistence(BackwardPersistence::Off), "off");
+  EXPECT_FALSE(parseBackwardPersistence("yes"));
+}
+
 TEST(BackwardCostModel, WideQueryBlock) {
   // D104: block_q 128 at D = Dv = 64 on the ring, dq = atomic, dense,
   // causal, keep-masks and windows; picked by the model since its GPU check.

@@ -133,6 +133,16 @@ a GPU:
   cd .stage-det16 && bash run.sh --only _ab16      # the A/B
   cd .stage-det16 && bash run.sh --only _det16     # the checks
 
+Its `_pers` cases (wgmma_persistent_cases, D114: the persistent main
+kernel, `_pt`, with today's picks, against the reference, most with more
+tiles than 132 SMs; then the training shapes and the benchmark's D = 64 and
+128 at N = 1k and 4k, today's pick and the same kernel persistent timed
+round-robin in one process with torch's cuDNN backward; about 3 minutes)
+are not yet run on a GPU:
+
+  python3 bench/correctness/backward_simt.py stage .stage-pers --kernel wgmma --target h100 --only _pers
+  cd .stage-pers && bash run.sh --only _pers
+
 On the device machine (bench/README.md; the staged folder is git-ignored
 and travels as a carried path, 13 MiB):
 
@@ -189,7 +199,7 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
          deterministic=False, blocks=None, mask_pattern=None,
          bias_type="f32", density=0.5, tag="", walk="dense",
          block_pattern="random", in_flight="none", ab="", epilogue="direct",
-         dq_pass="step-start", variant=""):
+         dq_pass="step-start", variant="", persistent=False):
     """One backward case. `mask`: the mask's shape (dimensions of 1 are
     broadcast); `mask_kind`: 'bias' (f32, additive; its gradient is asked
     for unless `bias_grad` is False) or 'bool' (an i1 keep-mask);
@@ -211,7 +221,9 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
     (`_dp`, D115); `variant`: a PTX variant of the case without it
     (bench/experiments/ptx_variants.py, derived at stage time, named
     `SOURCE__VARIANT`; an A/B measurement, not a kernel the compiler
-    builds); `ab`: a timed case's group, timed round-robin with the
+    builds); `persistent`: the wgmma
+    backward's persistent kernel (`_pt`, D114); `ab`: a timed case's
+    group, timed round-robin with the
     group's other cases on one set of inputs (time_group; the first case
     is the base); `tag`: appended to the name (`--only`
     selects a group of cases by it); `bias_type`: the
@@ -250,6 +262,7 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
             + ("_if" if in_flight == "dk" else "")
             + ("_kt" if epilogue == "tma-store" else "")
             + ("_dp" if dq_pass == "after-scores" else "")
+            + ("_pt" if persistent else "")
             + (f"_{tag}" if tag else ""))
     source = ""
     if variant:
@@ -279,6 +292,7 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
             "walk": walk, "block_pattern": block_pattern,
             "in_flight": in_flight, "ab": ab, "epilogue": epilogue,
             "dq_pass": dq_pass, "variant": variant, "source": source,
+            "persistent": persistent,
             "mask_pattern": list(mask_pattern) if mask_pattern else None}
 
 
@@ -473,6 +487,7 @@ def matrix_mma(kernel="mma-sync"):
         cases += wgmma_column_split_cases()
         cases += wgmma_ordered_wide_query_block_cases()
         cases += wgmma_ordered_pass_cases()
+        cases += wgmma_persistent_cases()
     if kernel == "wgmma":
         # The ring against one buffer (D61), one process, D = 128 and 64.
         for d, hq in ((128, 16), (64, 32)):
@@ -969,6 +984,72 @@ def wgmma_ordered_pass_cases():
     return cases
 
 
+def wgmma_persistent_cases():
+    """The wgmma backward's persistent kernel (D114, `persistent = on`,
+    `_pt`), tagged `_pers` (not yet run on a GPU), with today's picks: the
+    wide q-block with the direct epilogue at D = 64, block_q 64 with the TMA
+    store at D = 128 (and each with the other epilogue once). Against the
+    float64 reference: bf16 and f16, N 1, 17, 128, 512, 777, 1024, 2049,
+    causal and not; causal Nq != Nk both ways; GQA 8/1 and 8/2; windows,
+    one leaving most kv-blocks without a step (the next tile's
+    first loads issued at its start); most cases with more tiles than an
+    H100's 132 SMs (several rounds a block). Then the A/B: the training
+    shapes (GPT-2 small: B 16, H 12, N 1024, causal; BERT-large: B 16, H
+    16, N 512; Llama-style: B 2, Hq 32 / Hkv 8, N 4096, causal; D = 64)
+    and the benchmark's D = 64 and 128 at N = 1k and 4k (B = 16384 / N, H =
+    2048 / D, causal and not): today's pick (the base) and the same kernel
+    persistent, timed round-robin in one process on the same inputs with
+    torch's cuDNN backward (time_group)."""
+    m = lambda *a, **kw: case(*a, kernel="wgmma", tag="pers", **kw)
+    wide, ring = [128, 128, 2, 8], [64, 128, 2, 8]
+    # The pick of each head dim: (tiling, epilogue).
+    pick = {64: (wide, "direct"), 128: (ring, "tma-store")}
+    cases = []
+    for d in (64, 128):
+        dtypes = ("bf16", "f16") if d == 64 else ("f16", "bf16")
+        for args, kw in (
+                ((dtypes[0], d, 1), dict()),
+                ((dtypes[1], d, 17), dict(causal=True)),
+                ((dtypes[0], d, 128), dict(causal=True, b=4, hq=8)),
+                ((dtypes[1], d, 512), dict(b=8, hq=8)),
+                ((dtypes[0], d, 777), dict(causal=True, b=4, hq=8)),
+                ((dtypes[1], d, 1024), dict(causal=True, b=4, hq=16)),
+                ((dtypes[0], d, 2049), dict(b=2, hq=8)),
+                ((dtypes[1], d, 2049), dict(causal=True, b=2, hq=8)),
+                ((dtypes[0], d, 777, 1000), dict(causal=True, b=4, hq=8,
+                                                 hkv=2)),
+                ((dtypes[1], d, 1000, 777), dict(causal=True, b=4, hq=8,
+                                                 hkv=2)),
+                ((dtypes[0], d, 2049), dict(causal=True, b=16, hq=8, hkv=1)),
+                ((dtypes[1], d, 2049), dict(b=16, hq=8, hkv=1)),
+                ((dtypes[0], d, 1000), dict(causal=True, b=4, hq=8,
+                                            window=(257, 0))),
+                ((dtypes[1], d, 17, 2049), dict(b=2, hq=8, window=(64, 0)))):
+            tiling, epilogue = pick[d]
+            cases.append(m(*args, tiling=tiling, epilogue=epilogue,
+                           persistent=True, **kw))
+    # The other epilogue of each head dim once.
+    cases.append(m("bf16", 64, 2049, causal=True, b=2, hq=8, tiling=ring,
+                   epilogue="tma-store", persistent=True))
+    cases.append(m("f16", 128, 2049, causal=True, b=2, hq=8, tiling=ring,
+                   epilogue="direct", persistent=True))
+    shapes = [("gpt2", 64, 1024, True, 16, 12, 12),
+              ("bert", 64, 512, False, 16, 16, 16),
+              ("llama", 64, 4096, True, 2, 32, 8)]
+    shapes += [(f"d{d}_n{n}" + ("_causal" if causal else ""), d, n, causal,
+                16384 // n, 2048 // d, 2048 // d)
+               for d in (64, 128) for n in (1024, 4096)
+               for causal in (False, True)]
+    for group, d, n, causal, b, hq, hkv in shapes:
+        tiling, epilogue = pick[d]
+        for persistent in (False, True):
+            cases.append(m("bf16", d, n, causal=causal, b=b, hq=hq, hkv=hkv,
+                           tiling=tiling, epilogue=epilogue,
+                           persistent=persistent, perf=True,
+                           ab="pers_" + group))
+    return cases
+
+
 # The wgmma backward's column split (D76: each warpgroup half the columns of
 # dK_j and dV_j, block_kv 64): not yet run on a GPU.
 WGMMA_COLUMN_SPLIT_DIMS = ((256, 256), (192, 128))
@@ -1105,7 +1186,8 @@ def emit(c):
             + (", epilogue = tma_store" if c.get("epilogue") == "tma-store"
                else "")
             + (", dq_pass = after_scores"
-               if c.get("dq_pass") == "after-scores" else ""))]
+               if c.get("dq_pass") == "after-scores" else "")
+            + (", persistent = on" if c.get("persistent") else ""))]
         if c.get("kernel") in ("mma-sync", "wgmma") else []) + ([
         "tiling = #fa.tiling<block_q = {}, block_kv = {}, stages = {}, "
         "warps = {}>".format(*c["tiling"])] if c["tiling"] else [])

@@ -88,6 +88,8 @@ typedef struct FABackwardSchedule {
   MlirStringRef inFlight; /* none or dk (docs/Backward.md, "dK in flight") */
   MlirStringRef epilogue; /* direct or tma-store (docs/Backward.md, "The
                              TMA-store epilogue") */
+  MlirStringRef persistent; /* off or on (docs/Backward.md, "The persistent
+                               kernel") */
 } FABackwardSchedule;
 
 /* Whether `op` is an fa.attention. */

@@ -356,6 +356,29 @@ std::optional<DqTurnPass> mlir::fa::parseDqTurnPass(llvm::StringRef name) {
   return std::nullopt;
 }
 
+llvm::StringRef
+mlir::fa::stringifyBackwardPersistence(BackwardPersistence value) {
+  switch (value) {
+  case BackwardPersistence::Auto:
+    return "auto";
+  case BackwardPersistence::Off:
+    return "off";
+  case BackwardPersistence::On:
+    return "on";
+  }
+  llvm_unreachable("unknown backward persistence");
+}
+
+std::optional<BackwardPersistence>
+mlir::fa::parseBackwardPersistence(llvm::StringRef name) {
+  for (BackwardPersistence value :
+       {BackwardPersistence::Auto, BackwardPersistence::Off,
+        BackwardPersistence::On})
+    if (name == stringifyBackwardPersistence(value))
+      return value;
+  return std::nullopt;
+}
+
 std::optional<std::string>
 mlir::fa::dqTurnPassReason(KernelKind kind, DqAccumulation dq, DqTurnPass pass,
                            const AttentionProblem &problem,
@@ -379,6 +402,46 @@ mlir::fa::dqTurnPassReason(KernelKind kind, DqAccumulation dq, DqTurnPass pass,
   if (tiling && tiling->stages < 2)
     return std::string("passing the turns after the score products is the "
                        "TMA ring's (stages 2), not one buffer's");
+  return std::nullopt;
+}
+
+std::optional<std::string> mlir::fa::backwardPersistentReason(
+    KernelKind kind, BackwardPersistence persistence, DqAccumulation dq,
+    const AttentionProblem &problem, const Tiling *tiling) {
+  if (persistence != BackwardPersistence::On)
+    return std::nullopt;
+  if (kind != KernelKind::Wgmma)
+    return llvm::formatv("the persistent kernel is the wgmma backward's, not "
+                         "the {0} kernel's",
+                         stringifyKernelKind(kind))
+        .str();
+  if (std::optional<WgmmaBackwardShape> shape =
+          wgmmaBackwardShape(problem.headDim, problem.valueHeadDim);
+      shape && shape->split == WgmmaBackwardSplit::Columns)
+    return std::string("the persistent kernel is built on the row split "
+                       "(D = Dv up to 128), not the column split's");
+  if (tiling && tiling->stages < 2)
+    return std::string("the persistent kernel is the TMA ring's (stages 2), "
+                       "not one buffer's");
+  // Ordered dQ's turns wait for the kv-block after: with a grid sized to
+  // the target's SMs, that tile may belong to a block not yet resident on
+  // a GPU with fewer SMs (docs/Backward.md, "The persistent kernel").
+  if (dq == DqAccumulation::Ordered)
+    return std::string("the persistent kernel adds dQ with atomics: ordered "
+                       "dQ's turns could wait for a tile of a block that is "
+                       "not resident");
+  if (problem.blockMaskQ > 0)
+    return std::string("the persistent kernel is not built with a runtime "
+                       "block mask");
+  if (problem.hasMaskPattern())
+    return std::string("the persistent kernel is not built with a "
+                       "#fa.mask_pattern");
+  // ptxas spills 12-16 bytes with a keep-mask's tests at D = 64 and 128
+  // (D114); the bias was not checked with it.
+  if (problem.maskElementBytes > 0)
+    return std::string("the persistent kernel is not built with a mask or "
+                       "bias operand (ptxas spills beside a keep-mask's "
+                       "tests)");
   return std::nullopt;
 }
 

@@ -96,7 +96,8 @@ bool faAttentionGradGetSchedule(MlirOperation op,
                grad.getDeterministic(),
                wrap(stringifyBlockMaskWalk(attr.getWalk())),
                wrap(stringifyInFlightProducts(attr.getInFlight())),
-               wrap(stringifyBackwardEpilogue(attr.getEpilogue()))};
+               wrap(stringifyBackwardEpilogue(attr.getEpilogue())),
+               wrap(stringifyBackwardPersistence(attr.getPersistent()))};
   return true;
 }
 

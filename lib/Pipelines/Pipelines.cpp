@@ -96,6 +96,7 @@ void mlir::fa::buildFAFlashToGPUPipeline(
   select.blockMaskWalk = options.blockMaskWalk;
   select.backwardEpilogue = options.backwardEpilogue;
   select.dqPass = options.dqPass;
+  select.backwardPersistent = options.backwardPersistent;
   select.explain = options.explain;
   pm.addPass(createFASelectTilingPass(select));
   if (stopsBefore(options, PipelineStage::Tiled))
@@ -291,7 +292,8 @@ mlir::fa::describePipelineOptions(StringRef pipeline) {
       describeOption(o.wgmmaRelease),  describeOption(o.wgmmaSchedule),
       describeOption(o.wgmmaPingpong), describeOption(o.mmaMaskedSteps),
       describeOption(o.blockMaskWalk), describeOption(o.backwardEpilogue),
-      describeOption(o.dqPass)};
+      describeOption(o.dqPass),
+      describeOption(o.backwardPersistent)};
 }
 
 void mlir::fa::registerFAPipelines() {

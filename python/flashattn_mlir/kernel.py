@@ -75,7 +75,8 @@ class Kernel:
         mask's live blocks listed; spelled as the pipeline's options spell
         them) and `consumer_regs`; a backward kernel's #fa.backward_schedule:
         `kernel`, `dq`, `deterministic`, `walk`, `in_flight` (none, dk) and
-        `epilogue` (direct, tma-store: how dK and dV are stored).
+        `epilogue` (direct, tma-store: how dK and dV are stored) and
+        `persistent` (off, on: one block per SM walking the tiles).
         None for the naive kernel and for a kernel loaded without it."""
         return self._schedule
 

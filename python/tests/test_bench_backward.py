@@ -85,7 +85,7 @@ def test_stage_deterministic_column(tmp_path, monkeypatch):
     assert det.schedule == {"kernel": "mma-sync", "dq": "ordered",
                             "deterministic": True,
                             "walk": "dense", "in_flight": "none",
-                            "epilogue": "direct"}
+                            "epilogue": "direct", "persistent": "off"}
     assert runtime.find_grad_kernel(cfg, False, False).schedule["dq"] == "atomic"
 
 
@@ -387,6 +387,53 @@ def test_wgmma_matrix_has_the_column_split():
         perf = [c for c in of if c["perf"]]
         assert len(perf) == 4
         assert all((c["b"], c["hq"], c["nq"]) == (4, 8, 4096) for c in perf)
+
+
+def test_wgmma_matrix_has_the_persistent_cases():
+    # backward_simt.py --kernel wgmma (D114), the `_pers` cases: the
+    # persistent kernel (`_pt`, `persistent = on` in the schedule) checked
+    # against the reference with today's picks (the wide q-block with the
+    # direct epilogue at D = 64, the TMA store at D = 128), most with more
+    # tiles than 132 SMs; the A/B groups: the training shapes and the
+    # benchmark's D = 64 and 128 at N = 1k and 4k, today's pick first (the
+    # base), then the same kernel persistent.
+    simt = load_script("bench/correctness/backward_simt.py", "backward_simt")
+    cases = [c for c in simt.matrix("wgmma") if c["name"].endswith("_pers")]
+    checked = [c for c in cases if not c["perf"]]
+    assert checked and all(c["persistent"] and "_pt_" in c["name"] and
+                           not c["deterministic"] and c["tiling"][2] == 2
+                           for c in checked)
+    assert all("persistent = on" in simt.emit(c) for c in checked)
+    assert {c["d"] for c in checked} == {64, 128}
+    assert {c["dtype"] for c in checked} == {"bf16", "f16"}
+    assert {1, 17, 128, 512, 777, 1024, 2049} <= {c["nq"] for c in checked}
+    assert {c["epilogue"] for c in checked} == {"direct", "tma-store"}
+    assert not any(c["mask"] for c in checked)  # refused (ptxas spills)
+    assert any(c["window"] for c in checked)
+    assert any(c["causal"] and c["nq"] < c["nk"] for c in checked)
+    assert any(c["causal"] and c["nq"] > c["nk"] for c in checked)
+    assert any(c["hq"] == 8 and c["hkv"] == 1 for c in checked)
+    assert any(c["hq"] == 8 and c["hkv"] == 2 for c in checked)
+    tiles = lambda c: -(-c["nk"] // c["tiling"][1]) * c["hkv"] * c["b"]
+    assert sum(tiles(c) > 132 for c in checked) >= len(checked) // 2
+    groups = {}
+    for c in cases:
+        if c["perf"]:
+            groups.setdefault(c["ab"], []).append(c)
+    assert len(groups) == 11
+    shape = ("dtype", "b", "hq", "hkv", "nq", "nk", "d", "dv", "causal",
+             "tiling", "epilogue")
+    for members in groups.values():
+        assert [c["persistent"] for c in members] == [False, True]
+        assert "persistent" not in simt.emit(members[0])
+        assert len({str([c[k] for k in shape]) for c in members}) == 1
+    assert {(c["b"], c["hq"], c["hkv"], c["nq"], c["causal"])
+            for c in cases if c["perf"] and c["ab"] in
+            ("pers_gpt2", "pers_bert", "pers_llama")} == {
+        (16, 12, 12, 1024, True), (16, 16, 16, 512, False),
+        (2, 32, 8, 4096, True)}
+    names = [c["name"] for c in simt.matrix("wgmma")]
+    assert len(names) == len(set(names))
 
 
 def test_wgmma_matrix_has_the_tma_store_cases():

@@ -394,7 +394,8 @@ static int testAttention(void) {
 
 /* A deterministic GQA backward (4 query heads on 2 K/V heads), with more
    attributes after its requests. */
-#define GRAD_MODULE(ATTRS)                                                     \
+#define GRAD_MODULE(ATTRS) GRAD_MODULE_WITH("causal, deterministic", ATTRS)
+#define GRAD_MODULE_WITH(REQUESTS, ATTRS)                                      \
   "func.func @grad(%q: tensor<1x4x64x32xbf16>, %k: tensor<1x2x64x32xbf16>,"    \
   "    %l: tensor<1x4x64xf32>) -> (tensor<1x4x64x32xbf16>,"                    \
   "    tensor<1x2x64x32xbf16>, tensor<1x2x64x32xbf16>) {\n"                    \
@@ -404,7 +405,7 @@ static int testAttention(void) {
   "      tensor<1x4x64x32xbf16>,"                                              \
   "      tensor<1x4x64x32xbf16>, tensor<1x4x64xf32>)"                          \
   "      outs(%q, %k, %k : tensor<1x4x64x32xbf16>, tensor<1x2x64x32xbf16>,"    \
-  "      tensor<1x2x64x32xbf16>) {causal, deterministic" ATTRS "}"             \
+  "      tensor<1x2x64x32xbf16>) {" REQUESTS ATTRS "}"                         \
   "      -> tensor<1x4x64x32xbf16>, tensor<1x2x64x32xbf16>, "                  \
   "      tensor<1x2x64x32xbf16>\n"                                             \
   "  return %r#0, %r#1, %r#2 : tensor<1x4x64x32xbf16>, "                       \
@@ -419,6 +420,11 @@ static const char *kInFlight = GRAD_MODULE(
 static const char *kTmaStore = GRAD_MODULE(
     ", schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, "
     "epilogue = tma_store>");
+/* The same op, not deterministic, with a written schedule that asks for
+   the persistent kernel (dq = atomic). */
+static const char *kPersistent = GRAD_MODULE_WITH(
+    "causal", ", schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, "
+              "persistent = on>");
 
 /* An fa.attention_grad's #fa.backward_schedule as the C API reads it, in
    one line. */
@@ -433,6 +439,7 @@ static void printBackwardSchedule(MlirOperation op) {
   printStringRef("walk", s.walk);
   printStringRef("in_flight", s.inFlight);
   printStringRef("epilogue", s.epilogue);
+  printStringRef("persistent", s.persistent);
   fputc('\n', stdout);
 }
 
@@ -471,7 +478,7 @@ static int testAttentionGrad(void) {
            (long long)tiling.warps);
   // CHECK:       tiling: [[BQ]] [[BKV]] [[ST]] [[W]]
   printBackwardSchedule(op);
-  // CHECK-NEXT:  schedule: kernel=simt dq=separate deterministic=true walk=dense in_flight=none epilogue=direct
+  // CHECK-NEXT:  schedule: kernel=simt dq=separate deterministic=true walk=dense in_flight=none epilogue=direct persistent=off
   FASharedMemory smem;
   if (mlirLogicalResultIsSuccess(
           faAttentionGetSharedMemory(op, &smem, printToFile, stdout)))
@@ -483,14 +490,20 @@ static int testAttentionGrad(void) {
   mlirModuleDestroy(module);
   module = parse(ctx, kInFlight);
   printBackwardSchedule(faModuleGetAttentionGradOp(module, 0));
-  // CHECK-NEXT:  schedule: kernel=wgmma dq=ordered deterministic=true walk=dense in_flight=dk epilogue=direct
+  // CHECK-NEXT:  schedule: kernel=wgmma dq=ordered deterministic=true walk=dense in_flight=dk epilogue=direct persistent=off
 
   /* The TMA-store epilogue, written on the op (D111: the C API did not
      say it). */
   mlirModuleDestroy(module);
   module = parse(ctx, kTmaStore);
   printBackwardSchedule(faModuleGetAttentionGradOp(module, 0));
-  // CHECK-NEXT:  schedule: kernel=wgmma dq=ordered deterministic=true walk=dense in_flight=none epilogue=tma-store
+  // CHECK-NEXT:  schedule: kernel=wgmma dq=ordered deterministic=true walk=dense in_flight=none epilogue=tma-store persistent=off
+
+  /* The persistent kernel, written on the op (D114). */
+  mlirModuleDestroy(module);
+  module = parse(ctx, kPersistent);
+  printBackwardSchedule(faModuleGetAttentionGradOp(module, 0));
+  // CHECK-NEXT:  schedule: kernel=wgmma dq=atomic deterministic=false walk=dense in_flight=none epilogue=direct persistent=on
   mlirModuleDestroy(module);
   mlirContextDestroy(ctx);
   return 0;
@@ -540,6 +553,7 @@ static int testPipelineOptions(void) {
   // CHECK-NEXT:  option block-mask-walk enum 'auto' auto dense compacted
   // CHECK-NEXT:  option backward-epilogue enum 'auto' auto direct tma-store
   // CHECK-NEXT:  option dq-pass enum 'auto' auto step-start after-scores
+  // CHECK-NEXT:  option backward-persistent enum 'auto' auto off on
   // CHECK-NEXT:  success, {{[0-9]+}} options
   // CHECK-NOT:   undescribed
   count = 0;

@@ -276,6 +276,19 @@ static const std::vector<AttributeMutation> &attributeMutations() {
       m.back().values.push_back(
           std::string("schedule = #fa.backward_schedule<kernel = wgmma, ") +
           fields + ", epilogue = tma_store>, tiling = #fa.tiling<");
+    // The persistent kernel (D114), valid only for the wgmma row split's
+    // ring with dq = atomic, alone, with either epilogue, and beside the
+    // fields it refuses.
+    m.push_back({std::regex("tiling = #fa\\.tiling<"), {}});
+    for (const char *fields :
+         {"kernel = wgmma, dq = atomic", "kernel = mma_sync, dq = atomic",
+          "kernel = wgmma, dq = atomic, epilogue = tma_store",
+          "kernel = wgmma, dq = ordered", "kernel = wgmma, dq = atomic, "
+          "in_flight = dk",
+          "kernel = wgmma, dq = atomic, walk = compacted"})
+      m.back().values.push_back(
+          std::string("schedule = #fa.backward_schedule<") + fields +
+          ", persistent = on>, tiling = #fa.tiling<");
     // A whole written tiling replaced by the wgmma backward's wide q-block
     // (block_q 128, D104: D = Dv = 64, the ring, atomic or ordered dQ (D110),
     // no bias, block mask, pattern, dK in flight or TMA store) or its

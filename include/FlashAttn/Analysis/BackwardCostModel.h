@@ -205,6 +205,43 @@ std::optional<std::string> dqTurnPassReason(KernelKind kind, DqAccumulation dq,
                                             DqTurnPass pass,
                                             const AttentionProblem &problem,
                                             const Tiling *tiling = nullptr);
+/// Whether the wgmma backward's main kernel is persistent (docs/Backward.md,
+/// "The persistent kernel"). `Auto` is a request only (a decision is never
+/// Auto).
+enum class BackwardPersistence {
+  Auto,
+  /// A thread block per (kv-block, K/V head, batch): grid (kv-blocks, Hkv,
+  /// B).
+  Off,
+  /// min(tiles, the target's SM count) blocks, each walking tiles (kv-block,
+  /// K/V head, batch) in a fixed order (longest first when causal); the next
+  /// tile's first Q_i/dO_i loads fly during this tile's last step and
+  /// epilogue, its K_j/V_j loads as soon as this tile's are free (D114).
+  On,
+};
+
+/// `auto`, `off` or `on`, and back.
+llvm::StringRef stringifyBackwardPersistence(BackwardPersistence value);
+std::optional<BackwardPersistence>
+parseBackwardPersistence(llvm::StringRef name);
+
+/// Whether kernel=auto's selection may take the persistent kernel: not
+/// until it has passed its GPU check and its A/B timing (`backward_simt.py
+/// --kernel wgmma --only _pers`); until then only persistent = on (the pass
+/// option or a written schedule) builds it (docs/decisions.md, D114).
+constexpr bool kBackwardPersistentGpuChecked = false;
+
+/// Why `kind` with `dq` cannot be persistent for `problem` (with `tiling`'s
+/// stages when given), or nullopt: the persistent kernel is the wgmma
+/// backward's TMA ring (stages 2) at the row split, with dq = atomic (ordered
+/// dQ's turns could wait for a tile of a block that is not resident), and
+/// without the per-kv-block state it does not carry from tile to tile (a
+/// runtime block mask, a #fa.mask_pattern's list) or a mask operand (ptxas
+/// spills beside a keep-mask's tests; a bias was not checked).
+std::optional<std::string>
+backwardPersistentReason(KernelKind kind, BackwardPersistence persistence,
+                         DqAccumulation dq, const AttentionProblem &problem,
+                         const Tiling *tiling = nullptr);
 
 /// The entries of the compacted walk's list: one per step the kv-block may
 /// walk, every q-block of every query head of its group (query heads over

@@ -179,6 +179,20 @@ inline llvm::cl::ValuesClass dqTurnPassValues() {
                  "dq = ordered, the row split's ring)"));
 }
 
+/// Whether fa-select-tiling's wgmma backward is persistent.
+inline llvm::cl::ValuesClass backwardPersistenceValues() {
+  return llvm::cl::values(
+      clEnumValN(BackwardPersistence::Auto, "auto",
+                 "off until the persistent kernel passes its GPU check "
+                 "(kBackwardPersistentGpuChecked)"),
+      clEnumValN(BackwardPersistence::Off, "off",
+                 "a thread block per kv-block, K/V head and batch"),
+      clEnumValN(BackwardPersistence::On, "on",
+                 "one block per SM walking the tiles, the next tile's loads "
+                 "during this one's end (wgmma, the row split's ring, dq = "
+                 "atomic)"));
+}
+
 inline llvm::cl::ValuesClass maskedStepsValues() {
   return llvm::cl::values(
       clEnumValN(MaskedSteps::Auto, "auto",

@@ -208,6 +208,11 @@ struct FAToPTXPipelineOptions
       llvm::cl::desc("Where the wgmma ring's ordered dQ passes a step's "
                      "turn (fa-select-tiling's dq-pass)"),
       llvm::cl::init(DqTurnPass::Auto), dqTurnPassValues()};
+  Option<BackwardPersistence> backwardPersistent{
+      *this, "backward-persistent",
+      llvm::cl::desc("Whether the wgmma backward's main kernel is persistent "
+                     "(fa-select-tiling's backward-persistent)"),
+      llvm::cl::init(BackwardPersistence::Auto), backwardPersistenceValues()};
 };
 
 /// One option of a registered pipeline as its parser sees it, for embedders

@@ -65,8 +65,16 @@ Value BackwardContext::dim(Value memref, int64_t i) {
 }
 
 void BackwardContext::openLaunch(Value gridX, int64_t heads, int64_t smem) {
-  launch = gpu::LaunchOp::create(b, gridX, idx(heads), batchSize,
-                                 idx(threads), one, one, i32c(smem));
+  openGrid(gridX, idx(heads), batchSize, smem);
+}
+
+void BackwardContext::openPersistentLaunch(Value gridX, int64_t smem) {
+  openGrid(gridX, one, one, smem);
+}
+
+void BackwardContext::openGrid(Value x, Value y, Value z, int64_t smem) {
+  launch = gpu::LaunchOp::create(b, x, y, z, idx(threads), one, one,
+                                 i32c(smem));
   Block &body = launch.getBody().front();
   b.setInsertionPointToStart(&body);
   gpu::TerminatorOp::create(b);

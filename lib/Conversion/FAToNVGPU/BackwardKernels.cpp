@@ -664,13 +664,15 @@ int64_t mlir::fa::nvgpu_kernel::backwardSharedBytes(const Tiling &tiling,
 
 void mlir::fa::nvgpu_kernel::buildBackwardKernels(AttentionGradOp op,
                                                   const Tiling &tiling,
-                                                  KernelKind kind) {
+                                                  KernelKind kind,
+                                                  int64_t smCount) {
   ImplicitLocOpBuilder b(op.getLoc(), op);
   // cp.async copies 16-byte chunks of Q, K, V and dO.
   for (Value operand :
        {op.getQuery(), op.getKey(), op.getValue(), op.getOutGrad()})
     requireAlignment(operand, kSharedChunkBytes);
   BackwardContext k(op, b, tiling);
+  k.smCount = smCount;
   if (kind == KernelKind::Wgmma)
     return buildBackwardHost(k, [&] { buildWgmmaBackwardMain(k); });
   BackwardKernels kernels(k);

@@ -215,6 +215,12 @@ struct ConvertFAToNVGPUPass
       if (std::optional<std::string> why = dqPassAfterScoresOpReason(
               op, KernelKind::Wgmma, op.getScheduleAttr().getDq(), &t))
         return why;
+    // The persistent kernel (D114): the row split's ring, dq = atomic (the
+    // attribute's verifier checked the schedule's other fields).
+    if (op.getScheduleAttr().getPersistent() == BackwardPersistence::On)
+      if (std::optional<std::string> why = backwardPersistentOpReason(
+              op, KernelKind::Wgmma, op.getScheduleAttr().getDq(), &t))
+        return why;
     WgmmaBackwardLayout layout(
         t, op.getHeadDim(), op.getValueHeadDim(),
         elt.getIntOrFloatBitWidth() / 8,
@@ -251,7 +257,7 @@ struct ConvertFAToNVGPUPass
       return op.emitOpError("cannot use the ")
              << name << " backward kernel with " << tilingAttr << ": "
              << *why;
-    nvgpu_kernel::buildBackwardKernels(op, tiling, kind);
+    nvgpu_kernel::buildBackwardKernels(op, tiling, kind, target.smCount);
     return success();
   }
 

@@ -825,6 +825,10 @@ public:
   /// A launch of grid (x, heads, B) with the block's threads and `smem`
   /// bytes of dynamic shared memory; the builder moves into its body.
   void openLaunch(Value gridX, int64_t heads, int64_t smem);
+  /// A launch of grid (x, 1, 1) with the block's threads and `smem` bytes
+  /// of dynamic shared memory (a persistent kernel: the block's tiles set
+  /// `head` and `batch`); the builder moves into its body.
+  void openPersistentLaunch(Value gridX, int64_t smem);
   /// An scf.for over [lb, ub) by `step` carrying `init`, the builder in its
   /// body (the caller's guard restores it).
   scf::ForOp openLoop(Value lb, Value ub, Value step, ValueRange init = {}) {
@@ -927,6 +931,8 @@ public:
   /// The schedule's dq = ordered: kv-blocks add dQ in a fixed order.
   bool orderedDq;
   double scale;
+  /// The target's SMs: the persistent kernel's most blocks.
+  int64_t smCount = 0;
   // Host side: sizes and the scratch buffers (`semaphores`, [B, Hq,
   // q-blocks] i32, only with orderedDq).
   Value batchSize, nq, nk, one, numQBlocks, rowDot, dqAcc, semaphores;
@@ -939,6 +945,10 @@ public:
   Value blockX, head, batch, tid, lane, warp;
   /// scale * log2(e), log2(e), -inf and 0 in f32 (setUpScoreConstants).
   Value scaleLog2, log2e, negInf, zero;
+
+private:
+  /// A launch of grid (x, y, z); the builder moves into its body.
+  void openGrid(Value x, Value y, Value z, int64_t smem);
 };
 
 /// The additive bias of a tensor-core backward and its gradient
@@ -1082,9 +1092,10 @@ int64_t backwardSharedBytes(const Tiling &tiling, int64_t d, int64_t dv,
 /// Builds the mma.sync or wgmma backward of `op` (bufferized, scheduled
 /// `kernel = mma_sync` or `wgmma`, `dq = atomic` or `ordered`, its tiling
 /// checked) in place of the op: the scratch buffers and the preprocess,
-/// main and convert kernels.
+/// main and convert kernels. `smCount`: the target's SMs (the persistent
+/// wgmma kernel's grid).
 void buildBackwardKernels(AttentionGradOp op, const Tiling &tiling,
-                          KernelKind kind);
+                          KernelKind kind, int64_t smCount);
 
 /// Builds the kernel of `op` (bufferized, its tiling and schedule checked)
 /// in place of the op: the host side, the launch (its dynamic shared memory

@@ -73,6 +73,11 @@ using namespace mlir;
 using namespace mlir::fa;
 using namespace mlir::fa::nvgpu_kernel;
 
+/// The persistent kernel's sections under causal masks (tileOfRound): the
+/// Q_i and dO_i bytes a section's (K/V head, batch) pairs stream, which
+/// should stay in an H100's or H200's L2 (50 MiB) beside the rest.
+constexpr int64_t kPersistentSectionBytes = 32 << 20;
+
 /// The column runs, relative to its first column, in which each of the two
 /// warpgroups issues its `n` columns (warpgroup g's from g n) of an
 /// MN-major B operand with 64-column blocks of `columns`: one MN-major
@@ -109,6 +114,8 @@ public:
                     BackwardEpilogue::TmaStore),
         passAfterScores(k.op.getScheduleAttr().getDqPass() ==
                         DqTurnPass::AfterScores),
+        persistent(k.op.getScheduleAttr().getPersistent() ==
+                   BackwardPersistence::On),
         layout(k.t, k.d, k.dv, e,
                compacted
                    ? compactedWalkEntries(k.t, getAttentionProblem(k.op))
@@ -125,10 +132,10 @@ private:
   /// [block_q, 64].
   void createTensorMaps();
   /// cp.async of a [rows, cols] row tile into the swizzled tile at byte
-  /// offset `tileBytes`.
+  /// offset `tileBytes` (of batch `batch`, else the block's).
   void copyTile(Value src, Value head, Value rowBase, Value rowEnd,
                 int64_t rows, int64_t cols, int64_t tileBytes,
-                SmallVectorImpl<Value> &tokens);
+                SmallVectorImpl<Value> &tokens, Value batch = Value());
   /// Element offset of the 16-byte chunk (row, col) of the swizzled tile
   /// of `rows` rows at byte offset `tileBytes`.
   Value swizzled(int64_t tileBytes, int64_t rows, Value row, Value col);
@@ -139,6 +146,37 @@ private:
   /// `blockBytes` apart, of column `first` of this warpgroup's `n` columns
   /// (from wg n): where a run of wgmmaColumnRuns starts.
   Value warpgroupColumnBytes(int64_t n, int64_t first, int64_t blockBytes);
+
+  /// The persistent kernel (D114): min(tiles, SMs) blocks, each walking its
+  /// tiles (kv-block, K/V head, batch) round by round; a tile's ring runs
+  /// its steps as the non-persistent block's, numbered on from the
+  /// block's previous tiles (stepBase) so that the mbarriers' phases run
+  /// on; the next tile's first loads are issued by this tile's last step
+  /// and its K_j, V_j loads as soon as this tile's epilogue is done with
+  /// their tiles.
+  void buildPersistent();
+  /// A tile of the persistent kernel: whether it exists, its kv-block, K/V
+  /// head and batch.
+  struct Tile {
+    Value valid, kvBlock, head, batch;
+  };
+  /// The block's tile of round `round` (rounds [0, rounds)): the rounds
+  /// deal the tiles out in a snake (block b takes tile r G + b in even
+  /// rounds, r G + G - 1 - b in odd ones, G the grid); tiles are numbered
+  /// with the kv-block fastest, or (causal: LPT) slowest, the kv-blocks
+  /// with the most q-blocks first.
+  Tile tileOfRound(Value round);
+  /// Makes `tile` the one the step's helpers read: k.head, k.batch, the
+  /// kv-block and its q-block range.
+  void enterTile(const Tile &tile);
+  /// cp.async of `tile`'s K_j and V_j, if it exists.
+  void loadKeyValue(const Tile &tile);
+  /// The first step's loads of the tile of round `round` into buffer
+  /// `slotIndex`, if the tile exists and has a step.
+  void loadFirstStepOf(Value round, Value slotIndex);
+  /// The ring's loads for step `next` (t + 1) of the tile of `total` steps:
+  /// this tile's, or past its last step the next tile's first.
+  void issuePersistentNextLoads(Value next, Value total);
 
   /// One buffer: a loop per query head of the group, a step per q-block.
   SmallVector<Value> buildSerialLoops(ValueRange init);
@@ -158,6 +196,10 @@ private:
   /// The ring: one loop over the steps (query head, q-block) of the group,
   /// step t's loads issued during step t - 1.
   SmallVector<Value> buildRingLoop(ValueRange init);
+  /// The ring's loop over `total` steps from `carried` (the accumulators,
+  /// then with a block mask whether step 0 is live): its accumulators.
+  ValueRange buildRingSteps(ValueRange carried, int64_t accCount,
+                            Value total, Value rowsGroup);
   /// Step t's query head and first row.
   std::pair<Value, Value> stepRows(Value t);
   /// Step t's (query head, q-block) (stepRows's before the q-block's row).
@@ -193,11 +235,16 @@ private:
   /// issueDeferredQueryLoad (D101).
   std::pair<Value, Value> issueRingLoads(Value t, Value slot, Value enabled,
                                          bool deferQuery = false);
+  /// issueRingLoads's loads of the step of query head `h` from row `qBase`
+  /// of batch `batch`, `live` its block mask's decision (or null): the
+  /// rows' commit group.
+  Value issueStepLoads(Value h, Value qBase, Value batch, Value slotIndex,
+                       Value enabled, Value live, bool deferQuery);
   /// Thread 0's TMA boxes of step (h, qBase)'s Q_i (`query`) and dO_i
-  /// (`outGrad`) into buffer `slotIndex`, on its mbarrier (whose bytes the
-  /// caller expected).
-  void loadQueryTiles(Value h, Value qBase, Value slotIndex, bool query,
-                      bool outGrad);
+  /// (`outGrad`) of batch `batch` into buffer `slotIndex`, on its mbarrier
+  /// (whose bytes the caller expected).
+  void loadQueryTiles(Value h, Value qBase, Value batch, Value slotIndex,
+                      bool query, bool outGrad);
   /// D101: step t + 1's Q_i, once every warpgroup's dK product of step
   /// t - 1 (which read that buffer) is done: after dS^T's barrier.
   void issueDeferredQueryLoad();
@@ -350,6 +397,8 @@ private:
   /// The schedule's dq_pass = after_scores (D115): the ring passes step
   /// t - 1's turn once step t's score products are issued.
   bool passAfterScores;
+  /// The schedule's persistent = on (D114).
+  bool persistent;
   WgmmaBackwardLayout layout;
   /// The column split (layout.split); the row split's wide q-block
   /// (block_q 128, D104: S^T and dP^T m64 n128, dQ_i split by q rows); the
@@ -400,6 +449,10 @@ private:
   std::optional<DqTurns> turns;
   /// The ring's step being built and its step count.
   Value ringStep, ringTotal;
+  /// The persistent kernel: the K/V blocks of a head, the tiles, the
+  /// block's rounds and the one being built, and the tile's first step's
+  /// number among the block's steps (null: the ring's steps from 0).
+  Value kvBlocks, tiles, rounds, round, stepBase;
 };
 
 } // namespace
@@ -449,10 +502,13 @@ void WgmmaBackwardMain::setUpShared() {
 
 void WgmmaBackwardMain::setUpIds() {
   // Ordered dQ: the grid runs the kv-blocks last first (kvBlockIndex).
-  kvBlock = k.kvBlockIndex();
-  if (k.orderedDq)
-    turns.emplace(k, kvBlock);
-  kvBase = k.mulc(kvBlock, k.t.blockKV);
+  // The persistent kernel's tiles set the kv-block (enterTile).
+  if (!persistent) {
+    kvBlock = k.kvBlockIndex();
+    if (k.orderedDq)
+      turns.emplace(k, kvBlock);
+    kvBase = k.mulc(kvBlock, k.t.blockKV);
+  }
   wg = k.divc(k.tid, kWarpgroupThreads);
   if (columns) {
     // Every warpgroup's accumulators span the block's 64 kv rows; its S^T
@@ -513,9 +569,10 @@ Value WgmmaBackwardMain::address(int64_t bytes, Value dynamic) {
 void WgmmaBackwardMain::copyTile(Value src, Value head, Value rowBase,
                                  Value rowEnd, int64_t rows, int64_t cols,
                                  int64_t tileBytes,
-                                 SmallVectorImpl<Value> &tokens) {
+                                 SmallVectorImpl<Value> &tokens, Value batch) {
   Value always = arith::ConstantIntOp::create(k.b, k.b.getI1Type(), 1);
-  AsyncTileCopy copy{k, k.tid, k.threads, k.batch, kSharedChunkBytes / e};
+  AsyncTileCopy copy{k, k.tid, k.threads, batch ? batch : k.batch,
+                     kSharedChunkBytes / e};
   copy.copy(src, head, rowBase, rowEnd, always, rows, cols, flat,
             [&](Value row, Value col) -> SmallVector<Value> {
               return {swizzled(tileBytes, rows, row, col)};
@@ -528,6 +585,8 @@ void WgmmaBackwardMain::copyTile(Value src, Value head, Value rowBase,
 //===----------------------------------------------------------------------===//
 
 void WgmmaBackwardMain::build() {
+  if (persistent)
+    return buildPersistent();
   if (k.t.stages > 1)
     createTensorMaps();
   if (tmaEpilogue)
@@ -980,13 +1039,21 @@ std::pair<Value, Value> WgmmaBackwardMain::stepRows(Value t) {
 std::pair<Value, Value>
 WgmmaBackwardMain::issueRingLoads(Value t, Value slotIndex, Value enabled,
                                   bool deferQuery) {
-  ImplicitLocOpBuilder &b = k.b;
   Value h, qBase;
   std::tie(h, qBase) = stepRows(t);
   // A block mask's skipped step loads nothing; the compacted walk has none.
   Value live = k.op.getBlockMask() && !compacted
                    ? k.blockLiveIf(enabled, h, qBase, kvBase)
                    : Value();
+  return {issueStepLoads(h, qBase, k.batch, slotIndex, enabled, live,
+                         deferQuery),
+          live};
+}
+
+Value WgmmaBackwardMain::issueStepLoads(Value h, Value qBase, Value batch,
+                                        Value slotIndex, Value enabled,
+                                        Value live, bool deferQuery) {
+  ImplicitLocOpBuilder &b = k.b;
   // Q_i and dO_i: their bytes expected on the buffer's mbarrier; deferred,
   // Q_i's boxes come later (issueDeferredQueryLoad) and the phase completes
   // with them.
@@ -996,7 +1063,7 @@ WgmmaBackwardMain::issueRingLoads(Value t, Value slotIndex, Value enabled,
                     e;
     nvgpu::MBarrierArriveExpectTxOp::create(b, bars, k.idx(bytes), slotIndex,
                                             /*predicate=*/Value());
-    loadQueryTiles(h, qBase, slotIndex, /*query=*/!deferQuery,
+    loadQueryTiles(h, qBase, batch, slotIndex, /*query=*/!deferQuery,
                    /*outGrad=*/true);
   };
   Value issuer = arith::AndIOp::create(b, leader, enabled);
@@ -1033,7 +1100,7 @@ WgmmaBackwardMain::issueRingLoads(Value t, Value slotIndex, Value enabled,
              auto copyRow = [&](Value src) {
                nvgpu::DeviceAsyncCopyOp::create(
                    b, sRows, ValueRange{row, col}, src,
-                   ValueRange{k.batch, h, srcRow}, b.getIndexAttr(1),
+                   ValueRange{batch, h, srcRow}, b.getIndexAttr(1),
                    k.select(inRange, k.idx(1), k.idx(0)), UnitAttr());
              };
              auto branch = scf::IfOp::create(b, isLse, /*withElseRegion=*/true);
@@ -1043,11 +1110,12 @@ WgmmaBackwardMain::issueRingLoads(Value t, Value slotIndex, Value enabled,
              b.setInsertionPointToStart(&branch.getElseRegion().front());
              copyRow(k.rowDot);
            });
-  return {commitAsyncGroup(b, /*tokens=*/{}), live};
+  return commitAsyncGroup(b, /*tokens=*/{});
 }
 
-void WgmmaBackwardMain::loadQueryTiles(Value h, Value qBase, Value slotIndex,
-                                       bool query, bool outGrad) {
+void WgmmaBackwardMain::loadQueryTiles(Value h, Value qBase, Value batch,
+                                       Value slotIndex, bool query,
+                                       bool outGrad) {
   // One box per 64-column block, rows past Nq zero-filled (OOB_ZERO),
   // completing on the buffer's mbarrier.
   ImplicitLocOpBuilder &b = k.b;
@@ -1067,7 +1135,7 @@ void WgmmaBackwardMain::loadQueryTiles(Value h, Value qBase, Value slotIndex,
           ValueRange{});
       nvgpu::TmaAsyncLoadOp::create(
           b, dst, bars, map,
-          ValueRange{k.idx(columns * block), qBase, h, k.batch}, slotIndex,
+          ValueRange{k.idx(columns * block), qBase, h, batch}, slotIndex,
           /*multicastMask=*/Value(), /*predicate=*/Value());
     }
   };
@@ -1086,8 +1154,8 @@ void WgmmaBackwardMain::issueDeferredQueryLoad() {
       k.b, leader, k.cmp(arith::CmpIPredicate::ult, next, ringTotal));
   k.ifThen(issuer, [&] {
     auto [h, qBase] = stepRows(next);
-    loadQueryTiles(h, qBase, k.remc(next, k.t.stages), /*query=*/true,
-                   /*outGrad=*/false);
+    loadQueryTiles(h, qBase, k.batch, k.remc(next, k.t.stages),
+                   /*query=*/true, /*outGrad=*/false);
   });
   // Reconverged for the `.aligned` wgmma wait that follows.
   k.syncWarp();
@@ -1128,27 +1196,8 @@ SmallVector<Value> WgmmaBackwardMain::buildRingLoop(ValueRange init) {
     scf::YieldOp::create(b, init);
     b.setInsertionPointToStart(&hasSteps.getThenRegion().front());
   }
-  scf::ForOp loop = k.openLoop(k.idx(0), total, k.one, carried);
-  Value t = loop.getInductionVar();
-  ringStep = t;
-  ringTotal = total;
-  Value nextLive = beginRingStep(t, total, rowsGroup);
-  Value h, qBase;
-  std::tie(h, qBase) = stepRows(t);
-  if (list)
-    listPosition = stepPosition(t);
-  ValueRange accs = loop.getRegionIterArgs().take_front(init.size());
-  if (!nextLive) {
-    scf::YieldOp::create(b, compute(h, qBase, accs));
-  } else {
-    SmallVector<Value> next =
-        ifLive(loop.getRegionIterArgs().back(), accs,
-               [&] { return compute(h, qBase, accs); });
-    next.push_back(nextLive);
-    scf::YieldOp::create(b, next);
-  }
-  b.setInsertionPointAfter(loop);
-  SmallVector<Value> results(loop.getResults().take_front(init.size()));
+  SmallVector<Value> results(
+      buildRingSteps(carried, init.size(), total, rowsGroup));
   if (dKInFlight) {
     // The last step's dK product, read only once it is done.
     waitForWgmma(0);
@@ -1176,6 +1225,33 @@ void WgmmaBackwardMain::passTurnAfterScores() {
               [&] { return stepOf(k.sub(t, k.one)); });
   // Reconverged for the `.aligned` wgmma wait that follows.
   k.syncWarp();
+}
+
+ValueRange WgmmaBackwardMain::buildRingSteps(ValueRange carried,
+                                            int64_t accCount, Value total,
+                                            Value rowsGroup) {
+  ImplicitLocOpBuilder &b = k.b;
+  scf::ForOp loop = k.openLoop(k.idx(0), total, k.one, carried);
+  Value t = loop.getInductionVar();
+  ringStep = t;
+  ringTotal = total;
+  Value nextLive = beginRingStep(t, total, rowsGroup);
+  Value h, qBase;
+  std::tie(h, qBase) = stepRows(t);
+  if (list)
+    listPosition = stepPosition(t);
+  ValueRange accs = loop.getRegionIterArgs().take_front(accCount);
+  if (!nextLive) {
+    scf::YieldOp::create(b, compute(h, qBase, accs));
+  } else {
+    SmallVector<Value> next =
+        ifLive(loop.getRegionIterArgs().back(), accs,
+               [&] { return compute(h, qBase, accs); });
+    next.push_back(nextLive);
+    scf::YieldOp::create(b, next);
+  }
+  b.setInsertionPointAfter(loop);
+  return loop.getResults().take_front(accCount);
 }
 
 Value WgmmaBackwardMain::beginRingStep(Value t, Value total,
@@ -1206,22 +1282,215 @@ Value WgmmaBackwardMain::beginRingStep(Value t, Value total,
   Value next = k.addc(t, 1);
   // D101: step t - 1's dK product may still read buffer (t + 1) % 2's
   // Q_i; its boxes wait for dS^T's barrier.
-  Value nextLive =
-      issueRingLoads(next, k.remc(next, k.t.stages),
-                     k.cmp(arith::CmpIPredicate::ult, next, total), dKInFlight)
-          .second;
+  Value nextLive;
+  if (persistent)
+    issuePersistentNextLoads(next, total);
+  else
+    nextLive = issueRingLoads(next, k.remc(next, k.t.stages),
+                              k.cmp(arith::CmpIPredicate::ult, next, total),
+                              dKInFlight)
+                   .second;
   // TMA writes and wgmma reads are both in the async proxy: the mbarrier's
   // phase (which flips with every refill of the buffer) orders them. Warp
   // 0 is reconverged first (thread 0 alone issued the loads): the wait's
   // loop branches with `bra.uni` and the wgmmas after it are `.aligned`
   // (the forward's TmaLoads::waitFor).
-  Value slotIndex = k.remc(t, k.t.stages);
+  // The persistent kernel numbers its steps on across the block's tiles.
+  Value step = stepBase ? k.add(stepBase, t) : t;
+  Value slotIndex = k.remc(step, k.t.stages);
   k.syncWarp();
-  waitForParity(b, bars, slotIndex, k.remc(k.divc(t, k.t.stages), 2));
+  waitForParity(b, bars, slotIndex, k.remc(k.divc(step, k.t.stages), 2));
   slot.qBytes = k.mulc(slotIndex, layout.qBytes);
   slot.dOBytes = k.mulc(slotIndex, layout.dOBytes);
   slot.rowsIndex = k.mulc(slotIndex, 2);
   return nextLive;
+}
+
+//===----------------------------------------------------------------------===//
+// The persistent kernel
+//===----------------------------------------------------------------------===//
+
+void WgmmaBackwardMain::buildPersistent() {
+  // The schedule's rules (backwardPersistentReason, the attribute's
+  // verifier): the row split's ring, dq = atomic, no block mask, mask
+  // pattern, mask operand, compacted walk or dK in flight.
+  ImplicitLocOpBuilder &b = k.b;
+  createTensorMaps();
+  if (tmaEpilogue)
+    createGradientMaps();
+  // The non-persistent grid's blocks are the tiles; one block fills an SM
+  // (its registers), so the grid is at most the target's SMs. Folded on
+  // the host: a static problem's launch is constant (the manifest's).
+  kvBlocks = k.blocks(k.nk, k.t.blockKV);
+  tiles = b.createOrFold<arith::MulIOp>(
+      b.createOrFold<arith::MulIOp>(kvBlocks,
+                                    k.idx(k.op.getNumKVHeads())),
+      k.batchSize);
+  k.openPersistentLaunch(
+      b.createOrFold<arith::MinUIOp>(tiles, k.idx(k.smCount)),
+      layout.totalBytes);
+  setUpShared();
+  setUpIds();
+  // Every round but the last deals each block a tile; the last, the tiles
+  // left, to the blocks first in its order (tileOfRound).
+  Value grid = k.launch.getGridSize().x;
+  Value full = arith::DivUIOp::create(b, tiles, grid);
+  Value lastTile = tileOfRound(full).valid;
+  rounds = k.add(full, k.select(lastTile, k.one, k.idx(0)));
+  createBarriers();
+  // Round 0's K_j, V_j and first step's loads, before the first step's
+  // barrier (which orders the mbarriers' initialization before its waits).
+  loadKeyValue(tileOfRound(k.idx(0)));
+  loadFirstStepOf(k.idx(0), k.idx(0));
+
+  SmallVector<Value> init((k.d + k.dv) / 2, zero);
+  Value issued = arith::ConstantIntOp::create(b, b.getI1Type(), 1);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    scf::ForOp tileLoop =
+        k.openLoop(k.idx(0), rounds, k.one, ValueRange{k.idx(0), issued});
+    round = tileLoop.getInductionVar();
+    stepBase = tileLoop.getRegionIterArgs()[0];
+    issued = tileLoop.getRegionIterArgs()[1];
+    enterTile(tileOfRound(round));
+    perHead = walkLength();
+    Value total = k.mulc(perHead, k.group);
+    Value hasSteps = k.cmp(arith::CmpIPredicate::ult, k.idx(0), total);
+    // The first step's loads, unless the tile before issued them (it had a
+    // last step).
+    k.ifThen(arith::XOrIOp::create(
+                 b, issued, arith::ConstantIntOp::create(b, b.getI1Type(), 1)),
+             [&] {
+               issueRingLoads(k.idx(0), k.remc(stepBase, k.t.stages),
+                              hasSteps);
+             });
+    // K_j, V_j and the first step's rows made visible to wgmma (async
+    // proxy) before the first step's barrier.
+    waitAsyncGroup(b, Value(), 0);
+    k.fenceAsyncProxy();
+    SmallVector<Value> accs(buildRingSteps(init, init.size(), total, Value()));
+    Value nextRound = k.addc(round, 1);
+    if (tmaEpilogue) {
+      // Each warp's boxes have read its rows of K_j's and V_j's tiles (its
+      // first lane waited for the reads, not for the writes); after the
+      // barrier the next tile's K_j and V_j may take the tiles.
+      storeGradientsThroughTma(accs);
+      gpu::BarrierOp::create(b);
+      loadKeyValue(tileOfRound(nextRound));
+    } else {
+      // Every warpgroup's last dQ product has read K_j: the next tile's
+      // K_j and V_j load while this tile's dK and dV are stored.
+      gpu::BarrierOp::create(b);
+      loadKeyValue(tileOfRound(nextRound));
+      writeKeyValueGradients(accs);
+    }
+    // A tile with steps issued the next one's first from its last.
+    scf::YieldOp::create(b, ValueRange{k.add(stepBase, total), hasSteps});
+  }
+  // Nothing may be in flight when the block exits: the last step's (empty)
+  // loads of a tile past the last, dQ's bulk reductions.
+  waitAsyncGroup(b, Value(), 0);
+  asmStatement("cp.async.bulk.wait_group 0;", "");
+}
+
+WgmmaBackwardMain::Tile WgmmaBackwardMain::tileOfRound(Value round) {
+  ImplicitLocOpBuilder &b = k.b;
+  Value grid = k.launch.getGridSize().x;
+  Value even = k.cmp(arith::CmpIPredicate::eq, k.remc(round, 2), k.idx(0));
+  Value position =
+      k.select(even, k.blockX, k.sub(k.sub(grid, k.one), k.blockX));
+  Value tile = k.add(k.mul(round, grid), position);
+  Tile result;
+  result.valid = k.cmp(arith::CmpIPredicate::ult, tile, tiles);
+  // A tile past the last (whose loads are disabled) forms the last one's
+  // addresses.
+  tile = k.minu(tile, k.sub(tiles, k.one));
+  Value heads = k.idx(k.op.getNumKVHeads());
+  Value rest;
+  if (k.rightExtent()) {
+    // Causal (or a window's right bound): a kv-block's q-blocks shrink as
+    // it moves right, so within a section of (K/V head, batch) pairs the
+    // kv-blocks go slowest, the first (longest) first: the longest tiles
+    // are dealt first (LPT). A section's pairs stream Q_i and dO_i of at
+    // most kPersistentSectionBytes, which stay in L2 while its kv-blocks
+    // run (FlashAttention-3's dynamic scheduler's sections); the last
+    // section holds the pairs left.
+    Value pairs = k.mul(heads, k.batchSize);
+    Value streamed = k.mulc(k.nq, k.group * (k.d + k.dv) * e);
+    Value section = arith::MaxUIOp::create(
+        b, k.one,
+        arith::DivUIOp::create(b, k.idx(kPersistentSectionBytes), streamed));
+    section = k.minu(section, pairs);
+    Value sectionTiles = k.mul(section, kvBlocks);
+    Value index = arith::DivUIOp::create(b, tile, sectionTiles);
+    Value within = arith::RemUIOp::create(b, tile, sectionTiles);
+    Value full = arith::DivUIOp::create(b, pairs, section);
+    Value size = k.select(k.cmp(arith::CmpIPredicate::ult, index, full),
+                          section,
+                          arith::RemUIOp::create(b, pairs, section));
+    result.kvBlock = arith::DivUIOp::create(b, within, size);
+    rest = k.add(k.mul(index, section),
+                 arith::RemUIOp::create(b, within, size));
+  } else {
+    // Every tile is as long: the kv-blocks go fastest, as the
+    // non-persistent grid's blocks start, so that the tiles running at
+    // once share their Q_i, dO_i in L2.
+    result.kvBlock = arith::RemUIOp::create(b, tile, kvBlocks);
+    rest = arith::DivUIOp::create(b, tile, kvBlocks);
+  }
+  result.head = arith::RemUIOp::create(b, rest, heads);
+  result.batch = arith::DivUIOp::create(b, rest, heads);
+  return result;
+}
+
+void WgmmaBackwardMain::enterTile(const Tile &tile) {
+  k.head = tile.head;
+  k.batch = tile.batch;
+  kvBlock = tile.kvBlock;
+  kvBase = k.mulc(kvBlock, k.t.blockKV);
+  first = k.firstQueryBlock(kvBase, /*clamp=*/false);
+  end = k.queryBlockEnd(kvBase);
+}
+
+void WgmmaBackwardMain::loadKeyValue(const Tile &tile) {
+  k.ifThen(tile.valid, [&] {
+    SmallVector<Value> tokens;
+    Value rowBase = k.mulc(tile.kvBlock, k.t.blockKV);
+    copyTile(k.op.getKey(), tile.head, rowBase, k.nk, k.t.blockKV, k.d,
+             layout.k, tokens, tile.batch);
+    copyTile(k.op.getValue(), tile.head, rowBase, k.nk, k.t.blockKV, k.dv,
+             layout.v, tokens, tile.batch);
+    commitAsyncGroup(k.b, tokens);
+  });
+}
+
+void WgmmaBackwardMain::loadFirstStepOf(Value round, Value slotIndex) {
+  // The tile's first step: its first query head and its first q-block
+  // (walkStepOf's step 0).
+  Tile tile = tileOfRound(round);
+  Value rowBase = k.mulc(tile.kvBlock, k.t.blockKV);
+  Value firstBlock = k.firstQueryBlock(rowBase, /*clamp=*/false);
+  Value hasStep =
+      k.cmp(arith::CmpIPredicate::slt, firstBlock, k.queryBlockEnd(rowBase));
+  issueStepLoads(k.mulc(tile.head, k.group),
+                 k.mulc(firstBlock, k.t.blockQ), tile.batch, slotIndex,
+                 arith::AndIOp::create(k.b, tile.valid, hasStep),
+                 /*live=*/Value(), /*deferQuery=*/false);
+}
+
+void WgmmaBackwardMain::issuePersistentNextLoads(Value next, Value total) {
+  ImplicitLocOpBuilder &b = k.b;
+  Value slotIndex = k.remc(k.add(stepBase, next), k.t.stages);
+  auto branch = scf::IfOp::create(
+      b, k.cmp(arith::CmpIPredicate::ult, next, total), /*withElse=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&branch.getThenRegion().front());
+  issueRingLoads(next, slotIndex,
+                 arith::ConstantIntOp::create(b, b.getI1Type(), 1));
+  // Past the tile's last step: the next tile's first, which flies during
+  // this tile's last step and epilogue.
+  b.setInsertionPointToStart(&branch.getElseRegion().front());
+  loadFirstStepOf(k.addc(round, 1), slotIndex);
 }
 
 //===----------------------------------------------------------------------===//

@@ -341,12 +341,39 @@ module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 2324
 
 // -----
 
+// The persistent kernel (D114) with a mask pattern: its list is per
+// kv-block.
+module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
+  func.func @negative_persistent_mask_pattern(%q: memref<1x2x256x64xbf16>, %l: memref<1x2x256xf32>) {
+    // expected-error @below {{cannot use the wgmma backward kernel with #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>: the persistent kernel is not built with a #fa.mask_pattern}}
+    fa.attention_grad ins(%q, %q, %q, %q, %q, %l : memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256xf32>)
+        outs(%q, %q, %q : memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>)
+        {mask_pattern = #fa.mask_pattern<chunk = 128>, schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, persistent = on>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
+    return
+  }
+}
+
+// -----
+
 module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
   func.func @negative_dq_pass_column_split(%q: memref<1x2x256x256xbf16>, %l: memref<1x2x256xf32>) {
     // expected-error @below {{cannot use the wgmma backward kernel with #fa.tiling<block_q = 64, block_kv = 64, stages = 2, warps = 8>: passing the turns after the score products is built on the row split's bulk reductions (D = Dv up to 128), not the column split's atomics}}
     fa.attention_grad ins(%q, %q, %q, %q, %q, %l : memref<1x2x256x256xbf16>, memref<1x2x256x256xbf16>, memref<1x2x256x256xbf16>, memref<1x2x256x256xbf16>, memref<1x2x256x256xbf16>, memref<1x2x256xf32>)
         outs(%q, %q, %q : memref<1x2x256x256xbf16>, memref<1x2x256x256xbf16>, memref<1x2x256x256xbf16>)
         {deterministic, schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, dq_pass = after_scores>, tiling = #fa.tiling<block_q = 64, block_kv = 64, stages = 2, warps = 8>}
+    return
+  }
+}
+
+// -----
+
+// ... and one buffer.
+module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
+  func.func @negative_persistent_one_buffer(%q: memref<1x2x256x64xbf16>, %l: memref<1x2x256xf32>) {
+    // expected-error @below {{cannot use the wgmma backward kernel with #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>: the persistent kernel is the TMA ring's (stages 2), not one buffer's}}
+    fa.attention_grad ins(%q, %q, %q, %q, %q, %l : memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256xf32>)
+        outs(%q, %q, %q : memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>)
+        {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, persistent = on>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
     return
   }
 }

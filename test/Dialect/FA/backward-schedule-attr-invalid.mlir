@@ -202,9 +202,25 @@ func.func @negative_dq_pass_auto() attributes {
 
 // -----
 
+func.func @negative_persistent_auto() attributes {
+  // expected-error @below {{#fa.backward_schedule holds a decided persistent, not 'auto'}}
+  test.attr = #fa.backward_schedule<kernel = wgmma, dq = atomic, persistent = auto>} {
+  return
+}
+
+// -----
+
 func.func @negative_dq_pass_mma_sync() attributes {
   // expected-error @below {{invalid #fa.backward_schedule: dq_pass = after_scores is the wgmma backward's, not mma_sync}}
   test.attr = #fa.backward_schedule<kernel = mma_sync, dq = ordered, dq_pass = after_scores>} {
+  return
+}
+
+// -----
+
+func.func @negative_persistent_mma_sync() attributes {
+  // expected-error @below {{invalid #fa.backward_schedule: persistent = on is the wgmma backward's, not mma_sync}}
+  test.attr = #fa.backward_schedule<kernel = mma_sync, dq = atomic, persistent = on>} {
   return
 }
 
@@ -218,9 +234,42 @@ func.func @negative_dq_pass_atomic() attributes {
 
 // -----
 
+func.func @negative_persistent_ordered() attributes {
+  // expected-error @below {{invalid #fa.backward_schedule: persistent = on adds dQ with atomics (dq = atomic), got dq = ordered}}
+  test.attr = #fa.backward_schedule<kernel = wgmma, dq = ordered, persistent = on>} {
+  return
+}
+
+// -----
+
 func.func @negative_dq_pass_unknown() attributes {
   // expected-error @below {{unknown #fa.backward_schedule dq_pass 'late'}}
   // expected-error @below {{failed to parse FA_BackwardScheduleAttr parameter 'dq_pass'}}
   test.attr = #fa.backward_schedule<kernel = wgmma, dq = ordered, dq_pass = late>} {
+  return
+}
+
+// -----
+
+func.func @negative_persistent_compacted() attributes {
+  // expected-error @below {{invalid #fa.backward_schedule: persistent = on does not walk compacted}}
+  test.attr = #fa.backward_schedule<kernel = wgmma, dq = atomic, walk = compacted, persistent = on>} {
+  return
+}
+
+// -----
+
+func.func @negative_persistent_in_flight() attributes {
+  // expected-error @below {{invalid #fa.backward_schedule: persistent = on does not leave dK in flight}}
+  test.attr = #fa.backward_schedule<kernel = wgmma, dq = atomic, in_flight = dk, persistent = on>} {
+  return
+}
+
+// -----
+
+func.func @negative_persistent_unknown() attributes {
+  // expected-error @below {{unknown #fa.backward_schedule persistent 'yes'}}
+  // expected-error @below {{failed to parse FA_BackwardScheduleAttr parameter 'persistent'}}
+  test.attr = #fa.backward_schedule<kernel = wgmma, dq = atomic, persistent = yes>} {
   return
 }

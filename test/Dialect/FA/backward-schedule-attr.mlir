@@ -1,7 +1,7 @@
 // #fa.backward_schedule and the deterministic attribute of fa.attention_grad
 // print and parse back; fields at their default (dq = separate, walk =
-// dense, in_flight = none, epilogue = direct, dq_pass = step_start) are
-// not printed.
+// dense, in_flight = none, epilogue = direct, dq_pass = step_start,
+// persistent = off) are not printed.
 // RUN: fa-opt %s | fa-opt | FileCheck %s
 
 // CHECK-LABEL: func.func @attrs
@@ -19,6 +19,9 @@
 // CHECK-SAME: l = #fa.backward_schedule<kernel = wgmma, dq = ordered, dq_pass = after_scores>
 // CHECK-SAME: m = #fa.backward_schedule<kernel = wgmma, dq = ordered, epilogue = tma_store, dq_pass = after_scores>
 // CHECK-SAME: n = #fa.backward_schedule<kernel = wgmma, dq = ordered>
+// CHECK-SAME: o = #fa.backward_schedule<kernel = wgmma, dq = atomic, persistent = on>
+// CHECK-SAME: p = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, persistent = on>
+// CHECK-SAME: q = #fa.backward_schedule<kernel = mma_sync, dq = ordered>
 func.func @attrs() attributes {
     a = #fa.backward_schedule<kernel = simt, dq = separate>,
     b = #fa.backward_schedule<kernel = mma_sync, dq = atomic>,
@@ -33,7 +36,10 @@ func.func @attrs() attributes {
     k = #fa.backward_schedule<kernel = mma_sync, dq = atomic, epilogue = direct>,
     l = #fa.backward_schedule<kernel = wgmma, dq = ordered, dq_pass = after_scores>,
     m = #fa.backward_schedule<kernel = wgmma, dq = ordered, epilogue = tma_store, dq_pass = after_scores>,
-    n = #fa.backward_schedule<kernel = wgmma, dq = ordered, dq_pass = step_start>} {
+    n = #fa.backward_schedule<kernel = wgmma, dq = ordered, dq_pass = step_start>,
+    o = #fa.backward_schedule<kernel = wgmma, dq = atomic, persistent = on>,
+    p = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, persistent = on>,
+    q = #fa.backward_schedule<kernel = mma_sync, dq = ordered, persistent = off>} {
   return
 }
 

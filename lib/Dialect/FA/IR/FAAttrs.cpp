@@ -118,7 +118,8 @@ LogicalResult
 BackwardScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                              KernelKind kernel, DqAccumulation dq,
                              BlockMaskWalk walk, InFlightProducts inFlight,
-                             BackwardEpilogue epilogue, DqTurnPass dqPass) {
+                             BackwardEpilogue epilogue, DqTurnPass dqPass,
+                             BackwardPersistence persistent) {
   if (!isGeneratedKernel(kernel))
     return emitError() << "#fa.backward_schedule kernel must be simt, "
                           "mma_sync or wgmma, got "
@@ -168,6 +169,26 @@ BackwardScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   if (dqPass == DqTurnPass::AfterScores && dq != DqAccumulation::Ordered)
     return emitError() << "invalid #fa.backward_schedule: dq_pass = "
                           "after_scores needs dq = ordered";
+  if (persistent == BackwardPersistence::Auto)
+    return emitError() << "#fa.backward_schedule holds a decided persistent, "
+                          "not 'auto'";
+  // The schedule's part of the rule; the op's is backwardPersistentReason.
+  if (persistent == BackwardPersistence::On) {
+    if (kernel != KernelKind::Wgmma)
+      return emitError() << "invalid #fa.backward_schedule: persistent = on "
+                            "is the wgmma backward's, not "
+                         << getScheduleKeyword(stringifyKernelKind(kernel));
+    if (dq != DqAccumulation::Atomic)
+      return emitError() << "invalid #fa.backward_schedule: persistent = on "
+                            "adds dQ with atomics (dq = atomic), got dq = "
+                         << getScheduleKeyword(stringifyDqAccumulation(dq));
+    if (walk == BlockMaskWalk::Compacted)
+      return emitError() << "invalid #fa.backward_schedule: persistent = on "
+                            "does not walk compacted";
+    if (inFlight == InFlightProducts::DK)
+      return emitError() << "invalid #fa.backward_schedule: persistent = on "
+                            "does not leave dK in flight";
+  }
   return success();
 }
 

@@ -534,10 +534,11 @@ chooseDqPass(AttentionGradOp op, const BackwardSelectOptions &options,
 /// first field one of them asks to be otherwise. An option asks for what a
 /// fresh decision for the schedule's kernel would take from it:
 /// `block-mask-walk=compacted`, `backward-in-flight=dk`,
-/// `backward-epilogue=tma-store` and `dq-pass=after-scores` concern the
-/// wgmma kernel (the walk an op with a block mask, the pass its ordered dQ),
-/// so for another kernel they ask for the dense walk, none, the direct
-/// stores and the step's start, and conflict with nothing it has.
+/// `backward-epilogue=tma-store`, `dq-pass=after-scores` and
+/// `backward-persistent=on` concern the wgmma kernel (the walk an op with a
+/// block mask, the pass its ordered dQ), so for another kernel they ask for
+/// the dense walk, none, the direct stores, the step's start and a block per
+/// tile, and conflict with nothing it has.
 static LogicalResult checkScheduleOptions(AttentionGradOp op,
                                           BackwardScheduleAttr given,
                                           const BackwardSelectOptions &o) {
@@ -576,7 +577,58 @@ static LogicalResult checkScheduleOptions(AttentionGradOp op,
     return emitScheduleConflict(op, given, "dq_pass",
                                 stringifyDqTurnPass(given.getDqPass()),
                                 "dq-pass", stringifyDqTurnPass(o.dqPass));
+  // `backward-persistent=on` concerns the wgmma kernel.
+  if (o.persistent != BackwardPersistence::Auto &&
+      (o.persistent == BackwardPersistence::On && wgmma
+           ? BackwardPersistence::On
+           : BackwardPersistence::Off) != given.getPersistent())
+    return emitScheduleConflict(
+        op, given, "persistent",
+        stringifyBackwardPersistence(given.getPersistent()),
+        "backward-persistent", stringifyBackwardPersistence(o.persistent));
   return success();
+}
+
+/// Whether `op`'s wgmma backward is persistent: its schedule's, else the
+/// option's, else (auto) on where it builds and has passed its GPU check
+/// (kBackwardPersistentGpuChecked), else off. The option `on` concerns the
+/// wgmma kernel (other kernels: off) and is an error where the op, its `dq`,
+/// `inFlight` or `tiling` cannot take it (the compacted walk needs a block
+/// mask, which it refuses).
+static FailureOr<BackwardPersistence>
+choosePersistent(AttentionGradOp op, const BackwardSelectOptions &options,
+                 KernelKind kind, DqAccumulation dq, InFlightProducts inFlight,
+                 const Tiling &tiling) {
+  auto reason = [&]() -> std::optional<std::string> {
+    if (std::optional<std::string> why =
+            backwardPersistentOpReason(op, kind, dq, &tiling))
+      return why;
+    if (inFlight == InFlightProducts::DK)
+      return std::string("the persistent kernel does not leave dK in flight");
+    return std::nullopt;
+  };
+  if (BackwardScheduleAttr given = op.getScheduleAttr()) {
+    if (given.getPersistent() == BackwardPersistence::On)
+      if (std::optional<std::string> why = reason())
+        return op.emitOpError() << "cannot be persistent: " << *why;
+    return given.getPersistent();
+  }
+  switch (options.persistent) {
+  case BackwardPersistence::Off:
+    return BackwardPersistence::Off;
+  case BackwardPersistence::On:
+    if (kind != KernelKind::Wgmma)
+      return BackwardPersistence::Off;
+    if (std::optional<std::string> why = reason())
+      return op.emitOpError()
+             << "fa-select-tiling: backward-persistent=on: " << *why;
+    return BackwardPersistence::On;
+  case BackwardPersistence::Auto:
+    break;
+  }
+  if (kBackwardPersistentGpuChecked && kind == KernelKind::Wgmma && !reason())
+    return BackwardPersistence::On;
+  return BackwardPersistence::Off;
 }
 
 LogicalResult
@@ -687,13 +739,18 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
       chooseDqPass(op, options, *kind, *dq, cost.tiling);
   if (failed(dqPass))
     return failure();
+  FailureOr<BackwardPersistence> persistent = choosePersistent(
+      op, options, *kind, *dq, *inFlight, cost.tiling);
+  if (failed(persistent))
+    return failure();
   BackwardScheduleAttr schedule = op.getScheduleAttr();
   DqSource source = schedule                            ? DqSource::Op
                     : options.dq != DqAccumulation::Auto ? DqSource::Option
                                                          : DqSource::Model;
   if (!schedule) {
     schedule = BackwardScheduleAttr::get(op.getContext(), *kind, *dq, *walk,
-                                         *inFlight, *epilogue, *dqPass);
+                                         *inFlight, *epilogue, *dqPass,
+                                         *persistent);
     op.setScheduleAttr(schedule);
   }
   // The SIMT kernel's shared memory, as the forward's fa-tile-attention
@@ -723,6 +780,10 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
                                 ? "; dq_pass=after_scores: a step's turn "
                                   "passes once the next step's score "
                                   "products are issued"
+                                : "")
+                        << (*persistent == BackwardPersistence::On
+                                ? "; persistent=on: one block per SM walks "
+                                  "the tiles"
                                 : "");
     if (!autoReason.empty())
       remark.attachNote() << autoReason;

@@ -138,6 +138,7 @@ struct SelectTilingPass
     o.inFlight = backwardInFlight;
     o.epilogue = backwardEpilogue;
     o.dqPass = dqPass;
+    o.persistent = backwardPersistent;
     o.deterministic = deterministic;
     o.explain = explain;
     o.assumedSeqLen = assumedSeqLen;

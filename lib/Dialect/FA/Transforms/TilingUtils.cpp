@@ -152,6 +152,13 @@ mlir::fa::dqPassAfterScoresOpReason(AttentionGradOp op, KernelKind kind,
                           getAttentionProblem(op), tiling);
 }
 
+std::optional<std::string>
+mlir::fa::backwardPersistentOpReason(AttentionGradOp op, KernelKind kind,
+                                     DqAccumulation dq, const Tiling *tiling) {
+  return backwardPersistentReason(kind, BackwardPersistence::On, dq,
+                                  getAttentionProblem(op), tiling);
+}
+
 FailureOr<TargetInfo> mlir::fa::getRequiredTarget(Operation *op) {
   TargetAttr target = lookupTarget(op);
   if (!target)

@@ -318,6 +318,14 @@ def FA_BackwardScheduleAttr : FA_Attr<"BackwardSchedule", "backward_schedule"> {
       waited for under them; `kernel = wgmma`, `dq = ordered`, the row
       split's ring: fa-select-tiling and convert-fa-to-nvgpu check the op
       and its tiling).
+    * `persistent`: whether the wgmma backward's main kernel is persistent
+      (docs/Backward.md, "The persistent kernel"): `off` (default; a thread
+      block per kv-block, K/V head and batch) or `on` (one block per SM of
+      the target walking those tiles, the next tile's loads issued during
+      this tile's last step and epilogue; `kernel = wgmma`, `dq = atomic`,
+      no compacted walk, no dK in flight; the row split's ring without a
+      block mask, a mask pattern or a bias: fa-select-tiling and
+      convert-fa-to-nvgpu check the op).
 
     Fields at their default are not printed. It may be written by hand;
     `fa-select-tiling` then keeps it and checks it against the op (an
@@ -341,7 +349,9 @@ def FA_BackwardScheduleAttr : FA_Attr<"BackwardSchedule", "backward_schedule"> {
     FA_BackwardScheduleEnumParameter<"BackwardEpilogue", "epilogue",
                                      "Direct">:$epilogue,
     FA_BackwardScheduleEnumParameter<"DqTurnPass", "dq_pass",
-                                     "StepStart">:$dq_pass
+                                     "StepStart">:$dq_pass,
+    FA_BackwardScheduleEnumParameter<"BackwardPersistence", "persistent",
+                                     "Off">:$persistent
   );
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;

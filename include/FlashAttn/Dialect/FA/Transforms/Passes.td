@@ -267,6 +267,12 @@ def FASelectTilingPass : Pass<"fa-select-tiling"> {
            "Where the wgmma ring's ordered dQ passes a step's turn (auto: "
            "step-start until after-scores has passed its GPU check)",
            "::mlir::fa::dqTurnPassValues()">,
+    Option<"backwardPersistent", "backward-persistent",
+           "::mlir::fa::BackwardPersistence",
+           /*default=*/"::mlir::fa::BackwardPersistence::Auto",
+           "Whether the wgmma backward's main kernel is persistent (auto: "
+           "off until the persistent kernel has passed its GPU check)",
+           "::mlir::fa::backwardPersistenceValues()">,
     Option<"deterministic", "deterministic", "bool", /*default=*/"false",
            "Every fa.attention_grad must give a bit-identical result run to "
            "run (as its own `deterministic` attribute asks): no unordered "

@@ -87,6 +87,13 @@ std::optional<std::string> dqPassAfterScoresOpReason(AttentionGradOp op,
                                                      KernelKind kind,
                                                      DqAccumulation dq,
                                                      const Tiling *tiling);
+/// Why `op` with `kind`, `dq` and `tiling` (when given) cannot take the
+/// persistent kernel, or nullopt: backwardPersistentReason's rule for the
+/// op's problem.
+std::optional<std::string> backwardPersistentOpReason(AttentionGradOp op,
+                                                      KernelKind kind,
+                                                      DqAccumulation dq,
+                                                      const Tiling *tiling);
 
 /// Shared memory of one thread block of `op`'s backward kernel for
 /// `tiling`: the kernel of its #fa.backward_schedule, else the SIMT
@@ -108,6 +115,7 @@ struct BackwardSelectOptions {
   InFlightProducts inFlight = InFlightProducts::Auto;
   BackwardEpilogue epilogue = BackwardEpilogue::Auto;
   DqTurnPass dqPass = DqTurnPass::Auto;
+  BackwardPersistence persistent = BackwardPersistence::Auto;
   bool deterministic = false;
   bool explain = false;
   int64_t assumedSeqLen = kAssumedSeqLen;

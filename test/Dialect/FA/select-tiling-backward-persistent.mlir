@@ -1,0 +1,76 @@
+// Whether the wgmma backward's main kernel is persistent (D114,
+// docs/Backward.md "The persistent kernel"): fa-select-tiling decides it
+// once and records it in #fa.backward_schedule. By default (and with
+// backward-persistent=auto, until the persistent kernel passes its GPU
+// check) the grid has a block per tile (persistent = off, not printed);
+// backward-persistent=on asks for it where the op can take it (other
+// kernels: off), with either epilogue and the wide q-block; a written
+// schedule is kept.
+// RUN: fa-opt %s --fa-set-target=target=h100 --fa-select-tiling=kernel=wgmma \
+// RUN:   | FileCheck %s --check-prefixes=AUTO,ALL
+// RUN: fa-opt %s --fa-set-target=target=h100 "--fa-select-tiling=kernel=wgmma backward-persistent=auto" \
+// RUN:   | FileCheck %s --check-prefixes=AUTO,ALL
+// RUN: fa-opt %s --fa-set-target=target=h100 "--fa-select-tiling=kernel=wgmma backward-persistent=off" \
+// RUN:   | FileCheck %s --check-prefixes=AUTO,ALL
+// RUN: fa-opt %s --fa-set-target=target=h100 "--fa-select-tiling=kernel=wgmma backward-persistent=on explain" \
+// RUN:   --mlir-print-op-on-diagnostic=false 2>&1 | FileCheck %s --check-prefixes=ON,ALL
+// RUN: fa-opt %s --fa-set-target=target=h100 "--fa-select-tiling=kernel=mma-sync backward-persistent=on" \
+// RUN:   | FileCheck %s --check-prefix=MMA
+// The pipeline's option of the same name (stop-after=selected):
+// RUN: fa-opt %s "--fa-to-ptx-pipeline=target=h100 kernel=wgmma backward-persistent=on stop-after=selected" \
+// RUN:   | FileCheck %s --check-prefix=PIPE
+
+// AUTO-LABEL: func.func @grad
+// AUTO: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store>,
+// AUTO-SAME: block_q = 64, block_kv = 128, stages = 2
+// ON: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, persistent = on>: dq=atomic: {{.*}}; epilogue=tma_store: dK and dV leave through shared memory and TMA; persistent=on: one block per SM walks the tiles
+// ON-LABEL: func.func @grad
+// ON: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, persistent = on>,
+// ON-SAME: block_q = 64, block_kv = 128, stages = 2
+// MMA-LABEL: func.func @grad
+// MMA: schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>,
+// PIPE-LABEL: func.func @grad
+// PIPE: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, persistent = on>
+func.func @grad(%q: tensor<1x4x1024x128xbf16>, %lse: tensor<1x4x1024xf32>)
+    -> (tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>) {
+  %r:3 = fa.attention_grad
+      ins(%q, %q, %q, %q, %q, %lse : tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>,
+          tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024xf32>)
+      outs(%q, %q, %q : tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>)
+      {causal}
+      -> tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>
+  return %r#0, %r#1, %r#2 : tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>
+}
+
+// D = 64: the wide q-block with the direct epilogue (D108) takes it too.
+// AUTO-LABEL: func.func @grad_wide
+// AUTO: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>,
+// AUTO-SAME: block_q = 128, block_kv = 128, stages = 2
+// ON-LABEL: func.func @grad_wide
+// ON: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, persistent = on>,
+// ON-SAME: block_q = 128, block_kv = 128, stages = 2
+func.func @grad_wide(%q: tensor<1x4x1024x64xbf16>, %lse: tensor<1x4x1024xf32>)
+    -> (tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>) {
+  %r:3 = fa.attention_grad
+      ins(%q, %q, %q, %q, %q, %lse : tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>,
+          tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>, tensor<1x4x1024xf32>)
+      outs(%q, %q, %q : tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>)
+      {}
+      -> tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>
+  return %r#0, %r#1, %r#2 : tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>
+}
+
+// A written schedule is kept (and its tiling chosen), whatever the option.
+// ALL-LABEL: func.func @grad_written
+// ALL: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, persistent = on>
+// ALL-SAME: stages = 2
+func.func @grad_written(%q: tensor<1x4x1024x128xbf16>, %lse: tensor<1x4x1024xf32>)
+    -> (tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>) {
+  %r:3 = fa.attention_grad
+      ins(%q, %q, %q, %q, %q, %lse : tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>,
+          tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024xf32>)
+      outs(%q, %q, %q : tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>)
+      {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, persistent = on>}
+      -> tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>
+  return %r#0, %r#1, %r#2 : tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>
+}
