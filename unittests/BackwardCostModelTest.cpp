@@ -449,6 +449,65 @@ TEST(BackwardCostModel, PersistentKernelRule) {
   EXPECT_FALSE(parseBackwardPersistence("yes"));
 }
 
+TEST(BackwardCostModel, SplitGroupRule) {
+  // D119: the wgmma row split with dq = atomic; loop until its GPU check.
+  AttentionProblem p = problem(4096, 4096, 128, true);
+  EXPECT_FALSE(kBackwardGqaSplitGpuChecked);
+  EXPECT_FALSE(backwardGqaSplitReason(KernelKind::Wgmma,
+                                      DqAccumulation::Atomic, p));
+  EXPECT_TRUE(backwardGqaSplitReason(KernelKind::Wgmma,
+                                     DqAccumulation::Ordered, p));
+  EXPECT_TRUE(backwardGqaSplitReason(KernelKind::MmaSync,
+                                     DqAccumulation::Atomic, p));
+  AttentionProblem columns = p;
+  columns.headDim = columns.valueHeadDim = 256;
+  EXPECT_TRUE(backwardGqaSplitReason(KernelKind::Wgmma,
+                                     DqAccumulation::Atomic, columns));
+  EXPECT_EQ(parseBackwardGqa("split"), BackwardGqa::Split);
+  EXPECT_EQ(stringifyBackwardGqa(BackwardGqa::Loop), "loop");
+  EXPECT_FALSE(parseBackwardGqa("heads"));
+}
+
+TEST(BackwardCostModel, SplitGroupPricing) {
+  // D119 at the Llama training shape (B = 2, Hq = 32, Hkv = 8, N = 4096, D =
+  // 64, causal): a block per query head (4x the blocks, a quarter of the
+  // longest block's pairs), the same pairs, and the f32 accumulators'
+  // bytes by hand: zeroed, added to by each of the group's 4 query heads
+  // (read and written), read back by the conversion.
+  BackwardCostModel model(*lookupKnownTarget("h100"), KernelKind::Wgmma);
+  AttentionProblem p = problem(4096, 4096, 64, true);
+  p.numQueryHeads = 32;
+  p.numKVHeads = 8;
+  Tiling t{64, 128, 2, 8};
+  BackwardCost loop = model.evaluate(t, p, DqAccumulation::Atomic,
+                                     BlockMaskWalk::Dense, BackwardGqa::Loop);
+  BackwardCost split = model.evaluate(t, p, DqAccumulation::Atomic,
+                                      BlockMaskWalk::Dense, BackwardGqa::Split);
+  ASSERT_TRUE(loop.fits());
+  ASSERT_TRUE(split.fits());
+  EXPECT_EQ(loop.numBlocks, 2 * 8 * 32);
+  EXPECT_EQ(split.numBlocks, 2 * 32 * 32);
+  EXPECT_EQ(split.pairs, loop.pairs);
+  EXPECT_EQ(4 * split.maxPairsPerBlock, loop.maxPairsPerBlock);
+  int64_t acc = int64_t(2) * 8 * 4096 * (64 + 64) * 4;
+  EXPECT_EQ(split.dram.total() - loop.dram.total(),
+            acc + 2 * 4 * acc + acc);
+  EXPECT_EQ(split.dram.preprocess.writeBytes - loop.dram.preprocess.writeBytes,
+            acc);
+  // The busiest SM's steps (the larger of its share of the pairs and the
+  // longest block beside the others) do not rise; here the share bounds
+  // both (D119: the model does not see the in-order dispatch's tail), so
+  // the split's extra bytes make it the slower on paper.
+  EXPECT_LE(split.smSteps, loop.smSteps);
+  EXPECT_GT(split.memorySeconds, loop.memorySeconds);
+  EXPECT_GE(split.predictedSeconds, loop.predictedSeconds);
+  // Refused where the split does not build.
+  EXPECT_FALSE(model
+                   .evaluate(t, p, DqAccumulation::Ordered,
+                             BlockMaskWalk::Dense, BackwardGqa::Split)
+                   .fits());
+}
+
 TEST(BackwardCostModel, WideQueryBlock) {
   // D104: block_q 128 at D = Dv = 64 on the ring, dq = atomic, dense,
   // causal, keep-masks and windows; picked by the model since its GPU check.

@@ -143,6 +143,16 @@ are not yet run on a GPU:
   python3 bench/correctness/backward_simt.py stage .stage-pers --kernel wgmma --target h100 --only _pers
   cd .stage-pers && bash run.sh --only _pers
 
+Its `_gqas` cases (wgmma_gqa_split_cases, D119: the split group, `_gs`,
+a block per query head adding dK and dV to f32 accumulators, against the
+reference at GQA 4/1, 8/2 and 32/8; then the Llama training shape, the
+benchmark's GQA shape at N = 8k and a non-causal GQA shape, the loop (today's
+pick) and the split timed round-robin in one process with torch's cuDNN
+backward; under 4 minutes) are not yet run on a GPU:
+
+  python3 bench/correctness/backward_simt.py stage .stage-gqas --kernel wgmma --target h100 --only _gqas
+  cd .stage-gqas && bash run.sh --only _gqas
+
 On the device machine (bench/README.md; the staged folder is git-ignored
 and travels as a carried path, 13 MiB):
 
@@ -199,7 +209,7 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
          deterministic=False, blocks=None, mask_pattern=None,
          bias_type="f32", density=0.5, tag="", walk="dense",
          block_pattern="random", in_flight="none", ab="", epilogue="direct",
-         dq_pass="step-start", variant="", persistent=False):
+         dq_pass="step-start", variant="", persistent=False, gqa="loop"):
     """One backward case. `mask`: the mask's shape (dimensions of 1 are
     broadcast); `mask_kind`: 'bias' (f32, additive; its gradient is asked
     for unless `bias_grad` is False) or 'bool' (an i1 keep-mask);
@@ -222,7 +232,9 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
     (bench/experiments/ptx_variants.py, derived at stage time, named
     `SOURCE__VARIANT`; an A/B measurement, not a kernel the compiler
     builds); `persistent`: the wgmma
-    backward's persistent kernel (`_pt`, D114); `ab`: a timed case's
+    backward's persistent kernel (`_pt`, D114); `gqa`: how the wgmma
+    backward covers a GQA group, 'loop' or 'split' (`_gs`, D119); `ab`: a
+    timed case's
     group, timed round-robin with the
     group's other cases on one set of inputs (time_group; the first case
     is the base); `tag`: appended to the name (`--only`
@@ -263,6 +275,7 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
             + ("_kt" if epilogue == "tma-store" else "")
             + ("_dp" if dq_pass == "after-scores" else "")
             + ("_pt" if persistent else "")
+            + ("_gs" if gqa == "split" else "")
             + (f"_{tag}" if tag else ""))
     source = ""
     if variant:
@@ -292,7 +305,7 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
             "walk": walk, "block_pattern": block_pattern,
             "in_flight": in_flight, "ab": ab, "epilogue": epilogue,
             "dq_pass": dq_pass, "variant": variant, "source": source,
-            "persistent": persistent,
+            "persistent": persistent, "gqa": gqa,
             "mask_pattern": list(mask_pattern) if mask_pattern else None}
 
 
@@ -488,6 +501,7 @@ def matrix_mma(kernel="mma-sync"):
         cases += wgmma_ordered_wide_query_block_cases()
         cases += wgmma_ordered_pass_cases()
         cases += wgmma_persistent_cases()
+        cases += wgmma_gqa_split_cases()
     if kernel == "wgmma":
         # The ring against one buffer (D61), one process, D = 128 and 64.
         for d, hq in ((128, 16), (64, 32)):
@@ -1050,6 +1064,57 @@ def wgmma_persistent_cases():
     return cases
 
 
+def wgmma_gqa_split_cases():
+    """The wgmma backward's split group (D119, `gqa = split`, `_gs`: a
+    block per query head, dK and dV added to f32 accumulators by bulk
+    reductions, then converted), tagged `_gqas` (not yet run on a GPU),
+    with the direct epilogue and today's tilings (the wide q-block at D =
+    64, block_q 64 at D = 128). Against the float64 reference: GQA 4/1, 8/2
+    and 32/8, D = 64 and 128, bf16 and f16, causal and not, Nq != Nk both
+    ways, N not a multiple of the blocks, a window, one buffer. Then the
+    A/B: the Llama training shape (B 2, Hq 32 / Hkv 8, N 4096, D 64,
+    causal), the benchmark's GQA shape (B 4, Hq 32 / Hkv 8, N 8192, D 128,
+    causal) and a non-causal GQA shape (B 2, Hq 32 / Hkv 8, N 4096, D 128):
+    today's pick (the loop; the base), the split, timed round-robin in one
+    process on the same inputs with torch's cuDNN backward (time_group)."""
+    m = lambda *a, **kw: case(*a, kernel="wgmma", tag="gqas", **kw)
+    wide, ring = [128, 128, 2, 8], [64, 128, 2, 8]
+    pick = {64: (wide, "direct"), 128: (ring, "tma-store")}
+    cases = []
+    for d in (64, 128):
+        tiling = pick[d][0]
+        dtypes = ("bf16", "f16") if d == 64 else ("f16", "bf16")
+        for args, kw in (
+                ((dtypes[0], d, 1), dict(hq=4, hkv=1)),
+                ((dtypes[1], d, 17), dict(causal=True, hq=4, hkv=1)),
+                ((dtypes[0], d, 777), dict(causal=True, b=2, hq=8, hkv=2)),
+                ((dtypes[1], d, 1000), dict(b=2, hq=8, hkv=2)),
+                ((dtypes[0], d, 777, 1000), dict(causal=True, b=2, hq=8,
+                                                 hkv=2)),
+                ((dtypes[1], d, 1000, 777), dict(causal=True, b=2, hq=4,
+                                                 hkv=1)),
+                ((dtypes[0], d, 300, 2049), dict(b=1, hq=8, hkv=2)),
+                ((dtypes[1], d, 1024), dict(causal=True, b=1, hq=32, hkv=8)),
+                ((dtypes[0], d, 1000), dict(b=1, hq=8, hkv=2,
+                                            window=(257, 0)))):
+            cases.append(m(*args, tiling=tiling, gqa="split", **kw))
+        # One buffer (stages 1).
+        cases.append(m(dtypes[1], d, 777, causal=True, b=2, hq=8, hkv=2,
+                       tiling=[64, 128, 1, 8], gqa="split"))
+    shapes = [("llama", 64, 4096, True, 2, 32, 8),
+              ("bench", 128, 8192, True, 4, 32, 8),
+              ("noncausal", 128, 4096, False, 2, 32, 8)]
+    for group, d, n, causal, b, hq, hkv in shapes:
+        tiling, epilogue = pick[d]
+        cases.append(m("bf16", d, n, causal=causal, b=b, hq=hq, hkv=hkv,
+                       tiling=tiling, epilogue=epilogue, perf=True,
+                       ab="gqas_" + group))
+        cases.append(m("bf16", d, n, causal=causal, b=b, hq=hq, hkv=hkv,
+                       tiling=tiling, gqa="split", perf=True,
+                       ab="gqas_" + group))
+    return cases
+
+
 # The wgmma backward's column split (D76: each warpgroup half the columns of
 # dK_j and dV_j, block_kv 64): not yet run on a GPU.
 WGMMA_COLUMN_SPLIT_DIMS = ((256, 256), (192, 128))
@@ -1187,7 +1252,8 @@ def emit(c):
                else "")
             + (", dq_pass = after_scores"
                if c.get("dq_pass") == "after-scores" else "")
-            + (", persistent = on" if c.get("persistent") else ""))]
+            + (", persistent = on" if c.get("persistent") else "")
+            + (", gqa = split" if c.get("gqa") == "split" else ""))]
         if c.get("kernel") in ("mma-sync", "wgmma") else []) + ([
         "tiling = #fa.tiling<block_q = {}, block_kv = {}, stages = {}, "
         "warps = {}>".format(*c["tiling"])] if c["tiling"] else [])

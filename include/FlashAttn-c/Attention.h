@@ -90,6 +90,7 @@ typedef struct FABackwardSchedule {
                              TMA-store epilogue") */
   MlirStringRef persistent; /* off or on (docs/Backward.md, "The persistent
                                kernel") */
+  MlirStringRef gqa; /* loop or split (docs/Backward.md, "The split group") */
 } FABackwardSchedule;
 
 /* Whether `op` is an fa.attention. */

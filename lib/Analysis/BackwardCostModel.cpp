@@ -445,6 +445,47 @@ std::optional<std::string> mlir::fa::backwardPersistentReason(
   return std::nullopt;
 }
 
+llvm::StringRef mlir::fa::stringifyBackwardGqa(BackwardGqa value) {
+  switch (value) {
+  case BackwardGqa::Auto:
+    return "auto";
+  case BackwardGqa::Loop:
+    return "loop";
+  case BackwardGqa::Split:
+    return "split";
+  }
+  llvm_unreachable("unknown backward gqa");
+}
+
+std::optional<BackwardGqa> mlir::fa::parseBackwardGqa(llvm::StringRef name) {
+  for (BackwardGqa value :
+       {BackwardGqa::Auto, BackwardGqa::Loop, BackwardGqa::Split})
+    if (name == stringifyBackwardGqa(value))
+      return value;
+  return std::nullopt;
+}
+
+std::optional<std::string>
+mlir::fa::backwardGqaSplitReason(KernelKind kind, DqAccumulation dq,
+                                 const AttentionProblem &problem) {
+  if (kind != KernelKind::Wgmma)
+    return llvm::formatv("the split group is the wgmma backward's, not the "
+                         "{0} kernel's",
+                         stringifyKernelKind(kind))
+        .str();
+  if (std::optional<WgmmaBackwardShape> shape =
+          wgmmaBackwardShape(problem.headDim, problem.valueHeadDim);
+      shape && shape->split == WgmmaBackwardSplit::Columns)
+    return std::string("the split group is built on the row split (D = Dv "
+                       "up to 128), not the column split's");
+  // The query heads' adds of dK and dV reach the accumulators in any order:
+  // ordering dQ alone would not make the gradients bit-identical.
+  if (dq != DqAccumulation::Atomic)
+    return std::string("the split group adds dK and dV in no fixed order: "
+                       "it is not deterministic (dq = atomic only)");
+  return std::nullopt;
+}
+
 int64_t mlir::fa::compactedWalkEntries(const Tiling &tiling,
                                        const AttentionProblem &problem) {
   int64_t group = problem.numQueryHeads / std::max<int64_t>(
@@ -1101,8 +1142,8 @@ static double orderingSeconds(KernelKind kind, const BackwardCost &c,
 
 BackwardCost BackwardCostModel::evaluate(const Tiling &t,
                                          const AttentionProblem &p,
-                                         DqAccumulation dq,
-                                         BlockMaskWalk walk) const {
+                                         DqAccumulation dq, BlockMaskWalk walk,
+                                         BackwardGqa gqa) const {
   if (kind == KernelKind::Simt)
     return evaluateSimt(t, p);
   BackwardCost c;
@@ -1202,11 +1243,17 @@ BackwardCost BackwardCostModel::evaluate(const Tiling &t,
                    int64_t(2048 / threads)}));
   int64_t nK = llvm::divideCeil(p.seqLenKV, bc);
   int64_t group = p.numQueryHeads / p.numKVHeads;
-  c.numBlocks = p.batch * p.numKVHeads * nK;
+  // The split group (D119): a block per query head, each one head's pairs.
+  bool split = gqa == BackwardGqa::Split;
+  if (split && c.fits())
+    if (std::optional<std::string> why = backwardGqaSplitReason(kind, dq, p))
+      c.rejection = *why;
+  int64_t blockHeads = split ? 1 : group;
+  c.numBlocks = p.batch * p.numQueryHeads / blockHeads * nK;
   c.waves = llvm::divideCeil(c.numBlocks, c.blocksPerSM * target.smCount);
   auto [pairs, maxPairs] = backwardPairs(t, p);
   c.pairs = pairs * p.batch * p.numQueryHeads;
-  c.maxPairsPerBlock = maxPairs * group;
+  c.maxPairsPerBlock = maxPairs * blockHeads;
   c.maskedPairs = backwardMaskedPairs(t, p) * p.batch * p.numQueryHeads;
   c.smSteps = smSteps(c, target.smCount);
 
@@ -1245,6 +1292,27 @@ BackwardCost BackwardCostModel::evaluate(const Tiling &t,
                                     rows * 4 + rows * d * 4 + rows * d * e);
   c.dram = backwardDramTraffic(kind, t, p, c.blocksPerSM * target.smCount,
                                l2Bytes());
+  if (split) {
+    // The f32 dK, dV accumulators [B, Hkv, Nk, D + Dv]: zeroed (a write),
+    // every query head's bulk add (a read and a write each; the group's
+    // adds to a kv-block run at about the same time, but L2 is not
+    // counted on to merge them), read back by the conversion, which writes
+    // dK and dV (counted above as the main kernel's). K_j and V_j are read
+    // by each query head's block: through L2 (the group's blocks of a
+    // kv-block are nK blocks apart in the grid), not again from
+    // DRAM.
+    int64_t acc = p.batch * p.numKVHeads * p.seqLenKV * (d + dv) * 4;
+    int64_t adds = acc * group;
+    c.hbm.readBytes = saturatedBytes(__int128(c.hbm.readBytes) + adds + acc +
+                                     __int128(group - 1) * kv);
+    c.hbm.writeBytes =
+        saturatedBytes(__int128(c.hbm.writeBytes) + acc + adds);
+    c.dram.preprocess.writeBytes += acc;
+    c.dram.main.readBytes += adds;
+    c.dram.main.writeBytes += adds - kv;
+    c.dram.conversion.readBytes += acc;
+    c.dram.conversion.writeBytes += kv;
+  }
   c.memorySeconds = memorySeconds(c);
   if (dq == DqAccumulation::Ordered)
     c.orderingSeconds =
@@ -1350,12 +1418,13 @@ BackwardDecision BackwardCostModel::select(const AttentionProblem &problem,
 
 BackwardDecision BackwardCostModel::select(const AttentionProblem &problem,
                                            DqAccumulation dq,
-                                           BlockMaskWalk walk) const {
+                                           BlockMaskWalk walk,
+                                           BackwardGqa gqa) const {
   BackwardDecision decision;
   decision.dq = dq;
   llvm::SmallVector<BackwardCost> fitting, rejected;
   for (const Tiling &t : enumerateCandidates(problem)) {
-    BackwardCost c = evaluate(t, problem, decision.dq, walk);
+    BackwardCost c = evaluate(t, problem, decision.dq, walk, gqa);
     // The wide q-block is priced but not picked before its GPU check
     // (D104): only a written tiling selects it.
     if (c.fits() && kind == KernelKind::Wgmma && !kWideQueryBlockGpuChecked &&

@@ -97,7 +97,8 @@ bool faAttentionGradGetSchedule(MlirOperation op,
                wrap(stringifyBlockMaskWalk(attr.getWalk())),
                wrap(stringifyInFlightProducts(attr.getInFlight())),
                wrap(stringifyBackwardEpilogue(attr.getEpilogue())),
-               wrap(stringifyBackwardPersistence(attr.getPersistent()))};
+               wrap(stringifyBackwardPersistence(attr.getPersistent())),
+               wrap(stringifyBackwardGqa(attr.getGqa()))};
   return true;
 }
 

@@ -97,6 +97,7 @@ void mlir::fa::buildFAFlashToGPUPipeline(
   select.backwardEpilogue = options.backwardEpilogue;
   select.dqPass = options.dqPass;
   select.backwardPersistent = options.backwardPersistent;
+  select.backwardGqa = options.backwardGqa;
   select.explain = options.explain;
   pm.addPass(createFASelectTilingPass(select));
   if (stopsBefore(options, PipelineStage::Tiled))
@@ -293,7 +294,8 @@ mlir::fa::describePipelineOptions(StringRef pipeline) {
       describeOption(o.wgmmaPingpong), describeOption(o.mmaMaskedSteps),
       describeOption(o.blockMaskWalk), describeOption(o.backwardEpilogue),
       describeOption(o.dqPass),
-      describeOption(o.backwardPersistent)};
+      describeOption(o.backwardPersistent),
+      describeOption(o.backwardGqa)};
 }
 
 void mlir::fa::registerFAPipelines() {

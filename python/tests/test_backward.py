@@ -73,7 +73,7 @@ def test_module_parses_and_the_tiling_is_the_compilers():
     assert k.schedule == {"kernel": "wgmma", "dq": "atomic",
                           "deterministic": False,
                           "walk": "dense", "in_flight": "none",
-                          "epilogue": "direct", "persistent": "off"}
+                          "epilogue": "direct", "persistent": "off", "gqa": "loop"}
     assert "kernel=auto chose wgmma: it builds this backward" in k.explain
     assert 0 < k.shared_memory["bytes"] <= k.shared_memory["budget"] == 232448
     tiled = k.mlir("tiled")
@@ -205,7 +205,7 @@ def test_mma_sync_kernel():
     assert k.schedule == {"kernel": "mma-sync", "dq": "atomic",
                           "deterministic": False,
                           "walk": "dense", "in_flight": "none",
-                          "epilogue": "direct", "persistent": "off"}
+                          "epilogue": "direct", "persistent": "off", "gqa": "loop"}
     # 16 kv rows a warp; block_q within ptxas's registers (the model's fit
     # keeps at most 48 rows at D = 64).
     assert k.tiling["block_kv"] == 16 * k.tiling["warps"]
@@ -234,7 +234,7 @@ def test_mma_sync_deterministic_window_block_mask():
     assert k.schedule == {"kernel": "mma-sync", "dq": "ordered",
                           "deterministic": True,
                           "walk": "dense", "in_flight": "none",
-                          "epilogue": "direct", "persistent": "off"}
+                          "epilogue": "direct", "persistent": "off", "gqa": "loop"}
     d, acc, sem = k.manifest["scratch"]
     assert sem["dtype"] == "i32"
     assert sem["shape"] == [1, 4, math.ceil(100 / k.tiling["block_q"])]
@@ -259,7 +259,7 @@ def test_mma_sync_deterministic_window_block_mask():
     assert auto.schedule == {"kernel": "mma-sync", "dq": "ordered",
                              "deterministic": True,
                              "walk": "dense", "in_flight": "none",
-                             "epilogue": "direct", "persistent": "off"}
+                             "epilogue": "direct", "persistent": "off", "gqa": "loop"}
     assert "kernel=auto chose mma-sync: it builds this backward" in auto.explain
     # The wgmma backward takes the window too (its deterministic dQ and
     # block masks: test_wgmma_deterministic_block_mask).
@@ -275,7 +275,7 @@ def test_wgmma_deterministic_block_mask():
     assert k.schedule == {"kernel": "wgmma", "dq": "ordered",
                           "deterministic": True,
                           "walk": "dense", "in_flight": "none",
-                          "epilogue": "direct", "persistent": "off"}
+                          "epilogue": "direct", "persistent": "off", "gqa": "loop"}
     assert k.tiling["block_q"] == 128
     d, acc, sem = k.manifest["scratch"]
     assert sem["dtype"] == "i32" and sem["shape"] == [1, 4, 1]
@@ -323,7 +323,7 @@ def test_wgmma_kernel():
     assert k.schedule == {"kernel": "wgmma", "dq": "atomic",
                           "deterministic": False,
                           "walk": "dense", "in_flight": "none",
-                          "epilogue": "tma-store", "persistent": "off"}
+                          "epilogue": "tma-store", "persistent": "off", "gqa": "loop"}
     assert k.tiling == {"block_q": 64, "block_kv": 128, "stages": 2,
                         "warps": 8}
     main = m["kernels"][1]

@@ -85,7 +85,7 @@ def test_stage_deterministic_column(tmp_path, monkeypatch):
     assert det.schedule == {"kernel": "mma-sync", "dq": "ordered",
                             "deterministic": True,
                             "walk": "dense", "in_flight": "none",
-                            "epilogue": "direct", "persistent": "off"}
+                            "epilogue": "direct", "persistent": "off", "gqa": "loop"}
     assert runtime.find_grad_kernel(cfg, False, False).schedule["dq"] == "atomic"
 
 
@@ -434,6 +434,42 @@ def test_wgmma_matrix_has_the_persistent_cases():
         (2, 32, 8, 4096, True)}
     names = [c["name"] for c in simt.matrix("wgmma")]
     assert len(names) == len(set(names))
+
+
+def test_wgmma_matrix_has_the_split_group_cases():
+    # backward_simt.py --kernel wgmma (D119), the `_gqas` cases: the split
+    # group (`_gs`, `gqa = split` in the schedule) checked against the
+    # reference at GQA 4/1, 8/2 and 32/8, D = 64 and 128, causal and not,
+    # Nq != Nk; the A/B groups: the Llama shape, the benchmark's GQA shape
+    # and a non-causal one, the loop (today's pick) first, then the split.
+    simt = load_script("bench/correctness/backward_simt.py", "backward_simt")
+    cases = [c for c in simt.matrix("wgmma") if c["name"].endswith("_gqas")]
+    checked = [c for c in cases if not c["perf"]]
+    assert checked and all(c["gqa"] == "split" and "_gs_" in c["name"] and
+                           not c["deterministic"] and c["epilogue"] == "direct"
+                           for c in checked)
+    assert all("gqa = split" in simt.emit(c) for c in checked)
+    assert {c["d"] for c in checked} == {64, 128}
+    assert {(c["hq"], c["hkv"]) for c in checked} == {(4, 1), (8, 2), (32, 8)}
+    assert {c["causal"] for c in checked} == {False, True}
+    assert any(c["causal"] and c["nq"] < c["nk"] for c in checked)
+    assert any(c["causal"] and c["nq"] > c["nk"] for c in checked)
+    assert any(c["nq"] % 128 for c in checked)
+    groups = {}
+    for c in cases:
+        if c["perf"]:
+            groups.setdefault(c["ab"], []).append(c)
+    assert len(groups) == 3
+    shape = ("dtype", "b", "hq", "hkv", "nq", "nk", "d", "dv", "causal",
+             "tiling")
+    for members in groups.values():
+        assert [c["gqa"] for c in members] == ["loop", "split"]
+        assert "gqa = split" not in simt.emit(members[0])
+        assert len({str([c[k] for k in shape]) for c in members}) == 1
+    assert {(c["b"], c["hq"], c["hkv"], c["nq"], c["d"], c["causal"])
+            for c in cases if c["perf"]} == {
+        (2, 32, 8, 4096, 64, True), (4, 32, 8, 8192, 128, True),
+        (2, 32, 8, 4096, 128, False)}
 
 
 def test_wgmma_matrix_has_the_tma_store_cases():

@@ -39,6 +39,18 @@ def scratch_of(rt, manifest, start):
     return {b: v.pop() for b, v in seen.items()}
 
 
+def scratch_per_stream(rt, handle, manifest, streams):
+    """Stream -> the scratch addresses (scratch_of) of each launch of the
+    module `handle` on it, launched on `streams` in order."""
+    pointers = [0x100000 * (i + 1) for i in range(len(manifest["arguments"]))]
+    used = {}
+    for stream in streams:
+        start = rt.num_launches()
+        rt.launch_pointers(handle, pointers, stream)
+        used.setdefault(stream, []).append(scratch_of(rt, manifest, start))
+    return used
+
+
 def test_each_stream_launches_the_backward_on_its_own_scratch(tmp_path):
     # The deterministic wgmma backward: three scratch buffers (D, the dQ
     # accumulator, the semaphores), written by its first kernel.
@@ -50,14 +62,10 @@ def test_each_stream_launches_the_backward_on_its_own_scratch(tmp_path):
     rt.init(0)
     handle = rt.load(kernel.save(str(tmp_path)), prefer_cubin=False)
     try:
-        pointers = [0x100000 * (i + 1) for i in range(len(manifest["arguments"]))]
-        used = {}
         # The stream goes through ctypes as a c_void_p: 0 (the legacy
         # default stream), torch's raw stream handles.
-        for stream in (0x5150, 0, 0x6160, 0x5150, 0, 0x6160):
-            start = rt.num_launches()
-            rt.launch_pointers(handle, pointers, stream)
-            used.setdefault(stream, []).append(scratch_of(rt, manifest, start))
+        used = scratch_per_stream(rt, handle, manifest,
+                                  (0x5150, 0, 0x6160, 0x5150, 0, 0x6160))
         # Each stream keeps its set; no two streams share an address.
         for sets in used.values():
             assert sets[0] == sets[1]
@@ -104,3 +112,51 @@ def test_the_gpu_check_stages_every_kind_of_scratch(tmp_path):
     # D rows and a broadcast bias's gradient: f32 [B, H, N] and [1, H, 1, Nk];
     # the dQ accumulator; the ordered-dQ semaphores (i32).
     assert {("f32", 3), ("f32", 4), ("i32", 3)} <= kinds
+
+
+def test_the_split_group_zeroes_and_converts_its_own_scratch(tmp_path):
+    # The wgmma backward's split group (D119, backward_gqa="split"): two
+    # more f32 scratch buffers, dK's and dV's accumulators in the key's and
+    # the value's shapes, zeroed by a kernel of grid (kv-blocks, Hkv, B)
+    # before the main kernel (grid (kv-blocks, Hq, B): a block per query
+    # head) and converted into dK and dV by one after dQ's conversion; each
+    # stream launches them on its own set.
+    q, kv = (1, 4, 200, 64), (1, 1, 200, 64)
+    kernel = fa.compile_backward(q, kv, kv, causal=True, kernel="wgmma",
+                                 backward_gqa="split", ptxas="none")
+    assert kernel.schedule["gqa"] == "split"
+    manifest = kernel.manifest
+    d, dq_acc, dk_acc, dv_acc = manifest["scratch"]
+    assert dq_acc["shape"] == list(q) and dk_acc["shape"] == list(kv)
+    assert dv_acc["shape"] == list(kv)
+    assert {dk_acc["dtype"], dv_acc["dtype"]} == {"f32"}
+    kernels = manifest["kernels"]
+    assert len(kernels) == 5
+    uses = [{p.get("buffer") for p in k["params"]} for k in kernels]
+    kv_blocks = -(-200 // 128)
+    # preprocess, the accumulators' zeroing, main, dQ's conversion, dK's and
+    # dV's conversion.
+    assert {dk_acc["name"], dv_acc["name"]} <= uses[1]
+    assert d["name"] not in uses[1]
+    assert kernels[1]["grid"] == [kv_blocks, 1, 1]
+    assert kernels[2]["grid"] == [kv_blocks, 4, 1]
+    assert {dk_acc["name"], dv_acc["name"]} <= uses[2]
+    assert dk_acc["name"] not in uses[3]
+    assert {dk_acc["name"], dv_acc["name"]} <= uses[4]
+    assert kernels[4]["grid"] == [kv_blocks, 1, 1]
+    # Without the option none of it: three kernels, two scratch buffers.
+    loop = fa.compile_backward(q, kv, kv, causal=True, kernel="wgmma",
+                               ptxas="none")
+    assert len(loop.manifest["kernels"]) == 3
+    assert len(loop.manifest["scratch"]) == 2
+    rt = fake_driver.FakeDriverRuntime(fake_driver.library_path())
+    rt.init(0)
+    handle = rt.load(kernel.save(str(tmp_path)), prefer_cubin=False)
+    try:
+        used = scratch_per_stream(rt, handle, manifest,
+                                  (0x5150, 0x6160, 0x5150))
+        assert used[0x5150][0] == used[0x5150][1]
+        addresses = [a for sets in used.values() for a in sets[0].values()]
+        assert len(set(addresses)) == 2 * len(manifest["scratch"])
+    finally:
+        rt.unload(handle)

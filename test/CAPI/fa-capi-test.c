@@ -440,6 +440,7 @@ static void printBackwardSchedule(MlirOperation op) {
   printStringRef("in_flight", s.inFlight);
   printStringRef("epilogue", s.epilogue);
   printStringRef("persistent", s.persistent);
+  printStringRef("gqa", s.gqa);
   fputc('\n', stdout);
 }
 
@@ -478,7 +479,7 @@ static int testAttentionGrad(void) {
            (long long)tiling.warps);
   // CHECK:       tiling: [[BQ]] [[BKV]] [[ST]] [[W]]
   printBackwardSchedule(op);
-  // CHECK-NEXT:  schedule: kernel=simt dq=separate deterministic=true walk=dense in_flight=none epilogue=direct persistent=off
+  // CHECK-NEXT:  schedule: kernel=simt dq=separate deterministic=true walk=dense in_flight=none epilogue=direct persistent=off gqa=loop
   FASharedMemory smem;
   if (mlirLogicalResultIsSuccess(
           faAttentionGetSharedMemory(op, &smem, printToFile, stdout)))
@@ -490,20 +491,20 @@ static int testAttentionGrad(void) {
   mlirModuleDestroy(module);
   module = parse(ctx, kInFlight);
   printBackwardSchedule(faModuleGetAttentionGradOp(module, 0));
-  // CHECK-NEXT:  schedule: kernel=wgmma dq=ordered deterministic=true walk=dense in_flight=dk epilogue=direct persistent=off
+  // CHECK-NEXT:  schedule: kernel=wgmma dq=ordered deterministic=true walk=dense in_flight=dk epilogue=direct persistent=off gqa=loop
 
   /* The TMA-store epilogue, written on the op (D111: the C API did not
      say it). */
   mlirModuleDestroy(module);
   module = parse(ctx, kTmaStore);
   printBackwardSchedule(faModuleGetAttentionGradOp(module, 0));
-  // CHECK-NEXT:  schedule: kernel=wgmma dq=ordered deterministic=true walk=dense in_flight=none epilogue=tma-store persistent=off
+  // CHECK-NEXT:  schedule: kernel=wgmma dq=ordered deterministic=true walk=dense in_flight=none epilogue=tma-store persistent=off gqa=loop
 
   /* The persistent kernel, written on the op (D114). */
   mlirModuleDestroy(module);
   module = parse(ctx, kPersistent);
   printBackwardSchedule(faModuleGetAttentionGradOp(module, 0));
-  // CHECK-NEXT:  schedule: kernel=wgmma dq=atomic deterministic=false walk=dense in_flight=none epilogue=direct persistent=on
+  // CHECK-NEXT:  schedule: kernel=wgmma dq=atomic deterministic=false walk=dense in_flight=none epilogue=direct persistent=on gqa=loop
   mlirModuleDestroy(module);
   mlirContextDestroy(ctx);
   return 0;
@@ -554,6 +555,7 @@ static int testPipelineOptions(void) {
   // CHECK-NEXT:  option backward-epilogue enum 'auto' auto direct tma-store
   // CHECK-NEXT:  option dq-pass enum 'auto' auto step-start after-scores
   // CHECK-NEXT:  option backward-persistent enum 'auto' auto off on
+  // CHECK-NEXT:  option backward-gqa enum 'auto' auto loop split
   // CHECK-NEXT:  success, {{[0-9]+}} options
   // CHECK-NOT:   undescribed
   count = 0;

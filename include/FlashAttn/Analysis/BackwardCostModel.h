@@ -243,6 +243,39 @@ backwardPersistentReason(KernelKind kind, BackwardPersistence persistence,
                          DqAccumulation dq, const AttentionProblem &problem,
                          const Tiling *tiling = nullptr);
 
+/// How the wgmma backward covers a GQA group's query heads
+/// (docs/Backward.md, "The split group"). `Auto` is a request only (a
+/// decision is never Auto).
+enum class BackwardGqa {
+  Auto,
+  /// A thread block per (kv-block, K/V head, batch) loops over the group's
+  /// query heads and sums dK_j, dV_j in registers.
+  Loop,
+  /// A thread block per (kv-block, query head, batch): each adds its query
+  /// head's part of dK_j, dV_j to f32 accumulators [B, Hkv, Nk, D] by bulk
+  /// reductions from shared memory; a convert kernel rounds them into dK,
+  /// dV (D119; FlashAttention-3's GQA backward).
+  Split,
+};
+
+/// `auto`, `loop` or `split`, and back.
+llvm::StringRef stringifyBackwardGqa(BackwardGqa value);
+std::optional<BackwardGqa> parseBackwardGqa(llvm::StringRef name);
+
+/// Whether fa-select-tiling's `backward-gqa=auto` may take the split group:
+/// not until it has passed its GPU check and its A/B timing
+/// (`backward_simt.py --kernel wgmma --only _gqas`, docs/decisions.md D119).
+constexpr bool kBackwardGqaSplitGpuChecked = false;
+
+/// Why `kind` with `dq` cannot split the group for `problem` (with
+/// `tiling`'s stages when given), or nullopt: the split group is the wgmma
+/// backward's row split (D = Dv up to 128, the ring or one buffer) with dq
+/// = atomic (its adds of dK and dV are unordered, so an ordered dQ would
+/// not make the result deterministic), without a bias gradient.
+std::optional<std::string>
+backwardGqaSplitReason(KernelKind kind, DqAccumulation dq,
+                       const AttentionProblem &problem);
+
 /// The entries of the compacted walk's list: one per step the kv-block may
 /// walk, every q-block of every query head of its group (query heads over
 /// K/V heads times ceil(Nq / block_q)).
@@ -481,16 +514,21 @@ public:
   enumerateCandidates(const AttentionProblem &problem) const;
 
   /// Scores one tiling for `dq`; `rejection` says why it does not fit.
+  /// `gqa`: the split group (BackwardGqa::Split) prices a block per query
+  /// head and the f32 dK, dV accumulators' zeroing, bulk adds and
+  /// conversion.
   BackwardCost evaluate(const Tiling &tiling, const AttentionProblem &problem,
                         DqAccumulation dq,
-                        BlockMaskWalk walk = BlockMaskWalk::Dense) const;
+                        BlockMaskWalk walk = BlockMaskWalk::Dense,
+                        BackwardGqa gqa = BackwardGqa::Loop) const;
 
   /// The feasible candidate of lowest predicted time (ties, for mma-sync,
   /// to the lower compute time; then to the lower DRAM traffic, the lower
   /// `hbm` (bytes through L2), then the
   /// smaller shared memory) for `dq` (decided, not Auto).
   BackwardDecision select(const AttentionProblem &problem, DqAccumulation dq,
-                          BlockMaskWalk walk = BlockMaskWalk::Dense) const;
+                          BlockMaskWalk walk = BlockMaskWalk::Dense,
+                          BackwardGqa gqa = BackwardGqa::Loop) const;
   /// The same for the dQ mode decideDqAccumulation gives with nothing
   /// forced.
   BackwardDecision select(const AttentionProblem &problem,

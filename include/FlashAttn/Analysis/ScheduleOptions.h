@@ -193,6 +193,19 @@ inline llvm::cl::ValuesClass backwardPersistenceValues() {
                  "atomic)"));
 }
 
+/// How fa-select-tiling's wgmma backward covers a GQA group.
+inline llvm::cl::ValuesClass backwardGqaValues() {
+  return llvm::cl::values(
+      clEnumValN(BackwardGqa::Auto, "auto",
+                 "loop until the split group passes its GPU check "
+                 "(kBackwardGqaSplitGpuChecked)"),
+      clEnumValN(BackwardGqa::Loop, "loop",
+                 "a thread block per K/V head loops over its query heads"),
+      clEnumValN(BackwardGqa::Split, "split",
+                 "a thread block per query head, dK and dV added to f32 "
+                 "accumulators (wgmma, the row split, dq = atomic)"));
+}
+
 inline llvm::cl::ValuesClass maskedStepsValues() {
   return llvm::cl::values(
       clEnumValN(MaskedSteps::Auto, "auto",

@@ -213,6 +213,11 @@ struct FAToPTXPipelineOptions
       llvm::cl::desc("Whether the wgmma backward's main kernel is persistent "
                      "(fa-select-tiling's backward-persistent)"),
       llvm::cl::init(BackwardPersistence::Auto), backwardPersistenceValues()};
+  Option<BackwardGqa> backwardGqa{
+      *this, "backward-gqa",
+      llvm::cl::desc("How the wgmma backward covers a GQA group's query "
+                     "heads (fa-select-tiling's backward-gqa)"),
+      llvm::cl::init(BackwardGqa::Auto), backwardGqaValues()};
 };
 
 /// One option of a registered pipeline as its parser sees it, for embedders

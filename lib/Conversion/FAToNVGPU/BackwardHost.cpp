@@ -21,6 +21,11 @@
 // also zeroes dBias (or its f32 scratch) and the convert kernel rounds the
 // scratch into dBias (BackwardBias.cpp).
 //
+// With the wgmma backward's split group (gqa = split, D119) two more f32
+// scratch buffers, dK's and dV's accumulators [B, Hkv, Nk, D or Dv], are
+// zeroed by a kernel of grid (kv-blocks, Hkv, B) before the main one and
+// converted into dK and dV by one after dQ's conversion.
+//
 //===----------------------------------------------------------------------===//
 
 #include "KernelParts.h"
@@ -450,27 +455,33 @@ static int64_t eltBytes(BackwardContext &k) {
 }
 
 namespace {
-/// The q-block's rows of the dQ accumulator [B, Hq, Nq, D] (and of dQ) as
-/// units of kAccUnit columns in row-major order, rows past Nq excluded:
-/// consecutive units are consecutive bytes, so a warp's 32 units are one
-/// contiguous run.
+/// A block's rows of an f32 accumulator [B, H, N, cols] (and of the
+/// gradient it becomes) as units of kAccUnit columns in row-major order:
+/// the `blockRows` rows from `rowBase`, those past `rowEnd` excluded.
+/// Consecutive units are consecutive bytes, so a warp's 32 units are one
+/// contiguous run. dQ's: the q-block's rows of [B, Hq, Nq, D]; the split
+/// group's dK and dV (D119): the kv-block's of [B, Hkv, Nk, D or Dv].
 struct AccumulatorUnits {
-  AccumulatorUnits(BackwardContext &k, Value qBase) : k(k), qBase(qBase) {
-    Value rows = k.minu(k.idx(k.t.blockQ), k.sub(k.nq, qBase));
+  AccumulatorUnits(BackwardContext &k, Value rowBase, Value rowEnd,
+                   int64_t blockRows, int64_t cols)
+      : k(k), rowBase(rowBase), blockRows(blockRows), cols(cols) {
+    Value rows = k.minu(k.idx(blockRows), k.sub(rowEnd, rowBase));
     count = k.mulc(rows, perRow());
   }
-  int64_t perRow() const { return k.d / kAccUnit; }
-  /// The most units a block has (a whole q-block).
-  int64_t capacity() const { return k.t.blockQ * perRow(); }
-  /// The accumulator's (and dQ's) indices of unit `u`'s first element.
+  int64_t perRow() const { return cols / kAccUnit; }
+  /// The most units a block has (a whole block of rows).
+  int64_t capacity() const { return blockRows * perRow(); }
+  /// The accumulator's (and the gradient's) indices of unit `u`'s first
+  /// element.
   SmallVector<Value> at(Value u) {
-    return {k.batch, k.head, k.add(qBase, k.divc(u, perRow())),
+    return {k.batch, k.head, k.add(rowBase, k.divc(u, perRow())),
             k.mulc(k.remc(u, perRow()), kAccUnit)};
   }
 
   BackwardContext &k;
-  Value qBase;
-  /// The units of the block's rows below Nq.
+  Value rowBase;
+  int64_t blockRows, cols;
+  /// The units of the block's rows below rowEnd.
   Value count;
 };
 } // namespace
@@ -545,46 +556,33 @@ static void buildRowDots(BackwardContext &k, Value qBase) {
   });
 }
 
-static void buildPreprocess(BackwardContext &k) {
-  k.openLaunch(k.numQBlocks, k.op.getNumQueryHeads(), 0);
+/// The block's rows of the f32 accumulator `acc` (AccumulatorUnits) to 0,
+/// one 16-byte store a unit.
+static void zeroAccumulator(BackwardContext &k, Value acc, Value rowBase,
+                            Value rowEnd, int64_t blockRows, int64_t cols) {
   ImplicitLocOpBuilder &b = k.b;
-  BackwardBias(k).zero();
-  Value qBase = k.mulc(k.blockX, k.t.blockQ);
-  buildRowDots(k, qBase);
-  {
-    // The accumulator's rows to 0, one 16-byte store a unit.
-    AccumulatorUnits units(k, qBase);
-    auto unitType = VectorType::get({kAccUnit}, k.f32);
-    Value zeros = arith::ConstantOp::create(
-        b, DenseElementsAttr::get(unitType, b.getF32FloatAttr(0.0f)));
-    OpBuilder::InsertionGuard guard(b);
-    scf::ForOp loop = k.openLoop(k.tid, units.count, k.idx(k.threads));
-    vector::StoreOp::create(b, zeros, k.dqAcc,
-                            units.at(loop.getInductionVar()),
-                            /*nontemporal=*/false,
-                            llvm::Align(kAccUnit * 4));
-  }
-  // Ordered dQ: no kv-block has added to this q-block yet.
-  if (k.orderedDq)
-    k.ifThen(k.cmp(arith::CmpIPredicate::eq, k.tid, k.idx(0)), [&] {
-      memref::StoreOp::create(b, k.i32c(0), k.semaphores,
-                              ValueRange{k.batch, k.head, k.blockX});
-    });
+  AccumulatorUnits units(k, rowBase, rowEnd, blockRows, cols);
+  auto unitType = VectorType::get({kAccUnit}, k.f32);
+  Value zeros = arith::ConstantOp::create(
+      b, DenseElementsAttr::get(unitType, b.getF32FloatAttr(0.0f)));
+  OpBuilder::InsertionGuard guard(b);
+  scf::ForOp loop = k.openLoop(k.tid, units.count, k.idx(k.threads));
+  vector::StoreOp::create(b, zeros, acc, units.at(loop.getInductionVar()),
+                          /*nontemporal=*/false, llvm::Align(kAccUnit * 4));
 }
 
-static void buildConvert(BackwardContext &k) {
-  // dQ = scale * the accumulator: a thread loads its next units (up to
-  // kConvertLoadsInFlight, 16 bytes each; past the block's last unit
-  // clamped to it), then converts and stores them (8 bytes each at 16
-  // bits).
-  k.openLaunch(k.numQBlocks, k.op.getNumQueryHeads(), 0);
+/// dst = scale * acc over the block's rows (AccumulatorUnits): a thread
+/// loads its next units (up to kConvertLoadsInFlight, 16 bytes each; past
+/// the block's last unit clamped to it), then converts and stores them (8
+/// bytes each at 16 bits).
+static void convertAccumulator(BackwardContext &k, Value acc, Value dst,
+                               double scale, Value rowBase, Value rowEnd,
+                               int64_t blockRows, int64_t cols) {
   ImplicitLocOpBuilder &b = k.b;
-  BackwardBias(k).convert();
-  Value qBase = k.mulc(k.blockX, k.t.blockQ);
-  Value scale = arith::ConstantOp::create(
+  Value factor = arith::ConstantOp::create(
       b, DenseElementsAttr::get(VectorType::get({kAccUnit}, k.f32),
-                                b.getF32FloatAttr(k.scale)));
-  AccumulatorUnits units(k, qBase);
+                                b.getF32FloatAttr(scale)));
+  AccumulatorUnits units(k, rowBase, rowEnd, blockRows, cols);
   int64_t inFlight =
       std::min(kConvertLoadsInFlight,
                (int64_t)llvm::divideCeil(units.capacity(), k.threads));
@@ -598,14 +596,14 @@ static void buildConvert(BackwardContext &k) {
   for (int64_t i = 0; i < inFlight; ++i) {
     unit.push_back(k.addc(loop.getInductionVar(), i * k.threads));
     values.push_back(vector::LoadOp::create(
-        b, unitType, k.dqAcc, units.at(k.minu(unit.back(), last)),
+        b, unitType, acc, units.at(k.minu(unit.back(), last)),
         /*nontemporal=*/false, llvm::Align(kAccUnit * 4)));
   }
   for (int64_t i = 0; i < inFlight; ++i) {
     auto store = [&] {
-      Value v = arith::MulFOp::create(b, values[i], scale);
+      Value v = arith::MulFOp::create(b, values[i], factor);
       vector::StoreOp::create(b, arith::TruncFOp::create(b, eltUnitType, v),
-                              k.op.getQueryGradInit(), units.at(unit[i]),
+                              dst, units.at(unit[i]),
                               /*nontemporal=*/false,
                               llvm::Align(kAccUnit * eltBytes(k)));
     };
@@ -614,6 +612,49 @@ static void buildConvert(BackwardContext &k) {
     else
       k.ifThen(k.cmp(arith::CmpIPredicate::ult, unit[i], units.count), store);
   }
+}
+
+static void buildPreprocess(BackwardContext &k) {
+  k.openLaunch(k.numQBlocks, k.op.getNumQueryHeads(), 0);
+  ImplicitLocOpBuilder &b = k.b;
+  BackwardBias(k).zero();
+  Value qBase = k.mulc(k.blockX, k.t.blockQ);
+  buildRowDots(k, qBase);
+  zeroAccumulator(k, k.dqAcc, qBase, k.nq, k.t.blockQ, k.d);
+  // Ordered dQ: no kv-block has added to this q-block yet.
+  if (k.orderedDq)
+    k.ifThen(k.cmp(arith::CmpIPredicate::eq, k.tid, k.idx(0)), [&] {
+      memref::StoreOp::create(b, k.i32c(0), k.semaphores,
+                              ValueRange{k.batch, k.head, k.blockX});
+    });
+}
+
+static void buildConvert(BackwardContext &k) {
+  // dQ = scale * the accumulator.
+  k.openLaunch(k.numQBlocks, k.op.getNumQueryHeads(), 0);
+  BackwardBias(k).convert();
+  Value qBase = k.mulc(k.blockX, k.t.blockQ);
+  convertAccumulator(k, k.dqAcc, k.op.getQueryGradInit(), k.scale, qBase,
+                     k.nq, k.t.blockQ, k.d);
+}
+
+/// The split group's kernels (D119), grid (kv-blocks, Hkv, B): before the
+/// main kernel the f32 dK and dV accumulators to 0, after it dK = scale *
+/// dKacc and dV = dVacc.
+static void buildKeyValueZero(BackwardContext &k) {
+  k.openLaunch(k.blocks(k.nk, k.t.blockKV), k.op.getNumKVHeads(), 0);
+  Value kvBase = k.mulc(k.blockX, k.t.blockKV);
+  zeroAccumulator(k, k.dkAcc, kvBase, k.nk, k.t.blockKV, k.d);
+  zeroAccumulator(k, k.dvAcc, kvBase, k.nk, k.t.blockKV, k.dv);
+}
+
+static void buildKeyValueConvert(BackwardContext &k) {
+  k.openLaunch(k.blocks(k.nk, k.t.blockKV), k.op.getNumKVHeads(), 0);
+  Value kvBase = k.mulc(k.blockX, k.t.blockKV);
+  convertAccumulator(k, k.dkAcc, k.op.getKeyGradInit(), k.scale, kvBase, k.nk,
+                     k.t.blockKV, k.d);
+  convertAccumulator(k, k.dvAcc, k.op.getValueGradInit(), 1.0, kvBase, k.nk,
+                     k.t.blockKV, k.dv);
 }
 
 //===----------------------------------------------------------------------===//
@@ -655,17 +696,48 @@ void mlir::fa::nvgpu_kernel::buildBackwardHost(
         b, MemRefType::get(shape, b.getI32Type()), sizes);
   }
   BackwardBias(k).allocate();
+  // The split group (D119): dK's and dV's f32 accumulators, in the key's
+  // and the value's shapes.
+  bool splitGroup = op.getScheduleAttr() &&
+                    op.getScheduleAttr().getGqa() == BackwardGqa::Split;
+  if (splitGroup) {
+    for (auto [acc, operand] :
+         {std::make_pair(&k.dkAcc, op.getKey()),
+          std::make_pair(&k.dvAcc, op.getValue())}) {
+      auto type = cast<MemRefType>(operand.getType());
+      SmallVector<Value> sizes;
+      for (int64_t i = 0; i < 4; ++i)
+        if (type.isDynamicDim(i))
+          sizes.push_back(k.dim(operand, i));
+      *acc = memref::AllocOp::create(
+          b, MemRefType::get(type.getShape(), k.f32), sizes);
+    }
+    requireAlignment(op.getKeyGradInit(), kAccUnit * eltBytes(k));
+    requireAlignment(op.getValueGradInit(), kAccUnit * eltBytes(k));
+  }
   OpBuilder::InsertPoint host = b.saveInsertionPoint();
   buildPreprocess(k);
   b.restoreInsertionPoint(host);
+  if (splitGroup) {
+    buildKeyValueZero(k);
+    b.restoreInsertionPoint(host);
+  }
   buildMain();
   b.restoreInsertionPoint(host);
   buildConvert(k);
   b.restoreInsertionPoint(host);
+  if (splitGroup) {
+    buildKeyValueConvert(k);
+    b.restoreInsertionPoint(host);
+  }
   memref::DeallocOp::create(b, k.rowDot);
   memref::DeallocOp::create(b, k.dqAcc);
   if (k.semaphores)
     memref::DeallocOp::create(b, k.semaphores);
   if (k.biasScratch)
     memref::DeallocOp::create(b, k.biasScratch);
+  if (k.dkAcc) {
+    memref::DeallocOp::create(b, k.dkAcc);
+    memref::DeallocOp::create(b, k.dvAcc);
+  }
 }

@@ -221,6 +221,13 @@ struct ConvertFAToNVGPUPass
       if (std::optional<std::string> why = backwardPersistentOpReason(
               op, KernelKind::Wgmma, op.getScheduleAttr().getDq(), &t))
         return why;
+    // The split group (D119): the row split, dq = atomic, no bias
+    // gradient (the attribute's verifier checked the schedule's other
+    // fields).
+    if (op.getScheduleAttr().getGqa() == BackwardGqa::Split)
+      if (std::optional<std::string> why = backwardGqaSplitOpReason(
+              op, KernelKind::Wgmma, op.getScheduleAttr().getDq()))
+        return why;
     WgmmaBackwardLayout layout(
         t, op.getHeadDim(), op.getValueHeadDim(),
         elt.getIntOrFloatBitWidth() / 8,

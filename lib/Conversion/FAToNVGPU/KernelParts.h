@@ -940,6 +940,9 @@ public:
   /// gradient (BackwardBias): dBias itself, or an f32 scratch of its shape
   /// (`biasScratch`, null where not needed); null without a gradient.
   Value biasAcc, biasScratch;
+  /// The wgmma backward's split group (D119): the f32 dK and dV
+  /// accumulators [B, Hkv, Nk, D] and [B, Hkv, Nk, Dv]; null otherwise.
+  Value dkAcc, dvAcc;
   // The open launch.
   gpu::LaunchOp launch;
   Value blockX, head, batch, tid, lane, warp;

@@ -59,6 +59,11 @@
 // with the schedule's `epilogue = tma_store` (D107), over K_j's and V_j's
 // tiles and through TMA (the forward's storeWarpRowsThroughTma).
 //
+// With the schedule's `gqa = split` (D119) the grid is (kv-blocks, Hq, B):
+// a block walks one query head's q-blocks and adds its dK_j, dV_j to f32
+// accumulators by bulk reductions (reduceKeyValueGradients), which
+// BackwardHost.cpp zeroes before and converts after.
+//
 //===----------------------------------------------------------------------===//
 
 #include "KernelParts.h"
@@ -116,6 +121,7 @@ public:
                         DqTurnPass::AfterScores),
         persistent(k.op.getScheduleAttr().getPersistent() ==
                    BackwardPersistence::On),
+        splitGroup(k.op.getScheduleAttr().getGqa() == BackwardGqa::Split),
         layout(k.t, k.d, k.dv, e,
                compacted
                    ? compactedWalkEntries(k.t, getAttentionProblem(k.op))
@@ -128,6 +134,26 @@ public:
 private:
   void setUpShared();
   void setUpIds();
+  /// The query heads the block walks: the group's (from k.head times the
+  /// group), or with the split group (D119) its own one.
+  Value firstQueryHead();
+  int64_t queryHeads() const { return splitGroup ? 1 : k.group; }
+  /// The split group's epilogue (D119): each warp stages its 16 rows of
+  /// dK_j, then of dV_j, as f32 in shared memory and adds them to the
+  /// accumulators' rows by bulk reductions (a row a lane).
+  void reduceKeyValueGradients(ArrayRef<Value> accs);
+  /// One bulk reduction (its own bulk group) adding `bytes` of f32 from
+  /// shared address `shared` (i64) to global address `global` (index).
+  void reduceRowAsync(Value global, Value shared, int64_t bytes);
+  /// The bytes of a warp's staged row (the wider of dK's and dV's, f32,
+  /// padded by 16 bytes against bank conflicts) and the launch's shared
+  /// memory the staging needs (the swizzle atom's slack included).
+  int64_t splitStagePitch() const {
+    return std::max(k.d, k.dv) * 4 + 16;
+  }
+  int64_t splitStageBytes() const {
+    return k.t.warps * 16 * splitStagePitch() + kWgmmaSwizzleAtomBytes;
+  }
   /// On the host (stages > 1): the tensor maps of Q and dO, boxes of
   /// [block_q, 64].
   void createTensorMaps();
@@ -399,6 +425,11 @@ private:
   bool passAfterScores;
   /// The schedule's persistent = on (D114).
   bool persistent;
+  /// The schedule's gqa = split (D119): the block's one query head
+  /// (blockIdx.y; k.head is its K/V head), dK_j and dV_j added to the f32
+  /// accumulators k.dkAcc, k.dvAcc.
+  bool splitGroup;
+  Value queryHead;
   WgmmaBackwardLayout layout;
   /// The column split (layout.split); the row split's wide q-block
   /// (block_q 128, D104: S^T and dP^T m64 n128, dQ_i split by q rows); the
@@ -509,6 +540,11 @@ void WgmmaBackwardMain::setUpIds() {
       turns.emplace(k, kvBlock);
     kvBase = k.mulc(kvBlock, k.t.blockKV);
   }
+  if (splitGroup) {
+    // The grid's y is the query head; the K/V loads read its group's head.
+    queryHead = k.head;
+    k.head = k.divc(queryHead, k.group);
+  }
   wg = k.divc(k.tid, kWarpgroupThreads);
   if (columns) {
     // Every warpgroup's accumulators span the block's 64 kv rows; its S^T
@@ -527,6 +563,10 @@ void WgmmaBackwardMain::setUpIds() {
   accType = VectorType::get({2, 2}, k.f32);
   k.setUpScoreConstants();
   zero = k.zero;
+}
+
+Value WgmmaBackwardMain::firstQueryHead() {
+  return splitGroup ? queryHead : k.mulc(k.head, k.group);
 }
 
 Value WgmmaBackwardMain::swizzled(int64_t tileBytes, int64_t rows, Value row,
@@ -591,8 +631,10 @@ void WgmmaBackwardMain::build() {
     createTensorMaps();
   if (tmaEpilogue)
     createGradientMaps();
-  k.openLaunch(k.blocks(k.nk, k.t.blockKV), k.op.getNumKVHeads(),
-               layout.totalBytes);
+  k.openLaunch(k.blocks(k.nk, k.t.blockKV),
+               splitGroup ? k.op.getNumQueryHeads() : k.op.getNumKVHeads(),
+               splitGroup ? std::max(layout.totalBytes, splitStageBytes())
+                          : layout.totalBytes);
   ImplicitLocOpBuilder &b = k.b;
   setUpShared();
   setUpIds();
@@ -623,21 +665,23 @@ void WgmmaBackwardMain::build() {
   // Ordered dQ: the last step's adds are done; its turn passes.
   if (turns)
     turns->finish(k.cmp(arith::CmpIPredicate::slt, first, end), [&] {
-      return std::make_pair(k.addc(k.mulc(k.head, k.group), k.group - 1),
+      return std::make_pair(k.addc(firstQueryHead(), queryHeads() - 1),
                             k.sub(end, k.one));
     });
   // Nothing may be in flight when the block exits (no q-block visited).
   nvgpu::DeviceAsyncWaitOp::create(b, kvGroup, b.getI32IntegerAttr(0));
   if (columns)
     return writeColumnGradients(accs);
+  if (splitGroup)
+    return reduceKeyValueGradients(accs);
   writeKeyValueGradients(accs);
 }
 
 SmallVector<Value> WgmmaBackwardMain::buildSerialLoops(ValueRange init) {
   ImplicitLocOpBuilder &b = k.b;
   OpBuilder::InsertionGuard guard(b);
-  scf::ForOp heads = k.openLoop(k.idx(0), k.idx(k.group), k.one, init);
-  Value h = k.add(k.mulc(k.head, k.group), heads.getInductionVar());
+  scf::ForOp heads = k.openLoop(k.idx(0), k.idx(queryHeads()), k.one, init);
+  Value h = k.add(firstQueryHead(), heads.getInductionVar());
   // The q-blocks [first, end), or the places of the list.
   scf::ForOp qLoop =
       list ? k.openLoop(k.idx(0), list->length(), k.one,
@@ -718,7 +762,7 @@ WgmmaBackwardMain::ifLive(Value live, ValueRange accs,
 Value WgmmaBackwardMain::hasPreviousStep(Value h, Value qBlock) {
   return arith::OrIOp::create(
       k.b, k.cmp(arith::CmpIPredicate::ugt, qBlock, first),
-      k.cmp(arith::CmpIPredicate::ugt, h, k.mulc(k.head, k.group)));
+      k.cmp(arith::CmpIPredicate::ugt, h, firstQueryHead()));
 }
 
 std::pair<Value, Value> WgmmaBackwardMain::previousStep(Value h, Value qBlock) {
@@ -991,7 +1035,7 @@ std::pair<Value, Value> WgmmaBackwardMain::walkStepOf(Value t) {
   // perHead (the mma.sync backward's order), or the list's entry t %
   // perHead.
   Value divisor = k.b.createOrFold<arith::MaxUIOp>(perHead, k.one);
-  Value h = k.add(k.mulc(k.head, k.group),
+  Value h = k.add(firstQueryHead(),
                   k.b.createOrFold<arith::DivUIOp>(t, divisor));
   Value position = stepPosition(t);
   Value qBlock =
@@ -1021,7 +1065,7 @@ Value WgmmaBackwardMain::denseStep(Value t) {
 
 void WgmmaBackwardMain::listLiveSteps() {
   perHead = walkLength();
-  Value total = k.mulc(perHead, k.group);
+  Value total = k.mulc(perHead, queryHeads());
   // The entries are read while K_j and V_j's copies are in flight.
   liveSteps = nvgpu_kernel::listLiveSteps(
       k, k.warp, k.lane, total, sList, layout.listEntries,
@@ -1166,7 +1210,7 @@ SmallVector<Value> WgmmaBackwardMain::buildRingLoop(ValueRange init) {
   // The compacted walk's steps are its list's (listLiveSteps set perHead).
   if (!compacted)
     perHead = walkLength();
-  Value total = compacted ? liveSteps : k.mulc(perHead, k.group);
+  Value total = compacted ? liveSteps : k.mulc(perHead, queryHeads());
   createBarriers();
   // Step 0's loads, then K_j, V_j and step 0's rows made visible to wgmma
   // (async proxy) before the first step's barrier, which also orders the
@@ -1758,18 +1802,24 @@ void WgmmaBackwardMain::reduceQueryGradient(Value h, Value qBase,
           address(layout.dQ, k.mulc(k.add(warpTile, k.mulc(k.lane,
                                                            layout.dQPitch / 4)),
                                     4));
-      asmStatement(
-          ("cp.reduce.async.bulk.global.shared::cta.bulk_group.add.f32 [$0], "
-           "[$1], " +
-           std::to_string(n * 4) + ";\n\tcp.async.bulk.commit_group;")
-              .c_str(),
-          "l,r",
-          {arith::IndexCastOp::create(b, b.getI64Type(), global),
-           arith::TruncIOp::create(b, b.getI32Type(), shared)});
+      reduceRowAsync(global, shared, n * 4);
     });
   }
   // Reconverged for the `.aligned` wgmma wait that follows.
   k.syncWarp();
+}
+
+void WgmmaBackwardMain::reduceRowAsync(Value global, Value shared,
+                                       int64_t bytes) {
+  ImplicitLocOpBuilder &b = k.b;
+  asmStatement(
+      ("cp.reduce.async.bulk.global.shared::cta.bulk_group.add.f32 [$0], "
+       "[$1], " +
+       std::to_string(bytes) + ";\n\tcp.async.bulk.commit_group;")
+          .c_str(),
+      "l,r",
+      {arith::IndexCastOp::create(b, b.getI64Type(), global),
+       arith::TruncIOp::create(b, b.getI32Type(), shared)});
 }
 
 Value WgmmaBackwardMain::swizzledQueryGradient(Value row, int64_t j) {
@@ -1896,6 +1946,73 @@ void WgmmaBackwardMain::writeKeyValueGradients(ArrayRef<Value> accs) {
       [&](int64_t n, int64_t r, int64_t c) { return accs[4 * n + 2 * r + c]; },
       [&](int64_t r) { return k.add(kvBase, fragRow(r)); },
       [&](int64_t n, int64_t c) { return fragCol(n, c); });
+}
+
+void WgmmaBackwardMain::reduceKeyValueGradients(ArrayRef<Value> accs) {
+  // Every warp is done with the shared tiles (the other warpgroup's last dQ
+  // product read K_j) and no bulk reduction of dQ reads its tile any more:
+  // the staging reuses the shared memory from its base.
+  ImplicitLocOpBuilder &b = k.b;
+  asmStatement("cp.async.bulk.wait_group.read 0;", "");
+  gpu::BarrierOp::create(b);
+  int64_t pitch = splitStagePitch() / 4;
+  auto workgroup =
+      gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
+  Value stage = memref::ViewOp::create(
+      b,
+      MemRefType::get({k.t.warps * 16 * pitch}, k.f32,
+                      MemRefLayoutAttrInterface(), workgroup),
+      base, pad, ValueRange{});
+  Value warpTile = k.mulc(k.warp, 16 * pitch);
+  auto pairType = VectorType::get({2}, k.f32);
+  // The warp's rows wgRow .. + 15 of the kv-block; lanes 0-15 add a row
+  // each. A lane waits for its own reduction of dK before dV overwrites the
+  // tile.
+  Value row = k.add(kvBase, k.add(wgRow, k.lane));
+  Value issuer = arith::AndIOp::create(
+      b, k.cmp(arith::CmpIPredicate::ult, k.lane, k.idx(16)),
+      k.cmp(arith::CmpIPredicate::ult, row, k.nk));
+  int64_t keyTiles = k.d / 8;
+  for (auto [accBuffer, firstTileOf, colsOf] :
+       {std::make_tuple(k.dkAcc, int64_t(0), k.d),
+        std::make_tuple(k.dvAcc, keyTiles, k.dv)}) {
+    // Copies: the lambdas below capture them.
+    Value acc = accBuffer;
+    int64_t firstTile = firstTileOf, cols = colsOf;
+    if (firstTile > 0) {
+      k.ifThen(issuer,
+               [&] { asmStatement("cp.async.bulk.wait_group.read 0;", ""); });
+      k.syncWarp();
+    }
+    for (int64_t r = 0; r < 2; ++r)
+      for (int64_t n = 0; n < cols / 8; ++n) {
+        int64_t i = 4 * (firstTile + n) + 2 * r;
+        Value at = k.add(warpTile, k.add(k.mulc(k.addc(quadRow, 8 * r), pitch),
+                                         fragCol(n, 0)));
+        vector::StoreOp::create(
+            b,
+            vector::FromElementsOp::create(b, pairType,
+                                           ValueRange{accs[i], accs[i + 1]}),
+            stage, ValueRange{at}, /*nontemporal=*/false, llvm::MaybeAlign(8));
+      }
+    // The bulk reduction reads through the async proxy.
+    k.fenceAsyncProxy();
+    k.syncWarp();
+    k.ifThen(issuer, [&] {
+      // The accumulator is [B, Hkv, Nk, cols] f32, contiguous.
+      Value heads = k.dim(acc, 1);
+      Value element = k.mulc(
+          k.add(k.mul(k.add(k.mul(k.batch, heads), k.head), k.nk), row), cols);
+      Value global =
+          k.add(memref::ExtractAlignedPointerAsIndexOp::create(b, acc),
+                k.mulc(element, 4));
+      Value shared =
+          address(0, k.mulc(k.add(warpTile, k.mulc(k.lane, pitch)), 4));
+      reduceRowAsync(global, shared, cols * 4);
+    });
+  }
+  // The reductions have read the tiles before the block exits.
+  asmStatement("cp.async.bulk.wait_group 0;", "");
 }
 
 void WgmmaBackwardMain::createGradientMaps() {

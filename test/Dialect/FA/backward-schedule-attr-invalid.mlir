@@ -273,3 +273,60 @@ func.func @negative_persistent_unknown() attributes {
   test.attr = #fa.backward_schedule<kernel = wgmma, dq = atomic, persistent = yes>} {
   return
 }
+
+// -----
+
+func.func @negative_gqa_auto() attributes {
+  // expected-error @below {{#fa.backward_schedule holds a decided gqa, not 'auto'}}
+  test.attr = #fa.backward_schedule<kernel = wgmma, dq = atomic, gqa = auto>} {
+  return
+}
+
+// -----
+
+func.func @negative_gqa_unknown() attributes {
+  // expected-error @below {{unknown #fa.backward_schedule gqa 'heads'}}
+  // expected-error @below {{failed to parse FA_BackwardScheduleAttr parameter 'gqa'}}
+  test.attr = #fa.backward_schedule<kernel = wgmma, dq = atomic, gqa = heads>} {
+  return
+}
+
+// -----
+
+func.func @negative_gqa_split_mma_sync() attributes {
+  // expected-error @below {{invalid #fa.backward_schedule: gqa = split is the wgmma backward's, not mma_sync}}
+  test.attr = #fa.backward_schedule<kernel = mma_sync, dq = atomic, gqa = split>} {
+  return
+}
+
+// -----
+
+func.func @negative_gqa_split_ordered() attributes {
+  // expected-error @below {{invalid #fa.backward_schedule: gqa = split adds dK and dV in no fixed order (dq = atomic), got dq = ordered}}
+  test.attr = #fa.backward_schedule<kernel = wgmma, dq = ordered, gqa = split>} {
+  return
+}
+
+// -----
+
+func.func @negative_gqa_split_persistent() attributes {
+  // expected-error @below {{invalid #fa.backward_schedule: gqa = split is not persistent}}
+  test.attr = #fa.backward_schedule<kernel = wgmma, dq = atomic, persistent = on, gqa = split>} {
+  return
+}
+
+// -----
+
+func.func @negative_gqa_split_compacted() attributes {
+  // expected-error @below {{invalid #fa.backward_schedule: gqa = split does not walk compacted}}
+  test.attr = #fa.backward_schedule<kernel = wgmma, dq = atomic, walk = compacted, gqa = split>} {
+  return
+}
+
+// -----
+
+func.func @negative_gqa_split_tma_store() attributes {
+  // expected-error @below {{invalid #fa.backward_schedule: gqa = split adds dK and dV by bulk reductions, not epilogue = tma_store}}
+  test.attr = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, gqa = split>} {
+  return
+}

@@ -119,7 +119,7 @@ BackwardScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                              KernelKind kernel, DqAccumulation dq,
                              BlockMaskWalk walk, InFlightProducts inFlight,
                              BackwardEpilogue epilogue, DqTurnPass dqPass,
-                             BackwardPersistence persistent) {
+                             BackwardPersistence persistent, BackwardGqa gqa) {
   if (!isGeneratedKernel(kernel))
     return emitError() << "#fa.backward_schedule kernel must be simt, "
                           "mma_sync or wgmma, got "
@@ -188,6 +188,31 @@ BackwardScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     if (inFlight == InFlightProducts::DK)
       return emitError() << "invalid #fa.backward_schedule: persistent = on "
                             "does not leave dK in flight";
+  }
+  if (gqa == BackwardGqa::Auto)
+    return emitError() << "#fa.backward_schedule holds a decided gqa, not "
+                          "'auto'";
+  // The schedule's part of the rule; the op's is backwardGqaSplitReason.
+  if (gqa == BackwardGqa::Split) {
+    if (kernel != KernelKind::Wgmma)
+      return emitError() << "invalid #fa.backward_schedule: gqa = split is "
+                            "the wgmma backward's, not "
+                         << getScheduleKeyword(stringifyKernelKind(kernel));
+    if (dq != DqAccumulation::Atomic)
+      return emitError() << "invalid #fa.backward_schedule: gqa = split adds "
+                            "dK and dV in no fixed order (dq = atomic), got "
+                            "dq = "
+                         << getScheduleKeyword(stringifyDqAccumulation(dq));
+    if (persistent == BackwardPersistence::On)
+      return emitError() << "invalid #fa.backward_schedule: gqa = split is "
+                            "not persistent";
+    if (walk == BlockMaskWalk::Compacted)
+      return emitError() << "invalid #fa.backward_schedule: gqa = split does "
+                            "not walk compacted";
+    if (epilogue == BackwardEpilogue::TmaStore)
+      return emitError() << "invalid #fa.backward_schedule: gqa = split adds "
+                            "dK and dV by bulk reductions, not epilogue = "
+                            "tma_store";
   }
   return success();
 }

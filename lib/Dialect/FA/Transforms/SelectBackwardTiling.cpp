@@ -586,7 +586,57 @@ static LogicalResult checkScheduleOptions(AttentionGradOp op,
         op, given, "persistent",
         stringifyBackwardPersistence(given.getPersistent()),
         "backward-persistent", stringifyBackwardPersistence(o.persistent));
+  // `backward-gqa=split` concerns the wgmma kernel of a GQA op.
+  if (o.gqa != BackwardGqa::Auto &&
+      (o.gqa == BackwardGqa::Split && wgmma && op.getGroupSize() > 1
+           ? BackwardGqa::Split
+           : BackwardGqa::Loop) != given.getGqa())
+    return emitScheduleConflict(op, given, "gqa",
+                                stringifyBackwardGqa(given.getGqa()),
+                                "backward-gqa", stringifyBackwardGqa(o.gqa));
   return success();
+}
+
+/// How `op`'s wgmma backward covers its group: its schedule's, else the
+/// option's, else (auto) split where it builds and has passed its GPU check
+/// (kBackwardGqaSplitGpuChecked), else loop. The option `split` concerns
+/// the wgmma kernel of a GQA op (others: loop) and is an error where the
+/// op, its `dq` or the walk asked for cannot take it.
+static FailureOr<BackwardGqa> chooseGqa(AttentionGradOp op,
+                                        const BackwardSelectOptions &options,
+                                        KernelKind kind, DqAccumulation dq,
+                                        BlockMaskWalk walk) {
+  auto reason = [&]() -> std::optional<std::string> {
+    if (std::optional<std::string> why =
+            backwardGqaSplitOpReason(op, kind, dq))
+      return why;
+    if (walk == BlockMaskWalk::Compacted)
+      return std::string("the split group does not walk compacted");
+    return std::nullopt;
+  };
+  if (BackwardScheduleAttr given = op.getScheduleAttr()) {
+    if (given.getGqa() == BackwardGqa::Split)
+      if (std::optional<std::string> why = reason())
+        return op.emitOpError() << "cannot split the group: " << *why;
+    return given.getGqa();
+  }
+  bool grouped = kind == KernelKind::Wgmma && op.getGroupSize() > 1;
+  switch (options.gqa) {
+  case BackwardGqa::Loop:
+    return BackwardGqa::Loop;
+  case BackwardGqa::Split:
+    if (!grouped)
+      return BackwardGqa::Loop;
+    if (std::optional<std::string> why = reason())
+      return op.emitOpError() << "fa-select-tiling: backward-gqa=split: "
+                              << *why;
+    return BackwardGqa::Split;
+  case BackwardGqa::Auto:
+    break;
+  }
+  if (kBackwardGqaSplitGpuChecked && grouped && !reason())
+    return BackwardGqa::Split;
+  return BackwardGqa::Loop;
 }
 
 /// Whether `op`'s wgmma backward is persistent: its schedule's, else the
@@ -673,6 +723,9 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
   FailureOr<BlockMaskWalk> walk = chooseWalk(op, options, *kind, *dq);
   if (failed(walk))
     return failure();
+  FailureOr<BackwardGqa> gqa = chooseGqa(op, options, *kind, *dq, *walk);
+  if (failed(gqa))
+    return failure();
   BackwardCostModel model(target, *kind,
                           static_cast<bool>(op.getBiasGradInit()));
   // dK in flight or the TMA-store epilogue asked for (by option or a
@@ -682,13 +735,17 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
   else if (askedEpilogue(op, options) == BackwardEpilogue::TmaStore)
     model.setNarrowQueryBlockRequired("the TMA-store epilogue asked for");
   std::optional<BackwardDecision> decided;
+  // The split group walks densely (its blocks are a query head's: the
+  // compacted walk's list is the group's).
+  if (*walk == BlockMaskWalk::Auto && *gqa == BackwardGqa::Split)
+    walk = BlockMaskWalk::Dense;
   if (*walk == BlockMaskWalk::Auto)
     walk = resolveAutoWalk(op, model, problem, *kind, *dq, decided);
 
   // A tiling written earlier (or by hand) stays, if it fits.
   BackwardCost cost;
   if (TilingAttr existing = op.getTilingAttr()) {
-    cost = model.evaluate(getTiling(existing), problem, *dq, *walk);
+    cost = model.evaluate(getTiling(existing), problem, *dq, *walk, *gqa);
     if (!cost.fits())
       return op.emitOpError()
              << "tiling " << existing << " does not fit the target ("
@@ -711,7 +768,8 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
                       << existing << " (" << describe(cost) << ")";
   } else {
     BackwardDecision decision =
-        decided ? std::move(*decided) : model.select(problem, *dq, *walk);
+        decided ? std::move(*decided)
+                : model.select(problem, *dq, *walk, *gqa);
     if (!decision.found() && *walk == BlockMaskWalk::Compacted &&
         failed(refuseListOverflow(op, model, problem, *dq, target)))
       return failure();
@@ -743,6 +801,24 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
       op, options, *kind, *dq, *inFlight, cost.tiling);
   if (failed(persistent))
     return failure();
+  // The split group adds dK and dV by its own bulk reductions, one block a
+  // query head: the TMA-store epilogue and the persistent kernel asked for
+  // by option are errors, taken by auto they give way.
+  if (*gqa == BackwardGqa::Split && !op.getScheduleAttr()) {
+    if (*epilogue == BackwardEpilogue::TmaStore) {
+      if (options.epilogue == BackwardEpilogue::TmaStore)
+        return op.emitOpError() << "fa-select-tiling: backward-gqa=split "
+                                   "adds dK and dV by bulk reductions, not "
+                                   "backward-epilogue=tma-store";
+      epilogue = BackwardEpilogue::Direct;
+    }
+    if (*persistent == BackwardPersistence::On) {
+      if (options.persistent == BackwardPersistence::On)
+        return op.emitOpError() << "fa-select-tiling: backward-gqa=split is "
+                                   "not built with backward-persistent=on";
+      persistent = BackwardPersistence::Off;
+    }
+  }
   BackwardScheduleAttr schedule = op.getScheduleAttr();
   DqSource source = schedule                            ? DqSource::Op
                     : options.dq != DqAccumulation::Auto ? DqSource::Option
@@ -750,7 +826,7 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
   if (!schedule) {
     schedule = BackwardScheduleAttr::get(op.getContext(), *kind, *dq, *walk,
                                          *inFlight, *epilogue, *dqPass,
-                                         *persistent);
+                                         *persistent, *gqa);
     op.setScheduleAttr(schedule);
   }
   // The SIMT kernel's shared memory, as the forward's fa-tile-attention
@@ -784,7 +860,17 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
                         << (*persistent == BackwardPersistence::On
                                 ? "; persistent=on: one block per SM walks "
                                   "the tiles"
-                                : "");
+                                : "")
+                        << (*gqa == BackwardGqa::Split
+                                ? llvm::formatv(
+                                      "; gqa=split: a block per query head "
+                                      "({0} blocks), dK and dV added to f32 "
+                                      "accumulators ({1} MiB of DRAM "
+                                      "traffic in all)",
+                                      cost.numBlocks,
+                                      cost.dram.total() >> 20)
+                                      .str()
+                                : std::string());
     if (!autoReason.empty())
       remark.attachNote() << autoReason;
   }

@@ -139,6 +139,7 @@ struct SelectTilingPass
     o.epilogue = backwardEpilogue;
     o.dqPass = dqPass;
     o.persistent = backwardPersistent;
+    o.gqa = backwardGqa;
     o.deterministic = deterministic;
     o.explain = explain;
     o.assumedSeqLen = assumedSeqLen;

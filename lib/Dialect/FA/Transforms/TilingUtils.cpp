@@ -159,6 +159,17 @@ mlir::fa::backwardPersistentOpReason(AttentionGradOp op, KernelKind kind,
                                   getAttentionProblem(op), tiling);
 }
 
+std::optional<std::string>
+mlir::fa::backwardGqaSplitOpReason(AttentionGradOp op, KernelKind kind,
+                                   DqAccumulation dq) {
+  if (std::optional<std::string> why =
+          backwardGqaSplitReason(kind, dq, getAttentionProblem(op)))
+    return why;
+  if (op.getBiasGradInit())
+    return std::string("the split group is not built with a bias gradient");
+  return std::nullopt;
+}
+
 FailureOr<TargetInfo> mlir::fa::getRequiredTarget(Operation *op) {
   TargetAttr target = lookupTarget(op);
   if (!target)

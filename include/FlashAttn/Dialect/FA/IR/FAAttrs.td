@@ -326,6 +326,15 @@ def FA_BackwardScheduleAttr : FA_Attr<"BackwardSchedule", "backward_schedule"> {
       no compacted walk, no dK in flight; the row split's ring without a
       block mask, a mask pattern or a bias: fa-select-tiling and
       convert-fa-to-nvgpu check the op).
+    * `gqa`: how the wgmma backward covers a GQA group's query heads
+      (docs/Backward.md, "The split group"): `loop` (default; a thread
+      block per kv-block, K/V head and batch loops over the group's query
+      heads, dK_j and dV_j summed in registers) or `split` (a block per
+      kv-block, query head and batch, each adding its head's part of dK_j
+      and dV_j to f32 accumulators by bulk reductions, then a convert
+      kernel; `kernel = wgmma`, `dq = atomic`, not persistent, no compacted
+      walk, the direct epilogue; the row split without a bias gradient:
+      fa-select-tiling and convert-fa-to-nvgpu check the op).
 
     Fields at their default are not printed. It may be written by hand;
     `fa-select-tiling` then keeps it and checks it against the op (an
@@ -351,7 +360,8 @@ def FA_BackwardScheduleAttr : FA_Attr<"BackwardSchedule", "backward_schedule"> {
     FA_BackwardScheduleEnumParameter<"DqTurnPass", "dq_pass",
                                      "StepStart">:$dq_pass,
     FA_BackwardScheduleEnumParameter<"BackwardPersistence", "persistent",
-                                     "Off">:$persistent
+                                     "Off">:$persistent,
+    FA_BackwardScheduleEnumParameter<"BackwardGqa", "gqa", "Loop">:$gqa
   );
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;

@@ -273,6 +273,11 @@ def FASelectTilingPass : Pass<"fa-select-tiling"> {
            "Whether the wgmma backward's main kernel is persistent (auto: "
            "off until the persistent kernel has passed its GPU check)",
            "::mlir::fa::backwardPersistenceValues()">,
+    Option<"backwardGqa", "backward-gqa", "::mlir::fa::BackwardGqa",
+           /*default=*/"::mlir::fa::BackwardGqa::Auto",
+           "How the wgmma backward covers a GQA group's query heads (auto: "
+           "loop until the split group has passed its GPU check)",
+           "::mlir::fa::backwardGqaValues()">,
     Option<"deterministic", "deterministic", "bool", /*default=*/"false",
            "Every fa.attention_grad must give a bit-identical result run to "
            "run (as its own `deterministic` attribute asks): no unordered "

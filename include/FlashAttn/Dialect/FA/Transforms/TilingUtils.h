@@ -95,6 +95,13 @@ std::optional<std::string> backwardPersistentOpReason(AttentionGradOp op,
                                                       DqAccumulation dq,
                                                       const Tiling *tiling);
 
+/// Why `op` with `kind` and `dq` cannot split its group over the grid, or
+/// nullopt: backwardGqaSplitReason's rule for the op's problem, and no
+/// bias gradient (its f32 scratch is not built beside the split's).
+std::optional<std::string> backwardGqaSplitOpReason(AttentionGradOp op,
+                                                    KernelKind kind,
+                                                    DqAccumulation dq);
+
 /// Shared memory of one thread block of `op`'s backward kernel for
 /// `tiling`: the kernel of its #fa.backward_schedule, else the SIMT
 /// kernel's (simtBackwardSramBytes, its largest nest); an error on `op` when
@@ -116,6 +123,7 @@ struct BackwardSelectOptions {
   BackwardEpilogue epilogue = BackwardEpilogue::Auto;
   DqTurnPass dqPass = DqTurnPass::Auto;
   BackwardPersistence persistent = BackwardPersistence::Auto;
+  BackwardGqa gqa = BackwardGqa::Auto;
   bool deterministic = false;
   bool explain = false;
   int64_t assumedSeqLen = kAssumedSeqLen;
