@@ -201,6 +201,9 @@ KernelSchedule mlir::fa::decideSchedule(KernelKind kernel, const Tiling &tiling,
     if (s.maskedSteps == MaskedSteps::Auto)
       s.maskedSteps = overRegisterLimit(cost, target) ? MaskedSteps::Branch
                                                       : MaskedSteps::Split;
+    // The registers follow the blocks shared memory lets run (D118).
+    if (cost.blocksPerSM < cost.registerBlocksPerSM)
+      s.minBlocksPerSM = cost.blocksPerSM;
   }
   s.epilogue = chooseEpilogue(kernel, s.loads, problem.headDim,
                               problem.valueHeadDim);
