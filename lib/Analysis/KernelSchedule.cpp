@@ -279,6 +279,19 @@ mlir::fa::scheduleUnsupportedReason(const KernelSchedule &s,
              " B, exceeds the target's " +
              std::to_string(target.sramPerBlock) + " B per block";
   }
+  if (s.minBlocksPerSM > 0) {
+    // More blocks than shared memory holds never run, and ptxas would
+    // squeeze the registers for them (D118).
+    int64_t bytes = SharedLayout::get(tiling, problem, s.kernel,
+                                      s.walksCompacted())
+                        .totalBytes();
+    int64_t most = target.sramPerSM / std::max<int64_t>(bytes, 1);
+    if (s.minBlocksPerSM > most)
+      return "min_blocks = " + std::to_string(s.minBlocksPerSM) +
+             " asks for more blocks an SM than the target's shared memory "
+             "holds (" +
+             std::to_string(most) + " of " + std::to_string(bytes) + " B)";
+  }
   if (s.kernel == KernelKind::Simt && !(s == KernelSchedule{}))
     return std::string("the simt kernel has no schedule fields");
   return std::nullopt;
