@@ -97,7 +97,8 @@ bool faAttentionGradGetSchedule(MlirOperation op,
                wrap(stringifyBlockMaskWalk(attr.getWalk())),
                wrap(stringifyInFlightProducts(attr.getInFlight())),
                wrap(stringifyBackwardEpilogue(attr.getEpilogue())),
-               wrap(stringifyBackwardPersistence(attr.getPersistent()))};
+               wrap(stringifyBackwardPersistence(attr.getPersistent())),
+               wrap(stringifyDqTurnPass(attr.getDqPass()))};
   return true;
 }
 

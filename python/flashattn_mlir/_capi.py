@@ -82,7 +82,8 @@ class _BackwardSchedule(ctypes.Structure):  # FABackwardSchedule
                 ("deterministic", ctypes.c_bool), ("walk", _CallbackStringRef),
                 ("in_flight", _CallbackStringRef),
                 ("epilogue", _CallbackStringRef),
-                ("persistent", _CallbackStringRef)]
+                ("persistent", _CallbackStringRef),
+                ("dq_pass", _CallbackStringRef)]
 
 
 class _Target(ctypes.Structure):  # FATarget
@@ -348,7 +349,7 @@ class Compiler:
     def backward_decisions(self, module):
         """decisions() for the module's single fa.attention_grad: "tiling",
         "schedule" (its #fa.backward_schedule: kernel, dq, walk, in_flight,
-        epilogue, persistent, and the op's deterministic request), "target" and
+        epilogue, persistent, dq_pass, and the op's deterministic request), "target" and
         "shared_memory" (its backward
         kernel's bytes, fa-check-sram-budget's count, and the budget)."""
         lib = self.lib

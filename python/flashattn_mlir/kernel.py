@@ -76,7 +76,9 @@ class Kernel:
         them) and `consumer_regs`; a backward kernel's #fa.backward_schedule:
         `kernel`, `dq`, `deterministic`, `walk`, `in_flight` (none, dk) and
         `epilogue` (direct, tma-store: how dK and dV are stored) and
-        `persistent` (off, on: one block per SM walking the tiles).
+        `persistent` (off, on: one block per SM walking the tiles) and
+        `dq_pass` (step-start, after-scores: where ordered dQ passes a
+        step's turn).
         None for the naive kernel and for a kernel loaded without it."""
         return self._schedule
 
