@@ -104,6 +104,32 @@ TEST(KernelSchedule, MmaSyncBranchesWhereRegistersSpill) {
             MaskedSteps::Split);
 }
 
+TEST(KernelSchedule, MmaSyncAsksForTheBlocksSharedMemoryHolds) {
+  // D118: where shared memory holds fewer blocks than the registers would,
+  // the schedule says how many (the kernel's .minnctapersm); elsewhere,
+  // and for other kernels, nothing.
+  Tiling t{64, 128, 2, 4};
+  CandidateCost limited = cost(t, 1, 151);
+  limited.registerBlocksPerSM = 3;
+  EXPECT_EQ(decideSchedule(KernelKind::MmaSync, t, limited, problem(64, 64),
+                           h100(), {})
+                .minBlocksPerSM,
+            1);
+  CandidateCost byRegisters = cost(t, 3, 151);
+  byRegisters.registerBlocksPerSM = 3;
+  EXPECT_EQ(decideSchedule(KernelKind::MmaSync, t, byRegisters,
+                           problem(64, 64), h100(), {})
+                .minBlocksPerSM,
+            0);
+  Tiling w{128, 128, 2, 8};
+  CandidateCost wgmma = cost(w, 1, 200);
+  wgmma.registerBlocksPerSM = 2;
+  EXPECT_EQ(decideSchedule(KernelKind::Wgmma, w, wgmma, problem(128, 128),
+                           h100(), {})
+                .minBlocksPerSM,
+            0);
+}
+
 TEST(KernelSchedule, EpilogueFollowsTheHeadDims) {
   EXPECT_EQ(chooseEpilogue(KernelKind::Wgmma, LoadMechanism::Tma, 128, 128),
             Epilogue::TmaStore);

@@ -90,6 +90,8 @@ typedef struct FABackwardSchedule {
                              TMA-store epilogue") */
   MlirStringRef persistent; /* off or on (docs/Backward.md, "The persistent
                                kernel") */
+  MlirStringRef dqPass;     /* step-start or after-scores: where ordered dQ
+                               passes a step's turn (D115) */
   MlirStringRef gqa; /* loop or split (docs/Backward.md, "The split group") */
 } FABackwardSchedule;
 

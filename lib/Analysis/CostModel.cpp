@@ -143,6 +143,8 @@ CandidateCost CostModel::evaluate(const Tiling &t,
       detail::registersPerBlock(t, c.registersPerThread, budget);
   c.blocksPerSM =
       detail::residentBlocks(t, c.sramBytes, regsPerBlock, target, arch);
+  c.registerBlocksPerSM =
+      detail::registerResidentBlocks(t, regsPerBlock, target, arch);
 
   // Work: tiles each thread block computes, padded to whole tiles, and the
   // SMs' time for them.

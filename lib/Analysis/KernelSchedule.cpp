@@ -201,6 +201,9 @@ KernelSchedule mlir::fa::decideSchedule(KernelKind kernel, const Tiling &tiling,
     if (s.maskedSteps == MaskedSteps::Auto)
       s.maskedSteps = overRegisterLimit(cost, target) ? MaskedSteps::Branch
                                                       : MaskedSteps::Split;
+    // The registers follow the blocks shared memory lets run (D118).
+    if (cost.blocksPerSM < cost.registerBlocksPerSM)
+      s.minBlocksPerSM = cost.blocksPerSM;
   }
   s.epilogue = chooseEpilogue(kernel, s.loads, problem.headDim,
                               problem.valueHeadDim);
@@ -275,6 +278,19 @@ mlir::fa::scheduleUnsupportedReason(const KernelSchedule &s,
              " kv-blocks), " + std::to_string(bytes) +
              " B, exceeds the target's " +
              std::to_string(target.sramPerBlock) + " B per block";
+  }
+  if (s.minBlocksPerSM > 0) {
+    // More blocks than shared memory holds never run, and ptxas would
+    // squeeze the registers for them (D118).
+    int64_t bytes = SharedLayout::get(tiling, problem, s.kernel,
+                                      s.walksCompacted())
+                        .totalBytes();
+    int64_t most = target.sramPerSM / std::max<int64_t>(bytes, 1);
+    if (s.minBlocksPerSM > most)
+      return "min_blocks = " + std::to_string(s.minBlocksPerSM) +
+             " asks for more blocks an SM than the target's shared memory "
+             "holds (" +
+             std::to_string(most) + " of " + std::to_string(bytes) + " B)";
   }
   if (s.kernel == KernelKind::Simt && !(s == KernelSchedule{}))
     return std::string("the simt kernel has no schedule fields");

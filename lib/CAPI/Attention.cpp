@@ -98,6 +98,7 @@ bool faAttentionGradGetSchedule(MlirOperation op,
                wrap(stringifyInFlightProducts(attr.getInFlight())),
                wrap(stringifyBackwardEpilogue(attr.getEpilogue())),
                wrap(stringifyBackwardPersistence(attr.getPersistent())),
+               wrap(stringifyDqTurnPass(attr.getDqPass())),
                wrap(stringifyBackwardGqa(attr.getGqa()))};
   return true;
 }

@@ -7,6 +7,7 @@
 #include "FlashAttn/Transforms/Passes.h"
 
 #include "FlashAttn/Analysis/TargetInfo.h"
+#include "FlashAttn/Dialect/FA/IR/FADialect.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 
@@ -23,6 +24,19 @@ using namespace mlir::fa;
 /// 32-bit registers per SM (sm_70 and later).
 static constexpr int64_t kRegisterFile = 65536;
 
+/// The resident blocks a kernel's schedule decided (D118), from its shared
+/// memory's `fa.min_blocks_per_sm`, as `nvvm.minctasm`; a kernel that has
+/// one keeps it.
+static void setMinBlocks(gpu::GPUFuncOp func) {
+  StringRef name = NVVM::NVVMDialect::getMinctasmAttrName();
+  func.walk([&](gpu::DynamicSharedMemoryOp shared) {
+    Attribute blocks =
+        shared->removeAttr(FADialect::getMinBlocksPerSMAttrName());
+    if (blocks && !func->hasAttr(name))
+      func->setAttr(name, blocks);
+  });
+}
+
 namespace {
 struct SetKernelMaxRegistersPass
     : public fa::impl::FASetKernelMaxRegistersPassBase<
@@ -30,6 +44,8 @@ struct SetKernelMaxRegistersPass
   void runOnOperation() override {
     StringRef name = NVVM::NVVMDialect::getMaxnregAttrName();
     for (auto func : getOperation().getOps<gpu::GPUFuncOp>()) {
+      if (func.isKernel())
+        setMinBlocks(func);
       if (!func.isKernel() || func->hasAttr(name))
         continue;
       if (!func.walk([](NVVM::SetMaxRegisterOp) {

@@ -83,6 +83,7 @@ class _BackwardSchedule(ctypes.Structure):  # FABackwardSchedule
                 ("in_flight", _CallbackStringRef),
                 ("epilogue", _CallbackStringRef),
                 ("persistent", _CallbackStringRef),
+                ("dq_pass", _CallbackStringRef),
                 ("gqa", _CallbackStringRef)]
 
 
@@ -349,8 +350,8 @@ class Compiler:
     def backward_decisions(self, module):
         """decisions() for the module's single fa.attention_grad: "tiling",
         "schedule" (its #fa.backward_schedule: kernel, dq, walk, in_flight,
-        epilogue, persistent, gqa, and the op's deterministic request),
-        "target" and
+        epilogue, persistent, dq_pass, gqa, and the op's deterministic
+        request), "target" and
         "shared_memory" (its backward
         kernel's bytes, fa-check-sram-budget's count, and the budget)."""
         lib = self.lib

@@ -76,8 +76,10 @@ class Kernel:
         them) and `consumer_regs`; a backward kernel's #fa.backward_schedule:
         `kernel`, `dq`, `deterministic`, `walk`, `in_flight` (none, dk) and
         `epilogue` (direct, tma-store: how dK and dV are stored) and
-        `persistent` (off, on: one block per SM walking the tiles) and `gqa`
-        (loop, split: a block per query head of a GQA group).
+        `persistent` (off, on: one block per SM walking the tiles),
+        `dq_pass` (step-start, after-scores: where ordered dQ passes a
+        step's turn) and `gqa` (loop, split: a block per query head of a GQA
+        group).
         None for the naive kernel and for a kernel loaded without it."""
         return self._schedule
 

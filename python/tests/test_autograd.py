@@ -268,7 +268,8 @@ def test_deterministic_window_block_mask_reach_the_mma_sync_backward(fake):
     assert kernel.schedule == {"kernel": "mma-sync", "dq": "ordered",
                                "deterministic": True,
                                "walk": "dense", "in_flight": "none",
-                               "epilogue": "direct", "persistent": "off", "gqa": "loop"}
+                               "epilogue": "direct", "persistent": "off",
+                               "dq_pass": "step-start", "gqa": "loop"}
     fa.runtime.register(kernel)
     out = fa.attention(q, k, v, window=(40, 3), block_mask=bm,
                        deterministic=True)
@@ -308,7 +309,8 @@ def test_deterministic_block_mask_reach_the_wgmma_backward(fake):
     assert kernel.schedule == {"kernel": "wgmma", "dq": "ordered",
                                "deterministic": True,
                                "walk": "dense", "in_flight": "none",
-                               "epilogue": "tma-store", "persistent": "off", "gqa": "loop"}
+                               "epilogue": "tma-store", "persistent": "off",
+                               "dq_pass": "step-start", "gqa": "loop"}
     fa.runtime.register(kernel)
     out = fa.attention(q, k, v, block_mask=bm, deterministic=True)
     out.float().sum().backward()

@@ -73,7 +73,8 @@ def test_module_parses_and_the_tiling_is_the_compilers():
     assert k.schedule == {"kernel": "wgmma", "dq": "atomic",
                           "deterministic": False,
                           "walk": "dense", "in_flight": "none",
-                          "epilogue": "direct", "persistent": "off", "gqa": "loop"}
+                          "epilogue": "direct", "persistent": "off",
+                          "dq_pass": "step-start", "gqa": "loop"}
     assert "kernel=auto chose wgmma: it builds this backward" in k.explain
     assert 0 < k.shared_memory["bytes"] <= k.shared_memory["budget"] == 232448
     tiled = k.mlir("tiled")
@@ -205,7 +206,8 @@ def test_mma_sync_kernel():
     assert k.schedule == {"kernel": "mma-sync", "dq": "atomic",
                           "deterministic": False,
                           "walk": "dense", "in_flight": "none",
-                          "epilogue": "direct", "persistent": "off", "gqa": "loop"}
+                          "epilogue": "direct", "persistent": "off",
+                          "dq_pass": "step-start", "gqa": "loop"}
     # 16 kv rows a warp; block_q within ptxas's registers (the model's fit
     # keeps at most 48 rows at D = 64).
     assert k.tiling["block_kv"] == 16 * k.tiling["warps"]
@@ -234,7 +236,8 @@ def test_mma_sync_deterministic_window_block_mask():
     assert k.schedule == {"kernel": "mma-sync", "dq": "ordered",
                           "deterministic": True,
                           "walk": "dense", "in_flight": "none",
-                          "epilogue": "direct", "persistent": "off", "gqa": "loop"}
+                          "epilogue": "direct", "persistent": "off",
+                          "dq_pass": "step-start", "gqa": "loop"}
     d, acc, sem = k.manifest["scratch"]
     assert sem["dtype"] == "i32"
     assert sem["shape"] == [1, 4, math.ceil(100 / k.tiling["block_q"])]
@@ -259,7 +262,8 @@ def test_mma_sync_deterministic_window_block_mask():
     assert auto.schedule == {"kernel": "mma-sync", "dq": "ordered",
                              "deterministic": True,
                              "walk": "dense", "in_flight": "none",
-                             "epilogue": "direct", "persistent": "off", "gqa": "loop"}
+                             "epilogue": "direct", "persistent": "off",
+                             "dq_pass": "step-start", "gqa": "loop"}
     assert "kernel=auto chose mma-sync: it builds this backward" in auto.explain
     # The wgmma backward takes the window too (its deterministic dQ and
     # block masks: test_wgmma_deterministic_block_mask).
@@ -275,7 +279,8 @@ def test_wgmma_deterministic_block_mask():
     assert k.schedule == {"kernel": "wgmma", "dq": "ordered",
                           "deterministic": True,
                           "walk": "dense", "in_flight": "none",
-                          "epilogue": "direct", "persistent": "off", "gqa": "loop"}
+                          "epilogue": "direct", "persistent": "off",
+                          "dq_pass": "step-start", "gqa": "loop"}
     assert k.tiling["block_q"] == 128
     d, acc, sem = k.manifest["scratch"]
     assert sem["dtype"] == "i32" and sem["shape"] == [1, 4, 1]
@@ -323,7 +328,8 @@ def test_wgmma_kernel():
     assert k.schedule == {"kernel": "wgmma", "dq": "atomic",
                           "deterministic": False,
                           "walk": "dense", "in_flight": "none",
-                          "epilogue": "tma-store", "persistent": "off", "gqa": "loop"}
+                          "epilogue": "tma-store", "persistent": "off",
+                          "dq_pass": "step-start", "gqa": "loop"}
     assert k.tiling == {"block_q": 64, "block_kv": 128, "stages": 2,
                         "warps": 8}
     main = m["kernels"][1]
@@ -493,6 +499,9 @@ def test_wgmma_ordered_dq_pass_override():
     late = grad(kernel="wgmma", deterministic=True, dq_pass="after-scores")
     assert "dq_pass=after_scores" in late.explain
     assert "dq_pass" not in top.explain
+    # Kernel.schedule says it (the C API's FABackwardSchedule.dqPass).
+    assert (top.schedule["dq_pass"], late.schedule["dq_pass"]) == (
+        "step-start", "after-scores")
     main = lambda k: k.ptx.split(".entry attention_grad_kernel_0(")[1].split(
         ".entry")[0]
     drain = "cp.async.bulk.wait_group 0;"

@@ -85,7 +85,8 @@ def test_stage_deterministic_column(tmp_path, monkeypatch):
     assert det.schedule == {"kernel": "mma-sync", "dq": "ordered",
                             "deterministic": True,
                             "walk": "dense", "in_flight": "none",
-                            "epilogue": "direct", "persistent": "off", "gqa": "loop"}
+                            "epilogue": "direct", "persistent": "off",
+                            "dq_pass": "step-start", "gqa": "loop"}
     assert runtime.find_grad_kernel(cfg, False, False).schedule["dq"] == "atomic"
 
 

@@ -440,6 +440,7 @@ static void printBackwardSchedule(MlirOperation op) {
   printStringRef("in_flight", s.inFlight);
   printStringRef("epilogue", s.epilogue);
   printStringRef("persistent", s.persistent);
+  printStringRef("dq_pass", s.dqPass);
   printStringRef("gqa", s.gqa);
   fputc('\n', stdout);
 }
@@ -479,7 +480,7 @@ static int testAttentionGrad(void) {
            (long long)tiling.warps);
   // CHECK:       tiling: [[BQ]] [[BKV]] [[ST]] [[W]]
   printBackwardSchedule(op);
-  // CHECK-NEXT:  schedule: kernel=simt dq=separate deterministic=true walk=dense in_flight=none epilogue=direct persistent=off gqa=loop
+  // CHECK-NEXT:  schedule: kernel=simt dq=separate deterministic=true walk=dense in_flight=none epilogue=direct persistent=off dq_pass=step-start gqa=loop
   FASharedMemory smem;
   if (mlirLogicalResultIsSuccess(
           faAttentionGetSharedMemory(op, &smem, printToFile, stdout)))
@@ -491,20 +492,20 @@ static int testAttentionGrad(void) {
   mlirModuleDestroy(module);
   module = parse(ctx, kInFlight);
   printBackwardSchedule(faModuleGetAttentionGradOp(module, 0));
-  // CHECK-NEXT:  schedule: kernel=wgmma dq=ordered deterministic=true walk=dense in_flight=dk epilogue=direct persistent=off gqa=loop
+  // CHECK-NEXT:  schedule: kernel=wgmma dq=ordered deterministic=true walk=dense in_flight=dk epilogue=direct persistent=off dq_pass=step-start gqa=loop
 
   /* The TMA-store epilogue, written on the op (D111: the C API did not
      say it). */
   mlirModuleDestroy(module);
   module = parse(ctx, kTmaStore);
   printBackwardSchedule(faModuleGetAttentionGradOp(module, 0));
-  // CHECK-NEXT:  schedule: kernel=wgmma dq=ordered deterministic=true walk=dense in_flight=none epilogue=tma-store persistent=off gqa=loop
+  // CHECK-NEXT:  schedule: kernel=wgmma dq=ordered deterministic=true walk=dense in_flight=none epilogue=tma-store persistent=off dq_pass=step-start gqa=loop
 
   /* The persistent kernel, written on the op (D114). */
   mlirModuleDestroy(module);
   module = parse(ctx, kPersistent);
   printBackwardSchedule(faModuleGetAttentionGradOp(module, 0));
-  // CHECK-NEXT:  schedule: kernel=wgmma dq=atomic deterministic=false walk=dense in_flight=none epilogue=direct persistent=on gqa=loop
+  // CHECK-NEXT:  schedule: kernel=wgmma dq=atomic deterministic=false walk=dense in_flight=none epilogue=direct persistent=on dq_pass=step-start gqa=loop
   mlirModuleDestroy(module);
   mlirContextDestroy(ctx);
   return 0;

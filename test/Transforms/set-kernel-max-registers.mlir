@@ -35,3 +35,24 @@ gpu.module @m {
     gpu.return
   }
 }
+
+// -----
+
+// The resident blocks a kernel's #fa.schedule decided (min_blocks, D118), on
+// its shared memory, become its nvvm.minctasm (.minnctapersm); a kernel that
+// already says keeps its own.
+// CHECK-LABEL: gpu.module @blocks
+// CHECK:       gpu.func @one() kernel attributes {known_block_size = array<i32: 128, 1, 1>, nvvm.minctasm = 1 : i32}
+// CHECK:         gpu.dynamic_shared_memory : memref
+// CHECK:       gpu.func @given() kernel attributes {known_block_size = array<i32: 128, 1, 1>, nvvm.minctasm = 2 : i32}
+// CHECK-NOT:     fa.min_blocks_per_sm
+gpu.module @blocks {
+  gpu.func @one() kernel attributes {known_block_size = array<i32: 128, 1, 1>} {
+    %0 = gpu.dynamic_shared_memory {fa.min_blocks_per_sm = 1 : i32} : memref<?xi8, #gpu.address_space<workgroup>>
+    gpu.return
+  }
+  gpu.func @given() kernel attributes {known_block_size = array<i32: 128, 1, 1>, nvvm.minctasm = 2 : i32} {
+    %0 = gpu.dynamic_shared_memory {fa.min_blocks_per_sm = 1 : i32} : memref<?xi8, #gpu.address_space<workgroup>>
+    gpu.return
+  }
+}

@@ -163,6 +163,17 @@ static const char *const kPipelines[][6] = {
     {"fa-set-target{target=h100}", "fa-select-tiling{kernel=auto}",
      "fa-select-tiling{dq=atomic block-mask-walk=dense "
      "backward-in-flight=none backward-epilogue=direct}"},
+    // The persistent wgmma backward asked for by option, and ordered dQ's
+    // turn after the score products where the op is deterministic (D114,
+    // D115; session 17): an error where the op cannot take them (a
+    // deterministic op refuses the persistent kernel: its dQ is ordered).
+    // One pipeline: each costs every backward input a conversion.
+    {"@fa.attention_grad", "fa-set-target{target=h100}",
+     "fa-select-tiling{kernel=wgmma backward-persistent=on "
+     "dq-pass=after-scores assumed-seq-len=1}",
+     "one-shot-bufferize{bufferize-function-boundaries "
+     "function-boundary-type-conversion=identity-layout-map}",
+     "convert-fa-to-nvgpu"},
     // The forward's compacted walk on sm_80 on a written tiling, where the
     // walk's registers refuse what the dense walk's spill tolerance keeps
     // (D113; session 16).
@@ -214,6 +225,7 @@ static const std::vector<AttributeMutation> &attributeMutations() {
                  words("arch = \"", kArchs, "\"")});
     for (const char *field :
          {"block_q", "block_kv", "stages", "warps", "consumer_regs",
+          "min_blocks",
           "sram_per_block", "sram_per_sm", "regs_per_sm", "max_regs_per_thread",
           "sm_count", "hbm_gbps", "tensor_tflops", "left", "right"})
       m.push_back({std::regex(std::string(field) + " = -?[0-9]{1,20}"),
@@ -229,7 +241,9 @@ static const std::vector<AttributeMutation> &attributeMutations() {
         {"epilogue", "direct staged tma_store auto"},
         {"dq", "atomic ordered separate auto"},
         {"walk", "dense compacted auto"},
-        {"in_flight", "none dk auto"}};
+        {"in_flight", "none dk auto"},
+        {"dq_pass", "step_start after_scores auto"},
+        {"persistent", "off on auto"}};
     for (auto [field, values] : kScheduleFields)
       m.push_back({std::regex(std::string(field) + " = [a-z_]{1,16}"),
                    words(std::string(field) + " = ", values)});
@@ -289,6 +303,23 @@ static const std::vector<AttributeMutation> &attributeMutations() {
       m.back().values.push_back(
           std::string("schedule = #fa.backward_schedule<") + fields +
           ", persistent = on>, tiling = #fa.tiling<");
+    // Ordered dQ's turn after the score products (D115; session 17), valid
+    // only for the wgmma ring's ordered dQ at the row split, and beside what
+    // it refuses (atomic dQ, mma.sync, the persistent kernel).
+    m.push_back({std::regex("tiling = #fa\\.tiling<"), {}});
+    for (const char *fields :
+         {"kernel = wgmma, dq = ordered", "kernel = wgmma, dq = atomic",
+          "kernel = mma_sync, dq = ordered",
+          "kernel = wgmma, dq = ordered, persistent = on"})
+      m.back().values.push_back(
+          std::string("schedule = #fa.backward_schedule<") + fields +
+          ", dq_pass = after_scores>, tiling = #fa.tiling<");
+    // The mma.sync forward's resident blocks (D118), and on other kernels.
+    m.push_back({std::regex("tiling = #fa\\.tiling<"),
+                 words("schedule = #fa.schedule<kernel = ",
+                       "simt mma_sync wgmma",
+                       ", epilogue = staged, min_blocks = 1>, "
+                       "tiling = #fa.tiling<")});
     // A whole written tiling replaced by the wgmma backward's wide q-block
     // (block_q 128, D104: D = Dv = 64, the ring, atomic or ordered dQ (D110),
     // no bias, block mask, pattern, dK in flight or TMA store) or its

@@ -77,6 +77,10 @@ struct CandidateCost {
   int64_t registersPerThread = 0;
   /// Resident thread blocks per SM (as if it fit, when it does not).
   int64_t blocksPerSM = 0;
+  /// The resident blocks the registers, threads and the block limit allow,
+  /// shared memory aside: what ptxas, which does not see a kernel's dynamic
+  /// shared memory, fits a kernel's registers to without a hint (D118).
+  int64_t registerBlocksPerSM = 0;
   int64_t numBlocks = 0;
   int64_t waves = 0;
   /// FLOPs of the two tile products including the padding of partial tiles.

@@ -119,6 +119,11 @@ struct KernelSchedule {
   /// kernels; docs/BlockSparse.md, "The forward's compacted walk"). Never
   /// Auto.
   BlockMaskWalk walk = BlockMaskWalk::Dense;
+  /// mma-sync: the thread blocks an SM holds, where its shared memory holds
+  /// fewer than its registers would (PTX `.minnctapersm`: ptxas, which does
+  /// not see dynamic shared memory, would otherwise fit the registers to
+  /// more blocks than ever run, and spill to get there: D118); 0 otherwise.
+  int64_t minBlocksPerSM = 0;
 
   bool usesTma() const { return loads == LoadMechanism::Tma; }
   /// Slots freed through empty mbarriers (MBarrier or Producer).
@@ -136,7 +141,8 @@ struct KernelSchedule {
     return kernel == o.kernel && loads == o.loads && release == o.release &&
            step == o.step && pingpong == o.pingpong &&
            maskedSteps == o.maskedSteps && epilogue == o.epilogue &&
-           consumerRegisters == o.consumerRegisters && walk == o.walk;
+           consumerRegisters == o.consumerRegisters && walk == o.walk &&
+           minBlocksPerSM == o.minBlocksPerSM;
   }
 };
 

@@ -158,6 +158,11 @@ def FASetKernelMaxRegistersPass
     size is an error; one that already has `nvvm.maxnreg` keeps it. Run
     before `convert-gpu-to-nvvm`, which carries the attribute to the
     `llvm.func` (PTX `.maxnreg`).
+
+    It also sets `nvvm.minctasm` (PTX `.minnctapersm`) on a kernel whose
+    `gpu.dynamic_shared_memory` carries `fa.min_blocks_per_sm`, the resident
+    blocks its `#fa.schedule` decided (`min_blocks`, D118), and removes
+    that attribute; a kernel that has `nvvm.minctasm` keeps it.
   }];
 }
 

@@ -166,6 +166,12 @@ Legality checkRegisters(const Tiling &tiling, int64_t registers,
                         const RegisterBudget &budget,
                         const TargetInfo &target);
 
+/// Resident thread blocks per SM from registers, threads and the hardware's
+/// block limit, shared memory aside; at least 1.
+int64_t registerResidentBlocks(const Tiling &tiling, int64_t registersPerBlock,
+                               const TargetInfo &target,
+                               const ArchTraits &arch);
+
 /// Resident thread blocks per SM from shared memory, registers, threads and
 /// the hardware's block limit; at least 1 (the per-block budget is
 /// authoritative, so a block that fits it always gets one slot).

@@ -29,15 +29,24 @@ int64_t detail::registersPerBlock(const Tiling &t, int64_t registersPerThread,
   return llvm::alignTo(allocated, 8) * (32 * t.warps);
 }
 
+int64_t detail::registerResidentBlocks(const Tiling &t,
+                                       int64_t registersPerBlock,
+                                       const TargetInfo &target,
+                                       const ArchTraits &arch) {
+  int64_t byRegs = target.regsPerSM / std::max<int64_t>(registersPerBlock, 1);
+  int64_t byThreads = arch.maxThreadsPerSM / (32 * t.warps);
+  return std::max<int64_t>(1,
+                           std::min({byRegs, byThreads, arch.maxBlocksPerSM}));
+}
+
 int64_t detail::residentBlocks(const Tiling &t, int64_t sramBytes,
                                int64_t registersPerBlock,
                                const TargetInfo &target,
                                const ArchTraits &arch) {
   int64_t bySram = target.sramPerSM / (sramBytes + arch.reservedSramPerBlock);
-  int64_t byRegs = target.regsPerSM / std::max<int64_t>(registersPerBlock, 1);
-  int64_t byThreads = arch.maxThreadsPerSM / (32 * t.warps);
   return std::max<int64_t>(
-      1, std::min({bySram, byRegs, byThreads, arch.maxBlocksPerSM}));
+      1, std::min(bySram, registerResidentBlocks(t, registersPerBlock, target,
+                                                 arch)));
 }
 
 bool mlir::fa::overRegisterLimit(const CandidateCost &cost,

@@ -46,6 +46,13 @@ void SharedTiles::setUp() {
   base = gpu::DynamicSharedMemoryOp::create(
       b, MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
                          MemRefLayoutAttrInterface(), workgroup));
+  // The resident blocks the schedule decided travel with the shared memory
+  // that limits them (outlining drops the launch's attributes);
+  // fa-set-kernel-max-registers makes them the kernel's .minnctapersm.
+  if (k.schedule.minBlocksPerSM > 0)
+    base.getDefiningOp()->setAttr(
+        FADialect::getMinBlocksPerSMAttrName(),
+        b.getI32IntegerAttr(static_cast<int32_t>(k.schedule.minBlocksPerSM)));
   // The compacted walk's list of live steps and its counts (i32), at
   // `offset` bytes from the base.
   auto listView = [&](Value offset) {

@@ -75,3 +75,44 @@ func.func @negative_walk_simt() attributes {
   test.attr = #fa.schedule<kernel = simt, walk = compacted>} {
   return
 }
+
+// -----
+
+// min_blocks: the mma.sync kernel's resident blocks (D118), 1 to 32.
+func.func @negative_min_blocks_range() attributes {
+  // expected-error @below {{#fa.schedule min_blocks must be 0 (none) or 1 to 32 resident blocks, got 33}}
+  test.attr = #fa.schedule<kernel = mma_sync, min_blocks = 33>} {
+  return
+}
+
+// -----
+
+func.func @negative_min_blocks_negative() attributes {
+  // expected-error @below {{#fa.schedule min_blocks must be 0 (none) or 1 to 32 resident blocks, got -1}}
+  test.attr = #fa.schedule<kernel = mma_sync, min_blocks = -1>} {
+  return
+}
+
+// -----
+
+func.func @negative_min_blocks_wgmma() attributes {
+  // expected-error @below {{invalid #fa.schedule: min_blocks is the mma_sync kernel's, not wgmma}}
+  test.attr = #fa.schedule<kernel = wgmma, min_blocks = 1>} {
+  return
+}
+
+// -----
+
+// The attribute that carries min_blocks to the kernel (fa-set-kernel-max-registers).
+// expected-error @below {{'fa.min_blocks_per_sm' is only allowed on gpu.dynamic_shared_memory}}
+func.func @negative_min_blocks_attr_place() attributes {fa.min_blocks_per_sm = 1 : i32} {
+  return
+}
+
+// -----
+
+func.func @negative_min_blocks_attr_value() {
+  // expected-error @below {{'fa.min_blocks_per_sm' must be an i32 from 1 to 32}}
+  %0 = gpu.dynamic_shared_memory {fa.min_blocks_per_sm = 0 : i32} : memref<?xi8, #gpu.address_space<workgroup>>
+  return
+}

@@ -27,7 +27,7 @@ func.func @negative_written_schedule(%q: tensor<1x2x1024x128xbf16>, %bm: tensor<
 // The same tiling written without a schedule, the walk asked for by the
 // option (kernel=auto with `auto` walks it dense: AUTO below).
 // AUTO-LABEL: func.func @negative_written_tiling
-// AUTO: schedule = #fa.schedule<kernel = mma_sync, masked_steps = branch, epilogue = staged>
+// AUTO: schedule = #fa.schedule<kernel = mma_sync, masked_steps = branch, epilogue = staged, min_blocks = 1>
 // AUTO-SAME: tiling = #fa.tiling<block_q = 128, block_kv = 64, stages = 2, warps = 4>
 func.func @negative_written_tiling(%q: tensor<1x2x1024x128xbf16>, %bm: tensor<1x2x8x16xi8>,
     %o: tensor<1x2x1024x128xbf16>) -> tensor<1x2x1024x128xbf16> {

@@ -57,7 +57,9 @@ func.func @head_dim_32(%q: tensor<1x2x256x32xbf16>, %o: tensor<1x2x256x32xbf16>)
 // A given tiling the wgmma kernel cannot run (2 warps, no warpgroup) falls
 // back to mma-sync under auto.
 // CHECK-LABEL: func.func @given_tiling_mma
-// CHECK: schedule = #fa.schedule<kernel = mma_sync, epilogue = staged>, tiling = #fa.tiling<block_q = 64, block_kv = 64, stages = 2, warps = 2>
+// Its 41 KB of shared memory hold four blocks an SM on the H100, fewer than
+// its 64 threads' registers would: min_blocks = 4 (D118).
+// CHECK: schedule = #fa.schedule<kernel = mma_sync, epilogue = staged, min_blocks = 4>, tiling = #fa.tiling<block_q = 64, block_kv = 64, stages = 2, warps = 2>
 func.func @given_tiling_mma(%q: tensor<1x2x256x64xbf16>, %o: tensor<1x2x256x64xbf16>) -> tensor<1x2x256x64xbf16> {
   %r = fa.attention ins(%q, %q, %q : tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>, tensor<1x2x256x64xbf16>)
        outs(%o : tensor<1x2x256x64xbf16>)

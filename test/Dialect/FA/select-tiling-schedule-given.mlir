@@ -69,3 +69,16 @@ func.func @negative_simt_fields(%q: tensor<1x2x1024x64xbf16>, %o: tensor<1x2x102
        {schedule = #fa.schedule<kernel = simt, masked_steps = branch>} -> tensor<1x2x1024x64xbf16>
   return %r : tensor<1x2x1024x64xbf16>
 }
+
+// -----
+
+// A written min_blocks (D118) over what shared memory holds: ptxas would
+// squeeze the registers for blocks that never run.
+func.func @negative_min_blocks(%q: tensor<1x2x1024x64xbf16>, %o: tensor<1x2x1024x64xbf16>) -> tensor<1x2x1024x64xbf16> {
+  // expected-error @below {{min_blocks = 16 asks for more blocks an SM than the target's shared memory holds}}
+  %r = fa.attention ins(%q, %q, %q : tensor<1x2x1024x64xbf16>, tensor<1x2x1024x64xbf16>, tensor<1x2x1024x64xbf16>)
+       outs(%o : tensor<1x2x1024x64xbf16>)
+       {schedule = #fa.schedule<kernel = mma_sync, epilogue = staged, min_blocks = 16>,
+        tiling = #fa.tiling<block_q = 64, block_kv = 64, stages = 2, warps = 4>} -> tensor<1x2x1024x64xbf16>
+  return %r : tensor<1x2x1024x64xbf16>
+}

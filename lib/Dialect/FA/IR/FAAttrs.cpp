@@ -90,7 +90,7 @@ LogicalResult ScheduleAttr::verify(
     function_ref<InFlightDiagnostic()> emitError, KernelKind kernel,
     LoadMechanism loads, SlotRelease release, StepOrder step, bool pingpong,
     MaskedSteps maskedSteps, Epilogue epilogue, int64_t consumerRegs,
-    BlockMaskWalk walk) {
+    BlockMaskWalk walk, int64_t minBlocks) {
   if (!isGeneratedKernel(kernel))
     return emitError() << "#fa.schedule kernel must be simt, mma_sync or "
                           "wgmma, got "
@@ -110,6 +110,15 @@ LogicalResult ScheduleAttr::verify(
       kernel != KernelKind::MmaSync)
     return emitError() << "invalid #fa.schedule: walk = compacted is the "
                           "tensor-core kernels' (mma_sync, wgmma), not "
+                       << getScheduleKeyword(stringifyKernelKind(kernel));
+  // The most resident blocks any arch's SM holds (32 since sm_80).
+  if (minBlocks < 0 || minBlocks > 32)
+    return emitError() << "#fa.schedule min_blocks must be 0 (none) or 1 to "
+                          "32 resident blocks, got "
+                       << minBlocks;
+  if (minBlocks != 0 && kernel != KernelKind::MmaSync)
+    return emitError() << "invalid #fa.schedule: min_blocks is the mma_sync "
+                          "kernel's, not "
                        << getScheduleKeyword(stringifyKernelKind(kernel));
   return success();
 }
@@ -248,7 +257,7 @@ ScheduleAttr mlir::fa::getScheduleAttr(MLIRContext *ctx,
                                        const KernelSchedule &s) {
   return ScheduleAttr::get(ctx, s.kernel, s.loads, s.release, s.step,
                            s.pingpong, s.maskedSteps, s.epilogue,
-                           s.consumerRegisters, s.walk);
+                           s.consumerRegisters, s.walk, s.minBlocksPerSM);
 }
 
 KernelSchedule mlir::fa::getKernelSchedule(ScheduleAttr attr) {
@@ -262,6 +271,7 @@ KernelSchedule mlir::fa::getKernelSchedule(ScheduleAttr attr) {
   s.epilogue = attr.getEpilogue();
   s.consumerRegisters = attr.getConsumerRegs();
   s.walk = attr.getWalk();
+  s.minBlocksPerSM = attr.getMinBlocks();
   return s;
 }
 

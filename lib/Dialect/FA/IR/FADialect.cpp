@@ -71,6 +71,17 @@ LogicalResult FADialect::verifyOperationAttribute(Operation *op,
              << "'" << getPredictedSramAttrName() << "' must not be negative";
     return success();
   }
+  if (attr.getName() == getMinBlocksPerSMAttrName()) {
+    auto blocks = dyn_cast<IntegerAttr>(attr.getValue());
+    if (op->getName().getStringRef() != "gpu.dynamic_shared_memory")
+      return op->emitError() << "'" << getMinBlocksPerSMAttrName()
+                             << "' is only allowed on gpu.dynamic_shared_memory";
+    if (!blocks || !blocks.getType().isInteger(32) || blocks.getInt() < 1 ||
+        blocks.getInt() > 32)
+      return op->emitError() << "'" << getMinBlocksPerSMAttrName()
+                             << "' must be an i32 from 1 to 32";
+    return success();
+  }
   if (attr.getName() != getTargetAttrName())
     return op->emitError() << "unknown fa dialect attribute '"
                            << attr.getName().getValue() << "'";

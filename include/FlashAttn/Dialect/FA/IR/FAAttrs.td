@@ -222,6 +222,12 @@ def FA_ScheduleAttr : FA_Attr<"Schedule", "schedule"> {
       `compacted` (the live kv-blocks listed in shared memory at the block's
       start, the loads and steps walk the list; `kernel = mma_sync` or
       `wgmma`, with a block mask and a static `Nk`).
+    * `min_blocks`: `kernel = mma_sync` only: the thread blocks an SM holds
+      where the kernel's shared memory holds fewer than its registers would
+      (1 to 32; default 0, none). The kernel asks ptxas to fit its registers
+      to that many blocks (PTX `.minnctapersm`): ptxas does not see dynamic
+      shared memory and would otherwise fit them to the blocks the registers
+      alone allow, spilling to get there (D118).
 
     Fields at their default are not printed. The keywords are the pass
     options' spellings with `-` written `_`. A schedule may be written by
@@ -250,7 +256,8 @@ def FA_ScheduleAttr : FA_Attr<"Schedule", "schedule"> {
     FA_DefaultedScheduleEnumParameter<"Epilogue", "Direct",
                                       "epilogue">:$epilogue,
     DefaultValuedParameter<"int64_t", "0">:$consumer_regs,
-    FA_DefaultedScheduleEnumParameter<"BlockMaskWalk", "Dense", "walk">:$walk
+    FA_DefaultedScheduleEnumParameter<"BlockMaskWalk", "Dense", "walk">:$walk,
+    DefaultValuedParameter<"int64_t", "0">:$min_blocks
   );
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;

@@ -72,6 +72,13 @@ def FA_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral getAlignAttrName() {
       return ::llvm::StringLiteral("fa.align");
     }
+    /// Name of the discardable i32 attribute on a kernel's
+    /// `gpu.dynamic_shared_memory` that holds the resident blocks its
+    /// schedule decided (`#fa.schedule`'s `min_blocks`), which
+    /// fa-set-kernel-max-registers makes the kernel's `.minnctapersm`.
+    static constexpr ::llvm::StringLiteral getMinBlocksPerSMAttrName() {
+      return ::llvm::StringLiteral("fa.min_blocks_per_sm");
+    }
   }];
 }
 
