@@ -450,9 +450,9 @@ TEST(BackwardCostModel, PersistentKernelRule) {
 }
 
 TEST(BackwardCostModel, SplitGroupRule) {
-  // D119: the wgmma row split with dq = atomic; loop until its GPU check.
+  // D119: the wgmma row split with dq = atomic; checked on an H100 (D122).
   AttentionProblem p = problem(4096, 4096, 128, true);
-  EXPECT_FALSE(kBackwardGqaSplitGpuChecked);
+  EXPECT_TRUE(kBackwardGqaSplitGpuChecked);
   EXPECT_FALSE(backwardGqaSplitReason(KernelKind::Wgmma,
                                       DqAccumulation::Atomic, p));
   EXPECT_TRUE(backwardGqaSplitReason(KernelKind::Wgmma,
@@ -494,13 +494,13 @@ TEST(BackwardCostModel, SplitGroupPricing) {
             acc + 2 * 4 * acc + acc);
   EXPECT_EQ(split.dram.preprocess.writeBytes - loop.dram.preprocess.writeBytes,
             acc);
-  // The busiest SM's steps (the larger of its share of the pairs and the
-  // longest block beside the others) do not rise; here the share bounds
-  // both (D119: the model does not see the in-order dispatch's tail), so
-  // the split's extra bytes make it the slower on paper.
-  EXPECT_LE(split.smSteps, loop.smSteps);
+  // The busiest SM's steps follow the launch order (D122): the loop's
+  // blocks, 4x longer, leave a longer tail than the split's; the split's
+  // extra bytes cost memory time, which does not bound either here, so it
+  // is the faster on paper (measured 1.110x on an H100, D122).
+  EXPECT_LT(split.smSteps, loop.smSteps);
   EXPECT_GT(split.memorySeconds, loop.memorySeconds);
-  EXPECT_GE(split.predictedSeconds, loop.predictedSeconds);
+  EXPECT_LT(split.predictedSeconds, loop.predictedSeconds);
   // Refused where the split does not build.
   EXPECT_FALSE(model
                    .evaluate(t, p, DqAccumulation::Ordered,
@@ -1102,7 +1102,10 @@ TEST(BackwardCostModel, CausalPricedByItsPairs) {
   // (across the diagonal) a kv-block.
   EXPECT_EQ(c.pairs, 64 * 1056);
   EXPECT_EQ(c.maskedPairs, 64 * 32 * 2);
-  EXPECT_DOUBLE_EQ(c.smSteps, 64.0 * 1056 / h100.smCount);
+  // The busiest SM's steps: above its share of the pairs, by the tail the
+  // launch order leaves (D122; ListScheduleOfTheLaunchOrder below).
+  EXPECT_GT(c.smSteps, 64.0 * 1056 / h100.smCount);
+  EXPECT_LT(c.smSteps, 1.1 * 64.0 * 1056 / h100.smCount);
   // The masked pairs' tests cost lanes, not tensor cores: a little more
   // than the unmasked pairs' share of the dense time.
   double pairShare = c.smSteps / d.smSteps;
@@ -1120,8 +1123,8 @@ TEST(BackwardCostModel, CausalAgainstTheH100) {
   // D73: the ring's causal speed over its dense speed (TFLOP/s at half the
   // FLOPs) on an H100, B = 16384 / N, H = 2048 / D (docs/results/
   // 2026-12-05-h100-session6-checks): measured 0.68-0.82; the model, now
-  // pricing the pairs causal computes, 0.82-1.0 (it was 0.50: causal
-  // priced as dense), at most 31% kinder. It misses a cost that grows
+  // pricing the pairs causal computes, 0.82-0.96 (it was 0.50: causal
+  // priced as dense), at most 26% kinder. It misses a cost that grows
   // with the blocks' count at a fixed pair count (docs/decisions.md D73);
   // this pins the prediction so a change to it is seen.
   struct Case {
@@ -1130,10 +1133,13 @@ TEST(BackwardCostModel, CausalAgainstTheH100) {
   };
   Tiling ring{kWgmmaBackwardBlockQ, 16 * kWgmmaBackwardWarps, 2,
               kWgmmaBackwardWarps};
-  for (Case k : {Case{1024, 64, 0.685, 0.845}, Case{2048, 64, 0.736, 0.955},
-                 Case{4096, 64, 0.796, 0.992}, Case{1024, 128, 0.680, 0.815},
-                 Case{2048, 128, 0.742, 0.962},
-                 Case{4096, 128, 0.818, 0.996}}) {
+  // D122's launch order (the tail of the causal grid's last blocks) took
+  // 3-7% off the N = 2k and 4k predictions (0.955, 0.992, 0.962, 0.996
+  // before): closer to the measurements.
+  for (Case k : {Case{1024, 64, 0.685, 0.845}, Case{2048, 64, 0.736, 0.923},
+                 Case{4096, 64, 0.796, 0.958}, Case{1024, 128, 0.680, 0.815},
+                 Case{2048, 128, 0.742, 0.900},
+                 Case{4096, 128, 0.818, 0.930}}) {
     AttentionProblem p = problem(k.n, k.n, k.d, false);
     p.batch = 16384 / k.n;
     p.numQueryHeads = p.numKVHeads = 2048 / k.d;
@@ -1146,7 +1152,7 @@ TEST(BackwardCostModel, CausalAgainstTheH100) {
     double ratio = 0.5 * dense / causal;
     EXPECT_NEAR(ratio, k.predicted, 0.01) << k.n << " " << k.d;
     EXPECT_GT(ratio, k.measured) << k.n << " " << k.d;
-    EXPECT_LT(ratio, 1.31 * k.measured) << k.n << " " << k.d;
+    EXPECT_LT(ratio, 1.26 * k.measured) << k.n << " " << k.d;
   }
 }
 
@@ -1589,4 +1595,45 @@ TEST(BackwardCostModel, SimtWindowStreamsEveryKeyOnce) {
   EXPECT_LE(dram.main.readBytes,
             backwardDramTraffic(KernelKind::Simt, t, p, slots, 0)
                 .main.readBytes);
+}
+
+TEST(BackwardCostModel, ListScheduleOfTheLaunchOrder) {
+  // D122: a causal grid's busiest SM runs what a list schedule of the
+  // launch order gives it, recomputed here by a plain scan of the slots
+  // (no heap): blocks in order (kv-block fastest, then head, then batch),
+  // each to the slot that frees first, a block blocks/SM x its steps long.
+  TargetInfo h100 = *lookupKnownTarget("h100");
+  BackwardCostModel model(h100, KernelKind::Wgmma);
+  for (auto [b, hq, hkv, n, d] :
+       {std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t>{2, 32, 8, 4096, 64},
+        {4, 16, 16, 4096, 128},
+        {1, 4, 2, 1000, 64},
+        {3, 5, 5, 777, 128}}) {
+    AttentionProblem p = problem(n, n, d, true);
+    p.batch = b;
+    p.numQueryHeads = hq;
+    p.numKVHeads = hkv;
+    for (BackwardGqa gqa : {BackwardGqa::Loop, BackwardGqa::Split}) {
+      if (gqa == BackwardGqa::Split && hq == hkv)
+        continue;
+      Tiling t{64, 128, 2, 8};
+      BackwardCost c =
+          model.evaluate(t, p, DqAccumulation::Atomic, BlockMaskWalk::Dense, gqa);
+      ASSERT_TRUE(c.fits());
+      int64_t heads = gqa == BackwardGqa::Split ? hq : hkv;
+      int64_t perBlock = gqa == BackwardGqa::Split ? 1 : hq / hkv;
+      int64_t nQ = (n + 63) / 64, nK = (n + 127) / 128;
+      std::vector<double> slots(size_t(h100.smCount * c.blocksPerSM), 0.0);
+      double most = 0;
+      for (int64_t i = 0; i < b * heads; ++i)
+        for (int64_t j = 0; j < nK; ++j) {
+          int64_t first = std::min(nQ, j * 128 / 64);
+          auto slot = std::min_element(slots.begin(), slots.end());
+          *slot += double((nQ - first) * perBlock * c.blocksPerSM);
+          most = std::max(most, *slot);
+        }
+      EXPECT_DOUBLE_EQ(c.smSteps, most) << b << "x" << hq << "/" << hkv
+                                        << " N " << n << " D " << d;
+    }
+  }
 }

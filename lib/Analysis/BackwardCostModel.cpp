@@ -18,6 +18,7 @@
 #include "llvm/Support/MathExtras.h"
 
 #include <algorithm>
+#include <functional>
 #include <cmath>
 #include <numeric>
 #include <limits>
@@ -1099,14 +1100,61 @@ static double exposedLoadSeconds(KernelKind kind, int64_t stages,
                            double(hiders) * stepCompute);
 }
 
+/// The grids whose unequal blocks (causal, a window) dispatchSteps hands
+/// to the SMs one by one; a larger grid runs so many waves that the last
+/// one's imbalance is noise, and takes the bound below (docs/Reliability.md,
+/// "Time bounds": a loop over at most this many blocks).
+static constexpr int64_t kDispatchSimulationBlocks = int64_t(1) << 16;
+
+/// The steps the busiest SM runs when the hardware hands the grid's blocks
+/// to the SMs' resident slots in launch order (kv-block fastest, then the
+/// head, then the batch), each to the slot that frees first, a block
+/// occupying its slot for its steps times the blocks sharing the SM
+/// (D122). Kv-block j of a head walks backwardQueryBlockRange(j)'s
+/// q-blocks for each of the `blockHeads` query heads it covers. Nullopt
+/// where the blocks' lengths are not those ranges (a mask pattern, a
+/// runtime block mask) or the grid is larger than the simulation's bound.
+static std::optional<double> dispatchSteps(const BackwardCost &c,
+                                           const Tiling &t,
+                                           const AttentionProblem &p,
+                                           int64_t blockHeads,
+                                           int64_t smCount) {
+  if (!(p.causal || p.window) || p.hasMaskPattern() || p.blockMaskQ > 0 ||
+      c.numBlocks > kDispatchSimulationBlocks || c.numBlocks <= 0)
+    return std::nullopt;
+  int64_t nK = llvm::divideCeil(p.seqLenKV, t.blockKV);
+  llvm::SmallVector<double> length(nK);
+  for (int64_t j = 0; j < nK; ++j) {
+    auto [first, end] = backwardQueryBlockRange(j, t, p);
+    length[j] = double((end - first) * blockHeads * c.blocksPerSM);
+  }
+  // Min-heap of the slots' free times (in SM steps).
+  std::vector<double> slots(size_t(c.blocksPerSM * smCount), 0.0);
+  auto later = std::greater<double>();
+  double makespan = 0;
+  for (int64_t b = 0; b < c.numBlocks; ++b) {
+    std::pop_heap(slots.begin(), slots.end(), later);
+    slots.back() += length[b % nK];
+    makespan = std::max(makespan, slots.back());
+    std::push_heap(slots.begin(), slots.end(), later);
+  }
+  return makespan;
+}
+
 /// BackwardCost::smSteps: equal blocks run in waves of the SM's resident
 /// blocks; unequal ones (causal, a window, a pattern) are handed to the SMs
 /// as they free up, the grid's longest ones first (kv-block 0 of a head
-/// first, descending with causal).
-static double smSteps(const BackwardCost &c, int64_t smCount) {
+/// first, descending with causal): dispatchSteps where it applies, else
+/// the larger of the SM's share of the pairs and its longest block.
+static double smSteps(const BackwardCost &c, const Tiling &t,
+                      const AttentionProblem &p, int64_t blockHeads,
+                      int64_t smCount) {
   if (c.pairs == c.numBlocks * c.maxPairsPerBlock)
     return double(c.waves) * double(c.blocksPerSM) *
            double(c.maxPairsPerBlock);
+  if (std::optional<double> steps =
+          dispatchSteps(c, t, p, blockHeads, smCount))
+    return std::max(*steps, double(c.pairs) / double(smCount));
   return std::max(double(c.pairs) / double(smCount),
                   double(c.blocksPerSM) * double(c.maxPairsPerBlock));
 }
@@ -1255,7 +1303,7 @@ BackwardCost BackwardCostModel::evaluate(const Tiling &t,
   c.pairs = pairs * p.batch * p.numQueryHeads;
   c.maxPairsPerBlock = maxPairs * blockHeads;
   c.maskedPairs = backwardMaskedPairs(t, p) * p.batch * p.numQueryHeads;
-  c.smSteps = smSteps(c, target.smCount);
+  c.smSteps = smSteps(c, t, p, blockHeads, target.smCount);
 
   // The five products: S = Q K^T, dP = dO V^T, dV += P^T dO, dK += dS^T Q,
   // dQ += dS K.

@@ -17,7 +17,10 @@ Q, KV = (1, 4, 100, 64), (1, 2, 70, 64)
 
 
 def grad(**kw):
-    args = dict(dtype="bf16", causal=True, ptxas="none")
+    # The tests below are about the kernels of a block per K/V head (gqa =
+    # loop): Q and KV are GQA 4/2, whose small grid backward_gqa="auto"
+    # would split (D122; test_wgmma_gqa_auto_splits_an_underfilled_grid).
+    args = dict(dtype="bf16", causal=True, ptxas="none", backward_gqa="loop")
     args.update(kw)
     return fa.compile_backward(Q, KV, KV, **args)
 
@@ -515,3 +518,19 @@ def test_wgmma_ordered_dq_pass_override():
     assert grad(kernel="wgmma", dq_pass="after-scores").ptx == atomic.ptx
     with pytest.raises(ValueError, match="dq_pass"):
         grad(kernel="wgmma", dq_pass="late")
+
+
+def test_wgmma_gqa_auto_splits_an_underfilled_grid():
+    # backward_gqa="auto" (the default, D122): the model prices the loop (a
+    # block per K/V head over its query heads) and the split (a block per
+    # query head) with the blocks handed to the SMs in launch order. This
+    # GQA 4/2 shape's loop has 2 blocks: the split's 4 run side by side.
+    auto = grad(kernel="wgmma", backward_gqa="auto")
+    assert auto.schedule["gqa"] == "split"
+    assert "gqa=split" in auto.explain
+    assert grad(kernel="wgmma").schedule["gqa"] == "loop"
+    # Asked beside it, the TMA-store epilogue keeps the loop.
+    tma = grad(kernel="wgmma", backward_gqa="auto",
+               backward_epilogue="tma-store")
+    assert tma.schedule["gqa"] == "loop"
+    assert tma.schedule["epilogue"] == "tma-store"

@@ -144,9 +144,9 @@ def test_the_split_group_zeroes_and_converts_its_own_scratch(tmp_path):
     assert dk_acc["name"] not in uses[3]
     assert {dk_acc["name"], dv_acc["name"]} <= uses[4]
     assert kernels[4]["grid"] == [kv_blocks, 1, 1]
-    # Without the option none of it: three kernels, two scratch buffers.
+    # With the loop none of it: three kernels, two scratch buffers.
     loop = fa.compile_backward(q, kv, kv, causal=True, kernel="wgmma",
-                               ptxas="none")
+                               backward_gqa="loop", ptxas="none")
     assert len(loop.manifest["kernels"]) == 3
     assert len(loop.manifest["scratch"]) == 2
     rt = fake_driver.FakeDriverRuntime(fake_driver.library_path())

@@ -9,46 +9,46 @@
 // 4/1, i1 keep-masks, sliding windows.
 //
 // RUN: rm -rf %t && mkdir -p %t
-// RUN: fa-compile %s -o %t/dense --pipeline-options="target=h200 kernel=wgmma"
+// RUN: fa-compile %s -o %t/dense --pipeline-options="target=h200 kernel=wgmma backward-gqa=loop"
 // RUN: FileCheck %s --check-prefix=PTXAS < %t/dense.ptxas.log
 // RUN: FileCheck %s --check-prefix=PTX < %t/dense.ptx
 // RUN: sed 's/x64xbf16/x64xf16/g' %s > %t/f16.mlir
-// RUN: fa-compile %t/f16.mlir -o %t/f16 --pipeline-options="target=h200 kernel=wgmma"
+// RUN: fa-compile %t/f16.mlir -o %t/f16 --pipeline-options="target=h200 kernel=wgmma backward-gqa=loop"
 // RUN: FileCheck %s --check-prefix=PTXAS < %t/f16.ptxas.log
 // Causal, and causal with Nq != Nk both ways:
 // RUN: sed 's/{tiling/{causal, tiling/' %s > %t/causal.mlir
-// RUN: fa-compile %t/causal.mlir -o %t/causal --pipeline-options="target=h200 kernel=wgmma"
+// RUN: fa-compile %t/causal.mlir -o %t/causal --pipeline-options="target=h200 kernel=wgmma backward-gqa=loop"
 // RUN: FileCheck %s --check-prefix=PTXAS < %t/causal.ptxas.log
 // RUN: sed 's/{tiling/{causal, tiling/; s/1x2x1000x64/1x2x777x64/g' %s > %t/causalq.mlir
-// RUN: fa-compile %t/causalq.mlir -o %t/causalq --pipeline-options="target=h200 kernel=wgmma"
+// RUN: fa-compile %t/causalq.mlir -o %t/causalq --pipeline-options="target=h200 kernel=wgmma backward-gqa=loop"
 // RUN: FileCheck %s --check-prefix=PTXAS < %t/causalq.ptxas.log
 // RUN: sed 's/{tiling/{causal, tiling/; s/1x2x1000x64/1x2x2049x64/g' %s > %t/causalk.mlir
-// RUN: fa-compile %t/causalk.mlir -o %t/causalk --pipeline-options="target=h200 kernel=wgmma"
+// RUN: fa-compile %t/causalk.mlir -o %t/causalk --pipeline-options="target=h200 kernel=wgmma backward-gqa=loop"
 // RUN: FileCheck %s --check-prefix=PTXAS < %t/causalk.ptxas.log
 // Keep-masks (every pair tested): dense, causal, with a window; a
 // key-padding keep-mask (broadcast over heads and queries), causal.
 // RUN: sed 's/%lse: tensor<1x4x1000xf32>)/%lse: tensor<1x4x1000xf32>, %m: tensor<1x4x1000x1000xi1>)/; s/tensor<1x4x1000xf32>)$/tensor<1x4x1000xf32>) mask(%m : tensor<1x4x1000x1000xi1>)/' %s > %t/mask.mlir
-// RUN: fa-compile %t/mask.mlir -o %t/mask --pipeline-options="target=h200 kernel=wgmma"
+// RUN: fa-compile %t/mask.mlir -o %t/mask --pipeline-options="target=h200 kernel=wgmma backward-gqa=loop"
 // RUN: FileCheck %s --check-prefix=PTXAS < %t/mask.ptxas.log
 // RUN: sed 's/{tiling/{causal, tiling/' %t/mask.mlir > %t/maskc.mlir
-// RUN: fa-compile %t/maskc.mlir -o %t/maskc --pipeline-options="target=h200 kernel=wgmma"
+// RUN: fa-compile %t/maskc.mlir -o %t/maskc --pipeline-options="target=h200 kernel=wgmma backward-gqa=loop"
 // RUN: FileCheck %s --check-prefix=PTXAS < %t/maskc.ptxas.log
 // RUN: sed 's/{tiling/{window = #fa.window<left = 200, right = 17>, tiling/' %t/mask.mlir > %t/maskw.mlir
-// RUN: fa-compile %t/maskw.mlir -o %t/maskw --pipeline-options="target=h200 kernel=wgmma"
+// RUN: fa-compile %t/maskw.mlir -o %t/maskw --pipeline-options="target=h200 kernel=wgmma backward-gqa=loop"
 // RUN: FileCheck %s --check-prefix=PTXAS < %t/maskw.ptxas.log
 // RUN: sed 's/1x4x1000x1000xi1/1x1x1x1000xi1/g; s/{tiling/{causal, tiling/' %t/mask.mlir > %t/maskpad.mlir
-// RUN: fa-compile %t/maskpad.mlir -o %t/maskpad --pipeline-options="target=h200 kernel=wgmma"
+// RUN: fa-compile %t/maskpad.mlir -o %t/maskpad --pipeline-options="target=h200 kernel=wgmma backward-gqa=loop"
 // RUN: FileCheck %s --check-prefix=PTXAS < %t/maskpad.ptxas.log
 // Sliding windows, causal and not:
 // RUN: sed 's/{tiling/{causal, window = #fa.window<left = 200, right = 0>, tiling/' %s > %t/window.mlir
-// RUN: fa-compile %t/window.mlir -o %t/window --pipeline-options="target=h200 kernel=wgmma"
+// RUN: fa-compile %t/window.mlir -o %t/window --pipeline-options="target=h200 kernel=wgmma backward-gqa=loop"
 // RUN: FileCheck %s --check-prefix=PTXAS < %t/window.ptxas.log
 // RUN: sed 's/{tiling/{window = #fa.window<left = 200, right = 17>, tiling/' %s > %t/windownc.mlir
-// RUN: fa-compile %t/windownc.mlir -o %t/windownc --pipeline-options="target=h200 kernel=wgmma"
+// RUN: fa-compile %t/windownc.mlir -o %t/windownc --pipeline-options="target=h200 kernel=wgmma backward-gqa=loop"
 // RUN: FileCheck %s --check-prefix=PTXAS < %t/windownc.ptxas.log
 // GQA 4/1, causal:
 // RUN: sed 's/1x2x1000x64/1x1x1000x64/g; s/{tiling/{causal, tiling/' %s > %t/gqa.mlir
-// RUN: fa-compile %t/gqa.mlir -o %t/gqa --pipeline-options="target=h200 kernel=wgmma"
+// RUN: fa-compile %t/gqa.mlir -o %t/gqa --pipeline-options="target=h200 kernel=wgmma backward-gqa=loop"
 // RUN: FileCheck %s --check-prefix=PTXAS < %t/gqa.ptxas.log
 
 // PTXAS-NOT: wgmma.mma_async instructions are serialized

@@ -7,8 +7,9 @@
 // zeroed dQ accumulator, the K/V-stationary wgmma main kernel, the dQ
 // conversion) with the two f32 scratch buffers, and the manifest is
 // cross-checked against the PTX's entries. Causal GQA (4 query heads on 2
-// K/V heads), N = 100 (a partial block).
-// RUN: rm -rf %t && fa-compile %s -o %t/grad --pipeline-options="target=h100 kernel=wgmma" --ptxas=none
+// K/V heads), N = 100 (a partial block); the group looped over
+// (backward-gqa=loop: auto would split this small grid, D122).
+// RUN: rm -rf %t && fa-compile %s -o %t/grad --pipeline-options="target=h100 kernel=wgmma backward-gqa=loop" --ptxas=none
 // RUN: %python %S/Inputs/check_manifest.py %t/grad.json %t/grad.ptx | FileCheck %s --check-prefix=XCHECK
 // RUN: %python %S/Inputs/summarize_manifest.py %t/grad.json | FileCheck %s
 // RUN: FileCheck %s --check-prefix=PTX < %t/grad.ptx
@@ -19,10 +20,10 @@
 // has passed its GPU check, kAutoBackwardRules) with the model's pick, the
 // TMA ring: the same PTX as kernel=wgmma; stages = 1 on the op gives the
 // one-buffer kernel instead.
-// RUN: fa-compile %s -o %t/auto --pipeline-options="target=h100" --ptxas=none
+// RUN: fa-compile %s -o %t/auto --pipeline-options="target=h100 backward-gqa=loop" --ptxas=none
 // RUN: cmp %t/auto.ptx %t/grad.ptx
 // RUN: sed 's/stages = 2, warps = 8>}/stages = 1, warps = 8>}/' %s > %t/one.mlir
-// RUN: fa-compile %t/one.mlir -o %t/one --pipeline-options="target=h100 kernel=wgmma" --ptxas=none
+// RUN: fa-compile %t/one.mlir -o %t/one --pipeline-options="target=h100 kernel=wgmma backward-gqa=loop" --ptxas=none
 // RUN: not cmp -s %t/one.ptx %t/grad.ptx
 
 // XCHECK: OK 3 kernels

@@ -263,9 +263,18 @@ llvm::StringRef stringifyBackwardGqa(BackwardGqa value);
 std::optional<BackwardGqa> parseBackwardGqa(llvm::StringRef name);
 
 /// Whether fa-select-tiling's `backward-gqa=auto` may take the split group:
-/// not until it has passed its GPU check and its A/B timing
-/// (`backward_simt.py --kernel wgmma --only _gqas`, docs/decisions.md D119).
-constexpr bool kBackwardGqaSplitGpuChecked = false;
+/// it passed its GPU check (`backward_simt.py --kernel wgmma --only _gqas`,
+/// 26 of 26 on an H100, docs/decisions.md D119 and D122).
+constexpr bool kBackwardGqaSplitGpuChecked = true;
+
+/// How much faster the model must predict the split group than the loop
+/// for `backward-gqa=auto` to take it: the split's costs the model's
+/// compute time leaves out (its blocks' f32 bulk reductions of dK and dV,
+/// four times the blocks' loads of K_j and V_j). Fitted to D119's A/B on an
+/// H100 (D122): where the model predicted the split 4.3% faster it measured
+/// 1.000x, where it predicted a tie 0.947x, and where it predicted 19.7%
+/// faster 1.110x.
+constexpr double kBackwardGqaSplitMargin = 0.05;
 
 /// Why `kind` with `dq` cannot split the group for `problem` (with
 /// `tiling`'s stages when given), or nullopt: the split group is the wgmma

@@ -1,11 +1,13 @@
 // How the wgmma backward covers a GQA group (D119, docs/Backward.md "The
 // split group"): fa-select-tiling decides it once and records it in
-// #fa.backward_schedule. By default (and with backward-gqa=auto, until the
-// split group passes its GPU check) a block per K/V head loops over the
-// group's query heads (gqa = loop, not printed); backward-gqa=split asks for
-// a block per query head where the op can take it (other kernels and MHA:
-// loop), the TMA-store epilogue giving way to the bulk reductions; a
-// written schedule is kept where the option agrees.
+// #fa.backward_schedule. By default (backward-gqa=auto, D122) the model
+// prices both covers, their blocks handed to the SMs in launch order, and
+// takes the split group (a block per query head) where it predicts it at
+// least 5% faster than the loop (a block per K/V head looping over the
+// group's query heads: gqa = loop, not printed); backward-gqa=split asks
+// for it where the op can take it (other kernels and MHA: loop), the
+// TMA-store epilogue giving way to the bulk reductions; a written schedule
+// is kept where the option agrees.
 // RUN: fa-opt %s --fa-set-target=target=h100 --fa-select-tiling=kernel=wgmma \
 // RUN:   | FileCheck %s --check-prefixes=AUTO,ALL
 // RUN: fa-opt %s --fa-set-target=target=h100 "--fa-select-tiling=kernel=wgmma backward-gqa=auto" \
@@ -32,9 +34,10 @@
 
 // The Llama shape's group (32 query heads over 8 K/V heads), causal, D = 128:
 // the split prices 4x the blocks (2 x 32 x 8 kv-blocks) and the f32
-// accumulators' traffic.
+// accumulators' traffic. At N = 1024 the loop's 128 blocks leave SMs idle:
+// auto splits.
 // AUTO-LABEL: func.func @grad
-// AUTO: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store>,
+// AUTO: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, gqa = split>,
 // AUTO-SAME: block_q = 64, block_kv = 128, stages = 2
 // SPLIT: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = atomic, gqa = split>: dq=atomic: {{.*}}; gqa=split: a block per query head (512 blocks), dK and dV added to f32 accumulators ({{[0-9]+}} MiB of DRAM traffic in all)
 // SPLIT-LABEL: func.func @grad
@@ -53,6 +56,39 @@ func.func @grad(%q: tensor<2x32x1024x128xbf16>, %kv: tensor<2x8x1024x128xbf16>, 
       {causal}
       -> tensor<2x32x1024x128xbf16>, tensor<2x8x1024x128xbf16>, tensor<2x8x1024x128xbf16>
   return %r#0, %r#1, %r#2 : tensor<2x32x1024x128xbf16>, tensor<2x8x1024x128xbf16>, tensor<2x8x1024x128xbf16>
+}
+
+// Dense, N = 4096 (D119's A/B on an H100: the split 0.947x the loop): the
+// blocks are equal, the loop's 512 fill the SMs as the split's 2048 do, and
+// auto keeps the loop (its TMA-store epilogue).
+// AUTO-LABEL: func.func @grad_dense
+// AUTO: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store>,
+// AUTO-SAME: block_q = 64, block_kv = 128, stages = 2
+func.func @grad_dense(%q: tensor<2x32x4096x128xbf16>, %kv: tensor<2x8x4096x128xbf16>, %lse: tensor<2x32x4096xf32>)
+    -> (tensor<2x32x4096x128xbf16>, tensor<2x8x4096x128xbf16>, tensor<2x8x4096x128xbf16>) {
+  %r:3 = fa.attention_grad
+      ins(%q, %kv, %kv, %q, %q, %lse : tensor<2x32x4096x128xbf16>, tensor<2x8x4096x128xbf16>,
+          tensor<2x8x4096x128xbf16>, tensor<2x32x4096x128xbf16>, tensor<2x32x4096x128xbf16>, tensor<2x32x4096xf32>)
+      outs(%q, %kv, %kv : tensor<2x32x4096x128xbf16>, tensor<2x8x4096x128xbf16>, tensor<2x8x4096x128xbf16>)
+      -> tensor<2x32x4096x128xbf16>, tensor<2x8x4096x128xbf16>, tensor<2x8x4096x128xbf16>
+  return %r#0, %r#1, %r#2 : tensor<2x32x4096x128xbf16>, tensor<2x8x4096x128xbf16>, tensor<2x8x4096x128xbf16>
+}
+
+// Causal, D = 64, N = 4096 (the training Llama-style model's attention;
+// D119's A/B: the split 1.110x the loop): the loop's longer causal blocks
+// leave a tail the split's shorter ones do not; auto splits.
+// AUTO-LABEL: func.func @grad_causal_d64
+// AUTO: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, gqa = split>,
+// AUTO-SAME: block_q = 128, block_kv = 128, stages = 2
+func.func @grad_causal_d64(%q: tensor<2x32x4096x64xbf16>, %kv: tensor<2x8x4096x64xbf16>, %lse: tensor<2x32x4096xf32>)
+    -> (tensor<2x32x4096x64xbf16>, tensor<2x8x4096x64xbf16>, tensor<2x8x4096x64xbf16>) {
+  %r:3 = fa.attention_grad
+      ins(%q, %kv, %kv, %q, %q, %lse : tensor<2x32x4096x64xbf16>, tensor<2x8x4096x64xbf16>,
+          tensor<2x8x4096x64xbf16>, tensor<2x32x4096x64xbf16>, tensor<2x32x4096x64xbf16>, tensor<2x32x4096xf32>)
+      outs(%q, %kv, %kv : tensor<2x32x4096x64xbf16>, tensor<2x8x4096x64xbf16>, tensor<2x8x4096x64xbf16>)
+      {causal}
+      -> tensor<2x32x4096x64xbf16>, tensor<2x8x4096x64xbf16>, tensor<2x8x4096x64xbf16>
+  return %r#0, %r#1, %r#2 : tensor<2x32x4096x64xbf16>, tensor<2x8x4096x64xbf16>, tensor<2x8x4096x64xbf16>
 }
 
 // MHA has no group to split: backward-gqa=split leaves it a loop of one.

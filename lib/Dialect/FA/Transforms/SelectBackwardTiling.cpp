@@ -598,14 +598,21 @@ static LogicalResult checkScheduleOptions(AttentionGradOp op,
 }
 
 /// How `op`'s wgmma backward covers its group: its schedule's, else the
-/// option's, else (auto) split where it builds and has passed its GPU check
-/// (kBackwardGqaSplitGpuChecked), else loop. The option `split` concerns
-/// the wgmma kernel of a GQA op (others: loop) and is an error where the
-/// op, its `dq` or the walk asked for cannot take it.
+/// option's, else (auto, D122) split where it builds, has passed its GPU
+/// check (kBackwardGqaSplitGpuChecked), nothing else asked of the schedule
+/// excludes it (the TMA-store epilogue, dK in flight, the persistent
+/// kernel, the dQ turn's pass, a block mask's walk; a mask operand and a
+/// mask pattern, which its GPU check did not cover) and the model's best
+/// split tiling is predicted at least kBackwardGqaSplitMargin faster than
+/// its best loop; else loop. The option `split` concerns the wgmma kernel
+/// of a GQA op (others: loop) and is an error where the op, its `dq` or the
+/// walk asked for cannot take it.
 static FailureOr<BackwardGqa> chooseGqa(AttentionGradOp op,
                                         const BackwardSelectOptions &options,
                                         KernelKind kind, DqAccumulation dq,
-                                        BlockMaskWalk walk) {
+                                        BlockMaskWalk walk,
+                                        const BackwardCostModel &model,
+                                        const AttentionProblem &problem) {
   auto reason = [&]() -> std::optional<std::string> {
     if (std::optional<std::string> why =
             backwardGqaSplitOpReason(op, kind, dq))
@@ -634,7 +641,24 @@ static FailureOr<BackwardGqa> chooseGqa(AttentionGradOp op,
   case BackwardGqa::Auto:
     break;
   }
-  if (kBackwardGqaSplitGpuChecked && grouped && !reason())
+  if (!kBackwardGqaSplitGpuChecked || !grouped || reason() ||
+      askedEpilogue(op, options) == BackwardEpilogue::TmaStore ||
+      askedInFlight(op, options) == InFlightProducts::DK ||
+      options.persistent == BackwardPersistence::On ||
+      options.dqPass == DqTurnPass::AfterScores || problem.blockMaskQ > 0 ||
+      problem.hasMaskPattern() || problem.maskElementBytes > 0)
+    return BackwardGqa::Loop;
+  // Both covers priced densely (no block mask here): the split's blocks a
+  // query head each, the loop's a group each, handed to the SMs in launch
+  // order (dispatchSteps: the loop's longer causal blocks leave a longer
+  // tail).
+  BackwardDecision loop =
+      model.select(problem, dq, BlockMaskWalk::Dense, BackwardGqa::Loop);
+  BackwardDecision split =
+      model.select(problem, dq, BlockMaskWalk::Dense, BackwardGqa::Split);
+  if (loop.found() && split.found() &&
+      split.winner().predictedSeconds * (1.0 + kBackwardGqaSplitMargin) <
+          loop.winner().predictedSeconds)
     return BackwardGqa::Split;
   return BackwardGqa::Loop;
 }
@@ -723,9 +747,6 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
   FailureOr<BlockMaskWalk> walk = chooseWalk(op, options, *kind, *dq);
   if (failed(walk))
     return failure();
-  FailureOr<BackwardGqa> gqa = chooseGqa(op, options, *kind, *dq, *walk);
-  if (failed(gqa))
-    return failure();
   BackwardCostModel model(target, *kind,
                           static_cast<bool>(op.getBiasGradInit()));
   // dK in flight or the TMA-store epilogue asked for (by option or a
@@ -734,6 +755,10 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
     model.setNarrowQueryBlockRequired("the dK in flight asked for");
   else if (askedEpilogue(op, options) == BackwardEpilogue::TmaStore)
     model.setNarrowQueryBlockRequired("the TMA-store epilogue asked for");
+  FailureOr<BackwardGqa> gqa =
+      chooseGqa(op, options, *kind, *dq, *walk, model, problem);
+  if (failed(gqa))
+    return failure();
   std::optional<BackwardDecision> decided;
   // The split group walks densely (its blocks are a query head's: the
   // compacted walk's list is the group's).
