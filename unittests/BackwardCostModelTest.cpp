@@ -414,10 +414,11 @@ TEST(BackwardCostModel, TmaStoreEpilogueRule) {
 
 TEST(BackwardCostModel, PersistentKernelRule) {
   // D114: the wgmma row split's ring with dq = atomic, without a block
-  // mask, a mask pattern or a mask operand; off until its GPU check.
+  // mask, a mask pattern or a mask operand; not adopted (correct on an
+  // H100, measured no faster).
   AttentionProblem p = problem(4096, 4096, 128, true);
   Tiling ring{64, 128, 2, 8}, one{64, 128, 1, 8}, wide{128, 128, 2, 8};
-  EXPECT_FALSE(kBackwardPersistentGpuChecked);
+  EXPECT_FALSE(kBackwardPersistentAdopted);
   auto reason = [](KernelKind kind, DqAccumulation dq,
                    const AttentionProblem &problem, const Tiling *tiling) {
     return backwardPersistentReason(kind, BackwardPersistence::On, dq,
@@ -506,6 +507,33 @@ TEST(BackwardCostModel, SplitGroupPricing) {
                    .evaluate(t, p, DqAccumulation::Ordered,
                              BlockMaskWalk::Dense, BackwardGqa::Split)
                    .fits());
+}
+
+TEST(BackwardCostModel, SplitGroupBytesAtTheBound) {
+  // D121 (session 18's attack): at the problem's bound (B * Hq * Nq * Nk *
+  // (D + Dv) * 2 bytes = 2^62) the split's f32 accumulators are 2^62 bytes
+  // and the group's adds 2^63, which overflowed int64 (a sanitizer report;
+  // negative bytes in the Release build). Saturated, never negative.
+  BackwardCostModel model(*lookupKnownTarget("h100"), KernelKind::Wgmma);
+  Tiling t{64, 128, 2, 8};
+  for (auto [batch, queryHeads] :
+       {std::pair<int64_t, int64_t>{int64_t(1) << 23, 2},
+        {int64_t(1) << 24, 1}}) {
+    AttentionProblem p = problem(1, int64_t(1) << 30, 64, false);
+    p.batch = batch;
+    p.numQueryHeads = queryHeads;
+    p.numKVHeads = 1;
+    ASSERT_FALSE(p.validate());
+    BackwardCost c = model.evaluate(t, p, DqAccumulation::Atomic,
+                                    BlockMaskWalk::Dense, BackwardGqa::Split);
+    for (const HBMTraffic &k : {c.dram.preprocess, c.dram.main,
+                                c.dram.conversion, c.hbm}) {
+      EXPECT_GT(k.readBytes, 0);
+      EXPECT_GT(k.writeBytes, 0);
+    }
+    EXPECT_GT(c.dram.total(), c.dram.readBytes());
+    EXPECT_GT(c.predictedSeconds, 0);
+  }
 }
 
 TEST(BackwardCostModel, WideQueryBlock) {

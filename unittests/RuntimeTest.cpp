@@ -550,6 +550,30 @@ TEST_F(RuntimeTest, LoadRejectsMalformedManifests) {
       {R"("dtype": "bf16", "shape": [1, 2, 64, 64])",
        R"("dtype": 16, "shape": [1, 2, 64, 64])",
        "manifest: buffer arg0: 'dtype' must be a string"},
+      // A buffer's shape and dtype state its bytes (session 18, D121): a
+      // scratch buffer allocated smaller than its shape, or of an unknown
+      // or wrong element type, was launched on.
+      {R"("bytes": 256)", R"("bytes": 4)",
+       "manifest: buffer tmp1: its shape of f32 holds 256 bytes, not its "
+       "'bytes' 4"},
+      {R"("bytes": 16384)", R"("bytes": 16383)",
+       "manifest: buffer arg0: its shape of bf16 holds 16384 bytes, not its "
+       "'bytes' 16383"},
+      {R"("dtype": "f32", "shape": [1, 2, 32])",
+       R"("dtype": "f64", "shape": [1, 2, 32])",
+       "manifest: buffer tmp1: its shape of f64 holds 512 bytes, not its "
+       "'bytes' 256"},
+      {R"("dtype": "f32", "shape": [1, 2, 32])",
+       R"("dtype": "f33", "shape": [1, 2, 32])",
+       "manifest: buffer tmp1: unknown dtype 'f33'"},
+      {R"("shape": [1, 2, 32])",
+       R"("shape": [2147483648, 2147483648, 2147483648])",
+       "manifest: buffer tmp1: its shape holds more than 2^63 - 1 bytes"},
+      {R"("shape": [1, 2, 32])", R"("shape": [1, 0, 32])",
+       "manifest: buffer tmp1: 'shape' must hold positive integers"},
+      {R"("shape": [1, 2, 32])", R"("shape": [])",
+       "manifest: buffer tmp1: 'shape' must be a non-empty array, with a "
+       "dtype"},
       // The kernel is read from the manifest's folder only.
       {"attention.ptx", "../../../etc/hostname",
        "manifest: files names '../../../etc/hostname', not a file name of "
@@ -639,9 +663,12 @@ TEST_F(RuntimeTest, LoadRejectsTensorMapsTheDriverCannotEncode) {
       {{{map,
          R"("shape": [1, 2, 128, 64], "strides": [549755813888, 8192, 64, 1])"}},
        "strides[0] is 1099511627776 bytes, not below 2^40"},
-      // 2^32 + 1 rows, in a buffer that large.
+      // 2^32 + 1 rows, in a buffer that large (its shape states its
+      // bytes, D121).
       {{{arg0Bytes,
          R"("strides": [16384, 8192, 64, 1], "bytes": 1099511627776})"},
+        {R"("dtype": "bf16", "shape": [1, 2, 128, 64],)",
+         R"("dtype": "bf16", "shape": [1, 1, 4294967296, 128],)"},
         {map,
          R"("shape": [1, 1, 4294967297, 16], "strides": [16384, 8192, 16, 1])"}},
        "shape[2] = 4294967297 is above 2^32"},

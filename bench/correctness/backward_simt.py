@@ -1071,7 +1071,8 @@ def wgmma_gqa_split_cases():
     with the direct epilogue and today's tilings (the wide q-block at D =
     64, block_q 64 at D = 128). Against the float64 reference: GQA 4/1, 8/2
     and 32/8, D = 64 and 128, bf16 and f16, causal and not, Nq != Nk both
-    ways, N not a multiple of the blocks, a window, one buffer. Then the
+    ways, N not a multiple of the blocks, a window, one buffer; a
+    keep-mask, a bias, a block mask, dK in flight, a mask pattern. Then the
     A/B: the Llama training shape (B 2, Hq 32 / Hkv 8, N 4096, D 64,
     causal), the benchmark's GQA shape (B 4, Hq 32 / Hkv 8, N 8192, D 128,
     causal) and a non-causal GQA shape (B 2, Hq 32 / Hkv 8, N 4096, D 128):
@@ -1101,6 +1102,16 @@ def wgmma_gqa_split_cases():
         # One buffer (stages 1).
         cases.append(m(dtypes[1], d, 777, causal=True, b=2, hq=8, hkv=2,
                        tiling=[64, 128, 1, 8], gqa="split"))
+    # Beside the fields fa-select-tiling and the conversion build it with
+    # (session 18, D121; the cases above have none of them): a keep-mask, a
+    # bias without its gradient, a block mask (walked dense), dK in flight,
+    # a mask pattern.
+    for kw in (dict(mask=(2, 8, 777, 777), mask_kind="bool"),
+               dict(mask=(1, 8, 1, 777), bias_grad=False),
+               dict(blocks=(64, 128)), dict(in_flight="dk"),
+               dict(mask_pattern=(128, 0, 0))):
+        cases.append(m("bf16", 64, 777, causal=True, b=2, hq=8, hkv=2,
+                       tiling=ring, gqa="split", **kw))
     shapes = [("llama", 64, 4096, True, 2, 32, 8),
               ("bench", 128, 8192, True, 4, 32, 8),
               ("noncausal", 128, 4096, False, 2, 32, 8)]

@@ -55,6 +55,9 @@ typedef struct FASchedule {
   int64_t consumerRegs;      /* producer kernel's setmaxnreg; 0 without */
   MlirStringRef walk;        /* dense or compacted (a runtime block mask's
                                 live kv-blocks listed; docs/BlockSparse.md) */
+  int64_t minBlocks;         /* mma-sync kernel: the blocks an SM holds that
+                                ptxas fits the registers to (.minnctapersm;
+                                D118); 0 without */
 } FASchedule;
 
 /* #fa.target: the GPU the module is compiled for. `arch` is owned by the

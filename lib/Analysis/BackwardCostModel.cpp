@@ -1349,17 +1349,23 @@ BackwardCost BackwardCostModel::evaluate(const Tiling &t,
     // by each query head's block: through L2 (the group's blocks of a
     // kv-block are nK blocks apart in the grid), not again from
     // DRAM.
-    int64_t acc = p.batch * p.numKVHeads * p.seqLenKV * (d + dv) * 4;
-    int64_t adds = acc * group;
+    // In 128 bits, saturated: at the problem's bound (2^62 bytes) the
+    // accumulators alone reach 2^62 bytes and the adds 2^63 (D121).
+    __int128 acc =
+        __int128(p.batch) * p.numKVHeads * p.seqLenKV * (d + dv) * 4;
+    __int128 adds = acc * group;
     c.hbm.readBytes = saturatedBytes(__int128(c.hbm.readBytes) + adds + acc +
                                      __int128(group - 1) * kv);
     c.hbm.writeBytes =
         saturatedBytes(__int128(c.hbm.writeBytes) + acc + adds);
-    c.dram.preprocess.writeBytes += acc;
-    c.dram.main.readBytes += adds;
-    c.dram.main.writeBytes += adds - kv;
-    c.dram.conversion.readBytes += acc;
-    c.dram.conversion.writeBytes += kv;
+    auto add = [](int64_t &bytes, __int128 more) {
+      bytes = saturatedBytes(bytes + more);
+    };
+    add(c.dram.preprocess.writeBytes, acc);
+    add(c.dram.main.readBytes, adds);
+    add(c.dram.main.writeBytes, adds - kv);
+    add(c.dram.conversion.readBytes, acc);
+    add(c.dram.conversion.writeBytes, kv);
   }
   c.memorySeconds = memorySeconds(c);
   if (dq == DqAccumulation::Ordered)

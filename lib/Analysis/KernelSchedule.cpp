@@ -280,17 +280,27 @@ mlir::fa::scheduleUnsupportedReason(const KernelSchedule &s,
              std::to_string(target.sramPerBlock) + " B per block";
   }
   if (s.minBlocksPerSM > 0) {
-    // More blocks than shared memory holds never run, and ptxas would
-    // squeeze the registers for them (D118).
+    // More blocks than the SM runs never run, and ptxas would squeeze the
+    // registers for them (D118) or, past its threads, ignore the hint
+    // (D121).
     int64_t bytes = SharedLayout::get(tiling, problem, s.kernel,
                                       s.walksCompacted())
                         .totalBytes();
-    int64_t most = target.sramPerSM / std::max<int64_t>(bytes, 1);
-    if (s.minBlocksPerSM > most)
+    ResidentBlockLimit most = residentBlockLimit(tiling, bytes, target);
+    if (s.minBlocksPerSM > most.blocks) {
+      std::string why =
+          most.blocks == most.bySharedMemory
+              ? std::to_string(target.sramPerSM) + " B of shared memory, " +
+                    std::to_string(bytes) + " B and " +
+                    std::to_string(most.reservedBytes) + " B reserved a block"
+          : most.blocks == most.byThreads
+              ? std::to_string(most.smThreads) + " threads, " +
+                    std::to_string(most.blockThreads) + " a block"
+              : std::to_string(most.slots) + " block slots";
       return "min_blocks = " + std::to_string(s.minBlocksPerSM) +
-             " asks for more blocks an SM than the target's shared memory "
-             "holds (" +
-             std::to_string(most) + " of " + std::to_string(bytes) + " B)";
+             " asks for more blocks an SM than it runs: " +
+             std::to_string(most.blocks) + " (" + why + ")";
+    }
   }
   if (s.kernel == KernelKind::Simt && !(s == KernelSchedule{}))
     return std::string("the simt kernel has no schedule fields");

@@ -116,7 +116,8 @@ bool faAttentionGetSchedule(MlirOperation op, FASchedule *schedule) {
                wrap(stringifyMaskedSteps(s.maskedSteps)),
                wrap(stringifyEpilogue(s.epilogue)),
                s.consumerRegisters,
-               wrap(stringifyBlockMaskWalk(s.walk))};
+               wrap(stringifyBlockMaskWalk(s.walk)),
+               s.minBlocksPerSM};
   return true;
 }
 

@@ -74,7 +74,8 @@ class _Schedule(ctypes.Structure):  # FASchedule
                 ("masked_steps", _CallbackStringRef),
                 ("epilogue", _CallbackStringRef),
                 ("consumer_regs", ctypes.c_int64),
-                ("walk", _CallbackStringRef)]
+                ("walk", _CallbackStringRef),
+                ("min_blocks", ctypes.c_int64)]
 
 
 class _BackwardSchedule(ctypes.Structure):  # FABackwardSchedule

@@ -73,7 +73,9 @@ class Kernel:
         (simt, mma-sync, wgmma), `loads`, `release`, `step`, `pingpong`,
         `masked_steps`, `epilogue`, `walk` (dense, or compacted: a block
         mask's live blocks listed; spelled as the pipeline's options spell
-        them) and `consumer_regs`; a backward kernel's #fa.backward_schedule:
+        them), `consumer_regs` and `min_blocks` (the mma-sync kernel's
+        resident blocks ptxas fits its registers to, `.minnctapersm`; 0
+        without); a backward kernel's #fa.backward_schedule:
         `kernel`, `dq`, `deterministic`, `walk`, `in_flight` (none, dk) and
         `epilogue` (direct, tma-store: how dK and dV are stored) and
         `persistent` (off, on: one block per SM walking the tiles),

@@ -318,7 +318,7 @@ def test_schedule():
     from (its printed fields agree; forced options show), read through the
     C API."""
     keys = {"kernel", "loads", "release", "step", "pingpong", "masked_steps",
-            "epilogue", "consumer_regs", "walk"}
+            "epilogue", "consumer_regs", "walk", "min_blocks"}
     k = small()
     assert set(k.schedule) == keys
     printed = _printed_schedule(k.mlir("tiled"))
@@ -335,6 +335,23 @@ def test_schedule():
     assert small(kernel="simt").schedule["kernel"] == "simt"
     n = fa.compile(Q, Q, Q, dtype="f16", naive=True, ptxas="none")
     assert n.schedule is None and n.tiling is None and n.shared_memory is None
+
+
+def test_schedule_says_min_blocks():
+    """Kernel.schedule says the mma-sync kernel's min_blocks (D118: the
+    resident blocks ptxas fits its registers to, the PTX's .minnctapersm),
+    which the C API did not report before D121; 0 for the other kernels."""
+    # 128x48x2x4 on the A100 at D = 128: one block an SM by shared memory
+    # where its registers would allow two (select-tiling-schedule.mlir).
+    shape = (1, 2, 512, 128)
+    k = fa.compile(shape, shape, shape, causal=True, target="a100",
+                   kernel="mma-sync", block_q=128, block_kv=48, stages=2,
+                   warps=4, ptxas="none")
+    assert k.schedule["kernel"] == "mma-sync"
+    assert k.schedule["min_blocks"] == 1
+    assert _printed_schedule(k.mlir("tiled"))["min_blocks"] == "1"
+    assert ".minnctapersm 1" in k.ptx
+    assert small().schedule["min_blocks"] == 0
 
 
 def test_schedule_says_the_walk():

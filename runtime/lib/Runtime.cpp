@@ -341,6 +341,51 @@ CUresult allocateScratchSet(const FaRtModule &m, ScratchSet &set,
   return CUDA_SUCCESS;
 }
 
+/// The enumerator of `name` in `table`, or false.
+template <typename T>
+bool lookupName(const std::pair<const char *, T> *table, size_t n,
+                const std::string &name, T &out) {
+  for (size_t i = 0; i < n; ++i)
+    if (name == table[i].first)
+      return out = table[i].second, true;
+  return false;
+}
+
+/// Checks a manifest buffer's `dtype` and `shape` against its bytes. The
+/// kernels index a buffer by the shape its memref descriptor states (the
+/// manifest's buffers are row-major, statically shaped: bytes = the
+/// elements times the element's bytes), and the runtime allocates a
+/// scratch buffer's `bytes`: fewer would be written past (session 18's
+/// attack on D119's accumulators).
+bool checkBufferShape(const Buffer &buffer, const JsonValue &b) {
+  static const std::pair<const char *, int64_t> kElementBytes[] = {
+      {"f64", 8}, {"i64", 8}, {"f32", 4}, {"i32", 4}, {"f16", 2},
+      {"bf16", 2}, {"i16", 2}, {"i8", 1}, {"i1", 1}};
+  std::string what = "manifest: buffer " + buffer.name + ": ";
+  int64_t elementBytes = 0;
+  if (!buffer.dtype.empty() &&
+      !lookupName(kElementBytes, std::size(kElementBytes), buffer.dtype,
+                  elementBytes))
+    return setError(what + "unknown dtype '" + buffer.dtype + "'");
+  const JsonValue *shape = b.get("shape");
+  if (!shape)
+    return true;
+  if (!shape->isArray() || shape->array.empty() || buffer.dtype.empty())
+    return setError(what + "'shape' must be a non-empty array, with a dtype");
+  int64_t bytes = elementBytes;
+  for (const JsonValue &size : shape->array) {
+    if (!size.isInteger() || size.integer <= 0)
+      return setError(what + "'shape' must hold positive integers");
+    if (__builtin_mul_overflow(bytes, size.integer, &bytes))
+      return setError(what + "its shape holds more than 2^63 - 1 bytes");
+  }
+  if (bytes != buffer.bytes)
+    return setError(what + "its shape of " + buffer.dtype + " holds " +
+                    std::to_string(bytes) + " bytes, not its 'bytes' " +
+                    std::to_string(buffer.bytes));
+  return true;
+}
+
 bool readBuffers(FaRtModule &m, const JsonValue &manifest,
                  std::map<std::string, int> &byName) {
   const JsonValue *args = manifest.get("arguments");
@@ -368,6 +413,8 @@ bool readBuffers(FaRtModule &m, const JsonValue &manifest,
                           ": 'dtype' must be a string");
         buffer.dtype = dtype->string;
       }
+      if (!checkBufferShape(buffer, b))
+        return false;
       if (const JsonValue *align = b.get("align")) {
         if (!align->isInteger() || align->integer <= 0 ||
             (align->integer & (align->integer - 1)) != 0)
@@ -385,15 +432,6 @@ bool readBuffers(FaRtModule &m, const JsonValue &manifest,
   return allocateScratchSet(m, m.scratchSets.back(), "") == CUDA_SUCCESS;
 }
 
-/// The enumerator of `name` in `table`, or false.
-template <typename T>
-bool lookupName(const std::pair<const char *, T> *table, size_t n,
-                const std::string &name, T &out) {
-  for (size_t i = 0; i < n; ++i)
-    if (name == table[i].first)
-      return out = table[i].second, true;
-  return false;
-}
 
 /// Why cuTensorMapEncodeTiled would refuse `spec` (its documented
 /// requirements on sizes, strides, the box and the swizzle), or "": a

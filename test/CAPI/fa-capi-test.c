@@ -252,7 +252,8 @@ static const char *kScheduled =
     "      outs(%o : tensor<1x2x256x64xbf16>)"
     "      {schedule = #fa.schedule<kernel = mma_sync, loads = tma,"
     "         release = mbarrier, step = overlap, pingpong = true,"
-    "         masked_steps = branch, epilogue = tma_store, consumer_regs = 232>,"
+    "         masked_steps = branch, epilogue = tma_store, consumer_regs = 232,"
+    "         min_blocks = 2>,"
     "       tiling = #fa.tiling<block_q = 128, block_kv = 32, stages = 3, warps = 8>}"
     "      -> tensor<1x2x256x64xbf16>\n"
     "  return %r : tensor<1x2x256x64xbf16>\n"
@@ -298,6 +299,7 @@ static void printDecisions(MlirOperation op) {
     printStringRef("epilogue", s.epilogue);
     printf(" consumer_regs=%lld", (long long)s.consumerRegs);
     printStringRef("walk", s.walk);
+    printf(" min_blocks=%lld", (long long)s.minBlocks);
     fputc('\n', stdout);
   } else {
     puts("schedule: none");
@@ -358,7 +360,7 @@ static int testAttention(void) {
   // CHECK:       schedule = #fa.schedule<kernel = wgmma, loads = tma, epilogue = tma_store>
   // CHECK-SAME:  tiling = #fa.tiling<block_q = [[BQ:[0-9]+]], block_kv = [[BKV:[0-9]+]], stages = [[ST:[0-9]+]], warps = [[W:[0-9]+]]>
   // CHECK:       tiling: [[BQ]] [[BKV]] [[ST]] [[W]]
-  // CHECK-NEXT:  schedule: kernel=wgmma loads=tma release=barrier step=serial pingpong=false masked_steps=split epilogue=tma-store consumer_regs=0 walk=dense
+  // CHECK-NEXT:  schedule: kernel=wgmma loads=tma release=barrier step=serial pingpong=false masked_steps=split epilogue=tma-store consumer_regs=0 walk=dense min_blocks=0
   // CHECK-NEXT:  target: [[ARCH]] [[SPB]] [[SPS]] [[RPS]] [[MRT]] [[SMS]] [[HBM]] [[TF]]
   // CHECK-NEXT:  shared memory: [[BYTES:[0-9]+]] of [[SPB]]
 
@@ -376,7 +378,7 @@ static int testAttention(void) {
   module = parse(ctx, kScheduled);
   printDecisions(faModuleGetAttentionOp(module, 0));
   // CHECK-NEXT:  tiling: 128 32 3 8
-  // CHECK-NEXT:  schedule: kernel=mma-sync loads=tma release=mbarrier step=overlap pingpong=true masked_steps=branch epilogue=tma-store consumer_regs=232 walk=dense
+  // CHECK-NEXT:  schedule: kernel=mma-sync loads=tma release=mbarrier step=overlap pingpong=true masked_steps=branch epilogue=tma-store consumer_regs=232 walk=dense min_blocks=2
   // CHECK-NEXT:  target: none
   // CHECK-NEXT:  error: 'fa.attention' op has no #fa.target on the enclosing module to take the shared-memory budget from; run fa-set-target
   // CHECK:       shared memory: failed
@@ -386,7 +388,7 @@ static int testAttention(void) {
   module = parse(ctx, kCompacted);
   printDecisions(faModuleGetAttentionOp(module, 0));
   // CHECK-NEXT:  tiling: none
-  // CHECK-NEXT:  schedule: kernel=wgmma loads=tma release=barrier step=serial pingpong=false masked_steps=split epilogue=direct consumer_regs=0 walk=compacted
+  // CHECK-NEXT:  schedule: kernel=wgmma loads=tma release=barrier step=serial pingpong=false masked_steps=split epilogue=direct consumer_regs=0 walk=compacted min_blocks=0
   mlirModuleDestroy(module);
   mlirContextDestroy(ctx);
   return 0;

@@ -174,6 +174,17 @@ static const char *const kPipelines[][6] = {
      "one-shot-bufferize{bufferize-function-boundaries "
      "function-boundary-type-conversion=identity-layout-map}",
      "convert-fa-to-nvgpu"},
+    // The wgmma backward's split group asked for by option (D119; session
+    // 18): on a GQA op a block per query head with the f32 dK and dV
+    // accumulators' zero and convert kernels, an error where the op cannot
+    // take it (ordered dQ, the column split, a bias gradient), on MHA the
+    // loop. Converted without the PTX tail (the `@fa.attention_grad`
+    // pipeline above takes a written `gqa = split` there).
+    {"@fa.attention_grad", "fa-set-target{target=h100}",
+     "fa-select-tiling{kernel=wgmma backward-gqa=split assumed-seq-len=1}",
+     "one-shot-bufferize{bufferize-function-boundaries "
+     "function-boundary-type-conversion=identity-layout-map}",
+     "convert-fa-to-nvgpu"},
     // The forward's compacted walk on sm_80 on a written tiling, where the
     // walk's registers refuse what the dense walk's spill tolerance keeps
     // (D113; session 16).
@@ -243,7 +254,8 @@ static const std::vector<AttributeMutation> &attributeMutations() {
         {"walk", "dense compacted auto"},
         {"in_flight", "none dk auto"},
         {"dq_pass", "step_start after_scores auto"},
-        {"persistent", "off on auto"}};
+        {"persistent", "off on auto"},
+        {"gqa", "loop split auto"}};
     for (auto [field, values] : kScheduleFields)
       m.push_back({std::regex(std::string(field) + " = [a-z_]{1,16}"),
                    words(std::string(field) + " = ", values)});
@@ -314,6 +326,22 @@ static const std::vector<AttributeMutation> &attributeMutations() {
       m.back().values.push_back(
           std::string("schedule = #fa.backward_schedule<") + fields +
           ", dq_pass = after_scores>, tiling = #fa.tiling<");
+    // The split group (D119; session 18), valid only for the wgmma row
+    // split's dq = atomic without a bias gradient, the compacted walk, the
+    // persistent kernel or the TMA-store epilogue: alone, and beside each
+    // field it refuses.
+    m.push_back({std::regex("tiling = #fa\\.tiling<"), {}});
+    for (const char *fields :
+         {"kernel = wgmma, dq = atomic", "kernel = mma_sync, dq = atomic",
+          "kernel = simt, dq = atomic", "kernel = wgmma, dq = ordered",
+          "kernel = wgmma, dq = atomic, persistent = on",
+          "kernel = wgmma, dq = atomic, walk = compacted",
+          "kernel = wgmma, dq = atomic, epilogue = tma_store",
+          "kernel = wgmma, dq = atomic, in_flight = dk",
+          "kernel = wgmma, dq = ordered, dq_pass = after_scores"})
+      m.back().values.push_back(
+          std::string("schedule = #fa.backward_schedule<") + fields +
+          ", gqa = split>, tiling = #fa.tiling<");
     // The mma.sync forward's resident blocks (D118), and on other kernels.
     m.push_back({std::regex("tiling = #fa\\.tiling<"),
                  words("schedule = #fa.schedule<kernel = ",

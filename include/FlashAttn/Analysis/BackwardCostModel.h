@@ -28,6 +28,7 @@
 #include "llvm/ADT/SmallVector.h"
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <variant>
@@ -225,11 +226,12 @@ llvm::StringRef stringifyBackwardPersistence(BackwardPersistence value);
 std::optional<BackwardPersistence>
 parseBackwardPersistence(llvm::StringRef name);
 
-/// Whether kernel=auto's selection may take the persistent kernel: not
-/// until it has passed its GPU check and its A/B timing (`backward_simt.py
-/// --kernel wgmma --only _pers`); until then only persistent = on (the pass
+/// Whether kernel=auto's selection takes the persistent kernel: no. It
+/// passed its GPU check (`backward_simt.py --kernel wgmma --only _pers`,
+/// correct on an H100) and its A/B timing measured 0.85-1.03x the grid of a
+/// block per tile, so it was not adopted; only persistent = on (the pass
 /// option or a written schedule) builds it (docs/decisions.md, D114).
-constexpr bool kBackwardPersistentGpuChecked = false;
+constexpr bool kBackwardPersistentAdopted = false;
 
 /// Why `kind` with `dq` cannot be persistent for `problem` (with `tiling`'s
 /// stages when given), or nullopt: the persistent kernel is the wgmma
@@ -393,7 +395,14 @@ struct BackwardDram {
   int64_t writeBytes() const {
     return preprocess.writeBytes + main.writeBytes + conversion.writeBytes;
   }
-  int64_t total() const { return readBytes() + writeBytes(); }
+  /// Saturated at INT64_MAX: each kernel's bytes are saturated at a
+  /// quarter of it (saturatedBytes), so the six can sum past it.
+  int64_t total() const {
+    __int128 sum = __int128(readBytes()) + writeBytes();
+    return sum > std::numeric_limits<int64_t>::max()
+               ? std::numeric_limits<int64_t>::max()
+               : int64_t(sum);
+  }
 };
 
 /// The most heads that `slots` blocks running at once touch in a grid of

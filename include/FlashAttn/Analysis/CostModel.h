@@ -125,6 +125,26 @@ bool wgmmaProducerSpills(const Tiling &tiling, const CandidateCost &cost,
 /// `mma-masked-steps=auto` builds its step once (docs/CostModel.md).
 bool overRegisterLimit(const CandidateCost &cost, const TargetInfo &target);
 
+/// The thread blocks of a kernel an SM runs at once, registers aside: by
+/// its shared memory (`sramBytes` a block and the driver's reserve), its
+/// threads and its block slots (each at least 1). A schedule's `min_blocks`
+/// (D118), the residency ptxas fits the registers to, may ask for at most
+/// `blocks` (D121).
+struct ResidentBlockLimit {
+  /// The least of the three below.
+  int64_t blocks = 1;
+  int64_t bySharedMemory = 1;
+  int64_t byThreads = 1;
+  int64_t slots = 1;
+  /// What they come from: the shared memory the driver reserves a block,
+  /// the SM's threads and a block's.
+  int64_t reservedBytes = 0;
+  int64_t smThreads = 0;
+  int64_t blockThreads = 0;
+};
+ResidentBlockLimit residentBlockLimit(const Tiling &tiling, int64_t sramBytes,
+                                      const TargetInfo &target);
+
 /// The result of a selection.
 struct TilingDecision {
   /// Every candidate evaluated, best first among those that fit, then the

@@ -183,8 +183,8 @@ inline llvm::cl::ValuesClass dqTurnPassValues() {
 inline llvm::cl::ValuesClass backwardPersistenceValues() {
   return llvm::cl::values(
       clEnumValN(BackwardPersistence::Auto, "auto",
-                 "off until the persistent kernel passes its GPU check "
-                 "(kBackwardPersistentGpuChecked)"),
+                 "off: the persistent kernel passed its GPU check but "
+                 "measured no faster (D114, kBackwardPersistentAdopted)"),
       clEnumValN(BackwardPersistence::Off, "off",
                  "a thread block per kv-block, K/V head and batch"),
       clEnumValN(BackwardPersistence::On, "on",

@@ -49,6 +49,25 @@ int64_t detail::residentBlocks(const Tiling &t, int64_t sramBytes,
                                                  arch)));
 }
 
+ResidentBlockLimit mlir::fa::residentBlockLimit(const Tiling &t,
+                                               int64_t sramBytes,
+                                               const TargetInfo &target) {
+  const ArchTraits &arch = getArchTraits(target.getComputeCapability());
+  ResidentBlockLimit limit;
+  limit.reservedBytes = arch.reservedSramPerBlock;
+  limit.smThreads = arch.maxThreadsPerSM;
+  limit.blockThreads = 32 * std::max<int64_t>(t.warps, 1);
+  limit.bySharedMemory = std::max<int64_t>(
+      1, target.sramPerSM /
+             std::max<int64_t>(sramBytes + arch.reservedSramPerBlock, 1));
+  limit.byThreads =
+      std::max<int64_t>(1, arch.maxThreadsPerSM / limit.blockThreads);
+  limit.slots = arch.maxBlocksPerSM;
+  limit.blocks =
+      std::min({limit.bySharedMemory, limit.byThreads, limit.slots});
+  return limit;
+}
+
 bool mlir::fa::overRegisterLimit(const CandidateCost &cost,
                                  const TargetInfo &target) {
   return cost.registersPerThread > target.maxRegsPerThread;

@@ -1,13 +1,19 @@
 // Whether the wgmma backward's main kernel is persistent (D114,
 // docs/Backward.md "The persistent kernel"): fa-select-tiling decides it
 // once and records it in #fa.backward_schedule. By default (and with
-// backward-persistent=auto, until the persistent kernel passes its GPU
-// check) the grid has a block per tile (persistent = off, not printed);
+// backward-persistent=auto: it passed its GPU check but measured no
+// faster, D114) the grid has a block per tile (persistent = off, not printed);
 // backward-persistent=on asks for it where the op can take it (other
 // kernels: off), with either epilogue and the wide q-block; a written
 // schedule is kept where the option agrees.
 // RUN: fa-opt %s --fa-set-target=target=h100 --fa-select-tiling=kernel=wgmma \
 // RUN:   | FileCheck %s --check-prefixes=AUTO,ALL
+// The option's help says why auto is off (D121: it said "until the
+// persistent kernel passes its GPU check", which it had).
+// RUN: fa-opt --help | FileCheck %s --check-prefix=HELP
+// HELP: --backward-persistent=<value>
+// HELP-SAME: (auto: off, the persistent kernel measured no faster, D114)
+// HELP-NEXT: =auto - off: the persistent kernel passed its GPU check but measured no faster (D114, kBackwardPersistentAdopted)
 // RUN: fa-opt %s --fa-set-target=target=h100 "--fa-select-tiling=kernel=wgmma backward-persistent=auto" \
 // RUN:   | FileCheck %s --check-prefixes=AUTO,ALL
 // An explicit backward-persistent=off against the written persistent = on

@@ -75,7 +75,7 @@ func.func @negative_simt_fields(%q: tensor<1x2x1024x64xbf16>, %o: tensor<1x2x102
 // A written min_blocks (D118) over what shared memory holds: ptxas would
 // squeeze the registers for blocks that never run.
 func.func @negative_min_blocks(%q: tensor<1x2x1024x64xbf16>, %o: tensor<1x2x1024x64xbf16>) -> tensor<1x2x1024x64xbf16> {
-  // expected-error @below {{min_blocks = 16 asks for more blocks an SM than the target's shared memory holds}}
+  // expected-error @below {{min_blocks = 16 asks for more blocks an SM than it runs: 4 (233472 B of shared memory, 46080 B and 1024 B reserved a block)}}
   %r = fa.attention ins(%q, %q, %q : tensor<1x2x1024x64xbf16>, tensor<1x2x1024x64xbf16>, tensor<1x2x1024x64xbf16>)
        outs(%o : tensor<1x2x1024x64xbf16>)
        {schedule = #fa.schedule<kernel = mma_sync, epilogue = staged, min_blocks = 16>,

@@ -664,11 +664,11 @@ static FailureOr<BackwardGqa> chooseGqa(AttentionGradOp op,
 }
 
 /// Whether `op`'s wgmma backward is persistent: its schedule's, else the
-/// option's, else (auto) on where it builds and has passed its GPU check
-/// (kBackwardPersistentGpuChecked), else off. The option `on` concerns the
-/// wgmma kernel (other kernels: off) and is an error where the op, its `dq`,
-/// `inFlight` or `tiling` cannot take it (the compacted walk needs a block
-/// mask, which it refuses).
+/// option's, else (auto) on where it builds if it is adopted
+/// (kBackwardPersistentAdopted: it is not, D114), else off. The option
+/// `on` concerns the wgmma kernel (other kernels: off) and is an error
+/// where the op, its `dq`, `inFlight` or `tiling` cannot take it (the
+/// compacted walk needs a block mask, which it refuses).
 static FailureOr<BackwardPersistence>
 choosePersistent(AttentionGradOp op, const BackwardSelectOptions &options,
                  KernelKind kind, DqAccumulation dq, InFlightProducts inFlight,
@@ -700,7 +700,7 @@ choosePersistent(AttentionGradOp op, const BackwardSelectOptions &options,
   case BackwardPersistence::Auto:
     break;
   }
-  if (kBackwardPersistentGpuChecked && kind == KernelKind::Wgmma && !reason())
+  if (kBackwardPersistentAdopted && kind == KernelKind::Wgmma && !reason())
     return BackwardPersistence::On;
   return BackwardPersistence::Off;
 }

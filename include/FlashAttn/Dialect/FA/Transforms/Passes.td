@@ -271,7 +271,7 @@ def FASelectTilingPass : Pass<"fa-select-tiling"> {
            "::mlir::fa::BackwardPersistence",
            /*default=*/"::mlir::fa::BackwardPersistence::Auto",
            "Whether the wgmma backward's main kernel is persistent (auto: "
-           "off until the persistent kernel has passed its GPU check)",
+           "off, the persistent kernel measured no faster, D114)",
            "::mlir::fa::backwardPersistenceValues()">,
     Option<"backwardGqa", "backward-gqa", "::mlir::fa::BackwardGqa",
            /*default=*/"::mlir::fa::BackwardGqa::Auto",
