@@ -1,12 +1,14 @@
-"""Compile a sample of backward_simt.py's wgmma cases (less _dqf) with two
+"""Usage: identity.py OLD_FA_COMPILE NEW_FA_COMPILE OUT STEP [OFFSET]
+(from the repository root). Compile a sample of backward_simt.py's wgmma cases (less _dqf) with two
 fa-compile binaries (--ptxas=none) and compare PTX and manifests."""
 import os, subprocess, sys, filecmp
 from concurrent.futures import ThreadPoolExecutor
 sys.path.insert(0, "bench/correctness")
 import backward_simt as bs
 old, new, out, step = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+offset = int(sys.argv[5]) if len(sys.argv) > 5 else 0
 cases = [c for c in bs.matrix("wgmma") if "_dqf" not in c["name"] and not c.get("variant")]
-picked = cases[::step]
+picked = cases[offset::step]
 os.makedirs(out, exist_ok=True)
 def run(c):
     res = []
@@ -30,4 +32,4 @@ with ThreadPoolExecutor(2) as ex:
 ok = sum(1 for _, _, s in rows if s)
 for n, r, s in rows:
     print(("same " if s else "DIFF ") + n + ("" if r == [0, 0] else f" rc={r}"))
-print(f"{ok} of {len(rows)} identical (of {len(cases)} wgmma cases less _dqf, every {step}th)")
+print(f"{ok} of {len(rows)} identical (of {len(cases)} wgmma cases less _dqf, every {step}th from {offset})")
