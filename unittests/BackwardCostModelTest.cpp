@@ -469,6 +469,33 @@ TEST(BackwardCostModel, SplitGroupRule) {
   EXPECT_FALSE(parseBackwardGqa("heads"));
 }
 
+TEST(BackwardCostModel, FusedDqConvertRule) {
+  // D120: the wgmma row split's ring with dq = atomic, its arrivals counted
+  // from the causal and window bounds; a kernel until its GPU check.
+  AttentionProblem p = problem(4096, 4096, 128, true);
+  Tiling ring{64, 128, 2, 8}, one{64, 128, 1, 8};
+  EXPECT_FALSE(kDqConvertFusedGpuChecked);
+  EXPECT_FALSE(dqConvertFusedReason(KernelKind::Wgmma, DqAccumulation::Atomic,
+                                    p, &ring));
+  EXPECT_TRUE(dqConvertFusedReason(KernelKind::Wgmma, DqAccumulation::Atomic,
+                                   p, &one));
+  EXPECT_TRUE(dqConvertFusedReason(KernelKind::Wgmma, DqAccumulation::Ordered,
+                                   p, &ring));
+  EXPECT_TRUE(dqConvertFusedReason(KernelKind::MmaSync,
+                                   DqAccumulation::Atomic, p, &ring));
+  AttentionProblem columns = p;
+  columns.headDim = columns.valueHeadDim = 256;
+  EXPECT_TRUE(dqConvertFusedReason(KernelKind::Wgmma, DqAccumulation::Atomic,
+                                   columns, &ring));
+  AttentionProblem masked = p;
+  masked.blockMaskQ = 128;
+  EXPECT_TRUE(dqConvertFusedReason(KernelKind::Wgmma, DqAccumulation::Atomic,
+                                   masked, &ring));
+  EXPECT_EQ(parseDqConvert("fused"), DqConvert::Fused);
+  EXPECT_EQ(stringifyDqConvert(DqConvert::Kernel), "kernel");
+  EXPECT_FALSE(parseDqConvert("inline"));
+}
+
 TEST(BackwardCostModel, SplitGroupPricing) {
   // D119 at the Llama training shape (B = 2, Hq = 32, Hkv = 8, N = 4096, D =
   // 64, causal): a block per query head (4x the blocks, a quarter of the

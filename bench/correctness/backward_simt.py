@@ -153,6 +153,17 @@ backward; under 4 minutes) are not yet run on a GPU:
   python3 bench/correctness/backward_simt.py stage .stage-gqas --kernel wgmma --target h100 --only _gqas
   cd .stage-gqas && bash run.sh --only _gqas
 
+Its `_dqf` cases (wgmma_dq_fused_cases, D120: the fused dQ conversion,
+`_df`, the main kernel's last block at each q-block converting it, against
+the reference at D = 64 and 128; then the benchmark's shapes, N = 1k to
+16k, D = 64 and 128, causal and not, and a causal window of 1024 at N =
+8k, the convert kernel (today's) and the fused conversion timed
+round-robin in one process with torch's cuDNN backward; about 3 minutes)
+are not yet run on a GPU:
+
+  python3 bench/correctness/backward_simt.py stage .stage-dqf --kernel wgmma --target h200 --only _dqf
+  cd .stage-dqf && bash run.sh --only _dqf
+
 On the device machine (bench/README.md; the staged folder is git-ignored
 and travels as a carried path, 13 MiB):
 
@@ -209,7 +220,8 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
          deterministic=False, blocks=None, mask_pattern=None,
          bias_type="f32", density=0.5, tag="", walk="dense",
          block_pattern="random", in_flight="none", ab="", epilogue="direct",
-         dq_pass="step-start", variant="", persistent=False, gqa="loop"):
+         dq_pass="step-start", variant="", persistent=False, gqa="loop",
+         dq_convert="kernel"):
     """One backward case. `mask`: the mask's shape (dimensions of 1 are
     broadcast); `mask_kind`: 'bias' (f32, additive; its gradient is asked
     for unless `bias_grad` is False) or 'bool' (an i1 keep-mask);
@@ -233,7 +245,9 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
     `SOURCE__VARIANT`; an A/B measurement, not a kernel the compiler
     builds); `persistent`: the wgmma
     backward's persistent kernel (`_pt`, D114); `gqa`: how the wgmma
-    backward covers a GQA group, 'loop' or 'split' (`_gs`, D119); `ab`: a
+    backward covers a GQA group, 'loop' or 'split' (`_gs`, D119);
+    `dq_convert`: where the wgmma backward converts dQ, 'kernel' or 'fused'
+    (`_df`, D120); `ab`: a
     timed case's
     group, timed round-robin with the
     group's other cases on one set of inputs (time_group; the first case
@@ -276,6 +290,7 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
             + ("_dp" if dq_pass == "after-scores" else "")
             + ("_pt" if persistent else "")
             + ("_gs" if gqa == "split" else "")
+            + ("_df" if dq_convert == "fused" else "")
             + (f"_{tag}" if tag else ""))
     source = ""
     if variant:
@@ -305,7 +320,7 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
             "walk": walk, "block_pattern": block_pattern,
             "in_flight": in_flight, "ab": ab, "epilogue": epilogue,
             "dq_pass": dq_pass, "variant": variant, "source": source,
-            "persistent": persistent, "gqa": gqa,
+            "persistent": persistent, "gqa": gqa, "dq_convert": dq_convert,
             "mask_pattern": list(mask_pattern) if mask_pattern else None}
 
 
@@ -502,6 +517,7 @@ def matrix_mma(kernel="mma-sync"):
         cases += wgmma_ordered_pass_cases()
         cases += wgmma_persistent_cases()
         cases += wgmma_gqa_split_cases()
+        cases += wgmma_dq_fused_cases()
     if kernel == "wgmma":
         # The ring against one buffer (D61), one process, D = 128 and 64.
         for d, hq in ((128, 16), (64, 32)):
@@ -1126,6 +1142,72 @@ def wgmma_gqa_split_cases():
     return cases
 
 
+# Today's picks (fa-select-tiling, kernel=wgmma, h200) at the benchmark's
+# shapes, D -> (tiling, epilogue): the wide q-block at D = 64, block_q 64
+# with the TMA-store epilogue at D = 128 (D108).
+DQF_PICKS = {64: ([128, 128, 2, 8], "direct"),
+             128: ([64, 128, 2, 8], "tma-store")}
+
+
+def wgmma_dq_fused_cases():
+    """The wgmma backward's fused dQ conversion (D120, `dq_convert =
+    fused`, `_df`: the main kernel's last block at each q-block converts its
+    dQ rows; no convert kernel), tagged `_dqf` (not yet run on a GPU), with
+    today's tilings and epilogues (DQF_PICKS). Against the float64
+    reference: D = 64 and 128, bf16 and f16, N = 1, 17, 1000 and 4097,
+    causal with Nq != Nk both ways (Nq > Nk: q-blocks no kv-block visits,
+    whose dQ the preprocess zeroes), windows, GQA 8/2 (the loop's counts
+    over the group), a bias without its gradient (D = 64, block_q 64: the
+    wgmma backward's bias; a keep-mask is refused). Then the
+    A/B: the benchmark's shapes (bf16, B = 16384 / N, H = 2048 / D, N = 1k,
+    2k, 4k and 16k, D = 64 and 128, causal and not) and a causal sliding
+    window of 1024 at N = 8k (B 1, H 16, D 128; cuDNN runs it causal
+    without the window), the convert kernel (today's; the base) and the
+    fused conversion timed round-robin in one process with torch's cuDNN
+    backward (time_group)."""
+    m = lambda *a, **kw: case(*a, kernel="wgmma", tag="dqf", **kw)
+    cases = []
+    for d in (64, 128):
+        tiling, epilogue = DQF_PICKS[d]
+        dtypes = ("bf16", "f16") if d == 64 else ("f16", "bf16")
+        for args, kw in (
+                ((dtypes[0], d, 1), dict()),
+                ((dtypes[1], d, 17), dict(causal=True)),
+                ((dtypes[0], d, 1000), dict(b=2, hq=4)),
+                ((dtypes[1], d, 4097), dict(causal=True)),
+                ((dtypes[0], d, 777, 1000), dict(causal=True, b=2, hq=4)),
+                ((dtypes[1], d, 1000, 777), dict(causal=True, b=2, hq=4)),
+                ((dtypes[0], d, 1000), dict(causal=True, window=(257, 0))),
+                ((dtypes[1], d, 777, 1000), dict(window=(100, 37))),
+                ((dtypes[0], d, 1000), dict(causal=True, b=2, hq=8, hkv=2)),
+                ((dtypes[1], d, 777, 1000), dict(b=1, hq=8, hkv=2)),
+                ((dtypes[0], d, 1000, 777), dict(window=(300, 40), b=2,
+                                                 hq=8, hkv=2))):
+            cases.append(m(*args, tiling=tiling, epilogue=epilogue,
+                           dq_convert="fused", **kw))
+    # An additive bias without its gradient: the wgmma backward builds it
+    # at D = 64 with block_q 64.
+    cases.append(m("f16", 64, 777, b=2, hq=4, mask=(2, 4, 777, 777),
+                   bias_grad=False, tiling=[64, 128, 2, 8],
+                   dq_convert="fused"))
+    shapes = [(f"d{d}_n{n}" + ("_causal" if causal else ""),
+               dict(d=d, n=n, causal=causal, b=16384 // n, hq=2048 // d))
+              for d in (64, 128) for n in (1024, 2048, 4096, 16384)
+              for causal in (False, True)]
+    shapes.append(("d128_n8192_win1024",
+                   dict(d=128, n=8192, causal=True, b=1, hq=16,
+                        window=(1024, 0))))
+    for group, s in shapes:
+        tiling, epilogue = DQF_PICKS[s["d"]]
+        for dq_convert in ("kernel", "fused"):
+            cases.append(m("bf16", s["d"], s["n"], causal=s["causal"],
+                           b=s["b"], hq=s["hq"], window=s.get("window"),
+                           tiling=tiling, epilogue=epilogue,
+                           dq_convert=dq_convert, perf=True,
+                           ab="dqf_" + group))
+    return cases
+
+
 # The wgmma backward's column split (D76: each warpgroup half the columns of
 # dK_j and dV_j, block_kv 64): not yet run on a GPU.
 WGMMA_COLUMN_SPLIT_DIMS = ((256, 256), (192, 128))
@@ -1264,7 +1346,9 @@ def emit(c):
             + (", dq_pass = after_scores"
                if c.get("dq_pass") == "after-scores" else "")
             + (", persistent = on" if c.get("persistent") else "")
-            + (", gqa = split" if c.get("gqa") == "split" else ""))]
+            + (", gqa = split" if c.get("gqa") == "split" else "")
+            + (", dq_convert = fused" if c.get("dq_convert") == "fused"
+               else ""))]
         if c.get("kernel") in ("mma-sync", "wgmma") else []) + ([
         "tiling = #fa.tiling<block_q = {}, block_kv = {}, stages = {}, "
         "warps = {}>".format(*c["tiling"])] if c["tiling"] else [])

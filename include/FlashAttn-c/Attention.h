@@ -96,6 +96,8 @@ typedef struct FABackwardSchedule {
   MlirStringRef dqPass;     /* step-start or after-scores: where ordered dQ
                                passes a step's turn (D115) */
   MlirStringRef gqa; /* loop or split (docs/Backward.md, "The split group") */
+  MlirStringRef dqConvert; /* kernel or fused (docs/Backward.md, "The fused
+                              dQ conversion") */
 } FABackwardSchedule;
 
 /* Whether `op` is an fa.attention. */

@@ -487,6 +487,59 @@ mlir::fa::backwardGqaSplitReason(KernelKind kind, DqAccumulation dq,
   return std::nullopt;
 }
 
+llvm::StringRef mlir::fa::stringifyDqConvert(DqConvert value) {
+  switch (value) {
+  case DqConvert::Auto:
+    return "auto";
+  case DqConvert::Kernel:
+    return "kernel";
+  case DqConvert::Fused:
+    return "fused";
+  }
+  llvm_unreachable("unknown dq convert");
+}
+
+std::optional<DqConvert> mlir::fa::parseDqConvert(llvm::StringRef name) {
+  for (DqConvert value : {DqConvert::Auto, DqConvert::Kernel, DqConvert::Fused})
+    if (name == stringifyDqConvert(value))
+      return value;
+  return std::nullopt;
+}
+
+std::optional<std::string>
+mlir::fa::dqConvertFusedReason(KernelKind kind, DqAccumulation dq,
+                               const AttentionProblem &problem,
+                               const Tiling *tiling) {
+  if (kind != KernelKind::Wgmma)
+    return llvm::formatv("the fused dQ conversion is the wgmma backward's, "
+                         "not the {0} kernel's",
+                         stringifyKernelKind(kind))
+        .str();
+  if (std::optional<WgmmaBackwardShape> shape =
+          wgmmaBackwardShape(problem.headDim, problem.valueHeadDim);
+      shape && shape->split == WgmmaBackwardSplit::Columns)
+    return std::string("the fused dQ conversion is built on the row split's "
+                       "bulk reductions (D = Dv up to 128), not the column "
+                       "split's atomics");
+  if (tiling && tiling->stages < 2)
+    return std::string("the fused dQ conversion is the TMA ring's (stages "
+                       "2), not one buffer's");
+  // Ordered dQ's semaphores count its turns; the arrivals would need their
+  // own, and its last kv-block is known anyway.
+  if (dq != DqAccumulation::Atomic)
+    return std::string("the fused dQ conversion counts the arrivals of "
+                       "atomic dQ (dq = atomic only)");
+  // The preprocess sets each q-block's count from the causal and window
+  // bounds; a runtime block mask or a pattern's lists would change it.
+  if (problem.blockMaskQ > 0)
+    return std::string("the fused dQ conversion is not built with a runtime "
+                       "block mask");
+  if (problem.hasMaskPattern())
+    return std::string("the fused dQ conversion is not built with a "
+                       "#fa.mask_pattern");
+  return std::nullopt;
+}
+
 int64_t mlir::fa::compactedWalkEntries(const Tiling &tiling,
                                        const AttentionProblem &problem) {
   int64_t group = problem.numQueryHeads / std::max<int64_t>(

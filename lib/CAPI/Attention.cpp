@@ -99,7 +99,8 @@ bool faAttentionGradGetSchedule(MlirOperation op,
                wrap(stringifyBackwardEpilogue(attr.getEpilogue())),
                wrap(stringifyBackwardPersistence(attr.getPersistent())),
                wrap(stringifyDqTurnPass(attr.getDqPass())),
-               wrap(stringifyBackwardGqa(attr.getGqa()))};
+               wrap(stringifyBackwardGqa(attr.getGqa())),
+               wrap(stringifyDqConvert(attr.getDqConvert()))};
   return true;
 }
 

@@ -98,6 +98,7 @@ void mlir::fa::buildFAFlashToGPUPipeline(
   select.dqPass = options.dqPass;
   select.backwardPersistent = options.backwardPersistent;
   select.backwardGqa = options.backwardGqa;
+  select.backwardDqConvert = options.backwardDqConvert;
   select.explain = options.explain;
   pm.addPass(createFASelectTilingPass(select));
   if (stopsBefore(options, PipelineStage::Tiled))
@@ -295,7 +296,7 @@ mlir::fa::describePipelineOptions(StringRef pipeline) {
       describeOption(o.blockMaskWalk), describeOption(o.backwardEpilogue),
       describeOption(o.dqPass),
       describeOption(o.backwardPersistent),
-      describeOption(o.backwardGqa)};
+      describeOption(o.backwardGqa), describeOption(o.backwardDqConvert)};
 }
 
 void mlir::fa::registerFAPipelines() {

@@ -85,7 +85,8 @@ class _BackwardSchedule(ctypes.Structure):  # FABackwardSchedule
                 ("epilogue", _CallbackStringRef),
                 ("persistent", _CallbackStringRef),
                 ("dq_pass", _CallbackStringRef),
-                ("gqa", _CallbackStringRef)]
+                ("gqa", _CallbackStringRef),
+                ("dq_convert", _CallbackStringRef)]
 
 
 class _Target(ctypes.Structure):  # FATarget
@@ -351,7 +352,8 @@ class Compiler:
     def backward_decisions(self, module):
         """decisions() for the module's single fa.attention_grad: "tiling",
         "schedule" (its #fa.backward_schedule: kernel, dq, walk, in_flight,
-        epilogue, persistent, dq_pass, gqa, and the op's deterministic
+        epilogue, persistent, dq_pass, gqa, dq_convert, and the op's
+        deterministic
         request), "target" and
         "shared_memory" (its backward
         kernel's bytes, fa-check-sram-budget's count, and the budget)."""

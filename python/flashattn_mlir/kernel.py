@@ -80,8 +80,9 @@ class Kernel:
         `epilogue` (direct, tma-store: how dK and dV are stored) and
         `persistent` (off, on: one block per SM walking the tiles),
         `dq_pass` (step-start, after-scores: where ordered dQ passes a
-        step's turn) and `gqa` (loop, split: a block per query head of a GQA
-        group).
+        step's turn), `gqa` (loop, split: a block per query head of a GQA
+        group) and `dq_convert` (kernel, fused: the main kernel's last block
+        at a q-block converts its dQ).
         None for the naive kernel and for a kernel loaded without it."""
         return self._schedule
 

@@ -77,7 +77,8 @@ def test_module_parses_and_the_tiling_is_the_compilers():
                           "deterministic": False,
                           "walk": "dense", "in_flight": "none",
                           "epilogue": "direct", "persistent": "off",
-                          "dq_pass": "step-start", "gqa": "loop"}
+                          "dq_pass": "step-start", "gqa": "loop",
+                          "dq_convert": "kernel"}
     assert "kernel=auto chose wgmma: it builds this backward" in k.explain
     assert 0 < k.shared_memory["bytes"] <= k.shared_memory["budget"] == 232448
     tiled = k.mlir("tiled")
@@ -210,7 +211,8 @@ def test_mma_sync_kernel():
                           "deterministic": False,
                           "walk": "dense", "in_flight": "none",
                           "epilogue": "direct", "persistent": "off",
-                          "dq_pass": "step-start", "gqa": "loop"}
+                          "dq_pass": "step-start", "gqa": "loop",
+                          "dq_convert": "kernel"}
     # 16 kv rows a warp; block_q within ptxas's registers (the model's fit
     # keeps at most 48 rows at D = 64).
     assert k.tiling["block_kv"] == 16 * k.tiling["warps"]
@@ -240,7 +242,8 @@ def test_mma_sync_deterministic_window_block_mask():
                           "deterministic": True,
                           "walk": "dense", "in_flight": "none",
                           "epilogue": "direct", "persistent": "off",
-                          "dq_pass": "step-start", "gqa": "loop"}
+                          "dq_pass": "step-start", "gqa": "loop",
+                          "dq_convert": "kernel"}
     d, acc, sem = k.manifest["scratch"]
     assert sem["dtype"] == "i32"
     assert sem["shape"] == [1, 4, math.ceil(100 / k.tiling["block_q"])]
@@ -266,7 +269,8 @@ def test_mma_sync_deterministic_window_block_mask():
                              "deterministic": True,
                              "walk": "dense", "in_flight": "none",
                              "epilogue": "direct", "persistent": "off",
-                             "dq_pass": "step-start", "gqa": "loop"}
+                             "dq_pass": "step-start", "gqa": "loop",
+                             "dq_convert": "kernel"}
     assert "kernel=auto chose mma-sync: it builds this backward" in auto.explain
     # The wgmma backward takes the window too (its deterministic dQ and
     # block masks: test_wgmma_deterministic_block_mask).
@@ -283,7 +287,8 @@ def test_wgmma_deterministic_block_mask():
                           "deterministic": True,
                           "walk": "dense", "in_flight": "none",
                           "epilogue": "direct", "persistent": "off",
-                          "dq_pass": "step-start", "gqa": "loop"}
+                          "dq_pass": "step-start", "gqa": "loop",
+                          "dq_convert": "kernel"}
     assert k.tiling["block_q"] == 128
     d, acc, sem = k.manifest["scratch"]
     assert sem["dtype"] == "i32" and sem["shape"] == [1, 4, 1]
@@ -332,7 +337,8 @@ def test_wgmma_kernel():
                           "deterministic": False,
                           "walk": "dense", "in_flight": "none",
                           "epilogue": "tma-store", "persistent": "off",
-                          "dq_pass": "step-start", "gqa": "loop"}
+                          "dq_pass": "step-start", "gqa": "loop",
+                          "dq_convert": "kernel"}
     assert k.tiling == {"block_q": 64, "block_kv": 128, "stages": 2,
                         "warps": 8}
     main = m["kernels"][1]

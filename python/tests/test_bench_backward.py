@@ -86,7 +86,8 @@ def test_stage_deterministic_column(tmp_path, monkeypatch):
                             "deterministic": True,
                             "walk": "dense", "in_flight": "none",
                             "epilogue": "direct", "persistent": "off",
-                            "dq_pass": "step-start", "gqa": "loop"}
+                            "dq_pass": "step-start", "gqa": "loop",
+                            "dq_convert": "kernel"}
     assert runtime.find_grad_kernel(cfg, False, False).schedule["dq"] == "atomic"
 
 
@@ -513,3 +514,39 @@ def test_wgmma_matrix_has_the_tma_store_cases():
     assert {(c["d"], c["nq"], c["causal"]) for c in cases if c["perf"]} == {
         (d, n, causal) for d in (64, 128) for n in (1024, 4096, 16384)
         for causal in (False, True)}
+
+
+def test_wgmma_matrix_has_the_fused_dq_conversion_cases():
+    # backward_simt.py --kernel wgmma (D120), the `_dqf` cases: the fused dQ
+    # conversion (`_df`, `dq_convert = fused` in the schedule) checked
+    # against the reference at D = 64 and 128, N = 1 to 4097, causal Nq !=
+    # Nk both ways, windows, GQA; the A/B groups: the benchmark's shapes and
+    # a causal window of 1024 at N = 8k, the convert kernel (today's pick)
+    # first, then the fused conversion, on the same tiling and epilogue.
+    simt = load_script("bench/correctness/backward_simt.py", "backward_simt")
+    cases = [c for c in simt.matrix("wgmma") if c["name"].endswith("_dqf")]
+    checked = [c for c in cases if not c["perf"]]
+    assert checked and all(c["dq_convert"] == "fused" and "_df_" in c["name"]
+                           and not c["deterministic"] for c in checked)
+    assert all("dq_convert = fused" in simt.emit(c) for c in checked)
+    assert {c["d"] for c in checked} == {64, 128}
+    assert {1, 17, 4097} <= {c["nq"] for c in checked}
+    assert any(c["causal"] and c["nq"] < c["nk"] for c in checked)
+    assert any(c["causal"] and c["nq"] > c["nk"] for c in checked)
+    assert any(c["window"] for c in checked)
+    assert any(c["hq"] != c["hkv"] for c in checked)
+    groups = {}
+    for c in cases:
+        if c["perf"]:
+            groups.setdefault(c["ab"], []).append(c)
+    assert len(groups) == 17
+    shape = ("dtype", "b", "hq", "hkv", "nq", "nk", "d", "dv", "causal",
+             "window", "tiling", "epilogue")
+    for members in groups.values():
+        assert [c["dq_convert"] for c in members] == ["kernel", "fused"]
+        assert "dq_convert" not in simt.emit(members[0])
+        assert len({str([c[k] for k in shape]) for c in members}) == 1
+    assert {(c["b"], c["hq"], c["nq"], c["d"], c["causal"])
+            for c in cases if c["perf"] and not c["window"]} == {
+        (16384 // n, 2048 // d, n, d, causal) for d in (64, 128)
+        for n in (1024, 2048, 4096, 16384) for causal in (False, True)}

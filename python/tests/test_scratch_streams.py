@@ -51,6 +51,23 @@ def scratch_per_stream(rt, handle, manifest, streams):
     return used
 
 
+def assert_scratch_per_stream(kernel, tmp_path):
+    """`kernel` saved and launched on the fake driver on two streams (one of
+    them twice): a stream reuses its own scratch, the two never share."""
+    manifest = kernel.manifest
+    rt = fake_driver.FakeDriverRuntime(fake_driver.library_path())
+    rt.init(0)
+    handle = rt.load(kernel.save(str(tmp_path)), prefer_cubin=False)
+    try:
+        used = scratch_per_stream(rt, handle, manifest,
+                                  (0x5150, 0x6160, 0x5150))
+        assert used[0x5150][0] == used[0x5150][1]
+        addresses = [a for sets in used.values() for a in sets[0].values()]
+        assert len(set(addresses)) == 2 * len(manifest["scratch"])
+    finally:
+        rt.unload(handle)
+
+
 def test_each_stream_launches_the_backward_on_its_own_scratch(tmp_path):
     # The deterministic wgmma backward: three scratch buffers (D, the dQ
     # accumulator, the semaphores), written by its first kernel.
@@ -149,14 +166,32 @@ def test_the_split_group_zeroes_and_converts_its_own_scratch(tmp_path):
                                backward_gqa="loop", ptxas="none")
     assert len(loop.manifest["kernels"]) == 3
     assert len(loop.manifest["scratch"]) == 2
-    rt = fake_driver.FakeDriverRuntime(fake_driver.library_path())
-    rt.init(0)
-    handle = rt.load(kernel.save(str(tmp_path)), prefer_cubin=False)
-    try:
-        used = scratch_per_stream(rt, handle, manifest,
-                                  (0x5150, 0x6160, 0x5150))
-        assert used[0x5150][0] == used[0x5150][1]
-        addresses = [a for sets in used.values() for a in sets[0].values()]
-        assert len(set(addresses)) == 2 * len(manifest["scratch"])
-    finally:
-        rt.unload(handle)
+    assert_scratch_per_stream(kernel, tmp_path)
+
+
+def test_the_fused_dq_conversion_counts_in_its_own_scratch(tmp_path):
+    # The wgmma backward's fused dQ conversion (D120,
+    # backward_dq_convert="fused"): one more scratch buffer, the i32
+    # counters [B, Hq, q-blocks] the preprocess sets and the main kernel
+    # counts down; no convert kernel. Each stream launches the two kernels
+    # on its own set; the default keeps the convert kernel.
+    q, kv = (1, 4, 200, 64), (1, 1, 200, 64)
+    kernel = fa.compile_backward(q, kv, kv, causal=True, kernel="wgmma",
+                                 backward_dq_convert="fused", ptxas="none")
+    assert kernel.schedule["dq_convert"] == "fused"
+    assert "atom.acq_rel.gpu.global.add.s32" in kernel.ptx
+    manifest = kernel.manifest
+    d, dq_acc, counters = manifest["scratch"]
+    assert counters["dtype"] == "i32"
+    assert counters["shape"] == [1, 4, -(-200 // kernel.tiling["block_q"])]
+    kernels = manifest["kernels"]
+    assert len(kernels) == 2
+    uses = [{p.get("buffer") for p in k["params"]} for k in kernels]
+    assert {counters["name"], dq_acc["name"]} <= uses[0] & uses[1]
+    # By default the convert kernel (the loop pinned: backward_gqa="auto"
+    # splits this small GQA grid, D122, which adds the split's two kernels).
+    default = fa.compile_backward(q, kv, kv, causal=True, kernel="wgmma",
+                                  backward_gqa="loop", ptxas="none")
+    assert default.schedule["dq_convert"] == "kernel"
+    assert len(default.manifest["kernels"]) == 3
+    assert_scratch_per_stream(kernel, tmp_path)

@@ -428,6 +428,11 @@ static const char *kPersistent = GRAD_MODULE_WITH(
     "causal", ", schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, "
               "persistent = on>");
 
+/* The fused dQ conversion, written on the op (D120). */
+static const char *kDqFused = GRAD_MODULE_WITH(
+    "causal", ", schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, "
+              "dq_convert = fused>");
+
 /* An fa.attention_grad's #fa.backward_schedule as the C API reads it, in
    one line. */
 static void printBackwardSchedule(MlirOperation op) {
@@ -444,6 +449,7 @@ static void printBackwardSchedule(MlirOperation op) {
   printStringRef("persistent", s.persistent);
   printStringRef("dq_pass", s.dqPass);
   printStringRef("gqa", s.gqa);
+  printStringRef("dq_convert", s.dqConvert);
   fputc('\n', stdout);
 }
 
@@ -482,7 +488,7 @@ static int testAttentionGrad(void) {
            (long long)tiling.warps);
   // CHECK:       tiling: [[BQ]] [[BKV]] [[ST]] [[W]]
   printBackwardSchedule(op);
-  // CHECK-NEXT:  schedule: kernel=simt dq=separate deterministic=true walk=dense in_flight=none epilogue=direct persistent=off dq_pass=step-start gqa=loop
+  // CHECK-NEXT:  schedule: kernel=simt dq=separate deterministic=true walk=dense in_flight=none epilogue=direct persistent=off dq_pass=step-start gqa=loop dq_convert=kernel
   FASharedMemory smem;
   if (mlirLogicalResultIsSuccess(
           faAttentionGetSharedMemory(op, &smem, printToFile, stdout)))
@@ -494,20 +500,26 @@ static int testAttentionGrad(void) {
   mlirModuleDestroy(module);
   module = parse(ctx, kInFlight);
   printBackwardSchedule(faModuleGetAttentionGradOp(module, 0));
-  // CHECK-NEXT:  schedule: kernel=wgmma dq=ordered deterministic=true walk=dense in_flight=dk epilogue=direct persistent=off dq_pass=step-start gqa=loop
+  // CHECK-NEXT:  schedule: kernel=wgmma dq=ordered deterministic=true walk=dense in_flight=dk epilogue=direct persistent=off dq_pass=step-start gqa=loop dq_convert=kernel
 
   /* The TMA-store epilogue, written on the op (D111: the C API did not
      say it). */
   mlirModuleDestroy(module);
   module = parse(ctx, kTmaStore);
   printBackwardSchedule(faModuleGetAttentionGradOp(module, 0));
-  // CHECK-NEXT:  schedule: kernel=wgmma dq=ordered deterministic=true walk=dense in_flight=none epilogue=tma-store persistent=off dq_pass=step-start gqa=loop
+  // CHECK-NEXT:  schedule: kernel=wgmma dq=ordered deterministic=true walk=dense in_flight=none epilogue=tma-store persistent=off dq_pass=step-start gqa=loop dq_convert=kernel
 
   /* The persistent kernel, written on the op (D114). */
   mlirModuleDestroy(module);
   module = parse(ctx, kPersistent);
   printBackwardSchedule(faModuleGetAttentionGradOp(module, 0));
-  // CHECK-NEXT:  schedule: kernel=wgmma dq=atomic deterministic=false walk=dense in_flight=none epilogue=direct persistent=on dq_pass=step-start gqa=loop
+  // CHECK-NEXT:  schedule: kernel=wgmma dq=atomic deterministic=false walk=dense in_flight=none epilogue=direct persistent=on dq_pass=step-start gqa=loop dq_convert=kernel
+
+  /* The fused dQ conversion, written on the op (D120). */
+  mlirModuleDestroy(module);
+  module = parse(ctx, kDqFused);
+  printBackwardSchedule(faModuleGetAttentionGradOp(module, 0));
+  // CHECK-NEXT:  schedule: kernel=wgmma dq=atomic deterministic=false walk=dense in_flight=none epilogue=direct persistent=off dq_pass=step-start gqa=loop dq_convert=fused
   mlirModuleDestroy(module);
   mlirContextDestroy(ctx);
   return 0;
@@ -559,6 +571,7 @@ static int testPipelineOptions(void) {
   // CHECK-NEXT:  option dq-pass enum 'auto' auto step-start after-scores
   // CHECK-NEXT:  option backward-persistent enum 'auto' auto off on
   // CHECK-NEXT:  option backward-gqa enum 'auto' auto loop split
+  // CHECK-NEXT:  option backward-dq-convert enum 'auto' auto kernel fused
   // CHECK-NEXT:  success, {{[0-9]+}} options
   // CHECK-NOT:   undescribed
   count = 0;

@@ -287,6 +287,41 @@ std::optional<std::string>
 backwardGqaSplitReason(KernelKind kind, DqAccumulation dq,
                        const AttentionProblem &problem);
 
+/// Where the wgmma backward rounds the f32 dQ accumulator into dQ
+/// (docs/Backward.md, "The fused dQ conversion"). `Auto` is a request only
+/// (a decision is never Auto).
+enum class DqConvert {
+  Auto,
+  /// A convert kernel after the main kernel (D105).
+  Kernel,
+  /// The main kernel's blocks count their arrivals at each q-block (a
+  /// counter per batch, query head and q-block, set by the preprocess to
+  /// the kv-blocks that visit it); the block whose arrival is the last
+  /// converts the q-block's rows, and no convert kernel runs (D120).
+  Fused,
+};
+
+/// `auto`, `kernel` or `fused`, and back.
+llvm::StringRef stringifyDqConvert(DqConvert value);
+std::optional<DqConvert> parseDqConvert(llvm::StringRef name);
+
+/// Whether fa-select-tiling's `backward-dq-convert=auto` may take the fused
+/// conversion: not until it has passed its GPU check and its A/B timing
+/// (`backward_simt.py --kernel wgmma --only _dqf`, docs/decisions.md D120).
+constexpr bool kDqConvertFusedGpuChecked = false;
+
+/// Why `kind` with `dq` cannot fuse dQ's conversion into its main kernel
+/// for `problem` (with `tiling`'s stages when given), or nullopt: the fused
+/// conversion is the wgmma backward's TMA ring (stages 2) at the row split
+/// (its dQ leaves by bulk reductions, whose completion a lane can wait
+/// for), with dq = atomic (ordered dQ has its own semaphores) and a count
+/// of arrivals known from the causal and window bounds: no runtime block
+/// mask and no #fa.mask_pattern.
+std::optional<std::string>
+dqConvertFusedReason(KernelKind kind, DqAccumulation dq,
+                     const AttentionProblem &problem,
+                     const Tiling *tiling = nullptr);
+
 /// The entries of the compacted walk's list: one per step the kv-block may
 /// walk, every q-block of every query head of its group (query heads over
 /// K/V heads times ceil(Nq / block_q)).

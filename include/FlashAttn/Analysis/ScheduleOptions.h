@@ -207,6 +207,21 @@ inline llvm::cl::ValuesClass backwardGqaValues() {
                  "accumulators (wgmma, the row split, dq = atomic)"));
 }
 
+/// Where fa-select-tiling's wgmma backward converts the f32 dQ
+/// accumulator.
+inline llvm::cl::ValuesClass dqConvertValues() {
+  return llvm::cl::values(
+      clEnumValN(DqConvert::Auto, "auto",
+                 "kernel until the fused conversion passes its GPU check "
+                 "(kDqConvertFusedGpuChecked)"),
+      clEnumValN(DqConvert::Kernel, "kernel",
+                 "a convert kernel after the main kernel"),
+      clEnumValN(DqConvert::Fused, "fused",
+                 "the main kernel's last block to add to a q-block converts "
+                 "it (wgmma, the row split's ring, dq = atomic, no block "
+                 "mask or mask pattern)"));
+}
+
 inline llvm::cl::ValuesClass maskedStepsValues() {
   return llvm::cl::values(
       clEnumValN(MaskedSteps::Auto, "auto",

@@ -218,6 +218,11 @@ struct FAToPTXPipelineOptions
       llvm::cl::desc("How the wgmma backward covers a GQA group's query "
                      "heads (fa-select-tiling's backward-gqa)"),
       llvm::cl::init(BackwardGqa::Auto), backwardGqaValues()};
+  Option<DqConvert> backwardDqConvert{
+      *this, "backward-dq-convert",
+      llvm::cl::desc("Where the wgmma backward converts the f32 dQ "
+                     "accumulator (fa-select-tiling's backward-dq-convert)"),
+      llvm::cl::init(DqConvert::Auto), dqConvertValues()};
 };
 
 /// One option of a registered pipeline as its parser sees it, for embedders

@@ -26,6 +26,12 @@
 // zeroed by a kernel of grid (kv-blocks, Hkv, B) before the main one and
 // converted into dK and dV by one after dQ's conversion.
 //
+// With the wgmma backward's fused dQ conversion (dq_convert = fused, D120)
+// the preprocess also sets a counter per (batch, query head, q-block) to
+// the kv-blocks that visit it (the semaphores' buffer), and the main
+// kernel's block that counts a q-block down to 0 converts its rows: no
+// convert kernel.
+//
 //===----------------------------------------------------------------------===//
 
 #include "KernelParts.h"
@@ -59,6 +65,8 @@ BackwardContext::BackwardContext(AttentionGradOp op, ImplicitLocOpBuilder &b,
   window = op.getWindowAttr();
   orderedDq = op.getScheduleAttr() &&
               op.getScheduleAttr().getDq() == DqAccumulation::Ordered;
+  fusedDqConvert = op.getScheduleAttr() &&
+                   op.getScheduleAttr().getDqConvert() == DqConvert::Fused;
   scale = op.getScaleValue();
 }
 
@@ -328,6 +336,29 @@ void BackwardContext::passTurn(Value address) {
   });
 }
 
+Value BackwardContext::queryBlockArrivals(Value qBlock) {
+  // The main kernel's own bounds, evaluated for each kv-block: one
+  // function, so the count cannot disagree with the walk.
+  Type i32 = b.getI32Type();
+  scf::ForOp loop = openLoop(lane, blocks(nk, t.blockKV), idx(32),
+                             ValueRange{i32c(0)});
+  Value kvBase = mulc(loop.getInductionVar(), t.blockKV);
+  Value visits = arith::AndIOp::create(
+      b,
+      cmp(arith::CmpIPredicate::sle, firstQueryBlock(kvBase, /*clamp=*/false),
+          qBlock),
+      cmp(arith::CmpIPredicate::slt, qBlock, queryBlockEnd(kvBase)));
+  scf::YieldOp::create(
+      b, ValueRange{arith::AddIOp::create(
+             b, loop.getRegionIterArgs()[0],
+             arith::ExtUIOp::create(b, i32, visits))});
+  b.setInsertionPointAfter(loop);
+  Value sum = loop.getResult(0);
+  for (int64_t offset : {16, 8, 4, 2, 1})
+    sum = arith::AddIOp::create(b, sum, shuffleXor(sum, offset));
+  return arith::IndexCastOp::create(b, b.getIndexType(), sum);
+}
+
 //===----------------------------------------------------------------------===//
 // DqTurns
 //===----------------------------------------------------------------------===//
@@ -463,8 +494,9 @@ namespace {
 /// group's dK and dV (D119): the kv-block's of [B, Hkv, Nk, D or Dv].
 struct AccumulatorUnits {
   AccumulatorUnits(BackwardContext &k, Value rowBase, Value rowEnd,
-                   int64_t blockRows, int64_t cols)
-      : k(k), rowBase(rowBase), blockRows(blockRows), cols(cols) {
+                   int64_t blockRows, int64_t cols, Value head = Value())
+      : k(k), head(head ? head : k.head), rowBase(rowBase),
+        blockRows(blockRows), cols(cols) {
     Value rows = k.minu(k.idx(blockRows), k.sub(rowEnd, rowBase));
     count = k.mulc(rows, perRow());
   }
@@ -474,11 +506,13 @@ struct AccumulatorUnits {
   /// The accumulator's (and the gradient's) indices of unit `u`'s first
   /// element.
   SmallVector<Value> at(Value u) {
-    return {k.batch, k.head, k.add(rowBase, k.divc(u, perRow())),
+    return {k.batch, head, k.add(rowBase, k.divc(u, perRow())),
             k.mulc(k.remc(u, perRow()), kAccUnit)};
   }
 
   BackwardContext &k;
+  /// The accumulator's head (k.head unless given).
+  Value head;
   Value rowBase;
   int64_t blockRows, cols;
   /// The units of the block's rows below rowEnd.
@@ -556,19 +590,53 @@ static void buildRowDots(BackwardContext &k, Value qBase) {
   });
 }
 
-/// The block's rows of the f32 accumulator `acc` (AccumulatorUnits) to 0,
-/// one 16-byte store a unit.
+/// The block's rows of the accumulator `acc` (AccumulatorUnits; its
+/// elements `elt`, f32 unless given) to 0, one store of kAccUnit elements a
+/// unit.
 static void zeroAccumulator(BackwardContext &k, Value acc, Value rowBase,
-                            Value rowEnd, int64_t blockRows, int64_t cols) {
+                            Value rowEnd, int64_t blockRows, int64_t cols,
+                            Type elt = Type()) {
   ImplicitLocOpBuilder &b = k.b;
+  elt = elt ? elt : k.f32;
   AccumulatorUnits units(k, rowBase, rowEnd, blockRows, cols);
-  auto unitType = VectorType::get({kAccUnit}, k.f32);
+  auto unitType = VectorType::get({kAccUnit}, elt);
   Value zeros = arith::ConstantOp::create(
-      b, DenseElementsAttr::get(unitType, b.getF32FloatAttr(0.0f)));
+      b, DenseElementsAttr::get(unitType, b.getFloatAttr(elt, 0.0)));
   OpBuilder::InsertionGuard guard(b);
   scf::ForOp loop = k.openLoop(k.tid, units.count, k.idx(k.threads));
-  vector::StoreOp::create(b, zeros, acc, units.at(loop.getInductionVar()),
-                          /*nontemporal=*/false, llvm::Align(kAccUnit * 4));
+  vector::StoreOp::create(
+      b, zeros, acc, units.at(loop.getInductionVar()),
+      /*nontemporal=*/false,
+      llvm::Align(kAccUnit * elt.getIntOrFloatBitWidth() / 8));
+}
+
+/// A unit of the f32 accumulator `acc` at `indices`, loaded from L2
+/// (ld.global.cg): other blocks' bulk reductions wrote it during the kernel
+/// and this SM's L1 is not coherent with them.
+static Value loadUnitFromL2(BackwardContext &k, Value acc,
+                            ArrayRef<Value> indices) {
+  ImplicitLocOpBuilder &b = k.b;
+  Value linear = indices[0];
+  for (int64_t i = 1; i < 4; ++i)
+    linear = k.add(k.mul(linear, k.dim(acc, i)), indices[i]);
+  Value address = k.add(memref::ExtractAlignedPointerAsIndexOp::create(b, acc),
+                        k.mulc(linear, 4));
+  Type f32 = k.f32;
+  auto resultType = LLVM::LLVMStructType::getLiteral(b.getContext(),
+                                                     {f32, f32, f32, f32});
+  Value loaded =
+      LLVM::InlineAsmOp::create(
+          b, resultType,
+          ValueRange{arith::IndexCastOp::create(b, b.getI64Type(), address)},
+          "ld.global.cg.v4.f32 {$0, $1, $2, $3}, [$4];", "=f,=f,=f,=f,l",
+          /*has_side_effects=*/true, /*is_align_stack=*/false,
+          LLVM::TailCallKind::None, LLVM::AsmDialectAttr(), ArrayAttr())
+          .getRes();
+  SmallVector<Value> elements;
+  for (int64_t i = 0; i < kAccUnit; ++i)
+    elements.push_back(LLVM::ExtractValueOp::create(b, loaded, i));
+  return vector::FromElementsOp::create(
+      b, VectorType::get({kAccUnit}, f32), elements);
 }
 
 /// dst = scale * acc over the block's rows (AccumulatorUnits): a thread
@@ -578,13 +646,22 @@ static void zeroAccumulator(BackwardContext &k, Value acc, Value rowBase,
 static void convertAccumulator(BackwardContext &k, Value acc, Value dst,
                                double scale, Value rowBase, Value rowEnd,
                                int64_t blockRows, int64_t cols) {
+  convertAccumulatorRows(k, acc, dst, scale, k.head, rowBase, rowEnd,
+                         blockRows, cols, /*fromL2=*/false,
+                         kConvertLoadsInFlight);
+}
+
+void mlir::fa::nvgpu_kernel::convertAccumulatorRows(
+    BackwardContext &k, Value acc, Value dst, double scale, Value head,
+    Value rowBase, Value rowEnd, int64_t blockRows, int64_t cols,
+    bool fromL2, int64_t loadsInFlight) {
   ImplicitLocOpBuilder &b = k.b;
   Value factor = arith::ConstantOp::create(
       b, DenseElementsAttr::get(VectorType::get({kAccUnit}, k.f32),
                                 b.getF32FloatAttr(scale)));
-  AccumulatorUnits units(k, rowBase, rowEnd, blockRows, cols);
+  AccumulatorUnits units(k, rowBase, rowEnd, blockRows, cols, head);
   int64_t inFlight =
-      std::min(kConvertLoadsInFlight,
+      std::min(loadsInFlight,
                (int64_t)llvm::divideCeil(units.capacity(), k.threads));
   auto unitType = VectorType::get({kAccUnit}, k.f32);
   auto eltUnitType = VectorType::get({kAccUnit}, k.elt);
@@ -595,9 +672,12 @@ static void convertAccumulator(BackwardContext &k, Value acc, Value dst,
   SmallVector<Value> unit, values;
   for (int64_t i = 0; i < inFlight; ++i) {
     unit.push_back(k.addc(loop.getInductionVar(), i * k.threads));
-    values.push_back(vector::LoadOp::create(
-        b, unitType, acc, units.at(k.minu(unit.back(), last)),
-        /*nontemporal=*/false, llvm::Align(kAccUnit * 4)));
+    SmallVector<Value> at = units.at(k.minu(unit.back(), last));
+    values.push_back(fromL2 ? loadUnitFromL2(k, acc, at)
+                            : vector::LoadOp::create(
+                                  b, unitType, acc, at,
+                                  /*nontemporal=*/false,
+                                  llvm::Align(kAccUnit * 4)));
   }
   for (int64_t i = 0; i < inFlight; ++i) {
     auto store = [&] {
@@ -627,6 +707,22 @@ static void buildPreprocess(BackwardContext &k) {
       memref::StoreOp::create(b, k.i32c(0), k.semaphores,
                               ValueRange{k.batch, k.head, k.blockX});
     });
+  // The fused dQ conversion (D120): the q-block's counter starts at the
+  // kv-blocks that will add to it; the main kernel's blocks count it down,
+  // the last converts. A q-block no kv-block visits (causal or a window,
+  // Nq > Nk) is converted by no one: its dQ rows are 0 from here.
+  if (k.fusedDqConvert) {
+    Value arrivals = k.queryBlockArrivals(k.blockX);
+    k.ifThen(k.cmp(arith::CmpIPredicate::eq, k.tid, k.idx(0)), [&] {
+      memref::StoreOp::create(
+          b, arith::IndexCastOp::create(b, b.getI32Type(), arrivals),
+          k.semaphores, ValueRange{k.batch, k.head, k.blockX});
+    });
+    k.ifThen(k.cmp(arith::CmpIPredicate::eq, arrivals, k.idx(0)), [&] {
+      zeroAccumulator(k, k.op.getQueryGradInit(), qBase, k.nq, k.t.blockQ,
+                      k.d, k.elt);
+    });
+  }
 }
 
 static void buildConvert(BackwardContext &k) {
@@ -684,8 +780,8 @@ void mlir::fa::nvgpu_kernel::buildBackwardHost(
       b, MemRefType::get(qType.getShape().take_front(3), k.f32), dynamic);
   k.dqAcc = memref::AllocOp::create(
       b, MemRefType::get(qType.getShape(), k.f32), dynamic);
-  if (k.orderedDq) {
-    // One semaphore per (batch, query head, q-block).
+  if (k.orderedDq || k.fusedDqConvert) {
+    // One semaphore (or arrival counter) per (batch, query head, q-block).
     SmallVector<int64_t> shape(qType.getShape().take_front(3));
     SmallVector<Value> sizes(dynamic.begin(), dynamic.end());
     if (qType.isDynamicDim(2))
@@ -724,8 +820,12 @@ void mlir::fa::nvgpu_kernel::buildBackwardHost(
   }
   buildMain();
   b.restoreInsertionPoint(host);
-  buildConvert(k);
-  b.restoreInsertionPoint(host);
+  // The fused dQ conversion (D120): the main kernel converted dQ (no bias
+  // gradient: the convert kernel's other work).
+  if (!k.fusedDqConvert) {
+    buildConvert(k);
+    b.restoreInsertionPoint(host);
+  }
   if (splitGroup) {
     buildKeyValueConvert(k);
     b.restoreInsertionPoint(host);

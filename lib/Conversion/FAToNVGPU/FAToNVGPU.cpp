@@ -228,6 +228,12 @@ struct ConvertFAToNVGPUPass
       if (std::optional<std::string> why = backwardGqaSplitOpReason(
               op, KernelKind::Wgmma, op.getScheduleAttr().getDq()))
         return why;
+    // The fused dQ conversion (D120): the row split's ring, dq = atomic, the
+    // arrivals' count from the causal and window bounds, no bias gradient.
+    if (op.getScheduleAttr().getDqConvert() == DqConvert::Fused)
+      if (std::optional<std::string> why = dqConvertFusedOpReason(
+              op, KernelKind::Wgmma, op.getScheduleAttr().getDq(), &t))
+        return why;
     WgmmaBackwardLayout layout(
         t, op.getHeadDim(), op.getValueHeadDim(),
         elt.getIntOrFloatBitWidth() / 8,

@@ -901,6 +901,12 @@ public:
   /// Thread 0 releases (fence.acq_rel.gpu) everything the block wrote
   /// before its last barrier and adds 1 to the semaphore at `address`.
   void passTurn(Value address);
+  /// The fused dQ conversion (D120): the kv-blocks whose walk
+  /// [firstQueryBlock, queryBlockEnd) holds q-block `qBlock`, as an index
+  /// in every lane of the warp (each lane counts every 32nd kv-block, the
+  /// shuffles sum them). The preprocess sets the q-block's counter (the
+  /// `semaphores` buffer) to it; the main kernel's blocks count down.
+  Value queryBlockArrivals(Value qBlock);
   /// rows[batch, h, qRow] of a [B, Hq, Nq] f32 buffer (the logsumexp or
   /// D), qRow clamped into range.
   Value rowValue(Value rows, Value h, Value qRow);
@@ -930,11 +936,14 @@ public:
   WindowAttr window;
   /// The schedule's dq = ordered: kv-blocks add dQ in a fixed order.
   bool orderedDq;
+  /// The schedule's dq_convert = fused (D120): the main kernel converts dQ.
+  bool fusedDqConvert;
   double scale;
   /// The target's SMs: the persistent kernel's most blocks.
   int64_t smCount = 0;
   // Host side: sizes and the scratch buffers (`semaphores`, [B, Hq,
-  // q-blocks] i32, only with orderedDq).
+  // q-blocks] i32, only with orderedDq, or fusedDqConvert's arrival
+  // counters).
   Value batchSize, nq, nk, one, numQBlocks, rowDot, dqAcc, semaphores;
   /// The buffer the main kernel gives dS to when the op asks for the bias
   /// gradient (BackwardBias): dBias itself, or an f32 scratch of its shape
@@ -1082,6 +1091,17 @@ private:
 /// dQacc), and the buffers' deallocation.
 void buildBackwardHost(BackwardContext &k,
                        llvm::function_ref<void()> buildMain);
+
+/// dst = scale * acc over the rows [rowBase, min(rowBase + blockRows,
+/// rowEnd)) of (k.batch, `head`) of the f32 accumulator `acc` [B, H, N,
+/// cols] (the convert kernels' part, D105), each thread with up to
+/// `loadsInFlight` 16-byte loads in flight. `fromL2`: the loads read L2
+/// (ld.global.cg), for an accumulator other blocks of the running kernel
+/// added to (the fused dQ conversion, D120).
+void convertAccumulatorRows(BackwardContext &k, Value acc, Value dst,
+                            double scale, Value head, Value rowBase,
+                            Value rowEnd, int64_t blockRows, int64_t cols,
+                            bool fromL2, int64_t loadsInFlight);
 
 /// Builds the wgmma backward's main kernel (WgmmaBackward.cpp) in the
 /// host part `k` opened (buildBackwardHost).

@@ -105,6 +105,12 @@ static SmallVector<int64_t> wgmmaColumnRuns(int64_t n, int64_t columns) {
 
 namespace {
 
+/// The fused dQ conversion's 16-byte loads in flight a thread (D120), the
+/// convert kernel's: a q-block's rows give each thread 8 units at the
+/// wgmma tilings (block_q x D = 128 x 64 or 64 x 128, 256 threads), and
+/// one block converts each q-block at the bandwidth they reach.
+static constexpr int64_t kFusedConvertLoadsInFlight = 8;
+
 /// The main kernel: its shared memory, ids, and the parts of a step, in the
 /// order a step runs them.
 class WgmmaBackwardMain {
@@ -154,6 +160,13 @@ private:
   int64_t splitStageBytes() const {
     return k.t.warps * 16 * splitStagePitch() + kWgmmaSwizzleAtomBytes;
   }
+  /// The fused dQ conversion (D120), after the block's epilogue: every
+  /// lane's dQ reductions complete (the ring's wait) and fenced for the
+  /// generic proxy, each step of the block's walk counts its q-block's
+  /// counter down (a thread a step, acq_rel at gpu scope), and for each
+  /// step whose count reached 0 the block converts the q-block's dQ rows
+  /// from the f32 accumulator (read from L2).
+  void convertArrivedQueryBlocks();
   /// On the host (stages > 1): the tensor maps of Q and dO, boxes of
   /// [block_q, 64].
   void createTensorMaps();
@@ -675,6 +688,96 @@ void WgmmaBackwardMain::build() {
   if (splitGroup)
     return reduceKeyValueGradients(accs);
   writeKeyValueGradients(accs);
+  // After the epilogue, whose registers are free by then.
+  if (k.fusedDqConvert)
+    convertArrivedQueryBlocks();
+}
+
+void WgmmaBackwardMain::convertArrivedQueryBlocks() {
+  ImplicitLocOpBuilder &b = k.b;
+  // The ring's `cp.async.bulk.wait_group 0` (not `.read`) after its loop
+  // made each lane's reductions complete and their writes visible to it;
+  // the proxy fence orders those async-proxy writes before the lane's
+  // generic-proxy accesses, and the barrier orders every lane's before
+  // each counting thread's release.
+  asmStatement("fence.proxy.async.global;", "");
+  gpu::BarrierOp::create(b);
+  // The flags of a chunk of steps (whether this block's count was the
+  // q-block's last) over the logsumexp and D rows, which the ring no longer
+  // reads.
+  Type i32 = b.getI32Type();
+  int64_t chunk = std::min<int64_t>(k.threads, 2 * k.t.stages * k.t.blockQ);
+  Value sLast = memref::ViewOp::create(
+      b,
+      MemRefType::get({chunk}, i32, MemRefLayoutAttrInterface(),
+                      gpu::AddressSpaceAttr::get(
+                          b.getContext(), gpu::AddressSpace::Workgroup)),
+      base, k.addc(pad, layout.rows), ValueRange{});
+  // The walk's bounds again, from an opaque copy of the block's index: the
+  // loop's own would stay live across it, which ptxas spills beside a loop
+  // at 255 registers (a keep-mask's, GQA's).
+  Value index = LLVM::InlineAsmOp::create(
+                    b, b.getI64Type(),
+                    ValueRange{arith::IndexCastOp::create(
+                        b, b.getI64Type(), k.kvBlockIndex())},
+                    "", "=l,0", /*has_side_effects=*/true,
+                    /*is_align_stack=*/false, LLVM::TailCallKind::None,
+                    LLVM::AsmDialectAttr(), ArrayAttr())
+                    .getRes();
+  Value kvStart = k.mulc(
+      arith::IndexCastOp::create(b, b.getIndexType(), index), k.t.blockKV);
+  first = k.firstQueryBlock(kvStart, /*clamp=*/false);
+  end = k.queryBlockEnd(kvStart);
+  perHead = walkLength();
+  Value total = k.mulc(perHead, queryHeads());
+  OpBuilder::InsertionGuard guard(b);
+  scf::ForOp chunks = k.openLoop(k.idx(0), total, k.idx(chunk));
+  Value c = chunks.getInductionVar();
+  k.ifThen(k.cmp(arith::CmpIPredicate::ult, k.tid, k.idx(chunk)), [&] {
+    Value s = k.add(c, k.tid);
+    auto count = scf::IfOp::create(b, i32,
+                                   k.cmp(arith::CmpIPredicate::ult, s, total),
+                                   /*withElseRegion=*/true);
+    OpBuilder::InsertionGuard inner(b);
+    b.setInsertionPointToStart(&count.getThenRegion().front());
+    auto [h, qBlock] = walkStepOf(s);
+    // acq_rel: releases this block's adds (cumulatively, after the
+    // barrier); where it is the last, acquires every other block's.
+    Value before =
+        LLVM::InlineAsmOp::create(
+            b, i32, ValueRange{k.semaphoreAddress(h, qBlock)},
+            "atom.acq_rel.gpu.global.add.s32 $0, [$1], -1;", "=r,l",
+            /*has_side_effects=*/true, /*is_align_stack=*/false,
+            LLVM::TailCallKind::None, LLVM::AsmDialectAttr(), ArrayAttr())
+            .getRes();
+    scf::YieldOp::create(
+        b, ValueRange{arith::ExtUIOp::create(
+               b, i32,
+               arith::CmpIOp::create(b, arith::CmpIPredicate::eq, before,
+                                     k.i32c(1)))});
+    b.setInsertionPointToStart(&count.getElseRegion().front());
+    scf::YieldOp::create(b, ValueRange{k.i32c(0)});
+    b.setInsertionPointAfter(count);
+    memref::StoreOp::create(b, count.getResult(0), sLast, ValueRange{k.tid});
+  });
+  // The flags, and the acquiring threads' view of the accumulator, reach
+  // every thread.
+  gpu::BarrierOp::create(b);
+  scf::ForOp flags = k.openLoop(
+      k.idx(0), k.minu(k.idx(chunk), k.sub(total, c)), k.one);
+  Value p = flags.getInductionVar();
+  Value last = k.cmp(arith::CmpIPredicate::ne,
+                     memref::LoadOp::create(b, sLast, ValueRange{p}),
+                     k.i32c(0));
+  k.ifThen(last, [&] {
+    auto [h, qBlock] = walkStepOf(k.add(c, p));
+    convertAccumulatorRows(k, k.dqAcc, k.op.getQueryGradInit(), k.scale, h,
+                           k.mulc(qBlock, k.t.blockQ), k.nq, k.t.blockQ, k.d,
+                           /*fromL2=*/true, kFusedConvertLoadsInFlight);
+  });
+  b.setInsertionPointAfter(flags);
+  // The next chunk rewrites the flags.
+  gpu::BarrierOp::create(b);
 }
 
 SmallVector<Value> WgmmaBackwardMain::buildSerialLoops(ValueRange init) {

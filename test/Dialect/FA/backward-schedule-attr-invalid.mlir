@@ -330,3 +330,60 @@ func.func @negative_gqa_split_tma_store() attributes {
   test.attr = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, gqa = split>} {
   return
 }
+
+// -----
+
+func.func @negative_dq_convert_auto() attributes {
+  // expected-error @below {{#fa.backward_schedule holds a decided dq_convert, not 'auto'}}
+  test.attr = #fa.backward_schedule<kernel = wgmma, dq = atomic, dq_convert = auto>} {
+  return
+}
+
+// -----
+
+func.func @negative_dq_convert_unknown() attributes {
+  // expected-error @below {{unknown #fa.backward_schedule dq_convert 'inline'}}
+  // expected-error @below {{failed to parse FA_BackwardScheduleAttr parameter 'dq_convert'}}
+  test.attr = #fa.backward_schedule<kernel = wgmma, dq = atomic, dq_convert = inline>} {
+  return
+}
+
+// -----
+
+func.func @negative_dq_convert_fused_mma_sync() attributes {
+  // expected-error @below {{invalid #fa.backward_schedule: dq_convert = fused is the wgmma backward's, not mma_sync}}
+  test.attr = #fa.backward_schedule<kernel = mma_sync, dq = atomic, dq_convert = fused>} {
+  return
+}
+
+// -----
+
+func.func @negative_dq_convert_fused_ordered() attributes {
+  // expected-error @below {{invalid #fa.backward_schedule: dq_convert = fused counts the arrivals of dq = atomic, got dq = ordered}}
+  test.attr = #fa.backward_schedule<kernel = wgmma, dq = ordered, dq_convert = fused>} {
+  return
+}
+
+// -----
+
+func.func @negative_dq_convert_fused_compacted() attributes {
+  // expected-error @below {{invalid #fa.backward_schedule: dq_convert = fused does not walk compacted}}
+  test.attr = #fa.backward_schedule<kernel = wgmma, dq = atomic, walk = compacted, dq_convert = fused>} {
+  return
+}
+
+// -----
+
+func.func @negative_dq_convert_fused_persistent() attributes {
+  // expected-error @below {{invalid #fa.backward_schedule: dq_convert = fused is not persistent}}
+  test.attr = #fa.backward_schedule<kernel = wgmma, dq = atomic, persistent = on, dq_convert = fused>} {
+  return
+}
+
+// -----
+
+func.func @negative_dq_convert_fused_split_group() attributes {
+  // expected-error @below {{invalid #fa.backward_schedule: dq_convert = fused is not built with gqa = split}}
+  test.attr = #fa.backward_schedule<kernel = wgmma, dq = atomic, gqa = split, dq_convert = fused>} {
+  return
+}

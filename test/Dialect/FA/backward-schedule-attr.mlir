@@ -1,7 +1,7 @@
 // #fa.backward_schedule and the deterministic attribute of fa.attention_grad
 // print and parse back; fields at their default (dq = separate, walk =
 // dense, in_flight = none, epilogue = direct, dq_pass = step_start,
-// persistent = off, gqa = loop) are not printed.
+// persistent = off, gqa = loop, dq_convert = kernel) are not printed.
 // RUN: fa-opt %s | fa-opt | FileCheck %s
 
 // CHECK-LABEL: func.func @attrs
@@ -24,6 +24,8 @@
 // CHECK-SAME: q = #fa.backward_schedule<kernel = mma_sync, dq = ordered>
 // CHECK-SAME: r = #fa.backward_schedule<kernel = wgmma, dq = atomic, gqa = split>
 // CHECK-SAME: s = #fa.backward_schedule<kernel = wgmma, dq = atomic>
+// CHECK-SAME: t = #fa.backward_schedule<kernel = wgmma, dq = atomic, dq_convert = fused>
+// CHECK-SAME: u = #fa.backward_schedule<kernel = wgmma, dq = atomic>
 func.func @attrs() attributes {
     a = #fa.backward_schedule<kernel = simt, dq = separate>,
     b = #fa.backward_schedule<kernel = mma_sync, dq = atomic>,
@@ -43,7 +45,9 @@ func.func @attrs() attributes {
     p = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, persistent = on>,
     q = #fa.backward_schedule<kernel = mma_sync, dq = ordered, persistent = off>,
     r = #fa.backward_schedule<kernel = wgmma, dq = atomic, gqa = split>,
-    s = #fa.backward_schedule<kernel = wgmma, dq = atomic, gqa = loop>} {
+    s = #fa.backward_schedule<kernel = wgmma, dq = atomic, gqa = loop>,
+    t = #fa.backward_schedule<kernel = wgmma, dq = atomic, dq_convert = fused>,
+    u = #fa.backward_schedule<kernel = wgmma, dq = atomic, dq_convert = kernel>} {
   return
 }
 

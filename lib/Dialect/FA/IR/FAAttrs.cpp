@@ -128,7 +128,8 @@ BackwardScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                              KernelKind kernel, DqAccumulation dq,
                              BlockMaskWalk walk, InFlightProducts inFlight,
                              BackwardEpilogue epilogue, DqTurnPass dqPass,
-                             BackwardPersistence persistent, BackwardGqa gqa) {
+                             BackwardPersistence persistent, BackwardGqa gqa,
+                             DqConvert dqConvert) {
   if (!isGeneratedKernel(kernel))
     return emitError() << "#fa.backward_schedule kernel must be simt, "
                           "mma_sync or wgmma, got "
@@ -222,6 +223,30 @@ BackwardScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
       return emitError() << "invalid #fa.backward_schedule: gqa = split adds "
                             "dK and dV by bulk reductions, not epilogue = "
                             "tma_store";
+  }
+  if (dqConvert == DqConvert::Auto)
+    return emitError() << "#fa.backward_schedule holds a decided dq_convert, "
+                          "not 'auto'";
+  // The schedule's part of the rule; the op's is dqConvertFusedReason.
+  if (dqConvert == DqConvert::Fused) {
+    if (kernel != KernelKind::Wgmma)
+      return emitError() << "invalid #fa.backward_schedule: dq_convert = "
+                            "fused is the wgmma backward's, not "
+                         << getScheduleKeyword(stringifyKernelKind(kernel));
+    if (dq != DqAccumulation::Atomic)
+      return emitError() << "invalid #fa.backward_schedule: dq_convert = "
+                            "fused counts the arrivals of dq = atomic, got "
+                            "dq = "
+                         << getScheduleKeyword(stringifyDqAccumulation(dq));
+    if (walk == BlockMaskWalk::Compacted)
+      return emitError() << "invalid #fa.backward_schedule: dq_convert = "
+                            "fused does not walk compacted";
+    if (persistent == BackwardPersistence::On)
+      return emitError() << "invalid #fa.backward_schedule: dq_convert = "
+                            "fused is not persistent";
+    if (gqa == BackwardGqa::Split)
+      return emitError() << "invalid #fa.backward_schedule: dq_convert = "
+                            "fused is not built with gqa = split";
   }
   return success();
 }

@@ -594,14 +594,70 @@ static LogicalResult checkScheduleOptions(AttentionGradOp op,
     return emitScheduleConflict(op, given, "gqa",
                                 stringifyBackwardGqa(given.getGqa()),
                                 "backward-gqa", stringifyBackwardGqa(o.gqa));
+  // `backward-dq-convert=fused` concerns the wgmma kernel.
+  if (o.dqConvert != DqConvert::Auto &&
+      (o.dqConvert == DqConvert::Fused && wgmma ? DqConvert::Fused
+                                                 : DqConvert::Kernel) !=
+          given.getDqConvert())
+    return emitScheduleConflict(
+        op, given, "dq_convert", stringifyDqConvert(given.getDqConvert()),
+        "backward-dq-convert", stringifyDqConvert(o.dqConvert));
   return success();
+}
+
+/// Where `op`'s wgmma backward converts dQ: its schedule's, else the
+/// option's, else (auto) fused where it builds and has passed its GPU check
+/// (kDqConvertFusedGpuChecked), else a kernel. The option `fused` concerns
+/// the wgmma kernel (others: kernel) and is an error where the op, its
+/// `dq`, `tiling` or the other decided fields cannot take it.
+static FailureOr<DqConvert>
+chooseDqConvert(AttentionGradOp op, const BackwardSelectOptions &options,
+                KernelKind kind, DqAccumulation dq, BlockMaskWalk walk,
+                BackwardPersistence persistent, BackwardGqa gqa,
+                const Tiling &tiling) {
+  auto reason = [&]() -> std::optional<std::string> {
+    if (std::optional<std::string> why =
+            dqConvertFusedOpReason(op, kind, dq, &tiling))
+      return why;
+    if (walk == BlockMaskWalk::Compacted)
+      return std::string("the fused dQ conversion does not walk compacted");
+    if (persistent == BackwardPersistence::On)
+      return std::string("the fused dQ conversion is not persistent");
+    if (gqa == BackwardGqa::Split)
+      return std::string("the fused dQ conversion is not built with the "
+                         "split group");
+    return std::nullopt;
+  };
+  if (BackwardScheduleAttr given = op.getScheduleAttr()) {
+    if (given.getDqConvert() == DqConvert::Fused)
+      if (std::optional<std::string> why = reason())
+        return op.emitOpError() << "cannot fuse the dQ conversion: " << *why;
+    return given.getDqConvert();
+  }
+  switch (options.dqConvert) {
+  case DqConvert::Kernel:
+    return DqConvert::Kernel;
+  case DqConvert::Fused:
+    if (kind != KernelKind::Wgmma)
+      return DqConvert::Kernel;
+    if (std::optional<std::string> why = reason())
+      return op.emitOpError()
+             << "fa-select-tiling: backward-dq-convert=fused: " << *why;
+    return DqConvert::Fused;
+  case DqConvert::Auto:
+    break;
+  }
+  if (kDqConvertFusedGpuChecked && kind == KernelKind::Wgmma && !reason())
+    return DqConvert::Fused;
+  return DqConvert::Kernel;
 }
 
 /// How `op`'s wgmma backward covers its group: its schedule's, else the
 /// option's, else (auto, D122) split where it builds, has passed its GPU
 /// check (kBackwardGqaSplitGpuChecked), nothing else asked of the schedule
 /// excludes it (the TMA-store epilogue, dK in flight, the persistent
-/// kernel, the dQ turn's pass, a block mask's walk; a mask operand and a
+/// kernel, the dQ turn's pass, the fused dQ conversion, a block mask's
+/// walk; a mask operand and a
 /// mask pattern, which its GPU check did not cover) and the model's best
 /// split tiling is predicted at least kBackwardGqaSplitMargin faster than
 /// its best loop; else loop. The option `split` concerns the wgmma kernel
@@ -645,7 +701,8 @@ static FailureOr<BackwardGqa> chooseGqa(AttentionGradOp op,
       askedEpilogue(op, options) == BackwardEpilogue::TmaStore ||
       askedInFlight(op, options) == InFlightProducts::DK ||
       options.persistent == BackwardPersistence::On ||
-      options.dqPass == DqTurnPass::AfterScores || problem.blockMaskQ > 0 ||
+      options.dqPass == DqTurnPass::AfterScores ||
+      options.dqConvert == DqConvert::Fused || problem.blockMaskQ > 0 ||
       problem.hasMaskPattern() || problem.maskElementBytes > 0)
     return BackwardGqa::Loop;
   // Both covers priced densely (no block mask here): the split's blocks a
@@ -844,6 +901,11 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
       persistent = BackwardPersistence::Off;
     }
   }
+  FailureOr<DqConvert> dqConvert =
+      chooseDqConvert(op, options, *kind, *dq, *walk, *persistent, *gqa,
+                      cost.tiling);
+  if (failed(dqConvert))
+    return failure();
   BackwardScheduleAttr schedule = op.getScheduleAttr();
   DqSource source = schedule                            ? DqSource::Op
                     : options.dq != DqAccumulation::Auto ? DqSource::Option
@@ -851,7 +913,7 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
   if (!schedule) {
     schedule = BackwardScheduleAttr::get(op.getContext(), *kind, *dq, *walk,
                                          *inFlight, *epilogue, *dqPass,
-                                         *persistent, *gqa);
+                                         *persistent, *gqa, *dqConvert);
     op.setScheduleAttr(schedule);
   }
   // The SIMT kernel's shared memory, as the forward's fa-tile-attention
@@ -895,7 +957,12 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
                                       cost.numBlocks,
                                       cost.dram.total() >> 20)
                                       .str()
-                                : std::string());
+                                : std::string())
+                        << (*dqConvert == DqConvert::Fused
+                                ? "; dq_convert=fused: the last block to add "
+                                  "to a q-block converts its dQ rows (no "
+                                  "convert kernel)"
+                                : "");
     if (!autoReason.empty())
       remark.attachNote() << autoReason;
   }

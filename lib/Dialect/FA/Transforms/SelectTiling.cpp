@@ -140,6 +140,7 @@ struct SelectTilingPass
     o.dqPass = dqPass;
     o.persistent = backwardPersistent;
     o.gqa = backwardGqa;
+    o.dqConvert = backwardDqConvert;
     o.deterministic = deterministic;
     o.explain = explain;
     o.assumedSeqLen = assumedSeqLen;

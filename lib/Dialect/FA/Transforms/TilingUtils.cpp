@@ -170,6 +170,23 @@ mlir::fa::backwardGqaSplitOpReason(AttentionGradOp op, KernelKind kind,
   return std::nullopt;
 }
 
+std::optional<std::string>
+mlir::fa::dqConvertFusedOpReason(AttentionGradOp op, KernelKind kind,
+                                 DqAccumulation dq, const Tiling *tiling) {
+  if (std::optional<std::string> why =
+          dqConvertFusedReason(kind, dq, getAttentionProblem(op), tiling))
+    return why;
+  if (op.getBiasGradInit())
+    return std::string("the fused dQ conversion is not built with a bias "
+                       "gradient (the convert kernel rounds its scratch)");
+  // ptxas spills 32-112 bytes with it beside a keep-mask's tests (D120).
+  if (Value mask = op.getMask();
+      mask && cast<ShapedType>(mask.getType()).getElementType().isInteger(1))
+    return std::string("the fused dQ conversion is not built with a "
+                       "keep-mask (ptxas spills beside its tests)");
+  return std::nullopt;
+}
+
 FailureOr<TargetInfo> mlir::fa::getRequiredTarget(Operation *op) {
   TargetAttr target = lookupTarget(op);
   if (!target)

@@ -342,6 +342,14 @@ def FA_BackwardScheduleAttr : FA_Attr<"BackwardSchedule", "backward_schedule"> {
       kernel; `kernel = wgmma`, `dq = atomic`, not persistent, no compacted
       walk, the direct epilogue; the row split without a bias gradient:
       fa-select-tiling and convert-fa-to-nvgpu check the op).
+    * `dq_convert`: where the wgmma backward rounds the f32 dQ
+      accumulator into dQ (docs/Backward.md, "The fused dQ conversion"):
+      `kernel` (default; a convert kernel after the main one) or `fused`
+      (the main kernel's blocks count their arrivals at each q-block, and
+      the last to arrive converts its rows; `kernel = wgmma`, `dq =
+      atomic`, the dense walk, not persistent, `gqa = loop`; the row
+      split's ring without a runtime block mask, a mask pattern or a bias
+      gradient: fa-select-tiling and convert-fa-to-nvgpu check the op).
 
     Fields at their default are not printed. It may be written by hand;
     `fa-select-tiling` then keeps it and checks it against the op (an
@@ -368,7 +376,9 @@ def FA_BackwardScheduleAttr : FA_Attr<"BackwardSchedule", "backward_schedule"> {
                                      "StepStart">:$dq_pass,
     FA_BackwardScheduleEnumParameter<"BackwardPersistence", "persistent",
                                      "Off">:$persistent,
-    FA_BackwardScheduleEnumParameter<"BackwardGqa", "gqa", "Loop">:$gqa
+    FA_BackwardScheduleEnumParameter<"BackwardGqa", "gqa", "Loop">:$gqa,
+    FA_BackwardScheduleEnumParameter<"DqConvert", "dq_convert",
+                                     "Kernel">:$dq_convert
   );
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;

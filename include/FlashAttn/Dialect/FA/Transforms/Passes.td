@@ -278,6 +278,13 @@ def FASelectTilingPass : Pass<"fa-select-tiling"> {
            "How the wgmma backward covers a GQA group's query heads (auto: "
            "loop until the split group has passed its GPU check)",
            "::mlir::fa::backwardGqaValues()">,
+    Option<"backwardDqConvert", "backward-dq-convert",
+           "::mlir::fa::DqConvert",
+           /*default=*/"::mlir::fa::DqConvert::Auto",
+           "Where the wgmma backward converts the f32 dQ accumulator (auto: "
+           "a convert kernel until the fused conversion has passed its GPU "
+           "check)",
+           "::mlir::fa::dqConvertValues()">,
     Option<"deterministic", "deterministic", "bool", /*default=*/"false",
            "Every fa.attention_grad must give a bit-identical result run to "
            "run (as its own `deterministic` attribute asks): no unordered "

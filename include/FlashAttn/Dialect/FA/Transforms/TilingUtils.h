@@ -102,6 +102,15 @@ std::optional<std::string> backwardGqaSplitOpReason(AttentionGradOp op,
                                                     KernelKind kind,
                                                     DqAccumulation dq);
 
+/// Why `op` with `kind`, `dq` and `tiling` cannot fuse dQ's conversion into
+/// its main kernel, or nullopt: dqConvertFusedReason's rule for the op's
+/// problem, no bias gradient (the convert kernel also rounds dBias's
+/// scratch) and no keep-mask (ptxas spills beside its tests).
+std::optional<std::string> dqConvertFusedOpReason(AttentionGradOp op,
+                                                  KernelKind kind,
+                                                  DqAccumulation dq,
+                                                  const Tiling *tiling);
+
 /// Shared memory of one thread block of `op`'s backward kernel for
 /// `tiling`: the kernel of its #fa.backward_schedule, else the SIMT
 /// kernel's (simtBackwardSramBytes, its largest nest); an error on `op` when
@@ -124,6 +133,7 @@ struct BackwardSelectOptions {
   DqTurnPass dqPass = DqTurnPass::Auto;
   BackwardPersistence persistent = BackwardPersistence::Auto;
   BackwardGqa gqa = BackwardGqa::Auto;
+  DqConvert dqConvert = DqConvert::Auto;
   bool deterministic = false;
   bool explain = false;
   int64_t assumedSeqLen = kAssumedSeqLen;
