@@ -5,7 +5,8 @@ torch.autograd, in one process on the same inputs (shared/DESIGN.md, "How
 speed is measured"; issues 21 item 8 and 22).
 
   stage DEST [--target h200] [--kernel auto|simt|mma-sync|wgmma]
-             [--shapes fa|quick|gqa] [--only S1,S2,...] [--deterministic]
+             [--shapes fa|quick|gqa|train|all] [--only S1,S2,...]
+             [--deterministic]
         (build machine, with the compiler) compiles, for every shape, the
         forward with its logsumexp (what autograd runs) and the backward
         with the Python package (compile(lse=True), compile_backward()) into
@@ -34,7 +35,12 @@ speed is measured"; issues 21 item 8 and 22).
 Shapes (bf16): `fa` are the FlashAttention papers' (batch 16384/N, heads
 2048/D, N 1k..16k, D 64 and 128, causal and not) plus the GQA shape (B=4,
 Hq=32, Hkv=8, N=8192, D=128, causal); `quick` the N <= 4k ones and GQA;
-`gqa` the GQA shape alone.
+`gqa` the GQA shape alone; `train` the attention calls of
+bench/train/train_models.py's three models (GPT-2 small: B 16, 12 heads,
+N 1024, D 64, causal; BERT-large: B 16, 16 heads, N 512, D 64; the
+Llama-style model: B 2, 32/8 heads, N 4096, D 64, causal), to separate
+the attention's share of issue 23's training gap from the rest of the
+step; `all` is `fa` and `train`.
 
   bash scripts/python-gpu-artifacts.sh .stage-bwdbench h200          # here
   python3 bench/benchmark/backward.py stage .stage-bwdbench --kernel mma-sync
@@ -71,10 +77,20 @@ def shape(n, d, causal, b=None, hq=None, hkv=None, dtype="bf16"):
             "n": n, "d": d, "causal": causal}
 
 
+TRAIN_SHAPES = ((1024, 64, True, 16, 12, 12), (512, 64, False, 16, 16, 16),
+                (4096, 64, True, 2, 32, 8))
+
+
 def shapes(which):
     gqa = [shape(8192, 128, True, b=4, hq=32, hkv=8)]
     if which == "gqa":
         return gqa
+    train = [shape(n, d, causal, b=b, hq=hq, hkv=hkv)
+             for n, d, causal, b, hq, hkv in TRAIN_SHAPES]
+    if which == "train":
+        return train
+    if which == "all":
+        return shapes("fa") + train
     ns = (1024, 2048, 4096) if which == "quick" else (1024, 2048, 4096, 8192,
                                                         16384)
     return [shape(n, d, causal) for d in (64, 128) for n in ns
@@ -355,7 +371,7 @@ def main(argv):
         s.add_argument("--kernel", default="auto",
                        choices=["auto", "simt", "mma-sync", "wgmma"])
         s.add_argument("--shapes", default="fa",
-                       choices=["fa", "quick", "gqa"])
+                       choices=["fa", "quick", "gqa", "train", "all"])
         s.add_argument("--deterministic", action="store_true",
                        help="also stage and time the deterministic backward")
     return main_with(argv, __doc__, options, stage, run)

@@ -34,6 +34,20 @@ def test_shapes_are_the_flashattention_ones():
     assert bench.fwd_flops(full[1]) == bench.fwd_flops(full[0]) / 2
 
 
+def test_train_shapes_are_the_training_models():
+    bench = bench_module()
+    train = bench.shapes("train")
+    assert [(c["b"], c["hq"], c["hkv"], c["n"], c["d"], c["causal"])
+            for c in train] == [(16, 12, 12, 1024, 64, True),
+                                (16, 16, 16, 512, 64, False),
+                                (2, 32, 8, 4096, 64, True)]
+    # Sequence and batch as train_models.py runs them.
+    models = load_script("bench/train/train_models.py", "train_models").MODELS
+    assert [(c["n"], c["b"]) for c in train] == [
+        tuple(models[m]) for m in ("gpt2", "bert", "llama")]
+    assert bench.shapes("all") == bench.shapes("fa") + train
+
+
 def test_stage_then_load_without_the_compiler(tmp_path, monkeypatch):
     bench = bench_module()
     dest = tmp_path / "s"
