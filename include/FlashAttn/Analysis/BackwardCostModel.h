@@ -306,8 +306,9 @@ llvm::StringRef stringifyDqConvert(DqConvert value);
 std::optional<DqConvert> parseDqConvert(llvm::StringRef name);
 
 /// Whether fa-select-tiling's `backward-dq-convert=auto` may take the fused
-/// conversion: not until it has passed its GPU check and its A/B timing
-/// (`backward_simt.py --kernel wgmma --only _dqf`, docs/decisions.md D120).
+/// conversion. It passed its GPU check but not its A/B timing (at most 1.5%
+/// faster than the convert kernel, 4-7% slower at N = 16k causal;
+/// `backward_simt.py --kernel wgmma --only _dqf`, docs/decisions.md D120).
 constexpr bool kDqConvertFusedGpuChecked = false;
 
 /// Why `kind` with `dq` cannot fuse dQ's conversion into its main kernel
