@@ -158,8 +158,10 @@ Its `_dqf` cases (wgmma_dq_fused_cases, D120: the fused dQ conversion,
 the reference at D = 64 and 128; then the benchmark's shapes, N = 1k to
 16k, D = 64 and 128, causal and not, and a causal window of 1024 at N =
 8k, the convert kernel (today's) and the fused conversion timed
-round-robin in one process with torch's cuDNN backward; about 3 minutes)
-are not yet run on a GPU:
+round-robin in one process with torch's cuDNN backward; about 3 minutes;
+session 19 added 7 reference cases: dK in flight, the other epilogue at
+each D, one key, a window whose most q-blocks no kv-block visits, a
+group of 8 over one K/V head) are not yet run on a GPU:
 
   python3 bench/correctness/backward_simt.py stage .stage-dqf --kernel wgmma --target h200 --only _dqf
   cd .stage-dqf && bash run.sh --only _dqf
@@ -1190,6 +1192,27 @@ def wgmma_dq_fused_cases():
     cases.append(m("f16", 64, 777, b=2, hq=4, mask=(2, 4, 777, 777),
                    bias_grad=False, tiling=[64, 128, 2, 8],
                    dq_convert="fused"))
+    # Beside what fa-select-tiling and the conversion build it with and the
+    # cases above lack (session 19, D124): dK in flight, the other epilogue
+    # at each D, and the arrival counts at their edges: a window (0, 0) with
+    # Nq > Nk (14 of 16 q-blocks no kv-block visits, their dQ the
+    # preprocess's zeros), one key (Nk = 1, causal: one q-block of 16 gets
+    # an arrival), a group of 8 over one K/V head with Nq > Nk.
+    ring = [64, 128, 2, 8]
+    for args, kw in (
+            (("bf16", 64, 777), dict(causal=True, b=2, hq=8, hkv=2,
+                                     in_flight="dk", tiling=ring)),
+            (("bf16", 128, 1000, 777), dict(causal=True, in_flight="dk",
+                                            tiling=ring,
+                                            epilogue="tma-store")),
+            (("f16", 64, 1000), dict(causal=True, b=2, hq=4, tiling=ring,
+                                     epilogue="tma-store")),
+            (("bf16", 128, 777, 1000), dict(causal=True, tiling=ring)),
+            (("bf16", 64, 1000, 64), dict(window=(0, 0), tiling=ring)),
+            (("f16", 128, 1000, 1), dict(causal=True, tiling=ring)),
+            (("bf16", 64, 4097, 129), dict(causal=True, hq=8, hkv=1,
+                                           tiling=ring))):
+        cases.append(m(*args, dq_convert="fused", **kw))
     shapes = [(f"d{d}_n{n}" + ("_causal" if causal else ""),
                dict(d=d, n=n, causal=causal, b=16384 // n, hq=2048 // d))
               for d in (64, 128) for n in (1024, 2048, 4096, 16384)

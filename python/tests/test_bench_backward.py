@@ -549,6 +549,14 @@ def test_wgmma_matrix_has_the_fused_dq_conversion_cases():
     assert any(c["causal"] and c["nq"] > c["nk"] for c in checked)
     assert any(c["window"] for c in checked)
     assert any(c["hq"] != c["hkv"] for c in checked)
+    # Session 19 (D124): beside dK in flight and both epilogues at each D,
+    # and the arrival counts' edges (one key; a window with most q-blocks
+    # no kv-block visits).
+    assert any(c["in_flight"] == "dk" for c in checked)
+    assert {(c["d"], c["epilogue"]) for c in checked} == {
+        (d, e) for d in (64, 128) for e in ("direct", "tma-store")}
+    assert any(c["nk"] == 1 and c["nq"] > 64 for c in checked)
+    assert any(c["window"] and c["nq"] > 8 * c["nk"] for c in checked)
     groups = {}
     for c in cases:
         if c["perf"]:

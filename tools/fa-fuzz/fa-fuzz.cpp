@@ -185,6 +185,19 @@ static const char *const kPipelines[][6] = {
      "one-shot-bufferize{bufferize-function-boundaries "
      "function-boundary-type-conversion=identity-layout-map}",
      "convert-fa-to-nvgpu"},
+    // The wgmma backward's fused dQ conversion asked for by option (D120;
+    // session 19): the preprocess's arrival counters and the main kernel's
+    // count-down and conversion, no convert kernel; an error where the op
+    // cannot take it (ordered dQ, the column split, a bias gradient, a
+    // keep-mask, a block mask, a mask pattern). Converted without the PTX
+    // tail (the `@fa.attention_grad` pipeline above takes a written
+    // `dq_convert = fused` there, and its `backward-gqa=auto` the split).
+    {"@fa.attention_grad", "fa-set-target{target=h100}",
+     "fa-select-tiling{kernel=wgmma backward-dq-convert=fused "
+     "assumed-seq-len=1}",
+     "one-shot-bufferize{bufferize-function-boundaries "
+     "function-boundary-type-conversion=identity-layout-map}",
+     "convert-fa-to-nvgpu"},
     // The forward's compacted walk on sm_80 on a written tiling, where the
     // walk's registers refuse what the dense walk's spill tolerance keeps
     // (D113; session 16).
@@ -255,7 +268,8 @@ static const std::vector<AttributeMutation> &attributeMutations() {
         {"in_flight", "none dk auto"},
         {"dq_pass", "step_start after_scores auto"},
         {"persistent", "off on auto"},
-        {"gqa", "loop split auto"}};
+        {"gqa", "loop split auto"},
+        {"dq_convert", "kernel fused auto"}};
     for (auto [field, values] : kScheduleFields)
       m.push_back({std::regex(std::string(field) + " = [a-z_]{1,16}"),
                    words(std::string(field) + " = ", values)});
@@ -302,46 +316,58 @@ static const std::vector<AttributeMutation> &attributeMutations() {
       m.back().values.push_back(
           std::string("schedule = #fa.backward_schedule<kernel = wgmma, ") +
           fields + ", epilogue = tma_store>, tiling = #fa.tiling<");
+    // A written #fa.backward_schedule where a tiling is written: each of
+    // `fields` followed by `field` (the mutations below: a field alone and
+    // beside what it refuses).
+    auto beside = [&m](std::initializer_list<const char *> fields,
+                       const char *field) {
+      m.push_back({std::regex("tiling = #fa\\.tiling<"), {}});
+      for (const char *f : fields)
+        m.back().values.push_back(
+            std::string("schedule = #fa.backward_schedule<") + f + ", " +
+            field + ">, tiling = #fa.tiling<");
+    };
     // The persistent kernel (D114), valid only for the wgmma row split's
     // ring with dq = atomic, alone, with either epilogue, and beside the
     // fields it refuses.
-    m.push_back({std::regex("tiling = #fa\\.tiling<"), {}});
-    for (const char *fields :
-         {"kernel = wgmma, dq = atomic", "kernel = mma_sync, dq = atomic",
-          "kernel = wgmma, dq = atomic, epilogue = tma_store",
-          "kernel = wgmma, dq = ordered", "kernel = wgmma, dq = atomic, "
-          "in_flight = dk",
-          "kernel = wgmma, dq = atomic, walk = compacted"})
-      m.back().values.push_back(
-          std::string("schedule = #fa.backward_schedule<") + fields +
-          ", persistent = on>, tiling = #fa.tiling<");
+    beside({"kernel = wgmma, dq = atomic", "kernel = mma_sync, dq = atomic",
+            "kernel = wgmma, dq = atomic, epilogue = tma_store",
+            "kernel = wgmma, dq = ordered",
+            "kernel = wgmma, dq = atomic, in_flight = dk",
+            "kernel = wgmma, dq = atomic, walk = compacted"},
+           "persistent = on");
     // Ordered dQ's turn after the score products (D115; session 17), valid
     // only for the wgmma ring's ordered dQ at the row split, and beside what
     // it refuses (atomic dQ, mma.sync, the persistent kernel).
-    m.push_back({std::regex("tiling = #fa\\.tiling<"), {}});
-    for (const char *fields :
-         {"kernel = wgmma, dq = ordered", "kernel = wgmma, dq = atomic",
-          "kernel = mma_sync, dq = ordered",
-          "kernel = wgmma, dq = ordered, persistent = on"})
-      m.back().values.push_back(
-          std::string("schedule = #fa.backward_schedule<") + fields +
-          ", dq_pass = after_scores>, tiling = #fa.tiling<");
+    beside({"kernel = wgmma, dq = ordered", "kernel = wgmma, dq = atomic",
+            "kernel = mma_sync, dq = ordered",
+            "kernel = wgmma, dq = ordered, persistent = on"},
+           "dq_pass = after_scores");
     // The split group (D119; session 18), valid only for the wgmma row
     // split's dq = atomic without a bias gradient, the compacted walk, the
     // persistent kernel or the TMA-store epilogue: alone, and beside each
     // field it refuses.
-    m.push_back({std::regex("tiling = #fa\\.tiling<"), {}});
-    for (const char *fields :
-         {"kernel = wgmma, dq = atomic", "kernel = mma_sync, dq = atomic",
-          "kernel = simt, dq = atomic", "kernel = wgmma, dq = ordered",
-          "kernel = wgmma, dq = atomic, persistent = on",
-          "kernel = wgmma, dq = atomic, walk = compacted",
-          "kernel = wgmma, dq = atomic, epilogue = tma_store",
-          "kernel = wgmma, dq = atomic, in_flight = dk",
-          "kernel = wgmma, dq = ordered, dq_pass = after_scores"})
-      m.back().values.push_back(
-          std::string("schedule = #fa.backward_schedule<") + fields +
-          ", gqa = split>, tiling = #fa.tiling<");
+    beside({"kernel = wgmma, dq = atomic", "kernel = mma_sync, dq = atomic",
+            "kernel = simt, dq = atomic", "kernel = wgmma, dq = ordered",
+            "kernel = wgmma, dq = atomic, persistent = on",
+            "kernel = wgmma, dq = atomic, walk = compacted",
+            "kernel = wgmma, dq = atomic, epilogue = tma_store",
+            "kernel = wgmma, dq = atomic, in_flight = dk",
+            "kernel = wgmma, dq = ordered, dq_pass = after_scores"},
+           "gqa = split");
+    // The fused dQ conversion (D120; session 19), valid only for the wgmma
+    // row split's ring with dq = atomic, without the compacted walk, the
+    // persistent kernel or the split group: alone, and beside each field
+    // it refuses or builds with.
+    beside({"kernel = wgmma, dq = atomic", "kernel = mma_sync, dq = atomic",
+            "kernel = simt", "kernel = wgmma, dq = ordered",
+            "kernel = wgmma, dq = atomic, persistent = on",
+            "kernel = wgmma, dq = atomic, walk = compacted",
+            "kernel = wgmma, dq = atomic, gqa = split",
+            "kernel = wgmma, dq = atomic, epilogue = tma_store",
+            "kernel = wgmma, dq = atomic, in_flight = dk",
+            "kernel = wgmma, dq = ordered, dq_pass = after_scores"},
+           "dq_convert = fused");
     // The mma.sync forward's resident blocks (D118), and on other kernels.
     m.push_back({std::regex("tiling = #fa\\.tiling<"),
                  words("schedule = #fa.schedule<kernel = ",
