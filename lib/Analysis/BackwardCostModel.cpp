@@ -1154,10 +1154,14 @@ static double exposedLoadSeconds(KernelKind kind, int64_t stages,
 }
 
 /// The grids whose unequal blocks (causal, a window) dispatchSteps hands
-/// to the SMs one by one; a larger grid runs so many waves that the last
-/// one's imbalance is noise, and takes the bound below (docs/Reliability.md,
-/// "Time bounds": a loop over at most this many blocks).
-static constexpr int64_t kDispatchSimulationBlocks = int64_t(1) << 16;
+/// to the SMs one by one; a larger grid runs over 60 waves on 132 SMs, so
+/// that the last one's imbalance is noise, and takes the bound below
+/// (docs/Reliability.md, "Time bounds": a loop over at most this many
+/// blocks). 2^16 was D122's bound: with a candidate's simulation per
+/// tiling and per cover, fa-fuzz's pipelines under ASan took 66-147 s on
+/// one input at it, over fuzz.sh's 60 s timeout (D124); every grid the
+/// benchmarks and the training models launch is under 2^13.
+static constexpr int64_t kDispatchSimulationBlocks = int64_t(1) << 13;
 
 /// The steps the busiest SM runs when the hardware hands the grid's blocks
 /// to the SMs' resident slots in launch order (kv-block fastest, then the
