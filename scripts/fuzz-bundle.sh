@@ -120,7 +120,7 @@ cp -r tools/fa-fuzz/upstream-bugs "$STAGE/fuzz/"
 cp scripts/fuzz-long.sh "$STAGE/fuzz/run.sh"
 {
   echo "fa-fuzz ($VARIANT) of $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo '+changes')"
-  echo "needs: $needed; GLIBC_$glibc at most"
+  echo "needs:" $needed "(GLIBC_$glibc at most)"
   echo "usage: OUT=DIR JOBS=12 SECONDS_=500 CPUS=4-15 bash run.sh (docs/Reliability.md)"
 } >"$STAGE/fuzz/VERSION"
 mkdir -p "$(dirname "$OUT_TAR")"
