@@ -26,18 +26,9 @@ export BUILD_DIR
 FA_CMAKE_ARGS="-DFA_ENABLE_SANITIZERS=ON -DFA_ENABLE_FUZZER=ON" \
   FA_BUILD_TARGETS=fa-fuzz scripts/setup.sh
 
-PYTHON=${PYTHON:-/usr/bin/python3}  # Debian's, with python3-numpy (setup.sh)
 FUZZ="$BUILD_DIR/fuzz"
-rm -rf "$FUZZ/seeds"
-mkdir -p "$FUZZ/seeds" "$FUZZ/corpus" "$FUZZ/artifacts"
-"$PYTHON" scripts/fuzz-corpus.py "$FUZZ/seeds"
-# A few complete CPU cases (dense constants, func.call, the print helpers).
-case=test/Integration/attention_case.py
-"$PYTHON" $case emit --nq 3 --nk 5 --d 4 --causal --lse >"$FUZZ/seeds/case_causal.mlir"
-"$PYTHON" $case emit --hq 4 --hkv 2 --nq 2 --d 4 --mask bool --masked-rows 1 \
-  --dtype f16 --lse >"$FUZZ/seeds/case_mask.mlir"
-"$PYTHON" $case emit --b 2 --nq 3 --nk 4 --d 4 --mask bias-row --dynamic \
-  --dtype bf16 --tiling 16,16,2,4 >"$FUZZ/seeds/case_dynamic.mlir"
+mkdir -p "$FUZZ/corpus" "$FUZZ/artifacts"
+bash scripts/fuzz-seeds.sh "$FUZZ/seeds"
 
 # Leaks: LSan checks every input (a fresh MLIRContext per input must free
 # everything). Diagnostics are swallowed by the target; -close_fd_mask=3

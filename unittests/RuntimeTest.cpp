@@ -1368,18 +1368,27 @@ std::vector<int64_t> rowMajorStrides(const std::vector<int64_t> &shape) {
   return strides;
 }
 
-/// The parameters fa-compile's manifest gives a memref kernel argument (its
-/// descriptor): allocated and aligned pointers, offset 0, sizes, strides.
-std::string descriptorParams(const BufferShape &b) {
-  std::string text = R"({"type": "ptr", "buffer": ")" + b.name +
-                     R"("}, {"type": "ptr", "buffer": ")" + b.name +
-                     R"("}, {"type": "i64", "value": 0})";
-  std::vector<int64_t> values = b.shape;
-  for (int64_t s : rowMajorStrides(b.shape))
-    values.push_back(s);
+/// A memref parameter's descriptor as fa-compile's manifest writes it: the
+/// allocated and aligned pointers (the first with the memref's rank), then
+/// the offset, sizes and strides.
+std::string descriptorParams(const std::string &buffer, int64_t rank,
+                             const std::vector<int64_t> &values) {
+  std::string text = R"({"type": "ptr", "buffer": ")" + buffer +
+                     R"(", "rank": )" + std::to_string(rank) +
+                     R"(}, {"type": "ptr", "buffer": ")" + buffer + R"("})";
   for (int64_t v : values)
     text += R"(, {"type": "i64", "value": )" + std::to_string(v) + "}";
   return text;
+}
+
+/// The descriptor of the whole row-major buffer `b`: offset 0, its shape,
+/// its strides.
+std::string descriptorParams(const BufferShape &b) {
+  std::vector<int64_t> values = {0};
+  values.insert(values.end(), b.shape.begin(), b.shape.end());
+  for (int64_t s : rowMajorStrides(b.shape))
+    values.push_back(s);
+  return descriptorParams(b.name, b.shape.size(), values);
 }
 
 /// A backward's manifest as fa-compile writes it (arguments Q, K, V, O, dO,
@@ -1537,6 +1546,66 @@ TEST_F(BackwardManifestTest, BackwardManifestLaunchesItsKernelsInOrder) {
         14592,
         {q, dO, lse, rowDot, k, v, dQ}}},
       {rowDot});
+}
+
+// A memref parameter's descriptor (offset, sizes, strides after its two
+// pointers) is what the kernel indexes its buffer by: session 18's attack
+// edited a buffer's shape and bytes, not the params, and it launched. Each
+// case edits the descriptor of lse (f32, 1 x 2 x 64: 512 bytes, strides
+// 128, 64, 1) and names what the loader refuses.
+TEST_F(BackwardManifestTest, LoadChecksMemrefDescriptors) {
+  const std::vector<Kernel> kernels = {
+      {"attention_grad_kernel", {2, 2, 1}, 0, {lse, dQ}}};
+  const std::string manifest = manifestOf(kernels, {});
+  EXPECT_TRUE(load(manifest)) << faRtGetLastError();
+  const std::string lseParams = descriptorParams(lse);
+  const std::string what =
+      "manifest: kernel attention_grad_kernel: the memref descriptor of "
+      "buffer arg5 (parameter 0)";
+  struct Case {
+    std::string params, error;
+  };
+  const std::string pair =
+      R"({"type": "ptr", "buffer": "arg5"}, {"type": "ptr", "buffer": "arg5"})";
+  const std::string values =
+      R"(, {"type": "i64", "value": 0}, {"type": "i64", "value": 1}, )"
+      R"({"type": "i64", "value": 2}, {"type": "i64", "value": 64}, )"
+      R"({"type": "i64", "value": 128}, {"type": "i64", "value": 64}, )"
+      R"({"type": "i64", "value": 1})";
+  const Case cases[] = {
+      // Sizes past the buffer (the edit session 18 made, the other way).
+      {descriptorParams("arg5", 3, {0, 1, 2, 128, 128, 64, 1}),
+       what + " reaches 768 bytes, beyond the buffer's 512"},
+      {descriptorParams("arg5", 3, {64, 1, 2, 64, 128, 64, 1}),
+       what + " reaches 768 bytes, beyond the buffer's 512"},
+      {descriptorParams("arg5", 3, {0, 1, 2, 64, 128, 65, 1}),
+       what + " reaches 516 bytes, beyond the buffer's 512"},
+      // Inside the buffer, but not its shape.
+      {descriptorParams("arg5", 3, {0, 1, 1, 64, 128, 64, 1}),
+       what + " holds 64 elements of f32, the buffer 512 bytes"},
+      {descriptorParams("arg5", 3, {0, 1, 2, 64, 128, 64, 0}),
+       what + " holds 128 elements of f32 but reaches 260 bytes of the "
+              "buffer's 512"},
+      {descriptorParams("arg5", 3, {-1, 1, 2, 64, 128, 64, 1}),
+       what + " has a negative offset or stride, or a size below 1"},
+      {descriptorParams("arg5", 3, {0, 1, 2, 64, 128, -64, 1}),
+       what + " has a negative offset or stride, or a size below 1"},
+      {descriptorParams("arg5", 3, {0, 1, 2, 4611686018427387904, 128, 64, 1}),
+       what + " reaches more than 2^63 - 1 bytes"},
+      // The descriptor's own form.
+      {pair + values, what + " has no 'rank'"},
+      {descriptorParams("arg5", 4, {0, 1, 2, 64, 128, 64, 1}),
+       what + " lacks its 1 + 2 x 4 i64 values"},
+      {descriptorParams("arg5", -1, {0, 1, 2, 64, 128, 64, 1}),
+       what + ": 'rank' must be an integer from 0 to 64"},
+      {R"({"type": "ptr", "buffer": "arg5", "rank": 3}, )"
+       R"({"type": "ptr", "buffer": "arg6"})" + values,
+       what + " lacks its second pointer to the same buffer"},
+  };
+  for (const Case &c : cases) {
+    SCOPED_TRACE(c.params);
+    loadError(replaced(manifest, lseParams, c.params), c.error);
+  }
 }
 
 TEST_F(BackwardManifestTest, MmaSyncBackwardManifestLaunchesItsKernelsInOrder) {

@@ -336,8 +336,11 @@ LogicalResult ManifestBuilder::addParam(json::Array &params, Value operand,
                 "memref.alloc of @"
              << func.getName();
     // The LLVM lowering of a memref: allocated and aligned pointers, offset,
-    // sizes, strides (MemRefDescriptor, non-bare-pointer convention).
-    params.push_back(json::Object{{"type", "ptr"}, {"buffer", it->second}});
+    // sizes, strides (MemRefDescriptor, non-bare-pointer convention). The
+    // rank says the runtime which values are the descriptor's, which it
+    // checks against the buffer.
+    params.push_back(json::Object{
+        {"type", "ptr"}, {"buffer", it->second}, {"rank", type.getRank()}});
     params.push_back(json::Object{{"type", "ptr"}, {"buffer", it->second}});
     SmallVector<int64_t> strides;
     int64_t offset = 0;

@@ -351,6 +351,15 @@ bool lookupName(const std::pair<const char *, T> *table, size_t n,
   return false;
 }
 
+/// Bytes of one element of manifest dtype `dtype` (an i1 takes a byte), or
+/// false for an unknown one.
+bool elementBytesOf(const std::string &dtype, int64_t &bytes) {
+  static const std::pair<const char *, int64_t> kElementBytes[] = {
+      {"f64", 8}, {"i64", 8}, {"f32", 4}, {"i32", 4}, {"f16", 2},
+      {"bf16", 2}, {"i16", 2}, {"i8", 1}, {"i1", 1}};
+  return lookupName(kElementBytes, std::size(kElementBytes), dtype, bytes);
+}
+
 /// Checks a manifest buffer's `dtype` and `shape` against its bytes. The
 /// kernels index a buffer by the shape its memref descriptor states (the
 /// manifest's buffers are row-major, statically shaped: bytes = the
@@ -358,14 +367,9 @@ bool lookupName(const std::pair<const char *, T> *table, size_t n,
 /// scratch buffer's `bytes`: fewer would be written past (session 18's
 /// attack on D119's accumulators).
 bool checkBufferShape(const Buffer &buffer, const JsonValue &b) {
-  static const std::pair<const char *, int64_t> kElementBytes[] = {
-      {"f64", 8}, {"i64", 8}, {"f32", 4}, {"i32", 4}, {"f16", 2},
-      {"bf16", 2}, {"i16", 2}, {"i8", 1}, {"i1", 1}};
   std::string what = "manifest: buffer " + buffer.name + ": ";
   int64_t elementBytes = 0;
-  if (!buffer.dtype.empty() &&
-      !lookupName(kElementBytes, std::size(kElementBytes), buffer.dtype,
-                  elementBytes))
+  if (!buffer.dtype.empty() && !elementBytesOf(buffer.dtype, elementBytes))
     return setError(what + "unknown dtype '" + buffer.dtype + "'");
   const JsonValue *shape = b.get("shape");
   if (!shape)
@@ -578,6 +582,97 @@ bool readTensorMap(const FaRtModule &m, const JsonValue &p,
   return true;
 }
 
+/// The largest memref rank a descriptor may state.
+constexpr int64_t kMaxDescriptorRank = 64;
+
+/// Checks each memref parameter's descriptor against the buffer it names.
+/// fa-compile writes a memref as its allocated and aligned pointers (the
+/// first with the memref's `rank`), its offset, sizes and strides
+/// (lib/Target/KernelManifest.cpp), and a kernel indexes the buffer by that
+/// descriptor: what it reaches must lie in the buffer, and as the compiler
+/// passes whole row-major buffers or reshapes of them, its sizes must hold
+/// the buffer's elements and reach exactly its bytes. A pointer alone (no
+/// `rank`, not followed by a pointer to its buffer) is passed as it is.
+bool checkDescriptors(const FaRtModule &m, const Kernel &kernel,
+                      const JsonValue &params) {
+  const std::vector<JsonValue> &ps = params.array;
+  for (size_t i = 0; i < ps.size(); ++i) {
+    int b = kernel.params[i].buffer;
+    if (b < 0)
+      continue;
+    const Buffer &buffer = m.buffers[b];
+    std::string what = "manifest: kernel " + kernel.name +
+                       ": the memref descriptor of buffer " + buffer.name +
+                       " (parameter " + std::to_string(i) + ")";
+    bool pair = i + 1 < ps.size() && kernel.params[i + 1].buffer == b;
+    const JsonValue *rankValue = ps[i].get("rank");
+    if (!rankValue) {
+      if (pair)
+        return setError(what + " has no 'rank'");
+      continue;
+    }
+    if (rankValue->kind != JsonValue::Kind::Int || rankValue->integer < 0 ||
+        rankValue->integer > kMaxDescriptorRank)
+      return setError(what + ": 'rank' must be an integer from 0 to " +
+                      std::to_string(kMaxDescriptorRank));
+    if (!pair)
+      return setError(what + " lacks its second pointer to the same buffer");
+    size_t rank = static_cast<size_t>(rankValue->integer);
+    size_t first = i + 2, count = 1 + 2 * rank;
+    std::vector<int64_t> values;
+    for (size_t j = first; j < first + count && j < ps.size(); ++j) {
+      const JsonValue *type = ps[j].get("type");
+      if (type->string != "i64")
+        break;
+      values.push_back(static_cast<int64_t>(kernel.params[j].bits));
+    }
+    if (values.size() != count)
+      return setError(what + " lacks its 1 + 2 x " + std::to_string(rank) +
+                      " i64 values");
+    int64_t elementBytes = 0;
+    if (!elementBytesOf(buffer.dtype, elementBytes))
+      return setError(what + " needs the buffer's dtype");
+    // The last element it reaches, and how many it holds.
+    int64_t reach = values[0], elements = 1;
+    bool negative = reach < 0, overflow = false;
+    for (size_t d = 0; d < rank; ++d) {
+      int64_t size = values[1 + d], stride = values[1 + rank + d], span = 0;
+      negative |= size < 1 || stride < 0;
+      if (negative)
+        break;
+      overflow |= __builtin_mul_overflow(size - 1, stride, &span) ||
+                  __builtin_add_overflow(reach, span, &reach);
+    }
+    if (negative)
+      return setError(what +
+                      " has a negative offset or stride, or a size below 1");
+    int64_t reachBytes = 0;
+    if (overflow || __builtin_add_overflow(reach, 1, &reach) ||
+        __builtin_mul_overflow(reach, elementBytes, &reachBytes))
+      return setError(what + " reaches more than 2^63 - 1 bytes");
+    if (reachBytes > buffer.bytes)
+      return setError(what + " reaches " + std::to_string(reachBytes) +
+                      " bytes, beyond the buffer's " +
+                      std::to_string(buffer.bytes));
+    int64_t bytes = elementBytes;
+    for (size_t d = 0; d < rank; ++d)
+      if (__builtin_mul_overflow(elements, values[1 + d], &elements))
+        return setError(what + " holds more than 2^63 - 1 elements");
+    if (__builtin_mul_overflow(elements, elementBytes, &bytes) ||
+        bytes != buffer.bytes)
+      return setError(what + " holds " + std::to_string(elements) +
+                      " elements of " + buffer.dtype + ", the buffer " +
+                      std::to_string(buffer.bytes) + " bytes");
+    if (reachBytes != buffer.bytes)
+      return setError(what + " holds " + std::to_string(elements) +
+                      " elements of " + buffer.dtype + " but reaches " +
+                      std::to_string(reachBytes) + " bytes of the buffer's " +
+                      std::to_string(buffer.bytes));
+    i = first + count - 1;
+  }
+  return true;
+}
+
 bool readKernel(FaRtModule &m, const JsonValue &k,
                 const std::map<std::string, int> &byName) {
   Kernel kernel;
@@ -653,6 +748,8 @@ bool readKernel(FaRtModule &m, const JsonValue &k,
     }
     kernel.params.push_back(param);
   }
+  if (!checkDescriptors(m, kernel, *params))
+    return false;
 
 #if CUDA_VERSION >= 12040
   // Cross-check the manifest against the kernel's real signature.

@@ -42,6 +42,7 @@
 // JSON-NEXT:     "params": [
 // JSON-NEXT:       {
 // JSON-NEXT:         "buffer": "tmp0",
+// JSON-NEXT:         "rank": 4,
 // JSON-NEXT:         "type": "ptr"
 // JSON:          "name": "attention_kernel_9",
 // JSON:      "results": [
