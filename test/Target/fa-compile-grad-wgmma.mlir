@@ -45,7 +45,9 @@
 
 // The main kernel: K_j and V_j by cp.async into the swizzled tiles, Q_i
 // and dO_i by TMA (one 64-column box each, completing on the buffer's
-// mbarrier), the lse and D rows by 4-byte cp.async; S^T and dP^T with both
+// mbarrier), the lse and D rows by ld.global a step ahead into a register,
+// stored to shared memory at the step's top (D125: no cp.async wait in the
+// loop); S^T and dP^T with both
 // operands in shared memory (no transpose), dV and dK with A from
 // registers and B transposed (MN-major), dQ with both transposed; dQ added
 // by tensor reductions (a warp's 16 rows x 32 f32, one box) from the warps'
@@ -55,7 +57,8 @@
 // PTX-LABEL: .entry attention_grad_kernel_0(
 // PTX-DAG: .shared .align 8 .b8 __mbarrier[16];
 // PTX-DAG: cp.async.cg.shared.global
-// PTX-DAG: cp.async.ca.shared.global [%rd{{[0-9]+}}{{.*}}], [%rd{{[0-9]+}}], 4, %r{{[0-9]+}};
+// PTX-DAG: ld.global.b32 %r{{[0-9]+}}, [%rd{{[0-9]+}}];
+// PTX-DAG: st.shared.b32 [%rd{{[0-9]+}}{{.*}}], %r{{[0-9]+}};
 // PTX-DAG: mov.b32 %r[[BYTES:[0-9]+]], 16384;
 // PTX-DAG: mbarrier.arrive.expect_tx.shared.b64 {{.*}}, [__mbarrier{{.*}}], %r[[BYTES]];
 // PTX-DAG: cp.async.bulk.tensor.4d.shared::cluster.global.tile.mbarrier::complete_tx::bytes

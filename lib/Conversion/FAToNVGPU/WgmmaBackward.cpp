@@ -239,6 +239,10 @@ private:
   /// then with a block mask whether step 0 is live): its accumulators.
   ValueRange buildRingSteps(ValueRange carried, int64_t accCount,
                             Value total, Value rowsGroup);
+  /// The rows by register (D125): the ring's loop (not the persistent
+  /// kernel, not the fused dQ conversion) carries each thread's logsumexp
+  /// or D value of the next step.
+  bool rowsByRegister = false;
   /// Step t's query head and first row.
   std::pair<Value, Value> stepRows(Value t);
   /// Step t's (query head, q-block) (stepRows's before the q-block's row).
@@ -274,6 +278,16 @@ private:
   /// issueDeferredQueryLoad (D101).
   std::pair<Value, Value> issueRingLoads(Value t, Value slot, Value enabled,
                                          bool deferQuery = false);
+  /// With rowsByRegister: this thread's
+  /// logsumexp or D value of step t (threads 0 .. 2 block_q - 1; 0 for
+  /// rows past Nq, a step past the last or skipped, and other threads),
+  /// read into a register a step ahead by ld.global and stored to sRows at
+  /// the step's top (storeRowValue). A cp.async would be waited for there by
+  /// `cp.async.wait_group`, which ptxas gives the scoreboard the dQ's bulk
+  /// reductions count on (DEPBAR.LE SB0): the wait took the reductions
+  /// issued at the step's end with it (D125).
+  Value loadRowValue(Value t, Value enabled, Value live);
+  void storeRowValue(Value slotIndex, Value value);
   /// issueRingLoads's loads of the step of query head `h` from row `qBase`
   /// of batch `batch`, `live` its block mask's decision (or null): the
   /// rows' commit group.
@@ -290,7 +304,8 @@ private:
   /// The ring's step t: every warp done with step t - 1, step t + 1's
   /// loads issued, step t's waited for; sets `slot`. Whether step t + 1 is
   /// live (null without a block mask).
-  Value beginRingStep(Value t, Value total, Value rowsGroup);
+  Value beginRingStep(Value t, Value total, Value rowsGroup,
+                      Value rowValue = Value(), Value *nextRowValue = nullptr);
   /// The products and the gradients of a step whose tiles are in `slot`.
   SmallVector<Value> compute(Value h, Value qBase, ValueRange accs);
   /// A step's P^T and dS^T (f32 fragments, the warpgroup's S^T columns):
@@ -1229,6 +1244,8 @@ Value WgmmaBackwardMain::issueStepLoads(Value h, Value qBase, Value batch,
           b, nvgpu::MBarrierTokenType::get(b.getContext()), bars, slotIndex);
     });
   }
+  if (rowsByRegister)
+    return Value();
   // The logsumexp and D rows: a 4-byte cp.async each by threads 0 ..
   // 2 block_q - 1 (rows past Nq, and every row of a step past the last or
   // skipped, zero-filled). The copies sit in branches: their group has no
@@ -1258,6 +1275,51 @@ Value WgmmaBackwardMain::issueStepLoads(Value h, Value qBase, Value batch,
              copyRow(k.rowDot);
            });
   return commitAsyncGroup(b, /*tokens=*/{});
+}
+
+Value WgmmaBackwardMain::loadRowValue(Value t, Value enabled, Value live) {
+  ImplicitLocOpBuilder &b = k.b;
+  auto [h, qBase] = stepRows(t);
+  Value which = k.divc(k.tid, k.t.blockQ);
+  Value col = k.remc(k.tid, k.t.blockQ);
+  Value qRow = k.add(qBase, col);
+  Value read = arith::AndIOp::create(
+      b,
+      arith::AndIOp::create(b, live ? live : enabled,
+                            k.cmp(arith::CmpIPredicate::ult, qRow, k.nq)),
+      k.cmp(arith::CmpIPredicate::ult, k.tid, k.idx(2 * k.t.blockQ)));
+  auto branch = scf::IfOp::create(b, TypeRange{k.f32}, read,
+                                  /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&branch.getThenRegion().front());
+  auto row = scf::IfOp::create(
+      b, TypeRange{k.f32},
+      k.cmp(arith::CmpIPredicate::eq, which, k.idx(0)),
+      /*withElseRegion=*/true);
+  {
+    OpBuilder::InsertionGuard inner(b);
+    b.setInsertionPointToStart(&row.getThenRegion().front());
+    scf::YieldOp::create(
+        b, k.load(k.op.getLogsumexp(), ValueRange{k.batch, h, qRow}));
+    b.setInsertionPointToStart(&row.getElseRegion().front());
+    scf::YieldOp::create(b, k.load(k.rowDot, ValueRange{k.batch, h, qRow}));
+  }
+  scf::YieldOp::create(b, row.getResult(0));
+  b.setInsertionPointToStart(&branch.getElseRegion().front());
+  scf::YieldOp::create(b, k.f32c(0.0));
+  return branch.getResult(0);
+}
+
+void WgmmaBackwardMain::storeRowValue(Value slotIndex, Value value) {
+  k.ifThen(k.cmp(arith::CmpIPredicate::ult, k.tid, k.idx(2 * k.t.blockQ)),
+           [&] {
+             Value which = k.divc(k.tid, k.t.blockQ);
+             Value col = k.remc(k.tid, k.t.blockQ);
+             memref::StoreOp::create(k.b, value, sRows,
+                                     ValueRange{k.add(k.mulc(slotIndex, 2),
+                                                      which),
+                                                col});
+           });
 }
 
 void WgmmaBackwardMain::loadQueryTiles(Value h, Value qBase, Value batch,
@@ -1315,19 +1377,27 @@ SmallVector<Value> WgmmaBackwardMain::buildRingLoop(ValueRange init) {
     perHead = walkLength();
   Value total = compacted ? liveSteps : k.mulc(perHead, queryHeads());
   createBarriers();
-  // Step 0's loads, then K_j, V_j and step 0's rows made visible to wgmma
-  // (async proxy) before the first step's barrier, which also orders the
-  // mbarriers' initialization before every wait.
-  auto [rowsGroup, firstLive] = issueRingLoads(
-      k.idx(0), k.idx(0), k.cmp(arith::CmpIPredicate::ult, k.idx(0), total));
+  // Step 0's loads, then K_j, V_j (and step 0's cp.async rows) made visible
+  // to wgmma (async proxy) before the first step's barrier, which also
+  // orders the mbarriers' initialization before every wait; rows by
+  // register are stored at the step's top.
+  // The fused dQ conversion (D120, opt-in) keeps the cp.async rows: with the
+  // register its D = 64 wide q-block kernel spills 8 bytes.
+  rowsByRegister = !k.fusedDqConvert;
+  Value hasStep = k.cmp(arith::CmpIPredicate::ult, k.idx(0), total);
+  auto [rowsGroup, firstLive] = issueRingLoads(k.idx(0), k.idx(0), hasStep);
+  Value firstRow =
+      rowsByRegister ? loadRowValue(k.idx(0), hasStep, firstLive) : Value();
   waitAsyncGroup(b, rowsGroup, 0);
   k.fenceAsyncProxy();
   OpBuilder::InsertionGuard guard(b);
   // A block mask: whether the step is live rides with the accumulators,
-  // read a step ahead (its loads' decision).
+  // read a step ahead (its loads' decision); then the step's row value.
   SmallVector<Value> carried(init);
   if (firstLive)
     carried.push_back(firstLive);
+  if (firstRow)
+    carried.push_back(firstRow);
   // D101: the loop sits in a branch on whether the block has a step, so
   // that the last dK product's wait (after the loop, in the branch)
   // precedes the join with the accumulators' initial values: ptxas
@@ -1382,33 +1452,43 @@ ValueRange WgmmaBackwardMain::buildRingSteps(ValueRange carried,
   Value t = loop.getInductionVar();
   ringStep = t;
   ringTotal = total;
-  Value nextLive = beginRingStep(t, total, rowsGroup);
+  Value rowValue, nextRowValue;
+  if (rowsByRegister)
+    rowValue = loop.getRegionIterArgs().back();
+  Value nextLive =
+      beginRingStep(t, total, rowsGroup, rowValue, &nextRowValue);
   Value h, qBase;
   std::tie(h, qBase) = stepRows(t);
   if (list)
     listPosition = stepPosition(t);
   ValueRange accs = loop.getRegionIterArgs().take_front(accCount);
+  SmallVector<Value> next;
   if (!nextLive) {
-    scf::YieldOp::create(b, compute(h, qBase, accs));
+    next = compute(h, qBase, accs);
   } else {
-    SmallVector<Value> next =
-        ifLive(loop.getRegionIterArgs().back(), accs,
-               [&] { return compute(h, qBase, accs); });
+    next = ifLive(loop.getRegionIterArgs()[accCount], accs,
+                  [&] { return compute(h, qBase, accs); });
     next.push_back(nextLive);
-    scf::YieldOp::create(b, next);
   }
+  if (rowsByRegister)
+    next.push_back(nextRowValue);
+  scf::YieldOp::create(b, next);
   b.setInsertionPointAfter(loop);
   return loop.getResults().take_front(accCount);
 }
 
 Value WgmmaBackwardMain::beginRingStep(Value t, Value total,
-                                       Value rowsGroup) {
+                                       Value rowsGroup, Value rowValue,
+                                       Value *nextRowValue) {
   // Step t's rows (copied during step t - 1) have landed; after the
   // barrier every warp is done with step t - 1: its wgmmas, which read
   // buffer (t + 1) % stages, were waited for, and so were its reads of the
   // rows and of dS^T.
   ImplicitLocOpBuilder &b = k.b;
-  waitAsyncGroup(b, rowsGroup, 0);
+  if (rowsByRegister)
+    storeRowValue(k.remc(t, k.t.stages), rowValue);
+  else
+    waitAsyncGroup(b, rowsGroup, 0);
   // Ordered: step t - 1's bulk reductions have completed (their writes,
   // not only their reads of the tile) in every issuing lane before the
   // barrier; after it thread 0 passes step t - 1's turn and reads step
@@ -1432,11 +1512,14 @@ Value WgmmaBackwardMain::beginRingStep(Value t, Value total,
   Value nextLive;
   if (persistent)
     issuePersistentNextLoads(next, total);
-  else
-    nextLive = issueRingLoads(next, k.remc(next, k.t.stages),
-                              k.cmp(arith::CmpIPredicate::ult, next, total),
+  else {
+    Value enabled = k.cmp(arith::CmpIPredicate::ult, next, total);
+    nextLive = issueRingLoads(next, k.remc(next, k.t.stages), enabled,
                               dKInFlight)
                    .second;
+    if (rowsByRegister)
+      *nextRowValue = loadRowValue(next, enabled, nextLive);
+  }
   // TMA writes and wgmma reads are both in the async proxy: the mbarrier's
   // phase (which flips with every refill of the buffer) orders them. Warp
   // 0 is reconverged first (thread 0 alone issued the loads): the wait's

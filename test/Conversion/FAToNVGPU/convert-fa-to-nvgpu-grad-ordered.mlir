@@ -268,7 +268,8 @@ func.func @wgmma_block_mask(%q: memref<1x2x256x64xbf16>, %lse: memref<1x2x256xf3
 // CHECK: gpu.launch
 // CHECK: gpu.launch
 // CHECK: scf.for %[[T:[a-z0-9]+]] =
-// CHECK: nvvm.cp.async.wait.group 0
+// CHECK: memref.store
+// CHECK-NEXT: }
 // CHECK-NEXT: llvm.inline_asm has_side_effects "cp.async.bulk.wait_group 0;", ""
 // CHECK-NEXT: gpu.barrier
 // CHECK: %[[PREV:.*]] = arith.cmpi ugt, %[[T]], %c0
@@ -365,7 +366,8 @@ func.func @wgmma_wide_ordered(%q: memref<1x4x300x64xbf16>, %k: memref<1x2x300x64
 // CHECK: gpu.launch
 // CHECK: gpu.launch
 // CHECK: scf.for %[[T:[a-z0-9]+]] = {{.*}} -> (f32, f32
-// CHECK-NEXT: nvvm.cp.async.wait.group 0
+// CHECK: memref.store
+// CHECK-NEXT: }
 // CHECK-NEXT: gpu.barrier
 // CHECK-NOT: red.relaxed.gpu.global.add.s32
 // CHECK: llvm.inline_asm has_side_effects "ld.relaxed.gpu.global.b32 $0, [$1];", "=r,l"
@@ -411,7 +413,8 @@ func.func @wgmma_ring_ordered_after_scores(%q: memref<1x4x200x64xbf16>, %k: memr
 // CHECK: %[[SEM:.*]] = memref.alloc() : memref<1x4x3xi32>
 // CHECK: gpu.launch
 // CHECK: scf.for %[[T:[a-z0-9]+]] = {{.*}} -> (f32, f32
-// CHECK-NEXT: nvvm.cp.async.wait.group 0
+// CHECK: memref.store
+// CHECK-NEXT: }
 // CHECK-NEXT: gpu.barrier
 // CHECK-NOT: red.relaxed.gpu.global.add.s32
 // CHECK: llvm.inline_asm has_side_effects "ld.relaxed.gpu.global.b32 $0, [$1];", "=r,l"

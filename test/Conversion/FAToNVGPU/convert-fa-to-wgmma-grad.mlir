@@ -128,30 +128,34 @@ func.func @grad(%q: memref<1x4x100x64xbf16>, %k: memref<1x2x100x64xbf16>, %v: me
 // CHECK: scf.if
 // CHECK-COUNT-2: nvgpu.mbarrier.init %[[BARS]]
 // CHECK: nvvm.fence.mbarrier.init
-// Step 0's loads: Q_i and dO_i into buffer 0 by thread 0, the rows by
-// threads 0-127.
+// Step 0's loads: Q_i and dO_i into buffer 0 by thread 0; each of threads
+// 0-127 reads its logsumexp or D value into a register (D125: no cp.async,
+// whose wait at the step's top would also wait for the dQ reductions); the
+// wait is K_j's and V_j's.
 // CHECK: scf.if
 // CHECK: nvgpu.mbarrier.arrive.expect_tx %[[BARS]][%{{.*}}], %c16384
 // CHECK: nvgpu.tma.async.load %[[QMAP]]
 // CHECK: nvgpu.tma.async.load %[[DOMAP]]
-// CHECK: nvgpu.device_async_copy %arg5{{.*}}, %[[ROWS]]
-// CHECK: nvgpu.device_async_copy %[[D]]{{.*}}, %[[ROWS]]
-// The row copies sit in branches, so their group has no tokens: it is
-// committed and waited for through NVVM (a tokenless
-// nvgpu.device_async_create_group does not parse back).
-// CHECK: nvvm.cp.async.commit.group
-// CHECK-NEXT: nvvm.cp.async.wait.group 0
+// CHECK-NOT: nvgpu.device_async_copy
+// CHECK: %[[ROW0:.*]] = scf.if %{{.*}} -> (f32)
+// CHECK: memref.load %arg5
+// CHECK: memref.load %[[D]]
+// CHECK: nvvm.cp.async.wait.group 0
 // CHECK-NEXT: nvvm.fence.proxy
-// One loop over the group's (query head, q-block) steps.
-// CHECK: scf.for
-// CHECK-NEXT: nvvm.cp.async.wait.group 0
+// One loop over the group's (query head, q-block) steps, carrying the
+// step's row value: stored to the rows at the step's top, before its
+// barrier; the next step's read after its loads are issued.
+// CHECK: scf.for {{.*}}, %[[ROW:[a-z0-9]+]] = %[[ROW0]]) -> (
+// CHECK-NOT: nvvm.cp.async.wait.group
+// CHECK: memref.store %[[ROW]], %[[ROWS]]
+// CHECK-NEXT: }
 // CHECK-NEXT: gpu.barrier
 // CHECK: nvgpu.mbarrier.arrive.expect_tx
 // CHECK: nvgpu.tma.async.load %[[QMAP]]
 // CHECK: nvgpu.tma.async.load %[[DOMAP]]
-// CHECK: nvgpu.device_async_copy %arg5
-// CHECK: nvgpu.device_async_copy %[[D]]
-// CHECK: nvvm.cp.async.commit.group
+// CHECK-NOT: nvgpu.device_async_copy
+// CHECK: memref.load %arg5
+// CHECK: memref.load %[[D]]
 // CHECK: nvgpu.mbarrier.try_wait.parity %[[BARS]]
 // CHECK-NOT: gpu.barrier
 // CHECK: nvvm.wgmma.mma_async
@@ -225,7 +229,8 @@ func.func @grad_ring(%q: memref<1x4x100x64xbf16>, %k: memref<1x2x100x64xbf16>, %
 // CHECK: nvgpu.tma.async.load %[[DOMAP]]
 // CHECK: %[[ACCS:.*]]:64 = scf.if %{{.*}} -> (f32,
 // CHECK: scf.for
-// CHECK-NEXT: nvvm.cp.async.wait.group 0
+// CHECK: memref.store
+// CHECK-NEXT: }
 // CHECK-NEXT: gpu.barrier
 // CHECK: nvgpu.mbarrier.arrive.expect_tx %[[BARS]][%{{.*}}], %c16384
 // CHECK-NOT: nvgpu.tma.async.load %[[QMAP]]
