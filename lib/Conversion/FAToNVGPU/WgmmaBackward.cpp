@@ -50,7 +50,8 @@
 // How Q_i, dO_i and the q-block's logsumexp and D rows arrive is the
 // tiling's `stages`: one buffer, copied by cp.async at the start of each
 // step and waited for there (D54); or a ring of two, Q_i and dO_i by TMA
-// completing on an mbarrier per buffer, the rows by 4-byte cp.async, the
+// completing on an mbarrier per buffer, the rows read into registers a step
+// ahead and stored at the step's top (D125; 4-byte cp.async before), the
 // next step's loads issued before this step's products (D61); a step the
 // block mask skips completes its mbarrier's phase by a plain arrival
 // (D75).
