@@ -9,7 +9,9 @@
 #include "FlashAttn/Analysis/TargetInfo.h"
 #include "FlashAttn/Dialect/FA/IR/FAAttrs.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FormatVariadic.h"
 
@@ -195,6 +197,106 @@ static LogicalResult checkArchRequirements(gpu::GPUModuleOp gpuModule) {
   return failure(result.wasInterrupted());
 }
 
+/// Why the NVPTX back end would stop the process on `asmOp` (it aborts on a
+/// `$` in the text that names no operand, "Bad $ operand number", and
+/// exits on a constraint it cannot take or operands that do not match
+/// their constraints, "invalid operand in inline asm"), or nullopt. The
+/// constraints: an optional `=` (an output) and `&`, then one of NVPTX's
+/// register classes b, c, h, r, l, q, f, d or an immediate n, i; an input
+/// tied to an earlier output by its number; or a clobber `~{...}`. The text: `$$`, `$(`, `$|`, `$)`, `$N` or `${N}` with
+/// N below the count of outputs and inputs; no `${N:modifier}` (NVPTX takes
+/// few, and exits on the others; the kernels use none).
+static std::optional<std::string> inlineAsmProblem(LLVM::InlineAsmOp asmOp) {
+  StringRef constraints = asmOp.getConstraints();
+  SmallVector<StringRef> parts;
+  if (!constraints.empty())
+    constraints.split(parts, ',');
+  int64_t outputs = 0, inputs = 0;
+  for (StringRef part : parts) {
+    StringRef code = part;
+    if (code.starts_with("~{") && code.ends_with("}") && code.size() > 3)
+      continue;
+    bool output = code.consume_front("=");
+    code.consume_front("&");
+    // An input tied to output N (NVVM's PTX builder's read-write operands).
+    uint64_t tied = 0;
+    if (!output && !code.empty() && !code.getAsInteger(10, tied)) {
+      if (tied >= static_cast<uint64_t>(outputs))
+        return llvm::formatv("constraint '{0}' ties an input to output {1}, "
+                             "but the statement has {2} output(s) before it",
+                             part, tied, outputs)
+            .str();
+      ++inputs;
+      continue;
+    }
+    if (code.size() != 1 || !StringRef("bchrlqfdni").contains(code[0]))
+      return llvm::formatv("constraint '{0}' is not one the NVPTX back end "
+                           "takes (b, c, h, r, l, q, f, d, n or i, with '=' "
+                           "for an output; an output's number for a tied "
+                           "input; ~{{...} for a clobber)",
+                           part)
+          .str();
+    ++(output ? outputs : inputs);
+  }
+  if (inputs != static_cast<int64_t>(asmOp.getNumOperands()))
+    return llvm::formatv("{0} input constraint(s) for {1} operand(s)", inputs,
+                         asmOp.getNumOperands())
+        .str();
+  int64_t results = 0;
+  if (asmOp.getNumResults() == 1) {
+    auto structType =
+        dyn_cast<LLVM::LLVMStructType>(asmOp.getResult(0).getType());
+    results = structType ? structType.getBody().size() : 1;
+  }
+  if (outputs != results)
+    return llvm::formatv("{0} output constraint(s) for {1} result value(s)",
+                         outputs, results)
+        .str();
+  StringRef text = asmOp.getAsmString();
+  int64_t operands = outputs + inputs;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '$')
+      continue;
+    if (i + 1 < text.size() && StringRef("$(|)").contains(text[i + 1])) {
+      ++i;
+      continue;
+    }
+    StringRef rest = text.drop_front(i + 1);
+    bool braced = rest.consume_front("{");
+    StringRef digits = rest.take_while([](char c) { return llvm::isDigit(c); });
+    rest = rest.drop_front(digits.size());
+    uint64_t index = 0;
+    bool bad = digits.empty() || digits.getAsInteger(10, index);
+    if (braced)
+      bad = bad || !rest.consume_front("}");
+    if (bad)
+      return llvm::formatv("'$' at offset {0} of the text names no operand "
+                           "($N or ${{N}, or $$ for a '$'; no modifiers)",
+                           i)
+          .str();
+    if (index >= static_cast<uint64_t>(operands))
+      return llvm::formatv("${0} in the text, but the statement has {1} "
+                           "operand(s)",
+                           index, operands)
+          .str();
+    i = text.size() - rest.size() - 1;
+  }
+  return std::nullopt;
+}
+
+/// Refuses the inline PTX statements of `gpuModule` that would stop the
+/// back end (inlineAsmProblem).
+static LogicalResult checkInlineAsm(gpu::GPUModuleOp gpuModule) {
+  WalkResult result = gpuModule.walk([](LLVM::InlineAsmOp asmOp) {
+    if (std::optional<std::string> why = inlineAsmProblem(asmOp)) {
+      asmOp.emitOpError() << "cannot be compiled for NVPTX: " << *why;
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return failure(result.wasInterrupted());
+}
+
 namespace {
 struct AttachNVVMTargetPass
     : public fa::impl::FAAttachNVVMTargetPassBase<AttachNVVMTargetPass> {
@@ -238,7 +340,8 @@ struct AttachNVVMTargetPass
     for (auto gpuModule : module.getOps<gpu::GPUModuleOp>()) {
       if (!gpuModule.getTargetsAttr())
         gpuModule.setTargetsAttr(ArrayAttr::get(&getContext(), {nvvmTarget}));
-      if (failed(checkArchRequirements(gpuModule)))
+      if (failed(checkArchRequirements(gpuModule)) ||
+          failed(checkInlineAsm(gpuModule)))
         return signalPassFailure();
     }
   }
