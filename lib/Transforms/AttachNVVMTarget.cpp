@@ -197,16 +197,15 @@ static LogicalResult checkArchRequirements(gpu::GPUModuleOp gpuModule) {
   return failure(result.wasInterrupted());
 }
 
-/// Why the NVPTX back end would stop the process on `asmOp` (it aborts on a
-/// `$` in the text that names no operand, "Bad $ operand number", and
-/// exits on a constraint it cannot take or operands that do not match
-/// their constraints, "invalid operand in inline asm"), or nullopt. The
-/// constraints: an optional `=` (an output) and `&`, then one of NVPTX's
-/// register classes b, c, h, r, l, q, f, d or an immediate n, i; an input
-/// tied to an earlier output by its number; or a clobber `~{...}`. The text: `$$`, `$(`, `$|`, `$)`, `$N` or `${N}` with
-/// N below the count of outputs and inputs; no `${N:modifier}` (NVPTX takes
-/// few, and exits on the others; the kernels use none).
-static std::optional<std::string> inlineAsmProblem(LLVM::InlineAsmOp asmOp) {
+/// Why the NVPTX back end would end the process on `asmOp`'s constraints
+/// ("invalid operand in inline asm", by exit(1)), or nullopt; `operands`
+/// is set to the count of outputs and inputs. A constraint is an optional
+/// `=` (an output) and `&`, then one of NVPTX's register classes b, c, h,
+/// r, l, q, f, d or an immediate n, i; an input tied to an earlier output
+/// by its number; or a clobber `~{...}`. The outputs must be the
+/// statement's result values, the inputs its operands.
+static std::optional<std::string> constraintsProblem(LLVM::InlineAsmOp asmOp,
+                                                     int64_t &operands) {
   StringRef constraints = asmOp.getConstraints();
   SmallVector<StringRef> parts;
   if (!constraints.empty())
@@ -252,8 +251,17 @@ static std::optional<std::string> inlineAsmProblem(LLVM::InlineAsmOp asmOp) {
     return llvm::formatv("{0} output constraint(s) for {1} result value(s)",
                          outputs, results)
         .str();
-  StringRef text = asmOp.getAsmString();
-  int64_t operands = outputs + inputs;
+  operands = outputs + inputs;
+  return std::nullopt;
+}
+
+/// Why the NVPTX back end would abort on `text`, an inline PTX statement
+/// of `operands` operands ("Bad $ operand number", on a `$` that names no
+/// operand), or nullopt. A `$` is `$$`, `$(`, `$|`, `$)`, `$N` or `${N}`
+/// with N below `operands`; no `${N:modifier}` (NVPTX takes few, and exits
+/// on the others; the kernels use none).
+static std::optional<std::string> templateProblem(StringRef text,
+                                                  int64_t operands) {
   for (size_t i = 0; i < text.size(); ++i) {
     if (text[i] != '$')
       continue;
@@ -282,6 +290,14 @@ static std::optional<std::string> inlineAsmProblem(LLVM::InlineAsmOp asmOp) {
     i = text.size() - rest.size() - 1;
   }
   return std::nullopt;
+}
+
+/// Why the NVPTX back end would stop the process on `asmOp`, or nullopt.
+static std::optional<std::string> inlineAsmProblem(LLVM::InlineAsmOp asmOp) {
+  int64_t operands = 0;
+  if (std::optional<std::string> why = constraintsProblem(asmOp, operands))
+    return why;
+  return templateProblem(asmOp.getAsmString(), operands);
 }
 
 /// Refuses the inline PTX statements of `gpuModule` that would stop the

@@ -2,21 +2,11 @@
 """Replace .stage-rl's hand-patched _rlv variants by the new build's kernels
 (the implementation of D125) of the same cases. Usage: mk_rln.py"""
 import json, os, shutil, sys
-sys.path.insert(0, "/work/main/bench/correctness"); sys.path.insert(0, "/work/exp19")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mk_rl
+bs = mk_rl.bs
 os.chdir("/work/main")
-import backward_simt as bs
-orig = bs.wgmma_dq_fused_cases
-def rl_cases():
-    out = []
-    for c in orig():
-        if c["dq_convert"] != "kernel" and c.get("perf"):
-            continue
-        c = dict(c); c["dq_convert"] = "kernel"
-        c["name"] = c["name"].replace("_df_dqf", "_rl").replace("_dqf", "_rl")
-        if c.get("ab"): c["ab"] = c["ab"].replace("dqf_", "rl_")
-        out.append(c)
-    return out
-bs.wgmma_dq_fused_cases = rl_cases
+bs.wgmma_dq_fused_cases = mk_rl.rl_cases
 NEW = "/work/main/.stage-rln"
 bs.main(["stage", NEW, "--kernel", "wgmma", "--target", "h200", "--only", "_rl"])
 art, nart = ".stage-rl/artifacts", NEW + "/artifacts"

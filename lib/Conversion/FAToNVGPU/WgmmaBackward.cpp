@@ -129,6 +129,9 @@ public:
         persistent(k.op.getScheduleAttr().getPersistent() ==
                    BackwardPersistence::On),
         splitGroup(k.op.getScheduleAttr().getGqa() == BackwardGqa::Split),
+        // The fused dQ conversion (D120, opt-in) keeps the cp.async rows:
+        // with the register its D = 64 wide q-block kernel spills 8 bytes.
+        rowsByRegister(k.t.stages > 1 && !persistent && !k.fusedDqConvert),
         layout(k.t, k.d, k.dv, e,
                compacted
                    ? compactedWalkEntries(k.t, getAttentionProblem(k.op))
@@ -240,10 +243,6 @@ private:
   /// then with a block mask whether step 0 is live): its accumulators.
   ValueRange buildRingSteps(ValueRange carried, int64_t accCount,
                             Value total, Value rowsGroup);
-  /// The rows by register (D125): the ring's loop (not the persistent
-  /// kernel, not the fused dQ conversion) carries each thread's logsumexp
-  /// or D value of the next step.
-  bool rowsByRegister = false;
   /// Step t's query head and first row.
   std::pair<Value, Value> stepRows(Value t);
   /// Step t's (query head, q-block) (stepRows's before the q-block's row).
@@ -279,14 +278,14 @@ private:
   /// issueDeferredQueryLoad (D101).
   std::pair<Value, Value> issueRingLoads(Value t, Value slot, Value enabled,
                                          bool deferQuery = false);
-  /// With rowsByRegister: this thread's
-  /// logsumexp or D value of step t (threads 0 .. 2 block_q - 1; 0 for
-  /// rows past Nq, a step past the last or skipped, and other threads),
-  /// read into a register a step ahead by ld.global and stored to sRows at
-  /// the step's top (storeRowValue). A cp.async would be waited for there by
-  /// `cp.async.wait_group`, which ptxas gives the scoreboard the dQ's bulk
-  /// reductions count on (DEPBAR.LE SB0): the wait took the reductions
-  /// issued at the step's end with it (D125).
+  /// With rowsByRegister: this thread's logsumexp or D value of step t
+  /// (threads 0 .. 2 block_q - 1; 0 for rows past Nq, a step past the last
+  /// or skipped, and other threads), read into a register a step ahead by
+  /// ld.global and stored to sRows at the step's top (storeRowValue). A
+  /// cp.async would be waited for there by `cp.async.wait_group`, which
+  /// ptxas gives the scoreboard the dQ's bulk reductions count on
+  /// (DEPBAR.LE SB0): the wait took the reductions issued at the step's
+  /// end with it (D125).
   Value loadRowValue(Value t, Value enabled, Value live);
   void storeRowValue(Value slotIndex, Value value);
   /// issueRingLoads's loads of the step of query head `h` from row `qBase`
@@ -458,6 +457,10 @@ private:
   /// (blockIdx.y; k.head is its K/V head), dK_j and dV_j added to the f32
   /// accumulators k.dkAcc, k.dvAcc.
   bool splitGroup;
+  /// The rows by register (D125): the ring's loop (not the persistent
+  /// kernel, not the fused dQ conversion) carries each thread's logsumexp
+  /// or D value of the next step.
+  bool rowsByRegister;
   Value queryHead;
   WgmmaBackwardLayout layout;
   /// The column split (layout.split); the row split's wide q-block
@@ -1382,9 +1385,6 @@ SmallVector<Value> WgmmaBackwardMain::buildRingLoop(ValueRange init) {
   // to wgmma (async proxy) before the first step's barrier, which also
   // orders the mbarriers' initialization before every wait; rows by
   // register are stored at the step's top.
-  // The fused dQ conversion (D120, opt-in) keeps the cp.async rows: with the
-  // register its D = 64 wide q-block kernel spills 8 bytes.
-  rowsByRegister = !k.fusedDqConvert;
   Value hasStep = k.cmp(arith::CmpIPredicate::ult, k.idx(0), total);
   auto [rowsGroup, firstLive] = issueRingLoads(k.idx(0), k.idx(0), hasStep);
   Value firstRow =
