@@ -1933,13 +1933,16 @@ def run(a):
     from gpu_check import open_matrix  # noqa: E402
     rt, card, stream, spec = open_matrix(a.runtime, a.artifacts)
     rows = []
-    chosen = [c for c in spec["cases"] if selected(c["name"], a.only)]
+    chosen = [c for c in spec["cases"] if selected(c["name"], a.only)
+              and not (a.no_timing and c.get("perf"))]
     # The timed cases of an `ab` group run together (time_group), after
     # the rest, in the order of their groups' first cases.
     groups = {}
     for c in chosen:
         if c.get("perf") and c.get("ab"):
             groups.setdefault(c["ab"], []).append(c)
+    print(f"fa backward ({spec.get('variant', 'backward-simt')}) GPU check "
+          f"on {card}, torch {torch.__version__}", flush=True)
     for c in chosen:
         if c.get("perf") and c.get("ab"):
             continue
@@ -1952,42 +1955,21 @@ def run(a):
                                        a.seed, a.dump, a.against))
         except (RuntimeError, ValueError, torch.cuda.OutOfMemoryError) as e:
             rows.append({"name": c["name"], "status": "ERROR", "error": str(e)})
+        print_row(rows[-1])
+        sys.stdout.flush()
     for group, members in groups.items():
         print(f"timing group {group} round-robin ({len(members)} kernels)",
               file=sys.stderr, flush=True)
+        done = len(rows)
         try:
             rows += time_group(rt, members, a.artifacts, not a.ptx, stream,
                                a.rounds)
         except (RuntimeError, ValueError, torch.cuda.OutOfMemoryError) as e:
             rows += [{"name": c["name"], "status": "ERROR", "error": str(e)}
                      for c in members]
-    print(f"\nfa backward ({spec.get('variant', 'backward-simt')}) GPU check "
-          f"on {card}, torch {torch.__version__}")
-    for r in rows:
-        if r["status"] == "ERROR":
-            print(f"{r['name']:56} ERROR {r['error'][:100]}")
-            continue
-        if "tflops" in r:
-            flash = (f"{r['torch_ms']:9.3f} ms {r['torch_tflops']:7.1f} "
-                     "TFLOP/s" if "torch_ms" in r else
-                     f"not run: {r['torch_error'][:60]}")
-            ab = (f" [{r['ms_min']:.3f}-{r['ms_max']:.3f}] "
-                  f"{r['speedup_vs_base']:5.3f}x base"
-                  if "speedup_vs_base" in r else "")
-            ours = ("; vs it %5.2fx" % (r["tflops"] / r["torch_tflops"])
-                    if "torch_tflops" in r else "")
-            print(f"{r['name']:56} {r['ms']:9.3f} ms {r['tflops']:7.1f} "
-                  f"TFLOP/s{ab}; torch SDPA "
-                  f"{r.get('baseline', 'FLASH')} backward {flash}{ours}")
-            continue
-        detail = " ".join(f"{n} {r['max_abs_err'][n]:.1e}/{r['bound'][n]:.1e}"
-                          for n in r["max_abs_err"])
-        print(f"{r['name']:56} {r['format']:5} {r['ms']:9.2f} ms  {detail}  "
-              f"{r['status']}" + ("" if r["bitwise_rerun"] else " rerun-differs")
-              + ("" if r["unwritten"] == 0 else f" unwritten={r['unwritten']}")
-              + ("" if "bitwise_vs" not in r else " vs-dump " + ",".join(
-                  f"{n}={'same' if v else 'DIFFERS'}"
-                  for n, v in r["bitwise_vs"].items())))
+        for r in rows[done:]:
+            print_row(r)
+        sys.stdout.flush()
     passed = sum(r["status"] == "PASS" for r in rows)
     print(f"{passed}/{len(rows)} passed on {card}")
     if a.json:
@@ -1995,6 +1977,35 @@ def run(a):
             json.dump({"card": card, "torch": torch.__version__,
                        "rows": rows}, f, indent=1)
     return 0 if rows and passed == len(rows) else 1
+
+
+def print_row(r):
+    """One case's line, printed as soon as the case has run (a run cut
+    short by a time limit keeps what it checked)."""
+    if r["status"] == "ERROR":
+        print(f"{r['name']:56} ERROR {r['error'][:100]}")
+        return
+    if "tflops" in r:
+        flash = (f"{r['torch_ms']:9.3f} ms {r['torch_tflops']:7.1f} "
+                 "TFLOP/s" if "torch_ms" in r else
+                 f"not run: {r['torch_error'][:60]}")
+        ab = (f" [{r['ms_min']:.3f}-{r['ms_max']:.3f}] "
+              f"{r['speedup_vs_base']:5.3f}x base"
+              if "speedup_vs_base" in r else "")
+        ours = ("; vs it %5.2fx" % (r["tflops"] / r["torch_tflops"])
+                if "torch_tflops" in r else "")
+        print(f"{r['name']:56} {r['ms']:9.3f} ms {r['tflops']:7.1f} "
+              f"TFLOP/s{ab}; torch SDPA "
+              f"{r.get('baseline', 'FLASH')} backward {flash}{ours}")
+        return
+    detail = " ".join(f"{n} {r['max_abs_err'][n]:.1e}/{r['bound'][n]:.1e}"
+                      for n in r["max_abs_err"])
+    print(f"{r['name']:56} {r['format']:5} {r['ms']:9.2f} ms  {detail}  "
+          f"{r['status']}" + ("" if r["bitwise_rerun"] else " rerun-differs")
+          + ("" if r["unwritten"] == 0 else f" unwritten={r['unwritten']}")
+          + ("" if "bitwise_vs" not in r else " vs-dump " + ",".join(
+              f"{n}={'same' if v else 'DIFFERS'}"
+              for n, v in r["bitwise_vs"].items())))
 
 
 def main(argv):
@@ -2017,6 +2028,8 @@ def main(argv):
                    help="load the PTX (driver JIT) even where a cubin exists")
     r.add_argument("--only", default="",
                    help="as stage's --only")
+    r.add_argument("--no-timing", action="store_true",
+                   help="check correctness only: skip the timed cases")
     r.add_argument("--rounds", type=int, default=5,
                    help="rounds of an `ab` group's round-robin timing")
     r.add_argument("--json", default="")
