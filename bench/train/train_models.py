@@ -26,6 +26,11 @@ forced (torch.nn.attention.sdpa_kernel), eager.
                LOSS_BATCH) with fa_mlir and with sdpa from the same seed and
                the same token stream; writes step,implementation,loss rows
                (--csv).
+  profile      (GPU) per model, fa_mlir and the best-known sdpa backend
+               (CUDNN) after a warm-up: torch.profiler over PROFILE_STEPS
+               steps, the CUDA kernels by total time (a table per
+               implementation, and the kernels whose time differs most
+               between them) into --out: where a step's time goes.
   plot CSV PNG (anywhere) plots the loss CSV: matplotlib when installed,
                else a plain PNG drawn here (fa_mlir red, sdpa blue, no
                text).
@@ -52,6 +57,7 @@ MODELS = {"gpt2": (1024, 16), "bert": (512, 16), "llama": (4096, 2)}
 IMPLEMENTATIONS = ("fa_mlir", "sdpa-flash", "sdpa-cudnn", "eager")
 WARMUP, STEPS, ROUNDS = 2, 8, 5
 LOSS_STEPS, LOSS_BATCH = 200, 4
+PROFILE_STEPS = 3
 
 
 def make_model(transformers, name, implementation, device, dtype=None):
@@ -299,6 +305,59 @@ def _png_plot(series, path, width=800, height=400, margin=20):
             + chunk(b"IEND", b""))
 
 
+def profile(args):
+    """torch.profiler of PROFILE_STEPS training steps per model and
+    implementation (fa_mlir, sdpa-cudnn), each after two untimed steps:
+    CUDA time per kernel name, summed over the steps, and per step."""
+    import torch
+    import transformers
+    from torch.profiler import ProfilerActivity
+    from flashattn_mlir.integrations import transformers as fa_hf
+    fa_hf.register()
+    os.makedirs(args.out, exist_ok=True)
+    for name in args.models:
+        seq, size = MODELS[name]
+        torch.manual_seed(0)
+        model = make_model(transformers, name, "eager", "cuda")
+        optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4, fused=True)
+        gen = torch.Generator().manual_seed(1)
+        inputs = batch(torch, model, seq, size, gen, "cuda")
+        per_kernel = {}
+        for implementation in ("fa_mlir", "sdpa-cudnn"):
+            step = step_fn(torch, model, implementation, optimizer)
+            timed_turn(torch, model, step, implementation, inputs, 2, 1)
+            with torch.profiler.profile(activities=[ProfilerActivity.CUDA]) as prof:
+                for _ in range(PROFILE_STEPS):
+                    step(inputs)
+                torch.cuda.synchronize()
+            kernels = {}
+            for e in prof.key_averages():
+                us = e.device_time_total
+                if us > 0:
+                    kernels[e.key] = (us / PROFILE_STEPS, e.count // PROFILE_STEPS)
+            per_kernel[implementation] = kernels
+            total = sum(us for us, _ in kernels.values())
+            lines = [f"{name} {implementation}: {total / 1e3:.3f} ms of CUDA time a step",
+                     f"{'us/step':>10} {'calls':>6}  kernel"]
+            for key, (us, n) in sorted(kernels.items(), key=lambda kv: -kv[1][0])[:40]:
+                lines.append(f"{us:10.1f} {n:6d}  {key[:150]}")
+            text = "\n".join(lines)
+            print(text, flush=True)
+            with open(os.path.join(args.out, f"{name}-{implementation}.txt"), "w") as f:
+                f.write(text + "\n")
+        ours, theirs = per_kernel["fa_mlir"], per_kernel["sdpa-cudnn"]
+        diff = sorted(((ours.get(k, (0, 0))[0] - theirs.get(k, (0, 0))[0], k)
+                       for k in set(ours) | set(theirs)), key=lambda d: -abs(d[0]))
+        lines = [f"{name}: fa_mlir minus sdpa-cudnn, us a step, largest first"]
+        lines += [f"{d:+10.1f}  {k[:150]}" for d, k in diff[:30]]
+        print("\n".join(lines), flush=True)
+        with open(os.path.join(args.out, f"{name}-diff.txt"), "w") as f:
+            f.write("\n".join(lines) + "\n")
+        model = optimizer = None
+        torch.cuda.empty_cache()
+    return 0
+
+
 def record_calls(models):
     """The attention calls of one training step of each model and of the
     loss run, recorded on the meta device in bf16 (what autocast gives the
@@ -338,12 +397,15 @@ def main():
     t.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS))
     c = sub.add_parser("loss")
     c.add_argument("--csv", required=True)
+    f = sub.add_parser("profile")
+    f.add_argument("--out", required=True)
+    f.add_argument("--models", nargs="+", default=["bert"], choices=list(MODELS))
     g = sub.add_parser("plot")
     g.add_argument("csv")
     g.add_argument("png")
     args = p.parse_args()
     return {"stage": stage, "throughput": throughput, "loss": loss,
-            "plot": plot}[args.command](args)
+            "plot": plot, "profile": profile}[args.command](args)
 
 
 if __name__ == "__main__":
