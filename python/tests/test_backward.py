@@ -540,3 +540,21 @@ def test_wgmma_gqa_auto_splits_an_underfilled_grid():
                backward_epilogue="tma-store")
     assert tma.schedule["gqa"] == "loop"
     assert tma.schedule["epilogue"] == "tma-store"
+
+
+def test_wgmma_dq_reduce_override():
+    # backward_dq_reduce="warpgroup" (fa-to-ptx-pipeline's
+    # backward-dq-reduce, D127): the ring's warpgroup stacks its warps' dQ
+    # boxes as boxes of 64 rows, a named barrier of its 128 threads, and one
+    # thread adds them; the host's tensor map of the f32 accumulator has
+    # that box. "auto" (the default) keeps each warp's boxes of 16 rows.
+    warp = grad(kernel="wgmma")
+    group = grad(kernel="wgmma", backward_dq_reduce="warpgroup")
+    assert re.search(r"bar\.sync\s+%r\d+, 128;", group.ptx)
+    assert not re.search(r"bar\.sync\s+%r\d+, 128;", warp.ptx)
+    box = lambda k: [p["box"] for kernel in k.manifest["kernels"]
+                     for p in kernel["params"]
+                     if "box" in p and p["dtype"] == "f32"]
+    assert (box(warp), box(group)) == ([[1, 1, 16, 32]], [[1, 1, 64, 32]])
+    with pytest.raises(ValueError, match="backward_dq_reduce"):
+        grad(kernel="wgmma", backward_dq_reduce="block")
