@@ -496,6 +496,43 @@ TEST(BackwardCostModel, FusedDqConvertRule) {
   EXPECT_FALSE(parseDqConvert("inline"));
 }
 
+TEST(BackwardCostModel, WarpgroupDqReduceRule) {
+  // D127: the ring's tiles of tensor boxes (a warp's dQ columns a multiple
+  // of 32 f32), boxes of 64 rows stacked in the same bytes; the warp's
+  // boxes until its GPU check.
+  AttentionProblem p = problem(4096, 4096, 128, true);
+  Tiling ring{64, 128, 2, 8}, one{64, 128, 1, 8}, wide{128, 128, 2, 8};
+  EXPECT_FALSE(kDqReduceWarpgroupGpuChecked);
+  EXPECT_FALSE(dqReduceWarpgroupReason(KernelKind::Wgmma, p, ring));
+  EXPECT_TRUE(dqReduceWarpgroupReason(KernelKind::Wgmma, p, one));
+  EXPECT_TRUE(dqReduceWarpgroupReason(KernelKind::MmaSync, p, ring));
+  AttentionProblem d64 = p, d96 = p, d192 = p, d256 = p;
+  d64.headDim = d64.valueHeadDim = 64;
+  d96.headDim = d96.valueHeadDim = 96;
+  d192.headDim = 192;
+  d256.headDim = d256.valueHeadDim = 256;
+  EXPECT_FALSE(dqReduceWarpgroupReason(KernelKind::Wgmma, d64, ring));
+  EXPECT_FALSE(dqReduceWarpgroupReason(KernelKind::Wgmma, d64, wide));
+  EXPECT_TRUE(dqReduceWarpgroupReason(KernelKind::Wgmma, d96, ring));
+  EXPECT_FALSE(dqReduceWarpgroupReason(KernelKind::Wgmma, d192,
+                                       Tiling{64, 64, 2, 8}));
+  EXPECT_TRUE(dqReduceWarpgroupReason(KernelKind::Wgmma, d256,
+                                      Tiling{64, 64, 2, 8}));
+  WgmmaBackwardLayout warp(ring, 128, 128, 2);
+  WgmmaBackwardLayout group(ring, 128, 128, 2, 0, DqReduce::Warpgroup);
+  EXPECT_EQ(warp.dQBoxRows, 16);
+  EXPECT_EQ(group.dQBoxRows, 64);
+  EXPECT_EQ(group.totalBytes, warp.totalBytes);
+  EXPECT_EQ(group.dQWarpBytes, warp.dQWarpBytes);
+  // Without boxes the field stays 0 (D = 96: a row at a time).
+  EXPECT_EQ(WgmmaBackwardLayout(ring, 96, 96, 2, 0, DqReduce::Warpgroup)
+                .dQBoxRows,
+            0);
+  EXPECT_EQ(parseDqReduce("warpgroup"), DqReduce::Warpgroup);
+  EXPECT_EQ(stringifyDqReduce(DqReduce::Warp), "warp");
+  EXPECT_FALSE(parseDqReduce("block"));
+}
+
 TEST(BackwardCostModel, SplitGroupPricing) {
   // D119 at the Llama training shape (B = 2, Hq = 32, Hkv = 8, N = 4096, D =
   // 64, causal): a block per query head (4x the blocks, a quarter of the

@@ -223,7 +223,7 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
          bias_type="f32", density=0.5, tag="", walk="dense",
          block_pattern="random", in_flight="none", ab="", epilogue="direct",
          dq_pass="step-start", variant="", persistent=False, gqa="loop",
-         dq_convert="kernel"):
+         dq_convert="kernel", dq_reduce="warp"):
     """One backward case. `mask`: the mask's shape (dimensions of 1 are
     broadcast); `mask_kind`: 'bias' (f32, additive; its gradient is asked
     for unless `bias_grad` is False) or 'bool' (an i1 keep-mask);
@@ -249,7 +249,8 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
     backward's persistent kernel (`_pt`, D114); `gqa`: how the wgmma
     backward covers a GQA group, 'loop' or 'split' (`_gs`, D119);
     `dq_convert`: where the wgmma backward converts dQ, 'kernel' or 'fused'
-    (`_df`, D120); `ab`: a
+    (`_df`, D120); `dq_reduce`: how the wgmma ring issues dQ's tensor
+    reductions, 'warp' or 'warpgroup' (`_dr`, D127); `ab`: a
     timed case's
     group, timed round-robin with the
     group's other cases on one set of inputs (time_group; the first case
@@ -293,6 +294,7 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
             + ("_pt" if persistent else "")
             + ("_gs" if gqa == "split" else "")
             + ("_df" if dq_convert == "fused" else "")
+            + ("_dr" if dq_reduce == "warpgroup" else "")
             + (f"_{tag}" if tag else ""))
     source = ""
     if variant:
@@ -323,6 +325,7 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
             "in_flight": in_flight, "ab": ab, "epilogue": epilogue,
             "dq_pass": dq_pass, "variant": variant, "source": source,
             "persistent": persistent, "gqa": gqa, "dq_convert": dq_convert,
+            "dq_reduce": dq_reduce,
             "mask_pattern": list(mask_pattern) if mask_pattern else None}
 
 
@@ -520,6 +523,7 @@ def matrix_mma(kernel="mma-sync"):
         cases += wgmma_persistent_cases()
         cases += wgmma_gqa_split_cases()
         cases += wgmma_dq_fused_cases()
+        cases += wgmma_dq_reduce_cases()
     if kernel == "wgmma":
         # The ring against one buffer (D61), one process, D = 128 and 64.
         for d, hq in ((128, 16), (64, 32)):
@@ -1231,6 +1235,82 @@ def wgmma_dq_fused_cases():
     return cases
 
 
+def wgmma_dq_reduce_cases():
+    """The wgmma ring's warpgroup dQ reductions (D127, `dq_reduce =
+    warpgroup`, `_dr`: a warpgroup's four warps' 16-row dQ boxes stacked as
+    boxes of 64 rows, one thread adding each after a warpgroup barrier),
+    tagged `_dqr` (not yet run on a GPU), with today's tilings and epilogues
+    (DQF_PICKS) unless named. Against the float64 reference: D = 64 (the
+    wide q-block) and 128, bf16 and f16, N = 1, 17, 777, 2049 and 4097,
+    causal with Nq != Nk both ways (rows past Nq in a 64-row box), GQA 8/2,
+    a window, ordered dQ (deterministic: run twice, bit for bit) at both D,
+    block_q 64 at D = 64 (one box a warpgroup), the column split (D = 192,
+    Dv = 128: three boxes), a runtime block mask on the ring (dense and
+    compacted walks), dK in flight, the persistent kernel, the split group
+    and the fused dQ conversion. Then the A/B: the benchmark's shapes
+    (bf16, B = 16384 / N, H = 2048 / D, N = 1k, 4k and 16k, D = 64 and 128,
+    causal and not) and GQA (B 4, Hq 32, Hkv 8, N 8192, D 128, causal),
+    today's warp reductions (the base) and the warpgroup's timed
+    round-robin in one process with torch's cuDNN backward (time_group)."""
+    m = lambda *a, **kw: case(*a, kernel="wgmma", tag="dqr", **kw)
+    cases = []
+    for d in (64, 128):
+        tiling, epilogue = DQF_PICKS[d]
+        dtypes = ("bf16", "f16") if d == 64 else ("f16", "bf16")
+        for args, kw in (
+                ((dtypes[0], d, 1), dict()),
+                ((dtypes[1], d, 17), dict(causal=True)),
+                ((dtypes[0], d, 777), dict(b=2, hq=4)),
+                ((dtypes[1], d, 2049), dict(causal=True)),
+                ((dtypes[0], d, 4097), dict(b=1, hq=2)),
+                ((dtypes[1], d, 777, 1000), dict(causal=True, b=2, hq=4)),
+                ((dtypes[0], d, 1000, 777), dict(causal=True, b=2, hq=4)),
+                ((dtypes[1], d, 1000), dict(causal=True, b=2, hq=8, hkv=2)),
+                ((dtypes[0], d, 777, 1000), dict(window=(100, 37))),
+                ((dtypes[1], d, 1000, 777), dict(causal=True, b=2, hq=4,
+                                                 hkv=2, deterministic=True)),
+                ((dtypes[0], d, 2049), dict(deterministic=True))):
+            cases.append(m(*args, tiling=tiling, epilogue=epilogue,
+                           dq_reduce="warpgroup", **kw))
+    ring = [64, 128, 2, 8]
+    for args, kw in (
+            (("bf16", 64, 777), dict(causal=True, b=2, hq=4, tiling=ring)),
+            (("f16", 192, 1000), dict(dv=128, causal=True, b=2, hq=4)),
+            (("bf16", 192, 777, 1000), dict(dv=128, b=1, hq=4,
+                                            deterministic=True)),
+            (("bf16", 128, 1000), dict(causal=True, b=2, hq=4, hkv=2,
+                                       blocks=(64, 128), tiling=ring)),
+            (("bf16", 128, 1000), dict(causal=True, b=2, hq=4, hkv=2,
+                                       blocks=(64, 128), tiling=ring,
+                                       walk="compacted")),
+            (("bf16", 128, 1000, 777), dict(causal=True, in_flight="dk",
+                                            tiling=ring)),
+            (("bf16", 128, 2049), dict(causal=True, b=2, hq=4,
+                                       persistent=True, tiling=ring)),
+            (("f16", 64, 1000), dict(causal=True, b=2, hq=8, hkv=2,
+                                     gqa="split", tiling=ring)),
+            (("bf16", 128, 777, 1000), dict(causal=True, b=2, hq=4,
+                                            tiling=ring,
+                                            dq_convert="fused"))):
+        cases.append(m(*args, dq_reduce="warpgroup", **kw))
+    shapes = [(f"d{d}_n{n}" + ("_causal" if causal else ""),
+               dict(d=d, n=n, causal=causal, b=16384 // n, hq=2048 // d,
+                    hkv=2048 // d))
+              for d in (64, 128) for n in (1024, 4096, 16384)
+              for causal in (False, True)]
+    shapes.append(("gqa_d128_n8192_causal",
+                   dict(d=128, n=8192, causal=True, b=4, hq=32, hkv=8)))
+    for group, s in shapes:
+        tiling, epilogue = DQF_PICKS[s["d"]]
+        for dq_reduce in ("warp", "warpgroup"):
+            cases.append(m("bf16", s["d"], s["n"], causal=s["causal"],
+                           b=s["b"], hq=s["hq"], hkv=s["hkv"],
+                           tiling=tiling, epilogue=epilogue,
+                           dq_reduce=dq_reduce, perf=True,
+                           ab="dqr_" + group))
+    return cases
+
+
 # The wgmma backward's column split (D76: each warpgroup half the columns of
 # dK_j and dV_j, block_kv 64): not yet run on a GPU.
 WGMMA_COLUMN_SPLIT_DIMS = ((256, 256), (192, 128))
@@ -1371,7 +1451,9 @@ def emit(c):
             + (", persistent = on" if c.get("persistent") else "")
             + (", gqa = split" if c.get("gqa") == "split" else "")
             + (", dq_convert = fused" if c.get("dq_convert") == "fused"
-               else ""))]
+               else "")
+            + (", dq_reduce = warpgroup"
+               if c.get("dq_reduce") == "warpgroup" else ""))]
         if c.get("kernel") in ("mma-sync", "wgmma") else []) + ([
         "tiling = #fa.tiling<block_q = {}, block_kv = {}, stages = {}, "
         "warps = {}>".format(*c["tiling"])] if c["tiling"] else [])

@@ -98,6 +98,8 @@ typedef struct FABackwardSchedule {
   MlirStringRef gqa; /* loop or split (docs/Backward.md, "The split group") */
   MlirStringRef dqConvert; /* kernel or fused (docs/Backward.md, "The fused
                               dQ conversion") */
+  MlirStringRef dqReduce; /* warp or warpgroup (docs/Backward.md, "The
+                             warpgroup's dQ reductions") */
 } FABackwardSchedule;
 
 /* Whether `op` is an fa.attention. */

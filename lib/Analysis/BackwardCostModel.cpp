@@ -506,6 +506,51 @@ std::optional<DqConvert> mlir::fa::parseDqConvert(llvm::StringRef name) {
   return std::nullopt;
 }
 
+llvm::StringRef mlir::fa::stringifyDqReduce(DqReduce value) {
+  switch (value) {
+  case DqReduce::Auto:
+    return "auto";
+  case DqReduce::Warp:
+    return "warp";
+  case DqReduce::Warpgroup:
+    return "warpgroup";
+  }
+  llvm_unreachable("unknown dq reduce");
+}
+
+std::optional<DqReduce> mlir::fa::parseDqReduce(llvm::StringRef name) {
+  for (DqReduce value : {DqReduce::Auto, DqReduce::Warp, DqReduce::Warpgroup})
+    if (name == stringifyDqReduce(value))
+      return value;
+  return std::nullopt;
+}
+
+std::optional<std::string>
+mlir::fa::dqReduceWarpgroupReason(KernelKind kind,
+                                  const AttentionProblem &problem,
+                                  const Tiling &tiling) {
+  if (kind != KernelKind::Wgmma)
+    return llvm::formatv("the warpgroup's dQ reductions are the wgmma "
+                         "backward's, not the {0} kernel's",
+                         stringifyKernelKind(kind))
+        .str();
+  if (tiling.stages < 2)
+    return std::string("the warpgroup's dQ reductions are the TMA ring's "
+                       "(stages 2), not one buffer's (dQ by atomics)");
+  WgmmaBackwardLayout layout(tiling, problem.headDim, problem.valueHeadDim,
+                             problem.elementBytes);
+  if (!layout.dQWarpBytes)
+    return std::string("the warpgroup's dQ reductions need the ring's dQ "
+                       "tiles; at this D its ring adds dQ by atomics");
+  if (!layout.dQBoxColumns)
+    return llvm::formatv("the warpgroup's dQ reductions add tensor boxes of "
+                         "32 f32 columns; a warp's {0} dQ columns are added "
+                         "a row at a time",
+                         layout.dQColumns)
+        .str();
+  return std::nullopt;
+}
+
 std::optional<std::string>
 mlir::fa::dqConvertFusedReason(KernelKind kind, DqAccumulation dq,
                                const AttentionProblem &problem,
@@ -1033,7 +1078,7 @@ mlir::fa::wgmmaBackwardProblemReason(const AttentionProblem &p) {
 
 WgmmaBackwardLayout::WgmmaBackwardLayout(const Tiling &t, int64_t d,
                                          int64_t dv, int64_t e,
-                                         int64_t entries) {
+                                         int64_t entries, DqReduce reduce) {
   int64_t offset = 0;
   auto place = [&](int64_t rows, int64_t cols, int64_t count) {
     int64_t at = offset;
@@ -1085,6 +1130,8 @@ WgmmaBackwardLayout::WgmmaBackwardLayout(const Tiling &t, int64_t d,
       dQPitch = dQColumns * 4 + 32;
     }
     dQWarpBytes = dQBoxColumns ? 16 * dQColumns * 4 : 16 * dQPitch;
+    if (dQBoxColumns)
+      dQBoxRows = reduce == DqReduce::Warpgroup ? 4 * 16 : 16;
     totalBytes += llvm::alignTo(t.warps * dQWarpBytes, kWgmmaSwizzleAtomBytes);
   }
   // The compacted walk's list (D94): the live steps' indices and their

@@ -100,7 +100,8 @@ bool faAttentionGradGetSchedule(MlirOperation op,
                wrap(stringifyBackwardPersistence(attr.getPersistent())),
                wrap(stringifyDqTurnPass(attr.getDqPass())),
                wrap(stringifyBackwardGqa(attr.getGqa())),
-               wrap(stringifyDqConvert(attr.getDqConvert()))};
+               wrap(stringifyDqConvert(attr.getDqConvert())),
+               wrap(stringifyDqReduce(attr.getDqReduce()))};
   return true;
 }
 

@@ -99,6 +99,7 @@ void mlir::fa::buildFAFlashToGPUPipeline(
   select.backwardPersistent = options.backwardPersistent;
   select.backwardGqa = options.backwardGqa;
   select.backwardDqConvert = options.backwardDqConvert;
+  select.backwardDqReduce = options.backwardDqReduce;
   select.explain = options.explain;
   pm.addPass(createFASelectTilingPass(select));
   if (stopsBefore(options, PipelineStage::Tiled))
@@ -296,7 +297,8 @@ mlir::fa::describePipelineOptions(StringRef pipeline) {
       describeOption(o.blockMaskWalk), describeOption(o.backwardEpilogue),
       describeOption(o.dqPass),
       describeOption(o.backwardPersistent),
-      describeOption(o.backwardGqa), describeOption(o.backwardDqConvert)};
+      describeOption(o.backwardGqa), describeOption(o.backwardDqConvert),
+      describeOption(o.backwardDqReduce)};
 }
 
 void mlir::fa::registerFAPipelines() {

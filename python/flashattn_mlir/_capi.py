@@ -86,7 +86,8 @@ class _BackwardSchedule(ctypes.Structure):  # FABackwardSchedule
                 ("persistent", _CallbackStringRef),
                 ("dq_pass", _CallbackStringRef),
                 ("gqa", _CallbackStringRef),
-                ("dq_convert", _CallbackStringRef)]
+                ("dq_convert", _CallbackStringRef),
+                ("dq_reduce", _CallbackStringRef)]
 
 
 class _Target(ctypes.Structure):  # FATarget
@@ -352,7 +353,8 @@ class Compiler:
     def backward_decisions(self, module):
         """decisions() for the module's single fa.attention_grad: "tiling",
         "schedule" (its #fa.backward_schedule: kernel, dq, walk, in_flight,
-        epilogue, persistent, dq_pass, gqa, dq_convert, and the op's
+        epilogue, persistent, dq_pass, gqa, dq_convert, dq_reduce, and the
+        op's
         deterministic
         request), "target" and
         "shared_memory" (its backward

@@ -81,8 +81,9 @@ class Kernel:
         `persistent` (off, on: one block per SM walking the tiles),
         `dq_pass` (step-start, after-scores: where ordered dQ passes a
         step's turn), `gqa` (loop, split: a block per query head of a GQA
-        group) and `dq_convert` (kernel, fused: the main kernel's last block
-        at a q-block converts its dQ).
+        group), `dq_convert` (kernel, fused: the main kernel's last block
+        at a q-block converts its dQ) and `dq_reduce` (warp, warpgroup: one
+        thread a warpgroup adds the ring's dQ boxes of 64 rows).
         None for the naive kernel and for a kernel loaded without it."""
         return self._schedule
 

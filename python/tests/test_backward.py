@@ -78,7 +78,8 @@ def test_module_parses_and_the_tiling_is_the_compilers():
                           "walk": "dense", "in_flight": "none",
                           "epilogue": "direct", "persistent": "off",
                           "dq_pass": "step-start", "gqa": "loop",
-                          "dq_convert": "kernel"}
+                          "dq_convert": "kernel",
+                          "dq_reduce": "warp"}
     assert "kernel=auto chose wgmma: it builds this backward" in k.explain
     assert 0 < k.shared_memory["bytes"] <= k.shared_memory["budget"] == 232448
     tiled = k.mlir("tiled")
@@ -212,7 +213,8 @@ def test_mma_sync_kernel():
                           "walk": "dense", "in_flight": "none",
                           "epilogue": "direct", "persistent": "off",
                           "dq_pass": "step-start", "gqa": "loop",
-                          "dq_convert": "kernel"}
+                          "dq_convert": "kernel",
+                          "dq_reduce": "warp"}
     # 16 kv rows a warp; block_q within ptxas's registers (the model's fit
     # keeps at most 48 rows at D = 64).
     assert k.tiling["block_kv"] == 16 * k.tiling["warps"]
@@ -243,7 +245,8 @@ def test_mma_sync_deterministic_window_block_mask():
                           "walk": "dense", "in_flight": "none",
                           "epilogue": "direct", "persistent": "off",
                           "dq_pass": "step-start", "gqa": "loop",
-                          "dq_convert": "kernel"}
+                          "dq_convert": "kernel",
+                          "dq_reduce": "warp"}
     d, acc, sem = k.manifest["scratch"]
     assert sem["dtype"] == "i32"
     assert sem["shape"] == [1, 4, math.ceil(100 / k.tiling["block_q"])]
@@ -270,7 +273,8 @@ def test_mma_sync_deterministic_window_block_mask():
                              "walk": "dense", "in_flight": "none",
                              "epilogue": "direct", "persistent": "off",
                              "dq_pass": "step-start", "gqa": "loop",
-                             "dq_convert": "kernel"}
+                             "dq_convert": "kernel",
+                             "dq_reduce": "warp"}
     assert "kernel=auto chose mma-sync: it builds this backward" in auto.explain
     # The wgmma backward takes the window too (its deterministic dQ and
     # block masks: test_wgmma_deterministic_block_mask).
@@ -288,7 +292,8 @@ def test_wgmma_deterministic_block_mask():
                           "walk": "dense", "in_flight": "none",
                           "epilogue": "direct", "persistent": "off",
                           "dq_pass": "step-start", "gqa": "loop",
-                          "dq_convert": "kernel"}
+                          "dq_convert": "kernel",
+                          "dq_reduce": "warp"}
     assert k.tiling["block_q"] == 128
     d, acc, sem = k.manifest["scratch"]
     assert sem["dtype"] == "i32" and sem["shape"] == [1, 4, 1]
@@ -338,7 +343,8 @@ def test_wgmma_kernel():
                           "walk": "dense", "in_flight": "none",
                           "epilogue": "tma-store", "persistent": "off",
                           "dq_pass": "step-start", "gqa": "loop",
-                          "dq_convert": "kernel"}
+                          "dq_convert": "kernel",
+                          "dq_reduce": "warp"}
     assert k.tiling == {"block_q": 64, "block_kv": 128, "stages": 2,
                         "warps": 8}
     main = m["kernels"][1]
@@ -540,3 +546,23 @@ def test_wgmma_gqa_auto_splits_an_underfilled_grid():
                backward_epilogue="tma-store")
     assert tma.schedule["gqa"] == "loop"
     assert tma.schedule["epilogue"] == "tma-store"
+
+
+def test_wgmma_dq_reduce_override():
+    # backward_dq_reduce="warpgroup" (fa-to-ptx-pipeline's
+    # backward-dq-reduce, D127): the ring's warpgroup stacks its warps' dQ
+    # boxes as boxes of 64 rows, a named barrier of its 128 threads, and one
+    # thread adds them; the host's tensor map of the f32 accumulator has
+    # that box. "auto" (the default) keeps each warp's boxes of 16 rows.
+    warp = grad(kernel="wgmma")
+    group = grad(kernel="wgmma", backward_dq_reduce="warpgroup")
+    assert (warp.schedule["dq_reduce"], group.schedule["dq_reduce"]) == (
+        "warp", "warpgroup")
+    assert re.search(r"bar\.sync\s+%r\d+, 128;", group.ptx)
+    assert not re.search(r"bar\.sync\s+%r\d+, 128;", warp.ptx)
+    box = lambda k: [p["box"] for kernel in k.manifest["kernels"]
+                     for p in kernel["params"]
+                     if "box" in p and p["dtype"] == "f32"]
+    assert (box(warp), box(group)) == ([[1, 1, 16, 32]], [[1, 1, 64, 32]])
+    with pytest.raises(ValueError, match="backward_dq_reduce"):
+        grad(kernel="wgmma", backward_dq_reduce="block")

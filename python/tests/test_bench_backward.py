@@ -101,7 +101,8 @@ def test_stage_deterministic_column(tmp_path, monkeypatch):
                             "walk": "dense", "in_flight": "none",
                             "epilogue": "direct", "persistent": "off",
                             "dq_pass": "step-start", "gqa": "loop",
-                            "dq_convert": "kernel"}
+                            "dq_convert": "kernel",
+                            "dq_reduce": "warp"}
     assert runtime.find_grad_kernel(cfg, False, False).schedule["dq"] == "atomic"
 
 
@@ -385,8 +386,10 @@ def test_wgmma_matrix_has_the_column_split():
     # included, with timed cases at
     # B = 4, H = 8, N = 4096 on the ring and on one buffer.
     simt = load_script("bench/correctness/backward_simt.py", "backward_simt")
+    # (D127's `_dqr` set adds two D = 192 cases of its own.)
     cases = [c for c in simt.matrix("wgmma")
-             if (c["d"], c["dv"]) in ((256, 256), (192, 128))]
+             if (c["d"], c["dv"]) in ((256, 256), (192, 128))
+             and not c["name"].endswith("_dqr")]
     assert len(cases) == 78
     for c in cases:
         assert c["tiling"][:2] == [64, 64] and c["tiling"][3] == 8, c["name"]
@@ -572,3 +575,30 @@ def test_wgmma_matrix_has_the_fused_dq_conversion_cases():
             for c in cases if c["perf"] and not c["window"]} == {
         (16384 // n, 2048 // d, n, d, causal) for d in (64, 128)
         for n in (1024, 2048, 4096, 16384) for causal in (False, True)}
+
+
+def test_wgmma_matrix_has_the_warpgroup_dq_reduction_cases():
+    # backward_simt.py --kernel wgmma (D127), the `_dqr` cases: the
+    # warpgroup's dQ reductions (`_dr`, `dq_reduce = warpgroup` in the
+    # schedule) checked against the reference at D = 64, 128 and 192, ordered
+    # dQ included; the A/B groups: the benchmark's shapes (N = 1k, 4k, 16k)
+    # and GQA 32/8 at N = 8k, the warp's reductions (today's) first, then
+    # the warpgroup's, on the same tiling and epilogue.
+    simt = load_script("bench/correctness/backward_simt.py", "backward_simt")
+    cases = [c for c in simt.matrix("wgmma") if c["name"].endswith("_dqr")]
+    checked = [c for c in cases if not c["perf"]]
+    assert checked and all(c["dq_reduce"] == "warpgroup" and "_dr_" in c["name"]
+                           for c in checked)
+    assert all("dq_reduce = warpgroup" in simt.emit(c) for c in checked)
+    assert {c["d"] for c in checked} == {64, 128, 192}
+    assert any(c["deterministic"] for c in checked)
+    assert {777, 2049} <= {c["nq"] for c in checked}
+    groups = {}
+    for c in cases:
+        if c["perf"]:
+            groups.setdefault(c["ab"], []).append(c)
+    assert len(groups) == 13
+    for members in groups.values():
+        assert [c["dq_reduce"] for c in members] == ["warp", "warpgroup"]
+        assert "dq_reduce" not in simt.emit(members[0])
+    assert any(c["hq"] != c["hkv"] for c in cases if c["perf"])

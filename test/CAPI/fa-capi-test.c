@@ -433,6 +433,11 @@ static const char *kDqFused = GRAD_MODULE_WITH(
     "causal", ", schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, "
               "dq_convert = fused>");
 
+/* The warpgroup's dQ reductions, written on the op (D127). */
+static const char *kDqReduce = GRAD_MODULE_WITH(
+    "causal", ", schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, "
+              "dq_reduce = warpgroup>");
+
 /* An fa.attention_grad's #fa.backward_schedule as the C API reads it, in
    one line. */
 static void printBackwardSchedule(MlirOperation op) {
@@ -450,6 +455,7 @@ static void printBackwardSchedule(MlirOperation op) {
   printStringRef("dq_pass", s.dqPass);
   printStringRef("gqa", s.gqa);
   printStringRef("dq_convert", s.dqConvert);
+  printStringRef("dq_reduce", s.dqReduce);
   fputc('\n', stdout);
 }
 
@@ -488,7 +494,7 @@ static int testAttentionGrad(void) {
            (long long)tiling.warps);
   // CHECK:       tiling: [[BQ]] [[BKV]] [[ST]] [[W]]
   printBackwardSchedule(op);
-  // CHECK-NEXT:  schedule: kernel=simt dq=separate deterministic=true walk=dense in_flight=none epilogue=direct persistent=off dq_pass=step-start gqa=loop dq_convert=kernel
+  // CHECK-NEXT:  schedule: kernel=simt dq=separate deterministic=true walk=dense in_flight=none epilogue=direct persistent=off dq_pass=step-start gqa=loop dq_convert=kernel dq_reduce=warp
   FASharedMemory smem;
   if (mlirLogicalResultIsSuccess(
           faAttentionGetSharedMemory(op, &smem, printToFile, stdout)))
@@ -500,26 +506,32 @@ static int testAttentionGrad(void) {
   mlirModuleDestroy(module);
   module = parse(ctx, kInFlight);
   printBackwardSchedule(faModuleGetAttentionGradOp(module, 0));
-  // CHECK-NEXT:  schedule: kernel=wgmma dq=ordered deterministic=true walk=dense in_flight=dk epilogue=direct persistent=off dq_pass=step-start gqa=loop dq_convert=kernel
+  // CHECK-NEXT:  schedule: kernel=wgmma dq=ordered deterministic=true walk=dense in_flight=dk epilogue=direct persistent=off dq_pass=step-start gqa=loop dq_convert=kernel dq_reduce=warp
 
   /* The TMA-store epilogue, written on the op (D111: the C API did not
      say it). */
   mlirModuleDestroy(module);
   module = parse(ctx, kTmaStore);
   printBackwardSchedule(faModuleGetAttentionGradOp(module, 0));
-  // CHECK-NEXT:  schedule: kernel=wgmma dq=ordered deterministic=true walk=dense in_flight=none epilogue=tma-store persistent=off dq_pass=step-start gqa=loop dq_convert=kernel
+  // CHECK-NEXT:  schedule: kernel=wgmma dq=ordered deterministic=true walk=dense in_flight=none epilogue=tma-store persistent=off dq_pass=step-start gqa=loop dq_convert=kernel dq_reduce=warp
 
   /* The persistent kernel, written on the op (D114). */
   mlirModuleDestroy(module);
   module = parse(ctx, kPersistent);
   printBackwardSchedule(faModuleGetAttentionGradOp(module, 0));
-  // CHECK-NEXT:  schedule: kernel=wgmma dq=atomic deterministic=false walk=dense in_flight=none epilogue=direct persistent=on dq_pass=step-start gqa=loop dq_convert=kernel
+  // CHECK-NEXT:  schedule: kernel=wgmma dq=atomic deterministic=false walk=dense in_flight=none epilogue=direct persistent=on dq_pass=step-start gqa=loop dq_convert=kernel dq_reduce=warp
 
   /* The fused dQ conversion, written on the op (D120). */
   mlirModuleDestroy(module);
   module = parse(ctx, kDqFused);
   printBackwardSchedule(faModuleGetAttentionGradOp(module, 0));
-  // CHECK-NEXT:  schedule: kernel=wgmma dq=atomic deterministic=false walk=dense in_flight=none epilogue=direct persistent=off dq_pass=step-start gqa=loop dq_convert=fused
+  // CHECK-NEXT:  schedule: kernel=wgmma dq=atomic deterministic=false walk=dense in_flight=none epilogue=direct persistent=off dq_pass=step-start gqa=loop dq_convert=fused dq_reduce=warp
+
+  /* The warpgroup's dQ reductions, written on the op (D127). */
+  mlirModuleDestroy(module);
+  module = parse(ctx, kDqReduce);
+  printBackwardSchedule(faModuleGetAttentionGradOp(module, 0));
+  // CHECK-NEXT:  schedule: kernel=wgmma dq=atomic deterministic=false walk=dense in_flight=none epilogue=direct persistent=off dq_pass=step-start gqa=loop dq_convert=kernel dq_reduce=warpgroup
   mlirModuleDestroy(module);
   mlirContextDestroy(ctx);
   return 0;
@@ -572,6 +584,7 @@ static int testPipelineOptions(void) {
   // CHECK-NEXT:  option backward-persistent enum 'auto' auto off on
   // CHECK-NEXT:  option backward-gqa enum 'auto' auto loop split
   // CHECK-NEXT:  option backward-dq-convert enum 'auto' auto kernel fused
+  // CHECK-NEXT:  option backward-dq-reduce enum 'auto' auto warp warpgroup
   // CHECK-NEXT:  success, {{[0-9]+}} options
   // CHECK-NOT:   undescribed
   count = 0;

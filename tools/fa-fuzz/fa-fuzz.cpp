@@ -269,7 +269,8 @@ static const std::vector<AttributeMutation> &attributeMutations() {
         {"dq_pass", "step_start after_scores auto"},
         {"persistent", "off on auto"},
         {"gqa", "loop split auto"},
-        {"dq_convert", "kernel fused auto"}};
+        {"dq_convert", "kernel fused auto"},
+        {"dq_reduce", "warp warpgroup auto"}};
     for (auto [field, values] : kScheduleFields)
       m.push_back({std::regex(std::string(field) + " = [a-z_]{1,16}"),
                    words(std::string(field) + " = ", values)});
@@ -368,6 +369,14 @@ static const std::vector<AttributeMutation> &attributeMutations() {
             "kernel = wgmma, dq = atomic, in_flight = dk",
             "kernel = wgmma, dq = ordered, dq_pass = after_scores"},
            "dq_convert = fused");
+    // The warpgroup's dQ reductions (D127), valid only for the wgmma
+    // ring's tensor boxes: alone, and beside the fields it builds with.
+    beside({"kernel = wgmma, dq = atomic", "kernel = mma_sync, dq = atomic",
+            "kernel = wgmma, dq = ordered",
+            "kernel = wgmma, dq = atomic, persistent = on",
+            "kernel = wgmma, dq = atomic, gqa = split",
+            "kernel = wgmma, dq = atomic, dq_convert = fused"},
+           "dq_reduce = warpgroup");
     // The mma.sync forward's resident blocks (D118), and on other kernels.
     m.push_back({std::regex("tiling = #fa\\.tiling<"),
                  words("schedule = #fa.schedule<kernel = ",

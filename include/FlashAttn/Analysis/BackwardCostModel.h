@@ -323,6 +323,35 @@ dqConvertFusedReason(KernelKind kind, DqAccumulation dq,
                      const AttentionProblem &problem,
                      const Tiling *tiling = nullptr);
 
+/// How the wgmma backward's TMA ring issues dQ's tensor reductions
+/// (docs/Backward.md, "The TMA ring"). `Auto` is a request only (a decision
+/// is never Auto).
+enum class DqReduce {
+  Auto,
+  /// Each warp's lane 0 adds its own boxes of 16 rows x 32 f32 (D79).
+  Warp,
+  /// The warpgroup's four warps' 16-row boxes lie stacked as boxes of 64
+  /// rows; after a warpgroup barrier one thread adds each (D127).
+  Warpgroup,
+};
+
+/// `auto`, `warp` or `warpgroup`, and back.
+llvm::StringRef stringifyDqReduce(DqReduce value);
+std::optional<DqReduce> parseDqReduce(llvm::StringRef name);
+
+/// Whether fa-select-tiling's `backward-dq-reduce=auto` may take the
+/// warpgroup's reductions: not until they have passed their GPU check and
+/// A/B timing (docs/decisions.md D127).
+constexpr bool kDqReduceWarpgroupGpuChecked = false;
+
+/// Why `kind` cannot add dQ a warpgroup's box at a time for `problem` with
+/// `tiling`, or nullopt: the wgmma backward's TMA ring (stages 2) where its
+/// warps' dQ tiles are tensor-reduction boxes (WgmmaBackwardLayout's
+/// dQBoxColumns: dQ's columns a warp adds a multiple of 32 f32, by bulk
+/// reductions).
+std::optional<std::string> dqReduceWarpgroupReason(
+    KernelKind kind, const AttentionProblem &problem, const Tiling &tiling);
+
 /// The entries of the compacted walk's list: one per step the kv-block may
 /// walk, every q-block of every query head of its group (query heads over
 /// K/V heads times ceil(Nq / block_q)).
@@ -704,9 +733,12 @@ wgmmaBackwardProblemReason(const AttentionProblem &problem);
 struct WgmmaBackwardLayout {
   /// `listEntries`: the compacted walk's list (compactedWalkEntries; 0
   /// without it).
+  /// `reduce`: DqReduce::Warpgroup stacks a warpgroup's dQ boxes
+  /// (dQBoxRows 64) where the tiles are boxes.
   WgmmaBackwardLayout(const Tiling &tiling, int64_t headDim,
                       int64_t valueHeadDim, int64_t elementBytes,
-                      int64_t listEntries = 0);
+                      int64_t listEntries = 0,
+                      DqReduce reduce = DqReduce::Warp);
   /// The warpgroups' split (wgmmaBackwardShape; KvRows where none is
   /// built).
   WgmmaBackwardSplit split = WgmmaBackwardSplit::KvRows;
@@ -733,6 +765,13 @@ struct WgmmaBackwardLayout {
   /// rows dQPitch bytes apart (padded), one bulk reduction each (D63). A
   /// warp's tile is dQWarpBytes.
   int64_t dQ = 0, dQPitch = 0, dQBoxColumns = 0, dQWarpBytes = 0;
+  /// The rows of a tensor reduction's box (with dQBoxColumns): 16, a warp's
+  /// own boxes (D79); or 64 (DqReduce::Warpgroup, D127): the warpgroup's
+  /// tiles lie box by box, each box the four warps' 16-row boxes stacked
+  /// (warp w % 4 at row 16 (w % 4); the 128-byte swizzle depends on row %
+  /// 8, so a warp's store addresses keep their pattern), and one thread
+  /// adds it. 0 without boxes.
+  int64_t dQBoxRows = 0;
   /// The compacted walk (listEntries > 0): the live steps' i32 indices,
   /// then their count (one more i32), last; 0 otherwise.
   int64_t list = 0, listEntries = 0;

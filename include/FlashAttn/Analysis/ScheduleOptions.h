@@ -222,6 +222,19 @@ inline llvm::cl::ValuesClass dqConvertValues() {
                  "mask or mask pattern)"));
 }
 
+/// How fa-select-tiling's wgmma backward issues dQ's tensor reductions.
+inline llvm::cl::ValuesClass dqReduceValues() {
+  return llvm::cl::values(
+      clEnumValN(DqReduce::Auto, "auto",
+                 "warp until the warpgroup's reductions pass their GPU "
+                 "check (kDqReduceWarpgroupGpuChecked)"),
+      clEnumValN(DqReduce::Warp, "warp",
+                 "each warp adds its own boxes of 16 rows"),
+      clEnumValN(DqReduce::Warpgroup, "warpgroup",
+                 "one thread a warpgroup adds its boxes of 64 rows after a "
+                 "warpgroup barrier (wgmma, the ring's tensor reductions)"));
+}
+
 inline llvm::cl::ValuesClass maskedStepsValues() {
   return llvm::cl::values(
       clEnumValN(MaskedSteps::Auto, "auto",

@@ -223,6 +223,11 @@ struct FAToPTXPipelineOptions
       llvm::cl::desc("Where the wgmma backward converts the f32 dQ "
                      "accumulator (fa-select-tiling's backward-dq-convert)"),
       llvm::cl::init(DqConvert::Auto), dqConvertValues()};
+  Option<DqReduce> backwardDqReduce{
+      *this, "backward-dq-reduce",
+      llvm::cl::desc("How the wgmma backward's ring issues dQ's tensor "
+                     "reductions (fa-select-tiling's backward-dq-reduce)"),
+      llvm::cl::init(DqReduce::Auto), dqReduceValues()};
 };
 
 /// One option of a registered pipeline as its parser sees it, for embedders

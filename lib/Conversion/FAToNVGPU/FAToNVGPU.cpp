@@ -234,6 +234,11 @@ struct ConvertFAToNVGPUPass
       if (std::optional<std::string> why = dqConvertFusedOpReason(
               op, KernelKind::Wgmma, op.getScheduleAttr().getDq(), &t))
         return why;
+    // The warpgroup's dQ reductions (D127): the ring's tensor boxes.
+    if (op.getScheduleAttr().getDqReduce() == DqReduce::Warpgroup)
+      if (std::optional<std::string> why = dqReduceWarpgroupReason(
+              KernelKind::Wgmma, problem, t))
+        return why;
     WgmmaBackwardLayout layout(
         t, op.getHeadDim(), op.getValueHeadDim(),
         elt.getIntOrFloatBitWidth() / 8,

@@ -135,7 +135,8 @@ public:
         layout(k.t, k.d, k.dv, e,
                compacted
                    ? compactedWalkEntries(k.t, getAttentionProblem(k.op))
-                   : 0),
+                   : 0,
+               k.op.getScheduleAttr().getDqReduce()),
         columns(layout.split == WgmmaBackwardSplit::Columns),
         wide(!columns && k.t.blockQ == kWgmmaBackwardWideBlockQ),
         scoreCols(columns ? k.t.blockQ / 2 : k.t.blockQ), bias(k) {}
@@ -376,6 +377,22 @@ private:
   /// The f32 index in a warp's swizzled dQ tile of its pair (row,
   /// fragCol(j, 0)).
   Value swizzledQueryGradient(Value row, int64_t j);
+  /// Whether a warpgroup's dQ boxes are stacked, one thread adding each
+  /// (layout.dQBoxRows 64, dq_reduce = warpgroup, D127).
+  bool stackedQueryGradient() const {
+    return layout.dQBoxRows > kWarpgroupRows / 4;
+  }
+  /// The threads that issue dQ's reductions: lane 0 of each warp (a
+  /// reduction a 16-row box), lanes 0-15 (one a row), or (stacked) thread
+  /// 0 of each warpgroup.
+  Value queryGradientIssuer() {
+    if (stackedQueryGradient())
+      return k.cmp(arith::CmpIPredicate::eq,
+                   k.remc(k.tid, kWarpgroupThreads), k.idx(0));
+    return layout.dQBoxColumns > 0
+               ? k.cmp(arith::CmpIPredicate::eq, k.lane, k.idx(0))
+               : k.cmp(arith::CmpIPredicate::ult, k.lane, k.idx(16));
+  }
   /// Inline PTX without results on `operands` (constraints `constraints`).
   void asmStatement(StringRef text, StringRef constraints,
                     ValueRange operands = {});
@@ -1124,12 +1141,13 @@ void WgmmaBackwardMain::createTensorMaps() {
                                  gpu::AddressSpace::Workgroup));
   qMap = createSwizzledTensorMap(k.b, k.op.getQuery(), box);
   dOMap = createSwizzledTensorMap(k.b, k.op.getOutGrad(), box);
-  // dQacc's: boxes of a warp's 16 rows x dQBoxColumns f32 (one 128-byte
-  // swizzle row), the shape of the warps' dQ tiles (D79).
+  // dQacc's: boxes of dQBoxRows (a warp's 16, or D127's warpgroup's 64)
+  // x dQBoxColumns f32 (one 128-byte swizzle row), the shape of the dQ
+  // tiles' boxes (D79).
   if (layout.dQBoxColumns)
     dQMap = createSwizzledTensorMap(
         k.b, k.dqAcc,
-        MemRefType::get({1, 1, 16, layout.dQBoxColumns}, k.f32,
+        MemRefType::get({1, 1, layout.dQBoxRows, layout.dQBoxColumns}, k.f32,
                         MemRefLayoutAttrInterface(), box.getMemorySpace()));
 }
 
@@ -1807,6 +1825,15 @@ void WgmmaBackwardMain::storeScoreGradients(ArrayRef<Value> dsRegs) {
   // dS, the A of dQ += dS K_j.
   storeTransposed(layout.dS, dsRegs);
   k.fenceAsyncProxy();
+  // D127: the warpgroup's dQ tile is free once its issuing thread's
+  // reductions of the step before have read it; the barrier orders that
+  // before any of its warps writes it again, after this barrier.
+  if (stackedQueryGradient()) {
+    k.ifThen(queryGradientIssuer(), [&] {
+      asmStatement("cp.async.bulk.wait_group.read 0;", "");
+    });
+    k.syncWarp();
+  }
   gpu::BarrierOp::create(k.b);
 }
 
@@ -1921,15 +1948,23 @@ void WgmmaBackwardMain::reduceQueryGradient(Value h, Value qBase,
   ImplicitLocOpBuilder &b = k.b;
   int64_t n = layout.dQColumns;
   bool boxes = layout.dQBoxColumns > 0;
-  Value warpTile = k.mulc(k.warp, layout.dQWarpBytes / 4);
-  // The issuing lanes: lane 0 (a reduction a box) or lanes 0-15 (one a
-  // row). The tile is free once this warp's reductions of the step before
-  // have read it (each issuing lane waits for its own).
-  Value issuer =
-      boxes ? k.cmp(arith::CmpIPredicate::eq, k.lane, k.idx(0))
-            : k.cmp(arith::CmpIPredicate::ult, k.lane, k.idx(16));
-  k.ifThen(issuer, [&] { asmStatement("cp.async.bulk.wait_group.read 0;", ""); });
-  k.syncWarp();
+  bool stacked = stackedQueryGradient();
+  // D127: the warpgroup's tile is its boxes of 64 rows, warp w % 4's 16
+  // rows at row 16 (w % 4) of each; the warpgroup's first warp's tile
+  // starts it.
+  Value warpTile =
+      stacked ? k.add(k.mulc(wg, 4 * layout.dQWarpBytes / 4),
+                      k.mulc(k.remc(k.warp, 4), 16 * layout.dQBoxColumns))
+              : k.mulc(k.warp, layout.dQWarpBytes / 4);
+  Value issuer = queryGradientIssuer();
+  // The tile is free once the reductions of the step before have read it:
+  // each issuing lane waits for its own here, or (stacked) the
+  // warpgroup's issuing thread before dS^T's barrier.
+  if (!stacked) {
+    k.ifThen(issuer,
+             [&] { asmStatement("cp.async.bulk.wait_group.read 0;", ""); });
+    k.syncWarp();
+  }
   auto pairType = VectorType::get({2}, k.f32);
   for (int64_t r = 0; r < 2; ++r)
     for (int64_t j = 0; j < n / 8; ++j) {
@@ -1945,11 +1980,24 @@ void WgmmaBackwardMain::reduceQueryGradient(Value h, Value qBase,
     }
   // The bulk copy reads through the async proxy.
   k.fenceAsyncProxy();
-  k.syncWarp();
+  if (stacked) {
+    // Every warp of the warpgroup has stored and fenced its rows (named
+    // barrier 1 + wg; the kernel's other barriers are block-wide, id 0).
+    auto i32 = [&](Value v) {
+      return arith::IndexCastOp::create(b, b.getI32Type(), v).getResult();
+    };
+    NVVM::BarrierOp::create(b, TypeRange{}, i32(k.addc(wg, 1)),
+                            i32(k.idx(kWarpgroupThreads)),
+                            /*reductionOp=*/{},
+                            /*reductionPredicate=*/Value());
+  } else {
+    k.syncWarp();
+  }
   Value firstRow = k.add(qBase, queryRowOfWarp());
   if (boxes) {
-    // One tensor reduction a box of 16 rows x dQBoxColumns; rows past Nq
-    // are out of the map's bounds, which TMA skips.
+    // One tensor reduction a box of dQBoxRows x dQBoxColumns (the issuing
+    // warp's first row is the box's); rows past Nq are out of the map's
+    // bounds, which TMA skips.
     k.ifThen(issuer, [&] {
       auto i32 = [&](Value v) {
         return arith::IndexCastOp::create(b, b.getI32Type(), v).getResult();
@@ -1960,8 +2008,9 @@ void WgmmaBackwardMain::reduceQueryGradient(Value h, Value qBase,
       auto sharedPtr = LLVM::LLVMPointerType::get(
           b.getContext(), static_cast<unsigned>(NVVM::NVVMMemorySpace::Shared));
       for (int64_t box = 0; box < n / layout.dQBoxColumns; ++box) {
-        Value shared = address(layout.dQ + box * 16 * layout.dQPitch,
-                               k.mulc(warpTile, 4));
+        Value shared =
+            address(layout.dQ + box * layout.dQBoxRows * layout.dQPitch,
+                    k.mulc(warpTile, 4));
         NVVM::CpAsyncBulkTensorReduceOp::create(
             b, map, LLVM::IntToPtrOp::create(b, sharedPtr, shared),
             NVVM::TMAReduxKind::ADD, NVVM::TMAStoreMode::TILE,
@@ -2021,7 +2070,7 @@ Value WgmmaBackwardMain::swizzledQueryGradient(Value row, int64_t j) {
   Value chunk = arith::XOrIOp::create(k.b, k.divc(inBox, 4), k.remc(row, 8));
   Value within = k.add(k.mulc(chunk, 4), k.remc(inBox, 4));
   return k.addc(k.add(k.mulc(row, boxColumns), within),
-                box * 16 * boxColumns);
+                box * layout.dQBoxRows * boxColumns);
 }
 
 //===----------------------------------------------------------------------===//

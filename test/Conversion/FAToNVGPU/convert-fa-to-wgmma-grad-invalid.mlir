@@ -377,3 +377,42 @@ module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 2324
     return
   }
 }
+
+// -----
+
+// The warpgroup's dQ reductions (D127) are the TMA ring's tensor boxes:
+// one buffer (dQ by atomics) is refused, and so are D = 96 (a warp's 48
+// columns added a row at a time) and D = 256 (its ring adds dQ by atomics).
+module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
+  func.func @negative_dq_reduce_one_buffer(%q: memref<1x2x256x64xbf16>, %l: memref<1x2x256xf32>) {
+    // expected-error @below {{cannot use the wgmma backward kernel with #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>: the warpgroup's dQ reductions are the TMA ring's (stages 2), not one buffer's (dQ by atomics)}}
+    fa.attention_grad ins(%q, %q, %q, %q, %q, %l : memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256xf32>)
+        outs(%q, %q, %q : memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>, memref<1x2x256x64xbf16>)
+        {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, dq_reduce = warpgroup>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 1, warps = 8>}
+    return
+  }
+}
+
+// -----
+
+module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
+  func.func @negative_dq_reduce_rows(%q: memref<1x2x256x96xbf16>, %l: memref<1x2x256xf32>) {
+    // expected-error @below {{cannot use the wgmma backward kernel with #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>: the warpgroup's dQ reductions add tensor boxes of 32 f32 columns; a warp's 48 dQ columns are added a row at a time}}
+    fa.attention_grad ins(%q, %q, %q, %q, %q, %l : memref<1x2x256x96xbf16>, memref<1x2x256x96xbf16>, memref<1x2x256x96xbf16>, memref<1x2x256x96xbf16>, memref<1x2x256x96xbf16>, memref<1x2x256xf32>)
+        outs(%q, %q, %q : memref<1x2x256x96xbf16>, memref<1x2x256x96xbf16>, memref<1x2x256x96xbf16>)
+        {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, dq_reduce = warpgroup>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
+    return
+  }
+}
+
+// -----
+
+module attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
+  func.func @negative_dq_reduce_atomics(%q: memref<1x2x256x256xbf16>, %l: memref<1x2x256xf32>) {
+    // expected-error @below {{cannot use the wgmma backward kernel with #fa.tiling<block_q = 64, block_kv = 64, stages = 2, warps = 8>: the warpgroup's dQ reductions need the ring's dQ tiles; at this D its ring adds dQ by atomics}}
+    fa.attention_grad ins(%q, %q, %q, %q, %q, %l : memref<1x2x256x256xbf16>, memref<1x2x256x256xbf16>, memref<1x2x256x256xbf16>, memref<1x2x256x256xbf16>, memref<1x2x256x256xbf16>, memref<1x2x256xf32>)
+        outs(%q, %q, %q : memref<1x2x256x256xbf16>, memref<1x2x256x256xbf16>, memref<1x2x256x256xbf16>)
+        {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, dq_reduce = warpgroup>, tiling = #fa.tiling<block_q = 64, block_kv = 64, stages = 2, warps = 8>}
+    return
+  }
+}

@@ -387,3 +387,28 @@ func.func @negative_dq_convert_fused_split_group() attributes {
   test.attr = #fa.backward_schedule<kernel = wgmma, dq = atomic, gqa = split, dq_convert = fused>} {
   return
 }
+
+// -----
+
+func.func @negative_dq_reduce_auto() attributes {
+  // expected-error @below {{#fa.backward_schedule holds a decided dq_reduce, not 'auto'}}
+  test.attr = #fa.backward_schedule<kernel = wgmma, dq = atomic, dq_reduce = auto>} {
+  return
+}
+
+// -----
+
+func.func @negative_dq_reduce_unknown() attributes {
+  // expected-error @below {{unknown #fa.backward_schedule dq_reduce 'block'}}
+  // expected-error @below {{failed to parse FA_BackwardScheduleAttr parameter 'dq_reduce'}}
+  test.attr = #fa.backward_schedule<kernel = wgmma, dq = atomic, dq_reduce = block>} {
+  return
+}
+
+// -----
+
+func.func @negative_dq_reduce_warpgroup_mma_sync() attributes {
+  // expected-error @below {{invalid #fa.backward_schedule: dq_reduce = warpgroup is the wgmma backward's, not mma_sync}}
+  test.attr = #fa.backward_schedule<kernel = mma_sync, dq = atomic, dq_reduce = warpgroup>} {
+  return
+}

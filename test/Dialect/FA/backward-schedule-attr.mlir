@@ -1,7 +1,8 @@
 // #fa.backward_schedule and the deterministic attribute of fa.attention_grad
 // print and parse back; fields at their default (dq = separate, walk =
 // dense, in_flight = none, epilogue = direct, dq_pass = step_start,
-// persistent = off, gqa = loop, dq_convert = kernel) are not printed.
+// persistent = off, gqa = loop, dq_convert = kernel, dq_reduce = warp) are not
+// printed.
 // RUN: fa-opt %s | fa-opt | FileCheck %s
 
 // CHECK-LABEL: func.func @attrs
@@ -26,6 +27,8 @@
 // CHECK-SAME: s = #fa.backward_schedule<kernel = wgmma, dq = atomic>
 // CHECK-SAME: t = #fa.backward_schedule<kernel = wgmma, dq = atomic, dq_convert = fused>
 // CHECK-SAME: u = #fa.backward_schedule<kernel = wgmma, dq = atomic>
+// CHECK-SAME: v = #fa.backward_schedule<kernel = wgmma, dq = ordered, dq_reduce = warpgroup>
+// CHECK-SAME: w = #fa.backward_schedule<kernel = mma_sync, dq = atomic>
 func.func @attrs() attributes {
     a = #fa.backward_schedule<kernel = simt, dq = separate>,
     b = #fa.backward_schedule<kernel = mma_sync, dq = atomic>,
@@ -47,7 +50,9 @@ func.func @attrs() attributes {
     r = #fa.backward_schedule<kernel = wgmma, dq = atomic, gqa = split>,
     s = #fa.backward_schedule<kernel = wgmma, dq = atomic, gqa = loop>,
     t = #fa.backward_schedule<kernel = wgmma, dq = atomic, dq_convert = fused>,
-    u = #fa.backward_schedule<kernel = wgmma, dq = atomic, dq_convert = kernel>} {
+    u = #fa.backward_schedule<kernel = wgmma, dq = atomic, dq_convert = kernel>,
+    v = #fa.backward_schedule<kernel = wgmma, dq = ordered, dq_reduce = warpgroup>,
+    w = #fa.backward_schedule<kernel = mma_sync, dq = atomic, dq_reduce = warp>} {
   return
 }
 

@@ -129,7 +129,7 @@ BackwardScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                              BlockMaskWalk walk, InFlightProducts inFlight,
                              BackwardEpilogue epilogue, DqTurnPass dqPass,
                              BackwardPersistence persistent, BackwardGqa gqa,
-                             DqConvert dqConvert) {
+                             DqConvert dqConvert, DqReduce dqReduce) {
   if (!isGeneratedKernel(kernel))
     return emitError() << "#fa.backward_schedule kernel must be simt, "
                           "mma_sync or wgmma, got "
@@ -248,6 +248,14 @@ BackwardScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
       return emitError() << "invalid #fa.backward_schedule: dq_convert = "
                             "fused is not built with gqa = split";
   }
+  if (dqReduce == DqReduce::Auto)
+    return emitError() << "#fa.backward_schedule holds a decided dq_reduce, "
+                          "not 'auto'";
+  // The schedule's part of the rule; the op's is dqReduceWarpgroupReason.
+  if (dqReduce == DqReduce::Warpgroup && kernel != KernelKind::Wgmma)
+    return emitError() << "invalid #fa.backward_schedule: dq_reduce = "
+                          "warpgroup is the wgmma backward's, not "
+                       << getScheduleKeyword(stringifyKernelKind(kernel));
   return success();
 }
 

@@ -602,7 +602,54 @@ static LogicalResult checkScheduleOptions(AttentionGradOp op,
     return emitScheduleConflict(
         op, given, "dq_convert", stringifyDqConvert(given.getDqConvert()),
         "backward-dq-convert", stringifyDqConvert(o.dqConvert));
+  // `backward-dq-reduce=warpgroup` concerns the wgmma kernel.
+  if (o.dqReduce != DqReduce::Auto &&
+      (o.dqReduce == DqReduce::Warpgroup && wgmma ? DqReduce::Warpgroup
+                                                  : DqReduce::Warp) !=
+          given.getDqReduce())
+    return emitScheduleConflict(
+        op, given, "dq_reduce", stringifyDqReduce(given.getDqReduce()),
+        "backward-dq-reduce", stringifyDqReduce(o.dqReduce));
   return success();
+}
+
+/// How `op`'s wgmma backward issues dQ's tensor reductions: its
+/// schedule's, else the option's, else (auto) the warpgroup's where they
+/// build and have passed their GPU check (kDqReduceWarpgroupGpuChecked),
+/// else the warp's. The option `warpgroup` concerns the wgmma kernel
+/// (others: warp) and is an error where `tiling` or the op's head dims
+/// cannot take it.
+static FailureOr<DqReduce> chooseDqReduce(AttentionGradOp op,
+                                          const BackwardSelectOptions &options,
+                                          KernelKind kind,
+                                          const Tiling &tiling) {
+  auto reason = [&] {
+    return dqReduceWarpgroupReason(kind, getAttentionProblem(op), tiling);
+  };
+  if (BackwardScheduleAttr given = op.getScheduleAttr()) {
+    if (given.getDqReduce() == DqReduce::Warpgroup)
+      if (std::optional<std::string> why = reason())
+        return op.emitOpError() << "cannot add dQ a warpgroup's box at a "
+                                   "time: "
+                                << *why;
+    return given.getDqReduce();
+  }
+  switch (options.dqReduce) {
+  case DqReduce::Warp:
+    return DqReduce::Warp;
+  case DqReduce::Warpgroup:
+    if (kind != KernelKind::Wgmma)
+      return DqReduce::Warp;
+    if (std::optional<std::string> why = reason())
+      return op.emitOpError()
+             << "fa-select-tiling: backward-dq-reduce=warpgroup: " << *why;
+    return DqReduce::Warpgroup;
+  case DqReduce::Auto:
+    break;
+  }
+  if (kDqReduceWarpgroupGpuChecked && kind == KernelKind::Wgmma && !reason())
+    return DqReduce::Warpgroup;
+  return DqReduce::Warp;
 }
 
 /// Where `op`'s wgmma backward converts dQ: its schedule's, else the
@@ -906,6 +953,10 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
                       cost.tiling);
   if (failed(dqConvert))
     return failure();
+  FailureOr<DqReduce> dqReduce =
+      chooseDqReduce(op, options, *kind, cost.tiling);
+  if (failed(dqReduce))
+    return failure();
   BackwardScheduleAttr schedule = op.getScheduleAttr();
   DqSource source = schedule                            ? DqSource::Op
                     : options.dq != DqAccumulation::Auto ? DqSource::Option
@@ -913,7 +964,8 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
   if (!schedule) {
     schedule = BackwardScheduleAttr::get(op.getContext(), *kind, *dq, *walk,
                                          *inFlight, *epilogue, *dqPass,
-                                         *persistent, *gqa, *dqConvert);
+                                         *persistent, *gqa, *dqConvert,
+                                         *dqReduce);
     op.setScheduleAttr(schedule);
   }
   // The SIMT kernel's shared memory, as the forward's fa-tile-attention

@@ -141,6 +141,7 @@ struct SelectTilingPass
     o.persistent = backwardPersistent;
     o.gqa = backwardGqa;
     o.dqConvert = backwardDqConvert;
+    o.dqReduce = backwardDqReduce;
     o.deterministic = deterministic;
     o.explain = explain;
     o.assumedSeqLen = assumedSeqLen;

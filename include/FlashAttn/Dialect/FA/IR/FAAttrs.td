@@ -350,6 +350,13 @@ def FA_BackwardScheduleAttr : FA_Attr<"BackwardSchedule", "backward_schedule"> {
       atomic`, the dense walk, not persistent, `gqa = loop`; the row
       split's ring without a runtime block mask, a mask pattern or a bias
       gradient: fa-select-tiling and convert-fa-to-nvgpu check the op).
+    * `dq_reduce`: how the wgmma backward's TMA ring adds dQ_i to the f32
+      accumulator by tensor reductions (docs/Backward.md, "The TMA ring"):
+      `warp` (default; each warp's lane 0 adds its own boxes of 16 rows x
+      32 f32) or `warpgroup` (the warpgroup's four warps' boxes stacked as
+      boxes of 64 rows; after a warpgroup barrier one thread adds each;
+      `kernel = wgmma`, the ring, D / 2 (D with block_q 128) a multiple of
+      32: fa-select-tiling and convert-fa-to-nvgpu check the op).
 
     Fields at their default are not printed. It may be written by hand;
     `fa-select-tiling` then keeps it and checks it against the op (an
@@ -378,7 +385,9 @@ def FA_BackwardScheduleAttr : FA_Attr<"BackwardSchedule", "backward_schedule"> {
                                      "Off">:$persistent,
     FA_BackwardScheduleEnumParameter<"BackwardGqa", "gqa", "Loop">:$gqa,
     FA_BackwardScheduleEnumParameter<"DqConvert", "dq_convert",
-                                     "Kernel">:$dq_convert
+                                     "Kernel">:$dq_convert,
+    FA_BackwardScheduleEnumParameter<"DqReduce", "dq_reduce",
+                                     "Warp">:$dq_reduce
   );
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;

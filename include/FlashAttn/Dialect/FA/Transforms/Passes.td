@@ -286,6 +286,13 @@ def FASelectTilingPass : Pass<"fa-select-tiling"> {
            "a convert kernel until the fused conversion has passed its GPU "
            "check)",
            "::mlir::fa::dqConvertValues()">,
+    Option<"backwardDqReduce", "backward-dq-reduce",
+           "::mlir::fa::DqReduce",
+           /*default=*/"::mlir::fa::DqReduce::Auto",
+           "How the wgmma backward's ring issues dQ's tensor reductions "
+           "(auto: a warp's boxes of 16 rows until the warpgroup's boxes of "
+           "64 have passed their GPU check)",
+           "::mlir::fa::dqReduceValues()">,
     Option<"deterministic", "deterministic", "bool", /*default=*/"false",
            "Every fa.attention_grad must give a bit-identical result run to "
            "run (as its own `deterministic` attribute asks): no unordered "

@@ -134,6 +134,7 @@ struct BackwardSelectOptions {
   BackwardPersistence persistent = BackwardPersistence::Auto;
   BackwardGqa gqa = BackwardGqa::Auto;
   DqConvert dqConvert = DqConvert::Auto;
+  DqReduce dqReduce = DqReduce::Auto;
   bool deterministic = false;
   bool explain = false;
   int64_t assumedSeqLen = kAssumedSeqLen;
