@@ -498,11 +498,11 @@ TEST(BackwardCostModel, FusedDqConvertRule) {
 
 TEST(BackwardCostModel, WarpgroupDqReduceRule) {
   // D127: the ring's tiles of tensor boxes (a warp's dQ columns a multiple
-  // of 32 f32), boxes of 64 rows stacked in the same bytes; the warp's
-  // boxes until its GPU check.
+  // of 32 f32), boxes of 64 rows stacked in the same bytes; auto takes
+  // them where measured faster: block_q 64 on the kv-row split.
   AttentionProblem p = problem(4096, 4096, 128, true);
   Tiling ring{64, 128, 2, 8}, one{64, 128, 1, 8}, wide{128, 128, 2, 8};
-  EXPECT_FALSE(kDqReduceWarpgroupGpuChecked);
+  EXPECT_TRUE(kDqReduceWarpgroupGpuChecked);
   EXPECT_FALSE(dqReduceWarpgroupReason(KernelKind::Wgmma, p, ring));
   EXPECT_TRUE(dqReduceWarpgroupReason(KernelKind::Wgmma, p, one));
   EXPECT_TRUE(dqReduceWarpgroupReason(KernelKind::MmaSync, p, ring));
@@ -518,6 +518,9 @@ TEST(BackwardCostModel, WarpgroupDqReduceRule) {
                                        Tiling{64, 64, 2, 8}));
   EXPECT_TRUE(dqReduceWarpgroupReason(KernelKind::Wgmma, d256,
                                       Tiling{64, 64, 2, 8}));
+  EXPECT_TRUE(dqReduceWarpgroupByDefault(p, ring));
+  EXPECT_FALSE(dqReduceWarpgroupByDefault(d64, wide));
+  EXPECT_FALSE(dqReduceWarpgroupByDefault(d192, Tiling{64, 64, 2, 8}));
   WgmmaBackwardLayout warp(ring, 128, 128, 2);
   WgmmaBackwardLayout group(ring, 128, 128, 2, 0, DqReduce::Warpgroup);
   EXPECT_EQ(warp.dQBoxRows, 16);

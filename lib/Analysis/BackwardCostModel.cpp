@@ -551,6 +551,14 @@ mlir::fa::dqReduceWarpgroupReason(KernelKind kind,
   return std::nullopt;
 }
 
+bool mlir::fa::dqReduceWarpgroupByDefault(const AttentionProblem &problem,
+                                          const Tiling &tiling) {
+  WgmmaBackwardLayout layout(tiling, problem.headDim, problem.valueHeadDim,
+                             problem.elementBytes);
+  return tiling.blockQ != kWgmmaBackwardWideBlockQ &&
+         layout.split == WgmmaBackwardSplit::KvRows;
+}
+
 std::optional<std::string>
 mlir::fa::dqConvertFusedReason(KernelKind kind, DqAccumulation dq,
                                const AttentionProblem &problem,

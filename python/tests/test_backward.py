@@ -344,7 +344,7 @@ def test_wgmma_kernel():
                           "epilogue": "tma-store", "persistent": "off",
                           "dq_pass": "step-start", "gqa": "loop",
                           "dq_convert": "kernel",
-                          "dq_reduce": "warp"}
+                          "dq_reduce": "warpgroup"}
     assert k.tiling == {"block_q": 64, "block_kv": 128, "stages": 2,
                         "warps": 8}
     main = m["kernels"][1]
@@ -359,13 +359,14 @@ def test_wgmma_kernel():
     # Q and dO reach it as TMA tensor maps (boxes of 64 rows x 64 columns),
     # so the runtime checks their alignment (16 bytes); dQ leaves through
     # one over the f32 accumulator (the scratch buffer tmp1), in boxes of
-    # a warp's 16 rows x 32 columns; dK and dV (arg7, arg8) through TMA
+    # a warpgroup's 64 rows x 32 columns (D127, auto's pick at block_q
+    # 64); dK and dV (arg7, arg8) through TMA
     # stores of a warp's 16 rows (the TMA-store epilogue, D107, auto's pick
     # since D108).
     maps = [p for p in main["params"] if p["type"] == "tensormap"]
     assert [(p["buffer"], p["box"]) for p in maps] == [
         ("arg0", [1, 1, 64, 64]), ("arg4", [1, 1, 64, 64]),
-        ("tmp1", [1, 1, 16, 32]), ("arg7", [1, 1, 16, 64]),
+        ("tmp1", [1, 1, 64, 32]), ("arg7", [1, 1, 16, 64]),
         ("arg8", [1, 1, 16, 64])]
     assert maps[2]["dtype"] == "f32" and maps[2]["swizzle"] == "swizzle_128b"
     # One buffer copied by cp.async (stages 1, D54), the A/B baseline.
@@ -477,7 +478,11 @@ def test_wgmma_tma_store_epilogue_override():
     # epilogue, so Python could not tell the two kernels apart).
     assert direct.schedule["epilogue"] == "direct"
     assert tma.schedule["epilogue"] == "tma-store"
-    assert tma.schedule == dict(direct.schedule, epilogue="tma-store")
+    # The TMA-store epilogue takes block_q 64 here (auto's direct one the
+    # wide q-block), where auto adds dQ a warpgroup's boxes at a time
+    # (D127).
+    assert tma.schedule == dict(direct.schedule, epilogue="tma-store",
+                                dq_reduce="warpgroup")
 
     def maps(k):
         main = k.manifest["kernels"][1]

@@ -30,11 +30,11 @@
 // kernel=auto (the pipeline's default): wgmma on sm_90a (D = 64), mma.sync
 // on sm_80.
 // RUN: fa-opt %s --fa-to-ptx-pipeline="target=h100 kernel=wgmma stop-after=selected" | FileCheck %s --check-prefix=WGMMA
-// WGMMA: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store>
+// WGMMA: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, dq_reduce = warpgroup>
 // RUN: fa-opt %s --fa-to-ptx-pipeline="target=h100 kernel=mma-sync stop-after=selected" | FileCheck %s --check-prefix=MMA
 // MMA: schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>
 // RUN: fa-opt %s --fa-to-ptx-pipeline="target=h100 stop-after=selected" | FileCheck %s --check-prefix=AUTO
-// AUTO: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store>
+// AUTO: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, dq_reduce = warpgroup>
 // RUN: fa-opt %s --fa-to-ptx-pipeline="target=a100 stop-after=selected" | FileCheck %s --check-prefix=AUTO-A100
 // AUTO-A100: schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>
 

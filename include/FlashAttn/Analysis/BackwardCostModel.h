@@ -340,9 +340,18 @@ llvm::StringRef stringifyDqReduce(DqReduce value);
 std::optional<DqReduce> parseDqReduce(llvm::StringRef name);
 
 /// Whether fa-select-tiling's `backward-dq-reduce=auto` may take the
-/// warpgroup's reductions: not until they have passed their GPU check and
-/// A/B timing (docs/decisions.md D127).
-constexpr bool kDqReduceWarpgroupGpuChecked = false;
+/// warpgroup's reductions (dqReduceWarpgroupByDefault says where): they
+/// passed their GPU check and A/B timing on an H100 (docs/decisions.md
+/// D127).
+constexpr bool kDqReduceWarpgroupGpuChecked = true;
+
+/// Whether `backward-dq-reduce=auto` takes the warpgroup's reductions for
+/// `problem` with `tiling`, where they build (dqReduceWarpgroupReason):
+/// on the kv-row split with block_q 64, where they were measured faster
+/// (D = 128: 1.02-1.07x); not on the wide q-block (D = 64's block_q 128:
+/// 0.975-1.00x) nor on the column split (not timed).
+bool dqReduceWarpgroupByDefault(const AttentionProblem &problem,
+                                const Tiling &tiling);
 
 /// Why `kind` cannot add dQ a warpgroup's box at a time for `problem` with
 /// `tiling`, or nullopt: the wgmma backward's TMA ring (stages 2) where its

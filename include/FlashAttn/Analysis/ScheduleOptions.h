@@ -226,8 +226,8 @@ inline llvm::cl::ValuesClass dqConvertValues() {
 inline llvm::cl::ValuesClass dqReduceValues() {
   return llvm::cl::values(
       clEnumValN(DqReduce::Auto, "auto",
-                 "warp until the warpgroup's reductions pass their GPU "
-                 "check (kDqReduceWarpgroupGpuChecked)"),
+                 "the warpgroup's where measured faster (wgmma, block_q "
+                 "64, the kv-row split), else the warp's"),
       clEnumValN(DqReduce::Warp, "warp",
                  "each warp adds its own boxes of 16 rows"),
       clEnumValN(DqReduce::Warpgroup, "warpgroup",

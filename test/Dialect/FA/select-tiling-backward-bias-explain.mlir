@@ -13,7 +13,7 @@
 // AUTO-A100: note: kernel=auto chose mma-sync: it builds this backward (not wgmma: {{.*}})
 // WGMMA: error: 'fa.attention_grad' op cannot use the wgmma backward kernel: an additive bias is built for it at D = 64 only (at D = 128 its loads and dBias's adds spill registers); use kernel=mma-sync or simt
 // WGMMA-LABEL: func.func @d64
-// WGMMA: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>
+// WGMMA: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, dq_reduce = warpgroup>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>
 // MMA-LABEL: func.func @d64
 // MMA: schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>
 // MMA-LABEL: func.func @d128

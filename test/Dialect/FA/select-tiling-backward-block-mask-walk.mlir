@@ -19,13 +19,13 @@
 // RUN:   | FileCheck %s --check-prefix=AUTO
 
 // DENSE-LABEL: func.func @grad_blocks
-// DENSE: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store>,
+// DENSE: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, dq_reduce = warpgroup>,
 // DENSE-SAME: stages = 2
 // AUTO-LABEL: func.func @grad_blocks
-// COMPACT: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = atomic, walk = compacted, epilogue = tma_store>: dq=atomic: {{.*}}; walk=compacted: the ring walks a list of the q-blocks the block mask keeps, scanned at the block's start
-// COMPACT: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, walk = compacted, epilogue = tma_store>
+// COMPACT: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = atomic, walk = compacted, epilogue = tma_store, dq_reduce = warpgroup>: dq=atomic: {{.*}}; walk=compacted: the ring walks a list of the q-blocks the block mask keeps, scanned at the block's start
+// COMPACT: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, walk = compacted, epilogue = tma_store, dq_reduce = warpgroup>
 // COMPACT-SAME: tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>
-// AUTO: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, walk = compacted, epilogue = tma_store>
+// AUTO: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, walk = compacted, epilogue = tma_store, dq_reduce = warpgroup>
 // AUTO-SAME: stages = 2
 func.func @grad_blocks(%q: tensor<1x4x1024x128xbf16>, %lse: tensor<1x4x1024xf32>,
     %bm: tensor<1x4x8x8xi8>)
@@ -43,11 +43,11 @@ func.func @grad_blocks(%q: tensor<1x4x1024x128xbf16>, %lse: tensor<1x4x1024xf32>
 // Without a block mask there is nothing to compact: the option leaves the
 // schedule dense.
 // COMPACT-LABEL: func.func @grad_dense
-// COMPACT: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store>,
+// COMPACT: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, dq_reduce = warpgroup>,
 // AUTO-LABEL: func.func @grad_dense
-// AUTO: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store>,
+// AUTO: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, dq_reduce = warpgroup>,
 // DENSE-LABEL: func.func @grad_dense
-// DENSE: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store>,
+// DENSE: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, dq_reduce = warpgroup>,
 func.func @grad_dense(%q: tensor<1x4x1024x128xbf16>, %lse: tensor<1x4x1024xf32>)
     -> (tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>) {
   %r:3 = fa.attention_grad

@@ -19,20 +19,20 @@
 // RUN:   --mlir-print-op-on-diagnostic=false 2>&1 | FileCheck %s --check-prefix=AUTO-DET
 
 // WG-LABEL: func.func @grad_blocks
-// WG: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, walk = compacted, epilogue = tma_store>
+// WG: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, walk = compacted, epilogue = tma_store, dq_reduce = warpgroup>
 // WG-SAME: tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>
 // WG-DENSE-LABEL: func.func @grad_blocks
-// WG-DENSE: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store>,
+// WG-DENSE: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, dq_reduce = warpgroup>,
 // WG-DENSE-SAME: tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>
-// WG-DET: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, epilogue = tma_store>
+// WG-DET: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, epilogue = tma_store, dq_reduce = warpgroup>
 // WG-DET-SAME: tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>
 // AUTO: remark: fa-select-tiling (backward, model): 64x128, 2 stages, 8 warps wins (atomic dQ)
-// AUTO: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = atomic, walk = compacted, epilogue = tma_store>
+// AUTO: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = atomic, walk = compacted, epilogue = tma_store, dq_reduce = warpgroup>
 // AUTO: note: kernel=auto chose wgmma: it builds this backward{{$}}
-// AUTO: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, walk = compacted, epilogue = tma_store>
+// AUTO: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, walk = compacted, epilogue = tma_store, dq_reduce = warpgroup>
 // AUTO-SAME: tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>
 // AUTO-DET: note: kernel=auto chose wgmma: it builds this backward{{$}}
-// AUTO-DET: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, epilogue = tma_store>
+// AUTO-DET: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, epilogue = tma_store, dq_reduce = warpgroup>
 // AUTO-DET-SAME: stages = 2
 func.func @grad_blocks(%q: tensor<1x4x1024x128xbf16>, %lse: tensor<1x4x1024xf32>,
     %bm: tensor<1x4x8x8xi8>)

@@ -21,7 +21,7 @@
 // EXPLAIN: remark: fa-select-tiling (backward, model): 128x128, 2 stages, 8 warps wins (atomic dQ)
 // EXPLAIN: note: kernel=wgmma
 // NARROW: remark: fa-select-tiling (backward, model): 64x128, 2 stages, 8 warps wins (atomic dQ)
-// NARROW: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store>
+// NARROW: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, dq_reduce = warpgroup>
 func.func @model(%q: tensor<4x32x4096x64xbf16>, %lse: tensor<4x32x4096xf32>)
     -> (tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>) {
   %r:3 = fa.attention_grad

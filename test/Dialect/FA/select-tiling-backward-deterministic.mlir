@@ -19,18 +19,18 @@
 // CHECK-SAME: tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 2, warps = 8>
 // EXPLAIN: remark: fa-select-tiling (backward, model): 32x128, 2 stages, 8 warps wins (ordered dQ)
 // EXPLAIN: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = mma_sync, dq = ordered>: dq=ordered: deterministic requested: the same f32 adds, made in descending kv-block order (a semaphore per q-block), bit-identical run to run
-// AUTO: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = ordered, epilogue = tma_store>: dq=ordered
+// AUTO: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = ordered, epilogue = tma_store, dq_reduce = warpgroup>: dq=ordered
 // AUTO: note: kernel=auto chose wgmma: it builds this backward{{$}}
 // AUTO-A100: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = mma_sync, dq = ordered>: dq=ordered
 // AUTO-A100: note: kernel=auto chose mma-sync: it builds this backward
 // OPTION-LABEL: func.func @causal
 // OPTION: schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>
 // WG-LABEL: func.func @causal
-// WG: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, epilogue = tma_store>
+// WG: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, epilogue = tma_store, dq_reduce = warpgroup>
 // WG-SAME: tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>
 // WG-EXPLAIN: remark: fa-select-tiling (backward, model): 64x128, 2 stages, 8 warps wins (ordered dQ)
 // WG-EXPLAIN: note: #1 64x128, 2 stages, 8 warps: {{.*}} steps a block at 0.100 us overhead each
-// WG-EXPLAIN: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = ordered, epilogue = tma_store>: dq=ordered: deterministic requested: the same f32 adds, made in descending kv-block order (a semaphore per q-block), bit-identical run to run
+// WG-EXPLAIN: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = ordered, epilogue = tma_store, dq_reduce = warpgroup>: dq=ordered: deterministic requested: the same f32 adds, made in descending kv-block order (a semaphore per q-block), bit-identical run to run
 func.func @causal(%q: tensor<4x16x4096x128xbf16>, %l: tensor<4x16x4096xf32>)
     -> (tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>) {
   %r:3 = fa.attention_grad ins(%q, %q, %q, %q, %q, %l : tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>, tensor<4x16x4096x128xbf16>, tensor<4x16x4096xf32>)
@@ -50,7 +50,7 @@ func.func @causal(%q: tensor<4x16x4096x128xbf16>, %l: tensor<4x16x4096xf32>)
 // OPTION-LABEL: func.func @window
 // OPTION: schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>
 // WG-LABEL: func.func @window
-// WG: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, epilogue = tma_store>
+// WG: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, epilogue = tma_store, dq_reduce = warpgroup>
 // WG-SAME: window = #fa.window<left = 1024, right = 0>
 func.func @window(%q: tensor<1x16x8192x128xbf16>, %l: tensor<1x16x8192xf32>)
     -> (tensor<1x16x8192x128xbf16>, tensor<1x16x8192x128xbf16>, tensor<1x16x8192x128xbf16>) {

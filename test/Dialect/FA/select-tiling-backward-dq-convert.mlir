@@ -31,14 +31,14 @@
 // SPLIT: error: 'fa.attention_grad' op fa-select-tiling: backward-dq-convert=fused: the fused dQ conversion is not built with the split group
 
 // AUTO-LABEL: func.func @grad
-// AUTO: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store>,
-// FUSED: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, dq_convert = fused>: dq=atomic: {{.*}}; dq_convert=fused: the last block to add to a q-block converts its dQ rows (no convert kernel)
+// AUTO: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, dq_reduce = warpgroup>,
+// FUSED: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, dq_convert = fused, dq_reduce = warpgroup>: dq=atomic: {{.*}}; dq_convert=fused: the last block to add to a q-block converts its dQ rows (no convert kernel)
 // FUSED-LABEL: func.func @grad
-// FUSED: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, dq_convert = fused>,
+// FUSED: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, dq_convert = fused, dq_reduce = warpgroup>,
 // MMA-LABEL: func.func @grad
 // MMA: schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>,
 // PIPE-LABEL: func.func @grad
-// PIPE: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, dq_convert = fused>
+// PIPE: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, dq_convert = fused, dq_reduce = warpgroup>
 func.func @grad(%q: tensor<2x8x1024x128xbf16>, %lse: tensor<2x8x1024xf32>)
     -> (tensor<2x8x1024x128xbf16>, tensor<2x8x1024x128xbf16>, tensor<2x8x1024x128xbf16>) {
   %r:3 = fa.attention_grad
@@ -52,7 +52,7 @@ func.func @grad(%q: tensor<2x8x1024x128xbf16>, %lse: tensor<2x8x1024xf32>)
 
 // GQA's loop (4 query heads over 1 K/V head) counts its group's kv-blocks.
 // FUSED-LABEL: func.func @grad_gqa
-// FUSED: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, dq_convert = fused>,
+// FUSED: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, dq_convert = fused, dq_reduce = warpgroup>,
 func.func @grad_gqa(%q: tensor<1x4x1000x64xbf16>, %kv: tensor<1x1x777x64xbf16>, %lse: tensor<1x4x1000xf32>)
     -> (tensor<1x4x1000x64xbf16>, tensor<1x1x777x64xbf16>, tensor<1x1x777x64xbf16>) {
   %r:3 = fa.attention_grad

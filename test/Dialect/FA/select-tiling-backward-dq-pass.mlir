@@ -25,18 +25,18 @@
 // RUN:   | FileCheck %s --check-prefix=PIPE
 
 // AUTO-LABEL: func.func @grad
-// AUTO: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, epilogue = tma_store>,
+// AUTO: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, epilogue = tma_store, dq_reduce = warpgroup>,
 // AUTO-SAME: tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>
-// LATE: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = ordered, epilogue = tma_store, dq_pass = after_scores>: dq=ordered: {{.*}}; dq_pass=after_scores: a step's turn passes once the next step's score products are issued
+// LATE: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = ordered, epilogue = tma_store, dq_pass = after_scores, dq_reduce = warpgroup>: dq=ordered: {{.*}}; dq_pass=after_scores: a step's turn passes once the next step's score products are issued
 // LATE-LABEL: func.func @grad
-// LATE: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, epilogue = tma_store, dq_pass = after_scores>,
+// LATE: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, epilogue = tma_store, dq_pass = after_scores, dq_reduce = warpgroup>,
 // LATE-SAME: tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>
 // ATOMIC-LABEL: func.func @grad
-// ATOMIC: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store>,
+// ATOMIC: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, dq_reduce = warpgroup>,
 // MMA-LABEL: func.func @grad
 // MMA: schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>,
 // PIPE-LABEL: func.func @grad
-// PIPE: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store>,
+// PIPE: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, dq_reduce = warpgroup>,
 func.func @grad(%q: tensor<1x4x1024x128xbf16>, %lse: tensor<1x4x1024xf32>)
     -> (tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>) {
   %r:3 = fa.attention_grad

@@ -1,9 +1,11 @@
 // How the wgmma backward's TMA ring issues dQ's tensor reductions (D127,
 // docs/Backward.md "The TMA ring"): fa-select-tiling decides it once and
-// records it in #fa.backward_schedule. By default (and with
-// backward-dq-reduce=auto, until the warpgroup's reductions pass their GPU
-// check) each warp adds its own boxes of 16 rows (dq_reduce = warp, not
-// printed); backward-dq-reduce=warpgroup asks for one thread a warpgroup
+// records it in #fa.backward_schedule. By default (backward-dq-reduce=auto)
+// one thread a warpgroup adds its boxes of 64 rows where that was measured
+// faster, block_q 64 on the kv-row split (D = 128: dq_reduce = warpgroup),
+// and elsewhere each warp adds its own boxes of 16 rows (dq_reduce = warp,
+// not printed: D = 64's wide q-block, the column split at D = 192);
+// backward-dq-reduce=warpgroup asks for one thread a warpgroup
 // to add its boxes of 64 rows (other kernels: warp), with ordered dQ and
 // the column split (D = 192) too; a written schedule is kept where the
 // option agrees.
@@ -22,7 +24,7 @@
 // RUN:   | FileCheck %s --check-prefix=WG
 
 // AUTO-LABEL: func.func @grad
-// AUTO: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store>,
+// AUTO: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, dq_reduce = warpgroup>,
 // WG-LABEL: func.func @grad
 // WG: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, dq_reduce = warpgroup>,
 // MMA-LABEL: func.func @grad
@@ -39,6 +41,8 @@ func.func @grad(%q: tensor<2x8x1024x128xbf16>, %lse: tensor<2x8x1024xf32>)
 }
 
 // Ordered dQ (a deterministic op) at D = 64 (block_q 128).
+// AUTO-LABEL: func.func @grad_ordered
+// AUTO: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 128,
 // WG-LABEL: func.func @grad_ordered
 // WG: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, dq_reduce = warpgroup>,
 // WG-SAME: block_q = 128
@@ -54,6 +58,8 @@ func.func @grad_ordered(%q: tensor<1x4x1000x64xbf16>, %lse: tensor<1x4x1000xf32>
 }
 
 // The column split (D = 192, Dv = 128): a warp's 96 columns, three boxes.
+// AUTO-LABEL: func.func @grad_columns
+// AUTO: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 64,
 // WG-LABEL: func.func @grad_columns
 // WG: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic{{.*}}dq_reduce = warpgroup>,
 func.func @grad_columns(%q: tensor<1x4x1024x192xbf16>, %v: tensor<1x4x1024x128xbf16>, %lse: tensor<1x4x1024xf32>)

@@ -23,18 +23,18 @@
 
 // AUTO-LABEL: func.func @grad
 // DIRECT-LABEL: func.func @grad
-// AUTO: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store>,
-// DIRECT: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>,
+// AUTO: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, dq_reduce = warpgroup>,
+// DIRECT: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, dq_reduce = warpgroup>,
 // AUTO-SAME: stages = 2
 // DIRECT-SAME: stages = 2
-// TMA: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store>: dq=atomic: {{.*}}; epilogue=tma_store: dK and dV leave through shared memory and TMA
+// TMA: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, dq_reduce = warpgroup>: dq=atomic: {{.*}}; epilogue=tma_store: dK and dV leave through shared memory and TMA
 // TMA-LABEL: func.func @grad
-// TMA: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store>
+// TMA: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, dq_reduce = warpgroup>
 // TMA-SAME: tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>
 // MMA-LABEL: func.func @grad
 // MMA: schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>,
 // PIPE-LABEL: func.func @grad
-// PIPE: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store>
+// PIPE: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, dq_reduce = warpgroup>
 func.func @grad(%q: tensor<1x4x1024x128xbf16>, %lse: tensor<1x4x1024xf32>)
     -> (tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>) {
   %r:3 = fa.attention_grad

@@ -12,7 +12,7 @@
 
 // AUTO: remark: fa-select-tiling (backward, model): 64x128, 2 stages, 8 warps wins (atomic dQ)
 // AUTO: note: kernel=wgmma: the wgmma backward kernels
-// AUTO: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = atomic, gqa = split>: dq=atomic: the cheapest
+// AUTO: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = atomic, gqa = split, dq_reduce = warpgroup>: dq=atomic: the cheapest
 // AUTO: note: kernel=auto chose wgmma: it builds this backward{{$}}
 // AUTO: remark: fa-select-tiling: keeps the given tiling #fa.tiling<block_q = 64, block_kv = 64, stages = 1, warps = 4>
 // AUTO: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = simt>: dq=separate
@@ -48,7 +48,7 @@
 // WGMMA: note: #2 64x128, 1 stage, 8 warps: {{.*}}, SRAM 116736 B, 224 registers/thread, 1 block(s)/SM, 2 wave(s), 32 steps a block at 0.300 us overhead each
 // WGMMA: note: 126 of 128 candidates rejected: 126 outside the kernel's shapes
 // WGMMA: note: kernel=wgmma: the wgmma backward kernels of convert-fa-to-nvgpu (sm_90a: two warpgroups of 64 kv rows, K_j, V_j and the streamed Q_i, dO_i in 128-byte swizzled shared memory, Q_i and dO_i by TMA into a ring of two buffers (stages 2, dQ added by bulk reductions) or by cp.async into one (stages 1, dQ added by atomics), dK_j, dV_j in registers, dQ unordered or in kv-block order; windows and block masks skip whole pairs, a mask pattern's steps walk the kv-block's list of q-blocks (dq = atomic); an additive bias (D = 64, the ring) added to the scores, dBias stored or summed atomically; D = Dv a multiple of 16 from 64 to 128; D = 256 and D = 192 with Dv = 128 by the column split: block_kv 64, each warpgroup half the columns of dK_j, dV_j)
-// WGMMA: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = atomic, gqa = split>: dq=atomic: the cheapest: unordered f32 atomic adds (not deterministic); gqa=split: a block per query head (256 blocks)
+// WGMMA: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = atomic, gqa = split, dq_reduce = warpgroup>: dq=atomic: the cheapest: unordered f32 atomic adds (not deterministic); gqa=split: a block per query head (256 blocks)
 
 // MMA: remark: fa-select-tiling (backward, model): {{.*}} wins (ordered dQ)
 // MMA: note: kernel=mma-sync: the mma.sync backward kernels of convert-fa-to-nvgpu (K_j, V_j and the streamed Q_i, dO_i in shared memory, 16 kv rows of dK_j, dV_j in registers per warp, dQ added atomically, unordered or in kv-block order; windows and block masks skip whole pairs; an additive bias added to the scores, dBias stored or summed atomically)

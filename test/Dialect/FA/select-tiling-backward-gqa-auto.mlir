@@ -9,9 +9,9 @@
 // RUN: fa-opt %s --fa-set-target=target=h100 "--fa-select-tiling=kernel=wgmma backward-dq-convert=fused" | FileCheck %s --check-prefix=FUSED
 // RUN: fa-opt %s --fa-set-target=target=h100 "--fa-select-tiling=kernel=wgmma backward-in-flight=dk" | FileCheck %s --check-prefix=INFLIGHT
 // RUN: fa-opt %s --fa-set-target=target=h100 "--fa-select-tiling=kernel=wgmma deterministic" | FileCheck %s --check-prefix=DET
-// AUTO: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, gqa = split>
-// TMA: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store>
-// FUSED: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, dq_convert = fused>
+// AUTO: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, gqa = split, dq_reduce = warpgroup>
+// TMA: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, dq_reduce = warpgroup>
+// FUSED: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, dq_convert = fused, dq_reduce = warpgroup>
 // INFLIGHT: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, in_flight = dk
 // INFLIGHT-NOT: gqa = split
 // DET: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered

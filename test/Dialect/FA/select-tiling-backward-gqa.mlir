@@ -37,11 +37,11 @@
 // accumulators' traffic. At N = 1024 the loop's 128 blocks leave SMs idle:
 // auto splits.
 // AUTO-LABEL: func.func @grad
-// AUTO: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, gqa = split>,
+// AUTO: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, gqa = split, dq_reduce = warpgroup>,
 // AUTO-SAME: block_q = 64, block_kv = 128, stages = 2
-// SPLIT: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = atomic, gqa = split>: dq=atomic: {{.*}}; gqa=split: a block per query head (512 blocks), dK and dV added to f32 accumulators ({{[0-9]+}} MiB of DRAM traffic in all)
+// SPLIT: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = atomic, gqa = split, dq_reduce = warpgroup>: dq=atomic: {{.*}}; gqa=split: a block per query head (512 blocks), dK and dV added to f32 accumulators ({{[0-9]+}} MiB of DRAM traffic in all)
 // SPLIT-LABEL: func.func @grad
-// SPLIT: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, gqa = split>,
+// SPLIT: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, gqa = split, dq_reduce = warpgroup>,
 // SPLIT-SAME: block_q = 64, block_kv = 128, stages = 2
 // MMA-LABEL: func.func @grad
 // MMA: schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>,
@@ -62,7 +62,7 @@ func.func @grad(%q: tensor<2x32x1024x128xbf16>, %kv: tensor<2x8x1024x128xbf16>, 
 // blocks are equal, the loop's 512 fill the SMs as the split's 2048 do, and
 // auto keeps the loop (its TMA-store epilogue).
 // AUTO-LABEL: func.func @grad_dense
-// AUTO: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store>,
+// AUTO: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, dq_reduce = warpgroup>,
 // AUTO-SAME: block_q = 64, block_kv = 128, stages = 2
 func.func @grad_dense(%q: tensor<2x32x4096x128xbf16>, %kv: tensor<2x8x4096x128xbf16>, %lse: tensor<2x32x4096xf32>)
     -> (tensor<2x32x4096x128xbf16>, tensor<2x8x4096x128xbf16>, tensor<2x8x4096x128xbf16>) {

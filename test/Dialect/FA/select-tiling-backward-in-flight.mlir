@@ -17,11 +17,11 @@
 // RUN:   | FileCheck %s --check-prefix=MMA
 
 // DEFAULT-LABEL: func.func @grad
-// DEFAULT: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store>,
+// DEFAULT: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, dq_reduce = warpgroup>,
 // DEFAULT-SAME: stages = 2
 // DK: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = atomic, in_flight = dk>: dq=atomic: {{.*}}; in_flight=dk: dK's product completes under the next step's top
 // DK-LABEL: func.func @grad
-// DK: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, in_flight = dk, epilogue = tma_store>
+// DK: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, in_flight = dk, epilogue = tma_store, dq_reduce = warpgroup>
 // DK-SAME: tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>
 // MMA-LABEL: func.func @grad
 // MMA: schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>,
@@ -38,9 +38,9 @@ func.func @grad(%q: tensor<1x4x1024x128xbf16>, %lse: tensor<1x4x1024xf32>)
 
 // Ordered dQ (deterministic) takes it too.
 // DEFAULT-LABEL: func.func @grad_deterministic
-// DEFAULT: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, epilogue = tma_store>,
+// DEFAULT: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, epilogue = tma_store, dq_reduce = warpgroup>,
 // DK-LABEL: func.func @grad_deterministic
-// DK: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, in_flight = dk, epilogue = tma_store>
+// DK: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, in_flight = dk, epilogue = tma_store, dq_reduce = warpgroup>
 // DK-SAME: stages = 2
 func.func @grad_deterministic(%q: tensor<1x4x1024x128xbf16>, %lse: tensor<1x4x1024xf32>)
     -> (tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>) {

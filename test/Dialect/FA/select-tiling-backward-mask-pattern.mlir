@@ -15,7 +15,7 @@
 // MMA-LABEL: func.func @chunk
 // MMA: schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>
 // WG-LABEL: func.func @chunk
-// WG: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>
+// WG: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, dq_reduce = warpgroup>
 // WG-SAME: tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>
 // AUTO: note: kernel=auto chose wgmma: it builds this backward{{$}}
 func.func @chunk(%q: tensor<1x16x4096x64xbf16>, %lse: tensor<1x16x4096xf32>) -> (tensor<1x16x4096x64xbf16>, tensor<1x16x4096x64xbf16>, tensor<1x16x4096x64xbf16>) {
@@ -32,7 +32,7 @@ func.func @chunk(%q: tensor<1x16x4096x64xbf16>, %lse: tensor<1x16x4096xf32>) -> 
 // MMA-LABEL: func.func @butterfly_global
 // MMA: schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>
 // WG-LABEL: func.func @butterfly_global
-// WG: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>
+// WG: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, dq_reduce = warpgroup>
 // WG-SAME: stages = 2
 func.func @butterfly_global(%q: tensor<1x16x4096x64xbf16>, %lse: tensor<1x16x4096xf32>) -> (tensor<1x16x4096x64xbf16>, tensor<1x16x4096x64xbf16>, tensor<1x16x4096x64xbf16>) {
   %r:3 = fa.attention_grad

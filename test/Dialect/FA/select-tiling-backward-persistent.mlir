@@ -29,16 +29,16 @@
 // RUN:   | FileCheck %s --check-prefix=PIPE
 
 // AUTO-LABEL: func.func @grad
-// AUTO: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store>,
+// AUTO: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, dq_reduce = warpgroup>,
 // AUTO-SAME: block_q = 64, block_kv = 128, stages = 2
-// ON: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, persistent = on>: dq=atomic: {{.*}}; epilogue=tma_store: dK and dV leave through shared memory and TMA; persistent=on: one block per SM walks the tiles
+// ON: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, persistent = on, dq_reduce = warpgroup>: dq=atomic: {{.*}}; epilogue=tma_store: dK and dV leave through shared memory and TMA; persistent=on: one block per SM walks the tiles
 // ON-LABEL: func.func @grad
-// ON: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, persistent = on>,
+// ON: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, persistent = on, dq_reduce = warpgroup>,
 // ON-SAME: block_q = 64, block_kv = 128, stages = 2
 // MMA-LABEL: func.func @grad
 // MMA: schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>,
 // PIPE-LABEL: func.func @grad
-// PIPE: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, persistent = on>
+// PIPE: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, persistent = on, dq_reduce = warpgroup>
 func.func @grad(%q: tensor<1x4x1024x128xbf16>, %lse: tensor<1x4x1024xf32>)
     -> (tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>) {
   %r:3 = fa.attention_grad

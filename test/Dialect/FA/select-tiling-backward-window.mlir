@@ -8,7 +8,7 @@
 
 // CHECK-LABEL: func.func @window_grad
 // CHECK: fa.attention_grad
-// CHECK-SAME: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store>
+// CHECK-SAME: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, dq_reduce = warpgroup>
 // CHECK-SAME: tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>
 // CHECK-SAME: window = #fa.window<left = 7, right = 0>
 // MMA-LABEL: func.func @window_grad
@@ -17,7 +17,7 @@
 // MMA-SAME: window = #fa.window<left = 7, right = 0>
 // WGMMA-LABEL: func.func @window_grad
 // WGMMA: fa.attention_grad
-// WGMMA-SAME: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store>
+// WGMMA-SAME: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, dq_reduce = warpgroup>
 // WGMMA-SAME: tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>
 // WGMMA-SAME: window = #fa.window<left = 7, right = 0>
 func.func @window_grad(%q: tensor<1x2x256x64xbf16>, %lse: tensor<1x2x256xf32>)

@@ -66,7 +66,7 @@
 // AUTO-H200-LABEL: func.func @d64
 // AUTO-H200: {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>}
 // AUTO-H200-LABEL: func.func @d128
-// AUTO-H200: {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
+// AUTO-H200: {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, dq_reduce = warpgroup>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
 // AUTO-H200-LABEL: func.func @d256
 // AUTO-H200: {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 64, stages = 2, warps = 8>}
 // AUTO-H200-LABEL: func.func @d192_dv128
@@ -74,7 +74,7 @@
 // AUTO-H200-LABEL: func.func @gqa_causal_bias_grad
 // AUTO-H200: {causal, schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 2, warps = 8>}
 // AUTO-H200-LABEL: func.func @deterministic_op
-// AUTO-H200: {deterministic, schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, epilogue = tma_store>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
+// AUTO-H200: {deterministic, schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, epilogue = tma_store, dq_reduce = warpgroup>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
 //
 // AUTO-A10-LABEL: func.func @d64
 // AUTO-A10: {schedule = #fa.backward_schedule<kernel = mma_sync, dq = atomic>, tiling = #fa.tiling<block_q = 48, block_kv = 128, stages = 2, warps = 8>}
@@ -188,23 +188,23 @@
 // WG-LABEL: func.func @d64
 // WG: {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>}
 // WG-LABEL: func.func @d128
-// WG: {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
+// WG: {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, dq_reduce = warpgroup>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
 // WG-LABEL: func.func @d256
 // WG: {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 64, stages = 2, warps = 8>}
 // WG-LABEL: func.func @d192_dv128
 // WG: {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 64, block_kv = 64, stages = 2, warps = 8>}
 // WG-LABEL: func.func @deterministic_op
-// WG: {deterministic, schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, epilogue = tma_store>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
+// WG: {deterministic, schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, epilogue = tma_store, dq_reduce = warpgroup>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
 // WG-ORD-LABEL: func.func @d64
 // WG-ORD: {schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>}
 // WG-ORD-LABEL: func.func @d128
-// WG-ORD: {schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, epilogue = tma_store>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
+// WG-ORD: {schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, epilogue = tma_store, dq_reduce = warpgroup>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
 // WG-ORD-LABEL: func.func @d256
 // WG-ORD: {schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 64, stages = 2, warps = 8>}
 // WG-ORD-LABEL: func.func @d192_dv128
 // WG-ORD: {schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 64, block_kv = 64, stages = 2, warps = 8>}
 // WG-ORD-LABEL: func.func @deterministic_op
-// WG-ORD: {deterministic, schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, epilogue = tma_store>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
+// WG-ORD: {deterministic, schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, epilogue = tma_store, dq_reduce = warpgroup>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
 // WG-ERR: error: 'fa.attention_grad' op cannot use the wgmma backward kernel: an additive bias is built for it at D = 64 only (at D = 128 its loads and dBias's adds spill registers); use kernel=mma-sync or simt
 
 // B = 4, H = 16, N = 4096, bf16 (the forward's decision table's shape).

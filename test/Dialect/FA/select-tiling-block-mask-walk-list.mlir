@@ -44,7 +44,7 @@ func.func @negative_written_tiling(%q: tensor<1x1x128x128xbf16>, %k: tensor<1x1x
 // The backward: a kv-block walks the q-blocks of its group's 64 query heads,
 // 64 x 2^14 = 2^20 entries at Nq = 2^20.
 // AUTO-LABEL: func.func @negative_backward
-// AUTO:       schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store>
+// AUTO:       schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, dq_reduce = warpgroup>
 func.func @negative_backward(%q: tensor<1x64x1048576x64xbf16>, %k: tensor<1x1x256x64xbf16>,
     %lse: tensor<1x64x1048576xf32>, %bm: tensor<1x64x8192x2xi8>)
     -> (tensor<1x64x1048576x64xbf16>, tensor<1x1x256x64xbf16>, tensor<1x1x256x64xbf16>) {
@@ -63,7 +63,7 @@ func.func @negative_backward(%q: tensor<1x64x1048576x64xbf16>, %k: tensor<1x1x25
 
 // The backward with a written ring tiling that fits only without the list.
 // AUTO-LABEL: func.func @negative_backward_written_tiling
-// AUTO:       schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store>
+// AUTO:       schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, dq_reduce = warpgroup>
 func.func @negative_backward_written_tiling(%q: tensor<1x64x1048576x64xbf16>, %k: tensor<1x1x256x64xbf16>,
     %lse: tensor<1x64x1048576xf32>, %bm: tensor<1x64x8192x2xi8>)
     -> (tensor<1x64x1048576x64xbf16>, tensor<1x1x256x64xbf16>, tensor<1x1x256x64xbf16>) {

@@ -11,7 +11,7 @@
 
 func.func @negative_rerun_epilogue(%q: tensor<1x4x1024x128xbf16>, %lse: tensor<1x4x1024xf32>)
     -> (tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>) {
-  // expected-error @below {{schedule #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store> has epilogue = tma_store, but fa-select-tiling was asked for backward-epilogue=direct: an op keeps the schedule it carries (drop the option, or the schedule and its tiling to decide again)}}
+  // expected-error @below {{schedule #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, dq_reduce = warpgroup> has epilogue = tma_store, but fa-select-tiling was asked for backward-epilogue=direct: an op keeps the schedule it carries (drop the option, or the schedule and its tiling to decide again)}}
   %r:3 = fa.attention_grad ins(%q, %q, %q, %q, %q, %lse : tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024xf32>)
       outs(%q, %q, %q : tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>)
       {causal}

@@ -615,8 +615,8 @@ static LogicalResult checkScheduleOptions(AttentionGradOp op,
 
 /// How `op`'s wgmma backward issues dQ's tensor reductions: its
 /// schedule's, else the option's, else (auto) the warpgroup's where they
-/// build and have passed their GPU check (kDqReduceWarpgroupGpuChecked),
-/// else the warp's. The option `warpgroup` concerns the wgmma kernel
+/// build, have passed their GPU check (kDqReduceWarpgroupGpuChecked) and
+/// were measured faster (dqReduceWarpgroupByDefault), else the warp's. The option `warpgroup` concerns the wgmma kernel
 /// (others: warp) and is an error where `tiling` or the op's head dims
 /// cannot take it.
 static FailureOr<DqReduce> chooseDqReduce(AttentionGradOp op,
@@ -647,7 +647,8 @@ static FailureOr<DqReduce> chooseDqReduce(AttentionGradOp op,
   case DqReduce::Auto:
     break;
   }
-  if (kDqReduceWarpgroupGpuChecked && kind == KernelKind::Wgmma && !reason())
+  if (kDqReduceWarpgroupGpuChecked && kind == KernelKind::Wgmma && !reason() &&
+      dqReduceWarpgroupByDefault(getAttentionProblem(op), tiling))
     return DqReduce::Warpgroup;
   return DqReduce::Warp;
 }

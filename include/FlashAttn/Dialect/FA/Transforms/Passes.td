@@ -290,8 +290,8 @@ def FASelectTilingPass : Pass<"fa-select-tiling"> {
            "::mlir::fa::DqReduce",
            /*default=*/"::mlir::fa::DqReduce::Auto",
            "How the wgmma backward's ring issues dQ's tensor reductions "
-           "(auto: a warp's boxes of 16 rows until the warpgroup's boxes of "
-           "64 have passed their GPU check)",
+           "(auto: the warpgroup's boxes of 64 rows where measured faster, "
+           "block_q 64 on the kv-row split; else a warp's boxes of 16 rows)",
            "::mlir::fa::dqReduceValues()">,
     Option<"deterministic", "deterministic", "bool", /*default=*/"false",
            "Every fa.attention_grad must give a bit-identical result run to "
