@@ -314,7 +314,7 @@ def test_deterministic_block_mask_reach_the_wgmma_backward(fake):
                                "epilogue": "tma-store", "persistent": "off",
                                "dq_pass": "step-start", "gqa": "loop",
                                "dq_convert": "kernel",
-                               "dq_reduce": "warp"}
+                               "dq_reduce": "warpgroup"}
     fa.runtime.register(kernel)
     out = fa.attention(q, k, v, block_mask=bm, deterministic=True)
     out.float().sum().backward()
