@@ -196,7 +196,14 @@ def test_bench_case_on_the_cpu(name, monkeypatch):
         return 1.0 + len(calls) % 3
     monkeypatch.setattr(bench.backward, "bench", do_bench)
     import torch._functorch.config as aot_config
-    monkeypatch.setattr(aot_config, "donated_buffer", True)
+    # Not monkeypatch.setattr: torch's config module keeps its values out
+    # of the module's __dict__, so monkeypatch's undo would delete the key
+    # (every later torch.compile in the session then fails on it).
+    with aot_config.patch(donated_buffer=True):
+        _check_bench_case(bench, name, calls, aot_config, torch)
+
+
+def _check_bench_case(bench, name, calls, aot_config, torch):
     [c] = [c for c in bench.cases() if c["name"] == name]
     n = 512
     c = dict(c, nq=n, nk=n)
