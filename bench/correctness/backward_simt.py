@@ -1155,6 +1155,37 @@ DQF_PICKS = {64: ([128, 128, 2, 8], "direct"),
              128: ([64, 128, 2, 8], "tma-store")}
 
 
+def at_picks(m, rows, **extra):
+    """`rows` ((args after the dtype and D, kwargs) each) at D = 64 and 128
+    with today's tilings and epilogues (DQF_PICKS), the dtypes alternating
+    row by row (bf16 first at D = 64, f16 first at D = 128), each with
+    `extra`: a variant set's reference cases."""
+    cases = []
+    for d in (64, 128):
+        tiling, epilogue = DQF_PICKS[d]
+        dtypes = ("bf16", "f16") if d == 64 else ("f16", "bf16")
+        for i, (args, kw) in enumerate(rows):
+            cases.append(m(dtypes[i % 2], d, *args, tiling=tiling,
+                           epilogue=epilogue, **extra, **kw))
+    return cases
+
+
+def picks_ab(m, shapes, prefix, field, values):
+    """A variant set's A/B groups: for each (group, shape) of `shapes` (d,
+    n, causal and the shape's other `case` arguments), one timed bf16 case
+    per value of the schedule field `field` (the base first) with today's
+    tiling and epilogue (DQF_PICKS), grouped as `prefix + group`."""
+    cases = []
+    for group, s in shapes:
+        tiling, epilogue = DQF_PICKS[s["d"]]
+        rest = {k: v for k, v in s.items() if k not in ("d", "n")}
+        for value in values:
+            cases.append(m("bf16", s["d"], s["n"], tiling=tiling,
+                           epilogue=epilogue, perf=True, ab=prefix + group,
+                           **rest, **{field: value}))
+    return cases
+
+
 def wgmma_dq_fused_cases():
     """The wgmma backward's fused dQ conversion (D120, `dq_convert =
     fused`, `_df`: the main kernel's last block at each q-block converts its
@@ -1172,25 +1203,19 @@ def wgmma_dq_fused_cases():
     fused conversion timed round-robin in one process with torch's cuDNN
     backward (time_group)."""
     m = lambda *a, **kw: case(*a, kernel="wgmma", tag="dqf", **kw)
-    cases = []
-    for d in (64, 128):
-        tiling, epilogue = DQF_PICKS[d]
-        dtypes = ("bf16", "f16") if d == 64 else ("f16", "bf16")
-        for args, kw in (
-                ((dtypes[0], d, 1), dict()),
-                ((dtypes[1], d, 17), dict(causal=True)),
-                ((dtypes[0], d, 1000), dict(b=2, hq=4)),
-                ((dtypes[1], d, 4097), dict(causal=True)),
-                ((dtypes[0], d, 777, 1000), dict(causal=True, b=2, hq=4)),
-                ((dtypes[1], d, 1000, 777), dict(causal=True, b=2, hq=4)),
-                ((dtypes[0], d, 1000), dict(causal=True, window=(257, 0))),
-                ((dtypes[1], d, 777, 1000), dict(window=(100, 37))),
-                ((dtypes[0], d, 1000), dict(causal=True, b=2, hq=8, hkv=2)),
-                ((dtypes[1], d, 777, 1000), dict(b=1, hq=8, hkv=2)),
-                ((dtypes[0], d, 1000, 777), dict(window=(300, 40), b=2,
-                                                 hq=8, hkv=2))):
-            cases.append(m(*args, tiling=tiling, epilogue=epilogue,
-                           dq_convert="fused", **kw))
+    cases = at_picks(m, (
+        ((1,), dict()),
+        ((17,), dict(causal=True)),
+        ((1000,), dict(b=2, hq=4)),
+        ((4097,), dict(causal=True)),
+        ((777, 1000), dict(causal=True, b=2, hq=4)),
+        ((1000, 777), dict(causal=True, b=2, hq=4)),
+        ((1000,), dict(causal=True, window=(257, 0))),
+        ((777, 1000), dict(window=(100, 37))),
+        ((1000,), dict(causal=True, b=2, hq=8, hkv=2)),
+        ((777, 1000), dict(b=1, hq=8, hkv=2)),
+        ((1000, 777), dict(window=(300, 40), b=2, hq=8, hkv=2))),
+        dq_convert="fused")
     # An additive bias without its gradient: the wgmma backward builds it
     # at D = 64 with block_q 64.
     cases.append(m("f16", 64, 777, b=2, hq=4, mask=(2, 4, 777, 777),
@@ -1224,15 +1249,8 @@ def wgmma_dq_fused_cases():
     shapes.append(("d128_n8192_win1024",
                    dict(d=128, n=8192, causal=True, b=1, hq=16,
                         window=(1024, 0))))
-    for group, s in shapes:
-        tiling, epilogue = DQF_PICKS[s["d"]]
-        for dq_convert in ("kernel", "fused"):
-            cases.append(m("bf16", s["d"], s["n"], causal=s["causal"],
-                           b=s["b"], hq=s["hq"], window=s.get("window"),
-                           tiling=tiling, epilogue=epilogue,
-                           dq_convert=dq_convert, perf=True,
-                           ab="dqf_" + group))
-    return cases
+    return cases + picks_ab(m, shapes, "dqf_", "dq_convert",
+                            ("kernel", "fused"))
 
 
 def wgmma_dq_reduce_cases():
@@ -1253,25 +1271,20 @@ def wgmma_dq_reduce_cases():
     today's warp reductions (the base) and the warpgroup's timed
     round-robin in one process with torch's cuDNN backward (time_group)."""
     m = lambda *a, **kw: case(*a, kernel="wgmma", tag="dqr", **kw)
-    cases = []
-    for d in (64, 128):
-        tiling, epilogue = DQF_PICKS[d]
-        dtypes = ("bf16", "f16") if d == 64 else ("f16", "bf16")
-        for args, kw in (
-                ((dtypes[0], d, 1), dict()),
-                ((dtypes[1], d, 17), dict(causal=True)),
-                ((dtypes[0], d, 777), dict(b=2, hq=4)),
-                ((dtypes[1], d, 2049), dict(causal=True)),
-                ((dtypes[0], d, 4097), dict(b=1, hq=2)),
-                ((dtypes[1], d, 777, 1000), dict(causal=True, b=2, hq=4)),
-                ((dtypes[0], d, 1000, 777), dict(causal=True, b=2, hq=4)),
-                ((dtypes[1], d, 1000), dict(causal=True, b=2, hq=8, hkv=2)),
-                ((dtypes[0], d, 777, 1000), dict(window=(100, 37))),
-                ((dtypes[1], d, 1000, 777), dict(causal=True, b=2, hq=4,
-                                                 hkv=2, deterministic=True)),
-                ((dtypes[0], d, 2049), dict(deterministic=True))):
-            cases.append(m(*args, tiling=tiling, epilogue=epilogue,
-                           dq_reduce="warpgroup", **kw))
+    cases = at_picks(m, (
+        ((1,), dict()),
+        ((17,), dict(causal=True)),
+        ((777,), dict(b=2, hq=4)),
+        ((2049,), dict(causal=True)),
+        ((4097,), dict(b=1, hq=2)),
+        ((777, 1000), dict(causal=True, b=2, hq=4)),
+        ((1000, 777), dict(causal=True, b=2, hq=4)),
+        ((1000,), dict(causal=True, b=2, hq=8, hkv=2)),
+        ((777, 1000), dict(window=(100, 37))),
+        ((1000, 777), dict(causal=True, b=2, hq=4, hkv=2,
+                           deterministic=True)),
+        ((2049,), dict(deterministic=True))),
+        dq_reduce="warpgroup")
     ring = [64, 128, 2, 8]
     for args, kw in (
             (("bf16", 64, 777), dict(causal=True, b=2, hq=4, tiling=ring)),
@@ -1300,15 +1313,8 @@ def wgmma_dq_reduce_cases():
               for causal in (False, True)]
     shapes.append(("gqa_d128_n8192_causal",
                    dict(d=128, n=8192, causal=True, b=4, hq=32, hkv=8)))
-    for group, s in shapes:
-        tiling, epilogue = DQF_PICKS[s["d"]]
-        for dq_reduce in ("warp", "warpgroup"):
-            cases.append(m("bf16", s["d"], s["n"], causal=s["causal"],
-                           b=s["b"], hq=s["hq"], hkv=s["hkv"],
-                           tiling=tiling, epilogue=epilogue,
-                           dq_reduce=dq_reduce, perf=True,
-                           ab="dqr_" + group))
-    return cases
+    return cases + picks_ab(m, shapes, "dqr_", "dq_reduce",
+                            ("warp", "warpgroup"))
 
 
 # The wgmma backward's column split (D76: each warpgroup half the columns of
@@ -1475,6 +1481,13 @@ def selected(name, only):
     """Whether case `name` is among `--only`'s: comma-separated substrings,
     any of which selects it (empty: every case)."""
     return any(part in name for part in only.split(","))
+
+
+def chosen_cases(cases, only, no_timing):
+    """The cases `run` checks or times: those `only` selects, less the
+    timed ones (`perf`) with `no_timing`."""
+    return [c for c in cases if selected(c["name"], only)
+            and not (no_timing and c.get("perf"))]
 
 
 def stage(a):
@@ -2015,8 +2028,7 @@ def run(a):
     from gpu_check import open_matrix  # noqa: E402
     rt, card, stream, spec = open_matrix(a.runtime, a.artifacts)
     rows = []
-    chosen = [c for c in spec["cases"] if selected(c["name"], a.only)
-              and not (a.no_timing and c.get("perf"))]
+    chosen = chosen_cases(spec["cases"], a.only, a.no_timing)
     # The timed cases of an `ab` group run together (time_group), after
     # the rest, in the order of their groups' first cases.
     groups = {}

@@ -602,3 +602,19 @@ def test_wgmma_matrix_has_the_warpgroup_dq_reduction_cases():
         assert [c["dq_reduce"] for c in members] == ["warp", "warpgroup"]
         assert "dq_reduce" not in simt.emit(members[0])
     assert any(c["hq"] != c["hkv"] for c in cases if c["perf"])
+
+
+def test_run_selects_cases_and_leaves_out_the_timed_ones():
+    # backward_simt.py run --only / --no-timing: the checks of a variant
+    # set without its A/B groups (a device call too short for both).
+    simt = load_script("bench/correctness/backward_simt.py", "backward_simt")
+    cases = simt.wgmma_dq_reduce_cases()
+    timed = [c["name"] for c in cases if c["perf"]]
+    checked = [c["name"] for c in cases if not c["perf"]]
+    assert timed and checked
+    assert [c["name"] for c in simt.chosen_cases(cases, "", False)] == \
+        [c["name"] for c in cases]
+    assert [c["name"] for c in simt.chosen_cases(cases, "", True)] == checked
+    only = [c["name"] for c in simt.chosen_cases(cases, "_d192", True)]
+    assert only and all("_d192" in n and n in checked for n in only)
+
