@@ -69,24 +69,31 @@ static const llvm::MCSubtargetInfo &getNVPTXSubtargetInfo() {
   return *info;
 }
 
-std::optional<std::string> TargetInfo::validate() const {
-  if (getComputeCapability() < 70 ||
-      !getNVPTXSubtargetInfo().isCPUStringValid(arch)) {
-    // In compute-capability order (the table is sorted by name).
-    llvm::SmallVector<std::pair<int64_t, llvm::StringRef>> known;
-    for (const llvm::SubtargetSubTypeKV &cpu :
-         getNVPTXSubtargetInfo().getAllProcessorDescriptions()) {
-      TargetInfo candidate;
-      candidate.arch = cpu.Key;
-      if (candidate.getComputeCapability() >= 70)
-        known.push_back({candidate.getComputeCapability(), cpu.Key});
-    }
-    llvm::sort(known);
-    return "arch '" + arch +
-           "' is not an NVIDIA SM architecture of sm_70 or later that the "
-           "NVPTX back end knows (" +
-           llvm::join(llvm::make_second_range(known), ", ") + ")";
+std::optional<std::string> mlir::fa::nvptxArchProblem(llvm::StringRef arch) {
+  TargetInfo info;
+  info.arch = arch.str();
+  if (info.getComputeCapability() >= 70 &&
+      getNVPTXSubtargetInfo().isCPUStringValid(arch))
+    return std::nullopt;
+  // In compute-capability order (the table is sorted by name).
+  llvm::SmallVector<std::pair<int64_t, llvm::StringRef>> known;
+  for (const llvm::SubtargetSubTypeKV &cpu :
+       getNVPTXSubtargetInfo().getAllProcessorDescriptions()) {
+    TargetInfo candidate;
+    candidate.arch = cpu.Key;
+    if (candidate.getComputeCapability() >= 70)
+      known.push_back({candidate.getComputeCapability(), cpu.Key});
   }
+  llvm::sort(known);
+  return "arch '" + arch.str() +
+         "' is not an NVIDIA SM architecture of sm_70 or later that the "
+         "NVPTX back end knows (" +
+         llvm::join(llvm::make_second_range(known), ", ") + ")";
+}
+
+std::optional<std::string> TargetInfo::validate() const {
+  if (std::optional<std::string> why = nvptxArchProblem(arch))
+    return why;
   auto positive = [](int64_t v) { return v > 0; };
   if (!positive(sramPerBlock))
     return std::string("sram_per_block must be positive");

@@ -11,6 +11,7 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/IR/Matchers.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -235,6 +236,23 @@ static std::optional<std::string> constraintsProblem(LLVM::InlineAsmOp asmOp,
                            "input; ~{{...} for a clobber)",
                            part)
           .str();
+    // An immediate (n, i) is an integer constant input: the back end ends
+    // the process on any other value ("constraint 'n' expects an integer
+    // constant expression"; found by the long fuzzing run, session 21).
+    if (code == "n" || code == "i") {
+      if (output)
+        return llvm::formatv("constraint '{0}' is an immediate, which cannot "
+                             "be an output",
+                             part)
+            .str();
+      IntegerAttr value;
+      if (inputs < static_cast<int64_t>(asmOp.getNumOperands()) &&
+          !matchPattern(asmOp.getOperand(inputs), m_Constant(&value)))
+        return llvm::formatv("constraint '{0}' (input {1}) is an immediate: "
+                             "its operand must be an integer constant",
+                             part, inputs)
+            .str();
+    }
     ++(output ? outputs : inputs);
   }
   if (inputs != static_cast<int64_t>(asmOp.getNumOperands()))
@@ -313,6 +331,30 @@ static LogicalResult checkInlineAsm(gpu::GPUModuleOp gpuModule) {
   return failure(result.wasInterrupted());
 }
 
+/// Refuses a gpu.module's own #nvvm.target (one the input wrote, which the
+/// pass keeps) whose chip the NVPTX back end does not know, or whose PTX ISA
+/// is below the chip's lowest: the back end aborts on both ("Cannot
+/// select", "PTX version ... does not support target"), as it would on an
+/// #fa.target arch that its verifier refuses (issue 27, item 1; `sm_91`
+/// found by the long fuzzing run, session 21).
+static LogicalResult checkWrittenTargets(gpu::GPUModuleOp gpuModule) {
+  for (Attribute attr : gpuModule.getTargetsAttr()) {
+    auto target = dyn_cast<NVVM::NVVMTargetAttr>(attr);
+    if (!target)
+      continue;
+    std::optional<std::string> why = nvptxArchProblem(target.getChip());
+    if (!why)
+      if (std::optional<std::string> features =
+              ptxFeaturesProblem(target.getChip(), target.getFeatures()))
+        why = "features: " + *features;
+    if (why)
+      return gpuModule.emitOpError() << "has a target the NVPTX back end "
+                                        "cannot compile for: "
+                                     << *why;
+  }
+  return success();
+}
+
 namespace {
 struct AttachNVVMTargetPass
     : public fa::impl::FAAttachNVVMTargetPassBase<AttachNVVMTargetPass> {
@@ -356,7 +398,8 @@ struct AttachNVVMTargetPass
     for (auto gpuModule : module.getOps<gpu::GPUModuleOp>()) {
       if (!gpuModule.getTargetsAttr())
         gpuModule.setTargetsAttr(ArrayAttr::get(&getContext(), {nvvmTarget}));
-      if (failed(checkArchRequirements(gpuModule)) ||
+      if (failed(checkWrittenTargets(gpuModule)) ||
+          failed(checkArchRequirements(gpuModule)) ||
           failed(checkInlineAsm(gpuModule)))
         return signalPassFailure();
     }

@@ -107,3 +107,43 @@ module @accepted attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_bl
     }
   }
 }
+
+// -----
+
+// An immediate constraint (n, i) on an operand that is not an integer
+// constant: the back end ends the process ("constraint 'n' expects an
+// integer constant expression"; found by the long fuzzing run, session 21).
+module @immediate_not_constant attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
+  gpu.module @k {
+    llvm.func @add(%p: i64, %a: f32, %b: f32) {
+      // expected-error @below {{'llvm.inline_asm' op cannot be compiled for NVPTX: constraint 'n' (input 1) is an immediate: its operand must be an integer constant}}
+      llvm.inline_asm has_side_effects "red.global.add.v2.f32 [$0], {$1, $2};", "l,n,f,~{memory}" %p, %a, %b : (i64, f32, f32) -> ()
+      llvm.return
+    }
+  }
+}
+
+// -----
+
+module @immediate_output attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
+  gpu.module @k {
+    llvm.func @mov() -> i32 {
+      // expected-error @below {{'llvm.inline_asm' op cannot be compiled for NVPTX: constraint '=n' is an immediate, which cannot be an output}}
+      %r = llvm.inline_asm "mov.u32 $0, 1;", "=n" : () -> i32
+      llvm.return %r : i32
+    }
+  }
+}
+
+// -----
+
+// An integer constant takes an immediate.
+module @immediate_constant attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
+  gpu.module @k {
+    llvm.func @shift(%a: i32) -> i32 {
+      %c = llvm.mlir.constant(3 : i32) : i32
+      %r = llvm.inline_asm "shl.b32 $0, $1, $2;", "=r,r,n" %a, %c : (i32, i32) -> i32
+      llvm.return %r : i32
+    }
+  }
+}

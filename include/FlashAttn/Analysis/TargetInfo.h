@@ -53,6 +53,14 @@ struct TargetInfo {
   std::optional<std::string> validate() const;
 };
 
+/// Why `arch` (`sm_90a`, ...) cannot be compiled for: not an SM
+/// architecture of sm_70 or later that LLVM's NVPTX back end lists (its
+/// instruction selection aborts on the others), naming those it knows; or
+/// nullopt. Every path that hands an arch to the back end checks it here:
+/// #fa.target's verifier and fa-attach-nvvm-target (a gpu.module's own
+/// #nvvm.target).
+std::optional<std::string> nvptxArchProblem(llvm::StringRef arch);
+
 /// Registers per thread of a block of `threads` threads that must fit the
 /// register file alone (`regsPerSM`), in the allocation granularity of 8:
 /// the `.maxnreg` that fa-set-kernel-max-registers gives a kernel using

@@ -320,3 +320,22 @@ func.func @align_not_memref(%q: f16 {fa.align = 16 : i64}) {
 func.func @unknown_arg_attr(%q: memref<4xf16> {fa.alignment = 16 : i64}) {
   return
 }
+
+// -----
+
+// A function body with fewer block arguments than its signature (found by
+// the long fuzzing run, session 21: the check read a block argument that
+// does not exist): fa.align is checked against the signature's type.
+// expected-error @+1 {{'fa.align' is only allowed on a memref argument}}
+func.func @align_signature_not_memref(f16 {fa.align = 16 : i64}) {
+  return
+}
+
+// -----
+
+// The signature's memref takes fa.align; the function's own verifier then
+// refuses the body.
+// expected-error @+1 {{entry block must have 1 arguments to match function signature}}
+func.func @align_signature_memref(memref<4xf16> {fa.align = 16 : i64}) {
+  return
+}

@@ -11,6 +11,7 @@
 #include "FlashAttn/Dialect/FA/IR/FAOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectImplementation.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
@@ -45,9 +46,21 @@ LogicalResult FADialect::verifyRegionArgAttribute(Operation *op,
       !llvm::isPowerOf2_64(bytes.getInt()))
     return op->emitError() << "'" << getAlignAttrName()
                            << "' must be a positive power of two (i64)";
-  Region &region = op->getRegion(regionIndex);
-  if (region.empty() ||
-      !isa<BaseMemRefType>(region.getArgument(argIndex).getType()))
+  // The argument's type: a function's from its signature (its body may
+  // have fewer block arguments than the signature: the function's own
+  // verifier, which runs after this one, refuses that; found by the long
+  // fuzzing run, session 21), another op's from its region.
+  Type type;
+  auto function = dyn_cast<FunctionOpInterface>(op);
+  if (function && regionIndex == 0) {
+    if (argIndex < function.getNumArguments())
+      type = function.getArgumentTypes()[argIndex];
+  } else {
+    Region &region = op->getRegion(regionIndex);
+    if (!region.empty() && argIndex < region.getNumArguments())
+      type = region.getArgument(argIndex).getType();
+  }
+  if (!type || !isa<BaseMemRefType>(type))
     return op->emitError() << "'" << getAlignAttrName()
                            << "' is only allowed on a memref argument";
   return success();
