@@ -46,11 +46,14 @@ class Runtime:
         lib.faRtLaunch.argtypes = [ctypes.c_void_p, ctypes.c_char_p,
                                    ctypes.c_int, ctypes.c_void_p]
         self._launch = lib.faRtLaunch
-        # The strides go as a packed array of pointers (_pack_strides).
-        lib.faRtLaunchStrided.argtypes = [ctypes.c_void_p, ctypes.c_char_p,
-                                          ctypes.c_void_p, ctypes.c_int,
-                                          ctypes.c_void_p]
-        self._launch_strided = lib.faRtLaunchStrided
+        # The strides go as a packed array of pointers (_pack_strides). A
+        # library built before D128 has no faRtLaunchStrided: its strided
+        # launches fail, naming it.
+        self._launch_strided = getattr(lib, "faRtLaunchStrided", None)
+        if self._launch_strided is not None:
+            self._launch_strided.argtypes = [ctypes.c_void_p, ctypes.c_char_p,
+                                             ctypes.c_void_p, ctypes.c_int,
+                                             ctypes.c_void_p]
         self.lib, self.path, self.ordinal = lib, path, None
 
     def _check(self, rc, what):
@@ -94,6 +97,9 @@ class Runtime:
         checked (attention()'s launch plans check them once per shape)."""
         n = len(pointers)
         if strides is not None:
+            if self._launch_strided is None:
+                raise RuntimeError(f"{self.path} has no faRtLaunchStrided (built "
+                                   "before D128): rebuild it for strided tensors")
             packed = _pack_strides(tuple(strides))
             if self._launch_strided(handle, _packer(n)(*pointers), packed[0], n,
                                     stream):
