@@ -63,6 +63,35 @@ def write_run(dest, name, what, body):
     return path
 
 
+def stage_or_run(doc, stage, run):
+    """The command line of a staged check with just `stage DEST` and `run`:
+    calls stage(args) or run(args), returns its exit status."""
+    p, sub = command_line(doc)
+    sub.add_parser("run")
+    args = p.parse_args()
+    return {"stage": stage, "run": run}[args.command](args)
+
+
+def run_checks(cases, run_case):
+    """Runs `run_case(torch, flashattn_mlir, case)` ([(check, ok, detail)])
+    for each of `cases` on the GPU machine, an exception counting as a
+    failed check; prints PASS/FAIL lines; returns the exit status (0 iff
+    all pass)."""
+    import torch
+    import flashattn_mlir as fa
+    failures = 0
+    for case in cases:
+        try:
+            results = run_case(torch, fa, case)
+        except Exception as e:  # noqa: BLE001 - reported, counted as a failure
+            results = [(str(case), False, f"{type(e).__name__}: {e}")]
+        for check, ok, detail in results:
+            failures += not ok
+            print(f"{'PASS' if ok else 'FAIL'} {check}: {detail}")
+    print(f"{failures} failed")
+    return 1 if failures else 0
+
+
 def stage_with_bundle(dest, calls, target, scripts, name, what, command):
     """stage() plus DEST/kernels compiled from `calls` (flashattn_mlir.aot's
     format) and DEST/run_NAME.sh running `command` (its output also in

@@ -502,6 +502,8 @@ CUresult CUDAAPI cuTensorMapEncodeTiled(
                    static_cast<uint64_t>(interleave) << 40;
   for (unsigned i = 0; i < rank; ++i)
     map->opaque[2 + i] = dims[i] << 16 | box[i];
+  for (unsigned i = 0; i + 1 < rank; ++i)
+    map->opaque[7 + i] = strides[i];
   return CUDA_SUCCESS;
 }
 

@@ -95,3 +95,90 @@ TEST(KernelManifest, DescribesATensorMapParameter) {
   // The memref after it is passed as its descriptor, pointers first.
   EXPECT_EQ((*params)[1].getAsObject()->getString("type"), "ptr");
 }
+
+namespace {
+/// A manifest's "kernels": one kernel whose params are `params` (JSON).
+llvm::json::Array kernelsWith(const std::string &params) {
+  llvm::Expected<llvm::json::Value> parsed =
+      llvm::json::parse("[{\"name\": \"k\", \"params\": " + params + "}]");
+  EXPECT_TRUE(bool(parsed)) << llvm::toString(parsed.takeError());
+  return std::move(*parsed->getAsArray());
+}
+
+const char *const kArg = R"({"name": "arg0", "dtype": "bf16",
+  "shape": [2, 3, 4, 8], "strides": [96, 32, 8, 1], "bytes": 384})";
+
+/// A descriptor of arg0: its sizes, and strides given by `strides` (four
+/// params).
+std::string descriptor(const std::string &strides) {
+  return R"({"type": "ptr", "buffer": "arg0", "rank": 4},
+    {"type": "ptr", "buffer": "arg0"}, {"type": "i64", "value": 0},
+    {"type": "i64", "value": 2}, {"type": "i64", "value": 3},
+    {"type": "i64", "value": 4}, {"type": "i64", "value": 8}, )" +
+         strides;
+}
+
+std::string strideOf(int dim, const std::string &arg = "arg0") {
+  return R"({"type": "i64", "stride_of": ")" + arg + R"(", "dim": )" +
+         std::to_string(dim) + "}";
+}
+
+const std::string kCallerStrides =
+    strideOf(0) + ", " + strideOf(1) + ", " + strideOf(2) + ", " + strideOf(3);
+
+bool takes(const std::string &params) {
+  llvm::Expected<llvm::json::Value> arg = llvm::json::parse(kArg);
+  EXPECT_TRUE(bool(arg)) << llvm::toString(arg.takeError());
+  return fa::takesCallerStrides(*arg->getAsObject(), kernelsWith(params));
+}
+} // namespace
+
+// D128, rule 1 of the caller strides: (a) tensor maps of the argument's own
+// shape and strides, (b) descriptors whose strides are all stride_of params
+// of the argument, nothing else.
+TEST(KernelManifest, CallerStridesNeedEveryUseToTakeThem) {
+  std::string map = R"({"type": "tensormap", "buffer": "arg0",
+    "dtype": "bf16", "shape": [2, 3, 4, 8], "strides": [96, 32, 8, 1],
+    "box": [1, 1, 4, 8]})";
+  EXPECT_TRUE(takes("[" + map + "]"));
+  EXPECT_TRUE(takes("[" + descriptor(kCallerStrides) + "]"));
+  EXPECT_TRUE(takes("[" + map + ", " + descriptor(kCallerStrides) + ", " +
+                    R"({"type": "f32", "bits": 0}])"));
+  // No use: nothing reads it through other strides.
+  EXPECT_TRUE(takes(R"([{"type": "f32", "bits": 0}])"));
+
+  // A map over another shape (a reshape) or strides.
+  EXPECT_FALSE(takes(
+      "[" +
+      std::string(map).replace(map.find("[2, 3, 4, 8]"), 12, "[6, 4, 8]") +
+      "]"));
+  EXPECT_FALSE(takes("[" +
+                     std::string(map).replace(map.find("[96, 32, 8, 1]"), 14,
+                                              "[96, 32, 8, 2]") +
+                     "]"));
+  // Today's descriptors: constant strides.
+  EXPECT_FALSE(takes("[" + descriptor(R"({"type": "i64", "value": 96},
+      {"type": "i64", "value": 32}, {"type": "i64", "value": 8},
+      {"type": "i64", "value": 1})") +
+                     "]"));
+  // One constant stride among the caller's, another argument's stride, the
+  // strides out of order, a lone pointer.
+  EXPECT_FALSE(
+      takes("[" +
+            descriptor(strideOf(0) + ", " + strideOf(1) + ", " + strideOf(2) +
+                       R"(, {"type": "i64", "value": 1})") +
+            "]"));
+  EXPECT_FALSE(takes("[" +
+                     descriptor(strideOf(0) + ", " + strideOf(1, "arg1") +
+                                ", " + strideOf(2) + ", " + strideOf(3)) +
+                     "]"));
+  EXPECT_FALSE(takes("[" +
+                     descriptor(strideOf(1) + ", " + strideOf(0) + ", " +
+                                strideOf(2) + ", " + strideOf(3)) +
+                     "]"));
+  EXPECT_FALSE(takes(R"([{"type": "ptr", "buffer": "arg0"}])"));
+  // Cut short.
+  EXPECT_FALSE(takes(
+      "[" + descriptor(strideOf(0) + ", " + strideOf(1) + ", " + strideOf(2)) +
+      "]"));
+}

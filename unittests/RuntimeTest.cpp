@@ -1651,3 +1651,242 @@ TEST_F(RuntimeTest, MemoryHelpers) {
                                    "error");
 }
 } // namespace
+
+namespace {
+/// Caller strides (D128): arg0 (B = 1) is read through a tensor map, arg1
+/// (a result) through a tensor map and a descriptor whose strides are
+/// stride_of params, arg2 (a result without caller_strides) through a
+/// descriptor with constant strides; two more stride_of params of arg0.
+const char *const kStridedManifest = R"({
+  "format": "fa-kernel-manifest", "version": 1,
+  "function": "attention", "arch": "sm_90a", "features": "+ptx80",
+  "files": {"ptx": "attention.ptx"},
+  "arguments": [
+    {"name": "arg0", "index": 0, "dtype": "bf16", "shape": [1, 3, 128, 64],
+     "strides": [24576, 8192, 64, 1], "bytes": 49152, "caller_strides": true},
+    {"name": "arg1", "index": 1, "dtype": "bf16", "shape": [2, 3, 128, 64],
+     "strides": [24576, 8192, 64, 1], "bytes": 98304, "caller_strides": true},
+    {"name": "arg2", "index": 2, "dtype": "f32", "shape": [2, 3, 128],
+     "strides": [384, 128, 1], "bytes": 3072}],
+  "scratch": [],
+  "results": ["arg1", "arg2"],
+  "kernels": [
+    {"name": "strided_kernel", "grid": [1, 3, 1], "block": [128, 1, 1],
+     "shared_bytes": 0,
+     "params": [{"type": "tensormap", "buffer": "arg0", "dtype": "bf16",
+                 "shape": [1, 3, 128, 64], "strides": [24576, 8192, 64, 1],
+                 "box": [1, 1, 64, 64], "swizzle": "swizzle_128b",
+                 "l2promo": "none", "oob": "zero", "interleave": "none"},
+                {"type": "tensormap", "buffer": "arg1", "dtype": "bf16",
+                 "shape": [2, 3, 128, 64], "strides": [24576, 8192, 64, 1],
+                 "box": [1, 1, 64, 64], "swizzle": "swizzle_128b",
+                 "l2promo": "none", "oob": "zero", "interleave": "none"},
+                {"type": "ptr", "buffer": "arg1", "rank": 4},
+                {"type": "ptr", "buffer": "arg1"},
+                {"type": "i64", "value": 0},
+                {"type": "i64", "value": 2}, {"type": "i64", "value": 3},
+                {"type": "i64", "value": 128}, {"type": "i64", "value": 64},
+                {"type": "i64", "stride_of": "arg1", "dim": 0},
+                {"type": "i64", "stride_of": "arg1", "dim": 1},
+                {"type": "i64", "stride_of": "arg1", "dim": 2},
+                {"type": "i64", "stride_of": "arg1", "dim": 3},
+                {"type": "ptr", "buffer": "arg2", "rank": 3},
+                {"type": "ptr", "buffer": "arg2"},
+                {"type": "i64", "value": 0},
+                {"type": "i64", "value": 2}, {"type": "i64", "value": 3},
+                {"type": "i64", "value": 128},
+                {"type": "i64", "value": 384}, {"type": "i64", "value": 128},
+                {"type": "i64", "value": 1},
+                {"type": "i64", "stride_of": "arg0", "dim": 0},
+                {"type": "i64", "stride_of": "arg0", "dim": 2}]}]
+})";
+
+/// The launch's parameters of kStridedManifest: arg1's descriptor strides
+/// and arg0's two stride_of params.
+constexpr size_t kArg1Strides = 9, kArg0Strides = 22;
+
+class StridedLaunchTest : public RuntimeTest {
+protected:
+  void SetUp() override {
+    RuntimeTest::SetUp();
+    driver().kernels["strided_kernel"] = std::vector<size_t>(24, 8);
+  }
+
+  /// The byte strides of the map a launch parameter points to, innermost
+  /// first (the fake's encoding keeps them).
+  static std::vector<uint64_t> mapStrides(uint64_t mapPointer) {
+    const auto *map = reinterpret_cast<const CUtensorMap *>(mapPointer);
+    return {map->opaque[7], map->opaque[8], map->opaque[9]};
+  }
+
+  uint64_t ptrs[3] = {0x200000, 0x400000, 0x600000};
+};
+} // namespace
+
+TEST_F(StridedLaunchTest, DenseLaunchesPassTheManifestsStrides) {
+  Module m = load(kStridedManifest);
+  ASSERT_NE(m, nullptr) << faRtGetLastError();
+  const int64_t *none[3] = {nullptr, nullptr, nullptr};
+  ASSERT_EQ(faRtLaunch(m.get(), ptrs, 3, nullptr), 0) << faRtGetLastError();
+  ASSERT_EQ(faRtLaunchStrided(m.get(), ptrs, none, 3, nullptr), 0)
+      << faRtGetLastError();
+  ASSERT_EQ(faRtLaunchStrided(m.get(), ptrs, nullptr, 3, nullptr), 0)
+      << faRtGetLastError();
+  // Encoded once: the same maps.
+  ASSERT_EQ(driver().encodes.size(), 2u);
+  EXPECT_EQ(driver().encodes[0].strides,
+            (std::vector<uint64_t>{128, 16384, 49152}));
+  ASSERT_EQ(driver().launches.size(), 3u);
+  for (const fa::fake::Launch &launch : driver().launches) {
+    EXPECT_EQ(std::vector<uint64_t>(launch.params.begin() + kArg1Strides,
+                                    launch.params.begin() + kArg1Strides + 4),
+              (std::vector<uint64_t>{24576, 8192, 64, 1}));
+    EXPECT_EQ(launch.params[kArg0Strides], 24576u);
+    EXPECT_EQ(launch.params[kArg0Strides + 1], 64u);
+    EXPECT_EQ(launch.params, driver().launches[0].params);
+  }
+}
+
+TEST_F(StridedLaunchTest, TheCallersStridesReachMapsAndParams) {
+  Module m = load(kStridedManifest);
+  ASSERT_NE(m, nullptr) << faRtGetLastError();
+  // transformers' [B, N, H, D] seen as [B, H, N, D]; arg0's batch stride
+  // (size 1) is anything and becomes its dense one.
+  int64_t q[] = {-5, 64, 192, 1};
+  int64_t o[] = {24576, 64, 192, 1};
+  const int64_t *strides[3] = {q, o, nullptr};
+  ASSERT_EQ(faRtLaunchStrided(m.get(), ptrs, strides, 3, nullptr), 0)
+      << faRtGetLastError();
+  ASSERT_EQ(driver().encodes.size(), 2u);
+  // Innermost first, in bytes.
+  EXPECT_EQ(driver().encodes[0].strides,
+            (std::vector<uint64_t>{384, 128, 49152}));
+  EXPECT_EQ(driver().encodes[1].strides,
+            (std::vector<uint64_t>{384, 128, 49152}));
+  EXPECT_EQ(driver().encodes[0].dims, (std::vector<uint64_t>{64, 128, 3, 1}));
+  const fa::fake::Launch first = driver().launches[0];
+  EXPECT_EQ(mapStrides(first.params[0]),
+            (std::vector<uint64_t>{384, 128, 49152}));
+  EXPECT_EQ(std::vector<uint64_t>(first.params.begin() + kArg1Strides,
+                                  first.params.begin() + kArg1Strides + 4),
+            (std::vector<uint64_t>{24576, 64, 192, 1}));
+  EXPECT_EQ(first.params[kArg0Strides], 24576u);
+  EXPECT_EQ(first.params[kArg0Strides + 1], 192u);
+  // arg2's descriptor keeps its constant strides.
+  EXPECT_EQ(first.params[19], 384u);
+
+  // The same strides again: the cached maps. Dense strides, or others, at
+  // the same addresses: encoded afresh (the cache key holds the strides).
+  ASSERT_EQ(faRtLaunchStrided(m.get(), ptrs, strides, 3, nullptr), 0);
+  EXPECT_EQ(driver().encodes.size(), 2u);
+  EXPECT_EQ(driver().launches[1].params, first.params);
+  ASSERT_EQ(faRtLaunch(m.get(), ptrs, 3, nullptr), 0) << faRtGetLastError();
+  EXPECT_EQ(driver().encodes.size(), 4u);
+  EXPECT_EQ(mapStrides(driver().launches[2].params[0]),
+            (std::vector<uint64_t>{128, 16384, 49152}));
+  EXPECT_EQ(driver().launches[2].params[kArg1Strides + 1], 8192u);
+  int64_t fused[] = {0, 64, 576, 1}; // a slice of a fused QKV projection
+  strides[0] = fused;
+  ASSERT_EQ(faRtLaunchStrided(m.get(), ptrs, strides, 3, nullptr), 0)
+      << faRtGetLastError();
+  EXPECT_EQ(driver().encodes.size(), 6u);
+  EXPECT_EQ(mapStrides(driver().launches[3].params[0]),
+            (std::vector<uint64_t>{1152, 128, 49152}));
+  // Back to the first strides: found again.
+  strides[0] = q;
+  ASSERT_EQ(faRtLaunchStrided(m.get(), ptrs, strides, 3, nullptr), 0);
+  EXPECT_EQ(driver().encodes.size(), 6u);
+  EXPECT_EQ(driver().launches[4].params, first.params);
+}
+
+TEST_F(StridedLaunchTest, LaunchChecksTheCallersStrides) {
+  Module m = load(kStridedManifest);
+  ASSERT_NE(m, nullptr) << faRtGetLastError();
+  int64_t dense4[] = {24576, 8192, 64, 1};
+  int64_t dense3[] = {384, 128, 1};
+  auto refused = [&](const int64_t *a0, const int64_t *a1, const int64_t *a2,
+                     const std::string &message) {
+    const int64_t *strides[3] = {a0, a1, a2};
+    EXPECT_EQ(faRtLaunchStrided(m.get(), ptrs, strides, 3, nullptr), 1);
+    EXPECT_EQ(std::string(faRtGetLastError()), message);
+  };
+  refused(nullptr, nullptr, dense3,
+          "faRtLaunchStrided: argument arg2: strides given, but its kernels "
+          "read it only with its dense strides (no caller_strides in the "
+          "manifest)");
+  int64_t inner[] = {24576, 8192, 128, 2};
+  refused(inner, nullptr, nullptr,
+          "faRtLaunchStrided: argument arg0: its innermost stride is 2, not "
+          "1");
+  int64_t zero[] = {24576, 0, 64, 1};
+  refused(dense4, zero, nullptr,
+          "faRtLaunchStrided: argument arg1: strides[1] is 0, below 1");
+  int64_t odd[] = {24576, 64, 100, 1};
+  refused(odd, nullptr, nullptr,
+          "faRtLaunchStrided: argument arg0: its tensor map in kernel "
+          "strided_kernel cannot be encoded by cuTensorMapEncodeTiled with "
+          "these strides: strides[2] is 200 bytes, not a multiple of 16");
+  // Heads that share rows: a result the kernels write must not overlap;
+  // an input may.
+  int64_t shared[] = {24576, 64, 64, 1};
+  refused(nullptr, shared, nullptr,
+          "faRtLaunchStrided: argument arg1: its strides overlap (dimension "
+          "2's stride 64 is below dimension 1's 64 x 3), and the kernels "
+          "write it");
+  EXPECT_TRUE(driver().launches.empty());
+  EXPECT_TRUE(driver().encodes.empty());
+  const int64_t *reading[3] = {shared, nullptr, nullptr};
+  EXPECT_EQ(faRtLaunchStrided(m.get(), ptrs, reading, 3, nullptr), 0)
+      << faRtGetLastError();
+  // A refused launch leaves no strides behind: a dense one is dense.
+  const int64_t *wrong[3] = {reading[0], nullptr, dense3};
+  EXPECT_EQ(faRtLaunchStrided(m.get(), ptrs, wrong, 3, nullptr), 1);
+  ASSERT_EQ(faRtLaunch(m.get(), ptrs, 3, nullptr), 0) << faRtGetLastError();
+  EXPECT_EQ(driver().launches.back().params[kArg0Strides + 1], 64u);
+  EXPECT_EQ(mapStrides(driver().launches.back().params[0]),
+            (std::vector<uint64_t>{128, 16384, 49152}));
+}
+
+TEST_F(StridedLaunchTest, LoadRechecksCallerStrides) {
+  std::string manifest = kStridedManifest;
+  loadError(replaced(manifest, R"("stride_of": "arg0", "dim": 0)",
+                     R"("stride_of": "arg9", "dim": 0)"),
+            "manifest: kernel strided_kernel: a stride_of parameter names no "
+            "argument");
+  loadError(replaced(manifest, R"("stride_of": "arg0", "dim": 0)",
+                     R"("stride_of": "arg2", "dim": 0)"),
+            "a stride_of parameter names argument arg2, which has no "
+            "caller_strides");
+  loadError(replaced(manifest, R"("stride_of": "arg0", "dim": 2)",
+                     R"("stride_of": "arg0", "dim": 4)"),
+            "a stride_of parameter of argument arg0 needs a 'dim' from 0 to "
+            "3");
+  loadError(replaced(manifest, R"({"type": "i64", "stride_of": "arg0")",
+                     R"({"type": "i32", "stride_of": "arg0")"),
+            "a stride_of parameter must be an i64");
+  // A descriptor with one constant stride, or strides out of order.
+  loadError(replaced(manifest,
+                     R"({"type": "i64", "stride_of": "arg1", "dim": 3})",
+                     R"({"type": "i64", "value": 1})"),
+            "manifest: kernel strided_kernel: argument arg1 says "
+            "caller_strides, but parameter 2 reads it with other strides");
+  loadError(replaced(manifest, R"("stride_of": "arg1", "dim": 1)",
+                     R"("stride_of": "arg0", "dim": 1)"),
+            "argument arg1 says caller_strides, but parameter 2");
+  // A tensor map of another shape; a lone pointer.
+  loadError(
+      replaced(manifest,
+               R"("shape": [1, 3, 128, 64], "strides": [24576, 8192, 64, 1],
+                 "box")",
+               R"("shape": [1, 3, 64, 64], "strides": [24576, 8192, 64, 1],
+                 "box")"),
+      "argument arg0 says caller_strides, but parameter 0");
+  loadError(replaced(manifest, R"("bytes": 3072})",
+                     R"("bytes": 3072, "caller_strides": true})"),
+            "argument arg2 says caller_strides, but parameter 13");
+  loadError(replaced(manifest, R"("caller_strides": true},
+    {"name": "arg1")",
+                     R"("caller_strides": 1},
+    {"name": "arg1")"),
+            "manifest: argument arg0: 'caller_strides' must be true or false");
+}

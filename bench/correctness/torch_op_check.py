@@ -108,19 +108,8 @@ def run_case(torch, fa, case):
 
 
 def run(args):
-    import torch
-    import flashattn_mlir as fa
-    failures = 0
-    for case in CASES:
-        try:
-            results = run_case(torch, fa, case)
-        except Exception as e:  # noqa: BLE001 - reported, counted as a failure
-            results = [(case[0], False, f"{type(e).__name__}: {e}")]
-        for check, ok, detail in results:
-            failures += not ok
-            print(f"{'PASS' if ok else 'FAIL'} {check}: {detail}")
-    print(f"{failures} failed")
-    return 1 if failures else 0
+    import stage as staging
+    return staging.run_checks(CASES, run_case)
 
 
 def stage(args):
@@ -133,10 +122,7 @@ def stage(args):
 
 def main():
     import stage as staging
-    p, sub = staging.command_line(__doc__)
-    sub.add_parser("run")
-    args = p.parse_args()
-    return {"stage": stage, "run": run}[args.command](args)
+    return staging.stage_or_run(__doc__, stage, run)
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ forced (torch.nn.attention.sdpa_kernel), eager.
 
   python3 bench/train/train_models.py stage .stage-train    # build machine
   bash .stage-train/run_train.sh                            # GPU (~8 min)
+  bash .stage-train/run_profile.sh                          # GPU: BERT's profile
 """
 
 import csv
@@ -382,10 +383,16 @@ def stage(args):
     calls = record_calls(list(MODELS))
     body = ('python3 bench/train/train_models.py throughput --json "$OUT/throughput.json"'
             ' && python3 bench/train/train_models.py loss --csv "$OUT/loss.csv"')
-    return staging.stage_with_bundle(args.dest, calls, args.target,
-                                     ["train/train_models.py"], "train",
-                                     "train the models (throughput, loss curves)",
-                                     f"( {body} )")
+    status = staging.stage_with_bundle(args.dest, calls, args.target,
+                                       ["train/train_models.py"], "train",
+                                       "train the models (throughput, loss curves)",
+                                       f"( {body} )")
+    staging.write_run(os.path.abspath(args.dest), "profile",
+                      "profile BERT-large's training step (fa_mlir and CUDNN)",
+                      'python3 bench/train/train_models.py profile --out "$OUT/profile"'
+                      ' --models bert 2>&1 | tee "$OUT/profile.log"\n'
+                      'exit "${PIPESTATUS[0]}"')
+    return status
 
 
 def main():

@@ -446,6 +446,64 @@ ManifestBuilder::describeLaunch(gpu::LaunchFuncOp launch) {
   return kernel;
 }
 
+/// Whether the descriptor starting at `params[at]` (a `ptr` with the rank)
+/// is a memref over argument `arg` whose sizes are its shape and whose
+/// stride entry d is the caller's stride of its dimension d (a `stride_of`
+/// param): the kernel then indexes the buffer by the caller's strides.
+static bool isCallerStridedDescriptor(const json::Array &params, size_t at,
+                                      const json::Object &arg) {
+  std::optional<StringRef> name = arg.getString("name");
+  const json::Array *shape = arg.getArray("shape");
+  std::optional<int64_t> rank = params[at].getAsObject()->getInteger("rank");
+  if (!name || !shape || rank != static_cast<int64_t>(shape->size()) ||
+      at + 3 + 2 * shape->size() > params.size())
+    return false;
+  for (size_t d = 0; d < shape->size(); ++d) {
+    const json::Object *size = params[at + 3 + d].getAsObject();
+    const json::Object *stride =
+        params[at + 3 + shape->size() + d].getAsObject();
+    if (!size || size->getInteger("value") != (*shape)[d].getAsInteger() ||
+        !stride || stride->getString("stride_of") != name ||
+        stride->getInteger("dim") != static_cast<int64_t>(d))
+      return false;
+  }
+  return true;
+}
+
+// D128: rule 1 of docs/GPU.md's caller strides; see the header.
+bool mlir::fa::takesCallerStrides(const json::Object &arg,
+                                  const json::Array &kernels) {
+  std::optional<StringRef> name = arg.getString("name");
+  const json::Array *shape = arg.getArray("shape");
+  const json::Array *strides = arg.getArray("strides");
+  if (!name || !shape || !strides)
+    return false;
+  for (const json::Value &kernel : kernels) {
+    const json::Object *object = kernel.getAsObject();
+    const json::Array *params = object ? object->getArray("params") : nullptr;
+    if (!params)
+      return false;
+    for (size_t i = 0; i < params->size(); ++i) {
+      const json::Object *p = (*params)[i].getAsObject();
+      if (!p || p->getString("buffer") != name)
+        continue;
+      if (p->getString("type") == "tensormap") {
+        const json::Array *mapShape = p->getArray("shape");
+        const json::Array *mapStrides = p->getArray("strides");
+        if (!mapShape || !mapStrides || *mapShape != *shape ||
+            *mapStrides != *strides)
+          return false;
+        continue;
+      }
+      if (!p->get("rank") || !isCallerStridedDescriptor(*params, i, arg))
+        return false;
+      // The descriptor's aligned pointer, offset, sizes and strides.
+      i += 2 + 2 * shape->size();
+    }
+  }
+  return true;
+}
+
 LogicalResult ManifestBuilder::build(json::Object &manifest) {
   if (!func.getBody().hasOneBlock())
     return func.emitError() << "manifest needs a host function of one block";
@@ -522,6 +580,9 @@ LogicalResult ManifestBuilder::build(json::Object &manifest) {
                              "nvgpu.tma.create.descriptor and "
                              "gpu.launch_func are)";
   }
+  for (json::Value &arg : arguments)
+    if (takesCallerStrides(*arg.getAsObject(), kernels))
+      (*arg.getAsObject())["caller_strides"] = true;
   manifest["function"] = func.getName().str();
   manifest["arguments"] = std::move(arguments);
   manifest["scratch"] = std::move(scratch);

@@ -151,8 +151,13 @@ def semantic_key(config):
     options, tiling): what attention() matches kernels by."""
     keys = ("q_shape", "k_shape", "v_shape", "dtype", "causal", "window",
             "mask_pattern", "block_mask", "scale", "mask", "lse", "grad")  # grad: compile_backward()'s kernels
-    return json.dumps({k: config[k] for k in keys if k in config},
-                      sort_keys=True)
+    key = {k: config[k] for k in keys if k in config}
+    # The caller-strides variant (D128) computes the same on another
+    # interface: attention() asks for it by this key, only for strided
+    # tensors. Only such a kernel has it: the others keep their keys.
+    if config.get("options", {}).get("caller_strides") is True:
+        key["caller_strides"] = True
+    return json.dumps(key, sort_keys=True)
 
 
 def default_name(config):

@@ -19,7 +19,10 @@ A call: {"q": [B, Hq, Nq, D], "k": [B, Hkv, Nk, D], "v": [B, Hkv, Nk, Dv],
 "mask": null, "bias" or "bool", "mask_shape": null or [4 sizes], "lse":
 false, "backward": null or {"bias_grad": false, "deterministic": false}}.
 A call with "backward" runs the forward with the logsumexp ("lse" is then
-true whatever it says).
+true whatever it says). A call on strided q, k, v (transformers' views)
+records "caller_strides": true in its "backward"; the bundle then also
+holds the caller-strides backward where the compiler has the option
+(D128).
 """
 
 import argparse
@@ -29,7 +32,7 @@ import math
 import os
 import sys
 
-from . import _checks
+from . import _checks, runtime
 from .backward import compile_backward
 from .compiler import compile as compile_forward
 
@@ -74,6 +77,10 @@ def note(calls, q, k, v, mask, causal, scale, lse, grad, bias_grad,
             "lse": bool(lse or grad),
             "backward": {"bias_grad": bias_grad, "deterministic": deterministic}
             if grad else None}
+    if grad and not (q.is_contiguous() and k.is_contiguous() and v.is_contiguous()):
+        # Strided q, k, v (transformers' views): the backward asks for the
+        # caller-strides variant (D128); only such a call has the key.
+        call["backward"]["caller_strides"] = True
     if window is not None:  # only a windowed call has the key
         call["window"] = list(window)
     if block_mask is not None:  # likewise: [block_q, block_kv, shape]
@@ -150,21 +157,27 @@ def compile_bundle(calls, folder, target="h100", **overrides):
                 call.get("causal", False), call.get("scale"), call.get("mask"),
                 call.get("mask_shape"))
         grad = call.get("backward")
-        if grad is not None and not (isinstance(grad, dict)
-                                     and set(grad) <= {"bias_grad", "deterministic"}):
+        if grad is not None and not (isinstance(grad, dict) and set(grad) <= {
+                "bias_grad", "deterministic", "caller_strides"}):
             raise ValueError(f"calls[{i}]['backward'] must be null or "
-                             f"{{'bias_grad': ..., 'deterministic': ...}}, got {grad!r}")
+                             f"{{'bias_grad': ..., 'deterministic': ...[, "
+                             f"'caller_strides': ...]}}, got {grad!r}")
         window, blocks = call.get("window"), call.get("block_mask")
         pattern = call.get("mask_pattern")
         made = [compile_forward(*args, lse=bool(call.get("lse")) or bool(grad),
                                 target=target, window=window, block_mask=blocks,
                                 mask_pattern=pattern, **overrides)]
         if grad:
-            made.append(compile_backward(
+            # Strided calls also get the caller-strides variant, where this
+            # compiler has the option (D128); the plain kernel serves the
+            # others, and those calls until then.
+            variants = [{}] + ([runtime.CALLER_STRIDES] if grad.get("caller_strides")
+                               and runtime.compiler_has_caller_strides() else [])
+            made += [compile_backward(
                 *args, bias_grad=grad.get("bias_grad", False),
                 deterministic=grad.get("deterministic", False), target=target,
                 window=window, block_mask=blocks, mask_pattern=pattern,
-                **overrides))
+                **overrides, **variant) for variant in variants]
         for kernel in made:
             if kernel not in kernels:
                 kernel.save(folder)

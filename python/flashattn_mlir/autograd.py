@@ -9,10 +9,10 @@ dispatch costs more host time than the launch itself: docs/Training.md,
 _dtensor.py). Imported only when attention() gets torch tensors.
 
 A launch plan is what a call's checks concluded, stored under what they
-depend on: the shapes, dtypes, contiguity and devices of the tensors and
-the call's options. A later call with the same key skips the checks (all of
-them are functions of the key) but the alignment of its data pointers,
-which can change from call to call.
+depend on: the shapes, dtypes, strides (True when contiguous) and devices
+of the tensors and the call's options. A later call with the same key
+skips the checks (all of them are functions of the key) but the alignment
+of its data pointers, which can change from call to call.
 """
 
 import sys
@@ -141,38 +141,45 @@ def _autocast(q, k, v, mask):
 
 
 def _meta(t):
-    """What a plan's checks read of a tensor: its shape, dtype, whether it
-    is contiguous (the checks refuse any other strides) and its device."""
-    return None if t is None else (t.shape, t.dtype, t.is_contiguous(), t.device)
+    """What a plan's checks read of a tensor: its shape, dtype, layout
+    (True when contiguous, else its strides: the plan passes or copies
+    them, D128) and its device."""
+    if t is None:
+        return None
+    return t.shape, t.dtype, t.is_contiguous() or t.stride(), t.device
 
 
 class _Plan:
     """One call's checked launch: `kernel` (and its module `handle` on the
     device), the outputs' shapes and dtypes, the alignment each argument
-    needs, the runtime's launch function."""
+    needs, the runtime's launch function, and for a call with strided
+    tensors its _Layout (None otherwise: the per-call path is unchanged)."""
 
     def __init__(self, kernel, tensors, outputs, cuda):
         ordinal = tensors[0][1].device.index or 0
         self.kernel, self.cuda = kernel, cuda
         # A forward plan's backward plan key (_Attention), once built.
         self.backward_key = None
-        # Each output as (an input of its shape and dtype, or None; shape;
-        # dtype): torch.empty_like of a contiguous input (the checks accept
-        # no other strides) parses no shape, dtype or device per call.
-        self.outputs = [(_same_as(tensors, s, d), s, d) for _, s, d in outputs]
+        # Each output as (the index of the input it is allocated like, or
+        # None; shape; dtype): torch.empty_like parses no shape, dtype or
+        # device per call, and gives a dense permuted input's layout (O of
+        # transformers' [B, N, H, D] q, seen as [B, H, N, D], is one too).
+        self.outputs = [(_like(tensors, like, s, d), s, d)
+                        for _, s, d, like in outputs]
         self.ordinal = ordinal
         self.rt, self.handle = runtime.loaded(kernel, ordinal)
         self.launch = self.rt.launch_tensors
         self.align = [(i, a) for i, a, _ in runtime.alignment_needs(kernel)]
-        self.names = [n for n, _ in tensors] + [n for n, _, _ in outputs]
+        self.names = [n for n, _ in tensors] + [n for n, *_ in outputs]
         want = self.rt.argument_bytes(self.handle)
-        shapes = [tuple(t.shape) for _, t in tensors] + [s for _, s, _ in outputs]
+        shapes = [tuple(t.shape) for _, t in tensors] + [s for _, s, _, _ in outputs]
         sizes = [t.element_size() for _, t in tensors] + [
-            torch.empty((), dtype=d).element_size() for _, _, d in outputs]
+            torch.empty((), dtype=d).element_size() for _, _, d, _ in outputs]
         have = [_numel(s) * e for s, e in zip(shapes, sizes)]
         if want != have:
             raise ValueError(f"kernel {kernel.name} takes buffers of {want} bytes "
                              f"({', '.join(self.names)}); this call has {have}")
+        self.layout = _Layout.of(self, [t for _, t in tensors])
 
     def run(self, tensors, device):
         """Allocates the outputs on `device` (appended to `tensors`, a list
@@ -181,6 +188,9 @@ class _Plan:
         outs = [torch.empty(s, dtype=d, device=device) if i is None
                 else torch.empty_like(tensors[i]) for i, s, d in self.outputs]
         tensors += outs
+        layout = self.layout
+        if layout is not None:  # strided tensors (D128)
+            tensors = layout.launched(tensors, device)
         pointers = [t.data_ptr() for t in tensors]
         for i, a in self.align:
             if pointers[i] % a:
@@ -188,17 +198,84 @@ class _Plan:
                 runtime._check_alignment(self.kernel, buffers, self.names)
         stream = (torch._C._cuda_getCurrentRawStream(self.ordinal)
                   if self.cuda else 0)
-        self.launch(self.handle, tensors, pointers, stream)
+        if layout is None:
+            self.launch(self.handle, tensors, pointers, stream)
+        else:
+            self.launch(self.handle, tensors, pointers, stream, layout.strides)
+            layout.copy_back(tensors, outs)
         return outs
 
 
-def _same_as(tensors, shape, dtype):
-    """The index in `tensors` ((name, tensor) pairs) of the first tensor of
-    `shape` and `dtype`, or None."""
-    for i, (_, t) in enumerate(tensors):
-        if tuple(t.shape) == tuple(shape) and t.dtype == dtype:
-            return i
-    return None
+def _like(tensors, like, shape, dtype):
+    """`like` (an index in `tensors`, (name, tensor) pairs, or None) when
+    that tensor has `shape` and `dtype`, else None."""
+    if like is None:
+        return None
+    t = tensors[like][1]
+    return like if tuple(t.shape) == tuple(shape) and t.dtype == dtype else None
+
+
+class _Layout:
+    """How a plan launches a call with strided tensors (D128), all fixed by
+    the plan's key (the inputs' strides; the outputs are allocated like
+    inputs): which inputs are copied (.contiguous(): their manifest
+    argument lacks caller_strides, or the kernels cannot take their
+    strides), which outputs the kernels write into a contiguous temporary
+    that is copied back, and the strides passed per argument."""
+
+    def __init__(self, copies, temporaries, strides):
+        self.copies, self.temporaries, self.strides = copies, temporaries, strides
+
+    @staticmethod
+    def of(plan, inputs):
+        """The layout of `plan` for `inputs` (its tensors at plan time), or
+        None when every input and output is contiguous."""
+        # Contiguous inputs give contiguous outputs.
+        if all(t.is_contiguous() for t in inputs):
+            return None
+        outs = [torch.empty(s, dtype=d, device="meta") if i is None
+                else torch.empty_like(inputs[i], device="meta")
+                for i, s, d in plan.outputs]
+        tensors = inputs + outs
+        takes = runtime.caller_strides(plan.kernel)
+        copies, temporaries, strides = [], [], []
+        for i, t in enumerate(tensors):
+            if t.is_contiguous():
+                strides.append(None)
+            elif i in takes and runtime.takes_strides(t.shape, t.stride(),
+                                                      t.element_size()):
+                strides.append(tuple(t.stride()))
+            else:
+                (copies if i < len(inputs) else temporaries).append(i)
+                strides.append(None)
+        if all(s is None for s in strides):
+            strides = None
+        return _Layout(copies, temporaries, strides)
+
+    def launched(self, tensors, device):
+        """The tensors to launch for a call's `tensors` (its inputs, then
+        the outputs): the copies made, a contiguous temporary in place of
+        each output the kernels cannot write in its layout."""
+        launched = list(tensors)
+        for i in self.copies:
+            launched[i] = launched[i].contiguous()
+        for i in self.temporaries:
+            launched[i] = torch.empty(launched[i].shape,
+                                      dtype=launched[i].dtype, device=device)
+        return launched
+
+    def copy_back(self, launched, outs):
+        """Copies the temporaries of `launched` into their outputs."""
+        first = len(launched) - len(outs)
+        for i in self.temporaries:
+            outs[i - first].copy_(launched[i])
+
+
+def _all_contiguous(*tensors):
+    for t in tensors:
+        if not t.is_contiguous():
+            return False
+    return True
 
 
 def _numel(shape):
@@ -306,12 +383,14 @@ def _forward_plan(q, k, v, mask, causal, scale, lse, grad, bias_grad,
                                               scale, lse, stream, window,
                                               _block_config(block, bm), pattern)
     if grad:
-        runtime.find_grad_kernel(config, bias_grad, deterministic, target or None)
+        runtime.find_grad_kernel(config, bias_grad, deterministic, target or None,
+                                 strided=not _all_contiguous(q, k, v))
     kernel = runtime.chosen_kernel(_kernel(token), config, target or None)
     B, Hq, Nq, _ = bq.shape
-    outputs = [("out", (B, Hq, Nq, bv.shape[3]), q.dtype)]
+    # O like q (where it has q's shape: Dv = D), as the op's fake gives it.
+    outputs = [("out", (B, Hq, Nq, bv.shape[3]), q.dtype, 0)]
     if lse:
-        outputs.append(("lse", (B, Hq, Nq), torch.float32))
+        outputs.append(("lse", (B, Hq, Nq), torch.float32, None))
     named = [("q", q), ("k", k), ("v", v)] + _named_masks(mask, bm)
     return _Plan(kernel, named, outputs, q.is_cuda)
 
@@ -338,7 +417,6 @@ def _gradients(dout, q, k, v, mask, out, lse, causal, scale, bias_grad,
         raise RuntimeError("attention's forward ran without the logsumexp "
                            "(no input required grad then); run it again with "
                            "grad mode on")
-    dout = dout.contiguous()
     if key is None:
         key = _backward_key(metas or _inputs_meta(q, k, v, mask), out, lse,
                             causal, scale, bias_grad, deterministic, target,
@@ -375,13 +453,17 @@ def _backward_plan(dout, q, k, v, mask, out, lse, causal, scale, bias_grad,
                                             _block_config(block, bm), pattern)
     for name, t in (("out", out), ("grad_out", dout), ("lse", lse)):
         runtime._Buf(name, t, dtypes=runtime._FLOATS)
-    kernel = runtime.find_grad_kernel(config, bias_grad, deterministic, target or None)
+    # The caller-strides variant only for strided tensors (D128).
+    kernel = runtime.find_grad_kernel(
+        config, bias_grad, deterministic, target or None,
+        strided=not _all_contiguous(q, k, v, out, dout))
     named = [("q", q), ("k", k), ("v", v), ("out", out), ("grad_out", dout),
              ("lse", lse)] + _named_masks(mask, bm)
-    outputs = [("dq", tuple(q.shape), q.dtype), ("dk", tuple(k.shape), k.dtype),
-               ("dv", tuple(v.shape), v.dtype)]
+    # dQ, dK, dV like q, k, v, as the op's fake gives them.
+    outputs = [("dq", tuple(q.shape), q.dtype, 0), ("dk", tuple(k.shape), k.dtype, 1),
+               ("dv", tuple(v.shape), v.dtype, 2)]
     if bias_grad:
-        outputs.append(("dbias", tuple(mask.shape), mask.dtype))
+        outputs.append(("dbias", tuple(mask.shape), mask.dtype, 6))
     return _Plan(kernel, named, outputs, q.is_cuda)
 
 
@@ -465,8 +547,10 @@ def _(q, k, v, attn_mask, causal, scale, lse, grad, bias_grad, deterministic,
     runtime.check_shapes(q.shape, k.shape, v.shape,
                          None if attn_mask is None else attn_mask.shape,
                          _causal_arg(causal))
-    B, Hq, Nq, _ = q.shape
-    out = q.new_empty((B, Hq, Nq, v.shape[3]))
+    B, Hq, Nq, D = q.shape
+    # The real op's O: like q where it has q's shape (_forward_plan).
+    out = (torch.empty_like(q) if v.shape[3] == D
+           else q.new_empty((B, Hq, Nq, v.shape[3])))
     return out, q.new_empty((B, Hq, Nq) if lse else (0,), dtype=torch.float32)
 
 

@@ -61,6 +61,7 @@ class Kernel:
         self.token = f"{self.name}@{id(self):x}"
         by_token[self.token] = self
         self._alignment = None  # runtime.alignment_needs(), from the manifest
+        self._caller_strides = None  # runtime.caller_strides(), likewise
 
     def __repr__(self):
         c = self.config or {}

@@ -46,6 +46,14 @@ class Runtime:
         lib.faRtLaunch.argtypes = [ctypes.c_void_p, ctypes.c_char_p,
                                    ctypes.c_int, ctypes.c_void_p]
         self._launch = lib.faRtLaunch
+        # The strides go as a packed array of pointers (_pack_strides). A
+        # library built before D128 has no faRtLaunchStrided: its strided
+        # launches fail, naming it.
+        self._launch_strided = getattr(lib, "faRtLaunchStrided", None)
+        if self._launch_strided is not None:
+            self._launch_strided.argtypes = [ctypes.c_void_p, ctypes.c_char_p,
+                                             ctypes.c_void_p, ctypes.c_int,
+                                             ctypes.c_void_p]
         self.lib, self.path, self.ordinal = lib, path, None
 
     def _check(self, rc, what):
@@ -72,28 +80,41 @@ class Runtime:
         return [self.lib.faRtArgumentBytes(handle, i)
                 for i in range(self.lib.faRtNumArguments(handle))]
 
-    def launch(self, handle, buffers, stream):
-        """`buffers`: (pointer, bytes) per manifest argument, in order."""
+    def launch(self, handle, buffers, stream, strides=None):
+        """`buffers`: (pointer, bytes) per manifest argument, in order;
+        `strides`: None, or per argument None (dense) or its strides in
+        elements (faRtLaunchStrided)."""
         want = self.argument_bytes(handle)
         if len(want) != len(buffers):
             raise ValueError(f"the kernel takes {len(want)} buffers, got {len(buffers)}")
         for i, ((_, nbytes), w) in enumerate(zip(buffers, want)):
             if w != nbytes:
                 raise ValueError(f"buffer {i}: {nbytes} bytes, the kernel wants {w}")
-        self.launch_pointers(handle, [p for p, _ in buffers], stream)
+        self.launch_pointers(handle, [p for p, _ in buffers], stream, strides)
 
-    def launch_pointers(self, handle, pointers, stream):
+    def launch_pointers(self, handle, pointers, stream, strides=None):
         """The launch itself: one device pointer per argument, sizes already
         checked (attention()'s launch plans check them once per shape)."""
         n = len(pointers)
-        if self._launch(handle, _packer(n)(*pointers), n, stream):
+        if strides is not None:
+            if self._launch_strided is None:
+                raise RuntimeError(f"{self.path} has no faRtLaunchStrided (built "
+                                   "before D128): rebuild it for strided tensors")
+            packed = _pack_strides(tuple(strides))
+            if self._launch_strided(handle, _packer(n)(*pointers), packed[0], n,
+                                    stream):
+                self._check(1, "faRtLaunchStrided")
+        elif self._launch(handle, _packer(n)(*pointers), n, stream):
             self._check(1, "faRtLaunch")
 
-    def launch_tensors(self, handle, tensors, pointers, stream):
-        """launch_pointers for torch tensors (`pointers` their data_ptr()s);
-        the tests' fake runtime reads `tensors`."""
+    def launch_tensors(self, handle, tensors, pointers, stream, strides=None):
+        """launch_pointers for torch tensors (`pointers` their data_ptr()s,
+        `strides` as launch_pointers'); the tests' fake runtime reads
+        `tensors`."""
         n = len(pointers)
-        if self._launch(handle, _packer(n)(*pointers), n, stream):
+        if strides is not None:
+            self.launch_pointers(handle, pointers, stream, strides)
+        elif self._launch(handle, _packer(n)(*pointers), n, stream):
             self._check(1, "faRtLaunch")
 
     def synchronize(self):
@@ -115,6 +136,17 @@ class Runtime:
 def _packer(n):
     """The function that packs `n` device pointers as a native uint64_t[n]."""
     return struct.Struct(f"={n}Q").pack
+
+
+@functools.lru_cache(maxsize=256)
+def _pack_strides(strides):
+    """faRtLaunchStrided's `strides` for a tuple of per-argument strides
+    (None: dense): (the array of pointers, the int64 arrays they point
+    to, kept alive with it)."""
+    arrays = [None if s is None else (ctypes.c_int64 * len(s))(*s) for s in strides]
+    pointers = (ctypes.c_void_p * len(strides))(
+        *[None if a is None else ctypes.addressof(a) for a in arrays])
+    return pointers, arrays
 
 
 _runtime = None
@@ -145,14 +177,31 @@ def _row_major(shape, strides):
     return True
 
 
+def takes_strides(shape, strides, size):
+    """Whether the kernels can read or write a tensor of `strides` (in
+    elements of `size` bytes) in place where its manifest argument says
+    caller_strides (D128; faRtLaunchStrided's checks, a size-1
+    dimension's stride ignored): innermost stride 1, the others at least 1
+    and multiples of 16 bytes (a TMA tensor map's)."""
+    last = len(shape) - 1
+    for i, (d, st) in enumerate(zip(shape, strides)):
+        if d == 1:
+            continue
+        if st != 1 if i == last else (st < 1 or st * size % 16):
+            return False
+    return True
+
+
 class _Buf:
     """What attention() needs of one tensor: a torch tensor, an object with
     __cuda_array_interface__, or one with __dlpack__/__dlpack_device__.
     `dtypes`: the dtypes accepted; `stream`: the CUDA stream the launch
-    will use (handed to __dlpack__ so the producer orders its work)."""
+    will use (handed to __dlpack__ so the producer orders its work).
+    `strides`: None when row-major, else its strides in elements (D128:
+    passed where the kernel's manifest argument takes them, else copied)."""
 
     def __init__(self, name, x, dtypes=_FLOATS, stream=0):
-        self.obj, self.torch, self.device = x, False, None
+        self.obj, self.torch, self.device, self.strides = x, False, None, None
         if type(x).__module__.startswith("torch"):
             self._from_torch(name, x)
         elif hasattr(x, "__cuda_array_interface__"):
@@ -181,8 +230,8 @@ class _Buf:
         self.shape = tuple(x.shape)
         self.device = x.device.index if x.device.index is not None else 0
         if not x.is_contiguous():
-            raise ValueError(f"{name} is not contiguous (strides "
-                             f"{tuple(x.stride())}); pass {name}.contiguous()")
+            # Any strides: torch copies what the kernel cannot take.
+            self.strides = tuple(x.stride())
         self.ptr = x.data_ptr()
 
     def _from_cuda_array_interface(self, name, iface):
@@ -194,9 +243,10 @@ class _Buf:
         strides = iface.get("strides")
         if strides is not None:
             size = _SIZES[self.dtype]
-            if (any(s % size for s in strides)
-                    or not _row_major(self.shape, [s // size for s in strides])):
-                raise ValueError(f"{name} is not C-contiguous (strides {strides})")
+            if any(s % size for s in strides):
+                raise ValueError(f"{name}'s strides {strides} are not whole "
+                                 "elements")
+            self._keep_strides(name, [s // size for s in strides])
         if iface.get("mask") is not None:
             raise ValueError(f"{name} is a masked array")
         self.ptr = iface["data"][0]
@@ -226,10 +276,23 @@ class _Buf:
                             "supported: float16, bfloat16, float32, bool")
         self.dtype = _dlpack.DTYPES[view.dtype]
         self.shape = view.shape
-        if view.strides is not None and not _row_major(view.shape, view.strides):
-            raise ValueError(f"{name} is not C-contiguous (DLPack strides "
-                             f"{view.strides})")
+        if view.strides is not None:
+            self._keep_strides(name, view.strides)
         self.device, self.ptr, self._view = view.device[1], view.data, view
+
+    def _keep_strides(self, name, strides):
+        """Keeps the element `strides` of an array that is not a torch
+        tensor (nothing here can copy it): row-major ones as None, others
+        with an innermost stride of 1 and none negative."""
+        if _row_major(self.shape, strides):
+            return
+        if any(s < 0 for s in strides) or (
+                self.shape and self.shape[-1] != 1 and strides[-1] != 1):
+            raise ValueError(f"{name} is not C-contiguous and has strides "
+                             f"{tuple(strides)}: the kernels take an innermost "
+                             "stride of 1 and no negative one; pass a "
+                             "C-contiguous copy")
+        self.strides = tuple(strides)
 
     @property
     def nbytes(self):
@@ -271,6 +334,18 @@ def find_kernel(config, target=None):
     return kernel
 
 
+# The compile() override that asks for the kernel variant whose memref
+# parameters take the caller's strides (the pipeline's caller-strides
+# option; D128): part of the kernel's configuration and key (semantic_key).
+CALLER_STRIDES = {"caller_strides": True}
+
+
+def compiler_has_caller_strides():
+    """Whether this compiler's fa-to-ptx-pipeline has the caller-strides
+    option (without it, strided tensors of a backward are copied)."""
+    return "caller-strides" in _capi.compiler().pipeline_options()
+
+
 def _not_found(what, config):
     """KernelNotFoundError for a call that no registered kernel matches,
     naming the call and what to do."""
@@ -290,10 +365,14 @@ def _not_found(what, config):
         + more)
 
 
-def find_grad_kernel(config, bias_grad, deterministic, target=None):
+def find_grad_kernel(config, bias_grad, deterministic, target=None,
+                     strided=False):
     """The backward kernel for the forward `config` (attention()'s): a
     registered one, else compile_backward() now where the compiler is
-    available, else KernelNotFoundError."""
+    available, else KernelNotFoundError. `strided`: some tensor of the
+    call is not contiguous; then the caller-strides variant (D128) where
+    one is registered or the compiler can make one, else the plain kernel
+    (whose launches copy the strided tensors)."""
     _load_env_dirs()
     c = config
     kw = dict(mask=c["mask"]["kind"] if c["mask"] else None,
@@ -304,6 +383,15 @@ def find_grad_kernel(config, bias_grad, deterministic, target=None):
               mask_pattern=c.get("mask_pattern"))
     args = (c["q_shape"], c["k_shape"], c["v_shape"], c["dtype"], c["causal"],
             c["scale"])
+    if strided:
+        variant = dict(kw, **CALLER_STRIDES)
+        key = semantic_key(make_grad_config(*args, **variant))
+        if key in _registry:
+            return _registry[key]
+        if _capi.compiler_available() and compiler_has_caller_strides():
+            kernel = compile_backward(*args, **variant)
+            register(kernel)
+            return kernel
     key = semantic_key(make_grad_config(*args, **kw))
     if key in _registry:
         return _registry[key]
@@ -383,10 +471,13 @@ def attention(q, k, v, causal=False, scale=None, kernel=None, attn_mask=None,
     attn_mask=attn_mask, is_causal=causal, scale=scale, enable_gqa=True):
 
     * q: [B, Hq, Nq, D], k: [B, Hkv, Nk, D], v: [B, Hkv, Nk, Dv], Hq a
-      multiple of Hkv; contiguous, on one CUDA device, one dtype (bf16, f16,
-      f32): torch tensors, objects with __cuda_array_interface__ or
-      __dlpack__/__dlpack_device__, or DLPack capsules. Returns (or writes into `out`) [B, Hq,
-      Nq, Dv].
+      multiple of Hkv; on one CUDA device, one dtype (bf16, f16, f32):
+      torch tensors, objects with __cuda_array_interface__ or
+      __dlpack__/__dlpack_device__, or DLPack capsules. Returns (or writes
+      into `out`) [B, Hq, Nq, Dv], allocated like q. Strided views (e.g.
+      transformers' [B, N, H, D] seen as [B, H, N, D]) are read in place
+      where the kernel takes their strides, else torch tensors are copied
+      (docs/Python.md, "Strided tensors").
     * scale: default 1/sqrt(D).
     * causal=True is torch's is_causal, which is top-left aligned; for Nq
       != Nk it is refused. causal='bottom_right' is fa.attention's own mask
@@ -469,23 +560,24 @@ def attention(q, k, v, causal=False, scale=None, kernel=None, attn_mask=None,
 
     # Outputs are checked (or allocated) before a kernel is looked for.
     out, bo = _output(out, "out", (B, Hq, Nq, Dv), bq, q, stream)
-    buffers = [(bq.ptr, bq.nbytes), (bk.ptr, bk.nbytes), (bv.ptr, bv.nbytes)]
-    names = ["q", "k", "v"]
+    bufs, names = [bq, bk, bv], ["q", "k", "v"]
     if bm is not None:
-        buffers.append((bm.ptr, bm.nbytes))
+        bufs.append(bm)
         names.append("attn_mask")
     if bbm is not None:
-        buffers.append((bbm.ptr, bbm.nbytes))
+        bufs.append(bbm)
         names.append("block_mask")
-    buffers.append((bo.ptr, bo.nbytes))
+    bufs.append(bo)
     names.append("out")
     if return_lse:
         lse_out, bl = _output(lse_out, "lse_out", (B, Hq, Nq), bq, q, stream,
                               dtype="f32")
-        buffers.append((bl.ptr, bl.nbytes))
+        bufs.append(bl)
         names.append("lse_out")
     kernel = chosen_kernel(kernel, config, target)
-    launch(kernel, buffers, names, bq.device or 0, stream)
+    bufs, strides = _layouts(kernel, bufs, names, outputs=("out", "lse_out"))
+    launch(kernel, [(b.ptr, b.nbytes) for b in bufs], names, bq.device or 0,
+           stream, strides)
     return (out, lse_out) if return_lse else out
 
 
@@ -616,13 +708,54 @@ def chosen_kernel(kernel, config, target):
     return kernel
 
 
-def launch(kernel, buffers, names, ordinal, stream):
+def launch(kernel, buffers, names, ordinal, stream, strides=None):
     """Runs `kernel`'s manifest (all its kernels, in order) on `buffers`
     ((pointer, bytes) per manifest argument, `names` for messages) on
-    device `ordinal`, loading it there once."""
+    device `ordinal`, loading it there once; `strides` as _layouts'."""
     _check_alignment(kernel, buffers, names)
     rt, handle = loaded(kernel, ordinal)
-    rt.launch(handle, buffers, stream)
+    rt.launch(handle, buffers, stream, strides)
+
+
+def caller_strides(kernel):
+    """The indices of the manifest arguments that say caller_strides: the
+    kernels read (or write) them through the launch's strides (D128);
+    read from the manifest once per kernel."""
+    if kernel._caller_strides is None:
+        kernel._caller_strides = frozenset(
+            a["index"] for a in (kernel.manifest or {}).get("arguments", [])
+            if a.get("caller_strides") is True)
+    return kernel._caller_strides
+
+
+def _layouts(kernel, bufs, names, outputs):
+    """(the _Bufs to launch, the strides to launch them with or None) for
+    attention()'s `bufs` (one per manifest argument): a strided one is
+    passed with its strides where its argument takes them (caller_strides
+    and takes_strides()), else a torch input is copied (.contiguous());
+    an array that is not a torch tensor, or an output (named in
+    `outputs`), is an error then."""
+    if all(b.strides is None for b in bufs):
+        return bufs, None
+    takes = caller_strides(kernel)
+    launched, strides = [], []
+    for i, (b, name) in enumerate(zip(bufs, names)):
+        if b.strides is not None and i in takes and takes_strides(
+                b.shape, b.strides, _SIZES[b.dtype]):
+            launched.append(b)
+            strides.append(b.strides)
+            continue
+        if b.strides is not None:
+            if name in outputs or not b.torch:
+                raise ValueError(
+                    f"{name} has strides {b.strides}, which kernel {kernel.name} "
+                    f"cannot {'write' if name in outputs else 'read'} in place "
+                    "(docs/Python.md, \"Strided tensors\"); pass a contiguous "
+                    f"{name}")
+            b = _Buf(name, b.obj.contiguous(), dtypes=(b.dtype,))
+        launched.append(b)
+        strides.append(None)
+    return launched, strides
 
 
 def loaded(kernel, ordinal):

@@ -3,7 +3,9 @@ torch tensors stand for device memory (the real _Buf checks run on a view
 that says it is on CUDA) and each launched manifest's outputs are computed
 from its buffers in float64 (the forward: O and the logsumexp; the
 backward: the closed form of docs/Backward.md from O, dO and the logsumexp
-it is handed). Shared by the torch tests (test_autograd.py, test_torch_op.py,
+it is handed). Strided tensors are read and written through their strides,
+and only for manifest arguments that say caller_strides, with the strides
+the launch passes (faRtLaunchStrided's contract, D128). Shared by the torch tests (test_autograd.py, test_torch_op.py,
 test_transformers.py)."""
 
 import json
@@ -66,6 +68,10 @@ class FakeRuntime:
 
     def __init__(self):
         self.tensors, self.configs, self.launches, self.bytes = {}, [], [], []
+        # Per loaded manifest: the indices of its caller_strides arguments.
+        self.caller_strides = []
+        # Per launch: the strides it passed (None: all dense).
+        self.strides = []
 
     def init(self, ordinal):
         pass
@@ -74,21 +80,35 @@ class FakeRuntime:
         with open(manifest[:-5] + ".config.json") as f:
             self.configs.append(json.load(f)["config"])
         with open(manifest) as f:
-            self.bytes.append([a["bytes"] for a in json.load(f)["arguments"]])
+            arguments = json.load(f)["arguments"]
+        self.bytes.append([a["bytes"] for a in arguments])
+        self.caller_strides.append({a["index"] for a in arguments
+                                    if a.get("caller_strides")})
         return len(self.configs) - 1
 
     def argument_bytes(self, handle):
         return self.bytes[handle]
 
-    def launch(self, handle, buffers, stream):
+    def launch(self, handle, buffers, stream, strides=None):
         self.launch_tensors(handle, [self.tensors[p] for p, _ in buffers],
-                            [p for p, _ in buffers], stream)
+                            [p for p, _ in buffers], stream, strides)
 
-    def launch_tensors(self, handle, ts, pointers, stream):
+    def launch_tensors(self, handle, ts, pointers, stream, strides=None):
         cfg = self.configs[handle]
         assert [t.numel() * t.element_size() for t in ts] == self.bytes[handle]
         assert pointers == [t.data_ptr() for t in ts]
+        for i, t in enumerate(ts):
+            # What the kernels read is what the launch says: a tensor is
+            # dense unless strides are given, and only where the manifest
+            # takes them.
+            s = strides[i] if strides else None
+            if s is None:
+                assert t.is_contiguous(), (i, t.stride())
+            else:
+                assert i in self.caller_strides[handle], i
+                assert tuple(s) == tuple(t.stride()), (i, s, t.stride())
         self.launches.append((cfg, pointers))
+        self.strides.append(strides)
         (self._backward if "grad" in cfg else self._forward)(cfg, ts)
 
     @staticmethod

@@ -87,6 +87,35 @@ def test_forward_and_backward_launch(rt):
     assert rt.num_launches() == n + m
 
 
+def test_strided_launch_encodes_the_callers_strides(rt):
+    # transformers' [B, N, H, D] projections seen as [B, H, N, D] (D128):
+    # faRtLaunchStrided encodes the wgmma forward's maps with their strides.
+    gen = torch.Generator().manual_seed(0)
+    q, k, v = (torch.randn((1, 64, 2, 64), generator=gen, dtype=torch.bfloat16)
+               .transpose(1, 2) for _ in range(3))
+    out = fa.attention(q, k, v, causal=True)
+    assert out.stride() == q.stride() == (8192, 64, 128, 1)
+    (kernel,) = fa.registered()
+    n = check_launches(rt, 0, kernel, [q, k, v, out])
+    with open(kernel.path) as f:
+        params = json.load(f)["kernels"][0]["params"]
+    _, values = rt.launch(n - 1)
+    maps = [value for p, value in zip(params, values) if p["type"] == "tensormap"]
+    assert len(maps) == 4
+    for value in maps:
+        # The fake's encoding holds the byte strides, innermost first, after
+        # the address, the flags and five dimensions.
+        strides = [ctypes.c_uint64.from_address(value + 8 * (7 + i)).value
+                   for i in range(3)]
+        assert strides == [256, 128, 16384]
+    # The runtime's checks reach Python as its error, naming the argument.
+    handle = kernel._loaded[0]
+    pointers = [t.data_ptr() for t in (q, k, v, out)]
+    with pytest.raises(RuntimeError, match="faRtLaunchStrided: argument arg0: "
+                                           "its innermost stride is 2, not 1"):
+        rt.launch_pointers(handle, pointers, 0, [(8192, 64, 128, 2)] + [None] * 3)
+
+
 def test_a_failed_launch_raises_the_runtimes_error(rt):
     q, k, v = qkv()
     fa.attention(q, k, v)

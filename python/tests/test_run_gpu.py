@@ -52,8 +52,10 @@ def test_matches_sdpa(dtype, causal):
 def test_rejects_bad_inputs():
     import torch
     q = torch.randn(1, 2, 64, 64, device="cuda", dtype=torch.float16)
-    with pytest.raises(ValueError, match="not contiguous"):
-        fa.attention(q.transpose(2, 3), q, q)
+    # Strides the kernels cannot take (an innermost stride of 64) are
+    # copied (D128).
+    torch.testing.assert_close(fa.attention(q.transpose(2, 3), q, q),
+                               fa.attention(q.transpose(2, 3).contiguous(), q, q))
     with pytest.raises(ValueError, match="on cpu"):
         fa.attention(q.cpu(), q, q)
     with pytest.raises(TypeError, match="dtype"):

@@ -28,7 +28,7 @@ class Arr:
 
 class FakeRuntime:
     def __init__(self):
-        self.loads, self.launches = [], []
+        self.loads, self.launches, self.strides = [], [], []
 
     def init(self, ordinal):
         pass
@@ -37,8 +37,9 @@ class FakeRuntime:
         self.loads.append(manifest)
         return len(self.loads)
 
-    def launch(self, handle, buffers, stream):
+    def launch(self, handle, buffers, stream, strides=None):
         self.launches.append((handle, buffers, stream))
+        self.strides.append(strides)
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@
 
 #include <cuda.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -136,6 +137,11 @@ struct TensorMapSpec {
 struct Param {
   /// Index into FaRtModule::buffers for pointers, -1 for scalars.
   int buffer = -1;
+  /// For a `stride_of` i64: the argument and dimension whose launch stride
+  /// it passes (`bits` holds the manifest's, passed when the launch gives
+  /// none), -1 otherwise.
+  int strideOf = -1;
+  int strideDim = -1;
   /// Index into Kernel::tensorMaps for tensor maps (passed as a pointer to
   /// the encoded map in device memory), -1 otherwise.
   int tensorMap = -1;
@@ -192,6 +198,10 @@ struct LaunchScratch {
   std::vector<uint64_t> bufferPtrs;
   std::vector<CUdeviceptr> maps;
   std::vector<uint64_t> mapKey;
+  /// A strided launch's strides per argument (null: its dense ones),
+  /// normalised, pointing into `strideValues`.
+  std::vector<const int64_t *> strides;
+  std::vector<int64_t> strideValues;
 };
 
 struct Buffer {
@@ -205,6 +215,13 @@ struct Buffer {
   /// The byte alignment the kernel needs of an argument's address (the
   /// manifest's optional "align"; 1: none).
   int64_t align = 1;
+  /// The manifest's shape and strides (elements, outermost first; empty
+  /// without a shape).
+  std::vector<int64_t> shape, strides;
+  /// "caller_strides": a launch may give the argument's strides (D128).
+  bool callerStrides = false;
+  /// Listed in "results": the kernels write it.
+  bool isResult = false;
 };
 
 /// One stream's scratch buffers: launches on two streams that may run at
@@ -366,7 +383,7 @@ bool elementBytesOf(const std::string &dtype, int64_t &bytes) {
 /// elements times the element's bytes), and the runtime allocates a
 /// scratch buffer's `bytes`: fewer would be written past (session 18's
 /// attack on D119's accumulators).
-bool checkBufferShape(const Buffer &buffer, const JsonValue &b) {
+bool checkBufferShape(Buffer &buffer, const JsonValue &b) {
   std::string what = "manifest: buffer " + buffer.name + ": ";
   int64_t elementBytes = 0;
   if (!buffer.dtype.empty() && !elementBytesOf(buffer.dtype, elementBytes))
@@ -382,11 +399,37 @@ bool checkBufferShape(const Buffer &buffer, const JsonValue &b) {
       return setError(what + "'shape' must hold positive integers");
     if (__builtin_mul_overflow(bytes, size.integer, &bytes))
       return setError(what + "its shape holds more than 2^63 - 1 bytes");
+    buffer.shape.push_back(size.integer);
   }
   if (bytes != buffer.bytes)
     return setError(what + "its shape of " + buffer.dtype + " holds " +
                     std::to_string(bytes) + " bytes, not its 'bytes' " +
                     std::to_string(buffer.bytes));
+  return true;
+}
+
+/// Reads an argument's optional "caller_strides" and its "strides" (the
+/// dense ones a launch without strides uses; D128).
+bool readCallerStrides(Buffer &buffer, const JsonValue &b) {
+  const JsonValue *flag = b.get("caller_strides");
+  if (!flag)
+    return true;
+  std::string what = "manifest: argument " + buffer.name + ": ";
+  if (flag->kind != JsonValue::Kind::Bool)
+    return setError(what + "'caller_strides' must be true or false");
+  buffer.callerStrides = flag->boolean;
+  if (!buffer.callerStrides)
+    return true;
+  const JsonValue *strides = b.get("strides");
+  if (buffer.shape.empty() || !strides || !strides->isArray() ||
+      strides->array.size() != buffer.shape.size())
+    return setError(what + "'caller_strides' needs a shape and strides of "
+                           "one rank");
+  for (const JsonValue &stride : strides->array) {
+    if (!stride.isInteger() || stride.integer < 0)
+      return setError(what + "'strides' must hold integers of at least 0");
+    buffer.strides.push_back(stride.integer);
+  }
   return true;
 }
 
@@ -417,7 +460,8 @@ bool readBuffers(FaRtModule &m, const JsonValue &manifest,
                           ": 'dtype' must be a string");
         buffer.dtype = dtype->string;
       }
-      if (!checkBufferShape(buffer, b))
+      if (!checkBufferShape(buffer, b) ||
+          (pass == 0 && !readCallerStrides(buffer, b)))
         return false;
       if (const JsonValue *align = b.get("align")) {
         if (!align->isInteger() || align->integer <= 0 ||
@@ -432,6 +476,13 @@ bool readBuffers(FaRtModule &m, const JsonValue &manifest,
     if (pass == 0)
       m.numArguments = static_cast<int>(m.buffers.size());
   }
+  if (const JsonValue *results = manifest.get("results");
+      results && results->isArray())
+    for (const JsonValue &name : results->array) {
+      auto it = name.isString() ? byName.find(name.string) : byName.end();
+      if (it != byName.end())
+        m.buffers[it->second].isResult = true;
+    }
   m.scratchSets.emplace_back();
   return allocateScratchSet(m, m.scratchSets.back(), "") == CUDA_SUCCESS;
 }
@@ -673,6 +724,88 @@ bool checkDescriptors(const FaRtModule &m, const Kernel &kernel,
   return true;
 }
 
+/// A `{"type": "i64", "stride_of": ARG, "dim": D}` parameter: the launch's
+/// stride of argument ARG's dimension D, which must exist and say
+/// caller_strides (D128); `param.bits` holds the manifest's stride.
+bool readStrideOf(const FaRtModule &m, const JsonValue &p,
+                  const JsonValue &strideOf, const std::string &kernel,
+                  const std::map<std::string, int> &byName, Param &param) {
+  std::string what = "manifest: kernel " + kernel + ": a stride_of parameter ";
+  const JsonValue *type = p.get("type");
+  if (type->string != "i64")
+    return setError(what + "must be an i64");
+  auto it = strideOf.isString() ? byName.find(strideOf.string) : byName.end();
+  if (it == byName.end() || it->second >= m.numArguments)
+    return setError(what + "names no argument");
+  const Buffer &arg = m.buffers[it->second];
+  if (!arg.callerStrides)
+    return setError(what + "names argument " + arg.name +
+                    ", which has no caller_strides");
+  const JsonValue *dim = p.get("dim");
+  if (!dim || !dim->isInteger() || dim->integer < 0 ||
+      dim->integer >= static_cast<int64_t>(arg.shape.size()))
+    return setError(what + "of argument " + arg.name +
+                    " needs a 'dim' from 0 to " +
+                    std::to_string(arg.shape.size() - 1));
+  param.strideOf = it->second;
+  param.strideDim = static_cast<int>(dim->integer);
+  param.bits = static_cast<uint64_t>(arg.strides[param.strideDim]);
+  return true;
+}
+
+/// Re-checks the compiler's caller_strides claims (D128): every parameter
+/// over such an argument must read it through the launch's strides, a
+/// tensor map of its own shape and strides (encoded with the launch's) or
+/// a memref descriptor of its shape whose stride d is the argument's
+/// stride_of d. Anything else would index a strided argument densely.
+bool checkCallerStrideUses(const FaRtModule &m, const Kernel &kernel,
+                           const JsonValue &params) {
+  const std::vector<JsonValue> &ps = params.array;
+  for (size_t i = 0; i < ps.size(); ++i) {
+    const Param &p = kernel.params[i];
+    int b = p.tensorMap >= 0 ? kernel.tensorMaps[p.tensorMap].buffer : p.buffer;
+    if (b < 0 || !m.buffers[b].callerStrides)
+      continue;
+    const Buffer &arg = m.buffers[b];
+    size_t rank = arg.shape.size();
+    auto equals = [](const JsonValue *values,
+                     const std::vector<int64_t> &want) {
+      if (!values || !values->isArray() || values->array.size() != want.size())
+        return false;
+      for (size_t d = 0; d < want.size(); ++d)
+        if (!values->array[d].isInteger() ||
+            values->array[d].integer != want[d])
+          return false;
+      return true;
+    };
+    bool ok;
+    if (p.tensorMap >= 0) {
+      ok = equals(ps[i].get("shape"), arg.shape) &&
+           equals(ps[i].get("strides"), arg.strides);
+    } else {
+      // checkDescriptors checked the descriptor's layout.
+      const JsonValue *rankValue = ps[i].get("rank");
+      ok = rankValue && rankValue->integer == static_cast<int64_t>(rank);
+      for (size_t d = 0; ok && d < rank; ++d) {
+        const Param &stride = kernel.params[i + 3 + rank + d];
+        ok = kernel.params[i + 3 + d].bits ==
+                 static_cast<uint64_t>(arg.shape[d]) &&
+             stride.strideOf == b && stride.strideDim == static_cast<int>(d);
+      }
+    }
+    if (!ok)
+      return setError("manifest: kernel " + kernel.name + ": argument " +
+                      arg.name + " says caller_strides, but parameter " +
+                      std::to_string(i) +
+                      " reads it with other strides (only a tensor map of "
+                      "its shape and strides or a descriptor with its "
+                      "stride_of strides may)");
+    if (p.tensorMap < 0)
+      i += 2 + 2 * rank;
+  }
+  return true;
+}
+
 bool readKernel(FaRtModule &m, const JsonValue &k,
                 const std::map<std::string, int> &byName) {
   Kernel kernel;
@@ -737,6 +870,9 @@ bool readKernel(FaRtModule &m, const JsonValue &k,
         return setError("manifest: kernel " + kernel.name +
                         " names an unknown buffer");
       param.buffer = it->second;
+    } else if (const JsonValue *strideOf = p.get("stride_of")) {
+      if (!readStrideOf(m, p, *strideOf, kernel.name, byName, param))
+        return false;
     } else {
       const JsonValue *bits = p.get("bits");
       if (!bits)
@@ -748,7 +884,8 @@ bool readKernel(FaRtModule &m, const JsonValue &k,
     }
     kernel.params.push_back(param);
   }
-  if (!checkDescriptors(m, kernel, *params))
+  if (!checkDescriptors(m, kernel, *params) ||
+      !checkCallerStrideUses(m, kernel, *params))
     return false;
 
 #if CUDA_VERSION >= 12040
@@ -931,10 +1068,31 @@ void recycle(TensorMapPool &pool) {
   pool.used = 0;
 }
 
-/// Encodes `kernel`'s tensor maps over this launch's buffers and returns
-/// (in `out`, one per map) their addresses in device memory, copying them
-/// there on `stream` unless an earlier launch did. `capturing`: `stream` is
-/// being captured into a CUDA graph.
+/// `spec` over an argument of the launch's `strides` (elements, outermost
+/// first; D128) instead of its dense ones. A byte stride past 2^63 - 1
+/// becomes the largest value, which unencodableReason refuses.
+TensorMapSpec withStrides(TensorMapSpec spec, const int64_t *strides) {
+  for (cuuint32_t i = 1; i < spec.rank; ++i) {
+    int64_t bytes = 0;
+    if (__builtin_mul_overflow(strides[spec.rank - 1 - i], spec.elementBytes,
+                               &bytes))
+      bytes = std::numeric_limits<int64_t>::max();
+    spec.strides[i - 1] = static_cast<cuuint64_t>(bytes);
+  }
+  return spec;
+}
+
+/// The launch's strides of buffer `b` (null: its manifest's).
+const int64_t *launchStrides(const FaRtModule &m, int b) {
+  const std::vector<const int64_t *> &strides = m.scratch.strides;
+  return static_cast<size_t>(b) < strides.size() ? strides[b] : nullptr;
+}
+
+/// Encodes `kernel`'s tensor maps over this launch's buffers (with its
+/// strides where it gave some: m.scratch.strides) and returns (in `out`,
+/// one per map) their addresses in device memory, copying them there on
+/// `stream` unless an earlier launch did. `capturing`: `stream` is being
+/// captured into a CUDA graph.
 bool tensorMapPointers(FaRtModule &m, size_t kernelIndex, const Kernel &kernel,
                        const std::vector<uint64_t> &bufferPtrs, CUstream stream,
                        uint64_t streamKey, bool capturing,
@@ -945,6 +1103,7 @@ bool tensorMapPointers(FaRtModule &m, size_t kernelIndex, const Kernel &kernel,
   TensorMapPool &pool = m.tensorMaps;
   std::vector<uint64_t> &known = m.scratch.mapKey;
   known.assign({streamKey, kernelIndex});
+  bool strided = !m.scratch.strides.empty();
   for (const TensorMapSpec &spec : kernel.tensorMaps) {
     uint64_t address = bufferPtrs[spec.buffer];
     if (address % 16 != 0)
@@ -953,6 +1112,13 @@ bool tensorMapPointers(FaRtModule &m, size_t kernelIndex, const Kernel &kernel,
                       ") is not 16-byte aligned, which its TMA tensor map "
                       "needs");
     known.push_back(address);
+    // A strided launch keys each map by its byte strides too (a longer key
+    // than any dense launch's for this kernel).
+    if (strided) {
+      const int64_t *given = launchStrides(m, spec.buffer);
+      TensorMapSpec used = given ? withStrides(spec, given) : spec;
+      known.insert(known.end(), used.strides, used.strides + spec.rank - 1);
+    }
   }
   auto seen = pool.byAddress.find(known);
   if (seen != pool.byAddress.end()) {
@@ -964,7 +1130,9 @@ bool tensorMapPointers(FaRtModule &m, size_t kernelIndex, const Kernel &kernel,
   }
   std::vector<CUtensorMap> maps(kernel.tensorMaps.size());
   for (size_t i = 0; i < maps.size(); ++i) {
-    const TensorMapSpec &spec = kernel.tensorMaps[i];
+    const int64_t *given = launchStrides(m, kernel.tensorMaps[i].buffer);
+    const TensorMapSpec &spec =
+        given ? withStrides(kernel.tensorMaps[i], given) : kernel.tensorMaps[i];
     if (!check(cuTensorMapEncodeTiled(
                    &maps[i], spec.dtype, spec.rank,
                    reinterpret_cast<void *>(bufferPtrs[spec.buffer]),
@@ -1026,6 +1194,93 @@ bool tensorMapPointers(FaRtModule &m, size_t kernelIndex, const Kernel &kernel,
   pool.byAddress.emplace(known, found->second);
   for (size_t i = 0; i < maps.size(); ++i)
     out.push_back(found->second + i * sizeof(CUtensorMap));
+  return true;
+}
+
+/// Checks a launch's `strides` (one per argument, null: dense; D128) and
+/// keeps them, normalised, in m.scratch.strides (left empty when the launch
+/// gives none, so that a dense launch does what it did before). `api` names
+/// the call in messages.
+bool readLaunchStrides(FaRtModule &m, const int64_t *const *strides,
+                       const char *api) {
+  LaunchScratch &scratch = m.scratch;
+  scratch.strides.clear();
+  if (!strides)
+    return true;
+  size_t total = 0;
+  bool any = false;
+  for (int i = 0; i < m.numArguments; ++i)
+    if (strides[i]) {
+      any = true;
+      total += m.buffers[i].shape.size();
+    }
+  if (!any)
+    return true;
+  // Sized once: the pointers into it stay valid.
+  scratch.strideValues.resize(total);
+  scratch.strides.assign(m.numArguments, nullptr);
+  int64_t *next = scratch.strideValues.data();
+  for (int i = 0; i < m.numArguments; ++i) {
+    if (!strides[i])
+      continue;
+    const Buffer &arg = m.buffers[i];
+    std::string what = std::string(api) + ": argument " + arg.name + ": ";
+    if (!arg.callerStrides)
+      return scratch.strides.clear(),
+             setError(what + "strides given, but its kernels read it only "
+                             "with its dense strides (no caller_strides in "
+                             "the manifest)");
+    size_t rank = arg.shape.size();
+    for (size_t d = 0; d < rank; ++d) {
+      // A size-1 dimension is never stepped along: any stride will do.
+      next[d] = arg.shape[d] == 1 ? arg.strides[d] : strides[i][d];
+      if (next[d] < 1)
+        return scratch.strides.clear(),
+               setError(what + "strides[" + std::to_string(d) + "] is " +
+                        std::to_string(next[d]) + ", below 1");
+    }
+    if (next[rank - 1] != 1)
+      return scratch.strides.clear(),
+             setError(what + "its innermost stride is " +
+                      std::to_string(next[rank - 1]) + ", not 1");
+    if (arg.isResult) {
+      // The kernels write it: no two elements may share an address.
+      std::vector<size_t> dims;
+      for (size_t d = 0; d < rank; ++d)
+        if (arg.shape[d] > 1)
+          dims.push_back(d);
+      std::sort(dims.begin(), dims.end(),
+                [&](size_t a, size_t b) { return next[a] < next[b]; });
+      for (size_t j = 1; j < dims.size(); ++j) {
+        int64_t reach = 0;
+        size_t inner = dims[j - 1];
+        if (!__builtin_mul_overflow(next[inner], arg.shape[inner], &reach) &&
+            next[dims[j]] < reach)
+          return scratch.strides.clear(),
+                 setError(what + "its strides overlap (dimension " +
+                          std::to_string(dims[j]) + "'s stride " +
+                          std::to_string(next[dims[j]]) +
+                          " is below dimension " + std::to_string(inner) +
+                          "'s " + std::to_string(next[inner]) + " x " +
+                          std::to_string(arg.shape[inner]) +
+                          "), and the kernels write it");
+      }
+    }
+    for (const Kernel &kernel : m.kernels)
+      for (const TensorMapSpec &spec : kernel.tensorMaps) {
+        if (spec.buffer != i)
+          continue;
+        std::string why = unencodableReason(withStrides(spec, next));
+        if (!why.empty())
+          return scratch.strides.clear(),
+                 setError(what + "its tensor map in kernel " + kernel.name +
+                          " cannot be encoded by cuTensorMapEncodeTiled "
+                          "with these strides: " +
+                          why);
+      }
+    scratch.strides[i] = next;
+    next += rank;
+  }
   return true;
 }
 
@@ -1174,13 +1429,18 @@ const char *faRtKernelName(const FaRtModule *module, int index) {
   return module->kernels[index].name.c_str();
 }
 
-int faRtLaunch(FaRtModule *module, const uint64_t *devicePtrs, int numPtrs,
-               void *stream) {
+} // extern "C"
+
+namespace {
+/// faRtLaunch and faRtLaunchStrided, named `api` in messages.
+int launch(FaRtModule *module, const uint64_t *devicePtrs,
+           const int64_t *const *strides, int numPtrs, void *stream,
+           const char *api) {
   lastError.clear();
   if (!module)
-    return setError("faRtLaunch: null module"), 1;
+    return setError(std::string(api) + ": null module"), 1;
   if (numPtrs != module->numArguments || (numPtrs > 0 && !devicePtrs))
-    return setError("faRtLaunch: expected " +
+    return setError(std::string(api) + ": expected " +
                     std::to_string(module->numArguments) +
                     " device pointers, got " + std::to_string(numPtrs)),
            1;
@@ -1202,6 +1462,8 @@ int faRtLaunch(FaRtModule *module, const uint64_t *devicePtrs, int numPtrs,
   auto cuStream = static_cast<CUstream>(stream);
   uint64_t streamKey = streamKeyOf(cuStream);
   std::lock_guard<std::mutex> lock(module->launchMutex);
+  if (!readLaunchStrides(*module, strides, api))
+    return 1;
   const ScratchSet *scratchSet = nullptr;
   if (module->buffers.size() > static_cast<size_t>(module->numArguments) &&
       !(scratchSet = scratchSetFor(*module, cuStream, streamKey)))
@@ -1235,6 +1497,10 @@ int faRtLaunch(FaRtModule *module, const uint64_t *devicePtrs, int numPtrs,
       const Param &p = kernel.params[i];
       if (p.tensorMap >= 0)
         storage[i] = static_cast<uint64_t>(scratch.maps[p.tensorMap]);
+      else if (p.strideOf >= 0 && !scratch.strides.empty() &&
+               scratch.strides[p.strideOf])
+        storage[i] =
+            static_cast<uint64_t>(scratch.strides[p.strideOf][p.strideDim]);
       else if (p.buffer < 0)
         storage[i] = p.bits;
       else
@@ -1254,6 +1520,21 @@ int faRtLaunch(FaRtModule *module, const uint64_t *devicePtrs, int numPtrs,
       return 1;
   }
   return 0;
+}
+} // namespace
+
+extern "C" {
+
+int faRtLaunch(FaRtModule *module, const uint64_t *devicePtrs, int numPtrs,
+               void *stream) {
+  return launch(module, devicePtrs, nullptr, numPtrs, stream, "faRtLaunch");
+}
+
+int faRtLaunchStrided(FaRtModule *module, const uint64_t *devicePtrs,
+                      const int64_t *const *strides, int numPtrs,
+                      void *stream) {
+  return launch(module, devicePtrs, strides, numPtrs, stream,
+                "faRtLaunchStrided");
 }
 
 int faRtSynchronize(void) {

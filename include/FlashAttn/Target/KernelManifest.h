@@ -59,6 +59,17 @@ struct KernelBinary {
 /// there is none, several, or its object is neither PTX nor a cubin.
 FailureOr<KernelBinary> getKernelBinary(ModuleOp module);
 
+/// Whether every parameter of `kernels` (a manifest's "kernels") that names
+/// manifest argument `arg` reads or writes it through the launch's strides
+/// (D128), so that the argument carries `"caller_strides": true`: a
+/// `tensormap` of the argument's own shape and strides (the runtime encodes
+/// it with the caller's), or a memref descriptor whose sizes are the
+/// argument's shape and whose stride d is a `{"type": "i64", "stride_of":
+/// NAME, "dim": d}` parameter. Any other use (a descriptor with constant
+/// strides, a lone pointer) says no. The runtime checks the same at load.
+bool takesCallerStrides(const llvm::json::Object &arg,
+                        const llvm::json::Array &kernels);
+
 /// Builds the manifest of host function `funcName` (empty: the module's only
 /// public function). `files` names the object files next to the manifest
 /// (keys `ptx`, `cubin`); `resources` adds ptxas's report per kernel. Fails

@@ -57,8 +57,11 @@ def attention_forward(module, query, key, value, attention_mask, dropout=0.0,
         # An empty static cache's prefill: the keys past q_len are masked.
         key, value = key[:, :, :q_len], value[:, :, :q_len]
     mask = _mask(attention_mask, query)
-    out = attention(query.contiguous(), key.contiguous(), value.contiguous(),
-                    causal=causal, scale=scaling, attn_mask=mask)
+    # The [B, N, H, D] projections seen as [B, H, N, D] go as they are: the
+    # kernels read and write that layout (D128), and O comes back in q's,
+    # so the transpose below is contiguous (.contiguous() returns it as is).
+    out = attention(query, key, value, causal=causal, scale=scaling,
+                    attn_mask=mask)
     return out.transpose(1, 2).contiguous(), None
 
 

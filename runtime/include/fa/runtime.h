@@ -93,6 +93,23 @@ const char *faRtKernelName(const FaRtModule *module, int index);
 int faRtLaunch(FaRtModule *module, const uint64_t *devicePtrs, int numPtrs,
                void *stream);
 
+/// faRtLaunch with the arguments in the caller's layout (D128; docs/GPU.md,
+/// "Caller strides"): `strides` is NULL (every argument dense, as
+/// faRtLaunch) or holds one entry per argument, NULL for the argument's
+/// dense strides or a pointer to its strides in elements, one per
+/// dimension of its manifest shape, outermost first. Only an argument whose
+/// manifest entry says "caller_strides" takes them: its tensor maps are
+/// encoded with them and its `stride_of` kernel parameters pass them. A
+/// size-1 dimension's stride is ignored. An error naming the argument, and
+/// no launch, for strides given to another argument, an innermost stride
+/// other than 1, a stride below 1, strides with which one of its tensor
+/// maps cannot be encoded (a byte stride not a multiple of 16 or not below
+/// 2^40), or overlapping strides of an argument the kernels write (a
+/// manifest result). The memory the strides reach is the caller's to
+/// provide. Tensor maps are cached by address and strides.
+int faRtLaunchStrided(FaRtModule *module, const uint64_t *devicePtrs,
+                      const int64_t *const *strides, int numPtrs, void *stream);
+
 /// Waits for all work of the current context (cuCtxSynchronize).
 int faRtSynchronize(void);
 

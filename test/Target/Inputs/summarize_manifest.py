@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Prints a kernel manifest's launches in order, one line each (name, grid,
 block, dynamic shared memory, the buffers its parameters name, once each),
-then its scratch buffers and results: a short form for FileCheck."""
+then its scratch buffers, results and the arguments that take the caller's
+strides: a short form for FileCheck."""
 
 import json
 import sys
@@ -19,6 +20,8 @@ def main(path):
     for b in manifest["scratch"]:
         print(f"scratch {b['name']} {b['dtype']} {b['shape']} {b['bytes']}")
     print(f"results {' '.join(manifest['results'])}")
+    strided = [a["name"] for a in manifest["arguments"] if a.get("caller_strides")]
+    print(" ".join(["caller strides"] + strided))
 
 
 if __name__ == "__main__":
