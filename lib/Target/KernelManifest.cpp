@@ -345,8 +345,11 @@ LogicalResult ManifestBuilder::addParam(json::Array &params, Value operand,
     // The LLVM lowering of a memref: allocated and aligned pointers, offset,
     // sizes, strides (MemRefDescriptor, non-bare-pointer convention). The
     // rank says the runtime which values are the descriptor's, which it
-    // checks against the buffer. A dynamic stride (a cast to the caller's
-    // strides, build()) is the launch's stride of the argument's dimension.
+    // checks against the buffer. Over a cast to the caller's strides
+    // (build()) every stride is the launch's stride of the argument's
+    // dimension: the innermost too, static 1 in the kernel's type, which
+    // the runtime requires of a launch (a descriptor whose strides all come
+    // from the launch is what makes the argument's `caller_strides`).
     params.push_back(json::Object{
         {"type", "ptr"}, {"buffer", it->second}, {"rank", type.getRank()}});
     params.push_back(json::Object{{"type", "ptr"}, {"buffer", it->second}});
@@ -356,13 +359,21 @@ LogicalResult ManifestBuilder::addParam(json::Array &params, Value operand,
     params.push_back(json::Object{{"type", "i64"}, {"value", offset}});
     for (int64_t size : type.getShape())
       params.push_back(json::Object{{"type", "i64"}, {"value", size}});
-    for (auto [dim, stride] : llvm::enumerate(strides))
-      params.push_back(
-          ShapedType::isDynamic(stride)
-              ? json::Object{{"type", "i64"},
-                             {"stride_of", it->second},
-                             {"dim", static_cast<int64_t>(dim)}}
-              : json::Object{{"type", "i64"}, {"value", stride}});
+    bool fromLaunch = stridedArguments.count(operand);
+    for (auto [dim, stride] : llvm::enumerate(strides)) {
+      if (fromLaunch) {
+        params.push_back(json::Object{{"type", "i64"},
+                                      {"stride_of", it->second},
+                                      {"dim", static_cast<int64_t>(dim)}});
+        continue;
+      }
+      if (ShapedType::isDynamic(stride))
+        return where->emitError()
+               << "kernel operand of type " << type
+               << " has a dynamic stride but is no cast of an argument to "
+                  "the caller's strides";
+      params.push_back(json::Object{{"type", "i64"}, {"value", stride}});
+    }
     return success();
   }
 

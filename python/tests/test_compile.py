@@ -467,14 +467,14 @@ def test_load_reads_the_input_through_the_capi(tmp_path):
 
 
 def test_caller_strides():
-    # The mma-sync kernel's descriptors take their outer strides from the
-    # launch (`stride_of`; docs/GPU.md, "Caller strides"); the wgmma
+    # The mma-sync kernel's descriptors take their strides from the launch
+    # (`stride_of`; docs/GPU.md, "Caller strides"); the wgmma
     # kernel's tensor maps keep the argument's shape and dense strides.
     mma = small(kernel="mma-sync", caller_strides=True)
     strided = [p for kern in mma.manifest["kernels"] for p in kern["params"]
                if "stride_of" in p]
     assert [(p["stride_of"], p["dim"]) for p in strided] == [
-        (f"arg{i}", d) for i in range(4) for d in range(3)]
+        (f"arg{i}", d) for i in range(4) for d in range(4)]
     assert all(p["type"] == "i64" for p in strided)
     assert mma.ptx != small(kernel="mma-sync").ptx
     maps = [p for p in small(caller_strides=True).manifest["kernels"][0]["params"]

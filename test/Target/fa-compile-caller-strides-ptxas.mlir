@@ -1,8 +1,10 @@
 // REQUIRES: ptxas
 // fa-compile --caller-strides (docs/GPU.md, "Caller strides"): the
 // manifest looks through the conversion's casts. A memref parameter names
-// the argument and takes its outer strides from the launch (`stride_of`
-// ARG, `dim`; the innermost stays 1); a tensor map over a cast records the
+// the argument and takes its strides from the launch (`stride_of` ARG,
+// `dim`, the innermost too: the runtime requires it to be 1, the kernel's
+// type has it static), as D128's `caller_strides` flag needs of a
+// descriptor; a tensor map over a cast records the
 // argument's own shape and dense strides (the runtime encodes it with the
 // launch's). ptxas assembles every kernel without spills; the manifest
 // matches the PTX's parameters (check_manifest.py).
@@ -31,7 +33,7 @@
 
 // WGMMA: kernel attention_kernel map(arg0 [2, 4, 256, 64] [65536, 16384, 64, 1]) map(arg1 [2, 4, 256, 64] [65536, 16384, 64, 1]) map(arg2 [2, 4, 256, 64] [65536, 16384, 64, 1]) map(arg3 [2, 4, 256, 64] [65536, 16384, 64, 1])
 
-// MMA: kernel attention_kernel arg0{0 2 4 256 64 arg0.0 arg0.1 arg0.2 1} arg1{0 2 4 256 64 arg1.0 arg1.1 arg1.2 1} arg2{0 2 4 256 64 arg2.0 arg2.1 arg2.2 1} arg3{0 2 4 256 64 arg3.0 arg3.1 arg3.2 1}
+// MMA: kernel attention_kernel arg0{0 2 4 256 64 arg0.0 arg0.1 arg0.2 arg0.3} arg1{0 2 4 256 64 arg1.0 arg1.1 arg1.2 arg1.3} arg2{0 2 4 256 64 arg2.0 arg2.1 arg2.2 arg2.3} arg3{0 2 4 256 64 arg3.0 arg3.1 arg3.2 arg3.3}
 // Q's, K's, V's and O's outer strides (parameters 7-9 of each 11).
 // MMAPTX-DAG: ld.param.b64 {{.*}}[attention_kernel_param_7];
 // MMAPTX-DAG: ld.param.b64 {{.*}}[attention_kernel_param_8];
@@ -51,27 +53,27 @@
 // main kernel reads K, V (arg1, arg2) and Q, dO through tensor maps, the
 // lse (arg5) densely, and stores dK, dV (arg7, arg8); the conversion
 // writes dQ (arg6).
-// D64: kernel attention_grad_kernel arg4{0 2 4 256 64 arg4.0 arg4.1 arg4.2 1} arg3{0 2 4 256 64 arg3.0 arg3.1 arg3.2 1} tmp0{0 2 4 256 1024 256 1} tmp1{0 2 4 256 64 65536 16384 64 1}
-// D64-NEXT: kernel attention_grad_kernel_0 arg1{0 2 4 256 64 arg1.0 arg1.1 arg1.2 1} arg2{0 2 4 256 64 arg2.0 arg2.1 arg2.2 1} map(arg0 [2, 4, 256, 64] [65536, 16384, 64, 1]) map(arg4 [2, 4, 256, 64] [65536, 16384, 64, 1]) arg5{0 2 4 256 1024 256 1} tmp0{0 2 4 256 1024 256 1} map(tmp1 [2, 4, 256, 64] [65536, 16384, 64, 1]) arg7{0 2 4 256 64 arg7.0 arg7.1 arg7.2 1} arg8{0 2 4 256 64 arg8.0 arg8.1 arg8.2 1}
-// D64-NEXT: kernel attention_grad_kernel_1 tmp1{0 2 4 256 64 65536 16384 64 1} arg6{0 2 4 256 64 arg6.0 arg6.1 arg6.2 1}
+// D64: kernel attention_grad_kernel arg4{0 2 4 256 64 arg4.0 arg4.1 arg4.2 arg4.3} arg3{0 2 4 256 64 arg3.0 arg3.1 arg3.2 arg3.3} tmp0{0 2 4 256 1024 256 1} tmp1{0 2 4 256 64 65536 16384 64 1}
+// D64-NEXT: kernel attention_grad_kernel_0 arg1{0 2 4 256 64 arg1.0 arg1.1 arg1.2 arg1.3} arg2{0 2 4 256 64 arg2.0 arg2.1 arg2.2 arg2.3} map(arg0 [2, 4, 256, 64] [65536, 16384, 64, 1]) map(arg4 [2, 4, 256, 64] [65536, 16384, 64, 1]) arg5{0 2 4 256 1024 256 1} tmp0{0 2 4 256 1024 256 1} map(tmp1 [2, 4, 256, 64] [65536, 16384, 64, 1]) arg7{0 2 4 256 64 arg7.0 arg7.1 arg7.2 arg7.3} arg8{0 2 4 256 64 arg8.0 arg8.1 arg8.2 arg8.3}
+// D64-NEXT: kernel attention_grad_kernel_1 tmp1{0 2 4 256 64 65536 16384 64 1} arg6{0 2 4 256 64 arg6.0 arg6.1 arg6.2 arg6.3}
 
 // D = 128 stores dK and dV through tensor maps (the TMA-store epilogue).
-// D128: kernel attention_grad_kernel arg4{0 2 4 256 128 arg4.0 arg4.1 arg4.2 1} arg3{0 2 4 256 128 arg3.0 arg3.1 arg3.2 1}
-// D128-NEXT: kernel attention_grad_kernel_0 arg1{0 2 4 256 128 arg1.0 arg1.1 arg1.2 1} arg2{0 2 4 256 128 arg2.0 arg2.1 arg2.2 1} map(arg0 [2, 4, 256, 128] [131072, 32768, 128, 1]) map(arg4 [2, 4, 256, 128] [131072, 32768, 128, 1]) {{.*}} map(arg7 [2, 4, 256, 128] [131072, 32768, 128, 1]) map(arg8 [2, 4, 256, 128] [131072, 32768, 128, 1])
-// D128-NEXT: kernel attention_grad_kernel_1 tmp1{{.*}} arg6{0 2 4 256 128 arg6.0 arg6.1 arg6.2 1}
+// D128: kernel attention_grad_kernel arg4{0 2 4 256 128 arg4.0 arg4.1 arg4.2 arg4.3} arg3{0 2 4 256 128 arg3.0 arg3.1 arg3.2 arg3.3}
+// D128-NEXT: kernel attention_grad_kernel_0 arg1{0 2 4 256 128 arg1.0 arg1.1 arg1.2 arg1.3} arg2{0 2 4 256 128 arg2.0 arg2.1 arg2.2 arg2.3} map(arg0 [2, 4, 256, 128] [131072, 32768, 128, 1]) map(arg4 [2, 4, 256, 128] [131072, 32768, 128, 1]) {{.*}} map(arg7 [2, 4, 256, 128] [131072, 32768, 128, 1]) map(arg8 [2, 4, 256, 128] [131072, 32768, 128, 1])
+// D128-NEXT: kernel attention_grad_kernel_1 tmp1{{.*}} arg6{0 2 4 256 128 arg6.0 arg6.1 arg6.2 arg6.3}
 
 // GQA's split group: dK and dV accumulate in f32 scratch (tmp2, tmp3) and
 // are converted into the strided dK, dV last.
-// GQA: kernel attention_grad_kernel arg4{0 2 8 256 64 arg4.0 arg4.1 arg4.2 1} arg3{0 2 8 256 64 arg3.0 arg3.1 arg3.2 1}
+// GQA: kernel attention_grad_kernel arg4{0 2 8 256 64 arg4.0 arg4.1 arg4.2 arg4.3} arg3{0 2 8 256 64 arg3.0 arg3.1 arg3.2 arg3.3}
 // GQA-NEXT: kernel attention_grad_kernel_0 tmp2{0 2 2 256 64 32768 16384 64 1} tmp3{0 2 2 256 64 32768 16384 64 1}
-// GQA-NEXT: kernel attention_grad_kernel_1 arg1{0 2 2 256 64 arg1.0 arg1.1 arg1.2 1} arg2{0 2 2 256 64 arg2.0 arg2.1 arg2.2 1} map(arg0 [2, 8, 256, 64] [131072, 16384, 64, 1]) map(arg4 [2, 8, 256, 64] [131072, 16384, 64, 1])
-// GQA-NEXT: kernel attention_grad_kernel_2 tmp1{{.*}} arg6{0 2 8 256 64 arg6.0 arg6.1 arg6.2 1}
-// GQA-NEXT: kernel attention_grad_kernel_3 tmp2{0 2 2 256 64 32768 16384 64 1} arg7{0 2 2 256 64 arg7.0 arg7.1 arg7.2 1} tmp3{0 2 2 256 64 32768 16384 64 1} arg8{0 2 2 256 64 arg8.0 arg8.1 arg8.2 1}
+// GQA-NEXT: kernel attention_grad_kernel_1 arg1{0 2 2 256 64 arg1.0 arg1.1 arg1.2 arg1.3} arg2{0 2 2 256 64 arg2.0 arg2.1 arg2.2 arg2.3} map(arg0 [2, 8, 256, 64] [131072, 16384, 64, 1]) map(arg4 [2, 8, 256, 64] [131072, 16384, 64, 1])
+// GQA-NEXT: kernel attention_grad_kernel_2 tmp1{{.*}} arg6{0 2 8 256 64 arg6.0 arg6.1 arg6.2 arg6.3}
+// GQA-NEXT: kernel attention_grad_kernel_3 tmp2{0 2 2 256 64 32768 16384 64 1} arg7{0 2 2 256 64 arg7.0 arg7.1 arg7.2 arg7.3} tmp3{0 2 2 256 64 32768 16384 64 1} arg8{0 2 2 256 64 arg8.0 arg8.1 arg8.2 arg8.3}
 
 // The mma.sync backward reads Q and dO through descriptors too.
 // GQAMMA: kernel attention_grad_kernel arg4{{.*}} arg3{{.*}}
-// GQAMMA-NEXT: kernel attention_grad_kernel_0 arg1{0 2 2 256 64 arg1.0 arg1.1 arg1.2 1} arg2{0 2 2 256 64 arg2.0 arg2.1 arg2.2 1} arg0{0 2 8 256 64 arg0.0 arg0.1 arg0.2 1} arg4{0 2 8 256 64 arg4.0 arg4.1 arg4.2 1} arg5{0 2 8 256 2048 256 1} {{.*}} arg7{0 2 2 256 64 arg7.0 arg7.1 arg7.2 1} arg8{0 2 2 256 64 arg8.0 arg8.1 arg8.2 1}
-// GQAMMA-NEXT: kernel attention_grad_kernel_1 tmp1{{.*}} arg6{0 2 8 256 64 arg6.0 arg6.1 arg6.2 1}
+// GQAMMA-NEXT: kernel attention_grad_kernel_0 arg1{0 2 2 256 64 arg1.0 arg1.1 arg1.2 arg1.3} arg2{0 2 2 256 64 arg2.0 arg2.1 arg2.2 arg2.3} arg0{0 2 8 256 64 arg0.0 arg0.1 arg0.2 arg0.3} arg4{0 2 8 256 64 arg4.0 arg4.1 arg4.2 arg4.3} arg5{0 2 8 256 2048 256 1} {{.*}} arg7{0 2 2 256 64 arg7.0 arg7.1 arg7.2 arg7.3} arg8{0 2 2 256 64 arg8.0 arg8.1 arg8.2 arg8.3}
+// GQAMMA-NEXT: kernel attention_grad_kernel_1 tmp1{{.*}} arg6{0 2 8 256 64 arg6.0 arg6.1 arg6.2 arg6.3}
 
 // XCHECK: OK 1 kernels
 // XCHECK-NEXT: OK 1 kernels
