@@ -113,6 +113,10 @@ TEST(PipelineOptionsTest, TypesDefaultsAndValues) {
   // (docs/decisions.md, D91 and D93).
   EXPECT_EQ(lookup(options, "extern-dynamic-smem")->type, "bool");
   EXPECT_EQ(lookup(options, "extern-dynamic-smem")->defaultValue, "true");
+  // Off by default: the kernels read dense tensors (issue 23).
+  ASSERT_TRUE(lookup(options, "caller-strides"));
+  EXPECT_EQ(lookup(options, "caller-strides")->type, "bool");
+  EXPECT_EQ(lookup(options, "caller-strides")->defaultValue, "false");
 }
 
 /// Every value described is one the pipeline's parser takes, and a value

@@ -1821,11 +1821,18 @@ TEST_F(StridedLaunchTest, LaunchChecksTheCallersStrides) {
   int64_t zero[] = {24576, 0, 64, 1};
   refused(dense4, zero, nullptr,
           "faRtLaunchStrided: argument arg1: strides[1] is 0, below 1");
+  // Rows that do not start 16-byte aligned: a tensor map cannot read
+  // them, and a descriptor's 16-byte chunks would fault.
   int64_t odd[] = {24576, 64, 100, 1};
   refused(odd, nullptr, nullptr,
-          "faRtLaunchStrided: argument arg0: its tensor map in kernel "
-          "strided_kernel cannot be encoded by cuTensorMapEncodeTiled with "
-          "these strides: strides[2] is 200 bytes, not a multiple of 16");
+          "faRtLaunchStrided: argument arg0: strides[2] is 100 elements of 2 "
+          "bytes, not a multiple of 16 bytes (the kernels move 16-byte chunks "
+          "of each row)");
+  int64_t oddRows[] = {24576, 8192, 68, 1};
+  refused(dense4, oddRows, nullptr,
+          "faRtLaunchStrided: argument arg1: strides[2] is 68 elements of 2 "
+          "bytes, not a multiple of 16 bytes (the kernels move 16-byte chunks "
+          "of each row)");
   // Heads that share rows: a result the kernels write must not overlap;
   // an input may.
   int64_t shared[] = {24576, 64, 64, 1};

@@ -1532,35 +1532,43 @@ def stage(a):
     with open(os.path.join(art, "cases.json"), "w") as f:
         json.dump({"variant": "backward-" + a.kernel, "target": a.target,
                    "cases": cases}, f, indent=1)
-    for sub in ("runtime", os.path.join("python", "flashattn_mlir")):
-        dst = os.path.join(a.dest, sub)
-        shutil.rmtree(dst, ignore_errors=True)
-        shutil.copytree(os.path.join(ROOT, sub), dst,
-                        ignore=shutil.ignore_patterns("__pycache__"))
-    os.makedirs(os.path.join(a.dest, "bench", "correctness"), exist_ok=True)
-    for script in ("backward_simt.py", "gpu_check.py"):
-        shutil.copy(os.path.join(HERE, script),
-                    os.path.join(a.dest, "bench", "correctness"))
-    prebuilt = os.path.join(a.build, "lib", "libfa_runtime.so")
-    if os.path.exists(prebuilt):
-        shutil.copy(prebuilt, os.path.join(a.dest, "libfa_runtime.prebuilt.so"))
-    # gpu_run.sh's runtime build, then this script.
-    with open(os.path.join(HERE, "gpu_run.sh")) as f:
-        head, marker, _ = f.read().partition("export PYTHONUNBUFFERED=1")
-    if not marker:
-        raise SystemExit("backward_simt: gpu_run.sh has no "
-                         "'export PYTHONUNBUFFERED=1' line to start from")
-    run = head
-    log = "backward_" + a.kernel.replace("-", "_")
-    with open(os.path.join(a.dest, "run.sh"), "w") as f:
-        f.write(run + "export PYTHONUNBUFFERED=1\n"
-                "python3 bench/correctness/backward_simt.py run --runtime \"$LIB\" "
-                f"--artifacts artifacts --json \"$OUT/{log}.json\" \"$@\" "
-                f"2>&1 | tee \"$OUT/{log}.log\"\n"
-                "exit ${PIPESTATUS[0]}\n")
+    stage_runner(a.dest, a.build, ("backward_simt.py", "gpu_check.py"),
+                 "backward_simt.py", "backward_" + a.kernel.replace("-", "_"))
     print(f"backward_simt: {len(cases) - failed} cases in {art} "
           f"({a.target}), {failed} did not compile")
     return 1 if failed else 0
+
+
+def stage_runner(dest, build, scripts, script, log):
+    """What a staged check needs besides its artifacts: runtime/,
+    python/flashattn_mlir and `scripts` (of this folder) copied into DEST
+    in the checkout's layout, BUILD's libfa_runtime.so as the prebuilt
+    fallback, and DEST/run.sh: gpu_run.sh's runtime build, then `script`'s
+    `run` with its arguments, logged to $OUT/LOG.{json,log}."""
+    for sub in ("runtime", os.path.join("python", "flashattn_mlir")):
+        dst = os.path.join(dest, sub)
+        shutil.rmtree(dst, ignore_errors=True)
+        shutil.copytree(os.path.join(ROOT, sub), dst,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    os.makedirs(os.path.join(dest, "bench", "correctness"), exist_ok=True)
+    for name in scripts:
+        shutil.copy(os.path.join(HERE, name),
+                    os.path.join(dest, "bench", "correctness"))
+    prebuilt = os.path.join(build, "lib", "libfa_runtime.so")
+    if os.path.exists(prebuilt):
+        shutil.copy(prebuilt, os.path.join(dest, "libfa_runtime.prebuilt.so"))
+    # gpu_run.sh's runtime build, then the script.
+    with open(os.path.join(HERE, "gpu_run.sh")) as f:
+        head, marker, _ = f.read().partition("export PYTHONUNBUFFERED=1")
+    if not marker:
+        raise SystemExit(f"{script}: gpu_run.sh has no "
+                         "'export PYTHONUNBUFFERED=1' line to start from")
+    with open(os.path.join(dest, "run.sh"), "w") as f:
+        f.write(head + "export PYTHONUNBUFFERED=1\n"
+                f"python3 bench/correctness/{script} run --runtime \"$LIB\" "
+                f"--artifacts artifacts --json \"$OUT/{log}.json\" \"$@\" "
+                f"2>&1 | tee \"$OUT/{log}.log\"\n"
+                "exit ${PIPESTATUS[0]}\n")
 
 
 # ----------------------------------------------------------------- device --
@@ -2064,10 +2072,17 @@ def run(a):
         for r in rows[done:]:
             print_row(r)
         sys.stdout.flush()
+    return summarize(rows, card, a.json)
+
+
+def summarize(rows, card, path):
+    """Prints how many of `rows` passed on `card` and writes them to
+    `path` (JSON) when given; the exit status: 0 when all passed."""
+    import torch
     passed = sum(r["status"] == "PASS" for r in rows)
     print(f"{passed}/{len(rows)} passed on {card}")
-    if a.json:
-        with open(a.json, "w") as f:
+    if path:
+        with open(path, "w") as f:
             json.dump({"card": card, "torch": torch.__version__,
                        "rows": rows}, f, indent=1)
     return 0 if rows and passed == len(rows) else 1

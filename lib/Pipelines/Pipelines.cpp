@@ -117,13 +117,17 @@ void mlir::fa::buildFAFlashToGPUPipeline(
   pm.addPass(createCanonicalizerPass());
   if (stopsBefore(options, PipelineStage::GPU))
     return;
-  pm.addPass(createConvertFAToGPUPass());
+  ConvertFAToGPUPassOptions toGPU;
+  toGPU.callerStrides = options.callerStrides;
+  pm.addPass(createConvertFAToGPUPass(toGPU));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   // Last, and not canonicalized at this level: its kernel is folded where it
   // is built, and canonicalizing its thousands of ops took half the compile
   // time (gpu-module-to-binary's LLVM pipeline folds what is left).
-  pm.addPass(createConvertFAToNVGPUPass());
+  ConvertFAToNVGPUPassOptions toNVGPU;
+  toNVGPU.callerStrides = options.callerStrides;
+  pm.addPass(createConvertFAToNVGPUPass(toNVGPU));
 }
 
 void mlir::fa::buildFANaiveToGPUPipeline(
@@ -298,7 +302,7 @@ mlir::fa::describePipelineOptions(StringRef pipeline) {
       describeOption(o.dqPass),
       describeOption(o.backwardPersistent),
       describeOption(o.backwardGqa), describeOption(o.backwardDqConvert),
-      describeOption(o.backwardDqReduce)};
+      describeOption(o.backwardDqReduce), describeOption(o.callerStrides)};
 }
 
 void mlir::fa::registerFAPipelines() {

@@ -162,6 +162,9 @@ private:
   llvm::DenseMap<Value, std::string> bufferNames;
   /// Unranked casts of buffers (the operands of tma.create.descriptor).
   llvm::DenseMap<Value, Value> castSources;
+  /// Casts of arguments to dynamic strides (convert-fa-to-nvgpu's
+  /// caller-strides) and the arguments they view.
+  llvm::DenseMap<Value, Value> stridedArguments;
   /// The kernel parameter describing each tensor map.
   llvm::DenseMap<Value, json::Object> tensorMaps;
 };
@@ -273,6 +276,10 @@ LogicalResult
 ManifestBuilder::describeTensorMap(nvgpu::TmaCreateDescriptorOp op) {
   Value source = castSources.lookup(op.getTensor());
   assert(source && bufferNames.count(source) && "checked host op order");
+  // A map over a cast to the caller's strides is the argument's: its
+  // shape and dense strides, which a launch may replace.
+  if (Value argument = stridedArguments.lookup(source))
+    source = argument;
   auto type = cast<MemRefType>(source.getType());
   SmallVector<int64_t> strides, box;
   int64_t offset = 0;
@@ -338,7 +345,11 @@ LogicalResult ManifestBuilder::addParam(json::Array &params, Value operand,
     // The LLVM lowering of a memref: allocated and aligned pointers, offset,
     // sizes, strides (MemRefDescriptor, non-bare-pointer convention). The
     // rank says the runtime which values are the descriptor's, which it
-    // checks against the buffer.
+    // checks against the buffer. Over a cast to the caller's strides
+    // (build()) every stride is the launch's stride of the argument's
+    // dimension: the innermost too, static 1 in the kernel's type, which
+    // the runtime requires of a launch (a descriptor whose strides all come
+    // from the launch is what makes the argument's `caller_strides`).
     params.push_back(json::Object{
         {"type", "ptr"}, {"buffer", it->second}, {"rank", type.getRank()}});
     params.push_back(json::Object{{"type", "ptr"}, {"buffer", it->second}});
@@ -348,8 +359,21 @@ LogicalResult ManifestBuilder::addParam(json::Array &params, Value operand,
     params.push_back(json::Object{{"type", "i64"}, {"value", offset}});
     for (int64_t size : type.getShape())
       params.push_back(json::Object{{"type", "i64"}, {"value", size}});
-    for (int64_t stride : strides)
+    bool fromLaunch = stridedArguments.count(operand);
+    for (auto [dim, stride] : llvm::enumerate(strides)) {
+      if (fromLaunch) {
+        params.push_back(json::Object{{"type", "i64"},
+                                      {"stride_of", it->second},
+                                      {"dim", static_cast<int64_t>(dim)}});
+        continue;
+      }
+      if (ShapedType::isDynamic(stride))
+        return where->emitError()
+               << "kernel operand of type " << type
+               << " has a dynamic stride but is no cast of an argument to "
+                  "the caller's strides";
       params.push_back(json::Object{{"type", "i64"}, {"value", stride}});
+    }
     return success();
   }
 
@@ -566,6 +590,23 @@ LogicalResult ManifestBuilder::build(json::Object &manifest) {
       castSources[cast.getResult()] = cast.getSource();
       continue;
     }
+    // A cast of an argument to dynamic strides (offset 0; caller-strides)
+    // is that argument: its kernel operands name it, their strides are the
+    // launch's.
+    if (auto view = dyn_cast<memref::CastOp>(op)) {
+      auto arg = dyn_cast<BlockArgument>(view.getSource());
+      auto type = cast<MemRefType>(view.getType());
+      SmallVector<int64_t> strides;
+      int64_t offset = 0;
+      if (arg && arg.getOwner() == &func.getBody().front() &&
+          type.getShape() == cast<MemRefType>(arg.getType()).getShape() &&
+          succeeded(type.getStridesAndOffset(strides, offset)) &&
+          offset == 0) {
+        bufferNames[view.getResult()] = bufferNames.lookup(arg);
+        stridedArguments[view.getResult()] = arg;
+        continue;
+      }
+    }
     if (auto map = dyn_cast<nvgpu::TmaCreateDescriptorOp>(op)) {
       if (failed(describeTensorMap(map)))
         return failure();
@@ -577,6 +618,7 @@ LogicalResult ManifestBuilder::build(json::Object &manifest) {
                           << "' cannot be described by a kernel manifest "
                              "(only constants, memref.alloc/dealloc, "
                              "reshapes of buffers, unranked memref.cast, "
+                             "memref.cast of an argument to its strides, "
                              "nvgpu.tma.create.descriptor and "
                              "gpu.launch_func are)";
   }

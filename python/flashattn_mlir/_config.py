@@ -84,13 +84,15 @@ def check_options(options, pipeline):
 def make_config(q_shape, k_shape, v_shape, dtype="bf16", causal=False,
                 scale=None, mask=None, mask_shape=None, lse=False,
                 target="h100", pipeline=None, window=None, block_mask=None,
-                mask_pattern=None, **overrides):
+                mask_pattern=None, caller_strides=False, **overrides):
     """Normalizes compile()'s arguments to a JSON-able dict: the cache key
     and what attention() matches kernels with. `pipeline` describes
     fa-to-ptx-pipeline's options (Compiler.pipeline_options()); the
     overrides that are neither a tiling nor compile()'s own are checked
     against it (check_options), and kept as given without it (no compiler:
-    nothing will compile them)."""
+    nothing will compile them). `caller_strides` (a bool) asks for kernels
+    that take the tensors' strides at launch (the pipeline's
+    caller-strides option)."""
     q, k, v = (_checks.shape(name, value) for name, value in (
         ("q_shape", q_shape), ("k_shape", k_shape), ("v_shape", v_shape)))
     name = DTYPES.get(str(dtype).replace("torch.", "")) if isinstance(
@@ -122,6 +124,13 @@ def make_config(q_shape, k_shape, v_shape, dtype="bf16", causal=False,
             options[key] = value
     if pipeline is not None:
         options = check_options(options, pipeline)
+    # Only a kernel asked for with caller strides has the option: the
+    # others keep their cache keys and names.
+    if _checks.boolean("caller_strides", caller_strides):
+        if options.get("naive"):
+            raise ValueError("caller_strides=True needs the FlashAttention "
+                             "kernels: the naive front end reads dense tensors")
+        options["caller_strides"] = True
     if "toolkit" in options and not os.path.isdir(options["toolkit"]):
         raise ValueError(f"toolkit={options['toolkit']!r} is not a folder "
                          "(a CUDA toolkit's root)")

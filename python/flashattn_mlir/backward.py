@@ -16,7 +16,7 @@ def make_grad_config(q_shape, k_shape, v_shape, dtype="bf16", causal=False,
                      scale=None, mask=None, mask_shape=None, bias_grad=False,
                      deterministic=False, target="h100", pipeline=None,
                      window=None, block_mask=None, mask_pattern=None,
-                     **overrides):
+                     caller_strides=False, **overrides):
     """compile_backward()'s arguments as a configuration: make_config's
     (without `lse`, which the backward always reads) plus "grad":
     {"bias_grad", "deterministic"}."""
@@ -25,7 +25,7 @@ def make_grad_config(q_shape, k_shape, v_shape, dtype="bf16", causal=False,
     config = make_config(q_shape, k_shape, v_shape, dtype, causal, scale, mask,
                          mask_shape, False, target, pipeline, window=window,
                          block_mask=block_mask, mask_pattern=mask_pattern,
-                         **overrides)
+                         caller_strides=caller_strides, **overrides)
     if bias_grad and (config["mask"] is None or config["mask"]["kind"] != "bias"):
         raise ValueError("bias_grad=True needs mask='bias': a keep-mask (bool) "
                          "has no gradient")
@@ -105,7 +105,7 @@ def compile_backward(q_shape, k_shape, v_shape, dtype="bf16", causal=False,
                      scale=None, mask=None, mask_shape=None, bias_grad=False,
                      deterministic=False, target="h100", cache_dir=None,
                      window=None, block_mask=None, mask_pattern=None,
-                     **overrides):
+                     caller_strides=False, **overrides):
     """Compiles the backward of compile()'s attention for the GPU; see
     docs/Python.md ("Training").
 
@@ -123,7 +123,9 @@ def compile_backward(q_shape, k_shape, v_shape, dtype="bf16", causal=False,
     `block_mask` as compile()'s: an argument after the mask (the SIMT and
     mma.sync backwards skip its zero blocks, and so does the wgmma one where
     its one tiling, 64 x 128, divides the mask's blocks), and
-    `window` likewise. Cached as compile()'s kernels are.
+    `window` likewise. `caller_strides` as compile()'s: q, k, v, o, do,
+    dq, dk and dv with the launch's strides. Cached as compile()'s kernels
+    are.
     """
     pipeline = (_capi.compiler().pipeline_options()
                 if _capi.compiler_available() else None)
@@ -131,7 +133,7 @@ def compile_backward(q_shape, k_shape, v_shape, dtype="bf16", causal=False,
                               mask, mask_shape, bias_grad, deterministic,
                               target, pipeline, window=window,
                               block_mask=block_mask, mask_pattern=mask_pattern,
-                              **overrides)
+                              caller_strides=caller_strides, **overrides)
     return cached(config, overrides, cache_dir, grad_name(config), _compile)
 
 

@@ -149,7 +149,7 @@ def _clean_remarks(text):
 def compile(q_shape, k_shape, v_shape, dtype="bf16", causal=False, scale=None,
             mask=None, mask_shape=None, lse=False, target="h100",
             cache_dir=None, window=None, block_mask=None, mask_pattern=None,
-            **overrides):
+            caller_strides=False, **overrides):
     """Compiles one attention for the GPU; see docs/Python.md.
 
     Shapes are [B, H, N, D] (Q: [B, Hq, Nq, D], K: [B, Hkv, Nk, D], V: [B,
@@ -173,6 +173,11 @@ def compile(q_shape, k_shape, v_shape, dtype="bf16", causal=False, scale=None,
     compiler's description of them: ValueError names the allowed values), a
     tiling (block_q, block_kv, stages, warps; unset ones come from the cost
     model), `ptxas` ('none' skips the cubin) and `allow_over_budget`.
+    `caller_strides` (True or False): kernels that read q, k, v and write o
+    with the strides each launch gives (a permuted view such as [B, N, H,
+    D] seen as [B, H, N, D], a slice of a fused QKV), instead of dense
+    tensors (docs/GPU.md, "Caller strides"); not with naive=True, and the
+    SIMT kernel refuses it (CompileError).
 
     Kernels are cached by configuration in memory, and on disk in
     `cache_dir`, else $FLASHATTN_MLIR_CACHE, else ~/.cache/flashattn_mlir
@@ -185,7 +190,7 @@ def compile(q_shape, k_shape, v_shape, dtype="bf16", causal=False, scale=None,
     config = make_config(q_shape, k_shape, v_shape, dtype, causal, scale, mask,
                          mask_shape, lse, target, pipeline, window=window,
                          block_mask=block_mask, mask_pattern=mask_pattern,
-                         **overrides)
+                         caller_strides=caller_strides, **overrides)
     return cached(config, overrides, cache_dir, default_name(config), _compile)
 
 

@@ -253,3 +253,24 @@ def test_pipeline_options_checks_a_hand_made_config():
                        ("target=h100", TypeError)):
         with pytest.raises(error):
             fa.pipeline_options(bad)
+
+
+@pytest.mark.parametrize("value", [1, "true", None])
+def test_caller_strides_takes_a_bool(value):
+    with pytest.raises(TypeError, match="caller_strides must be True or False"):
+        _config.make_config(Q, Q, Q, caller_strides=value)
+
+
+def test_caller_strides_is_part_of_the_key_only_when_asked():
+    # False leaves today's configurations (their cache keys and names) as
+    # they are; True is an option of the pipeline (caller-strides=true).
+    plain = _config.make_config(Q, Q, Q)
+    assert _config.make_config(Q, Q, Q, caller_strides=False) == plain
+    strided = _config.make_config(Q, Q, Q, caller_strides=True)
+    assert strided["options"] == {"caller_strides": True}
+    assert _config.config_key(strided) != _config.config_key(plain)
+    assert _config.default_name(strided) != _config.default_name(plain)
+    assert "caller-strides=true" in _config.pipeline_options(strided)
+    with pytest.raises(ValueError, match="caller_strides=True needs the "
+                                         "FlashAttention kernels"):
+        _config.make_config(Q, Q, Q, caller_strides=True, naive=True)

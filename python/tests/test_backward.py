@@ -571,3 +571,16 @@ def test_wgmma_dq_reduce_override():
     assert (box(warp), box(group)) == ([[1, 1, 16, 32]], [[1, 1, 64, 32]])
     with pytest.raises(ValueError, match="backward_dq_reduce"):
         grad(kernel="wgmma", backward_dq_reduce="block")
+
+
+def test_caller_strides():
+    # q, k, v, o, do (arguments 0-4) and dq, dk, dv (6-8) take the launch's
+    # strides wherever a kernel reads them through a descriptor; the lse
+    # (5) never does.
+    k = fa.compile_backward(Q, KV, KV, kernel="mma-sync", ptxas="none",
+                            caller_strides=True)
+    named = {p["stride_of"] for kern in k.manifest["kernels"]
+             for p in kern["params"] if "stride_of" in p}
+    assert named == {f"arg{i}" for i in (0, 1, 2, 3, 4, 6, 7, 8)}
+    with pytest.raises(TypeError, match="caller_strides must be True or False"):
+        fa.compile_backward(Q, KV, KV, caller_strides="yes")

@@ -464,3 +464,23 @@ def test_load_reads_the_input_through_the_capi(tmp_path):
     loaded = fa.load(path)
     assert _config.semantic_key(loaded.config) == _config.semantic_key(k.config)
     assert loaded.tiling is None and loaded.schedule is None  # not in the input
+
+
+def test_caller_strides():
+    # The mma-sync kernel's descriptors take their strides from the launch
+    # (`stride_of`; docs/GPU.md, "Caller strides"); the wgmma
+    # kernel's tensor maps keep the argument's shape and dense strides.
+    mma = small(kernel="mma-sync", caller_strides=True)
+    strided = [p for kern in mma.manifest["kernels"] for p in kern["params"]
+               if "stride_of" in p]
+    assert [(p["stride_of"], p["dim"]) for p in strided] == [
+        (f"arg{i}", d) for i in range(4) for d in range(4)]
+    assert all(p["type"] == "i64" for p in strided)
+    assert mma.ptx != small(kernel="mma-sync").ptx
+    maps = [p for p in small(caller_strides=True).manifest["kernels"][0]["params"]
+            if p["type"] == "tensormap"]
+    assert [m["strides"] for m in maps] == [[16384, 8192, 64, 1]] * 4
+    # The SIMT kernel refuses (it addresses its operands densely).
+    with pytest.raises(fa.CompileError, match="the SIMT kernel cannot read "
+                                              "the caller's strides"):
+        small(kernel="simt", caller_strides=True)

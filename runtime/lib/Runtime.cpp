@@ -1243,6 +1243,24 @@ bool readLaunchStrides(FaRtModule &m, const int64_t *const *strides,
       return scratch.strides.clear(),
              setError(what + "its innermost stride is " +
                       std::to_string(next[rank - 1]) + ", not 1");
+    // The kernels move 16-byte chunks of a row (vector loads and stores of
+    // a descriptor, a tensor map's boxes): every row starts 16-byte aligned
+    // (a misaligned chunk faults, it does not read wrong numbers).
+    int64_t elementBytes = 1;
+    if (!arg.dtype.empty())
+      elementBytesOf(arg.dtype, elementBytes);
+    for (size_t d = 0; d + 1 < rank; ++d) {
+      int64_t bytes = 0;
+      if (arg.shape[d] > 1 &&
+          (__builtin_mul_overflow(next[d], elementBytes, &bytes) ||
+           bytes % 16 != 0))
+        return scratch.strides.clear(),
+               setError(what + "strides[" + std::to_string(d) + "] is " +
+                        std::to_string(next[d]) + " elements of " +
+                        std::to_string(elementBytes) +
+                        " bytes, not a multiple of 16 bytes (the kernels "
+                        "move 16-byte chunks of each row)");
+    }
     if (arg.isResult) {
       // The kernels write it: no two elements may share an address.
       std::vector<size_t> dims;

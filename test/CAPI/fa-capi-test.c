@@ -585,6 +585,7 @@ static int testPipelineOptions(void) {
   // CHECK-NEXT:  option backward-gqa enum 'auto' auto loop split
   // CHECK-NEXT:  option backward-dq-convert enum 'auto' auto kernel fused
   // CHECK-NEXT:  option backward-dq-reduce enum 'auto' auto warp warpgroup
+  // CHECK-NEXT:  option caller-strides bool 'false'
   // CHECK-NEXT:  success, {{[0-9]+}} options
   // CHECK-NOT:   undescribed
   count = 0;

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 //
 // fa-compile INPUT.mlir -o OUT/NAME [--pipeline-options="target=h100 naive"]
+//            [--caller-strides]
 //
 // Runs fa-to-ptx-pipeline (format=isa) on INPUT and writes
 //   OUT/NAME.ptx          the PTX of the single gpu.binary
@@ -82,6 +83,12 @@ static cl::opt<bool> allowOverBudget(
     "allow-over-budget",
     cl::desc("Write the files even when a kernel needs more shared memory "
              "than the target's sram_per_block (it will not launch)"),
+    cl::init(false));
+static cl::opt<bool> callerStrides(
+    "caller-strides",
+    cl::desc("Kernels that read and write the attention's tensors with the "
+             "strides each launch gives (the pipeline's caller-strides "
+             "option; docs/GPU.md, \"Caller strides\")"),
     cl::init(false));
 static cl::opt<bool>
     dumpIR("dump-ir", cl::desc("Also write PREFIX.mlir, the pipeline's output"),
@@ -184,6 +191,15 @@ int main(int argc, char **argv) {
   if (options->format != fa::BinaryFormat::Isa) {
     reportError() << "writes PTX (format=isa) and assembles it "
                     "with ptxas itself; drop the format option\n";
+    return 1;
+  }
+  if (callerStrides)
+    options->callerStrides = true;
+  // The naive front end's kernels come from upstream's loop mapping, which
+  // addresses the buffers densely.
+  if (options->callerStrides && options->naive) {
+    reportError() << "the naive front end cannot read the caller's strides; "
+                     "drop caller-strides or naive\n";
     return 1;
   }
   if (options->stopAfter != fa::PipelineStage::Binary) {

@@ -45,6 +45,11 @@ def ConvertFAToGPUPass : Pass<"convert-fa-to-gpu"> {
     contractions stay `linalg` ops until this pass, so that a tensor-core
     mapping can replace their distribution without touching the tiling.
 
+    `caller-strides` is `convert-fa-to-nvgpu`'s option of that name: the
+    SIMT kernel reads and writes its operands densely, so a thread-block
+    loop is an error under it (a kernel that ignored the caller's strides
+    would read the wrong elements).
+
     Example (schematic):
 
     ```mlir
@@ -54,6 +59,11 @@ def ConvertFAToGPUPass : Pass<"convert-fa-to-gpu"> {
         dynamic_shared_memory_size %bytes { ... gpu.terminator }
     ```
   }];
+  let options = [
+    Option<"callerStrides", "caller-strides", "bool", /*default=*/"false",
+           "Refuse to build a kernel (this SIMT kernel reads its operands "
+           "densely; convert-fa-to-nvgpu's option of the same name)">,
+  ];
   let dependentDialects = [
     "::mlir::affine::AffineDialect",
     "::mlir::arith::ArithDialect",
@@ -120,6 +130,20 @@ def ConvertFAToNVGPUPass : Pass<"convert-fa-to-nvgpu"> {
     is an error naming the estimate; `allow-spilling-tilings` builds it
     anyway, to measure the estimate against ptxas
     (`bench/experiments/backward_register_vs_ptxas.py`).
+
+    `caller-strides` (docs/GPU.md, "Caller strides"): the op's 4-d
+    operands (Q, K, V and O of `fa.attention`; Q, K, V, O, dO, dQ, dK and
+    dV of `fa.attention_grad`; not the logsumexp, masks or scratch) are
+    cast on the host to `memref<..., strided<[?, ?, ?, 1]>>` before the
+    kernels are built, so every kernel parameter and tensor map over them
+    has dynamic outer strides: the kernels read and write the caller's
+    layout (e.g. `[B, N, H, D]` seen as `[B, H, N, D]`), the strides
+    coming with the launch (the manifest's `stride_of` parameters).
+
+    ```mlir
+    %qs = memref.cast %q : memref<2x8x128x64xbf16>
+        to memref<2x8x128x64xbf16, strided<[?, ?, ?, 1]>>
+    ```
   }];
   let options = [
     Option<"allowSpillingTilings", "allow-spilling-tilings", "bool",
@@ -127,6 +151,10 @@ def ConvertFAToNVGPUPass : Pass<"convert-fa-to-nvgpu"> {
            "Build a hand-written mma.sync backward tiling that the register "
            "estimate refuses (ptxas spills it): for measuring the estimate, "
            "not for a kernel to run">,
+    Option<"callerStrides", "caller-strides", "bool", /*default=*/"false",
+           "Read and write Q, K, V and O (and dO, dQ, dK, dV of "
+           "fa.attention_grad) with the strides the launch gives instead "
+           "of dense ones: the kernels take them as parameters">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

@@ -228,6 +228,14 @@ struct FAToPTXPipelineOptions
       llvm::cl::desc("How the wgmma backward's ring issues dQ's tensor "
                      "reductions (fa-select-tiling's backward-dq-reduce)"),
       llvm::cl::init(DqReduce::Auto), dqReduceValues()};
+  Option<bool> callerStrides{
+      *this, "caller-strides",
+      llvm::cl::desc("Kernels that read and write Q, K, V, O (and dO, dQ, "
+                     "dK, dV) with the strides the launch gives, e.g. "
+                     "[B, N, H, D] seen as [B, H, N, D], instead of dense "
+                     "ones (convert-fa-to-nvgpu's caller-strides; the SIMT "
+                     "kernel and the naive front end refuse it)"),
+      llvm::cl::init(false)};
 };
 
 /// One option of a registered pipeline as its parser sees it, for embedders

@@ -341,6 +341,8 @@ static gpu::LaunchOp replaceByLaunch(scf::ForallOp loop, int64_t numThreads,
 namespace {
 struct ConvertFAToGPUPass
     : public fa::impl::ConvertFAToGPUPassBase<ConvertFAToGPUPass> {
+  using Base::Base;
+
   void runOnOperation() override {
     SmallVector<scf::ForallOp> loops;
     getOperation()->walk([&](scf::ForallOp loop) {
@@ -377,6 +379,11 @@ LogicalResult ConvertFAToGPUPass::convert(scf::ForallOp loop) {
       return loop->emitError("expected a thread-block loop of step 1");
   if (loop->getParentOfType<gpu::LaunchOp>())
     return loop->emitError("thread-block loop is already inside a gpu.launch");
+  if (callerStrides)
+    return loop->emitError(
+        "the SIMT kernel cannot read the caller's strides (caller-strides): "
+        "it addresses its operands densely; use the mma-sync or wgmma "
+        "kernel");
 
   // Pack every buffer allocated in the loop into dynamic shared memory.
   SmallVector<std::pair<Operation *, int64_t>> allocs; // (alloc, offset)

@@ -117,13 +117,22 @@ void EpilogueWriter::storeThroughTma() {
 
 void EpilogueWriter::storeStaged() {
   // O's rows are whole 16-byte chunks (dv a multiple of 16): 16-byte stores
-  // need its base 16-byte aligned, checked here (warp-uniform).
+  // need its base 16-byte aligned, checked here (warp-uniform); with the
+  // caller's strides (dynamic in O's type) every row's start too, so the
+  // strides' bytes join the check.
   ImplicitLocOpBuilder &b = k.b;
   Value o = k.op.getOutput();
-  Value address = memref::ExtractAlignedPointerAsIndexOp::create(b, o);
-  Value aligned =
-      k.cmp(arith::CmpIPredicate::eq, k.remc(address, kSharedChunkBytes),
-            k.idx(0));
+  // The base's address, or'ed with each stride's bytes: aligned iff all
+  // are.
+  Value bits = memref::ExtractAlignedPointerAsIndexOp::create(b, o);
+  if (!cast<MemRefType>(o.getType()).getLayout().isIdentity()) {
+    auto metadata = memref::ExtractStridedMetadataOp::create(b, o);
+    for (Value stride : metadata.getStrides().drop_back())
+      bits = arith::OrIOp::create(
+          b, bits, k.mulc(stride, k.elt.getIntOrFloatBitWidth() / 8));
+  }
+  Value aligned = k.cmp(arith::CmpIPredicate::eq,
+                        k.remc(bits, kSharedChunkBytes), k.idx(0));
   auto ifAligned = scf::IfOp::create(b, aligned, /*withElse=*/true);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&ifAligned.getThenRegion().front());

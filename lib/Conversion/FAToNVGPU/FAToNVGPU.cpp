@@ -31,6 +31,7 @@
 #include "FlashAttn/Dialect/FA/IR/FAAttrs.h"
 #include "FlashAttn/Dialect/FA/IR/FAOps.h"
 #include "FlashAttn/Dialect/FA/Transforms/TilingUtils.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 
 namespace mlir {
 namespace fa {
@@ -41,6 +42,28 @@ namespace fa {
 
 using namespace mlir;
 using namespace mlir::fa;
+
+/// caller-strides (docs/GPU.md, "Caller strides"): each of `operands` (4-d
+/// buffers of the identity layout, checkBuffers) is replaced in its op by a
+/// host cast to dynamic outer strides, made before the op, so that every
+/// kernel built from the op (its parameters, its tensor maps) reads the
+/// strides from the launch. The manifest sees through the casts (the
+/// buffer is the cast's source).
+static void castToCallerStrides(Operation *op,
+                                ArrayRef<OpOperand *> operands) {
+  OpBuilder b(op);
+  for (OpOperand *operand : operands) {
+    auto type = cast<MemRefType>(operand->get().getType());
+    SmallVector<int64_t> strides(type.getRank(), ShapedType::kDynamic);
+    strides.back() = 1;
+    auto strided = MemRefType::get(
+        type.getShape(), type.getElementType(),
+        StridedLayoutAttr::get(b.getContext(), /*offset=*/0, strides),
+        type.getMemorySpace());
+    operand->set(memref::CastOp::create(b, op->getLoc(), strided,
+                                        operand->get()));
+  }
+}
 
 namespace {
 struct ConvertFAToNVGPUPass
@@ -275,6 +298,12 @@ struct ConvertFAToNVGPUPass
       return op.emitOpError("cannot use the ")
              << name << " backward kernel with " << tilingAttr << ": "
              << *why;
+    if (callerStrides)
+      castToCallerStrides(
+          op, {&op.getQueryMutable(), &op.getKeyMutable(),
+               &op.getValueMutable(), &op.getOutMutable(),
+               &op.getOutGradMutable(), &op.getOutputsMutable()[0],
+               &op.getOutputsMutable()[1], &op.getOutputsMutable()[2]});
     nvgpu_kernel::buildBackwardKernels(op, tiling, kind, target.smCount);
     return success();
   }
@@ -314,6 +343,10 @@ struct ConvertFAToNVGPUPass
             scheduleUnsupportedReason(schedule, tiling, problem, target))
       return op.emitOpError("schedule ")
              << op.getScheduleAttr() << " cannot be built: " << *why;
+    if (callerStrides)
+      castToCallerStrides(op, {&op.getQueryMutable(), &op.getKeyMutable(),
+                               &op.getValueMutable(),
+                               &op.getOutputsMutable()[0]});
     nvgpu_kernel::buildKernel(
         op, tiling, schedule,
         SharedLayout::get(tiling, problem, kind, schedule.walksCompacted()));

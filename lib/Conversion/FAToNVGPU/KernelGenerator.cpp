@@ -35,6 +35,9 @@ using namespace mlir::fa::nvgpu_kernel;
 /// checks before a launch. Other buffers come from allocations, aligned
 /// further than any access here.
 void mlir::fa::nvgpu_kernel::requireAlignment(Value memref, int64_t bytes) {
+  // caller-strides' casts (FAToNVGPU.cpp) view an argument.
+  if (auto cast = memref.getDefiningOp<memref::CastOp>())
+    memref = cast.getSource();
   auto arg = dyn_cast<BlockArgument>(memref);
   if (!arg)
     return;
