@@ -259,8 +259,9 @@ def check_layout(rt, c, layout, art, prefer_cubin, stream):
         rt.unload(handle)
     # Every element of the outputs written, and of a fused gradient buffer
     # (all of whose elements belong to dQ, dK or dV).
+    # (The forward has no gradient buffers: `wholes` is empty.)
     unwritten = sum(int(torch.isnan(x).sum().item())
-                    for x in outs[-1] + wholes[-1])
+                    for x in outs[-1] + (wholes[-1] if wholes else []))
     if c["grad"]:
         ref = backward_simt.gradients(c, q, k, v, do, None, torch.float64, None)
         naive = backward_simt.gradients(c, q, k, v, do, None, dt, None)

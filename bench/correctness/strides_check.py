@@ -46,7 +46,10 @@ CASES = [("transformers", 16, 16, 512, 64, False),
 def calls():
     return [{"q": [b, h, n, d], "k": [b, h, n, d], "v": [b, h, n, d], "dtype": "bf16",
              "causal": causal, "mask": None, "mask_shape": None,
-             "backward": {"bias_grad": False, "deterministic": True}}
+             "backward": {"bias_grad": False, "deterministic": True,
+                          # The strided calls' backward (D129's kernels)
+                          # beside the contiguous copies' one.
+                          "caller_strides": True}}
             for _, b, h, n, d, causal in CASES]
 
 
