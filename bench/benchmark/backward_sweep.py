@@ -9,7 +9,7 @@ FLASH and CUDNN backward, in one process on the same inputs, round-robin
 (issue 22, item 3: the model's pick within 5% of the sweep's best; docs/
 decisions.md D53, D73).
 
-  stage DEST [--target h200] [--shapes fa|quick] [--only S1,S2,...]
+  stage DEST [--target h200] [--shapes fa|quick|train] [--only S1,S2,...]
              [--kernels wgmma,mma-sync] [--ptxas auto|none]
         (build machine) for every shape: the model's pick (kernel=auto, no
         tiling given: the kernel and tiling fa-select-tiling chooses), then
@@ -37,7 +37,10 @@ decisions.md D53, D73).
 Shapes (bf16): `fa` are issue 22's points, the FlashAttention shapes at D
 64 and 128, N 1k, 2k, 4k, 8k and 16k (batch 16384/N, heads 2048/D), causal
 and not, and the GQA shape (B=4, Hq=32, Hkv=8, N=8192, D=128, causal);
-`quick`: N 1k and 4k and the GQA shape.
+`quick`: N 1k and 4k and the GQA shape; `train`: the attention of
+issue 23's models (BERT-large B 16, H 16, N 512; GPT-2 small B 16, H 12,
+N 1024 causal; the Llama-style model B 2, 32/8 heads, N 4096 causal; all
+D = 64), where the backward is 0.81-0.85x cuDNN's (session 21).
 
   bash scripts/python-gpu-artifacts.sh .stage-bwdsweep h200           # here
   python3 bench/benchmark/backward_sweep.py stage .stage-bwdsweep
@@ -69,8 +72,8 @@ SHAPE_SECONDS = 2.0
 
 
 def shapes(which):
-    if which == "fa":
-        return bwd.shapes("fa")
+    if which in ("fa", "train"):
+        return bwd.shapes(which)
     return [bwd.shape(n, d, causal) for d in (64, 128) for n in (1024, 4096)
             for causal in (False, True)] + bwd.shapes("gqa")
 
@@ -290,7 +293,7 @@ def run(a):
 
 def main(argv):
     def options(s):
-        s.add_argument("--shapes", default="fa", choices=["fa", "quick"])
+        s.add_argument("--shapes", default="fa", choices=["fa", "quick", "train"])
         s.add_argument("--kernels", default="wgmma,mma-sync")
         s.add_argument("--ptxas", default="auto", choices=["auto", "none"])
     return bwd.main_with(argv, __doc__, options, stage, run)

@@ -365,6 +365,11 @@ def _not_found(what, config):
         + more)
 
 
+# The caller-strides variants' keys that the compiler refused (their
+# kernel cannot read strides): find_grad_kernel takes the plain kernel.
+_NO_CALLER_STRIDES = set()
+
+
 def find_grad_kernel(config, bias_grad, deterministic, target=None,
                      strided=False):
     """The backward kernel for the forward `config` (attention()'s): a
@@ -388,10 +393,20 @@ def find_grad_kernel(config, bias_grad, deterministic, target=None,
         key = semantic_key(make_grad_config(*args, **variant))
         if key in _registry:
             return _registry[key]
-        if _capi.compiler_available() and compiler_has_caller_strides():
-            kernel = compile_backward(*args, **variant)
-            register(kernel)
-            return kernel
+        if (key not in _NO_CALLER_STRIDES and _capi.compiler_available()
+                and compiler_has_caller_strides()):
+            try:
+                kernel = compile_backward(*args, **variant)
+            except _capi.CompileError as e:
+                # The kernel the compiler picks cannot take the strides (the
+                # SIMT kernels: f32, or no tensor-core tiling): the plain
+                # kernel, whose launches copy; asked once per problem.
+                if "(caller-strides)" not in str(e):
+                    raise
+                _NO_CALLER_STRIDES.add(key)
+            else:
+                register(kernel)
+                return kernel
     key = semantic_key(make_grad_config(*args, **kw))
     if key in _registry:
         return _registry[key]

@@ -121,6 +121,11 @@ def test_sweep_stages_every_tiling_and_the_models_pick(tmp_path, monkeypatch):
     names = [c["name"] for c in sweep.shapes("fa")]
     # Issue 22's points: D 64 and 128, N 1k-16k, causal and not, and GQA.
     assert len(names) == 21 and len(sweep.shapes("quick")) == 9
+    # The training models' attention (issue 23): D = 64, GQA 32/8 among them.
+    train = [c["name"] for c in sweep.shapes("train")]
+    assert len(train) == 3 and all(n.endswith(("_d64", "_d64_causal")) for n in train)
+    assert any("h16x16_n512_d64" in n for n in train)
+    assert any("h32x8_n4096_d64_causal" in n for n in train)
     assert any("h32x8_n8192_d128_causal" in n for n in names)
     dest = tmp_path / "s"
     dest.mkdir()

@@ -74,8 +74,25 @@ def test_forward_takes_the_callers_layout(fake, layout):
     assert fake.strides[-1] is None
 
 
+def assert_grads_match_dense(layout, qkv, grads, g):
+    """The gradients of the leaves of `layout` (grads) equal, bit for bit,
+    those of the same causal call on contiguous copies of q, k, v."""
+    qd, kd, vd = dense(list(qkv))
+    outd = fa.attention(qd, kd, vd, causal=True)
+    want = torch.autograd.grad(outd, (qd, kd, vd), g)
+    if layout is transformers_layout:
+        got = [x.transpose(1, 2) for x in grads]
+    else:
+        got = [x.view(B, N, H, D).transpose(1, 2)
+               for x in grads[0].split(H * D, dim=2)]
+    for a, b in zip(got, want):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+
+
 @pytest.mark.parametrize("layout", [transformers_layout, gpt2_layout])
-def test_backward_copies_what_todays_kernels_cannot_take(fake, layout):
+def test_backward_copies_what_todays_kernels_cannot_take(fake, layout, monkeypatch):
+    # A compiler without the caller-strides option (D129): the plain kernel.
+    monkeypatch.setattr(runtime, "compiler_has_caller_strides", lambda: False)
     (q, k, v), leaves = layout(grad=True)
     out = fa.attention(q, k, v, causal=True)
     g = torch.randn_like(out)
@@ -88,16 +105,21 @@ def test_backward_copies_what_todays_kernels_cannot_take(fake, layout):
     assert "grad" in fake.launches[-1][0]
     assert fake.caller_strides[-1] == {0}
     assert backward[0] == q.stride() and all(s is None for s in backward[1:])
-    qd, kd, vd = dense([q, k, v])
-    outd = fa.attention(qd, kd, vd, causal=True)
-    want = torch.autograd.grad(outd, (qd, kd, vd), g)
-    if layout is transformers_layout:
-        got = [x.transpose(1, 2) for x in grads]
-    else:
-        got = [x.view(B, N, H, D).transpose(1, 2)
-               for x in grads[0].split(H * D, dim=2)]
-    for a, b in zip(got, want):
-        torch.testing.assert_close(a, b, rtol=0, atol=0)
+    assert_grads_match_dense(layout, (q, k, v), grads, g)
+
+
+@pytest.mark.parametrize("layout", [transformers_layout, gpt2_layout])
+def test_backward_takes_every_stride_with_the_compilers_variant(fake, layout):
+    # This compiler's caller-strides backward (D129): q, k, v, out, dO and
+    # dQ, dK, dV in the caller's layout (no copy), the LSE dense.
+    (q, k, v), leaves = layout(grad=True, seed=3)
+    out = fa.attention(q, k, v, causal=True)
+    g = torch.randn_like(out)
+    grads = torch.autograd.grad(out, leaves, g)
+    assert "grad" in fake.launches[-1][0]
+    assert fake.configs[-1]["options"] == {"caller_strides": True}
+    assert fake.caller_strides[-1] == {0, 1, 2, 3, 4, 6, 7, 8}
+    assert_grads_match_dense(layout, (q, k, v), grads, g)
 
 
 def caller_strides_variant(kernel):
@@ -230,6 +252,7 @@ def test_recorded_strided_calls_ask_for_the_variant(monkeypatch, tmp_path):
         return real(*args, **kw)  # this compiler has no such option yet
 
     monkeypatch.setattr(aot, "compile_backward", compile_backward)
+    monkeypatch.setattr(runtime, "compiler_has_caller_strides", lambda: False)
     aot.compile_bundle(calls[:1], str(tmp_path), ptxas="none")
     assert asked == [None]  # without the option: the plain kernel only
     monkeypatch.setattr(runtime, "compiler_has_caller_strides", lambda: True)
