@@ -1490,14 +1490,21 @@ def chosen_cases(cases, only, no_timing):
             and not (no_timing and c.get("perf"))]
 
 
-def stage(a):
-    """Compiles the matrix into DEST/artifacts and copies what the device
-    run needs."""
+def find_fa_compile(a, script):
+    """The fa-compile a stage runs (--fa-compile, else BUILD/bin's), or
+    SystemExit naming `script`."""
     fa_compile = shutil.which(a.fa_compile or
                               os.path.join(a.build, "bin", "fa-compile"))
     if not fa_compile:
-        raise SystemExit("backward_simt: no fa-compile (build it, or pass "
+        raise SystemExit(f"{script}: no fa-compile (build it, or pass "
                          "--build or --fa-compile)")
+    return fa_compile
+
+
+def stage(a):
+    """Compiles the matrix into DEST/artifacts and copies what the device
+    run needs."""
+    fa_compile = find_fa_compile(a, "backward_simt")
     art = os.path.join(a.dest, "artifacts")
     os.makedirs(art, exist_ok=True)
     cases = [c for c in matrix(a.kernel) if selected(c["name"], a.only)]

@@ -49,7 +49,6 @@ import argparse
 import ctypes
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -112,11 +111,7 @@ def emit(c):
 
 
 def stage(a):
-    fa_compile = shutil.which(a.fa_compile or
-                              os.path.join(a.build, "bin", "fa-compile"))
-    if not fa_compile:
-        raise SystemExit("caller_strides: no fa-compile (build it, or pass "
-                         "--build or --fa-compile)")
+    fa_compile = backward_simt.find_fa_compile(a, "caller_strides")
     art = os.path.join(a.dest, "artifacts")
     os.makedirs(art, exist_ok=True)
     cases = [c for c in matrix() if backward_simt.selected(c["name"], a.only)]
