@@ -524,6 +524,7 @@ def matrix_mma(kernel="mma-sync"):
         cases += wgmma_gqa_split_cases()
         cases += wgmma_dq_fused_cases()
         cases += wgmma_dq_reduce_cases()
+        cases += wgmma_wide_tma_store_cases()
     if kernel == "wgmma":
         # The ring against one buffer (D61), one process, D = 128 and 64.
         for d, hq in ((128, 16), (64, 32)):
@@ -1315,6 +1316,60 @@ def wgmma_dq_reduce_cases():
                    dict(d=128, n=8192, causal=True, b=4, hq=32, hkv=8)))
     return cases + picks_ab(m, shapes, "dqr_", "dq_reduce",
                             ("warp", "warpgroup"))
+
+
+def wgmma_wide_tma_store_cases():
+    """The TMA-store epilogue on the wgmma backward's wide q-block (D130:
+    block_q 128 at D = Dv = 64 with `epilogue = tma_store`, given with the
+    op, `_q128_kt`), tagged `_bqt` (not yet run on a GPU): against the
+    float64 reference, the wide q-block's shapes (wide_query_block_shapes)
+    but the windows (refused: ptxas spills there), with
+    atomic dQ, and with ordered dQ (deterministic: run twice, bit for bit)
+    at N 17 and 2049, GQA 8/2 causal with Nq != Nk and key padding. Then
+    the A/B: the benchmark's D = 64 shapes (bf16, B = 16384 / N, H = 32,
+    N = 1024, 4096 and 16384, causal and not) and the training models'
+    attention (BERT-large B 16, H 16, N 512; GPT-2 small B 16, H 12, N
+    1024, causal; Llama-style B 2, Hq 32 / Hkv 8, N 4096, causal), the
+    direct epilogue (today's pick, the base) and the TMA store timed
+    round-robin in one process on the same inputs with torch's cuDNN
+    backward (time_group); at N = 1024 and 4096, causal, ordered dQ with
+    each epilogue in the same group (against the atomic direct base)."""
+    m = lambda *a, **kw: case(*a, kernel="wgmma", tag="bqt", **kw)
+    wide = [128, 128, 2, 8]
+    cases = []
+    for args, kw in wide_query_block_shapes():
+        if kw.get("window"):
+            continue
+        cases.append(m(*args, tiling=wide, epilogue="tma-store", **kw))
+    for args, kw in ((("bf16", 64, 17), dict(causal=True)),
+                     (("f16", 64, 2049), dict()),
+                     (("bf16", 64, 777, 1000), dict(causal=True, b=2, hq=8,
+                                                    hkv=2)),
+                     (("f16", 64, 1000), dict(b=2, hq=4, causal=True,
+                                              mask=(2, 1, 1, 1000),
+                                              mask_kind="bool",
+                                              pattern="padding"))):
+        cases.append(m(*args, tiling=wide, epilogue="tma-store",
+                       deterministic=True, **kw))
+    shapes = [(f"d64_n{n}" + ("_causal" if causal else ""),
+               dict(n=n, causal=causal, b=16384 // n, hq=32))
+              for n in (1024, 4096, 16384) for causal in (False, True)]
+    shapes += [("bert_n512", dict(n=512, b=16, hq=16)),
+               ("gpt2_n1024_causal", dict(n=1024, causal=True, b=16, hq=12)),
+               ("llama_n4096_causal", dict(n=4096, causal=True, b=2, hq=32,
+                                           hkv=8))]
+    for group, s in shapes:
+        n = s.pop("n")
+        # Ordered dQ with each epilogue after the atomic pair at N = 1024
+        # and 4096, causal (the base stays atomic with the direct stores).
+        dets = ((False, True) if group in ("d64_n1024_causal",
+                                           "d64_n4096_causal") else (False,))
+        for det in dets:
+            for epilogue in ("direct", "tma-store"):
+                cases.append(m("bf16", 64, n, tiling=wide, epilogue=epilogue,
+                               deterministic=det, perf=True,
+                               ab="bqt_" + group, **s))
+    return cases
 
 
 # The wgmma backward's column split (D76: each warpgroup half the columns of

@@ -327,11 +327,13 @@ mlir::fa::backwardEpilogueReason(KernelKind kind, BackwardEpilogue epilogue,
   if (problem.hasMaskPattern())
     return std::string("the TMA-store epilogue is not built with a "
                        "#fa.mask_pattern (ptxas spills beside its tests)");
-  // D108: with the wide q-block's step (255 registers) ptxas spills 208
-  // bytes at D = 64 dense; block_q 128 keeps the direct epilogue.
-  if (tiling && tiling->blockQ == kWgmmaBackwardWideBlockQ)
+  // D110, D130: beside the wide q-block's step (252-255 registers) ptxas
+  // assembles the TMA store without spills but with a window's tests (8
+  // bytes causal, 208 not); there block_q 128 keeps the direct stores.
+  if (tiling && tiling->blockQ == kWgmmaBackwardWideBlockQ && problem.window)
     return llvm::formatv("the TMA-store epilogue is not built with block_q "
-                         "{0} (ptxas spills with the wide q-block's step)",
+                         "{0} and a #fa.window (ptxas spills beside the wide "
+                         "q-block's step)",
                          kWgmmaBackwardWideBlockQ)
         .str();
   return std::nullopt;

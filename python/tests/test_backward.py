@@ -508,6 +508,30 @@ def test_wgmma_tma_store_epilogue_override():
         grad(kernel="wgmma", backward_epilogue="staged")
 
 
+def test_wgmma_tma_store_epilogue_on_the_wide_query_block():
+    # D130: a written block_q 128 (D = 64) takes the TMA-store epilogue when
+    # asked for, two tensor stores instead of st.global.b16, with atomic and
+    # ordered dQ; "auto" keeps the direct stores there until its GPU check
+    # (kWideQueryBlockTmaStoreGpuChecked), and a #fa.window is refused
+    # (ptxas spills beside the wide step), naming why.
+    wide = dict(kernel="wgmma", block_q=128, block_kv=128)
+    main = lambda k: k.ptx.split(".entry attention_grad_kernel_0(")[1].split(
+        ".entry")[0]
+    auto = grad(**wide)
+    assert (auto.tiling["block_q"], auto.schedule["epilogue"]) == (128, "direct")
+    for deterministic in (False, True):
+        tma = grad(**wide, deterministic=deterministic,
+                   backward_epilogue="tma-store")
+        assert tma.tiling["block_q"] == 128
+        assert tma.schedule["epilogue"] == "tma-store"
+        assert "st.global.b16" not in main(tma)
+        assert main(tma).count(
+            "cp.async.bulk.tensor.4d.global.shared::cta") == 2
+    with pytest.raises(fa.CompileError,
+                       match="not built with block_q 128 and a #fa.window"):
+        grad(**wide, window=(200, 0), backward_epilogue="tma-store")
+
+
 def test_wgmma_ordered_dq_pass_override():
     # dq_pass="after-scores" (fa-to-ptx-pipeline's dq-pass, D115): the
     # ring's ordered dQ passes a step's turn once the next step's score

@@ -158,11 +158,22 @@ std::optional<BackwardEpilogue> parseBackwardEpilogue(llvm::StringRef name);
 /// (docs/decisions.md, D107 and D108).
 constexpr bool kBackwardTmaStoreGpuChecked = true;
 
+/// Whether kernel=auto's selection may take the TMA-store epilogue on the
+/// wide q-block (block_q = kWgmmaBackwardWideBlockQ, D = 64; D130): built,
+/// but `auto` keeps the direct stores there until its GPU check and A/B
+/// timing (`backward_simt.py --kernel wgmma --only _bqt`) pass; until then
+/// a written schedule (`epilogue = tma_store` with a written block_q 128)
+/// selects it, and the option `backward-epilogue=tma-store` keeps block_q
+/// 64 as before (D108).
+constexpr bool kWideQueryBlockTmaStoreGpuChecked = false;
+
 /// Why `kind` cannot store dK and dV with `epilogue` for `problem` (with
 /// `tiling`'s stages when given), or nullopt: the TMA-store epilogue is the
 /// wgmma backward's TMA ring (stages 2) at the row split (its K_j and V_j
 /// tiles hold the block's 128 kv rows; the column split keeps its direct
-/// stores; one buffer spilled 8 bytes with it at D = 128, causal).
+/// stores; one buffer spilled 8 bytes with it at D = 128, causal). On the
+/// wide q-block it is built but where ptxas spills beside the step (a
+/// window, D110 and D130).
 std::optional<std::string>
 backwardEpilogueReason(KernelKind kind, BackwardEpilogue epilogue,
                        const AttentionProblem &problem,

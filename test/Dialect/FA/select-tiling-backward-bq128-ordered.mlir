@@ -5,8 +5,10 @@
 // and kernel=auto (MODEL; the dense chain's link a fifth of a 64-row step,
 // EXPLAIN). A written tiling selects it too: it is kept and scheduled (dq =
 // ordered, the direct epilogue), by kernel=auto too, causal, with a
-// keep-mask and a window, GQA. Asked for the TMA store with it, the error
-// names why (NARROW).
+// keep-mask and a window, GQA. Asked for the TMA store (NARROW), the model
+// keeps block_q 64 (D108) until the wide q-block's TMA store passes its GPU
+// check (kWideQueryBlockTmaStoreGpuChecked), and a written block_q 128
+// takes the TMA store (D130), but beside a window (an error naming why).
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling=kernel=wgmma \
 // RUN:   | FileCheck %s
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 --fa-select-tiling=kernel=auto \
@@ -14,11 +16,16 @@
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 "--fa-select-tiling=kernel=wgmma explain" \
 // RUN:   --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=EXPLAIN
 // RUN: not fa-opt %s -split-input-file --fa-set-target=target=h100 "--fa-select-tiling=kernel=wgmma backward-epilogue=tma-store" \
-// RUN:   --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=NARROW
+// RUN:   2>/dev/null | FileCheck %s --check-prefix=NARROW
+// RUN: not fa-opt %s -split-input-file --fa-set-target=target=h100 "--fa-select-tiling=kernel=wgmma backward-epilogue=tma-store" \
+// RUN:   --mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=NARROWERR
 
 // CHECK-LABEL: func.func @model
 // CHECK: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>
 // CHECK-SAME: tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>
+// NARROW-LABEL: func.func @model
+// NARROW: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, epilogue = tma_store, dq_reduce = warpgroup>
+// NARROW-SAME: tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>
 // EXPLAIN: remark: fa-select-tiling (backward, model): 128x128, 2 stages, 8 warps wins (ordered dQ)
 // EXPLAIN: note: 125 of 128 candidates rejected: 125 outside the kernel's shapes
 func.func @model(%q: tensor<4x32x4096x64xbf16>, %lse: tensor<4x32x4096xf32>)
@@ -39,7 +46,9 @@ func.func @model(%q: tensor<4x32x4096x64xbf16>, %lse: tensor<4x32x4096xf32>)
 // CHECK-SAME: tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>
 // EXPLAIN: remark: fa-select-tiling: keeps the given tiling #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8> ({{.*}}SRAM 166928 B, 224 registers/thread, 1 block(s)/SM
 // EXPLAIN: remark: fa-select-tiling: backward schedule #fa.backward_schedule<kernel = wgmma, dq = ordered>: dq=ordered: deterministic requested
-// NARROW: error: {{.*}}backward-epilogue=tma-store: the TMA-store epilogue is not built with block_q 128
+// NARROW-LABEL: func.func @written
+// NARROW: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, epilogue = tma_store>
+// NARROW-SAME: tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>
 func.func @written(%q: tensor<4x32x4096x64xbf16>, %lse: tensor<4x32x4096xf32>)
     -> (tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>, tensor<4x32x4096x64xbf16>) {
   %r:3 = fa.attention_grad
@@ -54,6 +63,7 @@ func.func @written(%q: tensor<4x32x4096x64xbf16>, %lse: tensor<4x32x4096xf32>)
 // -----
 
 // A keep-mask and a window, causal, GQA 4/2.
+// NARROWERR: error: {{.*}}backward-epilogue=tma-store: the TMA-store epilogue is not built with block_q 128 and a #fa.window
 // CHECK-LABEL: func.func @written_masked
 // CHECK: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>
 // CHECK-SAME: tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>

@@ -1,7 +1,8 @@
 // The TMA-store epilogue's refusals (D107): backward-epilogue=tma-store
 // concerns the wgmma kernel and is an error where its op cannot take it:
 // the column split (D = 256), one buffer (a given tiling of stages 1), a
-// mask pattern and a given block_q 128 (ptxas spills with either, D108);
+// mask pattern and a given block_q 128 with a window (ptxas spills with
+// either, D108, D110, D130; D130 builds block_q 128's other ops);
 // a written schedule with a one-buffer tiling is an error of
 // fa-select-tiling too.
 // RUN: fa-opt %s -split-input-file --fa-set-target=target=h100 \
@@ -66,12 +67,13 @@ func.func @negative_mask_pattern(%q: tensor<1x4x1024x64xbf16>, %lse: tensor<1x4x
 
 func.func @negative_wide_query_block(%q: tensor<1x4x1024x64xbf16>, %lse: tensor<1x4x1024xf32>)
     -> (tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>) {
-  // expected-error @below {{fa-select-tiling: backward-epilogue=tma-store: the TMA-store epilogue is not built with block_q 128 (ptxas spills with the wide q-block's step)}}
+  // expected-error @below {{fa-select-tiling: backward-epilogue=tma-store: the TMA-store epilogue is not built with block_q 128 and a #fa.window (ptxas spills beside the wide q-block's step)}}
   %r:3 = fa.attention_grad
       ins(%q, %q, %q, %q, %q, %lse : tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>,
           tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>, tensor<1x4x1024xf32>)
       outs(%q, %q, %q : tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>)
-      {tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>}
+      {window = #fa.window<left = 200, right = 17>,
+       tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>}
       -> tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>
   return %r#0, %r#1, %r#2 : tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>
 }

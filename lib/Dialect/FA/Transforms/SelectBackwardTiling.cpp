@@ -456,7 +456,8 @@ chooseInFlight(AttentionGradOp op, const BackwardSelectOptions &options,
 
 /// How `op`'s wgmma backward stores dK and dV: its schedule's, else the
 /// option's, else (auto) through TMA where it builds and has passed its GPU
-/// check (kBackwardTmaStoreGpuChecked), else directly. The option
+/// check (kBackwardTmaStoreGpuChecked; on the wide q-block
+/// kWideQueryBlockTmaStoreGpuChecked), else directly. The option
 /// `tma-store` concerns the wgmma kernel (other kernels: direct) and is an
 /// error where the op or its `tiling` cannot take it (the column split, one
 /// buffer).
@@ -486,6 +487,8 @@ chooseBackwardEpilogue(AttentionGradOp op, const BackwardSelectOptions &options,
     break;
   }
   if (kBackwardTmaStoreGpuChecked && kind == KernelKind::Wgmma &&
+      (tiling.blockQ != kWgmmaBackwardWideBlockQ ||
+       kWideQueryBlockTmaStoreGpuChecked) &&
       !backwardTmaStoreOpReason(op, kind, &tiling))
     return BackwardEpilogue::TmaStore;
   return BackwardEpilogue::Direct;
@@ -858,7 +861,8 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
   // written schedule) keeps the tilings that build it (D108).
   if (askedInFlight(op, options) == InFlightProducts::DK)
     model.setNarrowQueryBlockRequired("the dK in flight asked for");
-  else if (askedEpilogue(op, options) == BackwardEpilogue::TmaStore)
+  else if (askedEpilogue(op, options) == BackwardEpilogue::TmaStore &&
+           !kWideQueryBlockTmaStoreGpuChecked)
     model.setNarrowQueryBlockRequired("the TMA-store epilogue asked for");
   FailureOr<BackwardGqa> gqa =
       chooseGqa(op, options, *kind, *dq, *walk, model, problem);
