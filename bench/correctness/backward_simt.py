@@ -1333,7 +1333,9 @@ def wgmma_wide_tma_store_cases():
     direct epilogue (today's pick, the base) and the TMA store timed
     round-robin in one process on the same inputs with torch's cuDNN
     backward (time_group); at N = 1024 and 4096, causal, ordered dQ with
-    each epilogue in the same group (against the atomic direct base)."""
+    each epilogue in the same group (against the atomic direct base); at
+    BERT's, GPT-2's and N = 1024 dense, the persistent kernel (D114) with
+    each epilogue."""
     m = lambda *a, **kw: case(*a, kernel="wgmma", tag="bqt", **kw)
     wide = [128, 128, 2, 8]
     cases = []
@@ -1368,6 +1370,13 @@ def wgmma_wide_tma_store_cases():
             for epilogue in ("direct", "tma-store"):
                 cases.append(m("bf16", 64, n, tiling=wide, epilogue=epilogue,
                                deterministic=det, perf=True,
+                               ab="bqt_" + group, **s))
+        # The short walks (4 and 8 steps a block): the persistent kernel
+        # (D114: 1.03x at BERT's shape) with each epilogue.
+        if group in ("bert_n512", "gpt2_n1024_causal", "d64_n1024"):
+            for epilogue in ("direct", "tma-store"):
+                cases.append(m("bf16", 64, n, tiling=wide, epilogue=epilogue,
+                               persistent=True, perf=True,
                                ab="bqt_" + group, **s))
     return cases
 
