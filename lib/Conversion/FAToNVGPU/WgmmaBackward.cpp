@@ -2061,9 +2061,13 @@ void WgmmaBackwardMain::reduceRowAsync(Value global, Value shared,
 Value WgmmaBackwardMain::swizzledQueryGradient(Value row, int64_t j) {
   // The pair at (row, fragCol(j, 0)) of the warp's tile: box c /
   // dQBoxColumns, then the box's 128-byte row, its 16-byte chunks permuted
-  // by the row's index mod 8 (CU_TENSOR_MAP_SWIZZLE_128B: the half-warp's
-  // 8-byte stores of eight rows fall in distinct banks). The pair is 8
-  // bytes of one chunk.
+  // by the row's index mod 8 (CU_TENSOR_MAP_SWIZZLE_128B). The pair is 8
+  // bytes of one chunk. A half-warp's 8-byte stores cover four rows, two
+  // chunks a row, and rows 2i and 2i + 1 land on the same two chunks
+  // (their permutations differ only in the chunk index's low bit): a
+  // 2-way bank conflict, 23.7% of the D = 64 main kernel's shared-store
+  // wavefronts in session 19's profile
+  // (docs/results/2026-12-07-session22/d64-backward-analysis.md).
   int64_t boxColumns = layout.dQBoxColumns;
   int64_t column = 8 * j % boxColumns, box = 8 * j / boxColumns;
   Value inBox = k.addc(quadCol, column);
