@@ -1362,22 +1362,19 @@ def wgmma_wide_tma_store_cases():
                                            hkv=8))]
     for group, s in shapes:
         n = s.pop("n")
-        # Ordered dQ with each epilogue after the atomic pair at N = 1024
-        # and 4096, causal (the base stays atomic with the direct stores).
-        dets = ((False, True) if group in ("d64_n1024_causal",
-                                           "d64_n4096_causal") else (False,))
-        for det in dets:
-            for epilogue in ("direct", "tma-store"):
-                cases.append(m("bf16", 64, n, tiling=wide, epilogue=epilogue,
-                               deterministic=det, perf=True,
-                               ab="bqt_" + group, **s))
-        # The short walks (4 and 8 steps a block): the persistent kernel
-        # (D114: 1.03x at BERT's shape) with each epilogue.
+        # Each variant with both epilogues, the atomic pair first (the base
+        # stays atomic with the direct stores): ordered dQ at N = 1024 and
+        # 4096, causal; the persistent kernel (D114: 1.03x at BERT's shape)
+        # at the short walks (4 and 8 steps a block).
+        variants = [dict()]
+        if group in ("d64_n1024_causal", "d64_n4096_causal"):
+            variants.append(dict(deterministic=True))
         if group in ("bert_n512", "gpt2_n1024_causal", "d64_n1024"):
+            variants.append(dict(persistent=True))
+        for variant in variants:
             for epilogue in ("direct", "tma-store"):
                 cases.append(m("bf16", 64, n, tiling=wide, epilogue=epilogue,
-                               persistent=True, perf=True,
-                               ab="bqt_" + group, **s))
+                               perf=True, ab="bqt_" + group, **variant, **s))
     return cases
 
 

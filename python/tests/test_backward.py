@@ -25,6 +25,11 @@ def grad(**kw):
     return fa.compile_backward(Q, KV, KV, **args)
 
 
+def main_kernel(k):
+    """The PTX of `k`'s main kernel (attention_grad_kernel_0)."""
+    return k.ptx.split(".entry attention_grad_kernel_0(")[1].split(".entry")[0]
+
+
 def test_kernels_and_manifest():
     k = grad()
     m = k.manifest
@@ -499,11 +504,9 @@ def test_wgmma_tma_store_epilogue_override():
     assert {7, 8} <= moved
     assert not {7, 8} & {i for i, _, why in runtime.alignment_needs(direct)
                          if "TMA" in why}
-    main = lambda k: k.ptx.split(".entry attention_grad_kernel_0(")[1].split(
-        ".entry")[0]
-    assert "st.global.b16" in main(direct)
-    assert "st.global.b16" not in main(tma)
-    assert main(tma).count("cp.async.bulk.tensor.4d.global.shared::cta") == 2
+    assert "st.global.b16" in main_kernel(direct)
+    assert "st.global.b16" not in main_kernel(tma)
+    assert main_kernel(tma).count("cp.async.bulk.tensor.4d.global.shared::cta") == 2
     with pytest.raises(ValueError, match="backward_epilogue"):
         grad(kernel="wgmma", backward_epilogue="staged")
 
@@ -515,8 +518,6 @@ def test_wgmma_tma_store_epilogue_on_the_wide_query_block():
     # (kWideQueryBlockTmaStoreGpuChecked), and a #fa.window is refused
     # (ptxas spills beside the wide step), naming why.
     wide = dict(kernel="wgmma", block_q=128, block_kv=128)
-    main = lambda k: k.ptx.split(".entry attention_grad_kernel_0(")[1].split(
-        ".entry")[0]
     auto = grad(**wide)
     assert (auto.tiling["block_q"], auto.schedule["epilogue"]) == (128, "direct")
     for deterministic in (False, True):
@@ -524,8 +525,8 @@ def test_wgmma_tma_store_epilogue_on_the_wide_query_block():
                    backward_epilogue="tma-store")
         assert tma.tiling["block_q"] == 128
         assert tma.schedule["epilogue"] == "tma-store"
-        assert "st.global.b16" not in main(tma)
-        assert main(tma).count(
+        assert "st.global.b16" not in main_kernel(tma)
+        assert main_kernel(tma).count(
             "cp.async.bulk.tensor.4d.global.shared::cta") == 2
     with pytest.raises(fa.CompileError,
                        match="not built with block_q 128 and a #fa.window"):
@@ -546,15 +547,13 @@ def test_wgmma_ordered_dq_pass_override():
     # Kernel.schedule says it (the C API's FABackwardSchedule.dqPass).
     assert (top.schedule["dq_pass"], late.schedule["dq_pass"]) == (
         "step-start", "after-scores")
-    main = lambda k: k.ptx.split(".entry attention_grad_kernel_0(")[1].split(
-        ".entry")[0]
     drain = "cp.async.bulk.wait_group 0;"
     for k in (top, late):
         # At the step (top or after the scores) and after the loop.
-        assert main(k).count(drain) == 2
-    first_product = lambda k: main(k).index("wgmma.mma_async")
-    assert main(top).index(drain) < first_product(top)
-    assert main(late).index(drain) > first_product(late)
+        assert main_kernel(k).count(drain) == 2
+    first_product = lambda k: main_kernel(k).index("wgmma.mma_async")
+    assert main_kernel(top).index(drain) < first_product(top)
+    assert main_kernel(late).index(drain) > first_product(late)
     atomic = grad(kernel="wgmma")
     assert grad(kernel="wgmma", dq_pass="after-scores").ptx == atomic.ptx
     with pytest.raises(ValueError, match="dq_pass"):
