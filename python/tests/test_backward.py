@@ -46,11 +46,13 @@ def test_kernels_and_manifest():
     assert m["results"] == [a["name"] for a in m["arguments"][6:]]
     # The runtime checks the alignment the kernels' accesses need: q, k, v
     # and dO by 16-byte cp.async or TMA, O by the preprocess kernel's
-    # 16-byte loads, dQ by the convert kernel's 8-byte stores (D105).
+    # 16-byte loads, dQ by the convert kernel's 8-byte stores (D105), dK
+    # and dV by the TMA-store epilogue's tensor maps (at D = 64 auto's
+    # pick since D130).
     assert [a.get("align", 1) for a in m["arguments"]] == \
         [16, 16, 16, 16, 16, 1, 8, 1, 1]
     assert [(i, a) for i, a, _ in runtime.alignment_needs(k)] == \
-        [(0, 16), (1, 16), (2, 16), (3, 16), (4, 16), (6, 8)]
+        [(0, 16), (1, 16), (2, 16), (3, 16), (4, 16), (6, 8), (7, 16), (8, 16)]
     # kernel=auto takes the wgmma backward on the h100 target (its build has
     # passed its GPU check): D and the f32 dQ accumulator are scratch,
     # allocated by the runtime (the SIMT kernels have D only).
@@ -78,10 +80,11 @@ def test_module_parses_and_the_tiling_is_the_compilers():
         k.tiling[f] for f in ("block_q", "block_kv", "stages", "warps")]
     assert k.tiling["stages"] == 2
     assert grad(kernel="wgmma").tiling == k.tiling
+    # D = 64: the wide q-block with the TMA-store epilogue (D130).
     assert k.schedule == {"kernel": "wgmma", "dq": "atomic",
                           "deterministic": False,
                           "walk": "dense", "in_flight": "none",
-                          "epilogue": "direct", "persistent": "off",
+                          "epilogue": "tma-store", "persistent": "off",
                           "dq_pass": "step-start", "gqa": "loop",
                           "dq_convert": "kernel",
                           "dq_reduce": "warp"}
@@ -289,13 +292,14 @@ def test_mma_sync_deterministic_window_block_mask():
 def test_wgmma_deterministic_block_mask():
     # deterministic=True on the wgmma backward: dq = ordered, the mma.sync
     # backward's semaphores (one per batch, query head and q-block: of 128
-    # rows at D = 64 since D112, the wide q-block with its direct epilogue)
-    # and turns in its PTX (docs/Backward.md, "Deterministic dQ").
+    # rows at D = 64 since D112, the wide q-block with its TMA-store
+    # epilogue since D130) and turns in its PTX (docs/Backward.md,
+    # "Deterministic dQ").
     k = grad(kernel="wgmma", deterministic=True)
     assert k.schedule == {"kernel": "wgmma", "dq": "ordered",
                           "deterministic": True,
                           "walk": "dense", "in_flight": "none",
-                          "epilogue": "direct", "persistent": "off",
+                          "epilogue": "tma-store", "persistent": "off",
                           "dq_pass": "step-start", "gqa": "loop",
                           "dq_convert": "kernel",
                           "dq_reduce": "warp"}
@@ -403,8 +407,10 @@ def test_wgmma_kernel():
 def test_wgmma_wide_query_block():
     # block_q=128 reaches the op's tiling: the wgmma backward's wide
     # q-block at D = 64 (docs/Backward.md, "The wide q-block", D104), which
-    # the model does not pick before its GPU check. Q and dO come in boxes
-    # of 128 rows; the warps' dQ tiles hold 16 rows x 64 f32 (two boxes).
+    # the model picks there since its GPU check (D108). Q and dO come in
+    # boxes of 128 rows; the warps' dQ tiles hold 16 rows x 64 f32 (two
+    # boxes); dK and dV leave in boxes of 16 rows (the TMA-store epilogue,
+    # auto's pick since D130), not with the direct stores asked for.
     k = grad(kernel="wgmma", block_q=128)
     assert k.tiling == {"block_q": 128, "block_kv": 128, "stages": 2,
                         "warps": 8}
@@ -414,6 +420,12 @@ def test_wgmma_wide_query_block():
         128 * 128 * 2 + 2048 + 8 * 16 * 256 + 1024
     maps = [p for p in main["params"] if p["type"] == "tensormap"]
     assert [(p["buffer"], p["box"]) for p in maps] == [
+        ("arg0", [1, 1, 128, 64]), ("arg4", [1, 1, 128, 64]),
+        ("tmp1", [1, 1, 16, 32]), ("arg7", [1, 1, 16, 64]),
+        ("arg8", [1, 1, 16, 64])]
+    direct = grad(kernel="wgmma", block_q=128, backward_epilogue="direct")
+    assert [(p["buffer"], p["box"]) for p in direct.manifest["kernels"][1]["params"]
+            if p["type"] == "tensormap"] == [
         ("arg0", [1, 1, 128, 64]), ("arg4", [1, 1, 128, 64]),
         ("tmp1", [1, 1, 16, 32])]
     with pytest.raises(fa.CompileError, match="block_q 128 is built at D = Dv = 64 only"):
@@ -471,23 +483,24 @@ def test_wgmma_tma_store_epilogue_override():
     # backward_epilogue="tma-store" (fa-to-ptx-pipeline's backward-epilogue,
     # D107): the main kernel stores dK and dV through tensor maps of the
     # two gradients (boxes of 16 rows x 64 columns) instead of one
-    # st.global.b16 per element; "auto" (the default) stores directly
-    # until the variant has run on a GPU. A tensor map's buffer must be
-    # 16-byte aligned: the runtime checks it at launch, as for the
-    # forward's O.
-    direct = grad(kernel="wgmma")
+    # st.global.b16 per element; backward_epilogue="direct" asks for those.
+    # "auto" (the default) takes the TMA store where it is built (since
+    # D108 at block_q 64, since D130 on D = 64's wide q-block too). A
+    # tensor map's buffer must be 16-byte aligned: the runtime checks it at
+    # launch, as for the forward's O.
+    direct = grad(kernel="wgmma", backward_epilogue="direct")
     tma = grad(kernel="wgmma", backward_epilogue="tma-store")
+    assert grad(kernel="wgmma").schedule["epilogue"] == "tma-store"
     assert "epilogue=tma_store" in tma.explain
     assert "epilogue" not in direct.explain.split("backward schedule")[-1].split(":")[0]
     # Kernel.schedule says it (D111: the C API's FABackwardSchedule had no
     # epilogue, so Python could not tell the two kernels apart).
     assert direct.schedule["epilogue"] == "direct"
     assert tma.schedule["epilogue"] == "tma-store"
-    # The TMA-store epilogue takes block_q 64 here (auto's direct one the
-    # wide q-block), where auto adds dQ a warpgroup's boxes at a time
-    # (D127).
-    assert tma.schedule == dict(direct.schedule, epilogue="tma-store",
-                                dq_reduce="warpgroup")
+    # Both keep D = 64's wide q-block (D130: the TMA store asked for no
+    # longer narrows it to 64 but beside a #fa.window).
+    assert tma.tiling == direct.tiling and tma.tiling["block_q"] == 128
+    assert tma.schedule == dict(direct.schedule, epilogue="tma-store")
 
     def maps(k):
         main = k.manifest["kernels"][1]
@@ -512,14 +525,19 @@ def test_wgmma_tma_store_epilogue_override():
 
 
 def test_wgmma_tma_store_epilogue_on_the_wide_query_block():
-    # D130: a written block_q 128 (D = 64) takes the TMA-store epilogue when
-    # asked for, two tensor stores instead of st.global.b16, with atomic and
-    # ordered dQ; "auto" keeps the direct stores there until its GPU check
-    # (kWideQueryBlockTmaStoreGpuChecked), and a #fa.window is refused
-    # (ptxas spills beside the wide step), naming why.
+    # D130: a written block_q 128 (D = 64) takes the TMA-store epilogue, two
+    # tensor stores instead of st.global.b16, with atomic and ordered dQ:
+    # "auto" takes it there since its GPU check
+    # (kWideQueryBlockTmaStoreGpuChecked), backward_epilogue="direct" keeps
+    # the direct stores, and with a #fa.window the TMA store asked for is
+    # refused on a written block_q 128 (ptxas spills beside the wide step),
+    # naming why, and narrows the model's pick to block_q 64 (D108's rule).
     wide = dict(kernel="wgmma", block_q=128, block_kv=128)
     auto = grad(**wide)
-    assert (auto.tiling["block_q"], auto.schedule["epilogue"]) == (128, "direct")
+    assert (auto.tiling["block_q"], auto.schedule["epilogue"]) == (128, "tma-store")
+    direct = grad(**wide, backward_epilogue="direct")
+    assert (direct.tiling["block_q"], direct.schedule["epilogue"]) == (128, "direct")
+    assert "st.global.b16" in main_kernel(direct)
     for deterministic in (False, True):
         tma = grad(**wide, deterministic=deterministic,
                    backward_epilogue="tma-store")
@@ -531,6 +549,12 @@ def test_wgmma_tma_store_epilogue_on_the_wide_query_block():
     with pytest.raises(fa.CompileError,
                        match="not built with block_q 128 and a #fa.window"):
         grad(**wide, window=(200, 0), backward_epilogue="tma-store")
+    # The model's pick: beside a window auto keeps the wide q-block's
+    # direct stores, and the TMA store asked for takes block_q 64.
+    windowed = grad(kernel="wgmma", window=(200, 0))
+    assert (windowed.tiling["block_q"], windowed.schedule["epilogue"]) == (128, "direct")
+    narrow = grad(kernel="wgmma", window=(200, 0), backward_epilogue="tma-store")
+    assert (narrow.tiling["block_q"], narrow.schedule["epilogue"]) == (64, "tma-store")
 
 
 def test_wgmma_ordered_dq_pass_override():

@@ -99,12 +99,16 @@ def test_backward_copies_what_todays_kernels_cannot_take(fake, layout, monkeypat
     grads = torch.autograd.grad(out, leaves, g)
     backward = fake.strides[-1]
     # Today's wgmma backward reads Q through a tensor map only (caller
-    # strides); the rest through descriptors with constant strides: copied,
-    # and dQ, dK, dV (allocated like q, k, v) written through contiguous
-    # temporaries copied back.
+    # strides) and, at D = 64 (block_q 128), stores dK and dV through tensor
+    # maps only (the TMA-store epilogue, auto's pick there since D130): dK
+    # and dV (allocated like k and v) take their strides too; the rest go
+    # through descriptors with constant strides: copied, and dQ written
+    # through a contiguous temporary copied back.
     assert "grad" in fake.launches[-1][0]
-    assert fake.caller_strides[-1] == {0}
-    assert backward[0] == q.stride() and all(s is None for s in backward[1:])
+    assert fake.caller_strides[-1] == {0, 7, 8}
+    assert backward[0] == q.stride()
+    assert backward[7] == backward[8] == (N * H * D, D, H * D, 1)
+    assert all(s is None for i, s in enumerate(backward) if i not in (0, 7, 8))
     assert_grads_match_dense(layout, (q, k, v), grads, g)
 
 

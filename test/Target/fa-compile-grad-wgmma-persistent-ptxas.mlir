@@ -2,12 +2,13 @@
 // The wgmma backward's persistent kernel (`backward-persistent=on`, D114;
 // docs/Backward.md, "The persistent kernel") assembled by ptxas for sm_90a
 // through fa-compile's pipeline option, with the model's picks: at D = 64
-// the wide q-block (block_q 128) with the direct epilogue, at D = 128
-// block_q 64 with the TMA store; bf16 and f16, dense and causal (Nq != Nk
-// both ways), GQA 4/2 and 4/1, windows, and each head dim
-// with the other epilogue: the main kernel (attention_grad_kernel_0)
-// spills nothing (but a window's at D = 128) and ptxas serializes none of
-// its wgmmas.
+// the wide q-block (block_q 128) with the TMA store (D130; the direct
+// stores beside a window), at D = 128 block_q 64 with the TMA store; bf16
+// and f16, dense and causal (Nq != Nk both ways), GQA 4/2 and 4/1,
+// windows, and each head dim with the direct epilogue asked for (D = 64
+// also with block_q 64 and the TMA store, written): the main kernel
+// (attention_grad_kernel_0) spills nothing (but a window's at D = 128) and
+// ptxas serializes none of its wgmmas.
 //
 // RUN: rm -rf %t && mkdir -p %t
 // RUN: fa-compile %s -o %t/d64 --pipeline-options="target=h100 kernel=wgmma backward-persistent=on"
@@ -37,6 +38,9 @@
 // RUN: sed 's/{}/{causal, schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, persistent = on>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}/' %s > %t/d64t.mlir
 // RUN: fa-compile %t/d64t.mlir -o %t/d64t --pipeline-options="target=h100"
 // RUN: FileCheck %s --check-prefix=PTXAS < %t/d64t.ptxas.log
+// D = 64 with the direct epilogue (the wide q-block), causal:
+// RUN: fa-compile %t/d64c.mlir -o %t/d64cd --pipeline-options="target=h100 kernel=wgmma backward-persistent=on backward-epilogue=direct"
+// RUN: FileCheck %s --check-prefix=PTXAS < %t/d64cd.ptxas.log
 // D = 128 (the TMA store), dense, causal, f16:
 // RUN: sed 's/x64xbf16/x128xbf16/g' %s > %t/d128.mlir
 // RUN: fa-compile %t/d128.mlir -o %t/d128 --pipeline-options="target=h100 kernel=wgmma backward-persistent=on"

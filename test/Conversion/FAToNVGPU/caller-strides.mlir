@@ -6,12 +6,16 @@
 // tensor maps over the casts. The wgmma forward (TMA loads and store)
 // takes only tensor maps; the mma-sync forward's staged O store checks the
 // strides' alignment as well as the base's. Backward: the wgmma kernels at
-// D = 64 and 128 (preprocess, main, dQ conversion) and GQA's split group
-// (its dK/dV zeroing and conversion kernels). The kernels are outlined to
-// pin their parameter types.
+// D = 64 and 128 (preprocess, main, dQ conversion; dK and dV by the
+// TMA-store epilogue, and at D = 64 by the direct stores asked for, DIRECT)
+// and GQA's split group (its dK/dV zeroing and conversion kernels). The
+// kernels are outlined to pin their parameter types.
 // RUN: fa-opt %s --fa-set-target=target=h100 --fa-select-tiling=kernel=auto \
 // RUN:   --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
 // RUN:   --convert-fa-to-nvgpu=caller-strides --gpu-kernel-outlining | FileCheck %s
+// RUN: fa-opt %s --fa-set-target=target=h100 "--fa-select-tiling=kernel=auto backward-epilogue=direct" \
+// RUN:   --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
+// RUN:   --convert-fa-to-nvgpu=caller-strides --gpu-kernel-outlining | FileCheck %s --check-prefix=DIRECT
 // Without the option no cast is made.
 // RUN: fa-opt %s --fa-set-target=target=h100 --fa-select-tiling=kernel=auto \
 // RUN:   --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
@@ -66,8 +70,10 @@ func.func @fwd_mma(%q: tensor<2x4x256x64xbf16>, %k: tensor<2x4x256x64xbf16>, %v:
 }
 
 // Eight casts (not the logsumexp); the preprocess reads dO and O through
-// them, the main kernel K and V and stores dK and dV (Q and dO come
-// through tensor maps over the casts), the conversion writes dQ.
+// them, the main kernel K and V and stores dK and dV through tensor maps
+// over the casts (the TMA-store epilogue on the wide q-block, auto's pick
+// since D130; Q and dO come through tensor maps too), the conversion
+// writes dQ.
 // CHECK-LABEL: func.func @grad_d64(
 // CHECK-SAME:    %[[Q:[a-z0-9]+]]: memref<2x4x256x64xbf16> {fa.align = 16 : i64}, %[[K:[a-z0-9]+]]: memref<2x4x256x64xbf16> {fa.align = 16 : i64}, %[[V:[a-z0-9]+]]: memref<2x4x256x64xbf16> {fa.align = 16 : i64}, %[[O:[a-z0-9]+]]: memref<2x4x256x64xbf16> {fa.align = 16 : i64}, %[[DO:[a-z0-9]+]]: memref<2x4x256x64xbf16> {fa.align = 16 : i64}, %[[LSE:[a-z0-9]+]]: memref<2x4x256xf32>, %[[DQ:[a-z0-9]+]]: memref<2x4x256x64xbf16> {fa.align = 8 : i64}, %[[DK:[a-z0-9]+]]: memref<2x4x256x64xbf16>, %[[DV:[a-z0-9]+]]: memref<2x4x256x64xbf16>)
 // CHECK:         %[[QS:.+]] = memref.cast %[[Q]] : memref<2x4x256x64xbf16> to memref<2x4x256x64xbf16, strided<[?, ?, ?, 1]>>
@@ -82,12 +88,35 @@ func.func @fwd_mma(%q: tensor<2x4x256x64xbf16>, %k: tensor<2x4x256x64xbf16>, %v:
 // CHECK:         gpu.launch_func @grad_d64_kernel::@grad_d64_kernel {{.*}} args(%{{.*}} : index, %[[DOS]] : memref<2x4x256x64xbf16, strided<[?, ?, ?, 1]>>, %[[OS]] : memref<2x4x256x64xbf16, strided<[?, ?, ?, 1]>>, %{{.*}} : memref<2x4x256xf32>,
 // CHECK:         memref.cast %[[QS]] : memref<2x4x256x64xbf16, strided<[?, ?, ?, 1]>> to memref<*xbf16>
 // CHECK:         memref.cast %[[DOS]] : memref<2x4x256x64xbf16, strided<[?, ?, ?, 1]>> to memref<*xbf16>
+// CHECK:         memref.cast %[[DKS]] : memref<2x4x256x64xbf16, strided<[?, ?, ?, 1]>> to memref<*xbf16>
+// CHECK:         memref.cast %[[DVS]] : memref<2x4x256x64xbf16, strided<[?, ?, ?, 1]>> to memref<*xbf16>
 // CHECK:         gpu.launch_func @grad_d64_kernel_{{[0-9]+}}::@grad_d64_kernel {{.*}} args(%{{.*}} : index, %[[KS]] : memref<2x4x256x64xbf16, strided<[?, ?, ?, 1]>>, %[[VS]] : memref<2x4x256x64xbf16, strided<[?, ?, ?, 1]>>,
-// CHECK-SAME:      %[[DKS]] : memref<2x4x256x64xbf16, strided<[?, ?, ?, 1]>>, %[[DVS]] : memref<2x4x256x64xbf16, strided<[?, ?, ?, 1]>>
 // CHECK:         gpu.launch_func @grad_d64_kernel_{{[0-9]+}}::@grad_d64_kernel {{.*}} args(%{{.*}} : index, %{{.*}} : memref<2x4x256x64xf32>, %[[DQS]] : memref<2x4x256x64xbf16, strided<[?, ?, ?, 1]>>)
 // CHECK:         gpu.func @grad_d64_kernel(%{{.*}}: index, %{{.*}}: memref<2x4x256x64xbf16, strided<[?, ?, ?, 1]>>, %{{.*}}: memref<2x4x256x64xbf16, strided<[?, ?, ?, 1]>>, %{{.*}}: memref<2x4x256xf32>,
 // CHECK:         gpu.func @grad_d64_kernel(%{{.*}}: index, %{{.*}}: memref<2x4x256x64xbf16, strided<[?, ?, ?, 1]>>, %{{.*}}: memref<2x4x256x64xbf16, strided<[?, ?, ?, 1]>>,
 // CHECK:         gpu.func @grad_d64_kernel(%{{.*}}: index, %{{.*}}: memref<2x4x256x64xf32>, %{{.*}}: memref<2x4x256x64xbf16, strided<[?, ?, ?, 1]>>)
+// With the direct epilogue asked for (DIRECT), the main kernel stores dK
+// and dV through the casts themselves.
+// DIRECT-LABEL: func.func @grad_d64(
+// DIRECT-SAME:    %[[Q:[a-z0-9]+]]: memref<2x4x256x64xbf16> {fa.align = 16 : i64}, %[[K:[a-z0-9]+]]: memref<2x4x256x64xbf16> {fa.align = 16 : i64}, %[[V:[a-z0-9]+]]: memref<2x4x256x64xbf16> {fa.align = 16 : i64}, %[[O:[a-z0-9]+]]: memref<2x4x256x64xbf16> {fa.align = 16 : i64}, %[[DO:[a-z0-9]+]]: memref<2x4x256x64xbf16> {fa.align = 16 : i64}, %[[LSE:[a-z0-9]+]]: memref<2x4x256xf32>, %[[DQ:[a-z0-9]+]]: memref<2x4x256x64xbf16> {fa.align = 8 : i64}, %[[DK:[a-z0-9]+]]: memref<2x4x256x64xbf16>, %[[DV:[a-z0-9]+]]: memref<2x4x256x64xbf16>)
+// DIRECT:         %[[QS:.+]] = memref.cast %[[Q]] : memref<2x4x256x64xbf16> to memref<2x4x256x64xbf16, strided<[?, ?, ?, 1]>>
+// DIRECT:         %[[KS:.+]] = memref.cast %[[K]] : memref<2x4x256x64xbf16> to memref<2x4x256x64xbf16, strided<[?, ?, ?, 1]>>
+// DIRECT:         %[[VS:.+]] = memref.cast %[[V]] : memref<2x4x256x64xbf16> to memref<2x4x256x64xbf16, strided<[?, ?, ?, 1]>>
+// DIRECT:         %[[OS:.+]] = memref.cast %[[O]] : memref<2x4x256x64xbf16> to memref<2x4x256x64xbf16, strided<[?, ?, ?, 1]>>
+// DIRECT:         %[[DOS:.+]] = memref.cast %[[DO]] : memref<2x4x256x64xbf16> to memref<2x4x256x64xbf16, strided<[?, ?, ?, 1]>>
+// DIRECT:         %[[DQS:.+]] = memref.cast %[[DQ]] : memref<2x4x256x64xbf16> to memref<2x4x256x64xbf16, strided<[?, ?, ?, 1]>>
+// DIRECT:         %[[DKS:.+]] = memref.cast %[[DK]] : memref<2x4x256x64xbf16> to memref<2x4x256x64xbf16, strided<[?, ?, ?, 1]>>
+// DIRECT:         %[[DVS:.+]] = memref.cast %[[DV]] : memref<2x4x256x64xbf16> to memref<2x4x256x64xbf16, strided<[?, ?, ?, 1]>>
+// DIRECT-NOT:     memref.cast %[[LSE]]
+// DIRECT:         gpu.launch_func @grad_d64_kernel::@grad_d64_kernel {{.*}} args(%{{.*}} : index, %[[DOS]] : memref<2x4x256x64xbf16, strided<[?, ?, ?, 1]>>, %[[OS]] : memref<2x4x256x64xbf16, strided<[?, ?, ?, 1]>>, %{{.*}} : memref<2x4x256xf32>,
+// DIRECT:         memref.cast %[[QS]] : memref<2x4x256x64xbf16, strided<[?, ?, ?, 1]>> to memref<*xbf16>
+// DIRECT:         memref.cast %[[DOS]] : memref<2x4x256x64xbf16, strided<[?, ?, ?, 1]>> to memref<*xbf16>
+// DIRECT:         gpu.launch_func @grad_d64_kernel_{{[0-9]+}}::@grad_d64_kernel {{.*}} args(%{{.*}} : index, %[[KS]] : memref<2x4x256x64xbf16, strided<[?, ?, ?, 1]>>, %[[VS]] : memref<2x4x256x64xbf16, strided<[?, ?, ?, 1]>>,
+// DIRECT-SAME:      %[[DKS]] : memref<2x4x256x64xbf16, strided<[?, ?, ?, 1]>>, %[[DVS]] : memref<2x4x256x64xbf16, strided<[?, ?, ?, 1]>>
+// DIRECT:         gpu.launch_func @grad_d64_kernel_{{[0-9]+}}::@grad_d64_kernel {{.*}} args(%{{.*}} : index, %{{.*}} : memref<2x4x256x64xf32>, %[[DQS]] : memref<2x4x256x64xbf16, strided<[?, ?, ?, 1]>>)
+// DIRECT:         gpu.func @grad_d64_kernel(%{{.*}}: index, %{{.*}}: memref<2x4x256x64xbf16, strided<[?, ?, ?, 1]>>, %{{.*}}: memref<2x4x256x64xbf16, strided<[?, ?, ?, 1]>>, %{{.*}}: memref<2x4x256xf32>,
+// DIRECT:         gpu.func @grad_d64_kernel(%{{.*}}: index, %{{.*}}: memref<2x4x256x64xbf16, strided<[?, ?, ?, 1]>>, %{{.*}}: memref<2x4x256x64xbf16, strided<[?, ?, ?, 1]>>,
+// DIRECT:         gpu.func @grad_d64_kernel(%{{.*}}: index, %{{.*}}: memref<2x4x256x64xf32>, %{{.*}}: memref<2x4x256x64xbf16, strided<[?, ?, ?, 1]>>)
 func.func @grad_d64(%q: tensor<2x4x256x64xbf16>, %k: tensor<2x4x256x64xbf16>, %v: tensor<2x4x256x64xbf16>, %o: tensor<2x4x256x64xbf16>, %do: tensor<2x4x256x64xbf16>, %lse: tensor<2x4x256xf32>, %dq: tensor<2x4x256x64xbf16>, %dk: tensor<2x4x256x64xbf16>, %dv: tensor<2x4x256x64xbf16>) -> (tensor<2x4x256x64xbf16>, tensor<2x4x256x64xbf16>, tensor<2x4x256x64xbf16>) {
   %r:3 = fa.attention_grad ins(%q, %k, %v, %o, %do, %lse : tensor<2x4x256x64xbf16>, tensor<2x4x256x64xbf16>, tensor<2x4x256x64xbf16>, tensor<2x4x256x64xbf16>, tensor<2x4x256x64xbf16>, tensor<2x4x256xf32>) outs(%dq, %dk, %dv : tensor<2x4x256x64xbf16>, tensor<2x4x256x64xbf16>, tensor<2x4x256x64xbf16>) {causal, scale = 0.125 : f32} -> tensor<2x4x256x64xbf16>, tensor<2x4x256x64xbf16>, tensor<2x4x256x64xbf16>
   return %r#0, %r#1, %r#2 : tensor<2x4x256x64xbf16>, tensor<2x4x256x64xbf16>, tensor<2x4x256x64xbf16>

@@ -48,17 +48,18 @@ func.func @grad(%q: tensor<1x4x1024x128xbf16>, %lse: tensor<1x4x1024xf32>)
   return %r#0, %r#1, %r#2 : tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>
 }
 
-// D = 64: the wide q-block (D112's deterministic pick) takes it too.
+// D = 64: the wide q-block (D112's deterministic pick) takes it too, with
+// the TMA-store epilogue auto takes there since D130.
 // ATOMIC-LABEL: func.func @grad_d64
-// ATOMIC: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, dq_pass = after_scores>,
+// ATOMIC: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, epilogue = tma_store, dq_pass = after_scores>,
 // AUTO-LABEL: func.func @grad_d64
-// AUTO: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>,
+// AUTO: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, epilogue = tma_store>,
 // AUTO-SAME: tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>
 // LATE-LABEL: func.func @grad_d64
-// LATE: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, dq_pass = after_scores>,
+// LATE: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, epilogue = tma_store, dq_pass = after_scores>,
 // LATE-SAME: tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>
 // PIPE-LABEL: func.func @grad_d64
-// PIPE: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, dq_pass = after_scores>,
+// PIPE: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, epilogue = tma_store, dq_pass = after_scores>,
 func.func @grad_d64(%q: tensor<1x32x4096x64xbf16>, %lse: tensor<1x32x4096xf32>)
     -> (tensor<1x32x4096x64xbf16>, tensor<1x32x4096x64xbf16>, tensor<1x32x4096x64xbf16>) {
   %r:3 = fa.attention_grad

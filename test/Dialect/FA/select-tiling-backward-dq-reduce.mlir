@@ -40,11 +40,12 @@ func.func @grad(%q: tensor<2x8x1024x128xbf16>, %lse: tensor<2x8x1024xf32>)
   return %r#0, %r#1, %r#2 : tensor<2x8x1024x128xbf16>, tensor<2x8x1024x128xbf16>, tensor<2x8x1024x128xbf16>
 }
 
-// Ordered dQ (a deterministic op) at D = 64 (block_q 128).
+// Ordered dQ (a deterministic op) at D = 64 (block_q 128, with the TMA-store
+// epilogue auto takes there since D130).
 // AUTO-LABEL: func.func @grad_ordered
-// AUTO: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 128,
+// AUTO: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, epilogue = tma_store>, tiling = #fa.tiling<block_q = 128,
 // WG-LABEL: func.func @grad_ordered
-// WG: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, dq_reduce = warpgroup>,
+// WG: schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, epilogue = tma_store, dq_reduce = warpgroup>,
 // WG-SAME: block_q = 128
 func.func @grad_ordered(%q: tensor<1x4x1000x64xbf16>, %lse: tensor<1x4x1000xf32>)
     -> (tensor<1x4x1000x64xbf16>, tensor<1x4x1000x64xbf16>, tensor<1x4x1000x64xbf16>) {

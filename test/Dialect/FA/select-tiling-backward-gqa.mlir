@@ -91,9 +91,10 @@ func.func @grad_causal_d64(%q: tensor<2x32x4096x64xbf16>, %kv: tensor<2x8x4096x6
   return %r#0, %r#1, %r#2 : tensor<2x32x4096x64xbf16>, tensor<2x8x4096x64xbf16>, tensor<2x8x4096x64xbf16>
 }
 
-// MHA has no group to split: backward-gqa=split leaves it a loop of one.
+// MHA has no group to split: backward-gqa=split leaves it a loop of one
+// (its TMA-store epilogue on the wide q-block, auto's pick since D130).
 // ALL-LABEL: func.func @grad_mha
-// ALL: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>,
+// ALL: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store>,
 func.func @grad_mha(%q: tensor<1x4x1024x64xbf16>, %lse: tensor<1x4x1024xf32>)
     -> (tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>) {
   %r:3 = fa.attention_grad

@@ -22,6 +22,10 @@
 // RUN:   2>&1 | FileCheck %s --check-prefix=CONFLICT
 // RUN: fa-opt %s --fa-set-target=target=h100 "--fa-select-tiling=kernel=wgmma backward-persistent=on explain" \
 // RUN:   --mlir-print-op-on-diagnostic=false 2>&1 | FileCheck %s --check-prefixes=ON,ALL
+// The wide q-block's direct epilogue (auto's TMA store there since D130)
+// asked for beside it:
+// RUN: fa-opt %s --fa-set-target=target=h100 "--fa-select-tiling=kernel=wgmma backward-persistent=on backward-epilogue=direct" \
+// RUN:   | FileCheck %s --check-prefixes=DIRECT,ALL
 // RUN: fa-opt %s --fa-set-target=target=h100 "--fa-select-tiling=kernel=mma-sync backward-persistent=on" \
 // RUN:   | FileCheck %s --check-prefix=MMA
 // The pipeline's option of the same name (stop-after=selected):
@@ -50,13 +54,20 @@ func.func @grad(%q: tensor<1x4x1024x128xbf16>, %lse: tensor<1x4x1024xf32>)
   return %r#0, %r#1, %r#2 : tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>, tensor<1x4x1024x128xbf16>
 }
 
-// D = 64: the wide q-block with the direct epilogue (D108) takes it too.
+// D = 64: the wide q-block (D108) takes it too, with the TMA-store epilogue
+// (auto's pick there since D130) and with the direct one asked for.
 // AUTO-LABEL: func.func @grad_wide
-// AUTO: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>,
+// AUTO: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store>,
 // AUTO-SAME: block_q = 128, block_kv = 128, stages = 2
 // ON-LABEL: func.func @grad_wide
-// ON: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, persistent = on>,
+// ON: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, persistent = on>,
 // ON-SAME: block_q = 128, block_kv = 128, stages = 2
+// PIPE-LABEL: func.func @grad_wide
+// PIPE: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, persistent = on>,
+// PIPE-SAME: block_q = 128, block_kv = 128, stages = 2
+// DIRECT-LABEL: func.func @grad_wide
+// DIRECT: schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, persistent = on>,
+// DIRECT-SAME: block_q = 128, block_kv = 128, stages = 2
 func.func @grad_wide(%q: tensor<1x4x1024x64xbf16>, %lse: tensor<1x4x1024xf32>)
     -> (tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>) {
   %r:3 = fa.attention_grad

@@ -64,7 +64,7 @@
 // AUTO-A100: {deterministic, schedule = #fa.backward_schedule<kernel = mma_sync, dq = ordered>, tiling = #fa.tiling<block_q = 32, block_kv = 128, stages = 2, warps = 8>}
 //
 // AUTO-H200-LABEL: func.func @d64
-// AUTO-H200: {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>}
+// AUTO-H200: {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store>, tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>}
 // AUTO-H200-LABEL: func.func @d128
 // AUTO-H200: {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, dq_reduce = warpgroup>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
 // AUTO-H200-LABEL: func.func @d256
@@ -182,11 +182,12 @@
 // MMA-DET-ERR: error: 'fa.attention_grad' op cannot use the mma-sync backward kernel: the gradient of a broadcast bias is summed with f32 atomic adds, which are not deterministic; use kernel=simt for a deterministic dBias
 //
 // wgmma: its row split (two warpgroups of 64 kv rows, q-blocks of 64) at
-// D = Dv in {64, 128}, its column split (block_kv 64, D76) at D = 256 and
+// D = Dv in {64, 128} (D = 64: the wide q-block, block_q 128, its dK and dV
+// by the TMA store since D130), its column split (block_kv 64, D76) at D = 256 and
 // D = 192 with Dv = 128 (the TMA ring at all), dq = ordered where deterministic (the op's attribute, or
 // forced by the dq option); a bias at D = 128 is an error.
 // WG-LABEL: func.func @d64
-// WG: {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic>, tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>}
+// WG: {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store>, tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>}
 // WG-LABEL: func.func @d128
 // WG: {schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store, dq_reduce = warpgroup>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
 // WG-LABEL: func.func @d256
@@ -196,7 +197,7 @@
 // WG-LABEL: func.func @deterministic_op
 // WG: {deterministic, schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, epilogue = tma_store, dq_reduce = warpgroup>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
 // WG-ORD-LABEL: func.func @d64
-// WG-ORD: {schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered>, tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>}
+// WG-ORD: {schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, epilogue = tma_store>, tiling = #fa.tiling<block_q = 128, block_kv = 128, stages = 2, warps = 8>}
 // WG-ORD-LABEL: func.func @d128
 // WG-ORD: {schedule = #fa.backward_schedule<kernel = wgmma, dq = ordered, epilogue = tma_store, dq_reduce = warpgroup>, tiling = #fa.tiling<block_q = 64, block_kv = 128, stages = 2, warps = 8>}
 // WG-ORD-LABEL: func.func @d256

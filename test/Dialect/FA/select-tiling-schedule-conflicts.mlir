@@ -57,10 +57,24 @@ func.func @negative_written_in_flight(%q: tensor<1x4x1024x128xbf16>, %lse: tenso
 
 // -----
 
-// The first run's wide q-block at D = 64 stores directly: nothing to
-// conflict with.
+// The first run's wide q-block at D = 64 beside a window stores directly
+// (the TMA store is not built there, D130): nothing to conflict with.
 func.func @rerun_agrees(%q: tensor<1x4x1024x64xbf16>, %lse: tensor<1x4x1024xf32>)
     -> (tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>) {
+  %r:3 = fa.attention_grad ins(%q, %q, %q, %q, %q, %lse : tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>, tensor<1x4x1024xf32>)
+      outs(%q, %q, %q : tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>)
+      {causal, window = #fa.window<left = 256, right = 0>}
+      -> tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>
+  return %r#0, %r#1, %r#2 : tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>
+}
+
+// -----
+
+// Without a window the first run's wide q-block takes the TMA store (auto's
+// pick there since D130), which backward-epilogue=direct then conflicts with.
+func.func @negative_rerun_wide_epilogue(%q: tensor<1x4x1024x64xbf16>, %lse: tensor<1x4x1024xf32>)
+    -> (tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>) {
+  // expected-error @below {{schedule #fa.backward_schedule<kernel = wgmma, dq = atomic, epilogue = tma_store> has epilogue = tma_store, but fa-select-tiling was asked for backward-epilogue=direct}}
   %r:3 = fa.attention_grad ins(%q, %q, %q, %q, %q, %lse : tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>, tensor<1x4x1024xf32>)
       outs(%q, %q, %q : tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>, tensor<1x4x1024x64xbf16>)
       {causal}

@@ -858,11 +858,12 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
   BackwardCostModel model(target, *kind,
                           static_cast<bool>(op.getBiasGradInit()));
   // dK in flight or the TMA-store epilogue asked for (by option or a
-  // written schedule) keeps the tilings that build it (D108).
+  // written schedule) keeps the tilings that build it (D108); the TMA store
+  // builds on the wide q-block since D130, except beside a window's tests.
   if (askedInFlight(op, options) == InFlightProducts::DK)
     model.setNarrowQueryBlockRequired("the dK in flight asked for");
   else if (askedEpilogue(op, options) == BackwardEpilogue::TmaStore &&
-           !kWideQueryBlockTmaStoreGpuChecked)
+           (!kWideQueryBlockTmaStoreGpuChecked || problem.window))
     model.setNarrowQueryBlockRequired("the TMA-store epilogue asked for");
   FailureOr<BackwardGqa> gqa =
       chooseGqa(op, options, *kind, *dq, *walk, model, problem);
