@@ -166,6 +166,14 @@ group of 8 over one K/V head) are not yet run on a GPU:
   python3 bench/correctness/backward_simt.py stage .stage-dqf --kernel wgmma --target h200 --only _dqf
   cd .stage-dqf && bash run.sh --only _dqf
 
+The launch order's A/B (D131: `_lf`, 14 reference cases and 29 timed ones
+in 8 groups; atomic dQ's grid launched longest first in chunks of (batch,
+head) pairs, bench/experiments/ptx_variants.py's `lfC` variants, against
+today's order; about 2 minutes) is not yet run on a GPU:
+
+  python3 bench/correctness/backward_simt.py stage .stage-lf --kernel wgmma --target h100 --only _lf
+  cd .stage-lf && bash run.sh --only _lf
+
 On the device machine (bench/README.md; the staged folder is git-ignored
 and travels as a carried path, 13 MiB):
 
@@ -525,6 +533,7 @@ def matrix_mma(kernel="mma-sync"):
         cases += wgmma_dq_fused_cases()
         cases += wgmma_dq_reduce_cases()
         cases += wgmma_wide_tma_store_cases()
+        cases += wgmma_longest_first_cases()
     if kernel == "wgmma":
         # The ring against one buffer (D61), one process, D = 128 and 64.
         for d, hq in ((128, 16), (64, 32)):
@@ -1375,6 +1384,72 @@ def wgmma_wide_tma_store_cases():
             for epilogue in ("direct", "tma-store"):
                 cases.append(m("bf16", 64, n, tiling=wide, epilogue=epilogue,
                                perf=True, ab="bqt_" + group, **variant, **s))
+    return cases
+
+
+def longest_first_chunk(b, hq, hkv, n, d, gqa, budget=16 << 20):
+    """D131's head chunk for a shape: the most (batch, head) pairs whose Q
+    and dO rows (a loop block's group of query heads each; the split's
+    one) fit `budget` bytes of L2 together, at least 1."""
+    heads = 1 if gqa == "split" else hq // hkv
+    return max(1, budget // (heads * n * d * 2 * 2))
+
+
+def wgmma_longest_first_cases():
+    """The wgmma backward's grid launched longest first in chunks of (batch,
+    head) pairs (D131: the PTX variant `lfC` of bench/experiments/
+    ptx_variants.py, atomic dQ; not a kernel the compiler builds), tagged
+    `_lf` (not yet run on a GPU). Against the float64 reference: causal
+    and Nq != Nk both ways, GQA 8/2 with the loop and the split group,
+    key padding, D = 64 (block_q 128) and 128, chunks that leave a short
+    last chunk (C = 2 over 3 or 9 pairs). Then the A/B, today's pick (C =
+    1, the base), the chunk that keeps the chunk's Q and dO within 16 MB
+    (longest_first_chunk) and the whole grid longest first, round-robin in
+    one process on the same inputs with torch's cuDNN backward: D = 64 at
+    N = 1k, 4k, 16k causal (B = 16384 / N, H = 32), GPT-2 small's
+    attention (B 16, H 12, N 1k, causal), the Llama-style one (B 2, Hq 32
+    / Hkv 8, N 4k, causal) with the split group (today's pick) and the
+    loop, D = 128 at N = 4k causal (B 4, H 16) and the GQA point (B 4, Hq
+    32 / Hkv 8, N 8k, causal)."""
+    m = lambda *a, **kw: case(*a, kernel="wgmma", tag="lf", **kw)
+    wide = [128, 128, 2, 8]
+    ring = [64, 128, 2, 8]
+    cases = []
+    for args, kw in (
+            (("bf16", 64, 777, 1000), dict(causal=True, b=3, hq=3)),
+            (("f16", 64, 1000, 777), dict(causal=True, b=3, hq=3)),
+            (("bf16", 64, 1000), dict(causal=True, b=2, hq=8, hkv=2)),
+            (("bf16", 64, 1000), dict(causal=True, b=2, hq=8, hkv=2,
+                                      gqa="split")),
+            (("f16", 64, 1000), dict(b=3, hq=3, causal=True,
+                                     mask=(3, 1, 1, 1000), mask_kind="bool",
+                                     pattern="padding")),
+            (("bf16", 128, 777, 1000), dict(causal=True, b=3, hq=3)),
+            (("f16", 128, 1000), dict(causal=True, b=2, hq=8, hkv=2))):
+        # The split group stores dK and dV by its own f32 reductions (the
+        # direct epilogue's place).
+        kw["epilogue"] = "direct" if kw.get("gqa") == "split" else "tma-store"
+        tiling = wide if args[1] == 64 else ring
+        cases.append(m(*args, tiling=tiling, **kw))
+        cases.append(m(*args, tiling=tiling, variant="lf2", **kw))
+    shapes = [(f"d64_n{n}_causal", 64, n, 16384 // n, 32, 32, "loop")
+              for n in (1024, 4096, 16384)]
+    shapes += [("gpt2_n1024_causal", 64, 1024, 16, 12, 12, "loop"),
+               ("llama_n4096_causal", 64, 4096, 2, 32, 8, "split"),
+               ("llama_n4096_causal", 64, 4096, 2, 32, 8, "loop"),
+               ("d128_n4096_causal", 128, 4096, 4, 16, 16, "loop"),
+               ("d128_n8192_causal_gqa", 128, 8192, 4, 32, 8, "loop")]
+    for group, d, n, b, hq, hkv, gqa in shapes:
+        kw = dict(causal=True, b=b, hq=hq, hkv=hkv, perf=True,
+                  tiling=wide if d == 64 else ring,
+                  epilogue="direct" if gqa == "split" else "tma-store",
+                  ab="lf_" + group, gqa=gqa)
+        pairs = b * (hq if gqa == "split" else hkv)
+        chunk = longest_first_chunk(b, hq, hkv, n, d, gqa)
+        cases.append(m("bf16", d, n, **kw))
+        for c in sorted({min(chunk, pairs), pairs, 4} - {1}):
+            if c <= pairs:
+                cases.append(m("bf16", d, n, variant=f"lf{c}", **kw))
     return cases
 
 

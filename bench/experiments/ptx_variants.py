@@ -33,6 +33,19 @@ costs of the order. None of these is deterministic; each does the same work:
            kernel's do (kvBlockIndex): atomic dQ in ordered dQ's launch
            order.
 
+The wgmma backward's launch order (atomic dQ, not the persistent kernel;
+D131), a measurement of the causal grid's tail:
+
+  lfC      (C a number, e.g. lf4) the grid's blocks, in launch order, walk
+           chunks of C (batch, head) pairs (the grid's y and z), and within
+           a chunk the kv-block is the slowest: every pair's kv-block 0
+           first (the longest under causal), then every pair's kv-block 1,
+           ... (today: a pair's kv-blocks one after another). C = 1 is
+           today's order; C at least the pairs is the longest-first order
+           of the whole grid. Each read of %ctaid.{x,y,z} in the main
+           kernel becomes the remapped index, computed from the linear
+           block index; the blocks do the same work in another order.
+
   python3 bench/experiments/ptx_variants.py DIR NAME [VARIANT...]
 """
 
@@ -218,6 +231,61 @@ def reversed_grid(ptx):
     return ".visible .entry ".join(entries)
 
 
+def longest_first(ptx, chunk):
+    # The main kernel (the one with the dQ reductions): launch index L = x +
+    # X (y + Y z); chunk c = L / (C X) covers pairs [c C, c C + Cc), Cc =
+    # min(C, Y Z - c C); within it r = L - c C X: kv-block r / Cc, pair
+    # c C + r % Cc (head: pair % Y, batch: pair / Y). A bijection of the
+    # grid onto itself.
+    entries = ptx.split(".visible .entry ")
+    main = [i for i, e in enumerate(entries) if "cp.reduce.async.bulk" in e]
+    if len(main) != 1:
+        raise ValueError("expected one kernel with dQ's bulk reductions")
+    if "%nctaid" in entries[main[0]] and chunk > 1:
+        # The persistent kernel reads the grid's size to walk its tiles.
+        raise ValueError("the main kernel reads %nctaid (persistent?)")
+    pick = {"x": "\tmov.u32 \t{dst}, %lf13;\n",
+            "y": "\trem.u32 \t{dst}, %lf14, %lf4;\n",
+            "z": "\tdiv.u32 \t{dst}, %lf14, %lf4;\n"}
+    remap = ("\t{{\n\t.reg .b32 %lf<15>;\n"
+             "\tmov.u32 \t%lf0, %ctaid.x;\n\tmov.u32 \t%lf1, %ctaid.y;\n"
+             "\tmov.u32 \t%lf2, %ctaid.z;\n\tmov.u32 \t%lf3, %nctaid.x;\n"
+             "\tmov.u32 \t%lf4, %nctaid.y;\n\tmov.u32 \t%lf5, %nctaid.z;\n"
+             "\tmad.lo.s32 \t%lf6, %lf4, %lf2, %lf1;\n"
+             "\tmad.lo.s32 \t%lf6, %lf6, %lf3, %lf0;\n"
+             "\tmul.lo.s32 \t%lf7, %lf4, %lf5;\n"
+             "\tmul.lo.s32 \t%lf8, %lf3, {c};\n"
+             "\tdiv.u32 \t%lf9, %lf6, %lf8;\n"
+             "\tmul.lo.s32 \t%lf10, %lf9, {c};\n"
+             "\tsub.s32 \t%lf11, %lf7, %lf10;\n"
+             "\tmin.u32 \t%lf11, %lf11, {c};\n"
+             "\tmul.lo.s32 \t%lf12, %lf9, %lf8;\n"
+             "\tsub.s32 \t%lf12, %lf6, %lf12;\n"
+             "\tdiv.u32 \t%lf13, %lf12, %lf11;\n"
+             "\tmul.lo.s32 \t%lf14, %lf13, %lf11;\n"
+             "\tsub.s32 \t%lf14, %lf12, %lf14;\n"
+             "\tadd.s32 \t%lf14, %lf14, %lf10;\n"
+             "{pick}\t}}\n")
+    pat = re.compile(r"\tmov\.u32 \t(%r\d+), %ctaid\.([xyz]);\n")
+    body, n = pat.subn(
+        lambda m: remap.format(c=chunk, pick=pick[m.group(2)].format(
+            dst=m.group(1))), entries[main[0]])
+    if n == 0:
+        raise ValueError("no read of %ctaid in the main kernel")
+    entries[main[0]] = body
+    return ".visible .entry ".join(entries)
+
+
+def variant_function(name):
+    """The function deriving `name`: VARIANTS', or lfC's."""
+    if name in VARIANTS:
+        return VARIANTS[name]
+    m = re.fullmatch(r"lf(\d+)", name)
+    if m and int(m.group(1)) > 0:
+        return lambda ptx: longest_first(ptx, int(m.group(1)))
+    raise ValueError(f"unknown variant {name}")
+
+
 VARIANTS = {"trace": trace, "nostore": nostore, "b32": b32,
             "nowait": nowait, "nodrain": nodrain,
             "nowait_nodrain": nowait_nodrain, "reversed": reversed_grid}
@@ -232,7 +300,8 @@ def derive(folder, name, variant):
     ptx = open(os.path.join(folder, manifest["files"]["ptx"])).read()
     arch = manifest["arch"]
     out = f"{name}__{variant}"
-    open(os.path.join(folder, out + ".ptx"), "w").write(VARIANTS[variant](ptx))
+    open(os.path.join(folder, out + ".ptx"), "w").write(
+        variant_function(variant)(ptx))
     ptxas = shutil.which("ptxas") or "/usr/local/cuda/bin/ptxas"
     log = subprocess.run(
         [ptxas, "-v", "-O3", f"-arch={arch}", out + ".ptx", "-o", out + ".cubin"],
