@@ -174,6 +174,14 @@ today's order; about 2 minutes) is not yet run on a GPU:
   python3 bench/correctness/backward_simt.py stage .stage-lf --kernel wgmma --target h100 --only _lf
   cd .stage-lf && bash run.sh --only _lf
 
+The exit's A/B (D132: `_rx`, 6 reference cases and 12 timed ones in 6
+groups; the last wait for dQ's bulk reductions made `.read`,
+ptx_variants.py's `readexit`, against today's; about 1 minute) is not yet
+run on a GPU:
+
+  python3 bench/correctness/backward_simt.py stage .stage-rx --kernel wgmma --target h100 --only _rx
+  cd .stage-rx && bash run.sh --only _rx
+
 On the device machine (bench/README.md; the staged folder is git-ignored
 and travels as a carried path, 13 MiB):
 
@@ -534,6 +542,7 @@ def matrix_mma(kernel="mma-sync"):
         cases += wgmma_dq_reduce_cases()
         cases += wgmma_wide_tma_store_cases()
         cases += wgmma_longest_first_cases()
+        cases += wgmma_read_exit_cases()
     if kernel == "wgmma":
         # The ring against one buffer (D61), one process, D = 128 and 64.
         for d, hq in ((128, 16), (64, 32)):
@@ -1450,6 +1459,45 @@ def wgmma_longest_first_cases():
         for c in sorted({min(chunk, pairs), pairs, 4} - {1}):
             if c <= pairs:
                 cases.append(m("bf16", d, n, variant=f"lf{c}", **kw))
+    return cases
+
+
+def wgmma_read_exit_cases():
+    """The wgmma backward's last wait for its dQ bulk reductions made a
+    wait for their reads (D132: the PTX variant `readexit` of
+    bench/experiments/ptx_variants.py, atomic dQ with the convert kernel;
+    not a kernel the compiler builds), tagged `_rx` (not yet run on a GPU):
+    3 reference cases (D = 64 and 128, the split group), then today's pick
+    against the variant round-robin with torch's cuDNN backward at the
+    shapes whose blocks walk few steps (BERT-large's attention, GPT-2
+    small's, D = 64 N = 1k dense, D = 128 N = 1k dense) and at D = 64 N =
+    4k and the Llama-style shape (the split group)."""
+    m = lambda *a, **kw: case(*a, kernel="wgmma", tag="rx", **kw)
+    wide = [128, 128, 2, 8]
+    ring = [64, 128, 2, 8]
+    cases = []
+    for args, kw in ((("bf16", 64, 777, 1000), dict(causal=True, b=2, hq=3,
+                                                    epilogue="tma-store")),
+                     (("bf16", 64, 1000), dict(causal=True, b=2, hq=8, hkv=2,
+                                               gqa="split")),
+                     (("f16", 128, 1000, 777), dict(b=2, hq=3,
+                                                    epilogue="tma-store"))):
+        tiling = wide if args[1] == 64 else ring
+        cases.append(m(*args, tiling=tiling, **kw))
+        cases.append(m(*args, tiling=tiling, variant="readexit", **kw))
+    for group, d, n, b, hq, hkv, causal in (
+            ("bert_n512", 64, 512, 16, 16, 16, False),
+            ("gpt2_n1024_causal", 64, 1024, 16, 12, 12, True),
+            ("d64_n1024", 64, 1024, 16, 32, 32, False),
+            ("d128_n1024", 128, 1024, 16, 16, 16, False),
+            ("d64_n4096", 64, 4096, 4, 32, 32, False),
+            ("llama_n4096_causal", 64, 4096, 2, 32, 8, True)):
+        gqa = "split" if hkv != hq else "loop"
+        kw = dict(causal=causal, b=b, hq=hq, hkv=hkv, perf=True, gqa=gqa,
+                  tiling=wide if d == 64 else ring, ab="rx_" + group,
+                  epilogue="direct" if gqa == "split" else "tma-store")
+        cases.append(m("bf16", d, n, **kw))
+        cases.append(m("bf16", d, n, variant="readexit", **kw))
     return cases
 
 

@@ -33,6 +33,16 @@ costs of the order. None of these is deterministic; each does the same work:
            kernel's do (kvBlockIndex): atomic dQ in ordered dQ's launch
            order.
 
+The wgmma backward's exit (atomic dQ with the convert kernel; D132):
+
+  readexit the wait before the block exits for its dQ bulk reductions to
+           complete (`cp.async.bulk.wait_group 0`) becomes a wait for their
+           reads of the shared tile (`.read`), as CUTLASS's and
+           FlashAttention-3's epilogues end: the grid's completion makes
+           the writes visible to the convert kernel (the split group's dK
+           and dV reductions alike). An error where the main kernel reads
+           turns or arrivals (ordered dQ, the fused conversion).
+
 The wgmma backward's launch order (atomic dQ, not the persistent kernel;
 D131), a measurement of the causal grid's tail:
 
@@ -276,6 +286,25 @@ def longest_first(ptx, chunk):
     return ".visible .entry ".join(entries)
 
 
+def read_exit(ptx):
+    entries = ptx.split(".visible .entry ")
+    main = [i for i, e in enumerate(entries) if "cp.reduce.async.bulk" in e]
+    if len(main) != 1:
+        raise ValueError("expected one kernel with dQ's bulk reductions")
+    if ("ld.relaxed.gpu" in entries[main[0]] or
+            "atom.acq_rel.gpu" in entries[main[0]]):
+        raise ValueError("the main kernel reads turns (ordered dQ) or "
+                         "arrivals (the fused conversion)")
+    # The ring's wait after its loop; the split group's after its f32
+    # reductions of dK and dV.
+    body, n = re.subn(r"\tcp\.async\.bulk\.wait_group 0;",
+                      "\tcp.async.bulk.wait_group.read 0;", entries[main[0]])
+    if n == 0:
+        raise ValueError("no full bulk wait in the main kernel")
+    entries[main[0]] = body
+    return ".visible .entry ".join(entries)
+
+
 def variant_function(name):
     """The function deriving `name`: VARIANTS', or lfC's."""
     if name in VARIANTS:
@@ -288,7 +317,8 @@ def variant_function(name):
 
 VARIANTS = {"trace": trace, "nostore": nostore, "b32": b32,
             "nowait": nowait, "nodrain": nodrain,
-            "nowait_nodrain": nowait_nodrain, "reversed": reversed_grid}
+            "nowait_nodrain": nowait_nodrain, "reversed": reversed_grid,
+            "readexit": read_exit}
 
 
 def derive(folder, name, variant):
