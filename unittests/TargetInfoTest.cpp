@@ -57,6 +57,31 @@ TEST(TargetInfo, ValidateNamesTheBadField) {
   EXPECT_NE(t.validate()->find("sram_per_sm"), std::string::npos);
 }
 
+TEST(TargetInfo, FeaturesTheNVPTXBackEndKnows) {
+  for (const char *features : {"", "+ptx80", "+ptx78,+ptx80", " +ptx90 ",
+                               "-ptx80"})
+    EXPECT_EQ(nvptxFeaturesProblem(features), std::nullopt) << features;
+  // Session 23's long fuzzing run: an unknown +ptx feature is ignored by
+  // the back end, which then aborts on an op the chip's lowest PTX ISA
+  // lacks.
+  for (const char *features : {"+ptx94", "+ptx80,+ptx999", "+sm_91",
+                               "+foo"}) {
+    std::optional<std::string> why = nvptxFeaturesProblem(features);
+    ASSERT_TRUE(why.has_value()) << features;
+    EXPECT_NE(why->find("is not a feature the NVPTX back end knows (PTX ISAs "
+                        "+ptx"),
+              std::string::npos)
+        << *why;
+  }
+  for (const char *features : {"ptx80", "+", "*ptx80"}) {
+    std::optional<std::string> why = nvptxFeaturesProblem(features);
+    ASSERT_TRUE(why.has_value()) << features;
+    EXPECT_NE(why->find("is not '+' or '-' and a feature name"),
+              std::string::npos)
+        << *why;
+  }
+}
+
 TEST(TargetInfo, ValidateAcceptsOnlyArchsTheNVPTXBackEndKnows) {
   TargetInfo t = *lookupKnownTarget("h100");
   for (const char *arch : {"sm_70", "sm_72", "sm_88", "sm_90", "sm_90a",

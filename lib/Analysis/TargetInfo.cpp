@@ -91,6 +91,41 @@ std::optional<std::string> mlir::fa::nvptxArchProblem(llvm::StringRef arch) {
          llvm::join(llvm::make_second_range(known), ", ") + ")";
 }
 
+std::optional<std::string>
+mlir::fa::nvptxFeaturesProblem(llvm::StringRef features) {
+  llvm::SmallVector<llvm::StringRef> parts;
+  features.split(parts, ',', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
+  llvm::ArrayRef<llvm::SubtargetFeatureKV> known =
+      getNVPTXSubtargetInfo().getAllProcessorFeatures();
+  for (llvm::StringRef part : parts) {
+    llvm::StringRef entry = part.trim();
+    llvm::StringRef name = entry.drop_front();
+    if (entry.size() < 2 || !llvm::StringRef("+-").contains(entry.front()))
+      return "'" + entry.str() + "' is not '+' or '-' and a feature name";
+    if (llvm::any_of(known, [&](const llvm::SubtargetFeatureKV &feature) {
+          return name == feature.Key;
+        }))
+      continue;
+    // The PTX ISAs, in version order (the table is sorted by name).
+    llvm::SmallVector<std::pair<int, llvm::StringRef>> isas;
+    for (const llvm::SubtargetFeatureKV &feature : known) {
+      llvm::StringRef key = feature.Key;
+      int version = 0;
+      if (key.consume_front("ptx") && !key.getAsInteger(10, version))
+        isas.push_back({version, feature.Key});
+    }
+    llvm::sort(isas);
+    std::string range =
+        isas.empty() ? std::string("none")
+                     : "+" + isas.front().second.str() + " to +" +
+                           isas.back().second.str();
+    return "'" + entry.str() +
+           "' is not a feature the NVPTX back end knows (PTX ISAs " + range +
+           "; it would ignore it and compile for the chip's lowest PTX ISA)";
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> TargetInfo::validate() const {
   if (std::optional<std::string> why = nvptxArchProblem(arch))
     return why;

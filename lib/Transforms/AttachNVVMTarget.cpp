@@ -54,10 +54,13 @@ std::string mlir::fa::getDefaultPTXFeatures(StringRef arch) {
   return ptx ? "+ptx" + std::to_string(*ptx) : "";
 }
 
-/// Why `features` cannot be given to the NVPTX back end for `arch` (a PTX
-/// ISA version below the architecture's minimum), or nullopt.
+/// Why `features` cannot be given to the NVPTX back end for `arch` (a
+/// feature it does not know, nvptxFeaturesProblem; a PTX ISA version below
+/// the architecture's minimum), or nullopt.
 static std::optional<std::string> ptxFeaturesProblem(StringRef arch,
                                                      StringRef features) {
+  if (std::optional<std::string> why = nvptxFeaturesProblem(features))
+    return why;
   std::optional<int> minimum = getMinimumPTXVersion(arch);
   if (!minimum)
     return std::nullopt;

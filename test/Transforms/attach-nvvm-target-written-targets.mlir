@@ -27,6 +27,33 @@ module @low_ptx attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_blo
 
 // -----
 
+// A feature the back end does not know: it warns ("'+ptx94' is not a
+// recognized feature for this target (ignoring feature)"), compiles for
+// the chip's lowest PTX ISA, and aborts on an op that needs a later one
+// (`LLVM ERROR: Cannot select: intrinsic %llvm.nvvm.prefetch.L2`, found by
+// the long fuzzing run, session 23).
+module @unknown_ptx attributes {fa.target = #fa.target<arch = "sm_90", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
+  // expected-error @below {{'gpu.module' op has a target the NVPTX back end cannot compile for: features: '+ptx94' is not a feature the NVPTX back end knows (PTX ISAs +ptx}}
+  gpu.module @k [#nvvm.target<chip = "sm_90", features = "+ptx94">] {
+    llvm.func @prefetch(%p: !llvm.ptr) {
+      nvvm.prefetch tensormap, %p : !llvm.ptr
+      nvvm.prefetch level = L2, %p : !llvm.ptr
+      llvm.return
+    }
+  }
+}
+
+// -----
+
+// Not a feature at all (no sign).
+module @unsigned_feature attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
+  // expected-error @below {{'gpu.module' op has a target the NVPTX back end cannot compile for: features: 'ptx80' is not '+' or '-' and a feature name}}
+  gpu.module @k [#nvvm.target<chip = "sm_90a", features = "ptx80">] {
+  }
+}
+
+// -----
+
 // A known chip is kept as written.
 module @known_chip attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
   gpu.module @k [#nvvm.target<chip = "sm_80", features = "+ptx80">] {

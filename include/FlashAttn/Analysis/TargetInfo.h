@@ -61,6 +61,14 @@ struct TargetInfo {
 /// #nvvm.target).
 std::optional<std::string> nvptxArchProblem(llvm::StringRef arch);
 
+/// Why `features` (comma-separated, each `+` or `-` and a feature name, as
+/// an #nvvm.target's) cannot be handed to the NVPTX back end: an entry that
+/// is not a sign and a name, or a name its subtarget table does not list
+/// (the back end ignores it with a warning, then compiles for the chip's
+/// lowest PTX ISA, where an op that needs a later one aborts instruction
+/// selection), naming the PTX ISAs it knows; or nullopt.
+std::optional<std::string> nvptxFeaturesProblem(llvm::StringRef features);
+
 /// Registers per thread of a block of `threads` threads that must fit the
 /// register file alone (`regsPerSM`), in the allocation granularity of 8:
 /// the `.maxnreg` that fa-set-kernel-max-registers gives a kernel using
