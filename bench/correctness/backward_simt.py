@@ -1410,8 +1410,8 @@ def wgmma_longest_first_cases():
     ptx_variants.py, atomic dQ; not a kernel the compiler builds), tagged
     `_lf` (not yet run on a GPU). Against the float64 reference: causal
     and Nq != Nk both ways, GQA 8/2 with the loop and the split group,
-    key padding, D = 64 (block_q 128) and 128, chunks that leave a short
-    last chunk (C = 2 over 3 or 9 pairs). Then the A/B, today's pick (C =
+    key padding, D = 64 (block_q 128) and 128, C = 2 over 4, 9 and 16
+    pairs (9 leaves a short last chunk). Then the A/B, today's pick (C =
     1, the base), the chunk that keeps the chunk's Q and dO within 16 MB
     (longest_first_chunk) and the whole grid longest first, round-robin in
     one process on the same inputs with torch's cuDNN backward: D = 64 at

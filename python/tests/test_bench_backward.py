@@ -3,6 +3,7 @@
 machine without the compiler; the device script); no GPU, no torch."""
 
 import json
+import re
 
 import pytest
 
@@ -623,3 +624,63 @@ def test_run_selects_cases_and_leaves_out_the_timed_ones():
     only = [c["name"] for c in simt.chosen_cases(cases, "_d192", True)]
     assert only and all("_d192" in n and n in checked for n in only)
 
+
+def ptx_variant_set(tag, variant):
+    """backward_simt.py's wgmma cases tagged `tag` with their PTX variants
+    (`variant`: a pattern of their names): (cases, the variants, each of
+    which names a staged source case, the A/B groups by name)."""
+    simt = load_script("bench/correctness/backward_simt.py", "backward_simt")
+    cases = [c for c in simt.matrix("wgmma") if c["name"].endswith(tag)
+             or f"{tag}__" in c["name"]]
+    names = {c["name"] for c in cases}
+    variants = [c for c in cases if c["variant"]]
+    assert variants and all(re.fullmatch(variant, c["variant"]) and
+                            c["source"] in names and not c["deterministic"]
+                            for c in variants)
+    groups = {}
+    for c in cases:
+        if c["perf"]:
+            groups.setdefault(c["ab"], []).append(c)
+    return simt, cases, variants, groups
+
+
+def test_wgmma_matrix_has_the_launch_order_cases():
+    # backward_simt.py --kernel wgmma (D131), the `_lf` cases: PTX variants
+    # `lfC` of atomic-dQ kernels (today's picks at D = 64 and 128; the
+    # split group with its direct epilogue), each next to its source case;
+    # the reference cases with C = 2 over 4, 9 and 16 pairs (9: a short
+    # last chunk); the A/B groups today's order first, then chunks of at most
+    # the grid's pairs, the L2 rule's among them.
+    simt, cases, variants, groups = ptx_variant_set("_lf", r"lf\d+")
+    assert all(not c["deterministic"] and not c["persistent"] for c in cases)
+    assert all(c["epilogue"] == ("direct" if c["gqa"] == "split" else
+                                 "tma-store") for c in cases)
+    checked = [c for c in variants if not c["perf"]]
+    assert {c["variant"] for c in checked} == {"lf2"}
+    pairs = lambda c: c["b"] * (c["hq"] if c["gqa"] == "split" else c["hkv"])
+    assert {pairs(c) for c in checked} == {4, 9, 16}
+    assert any(pairs(c) % 2 for c in checked)  # a short last chunk
+    assert {c["d"] for c in checked} == {64, 128}
+    assert {c["gqa"] for c in checked} == {"loop", "split"}
+    assert any(c["nq"] < c["nk"] for c in checked)
+    assert any(c["nq"] > c["nk"] for c in checked)
+    assert len(groups) == 7
+    for members in groups.values():
+        assert not members[0]["variant"] and members[0]["causal"]
+        assert all(2 <= int(c["variant"][2:]) <= pairs(c)
+                   for c in members if c["variant"])
+    llama = groups["lf_llama_n4096_causal"]
+    assert [c["gqa"] for c in llama if not c["variant"]] == ["split", "loop"]
+    assert simt.longest_first_chunk(2, 32, 8, 4096, 64, "loop") == 4
+    assert simt.longest_first_chunk(2, 32, 8, 4096, 64, "split") == 16
+    assert simt.longest_first_chunk(4, 32, 8, 8192, 128, "loop") == 1
+
+
+def test_wgmma_matrix_has_the_read_exit_cases():
+    # backward_simt.py --kernel wgmma (D132), the `_rx` cases: the
+    # `readexit` PTX variant of atomic-dQ kernels next to its source.
+    _, cases, variants, groups = ptx_variant_set("_rx", "readexit")
+    assert len(variants) == len(cases) // 2 == 9
+    assert len(groups) == 6
+    assert all([c["variant"] for c in m] == ["", "readexit"]
+               for m in groups.values())
