@@ -73,7 +73,7 @@ TEST(TargetInfo, FeaturesTheNVPTXBackEndKnows) {
               std::string::npos)
         << *why;
   }
-  for (const char *features : {"ptx80", "+", "*ptx80"}) {
+  for (const char *features : {"ptx80", "+", "*ptx80", " , ", "+ptx80, -"}) {
     std::optional<std::string> why = nvptxFeaturesProblem(features);
     ASSERT_TRUE(why.has_value()) << features;
     EXPECT_NE(why->find("is not '+' or '-' and a feature name"),

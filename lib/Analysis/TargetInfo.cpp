@@ -99,9 +99,9 @@ mlir::fa::nvptxFeaturesProblem(llvm::StringRef features) {
       getNVPTXSubtargetInfo().getAllProcessorFeatures();
   for (llvm::StringRef part : parts) {
     llvm::StringRef entry = part.trim();
-    llvm::StringRef name = entry.drop_front();
     if (entry.size() < 2 || !llvm::StringRef("+-").contains(entry.front()))
       return "'" + entry.str() + "' is not '+' or '-' and a feature name";
+    llvm::StringRef name = entry.drop_front();
     if (llvm::any_of(known, [&](const llvm::SubtargetFeatureKV &feature) {
           return name == feature.Key;
         }))
