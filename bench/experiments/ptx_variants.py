@@ -223,22 +223,31 @@ def nowait_nodrain(ptx):
     return nodrain(nowait(ptx))
 
 
-def reversed_grid(ptx):
-    # The main kernel (the one with the dQ reductions): blockIdx.x becomes
-    # gridDim.x - 1 - blockIdx.x where it is read.
+def with_main_kernel(ptx, rewrite):
+    """`ptx` with the backward's main kernel (the one entry with dQ's bulk
+    reductions) replaced by rewrite(its text)."""
     entries = ptx.split(".visible .entry ")
     main = [i for i, e in enumerate(entries) if "cp.reduce.async.bulk" in e]
     if len(main) != 1:
         raise ValueError("expected one kernel with dQ's bulk reductions")
-    pat = re.compile(r"\tmov\.u32 \t(%r\d+), %ctaid\.x;\n")
-    body, n = pat.subn(
-        lambda m: m.group(0) + "\t{\n\t.reg .b32 %rv;\n\tmov.u32 \t%rv, "
-        f"%nctaid.x;\n\tsub.s32 \t%rv, %rv, {m.group(1)};\n\tsub.s32 \t"
-        f"{m.group(1)}, %rv, 1;\n\t}}\n", entries[main[0]])
-    if n == 0:
-        raise ValueError("no read of %ctaid.x in the main kernel")
-    entries[main[0]] = body
+    entries[main[0]] = rewrite(entries[main[0]])
     return ".visible .entry ".join(entries)
+
+
+def reversed_grid(ptx):
+    # The main kernel: blockIdx.x becomes gridDim.x - 1 - blockIdx.x where
+    # it is read.
+    pat = re.compile(r"\tmov\.u32 \t(%r\d+), %ctaid\.x;\n")
+
+    def rewrite(kernel):
+        body, n = pat.subn(
+            lambda m: m.group(0) + "\t{\n\t.reg .b32 %rv;\n\tmov.u32 \t%rv, "
+            f"%nctaid.x;\n\tsub.s32 \t%rv, %rv, {m.group(1)};\n\tsub.s32 \t"
+            f"{m.group(1)}, %rv, 1;\n\t}}\n", kernel)
+        if n == 0:
+            raise ValueError("no read of %ctaid.x in the main kernel")
+        return body
+    return with_main_kernel(ptx, rewrite)
 
 
 def longest_first(ptx, chunk):
@@ -247,62 +256,55 @@ def longest_first(ptx, chunk):
     # min(C, Y Z - c C); within it r = L - c C X: kv-block r / Cc, pair
     # c C + r % Cc (head: pair % Y, batch: pair / Y). A bijection of the
     # grid onto itself.
-    entries = ptx.split(".visible .entry ")
-    main = [i for i, e in enumerate(entries) if "cp.reduce.async.bulk" in e]
-    if len(main) != 1:
-        raise ValueError("expected one kernel with dQ's bulk reductions")
-    if "%nctaid" in entries[main[0]] and chunk > 1:
-        # The persistent kernel reads the grid's size to walk its tiles.
-        raise ValueError("the main kernel reads %nctaid (persistent?)")
-    pick = {"x": "\tmov.u32 \t{dst}, %lf13;\n",
-            "y": "\trem.u32 \t{dst}, %lf14, %lf4;\n",
-            "z": "\tdiv.u32 \t{dst}, %lf14, %lf4;\n"}
-    remap = ("\t{{\n\t.reg .b32 %lf<15>;\n"
-             "\tmov.u32 \t%lf0, %ctaid.x;\n\tmov.u32 \t%lf1, %ctaid.y;\n"
-             "\tmov.u32 \t%lf2, %ctaid.z;\n\tmov.u32 \t%lf3, %nctaid.x;\n"
-             "\tmov.u32 \t%lf4, %nctaid.y;\n\tmov.u32 \t%lf5, %nctaid.z;\n"
-             "\tmad.lo.s32 \t%lf6, %lf4, %lf2, %lf1;\n"
-             "\tmad.lo.s32 \t%lf6, %lf6, %lf3, %lf0;\n"
-             "\tmul.lo.s32 \t%lf7, %lf4, %lf5;\n"
-             "\tmul.lo.s32 \t%lf8, %lf3, {c};\n"
-             "\tdiv.u32 \t%lf9, %lf6, %lf8;\n"
-             "\tmul.lo.s32 \t%lf10, %lf9, {c};\n"
-             "\tsub.s32 \t%lf11, %lf7, %lf10;\n"
-             "\tmin.u32 \t%lf11, %lf11, {c};\n"
-             "\tmul.lo.s32 \t%lf12, %lf9, %lf8;\n"
-             "\tsub.s32 \t%lf12, %lf6, %lf12;\n"
-             "\tdiv.u32 \t%lf13, %lf12, %lf11;\n"
-             "\tmul.lo.s32 \t%lf14, %lf13, %lf11;\n"
-             "\tsub.s32 \t%lf14, %lf12, %lf14;\n"
-             "\tadd.s32 \t%lf14, %lf14, %lf10;\n"
-             "{pick}\t}}\n")
-    pat = re.compile(r"\tmov\.u32 \t(%r\d+), %ctaid\.([xyz]);\n")
-    body, n = pat.subn(
-        lambda m: remap.format(c=chunk, pick=pick[m.group(2)].format(
-            dst=m.group(1))), entries[main[0]])
-    if n == 0:
-        raise ValueError("no read of %ctaid in the main kernel")
-    entries[main[0]] = body
-    return ".visible .entry ".join(entries)
+    def rewrite(kernel):
+        if "%nctaid" in kernel and chunk > 1:
+            # The persistent kernel reads the grid's size to walk its tiles.
+            raise ValueError("the main kernel reads %nctaid (persistent?)")
+        pick = {"x": "\tmov.u32 \t{dst}, %lf13;\n",
+                "y": "\trem.u32 \t{dst}, %lf14, %lf4;\n",
+                "z": "\tdiv.u32 \t{dst}, %lf14, %lf4;\n"}
+        remap = ("\t{{\n\t.reg .b32 %lf<15>;\n"
+                 "\tmov.u32 \t%lf0, %ctaid.x;\n\tmov.u32 \t%lf1, %ctaid.y;\n"
+                 "\tmov.u32 \t%lf2, %ctaid.z;\n\tmov.u32 \t%lf3, %nctaid.x;\n"
+                 "\tmov.u32 \t%lf4, %nctaid.y;\n\tmov.u32 \t%lf5, %nctaid.z;\n"
+                 "\tmad.lo.s32 \t%lf6, %lf4, %lf2, %lf1;\n"
+                 "\tmad.lo.s32 \t%lf6, %lf6, %lf3, %lf0;\n"
+                 "\tmul.lo.s32 \t%lf7, %lf4, %lf5;\n"
+                 "\tmul.lo.s32 \t%lf8, %lf3, {c};\n"
+                 "\tdiv.u32 \t%lf9, %lf6, %lf8;\n"
+                 "\tmul.lo.s32 \t%lf10, %lf9, {c};\n"
+                 "\tsub.s32 \t%lf11, %lf7, %lf10;\n"
+                 "\tmin.u32 \t%lf11, %lf11, {c};\n"
+                 "\tmul.lo.s32 \t%lf12, %lf9, %lf8;\n"
+                 "\tsub.s32 \t%lf12, %lf6, %lf12;\n"
+                 "\tdiv.u32 \t%lf13, %lf12, %lf11;\n"
+                 "\tmul.lo.s32 \t%lf14, %lf13, %lf11;\n"
+                 "\tsub.s32 \t%lf14, %lf12, %lf14;\n"
+                 "\tadd.s32 \t%lf14, %lf14, %lf10;\n"
+                 "{pick}\t}}\n")
+        pat = re.compile(r"\tmov\.u32 \t(%r\d+), %ctaid\.([xyz]);\n")
+        body, n = pat.subn(
+            lambda m: remap.format(c=chunk, pick=pick[m.group(2)].format(
+                dst=m.group(1))), kernel)
+        if n == 0:
+            raise ValueError("no read of %ctaid in the main kernel")
+        return body
+    return with_main_kernel(ptx, rewrite)
 
 
 def read_exit(ptx):
-    entries = ptx.split(".visible .entry ")
-    main = [i for i, e in enumerate(entries) if "cp.reduce.async.bulk" in e]
-    if len(main) != 1:
-        raise ValueError("expected one kernel with dQ's bulk reductions")
-    if ("ld.relaxed.gpu" in entries[main[0]] or
-            "atom.acq_rel.gpu" in entries[main[0]]):
-        raise ValueError("the main kernel reads turns (ordered dQ) or "
-                         "arrivals (the fused conversion)")
-    # The ring's wait after its loop; the split group's after its f32
-    # reductions of dK and dV.
-    body, n = re.subn(r"\tcp\.async\.bulk\.wait_group 0;",
-                      "\tcp.async.bulk.wait_group.read 0;", entries[main[0]])
-    if n == 0:
-        raise ValueError("no full bulk wait in the main kernel")
-    entries[main[0]] = body
-    return ".visible .entry ".join(entries)
+    def rewrite(kernel):
+        if "ld.relaxed.gpu" in kernel or "atom.acq_rel.gpu" in kernel:
+            raise ValueError("the main kernel reads turns (ordered dQ) or "
+                             "arrivals (the fused conversion)")
+        # The ring's wait after its loop; the split group's after its f32
+        # reductions of dK and dV.
+        body, n = re.subn(r"\tcp\.async\.bulk\.wait_group 0;",
+                          "\tcp.async.bulk.wait_group.read 0;", kernel)
+        if n == 0:
+            raise ValueError("no full bulk wait in the main kernel")
+        return body
+    return with_main_kernel(ptx, rewrite)
 
 
 def variant_function(name):
