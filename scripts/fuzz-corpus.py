@@ -22,8 +22,13 @@ from pathlib import Path
 SPLIT = re.compile(r"^// -----\s*$", re.MULTILINE)
 
 
+# A reproducer from the fuzzer may hold bytes that are not UTF-8: they pass
+# through unchanged.
+ENCODING = dict(encoding="utf-8", errors="surrogateescape")
+
+
 def chunks(path):
-    for i, chunk in enumerate(SPLIT.split(path.read_text())):
+    for i, chunk in enumerate(SPLIT.split(path.read_text(**ENCODING))):
         code = [l for l in chunk.splitlines()
                 if l.strip() and not l.strip().startswith("//")]
         if code:
@@ -65,7 +70,7 @@ def main(argv):
             index += 1
             if (index - 1) % shards != shard:
                 continue
-            (out / f"{stem}_{i}.mlir").write_text(chunk)
+            (out / f"{stem}_{i}.mlir").write_text(chunk, **ENCODING)
             count += 1
     print(f"fuzz-corpus: {count} seeds from {len(sources)} files in {out}"
           + (f" (shard {shard}/{shards})" if shards > 1 else "")

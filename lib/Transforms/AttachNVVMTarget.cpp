@@ -206,7 +206,7 @@ static LogicalResult checkArchRequirements(gpu::GPUModuleOp gpuModule) {
 /// is set to the count of outputs and inputs. A constraint is an optional
 /// `=` (an output) and `&`, then one of NVPTX's register classes b, c, h,
 /// r, l, q, f, d or an immediate n, i; an input tied to an earlier output
-/// by its number; or a clobber `~{...}`. The outputs must be the
+/// by its number; or a clobber `~{name}`. The outputs must be the
 /// statement's result values, the inputs its operands.
 static std::optional<std::string> constraintsProblem(LLVM::InlineAsmOp asmOp,
                                                      int64_t &operands) {
@@ -217,8 +217,23 @@ static std::optional<std::string> constraintsProblem(LLVM::InlineAsmOp asmOp,
   int64_t outputs = 0, inputs = 0;
   for (StringRef part : parts) {
     StringRef code = part;
-    if (code.starts_with("~{") && code.ends_with("}") && code.size() > 3)
-      continue;
+    // A clobber names one register or `memory`: LLVM's constraint parser
+    // reads whatever follows a first `}` as further constraint codes, and a
+    // digit there ties the clobber to an output, which the back end then
+    // cannot print ("invalid operand in inline asm", by exit(1); found by
+    // the local fuzzing of session 23: `~{mem}1ory}`).
+    if (code.starts_with("~")) {
+      StringRef name = code.drop_front();
+      if (name.consume_front("{") && name.consume_back("}") && !name.empty() &&
+          llvm::all_of(name, [](char c) {
+            return llvm::isAlnum(c) || c == '_' || c == '.';
+          }))
+        continue;
+      return llvm::formatv("clobber '{0}' is not ~{{name} with a register's "
+                           "name or memory (letters, digits, '_' and '.')",
+                           part)
+          .str();
+    }
     bool output = code.consume_front("=");
     code.consume_front("&");
     // An input tied to output N (NVVM's PTX builder's read-write operands).

@@ -147,3 +147,43 @@ module @immediate_constant attributes {fa.target = #fa.target<arch = "sm_90a", s
     }
   }
 }
+
+// -----
+
+// A clobber is one name in braces: LLVM reads what follows a first '}' as
+// more constraint codes, and the digit here tied the clobber to an output
+// the back end then could not print (found by the local fuzzing of
+// session 23, with bytes that were not ASCII around the '1').
+module @clobber_with_trailing_code attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
+  gpu.module @k {
+    llvm.func @add(%p: i64, %a: f32, %b: f32) {
+      // expected-error @below {{'llvm.inline_asm' op cannot be compiled for NVPTX: clobber '~{mem}1ory}' is not ~{name} with a register's name or memory (letters, digits, '_' and '.')}}
+      llvm.inline_asm has_side_effects "red.global.add.v2.f32 [$0], {$1, $2};", "l,f,f,~{mem}1ory}" %p, %a, %b : (i64, f32, f32) -> ()
+      llvm.return
+    }
+  }
+}
+
+// -----
+
+module @clobber_without_braces attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
+  gpu.module @k {
+    llvm.func @add(%p: i64, %a: f32, %b: f32) {
+      // expected-error @below {{'llvm.inline_asm' op cannot be compiled for NVPTX: clobber '~memory' is not ~{name} with a register's name or memory (letters, digits, '_' and '.')}}
+      llvm.inline_asm has_side_effects "red.global.add.v2.f32 [$0], {$1, $2};", "l,f,f,~memory" %p, %a, %b : (i64, f32, f32) -> ()
+      llvm.return
+    }
+  }
+}
+
+// -----
+
+// A register's name is a clobber the back end takes.
+module @clobber_register attributes {fa.target = #fa.target<arch = "sm_90a", sram_per_block = 232448, sram_per_sm = 233472, regs_per_sm = 65536, max_regs_per_thread = 255, sm_count = 132, hbm_gbps = 3350, tensor_tflops = 989>} {
+  gpu.module @k {
+    llvm.func @add(%p: i64, %a: f32, %b: f32) {
+      llvm.inline_asm has_side_effects "red.global.add.v2.f32 [$0], {$1, $2};", "l,f,f,~{r1},~{memory}" %p, %a, %b : (i64, f32, f32) -> ()
+      llvm.return
+    }
+  }
+}
