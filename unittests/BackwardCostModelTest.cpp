@@ -1708,27 +1708,123 @@ TEST(BackwardCostModel, ListScheduleOfTheLaunchOrder) {
     p.batch = b;
     p.numQueryHeads = hq;
     p.numKVHeads = hkv;
-    for (BackwardGqa gqa : {BackwardGqa::Loop, BackwardGqa::Split}) {
-      if (gqa == BackwardGqa::Split && hq == hkv)
-        continue;
-      Tiling t{64, 128, 2, 8};
-      BackwardCost c =
-          model.evaluate(t, p, DqAccumulation::Atomic, BlockMaskWalk::Dense, gqa);
-      ASSERT_TRUE(c.fits());
-      int64_t heads = gqa == BackwardGqa::Split ? hq : hkv;
-      int64_t perBlock = gqa == BackwardGqa::Split ? 1 : hq / hkv;
-      int64_t nQ = (n + 63) / 64, nK = (n + 127) / 128;
-      std::vector<double> slots(size_t(h100.smCount * c.blocksPerSM), 0.0);
-      double most = 0;
-      for (int64_t i = 0; i < b * heads; ++i)
-        for (int64_t j = 0; j < nK; ++j) {
-          int64_t first = std::min(nQ, j * 128 / 64);
-          auto slot = std::min_element(slots.begin(), slots.end());
-          *slot += double((nQ - first) * perBlock * c.blocksPerSM);
-          most = std::max(most, *slot);
-        }
-      EXPECT_DOUBLE_EQ(c.smSteps, most) << b << "x" << hq << "/" << hkv
-                                        << " N " << n << " D " << d;
-    }
+    for (BackwardGqa gqa : {BackwardGqa::Loop, BackwardGqa::Split})
+      // D131's launch order: chunks of C (batch, head) pairs, within a
+      // chunk kv-block 0 of each pair, then kv-block 1 of each, ...; C = 1
+      // is D122's order, 3 leaves a short last chunk at most shapes, 1000
+      // is the whole grid longest first.
+      for (int64_t chunk : {1, 3, 4, 1000}) {
+        if (gqa == BackwardGqa::Split && hq == hkv)
+          continue;
+        Tiling t{64, 128, 2, 8};
+        BackwardCost c = model.evaluate(t, p, DqAccumulation::Atomic,
+                                        BlockMaskWalk::Dense, gqa, chunk);
+        ASSERT_TRUE(c.fits());
+        int64_t heads = gqa == BackwardGqa::Split ? hq : hkv;
+        int64_t perBlock = gqa == BackwardGqa::Split ? 1 : hq / hkv;
+        int64_t nQ = (n + 63) / 64, nK = (n + 127) / 128;
+        int64_t pairs = b * heads;
+        std::vector<double> slots(size_t(h100.smCount * c.blocksPerSM), 0.0);
+        double most = 0;
+        for (int64_t first = 0; first < pairs; first += chunk)
+          for (int64_t j = 0; j < nK; ++j)
+            for (int64_t i = first; i < std::min(pairs, first + chunk); ++i) {
+              int64_t firstQ = std::min(nQ, j * 128 / 64);
+              auto slot = std::min_element(slots.begin(), slots.end());
+              *slot += double((nQ - firstQ) * perBlock * c.blocksPerSM);
+              most = std::max(most, *slot);
+            }
+        EXPECT_DOUBLE_EQ(c.smSteps, most)
+            << b << "x" << hq << "/" << hkv << " N " << n << " D " << d
+            << " chunk " << chunk;
+      }
   }
+}
+
+TEST(BackwardCostModel, LaunchChunkRule) {
+  // D131's chunk: the most (batch, head) pairs whose Q and dO rows (the
+  // loop's group of query heads a pair, the split's one) fit 16 MiB.
+  auto gqaProblem = [](int64_t b, int64_t hq, int64_t hkv, int64_t n,
+                       int64_t d, bool causal) {
+    AttentionProblem p = problem(n, n, d, causal);
+    p.batch = b;
+    p.numQueryHeads = hq;
+    p.numKVHeads = hkv;
+    return p;
+  };
+  // The Llama-style shape: a group of 4 heads' Q and dO at N = 4k, D = 64
+  // are 4 MiB: 4 pairs; the split's 1 MiB: 16.
+  AttentionProblem llama = gqaProblem(2, 32, 8, 4096, 64, true);
+  EXPECT_EQ(longestFirstChunk(llama, BackwardGqa::Loop), 4);
+  EXPECT_EQ(longestFirstChunk(llama, BackwardGqa::Split), 16);
+  // GPT-2 small (MHA, N = 1k, D = 64): 64 pairs; the GQA point (N = 8k,
+  // D = 128, a group of 4): 16 MiB a pair, 1.
+  EXPECT_EQ(longestFirstChunk(gqaProblem(16, 12, 12, 1024, 64, true),
+                              BackwardGqa::Loop),
+            64);
+  EXPECT_EQ(longestFirstChunk(gqaProblem(4, 32, 8, 8192, 128, true),
+                              BackwardGqa::Loop),
+            1);
+  // Past the L2 budget a pair still launches: 1; the bound: 2^32.
+  EXPECT_EQ(longestFirstChunk(gqaProblem(1, 64, 1, 1 << 20, 256, true),
+                              BackwardGqa::Loop),
+            1);
+  EXPECT_EQ(longestFirstChunk(gqaProblem(1, 1, 1, 1, 1, true),
+                              BackwardGqa::Loop),
+            4 * 1024 * 1024);
+  // Auto takes it only for a causal (or windowed) GQA loop with atomic dQ
+  // on the wgmma kernel, once the order has passed its GPU check.
+  int64_t llamaChunk = kLaunchChunkGpuChecked ? 4 : 1;
+  EXPECT_EQ(launchChunkByDefault(KernelKind::Wgmma, DqAccumulation::Atomic,
+                                 BackwardGqa::Loop, llama),
+            llamaChunk);
+  AttentionProblem windowed = gqaProblem(2, 32, 8, 4096, 64, false);
+  windowed.window = true;
+  windowed.windowLeft = 512;
+  windowed.windowRight = 0;
+  EXPECT_EQ(launchChunkByDefault(KernelKind::Wgmma, DqAccumulation::Atomic,
+                                 BackwardGqa::Loop, windowed),
+            llamaChunk);
+  EXPECT_EQ(launchChunkByDefault(KernelKind::Wgmma, DqAccumulation::Atomic,
+                                 BackwardGqa::Split, llama),
+            1);
+  EXPECT_EQ(launchChunkByDefault(KernelKind::Wgmma, DqAccumulation::Ordered,
+                                 BackwardGqa::Loop, llama),
+            1);
+  EXPECT_EQ(launchChunkByDefault(KernelKind::MmaSync, DqAccumulation::Atomic,
+                                 BackwardGqa::Loop, llama),
+            1);
+  EXPECT_EQ(launchChunkByDefault(KernelKind::Wgmma, DqAccumulation::Atomic,
+                                 BackwardGqa::Loop,
+                                 gqaProblem(2, 32, 8, 4096, 64, false)),
+            1);
+  EXPECT_EQ(launchChunkByDefault(KernelKind::Wgmma, DqAccumulation::Atomic,
+                                 BackwardGqa::Loop,
+                                 gqaProblem(16, 12, 12, 1024, 64, true)),
+            1);
+}
+
+TEST(BackwardCostModel, LongestFirstRepricesTheGqaLoop) {
+  // D131 on an H100: the Llama-style loop launched in chunks of 4 pairs
+  // ran 1.24x the loop in D122's order and 1.115x the split group (today's
+  // pick). The model's dispatch simulation sees the loop's tail go, so the
+  // loop with its chunk is priced ahead of the split by more than the
+  // split's margin.
+  TargetInfo h100 = *lookupKnownTarget("h100");
+  BackwardCostModel model(h100, KernelKind::Wgmma);
+  AttentionProblem p = problem(4096, 4096, 64, true);
+  p.batch = 2;
+  p.numQueryHeads = 32;
+  p.numKVHeads = 8;
+  BackwardDecision loop = model.select(p, DqAccumulation::Atomic,
+                                       BlockMaskWalk::Dense, BackwardGqa::Loop);
+  BackwardDecision chunked =
+      model.select(p, DqAccumulation::Atomic, BlockMaskWalk::Dense,
+                   BackwardGqa::Loop, longestFirstChunk(p, BackwardGqa::Loop));
+  BackwardDecision split = model.select(
+      p, DqAccumulation::Atomic, BlockMaskWalk::Dense, BackwardGqa::Split);
+  ASSERT_TRUE(loop.found() && chunked.found() && split.found());
+  EXPECT_LT(chunked.winner().smSteps, loop.winner().smSteps * 0.85);
+  EXPECT_LT(chunked.winner().predictedSeconds * (1.0 + kBackwardGqaSplitMargin),
+            split.winner().predictedSeconds);
 }

@@ -239,7 +239,7 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
          bias_type="f32", density=0.5, tag="", walk="dense",
          block_pattern="random", in_flight="none", ab="", epilogue="direct",
          dq_pass="step-start", variant="", persistent=False, gqa="loop",
-         dq_convert="kernel", dq_reduce="warp"):
+         dq_convert="kernel", dq_reduce="warp", launch_chunk=1):
     """One backward case. `mask`: the mask's shape (dimensions of 1 are
     broadcast); `mask_kind`: 'bias' (f32, additive; its gradient is asked
     for unless `bias_grad` is False) or 'bool' (an i1 keep-mask);
@@ -266,7 +266,9 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
     backward covers a GQA group, 'loop' or 'split' (`_gs`, D119);
     `dq_convert`: where the wgmma backward converts dQ, 'kernel' or 'fused'
     (`_df`, D120); `dq_reduce`: how the wgmma ring issues dQ's tensor
-    reductions, 'warp' or 'warpgroup' (`_dr`, D127); `ab`: a
+    reductions, 'warp' or 'warpgroup' (`_dr`, D127); `launch_chunk`: the
+    (batch, head) pairs the wgmma backward's grid launches longest first
+    together (`_lcC` over 1, D131/D133); `ab`: a
     timed case's
     group, timed round-robin with the
     group's other cases on one set of inputs (time_group; the first case
@@ -311,6 +313,7 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
             + ("_gs" if gqa == "split" else "")
             + ("_df" if dq_convert == "fused" else "")
             + ("_dr" if dq_reduce == "warpgroup" else "")
+            + (f"_lc{launch_chunk}" if launch_chunk > 1 else "")
             + (f"_{tag}" if tag else ""))
     source = ""
     if variant:
@@ -341,7 +344,7 @@ def case(dtype, d, nq, nk=None, causal=False, b=1, hq=2, hkv=None, dv=None,
             "in_flight": in_flight, "ab": ab, "epilogue": epilogue,
             "dq_pass": dq_pass, "variant": variant, "source": source,
             "persistent": persistent, "gqa": gqa, "dq_convert": dq_convert,
-            "dq_reduce": dq_reduce,
+            "dq_reduce": dq_reduce, "launch_chunk": launch_chunk,
             "mask_pattern": list(mask_pattern) if mask_pattern else None}
 
 
@@ -542,6 +545,7 @@ def matrix_mma(kernel="mma-sync"):
         cases += wgmma_dq_reduce_cases()
         cases += wgmma_wide_tma_store_cases()
         cases += wgmma_longest_first_cases()
+        cases += wgmma_launch_chunk_cases()
         cases += wgmma_read_exit_cases()
     if kernel == "wgmma":
         # The ring against one buffer (D61), one process, D = 128 and 64.
@@ -1404,6 +1408,34 @@ def longest_first_chunk(b, hq, hkv, n, d, gqa, budget=16 << 20):
     return max(1, budget // (heads * n * d * 2 * 2))
 
 
+def launch_order_reference_shapes():
+    """The reference cases of the launch order's checks (D131's `_lf`,
+    D133's `_lc`), as (case's positional arguments, keywords) with today's
+    tiling and epilogue: causal with Nq != Nk both ways, GQA 8/2 with the
+    loop and the split group, key padding, D = 64 (block_q 128) and 128,
+    over 4, 9 and 16 (batch, head) pairs."""
+    wide = [128, 128, 2, 8]
+    ring = [64, 128, 2, 8]
+    shapes = []
+    for args, kw in (
+            (("bf16", 64, 777, 1000), dict(causal=True, b=3, hq=3)),
+            (("f16", 64, 1000, 777), dict(causal=True, b=3, hq=3)),
+            (("bf16", 64, 1000), dict(causal=True, b=2, hq=8, hkv=2)),
+            (("bf16", 64, 1000), dict(causal=True, b=2, hq=8, hkv=2,
+                                      gqa="split")),
+            (("f16", 64, 1000), dict(b=3, hq=3, causal=True,
+                                     mask=(3, 1, 1, 1000), mask_kind="bool",
+                                     pattern="padding")),
+            (("bf16", 128, 777, 1000), dict(causal=True, b=3, hq=3)),
+            (("f16", 128, 1000), dict(causal=True, b=2, hq=8, hkv=2))):
+        # The split group stores dK and dV by its own f32 reductions (the
+        # direct epilogue's place).
+        kw["epilogue"] = "direct" if kw.get("gqa") == "split" else "tma-store"
+        kw["tiling"] = wide if args[1] == 64 else ring
+        shapes.append((args, kw))
+    return shapes
+
+
 def wgmma_longest_first_cases():
     """The wgmma backward's grid launched longest first in chunks of (batch,
     head) pairs (D131: the PTX variant `lfC` of bench/experiments/
@@ -1424,23 +1456,9 @@ def wgmma_longest_first_cases():
     wide = [128, 128, 2, 8]
     ring = [64, 128, 2, 8]
     cases = []
-    for args, kw in (
-            (("bf16", 64, 777, 1000), dict(causal=True, b=3, hq=3)),
-            (("f16", 64, 1000, 777), dict(causal=True, b=3, hq=3)),
-            (("bf16", 64, 1000), dict(causal=True, b=2, hq=8, hkv=2)),
-            (("bf16", 64, 1000), dict(causal=True, b=2, hq=8, hkv=2,
-                                      gqa="split")),
-            (("f16", 64, 1000), dict(b=3, hq=3, causal=True,
-                                     mask=(3, 1, 1, 1000), mask_kind="bool",
-                                     pattern="padding")),
-            (("bf16", 128, 777, 1000), dict(causal=True, b=3, hq=3)),
-            (("f16", 128, 1000), dict(causal=True, b=2, hq=8, hkv=2))):
-        # The split group stores dK and dV by its own f32 reductions (the
-        # direct epilogue's place).
-        kw["epilogue"] = "direct" if kw.get("gqa") == "split" else "tma-store"
-        tiling = wide if args[1] == 64 else ring
-        cases.append(m(*args, tiling=tiling, **kw))
-        cases.append(m(*args, tiling=tiling, variant="lf2", **kw))
+    for args, kw in launch_order_reference_shapes():
+        cases.append(m(*args, **kw))
+        cases.append(m(*args, variant="lf2", **kw))
     shapes = [(f"d64_n{n}_causal", 64, n, 16384 // n, 32, 32, "loop")
               for n in (1024, 4096, 16384)]
     shapes += [("gpt2_n1024_causal", 64, 1024, 16, 12, 12, "loop"),
@@ -1459,6 +1477,52 @@ def wgmma_longest_first_cases():
         for c in sorted({min(chunk, pairs), pairs, 4} - {1}):
             if c <= pairs:
                 cases.append(m("bf16", d, n, variant=f"lf{c}", **kw))
+    return cases
+
+
+def wgmma_launch_chunk_cases():
+    """The wgmma backward's grid launched longest first in chunks of (batch,
+    head) pairs as the compiler builds it (`launch_chunk`, D133; D131
+    measured the order as a PTX variant, `_lf`), tagged `_lc` (not yet run
+    on a GPU). Against the float64 reference, the `_lf` cases with the
+    compiler's chunk of 2 (over 4, 9 and 16 pairs; causal and Nq != Nk both
+    ways, GQA 8/2 with the loop and the split group, key padding, D = 64
+    at block_q 128 and D = 128) and a chunk past the grid's pairs. Then the
+    A/B, round-robin in one process with torch's cuDNN backward: the
+    Llama-style attention (B 2, Hq 32 / Hkv 8, N 4k, causal) with the split
+    group (today's pick, the base), the loop, and the loop in chunks of
+    longest_first_chunk's 4 (and of 2 and 8 around it); and the MHA causal
+    shapes D131 measured within
+    the run's spread (GPT-2 small's with 64, D = 64 N = 4k with 16, D = 128
+    N = 4k with 4), today's order first."""
+    m = lambda *a, **kw: case(*a, kernel="wgmma", tag="lc", **kw)
+    wide = [128, 128, 2, 8]
+    ring = [64, 128, 2, 8]
+    cases = []
+    # And one not causal (the order changes nothing but the blocks' ids).
+    for args, kw in launch_order_reference_shapes() + [
+            (("bf16", 64, 1000), dict(b=2, hq=8, hkv=2, tiling=wide,
+                                      epilogue="tma-store"))]:
+        cases.append(m(*args, launch_chunk=2, **kw))
+    cases.append(m("bf16", 128, 1000, causal=True, b=2, hq=8, hkv=2,
+                   tiling=ring, epilogue="tma-store", launch_chunk=1000))
+    for group, d, n, b, hq, hkv, covers in (
+            ("llama_n4096_causal", 64, 4096, 2, 32, 8,
+             (("split", 1), ("loop", 1), ("loop", 4), ("loop", 2),
+              ("loop", 8))),
+            ("gpt2_n1024_causal", 64, 1024, 16, 12, 12,
+             (("loop", 1), ("loop", 64))),
+            ("d64_n4096_causal", 64, 4096, 4, 32, 32,
+             (("loop", 1), ("loop", 16))),
+            ("d128_n4096_causal", 128, 4096, 4, 16, 16,
+             (("loop", 1), ("loop", 4)))):
+        for gqa, chunk in covers:
+            cases.append(m("bf16", d, n, causal=True, b=b, hq=hq, hkv=hkv,
+                           perf=True, tiling=wide if d == 64 else ring,
+                           epilogue="direct" if gqa == "split"
+                           else "tma-store", ab="lc_" + group, gqa=gqa,
+                           dq_reduce="warpgroup" if d == 128 else "warp",
+                           launch_chunk=chunk))
     return cases
 
 
@@ -1643,7 +1707,9 @@ def emit(c):
             + (", dq_convert = fused" if c.get("dq_convert") == "fused"
                else "")
             + (", dq_reduce = warpgroup"
-               if c.get("dq_reduce") == "warpgroup" else ""))]
+               if c.get("dq_reduce") == "warpgroup" else "")
+            + (", launch_chunk = %d" % c["launch_chunk"]
+               if c.get("launch_chunk", 1) > 1 else ""))]
         if c.get("kernel") in ("mma-sync", "wgmma") else []) + ([
         "tiling = #fa.tiling<block_q = {}, block_kv = {}, stages = {}, "
         "warps = {}>".format(*c["tiling"])] if c["tiling"] else [])

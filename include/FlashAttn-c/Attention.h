@@ -100,6 +100,9 @@ typedef struct FABackwardSchedule {
                               dQ conversion") */
   MlirStringRef dqReduce; /* warp or warpgroup (docs/Backward.md, "The
                              warpgroup's dQ reductions") */
+  int64_t launchChunk; /* the (batch, head) pairs the grid launches longest
+                          first together (docs/Backward.md, "The launch
+                          order"); 1: a pair's kv-blocks one after another */
 } FABackwardSchedule;
 
 /* Whether `op` is an fa.attention. */

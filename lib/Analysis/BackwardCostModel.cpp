@@ -553,6 +553,33 @@ mlir::fa::dqReduceWarpgroupReason(KernelKind kind,
   return std::nullopt;
 }
 
+int64_t mlir::fa::longestFirstChunk(const AttentionProblem &problem,
+                                    BackwardGqa gqa) {
+  int64_t heads = gqa == BackwardGqa::Split
+                      ? 1
+                      : problem.numQueryHeads /
+                            std::max<int64_t>(problem.numKVHeads, 1);
+  __int128 bytes = __int128(heads) * problem.seqLenQ *
+                   (problem.headDim + problem.valueHeadDim) *
+                   problem.elementBytes;
+  if (bytes <= 0)
+    return 1;
+  return int64_t(std::clamp<__int128>(kLaunchChunkL2Bytes / bytes, 1,
+                                      kMaxLaunchChunk));
+}
+
+int64_t mlir::fa::launchChunkByDefault(KernelKind kind, DqAccumulation dq,
+                                       BackwardGqa gqa,
+                                       const AttentionProblem &problem) {
+  bool grouped = problem.numQueryHeads > problem.numKVHeads;
+  if (!kLaunchChunkGpuChecked || kind != KernelKind::Wgmma ||
+      dq != DqAccumulation::Atomic || gqa != BackwardGqa::Loop || !grouped ||
+      !(problem.causal || problem.window) || problem.hasMaskPattern() ||
+      problem.blockMaskQ > 0)
+    return 1;
+  return longestFirstChunk(problem, gqa);
+}
+
 bool mlir::fa::dqReduceWarpgroupByDefault(const AttentionProblem &problem,
                                           const Tiling &tiling) {
   WgmmaBackwardLayout layout(tiling, problem.headDim, problem.valueHeadDim,
@@ -1221,18 +1248,19 @@ static double exposedLoadSeconds(KernelKind kind, int64_t stages,
 static constexpr int64_t kDispatchSimulationBlocks = int64_t(1) << 13;
 
 /// The steps the busiest SM runs when the hardware hands the grid's blocks
-/// to the SMs' resident slots in launch order (kv-block fastest, then the
-/// head, then the batch), each to the slot that frees first, a block
-/// occupying its slot for its steps times the blocks sharing the SM
-/// (D122). Kv-block j of a head walks backwardQueryBlockRange(j)'s
-/// q-blocks for each of the `blockHeads` query heads it covers. Nullopt
-/// where the blocks' lengths are not those ranges (a mask pattern, a
-/// runtime block mask) or the grid is larger than the simulation's bound.
-static std::optional<double> dispatchSteps(const BackwardCost &c,
-                                           const Tiling &t,
-                                           const AttentionProblem &p,
-                                           int64_t blockHeads,
-                                           int64_t smCount) {
+/// to the SMs' resident slots in launch order, each to the slot that frees
+/// first, a block occupying its slot for its steps times the blocks
+/// sharing the SM (D122). The launch order walks chunks of `launchChunk`
+/// (batch, head) pairs, within a chunk kv-block 0 of each pair, then
+/// kv-block 1 of each, ... (D131; a chunk of 1: kv-block fastest, then the
+/// head, then the batch). Kv-block j of a head walks
+/// backwardQueryBlockRange(j)'s q-blocks for each of the `blockHeads`
+/// query heads it covers. Nullopt where the blocks' lengths are not those
+/// ranges (a mask pattern, a runtime block mask) or the grid is larger than
+/// the simulation's bound.
+static std::optional<double>
+dispatchSteps(const BackwardCost &c, const Tiling &t, const AttentionProblem &p,
+              int64_t blockHeads, int64_t smCount, int64_t launchChunk) {
   if (!(p.causal || p.window) || p.hasMaskPattern() || p.blockMaskQ > 0 ||
       c.numBlocks > kDispatchSimulationBlocks || c.numBlocks <= 0)
     return std::nullopt;
@@ -1246,11 +1274,18 @@ static std::optional<double> dispatchSteps(const BackwardCost &c,
   std::vector<double> slots(size_t(c.blocksPerSM * smCount), 0.0);
   auto later = std::greater<double>();
   double makespan = 0;
-  for (int64_t b = 0; b < c.numBlocks; ++b) {
+  auto dispatch = [&](double steps) {
     std::pop_heap(slots.begin(), slots.end(), later);
-    slots.back() += length[b % nK];
+    slots.back() += steps;
     makespan = std::max(makespan, slots.back());
     std::push_heap(slots.begin(), slots.end(), later);
+  };
+  int64_t pairs = c.numBlocks / nK;
+  for (int64_t first = 0; first < pairs; first += launchChunk) {
+    int64_t chunk = std::min(launchChunk, pairs - first);
+    for (int64_t j = 0; j < nK; ++j)
+      for (int64_t pair = 0; pair < chunk; ++pair)
+        dispatch(length[j]);
   }
   return makespan;
 }
@@ -1262,12 +1297,12 @@ static std::optional<double> dispatchSteps(const BackwardCost &c,
 /// the larger of the SM's share of the pairs and its longest block.
 static double smSteps(const BackwardCost &c, const Tiling &t,
                       const AttentionProblem &p, int64_t blockHeads,
-                      int64_t smCount) {
+                      int64_t smCount, int64_t launchChunk) {
   if (c.pairs == c.numBlocks * c.maxPairsPerBlock)
     return double(c.waves) * double(c.blocksPerSM) *
            double(c.maxPairsPerBlock);
   if (std::optional<double> steps =
-          dispatchSteps(c, t, p, blockHeads, smCount))
+          dispatchSteps(c, t, p, blockHeads, smCount, launchChunk))
     return std::max(*steps, double(c.pairs) / double(smCount));
   return std::max(double(c.pairs) / double(smCount),
                   double(c.blocksPerSM) * double(c.maxPairsPerBlock));
@@ -1305,7 +1340,8 @@ static double orderingSeconds(KernelKind kind, const BackwardCost &c,
 BackwardCost BackwardCostModel::evaluate(const Tiling &t,
                                          const AttentionProblem &p,
                                          DqAccumulation dq, BlockMaskWalk walk,
-                                         BackwardGqa gqa) const {
+                                         BackwardGqa gqa,
+                                         int64_t launchChunk) const {
   if (kind == KernelKind::Simt)
     return evaluateSimt(t, p);
   BackwardCost c;
@@ -1417,7 +1453,8 @@ BackwardCost BackwardCostModel::evaluate(const Tiling &t,
   c.pairs = pairs * p.batch * p.numQueryHeads;
   c.maxPairsPerBlock = maxPairs * blockHeads;
   c.maskedPairs = backwardMaskedPairs(t, p) * p.batch * p.numQueryHeads;
-  c.smSteps = smSteps(c, t, p, blockHeads, target.smCount);
+  c.smSteps = smSteps(c, t, p, blockHeads, target.smCount,
+                      std::max<int64_t>(launchChunk, 1));
 
   // The five products: S = Q K^T, dP = dO V^T, dV += P^T dO, dK += dS^T Q,
   // dQ += dS K.
@@ -1587,12 +1624,14 @@ BackwardDecision BackwardCostModel::select(const AttentionProblem &problem,
 BackwardDecision BackwardCostModel::select(const AttentionProblem &problem,
                                            DqAccumulation dq,
                                            BlockMaskWalk walk,
-                                           BackwardGqa gqa) const {
+                                           BackwardGqa gqa,
+                                           int64_t launchChunk) const {
   BackwardDecision decision;
   decision.dq = dq;
   llvm::SmallVector<BackwardCost> fitting, rejected;
   for (const Tiling &t : enumerateCandidates(problem)) {
-    BackwardCost c = evaluate(t, problem, decision.dq, walk, gqa);
+    BackwardCost c =
+        evaluate(t, problem, decision.dq, walk, gqa, launchChunk);
     // The wide q-block is priced but not picked before its GPU check
     // (D104): only a written tiling selects it.
     if (c.fits() && kind == KernelKind::Wgmma && !kWideQueryBlockGpuChecked &&

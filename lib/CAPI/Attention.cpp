@@ -101,7 +101,8 @@ bool faAttentionGradGetSchedule(MlirOperation op,
                wrap(stringifyDqTurnPass(attr.getDqPass())),
                wrap(stringifyBackwardGqa(attr.getGqa())),
                wrap(stringifyDqConvert(attr.getDqConvert())),
-               wrap(stringifyDqReduce(attr.getDqReduce()))};
+               wrap(stringifyDqReduce(attr.getDqReduce())),
+               attr.getLaunchChunk()};
   return true;
 }
 

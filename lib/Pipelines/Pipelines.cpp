@@ -100,6 +100,7 @@ void mlir::fa::buildFAFlashToGPUPipeline(
   select.backwardGqa = options.backwardGqa;
   select.backwardDqConvert = options.backwardDqConvert;
   select.backwardDqReduce = options.backwardDqReduce;
+  select.backwardLaunchChunk = options.backwardLaunchChunk;
   select.explain = options.explain;
   pm.addPass(createFASelectTilingPass(select));
   if (stopsBefore(options, PipelineStage::Tiled))
@@ -302,7 +303,8 @@ mlir::fa::describePipelineOptions(StringRef pipeline) {
       describeOption(o.dqPass),
       describeOption(o.backwardPersistent),
       describeOption(o.backwardGqa), describeOption(o.backwardDqConvert),
-      describeOption(o.backwardDqReduce), describeOption(o.callerStrides)};
+      describeOption(o.backwardDqReduce),
+      describeOption(o.backwardLaunchChunk), describeOption(o.callerStrides)};
 }
 
 void mlir::fa::registerFAPipelines() {

@@ -87,7 +87,8 @@ class _BackwardSchedule(ctypes.Structure):  # FABackwardSchedule
                 ("dq_pass", _CallbackStringRef),
                 ("gqa", _CallbackStringRef),
                 ("dq_convert", _CallbackStringRef),
-                ("dq_reduce", _CallbackStringRef)]
+                ("dq_reduce", _CallbackStringRef),
+                ("launch_chunk", ctypes.c_int64)]
 
 
 class _Target(ctypes.Structure):  # FATarget
@@ -353,8 +354,8 @@ class Compiler:
     def backward_decisions(self, module):
         """decisions() for the module's single fa.attention_grad: "tiling",
         "schedule" (its #fa.backward_schedule: kernel, dq, walk, in_flight,
-        epilogue, persistent, dq_pass, gqa, dq_convert, dq_reduce, and the
-        op's
+        epilogue, persistent, dq_pass, gqa, dq_convert, dq_reduce,
+        launch_chunk, and the op's
         deterministic
         request), "target" and
         "shared_memory" (its backward

@@ -83,8 +83,10 @@ class Kernel:
         `dq_pass` (step-start, after-scores: where ordered dQ passes a
         step's turn), `gqa` (loop, split: a block per query head of a GQA
         group), `dq_convert` (kernel, fused: the main kernel's last block
-        at a q-block converts its dQ) and `dq_reduce` (warp, warpgroup: one
-        thread a warpgroup adds the ring's dQ boxes of 64 rows).
+        at a q-block converts its dQ), `dq_reduce` (warp, warpgroup: one
+        thread a warpgroup adds the ring's dQ boxes of 64 rows) and
+        `launch_chunk` (an int: the (batch, head) pairs the grid launches
+        longest first together; 1: a pair's kv-blocks one after another).
         None for the naive kernel and for a kernel loaded without it."""
         return self._schedule
 

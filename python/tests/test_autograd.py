@@ -269,7 +269,8 @@ def test_deterministic_window_block_mask_reach_the_mma_sync_backward(fake):
                                "epilogue": "direct", "persistent": "off",
                                "dq_pass": "step-start", "gqa": "loop",
                                "dq_convert": "kernel",
-                               "dq_reduce": "warp"}
+                               "dq_reduce": "warp",
+                               "launch_chunk": 1}
     fa.runtime.register(kernel)
     out = fa.attention(q, k, v, window=(40, 3), block_mask=bm,
                        deterministic=True)
@@ -312,7 +313,8 @@ def test_deterministic_block_mask_reach_the_wgmma_backward(fake):
                                "epilogue": "tma-store", "persistent": "off",
                                "dq_pass": "step-start", "gqa": "loop",
                                "dq_convert": "kernel",
-                               "dq_reduce": "warpgroup"}
+                               "dq_reduce": "warpgroup",
+                               "launch_chunk": 1}
     fa.runtime.register(kernel)
     out = fa.attention(q, k, v, block_mask=bm, deterministic=True)
     out.float().sum().backward()

@@ -87,7 +87,8 @@ def test_module_parses_and_the_tiling_is_the_compilers():
                           "epilogue": "tma-store", "persistent": "off",
                           "dq_pass": "step-start", "gqa": "loop",
                           "dq_convert": "kernel",
-                          "dq_reduce": "warp"}
+                          "dq_reduce": "warp",
+                          "launch_chunk": 1}
     assert "kernel=auto chose wgmma: it builds this backward" in k.explain
     assert 0 < k.shared_memory["bytes"] <= k.shared_memory["budget"] == 232448
     tiled = k.mlir("tiled")
@@ -222,7 +223,8 @@ def test_mma_sync_kernel():
                           "epilogue": "direct", "persistent": "off",
                           "dq_pass": "step-start", "gqa": "loop",
                           "dq_convert": "kernel",
-                          "dq_reduce": "warp"}
+                          "dq_reduce": "warp",
+                          "launch_chunk": 1}
     # 16 kv rows a warp; block_q within ptxas's registers (the model's fit
     # keeps at most 48 rows at D = 64).
     assert k.tiling["block_kv"] == 16 * k.tiling["warps"]
@@ -254,7 +256,8 @@ def test_mma_sync_deterministic_window_block_mask():
                           "epilogue": "direct", "persistent": "off",
                           "dq_pass": "step-start", "gqa": "loop",
                           "dq_convert": "kernel",
-                          "dq_reduce": "warp"}
+                          "dq_reduce": "warp",
+                          "launch_chunk": 1}
     d, acc, sem = k.manifest["scratch"]
     assert sem["dtype"] == "i32"
     assert sem["shape"] == [1, 4, math.ceil(100 / k.tiling["block_q"])]
@@ -282,7 +285,8 @@ def test_mma_sync_deterministic_window_block_mask():
                              "epilogue": "direct", "persistent": "off",
                              "dq_pass": "step-start", "gqa": "loop",
                              "dq_convert": "kernel",
-                             "dq_reduce": "warp"}
+                             "dq_reduce": "warp",
+                             "launch_chunk": 1}
     assert "kernel=auto chose mma-sync: it builds this backward" in auto.explain
     # The wgmma backward takes the window too (its deterministic dQ and
     # block masks: test_wgmma_deterministic_block_mask).
@@ -302,7 +306,8 @@ def test_wgmma_deterministic_block_mask():
                           "epilogue": "tma-store", "persistent": "off",
                           "dq_pass": "step-start", "gqa": "loop",
                           "dq_convert": "kernel",
-                          "dq_reduce": "warp"}
+                          "dq_reduce": "warp",
+                          "launch_chunk": 1}
     assert k.tiling["block_q"] == 128
     d, acc, sem = k.manifest["scratch"]
     assert sem["dtype"] == "i32" and sem["shape"] == [1, 4, 1]
@@ -353,7 +358,8 @@ def test_wgmma_kernel():
                           "epilogue": "tma-store", "persistent": "off",
                           "dq_pass": "step-start", "gqa": "loop",
                           "dq_convert": "kernel",
-                          "dq_reduce": "warpgroup"}
+                          "dq_reduce": "warpgroup",
+                          "launch_chunk": 1}
     assert k.tiling == {"block_q": 64, "block_kv": 128, "stages": 2,
                         "warps": 8}
     main = m["kernels"][1]

@@ -103,7 +103,8 @@ def test_stage_deterministic_column(tmp_path, monkeypatch):
                             "epilogue": "direct", "persistent": "off",
                             "dq_pass": "step-start", "gqa": "loop",
                             "dq_convert": "kernel",
-                            "dq_reduce": "warp"}
+                            "dq_reduce": "warp",
+                            "launch_chunk": 1}
     assert runtime.find_grad_kernel(cfg, False, False).schedule["dq"] == "atomic"
 
 
@@ -674,6 +675,46 @@ def test_wgmma_matrix_has_the_launch_order_cases():
     assert simt.longest_first_chunk(2, 32, 8, 4096, 64, "loop") == 4
     assert simt.longest_first_chunk(2, 32, 8, 4096, 64, "split") == 16
     assert simt.longest_first_chunk(4, 32, 8, 8192, 128, "loop") == 1
+
+
+def test_wgmma_matrix_has_the_launch_chunk_cases():
+    # backward_simt.py --kernel wgmma (D133), the `_lc` cases: D131's order
+    # as the compiler builds it (`launch_chunk` in the schedule, no PTX
+    # variant); the reference cases with a chunk of 2 over 4, 9 and 16
+    # pairs and one past the grid's pairs; the A/B groups today's order
+    # first (the Llama-style shape's base: today's pick, the split group).
+    simt = load_script("bench/correctness/backward_simt.py", "backward_simt")
+    cases = [c for c in simt.matrix("wgmma") if c["name"].endswith("_lc")]
+    assert cases and not any(c["variant"] or c["deterministic"] or
+                             c["persistent"] for c in cases)
+    checked = [c for c in cases if not c["perf"]]
+    pairs = lambda c: c["b"] * (c["hq"] if c["gqa"] == "split" else c["hkv"])
+    assert {c["launch_chunk"] for c in checked} == {2, 1000}
+    assert {pairs(c) for c in checked} == {4, 9, 16}
+    assert any(c["launch_chunk"] > pairs(c) for c in checked)
+    assert {c["gqa"] for c in checked} == {"loop", "split"}
+    assert any(c["nq"] < c["nk"] for c in checked)
+    assert any(c["nq"] > c["nk"] for c in checked)
+    assert any(not c["causal"] for c in checked)
+    for c in checked:
+        text = simt.emit(c)
+        assert f"launch_chunk = {c['launch_chunk']}" in text
+        assert f"_lc{c['launch_chunk']}_" in c["name"]
+    groups = {}
+    for c in cases:
+        if c["perf"]:
+            groups.setdefault(c["ab"], []).append(c)
+    assert len(groups) == 4
+    for members in groups.values():
+        assert members[0]["launch_chunk"] == 1
+        assert "launch_chunk" not in simt.emit(members[0])
+        assert all(c["causal"] for c in members)
+    llama = groups["lc_llama_n4096_causal"]
+    assert [(c["gqa"], c["launch_chunk"]) for c in llama] == [
+        ("split", 1), ("loop", 1), ("loop", 4), ("loop", 2), ("loop", 8)]
+    assert simt.longest_first_chunk(2, 32, 8, 4096, 64, "loop") == 4
+    assert [c["launch_chunk"] for c in groups["lc_gpt2_n1024_causal"]] == [
+        1, simt.longest_first_chunk(16, 12, 12, 1024, 64, "loop")]
 
 
 def test_wgmma_matrix_has_the_read_exit_cases():

@@ -438,6 +438,12 @@ static const char *kDqReduce = GRAD_MODULE_WITH(
     "causal", ", schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, "
               "dq_reduce = warpgroup>");
 
+/* The grid launched longest first in chunks of 4 (batch, head) pairs,
+   written on the op (D131). */
+static const char *kLaunchChunk = GRAD_MODULE_WITH(
+    "causal", ", schedule = #fa.backward_schedule<kernel = wgmma, dq = atomic, "
+              "launch_chunk = 4>");
+
 /* An fa.attention_grad's #fa.backward_schedule as the C API reads it, in
    one line. */
 static void printBackwardSchedule(MlirOperation op) {
@@ -456,6 +462,7 @@ static void printBackwardSchedule(MlirOperation op) {
   printStringRef("gqa", s.gqa);
   printStringRef("dq_convert", s.dqConvert);
   printStringRef("dq_reduce", s.dqReduce);
+  printf(" launch_chunk=%lld", (long long)s.launchChunk);
   fputc('\n', stdout);
 }
 
@@ -494,7 +501,7 @@ static int testAttentionGrad(void) {
            (long long)tiling.warps);
   // CHECK:       tiling: [[BQ]] [[BKV]] [[ST]] [[W]]
   printBackwardSchedule(op);
-  // CHECK-NEXT:  schedule: kernel=simt dq=separate deterministic=true walk=dense in_flight=none epilogue=direct persistent=off dq_pass=step-start gqa=loop dq_convert=kernel dq_reduce=warp
+  // CHECK-NEXT:  schedule: kernel=simt dq=separate deterministic=true walk=dense in_flight=none epilogue=direct persistent=off dq_pass=step-start gqa=loop dq_convert=kernel dq_reduce=warp launch_chunk=1
   FASharedMemory smem;
   if (mlirLogicalResultIsSuccess(
           faAttentionGetSharedMemory(op, &smem, printToFile, stdout)))
@@ -506,32 +513,38 @@ static int testAttentionGrad(void) {
   mlirModuleDestroy(module);
   module = parse(ctx, kInFlight);
   printBackwardSchedule(faModuleGetAttentionGradOp(module, 0));
-  // CHECK-NEXT:  schedule: kernel=wgmma dq=ordered deterministic=true walk=dense in_flight=dk epilogue=direct persistent=off dq_pass=step-start gqa=loop dq_convert=kernel dq_reduce=warp
+  // CHECK-NEXT:  schedule: kernel=wgmma dq=ordered deterministic=true walk=dense in_flight=dk epilogue=direct persistent=off dq_pass=step-start gqa=loop dq_convert=kernel dq_reduce=warp launch_chunk=1
 
   /* The TMA-store epilogue, written on the op (D111: the C API did not
      say it). */
   mlirModuleDestroy(module);
   module = parse(ctx, kTmaStore);
   printBackwardSchedule(faModuleGetAttentionGradOp(module, 0));
-  // CHECK-NEXT:  schedule: kernel=wgmma dq=ordered deterministic=true walk=dense in_flight=none epilogue=tma-store persistent=off dq_pass=step-start gqa=loop dq_convert=kernel dq_reduce=warp
+  // CHECK-NEXT:  schedule: kernel=wgmma dq=ordered deterministic=true walk=dense in_flight=none epilogue=tma-store persistent=off dq_pass=step-start gqa=loop dq_convert=kernel dq_reduce=warp launch_chunk=1
 
   /* The persistent kernel, written on the op (D114). */
   mlirModuleDestroy(module);
   module = parse(ctx, kPersistent);
   printBackwardSchedule(faModuleGetAttentionGradOp(module, 0));
-  // CHECK-NEXT:  schedule: kernel=wgmma dq=atomic deterministic=false walk=dense in_flight=none epilogue=direct persistent=on dq_pass=step-start gqa=loop dq_convert=kernel dq_reduce=warp
+  // CHECK-NEXT:  schedule: kernel=wgmma dq=atomic deterministic=false walk=dense in_flight=none epilogue=direct persistent=on dq_pass=step-start gqa=loop dq_convert=kernel dq_reduce=warp launch_chunk=1
 
   /* The fused dQ conversion, written on the op (D120). */
   mlirModuleDestroy(module);
   module = parse(ctx, kDqFused);
   printBackwardSchedule(faModuleGetAttentionGradOp(module, 0));
-  // CHECK-NEXT:  schedule: kernel=wgmma dq=atomic deterministic=false walk=dense in_flight=none epilogue=direct persistent=off dq_pass=step-start gqa=loop dq_convert=fused dq_reduce=warp
+  // CHECK-NEXT:  schedule: kernel=wgmma dq=atomic deterministic=false walk=dense in_flight=none epilogue=direct persistent=off dq_pass=step-start gqa=loop dq_convert=fused dq_reduce=warp launch_chunk=1
 
   /* The warpgroup's dQ reductions, written on the op (D127). */
   mlirModuleDestroy(module);
   module = parse(ctx, kDqReduce);
   printBackwardSchedule(faModuleGetAttentionGradOp(module, 0));
-  // CHECK-NEXT:  schedule: kernel=wgmma dq=atomic deterministic=false walk=dense in_flight=none epilogue=direct persistent=off dq_pass=step-start gqa=loop dq_convert=kernel dq_reduce=warpgroup
+  // CHECK-NEXT:  schedule: kernel=wgmma dq=atomic deterministic=false walk=dense in_flight=none epilogue=direct persistent=off dq_pass=step-start gqa=loop dq_convert=kernel dq_reduce=warpgroup launch_chunk=1
+
+  /* The launch chunk, written on the op (D131). */
+  mlirModuleDestroy(module);
+  module = parse(ctx, kLaunchChunk);
+  printBackwardSchedule(faModuleGetAttentionGradOp(module, 0));
+  // CHECK-NEXT:  schedule: kernel=wgmma dq=atomic deterministic=false walk=dense in_flight=none epilogue=direct persistent=off dq_pass=step-start gqa=loop dq_convert=kernel dq_reduce=warp launch_chunk=4
   mlirModuleDestroy(module);
   mlirContextDestroy(ctx);
   return 0;
@@ -585,6 +598,7 @@ static int testPipelineOptions(void) {
   // CHECK-NEXT:  option backward-gqa enum 'auto' auto loop split
   // CHECK-NEXT:  option backward-dq-convert enum 'auto' auto kernel fused
   // CHECK-NEXT:  option backward-dq-reduce enum 'auto' auto warp warpgroup
+  // CHECK-NEXT:  option backward-launch-chunk int '0'
   // CHECK-NEXT:  option caller-strides bool 'false'
   // CHECK-NEXT:  success, {{[0-9]+}} options
   // CHECK-NOT:   undescribed

@@ -263,7 +263,7 @@ static const std::vector<AttributeMutation> &attributeMutations() {
                  words("arch = \"", kArchs, "\"")});
     for (const char *field :
          {"block_q", "block_kv", "stages", "warps", "consumer_regs",
-          "min_blocks",
+          "min_blocks", "launch_chunk",
           "sram_per_block", "sram_per_sm", "regs_per_sm", "max_regs_per_thread",
           "sm_count", "hbm_gbps", "tensor_tflops", "left", "right"})
       m.push_back({std::regex(std::string(field) + " = -?[0-9]{1,20}"),
@@ -391,6 +391,16 @@ static const std::vector<AttributeMutation> &attributeMutations() {
             "kernel = wgmma, dq = atomic, gqa = split",
             "kernel = wgmma, dq = atomic, dq_convert = fused"},
            "dq_reduce = warpgroup");
+    // The launch chunk (D131/D133), valid only beside atomic dQ on the
+    // wgmma kernel's grid of tiles: alone, and beside the fields it builds
+    // with and those it does not.
+    beside({"kernel = wgmma, dq = atomic", "kernel = mma_sync, dq = atomic",
+            "kernel = wgmma, dq = ordered",
+            "kernel = wgmma, dq = atomic, persistent = on",
+            "kernel = wgmma, dq = atomic, gqa = split",
+            "kernel = wgmma, dq = atomic, dq_convert = fused",
+            "kernel = wgmma, dq = atomic, walk = compacted"},
+           "launch_chunk = 3");
     // The mma.sync forward's resident blocks (D118), and on other kernels.
     m.push_back({std::regex("tiling = #fa\\.tiling<"),
                  words("schedule = #fa.schedule<kernel = ",

@@ -373,6 +373,41 @@ bool dqReduceWarpgroupByDefault(const AttentionProblem &problem,
 std::optional<std::string> dqReduceWarpgroupReason(
     KernelKind kind, const AttentionProblem &problem, const Tiling &tiling);
 
+/// The largest `launch_chunk` of #fa.backward_schedule: the grid's (batch,
+/// head) pairs are at most 65535 x 65535, so a chunk of 2^32 is the whole
+/// grid, and the kernel's index arithmetic (chunk x kv-blocks, 64-bit)
+/// stays far from overflow.
+constexpr int64_t kMaxLaunchChunk = int64_t(1) << 32;
+
+/// The L2 bytes a launch chunk's Q and dO rows may take (D131): the
+/// blocks in flight of a chunk read its pairs' Q and dO, which L2 must
+/// keep for the pairs' later kv-blocks. 16 MiB, a third of the H100's L2
+/// (launching the whole grid longest first, whose Q and dO outgrow L2,
+/// measured 0.76-0.91x).
+constexpr int64_t kLaunchChunkL2Bytes = int64_t(16) << 20;
+
+/// Whether fa-select-tiling's `backward-launch-chunk=0` (auto) may take a
+/// chunk over 1 (launchChunkByDefault says where): the compiler's kernels
+/// have passed the GPU check of D131's order (a PTX variant's did first,
+/// 43 of 43; docs/decisions.md D131 and D133).
+constexpr bool kLaunchChunkGpuChecked = false;
+
+/// The most (batch, head) pairs a launch chunk of the wgmma backward's
+/// grid takes whose Q and dO rows (a block's query heads each: the loop's
+/// group, the split's one) fit kLaunchChunkL2Bytes together, at least 1.
+int64_t longestFirstChunk(const AttentionProblem &problem, BackwardGqa gqa);
+
+/// The launch chunk `backward-launch-chunk=0` (auto) takes for the wgmma
+/// backward of `problem` covering its group by `gqa` with `dq`: where
+/// kLaunchChunkGpuChecked, longestFirstChunk for a causal or windowed GQA
+/// group's loop with atomic dQ and no mask pattern or block mask (the
+/// blocks' lengths are the causal and window bounds': the longest first
+/// is known), where D131 measured the order 1.115x today's pick; else 1.
+/// Not for MHA causal grids (0.99-1.04x, inside the run's spread) nor the
+/// split (1.019x).
+int64_t launchChunkByDefault(KernelKind kind, DqAccumulation dq,
+                             BackwardGqa gqa, const AttentionProblem &problem);
+
 /// The entries of the compacted walk's list: one per step the kv-block may
 /// walk, every q-block of every query head of its group (query heads over
 /// K/V heads times ceil(Nq / block_q)).
@@ -621,10 +656,14 @@ public:
   /// `gqa`: the split group (BackwardGqa::Split) prices a block per query
   /// head and the f32 dK, dV accumulators' zeroing, bulk adds and
   /// conversion.
+  /// `launchChunk`: the grid's launch order (#fa.backward_schedule's
+  /// `launch_chunk`), which hands the causal blocks to the SMs longest
+  /// first within each chunk of (batch, head) pairs (dispatchSteps).
   BackwardCost evaluate(const Tiling &tiling, const AttentionProblem &problem,
                         DqAccumulation dq,
                         BlockMaskWalk walk = BlockMaskWalk::Dense,
-                        BackwardGqa gqa = BackwardGqa::Loop) const;
+                        BackwardGqa gqa = BackwardGqa::Loop,
+                        int64_t launchChunk = 1) const;
 
   /// The feasible candidate of lowest predicted time (ties, for mma-sync,
   /// to the lower compute time; then to the lower DRAM traffic, the lower
@@ -632,7 +671,8 @@ public:
   /// smaller shared memory) for `dq` (decided, not Auto).
   BackwardDecision select(const AttentionProblem &problem, DqAccumulation dq,
                           BlockMaskWalk walk = BlockMaskWalk::Dense,
-                          BackwardGqa gqa = BackwardGqa::Loop) const;
+                          BackwardGqa gqa = BackwardGqa::Loop,
+                          int64_t launchChunk = 1) const;
   /// The same for the dQ mode decideDqAccumulation gives with nothing
   /// forced.
   BackwardDecision select(const AttentionProblem &problem,

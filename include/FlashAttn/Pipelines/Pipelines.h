@@ -228,6 +228,12 @@ struct FAToPTXPipelineOptions
       llvm::cl::desc("How the wgmma backward's ring issues dQ's tensor "
                      "reductions (fa-select-tiling's backward-dq-reduce)"),
       llvm::cl::init(DqReduce::Auto), dqReduceValues()};
+  Option<int64_t> backwardLaunchChunk{
+      *this, "backward-launch-chunk",
+      llvm::cl::desc("The (batch, head) pairs the wgmma backward's grid "
+                     "launches longest first together (fa-select-tiling's "
+                     "backward-launch-chunk; 0: auto)"),
+      llvm::cl::init(0)};
   Option<bool> callerStrides{
       *this, "caller-strides",
       llvm::cl::desc("Kernels that read and write Q, K, V, O (and dO, dQ, "

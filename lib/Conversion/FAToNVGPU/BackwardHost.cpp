@@ -81,6 +81,31 @@ void BackwardContext::openLaunch(Value gridX, int64_t heads, int64_t smem) {
   openGrid(gridX, idx(heads), batchSize, smem);
 }
 
+void BackwardContext::launchInChunks(int64_t chunk) {
+  if (chunk <= 1)
+    return;
+  // The hardware's launch index L = x + X (y + Y z) is the block's place
+  // in the new order: chunk c = L / (C X) covers pairs [c C, c C + Cc),
+  // Cc = min(C, Y Z - c C) (the last chunk may be short); within it, r = L
+  // - c C X is kv-block r / Cc of pair c C + r % Cc (head: pair % Y,
+  // batch: pair / Y). The grid's sizes are the launch's operands, not
+  // the body's: constants where the shapes are static, so that the
+  // divisions become multiplications and the block's ids stay 32-bit
+  // values (the body's sizes are %nctaid reads).
+  gpu::KernelDim3 grid = launch.getGridSizeOperandValues();
+  Value linear = add(mul(add(mul(batch, grid.y), head), grid.x), blockX);
+  Value pairs = mul(grid.y, grid.z);
+  Value span = mulc(grid.x, chunk);
+  Value chunkIndex = divu(linear, span);
+  Value first = mulc(chunkIndex, chunk);
+  Value width = minu(sub(pairs, first), idx(chunk));
+  Value rest = sub(linear, mul(chunkIndex, span));
+  Value pair = add(first, remu(rest, width));
+  blockX = divu(rest, width);
+  head = remu(pair, grid.y);
+  batch = divu(pair, grid.y);
+}
+
 void BackwardContext::openPersistentLaunch(Value gridX, int64_t smem) {
   openGrid(gridX, one, one, smem);
 }

@@ -91,6 +91,8 @@ public:
   Value remc(Value x, int64_t c) {
     return arith::RemUIOp::create(b, x, idx(c));
   }
+  Value divu(Value x, Value y) { return arith::DivUIOp::create(b, x, y); }
+  Value remu(Value x, Value y) { return arith::RemUIOp::create(b, x, y); }
   Value minu(Value x, Value y) { return arith::MinUIOp::create(b, x, y); }
   Value cmp(arith::CmpIPredicate p, Value x, Value y) {
     return arith::CmpIOp::create(b, p, x, y);
@@ -825,6 +827,13 @@ public:
   /// A launch of grid (x, heads, B) with the block's threads and `smem`
   /// bytes of dynamic shared memory; the builder moves into its body.
   void openLaunch(Value gridX, int64_t heads, int64_t smem);
+  /// Makes the open launch walk its grid (kv-blocks, heads, batch) in
+  /// chunks of `chunk` (batch, head) pairs, within a chunk kv-block 0 of
+  /// each pair first, then kv-block 1 of each, ... (#fa.backward_schedule's
+  /// launch_chunk, D131): `blockX`, `head` and `batch` become the block's
+  /// place in that order, a bijection of the grid onto itself. A chunk of
+  /// 1 changes nothing.
+  void launchInChunks(int64_t chunk);
   /// A launch of grid (x, 1, 1) with the block's threads and `smem` bytes
   /// of dynamic shared memory (a persistent kernel: the block's tiles set
   /// `head` and `batch`); the builder moves into its body.

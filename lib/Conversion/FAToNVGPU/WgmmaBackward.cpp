@@ -684,6 +684,7 @@ void WgmmaBackwardMain::build() {
                splitGroup ? k.op.getNumQueryHeads() : k.op.getNumKVHeads(),
                splitGroup ? std::max(layout.totalBytes, splitStageBytes())
                           : layout.totalBytes);
+  k.launchInChunks(k.op.getScheduleAttr().getLaunchChunk());
   ImplicitLocOpBuilder &b = k.b;
   setUpShared();
   setUpIds();

@@ -412,3 +412,52 @@ func.func @negative_dq_reduce_warpgroup_mma_sync() attributes {
   test.attr = #fa.backward_schedule<kernel = mma_sync, dq = atomic, dq_reduce = warpgroup>} {
   return
 }
+
+// -----
+
+func.func @negative_launch_chunk_zero() attributes {
+  // expected-error @below {{invalid #fa.backward_schedule: launch_chunk must be from 1 to 4294967296, got 0}}
+  test.attr = #fa.backward_schedule<kernel = wgmma, dq = atomic, launch_chunk = 0>} {
+  return
+}
+
+// -----
+
+func.func @negative_launch_chunk_too_large() attributes {
+  // expected-error @below {{invalid #fa.backward_schedule: launch_chunk must be from 1 to 4294967296, got 4294967297}}
+  test.attr = #fa.backward_schedule<kernel = wgmma, dq = atomic, launch_chunk = 4294967297>} {
+  return
+}
+
+// -----
+
+func.func @negative_launch_chunk_keyword() attributes {
+  // expected-error @below {{expected integer value}}
+  // expected-error @below {{failed to parse FA_BackwardScheduleAttr parameter 'launch_chunk'}}
+  test.attr = #fa.backward_schedule<kernel = wgmma, dq = atomic, launch_chunk = auto>} {
+  return
+}
+
+// -----
+
+func.func @negative_launch_chunk_mma_sync() attributes {
+  // expected-error @below {{invalid #fa.backward_schedule: launch_chunk over 1 is the wgmma backward's, not mma_sync}}
+  test.attr = #fa.backward_schedule<kernel = mma_sync, dq = atomic, launch_chunk = 2>} {
+  return
+}
+
+// -----
+
+func.func @negative_launch_chunk_ordered() attributes {
+  // expected-error @below {{invalid #fa.backward_schedule: launch_chunk over 1 needs dq = atomic (ordered dQ launches the kv-blocks last first for its turns), got dq = ordered}}
+  test.attr = #fa.backward_schedule<kernel = wgmma, dq = ordered, launch_chunk = 2>} {
+  return
+}
+
+// -----
+
+func.func @negative_launch_chunk_persistent() attributes {
+  // expected-error @below {{invalid #fa.backward_schedule: launch_chunk over 1 is not persistent (the persistent kernel walks its own tiles)}}
+  test.attr = #fa.backward_schedule<kernel = wgmma, dq = atomic, persistent = on, launch_chunk = 2>} {
+  return
+}

@@ -1,8 +1,8 @@
 // #fa.backward_schedule and the deterministic attribute of fa.attention_grad
 // print and parse back; fields at their default (dq = separate, walk =
 // dense, in_flight = none, epilogue = direct, dq_pass = step_start,
-// persistent = off, gqa = loop, dq_convert = kernel, dq_reduce = warp) are not
-// printed.
+// persistent = off, gqa = loop, dq_convert = kernel, dq_reduce = warp,
+// launch_chunk = 1) are not printed.
 // RUN: fa-opt %s | fa-opt | FileCheck %s
 
 // CHECK-LABEL: func.func @attrs
@@ -29,6 +29,9 @@
 // CHECK-SAME: u = #fa.backward_schedule<kernel = wgmma, dq = atomic>
 // CHECK-SAME: v = #fa.backward_schedule<kernel = wgmma, dq = ordered, dq_reduce = warpgroup>
 // CHECK-SAME: w = #fa.backward_schedule<kernel = mma_sync, dq = atomic>
+// CHECK-SAME: x = #fa.backward_schedule<kernel = wgmma, dq = atomic, gqa = split, launch_chunk = 4>
+// CHECK-SAME: y = #fa.backward_schedule<kernel = mma_sync, dq = ordered>
+// CHECK-SAME: z = #fa.backward_schedule<kernel = wgmma, dq = atomic, dq_convert = fused, launch_chunk = 4294967296>
 func.func @attrs() attributes {
     a = #fa.backward_schedule<kernel = simt, dq = separate>,
     b = #fa.backward_schedule<kernel = mma_sync, dq = atomic>,
@@ -52,7 +55,10 @@ func.func @attrs() attributes {
     t = #fa.backward_schedule<kernel = wgmma, dq = atomic, dq_convert = fused>,
     u = #fa.backward_schedule<kernel = wgmma, dq = atomic, dq_convert = kernel>,
     v = #fa.backward_schedule<kernel = wgmma, dq = ordered, dq_reduce = warpgroup>,
-    w = #fa.backward_schedule<kernel = mma_sync, dq = atomic, dq_reduce = warp>} {
+    w = #fa.backward_schedule<kernel = mma_sync, dq = atomic, dq_reduce = warp>,
+    x = #fa.backward_schedule<kernel = wgmma, dq = atomic, gqa = split, launch_chunk = 4>,
+    y = #fa.backward_schedule<kernel = mma_sync, dq = ordered, launch_chunk = 1>,
+    z = #fa.backward_schedule<kernel = wgmma, dq = atomic, dq_convert = fused, launch_chunk = 4294967296>} {
   return
 }
 

@@ -129,7 +129,8 @@ BackwardScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                              BlockMaskWalk walk, InFlightProducts inFlight,
                              BackwardEpilogue epilogue, DqTurnPass dqPass,
                              BackwardPersistence persistent, BackwardGqa gqa,
-                             DqConvert dqConvert, DqReduce dqReduce) {
+                             DqConvert dqConvert, DqReduce dqReduce,
+                             int64_t launchChunk) {
   if (!isGeneratedKernel(kernel))
     return emitError() << "#fa.backward_schedule kernel must be simt, "
                           "mma_sync or wgmma, got "
@@ -256,6 +257,28 @@ BackwardScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "invalid #fa.backward_schedule: dq_reduce = "
                           "warpgroup is the wgmma backward's, not "
                        << getScheduleKeyword(stringifyKernelKind(kernel));
+  if (launchChunk < 1 || launchChunk > kMaxLaunchChunk)
+    return emitError() << "invalid #fa.backward_schedule: launch_chunk must "
+                          "be from 1 to "
+                       << kMaxLaunchChunk << ", got " << launchChunk;
+  // The schedule's part of the rule: the grid's order is free only where
+  // no block waits for another's turn and every block is one grid entry.
+  if (launchChunk > 1) {
+    if (kernel != KernelKind::Wgmma)
+      return emitError() << "invalid #fa.backward_schedule: launch_chunk "
+                            "over 1 is the wgmma backward's, not "
+                         << getScheduleKeyword(stringifyKernelKind(kernel));
+    if (dq != DqAccumulation::Atomic)
+      return emitError() << "invalid #fa.backward_schedule: launch_chunk "
+                            "over 1 needs dq = atomic (ordered dQ launches "
+                            "the kv-blocks last first for its turns), got "
+                            "dq = "
+                         << getScheduleKeyword(stringifyDqAccumulation(dq));
+    if (persistent == BackwardPersistence::On)
+      return emitError() << "invalid #fa.backward_schedule: launch_chunk "
+                            "over 1 is not persistent (the persistent "
+                            "kernel walks its own tiles)";
+  }
   return success();
 }
 

@@ -613,6 +613,13 @@ static LogicalResult checkScheduleOptions(AttentionGradOp op,
     return emitScheduleConflict(
         op, given, "dq_reduce", stringifyDqReduce(given.getDqReduce()),
         "backward-dq-reduce", stringifyDqReduce(o.dqReduce));
+  // `backward-launch-chunk` over 1 concerns the wgmma kernel.
+  if (o.launchChunk > 0 &&
+      (wgmma ? o.launchChunk : 1) != given.getLaunchChunk())
+    return emitScheduleConflict(op, given, "launch_chunk",
+                                std::to_string(given.getLaunchChunk()),
+                                "backward-launch-chunk",
+                                std::to_string(o.launchChunk));
   return success();
 }
 
@@ -703,6 +710,36 @@ chooseDqConvert(AttentionGradOp op, const BackwardSelectOptions &options,
   return DqConvert::Kernel;
 }
 
+/// The launch chunk of `op`'s wgmma backward covering its group by `gqa`
+/// (D131, #fa.backward_schedule's `launch_chunk`): its schedule's, else the
+/// option's (over 1 it concerns the wgmma kernel, others: 1; an error with
+/// ordered dQ or the persistent kernel asked for), else (auto)
+/// launchChunkByDefault, 1 beside the persistent kernel asked for.
+static FailureOr<int64_t>
+chooseLaunchChunk(AttentionGradOp op, const BackwardSelectOptions &options,
+                  KernelKind kind, DqAccumulation dq, BackwardGqa gqa,
+                  const AttentionProblem &problem) {
+  if (BackwardScheduleAttr given = op.getScheduleAttr())
+    return given.getLaunchChunk();
+  int64_t asked = options.launchChunk;
+  if (asked > 1 && kind == KernelKind::Wgmma) {
+    if (dq != DqAccumulation::Atomic)
+      return op.emitOpError()
+             << "fa-select-tiling: backward-launch-chunk=" << asked
+             << " needs atomic dQ: ordered dQ launches the kv-blocks last "
+                "first for its turns";
+    if (options.persistent == BackwardPersistence::On)
+      return op.emitOpError()
+             << "fa-select-tiling: backward-launch-chunk=" << asked
+             << " is not built with backward-persistent=on (the persistent "
+                "kernel walks its own tiles)";
+    return asked;
+  }
+  if (asked > 0 || options.persistent == BackwardPersistence::On)
+    return int64_t(1);
+  return launchChunkByDefault(kind, dq, gqa, problem);
+}
+
 /// How `op`'s wgmma backward covers its group: its schedule's, else the
 /// option's, else (auto, D122) split where it builds, has passed its GPU
 /// check (kBackwardGqaSplitGpuChecked), nothing else asked of the schedule
@@ -714,12 +751,11 @@ chooseDqConvert(AttentionGradOp op, const BackwardSelectOptions &options,
 /// its best loop; else loop. The option `split` concerns the wgmma kernel
 /// of a GQA op (others: loop) and is an error where the op, its `dq` or the
 /// walk asked for cannot take it.
-static FailureOr<BackwardGqa> chooseGqa(AttentionGradOp op,
-                                        const BackwardSelectOptions &options,
-                                        KernelKind kind, DqAccumulation dq,
-                                        BlockMaskWalk walk,
-                                        const BackwardCostModel &model,
-                                        const AttentionProblem &problem) {
+static FailureOr<BackwardGqa>
+chooseGqa(AttentionGradOp op, const BackwardSelectOptions &options,
+          KernelKind kind, DqAccumulation dq, BlockMaskWalk walk,
+          const BackwardCostModel &model, const AttentionProblem &problem,
+          int64_t loopChunk, int64_t splitChunk) {
   auto reason = [&]() -> std::optional<std::string> {
     if (std::optional<std::string> why =
             backwardGqaSplitOpReason(op, kind, dq))
@@ -757,13 +793,13 @@ static FailureOr<BackwardGqa> chooseGqa(AttentionGradOp op,
       problem.hasMaskPattern() || problem.maskElementBytes > 0)
     return BackwardGqa::Loop;
   // Both covers priced densely (no block mask here): the split's blocks a
-  // query head each, the loop's a group each, handed to the SMs in launch
-  // order (dispatchSteps: the loop's longer causal blocks leave a longer
-  // tail).
-  BackwardDecision loop =
-      model.select(problem, dq, BlockMaskWalk::Dense, BackwardGqa::Loop);
-  BackwardDecision split =
-      model.select(problem, dq, BlockMaskWalk::Dense, BackwardGqa::Split);
+  // query head each, the loop's a group each, handed to the SMs in each
+  // one's launch order (dispatchSteps: the loop's longer causal blocks
+  // leave a longer tail, unless its chunks launch them longest first).
+  BackwardDecision loop = model.select(problem, dq, BlockMaskWalk::Dense,
+                                       BackwardGqa::Loop, loopChunk);
+  BackwardDecision split = model.select(problem, dq, BlockMaskWalk::Dense,
+                                        BackwardGqa::Split, splitChunk);
   if (loop.found() && split.found() &&
       split.winner().predictedSeconds * (1.0 + kBackwardGqaSplitMargin) <
           loop.winner().predictedSeconds)
@@ -865,10 +901,26 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
   else if (askedEpilogue(op, options) == BackwardEpilogue::TmaStore &&
            (!kWideQueryBlockTmaStoreGpuChecked || problem.window))
     model.setNarrowQueryBlockRequired("the TMA-store epilogue asked for");
-  FailureOr<BackwardGqa> gqa =
-      chooseGqa(op, options, *kind, *dq, *walk, model, problem);
+  if (options.launchChunk < 0 || options.launchChunk > kMaxLaunchChunk)
+    return op.emitOpError()
+           << "fa-select-tiling: backward-launch-chunk must be 0 (auto) or "
+              "from 1 to "
+           << kMaxLaunchChunk << ", got " << options.launchChunk;
+  // The launch order of each cover, which chooseGqa prices with it.
+  FailureOr<int64_t> loopChunk = chooseLaunchChunk(
+      op, options, *kind, *dq, BackwardGqa::Loop, problem);
+  if (failed(loopChunk))
+    return failure();
+  FailureOr<int64_t> splitChunk = chooseLaunchChunk(
+      op, options, *kind, *dq, BackwardGqa::Split, problem);
+  if (failed(splitChunk))
+    return failure();
+  FailureOr<BackwardGqa> gqa = chooseGqa(op, options, *kind, *dq, *walk, model,
+                                         problem, *loopChunk, *splitChunk);
   if (failed(gqa))
     return failure();
+  int64_t launchChunk =
+      *gqa == BackwardGqa::Split ? *splitChunk : *loopChunk;
   std::optional<BackwardDecision> decided;
   // The split group walks densely (its blocks are a query head's: the
   // compacted walk's list is the group's).
@@ -880,7 +932,8 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
   // A tiling written earlier (or by hand) stays, if it fits.
   BackwardCost cost;
   if (TilingAttr existing = op.getTilingAttr()) {
-    cost = model.evaluate(getTiling(existing), problem, *dq, *walk, *gqa);
+    cost = model.evaluate(getTiling(existing), problem, *dq, *walk, *gqa,
+                          launchChunk);
     if (!cost.fits())
       return op.emitOpError()
              << "tiling " << existing << " does not fit the target ("
@@ -904,7 +957,7 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
   } else {
     BackwardDecision decision =
         decided ? std::move(*decided)
-                : model.select(problem, *dq, *walk, *gqa);
+                : model.select(problem, *dq, *walk, *gqa, launchChunk);
     if (!decision.found() && *walk == BlockMaskWalk::Compacted &&
         failed(refuseListOverflow(op, model, problem, *dq, target)))
       return failure();
@@ -954,6 +1007,10 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
       persistent = BackwardPersistence::Off;
     }
   }
+  // A chunk auto took gives way to a persistent kernel (chooseLaunchChunk
+  // refuses one asked for beside backward-persistent=on).
+  if (*persistent == BackwardPersistence::On && !op.getScheduleAttr())
+    launchChunk = 1;
   FailureOr<DqConvert> dqConvert =
       chooseDqConvert(op, options, *kind, *dq, *walk, *persistent, *gqa,
                       cost.tiling);
@@ -971,7 +1028,7 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
     schedule = BackwardScheduleAttr::get(op.getContext(), *kind, *dq, *walk,
                                          *inFlight, *epilogue, *dqPass,
                                          *persistent, *gqa, *dqConvert,
-                                         *dqReduce);
+                                         *dqReduce, launchChunk);
     op.setScheduleAttr(schedule);
   }
   // The SIMT kernel's shared memory, as the forward's fa-tile-attention
@@ -1020,7 +1077,16 @@ mlir::fa::selectBackwardTiling(AttentionGradOp op,
                                 ? "; dq_convert=fused: the last block to add "
                                   "to a q-block converts its dQ rows (no "
                                   "convert kernel)"
-                                : "");
+                                : "")
+                        << (schedule.getLaunchChunk() > 1
+                                ? llvm::formatv(
+                                      "; launch_chunk={0}: the grid launches "
+                                      "{0} (batch, head) pairs' kv-block 0 "
+                                      "first, then their kv-block 1, ... "
+                                      "(the longest blocks first)",
+                                      schedule.getLaunchChunk())
+                                      .str()
+                                : std::string());
     if (!autoReason.empty())
       remark.attachNote() << autoReason;
   }

@@ -142,6 +142,7 @@ struct SelectTilingPass
     o.gqa = backwardGqa;
     o.dqConvert = backwardDqConvert;
     o.dqReduce = backwardDqReduce;
+    o.launchChunk = backwardLaunchChunk;
     o.deterministic = deterministic;
     o.explain = explain;
     o.assumedSeqLen = assumedSeqLen;

@@ -358,6 +358,17 @@ def FA_BackwardScheduleAttr : FA_Attr<"BackwardSchedule", "backward_schedule"> {
       `kernel = wgmma`, the ring, D / 2 (D with block_q 128) a multiple of
       32: fa-select-tiling and convert-fa-to-nvgpu check the op).
 
+    * `launch_chunk`: the order the wgmma backward's main kernel walks its
+      grid (docs/Backward.md, "The launch order"): chunks of this many
+      (batch, head) pairs, and within a chunk every pair's kv-block 0
+      first, then every pair's kv-block 1, and so on (D131: under causal
+      the longest blocks first, leaving a tail of short ones). 1 (default)
+      is a pair's kv-blocks one after another; a chunk of the grid's pairs
+      or more is the whole grid longest first. From 1 to 2^32; over 1 it
+      needs `kernel = wgmma`, `dq = atomic` (ordered dQ launches the
+      kv-blocks last first for its turns) and `persistent = off` (the
+      persistent kernel walks its own tiles).
+
     Fields at their default are not printed. It may be written by hand;
     `fa-select-tiling` then keeps it and checks it against the op (an
     `atomic` dQ on a `deterministic` op is an error).
@@ -387,7 +398,8 @@ def FA_BackwardScheduleAttr : FA_Attr<"BackwardSchedule", "backward_schedule"> {
     FA_BackwardScheduleEnumParameter<"DqConvert", "dq_convert",
                                      "Kernel">:$dq_convert,
     FA_BackwardScheduleEnumParameter<"DqReduce", "dq_reduce",
-                                     "Warp">:$dq_reduce
+                                     "Warp">:$dq_reduce,
+    DefaultValuedParameter<"int64_t", "1">:$launch_chunk
   );
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;

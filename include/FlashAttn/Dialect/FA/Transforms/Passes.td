@@ -293,6 +293,13 @@ def FASelectTilingPass : Pass<"fa-select-tiling"> {
            "(auto: the warpgroup's boxes of 64 rows where measured faster, "
            "block_q 64 on the kv-row split; else a warp's boxes of 16 rows)",
            "::mlir::fa::dqReduceValues()">,
+    Option<"backwardLaunchChunk", "backward-launch-chunk", "int64_t",
+           /*default=*/"0",
+           "The (batch, head) pairs the wgmma backward's grid launches "
+           "longest first together, each pair's kv-block 0 first (D131; 1: "
+           "a pair's kv-blocks one after another; 0, auto: a GQA group's "
+           "causal loop takes the pairs whose Q and dO fit 16 MiB of L2, "
+           "once the order has passed its GPU check; else 1)">,
     Option<"deterministic", "deterministic", "bool", /*default=*/"false",
            "Every fa.attention_grad must give a bit-identical result run to "
            "run (as its own `deterministic` attribute asks): no unordered "

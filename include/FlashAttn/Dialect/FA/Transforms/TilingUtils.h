@@ -135,6 +135,9 @@ struct BackwardSelectOptions {
   BackwardGqa gqa = BackwardGqa::Auto;
   DqConvert dqConvert = DqConvert::Auto;
   DqReduce dqReduce = DqReduce::Auto;
+  /// `backward-launch-chunk`: 0 auto (launchChunkByDefault), else the
+  /// chunk asked for (1: a pair's kv-blocks one after another).
+  int64_t launchChunk = 0;
   bool deterministic = false;
   bool explain = false;
   int64_t assumedSeqLen = kAssumedSeqLen;
