@@ -1788,6 +1788,15 @@ TEST(BackwardCostModel, LaunchChunkRule) {
   EXPECT_EQ(launchChunkByDefault(KernelKind::Wgmma, DqAccumulation::Atomic,
                                  BackwardGqa::Split, llama),
             1);
+  // At most the grid's (batch, K/V head) pairs: one pair, one order.
+  EXPECT_EQ(launchChunkByDefault(KernelKind::Wgmma, DqAccumulation::Atomic,
+                                 BackwardGqa::Loop,
+                                 gqaProblem(1, 4, 1, 1000, 64, true)),
+            1);
+  EXPECT_EQ(launchChunkByDefault(KernelKind::Wgmma, DqAccumulation::Atomic,
+                                 BackwardGqa::Loop,
+                                 gqaProblem(1, 4, 2, 1000, 64, true)),
+            kLaunchChunkGpuChecked ? 2 : 1);
   EXPECT_EQ(launchChunkByDefault(KernelKind::Wgmma, DqAccumulation::Ordered,
                                  BackwardGqa::Loop, llama),
             1);

@@ -577,7 +577,9 @@ int64_t mlir::fa::launchChunkByDefault(KernelKind kind, DqAccumulation dq,
       !(problem.causal || problem.window) || problem.hasMaskPattern() ||
       problem.blockMaskQ > 0)
     return 1;
-  return longestFirstChunk(problem, gqa);
+  // A chunk past the grid's pairs orders the blocks as the grid's pairs do.
+  return std::min(longestFirstChunk(problem, gqa),
+                  std::max<int64_t>(problem.batch * problem.numKVHeads, 1));
 }
 
 bool mlir::fa::dqReduceWarpgroupByDefault(const AttentionProblem &problem,
