@@ -81,9 +81,25 @@ void BackwardContext::openLaunch(Value gridX, int64_t heads, int64_t smem) {
   openGrid(gridX, idx(heads), batchSize, smem);
 }
 
-void BackwardContext::launchInChunks(int64_t chunk) {
+void BackwardContext::launchInChunks(int64_t chunk, bool fresh) {
   if (chunk <= 1)
     return;
+  gpu::KernelDim3 ids = launch.getBlockIds();
+  if (fresh) {
+    // The hardware's ids read again by statements with side effects,
+    // which LLVM neither merges with the launch's reads nor hoists.
+    auto read = [&](StringRef reg) {
+      Value v = LLVM::InlineAsmOp::create(
+                    b, b.getI32Type(), ValueRange{},
+                    ("mov.u32 $0, %ctaid." + reg + ";").str(), "=r",
+                    /*has_side_effects=*/true, /*is_align_stack=*/false,
+                    LLVM::TailCallKind::None, LLVM::AsmDialectAttr(),
+                    ArrayAttr())
+                    .getRes();
+      return arith::IndexCastUIOp::create(b, b.getIndexType(), v).getResult();
+    };
+    ids = {read("x"), read("y"), read("z")};
+  }
   // The hardware's launch index L = x + X (y + Y z) is the block's place
   // in the new order: chunk c = L / (C X) covers pairs [c C, c C + Cc),
   // Cc = min(C, Y Z - c C) (the last chunk may be short); within it, r = L
@@ -93,7 +109,7 @@ void BackwardContext::launchInChunks(int64_t chunk) {
   // divisions become multiplications and the block's ids stay 32-bit
   // values (the body's sizes are %nctaid reads).
   gpu::KernelDim3 grid = launch.getGridSizeOperandValues();
-  Value linear = add(mul(add(mul(batch, grid.y), head), grid.x), blockX);
+  Value linear = add(mul(add(mul(ids.z, grid.y), ids.y), grid.x), ids.x);
   Value pairs = mul(grid.y, grid.z);
   Value span = mulc(grid.x, chunk);
   Value chunkIndex = divu(linear, span);

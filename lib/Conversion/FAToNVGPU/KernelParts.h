@@ -832,8 +832,11 @@ public:
   /// each pair first, then kv-block 1 of each, ... (#fa.backward_schedule's
   /// launch_chunk, D131): `blockX`, `head` and `batch` become the block's
   /// place in that order, a bijection of the grid onto itself. A chunk of
-  /// 1 changes nothing.
-  void launchInChunks(int64_t chunk);
+  /// 1 changes nothing. `fresh`: from the hardware's ids read again, so
+  /// that the renamed ids of the code before need not stay live past it
+  /// (ptxas reads `%ctaid` again where it lacks registers; it cannot redo
+  /// the renaming: D133's epilogue).
+  void launchInChunks(int64_t chunk, bool fresh = false);
   /// A launch of grid (x, 1, 1) with the block's threads and `smem` bytes
   /// of dynamic shared memory (a persistent kernel: the block's tiles set
   /// `head` and `batch`); the builder moves into its body.

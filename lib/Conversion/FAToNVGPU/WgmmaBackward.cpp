@@ -724,6 +724,13 @@ void WgmmaBackwardMain::build() {
     return writeColumnGradients(accs);
   if (splitGroup)
     return reduceKeyValueGradients(accs);
+  // The epilogue's ids renamed again from fresh reads (D133): the loop's
+  // stayed live across it, and at D = 64's 255 registers ptxas spilled
+  // them (4 bytes).
+  if (int64_t chunk = k.op.getScheduleAttr().getLaunchChunk(); chunk > 1) {
+    k.launchInChunks(chunk, /*fresh=*/true);
+    kvBase = k.mulc(k.kvBlockIndex(), k.t.blockKV);
+  }
   writeKeyValueGradients(accs);
   // After the epilogue, whose registers are free by then.
   if (k.fusedDqConvert)

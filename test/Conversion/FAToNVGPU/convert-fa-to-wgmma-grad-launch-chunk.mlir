@@ -6,8 +6,10 @@
 // kv-block r / width of pair c C + r % width (head: pair % Y, batch:
 // pair / Y), the grid's sizes the launch's operands (constants here, so
 // that the divisions fold into multiplications). The kv-block starts K_j's
-// rows, the head and the batch index K's copies. Without the field (a
-// chunk of 1) the kernel reads its block ids as they are.
+// rows, the head and the batch index K's copies; the epilogue renames the
+// hardware's ids read anew (so the loop's need not stay live across it).
+// Without the field (a chunk of 1) the kernel reads its block ids as they
+// are.
 // RUN: fa-opt %s --split-input-file --fa-set-target=target=h100 --convert-fa-to-nvgpu | FileCheck %s
 
 // CHECK-LABEL: func.func @grad_chunk
@@ -32,6 +34,12 @@
 // CHECK: %[[BATCH:.+]] = arith.divui %[[PAIR]], %[[GY]] : index
 // CHECK: arith.muli %[[KV]], %c128
 // CHECK: nvgpu.device_async_copy %arg1[%[[BATCH]], %[[HEAD]],
+// The epilogue renames its ids again from ids read anew:
+// CHECK: %[[X2:.+]] = llvm.inline_asm has_side_effects "mov.u32 $0, %ctaid.x;", "=r"
+// CHECK: %[[Y2:.+]] = llvm.inline_asm has_side_effects "mov.u32 $0, %ctaid.y;", "=r"
+// CHECK: %[[Z2:.+]] = llvm.inline_asm has_side_effects "mov.u32 $0, %ctaid.z;", "=r"
+// CHECK: arith.index_castui %[[Z2]] : i32 to index
+// CHECK: arith.minui
 func.func @grad_chunk(%q: memref<3x2x1000x64xbf16>, %k: memref<3x2x1000x64xbf16>, %v: memref<3x2x1000x64xbf16>, %o: memref<3x2x1000x64xbf16>, %do: memref<3x2x1000x64xbf16>, %lse: memref<3x2x1000xf32>, %dq: memref<3x2x1000x64xbf16>, %dk: memref<3x2x1000x64xbf16>, %dv: memref<3x2x1000x64xbf16>) {
   fa.attention_grad ins(%q, %k, %v, %o, %do, %lse : memref<3x2x1000x64xbf16>, memref<3x2x1000x64xbf16>, memref<3x2x1000x64xbf16>, memref<3x2x1000x64xbf16>, memref<3x2x1000x64xbf16>, memref<3x2x1000xf32>)
       outs(%dq, %dk, %dv : memref<3x2x1000x64xbf16>, memref<3x2x1000x64xbf16>, memref<3x2x1000x64xbf16>)
