@@ -1797,6 +1797,16 @@ TEST(BackwardCostModel, LaunchChunkRule) {
                                  BackwardGqa::Loop,
                                  gqaProblem(1, 4, 2, 1000, 64, true)),
             kLaunchChunkGpuChecked ? 2 : 1);
+  // A divisor of the pairs (no short last chunk): 9 pairs whose Q and dO
+  // would fit 4 at a time take 3; 7 (a prime) take 1.
+  EXPECT_EQ(launchChunkByDefault(KernelKind::Wgmma, DqAccumulation::Atomic,
+                                 BackwardGqa::Loop,
+                                 gqaProblem(3, 12, 3, 4096, 64, true)),
+            kLaunchChunkGpuChecked ? 3 : 1);
+  EXPECT_EQ(launchChunkByDefault(KernelKind::Wgmma, DqAccumulation::Atomic,
+                                 BackwardGqa::Loop,
+                                 gqaProblem(7, 4, 1, 4096, 64, true)),
+            1);
   EXPECT_EQ(launchChunkByDefault(KernelKind::Wgmma, DqAccumulation::Ordered,
                                  BackwardGqa::Loop, llama),
             1);

@@ -577,9 +577,15 @@ int64_t mlir::fa::launchChunkByDefault(KernelKind kind, DqAccumulation dq,
       !(problem.causal || problem.window) || problem.hasMaskPattern() ||
       problem.blockMaskQ > 0)
     return 1;
-  // A chunk past the grid's pairs orders the blocks as the grid's pairs do.
-  return std::min(longestFirstChunk(problem, gqa),
-                  std::max<int64_t>(problem.batch * problem.numKVHeads, 1));
+  // A chunk past the grid's pairs orders the blocks as the pairs do; one
+  // that divides them leaves no short last chunk, whose width the kernel
+  // computes (ptxas spilled 16 bytes for it at D = 64's block_q 128, D133)
+  // where the others' is a constant.
+  int64_t pairs = std::max<int64_t>(problem.batch * problem.numKVHeads, 1);
+  int64_t chunk = std::min(longestFirstChunk(problem, gqa), pairs);
+  while (pairs % chunk != 0)
+    --chunk;
+  return chunk;
 }
 
 bool mlir::fa::dqReduceWarpgroupByDefault(const AttentionProblem &problem,

@@ -402,8 +402,9 @@ int64_t longestFirstChunk(const AttentionProblem &problem, BackwardGqa gqa);
 /// kLaunchChunkGpuChecked, longestFirstChunk for a causal or windowed GQA
 /// group's loop with atomic dQ and no mask pattern or block mask (the
 /// blocks' lengths are the causal and window bounds': the longest first
-/// is known), where D131 measured the order 1.115x today's pick, at most
-/// the grid's (batch, K/V head) pairs; else 1.
+/// is known), where D131 measured the order 1.115x today's pick: the
+/// largest divisor of the grid's (batch, K/V head) pairs not above it;
+/// else 1.
 /// Not for MHA causal grids (0.99-1.04x, inside the run's spread) nor the
 /// split (1.019x).
 int64_t launchChunkByDefault(KernelKind kind, DqAccumulation dq,
