@@ -1821,6 +1821,26 @@ TEST(BackwardCostModel, LaunchChunkRule) {
                                  BackwardGqa::Loop,
                                  gqaProblem(16, 12, 12, 1024, 64, true)),
             1);
+  // The rule itself, whether or not auto takes it yet (the assertions
+  // above see 1 while kLaunchChunkGpuChecked is false).
+  auto loopRule = [](const AttentionProblem &p,
+                     DqAccumulation dq = DqAccumulation::Atomic,
+                     KernelKind kind = KernelKind::Wgmma) {
+    return launchChunkRule(kind, dq, BackwardGqa::Loop, p);
+  };
+  EXPECT_EQ(loopRule(llama), 4);
+  EXPECT_EQ(loopRule(windowed), 4);
+  EXPECT_EQ(loopRule(gqaProblem(1, 4, 1, 1000, 64, true)), 1);
+  EXPECT_EQ(loopRule(gqaProblem(1, 4, 2, 1000, 64, true)), 2);
+  EXPECT_EQ(loopRule(gqaProblem(3, 12, 3, 4096, 64, true)), 3);
+  EXPECT_EQ(loopRule(gqaProblem(7, 4, 1, 4096, 64, true)), 1);
+  EXPECT_EQ(loopRule(llama, DqAccumulation::Ordered), 1);
+  EXPECT_EQ(loopRule(llama, DqAccumulation::Atomic, KernelKind::MmaSync), 1);
+  EXPECT_EQ(loopRule(gqaProblem(2, 32, 8, 4096, 64, false)), 1);
+  EXPECT_EQ(loopRule(gqaProblem(16, 12, 12, 1024, 64, true)), 1);
+  EXPECT_EQ(launchChunkRule(KernelKind::Wgmma, DqAccumulation::Atomic,
+                            BackwardGqa::Split, llama),
+            1);
 }
 
 TEST(BackwardCostModel, LongestFirstRepricesTheGqaLoop) {

@@ -568,11 +568,11 @@ int64_t mlir::fa::longestFirstChunk(const AttentionProblem &problem,
                                       kMaxLaunchChunk));
 }
 
-int64_t mlir::fa::launchChunkByDefault(KernelKind kind, DqAccumulation dq,
-                                       BackwardGqa gqa,
-                                       const AttentionProblem &problem) {
+int64_t mlir::fa::launchChunkRule(KernelKind kind, DqAccumulation dq,
+                                  BackwardGqa gqa,
+                                  const AttentionProblem &problem) {
   bool grouped = problem.numQueryHeads > problem.numKVHeads;
-  if (!kLaunchChunkGpuChecked || kind != KernelKind::Wgmma ||
+  if (kind != KernelKind::Wgmma ||
       dq != DqAccumulation::Atomic || gqa != BackwardGqa::Loop || !grouped ||
       !(problem.causal || problem.window) || problem.hasMaskPattern() ||
       problem.blockMaskQ > 0)
@@ -586,6 +586,12 @@ int64_t mlir::fa::launchChunkByDefault(KernelKind kind, DqAccumulation dq,
   while (pairs % chunk != 0)
     --chunk;
   return chunk;
+}
+
+int64_t mlir::fa::launchChunkByDefault(KernelKind kind, DqAccumulation dq,
+                                       BackwardGqa gqa,
+                                       const AttentionProblem &problem) {
+  return kLaunchChunkGpuChecked ? launchChunkRule(kind, dq, gqa, problem) : 1;
 }
 
 bool mlir::fa::dqReduceWarpgroupByDefault(const AttentionProblem &problem,

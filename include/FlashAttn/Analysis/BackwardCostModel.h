@@ -397,16 +397,20 @@ constexpr bool kLaunchChunkGpuChecked = false;
 /// group, the split's one) fit kLaunchChunkL2Bytes together, at least 1.
 int64_t longestFirstChunk(const AttentionProblem &problem, BackwardGqa gqa);
 
-/// The launch chunk `backward-launch-chunk=0` (auto) takes for the wgmma
-/// backward of `problem` covering its group by `gqa` with `dq`: where
-/// kLaunchChunkGpuChecked, longestFirstChunk for a causal or windowed GQA
-/// group's loop with atomic dQ and no mask pattern or block mask (the
-/// blocks' lengths are the causal and window bounds': the longest first
-/// is known), where D131 measured the order 1.115x today's pick: the
-/// largest divisor of the grid's (batch, K/V head) pairs not above it;
-/// else 1.
-/// Not for MHA causal grids (0.99-1.04x, inside the run's spread) nor the
-/// split (1.019x).
+/// D131's launch chunk for the wgmma backward of `problem` covering its
+/// group by `gqa` with `dq`, whether or not auto may take it yet:
+/// longestFirstChunk for a causal or windowed GQA group's loop with atomic
+/// dQ and no mask pattern or block mask (the blocks' lengths are the
+/// causal and window bounds': the longest first is known), where D131
+/// measured the order 1.115x today's pick, lowered to the largest divisor
+/// of the grid's (batch, K/V head) pairs not above it; else 1. Not for MHA
+/// causal grids (0.99-1.04x, inside the run's spread) nor the split
+/// (1.019x).
+int64_t launchChunkRule(KernelKind kind, DqAccumulation dq, BackwardGqa gqa,
+                        const AttentionProblem &problem);
+
+/// The launch chunk `backward-launch-chunk=0` (auto) takes: launchChunkRule
+/// once kLaunchChunkGpuChecked, else 1.
 int64_t launchChunkByDefault(KernelKind kind, DqAccumulation dq,
                              BackwardGqa gqa, const AttentionProblem &problem);
 
